@@ -1,0 +1,28 @@
+/** The CLI's one error exit: a clear message, never a stack trace, and the contract's exit codes. */
+import { AosError } from '../drivers/errno.js';
+
+export const EXIT = { ok: 0, usage: 1, unreachable: 2 } as const;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.usage,
+  ) {
+    super(message);
+  }
+}
+
+export function reportError(error: unknown): number {
+  if (error instanceof CliError) {
+    process.stderr.write(`aos: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof AosError) {
+    process.stderr.write(`aos: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`aos: unexpected failure: ${message}\n`);
+  if (process.env.AOS_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+  return EXIT.usage;
+}

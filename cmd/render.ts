@@ -1,0 +1,59 @@
+/** Human-readable lines for kernel events (the `--json` twin prints the events as they are). */
+import type { KernelEvent } from '../kernel/events.js';
+import type { Style } from './style.js';
+
+export interface RenderOptions {
+  paint: (style: Style, text: string) => string;
+  verbose: boolean;
+  width: number;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+/** Tracks pid -> name from spawn events so each line can say who it is about. */
+export class EventRenderer {
+  private readonly names = new Map<number, string>();
+
+  constructor(private readonly options: RenderOptions) {}
+
+  render(event: KernelEvent): string | null {
+    const { paint, verbose } = this.options;
+    const max = verbose ? 100_000 : Math.max(40, this.options.width - 20);
+    if (event.type === 'state' && event.from === null && event.name) this.names.set(event.pid, event.name);
+    const who = paint('dim', `[${event.pid} ${this.names.get(event.pid) ?? '?'}]`);
+    switch (event.type) {
+      case 'state': {
+        if (event.to === 'exited' || event.to === 'killed') {
+          const colour = event.to === 'killed' || event.code ? 'red' : 'green';
+          return `${who} ${paint(colour, `${event.to} (code ${event.code ?? '?'})`)}: ${event.reason ?? ''}`;
+        }
+        if (event.from === null) return `${who} ${paint('cyan', 'spawned')} ${event.role ?? ''} ${paint('dim', event.model ?? '')}`;
+        if (!verbose && (event.to === 'running' || event.to === 'ready')) return null;
+        return `${who} ${paint('dim', `${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ''}`)}`;
+      }
+      case 'prompt':
+        return verbose ? `${who} ${paint('dim', `prompt turn ${event.turn}:`)} ${oneLine(event.text, max)}` : null;
+      case 'model':
+        return `${who} ${paint('magenta', `turn ${event.turn}`)} ${oneLine(event.text, max)}`;
+      case 'syscall':
+        return verbose ? `${who} ${paint('yellow', '→')} ${event.name} ${oneLine(json(event.args), max)}` : null;
+      case 'result':
+        return event.ok
+          ? `${who} ${paint('green', '✓')} ${event.name} ${oneLine(json(event.value), max)}`
+          : `${who} ${paint('red', '✗')} ${event.name} ${paint('red', event.errno ?? '')} ${oneLine(event.message ?? '', max)}`;
+      case 'message': {
+        const arrow = event.channel === 'stdout' ? 'stdout' : `${event.channel} → ${event.to_pid}`;
+        return `${who} ${paint('cyan', arrow)} ${oneLine(event.content, max)}`;
+      }
+      case 'error':
+        return `${who} ${paint('red', 'error')} ${event.message}`;
+    }
+  }
+}

@@ -1,0 +1,18 @@
+/** Terminal colour that honours NO_COLOR, FORCE_COLOR and non-TTY output. */
+
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+const CODES = { dim: [2, 22], bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], magenta: [35, 39] } as const;
+export type Style = keyof typeof CODES;
+
+export function painter(enabled: boolean): (style: Style, text: string) => string {
+  return (style, text) => {
+    if (!enabled) return text;
+    const [open, close] = CODES[style];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  };
+}

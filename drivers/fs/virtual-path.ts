@@ -1,0 +1,74 @@
+/**
+ * Agent paths -> canonical virtual paths. The workspace root is `/`; every path is read inside it.
+ * Pure and strict: anything that looks like a way out is rejected, never interpreted.
+ */
+import { AosError } from '../errno.js';
+
+const MAX_SEGMENT_BYTES = 255;
+const SEPARATORS = /[/\\]/;
+const CONTROL_CHAR = /\p{Cc}/u;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Quotes an agent path for an error message, escaped and shortened. */
+export function quotePath(input: string): string {
+  const shown = input.length > 80 ? `${input.slice(0, 80)}...` : input;
+  return JSON.stringify(shown);
+}
+
+/** Normalise an agent path to `/a/b`; throws EINVAL for malformed paths and EACCES for escapes. */
+export function toVirtualPath(input: string, maxPathLength: number): string {
+  if (typeof input !== 'string') throw new AosError('EINVAL', 'path must be a string');
+  if (CONTROL_CHAR.test(input)) {
+    throw new AosError('EINVAL', `invalid path ${quotePath(input)}: contains a control character`);
+  }
+  if (LONE_SURROGATE.test(input)) {
+    throw new AosError('EINVAL', `invalid path ${quotePath(input)}: not valid Unicode`);
+  }
+  if (Buffer.byteLength(input, 'utf8') > maxPathLength) {
+    throw new AosError('EINVAL', `invalid path ${quotePath(input)}: longer than ${maxPathLength} bytes`);
+  }
+  const segments: string[] = [];
+  for (const segment of input.split(SEPARATORS)) {
+    if (segment === '' || segment === '.') continue;
+    if (looksLikeParent(segment)) {
+      throw new AosError('EACCES', `path escapes the workspace: ${quotePath(input)}`);
+    }
+    if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+      throw new AosError('EINVAL', `invalid path ${quotePath(input)}: a name is longer than 255 bytes`);
+    }
+    segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
+}
+
+/** Split a canonical virtual path into its names (`/` -> []). */
+export function splitVirtualPath(virtualPath: string): string[] {
+  return virtualPath.split('/').filter((segment) => segment !== '');
+}
+
+/** True when any layer that decodes, normalises or trims the name could turn it into `..`. */
+function looksLikeParent(segment: string): boolean {
+  const variants = new Set<string>([segment, segment.normalize('NFKC')]);
+  let decoded = segment;
+  // Decode repeatedly so double encodings (%252e) are caught too.
+  for (let round = 0; round < 3; round += 1) {
+    const next = decodePercent(decoded);
+    if (next === decoded) break;
+    decoded = next;
+    variants.add(decoded);
+    variants.add(decoded.normalize('NFKC'));
+  }
+  for (const variant of variants) {
+    if (variant.split(SEPARATORS).some((part) => part.trim() === '..')) return true;
+  }
+  return false;
+}
+
+function decodePercent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // Byte-wise so a malformed escape elsewhere in the name cannot hide a `%2e`.
+    return text.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+}

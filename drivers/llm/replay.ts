@@ -1,0 +1,96 @@
+/** The replay model driver: answers each process from its own list on a tape, indexed by its turn. */
+import { resolve } from 'node:path';
+import { loadTape, type Tape, type TapeEntry } from './replay-tape.js';
+import { ModelStop, type ModelDriver, type ModelMessage, type ModelReply, type ModelRequest } from './types.js';
+
+export { loadTape, parseTape, type Tape, type TapeEntry } from './replay-tape.js';
+
+const EXCERPT_CHARS = 300;
+
+/** Load the tape once; the driver's id is `replay:<absolute path>`. */
+export async function createReplayDriver(file: string): Promise<ModelDriver> {
+  const absolute = resolve(file);
+  const tape = await loadTape(absolute);
+  return replayTape(tape, `replay:${absolute}`);
+}
+
+/** A driver over an already parsed tape (tests build tapes inline with parseTape). */
+export function replayTape(tape: Tape, id = `replay:${tape.source}`): ModelDriver {
+  return {
+    id,
+    // No cursor state: the kernel's per-process turn is the index, so restarts replay correctly.
+    complete: async (request) => {
+      request.signal.throwIfAborted();
+      const { entry, where } = pickEntry(tape, request);
+      checkExpectations(entry, where, request.messages);
+      if (entry.delayMs > 0) await sleep(entry.delayMs, request.signal);
+      return toReply(entry);
+    },
+  };
+}
+
+function pickEntry(tape: Tape, request: ModelRequest): { entry: TapeEntry; where: string } {
+  const { name, turn } = request.proc;
+  const entries = tape.agents.get(name);
+  if (entries === undefined) {
+    throw new ModelStop(`replay tape exhausted: no replies for agent "${name}" in ${tape.source}${knownAgents(tape)}`);
+  }
+  const entry = entries[turn];
+  if (entry === undefined) {
+    throw new ModelStop(
+      `replay tape exhausted: agent "${name}" has ${entries.length} ${entries.length === 1 ? 'reply' : 'replies'}, this is turn ${turn}`,
+    );
+  }
+  return { entry, where: `agent "${name}" entry ${turn}` };
+}
+
+function checkExpectations(entry: TapeEntry, where: string, messages: readonly ModelMessage[]): void {
+  if (entry.expect.length === 0) return;
+  const seen = latestKernelMessage(messages);
+  const missing = entry.expect.filter((expected) => !seen.includes(expected));
+  if (missing.length === 0) return;
+  const wanted = missing.map((expected) => `'${expected}'`).join(', ');
+  throw new ModelStop(
+    `replay expectation failed: ${where} expected ${wanted} in the latest kernel message, saw: '${excerpt(seen)}'`,
+  );
+}
+
+function latestKernelMessage(messages: readonly ModelMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i -= 1) {
+    const message = messages[i];
+    if (message?.role === 'user') return message.text;
+  }
+  return '';
+}
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= EXCERPT_CHARS ? flat : `${flat.slice(0, EXCERPT_CHARS - 3)}...`;
+}
+
+function knownAgents(tape: Tape): string {
+  const names = [...tape.agents.keys()];
+  if (names.length === 0) return ' (the tape lists no agents)';
+  const shown = names.slice(0, 10).map((agent) => `"${agent}"`).join(', ');
+  return ` (the tape has ${shown}${names.length > 10 ? ', ...' : ''})`;
+}
+
+function toReply(entry: TapeEntry): ModelReply {
+  // Fresh objects: callers may mutate replies, the tape must stay intact.
+  return entry.usage === undefined ? { text: entry.reply } : { text: entry.reply, usage: { ...entry.usage } };
+}
+
+/** Resolve after `ms`, or reject with the signal's reason as soon as it aborts; no timer outlives it. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolvePromise();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

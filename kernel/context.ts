@@ -1,0 +1,53 @@
+/**
+ * What the model sees: the system prompt (role, generated syscall reference, capabilities,
+ * limits) and the kernel's messages (task, results, events) in the ABI's text form.
+ */
+import { syscallReference } from '../syscalls/reference.js';
+import type { Dispatched } from './dispatcher.js';
+import { param } from './param.js';
+import type { Notice } from './proc.js';
+import type { Pcb } from './types.js';
+
+export function buildSystemPrompt(pcb: Pcb): string {
+  const caps = pcb.capabilities.length ? pcb.capabilities.join(', ') : '(none)';
+  return `You are process ${pcb.pid} ("${pcb.name}", role: ${pcb.role}) running in aos, an operating system for LLM agents.
+You act on the world only through syscalls. To make one, write on its own line:
+[SYS_CALL::NAME] {"arg": "value"}
+You may make several calls in one reply; they run in order. Every result comes back in the next message as
+[SYS_RESULT::NAME] {"ok":true,"value":...} or {"ok":false,"errno":"EPERM","message":"..."}.
+Events that happened meanwhile arrive as [EVENT::KIND] {...}. Your workspace root is "/".
+When the task is done, call SYS_EXIT with a short result. A reply without a syscall wastes a turn.
+
+Your capabilities: ${caps}
+Your limits: at most ${pcb.limits.maxTurns} turns (you have used ${pcb.counters.turns}).
+${pcb.ppid ? `Your parent is pid ${pcb.ppid}.` : 'You are the root of your process tree.'}
+
+Syscalls:
+${syscallReference()}`;
+}
+
+export function taskMessage(pcb: Pcb): string {
+  const from = pcb.ppid ? ` (from your parent, pid ${pcb.ppid})` : '';
+  return `[TASK${from}] ${pcb.task || '(no task given: wait for messages or stdin)'}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... [${text.length - max} more chars cut]`;
+}
+
+export function formatResult(dispatched: Dispatched): string {
+  const body = JSON.stringify(dispatched.result) ?? 'null';
+  return `[SYS_RESULT::${dispatched.name}] ${clip(body, param.maxResultChars)}`;
+}
+
+export function formatEvent(kind: string, payload: Record<string, unknown>): string {
+  return `[EVENT::${kind}] ${clip(JSON.stringify(payload), param.maxNoticePreviewBytes)}`;
+}
+
+export function formatNotices(notices: readonly Notice[]): string {
+  return notices.map((n) => n.text).join('\n');
+}
+
+export function reminderMessage(streak: number): string {
+  return `[KERNEL] Your reply contained no syscall. Act with [SYS_CALL::NAME] {json}, and call SYS_EXIT when done. (${streak} of ${param.maxNoSyscallReplies} replies without a syscall; at ${param.maxNoSyscallReplies} the process is ended.)`;
+}

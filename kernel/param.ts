@@ -1,0 +1,76 @@
+/**
+ * Every limit and default of the kernel, in one place (xv6's param.h).
+ * Drivers take their limits as options; the kernel passes these values.
+ */
+export const param = {
+  /** Inference turns a process may take before it is ended. */
+  maxTurns: 100,
+  /** Concurrent inferences across the kernel (the model pool may narrow it per provider). */
+  maxConcurrentInferences: 8,
+  /** Default and allowed range of a process priority; higher runs first. */
+  defaultPriority: 0,
+  minPriority: -20,
+  maxPriority: 20,
+  /** Syscall blocks honoured in one reply. */
+  maxSyscallsPerReply: 32,
+  /** Size of one syscall's JSON arguments. */
+  maxSyscallArgsBytes: 1024 * 1024,
+  /** Consecutive replies without any syscall before the process is ended. */
+  maxNoSyscallReplies: 3,
+  /** Consecutive identical turns (same calls, same results) before the process is ended. */
+  maxIdenticalTurns: 4,
+  /** Live processes (not exited) in one kernel. */
+  maxProcesses: 20_000,
+  /** Children one process may have alive at once. */
+  maxChildren: 64,
+  /** Depth of the process tree below the root. */
+  maxTreeDepth: 8,
+
+  /** Blocking calls (RECV_MSG, WAIT, SYS_READ_STDIN): default and maximum timeout. */
+  defaultBlockTimeoutS: 60,
+  maxBlockTimeoutS: 24 * 3600,
+  maxSleepS: 24 * 3600,
+  /** Timers per process and the shortest repeat interval. */
+  maxTimersPerProcess: 16,
+  minTimerRepeatS: 1,
+
+  /** IPC. */
+  maxMessageBytes: 64 * 1024,
+  maxMailboxMessages: 256,
+  maxStdinBytes: 256 * 1024,
+  /** Captured stdout kept for WAIT's `output` when not piped. */
+  maxCapturedStdoutBytes: 64 * 1024,
+  /** Size of a child's final `result` passed to SYS_EXIT. */
+  maxExitResultBytes: 64 * 1024,
+  /** A notice (message, exit) quoted in the parent's context is cut to this. */
+  maxNoticePreviewBytes: 4 * 1024,
+
+  /** Files. */
+  fsMaxReadBytes: 1024 * 1024,
+  fsMaxWriteBytes: 4 * 1024 * 1024,
+  fsMaxListEntries: 1000,
+  fsMaxPathLength: 1024,
+
+  /** Exec sandbox. */
+  execDefaultTimeoutS: 30,
+  execMaxTimeoutS: 600,
+  execCpuSeconds: 60,
+  execMaxFileBytes: 64 * 1024 * 1024,
+  execMaxOpenFiles: 256,
+  execMaxProcesses: 64,
+  execMaxMemoryBytes: 1024 * 1024 * 1024,
+  execMaxOutputBytes: 64 * 1024,
+
+  /** Network. */
+  netMaxBodyBytes: 5 * 1024 * 1024,
+  netConnectTimeoutMs: 10_000,
+  netTotalTimeoutMs: 30_000,
+  netMaxRedirects: 5,
+
+  /** One syscall result as shown to the model is cut to this many characters. */
+  maxResultChars: 64 * 1024,
+  /** Events kept in memory per process for `logs` before the store takes over. */
+  eventRingSize: 200,
+} as const;
+
+export type Param = typeof param;

@@ -1,0 +1,276 @@
+/**
+ * Finds every `[SYS_CALL::NAME] {json}` block in a model reply, in order, without ever throwing.
+ * One forward pass: indexOf jumps between markers and a string-aware scanner finds each JSON span.
+ */
+
+export interface ParsedCall {
+  index: number;
+  name: string;
+  args: Record<string, unknown>;
+  raw: string;
+}
+
+export interface ParseFailure {
+  index: number;
+  name: string;
+  error: string;
+  raw: string;
+}
+
+export type ParsedBlock = ({ ok: true } & ParsedCall) | ({ ok: false } & ParseFailure);
+
+export interface ParseLimits {
+  maxBlocks?: number;
+  maxArgsBytes?: number;
+}
+
+export const SYSCALL_MARKER = '[SYS_CALL::';
+export const DEFAULT_MAX_BLOCKS = 32;
+export const DEFAULT_MAX_ARGS_BYTES = 1024 * 1024;
+
+const MAX_NAME_LENGTH = 64;
+const MAX_RAW_LENGTH = 200;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const BACKTICK = 0x60;
+const COMMA = 0x2c;
+
+type Span = { kind: 'span'; end: number } | { kind: 'unterminated' } | { kind: 'too-large' };
+type Header = { name: string; end: number } | null;
+type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Parse every syscall block in `text`; malformed blocks come back as `ok: false` entries, never as exceptions. */
+export function parseSyscalls(text: string, limits: ParseLimits = {}): ParsedBlock[] {
+  if (typeof text !== 'string') return [];
+  const maxBlocks = readLimit(limits.maxBlocks, DEFAULT_MAX_BLOCKS);
+  const maxArgsBytes = readLimit(limits.maxArgsBytes, DEFAULT_MAX_ARGS_BYTES);
+  const blocks: ParsedBlock[] = [];
+  let cursor = 0;
+  for (;;) {
+    const start = text.indexOf(SYSCALL_MARKER, cursor);
+    if (start < 0) return blocks;
+    const index = blocks.length;
+    const header = readHeader(text, start + SYSCALL_MARKER.length);
+    if (index >= maxBlocks) {
+      // Excess blocks are not scanned, which bounds the work per reply to maxBlocks argument scans.
+      const end = header ? header.end : start + SYSCALL_MARKER.length;
+      blocks.push(failure(index, header?.name ?? '', `too many syscalls in one reply (limit ${maxBlocks})`, text, start, end));
+      cursor = end;
+      continue;
+    }
+    if (!header) {
+      const error = 'malformed syscall marker: expected [SYS_CALL::NAME] with NAME like FS_READ';
+      blocks.push(failure(index, '', error, text, start, start + SYSCALL_MARKER.length));
+      cursor = start + SYSCALL_MARKER.length;
+      continue;
+    }
+    const parsed = parseArgs(text, start, header, index, maxArgsBytes);
+    blocks.push(parsed.block);
+    cursor = parsed.next;
+  }
+}
+
+function readLimit(value: number | undefined, fallback: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) return fallback;
+  return Math.max(0, Math.floor(value));
+}
+
+/** Read ` NAME ]` after the marker; null when it is not a well-formed marker. */
+function readHeader(text: string, from: number): Header {
+  let i = skipWhitespace(text, from);
+  const nameStart = i;
+  if (i >= text.length || !isNameStart(text.charCodeAt(i))) return null;
+  i++;
+  while (i < text.length && isNameChar(text.charCodeAt(i))) {
+    i++;
+    if (i - nameStart > MAX_NAME_LENGTH) return null;
+  }
+  const nameEnd = i;
+  i = skipWhitespace(text, i);
+  if (text.charCodeAt(i) !== RBRACKET) return null;
+  return { name: text.slice(nameStart, nameEnd).toUpperCase(), end: i + 1 };
+}
+
+function parseArgs(
+  text: string,
+  start: number,
+  header: { name: string; end: number },
+  index: number,
+  maxArgsBytes: number,
+): { block: ParsedBlock; next: number } {
+  const { name, end: markerEnd } = header;
+  const open = findArgsStart(text, markerEnd);
+  const opener = text.charCodeAt(open);
+  const noArgs = { block: success(index, name, {}, text.slice(start, markerEnd)), next: markerEnd };
+  if (opener === LBRACKET && !text.startsWith(SYSCALL_MARKER, open)) return parseArrayArgs(text, start, open, name, index, maxArgsBytes, noArgs);
+  if (opener !== LBRACE) return noArgs;
+
+  const span = scanJsonSpan(text, open, maxArgsBytes);
+  const fail = (error: string, end: number) => ({ block: failure(index, name, error, text, start, end), next: markerEnd });
+  if (span.kind === 'too-large') return fail(`arguments too large (limit ${maxArgsBytes} bytes)`, text.length);
+  if (span.kind === 'unterminated') return fail("unterminated JSON object: no matching '}' before the end of the reply", text.length);
+  const source = text.slice(open, span.end);
+  if (exceedsBytes(source, maxArgsBytes)) return fail(`arguments too large (limit ${maxArgsBytes} bytes)`, span.end);
+  const json = parseJsonLeniently(source);
+  if (!json.ok) return fail(`invalid JSON: ${json.message}`, span.end);
+  return { block: success(index, name, json.value as Record<string, unknown>, text.slice(start, span.end)), next: span.end };
+}
+
+/** A JSON array where an object belongs is a mistake worth reporting; brackets that are not JSON are prose. */
+function parseArrayArgs(
+  text: string,
+  start: number,
+  open: number,
+  name: string,
+  index: number,
+  maxArgsBytes: number,
+  noArgs: { block: ParsedBlock; next: number },
+): { block: ParsedBlock; next: number } {
+  const span = scanJsonSpan(text, open, maxArgsBytes);
+  if (span.kind !== 'span') return noArgs;
+  const json = parseJson(text.slice(open, span.end));
+  if (!json.ok || !Array.isArray(json.value)) return noArgs;
+  const error = 'arguments must be a JSON object like {"key": "value"}, not an array';
+  return { block: failure(index, name, error, text, start, span.end), next: noArgs.next };
+}
+
+/**
+ * Skip whitespace and up to two backtick runs between the marker and `{`: a fence opener (```json),
+ * or an inline-code close and reopen (`[SYS_CALL::X]` `{...}`).
+ */
+function findArgsStart(text: string, from: number): number {
+  let i = skipWhitespace(text, from);
+  for (let runs = 0; runs < 2 && text.charCodeAt(i) === BACKTICK; runs++) {
+    const ticksStart = i;
+    while (text.charCodeAt(i) === BACKTICK) i++;
+    if (i - ticksStart >= 3) {
+      while (i < text.length && isLanguageChar(text.charCodeAt(i))) i++;
+    }
+    i = skipWhitespace(text, i);
+  }
+  return i;
+}
+
+/**
+ * Find the end of the object or array opening at `open`, skipping string literals so quoted braces
+ * do not count. Brackets and braces share one depth; mismatches are left for JSON.parse to reject.
+ */
+function scanJsonSpan(text: string, open: number, maxLength: number): Span {
+  const limit = Math.min(text.length, open + maxLength);
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === LBRACE || c === LBRACKET) {
+      depth++;
+    } else if (c === RBRACE || c === RBRACKET) {
+      depth--;
+      if (depth === 0) return { kind: 'span', end: i + 1 };
+    }
+  }
+  return limit < text.length ? { kind: 'too-large' } : { kind: 'unterminated' };
+}
+
+function exceedsBytes(source: string, maxBytes: number): boolean {
+  if (source.length > maxBytes) return true;
+  // UTF-8 needs at most 3 bytes per UTF-16 unit, so short spans skip the exact count.
+  return source.length * 3 > maxBytes && Buffer.byteLength(source, 'utf8') > maxBytes;
+}
+
+function parseJson(source: string): JsonResult {
+  try {
+    return { ok: true, value: JSON.parse(source) as unknown };
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Strict JSON first; then one retry with two safe repairs models often need. */
+function parseJsonLeniently(source: string): JsonResult {
+  const strict = parseJson(source);
+  if (strict.ok) return strict;
+  const repaired = repairJson(source);
+  if (repaired === source) return strict;
+  const retry = parseJson(repaired);
+  return retry.ok ? retry : strict;
+}
+
+/**
+ * Escape raw control characters inside strings (models paste multi-line file content verbatim)
+ * and drop trailing commas before `}` or `]`. Nothing else is changed.
+ */
+function repairJson(source: string): string {
+  let out = '';
+  let copied = 0;
+  let inString = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+      else if (c < 0x20) {
+        out += source.slice(copied, i) + escapeControl(c);
+        copied = i + 1;
+      }
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === COMMA) {
+      const next = skipWhitespace(source, i + 1);
+      const after = source.charCodeAt(next);
+      if (after === RBRACE || after === RBRACKET) {
+        out += source.slice(copied, i);
+        copied = i + 1;
+      }
+    }
+  }
+  return copied === 0 ? source : out + source.slice(copied);
+}
+
+function escapeControl(c: number): string {
+  if (c === 0x0a) return '\\n';
+  if (c === 0x0d) return '\\r';
+  if (c === 0x09) return '\\t';
+  return `\\u${c.toString(16).padStart(4, '0')}`;
+}
+
+function success(index: number, name: string, args: Record<string, unknown>, raw: string): ParsedBlock {
+  return { ok: true, index, name, args, raw };
+}
+
+function failure(index: number, name: string, error: string, text: string, start: number, end: number): ParsedBlock {
+  const stop = Math.min(end, start + MAX_RAW_LENGTH);
+  const raw = text.slice(start, stop) + (stop < end ? '…' : '');
+  return { ok: false, index, name, error, raw };
+}
+
+function skipWhitespace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x0c && c !== 0x0b && c !== 0xa0) break;
+    i++;
+  }
+  return i;
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39);
+}
+
+function isLanguageChar(c: number): boolean {
+  return isNameChar(c) || c === 0x2d || c === 0x2b || c === 0x2e;
+}

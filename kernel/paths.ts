@@ -1,0 +1,46 @@
+/** Every on-disk path aos uses comes from here (pm2's one-function rule). */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface AosPaths {
+  home: string;
+  socket: string;
+  db: string;
+  pidFile: string;
+  kernelLog: string;
+  policy: string;
+  workspace: string;
+  chroma: string;
+}
+
+/** The directory holding aos's package.json, from source (tsx) or from dist/. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return dir;
+}
+
+function checkoutWorkspace(): string | null {
+  const root = packageRoot();
+  const workspace = path.join(root, 'workspace');
+  return existsSync(path.join(root, '.git')) && existsSync(workspace) ? workspace : null;
+}
+
+export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
+  const home = path.resolve(env.AOS_HOME || path.join(os.homedir(), '.aos'));
+  return {
+    home,
+    socket: path.join(home, 'kernel.sock'),
+    db: path.join(home, 'aos.db'),
+    pidFile: path.join(home, 'kernel.pid'),
+    kernelLog: path.join(home, 'kernel.log'),
+    policy: path.resolve(env.AOS_POLICY || path.join(home, 'policy.yaml')),
+    workspace: path.resolve(env.AOS_WORKSPACE || checkoutWorkspace() || path.join(home, 'workspace')),
+    chroma: path.join(home, 'chroma'),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The policy: deny by default. The root process's capabilities come only from here; a missing
+ * or unreadable policy stops the kernel — it never fails open.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { AosError } from '../drivers/errno.js';
+import { parseCapability } from './capabilities.js';
+
+export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
+# A child process gets the intersection of its parent's capabilities and what it asks for.
+version: 1
+root:
+  capabilities:
+    - fs.read:/**        # read anything in the workspace
+    - fs.write:/**       # write anything in the workspace
+    - exec               # shell commands, inside the bubblewrap sandbox
+    - spawn              # start child agents
+    - ipc                # messages between processes of one tree
+    - timer              # SYS_SCHEDULE
+    - mem                # vector memory of the process tree
+    # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
+    # - webhook                     # receive HTTP requests
+`;
+
+const policySchema = z
+  .object({
+    version: z.literal(1),
+    root: z.object({ capabilities: z.array(z.string()) }).strict(),
+  })
+  .strict();
+
+export interface Policy {
+  file: string;
+  rootCapabilities: string[];
+}
+
+export function parsePolicy(text: string, file: string): Policy {
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (error) {
+    throw new AosError('EINVAL', `policy ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  const parsed = policySchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AosError('EINVAL', `policy ${file}: ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  for (const cap of parsed.data.root.capabilities) {
+    try {
+      parseCapability(cap);
+    } catch (error) {
+      throw new AosError('EINVAL', `policy ${file}: ${(error as Error).message}`);
+    }
+  }
+  return { file, rootCapabilities: parsed.data.root.capabilities };
+}
+
+/** Load the policy; `createIfMissing` writes the shipped default first (for the default path only). */
+export async function loadPolicy(file: string, createIfMissing: boolean): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && createIfMissing) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, DEFAULT_POLICY, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+      return loadPolicy(file, false);
+    }
+    throw new AosError('EACCES', `cannot read the policy ${file}: ${(error as Error).message}. The kernel will not start without one (AOS_POLICY chooses the file).`);
+  }
+  return parsePolicy(text, file);
+}

@@ -1,0 +1,55 @@
+/** The process control block and the names of its states (xv6's proc.h). */
+
+export const PROC_STATES = ['ready', 'running', 'blocked', 'sleeping', 'exited', 'killed'] as const;
+export type ProcState = (typeof PROC_STATES)[number];
+
+export function isEnded(state: ProcState): boolean {
+  return state === 'exited' || state === 'killed';
+}
+
+export interface ProcCounters {
+  turns: number;
+  syscalls: number;
+  promptTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  cost: number;
+}
+
+export interface ProcLimits {
+  maxTurns: number;
+}
+
+/** What a blocked or sleeping process waits for; persisted so a restart can re-park it. */
+export type WaitSpec =
+  | { kind: 'msg'; deadline: number }
+  | { kind: 'stdin'; deadline: number }
+  | { kind: 'child'; pid: number | null; deadline: number }
+  | { kind: 'sleep'; deadline: number; seconds: number };
+
+export interface Pcb {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly name: string;
+  readonly role: string;
+  readonly task: string;
+  readonly model: string;
+  readonly priority: number;
+  readonly capabilities: readonly string[];
+  readonly pipeTo: number | null;
+  readonly createdAt: number;
+  state: ProcState;
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  exitReason: string | null;
+  /** Final output reported to WAIT: SYS_EXIT's result, else captured stdout. */
+  output: string | null;
+  counters: ProcCounters;
+  limits: ProcLimits;
+  wait: WaitSpec | null;
+}
+
+export function emptyCounters(): ProcCounters {
+  return { turns: 0, syscalls: 0, promptTokens: 0, outputTokens: 0, cachedTokens: 0, cost: 0 };
+}

@@ -1,0 +1,42 @@
+/**
+ * A syscall is one file: a zod schema for its arguments, the capability it needs, and a handler
+ * that only decodes and calls the real work (xv6's sysproc.c). syscalls/table.ts lists them.
+ */
+import type { z } from 'zod';
+import type { KernelServices } from './services.js';
+
+export interface CapabilityView {
+  readonly list: readonly string[];
+  allows(required: string): boolean;
+}
+
+export interface SyscallContext {
+  readonly pid: number;
+  readonly caps: CapabilityView;
+  /** Aborted when the process is killed; long work must honour it. */
+  readonly signal: AbortSignal;
+  readonly kernel: KernelServices;
+}
+
+export type ArgsSchema = z.ZodObject<z.ZodRawShape>;
+
+export interface SyscallDef<S extends ArgsSchema = ArgsSchema> {
+  name: string;
+  /** Other spellings of the name that the seed or common models use. */
+  aliases?: readonly string[];
+  /** One line for the model-facing reference. */
+  summary: string;
+  /** What the result's `value` holds, for the reference. */
+  returns: string;
+  args: S;
+  /** Rewrites seed spellings of arguments (e.g. MEM_WRITE `value` -> `text`) before validation. */
+  normalize?: (raw: Record<string, unknown>) => Record<string, unknown>;
+  /** The capability needed, or null for calls every process may make. */
+  capability: string | null | { label: string; of: (args: z.infer<S>) => string };
+  run(args: z.infer<S>, ctx: SyscallContext): unknown;
+}
+
+/** Identity with inference, so each file reads `export default defineSyscall({...})`. */
+export function defineSyscall<S extends ArgsSchema>(def: SyscallDef<S>): SyscallDef {
+  return def as unknown as SyscallDef;
+}

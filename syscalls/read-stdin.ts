@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { param } from '../kernel/param.js';
+import { defineSyscall } from './define.js';
+
+export default defineSyscall({
+  name: 'SYS_READ_STDIN',
+  aliases: ['READ_STDIN', 'STDIN'],
+  summary: 'Read everything waiting on your stdin; if empty, block until input or timeout_s (ETIMEDOUT).',
+  returns: '{text}',
+  args: z.object({ timeout_s: z.number().positive().max(param.maxBlockTimeoutS).optional() }).strict(),
+  capability: null,
+  run: async (args, ctx) => ({ text: await ctx.kernel.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS) }),
+});

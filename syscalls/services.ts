@@ -1,0 +1,45 @@
+/**
+ * What syscalls may ask of the kernel. The kernel implements it; syscalls only see this
+ * interface, so imports keep flowing kernel -> syscalls -> drivers.
+ */
+import type { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
+
+export interface SpawnRequest {
+  role: string;
+  task: string;
+  name?: string;
+  model?: string;
+  capabilities?: readonly string[];
+  pipeTo?: number | null;
+  priority?: number;
+  maxTurns?: number;
+}
+
+export interface ChildExit {
+  pid: number;
+  name: string;
+  exit_code: number | null;
+  reason: string;
+  output: string | null;
+}
+
+export interface InboxMessage {
+  from_pid: number;
+  content: string;
+  ts: string;
+}
+
+export interface KernelServices {
+  readonly fs: WorkspaceFs;
+  spawn(request: SpawnRequest): Promise<number>;
+  /** Waits for a child (any child when pid is null) to end. */
+  wait(pid: number | null, timeoutS: number): Promise<ChildExit>;
+  send(toPid: number, content: string): void;
+  recv(timeoutS: number): Promise<InboxMessage[]>;
+  writeStdout(text: string): { piped_to: number | null };
+  readStdin(timeoutS: number): Promise<string>;
+  sleep(seconds: number): Promise<number>;
+  schedule(seconds: number, prompt: string, repeat: boolean): string;
+  cancelTimer(id: string): boolean;
+  exit(code: number, result: string | null): void;
+}

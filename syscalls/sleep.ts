@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { param } from '../kernel/param.js';
+import { defineSyscall } from './define.js';
+
+export default defineSyscall({
+  name: 'SLEEP',
+  aliases: ['SYS_SLEEP'],
+  summary: 'Sleep for `seconds` without spending tokens (a timer you scheduled interrupts it with EINTR).',
+  returns: '{slept}',
+  args: z.object({ seconds: z.number().min(0).max(param.maxSleepS) }).strict(),
+  normalize: (raw) => {
+    const { duration, duration_s, ...rest } = raw;
+    return { seconds: rest.seconds ?? duration_s ?? duration, ...rest };
+  },
+  capability: null,
+  run: async (args, ctx) => ({ slept: await ctx.kernel.sleep(args.seconds) }),
+});

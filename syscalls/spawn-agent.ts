@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { param } from '../kernel/param.js';
+import { defineSyscall } from './define.js';
+
+export default defineSyscall({
+  name: 'SPAWN_AGENT',
+  aliases: ['SPAWN'],
+  summary:
+    'Start a child agent. It gets only the permissions you list that you also hold (default: all of yours). ' +
+    'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you).',
+  returns: '{pid}',
+  args: z
+    .object({
+      role: z.string().min(1).max(200),
+      task: z.string().max(param.maxMessageBytes).optional(),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1-64 chars)')
+        .optional(),
+      model: z.string().min(1).optional(),
+      permissions: z.array(z.string()).max(64).optional(),
+      pipe_to: z.union([z.number().int().positive(), z.literal('parent')]).optional(),
+      priority: z.number().int().min(param.minPriority).max(param.maxPriority).optional(),
+      max_turns: z.number().int().min(1).max(10_000).optional(),
+    })
+    .strict(),
+  normalize: (raw) => ('capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw),
+  capability: 'spawn',
+  run: async (args, ctx) => ({
+    pid: await ctx.kernel.spawn({
+      role: args.role,
+      task: args.task ?? '',
+      name: args.name,
+      model: args.model,
+      capabilities: args.permissions,
+      pipeTo: args.pipe_to === 'parent' ? ctx.pid : (args.pipe_to ?? null),
+      priority: args.priority,
+      maxTurns: args.max_turns,
+    }),
+  }),
+});
+
+function renameKey(raw: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
+  const { [from]: value, ...rest } = raw;
+  return { ...rest, [to]: value };
+}

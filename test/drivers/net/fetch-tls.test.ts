@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { guardedFetch, type NetFetchOptions, type ResolvedAddress } from '../../../drivers/net/fetch.js';
+import { startHttpsServer, startSilentServer, waitFor } from './test-servers.js';
+
+const BASE: NetFetchOptions = {
+  maxBodyBytes: 64 * 1024,
+  connectTimeoutMs: 2000,
+  totalTimeoutMs: 5000,
+  maxRedirects: 5,
+  allowHost: () => true,
+};
+const ONLY_LOOPBACK_V4 = (ip: string): boolean => ip === '127.0.0.1';
+
+describe('https keeps the original name for SNI and certificate checks', () => {
+  it('sends SNI for the URL host and rejects an untrusted certificate', async () => {
+    const tlsServer = await startHttpsServer();
+    try {
+      const resolve = async (): Promise<ResolvedAddress[]> => [{ address: '127.0.0.1', family: 4 }];
+      const options = { ...BASE, resolve, allowPrivate: ONLY_LOOPBACK_V4 };
+      await expect(guardedFetch(`https://aos-test.invalid:${tlsServer.port}/`, undefined, options)).rejects.toMatchObject({ code: 'EIO' });
+      expect(tlsServer.serverNames).toEqual(['aos-test.invalid']);
+      expect(tlsServer.requests).toEqual([]);
+      await waitFor(() => tlsServer.openSockets() === 0);
+    } finally {
+      await tlsServer.close();
+    }
+  });
+
+  it('times out a TLS handshake that never completes as a connect timeout', async () => {
+    const silent = await startSilentServer();
+    try {
+      const options = { ...BASE, connectTimeoutMs: 200, allowPrivate: ONLY_LOOPBACK_V4 };
+      const started = Date.now();
+      await expect(guardedFetch(`https://127.0.0.1:${silent.port}/`, undefined, options)).rejects.toMatchObject({
+        code: 'ETIMEDOUT',
+        message: expect.stringMatching(/^connecting to/),
+      });
+      expect(Date.now() - started).toBeLessThan(2000);
+      await waitFor(() => silent.openSockets() === 0);
+    } finally {
+      await silent.close();
+    }
+  });
+});

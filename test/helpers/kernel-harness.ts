@@ -1,0 +1,70 @@
+/** Drives a real kernel with an inline replay tape in a temporary workspace. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { KernelEvent } from '../../kernel/events.js';
+import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
+import type { Pcb } from '../../kernel/types.js';
+
+export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
+
+export type TapeEntry = string | { reply: string; expect?: string | string[]; usage?: { prompt: number; output: number }; delay_ms?: number };
+
+export interface Harness {
+  kernel: Kernel;
+  dir: string;
+  workspace: string;
+  events: KernelEvent[];
+  tape: string;
+  spawn(options?: Partial<SpawnOptions>): Promise<Pcb>;
+  run(options?: Partial<SpawnOptions>): Promise<Pcb>;
+  eventsOf(pid: number, type?: KernelEvent['type']): KernelEvent[];
+  results(pid: number): Array<Extract<KernelEvent, { type: 'result' }>>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  agents: Record<string, TapeEntry[]>,
+  options: { rootCapabilities?: string[]; maxConcurrentInferences?: number } = {},
+): Promise<Harness> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
+  const workspace = path.join(dir, 'workspace');
+  const tape = path.join(dir, 'tape.yaml');
+  await writeFile(tape, YAML.stringify({ agents }));
+  const kernel = await Kernel.create({
+    workspace,
+    rootCapabilities: options.rootCapabilities ?? ALL_CAPS,
+    maxConcurrentInferences: options.maxConcurrentInferences,
+    cwd: dir,
+  });
+  const events: KernelEvent[] = [];
+  kernel.events.subscribe((e) => events.push(e));
+  const spawn = (spawnOptions: Partial<SpawnOptions> = {}): Promise<Pcb> =>
+    kernel.spawn({ task: 'test task', model: `replay:${tape}`, ...spawnOptions });
+  return {
+    kernel,
+    dir,
+    workspace,
+    events,
+    tape,
+    spawn,
+    async run(spawnOptions) {
+      const pcb = await spawn(spawnOptions);
+      return kernel.waitExit(pcb.pid);
+    },
+    eventsOf: (pid, type) => events.filter((e) => e.pid === pid && (!type || e.type === type)),
+    results: (pid) => events.filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.pid === pid && e.type === 'result'),
+    async close() {
+      await kernel.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A reply that makes one call. */
+export function call(name: string, args: Record<string, unknown> = {}): string {
+  return `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+}
+
+export const EXIT = call('SYS_EXIT', { code: 0 });
