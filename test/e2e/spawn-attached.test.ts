@@ -1,0 +1,75 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, ROOT, runCli } from '../helpers/cli.js';
+
+let home: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'aos-e2e-'));
+  env = { AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'ws') };
+});
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('aos spawn (attached)', () => {
+  it('runs the example tape end to end and exits with the root code', async () => {
+    const run = await runCli(['spawn', 'Show the loop', '--model', 'replay:examples/hello-loop.yaml', '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const events = jsonLines(run.stdout);
+    for (const e of events) expect(e).toMatchObject({ ts: expect.any(String), pid: expect.any(Number), type: expect.any(String) });
+    const types = new Set(events.map((e) => e.type));
+    for (const t of ['state', 'prompt', 'model', 'syscall', 'result', 'message']) expect(types).toContain(t);
+    const eperm = events.find((e) => e.type === 'result' && e.ok === false);
+    expect(eperm).toMatchObject({ pid: 2, name: 'FS_WRITE', errno: 'EPERM' });
+    expect(await readFile(path.join(home, 'ws/demo/answer.txt'), 'utf8')).toBe('7');
+  });
+
+  it('runs every call of a reply, reports a broken block as EINVAL, and returns SYS_EXIT code', async () => {
+    const run = await runCli(['spawn', '--model', `replay:${path.join(ROOT, 'test/fixtures/multi-call.yaml')}`, '--json'], env);
+    expect(run.code).toBe(3);
+    const results = jsonLines(run.stdout).filter((e) => e.type === 'result');
+    expect(results.map((r) => [r.name, r.ok, r.errno ?? null])).toEqual([
+      ['FS_WRITE', true, null],
+      ['FS_WRITE', false, 'EINVAL'],
+      ['FS_READ', true, null],
+      ['SYS_EXIT', true, null],
+    ]);
+  });
+
+  it('prints human-readable events without --json', async () => {
+    const run = await runCli(['spawn', 'x', '--model', 'replay:examples/hello-loop.yaml'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('[2 worker] ✗ FS_WRITE EPERM');
+    expect(run.stdout).toMatch(/\[1 root\] exited \(code 0\)/);
+  });
+
+  it('explains how to choose a model when none is given', async () => {
+    const run = await runCli(['spawn', 'x'], { ...env, AOS_MODEL: '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--model');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('gives a clear error for a missing tape, a bad flag, and an unknown provider', async () => {
+    const missing = await runCli(['spawn', '--model', 'replay:/nope/tape.yaml'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('replay tape not found');
+    const badFlag = await runCli(['spawn', '--model', 'replay:x.yaml', '--priority', 'high'], env);
+    expect(badFlag.code).toBe(1);
+    expect(badFlag.stderr).toContain('--priority');
+    const provider = await runCli(['spawn', '--model', 'nosuch:model'], env);
+    expect(provider.code).toBe(1);
+    expect(provider.stderr).toContain('unknown model provider "nosuch"');
+  });
+
+  it('refuses to start without a readable policy (never fails open)', async () => {
+    const run = await runCli(['spawn', '--model', 'replay:examples/hello-loop.yaml'], { ...env, AOS_POLICY: path.join(home, 'missing-policy.yaml') });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot read the policy');
+  });
+});
