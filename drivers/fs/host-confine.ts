@@ -62,7 +62,9 @@ export async function resolveDirInside(ctx: ConfineContext, names: readonly stri
 export async function assertHandleInside(ctx: ConfineContext, handle: FileHandle, hostPath: string): Promise<void> {
   let inside: boolean;
   try {
-    inside = ctx.procFd ? isInsideRoot(ctx.root, await fsp.readlink(procFdPath(handle.fd))) : await sameFileInside(ctx, handle, hostPath);
+    inside = ctx.procFd
+      ? isInsideRoot(ctx.root, await fsp.readlink(procFdPath(handle.fd)))
+      : await sameFileInside(ctx, handle, hostPath);
   } catch {
     inside = false;
   }

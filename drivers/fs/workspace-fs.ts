@@ -30,6 +30,17 @@ export interface ReadResult {
   truncated: boolean;
 }
 
+export interface WriteResult {
+  path: string;
+  bytes: number;
+}
+
+export interface ListResult {
+  path: string;
+  entries: ListEntry[];
+  truncated: boolean;
+}
+
 export interface ListEntry {
   name: string;
   type: 'file' | 'dir' | 'symlink' | 'other';
@@ -51,17 +62,18 @@ export class WorkspaceFs {
   static async open(options: WorkspaceFsOptions): Promise<WorkspaceFs> {
     if (!constants.O_NOFOLLOW) throw new AosError('EIO', 'the workspace needs a platform with O_NOFOLLOW');
     for (const key of ['maxReadBytes', 'maxWriteBytes', 'maxListEntries', 'maxPathLength'] as const) {
-      if (!Number.isSafeInteger(options[key]) || options[key] < 0) throw new AosError('EINVAL', `${key} must be a non-negative integer`);
+      requireCount(options[key], key);
     }
     await fsp.mkdir(options.root, { recursive: true });
     const root = await fsp.realpath(options.root);
-    return new WorkspaceFs(root, options, await detectProcFd(root));
+    return new WorkspaceFs(root, { ...options }, await detectProcFd(root));
   }
 
   async read(inputPath: string, opts: { offset?: number; length?: number } = {}): Promise<ReadResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
-    const offset = byteCount(opts.offset ?? 0, 'offset');
-    const limit = Math.min(byteCount(opts.length ?? this.options.maxReadBytes, 'length'), this.options.maxReadBytes);
+    const offset = requireCount(opts.offset ?? 0, 'offset');
+    const max = this.options.maxReadBytes;
+    const limit = Math.min(requireCount(opts.length ?? max, 'length'), max);
     const { handle, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read');
     try {
       const chunk = await readChunk(handle, offset, Math.min(limit, Math.max(0, stats.size - offset)));
@@ -75,12 +87,13 @@ export class WorkspaceFs {
     }
   }
 
-  async write(inputPath: string, content: string, opts: { append?: boolean } = {}): Promise<{ path: string; bytes: number }> {
+  async write(inputPath: string, content: string, opts: { append?: boolean } = {}): Promise<WriteResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
     if (typeof content !== 'string') throw new AosError('EINVAL', `content must be a string: ${virtualPath}`);
     const data = Buffer.from(content, 'utf8');
     if (data.length > this.options.maxWriteBytes) {
-      throw new AosError('EFBIG', `content is ${data.length} bytes, over the ${this.options.maxWriteBytes} byte limit: ${virtualPath}`);
+      const limit = this.options.maxWriteBytes;
+      throw new AosError('EFBIG', `content is ${data.length} bytes, over the ${limit} byte limit: ${virtualPath}`);
     }
     const append = opts.append === true;
     const { handle } = await this.openFile(virtualPath, WRITE_FLAGS | (append ? constants.O_APPEND : 0), 'write');
@@ -96,7 +109,7 @@ export class WorkspaceFs {
     }
   }
 
-  async list(inputPath = '/'): Promise<{ path: string; entries: ListEntry[]; truncated: boolean }> {
+  async list(inputPath = '/'): Promise<ListResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
     const ctx = this.context(virtualPath, 'list');
     const names = splitVirtualPath(virtualPath);
@@ -110,7 +123,8 @@ export class WorkspaceFs {
       const all = (await fsp.readdir(dirPath)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const kept = all.slice(0, this.options.maxListEntries);
       const entries = await Promise.all(kept.map((name) => describeEntry(dirPath, name)));
-      return { path: virtualPath, entries: entries.filter((e): e is ListEntry => e !== null), truncated: all.length > kept.length };
+      const present = entries.filter((entry): entry is ListEntry => entry !== null);
+      return { path: virtualPath, entries: present, truncated: all.length > kept.length };
     } catch (error) {
       throw toFsError(error, virtualPath, 'list');
     } finally {
@@ -119,7 +133,11 @@ export class WorkspaceFs {
   }
 
   /** Open the final name without following it, then check place, type and link count on the fd. */
-  private async openFile(virtualPath: string, flags: number, operation: FsOperation): Promise<{ handle: FileHandle; stats: Stats }> {
+  private async openFile(
+    virtualPath: string,
+    flags: number,
+    operation: FsOperation,
+  ): Promise<{ handle: FileHandle; stats: Stats }> {
     const ctx = this.context(virtualPath, operation);
     const names = splitVirtualPath(virtualPath);
     const last = names.pop();
@@ -166,7 +184,7 @@ async function describeEntry(dirPath: string, name: string): Promise<ListEntry |
   return { name, type: 'other', size: 0 };
 }
 
-function byteCount(value: number, label: string): number {
+function requireCount(value: number, label: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new AosError('EINVAL', `${label} must be a non-negative integer`);
   return value;
 }

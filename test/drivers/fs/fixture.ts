@@ -51,7 +51,12 @@ export function expectClean(fixture: Fixture, value: unknown): void {
 }
 
 /** Await a refusal with the given errno, check it is clean, and return it. */
-export async function expectRefused(fixture: Fixture, action: Promise<unknown>, errno: Errno, message?: string | RegExp): Promise<AosError> {
+export async function expectRefused(
+  fixture: Fixture,
+  action: Promise<unknown>,
+  errno: Errno,
+  message?: string | RegExp,
+): Promise<AosError> {
   let outcome: unknown;
   try {
     outcome = await action;

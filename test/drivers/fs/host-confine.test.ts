@@ -1,7 +1,13 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertHandleInside, detectProcFd, isInsideRoot, resolveDirInside, type ConfineContext } from '../../../drivers/fs/host-confine.js';
+import {
+  assertHandleInside,
+  detectProcFd,
+  isInsideRoot,
+  resolveDirInside,
+  type ConfineContext,
+} from '../../../drivers/fs/host-confine.js';
 import { expectRefused, makeFixture, removeFixture, type Fixture } from './fixture.js';
 
 let f: Fixture;
@@ -46,7 +52,8 @@ describe.each([true, false])('assertHandleInside (procFd %s)', (procFd) => {
     const outside = await fsp.open(f.secretPath, 'r');
     try {
       await assertHandleInside(context(procFd), inside, insidePath);
-      await expectRefused(f, assertHandleInside(context(procFd), outside, f.secretPath), 'EACCES', 'path escapes the workspace: /probe');
+      const refused = assertHandleInside(context(procFd), outside, f.secretPath);
+      await expectRefused(f, refused, 'EACCES', 'path escapes the workspace: /probe');
       // Named as if inside, but the fd is the outside file (the swapped-directory case).
       await expectRefused(f, assertHandleInside(context(procFd), outside, insidePath), 'EACCES');
     } finally {

@@ -42,7 +42,17 @@ async function expectOutsideUntouched(): Promise<void> {
 }
 
 describe('path spellings', () => {
-  const traversals = ['..', '../secret.txt', '../../secret.txt', 'a/../../secret.txt', '/../secret.txt', '..\\secret.txt', '%2e%2e/secret.txt', '%2e%2e%2f%2e%2e%2fsecret.txt', '\uff0e\uff0e/secret.txt'];
+  const traversals = [
+    '..',
+    '../secret.txt',
+    '../../secret.txt',
+    'a/../../secret.txt',
+    '/../secret.txt',
+    '..\\secret.txt',
+    '%2e%2e/secret.txt',
+    '%2e%2e%2f%2e%2e%2fsecret.txt',
+    '\uff0e\uff0e/secret.txt',
+  ];
 
   it.each(traversals)('refuses %j for read, write and list', async (spelling) => {
     await expectRefused(f, f.fs.read(spelling), 'EACCES', 'path escapes the workspace');
