@@ -1,19 +1,25 @@
 /**
- * The kernel: the process table, spawn, kill, and the hooks the turn loop and the syscall
- * services use. Everything a process does is an event on `events`.
+ * The kernel: the process table, spawn, kill, finish, and the hooks the turn loop and the
+ * syscall services use. Every change is an event on `events` and a row in the store.
  */
 import { AosError } from '../drivers/errno.js';
 import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
 import type { SpawnRequest } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { formatEvent, taskMessage } from './context.js';
-import { EventBus } from './events.js';
+import { EventBus, type KernelEvent } from './events.js';
+import { Mailboxes } from './mailboxes.js';
 import { ModelRegistry, normalizeModel } from './models.js';
 import { param } from './param.js';
-import { type Notice, Proc, type WakeReason } from './proc.js';
+import { type Notice, Proc, pcbFromRecord, type WakeReason } from './proc.js';
+import { recover } from './recovery.js';
 import { Scheduler } from './scheduler.js';
+import { Store } from './store.js';
 import { runTurn } from './turn.js';
-import { emptyCounters, isEnded, type Pcb, type ProcState, type WaitSpec } from './types.js';
+import { emptyCounters, isEnded, PROC_STATES, type Pcb, type ProcState, type WaitSpec } from './types.js';
+import { type KernelStats, type ProcRow, toProcRow } from './views.js';
+
+export const KERNEL_VERSION = '0.1.0';
 
 export interface KernelOptions {
   /** Host directory agents see as `/`. */
@@ -23,6 +29,8 @@ export interface KernelOptions {
   maxConcurrentInferences?: number;
   /** Base for relative model paths (replay tapes). */
   cwd?: string;
+  /** SQLite file of the kernel's state; in memory when absent. */
+  storeFile?: string;
 }
 
 export interface SpawnOptions {
@@ -34,23 +42,32 @@ export interface SpawnOptions {
   maxTurns?: number;
   /** Narrows the policy's root capabilities. */
   capabilities?: readonly string[];
+  /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
+  cwd?: string;
 }
 
 export class Kernel {
   readonly events = new EventBus();
   readonly models = new ModelRegistry();
   readonly scheduler: Scheduler;
+  readonly mailboxes: Mailboxes;
+  /** Set by close(): nothing more is started, written or run. */
+  closing = false;
   private readonly procs = new Map<number, Proc>();
   private readonly rootCaps: CapabilitySet;
   private readonly exitWaiters = new Map<number, Array<(pcb: Pcb) => void>>();
-  private nextPid = 1;
+  nextPid = 1;
   private liveCount = 0;
+  private readonly startedAt = Date.now();
 
   private constructor(
     readonly fs: WorkspaceFs,
+    readonly store: Store,
     private readonly options: KernelOptions,
   ) {
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
+    this.mailboxes = new Mailboxes(this);
+    this.events.subscribe((event) => this.store.addEvent(event));
     this.scheduler = new Scheduler(options.maxConcurrentInferences ?? param.maxConcurrentInferences, (pid) =>
       this.startTurn(pid),
     );
@@ -64,22 +81,86 @@ export class Kernel {
       maxListEntries: param.fsMaxListEntries,
       maxPathLength: param.fsMaxPathLength,
     });
-    return new Kernel(fs, options);
+    const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
+    recover(kernel);
+    return kernel;
   }
 
   proc(pid: number): Proc | undefined {
     return this.procs.get(pid);
   }
 
+  /** Used by recovery to put a process back in the table. */
+  adopt(proc: Proc): void {
+    this.procs.set(proc.pid, proc);
+    if (!isEnded(proc.pcb.state)) this.liveCount++;
+  }
+
   list(): Pcb[] {
     return [...this.procs.values()].map((p) => p.pcb);
+  }
+
+  /** `aos ps`: live processes, or every process the store knows with `all`. */
+  processes(options: { all?: boolean } = {}): ProcRow[] {
+    const now = Date.now();
+    const rows: ProcRow[] = [];
+    for (const proc of this.procs.values()) {
+      if (options.all || !isEnded(proc.pcb.state)) rows.push(toProcRow(proc.pcb, now));
+    }
+    if (options.all) {
+      this.store.flush();
+      for (const record of this.store.allProcesses()) {
+        if (!this.procs.has(record.pid)) rows.push(toProcRow(pcbFromRecord(record), now));
+      }
+      rows.sort((a, b) => a.pid - b.pid);
+    }
+    return rows;
+  }
+
+  /** Past events of a process (and with `tree`, of its descendants), oldest first. */
+  history(pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] {
+    this.store.flush();
+    const root = this.procs.get(pid);
+    if (!root && !this.store.loadProcess(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
+    const pids = root && options.tree ? this.subtree(root).map((p) => p.pid) : [pid];
+    return this.store.events(pids, options.tail);
+  }
+
+  stats(): KernelStats {
+    const processes = Object.fromEntries(PROC_STATES.map((s) => [s, 0])) as Record<ProcState, number>;
+    let promptTokens = 0;
+    let outputTokens = 0;
+    let cost = 0;
+    for (const { pcb } of this.procs.values()) {
+      processes[pcb.state]++;
+      promptTokens += pcb.counters.promptTokens;
+      outputTokens += pcb.counters.outputTokens;
+      cost += pcb.counters.cost;
+    }
+    const memory = process.memoryUsage();
+    return {
+      pid: process.pid,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      version: KERNEL_VERSION,
+      processes,
+      active_inferences: this.scheduler.activeInferences,
+      max_inferences: this.scheduler.limit,
+      queue_depth: this.scheduler.queueDepth,
+      prompt_tokens: promptTokens,
+      output_tokens: outputTokens,
+      cost,
+      rss_bytes: memory.rss,
+      heap_used_bytes: memory.heapUsed,
+      rate_limits: [],
+    };
   }
 
   /** Start a root process (the CLI's `aos spawn`). */
   spawn(options: SpawnOptions): Promise<Pcb> {
     const caps = options.capabilities ? this.rootCaps.intersect(options.capabilities) : this.rootCaps;
-    const model = normalizeModel(options.model, this.options.cwd ?? process.cwd());
-    return this.create(null, { ...options, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
+    const model = normalizeModel(options.model, options.cwd ?? this.options.cwd ?? process.cwd());
+    const role = options.role ?? 'assistant';
+    return this.create(null, { ...options, role, name: options.name ?? 'root', model }, caps);
   }
 
   /** SPAWN_AGENT: the child holds the intersection of its parent's and the requested capabilities. */
@@ -98,6 +179,7 @@ export class Kernel {
     req: SpawnOptions & { role: string; name: string; pipeTo?: number | null },
     caps: CapabilitySet,
   ): Promise<Pcb> {
+    if (this.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
     if (this.liveCount >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
     if (parent && this.depthOf(parent) >= param.maxTreeDepth) {
       throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
@@ -108,8 +190,9 @@ export class Kernel {
     }
     await this.models.get(req.model);
     const pipeTo = req.pipeTo ?? null;
-    if (parent && pipeTo !== null) this.liveTarget(parent, pipeTo, 'pipe to');
+    if (parent && pipeTo !== null) this.mailboxes.liveTarget(parent, pipeTo, 'pipe to');
     const pid = this.nextPid++;
+    this.store.setMeta('next_pid', this.nextPid);
     const pcb: Pcb = {
       pid,
       ppid: parent?.pid ?? 0,
@@ -132,10 +215,11 @@ export class Kernel {
       wait: null,
     };
     const proc = new Proc(pcb, caps, parent?.tree ?? pid);
-    proc.transcript.push({ role: 'user', text: taskMessage(pcb) });
     this.procs.set(pid, proc);
     this.liveCount++;
     parent?.children.add(pid);
+    this.appendTranscript(proc, 'user', taskMessage(pcb));
+    this.persist(proc);
     this.events.emit({
       type: 'state',
       pid,
@@ -160,7 +244,10 @@ export class Kernel {
   /** Kill a process (and by default its subtree). Returns the pids that were live and are now being killed. */
   kill(pid: number, options: { tree?: boolean } = {}): number[] {
     const target = this.procs.get(pid);
-    if (!target) throw new AosError('ESRCH', `no such process ${pid}`);
+    if (!target) {
+      if (this.store.loadProcess(pid)) return [];
+      throw new AosError('ESRCH', `no such process ${pid}`);
+    }
     const victims = options.tree === false ? [target] : this.subtree(target);
     const killed: number[] = [];
     for (const proc of victims) {
@@ -171,7 +258,7 @@ export class Kernel {
     return killed;
   }
 
-  private subtree(root: Proc): Proc[] {
+  subtree(root: Proc): Proc[] {
     const out: Proc[] = [];
     const stack = [root];
     while (stack.length) {
@@ -190,13 +277,17 @@ export class Kernel {
     proc.killRequested = { reason };
     proc.abort.abort(new AosError('EINTR', reason));
     // A queued process is in no turn that could reap it.
-    if (this.scheduler.remove(proc.pid)) this.finish(proc, 'killed', 137, reason);
+    if (this.scheduler.remove(proc.pid) || proc.idle) this.finish(proc, 'killed', 137, reason);
   }
 
   /** Resolves when the process has ended. */
   waitExit(pid: number): Promise<Pcb> {
     const proc = this.procs.get(pid);
-    if (!proc) return Promise.reject(new AosError('ESRCH', `no such process ${pid}`));
+    if (!proc) {
+      const record = this.store.loadProcess(pid);
+      if (record) return Promise.resolve(pcbFromRecord(record));
+      return Promise.reject(new AosError('ESRCH', `no such process ${pid}`));
+    }
     if (isEnded(proc.pcb.state)) return Promise.resolve(proc.pcb);
     return new Promise((resolve) => {
       const list = this.exitWaiters.get(pid) ?? [];
@@ -205,92 +296,99 @@ export class Kernel {
     });
   }
 
-  /** Kill everything still alive and wait for it to be reaped. */
+  /** Kill everything still alive and wait for it to be reaped (the in-process CLI's exit). */
   async shutdown(): Promise<void> {
     const live = [...this.procs.values()].filter((p) => !isEnded(p.pcb.state));
     for (const proc of live) if (!proc.killRequested) this.requestKill(proc, 'kernel shutting down');
     await Promise.all(live.map((p) => this.waitExit(p.pid)));
+    this.store.close();
   }
 
-  // ---- hooks for the turn loop and the syscall services ----
+  /**
+   * Stop without ending any process: commit, close the store, and abort what is in flight so
+   * nothing more runs. The next kernel on this store resumes every process where it was.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.scheduler.setLimit(0);
+    this.store.close();
+    for (const proc of this.procs.values()) {
+      proc.clearTimers();
+      if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', 'kernel stopping'));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  // ---- hooks for the turn loop, recovery and the syscall services ----
+
+  persist(proc: Proc): void {
+    this.store.saveProcess(proc.pid, () => proc.toRecord());
+  }
+
+  appendTranscript(proc: Proc, role: 'user' | 'model', text: string): void {
+    proc.transcript.push({ role, text });
+    this.store.putTranscript(proc.pid, proc.transcript.length - 1, role, text);
+  }
+
+  /** Rewrite the last transcript entry (notices joining the latest kernel message). */
+  amendTranscript(proc: Proc, text: string): void {
+    const last = proc.transcript.length - 1;
+    const entry = proc.transcript[last];
+    if (!entry) return;
+    entry.text = text;
+    this.store.putTranscript(proc.pid, last, entry.role, text);
+  }
 
   setState(proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
     const from = proc.pcb.state;
     if (from === to) return;
     proc.pcb.state = to;
+    this.persist(proc);
     this.events.emit({ type: 'state', pid: proc.pid, from, to, ...extra });
   }
 
   park(proc: Proc, spec: WaitSpec): Promise<WakeReason> {
     const promise = proc.park(spec);
-    const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : `waiting for ${spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin'}`;
+    const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
+    const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : `waiting for ${what}`;
     this.setState(proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
     return promise.then((wake) => {
-      if (!proc.killRequested) this.setState(proc, 'running', { reason: `woken: ${wake}` });
+      if (!proc.killRequested && !this.closing) this.setState(proc, 'running', { reason: `woken: ${wake}` });
       return wake;
     });
   }
 
-  /** Queue a notice for the process's next turn; timers also interrupt a blocking call. */
+  /** Queue a notice for the process's next turn; timers and webhooks also interrupt a blocking call. */
   notify(proc: Proc, notice: Notice): void {
     if (isEnded(proc.pcb.state)) return;
     proc.notices.push(notice);
-    if (notice.kind === 'timer') proc.wake('interrupt');
-  }
-
-  /** A live process the caller may talk to: IPC stays inside one process tree. */
-  liveTarget(from: Proc, pid: number, verb: string): Proc {
-    const target = this.procs.get(pid);
-    if (!target || isEnded(target.pcb.state)) throw new AosError('ESRCH', `cannot ${verb} process ${pid}: no such running process`);
-    if (target.tree !== from.tree) throw new AosError('EPERM', `cannot ${verb} process ${pid}: it is not in your process tree`);
-    return target;
-  }
-
-  writeStdin(target: Proc, text: string, fromPid: number): void {
-    const buffered = target.stdin.reduce((n, s) => n + s.length, 0);
-    if (buffered + text.length > param.maxStdinBytes) {
-      throw new AosError('EAGAIN', `process ${target.pid}'s stdin is full (${param.maxStdinBytes} bytes)`);
-    }
-    target.stdin.push(text);
-    this.events.emit({ type: 'message', pid: fromPid || target.pid, from_pid: fromPid, to_pid: target.pid, channel: 'stdin', content: text });
-    if (target.pcb.wait?.kind === 'stdin') target.wake('ready');
-    else this.notify(target, { kind: 'stdin', pid: fromPid, text: formatEvent('STDIN', { from_pid: fromPid, text, hint: 'SYS_READ_STDIN takes it' }) });
+    this.persist(proc);
+    if (notice.kind === 'timer' || notice.kind === 'webhook') proc.wake('interrupt');
   }
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send(pid: number, text: string): void {
     const target = this.procs.get(pid);
     if (!target || isEnded(target.pcb.state)) throw new AosError('ESRCH', `no such running process ${pid}`);
-    this.writeStdin(target, text, 0);
-  }
-
-  addTimer(proc: Proc, seconds: number, prompt: string, repeat: boolean): string {
-    if (proc.timers.size >= param.maxTimersPerProcess) {
-      throw new AosError('EAGAIN', `too many timers (limit ${param.maxTimersPerProcess})`);
-    }
-    const id = `t${++proc.timerSeq}`;
-    const fire = (): void => {
-      if (!repeat) proc.timers.delete(id);
-      this.notify(proc, { kind: 'timer', text: formatEvent('TIMER', { timer_id: id, prompt }) });
-    };
-    const ms = Math.round(seconds * 1000);
-    const handle = repeat ? setInterval(fire, ms) : setTimeout(fire, ms);
-    proc.timers.set(id, { id, handle, repeat });
-    return id;
+    this.mailboxes.writeStdin(target, text, 0);
   }
 
   /** End a process: the one place a PCB leaves the living. */
   finish(proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result: string | null = null): void {
     const pcb = proc.pcb;
-    if (isEnded(pcb.state)) return;
+    if (isEnded(pcb.state) || this.closing) return;
     this.scheduler.remove(pcb.pid);
     proc.clearTimers();
+    this.store.deleteTimers(pcb.pid);
     proc.wake('interrupt');
     if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', reason));
     pcb.exitCode = code;
     pcb.exitReason = reason;
     pcb.endedAt = Date.now();
     pcb.output = result ?? (proc.stdout || null);
+    pcb.wait = null;
+    proc.pending = null;
     this.liveCount--;
     this.setState(proc, state, { reason, code });
     this.notifyParent(proc);
@@ -308,21 +406,19 @@ export class Kernel {
       return;
     }
     const { pcb } = child;
-    this.notify(parent, {
-      kind: 'child_exit',
-      pid: pcb.pid,
-      text: formatEvent('CHILD_EXIT', { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output }),
-    });
+    const payload = { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output };
+    this.notify(parent, { kind: 'child_exit', pid: pcb.pid, text: formatEvent('CHILD_EXIT', payload) });
   }
 
   makeReady(proc: Proc): void {
+    if (this.closing) return;
     this.setState(proc, 'ready');
     this.scheduler.enqueue(proc.pid, proc.pcb.priority);
   }
 
   private startTurn(pid: number): void {
     const proc = this.procs.get(pid);
-    if (!proc || isEnded(proc.pcb.state)) {
+    if (!proc || isEnded(proc.pcb.state) || this.closing) {
       this.scheduler.release();
       return;
     }

@@ -4,14 +4,16 @@
  */
 import type { ModelMessage } from '../drivers/llm/types.js';
 import type { InboxMessage } from '../syscalls/services.js';
-import type { CapabilitySet } from './capabilities.js';
-import type { Pcb, WaitSpec } from './types.js';
+import { CapabilitySet } from './capabilities.js';
+import type { ParsedBlock } from './parser.js';
+import type { ProcessRecord } from './store.js';
+import type { Pcb, ProcState, WaitSpec } from './types.js';
 
 export type WakeReason = 'ready' | 'timeout' | 'interrupt';
 
 /** Something that happened while the process was busy; shown at the top of its next turn. */
 export interface Notice {
-  kind: 'message' | 'stdin' | 'child_exit' | 'timer';
+  kind: 'message' | 'stdin' | 'child_exit' | 'timer' | 'webhook';
   /** The pid the notice is about (sender, child), for de-duplication when a call consumes it. */
   pid?: number;
   text: string;
@@ -19,15 +21,41 @@ export interface Notice {
 
 export interface Timer {
   id: string;
-  handle: NodeJS.Timeout;
-  repeat: boolean;
+  handle: NodeJS.Timeout | null;
+  fireAt: number;
+  intervalMs: number | null;
+  prompt: string;
+}
+
+/** The calls of the current reply and how far they got; persisted so a restart can go on. */
+export interface PendingTurn {
+  turn: number;
+  reply: string;
+  blocks: ParsedBlock[];
+  lines: string[];
+  next: number;
+  /** The call at `next` was started and has no result yet. */
+  started: boolean;
+}
+
+export type StoredMessage = InboxMessage & { id: number };
+
+interface Runtime {
+  notices: Notice[];
+  reaped: number[];
+  stdout: string;
+  noSyscallStreak: number;
+  identicalStreak: number;
+  lastSignature: string;
+  timerSeq: number;
+  pending: PendingTurn | null;
 }
 
 export class Proc {
   readonly abort = new AbortController();
-  readonly transcript: ModelMessage[] = [];
-  readonly mailbox: InboxMessage[] = [];
-  readonly stdin: string[] = [];
+  transcript: ModelMessage[] = [];
+  readonly mailbox: StoredMessage[] = [];
+  readonly stdin: Array<{ id: number; text: string }> = [];
   notices: Notice[] = [];
   readonly children = new Set<number>();
   readonly reaped = new Set<number>();
@@ -41,6 +69,9 @@ export class Proc {
   identicalStreak = 0;
   /** Set when a call parked during the current turn: waiting is not looping. */
   parkedThisTurn = false;
+  pending: PendingTurn | null = null;
+  /** A turn (inference or calls) is running for this process: that turn will reap a kill. */
+  inTurn = false;
   private waker: ((reason: WakeReason) => void) | null = null;
   private deadlineTimer: NodeJS.Timeout | null = null;
 
@@ -55,8 +86,9 @@ export class Proc {
     return this.pcb.pid;
   }
 
-  get parked(): boolean {
-    return this.waker !== null;
+  /** Neither queued nor in a turn: nothing else would notice a kill. */
+  get idle(): boolean {
+    return !this.inTurn;
   }
 
   /** Park until woken, the deadline passes, or the process is killed. The caller sets state. */
@@ -96,7 +128,96 @@ export class Proc {
   }
 
   clearTimers(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer.handle);
+    for (const timer of this.timers.values()) if (timer.handle) clearTimeout(timer.handle);
     this.timers.clear();
   }
+
+  toRecord(): ProcessRecord {
+    const p = this.pcb;
+    const c = p.counters;
+    const runtime: Runtime = {
+      notices: this.notices,
+      reaped: [...this.reaped],
+      stdout: this.stdout,
+      noSyscallStreak: this.noSyscallStreak,
+      identicalStreak: this.identicalStreak,
+      lastSignature: this.lastSignature,
+      timerSeq: this.timerSeq,
+      pending: this.pending,
+    };
+    return {
+      pid: p.pid,
+      ppid: p.ppid,
+      tree: this.tree,
+      name: p.name,
+      role: p.role,
+      task: p.task,
+      model: p.model,
+      priority: p.priority,
+      capabilities: JSON.stringify(p.capabilities),
+      pipe_to: p.pipeTo,
+      created_at: p.createdAt,
+      started_at: p.startedAt,
+      ended_at: p.endedAt,
+      state: p.state,
+      exit_code: p.exitCode,
+      exit_reason: p.exitReason,
+      output: p.output,
+      turns: c.turns,
+      syscalls: c.syscalls,
+      prompt_tokens: c.promptTokens,
+      output_tokens: c.outputTokens,
+      cached_tokens: c.cachedTokens,
+      cost: c.cost,
+      max_turns: p.limits.maxTurns,
+      wait: p.wait ? JSON.stringify(p.wait) : null,
+      runtime: JSON.stringify(runtime),
+    };
+  }
+
+  static fromRecord(r: ProcessRecord): Proc {
+    const pcb = pcbFromRecord(r);
+    const proc = new Proc(pcb, new CapabilitySet(pcb.capabilities), r.tree);
+    const rt = JSON.parse(r.runtime) as Runtime;
+    proc.notices = rt.notices;
+    for (const pid of rt.reaped) proc.reaped.add(pid);
+    proc.stdout = rt.stdout;
+    proc.noSyscallStreak = rt.noSyscallStreak;
+    proc.identicalStreak = rt.identicalStreak;
+    proc.lastSignature = rt.lastSignature;
+    proc.timerSeq = rt.timerSeq;
+    proc.pending = rt.pending;
+    return proc;
+  }
+}
+
+export function pcbFromRecord(r: ProcessRecord): Pcb {
+  return {
+    pid: r.pid,
+    ppid: r.ppid,
+    name: r.name,
+    role: r.role,
+    task: r.task,
+    model: r.model,
+    priority: r.priority,
+    capabilities: JSON.parse(r.capabilities) as string[],
+    pipeTo: r.pipe_to,
+    createdAt: r.created_at,
+    state: r.state as ProcState,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    exitCode: r.exit_code,
+    exitReason: r.exit_reason,
+    output: r.output,
+    counters: {
+      turns: r.turns,
+      syscalls: r.syscalls,
+      promptTokens: r.prompt_tokens,
+      outputTokens: r.output_tokens,
+      cachedTokens: r.cached_tokens,
+      cost: r.cost,
+    },
+    limits: { maxTurns: r.max_turns },
+    wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
+  };
 }

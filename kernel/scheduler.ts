@@ -23,7 +23,7 @@ export class Scheduler {
   private running = 0;
 
   constructor(
-    private limit: number,
+    private max: number,
     private readonly startTurn: (pid: number) => void,
   ) {}
 
@@ -31,12 +31,16 @@ export class Scheduler {
     return this.queued.size;
   }
 
+  get limit(): number {
+    return this.max;
+  }
+
   get activeInferences(): number {
     return this.running;
   }
 
   setLimit(limit: number): void {
-    this.limit = limit;
+    this.max = limit;
     this.pump();
   }
 
@@ -63,7 +67,7 @@ export class Scheduler {
   }
 
   private pump(): void {
-    while (this.running < this.limit) {
+    while (this.running < this.max) {
       const entry = this.pop();
       if (!entry) return;
       this.running++;

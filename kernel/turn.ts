@@ -1,13 +1,16 @@
 /**
  * One turn of one process: build the context, infer, parse every syscall block, dispatch them
  * in order, and append all results as one kernel message. The loop is closed: whatever happened
- * reaches the model in the next turn.
+ * reaches the model in the next turn. The calls of a reply are persisted as a pending turn, so
+ * a restarted kernel goes on from the call it was at.
  */
-import { ModelStop } from '../drivers/llm/types.js';
+import { createHash } from 'node:crypto';
 import type { ModelReply } from '../drivers/llm/types.js';
+import { ModelStop } from '../drivers/llm/types.js';
 import type { SyscallContext } from '../syscalls/define.js';
+import { findSyscall } from '../syscalls/table.js';
 import { buildSystemPrompt, formatNotices, formatResult, reminderMessage } from './context.js';
-import { dispatch } from './dispatcher.js';
+import { type Dispatched, dispatch, fail } from './dispatcher.js';
 import type { Kernel } from './kernel.js';
 import { param } from './param.js';
 import { parseSyscalls } from './parser.js';
@@ -17,26 +20,48 @@ import { ProcServices } from './proc-services.js';
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
 const KERNEL_EXIT_CODE = 1;
 
+const INTERRUPTED =
+  'interrupted: the kernel stopped while this call was running. It was not run again and may or may not have taken effect.';
+
 export async function runTurn(kernel: Kernel, proc: Proc): Promise<void> {
   let slotHeld = true;
   const releaseSlot = (): void => {
     if (slotHeld) kernel.scheduler.release();
     slotHeld = false;
   };
+  proc.inTurn = true;
   try {
     if (proc.killRequested) return;
     if (proc.pcb.startedAt === null) proc.pcb.startedAt = Date.now();
     kernel.setState(proc, 'running');
     const reply = await infer(kernel, proc);
     releaseSlot();
-    if (!proc.killRequested) await runCalls(kernel, proc, reply);
+    if (!proc.killRequested && !kernel.closing) await startCalls(kernel, proc, reply);
   } catch (error) {
     releaseSlot();
-    if (!proc.killRequested) endOnError(kernel, proc, error);
+    if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
   } finally {
     releaseSlot();
-    if (proc.killRequested) kernel.finish(proc, 'killed', 137, proc.killRequested.reason);
+    settle(kernel, proc);
   }
+}
+
+/** After a restart: go on with the calls of a reply that had not all run. */
+export async function resumeTurn(kernel: Kernel, proc: Proc): Promise<void> {
+  proc.inTurn = true;
+  try {
+    kernel.setState(proc, 'running', { reason: 'resumed after a kernel restart' });
+    await continueCalls(kernel, proc);
+  } catch (error) {
+    if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
+  } finally {
+    settle(kernel, proc);
+  }
+}
+
+function settle(kernel: Kernel, proc: Proc): void {
+  proc.inTurn = false;
+  if (proc.killRequested) kernel.finish(proc, 'killed', 137, proc.killRequested.reason);
 }
 
 function endOnError(kernel: Kernel, proc: Proc, error: unknown): void {
@@ -50,17 +75,17 @@ function endOnError(kernel: Kernel, proc: Proc, error: unknown): void {
 }
 
 /** Notices that arrived since the last turn join the latest kernel message. */
-function flushNotices(proc: Proc): void {
+function flushNotices(kernel: Kernel, proc: Proc): void {
   if (proc.notices.length === 0) return;
-  const last = proc.transcript[proc.transcript.length - 1];
   const text = formatNotices(proc.notices);
   proc.notices = [];
-  if (last && last.role === 'user') last.text = `${last.text}\n${text}`;
-  else proc.transcript.push({ role: 'user', text });
+  const last = proc.transcript[proc.transcript.length - 1];
+  if (last && last.role === 'user') kernel.amendTranscript(proc, `${last.text}\n${text}`);
+  else kernel.appendTranscript(proc, 'user', text);
 }
 
 async function infer(kernel: Kernel, proc: Proc): Promise<ModelReply> {
-  flushNotices(proc);
+  flushNotices(kernel, proc);
   const { pcb } = proc;
   const turn = pcb.counters.turns;
   const latest = proc.transcript[proc.transcript.length - 1];
@@ -72,13 +97,14 @@ async function infer(kernel: Kernel, proc: Proc): Promise<ModelReply> {
     proc: { pid: pcb.pid, name: pcb.name, turn },
     signal: proc.abort.signal,
   });
+  if (kernel.closing) return reply;
   pcb.counters.turns++;
   if (reply.usage) {
     pcb.counters.promptTokens += reply.usage.prompt;
     pcb.counters.outputTokens += reply.usage.output;
     pcb.counters.cachedTokens += reply.usage.cached ?? 0;
   }
-  proc.transcript.push({ role: 'model', text: reply.text });
+  kernel.appendTranscript(proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',
     pid: pcb.pid,
@@ -90,9 +116,7 @@ async function infer(kernel: Kernel, proc: Proc): Promise<ModelReply> {
   return reply;
 }
 
-async function runCalls(kernel: Kernel, proc: Proc, reply: ModelReply): Promise<void> {
-  const { pcb } = proc;
-  const turn = pcb.counters.turns - 1;
+async function startCalls(kernel: Kernel, proc: Proc, reply: ModelReply): Promise<void> {
   const blocks = parseSyscalls(reply.text, { maxBlocks: param.maxSyscallsPerReply, maxArgsBytes: param.maxSyscallArgsBytes });
   if (blocks.length === 0) {
     proc.noSyscallStreak++;
@@ -100,43 +124,80 @@ async function runCalls(kernel: Kernel, proc: Proc, reply: ModelReply): Promise<
       kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `no syscall in ${proc.noSyscallStreak} consecutive replies`);
       return;
     }
-    proc.transcript.push({ role: 'user', text: reminderMessage(proc.noSyscallStreak) });
-    return next(kernel, proc);
+    kernel.appendTranscript(proc, 'user', reminderMessage(proc.noSyscallStreak));
+    next(kernel, proc);
+    return;
   }
   proc.noSyscallStreak = 0;
   proc.parkedThisTurn = false;
-  const ctx: SyscallContext = { pid: pcb.pid, caps: proc.caps, signal: proc.abort.signal, kernel: new ProcServices(kernel, proc) };
-  const lines: string[] = [];
-  for (const [seq, block] of blocks.entries()) {
-    if (proc.killRequested) return;
+  proc.pending = { turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false };
+  kernel.persist(proc);
+  await continueCalls(kernel, proc);
+}
+
+async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
+  const pending = proc.pending;
+  if (!pending) return next(kernel, proc);
+  const { pcb } = proc;
+  const { turn, blocks } = pending;
+  for (; pending.next < blocks.length; pending.next++) {
+    if (proc.killRequested || kernel.closing) return;
+    const seq = pending.next;
+    const block = blocks[seq];
+    if (!block) break;
     if (proc.exitRequested) {
-      lines.push(`[KERNEL] ${blocks.length - seq} call(s) after SYS_EXIT were not run.`);
+      pending.lines.push(`[KERNEL] ${blocks.length - seq} call(s) after SYS_EXIT were not run.`);
       break;
     }
-    kernel.events.emit({ type: 'syscall', pid: pcb.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
-    pcb.counters.syscalls++;
-    const done = await dispatch(block, ctx);
+    const done = await runOne(kernel, proc, turn, seq);
+    if (kernel.closing) return;
     const { result } = done;
     kernel.events.emit(
       result.ok
         ? { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: true, value: result.value }
         : { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: false, errno: result.errno, message: result.message },
     );
-    lines.push(formatResult(done));
+    pending.lines.push(formatResult(done));
+    pending.started = false;
+    kernel.persist(proc);
   }
-  if (proc.killRequested) return;
+  if (proc.killRequested || kernel.closing) return;
+  proc.pending = null;
   if (proc.exitRequested) {
     const { code, result } = proc.exitRequested;
     kernel.finish(proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);
     return;
   }
-  const message = lines.join('\n');
-  proc.transcript.push({ role: 'user', text: message });
-  if (isLooping(proc, reply.text, message)) {
-    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `loop detected: ${proc.identicalStreak} identical turns in a row (same calls, same results)`);
+  const message = pending.lines.join('\n');
+  kernel.appendTranscript(proc, 'user', message);
+  if (isLooping(proc, pending.reply, message)) {
+    const reason = `loop detected: ${proc.identicalStreak} identical turns in a row (same calls, same results)`;
+    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, reason);
     return;
   }
   next(kernel, proc);
+}
+
+/** Run call `seq`, or, when a restart cut it off mid-way, resume a wait or report it interrupted. */
+async function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Promise<Dispatched> {
+  const pending = proc.pending as NonNullable<Proc['pending']>;
+  const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
+  const def = block.ok ? findSyscall(block.name) : undefined;
+  let resumeDeadline: number | null = null;
+  if (pending.started) {
+    if (!def?.blocking) return { name: def?.name ?? block.name, args: block.ok ? block.args : {}, result: fail('EINTR', INTERRUPTED) };
+    resumeDeadline = proc.pcb.wait?.deadline ?? null;
+  } else {
+    kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
+    proc.pcb.counters.syscalls++;
+    pending.started = true;
+    kernel.persist(proc);
+    // What touches the host is committed as started before it runs, so it is never re-run.
+    if (!def?.inKernel) kernel.store.flush();
+  }
+  const services = new ProcServices(kernel, proc, resumeDeadline);
+  const ctx: SyscallContext = { pid: proc.pid, caps: proc.caps, signal: proc.abort.signal, kernel: services };
+  return dispatch(block, ctx);
 }
 
 function isLooping(proc: Proc, reply: string, results: string): boolean {
@@ -145,7 +206,7 @@ function isLooping(proc: Proc, reply: string, results: string): boolean {
     proc.lastSignature = '';
     return false;
   }
-  const signature = `${reply}\u0000${results}`;
+  const signature = createHash('sha1').update(reply).update('\u0000').update(results).digest('base64');
   proc.identicalStreak = signature === proc.lastSignature ? proc.identicalStreak + 1 : 1;
   proc.lastSignature = signature;
   return proc.identicalStreak >= param.maxIdenticalTurns;

@@ -31,6 +31,10 @@ export interface SyscallDef<S extends ArgsSchema = ArgsSchema> {
   args: S;
   /** Rewrites seed spellings of arguments (e.g. MEM_WRITE `value` -> `text`) before validation. */
   normalize?: (raw: Record<string, unknown>) => Record<string, unknown>;
+  /** Touches only kernel state, which is committed with its result: no flush needed before it runs. */
+  inKernel?: boolean;
+  /** Parks the process; after a kernel restart it resumes waiting instead of being reported interrupted. */
+  blocking?: boolean;
   /** The capability needed, or null for calls every process may make. */
   capability: string | null | { label: string; of: (args: z.infer<S>) => string };
   run(args: z.infer<S>, ctx: SyscallContext): unknown;

@@ -17,6 +17,7 @@ export default defineSyscall({
     const { exit_code, status, output, ...rest } = raw;
     return { code: rest.code ?? exit_code ?? status, result: rest.result ?? output, ...rest };
   },
+  inKernel: true,
   capability: null,
   run: (args, ctx) => {
     ctx.kernel.exit(args.code ?? 0, args.result ?? null);

@@ -8,6 +8,8 @@ export default defineSyscall({
   summary: 'Read everything waiting on your stdin; if empty, block until input or timeout_s (ETIMEDOUT).',
   returns: '{text}',
   args: z.object({ timeout_s: z.number().positive().max(param.maxBlockTimeoutS).optional() }).strict(),
+  inKernel: true,
+  blocking: true,
   capability: null,
   run: async (args, ctx) => ({ text: await ctx.kernel.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS) }),
 });

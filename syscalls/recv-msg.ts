@@ -7,6 +7,8 @@ export default defineSyscall({
   summary: 'Take all messages waiting for you; if none, block until one arrives or timeout_s passes (ETIMEDOUT).',
   returns: '{messages: [{from_pid, content, ts}]}',
   args: z.object({ timeout_s: z.number().positive().max(param.maxBlockTimeoutS).optional() }).strict(),
+  inKernel: true,
+  blocking: true,
   capability: 'ipc',
   run: async (args, ctx) => ({
     messages: await ctx.kernel.recv(args.timeout_s ?? param.defaultBlockTimeoutS),

@@ -15,6 +15,7 @@ export default defineSyscall({
       repeat: z.boolean().optional(),
     })
     .strict(),
+  inKernel: true,
   capability: 'timer',
   run: (args, ctx) => ({ timer_id: ctx.kernel.schedule(args.seconds, args.prompt, args.repeat ?? false) }),
 });

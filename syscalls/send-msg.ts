@@ -16,6 +16,7 @@ export default defineSyscall({
     const { pid, to, message, ...rest } = raw;
     return { to_pid: rest.to_pid ?? pid ?? to, content: rest.content ?? message, ...rest };
   },
+  inKernel: true,
   capability: 'ipc',
   run: (args, ctx) => {
     ctx.kernel.send(args.to_pid, args.content);

@@ -12,6 +12,8 @@ export default defineSyscall({
     const { duration, duration_s, ...rest } = raw;
     return { seconds: rest.seconds ?? duration_s ?? duration, ...rest };
   },
+  inKernel: true,
+  blocking: true,
   capability: null,
   run: async (args, ctx) => ({ slept: await ctx.kernel.sleep(args.seconds) }),
 });

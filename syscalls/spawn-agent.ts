@@ -25,6 +25,7 @@ export default defineSyscall({
     })
     .strict(),
   normalize: (raw) => ('capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw),
+  inKernel: true,
   capability: 'spawn',
   run: async (args, ctx) => ({
     pid: await ctx.kernel.spawn({

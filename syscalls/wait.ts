@@ -13,6 +13,8 @@ export default defineSyscall({
       timeout_s: z.number().positive().max(param.maxBlockTimeoutS).optional(),
     })
     .strict(),
+  inKernel: true,
+  blocking: true,
   capability: null,
   run: (args, ctx) => ctx.kernel.wait(args.pid ?? null, args.timeout_s ?? param.defaultBlockTimeoutS),
 });

@@ -12,6 +12,7 @@ export default defineSyscall({
     const { content, data, ...rest } = raw;
     return { text: rest.text ?? content ?? data, ...rest };
   },
+  inKernel: true,
   capability: null,
   run: (args, ctx) => ({ ok: true, ...ctx.kernel.writeStdout(args.text) }),
 });

@@ -1,0 +1,61 @@
+/** The store's tables. Bump SCHEMA_VERSION on any change. */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS processes (
+  pid INTEGER PRIMARY KEY,
+  ppid INTEGER NOT NULL,
+  tree INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  task TEXT NOT NULL,
+  model TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  capabilities TEXT NOT NULL,
+  pipe_to INTEGER,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER,
+  state TEXT NOT NULL,
+  exit_code INTEGER,
+  exit_reason TEXT,
+  output TEXT,
+  turns INTEGER NOT NULL,
+  syscalls INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cached_tokens INTEGER NOT NULL,
+  cost REAL NOT NULL,
+  max_turns INTEGER NOT NULL,
+  wait TEXT,
+  runtime TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS processes_ppid ON processes (ppid);
+CREATE INDEX IF NOT EXISTS processes_live ON processes (state) WHERE state NOT IN ('exited', 'killed');
+CREATE TABLE IF NOT EXISTS transcript (
+  pid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (pid, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_pid ON events (pid, id);
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY,
+  to_pid INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  from_pid INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  ts TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS timers (
+  pid INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  fire_at INTEGER NOT NULL,
+  interval_ms INTEGER,
+  prompt TEXT NOT NULL,
+  PRIMARY KEY (pid, id)
+);
+`;
