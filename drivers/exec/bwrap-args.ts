@@ -1,0 +1,72 @@
+import type { HostLayout } from './host-layout.js';
+import { SANDBOX_GID, SANDBOX_HOSTNAME, SANDBOX_UID } from './sandbox-etc.js';
+import type { ExecLimits } from './types.js';
+
+/** Child stdio slots (beyond 0-2) that carry data to and from bwrap. */
+export const FD = { args: 3, passwd: 4, group: 5, hosts: 6, status: 7 } as const;
+
+const SANDBOX_ENV: Record<string, string> = {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  HOME: '/workspace',
+  LANG: 'C.UTF-8',
+  TERM: 'dumb',
+};
+
+/**
+ * bwrap options, passed through `--args` so /proc/1/cmdline inside does not reveal host paths.
+ * Order matters: bwrap applies mounts in sequence and the final remount makes / read-only.
+ */
+export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout: HostLayout): string[] {
+  const tmpfsBytes = String(limits.maxFileBytes);
+  return [
+    '--unshare-all',
+    // A user namespace lets the command run as a non-root uid, so RLIMIT_NPROC applies to it.
+    '--unshare-user',
+    '--disable-userns',
+    '--uid', String(SANDBOX_UID),
+    '--gid', String(SANDBOX_GID),
+    '--hostname', SANDBOX_HOSTNAME,
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop', 'ALL',
+    '--clearenv',
+    ...Object.entries(SANDBOX_ENV).flatMap(([name, value]) => ['--setenv', name, value]),
+    '--json-status-fd', String(FD.status),
+    '--ro-bind', '/usr', '/usr',
+    ...layout.rootArgs,
+    '--perms', '0755', '--dir', '/etc',
+    ...layout.etcEntries.flatMap((entry) => ['--ro-bind-try', entry, entry]),
+    '--perms', '0644', '--ro-bind-data', String(FD.passwd), '/etc/passwd',
+    '--perms', '0644', '--ro-bind-data', String(FD.group), '/etc/group',
+    '--perms', '0644', '--ro-bind-data', String(FD.hosts), '/etc/hosts',
+    '--proc', '/proc',
+    '--dev', '/dev',
+    // Every writable tmpfs is sized: tmpfs pages are host RAM that no rlimit accounts for.
+    '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/dev/shm',
+    '--remount-ro', '/dev',
+    '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/tmp',
+    '--bind', workspace, '/workspace',
+    '--chdir', '/workspace',
+    '--remount-ro', '/',
+  ];
+}
+
+/** The command bwrap runs: prlimit sets the rlimits, then the shell runs the agent's command. */
+export function buildSandboxCommand(cmd: string, limits: ExecLimits, layout: HostLayout, prlimit: string): string[] {
+  return [
+    prlimit,
+    // Soft then hard: SIGXCPU first (a readable "CPU time limit exceeded"), SIGKILL a second later.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
+    `--fsize=${limits.maxFileBytes}`,
+    `--nofile=${limits.maxOpenFiles}`,
+    `--nproc=${limits.maxProcesses}`,
+    // RLIMIT_DATA, not RLIMIT_AS: it counts memory actually made writable (heap, anonymous maps),
+    // so runtimes that reserve large PROT_NONE ranges (V8, JVM, Go) still start.
+    `--data=${limits.maxMemoryBytes}`,
+    '--core=0',
+    '--',
+    layout.shell,
+    '-c',
+    cmd,
+  ];
+}

@@ -1,0 +1,100 @@
+import { performance } from 'node:perf_hooks';
+import { AosError } from '../errno.js';
+import { buildBwrapOptions, buildSandboxCommand, FD } from './bwrap-args.js';
+import { checkRequest } from './check-request.js';
+import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';
+import { findBwrap } from './find-bwrap.js';
+import { detectHostLayout } from './host-layout.js';
+import { createPidsCgroup, type PidsCgroup } from './pids-cgroup.js';
+import { renderSandboxEtcFiles } from './sandbox-etc.js';
+import { superviseChild, type ChildOutcome } from './supervise-child.js';
+import type { ExecRequest, ExecResult } from './types.js';
+
+// The outer bwrap and its pid-1 reaper share the cgroup with the command.
+const BWRAP_OWN_PIDS = 2;
+let warnedNoPidsLimit = false;
+
+/**
+ * Runs `req.cmd` with bash inside a bubblewrap sandbox: no network, no host files except a
+ * read-only /usr and a few /etc entries, the workspace read-write at /workspace, rlimits set,
+ * and the whole process tree killed on timeout or abort. Never runs anything unconfined.
+ */
+export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
+  await checkRequest(req);
+  const bwrap = await findBwrap();
+  if (!bwrap) {
+    throw new AosError(
+      'ENOSYS',
+      'EXEC_CMD needs bubblewrap (bwrap), which is not installed: run `apt-get install -y bubblewrap`',
+    );
+  }
+  const layout = await detectHostLayout();
+  if (!layout.prlimit) {
+    throw new AosError('ENOSYS', 'EXEC_CMD needs prlimit to enforce limits: run `apt-get install -y util-linux`');
+  }
+  if (req.signal?.aborted) throw interrupted();
+
+  const { limits } = req;
+  const etc = renderSandboxEtcFiles(layout.shell);
+  const options = buildBwrapOptions(req.workspace, limits, layout);
+  const bwrapArgv = ['--args', String(FD.args), '--', ...buildSandboxCommand(req.cmd, limits, layout, layout.prlimit)];
+  const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
+  const cgroup = await createPidsCgroup(limits.maxProcesses + BWRAP_OWN_PIDS);
+  if (!cgroup) warnNoPidsLimit();
+
+  const started = performance.now();
+  try {
+    const outcome = await superviseChild({
+      ...launchVia(cgroup, bwrap, bwrapArgv),
+      inputs,
+      wallTimeoutMs: limits.wallTimeoutMs,
+      maxOutputBytes: limits.maxOutputBytes,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    return toResult(outcome, Math.round(performance.now() - started));
+  } finally {
+    await cgroup?.remove();
+  }
+}
+
+/** With a cgroup, a host shell joins it and execs bwrap, so every sandbox process is counted from the start. */
+function launchVia(cgroup: PidsCgroup | null, bwrap: string, argv: string[]): { file: string; args: string[] } {
+  if (!cgroup) return { file: bwrap, args: argv };
+  return { file: '/bin/sh', args: ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.procsPath, bwrap, ...argv] };
+}
+
+function toResult(outcome: ChildOutcome, durationMs: number): ExecResult {
+  if (outcome.aborted) throw interrupted();
+  const status = parseBwrapStatus(outcome.status);
+  let exit: { exit_code: number | null; signal: string | null };
+  if (status !== null) {
+    exit = decodeExitStatus(status);
+  } else if (outcome.killed) {
+    exit = { exit_code: null, signal: outcome.signal ?? 'SIGKILL' };
+  } else {
+    // bwrap exits before reporting the command's status only when it could not build the sandbox.
+    const reason = outcome.stderr.split('\n').find((line) => line.trim() !== '') ?? `exit status ${String(outcome.code)}`;
+    throw new AosError('EIO', `bwrap could not set up the sandbox: ${reason}`);
+  }
+  return {
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+    ...exit,
+    truncated: outcome.truncated,
+    timed_out: outcome.timedOut,
+    duration_ms: durationMs,
+  };
+}
+
+function interrupted(): AosError {
+  return new AosError('EINTR', 'EXEC_CMD was interrupted before the command finished');
+}
+
+function warnNoPidsLimit(): void {
+  if (warnedNoPidsLimit || process.getuid?.() !== 0) return;
+  warnedNoPidsLimit = true;
+  process.emitWarning(
+    'aos runs as root and no pids cgroup is writable: EXEC_CMD cannot cap the number of processes',
+    { code: 'AOS_EXEC_NO_PIDS_LIMIT' },
+  );
+}

@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { AosError } from '../errno.js';
+import { createOutputSink, isFlooding } from './output-cap.js';
+
+export interface SuperviseOptions {
+  file: string;
+  args: string[];
+  /** Written, then closed, on child fds 3, 4, ... */
+  inputs: string[];
+  wallTimeoutMs: number;
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface ChildOutcome {
+  stdout: string;
+  stderr: string;
+  /** What the child wrote on the fd after the inputs (bwrap's JSON status), last bytes only. */
+  status: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  killed: boolean;
+  timedOut: boolean;
+  aborted: boolean;
+  truncated: boolean;
+}
+
+const STATUS_KEEP_BYTES = 4096;
+// After the child exits, its pipes close once the sandbox's last process is gone; do not wait on stragglers.
+const DRAIN_GRACE_MS = 1000;
+// The child gets nothing from our environment: bwrap's own environ stays readable inside at /proc/1/environ.
+const CHILD_ENV = { PATH: '/usr/bin:/bin' };
+
+/** Spawns `file` as its own process group and kills the whole group on timeout, abort or output flood. */
+export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome> {
+  const { inputs, maxOutputBytes } = options;
+  const statusFd = 3 + inputs.length;
+  const child = spawn(options.file, options.args, {
+    detached: true,
+    cwd: '/',
+    env: CHILD_ENV,
+    stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe'],
+  });
+  const stdout = createOutputSink(maxOutputBytes);
+  const stderr = createOutputSink(maxOutputBytes);
+  let status = '';
+  let killed = false;
+  let timedOut = false;
+  let aborted = false;
+
+  const killGroup = (): void => {
+    killed = true;
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+  };
+  const watchFlood = (): void => {
+    if (!killed && isFlooding(stdout, stderr, maxOutputBytes)) killGroup();
+  };
+  const outStream = child.stdout as Readable;
+  const errStream = child.stderr as Readable;
+  const statusStream = child.stdio[statusFd] as Readable;
+  outStream.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    watchFlood();
+  });
+  errStream.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    watchFlood();
+  });
+  // The sandbox can reach this fd through /proc/1/fd, so keep only a bounded tail of it.
+  statusStream.on('data', (chunk: Buffer) => {
+    status = (status + chunk.toString('utf8')).slice(-STATUS_KEEP_BYTES);
+  });
+  inputs.forEach((text, index) => {
+    const input = child.stdio[3 + index] as Writable;
+    input.on('error', () => undefined);
+    input.end(text);
+  });
+  const readables = [outStream, errStream, statusStream];
+  for (const stream of readables) stream.on('error', () => undefined);
+
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, options.wallTimeoutMs);
+  const onAbort = (): void => {
+    aborted = true;
+    killGroup();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopWatching = (): void => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  };
+
+  return new Promise<ChildOutcome>((resolve, reject) => {
+    child.once('error', (error) => {
+      stopWatching();
+      killGroup();
+      reject(new AosError('EIO', `could not start the sandbox: ${error.message}`, { cause: error }));
+    });
+    child.once('exit', (code, signal) => {
+      stopWatching();
+      waitForDrain(readables).then(() => {
+        for (const stream of readables) stream.destroy();
+        resolve({
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+          status,
+          code,
+          signal,
+          killed,
+          timedOut,
+          aborted,
+          truncated: stdout.overflowed || stderr.overflowed,
+        });
+      }, reject);
+    });
+  });
+}
+
+async function waitForDrain(streams: Readable[]): Promise<void> {
+  const grace = AbortSignal.timeout(DRAIN_GRACE_MS);
+  await Promise.all(streams.map((stream) => finished(stream, { signal: grace }).catch(() => undefined)));
+}
