@@ -23,18 +23,43 @@ root:
     - mem                # vector memory of the process tree
     # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
     # - webhook                     # receive HTTP requests
+# Private, loopback and link-local addresses are never fetched unless opened here, by exact
+# address and port ("*" for any port), e.g. a local service:
+# net:
+#   allow_private: ["127.0.0.1:8080"]
 `;
 
 const policySchema = z
   .object({
     version: z.literal(1),
     root: z.object({ capabilities: z.array(z.string()) }).strict(),
+    net: z
+      .object({
+        allow_private: z
+          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d{1,5}|\*)$/, 'expected "address:port", e.g. "127.0.0.1:8080"'))
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export interface Policy {
   file: string;
   rootCapabilities: string[];
+  /** Private addresses NET_FETCH may reach, as "ip:port" or "ip:*". */
+  netAllowPrivate: string[];
+}
+
+/** Whether an explicit policy entry opens this private address and port. */
+export function opensPrivateAddress(openings: readonly string[], ip: string, port: number): boolean {
+  const bare = ip.replace(/^\[|\]$/g, '');
+  return openings.some((entry) => {
+    const colon = entry.lastIndexOf(':');
+    const host = entry.slice(0, colon).replace(/^\[|\]$/g, '');
+    const p = entry.slice(colon + 1);
+    return host === bare && (p === '*' || Number(p) === port);
+  });
 }
 
 export function parsePolicy(text: string, file: string): Policy {
@@ -56,7 +81,7 @@ export function parsePolicy(text: string, file: string): Policy {
       throw new AosError('EINVAL', `policy ${file}: ${(error as Error).message}`);
     }
   }
-  return { file, rootCapabilities: parsed.data.root.capabilities };
+  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [] };
 }
 
 /** Load the policy; `createIfMissing` writes the shipped default first (for the default path only). */
