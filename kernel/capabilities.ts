@@ -36,11 +36,14 @@ function escapeRegex(text: string): string {
  * requested pattern, so `/out/*` does not cover `/out/**`.
  */
 function compileGlob(pattern: string): RegExp {
+  // `dir/**` also covers `dir` itself, so a process may list the directory it was given.
+  const dirTree = pattern.length > 3 && pattern.endsWith('/**');
+  const body = dirTree ? pattern.slice(0, -3) : pattern;
   let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === '*' && pattern[i + 1] === '*') {
-      source += '.*';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '*' && body[i + 1] === '*') {
+      source += '[\\s\\S]*';
       i++;
     } else if (ch === '*') {
       source += '(?:[^/*]|\\*(?!\\*))*';
@@ -48,7 +51,7 @@ function compileGlob(pattern: string): RegExp {
       source += escapeRegex(ch ?? '');
     }
   }
-  return new RegExp(`^${source}$`);
+  return new RegExp(dirTree ? `^${source}(?:/[\\s\\S]*)?$` : `^${source}$`);
 }
 
 export function parseCapability(text: string): Capability {

@@ -13,8 +13,8 @@ export const param = {
   maxPriority: 20,
   /** Syscall blocks honoured in one reply. */
   maxSyscallsPerReply: 32,
-  /** Size of one syscall's JSON arguments. */
-  maxSyscallArgsBytes: 1024 * 1024,
+  /** Size of one syscall's JSON arguments (above fsMaxWriteBytes, so FS_WRITE's EFBIG is reachable). */
+  maxSyscallArgsBytes: 5 * 1024 * 1024,
   /** Consecutive replies without any syscall before the process is ended. */
   maxNoSyscallReplies: 3,
   /** Consecutive identical turns (same calls, same results) before the process is ended. */
@@ -66,6 +66,16 @@ export const param = {
   netConnectTimeoutMs: 10_000,
   netTotalTimeoutMs: 30_000,
   netMaxRedirects: 5,
+
+  /** Webhook gateway (HTTP on 127.0.0.1): default port, request body cap, reply wait, limits. */
+  webhookPort: 7077,
+  webhookMaxBodyBytes: 1024 * 1024,
+  webhookReplyTimeoutMs: 30_000,
+  maxWebhooksPerProcess: 16,
+  /** Requests waiting for one process's SYS_WEBHOOK_REPLY; more are refused with 429. */
+  maxPendingWebhookRequests: 64,
+  /** A request body quoted in the [EVENT::WEBHOOK] notice is cut to this. */
+  webhookMaxEventBodyChars: 16 * 1024,
 
   /** One syscall result as shown to the model is cut to this many characters. */
   maxResultChars: 64 * 1024,
