@@ -39,7 +39,7 @@ export type KernelEvent = EventBase &
         message?: string;
         value?: unknown;
       }
-    | { type: 'message'; from_pid: number; to_pid: number; channel: 'msg' | 'stdin' | 'stdout'; content: string }
+    | { type: 'message'; from_pid: number; to_pid: number; channel: 'msg' | 'stdin' | 'stdout' | 'webhook'; content: string }
     | { type: 'error'; message: string }
   );
 

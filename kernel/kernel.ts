@@ -8,6 +8,7 @@ import type { SpawnRequest } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { formatEvent, taskMessage } from './context.js';
 import { EventBus, type KernelEvent } from './events.js';
+import { Gateway } from './gateway.js';
 import { Mailboxes } from './mailboxes.js';
 import { ModelRegistry, normalizeModel } from './models.js';
 import { param } from './param.js';
@@ -18,6 +19,7 @@ import { Store } from './store.js';
 import { runTurn } from './turn.js';
 import { emptyCounters, isEnded, PROC_STATES, type Pcb, type ProcState, type WaitSpec } from './types.js';
 import { type KernelStats, type ProcRow, toProcRow } from './views.js';
+import { Webhooks } from './webhooks.js';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -31,6 +33,10 @@ export interface KernelOptions {
   cwd?: string;
   /** SQLite file of the kernel's state; in memory when absent. */
   storeFile?: string;
+  /** Port of the webhook gateway on 127.0.0.1 (0: any free port); no gateway when absent. */
+  webhookPort?: number;
+  /** How long a webhook request waits for SYS_WEBHOOK_REPLY (default param.webhookReplyTimeoutMs). */
+  webhookReplyTimeoutMs?: number;
 }
 
 export interface SpawnOptions {
@@ -51,6 +57,8 @@ export class Kernel {
   readonly models = new ModelRegistry();
   readonly scheduler: Scheduler;
   readonly mailboxes: Mailboxes;
+  readonly webhooks: Webhooks;
+  private gatewayServer: Gateway | null = null;
   /** Set by close(): nothing more is started, written or run. */
   closing = false;
   private readonly procs = new Map<number, Proc>();
@@ -67,6 +75,7 @@ export class Kernel {
   ) {
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
     this.mailboxes = new Mailboxes(this);
+    this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
     this.events.subscribe((event) => this.store.addEvent(event));
     this.scheduler = new Scheduler(options.maxConcurrentInferences ?? param.maxConcurrentInferences, (pid) =>
       this.startTurn(pid),
@@ -82,8 +91,26 @@ export class Kernel {
       maxPathLength: param.fsMaxPathLength,
     });
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
+    if (options.webhookPort !== undefined) {
+      try {
+        kernel.gatewayServer = await Gateway.listen(kernel.webhooks, { port: options.webhookPort, maxBodyBytes: param.webhookMaxBodyBytes });
+      } catch (error) {
+        kernel.store.close();
+        throw error;
+      }
+    }
     recover(kernel);
     return kernel;
+  }
+
+  /** The webhook gateway, or null when the kernel was started without a webhook port. */
+  get gateway(): Gateway | null {
+    return this.gatewayServer;
+  }
+
+  /** `http://127.0.0.1:<port>` of the webhook gateway, or null when it is not running. */
+  get gatewayUrl(): string | null {
+    return this.gatewayServer?.url ?? null;
   }
 
   proc(pid: number): Proc | undefined {
@@ -171,7 +198,9 @@ export class Kernel {
     }
     const caps = parent.caps.intersect(request.capabilities ?? parent.caps.list);
     const model = request.model ? normalizeModel(request.model, this.options.cwd ?? process.cwd()) : parent.pcb.model;
-    return this.create(parent, { ...request, name: request.name ?? request.role, model }, caps);
+    // Like capabilities, a child never gets more than its parent: no higher priority either.
+    const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
+    return this.create(parent, { ...request, name: request.name ?? request.role, model, priority }, caps);
   }
 
   private async create(
@@ -301,6 +330,8 @@ export class Kernel {
     const live = [...this.procs.values()].filter((p) => !isEnded(p.pcb.state));
     for (const proc of live) if (!proc.killRequested) this.requestKill(proc, 'kernel shutting down');
     await Promise.all(live.map((p) => this.waitExit(p.pid)));
+    this.webhooks.closeAll();
+    await this.gateway?.close();
     this.store.close();
   }
 
@@ -312,11 +343,14 @@ export class Kernel {
     if (this.closing) return;
     this.closing = true;
     this.scheduler.setLimit(0);
+    this.webhooks.closeAll();
+    const gatewayClosed = this.gateway?.close();
     this.store.close();
     for (const proc of this.procs.values()) {
       proc.clearTimers();
       if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', 'kernel stopping'));
     }
+    await gatewayClosed;
     await new Promise((resolve) => setImmediate(resolve));
   }
 
@@ -391,6 +425,7 @@ export class Kernel {
     proc.pending = null;
     this.liveCount--;
     this.setState(proc, state, { reason, code });
+    this.webhooks.processEnded(pcb.pid);
     this.notifyParent(proc);
     const waiters = this.exitWaiters.get(pcb.pid);
     this.exitWaiters.delete(pcb.pid);

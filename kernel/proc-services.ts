@@ -4,7 +4,7 @@
  */
 import { AosError } from '../drivers/errno.js';
 import type { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
-import type { ChildExit, InboxMessage, KernelServices, SpawnRequest } from '../syscalls/services.js';
+import type { ChildExit, InboxMessage, KernelServices, SpawnRequest, WebhookReplyRequest } from '../syscalls/services.js';
 import type { Kernel } from './kernel.js';
 import { param } from './param.js';
 import type { Proc, WakeReason } from './proc.js';
@@ -37,6 +37,10 @@ export class ProcServices implements KernelServices {
   }
 
   private async block(spec: WaitSpec, what: string): Promise<void> {
+    // A timer or webhook that arrived during this turn interrupts the wait it would otherwise miss.
+    if (this.proc.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
+      throw new AosError('EINTR', `interrupted while waiting for ${what}`);
+    }
     const reason: WakeReason = await this.kernel.park(this.proc, spec);
     if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
     if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
@@ -127,6 +131,14 @@ export class ProcServices implements KernelServices {
 
   cancelTimer(id: string): boolean {
     return this.kernel.mailboxes.cancelTimer(this.proc, id);
+  }
+
+  registerWebhook(path: string): { url: string; webhook_id: number } {
+    return this.kernel.webhooks.register(this.proc, path);
+  }
+
+  webhookReply(requestId: string, reply: WebhookReplyRequest): void {
+    this.kernel.webhooks.reply(this.proc, requestId, reply);
   }
 
   exit(code: number, result: string | null): void {

@@ -8,12 +8,14 @@ import type { Kernel } from './kernel.js';
 import { Proc } from './proc.js';
 import { resumeTurn } from './turn.js';
 import { isEnded } from './types.js';
+import { REQUEST_SEQ_KEY } from './webhooks.js';
 
 export function recover(kernel: Kernel): void {
   const { store } = kernel;
   const records = store.loadResumable();
   const maxPid = records.reduce((max, r) => Math.max(max, r.pid), 0);
   kernel.nextPid = Math.max(Number(store.meta('next_pid') ?? 1), maxPid + 1);
+  kernel.webhooks.restore(store.loadWebhooks(), Number(store.meta(REQUEST_SEQ_KEY) ?? 0));
   if (records.length === 0) return;
 
   const procs = records.map((record) => Proc.fromRecord(record));

@@ -58,4 +58,11 @@ CREATE TABLE IF NOT EXISTS timers (
   prompt TEXT NOT NULL,
   PRIMARY KEY (pid, id)
 );
+CREATE TABLE IF NOT EXISTS webhooks (
+  id INTEGER PRIMARY KEY,
+  token TEXT NOT NULL UNIQUE,
+  pid INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 `;

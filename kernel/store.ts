@@ -56,6 +56,14 @@ export interface TimerRecord {
   prompt: string;
 }
 
+export interface WebhookRecord {
+  id: number;
+  token: string;
+  pid: number;
+  path: string;
+  created_at: number;
+}
+
 type Write = () => void;
 
 function prepareStatements(db: Database.Database) {
@@ -71,6 +79,7 @@ function prepareStatements(db: Database.Database) {
     delTimer: db.prepare('DELETE FROM timers WHERE pid = ? AND id = ?'),
     delTimers: db.prepare('DELETE FROM timers WHERE pid = ?'),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    putWebhook: db.prepare('INSERT OR REPLACE INTO webhooks (id, token, pid, path, created_at) VALUES (?, ?, ?, ?, ?)'),
   };
 }
 
@@ -174,6 +183,10 @@ export class Store {
     this.enqueue(() => this.stmt.delTimers.run(pid));
   }
 
+  putWebhook(w: WebhookRecord): void {
+    this.enqueue(() => this.stmt.putWebhook.run(w.id, w.token, w.pid, w.path, w.created_at));
+  }
+
   setMeta(key: string, value: string | number): void {
     this.enqueue(() => this.stmt.setMeta.run(key, String(value)));
   }
@@ -216,6 +229,10 @@ export class Store {
 
   loadTimers(): TimerRecord[] {
     return this.db.prepare('SELECT * FROM timers').all() as TimerRecord[];
+  }
+
+  loadWebhooks(): WebhookRecord[] {
+    return this.db.prepare('SELECT * FROM webhooks ORDER BY id').all() as WebhookRecord[];
   }
 
   /** Events of these pids, oldest first; `tail` keeps the newest N. */

@@ -29,6 +29,12 @@ export interface InboxMessage {
   ts: string;
 }
 
+export interface WebhookReplyRequest {
+  status: number;
+  body: string;
+  contentType?: string;
+}
+
 export interface KernelServices {
   readonly fs: WorkspaceFs;
   spawn(request: SpawnRequest): Promise<number>;
@@ -41,5 +47,8 @@ export interface KernelServices {
   sleep(seconds: number): Promise<number>;
   schedule(seconds: number, prompt: string, repeat: boolean): string;
   cancelTimer(id: string): boolean;
+  registerWebhook(path: string): { url: string; webhook_id: number };
+  /** Answer a webhook request this process received. */
+  webhookReply(requestId: string, reply: WebhookReplyRequest): void;
   exit(code: number, result: string | null): void;
 }

@@ -6,11 +6,13 @@ import fsRead from './fs-read.js';
 import fsWrite from './fs-write.js';
 import readStdin from './read-stdin.js';
 import recvMsg from './recv-msg.js';
+import registerWebhook from './register-webhook.js';
 import schedule from './schedule.js';
 import sendMsg from './send-msg.js';
 import sleep from './sleep.js';
 import spawnAgent from './spawn-agent.js';
 import wait from './wait.js';
+import webhookReply from './webhook-reply.js';
 import writeStdout from './write-stdout.js';
 
 export const SYSCALLS: readonly SyscallDef[] = [
@@ -25,6 +27,8 @@ export const SYSCALLS: readonly SyscallDef[] = [
   readStdin,
   sleep,
   schedule,
+  registerWebhook,
+  webhookReply,
   exit,
 ];
 

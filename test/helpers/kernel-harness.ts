@@ -26,7 +26,7 @@ export interface Harness {
 
 export async function startHarness(
   agents: Record<string, TapeEntry[]>,
-  options: { rootCapabilities?: string[]; maxConcurrentInferences?: number } = {},
+  options: { rootCapabilities?: string[]; maxConcurrentInferences?: number; webhookPort?: number } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
   const workspace = path.join(dir, 'workspace');
@@ -36,6 +36,7 @@ export async function startHarness(
     workspace,
     rootCapabilities: options.rootCapabilities ?? ALL_CAPS,
     maxConcurrentInferences: options.maxConcurrentInferences,
+    webhookPort: options.webhookPort,
     cwd: dir,
   });
   const events: KernelEvent[] = [];

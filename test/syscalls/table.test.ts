@@ -69,7 +69,7 @@ afterEach(async () => {
 });
 
 async function runRoot(name: string, run: Run): Promise<Outcome> {
-  h = await startHarness({ ...run.agents, root: run.root }, run.caps ? { rootCapabilities: run.caps } : {});
+  h = await startHarness({ ...run.agents, root: run.root }, { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0 });
   const harness = h;
   const probes: Probe[] = [];
   harness.kernel.events.subscribe((e) => {
@@ -105,6 +105,9 @@ const states = (harness: Harness, pid: number): string[] =>
   harness.eventsOf(pid, 'state').map((e) => (e.type === 'state' ? `${e.from}>${e.to}` : ''));
 
 const ok = (name: string): string => `[SYS_RESULT::${name}] {"ok":true`;
+
+/** Responses to the requests the SYS_WEBHOOK_REPLY happy case sends to its own webhook. */
+const webhookResponses: Array<Promise<Response>> = [];
 
 const cases: Record<string, SyscallCases> = {
   FS_READ: {
@@ -478,6 +481,78 @@ const cases: Record<string, SyscallCases> = {
     },
   },
 
+  SYS_REGISTER_WEBHOOK: {
+    happy: {
+      caps: [...ALL_CAPS, 'webhook'],
+      root: [
+        [call('SYS_REGISTER_WEBHOOK', { path: 'gh/push' }), call('SYS_REGISTER_WEBHOOK', { path: 'gh/push' })].join('\n'),
+        { expect: [ok('SYS_REGISTER_WEBHOOK'), '"webhook_id":1'], reply: EXIT },
+      ],
+      verify: ({ results }) => {
+        expect(results[0]?.value).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]{32}\/gh\/push$/), webhook_id: 1 });
+        // The same path twice: the same URL.
+        expect(results[1]?.value).toEqual(results[0]?.value);
+      },
+    },
+    einval: {
+      calls: [
+        { args: {}, field: 'path', kind: 'missing' },
+        { args: { path: 7 }, field: 'path', kind: 'type' },
+        { args: { path: '../x' }, field: 'path', kind: 'range' },
+        { args: { path: 'a/../b' }, field: 'path', kind: 'range' },
+        { args: { path: 'x', method: 'POST' }, field: 'method', kind: 'unknown' },
+      ],
+    },
+    eperm: {
+      needs: 'webhook',
+      root: [call('SYS_REGISTER_WEBHOOK', { path: 'x' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      verify: ({ subject }) => {
+        expect(subject.value).toBeUndefined();
+      },
+    },
+  },
+
+  SYS_WEBHOOK_REPLY: {
+    happy: {
+      caps: [...ALL_CAPS, 'webhook'],
+      setup: async (harness) => {
+        harness.kernel.events.subscribe((e) => {
+          if (e.type === 'result' && e.name === 'SYS_REGISTER_WEBHOOK' && e.ok) {
+            webhookResponses.push(fetch((e.value as { url: string }).url, { method: 'POST', body: 'ping' }));
+          }
+        });
+      },
+      root: [
+        call('SYS_REGISTER_WEBHOOK', { path: 'ping' }),
+        call('RECV_MSG', { timeout_s: 5 }),
+        { expect: ['[EVENT::WEBHOOK]', '"request_id":"w1"', '"body":"ping"'], reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', status: 202, body: 'pong' }) },
+        { expect: ok('SYS_WEBHOOK_REPLY'), reply: EXIT },
+      ],
+      verify: async ({ subject }) => {
+        expect(subject.value).toEqual({ ok: true });
+        const res = await webhookResponses[0];
+        expect(res?.status).toBe(202);
+        expect(await res?.text()).toBe('pong');
+      },
+    },
+    einval: {
+      calls: [
+        { args: {}, field: 'request_id', kind: 'missing' },
+        { args: { request_id: 1 }, field: 'request_id', kind: 'type' },
+        { args: { request_id: 'w1', status: 99 }, field: 'status', kind: 'range' },
+        { args: { request_id: 'w1', body: 5 }, field: 'body', kind: 'type' },
+        { args: { request_id: 'w1', headers: {} }, field: 'headers', kind: 'unknown' },
+      ],
+    },
+    eperm: {
+      needs: 'webhook',
+      root: [call('SYS_WEBHOOK_REPLY', { request_id: 'w1' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      verify: ({ subject }) => {
+        expect(subject.value).toBeUndefined();
+      },
+    },
+  },
+
   SYS_EXIT: {
     happy: {
       exitCode: 3,
@@ -756,14 +831,8 @@ describe('timers and blocking calls', () => {
     expect((await h.run()).exitCode).toBe(0);
   });
 
-  // BUG (lost wakeup, kernel/proc-services.ts block() / Kernel.park): SYS_SCHEDULE promises the
-  // timer "wakes you from blocking calls", but a timer that fires while the process is not parked
-  // (here: during the model's inference, after the notices were flushed into its prompt) only
-  // queues a notice; proc.wake('interrupt') finds nobody parked and the wake-up is lost. The
-  // blocking call of that very reply then parks without checking for a pending timer notice and
-  // sleeps out its whole timeout (ETIMEDOUT after 1 s here; with timeout_s 3600 the timer's
-  // prompt would wait an hour). Parking must check for an undelivered timer notice first.
-  it.fails('BUG: a timer that fired while the model was thinking still interrupts the blocking call that follows', async () => {
+  // A timer that fires while the process is not parked must not be a lost wakeup.
+  it('a timer that fired while the model was thinking still interrupts the blocking call that follows', async () => {
     h = await startHarness({
       root: [
         call('SYS_SCHEDULE', { seconds: 1, prompt: 'wake up' }),
@@ -774,7 +843,7 @@ describe('timers and blocking calls', () => {
     });
     const pcb = await h.run();
     const recv = h.results(pcb.pid).find((r) => r.name === 'RECV_MSG');
-    expect(recv?.errno).toBe('EINTR'); // today: ETIMEDOUT, a full timeout later
+    expect(recv?.errno).toBe('EINTR');
   });
 });
 
