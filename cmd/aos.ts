@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../kernel/paths.js';
 import { reportError } from './fail.js';
+import { registerKernel } from './kernel.js';
+import { registerKill } from './kill.js';
+import { registerLogs } from './logs.js';
+import { registerPs } from './ps.js';
+import { registerSend } from './send.js';
 import { registerSpawn } from './spawn.js';
+import { registerTop } from './top.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
@@ -20,11 +26,34 @@ async function run(work: () => Promise<number>): Promise<void> {
   }
 }
 
+// `aos logs 1 | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const program = new Command('aos')
   .description('aos — an operating system for LLM agents')
   .version(version(), '-V, --version')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 success, 1 usage error or refused request, 2 kernel unreachable,
+attached spawn: the process's own exit code.
+
+Examples:
+  aos spawn "task" --model replay:examples/hello-loop.yaml
+  aos ps --all
+  aos logs -f 1`,
+  );
 
 registerSpawn(program, run);
+registerPs(program, run);
+registerLogs(program, run);
+registerKill(program, run);
+registerSend(program, run);
+registerTop(program, run);
+registerKernel(program, run);
 
 await program.parseAsync(process.argv);

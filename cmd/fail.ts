@@ -1,7 +1,9 @@
 /** The CLI's one error exit: a clear message, never a stack trace, and the contract's exit codes. */
 import { AosError } from '../drivers/errno.js';
+import { KernelUnreachableError } from '../kernel/client-error.js';
 
-export const EXIT = { ok: 0, usage: 1, unreachable: 2 } as const;
+/** 0 success, 1 usage error or refused request, 2 kernel unreachable; attached spawn adds the process's code. */
+export const EXIT = { ok: 0, usage: 1, unreachable: 2, interrupted: 130 } as const;
 
 export class CliError extends Error {
   constructor(
@@ -16,6 +18,10 @@ export function reportError(error: unknown): number {
   if (error instanceof CliError) {
     process.stderr.write(`aos: ${error.message}\n`);
     return error.exitCode;
+  }
+  if (error instanceof KernelUnreachableError) {
+    process.stderr.write(`aos: ${error.message}\n`);
+    return EXIT.unreachable;
   }
   if (error instanceof AosError) {
     process.stderr.write(`aos: ${error.message}\n`);

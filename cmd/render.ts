@@ -23,6 +23,11 @@ export class EventRenderer {
 
   constructor(private readonly options: RenderOptions) {}
 
+  /** Names known from elsewhere (a history cut by --tail may not hold the spawn event). */
+  nameProcess(pid: number, name: string): void {
+    this.names.set(pid, name);
+  }
+
   render(event: KernelEvent): string | null {
     const { paint, verbose } = this.options;
     const max = verbose ? 100_000 : Math.max(40, this.options.width - 20);

@@ -1,12 +1,10 @@
-/** `aos spawn [task]`: start a root process and stream its tree's events until it ends. */
+/** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
 import type { Command } from 'commander';
-import { Kernel } from '../kernel/kernel.js';
 import { param } from '../kernel/param.js';
-import { aosPaths } from '../kernel/paths.js';
-import { loadPolicy } from '../kernel/policy.js';
-import { CliError } from './fail.js';
-import { EventRenderer } from './render.js';
-import { painter, useColor } from './style.js';
+import { toInt } from './args.js';
+import { withKernel } from './connect.js';
+import { CliError, EXIT } from './fail.js';
+import { EventPrinter, printLogs } from './follow.js';
 
 interface SpawnFlags {
   model?: string;
@@ -14,64 +12,66 @@ interface SpawnFlags {
   role: string;
   priority: string;
   maxTurns?: string;
+  detach?: boolean;
   json?: boolean;
   verbose?: boolean;
-}
-
-function toInt(value: string, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be an integer from ${min} to ${max} (got "${value}")`);
-  return n;
 }
 
 const NO_MODEL = `no model given. Pass --model provider:model or set AOS_MODEL, e.g.:
   aos spawn "task" --model replay:examples/hello-loop.yaml   (offline replay tape)`;
 
 export async function runSpawn(task: string | undefined, flags: SpawnFlags): Promise<number> {
-  const model = flags.model ?? process.env.AOS_MODEL;
+  const model = flags.model || process.env.AOS_MODEL;
   if (!model) throw new CliError(NO_MODEL);
   const priority = toInt(flags.priority, '--priority', param.minPriority, param.maxPriority);
   const maxTurns = flags.maxTurns === undefined ? undefined : toInt(flags.maxTurns, '--max-turns', 1, 100_000);
-  const paths = aosPaths();
-  const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
-  const kernel = await Kernel.create({ workspace: paths.workspace, rootCapabilities: policy.rootCapabilities });
-
-  const renderer = new EventRenderer({ paint: painter(useColor()), verbose: flags.verbose ?? false, width: process.stdout.columns || 120 });
-  kernel.events.subscribe((event) => {
-    const line = flags.json ? JSON.stringify(event) : renderer.render(event);
-    if (line !== null) process.stdout.write(`${line}\n`);
+  return withKernel(async (client) => {
+    const proc = await client.request('spawn', {
+      task: task ?? '',
+      model,
+      name: flags.name,
+      role: flags.role,
+      priority,
+      max_turns: maxTurns,
+      cwd: process.cwd(),
+    });
+    if (flags.detach) {
+      process.stdout.write(flags.json ? `${JSON.stringify({ pid: proc.pid })}\n` : `${proc.pid}\n`);
+      return EXIT.ok;
+    }
+    const printer = new EventPrinter({ json: flags.json ?? false, verbose: flags.verbose ?? false });
+    const outcome = await printLogs(client, { pid: proc.pid, follow: true, tree: true }, printer, () => {
+      process.stderr.write(`\naos: detached from process ${proc.pid}, which keeps running. Re-attach with: aos logs -f ${proc.pid}\n`);
+    });
+    if (outcome.end) return outcome.end.code ?? EXIT.usage;
+    return outcome.interrupted ? EXIT.interrupted : EXIT.unreachable;
   });
-
-  const root = await kernel.spawn({ task: task ?? '', model, name: flags.name, role: flags.role, priority, maxTurns });
-  // The kernel lives in this process until the daemon exists: Ctrl-C ends the tree.
-  const onSigint = (): void => {
-    kernel.kill(root.pid);
-  };
-  process.once('SIGINT', onSigint);
-  const ended = await kernel.waitExit(root.pid);
-  process.off('SIGINT', onSigint);
-  await kernel.shutdown();
-  return ended.exitCode ?? 1;
 }
 
 export function registerSpawn(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   program
     .command('spawn')
-    .description('start an agent process and stream its events until it ends (exits with its exit code)')
+    .description('start an agent process; attached (default) stream its events until it ends and exit with its code')
     .argument('[task]', 'what the agent should do')
     .option('-m, --model <provider:model>', 'model to run, e.g. replay:tape.yaml (default: $AOS_MODEL)')
     .option('-n, --name <name>', 'process name (replay tapes are keyed by it)', 'root')
     .option('-r, --role <role>', 'role given to the model in its system prompt', 'assistant')
     .option('-p, --priority <n>', `scheduling priority, ${param.minPriority}..${param.maxPriority}, higher first`, String(param.defaultPriority))
     .option('--max-turns <n>', `turn limit (default ${param.maxTurns})`)
-    .option('--json', 'print events as JSON lines')
+    .option('-d, --detach', 'print the new pid and return at once (--json: {"pid":N})')
+    .option('--json', 'print events as JSON lines, as `aos logs --json` does')
     .option('-v, --verbose', 'also print prompts, syscall arguments and every state change')
     .addHelpText(
       'after',
       `
+Attached, Ctrl-C detaches (the process keeps running; exit code 130); re-attach with
+"aos logs -f <pid>". The exit code is the root process's: 0 on SYS_EXIT {"code":0}, 1 when the
+kernel ended it, 137 when killed.
+
 Examples:
   aos spawn "summarise notes/" --model replay:examples/hello-loop.yaml
-  aos spawn --model replay:tape.yaml --name root --json | jq .type`,
+  aos spawn "watch the inbox" --model replay:tape.yaml --detach
+  aos spawn --model replay:tape.yaml --json | jq .type`,
     )
     .action((task: string | undefined, flags: SpawnFlags) => run(() => runSpawn(task, flags)));
 }

@@ -1,18 +1,21 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonLines, ROOT, runCli } from '../helpers/cli.js';
+import { makeHome, type TestHome } from '../helpers/daemon.js';
 
+// A fresh AOS_HOME (so a fresh daemon, pids from 1) per test; the daemon is stopped after it.
+let fresh: TestHome;
 let home: string;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  home = await mkdtemp(path.join(os.tmpdir(), 'aos-e2e-'));
-  env = { AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'ws') };
+beforeEach(async () => {
+  fresh = await makeHome();
+  home = fresh.home;
+  env = fresh.env;
 });
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
+afterEach(async () => {
+  await fresh.dispose();
 });
 
 describe('aos spawn (attached)', () => {
@@ -68,8 +71,9 @@ describe('aos spawn (attached)', () => {
   });
 
   it('refuses to start without a readable policy (never fails open)', async () => {
+    // The policy is the daemon's: a bad one stops the daemon's start, and the CLI says why.
     const run = await runCli(['spawn', '--model', 'replay:examples/hello-loop.yaml'], { ...env, AOS_POLICY: path.join(home, 'missing-policy.yaml') });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('cannot read the policy');
   });
 });

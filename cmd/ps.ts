@@ -1,0 +1,39 @@
+/** `aos ps`: one row per process; `--json` prints the kernel's ProcRow array. */
+import type { Command } from 'commander';
+import { withKernel } from './connect.js';
+import { EXIT } from './fail.js';
+import { formatPsTable } from './ps-table.js';
+
+interface PsFlags {
+  all?: boolean;
+  json?: boolean;
+}
+
+export async function runPs(flags: PsFlags): Promise<number> {
+  return withKernel(async (client) => {
+    const rows = await client.request('ps', { all: flags.all ?? false });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(rows)}\n`);
+      return EXIT.ok;
+    }
+    const width = process.stdout.isTTY ? process.stdout.columns || 80 : 80;
+    process.stdout.write(`${formatPsTable(rows, width)}\n`);
+    return EXIT.ok;
+  });
+}
+
+export function registerPs(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('ps')
+    .description('list processes: live ones, or every one with --all')
+    .option('-a, --all', 'include processes that have exited or were killed')
+    .option('--json', 'print an array of rows {pid, ppid, name, state, model, turns, syscalls, tokens, cost, age_s, ...}')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  aos ps
+  aos ps --all --json | jq '.[] | select(.state == "blocked") | .pid'`,
+    )
+    .action((flags: PsFlags) => run(() => runPs(flags)));
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * The kernel daemon, one per AOS_HOME: holds the pid-file lock, loads the policy, opens the
+ * store, serves the socket. Started by the CLI (daemon-start.ts, which waits for the report sent
+ * here) or by hand in the foreground. SIGTERM, SIGINT and the `shutdown` method stop it cleanly:
+ * the kernel is closed, not its processes — they resume on the next start.
+ */
+import { mkdir } from 'node:fs/promises';
+import { type DaemonLogger, openDaemonLog, rotateLog } from './daemon-log.js';
+import type { DaemonReport } from './daemon-start.js';
+import { Kernel, KERNEL_VERSION } from './kernel.js';
+import { aosPaths } from './paths.js';
+import { acquirePidLock, type PidLock } from './pid-lock.js';
+import { loadPolicy } from './policy.js';
+import { KernelServer } from './server.js';
+
+const paths = aosPaths();
+const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.send !== 'function' });
+/** Longest a clean stop may take before the daemon exits anyway. */
+const STOP_TIMEOUT_MS = 10_000;
+
+let lock: PidLock | null = null;
+let kernel: Kernel | null = null;
+let server: KernelServer | null = null;
+let stopping = false;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Tell the CLI that started us (if any) how the start went, then cut the channel. */
+function report(message: DaemonReport): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) return Promise.resolve();
+  return new Promise((resolve) => {
+    send(message, undefined, undefined, () => {
+      if (process.connected) process.disconnect();
+      resolve();
+    });
+  });
+}
+
+async function teardown(): Promise<void> {
+  await server?.close();
+  await kernel?.close();
+  await lock?.release();
+}
+
+async function stop(reason: string, code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log('info', `stopping (${reason})`);
+  const timer = setTimeout(() => {
+    log('error', `clean stop took over ${STOP_TIMEOUT_MS} ms; exiting anyway`);
+    process.exit(1);
+  }, STOP_TIMEOUT_MS);
+  try {
+    await teardown();
+    log('info', 'stopped');
+  } catch (error) {
+    log('error', `error while stopping: ${errorMessage(error)}`);
+  } finally {
+    clearTimeout(timer);
+    process.exit(code);
+  }
+}
+
+async function start(): Promise<void> {
+  await mkdir(paths.home, { recursive: true, mode: 0o700 });
+  rotateLog(paths.kernelLog);
+  const locked = await acquirePidLock(paths.pidFile);
+  if (!locked.acquired) {
+    log('info', `kernel pid ${locked.holder} already holds ${paths.pidFile}; not starting a second one`);
+    await report({ type: 'running', pid: locked.holder });
+    process.exit(0);
+  }
+  lock = locked.lock;
+  const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
+  kernel = await Kernel.create({ workspace: paths.workspace, rootCapabilities: policy.rootCapabilities, storeFile: paths.db });
+  server = await KernelServer.listen(kernel, {
+    socket: paths.socket,
+    home: paths.home,
+    workspace: paths.workspace,
+    log,
+    onShutdown: () => void stop('shutdown requested by a client'),
+  });
+  // The daemon outlives the directory it was started from.
+  process.chdir(paths.home);
+  log('info', `kernel ${KERNEL_VERSION} ready: pid ${process.pid}, socket ${paths.socket}, workspace ${paths.workspace}, policy ${policy.file}`);
+  await report({ type: 'ready', pid: process.pid, socket: paths.socket });
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(signal));
+process.on('uncaughtException', (error) => {
+  log('error', `uncaught exception: ${error.stack ?? error.message}`);
+  void stop('uncaught exception', 70);
+});
+process.on('unhandledRejection', (reason) => {
+  log('error', `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+
+try {
+  await start();
+} catch (error) {
+  const message = errorMessage(error);
+  log('error', message);
+  stopping = true;
+  await teardown().catch(() => undefined);
+  await report({ type: 'failed', message });
+  process.exit(1);
+}

@@ -1,0 +1,108 @@
+/** What each protocol method does: params arrive validated (protocol.ts), results go back as JSON. */
+import { AosError } from '../drivers/errno.js';
+import { KERNEL_VERSION, type Kernel } from './kernel.js';
+import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from './protocol.js';
+import type { PushTarget, StreamHub } from './server-streams.js';
+import { isEnded } from './types.js';
+import { toProcRow, type ProcRow } from './views.js';
+
+export interface ServerInfo {
+  socket: string;
+  home: string;
+  workspace: string;
+  startedAt: number;
+}
+
+export interface MethodContext {
+  kernel: Kernel;
+  hub: StreamHub;
+  info: ServerInfo;
+  target: PushTarget;
+  /** A fresh stream id on this connection. */
+  newSub(): number;
+  /** Runs right after the response line is written (a stream's first push, a shutdown). */
+  afterResponse(fn: () => void): void;
+  requestShutdown(): void;
+}
+
+type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext) => ResultOf<M> | Promise<ResultOf<M>> };
+
+/** The process and its descendants, from the rows the kernel knows. */
+function treeOf(rows: readonly ProcRow[], root: number): ProcRow[] {
+  const children = new Map<number, ProcRow[]>();
+  for (const row of rows) {
+    const list = children.get(row.ppid);
+    if (list) list.push(row);
+    else children.set(row.ppid, [row]);
+  }
+  const out: ProcRow[] = [];
+  const stack = rows.filter((r) => r.pid === root);
+  while (stack.length) {
+    const row = stack.pop() as ProcRow;
+    out.push(row);
+    stack.push(...(children.get(row.pid) ?? []));
+  }
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
+  const { kernel, hub } = ctx;
+  const events = kernel.history(params.pid, { tail: params.tail, tree: params.tree });
+  const rows = kernel.processes({ all: true });
+  const procs = params.tree ? treeOf(rows, params.pid) : rows.filter((r) => r.pid === params.pid);
+  const root = procs.find((r) => r.pid === params.pid);
+  if (!root) throw new AosError('ESRCH', `no such process ${params.pid}`);
+  if (!params.follow) return { sub: null, procs, events };
+  const sub = ctx.newSub();
+  if (isEnded(root.state)) {
+    const end = { pid: root.pid, code: root.exit_code, reason: root.exit_reason, state: root.state };
+    ctx.afterResponse(() => hub.endNow(ctx.target, sub, end));
+  } else {
+    // Synchronous from history to here: no event can slip between the two.
+    hub.follow(ctx.target, sub, root.pid, procs.map((r) => r.pid), params.tree ?? false);
+  }
+  return { sub, procs, events };
+}
+
+export const handlers: Handlers = {
+  ping: (_params, { info }) => ({
+    pid: process.pid,
+    version: KERNEL_VERSION,
+    protocol: PROTOCOL_VERSION,
+    uptime_s: Math.round((Date.now() - info.startedAt) / 1000),
+    home: info.home,
+    socket: info.socket,
+    workspace: info.workspace,
+  }),
+  spawn: async (params, { kernel }) => {
+    const pcb = await kernel.spawn({
+      task: params.task,
+      model: params.model,
+      name: params.name,
+      role: params.role,
+      priority: params.priority,
+      maxTurns: params.max_turns,
+      capabilities: params.capabilities,
+      cwd: params.cwd,
+    });
+    return toProcRow(pcb);
+  },
+  ps: (params, { kernel }) => kernel.processes({ all: params.all }),
+  kill: (params, { kernel }) => ({ killed: kernel.kill(params.pid, { tree: params.tree ?? true }) }),
+  send: (params, { kernel }) => {
+    kernel.send(params.pid, params.text);
+    return { ok: true as const };
+  },
+  logs,
+  subscribe: (params, ctx) => {
+    const sub = ctx.newSub();
+    ctx.hub.subscribe(ctx.target, sub, params.topics);
+    return { sub, stats: ctx.kernel.stats() };
+  },
+  unsubscribe: (params, { hub, target }) => ({ ok: hub.drop(target, params.sub) }),
+  stats: (_params, { kernel }) => kernel.stats(),
+  shutdown: (_params, ctx) => {
+    ctx.afterResponse(() => ctx.requestShutdown());
+    return { pid: process.pid };
+  },
+};
