@@ -1,0 +1,103 @@
+/** `aos top`: the dashboard (cmd/top/) fed by the kernel: a snapshot, then pushed events and stats. */
+import type { Command } from 'commander';
+import type { KernelClient } from '../kernel/client.js';
+import { KernelUnreachableError } from '../kernel/client-error.js';
+import { openKernel } from './connect.js';
+import { runTop } from './top/run.js';
+import type { TopHandlers, TopSource } from './top/source.js';
+
+/** A TopSource over the socket; after the kernel goes away, the next call connects again. */
+class KernelTopSource implements TopSource {
+  private client: KernelClient | null = null;
+
+  private async connected(): Promise<KernelClient> {
+    this.client ??= (await openKernel()).client;
+    return this.client;
+  }
+
+  /** Forget a broken connection so that a retry reconnects. */
+  private async use<T>(work: (client: KernelClient) => Promise<T>): Promise<T> {
+    const client = await this.connected();
+    try {
+      return await work(client);
+    } catch (error) {
+      if (error instanceof KernelUnreachableError && this.client === client) {
+        client.close();
+        this.client = null;
+      }
+      throw error;
+    }
+  }
+
+  snapshot(): ReturnType<TopSource['snapshot']> {
+    return this.use(async (c) => {
+      const [processes, stats] = await Promise.all([c.request('ps', { all: false }), c.request('stats', {})]);
+      return { processes, stats };
+    });
+  }
+
+  subscribe(handlers: TopHandlers): () => void {
+    let stopped = false;
+    let stop = (): void => {
+      stopped = true;
+    };
+    const pump = async (): Promise<void> => {
+      const { result, pushes } = await this.use((c) => c.stream('subscribe', { topics: ['events', 'stats'] }));
+      stop = () => void pushes.return();
+      if (stopped) return stop();
+      handlers.onStats(result.stats);
+      for await (const push of pushes) {
+        if (push.event === 'event') handlers.onEvent(push.payload);
+        else if (push.event === 'stats') handlers.onStats(push.payload);
+      }
+    };
+    pump().catch((error: unknown) => {
+      if (error instanceof KernelUnreachableError) {
+        this.client?.close();
+        this.client = null;
+      }
+      if (!stopped) handlers.onError(error instanceof Error ? error : new Error(String(error)));
+    });
+    return () => {
+      stopped = true;
+      stop();
+    };
+  }
+
+  processes(all: boolean): ReturnType<TopSource['processes']> {
+    return this.use((c) => c.request('ps', { all }));
+  }
+
+  history(pid: number, tail: number): ReturnType<TopSource['history']> {
+    return this.use(async (c) => (await c.request('logs', { pid, tail })).events);
+  }
+
+  kill(pid: number, tree: boolean): ReturnType<TopSource['kill']> {
+    return this.use(async (c) => (await c.request('kill', { pid, tree })).killed);
+  }
+
+  close(): void {
+    this.client?.close();
+    this.client = null;
+  }
+}
+
+export async function runTopVerb(flags: { all?: boolean }): Promise<number> {
+  const source = new KernelTopSource();
+  try {
+    // Fail before taking over the screen when the kernel cannot be reached (a pipe gets runTop's advice).
+    if (process.stdin.isTTY && process.stdout.isTTY) await source.processes(false);
+    return await runTop(source, { all: flags.all ?? false });
+  } finally {
+    source.close();
+  }
+}
+
+export function registerTop(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('top')
+    .description('live dashboard of processes, tokens and cost (q quits)')
+    .option('-a, --all', 'include processes that have ended')
+    .addHelpText('after', '\nExample:\n  aos top --all')
+    .action((flags: { all?: boolean }) => run(() => runTopVerb(flags)));
+}

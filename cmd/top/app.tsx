@@ -1,0 +1,95 @@
+/** `aos top`: the layout. State lives in hooks; every piece below is a small prop-driven component. */
+import { Box, useApp } from 'ink';
+import type { ReactElement } from 'react';
+import { layoutColumns } from './columns.js';
+import { Confirm } from './confirm.js';
+import { Footer } from './footer.js';
+import { ErrorBanner, Header, HEADER_HEIGHT } from './header.js';
+import { LogPane } from './log-pane.js';
+import { ProcessTable } from './process-table.js';
+import { totalRate } from './reducer.js';
+import { visibleRows } from './rows.js';
+import type { TopSource } from './source.js';
+import { useProcessLog } from './use-process-log.js';
+import { useTerminalSize } from './use-terminal-size.js';
+import { useTopKeys } from './use-top-keys.js';
+import { DEFAULT_TIMING, useTopState, type TopTiming } from './use-top-state.js';
+import { useSelection, useView } from './use-view.js';
+
+export interface AppProps {
+  source: TopSource;
+  /** Start with ended processes shown. */
+  all?: boolean;
+  /** False under NO_COLOR: no colour props reach Ink at all. */
+  color?: boolean;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  width?: number;
+  height?: number;
+  timing?: Partial<TopTiming>;
+  /** Called once on quit: 0, or 2 when the kernel was unreachable. */
+  onExit?: (code: number) => void;
+}
+
+/** Log lines kept under the table when the table could use the whole screen. */
+const MIN_LOG_HEIGHT = 4;
+
+export function splitHeights(body: number, rowCount: number, mode: 'table' | 'logs'): { table: number; log: number } {
+  if (mode === 'logs') return { table: 0, log: body };
+  const log = Math.max(MIN_LOG_HEIGHT, Math.floor(body / 3));
+  const table = Math.max(2, Math.min(rowCount + 1, body - log));
+  return { table, log: Math.max(0, body - table) };
+}
+
+export function App(props: AppProps): ReactElement {
+  const { source, color = true, onExit } = props;
+  const timing = { ...DEFAULT_TIMING, ...props.timing };
+  const { exit } = useApp();
+  const { width, height } = useTerminalSize(props);
+  const [view, dispatchView] = useView({ all: props.all ?? false });
+  const data = useTopState(source, { all: view.all, timing });
+  const { state, now } = data;
+
+  const rows = visibleRows(state, { sort: view.sort, all: view.all, now });
+  const index = useSelection(view, dispatchView, rows.map((r) => r.pid));
+  const selected = rows[index] ?? null;
+  useProcessLog(source, selected?.pid ?? null, data.dispatch, { generation: data.generation, timing });
+
+  // Ink clears the whole screen on every update of a frame as tall as the terminal, so leave one line.
+  const lines = Math.max(8, height - 1);
+  const banner = state.error ? 1 : 0;
+  const body = Math.max(2, lines - HEADER_HEIGHT - banner - 1);
+  const split = splitHeights(body, rows.length, view.mode);
+
+  useTopKeys({
+    view,
+    dispatch: dispatchView,
+    rows,
+    selected,
+    pageSize: Math.max(1, split.table - 1),
+    kill: data.kill,
+    retry: data.retry,
+    quit: () => {
+      onExit?.(state.error ? 2 : 0);
+      exit();
+    },
+  });
+
+  const stats = state.stats;
+  const uptime = stats ? stats.uptime_s + Math.max(0, now - state.statsAt) / 1000 : 0;
+  const log = state.log && state.log.pid === selected?.pid ? state.log : null;
+  return (
+    <Box flexDirection="column" width={width} height={lines}>
+      <Header stats={stats} uptime={uptime} rate={totalRate(state, now)} color={color} />
+      {state.error ? <ErrorBanner message={state.error} color={color} /> : null}
+      {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} /> : null}
+      {split.log > 0 ? (
+        <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} />
+      ) : null}
+      {view.confirm ? (
+        <Confirm pid={view.confirm.pid} name={view.confirm.name} color={color} />
+      ) : (
+        <Footer mode={view.mode} sort={view.sort} all={view.all} status={view.status} position={index + 1} count={rows.length} color={color} />
+      )}
+    </Box>
+  );
+}

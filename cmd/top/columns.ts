@@ -1,0 +1,76 @@
+/** The process table's columns, and which of them fit a given width (htop-style: drop, then flex). */
+import { fit, formatCost, formatCount, formatDuration, formatRate, shortModel } from './format.js';
+import type { ViewRow } from './rows.js';
+
+export interface Column {
+  key: string;
+  title: string;
+  width: number;
+  align: 'left' | 'right';
+  /** Lower is kept longer when the terminal is narrow. */
+  keep: number;
+  /** Flexible columns shrink to `min` on tiny screens and share spare width up to `max`. */
+  min?: number;
+  max?: number;
+  /** A longer title used when there is room for it. */
+  wide?: { title: string; width: number };
+  value(row: ViewRow): string;
+}
+
+export const COLUMNS: readonly Column[] = [
+  { key: 'pid', title: 'PID', width: 5, align: 'right', keep: 0, value: (r) => String(r.pid) },
+  { key: 'ppid', title: 'PPID', width: 5, align: 'right', keep: 9, value: (r) => (r.ppid ? String(r.ppid) : '-') },
+  { key: 'name', title: 'NAME', width: 10, min: 4, max: 24, align: 'left', keep: 0, value: (r) => r.name },
+  { key: 'state', title: 'STATE', width: 8, align: 'left', keep: 1, value: (r) => r.state },
+  { key: 'model', title: 'MODEL', width: 12, min: 5, max: 32, align: 'left', keep: 5, value: (r) => shortModel(r.model) },
+  { key: 'turns', title: 'TURNS', width: 5, align: 'right', keep: 6, value: (r) => formatCount(r.turns) },
+  { key: 'syscalls', title: 'SYSC', width: 5, wide: { title: 'SYSCALLS', width: 8 }, align: 'right', keep: 7, value: (r) => formatCount(r.syscalls) },
+  { key: 'tokens', title: 'TOKENS', width: 6, align: 'right', keep: 2, value: (r) => formatCount(r.tokens) },
+  { key: 'rate', title: 'TOK/S', width: 5, align: 'right', keep: 3, value: (r) => formatRate(r.rate) },
+  { key: 'cost', title: 'COST', width: 7, align: 'right', keep: 4, value: (r) => formatCost(r.cost) },
+  { key: 'age', title: 'AGE', width: 5, align: 'right', keep: 4, value: (r) => formatDuration(r.age) },
+];
+
+/** One column of gutter before each column (the first holds the selection marker). */
+const GUTTER = 1;
+
+function total(columns: readonly Column[]): number {
+  return columns.reduce((sum, c) => sum + c.width + GUTTER, 0);
+}
+
+/** Drops the least important columns until the rest fit, then spends what is left on NAME and MODEL. */
+export function layoutColumns(width: number): Column[] {
+  let shown = [...COLUMNS];
+  while (total(shown) > width && shown.length > 2) {
+    const worst = shown.reduce((a, b) => (b.keep >= a.keep ? b : a));
+    shown = shown.filter((c) => c !== worst);
+  }
+  const sized = shown.map((c) => ({ ...c }));
+  let spare = width - total(sized);
+  for (const c of sized) {
+    if (spare < 0 && c.min !== undefined) {
+      const cut = Math.min(c.width - c.min, -spare);
+      c.width -= cut;
+      spare += cut;
+    }
+    if (c.wide && spare >= c.wide.width - c.width) {
+      spare -= c.wide.width - c.width;
+      Object.assign(c, c.wide);
+    }
+  }
+  for (let grew = true; spare > 0 && grew; ) {
+    grew = false;
+    for (const c of sized) {
+      if (spare > 0 && c.max !== undefined && c.width < c.max) {
+        c.width++;
+        spare--;
+        grew = true;
+      }
+    }
+  }
+  return sized;
+}
+
+export function formatCells(columns: readonly Column[], value: (c: Column) => string): string {
+  return columns.map((c) => fit(value(c), c.width, c.align)).join(' ');
+}

@@ -1,0 +1,76 @@
+/** The selected process's recent log, rendered line by line like `aos logs` (cmd/render.ts). */
+import { Box, Text } from 'ink';
+import { useMemo, type ReactElement } from 'react';
+import type { KernelEvent } from '../../kernel/events.js';
+import { painter } from '../style.js';
+import { EventRenderer } from '../render.js';
+import type { ViewRow } from './rows.js';
+import { STATE_TONE, tone } from './theme.js';
+
+export interface LogPaneProps {
+  proc: ViewRow | null;
+  events: readonly KernelEvent[];
+  loading: boolean;
+  /** Lines available, the title included. */
+  height: number;
+  width: number;
+  color: boolean;
+  /** Full-height follow view (more detail: syscalls and transitions). */
+  follow: boolean;
+}
+
+type LineCache = WeakMap<KernelEvent, string | null>;
+
+/** Renders events to lines; `cache` (valid for one pid and one set of options) spares re-rendering big results. */
+export function renderLogLines(
+  proc: { pid: number; name: string } | null,
+  events: readonly KernelEvent[],
+  options: { width: number; color: boolean; verbose: boolean },
+  cache: LineCache = new WeakMap(),
+): string[] {
+  const renderer = new EventRenderer({ paint: painter(options.color), verbose: options.verbose, width: options.width });
+  // The renderer learns names from spawn events, which a tail of history may not reach.
+  if (proc) renderer.render({ ts: '', pid: proc.pid, type: 'state', from: null, to: 'ready', name: proc.name });
+  const lines: string[] = [];
+  for (const event of events) {
+    let line = cache.get(event);
+    if (line === undefined) {
+      // Prompts repeat what the result lines already said.
+      line = event.type === 'prompt' ? null : renderer.render(event);
+      cache.set(event, line);
+    }
+    if (line !== null) lines.push(line);
+  }
+  return lines;
+}
+
+export function LogPane({ proc, events, loading, height, width, color, follow }: LogPaneProps): ReactElement {
+  const pid = proc?.pid ?? null;
+  const name = proc?.name ?? '';
+  const cache = useMemo<LineCache>(() => new WeakMap(), [pid, name, width, color, follow]);
+  const lines = useMemo(
+    () => renderLogLines(pid === null ? null : { pid, name }, events, { width, color, verbose: follow }, cache),
+    [pid, name, events, width, color, follow, cache],
+  );
+  const body = Math.max(0, height - 1);
+  const shown = lines.slice(-body);
+  const title = proc ? `${follow ? 'follow' : 'log'} ${proc.pid} ${proc.name} ` : 'log ';
+  const rule = Math.max(0, width - 3 - title.length - (proc ? proc.state.length + 1 : 0));
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Text wrap="truncate">
+        <Text dimColor={color}>── </Text>
+        <Text bold>{title}</Text>
+        {proc ? <Text color={tone(color, STATE_TONE[proc.state])}>{proc.state} </Text> : null}
+        <Text dimColor={color}>{'─'.repeat(rule)}</Text>
+      </Text>
+      {!proc ? <Text dimColor={color}>no process selected</Text> : null}
+      {proc && shown.length === 0 ? <Text dimColor={color}>{loading ? 'loading…' : 'no log lines yet'}</Text> : null}
+      {shown.map((line, i) => (
+        <Text key={lines.length - shown.length + i} wrap="truncate">
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,227 @@
+/** The dashboard's data, kept current from the kernel's pushed events: pure functions, no I/O. */
+import type { KernelEvent } from '../../kernel/events.js';
+import { isEnded, type ProcState } from '../../kernel/types.js';
+import type { KernelStats, ProcRow } from '../../kernel/views.js';
+
+/** Tokens/s is averaged over this window of model-event usage. */
+export const RATE_WINDOW_MS = 10_000;
+/** Log lines kept for the selected process. */
+export const LOG_KEEP = 500;
+
+export interface TokenSample {
+  t: number;
+  tokens: number;
+}
+
+export interface LogState {
+  pid: number;
+  events: readonly KernelEvent[];
+  /** History not loaded yet: live events are kept and merged when it arrives. */
+  loading: boolean;
+}
+
+export interface TopState {
+  rows: ReadonlyMap<number, ProcRow>;
+  samples: ReadonlyMap<number, readonly TokenSample[]>;
+  stats: KernelStats | null;
+  /** Local clock when `stats` arrived, so uptime keeps counting between pushes. */
+  statsAt: number;
+  /** When observation began: tok/s divides by less than the window until it has been full once. */
+  since: number;
+  /** An event named a pid the table does not know (or a new process): fetch `processes()`. */
+  needsRefresh: boolean;
+  /** Bumped whenever a refresh is asked for; a reply only settles the requests made before it was sent. */
+  refreshSeq: number;
+  /** Kernel cost moved: events carry no cost, so rows catch up on a slower refresh. */
+  costStale: boolean;
+  log: LogState | null;
+  error: string | null;
+  loaded: boolean;
+}
+
+export type TopAction =
+  | { type: 'snapshot'; processes: ProcRow[]; stats: KernelStats; now: number }
+  | { type: 'events'; events: readonly KernelEvent[] }
+  | { type: 'stats'; stats: KernelStats; now: number }
+  | { type: 'processes'; processes: ProcRow[]; seq?: number }
+  | { type: 'refresh' }
+  | { type: 'select-log'; pid: number | null }
+  | { type: 'history'; pid: number; events: readonly KernelEvent[] }
+  | { type: 'error'; message: string | null };
+
+export function initialState(now: number): TopState {
+  return { rows: new Map(), samples: new Map(), stats: null, statsAt: now, since: now, needsRefresh: false, refreshSeq: 0, costStale: false, log: null, error: null, loaded: false };
+}
+
+export function topReducer(state: TopState, action: TopAction): TopState {
+  switch (action.type) {
+    case 'snapshot':
+      // Keeps needsRefresh: a refresh asked for before the snapshot (e.g. `--all`) still has to run.
+      return { ...applyProcesses(state, action.processes), needsRefresh: state.needsRefresh, stats: action.stats, statsAt: action.now, error: null, loaded: true };
+    case 'events':
+      return applyEvents(state, action.events);
+    case 'stats':
+      // Stats arriving means the kernel is reachable again.
+      return {
+        ...state,
+        stats: action.stats,
+        statsAt: action.now,
+        error: null,
+        costStale: state.costStale || (state.stats !== null && state.stats.cost !== action.stats.cost),
+      };
+    case 'processes':
+      return applyProcesses(state, action.processes, action.seq);
+    case 'refresh':
+      return { ...state, needsRefresh: true, refreshSeq: state.refreshSeq + 1 };
+    case 'select-log':
+      if (action.pid === null) return { ...state, log: null };
+      return state.log?.pid === action.pid ? state : { ...state, log: { pid: action.pid, events: [], loading: true } };
+    case 'history':
+      return applyHistory(state, action.pid, action.events);
+    case 'error':
+      return { ...state, error: action.message };
+  }
+}
+
+export function applyEvent(state: TopState, event: KernelEvent): TopState {
+  return applyEvents(state, [event]);
+}
+
+/** Folds a batch into one copy of the maps, so a burst of events costs one copy, not one per event. */
+export function applyEvents(state: TopState, events: readonly KernelEvent[]): TopState {
+  if (events.length === 0) return state;
+  const rows = new Map(state.rows);
+  const samples = new Map(state.samples);
+  const stats = state.stats ? { ...state.stats, processes: { ...state.stats.processes } } : null;
+  let refreshSeq = state.refreshSeq;
+  let logEvents: KernelEvent[] | null = null;
+  for (const event of events) {
+    if (state.log && event.pid === state.log.pid) (logEvents ??= [...state.log.events]).push(event);
+    const row = rows.get(event.pid);
+    if (event.type === 'state' && event.from === null) {
+      if (row) continue; // already in the snapshot
+      refreshSeq++;
+      rows.set(event.pid, spawnedRow(event));
+      if (stats) stats.processes[event.to]++;
+      continue;
+    }
+    if (!row) {
+      refreshSeq++;
+      continue;
+    }
+    const next = updateRow(row, event);
+    if (next !== row) rows.set(event.pid, next);
+    if (event.type === 'state' && stats && event.from !== null) moveCount(stats.processes, event.from, event.to);
+    if (event.type === 'model' && event.usage) {
+      const tokens = event.usage.prompt + event.usage.output;
+      const t = Date.parse(event.ts);
+      const kept = (samples.get(event.pid) ?? []).filter((s) => s.t > t - RATE_WINDOW_MS);
+      samples.set(event.pid, [...kept, { t, tokens }]);
+      if (stats) {
+        stats.prompt_tokens += event.usage.prompt;
+        stats.output_tokens += event.usage.output;
+      }
+    }
+  }
+  const log = state.log && logEvents ? { ...state.log, events: logEvents.slice(-LOG_KEEP) } : state.log;
+  const needsRefresh = state.needsRefresh || refreshSeq !== state.refreshSeq;
+  return { ...state, rows, samples, stats, needsRefresh, refreshSeq, log };
+}
+
+function updateRow(row: ProcRow, event: KernelEvent): ProcRow {
+  switch (event.type) {
+    case 'state': {
+      const at = Date.parse(event.ts);
+      const ended = isEnded(event.to);
+      return {
+        ...row,
+        state: event.to,
+        started_at: row.started_at ?? (event.to === 'running' ? at : null),
+        ended_at: ended ? at : row.ended_at,
+        exit_code: ended ? (event.code ?? row.exit_code) : row.exit_code,
+        exit_reason: ended ? (event.reason ?? row.exit_reason) : row.exit_reason,
+        wait: event.to === 'blocked' ? (event.reason ?? row.wait) : null,
+      };
+    }
+    case 'model': {
+      const prompt = event.usage?.prompt ?? 0;
+      const output = event.usage?.output ?? 0;
+      return {
+        ...row,
+        // The event carries the 0-based turn that just completed.
+        turns: Math.max(row.turns, event.turn + 1),
+        prompt_tokens: row.prompt_tokens + prompt,
+        output_tokens: row.output_tokens + output,
+        tokens: row.tokens + prompt + output,
+      };
+    }
+    case 'syscall':
+      return { ...row, syscalls: row.syscalls + 1 };
+    default:
+      return row;
+  }
+}
+
+function spawnedRow(event: Extract<KernelEvent, { type: 'state' }>): ProcRow {
+  const at = Date.parse(event.ts);
+  return {
+    pid: event.pid,
+    ppid: event.ppid ?? 0,
+    name: event.name ?? '?',
+    role: event.role ?? '',
+    state: event.to,
+    model: event.model ?? '',
+    priority: 0,
+    turns: 0,
+    syscalls: 0,
+    prompt_tokens: 0,
+    output_tokens: 0,
+    tokens: 0,
+    cost: 0,
+    created_at: at,
+    started_at: null,
+    ended_at: null,
+    age_s: 0,
+    exit_code: null,
+    exit_reason: null,
+    wait: null,
+  };
+}
+
+function moveCount(counts: Record<ProcState, number>, from: ProcState, to: ProcState): void {
+  counts[from] = Math.max(0, counts[from] - 1);
+  counts[to]++;
+}
+
+/** Replaces the table with the kernel's rows; token samples survive for pids still present. */
+export function applyProcesses(state: TopState, processes: readonly ProcRow[], seq = state.refreshSeq): TopState {
+  const rows = new Map(processes.map((row) => [row.pid, row] as const));
+  const samples = new Map([...state.samples].filter(([pid]) => rows.has(pid)));
+  return { ...state, rows, samples, needsRefresh: state.refreshSeq !== seq, costStale: false };
+}
+
+/** Merges fetched history with live events that arrived while it was loading (no duplicates). */
+export function applyHistory(state: TopState, pid: number, history: readonly KernelEvent[]): TopState {
+  if (!state.log || state.log.pid !== pid) return state;
+  const last = history[history.length - 1]?.ts ?? '';
+  const seen = new Set(history.filter((e) => e.ts === last).map((e) => JSON.stringify(e)));
+  const live = state.log.events.filter((e) => e.ts > last || (e.ts === last && !seen.has(JSON.stringify(e))));
+  return { ...state, log: { pid, events: [...history, ...live].slice(-LOG_KEEP), loading: false } };
+}
+
+/** Tokens per second over the last RATE_WINDOW_MS (or since observation began, if shorter). */
+export function tokenRate(state: TopState, pid: number, now: number): number {
+  const samples = state.samples.get(pid);
+  if (!samples?.length) return 0;
+  const from = now - RATE_WINDOW_MS;
+  let tokens = 0;
+  for (const s of samples) if (s.t > from) tokens += s.tokens;
+  const seconds = Math.max(1, Math.min(RATE_WINDOW_MS, now - state.since) / 1000);
+  return tokens / seconds;
+}
+
+export function totalRate(state: TopState, now: number): number {
+  let sum = 0;
+  for (const pid of state.samples.keys()) sum += tokenRate(state, pid, now);
+  return sum;
+}

@@ -1,0 +1,42 @@
+/** What the table shows: the reducer's rows filtered, enriched with live figures, and sorted. */
+import { isEnded, PROC_STATES } from '../../kernel/types.js';
+import type { ProcRow } from '../../kernel/views.js';
+import { tokenRate, type TopState } from './reducer.js';
+
+export const SORT_KEYS = ['pid', 'tokens', 'tok/s', 'cost', 'state', 'age'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface ViewRow extends ProcRow {
+  rate: number;
+  age: number;
+}
+
+export function nextSort(sort: SortKey): SortKey {
+  return SORT_KEYS[(SORT_KEYS.indexOf(sort) + 1) % SORT_KEYS.length] ?? 'pid';
+}
+
+const STATE_ORDER = new Map(PROC_STATES.map((s, i) => [s, i] as const));
+
+const COMPARE: Record<SortKey, (a: ViewRow, b: ViewRow) => number> = {
+  pid: (a, b) => a.pid - b.pid,
+  tokens: (a, b) => b.tokens - a.tokens,
+  'tok/s': (a, b) => b.rate - a.rate,
+  cost: (a, b) => b.cost - a.cost,
+  state: (a, b) => (STATE_ORDER.get(a.state) ?? 0) - (STATE_ORDER.get(b.state) ?? 0),
+  age: (a, b) => b.age - a.age,
+};
+
+/** Ages are recomputed from timestamps so they tick between kernel pushes. */
+export function ageSeconds(row: ProcRow, now: number): number {
+  return Math.max(0, ((row.ended_at ?? now) - row.created_at) / 1000);
+}
+
+export function visibleRows(state: TopState, options: { sort: SortKey; all: boolean; now: number }): ViewRow[] {
+  const out: ViewRow[] = [];
+  for (const row of state.rows.values()) {
+    if (!options.all && isEnded(row.state)) continue;
+    out.push({ ...row, rate: tokenRate(state, row.pid, options.now), age: ageSeconds(row, options.now) });
+  }
+  const compare = COMPARE[options.sort];
+  return out.sort((a, b) => compare(a, b) || a.pid - b.pid);
+}

@@ -1,0 +1,22 @@
+/** Where `aos top` gets its data: the kernel client in production, an in-memory script in the demo and tests. */
+import type { KernelEvent } from '../../kernel/events.js';
+import type { KernelStats, ProcRow } from '../../kernel/views.js';
+
+export interface TopHandlers {
+  onEvent(event: KernelEvent): void;
+  onStats(stats: KernelStats): void;
+  onError(error: Error): void;
+}
+
+export interface TopSource {
+  /** Initial state. */
+  snapshot(): Promise<{ processes: ProcRow[]; stats: KernelStats }>;
+  /** Live updates pushed by the kernel (events + stats); returns an unsubscribe. No polling of any store. */
+  subscribe(handlers: TopHandlers): () => void;
+  /** Full process list refresh (e.g. after a spawn event for a pid it does not know). */
+  processes(all: boolean): Promise<ProcRow[]>;
+  /** Recent log of one process (history), newest last. */
+  history(pid: number, tail: number): Promise<KernelEvent[]>;
+  /** Kill a process (and its subtree when tree is true); resolves with the pids now being killed. */
+  kill(pid: number, tree: boolean): Promise<number[]>;
+}

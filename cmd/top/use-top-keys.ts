@@ -1,0 +1,73 @@
+/** Keyboard: htop-like keys mapped to view actions, the kill prompt, and quitting. */
+import { useInput, type Key } from 'ink';
+import { useCallback, useLayoutEffect, useRef, type Dispatch } from 'react';
+import { isEnded } from '../../kernel/types.js';
+import type { ViewRow } from './rows.js';
+import type { ViewAction, ViewState } from './view.js';
+
+export interface KeyContext {
+  view: ViewState;
+  dispatch: Dispatch<ViewAction>;
+  rows: readonly ViewRow[];
+  selected: ViewRow | null;
+  pageSize: number;
+  kill(pid: number): Promise<number[]>;
+  retry(): void;
+  quit(): void;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function answer(input: string, key: Key, ctx: KeyContext): void {
+  const target = ctx.view.confirm;
+  if (!target) return;
+  if (input === 'y' || input === 'Y') {
+    ctx.dispatch({ type: 'status', text: `killing ${target.pid} (${target.name})…` });
+    ctx.kill(target.pid).then(
+      (pids) => ctx.dispatch({ type: 'status', text: pids.length ? `killed ${pids.join(', ')}` : `${target.pid} had already ended` }),
+      (error: unknown) => ctx.dispatch({ type: 'status', text: `kill ${target.pid}: ${errorText(error)}`, error: true }),
+    );
+  } else if (input === 'n' || input === 'N' || key.escape || input === 'q') {
+    ctx.dispatch({ type: 'cancel' });
+  }
+}
+
+function askKill(ctx: KeyContext): void {
+  const row = ctx.selected;
+  if (!row) return;
+  if (isEnded(row.state)) ctx.dispatch({ type: 'status', text: `${row.pid} (${row.name}) has already ${row.state}` });
+  else ctx.dispatch({ type: 'confirm', pid: row.pid, name: row.name });
+}
+
+export function handleKey(input: string, key: Key, ctx: KeyContext): void {
+  if (key.ctrl && input === 'c') return ctx.quit();
+  if (ctx.view.confirm) return answer(input, key, ctx);
+  const pids = ctx.rows.map((r) => r.pid);
+  const move = (delta: number): void => ctx.dispatch({ type: 'move', pids, delta });
+  if (key.upArrow || input === 'k') move(-1);
+  else if (key.downArrow || input === 'j') move(1);
+  else if (key.pageUp) move(-ctx.pageSize);
+  else if (key.pageDown) move(ctx.pageSize);
+  else if (key.home || input === 'g') ctx.dispatch({ type: 'jump', pids, to: 'first' });
+  else if (key.end || input === 'G') ctx.dispatch({ type: 'jump', pids, to: 'last' });
+  else if (input === 'K' || input === 'x') askKill(ctx);
+  else if (input === 'l' || key.return) ctx.dispatch({ type: 'toggle-logs' });
+  else if (key.escape) ctx.dispatch({ type: 'close-logs' });
+  else if (input === 's') ctx.dispatch({ type: 'sort' });
+  else if (input === 'a') ctx.dispatch({ type: 'toggle-all' });
+  else if (input === 'r') ctx.retry();
+  else if (input === 'q') ctx.quit();
+}
+
+/** Keys always act on the latest frame: Ink re-registers an input handler only in a passive effect,
+ *  which an update that did not come from a key (an event, a tick) leaves pending until the next render. */
+export function useTopKeys(ctx: KeyContext): void {
+  const latest = useRef(ctx);
+  useLayoutEffect(() => {
+    latest.current = ctx;
+  });
+  const onInput = useCallback((input: string, key: Key) => handleKey(input, key, latest.current), []);
+  useInput(onInput);
+}

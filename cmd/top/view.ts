@@ -1,0 +1,71 @@
+/** What the person is looking at: selection, sort, filter, open prompt. Pure, like the data reducer. */
+import { nextSort, type SortKey } from './rows.js';
+
+export interface ViewState {
+  /** The selected pid, and where it was, so the cursor stays put when that process disappears. */
+  pid: number | null;
+  index: number;
+  sort: SortKey;
+  all: boolean;
+  mode: 'table' | 'logs';
+  confirm: { pid: number; name: string } | null;
+  status: { text: string; error: boolean } | null;
+}
+
+export type ViewAction =
+  | { type: 'move'; pids: readonly number[]; delta: number }
+  | { type: 'jump'; pids: readonly number[]; to: 'first' | 'last' }
+  | { type: 'sort' }
+  | { type: 'toggle-all' }
+  | { type: 'toggle-logs' }
+  | { type: 'close-logs' }
+  | { type: 'confirm'; pid: number; name: string }
+  | { type: 'cancel' }
+  | { type: 'status'; text: string; error?: boolean }
+  | { type: 'clear-status' }
+  /** The row actually shown as selected (the old pid may have gone): adopt it. */
+  | { type: 'sync'; pid: number; index: number };
+
+export function initialView(options: { all?: boolean } = {}): ViewState {
+  return { pid: null, index: 0, sort: 'pid', all: options.all ?? false, mode: 'table', confirm: null, status: null };
+}
+
+/** The selected row's index in `pids`: the selected pid if still shown, else the nearest row. */
+export function resolveIndex(view: ViewState, pids: readonly number[]): number {
+  if (pids.length === 0) return -1;
+  const at = view.pid === null ? -1 : pids.indexOf(view.pid);
+  return at >= 0 ? at : Math.min(Math.max(0, view.index), pids.length - 1);
+}
+
+function select(view: ViewState, pids: readonly number[], index: number): ViewState {
+  if (pids.length === 0) return view;
+  const i = Math.min(Math.max(0, index), pids.length - 1);
+  return { ...view, pid: pids[i] ?? null, index: i, status: null };
+}
+
+export function viewReducer(view: ViewState, action: ViewAction): ViewState {
+  switch (action.type) {
+    case 'move':
+      return select(view, action.pids, resolveIndex(view, action.pids) + action.delta);
+    case 'jump':
+      return select(view, action.pids, action.to === 'first' ? 0 : action.pids.length - 1);
+    case 'sort':
+      return { ...view, sort: nextSort(view.sort) };
+    case 'toggle-all':
+      return { ...view, all: !view.all };
+    case 'toggle-logs':
+      return { ...view, mode: view.mode === 'logs' ? 'table' : 'logs' };
+    case 'close-logs':
+      return { ...view, mode: 'table' };
+    case 'confirm':
+      return { ...view, confirm: { pid: action.pid, name: action.name }, status: null };
+    case 'cancel':
+      return { ...view, confirm: null };
+    case 'status':
+      return { ...view, confirm: null, status: { text: action.text, error: action.error ?? false } };
+    case 'clear-status':
+      return { ...view, status: null };
+    case 'sync':
+      return view.pid === action.pid && view.index === action.index ? view : { ...view, pid: action.pid, index: action.index };
+  }
+}

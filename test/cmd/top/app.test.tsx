@@ -1,0 +1,220 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup } from 'ink-testing-library';
+import { App, type AppProps } from '../../../cmd/top/app.js';
+import { ev, FakeSource, row, stats } from './fake-source.js';
+
+const timing = { batchMs: 1, historyDelayMs: 0, refreshMs: 0, costRefreshMs: 0 };
+const settle = (ms = 40): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function source(): FakeSource {
+  const now = Date.now();
+  return new FakeSource(
+    [
+      row(1, { name: 'root', state: 'running', tokens: 500, turns: 3, syscalls: 4, cost: 0.002, created_at: now - 192_000 }),
+      row(2, { name: 'worker', ppid: 1, state: 'blocked', tokens: 90_000, cost: 0.5, model: 'gemini:gemini-2.5-flash', created_at: now - 5000 }),
+      row(3, { name: 'writer', ppid: 1, state: 'ready', tokens: 1200, created_at: now - 60_000 }),
+      row(4, { name: 'done', state: 'exited', exit_code: 0, created_at: now - 9000, ended_at: now - 1000 }),
+    ],
+    stats({ processes: { ready: 1, running: 1, blocked: 1, sleeping: 0, exited: 1, killed: 0 } }),
+    [
+      ev({ type: 'model', pid: 1, turn: 0, text: 'root is planning', usage: { prompt: 10, output: 5 } }),
+      ev({ type: 'result', pid: 1, turn: 0, seq: 0, name: 'FS_WRITE', ok: true, value: { bytes: 2 } }),
+      ev({ type: 'model', pid: 2, turn: 0, text: 'worker is fetching' }),
+      ev({ type: 'result', pid: 2, turn: 0, seq: 0, name: 'NET_FETCH', ok: false, errno: 'EACCES', message: 'host not allowed' }),
+    ],
+  );
+}
+
+async function mount(fake: FakeSource, props: Partial<AppProps> = {}) {
+  const onExit = vi.fn();
+  const app = render(<App source={fake} width={80} height={24} color={false} timing={timing} onExit={onExit} {...props} />);
+  await settle();
+  const frame = (): string => app.lastFrame() ?? '';
+  const press = async (keys: string): Promise<void> => {
+    app.stdin.write(keys);
+    await settle();
+  };
+  const selectedLine = (): string => frame().split('\n').find((l) => l.startsWith('>')) ?? '';
+  return { ...app, onExit, frame, press, selectedLine };
+}
+
+afterEach(() => cleanup());
+
+describe('aos top', () => {
+  it('shows the kernel totals and one row per live process within 80x24', async () => {
+    const { frame } = await mount(source());
+    const lines = frame().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const text = frame();
+    for (const part of ['up 3m12s', 'tokens 1.2k', 'tok/s 0', 'cost $0.0123', 'rss 45 MiB', 'procs 4: 1 ready 1 running 1 blocked', 'infer 1/8', 'queue 3', 'limits —']) {
+      expect(text).toContain(part);
+    }
+    expect(text).toMatch(/PID NAME +STATE +MODEL +TURNS +SYSC +TOKENS +TOK\/S +COST +AGE/);
+    expect(text).toMatch(/1 root +running +demo +3 +4 +500 +0 +\$0\.0020 +3m1\ds/);
+    expect(text).toMatch(/2 worker +blocked +gemini-2\.5-f… .*90\.0k .*\$0\.5000/);
+    expect(text).not.toContain('done');
+  });
+
+  it('shows rate-limit headroom when the kernel reports it', async () => {
+    const fake = source();
+    fake.kernelStats = stats({ rate_limits: [{ provider: 'gemini', rpm_left: 58, tpm_left: 1_200_000 }] });
+    const { frame } = await mount(fake);
+    expect(frame()).toContain('limits gemini rpm 58 tpm 1.2M');
+  });
+
+  it('moves the selection with j/k and the arrow keys', async () => {
+    const { press, selectedLine } = await mount(source());
+    expect(selectedLine()).toMatch(/^> +1 root/);
+    await press('j');
+    expect(selectedLine()).toMatch(/^> +2 worker/);
+    await press('\u001b[B');
+    expect(selectedLine()).toMatch(/^> +3 writer/);
+    await press('j');
+    expect(selectedLine()).toMatch(/^> +3 writer/);
+    await press('k');
+    await press('\u001b[A');
+    expect(selectedLine()).toMatch(/^> +1 root/);
+  });
+
+  it('asks before killing, and kills the subtree only on y', async () => {
+    const fake = source();
+    const { press, frame } = await mount(fake);
+    await press('j');
+    await press('K');
+    expect(frame()).toContain('kill 2 (worker) and its subtree? y/n');
+    await press('n');
+    expect(frame()).not.toContain('and its subtree?');
+    expect(fake.kills).toEqual([]);
+    await press('x');
+    expect(frame()).toContain('kill 2 (worker) and its subtree? y/n');
+    await press('j');
+    expect(fake.kills).toEqual([]);
+    await press('y');
+    expect(fake.kills).toEqual([[2, true]]);
+    expect(frame()).toContain('killed 2');
+  });
+
+  it('cycles the sort order with s', async () => {
+    const { press, frame } = await mount(source());
+    const order = (): string[] => frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l)).map((l) => l.trim().replace(/^> */, '').split(/ +/)[1] ?? '');
+    expect(order()).toEqual(['root', 'worker', 'writer']);
+    await press('s');
+    expect(frame()).toContain('sort:tokens');
+    expect(order()).toEqual(['worker', 'writer', 'root']);
+    for (const key of ['tok/s', 'cost', 'state', 'age', 'pid']) {
+      await press('s');
+      expect(frame()).toContain(`sort:${key}`);
+    }
+    expect(order()).toEqual(['root', 'worker', 'writer']);
+  });
+
+  it("shows the selected process's log and follows it live", async () => {
+    const fake = source();
+    const { press, frame } = await mount(fake);
+    expect(frame()).toContain('log 1 root running');
+    expect(frame()).toContain('[1 root] turn 0 root is planning');
+    expect(frame()).toContain('[1 root] ✓ FS_WRITE {"bytes":2}');
+    expect(frame()).not.toContain('worker is fetching');
+    await press('j');
+    expect(frame()).toContain('[2 worker] ✗ NET_FETCH EACCES host not allowed');
+    expect(frame()).not.toContain('root is planning');
+    fake.emit(ev({ type: 'model', pid: 2, turn: 1, text: 'a live reply', usage: { prompt: 100, output: 10 } }));
+    fake.emit(ev({ type: 'model', pid: 3, turn: 0, text: 'not shown' }));
+    await settle();
+    expect(frame()).toContain('[2 worker] turn 1 a live reply');
+    expect(frame()).not.toContain('not shown');
+    expect(frame()).toMatch(/2 worker +blocked .* 90\.1k/);
+  });
+
+  it('toggles a full-height follow view with l and Enter', async () => {
+    const { press, frame } = await mount(source());
+    await press('l');
+    expect(frame()).not.toContain('PID NAME');
+    expect(frame()).toContain('follow 1 root running');
+    await press('l');
+    expect(frame()).toContain('PID NAME');
+    await press('\r');
+    expect(frame()).toContain('follow 1 root');
+  });
+
+  it('fetches the row of a process it has just seen spawn', async () => {
+    const fake = source();
+    const { frame } = await mount(fake);
+    fake.rows.push(row(5, { name: 'critic', ppid: 1, turns: 2, model: 'replay:/t/critic.yaml', created_at: Date.now() }));
+    fake.emit(ev({ type: 'state', pid: 5, from: null, to: 'ready', name: 'critic', ppid: 1, model: 'replay:/t/critic.yaml' }));
+    await settle();
+    expect(fake.processCalls).toContain(false);
+    expect(frame()).toMatch(/5 critic +ready +critic +2 .* 0s$/m);
+  });
+
+  it('does not count twice an event that raced a refresh (the reply already includes it)', async () => {
+    const fake = source();
+    const { frame } = await mount(fake);
+    const processes = fake.processes.bind(fake);
+    fake.processes = async (all) => {
+      fake.emit(ev({ type: 'syscall', pid: 1, turn: 3, seq: 0, name: 'FS_READ', args: {} }));
+      fake.rows[0] = { ...row(1), ...fake.rows[0], syscalls: 5 };
+      return processes(all);
+    };
+    fake.emit(ev({ type: 'state', pid: 5, from: null, to: 'ready', name: 'critic' }));
+    await settle(80);
+    expect(frame()).toMatch(/1 root +running +demo +3 +5 /);
+  });
+
+  it('shows ended processes after a', async () => {
+    const fake = source();
+    const { press, frame } = await mount(fake);
+    await press('a');
+    expect(fake.processCalls).toContain(true);
+    expect(frame()).toMatch(/4 done +exited/);
+    await press('a');
+    expect(frame()).not.toMatch(/4 done/);
+  });
+
+  it('shows a banner instead of crashing when the kernel goes away, and quits with 2', async () => {
+    const fake = source();
+    const { press, frame, onExit } = await mount(fake);
+    fake.handlers?.onError(new Error('socket closed'));
+    await settle();
+    expect(frame()).toContain('kernel unreachable: socket closed');
+    expect(frame()).toContain('1 root');
+    await press('q');
+    expect(onExit).toHaveBeenCalledWith(2);
+    expect(fake.unsubscribed).toBe(1);
+  });
+
+  it('shows the banner when the first snapshot fails, and retries on r', async () => {
+    const fake = source();
+    const snapshot = fake.snapshot.bind(fake);
+    fake.snapshot = () => Promise.reject(new Error('connect ENOENT /tmp/aos/kernel.sock'));
+    const { press, frame } = await mount(fake);
+    expect(frame()).toContain('kernel unreachable: connect ENOENT /tmp/aos/kernel.sock');
+    fake.snapshot = snapshot;
+    await press('r');
+    expect(frame()).not.toContain('kernel unreachable');
+    expect(frame()).toContain('1 root');
+  });
+
+  it('quits with 0 on q and on Ctrl-C', async () => {
+    const first = await mount(source());
+    await first.press('q');
+    expect(first.onExit).toHaveBeenCalledWith(0);
+    const second = await mount(source());
+    await second.press('\u0003');
+    expect(second.onExit).toHaveBeenCalledWith(0);
+  });
+
+  it('scrolls when there are more processes than lines', async () => {
+    const fake = new FakeSource(Array.from({ length: 40 }, (_, i) => row(i + 1)), stats());
+    const { press, frame, selectedLine } = await mount(fake);
+    expect(frame()).toContain('1/40');
+    await press('\u001b[6~');
+    await press('\u001b[6~');
+    expect(selectedLine()).toMatch(/^> +25 p25/);
+    expect(frame()).not.toMatch(/^ +1 p1 /m);
+    expect(frame()).toContain('25/40');
+    expect(frame().split('\n').length).toBeLessThanOrEqual(23);
+  });
+});

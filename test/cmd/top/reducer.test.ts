@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvent, applyEvents, initialState, RATE_WINDOW_MS, tokenRate, topReducer, totalRate, type TopState } from '../../../cmd/top/reducer.js';
+import { ev, row, stats, T0 } from './fake-source.js';
+
+function loaded(rows = [row(1, { state: 'running' }), row(2)]): TopState {
+  return topReducer(initialState(T0), { type: 'snapshot', processes: rows, stats: stats({ processes: { ready: 1, running: 1, blocked: 0, sleeping: 0, exited: 0, killed: 0 } }), now: T0 });
+}
+
+describe('applyEvent', () => {
+  it('moves a process between states and keeps the header counts in step', () => {
+    const s = applyEvent(loaded(), ev({ type: 'state', pid: 1, from: 'running', to: 'blocked', reason: 'RECV_MSG' }));
+    expect(s.rows.get(1)?.state).toBe('blocked');
+    expect(s.rows.get(1)?.wait).toBe('RECV_MSG');
+    expect(s.stats?.processes).toMatchObject({ running: 0, blocked: 1 });
+    expect(s.needsRefresh).toBe(false);
+  });
+
+  it('records the end of a process with its code and reason', () => {
+    const s = applyEvent(loaded(), ev({ type: 'state', pid: 1, from: 'running', to: 'exited', code: 3, reason: 'SYS_EXIT' }, T0 + 5000));
+    expect(s.rows.get(1)).toMatchObject({ state: 'exited', exit_code: 3, exit_reason: 'SYS_EXIT', ended_at: T0 + 5000 });
+  });
+
+  it('adds model usage to tokens and turns, and syscalls one by one', () => {
+    let s = loaded();
+    s = applyEvents(s, [
+      ev({ type: 'model', pid: 1, turn: 0, text: 'a', usage: { prompt: 100, output: 20 } }),
+      ev({ type: 'syscall', pid: 1, turn: 0, seq: 0, name: 'FS_READ', args: {} }),
+      ev({ type: 'syscall', pid: 1, turn: 0, seq: 1, name: 'FS_LIST', args: {} }),
+      ev({ type: 'model', pid: 1, turn: 1, text: 'b', usage: { prompt: 300, output: 5 } }),
+      ev({ type: 'model', pid: 1, turn: 2, text: 'no usage' }),
+    ]);
+    expect(s.rows.get(1)).toMatchObject({ turns: 3, syscalls: 2, prompt_tokens: 400, output_tokens: 25, tokens: 425 });
+    expect(s.stats).toMatchObject({ prompt_tokens: 1400, output_tokens: 259 });
+    expect(s.rows.get(2)?.tokens).toBe(0);
+  });
+
+  it('does not mutate the state it was given', () => {
+    const before = loaded();
+    const after = applyEvent(before, ev({ type: 'syscall', pid: 1, turn: 0, seq: 0, name: 'FS_READ', args: {} }));
+    expect(before.rows.get(1)?.syscalls).toBe(0);
+    expect(after.rows.get(1)?.syscalls).toBe(1);
+  });
+
+  it('shows a spawned process at once and asks for a refresh to get its real row', () => {
+    const s = applyEvent(loaded(), ev({ type: 'state', pid: 9, from: null, to: 'ready', name: 'critic', ppid: 1, role: 'critic', model: 'gemini:x' }));
+    expect(s.rows.get(9)).toMatchObject({ name: 'critic', ppid: 1, state: 'ready', model: 'gemini:x', tokens: 0 });
+    expect(s.stats?.processes.ready).toBe(2);
+    expect(s.needsRefresh).toBe(true);
+    const refreshed = topReducer(s, { type: 'processes', processes: [row(1), row(2), row(9, { name: 'critic', turns: 4 })], seq: s.refreshSeq });
+    expect(refreshed.needsRefresh).toBe(false);
+    expect(refreshed.rows.get(9)?.turns).toBe(4);
+  });
+
+  it('asks for a refresh when an event names a pid it does not know', () => {
+    const s = applyEvent(loaded(), ev({ type: 'syscall', pid: 77, turn: 0, seq: 0, name: 'FS_READ', args: {} }));
+    expect(s.needsRefresh).toBe(true);
+    expect(s.rows.has(77)).toBe(false);
+  });
+
+  it('keeps asking when new processes appeared after the refresh was sent', () => {
+    const s = applyEvent(loaded(), ev({ type: 'state', pid: 9, from: null, to: 'ready', name: 'a' }));
+    const sentAt = s.refreshSeq;
+    const later = applyEvent(s, ev({ type: 'state', pid: 10, from: null, to: 'ready', name: 'b' }));
+    const reply = topReducer(later, { type: 'processes', processes: [row(1), row(2), row(9)], seq: sentAt });
+    expect(reply.needsRefresh).toBe(true);
+  });
+
+  it('appends live events to the log of the followed process only', () => {
+    let s = topReducer(loaded(), { type: 'select-log', pid: 1 });
+    s = applyEvents(s, [ev({ type: 'error', pid: 1, message: 'mine' }), ev({ type: 'error', pid: 2, message: 'other' })]);
+    expect(s.log?.events.map((e) => (e.type === 'error' ? e.message : ''))).toEqual(['mine']);
+    expect(s.log?.loading).toBe(true);
+  });
+
+  it('merges history with live events that raced it, without duplicates', () => {
+    const a = ev({ type: 'error', pid: 1, message: 'a' }, T0);
+    const b = ev({ type: 'error', pid: 1, message: 'b' }, T0 + 1);
+    const c = ev({ type: 'error', pid: 1, message: 'c' }, T0 + 2);
+    let s = topReducer(loaded(), { type: 'select-log', pid: 1 });
+    s = applyEvents(s, [b, c]);
+    s = topReducer(s, { type: 'history', pid: 1, events: [a, b] });
+    expect(s.log?.events.map((e) => (e.type === 'error' ? e.message : ''))).toEqual(['a', 'b', 'c']);
+    expect(s.log?.loading).toBe(false);
+  });
+
+  it('marks the cost stale when the kernel cost moves, until the next refresh', () => {
+    let s = topReducer(loaded(), { type: 'stats', stats: stats({ cost: 0.5 }), now: T0 });
+    expect(s.costStale).toBe(true);
+    s = topReducer(s, { type: 'processes', processes: [row(1, { cost: 0.5 })] });
+    expect(s.costStale).toBe(false);
+  });
+});
+
+describe('tokenRate', () => {
+  const usage = (pid: number, at: number, tokens: number) => ev({ type: 'model', pid, turn: 0, text: '', usage: { prompt: tokens, output: 0 } }, at);
+
+  it('averages model usage over the sliding window and forgets older usage', () => {
+    const start = { ...loaded(), since: T0 - 60_000 };
+    const s = applyEvents(start, [usage(1, T0, 500), usage(1, T0 + 4000, 1000), usage(1, T0 + 8000, 1500)]);
+    const per = RATE_WINDOW_MS / 1000;
+    expect(tokenRate(s, 1, T0 + 9000)).toBeCloseTo(3000 / per);
+    // At T0+12s the sample from T0 (and only it) has left the window.
+    expect(tokenRate(s, 1, T0 + 12_000)).toBeCloseTo(2500 / per);
+    expect(tokenRate(s, 1, T0 + 30_000)).toBe(0);
+    expect(tokenRate(s, 2, T0 + 9000)).toBe(0);
+    expect(totalRate(s, T0 + 9000)).toBeCloseTo(300);
+  });
+
+  it('divides by the time observed when that is shorter than the window', () => {
+    const s = applyEvent(loaded(), usage(1, T0 + 1000, 400));
+    expect(tokenRate(s, 1, T0 + 2000)).toBeCloseTo(200);
+  });
+
+  it('drops samples the window has passed when new usage arrives', () => {
+    const s = applyEvents({ ...loaded(), since: 0 }, [usage(1, T0, 1), usage(1, T0 + RATE_WINDOW_MS + 1, 1)]);
+    expect(s.samples.get(1)).toHaveLength(1);
+  });
+});
