@@ -53,6 +53,7 @@ function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
     ['inference', `${s.active_inferences} of ${s.max_inferences} slots busy, ${s.queue_depth} queued`],
     ['tokens', `${formatCount(s.prompt_tokens)} prompt, ${formatCount(s.output_tokens)} output, cost ${formatCost(s.cost)}`],
     ['memory', `rss ${formatBytes(s.rss_bytes)}, heap ${formatBytes(s.heap_used_bytes)}`],
+    ['webhooks', s.webhook_url ?? 'off'],
   ];
   return rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n');
 }

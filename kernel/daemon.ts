@@ -11,7 +11,8 @@ import type { DaemonReport } from './daemon-start.js';
 import { Kernel, KERNEL_VERSION } from './kernel.js';
 import { aosPaths } from './paths.js';
 import { acquirePidLock, type PidLock } from './pid-lock.js';
-import { loadPolicy } from './policy.js';
+import { param } from './param.js';
+import { loadPolicy, type Policy } from './policy.js';
 import { KernelServer } from './server.js';
 
 const paths = aosPaths();
@@ -65,6 +66,28 @@ async function stop(reason: string, code = 0): Promise<void> {
   }
 }
 
+/** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. */
+async function createKernel(policy: Policy): Promise<Kernel> {
+  const explicit = process.env.AOS_WEBHOOK_PORT;
+  const port = explicit === undefined || explicit === '' ? param.webhookPort : Number(explicit);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`AOS_WEBHOOK_PORT must be a port number from 0 to 65535 (got "${explicit}")`);
+  }
+  const options = {
+    workspace: paths.workspace,
+    rootCapabilities: policy.rootCapabilities,
+    netAllowPrivate: policy.netAllowPrivate,
+    storeFile: paths.db,
+  };
+  try {
+    return await Kernel.create({ ...options, webhookPort: port });
+  } catch (error) {
+    if (explicit) throw error;
+    log('warn', `${errorMessage(error)}; using a free port instead (set AOS_WEBHOOK_PORT to choose one)`);
+    return Kernel.create({ ...options, webhookPort: 0 });
+  }
+}
+
 async function start(): Promise<void> {
   await mkdir(paths.home, { recursive: true, mode: 0o700 });
   rotateLog(paths.kernelLog);
@@ -76,7 +99,7 @@ async function start(): Promise<void> {
   }
   lock = locked.lock;
   const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
-  kernel = await Kernel.create({ workspace: paths.workspace, rootCapabilities: policy.rootCapabilities, storeFile: paths.db });
+  kernel = await createKernel(policy);
   server = await KernelServer.listen(kernel, {
     socket: paths.socket,
     home: paths.home,

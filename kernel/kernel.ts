@@ -2,6 +2,7 @@
  * The kernel: the process table, spawn, kill, finish, and the hooks the turn loop and the
  * syscall services use. Every change is an event on `events` and a row in the store.
  */
+import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
 import type { SpawnRequest } from '../syscalls/services.js';
@@ -10,8 +11,9 @@ import { formatEvent, taskMessage } from './context.js';
 import { EventBus, type KernelEvent } from './events.js';
 import { Gateway } from './gateway.js';
 import { Mailboxes } from './mailboxes.js';
-import { ModelRegistry, normalizeModel } from './models.js';
+import { ModelRegistry, normalizeModel, splitModel } from './models.js';
 import { param } from './param.js';
+import { opensPrivateAddress } from './policy.js';
 import { type Notice, Proc, pcbFromRecord, type WakeReason } from './proc.js';
 import { recover } from './recovery.js';
 import { Scheduler } from './scheduler.js';
@@ -33,6 +35,8 @@ export interface KernelOptions {
   cwd?: string;
   /** SQLite file of the kernel's state; in memory when absent. */
   storeFile?: string;
+  /** Private addresses the policy opens to NET_FETCH ("ip:port" or "ip:*"); none by default. */
+  netAllowPrivate?: readonly string[];
   /** Port of the webhook gateway on 127.0.0.1 (0: any free port); no gateway when absent. */
   webhookPort?: number;
   /** How long a webhook request waits for SYS_WEBHOOK_REPLY (default param.webhookReplyTimeoutMs). */
@@ -179,6 +183,7 @@ export class Kernel {
       rss_bytes: memory.rss,
       heap_used_bytes: memory.heapUsed,
       rate_limits: [],
+      webhook_url: this.gatewayUrl,
     };
   }
 
@@ -197,10 +202,16 @@ export class Kernel {
       return Promise.reject(new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`));
     }
     const caps = parent.caps.intersect(request.capabilities ?? parent.caps.list);
-    const model = request.model ? normalizeModel(request.model, this.options.cwd ?? process.cwd()) : parent.pcb.model;
+    const model = request.model ? normalizeModel(request.model, this.modelBaseOf(parent)) : parent.pcb.model;
     // Like capabilities, a child never gets more than its parent: no higher priority either.
     const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
     return this.create(parent, { ...request, name: request.name ?? request.role, model, priority }, caps);
+  }
+
+  /** A child's relative replay path is read next to its parent's tape (the daemon's cwd is AOS_HOME). */
+  private modelBaseOf(parent: Proc): string {
+    const { provider, name } = splitModel(parent.pcb.model);
+    return provider === 'replay' ? path.dirname(name) : (this.options.cwd ?? process.cwd());
   }
 
   private async create(
@@ -399,6 +410,10 @@ export class Kernel {
     proc.notices.push(notice);
     this.persist(proc);
     if (notice.kind === 'timer' || notice.kind === 'webhook') proc.wake('interrupt');
+  }
+
+  allowsPrivateAddress(ip: string, port: number): boolean {
+    return opensPrivateAddress(this.options.netAllowPrivate ?? [], ip, port);
   }
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */

@@ -141,6 +141,10 @@ export class ProcServices implements KernelServices {
     this.kernel.webhooks.reply(this.proc, requestId, reply);
   }
 
+  allowsPrivateAddress(ip: string, port: number): boolean {
+    return this.kernel.allowsPrivateAddress(ip, port);
+  }
+
   exit(code: number, result: string | null): void {
     this.proc.exitRequested = { code, result };
   }

@@ -4,7 +4,7 @@
  * host side effect runs, so a SIGKILL loses nothing that was acted on.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import type { KernelEvent } from './events.js';
@@ -94,7 +94,11 @@ export class Store {
 
   private constructor(readonly file: string) {
     try {
-      if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+      if (file !== ':memory:') {
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        // Transcripts may hold anything an agent read: owner-only, like the socket.
+        closeSync(openSync(file, 'a', 0o600));
+      }
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');

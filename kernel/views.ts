@@ -39,6 +39,8 @@ export interface KernelStats {
   heap_used_bytes: number;
   /** Provider rate-limit headroom, when the model pool knows it (issue: models). */
   rate_limits: Array<{ provider: string; rpm_left: number | null; tpm_left: number | null }>;
+  /** Base URL of the webhook gateway, or null when it is off. */
+  webhook_url: string | null;
 }
 
 export function toProcRow(pcb: Pcb, now = Date.now()): ProcRow {

@@ -51,4 +51,6 @@ export interface KernelServices {
   /** Answer a webhook request this process received. */
   webhookReply(requestId: string, reply: WebhookReplyRequest): void;
   exit(code: number, result: string | null): void;
+  /** Whether the policy explicitly opens this private address for NET_FETCH. */
+  allowsPrivateAddress(ip: string, port: number): boolean;
 }

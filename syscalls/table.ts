@@ -1,9 +1,11 @@
 /** The one syscall registry (xv6's syscalls[]). Adding a syscall: one file, one line here. */
 import type { SyscallDef } from './define.js';
+import execCmd from './exec-cmd.js';
 import exit from './exit.js';
 import fsList from './fs-list.js';
 import fsRead from './fs-read.js';
 import fsWrite from './fs-write.js';
+import netFetch from './net-fetch.js';
 import readStdin from './read-stdin.js';
 import recvMsg from './recv-msg.js';
 import registerWebhook from './register-webhook.js';
@@ -19,6 +21,8 @@ export const SYSCALLS: readonly SyscallDef[] = [
   fsRead,
   fsWrite,
   fsList,
+  execCmd,
+  netFetch,
   spawnAgent,
   wait,
   sendMsg,

@@ -233,7 +233,7 @@ export class DemoSource implements TopSource {
     return {
       pid: process.pid, uptime_s: Math.round((Date.now() - this.startedAt) / 1000), version: 'demo', processes,
       active_inferences: processes.running, max_inferences: 4, queue_depth: processes.ready, prompt_tokens: prompt,
-      output_tokens: output, cost, rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed,
+      output_tokens: output, cost, rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, webhook_url: null,
       rate_limits: [{ provider: 'gemini', rpm_left: 60 - processes.running * 3, tpm_left: 1_000_000 - output }],
     };
   }

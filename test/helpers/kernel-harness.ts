@@ -26,7 +26,7 @@ export interface Harness {
 
 export async function startHarness(
   agents: Record<string, TapeEntry[]>,
-  options: { rootCapabilities?: string[]; maxConcurrentInferences?: number; webhookPort?: number } = {},
+  options: { rootCapabilities?: string[]; maxConcurrentInferences?: number; webhookPort?: number; netAllowPrivate?: string[] } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
   const workspace = path.join(dir, 'workspace');
@@ -37,6 +37,7 @@ export async function startHarness(
     rootCapabilities: options.rootCapabilities ?? ALL_CAPS,
     maxConcurrentInferences: options.maxConcurrentInferences,
     webhookPort: options.webhookPort,
+    netAllowPrivate: options.netAllowPrivate,
     cwd: dir,
   });
   const events: KernelEvent[] = [];

@@ -4,15 +4,32 @@
  * and nothing happened). Adding a syscall without an entry in `cases` fails the first test.
  */
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../kernel/events.js';
 import type { Pcb } from '../../kernel/types.js';
+import { findBwrap } from '../../drivers/exec/index.js';
 import { SYSCALLS } from '../../syscalls/table.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
 
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
+
+const bwrap = await findBwrap();
+if (!bwrap) console.warn('bwrap not installed: EXEC_CMD happy case checks the ENOSYS error instead');
+
+/** A local HTTP service for NET_FETCH, reachable only because the policy opens its port. */
+let fetchHits = 0;
+const web = http.createServer((req, res) => {
+  fetchHits++;
+  res.setHeader('content-type', 'text/plain');
+  res.end(`hello from ${req.url ?? ''}`);
+});
+await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+const webPort = (web.address() as AddressInfo).port;
+const webUrl = `http://127.0.0.1:${webPort}`;
 
 /** Kernel-side state of the caller, captured at the moment each of its results is emitted. */
 interface Probe {
@@ -69,7 +86,10 @@ afterEach(async () => {
 });
 
 async function runRoot(name: string, run: Run): Promise<Outcome> {
-  h = await startHarness({ ...run.agents, root: run.root }, { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0 });
+  h = await startHarness(
+    { ...run.agents, root: run.root },
+    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`] },
+  );
   const harness = h;
   const probes: Probe[] = [];
   harness.kernel.events.subscribe((e) => {
@@ -446,6 +466,64 @@ const cases: Record<string, SyscallCases> = {
     },
     // Sleeping spends nothing: anyone may.
     eperm: null,
+  },
+
+  EXEC_CMD: {
+    happy: {
+      root: [call('EXEC_CMD', { cmd: 'echo made > made.txt && cat made.txt && pwd' }), EXIT],
+      verify: async ({ h: harness, subject }) => {
+        if (!bwrap) {
+          expect(subject).toMatchObject({ ok: false, errno: 'ENOSYS' });
+          expect(subject.message).toContain('apt-get install -y bubblewrap');
+          return;
+        }
+        expect(subject.value).toMatchObject({ stdout: 'made\n/workspace\n', exit_code: 0, truncated: false, timed_out: false });
+        expect(await readFile(workspaceFile(harness, 'made.txt'), 'utf8')).toBe('made\n');
+      },
+    },
+    einval: {
+      calls: [
+        { args: {}, field: 'cmd', kind: 'missing' },
+        { args: { cmd: 5 }, field: 'cmd', kind: 'type' },
+        { args: { cmd: '' }, field: 'cmd', kind: 'range' },
+        { args: { cmd: 'true', timeout_s: 0 }, field: 'timeout_s', kind: 'range' },
+        { args: { cmd: 'true', env: {} }, field: 'env', kind: 'unknown' },
+      ],
+    },
+    eperm: {
+      needs: 'exec',
+      caps: ['fs.read:/**', 'fs.write:/**'],
+      root: [call('EXEC_CMD', { cmd: 'echo x > leaked.txt' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      verify: ({ h: harness }) => {
+        expect(existsSync(workspaceFile(harness, 'leaked.txt'))).toBe(false);
+      },
+    },
+  },
+
+  NET_FETCH: {
+    happy: {
+      caps: [...ALL_CAPS, 'net.fetch:127.0.0.1'],
+      root: [call('NET_FETCH', { url: `${webUrl}/page` }), { expect: [ok('NET_FETCH'), 'hello from /page'], reply: EXIT }],
+      verify: ({ subject }) => {
+        expect(subject.value).toMatchObject({ status: 200, body: 'hello from /page', truncated: false, content_type: 'text/plain' });
+      },
+    },
+    einval: {
+      calls: [
+        { args: {}, field: 'url', kind: 'missing' },
+        { args: { url: 42 }, field: 'url', kind: 'type' },
+        { args: { url: 'http://x', headers: { a: 1 } }, field: 'headers.a', kind: 'type' },
+        { args: { url: 'http://x', method: 'POST' }, field: 'method', kind: 'unknown' },
+      ],
+    },
+    eperm: {
+      needs: 'net.fetch:127.0.0.1',
+      caps: [...ALL_CAPS, 'net.fetch:*.example.org'],
+      root: [call('NET_FETCH', { url: `${webUrl}/secret` }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      verify: () => {
+        expect(fetchHits).toBe(1);
+      },
+    },
   },
 
   SYS_SCHEDULE: {

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { runSandboxed } from '../drivers/exec/index.js';
+import { param } from '../kernel/param.js';
+import { defineSyscall } from './define.js';
+
+export default defineSyscall({
+  name: 'EXEC_CMD',
+  aliases: ['EXEC', 'SHELL'],
+  summary:
+    'Run a bash command in a sandbox: your workspace is /workspace (the cwd), no network, no host files, limited CPU, memory, processes and output.',
+  returns: '{stdout, stderr, exit_code, signal, truncated, timed_out, duration_ms}',
+  args: z
+    .object({
+      cmd: z.string().min(1).max(64 * 1024),
+      timeout_s: z.number().positive().max(param.execMaxTimeoutS).optional(),
+    })
+    .strict(),
+  normalize: (raw) => {
+    const { command, timeout, ...rest } = raw;
+    return { cmd: rest.cmd ?? command, timeout_s: rest.timeout_s ?? timeout, ...rest };
+  },
+  capability: 'exec',
+  run: (args, ctx) =>
+    runSandboxed({
+      cmd: args.cmd,
+      workspace: ctx.kernel.fs.root,
+      signal: ctx.signal,
+      limits: {
+        wallTimeoutMs: Math.round((args.timeout_s ?? param.execDefaultTimeoutS) * 1000),
+        cpuSeconds: param.execCpuSeconds,
+        maxFileBytes: param.execMaxFileBytes,
+        maxOpenFiles: param.execMaxOpenFiles,
+        maxProcesses: param.execMaxProcesses,
+        maxMemoryBytes: param.execMaxMemoryBytes,
+        maxOutputBytes: param.execMaxOutputBytes,
+      },
+    }),
+});

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { AosError } from '../drivers/errno.js';
+import { guardedFetch } from '../drivers/net/fetch.js';
+import { param } from '../kernel/param.js';
+import { defineSyscall } from './define.js';
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    throw new AosError('EINVAL', `not a valid URL: ${url.slice(0, 200)}`);
+  }
+}
+
+export default defineSyscall({
+  name: 'NET_FETCH',
+  aliases: ['FETCH', 'HTTP_GET'],
+  summary:
+    'HTTP(S) GET a public URL (private, loopback and metadata addresses are refused unless the policy opens them). Bodies over 5 MiB are cut and marked truncated.',
+  returns: '{url, status, content_type, body (text, or null for binary), encoding, bytes, truncated, redirects}',
+  args: z
+    .object({
+      url: z.string().min(1).max(8192),
+      headers: z.record(z.string(), z.string()).optional(),
+    })
+    .strict(),
+  capability: { label: 'net.fetch:<host>', of: (args) => `net.fetch:${hostOf(args.url)}` },
+  run: (args, ctx) =>
+    guardedFetch(
+      args.url,
+      args.headers,
+      {
+        maxBodyBytes: param.netMaxBodyBytes,
+        connectTimeoutMs: param.netConnectTimeoutMs,
+        totalTimeoutMs: param.netTotalTimeoutMs,
+        maxRedirects: param.netMaxRedirects,
+        allowHost: (host) => ctx.caps.allows(`net.fetch:${host}`),
+        allowPrivate: (ip, port) => ctx.kernel.allowsPrivateAddress(ip, port),
+      },
+      ctx.signal,
+    ),
+});
