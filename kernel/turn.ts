@@ -196,7 +196,7 @@ async function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Pr
     if (!def?.inKernel) kernel.store.flush();
   }
   const services = new ProcServices(kernel, proc, resumeDeadline);
-  const ctx: SyscallContext = { pid: proc.pid, caps: proc.caps, signal: proc.abort.signal, kernel: services };
+  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, kernel: services };
   return dispatch(block, ctx);
 }
 

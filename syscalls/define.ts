@@ -12,6 +12,8 @@ export interface CapabilityView {
 
 export interface SyscallContext {
   readonly pid: number;
+  /** The parent's pid, 0 for a root process. */
+  readonly ppid: number;
   readonly caps: CapabilityView;
   /** Aborted when the process is killed; long work must honour it. */
   readonly signal: AbortSignal;

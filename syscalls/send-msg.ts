@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { AosError } from '../drivers/errno.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
 export default defineSyscall({
   name: 'SEND_MSG',
-  summary: 'Send a message to another process of your tree (parent, child, sibling).',
+  summary: 'Send a message to another process of your tree (parent, child, sibling); to_pid "parent" is your parent.',
   returns: '{ok}',
   args: z
     .object({
-      to_pid: z.number().int().positive(),
+      to_pid: z.union([z.number().int().positive(), z.literal('parent')]),
       content: z.string().max(param.maxMessageBytes),
     })
     .strict(),
@@ -19,7 +20,8 @@ export default defineSyscall({
   inKernel: true,
   capability: 'ipc',
   run: (args, ctx) => {
-    ctx.kernel.send(args.to_pid, args.content);
+    if (args.to_pid === 'parent' && ctx.ppid === 0) throw new AosError('ESRCH', 'you have no parent: you are the root of your tree');
+    ctx.kernel.send(args.to_pid === 'parent' ? ctx.ppid : args.to_pid, args.content);
     return { ok: true };
   },
 });
