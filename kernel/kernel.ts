@@ -16,6 +16,7 @@ import { param } from './param.js';
 import { opensPrivateAddress } from './policy.js';
 import { type Notice, Proc, pcbFromRecord, type WakeReason } from './proc.js';
 import { recover } from './recovery.js';
+import { type LaneLimits, type Lease, ModelPool } from './model-pool.js';
 import { Scheduler } from './scheduler.js';
 import { Store } from './store.js';
 import { runTurn } from './turn.js';
@@ -31,6 +32,8 @@ export interface KernelOptions {
   /** Capabilities of a root process (from the policy). */
   rootCapabilities: readonly string[];
   maxConcurrentInferences?: number;
+  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS). */
+  modelLimits?: Record<string, LaneLimits>;
   /** Base for relative model paths (replay tapes). */
   cwd?: string;
   /** SQLite file of the kernel's state; in memory when absent. */
@@ -60,6 +63,7 @@ export class Kernel {
   readonly events = new EventBus();
   readonly models = new ModelRegistry();
   readonly scheduler: Scheduler;
+  readonly pool: ModelPool;
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
   private gatewayServer: Gateway | null = null;
@@ -81,8 +85,11 @@ export class Kernel {
     this.mailboxes = new Mailboxes(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
     this.events.subscribe((event) => this.store.addEvent(event));
-    this.scheduler = new Scheduler(options.maxConcurrentInferences ?? param.maxConcurrentInferences, (pid) =>
-      this.startTurn(pid),
+    this.pool = new ModelPool({ limits: options.modelLimits ?? {} });
+    this.scheduler = new Scheduler(
+      options.maxConcurrentInferences ?? param.maxConcurrentInferences,
+      (pid, lease) => this.startTurn(pid, lease),
+      this.pool,
     );
   }
 
@@ -182,7 +189,7 @@ export class Kernel {
       cost,
       rss_bytes: memory.rss,
       heap_used_bytes: memory.heapUsed,
-      rate_limits: [],
+      rate_limits: this.pool.headroom(),
       webhook_url: this.gatewayUrl,
     };
   }
@@ -271,7 +278,7 @@ export class Kernel {
       role: pcb.role,
       model: pcb.model,
     });
-    this.scheduler.enqueue(pid, priority);
+    this.enqueue(proc);
     return pcb;
   }
 
@@ -427,7 +434,7 @@ export class Kernel {
   finish(proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result: string | null = null): void {
     const pcb = proc.pcb;
     if (isEnded(pcb.state) || this.closing) return;
-    this.scheduler.remove(pcb.pid);
+    this.scheduler.forget(pcb.pid);
     proc.clearTimers();
     this.store.deleteTimers(pcb.pid);
     proc.wake('interrupt');
@@ -463,15 +470,23 @@ export class Kernel {
   makeReady(proc: Proc): void {
     if (this.closing) return;
     this.setState(proc, 'ready');
-    this.scheduler.enqueue(proc.pid, proc.pcb.priority);
+    this.enqueue(proc);
   }
 
-  private startTurn(pid: number): void {
+  /** Into its model's run queue, with a token estimate for the pool's per-minute budgets. */
+  private enqueue(proc: Proc): void {
+    const { pcb } = proc;
+    const c = pcb.counters;
+    const estimate = c.turns > 0 ? Math.ceil((c.promptTokens + c.outputTokens) / c.turns) : param.firstTurnTokenEstimate;
+    this.scheduler.enqueue(pcb.pid, pcb.priority, pcb.model, estimate);
+  }
+
+  private startTurn(pid: number, lease: Lease): void {
     const proc = this.procs.get(pid);
     if (!proc || isEnded(proc.pcb.state) || this.closing) {
-      this.scheduler.release();
+      this.scheduler.release(lease);
       return;
     }
-    void runTurn(this, proc);
+    void runTurn(this, proc, lease);
   }
 }

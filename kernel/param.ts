@@ -6,7 +6,15 @@ export const param = {
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /** Concurrent inferences across the kernel (the model pool may narrow it per provider). */
-  maxConcurrentInferences: 8,
+  maxConcurrentInferences: 64,
+  /** Concurrent inferences per provider unless AOS_LIMITS says otherwise (replay: unlimited). */
+  defaultProviderConcurrency: 8,
+  /** Tokens a process's first turn is assumed to cost, for the tokens-per-minute budget. */
+  firstTurnTokenEstimate: 2_000,
+  /** Model calls: retries on 429/5xx/timeouts, with jittered exponential backoff. */
+  modelMaxRetries: 6,
+  modelBackoffBaseMs: 500,
+  modelBackoffMaxMs: 30_000,
   /** Default and allowed range of a process priority; higher runs first. */
   defaultPriority: 0,
   minPriority: -20,

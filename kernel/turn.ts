@@ -12,6 +12,7 @@ import { findSyscall } from '../syscalls/table.js';
 import { buildSystemPrompt, formatNotices, formatResult, reminderMessage } from './context.js';
 import { type Dispatched, dispatch, fail } from './dispatcher.js';
 import type { Kernel } from './kernel.js';
+import type { Lease } from './model-pool.js';
 import { param } from './param.js';
 import { parseSyscalls } from './parser.js';
 import type { Proc } from './proc.js';
@@ -23,10 +24,11 @@ const KERNEL_EXIT_CODE = 1;
 const INTERRUPTED =
   'interrupted: the kernel stopped while this call was running. It was not run again and may or may not have taken effect.';
 
-export async function runTurn(kernel: Kernel, proc: Proc): Promise<void> {
+export async function runTurn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
   let slotHeld = true;
+  let used: number | null = null;
   const releaseSlot = (): void => {
-    if (slotHeld) kernel.scheduler.release();
+    if (slotHeld) kernel.scheduler.release(lease, used);
     slotHeld = false;
   };
   proc.inTurn = true;
@@ -34,7 +36,9 @@ export async function runTurn(kernel: Kernel, proc: Proc): Promise<void> {
     if (proc.killRequested) return;
     if (proc.pcb.startedAt === null) proc.pcb.startedAt = Date.now();
     kernel.setState(proc, 'running');
-    const reply = await infer(kernel, proc);
+    const reply = await infer(kernel, proc, lease);
+    used = reply.usage ? reply.usage.prompt + reply.usage.output : null;
+    kernel.scheduler.charge(proc.pid, used ?? 1);
     releaseSlot();
     if (!proc.killRequested && !kernel.closing) await startCalls(kernel, proc, reply);
   } catch (error) {
@@ -84,19 +88,15 @@ function flushNotices(kernel: Kernel, proc: Proc): void {
   else kernel.appendTranscript(proc, 'user', text);
 }
 
-async function infer(kernel: Kernel, proc: Proc): Promise<ModelReply> {
+async function infer(kernel: Kernel, proc: Proc, lease: Lease): Promise<ModelReply> {
   flushNotices(kernel, proc);
   const { pcb } = proc;
   const turn = pcb.counters.turns;
   const latest = proc.transcript[proc.transcript.length - 1];
   kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, text: latest?.text ?? '' });
   const driver = await kernel.models.get(pcb.model);
-  const reply = await driver.complete({
-    system: buildSystemPrompt(pcb),
-    messages: proc.transcript,
-    proc: { pid: pcb.pid, name: pcb.name, turn },
-    signal: proc.abort.signal,
-  });
+  const request = { system: buildSystemPrompt(pcb), messages: proc.transcript, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
+  const reply = await kernel.pool.complete(driver, request, lease);
   if (kernel.closing) return reply;
   pcb.counters.turns++;
   if (reply.usage) {

@@ -1,0 +1,62 @@
+/**
+ * A token bucket for a per-minute budget (requests or tokens). It refills continuously, may go
+ * negative when a request used more than was reserved, and can be corrected from what a provider
+ * says is left (rate-limit headers).
+ */
+export class TokenBucket {
+  private level: number;
+  private updatedAt: number;
+  private readonly refillPerMs: number;
+
+  constructor(
+    readonly perMinute: number,
+    now = Date.now(),
+  ) {
+    this.level = perMinute;
+    this.updatedAt = now;
+    this.refillPerMs = perMinute / 60_000;
+  }
+
+  private refill(now: number): void {
+    if (now > this.updatedAt) {
+      this.level = Math.min(this.perMinute, this.level + (now - this.updatedAt) * this.refillPerMs);
+      this.updatedAt = now;
+    }
+  }
+
+  available(now = Date.now()): number {
+    this.refill(now);
+    return this.level;
+  }
+
+  /** Milliseconds until `amount` is available (0 when it already is). */
+  waitFor(amount: number, now = Date.now()): number {
+    this.refill(now);
+    const need = Math.min(amount, this.perMinute) - this.level;
+    return need <= 0 ? 0 : Math.ceil(need / this.refillPerMs);
+  }
+
+  take(amount: number, now = Date.now()): void {
+    this.refill(now);
+    this.level -= amount;
+  }
+
+  /** Give back (or charge more, with a negative amount) once the real figure is known. */
+  adjust(delta: number, now = Date.now()): void {
+    this.refill(now);
+    this.level = Math.min(this.perMinute, this.level + delta);
+  }
+
+  /** The provider said what is left: trust it when it is lower than our own count. */
+  observeRemaining(remaining: number, now = Date.now()): void {
+    this.refill(now);
+    if (remaining < this.level) this.level = remaining;
+  }
+
+  /** Nothing until `until` (a 429's Retry-After). */
+  drainUntil(until: number, now = Date.now()): void {
+    this.refill(now);
+    const ms = Math.max(0, until - now);
+    this.level = Math.min(this.level, -ms * this.refillPerMs);
+  }
+}
