@@ -14,3 +14,9 @@ export function toPid(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`pid must be a positive integer (got "${value}")`);
   return n;
 }
+
+export function toPositive(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number (got "${value}")`);
+  return n;
+}

@@ -1,7 +1,7 @@
 /** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
 import type { Command } from 'commander';
 import { param } from '../kernel/param.js';
-import { toInt } from './args.js';
+import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
@@ -12,6 +12,9 @@ interface SpawnFlags {
   role: string;
   priority: string;
   maxTurns?: string;
+  maxTokens?: string;
+  maxCost?: string;
+  maxTime?: string;
   detach?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -25,6 +28,9 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
   if (!model) throw new CliError(NO_MODEL);
   const priority = toInt(flags.priority, '--priority', param.minPriority, param.maxPriority);
   const maxTurns = flags.maxTurns === undefined ? undefined : toInt(flags.maxTurns, '--max-turns', 1, 100_000);
+  const maxTokens = flags.maxTokens === undefined ? undefined : toInt(flags.maxTokens, '--max-tokens', 1, Number.MAX_SAFE_INTEGER);
+  const maxCost = flags.maxCost === undefined ? undefined : toPositive(flags.maxCost, '--max-cost');
+  const maxWallS = flags.maxTime === undefined ? undefined : toPositive(flags.maxTime, '--max-time');
   return withKernel(async (client) => {
     const proc = await client.request('spawn', {
       task: task ?? '',
@@ -33,6 +39,9 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       role: flags.role,
       priority,
       max_turns: maxTurns,
+      max_tokens: maxTokens,
+      max_cost: maxCost,
+      max_wall_s: maxWallS,
       cwd: process.cwd(),
     });
     if (flags.detach) {
@@ -58,6 +67,9 @@ export function registerSpawn(program: Command, run: (work: () => Promise<number
     .option('-r, --role <role>', 'role given to the model in its system prompt', 'assistant')
     .option('-p, --priority <n>', `scheduling priority, ${param.minPriority}..${param.maxPriority}, higher first`, String(param.defaultPriority))
     .option('--max-turns <n>', `turn limit (default ${param.maxTurns})`)
+    .option('--max-tokens <n>', 'token budget (prompt + output); the process ends when it is crossed')
+    .option('--max-cost <usd>', 'cost budget in USD, from the model price table')
+    .option('--max-time <seconds>', 'wall-time budget, from creation')
     .option('-d, --detach', 'print the new pid and return at once (--json: {"pid":N})')
     .option('--json', 'print events as JSON lines, as `aos logs --json` does')
     .option('-v, --verbose', 'also print prompts, syscall arguments and every state change')

@@ -19,11 +19,21 @@ Events that happened meanwhile arrive as [EVENT::KIND] {...}. Your workspace roo
 When the task is done, call SYS_EXIT with a short result. A reply without a syscall wastes a turn.
 
 Your capabilities: ${caps}
-Your limits: at most ${pcb.limits.maxTurns} turns (you have used ${pcb.counters.turns}).
+Your limits: ${describeLimits(pcb)}.
 ${pcb.ppid ? `Your parent is pid ${pcb.ppid}.` : 'You are the root of your process tree.'}
 
 Syscalls:
 ${syscallReference()}`;
+}
+
+function describeLimits(pcb: Pcb): string {
+  // No running counts here: a system prompt that never changes keeps the provider's prompt cache warm.
+  const l = pcb.limits;
+  const parts = [`at most ${l.maxTurns} turns`];
+  if (l.maxTokens !== null) parts.push(`${l.maxTokens} tokens`);
+  if (l.maxCost !== null) parts.push(`$${l.maxCost}`);
+  if (l.maxWallS !== null) parts.push(`${l.maxWallS}s of wall time from your start`);
+  return `${parts.join(', ')}; crossing one ends the process`;
 }
 
 export function taskMessage(pcb: Pcb): string {

@@ -11,6 +11,7 @@ import type { DaemonReport } from './daemon-start.js';
 import { Kernel, KERNEL_VERSION } from './kernel.js';
 import { aosPaths } from './paths.js';
 import { acquirePidLock, type PidLock } from './pid-lock.js';
+import { parseLimits } from './model-pool.js';
 import { param } from './param.js';
 import { loadPolicy, type Policy } from './policy.js';
 import { KernelServer } from './server.js';
@@ -78,6 +79,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     rootCapabilities: policy.rootCapabilities,
     netAllowPrivate: policy.netAllowPrivate,
     storeFile: paths.db,
+    modelLimits: parseLimits(process.env.AOS_LIMITS),
   };
   try {
     return await Kernel.create({ ...options, webhookPort: port });

@@ -55,8 +55,17 @@ export interface SpawnOptions {
   maxTurns?: number;
   /** Narrows the policy's root capabilities. */
   capabilities?: readonly string[];
+  maxTokens?: number;
+  maxCost?: number;
+  maxWallS?: number;
   /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
   cwd?: string;
+}
+
+/** A child's budget is never looser than its parent's (null = unlimited). */
+function tighter(asked: number | undefined, parent: number | null | undefined): number | null {
+  const candidates = [asked, parent].filter((v): v is number => typeof v === 'number');
+  return candidates.length ? Math.min(...candidates) : null;
 }
 
 export class Kernel {
@@ -258,7 +267,12 @@ export class Kernel {
       exitReason: null,
       output: null,
       counters: emptyCounters(),
-      limits: { maxTurns: Math.min(req.maxTurns ?? param.maxTurns, parent?.pcb.limits.maxTurns ?? Infinity) },
+      limits: {
+        maxTurns: Math.min(req.maxTurns ?? param.maxTurns, parent?.pcb.limits.maxTurns ?? Infinity),
+        maxTokens: tighter(req.maxTokens, parent?.pcb.limits.maxTokens),
+        maxCost: tighter(req.maxCost, parent?.pcb.limits.maxCost),
+        maxWallS: tighter(req.maxWallS, parent?.pcb.limits.maxWallS),
+      },
       wait: null,
     };
     const proc = new Proc(pcb, caps, parent?.tree ?? pid);
@@ -266,6 +280,7 @@ export class Kernel {
     this.liveCount++;
     parent?.children.add(pid);
     this.appendTranscript(proc, 'user', taskMessage(pcb));
+    this.armWallTimer(proc);
     this.persist(proc);
     this.events.emit({
       type: 'state',
@@ -320,11 +335,34 @@ export class Kernel {
   }
 
   /** xv6's kill: mark, abort what is in flight, and let the turn loop reap it. */
-  private requestKill(proc: Proc, reason: string): void {
-    proc.killRequested = { reason };
+  private requestKill(proc: Proc, reason: string, state: 'killed' | 'exited' = 'killed', code = 137): void {
+    proc.killRequested = { reason, state, code };
     proc.abort.abort(new AosError('EINTR', reason));
     // A queued process is in no turn that could reap it.
-    if (this.scheduler.remove(proc.pid) || proc.idle) this.finish(proc, 'killed', 137, reason);
+    if (this.scheduler.remove(proc.pid) || proc.idle) this.finish(proc, state, code, reason);
+  }
+
+  /** A crossed budget ends the process (exit code 1) the way a kill does: wherever it is. */
+  endForBudget(proc: Proc, reason: string): void {
+    if (isEnded(proc.pcb.state) || proc.killRequested) return;
+    this.requestKill(proc, reason, 'exited', 1);
+  }
+
+  /** The reason a process has crossed its token or cost budget, if it has. */
+  budgetExceeded(proc: Proc): string | null {
+    const { counters: c, limits } = proc.pcb;
+    const tokens = c.promptTokens + c.outputTokens;
+    if (limits.maxTokens !== null && tokens > limits.maxTokens) return `token budget exhausted (${tokens} of ${limits.maxTokens} tokens used)`;
+    if (limits.maxCost !== null && c.cost > limits.maxCost) return `cost budget exhausted ($${c.cost.toFixed(4)} of $${limits.maxCost})`;
+    return null;
+  }
+
+  /** Arm the wall-time budget (at spawn, and again after a restart). */
+  armWallTimer(proc: Proc): void {
+    const limit = proc.pcb.limits.maxWallS;
+    if (limit === null || isEnded(proc.pcb.state)) return;
+    const left = proc.pcb.createdAt + limit * 1000 - Date.now();
+    proc.wallTimer = setTimeout(() => this.endForBudget(proc, `wall time budget exhausted (${limit}s)`), Math.max(0, left));
   }
 
   /** Resolves when the process has ended. */

@@ -49,6 +49,7 @@ interface Runtime {
   lastSignature: string;
   timerSeq: number;
   pending: PendingTurn | null;
+  budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null };
 }
 
 export class Proc {
@@ -60,9 +61,12 @@ export class Proc {
   readonly children = new Set<number>();
   readonly reaped = new Set<number>();
   readonly timers = new Map<string, Timer>();
+  /** Ends the process when its wall-time budget runs out. */
+  wallTimer: NodeJS.Timeout | null = null;
   timerSeq = 0;
   stdout = '';
-  killRequested: { reason: string } | null = null;
+  /** Set by kill (killed, 137) or a crossed budget (exited, 1): the turn loop reaps it. */
+  killRequested: { reason: string; state: 'killed' | 'exited'; code: number } | null = null;
   exitRequested: { code: number; result: string | null } | null = null;
   noSyscallStreak = 0;
   lastSignature = '';
@@ -130,6 +134,8 @@ export class Proc {
   clearTimers(): void {
     for (const timer of this.timers.values()) if (timer.handle) clearTimeout(timer.handle);
     this.timers.clear();
+    if (this.wallTimer) clearTimeout(this.wallTimer);
+    this.wallTimer = null;
   }
 
   toRecord(): ProcessRecord {
@@ -144,6 +150,7 @@ export class Proc {
       lastSignature: this.lastSignature,
       timerSeq: this.timerSeq,
       pending: this.pending,
+      budget: { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS },
     };
     return {
       pid: p.pid,
@@ -187,6 +194,7 @@ export class Proc {
     proc.lastSignature = rt.lastSignature;
     proc.timerSeq = rt.timerSeq;
     proc.pending = rt.pending;
+    if (rt.budget) Object.assign(pcb.limits, rt.budget);
     return proc;
   }
 }
@@ -217,7 +225,7 @@ export function pcbFromRecord(r: ProcessRecord): Pcb {
       cachedTokens: r.cached_tokens,
       cost: r.cost,
     },
-    limits: { maxTurns: r.max_turns },
+    limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null },
     wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
   };
 }

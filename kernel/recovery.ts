@@ -22,6 +22,7 @@ export function recover(kernel: Kernel): void {
   for (const proc of procs) {
     proc.transcript = store.loadTranscript(proc.pid);
     kernel.adopt(proc);
+    kernel.armWallTimer(proc);
   }
   for (const proc of procs) kernel.proc(proc.pcb.ppid)?.children.add(proc.pid);
 

@@ -82,6 +82,9 @@ export const handlers: Handlers = {
       role: params.role,
       priority: params.priority,
       maxTurns: params.max_turns,
+      maxTokens: params.max_tokens,
+      maxCost: params.max_cost,
+      maxWallS: params.max_wall_s,
       capabilities: params.capabilities,
       cwd: params.cwd,
     });

@@ -40,6 +40,11 @@ export async function runTurn(kernel: Kernel, proc: Proc, lease: Lease): Promise
     used = reply.usage ? reply.usage.prompt + reply.usage.output : null;
     kernel.scheduler.charge(proc.pid, used ?? 1);
     releaseSlot();
+    const over = kernel.budgetExceeded(proc);
+    if (over) {
+      kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, over);
+      return;
+    }
     if (!proc.killRequested && !kernel.closing) await startCalls(kernel, proc, reply);
   } catch (error) {
     releaseSlot();
@@ -65,7 +70,8 @@ export async function resumeTurn(kernel: Kernel, proc: Proc): Promise<void> {
 
 function settle(kernel: Kernel, proc: Proc): void {
   proc.inTurn = false;
-  if (proc.killRequested) kernel.finish(proc, 'killed', 137, proc.killRequested.reason);
+  const end = proc.killRequested;
+  if (end) kernel.finish(proc, end.state, end.code, end.reason);
 }
 
 function endOnError(kernel: Kernel, proc: Proc, error: unknown): void {

@@ -18,6 +18,12 @@ export interface ProcCounters {
 
 export interface ProcLimits {
   maxTurns: number;
+  /** Prompt + output tokens over the process's life; null = unlimited. */
+  maxTokens: number | null;
+  /** USD; null = unlimited. */
+  maxCost: number | null;
+  /** Wall-clock seconds from creation; null = unlimited. */
+  maxWallS: number | null;
 }
 
 /** What a blocked or sleeping process waits for; persisted so a restart can re-park it. */

@@ -13,6 +13,9 @@ export interface SpawnRequest {
   pipeTo?: number | null;
   priority?: number;
   maxTurns?: number;
+  maxTokens?: number;
+  maxCost?: number;
+  maxWallS?: number;
 }
 
 export interface ChildExit {

@@ -22,6 +22,9 @@ export default defineSyscall({
       pipe_to: z.union([z.number().int().positive(), z.literal('parent')]).optional(),
       priority: z.number().int().min(param.minPriority).max(param.maxPriority).optional(),
       max_turns: z.number().int().min(1).max(10_000).optional(),
+      max_tokens: z.number().int().positive().optional(),
+      max_cost: z.number().positive().optional(),
+      max_wall_s: z.number().positive().optional(),
     })
     .strict(),
   normalize: (raw) => ('capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw),
@@ -37,6 +40,9 @@ export default defineSyscall({
       pipeTo: args.pipe_to === 'parent' ? ctx.pid : (args.pipe_to ?? null),
       priority: args.priority,
       maxTurns: args.max_turns,
+      maxTokens: args.max_tokens,
+      maxCost: args.max_cost,
+      maxWallS: args.max_wall_s,
     }),
   }),
 });

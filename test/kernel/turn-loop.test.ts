@@ -120,3 +120,31 @@ describe('the closed loop', () => {
     ]);
   });
 });
+
+describe('budgets', () => {
+  it('ends a process that crosses its token budget, with the reason', async () => {
+    h = await startHarness({
+      root: Array.from({ length: 5 }, (_, i) => ({ reply: call('FS_WRITE', { path: 'b.txt', content: String(i) }), usage: { prompt: 40, output: 10 } })),
+    });
+    const pcb = await h.run({ maxTokens: 120 });
+    expect(pcb.exitCode).toBe(1);
+    expect(pcb.exitReason).toBe('token budget exhausted (150 of 120 tokens used)');
+    expect(pcb.counters.turns).toBe(3);
+  });
+
+  it('ends a process that outlives its wall-time budget, even while blocked', async () => {
+    h = await startHarness({ root: [call('RECV_MSG', { timeout_s: 60 })] });
+    const pcb = await h.run({ maxWallS: 0.3 });
+    expect(pcb.state).toBe('exited');
+    expect(pcb.exitReason).toBe('wall time budget exhausted (0.3s)');
+  });
+
+  it("gives a child no looser budget than its parent's", async () => {
+    h = await startHarness({
+      root: [call('SPAWN_AGENT', { role: 'kid', max_tokens: 10_000, max_wall_s: 999 }), call('WAIT', {}), EXIT],
+      kid: [EXIT],
+    });
+    await h.run({ maxTokens: 500, maxWallS: 30 });
+    expect(h.kernel.proc(2)?.pcb.limits).toMatchObject({ maxTokens: 500, maxWallS: 30, maxCost: null });
+  });
+});
