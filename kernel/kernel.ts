@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
+import type { ModelUsage } from '../drivers/llm/types.js';
 import type { SpawnRequest } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { formatEvent, taskMessage } from './context.js';
@@ -58,6 +59,8 @@ export interface SpawnOptions {
   maxTokens?: number;
   maxCost?: number;
   maxWallS?: number;
+  /** Context budget in tokens before compaction (default param.contextBudgetTokens). */
+  contextTokens?: number;
   /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
   cwd?: string;
 }
@@ -272,6 +275,7 @@ export class Kernel {
         maxTokens: tighter(req.maxTokens, parent?.pcb.limits.maxTokens),
         maxCost: tighter(req.maxCost, parent?.pcb.limits.maxCost),
         maxWallS: tighter(req.maxWallS, parent?.pcb.limits.maxWallS),
+        contextTokens: req.contextTokens ?? parent?.pcb.limits.contextTokens ?? param.contextBudgetTokens,
       },
       wait: null,
     };
@@ -340,6 +344,15 @@ export class Kernel {
     proc.abort.abort(new AosError('EINTR', reason));
     // A queued process is in no turn that could reap it.
     if (this.scheduler.remove(proc.pid) || proc.idle) this.finish(proc, state, code, reason);
+  }
+
+  /** Count a model call's usage, as the provider reported it (never guessed). */
+  account(proc: Proc, usage: ModelUsage | undefined): void {
+    if (!usage) return;
+    const c = proc.pcb.counters;
+    c.promptTokens += usage.prompt;
+    c.outputTokens += usage.output;
+    c.cachedTokens += usage.cached ?? 0;
   }
 
   /** A crossed budget ends the process (exit code 1) the way a kill does: wherever it is. */
@@ -417,17 +430,17 @@ export class Kernel {
   }
 
   appendTranscript(proc: Proc, role: 'user' | 'model', text: string): void {
-    proc.transcript.push({ role, text });
-    this.store.putTranscript(proc.pid, proc.transcript.length - 1, role, text);
+    const seq = proc.nextSeq++;
+    proc.transcript.push({ role, text, seq });
+    this.store.putTranscript(proc.pid, seq, role, text);
   }
 
   /** Rewrite the last transcript entry (notices joining the latest kernel message). */
   amendTranscript(proc: Proc, text: string): void {
-    const last = proc.transcript.length - 1;
-    const entry = proc.transcript[last];
+    const entry = proc.transcript[proc.transcript.length - 1];
     if (!entry) return;
     entry.text = text;
-    this.store.putTranscript(proc.pid, last, entry.role, text);
+    this.store.putTranscript(proc.pid, entry.seq, entry.role, text);
   }
 
   setState(proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {

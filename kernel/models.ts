@@ -1,10 +1,35 @@
 /** Resolves `provider:model` names to drivers, once per name. */
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
+import { createGeminiDriver, DEFAULT_GEMINI_MODEL } from '../drivers/llm/gemini.js';
+import { createOpenAIDriver, OLLAMA_DEFAULT_BASE_URL } from '../drivers/llm/openai.js';
 import { createReplayDriver } from '../drivers/llm/replay.js';
 import type { ModelDriver } from '../drivers/llm/types.js';
 
-export const PROVIDERS = ['replay'] as const;
+export const PROVIDERS = ['gemini', 'openai', 'replay'] as const;
+
+/** One provider call's deadline (the lead moves it to param.ts). */
+export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
+
+export interface ModelRegistryOptions {
+  /** Per call, for network providers. */
+  modelTimeoutMs?: number;
+  /** Where keys and base URLs come from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** How to name and configure a model, for `aos spawn` without one and for errors. */
+export function describeModelSetup(): string {
+  return [
+    'aos spawn needs a model: pass --model provider:model or set AOS_MODEL. Providers:',
+    `  gemini:${DEFAULT_GEMINI_MODEL}   Google Gemini (set GEMINI_API_KEY, or GOOGLE_API_KEY; GEMINI_BASE_URL to point elsewhere)`,
+    '  openai:<model>   an OpenAI-compatible endpoint, model name verbatim (e.g. openai:llama3.1:8b):',
+    `                   set OPENAI_BASE_URL, e.g. ${OLLAMA_DEFAULT_BASE_URL} for Ollama, and OPENAI_API_KEY if it`,
+    '                   needs one (with only OPENAI_API_KEY set, https://api.openai.com/v1 is used;',
+    `                   with neither, ${OLLAMA_DEFAULT_BASE_URL})`,
+    '  replay:<tape.yaml>   a replay tape: deterministic and offline',
+  ].join('\n');
+}
 
 export function splitModel(spec: string): { provider: string; name: string } {
   const colon = spec.indexOf(':');
@@ -23,6 +48,8 @@ export function normalizeModel(spec: string, cwd: string): string {
 export class ModelRegistry {
   private readonly drivers = new Map<string, Promise<ModelDriver>>();
 
+  constructor(private readonly options: ModelRegistryOptions = {}) {}
+
   get(spec: string): Promise<ModelDriver> {
     let driver = this.drivers.get(spec);
     if (!driver) {
@@ -39,11 +66,19 @@ export class ModelRegistry {
     switch (provider) {
       case 'replay':
         return createReplayDriver(name);
+      case 'gemini':
+        return createGeminiDriver({ model: name, timeoutMs: this.timeoutMs(), env: this.options.env ?? process.env });
+      case 'openai':
+        return createOpenAIDriver({ model: name, timeoutMs: this.timeoutMs(), env: this.options.env ?? process.env });
       default:
         throw new AosError(
           'EINVAL',
           `unknown model provider "${provider}" in "${spec}" (available: ${PROVIDERS.join(', ')})`,
         );
     }
+  }
+
+  private timeoutMs(): number {
+    return this.options.modelTimeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS;
   }
 }

@@ -85,6 +85,13 @@ export const param = {
   /** A request body quoted in the [EVENT::WEBHOOK] notice is cut to this. */
   webhookMaxEventBodyChars: 16 * 1024,
 
+  /** Bounded context: the budget (estimated tokens), when to warn, when to compact, what to keep. */
+  contextBudgetTokens: 32_000,
+  contextWarnAt: 0.75,
+  contextCompactAt: 0.9,
+  compactKeepMessages: 6,
+  compactSummaryChars: 4_000,
+
   /** One syscall result as shown to the model is cut to this many characters. */
   maxResultChars: 64 * 1024,
   /** Events kept in memory per process for `logs` before the store takes over. */

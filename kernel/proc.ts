@@ -5,6 +5,7 @@
 import type { ModelMessage } from '../drivers/llm/types.js';
 import type { InboxMessage } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
+import { param } from './param.js';
 import type { ParsedBlock } from './parser.js';
 import type { ProcessRecord } from './store.js';
 import type { Pcb, ProcState, WaitSpec } from './types.js';
@@ -40,6 +41,19 @@ export interface PendingTurn {
 
 export type StoredMessage = InboxMessage & { id: number };
 
+/** A transcript entry and its row in the store (rows are append-only; compaction starts a new context). */
+export type Entry = ModelMessage & { seq: number };
+
+/** Where the model's context starts in the stored transcript after a compaction. */
+export interface ContextStart {
+  /** The row holding the task plus the summary of everything compacted. */
+  summarySeq: number;
+  /** Rows kept verbatim right after it (older than it); every row after `summarySeq` follows. */
+  keptSeqs: number[];
+  /** Compactions so far. */
+  count: number;
+}
+
 interface Runtime {
   notices: Notice[];
   reaped: number[];
@@ -49,12 +63,18 @@ interface Runtime {
   lastSignature: string;
   timerSeq: number;
   pending: PendingTurn | null;
-  budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null };
+  budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number };
+  context?: ContextStart | null;
+  contextWarned?: boolean;
 }
 
 export class Proc {
   readonly abort = new AbortController();
-  transcript: ModelMessage[] = [];
+  transcript: Entry[] = [];
+  nextSeq = 0;
+  context: ContextStart | null = null;
+  /** The context-size warning was given since the last compaction. */
+  contextWarned = false;
   readonly mailbox: StoredMessage[] = [];
   readonly stdin: Array<{ id: number; text: string }> = [];
   notices: Notice[] = [];
@@ -150,7 +170,9 @@ export class Proc {
       lastSignature: this.lastSignature,
       timerSeq: this.timerSeq,
       pending: this.pending,
-      budget: { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS },
+      budget: { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens },
+      context: this.context,
+      contextWarned: this.contextWarned,
     };
     return {
       pid: p.pid,
@@ -195,6 +217,8 @@ export class Proc {
     proc.timerSeq = rt.timerSeq;
     proc.pending = rt.pending;
     if (rt.budget) Object.assign(pcb.limits, rt.budget);
+    proc.context = rt.context ?? null;
+    proc.contextWarned = rt.contextWarned ?? false;
     return proc;
   }
 }
@@ -225,7 +249,7 @@ export function pcbFromRecord(r: ProcessRecord): Pcb {
       cachedTokens: r.cached_tokens,
       cost: r.cost,
     },
-    limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null },
+    limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: param.contextBudgetTokens },
     wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
   };
 }

@@ -10,6 +10,16 @@ import { resumeTurn } from './turn.js';
 import { isEnded } from './types.js';
 import { REQUEST_SEQ_KEY } from './webhooks.js';
 
+/** The model's context: after a compaction, the summary row first, then the rows kept verbatim. */
+function loadContext(kernel: Kernel, proc: Proc): Proc['transcript'] {
+  const start = proc.context;
+  if (!start) return kernel.store.loadTranscript(proc.pid);
+  const rows = kernel.store.loadTranscript(proc.pid, Math.min(start.summarySeq, ...start.keptSeqs));
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  const ordered = [start.summarySeq, ...start.keptSeqs].map((seq) => bySeq.get(seq)).filter((r) => r !== undefined);
+  return [...ordered, ...rows.filter((r) => r.seq > start.summarySeq)];
+}
+
 export function recover(kernel: Kernel): void {
   const { store } = kernel;
   const records = store.loadResumable();
@@ -20,7 +30,8 @@ export function recover(kernel: Kernel): void {
 
   const procs = records.map((record) => Proc.fromRecord(record));
   for (const proc of procs) {
-    proc.transcript = store.loadTranscript(proc.pid);
+    proc.transcript = loadContext(kernel, proc);
+    proc.nextSeq = (proc.transcript.reduce((max, e) => Math.max(max, e.seq), -1) ?? -1) + 1;
     kernel.adopt(proc);
     kernel.armWallTimer(proc);
   }

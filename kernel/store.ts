@@ -220,11 +220,17 @@ export class Store {
     return this.db.prepare('SELECT * FROM processes ORDER BY pid').all() as ProcessRecord[];
   }
 
-  loadTranscript(pid: number): Array<{ role: 'user' | 'model'; text: string }> {
-    return this.db.prepare('SELECT role, text FROM transcript WHERE pid = ? ORDER BY seq').all(pid) as Array<{
+  /** The rows of a transcript from `fromSeq` on, in order (the whole of it by default). */
+  loadTranscript(pid: number, fromSeq = 0): Array<{ role: 'user' | 'model'; text: string; seq: number }> {
+    return this.db.prepare('SELECT role, text, seq FROM transcript WHERE pid = ? AND seq >= ? ORDER BY seq').all(pid, fromSeq) as Array<{
       role: 'user' | 'model';
       text: string;
+      seq: number;
     }>;
+  }
+
+  transcriptLength(pid: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM transcript WHERE pid = ?').get(pid) as { n: number }).n;
   }
 
   loadMessages(): MessageRecord[] {

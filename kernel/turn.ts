@@ -9,6 +9,7 @@ import type { ModelReply } from '../drivers/llm/types.js';
 import { ModelStop } from '../drivers/llm/types.js';
 import type { SyscallContext } from '../syscalls/define.js';
 import { findSyscall } from '../syscalls/table.js';
+import { manageContext } from './compaction.js';
 import { buildSystemPrompt, formatNotices, formatResult, reminderMessage } from './context.js';
 import { type Dispatched, dispatch, fail } from './dispatcher.js';
 import type { Kernel } from './kernel.js';
@@ -98,18 +99,17 @@ async function infer(kernel: Kernel, proc: Proc, lease: Lease): Promise<ModelRep
   flushNotices(kernel, proc);
   const { pcb } = proc;
   const turn = pcb.counters.turns;
+  const driver = await kernel.models.get(pcb.model);
+  const system = buildSystemPrompt(pcb);
+  await manageContext(kernel, proc, system, driver, lease);
   const latest = proc.transcript[proc.transcript.length - 1];
   kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, text: latest?.text ?? '' });
-  const driver = await kernel.models.get(pcb.model);
-  const request = { system: buildSystemPrompt(pcb), messages: proc.transcript, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
+  const messages = proc.transcript.map(({ role, text }) => ({ role, text }));
+  const request = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
   const reply = await kernel.pool.complete(driver, request, lease);
   if (kernel.closing) return reply;
   pcb.counters.turns++;
-  if (reply.usage) {
-    pcb.counters.promptTokens += reply.usage.prompt;
-    pcb.counters.outputTokens += reply.usage.output;
-    pcb.counters.cachedTokens += reply.usage.cached ?? 0;
-  }
+  kernel.account(proc, reply.usage);
   kernel.appendTranscript(proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',

@@ -24,6 +24,8 @@ export interface ProcLimits {
   maxCost: number | null;
   /** Wall-clock seconds from creation; null = unlimited. */
   maxWallS: number | null;
+  /** Context budget (estimated tokens) before older turns are compacted into a summary. */
+  contextTokens: number;
 }
 
 /** What a blocked or sleeping process waits for; persisted so a restart can re-park it. */

@@ -180,4 +180,23 @@ describe('crash recovery', () => {
     expect(types).toContain('model');
     expect(types.at(-1)).toBe('state');
   });
+
+  it('rebuilds a compacted context from the store: summary first, then the kept turns', async () => {
+    const big = 'y'.repeat(2400);
+    const replies: TapeEntry[] = Array.from({ length: 8 }, (_, i) => `${big} ${i}\n${call('FS_LIST')}`);
+    replies.push(call('SLEEP', { seconds: 30 }));
+    replies.push({ expect: '"slept"', reply: EXIT });
+    const model = await tape({ root: replies });
+    const a = await boot();
+    const pcb = await a.kernel.spawn({ task: 't', model, contextTokens: 5000 });
+    await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'sleeping');
+    const before = a.kernel.proc(pcb.pid)?.transcript.map((e) => e.text) ?? [];
+    expect(before[0]).toContain('[SUMMARY]');
+    await a.kernel.close();
+
+    const b = await boot();
+    const proc = b.kernel.proc(pcb.pid);
+    expect(proc?.transcript.map((e) => e.text)).toEqual(before);
+    expect(proc?.context?.count).toBeGreaterThan(0);
+  });
 });
