@@ -199,7 +199,7 @@ async function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Pr
     pending.started = true;
     kernel.persist(proc);
     // What touches the host is committed as started before it runs, so it is never re-run.
-    if (!def?.inKernel) kernel.store.flush();
+    if (!def?.inKernel && !def?.readOnly) kernel.store.flush();
   }
   const services = new ProcServices(kernel, proc, resumeDeadline);
   const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, kernel: services };

@@ -35,6 +35,8 @@ export interface SyscallDef<S extends ArgsSchema = ArgsSchema> {
   normalize?: (raw: Record<string, unknown>) => Record<string, unknown>;
   /** Touches only kernel state, which is committed with its result: no flush needed before it runs. */
   inKernel?: boolean;
+  /** Changes nothing on the host, so it needs no commit before it runs (a restart reports it interrupted all the same). */
+  readOnly?: boolean;
   /** Parks the process; after a kernel restart it resumes waiting instead of being reported interrupted. */
   blocking?: boolean;
   /** The capability needed, or null for calls every process may make. */

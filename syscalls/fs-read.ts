@@ -14,6 +14,9 @@ export default defineSyscall({
       length: z.number().int().min(1).max(param.fsMaxReadBytes).optional(),
     })
     .strict(),
+  readOnly: true,
   capability: { label: 'fs.read:<path>', of: (args) => `fs.read:${toVirtualPath(args.path, param.fsMaxPathLength)}` },
-  run: (args, ctx) => ctx.kernel.fs.read(args.path, { offset: args.offset, length: args.length }),
+  // The capability is asked again of the path a symlinked directory really leads to.
+  run: (args, ctx) =>
+    ctx.kernel.fs.read(args.path, { offset: args.offset, length: args.length, authorize: (p) => ctx.caps.allows(`fs.read:${p}`) }),
 });
