@@ -22,9 +22,27 @@ export interface ModelRequest {
 }
 
 export interface ModelUsage {
+  /** Input tokens, cached ones included (both Gemini and OpenAI count them this way). */
   prompt: number;
+  /** Generated tokens, thinking/reasoning tokens included. */
   output: number;
+  /** The part of `prompt` served from the provider's cache (billed at the cached rate). */
   cached?: number;
+}
+
+/**
+ * Rate-limit headroom a provider reported (OpenAI-style `x-ratelimit-*` headers), on a reply
+ * or on a failure, so a pool can learn it. Every field is absent unless the provider sent it.
+ */
+export interface RateLimitInfo {
+  limitRequests?: number;
+  remainingRequests?: number;
+  limitTokens?: number;
+  remainingTokens?: number;
+  /** Until the request budget is fully replenished. */
+  resetRequestsMs?: number;
+  /** Until the token budget is fully replenished. */
+  resetTokensMs?: number;
 }
 
 export interface ModelReply {
@@ -32,6 +50,8 @@ export interface ModelReply {
   /** From the provider's figures; absent when the provider reported none (never guessed). */
   usage?: ModelUsage;
   finishReason?: string;
+  /** Rate-limit headers the provider sent with this reply; absent when it sent none. */
+  rateLimit?: RateLimitInfo;
 }
 
 export interface ModelDriver {

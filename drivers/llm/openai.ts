@@ -1,0 +1,170 @@
+/**
+ * The OpenAI-compatible model driver: OpenAI itself, Ollama, vLLM, llama.cpp server, LM Studio.
+ * One `POST {baseUrl}/chat/completions` (non-streaming) per call, over the global fetch; no
+ * retries here, failures are ProviderErrors for the model pool to judge.
+ *
+ * Base URL: `baseUrl` option, else OPENAI_BASE_URL, else `https://api.openai.com/v1` when
+ * OPENAI_API_KEY is set (a key suggests OpenAI proper), else `http://127.0.0.1:11434/v1` (a local
+ * Ollama, which needs no key). Set OPENAI_BASE_URL for anything else.
+ */
+import { z } from 'zod';
+import { AosError } from '../errno.js';
+import { withDeadline } from './deadline.js';
+import {
+  blockedError,
+  errorMessageFromBody,
+  excerpt,
+  fromHttpFailure,
+  malformedError,
+  parseRateLimitHeaders,
+  ProviderError,
+  redact,
+} from './provider-error.js';
+import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+export const OLLAMA_DEFAULT_BASE_URL = 'http://127.0.0.1:11434/v1';
+
+export interface OpenAIDriverOptions {
+  /** Passed through verbatim, e.g. `llama3.1:8b`, `gpt-4o-mini`. */
+  model: string;
+  baseUrl?: string;
+  apiKey?: string;
+  timeoutMs: number;
+  /** Defaults to process.env (read once, at creation). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Where the driver sends requests, and why (for messages and docs). */
+export function resolveOpenAIBaseUrl(options: { baseUrl?: string; apiKey?: string }, env: NodeJS.ProcessEnv): string {
+  const chosen =
+    nonEmpty(options.baseUrl) ??
+    nonEmpty(env.OPENAI_BASE_URL) ??
+    (nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY) ? OPENAI_DEFAULT_BASE_URL : OLLAMA_DEFAULT_BASE_URL);
+  let url: URL;
+  try {
+    url = new URL(chosen);
+  } catch {
+    throw new AosError('EINVAL', `OPENAI_BASE_URL "${chosen}" is not a URL (e.g. ${OLLAMA_DEFAULT_BASE_URL})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AosError('EINVAL', `OPENAI_BASE_URL "${chosen}" must be http(s) (e.g. ${OLLAMA_DEFAULT_BASE_URL})`);
+  }
+  return chosen.replace(/\/+$/, '');
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+const count = z.number().int().nonnegative();
+const replySchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        message: z
+          .object({
+            content: z.string().nullish(),
+            refusal: z.string().nullish(),
+          })
+          .nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .min(1),
+  usage: z
+    .object({
+      prompt_tokens: count.nullish(),
+      completion_tokens: count.nullish(),
+      prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish(),
+    })
+    .nullish(),
+});
+type WireReply = z.infer<typeof replySchema>;
+
+export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
+  const env = options.env ?? process.env;
+  if (options.model.trim() === '') throw new AosError('EINVAL', 'openai: a model name is required (e.g. openai:llama3.1:8b)');
+  if (!(options.timeoutMs > 0)) throw new AosError('EINVAL', `openai: timeoutMs must be positive, got ${options.timeoutMs}`);
+  const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY);
+  const baseUrl = resolveOpenAIBaseUrl(options, env);
+  const id = `openai:${options.model}`;
+  const endpoint = `${baseUrl}/chat/completions`;
+
+  const complete = (request: ModelRequest): Promise<ModelReply> =>
+    withDeadline({ model: id, signal: request.signal, timeoutMs: options.timeoutMs, secret: apiKey }, async (signal) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(toWire(options.model, request)),
+        signal,
+      });
+      const bodyText = await response.text();
+      if (!response.ok) {
+        throw fromHttpFailure({ model: id, status: response.status, headers: response.headers, bodyText, secret: apiKey });
+      }
+      return fromWire(id, bodyText, response, apiKey);
+    });
+
+  return { id, complete };
+}
+
+export function toWire(model: string, request: ModelRequest): Record<string, unknown> {
+  const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [];
+  if (request.system !== '') messages.push({ role: 'system', content: request.system });
+  for (const message of request.messages) {
+    messages.push({ role: message.role === 'model' ? 'assistant' : 'user', content: message.text });
+  }
+  return { model, messages, stream: false };
+}
+
+function fromWire(id: string, bodyText: string, response: Response, secret: string | undefined): ModelReply {
+  let json: unknown;
+  try {
+    json = JSON.parse(bodyText);
+  } catch {
+    throw malformedError(id, `not JSON: ${bodyText}`, secret, response.status);
+  }
+  const parsed = replySchema.safeParse(json);
+  if (!parsed.success) {
+    // Some compatible servers answer 200 with {error: {...}}.
+    const said = errorMessageFromBody(json);
+    if (said !== undefined) {
+      throw new ProviderError('server', `${id}: the provider reported an error: ${excerpt(redact(said, secret))}`, {
+        model: id,
+        status: response.status,
+      });
+    }
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '' : ` (${issue.path.join('.') || 'body'}: ${issue.message})`;
+    throw malformedError(id, `unexpected reply shape${where}: ${bodyText}`, secret, response.status);
+  }
+  const choice = parsed.data.choices[0];
+  const finishReason = choice?.finish_reason ?? undefined;
+  const text = choice?.message?.content ?? '';
+  const refusal = choice?.message?.refusal ?? undefined;
+  if (text === '' && (finishReason === 'content_filter' || refusal !== undefined)) {
+    throw blockedError(id, 'reply', finishReason === 'content_filter' ? 'content_filter' : 'refusal', refusal);
+  }
+  const reply: ModelReply = { text };
+  const usage = toUsage(parsed.data.usage);
+  if (usage !== undefined) reply.usage = usage;
+  if (finishReason !== undefined) reply.finishReason = finishReason;
+  const rateLimit = parseRateLimitHeaders(response.headers);
+  if (rateLimit !== undefined) reply.rateLimit = rateLimit;
+  return reply;
+}
+
+function toUsage(usage: WireReply['usage']): ModelUsage | undefined {
+  if (usage === undefined || usage === null) return undefined;
+  const prompt = usage.prompt_tokens ?? undefined;
+  const output = usage.completion_tokens ?? undefined;
+  if (prompt === undefined && output === undefined) return undefined;
+  const result: ModelUsage = { prompt: prompt ?? 0, output: output ?? 0 };
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? undefined;
+  if (cached !== undefined) result.cached = cached;
+  return result;
+}

@@ -1,0 +1,382 @@
+/**
+ * The one typed failure a model provider driver throws. Drivers make ONE attempt; this error says
+ * precisely what went wrong, whether trying again can help, and when, so the model pool (kernel/)
+ * decides about retries, backoff and rate limits. Also: the header/body parsers both drivers share.
+ */
+import type { Errno } from '../errno.js';
+import type { RateLimitInfo } from './types.js';
+
+export type { RateLimitInfo } from './types.js';
+
+export const PROVIDER_ERROR_KINDS = [
+  'rate_limit', // 429: retryable, usually after `retryAfterMs`
+  'server', // 5xx: retryable
+  'timeout', // our deadline (or the server's 408) passed: retryable
+  'network', // connection refused/reset, DNS: retryable
+  'auth', // 401/403 or an invalid key: not retryable
+  'bad_request', // 400 and other 4xx (unknown model, too long a prompt): not retryable
+  'malformed', // the reply could not be understood: retryable (once is the pool's choice)
+  'blocked', // a safety filter blocked the prompt or the reply: not retryable
+] as const;
+
+export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
+
+const RETRYABLE: Record<ProviderErrorKind, boolean> = {
+  rate_limit: true,
+  server: true,
+  timeout: true,
+  network: true,
+  auth: false,
+  bad_request: false,
+  malformed: true,
+  blocked: false,
+};
+
+export interface ProviderErrorOptions {
+  status?: number;
+  retryAfterMs?: number;
+  rateLimit?: RateLimitInfo;
+  /** Overrides the kind's default. */
+  retryable?: boolean;
+  /** For `blocked`: the provider's reason (SAFETY, PROHIBITED_CONTENT, content_filter...). */
+  blockReason?: string;
+  /** The driver id, e.g. `gemini:gemini-2.5-flash`. */
+  model?: string;
+  cause?: unknown;
+}
+
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly kind: ProviderErrorKind;
+  readonly retryable: boolean;
+  // `declare`: absent fields stay absent (no own `undefined` properties in logs and JSON).
+  declare readonly status?: number;
+  declare readonly retryAfterMs?: number;
+  declare readonly rateLimit?: RateLimitInfo;
+  declare readonly blockReason?: string;
+  declare readonly model?: string;
+
+  constructor(kind: ProviderErrorKind, message: string, options: ProviderErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.retryable = options.retryable ?? RETRYABLE[kind];
+    if (options.status !== undefined) this.status = options.status;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.rateLimit !== undefined) this.rateLimit = options.rateLimit;
+    if (options.blockReason !== undefined) this.blockReason = options.blockReason;
+    if (options.model !== undefined) this.model = options.model;
+  }
+
+  /** The errno this failure would be reported as, were it surfaced to a process. */
+  get errno(): Errno {
+    switch (this.kind) {
+      case 'rate_limit':
+        return 'EAGAIN';
+      case 'timeout':
+        return 'ETIMEDOUT';
+      case 'auth':
+      case 'blocked':
+        return 'EACCES';
+      case 'bad_request':
+        return 'EINVAL';
+      default:
+        return 'EIO';
+    }
+  }
+}
+
+export function isProviderError(error: unknown): error is ProviderError {
+  return error instanceof ProviderError;
+}
+
+/** The kind an HTTP failure status maps to. */
+export function kindForStatus(status: number): ProviderErrorKind {
+  if (status === 429) return 'rate_limit';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 408) return 'timeout';
+  if (status >= 500) return 'server';
+  return 'bad_request';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsers
+// ---------------------------------------------------------------------------------------------
+
+type HeaderSource = Headers | Record<string, string | string[] | undefined>;
+
+function header(headers: HeaderSource, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const value = headers[name] ?? headers[name.toLowerCase()];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first;
+}
+
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+
+/**
+ * A Go/protobuf-style duration (`1s`, `6m0s`, `20ms`, `1h2m3.5s`, `13.25s`) or a bare number of
+ * seconds, in milliseconds (rounded up); undefined when it cannot be parsed.
+ */
+export function parseDurationMs(value: string | undefined | null): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+  const part = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (let match = part.exec(text); match !== null; match = part.exec(text)) {
+    const unit = DURATION_UNITS[match[2] ?? ''];
+    if (unit === undefined) return undefined;
+    total += Number(match[1]) * unit;
+    consumed = part.lastIndex;
+  }
+  return consumed === text.length && consumed > 0 ? Math.ceil(total) : undefined;
+}
+
+/** `Retry-After`: delay-seconds or an HTTP date; in ms from `now`, never negative. */
+export function parseRetryAfter(value: string | undefined | null, now = Date.now()): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The retry delay a response's headers ask for: `retry-after-ms` (OpenAI), then `retry-after`. */
+export function retryAfterFromHeaders(headers: HeaderSource, now = Date.now()): number | undefined {
+  const ms = header(headers, 'retry-after-ms');
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms.trim()));
+  return parseRetryAfter(header(headers, 'retry-after'), now);
+}
+
+function count(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** OpenAI-style `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`; undefined when none. */
+export function parseRateLimitHeaders(headers: HeaderSource): RateLimitInfo | undefined {
+  const info: RateLimitInfo = {};
+  const set = <K extends keyof RateLimitInfo>(key: K, value: number | undefined): void => {
+    if (value !== undefined) info[key] = value;
+  };
+  set('limitRequests', count(header(headers, 'x-ratelimit-limit-requests')));
+  set('remainingRequests', count(header(headers, 'x-ratelimit-remaining-requests')));
+  set('limitTokens', count(header(headers, 'x-ratelimit-limit-tokens')));
+  set('remainingTokens', count(header(headers, 'x-ratelimit-remaining-tokens')));
+  set('resetRequestsMs', parseDurationMs(header(headers, 'x-ratelimit-reset-requests')));
+  set('resetTokensMs', parseDurationMs(header(headers, 'x-ratelimit-reset-tokens')));
+  return Object.keys(info).length === 0 ? undefined : info;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Google's error body: `error.details[]` entries typed `type.googleapis.com/google.rpc.*`. */
+function googleDetails(body: unknown): Array<Record<string, unknown>> {
+  if (!isRecord(body) || !isRecord(body.error) || !Array.isArray(body.error.details)) return [];
+  return body.error.details.filter(isRecord);
+}
+
+/** `google.rpc.RetryInfo.retryDelay` (e.g. `"13s"`) from a Gemini error body, in ms. */
+export function retryDelayFromGoogleBody(body: unknown): number | undefined {
+  for (const detail of googleDetails(body)) {
+    const type = detail['@type'];
+    if (typeof type === 'string' && type.endsWith('google.rpc.RetryInfo')) {
+      const delay = detail.retryDelay;
+      if (typeof delay === 'string') return parseDurationMs(delay);
+      // A Duration may also arrive as {seconds, nanos}.
+      if (isRecord(delay)) {
+        const seconds = Number(delay.seconds ?? 0);
+        const nanos = Number(delay.nanos ?? 0);
+        if (Number.isFinite(seconds) && Number.isFinite(nanos)) return Math.ceil(seconds * 1000 + nanos / 1e6);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** `google.rpc.ErrorInfo.reason` values (e.g. `API_KEY_INVALID`) from a Google error body. */
+export function googleErrorReasons(body: unknown): string[] {
+  const reasons: string[] = [];
+  for (const detail of googleDetails(body)) {
+    if (typeof detail.reason === 'string') reasons.push(detail.reason);
+  }
+  return reasons;
+}
+
+/** The human message inside a provider's error body (`{error: {message}}` or `{error: "..."}`). */
+export function errorMessageFromBody(body: unknown): string | undefined {
+  if (!isRecord(body)) return undefined;
+  const error = body.error;
+  if (typeof error === 'string') return error;
+  if (isRecord(error) && typeof error.message === 'string') return error.message;
+  if (typeof body.message === 'string') return body.message;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building errors
+// ---------------------------------------------------------------------------------------------
+
+const EXCERPT_CHARS = 300;
+/** Key-shaped tokens (Google `AIza...`, OpenAI `sk-...`), redacted even when not ours. */
+const KEY_SHAPES = /\b(?:AIza[0-9A-Za-z_-]{20,}|sk-[0-9A-Za-z_*.-]{8,})/g;
+
+/** Remove the secret (and anything shaped like an API key) from text bound for an error. */
+export function redact(text: string, secret?: string): string {
+  let out = text;
+  if (secret !== undefined && secret.length > 0) out = out.split(secret).join('[redacted]');
+  return out.replace(KEY_SHAPES, '[redacted]');
+}
+
+export function excerpt(text: string, max = EXCERPT_CHARS): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 3)}...`;
+}
+
+function describeKind(kind: ProviderErrorKind, status: number | undefined): string {
+  const http = status === undefined ? '' : ` (HTTP ${status})`;
+  switch (kind) {
+    case 'rate_limit':
+      return `rate limited${http}`;
+    case 'server':
+      return `server error${http}`;
+    case 'timeout':
+      return `timed out${http}`;
+    case 'network':
+      return 'network error';
+    case 'auth':
+      return `authentication failed${http}`;
+    case 'bad_request':
+      return `request rejected${http}`;
+    case 'malformed':
+      return `malformed reply${http}`;
+    case 'blocked':
+      return 'blocked by a safety filter';
+  }
+}
+
+export interface HttpFailure {
+  /** Driver id, e.g. `openai:llama3.1:8b`; prefixes the message. */
+  model: string;
+  status: number;
+  headers: HeaderSource;
+  /** The raw response body (may be empty or not JSON). */
+  bodyText: string;
+  /** The API key, so it can be scrubbed from the message. */
+  secret?: string;
+  now?: number;
+}
+
+/** A non-2xx HTTP response as a ProviderError: kind from the status, retry delay, headroom. */
+export function fromHttpFailure(failure: HttpFailure): ProviderError {
+  const { model, status, headers, bodyText, secret } = failure;
+  let body: unknown;
+  try {
+    body = bodyText.trim() === '' ? undefined : JSON.parse(bodyText);
+  } catch {
+    body = undefined;
+  }
+  let kind = kindForStatus(status);
+  const reasons = googleErrorReasons(body);
+  // Gemini answers a bad key with 400 INVALID_ARGUMENT + ErrorInfo reason API_KEY_INVALID.
+  if (kind === 'bad_request' && reasons.some((reason) => reason.startsWith('API_KEY_'))) kind = 'auth';
+  const retryAfterMs = retryAfterFromHeaders(headers, failure.now) ?? retryDelayFromGoogleBody(body);
+  const rateLimit = parseRateLimitHeaders(headers);
+  const detail = errorMessageFromBody(body) ?? bodyText;
+  const wait = retryAfterMs === undefined ? '' : `, retry after ${retryAfterMs} ms`;
+  const said = detail.trim() === '' ? '' : `: ${excerpt(redact(detail, secret))}`;
+  return new ProviderError(kind, `${model}: ${describeKind(kind, status)}${wait}${said}`, {
+    status,
+    model,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+  });
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** The first `code` along an error's cause chain (undici wraps the socket error in `cause`). */
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && isRecord(current); depth += 1) {
+    if (typeof current.code === 'string') return current.code;
+    // AggregateError (happy eyeballs over ::1 and 127.0.0.1) keeps the socket errors in `errors`.
+    if (Array.isArray(current.errors) && current.errors.length > 0) return errorCode(current.errors[0]);
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** The innermost message along the cause chain: "connect ECONNREFUSED ..." rather than "fetch failed". */
+function innermostMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current.message.trim() !== '') message = current.message;
+    current = current.cause;
+  }
+  return message;
+}
+
+/**
+ * A failure before any HTTP status arrived (fetch threw) as a ProviderError, or undefined when it
+ * is not a transport failure. The caller handles aborts (its own timeout vs the caller's signal).
+ */
+export function fromTransportError(model: string, error: unknown, secret?: string): ProviderError | undefined {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const inner = innermostMessage(error);
+  const cause = code === undefined ? '' : ` (${code})`;
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new ProviderError('timeout', `${model}: timed out waiting for the provider${cause}`, { model });
+  }
+  const fetchFailed = error instanceof TypeError && /fetch failed|terminated|network/i.test(message);
+  if ((code !== undefined && NETWORK_CODES.has(code)) || fetchFailed) {
+    return new ProviderError('network', `${model}: network error${cause}: ${excerpt(redact(inner, secret))}`, {
+      model,
+      cause: code === undefined ? undefined : { code },
+    });
+  }
+  return undefined;
+}
+
+/** Our own deadline passed. */
+export function timeoutError(model: string, timeoutMs: number): ProviderError {
+  return new ProviderError('timeout', `${model}: no reply within ${timeoutMs} ms`, { model });
+}
+
+export function malformedError(model: string, what: string, secret?: string, status?: number): ProviderError {
+  return new ProviderError('malformed', `${model}: ${describeKind('malformed', status)}: ${excerpt(redact(what, secret))}`, {
+    model,
+    ...(status === undefined ? {} : { status }),
+  });
+}
+
+/** A safety filter blocked the `prompt` or withheld the `reply`; `blockReason` is the provider's word. */
+export function blockedError(model: string, stage: 'prompt' | 'reply', blockReason: string, detail?: string): ProviderError {
+  const more = detail === undefined || detail.trim() === '' ? '' : `: ${excerpt(detail)}`;
+  const what = stage === 'prompt' ? 'the prompt was blocked' : 'the reply was withheld';
+  return new ProviderError('blocked', `${model}: ${describeKind('blocked', undefined)}: ${what} (${blockReason})${more}`, {
+    model,
+    blockReason,
+  });
+}
