@@ -1,5 +1,6 @@
 /** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
 import type { Command } from 'commander';
+import { describeModelSetup } from '../kernel/models.js';
 import { param } from '../kernel/param.js';
 import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';
@@ -20,12 +21,10 @@ interface SpawnFlags {
   verbose?: boolean;
 }
 
-const NO_MODEL = `no model given. Pass --model provider:model or set AOS_MODEL, e.g.:
-  aos spawn "task" --model replay:examples/hello-loop.yaml   (offline replay tape)`;
 
 export async function runSpawn(task: string | undefined, flags: SpawnFlags): Promise<number> {
   const model = flags.model || process.env.AOS_MODEL;
-  if (!model) throw new CliError(NO_MODEL);
+  if (!model) throw new CliError(describeModelSetup());
   const priority = toInt(flags.priority, '--priority', param.minPriority, param.maxPriority);
   const maxTurns = flags.maxTurns === undefined ? undefined : toInt(flags.maxTurns, '--max-turns', 1, 100_000);
   const maxTokens = flags.maxTokens === undefined ? undefined : toInt(flags.maxTokens, '--max-tokens', 1, Number.MAX_SAFE_INTEGER);

@@ -5,7 +5,10 @@
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
+import { costOf } from '../drivers/llm/prices.js';
 import type { ModelUsage } from '../drivers/llm/types.js';
+import type { MemoryStore } from '../drivers/memory/memory-store.js';
+import { type MemoryOptions, openMemory } from '../drivers/memory/open-memory.js';
 import type { SpawnRequest } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { formatEvent, taskMessage } from './context.js';
@@ -27,6 +30,27 @@ import { Webhooks } from './webhooks.js';
 
 export const KERNEL_VERSION = '0.1.0';
 
+/** param.ts's memory limits under whatever the caller set. */
+function withMemoryDefaults(memory: MemoryOptions): MemoryOptions {
+  return {
+    ...memory,
+    opTimeoutMs: memory.opTimeoutMs ?? param.memOpTimeoutMs,
+    chroma: {
+      startTimeoutMs: param.memStartTimeoutMs,
+      stopGraceMs: param.memStopGraceMs,
+      retryAfterMs: param.memRetryAfterMs,
+      ...memory.chroma,
+      restart: {
+        initialDelayMs: param.memRestartDelayMs,
+        maxDelayMs: param.memRestartMaxDelayMs,
+        maxRestarts: param.memMaxRestarts,
+        windowMs: param.memRestartWindowMs,
+        ...memory.chroma?.restart,
+      },
+    },
+  };
+}
+
 export interface KernelOptions {
   /** Host directory agents see as `/`. */
   workspace: string;
@@ -35,6 +59,10 @@ export interface KernelOptions {
   maxConcurrentInferences?: number;
   /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS). */
   modelLimits?: Record<string, LaneLimits>;
+  /** Retry policy of the model pool (defaults in param.ts). */
+  modelRetry?: { maxRetries?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  /** One model call's time limit (default 120 s). */
+  modelTimeoutMs?: number;
   /** Base for relative model paths (replay tapes). */
   cwd?: string;
   /** SQLite file of the kernel's state; in memory when absent. */
@@ -45,6 +73,8 @@ export interface KernelOptions {
   webhookPort?: number;
   /** How long a webhook request waits for SYS_WEBHOOK_REPLY (default param.webhookReplyTimeoutMs). */
   webhookReplyTimeoutMs?: number;
+  /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
+  memory?: MemoryOptions;
 }
 
 export interface SpawnOptions {
@@ -73,12 +103,13 @@ function tighter(asked: number | undefined, parent: number | null | undefined): 
 
 export class Kernel {
   readonly events = new EventBus();
-  readonly models = new ModelRegistry();
+  readonly models: ModelRegistry;
   readonly scheduler: Scheduler;
   readonly pool: ModelPool;
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
   private gatewayServer: Gateway | null = null;
+  private memoryStore: MemoryStore | null = null;
   /** Set by close(): nothing more is started, written or run. */
   closing = false;
   private readonly procs = new Map<number, Proc>();
@@ -97,7 +128,8 @@ export class Kernel {
     this.mailboxes = new Mailboxes(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
     this.events.subscribe((event) => this.store.addEvent(event));
-    this.pool = new ModelPool({ limits: options.modelLimits ?? {} });
+    this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs });
+    this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.scheduler = new Scheduler(
       options.maxConcurrentInferences ?? param.maxConcurrentInferences,
       (pid, lease) => this.startTurn(pid, lease),
@@ -113,7 +145,9 @@ export class Kernel {
       maxListEntries: param.fsMaxListEntries,
       maxPathLength: param.fsMaxPathLength,
     });
+    const memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
+    kernel.memoryStore = memory;
     if (options.webhookPort !== undefined) {
       try {
         kernel.gatewayServer = await Gateway.listen(kernel.webhooks, { port: options.webhookPort, maxBodyBytes: param.webhookMaxBodyBytes });
@@ -124,6 +158,11 @@ export class Kernel {
     }
     recover(kernel);
     return kernel;
+  }
+
+  /** The memory store (its Chroma starts on the first MEM_* call), or null when memory is not configured. */
+  get memory(): MemoryStore | null {
+    return this.memoryStore;
   }
 
   /** The webhook gateway, or null when the kernel was started without a webhook port. */
@@ -353,6 +392,7 @@ export class Kernel {
     c.promptTokens += usage.prompt;
     c.outputTokens += usage.output;
     c.cachedTokens += usage.cached ?? 0;
+    c.cost += costOf(proc.pcb.model, usage);
   }
 
   /** A crossed budget ends the process (exit code 1) the way a kill does: wherever it is. */
@@ -401,6 +441,7 @@ export class Kernel {
     await Promise.all(live.map((p) => this.waitExit(p.pid)));
     this.webhooks.closeAll();
     await this.gateway?.close();
+    await this.memoryStore?.close().catch(() => undefined);
     this.store.close();
   }
 
@@ -420,6 +461,7 @@ export class Kernel {
       if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', 'kernel stopping'));
     }
     await gatewayClosed;
+    await this.memoryStore?.close().catch(() => undefined);
     await new Promise((resolve) => setImmediate(resolve));
   }
 

@@ -1,6 +1,7 @@
 /** Resolves `provider:model` names to drivers, once per name. */
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
+import { param } from './param.js';
 import { createGeminiDriver, DEFAULT_GEMINI_MODEL } from '../drivers/llm/gemini.js';
 import { createOpenAIDriver, OLLAMA_DEFAULT_BASE_URL } from '../drivers/llm/openai.js';
 import { createReplayDriver } from '../drivers/llm/replay.js';
@@ -8,8 +9,8 @@ import type { ModelDriver } from '../drivers/llm/types.js';
 
 export const PROVIDERS = ['gemini', 'openai', 'replay'] as const;
 
-/** One provider call's deadline (the lead moves it to param.ts). */
-export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
+/** Kept for callers of the old name; the value lives in param.ts. */
+export const DEFAULT_MODEL_TIMEOUT_MS = param.modelTimeoutMs;
 
 export interface ModelRegistryOptions {
   /** Per call, for network providers. */

@@ -11,6 +11,8 @@ export const param = {
   defaultProviderConcurrency: 8,
   /** Tokens a process's first turn is assumed to cost, for the tokens-per-minute budget. */
   firstTurnTokenEstimate: 2_000,
+  /** One model call's time limit. */
+  modelTimeoutMs: 120_000,
   /** Model calls: retries on 429/5xx/timeouts, with jittered exponential backoff. */
   modelMaxRetries: 6,
   modelBackoffBaseMs: 500,
@@ -96,6 +98,29 @@ export const param = {
   maxResultChars: 64 * 1024,
   /** Events kept in memory per process for `logs` before the store takes over. */
   eventRingSize: 200,
+
+  /** Memory (MEM_WRITE / MEM_READ on Chroma): sizes, result count, time limits, supervision. */
+  memMaxTextChars: 32 * 1024,
+  memMaxQueryChars: 4 * 1024,
+  memMaxKeyChars: 256,
+  memMaxMetadataKeys: 32,
+  memMaxMetadataValueChars: 1024,
+  /** Nesting of $and/$or in a MEM_READ `where` filter. */
+  memMaxWhereDepth: 4,
+  memDefaultK: 5,
+  memMaxK: 50,
+  /** One memory operation (embedding + Chroma), start-up excluded. */
+  memOpTimeoutMs: 30_000,
+  memStartTimeoutMs: 20_000,
+  /** Chroma is stopped with SIGTERM, then SIGKILL after this long. */
+  memStopGraceMs: 3_000,
+  /** Restarts after a crash: first delay (doubled per recent crash), cap, and at most N per window. */
+  memRestartDelayMs: 100,
+  memRestartMaxDelayMs: 5_000,
+  memMaxRestarts: 5,
+  memRestartWindowMs: 60_000,
+  /** After Chroma could not be started, the next MEM_* call tries again once this has passed. */
+  memRetryAfterMs: 5_000,
 } as const;
 
 export type Param = typeof param;
