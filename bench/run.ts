@@ -15,9 +15,10 @@ const ext = path.extname(fileURLToPath(import.meta.url));
 const BENCHES: Record<string, string[]> = {
   turns: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'],
   'turns-fs': ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST'],
+  makespan: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'],
   memory: ['--sizes', '10000'],
 };
-const FILES: Record<string, string> = { turns: 'turns', 'turns-fs': 'turns', memory: 'memory' };
+const FILES: Record<string, string> = { turns: 'turns', 'turns-fs': 'turns', makespan: 'makespan', memory: 'memory' };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(BENCHES);

@@ -90,8 +90,8 @@ export class ModelPool {
       gate = {
         concurrency: l.concurrency ?? defaultConcurrency,
         inFlight: 0,
-        rpm: l.rpm ? new TokenBucket(l.rpm) : null,
-        tpm: l.tpm ? new TokenBucket(l.tpm) : null,
+        rpm: l.rpm ? new TokenBucket(l.rpm, Date.now(), (l.rpm / 60) * param.rpmBurstSeconds) : null,
+        tpm: l.tpm ? new TokenBucket(l.tpm, Date.now(), (l.tpm / 60) * param.tpmBurstSeconds) : null,
         throttled: 0,
       };
       this.gates.set(key, gate);

@@ -11,6 +11,9 @@ export const param = {
   defaultProviderConcurrency: 8,
   /** Tokens a process's first turn is assumed to cost, for the tokens-per-minute budget. */
   firstTurnTokenEstimate: 2_000,
+  /** Rate budgets burst at most this many seconds' worth at once (then they pace evenly). */
+  rpmBurstSeconds: 1,
+  tpmBurstSeconds: 10,
   /** One model call's time limit. */
   modelTimeoutMs: 120_000,
   /** Model calls: retries on 429/5xx/timeouts, with jittered exponential backoff. */

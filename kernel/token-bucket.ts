@@ -1,25 +1,30 @@
 /**
- * A token bucket for a per-minute budget (requests or tokens). It refills continuously, may go
- * negative when a request used more than was reserved, and can be corrected from what a provider
- * says is left (rate-limit headers).
+ * A token bucket for a per-minute budget (requests or tokens). It refills continuously, holds at
+ * most `capacity` (a short burst: a full minute's budget at once trips providers that enforce
+ * the limit over shorter or sliding windows), may go negative when a request used more than was
+ * reserved, and can be corrected from what a provider says is left (rate-limit headers).
  */
 export class TokenBucket {
   private level: number;
   private updatedAt: number;
   private readonly refillPerMs: number;
 
+  readonly capacity: number;
+
   constructor(
     readonly perMinute: number,
     now = Date.now(),
+    capacity = perMinute,
   ) {
-    this.level = perMinute;
+    this.capacity = Math.max(1, capacity);
+    this.level = this.capacity;
     this.updatedAt = now;
     this.refillPerMs = perMinute / 60_000;
   }
 
   private refill(now: number): void {
     if (now > this.updatedAt) {
-      this.level = Math.min(this.perMinute, this.level + (now - this.updatedAt) * this.refillPerMs);
+      this.level = Math.min(this.capacity, this.level + (now - this.updatedAt) * this.refillPerMs);
       this.updatedAt = now;
     }
   }
@@ -32,7 +37,8 @@ export class TokenBucket {
   /** Milliseconds until `amount` is available (0 when it already is). */
   waitFor(amount: number, now = Date.now()): number {
     this.refill(now);
-    const need = Math.min(amount, this.perMinute) - this.level;
+    // A request bigger than the bucket goes when the bucket is full.
+    const need = Math.min(amount, this.capacity) - this.level;
     return need <= 0 ? 0 : Math.ceil(need / this.refillPerMs);
   }
 
@@ -44,7 +50,7 @@ export class TokenBucket {
   /** Give back (or charge more, with a negative amount) once the real figure is known. */
   adjust(delta: number, now = Date.now()): void {
     this.refill(now);
-    this.level = Math.min(this.perMinute, this.level + delta);
+    this.level = Math.min(this.capacity, this.level + delta);
   }
 
   /** The provider said what is left: trust it when it is lower than our own count. */

@@ -84,29 +84,30 @@ describe('ModelPool', () => {
   });
 
   it('admits no more than the concurrency of a provider, and paces requests per minute', () => {
-    const pool = new ModelPool({ limits: { gemini: { concurrency: 2, rpm: 60 } } });
+    const pool = new ModelPool({ limits: { gemini: { concurrency: 2, rpm: 600 } } });
     const a = pool.admit('gemini:flash', 1);
     const b = pool.admit('gemini:pro', 1);
     expect(typeof a).toBe('object');
     expect(typeof b).toBe('object');
     expect(pool.admit('gemini:flash', 1)).toBe(Infinity);
     pool.release(a as Lease, 1);
-    // A slot is free, but 2 of the 60 requests per minute were just spent... the bucket allows 58 more.
+    // A slot is free again, and 600 rpm bursts 10 requests (one second's worth).
     expect(typeof pool.admit('gemini:flash', 1)).toBe('object');
-    const burst = new ModelPool({ limits: { openai: { rpm: 2 } } });
-    burst.admit('openai:x', 1);
-    burst.admit('openai:x', 1);
-    const wait = burst.admit('openai:x', 1);
+    // 2 rpm: one request now, the next 30 s later — evenly paced, never a minute's burst.
+    const paced = new ModelPool({ limits: { openai: { rpm: 2 } } });
+    expect(typeof paced.admit('openai:x', 1)).toBe('object');
+    const wait = paced.admit('openai:x', 1);
     expect(wait).toBeGreaterThan(29_000);
     expect(wait).toBeLessThanOrEqual(30_000);
   });
 
   it('paces by tokens per minute and settles the estimate with the real usage', () => {
-    const pool = new ModelPool({ limits: { openai: { tpm: 1000 } } });
-    const lease = pool.admit('openai:x', 900) as Lease;
-    expect(typeof pool.admit('openai:x', 900)).toBe('number');
+    // 60k tpm bursts 10 s worth: 10k tokens.
+    const pool = new ModelPool({ limits: { openai: { tpm: 60_000 } } });
+    const lease = pool.admit('openai:x', 9000) as Lease;
+    expect(typeof pool.admit('openai:x', 9000)).toBe('number');
     pool.release(lease, 100);
-    expect(typeof pool.admit('openai:x', 800)).toBe('object');
+    expect(typeof pool.admit('openai:x', 8000)).toBe('object');
   });
 
   it('parses AOS_LIMITS, including model names with colons, and rejects nonsense', () => {
@@ -162,12 +163,14 @@ describe('Scheduler with the pool', () => {
       const pool = new ModelPool({ limits: { test: { rpm: 60, concurrency: 100 } } });
       const started: number[] = [];
       const scheduler = new Scheduler(100, (pid) => started.push(pid), pool);
-      for (let pid = 1; pid <= 61; pid++) scheduler.enqueue(pid, 0, 'test:m');
-      expect(started).toHaveLength(60);
+      for (let pid = 1; pid <= 3; pid++) scheduler.enqueue(pid, 0, 'test:m');
+      expect(started).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(999);
-      expect(started).toHaveLength(60);
+      expect(started).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(2);
-      expect(started).toHaveLength(61);
+      expect(started).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(started).toHaveLength(3);
       expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
