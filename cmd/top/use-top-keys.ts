@@ -61,6 +61,20 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   else if (input === 'q') ctx.quit();
 }
 
+/** Moves that always start from the reducer's own selection, so several in one frame add up. */
+const MOVE_KEYS = /^[jkgG]+$/;
+
+/**
+ * Ink hands over plain characters that arrive in one read as one string: key repeat or fast typing
+ * on a busy terminal gives "jjj", which matches no key. A run of moves is split into single keys.
+ * Other runs are left whole (and so ignored): a key that acts on the selection (K, l) would see
+ * the frame from before the moves and act on the wrong process.
+ */
+export function splitKeys(input: string, key: Key): string[] {
+  if (input.length > 1 && !key.ctrl && !key.meta && MOVE_KEYS.test(input)) return [...input];
+  return [input];
+}
+
 /** Keys always act on the latest frame: Ink re-registers an input handler only in a passive effect,
  *  which an update that did not come from a key (an event, a tick) leaves pending until the next render. */
 export function useTopKeys(ctx: KeyContext): void {
@@ -68,6 +82,8 @@ export function useTopKeys(ctx: KeyContext): void {
   useLayoutEffect(() => {
     latest.current = ctx;
   });
-  const onInput = useCallback((input: string, key: Key) => handleKey(input, key, latest.current), []);
+  const onInput = useCallback((input: string, key: Key) => {
+    for (const one of splitKeys(input, key)) handleKey(one, key, latest.current);
+  }, []);
   useInput(onInput);
 }
