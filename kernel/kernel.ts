@@ -215,11 +215,17 @@ export class Kernel {
     return this.store.events(pids, options.tail);
   }
 
+  /** Totals of processes that ended before this kernel started and are not in its table. */
+  archived = { exited: 0, killed: 0, promptTokens: 0, outputTokens: 0, cost: 0 };
+
   stats(): KernelStats {
     const processes = Object.fromEntries(PROC_STATES.map((s) => [s, 0])) as Record<ProcState, number>;
-    let promptTokens = 0;
-    let outputTokens = 0;
-    let cost = 0;
+    const a = this.archived;
+    processes.exited = a.exited;
+    processes.killed = a.killed;
+    let promptTokens = a.promptTokens;
+    let outputTokens = a.outputTokens;
+    let cost = a.cost;
     for (const { pcb } of this.procs.values()) {
       processes[pcb.state]++;
       promptTokens += pcb.counters.promptTokens;

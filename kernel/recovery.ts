@@ -20,11 +20,30 @@ function loadContext(kernel: Kernel, proc: Proc): Proc['transcript'] {
   return [...ordered, ...rows.filter((r) => r.seq > start.summarySeq)];
 }
 
+/** Ended processes stay in the store, not in the table: their totals are summed once, here. */
+function countArchived(kernel: Kernel, loaded: ReturnType<Kernel['store']['loadResumable']>): void {
+  const a = kernel.archived;
+  for (const t of kernel.store.endedTotals()) {
+    a[t.state] += t.n;
+    a.promptTokens += t.prompt;
+    a.outputTokens += t.output;
+    a.cost += t.cost;
+  }
+  for (const r of loaded) {
+    if (r.state !== 'exited' && r.state !== 'killed') continue;
+    a[r.state]--;
+    a.promptTokens -= r.prompt_tokens;
+    a.outputTokens -= r.output_tokens;
+    a.cost -= r.cost;
+  }
+}
+
 export function recover(kernel: Kernel): void {
   const { store } = kernel;
   const records = store.loadResumable();
   const maxPid = records.reduce((max, r) => Math.max(max, r.pid), 0);
   kernel.nextPid = Math.max(Number(store.meta('next_pid') ?? 1), maxPid + 1);
+  countArchived(kernel, records);
   kernel.webhooks.restore(store.loadWebhooks(), Number(store.meta(REQUEST_SEQ_KEY) ?? 0));
   if (records.length === 0) return;
 

@@ -255,6 +255,16 @@ export class Store {
     return rows.reverse().map((r) => JSON.parse(r.json) as KernelEvent);
   }
 
+  /** Count and usage of every ended process, by state (once, at start-up). */
+  endedTotals(): Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }> {
+    return this.db
+      .prepare(
+        `SELECT state, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(output_tokens), 0) AS output,
+         COALESCE(SUM(cost), 0) AS cost FROM processes WHERE state IN ('exited', 'killed') GROUP BY state`,
+      )
+      .all() as Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>;
+  }
+
   maxMessageId(): number {
     return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM messages').get() as { id: number }).id;
   }

@@ -176,6 +176,7 @@ describe('crash recovery', () => {
     const rows = b.kernel.processes({ all: true });
     expect(rows.map((r) => [r.pid, r.state, r.exit_code])).toEqual([[1, 'exited', 0]]);
     expect(b.kernel.processes()).toEqual([]);
+    expect(b.kernel.stats().processes.exited).toBe(1);
     const types = b.kernel.history(1).map((e) => e.type);
     expect(types).toContain('model');
     expect(types.at(-1)).toBe('state');
