@@ -8,7 +8,7 @@ export default defineSyscall({
   aliases: ['EXEC', 'SHELL'],
   summary:
     'Run a bash command in a sandbox: your workspace is /workspace (the cwd), no network, no host files, limited CPU, memory, processes and output.',
-  returns: '{stdout, stderr, exit_code, signal, truncated, timed_out, duration_ms}',
+  returns: '{exit_code, signal, truncated, timed_out, duration_ms, stdout, stderr}',
   args: z
     .object({
       cmd: z.string().min(1).max(64 * 1024),
@@ -20,8 +20,8 @@ export default defineSyscall({
     return { cmd: rest.cmd ?? command, timeout_s: rest.timeout_s ?? timeout, ...rest };
   },
   capability: 'exec',
-  run: (args, ctx) =>
-    runSandboxed({
+  run: async (args, ctx) => {
+    const { stdout, stderr, ...status } = await runSandboxed({
       cmd: args.cmd,
       workspace: ctx.kernel.fs.root,
       signal: ctx.signal,
@@ -34,5 +34,8 @@ export default defineSyscall({
         maxMemoryBytes: param.execMaxMemoryBytes,
         maxOutputBytes: param.execMaxOutputBytes,
       },
-    }),
+    });
+    // The output goes last: when the kernel clips a long result for the model, the status survives.
+    return { ...status, stdout, stderr };
+  },
 });

@@ -15,5 +15,7 @@ export default defineSyscall({
     })
     .strict(),
   capability: { label: 'fs.write:<path>', of: (args) => `fs.write:${toVirtualPath(args.path, param.fsMaxPathLength)}` },
-  run: (args, ctx) => ctx.kernel.fs.write(args.path, args.content, { append: args.append ?? false }),
+  // The capability is asked again of the path a symlinked directory really leads to.
+  run: (args, ctx) =>
+    ctx.kernel.fs.write(args.path, args.content, { append: args.append ?? false, authorize: (p) => ctx.caps.allows(`fs.write:${p}`) }),
 });

@@ -17,7 +17,7 @@ export default defineSyscall({
   aliases: ['FETCH', 'HTTP_GET'],
   summary:
     'HTTP(S) GET a public URL (private, loopback and metadata addresses are refused unless the policy opens them). Bodies over 5 MiB are cut and marked truncated.',
-  returns: '{url, status, content_type, body (text, or null for binary), encoding, bytes, truncated, redirects}',
+  returns: '{url, status, content_type, encoding, bytes, truncated, redirects, body (text, or null for binary)}',
   args: z
     .object({
       url: z.string().min(1).max(8192),
@@ -25,8 +25,8 @@ export default defineSyscall({
     })
     .strict(),
   capability: { label: 'net.fetch:<host>', of: (args) => `net.fetch:${hostOf(args.url)}` },
-  run: (args, ctx) =>
-    guardedFetch(
+  run: async (args, ctx) => {
+    const { body, ...meta } = await guardedFetch(
       args.url,
       args.headers,
       {
@@ -38,5 +38,8 @@ export default defineSyscall({
         allowPrivate: (ip, port) => ctx.kernel.allowsPrivateAddress(ip, port),
       },
       ctx.signal,
-    ),
+    );
+    // The body goes last: when the kernel clips a long result for the model, the flags survive.
+    return { ...meta, body };
+  },
 });

@@ -5,14 +5,17 @@ import { checkRequest } from './check-request.js';
 import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';
 import { findBwrap } from './find-bwrap.js';
 import { detectHostLayout } from './host-layout.js';
-import { createPidsCgroup, type PidsCgroup } from './pids-cgroup.js';
+import { createSandboxCgroup, type SandboxCgroup } from './sandbox-cgroup.js';
 import { renderSandboxEtcFiles } from './sandbox-etc.js';
 import { superviseChild, type ChildOutcome } from './supervise-child.js';
 import type { ExecRequest, ExecResult } from './types.js';
 
 // The outer bwrap and its pid-1 reaper share the cgroup with the command.
 const BWRAP_OWN_PIDS = 2;
-let warnedNoPidsLimit = false;
+// Memory for bwrap, the shell and small tools, so one process hitting its own data limit gets a
+// readable allocation error rather than the cgroup's OOM kill.
+const PLUMBING_MEMORY_BYTES = 64 * 1024 * 1024;
+let warnedNoCgroup = false;
 
 /**
  * Runs `req.cmd` with bash inside a bubblewrap sandbox: no network, no host files except a
@@ -39,8 +42,12 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   const options = buildBwrapOptions(req.workspace, limits, layout);
   const bwrapArgv = ['--args', String(FD.args), '--', ...buildSandboxCommand(req.cmd, limits, layout, layout.prlimit)];
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
-  const cgroup = await createPidsCgroup(limits.maxProcesses + BWRAP_OWN_PIDS);
-  if (!cgroup) warnNoPidsLimit();
+  const cgroup = await createSandboxCgroup({
+    maxPids: limits.maxProcesses + BWRAP_OWN_PIDS,
+    // The data limit is per process; this caps them all together, with the two scratch tmpfs they may fill.
+    maxMemoryBytes: limits.maxMemoryBytes + 2 * limits.maxFileBytes + PLUMBING_MEMORY_BYTES,
+  });
+  if (!cgroup?.memoryCapped) warnNoCgroup(cgroup === null);
 
   const started = performance.now();
   try {
@@ -58,9 +65,11 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
 }
 
 /** With a cgroup, a host shell joins it and execs bwrap, so every sandbox process is counted from the start. */
-function launchVia(cgroup: PidsCgroup | null, bwrap: string, argv: string[]): { file: string; args: string[] } {
+function launchVia(cgroup: SandboxCgroup | null, bwrap: string, argv: string[]): { file: string; args: string[] } {
   if (!cgroup) return { file: bwrap, args: argv };
-  return { file: '/bin/sh', args: ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.procsPath, bwrap, ...argv] };
+  const paths = cgroup.procsPaths;
+  const join = paths.map((_, i) => `echo $$ > "$${i + 1}"`).join(' && ');
+  return { file: '/bin/sh', args: ['-c', `${join} && shift ${paths.length} && exec "$@"`, 'sh', ...paths, bwrap, ...argv] };
 }
 
 function toResult(outcome: ChildOutcome, durationMs: number): ExecResult {
@@ -90,11 +99,13 @@ function interrupted(): AosError {
   return new AosError('EINTR', 'EXEC_CMD was interrupted before the command finished');
 }
 
-function warnNoPidsLimit(): void {
-  if (warnedNoPidsLimit || process.getuid?.() !== 0) return;
-  warnedNoPidsLimit = true;
+function warnNoCgroup(noPids: boolean): void {
+  if (warnedNoCgroup || process.getuid?.() !== 0) return;
+  warnedNoCgroup = true;
   process.emitWarning(
-    'aos runs as root and no pids cgroup is writable: EXEC_CMD cannot cap the number of processes',
-    { code: 'AOS_EXEC_NO_PIDS_LIMIT' },
+    noPids
+      ? 'aos runs as root and no pids cgroup is writable: EXEC_CMD cannot cap the number of processes or their total memory'
+      : 'aos runs as root and no memory cgroup is writable: EXEC_CMD caps memory per process only, not in total',
+    { code: noPids ? 'AOS_EXEC_NO_PIDS_LIMIT' : 'AOS_EXEC_NO_MEMORY_LIMIT' },
   );
 }

@@ -58,6 +58,68 @@ export async function resolveDirInside(ctx: ConfineContext, names: readonly stri
   return current;
 }
 
+/** A directory inside root, held open so names below it are looked up in it, not by a path that may change. */
+export interface InsideDir {
+  /** Prefix for names in this directory: its /proc/self/fd path when pinned, else its checked host path. */
+  readonly base: string;
+  /** Where the directory really is on the host (inside root), symlinks resolved. */
+  readonly realPath: string;
+  close(): Promise<void>;
+}
+
+/**
+ * resolveDirInside, pinned: with procfs every step is opened, checked on its descriptor, and the next
+ * name (and any mkdir) goes through that descriptor. Between a path check and the use of that path
+ * a directory can be swapped for a symlink out; a descriptor cannot, so nothing is ever created or
+ * opened outside root.
+ */
+export async function openDirInside(ctx: ConfineContext, names: readonly string[], create: boolean): Promise<InsideDir> {
+  if (!ctx.procFd) {
+    const hostPath = await resolveDirInside(ctx, names, create);
+    return { base: hostPath, realPath: hostPath, close: async () => undefined };
+  }
+  let dir = await openDirectory(ctx, ctx.root);
+  try {
+    for (const name of names) {
+      const candidate = path.join(procFdPath(dir.fd), name);
+      if (create) await mkdirInside(ctx, candidate);
+      const next = await openDirectory(ctx, candidate);
+      const previous = dir;
+      dir = next;
+      await previous.close();
+      await assertHandleInside(ctx, dir, candidate);
+    }
+    const held = dir;
+    const realPath = names.length === 0 ? ctx.root : await realPathOf(ctx, held);
+    return { base: procFdPath(held.fd), realPath, close: () => held.close() };
+  } catch (error) {
+    await dir.close();
+    throw error;
+  }
+}
+
+async function realPathOf(ctx: ConfineContext, handle: FileHandle): Promise<string> {
+  const real = await fsp.readlink(procFdPath(handle.fd)).catch(() => null);
+  if (real === null || !isInsideRoot(ctx.root, real)) throw escapeError(ctx.virtualPath);
+  return real;
+}
+
+async function mkdirInside(ctx: ConfineContext, hostPath: string): Promise<void> {
+  try {
+    await mkdirIfMissing(hostPath);
+  } catch (error) {
+    throw toFsError(error, ctx.virtualPath, ctx.operation);
+  }
+}
+
+async function openDirectory(ctx: ConfineContext, hostPath: string): Promise<FileHandle> {
+  try {
+    return await fsp.open(hostPath, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw toFsError(error, ctx.virtualPath, ctx.operation);
+  }
+}
+
 /** Refuse an opened handle that is not inside root (a directory swapped for a symlink mid-walk). */
 export async function assertHandleInside(ctx: ConfineContext, handle: FileHandle, hostPath: string): Promise<void> {
   let inside: boolean;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { AosError } from '../errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
-import { assertHandleInside, detectProcFd, directoryPathOf, resolveDirInside, type ConfineContext } from './host-confine.js';
+import { assertHandleInside, detectProcFd, directoryPathOf, openDirInside, type ConfineContext } from './host-confine.js';
 import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
 
 export interface WorkspaceFsOptions {
@@ -18,6 +18,12 @@ export interface WorkspaceFsOptions {
   maxListEntries: number;
   maxPathLength: number;
 }
+
+/**
+ * Asked with the path a request really reaches once symlinked directories are resolved (e.g. the
+ * syscall's capability check), so a grant on one directory cannot be carried elsewhere by a link.
+ */
+export type Authorize = (realVirtualPath: string) => boolean;
 
 export interface ReadResult {
   path: string;
@@ -69,12 +75,12 @@ export class WorkspaceFs {
     return new WorkspaceFs(root, { ...options }, await detectProcFd(root));
   }
 
-  async read(inputPath: string, opts: { offset?: number; length?: number } = {}): Promise<ReadResult> {
+  async read(inputPath: string, opts: { offset?: number; length?: number; authorize?: Authorize } = {}): Promise<ReadResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
     const offset = requireCount(opts.offset ?? 0, 'offset');
     const max = this.options.maxReadBytes;
     const limit = Math.min(requireCount(opts.length ?? max, 'length'), max);
-    const { handle, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read');
+    const { handle, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read', opts.authorize);
     try {
       const chunk = await readChunk(handle, offset, Math.min(limit, Math.max(0, stats.size - offset)));
       const encoded = encodeChunk(chunk, offset + chunk.length < stats.size);
@@ -87,7 +93,7 @@ export class WorkspaceFs {
     }
   }
 
-  async write(inputPath: string, content: string, opts: { append?: boolean } = {}): Promise<WriteResult> {
+  async write(inputPath: string, content: string, opts: { append?: boolean; authorize?: Authorize } = {}): Promise<WriteResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
     if (typeof content !== 'string') throw new AosError('EINVAL', `content must be a string: ${virtualPath}`);
     const data = Buffer.from(content, 'utf8');
@@ -96,7 +102,8 @@ export class WorkspaceFs {
       throw new AosError('EFBIG', `content is ${data.length} bytes, over the ${limit} byte limit: ${virtualPath}`);
     }
     const append = opts.append === true;
-    const { handle } = await this.openFile(virtualPath, WRITE_FLAGS | (append ? constants.O_APPEND : 0), 'write');
+    const flags = WRITE_FLAGS | (append ? constants.O_APPEND : 0);
+    const { handle } = await this.openFile(virtualPath, flags, 'write', opts.authorize);
     try {
       // Truncate only now, after the handle passed every check (O_TRUNC would act before them).
       if (!append) await handle.truncate(0);
@@ -109,13 +116,15 @@ export class WorkspaceFs {
     }
   }
 
-  async list(inputPath = '/'): Promise<ListResult> {
+  async list(inputPath = '/', opts: { authorize?: Authorize } = {}): Promise<ListResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
     const ctx = this.context(virtualPath, 'list');
     const names = splitVirtualPath(virtualPath);
     const last = names.pop();
-    const hostPath = last === undefined ? this.root : path.join(await resolveDirInside(ctx, names, false), last);
-    const handle = await openHandle(hostPath, READ_FLAGS, ctx);
+    const { handle, hostPath } =
+      last === undefined
+        ? { handle: await openHandle(this.root, READ_FLAGS, ctx), hostPath: this.root }
+        : await openBelow(ctx, names, last, READ_FLAGS, false, opts.authorize);
     try {
       await assertHandleInside(ctx, handle, hostPath);
       if (!(await handle.stat()).isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
@@ -137,13 +146,13 @@ export class WorkspaceFs {
     virtualPath: string,
     flags: number,
     operation: FsOperation,
+    authorize: Authorize | undefined,
   ): Promise<{ handle: FileHandle; stats: Stats }> {
     const ctx = this.context(virtualPath, operation);
     const names = splitVirtualPath(virtualPath);
     const last = names.pop();
     if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
-    const hostPath = path.join(await resolveDirInside(ctx, names, operation === 'write'), last);
-    const handle = await openHandle(hostPath, flags, ctx);
+    const { handle, hostPath } = await openBelow(ctx, names, last, flags, operation === 'write', authorize);
     try {
       await assertHandleInside(ctx, handle, hostPath);
       const stats = await handle.stat();
@@ -160,6 +169,28 @@ export class WorkspaceFs {
 
   private context(virtualPath: string, operation: FsOperation): ConfineContext {
     return { root: this.root, procFd: this.procFd, virtualPath, operation };
+  }
+}
+
+/** Open `last` in the directory `names` leads to, looked up through that directory's pinned descriptor. */
+async function openBelow(
+  ctx: ConfineContext,
+  names: readonly string[],
+  last: string,
+  flags: number,
+  create: boolean,
+  authorize: Authorize | undefined,
+): Promise<{ handle: FileHandle; hostPath: string }> {
+  const dir = await openDirInside(ctx, names, create);
+  try {
+    const real = [...path.relative(ctx.root, dir.realPath).split(path.sep).filter(Boolean), last].join('/');
+    if (authorize && !authorize(`/${real}`)) {
+      throw new AosError('EPERM', `${ctx.virtualPath} leads through a symlink to /${real}, which this process may not ${ctx.operation}`);
+    }
+    const hostPath = path.join(dir.base, last);
+    return { handle: await openHandle(hostPath, flags, ctx), hostPath };
+  } finally {
+    await dir.close();
   }
 }
 
