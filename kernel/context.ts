@@ -45,9 +45,30 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}... [${text.length - max} more chars cut]`;
 }
 
+/**
+ * A result too big for the model keeps its shape: the longest string fields of its value are
+ * shortened (and say so) until it fits, so flags like `truncated` and `exit_code` always arrive.
+ */
+export function fitResult(result: Dispatched['result'], max: number): string {
+  const body = JSON.stringify(result) ?? 'null';
+  if (body.length <= max || !result.ok || typeof result.value !== 'object' || result.value === null) return clip(body, max);
+  const value = { ...(result.value as Record<string, unknown>) };
+  let excess = body.length - max;
+  const strings = Object.entries(value)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .sort((a, b) => b[1].length - a[1].length);
+  for (const [key, text] of strings) {
+    if (excess <= 0) break;
+    const keep = Math.max(0, text.length - excess - 64);
+    value[key] = text.slice(0, keep);
+    value[`${key}_cut_chars`] = text.length - keep;
+    excess -= text.length - keep - 40;
+  }
+  return clip(JSON.stringify({ ok: true, value }), max);
+}
+
 export function formatResult(dispatched: Dispatched): string {
-  const body = JSON.stringify(dispatched.result) ?? 'null';
-  return `[SYS_RESULT::${dispatched.name}] ${clip(body, param.maxResultChars)}`;
+  return `[SYS_RESULT::${dispatched.name}] ${fitResult(dispatched.result, param.maxResultChars)}`;
 }
 
 export function formatEvent(kind: string, payload: Record<string, unknown>): string {

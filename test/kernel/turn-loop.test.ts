@@ -148,3 +148,15 @@ describe('budgets', () => {
     expect(h.kernel.proc(2)?.pcb.limits).toMatchObject({ maxTokens: 500, maxWallS: 30, maxCost: null });
   });
 });
+
+describe('results too big for the model', () => {
+  it('shorten their longest fields but keep valid JSON and every flag', async () => {
+    const { fitResult } = await import('../../kernel/context.js');
+    const value = { path: '/big.txt', content: 'z'.repeat(200_000), encoding: 'utf8', size: 300_000, truncated: true };
+    const text = fitResult({ ok: true, value }, 64 * 1024);
+    expect(text.length).toBeLessThanOrEqual(64 * 1024);
+    const parsed = JSON.parse(text) as { value: Record<string, unknown> };
+    expect(parsed.value).toMatchObject({ path: '/big.txt', size: 300_000, truncated: true, encoding: 'utf8' });
+    expect(parsed.value.content_cut_chars).toBeGreaterThan(130_000);
+  });
+});
