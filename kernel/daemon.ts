@@ -80,6 +80,8 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     netAllowPrivate: policy.netAllowPrivate,
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
+    // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).
+    memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
   };
   try {
     return await Kernel.create({ ...options, webhookPort: port });

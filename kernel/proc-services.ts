@@ -4,7 +4,16 @@
  */
 import { AosError } from '../drivers/errno.js';
 import type { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
-import type { ChildExit, InboxMessage, KernelServices, SpawnRequest, WebhookReplyRequest } from '../syscalls/services.js';
+import { type MemoryHit, type MemoryStore, SHARED_NAMESPACE, treeNamespace } from '../drivers/memory/memory-store.js';
+import type {
+  ChildExit,
+  InboxMessage,
+  KernelServices,
+  MemReadRequest,
+  MemWriteRequest,
+  SpawnRequest,
+  WebhookReplyRequest,
+} from '../syscalls/services.js';
 import type { Kernel } from './kernel.js';
 import { param } from './param.js';
 import type { Proc, WakeReason } from './proc.js';
@@ -143,6 +152,29 @@ export class ProcServices implements KernelServices {
 
   allowsPrivateAddress(ip: string, port: number): boolean {
     return this.kernel.allowsPrivateAddress(ip, port);
+  }
+
+  private memory(): MemoryStore {
+    const memory = this.kernel.memory;
+    if (!memory) throw new AosError('EIO', 'memory is unavailable: this kernel runs without a memory store (no Chroma data dir or CHROMA_URL)');
+    return memory;
+  }
+
+  /** The tree's namespace, or the global one: no argument can name another tree's. */
+  private namespace(shared: boolean | undefined): string {
+    return shared ? SHARED_NAMESPACE : treeNamespace(this.proc.tree);
+  }
+
+  async memWrite(request: MemWriteRequest): Promise<{ id: string }> {
+    // The kernel's fields come last: a process cannot forge its pid or the time.
+    const metadata = { ...request.metadata, ...(request.key !== undefined ? { key: request.key } : {}), pid: this.proc.pid, ts: new Date().toISOString() };
+    const [id] = await this.memory().write(this.namespace(request.shared), [{ text: request.text, key: request.key, metadata }], this.proc.abort.signal);
+    return { id: id as string };
+  }
+
+  async memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }> {
+    const hits = await this.memory().read(this.namespace(request.shared), { query: request.query, k: request.k, where: request.where }, this.proc.abort.signal);
+    return { hits };
   }
 
   exit(code: number, result: string | null): void {

@@ -3,6 +3,7 @@
  * interface, so imports keep flowing kernel -> syscalls -> drivers.
  */
 import type { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
+import type { MemoryHit, MemoryMetadata, MemoryWhere } from '../drivers/memory/memory-store.js';
 
 export interface SpawnRequest {
   role: string;
@@ -38,6 +39,21 @@ export interface WebhookReplyRequest {
   contentType?: string;
 }
 
+export interface MemWriteRequest {
+  text: string;
+  key?: string;
+  metadata?: MemoryMetadata;
+  /** The global namespace (capability mem.shared) instead of the process tree's. */
+  shared?: boolean;
+}
+
+export interface MemReadRequest {
+  query: string;
+  k: number;
+  where?: MemoryWhere;
+  shared?: boolean;
+}
+
 export interface KernelServices {
   readonly fs: WorkspaceFs;
   spawn(request: SpawnRequest): Promise<number>;
@@ -56,4 +72,8 @@ export interface KernelServices {
   exit(code: number, result: string | null): void;
   /** Whether the policy explicitly opens this private address for NET_FETCH. */
   allowsPrivateAddress(ip: string, port: number): boolean;
+  /** Store a memory in this process tree's namespace (or the shared one); the kernel adds pid and ts. */
+  memWrite(request: MemWriteRequest): Promise<{ id: string }>;
+  /** The nearest memories of this process tree's namespace (or the shared one). */
+  memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }>;
 }

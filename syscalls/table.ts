@@ -5,6 +5,8 @@ import exit from './exit.js';
 import fsList from './fs-list.js';
 import fsRead from './fs-read.js';
 import fsWrite from './fs-write.js';
+import memRead from './mem-read.js';
+import memWrite from './mem-write.js';
 import netFetch from './net-fetch.js';
 import readStdin from './read-stdin.js';
 import recvMsg from './recv-msg.js';
@@ -23,6 +25,8 @@ export const SYSCALLS: readonly SyscallDef[] = [
   fsList,
   execCmd,
   netFetch,
+  memWrite,
+  memRead,
   spawnAgent,
   wait,
   sendMsg,

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import type { MemoryOptions } from '../../drivers/memory/open-memory.js';
 import type { KernelEvent } from '../../kernel/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import type { Pcb } from '../../kernel/types.js';
@@ -26,7 +27,14 @@ export interface Harness {
 
 export async function startHarness(
   agents: Record<string, TapeEntry[]>,
-  options: { rootCapabilities?: string[]; maxConcurrentInferences?: number; webhookPort?: number; netAllowPrivate?: string[] } = {},
+  options: {
+    rootCapabilities?: string[];
+    maxConcurrentInferences?: number;
+    webhookPort?: number;
+    netAllowPrivate?: string[];
+    /** MEM_*: true for a Chroma on `<dir>/chroma` (started on the first MEM_* call), or explicit options. */
+    memory?: boolean | MemoryOptions;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
   const workspace = path.join(dir, 'workspace');
@@ -39,6 +47,7 @@ export async function startHarness(
     webhookPort: options.webhookPort,
     netAllowPrivate: options.netAllowPrivate,
     cwd: dir,
+    memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
   });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../kernel/events.js';
 import type { Pcb } from '../../kernel/types.js';
 import { findBwrap } from '../../drivers/exec/index.js';
+import { idForKey, type SupervisedChroma, treeNamespace } from '../../drivers/memory/index.js';
 import { SYSCALLS } from '../../syscalls/table.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
 
@@ -88,7 +89,8 @@ afterEach(async () => {
 async function runRoot(name: string, run: Run): Promise<Outcome> {
   h = await startHarness(
     { ...run.agents, root: run.root },
-    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`] },
+    // Memory is configured for every case; Chroma only starts for the MEM_* ones that get to run.
+    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true },
   );
   const harness = h;
   const probes: Probe[] = [];
@@ -125,6 +127,23 @@ const states = (harness: Harness, pid: number): string[] =>
   harness.eventsOf(pid, 'state').map((e) => (e.type === 'state' ? `${e.from}>${e.to}` : ''));
 
 const ok = (name: string): string => `[SYS_RESULT::${name}] {"ok":true`;
+
+/** Memory reads as the test sees it, straight from the kernel's store (root pid 1's tree). */
+function memoryOf(harness: Harness): NonNullable<Harness['kernel']['memory']> {
+  const memory = harness.kernel.memory;
+  if (!memory) throw new Error('the harness kernel has no memory store');
+  return memory;
+}
+
+/** Whether the kernel ever started Chroma (refused calls must not). */
+const chromaState = (harness: Harness): string => (memoryOf(harness).endpoint as SupervisedChroma).state;
+
+interface Hit {
+  id: string;
+  text: string;
+  score: number;
+  metadata: Record<string, unknown>;
+}
 
 /** Responses to the requests the SYS_WEBHOOK_REPLY happy case sends to its own webhook. */
 const webhookResponses: Array<Promise<Response>> = [];
@@ -522,6 +541,110 @@ const cases: Record<string, SyscallCases> = {
       root: [call('NET_FETCH', { url: `${webUrl}/secret` }), { expect: '"errno":"EPERM"', reply: EXIT }],
       verify: () => {
         expect(fetchHits).toBe(1);
+      },
+    },
+  },
+
+  MEM_WRITE: {
+    happy: {
+      root: [
+        [
+          call('MEM_WRITE', { text: 'the deploy key is in vault', key: 'deploy', metadata: { topic: 'ops', prio: 2, urgent: true } }),
+          call('MEM_WRITE', { value: 'the seed spells text as value' }),
+          call('MEM_WRITE', { text: 'the deploy key moved to the HSM', key: 'deploy' }),
+        ].join('\n'),
+        { expect: [ok('MEM_WRITE'), `"id":"${idForKey('deploy')}"`, '"id":"m-'], reply: EXIT },
+      ],
+      verify: async ({ h: harness, results }) => {
+        expect(results[0]?.value).toEqual({ id: idForKey('deploy') });
+        expect(results[1]?.value).toEqual({ id: expect.stringMatching(/^m-[0-9a-f-]{36}$/) });
+        // The same key: the same memory, replaced.
+        expect(results[2]?.value).toEqual(results[0]?.value);
+        const hits = await memoryOf(harness).read(treeNamespace(1), { query: 'deploy key', k: 10 });
+        expect(hits.map((hit) => hit.text)).toEqual(['the deploy key moved to the HSM', 'the seed spells text as value']);
+        expect(hits[0]?.metadata).toEqual({ key: 'deploy', pid: 1, ts: expect.any(String) });
+        expect(Number.isNaN(Date.parse(String(hits[0]?.metadata.ts)))).toBe(false);
+      },
+    },
+    einval: {
+      calls: [
+        { args: {}, field: 'text', kind: 'missing' },
+        { args: { text: 5 }, field: 'text', kind: 'type' },
+        { args: { text: '' }, field: 'text', kind: 'range' },
+        { args: { text: 'x'.repeat(32 * 1024 + 1) }, field: 'text', kind: 'range' },
+        { args: { text: 'x', key: '' }, field: 'key', kind: 'range' },
+        { args: { text: 'x', metadata: { nested: { a: 1 } } }, field: 'metadata.nested', kind: 'type' },
+        { args: { text: 'x', metadata: { tags: ['a', 'b'] } }, field: 'metadata.tags', kind: 'type' },
+        // The kernel's own fields cannot be forged.
+        { args: { text: 'x', metadata: { pid: 99 } }, field: 'metadata.pid', kind: 'value' },
+        { args: { text: 'x', metadata: { $where: 'a' } }, field: 'metadata.$where', kind: 'value' },
+        { args: { text: 'x', shared: 'yes' }, field: 'shared', kind: 'type' },
+        { args: { text: 'x', ttl: 60 }, field: 'ttl', kind: 'unknown' },
+      ],
+      nothingHappened: ({ h: harness }) => {
+        expect(chromaState(harness)).toBe('idle');
+      },
+    },
+    eperm: {
+      needs: 'mem',
+      caps: ['fs.read:/**'],
+      root: [call('MEM_WRITE', { text: 'nope' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      verify: ({ h: harness }) => {
+        expect(chromaState(harness)).toBe('idle');
+      },
+    },
+  },
+
+  MEM_READ: {
+    happy: {
+      setup: async (harness) => {
+        await memoryOf(harness).write(treeNamespace(1), [
+          { text: 'Alice prefers green tea in the morning', metadata: { topic: 'people' } },
+          { text: 'The CI build fails when a semicolon is missing in parser.ts', metadata: { topic: 'ci' } },
+          { text: 'Deploys happen on Fridays after the release review', metadata: { topic: 'ops' } },
+          { text: 'Bob drinks tea, never coffee', metadata: { topic: 'people' } },
+        ]);
+      },
+      root: [
+        [call('MEM_READ', { query: 'why does the CI build fail?', k: 2 }), call('MEM_READ', { q: 'tea', where: { topic: 'people' } })].join('\n'),
+        { expect: [ok('MEM_READ'), 'semicolon'], reply: EXIT },
+      ],
+      verify: ({ results }) => {
+        const first = (results[0]?.value as { hits: Hit[] }).hits;
+        expect(first).toHaveLength(2);
+        expect(first[0]).toMatchObject({ text: 'The CI build fails when a semicolon is missing in parser.ts', metadata: { topic: 'ci' } });
+        expect(first[0]?.id).toMatch(/^m-/);
+        for (const hit of first) expect(hit.score).toBeGreaterThanOrEqual(0);
+        expect(first[0]?.score).toBeLessThanOrEqual(1);
+        expect(first[0]?.score).toBeGreaterThan(first[1]?.score ?? 1);
+        const second = (results[1]?.value as { hits: Hit[] }).hits;
+        expect(second.map((hit) => hit.metadata.topic)).toEqual(['people', 'people']);
+      },
+    },
+    einval: {
+      calls: [
+        { args: {}, field: 'query', kind: 'missing' },
+        { args: { query: 5 }, field: 'query', kind: 'type' },
+        { args: { query: 'x', k: 0 }, field: 'k', kind: 'range' },
+        { args: { query: 'x', k: 51 }, field: 'k', kind: 'range' },
+        { args: { query: 'x', k: 'five' }, field: 'k', kind: 'type' },
+        { args: { query: 'x', where: { topic: { $regex: 'a' } } }, field: 'where.topic.$regex', kind: 'value' },
+        { args: { query: 'x', where: { prio: { $gt: 'high' } } }, field: 'where.prio.$gt', kind: 'value' },
+        { args: { query: 'x', where: { $or: {} } }, field: 'where.$or', kind: 'value' },
+        // No argument names another tree's memory.
+        { args: { query: 'x', namespace: 'aos-tree-2' }, field: 'namespace', kind: 'unknown' },
+      ],
+      nothingHappened: ({ h: harness }) => {
+        expect(chromaState(harness)).toBe('idle');
+      },
+    },
+    eperm: {
+      needs: 'mem.shared',
+      caps: ['mem'],
+      root: [call('MEM_READ', { query: 'the global memory', shared: true }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      verify: ({ h: harness, subject }) => {
+        expect(subject.value).toBeUndefined();
+        expect(chromaState(harness)).toBe('idle');
       },
     },
   },

@@ -1,0 +1,346 @@
+/**
+ * Vector memory on Chroma: one collection per namespace, vectors from aos's own embedder.
+ *
+ * Namespaces are collection names: `aos-tree-<root pid>` for a process tree, `aos-shared` for the
+ * global one. Each collection records the embedder id and dimension that built it (metadata
+ * `aos_embedder`, `aos_dim`); opening it with another embedder is refused, never mixed.
+ *
+ * Every failure leaves here as an AosError: EIO "memory is unavailable: ..." when Chroma or the
+ * embedder cannot be reached, EINVAL when Chroma refuses a filter, ETIMEDOUT / EINTR for time
+ * limits and kills. A dropped connection is retried once after the supervisor has recovered.
+ */
+import { randomUUID, createHash } from 'node:crypto';
+import type { ChromaClient, Collection, Metadata, Where } from 'chromadb';
+import { AosError } from '../errno.js';
+import type { ChromaEndpoint } from './chroma-server.js';
+import type { Embedder } from './embedders.js';
+
+export type MemoryScalar = string | number | boolean;
+export type MemoryMetadata = Record<string, MemoryScalar>;
+/** A Chroma-style metadata filter, already validated by the caller (see syscalls/mem-read.ts). */
+export type MemoryWhere = Record<string, unknown>;
+
+export interface MemoryRecord {
+  text: string;
+  /** Writing a key again replaces that memory; without one the memory gets a fresh id. */
+  key?: string;
+  metadata?: MemoryMetadata;
+}
+
+export interface MemoryHit {
+  id: string;
+  text: string;
+  /** Similarity in [0, 1]: 1 - cosine distance, clamped. */
+  score: number;
+  metadata: MemoryMetadata;
+}
+
+export interface MemoryQuery {
+  query: string;
+  k: number;
+  where?: MemoryWhere;
+}
+
+export interface MemoryStoreOptions {
+  endpoint: ChromaEndpoint;
+  embedder: Embedder;
+  /** Longest one operation (embedding + Chroma) may take. */
+  opTimeoutMs?: number;
+}
+
+export const SHARED_NAMESPACE = 'aos-shared';
+
+export function treeNamespace(rootPid: number): string {
+  return `aos-tree-${rootPid}`;
+}
+
+/** The id a key maps to: stable, so writing the key again updates that memory. */
+export function idForKey(key: string): string {
+  return `k-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+}
+
+type ChromaModule = typeof import('chromadb');
+let chromaModule: Promise<ChromaModule> | null = null;
+/** Loaded on first use: kernels that never touch memory never load the client. */
+function loadChroma(): Promise<ChromaModule> {
+  chromaModule ??= import('chromadb');
+  return chromaModule;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class MemoryStore {
+  private client: { url: string; client: ChromaClient } | null = null;
+  private readonly collections = new Map<string, Promise<Collection>>();
+  private closed = false;
+
+  constructor(private readonly options: MemoryStoreOptions) {}
+
+  get embedder(): Embedder {
+    return this.options.embedder;
+  }
+
+  get endpoint(): ChromaEndpoint {
+    return this.options.endpoint;
+  }
+
+  /** Write one or more memories (one embedding request, one upsert per Chroma batch); returns their ids. */
+  async write(namespace: string, records: readonly MemoryRecord[], signal?: AbortSignal): Promise<string[]> {
+    if (records.length === 0) return [];
+    return this.bounded(signal, async (sig) => {
+      const ids = records.map((r) => (r.key !== undefined ? idForKey(r.key) : `m-${randomUUID()}`));
+      const vectors = await this.embed(records.map((r) => r.text), 'document', sig);
+      const dim = vectors[0]?.length ?? 0;
+      // The last write of a key in one batch wins (Chroma refuses duplicate ids in one call).
+      const last = new Map<string, number>();
+      ids.forEach((id, i) => last.set(id, i));
+      const order = [...last.values()].sort((a, b) => a - b);
+      await this.withChroma(async (client, url) => {
+        const collection = await this.collection(client, url, namespace, dim);
+        const max = await this.maxBatch(client);
+        for (let start = 0; start < order.length; start += max) {
+          const slice = order.slice(start, start + max);
+          const sliceIds = slice.map((i) => ids[i] as string);
+          const metadatas = slice.map((i) => ({ ...(records[i] as MemoryRecord).metadata }) as Metadata);
+          // Chroma's upsert merges metadata (and ignores nulls), but a rewritten key replaces the memory:
+          // one whose old metadata has fields the new one lacks is deleted first.
+          const keyed = slice.flatMap((i, j) => ((records[i] as MemoryRecord).key !== undefined ? [j] : []));
+          if (keyed.length) {
+            const existing = await collection.get({ ids: keyed.map((j) => sliceIds[j] as string), include: ['metadatas'] });
+            const fresh = new Map(slice.map((i, j) => [sliceIds[j] as string, metadatas[j] as Metadata]));
+            const stale = existing.ids.filter((id, n) => Object.keys(existing.metadatas[n] ?? {}).some((field) => !(field in (fresh.get(id) ?? {}))));
+            if (stale.length) await collection.delete({ ids: stale });
+          }
+          // Keyed memories are upserted; fresh ids (random) cannot exist yet, and add is cheaper.
+          for (const upsert of [true, false]) {
+            const part = slice.flatMap((i, j) => (((records[i] as MemoryRecord).key !== undefined) === upsert ? [j] : []));
+            if (part.length === 0) continue;
+            const batch = {
+              ids: part.map((j) => sliceIds[j] as string),
+              embeddings: part.map((j) => vectors[slice[j] as number] as number[]),
+              documents: part.map((j) => (records[slice[j] as number] as MemoryRecord).text),
+              // Chroma takes no empty metadata object, but does take none.
+              metadatas: part.map((j) => {
+                const m = metadatas[j] as Metadata;
+                return Object.keys(m).length ? m : undefined;
+              }) as Metadata[],
+            };
+            await (upsert ? collection.upsert(batch) : collection.add(batch));
+          }
+        }
+      });
+      return ids;
+    });
+  }
+
+  /** The k memories nearest to the query (optionally filtered by metadata), best first. */
+  async read(namespace: string, query: MemoryQuery, signal?: AbortSignal): Promise<MemoryHit[]> {
+    return this.bounded(signal, async (sig) => {
+      const [vector] = await this.embed([query.query], 'query', sig);
+      const embedding = vector as number[];
+      return this.withChroma(async (client, url) => {
+        const collection = await this.collection(client, url, namespace, embedding.length);
+        const result = await collection.query({
+          queryEmbeddings: [embedding],
+          nResults: query.k,
+          ...(query.where && Object.keys(query.where).length ? { where: toChromaWhere(query.where) } : {}),
+          include: ['documents', 'metadatas', 'distances'],
+        });
+        const ids = result.ids[0] ?? [];
+        return ids.map((id, i) => {
+          const distance = result.distances[0]?.[i] ?? 1;
+          const score = Math.min(1, Math.max(0, 1 - distance));
+          return {
+            id,
+            text: result.documents[0]?.[i] ?? '',
+            score: Math.round(score * 10_000) / 10_000,
+            metadata: scalarsOf(result.metadatas[0]?.[i] ?? null),
+          };
+        });
+      });
+    });
+  }
+
+  /** Memories in a namespace (0 when it does not exist yet). */
+  async count(namespace: string): Promise<number> {
+    return this.withChroma(async (client) => {
+      try {
+        const collection = await client.getCollection({ name: namespace });
+        return await collection.count();
+      } catch (error) {
+        const { ChromaNotFoundError } = await loadChroma();
+        if (error instanceof ChromaNotFoundError) return 0;
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.collections.clear();
+    this.client = null;
+    await this.options.endpoint.stop();
+  }
+
+  private async embed(texts: string[], purpose: 'document' | 'query', signal: AbortSignal): Promise<number[][]> {
+    const { embedder } = this.options;
+    try {
+      const out: number[][] = [];
+      for (let i = 0; i < texts.length; i += embedder.maxBatch) {
+        out.push(...(await embedder.embed(texts.slice(i, i + embedder.maxBatch), purpose, signal)));
+      }
+      return out;
+    } catch (error) {
+      if (signal.aborted) throw signal.reason instanceof AosError ? signal.reason : new AosError('EINTR', 'interrupted');
+      throw new AosError('EIO', `memory is unavailable: embedder ${embedder.id} failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** Runs `fn` against a live server; a dropped connection is retried once after recovery. */
+  private async withChroma<T>(fn: (client: ChromaClient, url: string) => Promise<T>): Promise<T> {
+    if (this.closed) throw new AosError('EIO', 'memory is unavailable: the memory service is stopped');
+    const chroma = await loadChroma();
+    let url: string;
+    try {
+      url = await this.options.endpoint.ensureRunning();
+    } catch (error) {
+      throw new AosError('EIO', `memory is unavailable: ${messageOf(error)}`, { cause: error });
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(this.clientFor(chroma, url), url);
+      } catch (error) {
+        if (error instanceof AosError) throw error;
+        if (!(error instanceof chroma.ChromaConnectionError)) throw this.translate(chroma, error);
+        if (attempt > 0) throw new AosError('EIO', `memory is unavailable: cannot reach Chroma at ${url}`, { cause: error });
+        try {
+          url = await this.options.endpoint.recover(url);
+        } catch (recoverError) {
+          throw new AosError('EIO', `memory is unavailable: ${messageOf(recoverError)}`, { cause: recoverError });
+        }
+      }
+    }
+  }
+
+  private translate(chroma: ChromaModule, error: unknown): AosError {
+    if (error instanceof chroma.ChromaClientError || error instanceof chroma.ChromaValueError) {
+      return new AosError('EINVAL', `the memory store refused the request: ${messageOf(error)}`, { cause: error });
+    }
+    return new AosError('EIO', `memory store error: ${messageOf(error)}`, { cause: error });
+  }
+
+  private clientFor(chroma: ChromaModule, url: string): ChromaClient {
+    if (this.client?.url === url) return this.client.client;
+    const parsed = new URL(url);
+    const ssl = parsed.protocol === 'https:';
+    const port = parsed.port ? Number(parsed.port) : ssl ? 443 : 80;
+    const client = new chroma.ChromaClient({ host: parsed.hostname, port, ssl });
+    this.client = { url, client };
+    this.collections.clear();
+    this.batchLimit = null;
+    return client;
+  }
+
+  private batchLimit: number | null = null;
+
+  private async maxBatch(client: ChromaClient): Promise<number> {
+    this.batchLimit ??= await client.getMaxBatchSize().catch(() => 1000);
+    return Math.max(1, this.batchLimit);
+  }
+
+  private collection(client: ChromaClient, url: string, namespace: string, dim: number): Promise<Collection> {
+    const cacheKey = `${url}\u0000${namespace}`;
+    const cached = this.collections.get(cacheKey);
+    if (cached) return cached.then((c) => this.checkDim(c, namespace, dim));
+    const { embedder } = this.options;
+    const opening = client
+      .getOrCreateCollection({
+        name: namespace,
+        embeddingFunction: null,
+        configuration: { hnsw: { space: 'cosine' } },
+        metadata: { aos_embedder: embedder.id, aos_dim: dim, aos_space: 'cosine' },
+      })
+      .then((c) => this.checkDim(c, namespace, dim));
+    this.collections.set(cacheKey, opening);
+    void opening.catch(() => {
+      if (this.collections.get(cacheKey) === opening) this.collections.delete(cacheKey);
+    });
+    return opening;
+  }
+
+  private checkDim(collection: Collection, namespace: string, dim: number): Collection {
+    const meta = collection.metadata ?? {};
+    const builtWith = meta.aos_embedder;
+    const builtDim = meta.aos_dim;
+    const mine = this.options.embedder.id;
+    if (typeof builtWith !== 'string' || typeof builtDim !== 'number') {
+      throw new AosError('EIO', `memory namespace ${namespace} was not created by aos (no embedder recorded); refusing to mix vectors into it`);
+    }
+    if (builtWith !== mine || builtDim !== dim) {
+      throw new AosError(
+        'EIO',
+        `memory namespace ${namespace} was built with embedder ${builtWith} (dim ${builtDim}); this kernel uses ${mine} (dim ${dim}). ` +
+          'Run the kernel with the same AOS_EMBEDDER, or use a fresh Chroma data dir.',
+      );
+    }
+    return collection;
+  }
+
+  /** Time limit and kill signal around one operation. */
+  private bounded<T>(signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.opTimeoutMs ?? 30_000;
+    const controller = new AbortController();
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        const reason: unknown = signal?.reason;
+        const error = reason instanceof AosError ? reason : new AosError('EINTR', 'interrupted: the process is being killed');
+        controller.abort(error);
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        const error = new AosError('ETIMEDOUT', `memory operation took longer than ${Math.round(timeoutMs / 1000)} s`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      fn(controller.signal).then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+}
+
+function scalarsOf(metadata: Metadata | null): MemoryMetadata {
+  const out: MemoryMetadata = {};
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
+
+const LOGICAL = new Set(['$and', '$or']);
+
+/**
+ * Chroma wants one key per where object: `{a: 1, b: {$gt: 2, $lt: 5}}` becomes
+ * `{$and: [{a: 1}, {b: {$gt: 2}}, {b: {$lt: 5}}]}`.
+ */
+export function toChromaWhere(where: MemoryWhere): Where {
+  const parts: Where[] = [];
+  for (const [key, value] of Object.entries(where)) {
+    if (LOGICAL.has(key)) {
+      const list = (Array.isArray(value) ? value : []).map((w) => toChromaWhere(w as MemoryWhere));
+      // Chroma wants two or more operands; one is just itself.
+      parts.push(list.length === 1 ? (list[0] as Where) : ({ [key]: list } as Where));
+    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [op, operand] of Object.entries(value)) parts.push({ [key]: { [op]: operand } } as Where);
+    } else {
+      parts.push({ [key]: value } as Where);
+    }
+  }
+  if (parts.length === 1) return parts[0] as Where;
+  return { $and: parts };
+}

@@ -1,0 +1,166 @@
+/**
+ * The supervisor against the real Chroma server from the chromadb package: start, heartbeat,
+ * shared lazy start, restart after SIGKILL (with a cap), clean stop, no orphans, and clear
+ * failures for a bad binary and a busy port.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HEARTBEAT_PATH, heartbeat, resolveChromaCli, SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
+import { packageRoot } from '../../../kernel/paths.js';
+import { alive, tempDir, until } from './helpers.js';
+
+const servers: SupervisedChroma[] = [];
+const dirs: string[] = [];
+let lastDataDir = '';
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function server(options: Partial<ConstructorParameters<typeof SupervisedChroma>[0]> = {}): Promise<SupervisedChroma> {
+  const dir = await tempDir('aos-chroma-');
+  dirs.push(dir);
+  lastDataDir = path.join(dir, 'chroma');
+  const s = new SupervisedChroma({ dataDir: lastDataDir, ...options });
+  servers.push(s);
+  return s;
+}
+
+describe('SupervisedChroma', () => {
+  it("runs the chromadb package's own CLI (bin.chroma, a JS file)", () => {
+    const cli = resolveChromaCli();
+    expect(cli).toMatch(/node_modules\/chromadb\/dist\/cli\.mjs$/);
+    expect(existsSync(cli)).toBe(true);
+  });
+
+  it('starts lazily on 127.0.0.1, answers the v2 heartbeat, and writes its data dir', async () => {
+    const s = await server();
+    expect(s.state).toBe('idle');
+    expect(s.pid).toBeNull();
+    const url = await s.ensureRunning();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(HEARTBEAT_PATH).toBe('/api/v2/heartbeat');
+    const res = await fetch(`${url}${HEARTBEAT_PATH}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toHaveProperty(['nanosecond heartbeat']);
+    expect(s.state).toBe('running');
+    expect(s.lastStartMs).toBeLessThan(10_000);
+    expect(existsSync(path.join(lastDataDir, 'chroma.sqlite3'))).toBe(true);
+  });
+
+  it('shares one start between concurrent callers', async () => {
+    const s = await server();
+    const urls = await Promise.all(Array.from({ length: 8 }, () => s.ensureRunning()));
+    expect(new Set(urls).size).toBe(1);
+    expect(s.starts).toBe(1);
+  });
+
+  it('restarts the server after SIGKILL, on a new pid, and counts the restart', async () => {
+    const s = await server({ restart: { initialDelayMs: 10 } });
+    await s.ensureRunning();
+    const first = s.pid as number;
+    process.kill(first, 'SIGKILL');
+    await until(() => s.state === 'running' && s.pid !== null && s.pid !== first, 15_000, 'restart');
+    expect(alive(first)).toBe(false);
+    expect(await heartbeat(await s.ensureRunning())).toBe(true);
+    expect(s.starts).toBe(2);
+  });
+
+  it('recover(): a caller that saw the connection drop gets a live server even before the exit is noticed', async () => {
+    const s = await server({ restart: { initialDelayMs: 10 } });
+    const url = await s.ensureRunning();
+    process.kill(s.pid as number, 'SIGKILL');
+    const next = await s.recover(url);
+    expect(await heartbeat(next)).toBe(true);
+  });
+
+  it('gives up after too many crashes in the window, then tries again later', async () => {
+    const s = await server({ restart: { initialDelayMs: 10, maxRestarts: 2, windowMs: 60_000 }, retryAfterMs: 300 });
+    await s.ensureRunning();
+    for (let i = 0; i < 3; i++) {
+      const pid = s.pid as number;
+      process.kill(pid, 'SIGKILL');
+      if (i < 2) await until(() => s.state === 'running' && s.pid !== pid, 15_000, `restart ${i + 1}`);
+    }
+    await until(() => s.state === 'failed', 5000, 'failed');
+    await expect(s.ensureRunning()).rejects.toThrow(/died 3 times in 60 s, not restarting/);
+    await new Promise((r) => setTimeout(r, 350));
+    // After retryAfterMs, the next caller starts it afresh.
+    expect(await heartbeat(await s.ensureRunning())).toBe(true);
+  });
+
+  it('stop() ends the server and nothing restarts it', async () => {
+    const s = await server();
+    await s.ensureRunning();
+    const pid = s.pid as number;
+    await s.stop();
+    expect(alive(pid)).toBe(false);
+    expect(s.state).toBe('stopped');
+    await expect(s.ensureRunning()).rejects.toThrow(/stopped/);
+  });
+
+  it('stop() during a start leaves nothing running', async () => {
+    const s = await server();
+    const starting = s.ensureRunning().catch((error: unknown) => error);
+    await new Promise((r) => setTimeout(r, 50));
+    await s.stop();
+    expect(await starting).toBeInstanceOf(Error);
+    expect(s.pid).toBeNull();
+  });
+
+  it('a bad binary fails fast with the reason', async () => {
+    const s = await server({ cliPath: '/nonexistent/chroma-cli.mjs', startAttempts: 2, restart: { initialDelayMs: 10 } });
+    const started = Date.now();
+    const error = (await s.ensureRunning().catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/chroma exited with code 70 before answering \/api\/v2\/heartbeat/);
+    expect(error.message).toMatch(/Cannot find module '\/nonexistent\/chroma-cli\.mjs'/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(s.state).toBe('failed');
+  });
+
+  it('a busy port fails with the reason', async () => {
+    const holder = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const s = await server({ port, startAttempts: 1 });
+      const error = (await s.ensureRunning().catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/before answering/);
+      expect(error.message).toContain(`127.0.0.1:${port} is not available`);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('is never orphaned: when its parent is SIGKILLed, the server dies too', async () => {
+    const dir = await tempDir('aos-orphan-');
+    dirs.push(dir);
+    const script = path.join(dir, 'parent.mts');
+    const module = new URL('../../../drivers/memory/chroma-server.ts', import.meta.url).href;
+    await writeFile(
+      script,
+      `const { SupervisedChroma } = await import(${JSON.stringify(module)});
+       const s = new SupervisedChroma({ dataDir: ${JSON.stringify(path.join(dir, 'chroma'))} });
+       await s.ensureRunning();
+       console.log(JSON.stringify({ pid: s.pid }));
+       setInterval(() => {}, 1000);`,
+    );
+    const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      parent.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+      });
+      parent.once('exit', (code) => reject(new Error(`parent exited with ${code}`)));
+    });
+    const { pid } = JSON.parse(line) as { pid: number };
+    expect(alive(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    await until(() => !alive(pid), 5000, 'the orphaned chroma to die');
+  });
+});
