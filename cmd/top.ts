@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { KernelClient } from '../kernel/client.js';
 import { KernelUnreachableError } from '../kernel/client-error.js';
 import { openKernel } from './connect.js';
-import { runTop } from './top/run.js';
 import type { TopHandlers, TopSource } from './top/source.js';
 
 /** A TopSource over the socket; after the kernel goes away, the next call connects again. */
@@ -82,11 +81,24 @@ class KernelTopSource implements TopSource {
   }
 }
 
+/**
+ * Ink is loaded only by `aos top` (other verbs skip its start-up cost). On a terminal, `top` is
+ * interactive whatever CI says: Ink reads CI once, at import, and would draw nothing until exit.
+ */
+async function loadInk(): Promise<typeof import('./top/run.js')> {
+  if (process.stdout.isTTY) {
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+  }
+  return import('./top/run.js');
+}
+
 export async function runTopVerb(flags: { all?: boolean }): Promise<number> {
   const source = new KernelTopSource();
   try {
     // Fail before taking over the screen when the kernel cannot be reached (a pipe gets runTop's advice).
     if (process.stdin.isTTY && process.stdout.isTTY) await source.processes(false);
+    const { runTop } = await loadInk();
     return await runTop(source, { all: flags.all ?? false });
   } finally {
     source.close();
