@@ -16,9 +16,12 @@ const BENCHES: Record<string, string[]> = {
   turns: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'],
   'turns-fs': ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST'],
   makespan: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'],
+  idle: ['--procs', '10000'],
   memory: ['--sizes', '10000'],
 };
-const FILES: Record<string, string> = { turns: 'turns', 'turns-fs': 'turns', makespan: 'makespan', memory: 'memory' };
+const FILES: Record<string, string> = { turns: 'turns', 'turns-fs': 'turns', makespan: 'makespan', idle: 'idle', memory: 'memory' };
+/** Node flags a benchmark needs. */
+const NODE_FLAGS: Record<string, string[]> = { idle: ['--expose-gc'] };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(BENCHES);
@@ -32,7 +35,7 @@ for (const name of names) {
     continue;
   }
   process.stderr.write(`bench: ${name}\n`);
-  const run = spawnSync(process.execPath, [...process.execArgv, file, ...args], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [...process.execArgv, ...(NODE_FLAGS[name] ?? []), file, ...args], { stdio: 'inherit' });
   if (run.status !== 0) failed++;
 }
 process.exitCode = failed ? 1 : 0;

@@ -2,9 +2,6 @@
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import { param } from './param.js';
-import { createGeminiDriver, DEFAULT_GEMINI_MODEL } from '../drivers/llm/gemini.js';
-import { createOpenAIDriver, OLLAMA_DEFAULT_BASE_URL } from '../drivers/llm/openai.js';
-import { createReplayDriver } from '../drivers/llm/replay.js';
 import type { ModelDriver } from '../drivers/llm/types.js';
 
 export const PROVIDERS = ['gemini', 'openai', 'replay'] as const;
@@ -19,18 +16,7 @@ export interface ModelRegistryOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** How to name and configure a model, for `aos spawn` without one and for errors. */
-export function describeModelSetup(): string {
-  return [
-    'aos spawn needs a model: pass --model provider:model or set AOS_MODEL. Providers:',
-    `  gemini:${DEFAULT_GEMINI_MODEL}   Google Gemini (set GEMINI_API_KEY, or GOOGLE_API_KEY; GEMINI_BASE_URL to point elsewhere)`,
-    '  openai:<model>   an OpenAI-compatible endpoint, model name verbatim (e.g. openai:llama3.1:8b):',
-    `                   set OPENAI_BASE_URL, e.g. ${OLLAMA_DEFAULT_BASE_URL} for Ollama, and OPENAI_API_KEY if it`,
-    '                   needs one (with only OPENAI_API_KEY set, https://api.openai.com/v1 is used;',
-    `                   with neither, ${OLLAMA_DEFAULT_BASE_URL})`,
-    '  replay:<tape.yaml>   a replay tape: deterministic and offline',
-  ].join('\n');
-}
+export { describeModelSetup } from './model-setup.js';
 
 export function splitModel(spec: string): { provider: string; name: string } {
   const colon = spec.indexOf(':');
@@ -65,12 +51,17 @@ export class ModelRegistry {
   private async create(spec: string): Promise<ModelDriver> {
     const { provider, name } = splitModel(spec);
     switch (provider) {
+      // Drivers load on first use: a kernel (or CLI) that never talks to Gemini never loads its SDK.
       case 'replay':
-        return createReplayDriver(name);
-      case 'gemini':
+        return (await import('../drivers/llm/replay.js')).createReplayDriver(name);
+      case 'gemini': {
+        const { createGeminiDriver } = await import('../drivers/llm/gemini.js');
         return createGeminiDriver({ model: name, timeoutMs: this.timeoutMs(), env: this.options.env ?? process.env });
-      case 'openai':
+      }
+      case 'openai': {
+        const { createOpenAIDriver } = await import('../drivers/llm/openai.js');
         return createOpenAIDriver({ model: name, timeoutMs: this.timeoutMs(), env: this.options.env ?? process.env });
+      }
       default:
         throw new AosError(
           'EINVAL',

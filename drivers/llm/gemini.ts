@@ -21,8 +21,10 @@ import {
   redact,
 } from './provider-error.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
+import { DEFAULT_GEMINI_MODEL } from './defaults.js';
 
-export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash';
+
+export { DEFAULT_GEMINI_MODEL };
 export const GEMINI_KEY_VARIABLES = ['GEMINI_API_KEY', 'GOOGLE_API_KEY'] as const;
 
 /** Candidate finish reasons that mean a filter withheld the reply (when it carries no text). */

@@ -21,9 +21,10 @@ import {
   redact,
 } from './provider-error.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
+import { OLLAMA_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL } from './defaults.js';
 
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-export const OLLAMA_DEFAULT_BASE_URL = 'http://127.0.0.1:11434/v1';
+
+export { OLLAMA_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL };
 
 export interface OpenAIDriverOptions {
   /** Passed through verbatim, e.g. `llama3.1:8b`, `gpt-4o-mini`. */

@@ -1,0 +1,64 @@
+/**
+ * Resident idle processes: N processes blocked in RECV_MSG in one kernel (SQLite on disk).
+ * Reports live heap per process (after GC), the time of a full `ps` listing (rows + JSON, as
+ * the server sends it), and the kernel's CPU while everything is idle.
+ *
+ *   node --expose-gc --import tsx bench/idle.ts [--procs 10000]
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { Kernel } from '../kernel/kernel.js';
+import { flag, report } from './report.js';
+
+const procs = Number(flag('procs', '10000'));
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-idle-'));
+const tape = path.join(dir, 'tape.yaml');
+await writeFile(tape, YAML.stringify({ agents: { root: ['Waiting for work.\n[SYS_CALL::RECV_MSG] {"timeout_s": 3600}'] } }));
+const kernel = await Kernel.create({
+  workspace: path.join(dir, 'ws'),
+  rootCapabilities: ['ipc'],
+  storeFile: path.join(dir, 'aos.db'),
+  maxConcurrentInferences: 1_000_000,
+});
+await kernel.models.get(`replay:${tape}`);
+kernel.store.flush();
+gc();
+const heapBefore = process.memoryUsage().heapUsed;
+
+const t0 = performance.now();
+for (let i = 0; i < procs; i++) await kernel.spawn({ task: 'wait', model: `replay:${tape}`, name: 'root' });
+const blocked = (): number => kernel.stats().processes.blocked;
+while (blocked() < procs) await new Promise((r) => setTimeout(r, 50));
+const settleMs = performance.now() - t0;
+kernel.store.flush();
+await new Promise((r) => setTimeout(r, 200));
+gc();
+const heapAfter = process.memoryUsage().heapUsed;
+
+const psTimes: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const s = performance.now();
+  const json = JSON.stringify(kernel.processes());
+  psTimes.push(performance.now() - s);
+  if (json.length < procs) throw new Error('ps listing too short');
+}
+const cpu0 = process.cpuUsage();
+await new Promise((r) => setTimeout(r, 2000));
+const idle = process.cpuUsage(cpu0);
+
+await kernel.close();
+await rm(dir, { recursive: true, force: true });
+
+report('idle', {
+  processes: procs,
+  spawn_and_block_ms: Math.round(settleMs),
+  heap_per_process_bytes: Math.round((heapAfter - heapBefore) / procs),
+  ps_rows_json_ms_median: Number(psTimes.sort((a, b) => a - b)[2]?.toFixed(1)),
+  idle_cpu_ms_per_s: Number(((idle.user + idle.system) / 1000 / 2).toFixed(2)),
+  targets: { heap_per_process_bytes: 25_000, ps_json_ms: 300, idle_cpu: 'none' },
+});
