@@ -99,7 +99,8 @@ describe('webhooks across a kernel restart', () => {
     await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'sleeping');
     const start = Date.now();
     await a.kernel.close();
-    expect(Date.now() - start).toBeLessThan(1000);
+    // Far under the 30 s reply timeout: stopping answers waiting requests instead of waiting for them.
+    expect(Date.now() - start).toBeLessThan(5000);
     const res = await pending;
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ error: 'the kernel is stopping' });
