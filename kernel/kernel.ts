@@ -206,12 +206,25 @@ export class Kernel {
     return rows;
   }
 
+  /**
+   * The rows of a process and (with `tree`) its descendants, from the store so that ended ones a
+   * restart left out of the table are included; live rows come from memory.
+   */
+  tree(pid: number, options: { tree?: boolean } = {}): ProcRow[] {
+    this.store.flush();
+    const pids = options.tree ? this.store.subtreePids(pid) : this.store.loadProcess(pid) ? [pid] : [];
+    if (pids.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
+    const now = Date.now();
+    return pids.map((p) => {
+      const live = this.procs.get(p);
+      const record = live ? undefined : this.store.loadProcess(p);
+      return toProcRow(live ? live.pcb : pcbFromRecord(record as NonNullable<typeof record>), now);
+    });
+  }
+
   /** Past events of a process (and with `tree`, of its descendants), oldest first. */
   history(pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] {
-    this.store.flush();
-    const root = this.procs.get(pid);
-    if (!root && !this.store.loadProcess(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
-    const pids = root && options.tree ? this.subtree(root).map((p) => p.pid) : [pid];
+    const pids = this.tree(pid, options).map((r) => r.pid);
     return this.store.events(pids, options.tail);
   }
 

@@ -97,15 +97,6 @@ export class Mailboxes {
     return id;
   }
 
-  cancelTimer(proc: Proc, id: string): boolean {
-    const timer = proc.timers.get(id);
-    if (!timer) return false;
-    if (timer.handle) clearTimeout(timer.handle);
-    proc.timers.delete(id);
-    this.kernel.store.deleteTimer(proc.pid, id);
-    return true;
-  }
-
   /** Schedule a timer (new, or restored after a restart: an overdue one fires at once). */
   arm(proc: Proc, timer: Timer): void {
     const { store } = this.kernel;

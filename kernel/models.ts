@@ -6,8 +6,6 @@ import type { ModelDriver } from '../drivers/llm/types.js';
 
 export const PROVIDERS = ['gemini', 'openai', 'replay'] as const;
 
-/** Kept for callers of the old name; the value lives in param.ts. */
-export const DEFAULT_MODEL_TIMEOUT_MS = param.modelTimeoutMs;
 
 export interface ModelRegistryOptions {
   /** Per call, for network providers. */
@@ -71,6 +69,6 @@ export class ModelRegistry {
   }
 
   private timeoutMs(): number {
-    return this.options.modelTimeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS;
+    return this.options.modelTimeoutMs ?? param.modelTimeoutMs;
   }
 }

@@ -138,9 +138,6 @@ export class ProcServices implements KernelServices {
     return this.kernel.mailboxes.addTimer(this.proc, seconds, prompt, repeat);
   }
 
-  cancelTimer(id: string): boolean {
-    return this.kernel.mailboxes.cancelTimer(this.proc, id);
-  }
 
   registerWebhook(path: string): { url: string; webhook_id: number } {
     return this.kernel.webhooks.register(this.proc, path);

@@ -50,7 +50,7 @@ export function recover(kernel: Kernel): void {
   const procs = records.map((record) => Proc.fromRecord(record));
   for (const proc of procs) {
     proc.transcript = loadContext(kernel, proc);
-    proc.nextSeq = (proc.transcript.reduce((max, e) => Math.max(max, e.seq), -1) ?? -1) + 1;
+    proc.nextSeq = proc.transcript.reduce((max, e) => Math.max(max, e.seq), -1) + 1;
     kernel.adopt(proc);
     kernel.armWallTimer(proc);
   }

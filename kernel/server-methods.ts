@@ -1,5 +1,4 @@
 /** What each protocol method does: params arrive validated (protocol.ts), results go back as JSON. */
-import { AosError } from '../drivers/errno.js';
 import { KERNEL_VERSION, type Kernel } from './kernel.js';
 import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from './protocol.js';
 import type { PushTarget, StreamHub } from './server-streams.js';
@@ -27,31 +26,11 @@ export interface MethodContext {
 
 type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext) => ResultOf<M> | Promise<ResultOf<M>> };
 
-/** The process and its descendants, from the rows the kernel knows. */
-function treeOf(rows: readonly ProcRow[], root: number): ProcRow[] {
-  const children = new Map<number, ProcRow[]>();
-  for (const row of rows) {
-    const list = children.get(row.ppid);
-    if (list) list.push(row);
-    else children.set(row.ppid, [row]);
-  }
-  const out: ProcRow[] = [];
-  const stack = rows.filter((r) => r.pid === root);
-  while (stack.length) {
-    const row = stack.pop() as ProcRow;
-    out.push(row);
-    stack.push(...(children.get(row.pid) ?? []));
-  }
-  return out.sort((a, b) => a.pid - b.pid);
-}
-
 function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
   const { kernel, hub } = ctx;
-  const events = kernel.history(params.pid, { tail: params.tail, tree: params.tree });
-  const rows = kernel.processes({ all: true });
-  const procs = params.tree ? treeOf(rows, params.pid) : rows.filter((r) => r.pid === params.pid);
-  const root = procs.find((r) => r.pid === params.pid);
-  if (!root) throw new AosError('ESRCH', `no such process ${params.pid}`);
+  const procs = kernel.tree(params.pid, { tree: params.tree });
+  const events = kernel.store.events(procs.map((r) => r.pid), params.tail);
+  const root = procs.find((r) => r.pid === params.pid) as ProcRow;
   if (!params.follow) return { sub: null, procs, events };
   const sub = ctx.newSub();
   if (isEnded(root.state)) {

@@ -216,6 +216,14 @@ export class Store {
     return this.db.prepare('SELECT * FROM processes WHERE pid = ?').get(pid) as ProcessRecord | undefined;
   }
 
+  /** A process and all its descendants (the ppid index; one query, not a table scan). */
+  subtreePids(pid: number): number[] {
+    const rows = this.db
+      .prepare('WITH RECURSIVE t(pid) AS (SELECT pid FROM processes WHERE pid = ? UNION SELECT p.pid FROM processes p JOIN t ON p.ppid = t.pid) SELECT pid FROM t ORDER BY pid')
+      .all(pid) as Array<{ pid: number }>;
+    return rows.map((r) => r.pid);
+  }
+
   allProcesses(): ProcessRecord[] {
     return this.db.prepare('SELECT * FROM processes ORDER BY pid').all() as ProcessRecord[];
   }

@@ -65,7 +65,6 @@ export interface KernelServices {
   readStdin(timeoutS: number): Promise<string>;
   sleep(seconds: number): Promise<number>;
   schedule(seconds: number, prompt: string, repeat: boolean): string;
-  cancelTimer(id: string): boolean;
   registerWebhook(path: string): { url: string; webhook_id: number };
   /** Answer a webhook request this process received. */
   webhookReply(requestId: string, reply: WebhookReplyRequest): void;

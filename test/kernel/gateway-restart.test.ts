@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../kernel/events.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { ALL_CAPS, call, EXIT } from '../helpers/kernel-harness.js';
+import { until } from '../helpers/until.js';
 
 let dir: string;
 let kernels: Kernel[] = [];
@@ -34,13 +35,6 @@ async function boot(webhookPort: number): Promise<{ kernel: Kernel; events: Kern
   return { kernel, events };
 }
 
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('webhooks across a kernel restart', () => {
   it('keeps the URL: a request after the restart reaches the resumed process, with a fresh request id', async () => {

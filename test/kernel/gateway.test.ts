@@ -13,6 +13,7 @@ import { Kernel } from '../../kernel/kernel.js';
 import { param } from '../../kernel/param.js';
 import type { Pcb } from '../../kernel/types.js';
 import { ALL_CAPS, call, EXIT, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
+import { until } from '../helpers/until.js';
 
 const CAPS = [...ALL_CAPS, 'webhook'];
 const BLOCK = call('RECV_MSG', { timeout_s: 30 });
@@ -53,13 +54,6 @@ async function boot(
   return { kernel, events, spawn: (name = 'root') => kernel.spawn({ task: 't', model: `replay:${tape}`, name }) };
 }
 
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 type Result = Extract<KernelEvent, { type: 'result' }>;
 const results = (b: Booted, pid: number): Result[] =>

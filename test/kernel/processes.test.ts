@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
+import { until as waitFor } from '../helpers/until.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -160,10 +161,3 @@ describe('processes', () => {
   });
 });
 
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -7,6 +7,7 @@ import type { KernelEvent } from '../../kernel/events.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { Store } from '../../kernel/store.js';
 import { ALL_CAPS, call, EXIT, type TapeEntry } from '../helpers/kernel-harness.js';
+import { until } from '../helpers/until.js';
 
 let dir: string;
 let kernels: Kernel[] = [];
@@ -39,13 +40,6 @@ async function boot(): Promise<{ kernel: Kernel; events: KernelEvent[] }> {
   return { kernel, events };
 }
 
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('crash recovery', () => {
   it('resumes a process blocked in RECV_MSG, still blocked, and delivers a message sent after the restart', async () => {

@@ -6,18 +6,13 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, EXIT, exists, outcome, startWorld, type Tape, type World } from './world.js';
+import { auditAndClose, call, EXIT, exists, outcome, startWorld, type Tape, type World } from './world.js';
 
 let w: World | undefined;
 afterEach(async () => {
-  if (!w) return;
-  try {
-    w.assertNoLeak();
-    await w.assertOutsideUntouched();
-  } finally {
-    await w.close();
-    w = undefined;
-  }
+  const world = w;
+  w = undefined;
+  await auditAndClose(world);
 });
 
 const PARENT_CAPS = ['fs.read:/**', 'fs.write:/**', 'spawn'];

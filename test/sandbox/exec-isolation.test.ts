@@ -6,21 +6,16 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
-import { call, EXIT, outcome, startWorld, tag, type Layout, valueOf, type World } from './world.js';
+import { auditAndClose, call, EXIT, outcome, startWorld, tag, type Layout, valueOf, type World } from './world.js';
 
 const bwrap = await findBwrap();
 if (!bwrap) console.log('bwrap not installed: EXEC_CMD isolation tests are skipped (only the ENOSYS refusal runs)');
 
 let w: World | undefined;
 afterEach(async () => {
-  if (!w) return;
-  try {
-    w.assertNoLeak();
-    await w.assertOutsideUntouched();
-  } finally {
-    await w.close();
-    w = undefined;
-  }
+  const world = w;
+  w = undefined;
+  await auditAndClose(world);
 });
 
 interface ExecRun {

@@ -12,6 +12,7 @@ import { createSandboxCgroup } from '../../drivers/exec/sandbox-cgroup.js';
 import { param } from '../../kernel/param.js';
 import type { Pcb } from '../../kernel/types.js';
 import {
+  auditAndClose,
   call,
   EXIT,
   exists,
@@ -35,14 +36,9 @@ if (bwrap && !memoryCgroup) console.log('no writable memory cgroup here: the san
 
 let w: World | undefined;
 afterEach(async () => {
-  if (!w) return;
-  try {
-    w.assertNoLeak();
-    await w.assertOutsideUntouched();
-  } finally {
-    await w.close();
-    w = undefined;
-  }
+  const world = w;
+  w = undefined;
+  await auditAndClose(world);
 });
 
 /** A unique number for `sleep`, so process scans cannot mistake another suite's sleeps for ours. */

@@ -6,21 +6,16 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
-import { call, EXIT, exists, outcome, startWorld, type Tape, type TapeEntry, valueOf, type World } from './world.js';
+import { auditAndClose, call, EXIT, exists, outcome, startWorld, type Tape, type TapeEntry, valueOf, type World } from './world.js';
 
 const bwrap = await findBwrap();
 if (!bwrap) console.log('bwrap not installed: link attacks made through EXEC_CMD are skipped');
 
 let w: World | undefined;
 afterEach(async () => {
-  if (!w) return;
-  try {
-    w.assertNoLeak();
-    await w.assertOutsideUntouched();
-  } finally {
-    await w.close();
-    w = undefined;
-  }
+  const world = w;
+  w = undefined;
+  await auditAndClose(world);
 });
 
 const exec = (cmd: string): string => call('EXEC_CMD', { cmd, timeout_s: 3 });

@@ -5,18 +5,13 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, EXIT, exists, outcome, startWorld, type Layout, type Tape, type World } from './world.js';
+import { auditAndClose, call, EXIT, exists, outcome, startWorld, type Layout, type Tape, type World } from './world.js';
 
 let w: World | undefined;
 afterEach(async () => {
-  if (!w) return;
-  try {
-    w.assertNoLeak();
-    await w.assertOutsideUntouched();
-  } finally {
-    await w.close();
-    w = undefined;
-  }
+  const world = w;
+  w = undefined;
+  await auditAndClose(world);
 });
 
 /** FS_READ, FS_WRITE and FS_LIST on one path in one reply; the next entry checks the results came back. */

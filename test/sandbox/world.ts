@@ -218,3 +218,14 @@ export async function exists(file: string): Promise<boolean> {
 export function tag(): string {
   return randomBytes(4).toString('hex');
 }
+
+/** After each case: nothing leaked, nothing outside changed, and the world is torn down either way. */
+export async function auditAndClose(world: World | undefined): Promise<void> {
+  if (!world) return;
+  try {
+    world.assertNoLeak();
+    await world.assertOutsideUntouched();
+  } finally {
+    await world.close();
+  }
+}

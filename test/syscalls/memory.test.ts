@@ -13,6 +13,7 @@ import { idForKey, type SupervisedChroma } from '../../drivers/memory/index.js';
 import type { KernelEvent } from '../../kernel/events.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
+import { until as poll } from '../helpers/until.js';
 
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 interface Hit {
@@ -34,13 +35,8 @@ const hitsOf = (result: ResultEvent | undefined): Hit[] => (result?.value as { h
 const resultsNamed = (harness: Harness, pid: number, name: string): ResultEvent[] => harness.results(pid).filter((r) => r.name === name);
 const chromaOf = (harness: Harness): SupervisedChroma => harness.kernel.memory?.endpoint as SupervisedChroma;
 
-async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+
+const until = (predicate: () => boolean, timeoutMs = 10_000): Promise<void> => poll(predicate, timeoutMs);
 
 describe('memory namespaces', () => {
   it('a process stores facts, its child reads them, and a second tree cannot see them', async () => {
