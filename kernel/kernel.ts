@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
+import { BoundedMap } from './bounded-map.js';
+import { DiskGuard } from './disk-guard.js';
 import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
 import { costOf } from '../drivers/llm/prices.js';
 import type { ModelUsage } from '../drivers/llm/types.js';
@@ -19,7 +21,7 @@ import { ModelRegistry, normalizeModel, splitModel } from './models.js';
 import { param } from './param.js';
 import { opensPrivateAddress } from './policy.js';
 import { type Notice, Proc, pcbFromRecord, type WakeReason } from './proc.js';
-import { recover } from './recovery.js';
+import { CRASH_SUSPECT_KEY, recover, RUNNING_KEY } from './recovery.js';
 import { type LaneLimits, type Lease, ModelPool } from './model-pool.js';
 import { Scheduler } from './scheduler.js';
 import { Store } from './store.js';
@@ -51,7 +53,11 @@ function withMemoryDefaults(memory: MemoryOptions): MemoryOptions {
   };
 }
 
+export type KernelLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
 export interface KernelOptions {
+  /** Where the kernel reports what no process can be told (the daemon's log). */
+  log?: KernelLog;
   /** Host directory agents see as `/`. */
   workspace: string;
   /** Capabilities of a root process (from the policy). */
@@ -108,6 +114,7 @@ export class Kernel {
   readonly pool: ModelPool;
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
+  readonly disk: DiskGuard;
   private gatewayServer: Gateway | null = null;
   private memoryStore: MemoryStore | null = null;
   /** Set by close(): nothing more is started, written or run. */
@@ -116,7 +123,8 @@ export class Kernel {
   private readonly rootCaps: CapabilitySet;
   private readonly exitWaiters = new Map<number, Array<(pcb: Pcb) => void>>();
   nextPid = 1;
-  private liveCount = 0;
+  /** Recently ended processes, so a parent's WAIT or a CLI's wait never has to go to the store for them. */
+  private readonly ended = new BoundedMap<number, Pcb>(param.endedCacheSize);
   private readonly startedAt = Date.now();
 
   private constructor(
@@ -127,7 +135,13 @@ export class Kernel {
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
     this.mailboxes = new Mailboxes(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
-    this.events.subscribe((event) => this.store.addEvent(event));
+    this.disk = new DiskGuard(store, { setState: (proc, to, extra) => this.setState(proc, to, extra), requeue: (proc) => this.requeue(proc) });
+    this.events.subscribe((event) => this.record(event));
+    store.hooks = {
+      onWriteError: (pid, error) => this.onWriteError(pid, error),
+      onHealth: (healthy) => this.disk.onHealth(healthy),
+      log: (level, message) => this.log(level, message),
+    };
     this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs });
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.scheduler = new Scheduler(
@@ -160,6 +174,47 @@ export class Kernel {
     return kernel;
   }
 
+  /** The daemon's log, or nowhere. */
+  log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  /** Every event goes to the store; one that cannot be serialised ends its process instead of vanishing. */
+  private record(event: KernelEvent): void {
+    if (this.store.addEvent(event)) return;
+    const proc = this.procs.get(event.pid);
+    const message = `kernel error: a ${event.type} event of process ${event.pid} could not be stored`;
+    this.store.addEvent({ ts: event.ts, pid: event.pid, type: 'error', message });
+    if (proc) this.endForKernelError(proc, new Error(message));
+  }
+
+  private onWriteError(pid: number, error: Error): void {
+    const proc = this.procs.get(pid);
+    this.log('error', `process ${pid}: its state could not be stored: ${error.message}`);
+    if (!proc) return;
+    proc.recordBroken = true;
+    this.persist(proc);
+    this.endForKernelError(proc, new Error(`its state could not be stored: ${error.message}`));
+  }
+
+  /**
+   * Something went wrong inside the kernel while it worked for this process (not the model's fault):
+   * the process ends with the reason, the kernel goes on.
+   */
+  endForKernelError(proc: Proc, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = message.startsWith('kernel error:') ? message : `kernel error: ${message}`;
+    if (isEnded(proc.pcb.state) || proc.killRequested) return;
+    this.log('error', `process ${proc.pid} ended: ${reason}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
+    this.events.emit({ type: 'error', pid: proc.pid, message: reason });
+    this.requestKill(proc, reason, 'exited', 1);
+  }
+
+  /** Before a call with host side effects: everything the process did so far is committed (parked while the disk is full). */
+  commitBarrier(proc: Proc): Promise<void> {
+    return this.disk.commit(proc);
+  }
+
   /** The memory store (its Chroma starts on the first MEM_* call), or null when memory is not configured. */
   get memory(): MemoryStore | null {
     return this.memoryStore;
@@ -179,31 +234,53 @@ export class Kernel {
     return this.procs.get(pid);
   }
 
-  /** Used by recovery to put a process back in the table. */
+  /** Used by recovery to put a live process back in the table. */
   adopt(proc: Proc): void {
     this.procs.set(proc.pid, proc);
-    if (!isEnded(proc.pcb.state)) this.liveCount++;
   }
 
+  /** The PCB of a process that has ended (from memory while it is recent, else from the store), or undefined. */
+  endedPcb(pid: number): Pcb | undefined {
+    const live = this.procs.get(pid);
+    if (live) return isEnded(live.pcb.state) ? live.pcb : undefined;
+    const recent = this.ended.get(pid);
+    if (recent) return recent;
+    this.store.flush();
+    const record = this.store.loadProcess(pid);
+    return record && (record.state === 'exited' || record.state === 'killed') ? pcbFromRecord(record) : undefined;
+  }
+
+  /** Live processes and the recently ended ones still cached, by pid. */
   list(): Pcb[] {
-    return [...this.procs.values()].map((p) => p.pcb);
+    const pcbs = [...this.procs.values()].map((p) => p.pcb);
+    for (const pcb of this.ended.values()) if (!this.procs.has(pcb.pid)) pcbs.push(pcb);
+    return pcbs.sort((a, b) => a.pid - b.pid);
+  }
+
+  /** The PCB of any process this kernel's store knows, live or ended. */
+  pcb(pid: number): Pcb | undefined {
+    return this.procs.get(pid)?.pcb ?? this.endedPcb(pid);
   }
 
   /** `aos ps`: live processes, or every process the store knows with `all`. */
   processes(options: { all?: boolean } = {}): ProcRow[] {
     const now = Date.now();
     const rows: ProcRow[] = [];
-    for (const proc of this.procs.values()) {
-      if (options.all || !isEnded(proc.pcb.state)) rows.push(toProcRow(proc.pcb, now));
-    }
+    for (const proc of this.procs.values()) rows.push(this.rowOf(proc, now));
     if (options.all) {
       this.store.flush();
-      for (const record of this.store.allProcesses()) {
+      for (const record of this.store.processSummaries()) {
         if (!this.procs.has(record.pid)) rows.push(toProcRow(pcbFromRecord(record), now));
       }
       rows.sort((a, b) => a.pid - b.pid);
     }
     return rows;
+  }
+
+  private rowOf(proc: Proc, now: number): ProcRow {
+    const row = toProcRow(proc.pcb, now);
+    if (proc.diskWait) row.wait = 'disk full';
+    return row;
   }
 
   /**
@@ -297,7 +374,8 @@ export class Kernel {
     caps: CapabilitySet,
   ): Promise<Pcb> {
     if (this.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
-    if (this.liveCount >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
+    this.disk.refuseNewWork('spawn');
+    if (this.procs.size >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
     if (parent && this.depthOf(parent) >= param.maxTreeDepth) {
       throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
     }
@@ -306,6 +384,11 @@ export class Kernel {
       throw new AosError('EINVAL', `priority must be an integer from ${param.minPriority} to ${param.maxPriority}`);
     }
     await this.models.get(req.model);
+    // The parent may have been killed (or the kernel stopped) while the model loaded: nothing runs under a killed parent.
+    if (this.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
+    if (parent && (parent.killRequested || isEnded(parent.pcb.state))) {
+      throw new AosError('ESRCH', `process ${parent.pid} is being killed: no child is started under it`);
+    }
     const pipeTo = req.pipeTo ?? null;
     if (parent && pipeTo !== null) this.mailboxes.liveTarget(parent, pipeTo, 'pipe to');
     const pid = this.nextPid++;
@@ -339,7 +422,6 @@ export class Kernel {
     };
     const proc = new Proc(pcb, caps, parent?.tree ?? pid);
     this.procs.set(pid, proc);
-    this.liveCount++;
     parent?.children.add(pid);
     this.appendTranscript(proc, 'user', taskMessage(pcb));
     this.armWallTimer(proc);
@@ -369,7 +451,7 @@ export class Kernel {
   kill(pid: number, options: { tree?: boolean } = {}): number[] {
     const target = this.procs.get(pid);
     if (!target) {
-      if (this.store.loadProcess(pid)) return [];
+      if (this.endedPcb(pid)) return [];
       throw new AosError('ESRCH', `no such process ${pid}`);
     }
     const victims = options.tree === false ? [target] : this.subtree(target);
@@ -441,8 +523,8 @@ export class Kernel {
   waitExit(pid: number): Promise<Pcb> {
     const proc = this.procs.get(pid);
     if (!proc) {
-      const record = this.store.loadProcess(pid);
-      if (record) return Promise.resolve(pcbFromRecord(record));
+      const ended = this.endedPcb(pid);
+      if (ended) return Promise.resolve(ended);
       return Promise.reject(new AosError('ESRCH', `no such process ${pid}`));
     }
     if (isEnded(proc.pcb.state)) return Promise.resolve(proc.pcb);
@@ -461,19 +543,33 @@ export class Kernel {
     this.webhooks.closeAll();
     await this.gateway?.close();
     await this.memoryStore?.close().catch(() => undefined);
+    this.store.setMeta(RUNNING_KEY, '0');
     this.store.close();
+  }
+
+  /** The daemon is dying of an error raised while working for `pid`: the next start charges the crash to it alone. */
+  noteCrash(pid: number | null): void {
+    if (pid === null || this.closing) return;
+    this.store.setMeta(CRASH_SUSPECT_KEY, pid);
+    this.store.flush();
   }
 
   /**
    * Stop without ending any process: commit, close the store, and abort what is in flight so
    * nothing more runs. The next kernel on this store resumes every process where it was.
    */
-  async close(): Promise<void> {
+  async close(options: { crashed?: boolean; backup?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.scheduler.setLimit(0);
     this.webhooks.closeAll();
     const gatewayClosed = this.gateway?.close();
+    // After a crash the store keeps saying a kernel was running: the next start counts the crash.
+    if (!options.crashed) this.store.setMeta(RUNNING_KEY, '0');
+    this.store.flush();
+    if (options.backup && this.store.healthy) {
+      await this.store.backup().catch((error: unknown) => this.log('warn', `no backup of the store: ${(error as Error).message}`));
+    }
     this.store.close();
     for (const proc of this.procs.values()) {
       proc.clearTimers();
@@ -557,13 +653,40 @@ export class Kernel {
     pcb.output = result ?? (proc.stdout || null);
     pcb.wait = null;
     proc.pending = null;
-    this.liveCount--;
+    this.store.clearTurnResults(pcb.pid);
+    this.store.deleteMessages([...proc.mailbox, ...proc.stdin].map((m) => m.id));
     this.setState(proc, state, { reason, code });
     this.webhooks.processEnded(pcb.pid);
+    this.disk.forget(proc);
+    this.evict(proc);
     this.notifyParent(proc);
     const waiters = this.exitWaiters.get(pcb.pid);
     this.exitWaiters.delete(pcb.pid);
     for (const resolve of waiters ?? []) resolve(pcb);
+  }
+
+  /**
+   * An ended process leaves memory at once: its history is in the store, its PCB in a bounded cache
+   * for the WAIT or CLI that asks next, its totals in the kernel's.
+   */
+  private evict(proc: Proc): void {
+    const { pcb } = proc;
+    this.procs.delete(pcb.pid);
+    this.ended.set(pcb.pid, pcb);
+    const a = this.archived;
+    a[pcb.state === 'killed' ? 'killed' : 'exited']++;
+    a.promptTokens += pcb.counters.promptTokens;
+    a.outputTokens += pcb.counters.outputTokens;
+    a.cost += pcb.counters.cost;
+    proc.release();
+  }
+
+  /** A parent's WAIT took this child's exit: it is never reported to the parent again, even after a restart. */
+  reap(parent: Proc, childPid: number): void {
+    parent.children.delete(childPid);
+    parent.dropNotices('child_exit', childPid);
+    this.store.markReaped(childPid);
+    this.persist(parent);
   }
 
   private notifyParent(child: Proc): void {
@@ -581,12 +704,20 @@ export class Kernel {
 
   makeReady(proc: Proc): void {
     if (this.closing) return;
+    if (this.disk.hold(proc)) return;
     this.setState(proc, 'ready');
     this.enqueue(proc);
   }
 
+  /** Back from a disk-full hold. */
+  private requeue(proc: Proc): void {
+    proc.diskWait = false;
+    this.makeReady(proc);
+  }
+
   /** Into its model's run queue, with a token estimate for the pool's per-minute budgets. */
   private enqueue(proc: Proc): void {
+    if (this.disk.hold(proc)) return;
     const { pcb } = proc;
     const c = pcb.counters;
     const estimate = c.turns > 0 ? Math.ceil((c.promptTokens + c.outputTokens) / c.turns) : param.firstTurnTokenEstimate;

@@ -28,6 +28,8 @@ export const param = {
   maxSyscallsPerReply: 32,
   /** Size of one syscall's JSON arguments (above fsMaxWriteBytes, so FS_WRITE's EFBIG is reachable). */
   maxSyscallArgsBytes: 5 * 1024 * 1024,
+  /** Nesting of objects and arrays in one syscall's arguments: bounds every recursion that walks them. */
+  maxSyscallArgsDepth: 32,
   /** Consecutive replies without any syscall before the process is ended. */
   maxNoSyscallReplies: 3,
   /** Consecutive identical turns (same calls, same results) before the process is ended. */
@@ -99,8 +101,15 @@ export const param = {
 
   /** One syscall result as shown to the model is cut to this many characters. */
   maxResultChars: 64 * 1024,
-  /** Events kept in memory per process for `logs` before the store takes over. */
-  eventRingSize: 200,
+  /** Ended processes whose PCB stays in memory for the next WAIT or `aos wait` (the rest are read from the store). */
+  endedCacheSize: 1_024,
+  /** Model drivers (a parsed tape, an SDK client) kept loaded; the least recently used are dropped past this. */
+  maxCachedModelDrivers: 64,
+
+  /** Store: how often a commit the disk refused (full, read-only) is retried. */
+  storeRetryMs: 1_000,
+  /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */
+  maxTurnCrashes: 2,
 
   /** Memory (MEM_WRITE / MEM_READ on Chroma): sizes, result count, time limits, supervision. */
   memMaxTextChars: 32 * 1024,

@@ -22,11 +22,14 @@ export type ParsedBlock = ({ ok: true } & ParsedCall) | ({ ok: false } & ParseFa
 export interface ParseLimits {
   maxBlocks?: number;
   maxArgsBytes?: number;
+  /** Nesting of objects and arrays in one block's arguments (bounds every recursion that later walks them). */
+  maxArgsDepth?: number;
 }
 
 export const SYSCALL_MARKER = '[SYS_CALL::';
 export const DEFAULT_MAX_BLOCKS = 32;
 export const DEFAULT_MAX_ARGS_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_ARGS_DEPTH = 32;
 
 const MAX_NAME_LENGTH = 64;
 const MAX_RAW_LENGTH = 200;
@@ -40,7 +43,12 @@ const RBRACKET = 0x5d;
 const BACKTICK = 0x60;
 const COMMA = 0x2c;
 
-type Span = { kind: 'span'; end: number } | { kind: 'unterminated' } | { kind: 'too-large' };
+type Span = { kind: 'span'; end: number } | { kind: 'unterminated' } | { kind: 'too-large' } | { kind: 'too-deep' };
+
+interface Limits {
+  maxArgsBytes: number;
+  maxArgsDepth: number;
+}
 type Header = { name: string; end: number } | null;
 type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -48,31 +56,40 @@ type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
 export function parseSyscalls(text: string, limits: ParseLimits = {}): ParsedBlock[] {
   if (typeof text !== 'string') return [];
   const maxBlocks = readLimit(limits.maxBlocks, DEFAULT_MAX_BLOCKS);
-  const maxArgsBytes = readLimit(limits.maxArgsBytes, DEFAULT_MAX_ARGS_BYTES);
+  const bounds: Limits = {
+    maxArgsBytes: readLimit(limits.maxArgsBytes, DEFAULT_MAX_ARGS_BYTES),
+    maxArgsDepth: readLimit(limits.maxArgsDepth, DEFAULT_MAX_ARGS_DEPTH),
+  };
   const blocks: ParsedBlock[] = [];
   let cursor = 0;
   for (;;) {
     const start = text.indexOf(SYSCALL_MARKER, cursor);
     if (start < 0) return blocks;
     const index = blocks.length;
-    const header = readHeader(text, start + SYSCALL_MARKER.length);
     if (index >= maxBlocks) {
-      // Excess blocks are not scanned, which bounds the work per reply to maxBlocks argument scans.
-      const end = header ? header.end : start + SYSCALL_MARKER.length;
-      blocks.push(failure(index, header?.name ?? '', `too many syscalls in one reply (limit ${maxBlocks})`, text, start, end));
-      cursor = end;
-      continue;
+      // Everything past the cap is one failure: the work and the result stay O(reply), whatever the count.
+      const more = countMarkers(text, start);
+      const error = `too many syscalls in one reply: ${more} more after the first ${maxBlocks} were not run (limit ${maxBlocks})`;
+      blocks.push(failure(index, readHeader(text, start + SYSCALL_MARKER.length)?.name ?? '', error, text, start, text.length));
+      return blocks;
     }
+    const header = readHeader(text, start + SYSCALL_MARKER.length);
     if (!header) {
       const error = 'malformed syscall marker: expected [SYS_CALL::NAME] with NAME like FS_READ';
       blocks.push(failure(index, '', error, text, start, start + SYSCALL_MARKER.length));
       cursor = start + SYSCALL_MARKER.length;
       continue;
     }
-    const parsed = parseArgs(text, start, header, index, maxArgsBytes);
+    const parsed = parseArgs(text, start, header, index, bounds);
     blocks.push(parsed.block);
     cursor = parsed.next;
   }
+}
+
+function countMarkers(text: string, from: number): number {
+  let n = 0;
+  for (let i = text.indexOf(SYSCALL_MARKER, from); i >= 0; i = text.indexOf(SYSCALL_MARKER, i + SYSCALL_MARKER.length)) n++;
+  return n;
 }
 
 function readLimit(value: number | undefined, fallback: number): number {
@@ -101,17 +118,19 @@ function parseArgs(
   start: number,
   header: { name: string; end: number },
   index: number,
-  maxArgsBytes: number,
+  bounds: Limits,
 ): { block: ParsedBlock; next: number } {
+  const { maxArgsBytes } = bounds;
   const { name, end: markerEnd } = header;
   const open = findArgsStart(text, markerEnd);
   const opener = text.charCodeAt(open);
   const noArgs = { block: success(index, name, {}, text.slice(start, markerEnd)), next: markerEnd };
-  if (opener === LBRACKET && !text.startsWith(SYSCALL_MARKER, open)) return parseArrayArgs(text, start, open, name, index, maxArgsBytes, noArgs);
+  if (opener === LBRACKET && !text.startsWith(SYSCALL_MARKER, open)) return parseArrayArgs(text, start, open, name, index, bounds, noArgs);
   if (opener !== LBRACE) return noArgs;
 
-  const span = scanJsonSpan(text, open, maxArgsBytes);
+  const span = scanJsonSpan(text, open, bounds);
   const fail = (error: string, end: number) => ({ block: failure(index, name, error, text, start, end), next: markerEnd });
+  if (span.kind === 'too-deep') return fail(`arguments nest deeper than ${bounds.maxArgsDepth} levels`, open + 1);
   if (span.kind === 'too-large') return fail(`arguments too large (limit ${maxArgsBytes} bytes)`, text.length);
   if (span.kind === 'unterminated') return fail("unterminated JSON object: no matching '}' before the end of the reply", text.length);
   const source = text.slice(open, span.end);
@@ -128,10 +147,14 @@ function parseArrayArgs(
   open: number,
   name: string,
   index: number,
-  maxArgsBytes: number,
+  bounds: Limits,
   noArgs: { block: ParsedBlock; next: number },
 ): { block: ParsedBlock; next: number } {
-  const span = scanJsonSpan(text, open, maxArgsBytes);
+  const span = scanJsonSpan(text, open, bounds);
+  if (span.kind === 'too-deep') {
+    const error = `arguments nest deeper than ${bounds.maxArgsDepth} levels`;
+    return { block: failure(index, name, error, text, start, open + 1), next: noArgs.next };
+  }
   if (span.kind !== 'span') return noArgs;
   const json = parseJson(text.slice(open, span.end));
   if (!json.ok || !Array.isArray(json.value)) return noArgs;
@@ -160,8 +183,8 @@ function findArgsStart(text: string, from: number): number {
  * Find the end of the object or array opening at `open`, skipping string literals so quoted braces
  * do not count. Brackets and braces share one depth; mismatches are left for JSON.parse to reject.
  */
-function scanJsonSpan(text: string, open: number, maxLength: number): Span {
-  const limit = Math.min(text.length, open + maxLength);
+function scanJsonSpan(text: string, open: number, bounds: Limits): Span {
+  const limit = Math.min(text.length, open + bounds.maxArgsBytes);
   let depth = 0;
   let inString = false;
   for (let i = open; i < limit; i++) {
@@ -173,6 +196,7 @@ function scanJsonSpan(text: string, open: number, maxLength: number): Span {
       inString = true;
     } else if (c === LBRACE || c === LBRACKET) {
       depth++;
+      if (depth > bounds.maxArgsDepth) return { kind: 'too-deep' };
     } else if (c === RBRACE || c === RBRACKET) {
       depth--;
       if (depth === 0) return { kind: 'span', end: i + 1 };

@@ -17,7 +17,7 @@ import type {
 import type { Kernel } from './kernel.js';
 import { param } from './param.js';
 import type { Proc, WakeReason } from './proc.js';
-import { isEnded, type Pcb, type WaitSpec } from './types.js';
+import type { Pcb, WaitSpec } from './types.js';
 
 export function childExitOf(pcb: Pcb): ChildExit {
   return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };
@@ -61,38 +61,36 @@ export class ProcServices implements KernelServices {
 
   async wait(pid: number | null, timeoutS: number): Promise<ChildExit> {
     const proc = this.proc;
-    if (pid !== null && !proc.children.has(pid)) throw new AosError('ECHILD', `process ${pid} is not your child`);
+    if (pid !== null && !proc.children.has(pid)) {
+      // Reaped before: the same answer again, from the store.
+      const done = this.kernel.endedPcb(pid);
+      if (done && done.ppid === proc.pid) return childExitOf(done);
+      throw new AosError('ECHILD', `process ${pid} is not your child`);
+    }
     const deadline = this.deadlineAfter(timeoutS);
     for (;;) {
       const child = this.findEndedChild(pid);
       if (child) {
-        proc.reaped.add(child.pid);
-        proc.dropNotices('child_exit', child.pid);
-        this.kernel.persist(proc);
-        return childExitOf(child.pcb);
+        this.kernel.reap(proc, child.pid);
+        return childExitOf(child);
       }
       if (pid === null && !this.hasLiveChild()) throw new AosError('ECHILD', 'you have no running children to wait for');
       await this.block({ kind: 'child', pid, deadline }, pid === null ? 'a child' : `process ${pid}`);
     }
   }
 
-  private findEndedChild(pid: number | null): Proc | undefined {
-    if (pid !== null) {
-      const child = this.kernel.proc(pid);
-      return child && isEnded(child.pcb.state) ? child : undefined;
-    }
-    for (const childPid of this.proc.children) {
-      const child = this.kernel.proc(childPid);
-      if (child && isEnded(child.pcb.state) && !this.proc.reaped.has(childPid)) return child;
+  /** Ended children leave the process table: a child that is not in it has ended. */
+  private findEndedChild(pid: number | null): Pcb | undefined {
+    for (const childPid of pid === null ? this.proc.children : [pid]) {
+      if (this.kernel.proc(childPid)) continue;
+      const ended = this.kernel.endedPcb(childPid);
+      if (ended) return ended;
     }
     return undefined;
   }
 
   private hasLiveChild(): boolean {
-    for (const childPid of this.proc.children) {
-      const child = this.kernel.proc(childPid);
-      if (child && !isEnded(child.pcb.state)) return true;
-    }
+    for (const childPid of this.proc.children) if (this.kernel.proc(childPid)) return true;
     return false;
   }
 

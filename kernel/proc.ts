@@ -7,7 +7,7 @@ import type { InboxMessage } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { param } from './param.js';
 import type { ParsedBlock } from './parser.js';
-import type { ProcessRecord } from './store.js';
+import type { ProcessRecord, ProcessSummary } from './store-records.js';
 import type { Pcb, ProcState, WaitSpec } from './types.js';
 
 export type WakeReason = 'ready' | 'timeout' | 'interrupt';
@@ -37,6 +37,20 @@ export interface PendingTurn {
   next: number;
   /** The call at `next` was started and has no result yet. */
   started: boolean;
+  /** The transcript row holding the reply: a restart parses it again instead of storing the blocks. */
+  replySeq: number;
+}
+
+/**
+ * What is stored of a pending turn: a few numbers, so persisting after each call costs O(1); the
+ * reply is a transcript row and each call's result line a row of its own (turn_results).
+ */
+export type StoredPendingTurn = Pick<PendingTurn, 'turn' | 'next' | 'started' | 'replySeq'>;
+
+/** Kernel crashes counted against the turn a process was in (see recovery.ts). */
+export interface CrashCount {
+  at: string;
+  count: number;
 }
 
 export type StoredMessage = InboxMessage & { id: number };
@@ -56,13 +70,18 @@ export interface ContextStart {
 
 interface Runtime {
   notices: Notice[];
-  reaped: number[];
+  /** Older stores: the children this process reaped (now a flag on each child's row). */
+  reaped?: number[];
   stdout: string;
   noSyscallStreak: number;
   identicalStreak: number;
   lastSignature: string;
   timerSeq: number;
-  pending: PendingTurn | null;
+  /** Older stores kept the whole PendingTurn here. */
+  pending: StoredPendingTurn | PendingTurn | null;
+  /** The last turn whose `prompt` event was emitted: events stay exactly-once across restarts. */
+  promptTurn?: number;
+  crash?: CrashCount | null;
   budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number };
   context?: ContextStart | null;
   contextWarned?: boolean;
@@ -78,8 +97,10 @@ export class Proc {
   readonly mailbox: StoredMessage[] = [];
   readonly stdin: Array<{ id: number; text: string }> = [];
   notices: Notice[] = [];
+  /** Children whose exit this process has not taken with WAIT: live ones, and ended ones (in the store). */
   readonly children = new Set<number>();
-  readonly reaped = new Set<number>();
+  /** From an older store's runtime: children reaped before, which recovery must not count again. */
+  legacyReaped: number[] = [];
   readonly timers = new Map<string, Timer>();
   /** Ends the process when its wall-time budget runs out. */
   wallTimer: NodeJS.Timeout | null = null;
@@ -94,6 +115,14 @@ export class Proc {
   /** Set when a call parked during the current turn: waiting is not looping. */
   parkedThisTurn = false;
   pending: PendingTurn | null = null;
+  /** Set by recovery from the store: the pending turn before its reply is parsed again. */
+  storedPending: StoredPendingTurn | PendingTurn | null = null;
+  promptTurn = -1;
+  crash: CrashCount | null = null;
+  /** Parked by the disk guard (blocked, reason `disk full`), not by a syscall. */
+  diskWait = false;
+  /** Its runtime could not be stored once: from then on only the PCB is (the process is being ended). */
+  recordBroken = false;
   /** A turn (inference or calls) is running for this process: that turn will reap a kill. */
   inTurn = false;
   private waker: ((reason: WakeReason) => void) | null = null;
@@ -158,22 +187,48 @@ export class Proc {
     this.wallTimer = null;
   }
 
-  toRecord(): ProcessRecord {
+  /** An ended process keeps its PCB only: what a parent's WAIT or `ps` may still ask of it. */
+  release(): void {
+    this.transcript = [];
+    this.notices = [];
+    this.mailbox.length = 0;
+    this.stdin.length = 0;
+    this.pending = null;
+    this.storedPending = null;
+    this.context = null;
+    this.stdout = '';
+  }
+
+  private runtime(): Runtime {
     const p = this.pcb;
-    const c = p.counters;
-    const runtime: Runtime = {
+    const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens };
+    if (this.recordBroken) {
+      const empty = { notices: [], stdout: '', noSyscallStreak: 0, identicalStreak: 0, lastSignature: '', timerSeq: this.timerSeq };
+      return { ...empty, pending: null, budget };
+    }
+    const pending = this.pending
+      ? { turn: this.pending.turn, next: this.pending.next, started: this.pending.started, replySeq: this.pending.replySeq }
+      : this.storedPending;
+    return {
       notices: this.notices,
-      reaped: [...this.reaped],
       stdout: this.stdout,
       noSyscallStreak: this.noSyscallStreak,
       identicalStreak: this.identicalStreak,
       lastSignature: this.lastSignature,
       timerSeq: this.timerSeq,
-      pending: this.pending,
-      budget: { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens },
+      pending,
+      promptTurn: this.promptTurn,
+      crash: this.crash,
+      budget,
       context: this.context,
       contextWarned: this.contextWarned,
     };
+  }
+
+  toRecord(): ProcessRecord {
+    const p = this.pcb;
+    const c = p.counters;
+    const runtime = this.runtime();
     return {
       pid: p.pid,
       ppid: p.ppid,
@@ -209,13 +264,15 @@ export class Proc {
     const proc = new Proc(pcb, new CapabilitySet(pcb.capabilities), r.tree);
     const rt = JSON.parse(r.runtime) as Runtime;
     proc.notices = rt.notices;
-    for (const pid of rt.reaped) proc.reaped.add(pid);
+    proc.legacyReaped = rt.reaped ?? [];
     proc.stdout = rt.stdout;
     proc.noSyscallStreak = rt.noSyscallStreak;
     proc.identicalStreak = rt.identicalStreak;
     proc.lastSignature = rt.lastSignature;
     proc.timerSeq = rt.timerSeq;
-    proc.pending = rt.pending;
+    proc.storedPending = rt.pending;
+    proc.promptTurn = rt.promptTurn ?? -1;
+    proc.crash = rt.crash ?? null;
     if (rt.budget) Object.assign(pcb.limits, rt.budget);
     proc.context = rt.context ?? null;
     proc.contextWarned = rt.contextWarned ?? false;
@@ -223,7 +280,7 @@ export class Proc {
   }
 }
 
-export function pcbFromRecord(r: ProcessRecord): Pcb {
+export function pcbFromRecord(r: ProcessSummary): Pcb {
   return {
     pid: r.pid,
     ppid: r.ppid,

@@ -1,7 +1,7 @@
-/** The store's tables. Bump SCHEMA_VERSION on any change. */
-export const SCHEMA_VERSION = 1;
+/** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
+export const SCHEMA_VERSION = 2;
 
-export const SCHEMA = `
+export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS processes (
   pid INTEGER PRIMARY KEY,
@@ -66,3 +66,24 @@ CREATE TABLE IF NOT EXISTS webhooks (
   created_at INTEGER NOT NULL
 );
 `;
+
+/** Version 2: the results of a reply's calls, one row per call (a turn is persisted in O(its size)); ended processes by age. */
+function schema2(): string {
+  return `
+CREATE TABLE IF NOT EXISTS turn_results (
+  pid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (pid, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS processes_ended ON processes (ended_at) WHERE ended_at IS NOT NULL;
+`;
+}
+
+/** Statements that take a store at version `from` to `from + 1`. */
+export const MIGRATIONS: Record<number, string> = {
+  1: schema2(),
+};
+
+/** A new store: every version's tables at once. */
+export const SCHEMA = SCHEMA_1 + schema2();

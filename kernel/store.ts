@@ -1,153 +1,233 @@
 /**
  * The kernel's state in SQLite (better-sqlite3, WAL). Writes are queued and committed in one
- * transaction per tick — never an fsync per event — and synchronously before anything with a
- * host side effect runs, so a SIGKILL loses nothing that was acted on.
+ * transaction per tick (group commit) — never an fsync per event. Whoever acknowledges a change
+ * waits for `committed()`, so nothing reported as done can be lost or rolled back.
+ *
+ * One process's bad data cannot stop the store: a row that cannot be built or written is reported
+ * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
+ * commits (full, read-only, I/O errors) keeps every queued write in memory, reports the store
+ * unhealthy, and retries until space returns.
  */
-import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import path from 'node:path';
-import { AosError } from '../drivers/errno.js';
+import type Database from 'better-sqlite3';
+import { runAsKernel } from './blame.js';
 import type { KernelEvent } from './events.js';
-import { SCHEMA, SCHEMA_VERSION } from './store-schema.js';
+import { param } from './param.js';
+import { backupDb, openCheckedDb } from './store-check.js';
+import {
+  type MessageRecord,
+  type ProcessRecord,
+  type ProcessSummary,
+  prepareStatements,
+  type Statements,
+  SUMMARY_COLUMNS,
+  type TimerRecord,
+  type WebhookRecord,
+} from './store-records.js';
+import { migrate } from './store-migrate.js';
 
-export interface ProcessRecord {
-  pid: number;
-  ppid: number;
-  tree: number;
-  name: string;
-  role: string;
-  task: string;
-  model: string;
-  priority: number;
-  capabilities: string;
-  pipe_to: number | null;
-  created_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-  state: string;
-  exit_code: number | null;
-  exit_reason: string | null;
-  output: string | null;
-  turns: number;
-  syscalls: number;
-  prompt_tokens: number;
-  output_tokens: number;
-  cached_tokens: number;
-  cost: number;
-  max_turns: number;
-  wait: string | null;
-  runtime: string;
+export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './store-records.js';
+
+interface Write {
+  /** The process the write belongs to (null: the kernel's own). */
+  pid: number | null;
+  run: () => void;
 }
 
-export interface MessageRecord {
+/** An event, its id in the store, and its JSON as stored. */
+export interface StoredEvent {
   id: number;
-  to_pid: number;
-  channel: 'msg' | 'stdin';
-  from_pid: number;
-  content: string;
-  ts: string;
+  event: KernelEvent;
+  json: string;
 }
 
-export interface TimerRecord {
-  pid: number;
-  id: string;
-  fire_at: number;
-  interval_ms: number | null;
-  prompt: string;
+export interface StoreHooks {
+  /** A row of this process could not be serialised or written; the rest was committed. */
+  onWriteError(pid: number, error: Error): void;
+  /** Commits started failing (healthy: false) or work again (healthy: true). */
+  onHealth(healthy: boolean, error: Error | null): void;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
-export interface WebhookRecord {
-  id: number;
-  token: string;
-  pid: number;
-  path: string;
-  created_at: number;
+/** Errors of the disk or the file, not of the data: wait and retry rather than blame a process. */
+function isDiskError(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL)/.test(code) || /^(ENOSPC|EDQUOT|EROFS|EIO)$/.test(code);
 }
 
-type Write = () => void;
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
 
-function prepareStatements(db: Database.Database) {
-  return {
-    putProcess: db.prepare(`INSERT OR REPLACE INTO processes VALUES (@pid, @ppid, @tree, @name, @role, @task, @model,
-      @priority, @capabilities, @pipe_to, @created_at, @started_at, @ended_at, @state, @exit_code, @exit_reason, @output,
-      @turns, @syscalls, @prompt_tokens, @output_tokens, @cached_tokens, @cost, @max_turns, @wait, @runtime)`),
-    putTranscript: db.prepare('INSERT OR REPLACE INTO transcript (pid, seq, role, text) VALUES (?, ?, ?, ?)'),
-    addEvent: db.prepare('INSERT INTO events (pid, json) VALUES (?, ?)'),
-    addMessage: db.prepare('INSERT INTO messages (id, to_pid, channel, from_pid, content, ts) VALUES (?, ?, ?, ?, ?, ?)'),
-    delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
-    putTimer: db.prepare('INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt) VALUES (?, ?, ?, ?, ?)'),
-    delTimer: db.prepare('DELETE FROM timers WHERE pid = ? AND id = ?'),
-    delTimers: db.prepare('DELETE FROM timers WHERE pid = ?'),
-    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-    putWebhook: db.prepare('INSERT OR REPLACE INTO webhooks (id, token, pid, path, created_at) VALUES (?, ?, ?, ?, ?)'),
-  };
+/** JSON of an event, or null when it cannot be serialised (a cycle, absurd nesting). */
+function eventJson(event: KernelEvent): string | null {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    return null;
+  }
 }
 
 export class Store {
   private readonly db: Database.Database;
-  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly stmt: Statements;
   private queue: Write[] = [];
   /** pid -> row builder; a process dirtied many times in a tick is written once. */
   private dirty = new Map<number, () => ProcessRecord>();
+  private queuedEvents: StoredEvent[] = [];
+  private waiters: Array<() => void> = [];
+  private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private flushScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private failure: Error | null = null;
+  private eventSeq: number;
   private closed = false;
+  hooks: StoreHooks = { onWriteError: () => undefined, onHealth: () => undefined, log: () => undefined };
+  /** Set when this open created the store (a new or empty file), with why. */
+  readonly createdNote: string | null;
 
   private constructor(readonly file: string) {
-    try {
-      if (file !== ':memory:') {
-        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        // Transcripts may hold anything an agent read: owner-only, like the socket.
-        closeSync(openSync(file, 'a', 0o600));
-      }
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-    } catch (error) {
-      throw new AosError('EIO', `cannot open the kernel store ${file}: ${(error as Error).message}`, { cause: error });
-    }
-    this.checkVersion();
+    const opened = openCheckedDb(file);
+    this.db = opened.db;
+    this.createdNote = opened.note;
+    migrate(this.db, file);
     this.stmt = prepareStatements(this.db);
+    this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
   }
 
   static open(file: string): Store {
     return new Store(file);
   }
 
-  private checkVersion(): void {
-    const found = this.meta('schema');
-    if (found === undefined) {
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(found) !== SCHEMA_VERSION) {
-      throw new AosError('EIO', `the kernel store ${this.file} has schema ${found}; this aos expects ${SCHEMA_VERSION}`);
-    }
+  /** Commits work (false while the disk refuses them). */
+  get healthy(): boolean {
+    return this.failure === null;
+  }
+
+  /** Why commits fail, while they do. */
+  get lastError(): Error | null {
+    return this.failure;
+  }
+
+  /** Called with each batch of events once it is durable, in order: what may be shown to clients. */
+  onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
   }
 
   // ---- queued writes ----
 
-  private enqueue(write: Write): void {
-    this.queue.push(write);
+  private enqueue(pid: number | null, run: () => void): void {
+    this.queue.push({ pid, run });
     this.scheduleFlush();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.closed) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+  private get pending(): boolean {
+    return this.queue.length > 0 || this.dirty.size > 0 || this.queuedEvents.length > 0;
   }
 
-  /** Commit everything queued, in one transaction. */
-  flush(): void {
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed || this.failure) return;
+    this.flushScheduled = true;
+    runAsKernel(() => setImmediate(() => this.flush()));
+  }
+
+  /** Resolves once everything queued so far is committed (waits out a full disk). */
+  committed(): Promise<void> {
+    if (!this.pending || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.scheduleFlush();
+    });
+  }
+
+  /** Commit everything queued, in one transaction. Returns false when the disk refused it (kept for a retry). */
+  flush(): boolean {
     this.flushScheduled = false;
-    if (this.closed || (this.queue.length === 0 && this.dirty.size === 0)) return;
+    if (this.closed) return true;
+    if (!this.pending) return this.settle([]);
     const queue = this.queue;
     const dirty = this.dirty;
+    const events = this.queuedEvents;
     this.queue = [];
     this.dirty = new Map();
-    this.db.transaction(() => {
-      for (const write of queue) write();
-      for (const build of dirty.values()) this.stmt.putProcess.run(build());
-    })();
+    this.queuedEvents = [];
+    const broken: Array<[number, Error]> = [];
+    try {
+      // Process rows first: a queued write may amend or delete a row written in the same tick.
+      this.db.transaction(() => {
+        for (const [pid, build] of dirty) this.putProcess(pid, build, broken);
+        for (const write of queue) write.run();
+      })();
+    } catch (error) {
+      if (isDiskError(error)) {
+        this.queue = queue.concat(this.queue);
+        for (const [pid, build] of this.dirty) dirty.set(pid, build);
+        this.dirty = dirty;
+        this.queuedEvents = events.concat(this.queuedEvents);
+        this.fail(asError(error));
+        return false;
+      }
+      this.isolate(queue, dirty, broken);
+    }
+    for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
+    return this.settle(events);
+  }
+
+  private putProcess(pid: number, build: () => ProcessRecord, broken: Array<[number, Error]>): void {
+    let record: ProcessRecord;
+    try {
+      record = build();
+    } catch (error) {
+      broken.push([pid, asError(error)]);
+      return;
+    }
+    this.stmt.putProcess.run(record);
+  }
+
+  /** A write failed for a reason of its own: commit the rest one by one and name the processes it belonged to. */
+  private isolate(queue: Write[], dirty: Map<number, () => ProcessRecord>, broken: Array<[number, Error]>): void {
+    const each = (pid: number | null, run: () => void): void => {
+      try {
+        this.db.transaction(run)();
+      } catch (error) {
+        if (pid !== null) broken.push([pid, asError(error)]);
+        else this.hooks.log('error', `a kernel write failed and was dropped: ${asError(error).message}`);
+      }
+    };
+    for (const [pid, build] of dirty) each(pid, () => this.putProcess(pid, build, broken));
+    for (const write of queue) each(write.pid, write.run);
+  }
+
+  private settle(events: StoredEvent[]): boolean {
+    if (this.failure) {
+      const was = this.failure;
+      this.failure = null;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.hooks.log('info', `the kernel store commits again (it had failed: ${was.message})`);
+      this.hooks.onHealth(true, null);
+    }
+    if (events.length > 0) for (const listener of this.committedListeners) listener(events);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+    if (this.pending) this.scheduleFlush();
+    return true;
+  }
+
+  private fail(error: Error): void {
+    const first = this.failure === null;
+    this.failure = error;
+    if (first) {
+      this.hooks.log('error', `the kernel store cannot commit (${error.message}); holding writes and retrying every ${param.storeRetryMs} ms`);
+      this.hooks.onHealth(false, error);
+    }
+    this.retryTimer ??= runAsKernel(() =>
+      setTimeout(() => {
+        this.retryTimer = null;
+        this.flush();
+      }, param.storeRetryMs),
+    );
   }
 
   saveProcess(pid: number, build: () => ProcessRecord): void {
@@ -156,43 +236,70 @@ export class Store {
   }
 
   putTranscript(pid: number, seq: number, role: string, text: string): void {
-    this.enqueue(() => this.stmt.putTranscript.run(pid, seq, role, text));
+    this.enqueue(pid, () => this.stmt.putTranscript.run(pid, seq, role, text));
   }
 
-  addEvent(event: KernelEvent): void {
-    const json = JSON.stringify(event);
-    this.enqueue(() => this.stmt.addEvent.run(event.pid, json));
+  /** Queue an event; returns false when it cannot be serialised (nothing is stored). */
+  addEvent(event: KernelEvent): boolean {
+    const json = eventJson(event);
+    if (json === null) return false;
+    const id = ++this.eventSeq;
+    this.queuedEvents.push({ id, event, json });
+    this.enqueue(event.pid, () => this.stmt.addEvent.run(id, event.pid, json));
+    return true;
   }
 
   addMessage(m: MessageRecord): void {
-    this.enqueue(() => this.stmt.addMessage.run(m.id, m.to_pid, m.channel, m.from_pid, m.content, m.ts));
+    this.enqueue(m.to_pid, () => this.stmt.addMessage.run(m.id, m.to_pid, m.channel, m.from_pid, m.content, m.ts));
   }
 
   deleteMessages(ids: readonly number[]): void {
     if (ids.length === 0) return;
-    this.enqueue(() => {
+    this.enqueue(null, () => {
       for (const id of ids) this.stmt.delMessage.run(id);
     });
   }
 
   putTimer(t: TimerRecord): void {
-    this.enqueue(() => this.stmt.putTimer.run(t.pid, t.id, t.fire_at, t.interval_ms, t.prompt));
+    this.enqueue(t.pid, () => this.stmt.putTimer.run(t.pid, t.id, t.fire_at, t.interval_ms, t.prompt));
   }
 
   deleteTimer(pid: number, id: string): void {
-    this.enqueue(() => this.stmt.delTimer.run(pid, id));
+    this.enqueue(pid, () => this.stmt.delTimer.run(pid, id));
   }
 
   deleteTimers(pid: number): void {
-    this.enqueue(() => this.stmt.delTimers.run(pid));
+    this.enqueue(pid, () => this.stmt.delTimers.run(pid));
   }
 
   putWebhook(w: WebhookRecord): void {
-    this.enqueue(() => this.stmt.putWebhook.run(w.id, w.token, w.pid, w.path, w.created_at));
+    this.enqueue(w.pid, () => this.stmt.putWebhook.run(w.id, w.token, w.pid, w.path, w.created_at));
   }
 
   setMeta(key: string, value: string | number): void {
-    this.enqueue(() => this.stmt.setMeta.run(key, String(value)));
+    this.enqueue(null, () => this.stmt.setMeta.run(key, String(value)));
+  }
+
+  /** The result line of call `seq` of a process's pending turn. */
+  putTurnResult(pid: number, seq: number, line: string): void {
+    this.enqueue(pid, () => this.stmt.putTurnResult.run(pid, seq, line));
+  }
+
+  clearTurnResults(pid: number): void {
+    this.enqueue(pid, () => this.stmt.clearTurnResults.run(pid));
+  }
+
+  /** A parent's WAIT took this child's exit (kept in its runtime, so a restart does not report it again). */
+  markReaped(pid: number): void {
+    this.enqueue(pid, () => this.stmt.markReaped.run(pid));
+  }
+
+  /** Delete every row of these (ended) processes. */
+  removeProcesses(pids: readonly number[]): void {
+    if (pids.length === 0) return;
+    this.enqueue(null, () => {
+      for (const pid of pids) for (const statement of this.stmt.removeProcess) statement.run(pid);
+    });
   }
 
   // ---- reads (they see committed data: callers flush first when it matters) ----
@@ -202,14 +309,19 @@ export class Store {
     return row?.value;
   }
 
-  /** Processes that had not ended, and the ended children of those (their parents may WAIT). */
-  loadResumable(): ProcessRecord[] {
+  /** Processes that had not ended. */
+  loadLive(): ProcessRecord[] {
+    return this.db.prepare(`SELECT * FROM processes WHERE state NOT IN ('exited', 'killed') ORDER BY pid`).all() as ProcessRecord[];
+  }
+
+  /** Ended children of live processes that their parent has not reaped with WAIT yet. */
+  unreapedChildren(): Array<{ pid: number; ppid: number }> {
     return this.db
       .prepare(
-        `SELECT * FROM processes WHERE state NOT IN ('exited', 'killed')
-         OR ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid`,
+        `SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND json_extract(runtime, '$.reapedByParent') IS NOT 1
+         AND ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid`,
       )
-      .all() as ProcessRecord[];
+      .all() as Array<{ pid: number; ppid: number }>;
   }
 
   loadProcess(pid: number): ProcessRecord | undefined {
@@ -224,8 +336,16 @@ export class Store {
     return rows.map((r) => r.pid);
   }
 
-  allProcesses(): ProcessRecord[] {
-    return this.db.prepare('SELECT * FROM processes ORDER BY pid').all() as ProcessRecord[];
+  /** Every stored process without its runtime blob (what `ps --all` shows). */
+  processSummaries(): ProcessSummary[] {
+    return this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes ORDER BY pid`).all() as ProcessSummary[];
+  }
+
+  /** Ended processes that ended before `ts` (ms), oldest first. */
+  endedBefore(ts: number, limit: number): Array<{ pid: number; ppid: number }> {
+    return this.db
+      .prepare('SELECT pid, ppid FROM processes WHERE ended_at IS NOT NULL AND ended_at < ? ORDER BY ended_at LIMIT ?')
+      .all(ts, limit) as Array<{ pid: number; ppid: number }>;
   }
 
   /** The rows of a transcript from `fromSeq` on, in order (the whole of it by default). */
@@ -237,8 +357,17 @@ export class Store {
     }>;
   }
 
+  loadTranscriptRow(pid: number, seq: number): string | undefined {
+    const row = this.db.prepare('SELECT text FROM transcript WHERE pid = ? AND seq = ?').get(pid, seq) as { text: string } | undefined;
+    return row?.text;
+  }
+
   transcriptLength(pid: number): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM transcript WHERE pid = ?').get(pid) as { n: number }).n;
+  }
+
+  loadTurnResults(pid: number): string[] {
+    return (this.db.prepare('SELECT line FROM turn_results WHERE pid = ? ORDER BY seq').all(pid) as Array<{ line: string }>).map((r) => r.line);
   }
 
   loadMessages(): MessageRecord[] {
@@ -255,12 +384,17 @@ export class Store {
 
   /** Events of these pids, oldest first; `tail` keeps the newest N. */
   events(pids: readonly number[], tail?: number): KernelEvent[] {
+    return this.storedEvents(pids, tail).map((e) => e.event);
+  }
+
+  /** Events of these pids with their ids, oldest first; `tail` keeps the newest N. */
+  storedEvents(pids: readonly number[], tail?: number): StoredEvent[] {
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');
     const rows = this.db
-      .prepare(`SELECT json FROM events WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`)
-      .all(...pids, tail ?? -1) as Array<{ json: string }>;
-    return rows.reverse().map((r) => JSON.parse(r.json) as KernelEvent);
+      .prepare(`SELECT id, json FROM events WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`)
+      .all(...pids, tail ?? -1) as Array<{ id: number; json: string }>;
+    return rows.reverse().map((r) => ({ id: r.id, json: r.json, event: JSON.parse(r.json) as KernelEvent }));
   }
 
   /** Count and usage of every ended process, by state (once, at start-up). */
@@ -277,10 +411,21 @@ export class Store {
     return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM messages').get() as { id: number }).id;
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.flush();
+  /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */
+  async backup(): Promise<string | null> {
+    if (this.file === ':memory:' || this.closed) return null;
+    return backupDb(this.db, this.file);
+  }
+
+  /** Commit what can be committed and close; false when writes were left uncommitted (a full disk). */
+  close(): boolean {
+    if (this.closed) return true;
+    const flushed = this.flush();
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (!flushed) this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
     this.db.close();
+    for (const resolve of this.waiters.splice(0)) resolve();
+    return flushed;
   }
 }

@@ -1,14 +1,19 @@
 /**
  * One turn of one process: build the context, infer, parse every syscall block, dispatch them
  * in order, and append all results as one kernel message. The loop is closed: whatever happened
- * reaches the model in the next turn. The calls of a reply are persisted as a pending turn, so
- * a restarted kernel goes on from the call it was at.
+ * reaches the model in the next turn. The calls of a reply are persisted as a pending turn (a few
+ * numbers plus one row per result), so a restarted kernel goes on from the call it was at.
+ *
+ * Nothing a process brings can escape from here: a model failure ends it with `model error: …`,
+ * anything else that goes wrong while running its calls ends it with `kernel error: …`.
  */
 import { createHash } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ModelReply } from '../drivers/llm/types.js';
 import { ModelStop } from '../drivers/llm/types.js';
 import type { SyscallContext } from '../syscalls/define.js';
 import { findSyscall } from '../syscalls/table.js';
+import { runAs } from './blame.js';
 import { manageContext } from './compaction.js';
 import { buildSystemPrompt, formatNotices, formatResult, reminderMessage } from './context.js';
 import { type Dispatched, dispatch, fail } from './dispatcher.js';
@@ -25,7 +30,20 @@ const KERNEL_EXIT_CODE = 1;
 const INTERRUPTED =
   'interrupted: the kernel stopped while this call was running. It was not run again and may or may not have taken effect.';
 
-export async function runTurn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
+const PARSE_LIMITS = { maxBlocks: param.maxSyscallsPerReply, maxArgsBytes: param.maxSyscallArgsBytes, maxArgsDepth: param.maxSyscallArgsDepth };
+
+/** The model's reply failed (after the pool's retries): not the kernel's fault. */
+class ModelFailure extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+
+export function runTurn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
+  return runAs(proc.pid, () => turn(kernel, proc, lease));
+}
+
+async function turn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
   let slotHeld = true;
   let used: number | null = null;
   const releaseSlot = (): void => {
@@ -34,10 +52,14 @@ export async function runTurn(kernel: Kernel, proc: Proc, lease: Lease): Promise
   };
   proc.inTurn = true;
   try {
-    if (proc.killRequested) return;
+    // A burst of instant turns must not starve the socket and the store's commits: one macrotask per turn.
+    await yieldToLoop();
+    if (proc.killRequested || kernel.closing) return;
     if (proc.pcb.startedAt === null) proc.pcb.startedAt = Date.now();
     kernel.setState(proc, 'running');
-    const reply = await infer(kernel, proc, lease);
+    const reply = await infer(kernel, proc, lease).catch((error: unknown) => {
+      throw error instanceof ModelStop ? error : new ModelFailure(error);
+    });
     used = reply.usage ? reply.usage.prompt + reply.usage.output : null;
     kernel.scheduler.charge(proc.pid, used ?? 1);
     releaseSlot();
@@ -57,16 +79,18 @@ export async function runTurn(kernel: Kernel, proc: Proc, lease: Lease): Promise
 }
 
 /** After a restart: go on with the calls of a reply that had not all run. */
-export async function resumeTurn(kernel: Kernel, proc: Proc): Promise<void> {
-  proc.inTurn = true;
-  try {
-    kernel.setState(proc, 'running', { reason: 'resumed after a kernel restart' });
-    await continueCalls(kernel, proc);
-  } catch (error) {
-    if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
-  } finally {
-    settle(kernel, proc);
-  }
+export function resumeTurn(kernel: Kernel, proc: Proc): Promise<void> {
+  return runAs(proc.pid, async () => {
+    proc.inTurn = true;
+    try {
+      kernel.setState(proc, 'running', { reason: 'resumed after a kernel restart' });
+      await continueCalls(kernel, proc);
+    } catch (error) {
+      if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
+    } finally {
+      settle(kernel, proc);
+    }
+  });
 }
 
 function settle(kernel: Kernel, proc: Proc): void {
@@ -80,9 +104,12 @@ function endOnError(kernel: Kernel, proc: Proc, error: unknown): void {
     kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, error.reason);
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  kernel.events.emit({ type: 'error', pid: proc.pid, message: `model call failed: ${message}` });
-  kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `model error: ${message}`);
+  if (error instanceof ModelFailure) {
+    kernel.events.emit({ type: 'error', pid: proc.pid, message: `model call failed: ${error.message}` });
+    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `model error: ${error.message}`);
+    return;
+  }
+  kernel.endForKernelError(proc, error);
 }
 
 /** Notices that arrived since the last turn join the latest kernel message. */
@@ -102,8 +129,13 @@ async function infer(kernel: Kernel, proc: Proc, lease: Lease): Promise<ModelRep
   const driver = await kernel.models.get(pcb.model);
   const system = buildSystemPrompt(pcb);
   await manageContext(kernel, proc, system, driver, lease);
-  const latest = proc.transcript[proc.transcript.length - 1];
-  kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, text: latest?.text ?? '' });
+  if (proc.promptTurn !== turn) {
+    // Once per turn, even when a restart runs the turn's inference again.
+    const latest = proc.transcript[proc.transcript.length - 1];
+    kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, text: latest?.text ?? '' });
+    proc.promptTurn = turn;
+    kernel.persist(proc);
+  }
   const messages = proc.transcript.map(({ role, text }) => ({ role, text }));
   const request = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
   const reply = await kernel.pool.complete(driver, request, lease);
@@ -122,8 +154,13 @@ async function infer(kernel: Kernel, proc: Proc, lease: Lease): Promise<ModelRep
   return reply;
 }
 
+/** The blocks of a reply, parsed with the kernel's limits (again after a restart: the parser is deterministic). */
+export function parseReply(text: string): ReturnType<typeof parseSyscalls> {
+  return parseSyscalls(text, PARSE_LIMITS);
+}
+
 async function startCalls(kernel: Kernel, proc: Proc, reply: ModelReply): Promise<void> {
-  const blocks = parseSyscalls(reply.text, { maxBlocks: param.maxSyscallsPerReply, maxArgsBytes: param.maxSyscallArgsBytes });
+  const blocks = parseReply(reply.text);
   if (blocks.length === 0) {
     proc.noSyscallStreak++;
     if (proc.noSyscallStreak >= param.maxNoSyscallReplies) {
@@ -136,7 +173,8 @@ async function startCalls(kernel: Kernel, proc: Proc, reply: ModelReply): Promis
   }
   proc.noSyscallStreak = 0;
   proc.parkedThisTurn = false;
-  proc.pending = { turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false };
+  const replySeq = proc.transcript[proc.transcript.length - 1]?.seq ?? -1;
+  proc.pending = { turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false, replySeq };
   kernel.persist(proc);
   await continueCalls(kernel, proc);
 }
@@ -163,12 +201,15 @@ async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
         ? { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: true, value: result.value }
         : { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: false, errno: result.errno, message: result.message },
     );
-    pending.lines.push(formatResult(done));
+    const line = formatResult(done);
+    pending.lines.push(line);
     pending.started = false;
+    kernel.store.putTurnResult(pcb.pid, seq, line);
     kernel.persist(proc);
   }
   if (proc.killRequested || kernel.closing) return;
   proc.pending = null;
+  kernel.store.clearTurnResults(pcb.pid);
   if (proc.exitRequested) {
     const { code, result } = proc.exitRequested;
     kernel.finish(proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);
@@ -199,7 +240,8 @@ async function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Pr
     pending.started = true;
     kernel.persist(proc);
     // What touches the host is committed as started before it runs, so it is never re-run.
-    if (!def?.inKernel && !def?.readOnly) kernel.store.flush();
+    if (!def?.inKernel && !def?.readOnly) await kernel.commitBarrier(proc);
+    if (proc.killRequested || kernel.closing) return { name: block.name, args: {}, result: fail('EINTR', 'interrupted: the process is being killed') };
   }
   const services = new ProcServices(kernel, proc, resumeDeadline);
   const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, kernel: services };

@@ -56,18 +56,18 @@ describe('webhooks across a kernel restart', () => {
     );
     const a = await boot(0);
     const pcb = await a.kernel.spawn({ task: 't', model });
-    await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'blocked');
+    await until(() => a.kernel.pcb(pcb.pid)?.state === 'blocked');
     const registered = a.events.find((e) => e.type === 'result' && e.name === 'SYS_REGISTER_WEBHOOK');
     const url = (registered?.type === 'result' ? (registered.value as { url: string }) : { url: '' }).url;
     expect(await (await fetch(url, { method: 'POST', body: 'first' })).text()).toBe('before');
-    await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'blocked');
+    await until(() => a.kernel.pcb(pcb.pid)?.state === 'blocked');
     const port = a.kernel.gateway?.address().port ?? 0;
     await a.kernel.close();
     await expect(fetch(url)).rejects.toThrow();
 
     const b = await boot(port);
     expect(b.kernel.gatewayUrl).toBe(`http://127.0.0.1:${port}`);
-    expect(b.kernel.proc(pcb.pid)?.pcb.state).toBe('blocked');
+    expect(b.kernel.pcb(pcb.pid)?.state).toBe('blocked');
     const res = await fetch(url, { method: 'POST', body: 'after' });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('resumed');
@@ -86,11 +86,11 @@ describe('webhooks across a kernel restart', () => {
     );
     const a = await boot(0);
     const pcb = await a.kernel.spawn({ task: 't', model: `replay:${path.join(dir, 'tape.yaml')}` });
-    await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'blocked');
+    await until(() => a.kernel.pcb(pcb.pid)?.state === 'blocked');
     const registered = a.events.find((e) => e.type === 'result' && e.name === 'SYS_REGISTER_WEBHOOK');
     const url = (registered?.type === 'result' ? (registered.value as { url: string }) : { url: '' }).url;
     const pending = fetch(url, { method: 'POST', body: 'x' });
-    await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'sleeping');
+    await until(() => a.kernel.pcb(pcb.pid)?.state === 'sleeping');
     const start = Date.now();
     await a.kernel.close();
     // Far under the 30 s reply timeout: stopping answers waiting requests instead of waiting for them.

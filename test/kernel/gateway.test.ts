@@ -62,7 +62,7 @@ const results = (b: Booted, pid: number): Result[] =>
 /** Spawn, and resolve with the URL once the process registered and is blocked. */
 async function registered(b: Booted, name = 'root'): Promise<{ pcb: Pcb; url: string }> {
   const pcb = await b.spawn(name);
-  await until(() => results(b, pcb.pid).length > 0 && b.kernel.proc(pcb.pid)?.pcb.state === 'blocked');
+  await until(() => results(b, pcb.pid).length > 0 && b.kernel.pcb(pcb.pid)?.state === 'blocked');
   const value = results(b, pcb.pid)[0]?.value as { url: string };
   return { pcb, url: value.url };
 }
@@ -222,7 +222,7 @@ describe('webhook gateway', () => {
     expect(res.status).toBe(413);
     const chunked = await rawRequest(url, 'POST', ['x'.repeat(600 * 1024), 'y'.repeat(600 * 1024)]);
     expect(chunked).toMatch(/^HTTP\/1\.1 413/);
-    expect(b.kernel.proc(pcb.pid)?.pcb.state).toBe('blocked');
+    expect(b.kernel.pcb(pcb.pid)?.state).toBe('blocked');
     expect(b.kernel.proc(pcb.pid)?.notices).toEqual([]);
   });
 
@@ -292,7 +292,7 @@ describe('webhook gateway', () => {
     const { pcb, url } = await registered(b);
     const abort = new AbortController();
     const pending = fetch(url, { method: 'POST', body: 'x', signal: abort.signal }).catch((e: unknown) => e);
-    await until(() => b.kernel.proc(pcb.pid)?.pcb.state === 'sleeping');
+    await until(() => b.kernel.pcb(pcb.pid)?.state === 'sleeping');
     abort.abort();
     expect(await pending).toBeInstanceOf(Error);
     expect((await b.kernel.waitExit(pcb.pid)).exitCode).toBe(0);

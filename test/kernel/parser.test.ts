@@ -222,23 +222,41 @@ describe('parseSyscalls: details', () => {
     expect(text.startsWith(block?.raw.slice(0, 200) ?? '?')).toBe(true);
   });
 
-  it('fails blocks beyond maxBlocks', () => {
+  it('answers every block beyond maxBlocks with one failure that counts them', () => {
     const text = '[SYS_CALL::A] {} [SYS_CALL::B] {} [SYS_CALL::C] {"x":1} [SYS_CALL::D]';
     const blocks = parseSyscalls(text, { maxBlocks: 2 });
     expect(summarize(blocks)).toEqual([
       { ok: true, index: 0, name: 'A', args: {} },
       { ok: true, index: 1, name: 'B', args: {} },
       { ok: false, index: 2, name: 'C' },
-      { ok: false, index: 3, name: 'D' },
     ]);
-    expect(blocks[2]).toMatchObject({ error: 'too many syscalls in one reply (limit 2)' });
+    expect(blocks[2]).toMatchObject({ error: 'too many syscalls in one reply: 2 more after the first 2 were not run (limit 2)' });
   });
 
   it('defaults maxBlocks to 32', () => {
     const blocks = parseSyscalls('[SYS_CALL::A] {}'.repeat(33));
     expect(blocks).toHaveLength(33);
     expect(blocks.slice(0, 32).every((b) => b.ok)).toBe(true);
-    expect(blocks[32]).toMatchObject({ ok: false, error: 'too many syscalls in one reply (limit 32)' });
+    expect(blocks[32]).toMatchObject({ ok: false, error: 'too many syscalls in one reply: 1 more after the first 32 were not run (limit 32)' });
+  });
+
+  it('keeps 10,000 blocks in one reply to 33 entries', () => {
+    const blocks = parseSyscalls('[SYS_CALL::FS_READ] {"path":"a"}\n'.repeat(10_000));
+    expect(blocks).toHaveLength(33);
+    expect(blocks[32]).toMatchObject({ ok: false, error: expect.stringContaining('9968 more after the first 32') });
+  });
+
+  it('fails arguments that nest deeper than maxArgsDepth, objects and arrays alike, and goes on', () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const blocks = parseSyscalls(`[SYS_CALL::FS_READ] {"path": ${deep}} [SYS_CALL::B] {}`);
+    expect(blocks[0]).toMatchObject({ ok: false, name: 'FS_READ', error: 'arguments nest deeper than 32 levels' });
+    expect(blocks.at(-1)).toMatchObject({ ok: true, name: 'B' });
+    expect(blocks[0]?.raw.length).toBeLessThanOrEqual(201);
+    const objects = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`;
+    expect(parseSyscalls(`[SYS_CALL::X] ${objects}`)[0]).toMatchObject({ ok: false, error: 'arguments nest deeper than 32 levels' });
+    const fits = `${'{"a":'.repeat(31)}1${'}'.repeat(31)}`;
+    expect(parseSyscalls(`[SYS_CALL::X] {"b":${fits}}`)[0]?.ok).toBe(true);
+    expect(parseSyscalls(`[SYS_CALL::X] ${'['.repeat(40)}`, { maxArgsDepth: 4 })[0]).toMatchObject({ ok: false, error: 'arguments nest deeper than 4 levels' });
   });
 
   it('fails arguments larger than maxArgsBytes, counting UTF-8 bytes', () => {

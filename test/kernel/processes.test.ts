@@ -24,7 +24,7 @@ describe('processes', () => {
     });
     const root = await h.run();
     expect(root.exitCode).toBe(0);
-    expect(h.kernel.proc(2)?.pcb.ppid).toBe(1);
+    expect(h.kernel.pcb(2)?.ppid).toBe(1);
   });
 
   it('tells the parent about a child that exited while it was busy', async () => {
@@ -34,7 +34,8 @@ describe('processes', () => {
         call('SLEEP', { seconds: 0.2 }),
         { expect: ['[EVENT::CHILD_EXIT]', '"pid":2', '"output":"42"'], reply: EXIT },
       ],
-      worker: [call('SYS_EXIT', { result: '42' })],
+      // The worker exits while the parent sleeps, not before the parent's next turn.
+      worker: [call('SLEEP', { seconds: 0.05 }), call('SYS_EXIT', { result: '42' })],
     });
     expect((await h.run()).exitCode).toBe(0);
   });
@@ -55,7 +56,7 @@ describe('processes', () => {
   it('kills a process blocked in RECV_MSG promptly, and the kill is an event', async () => {
     h = await startHarness({ root: [call('RECV_MSG', { timeout_s: 3600 })] });
     const pcb = await h.spawn();
-    await waitFor(() => h?.kernel.proc(pcb.pid)?.pcb.state === 'blocked');
+    await waitFor(() => h?.kernel.pcb(pcb.pid)?.state === 'blocked');
     expect(h.kernel.kill(pcb.pid)).toEqual([pcb.pid]);
     const ended = await h.kernel.waitExit(pcb.pid);
     expect(ended.state).toBe('killed');
@@ -71,12 +72,12 @@ describe('processes', () => {
       leaf: [forever],
     });
     const root = await h.spawn();
-    await waitFor(() => h?.kernel.proc(3)?.pcb.state === 'blocked' && h.kernel.proc(1)?.pcb.state === 'blocked');
+    await waitFor(() => h?.kernel.pcb(3)?.state === 'blocked' && h.kernel.pcb(1)?.state === 'blocked');
     expect(h.kernel.kill(3, { tree: false })).toEqual([3]);
-    expect(h.kernel.proc(2)?.pcb.state).toBe('blocked');
+    expect(h.kernel.pcb(2)?.state).toBe('blocked');
     expect(h.kernel.kill(root.pid).sort()).toEqual([1, 2]);
     await h.kernel.waitExit(2);
-    expect(h.kernel.proc(2)?.pcb.exitReason).toBe('killed with its ancestor 1');
+    expect(h.kernel.pcb(2)?.exitReason).toBe('killed with its ancestor 1');
   });
 
   it('gives a child only what its parent holds, even when it asks for more', async () => {
@@ -98,8 +99,8 @@ describe('processes', () => {
     );
     const root = await h.run();
     expect(root.exitCode).toBe(0);
-    expect(h.kernel.proc(2)?.pcb.capabilities).toEqual([]);
-    expect(h.kernel.proc(2)?.pcb.exitCode).toBe(0);
+    expect(h.kernel.pcb(2)?.capabilities).toEqual([]);
+    expect(h.kernel.pcb(2)?.exitCode).toBe(0);
   });
 
   it('narrows a child to a sub-path of its parent', async () => {
@@ -111,7 +112,7 @@ describe('processes', () => {
       { rootCapabilities: ['fs.read:/pub/**', 'spawn'] },
     );
     await h.run();
-    expect(h.kernel.proc(2)?.pcb.capabilities).toEqual(['fs.read:/pub/docs/**']);
+    expect(h.kernel.pcb(2)?.capabilities).toEqual(['fs.read:/pub/docs/**']);
   });
 
   it('pipes a child stdout into its parent stdin', async () => {
@@ -129,7 +130,7 @@ describe('processes', () => {
   it('takes stdin from outside (aos send)', async () => {
     h = await startHarness({ root: [call('SYS_READ_STDIN', { timeout_s: 5 }), { expect: '"text":"from the user"', reply: EXIT }] });
     const pcb = await h.spawn();
-    await waitFor(() => h?.kernel.proc(pcb.pid)?.pcb.state === 'blocked');
+    await waitFor(() => h?.kernel.pcb(pcb.pid)?.state === 'blocked');
     h.kernel.send(pcb.pid, 'from the user');
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
   });

@@ -49,13 +49,13 @@ describe('crash recovery', () => {
     });
     const a = await boot();
     await a.kernel.spawn({ task: 't', model });
-    await until(() => a.kernel.proc(2)?.pcb.state === 'blocked' && a.kernel.proc(1)?.pcb.state === 'blocked');
+    await until(() => a.kernel.pcb(2)?.state === 'blocked' && a.kernel.pcb(1)?.state === 'blocked');
     await a.kernel.close();
 
     const b = await boot();
-    expect(b.kernel.proc(1)?.pcb.state).toBe('blocked');
-    expect(b.kernel.proc(2)?.pcb.state).toBe('blocked');
-    expect(b.kernel.proc(2)?.pcb.wait?.kind).toBe('msg');
+    expect(b.kernel.pcb(1)?.state).toBe('blocked');
+    expect(b.kernel.pcb(2)?.state).toBe('blocked');
+    expect(b.kernel.pcb(2)?.wait?.kind).toBe('msg');
     const sender = b.kernel.proc(1);
     if (!sender) throw new Error('no root');
     b.kernel.mailboxes.send(sender, 2, 'hello');
@@ -68,14 +68,14 @@ describe('crash recovery', () => {
     const model = await tape({ root: [call('SLEEP', { seconds: 1.5 }), { expect: '"slept":1.5', reply: EXIT }] });
     const a = await boot();
     const pcb = await a.kernel.spawn({ task: 't', model });
-    await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'sleeping');
-    const deadline = a.kernel.proc(pcb.pid)?.pcb.wait?.deadline ?? 0;
+    await until(() => a.kernel.pcb(pcb.pid)?.state === 'sleeping');
+    const deadline = a.kernel.pcb(pcb.pid)?.wait?.deadline ?? 0;
     await new Promise((r) => setTimeout(r, 300));
     await a.kernel.close();
 
     const b = await boot();
-    expect(b.kernel.proc(pcb.pid)?.pcb.state).toBe('sleeping');
-    expect(b.kernel.proc(pcb.pid)?.pcb.wait?.deadline).toBe(deadline);
+    expect(b.kernel.pcb(pcb.pid)?.state).toBe('sleeping');
+    expect(b.kernel.pcb(pcb.pid)?.wait?.deadline).toBe(deadline);
     const ended = await b.kernel.waitExit(pcb.pid);
     expect(ended.exitCode).toBe(0);
     expect(ended.endedAt ?? 0).toBeGreaterThanOrEqual(deadline);
@@ -88,7 +88,7 @@ describe('crash recovery', () => {
     });
     const a = await boot();
     await a.kernel.spawn({ task: 't', model });
-    await until(() => a.kernel.proc(2)?.pcb.state === 'exited' && a.kernel.proc(1)?.pcb.state === 'sleeping');
+    await until(() => a.kernel.pcb(2)?.state === 'exited' && a.kernel.pcb(1)?.state === 'sleeping');
     expect(a.kernel.proc(1)?.mailbox).toHaveLength(1);
     await a.kernel.close();
 
@@ -106,7 +106,7 @@ describe('crash recovery', () => {
     });
     const a = await boot();
     const pcb = await a.kernel.spawn({ task: 't', model });
-    await until(() => a.kernel.proc(pcb.pid)?.pcb.counters.turns === 1 && a.kernel.proc(pcb.pid)?.pcb.state === 'running');
+    await until(() => a.kernel.pcb(pcb.pid)?.counters.turns === 1 && a.kernel.pcb(pcb.pid)?.state === 'running');
     await a.kernel.close();
 
     const b = await boot();
@@ -184,7 +184,7 @@ describe('crash recovery', () => {
     const model = await tape({ root: replies });
     const a = await boot();
     const pcb = await a.kernel.spawn({ task: 't', model, contextTokens: 5000 });
-    await until(() => a.kernel.proc(pcb.pid)?.pcb.state === 'sleeping');
+    await until(() => a.kernel.pcb(pcb.pid)?.state === 'sleeping');
     const before = a.kernel.proc(pcb.pid)?.transcript.map((e) => e.text) ?? [];
     expect(before[0]).toContain('[SUMMARY]');
     await a.kernel.close();

@@ -113,7 +113,7 @@ describe('kernel server: streams', () => {
       worker: [call('SYS_EXIT', { code: 0 })],
     });
     const pcb = await fx.kernel.spawn({ task: 't', model: fx.model });
-    await until(() => (fx?.kernel.proc(pcb.pid)?.pcb.state === 'blocked' ? true : undefined));
+    await until(() => (fx?.kernel.pcb(pcb.pid)?.state === 'blocked' ? true : undefined));
     const c = await rawClient(fx.socket);
     c.send({ id: 1, method: 'logs', params: { pid: 1, follow: true, tree: true } });
     const first = await c.next();

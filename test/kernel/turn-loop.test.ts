@@ -145,7 +145,7 @@ describe('budgets', () => {
       kid: [EXIT],
     });
     await h.run({ maxTokens: 500, maxWallS: 30 });
-    expect(h.kernel.proc(2)?.pcb.limits).toMatchObject({ maxTokens: 500, maxWallS: 30, maxCost: null });
+    expect(h.kernel.pcb(2)?.limits).toMatchObject({ maxTokens: 500, maxWallS: 30, maxCost: null });
   });
 });
 

@@ -161,7 +161,7 @@ describe('memory when Chroma fails', () => {
       { memory: true },
     );
     const pcb = await h.spawn();
-    await until(() => h?.kernel.proc(pcb.pid)?.pcb.state === 'blocked');
+    await until(() => h?.kernel.pcb(pcb.pid)?.state === 'blocked');
     const chroma = chromaOf(h);
     const first = chroma.pid as number;
     process.kill(first, 'SIGKILL');

@@ -264,7 +264,7 @@ const cases: Record<string, SyscallCases> = {
       agents: { w1: [{ expect: ['[TASK (from your parent, pid 1)]', 'do the thing'], reply: EXIT }] },
       verify: ({ h: harness, subject }) => {
         expect(subject.value).toEqual({ pid: 2 });
-        const child = harness.kernel.proc(2)?.pcb;
+        const child = harness.kernel.pcb(2);
         expect(child).toMatchObject({ ppid: 1, name: 'w1', role: 'worker', task: 'do the thing', exitCode: 0 });
         // No permissions listed: the child holds all of its parent's.
         expect(child?.capabilities).toEqual(ALL_CAPS);
@@ -367,7 +367,8 @@ const cases: Record<string, SyscallCases> = {
       ],
       agents: { worker: [call('SLEEP', { seconds: 0.1 }), EXIT] },
       verify: ({ h: harness }) => {
-        expect(harness.kernel.proc(2)?.mailbox).toEqual([]);
+        harness.kernel.store.flush();
+        expect(harness.kernel.store.loadMessages().filter((m) => m.to_pid === 2)).toEqual([]);
         expect(msgEvents(harness)).toEqual([]);
         expect(harness.eventsOf(2, 'prompt').map((e) => (e.type === 'prompt' ? e.text : '')).join('\n')).not.toContain('should not arrive');
       },
@@ -655,8 +656,10 @@ const cases: Record<string, SyscallCases> = {
       verify: ({ h: harness, subject, probes }) => {
         expect(subject.value).toEqual({ timer_id: 't1' });
         expect(probes[0]?.timers).toBe(1);
-        // Exiting cancels the process's timers.
-        expect(harness.kernel.proc(1)?.timers.size).toBe(0);
+        // Exiting cancels the process's timers, in memory and in the store.
+        expect(harness.kernel.proc(1)?.timers.size ?? 0).toBe(0);
+        harness.kernel.store.flush();
+        expect(harness.kernel.store.loadTimers().filter((t) => t.pid === 1)).toEqual([]);
       },
     },
     einval: {
@@ -959,8 +962,8 @@ describe('seed spellings and aliases', () => {
       ['SPAWN_AGENT', { pid: 3 }],
     ]);
     // net.fetch is not the parent's, so it is dropped.
-    expect(h.kernel.proc(2)?.pcb.capabilities).toEqual(['fs.read:/**']);
-    expect(h.kernel.proc(3)?.pcb.capabilities).toEqual(['fs.write:/out/**']);
+    expect(h.kernel.pcb(2)?.capabilities).toEqual(['fs.read:/**']);
+    expect(h.kernel.pcb(3)?.capabilities).toEqual(['fs.write:/out/**']);
   });
 
   it('SPAWN_AGENT refuses both capabilities and permissions at once (the alias stays an unknown key)', async () => {
