@@ -6,6 +6,7 @@
  * the kernel is closed, not its processes — they resume on the next start.
  */
 import { mkdir } from 'node:fs/promises';
+import { currentPid } from './blame.js';
 import { type DaemonLogger, openDaemonLog, rotateLog } from './daemon-log.js';
 import type { DaemonReport } from './daemon-start.js';
 import { Kernel, KERNEL_VERSION } from './kernel.js';
@@ -42,13 +43,14 @@ function report(message: DaemonReport): Promise<void> {
   });
 }
 
-async function teardown(): Promise<void> {
+async function teardown(crashed = false): Promise<void> {
   await server?.close();
-  await kernel?.close();
+  // A clean stop keeps a backup of the last good state beside the store.
+  await kernel?.close({ crashed, backup: !crashed });
   await lock?.release();
 }
 
-async function stop(reason: string, code = 0): Promise<void> {
+async function stop(reason: string, code = 0, crashed = false): Promise<void> {
   if (stopping) return;
   stopping = true;
   log('info', `stopping (${reason})`);
@@ -57,7 +59,7 @@ async function stop(reason: string, code = 0): Promise<void> {
     process.exit(1);
   }, STOP_TIMEOUT_MS);
   try {
-    await teardown();
+    await teardown(crashed);
     log('info', 'stopped');
   } catch (error) {
     log('error', `error while stopping: ${errorMessage(error)}`);
@@ -82,6 +84,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).
     memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
+    log,
   };
   try {
     return await Kernel.create({ ...options, webhookPort: port });
@@ -104,6 +107,13 @@ async function start(): Promise<void> {
   lock = locked.lock;
   const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
   kernel = await createKernel(policy);
+  if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
+  const started = kernel;
+  // The last good state, kept from the start: a later corruption has something to be restored from.
+  void started.store.backup().then(
+    (file) => file && log('info', `backed up the kernel store to ${file}`),
+    (error: unknown) => log('warn', `could not back up the kernel store: ${errorMessage(error)}`),
+  );
   server = await KernelServer.listen(kernel, {
     socket: paths.socket,
     home: paths.home,
@@ -119,8 +129,15 @@ async function start(): Promise<void> {
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(signal));
 process.on('uncaughtException', (error) => {
-  log('error', `uncaught exception: ${error.stack ?? error.message}`);
-  void stop('uncaught exception', 70);
+  // Charge the crash to the process it was raised for (if any): the next start will not replay its turn forever.
+  const pid = currentPid();
+  log('error', `uncaught exception${pid === null ? '' : ` while working for process ${pid}`}: ${error.stack ?? error.message}`);
+  try {
+    kernel?.noteCrash(pid);
+  } catch (noteError) {
+    log('error', `could not record the crash: ${errorMessage(noteError)}`);
+  }
+  void stop('uncaught exception', 70, true);
 });
 process.on('unhandledRejection', (reason) => {
   log('error', `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);

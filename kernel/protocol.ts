@@ -14,8 +14,10 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 /** A response line (a long history) may be larger; this only stops a runaway. */
 export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
-/** Unsent bytes a streaming client may fall behind by before it is disconnected. */
+/** Unsent bytes a client may fall behind by before it is disconnected. */
 export const MAX_CLIENT_BACKLOG_BYTES = 32 * 1024 * 1024;
+/** Past this many unsent bytes the server stops reading a client's requests until it catches up. */
+export const READ_PAUSE_BYTES = 1024 * 1024;
 /** `stats` pushes are at most this often (≤ 4/s). */
 export const STATS_PUSH_INTERVAL_MS = 250;
 

@@ -8,6 +8,7 @@ import {
   describeIssues,
   isMethod,
   MAX_CLIENT_BACKLOG_BYTES,
+  READ_PAUSE_BYTES,
   MAX_REQUEST_LINE_BYTES,
   METHODS,
   type Method,
@@ -80,13 +81,24 @@ export class Connection implements PushTarget {
   }
 
   pushLine(line: string): void {
+    this.write(line);
+  }
+
+  /** Every line out goes through here: a client that stops reading is dropped, never buffered without bound. */
+  private write(line: string): void {
     if (this.closed || !this.socket.writable) return;
     if (this.socket.writableLength > MAX_CLIENT_BACKLOG_BYTES) {
-      this.deps.log('warn', `disconnecting a client that fell ${this.socket.writableLength} bytes behind`);
+      this.deps.log('warn', `disconnecting a client that stopped reading: ${this.socket.writableLength} bytes unsent (limit ${MAX_CLIENT_BACKLOG_BYTES})`);
+      this.deps.hub.drop(this);
       this.socket.destroy();
       return;
     }
     this.socket.write(`${line}\n`);
+    // Pipelined requests wait while this client's answers pile up: its backlog stays near one reply.
+    if (this.socket.writableLength > READ_PAUSE_BYTES && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
   }
 
   /** Close politely: flush what is queued, then hang up. */
@@ -97,7 +109,7 @@ export class Connection implements PushTarget {
   }
 
   private send(response: Response): void {
-    if (this.socket.writable) this.socket.write(`${JSON.stringify(response)}\n`);
+    this.write(JSON.stringify(response));
   }
 
   private onData(chunk: Buffer): void {

@@ -24,6 +24,12 @@ export interface MethodContext {
   requestShutdown(): void;
 }
 
+/** A change is acknowledged only once it is committed: an answer the client saw is never undone by a crash. */
+async function durable<T>(kernel: Kernel, value: T): Promise<T> {
+  await kernel.store.committed();
+  return value;
+}
+
 type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext) => ResultOf<M> | Promise<ResultOf<M>> };
 
 function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
@@ -67,13 +73,17 @@ export const handlers: Handlers = {
       capabilities: params.capabilities,
       cwd: params.cwd,
     });
-    return toProcRow(pcb);
+    return durable(kernel, toProcRow(pcb));
   },
   ps: (params, { kernel }) => kernel.processes({ all: params.all }),
-  kill: (params, { kernel }) => ({ killed: kernel.kill(params.pid, { tree: params.tree ?? true }) }),
+  kill: (params, { kernel }) => {
+    kernel.disk.refuseNewWork('kill');
+    return durable(kernel, { killed: kernel.kill(params.pid, { tree: params.tree ?? true }) });
+  },
   send: (params, { kernel }) => {
+    kernel.disk.refuseNewWork('send');
     kernel.send(params.pid, params.text);
-    return { ok: true as const };
+    return durable(kernel, { ok: true as const });
   },
   logs,
   subscribe: (params, ctx) => {

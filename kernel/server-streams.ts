@@ -1,9 +1,11 @@
 /**
- * Live streams for socket clients: one listener on the kernel's event bus fans events out to
- * `logs -f` followers and `subscribe`rs, and throttles `stats` pushes. Nothing here polls.
+ * Live streams for socket clients: one listener on the store's committed events fans them out to
+ * `logs -f` followers and `subscribe`rs, and throttles `stats` pushes. Nothing here polls. An event
+ * is pushed only once it is durable, so no client is ever shown something a crash could undo.
  */
 import type { KernelEvent } from './events.js';
 import type { Kernel } from './kernel.js';
+import type { StoredEvent } from './store.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from './protocol.js';
 
 /** The side of a connection the hub writes to. */
@@ -38,7 +40,9 @@ export class StreamHub {
   private lastStatsAt = 0;
 
   constructor(private readonly kernel: Kernel) {
-    this.stopListening = kernel.events.subscribe((event) => this.onEvent(event));
+    this.stopListening = kernel.store.onCommitted((events) => {
+      for (const stored of events) this.onEvent(stored.event, stored.json);
+    });
   }
 
   /** Live subscriptions, for tests and the daemon log. */
@@ -82,9 +86,8 @@ export class StreamHub {
     this.statsTimer = null;
   }
 
-  private onEvent(event: KernelEvent): void {
-    let json: string | undefined;
-    const payload = (): string => (json ??= JSON.stringify(event));
+  private onEvent(event: KernelEvent, json: string): void {
+    const payload = (): string => json;
     for (const follow of this.follows) {
       if (follow.tree && event.type === 'state' && event.from === null && event.ppid !== undefined && follow.pids.has(event.ppid)) {
         follow.pids.add(event.pid);
