@@ -1,41 +1,21 @@
 /**
- * The Chroma server behind MEM_WRITE / MEM_READ.
+ * The Chroma server behind MEM_WRITE / MEM_READ, supervised.
  *
- * `SupervisedChroma` runs `chroma run --path DIR --host 127.0.0.1 --port N` from the installed
- * `chromadb` package (its package.json `bin.chroma`, a JS file run with `process.execPath`) through
- * the launcher in chroma-launcher.ts, on a free loopback port, and:
+ * `SupervisedChroma` runs `chroma run` from the installed `chromadb` package in a network namespace
+ * of its own, reachable only through a unix socket in a 0700 directory (chroma-spawn.ts), and:
  *   - starts lazily (the first `ensureRunning()`), with one start shared by concurrent callers;
- *   - is ready when `GET /api/v2/heartbeat` answers 200;
+ *   - is ready when `GET /api/v2/heartbeat` answers 200 through that socket;
  *   - is restarted when it dies, with exponential backoff and a cap on restarts per window;
  *   - is stopped with SIGTERM, then SIGKILL after a grace period; it is never left orphaned
- *     (`detached: false`, SIGKILLed on our process's exit, and the launcher kills itself when
- *     its parent disappears, even by SIGKILL).
- * `ExternalChroma` is a server we do not own (CHROMA_URL): no supervision.
+ *     (`detached: false`, SIGKILLed on our process's exit, bwrap's --die-with-parent, and the
+ *     launcher kills itself when its parent disappears, even by SIGKILL);
+ *   - is not started at all when it cannot be made private (IsolationError, never retried).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import http from 'node:http';
-import { createRequire } from 'node:module';
-import net from 'node:net';
-import path from 'node:path';
-import { LAUNCHER_SOURCE } from './chroma-launcher.js';
-
-/** The path Chroma 1.x (API v2) answers liveness on. */
-export const HEARTBEAT_PATH = '/api/v2/heartbeat';
-
-export type LogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
-
-/** Where the memory service gets its server from. */
-export interface ChromaEndpoint {
-  /** The base URL of a live server, starting one when needed; rejects with the reason when it cannot. */
-  ensureRunning(): Promise<string>;
-  /** A request to `url` failed to connect: resolve with a URL worth retrying on (maybe after a restart). */
-  recover(url: string): Promise<string>;
-  stop(): Promise<void>;
-  /** For logs and errors: "supervised chroma (pid N, http://...)" or "CHROMA_URL http://...". */
-  describe(): string;
-}
+import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { chromaTarget, displayAddress, heartbeat, HEARTBEAT_PATH, unixSocketAddress } from './chroma-address.js';
+import type { ChromaEndpoint, LogFn } from './chroma-endpoint.js';
+import { IsolationError, isolationFailure, prepareChromaDirs, spawnPrivateChroma } from './chroma-spawn.js';
 
 export interface RestartPolicy {
   /** Delay before the first restart after a crash; doubled per recent crash. */
@@ -47,16 +27,13 @@ export interface RestartPolicy {
 }
 
 export interface SupervisedChromaOptions {
-  /** Chroma's data directory (created when missing). */
+  /** Chroma's data directory (created 0700 when missing); its socket goes in `<dataDir>-run/`. */
   dataDir: string;
   /** The chroma CLI (a JS file); default: the installed chromadb package's `bin.chroma`. */
   cliPath?: string;
-  host?: string;
-  /** A fixed port; default: a free one picked at each start. */
-  port?: number;
   /** How long a start may take to answer the heartbeat. */
   startTimeoutMs?: number;
-  /** Starts tried (each on a fresh port) before a lazy start gives up. */
+  /** Starts tried before a lazy start gives up. */
   startAttempts?: number;
   /** SIGTERM, then SIGKILL after this long. */
   stopGraceMs?: number;
@@ -68,92 +45,6 @@ export interface SupervisedChromaOptions {
 
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, maxRestarts: 5, windowMs: 60_000 };
 const OUTPUT_TAIL_BYTES = 4096;
-
-/** The installed chromadb package's CLI entry (package.json `bin.chroma`). */
-export function resolveChromaCli(): string {
-  const require = createRequire(import.meta.url);
-  let dir = path.dirname(require.resolve('chromadb'));
-  for (let i = 0; i < 5; i++) {
-    const pkgFile = path.join(dir, 'package.json');
-    if (existsSync(pkgFile)) {
-      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name?: string; bin?: string | Record<string, string> };
-      if (pkg.name === 'chromadb') {
-        const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.chroma;
-        if (!bin) throw new Error('the chromadb package declares no "chroma" bin');
-        return path.join(dir, bin);
-      }
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error('cannot find the chromadb package.json');
-}
-
-/** A port that was free a moment ago on `host` (a listen(0) probe). */
-export function pickFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error('no port from the probe'))));
-    });
-  });
-}
-
-/**
- * Heartbeat once; true when the server answered 200. Plain node:http without keep-alive, so a
- * probe that times out (something else holds the port and never answers) leaves no socket behind.
- */
-export function heartbeat(url: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    let req: http.ClientRequest;
-    try {
-      req = http.get(`${url}${HEARTBEAT_PATH}`, { agent: false, timeout: timeoutMs }, (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode === 200));
-        res.once('error', () => resolve(false));
-      });
-    } catch {
-      resolve(false);
-      return;
-    }
-    req.once('timeout', () => req.destroy(new Error('heartbeat timed out')));
-    req.once('error', () => resolve(false));
-  });
-}
-
-// ---- no orphans: every live server is SIGKILLed when this process exits ----
-
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess): void {
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of liveChildren) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
-/** Only what a server needs: no API keys or tokens reach it. */
-function serverEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
 
 /** A sleep that stop() can cut short (it resolves every pending one). */
 function sleep(ms: number, timers: Map<NodeJS.Timeout, () => void>): Promise<void> {
@@ -170,12 +61,23 @@ function exitText(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `killed by ${signal}` : `exited with code ${code}`;
 }
 
+/** Resolves when the child's stdout and stderr are drained (bounded: a grandchild could hold them open). */
+function outputClosed(child: ChildProcess, ms = 1000): Promise<void> {
+  const pipes = [child.stdout, child.stderr].filter((p) => p !== null && !p.closed);
+  const drained = Promise.all(pipes.map((p) => new Promise((resolve) => p?.once('close', resolve))));
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([drained, bound]).then(() => clearTimeout(timer));
+}
+
 type Phase = 'idle' | 'starting' | 'running' | 'failed' | 'stopped';
 
 export class SupervisedChroma implements ChromaEndpoint {
   private phase: Phase = 'idle';
   private child: ChildProcess | null = null;
-  private currentUrl: string | null = null;
+  private currentAddress: string | null = null;
   private pending: Promise<string> | null = null;
   private failure: { message: string; at: number } | null = null;
   private crashTimes: number[] = [];
@@ -195,8 +97,9 @@ export class SupervisedChroma implements ChromaEndpoint {
     return this.child?.pid ?? null;
   }
 
-  get url(): string | null {
-    return this.currentUrl;
+  /** The running server's address (`http+unix://...`), or null. */
+  get address(): string | null {
+    return this.currentAddress;
   }
 
   get state(): Phase {
@@ -209,12 +112,13 @@ export class SupervisedChroma implements ChromaEndpoint {
   }
 
   describe(): string {
-    return this.child?.pid ? `chroma (pid ${this.child.pid}, ${this.currentUrl ?? 'starting'})` : 'chroma (not running)';
+    const where = this.currentAddress ? displayAddress(this.currentAddress) : 'starting';
+    return this.child?.pid ? `chroma (pid ${this.child.pid}, ${where})` : 'chroma (not running)';
   }
 
   ensureRunning(): Promise<string> {
     if (this.stopped()) return Promise.reject(new Error('the memory service is stopped'));
-    if (this.phase === 'running' && this.currentUrl) return Promise.resolve(this.currentUrl);
+    if (this.phase === 'running' && this.currentAddress) return Promise.resolve(this.currentAddress);
     if (this.pending) return this.pending;
     const failure = this.failure;
     const retryAfter = this.options.retryAfterMs ?? 5_000;
@@ -225,13 +129,13 @@ export class SupervisedChroma implements ChromaEndpoint {
     return this.begin(this.options.startAttempts ?? 3, 0);
   }
 
-  async recover(url: string): Promise<string> {
-    if (this.phase === 'running' && this.currentUrl === url && this.child) {
-      if (await heartbeat(url)) return url;
+  async recover(address: string): Promise<string> {
+    if (this.phase === 'running' && this.currentAddress === address && this.child) {
+      if (await heartbeat(address)) return address;
       // Dead but its exit not seen yet (or hung): make it so; the exit handler restarts it.
-      if (this.currentUrl === url && this.child) this.child.kill('SIGKILL');
+      if (this.currentAddress === address && this.child) this.child.kill('SIGKILL');
       await new Promise((resolve) => setImmediate(resolve));
-      for (let i = 0; i < 50 && this.phase === 'running' && this.currentUrl === url; i++) {
+      for (let i = 0; i < 50 && this.phase === 'running' && this.currentAddress === address; i++) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
@@ -248,9 +152,12 @@ export class SupervisedChroma implements ChromaEndpoint {
     this.timers.clear();
     await this.pending?.catch(() => undefined);
     const child = this.child;
+    const address = this.currentAddress;
     this.child = null;
-    this.currentUrl = null;
+    this.currentAddress = null;
     if (child) await this.kill(child);
+    const socketPath = address && chromaTarget(address).socketPath;
+    if (socketPath) await rm(socketPath, { force: true });
   }
 
   /** Start (or restart after `delayMs`), trying up to `attempts` times; shared by every caller meanwhile. */
@@ -266,6 +173,10 @@ export class SupervisedChroma implements ChromaEndpoint {
           return await this.launch();
         } catch (error) {
           lastError = error instanceof Error ? error : new Error(String(error));
+          if (lastError instanceof IsolationError) {
+            this.options.log?.('error', `chroma not started: ${lastError.message}`);
+            break;
+          }
           this.options.log?.('warn', `chroma start failed: ${lastError.message}`);
           delay = Math.min(Math.max(delay * 2, this.restartPolicy.initialDelayMs), this.restartPolicy.maxDelayMs);
         }
@@ -286,25 +197,15 @@ export class SupervisedChroma implements ChromaEndpoint {
 
   private async launch(): Promise<string> {
     const started = Date.now();
-    const host = this.options.host ?? '127.0.0.1';
-    await mkdir(this.options.dataDir, { recursive: true });
-    const port = this.options.port ?? (await pickFreePort(host));
-    const cli = this.options.cliPath ?? resolveChromaCli();
-    const url = `http://${host}:${port}`;
+    const socketPath = await prepareChromaDirs(this.options.dataDir);
+    const address = unixSocketAddress(socketPath);
     this.output = '';
-    const child = spawn(
-      process.execPath,
-      ['-e', LAUNCHER_SOURCE, cli, 'run', '--path', this.options.dataDir, '--host', host, '--port', String(port)],
-      { stdio: ['pipe', 'pipe', 'pipe'], detached: false, env: serverEnv(), cwd: this.options.dataDir },
-    );
-    track(child);
+    const child = await spawnPrivateChroma({ dataDir: this.options.dataDir, socketPath, cliPath: this.options.cliPath });
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    // Our end of its stdin stays open while we live; its closing is the launcher's "parent gone".
-    child.stdin?.on('error', () => undefined);
 
     const seen: { exit: { code: number | null; signal: NodeJS.Signals | null } | null; error: Error | null } = { exit: null, error: null };
     child.once('error', (error) => {
@@ -313,21 +214,22 @@ export class SupervisedChroma implements ChromaEndpoint {
     child.once('exit', (code, signal) => {
       seen.exit = { code, signal };
     });
-    const deadline = started + (this.options.startTimeoutMs ?? 20_000);
+    const timeoutMs = this.options.startTimeoutMs ?? 20_000;
     for (;;) {
-      if (seen.error) throw new Error(`cannot run ${process.execPath}: ${seen.error.message}`);
+      if (seen.error) throw new Error(`cannot run bwrap: ${seen.error.message}`);
       if (seen.exit) {
+        await outputClosed(child);
         const { code, signal } = seen.exit;
-        throw new Error(`chroma ${exitText(code, signal)} before answering ${HEARTBEAT_PATH}${this.outputTail()}`);
+        throw isolationFailure(this.output) ?? new Error(`chroma ${exitText(code, signal)} before answering ${HEARTBEAT_PATH}${this.outputTail()}`);
       }
       if (this.stopped()) {
         await this.kill(child);
         throw new Error('the memory service is stopped');
       }
-      if (await heartbeat(url, 500)) break;
-      if (Date.now() > deadline) {
+      if (await heartbeat(address, 500)) break;
+      if (Date.now() - started > timeoutMs) {
         await this.kill(child);
-        throw new Error(`chroma did not answer ${url}${HEARTBEAT_PATH} within ${this.options.startTimeoutMs ?? 20_000} ms${this.outputTail()}`);
+        throw new Error(`chroma did not answer ${HEARTBEAT_PATH} on ${displayAddress(address)} within ${timeoutMs} ms${this.outputTail()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -336,20 +238,20 @@ export class SupervisedChroma implements ChromaEndpoint {
       throw new Error(this.stopped() ? 'the memory service is stopped' : 'chroma exited right after starting');
     }
     this.child = child;
-    this.currentUrl = url;
+    this.currentAddress = address;
     this.phase = 'running';
     this.failure = null;
     this.starts++;
     this.lastStartMs = Date.now() - started;
-    this.options.log?.('info', `chroma ready: pid ${child.pid}, ${url}, data ${this.options.dataDir} (${this.lastStartMs} ms)`);
+    this.options.log?.('info', `chroma ready: pid ${child.pid}, ${displayAddress(address)} (private network namespace), data ${this.options.dataDir} (${this.lastStartMs} ms)`);
     child.once('exit', (code, signal) => this.onCrash(child, code, signal));
-    return url;
+    return address;
   }
 
   private onCrash(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child || this.stopped()) return;
     this.child = null;
-    this.currentUrl = null;
+    this.currentAddress = null;
     const now = Date.now();
     const { windowMs, maxRestarts, initialDelayMs, maxDelayMs } = this.restartPolicy;
     this.crashTimes = this.crashTimes.filter((t) => now - t < windowMs);
@@ -384,37 +286,5 @@ export class SupervisedChroma implements ChromaEndpoint {
     const timer = setTimeout(() => child.kill('SIGKILL'), grace);
     await gone;
     clearTimeout(timer);
-  }
-}
-
-/** A server someone else runs (CHROMA_URL): we neither start nor restart it. */
-export class ExternalChroma implements ChromaEndpoint {
-  private readonly base: string;
-
-  constructor(url: string) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new Error(`CHROMA_URL is not a URL: ${url}`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`CHROMA_URL must be http(s): ${url}`);
-    this.base = `${parsed.protocol}//${parsed.host}`;
-  }
-
-  ensureRunning(): Promise<string> {
-    return Promise.resolve(this.base);
-  }
-
-  recover(): Promise<string> {
-    return Promise.resolve(this.base);
-  }
-
-  stop(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  describe(): string {
-    return `CHROMA_URL ${this.base}`;
   }
 }

@@ -1,6 +1,11 @@
-/** Memory drivers: the Chroma server (supervised or CHROMA_URL), embedders, and the store on top. */
-export { ExternalChroma, HEARTBEAT_PATH, heartbeat, pickFreePort, resolveChromaCli, SupervisedChroma } from './chroma-server.js';
-export type { ChromaEndpoint, LogFn, RestartPolicy, SupervisedChromaOptions } from './chroma-server.js';
+/** Memory drivers: the Chroma server (supervised and private, or CHROMA_URL), embedders, and the store on top. */
+export { chromaTarget, displayAddress, HEARTBEAT_PATH, heartbeat, unixSocketAddress } from './chroma-address.js';
+export type { ChromaTarget } from './chroma-address.js';
+export { ExternalChroma } from './chroma-endpoint.js';
+export type { ChromaEndpoint, LogFn } from './chroma-endpoint.js';
+export { SupervisedChroma } from './chroma-server.js';
+export type { RestartPolicy, SupervisedChromaOptions } from './chroma-server.js';
+export { IsolationError, resolveChromaCli, runDirFor } from './chroma-spawn.js';
 export { embedderFromSpec, GeminiEmbedder, LocalEmbedder, OpenAIEmbedder } from './embedders.js';
 export type { Embedder, EmbedPurpose } from './embedders.js';
 export { idForKey, MemoryStore, SHARED_NAMESPACE, toChromaWhere, treeNamespace } from './memory-store.js';

@@ -12,7 +12,9 @@
 import { randomUUID, createHash } from 'node:crypto';
 import type { ChromaClient, Collection, Metadata, Where } from 'chromadb';
 import { AosError } from '../errno.js';
-import type { ChromaEndpoint } from './chroma-server.js';
+import { displayAddress } from './chroma-address.js';
+import { ChromaClients, type ChromaModule } from './chroma-client.js';
+import type { ChromaEndpoint } from './chroma-endpoint.js';
 import type { Embedder } from './embedders.js';
 
 export type MemoryScalar = string | number | boolean;
@@ -59,7 +61,6 @@ export function idForKey(key: string): string {
   return `k-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
-type ChromaModule = typeof import('chromadb');
 let chromaModule: Promise<ChromaModule> | null = null;
 /** Loaded on first use: kernels that never touch memory never load the client. */
 function loadChroma(): Promise<ChromaModule> {
@@ -72,7 +73,7 @@ function messageOf(error: unknown): string {
 }
 
 export class MemoryStore {
-  private client: { url: string; client: ChromaClient } | null = null;
+  private readonly clients = new ChromaClients();
   private readonly collections = new Map<string, Promise<Collection>>();
   private closed = false;
 
@@ -180,7 +181,7 @@ export class MemoryStore {
   async close(): Promise<void> {
     this.closed = true;
     this.collections.clear();
-    this.client = null;
+    this.clients.close();
     await this.options.endpoint.stop();
   }
 
@@ -214,7 +215,7 @@ export class MemoryStore {
       } catch (error) {
         if (error instanceof AosError) throw error;
         if (!(error instanceof chroma.ChromaConnectionError)) throw this.translate(chroma, error);
-        if (attempt > 0) throw new AosError('EIO', `memory is unavailable: cannot reach Chroma at ${url}`, { cause: error });
+        if (attempt > 0) throw new AosError('EIO', `memory is unavailable: cannot reach Chroma at ${displayAddress(url)}`, { cause: error });
         try {
           url = await this.options.endpoint.recover(url);
         } catch (recoverError) {
@@ -232,14 +233,11 @@ export class MemoryStore {
   }
 
   private clientFor(chroma: ChromaModule, url: string): ChromaClient {
-    if (this.client?.url === url) return this.client.client;
-    const parsed = new URL(url);
-    const ssl = parsed.protocol === 'https:';
-    const port = parsed.port ? Number(parsed.port) : ssl ? 443 : 80;
-    const client = new chroma.ChromaClient({ host: parsed.hostname, port, ssl });
-    this.client = { url, client };
-    this.collections.clear();
-    this.batchLimit = null;
+    const { client, fresh } = this.clients.get(chroma, url);
+    if (fresh) {
+      this.collections.clear();
+      this.batchLimit = null;
+    }
     return client;
   }
 

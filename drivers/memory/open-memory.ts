@@ -1,5 +1,6 @@
 /** Builds the kernel's memory store from its options: a supervised Chroma on a data dir, or CHROMA_URL. */
-import { type ChromaEndpoint, ExternalChroma, type LogFn, SupervisedChroma, type SupervisedChromaOptions } from './chroma-server.js';
+import { type ChromaEndpoint, ExternalChroma, type LogFn } from './chroma-endpoint.js';
+import { SupervisedChroma, type SupervisedChromaOptions } from './chroma-server.js';
 import { type Embedder, embedderFromSpec } from './embedders.js';
 import { MemoryStore } from './memory-store.js';
 

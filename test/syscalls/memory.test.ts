@@ -3,12 +3,11 @@
  * per process tree, the shared namespace behind mem.shared, persistence across a kernel restart,
  * Chroma killed mid-run, an embedder mismatch, and Chroma unavailable (EIO, the rest still works).
  */
-import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { idForKey, type SupervisedChroma } from '../../drivers/memory/index.js';
 import type { KernelEvent } from '../../kernel/events.js';
 import { Kernel } from '../../kernel/kernel.js';
@@ -197,20 +196,29 @@ describe('memory when Chroma fails', () => {
     ]);
   });
 
-  it('Chroma that cannot start (port taken): EIO naming the port', async () => {
-    const holder = net.createServer((socket) => socket.destroy());
-    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
-    const port = (holder.address() as net.AddressInfo).port;
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-memport-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  it('Chroma that cannot be made private (no bwrap): EIO saying why, the rest keeps working', async () => {
+    vi.stubEnv('AOS_BWRAP', 'none');
+    cleanups.push(async () => {
+      vi.unstubAllEnvs();
+    });
     h = await startHarness(
-      { root: [call('MEM_READ', { query: 'x' }), { expect: `127.0.0.1:${port} is not available`, reply: call('SLEEP', { seconds: 0 }) }, { expect: '"slept":0', reply: EXIT }] },
-      { memory: { dataDir: path.join(dir, 'chroma'), chroma: { port, startAttempts: 1 } } },
+      {
+        root: [
+          call('MEM_WRITE', { text: 'x' }),
+          { expect: ['"errno":"EIO"', 'memory is unavailable: memory needs bubblewrap', 'CHROMA_URL'], reply: call('SLEEP', { seconds: 0 }) },
+          { expect: '"slept":0', reply: EXIT },
+        ],
+      },
+      { memory: true },
     );
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    expect(h.results(pcb.pid)[0]).toMatchObject({ name: 'MEM_READ', ok: false, errno: 'EIO' });
+    expect(h.results(pcb.pid).map((r) => [r.name, r.errno ?? 'ok'])).toEqual([
+      ['MEM_WRITE', 'EIO'],
+      ['SLEEP', 'ok'],
+      ['SYS_EXIT', 'ok'],
+    ]);
+    expect(chromaOf(h).pid).toBeNull();
   });
 
   it('a kernel without a memory store: EIO saying so', async () => {

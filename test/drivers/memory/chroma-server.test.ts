@@ -1,16 +1,20 @@
 /**
- * The supervisor against the real Chroma server from the chromadb package: start, heartbeat,
- * shared lazy start, restart after SIGKILL (with a cap), clean stop, no orphans, and clear
- * failures for a bad binary and a busy port.
+ * The supervisor against the real Chroma server from the chromadb package: a private start (own
+ * network namespace, unix socket in a 0700 directory), heartbeat, shared lazy start, restart after
+ * SIGKILL (with a cap), clean stop, no orphans, and clear failures for a bad binary. Refusing to
+ * start without a namespace is in chroma-isolation.test.ts.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEARTBEAT_PATH, heartbeat, resolveChromaCli, SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
+import { chromaTarget, HEARTBEAT_PATH, heartbeat } from '../../../drivers/memory/chroma-address.js';
+import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
+import { resolveChromaCli } from '../../../drivers/memory/chroma-spawn.js';
 import { packageRoot } from '../../../kernel/paths.js';
+import { processTree } from './exposure.js';
 import { alive, tempDir, until } from './helpers.js';
 
 const servers: SupervisedChroma[] = [];
@@ -37,25 +41,33 @@ describe('SupervisedChroma', () => {
     expect(existsSync(cli)).toBe(true);
   });
 
-  it('starts lazily on 127.0.0.1, answers the v2 heartbeat, and writes its data dir', async () => {
+  it('starts lazily, answers the v2 heartbeat on a unix socket in a 0700 directory, and writes its data dir (0700)', async () => {
     const s = await server();
     expect(s.state).toBe('idle');
     expect(s.pid).toBeNull();
-    const url = await s.ensureRunning();
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const address = await s.ensureRunning();
+    const socketPath = chromaTarget(address).socketPath as string;
+    expect(socketPath).toBe(path.join(`${lastDataDir}-run`, 'chroma.sock'));
     expect(HEARTBEAT_PATH).toBe('/api/v2/heartbeat');
-    const res = await fetch(`${url}${HEARTBEAT_PATH}`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toHaveProperty(['nanosecond heartbeat']);
+    const body = await new Promise<string>((resolve, reject) => {
+      http.get({ socketPath, path: HEARTBEAT_PATH, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`status ${res.statusCode}`))));
+      }).once('error', reject);
+    });
+    expect(JSON.parse(body)).toHaveProperty(['nanosecond heartbeat']);
     expect(s.state).toBe('running');
-    expect(s.lastStartMs).toBeLessThan(10_000);
     expect(existsSync(path.join(lastDataDir, 'chroma.sqlite3'))).toBe(true);
+    expect(statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);
+    expect(statSync(socketPath).mode & 0o777).toBe(0o600);
+    expect(statSync(lastDataDir).mode & 0o777).toBe(0o700);
   });
 
   it('shares one start between concurrent callers', async () => {
     const s = await server();
-    const urls = await Promise.all(Array.from({ length: 8 }, () => s.ensureRunning()));
-    expect(new Set(urls).size).toBe(1);
+    const addresses = await Promise.all(Array.from({ length: 8 }, () => s.ensureRunning()));
+    expect(new Set(addresses).size).toBe(1);
     expect(s.starts).toBe(1);
   });
 
@@ -72,9 +84,9 @@ describe('SupervisedChroma', () => {
 
   it('recover(): a caller that saw the connection drop gets a live server even before the exit is noticed', async () => {
     const s = await server({ restart: { initialDelayMs: 10 } });
-    const url = await s.ensureRunning();
+    const address = await s.ensureRunning();
     process.kill(s.pid as number, 'SIGKILL');
-    const next = await s.recover(url);
+    const next = await s.recover(address);
     expect(await heartbeat(next)).toBe(true);
   });
 
@@ -122,18 +134,17 @@ describe('SupervisedChroma', () => {
     expect(s.state).toBe('failed');
   });
 
-  it('a busy port fails with the reason', async () => {
-    const holder = net.createServer((socket) => socket.destroy());
-    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-    const port = (holder.address() as net.AddressInfo).port;
-    try {
-      const s = await server({ port, startAttempts: 1 });
-      const error = (await s.ensureRunning().catch((e: unknown) => e)) as Error;
-      expect(error.message).toMatch(/before answering/);
-      expect(error.message).toContain(`127.0.0.1:${port} is not available`);
-    } finally {
-      holder.close();
-    }
+  it('stop() removes the socket; a stale one (left by a SIGKILLed kernel) and an opened-up directory are fixed at start', async () => {
+    const s = await server();
+    const socketPath = chromaTarget(await s.ensureRunning()).socketPath as string;
+    await s.stop();
+    expect(existsSync(socketPath)).toBe(false);
+    await writeFile(socketPath, 'stale');
+    await chmod(path.dirname(socketPath), 0o777);
+    const again = new SupervisedChroma({ dataDir: lastDataDir });
+    servers.push(again);
+    expect(await heartbeat(await again.ensureRunning())).toBe(true);
+    expect(statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);
   });
 
   it('is never orphaned: when its parent is SIGKILLed, the server dies too', async () => {
@@ -159,8 +170,11 @@ describe('SupervisedChroma', () => {
       parent.once('exit', (code) => reject(new Error(`parent exited with ${code}`)));
     });
     const { pid } = JSON.parse(line) as { pid: number };
-    expect(alive(pid)).toBe(true);
+    // bwrap and, below it, the launcher that hosts the server
+    const tree = processTree(pid);
+    expect(tree.length).toBeGreaterThanOrEqual(2);
+    expect(tree.every(alive)).toBe(true);
     parent.kill('SIGKILL');
-    await until(() => !alive(pid), 5000, 'the orphaned chroma to die');
+    await until(() => !tree.some(alive), 5000, 'the orphaned chroma to die');
   });
 });

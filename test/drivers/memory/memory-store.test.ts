@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AosError } from '../../../drivers/errno.js';
-import { ExternalChroma, SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
+import { ExternalChroma } from '../../../drivers/memory/chroma-endpoint.js';
+import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
 import { type Embedder, LocalEmbedder } from '../../../drivers/memory/embedders.js';
 import { idForKey, type MemoryRecord, MemoryStore, toChromaWhere } from '../../../drivers/memory/memory-store.js';
 import { tempDir } from './helpers.js';
@@ -24,7 +25,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A store on the same server that does not own it (as with CHROMA_URL). */
+/** A store on the same server that does not own it (as with CHROMA_URL, here an http+unix:// one). */
 async function sibling(embedder: Embedder = new LocalEmbedder()): Promise<MemoryStore> {
   return new MemoryStore({ endpoint: new ExternalChroma(await chroma.ensureRunning()), embedder });
 }
@@ -162,6 +163,14 @@ describe('MemoryStore', () => {
 });
 
 describe('MemoryStore persistence and failure', () => {
+  it('CHROMA_URL: http(s)://host:port or http+unix://<encoded absolute socket path>; anything else is refused', () => {
+    expect(new ExternalChroma('http://127.0.0.1:8000/ignored/path').describe()).toBe('CHROMA_URL http://127.0.0.1:8000');
+    expect(new ExternalChroma('http+unix://%2Frun%2Fchroma.sock').describe()).toBe('CHROMA_URL unix socket /run/chroma.sock');
+    expect(() => new ExternalChroma('http+unix://chroma.sock')).toThrow(/needs an absolute socket path/);
+    expect(() => new ExternalChroma('ftp://127.0.0.1')).toThrow(/must be http\(s\):\/\/ or http\+unix:\/\//);
+    expect(() => new ExternalChroma('not a url')).toThrow(/is not a URL/);
+  });
+
   it('memories survive a server restart on the same data dir', async () => {
     const home = await tempDir('aos-persist-');
     try {
