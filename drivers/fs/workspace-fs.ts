@@ -8,8 +8,9 @@ import path from 'node:path';
 import { AosError } from '../errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
-import { assertHandleInside, detectProcFd, directoryPathOf, openDirInside, type ConfineContext } from './host-confine.js';
+import { assertHandleInside, detectProcFd, directoryPathOf, type InsideDir, openDirInside, type ConfineContext } from './host-confine.js';
 import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
+import { replaceableMode, writeAside } from './write-aside.js';
 
 export interface WorkspaceFsOptions {
   root: string;
@@ -101,18 +102,39 @@ export class WorkspaceFs {
       const limit = this.options.maxWriteBytes;
       throw new AosError('EFBIG', `content is ${data.length} bytes, over the ${limit} byte limit: ${virtualPath}`);
     }
-    const append = opts.append === true;
-    const flags = WRITE_FLAGS | (append ? constants.O_APPEND : 0);
-    const { handle } = await this.openFile(virtualPath, flags, 'write', opts.authorize);
+    if (opts.append === true) await this.append(virtualPath, data, opts.authorize);
+    else await this.replace(virtualPath, data, opts.authorize);
+    return { path: virtualPath, bytes: data.length };
+  }
+
+  /** Append in place; an append that fails half-way is cut back to the old size. */
+  private async append(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
+    const { handle, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);
     try {
-      // Truncate only now, after the handle passed every check (O_TRUNC would act before them).
-      if (!append) await handle.truncate(0);
-      await writeAll(handle, data, append ? null : 0);
-      return { path: virtualPath, bytes: data.length };
+      await writeAll(handle, data, null);
     } catch (error) {
+      await handle.truncate(stats.size).catch(() => undefined);
       throw toFsError(error, virtualPath, 'write');
     } finally {
       await handle.close();
+    }
+  }
+
+  /** New content goes beside the file and is renamed over it (write-aside.ts), inside the pinned directory. */
+  private async replace(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
+    const ctx = this.context(virtualPath, 'write');
+    const names = splitVirtualPath(virtualPath);
+    const last = names.pop();
+    if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
+    const dir = await openDirInside(ctx, names, true);
+    try {
+      authorizeReal(ctx, dir, last, authorize);
+      const target = path.join(dir.base, last);
+      await writeAside(dir.base, target, data, await replaceableMode(target, virtualPath));
+    } catch (error) {
+      throw toFsError(error, virtualPath, 'write');
+    } finally {
+      await dir.close();
     }
   }
 
@@ -183,14 +205,19 @@ async function openBelow(
 ): Promise<{ handle: FileHandle; hostPath: string }> {
   const dir = await openDirInside(ctx, names, create);
   try {
-    const real = [...path.relative(ctx.root, dir.realPath).split(path.sep).filter(Boolean), last].join('/');
-    if (authorize && !authorize(`/${real}`)) {
-      throw new AosError('EPERM', `${ctx.virtualPath} leads through a symlink to /${real}, which this process may not ${ctx.operation}`);
-    }
+    authorizeReal(ctx, dir, last, authorize);
     const hostPath = path.join(dir.base, last);
     return { handle: await openHandle(hostPath, flags, ctx), hostPath };
   } finally {
     await dir.close();
+  }
+}
+
+/** The capability check on the path a request really reaches once symlinked directories are resolved. */
+function authorizeReal(ctx: ConfineContext, dir: InsideDir, last: string, authorize: Authorize | undefined): void {
+  const real = [...path.relative(ctx.root, dir.realPath).split(path.sep).filter(Boolean), last].join('/');
+  if (authorize && !authorize(`/${real}`)) {
+    throw new AosError('EPERM', `${ctx.virtualPath} leads through a symlink to /${real}, which this process may not ${ctx.operation}`);
   }
 }
 

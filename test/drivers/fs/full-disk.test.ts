@@ -1,0 +1,44 @@
+/** FS_WRITE on a full disk (a 1 MiB tmpfs): the old content stays whole, a new file is not left behind empty. */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkspaceFs } from '../../../drivers/fs/workspace-fs.js';
+
+const isRoot = process.getuid?.() === 0;
+let mnt = '';
+let fs: WorkspaceFs;
+
+beforeAll(async () => {
+  if (!isRoot) return;
+  mnt = await mkdtemp(path.join(os.tmpdir(), 'aos-fulldisk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+  fs = await WorkspaceFs.open({ root: path.join(mnt, 'ws'), maxReadBytes: 1 << 20, maxWriteBytes: 4 << 20, maxListEntries: 100, maxPathLength: 1024 });
+});
+afterAll(async () => {
+  if (!mnt) return;
+  execFileSync('umount', [mnt]);
+  await rm(mnt, { recursive: true, force: true });
+});
+
+const big = 'x'.repeat(2 << 20);
+
+describe.skipIf(!isRoot)('FS_WRITE when the disk is full (needs root to mount a tmpfs)', () => {
+  it('keeps the old content of a file whose rewrite does not fit', async () => {
+    await fs.write('keep.txt', 'old content');
+    await expect(fs.write('keep.txt', big)).rejects.toMatchObject({ code: 'ENOSPC', message: 'no space left on device: /keep.txt' });
+    expect(await readFile(path.join(fs.root, 'keep.txt'), 'utf8')).toBe('old content');
+  });
+
+  it('leaves no empty or partial file when a new file does not fit, and no temporary file either', async () => {
+    await expect(fs.write('new.txt', big)).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect((await readdir(fs.root)).sort()).toEqual(['keep.txt']);
+  });
+
+  it('cuts a failed append back to the old size', async () => {
+    await writeFile(path.join(fs.root, 'log.txt'), 'line 1\n');
+    await expect(fs.write('log.txt', big, { append: true })).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(await readFile(path.join(fs.root, 'log.txt'), 'utf8')).toBe('line 1\n');
+  });
+});
