@@ -6,6 +6,7 @@
  * the kernel is closed, not its processes — they resume on the next start.
  */
 import { mkdir } from 'node:fs/promises';
+import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
 import { type DaemonLogger, openDaemonLog, rotateLog } from './daemon-log.js';
 import type { DaemonReport } from './daemon-start.js';
 import { Kernel, KERNEL_VERSION } from './kernel.js';
@@ -102,6 +103,10 @@ async function start(): Promise<void> {
     process.exit(0);
   }
   lock = locked.lock;
+  // Sandboxes of an earlier kernel that died without cleaning up (SIGKILL, OOM) go before we serve.
+  const swept = await sweepStaleSandboxes();
+  const sweepLine = describeSweep(swept);
+  if (sweepLine) log(swept.failed.length > 0 ? 'warn' : 'info', sweepLine);
   const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
   kernel = await createKernel(policy);
   server = await KernelServer.listen(kernel, {
