@@ -6,6 +6,7 @@
  * the kernel is closed, not its processes — they resume on the next start.
  */
 import { mkdir } from 'node:fs/promises';
+import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
 import { currentPid } from './blame.js';
 import { type DaemonLogger, openDaemonLog, rotateLog } from './daemon-log.js';
 import type { DaemonReport } from './daemon-start.js';
@@ -105,6 +106,10 @@ async function start(): Promise<void> {
     process.exit(0);
   }
   lock = locked.lock;
+  // Sandboxes of an earlier kernel that died without cleaning up (SIGKILL, OOM) go before we serve.
+  const swept = await sweepStaleSandboxes();
+  const sweepLine = describeSweep(swept);
+  if (sweepLine) log(swept.failed.length > 0 ? 'warn' : 'info', sweepLine);
   const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
   kernel = await createKernel(policy);
   if (kernel.store.createdNote) log('warn', kernel.store.createdNote);

@@ -2,7 +2,7 @@ import type { HostLayout } from './host-layout.js';
 import { SANDBOX_GID, SANDBOX_HOSTNAME, SANDBOX_UID } from './sandbox-etc.js';
 import type { ExecLimits } from './types.js';
 
-/** Child stdio slots (beyond 0-2) that carry data to and from bwrap. */
+/** Child stdio slots (beyond 0-2) that carry data to and from bwrap; the guard's lifeline comes after them. */
 export const FD = { args: 3, passwd: 4, group: 5, hosts: 6, status: 7 } as const;
 
 const SANDBOX_ENV: Record<string, string> = {

@@ -10,6 +10,8 @@ export interface HostLayout {
   etcEntries: string[];
   shell: string;
   prlimit: string | null;
+  /** util-linux unshare, which starts the guard that ties a sandbox's life to the kernel's. */
+  unshare: string | null;
 }
 
 const ROOT_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
@@ -43,7 +45,8 @@ async function readHostLayout(): Promise<HostLayout> {
   const rootArgs = (await Promise.all(ROOT_DIRS.map((name) => mirrorRootDir(name)))).flat();
   const shell = (await isExecutableFile('/bin/bash')) ? '/bin/bash' : '/bin/sh';
   const prlimit = await firstExecutable(['/usr/bin/prlimit', '/bin/prlimit']);
-  return { rootArgs, etcEntries: await listEtcEntries(), shell, prlimit };
+  const unshare = await firstExecutable(['/usr/bin/unshare', '/bin/unshare']);
+  return { rootArgs, etcEntries: await listEtcEntries(), shell, prlimit, unshare };
 }
 
 /** usrmerged hosts have /bin -> usr/bin: recreate the link; otherwise bind the real directory. */

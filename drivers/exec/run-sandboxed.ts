@@ -5,13 +5,14 @@ import { checkRequest } from './check-request.js';
 import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';
 import { findBwrap } from './find-bwrap.js';
 import { detectHostLayout } from './host-layout.js';
-import { createSandboxCgroup, type SandboxCgroup } from './sandbox-cgroup.js';
+import { GUARD_OWN_PIDS, guardedLaunch } from './launch-guard.js';
+import { createSandboxCgroup } from './sandbox-cgroup.js';
 import { renderSandboxEtcFiles } from './sandbox-etc.js';
-import { superviseChild, type ChildOutcome } from './supervise-child.js';
+import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child.js';
 import type { ExecRequest, ExecResult } from './types.js';
 
-// The outer bwrap and its pid-1 reaper share the cgroup with the command.
-const BWRAP_OWN_PIDS = 2;
+// The guard, its watcher, the outer bwrap and bwrap's pid-1 reaper share the cgroup with the command.
+const PLUMBING_PIDS = GUARD_OWN_PIDS + 2;
 // Memory for bwrap, the shell and small tools, so one process hitting its own data limit gets a
 // readable allocation error rather than the cgroup's OOM kill.
 const PLUMBING_MEMORY_BYTES = 64 * 1024 * 1024;
@@ -20,7 +21,8 @@ let warnedNoCgroup = false;
 /**
  * Runs `req.cmd` with bash inside a bubblewrap sandbox: no network, no host files except a
  * read-only /usr and a few /etc entries, the workspace read-write at /workspace, rlimits set,
- * and the whole process tree killed on timeout or abort. Never runs anything unconfined.
+ * and the whole process tree killed on timeout, on abort, or when this process dies however it
+ * dies (launch-guard.ts). Never runs anything unconfined.
  */
 export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   await checkRequest(req);
@@ -32,18 +34,19 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     );
   }
   const layout = await detectHostLayout();
-  if (!layout.prlimit) {
-    throw new AosError('ENOSYS', 'EXEC_CMD needs prlimit to enforce limits: run `apt-get install -y util-linux`');
+  if (!layout.prlimit || !layout.unshare) {
+    const missing = layout.prlimit ? 'unshare to tie the sandbox to the kernel' : 'prlimit to enforce limits';
+    throw new AosError('ENOSYS', `EXEC_CMD needs ${missing}: run \`apt-get install -y util-linux\``);
   }
   if (req.signal?.aborted) throw interrupted();
 
   const { limits } = req;
   const etc = renderSandboxEtcFiles(layout.shell);
   const options = buildBwrapOptions(req.workspace, limits, layout);
-  const bwrapArgv = ['--args', String(FD.args), '--', ...buildSandboxCommand(req.cmd, limits, layout, layout.prlimit)];
+  const bwrapCommand = [bwrap, '--args', String(FD.args), '--', ...buildSandboxCommand(req.cmd, limits, layout, layout.prlimit)];
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
   const cgroup = await createSandboxCgroup({
-    maxPids: limits.maxProcesses + BWRAP_OWN_PIDS,
+    maxPids: limits.maxProcesses + PLUMBING_PIDS,
     // The data limit is per process; this caps them all together, with the two scratch tmpfs they may fill.
     maxMemoryBytes: limits.maxMemoryBytes + 2 * limits.maxFileBytes + PLUMBING_MEMORY_BYTES,
   });
@@ -52,7 +55,12 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   const started = performance.now();
   try {
     const outcome = await superviseChild({
-      ...launchVia(cgroup, bwrap, bwrapArgv),
+      ...guardedLaunch(bwrapCommand, {
+        unshare: layout.unshare,
+        lifelineFd: lifelineFd(inputs.length),
+        procsPaths: cgroup?.procsPaths ?? [],
+        asRoot: process.getuid?.() === 0,
+      }),
       inputs,
       wallTimeoutMs: limits.wallTimeoutMs,
       maxOutputBytes: limits.maxOutputBytes,
@@ -62,14 +70,6 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   } finally {
     await cgroup?.remove();
   }
-}
-
-/** With a cgroup, a host shell joins it and execs bwrap, so every sandbox process is counted from the start. */
-function launchVia(cgroup: SandboxCgroup | null, bwrap: string, argv: string[]): { file: string; args: string[] } {
-  if (!cgroup) return { file: bwrap, args: argv };
-  const paths = cgroup.procsPaths;
-  const join = paths.map((_, i) => `echo $$ > "$${i + 1}"`).join(' && ');
-  return { file: '/bin/sh', args: ['-c', `${join} && shift ${paths.length} && exec "$@"`, 'sh', ...paths, bwrap, ...argv] };
 }
 
 function toResult(outcome: ChildOutcome, durationMs: number): ExecResult {

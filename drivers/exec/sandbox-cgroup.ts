@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { destroyCgroups } from './cgroup-kill.js';
+import { CGROUP_ROOT, GROUP_NAME } from './cgroup-layout.js';
+import { ownRunName } from './run-owner.js';
+import { sweepStaleSandboxes } from './stale-sandboxes.js';
 
 /** The cgroup(s) one sandbox run is moved into; remove() kills leftovers and deletes them. */
 export interface SandboxCgroup {
@@ -29,9 +32,6 @@ interface Bases {
   memory: Hierarchy | null;
 }
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
-const GROUP_NAME = 'aos-exec';
-
 let bases: Promise<Bases | null> | undefined;
 
 /**
@@ -44,7 +44,7 @@ export async function createSandboxCgroup(limits: CgroupLimits): Promise<Sandbox
   bases ??= findBases();
   const found = await bases;
   if (!found) return null;
-  const name = `run-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const name = await ownRunName(randomBytes(6).toString('hex'));
   const pidsDir = path.join(found.pids.dir, name);
   try {
     await mkdir(pidsDir);
@@ -64,9 +64,17 @@ export async function createSandboxCgroup(limits: CgroupLimits): Promise<Sandbox
     procsPaths: runs.map((run) => path.join(run.dir, 'cgroup.procs')),
     memoryCapped,
     remove: async () => {
-      for (const run of runs) await removeCgroup(run.dir, run.version);
+      await destroyCgroups(runs.map((run) => run.dir));
     },
   };
+}
+
+/** The aos-exec directories runs are created under (pids first), or none when no cgroup is writable. */
+export async function sandboxCgroupGroups(): Promise<string[]> {
+  bases ??= findBases();
+  const found = await bases;
+  if (!found) return [];
+  return found.memory && found.memory !== found.pids ? [found.pids.dir, found.memory.dir] : [found.pids.dir];
 }
 
 /** Sets the memory cap (no swap either); false, with nothing left behind, when it cannot. */
@@ -84,9 +92,13 @@ async function limitMemory(dir: string, version: 1 | 2, bytes: number, create: b
   return true;
 }
 
+/** `AOS_EXEC_CGROUP=none` runs sandboxes without cgroups, as on a host that has none writable (tests use it). */
 async function findBases(): Promise<Bases | null> {
-  if (process.getuid?.() !== 0) return null;
-  return (await findV2Bases()) ?? (await findV1Bases());
+  if (process.getuid?.() !== 0 || process.env.AOS_EXEC_CGROUP === 'none') return null;
+  const found = (await findV2Bases()) ?? (await findV1Bases());
+  // Runs a dead kernel left would otherwise keep their processes and directories until the daemon restarts.
+  if (found) await sweepStaleSandboxes();
+  return found;
 }
 
 async function findV2Bases(): Promise<Bases | null> {
@@ -102,7 +114,6 @@ async function findV2Bases(): Promise<Bases | null> {
       (await enableController(CGROUP_ROOT, 'memory')
         .then(() => enableController(dir, 'memory'))
         .then(() => true, () => false));
-    await removeStaleRuns(dir);
     const base: Hierarchy = { dir, version: 2 };
     return { pids: base, memory: withMemory ? base : null };
   } catch {
@@ -121,27 +132,9 @@ async function findV1Base(controller: string): Promise<Hierarchy | null> {
     await readFile(path.join(root, 'cgroup.procs'), 'utf8');
     const dir = path.join(root, GROUP_NAME);
     await mkdir(dir, { recursive: true });
-    await removeStaleRuns(dir);
     return { dir, version: 1 };
   } catch {
     return null;
-  }
-}
-
-/** Run cgroups left behind by an aos process that died before cleaning up (empty ones only). */
-async function removeStaleRuns(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) {
-    const owner = /^run-(\d+)-/.exec(name)?.[1];
-    if (owner !== undefined && !isAlive(Number(owner))) await rmdir(path.join(dir, name)).catch(() => undefined);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -149,32 +142,5 @@ async function enableController(dir: string, controller: string): Promise<void> 
   const enabled = await readFile(path.join(dir, 'cgroup.subtree_control'), 'utf8');
   if (!enabled.split(/\s+/).includes(controller)) {
     await writeFile(path.join(dir, 'cgroup.subtree_control'), `+${controller}`);
-  }
-}
-
-async function removeCgroup(dir: string, version: 1 | 2): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    await killMembers(dir, version);
-    try {
-      await rmdir(dir);
-      return;
-    } catch {
-      await sleep(50);
-    }
-  }
-}
-
-async function killMembers(dir: string, version: 1 | 2): Promise<void> {
-  if (version === 2) {
-    await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
-    return;
-  }
-  const procs = await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
-  for (const pid of procs.split('\n').filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
   }
 }

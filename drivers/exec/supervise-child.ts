@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { AosError } from '../errno.js';
@@ -7,7 +8,7 @@ import { createOutputSink, isFlooding } from './output-cap.js';
 export interface SuperviseOptions {
   file: string;
   args: string[];
-  /** Written, then closed, on child fds 3, 4, ... */
+  /** Written, then closed, on child fds 3, 4, ... The status fd follows them, then the lifeline. */
   inputs: string[];
   wallTimeoutMs: number;
   maxOutputBytes: number;
@@ -33,7 +34,15 @@ const DRAIN_GRACE_MS = 1000;
 // The child gets nothing from our environment: bwrap's own environ stays readable inside at /proc/1/environ.
 const CHILD_ENV = { PATH: '/usr/bin:/bin' };
 
-/** Spawns `file` as its own process group and kills the whole group on timeout, abort or output flood. */
+/** The child fd that reaches end-of-file when we die: held open here, never written, closed when the child exits. */
+export function lifelineFd(inputCount: number): number {
+  return 4 + inputCount;
+}
+
+/**
+ * Spawns `file` as its own process group and kills the whole group on timeout, abort or output flood.
+ * Nothing here can act once we are SIGKILLed: the child watches its lifeline fd for that.
+ */
 export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome> {
   const { inputs, maxOutputBytes } = options;
   const statusFd = 3 + inputs.length;
@@ -41,8 +50,10 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
     detached: true,
     cwd: '/',
     env: CHILD_ENV,
-    stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe'],
   });
+  const lifeline = child.stdio[lifelineFd(inputs.length)] as Socket;
+  lifeline.on('error', () => undefined);
   const stdout = createOutputSink(maxOutputBytes);
   const stderr = createOutputSink(maxOutputBytes);
   let status = '';
@@ -103,12 +114,13 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
     child.once('error', (error) => {
       stopWatching();
       killGroup();
+      lifeline.destroy();
       reject(new AosError('EIO', `could not start the sandbox: ${error.message}`, { cause: error }));
     });
     child.once('exit', (code, signal) => {
       stopWatching();
       waitForDrain(readables).then(() => {
-        for (const stream of readables) stream.destroy();
+        for (const stream of [...readables, lifeline]) stream.destroy();
         resolve({
           stdout: stdout.text(),
           stderr: stderr.text(),
