@@ -9,6 +9,7 @@ import { registerKernel } from './kernel.js';
 import { registerKill } from './kill.js';
 import { registerLogs } from './logs.js';
 import { registerPs } from './ps.js';
+import { registerRm } from './rm.js';
 import { registerSend } from './send.js';
 import { registerSpawn } from './spawn.js';
 import { registerTop } from './top.js';
@@ -53,6 +54,7 @@ registerPs(program, run);
 registerLogs(program, run);
 registerKill(program, run);
 registerSend(program, run);
+registerRm(program, run);
 registerTop(program, run);
 registerKernel(program, run);
 

@@ -17,6 +17,7 @@ export const ERRNOS = [
   'ESRCH', // no such process
   'ECHILD', // not a child of the caller
   'EAGAIN', // try again later (rate limits, busy)
+  'EBUSY', // in use: a running process cannot be removed
   'ENOSPC', // disk full
   'EIO', // any other host failure
 ] as const;

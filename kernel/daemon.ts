@@ -16,6 +16,7 @@ import { acquirePidLock, type PidLock } from './pid-lock.js';
 import { parseLimits } from './model-pool.js';
 import { param } from './param.js';
 import { loadPolicy, type Policy } from './policy.js';
+import { parseDuration } from './retention.js';
 import { KernelServer } from './server.js';
 
 const paths = aosPaths();
@@ -77,7 +78,9 @@ async function createKernel(policy: Policy): Promise<Kernel> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`AOS_WEBHOOK_PORT must be a port number from 0 to 65535 (got "${explicit}")`);
   }
+  const retention = process.env.AOS_RETENTION;
   const options = {
+    retentionMs: retention ? parseDuration(retention, 'AOS_RETENTION') : undefined,
     workspace: paths.workspace,
     rootCapabilities: policy.rootCapabilities,
     netAllowPrivate: policy.netAllowPrivate,

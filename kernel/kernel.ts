@@ -22,9 +22,10 @@ import { param } from './param.js';
 import { opensPrivateAddress } from './policy.js';
 import { type Notice, Proc, pcbFromRecord, type WakeReason } from './proc.js';
 import { CRASH_SUSPECT_KEY, recover, RUNNING_KEY } from './recovery.js';
+import { pruneProcesses } from './retention.js';
 import { type LaneLimits, type Lease, ModelPool } from './model-pool.js';
 import { Scheduler } from './scheduler.js';
-import { Store } from './store.js';
+import { type ProcessSummary, Store } from './store.js';
 import { runTurn } from './turn.js';
 import { emptyCounters, isEnded, PROC_STATES, type Pcb, type ProcState, type WaitSpec } from './types.js';
 import { type KernelStats, type ProcRow, toProcRow } from './views.js';
@@ -79,6 +80,8 @@ export interface KernelOptions {
   webhookPort?: number;
   /** How long a webhook request waits for SYS_WEBHOOK_REPLY (default param.webhookReplyTimeoutMs). */
   webhookReplyTimeoutMs?: number;
+  /** Ended processes older than this are pruned from the store (at start, then hourly); kept forever when absent. */
+  retentionMs?: number;
   /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
   memory?: MemoryOptions;
 }
@@ -171,7 +174,25 @@ export class Kernel {
       }
     }
     recover(kernel);
+    kernel.startRetention();
     return kernel;
+  }
+
+  private retentionTimer: NodeJS.Timeout | null = null;
+
+  /** With a retention window, old ended processes are pruned now and every hour. */
+  private startRetention(): void {
+    const window = this.options.retentionMs;
+    if (window === undefined) return;
+    const sweep = (): void => {
+      pruneProcesses(this, Date.now() - window).then(
+        (n) => n > 0 && this.log('info', `retention: pruned ${n} ended processes older than ${Math.round(window / 1000)} s`),
+        (error: unknown) => this.log('warn', `retention: prune failed: ${(error as Error).message}`),
+      );
+    };
+    setImmediate(sweep);
+    this.retentionTimer = setInterval(sweep, param.retentionSweepMs);
+    this.retentionTimer.unref();
   }
 
   /** The daemon's log, or nowhere. */
@@ -561,6 +582,7 @@ export class Kernel {
   async close(options: { crashed?: boolean; backup?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.scheduler.setLimit(0);
     this.webhooks.closeAll();
     const gatewayClosed = this.gateway?.close();
@@ -679,6 +701,19 @@ export class Kernel {
     a.outputTokens += pcb.counters.outputTokens;
     a.cost += pcb.counters.cost;
     proc.release();
+  }
+
+  /** Removed from the store (rm, prune): out of the cache and the kernel's totals too. */
+  forgetEnded(rows: readonly ProcessSummary[]): void {
+    const a = this.archived;
+    for (const r of rows) {
+      this.ended.delete(r.pid);
+      if (r.state !== 'exited' && r.state !== 'killed') continue;
+      a[r.state]--;
+      a.promptTokens -= r.prompt_tokens;
+      a.outputTokens -= r.output_tokens;
+      a.cost -= r.cost;
+    }
   }
 
   /** A parent's WAIT took this child's exit: it is never reported to the parent again, even after a restart. */

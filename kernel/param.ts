@@ -106,6 +106,8 @@ export const param = {
   /** Model drivers (a parsed tape, an SDK client) kept loaded; the least recently used are dropped past this. */
   maxCachedModelDrivers: 64,
 
+  /** With AOS_RETENTION set, how often ended processes past it are pruned. */
+  retentionSweepMs: 3_600_000,
   /** Store: how often a commit the disk refused (full, read-only) is retried. */
   storeRetryMs: 1_000,
   /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */

@@ -127,6 +127,13 @@ export const METHODS = {
   },
   unsubscribe: { params: z.strictObject({ sub }), result: z.object({ ok: z.boolean() }) },
   stats: { params: none, result: kernelStats },
+  /** Remove ended processes (and their ended descendants) from the store: `aos rm`. */
+  rm: { params: z.strictObject({ pids: z.array(pid).min(1).max(10_000) }), result: z.object({ removed: z.array(pid) }) },
+  /** Remove every ended process older than `older_than_s` that nothing live needs: `aos prune`. */
+  prune: {
+    params: z.strictObject({ older_than_s: z.number().nonnegative().optional() }),
+    result: z.object({ removed: z.number().int().nonnegative() }),
+  },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
   shutdown: { params: none, result: z.object({ pid }) },
 } as const;

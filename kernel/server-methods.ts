@@ -1,6 +1,7 @@
 /** What each protocol method does: params arrive validated (protocol.ts), results go back as JSON. */
 import { KERNEL_VERSION, type Kernel } from './kernel.js';
 import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from './protocol.js';
+import { pruneProcesses, removeProcesses } from './retention.js';
 import type { PushTarget, StreamHub } from './server-streams.js';
 import { isEnded } from './types.js';
 import { toProcRow, type ProcRow } from './views.js';
@@ -86,6 +87,8 @@ export const handlers: Handlers = {
     return durable(kernel, { ok: true as const });
   },
   logs,
+  rm: async (params, { kernel }) => ({ removed: await removeProcesses(kernel, params.pids) }),
+  prune: async (params, { kernel }) => ({ removed: await pruneProcesses(kernel, Date.now() - (params.older_than_s ?? 0) * 1000) }),
   subscribe: (params, ctx) => {
     const sub = ctx.newSub();
     ctx.hub.subscribe(ctx.target, sub, params.topics);

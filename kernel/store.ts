@@ -341,11 +341,28 @@ export class Store {
     return this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes ORDER BY pid`).all() as ProcessSummary[];
   }
 
-  /** Ended processes that ended before `ts` (ms), oldest first. */
-  endedBefore(ts: number, limit: number): Array<{ pid: number; ppid: number }> {
+  /**
+   * Ended processes that ended before `ts` (ms) and that nothing live needs: not an ancestor of a
+   * live process, not an exit a live parent may still WAIT for. Oldest first.
+   */
+  prunable(ts: number, limit: number): ProcessSummary[] {
     return this.db
-      .prepare('SELECT pid, ppid FROM processes WHERE ended_at IS NOT NULL AND ended_at < ? ORDER BY ended_at LIMIT ?')
-      .all(ts, limit) as Array<{ pid: number; ppid: number }>;
+      .prepare(
+        `WITH RECURSIVE live(pid) AS (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')),
+         ancestors(pid) AS (SELECT p.ppid FROM processes p JOIN live l ON p.pid = l.pid
+           UNION SELECT p.ppid FROM processes p JOIN ancestors a ON p.pid = a.pid)
+         SELECT ${SUMMARY_COLUMNS} FROM processes WHERE ended_at IS NOT NULL AND ended_at < ?
+           AND pid NOT IN (SELECT pid FROM ancestors) AND ppid NOT IN (SELECT pid FROM live)
+         ORDER BY ended_at LIMIT ?`,
+      )
+      .all(ts, limit) as ProcessSummary[];
+  }
+
+  /** Stored summaries of these processes. */
+  summaries(pids: readonly number[]): ProcessSummary[] {
+    if (pids.length === 0) return [];
+    const marks = pids.map(() => '?').join(',');
+    return this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes WHERE pid IN (${marks})`).all(...pids) as ProcessSummary[];
   }
 
   /** The rows of a transcript from `fromSeq` on, in order (the whole of it by default). */

@@ -24,9 +24,11 @@ export async function readPid(file: string): Promise<number | null> {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-export async function makeHome(): Promise<TestHome> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'aos-daemon-'));
-  const env: NodeJS.ProcessEnv = { AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'ws'), AOS_NO_AUTOSTART: '', AOS_POLICY: '' };
+/** A fresh AOS_HOME (or `home`, e.g. a small tmpfs, with the workspace outside it). */
+export async function makeHome(given?: string): Promise<TestHome> {
+  const home = given ?? (await mkdtemp(path.join(os.tmpdir(), 'aos-daemon-')));
+  const workspace = given ? await mkdtemp(path.join(os.tmpdir(), 'aos-ws-')) : path.join(home, 'ws');
+  const env: NodeJS.ProcessEnv = { AOS_HOME: home, AOS_WORKSPACE: workspace, AOS_NO_AUTOSTART: '', AOS_POLICY: '' };
   let tapes = 0;
   const cli: TestHome['cli'] = (args, options = {}) =>
     runCli(args, { ...env, ...options.env }, { input: options.input, timeoutMs: options.timeoutMs ?? 15_000 });
@@ -45,7 +47,8 @@ export async function makeHome(): Promise<TestHome> {
       const pid = await daemonPid();
       await cli(['kernel', 'stop'], { timeoutMs: 20_000 }).catch(() => undefined);
       if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGKILL');
-      await rm(home, { recursive: true, force: true });
+      if (given) await rm(workspace, { recursive: true, force: true });
+      else await rm(home, { recursive: true, force: true });
     },
   };
 }
