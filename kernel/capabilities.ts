@@ -1,5 +1,6 @@
 /**
- * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`.
+ * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`,
+ * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
 import { AosError } from '../drivers/errno.js';
@@ -15,11 +16,12 @@ export const CAPABILITY_KINDS = [
   'ipc',
   'webhook',
   'timer',
+  'model',
 ] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 /** Kinds whose capability takes a pattern; a bare one means "any". */
-const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch']);
+const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model']);
 
 interface Capability {
   kind: string;

@@ -2,7 +2,6 @@
  * The kernel: the process table, spawn, kill, finish, and the hooks the turn loop and the
  * syscall services use. Every change is an event on `events` and a row in the store.
  */
-import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import { BoundedMap } from './bounded-map.js';
 import { DiskGuard } from './disk-guard.js';
@@ -17,7 +16,8 @@ import { formatEvent, taskMessage } from './context.js';
 import { EventBus, type KernelEvent } from './events.js';
 import { Gateway } from './gateway.js';
 import { Mailboxes } from './mailboxes.js';
-import { ModelRegistry, normalizeModel, splitModel } from './models.js';
+import { chooseChildModel } from './model-choice.js';
+import { ModelRegistry, normalizeModel } from './models.js';
 import { param } from './param.js';
 import { opensPrivateAddress } from './policy.js';
 import { type Notice, Proc, pcbFromRecord, type WakeReason } from './proc.js';
@@ -26,6 +26,7 @@ import { pruneProcesses } from './retention.js';
 import { type LaneLimits, type Lease, ModelPool } from './model-pool.js';
 import { Scheduler } from './scheduler.js';
 import { type ProcessSummary, Store } from './store.js';
+import { TapeReader } from './tapes.js';
 import { runTurn } from './turn.js';
 import { emptyCounters, isEnded, PROC_STATES, type Pcb, type ProcState, type WaitSpec } from './types.js';
 import { type KernelStats, type ProcRow, toProcRow } from './views.js';
@@ -113,6 +114,7 @@ function tighter(asked: number | undefined, parent: number | null | undefined): 
 export class Kernel {
   readonly events = new EventBus();
   readonly models: ModelRegistry;
+  readonly tapes: TapeReader;
   readonly scheduler: Scheduler;
   readonly pool: ModelPool;
   readonly mailboxes: Mailboxes;
@@ -145,7 +147,8 @@ export class Kernel {
       onHealth: (healthy) => this.disk.onHealth(healthy),
       log: (level, message) => this.log(level, message),
     };
-    this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs });
+    this.tapes = new TapeReader(fs, param.replayMaxTapeBytes);
+    this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs, readTape: (file) => this.tapes.read(file) });
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.scheduler = new Scheduler(
       options.maxConcurrentInferences ?? param.maxConcurrentInferences,
@@ -370,23 +373,18 @@ export class Kernel {
     return this.create(null, { ...options, role, name: options.name ?? 'root', model }, caps);
   }
 
-  /** SPAWN_AGENT: the child holds the intersection of its parent's and the requested capabilities. */
-  spawnChild(parent: Proc, request: SpawnRequest): Promise<Pcb> {
+  /**
+   * SPAWN_AGENT: the child holds the intersection of its parent's and the requested capabilities,
+   * and its parent's model unless the parent may choose another (model-choice.ts).
+   */
+  async spawnChild(parent: Proc, request: SpawnRequest): Promise<Pcb> {
     const live = [...parent.children].filter((pid) => !isEnded(this.procs.get(pid)?.pcb.state ?? 'exited'));
-    if (live.length >= param.maxChildren) {
-      return Promise.reject(new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`));
-    }
+    if (live.length >= param.maxChildren) throw new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`);
     const caps = parent.caps.intersect(request.capabilities ?? parent.caps.list);
-    const model = request.model ? normalizeModel(request.model, this.modelBaseOf(parent)) : parent.pcb.model;
+    const model = await chooseChildModel({ model: parent.pcb.model, caps: parent.caps }, request.model, this);
     // Like capabilities, a child never gets more than its parent: no higher priority either.
     const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
     return this.create(parent, { ...request, name: request.name ?? request.role, model, priority }, caps);
-  }
-
-  /** A child's relative replay path is read next to its parent's tape (the daemon's cwd is AOS_HOME). */
-  private modelBaseOf(parent: Proc): string {
-    const { provider, name } = splitModel(parent.pcb.model);
-    return provider === 'replay' ? path.dirname(name) : (this.options.cwd ?? process.cwd());
   }
 
   private async create(

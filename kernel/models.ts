@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import { param } from './param.js';
+import type { Tape } from '../drivers/llm/replay-tape.js';
 import type { ModelDriver } from '../drivers/llm/types.js';
 
 export const PROVIDERS = ['gemini', 'openai', 'replay'] as const;
@@ -12,6 +13,8 @@ export interface ModelRegistryOptions {
   modelTimeoutMs?: number;
   /** Where keys and base URLs come from; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /** How a replay tape is read by absolute path (the kernel confines workspace tapes); a capped host read by default. */
+  readTape?: (file: string) => Promise<Tape>;
 }
 
 export { describeModelSetup } from './model-setup.js';
@@ -35,10 +38,11 @@ export class ModelRegistry {
 
   constructor(private readonly options: ModelRegistryOptions = {}) {}
 
-  get(spec: string): Promise<ModelDriver> {
+  /** The driver of `spec`, made by `load` (or as its provider says) when there is none yet. */
+  get(spec: string, load: () => Promise<ModelDriver> = () => this.create(spec)): Promise<ModelDriver> {
     let driver = this.drivers.get(spec);
     if (!driver) {
-      driver = this.create(spec);
+      driver = load();
       this.drivers.set(spec, driver);
       // A failed load is not cached: the user may fix the tape and try again.
       driver.catch(() => this.drivers.delete(spec));
@@ -50,8 +54,12 @@ export class ModelRegistry {
     const { provider, name } = splitModel(spec);
     switch (provider) {
       // Drivers load on first use: a kernel (or CLI) that never talks to Gemini never loads its SDK.
-      case 'replay':
-        return (await import('../drivers/llm/replay.js')).createReplayDriver(name);
+      case 'replay': {
+        const { loadTape, replayTape } = await import('../drivers/llm/replay.js');
+        const file = path.resolve(name);
+        const tape = await (this.options.readTape?.(file) ?? loadTape(file, { maxBytes: param.replayMaxTapeBytes }));
+        return replayTape(tape, `replay:${file}`);
+      }
       case 'gemini': {
         const { createGeminiDriver } = await import('../drivers/llm/gemini.js');
         return createGeminiDriver({ model: name, timeoutMs: this.timeoutMs(), env: this.options.env ?? process.env });

@@ -66,6 +66,9 @@ export const param = {
   fsMaxListEntries: 1000,
   fsMaxPathLength: 1024,
 
+  /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
+  replayMaxTapeBytes: 1024 * 1024,
+
   /** Exec sandbox. */
   execDefaultTimeoutS: 30,
   execMaxTimeoutS: 600,

@@ -21,8 +21,13 @@ root:
     - ipc                # messages between processes of one tree
     - timer              # SYS_SCHEDULE
     - mem                # vector memory of the process tree
+    - model:replay:/**   # give a child a replay tape from the workspace (offline, free)
+    # - model:gemini:*              # give a child any Gemini model (each costs what it costs)
+    # - model:openai:**             # ... any model of the OpenAI-compatible endpoint (names may hold "/")
     # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
     # - webhook                     # receive HTTP requests
+# A child runs on its parent's model unless SPAWN_AGENT names another that a model:<provider>:<name>
+# pattern covers; the model the CLI user gives a root process needs none.
 # Private, loopback and link-local addresses are never fetched unless opened here, by exact
 # address and port ("*" for any port), e.g. a local service:
 # net:

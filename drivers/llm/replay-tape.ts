@@ -1,8 +1,8 @@
-/** Replay tapes: YAML (or JSON) files scripting a model's replies per process name. Loading and validation. */
-import { readFile } from 'node:fs/promises';
-import YAML, { LineCounter, isMap, isScalar, type Document } from 'yaml';
+/** Replay tapes: YAML (or JSON) text scripting a model's replies per process name. Parsing and validation. */
+import YAML, { LineCounter, type Document } from 'yaml';
 import { z } from 'zod';
-import { AosError, errnoFromNode } from '../errno.js';
+import { AosError } from '../errno.js';
+import { describeIssues, describeYamlError } from './tape-errors.js';
 import type { ModelUsage } from './types.js';
 
 export interface TapeEntry {
@@ -85,28 +85,17 @@ const tapeSchema = strictObjectOf(
 
 type RawEntry = z.output<typeof entrySchema>;
 
+export interface ParseOptions {
+  /** Messages give positions only, never the file's words: for a file an agent may have named or planted. */
+  redact?: boolean;
+}
+
 /** Parse and validate tape text; `source` names the tape in error messages. Throws AosError EINVAL. */
-export function parseTape(text: string, source: string): Tape {
-  const lineCounter = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    // The first line carries the message and position; the rest is a code excerpt.
-    const firstLine = yamlError.message.split('\n')[0]?.replace(/:$/, '') ?? yamlError.code;
-    throw new AosError('EINVAL', `invalid replay tape ${source}: ${firstLine}`);
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS();
-  } catch (error) {
-    throw new AosError('EINVAL', `invalid replay tape ${source}: ${(error as Error).message}`, { cause: error });
-  }
+export function parseTape(text: string, source: string, options: ParseOptions = {}): Tape {
+  const redact = options.redact === true;
+  const { doc, lineCounter, data } = parseYaml(text, source, redact);
   const result = tapeSchema.safeParse(data);
-  if (!result.success) {
-    const problems = result.error.issues.slice(0, 5).map((issue) => describeIssue(issue, doc, lineCounter));
-    const more = result.error.issues.length > 5 ? `; and ${result.error.issues.length - 5} more` : '';
-    throw new AosError('EINVAL', `invalid replay tape ${source}: ${problems.join('; ')}${more}`);
-  }
+  if (!result.success) throw invalidTape(source, describeIssues(result.error.issues, doc, lineCounter, redact));
   const agents = new Map<string, readonly TapeEntry[]>();
   for (const [agent, entries] of Object.entries(result.data.agents)) {
     agents.set(agent, Object.freeze(entries.map(normaliseEntry)));
@@ -120,17 +109,22 @@ export function parseTape(text: string, source: string): Tape {
   };
 }
 
-/** Read and validate a tape file. Throws AosError ENOENT when missing, EINVAL when invalid. */
-export async function loadTape(file: string): Promise<Tape> {
-  let text: string;
+function parseYaml(text: string, source: string, redact: boolean): { doc: Document; lineCounter: LineCounter; data: unknown } {
+  const lineCounter = new LineCounter();
   try {
-    text = await readFile(file, 'utf8');
+    const doc = YAML.parseDocument(text, { lineCounter });
+    const yamlError = doc.errors[0];
+    if (yamlError) throw invalidTape(source, describeYamlError(yamlError, redact));
+    return { doc, lineCounter, data: doc.toJS() };
   } catch (error) {
-    const code = errnoFromNode(error);
-    if (code === 'ENOENT') throw new AosError('ENOENT', `replay tape not found: ${file}`, { cause: error });
-    throw new AosError(code, `cannot read replay tape ${file}: ${(error as Error).message}`, { cause: error });
+    if (error instanceof AosError) throw error;
+    // E.g. too many aliases, or nesting too deep for the stack.
+    throw invalidTape(source, redact ? 'not valid YAML' : (error as Error).message, error);
   }
-  return parseTape(text, file);
+}
+
+function invalidTape(source: string, why: string, cause?: unknown): AosError {
+  return new AosError('EINVAL', `invalid replay tape ${source}: ${why}`, { cause });
 }
 
 function normaliseEntry(raw: RawEntry): TapeEntry {
@@ -141,42 +135,6 @@ function normaliseEntry(raw: RawEntry): TapeEntry {
     ...(raw.usage === undefined ? {} : { usage: Object.freeze({ ...raw.usage }) }),
     delayMs: raw.delay_ms ?? 0,
   });
-}
-
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): string {
-  const where = issue.path.length === 0 ? 'top level' : formatPath(issue.path);
-  const line = lineOf(issue, doc, lineCounter);
-  const message = issue.message.replace(/^Invalid input: /, '');
-  return `${where}${line === undefined ? '' : ` (line ${line})`}: ${message}`;
-}
-
-/** `agents.root[1].usage`, quoting names that are not identifiers. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$-]*$/.test(key)) out += out === '' ? key : `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out;
-}
-
-function lineOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): number | undefined {
-  const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
-  const node: unknown = doc.getIn(path, true);
-  if (issue.code === 'unrecognized_keys' && isMap(node)) {
-    // Point at the offending key rather than the start of its object.
-    const pair = node.items.find((item) => isScalar(item.key) && item.key.value === issue.keys[0]);
-    const offset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
-    if (offset !== undefined) return lineCounter.linePos(offset).line;
-  }
-  // A missing key has no node: fall back to the nearest enclosing one.
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const enclosing: unknown = depth === path.length ? node : doc.getIn(path.slice(0, depth), true);
-    const start = (enclosing as { range?: readonly number[] } | null | undefined)?.range?.[0];
-    if (start !== undefined) return lineCounter.linePos(start).line;
-  }
-  return undefined;
 }
 
 function expected(what: string, input: unknown, whenMissing?: string): string {

@@ -1,16 +1,18 @@
 /** The replay model driver: answers each process from its own list on a tape, indexed by its turn. */
 import { resolve } from 'node:path';
-import { loadTape, type Tape, type TapeEntry } from './replay-tape.js';
+import type { Tape, TapeEntry } from './replay-tape.js';
+import { loadTape, type TapeFileOptions } from './tape-file.js';
 import { ModelStop, type ModelDriver, type ModelMessage, type ModelReply, type ModelRequest } from './types.js';
 
-export { loadTape, parseTape, type Tape, type TapeEntry } from './replay-tape.js';
+export { parseTape, type ParseOptions, type Tape, type TapeEntry } from './replay-tape.js';
+export { loadTape, type TapeFileOptions } from './tape-file.js';
 
 const EXCERPT_CHARS = 300;
 
 /** Load the tape once; the driver's id is `replay:<absolute path>`. */
-export async function createReplayDriver(file: string): Promise<ModelDriver> {
+export async function createReplayDriver(file: string, options: TapeFileOptions): Promise<ModelDriver> {
   const absolute = resolve(file);
-  const tape = await loadTape(absolute);
+  const tape = await loadTape(absolute, options);
   return replayTape(tape, `replay:${absolute}`);
 }
 

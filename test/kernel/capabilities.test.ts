@@ -93,6 +93,21 @@ describe('CapabilitySet.allows', () => {
     [['net.fetch:example.com'], 'net.fetch:example.com', true],
     [['net.fetch:example.com'], 'net.fetch:exampleXcom', false],
     [['net.fetch:example.com'], 'net.fetch:sub.example.com', false],
+    // models a process may give its children: provider:name, replay tapes by workspace path
+    [['model:gemini:*'], 'model:gemini:gemini-2.5-pro', true],
+    [['model:gemini:*'], 'model:openai:gpt-4o', false],
+    [['model:gemini:*'], 'model:geminix:y', false],
+    [['model:gemini:gemini-2.5-flash'], 'model:gemini:gemini-2.5-pro', false],
+    [['model:openai:*'], 'model:openai:llama3.1:8b', true],
+    [['model:openai:*'], 'model:openai:meta-llama/Llama-3-8B', false], // `*` stops at `/`
+    [['model:openai:**'], 'model:openai:meta-llama/Llama-3-8B', true],
+    [['model:replay:/**'], 'model:replay:/tapes/t.yaml', true],
+    [['model:replay:/tapes/**'], 'model:replay:/tapes/t.yaml', true],
+    [['model:replay:/tapes/**'], 'model:replay:/other/t.yaml', false],
+    [['model:replay:/**'], 'model:gemini:x', false],
+    [['model'], 'model:anything:at/all', true],
+    [['model:replay:/**'], 'model', false],
+    [['fs.read:/**'], 'model:replay:/t.yaml', false],
     // several capabilities: any one may allow
     [['fs.read:/a/**', 'fs.read:/b/*'], 'fs.read:/b/x', true],
     [['fs.read:/a/**', 'fs.read:/b/*'], 'fs.read:/c/x', false],
@@ -142,6 +157,13 @@ describe('CapabilitySet.intersect: a child never gets more than its parent', () 
     [['exec'], 'spawn', false],
     [['mem'], 'mem.shared', false],
     [[], 'exec', false],
+    [['model:replay:/**'], 'model:replay:/tapes/**', true],
+    [['model:replay:/tapes/**'], 'model:replay:/**', false],
+    [['model:gemini:*'], 'model:gemini:gemini-2.5-flash', true],
+    [['model:gemini:*'], 'model:**', false],
+    [['model:gemini:gemini-2.5-flash'], 'model:gemini:*', false],
+    [['model'], 'model:openai:**', true],
+    [['model:openai:**'], 'model', false],
   ])('parent %j, request %s: granted %s', (parent, requested, granted) => {
     const child = set(...parent).intersect([requested]);
     expect(child.list).toEqual(granted ? [requested] : []);
@@ -214,6 +236,11 @@ describe('properties', () => {
     'mem.shared',
     'timer',
     'webhook',
+    'model',
+    'model:replay:/**',
+    'model:replay:/a/**',
+    'model:gemini:*',
+    'model:**',
   ];
   const capList = fc.array(fc.constantFrom(...pool), { maxLength: 8 });
 
@@ -223,6 +250,8 @@ describe('properties', () => {
   const required = fc.oneof(
     fc.tuple(fc.constantFrom('fs.read', 'fs.write'), pathSubject).map(([kind, subject]) => `${kind}:${subject}`),
     hostSubject.map((host) => `net.fetch:${host}`),
+    pathSubject.map((subject) => `model:replay:${subject}`),
+    fc.constantFrom('model:gemini:gemini-2.5-flash', 'model:openai:a/b', 'model:gemini:a/b'),
     fc.constantFrom(...CAPABILITY_KINDS),
   );
 

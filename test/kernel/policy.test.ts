@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CapabilitySet } from '../../kernel/capabilities.js';
 import { DEFAULT_POLICY, loadPolicy, opensPrivateAddress, parsePolicy } from '../../kernel/policy.js';
 
 let dir: string;
@@ -18,6 +19,17 @@ describe('policy', () => {
     expect(policy.rootCapabilities).toEqual(expect.arrayContaining(['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc']));
     expect(policy.rootCapabilities.some((c) => c.startsWith('net.fetch'))).toBe(false);
     expect(policy.netAllowPrivate).toEqual([]);
+  });
+
+  it('ships a default that lets a process give its children workspace tapes, and no network model', () => {
+    const caps = new CapabilitySet(parsePolicy(DEFAULT_POLICY, 'default').rootCapabilities);
+    expect(caps.allows('model:replay:/tapes/demo.yaml')).toBe(true);
+    expect(caps.allows('model:gemini:gemini-2.5-pro')).toBe(false);
+    expect(caps.allows('model:openai:llama3.1:8b')).toBe(false);
+    // The commented-out lines are valid when uncommented.
+    const opened = DEFAULT_POLICY.replace('# - model:gemini:*', '- model:gemini:*').replace('# - model:openai:**', '- model:openai:**');
+    const more = new CapabilitySet(parsePolicy(opened, 'opened').rootCapabilities);
+    expect(more.allows('model:gemini:gemini-2.5-pro') && more.allows('model:openai:meta-llama/Llama-3-8B')).toBe(true);
   });
 
   it('creates the default file (mode 0600) on first use of the default path', async () => {
@@ -37,6 +49,7 @@ describe('policy', () => {
     ['wrong version', 'version: 2\nroot: {capabilities: []}', /version/],
     ['unknown key', 'version: 1\nroot: {capabilities: []}\nextra: 1', /extra|Unrecognized/i],
     ['unknown capability', 'version: 1\nroot: {capabilities: [root.shell]}', /unknown capability/],
+    ['a bad model pattern', 'version: 1\nroot: {capabilities: ["model:replay:/../x"]}', /bad pattern/],
     ['bad opening', 'version: 1\nroot: {capabilities: []}\nnet: {allow_private: ["localhost"]}', /address:port/],
   ])('rejects %s with a clear message', async (_name, text, message) => {
     const file = path.join(dir, 'p.yaml');

@@ -281,6 +281,8 @@ const cases: Record<string, SyscallCases> = {
         { args: { role: 'w', timeout: 5 }, field: 'timeout', kind: 'unknown' },
         // A capability string the kernel does not know is refused, not silently dropped.
         { args: { role: 'w', permissions: ['root'] }, field: 'root', kind: 'value' },
+        { args: { role: 'w', model: 'gemini' }, field: 'provider:model', kind: 'value' },
+        { args: { role: 'w', model: 'claude:opus' }, field: 'unknown model provider "claude"', kind: 'value' },
       ],
       nothingHappened: ({ h: harness, probes }) => {
         expect(harness.kernel.list()).toHaveLength(1);

@@ -7,6 +7,7 @@ import { createReplayDriver, loadTape, parseTape, replayTape } from '../../../dr
 import { ModelStop, type ModelDriver, type ModelMessage, type ModelRequest } from '../../../drivers/llm/types.js';
 
 let dir: string;
+const LIMITS = { maxBytes: 64 * 1024 };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aos-replay-'));
@@ -53,7 +54,7 @@ async function stopReason(promise: Promise<unknown>): Promise<string> {
 }
 
 async function loadError(file: string): Promise<AosError> {
-  const error = await loadTape(file).then(
+  const error = await loadTape(file, LIMITS).then(
     () => undefined,
     (reason: unknown) => reason,
   );
@@ -74,7 +75,7 @@ agents:
 describe('createReplayDriver', () => {
   it('loads the published sample format and replays it', async () => {
     const file = await writeTape('sample.yaml', SAMPLE);
-    const driver = await createReplayDriver(file);
+    const driver = await createReplayDriver(file, LIMITS);
     expect(driver.id).toBe(`replay:${file}`);
     const first = await driver.complete(request('root', 0));
     expect(first.text).toBe('Writing a note. [SYS_CALL::FS_WRITE] {"path":"note.txt","content":"hi"}');
@@ -88,7 +89,7 @@ describe('createReplayDriver', () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      const driver = await createReplayDriver('relative.yaml');
+      const driver = await createReplayDriver('relative.yaml', LIMITS);
       expect(driver.id).toBe(`replay:${join(dir, 'relative.yaml')}`);
     } finally {
       process.chdir(cwd);
@@ -97,13 +98,13 @@ describe('createReplayDriver', () => {
 
   it('accepts JSON tapes', async () => {
     const file = await writeTape('tape.json', JSON.stringify({ agents: { root: ['one', { reply: 'two' }] } }));
-    const driver = await createReplayDriver(file);
+    const driver = await createReplayDriver(file, LIMITS);
     expect((await driver.complete(request('root', 1))).text).toBe('two');
   });
 
   it('does no I/O after loading: deleting the file does not matter', async () => {
     const file = await writeTape('gone.yaml', 'agents:\n  root: [a, b]\n');
-    const driver = await createReplayDriver(file);
+    const driver = await createReplayDriver(file, LIMITS);
     await rm(file);
     expect((await driver.complete(request('root', 1))).text).toBe('b');
   });
@@ -315,7 +316,7 @@ describe('loading errors', () => {
     const error = await loadError(file);
     expect(error.code).toBe('ENOENT');
     expect(error.message).toBe(`replay tape not found: ${file}`);
-    await expect(createReplayDriver(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(createReplayDriver(file, LIMITS)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   const invalid: Array<[string, string, RegExp]> = [
