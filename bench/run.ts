@@ -18,8 +18,9 @@ const BENCHES: Record<string, string[]> = {
   makespan: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'],
   idle: ['--procs', '10000'],
   memory: ['--sizes', '10000'],
+  soak: ['--procs', '100000', '--wave', '2000', '--kills', '3'],
 };
-const FILES: Record<string, string> = { turns: 'turns', 'turns-fs': 'turns', makespan: 'makespan', idle: 'idle', memory: 'memory' };
+const FILES: Record<string, string> = { turns: 'turns', 'turns-fs': 'turns', makespan: 'makespan', idle: 'idle', memory: 'memory', soak: 'soak' };
 /** Node flags a benchmark needs. */
 const NODE_FLAGS: Record<string, string[]> = { idle: ['--expose-gc'] };
 

@@ -17,9 +17,15 @@ export function rotateLog(file: string): void {
   }
 }
 
+/** A running daemon looks at the log's size every this many lines and rotates it past ROTATE_BYTES. */
+const ROTATE_CHECK_LINES = 500;
+
 export function openDaemonLog(file: string, options: { echo: boolean }): DaemonLogger {
+  let lines = 0;
   return (level, msg) => {
     const line = JSON.stringify({ ts: new Date().toISOString(), level, pid: process.pid, msg });
+    // A daemon left running for a month keeps at most two logs' worth on disk.
+    if (++lines % ROTATE_CHECK_LINES === 0) rotateLog(file);
     try {
       appendFileSync(file, `${line}\n`, { mode: 0o600 });
     } catch {

@@ -1,4 +1,5 @@
 /** Resolves `provider:model` names to drivers, once per name. */
+import { BoundedMap } from './bounded-map.js';
 import path from 'node:path';
 import { AosError } from '../drivers/errno.js';
 import { param } from './param.js';
@@ -34,7 +35,8 @@ export function normalizeModel(spec: string, cwd: string): string {
 }
 
 export class ModelRegistry {
-  private readonly drivers = new Map<string, Promise<ModelDriver>>();
+  /** Bounded: a kernel that runs for a month with many tapes and models keeps the recent ones only. */
+  private readonly drivers = new BoundedMap<string, Promise<ModelDriver>>(param.maxCachedModelDrivers);
 
   constructor(private readonly options: ModelRegistryOptions = {}) {}
 

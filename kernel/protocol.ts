@@ -126,7 +126,8 @@ export const METHODS = {
     result: z.object({ sub, stats: kernelStats }),
   },
   unsubscribe: { params: z.strictObject({ sub }), result: z.object({ ok: z.boolean() }) },
-  stats: { params: none, result: kernelStats },
+  /** Kernel totals; `gc` first collects garbage when the daemon runs with --expose-gc (the soak benchmark's heap figure). */
+  stats: { params: z.strictObject({ gc: z.boolean().optional() }), result: kernelStats },
   /** Remove ended processes (and their ended descendants) from the store: `aos rm`. */
   rm: { params: z.strictObject({ pids: z.array(pid).min(1).max(10_000) }), result: z.object({ removed: z.array(pid) }) },
   /** Remove every ended process older than `older_than_s` that nothing live needs: `aos prune`. */

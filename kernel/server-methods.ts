@@ -95,7 +95,10 @@ export const handlers: Handlers = {
     return { sub, stats: ctx.kernel.stats() };
   },
   unsubscribe: (params, { hub, target }) => ({ ok: hub.drop(target, params.sub) }),
-  stats: (_params, { kernel }) => kernel.stats(),
+  stats: (params, { kernel }) => {
+    if (params.gc) (globalThis as { gc?: () => void }).gc?.();
+    return kernel.stats();
+  },
   shutdown: (_params, ctx) => {
     ctx.afterResponse(() => ctx.requestShutdown());
     return { pid: process.pid };
