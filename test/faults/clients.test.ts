@@ -3,7 +3,7 @@
  * subscribes to every event and reads none. The daemon's memory stays bounded, other clients keep
  * being answered, and the subscriber that falls too far behind is dropped with a logged reason.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,9 +77,11 @@ describe('clients that never read', () => {
     socket.write('{"id":1,"method":"subscribe","params":{"topics":["events"]}}\n');
     socket.pause();
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    // Each turn different (identical turns end a process as a loop).
-    const model = await t.tape({ root: Array.from({ length: 900 }, (_, i) => call('SYS_WRITE_STDOUT', { text: `${i} ${'z'.repeat(60_000)}` })) });
-    const spawn = await t.cli(['spawn', 'loud', '--model', model, '--max-turns', '1000', '--detach']);
+    // Each turn reads 1 MiB (a 1 MiB result event); reads differ by offset, so they are not a loop.
+    await mkdir(t.env.AOS_WORKSPACE ?? '', { recursive: true });
+    await writeFile(path.join(t.env.AOS_WORKSPACE ?? '', 'big.txt'), 'z'.repeat(2 * 1024 * 1024));
+    const model = await t.tape({ root: Array.from({ length: 90 }, (_, i) => call('FS_READ', { path: 'big.txt', offset: i })) });
+    const spawn = await t.cli(['spawn', 'loud', '--model', model, '--detach']);
     expect(spawn.code, spawn.stderr).toBe(0);
     const log = path.join(t.home, 'kernel.log');
     await until(async () => (await readFile(log, 'utf8')).includes('disconnecting a client that stopped reading'), 60_000, 'the drop in the log');

@@ -139,8 +139,8 @@ describe('the model policy', () => {
     const root = await h.run();
     expect(root.exitCode).toBe(0);
     const spec = `replay:${await realpath(h.workspace)}/tapes/team.yaml`;
-    expect(h.kernel.proc(2)?.pcb.model).toBe(spec);
-    expect(h.kernel.proc(3)?.pcb.model).toBe(spec);
+    expect(h.kernel.pcb(2)?.model).toBe(spec);
+    expect(h.kernel.pcb(3)?.model).toBe(spec);
   });
 
   it('a child with no model, or its parent\'s own, runs on the parent\'s model without any model capability', async () => {
@@ -155,7 +155,7 @@ describe('the model policy', () => {
     const root = await h.run();
     expect(root.exitCode).toBe(0);
     expect(spawnResults(h).map((r) => r.ok)).toEqual([true, true]);
-    expect([h.kernel.proc(2)?.pcb.model, h.kernel.proc(3)?.pcb.model]).toEqual([model, model]);
+    expect([h.kernel.pcb(2)?.model, h.kernel.pcb(3)?.model]).toEqual([model, model]);
   });
 
   it('refuses a model no capability covers (EPERM naming it), and a tape without fs.read for it', async () => {
@@ -196,7 +196,7 @@ describe('the model policy', () => {
     );
     await writeWorkspace(h, 't.yaml', { leaf: [EXIT] });
     expect((await h.run()).exitCode).toBe(0);
-    expect(h.kernel.proc(2)?.pcb.exitCode).toBe(0);
+    expect(h.kernel.pcb(2)?.exitCode).toBe(0);
     expect(spawnResults(h, 2)[0]?.message).toContain('needs capability "model:replay:/t.yaml"');
   });
 });
@@ -217,7 +217,7 @@ describe('a FIFO or a device as a tape fails at once; the rest of the kernel run
     // In the workspace, and next to the parent's tape, where a child's tape used to be looked up.
     execFileSync('mkfifo', [path.join(h.workspace, 'pipe.yaml'), path.join(h.dir, 'pipe.yaml')]);
     const waiter = await h.spawn({ name: 'waiter' });
-    await until(() => h?.kernel.proc(waiter.pid)?.pcb.state === 'blocked', 10_000, 'waiter blocked');
+    await until(() => h?.kernel.pcb(waiter.pid)?.state === 'blocked', 10_000, 'waiter blocked');
     const root = await h.run();
     const results = spawnResults(h, root.pid);
     expect(results.map((r) => r.errno)).toEqual(Array.from({ length: 6 }, () => errno));
