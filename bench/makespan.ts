@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startFakeProvider } from './fake-provider.js';
 import type { KernelEvent } from '../kernel/events.js';
 import { Kernel } from '../kernel/kernel.js';
-import { flag, report } from './report.js';
+import { figure, flag, report } from './report.js';
 
 const agents = Number(flag('agents', '20'));
 const turns = Number(flag('turns', '5'));
@@ -48,7 +48,7 @@ const t0 = performance.now();
 const pcbs = await Promise.all(Array.from({ length: agents }, (_, i) => kernel.spawn({ task: 'bench', model: 'openai:bench-model', name: `a${i}` })));
 const finishedAt = await Promise.all(pcbs.map(async (p) => (await kernel.waitExit(p.pid), performance.now() - t0)));
 const makespanMs = performance.now() - t0;
-const exitCodes = pcbs.map((p) => kernel.proc(p.pid)?.pcb.exitCode);
+const exitCodes = pcbs.map((p) => kernel.pcb(p.pid)?.exitCode);
 const stats = fake.stats();
 await kernel.close();
 await fake.close();
@@ -61,18 +61,26 @@ const throughputs = finishedAt.map((ms) => turns / ms);
 const sum = throughputs.reduce((a, b) => a + b, 0);
 const jain = (sum * sum) / (throughputs.length * throughputs.reduce((a, b) => a + b * b, 0));
 
-report('makespan', {
-  agents,
-  turns_per_agent: turns,
-  rpm,
-  latency_ms: latency,
-  requests,
-  failed_agents: exitCodes.filter((c) => c !== 0).length,
-  makespan_ms: Math.round(makespanMs),
-  ideal_ms: Math.round(idealMs),
-  makespan_over_ideal: Number((makespanMs / idealMs).toFixed(3)),
-  provider_429s: stats.rateLimited,
-  errors_reaching_agents: errors.length,
-  jain_fairness: Number(jain.toFixed(4)),
-  targets: { makespan_over_ideal: 1.1, errors_reaching_agents: 0, jain_fairness: 0.95 },
-});
+const ratio = makespanMs / idealMs;
+report(
+  'makespan',
+  {
+    agents,
+    turns_per_agent: turns,
+    rpm,
+    latency_ms: latency,
+    requests,
+    failed_agents: exitCodes.filter((c) => c !== 0).length,
+    makespan_ms: Math.round(makespanMs),
+    ideal_ms: Math.round(idealMs),
+    makespan_over_ideal: Number(ratio.toFixed(3)),
+    provider_429s: stats.rateLimited,
+    errors_reaching_agents: errors.length,
+    jain_fairness: Number(jain.toFixed(4)),
+  },
+  [
+    figure('makespan.over_ideal', ratio, '×', `${agents} agents × ${turns} turns under a ${rpm} rpm provider limit`, { max: 1.1 }),
+    figure('makespan.errors_reaching_agents', errors.length, 'errors', 'model errors that reached an agent under the rpm limit', { max: 0 }),
+    figure('makespan.jain_fairness', jain, '', "Jain's fairness over the agents' throughput", { min: 0.95 }),
+  ],
+);

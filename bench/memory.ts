@@ -15,7 +15,7 @@ import { LocalEmbedder } from '../drivers/memory/embedders.js';
 import { type MemoryRecord, MemoryStore, treeNamespace } from '../drivers/memory/memory-store.js';
 import type { KernelEvent } from '../kernel/events.js';
 import { Kernel } from '../kernel/kernel.js';
-import { flag, report } from './report.js';
+import { figure, flag, report } from './report.js';
 
 const sizes = flag('sizes', '10000,100000')
   .split(',')
@@ -183,9 +183,11 @@ for (const n of sizes) {
   }
 }
 
-report('memory', {
-  embedder: new LocalEmbedder().id,
-  dim: new LocalEmbedder().dim,
-  cpus: os.cpus().length,
-  sizes: results,
-});
+const first = results[0] as { mem_read_driver?: { p50_ms?: number; p99_ms?: number }; memories?: number } | undefined;
+report(
+  'memory',
+  { embedder: new LocalEmbedder().id, dim: new LocalEmbedder().dim, cpus: os.cpus().length, sizes: results },
+  first?.mem_read_driver?.p50_ms === undefined
+    ? []
+    : [figure('memory.read_p50_ms', first.mem_read_driver.p50_ms, 'ms', `MEM_READ k=5 over ${first.memories} memories, driver path (p50)`, { max: 20 })],
+);

@@ -1,42 +1,72 @@
 /**
  * `npm run bench`: each benchmark in its own Node process (so heaps do not mix), one JSON result
- * each on stdout and in bench/results/. Not part of `npm test`.
+ * each in bench/results/. Not part of `npm test`.
  *
- *   npm run bench                 # all
- *   npm run bench -- turns        # some
+ *   npm run bench                   # all, full size
+ *   npm run bench -- turns soak     # some
+ *   npm run bench -- --quick        # all, small workloads (under 3 minutes on 2 cores)
+ *   npm run bench -- --quick --json # one JSON summary: every figure with its target and pass/fail
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Figure } from './report.js';
+
+interface Bench {
+  file: string;
+  args: string[];
+  /** Arguments under --quick. */
+  quick: string[];
+  /** Node flags it needs. */
+  node?: string[];
+}
+
+/** The one table of benchmarks: adding one is a file plus a line here. */
+export const BENCHES: Record<string, Bench> = {
+  turns: { file: 'turns', args: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'], quick: ['--agents', '1000', '--turns', '5', '--syscall', 'SYS_WRITE_STDOUT'] },
+  'turns-fs': {
+    file: 'turns',
+    args: ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
+    quick: ['--agents', '1000', '--turns', '5', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
+  },
+  makespan: { file: 'makespan', args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'], quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'] },
+  idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
+  memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
+  soak: { file: 'soak', args: ['--procs', '100000', '--wave', '2000', '--kills', '3'], quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'] },
+};
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url));
-const BENCHES: Record<string, string[]> = {
-  turns: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'],
-  'turns-fs': ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST'],
-  makespan: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'],
-  idle: ['--procs', '10000'],
-  memory: ['--sizes', '10000'],
-  soak: ['--procs', '100000', '--wave', '2000', '--kills', '3'],
-};
-const FILES: Record<string, string> = { turns: 'turns', 'turns-fs': 'turns', makespan: 'makespan', idle: 'idle', memory: 'memory', soak: 'soak' };
-/** Node flags a benchmark needs. */
-const NODE_FLAGS: Record<string, string[]> = { idle: ['--expose-gc'] };
-
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const argv = process.argv.slice(2);
+const isQuick = argv.includes('--quick');
+const asJson = argv.includes('--json');
+const wanted = argv.filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(BENCHES);
+const summary: Array<{ bench: string; ok: boolean; figures: Figure[] }> = [];
 let failed = 0;
 for (const name of names) {
-  const args = BENCHES[name];
-  const file = path.join(here, `${FILES[name] ?? name}${ext}`);
-  if (!args || !existsSync(file)) {
+  const bench = BENCHES[name];
+  const file = bench && path.join(here, `${bench.file}${ext}`);
+  if (!bench || !file || !existsSync(file)) {
     process.stderr.write(`bench: no benchmark "${name}" (have: ${Object.keys(BENCHES).join(', ')})\n`);
     failed++;
     continue;
   }
-  process.stderr.write(`bench: ${name}\n`);
-  const run = spawnSync(process.execPath, [...process.execArgv, ...(NODE_FLAGS[name] ?? []), file, ...args], { stdio: 'inherit' });
-  if (run.status !== 0) failed++;
+  process.stderr.write(`bench: ${name}${isQuick ? ' (quick)' : ''}\n`);
+  const args = [...(isQuick ? bench.quick : bench.args), ...(isQuick ? ['--quick'] : [])];
+  const run = spawnSync(process.execPath, [...process.execArgv, ...(bench.node ?? []), file, ...args], {
+    stdio: ['ignore', asJson ? 'ignore' : 'inherit', 'inherit'],
+  });
+  const ok = run.status === 0;
+  if (!ok) failed++;
+  const result = path.join(here, 'results', `${name}.json`);
+  const figures = ok && existsSync(result) ? ((JSON.parse(readFileSync(result, 'utf8')) as { figures?: Figure[] }).figures ?? []) : [];
+  summary.push({ bench: name, ok, figures });
+}
+if (asJson) {
+  const all = summary.flatMap((s) => s.figures);
+  const pass = failed === 0 && all.every((f) => f.pass !== false);
+  process.stdout.write(`${JSON.stringify({ quick: isQuick, pass, benches: summary }, null, 2)}\n`);
 }
 process.exitCode = failed ? 1 : 0;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { KernelClient } from '../kernel/client.js';
-import { flag, report } from './report.js';
+import { figure, flag, report } from './report.js';
 
 const procs = Number(flag('procs', '100000'));
 const waveSize = Number(flag('wave', '2000'));
@@ -116,6 +116,12 @@ const first = samples[Math.min(2, samples.length - 1)] ?? samples[0];
 const last = samples.at(-1);
 await rm(home, { recursive: true, force: true });
 
+const growth = ((last?.heap_after_gc_bytes ?? 0) - (first?.heap_after_gc_bytes ?? 0)) / 1e6;
+const figures = [
+  figure('soak.lost', lost, 'processes', `acknowledged processes missing after ${restarts} SIGKILL + restart cycles (${procs} processes)`, { max: 0 }),
+  figure('soak.duplicated_events', duplicated, 'events', 'events stored twice across restarts', { max: 0 }),
+  figure('soak.heap_growth', growth, 'MB', `daemon heap after GC, last wave minus third wave (${procs} short processes)`, { max: 5 }),
+];
 report('soak', {
   procs,
   wave_size: waveSize,
@@ -128,5 +134,5 @@ report('soak', {
   heap_after_gc_last_bytes: last?.heap_after_gc_bytes,
   seconds: (Date.now() - started) / 1000,
   samples,
-});
+}, figures);
 if (lost > 0 || duplicated > 0 || notEnded > 0) process.exitCode = 1;

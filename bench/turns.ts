@@ -9,11 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { Kernel } from '../kernel/kernel.js';
-import { flag, report } from './report.js';
+import { figure, flag, report } from './report.js';
 
 const agents = Number(flag('agents', '1000'));
 const turns = Number(flag('turns', '10'));
 const syscall = flag('syscall', 'FS_LIST');
+const name = flag('name', 'turns');
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-turns-'));
 const reply = syscall === 'FS_LIST' ? '[SYS_CALL::FS_LIST] {"path":"/"}' : `[SYS_CALL::${syscall}] {"text":"x"}`;
@@ -37,20 +38,29 @@ kernel.store.flush();
 const elapsedMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const total = agents * turns;
-const failed = pcbs.filter((p) => kernel.proc(p.pid)?.pcb.exitCode !== 0).length;
+const failed = pcbs.filter((p) => kernel.pcb(p.pid)?.exitCode !== 0).length;
 const heap = process.memoryUsage().heapUsed;
 await kernel.close();
 await rm(dir, { recursive: true, force: true });
 
-report('turns', {
-  agents,
-  turns_per_agent: turns,
-  syscall,
-  total_turns: total,
-  failed_agents: failed,
-  elapsed_ms: Math.round(elapsedMs),
-  turns_per_s: Math.round(total / (elapsedMs / 1000)),
-  cpu_us_per_turn: Math.round((cpu.user + cpu.system) / total),
-  heap_used_mb: Math.round(heap / 1024 / 1024),
-  targets: { turns_per_s: 7000, cpu_us_per_turn: 190 },
-});
+const turnsPerS = total / (elapsedMs / 1000);
+const cpuPerTurn = (cpu.user + cpu.system) / total;
+report(
+  name,
+  {
+    agents,
+    turns_per_agent: turns,
+    syscall,
+    total_turns: total,
+    failed_agents: failed,
+    elapsed_ms: Math.round(elapsedMs),
+    turns_per_s: Math.round(turnsPerS),
+    cpu_us_per_turn: Math.round(cpuPerTurn),
+    heap_used_mb: Math.round(heap / 1024 / 1024),
+  },
+  [
+    figure(`${name}.turns_per_s`, turnsPerS, 'turns/s', `${agents} agents × ${turns} turns, instant model, ${syscall} each turn, SQLite on`, { min: 7000 }),
+    figure(`${name}.cpu_us_per_turn`, cpuPerTurn, 'µs', `kernel CPU per turn (${syscall})`, { max: 190 }),
+    figure(`${name}.failed_agents`, failed, 'agents', 'agents that did not exit 0', { max: 0 }),
+  ],
+);

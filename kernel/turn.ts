@@ -204,12 +204,13 @@ async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
     const line = formatResult(done);
     pending.lines.push(line);
     pending.started = false;
-    kernel.store.putTurnResult(pcb.pid, seq, line);
+    // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
+    if (seq + 1 < blocks.length) kernel.store.putTurnResult(pcb.pid, seq, line);
     kernel.persist(proc);
   }
   if (proc.killRequested || kernel.closing) return;
   proc.pending = null;
-  kernel.store.clearTurnResults(pcb.pid);
+  if (blocks.length > 1) kernel.store.clearTurnResults(pcb.pid);
   if (proc.exitRequested) {
     const { code, result } = proc.exitRequested;
     kernel.finish(proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);
