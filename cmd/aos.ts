@@ -1,18 +1,11 @@
 #!/usr/bin/env node
-/** The aos CLI: parses argv, runs one verb, maps failures to the contract's exit codes. */
+/** The aos CLI: parses argv, loads and runs one verb (verbs.ts), maps failures to the contract's exit codes. */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../kernel/paths.js';
 import { reportError } from './fail.js';
-import { registerKernel } from './kernel.js';
-import { registerKill } from './kill.js';
-import { registerLogs } from './logs.js';
-import { registerPs } from './ps.js';
-import { registerRm } from './rm.js';
-import { registerSend } from './send.js';
-import { registerSpawn } from './spawn.js';
-import { registerTop } from './top.js';
+import { verbsFor } from './verbs.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
@@ -49,13 +42,6 @@ Examples:
   aos logs -f 1`,
   );
 
-registerSpawn(program, run);
-registerPs(program, run);
-registerLogs(program, run);
-registerKill(program, run);
-registerSend(program, run);
-registerRm(program, run);
-registerTop(program, run);
-registerKernel(program, run);
+for (const load of verbsFor(process.argv.slice(2))) (await load())(program, run);
 
 await program.parseAsync(process.argv);

@@ -1,11 +1,10 @@
 /** `aos rm <pid…>` and `aos prune`: ended processes leave the store (their history with them), like docker's. */
 import type { Command } from 'commander';
+import type { Run } from './verbs.js';
 import { parseDuration } from '../kernel/retention.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
-
-type Run = (work: () => Promise<number>) => Promise<void>;
 
 export async function runRm(pidArgs: string[], flags: { json?: boolean }): Promise<number> {
   const pids = pidArgs.map(toPid);
@@ -46,6 +45,9 @@ Examples:
   aos rm $(aos ps --all --json | jq -r '.[] | select(.state == "exited") | .pid')`,
     )
     .action((pids: string[], flags: { json?: boolean }) => run(() => runRm(pids, flags)));
+}
+
+export function registerPrune(program: Command, run: Run): void {
   program
     .command('prune')
     .description('remove every ended process (optionally only older ones) with its history')

@@ -4,9 +4,9 @@
  */
 import { KernelClient } from './client.js';
 import { KernelUnreachableError } from './client-error.js';
-import { launchDaemon } from './daemon-start.js';
 import type { AosPaths } from './paths.js';
-import { PROTOCOL_VERSION, type ResultOf } from './protocol.js';
+import type { ResultOf } from './protocol.js';
+import { PROTOCOL_VERSION } from './protocol-results.js';
 
 /** How long a start may take before the CLI gives up (a large store takes a while to load). */
 export const START_TIMEOUT_MS = 20_000;
@@ -64,6 +64,8 @@ async function waitUntilAnswering(paths: AosPaths, deadline: number, holder: num
 /** Start a daemon for this AOS_HOME (or join one that another CLI is starting) and connect to it. */
 export async function startKernel(paths: AosPaths, timeoutMs = START_TIMEOUT_MS): Promise<Connected & { started: boolean }> {
   const deadline = Date.now() + timeoutMs;
+  // Loaded only to start a daemon: it brings child_process, which a verb's start-up should not pay for.
+  const { launchDaemon } = await import('./daemon-start.js');
   const outcome = await launchDaemon(paths, timeoutMs);
   const fail = (message: string): KernelUnreachableError => new KernelUnreachableError('start', paths.socket, `${message} (see ${paths.kernelLog})`);
   switch (outcome.type) {

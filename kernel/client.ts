@@ -1,23 +1,14 @@
 /**
  * The kernel client: one socket connection, typed requests, and streams (`logs` with follow,
- * `subscribe`) as async iterators. Responses and pushes are validated against protocol.ts.
+ * `subscribe`) as async iterators. Responses and pushes are checked against protocol-results.ts
+ * (zod-free: this is the CLI's start-up path).
  * Connecting with auto-start lives in client-connect.ts.
  */
 import net from 'node:net';
 import { connectReason, KernelUnreachableError, remoteError } from './client-error.js';
 import { LineDecoder, LineTooLongError } from './json-lines.js';
-import {
-  describeIssues,
-  MAX_RESPONSE_LINE_BYTES,
-  METHODS,
-  type Method,
-  type ParamsOf,
-  type Push,
-  pushSchema,
-  type ResultOf,
-  responseSchema,
-  type StreamMethod,
-} from './protocol.js';
+import type { Method, ParamsOf, ResultOf, StreamMethod } from './protocol.js';
+import { MAX_RESPONSE_LINE_BYTES, type Push, pushShape, RESULTS, responseShape, type Response } from './protocol-results.js';
 import { PushQueue } from './push-queue.js';
 import { AosError } from '../drivers/errno.js';
 
@@ -123,9 +114,9 @@ export class KernelClient {
   }
 
   private onResponse(message: unknown): void {
-    const parsed = responseSchema.safeParse(message);
-    if (!parsed.success) return this.fail(`the kernel sent a malformed response: ${describeIssues(parsed.error)}`);
-    const response = parsed.data;
+    const problem = responseShape.problem(message);
+    if (problem !== null) return this.fail(`the kernel sent a malformed response: ${problem}`);
+    const response = message as Response;
     if (response.id === null || typeof response.id !== 'number') {
       // A refusal of the connection itself (e.g. an oversized line): every request shares it.
       if (!response.ok) for (const p of this.pending.values()) p.reject(remoteError(response.error));
@@ -136,12 +127,10 @@ export class KernelClient {
     if (!pending) return;
     this.pending.delete(response.id);
     if (!response.ok) return pending.reject(remoteError(response.error));
-    const result = METHODS[pending.method].result.safeParse(response.result);
-    if (!result.success) {
-      return pending.reject(new AosError('EIO', `the kernel sent a malformed ${pending.method} result: ${describeIssues(result.error)}`));
-    }
-    if (!pending.stream) return pending.resolve(result.data);
-    pending.resolve({ result: result.data, pushes: this.openQueue(result.data) });
+    const wrong = RESULTS[pending.method].problem(response.result);
+    if (wrong !== null) return pending.reject(new AosError('EIO', `the kernel sent a malformed ${pending.method} result: ${wrong}`));
+    if (!pending.stream) return pending.resolve(response.result);
+    pending.resolve({ result: response.result, pushes: this.openQueue(response.result) });
   }
 
   /** Registered before the response resolves, so pushes that arrive in the same chunk are kept. */
@@ -161,9 +150,9 @@ export class KernelClient {
   }
 
   private onPush(message: object): void {
-    const parsed = pushSchema.safeParse(message);
-    if (!parsed.success) return this.fail(`the kernel sent a malformed push: ${describeIssues(parsed.error)}`);
-    const push = parsed.data;
+    const problem = pushShape.problem(message);
+    if (problem !== null) return this.fail(`the kernel sent a malformed push: ${problem}`);
+    const push = message as Push;
     const queue = this.streams.get(push.sub);
     if (!queue) return;
     queue.push(push);

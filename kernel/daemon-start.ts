@@ -18,10 +18,13 @@ export type DaemonReport =
 
 export type StartOutcome = DaemonReport | { type: 'exited'; code: number | null; message: string | null } | { type: 'timeout' };
 
-/** kernel/daemon.ts under tsx, kernel/daemon.js from dist: the same extension as this file. */
+/**
+ * kernel/daemon.ts under tsx, dist/kernel/daemon.js when built: the same extension as this file,
+ * in kernel/ beside it — or beside dist/cmd/, where the CLI's bundle (holding this code) lives.
+ */
 export function daemonEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(here), `daemon${path.extname(here)}`);
+  return path.join(path.dirname(here), '..', 'kernel', `daemon${path.extname(here)}`);
 }
 
 /** The CLI's node flags minus a debugger's: a second inspector would fight over its port. */

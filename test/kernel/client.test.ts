@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,5 +99,33 @@ describe('kernel client', () => {
     };
     await expect(drain()).rejects.toMatchObject({ kind: 'lost' });
     await expect(c.request('ping', {})).rejects.toBeInstanceOf(KernelUnreachableError);
+  });
+
+  it('refuses a malformed result (EIO, naming the field) and drops a connection that sends a malformed push', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-client-'));
+    const paths = { socket: path.join(dir, 'kernel.sock'), kernelLog: path.join(dir, 'kernel.log') };
+    // A kernel that answers ping with a bad pid and then pushes garbage.
+    const server = net.createServer((conn) => {
+      conn.on('data', (line) => {
+        const { id } = JSON.parse(line.toString()) as { id: number };
+        const bad = { pid: -1, version: '1', protocol: 1, uptime_s: 0, home: dir, socket: paths.socket, workspace: dir };
+        conn.write(`${JSON.stringify({ id, ok: true, result: bad })}\n`);
+        conn.write(`${JSON.stringify({ event: 'log', sub: 1, payload: { ts: 'now' } })}\n`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(paths.socket, resolve));
+    try {
+      client = await KernelClient.connect(paths);
+      const error = await client.request('ping', {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AosError);
+      expect(error).toMatchObject({ code: 'EIO', message: 'the kernel sent a malformed ping result: pid: expected a positive integer, received number -1' });
+      await expect(client.request('ping', {})).rejects.toMatchObject({
+        kind: 'lost',
+        message: expect.stringContaining('malformed push: payload: expected a kernel event'),
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
