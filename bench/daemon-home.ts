@@ -30,8 +30,10 @@ export interface BenchHome {
   close(): Promise<void>;
 }
 
-export async function openBenchHome(prefix: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchHome> {
-  const home = await mkdtemp(path.join(os.tmpdir(), `aos-bench-${prefix}-`));
+/** A daemon in a new AOS_HOME (named after `prefix`), or in `options.home` (e.g. a store filled beforehand). */
+export async function openBenchHome(prefix: string, options: { home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<BenchHome> {
+  const home = options.home ?? (await mkdtemp(path.join(os.tmpdir(), `aos-bench-${prefix}-`)));
+  const extraEnv = options.env ?? {};
   const env: NodeJS.ProcessEnv = { ...process.env, AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'ws'), AOS_POLICY: '', NO_COLOR: '1', ...extraEnv };
   const cli = builtCli();
   const aos = (...args: string[]): string => {

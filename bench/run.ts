@@ -34,6 +34,7 @@ export const BENCHES: Record<string, Bench> = {
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
   cli: { file: 'cli', args: ['--runs', '21'], quick: ['--runs', '7'] },
+  ps: { file: 'ps', args: ['--procs', '100000', '--runs', '5'], quick: ['--procs', '100000', '--runs', '3'] },
   soak: { file: 'soak', args: ['--procs', '100000', '--wave', '2000', '--kills', '3'], quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'] },
 };
 

@@ -30,6 +30,8 @@ import { TapeReader } from './tapes.js';
 import { runTurn } from './turn.js';
 import { emptyCounters, isEnded, PROC_STATES, type Pcb, type ProcState, type WaitSpec } from './types.js';
 import { type KernelStats, type ProcRow, toProcRow } from './views.js';
+import { PsAll } from './ps-all.js';
+import { psRowFromColumns } from './ps-rows.js';
 import { Webhooks } from './webhooks.js';
 
 export const KERNEL_VERSION = '0.1.0';
@@ -122,6 +124,8 @@ export class Kernel {
   readonly disk: DiskGuard;
   private gatewayServer: Gateway | null = null;
   private memoryStore: MemoryStore | null = null;
+  /** `ps --all`, listed off the kernel's thread when the store is large. */
+  readonly psAll: PsAll;
   /** Set by close(): nothing more is started, written or run. */
   closing = false;
   private readonly procs = new Map<number, Proc>();
@@ -150,6 +154,7 @@ export class Kernel {
     this.tapes = new TapeReader(fs, param.replayMaxTapeBytes);
     this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs, readTape: (file) => this.tapes.read(file) });
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
+    this.psAll = new PsAll({ store, inline: () => this.processes({ all: true }), maxPid: () => this.nextPid - 1 });
     this.scheduler = new Scheduler(
       options.maxConcurrentInferences ?? param.maxConcurrentInferences,
       (pid, lease) => this.startTurn(pid, lease),
@@ -286,19 +291,25 @@ export class Kernel {
     return this.procs.get(pid)?.pcb ?? this.endedPcb(pid);
   }
 
-  /** `aos ps`: live processes, or every process the store knows with `all`. */
-  processes(options: { all?: boolean } = {}): ProcRow[] {
+  /**
+   * `aos ps`: live processes; with `all` every process the store knows (psAll lists a large store
+   * off this thread); with `last`, the last N created, whatever their state. Live rows come from memory.
+   */
+  processes(options: { all?: boolean; last?: number } = {}): ProcRow[] {
     const now = Date.now();
-    const rows: ProcRow[] = [];
-    for (const proc of this.procs.values()) rows.push(this.rowOf(proc, now));
-    if (options.all) {
-      this.store.flush();
-      for (const record of this.store.processSummaries()) {
-        if (!this.procs.has(record.pid)) rows.push(toProcRow(pcbFromRecord(record), now));
-      }
-      rows.sort((a, b) => a.pid - b.pid);
-    }
-    return rows;
+    if (!options.all && options.last === undefined) return [...this.procs.values()].map((proc) => this.rowOf(proc, now));
+    this.store.flush();
+    const stored = this.store.psColumns(options.last);
+    const rows = stored.map((columns) => {
+      const live = this.procs.get(columns.pid);
+      return live ? this.rowOf(live, now) : psRowFromColumns(columns, now);
+    });
+    // A live process the store has not got (a disk that refuses commits) is still shown.
+    const listed = new Set(stored.map((c) => c.pid));
+    for (const proc of this.procs.values()) if (!listed.has(proc.pid)) rows.push(this.rowOf(proc, now));
+    if (rows.length === stored.length) return rows;
+    rows.sort((a, b) => a.pid - b.pid);
+    return options.last === undefined ? rows : rows.slice(-options.last);
   }
 
   private rowOf(proc: Proc, now: number): ProcRow {
@@ -562,6 +573,7 @@ export class Kernel {
     this.webhooks.closeAll();
     await this.gateway?.close();
     await this.memoryStore?.close().catch(() => undefined);
+    await this.psAll.close();
     this.store.setMeta(RUNNING_KEY, '0');
     this.store.close();
   }

@@ -106,6 +106,10 @@ export const param = {
   maxResultChars: 64 * 1024,
   /** Ended processes whose PCB stays in memory for the next WAIT or `aos wait` (the rest are read from the store). */
   endedCacheSize: 1_024,
+  /** `ps --all` of a store with at least this many processes is listed by a worker thread, off the kernel's. */
+  psWorkerMinRows: 2_000,
+  /** The `ps --all` worker thread ends after this long without a listing. */
+  psWorkerIdleMs: 30_000,
   /** Model drivers (a parsed tape, an SDK client) kept loaded; the least recently used are dropped past this. */
   maxCachedModelDrivers: 64,
 

@@ -48,7 +48,8 @@ export const METHODS = {
     }),
     result: RESULTS.spawn,
   },
-  ps: { params: z.strictObject({ all: z.boolean().optional() }), result: RESULTS.ps },
+  /** Live processes; every stored one with `all`; the `last` N created (any state) with `last`. */
+  ps: { params: z.strictObject({ all: z.boolean().optional(), last: z.number().int().positive().optional() }), result: RESULTS.ps },
   /** Kill a process, and its subtree unless `tree` is false; `killed` lists the pids that were live. */
   kill: { params: z.strictObject({ pid, tree: z.boolean().optional() }), result: RESULTS.kill },
   /** Write to a process's stdin. */

@@ -1,6 +1,7 @@
 /** What each protocol method does: params arrive validated (protocol.ts), results go back as JSON. */
 import { KERNEL_VERSION, type Kernel } from './kernel.js';
 import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from './protocol.js';
+import type { RawJson } from './raw-json.js';
 import { pruneProcesses, removeProcesses } from './retention.js';
 import type { PushTarget, StreamHub } from './server-streams.js';
 import { isEnded } from './types.js';
@@ -31,7 +32,9 @@ async function durable<T>(kernel: Kernel, value: T): Promise<T> {
   return value;
 }
 
-type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext) => ResultOf<M> | Promise<ResultOf<M>> };
+/** A result, or its JSON made elsewhere (RawJson: `ps --all`'s rows come from SQLite as bytes). */
+type Answer<M extends Method> = ResultOf<M> | RawJson<ResultOf<M>>;
+type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext) => Answer<M> | Promise<Answer<M>> };
 
 function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
   const { kernel, hub } = ctx;
@@ -76,7 +79,10 @@ export const handlers: Handlers = {
     });
     return durable(kernel, toProcRow(pcb));
   },
-  ps: (params, { kernel }) => kernel.processes({ all: params.all }),
+  ps: (params, { kernel }) => {
+    if (params.last !== undefined) return kernel.processes({ last: params.last });
+    return params.all ? kernel.psAll.json() : kernel.processes();
+  },
   kill: (params, { kernel }) => {
     kernel.disk.refuseNewWork('kill');
     return durable(kernel, { killed: kernel.kill(params.pid, { tree: params.tree ?? true }) });

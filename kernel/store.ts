@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import { runAsKernel } from './blame.js';
 import type { KernelEvent } from './events.js';
 import { param } from './param.js';
+import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
 import { backupDb, openCheckedDb } from './store-check.js';
 import {
   type MessageRecord,
@@ -336,9 +337,10 @@ export class Store {
     return rows.map((r) => r.pid);
   }
 
-  /** Every stored process without its runtime blob (what `ps --all` shows). */
-  processSummaries(): ProcessSummary[] {
-    return this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes ORDER BY pid`).all() as ProcessSummary[];
+  /** Stored processes (every one, or the `last` N created), only the columns a `ps` row shows, in pid order. */
+  psColumns(last?: number): PsColumns[] {
+    if (last === undefined) return this.db.prepare(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid`).all() as PsColumns[];
+    return (this.db.prepare(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid DESC LIMIT ?`).all(last) as PsColumns[]).reverse();
   }
 
   /**

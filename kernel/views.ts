@@ -1,5 +1,5 @@
 /** The shapes the kernel shows to the outside (ps rows, kernel totals): plain JSON. */
-import type { Pcb, ProcState } from './types.js';
+import type { Pcb, ProcState, WaitSpec } from './types.js';
 
 export interface ProcRow {
   pid: number;
@@ -43,9 +43,19 @@ export interface KernelStats {
   webhook_url: string | null;
 }
 
+/** `child 3`, `child any`, `msg`, ...: what a process waits for, in a word. */
+export function describeWait(wait: WaitSpec | null): string | null {
+  if (!wait) return null;
+  return wait.kind === 'child' ? `child ${wait.pid ?? 'any'}` : wait.kind;
+}
+
+/** Seconds from creation to the end (or to now), whole. */
+export function ageSeconds(createdAt: number, endedAt: number | null, now: number): number {
+  return Math.max(0, Math.round(((endedAt ?? now) - createdAt) / 1000));
+}
+
 export function toProcRow(pcb: Pcb, now = Date.now()): ProcRow {
   const c = pcb.counters;
-  const wait = pcb.wait;
   return {
     pid: pcb.pid,
     ppid: pcb.ppid,
@@ -63,9 +73,9 @@ export function toProcRow(pcb: Pcb, now = Date.now()): ProcRow {
     created_at: pcb.createdAt,
     started_at: pcb.startedAt,
     ended_at: pcb.endedAt,
-    age_s: Math.max(0, Math.round(((pcb.endedAt ?? now) - pcb.createdAt) / 1000)),
+    age_s: ageSeconds(pcb.createdAt, pcb.endedAt, now),
     exit_code: pcb.exitCode,
     exit_reason: pcb.exitReason,
-    wait: wait ? (wait.kind === 'child' ? `child ${wait.pid ?? 'any'}` : wait.kind) : null,
+    wait: describeWait(pcb.wait),
   };
 }

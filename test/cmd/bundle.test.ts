@@ -61,6 +61,7 @@ describe('the bundled CLI', () => {
     expect((await aos(['spawn', '--model', model, '--detach', '--json'])).stdout.trim()).toBe('{"pid":1}');
     const ps = JSON.parse((await aos(['ps', '--all', '--json'])).stdout) as Array<{ pid: number }>;
     expect(ps.map((row) => row.pid)).toEqual([1]);
+    expect(JSON.parse((await aos(['ps', '--last', '1', '--json'])).stdout)).toMatchObject([{ pid: 1, state: 'exited' }]);
     expect((await aos(['logs', '1', '--json'])).stdout).toContain('"type":"state"');
     expect(JSON.parse((await aos(['kernel', 'status', '--json'])).stdout)).toMatchObject({ processes: { exited: 1 } });
     expect((await aos(['kernel', 'stop', '--json'])).stdout).toContain('"forced":false');
