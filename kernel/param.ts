@@ -106,6 +106,8 @@ export const param = {
   maxResultChars: 64 * 1024,
   /** Ended processes whose PCB stays in memory for the next WAIT or `aos wait` (the rest are read from the store). */
   endedCacheSize: 1_024,
+  /** Requests of one connection handled in one turn of the event loop; the rest wait for the next (a client that pipelines thousands holds up no one). */
+  requestsPerTick: 32,
   /** `ps --all` of a store with at least this many processes is listed by a worker thread, off the kernel's. */
   psWorkerMinRows: 2_000,
   /** The `ps --all` worker thread ends after this long without a listing. */
@@ -115,6 +117,8 @@ export const param = {
 
   /** With AOS_RETENTION set, how often ended processes past it are pruned. */
   retentionSweepMs: 3_600_000,
+  /** Store: WAL checkpoints run on their own thread at most this often while commits come (never on the kernel's). */
+  storeCheckpointMs: 250,
   /** Store: how often a commit the disk refused (full, read-only) is retried. */
   storeRetryMs: 1_000,
   /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */

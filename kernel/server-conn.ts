@@ -4,6 +4,7 @@ import { AosError } from '../drivers/errno.js';
 import type { DaemonLogger } from './daemon-log.js';
 import { LineDecoder, LineTooLongError } from './json-lines.js';
 import type { Kernel } from './kernel.js';
+import { param } from './param.js';
 import { RawJson } from './raw-json.js';
 import {
   describeIssues,
@@ -65,6 +66,9 @@ export class Connection implements PushTarget {
   private readonly decoder = new LineDecoder(MAX_REQUEST_LINE_BYTES);
   private nextSub = 1;
   private pending = 0;
+  /** Request lines read but not handled yet (past param.requestsPerTick in one turn of the loop). */
+  private queued: string[] = [];
+  private draining = false;
   private inputEnded = false;
   private closed = false;
 
@@ -134,7 +138,29 @@ export class Connection implements PushTarget {
       this.end();
       return;
     }
-    for (const line of lines) this.handle(line);
+    for (const line of lines) this.queued.push(line);
+    this.drain();
+  }
+
+  /** Handle a slice of the queued requests; the rest after the loop has turned, reading paused meanwhile. */
+  private drain(): void {
+    if (this.draining) return;
+    const slice = this.queued.splice(0, param.requestsPerTick);
+    for (const line of slice) if (!this.closed) this.handle(line);
+    if (this.queued.length === 0 || this.closed) return this.finishIfIdle();
+    this.draining = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.draining = false;
+      this.resumeReading();
+      this.drain();
+    });
+  }
+
+  /** Read again, once this client has taken its answers (see write()). */
+  private resumeReading(): void {
+    if (this.socket.writableLength <= READ_PAUSE_BYTES) this.socket.resume();
+    else this.socket.once('drain', () => this.resumeReading());
   }
 
   private handle(line: string): void {
@@ -185,7 +211,7 @@ export class Connection implements PushTarget {
 
   /** A client that half-closed gets its last answers, then the connection ends. */
   private finishIfIdle(): void {
-    if (this.inputEnded && this.pending === 0 && !this.closed) this.end();
+    if (this.inputEnded && this.pending === 0 && this.queued.length === 0 && !this.closed) this.end();
   }
 
   private onClosed(): void {

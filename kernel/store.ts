@@ -13,6 +13,7 @@ import { runAsKernel } from './blame.js';
 import type { KernelEvent } from './events.js';
 import { param } from './param.js';
 import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
+import { Checkpointer } from './store-checkpoint.js';
 import { backupDb, openCheckedDb } from './store-check.js';
 import {
   type MessageRecord,
@@ -82,6 +83,7 @@ export class Store {
   private failure: Error | null = null;
   private eventSeq: number;
   private closed = false;
+  private checkpointer: Checkpointer | null = null;
   hooks: StoreHooks = { onWriteError: () => undefined, onHealth: () => undefined, log: () => undefined };
   /** Set when this open created the store (a new or empty file), with why. */
   readonly createdNote: string | null;
@@ -93,6 +95,19 @@ export class Store {
     migrate(this.db, file);
     this.stmt = prepareStatements(this.db);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
+    if (file !== ':memory:') this.checkpointOffThread();
+  }
+
+  /** WAL checkpoints on their own thread (store-checkpoint.ts); back in the commits if that thread is gone. */
+  private checkpointOffThread(): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = new Checkpointer(this.file, param.storeCheckpointMs, {
+      onError: (message) => this.hooks.log(message ? 'warn' : 'info', message ? `WAL checkpoints fail (the WAL keeps every commit): ${message}` : 'WAL checkpoints work again'),
+      onExit: () => {
+        this.checkpointer = null;
+        if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
+      },
+    });
   }
 
   static open(file: string): Store {
@@ -170,6 +185,7 @@ export class Store {
       }
       this.isolate(queue, dirty, broken);
     }
+    this.checkpointer?.committed();
     for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
     return this.settle(events);
   }
@@ -441,6 +457,7 @@ export class Store {
     if (this.closed) return true;
     const flushed = this.flush();
     this.closed = true;
+    this.checkpointer?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (!flushed) this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
     this.db.close();
