@@ -387,6 +387,25 @@ export class Store {
     return (this.db.prepare('SELECT line FROM turn_results WHERE pid = ? ORDER BY seq').all(pid) as Array<{ line: string }>).map((r) => r.line);
   }
 
+  /**
+   * The newest `result` event of this call (the whole result, as the syscall returned it), from the
+   * events still queued or the store. Events start `{"ts":…,"type":"result","pid":P,"turn":T,"seq":S,`:
+   * only that head is matched, so a search never reads through the large results it passes.
+   */
+  resultEvent(pid: number, turn: number, seq: number): Extract<KernelEvent, { type: 'result' }> | undefined {
+    const isIt = (e: KernelEvent): e is Extract<KernelEvent, { type: 'result' }> =>
+      e.type === 'result' && e.pid === pid && e.turn === turn && e.seq === seq;
+    for (let i = this.queuedEvents.length - 1; i >= 0; i--) {
+      const queued = this.queuedEvents[i]?.event;
+      if (queued && isIt(queued)) return queued;
+    }
+    const head = `%"type":"result","pid":${pid},"turn":${turn},"seq":${seq},%`;
+    const rows = this.db
+      .prepare('SELECT json FROM events WHERE pid = ? AND substr(json, 1, 200) LIKE ? ORDER BY id DESC LIMIT 4')
+      .all(pid, head) as Array<{ json: string }>;
+    return rows.map((r) => JSON.parse(r.json) as KernelEvent).find(isIt);
+  }
+
   loadMessages(): MessageRecord[] {
     return this.db.prepare('SELECT * FROM messages ORDER BY id').all() as MessageRecord[];
   }
