@@ -389,8 +389,8 @@ export class Store {
 
   /**
    * The newest `result` event of this call (the whole result, as the syscall returned it), from the
-   * events still queued or the store. Events start `{"ts":…,"type":"result","pid":P,"turn":T,"seq":S,`:
-   * only that head is matched, so a search never reads through the large results it passes.
+   * events still queued or the store. Only the head of each row (`{"ts":…,"type":"result","pid":P,
+   * "turn":T,"seq":S,…`) is matched as text, never the large results after it; json_extract confirms.
    */
   resultEvent(pid: number, turn: number, seq: number): Extract<KernelEvent, { type: 'result' }> | undefined {
     const isIt = (e: KernelEvent): e is Extract<KernelEvent, { type: 'result' }> =>
@@ -399,11 +399,14 @@ export class Store {
       const queued = this.queuedEvents[i]?.event;
       if (queued && isIt(queued)) return queued;
     }
-    const head = `%"type":"result","pid":${pid},"turn":${turn},"seq":${seq},%`;
-    const rows = this.db
-      .prepare('SELECT json FROM events WHERE pid = ? AND substr(json, 1, 200) LIKE ? ORDER BY id DESC LIMIT 4')
-      .all(pid, head) as Array<{ json: string }>;
-    return rows.map((r) => JSON.parse(r.json) as KernelEvent).find(isIt);
+    const row = this.db
+      .prepare(
+        `SELECT json FROM events WHERE pid = ? AND substr(json, 1, 200) LIKE '%"type":"result"%' AND substr(json, 1, 200) LIKE ?
+         AND substr(json, 1, 200) LIKE ? AND json_extract(json, '$.turn') = ? AND json_extract(json, '$.seq') = ? ORDER BY id DESC LIMIT 1`,
+      )
+      .get(pid, `%"turn":${turn},%`, `%"seq":${seq},%`, turn, seq) as { json: string } | undefined;
+    const event = row ? (JSON.parse(row.json) as KernelEvent) : undefined;
+    return event && isIt(event) ? event : undefined;
   }
 
   loadMessages(): MessageRecord[] {

@@ -55,6 +55,21 @@ describe('SYS_RESULT_READ', () => {
     expect(whole.content).toBe(JSON.stringify(h.results(1)[0]?.value).slice(0, 200));
   });
 
+  it('is not misled by a later result whose value names the same turn and call', async () => {
+    h = await startHarness({
+      root: [
+        call('FS_READ', { path: 'big.txt' }),
+        call('SYS_RESULT_READ', { turn: 0, seq: 0, length: 10 }),
+        call('SYS_RESULT_READ', { turn: 0, seq: 0, field: 'content', length: 5 }),
+        EXIT,
+      ],
+    });
+    await writeFile(path.join(h.workspace, 'big.txt'), file);
+    await h.run();
+    // Turn 1's result holds {"turn":0,"seq":0,...} in its value; turn 2 still reads turn 0's FS_READ.
+    expect(pageOf(h, 2)).toMatchObject({ name: 'FS_READ', content: file.slice(0, 5) });
+  });
+
   it('pages a stored result whole: default pages fit the context share and join up exactly', async () => {
     h = await startHarness({ root: [call('FS_READ', { path: 'big.txt' }), EXIT] });
     await writeFile(path.join(h.workspace, 'big.txt'), file);
