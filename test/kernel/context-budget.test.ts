@@ -3,13 +3,18 @@ import { AosError } from '../../drivers/errno.js';
 import { contextBudget, resultChars } from '../../kernel/context-budget.js';
 import { fitMessages } from '../../kernel/context-fit.js';
 import { param } from '../../kernel/param.js';
+import { KernelClient } from '../../kernel/client.js';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 import { measureRequests } from '../helpers/measured-model.js';
+import { type ServerFixture, startServer } from '../helpers/server-fixture.js';
 
 let h: Harness | undefined;
+let fx: ServerFixture | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
+  await fx?.close();
+  fx = undefined;
 });
 
 describe('the context budget follows the model', () => {
@@ -56,6 +61,21 @@ describe('the context budget follows the model', () => {
     expect(pcb.limits.contextTokens).toBe(6_000);
     expect(Math.max(...seen.map((s) => s.tokens))).toBeLessThanOrEqual(6_000);
     await expect(h.spawn({ contextTokens: 10 })).rejects.toThrow(/contextTokens must be an integer of at least/);
+  });
+});
+
+describe('aos spawn --context-tokens', () => {
+  it('reaches the kernel over the socket; a budget below the minimum is EINVAL', async () => {
+    fx = await startServer({ root: [EXIT] });
+    const client = await KernelClient.connect(fx.paths);
+    try {
+      const row = await client.request('spawn', { task: 't', model: fx.model, context_tokens: 100_000 });
+      expect(fx.kernel.pcb(row.pid)?.limits.contextTokens).toBe(100_000);
+      const refused = await client.request('spawn', { task: 't', model: fx.model, context_tokens: 10 }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'EINVAL', message: expect.stringContaining('contextTokens must be an integer of at least') });
+    } finally {
+      client.close();
+    }
   });
 });
 
