@@ -97,5 +97,7 @@ report(
     figure('context.requests_over_budget', over, 'requests', 'requests whose estimated size exceeded the budget', { max: 0 }),
     figure('context.tail_vs_middle', mid > 0 ? tail / mid : 0, 'ratio', 'mean request size, last 50 turns ÷ turns 50–100 (flat: ≤ 1.1)', { max: 1.1 }),
     figure('context.exit_code', done.exitCode ?? -1, 'code', 'the agent ran all its turns and exited 0', { max: 0, min: 0 }),
+    figure('context.mean_prompt_tokens', mean(sizes), 'tokens', 'mean request size (what a turn costs in prompt tokens)'),
+    figure('context.compactions_per_100_turns', (compactions / turns) * 100, 'compactions', 'how often the context is summarised (a model call each with a real provider)'),
   ],
 );
