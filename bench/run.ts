@@ -33,6 +33,7 @@ export const BENCHES: Record<string, Bench> = {
   makespan: { file: 'makespan', args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'], quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'] },
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
+  context: { file: 'context', args: ['--turns', '200', '--file-kb', '60', '--budget', '32000'], quick: ['--turns', '150', '--file-kb', '60', '--budget', '32000'] },
   soak: { file: 'soak', args: ['--procs', '100000', '--wave', '2000', '--kills', '3'], quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'] },
 };
 
