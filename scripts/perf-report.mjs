@@ -40,10 +40,10 @@ const CHARTS = [
     file: 'context-curve.svg',
     bench: 'context',
     make: (r) => ({
-      title: `Prompt tokens per turn, ${r.turns} turns with large results`,
-      xLabel: 'turn',
+      title: `Request size per turn: ${r.turns} turns, each reading a ${r.file_kb} KB file`,
+      xLabel: 'model request',
       yLabel: 'estimated prompt tokens',
-      series: [{ name: 'prompt', points: r.samples.map((s) => [s.turn, s.prompt_tokens]) }],
+      series: [{ name: 'estimated prompt tokens', points: r.samples.map((tokens, i) => [i + 1, tokens]) }],
       target: { value: r.budget_tokens, label: `budget ${r.budget_tokens}` },
     }),
   },
