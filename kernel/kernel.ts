@@ -164,6 +164,7 @@ export class Kernel {
       maxWriteBytes: param.fsMaxWriteBytes,
       maxListEntries: param.fsMaxListEntries,
       maxPathLength: param.fsMaxPathLength,
+      syncIoBytes: param.fsSyncIoBytes,
     });
     const memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
