@@ -165,6 +165,7 @@ export class Kernel {
       maxListEntries: param.fsMaxListEntries,
       maxPathLength: param.fsMaxPathLength,
       syncIoBytes: param.fsSyncIoBytes,
+      syncDirBytes: param.fsSyncDirBytes,
     });
     const memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);

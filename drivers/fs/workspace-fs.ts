@@ -25,6 +25,8 @@ export interface WorkspaceFsOptions {
   maxPathLength: number;
   /** Reads and writes up to this many bytes run synchronously; larger ones use the thread pool (default 0: all). */
   syncIoBytes?: number;
+  /** Directories whose size (fstat) is at most this are listed synchronously; larger ones in the thread pool (default 0: all). */
+  syncDirBytes?: number;
 }
 
 export interface ReadResult {
@@ -67,6 +69,7 @@ export class WorkspaceFs {
       requireCount(options[key], key);
     }
     requireCount(options.syncIoBytes ?? 0, 'syncIoBytes');
+    requireCount(options.syncDirBytes ?? 0, 'syncDirBytes');
     await fsp.mkdir(options.root, { recursive: true });
     const root = await fsp.realpath(options.root);
     return new WorkspaceFs(root, { ...options }, await detectProcFd(root));
@@ -145,8 +148,11 @@ export class WorkspaceFs {
         : await openBelow(ctx, names, last, READ_FLAGS, false, opts.authorize);
     try {
       assertFdInside(ctx, fd, hostPath);
-      if (!fs.fstatSync(fd).isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
-      const { entries, truncated } = listEntries(directoryPathOf(ctx, fd, hostPath), this.options.maxListEntries);
+      const stats = fs.fstatSync(fd);
+      if (!stats.isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
+      const syncDirBytes = this.options.syncDirBytes ?? 0;
+      const sync = syncDirBytes > 0 && stats.size <= syncDirBytes;
+      const { entries, truncated } = await listEntries(directoryPathOf(ctx, fd, hostPath), this.options.maxListEntries, sync);
       return { path: virtualPath, entries, truncated };
     } catch (error) {
       throw toFsError(error, virtualPath, 'list');

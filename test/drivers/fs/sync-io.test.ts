@@ -13,10 +13,10 @@ import { AosError } from '../../../drivers/errno.js';
 import { WorkspaceFs } from '../../../drivers/fs/workspace-fs.js';
 import { expectClean, expectRefused, makeFixture, readHost, removeFixture, type Fixture } from './fixture.js';
 
-describe.each([0, 16, 1024])('read, write and append with syncIoBytes %i', (syncIoBytes) => {
+describe.each([0, 16, 64 * 1024])('read, write, append and list with syncIoBytes and syncDirBytes %i', (syncIoBytes) => {
   let f: Fixture;
   beforeEach(async () => {
-    f = await makeFixture({ syncIoBytes });
+    f = await makeFixture({ syncIoBytes, syncDirBytes: syncIoBytes });
   });
   afterEach(async () => {
     await removeFixture(f);
@@ -68,7 +68,7 @@ for (let i = 0; Date.now() < stop; i++) {
 describe('races on the synchronous paths', () => {
   let f: Fixture;
   beforeEach(async () => {
-    f = await makeFixture({ syncIoBytes: 1024 });
+    f = await makeFixture({ syncIoBytes: 1024, syncDirBytes: 64 * 1024 });
   });
   afterEach(async () => {
     await removeFixture(f);
