@@ -58,7 +58,7 @@ const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLO
 export class WorkspaceFs {
   private constructor(
     readonly root: string,
-    private readonly options: WorkspaceFsOptions,
+    private readonly options: Required<WorkspaceFsOptions>,
     private readonly procFd: boolean,
   ) {}
 
@@ -68,11 +68,12 @@ export class WorkspaceFs {
     for (const key of ['maxReadBytes', 'maxWriteBytes', 'maxListEntries', 'maxPathLength'] as const) {
       requireCount(options[key], key);
     }
-    requireCount(options.syncIoBytes ?? 0, 'syncIoBytes');
-    requireCount(options.syncDirBytes ?? 0, 'syncDirBytes');
+    const all = { ...options, syncIoBytes: options.syncIoBytes ?? 0, syncDirBytes: options.syncDirBytes ?? 0 };
+    requireCount(all.syncIoBytes, 'syncIoBytes');
+    requireCount(all.syncDirBytes, 'syncDirBytes');
     await fsp.mkdir(options.root, { recursive: true });
     const root = await fsp.realpath(options.root);
-    return new WorkspaceFs(root, { ...options }, await detectProcFd(root));
+    return new WorkspaceFs(root, all, await detectProcFd(root));
   }
 
   async read(inputPath: string, opts: { offset?: number; length?: number; authorize?: Authorize } = {}): Promise<ReadResult> {
@@ -82,7 +83,7 @@ export class WorkspaceFs {
     const limit = Math.min(requireCount(opts.length ?? max, 'length'), max);
     const { fd, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read', opts.authorize);
     try {
-      const chunk = await readChunk(fd, offset, Math.min(limit, Math.max(0, stats.size - offset)), this.syncBytes);
+      const chunk = await readChunk(fd, offset, Math.min(limit, Math.max(0, stats.size - offset)), this.options.syncIoBytes);
       const encoded = encodeChunk(chunk, offset + chunk.length < stats.size);
       const truncated = offset + encoded.bytes < stats.size;
       return { path: virtualPath, ...encoded, size: stats.size, offset, truncated };
@@ -110,7 +111,7 @@ export class WorkspaceFs {
   private async append(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
     const { fd, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);
     try {
-      await writeAll(fd, data, null, this.syncBytes);
+      await writeAll(fd, data, null, this.options.syncIoBytes);
     } catch (error) {
       cutBack(fd, stats.size);
       throw toFsError(error, virtualPath, 'write');
@@ -129,7 +130,7 @@ export class WorkspaceFs {
     try {
       authorizeReal(ctx, dir, last, authorize);
       const target = path.join(dir.base, last);
-      await writeAside(dir.base, target, data, replaceableMode(target, virtualPath), this.syncBytes);
+      await writeAside(dir.base, target, data, replaceableMode(target, virtualPath), this.options.syncIoBytes);
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');
     } finally {
@@ -150,8 +151,7 @@ export class WorkspaceFs {
       assertFdInside(ctx, fd, hostPath);
       const stats = fs.fstatSync(fd);
       if (!stats.isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
-      const syncDirBytes = this.options.syncDirBytes ?? 0;
-      const sync = syncDirBytes > 0 && stats.size <= syncDirBytes;
+      const sync = this.options.syncDirBytes > 0 && stats.size <= this.options.syncDirBytes;
       const { entries, truncated } = await listEntries(directoryPathOf(ctx, fd, hostPath), this.options.maxListEntries, sync);
       return { path: virtualPath, entries, truncated };
     } catch (error) {
@@ -185,10 +185,6 @@ export class WorkspaceFs {
       fs.closeSync(fd);
       throw toFsError(error, virtualPath, operation);
     }
-  }
-
-  private get syncBytes(): number {
-    return this.options.syncIoBytes ?? 0;
   }
 
   private context(virtualPath: string, operation: FsOperation): ConfineContext {
