@@ -30,6 +30,7 @@ export const BENCHES: Record<string, Bench> = {
     args: ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
     quick: ['--agents', '1000', '--turns', '5', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
   },
+  syscalls: { file: 'syscalls', args: ['--agents', '1000', '--turns', '10'], quick: ['--agents', '1000', '--turns', '4'] },
   makespan: { file: 'makespan', args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'], quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'] },
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },

@@ -165,6 +165,8 @@ export class Kernel {
       maxWriteBytes: param.fsMaxWriteBytes,
       maxListEntries: param.fsMaxListEntries,
       maxPathLength: param.fsMaxPathLength,
+      syncIoBytes: param.fsSyncIoBytes,
+      syncDirBytes: param.fsSyncDirBytes,
     });
     const memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);

@@ -65,6 +65,10 @@ export const param = {
   fsMaxWriteBytes: 4 * 1024 * 1024,
   fsMaxListEntries: 1000,
   fsMaxPathLength: 1024,
+  /** File reads and writes up to this size run synchronously (a page-cache copy); larger ones use the thread pool. */
+  fsSyncIoBytes: 64 * 1024,
+  /** Directories up to this size (a few hundred names) are listed synchronously; larger ones in the thread pool. */
+  fsSyncDirBytes: 8 * 1024,
 
   /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
   replayMaxTapeBytes: 1024 * 1024,
