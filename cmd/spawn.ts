@@ -16,6 +16,7 @@ interface SpawnFlags {
   maxTokens?: string;
   maxCost?: string;
   maxTime?: string;
+  contextTokens?: string;
   detach?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -30,6 +31,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
   const maxTokens = flags.maxTokens === undefined ? undefined : toInt(flags.maxTokens, '--max-tokens', 1, Number.MAX_SAFE_INTEGER);
   const maxCost = flags.maxCost === undefined ? undefined : toPositive(flags.maxCost, '--max-cost');
   const maxWallS = flags.maxTime === undefined ? undefined : toPositive(flags.maxTime, '--max-time');
+  const contextTokens = flags.contextTokens === undefined ? undefined : toInt(flags.contextTokens, '--context-tokens', param.minContextTokens, Number.MAX_SAFE_INTEGER);
   return withKernel(async (client) => {
     const proc = await client.request('spawn', {
       task: task ?? '',
@@ -41,6 +43,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       max_tokens: maxTokens,
       max_cost: maxCost,
       max_wall_s: maxWallS,
+      context_tokens: contextTokens,
       cwd: process.cwd(),
     });
     if (flags.detach) {
@@ -69,6 +72,7 @@ export function registerSpawn(program: Command, run: (work: () => Promise<number
     .option('--max-tokens <n>', 'token budget (prompt + output); the process ends when it is crossed')
     .option('--max-cost <usd>', 'cost budget in USD, from the model price table')
     .option('--max-time <seconds>', 'wall-time budget, from creation')
+    .option('--context-tokens <n>', `context budget per request (default: ${param.contextBudgetTokens}, or less on a model with a small window)`)
     .option('-d, --detach', 'print the new pid and return at once (--json: {"pid":N})')
     .option('--json', 'print events as JSON lines, as `aos logs --json` does')
     .option('-v, --verbose', 'also print prompts, syscall arguments and every state change')

@@ -1,29 +1,28 @@
 /**
  * Bounded context (MemGPT's lesson): when a process's context nears its budget the model is
- * warned; when it gets closer, the older turns are replaced by a summary made by the model and
- * the recent turns stay verbatim. The store keeps the whole transcript; prompt size per turn
- * stops growing with the number of turns.
+ * warned; when it gets closer, the older turns are replaced by a summary and the newest ones stay
+ * verbatim — as many as fit a share of the budget, counted in tokens, not messages. The store keeps
+ * the whole transcript; prompt size per turn stops growing with the number of turns.
  */
-import type { ModelDriver, ModelMessage } from '../drivers/llm/types.js';
+import { type ModelDriver, type ModelMessage, ModelStop } from '../drivers/llm/types.js';
+import { estimateTokens, tokensToChars } from './context-budget.js';
+import { fitMessages } from './context-fit.js';
 import { taskMessage } from './context.js';
 import type { Kernel } from './kernel.js';
 import type { Lease } from './model-pool.js';
 import { param } from './param.js';
 import type { Entry, Proc } from './proc.js';
 
-const SUMMARIZER = `You compress an agent's working history. Write a faithful summary of the conversation so far
+export { estimateTokens } from './context-budget.js';
+
+const summarizer = (chars: number): string => `You compress an agent's working history. Write a faithful summary of the conversation so far
 for the agent itself to continue from: the task, what was done (syscalls and their important
 results: file paths, pids, ids, numbers, errors), what was learned, and what remains to do.
-Plain text, no syscalls, at most ${param.compactSummaryChars} characters.`;
+Plain text, no syscalls, at most ${chars} characters.`;
 
-/**
- * Tokens the context would take, estimated at 4 characters per token. Used only to decide when
- * to compact — never for accounting, which uses the provider's figures.
- */
-export function estimateTokens(system: string, transcript: readonly ModelMessage[]): number {
-  let chars = system.length;
-  for (const m of transcript) chars += m.text.length;
-  return Math.ceil(chars / 4);
+/** The summary's size: a share of the budget, and never more than compactSummaryChars. */
+export function summaryChars(budget: number): number {
+  return Math.min(param.compactSummaryChars, tokensToChars(budget * param.compactSummaryShare));
 }
 
 /** Warn, or compact, before the next inference. Returns true when it compacted. */
@@ -41,20 +40,41 @@ export async function manageContext(kernel: Kernel, proc: Proc, system: string, 
   return false;
 }
 
-/** The tail kept verbatim: about the last few messages, starting with a model reply. */
-function splitPoint(transcript: readonly Entry[]): number {
-  let cut = Math.max(1, transcript.length - param.compactKeepMessages);
+/** The messages of this request, never over the context budget (the transcript itself is left whole). */
+export function requestMessages(kernel: Kernel, proc: Proc, system: string): ModelMessage[] {
+  const budget = proc.pcb.limits.contextTokens;
+  const fitted = fitMessages(system, proc.transcript, budget);
+  if (!fitted) throw new ModelStop(`context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`);
+  if (fitted.cut > 0) {
+    const reason = `context cut to fit its budget: ${fitted.cut} characters left out of this request`;
+    kernel.events.emit({ type: 'state', pid: proc.pid, from: proc.pcb.state, to: proc.pcb.state, reason });
+  }
+  return fitted.messages;
+}
+
+/**
+ * Where the verbatim tail starts: the newest messages within `keepChars`, starting with a model
+ * reply — and at least the latest reply with the kernel message after it, which the model has not seen.
+ */
+export function splitPoint(transcript: readonly ModelMessage[], keepChars: number): number {
+  let cut = transcript.length;
+  let kept = 0;
+  while (cut > 1 && kept + (transcript[cut - 1]?.text.length ?? 0) <= keepChars) kept += transcript[--cut]?.text.length ?? 0;
   while (cut < transcript.length && transcript[cut]?.role !== 'model') cut++;
-  return cut;
+  if (cut < transcript.length) return cut;
+  let latest = transcript.length - 1;
+  while (latest > 0 && transcript[latest]?.role !== 'model') latest--;
+  return Math.max(1, latest);
 }
 
 async function compact(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: Lease, used: number, budget: number): Promise<boolean> {
   const transcript = proc.transcript;
-  const cut = splitPoint(transcript);
-  if (cut >= transcript.length - 1) return false;
+  const cut = splitPoint(transcript, tokensToChars(budget * param.compactKeepShare));
+  // Only the previous summary (or the task) would be summarised: nothing to gain.
+  if (cut <= 1) return false;
   const older = transcript.slice(0, cut);
   const kept = transcript.slice(cut);
-  const summary = await summarize(kernel, proc, driver, lease, older);
+  const summary = await summarize(kernel, proc, driver, lease, older, budget);
   const count = (proc.context?.count ?? 0) + 1;
   const text = `${taskMessage(proc.pcb)}
 [KERNEL] Your context was compacted (${count}×, at about ${used} of ${budget} tokens): the ${older.length} earlier messages are replaced by this summary. The full transcript is kept by the kernel.
@@ -75,24 +95,28 @@ async function compact(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: L
   return true;
 }
 
-async function summarize(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: Lease, older: readonly Entry[]): Promise<string> {
+async function summarize(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: Lease, older: readonly Entry[], budget: number): Promise<string> {
+  const chars = summaryChars(budget);
   // A replay tape scripts only the agent's replies: summarise it here, without a model.
-  if (driver.id.startsWith('replay:')) return extractiveSummary(older);
-  const messages: ModelMessage[] = older.map(({ role, text }) => ({ role, text }));
-  const last = messages[messages.length - 1];
-  if (last?.role === 'user') last.text = `${last.text}\n\n[KERNEL] Summarise everything above now, as instructed.`;
+  if (driver.id.startsWith('replay:')) return extractiveSummary(older, chars);
+  const system = summarizer(chars);
+  const asked: ModelMessage[] = older.map(({ role, text }) => ({ role, text }));
+  const instruction = '\n\n[KERNEL] Summarise everything above now, as instructed.';
+  const last = asked[asked.length - 1];
+  if (last?.role === 'user') last.text = `${last.text}${instruction}`;
+  else asked.push({ role: 'user', text: instruction.trim() });
+  // The summariser's request is a request like any other: within the budget.
+  const fitted = fitMessages(system, asked, budget);
+  if (!fitted) return extractiveSummary(older, chars);
   const { pcb } = proc;
-  const reply = await kernel.pool.complete(
-    driver,
-    { system: SUMMARIZER, messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal },
-    lease,
-  );
+  const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
+  const reply = await kernel.pool.complete(driver, request, lease);
   kernel.account(proc, reply.usage);
-  return reply.text.slice(0, param.compactSummaryChars);
+  return reply.text.slice(0, chars);
 }
 
 /** Without a model: the calls made and the latest results, cut to size. */
-export function extractiveSummary(older: readonly ModelMessage[]): string {
+export function extractiveSummary(older: readonly ModelMessage[], chars: number = param.compactSummaryChars): string {
   const calls = new Map<string, number>();
   for (const m of older) {
     if (m.role !== 'model') continue;
@@ -107,8 +131,5 @@ export function extractiveSummary(older: readonly ModelMessage[]): string {
     .slice(-3)
     .map((m) => m.text.slice(0, 600))
     .join('\n');
-  return `(extractive: no model summary) ${older.length} messages; syscalls made: ${made}. Latest kernel messages before this point:\n${results}`.slice(
-    0,
-    param.compactSummaryChars,
-  );
+  return `(extractive: no model summary) ${older.length} messages; syscalls made: ${made}. Latest kernel messages before this point:\n${results}`.slice(0, chars);
 }

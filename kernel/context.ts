@@ -6,6 +6,7 @@ import { syscallReference } from '../syscalls/reference.js';
 import type { Dispatched } from './dispatcher.js';
 import { param } from './param.js';
 import type { Notice } from './proc.js';
+import { fitResult, type ResultPlace } from './result-excerpt.js';
 import type { Pcb } from './types.js';
 
 export function buildSystemPrompt(pcb: Pcb): string {
@@ -15,6 +16,8 @@ You act on the world only through syscalls. To make one, write on its own line:
 [SYS_CALL::NAME] {"arg": "value"}
 You may make several calls in one reply; they run in order. Every result comes back in the next message as
 [SYS_RESULT::NAME] {"ok":true,"value":...} or {"ok":false,"errno":"EPERM","message":"..."}.
+A result too large for your context arrives as an excerpt: cut fields say so (e.g. "content_cut_chars"), and
+"excerpt":{"rest":{"SYS_RESULT_READ":{...}}} gives the call that reads on from the cut.
 Events that happened meanwhile arrive as [EVENT::KIND] {...}. Your workspace root is "/".
 When the task is done, call SYS_EXIT with a short result. A reply without a syscall wastes a turn.
 
@@ -45,30 +48,11 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}... [${text.length - max} more chars cut]`;
 }
 
-/**
- * A result too big for the model keeps its shape: the longest string fields of its value are
- * shortened (and say so) until it fits, so flags like `truncated` and `exit_code` always arrive.
- */
-export function fitResult(result: Dispatched['result'], max: number): string {
-  const body = JSON.stringify(result) ?? 'null';
-  if (body.length <= max || !result.ok || typeof result.value !== 'object' || result.value === null) return clip(body, max);
-  const value = { ...(result.value as Record<string, unknown>) };
-  let excess = body.length - max;
-  const strings = Object.entries(value)
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    .sort((a, b) => b[1].length - a[1].length);
-  for (const [key, text] of strings) {
-    if (excess <= 0) break;
-    const keep = Math.max(0, text.length - excess - 64);
-    value[key] = text.slice(0, keep);
-    value[`${key}_cut_chars`] = text.length - keep;
-    excess -= text.length - keep - 40;
-  }
-  return clip(JSON.stringify({ ok: true, value }), max);
-}
+export { fitResult } from './result-excerpt.js';
 
-export function formatResult(dispatched: Dispatched): string {
-  return `[SYS_RESULT::${dispatched.name}] ${fitResult(dispatched.result, param.maxResultChars)}`;
+/** One result line, in at most `maxChars` characters of JSON (an excerpt that names its rest when larger). */
+export function formatResult(dispatched: Dispatched, maxChars: number, place: ResultPlace | null = null): string {
+  return `[SYS_RESULT::${dispatched.name}] ${fitResult(dispatched.result, maxChars, place)}`;
 }
 
 export function formatEvent(kind: string, payload: Record<string, unknown>): string {

@@ -12,6 +12,7 @@ import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import { type MemoryOptions, openMemory } from '../drivers/memory/open-memory.js';
 import type { SpawnRequest } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
+import { contextBudget } from './context-budget.js';
 import { formatEvent, taskMessage } from './context.js';
 import { EventBus, type KernelEvent } from './events.js';
 import { Gateway } from './gateway.js';
@@ -101,7 +102,7 @@ export interface SpawnOptions {
   maxTokens?: number;
   maxCost?: number;
   maxWallS?: number;
-  /** Context budget in tokens before compaction (default param.contextBudgetTokens). */
+  /** Context budget in tokens (default param.contextBudgetTokens), never above the model's window allows. */
   contextTokens?: number;
   /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
   cwd?: string;
@@ -169,6 +170,8 @@ export class Kernel {
       maxWriteBytes: param.fsMaxWriteBytes,
       maxListEntries: param.fsMaxListEntries,
       maxPathLength: param.fsMaxPathLength,
+      syncIoBytes: param.fsSyncIoBytes,
+      syncDirBytes: param.fsSyncDirBytes,
     });
     const memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
@@ -413,7 +416,8 @@ export class Kernel {
     if (!Number.isInteger(priority) || priority < param.minPriority || priority > param.maxPriority) {
       throw new AosError('EINVAL', `priority must be an integer from ${param.minPriority} to ${param.maxPriority}`);
     }
-    await this.models.get(req.model);
+    const driver = await this.models.get(req.model);
+    const contextTokens = contextBudget(req.model, driver, req.contextTokens, parent?.pcb.limits.contextTokens);
     // The parent may have been killed (or the kernel stopped) while the model loaded: nothing runs under a killed parent.
     if (this.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
     if (parent && (parent.killRequested || isEnded(parent.pcb.state))) {
@@ -446,7 +450,7 @@ export class Kernel {
         maxTokens: tighter(req.maxTokens, parent?.pcb.limits.maxTokens),
         maxCost: tighter(req.maxCost, parent?.pcb.limits.maxCost),
         maxWallS: tighter(req.maxWallS, parent?.pcb.limits.maxWallS),
-        contextTokens: req.contextTokens ?? parent?.pcb.limits.contextTokens ?? param.contextBudgetTokens,
+        contextTokens,
       },
       wait: null,
     };

@@ -65,6 +65,10 @@ export const param = {
   fsMaxWriteBytes: 4 * 1024 * 1024,
   fsMaxListEntries: 1000,
   fsMaxPathLength: 1024,
+  /** File reads and writes up to this size run synchronously (a page-cache copy); larger ones use the thread pool. */
+  fsSyncIoBytes: 64 * 1024,
+  /** Directories up to this size (a few hundred names) are listed synchronously; larger ones in the thread pool. */
+  fsSyncDirBytes: 8 * 1024,
 
   /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
   replayMaxTapeBytes: 1024 * 1024,
@@ -95,15 +99,37 @@ export const param = {
   /** A request body quoted in the [EVENT::WEBHOOK] notice is cut to this. */
   webhookMaxEventBodyChars: 16 * 1024,
 
-  /** Bounded context: the budget (estimated tokens), when to warn, when to compact, what to keep. */
+  /**
+   * Bounded context, in estimated tokens (characters / contextCharsPerToken) of everything sent:
+   * system prompt, summary and transcript. A process's budget is min(its model's context window ×
+   * contextWindowShare, contextBudgetTokens); a spawn's contextTokens replaces the second term.
+   * The default stays small on purpose: a 1M-token window must not mean 1M-token (and ~$0.30) turns.
+   */
   contextBudgetTokens: 32_000,
+  /** Of a known context window, the most a prompt may fill: the rest is the reply's and the estimate's error margin. */
+  contextWindowShare: 0.6,
+  /** Budgets below this are refused: the system prompt alone is ~1.5k tokens. */
+  minContextTokens: 4_000,
+  contextCharsPerToken: 4,
   contextWarnAt: 0.75,
   contextCompactAt: 0.9,
-  compactKeepMessages: 6,
+  /** Compaction keeps the newest messages verbatim within this share of the budget (at least the latest reply and its results). */
+  compactKeepShare: 0.4,
+  /** The summary is at most this share of the budget, and at most compactSummaryChars. */
+  compactSummaryShare: 0.1,
   compactSummaryChars: 4_000,
-
-  /** One syscall result as shown to the model is cut to this many characters. */
+  /**
+   * One kernel message (the results of one reply) is shown within this share of the budget, each of
+   * its n results within 1/n of it: the kept window then holds at least ~3 turns, and compaction
+   * (a model call) comes at most every ~3 turns even when every result is huge.
+   */
+  contextMessageShare: 0.125,
+  /** A result's excerpt is never longer than this, whatever the budget, nor (for 32 calls in a reply) shorter than the minimum. */
   maxResultChars: 64 * 1024,
+  minResultChars: 512,
+  /** SYS_RESULT_READ: the largest page of a stored result. */
+  resultReadMaxChars: 64 * 1024,
+
   /** Ended processes whose PCB stays in memory for the next WAIT or `aos wait` (the rest are read from the store). */
   endedCacheSize: 1_024,
   /** Requests of one connection handled in one turn of the event loop; the rest wait for the next (a client that pipelines thousands holds up no one). */

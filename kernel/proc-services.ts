@@ -11,12 +11,16 @@ import type {
   KernelServices,
   MemReadRequest,
   MemWriteRequest,
+  ResultPage,
+  ResultReadRequest,
   SpawnRequest,
   WebhookReplyRequest,
 } from '../syscalls/services.js';
+import { resultChars } from './context-budget.js';
 import type { Kernel } from './kernel.js';
 import { param } from './param.js';
 import type { Proc, WakeReason } from './proc.js';
+import { readResultPage } from './result-read.js';
 import type { Pcb, WaitSpec } from './types.js';
 
 export function childExitOf(pcb: Pcb): ChildExit {
@@ -170,6 +174,11 @@ export class ProcServices implements KernelServices {
   async memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }> {
     const hits = await this.memory().read(this.namespace(request.shared), { query: request.query, k: request.k, where: request.where }, this.proc.abort.signal);
     return { hits };
+  }
+
+  readResult(request: ResultReadRequest): ResultPage {
+    const calls = this.proc.pending?.blocks.length ?? 1;
+    return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
   }
 
   exit(code: number, result: string | null): void {

@@ -43,6 +43,7 @@ export const METHODS = {
       max_tokens: z.number().int().positive().optional(),
       max_cost: z.number().positive().optional(),
       max_wall_s: z.number().positive().optional(),
+      context_tokens: z.number().int().positive().optional(),
       capabilities: z.array(z.string()).optional(),
       cwd: z.string().optional(),
     }),

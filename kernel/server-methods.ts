@@ -74,6 +74,7 @@ export const handlers: Handlers = {
       maxTokens: params.max_tokens,
       maxCost: params.max_cost,
       maxWallS: params.max_wall_s,
+      contextTokens: params.context_tokens,
       capabilities: params.capabilities,
       cwd: params.cwd,
     });

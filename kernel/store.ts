@@ -405,6 +405,28 @@ export class Store {
     return (this.db.prepare('SELECT line FROM turn_results WHERE pid = ? ORDER BY seq').all(pid) as Array<{ line: string }>).map((r) => r.line);
   }
 
+  /**
+   * The newest `result` event of this call (the whole result, as the syscall returned it), from the
+   * events still queued or the store. Only the head of each row (`{"ts":…,"type":"result","pid":P,
+   * "turn":T,"seq":S,…`) is matched as text, never the large results after it; json_extract confirms.
+   */
+  resultEvent(pid: number, turn: number, seq: number): Extract<KernelEvent, { type: 'result' }> | undefined {
+    const isIt = (e: KernelEvent): e is Extract<KernelEvent, { type: 'result' }> =>
+      e.type === 'result' && e.pid === pid && e.turn === turn && e.seq === seq;
+    for (let i = this.queuedEvents.length - 1; i >= 0; i--) {
+      const queued = this.queuedEvents[i]?.event;
+      if (queued && isIt(queued)) return queued;
+    }
+    const row = this.db
+      .prepare(
+        `SELECT json FROM events WHERE pid = ? AND substr(json, 1, 200) LIKE '%"type":"result"%' AND substr(json, 1, 200) LIKE ?
+         AND substr(json, 1, 200) LIKE ? AND json_extract(json, '$.turn') = ? AND json_extract(json, '$.seq') = ? ORDER BY id DESC LIMIT 1`,
+      )
+      .get(pid, `%"turn":${turn},%`, `%"seq":${seq},%`, turn, seq) as { json: string } | undefined;
+    const event = row ? (JSON.parse(row.json) as KernelEvent) : undefined;
+    return event && isIt(event) ? event : undefined;
+  }
+
   loadMessages(): MessageRecord[] {
     return this.db.prepare('SELECT * FROM messages ORDER BY id').all() as MessageRecord[];
   }

@@ -14,7 +14,8 @@ import { ModelStop } from '../drivers/llm/types.js';
 import type { SyscallContext } from '../syscalls/define.js';
 import { findSyscall } from '../syscalls/table.js';
 import { runAs } from './blame.js';
-import { manageContext } from './compaction.js';
+import { manageContext, requestMessages } from './compaction.js';
+import { resultChars } from './context-budget.js';
 import { buildSystemPrompt, formatNotices, formatResult, reminderMessage } from './context.js';
 import { type Dispatched, dispatch, fail } from './dispatcher.js';
 import type { Kernel } from './kernel.js';
@@ -136,7 +137,7 @@ async function infer(kernel: Kernel, proc: Proc, lease: Lease): Promise<ModelRep
     proc.promptTurn = turn;
     kernel.persist(proc);
   }
-  const messages = proc.transcript.map(({ role, text }) => ({ role, text }));
+  const messages = requestMessages(kernel, proc, system);
   const request = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
   const reply = await kernel.pool.complete(driver, request, lease);
   if (kernel.closing) return reply;
@@ -201,7 +202,7 @@ async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
         ? { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: true, value: result.value }
         : { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: false, errno: result.errno, message: result.message },
     );
-    const line = formatResult(done);
+    const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
     pending.lines.push(line);
     pending.started = false;
     // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.

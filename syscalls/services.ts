@@ -54,6 +54,29 @@ export interface MemReadRequest {
   shared?: boolean;
 }
 
+export interface ResultReadRequest {
+  turn: number;
+  seq: number;
+  /** A field of the result's value: a string is paged as itself, anything else as its JSON text. */
+  field?: string;
+  offset?: number;
+  /** Characters; by default a page that fits the process's context share for one result. */
+  length?: number;
+}
+
+export interface ResultPage {
+  turn: number;
+  seq: number;
+  name: string;
+  field: string | null;
+  offset: number;
+  length: number;
+  total: number;
+  content: string;
+  /** Where the next page starts; null at the end. */
+  next_offset: number | null;
+}
+
 export interface KernelServices {
   readonly fs: WorkspaceFs;
   spawn(request: SpawnRequest): Promise<number>;
@@ -75,4 +98,6 @@ export interface KernelServices {
   memWrite(request: MemWriteRequest): Promise<{ id: string }>;
   /** The nearest memories of this process tree's namespace (or the shared one). */
   memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }>;
+  /** A page of one of this process's own results, as stored whole (never another process's). */
+  readResult(request: ResultReadRequest): ResultPage;
 }

@@ -10,6 +10,7 @@ import memWrite from './mem-write.js';
 import netFetch from './net-fetch.js';
 import readStdin from './read-stdin.js';
 import recvMsg from './recv-msg.js';
+import resultRead from './result-read.js';
 import registerWebhook from './register-webhook.js';
 import schedule from './schedule.js';
 import sendMsg from './send-msg.js';
@@ -37,6 +38,7 @@ export const SYSCALLS: readonly SyscallDef[] = [
   schedule,
   registerWebhook,
   webhookReply,
+  resultRead,
   exit,
 ];
 

@@ -18,8 +18,9 @@ export function useView(options: { all: boolean }): [ViewState, Dispatch<ViewAct
 export function useSelection(view: ViewState, dispatch: Dispatch<ViewAction>, pids: readonly number[]): number {
   const index = resolveIndex(view, pids);
   const pid = pids[index];
+  const shown = pids.join(',');
   useEffect(() => {
-    if (pid !== undefined) dispatch({ type: 'sync', pid, index });
-  }, [dispatch, pid, index]);
+    if (pid !== undefined) dispatch({ type: 'sync', pids: shown.split(',').map(Number), pid, index });
+  }, [dispatch, pid, index, shown]);
   return index;
 }

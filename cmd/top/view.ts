@@ -24,7 +24,7 @@ export type ViewAction =
   | { type: 'status'; text: string; error?: boolean }
   | { type: 'clear-status' }
   /** The row actually shown as selected (the old pid may have gone): adopt it. */
-  | { type: 'sync'; pid: number; index: number };
+  | { type: 'sync'; pids: readonly number[]; pid: number; index: number };
 
 export function initialView(options: { all?: boolean } = {}): ViewState {
   return { pid: null, index: 0, sort: 'pid', all: options.all ?? false, mode: 'table', confirm: null, status: null };
@@ -66,6 +66,12 @@ export function viewReducer(view: ViewState, action: ViewAction): ViewState {
     case 'clear-status':
       return { ...view, status: null };
     case 'sync':
+      // Only when the selection was unset or its row has gone: a sync scheduled by an earlier frame
+      // must not undo a key pressed since (the effect that sends it can run after the key's update).
+      if (view.pid !== null && action.pids.includes(view.pid)) {
+        const at = action.pids.indexOf(view.pid);
+        return at === view.index ? view : { ...view, index: at };
+      }
       return view.pid === action.pid && view.index === action.index ? view : { ...view, pid: action.pid, index: action.index };
   }
 }

@@ -1,8 +1,14 @@
 /**
- * Byte-level I/O on an already opened and checked handle, and the text-or-base64 choice.
+ * Byte-level I/O on an already opened and checked descriptor, and the text-or-base64 choice.
+ * Up to `syncBytes` moves synchronously (a page-cache copy of a few µs, against ~20 µs of CPU for a
+ * thread-pool round trip); more goes through the thread pool so a large file never stalls the loop.
  */
 import { isUtf8 } from 'node:buffer';
-import type { FileHandle } from 'node:fs/promises';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+
+const readAsync = promisify(fs.read);
+const writeAsync = promisify(fs.write);
 
 export interface EncodedChunk {
   content: string;
@@ -12,24 +18,29 @@ export interface EncodedChunk {
 }
 
 /** Read up to `length` bytes at `offset`, stopping early only at end of file. */
-export async function readChunk(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
+export async function readChunk(fd: number, offset: number, length: number, syncBytes: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
   let filled = 0;
   while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+    const bytesRead =
+      length <= syncBytes
+        ? fs.readSync(fd, buffer, filled, length - filled, offset + filled)
+        : (await readAsync(fd, buffer, filled, length - filled, offset + filled)).bytesRead;
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
   return buffer.subarray(0, filled);
 }
 
-/** Write every byte; position null appends (the handle was opened with O_APPEND). */
-export async function writeAll(handle: FileHandle, data: Buffer, position: number | null): Promise<void> {
+/** Write every byte; position null appends (the descriptor was opened with O_APPEND). */
+export async function writeAll(fd: number, data: Buffer, position: number | null, syncBytes: number): Promise<void> {
   let written = 0;
   while (written < data.length) {
     const at = position === null ? null : position + written;
-    const { bytesWritten } = await handle.write(data, written, data.length - written, at);
-    written += bytesWritten;
+    written +=
+      data.length <= syncBytes
+        ? fs.writeSync(fd, data, written, data.length - written, at)
+        : (await writeAsync(fd, data, written, data.length - written, at)).bytesWritten;
   }
 }
 

@@ -8,6 +8,8 @@ const MAX_SEGMENT_BYTES = 255;
 const SEPARATORS = /[/\\]/;
 const CONTROL_CHAR = /\p{Cc}/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// Printable ASCII without `%`: no decoding or normalisation changes it (NFKC keeps ASCII as is).
+const PLAIN_NAME = /^[\x20-\x24\x26-\x7e]*$/;
 
 /** Quotes an agent path for an error message, escaped and shortened. */
 export function quotePath(input: string): string {
@@ -48,6 +50,7 @@ export function splitVirtualPath(virtualPath: string): string[] {
 
 /** True when any layer that decodes, normalises or trims the name could turn it into `..`. */
 function looksLikeParent(segment: string): boolean {
+  if (PLAIN_NAME.test(segment)) return segment.trim() === '..';
   const variants = new Set<string>([segment, segment.normalize('NFKC')]);
   let decoded = segment;
   // Decode repeatedly so double encodings (%252e) are caught too.

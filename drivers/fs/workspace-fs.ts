@@ -1,16 +1,21 @@
 /**
  * The workspace file-system driver. Agents see the workspace root as `/`; this is the sandbox
  * boundary, so every path is confined to root and results only ever name virtual paths.
+ * Lookups run synchronously, what changes a directory in the thread pool (host-confine.ts says why).
  */
-import { constants, promises as fsp, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { AosError } from '../errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
-import { assertHandleInside, detectProcFd, directoryPathOf, type InsideDir, openDirInside, type ConfineContext } from './host-confine.js';
+import { assertFdInside, type ConfineContext, detectProcFd, directoryPathOf, openDirInside } from './host-confine.js';
+import { type ListEntry, listEntries } from './list-entries.js';
+import { type Authorize, authorizeReal, openBelow, openExisting } from './open-inside.js';
 import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
 import { replaceableMode, writeAside } from './write-aside.js';
+
+export type { ListEntry } from './list-entries.js';
+export type { Authorize } from './open-inside.js';
 
 export interface WorkspaceFsOptions {
   root: string;
@@ -18,13 +23,11 @@ export interface WorkspaceFsOptions {
   maxWriteBytes: number;
   maxListEntries: number;
   maxPathLength: number;
+  /** Reads and writes up to this many bytes run synchronously; larger ones use the thread pool (default 0: all). */
+  syncIoBytes?: number;
+  /** Directories whose size (fstat) is at most this are listed synchronously; larger ones in the thread pool (default 0: all). */
+  syncDirBytes?: number;
 }
-
-/**
- * Asked with the path a request really reaches once symlinked directories are resolved (e.g. the
- * syscall's capability check), so a grant on one directory cannot be carried elsewhere by a link.
- */
-export type Authorize = (realVirtualPath: string) => boolean;
 
 export interface ReadResult {
   path: string;
@@ -48,12 +51,6 @@ export interface ListResult {
   truncated: boolean;
 }
 
-export interface ListEntry {
-  name: string;
-  type: 'file' | 'dir' | 'symlink' | 'other';
-  size: number;
-}
-
 // O_NONBLOCK keeps a fifo from hanging the open; regular files ignore it.
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -61,7 +58,7 @@ const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLO
 export class WorkspaceFs {
   private constructor(
     readonly root: string,
-    private readonly options: WorkspaceFsOptions,
+    private readonly options: Required<WorkspaceFsOptions>,
     private readonly procFd: boolean,
   ) {}
 
@@ -71,9 +68,12 @@ export class WorkspaceFs {
     for (const key of ['maxReadBytes', 'maxWriteBytes', 'maxListEntries', 'maxPathLength'] as const) {
       requireCount(options[key], key);
     }
+    const all = { ...options, syncIoBytes: options.syncIoBytes ?? 0, syncDirBytes: options.syncDirBytes ?? 0 };
+    requireCount(all.syncIoBytes, 'syncIoBytes');
+    requireCount(all.syncDirBytes, 'syncDirBytes');
     await fsp.mkdir(options.root, { recursive: true });
     const root = await fsp.realpath(options.root);
-    return new WorkspaceFs(root, { ...options }, await detectProcFd(root));
+    return new WorkspaceFs(root, all, await detectProcFd(root));
   }
 
   async read(inputPath: string, opts: { offset?: number; length?: number; authorize?: Authorize } = {}): Promise<ReadResult> {
@@ -81,16 +81,16 @@ export class WorkspaceFs {
     const offset = requireCount(opts.offset ?? 0, 'offset');
     const max = this.options.maxReadBytes;
     const limit = Math.min(requireCount(opts.length ?? max, 'length'), max);
-    const { handle, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read', opts.authorize);
+    const { fd, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read', opts.authorize);
     try {
-      const chunk = await readChunk(handle, offset, Math.min(limit, Math.max(0, stats.size - offset)));
+      const chunk = await readChunk(fd, offset, Math.min(limit, Math.max(0, stats.size - offset)), this.options.syncIoBytes);
       const encoded = encodeChunk(chunk, offset + chunk.length < stats.size);
       const truncated = offset + encoded.bytes < stats.size;
       return { path: virtualPath, ...encoded, size: stats.size, offset, truncated };
     } catch (error) {
       throw toFsError(error, virtualPath, 'read');
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   }
 
@@ -109,14 +109,14 @@ export class WorkspaceFs {
 
   /** Append in place; an append that fails half-way is cut back to the old size. */
   private async append(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
-    const { handle, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);
+    const { fd, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);
     try {
-      await writeAll(handle, data, null);
+      await writeAll(fd, data, null, this.options.syncIoBytes);
     } catch (error) {
-      await handle.truncate(stats.size).catch(() => undefined);
+      cutBack(fd, stats.size);
       throw toFsError(error, virtualPath, 'write');
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   }
 
@@ -130,11 +130,11 @@ export class WorkspaceFs {
     try {
       authorizeReal(ctx, dir, last, authorize);
       const target = path.join(dir.base, last);
-      await writeAside(dir.base, target, data, await replaceableMode(target, virtualPath));
+      await writeAside(dir.base, target, data, replaceableMode(target, virtualPath), this.options.syncIoBytes);
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');
     } finally {
-      await dir.close();
+      dir.close();
     }
   }
 
@@ -143,23 +143,21 @@ export class WorkspaceFs {
     const ctx = this.context(virtualPath, 'list');
     const names = splitVirtualPath(virtualPath);
     const last = names.pop();
-    const { handle, hostPath } =
+    const { fd, hostPath } =
       last === undefined
-        ? { handle: await openHandle(this.root, READ_FLAGS, ctx), hostPath: this.root }
+        ? { fd: openExisting(this.root, READ_FLAGS, ctx), hostPath: this.root }
         : await openBelow(ctx, names, last, READ_FLAGS, false, opts.authorize);
     try {
-      await assertHandleInside(ctx, handle, hostPath);
-      if (!(await handle.stat()).isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
-      const dirPath = directoryPathOf(ctx, handle, hostPath);
-      const all = (await fsp.readdir(dirPath)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const kept = all.slice(0, this.options.maxListEntries);
-      const entries = await Promise.all(kept.map((name) => describeEntry(dirPath, name)));
-      const present = entries.filter((entry): entry is ListEntry => entry !== null);
-      return { path: virtualPath, entries: present, truncated: all.length > kept.length };
+      assertFdInside(ctx, fd, hostPath);
+      const stats = fs.fstatSync(fd);
+      if (!stats.isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
+      const sync = this.options.syncDirBytes > 0 && stats.size <= this.options.syncDirBytes;
+      const { entries, truncated } = await listEntries(directoryPathOf(ctx, fd, hostPath), this.options.maxListEntries, sync);
+      return { path: virtualPath, entries, truncated };
     } catch (error) {
       throw toFsError(error, virtualPath, 'list');
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   }
 
@@ -169,22 +167,22 @@ export class WorkspaceFs {
     flags: number,
     operation: FsOperation,
     authorize: Authorize | undefined,
-  ): Promise<{ handle: FileHandle; stats: Stats }> {
+  ): Promise<{ fd: number; stats: Stats }> {
     const ctx = this.context(virtualPath, operation);
     const names = splitVirtualPath(virtualPath);
     const last = names.pop();
     if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
-    const { handle, hostPath } = await openBelow(ctx, names, last, flags, operation === 'write', authorize);
+    const { fd, hostPath } = await openBelow(ctx, names, last, flags, operation === 'write', authorize);
     try {
-      await assertHandleInside(ctx, handle, hostPath);
-      const stats = await handle.stat();
+      assertFdInside(ctx, fd, hostPath);
+      const stats = fs.fstatSync(fd);
       if (stats.isDirectory()) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
       if (!stats.isFile()) throw notRegularError(virtualPath);
       // A second name may live outside the workspace, so the content is not the workspace's to share.
       if (stats.nlink > 1) throw new AosError('EACCES', `hard-linked file: ${virtualPath}`);
-      return { handle, stats };
+      return { fd, stats };
     } catch (error) {
-      await handle.close();
+      fs.closeSync(fd);
       throw toFsError(error, virtualPath, operation);
     }
   }
@@ -194,52 +192,13 @@ export class WorkspaceFs {
   }
 }
 
-/** Open `last` in the directory `names` leads to, looked up through that directory's pinned descriptor. */
-async function openBelow(
-  ctx: ConfineContext,
-  names: readonly string[],
-  last: string,
-  flags: number,
-  create: boolean,
-  authorize: Authorize | undefined,
-): Promise<{ handle: FileHandle; hostPath: string }> {
-  const dir = await openDirInside(ctx, names, create);
+/** Undo a partial append; the write's own error is the one worth reporting. */
+function cutBack(fd: number, size: number): void {
   try {
-    authorizeReal(ctx, dir, last, authorize);
-    const hostPath = path.join(dir.base, last);
-    return { handle: await openHandle(hostPath, flags, ctx), hostPath };
-  } finally {
-    await dir.close();
-  }
-}
-
-/** The capability check on the path a request really reaches once symlinked directories are resolved. */
-function authorizeReal(ctx: ConfineContext, dir: InsideDir, last: string, authorize: Authorize | undefined): void {
-  const real = [...path.relative(ctx.root, dir.realPath).split(path.sep).filter(Boolean), last].join('/');
-  if (authorize && !authorize(`/${real}`)) {
-    throw new AosError('EPERM', `${ctx.virtualPath} leads through a symlink to /${real}, which this process may not ${ctx.operation}`);
-  }
-}
-
-async function openHandle(hostPath: string, flags: number, ctx: ConfineContext): Promise<FileHandle> {
-  try {
-    return await fsp.open(hostPath, flags, 0o644);
-  } catch (error) {
-    throw toFsError(error, ctx.virtualPath, ctx.operation);
-  }
-}
-
-async function describeEntry(dirPath: string, name: string): Promise<ListEntry | null> {
-  let stats: Stats;
-  try {
-    stats = await fsp.lstat(path.join(dirPath, name));
+    fs.ftruncateSync(fd, size);
   } catch {
-    return null; // removed while listing
+    // already failing
   }
-  if (stats.isSymbolicLink()) return { name, type: 'symlink', size: 0 };
-  if (stats.isDirectory()) return { name, type: 'dir', size: 0 };
-  if (stats.isFile()) return { name, type: 'file', size: stats.size };
-  return { name, type: 'other', size: 0 };
 }
 
 function requireCount(value: number, label: string): number {

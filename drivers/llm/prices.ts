@@ -1,5 +1,6 @@
 /**
- * What a model call costs, in USD, from the usage the provider reported.
+ * What a model call costs, in USD, from the usage the provider reported, and how large a prompt
+ * the model takes (its context window, which bounds a process's context budget).
  *
  * Figures: USD per 1M tokens, text, standard (paid, non-batch) tier, from the providers' public
  * pricing pages (ai.google.dev/gemini-api/docs/pricing, openai.com/api/pricing) as last checked
@@ -8,6 +9,12 @@
  * extend any entry with a JSON file named in AOS_PRICES, e.g.
  *   {"gemini-2.5-flash": {"prompt": 0.3, "output": 2.5, "cached": 0.03}}
  * Unknown models (local ones behind openai:, e.g. llama3.1:8b) cost 0.
+ *
+ * Context windows (input tokens), checked 2026-11 against ai.google.dev's model pages (Gemini 2.0
+ * Flash: 1,048,576 input) and third-party listings of OpenAI's (gpt-4o-mini: 128,000); the Gemini
+ * 2.5 and GPT-4.1 figures are from memory of the providers' pages (1,048,576 and 1,047,576). A local
+ * model's window is what its server was started with (Ollama's num_ctx, vLLM's max_model_len): state
+ * it in AOS_PRICES, e.g. {"llama3.1:8b": {"prompt": 0, "output": 0, "context": 8192}}.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -21,28 +28,30 @@ export interface ModelPrice {
   output: number;
   /** USD per 1M cached prompt tokens; the prompt rate when absent. */
   cached?: number;
+  /** The context window: the most input tokens one request may carry; unknown when absent. */
+  context?: number;
 }
 
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
   // Google Gemini
-  'gemini-2.5-pro': { prompt: 1.25, output: 10, cached: 0.125 },
-  'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.03 },
-  'gemini-2.5-flash-lite': { prompt: 0.1, output: 0.4, cached: 0.01 },
-  'gemini-2.0-flash': { prompt: 0.1, output: 0.4, cached: 0.025 },
+  'gemini-2.5-pro': { prompt: 1.25, output: 10, cached: 0.125, context: 1_048_576 },
+  'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.03, context: 1_048_576 },
+  'gemini-2.5-flash-lite': { prompt: 0.1, output: 0.4, cached: 0.01, context: 1_048_576 },
+  'gemini-2.0-flash': { prompt: 0.1, output: 0.4, cached: 0.025, context: 1_048_576 },
   // OpenAI
-  'gpt-4o': { prompt: 2.5, output: 10, cached: 1.25 },
-  'gpt-4o-mini': { prompt: 0.15, output: 0.6, cached: 0.075 },
-  'gpt-4.1': { prompt: 2, output: 8, cached: 0.5 },
-  'gpt-4.1-mini': { prompt: 0.4, output: 1.6, cached: 0.1 },
-  'gpt-4.1-nano': { prompt: 0.1, output: 0.4, cached: 0.025 },
+  'gpt-4o': { prompt: 2.5, output: 10, cached: 1.25, context: 128_000 },
+  'gpt-4o-mini': { prompt: 0.15, output: 0.6, cached: 0.075, context: 128_000 },
+  'gpt-4.1': { prompt: 2, output: 8, cached: 0.5, context: 1_047_576 },
+  'gpt-4.1-mini': { prompt: 0.4, output: 1.6, cached: 0.1, context: 1_047_576 },
+  'gpt-4.1-nano': { prompt: 0.1, output: 0.4, cached: 0.025, context: 1_047_576 },
 });
 
 const rate = z.number().finite().nonnegative();
 const priceFileSchema = z.record(
   z.string().min(1),
-  z.strictObject({ prompt: rate, output: rate, cached: rate.optional() }),
+  z.strictObject({ prompt: rate, output: rate, cached: rate.optional(), context: z.number().int().positive().optional() }),
 );
 
 /** The defaults with the AOS_PRICES file (if any) laid over them; a bad file is an EINVAL naming it. */
@@ -68,10 +77,12 @@ export function loadPriceTable(env: NodeJS.ProcessEnv = process.env): PriceTable
     const where = issue === undefined || issue.path.length === 0 ? 'the file' : issue.path.map(String).join('.');
     throw new AosError(
       'EINVAL',
-      `AOS_PRICES=${file}: ${where}: ${issue?.message ?? 'invalid'} (expected {"<model>": {"prompt": USD per 1M, "output": USD per 1M, "cached"?: USD per 1M}})`,
+      `AOS_PRICES=${file}: ${where}: ${issue?.message ?? 'invalid'} (expected {"<model>": {"prompt": USD per 1M, "output": USD per 1M, "cached"?: USD per 1M, "context"?: tokens}})`,
     );
   }
-  return Object.freeze({ ...DEFAULT_PRICES, ...parsed.data });
+  // Per entry: a file that only re-prices a model keeps the context window the table knows.
+  const merged = Object.fromEntries(Object.entries(parsed.data).map(([name, entry]) => [name, { ...(Object.hasOwn(DEFAULT_PRICES, name) ? DEFAULT_PRICES[name] : {}), ...entry }]));
+  return Object.freeze({ ...DEFAULT_PRICES, ...merged });
 }
 
 let cached: { key: string | undefined; table: PriceTable } | undefined;
@@ -114,4 +125,9 @@ export function costOf(model: string, usage: ModelUsage | undefined, table: Pric
   const cachedTokens = Math.min(usage.cached ?? 0, usage.prompt);
   const fresh = usage.prompt - cachedTokens;
   return (fresh * price.prompt + cachedTokens * (price.cached ?? price.prompt) + usage.output * price.output) / 1_000_000;
+}
+
+/** The model's context window in tokens, from the table; undefined when the table does not know it. */
+export function contextWindowOf(model: string, table: PriceTable = priceTable()): number | undefined {
+  return priceOf(model, table)?.context;
 }

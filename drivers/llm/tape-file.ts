@@ -30,7 +30,7 @@ export async function readTapeFile(file: string, maxBytes: number): Promise<stri
     if (!stats.isFile()) throw new AosError('EACCES', `replay tape ${file} is not a regular file (a FIFO, device or socket)`);
     if (stats.size > maxBytes) throw tooLarge(file, maxBytes);
     // One byte over the cap: a file that grew since fstat is caught too.
-    const data = await readChunk(handle, 0, maxBytes + 1);
+    const data = await readChunk(handle.fd, 0, maxBytes + 1, 0);
     if (data.length > maxBytes) throw tooLarge(file, maxBytes);
     return data.toString('utf8');
   } catch (error) {

@@ -57,6 +57,8 @@ export interface ModelReply {
 export interface ModelDriver {
   /** `provider:model`, e.g. `replay:/abs/tape.yaml`, `gemini:gemini-2.5-flash`. */
   readonly id: string;
+  /** The model's context window in tokens when the provider told the driver; the price table's figure otherwise. */
+  readonly contextWindow?: number;
   complete(request: ModelRequest): Promise<ModelReply>;
 }
 

@@ -759,6 +759,31 @@ const cases: Record<string, SyscallCases> = {
     },
   },
 
+  SYS_RESULT_READ: {
+    happy: {
+      root: [
+        `${call('FS_WRITE', { path: 'r.txt', content: 'hello world' })}\n${call('FS_READ', { path: 'r.txt' })}`,
+        call('SYS_RESULT_READ', { turn: 0, seq: 1, field: 'content', offset: 6 }),
+        { expect: [ok('SYS_RESULT_READ'), '"content":"world"'], reply: EXIT },
+      ],
+      verify: ({ subject }) => {
+        expect(subject.value).toEqual({ turn: 0, seq: 1, name: 'FS_READ', field: 'content', offset: 6, length: 5, total: 11, content: 'world', next_offset: null });
+      },
+    },
+    einval: {
+      calls: [
+        { args: { seq: 0 }, field: 'turn', kind: 'missing' },
+        { args: { turn: '0', seq: 0 }, field: 'turn', kind: 'type' },
+        { args: { turn: 0, seq: -1 }, field: 'seq', kind: 'range' },
+        { args: { turn: 0, seq: 0, length: 0 }, field: 'length', kind: 'range' },
+        { args: { turn: 0, seq: 0, field: '' }, field: 'field', kind: 'range' },
+        { args: { turn: 0, seq: 0, pid: 2 }, field: 'pid', kind: 'unknown' },
+      ],
+    },
+    // It names only the caller's own results (no argument reaches another process's): anyone may.
+    eperm: null,
+  },
+
   SYS_EXIT: {
     happy: {
       exitCode: 3,
@@ -815,7 +840,7 @@ describe('the syscall table', () => {
       SYSCALLS.filter((def) => def.capability === null)
         .map((def) => def.name)
         .sort(),
-    ).toEqual(['SLEEP', 'SYS_EXIT', 'SYS_READ_STDIN', 'SYS_WRITE_STDOUT', 'WAIT']);
+    ).toEqual(['SLEEP', 'SYS_EXIT', 'SYS_READ_STDIN', 'SYS_RESULT_READ', 'SYS_WRITE_STDOUT', 'WAIT']);
   });
 
   it('each EINVAL case covers a missing or mistyped field and an unknown key', () => {
@@ -891,6 +916,7 @@ describe('capability-free syscalls', () => {
       call('SYS_WRITE_STDOUT', { text: 'x' }),
       call('SYS_READ_STDIN', { timeout_s: 0.01 }),
       call('SLEEP', { seconds: 0 }),
+      call('SYS_RESULT_READ', { turn: 0, seq: 3, field: 'slept' }),
       call('SYS_EXIT', { code: 5 }),
     ].join('\n');
     h = await startHarness({ root: [reply] }, { rootCapabilities: [] });
@@ -900,6 +926,7 @@ describe('capability-free syscalls', () => {
       ['SYS_WRITE_STDOUT', 'ok'],
       ['SYS_READ_STDIN', 'ETIMEDOUT'],
       ['SLEEP', 'ok'],
+      ['SYS_RESULT_READ', 'ok'],
       ['SYS_EXIT', 'ok'],
     ]);
     expect(pcb.exitCode).toBe(5);

@@ -6,6 +6,8 @@ import { ev, FakeSource, row, stats } from './fake-source.js';
 
 const timing = { batchMs: 1, historyDelayMs: 0, refreshMs: 0, costRefreshMs: 0 };
 const settle = (ms = 40): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Ink renders asynchronously: an assertion about the screen holds once the render caught up (never a fixed sleep). */
+const eventually = (assertion: () => void): Promise<void> => vi.waitFor(assertion, { timeout: 5000, interval: 10 });
 
 function source(): FakeSource {
   const now = Date.now();
@@ -29,6 +31,8 @@ function source(): FakeSource {
 async function mount(fake: FakeSource, props: Partial<AppProps> = {}) {
   const onExit = vi.fn();
   const app = render(<App source={fake} width={80} height={24} color={false} timing={timing} onExit={onExit} {...props} />);
+  // A key written before Ink has attached its input listener (an effect, later on a busy machine) is lost.
+  await vi.waitFor(() => expect(app.stdin.listenerCount('readable')).toBeGreaterThan(0), { timeout: 5000, interval: 5 });
   await settle();
   const frame = (): string => app.lastFrame() ?? '';
   const press = async (keys: string): Promise<void> => {
@@ -49,33 +53,33 @@ describe('aos top', () => {
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
     const text = frame();
     for (const part of ['up 3m12s', 'tokens 1.2k', 'tok/s 0', 'cost $0.0123', 'rss 45 MiB', 'procs 4: 1 ready 1 running 1 blocked', 'infer 1/8', 'queue 3', 'limits —']) {
-      expect(text).toContain(part);
+      await eventually(() => expect(text).toContain(part));
     }
-    expect(text).toMatch(/PID NAME +STATE +MODEL +TURNS +SYSC +TOKENS +TOK\/S +COST +AGE/);
-    expect(text).toMatch(/1 root +running +demo +3 +4 +500 +0 +\$0\.0020 +3m1\ds/);
-    expect(text).toMatch(/2 worker +blocked +gemini-2\.5-f… .*90\.0k .*\$0\.5000/);
-    expect(text).not.toContain('done');
+    await eventually(() => expect(text).toMatch(/PID NAME +STATE +MODEL +TURNS +SYSC +TOKENS +TOK\/S +COST +AGE/));
+    await eventually(() => expect(text).toMatch(/1 root +running +demo +3 +4 +500 +0 +\$0\.0020 +3m1\ds/));
+    await eventually(() => expect(text).toMatch(/2 worker +blocked +gemini-2\.5-f… .*90\.0k .*\$0\.5000/));
+    await eventually(() => expect(text).not.toContain('done'));
   });
 
   it('shows rate-limit headroom when the kernel reports it', async () => {
     const fake = source();
     fake.kernelStats = stats({ rate_limits: [{ provider: 'gemini', rpm_left: 58, tpm_left: 1_200_000 }] });
     const { frame } = await mount(fake);
-    expect(frame()).toContain('limits gemini rpm 58 tpm 1.2M');
+    await eventually(() => expect(frame()).toContain('limits gemini rpm 58 tpm 1.2M'));
   });
 
   it('moves the selection with j/k and the arrow keys', async () => {
     const { press, selectedLine } = await mount(source());
-    expect(selectedLine()).toMatch(/^> +1 root/);
+    await eventually(() => expect(selectedLine()).toMatch(/^> +1 root/));
     await press('j');
-    expect(selectedLine()).toMatch(/^> +2 worker/);
+    await eventually(() => expect(selectedLine()).toMatch(/^> +2 worker/));
     await press('\u001b[B');
-    expect(selectedLine()).toMatch(/^> +3 writer/);
+    await eventually(() => expect(selectedLine()).toMatch(/^> +3 writer/));
     await press('j');
-    expect(selectedLine()).toMatch(/^> +3 writer/);
+    await eventually(() => expect(selectedLine()).toMatch(/^> +3 writer/));
     await press('k');
     await press('\u001b[A');
-    expect(selectedLine()).toMatch(/^> +1 root/);
+    await eventually(() => expect(selectedLine()).toMatch(/^> +1 root/));
   });
 
   it('asks before killing, and kills the subtree only on y', async () => {
@@ -83,60 +87,60 @@ describe('aos top', () => {
     const { press, frame } = await mount(fake);
     await press('j');
     await press('K');
-    expect(frame()).toContain('kill 2 (worker) and its subtree? y/n');
+    await eventually(() => expect(frame()).toContain('kill 2 (worker) and its subtree? y/n'));
     await press('n');
-    expect(frame()).not.toContain('and its subtree?');
-    expect(fake.kills).toEqual([]);
+    await eventually(() => expect(frame()).not.toContain('and its subtree?'));
+    await eventually(() => expect(fake.kills).toEqual([]));
     await press('x');
-    expect(frame()).toContain('kill 2 (worker) and its subtree? y/n');
+    await eventually(() => expect(frame()).toContain('kill 2 (worker) and its subtree? y/n'));
     await press('j');
-    expect(fake.kills).toEqual([]);
+    await eventually(() => expect(fake.kills).toEqual([]));
     await press('y');
-    expect(fake.kills).toEqual([[2, true]]);
-    expect(frame()).toContain('killed 2');
+    await eventually(() => expect(fake.kills).toEqual([[2, true]]));
+    await eventually(() => expect(frame()).toContain('killed 2'));
   });
 
   it('cycles the sort order with s', async () => {
     const { press, frame } = await mount(source());
     const order = (): string[] => frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l)).map((l) => l.trim().replace(/^> */, '').split(/ +/)[1] ?? '');
-    expect(order()).toEqual(['root', 'worker', 'writer']);
+    await eventually(() => expect(order()).toEqual(['root', 'worker', 'writer']));
     await press('s');
-    expect(frame()).toContain('sort:tokens');
-    expect(order()).toEqual(['worker', 'writer', 'root']);
+    await eventually(() => expect(frame()).toContain('sort:tokens'));
+    await eventually(() => expect(order()).toEqual(['worker', 'writer', 'root']));
     for (const key of ['tok/s', 'cost', 'state', 'age', 'pid']) {
       await press('s');
-      expect(frame()).toContain(`sort:${key}`);
+      await eventually(() => expect(frame()).toContain(`sort:${key}`));
     }
-    expect(order()).toEqual(['root', 'worker', 'writer']);
+    await eventually(() => expect(order()).toEqual(['root', 'worker', 'writer']));
   });
 
   it("shows the selected process's log and follows it live", async () => {
     const fake = source();
     const { press, frame } = await mount(fake);
-    expect(frame()).toContain('log 1 root running');
-    expect(frame()).toContain('[1 root] turn 0 root is planning');
-    expect(frame()).toContain('[1 root] ✓ FS_WRITE {"bytes":2}');
-    expect(frame()).not.toContain('worker is fetching');
+    await eventually(() => expect(frame()).toContain('log 1 root running'));
+    await eventually(() => expect(frame()).toContain('[1 root] turn 0 root is planning'));
+    await eventually(() => expect(frame()).toContain('[1 root] ✓ FS_WRITE {"bytes":2}'));
+    await eventually(() => expect(frame()).not.toContain('worker is fetching'));
     await press('j');
-    expect(frame()).toContain('[2 worker] ✗ NET_FETCH EACCES host not allowed');
-    expect(frame()).not.toContain('root is planning');
+    await eventually(() => expect(frame()).toContain('[2 worker] ✗ NET_FETCH EACCES host not allowed'));
+    await eventually(() => expect(frame()).not.toContain('root is planning'));
     fake.emit(ev({ type: 'model', pid: 2, turn: 1, text: 'a live reply', usage: { prompt: 100, output: 10 } }));
     fake.emit(ev({ type: 'model', pid: 3, turn: 0, text: 'not shown' }));
     await settle();
-    expect(frame()).toContain('[2 worker] turn 1 a live reply');
-    expect(frame()).not.toContain('not shown');
-    expect(frame()).toMatch(/2 worker +blocked .* 90\.1k/);
+    await eventually(() => expect(frame()).toContain('[2 worker] turn 1 a live reply'));
+    await eventually(() => expect(frame()).not.toContain('not shown'));
+    await eventually(() => expect(frame()).toMatch(/2 worker +blocked .* 90\.1k/));
   });
 
   it('toggles a full-height follow view with l and Enter', async () => {
     const { press, frame } = await mount(source());
     await press('l');
-    expect(frame()).not.toContain('PID NAME');
-    expect(frame()).toContain('follow 1 root running');
+    await eventually(() => expect(frame()).not.toContain('PID NAME'));
+    await eventually(() => expect(frame()).toContain('follow 1 root running'));
     await press('l');
-    expect(frame()).toContain('PID NAME');
+    await eventually(() => expect(frame()).toContain('PID NAME'));
     await press('\r');
-    expect(frame()).toContain('follow 1 root');
+    await eventually(() => expect(frame()).toContain('follow 1 root'));
   });
 
   it('fetches the row of a process it has just seen spawn', async () => {
@@ -145,8 +149,8 @@ describe('aos top', () => {
     fake.rows.push(row(5, { name: 'critic', ppid: 1, turns: 2, model: 'replay:/t/critic.yaml', created_at: Date.now() }));
     fake.emit(ev({ type: 'state', pid: 5, from: null, to: 'ready', name: 'critic', ppid: 1, model: 'replay:/t/critic.yaml' }));
     await settle();
-    expect(fake.processCalls).toContain(false);
-    expect(frame()).toMatch(/5 critic +ready +critic +2 .* 0s$/m);
+    await eventually(() => expect(fake.processCalls).toContain(false));
+    await eventually(() => expect(frame()).toMatch(/5 critic +ready +critic +2 .* 0s$/m));
   });
 
   it('does not count twice an event that raced a refresh (the reply already includes it)', async () => {
@@ -160,17 +164,17 @@ describe('aos top', () => {
     };
     fake.emit(ev({ type: 'state', pid: 5, from: null, to: 'ready', name: 'critic' }));
     await settle(80);
-    expect(frame()).toMatch(/1 root +running +demo +3 +5 /);
+    await eventually(() => expect(frame()).toMatch(/1 root +running +demo +3 +5 /));
   });
 
   it('shows ended processes after a', async () => {
     const fake = source();
     const { press, frame } = await mount(fake);
     await press('a');
-    expect(fake.processCalls).toContain(true);
-    expect(frame()).toMatch(/4 done +exited/);
+    await eventually(() => expect(fake.processCalls).toContain(true));
+    await eventually(() => expect(frame()).toMatch(/4 done +exited/));
     await press('a');
-    expect(frame()).not.toMatch(/4 done/);
+    await eventually(() => expect(frame()).not.toMatch(/4 done/));
   });
 
   it('shows a banner instead of crashing when the kernel goes away, and quits with 2', async () => {
@@ -178,11 +182,11 @@ describe('aos top', () => {
     const { press, frame, onExit } = await mount(fake);
     fake.handlers?.onError(new Error('socket closed'));
     await settle();
-    expect(frame()).toContain('kernel unreachable: socket closed');
-    expect(frame()).toContain('1 root');
+    await eventually(() => expect(frame()).toContain('kernel unreachable: socket closed'));
+    await eventually(() => expect(frame()).toContain('1 root'));
     await press('q');
-    expect(onExit).toHaveBeenCalledWith(2);
-    expect(fake.unsubscribed).toBe(1);
+    await eventually(() => expect(onExit).toHaveBeenCalledWith(2));
+    await eventually(() => expect(fake.unsubscribed).toBe(1));
   });
 
   it('shows the banner when the first snapshot fails, and retries on r', async () => {
@@ -190,31 +194,31 @@ describe('aos top', () => {
     const snapshot = fake.snapshot.bind(fake);
     fake.snapshot = () => Promise.reject(new Error('connect ENOENT /tmp/aos/kernel.sock'));
     const { press, frame } = await mount(fake);
-    expect(frame()).toContain('kernel unreachable: connect ENOENT /tmp/aos/kernel.sock');
+    await eventually(() => expect(frame()).toContain('kernel unreachable: connect ENOENT /tmp/aos/kernel.sock'));
     fake.snapshot = snapshot;
     await press('r');
-    expect(frame()).not.toContain('kernel unreachable');
-    expect(frame()).toContain('1 root');
+    await eventually(() => expect(frame()).not.toContain('kernel unreachable'));
+    await eventually(() => expect(frame()).toContain('1 root'));
   });
 
   it('quits with 0 on q and on Ctrl-C', async () => {
     const first = await mount(source());
     await first.press('q');
-    expect(first.onExit).toHaveBeenCalledWith(0);
+    await eventually(() => expect(first.onExit).toHaveBeenCalledWith(0));
     const second = await mount(source());
     await second.press('\u0003');
-    expect(second.onExit).toHaveBeenCalledWith(0);
+    await eventually(() => expect(second.onExit).toHaveBeenCalledWith(0));
   });
 
   it('scrolls when there are more processes than lines', async () => {
     const fake = new FakeSource(Array.from({ length: 40 }, (_, i) => row(i + 1)), stats());
     const { press, frame, selectedLine } = await mount(fake);
-    expect(frame()).toContain('1/40');
+    await eventually(() => expect(frame()).toContain('1/40'));
     await press('\u001b[6~');
     await press('\u001b[6~');
-    expect(selectedLine()).toMatch(/^> +25 p25/);
-    expect(frame()).not.toMatch(/^ +1 p1 /m);
-    expect(frame()).toContain('25/40');
-    expect(frame().split('\n').length).toBeLessThanOrEqual(23);
+    await eventually(() => expect(selectedLine()).toMatch(/^> +25 p25/));
+    await eventually(() => expect(frame()).not.toMatch(/^ +1 p1 /m));
+    await eventually(() => expect(frame()).toContain('25/40'));
+    await eventually(() => expect(frame().split('\n').length).toBeLessThanOrEqual(23));
   });
 });

@@ -40,3 +40,19 @@ describe('layout arithmetic', () => {
     expect(splitHeights(19, 40, 'logs')).toEqual({ table: 0, log: 19 });
   });
 });
+
+describe('sync', () => {
+  it('does not undo a move made after the frame that scheduled it (a key pressed as the first rows appear)', () => {
+    const pids = [1, 2, 3];
+    const moved = viewReducer(initialView(), { type: 'move', pids, delta: 1 });
+    expect(moved).toMatchObject({ pid: 2, index: 1 });
+    // The effect of the first frame, which showed pid 1 selected, runs only now.
+    expect(viewReducer(moved, { type: 'sync', pids, pid: 1, index: 0 })).toMatchObject({ pid: 2, index: 1 });
+  });
+
+  it('adopts the shown row when the selection is unset or its row has gone', () => {
+    expect(viewReducer(initialView(), { type: 'sync', pids: [4, 5], pid: 4, index: 0 })).toMatchObject({ pid: 4, index: 0 });
+    const gone = { ...initialView(), pid: 9, index: 1 };
+    expect(viewReducer(gone, { type: 'sync', pids: [4, 5], pid: 5, index: 1 })).toMatchObject({ pid: 5, index: 1 });
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AosError } from '../../../drivers/errno.js';
-import { costOf, DEFAULT_PRICES, loadPriceTable, priceOf } from '../../../drivers/llm/prices.js';
+import { contextWindowOf, costOf, DEFAULT_PRICES, loadPriceTable, priceOf } from '../../../drivers/llm/prices.js';
 
 let dir: string;
 
@@ -53,10 +53,26 @@ describe('prices', () => {
   it('AOS_PRICES overrides and extends the table', async () => {
     const path = await file('ok.json', JSON.stringify({ 'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.075 }, 'llama3.1:8b': { prompt: 0.01, output: 0.02 } }));
     const table = loadPriceTable({ AOS_PRICES: path });
-    expect(table['gemini-2.5-flash']).toEqual({ prompt: 0.3, output: 2.5, cached: 0.075 });
+    // Re-pricing a model keeps the context window the table knows.
+    expect(table['gemini-2.5-flash']).toEqual({ prompt: 0.3, output: 2.5, cached: 0.075, context: 1_048_576 });
     expect(table['gpt-4o-mini']).toEqual(DEFAULT_PRICES['gpt-4o-mini']);
     expect(costOf('openai:llama3.1:8b', { prompt: 1e6, output: 1e6 }, table)).toBeCloseTo(0.03, 10);
     expect(loadPriceTable({})).toBe(DEFAULT_PRICES);
+  });
+
+  it('knows the context windows of the listed models, by any of their names', () => {
+    expect(contextWindowOf('gemini:gemini-2.5-flash')).toBe(1_048_576);
+    expect(contextWindowOf('openai:gpt-4o-mini-2024-07-18')).toBe(128_000);
+    expect(contextWindowOf('gemini:models/gemini-2.5-pro')).toBe(1_048_576);
+    for (const model of Object.keys(DEFAULT_PRICES)) expect(DEFAULT_PRICES[model]?.context, model).toBeGreaterThanOrEqual(128_000);
+    // A local model's window is the server's setting: unknown unless AOS_PRICES states it.
+    expect(contextWindowOf('openai:llama3.1:8b')).toBeUndefined();
+    expect(contextWindowOf('replay:/tmp/tape.yaml')).toBeUndefined();
+  });
+
+  it("AOS_PRICES states a local model's context window", async () => {
+    const path = await file('ctx.json', JSON.stringify({ 'llama3.1:8b': { prompt: 0, output: 0, context: 8192 } }));
+    expect(contextWindowOf('openai:llama3.1:8b', loadPriceTable({ AOS_PRICES: path }))).toBe(8192);
   });
 
   it('a bad AOS_PRICES file is a clear EINVAL naming the file and the problem', async () => {
@@ -66,6 +82,8 @@ describe('prices', () => {
       [await file('missing.json', JSON.stringify({ m: { prompt: 1 } })), /m\.output/],
       [await file('extra.json', JSON.stringify({ m: { prompt: 1, output: 1, input: 2 } })), /m/],
       [await file('array.json', '[]'), /the file/],
+      [await file('zero-context.json', JSON.stringify({ m: { prompt: 1, output: 1, context: 0 } })), /m\.context/],
+      [await file('float-context.json', JSON.stringify({ m: { prompt: 1, output: 1, context: 1.5 } })), /m\.context/],
       [join(dir, 'absent.json'), /cannot read the price file \(ENOENT\)/],
     ];
     for (const [path, pattern] of cases) {

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * `npm run perf-report`: the README's Performance section from bench/results — a table of every
+ * figure with its target and the SVG charts — so no number in the README is typed by hand.
+ * The results it used are copied to docs/perf/results/ beside the charts.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lineChart } from './svg-chart.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = path.join(root, 'bench', 'results');
+const outDir = path.join(root, 'docs', 'perf');
+const START = '<!-- perf:start -->';
+const END = '<!-- perf:end -->';
+
+const results = Object.fromEntries(
+  (existsSync(resultsDir) ? readdirSync(resultsDir) : [])
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8'))]),
+);
+
+/** Charts made when their benchmark has run: [file, title, axes, series from the result, target]. */
+const CHARTS = [
+  {
+    file: 'soak-heap.svg',
+    bench: 'soak',
+    make: (r) => ({
+      title: `Daemon memory over ${r.procs.toLocaleString('en')} short processes (${r.restarts} SIGKILL restarts)`,
+      xLabel: 'processes run',
+      yLabel: 'MB',
+      series: [
+        { name: 'heap after GC', points: r.samples.map((s) => [s.processes, s.heap_after_gc_bytes / 1e6]) },
+        { name: 'RSS', points: r.samples.map((s) => [s.processes, s.rss_bytes / 1e6]) },
+      ],
+    }),
+  },
+  {
+    file: 'context-curve.svg',
+    bench: 'context',
+    make: (r) => ({
+      title: `Request size per turn: ${r.turns} turns, each reading a ${r.file_kb} KB file`,
+      xLabel: 'model request',
+      yLabel: 'estimated prompt tokens',
+      series: [{ name: 'estimated prompt tokens', points: r.samples.map((tokens, i) => [i + 1, tokens]) }],
+      target: { value: r.budget_tokens, label: `budget ${r.budget_tokens}` },
+    }),
+  },
+  {
+    file: 'adaptive-limit.svg',
+    bench: 'adaptive',
+    make: (r) => ({
+      title: `Adaptive concurrency against a provider that serves ${r.capacity} at once`,
+      xLabel: 'seconds',
+      yLabel: 'requests',
+      series: [
+        { name: 'limit', points: r.samples.map((s) => [s.t_s, s.limit]) },
+        { name: 'in flight', points: r.samples.map((s) => [s.t_s, s.in_flight]) },
+      ],
+      target: { value: r.capacity, label: `capacity ${r.capacity}` },
+    }),
+  },
+];
+
+function valueOf(f) {
+  const abs = Math.abs(f.value);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return `${f.value.toLocaleString('en', { maximumFractionDigits: digits })}${f.unit && f.unit !== '×' ? ` ${f.unit}` : f.unit}`;
+}
+
+function targetOf(f) {
+  if (!f.target) return '';
+  const unit = f.unit && f.unit !== '×' ? ` ${f.unit}` : f.unit;
+  if (f.target.max !== undefined) return `≤ ${f.target.max.toLocaleString('en')}${unit}`;
+  return `≥ ${f.target.min.toLocaleString('en')}${unit}`;
+}
+
+mkdirSync(path.join(outDir, 'results'), { recursive: true });
+const rows = [];
+let machine = null;
+for (const [name, result] of Object.entries(results).sort()) {
+  copyFileSync(path.join(resultsDir, `${name}.json`), path.join(outDir, 'results', `${name}.json`));
+  machine ??= result.machine;
+  for (const f of result.figures ?? []) {
+    const verdict = f.pass === null ? '' : f.pass ? 'pass' : '**fail**';
+    rows.push(`| ${f.what} | ${valueOf(f)} | ${targetOf(f)} | ${verdict} | \`${name}\`${result.quick ? ' (quick)' : ''} |`);
+  }
+}
+const charts = [];
+for (const chart of CHARTS) {
+  const result = results[chart.bench];
+  if (!result?.samples?.length) continue;
+  writeFileSync(path.join(outDir, chart.file), lineChart(chart.make(result)));
+  charts.push(`![${chart.file}](docs/perf/${chart.file})`);
+}
+
+const section = [
+  START,
+  machine ? `Measured on ${machine.cpus} × ${machine.cpu}, ${machine.memory_gib} GiB, Node ${machine.node}, with \`npm run bench\` (results in [docs/perf/results](docs/perf/results)); this section is written by \`npm run perf-report\` from those files.` : 'No benchmark results yet: run `npm run bench`, then `npm run perf-report`.',
+  '',
+  '| what | measured | target | | benchmark |',
+  '|---|---|---|---|---|',
+  ...rows,
+  '',
+  ...charts,
+  END,
+].join('\n');
+
+const readme = path.join(root, 'README.md');
+const text = readFileSync(readme, 'utf8');
+const start = text.indexOf(START);
+const end = text.indexOf(END);
+if (start === -1 || end === -1) throw new Error(`README.md has no ${START} … ${END} markers`);
+writeFileSync(readme, text.slice(0, start) + section + text.slice(end + END.length));
+process.stdout.write(`perf-report: ${rows.length} figures, ${charts.length} charts → README.md, docs/perf/\n`);

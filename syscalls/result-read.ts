@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { param } from '../kernel/param.js';
+import { defineSyscall } from './define.js';
+
+export default defineSyscall({
+  name: 'SYS_RESULT_READ',
+  aliases: ['RESULT_READ'],
+  summary:
+    'Read on in one of your own earlier results that reached you as an excerpt: `turn` and `seq` (the call\'s index in its reply) as its "excerpt.rest" says; `field` pages that field of the value, else the whole value as JSON.',
+  returns: '{turn, seq, name, field, offset, length, total, content, next_offset (null at the end)}',
+  args: z
+    .object({
+      turn: z.number().int().min(0),
+      seq: z.number().int().min(0).max(param.maxSyscallsPerReply - 1),
+      field: z.string().min(1).max(256).optional(),
+      offset: z.number().int().min(0).optional(),
+      length: z.number().int().min(1).max(param.resultReadMaxChars).optional(),
+    })
+    .strict(),
+  inKernel: true,
+  readOnly: true,
+  // Only the caller's own history can be named: no argument reaches another process's results.
+  capability: null,
+  run: (args, ctx) => ctx.kernel.readResult(args),
+});
