@@ -132,8 +132,15 @@ export const param = {
 
   /** Ended processes whose PCB stays in memory for the next WAIT or `aos wait` (the rest are read from the store). */
   endedCacheSize: 1_024,
-  /** Requests of one connection handled in one turn of the event loop; the rest wait for the next (a client that pipelines thousands holds up no one). */
+  /** Turns started in one turn of the event loop; the others wait for the next (sockets and commits go between). */
+  turnsPerTick: 32,
+  /**
+   * One connection's requests handled per turn of the event loop: at most this many (their async
+   * parts, a spawn's, run right after) and for at most this long; the rest wait for the next turn,
+   * so a client that pipelines thousands holds up no one.
+   */
   requestsPerTick: 32,
+  requestSliceMs: 4,
   /** `ps --all` of a store with at least this many processes is listed by a worker thread, off the kernel's. */
   psWorkerMinRows: 2_000,
   /** The `ps --all` worker thread ends after this long without a listing. */

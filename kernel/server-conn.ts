@@ -66,7 +66,7 @@ export class Connection implements PushTarget {
   private readonly decoder = new LineDecoder(MAX_REQUEST_LINE_BYTES);
   private nextSub = 1;
   private pending = 0;
-  /** Request lines read but not handled yet (past param.requestsPerTick in one turn of the loop). */
+  /** Request lines read but not handled yet (past param.requestsPerTick or requestSliceMs in one turn of the loop). */
   private queued: string[] = [];
   private draining = false;
   private inputEnded = false;
@@ -145,8 +145,13 @@ export class Connection implements PushTarget {
   /** Handle a slice of the queued requests; the rest after the loop has turned, reading paused meanwhile. */
   private drain(): void {
     if (this.draining) return;
-    const slice = this.queued.splice(0, param.requestsPerTick);
-    for (const line of slice) if (!this.closed) this.handle(line);
+    const until = performance.now() + param.requestSliceMs;
+    let handled = 0;
+    while (handled < this.queued.length && handled < param.requestsPerTick && !this.closed) {
+      this.handle(this.queued[handled++] as string);
+      if (performance.now() >= until) break;
+    }
+    this.queued.splice(0, handled);
     if (this.queued.length === 0 || this.closed) return this.finishIfIdle();
     this.draining = true;
     this.socket.pause();

@@ -8,7 +8,6 @@
  * anything else that goes wrong while running its calls ends it with `kernel error: …`.
  */
 import { createHash } from 'node:crypto';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ModelReply } from '../drivers/llm/types.js';
 import { ModelStop } from '../drivers/llm/types.js';
 import type { SyscallContext } from '../syscalls/define.js';
@@ -24,6 +23,7 @@ import { param } from './param.js';
 import { parseSyscalls } from './parser.js';
 import type { Proc } from './proc.js';
 import { ProcServices } from './proc-services.js';
+import { turnSlot } from './turn-gate.js';
 
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
 const KERNEL_EXIT_CODE = 1;
@@ -53,8 +53,8 @@ async function turn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
   };
   proc.inTurn = true;
   try {
-    // A burst of instant turns must not starve the socket and the store's commits: one macrotask per turn.
-    await yieldToLoop();
+    // A burst of instant turns must not starve the socket and the store's commits (turn-gate.ts).
+    await turnSlot();
     if (proc.killRequested || kernel.closing) return;
     if (proc.pcb.startedAt === null) proc.pcb.startedAt = Date.now();
     kernel.setState(proc, 'running');
