@@ -1,33 +1,42 @@
 /**
  * Turns per turn of the event loop. With an instant model a turn is pure CPU, and hundreds may be
  * ready at once: run in one macrotask they would hold every socket reply and the store's commit
- * for as long as they all take. At most param.turnsPerTick turns start per macrotask; the others
- * wait for the next one, and the loop reads sockets and commits in between.
+ * for as long as they all take. Turns queue here; each macrotask lets param.turnsPerTick of them
+ * start, in order, and the loop reads sockets and commits before the next ones.
  */
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { runAsKernel } from './blame.js';
 import { param } from './param.js';
 
-let left = param.turnsPerTick;
-let refillScheduled = false;
+let waiting: Array<() => void> = [];
+let head = 0;
+let scheduled = false;
 
-/** Scheduled by the first turn of a macrotask, so it runs before the turns that had to wait. */
-function refillNextMacrotask(): void {
-  if (refillScheduled) return;
-  refillScheduled = true;
-  setImmediate(() => {
-    left = param.turnsPerTick;
-    refillScheduled = false;
-  });
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  // Not charged to the process whose turn happened to schedule it.
+  runAsKernel(() => setImmediate(grant));
 }
 
-/** Resolves in a later macrotask once this turn may run. */
-export async function turnSlot(): Promise<void> {
-  for (;;) {
-    await nextMacrotask();
-    refillNextMacrotask();
-    if (left > 0) {
-      left--;
-      return;
-    }
+function grant(): void {
+  scheduled = false;
+  const end = Math.min(waiting.length, head + param.turnsPerTick);
+  const ready = waiting.slice(head, end);
+  head = end;
+  if (head === waiting.length) {
+    waiting = [];
+    head = 0;
+  } else {
+    schedule();
   }
+  // Their turns run right after this callback, in this macrotask; the next ones in a later one.
+  for (const start of ready) start();
+}
+
+/** Resolves in a later macrotask, when this turn may run. */
+export function turnSlot(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    schedule();
+  });
 }
