@@ -3,5 +3,9 @@ export class RawJson<T = unknown> {
   /** Carries the type of the value the bytes encode; never set. */
   declare readonly type?: T;
 
-  constructor(readonly bytes: Buffer) {}
+  /** `release` is called once the bytes have been written (or dropped): their buffer may be reused. */
+  constructor(
+    readonly bytes: Buffer,
+    readonly release: () => void = () => undefined,
+  ) {}
 }

@@ -94,15 +94,16 @@ export class Connection implements PushTarget {
     this.writeParts([`${line}\n`]);
   }
 
-  private writeParts(parts: ReadonlyArray<string | Buffer>): void {
-    if (this.closed || !this.socket.writable) return;
+  /** `written` runs once the parts are out (or dropped with the connection). */
+  private writeParts(parts: ReadonlyArray<string | Buffer>, written?: () => void): void {
+    if (this.closed || !this.socket.writable) return written?.();
     if (this.socket.writableLength > MAX_CLIENT_BACKLOG_BYTES) {
       this.deps.log('warn', `disconnecting a client that stopped reading: ${this.socket.writableLength} bytes unsent (limit ${MAX_CLIENT_BACKLOG_BYTES})`);
       this.deps.hub.drop(this);
       this.socket.destroy();
-      return;
+      return written?.();
     }
-    for (const part of parts) this.socket.write(part);
+    parts.forEach((part, i) => this.socket.write(part, i === parts.length - 1 ? () => written?.() : undefined));
     // Pipelined requests wait while this client's answers pile up: its backlog stays near one reply.
     if (this.socket.writableLength > READ_PAUSE_BYTES && !this.socket.isPaused()) {
       this.socket.pause();
@@ -120,7 +121,8 @@ export class Connection implements PushTarget {
   private send(response: Response): void {
     // JSON made elsewhere goes out as it is: no parse and stringify of ~35 MB on the kernel's thread.
     if (response.ok && response.result instanceof RawJson) {
-      this.writeParts([`{"id":${JSON.stringify(response.id)},"ok":true,"result":`, response.result.bytes, '}\n']);
+      const raw = response.result;
+      this.writeParts([`{"id":${JSON.stringify(response.id)},"ok":true,"result":`, raw.bytes, '}\n'], () => raw.release());
       return;
     }
     this.write(JSON.stringify(response));

@@ -56,13 +56,29 @@ describe('ps --all', () => {
   it('lists a large store from a worker thread, row for row as the kernel would', async () => {
     const { k, model } = await open(param.psWorkerMinRows);
     await populate(k, model, param.psWorkerMinRows);
-    const listed = JSON.parse((await k.psAll.json()).bytes.toString('utf8')) as ProcRow[];
+    const first = await k.psAll.json();
+    const listed = JSON.parse(first.bytes.toString('utf8')) as ProcRow[];
     expect(k.psAll.threaded).toBe(true);
     const inline = k.processes({ all: true });
     expect(listed).toHaveLength(param.psWorkerMinRows + 4);
     expect(comparable(listed)).toEqual(comparable(inline));
     const states = new Set(listed.map((r) => `${r.state} ${r.wait ?? ''}`));
     expect(states).toEqual(new Set(['exited ', 'killed ', 'blocked msg', `blocked child ${param.psWorkerMinRows + 4}`]));
+    // The bytes come back in a buffer reused once released; one still being sent is never overwritten.
+    first.release();
+    const now = Date.now();
+    const second = await k.psAll.json(now);
+    const text = second.bytes.toString('utf8');
+    k.kill(param.psWorkerMinRows + 2);
+    await k.waitExit(param.psWorkerMinRows + 2);
+    const third = await k.psAll.json(now);
+    expect(second.bytes.toString('utf8')).toBe(text);
+    expect(comparable(JSON.parse(text) as ProcRow[])).toEqual(comparable(inline));
+    const after = JSON.parse(third.bytes.toString('utf8')) as ProcRow[];
+    expect(after.find((r) => r.pid === param.psWorkerMinRows + 2)?.state).toBe('killed');
+    expect(comparable(after)).toEqual(comparable(k.processes({ all: true })));
+    second.release();
+    third.release();
   }, 60_000);
 
   it('lists a small store on the kernel thread, with the same rows', async () => {
