@@ -614,6 +614,7 @@ export class Kernel {
     }
     await gatewayClosed;
     await this.memoryStore?.close().catch(() => undefined);
+    await this.psAll.close();
     await new Promise((resolve) => setImmediate(resolve));
   }
 
