@@ -16,9 +16,10 @@ export interface ProbeResult {
 const SOURCE = `
 const net = require('node:net');
 const { parentPort, workerData } = require('node:worker_threads');
-const origin = performance.now();
+let origin = performance.now();
 const result = { ps: [], psAt: [], lags: [] };
 let stopped = false;
+let warm = false;
 
 const probe = net.createConnection(workerData.socket);
 let sentAt = 0;
@@ -33,6 +34,14 @@ probe.on('data', (chunk) => {
   if (chunk[chunk.length - 1] !== 0x0a) return;
   result.ps.push(performance.now() - sentAt);
   result.psAt.push(sentAt - origin);
+  // The probe's own first round trips run cold: they warm it up, then are forgotten.
+  if (!warm && result.ps.length === workerData.warmUp) {
+    warm = true;
+    result.ps = [];
+    result.psAt = [];
+    origin = performance.now();
+    parentPort.postMessage({ ready: true });
+  }
   setTimeout(ask, workerData.gapMs);
 });
 
@@ -70,9 +79,12 @@ export interface Probe {
   stop(): Promise<ProbeResult>;
 }
 
-export function startProbe(socket: string, gapMs: number): Probe {
-  const worker = new Worker(SOURCE, { eval: true, workerData: { socket, gapMs } });
-  return {
+const WARM_UP_ROUND_TRIPS = 10;
+
+/** Resolves once the probe is warm (its first round trips are not counted). */
+export function startProbe(socket: string, gapMs: number): Promise<Probe> {
+  const worker = new Worker(SOURCE, { eval: true, workerData: { socket, gapMs, warmUp: WARM_UP_ROUND_TRIPS } });
+  const probe: Probe = {
     follow: (pids) => worker.postMessage({ follow: pids }),
     stop: () =>
       new Promise((resolve, reject) => {
@@ -84,4 +96,8 @@ export function startProbe(socket: string, gapMs: number): Probe {
         worker.postMessage({ stop: true });
       }),
   };
+  return new Promise((resolve, reject) => {
+    worker.once('message', () => resolve(probe));
+    worker.once('error', reject);
+  });
 }

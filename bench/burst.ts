@@ -46,7 +46,7 @@ const warmModel = await bench.tape({ root: [...steps.slice(0, 2), '[SYS_CALL::SY
 await Promise.all(Array.from({ length: WARM_UP_AGENTS }, () => bench.client.request('spawn', { task: 'warm-up', model: warmModel })));
 await allEnded();
 
-const probe = startProbe(path.join(bench.home, 'kernel.sock'), PS_GAP_MS);
+const probe = await startProbe(path.join(bench.home, 'kernel.sock'), PS_GAP_MS);
 const started = performance.now();
 const spawns = Array.from({ length: agents }, () => bench.client.request('spawn', { task: 'burst', model }));
 probe.follow((await Promise.all(spawns.slice(0, followed))).map((row) => row.pid));
