@@ -10,6 +10,9 @@
  * - with `latencyTolerance` (local servers, which queue rather than refuse): when the recent
  *   latency exceeds tolerance × the no-load baseline, cut to Vegas's estimate of the server's
  *   parallel slots, in flight × baseline / latency, plus one request queued so no slot idles.
+ *   The baseline is the fastest reply, moved up only by replies at a concurrency already proven
+ *   (contexts grow), never by replies with more in flight: those may carry the queue we are
+ *   building, which is how a plain Vegas baseline creeps up and the limit with it.
  * Hosted APIs get no latency rule: their latency follows everyone's load and reply lengths, not ours.
  */
 
@@ -26,17 +29,18 @@ export interface AdaptiveLimitOptions {
 /** Handed out when a request is sent; says which cut it was sent under. */
 export type Ticket = number;
 
-/** EMA gains: the baseline follows a drop at once and a rise slowly; the recent latency spans ~8 replies. */
-const BASELINE_DOWN = 0.5;
-const BASELINE_UP = 1 / 64;
+/** EMA gains: the recent latency spans ~8 replies; the baseline follows slow drift over ~16. */
 const RECENT = 1 / 8;
+const DRIFT = 1 / 16;
 
 export class AdaptiveLimit {
   private value: number;
   private epoch = 0;
   private congested = false;
-  private baseline = 0;
   private recent = 0;
+  /** The no-load latency, and the most in flight it was seen with (at or below that, nothing queues). */
+  private baseline = 0;
+  private baselineAt = 0;
 
   constructor(private readonly options: AdaptiveLimitOptions) {
     this.value = this.clamp(options.initial);
@@ -69,18 +73,28 @@ export class AdaptiveLimit {
   private latencySaysQueued(ticket: Ticket, rttMs: number, inFlight: number): boolean {
     // A reply sent before the last cut measured the queue that cut was for.
     if (this.options.latencyTolerance === Infinity || ticket < this.epoch) return false;
-    if (this.baseline === 0) {
-      this.baseline = rttMs;
-      this.recent = rttMs;
-      return false;
-    }
-    this.baseline += (rttMs - this.baseline) * (rttMs < this.baseline ? BASELINE_DOWN : BASELINE_UP);
-    this.recent += (rttMs - this.recent) * RECENT;
-    if (this.recent <= this.options.latencyTolerance * this.baseline) return false;
-    this.cut(Math.min(this.value, inFlight) * (this.baseline / this.recent) + 1);
+    this.recent = this.recent === 0 ? rttMs : this.recent + (rttMs - this.recent) * RECENT;
+    const baseline = this.observe(rttMs, inFlight);
+    if (this.recent <= this.options.latencyTolerance * baseline) return false;
+    this.cut(Math.min(this.value, inFlight) * (baseline / this.recent) + 1);
     // The next cut must be earned by replies sent under this limit, not by the queue already built.
-    this.recent = this.baseline;
+    this.recent = baseline;
     return true;
+  }
+
+  /**
+   * The baseline after this reply. A faster reply lowers it, and proves that its concurrency does
+   * not queue; a reply at a concurrency already proven moves it slowly (contexts grow). A reply
+   * with more in flight moves it not at all: its extra latency may be the queue we are building.
+   */
+  private observe(rttMs: number, inFlight: number): number {
+    if (this.baseline === 0 || rttMs < this.baseline) {
+      this.baseline = rttMs;
+      this.baselineAt = Math.max(this.baselineAt, inFlight);
+    } else if (inFlight <= this.baselineAt) {
+      this.baseline += (rttMs - this.baseline) * DRIFT;
+    }
+    return this.baseline;
   }
 
   private cut(to: number): void {
