@@ -9,7 +9,7 @@
  * - `http`: the fake provider in its own process behind the real OpenAI-compatible driver.
  *
  *   node --import tsx bench/delay.ts [--agents 100 --turns 5 --latency 200]
- *     [--big-agents 1000 --big-turns 5 --big-latency 2000] [--runs 3] [--http-runs 3]
+ *     [--big-agents 1000 --big-turns 5 --big-latency 2000] [--runs 3] [--big-runs 3] [--http-runs 3]
  */
 import { param } from '../kernel/param.js';
 import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
@@ -26,6 +26,7 @@ type Model = 'replay' | 'http';
 const small: Workload = { agents: Number(flag('agents', '100')), turns: Number(flag('turns', '5')), latency: Number(flag('latency', '200')) };
 const big: Workload = { agents: Number(flag('big-agents', '1000')), turns: Number(flag('big-turns', '5')), latency: Number(flag('big-latency', '2000')) };
 const runs = Number(flag('runs', '3'));
+const bigRuns = Number(flag('big-runs', String(runs)));
 const httpRuns = Number(flag('http-runs', String(runs)));
 // The fake provider listens on 127.0.0.1, which the pool would take for a local server: it stands in for a hosted API here.
 const HOSTED = { start: param.hostedConcurrencyStart };
@@ -72,9 +73,9 @@ await repeat('http', { agents: 50, turns: 3, latency: 1 }, 1);
 
 const results = {
   replay_small: await repeat('replay', small, runs),
-  replay_big: await repeat('replay', big, runs),
+  replay_big: await repeat('replay', big, bigRuns),
   http_small: await repeat('http', small, httpRuns),
-  http_big: await repeat('http', big, httpRuns),
+  http_big: await repeat('http', big, Math.min(bigRuns, httpRuns)),
 };
 const overhead = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs - r.idealMs));
 const ratio = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs / r.idealMs));
@@ -87,6 +88,7 @@ report(
   'delay',
   {
     runs,
+    big_runs: bigRuns,
     http_runs: httpRuns,
     small: { ...small, ideal_ms: small.turns * small.latency },
     big: { ...big, ideal_ms: big.turns * big.latency },
@@ -97,9 +99,9 @@ report(
   },
   [
     figure('delay.overhead', overhead(results.replay_small), 'ms', `${describe(small, 'replay')}: makespan beyond the ideal (median of ${runs})`, { max: 20 }),
-    figure('delay.makespan_over_ideal', ratio(results.replay_big), '×', `${describe(big, 'replay')}: makespan over the ideal (median of ${runs})`, { max: 1.05 }),
+    figure('delay.makespan_over_ideal', ratio(results.replay_big), '×', `${describe(big, 'replay')}: makespan over the ideal (median of ${bigRuns})`, { max: 1.05 }),
     figure('delay.http_overhead', overhead(results.http_small), 'ms', `${describe(small, 'http')}: makespan beyond the ideal (median of ${httpRuns})`),
-    figure('delay.http_makespan_over_ideal', ratio(results.http_big), '×', `${describe(big, 'http')}: makespan over the ideal (median of ${httpRuns})`),
+    figure('delay.http_makespan_over_ideal', ratio(results.http_big), '×', `${describe(big, 'http')}: makespan over the ideal (median of ${Math.min(bigRuns, httpRuns)})`),
     figure('delay.failures', failures, 'agents', 'agents that failed or saw a model error, all runs', { max: 0 }),
   ],
 );
