@@ -7,12 +7,13 @@
  */
 import type { ModelDriver, ModelReply, ModelRequest } from '../drivers/llm/types.js';
 import { param } from './param.js';
-import { Gate } from './pool-gate.js';
+import { Gate, type ProviderFigures } from './pool-gate.js';
 import type { LaneLimits } from './pool-limits.js';
 import { classifyProvider, type ProviderClass } from './provider-class.js';
 import { SlotWaiters } from './slot-waiters.js';
 
 export { parseLimits, type LaneLimits } from './pool-limits.js';
+export type { ProviderFigures } from './pool-gate.js';
 
 export interface PoolOptions {
   /** Limits per provider (`gemini`) and per model (`gemini:gemini-2.5-flash`). */
@@ -44,19 +45,6 @@ interface RetryableFailure {
 /** The provider said it had too much: 429, or 503/529 (overloaded). */
 function isOverload(failure: RetryableFailure): boolean {
   return failure.kind === 'rate_limit' || (failure.kind === 'server' && (failure.status === 503 || failure.status === 529));
-}
-
-export interface ProviderFigures {
-  provider: string;
-  /** Null: unbounded. */
-  limit: number | null;
-  adaptive: boolean;
-  in_flight: number;
-  /** Retries waiting for a slot. */
-  retrying: number;
-  rpm_left: number | null;
-  tpm_left: number | null;
-  throttled: number;
 }
 
 export function providerOf(model: string): string {
@@ -226,21 +214,7 @@ export class ModelPool {
 
   /** Per provider: limit, in flight, retries waiting, rate headroom (`aos kernel status`, `aos top`). */
   providers(): ProviderFigures[] {
-    const out: ProviderFigures[] = [];
-    for (const [key, g] of this.gates) {
-      if (key.includes(':')) continue;
-      out.push({
-        provider: key,
-        limit: Number.isFinite(g.limit) ? g.limit : null,
-        adaptive: g.isAdaptive,
-        in_flight: g.inFlight,
-        retrying: g.waiting,
-        rpm_left: g.rpm ? Math.floor(g.rpm.available()) : null,
-        tpm_left: g.tpm ? Math.floor(g.tpm.available()) : null,
-        throttled: g.throttled,
-      });
-    }
-    return out;
+    return [...this.gates.values()].filter((g) => !g.key.includes(':')).map((g) => g.figures());
   }
 
   /** Headroom per provider with rate budgets (the older `rate_limits` field of the stats). */

@@ -9,6 +9,20 @@ import type { LaneLimits } from './pool-limits.js';
 import type { ProviderClass } from './provider-class.js';
 import { TokenBucket } from './token-bucket.js';
 
+/** What `aos kernel status` and `aos top` show of a provider's gate (the scheduler adds `queued`). */
+export interface ProviderFigures {
+  provider: string;
+  /** Null: unbounded. */
+  limit: number | null;
+  adaptive: boolean;
+  in_flight: number;
+  /** Retries waiting for a slot. */
+  retrying: number;
+  rpm_left: number | null;
+  tpm_left: number | null;
+  throttled: number;
+}
+
 export class Gate {
   inFlight = 0;
   /** Retries waiting for a slot: they go before new turns. */
@@ -69,6 +83,19 @@ export class Gate {
   overload(ticket: Ticket): void {
     this.throttled++;
     this.adaptive?.overload(ticket, this.inFlight);
+  }
+
+  figures(): ProviderFigures {
+    return {
+      provider: this.key,
+      limit: Number.isFinite(this.limit) ? this.limit : null,
+      adaptive: this.isAdaptive,
+      in_flight: this.inFlight,
+      retrying: this.waiting,
+      rpm_left: this.rpm ? Math.floor(this.rpm.available()) : null,
+      tpm_left: this.tpm ? Math.floor(this.tpm.available()) : null,
+      throttled: this.throttled,
+    };
   }
 }
 
