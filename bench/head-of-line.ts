@@ -1,14 +1,15 @@
 /**
  * Head-of-line blocking: does a slow agent delay fast ones? 9 fast agents (T turns of F ms) run
  * alone, then beside 1 slow agent whose single reply takes S ms (longer than the fast agents'
- * whole run), alternately, R times each, on the fake provider in its own process behind the real
- * OpenAI-compatible driver. The figure is what the slow agent adds to the fast agents' mean
- * completion time (median over the runs of each).
+ * whole run), alternately, R times each. The figure is what the slow agent adds to the fast
+ * agents' mean completion time (median over the runs of each), on a scripted model (replay: the
+ * kernel's scheduling alone) and, for information, on the fake provider over HTTP (whose
+ * round trips on a shared machine vary by more than the target).
  *
  *   node --import tsx bench/head-of-line.ts [--fast 9] [--turns 10] [--fast-ms 50] [--slow-ms 2000] [--runs 7]
  */
 import { param } from '../kernel/param.js';
-import { type Fleet, many, median, runAgents, startFleet } from './fleet.js';
+import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
 import { figure, flag, report } from './report.js';
 
 const fast = Number(flag('fast', '9'));
@@ -16,50 +17,55 @@ const turns = Number(flag('turns', '10'));
 const fastMs = Number(flag('fast-ms', '50'));
 const slowMs = Number(flag('slow-ms', '2000'));
 const runs = Number(flag('runs', '7'));
-
-// One fleet for every run, as one long-running daemon would serve them; a hosted API's start (see delay.ts).
-const fleet: Fleet = await startFleet(
-  { latencyMs: { fast: fastMs, slow: slowMs }, turns: { fast: turns, slow: 1 } },
-  { openai: { start: param.hostedConcurrencyStart } },
-);
+// A hosted API's start (see delay.ts): no limit of the pool's own stands in the way.
+const HOSTED = { start: param.hostedConcurrencyStart };
 
 /** Mean completion time of the fast agents, with or without the slow one beside them. */
-async function once(withSlow: boolean): Promise<number> {
-  const agents = [...(withSlow ? many(1, 'slow') : []), ...many(fast, 'fast')];
-  const run = await runAgents(fleet, agents);
-  if (run.failed > 0) throw new Error(`${run.failed} agents failed`);
+async function once(fleet: Fleet, withSlow: boolean): Promise<number> {
+  const run = await runAgents(fleet, [...(withSlow ? many(1, 'slow') : []), ...many(fast, 'fast')]);
+  if (run.failed > 0 || fleet.errors.length > 0) throw new Error(`${run.failed} agents failed, ${fleet.errors.length} model errors`);
   const fastDone = run.finishedMs.slice(withSlow ? 1 : 0);
   return fastDone.reduce((a, b) => a + b, 0) / fastDone.length;
 }
 
-try {
-  await once(false);
-  await once(true);
-  const alone: number[] = [];
-  const beside: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    alone.push(await once(false));
-    beside.push(await once(true));
+/** One fleet for every run, as one long-running daemon would serve them; alone and beside alternate. */
+async function compare(fleet: Fleet): Promise<{ alone: number[]; beside: number[] }> {
+  try {
+    await once(fleet, false);
+    await once(fleet, true);
+    const alone: number[] = [];
+    const beside: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      alone.push(await once(fleet, false));
+      beside.push(await once(fleet, true));
+    }
+    return { alone, beside };
+  } finally {
+    await fleet.close();
   }
-  const added = median(beside) - median(alone);
-  report(
-    'head-of-line',
-    {
-      fast_agents: fast,
-      turns,
-      fast_ms: fastMs,
-      slow_ms: slowMs,
-      runs,
-      ideal_fast_ms: turns * fastMs,
-      fast_alone_ms: alone.map((v) => Number(v.toFixed(2))),
-      fast_beside_slow_ms: beside.map((v) => Number(v.toFixed(2))),
-      errors_reaching_agents: fleet.errors.length,
-    },
-    [
-      figure('head-of-line.added_delay', added, 'ms', `what 1 slow agent (${slowMs} ms a reply) adds to ${fast} fast agents (${turns} × ${fastMs} ms), median of ${runs}`, { max: 2 }),
-      figure('head-of-line.fast_overhead', median(alone) - turns * fastMs, 'ms', `the fast agents' mean completion beyond ${turns} × ${fastMs} ms, alone (over HTTP)`),
-    ],
-  );
-} finally {
-  await fleet.close();
 }
+
+const replay = await compare(await startReplayFleet({ fast: { turns, latencyMs: fastMs }, slow: { turns: 1, latencyMs: slowMs } }, { replay: HOSTED }));
+const http = await compare(await startFleet({ latencyMs: { fast: fastMs, slow: slowMs }, turns: { fast: turns, slow: 1 } }, { openai: HOSTED }));
+const added = (r: typeof replay): number => median(r.beside) - median(r.alone);
+const shown = (values: number[]): number[] => values.map((v) => Number(v.toFixed(2)));
+const what = `what 1 slow agent (${slowMs} ms a reply) adds to ${fast} fast agents (${turns} × ${fastMs} ms), median of ${runs}`;
+
+report(
+  'head-of-line',
+  {
+    fast_agents: fast,
+    turns,
+    fast_ms: fastMs,
+    slow_ms: slowMs,
+    runs,
+    ideal_fast_ms: turns * fastMs,
+    replay: { fast_alone_ms: shown(replay.alone), fast_beside_slow_ms: shown(replay.beside) },
+    http: { fast_alone_ms: shown(http.alone), fast_beside_slow_ms: shown(http.beside) },
+  },
+  [
+    figure('head-of-line.added_delay', added(replay), 'ms', `${what}, scripted model (replay)`, { max: 2 }),
+    figure('head-of-line.http_added_delay', added(http), 'ms', `${what}, fake provider over HTTP`),
+    figure('head-of-line.fast_overhead', median(replay.alone) - turns * fastMs, 'ms', `the fast agents' mean completion beyond ${turns} × ${fastMs} ms, alone (replay)`),
+  ],
+);
