@@ -3,16 +3,14 @@
  * congestion window, as in Netflix's concurrency-limits):
  * - grow while the limit is in use: +1 per success until the first sign of congestion (slow
  *   start: doubles every round trip), then +√limit per round trip (a limit of 1,000 regains 10%
- *   in 3 round trips, one of 50 oscillates within ±15%);
+ *   in 3 round trips; one of 50 keeps within about ±10% of a server that takes 50);
  * - cut on overload (429, 503, 529) to `backoff × min(limit, in flight)`: what was in flight when
  *   the provider refused is what it could take. A reply to a request sent before the last cut is
- *   stale news (it was sent under the old limit) and cuts nothing, so a burst of refusals is one cut;
+ *   stale news (it was sent under the old limit): it neither cuts nor grows, so a burst of
+ *   refusals is one cut;
  * - with `latencyTolerance` (local servers, which queue rather than refuse): when the recent
  *   latency exceeds tolerance × the no-load baseline, cut to Vegas's estimate of the server's
- *   parallel slots, in flight × baseline / latency, plus one request queued so no slot idles.
- *   The baseline is the fastest reply, moved up only by replies at a concurrency already proven
- *   (contexts grow), never by replies with more in flight: those may carry the queue we are
- *   building, which is how a plain Vegas baseline creeps up and the limit with it.
+ *   parallel slots: in flight × baseline / latency (see observe() for the baseline).
  * Hosted APIs get no latency rule: their latency follows everyone's load and reply lengths, not ours.
  */
 
@@ -38,12 +36,13 @@ export class AdaptiveLimit {
   private epoch = 0;
   private congested = false;
   private recent = 0;
-  /** The no-load latency, and the most in flight it was seen with (at or below that, nothing queues). */
+  /** The no-load latency, and the concurrency up to which replies may move it. */
   private baseline = 0;
-  private baselineAt = 0;
+  private baselineAt: number;
 
   constructor(private readonly options: AdaptiveLimitOptions) {
     this.value = this.clamp(options.initial);
+    this.baselineAt = this.value;
   }
 
   /** The current limit, a whole number of requests. */
@@ -58,7 +57,8 @@ export class AdaptiveLimit {
 
   /** A reply came back after `rttMs`, with `inFlight` requests out (this one included). */
   success(ticket: Ticket, rttMs: number, inFlight: number): void {
-    if (this.latencySaysQueued(ticket, rttMs, inFlight)) return;
+    // A reply to a request sent before the last cut says nothing about the limit since.
+    if (ticket < this.epoch || this.latencySaysQueued(rttMs, inFlight)) return;
     // A limit that is not in use proves nothing: growing it would let a later burst through unchecked.
     if (inFlight < this.value / 2) return;
     this.value = this.clamp(this.value + (this.congested ? Math.sqrt(this.value) / this.value : 1));
@@ -70,30 +70,29 @@ export class AdaptiveLimit {
     this.cut(this.options.backoff * Math.min(this.value, inFlight));
   }
 
-  private latencySaysQueued(ticket: Ticket, rttMs: number, inFlight: number): boolean {
-    // A reply sent before the last cut measured the queue that cut was for.
-    if (this.options.latencyTolerance === Infinity || ticket < this.epoch) return false;
+  private latencySaysQueued(rttMs: number, inFlight: number): boolean {
+    if (this.options.latencyTolerance === Infinity) return false;
     this.recent = this.recent === 0 ? rttMs : this.recent + (rttMs - this.recent) * RECENT;
     const baseline = this.observe(rttMs, inFlight);
     if (this.recent <= this.options.latencyTolerance * baseline) return false;
-    this.cut(Math.min(this.value, inFlight) * (baseline / this.recent) + 1);
+    this.cut(Math.min(this.value, inFlight) * (baseline / this.recent));
+    // Replies at or under the least limit we have cut to measure the server without our queue.
+    this.baselineAt = Math.min(this.baselineAt, this.value);
     // The next cut must be earned by replies sent under this limit, not by the queue already built.
     this.recent = baseline;
     return true;
   }
 
   /**
-   * The baseline after this reply. A faster reply lowers it, and proves that its concurrency does
-   * not queue; a reply at a concurrency already proven moves it slowly (contexts grow). A reply
-   * with more in flight moves it not at all: its extra latency may be the queue we are building.
+   * The baseline after this reply. A faster reply lowers it; a reply with no more in flight than
+   * the limit we started from or the least we cut to (fewer than the slots we believe the server
+   * has) moves it slowly, both ways (contexts grow); a reply with more in flight moves it not at
+   * all: its extra latency may be the queue we are building, which is how a plain Vegas baseline
+   * creeps up, and the limit with it.
    */
   private observe(rttMs: number, inFlight: number): number {
-    if (this.baseline === 0 || rttMs < this.baseline) {
-      this.baseline = rttMs;
-      this.baselineAt = Math.max(this.baselineAt, inFlight);
-    } else if (inFlight <= this.baselineAt) {
-      this.baseline += (rttMs - this.baseline) * DRIFT;
-    }
+    if (this.baseline === 0 || rttMs < this.baseline) this.baseline = rttMs;
+    else if (inFlight <= this.baselineAt) this.baseline += (rttMs - this.baseline) * DRIFT;
     return this.baseline;
   }
 
