@@ -9,8 +9,9 @@
  *   stale news (it was sent under the old limit): it neither cuts nor grows, so a burst of
  *   refusals is one cut;
  * - with `latencyTolerance` (local servers, which queue rather than refuse): when the recent
- *   latency exceeds tolerance × the no-load baseline, cut to Vegas's estimate of the server's
- *   parallel slots: in flight × baseline / latency (see observe() for the baseline).
+ *   latency (the median of the last replies) exceeds tolerance × the no-load baseline, cut to
+ *   Vegas's estimate of the server's parallel slots: in flight × baseline / latency (see
+ *   observe() for the baseline).
  * Hosted APIs get no latency rule: their latency follows everyone's load and reply lengths, not ours.
  */
 
@@ -27,15 +28,18 @@ export interface AdaptiveLimitOptions {
 /** Handed out when a request is sent; says which cut it was sent under. */
 export type Ticket = number;
 
-/** EMA gains: the recent latency spans ~8 replies; the baseline follows slow drift over ~16. */
-const RECENT = 1 / 8;
+/** The recent latency is the median of this many replies: one long reply must not look like a queue. */
+const RECENT_REPLIES = 15;
+/** EMA gain of the baseline: it follows slow drift over ~16 replies. */
 const DRIFT = 1 / 16;
 
 export class AdaptiveLimit {
   private value: number;
   private epoch = 0;
   private congested = false;
-  private recent = 0;
+  /** The latest replies (fresh ones only), oldest first: their latencies and how many were in flight. */
+  private readonly recent: number[] = [];
+  private readonly recentInFlight: number[] = [];
   /** The no-load latency, and the concurrency up to which replies may move it. */
   private baseline = 0;
   private baselineAt: number;
@@ -72,26 +76,36 @@ export class AdaptiveLimit {
 
   private latencySaysQueued(rttMs: number, inFlight: number): boolean {
     if (this.options.latencyTolerance === Infinity) return false;
-    this.recent = this.recent === 0 ? rttMs : this.recent + (rttMs - this.recent) * RECENT;
     const baseline = this.observe(rttMs, inFlight);
-    if (this.recent <= this.options.latencyTolerance * baseline) return false;
-    this.cut(Math.min(this.value, inFlight) * (baseline / this.recent));
-    // Replies at or under the least limit we have cut to measure the server without our queue.
+    this.recent.push(rttMs);
+    this.recentInFlight.push(inFlight);
+    if (this.recent.length > RECENT_REPLIES) {
+      this.recent.shift();
+      this.recentInFlight.shift();
+    }
+    if (this.recent.length < RECENT_REPLIES) return false;
+    const latency = median(this.recent);
+    if (latency <= this.options.latencyTolerance * baseline) return false;
+    // Latency and concurrency from the same replies: the limit of now would overstate the slots.
+    this.cut(median(this.recentInFlight) * (baseline / latency));
+    // Replies at or under the least limit cut to measure the server without our queue; raising it
+    // would let the queue of a limit above the slots into the baseline, and the limit creeps up.
     this.baselineAt = Math.min(this.baselineAt, this.value);
     // The next cut must be earned by replies sent under this limit, not by the queue already built.
-    this.recent = baseline;
+    this.recent.length = 0;
+    this.recentInFlight.length = 0;
     return true;
   }
 
   /**
-   * The baseline after this reply. A faster reply lowers it; a reply with no more in flight than
-   * the limit we started from or the least we cut to (fewer than the slots we believe the server
-   * has) moves it slowly, both ways (contexts grow); a reply with more in flight moves it not at
-   * all: its extra latency may be the queue we are building, which is how a plain Vegas baseline
-   * creeps up, and the limit with it.
+   * The baseline after this reply: the first reply's latency, then moved slowly (both ways:
+   * contexts grow) only by replies with no more in flight than the limit we started from or the
+   * least we cut to (fewer than the slots we believe the server has). A reply with more in flight
+   * moves it not at all: its extra latency may be the queue we are building, which is how a plain
+   * Vegas baseline creeps up, and the limit with it.
    */
   private observe(rttMs: number, inFlight: number): number {
-    if (this.baseline === 0 || rttMs < this.baseline) this.baseline = rttMs;
+    if (this.baseline === 0) this.baseline = rttMs;
     else if (inFlight <= this.baselineAt) this.baseline += (rttMs - this.baseline) * DRIFT;
     return this.baseline;
   }
@@ -105,4 +119,9 @@ export class AdaptiveLimit {
   private clamp(n: number): number {
     return Math.max(this.options.min, Math.min(this.options.max, n));
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? 0;
 }

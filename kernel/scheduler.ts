@@ -2,8 +2,9 @@
  * Event-driven scheduling: a process enters the run queue of its model (its lane) when it
  * becomes ready, and a turn starts the moment the model pool admits it. No tick, no batch, no
  * global cap (each provider's limit is the pool's): a slow turn holds one slot, never the queue,
- * and a saturated or rate-limited provider never holds up another one. Order: higher priority first, then the least served (CFS-style virtual
- * runtime charged in tokens, so one chatty process cannot starve the others), then first come.
+ * and a saturated or rate-limited provider never holds up another one. Order: higher priority
+ * first, then the least served (CFS-style virtual runtime charged in tokens, so one chatty
+ * process cannot starve the others), then first come.
  */
 import type { Lease, ModelPool } from './model-pool.js';
 

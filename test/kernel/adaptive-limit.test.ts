@@ -74,6 +74,15 @@ describe('AdaptiveLimit', () => {
     }
   });
 
+  it('local servers: one long reply among short ones is not a queue', () => {
+    const limit = new AdaptiveLimit({ ...LOCAL, initial: 16 });
+    succeed(limit, 30, 16, 50);
+    const before = limit.limit;
+    limit.success(limit.send(), 2000, 16);
+    succeed(limit, 5, 16, 50);
+    expect(limit.limit).toBeGreaterThanOrEqual(before);
+  });
+
   it('local servers: latency that creeps up at a concurrency already proven (contexts grow) cuts nothing', () => {
     const limit = new AdaptiveLimit({ ...LOCAL, initial: 8 });
     succeed(limit, 20, 8, 100);
