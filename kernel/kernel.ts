@@ -30,7 +30,7 @@ import { type ProcessSummary, Store } from './store.js';
 import { TapeReader } from './tapes.js';
 import { runTurn } from './turn.js';
 import { emptyCounters, isEnded, PROC_STATES, type Pcb, type ProcState, type WaitSpec } from './types.js';
-import { type KernelStats, type ProcRow, toProcRow } from './views.js';
+import { type KernelStats, maxInferences, type ProcRow, toProcRow } from './views.js';
 import { Webhooks } from './webhooks.js';
 
 export const KERNEL_VERSION = '0.1.0';
@@ -65,8 +65,7 @@ export interface KernelOptions {
   workspace: string;
   /** Capabilities of a root process (from the policy). */
   rootCapabilities: readonly string[];
-  maxConcurrentInferences?: number;
-  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS). */
+  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS); concurrency adapts where none is given. */
   modelLimits?: Record<string, LaneLimits>;
   /** Retry policy of the model pool (defaults in param.ts). */
   modelRetry?: { maxRetries?: number; backoffBaseMs?: number; backoffMaxMs?: number };
@@ -151,11 +150,7 @@ export class Kernel {
     this.tapes = new TapeReader(fs, param.replayMaxTapeBytes);
     this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs, readTape: (file) => this.tapes.read(file) });
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
-    this.scheduler = new Scheduler(
-      options.maxConcurrentInferences ?? param.maxConcurrentInferences,
-      (pid, lease) => this.startTurn(pid, lease),
-      this.pool,
-    );
+    this.scheduler = new Scheduler((pid, lease) => this.startTurn(pid, lease), this.pool);
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -350,13 +345,15 @@ export class Kernel {
       cost += pcb.counters.cost;
     }
     const memory = process.memoryUsage();
+    const queued = this.scheduler.queuedByProvider();
+    const providers = this.pool.providers().map((p) => ({ ...p, queued: queued.get(p.provider) ?? 0 }));
     return {
       pid: process.pid,
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       version: KERNEL_VERSION,
       processes,
       active_inferences: this.scheduler.activeInferences,
-      max_inferences: this.scheduler.limit,
+      max_inferences: maxInferences(providers),
       queue_depth: this.scheduler.queueDepth,
       prompt_tokens: promptTokens,
       output_tokens: outputTokens,
@@ -364,6 +361,7 @@ export class Kernel {
       rss_bytes: memory.rss,
       heap_used_bytes: memory.heapUsed,
       rate_limits: this.pool.headroom(),
+      providers,
       webhook_url: this.gatewayUrl,
     };
   }
@@ -585,7 +583,7 @@ export class Kernel {
     if (this.closing) return;
     this.closing = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
-    this.scheduler.setLimit(0);
+    this.scheduler.stop();
     this.webhooks.closeAll();
     const gatewayClosed = this.gateway?.close();
     // After a crash the store keeps saying a kernel was running: the next start counts the crash.
