@@ -6,7 +6,8 @@
  * Configurable per server (and changeable live with `setBehavior`): latency, reply text, usage
  * figures, finish reason, faults (429 with Retry-After and rate-limit headers, 5xx, any status,
  * malformed JSON, safety blocks, hangs, connection resets), a required API key, and a built-in
- * sliding-window limiter (`rpm`, `tpm` counting reported usage) answering 429 + Retry-After.
+ * sliding-window limiter (`rpm`, `tpm` counting reported usage) answering 429 + Retry-After, and
+ * a capacity (`maxConcurrent`) past which it answers 503 at once, as a server out of slots does.
  * Every request is recorded with its parsed body, headers (auth values never kept: only whether
  * an auth header was present) and timestamps. Dependency-free: node:http only.
  */
@@ -84,6 +85,8 @@ export interface FakeBehavior {
   fault?: FakeFault | ((ctx: FakeRequestContext) => FakeFault | undefined);
   /** The built-in limiter; changing it through setBehavior starts a fresh window. */
   limits?: RateLimits;
+  /** Serve at most this many requests at once; the next ones get 503 at once (no Retry-After). */
+  maxConcurrent?: number;
   /** Send x-ratelimit-* headers on every answer. Default: when `limits` are set. */
   rateLimitHeaders?: boolean;
   /** Extra headers on every answer. */
@@ -135,6 +138,10 @@ export interface FakeProviderStats {
   rateLimited: number;
   /** Answered with the limiter's 429 (a subset of rateLimited). */
   limiterRejections: number;
+  /** Answered 503 because `maxConcurrent` requests were being served (a subset of errors). */
+  capacityRejections: number;
+  /** The most requests served at once (refusals not counted). */
+  maxServing: number;
   errors: number;
   inFlight: number;
   maxInFlight: number;
@@ -173,6 +180,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   let inFlight = 0;
   let maxInFlight = 0;
   let limiterRejections = 0;
+  let capacityRejections = 0;
+  let serving = 0;
+  let maxServing = 0;
   let closing = false;
 
   const server = http.createServer((req, res) => {
@@ -212,10 +222,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
     let settled = false;
+    let isServing = false;
     const settle = (outcome: RequestOutcome, status?: number): void => {
       if (settled) return;
       settled = true;
       inFlight -= 1;
+      if (isServing) serving -= 1;
       record.outcome = outcome;
       record.respondedAt = Date.now();
       if (status !== undefined) record.status = status;
@@ -239,6 +251,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const ctx: FakeRequestContext = { index: record.index, format: routed.format, model: routed.model, path: url.pathname, body, ...prompt };
     const current = behavior;
     const { immediate, run } = plan(ctx, current, parsed, presentedKey);
+    if (!immediate) {
+      serving += 1;
+      maxServing = Math.max(maxServing, serving);
+      isServing = true;
+    }
     const answer = (): void => {
       if (settled || res.destroyed) return;
       const result = run(res);
@@ -285,6 +302,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     }
     if (current.apiKey !== undefined && presentedKey !== current.apiKey) {
       return { immediate: true, run: (res) => sendFault(ctx, { kind: 'auth' }, null, { ...extra }, res) };
+    }
+    if (current.maxConcurrent !== undefined && serving >= current.maxConcurrent) {
+      capacityRejections += 1;
+      const message = `fake provider: overloaded, ${current.maxConcurrent} requests already in progress`;
+      return { immediate: true, run: (res) => sendFault(ctx, { kind: 'server', status: 503, message }, null, { ...extra }, res) };
     }
     const fault = typeof current.fault === 'function' ? current.fault(ctx) : current.fault;
     const text = typeof current.reply === 'function' ? current.reply(ctx) : (current.reply ?? DEFAULT_FAKE_REPLY);
@@ -428,7 +450,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         else if (request.outcome !== 'pending' && request.outcome !== 'aborted') errors += 1;
         if (request.usage !== undefined) tokens += request.usage.prompt + request.usage.output + (request.usage.thoughts ?? 0);
       }
-      return { requests: requests.length, ok, rateLimited, limiterRejections, errors, inFlight, maxInFlight, tokens };
+      return { requests: requests.length, ok, rateLimited, limiterRejections, capacityRejections, maxServing, errors, inFlight, maxInFlight, tokens };
     },
     headroom() {
       return limiter?.headroom() ?? {};

@@ -23,7 +23,6 @@ const kernel = await Kernel.create({
   workspace: path.join(dir, 'ws'),
   rootCapabilities: ['ipc'],
   storeFile: path.join(dir, 'aos.db'),
-  maxConcurrentInferences: 1_000_000,
 });
 await kernel.models.get(`replay:${tape}`);
 kernel.store.flush();

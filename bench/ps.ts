@@ -22,7 +22,7 @@ const procs = Number(flag('procs', '100000'));
 const runs = Number(flag('runs', '5'));
 const home = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-ps-'));
 const storeFile = path.join(home, 'aos.db');
-const options = { workspace: path.join(home, 'ws'), rootCapabilities: ['ipc'], storeFile, maxConcurrentInferences: 1000 };
+const options = { workspace: path.join(home, 'ws'), rootCapabilities: ['ipc'], storeFile };
 
 /** One real process (a few turns, an exit result), then its row copied to pids 2..procs. */
 async function fill(): Promise<void> {

@@ -41,7 +41,6 @@ async function run(workload: Workload, count: number): Promise<RunResult> {
     workspace,
     rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'ipc', 'timer', 'spawn'],
     storeFile: path.join(dir, 'aos.db'),
-    maxConcurrentInferences: 1_000_000,
   });
   try {
     const model = `replay:${path.join(dir, workload.name)}`;

@@ -28,7 +28,6 @@ const kernel = await Kernel.create({
   workspace: path.join(dir, 'ws'),
   rootCapabilities: ['fs.read:/**', 'fs.write:/**'],
   storeFile: path.join(dir, 'aos.db'),
-  maxConcurrentInferences: 1_000_000,
 });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();

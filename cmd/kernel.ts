@@ -8,6 +8,7 @@ import type { ResultOf } from '../kernel/protocol.js';
 import { PROC_STATES } from '../kernel/types.js';
 import type { KernelStats } from '../kernel/views.js';
 import { CliError, EXIT } from './fail.js';
+import { describeProvider } from './providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration } from './top/format.js';
 
 interface JsonFlag {
@@ -50,7 +51,8 @@ function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
     ['socket', info.socket],
     ['workspace', info.workspace],
     ['processes', `${liveCount} live${live.length ? ` (${live.join(', ')})` : ''}, ${ended} ended`],
-    ['inference', `${s.active_inferences} of ${s.max_inferences} slots busy, ${s.queue_depth} queued`],
+    ['inference', `${s.active_inferences} in flight, ${s.queue_depth} queued (a limit per provider, no global cap)`],
+    ...(s.providers ?? []).map((p): [string, string] => ['provider', describeProvider(p)]),
     ['tokens', `${formatCount(s.prompt_tokens)} prompt, ${formatCount(s.output_tokens)} output, cost ${formatCost(s.cost)}`],
     ['memory', `rss ${formatBytes(s.rss_bytes)}, heap ${formatBytes(s.heap_used_bytes)}`],
     ['webhooks', s.webhook_url ?? 'off'],

@@ -31,7 +31,7 @@ import { type ProcessSummary, Store } from './store.js';
 import { TapeReader } from './tapes.js';
 import { runTurn } from './turn.js';
 import { emptyCounters, isEnded, PROC_STATES, type Pcb, type ProcState, type WaitSpec } from './types.js';
-import { type KernelStats, type ProcRow, toProcRow } from './views.js';
+import { type KernelStats, maxInferences, type ProcRow, toProcRow } from './views.js';
 import { PsAll } from './ps-all.js';
 import { psRowFromColumns } from './ps-rows.js';
 import { Webhooks } from './webhooks.js';
@@ -68,8 +68,7 @@ export interface KernelOptions {
   workspace: string;
   /** Capabilities of a root process (from the policy). */
   rootCapabilities: readonly string[];
-  maxConcurrentInferences?: number;
-  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS). */
+  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS); concurrency adapts where none is given. */
   modelLimits?: Record<string, LaneLimits>;
   /** Retry policy of the model pool (defaults in param.ts). */
   modelRetry?: { maxRetries?: number; backoffBaseMs?: number; backoffMaxMs?: number };
@@ -157,11 +156,7 @@ export class Kernel {
     this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs, readTape: (file) => this.tapes.read(file) });
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.psAll = new PsAll({ store, inline: () => this.processes({ all: true }), maxPid: () => this.nextPid - 1 });
-    this.scheduler = new Scheduler(
-      options.maxConcurrentInferences ?? param.maxConcurrentInferences,
-      (pid, lease) => this.startTurn(pid, lease),
-      this.pool,
-    );
+    this.scheduler = new Scheduler((pid, lease) => this.startTurn(pid, lease), this.pool);
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -361,13 +356,15 @@ export class Kernel {
       outputTokens += pcb.counters.outputTokens;
       cost += pcb.counters.cost;
     }
+    const queued = this.scheduler.queuedByProvider();
+    const providers = this.pool.providers().map((p) => ({ ...p, queued: queued.get(p.provider) ?? 0 }));
     return {
       pid: process.pid,
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       version: KERNEL_VERSION,
       processes,
       active_inferences: this.scheduler.activeInferences,
-      max_inferences: this.scheduler.limit,
+      max_inferences: maxInferences(providers),
       queue_depth: this.scheduler.queueDepth,
       prompt_tokens: promptTokens,
       output_tokens: outputTokens,
@@ -376,6 +373,7 @@ export class Kernel {
       rss_bytes: process.memoryUsage.rss(),
       heap_used_bytes: getHeapStatistics().used_heap_size,
       rate_limits: this.pool.headroom(),
+      providers,
       webhook_url: this.gatewayUrl,
     };
   }
@@ -598,7 +596,7 @@ export class Kernel {
     if (this.closing) return;
     this.closing = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
-    this.scheduler.setLimit(0);
+    this.scheduler.stop();
     this.webhooks.closeAll();
     const gatewayClosed = this.gateway?.close();
     // After a crash the store keeps saying a kernel was running: the next start counts the crash.

@@ -1,18 +1,19 @@
 /**
- * The model pool: how many inferences each provider and model may have in flight, their
- * requests-per-minute and tokens-per-minute budgets (token buckets that learn from Retry-After
- * and rate-limit headers), and retries with jittered backoff. A process sees a model failure
- * only after the retries are spent; a 429 is the pool's problem, not the agent's.
+ * The model pool: how many inferences each provider may have in flight (a limit learned from its
+ * answers, adaptive-limit.ts, unless AOS_LIMITS pins one), its requests-per-minute and
+ * tokens-per-minute budgets (token buckets that learn from Retry-After and rate-limit headers),
+ * and retries with jittered backoff. A process sees a model failure only after the retries are
+ * spent; a 429 or a 503 is the pool's problem, not the agent's.
  */
 import type { ModelDriver, ModelReply, ModelRequest } from '../drivers/llm/types.js';
 import { param } from './param.js';
-import { TokenBucket } from './token-bucket.js';
+import { Gate, type ProviderFigures } from './pool-gate.js';
+import type { LaneLimits } from './pool-limits.js';
+import { classifyProvider, type ProviderClass } from './provider-class.js';
+import { SlotWaiters } from './slot-waiters.js';
 
-export interface LaneLimits {
-  concurrency?: number;
-  rpm?: number;
-  tpm?: number;
-}
+export { parseLimits, type LaneLimits } from './pool-limits.js';
+export type { ProviderFigures } from './pool-gate.js';
 
 export interface PoolOptions {
   /** Limits per provider (`gemini`) and per model (`gemini:gemini-2.5-flash`). */
@@ -21,28 +22,29 @@ export interface PoolOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   random?: () => number;
-}
-
-interface Gate {
-  concurrency: number;
-  inFlight: number;
-  rpm: TokenBucket | null;
-  tpm: TokenBucket | null;
-  /** 429s seen, for the dashboard. */
-  throttled: number;
+  /** Hosted, local or unbounded: where a provider's limit starts (from its base URL by default). */
+  classify?: (provider: string) => ProviderClass;
 }
 
 /** What one admitted inference holds until it ends. */
 export interface Lease {
   lane: string;
   estimate: number;
+  /** Whether it holds a slot now (it gives it back while a retry waits out its backoff). */
+  held?: boolean;
 }
 
 interface RetryableFailure {
   retryable?: boolean;
   retryAfterMs?: number;
   kind?: string;
+  status?: number;
   rateLimit?: { remainingRequests?: number; remainingTokens?: number };
+}
+
+/** The provider said it had too much: 429, or 503/529 (overloaded). */
+function isOverload(failure: RetryableFailure): boolean {
+  return failure.kind === 'rate_limit' || (failure.kind === 'server' && (failure.status === 503 || failure.status === 529));
 }
 
 export function providerOf(model: string): string {
@@ -69,31 +71,27 @@ export class ModelPool {
   private readonly gates = new Map<string, Gate>();
   private readonly limits: Record<string, LaneLimits>;
   private readonly random: () => number;
+  private readonly classify: (provider: string) => ProviderClass;
+  private readonly waiters = new SlotWaiters<Gate>();
   /** Called when capacity may have come back (a lease ended, a budget refilled). */
   onCapacity: () => void = () => {};
 
   constructor(private readonly options: PoolOptions = {}) {
     this.limits = options.limits ?? {};
     this.random = options.random ?? Math.random;
+    this.classify = options.classify ?? ((provider) => classifyProvider(provider));
   }
 
-  /** Gates that apply to a model: its provider's, then its own. */
+  /** Gates that apply to a model: its provider's, then its own when it has limits of its own. */
   private gatesOf(model: string): Gate[] {
-    const provider = providerOf(model);
-    return [this.gate(provider, provider === 'replay' ? Infinity : param.defaultProviderConcurrency), this.gate(model, Infinity)];
+    const provider = this.gate(providerOf(model), true);
+    return model in this.limits && model !== provider.key ? [provider, this.gate(model, false)] : [provider];
   }
 
-  private gate(key: string, defaultConcurrency: number): Gate {
+  private gate(key: string, isProvider: boolean): Gate {
     let gate = this.gates.get(key);
     if (!gate) {
-      const l = this.limits[key] ?? {};
-      gate = {
-        concurrency: l.concurrency ?? defaultConcurrency,
-        inFlight: 0,
-        rpm: l.rpm ? new TokenBucket(l.rpm, Date.now(), (l.rpm / 60) * param.rpmBurstSeconds) : null,
-        tpm: l.tpm ? new TokenBucket(l.tpm, Date.now(), (l.tpm / 60) * param.tpmBurstSeconds) : null,
-        throttled: 0,
-      };
+      gate = new Gate(key, this.limits[key] ?? {}, isProvider ? this.classify(key) : null);
       this.gates.set(key, gate);
     }
     return gate;
@@ -107,7 +105,7 @@ export class ModelPool {
     const gates = this.gatesOf(model);
     let wait = 0;
     for (const g of gates) {
-      if (g.inFlight >= g.concurrency) return Infinity;
+      if (!g.hasRoom()) return Infinity;
       wait = Math.max(wait, g.rpm?.waitFor(1, now) ?? 0, g.tpm?.waitFor(estimate, now) ?? 0);
     }
     if (wait > 0) return wait;
@@ -116,37 +114,58 @@ export class ModelPool {
       g.rpm?.take(1, now);
       g.tpm?.take(estimate, now);
     }
-    return { lane: model, estimate };
+    return { lane: model, estimate, held: true };
   }
 
   /** The inference ended: free the slot and settle the token estimate with the real usage. */
   release(lease: Lease, usedTokens: number | null): void {
-    for (const g of this.gatesOf(lease.lane)) {
-      g.inFlight = Math.max(0, g.inFlight - 1);
-      if (usedTokens !== null) g.tpm?.adjust(lease.estimate - usedTokens);
-    }
+    const gates = this.gatesOf(lease.lane);
+    if (usedTokens !== null) for (const g of gates) g.tpm?.adjust(lease.estimate - usedTokens);
+    this.vacate(lease, gates);
+  }
+
+  /** Give the lease's slot back (to the retries waiting first, then to the scheduler). */
+  private vacate(lease: Lease, gates = this.gatesOf(lease.lane)): void {
+    if (lease.held === false) return;
+    lease.held = false;
+    for (const g of gates) g.inFlight = Math.max(0, g.inFlight - 1);
+    this.waiters.grant();
     this.onCapacity();
   }
 
   /**
-   * One inference with retries. The lease's slot is held throughout; each retry waits for its
-   * backoff (or the provider's Retry-After) and for the budgets.
+   * One inference with retries. The lease's slot is held while a request is out; during a
+   * backoff it goes to others, and the retry waits for a slot (before new turns) and the budgets.
    */
   async complete(driver: ModelDriver, request: ModelRequest, lease: Lease): Promise<ModelReply> {
     const maxRetries = this.options.maxRetries ?? param.modelMaxRetries;
     for (let attempt = 0; ; attempt++) {
+      const gates = this.gatesOf(lease.lane);
+      const tickets = gates.map((g) => g.send());
+      const sentAt = performance.now();
       try {
         const reply = await driver.complete(request);
-        this.learn(lease.lane, (reply as { rateLimit?: RetryableFailure['rateLimit'] }).rateLimit);
+        const rtt = performance.now() - sentAt;
+        gates.forEach((g, i) => g.success(tickets[i] ?? 0, rtt));
+        this.learn(lease.lane, reply.rateLimit);
         return reply;
       } catch (error) {
         const failure = error as RetryableFailure;
+        if (failure && isOverload(failure)) gates.forEach((g, i) => g.overload(tickets[i] ?? 0));
         if (request.signal.aborted || !failure?.retryable || attempt >= maxRetries) throw error;
         const delay = this.backoff(lease.lane, attempt, failure);
+        this.vacate(lease, gates);
         await sleep(delay, request.signal);
+        await this.reacquire(lease, request.signal);
         await this.awaitBudget(lease, request.signal);
       }
     }
+  }
+
+  private async reacquire(lease: Lease, signal: AbortSignal): Promise<void> {
+    const gates = this.gatesOf(lease.lane);
+    await this.waiters.wait(gates, signal);
+    lease.held = true;
   }
 
   private backoff(model: string, attempt: number, failure: RetryableFailure): number {
@@ -156,7 +175,6 @@ export class ModelPool {
     if (failure.kind === 'rate_limit') {
       const until = Date.now() + (failure.retryAfterMs ?? jittered);
       for (const g of this.gatesOf(model)) {
-        g.throttled++;
         g.rpm?.drainUntil(until);
         g.tpm?.drainUntil(until);
       }
@@ -182,45 +200,27 @@ export class ModelPool {
 
   private learn(model: string, rateLimit: RetryableFailure['rateLimit'] | undefined): void {
     if (!rateLimit) return;
-    const gate = this.gate(providerOf(model), param.defaultProviderConcurrency);
+    const gate = this.gate(providerOf(model), true);
     if (rateLimit.remainingRequests !== undefined) gate.rpm?.observeRemaining(rateLimit.remainingRequests);
     if (rateLimit.remainingTokens !== undefined) gate.tpm?.observeRemaining(rateLimit.remainingTokens);
   }
 
-  /** Headroom per provider for `aos top` and `kernel status`. */
-  headroom(): Array<{ provider: string; rpm_left: number | null; tpm_left: number | null }> {
-    const out = [];
-    for (const [key, g] of this.gates) {
-      if (key.includes(':') || (!g.rpm && !g.tpm)) continue;
-      out.push({
-        provider: key,
-        rpm_left: g.rpm ? Math.floor(g.rpm.available()) : null,
-        tpm_left: g.tpm ? Math.floor(g.tpm.available()) : null,
-      });
-    }
-    return out;
+  /** Fix a provider's limit from now on; 0 starts nothing more. */
+  pin(provider: string, limit: number): void {
+    this.gate(provider, true).pin(limit);
+    this.waiters.grant();
+    this.onCapacity();
   }
-}
 
-/** `AOS_LIMITS="gemini:rpm=60,tpm=1000000,concurrency=4;openai:concurrency=2"` */
-export function parseLimits(text: string | undefined): Record<string, LaneLimits> {
-  const out: Record<string, LaneLimits> = {};
-  if (!text) return out;
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    const lastColon = eq === -1 ? -1 : part.lastIndexOf(':', eq);
-    if (lastColon <= 0) throw new Error(`AOS_LIMITS: "${part}" is not lane:key=value,... (e.g. gemini:rpm=60,tpm=1000000)`);
-    const lane = part.slice(0, lastColon);
-    const limits: LaneLimits = {};
-    for (const kv of part.slice(lastColon + 1).split(',')) {
-      const [k, v] = kv.split('=').map((s) => s.trim());
-      const n = Number(v);
-      if ((k !== 'rpm' && k !== 'tpm' && k !== 'concurrency') || !Number.isFinite(n) || n <= 0) {
-        throw new Error(`AOS_LIMITS: bad "${kv}" for ${lane} (use rpm=N, tpm=N or concurrency=N)`);
-      }
-      limits[k] = n;
-    }
-    out[lane] = limits;
+  /** Per provider: limit, in flight, retries waiting, rate headroom (`aos kernel status`, `aos top`). */
+  providers(): ProviderFigures[] {
+    return [...this.gates.values()].filter((g) => !g.key.includes(':')).map((g) => g.figures());
   }
-  return out;
+
+  /** Headroom per provider with rate budgets (the older `rate_limits` field of the stats). */
+  headroom(): Array<{ provider: string; rpm_left: number | null; tpm_left: number | null }> {
+    return this.providers()
+      .filter((p) => p.rpm_left !== null || p.tpm_left !== null)
+      .map(({ provider, rpm_left, tpm_left }) => ({ provider, rpm_left, tpm_left }));
+  }
 }

@@ -5,10 +5,22 @@
 export const param = {
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
-  /** Concurrent inferences across the kernel (the model pool may narrow it per provider). */
-  maxConcurrentInferences: 64,
-  /** Concurrent inferences per provider unless AOS_LIMITS says otherwise (replay: unlimited). */
-  defaultProviderConcurrency: 8,
+  /**
+   * Inferences in flight per provider: no global cap; each provider's limit adapts
+   * (adaptive-limit.ts) unless AOS_LIMITS pins it (concurrency=N). Replay is unbounded.
+   * Hosted APIs start where a top-tier rate budget puts them (30,000 rpm × 2 s replies ≈ 1,000
+   * in flight); their RPM/TPM budgets, not a slot count, are what they enforce.
+   */
+  hostedConcurrencyStart: 1_024,
+  /** Local servers (loopback/LAN base URL) start at Ollama's and llama.cpp's usual parallel slots, then learn. */
+  localConcurrencyStart: 4,
+  concurrencyMin: 1,
+  /** The adaptive limit never grows past this (it only grows while half of it is in use anyway). */
+  concurrencyMax: 20_000,
+  /** On a 429/503 the limit becomes this × what was in flight (Netflix's AIMD ratio: a refusal near capacity is a small correction). */
+  concurrencyBackoff: 0.9,
+  /** Local servers: latency at this multiple of the no-load baseline means half of each request is spent in the server's queue. */
+  concurrencyLatencyTolerance: 2,
   /** Tokens a process's first turn is assumed to cost, for the tokens-per-minute budget. */
   firstTurnTokenEstimate: 2_000,
   /** Rate budgets burst at most this many seconds' worth at once (then they pace evenly). */

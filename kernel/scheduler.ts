@@ -1,14 +1,16 @@
 /**
  * Event-driven scheduling: a process enters the run queue of its model (its lane) when it
- * becomes ready, and a turn starts the moment the model pool admits it. No tick, no batch: a
- * slow turn holds one slot, never the queue, and a saturated or rate-limited provider never
- * holds up another one. Order: higher priority first, then the least served (CFS-style virtual
- * runtime charged in tokens, so one chatty process cannot starve the others), then first come.
+ * becomes ready, and a turn starts the moment the model pool admits it. No tick, no batch, no
+ * global cap (each provider's limit is the pool's): a slow turn holds one slot, never the queue,
+ * and a saturated or rate-limited provider never holds up another one. Order: higher priority
+ * first, then the least served (CFS-style virtual runtime charged in tokens, so one chatty
+ * process cannot starve the others), then first come.
  */
 import type { Lease, ModelPool } from './model-pool.js';
 
 interface Entry {
   pid: number;
+  lane: string;
   priority: number;
   vruntime: number;
   seq: number;
@@ -62,6 +64,8 @@ interface Lane {
   heap: Heap;
   /** Never decreases: a newcomer starts here, not at zero, so it cannot monopolise the lane. */
   minVruntime: number;
+  /** Live entries (the heap may also hold stale ones). */
+  count: number;
 }
 
 const UNLIMITED: Lease = { lane: '', estimate: 0 };
@@ -77,15 +81,15 @@ export class Scheduler {
   private pumping = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
+  private stopped = false;
 
+  /** Without a pool every ready process starts at once (tests of the queue order pass a pinned pool). */
   constructor(
-    private max: number,
     private readonly startTurn: (pid: number, lease: Lease) => void,
     private readonly pool: ModelPool | null = null,
-  ) {}
-
-  get limit(): number {
-    return this.max;
+  ) {
+    // A slot the pool frees by itself (a retry backing off) goes to the next ready process.
+    if (pool) pool.onCapacity = () => this.pump();
   }
 
   get activeInferences(): number {
@@ -96,28 +100,46 @@ export class Scheduler {
     return this.queued.size;
   }
 
-  setLimit(limit: number): void {
-    this.max = limit;
-    if (limit === 0 && this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.pump();
+  /** Queued processes per provider (the part of a lane's name before the first colon). */
+  queuedByProvider(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [name, lane] of this.lanes) {
+      const colon = name.indexOf(':');
+      const provider = colon === -1 ? name : name.slice(0, colon);
+      out.set(provider, (out.get(provider) ?? 0) + lane.count);
+    }
+    return out;
+  }
+
+  /** Start no more turns (the kernel is stopping); the queue stays as it is. */
+  stop(): void {
+    this.stopped = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
   }
 
   enqueue(pid: number, priority: number, lane = DEFAULT_LANE, estimate = 0): void {
     if (this.queued.has(pid)) return;
     let l = this.lanes.get(lane);
     if (!l) {
-      l = { heap: new Heap(), minVruntime: 0 };
+      l = { heap: new Heap(), minVruntime: 0, count: 0 };
       this.lanes.set(lane, l);
     }
     const vruntime = Math.max(this.vruntime.get(pid) ?? 0, l.minVruntime);
-    const entry: Entry = { pid, priority, vruntime, seq: this.seq++, estimate };
+    const entry: Entry = { pid, lane, priority, vruntime, seq: this.seq++, estimate };
     this.queued.set(pid, entry);
     l.heap.push(entry);
+    l.count++;
     this.pump();
   }
 
   remove(pid: number): boolean {
-    return this.queued.delete(pid);
+    const entry = this.queued.get(pid);
+    if (!entry) return false;
+    this.queued.delete(pid);
+    const lane = this.lanes.get(entry.lane);
+    if (lane) lane.count--;
+    return true;
   }
 
   isQueued(pid: number): boolean {
@@ -131,7 +153,7 @@ export class Scheduler {
 
   /** The process ended: drop what the scheduler kept about it. */
   forget(pid: number): void {
-    this.queued.delete(pid);
+    this.remove(pid);
     this.vruntime.delete(pid);
   }
 
@@ -139,7 +161,7 @@ export class Scheduler {
   release(lease: Lease = UNLIMITED, usedTokens: number | null = null): void {
     this.running--;
     if (this.pool && lease !== UNLIMITED) this.pool.release(lease, usedTokens);
-    this.pump();
+    else this.pump();
   }
 
   private head(lane: Lane): Entry | undefined {
@@ -153,11 +175,11 @@ export class Scheduler {
   }
 
   pump(): void {
-    if (this.pumping) return;
+    if (this.pumping || this.stopped) return;
     this.pumping = true;
     let wait = Infinity;
     try {
-      while (this.running < this.max) {
+      while (!this.stopped) {
         const started = this.startBest();
         if (typeof started === 'number') {
           wait = started;
@@ -188,6 +210,7 @@ export class Scheduler {
       }
       lane.heap.pop();
       this.queued.delete(head.pid);
+      lane.count--;
       lane.minVruntime = Math.max(lane.minVruntime, head.vruntime);
       this.running++;
       this.startTurn(head.pid, lease);

@@ -24,12 +24,31 @@ export interface ProcRow {
   wait: string | null;
 }
 
+/** One provider's concurrency and rate headroom, as `aos kernel status` and `aos top` show it. */
+export interface ProviderStats {
+  provider: string;
+  /** Inferences it may have in flight now; null when unbounded (replay). */
+  limit: number | null;
+  /** Whether the limit is learned (adaptive-limit.ts) rather than pinned by AOS_LIMITS. */
+  adaptive: boolean;
+  in_flight: number;
+  /** Ready processes waiting in its run queues. */
+  queued: number;
+  /** Retries waiting for a slot after a 429/5xx. */
+  retrying: number;
+  rpm_left: number | null;
+  tpm_left: number | null;
+  /** Refusals (429, 503) it has sent. */
+  throttled: number;
+}
+
 export interface KernelStats {
   pid: number;
   uptime_s: number;
   version: string;
   processes: Record<ProcState, number>;
   active_inferences: number;
+  /** The providers' limits added up (an unbounded one counts what it has in flight): there is no global cap. */
   max_inferences: number;
   queue_depth: number;
   prompt_tokens: number;
@@ -39,6 +58,8 @@ export interface KernelStats {
   heap_used_bytes: number;
   /** Provider rate-limit headroom, when the model pool knows it (issue: models). */
   rate_limits: Array<{ provider: string; rpm_left: number | null; tpm_left: number | null }>;
+  /** Per provider: limit, in flight, queued, rate headroom. */
+  providers: ProviderStats[];
   /** Base URL of the webhook gateway, or null when it is off. */
   webhook_url: string | null;
 }
@@ -52,6 +73,10 @@ export function describeWait(wait: WaitSpec | null): string | null {
 /** Seconds from creation to the end (or to now), whole. */
 export function ageSeconds(createdAt: number, endedAt: number | null, now: number): number {
   return Math.max(0, Math.round(((endedAt ?? now) - createdAt) / 1000));
+}
+
+export function maxInferences(providers: readonly ProviderStats[]): number {
+  return providers.reduce((sum, p) => sum + (p.limit ?? p.in_flight), 0);
 }
 
 export function toProcRow(pcb: Pcb, now = Date.now()): ProcRow {

@@ -235,6 +235,10 @@ export class DemoSource implements TopSource {
       active_inferences: processes.running, max_inferences: 4, queue_depth: processes.ready, prompt_tokens: prompt,
       output_tokens: output, cost, rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, webhook_url: null,
       rate_limits: [{ provider: 'gemini', rpm_left: 60 - processes.running * 3, tpm_left: 1_000_000 - output }],
+      providers: [{
+        provider: 'gemini', limit: 4, adaptive: true, in_flight: processes.running, queued: processes.ready, retrying: 0,
+        rpm_left: 60 - processes.running * 3, tpm_left: 1_000_000 - output, throttled: 0,
+      }],
     };
   }
 }

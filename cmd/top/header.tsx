@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import { PROC_STATES } from '../../kernel/types.js';
 import type { KernelStats } from '../../kernel/views.js';
+import { formatProviderShort } from '../providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration, formatRate } from './format.js';
 import { STATE_TONE, tone } from './theme.js';
 
@@ -15,6 +16,12 @@ export interface HeaderProps {
   /** Tokens per second over all shown processes. */
   rate: number;
   color: boolean;
+}
+
+/** Per provider when the kernel reports it (in flight/limit, queue, headroom); else the older rate headroom. */
+export function formatLimits(stats: KernelStats): string {
+  const providers = stats.providers ?? [];
+  return providers.length > 0 ? providers.map(formatProviderShort).join(', ') : formatRateLimits(stats.rate_limits);
 }
 
 export function formatRateLimits(limits: KernelStats['rate_limits']): string {
@@ -71,7 +78,7 @@ export function Header({ stats, uptime, rate, color }: HeaderProps): ReactElemen
         <Label text="  queue " color={color} />
         {stats.queue_depth}
         <Label text="  limits " color={color} />
-        {formatRateLimits(stats.rate_limits)}
+        {formatLimits(stats)}
       </Text>
     </Box>
   );

@@ -215,6 +215,18 @@ describe('fake provider: behaviours', () => {
     await Promise.all([openai(fake), openai(fake), gemini(fake), gemini(fake)]);
     expect(fake.stats()).toMatchObject({ requests: 4, ok: 4, inFlight: 0, maxInFlight: 4 });
   });
+
+  it('maxConcurrent: serves that many at once and refuses the rest with an immediate 503', async () => {
+    const fake = await start({ latencyMs: 200, maxConcurrent: 2 });
+    const t0 = Date.now();
+    const answers = await Promise.all([openai(fake), openai(fake), openai(fake), gemini(fake)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 503, 503]);
+    expect(fake.requests.filter((r) => r.status === 503).every((r) => (r.respondedAt ?? Infinity) - r.receivedAt < 100)).toBe(true);
+    expect(fake.stats()).toMatchObject({ ok: 2, capacityRejections: 2, maxServing: 2 });
+    // Slots free up once the replies are out.
+    expect((await openai(fake)).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+  });
 });
 
 describe('fake provider: the built-in limiter', () => {

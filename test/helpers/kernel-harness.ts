@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import type { MemoryOptions } from '../../drivers/memory/open-memory.js';
 import type { KernelEvent } from '../../kernel/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
+import type { LaneLimits } from '../../kernel/pool-limits.js';
 import type { Pcb } from '../../kernel/types.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
@@ -29,7 +30,8 @@ export async function startHarness(
   agents: Record<string, TapeEntry[]>,
   options: {
     rootCapabilities?: string[];
-    maxConcurrentInferences?: number;
+    /** Per-provider limits, as AOS_LIMITS gives them (e.g. `{ replay: { concurrency: 2 } }`). */
+    modelLimits?: Record<string, LaneLimits>;
     webhookPort?: number;
     netAllowPrivate?: string[];
     /** MEM_*: true for a Chroma on `<dir>/chroma` (started on the first MEM_* call), or explicit options. */
@@ -43,7 +45,7 @@ export async function startHarness(
   const kernel = await Kernel.create({
     workspace,
     rootCapabilities: options.rootCapabilities ?? ALL_CAPS,
-    maxConcurrentInferences: options.maxConcurrentInferences,
+    modelLimits: options.modelLimits,
     webhookPort: options.webhookPort,
     netAllowPrivate: options.netAllowPrivate,
     cwd: dir,

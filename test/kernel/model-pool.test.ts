@@ -125,7 +125,7 @@ describe('Scheduler with the pool', () => {
   it('a saturated provider does not hold up another provider', () => {
     const pool = new ModelPool({ limits: { gemini: { concurrency: 1 } } });
     const started: number[] = [];
-    const scheduler = new Scheduler(8, (pid) => started.push(pid), pool);
+    const scheduler = new Scheduler((pid) => started.push(pid), pool);
     scheduler.enqueue(1, 0, 'gemini:a');
     scheduler.enqueue(2, 0, 'gemini:a');
     scheduler.enqueue(3, 0, 'replay:/t.yaml');
@@ -136,7 +136,7 @@ describe('Scheduler with the pool', () => {
     const started: number[] = [];
     const leases = new Map<number, Lease>();
     const pool = new ModelPool({ limits: { test: { concurrency: 1 } } });
-    const scheduler = new Scheduler(8, (pid, lease) => {
+    const scheduler = new Scheduler((pid, lease) => {
       started.push(pid);
       leases.set(pid, lease);
     }, pool);
@@ -162,7 +162,7 @@ describe('Scheduler with the pool', () => {
     try {
       const pool = new ModelPool({ limits: { test: { rpm: 60, concurrency: 100 } } });
       const started: number[] = [];
-      const scheduler = new Scheduler(100, (pid) => started.push(pid), pool);
+      const scheduler = new Scheduler((pid) => started.push(pid), pool);
       for (let pid = 1; pid <= 3; pid++) scheduler.enqueue(pid, 0, 'test:m');
       expect(started).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(999);

@@ -31,7 +31,7 @@ async function open(exited: number): Promise<{ k: Kernel; model: string }> {
       },
     }),
   );
-  kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, storeFile: path.join(dir, 'aos.db'), maxConcurrentInferences: 1000 });
+  kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, storeFile: path.join(dir, 'aos.db') });
   return { k: kernel, model: `replay:${tape}` };
 }
 

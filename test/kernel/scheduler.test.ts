@@ -1,134 +1,143 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Lease, ModelPool } from '../../kernel/model-pool.js';
 import { Scheduler } from '../../kernel/scheduler.js';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 
-/** A scheduler whose startTurn only records: a slot is held until the test calls release(). */
-function recording(limit: number): { s: Scheduler; started: number[] } {
+/**
+ * A scheduler over a pool whose (default) provider is pinned to `limit`; startTurn only records,
+ * and a slot is held until the test calls release().
+ */
+function recording(limit: number): { s: Scheduler; started: number[]; release: () => void; setLimit: (n: number) => void } {
   const started: number[] = [];
-  const s = new Scheduler(limit, (pid) => started.push(pid));
-  return { s, started };
+  const leases: Lease[] = [];
+  const pool = new ModelPool({ limits: { default: { concurrency: limit } } });
+  const s = new Scheduler((pid, lease) => {
+    started.push(pid);
+    leases.push(lease);
+  }, pool);
+  return { s, started, release: () => s.release(leases.shift()), setLimit: (n) => pool.pin('default', n) };
 }
 
 describe('Scheduler', () => {
   it('never starts more than `limit` turns without a release', () => {
-    const { s, started } = recording(2);
+    const { s, started, release, setLimit } = recording(2);
     for (let pid = 1; pid <= 5; pid++) s.enqueue(pid, 0);
     expect(started).toEqual([1, 2]);
     expect(s.activeInferences).toBe(2);
     expect(s.queueDepth).toBe(3);
     s.enqueue(6, 20);
     expect(started).toEqual([1, 2]);
-    s.release();
+    release();
     expect(started).toEqual([1, 2, 6]);
-    s.release();
-    s.release();
+    release();
+    release();
     expect(started).toEqual([1, 2, 6, 3, 4]);
     expect(s.activeInferences).toBe(2);
     expect(s.queueDepth).toBe(1);
   });
 
   it('starts nothing with a limit of 0', () => {
-    const { s, started } = recording(0);
+    const { s, started, release, setLimit } = recording(0);
     s.enqueue(1, 0);
     expect(started).toEqual([]);
     expect(s.isQueued(1)).toBe(true);
   });
 
   it('runs higher priority first', () => {
-    const { s, started } = recording(1);
+    const { s, started, release, setLimit } = recording(1);
     s.enqueue(1, 0); // takes the only slot
     s.enqueue(2, 0);
     s.enqueue(3, 5);
     s.enqueue(4, -3);
     s.enqueue(5, 20);
     s.enqueue(6, -20);
-    for (let i = 0; i < 5; i++) s.release();
+    for (let i = 0; i < 5; i++) release();
     expect(started).toEqual([1, 5, 3, 2, 4, 6]);
   });
 
   it('is FIFO within equal priority', () => {
-    const { s, started } = recording(1);
+    const { s, started, release, setLimit } = recording(1);
     s.enqueue(100, 0);
     const order = [7, 3, 9, 1, 42, 5, 8, 2, 6, 4];
     for (const pid of order) s.enqueue(pid, 1);
-    for (let i = 0; i < order.length; i++) s.release();
+    for (let i = 0; i < order.length; i++) release();
     expect(started).toEqual([100, ...order]);
   });
 
   it('round robin: a process that re-enters after its turn goes behind those already waiting', () => {
-    const { s, started } = recording(1);
+    const { s, started, release, setLimit } = recording(1);
     s.enqueue(1, 0);
     s.enqueue(2, 0);
     s.enqueue(3, 0);
     // pid 1's turn ends; it is ready again before releasing its slot (as the kernel does).
     s.enqueue(1, 0);
-    s.release();
-    s.release();
-    s.release();
+    release();
+    release();
+    release();
     expect(started).toEqual([1, 2, 3, 1]);
   });
 
   it('remove: a queued pid never starts', () => {
-    const { s, started } = recording(1);
+    const { s, started, release, setLimit } = recording(1);
     s.enqueue(1, 0);
     s.enqueue(2, 5);
     s.enqueue(3, 0);
     expect(s.remove(2)).toBe(true);
     expect(s.isQueued(2)).toBe(false);
     expect(s.queueDepth).toBe(1);
-    s.release();
+    release();
     expect(started).toEqual([1, 3]);
-    s.release();
+    release();
     expect(started).toEqual([1, 3]);
     expect(s.activeInferences).toBe(0);
   });
 
   it('remove of a pid that is not queued (running or unknown) returns false and changes nothing', () => {
-    const { s, started } = recording(1);
+    const { s, started, release, setLimit } = recording(1);
     s.enqueue(1, 0);
     s.enqueue(2, 0);
     expect(s.remove(1)).toBe(false);
     expect(s.remove(99)).toBe(false);
-    s.release();
+    release();
     expect(started).toEqual([1, 2]);
   });
 
   it('a removed pid enqueued again starts once, at its new place', () => {
-    const { s, started } = recording(1);
+    const { s, started, release, setLimit } = recording(1);
     s.enqueue(1, 0);
     s.enqueue(2, 0);
     s.enqueue(3, 0);
     s.remove(2);
     s.enqueue(2, 0);
-    for (let i = 0; i < 5; i++) s.release();
+    for (let i = 0; i < 5; i++) release();
     expect(started).toEqual([1, 3, 2]);
   });
 
   it('re-enqueueing an already-queued pid is a no-op (keeps its place and priority)', () => {
-    const { s, started } = recording(1);
+    const { s, started, release, setLimit } = recording(1);
     s.enqueue(1, 0);
     s.enqueue(2, 0);
     s.enqueue(3, 0);
     s.enqueue(2, 20);
     s.enqueue(2, -20);
     expect(s.queueDepth).toBe(2);
-    for (let i = 0; i < 5; i++) s.release();
+    for (let i = 0; i < 5; i++) release();
     expect(started).toEqual([1, 2, 3]);
   });
 
-  it('setLimit raising the limit starts more at once; lowering it starts nothing new', () => {
-    const { s, started } = recording(1);
+  it('pinning a higher limit starts more at once; lowering it starts nothing new', () => {
+    const { s, started, release, setLimit } = recording(1);
     for (let pid = 1; pid <= 6; pid++) s.enqueue(pid, 0);
     expect(started).toEqual([1]);
-    s.setLimit(4);
+    setLimit(4);
     expect(started).toEqual([1, 2, 3, 4]);
     expect(s.activeInferences).toBe(4);
-    s.setLimit(2);
-    s.release();
-    s.release();
+    setLimit(2);
+    release();
+    release();
     expect(started).toEqual([1, 2, 3, 4]);
-    s.release();
+    release();
     expect(started).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -142,7 +151,7 @@ describe('Scheduler', () => {
     );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3 }), fc.array(opArb, { maxLength: 80 }), (initialLimit, ops) => {
-        const { s, started } = recording(initialLimit);
+        const { s, started, release, setLimit } = recording(initialLimit);
         // Reference: a plain list, scanned for the best (priority desc, then arrival).
         let limit = initialLimit;
         let running = 0;
@@ -173,11 +182,11 @@ describe('Scheduler', () => {
             if (i >= 0) queue.splice(i, 1);
           } else if (op.op === 'release') {
             if (running === 0) continue; // the kernel only releases a slot it holds
-            s.release();
+            release();
             running--;
             pump();
           } else {
-            s.setLimit(op.limit);
+            setLimit(op.limit);
             limit = op.limit;
             pump();
           }
@@ -209,7 +218,7 @@ describe('Scheduler in the kernel', () => {
         ],
         ...Object.fromEntries(fastNames.map((name) => [name, fastTape(name)])),
       },
-      { maxConcurrentInferences: 2 },
+      { modelLimits: { replay: { concurrency: 2 } } },
     );
     const slow = await h.spawn({ name: 'slow' });
     const fast = await Promise.all(fastNames.map((name) => h?.spawn({ name }) ?? Promise.reject(new Error('no harness'))));
@@ -236,7 +245,7 @@ describe('Scheduler in the kernel', () => {
     const names = ['p1', 'p2', 'p3', 'p4', 'p5'];
     h = await startHarness(
       Object.fromEntries(names.map((name) => [name, [{ delay_ms: 20, reply: call('FS_LIST') }, { delay_ms: 20, reply: EXIT }]])),
-      { maxConcurrentInferences: 2 },
+      { modelLimits: { replay: { concurrency: 2 } } },
     );
     let inFlight = 0;
     let peak = 0;

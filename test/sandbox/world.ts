@@ -32,7 +32,6 @@ export type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 export interface WorldOptions {
   rootCapabilities?: string[];
   netAllowPrivate?: string[];
-  maxConcurrentInferences?: number;
 }
 
 /** Where things are on the host; tapes may name these paths (an attacker can learn them), never the canaries. */
@@ -95,7 +94,6 @@ export async function startWorld(agents: Tape | ((layout: Layout) => Tape), opti
     workspace,
     rootCapabilities: options.rootCapabilities ?? ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer'],
     netAllowPrivate: options.netAllowPrivate,
-    maxConcurrentInferences: options.maxConcurrentInferences,
     storeFile: storePath,
     cwd: home,
   });

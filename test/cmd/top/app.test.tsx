@@ -68,6 +68,19 @@ describe('aos top', () => {
     await eventually(() => expect(frame()).toContain('limits gemini rpm 58 tpm 1.2M'));
   });
 
+  it("shows each provider's in-flight/limit, queue and headroom when the kernel reports them", async () => {
+    const fake = source();
+    const base = { adaptive: true, queued: 0, retrying: 0, rpm_left: null, tpm_left: null, throttled: 0 };
+    fake.kernelStats = stats({
+      providers: [
+        { ...base, provider: 'openai', limit: 48, in_flight: 12, queued: 3, rpm_left: 58 },
+        { ...base, provider: 'replay', limit: null, adaptive: false, in_flight: 2 },
+      ],
+    });
+    const { frame } = await mount(fake);
+    expect(frame()).toContain('limits openai 12/48 auto q3 rpm 58, replay 2/∞');
+  });
+
   it('moves the selection with j/k and the arrow keys', async () => {
     const { press, selectedLine } = await mount(source());
     await eventually(() => expect(selectedLine()).toMatch(/^> +1 root/));

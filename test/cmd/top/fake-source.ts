@@ -19,7 +19,7 @@ export function stats(over: Partial<KernelStats> = {}): KernelStats {
   return {
     pid: 4242, uptime_s: 192, version: '0.1.0', processes, active_inferences: 1, max_inferences: 8, queue_depth: 3,
     prompt_tokens: 1000, output_tokens: 234, cost: 0.0123, rss_bytes: 45 * 1024 * 1024, heap_used_bytes: 20 * 1024 * 1024,
-    rate_limits: [], webhook_url: null, ...over,
+    rate_limits: [], providers: [], webhook_url: null, ...over,
   };
 }
 

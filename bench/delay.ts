@@ -1,0 +1,107 @@
+/**
+ * Slow models at full concurrency: N agents × T turns on a model that takes L ms a reply, through
+ * the real kernel. Ideally every agent runs at once and the fleet ends after T × L; the kernel's
+ * part is what it takes beyond that. Two workloads, 100 × 5 × 200 ms (overhead in ms) and
+ * 1,000 × 5 × 2 s (makespan over ideal), each on two models:
+ * - `replay`: a tape whose replies wait L ms, behind an adaptive limit that starts as a hosted
+ *   API's does: the pool, limiter and scheduler path of every provider, without an HTTP client
+ *   (what the issue's comparison drove every framework with: a scripted in-process model);
+ * - `http`: the fake provider in its own process behind the real OpenAI-compatible driver.
+ *
+ *   node --import tsx bench/delay.ts [--agents 100 --turns 5 --latency 200]
+ *     [--big-agents 1000 --big-turns 5 --big-latency 2000] [--runs 3] [--big-runs 3] [--http-runs 3]
+ */
+import { param } from '../kernel/param.js';
+import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
+import { figure, flag, report } from './report.js';
+
+interface Workload {
+  agents: number;
+  turns: number;
+  latency: number;
+}
+
+type Model = 'replay' | 'http';
+
+const small: Workload = { agents: Number(flag('agents', '100')), turns: Number(flag('turns', '5')), latency: Number(flag('latency', '200')) };
+const big: Workload = { agents: Number(flag('big-agents', '1000')), turns: Number(flag('big-turns', '5')), latency: Number(flag('big-latency', '2000')) };
+const runs = Number(flag('runs', '3'));
+const bigRuns = Number(flag('big-runs', String(runs)));
+const httpRuns = Number(flag('http-runs', String(runs)));
+// The fake provider listens on 127.0.0.1, which the pool would take for a local server: it stands in for a hosted API here.
+const HOSTED = { start: param.hostedConcurrencyStart };
+
+function start(model: Model, w: Workload): Promise<Fleet> {
+  return model === 'replay'
+    ? startReplayFleet({ delay: { turns: w.turns, latencyMs: w.latency } }, { replay: HOSTED })
+    : startFleet({ latencyMs: { '*': w.latency }, turns: { '*': w.turns } }, { openai: HOSTED });
+}
+
+interface Measured {
+  makespanMs: number;
+  idealMs: number;
+  failures: number;
+  /** The most inferences in flight at once. */
+  peak: number;
+}
+
+async function measure(model: Model, w: Workload): Promise<Measured> {
+  const fleet = await start(model, w);
+  let inFlight = 0;
+  let peak = 0;
+  fleet.kernel.events.subscribe((e) => {
+    if (e.type === 'prompt') peak = Math.max(peak, ++inFlight);
+    else if (e.type === 'model') inFlight--;
+  });
+  try {
+    const run = await runAgents(fleet, many(w.agents, 'delay'));
+    return { makespanMs: run.makespanMs, idealMs: w.turns * w.latency, failures: run.failed + fleet.errors.length, peak };
+  } finally {
+    await fleet.close();
+  }
+}
+
+async function repeat(model: Model, w: Workload, n: number): Promise<Measured[]> {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await measure(model, w));
+  return out;
+}
+
+// Warm-up: modules loaded and compiled, as in a daemon that has been running.
+await repeat('replay', { agents: 50, turns: 3, latency: 1 }, 1);
+await repeat('http', { agents: 50, turns: 3, latency: 1 }, 1);
+
+const results = {
+  replay_small: await repeat('replay', small, runs),
+  replay_big: await repeat('replay', big, bigRuns),
+  http_small: await repeat('http', small, httpRuns),
+  http_big: await repeat('http', big, Math.min(bigRuns, httpRuns)),
+};
+const overhead = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs - r.idealMs));
+const ratio = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs / r.idealMs));
+const failures = Object.values(results).flat().reduce((n, r) => n + r.failures, 0);
+const describe = (w: Workload, model: Model): string =>
+  `${w.agents} agents × ${w.turns} turns × ${w.latency} ms, ${model === 'replay' ? 'scripted model (replay)' : 'fake provider over HTTP (OpenAI driver)'}`;
+const shown = (rs: Measured[]): Record<string, unknown> => ({ makespan_ms: rs.map((r) => Math.round(r.makespanMs)), peak_in_flight: rs.map((r) => r.peak) });
+
+report(
+  'delay',
+  {
+    runs,
+    big_runs: bigRuns,
+    http_runs: httpRuns,
+    small: { ...small, ideal_ms: small.turns * small.latency },
+    big: { ...big, ideal_ms: big.turns * big.latency },
+    replay_small: shown(results.replay_small),
+    replay_big: shown(results.replay_big),
+    http_small: shown(results.http_small),
+    http_big: shown(results.http_big),
+  },
+  [
+    figure('delay.overhead', overhead(results.replay_small), 'ms', `${describe(small, 'replay')}: makespan beyond the ideal (median of ${runs})`, { max: 20 }),
+    figure('delay.makespan_over_ideal', ratio(results.replay_big), '×', `${describe(big, 'replay')}: makespan over the ideal (median of ${bigRuns})`, { max: 1.05 }),
+    figure('delay.http_overhead', overhead(results.http_small), 'ms', `${describe(small, 'http')}: makespan beyond the ideal (median of ${httpRuns})`),
+    figure('delay.http_makespan_over_ideal', ratio(results.http_big), '×', `${describe(big, 'http')}: makespan over the ideal (median of ${Math.min(bigRuns, httpRuns)})`),
+    figure('delay.failures', failures, 'agents', 'agents that failed or saw a model error, all runs', { max: 0 }),
+  ],
+);

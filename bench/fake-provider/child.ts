@@ -1,0 +1,24 @@
+/** The fake provider in a process of its own, driven over IPC by remote.ts. */
+import { startFakeProvider } from '../fake-provider.js';
+import { behaviorOf, type FakeScript } from './script.js';
+
+export type ChildMessage = { type: 'stats' } | { type: 'set'; patch: Partial<FakeScript> } | { type: 'close' };
+
+let script = JSON.parse(process.env.AOS_FAKE_SCRIPT ?? '{"latencyMs":{}}') as FakeScript;
+const fake = await startFakeProvider(behaviorOf(() => script));
+const send = (message: unknown): void => {
+  process.send?.(message);
+};
+process.on('message', (message: ChildMessage) => {
+  if (message.type === 'stats') send({ type: 'stats', stats: fake.stats() });
+  else if (message.type === 'set') {
+    script = { ...script, ...message.patch };
+    fake.setBehavior({ maxConcurrent: script.maxConcurrent });
+    send({ type: 'set' });
+  } else {
+    void fake.close().then(() => process.exit(0));
+  }
+});
+// The parent went away without saying goodbye: do not linger.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready', url: fake.url });
