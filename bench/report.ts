@@ -3,7 +3,7 @@
  * `figure` with its unit and target, so `npm run bench -- --json` can say pass or fail for each,
  * and the README's performance table and charts are made from these files, never typed by hand.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,11 +44,18 @@ export function machine(): Record<string, unknown> {
   return { cpus: cpus.length, cpu: cpus[0]?.model ?? 'unknown', memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version };
 }
 
+/** The checkout (where package.json is), whether the benchmark runs from source or from dist/. */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
 export function report(name: string, result: Record<string, unknown>, figures: Figure[] = []): void {
   const payload = { bench: name, at: new Date().toISOString(), node: process.version, machine: machine(), quick, ...result, figures };
   const json = JSON.stringify(payload, null, 2);
   process.stdout.write(`${json}\n`);
-  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  const dir = path.join(projectRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${name}.json`), `${json}\n`);
 }

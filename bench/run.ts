@@ -46,6 +46,8 @@ export const BENCHES: Record<string, Bench> = {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url));
+/** The checkout: results go to its bench/results whether this runs from source or from dist/. */
+const root = path.resolve(here, ext === '.js' ? '../..' : '..');
 const argv = process.argv.slice(2);
 const isQuick = argv.includes('--quick');
 const asJson = argv.includes('--json');
@@ -68,7 +70,7 @@ for (const name of names) {
   });
   const ok = run.status === 0;
   if (!ok) failed++;
-  const result = path.join(here, 'results', `${name}.json`);
+  const result = path.join(root, 'bench', 'results', `${name}.json`);
   const figures = ok && existsSync(result) ? ((JSON.parse(readFileSync(result, 'utf8')) as { figures?: Figure[] }).figures ?? []) : [];
   summary.push({ bench: name, ok, figures });
 }
