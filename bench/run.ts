@@ -24,11 +24,11 @@ interface Bench {
 
 /** The one table of benchmarks: adding one is a file plus a line here. */
 export const BENCHES: Record<string, Bench> = {
-  turns: { file: 'turns', args: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'], quick: ['--agents', '1000', '--turns', '5', '--syscall', 'SYS_WRITE_STDOUT'] },
+  turns: { file: 'turns', args: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'], quick: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'] },
   'turns-fs': {
     file: 'turns',
     args: ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
-    quick: ['--agents', '1000', '--turns', '5', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
+    quick: ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
   },
   syscalls: { file: 'syscalls', args: ['--agents', '1000', '--turns', '10'], quick: ['--agents', '1000', '--turns', '4'] },
   makespan: { file: 'makespan', args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'], quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'] },
@@ -40,7 +40,7 @@ export const BENCHES: Record<string, Bench> = {
   adaptive: { file: 'adaptive', args: ['--capacity', '50', '--seconds', '12', '--from', 'above,below'], quick: ['--capacity', '20', '--seconds', '10.5', '--from', 'above'] },
   cli: { file: 'cli', args: ['--runs', '21'], quick: ['--runs', '7'] },
   ps: { file: 'ps', args: ['--procs', '100000', '--runs', '5'], quick: ['--procs', '100000', '--runs', '3'] },
-  burst: { file: 'burst', args: ['--agents', '1000', '--turns', '20'], quick: ['--agents', '1000', '--turns', '10'] },
+  burst: { file: 'burst', args: ['--agents', '1000', '--turns', '20'], quick: ['--agents', '1000', '--turns', '20'] },
   soak: { file: 'soak', args: ['--procs', '100000', '--wave', '2000', '--kills', '3'], quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'] },
 };
 

@@ -69,7 +69,11 @@ export function prepare(
   return { def, args };
 }
 
-export async function dispatch(block: ParsedBlock, ctx: SyscallContext): Promise<Dispatched> {
+/**
+ * Run one call. A call whose handler answers synchronously (most in-kernel calls) is answered
+ * synchronously: no await, so no other process's work slips in between its syscall and its result.
+ */
+export function dispatch(block: ParsedBlock, ctx: SyscallContext): Dispatched | Promise<Dispatched> {
   let prepared: ReturnType<typeof prepare>;
   try {
     prepared = prepare(block, ctx);
@@ -78,10 +82,13 @@ export async function dispatch(block: ParsedBlock, ctx: SyscallContext): Promise
   }
   if (!('def' in prepared)) return prepared;
   const { def, args } = prepared;
+  const done = (value: unknown): Dispatched => ({ name: def.name, args, result: { ok: true, value } });
+  const failed = (error: unknown): Dispatched => ({ name: def.name, args, result: toResult(error, ctx) });
+  let out: unknown;
   try {
-    const value = await def.run(args, ctx);
-    return { name: def.name, args, result: { ok: true, value } };
+    out = def.run(args, ctx);
   } catch (error) {
-    return { name: def.name, args, result: toResult(error, ctx) };
+    return failed(error);
   }
+  return out instanceof Promise ? out.then(done, failed) : done(out);
 }

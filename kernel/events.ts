@@ -50,6 +50,19 @@ export type EventInput = KernelEvent extends infer E ? (E extends KernelEvent ? 
 
 export type EventListener = (event: KernelEvent) => void;
 
+let lastMs = 0;
+let lastIso = '';
+
+/** The time as ISO text; many events share a millisecond, and formatting a Date is not free. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
 
@@ -59,7 +72,7 @@ export class EventBus {
   }
 
   emit(input: EventInput): KernelEvent {
-    const event = { ts: new Date().toISOString(), ...input } as KernelEvent;
+    const event = { ts: isoNow(), ...input } as KernelEvent;
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -8,13 +8,14 @@ import { BoundedMap } from './bounded-map.js';
 import { DiskGuard } from './disk-guard.js';
 import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
 import { costOf } from '../drivers/llm/prices.js';
-import type { ModelUsage } from '../drivers/llm/types.js';
+import type { ModelDriver, ModelUsage } from '../drivers/llm/types.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import { type MemoryOptions, openMemory } from '../drivers/memory/open-memory.js';
 import type { SpawnRequest } from '../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { contextBudget } from './context-budget.js';
 import { formatEvent, taskMessage } from './context.js';
+import { syscallReference } from '../syscalls/reference.js';
 import { EventBus, type KernelEvent } from './events.js';
 import { Gateway } from './gateway.js';
 import { Mailboxes } from './mailboxes.js';
@@ -108,6 +109,8 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
+type SpawnRequestOf = SpawnOptions & { role: string; name: string; pipeTo?: number | null };
+
 /** A child's budget is never looser than its parent's (null = unlimited). */
 function tighter(asked: number | undefined, parent: number | null | undefined): number | null {
   const candidates = [asked, parent].filter((v): v is number => typeof v === 'number');
@@ -170,6 +173,8 @@ export class Kernel {
       syncDirBytes: param.fsSyncDirBytes,
     });
     const memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
+    // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
+    syscallReference();
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
     kernel.memoryStore = memory;
     if (options.webhookPort !== undefined) {
@@ -379,7 +384,7 @@ export class Kernel {
   }
 
   /** Start a root process (the CLI's `aos spawn`). */
-  spawn(options: SpawnOptions): Promise<Pcb> {
+  async spawn(options: SpawnOptions): Promise<Pcb> {
     const caps = options.capabilities ? this.rootCaps.intersect(options.capabilities) : this.rootCaps;
     const model = normalizeModel(options.model, options.cwd ?? this.options.cwd ?? process.cwd());
     const role = options.role ?? 'assistant';
@@ -390,21 +395,21 @@ export class Kernel {
    * SPAWN_AGENT: the child holds the intersection of its parent's and the requested capabilities,
    * and its parent's model unless the parent may choose another (model-choice.ts).
    */
-  async spawnChild(parent: Proc, request: SpawnRequest): Promise<Pcb> {
-    const live = [...parent.children].filter((pid) => !isEnded(this.procs.get(pid)?.pcb.state ?? 'exited'));
-    if (live.length >= param.maxChildren) throw new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`);
+  spawnChild(parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb> {
+    let live = 0;
+    for (const pid of parent.children) if (this.procs.has(pid)) live++;
+    if (live >= param.maxChildren) throw new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`);
     const caps = parent.caps.intersect(request.capabilities ?? parent.caps.list);
-    const model = await chooseChildModel({ model: parent.pcb.model, caps: parent.caps }, request.model, this);
     // Like capabilities, a child never gets more than its parent: no higher priority either.
     const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
-    return this.create(parent, { ...request, name: request.name ?? request.role, model, priority }, caps);
+    const make = (model: string): Pcb | Promise<Pcb> => this.create(parent, { ...request, name: request.name ?? request.role, model, priority }, caps);
+    // A child on its parent's model needs no choice: the common spawn stays synchronous.
+    if (!request.model || request.model === parent.pcb.model) return make(parent.pcb.model);
+    return chooseChildModel({ model: parent.pcb.model, caps: parent.caps }, request.model, this).then(make);
   }
 
-  private async create(
-    parent: Proc | null,
-    req: SpawnOptions & { role: string; name: string; pipeTo?: number | null },
-    caps: CapabilitySet,
-  ): Promise<Pcb> {
+  /** Synchronous when the model is loaded already; else after it loads. */
+  private create(parent: Proc | null, req: SpawnRequestOf, caps: CapabilitySet): Pcb | Promise<Pcb> {
     if (this.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
     this.disk.refuseNewWork('spawn');
     if (this.procs.size >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
@@ -415,7 +420,12 @@ export class Kernel {
     if (!Number.isInteger(priority) || priority < param.minPriority || priority > param.maxPriority) {
       throw new AosError('EINVAL', `priority must be an integer from ${param.minPriority} to ${param.maxPriority}`);
     }
-    const driver = await this.models.get(req.model);
+    const loaded = this.models.loaded(req.model);
+    if (loaded) return this.insert(parent, req, caps, priority, loaded);
+    return this.models.get(req.model).then((driver) => this.insert(parent, req, caps, priority, driver));
+  }
+
+  private insert(parent: Proc | null, req: SpawnRequestOf, caps: CapabilitySet, priority: number, driver: ModelDriver): Pcb {
     const contextTokens = contextBudget(req.model, driver, req.contextTokens, parent?.pcb.limits.contextTokens);
     // The parent may have been killed (or the kernel stopped) while the model loaded: nothing runs under a killed parent.
     if (this.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');

@@ -37,6 +37,7 @@ export function normalizeModel(spec: string, cwd: string): string {
 export class ModelRegistry {
   /** Bounded: a kernel that runs for a month with many tapes and models keeps the recent ones only. */
   private readonly drivers = new BoundedMap<string, Promise<ModelDriver>>(param.maxCachedModelDrivers);
+  private readonly ready = new BoundedMap<string, ModelDriver>(param.maxCachedModelDrivers);
 
   constructor(private readonly options: ModelRegistryOptions = {}) {}
 
@@ -46,10 +47,18 @@ export class ModelRegistry {
     if (!driver) {
       driver = load();
       this.drivers.set(spec, driver);
-      // A failed load is not cached: the user may fix the tape and try again.
-      driver.catch(() => this.drivers.delete(spec));
+      driver.then(
+        (loaded) => this.ready.set(spec, loaded),
+        // A failed load is not cached: the user may fix the tape and try again.
+        () => this.drivers.delete(spec),
+      );
     }
     return driver;
+  }
+
+  /** The driver of `spec` if it has already loaded (a spawn on a loaded model needs no await). */
+  loaded(spec: string): ModelDriver | undefined {
+    return this.drivers.get(spec) ? this.ready.get(spec) : undefined;
   }
 
   private async create(spec: string): Promise<ModelDriver> {

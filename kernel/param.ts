@@ -144,8 +144,10 @@ export const param = {
 
   /** Ended processes whose PCB stays in memory for the next WAIT or `aos wait` (the rest are read from the store). */
   endedCacheSize: 1_024,
-  /** Turns started in one turn of the event loop; the others wait for the next (sockets and commits go between). */
+  /** Turns a queue of waiting turns starts per turn of the event loop (sockets and commits go between). */
   turnsPerTick: 32,
+  /** A turn starts at once while the current turn of the event loop has spent less than this on turns; else it queues. */
+  turnSliceMs: 4,
   /**
    * One connection's requests handled per turn of the event loop: at most this many (their async
    * parts, a spawn's, run right after) and for at most this long; the rest wait for the next turn,

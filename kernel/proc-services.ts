@@ -59,8 +59,9 @@ export class ProcServices implements KernelServices {
     if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
   }
 
-  spawn(request: SpawnRequest): Promise<number> {
-    return this.kernel.spawnChild(this.proc, request).then((pcb) => pcb.pid);
+  spawn(request: SpawnRequest): number | Promise<number> {
+    const child = this.kernel.spawnChild(this.proc, request);
+    return child instanceof Promise ? child.then((pcb) => pcb.pid) : child.pid;
   }
 
   async wait(pid: number | null, timeoutS: number): Promise<ChildExit> {
@@ -130,10 +131,10 @@ export class ProcServices implements KernelServices {
     return this.kernel.mailboxes.drainStdin(this.proc);
   }
 
-  async sleep(seconds: number): Promise<number> {
+  sleep(seconds: number): number | Promise<number> {
     const deadline = this.deadlineAfter(seconds);
-    if (deadline > Date.now()) await this.block({ kind: 'sleep', deadline, seconds }, 'the end of the sleep');
-    return seconds;
+    if (deadline <= Date.now()) return seconds;
+    return this.block({ kind: 'sleep', deadline, seconds }, 'the end of the sleep').then(() => seconds);
   }
 
   schedule(seconds: number, prompt: string, repeat: boolean): string {

@@ -119,6 +119,8 @@ export class Proc {
   storedPending: StoredPendingTurn | PendingTurn | null = null;
   promptTurn = -1;
   crash: CrashCount | null = null;
+  /** The system prompt, built on the first turn (it depends only on fields fixed at spawn). */
+  systemPrompt: string | undefined;
   /** Parked by the disk guard (blocked, reason `disk full`), not by a syscall. */
   diskWait = false;
   /** Its runtime could not be stored once: from then on only the PCB is (the process is being ended). */

@@ -20,7 +20,7 @@ import { type Dispatched, dispatch, fail } from './dispatcher.js';
 import type { Kernel } from './kernel.js';
 import type { Lease } from './model-pool.js';
 import { param } from './param.js';
-import { parseSyscalls } from './parser.js';
+import { type ParsedBlock, parseSyscalls } from './parser.js';
 import type { Proc } from './proc.js';
 import { ProcServices } from './proc-services.js';
 import { turnSlot } from './turn-gate.js';
@@ -54,7 +54,8 @@ async function turn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
   proc.inTurn = true;
   try {
     // A burst of instant turns must not starve the socket and the store's commits (turn-gate.ts).
-    await turnSlot();
+    const slot = turnSlot();
+    if (slot) await slot;
     if (proc.killRequested || kernel.closing) return;
     if (proc.pcb.startedAt === null) proc.pcb.startedAt = Date.now();
     kernel.setState(proc, 'running');
@@ -128,7 +129,8 @@ async function infer(kernel: Kernel, proc: Proc, lease: Lease): Promise<ModelRep
   const { pcb } = proc;
   const turn = pcb.counters.turns;
   const driver = await kernel.models.get(pcb.model);
-  const system = buildSystemPrompt(pcb);
+  // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
+  const system = (proc.systemPrompt ??= buildSystemPrompt(pcb));
   await manageContext(kernel, proc, system, driver, lease);
   if (proc.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.
@@ -194,7 +196,8 @@ async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
       pending.lines.push(`[KERNEL] ${blocks.length - seq} call(s) after SYS_EXIT were not run.`);
       break;
     }
-    const done = await runOne(kernel, proc, turn, seq);
+    const running = runOne(kernel, proc, turn, seq);
+    const done = running instanceof Promise ? await running : running;
     if (kernel.closing) return;
     const { result } = done;
     kernel.events.emit(
@@ -227,8 +230,8 @@ async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
   next(kernel, proc);
 }
 
-/** Run call `seq`, or, when a restart cut it off mid-way, resume a wait or report it interrupted. */
-async function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Promise<Dispatched> {
+/** Run call `seq`, or, when a restart cut it off mid-way, resume a wait or report it interrupted. Synchronous when the call is. */
+function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Dispatched | Promise<Dispatched> {
   const pending = proc.pending as NonNullable<Proc['pending']>;
   const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
   const def = block.ok ? findSyscall(block.name) : undefined;
@@ -242,9 +245,18 @@ async function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Pr
     pending.started = true;
     kernel.persist(proc);
     // What touches the host is committed as started before it runs, so it is never re-run.
-    if (!def?.inKernel && !def?.readOnly) await kernel.commitBarrier(proc);
-    if (proc.killRequested || kernel.closing) return { name: block.name, args: {}, result: fail('EINTR', 'interrupted: the process is being killed') };
+    if (!def?.inKernel && !def?.readOnly) {
+      return kernel.commitBarrier(proc).then(() =>
+        proc.killRequested || kernel.closing
+          ? { name: block.name, args: {}, result: fail('EINTR', 'interrupted: the process is being killed') }
+          : dispatchFor(kernel, proc, block, resumeDeadline),
+      );
+    }
   }
+  return dispatchFor(kernel, proc, block, resumeDeadline);
+}
+
+function dispatchFor(kernel: Kernel, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
   const services = new ProcServices(kernel, proc, resumeDeadline);
   const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, kernel: services };
   return dispatch(block, ctx);

@@ -79,14 +79,14 @@ export interface ResultPage {
 
 export interface KernelServices {
   readonly fs: WorkspaceFs;
-  spawn(request: SpawnRequest): Promise<number>;
+  spawn(request: SpawnRequest): number | Promise<number>;
   /** Waits for a child (any child when pid is null) to end. */
   wait(pid: number | null, timeoutS: number): Promise<ChildExit>;
   send(toPid: number, content: string): void;
   recv(timeoutS: number): Promise<InboxMessage[]>;
   writeStdout(text: string): { piped_to: number | null };
   readStdin(timeoutS: number): Promise<string>;
-  sleep(seconds: number): Promise<number>;
+  sleep(seconds: number): number | Promise<number>;
   schedule(seconds: number, prompt: string, repeat: boolean): string;
   registerWebhook(path: string): { url: string; webhook_id: number };
   /** Answer a webhook request this process received. */

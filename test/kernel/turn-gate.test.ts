@@ -3,11 +3,33 @@ import { describe, expect, it } from 'vitest';
 import { param } from '../../kernel/param.js';
 import { turnSlot } from '../../kernel/turn-gate.js';
 
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
 describe('the turn gate', () => {
-  it('lets param.turnsPerTick turns start per macrotask, the others in the next ones, in order', async () => {
+  it('starts a turn at once while the macrotask has spent less than param.turnSliceMs on turns', async () => {
+    await nextMacrotask();
+    expect(turnSlot()).toBeUndefined();
+    expect(turnSlot()).toBeUndefined();
+    busy(param.turnSliceMs + 1);
+    const late = turnSlot();
+    expect(late).toBeInstanceOf(Promise);
+    await late;
+  });
+
+  it('then queues the rest and starts param.turnsPerTick of them per later macrotask, in order', async () => {
+    await nextMacrotask();
+    expect(turnSlot()).toBeUndefined();
+    busy(param.turnSliceMs + 1);
     const k = param.turnsPerTick;
     const started: number[] = [];
-    const all = Array.from({ length: 3 * k }, (_, i) => turnSlot().then(() => started.push(i)));
+    const all = Array.from({ length: 3 * k }, (_, i) => {
+      const slot = turnSlot();
+      if (!slot) throw new Error(`turn ${i} started although the slice was spent`);
+      return slot.then(() => started.push(i));
+    });
     // Each of these runs after the gate's own immediates of the same macrotask.
     await nextMacrotask();
     expect(started).toHaveLength(k);
