@@ -50,13 +50,14 @@ const CHARTS = [
   {
     file: 'adaptive-limit.svg',
     bench: 'adaptive',
+    samples: (r) => r.runs?.below?.samples,
     make: (r) => ({
-      title: `Adaptive concurrency against a provider that serves ${r.capacity} at once`,
+      title: `Adaptive concurrency, starting low, against a provider that serves ${r.capacity} at once`,
       xLabel: 'seconds',
       yLabel: 'requests',
       series: [
-        { name: 'limit', points: r.samples.map((s) => [s.t_s, s.limit]) },
-        { name: 'in flight', points: r.samples.map((s) => [s.t_s, s.in_flight]) },
+        { name: 'limit', points: r.runs.below.samples.map((s) => [s.t_ms / 1000, s.limit]) },
+        { name: 'in flight', points: r.runs.below.samples.map((s) => [s.t_ms / 1000, s.in_flight]) },
       ],
       target: { value: r.capacity, label: `capacity ${r.capacity}` },
     }),
@@ -72,8 +73,10 @@ function valueOf(f) {
 function targetOf(f) {
   if (!f.target) return '';
   const unit = f.unit && f.unit !== '×' ? ` ${f.unit}` : f.unit;
-  if (f.target.max !== undefined) return `≤ ${f.target.max.toLocaleString('en')}${unit}`;
-  return `≥ ${f.target.min.toLocaleString('en')}${unit}`;
+  const { min, max } = f.target;
+  if (min !== undefined && max !== undefined) return min === max ? `= ${min}${unit}` : `${min}–${max}${unit}`;
+  if (max !== undefined) return `≤ ${max.toLocaleString('en')}${unit}`;
+  return `≥ ${min.toLocaleString('en')}${unit}`;
 }
 
 mkdirSync(path.join(outDir, 'results'), { recursive: true });
@@ -83,6 +86,7 @@ for (const [name, result] of Object.entries(results).sort()) {
   copyFileSync(path.join(resultsDir, `${name}.json`), path.join(outDir, 'results', `${name}.json`));
   machine ??= result.machine;
   for (const f of result.figures ?? []) {
+    if (!f.target) continue;
     const verdict = f.pass === null ? '' : f.pass ? 'pass' : '**fail**';
     rows.push(`| ${f.what} | ${valueOf(f)} | ${targetOf(f)} | ${verdict} | \`${name}\`${result.quick ? ' (quick)' : ''} |`);
   }
@@ -90,7 +94,8 @@ for (const [name, result] of Object.entries(results).sort()) {
 const charts = [];
 for (const chart of CHARTS) {
   const result = results[chart.bench];
-  if (!result?.samples?.length) continue;
+  const samples = result && (chart.samples ? chart.samples(result) : result.samples);
+  if (!samples?.length) continue;
   writeFileSync(path.join(outDir, chart.file), lineChart(chart.make(result)));
   charts.push(`![${chart.file}](docs/perf/${chart.file})`);
 }
