@@ -12,7 +12,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { loadTape, replayTape } from '../drivers/llm/replay.js';
 import type { ModelDriver } from '../drivers/llm/types.js';
-import { estimateTokens } from '../kernel/compaction.js';
+import { estimateTokens } from '../kernel/loop/compaction.js';
 import { Kernel } from '../kernel/kernel.js';
 import { figure, flag, report } from './report.js';
 

@@ -9,11 +9,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { KernelEvent } from '../kernel/events.js';
+import type { KernelEvent } from '../kernel/wire/events.js';
 import { Kernel } from '../kernel/kernel.js';
-import type { LaneLimits } from '../kernel/pool-limits.js';
-import { type RemoteFake, startRemoteFake } from './fake-provider/remote.js';
-import { EXIT_REPLY, type FakeScript } from './fake-provider/script.js';
+import type { LaneLimits } from '../kernel/sched/pool-limits.js';
+import { type RemoteFake, startRemoteFake } from '../test/fakes/fake-provider/remote.js';
+import { EXIT_REPLY, type FakeScript } from '../test/fakes/fake-provider/script.js';
 
 export interface Fleet {
   kernel: Kernel;

@@ -13,7 +13,7 @@ import YAML from 'yaml';
 import { SupervisedChroma } from '../drivers/memory/chroma-server.js';
 import { LocalEmbedder } from '../drivers/memory/embedders.js';
 import { type MemoryRecord, MemoryStore, treeNamespace } from '../drivers/memory/memory-store.js';
-import type { KernelEvent } from '../kernel/events.js';
+import type { KernelEvent } from '../kernel/wire/events.js';
 import { Kernel } from '../kernel/kernel.js';
 import { figure, flag, report } from './report.js';
 

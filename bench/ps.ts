@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
-import { KernelClient } from '../kernel/client.js';
+import { KernelClient } from '../kernel/client/client.js';
 import { Kernel } from '../kernel/kernel.js';
 import { builtCli, median, openBenchHome } from './daemon-home.js';
 import { figure, flag, report } from './report.js';

@@ -1,6 +1,6 @@
 /** How a verb reaches the kernel: auto-started on demand unless AOS_NO_AUTOSTART is set. */
-import { type Connected, connectKernel } from '../kernel/client-connect.js';
-import type { KernelClient } from '../kernel/client.js';
+import { type Connected, connectKernel } from '../kernel/client/connect.js';
+import type { KernelClient } from '../kernel/client/client.js';
 import { aosPaths } from '../kernel/paths.js';
 
 export function autostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -1,6 +1,6 @@
 /** The CLI's one error exit: a clear message, never a stack trace, and the contract's exit codes. */
-import { AosError } from '../drivers/errno.js';
-import { KernelUnreachableError } from '../kernel/client-error.js';
+import { AosError } from '../kernel/errno.js';
+import { KernelUnreachableError } from '../kernel/client/errors.js';
 
 /** 0 success, 1 usage error or refused request, 2 kernel unreachable; attached spawn adds the process's code. */
 export const EXIT = { ok: 0, usage: 1, unreachable: 2, interrupted: 130 } as const;

@@ -1,12 +1,12 @@
 /** `aos kernel start|stop|status`: the daemon of this AOS_HOME. These never auto-start it. */
 import type { Command } from 'commander';
-import { pingKernel, startKernel } from '../kernel/client-connect.js';
-import { KernelUnreachableError } from '../kernel/client-error.js';
-import { stopKernel } from '../kernel/daemon-stop.js';
+import { pingKernel, startKernel } from '../kernel/client/connect.js';
+import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { stopKernel } from './launch-stop.js';
 import { aosPaths } from '../kernel/paths.js';
-import type { ResultOf } from '../kernel/protocol.js';
+import type { ResultOf } from '../kernel/wire/protocol.js';
 import { PROC_STATES } from '../kernel/types.js';
-import type { KernelStats } from '../kernel/views.js';
+import type { KernelStats } from '../kernel/wire/views.js';
 import { CliError, EXIT } from './fail.js';
 import { describeProvider } from './providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration } from './top/format.js';

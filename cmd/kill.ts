@@ -1,6 +1,6 @@
 /** `aos kill <pid>`: end a process and, unless --no-tree, its descendants. */
 import type { Command } from 'commander';
-import type { KernelClient } from '../kernel/client.js';
+import type { KernelClient } from '../kernel/client/client.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

@@ -1,5 +1,5 @@
 /** `aos ps`'s human table: fixed numeric columns, NAME and MODEL cut to fit the width. */
-import type { ProcRow } from '../kernel/views.js';
+import type { ProcRow } from '../kernel/wire/views.js';
 import { formatCost, formatCount, formatDuration } from './top/format.js';
 
 /** Two spaces after text columns; numbers sit right-aligned under wider titles, so one will do. */

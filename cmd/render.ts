@@ -1,5 +1,5 @@
 /** Human-readable lines for kernel events (the `--json` twin prints the events as they are). */
-import type { KernelEvent } from '../kernel/events.js';
+import type { KernelEvent } from '../kernel/wire/events.js';
 import type { Style } from './style.js';
 
 export interface RenderOptions {

@@ -1,6 +1,6 @@
 /** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
 import type { Command } from 'commander';
-import { describeModelSetup } from '../kernel/model-setup.js';
+import { describeModelSetup } from '../drivers/llm/setup.js';
 import { param } from '../kernel/param.js';
 import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';

@@ -1,7 +1,7 @@
 /** `aos top`: the dashboard (cmd/top/) fed by the kernel: a snapshot, then pushed events and stats. */
 import type { Command } from 'commander';
-import type { KernelClient } from '../kernel/client.js';
-import { KernelUnreachableError } from '../kernel/client-error.js';
+import type { KernelClient } from '../kernel/client/client.js';
+import { KernelUnreachableError } from '../kernel/client/errors.js';
 import { openKernel } from './connect.js';
 import type { TopHandlers, TopSource } from './top/source.js';
 

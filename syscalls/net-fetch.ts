@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AosError } from '../drivers/errno.js';
+import { AosError } from '../kernel/errno.js';
 import { guardedFetch } from '../drivers/net/fetch.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';

@@ -1,7 +1,7 @@
 /** The selected process's recent log, rendered line by line like `aos logs` (cmd/render.ts). */
 import { Box, Text } from 'ink';
 import { useMemo, type ReactElement } from 'react';
-import type { KernelEvent } from '../../kernel/events.js';
+import type { KernelEvent } from '../../kernel/wire/events.js';
 import { painter } from '../style.js';
 import { EventRenderer } from '../render.js';
 import type { ViewRow } from './rows.js';

@@ -1,6 +1,6 @@
 /** What the table shows: the reducer's rows filtered, enriched with live figures, and sorted. */
 import { isEnded, PROC_STATES } from '../../kernel/types.js';
-import type { ProcRow } from '../../kernel/views.js';
+import type { ProcRow } from '../../kernel/wire/views.js';
 import { tokenRate, type TopState } from './reducer.js';
 
 export const SORT_KEYS = ['pid', 'tokens', 'tok/s', 'cost', 'state', 'age'] as const;

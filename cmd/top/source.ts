@@ -1,6 +1,6 @@
 /** Where `aos top` gets its data: the kernel client in production, an in-memory script in the demo and tests. */
-import type { KernelEvent } from '../../kernel/events.js';
-import type { KernelStats, ProcRow } from '../../kernel/views.js';
+import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelStats, ProcRow } from '../../kernel/wire/views.js';
 
 export interface TopHandlers {
   onEvent(event: KernelEvent): void;

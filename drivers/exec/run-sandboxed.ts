@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { AosError } from '../errno.js';
+import { AosError } from '../../kernel/errno.js';
 import { buildBwrapOptions, buildSandboxCommand, FD } from './bwrap-args.js';
 import { checkRequest } from './check-request.js';
 import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';

@@ -5,7 +5,7 @@
 import fs, { constants } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { AosError } from '../errno.js';
+import { AosError } from '../../kernel/errno.js';
 import { toFsError } from './fs-errors.js';
 import { type ConfineContext, type InsideDir, openDirInside } from './host-confine.js';
 

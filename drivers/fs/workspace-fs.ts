@@ -5,7 +5,7 @@
  */
 import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
-import { AosError } from '../errno.js';
+import { AosError } from '../../kernel/errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
 import { assertFdInside, type ConfineContext, detectProcFd, directoryPathOf, openDirInside } from './host-confine.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs, { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { AosError } from '../errno.js';
+import { AosError } from '../../kernel/errno.js';
 import { writeAll } from './file-io.js';
 import { notRegularError } from './fs-errors.js';
 

@@ -8,7 +8,7 @@
  * Ollama, which needs no key). Set OPENAI_BASE_URL for anything else.
  */
 import { z } from 'zod';
-import { AosError } from '../errno.js';
+import { AosError } from '../../kernel/errno.js';
 import { withDeadline } from './deadline.js';
 import {
   blockedError,

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AosError } from '../errno.js';
+import { AosError } from '../../kernel/errno.js';
 import type { ModelUsage } from './types.js';
 
 export interface ModelPrice {

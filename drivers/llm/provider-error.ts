@@ -3,7 +3,7 @@
  * precisely what went wrong, whether trying again can help, and when, so the model pool (kernel/)
  * decides about retries, backoff and rate limits. Also: the header/body parsers both drivers share.
  */
-import type { Errno } from '../errno.js';
+import type { Errno } from '../../kernel/errno.js';
 import type { RateLimitInfo } from './types.js';
 
 export type { RateLimitInfo } from './types.js';

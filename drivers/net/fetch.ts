@@ -2,7 +2,7 @@
  * NET_FETCH's driver: a GET that can only reach public addresses (or ones policy opens), re-checks
  * every redirect hop, and never holds more than `maxBodyBytes` or runs past its deadline.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../kernel/errno.js';
 import { decodeBody, readBody } from './read-body.js';
 import { requestHop } from './request-hop.js';
 import { checkHeaders, checkUrl, headersForHop } from './request-check.js';

@@ -3,7 +3,7 @@
  * dashboard's heavy dependencies, load node built-ins only on demand, and work like the sources.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,10 +24,9 @@ beforeAll(async () => {
   const meta = path.join(dir, 'meta.json');
   await run(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outfile', bundle, '--metafile', meta], { cwd: ROOT });
   inputs = Object.keys((JSON.parse(await readFile(meta, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
-  // A package root like the real one: package.json (ES modules, the version) and dist/kernel/daemon.js.
+  // A package root like the real one: package.json (ES modules, the version) and dist/cmd/aosd.js.
   await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  await mkdir(path.join(dir, 'dist', 'kernel'));
-  await writeFile(path.join(dir, 'dist', 'kernel', 'daemon.js'), `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'kernel', 'daemon.ts')).href)});\n`);
+  await writeFile(path.join(dir, 'dist', 'cmd', 'aosd.js'), `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'cmd', 'aosd.ts')).href)});\n`);
   t = await makeHome();
 }, 60_000);
 
@@ -43,7 +42,7 @@ function aos(args: string[], nodeArgs: string[] = []): Promise<{ stdout: string;
 describe('the bundled CLI', () => {
   it('holds no zod, Ink, React, YAML, SQLite or kernel core', () => {
     expect(inputs.some((f) => f.endsWith('cmd/aos.ts'))).toBe(true);
-    const heavy = inputs.filter((f) => /node_modules\/(zod|ink|react|yaml|better-sqlite3|chromadb|@google)\/|kernel\/(kernel|store|daemon)\.ts$/.test(f));
+    const heavy = inputs.filter((f) => /node_modules\/(zod|ink|react|yaml|better-sqlite3|chromadb|@google)\/|kernel\/(kernel|store\/store|daemon\/server)\.ts$/.test(f));
     expect(heavy).toEqual([]);
   });
 
@@ -52,7 +51,7 @@ describe('the bundled CLI', () => {
     expect(imports).toEqual(["import { createRequire as aosCreateRequire } from 'node:module';"]);
   });
 
-  it('starts the daemon from dist/kernel beside it, and runs the verbs', async () => {
+  it('starts the daemon from dist/cmd beside it, and runs the verbs', async () => {
     // --import tsx only so that the stub daemon.js can load the daemon's sources.
     const started = await aos(['kernel', 'start', '--json'], ['--import', 'tsx']);
     expect(JSON.parse(started.stdout)).toMatchObject({ started: true });

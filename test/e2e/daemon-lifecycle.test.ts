@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../kernel/pid-lock.js';
+import { isAlive } from '../../kernel/daemon/pid-lock.js';
 import { ROOT } from '../helpers/cli.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 
@@ -101,7 +101,7 @@ describe('aos kernel start|stop|status', () => {
   it('a second daemon on the same AOS_HOME backs off and leaves the first one serving', async () => {
     t = await makeHome();
     const first = JSON.parse((await t.cli(['kernel', 'start', '--json'])).stdout) as { pid: number };
-    const second = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'kernel/daemon.ts')], {
+    const second = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cmd/aosd.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...t.env },
       stdio: 'ignore',

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProcRow } from '../../kernel/views.js';
+import type { ProcRow } from '../../kernel/wire/views.js';
 import { ROOT } from '../helpers/cli.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { MemoryOptions } from '../../drivers/memory/open-memory.js';
-import type { KernelEvent } from '../../kernel/events.js';
+import type { KernelEvent } from '../../kernel/wire/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
-import type { LaneLimits } from '../../kernel/pool-limits.js';
+import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
 import type { Pcb } from '../../kernel/types.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];

@@ -3,9 +3,9 @@
  * with SIGKILL. Tests still drive and assert through the real CLI; this only waits for a moment.
  */
 import path from 'node:path';
-import { KernelClient } from '../../kernel/client.js';
-import { isAlive } from '../../kernel/pid-lock.js';
-import type { ProcRow } from '../../kernel/views.js';
+import { KernelClient } from '../../kernel/client/client.js';
+import { isAlive } from '../../kernel/daemon/pid-lock.js';
+import type { ProcRow } from '../../kernel/wire/views.js';
 import type { TestHome } from './daemon.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../kernel/events.js';
+import type { KernelEvent } from '../../kernel/wire/events.js';
 import type { Pcb } from '../../kernel/types.js';
 import { findBwrap } from '../../drivers/exec/index.js';
 import { idForKey, type SupervisedChroma, treeNamespace } from '../../drivers/memory/index.js';

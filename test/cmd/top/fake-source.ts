@@ -1,7 +1,7 @@
 /** A TopSource the test drives by hand: push events, stats and errors; inspect kill/processes calls. */
-import type { EventInput, KernelEvent } from '../../../kernel/events.js';
+import type { EventInput, KernelEvent } from '../../../kernel/wire/events.js';
 import { PROC_STATES, type ProcState } from '../../../kernel/types.js';
-import type { KernelStats, ProcRow } from '../../../kernel/views.js';
+import type { KernelStats, ProcRow } from '../../../kernel/wire/views.js';
 import type { TopHandlers, TopSource } from '../../../cmd/top/source.js';
 
 export const T0 = Date.parse('2025-01-01T00:00:00.000Z');

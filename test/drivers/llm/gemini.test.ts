@@ -1,11 +1,11 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeProvider, type FakeProvider } from '../../../bench/fake-provider.js';
-import { AosError } from '../../../drivers/errno.js';
+import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
+import { AosError } from '../../../kernel/errno.js';
 import { createGeminiDriver, DEFAULT_GEMINI_MODEL, splitGeminiBaseUrl } from '../../../drivers/llm/gemini.js';
 import { ProviderError } from '../../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
-import { describeModelSetup, ModelRegistry, PROVIDERS } from '../../../kernel/models.js';
+import { describeModelSetup, ModelRegistry, PROVIDERS } from '../../../drivers/llm/registry.js';
 
 const KEY = 'AIzaSyFAKE-test-key-0123456789abcdef';
 

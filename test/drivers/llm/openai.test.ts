@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeProvider, type FakeProvider } from '../../../bench/fake-provider.js';
-import { AosError } from '../../../drivers/errno.js';
+import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
+import { AosError } from '../../../kernel/errno.js';
 import {
   createOpenAIDriver,
   OLLAMA_DEFAULT_BASE_URL,
@@ -10,7 +10,7 @@ import {
 } from '../../../drivers/llm/openai.js';
 import { ProviderError } from '../../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
-import { ModelRegistry, splitModel } from '../../../kernel/models.js';
+import { ModelRegistry, splitModel } from '../../../drivers/llm/registry.js';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 

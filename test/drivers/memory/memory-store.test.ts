@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AosError } from '../../../drivers/errno.js';
+import { AosError } from '../../../kernel/errno.js';
 import { ExternalChroma } from '../../../drivers/memory/chroma-endpoint.js';
 import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
 import { type Embedder, LocalEmbedder } from '../../../drivers/memory/embedders.js';

@@ -1,0 +1,71 @@
+/**
+ * Start the daemon like pm2 does: a detached child of the CLI that reports over an IPC channel
+ * whether it is ready (socket listening), already running elsewhere, or failed (bad policy, ...),
+ * then is cut loose. The CLI never waits on a child it started beyond this handshake.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lastLoggedError, logSize } from '../kernel/daemon/log.js';
+import type { AosPaths } from '../kernel/paths.js';
+
+/** What the daemon tells the CLI that started it, once. */
+export type DaemonReport =
+  | { type: 'ready'; pid: number; socket: string }
+  | { type: 'running'; pid: number }
+  | { type: 'failed'; message: string };
+
+export type StartOutcome = DaemonReport | { type: 'exited'; code: number | null; message: string | null } | { type: 'timeout' };
+
+/**
+ * cmd/aosd.ts under tsx, dist/cmd/aosd.js when built: the daemon's main, beside this file (and
+ * beside dist/cmd/aos.js, the CLI's bundle that holds this code), with the same extension.
+ */
+export function daemonEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return path.join(path.dirname(here), `aosd${path.extname(here)}`);
+}
+
+/** The CLI's node flags minus a debugger's: a second inspector would fight over its port. */
+function daemonExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !/^--(inspect|debug)/.test(arg));
+}
+
+function handshake(child: ChildProcess, timeoutMs: number, log: { file: string; from: number }): Promise<StartOutcome> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish({ type: 'timeout' }), timeoutMs);
+    const finish = (outcome: StartOutcome): void => {
+      clearTimeout(timer);
+      child.removeAllListeners('message');
+      child.removeAllListeners('exit');
+      child.removeAllListeners('error');
+      resolve(outcome);
+    };
+    child.on('message', (message: DaemonReport) => finish(message));
+    child.on('error', (error) => finish({ type: 'failed', message: `cannot run ${process.execPath}: ${error.message}` }));
+    child.on('exit', (code) => finish({ type: 'exited', code, message: lastLoggedError(log.file, log.from) }));
+  });
+}
+
+/** Spawn a daemon for `paths.home` and wait for its report (or its exit, or the timeout). */
+export async function launchDaemon(paths: AosPaths, timeoutMs: number): Promise<StartOutcome> {
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  const from = logSize(paths.kernelLog);
+  const logFd = openSync(paths.kernelLog, 'a', 0o600);
+  let child: ChildProcess;
+  try {
+    // execArgv carries `--import tsx` when the CLI runs from source, so the daemon can too.
+    child = spawn(process.execPath, [...daemonExecArgv(), daemonEntry()], {
+      detached: true,
+      stdio: ['ignore', logFd, logFd, 'ipc'],
+      env: process.env,
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  const outcome = await handshake(child, timeoutMs, { file: paths.kernelLog, from });
+  if (child.connected) child.disconnect();
+  child.unref();
+  return outcome;
+}

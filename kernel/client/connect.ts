@@ -1,0 +1,106 @@
+/**
+ * Reach the kernel for a CLI verb: connect and ping; when nobody answers and auto-start is on,
+ * launch the daemon (daemon-start.ts) and connect to it. Failures are KernelUnreachableError.
+ */
+import { KernelClient } from './client.js';
+import { KernelUnreachableError } from './errors.js';
+import type { AosPaths } from '../paths.js';
+import type { ResultOf } from '../wire/protocol.js';
+import { PROTOCOL_VERSION } from '../wire/protocol-results.js';
+
+/** How long a start may take before the CLI gives up (a large store takes a while to load). */
+export const START_TIMEOUT_MS = 20_000;
+/** A connected kernel that does not answer a ping in this time is reported, not waited on. */
+const PING_TIMEOUT_MS = 5_000;
+const RETRY_MS = 50;
+
+export interface Connected {
+  client: KernelClient;
+  kernel: ResultOf<'ping'>;
+}
+
+function timeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/** Connect and check that the kernel answers. */
+export async function pingKernel(paths: AosPaths): Promise<Connected> {
+  const client = await KernelClient.connect(paths);
+  try {
+    const kernel = await timeout(
+      client.request('ping', {}),
+      PING_TIMEOUT_MS,
+      () =>
+        new KernelUnreachableError(
+          'hung',
+          paths.socket,
+          `the kernel at ${paths.socket} accepted the connection but did not answer within ${PING_TIMEOUT_MS} ms; see ${paths.kernelLog}`,
+        ),
+    );
+    return { client, kernel };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+async function waitUntilAnswering(paths: AosPaths, deadline: number, holder: number): Promise<Connected> {
+  for (;;) {
+    try {
+      return await pingKernel(paths);
+    } catch (error) {
+      if (!(error instanceof KernelUnreachableError) || Date.now() > deadline) {
+        throw new KernelUnreachableError('start', paths.socket, `kernel pid ${holder} holds ${paths.pidFile} but does not answer on ${paths.socket} (see ${paths.kernelLog})`);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+  }
+}
+
+/** Start a daemon for this AOS_HOME (or join one that another CLI is starting) and connect to it. */
+export async function startKernel(paths: AosPaths, timeoutMs = START_TIMEOUT_MS): Promise<Connected & { started: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  // Loaded only to start a daemon: it brings child_process, which a verb's start-up should not pay for.
+  const { launchDaemon } = await import('../../cmd/launch.js');
+  const outcome = await launchDaemon(paths, timeoutMs);
+  const fail = (message: string): KernelUnreachableError => new KernelUnreachableError('start', paths.socket, `${message} (see ${paths.kernelLog})`);
+  switch (outcome.type) {
+    case 'ready':
+      return { ...(await pingKernel(paths)), started: true };
+    case 'running':
+      return { ...(await waitUntilAnswering(paths, deadline, outcome.pid)), started: false };
+    case 'failed':
+      throw fail(`the kernel failed to start: ${outcome.message}`);
+    case 'exited':
+      throw fail(`the kernel exited while starting (code ${outcome.code ?? 'none'}): ${outcome.message ?? 'no reason was logged'}`);
+    case 'timeout':
+      throw fail(`the kernel did not become ready within ${Math.round(timeoutMs / 1000)} s`);
+  }
+}
+
+/** A kernel from another aos version may not understand us: say so instead of failing oddly. */
+function checkProtocol(connected: Connected, paths: AosPaths): Connected {
+  if (connected.kernel.protocol === PROTOCOL_VERSION) return connected;
+  connected.client.close();
+  throw new KernelUnreachableError(
+    'mismatch',
+    paths.socket,
+    `the kernel at ${paths.socket} (version ${connected.kernel.version}) speaks protocol ${connected.kernel.protocol}, this aos speaks ${PROTOCOL_VERSION}; restart it with "aos kernel stop"`,
+  );
+}
+
+/** The kernel for a CLI verb, started on demand unless `autostart` is off. */
+export async function connectKernel(paths: AosPaths, options: { autostart: boolean; onStarted?: (pid: number) => void }): Promise<Connected> {
+  try {
+    return checkProtocol(await pingKernel(paths), paths);
+  } catch (error) {
+    if (!(error instanceof KernelUnreachableError) || error.kind !== 'connect' || !options.autostart) throw error;
+  }
+  const started = await startKernel(paths);
+  if (started.started) options.onStarted?.(started.kernel.pid);
+  return checkProtocol(started, paths);
+}

@@ -1,0 +1,113 @@
+/**
+ * Messages, stdin and timers between processes: queued in the process, mirrored in the store so
+ * nothing in flight is lost when the kernel dies, and delivered as a wake-up or a notice.
+ */
+import { AosError } from '../errno.js';
+import type { InboxMessage } from '../../syscalls/services.js';
+import { formatEvent } from '../loop/context.js';
+import type { Kernel } from '../kernel.js';
+import { param } from '../param.js';
+import type { Proc, Timer } from '../proc/proc.js';
+import { isEnded } from '../types.js';
+
+export class Mailboxes {
+  private messageSeq = 0;
+
+  constructor(private readonly kernel: Kernel) {}
+
+  /** Continue ids after the ones already in the store. */
+  resumeIds(maxId: number): void {
+    this.messageSeq = Math.max(this.messageSeq, maxId);
+  }
+
+  /** A live process the caller may talk to: IPC stays inside one process tree. */
+  liveTarget(from: Proc, pid: number, verb: string): Proc {
+    const target = this.kernel.proc(pid);
+    if (!target || isEnded(target.pcb.state)) {
+      throw new AosError('ESRCH', `cannot ${verb} process ${pid}: no such running process`);
+    }
+    if (target.tree !== from.tree) {
+      throw new AosError('EPERM', `cannot ${verb} process ${pid}: it is not in your process tree`);
+    }
+    return target;
+  }
+
+  send(from: Proc, toPid: number, content: string): void {
+    const target = this.liveTarget(from, toPid, 'send to');
+    if (target.mailbox.length >= param.maxMailboxMessages) {
+      throw new AosError('EAGAIN', `process ${toPid}'s mailbox is full (${param.maxMailboxMessages} messages)`);
+    }
+    const message = { id: ++this.messageSeq, from_pid: from.pid, content, ts: new Date().toISOString() };
+    target.mailbox.push(message);
+    this.kernel.store.addMessage({ ...message, to_pid: toPid, channel: 'msg' });
+    this.kernel.events.emit({ type: 'message', pid: from.pid, from_pid: from.pid, to_pid: toPid, channel: 'msg', content });
+    if (target.pcb.wait?.kind === 'msg') {
+      target.wake('ready');
+      return;
+    }
+    const payload = { from_pid: from.pid, content, unread: target.mailbox.length, hint: 'RECV_MSG takes it from your mailbox' };
+    this.kernel.notify(target, { kind: 'message', pid: from.pid, text: formatEvent('MESSAGE', payload) });
+  }
+
+  /** Take every waiting message (RECV_MSG). */
+  drain(proc: Proc): InboxMessage[] {
+    const taken = proc.mailbox.splice(0, proc.mailbox.length);
+    this.kernel.store.deleteMessages(taken.map((m) => m.id));
+    proc.dropNotices('message');
+    this.kernel.persist(proc);
+    return taken.map(({ from_pid, content, ts }) => ({ from_pid, content, ts }));
+  }
+
+  writeStdin(target: Proc, text: string, fromPid: number): void {
+    const buffered = target.stdin.reduce((n, s) => n + s.text.length, 0);
+    if (buffered + text.length > param.maxStdinBytes) {
+      throw new AosError('EAGAIN', `process ${target.pid}'s stdin is full (${param.maxStdinBytes} bytes)`);
+    }
+    const id = ++this.messageSeq;
+    target.stdin.push({ id, text });
+    const ts = new Date().toISOString();
+    this.kernel.store.addMessage({ id, to_pid: target.pid, channel: 'stdin', from_pid: fromPid, content: text, ts });
+    const pid = fromPid || target.pid;
+    this.kernel.events.emit({ type: 'message', pid, from_pid: fromPid, to_pid: target.pid, channel: 'stdin', content: text });
+    if (target.pcb.wait?.kind === 'stdin') {
+      target.wake('ready');
+      return;
+    }
+    const payload = { from_pid: fromPid, text, hint: 'SYS_READ_STDIN takes it' };
+    this.kernel.notify(target, { kind: 'stdin', pid: fromPid, text: formatEvent('STDIN', payload) });
+  }
+
+  /** Take everything on stdin (SYS_READ_STDIN). */
+  drainStdin(proc: Proc): string {
+    const taken = proc.stdin.splice(0, proc.stdin.length);
+    this.kernel.store.deleteMessages(taken.map((m) => m.id));
+    proc.dropNotices('stdin');
+    this.kernel.persist(proc);
+    return taken.map((m) => m.text).join('');
+  }
+
+  addTimer(proc: Proc, seconds: number, prompt: string, repeat: boolean): string {
+    if (proc.timers.size >= param.maxTimersPerProcess) {
+      throw new AosError('EAGAIN', `too many timers (limit ${param.maxTimersPerProcess})`);
+    }
+    const id = `t${++proc.timerSeq}`;
+    const intervalMs = repeat ? Math.round(seconds * 1000) : null;
+    this.arm(proc, { id, handle: null, fireAt: Date.now() + Math.round(seconds * 1000), intervalMs, prompt });
+    this.kernel.persist(proc);
+    return id;
+  }
+
+  /** Schedule a timer (new, or restored after a restart: an overdue one fires at once). */
+  arm(proc: Proc, timer: Timer): void {
+    const { store } = this.kernel;
+    store.putTimer({ pid: proc.pid, id: timer.id, fire_at: timer.fireAt, interval_ms: timer.intervalMs, prompt: timer.prompt });
+    timer.handle = setTimeout(() => {
+      proc.timers.delete(timer.id);
+      if (timer.intervalMs !== null) this.arm(proc, { ...timer, handle: null, fireAt: Date.now() + timer.intervalMs });
+      else store.deleteTimer(proc.pid, timer.id);
+      const payload = { timer_id: timer.id, prompt: timer.prompt };
+      this.kernel.notify(proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
+    }, Math.max(0, timer.fireAt - Date.now()));
+    proc.timers.set(timer.id, timer);
+  }
+}

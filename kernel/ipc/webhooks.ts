@@ -1,0 +1,182 @@
+/**
+ * Webhooks: the routes processes registered (persisted, so a URL outlives a kernel restart) and
+ * the HTTP requests waiting for the owner's SYS_WEBHOOK_REPLY. A request reaches its owner as an
+ * [EVENT::WEBHOOK] notice, which also interrupts a blocking call.
+ */
+import { randomBytes } from 'node:crypto';
+import { AosError } from '../errno.js';
+import type { WebhookReplyRequest as WebhookReply } from '../../syscalls/services.js';
+import type { Kernel } from '../kernel.js';
+import { param } from '../param.js';
+import type { Proc } from '../proc/proc.js';
+import type { WebhookRecord } from '../store/store.js';
+import { isEnded } from '../types.js';
+
+export interface Webhook {
+  id: number;
+  token: string;
+  pid: number;
+  path: string;
+}
+
+export type { WebhookReply };
+
+export interface WebhookRequest {
+  method: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Respond = (reply: WebhookReply) => void;
+
+interface Pending {
+  pid: number;
+  respond: Respond;
+  timer: NodeJS.Timeout;
+}
+
+/** Meta key of the last request id handed out. */
+export const REQUEST_SEQ_KEY = 'webhook_request_seq';
+
+export const jsonError = (status: number, error: string): WebhookReply => ({
+  status,
+  body: JSON.stringify({ error }),
+  contentType: 'application/json',
+});
+
+export class Webhooks {
+  private readonly byToken = new Map<string, Webhook>();
+  private readonly byPid = new Map<number, Webhook[]>();
+  private readonly pending = new Map<string, Pending>();
+  /** pid -> ids of its waiting requests. */
+  private readonly pendingByPid = new Map<number, Set<string>>();
+  private lastId = 0;
+  /** Request ids are w1, w2, ... for the kernel's life and across restarts (replay tapes can name them). */
+  private requestSeq = 0;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly replyTimeoutMs: number,
+  ) {}
+
+  /** After a restart: every webhook the store knows (an ended owner's still answers 410). */
+  restore(records: readonly WebhookRecord[], requestSeq: number): void {
+    for (const r of records) this.add({ id: r.id, token: r.token, pid: r.pid, path: r.path });
+    this.requestSeq = Math.max(this.requestSeq, requestSeq);
+  }
+
+  private add(hook: Webhook): void {
+    this.byToken.set(hook.token, hook);
+    this.byPid.set(hook.pid, [...(this.byPid.get(hook.pid) ?? []), hook]);
+    this.lastId = Math.max(this.lastId, hook.id);
+  }
+
+  /** SYS_REGISTER_WEBHOOK: the same path twice gives the same URL. */
+  register(proc: Proc, path: string): { url: string; webhook_id: number } {
+    const base = this.kernel.gatewayUrl;
+    if (base === null) throw new AosError('EIO', 'webhooks are not enabled in this kernel (start it with a webhook port)');
+    const mine = this.byPid.get(proc.pid) ?? [];
+    let hook = mine.find((h) => h.path === path);
+    if (!hook) {
+      if (mine.length >= param.maxWebhooksPerProcess) {
+        throw new AosError('EAGAIN', `too many webhooks (limit ${param.maxWebhooksPerProcess} per process)`);
+      }
+      hook = { id: this.lastId + 1, token: randomBytes(24).toString('base64url'), pid: proc.pid, path };
+      this.add(hook);
+      this.kernel.store.putWebhook({ ...hook, created_at: Date.now() });
+    }
+    return { url: `${base}/hooks/${hook.token}/${hook.path}`, webhook_id: hook.id };
+  }
+
+  /** The webhook at this token and path; a right token with a wrong path is no webhook. */
+  find(token: string, path: string): Webhook | undefined {
+    const hook = this.byToken.get(token);
+    return hook && hook.path === path ? hook : undefined;
+  }
+
+  /** The owner, while it lives. */
+  owner(hook: Webhook): Proc | undefined {
+    const proc = this.kernel.proc(hook.pid);
+    return proc && !isEnded(proc.pcb.state) ? proc : undefined;
+  }
+
+  pendingOf(pid: number): number {
+    return this.pendingByPid.get(pid)?.size ?? 0;
+  }
+
+  /** Hand a request to its owner; `respond` is called exactly once unless the request is cancelled. */
+  deliver(hook: Webhook, owner: Proc, request: WebhookRequest, respond: Respond): string {
+    const id = `w${++this.requestSeq}`;
+    this.kernel.store.setMeta(REQUEST_SEQ_KEY, this.requestSeq);
+    const timer = setTimeout(() => this.expire(id), this.replyTimeoutMs);
+    this.pending.set(id, { pid: owner.pid, respond, timer });
+    const ids = this.pendingByPid.get(owner.pid) ?? new Set<string>();
+    this.pendingByPid.set(owner.pid, ids.add(id));
+    const cut = request.body.length > param.webhookMaxEventBodyChars;
+    const payload = {
+      request_id: id,
+      webhook_id: hook.id,
+      method: request.method,
+      path: hook.path,
+      query: request.query,
+      headers: request.headers,
+      body: cut ? request.body.slice(0, param.webhookMaxEventBodyChars) : request.body,
+      ...(cut ? { body_truncated: true, body_chars: request.body.length } : {}),
+      hint: `answer with SYS_WEBHOOK_REPLY {"request_id":"${id}"} within ${Math.round(this.replyTimeoutMs / 1000)}s`,
+    };
+    const preview = request.body.slice(0, param.maxNoticePreviewBytes);
+    const content = `${request.method} /${hook.path} (${id})${preview ? `: ${preview}` : ''}`;
+    this.kernel.events.emit({ type: 'message', pid: owner.pid, from_pid: 0, to_pid: owner.pid, channel: 'webhook', content });
+    // Not formatEvent: its preview cut would break the JSON; the body is cut above instead.
+    this.kernel.notify(owner, { kind: 'webhook', text: `[EVENT::WEBHOOK] ${JSON.stringify(payload)}` });
+    return id;
+  }
+
+  /** SYS_WEBHOOK_REPLY. */
+  reply(proc: Proc, id: string, reply: WebhookReply): void {
+    const entry = this.pending.get(id);
+    if (!entry) throw new AosError('ENOENT', `no pending webhook request ${id} (already answered, timed out, or its client went away)`);
+    if (entry.pid !== proc.pid) throw new AosError('EPERM', `webhook request ${id} belongs to process ${entry.pid}`);
+    this.settle(id, reply);
+  }
+
+  /** The client went away: forget the request. */
+  cancel(id: string): void {
+    this.take(id);
+  }
+
+  /** The owner ended: its waiting callers learn it now, not at the timeout. */
+  processEnded(pid: number): void {
+    for (const id of [...(this.pendingByPid.get(pid) ?? [])]) {
+      this.settle(id, jsonError(410, 'the process that owned this webhook has ended'));
+    }
+  }
+
+  /** The kernel is stopping: answer everything still waiting. */
+  closeAll(): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, jsonError(503, 'the kernel is stopping'));
+  }
+
+  private expire(id: string): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.kernel.events.emit({ type: 'error', pid: entry.pid, message: `webhook request ${id} got no reply in ${this.replyTimeoutMs} ms: answered 504` });
+    this.settle(id, jsonError(504, 'the process did not reply in time'));
+  }
+
+  private settle(id: string, reply: WebhookReply): void {
+    this.take(id)?.respond(reply);
+  }
+
+  private take(id: string): Pending | undefined {
+    const entry = this.pending.get(id);
+    if (!entry) return undefined;
+    clearTimeout(entry.timer);
+    this.pending.delete(id);
+    const ids = this.pendingByPid.get(entry.pid);
+    ids?.delete(id);
+    if (ids?.size === 0) this.pendingByPid.delete(entry.pid);
+    return entry;
+  }
+}

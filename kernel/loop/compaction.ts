@@ -1,0 +1,135 @@
+/**
+ * Bounded context (MemGPT's lesson): when a process's context nears its budget the model is
+ * warned; when it gets closer, the older turns are replaced by a summary and the newest ones stay
+ * verbatim — as many as fit a share of the budget, counted in tokens, not messages. The store keeps
+ * the whole transcript; prompt size per turn stops growing with the number of turns.
+ */
+import { type ModelDriver, type ModelMessage, ModelStop } from '../../drivers/llm/types.js';
+import { estimateTokens, tokensToChars } from './context-budget.js';
+import { fitMessages } from './context-fit.js';
+import { taskMessage } from './context.js';
+import type { Kernel } from '../kernel.js';
+import type { Lease } from '../sched/model-pool.js';
+import { param } from '../param.js';
+import type { Entry, Proc } from '../proc/proc.js';
+
+export { estimateTokens } from './context-budget.js';
+
+const summarizer = (chars: number): string => `You compress an agent's working history. Write a faithful summary of the conversation so far
+for the agent itself to continue from: the task, what was done (syscalls and their important
+results: file paths, pids, ids, numbers, errors), what was learned, and what remains to do.
+Plain text, no syscalls, at most ${chars} characters.`;
+
+/** The summary's size: a share of the budget, and never more than compactSummaryChars. */
+export function summaryChars(budget: number): number {
+  return Math.min(param.compactSummaryChars, tokensToChars(budget * param.compactSummaryShare));
+}
+
+/** Warn, or compact, before the next inference. Returns true when it compacted. */
+export async function manageContext(kernel: Kernel, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> {
+  const budget = proc.pcb.limits.contextTokens;
+  const used = estimateTokens(system, proc.transcript);
+  if (used >= budget * param.contextCompactAt) return compact(kernel, proc, driver, lease, used, budget);
+  if (used >= budget * param.contextWarnAt && !proc.contextWarned) {
+    proc.contextWarned = true;
+    const last = proc.transcript[proc.transcript.length - 1];
+    const warning = `[KERNEL] Your context is at ${Math.round((used / budget) * 100)}% of its budget (about ${used} of ${budget} tokens). Soon the older turns will be replaced by a summary: keep what you must not lose in files.`;
+    if (last?.role === 'user') kernel.amendTranscript(proc, `${last.text}\n${warning}`);
+    kernel.persist(proc);
+  }
+  return false;
+}
+
+/** The messages of this request, never over the context budget (the transcript itself is left whole). */
+export function requestMessages(kernel: Kernel, proc: Proc, system: string): ModelMessage[] {
+  const budget = proc.pcb.limits.contextTokens;
+  const fitted = fitMessages(system, proc.transcript, budget);
+  if (!fitted) throw new ModelStop(`context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`);
+  if (fitted.cut > 0) {
+    const reason = `context cut to fit its budget: ${fitted.cut} characters left out of this request`;
+    kernel.events.emit({ type: 'state', pid: proc.pid, from: proc.pcb.state, to: proc.pcb.state, reason });
+  }
+  return fitted.messages;
+}
+
+/**
+ * Where the verbatim tail starts: the newest messages within `keepChars`, starting with a model
+ * reply — and at least the latest reply with the kernel message after it, which the model has not seen.
+ */
+export function splitPoint(transcript: readonly ModelMessage[], keepChars: number): number {
+  let cut = transcript.length;
+  let kept = 0;
+  while (cut > 1 && kept + (transcript[cut - 1]?.text.length ?? 0) <= keepChars) kept += transcript[--cut]?.text.length ?? 0;
+  while (cut < transcript.length && transcript[cut]?.role !== 'model') cut++;
+  if (cut < transcript.length) return cut;
+  let latest = transcript.length - 1;
+  while (latest > 0 && transcript[latest]?.role !== 'model') latest--;
+  return Math.max(1, latest);
+}
+
+async function compact(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: Lease, used: number, budget: number): Promise<boolean> {
+  const transcript = proc.transcript;
+  const cut = splitPoint(transcript, tokensToChars(budget * param.compactKeepShare));
+  // Only the previous summary (or the task) would be summarised: nothing to gain.
+  if (cut <= 1) return false;
+  const older = transcript.slice(0, cut);
+  const kept = transcript.slice(cut);
+  const summary = await summarize(kernel, proc, driver, lease, older, budget);
+  const count = (proc.context?.count ?? 0) + 1;
+  const text = `${taskMessage(proc.pcb)}
+[KERNEL] Your context was compacted (${count}×, at about ${used} of ${budget} tokens): the ${older.length} earlier messages are replaced by this summary. The full transcript is kept by the kernel.
+[SUMMARY] ${summary}`;
+  kernel.appendTranscript(proc, 'user', text);
+  const summaryEntry = proc.transcript.pop() as Entry;
+  proc.transcript = [summaryEntry, ...kept];
+  proc.context = { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count };
+  proc.contextWarned = false;
+  kernel.persist(proc);
+  kernel.events.emit({
+    type: 'state',
+    pid: proc.pid,
+    from: proc.pcb.state,
+    to: proc.pcb.state,
+    reason: `context compacted: ${older.length} messages (about ${used} tokens) summarised, ${kept.length} kept`,
+  });
+  return true;
+}
+
+async function summarize(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: Lease, older: readonly Entry[], budget: number): Promise<string> {
+  const chars = summaryChars(budget);
+  // A replay tape scripts only the agent's replies: summarise it here, without a model.
+  if (driver.id.startsWith('replay:')) return extractiveSummary(older, chars);
+  const system = summarizer(chars);
+  const asked: ModelMessage[] = older.map(({ role, text }) => ({ role, text }));
+  const instruction = '\n\n[KERNEL] Summarise everything above now, as instructed.';
+  const last = asked[asked.length - 1];
+  if (last?.role === 'user') last.text = `${last.text}${instruction}`;
+  else asked.push({ role: 'user', text: instruction.trim() });
+  // The summariser's request is a request like any other: within the budget.
+  const fitted = fitMessages(system, asked, budget);
+  if (!fitted) return extractiveSummary(older, chars);
+  const { pcb } = proc;
+  const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
+  const reply = await kernel.pool.complete(driver, request, lease);
+  kernel.account(proc, reply.usage);
+  return reply.text.slice(0, chars);
+}
+
+/** Without a model: the calls made and the latest results, cut to size. */
+export function extractiveSummary(older: readonly ModelMessage[], chars: number = param.compactSummaryChars): string {
+  const calls = new Map<string, number>();
+  for (const m of older) {
+    if (m.role !== 'model') continue;
+    for (const match of m.text.matchAll(/\[SYS_CALL::([A-Za-z_]+)\]/g)) {
+      const name = (match[1] ?? '').toUpperCase();
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+    }
+  }
+  const made = [...calls].map(([name, n]) => `${name}×${n}`).join(', ') || 'none';
+  const results = older
+    .filter((m) => m.role === 'user')
+    .slice(-3)
+    .map((m) => m.text.slice(0, 600))
+    .join('\n');
+  return `(extractive: no model summary) ${older.length} messages; syscalls made: ${made}. Latest kernel messages before this point:\n${results}`.slice(0, chars);
+}

@@ -1,0 +1,135 @@
+/**
+ * Crash recovery: rebuild the process table from the store and put every process that had not
+ * ended back where it was — ready ones in the run queue, blocked and sleeping ones parked with
+ * the time they had left, messages and timers in place. A call that had started and not finished
+ * is reported to the model as interrupted (turn.ts), never silently run again.
+ *
+ * A turn that keeps crashing the kernel is not replayed blindly forever: each crash is charged to
+ * the process that was running (the one named by the daemon's crash handler, else every process in
+ * flight), and after `param.maxTurnCrashes` in the same turn the next start ends that process.
+ */
+import type { Kernel } from '../kernel.js';
+import { param } from '../param.js';
+import { Proc } from '../proc/proc.js';
+import { parseReply, resumeTurn } from './turn.js';
+import { isEnded } from '../types.js';
+import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
+
+/** Meta keys: '1' while a kernel runs (a clean stop writes '0'); the pid the last crash was charged to. */
+export const RUNNING_KEY = 'kernel_running';
+export const CRASH_SUSPECT_KEY = 'crash_suspect';
+
+/** The model's context: after a compaction, the summary row first, then the rows kept verbatim. */
+function loadContext(kernel: Kernel, proc: Proc): Proc['transcript'] {
+  const start = proc.context;
+  if (!start) return kernel.store.loadTranscript(proc.pid);
+  const rows = kernel.store.loadTranscript(proc.pid, Math.min(start.summarySeq, ...start.keptSeqs));
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  const ordered = [start.summarySeq, ...start.keptSeqs].map((seq) => bySeq.get(seq)).filter((r) => r !== undefined);
+  return [...ordered, ...rows.filter((r) => r.seq > start.summarySeq)];
+}
+
+/** Ended processes stay in the store, not in the table: their totals are summed once, here. */
+function countArchived(kernel: Kernel): void {
+  const a = kernel.archived;
+  for (const t of kernel.store.endedTotals()) {
+    a[t.state] += t.n;
+    a.promptTokens += t.prompt;
+    a.outputTokens += t.output;
+    a.cost += t.cost;
+  }
+}
+
+/** The reply's blocks and the results so far: the reply is a transcript row, the results rows of their own. */
+function restorePending(kernel: Kernel, proc: Proc): void {
+  const stored = proc.storedPending;
+  proc.storedPending = null;
+  if (!stored) return;
+  if ('blocks' in stored) {
+    proc.pending = stored;
+    return;
+  }
+  const reply = kernel.store.loadTranscriptRow(proc.pid, stored.replySeq) ?? '';
+  proc.pending = { ...stored, reply, blocks: parseReply(reply), lines: kernel.store.loadTurnResults(proc.pid) };
+}
+
+/** Charge a crash to the turn the process was in; true when it has now crashed the kernel too often there. */
+function chargeCrash(proc: Proc): boolean {
+  const at = `${proc.pcb.counters.turns}:${proc.pending?.next ?? '-'}`;
+  proc.crash = proc.crash?.at === at ? { at, count: proc.crash.count + 1 } : { at, count: 1 };
+  return proc.crash.count >= param.maxTurnCrashes;
+}
+
+function crashCulprits(kernel: Kernel, procs: readonly Proc[]): Proc[] {
+  const { store } = kernel;
+  if (store.meta(RUNNING_KEY) !== '1') return [];
+  const suspect = Number(store.meta(CRASH_SUSPECT_KEY) || 0);
+  if (suspect > 0) return procs.filter((p) => p.pid === suspect);
+  return procs.filter((p) => p.pcb.state === 'running');
+}
+
+function restoreChildren(kernel: Kernel, procs: readonly Proc[]): void {
+  for (const proc of procs) kernel.proc(proc.pcb.ppid)?.children.add(proc.pid);
+  for (const { pid, ppid } of kernel.store.unreapedChildren()) kernel.proc(ppid)?.children.add(pid);
+  for (const proc of procs) for (const pid of proc.legacyReaped) proc.children.delete(pid);
+}
+
+export function recover(kernel: Kernel): void {
+  const { store } = kernel;
+  const records = store.loadLive();
+  const maxPid = records.reduce((max, r) => Math.max(max, r.pid), 0);
+  kernel.nextPid = Math.max(Number(store.meta('next_pid') ?? 1), maxPid + 1);
+  countArchived(kernel);
+  kernel.webhooks.restore(store.loadWebhooks(), Number(store.meta(REQUEST_SEQ_KEY) ?? 0));
+
+  const procs = records.map((record) => Proc.fromRecord(record));
+  for (const proc of procs) {
+    proc.transcript = loadContext(kernel, proc);
+    proc.nextSeq = proc.transcript.reduce((max, e) => Math.max(max, e.seq), -1) + 1;
+    restorePending(kernel, proc);
+    kernel.adopt(proc);
+    kernel.armWallTimer(proc);
+  }
+  restoreChildren(kernel, procs);
+  const doomed = new Set(crashCulprits(kernel, procs).filter((proc) => chargeCrash(proc)));
+  for (const proc of procs) kernel.persist(proc);
+  store.setMeta(RUNNING_KEY, '1');
+  store.setMeta(CRASH_SUSPECT_KEY, '');
+  store.flush();
+
+  kernel.mailboxes.resumeIds(store.maxMessageId());
+  const orphaned: number[] = [];
+  for (const m of store.loadMessages()) {
+    const target = kernel.proc(m.to_pid);
+    if (!target || isEnded(target.pcb.state)) {
+      orphaned.push(m.id);
+      continue;
+    }
+    if (m.channel === 'msg') target.mailbox.push({ id: m.id, from_pid: m.from_pid, content: m.content, ts: m.ts });
+    else target.stdin.push({ id: m.id, text: m.content });
+  }
+  store.deleteMessages(orphaned);
+  for (const t of store.loadTimers()) {
+    const proc = kernel.proc(t.pid);
+    if (proc && !isEnded(proc.pcb.state)) {
+      kernel.mailboxes.arm(proc, { id: t.id, handle: null, fireAt: t.fire_at, intervalMs: t.interval_ms, prompt: t.prompt });
+    }
+  }
+  if (procs.length === 0) return;
+
+  // Next tick, so whoever created the kernel has subscribed to its events before turns restart.
+  setImmediate(() => {
+    for (const proc of procs) {
+      if (isEnded(proc.pcb.state) || kernel.closing) continue;
+      const { state } = proc.pcb;
+      kernel.events.emit({ type: 'state', pid: proc.pid, from: state, to: state, reason: 'recovered after a kernel restart' });
+      if (doomed.has(proc)) {
+        const [turn] = (proc.crash?.at ?? '0').split(':');
+        const reason = `kernel error: the kernel crashed ${proc.crash?.count ?? 0} times while this process was in turn ${turn}; it was ended instead of running that turn again`;
+        kernel.events.emit({ type: 'error', pid: proc.pid, message: reason });
+        kernel.finish(proc, 'exited', 1, reason);
+      } else if (proc.pending) void resumeTurn(kernel, proc);
+      else kernel.makeReady(proc);
+    }
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * How much turn work one turn of the event loop may do. With an instant model a turn is pure CPU,
+ * and hundreds may be ready at once: run in one macrotask they would hold every socket reply and
+ * the store's commit for as long as they all take. So turns start at once only while the current
+ * macrotask has spent less than param.turnSliceMs on starting turns; the rest queue and start, in
+ * order, in later macrotasks under the same budget, and the loop reads sockets and commits in
+ * between. With a slow model a turn is rarely delayed at all: the next inference starts the
+ * moment its reply has been handled.
+ */
+import { runAsKernel } from './blame.js';
+import { param } from '../param.js';
+
+let waiting: Array<() => void> = [];
+let head = 0;
+/** When the current slice began (-1: no turn started since the last macrotask boundary). */
+let sliceStart = -1;
+let marked = false;
+
+function mark(): void {
+  if (marked) return;
+  marked = true;
+  // Not charged to the process whose turn happened to schedule it.
+  runAsKernel(() => setImmediate(boundary));
+}
+
+function inSlice(): boolean {
+  const now = performance.now();
+  if (sliceStart < 0) sliceStart = now;
+  return now - sliceStart < param.turnSliceMs;
+}
+
+function boundary(): void {
+  marked = false;
+  const count = Math.min(waiting.length - head, param.turnsPerTick);
+  const ready = waiting.slice(head, head + count);
+  head += count;
+  if (head === waiting.length) {
+    waiting = [];
+    head = 0;
+  } else {
+    mark();
+  }
+  // The turns granted here, and whatever they start at once, are this macrotask's slice.
+  sliceStart = count > 0 ? performance.now() : -1;
+  for (const start of ready) start();
+}
+
+/** Undefined when this turn may run now; else a promise that resolves in a later macrotask. */
+export function turnSlot(): Promise<void> | undefined {
+  if (head === waiting.length && inSlice()) {
+    mark();
+    return undefined;
+  }
+  mark();
+  return new Promise((resolve) => waiting.push(resolve));
+}

@@ -1,0 +1,111 @@
+/**
+ * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`,
+ * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path).
+ * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
+ */
+import { AosError } from '../errno.js';
+
+export const CAPABILITY_KINDS = [
+  'fs.read',
+  'fs.write',
+  'exec',
+  'net.fetch',
+  'mem',
+  'mem.shared',
+  'spawn',
+  'ipc',
+  'webhook',
+  'timer',
+  'model',
+] as const;
+export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
+
+/** Kinds whose capability takes a pattern; a bare one means "any". */
+const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model']);
+
+interface Capability {
+  kind: string;
+  pattern: string | null;
+  regex: RegExp | null;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * `**` matches anything; `*` matches within one segment and never swallows a `**` of a
+ * requested pattern, so `/out/*` does not cover `/out/**`.
+ */
+function compileGlob(pattern: string): RegExp {
+  // `dir/**` also covers `dir` itself, so a process may list the directory it was given.
+  const dirTree = pattern.length > 3 && pattern.endsWith('/**');
+  const body = dirTree ? pattern.slice(0, -3) : pattern;
+  let source = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '*' && body[i + 1] === '*') {
+      source += '[\\s\\S]*';
+      i++;
+    } else if (ch === '*') {
+      source += '(?:[^/*]|\\*(?!\\*))*';
+    } else {
+      source += escapeRegex(ch ?? '');
+    }
+  }
+  return new RegExp(dirTree ? `^${source}(?:/[\\s\\S]*)?$` : `^${source}$`);
+}
+
+export function parseCapability(text: string): Capability {
+  const trimmed = text.trim();
+  const colon = trimmed.indexOf(':');
+  const kind = colon === -1 ? trimmed : trimmed.slice(0, colon);
+  const pattern = colon === -1 ? null : trimmed.slice(colon + 1);
+  if (!(CAPABILITY_KINDS as readonly string[]).includes(kind)) {
+    throw new AosError('EINVAL', `unknown capability "${text}" (known: ${CAPABILITY_KINDS.join(', ')})`);
+  }
+  if (pattern !== null && !PATTERNED.has(kind)) {
+    throw new AosError('EINVAL', `capability "${kind}" takes no pattern (got "${text}")`);
+  }
+  if (pattern !== null && (pattern === '' || pattern.includes('..'))) {
+    throw new AosError('EINVAL', `bad pattern in capability "${text}"`);
+  }
+  return { kind, pattern, regex: pattern === null ? null : compileGlob(pattern) };
+}
+
+/** An immutable set of capabilities with a fast `allows`. */
+export class CapabilitySet {
+  private readonly caps: Capability[];
+  readonly list: readonly string[];
+
+  constructor(list: readonly string[]) {
+    this.caps = list.map(parseCapability);
+    this.list = [...new Set(list.map((c) => c.trim()))];
+  }
+
+  /** `required` is `kind` or `kind:subject` (a concrete path or host). */
+  allows(required: string): boolean {
+    const colon = required.indexOf(':');
+    const kind = colon === -1 ? required : required.slice(0, colon);
+    const subject = colon === -1 ? null : required.slice(colon + 1);
+    for (const cap of this.caps) {
+      if (cap.kind !== kind) continue;
+      if (cap.regex === null) return true;
+      if (subject !== null && cap.regex.test(subject)) return true;
+    }
+    return false;
+  }
+
+  /** The requested capabilities that this set covers — a child never gets more than its parent. */
+  intersect(requested: readonly string[]): CapabilitySet {
+    return new CapabilitySet(requested.filter((r) => this.covers(parseCapability(r))));
+  }
+
+  private covers(wanted: Capability): boolean {
+    return this.caps.some((cap) => {
+      if (cap.kind !== wanted.kind) return false;
+      if (cap.regex === null) return true;
+      return wanted.pattern !== null && cap.regex.test(wanted.pattern);
+    });
+  }
+}

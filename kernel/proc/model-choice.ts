@@ -1,0 +1,52 @@
+/**
+ * The model a process gives a child (SPAWN_AGENT's `model`). None, or its own: the child runs on
+ * the parent's model. Any other needs the parent's capability `model:<provider>:<name>`; a replay
+ * tape is then a workspace path, read like FS_READ reads it and with `fs.read` for it too.
+ */
+import { AosError } from '../errno.js';
+import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
+import { replayTape } from '../../drivers/llm/replay.js';
+import type { CapabilitySet } from './capabilities.js';
+import { type ModelRegistry, PROVIDERS, splitModel } from '../../drivers/llm/registry.js';
+import { param } from '../param.js';
+import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
+
+export interface ModelChooser {
+  readonly model: string;
+  readonly caps: CapabilitySet;
+}
+
+/** The child's model (a tape is loaded here; the kernel loads the others); AosError EINVAL, EPERM, or the tape's errno. */
+export async function chooseChildModel(
+  parent: ModelChooser,
+  requested: string | undefined,
+  deps: { models: ModelRegistry; tapes: TapeReader },
+): Promise<string> {
+  if (!requested || requested === parent.model) return parent.model;
+  const { provider, name } = splitModel(requested);
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new AosError('EINVAL', `unknown model provider "${provider}" in model "${requested}" (available: ${PROVIDERS.join(', ')})`);
+  }
+  if (provider !== 'replay') {
+    requireCapability(parent.caps, `model:${requested}`, `model "${requested}"`);
+    return requested;
+  }
+  return chooseTape(parent.caps, name, deps);
+}
+
+async function chooseTape(caps: CapabilitySet, name: string, deps: { models: ModelRegistry; tapes: TapeReader }): Promise<string> {
+  const virtualPath = toVirtualPath(name, param.fsMaxPathLength);
+  requireCapability(caps, `model:replay:${virtualPath}`, `model "replay:${virtualPath}"`);
+  requireCapability(caps, `fs.read:${virtualPath}`, `replay tape ${virtualPath}`);
+  // Read on every spawn: the check is the confined read, even when the tape is already loaded.
+  const text = await deps.tapes.readInside(virtualPath, (real) => caps.allows(`fs.read:${real}`));
+  const spec = deps.tapes.specOf(virtualPath);
+  await deps.models.get(spec, async () => replayTape(deps.tapes.parse(text, virtualPath), spec));
+  return spec;
+}
+
+function requireCapability(caps: CapabilitySet, needed: string, what: string): void {
+  if (!caps.allows(needed)) {
+    throw new AosError('EPERM', `${what} needs capability "${needed}", which this process does not hold (with no model, a child runs on its parent's)`);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The policy: deny by default. The root process's capabilities come only from here; a missing
+ * or unreadable policy stops the kernel — it never fails open.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { AosError } from '../errno.js';
+import { parseCapability } from './capabilities.js';
+
+export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
+# A child process gets the intersection of its parent's capabilities and what it asks for.
+version: 1
+root:
+  capabilities:
+    - fs.read:/**        # read anything in the workspace
+    - fs.write:/**       # write anything in the workspace
+    - exec               # shell commands, inside the bubblewrap sandbox
+    - spawn              # start child agents
+    - ipc                # messages between processes of one tree
+    - timer              # SYS_SCHEDULE
+    - mem                # vector memory of the process tree
+    - model:replay:/**   # give a child a replay tape from the workspace (offline, free)
+    # - model:gemini:*              # give a child any Gemini model (each costs what it costs)
+    # - model:openai:**             # ... any model of the OpenAI-compatible endpoint (names may hold "/")
+    # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
+    # - webhook                     # receive HTTP requests
+# A child runs on its parent's model unless SPAWN_AGENT names another that a model:<provider>:<name>
+# pattern covers; the model the CLI user gives a root process needs none.
+# Private, loopback and link-local addresses are never fetched unless opened here, by exact
+# address and port ("*" for any port), e.g. a local service:
+# net:
+#   allow_private: ["127.0.0.1:8080"]
+`;
+
+const policySchema = z
+  .object({
+    version: z.literal(1),
+    root: z.object({ capabilities: z.array(z.string()) }).strict(),
+    net: z
+      .object({
+        allow_private: z
+          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d{1,5}|\*)$/, 'expected "address:port", e.g. "127.0.0.1:8080"'))
+          .optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export interface Policy {
+  file: string;
+  rootCapabilities: string[];
+  /** Private addresses NET_FETCH may reach, as "ip:port" or "ip:*". */
+  netAllowPrivate: string[];
+}
+
+/** Whether an explicit policy entry opens this private address and port. */
+export function opensPrivateAddress(openings: readonly string[], ip: string, port: number): boolean {
+  const bare = ip.replace(/^\[|\]$/g, '');
+  return openings.some((entry) => {
+    const colon = entry.lastIndexOf(':');
+    const host = entry.slice(0, colon).replace(/^\[|\]$/g, '');
+    const p = entry.slice(colon + 1);
+    return host === bare && (p === '*' || Number(p) === port);
+  });
+}
+
+export function parsePolicy(text: string, file: string): Policy {
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (error) {
+    throw new AosError('EINVAL', `policy ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  const parsed = policySchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AosError('EINVAL', `policy ${file}: ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  for (const cap of parsed.data.root.capabilities) {
+    try {
+      parseCapability(cap);
+    } catch (error) {
+      throw new AosError('EINVAL', `policy ${file}: ${(error as Error).message}`);
+    }
+  }
+  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [] };
+}
+
+/** Load the policy; `createIfMissing` writes the shipped default first (for the default path only). */
+export async function loadPolicy(file: string, createIfMissing: boolean): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && createIfMissing) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, DEFAULT_POLICY, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+      return loadPolicy(file, false);
+    }
+    throw new AosError('EACCES', `cannot read the policy ${file}: ${(error as Error).message}. The kernel will not start without one (AOS_POLICY chooses the file).`);
+  }
+  return parsePolicy(text, file);
+}

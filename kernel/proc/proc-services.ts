@@ -1,0 +1,188 @@
+/**
+ * The kernel as one process sees it: the KernelServices a syscall handler calls. Blocking calls
+ * follow the condition-variable pattern: check, park, re-check.
+ */
+import { AosError } from '../errno.js';
+import type { WorkspaceFs } from '../../drivers/fs/workspace-fs.js';
+import { type MemoryHit, type MemoryStore, SHARED_NAMESPACE, treeNamespace } from '../../drivers/memory/memory-store.js';
+import type {
+  ChildExit,
+  InboxMessage,
+  KernelServices,
+  MemReadRequest,
+  MemWriteRequest,
+  ResultPage,
+  ResultReadRequest,
+  SpawnRequest,
+  WebhookReplyRequest,
+} from '../../syscalls/services.js';
+import { resultChars } from '../loop/context-budget.js';
+import type { Kernel } from '../kernel.js';
+import { param } from '../param.js';
+import type { Proc, WakeReason } from './proc.js';
+import { readResultPage } from '../loop/result-read.js';
+import type { Pcb, WaitSpec } from '../types.js';
+
+export function childExitOf(pcb: Pcb): ChildExit {
+  return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };
+}
+
+export class ProcServices implements KernelServices {
+  /** After a restart, a blocking call resumes with the deadline it had, not a fresh one. */
+  private resumeDeadline: number | null;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly proc: Proc,
+    resumeDeadline: number | null = null,
+  ) {
+    this.resumeDeadline = resumeDeadline;
+  }
+
+  get fs(): WorkspaceFs {
+    return this.kernel.fs;
+  }
+
+  private deadlineAfter(seconds: number): number {
+    const resumed = this.resumeDeadline;
+    this.resumeDeadline = null;
+    return resumed ?? Date.now() + Math.round(seconds * 1000);
+  }
+
+  private async block(spec: WaitSpec, what: string): Promise<void> {
+    // A timer or webhook that arrived during this turn interrupts the wait it would otherwise miss.
+    if (this.proc.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
+      throw new AosError('EINTR', `interrupted while waiting for ${what}`);
+    }
+    const reason: WakeReason = await this.kernel.park(this.proc, spec);
+    if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
+    if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
+  }
+
+  spawn(request: SpawnRequest): number | Promise<number> {
+    const child = this.kernel.spawnChild(this.proc, request);
+    return child instanceof Promise ? child.then((pcb) => pcb.pid) : child.pid;
+  }
+
+  async wait(pid: number | null, timeoutS: number): Promise<ChildExit> {
+    const proc = this.proc;
+    if (pid !== null && !proc.children.has(pid)) {
+      // Reaped before: the same answer again, from the store.
+      const done = this.kernel.endedPcb(pid);
+      if (done && done.ppid === proc.pid) return childExitOf(done);
+      throw new AosError('ECHILD', `process ${pid} is not your child`);
+    }
+    const deadline = this.deadlineAfter(timeoutS);
+    for (;;) {
+      const child = this.findEndedChild(pid);
+      if (child) {
+        this.kernel.reap(proc, child.pid);
+        return childExitOf(child);
+      }
+      if (pid === null && !this.hasLiveChild()) throw new AosError('ECHILD', 'you have no running children to wait for');
+      await this.block({ kind: 'child', pid, deadline }, pid === null ? 'a child' : `process ${pid}`);
+    }
+  }
+
+  /** Ended children leave the process table: a child that is not in it has ended. */
+  private findEndedChild(pid: number | null): Pcb | undefined {
+    for (const childPid of pid === null ? this.proc.children : [pid]) {
+      if (this.kernel.proc(childPid)) continue;
+      const ended = this.kernel.endedPcb(childPid);
+      if (ended) return ended;
+    }
+    return undefined;
+  }
+
+  private hasLiveChild(): boolean {
+    for (const childPid of this.proc.children) if (this.kernel.proc(childPid)) return true;
+    return false;
+  }
+
+  send(toPid: number, content: string): void {
+    this.kernel.mailboxes.send(this.proc, toPid, content);
+  }
+
+  async recv(timeoutS: number): Promise<InboxMessage[]> {
+    const deadline = this.deadlineAfter(timeoutS);
+    while (this.proc.mailbox.length === 0) await this.block({ kind: 'msg', deadline }, 'a message');
+    return this.kernel.mailboxes.drain(this.proc);
+  }
+
+  writeStdout(text: string): { piped_to: number | null } {
+    const proc = this.proc;
+    const pipeTo = proc.pcb.pipeTo;
+    if (pipeTo === null) {
+      if (proc.stdout.length < param.maxCapturedStdoutBytes) {
+        proc.stdout = (proc.stdout + text).slice(0, param.maxCapturedStdoutBytes);
+        this.kernel.persist(proc);
+      }
+      this.kernel.events.emit({ type: 'message', pid: proc.pid, from_pid: proc.pid, to_pid: 0, channel: 'stdout', content: text });
+      return { piped_to: null };
+    }
+    const target = this.kernel.mailboxes.liveTarget(proc, pipeTo, 'pipe to');
+    this.kernel.mailboxes.writeStdin(target, text, proc.pid);
+    return { piped_to: pipeTo };
+  }
+
+  async readStdin(timeoutS: number): Promise<string> {
+    const deadline = this.deadlineAfter(timeoutS);
+    while (this.proc.stdin.length === 0) await this.block({ kind: 'stdin', deadline }, 'stdin');
+    return this.kernel.mailboxes.drainStdin(this.proc);
+  }
+
+  sleep(seconds: number): number | Promise<number> {
+    const deadline = this.deadlineAfter(seconds);
+    if (deadline <= Date.now()) return seconds;
+    return this.block({ kind: 'sleep', deadline, seconds }, 'the end of the sleep').then(() => seconds);
+  }
+
+  schedule(seconds: number, prompt: string, repeat: boolean): string {
+    return this.kernel.mailboxes.addTimer(this.proc, seconds, prompt, repeat);
+  }
+
+
+  registerWebhook(path: string): { url: string; webhook_id: number } {
+    return this.kernel.webhooks.register(this.proc, path);
+  }
+
+  webhookReply(requestId: string, reply: WebhookReplyRequest): void {
+    this.kernel.webhooks.reply(this.proc, requestId, reply);
+  }
+
+  allowsPrivateAddress(ip: string, port: number): boolean {
+    return this.kernel.allowsPrivateAddress(ip, port);
+  }
+
+  private memory(): MemoryStore {
+    const memory = this.kernel.memory;
+    if (!memory) throw new AosError('EIO', 'memory is unavailable: this kernel runs without a memory store (no Chroma data dir or CHROMA_URL)');
+    return memory;
+  }
+
+  /** The tree's namespace, or the global one: no argument can name another tree's. */
+  private namespace(shared: boolean | undefined): string {
+    return shared ? SHARED_NAMESPACE : treeNamespace(this.proc.tree);
+  }
+
+  async memWrite(request: MemWriteRequest): Promise<{ id: string }> {
+    // The kernel's fields come last: a process cannot forge its pid or the time.
+    const metadata = { ...request.metadata, ...(request.key !== undefined ? { key: request.key } : {}), pid: this.proc.pid, ts: new Date().toISOString() };
+    const [id] = await this.memory().write(this.namespace(request.shared), [{ text: request.text, key: request.key, metadata }], this.proc.abort.signal);
+    return { id: id as string };
+  }
+
+  async memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }> {
+    const hits = await this.memory().read(this.namespace(request.shared), { query: request.query, k: request.k, where: request.where }, this.proc.abort.signal);
+    return { hits };
+  }
+
+  readResult(request: ResultReadRequest): ResultPage {
+    const calls = this.proc.pending?.blocks.length ?? 1;
+    return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
+  }
+
+  exit(code: number, result: string | null): void {
+    this.proc.exitRequested = { code, result };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One gate of the model pool (a provider, or a model with limits of its own): its concurrency
+ * limit (adaptive, fixed, or none), the slots in flight, the retries waiting for a slot, and its
+ * requests-per-minute and tokens-per-minute budgets.
+ */
+import { AdaptiveLimit, type Ticket } from './adaptive-limit.js';
+import { param } from '../param.js';
+import type { LaneLimits } from './pool-limits.js';
+import type { ProviderClass } from './provider-class.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** What `aos kernel status` and `aos top` show of a provider's gate (the scheduler adds `queued`). */
+export interface ProviderFigures {
+  provider: string;
+  /** Null: unbounded. */
+  limit: number | null;
+  adaptive: boolean;
+  in_flight: number;
+  /** Retries waiting for a slot. */
+  retrying: number;
+  rpm_left: number | null;
+  tpm_left: number | null;
+  throttled: number;
+}
+
+export class Gate {
+  inFlight = 0;
+  /** Retries waiting for a slot: they go before new turns. */
+  waiting = 0;
+  /** Refusals (429, 503) seen. */
+  throttled = 0;
+  readonly rpm: TokenBucket | null;
+  readonly tpm: TokenBucket | null;
+  private fixed: number;
+  private adaptive: AdaptiveLimit | null;
+
+  constructor(
+    readonly key: string,
+    limits: LaneLimits,
+    /** For a model's own gate: null (no limit of its own unless configured). */
+    kind: ProviderClass | null,
+    now = Date.now(),
+  ) {
+    this.rpm = limits.rpm ? new TokenBucket(limits.rpm, now, (limits.rpm / 60) * param.rpmBurstSeconds) : null;
+    this.tpm = limits.tpm ? new TokenBucket(limits.tpm, now, (limits.tpm / 60) * param.tpmBurstSeconds) : null;
+    this.fixed = limits.concurrency ?? Infinity;
+    this.adaptive = limits.concurrency === undefined ? adaptiveFor(kind, limits.start) : null;
+  }
+
+  /** The current limit on inferences in flight (Infinity: none). */
+  get limit(): number {
+    return this.adaptive ? this.adaptive.limit : this.fixed;
+  }
+
+  get isAdaptive(): boolean {
+    return this.adaptive !== null;
+  }
+
+  /** Room for a new turn: retries already waiting go first. */
+  hasRoom(): boolean {
+    return this.inFlight + this.waiting < this.limit;
+  }
+
+  /** Room for a retry that is next in line. */
+  hasRoomForRetry(): boolean {
+    return this.inFlight < this.limit;
+  }
+
+  /** Fix the limit (`aos`'s AOS_LIMITS concurrency=N, or a kernel that stops: 0). */
+  pin(limit: number): void {
+    this.fixed = limit;
+    this.adaptive = null;
+  }
+
+  send(): Ticket {
+    return this.adaptive?.send() ?? 0;
+  }
+
+  success(ticket: Ticket, rttMs: number): void {
+    this.adaptive?.success(ticket, rttMs, this.inFlight);
+  }
+
+  overload(ticket: Ticket): void {
+    this.throttled++;
+    this.adaptive?.overload(ticket, this.inFlight);
+  }
+
+  figures(): ProviderFigures {
+    return {
+      provider: this.key,
+      limit: Number.isFinite(this.limit) ? this.limit : null,
+      adaptive: this.isAdaptive,
+      in_flight: this.inFlight,
+      retrying: this.waiting,
+      rpm_left: this.rpm ? Math.floor(this.rpm.available()) : null,
+      tpm_left: this.tpm ? Math.floor(this.tpm.available()) : null,
+      throttled: this.throttled,
+    };
+  }
+}
+
+const ADAPTIVE = { min: param.concurrencyMin, max: param.concurrencyMax, backoff: param.concurrencyBackoff };
+
+function adaptiveFor(kind: ProviderClass | null, start: number | undefined): AdaptiveLimit | null {
+  if (kind === null || kind === 'unbounded') {
+    return start === undefined ? null : new AdaptiveLimit({ ...ADAPTIVE, initial: start, latencyTolerance: Infinity });
+  }
+  const local = kind === 'local';
+  return new AdaptiveLimit({
+    ...ADAPTIVE,
+    initial: start ?? (local ? param.localConcurrencyStart : param.hostedConcurrencyStart),
+    latencyTolerance: local ? param.concurrencyLatencyTolerance : Infinity,
+  });
+}

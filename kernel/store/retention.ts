@@ -1,0 +1,56 @@
+/**
+ * What users do with docker's stopped containers: remove ended processes (`aos rm`), prune the old
+ * ones (`aos prune --older-than 7d`), or let a retention setting do it. Their history leaves the
+ * store; the kernel's totals and caches forget them too.
+ */
+import { AosError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
+import type { ProcessSummary } from './store.js';
+
+/** Rows removed per commit while pruning: each transaction stays short, the kernel keeps answering. */
+const PRUNE_BATCH = 500;
+
+async function forget(kernel: Kernel, rows: readonly ProcessSummary[]): Promise<number[]> {
+  const pids = rows.map((r) => r.pid);
+  kernel.forgetEnded(rows);
+  kernel.store.removeProcesses(pids);
+  await kernel.store.committed();
+  return pids;
+}
+
+/** `aos rm`: these ended processes and their descendants (all of which must have ended). */
+export async function removeProcesses(kernel: Kernel, pids: readonly number[]): Promise<number[]> {
+  kernel.disk.refuseNewWork('rm');
+  kernel.store.flush();
+  const all = new Set<number>();
+  for (const pid of pids) {
+    const tree = kernel.store.subtreePids(pid);
+    if (tree.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
+    const running = tree.find((p) => kernel.proc(p));
+    if (running === pid) throw new AosError('EBUSY', `process ${pid} is still running: stop it first (aos kill ${pid})`);
+    if (running !== undefined) throw new AosError('EBUSY', `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`);
+    for (const p of tree) all.add(p);
+  }
+  const removed = await forget(kernel, kernel.store.summaries([...all]));
+  return removed.sort((a, b) => a - b);
+}
+
+/** `aos prune`: every ended process that ended before `before` (ms) and that nothing live still needs. */
+export async function pruneProcesses(kernel: Kernel, before: number): Promise<number> {
+  kernel.disk.refuseNewWork('prune');
+  kernel.store.flush();
+  let count = 0;
+  for (;;) {
+    const rows = kernel.store.prunable(before, PRUNE_BATCH);
+    if (rows.length === 0) return count;
+    count += (await forget(kernel, rows)).length;
+  }
+}
+
+/** Parse `7d`, `12h`, `30m`, `90s` (or a bare number of seconds) into milliseconds. */
+export function parseDuration(text: string, what: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$/.exec(text);
+  if (!match) throw new AosError('EINVAL', `${what} must be a duration like 90s, 30m, 12h, 7d or 2w (got "${text}")`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[(match[2] ?? 's') as 's'];
+  return Math.round(Number(match[1]) * unit * 1000);
+}

@@ -1,0 +1,85 @@
+/** The kernel's event stream: the shape `aos logs --json` prints, one object per line. */
+import type { ProcState } from '../types.js';
+
+interface EventBase {
+  ts: string;
+  pid: number;
+}
+
+export type KernelEvent = EventBase &
+  (
+    | {
+        type: 'state';
+        from: ProcState | null;
+        to: ProcState;
+        reason?: string;
+        code?: number;
+        /** On spawn (from null): who the process is. */
+        name?: string;
+        ppid?: number;
+        role?: string;
+        model?: string;
+      }
+    | { type: 'prompt'; turn: number; text: string }
+    | {
+        type: 'model';
+        turn: number;
+        text: string;
+        usage?: { prompt: number; output: number; cached?: number };
+        finish?: string;
+      }
+    | { type: 'syscall'; turn: number; seq: number; name: string; args: Record<string, unknown> }
+    | {
+        type: 'result';
+        turn: number;
+        seq: number;
+        name: string;
+        ok: boolean;
+        errno?: string;
+        message?: string;
+        value?: unknown;
+      }
+    | { type: 'message'; from_pid: number; to_pid: number; channel: 'msg' | 'stdin' | 'stdout' | 'webhook'; content: string }
+    | { type: 'error'; message: string }
+  );
+
+export type KernelEventType = KernelEvent['type'];
+
+/** Distributes an event without the `ts`/`pid` boilerplate at every call site. */
+export type EventInput = KernelEvent extends infer E ? (E extends KernelEvent ? Omit<E, 'ts'> : never) : never;
+
+export type EventListener = (event: KernelEvent) => void;
+
+let lastMs = 0;
+let lastIso = '';
+
+/** The time as ISO text; many events share a millisecond, and formatting a Date is not free. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(input: EventInput): KernelEvent {
+    const event = { ts: isoNow(), ...input } as KernelEvent;
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener (a client that went away) must not break the kernel.
+      }
+    }
+    return event;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * What the kernel sends over the socket — method results, responses, pushes — as zod-free shapes
+ * (shape-check.ts), so the client and the CLI load in milliseconds. protocol.ts's METHODS table
+ * takes each method's result from RESULTS; the params stay zod, checked by the server.
+ */
+import type { KernelEvent, KernelEventType } from './events.js';
+import * as s from './shape-check.js';
+import { PROC_STATES } from '../types.js';
+import type { KernelStats, ProcRow } from './views.js';
+
+export const PROTOCOL_VERSION = 1;
+/** A response line (a long history) may be larger than a request; this only stops a runaway. */
+export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
+
+const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error'];
+
+/** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
+export function isKernelEvent(value: unknown): value is KernelEvent {
+  return s.isRecord(value) && typeof value.ts === 'string' && typeof value.pid === 'number' && (EVENT_TYPES as readonly unknown[]).includes(value.type);
+}
+
+function isProcRow(value: unknown): value is ProcRow {
+  return (
+    s.isRecord(value) &&
+    typeof value.pid === 'number' &&
+    typeof value.ppid === 'number' &&
+    typeof value.name === 'string' &&
+    typeof value.model === 'string' &&
+    (PROC_STATES as readonly unknown[]).includes(value.state)
+  );
+}
+
+function isKernelStats(value: unknown): value is KernelStats {
+  return s.isRecord(value) && typeof value.pid === 'number' && typeof value.uptime_s === 'number' && s.isRecord(value.processes);
+}
+
+const kernelEvent = s.leaf<KernelEvent>('a kernel event {ts, pid, type, ...}', isKernelEvent);
+const procRow = s.leaf<ProcRow>('a process row {pid, ppid, name, state, model, ...}', isProcRow);
+const kernelStats = s.leaf<KernelStats>('kernel stats {pid, uptime_s, processes, ...}', isKernelStats);
+const pid = s.positiveInt;
+const sub = s.positiveInt;
+
+export const endPayload = s.object({ pid, code: s.nullable(s.int), reason: s.nullable(s.string), state: s.oneOf(PROC_STATES) });
+export type EndPayload = s.ShapeOf<typeof endPayload>;
+
+/** Each method's result (see METHODS in protocol.ts for what the methods do). */
+export const RESULTS = {
+  ping: s.object({
+    pid,
+    version: s.string,
+    protocol: s.int,
+    uptime_s: s.number,
+    home: s.string,
+    socket: s.string,
+    workspace: s.string,
+  }),
+  spawn: procRow,
+  ps: s.array(procRow),
+  kill: s.object({ killed: s.array(pid) }),
+  send: s.object({ ok: s.literal(true) }),
+  logs: s.object({ sub: s.nullable(sub), procs: s.array(procRow), events: s.array(kernelEvent) }),
+  subscribe: s.object({ sub, stats: kernelStats }),
+  unsubscribe: s.object({ ok: s.boolean }),
+  stats: kernelStats,
+  rm: s.object({ removed: s.array(pid) }),
+  prune: s.object({ removed: s.nonNegativeInt }),
+  shutdown: s.object({ pid }),
+};
+
+const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));
+
+/** Errno strings (ESRCH, EINVAL, ...) or EKERNEL for a failure inside the kernel. */
+export const wireError = s.object({ code: s.string, message: s.string });
+export type WireError = s.ShapeOf<typeof wireError>;
+
+export const responseShape = s.tagged('ok', {
+  true: s.object({ id: requestId, ok: s.literal(true), result: s.unknown }),
+  false: s.object({ id: s.nullable(requestId), ok: s.literal(false), error: wireError }),
+});
+export type Response = s.ShapeOf<typeof responseShape>;
+
+export const pushShape = s.tagged('event', {
+  log: s.object({ event: s.literal('log'), sub, payload: kernelEvent }),
+  end: s.object({ event: s.literal('end'), sub, payload: endPayload }),
+  event: s.object({ event: s.literal('event'), sub, payload: kernelEvent }),
+  stats: s.object({ event: s.literal('stats'), sub, payload: kernelStats }),
+});
+export type Push = s.ShapeOf<typeof pushShape>;
+export type LogPush = Extract<Push, { event: 'log' | 'end' }>;
+export type TopicPush = Extract<Push, { event: 'event' | 'stats' }>;

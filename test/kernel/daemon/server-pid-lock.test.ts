@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquirePidLock, isAlive, isDaemon } from '../../../kernel/daemon/pid-lock.js';
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'aos-lock-'));
+  file = path.join(dir, 'kernel.pid');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A live process whose command line looks like a daemon's (or not). */
+function sleeper(arg: string): Promise<{ pid: number; stop(): void }> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")', arg]);
+  return new Promise((resolve) => child.stdout.once('data', () => resolve({ pid: child.pid as number, stop: () => child.kill('SIGKILL') })));
+}
+
+describe('the kernel pid lock (one daemon per AOS_HOME)', () => {
+  it('is taken when free, holds our pid, and is released', async () => {
+    const result = await acquirePidLock(file);
+    expect(result.acquired).toBe(true);
+    expect((await readFile(file, 'utf8')).trim()).toBe(String(process.pid));
+    if (result.acquired) await result.lock.release();
+    await expect(readFile(file)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('is refused while a live daemon holds it', async () => {
+    const daemon = await sleeper('/x/cmd/aosd.ts');
+    try {
+      await writeFile(file, `${daemon.pid}\n`);
+      expect(await acquirePidLock(file)).toEqual({ acquired: false, holder: daemon.pid });
+    } finally {
+      daemon.stop();
+    }
+  });
+
+  it('takes over a stale file: dead pid, garbage, or a pid reused by another program', async () => {
+    const other = await sleeper('not-aos');
+    try {
+      for (const content of ['999999999\n', 'garbage', `${other.pid}\n`]) {
+        await writeFile(file, content);
+        const result = await acquirePidLock(file);
+        expect(result.acquired).toBe(true);
+        if (result.acquired) await result.lock.release();
+      }
+    } finally {
+      other.stop();
+    }
+  });
+
+  it('counts a zombie as dead (a daemon its parent never reaped)', async () => {
+    // `sleep 0` ends, and the `sleep 5` that replaced its parent shell never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(() => process.kill(zombie, 0)).not.toThrow();
+      expect(isAlive(zombie)).toBe(false);
+      expect(isAlive(process.pid)).toBe(true);
+      expect(isAlive(999_999_999)).toBe(false);
+      expect(isDaemon(process.pid)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,43 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { param } from '../../../kernel/param.js';
+import { turnSlot } from '../../../kernel/loop/turn-gate.js';
+
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+describe('the turn gate', () => {
+  it('starts a turn at once while the macrotask has spent less than param.turnSliceMs on turns', async () => {
+    await nextMacrotask();
+    expect(turnSlot()).toBeUndefined();
+    expect(turnSlot()).toBeUndefined();
+    busy(param.turnSliceMs + 1);
+    const late = turnSlot();
+    expect(late).toBeInstanceOf(Promise);
+    await late;
+  });
+
+  it('then queues the rest and starts param.turnsPerTick of them per later macrotask, in order', async () => {
+    await nextMacrotask();
+    expect(turnSlot()).toBeUndefined();
+    busy(param.turnSliceMs + 1);
+    const k = param.turnsPerTick;
+    const started: number[] = [];
+    const all = Array.from({ length: 3 * k }, (_, i) => {
+      const slot = turnSlot();
+      if (!slot) throw new Error(`turn ${i} started although the slice was spent`);
+      return slot.then(() => started.push(i));
+    });
+    // Each of these runs after the gate's own immediates of the same macrotask.
+    await nextMacrotask();
+    expect(started).toHaveLength(k);
+    await nextMacrotask();
+    expect(started).toHaveLength(2 * k);
+    await nextMacrotask();
+    expect(started).toHaveLength(3 * k);
+    await Promise.all(all);
+    expect(started).toEqual(Array.from({ length: 3 * k }, (_, i) => i));
+  });
+});

@@ -1,0 +1,31 @@
+import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { param } from '../../../kernel/param.js';
+import { Store } from '../../../kernel/store/store.js';
+import { until } from '../../helpers/until.js';
+
+let dir = '';
+let store: Store | null = null;
+afterEach(async () => {
+  store?.close();
+  store = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('WAL checkpoints', () => {
+  it('happen on their own thread after commits, never inside one', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-ckpt-'));
+    const file = path.join(dir, 'aos.db');
+    store = Store.open(file);
+    const before = statSync(file).size;
+    // ~2 MB: under SQLite's own 1,000-page checkpoint, so only the checkpoint thread can move it into the file.
+    for (let seq = 0; seq < 200; seq++) store.putTranscript(1, seq, 'model', 'x'.repeat(10_000));
+    expect(store.flush()).toBe(true);
+    expect(statSync(file).size).toBe(before);
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(2_000_000);
+    await until(() => statSync(file).size > 2_000_000, param.storeCheckpointMs + 5_000, 'a checkpoint into the database file');
+  });
+});
