@@ -29,6 +29,8 @@ describe('acknowledged work survives SIGKILL', () => {
         return row.pid;
       }),
     );
+    // Settle (and so handle) every request now: the ones in flight at the kill reject.
+    const settled = Promise.allSettled(requests);
     // Kill the daemon as soon as half are acknowledged: the rest may or may not have been made.
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
@@ -38,7 +40,7 @@ describe('acknowledged work survives SIGKILL', () => {
       }, 1);
     });
     await t.sigkill();
-    await Promise.allSettled(requests);
+    await settled;
     const ackedAtKill = [...acked];
     expect(ackedAtKill.length).toBeGreaterThanOrEqual(200);
 
