@@ -18,6 +18,8 @@ import { param } from '../kernel/param.js';
 import { loadPolicy, type Policy } from '../kernel/proc/policy.js';
 import { parseDuration } from '../kernel/store/retention.js';
 import { KernelServer } from '../kernel/daemon/server.js';
+import { Gateway } from '../kernel/daemon/gateway.js';
+import type { Webhooks } from '../kernel/ipc/webhooks.js';
 
 const paths = aosPaths();
 const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.send !== 'function' });
@@ -90,12 +92,13 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
     log,
   };
+  const gateway = (at: number) => (routes: Webhooks) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes });
   try {
-    return await Kernel.create({ ...options, webhookPort: port });
+    return await Kernel.create({ ...options, gateway: gateway(port) });
   } catch (error) {
     if (explicit) throw error;
     log('warn', `${errorMessage(error)}; using a free port instead (set AOS_WEBHOOK_PORT to choose one)`);
-    return Kernel.create({ ...options, webhookPort: 0 });
+    return Kernel.create({ ...options, gateway: gateway(0) });
   }
 }
 

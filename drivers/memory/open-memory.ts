@@ -3,6 +3,7 @@ import { type ChromaEndpoint, ExternalChroma, type LogFn } from './chroma-endpoi
 import { SupervisedChroma, type SupervisedChromaOptions } from './chroma-server.js';
 import { type Embedder, embedderFromSpec } from './embedders.js';
 import { MemoryStore } from './memory-store.js';
+import { param } from '../../kernel/param.js';
 
 export interface MemoryOptions {
   /** Chroma's data directory for the supervised server (AOS_HOME/chroma for the daemon). */
@@ -30,4 +31,25 @@ export function openMemory(options: MemoryOptions): MemoryStore {
   else if (options.dataDir) endpoint = new SupervisedChroma({ ...options.chroma, dataDir: options.dataDir, log: options.log });
   else throw new Error('memory needs a Chroma data dir or CHROMA_URL');
   return new MemoryStore({ endpoint, embedder, opTimeoutMs: options.opTimeoutMs });
+}
+
+/** param.ts's memory limits under whatever the caller set. */
+export function withMemoryDefaults(memory: MemoryOptions): MemoryOptions {
+  return {
+    ...memory,
+    opTimeoutMs: memory.opTimeoutMs ?? param.memOpTimeoutMs,
+    chroma: {
+      startTimeoutMs: param.memStartTimeoutMs,
+      stopGraceMs: param.memStopGraceMs,
+      retryAfterMs: param.memRetryAfterMs,
+      ...memory.chroma,
+      restart: {
+        initialDelayMs: param.memRestartDelayMs,
+        maxDelayMs: param.memRestartMaxDelayMs,
+        maxRestarts: param.memMaxRestarts,
+        windowMs: param.memRestartWindowMs,
+        ...memory.chroma?.restart,
+      },
+    },
+  };
 }

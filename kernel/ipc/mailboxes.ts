@@ -5,7 +5,7 @@
 import { AosError } from '../errno.js';
 import type { InboxMessage } from '../../syscalls/services.js';
 import { formatEvent } from '../loop/context.js';
-import type { Kernel } from '../kernel.js';
+import type { ProcessApi } from '../proc/api.js';
 import { param } from '../param.js';
 import type { Proc, Timer } from '../proc/proc.js';
 import { isEnded } from '../types.js';
@@ -13,7 +13,7 @@ import { isEnded } from '../types.js';
 export class Mailboxes {
   private messageSeq = 0;
 
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: ProcessApi) {}
 
   /** Continue ids after the ones already in the store. */
   resumeIds(maxId: number): void {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AosError } from '../errno.js';
 import type { WebhookReplyRequest as WebhookReply } from '../../syscalls/services.js';
-import type { Kernel } from '../kernel.js';
+import type { ProcessApi } from '../proc/api.js';
 import { param } from '../param.js';
 import type { Proc } from '../proc/proc.js';
 import type { WebhookRecord } from '../store/store.js';
@@ -45,6 +45,13 @@ export const jsonError = (status: number, error: string): WebhookReply => ({
   contentType: 'application/json',
 });
 
+/** The listener the daemon opens for these routes (kernel/daemon/gateway.ts): the kernel only needs its address. */
+export interface WebhookListener {
+  readonly url: string;
+  address(): { address: string; family: string; port: number };
+  close(): Promise<void>;
+}
+
 export class Webhooks {
   private readonly byToken = new Map<string, Webhook>();
   private readonly byPid = new Map<number, Webhook[]>();
@@ -56,7 +63,7 @@ export class Webhooks {
   private requestSeq = 0;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: ProcessApi & { readonly gatewayUrl: string | null },
     private readonly replyTimeoutMs: number,
   ) {}
 

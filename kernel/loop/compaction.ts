@@ -8,7 +8,7 @@ import { type ModelDriver, type ModelMessage, ModelStop } from '../../drivers/ll
 import { estimateTokens, tokensToChars } from './context-budget.js';
 import { fitMessages } from './context-fit.js';
 import { taskMessage } from './context.js';
-import type { Kernel } from '../kernel.js';
+import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../param.js';
 import type { Entry, Proc } from '../proc/proc.js';
@@ -26,7 +26,7 @@ export function summaryChars(budget: number): number {
 }
 
 /** Warn, or compact, before the next inference. Returns true when it compacted. */
-export async function manageContext(kernel: Kernel, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> {
+export async function manageContext(kernel: LoopHost, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> {
   const budget = proc.pcb.limits.contextTokens;
   const used = estimateTokens(system, proc.transcript);
   if (used >= budget * param.contextCompactAt) return compact(kernel, proc, driver, lease, used, budget);
@@ -41,7 +41,7 @@ export async function manageContext(kernel: Kernel, proc: Proc, system: string, 
 }
 
 /** The messages of this request, never over the context budget (the transcript itself is left whole). */
-export function requestMessages(kernel: Kernel, proc: Proc, system: string): ModelMessage[] {
+export function requestMessages(kernel: LoopHost, proc: Proc, system: string): ModelMessage[] {
   const budget = proc.pcb.limits.contextTokens;
   const fitted = fitMessages(system, proc.transcript, budget);
   if (!fitted) throw new ModelStop(`context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`);
@@ -67,7 +67,7 @@ export function splitPoint(transcript: readonly ModelMessage[], keepChars: numbe
   return Math.max(1, latest);
 }
 
-async function compact(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: Lease, used: number, budget: number): Promise<boolean> {
+async function compact(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease, used: number, budget: number): Promise<boolean> {
   const transcript = proc.transcript;
   const cut = splitPoint(transcript, tokensToChars(budget * param.compactKeepShare));
   // Only the previous summary (or the task) would be summarised: nothing to gain.
@@ -95,7 +95,7 @@ async function compact(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: L
   return true;
 }
 
-async function summarize(kernel: Kernel, proc: Proc, driver: ModelDriver, lease: Lease, older: readonly Entry[], budget: number): Promise<string> {
+async function summarize(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease, older: readonly Entry[], budget: number): Promise<string> {
   const chars = summaryChars(budget);
   // A replay tape scripts only the agent's replies: summarise it here, without a model.
   if (driver.id.startsWith('replay:')) return extractiveSummary(older, chars);

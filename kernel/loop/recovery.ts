@@ -8,19 +8,27 @@
  * the process that was running (the one named by the daemon's crash handler, else every process in
  * flight), and after `param.maxTurnCrashes` in the same turn the next start ends that process.
  */
-import type { Kernel } from '../kernel.js';
+import type { Mailboxes } from '../ipc/mailboxes.js';
+import type { Webhooks } from '../ipc/webhooks.js';
+import type { LoopHost } from './host.js';
 import { param } from '../param.js';
 import { Proc } from '../proc/proc.js';
 import { parseReply, resumeTurn } from './turn.js';
 import { isEnded } from '../types.js';
 import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
 
+/** What recovery rebuilds: the process table, the mailboxes and timers, the webhook routes. */
+export interface RecoveryHost extends LoopHost {
+  readonly mailboxes: Mailboxes;
+  readonly webhooks: Webhooks;
+}
+
 /** Meta keys: '1' while a kernel runs (a clean stop writes '0'); the pid the last crash was charged to. */
 export const RUNNING_KEY = 'kernel_running';
 export const CRASH_SUSPECT_KEY = 'crash_suspect';
 
 /** The model's context: after a compaction, the summary row first, then the rows kept verbatim. */
-function loadContext(kernel: Kernel, proc: Proc): Proc['transcript'] {
+function loadContext(kernel: RecoveryHost, proc: Proc): Proc['transcript'] {
   const start = proc.context;
   if (!start) return kernel.store.loadTranscript(proc.pid);
   const rows = kernel.store.loadTranscript(proc.pid, Math.min(start.summarySeq, ...start.keptSeqs));
@@ -30,8 +38,8 @@ function loadContext(kernel: Kernel, proc: Proc): Proc['transcript'] {
 }
 
 /** Ended processes stay in the store, not in the table: their totals are summed once, here. */
-function countArchived(kernel: Kernel): void {
-  const a = kernel.archived;
+function countArchived(kernel: RecoveryHost): void {
+  const a = kernel.table.archived;
   for (const t of kernel.store.endedTotals()) {
     a[t.state] += t.n;
     a.promptTokens += t.prompt;
@@ -41,7 +49,7 @@ function countArchived(kernel: Kernel): void {
 }
 
 /** The reply's blocks and the results so far: the reply is a transcript row, the results rows of their own. */
-function restorePending(kernel: Kernel, proc: Proc): void {
+function restorePending(kernel: RecoveryHost, proc: Proc): void {
   const stored = proc.storedPending;
   proc.storedPending = null;
   if (!stored) return;
@@ -60,7 +68,7 @@ function chargeCrash(proc: Proc): boolean {
   return proc.crash.count >= param.maxTurnCrashes;
 }
 
-function crashCulprits(kernel: Kernel, procs: readonly Proc[]): Proc[] {
+function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Proc[] {
   const { store } = kernel;
   if (store.meta(RUNNING_KEY) !== '1') return [];
   const suspect = Number(store.meta(CRASH_SUSPECT_KEY) || 0);
@@ -68,17 +76,17 @@ function crashCulprits(kernel: Kernel, procs: readonly Proc[]): Proc[] {
   return procs.filter((p) => p.pcb.state === 'running');
 }
 
-function restoreChildren(kernel: Kernel, procs: readonly Proc[]): void {
+function restoreChildren(kernel: RecoveryHost, procs: readonly Proc[]): void {
   for (const proc of procs) kernel.proc(proc.pcb.ppid)?.children.add(proc.pid);
   for (const { pid, ppid } of kernel.store.unreapedChildren()) kernel.proc(ppid)?.children.add(pid);
   for (const proc of procs) for (const pid of proc.legacyReaped) proc.children.delete(pid);
 }
 
-export function recover(kernel: Kernel): void {
+export function recover(kernel: RecoveryHost): void {
   const { store } = kernel;
   const records = store.loadLive();
   const maxPid = records.reduce((max, r) => Math.max(max, r.pid), 0);
-  kernel.nextPid = Math.max(Number(store.meta('next_pid') ?? 1), maxPid + 1);
+  kernel.table.nextPid = Math.max(Number(store.meta('next_pid') ?? 1), maxPid + 1);
   countArchived(kernel);
   kernel.webhooks.restore(store.loadWebhooks(), Number(store.meta(REQUEST_SEQ_KEY) ?? 0));
 
@@ -87,7 +95,7 @@ export function recover(kernel: Kernel): void {
     proc.transcript = loadContext(kernel, proc);
     proc.nextSeq = proc.transcript.reduce((max, e) => Math.max(max, e.seq), -1) + 1;
     restorePending(kernel, proc);
-    kernel.adopt(proc);
+    kernel.table.add(proc);
     kernel.armWallTimer(proc);
   }
   restoreChildren(kernel, procs);

@@ -17,12 +17,11 @@ import { manageContext, requestMessages } from './compaction.js';
 import { resultChars } from './context-budget.js';
 import { buildSystemPrompt, formatNotices, formatResult, reminderMessage } from './context.js';
 import { type Dispatched, dispatch, fail } from './dispatcher.js';
-import type { Kernel } from '../kernel.js';
+import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../param.js';
 import { type ParsedBlock, parseSyscalls } from './parser.js';
 import type { Proc } from '../proc/proc.js';
-import { ProcServices } from '../proc/proc-services.js';
 import { turnSlot } from './turn-gate.js';
 
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
@@ -40,11 +39,11 @@ class ModelFailure extends Error {
   }
 }
 
-export function runTurn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
+export function runTurn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
   return runAs(proc.pid, () => turn(kernel, proc, lease));
 }
 
-async function turn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
+async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
   let slotHeld = true;
   let used: number | null = null;
   const releaseSlot = (): void => {
@@ -81,7 +80,7 @@ async function turn(kernel: Kernel, proc: Proc, lease: Lease): Promise<void> {
 }
 
 /** After a restart: go on with the calls of a reply that had not all run. */
-export function resumeTurn(kernel: Kernel, proc: Proc): Promise<void> {
+export function resumeTurn(kernel: LoopHost, proc: Proc): Promise<void> {
   return runAs(proc.pid, async () => {
     proc.inTurn = true;
     try {
@@ -95,13 +94,13 @@ export function resumeTurn(kernel: Kernel, proc: Proc): Promise<void> {
   });
 }
 
-function settle(kernel: Kernel, proc: Proc): void {
+function settle(kernel: LoopHost, proc: Proc): void {
   proc.inTurn = false;
   const end = proc.killRequested;
   if (end) kernel.finish(proc, end.state, end.code, end.reason);
 }
 
-function endOnError(kernel: Kernel, proc: Proc, error: unknown): void {
+function endOnError(kernel: LoopHost, proc: Proc, error: unknown): void {
   if (error instanceof ModelStop) {
     kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, error.reason);
     return;
@@ -115,7 +114,7 @@ function endOnError(kernel: Kernel, proc: Proc, error: unknown): void {
 }
 
 /** Notices that arrived since the last turn join the latest kernel message. */
-function flushNotices(kernel: Kernel, proc: Proc): void {
+function flushNotices(kernel: LoopHost, proc: Proc): void {
   if (proc.notices.length === 0) return;
   const text = formatNotices(proc.notices);
   proc.notices = [];
@@ -124,7 +123,7 @@ function flushNotices(kernel: Kernel, proc: Proc): void {
   else kernel.appendTranscript(proc, 'user', text);
 }
 
-async function infer(kernel: Kernel, proc: Proc, lease: Lease): Promise<ModelReply> {
+async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelReply> {
   flushNotices(kernel, proc);
   const { pcb } = proc;
   const turn = pcb.counters.turns;
@@ -162,7 +161,7 @@ export function parseReply(text: string): ReturnType<typeof parseSyscalls> {
   return parseSyscalls(text, PARSE_LIMITS);
 }
 
-async function startCalls(kernel: Kernel, proc: Proc, reply: ModelReply): Promise<void> {
+async function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<void> {
   const blocks = parseReply(reply.text);
   if (blocks.length === 0) {
     proc.noSyscallStreak++;
@@ -182,7 +181,7 @@ async function startCalls(kernel: Kernel, proc: Proc, reply: ModelReply): Promis
   await continueCalls(kernel, proc);
 }
 
-async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
+async function continueCalls(kernel: LoopHost, proc: Proc): Promise<void> {
   const pending = proc.pending;
   if (!pending) return next(kernel, proc);
   const { pcb } = proc;
@@ -231,7 +230,7 @@ async function continueCalls(kernel: Kernel, proc: Proc): Promise<void> {
 }
 
 /** Run call `seq`, or, when a restart cut it off mid-way, resume a wait or report it interrupted. Synchronous when the call is. */
-function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Dispatched | Promise<Dispatched> {
+function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispatched | Promise<Dispatched> {
   const pending = proc.pending as NonNullable<Proc['pending']>;
   const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
   const def = block.ok ? findSyscall(block.name) : undefined;
@@ -256,8 +255,8 @@ function runOne(kernel: Kernel, proc: Proc, turn: number, seq: number): Dispatch
   return dispatchFor(kernel, proc, block, resumeDeadline);
 }
 
-function dispatchFor(kernel: Kernel, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
-  const services = new ProcServices(kernel, proc, resumeDeadline);
+function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
+  const services = kernel.services(proc, resumeDeadline);
   const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, kernel: services };
   return dispatch(block, ctx);
 }
@@ -274,7 +273,7 @@ function isLooping(proc: Proc, reply: string, results: string): boolean {
   return proc.identicalStreak >= param.maxIdenticalTurns;
 }
 
-function next(kernel: Kernel, proc: Proc): void {
+function next(kernel: LoopHost, proc: Proc): void {
   if (proc.pcb.counters.turns >= proc.pcb.limits.maxTurns) {
     kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `max turns reached (${proc.pcb.limits.maxTurns})`);
     return;

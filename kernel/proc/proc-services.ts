@@ -17,7 +17,9 @@ import type {
   WebhookReplyRequest,
 } from '../../syscalls/services.js';
 import { resultChars } from '../loop/context-budget.js';
-import type { Kernel } from '../kernel.js';
+import type { Mailboxes } from '../ipc/mailboxes.js';
+import type { Webhooks } from '../ipc/webhooks.js';
+import type { ProcessApi } from './api.js';
 import { param } from '../param.js';
 import type { Proc, WakeReason } from './proc.js';
 import { readResultPage } from '../loop/result-read.js';
@@ -27,12 +29,22 @@ export function childExitOf(pcb: Pcb): ChildExit {
   return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };
 }
 
+/** What a process's syscalls may reach through the kernel. */
+export interface ServicesHost extends ProcessApi {
+  readonly mailboxes: Mailboxes;
+  readonly webhooks: Webhooks;
+  readonly fs: WorkspaceFs;
+  readonly memory: MemoryStore | null;
+  spawnChild(parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb>;
+  allowsPrivateAddress(ip: string, port: number): boolean;
+}
+
 export class ProcServices implements KernelServices {
   /** After a restart, a blocking call resumes with the deadline it had, not a fresh one. */
   private resumeDeadline: number | null;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: ServicesHost,
     private readonly proc: Proc,
     resumeDeadline: number | null = null,
   ) {

@@ -4,29 +4,34 @@
  * store; the kernel's totals and caches forget them too.
  */
 import { AosError } from '../errno.js';
-import type { Kernel } from '../kernel.js';
+import type { ProcessApi } from '../proc/api.js';
+import type { ProcTable } from '../proc/table.js';
+import { param } from '../param.js';
 import type { ProcessSummary } from './store.js';
+
+/** What rm and prune need of the kernel. */
+type RetentionHost = Pick<ProcessApi, 'store' | 'disk' | 'log'> & { readonly table: ProcTable };
 
 /** Rows removed per commit while pruning: each transaction stays short, the kernel keeps answering. */
 const PRUNE_BATCH = 500;
 
-async function forget(kernel: Kernel, rows: readonly ProcessSummary[]): Promise<number[]> {
+async function forget(kernel: RetentionHost, rows: readonly ProcessSummary[]): Promise<number[]> {
   const pids = rows.map((r) => r.pid);
-  kernel.forgetEnded(rows);
+  kernel.table.forgetEnded(rows);
   kernel.store.removeProcesses(pids);
   await kernel.store.committed();
   return pids;
 }
 
 /** `aos rm`: these ended processes and their descendants (all of which must have ended). */
-export async function removeProcesses(kernel: Kernel, pids: readonly number[]): Promise<number[]> {
+export async function removeProcesses(kernel: RetentionHost, pids: readonly number[]): Promise<number[]> {
   kernel.disk.refuseNewWork('rm');
   kernel.store.flush();
   const all = new Set<number>();
   for (const pid of pids) {
     const tree = kernel.store.subtreePids(pid);
     if (tree.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
-    const running = tree.find((p) => kernel.proc(p));
+    const running = tree.find((p) => kernel.table.has(p));
     if (running === pid) throw new AosError('EBUSY', `process ${pid} is still running: stop it first (aos kill ${pid})`);
     if (running !== undefined) throw new AosError('EBUSY', `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`);
     for (const p of tree) all.add(p);
@@ -36,7 +41,7 @@ export async function removeProcesses(kernel: Kernel, pids: readonly number[]): 
 }
 
 /** `aos prune`: every ended process that ended before `before` (ms) and that nothing live still needs. */
-export async function pruneProcesses(kernel: Kernel, before: number): Promise<number> {
+export async function pruneProcesses(kernel: RetentionHost, before: number): Promise<number> {
   kernel.disk.refuseNewWork('prune');
   kernel.store.flush();
   let count = 0;
@@ -53,4 +58,21 @@ export function parseDuration(text: string, what: string): number {
   if (!match) throw new AosError('EINVAL', `${what} must be a duration like 90s, 30m, 12h, 7d or 2w (got "${text}")`);
   const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[(match[2] ?? 's') as 's'];
   return Math.round(Number(match[1]) * unit * 1000);
+}
+
+/** With a retention window, old ended processes are pruned now and every hour; returns the stop. */
+export function startRetention(kernel: RetentionHost, windowMs: number): () => void {
+  const sweep = (): void => {
+    pruneProcesses(kernel, Date.now() - windowMs).then(
+      (n) => n > 0 && kernel.log('info', `retention: pruned ${n} ended processes older than ${Math.round(windowMs / 1000)} s`),
+      (error: unknown) => kernel.log('warn', `retention: prune failed: ${(error as Error).message}`),
+    );
+  };
+  const first = setImmediate(sweep);
+  const timer = setInterval(sweep, param.retentionSweepMs);
+  timer.unref();
+  return () => {
+    clearImmediate(first);
+    clearInterval(timer);
+  };
 }

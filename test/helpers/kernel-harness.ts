@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import type { MemoryOptions } from '../../drivers/memory/open-memory.js';
 import type { KernelEvent } from '../../kernel/wire/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
+import { gatewayAt } from './gateway.js';
 import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
 import type { Pcb } from '../../kernel/types.js';
 
@@ -46,7 +47,7 @@ export async function startHarness(
     workspace,
     rootCapabilities: options.rootCapabilities ?? ALL_CAPS,
     modelLimits: options.modelLimits,
-    webhookPort: options.webhookPort,
+    gateway: options.webhookPort === undefined ? undefined : gatewayAt(options.webhookPort),
     netAllowPrivate: options.netAllowPrivate,
     cwd: dir,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,

@@ -8,6 +8,7 @@ import type { KernelEvent } from '../../../kernel/wire/events.js';
 import { Kernel } from '../../../kernel/kernel.js';
 import { ALL_CAPS, call, EXIT } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
+import { gatewayAt } from '../../helpers/gateway.js';
 
 let dir: string;
 let kernels: Kernel[] = [];
@@ -27,7 +28,7 @@ async function boot(webhookPort: number): Promise<{ kernel: Kernel; events: Kern
     rootCapabilities: [...ALL_CAPS, 'webhook'],
     storeFile: path.join(dir, 'aos.db'),
     cwd: dir,
-    webhookPort,
+    gateway: gatewayAt(webhookPort),
   });
   kernels.push(kernel);
   const events: KernelEvent[] = [];

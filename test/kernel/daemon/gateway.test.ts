@@ -14,6 +14,7 @@ import { param } from '../../../kernel/param.js';
 import type { Pcb } from '../../../kernel/types.js';
 import { ALL_CAPS, call, EXIT, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
+import { gatewayAt } from '../../helpers/gateway.js';
 
 const CAPS = [...ALL_CAPS, 'webhook'];
 const BLOCK = call('RECV_MSG', { timeout_s: 30 });
@@ -45,7 +46,7 @@ async function boot(
     workspace: path.join(dir, 'ws'),
     rootCapabilities: options.caps ?? CAPS,
     cwd: dir,
-    webhookPort: 0,
+    gateway: gatewayAt(0),
     ...(options.replyTimeoutMs ? { webhookReplyTimeoutMs: options.replyTimeoutMs } : {}),
   });
   kernels.push(kernel);

@@ -1,0 +1,15 @@
+/** What the turn loop needs beyond the process API: the run queue, the model pool and the model drivers. */
+import type { ModelRegistry } from '../../drivers/llm/registry.js';
+import type { KernelServices } from '../../syscalls/services.js';
+import type { ProcessApi } from '../proc/api.js';
+import type { Proc } from '../proc/proc.js';
+import type { ModelPool } from '../sched/model-pool.js';
+import type { Scheduler } from '../sched/scheduler.js';
+
+export interface LoopHost extends ProcessApi {
+  readonly scheduler: Scheduler;
+  readonly pool: ModelPool;
+  readonly models: ModelRegistry;
+  /** The kernel as one process's syscalls see it (after a restart, a blocking call resumes with its old deadline). */
+  services(proc: Proc, resumeDeadline: number | null): KernelServices;
+}

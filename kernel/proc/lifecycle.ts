@@ -1,0 +1,118 @@
+/**
+ * A process's life after spawn: state changes (each an event and a row), parking in a blocking
+ * call, notices between turns, the run queue, and the end — the one place a PCB leaves the living.
+ */
+import { AosError } from '../errno.js';
+import { formatEvent } from '../loop/context.js';
+import { param } from '../param.js';
+import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../types.js';
+import type { ProcCore } from './api.js';
+import type { Notice, Proc, WakeReason } from './proc.js';
+
+export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
+  const from = proc.pcb.state;
+  if (from === to) return;
+  proc.pcb.state = to;
+  k.persist(proc);
+  k.events.emit({ type: 'state', pid: proc.pid, from, to, ...extra });
+}
+
+export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Promise<WakeReason> {
+  const promise = proc.park(spec);
+  const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
+  const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : `waiting for ${what}`;
+  k.setState(proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
+  return promise.then((wake) => {
+    if (!proc.killRequested && !k.closing) k.setState(proc, 'running', { reason: `woken: ${wake}` });
+    return wake;
+  });
+}
+
+/** Queue a notice for the process's next turn; timers and webhooks also interrupt a blocking call. */
+export function notify(k: ProcCore, proc: Proc, notice: Notice): void {
+  if (isEnded(proc.pcb.state)) return;
+  proc.notices.push(notice);
+  k.persist(proc);
+  if (notice.kind === 'timer' || notice.kind === 'webhook') proc.wake('interrupt');
+}
+
+export function makeReady(k: ProcCore, proc: Proc): void {
+  if (k.closing) return;
+  if (k.disk.hold(proc)) return;
+  k.setState(proc, 'ready');
+  enqueue(k, proc);
+}
+
+/** Into its model's run queue, with a token estimate for the pool's per-minute budgets. */
+export function enqueue(k: ProcCore, proc: Proc): void {
+  if (k.disk.hold(proc)) return;
+  const { pcb } = proc;
+  const c = pcb.counters;
+  const estimate = c.turns > 0 ? Math.ceil((c.promptTokens + c.outputTokens) / c.turns) : param.firstTurnTokenEstimate;
+  k.scheduler.enqueue(pcb.pid, pcb.priority, pcb.model, estimate);
+}
+
+/** End a process: the one place a PCB leaves the living. */
+export function finish(k: ProcCore, proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result: string | null = null): void {
+  const pcb = proc.pcb;
+  if (isEnded(pcb.state) || k.closing) return;
+  k.scheduler.forget(pcb.pid);
+  proc.clearTimers();
+  k.store.deleteTimers(pcb.pid);
+  proc.wake('interrupt');
+  if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', reason));
+  pcb.exitCode = code;
+  pcb.exitReason = reason;
+  pcb.endedAt = Date.now();
+  pcb.output = result ?? (proc.stdout || null);
+  pcb.wait = null;
+  proc.pending = null;
+  k.store.clearTurnResults(pcb.pid);
+  k.store.deleteMessages([...proc.mailbox, ...proc.stdin].map((m) => m.id));
+  k.setState(proc, state, { reason, code });
+  k.processEnded(pcb.pid);
+  k.disk.forget(proc);
+  // Its history is in the store, its PCB in a bounded cache for the WAIT or CLI that asks next.
+  k.table.evict(proc);
+  notifyParent(k, proc);
+  const waiters = k.table.exitWaiters.get(pcb.pid);
+  k.table.exitWaiters.delete(pcb.pid);
+  for (const resolve of waiters ?? []) resolve(pcb);
+}
+
+function notifyParent(k: ProcCore, child: Proc): void {
+  const parent = k.table.get(child.pcb.ppid);
+  if (!parent || isEnded(parent.pcb.state)) return;
+  const wait = parent.pcb.wait;
+  if (wait?.kind === 'child' && (wait.pid === null || wait.pid === child.pid)) {
+    parent.wake('ready');
+    return;
+  }
+  const { pcb } = child;
+  const payload = { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output };
+  k.notify(parent, { kind: 'child_exit', pid: pcb.pid, text: formatEvent('CHILD_EXIT', payload) });
+}
+
+/** A parent's WAIT took this child's exit: it is never reported to the parent again, even after a restart. */
+export function reap(k: ProcCore, parent: Proc, childPid: number): void {
+  parent.children.delete(childPid);
+  parent.dropNotices('child_exit', childPid);
+  k.store.markReaped(childPid);
+  k.persist(parent);
+}
+
+/** Resolves when the process has ended. */
+export function waitExit(k: ProcCore, pid: number): Promise<Pcb> {
+  const proc = k.table.get(pid);
+  if (!proc) {
+    const ended = k.table.endedPcb(pid);
+    if (ended) return Promise.resolve(ended);
+    return Promise.reject(new AosError('ESRCH', `no such process ${pid}`));
+  }
+  if (isEnded(proc.pcb.state)) return Promise.resolve(proc.pcb);
+  return new Promise((resolve) => {
+    const list = k.table.exitWaiters.get(pid) ?? [];
+    list.push(resolve);
+    k.table.exitWaiters.set(pid, list);
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * Spawn: a root process from the CLI, a child from SPAWN_AGENT. A child holds the intersection of
+ * its parent's capabilities and what it asks for, no looser budgets and no higher priority, and
+ * its parent's model unless the parent may choose another (model-choice.ts).
+ */
+import type { ModelRegistry } from '../../drivers/llm/registry.js';
+import { normalizeModel } from '../../drivers/llm/registry.js';
+import type { ModelDriver } from '../../drivers/llm/types.js';
+import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
+import type { SpawnRequest } from '../../syscalls/services.js';
+import { AosError } from '../errno.js';
+import { contextBudget } from '../loop/context-budget.js';
+import { taskMessage } from '../loop/context.js';
+import { param } from '../param.js';
+import { emptyCounters, isEnded, type Pcb } from '../types.js';
+import type { ProcCore } from './api.js';
+import { armWallTimer, tighter } from './budgets.js';
+import type { CapabilitySet } from './capabilities.js';
+import { enqueue } from './lifecycle.js';
+import { chooseChildModel } from './model-choice.js';
+import { Proc } from './proc.js';
+
+export interface SpawnOptions {
+  task: string;
+  model: string;
+  name?: string;
+  role?: string;
+  priority?: number;
+  maxTurns?: number;
+  /** Narrows the policy's root capabilities. */
+  capabilities?: readonly string[];
+  maxTokens?: number;
+  maxCost?: number;
+  maxWallS?: number;
+  /** Context budget in tokens (default param.contextBudgetTokens), never above the model's window allows. */
+  contextTokens?: number;
+  /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
+  cwd?: string;
+}
+
+export interface SpawnCore extends ProcCore {
+  readonly models: ModelRegistry;
+  readonly tapes: TapeReader;
+  readonly rootCaps: CapabilitySet;
+  /** Base for relative model paths when the caller gives none. */
+  readonly cwd: string;
+  /** A live process `from` may talk to (IPC stays inside one tree). */
+  liveTarget(from: Proc, pid: number, verb: string): Proc;
+}
+
+type Request = SpawnOptions & { role: string; name: string; pipeTo?: number | null };
+
+/** Start a root process (the CLI's `aos spawn`). */
+export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pcb> {
+  const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
+  const model = normalizeModel(options.model, options.cwd ?? k.cwd);
+  return create(k, null, { ...options, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
+}
+
+/** SPAWN_AGENT. Synchronous when the child runs on its parent's model and that model is loaded. */
+export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb> {
+  let live = 0;
+  for (const pid of parent.children) if (k.table.has(pid)) live++;
+  if (live >= param.maxChildren) throw new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`);
+  const caps = parent.caps.intersect(request.capabilities ?? parent.caps.list);
+  const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
+  const make = (model: string): Pcb | Promise<Pcb> => create(k, parent, { ...request, name: request.name ?? request.role, model, priority }, caps);
+  if (!request.model || request.model === parent.pcb.model) return make(parent.pcb.model);
+  return chooseChildModel({ model: parent.pcb.model, caps: parent.caps }, request.model, k).then(make);
+}
+
+function create(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet): Pcb | Promise<Pcb> {
+  if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
+  k.disk.refuseNewWork('spawn');
+  if (k.table.size >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
+  if (parent && k.table.depthOf(parent) >= param.maxTreeDepth) throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
+  const priority = req.priority ?? parent?.pcb.priority ?? param.defaultPriority;
+  if (!Number.isInteger(priority) || priority < param.minPriority || priority > param.maxPriority) {
+    throw new AosError('EINVAL', `priority must be an integer from ${param.minPriority} to ${param.maxPriority}`);
+  }
+  const loaded = k.models.loaded(req.model);
+  if (loaded) return insert(k, parent, req, caps, priority, loaded);
+  return k.models.get(req.model).then((driver) => insert(k, parent, req, caps, priority, driver));
+}
+
+function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, driver: ModelDriver): Pcb {
+  const contextTokens = contextBudget(req.model, driver, req.contextTokens, parent?.pcb.limits.contextTokens);
+  // The parent may have been killed (or the kernel stopped) while the model loaded: nothing runs under a killed parent.
+  if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
+  if (parent && (parent.killRequested || isEnded(parent.pcb.state))) {
+    throw new AosError('ESRCH', `process ${parent.pid} is being killed: no child is started under it`);
+  }
+  const pipeTo = req.pipeTo ?? null;
+  if (parent && pipeTo !== null) k.liveTarget(parent, pipeTo, 'pipe to');
+  const pid = k.table.nextPid++;
+  k.store.setMeta('next_pid', k.table.nextPid);
+  const pcb = newPcb(pid, parent, req, caps, priority, pipeTo, contextTokens);
+  const proc = new Proc(pcb, caps, parent?.tree ?? pid);
+  k.table.add(proc);
+  parent?.children.add(pid);
+  k.appendTranscript(proc, 'user', taskMessage(pcb));
+  armWallTimer(k, proc);
+  k.persist(proc);
+  const reason = parent ? `spawned by ${parent.pid}` : 'spawned';
+  k.events.emit({ type: 'state', pid, from: null, to: 'ready', reason, name: pcb.name, ppid: pcb.ppid, role: pcb.role, model: pcb.model });
+  enqueue(k, proc);
+  return pcb;
+}
+
+function newPcb(pid: number, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, pipeTo: number | null, contextTokens: number): Pcb {
+  const limits = parent?.pcb.limits;
+  return {
+    pid,
+    ppid: parent?.pid ?? 0,
+    name: req.name,
+    role: req.role,
+    task: req.task,
+    model: req.model,
+    priority,
+    capabilities: caps.list,
+    pipeTo,
+    createdAt: Date.now(),
+    state: 'ready',
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    exitReason: null,
+    output: null,
+    counters: emptyCounters(),
+    limits: {
+      maxTurns: Math.min(req.maxTurns ?? param.maxTurns, limits?.maxTurns ?? Infinity),
+      maxTokens: tighter(req.maxTokens, limits?.maxTokens),
+      maxCost: tighter(req.maxCost, limits?.maxCost),
+      maxWallS: tighter(req.maxWallS, limits?.maxWallS),
+      contextTokens,
+    },
+    wait: null,
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The process table: live processes in memory, recently ended ones in a bounded cache, everything
+ * else in the store. Lookups, the rows `ps` shows, and the totals of what has ended.
+ */
+import { AosError } from '../errno.js';
+import { BoundedMap } from '../bounded-map.js';
+import { param } from '../param.js';
+import type { ProcessSummary, Store } from '../store/store.js';
+import { psRowFromColumns } from '../store/ps-rows.js';
+import { isEnded, type Pcb } from '../types.js';
+import type { KernelEvent } from '../wire/events.js';
+import { type ProcRow, toProcRow } from '../wire/views.js';
+import { type Proc, pcbFromRecord } from './proc.js';
+
+/** Totals of processes that have ended and left the table. */
+export interface Archived {
+  exited: number;
+  killed: number;
+  promptTokens: number;
+  outputTokens: number;
+  cost: number;
+}
+
+export class ProcTable {
+  private readonly live = new Map<number, Proc>();
+  /** Recently ended processes, so a parent's WAIT or a CLI's wait never has to go to the store for them. */
+  private readonly ended = new BoundedMap<number, Pcb>(param.endedCacheSize);
+  readonly exitWaiters = new Map<number, Array<(pcb: Pcb) => void>>();
+  readonly archived: Archived = { exited: 0, killed: 0, promptTokens: 0, outputTokens: 0, cost: 0 };
+  nextPid = 1;
+
+  constructor(private readonly store: Store) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  get(pid: number): Proc | undefined {
+    return this.live.get(pid);
+  }
+
+  has(pid: number): boolean {
+    return this.live.has(pid);
+  }
+
+  procs(): IterableIterator<Proc> {
+    return this.live.values();
+  }
+
+  add(proc: Proc): void {
+    this.live.set(proc.pid, proc);
+  }
+
+  /** An ended process leaves memory: its PCB to the cache, its figures to the totals. */
+  evict(proc: Proc): void {
+    const { pcb } = proc;
+    this.live.delete(pcb.pid);
+    this.ended.set(pcb.pid, pcb);
+    const a = this.archived;
+    a[pcb.state === 'killed' ? 'killed' : 'exited']++;
+    a.promptTokens += pcb.counters.promptTokens;
+    a.outputTokens += pcb.counters.outputTokens;
+    a.cost += pcb.counters.cost;
+    proc.release();
+  }
+
+  /** Removed from the store (rm, prune): out of the cache and the totals too. */
+  forgetEnded(rows: readonly ProcessSummary[]): void {
+    const a = this.archived;
+    for (const r of rows) {
+      this.ended.delete(r.pid);
+      if (r.state !== 'exited' && r.state !== 'killed') continue;
+      a[r.state]--;
+      a.promptTokens -= r.prompt_tokens;
+      a.outputTokens -= r.output_tokens;
+      a.cost -= r.cost;
+    }
+  }
+
+  /** The PCB of a process that has ended (from memory while it is recent, else from the store), or undefined. */
+  endedPcb(pid: number): Pcb | undefined {
+    const live = this.live.get(pid);
+    if (live) return isEnded(live.pcb.state) ? live.pcb : undefined;
+    const recent = this.ended.get(pid);
+    if (recent) return recent;
+    this.store.flush();
+    const record = this.store.loadProcess(pid);
+    return record && (record.state === 'exited' || record.state === 'killed') ? pcbFromRecord(record) : undefined;
+  }
+
+  /** The PCB of any process the store knows, live or ended. */
+  pcb(pid: number): Pcb | undefined {
+    return this.live.get(pid)?.pcb ?? this.endedPcb(pid);
+  }
+
+  /** Live processes and the recently ended ones still cached, by pid. */
+  list(): Pcb[] {
+    const pcbs = [...this.live.values()].map((p) => p.pcb);
+    for (const pcb of this.ended.values()) if (!this.live.has(pcb.pid)) pcbs.push(pcb);
+    return pcbs.sort((a, b) => a.pid - b.pid);
+  }
+
+  /**
+   * `aos ps`: live processes; with `all` every process the store knows; with `last`, the last N
+   * created, whatever their state. Live rows come from memory.
+   */
+  rows(options: { all?: boolean; last?: number } = {}): ProcRow[] {
+    const now = Date.now();
+    if (!options.all && options.last === undefined) return [...this.live.values()].map((proc) => rowOf(proc, now));
+    this.store.flush();
+    const stored = this.store.psColumns(options.last);
+    const rows = stored.map((columns) => {
+      const live = this.live.get(columns.pid);
+      return live ? rowOf(live, now) : psRowFromColumns(columns, now);
+    });
+    // A live process the store has not got (a disk that refuses commits) is still shown.
+    const listed = new Set(stored.map((c) => c.pid));
+    for (const proc of this.live.values()) if (!listed.has(proc.pid)) rows.push(rowOf(proc, now));
+    if (rows.length === stored.length) return rows;
+    rows.sort((a, b) => a.pid - b.pid);
+    return options.last === undefined ? rows : rows.slice(-options.last);
+  }
+
+  /** The rows of a process and (with `tree`) its descendants, ended ones from the store. */
+  tree(pid: number, options: { tree?: boolean } = {}): ProcRow[] {
+    this.store.flush();
+    const pids = options.tree ? this.store.subtreePids(pid) : this.store.loadProcess(pid) ? [pid] : [];
+    if (pids.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
+    const now = Date.now();
+    return pids.map((p) => {
+      const live = this.live.get(p);
+      const record = live ? undefined : this.store.loadProcess(p);
+      return toProcRow(live ? live.pcb : pcbFromRecord(record as NonNullable<typeof record>), now);
+    });
+  }
+
+  /** Past events of a process (and with `tree`, of its descendants), oldest first. */
+  history(pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] {
+    const pids = this.tree(pid, options).map((r) => r.pid);
+    return this.store.events(pids, options.tail);
+  }
+
+  /** Depth below the root of its tree (through live ancestors). */
+  depthOf(proc: Proc): number {
+    let depth = 0;
+    for (let p: Proc | undefined = proc; p && p.pcb.ppid; p = this.live.get(p.pcb.ppid)) depth++;
+    return depth;
+  }
+
+  /** A process and its live descendants. */
+  subtree(root: Proc): Proc[] {
+    const out: Proc[] = [];
+    const stack = [root];
+    while (stack.length) {
+      const proc = stack.pop() as Proc;
+      out.push(proc);
+      for (const child of proc.children) {
+        const c = this.live.get(child);
+        if (c) stack.push(c);
+      }
+    }
+    return out;
+  }
+}
+
+function rowOf(proc: Proc, now: number): ProcRow {
+  const row = toProcRow(proc.pcb, now);
+  if (proc.diskWait) row.wait = 'disk full';
+  return row;
+}

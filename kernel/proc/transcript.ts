@@ -1,0 +1,21 @@
+/** A process's rows in the store: its PCB (coalesced per commit) and its transcript (append-only). */
+import type { Store } from '../store/store.js';
+import type { Proc } from './proc.js';
+
+export function persist(store: Store, proc: Proc): void {
+  store.saveProcess(proc.pid, () => proc.toRecord());
+}
+
+export function appendTranscript(store: Store, proc: Proc, role: 'user' | 'model', text: string): void {
+  const seq = proc.nextSeq++;
+  proc.transcript.push({ role, text, seq });
+  store.putTranscript(proc.pid, seq, role, text);
+}
+
+/** Rewrite the last transcript entry (notices joining the latest kernel message). */
+export function amendTranscript(store: Store, proc: Proc, text: string): void {
+  const entry = proc.transcript[proc.transcript.length - 1];
+  if (!entry) return;
+  entry.text = text;
+  store.putTranscript(proc.pid, entry.seq, entry.role, text);
+}
