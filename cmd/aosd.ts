@@ -16,7 +16,7 @@ import { acquirePidLock, type PidLock } from '../kernel/daemon/pid-lock.js';
 import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../kernel/param.js';
 import { loadPolicy, type Policy } from '../kernel/proc/policy.js';
-import { parseDuration } from '../kernel/store/retention.js';
+import { parseDuration } from '../kernel/wire/duration.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastLoggedError, logSize } from '../kernel/daemon/log.js';
+import { lastLoggedError, logSize } from '../kernel/client/daemon-log.js';
 import type { AosPaths } from '../kernel/paths.js';
 
 /** What the daemon tells the CLI that started it, once. */
