@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
 import { currentPid } from '../kernel/loop/blame.js';
 import { type DaemonLogger, openDaemonLog, rotateLog } from '../kernel/daemon/log.js';
-import type { DaemonReport } from './launch.js';
+import type { DaemonReport } from '../kernel/wire/daemon-report.js';
 import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
 import { aosPaths } from '../kernel/paths.js';
 import { acquirePidLock, type PidLock } from '../kernel/daemon/pid-lock.js';

@@ -9,14 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastLoggedError, logSize } from '../kernel/client/daemon-log.js';
 import type { AosPaths } from '../kernel/paths.js';
-
-/** What the daemon tells the CLI that started it, once. */
-export type DaemonReport =
-  | { type: 'ready'; pid: number; socket: string }
-  | { type: 'running'; pid: number }
-  | { type: 'failed'; message: string };
-
-export type StartOutcome = DaemonReport | { type: 'exited'; code: number | null; message: string | null } | { type: 'timeout' };
+import type { DaemonReport, StartOutcome } from '../kernel/wire/daemon-report.js';
 
 /**
  * cmd/aosd.ts under tsx, dist/cmd/aosd.js when built: the daemon's main, beside this file (and

@@ -16,10 +16,10 @@ import {
   excerpt,
   fromHttpFailure,
   malformedError,
-  parseRateLimitHeaders,
   ProviderError,
   redact,
 } from './provider-error.js';
+import { parseRateLimitHeaders } from './provider-headers.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
 import { DEFAULT_GEMINI_MODEL } from './defaults.js';
 

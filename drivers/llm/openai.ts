@@ -12,14 +12,13 @@ import { AosError } from '../../kernel/errno.js';
 import { withDeadline } from './deadline.js';
 import {
   blockedError,
-  errorMessageFromBody,
   excerpt,
   fromHttpFailure,
   malformedError,
-  parseRateLimitHeaders,
   ProviderError,
   redact,
 } from './provider-error.js';
+import { errorMessageFromBody, parseRateLimitHeaders } from './provider-headers.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
 import { OLLAMA_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL } from './defaults.js';
 
