@@ -3,8 +3,9 @@
  * its parent's capabilities and what it asks for, no looser budgets and no higher priority, and
  * its parent's model unless the parent may choose another (model-choice.ts).
  */
+import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
-import { normalizeModel } from '../../drivers/llm/registry.js';
+import { describeModelSetup } from '../../drivers/llm/setup.js';
 import type { ModelDriver } from '../../drivers/llm/types.js';
 import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
@@ -22,7 +23,8 @@ import { Proc } from './proc.js';
 
 export interface SpawnOptions {
   task: string;
-  model: string;
+  /** `provider:model` or a bare name a provider owns; the kernel's default when absent. */
+  model?: string;
   name?: string;
   role?: string;
   priority?: number;
@@ -44,17 +46,44 @@ export interface SpawnCore extends ProcCore {
   readonly rootCaps: CapabilitySet;
   /** Base for relative model paths when the caller gives none. */
   readonly cwd: string;
+  /** The model of a root process that names none (the daemon's AOS_MODEL, or the policy's default_model). */
+  readonly defaultModel?: string;
   /** A live process `from` may talk to (IPC stays inside one tree). */
   liveTarget(from: Proc, pid: number, verb: string): Proc;
 }
 
-type Request = SpawnOptions & { role: string; name: string; pipeTo?: number | null };
+type Request = SpawnOptions & { model: string; role: string; name: string; pipeTo?: number | null };
 
 /** Start a root process (the CLI's `aos spawn`). */
 export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pcb> {
   const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
-  const model = normalizeModel(options.model, options.cwd ?? k.cwd);
+  const model = rootModel(k, options.model, options.cwd ?? k.cwd);
   return create(k, null, { ...options, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
+}
+
+/** The caller's model, else the kernel's default, as `provider:model`; EINVAL with the set-up help when there is neither. */
+function rootModel(k: SpawnCore, requested: string | undefined, cwd: string): string {
+  const named = requested?.trim();
+  if (named) return normalizeModel(resolveModel(named), cwd);
+  const fallback = k.defaultModel?.trim();
+  if (!fallback) throw new AosError('EINVAL', describeModelSetup());
+  try {
+    return normalizeModel(resolveModel(fallback), k.cwd);
+  } catch (error) {
+    if (!(error instanceof AosError)) throw error;
+    throw new AosError(error.code, `the kernel's default model (its AOS_MODEL, or default_model in its policy): ${error.message}`);
+  }
+}
+
+/** The kernel's default model as `provider:model` (as configured when it does not resolve); null when there is none. */
+export function defaultModelOf(k: Pick<SpawnCore, 'defaultModel' | 'cwd'>): string | null {
+  const fallback = k.defaultModel?.trim();
+  if (!fallback) return null;
+  try {
+    return normalizeModel(resolveModel(fallback), k.cwd);
+  } catch {
+    return fallback;
+  }
 }
 
 /** SPAWN_AGENT. Synchronous when the child runs on its parent's model and that model is loaded. */
