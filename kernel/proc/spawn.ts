@@ -1,11 +1,10 @@
 /**
  * Spawn: a root process from the CLI, a child from SPAWN_AGENT. A child holds the intersection of
  * its parent's capabilities and what it asks for, no looser budgets and no higher priority, and
- * its parent's model unless the parent may choose another (model-choice.ts).
+ * its parent's model unless the parent may choose another (model-choice.ts). A root's model is
+ * the caller's or the kernel's default (root-model.ts).
  */
-import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
-import { describeModelSetup } from '../../drivers/llm/setup.js';
 import type { ModelDriver } from '../../drivers/llm/types.js';
 import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
@@ -20,6 +19,7 @@ import type { CapabilitySet } from './capabilities.js';
 import { enqueue } from './lifecycle.js';
 import { chooseChildModel } from './model-choice.js';
 import { Proc } from './proc.js';
+import { rootModel } from './root-model.js';
 
 export interface SpawnOptions {
   task: string;
@@ -59,31 +59,6 @@ export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pc
   const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
   const model = rootModel(k, options.model, options.cwd ?? k.cwd);
   return create(k, null, { ...options, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
-}
-
-/** The caller's model, else the kernel's default, as `provider:model`; EINVAL with the set-up help when there is neither. */
-function rootModel(k: SpawnCore, requested: string | undefined, cwd: string): string {
-  const named = requested?.trim();
-  if (named) return normalizeModel(resolveModel(named), cwd);
-  const fallback = k.defaultModel?.trim();
-  if (!fallback) throw new AosError('EINVAL', describeModelSetup());
-  try {
-    return normalizeModel(resolveModel(fallback), k.cwd);
-  } catch (error) {
-    if (!(error instanceof AosError)) throw error;
-    throw new AosError(error.code, `the kernel's default model (its AOS_MODEL, or default_model in its policy): ${error.message}`);
-  }
-}
-
-/** The kernel's default model as `provider:model` (as configured when it does not resolve); null when there is none. */
-export function defaultModelOf(k: Pick<SpawnCore, 'defaultModel' | 'cwd'>): string | null {
-  const fallback = k.defaultModel?.trim();
-  if (!fallback) return null;
-  try {
-    return normalizeModel(resolveModel(fallback), k.cwd);
-  } catch {
-    return fallback;
-  }
 }
 
 /** SPAWN_AGENT. Synchronous when the child runs on its parent's model and that model is loaded. */

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeModelSetup } from '../../../drivers/llm/setup.js';
 import { AosError } from '../../../kernel/errno.js';
-import { defaultModelOf } from '../../../kernel/proc/spawn.js';
+import { defaultModelOf } from '../../../kernel/proc/root-model.js';
 import { EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 
 let h: Harness | undefined;
