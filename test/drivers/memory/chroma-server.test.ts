@@ -2,7 +2,7 @@
  * The supervisor against the real Chroma server from the chromadb package: a private start (own
  * network namespace, unix socket in a 0700 directory), heartbeat, shared lazy start, restart after
  * SIGKILL (with a cap), clean stop, no orphans, and clear failures for a bad binary. Refusing to
- * start without a namespace is in chroma-isolation.test.ts.
+ * start without a namespace is in chroma-server.isolation.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
