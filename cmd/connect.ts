@@ -2,20 +2,23 @@
 import { type Connected, connectKernel } from '../kernel/client/connect.js';
 import type { KernelClient } from '../kernel/client/client.js';
 import { aosPaths } from '../kernel/paths.js';
+import { driftWarning } from './drift.js';
 
 export function autostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.AOS_NO_AUTOSTART;
   return value === undefined || value === '' || value === '0';
 }
 
-export function openKernel(): Promise<Connected> {
-  return connectKernel(aosPaths(), {
+export async function openKernel(): Promise<Connected> {
+  const connected = await connectKernel(aosPaths(), {
     autostart: autostartEnabled(),
     // Scripts read stdout/stderr; only a person at a terminal is told about the start.
     onStarted: (pid) => {
       if (process.stderr.isTTY) process.stderr.write(`aos: started the kernel (pid ${pid})\n`);
     },
   });
+  for (const line of driftWarning(connected.kernel)) process.stderr.write(`${line}\n`);
+  return connected;
 }
 
 /** Run `work` with a connected client and always hang up after. */

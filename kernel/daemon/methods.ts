@@ -6,6 +6,7 @@ import { pruneProcesses, removeProcesses } from '../store/retention.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { isEnded } from '../types.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
+import { settingsOf } from '../wire/settings.js';
 
 export interface ServerInfo {
   socket: string;
@@ -62,6 +63,8 @@ export const handlers: Handlers = {
     home: info.home,
     socket: info.socket,
     workspace: info.workspace,
+    // The daemon's own environment, as the CLI that started it left it: the CLI checks its own against it.
+    settings: settingsOf(process.env),
   }),
   spawn: async (params, { kernel }) => {
     const pcb = await kernel.spawn({

@@ -38,6 +38,8 @@ const kernelEvent = s.leaf<KernelEvent>('a kernel event {ts, pid, type, ...}', i
 const procRow = s.leaf<ProcRow>('a process row {pid, ppid, name, state, model, ...}', isProcRow);
 const kernelStats = s.leaf<KernelStats>('kernel stats {pid, uptime_s, processes, ...}', isKernelStats);
 const pid = s.positiveInt;
+/** Absent from a kernel older than the drift check. */
+const settings = s.leaf<Record<string, string> | undefined>('settings {name: value}', (v) => v === undefined || s.isRecord(v));
 const sub = s.positiveInt;
 
 export const endPayload = s.object({ pid, code: s.nullable(s.int), reason: s.nullable(s.string), state: s.oneOf(PROC_STATES) });
@@ -53,6 +55,7 @@ export const RESULTS = {
     home: s.string,
     socket: s.string,
     workspace: s.string,
+    settings,
   }),
   spawn: procRow,
   ps: s.array(procRow),
