@@ -22,10 +22,10 @@ export async function openKernel(): Promise<Connected> {
 }
 
 /** Run `work` with a connected client and always hang up after. */
-export async function withKernel<T>(work: (client: KernelClient) => Promise<T>): Promise<T> {
-  const { client } = await openKernel();
+export async function withKernel<T>(work: (client: KernelClient, kernel: Connected['kernel']) => Promise<T>): Promise<T> {
+  const { client, kernel } = await openKernel();
   try {
-    return await work(client);
+    return await work(client, kernel);
   } finally {
     client.close();
   }

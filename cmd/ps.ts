@@ -4,11 +4,13 @@ import { toInt } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { formatPsTable } from './ps-table.js';
+import { tableWidth } from './width.js';
 
 interface PsFlags {
   all?: boolean;
   last?: string;
   json?: boolean;
+  trunc: boolean;
 }
 
 export async function runPs(flags: PsFlags): Promise<number> {
@@ -19,7 +21,7 @@ export async function runPs(flags: PsFlags): Promise<number> {
       process.stdout.write(`${JSON.stringify(rows)}\n`);
       return EXIT.ok;
     }
-    const width = process.stdout.isTTY ? process.stdout.columns || 80 : 80;
+    const width = tableWidth(flags.trunc);
     process.stdout.write(`${formatPsTable(rows, width)}\n`);
     return EXIT.ok;
   });
@@ -31,6 +33,7 @@ export function registerPs(program: Command, run: (work: () => Promise<number>) 
     .description('list processes: live ones, or every one with --all')
     .option('-a, --all', 'include processes that have exited or were killed')
     .option('-n, --last <n>', 'only the n most recently created processes, in any state (reads only those)')
+    .option('--no-trunc', 'never cut NAME, MODEL or STATE to fit the width')
     .option('--json', 'print an array of rows {pid, ppid, name, state, model, turns, syscalls, tokens, cost, age_s, ...}')
     .addHelpText(
       'after',

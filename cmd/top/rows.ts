@@ -35,7 +35,9 @@ export function visibleRows(state: TopState, options: { sort: SortKey; all: bool
   const out: ViewRow[] = [];
   for (const row of state.rows.values()) {
     if (!options.all && isEnded(row.state)) continue;
-    out.push({ ...row, rate: tokenRate(state, row.pid, options.now), age: ageSeconds(row, options.now) });
+    // Only a process that may be inferring has a rate: a blocked one's last turn is not its speed now.
+    const rate = row.state === 'running' || row.state === 'ready' ? tokenRate(state, row.pid, options.now) : 0;
+    out.push({ ...row, rate, age: ageSeconds(row, options.now) });
   }
   const compare = COMPARE[options.sort];
   return out.sort((a, b) => compare(a, b) || a.pid - b.pid);

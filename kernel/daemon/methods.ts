@@ -97,6 +97,12 @@ export const handlers: Handlers = {
     return durable(kernel, { ok: true as const });
   },
   logs,
+  history: (params, { kernel }) => {
+    kernel.store.flush();
+    const events = kernel.store.recentEvents(params.tail);
+    const pids = [...new Set(events.map((e) => e.pid))];
+    return { procs: pids.flatMap((pid) => kernel.tree(pid).slice(0, 1)), events };
+  },
   rm: async (params, { kernel }) => ({ removed: await removeProcesses(kernel, params.pids) }),
   prune: async (params, { kernel }) => ({ removed: await pruneProcesses(kernel, Date.now() - (params.older_than_s ?? 0) * 1000) }),
   subscribe: (params, ctx) => {

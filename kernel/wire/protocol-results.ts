@@ -12,7 +12,7 @@ export const PROTOCOL_VERSION = 1;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
 export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 
-const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error'];
+const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry'];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
 export function isKernelEvent(value: unknown): value is KernelEvent {
@@ -62,6 +62,7 @@ export const RESULTS = {
   kill: s.object({ killed: s.array(pid) }),
   send: s.object({ ok: s.literal(true) }),
   logs: s.object({ sub: s.nullable(sub), procs: s.array(procRow), events: s.array(kernelEvent) }),
+  history: s.object({ procs: s.array(procRow), events: s.array(kernelEvent) }),
   subscribe: s.object({ sub, stats: kernelStats }),
   unsubscribe: s.object({ ok: s.boolean }),
   stats: kernelStats,

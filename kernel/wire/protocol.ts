@@ -68,6 +68,8 @@ export const METHODS = {
     }),
     result: RESULTS.logs,
   },
+  /** The newest `tail` events of all processes, with the rows of the processes they name (`aos logs` without a pid). */
+  history: { params: z.strictObject({ tail: z.number().int().nonnegative().max(1_000_000) }), result: RESULTS.history },
   /** Live `event` pushes (every KernelEvent) and/or `stats` pushes (≤ 4/s, when something changed). */
   subscribe: {
     params: z.strictObject({ topics: z.array(z.enum(TOPICS)).min(1) }),

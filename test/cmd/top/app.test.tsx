@@ -57,7 +57,7 @@ describe('aos top', () => {
     }
     await eventually(() => expect(text).toMatch(/PID NAME +STATE +MODEL +TURNS +SYSC +TOKENS +TOK\/S +COST +AGE/));
     await eventually(() => expect(text).toMatch(/1 root +running +demo +3 +4 +500 +0 +\$0\.0020 +3m1\ds/));
-    await eventually(() => expect(text).toMatch(/2 worker +blocked +gemini-2\.5-f… .*90\.0k .*\$0\.5000/));
+    await eventually(() => expect(text).toMatch(/2 worker +blocked +gemini-2\.5-… .*90\.0k .*\$0\.5000/));
     await eventually(() => expect(text).not.toContain('done'));
   });
 
