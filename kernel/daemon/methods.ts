@@ -7,6 +7,8 @@ import type { PushTarget, StreamHub } from './streams.js';
 import { isEnded } from '../types.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
 import { settingsOf } from '../wire/settings.js';
+import { stopProcess } from '../proc/stop.js';
+import { inspectProcess } from '../proc/inspect.js';
 
 export interface ServerInfo {
   socket: string;
@@ -97,6 +99,11 @@ export const handlers: Handlers = {
     return durable(kernel, { ok: true as const });
   },
   logs,
+  stop: (params, { kernel }) => {
+    kernel.disk.refuseNewWork('stop');
+    return durable(kernel, { stopping: stopProcess(kernel, params.pid, params.timeout_s) });
+  },
+  inspect: (params, { kernel }) => inspectProcess(kernel.table, params.pid),
   history: (params, { kernel }) => {
     kernel.store.flush();
     const events = kernel.store.recentEvents(params.tail);

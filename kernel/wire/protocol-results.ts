@@ -7,6 +7,7 @@ import type { KernelEvent, KernelEventType } from './events.js';
 import * as s from './shape-check.js';
 import { PROC_STATES } from '../types.js';
 import type { KernelStats, ProcRow } from './views.js';
+import type { ProcDetail } from './detail.js';
 
 export const PROTOCOL_VERSION = 1;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
@@ -61,6 +62,8 @@ export const RESULTS = {
   ps: s.array(procRow),
   kill: s.object({ killed: s.array(pid) }),
   send: s.object({ ok: s.literal(true) }),
+  stop: s.object({ stopping: s.boolean }),
+  inspect: s.object({ row: procRow, status: s.string, task: s.string, capabilities: s.array(s.string), limits: s.unknown, children: s.array(s.unknown) }) as s.Shape<ProcDetail>,
   logs: s.object({ sub: s.nullable(sub), procs: s.array(procRow), events: s.array(kernelEvent) }),
   history: s.object({ procs: s.array(procRow), events: s.array(kernelEvent) }),
   subscribe: s.object({ sub, stats: kernelStats }),
