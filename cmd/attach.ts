@@ -6,7 +6,6 @@ import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
-import type { Run } from './verbs.js';
 
 /** Each line read from our stdin is written to the process's stdin, in order. */
 function forwardLines(client: KernelClient, pid: number): () => void {
@@ -42,7 +41,7 @@ export async function runAttach(pidArg: string, flags: { json?: boolean; verbose
   });
 }
 
-export function registerAttach(program: Command, run: Run): void {
+export function registerAttach(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   program
     .command('attach')
     .description("follow a running process and its children; each line you type goes to its stdin")

@@ -5,7 +5,6 @@ import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { formatCost, formatCount, formatDuration } from './top/format.js';
-import type { Run } from './verbs.js';
 
 function when(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString();
@@ -47,7 +46,7 @@ export async function runInspect(pidArg: string, flags: { json?: boolean }): Pro
   });
 }
 
-export function registerInspect(program: Command, run: Run): void {
+export function registerInspect(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   program
     .command('inspect')
     .description('show one process in full: task, model, capabilities, budgets and use, parent and children, state and why')

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
-import type { Run } from './verbs.js';
 
 export async function runRestart(pidArg: string, flags: { json?: boolean }): Promise<number> {
   const pid = toPid(pidArg);
@@ -29,7 +28,7 @@ export async function runRestart(pidArg: string, flags: { json?: boolean }): Pro
   });
 }
 
-export function registerRestart(program: Command, run: Run): void {
+export function registerRestart(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   program
     .command('restart')
     .description('start a new process like an old one (task, model, capabilities, limits); a live old one is killed first')

@@ -6,7 +6,6 @@ import { describeEnd } from '../kernel/wire/status.js';
 import { toPid, toPositive } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
-import type { Run } from './verbs.js';
 
 /** The default deadline, docker stop's. */
 const DEFAULT_TIMEOUT_S = 10;
@@ -31,7 +30,7 @@ export async function runStop(pidArg: string, flags: { time: string; json?: bool
   });
 }
 
-export function registerStop(program: Command, run: Run): void {
+export function registerStop(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   program
     .command('stop')
     .description('ask a process to exit ([EVENT::STOP]); kill it if it has not exited by the deadline')

@@ -21,6 +21,9 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   send: async () => (await import('./send.js')).registerSend,
   rm: async () => (await import('./rm.js')).registerRm,
   prune: async () => (await import('./rm.js')).registerPrune,
+  models: async () => (await import('./models.js')).registerModels,
+  completion: async () => (await import('./completion.js')).registerCompletion,
+  schema: async () => (await import('./schema.js')).registerSchema,
   top: async () => (await import('./top.js')).registerTop,
   kernel: async () => (await import('./kernel.js')).registerKernel,
 };
@@ -32,6 +35,7 @@ export const VERBS: Record<string, () => Promise<Register>> = {
 export function verbsFor(argv: readonly string[]): Array<() => Promise<Register>> {
   const first = argv[0];
   if (first === '-V' || first === '--version') return [];
+  if (first === 'completion') return Object.values(VERBS);
   const one = first === undefined ? undefined : Object.hasOwn(VERBS, first) ? VERBS[first] : undefined;
   return one ? [one] : Object.values(VERBS);
 }
