@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../kernel/paths.js';
+import { loadDotEnv } from './dotenv.js';
 import { reportError } from './fail.js';
 import { verbsFor } from './verbs.js';
 
@@ -19,6 +20,8 @@ async function run(work: () => Promise<number>): Promise<void> {
     process.exitCode = reportError(error);
   }
 }
+
+loadDotEnv();
 
 // `aos logs 1 | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -8,6 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
 import { currentPid } from '../kernel/loop/blame.js';
+import { loadDotEnv } from './dotenv.js';
 import { type DaemonLogger, openDaemonLog, rotateLog } from '../kernel/daemon/log.js';
 import type { DaemonReport } from '../kernel/wire/daemon-report.js';
 import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
@@ -21,6 +22,7 @@ import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';
 
+loadDotEnv();
 const paths = aosPaths();
 const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.send !== 'function' });
 /** Longest a clean stop may take before the daemon exits anyway. */

@@ -4,21 +4,49 @@ import type { KernelEvent } from '../kernel/wire/events.js';
 import type { EndPayload, ParamsOf } from '../kernel/wire/protocol.js';
 import type { ProcRow } from '../kernel/wire/views.js';
 import { EventRenderer } from './render.js';
-import { painter, useColor } from './style.js';
+import { cutVisible, painter, useColor } from './style.js';
+import { ThinkingLine } from './thinking.js';
+import { type Window, windowEvents } from './log-window.js';
 
 export interface PrintOptions {
   json: boolean;
   verbose: boolean;
+  /** Show who waits on a model (attached spawn, attach), on a terminal only. */
+  thinking?: boolean;
+  /** Prefix each human line with its time (`logs -t`). */
+  timestamps?: boolean;
 }
 
 /** One line per event: the KernelEvent as JSON, or a human line (some events are quiet unless verbose). */
 export class EventPrinter {
   private readonly renderer: EventRenderer | null;
+  private readonly thinking: ThinkingLine | null;
+  /** A terminal's width cuts each line (a wrapped line breaks the thinking line's erase); a pipe gets whole lines. */
+  private readonly width: number | null;
+  /** Human lines printed so far (`logs --tail` counts them). */
+  printed = 0;
 
-  constructor(options: PrintOptions) {
+  constructor(private readonly options: PrintOptions) {
+    const tty = process.stdout.isTTY === true;
+    this.width = tty && !options.verbose ? process.stdout.columns || 80 : null;
     this.renderer = options.json
       ? null
       : new EventRenderer({ paint: painter(useColor()), verbose: options.verbose, width: process.stdout.columns || 120 });
+    this.thinking = options.thinking && tty && !options.json ? new ThinkingLine(process.stdout) : null;
+    this.thinking?.start();
+  }
+
+  /** The human line of an event, or null when it is quiet (not verbose). */
+  line(event: KernelEvent): string | null {
+    if (!this.renderer) return JSON.stringify(event);
+    const line = this.renderer.render(event);
+    if (line === null) return null;
+    const stamped = this.options.timestamps ? `${event.ts} ${line}` : line;
+    return this.width === null ? stamped : cutVisible(stamped, this.width);
+  }
+
+  close(): void {
+    this.thinking?.stop();
   }
 
   seed(procs: readonly ProcRow[]): void {
@@ -26,8 +54,14 @@ export class EventPrinter {
   }
 
   print(event: KernelEvent): void {
-    const line = this.renderer ? this.renderer.render(event) : JSON.stringify(event);
-    if (line !== null) process.stdout.write(`${line}\n`);
+    const line = this.line(event);
+    this.thinking?.clear();
+    if (line !== null) {
+      process.stdout.write(`${line}\n`);
+      this.printed++;
+    }
+    this.thinking?.observe(event);
+    this.thinking?.draw();
   }
 }
 
@@ -46,6 +80,7 @@ export async function printLogs(
   params: ParamsOf<'logs'>,
   printer: EventPrinter,
   onInterrupt: () => void = () => undefined,
+  window: Window = {},
 ): Promise<FollowOutcome> {
   let interrupted = false;
   let stop = (): void => undefined;
@@ -61,7 +96,7 @@ export async function printLogs(
     stop = () => void pushes.return();
     if (interrupted) stop();
     printer.seed(result.procs);
-    for (const event of result.events) printer.print(event);
+    for (const event of windowEvents(result.events, window, (e) => printer.line(e) !== null)) printer.print(event);
     for await (const push of pushes) {
       if (push.event === 'log') printer.print(push.payload);
       else if (push.event === 'end') return { end: push.payload, interrupted };

@@ -4,6 +4,8 @@ import { pingKernel, startKernel } from '../kernel/client/connect.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
 import { launchLazily } from './connect.js';
 import { stopKernel } from './launch-stop.js';
+import { runRestart } from './kernel-restart.js';
+import { driftWarning } from './drift.js';
 import { aosPaths } from '../kernel/paths.js';
 import type { ResultOf } from '../kernel/wire/protocol.js';
 import { PROC_STATES } from '../kernel/types.js';
@@ -30,9 +32,10 @@ export async function runStart(flags: JsonFlag): Promise<number> {
     connected = await startKernel(paths, launchLazily);
   }
   connected.client.close();
-  const { pid, socket } = connected.kernel;
+  const { pid, socket, workspace } = connected.kernel;
   const what = connected.started ? 'kernel started' : 'kernel already running';
-  print(flags.json ?? false, { pid, socket, started: connected.started }, `${what} (pid ${pid}, socket ${socket})`);
+  print(flags.json ?? false, { pid, socket, workspace, started: connected.started }, `${what} (pid ${pid}, socket ${socket}, workspace ${workspace})`);
+  if (!connected.started) for (const line of driftWarning(connected.kernel)) process.stderr.write(`${line}\n`);
   return EXIT.ok;
 }
 
@@ -76,6 +79,7 @@ export async function runStatus(flags: JsonFlag): Promise<number> {
     const stats = await connected.client.request('stats', {});
     const { socket, home, workspace } = connected.kernel;
     print(flags.json ?? false, { ...stats, socket, home, workspace }, describeStats(stats, connected.kernel));
+    for (const line of driftWarning(connected.kernel)) process.stderr.write(`${line}\n`);
     return EXIT.ok;
   } finally {
     connected.client.close();
@@ -85,7 +89,7 @@ export async function runStatus(flags: JsonFlag): Promise<number> {
 export function registerKernel(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   const kernel = program
     .command('kernel')
-    .description('start, stop or inspect the kernel daemon of $AOS_HOME (other verbs start it on demand)')
+    .description('start, stop, restart or inspect the kernel daemon of $AOS_HOME (other verbs start it on demand)')
     .addHelpText('after', '\nExamples:\n  aos kernel status --json\n  aos kernel stop');
   kernel
     .command('start')
@@ -99,6 +103,12 @@ export function registerKernel(program: Command, run: (work: () => Promise<numbe
     .option('--json', 'print {"pid","forced"} (pid null when it was not running)')
     .addHelpText('after', '\nExample:\n  aos kernel stop')
     .action((flags: JsonFlag) => run(() => runStop(flags)));
+  kernel
+    .command('restart')
+    .description('stop the daemon and start it with your environment (keys, base URLs, AOS_*); every process is kept')
+    .option('--json', 'print {"old_pid","pid","workspace","processes"}')
+    .addHelpText('after', '\nExample:\n  export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 && aos kernel restart')
+    .action((flags: JsonFlag) => run(() => runRestart(flags)));
   kernel
     .command('status')
     .description('show the daemon and its totals; exits 2 when it is not running')

@@ -1,35 +1,61 @@
-/** `aos logs <pid>`: a process's events from the kernel's store, then (with -f) live until it ends. */
+/** `aos logs [pid]`: events from the kernel's store, then (with -f) live; without a pid, every process's. */
 import type { Command } from 'commander';
+import type { KernelClient } from '../kernel/client/client.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
+import { eventsFor, sinceTime, type Window } from './log-window.js';
+import { printAllLogs } from './logs-all.js';
 
 interface LogsFlags {
   follow?: boolean;
   tail?: string;
+  since?: string;
+  timestamps?: boolean;
   tree: boolean;
   json?: boolean;
   verbose?: boolean;
 }
 
-export async function runLogs(pidArg: string, flags: LogsFlags): Promise<number> {
-  const pid = toPid(pidArg);
-  const tail = flags.tail === undefined ? undefined : toInt(flags.tail, '--tail', 0, Number.MAX_SAFE_INTEGER);
-  const printer = new EventPrinter({ json: flags.json ?? false, verbose: flags.verbose ?? false });
+/** Lines shown without a pid and without --tail: the newest, as `docker logs` would be unbearable here. */
+const ALL_DEFAULT_TAIL = 200;
+
+async function printOne(client: KernelClient, pid: number, flags: LogsFlags, window: Window, printer: EventPrinter): Promise<number> {
+  const tree = flags.tree;
+  // The events to fetch so that --tail lines print (a fetched event may be a quiet one).
+  const tail =
+    window.tail === undefined || window.since !== undefined
+      ? undefined
+      : await eventsFor(window.tail, async (n) => (await client.request('logs', { pid, tail: n, tree })).events, (e) => printer.line(e) !== null);
+  const outcome = await printLogs(client, { pid, tail, follow: flags.follow ?? false, tree }, printer, undefined, window);
+  return outcome.interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+export async function runLogs(pidArg: string | undefined, flags: LogsFlags): Promise<number> {
+  const pid = pidArg === undefined ? undefined : toPid(pidArg);
+  const tailArg = flags.tail === undefined ? undefined : toInt(flags.tail, '--tail', 0, 1_000_000);
+  const window: Window = { tail: tailArg ?? (pid === undefined && flags.since === undefined ? ALL_DEFAULT_TAIL : undefined), since: flags.since === undefined ? undefined : sinceTime(flags.since) };
+  const printer = new EventPrinter({ json: flags.json ?? false, verbose: flags.verbose ?? false, timestamps: flags.timestamps ?? false, thinking: flags.follow ?? false });
   return withKernel(async (client) => {
-    const outcome = await printLogs(client, { pid, tail, follow: flags.follow ?? false, tree: flags.tree }, printer);
-    return outcome.interrupted ? EXIT.interrupted : EXIT.ok;
+    try {
+      if (pid === undefined) return await printAllLogs(client, flags.follow ?? false, window, printer);
+      return await printOne(client, pid, flags, window, printer);
+    } finally {
+      printer.close();
+    }
   });
 }
 
 export function registerLogs(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
   program
     .command('logs')
-    .description("print a process's events (and its children's); with -f, follow them until it ends")
-    .argument('<pid>', 'process id')
-    .option('-f, --follow', 'keep printing live events until the process ends')
-    .option('-n, --tail <n>', 'only the last n events of the history')
+    .description("print a process's events (and its children's), or every process's; with -f, follow them")
+    .argument('[pid]', `process id; without it, every process (the last ${ALL_DEFAULT_TAIL} lines unless --tail or --since)`)
+    .option('-f, --follow', 'keep printing live events until the process ends (without a pid: until Ctrl-C)')
+    .option('-n, --tail <n>', 'only the last n lines of the history (with --json: the last n events)')
+    .option('--since <when>', 'only events since a duration ago (90s, 10m, 2h, 1d) or a time (2026-01-31T12:00)')
+    .option('-t, --timestamps', 'prefix each line with its time')
     .option('--no-tree', "only this process's events, not its descendants'")
     .option('--json', 'one JSON event per line: {"ts","pid","type",...}')
     .option('-v, --verbose', 'also print prompts, syscall arguments and every state change')
@@ -40,8 +66,9 @@ Exits 0 (130 when -f is interrupted with Ctrl-C), 1 for an unknown pid.
 
 Examples:
   aos logs 1
-  aos logs -f 1                 # re-attach to a detached spawn
+  aos logs -f 1                 # re-attach to a detached spawn (aos attach 1 also sends your lines to its stdin)
+  aos logs --since 10m -t       # every process, the last ten minutes, with times
   aos logs 3 --tail 20 --json | jq 'select(.type == "result")'`,
     )
-    .action((pid: string, flags: LogsFlags) => run(() => runLogs(pid, flags)));
+    .action((pid: string | undefined, flags: LogsFlags) => run(() => runLogs(pid, flags)));
 }

@@ -1,5 +1,6 @@
 /** Human-readable lines for kernel events (the `--json` twin prints the events as they are). */
 import type { KernelEvent } from '../kernel/wire/events.js';
+import { describeEnd } from '../kernel/wire/status.js';
 import type { Style } from './style.js';
 
 export interface RenderOptions {
@@ -15,6 +16,12 @@ function oneLine(text: string, max: number): string {
 
 function json(value: unknown): string {
   return JSON.stringify(value) ?? 'undefined';
+}
+
+/** `HTTP 503, retry 2/6 in 4.1 s` */
+export function describeRetry(event: Extract<KernelEvent, { type: 'retry' }>): string {
+  const what = event.status ? `HTTP ${event.status}` : event.kind.replace(/_/g, ' ');
+  return `${what}, retry ${event.attempt}/${event.max} in ${(event.delay_ms / 1000).toFixed(1)} s`;
 }
 
 /** Tracks pid -> name from spawn events so each line can say who it is about. */
@@ -37,7 +44,7 @@ export class EventRenderer {
       case 'state': {
         if (event.to === 'exited' || event.to === 'killed') {
           const colour = event.to === 'killed' || event.code ? 'red' : 'green';
-          return `${who} ${paint(colour, `${event.to} (code ${event.code ?? '?'})`)}: ${event.reason ?? ''}`;
+          return `${who} ${paint(colour, describeEnd(event.to, event.code, event.reason))}`;
         }
         if (event.from === null) return `${who} ${paint('cyan', 'spawned')} ${event.role ?? ''} ${paint('dim', event.model ?? '')}`;
         if (!verbose && (event.to === 'running' || event.to === 'ready')) return null;
@@ -59,6 +66,8 @@ export class EventRenderer {
       }
       case 'error':
         return `${who} ${paint('red', 'error')} ${event.message}`;
+      case 'retry':
+        return `${who} ${paint('yellow', `model: ${describeRetry(event)}`)}`;
     }
   }
 }

@@ -5,6 +5,9 @@ import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
+import { describeSummary } from './summary.js';
+import type { KernelClient } from '../kernel/client/client.js';
+import type { EndPayload } from '../kernel/wire/protocol.js';
 
 interface SpawnFlags {
   model?: string;
@@ -22,6 +25,12 @@ interface SpawnFlags {
 }
 
 
+/** What the tree did, on stderr: stdout stays the events. */
+async function printSummary(client: KernelClient, end: EndPayload): Promise<void> {
+  const { procs } = await client.request('logs', { pid: end.pid, tail: 0, tree: true });
+  process.stderr.write(`aos: ${describeSummary(end, procs)}\n`);
+}
+
 export async function runSpawn(task: string | undefined, flags: SpawnFlags): Promise<number> {
   // The caller's AOS_MODEL goes with the request (the daemon's may be older); with neither, the kernel's default or its set-up help.
   const model = flags.model || process.env.AOS_MODEL || undefined;
@@ -31,7 +40,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
   const maxCost = flags.maxCost === undefined ? undefined : toPositive(flags.maxCost, '--max-cost');
   const maxWallS = flags.maxTime === undefined ? undefined : toPositive(flags.maxTime, '--max-time');
   const contextTokens = flags.contextTokens === undefined ? undefined : toInt(flags.contextTokens, '--context-tokens', param.minContextTokens, Number.MAX_SAFE_INTEGER);
-  return withKernel(async (client) => {
+  return withKernel(async (client, kernel) => {
     const proc = await client.request('spawn', {
       task: task ?? '',
       model,
@@ -49,11 +58,17 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       process.stdout.write(flags.json ? `${JSON.stringify({ pid: proc.pid })}\n` : `${proc.pid}\n`);
       return EXIT.ok;
     }
-    const printer = new EventPrinter({ json: flags.json ?? false, verbose: flags.verbose ?? false });
+    const json = flags.json ?? false;
+    // Files land in the kernel's workspace, whatever the caller's directory: say where, first.
+    if (!json) process.stderr.write(`aos: process ${proc.pid} works in ${kernel.workspace} (its /)\n`);
+    const printer = new EventPrinter({ json, verbose: flags.verbose ?? false, thinking: true });
     const outcome = await printLogs(client, { pid: proc.pid, follow: true, tree: true }, printer, () => {
-      process.stderr.write(`\naos: detached from process ${proc.pid}, which keeps running. Re-attach with: aos logs -f ${proc.pid}\n`);
-    });
-    if (outcome.end) return outcome.end.code ?? EXIT.usage;
+      process.stderr.write(`\naos: detached from process ${proc.pid}, which keeps running. Re-attach with: aos attach ${proc.pid}\n`);
+    }).finally(() => printer.close());
+    if (outcome.end) {
+      if (!json) await printSummary(client, outcome.end);
+      return outcome.end.code ?? EXIT.usage;
+    }
     return outcome.interrupted ? EXIT.interrupted : EXIT.unreachable;
   });
 }

@@ -16,3 +16,29 @@ export function painter(enabled: boolean): (style: Style, text: string) => strin
     return `\u001b[${open}m${text}\u001b[${close}m`;
   };
 }
+
+/** Cut a line to `width` visible columns (colour codes take none), with an ellipsis. */
+export function cutVisible(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  let visible = 0;
+  let out = '';
+  let coloured = false;
+  for (let i = 0; i < line.length; ) {
+    const code = /^\u001b\[[0-9;]*m/.exec(line.slice(i, i + 16));
+    if (code) {
+      out += code[0];
+      coloured = true;
+      i += code[0].length;
+      continue;
+    }
+    if (visible === width - 1) break;
+    out += line[i];
+    visible++;
+    i++;
+  }
+  return `${out}…${coloured ? '\u001b[0m' : ''}`;
+}
+
+function visibleLength(text: string): number {
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}

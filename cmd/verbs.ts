@@ -12,9 +12,16 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   ps: async () => (await import('./ps.js')).registerPs,
   logs: async () => (await import('./logs.js')).registerLogs,
   kill: async () => (await import('./kill.js')).registerKill,
+  stop: async () => (await import('./stop.js')).registerStop,
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+  restart: async () => (await import('./restart.js')).registerRestart,
+  attach: async () => (await import('./attach.js')).registerAttach,
   send: async () => (await import('./send.js')).registerSend,
   rm: async () => (await import('./rm.js')).registerRm,
   prune: async () => (await import('./rm.js')).registerPrune,
+  models: async () => (await import('./models.js')).registerModels,
+  completion: async () => (await import('./completion.js')).registerCompletion,
+  schema: async () => (await import('./schema.js')).registerSchema,
   top: async () => (await import('./top.js')).registerTop,
   kernel: async () => (await import('./kernel.js')).registerKernel,
 };
@@ -26,6 +33,7 @@ export const VERBS: Record<string, () => Promise<Register>> = {
 export function verbsFor(argv: readonly string[]): Array<() => Promise<Register>> {
   const first = argv[0];
   if (first === '-V' || first === '--version') return [];
+  if (first === 'completion') return Object.values(VERBS);
   const one = first === undefined ? undefined : Object.hasOwn(VERBS, first) ? VERBS[first] : undefined;
   return one ? [one] : Object.values(VERBS);
 }

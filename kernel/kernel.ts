@@ -40,6 +40,7 @@ import { Store } from './store/store.js';
 import { isEnded, type Pcb, type ProcState, type WaitSpec } from './types.js';
 import { EventBus, type KernelEvent } from './wire/events.js';
 import type { KernelStats, ProcRow } from './wire/views.js';
+import { describeEnd } from './wire/status.js';
 
 export { KERNEL_VERSION } from './version.js';
 export type { SpawnOptions } from './proc/spawn.js';
@@ -117,6 +118,10 @@ export class Kernel implements ProcCore, SpawnCore {
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.psAll = new PsAll({ store, inline: () => this.processes({ all: true }), maxPid: () => this.table.nextPid - 1 });
     this.scheduler = new Scheduler((pid, lease) => this.startTurn(pid, lease), this.pool);
+    this.pool.onRetry = (request, n) => {
+      const status = n.status === undefined ? {} : { status: n.status };
+      this.events.emit({ type: 'retry', pid: request.proc.pid, turn: request.proc.turn, attempt: n.attempt, max: n.max, delay_ms: n.delayMs, kind: n.kind, ...status, message: n.message });
+    };
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -206,7 +211,9 @@ export class Kernel implements ProcCore, SpawnCore {
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send(pid: number, text: string): void {
     const target = this.table.get(pid);
-    if (!target || isEnded(target.pcb.state)) throw new AosError('ESRCH', `no such running process ${pid}`);
+    const ended = !target || isEnded(target.pcb.state) ? (target?.pcb ?? this.table.endedPcb(pid)) : undefined;
+    if (ended) throw new AosError('ESRCH', `process ${pid} has ended (${describeEnd(ended.state, ended.exitCode, ended.exitReason)}); it reads no more input`);
+    if (!target) throw new AosError('ESRCH', `no such process ${pid}`);
     this.mailboxes.writeStdin(target, text, 0);
   }
 

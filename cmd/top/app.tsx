@@ -49,7 +49,7 @@ export function App(props: AppProps): ReactElement {
   const data = useTopState(source, { all: view.all, timing });
   const { state, now } = data;
 
-  const rows = visibleRows(state, { sort: view.sort, all: view.all, now });
+  const rows = visibleRows(state, { sort: view.sort, all: view.all, now, tree: view.tree, filter: view.filter });
   const index = useSelection(view, dispatchView, rows.map((r) => r.pid));
   const selected = rows[index] ?? null;
   useProcessLog(source, selected?.pid ?? null, data.dispatch, { generation: data.generation, timing });
@@ -88,7 +88,7 @@ export function App(props: AppProps): ReactElement {
       {view.confirm ? (
         <Confirm pid={view.confirm.pid} name={view.confirm.name} color={color} />
       ) : (
-        <Footer mode={view.mode} sort={view.sort} all={view.all} status={view.status} position={index + 1} count={rows.length} color={color} />
+        <Footer mode={view.mode} sort={view.sort} all={view.all} status={view.status} filter={{ text: view.filter, typing: view.typing }} position={index + 1} count={rows.length} color={color} />
       )}
     </Box>
   );

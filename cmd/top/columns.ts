@@ -1,6 +1,8 @@
 /** The process table's columns, and which of them fit a given width (htop-style: drop, then flex). */
 import { fit, formatCost, formatCount, formatDuration, formatRate, shortModel } from './format.js';
 import type { ViewRow } from './rows.js';
+import { treeName } from './tree.js';
+import { describeStatus } from '../../kernel/wire/status.js';
 
 export interface Column {
   key: string;
@@ -20,14 +22,14 @@ export interface Column {
 export const COLUMNS: readonly Column[] = [
   { key: 'pid', title: 'PID', width: 5, align: 'right', keep: 0, value: (r) => String(r.pid) },
   { key: 'ppid', title: 'PPID', width: 5, align: 'right', keep: 9, value: (r) => (r.ppid ? String(r.ppid) : '-') },
-  { key: 'name', title: 'NAME', width: 10, min: 4, max: 24, align: 'left', keep: 0, value: (r) => r.name },
-  { key: 'state', title: 'STATE', width: 8, align: 'left', keep: 1, value: (r) => r.state },
-  { key: 'model', title: 'MODEL', width: 12, min: 5, max: 32, align: 'left', keep: 5, value: (r) => shortModel(r.model) },
+  { key: 'name', title: 'NAME', width: 8, min: 4, max: 24, align: 'left', keep: 0, value: treeName },
+  { key: 'state', title: 'STATE', width: 14, min: 7, max: 22, align: 'left', keep: 1, value: (r) => describeStatus(r) },
+  { key: 'model', title: 'MODEL', width: 9, min: 5, max: 32, align: 'left', keep: 5, value: (r) => shortModel(r.model) },
   { key: 'turns', title: 'TURNS', width: 5, align: 'right', keep: 6, value: (r) => formatCount(r.turns) },
   { key: 'syscalls', title: 'SYSC', width: 5, wide: { title: 'SYSCALLS', width: 8 }, align: 'right', keep: 7, value: (r) => formatCount(r.syscalls) },
   { key: 'tokens', title: 'TOKENS', width: 6, align: 'right', keep: 2, value: (r) => formatCount(r.tokens) },
   { key: 'rate', title: 'TOK/S', width: 5, align: 'right', keep: 3, value: (r) => formatRate(r.rate) },
-  { key: 'cost', title: 'COST', width: 7, align: 'right', keep: 4, value: (r) => formatCost(r.cost) },
+  { key: 'cost', title: 'COST', width: 7, align: 'right', keep: 4, value: (r) => (r.cost ? formatCost(r.cost) : '-') },
   { key: 'age', title: 'AGE', width: 5, align: 'right', keep: 4, value: (r) => formatDuration(r.age) },
 ];
 

@@ -9,6 +9,8 @@ export interface FooterProps {
   sort: SortKey;
   all: boolean;
   status: { text: string; error: boolean } | null;
+  /** The `/` filter: shown while typed or while it narrows the rows. */
+  filter?: { text: string; typing: boolean };
   /** 1-based position of the selection, and the number of rows shown. */
   position: number;
   count: number;
@@ -26,11 +28,16 @@ function Key({ k, label, color }: { k: string; label: string; color: boolean }):
   );
 }
 
-export function Footer({ mode, sort, all, status, position, count, color }: FooterProps): ReactElement {
+export function Footer({ mode, sort, all, status, filter, position, count, color }: FooterProps): ReactElement {
   const where = `${count === 0 ? 0 : position}/${count}`;
   return (
     <Box justifyContent="space-between" height={1}>
-      {status ? (
+      {filter && (filter.typing || filter.text) ? (
+        <Text wrap="truncate">
+          <Text bold color={tone(color, 'cyan')}>/</Text>
+          {`${filter.text}${filter.typing ? '▏  (Enter keep, Esc clear)' : '  (/ to change)'}`}
+        </Text>
+      ) : status ? (
         <Text wrap="truncate" color={tone(color, status.error ? 'red' : 'green')}>
           {status.text}
         </Text>
@@ -42,6 +49,8 @@ export function Footer({ mode, sort, all, status, position, count, color }: Foot
           <Key k="l" label={mode === 'logs' ? 'table' : 'logs'} color={color} />
           <Key k="s" label={`sort:${sort}`} color={color} />
           <Key k="a" label={all ? 'all' : 'live'} color={color} />
+          <Key k="t" label="tree" color={color} />
+          <Key k="/" label="filter" color={color} />
         </Text>
       )}
       <Text dimColor={color}>{` ${where}`}</Text>

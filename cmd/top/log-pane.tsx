@@ -1,4 +1,5 @@
 /** The selected process's recent log, rendered line by line like `aos logs` (cmd/render.ts). */
+import { describeStatus } from '../../kernel/wire/status.js';
 import { Box, Text } from 'ink';
 import { useMemo, type ReactElement } from 'react';
 import type { KernelEvent } from '../../kernel/wire/events.js';
@@ -55,13 +56,14 @@ export function LogPane({ proc, events, loading, height, width, color, follow }:
   const body = Math.max(0, height - 1);
   const shown = lines.slice(-body);
   const title = proc ? `${follow ? 'follow' : 'log'} ${proc.pid} ${proc.name} ` : 'log ';
-  const rule = Math.max(0, width - 3 - title.length - (proc ? proc.state.length + 1 : 0));
+  const status = proc ? describeStatus(proc) : '';
+  const rule = Math.max(0, width - 3 - title.length - (proc ? status.length + 1 : 0));
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text wrap="truncate">
         <Text dimColor={color}>── </Text>
         <Text bold>{title}</Text>
-        {proc ? <Text color={tone(color, STATE_TONE[proc.state])}>{proc.state} </Text> : null}
+        {proc ? <Text color={tone(color, STATE_TONE[proc.state])}>{status} </Text> : null}
         <Text dimColor={color}>{'─'.repeat(rule)}</Text>
       </Text>
       {!proc ? <Text dimColor={color}>no process selected</Text> : null}

@@ -2,6 +2,7 @@
 import { isEnded, PROC_STATES } from '../../kernel/types.js';
 import type { ProcRow } from '../../kernel/wire/views.js';
 import { tokenRate, type TopState } from './reducer.js';
+import { filterRows, treeOrder } from './tree.js';
 
 export const SORT_KEYS = ['pid', 'tokens', 'tok/s', 'cost', 'state', 'age'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -9,6 +10,8 @@ export type SortKey = (typeof SORT_KEYS)[number];
 export interface ViewRow extends ProcRow {
   rate: number;
   age: number;
+  /** Depth under a shown ancestor, in the tree view. */
+  depth?: number;
 }
 
 export function nextSort(sort: SortKey): SortKey {
@@ -31,12 +34,15 @@ export function ageSeconds(row: ProcRow, now: number): number {
   return Math.max(0, ((row.ended_at ?? now) - row.created_at) / 1000);
 }
 
-export function visibleRows(state: TopState, options: { sort: SortKey; all: boolean; now: number }): ViewRow[] {
+export function visibleRows(state: TopState, options: { sort: SortKey; all: boolean; now: number; tree?: boolean; filter?: string }): ViewRow[] {
   const out: ViewRow[] = [];
   for (const row of state.rows.values()) {
     if (!options.all && isEnded(row.state)) continue;
-    out.push({ ...row, rate: tokenRate(state, row.pid, options.now), age: ageSeconds(row, options.now) });
+    // Only a process that may be inferring has a rate: a blocked one's last turn is not its speed now.
+    const rate = row.state === 'running' || row.state === 'ready' ? tokenRate(state, row.pid, options.now) : 0;
+    out.push({ ...row, rate, age: ageSeconds(row, options.now) });
   }
   const compare = COMPARE[options.sort];
-  return out.sort((a, b) => compare(a, b) || a.pid - b.pid);
+  const sorted = filterRows(out, options.filter ?? '').sort((a, b) => compare(a, b) || a.pid - b.pid);
+  return options.tree ? treeOrder(sorted) : sorted;
 }

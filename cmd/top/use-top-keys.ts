@@ -41,9 +41,18 @@ function askKill(ctx: KeyContext): void {
   else ctx.dispatch({ type: 'confirm', pid: row.pid, name: row.name });
 }
 
+/** While `/` is open every key edits the filter: Enter keeps it, Esc clears it. */
+function typeFilter(input: string, key: Key, ctx: KeyContext): void {
+  if (key.return) ctx.dispatch({ type: 'filter', edit: 'done' });
+  else if (key.escape) ctx.dispatch({ type: 'filter', edit: 'cancel' });
+  else if (key.backspace || key.delete) ctx.dispatch({ type: 'filter', edit: 'backspace' });
+  else if (input && !key.ctrl && !key.meta) ctx.dispatch({ type: 'filter', edit: { append: input } });
+}
+
 export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   if (key.ctrl && input === 'c') return ctx.quit();
   if (ctx.view.confirm) return answer(input, key, ctx);
+  if (ctx.view.typing) return typeFilter(input, key, ctx);
   const pids = ctx.rows.map((r) => r.pid);
   const move = (delta: number): void => ctx.dispatch({ type: 'move', pids, delta });
   if (key.upArrow || input === 'k') move(-1);
@@ -57,6 +66,12 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   else if (key.escape) ctx.dispatch({ type: 'close-logs' });
   else if (input === 's') ctx.dispatch({ type: 'sort' });
   else if (input === 'a') ctx.dispatch({ type: 'toggle-all' });
+  else if (input === 't') ctx.dispatch({ type: 'toggle-tree' });
+  else if (input.startsWith('/')) {
+    // `/web` typed fast arrives as one string: open the prompt with the rest in it.
+    ctx.dispatch({ type: 'filter', edit: 'open' });
+    if (input.length > 1) ctx.dispatch({ type: 'filter', edit: { append: input.slice(1) } });
+  }
   else if (input === 'r') ctx.retry();
   else if (input === 'q') ctx.quit();
 }

@@ -8,6 +8,11 @@ export interface ViewState {
   sort: SortKey;
   all: boolean;
   mode: 'table' | 'logs';
+  /** Children under their parents. */
+  tree: boolean;
+  /** Rows shown contain this text; `typing` while `/` is open. */
+  filter: string;
+  typing: boolean;
   confirm: { pid: number; name: string } | null;
   status: { text: string; error: boolean } | null;
 }
@@ -17,6 +22,9 @@ export type ViewAction =
   | { type: 'jump'; pids: readonly number[]; to: 'first' | 'last' }
   | { type: 'sort' }
   | { type: 'toggle-all' }
+  | { type: 'toggle-tree' }
+  /** `/` opens the filter prompt; text edits it; done closes it (keep) or clears it (cancel). */
+  | { type: 'filter'; edit: 'open' | 'done' | 'cancel' | 'backspace' | { append: string } }
   | { type: 'toggle-logs' }
   | { type: 'close-logs' }
   | { type: 'confirm'; pid: number; name: string }
@@ -27,7 +35,7 @@ export type ViewAction =
   | { type: 'sync'; pids: readonly number[]; pid: number; index: number };
 
 export function initialView(options: { all?: boolean } = {}): ViewState {
-  return { pid: null, index: 0, sort: 'pid', all: options.all ?? false, mode: 'table', confirm: null, status: null };
+  return { pid: null, index: 0, sort: 'pid', all: options.all ?? false, mode: 'table', tree: false, filter: '', typing: false, confirm: null, status: null };
 }
 
 /** The selected row's index in `pids`: the selected pid if still shown, else the nearest row. */
@@ -43,6 +51,14 @@ function select(view: ViewState, pids: readonly number[], index: number): ViewSt
   return { ...view, pid: pids[i] ?? null, index: i, status: null };
 }
 
+function editFilter(view: ViewState, edit: Extract<ViewAction, { type: 'filter' }>['edit']): ViewState {
+  if (edit === 'open') return { ...view, typing: true, status: null };
+  if (edit === 'done') return { ...view, typing: false };
+  if (edit === 'cancel') return { ...view, typing: false, filter: '' };
+  if (edit === 'backspace') return { ...view, filter: view.filter.slice(0, -1) };
+  return { ...view, filter: view.filter + edit.append };
+}
+
 export function viewReducer(view: ViewState, action: ViewAction): ViewState {
   switch (action.type) {
     case 'move':
@@ -53,6 +69,10 @@ export function viewReducer(view: ViewState, action: ViewAction): ViewState {
       return { ...view, sort: nextSort(view.sort) };
     case 'toggle-all':
       return { ...view, all: !view.all };
+    case 'toggle-tree':
+      return { ...view, tree: !view.tree };
+    case 'filter':
+      return editFilter(view, action.edit);
     case 'toggle-logs':
       return { ...view, mode: view.mode === 'logs' ? 'table' : 'logs' };
     case 'close-logs':

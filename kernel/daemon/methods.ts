@@ -7,6 +7,9 @@ import { defaultModelOf } from '../proc/root-model.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { isEnded } from '../types.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
+import { settingsOf } from '../wire/settings.js';
+import { stopProcess } from '../proc/stop.js';
+import { inspectProcess } from '../proc/inspect.js';
 
 export interface ServerInfo {
   socket: string;
@@ -63,6 +66,8 @@ export const handlers: Handlers = {
     home: info.home,
     socket: info.socket,
     workspace: info.workspace,
+    // The daemon's own environment, as the CLI that started it left it: the CLI checks its own against it.
+    settings: settingsOf(process.env),
   }),
   spawn: async (params, { kernel }) => {
     const pcb = await kernel.spawn({
@@ -95,6 +100,17 @@ export const handlers: Handlers = {
     return durable(kernel, { ok: true as const });
   },
   logs,
+  stop: (params, { kernel }) => {
+    kernel.disk.refuseNewWork('stop');
+    return durable(kernel, { stopping: stopProcess(kernel, params.pid, params.timeout_s) });
+  },
+  inspect: (params, { kernel }) => inspectProcess(kernel.table, params.pid),
+  history: (params, { kernel }) => {
+    kernel.store.flush();
+    const events = kernel.store.recentEvents(params.tail);
+    const pids = [...new Set(events.map((e) => e.pid))];
+    return { procs: pids.flatMap((pid) => kernel.tree(pid).slice(0, 1)), events };
+  },
   rm: async (params, { kernel }) => ({ removed: await removeProcesses(kernel, params.pids) }),
   prune: async (params, { kernel }) => ({ removed: await pruneProcesses(kernel, Date.now() - (params.older_than_s ?? 0) * 1000) }),
   subscribe: (params, ctx) => {

@@ -106,7 +106,7 @@ function endOnError(kernel: LoopHost, proc: Proc, error: unknown): void {
     return;
   }
   if (error instanceof ModelFailure) {
-    kernel.events.emit({ type: 'error', pid: proc.pid, message: `model call failed: ${error.message}` });
+    // The reason says it; an `error` event as well would print it twice.
     kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `model error: ${error.message}`);
     return;
   }

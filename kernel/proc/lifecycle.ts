@@ -33,7 +33,7 @@ export function notify(k: ProcCore, proc: Proc, notice: Notice): void {
   if (isEnded(proc.pcb.state)) return;
   proc.notices.push(notice);
   k.persist(proc);
-  if (notice.kind === 'timer' || notice.kind === 'webhook') proc.wake('interrupt');
+  if (notice.kind === 'timer' || notice.kind === 'webhook' || notice.kind === 'stop') proc.wake('interrupt');
 }
 
 export function makeReady(k: ProcCore, proc: Proc): void {

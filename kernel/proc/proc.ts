@@ -15,7 +15,7 @@ export type WakeReason = 'ready' | 'timeout' | 'interrupt';
 
 /** Something that happened while the process was busy; shown at the top of its next turn. */
 export interface Notice {
-  kind: 'message' | 'stdin' | 'child_exit' | 'timer' | 'webhook';
+  kind: 'message' | 'stdin' | 'child_exit' | 'timer' | 'webhook' | 'stop';
   /** The pid the notice is about (sender, child), for de-duplication when a call consumes it. */
   pid?: number;
   text: string;

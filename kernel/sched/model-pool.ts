@@ -34,6 +34,16 @@ export interface Lease {
   held?: boolean;
 }
 
+/** A retry about to wait: what the process is told (an event) while its model call is retried. */
+export interface RetryNotice {
+  attempt: number;
+  max: number;
+  delayMs: number;
+  kind: string;
+  status?: number;
+  message: string;
+}
+
 interface RetryableFailure {
   retryable?: boolean;
   retryAfterMs?: number;
@@ -75,6 +85,8 @@ export class ModelPool {
   private readonly waiters = new SlotWaiters<Gate>();
   /** Called when capacity may have come back (a lease ended, a budget refilled). */
   onCapacity: () => void = () => {};
+  /** Called before a retry's backoff, for the process whose call it is. */
+  onRetry: (request: ModelRequest, notice: RetryNotice) => void = () => {};
 
   constructor(private readonly options: PoolOptions = {}) {
     this.limits = options.limits ?? {};
@@ -154,6 +166,7 @@ export class ModelPool {
         if (failure && isOverload(failure)) gates.forEach((g, i) => g.overload(tickets[i] ?? 0));
         if (request.signal.aborted || !failure?.retryable || attempt >= maxRetries) throw error;
         const delay = this.backoff(lease.lane, attempt, failure);
+        this.onRetry(request, { attempt: attempt + 1, max: maxRetries, delayMs: Math.round(delay), kind: failure.kind ?? 'error', status: failure.status, message: (error as Error).message });
         this.vacate(lease, gates);
         await sleep(delay, request.signal);
         await this.reacquire(lease, request.signal);

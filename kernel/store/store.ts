@@ -454,6 +454,12 @@ export class Store {
     return rows.reverse().map((r) => ({ id: r.id, json: r.json, event: JSON.parse(r.json) as KernelEvent }));
   }
 
+  /** The newest `tail` events of every process, oldest first (`aos logs` without a pid). */
+  recentEvents(tail: number): KernelEvent[] {
+    const rows = this.db.prepare('SELECT json FROM events ORDER BY id DESC LIMIT ?').all(tail) as Array<{ json: string }>;
+    return rows.reverse().map((r) => JSON.parse(r.json) as KernelEvent);
+  }
+
   /** Count and usage of every ended process, by state (once, at start-up). */
   endedTotals(): Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }> {
     return this.db

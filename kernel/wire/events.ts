@@ -41,6 +41,8 @@ export type KernelEvent = EventBase &
       }
     | { type: 'message'; from_pid: number; to_pid: number; channel: 'msg' | 'stdin' | 'stdout' | 'webhook'; content: string }
     | { type: 'error'; message: string }
+    /** The model call failed and the pool retries it after `delay_ms` (a 429 waits out the provider's Retry-After). */
+    | { type: 'retry'; turn: number; attempt: number; max: number; delay_ms: number; kind: string; status?: number; message: string }
   );
 
 export type KernelEventType = KernelEvent['type'];

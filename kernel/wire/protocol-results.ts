@@ -7,12 +7,13 @@ import type { KernelEvent, KernelEventType } from './events.js';
 import * as s from './shape-check.js';
 import { PROC_STATES } from '../types.js';
 import type { KernelStats, ProcRow } from './views.js';
+import type { ProcDetail } from './detail.js';
 
 export const PROTOCOL_VERSION = 1;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
 export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 
-const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error'];
+const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry'];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
 export function isKernelEvent(value: unknown): value is KernelEvent {
@@ -38,6 +39,8 @@ const kernelEvent = s.leaf<KernelEvent>('a kernel event {ts, pid, type, ...}', i
 const procRow = s.leaf<ProcRow>('a process row {pid, ppid, name, state, model, ...}', isProcRow);
 const kernelStats = s.leaf<KernelStats>('kernel stats {pid, uptime_s, processes, ...}', isKernelStats);
 const pid = s.positiveInt;
+/** Absent from a kernel older than the drift check. */
+const settings = s.leaf<Record<string, string> | undefined>('settings {name: value}', (v) => v === undefined || s.isRecord(v));
 const sub = s.positiveInt;
 
 export const endPayload = s.object({ pid, code: s.nullable(s.int), reason: s.nullable(s.string), state: s.oneOf(PROC_STATES) });
@@ -75,12 +78,16 @@ export const RESULTS = {
     home: s.string,
     socket: s.string,
     workspace: s.string,
+    settings,
   }),
   spawn: procRow,
   ps: s.array(procRow),
   kill: s.object({ killed: s.array(pid) }),
   send: s.object({ ok: s.literal(true) }),
+  stop: s.object({ stopping: s.boolean }),
+  inspect: s.object({ row: procRow, status: s.string, task: s.string, capabilities: s.array(s.string), limits: s.unknown, children: s.array(s.unknown) }) as s.Shape<ProcDetail>,
   logs: s.object({ sub: s.nullable(sub), procs: s.array(procRow), events: s.array(kernelEvent) }),
+  history: s.object({ procs: s.array(procRow), events: s.array(kernelEvent) }),
   subscribe: s.object({ sub, stats: kernelStats }),
   unsubscribe: s.object({ ok: s.boolean }),
   stats: kernelStats,

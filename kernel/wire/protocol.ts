@@ -57,6 +57,10 @@ export const METHODS = {
   ps: { params: z.strictObject({ all: z.boolean().optional(), last: z.number().int().positive().optional() }), result: RESULTS.ps },
   /** Kill a process, and its subtree unless `tree` is false; `killed` lists the pids that were live. */
   kill: { params: z.strictObject({ pid, tree: z.boolean().optional() }), result: RESULTS.kill },
+  /** Ask a process to exit: `[EVENT::STOP]` now, killed after `timeout_s` (`aos stop`). */
+  stop: { params: z.strictObject({ pid, timeout_s: z.number().positive().max(86_400) }), result: RESULTS.stop },
+  /** One process in full: task, capabilities, limits, children, status (`aos inspect`). */
+  inspect: { params: z.strictObject({ pid }), result: RESULTS.inspect },
   /** Write to a process's stdin. */
   send: { params: z.strictObject({ pid, text: z.string() }), result: RESULTS.send },
   /**
@@ -72,6 +76,8 @@ export const METHODS = {
     }),
     result: RESULTS.logs,
   },
+  /** The newest `tail` events of all processes, with the rows of the processes they name (`aos logs` without a pid). */
+  history: { params: z.strictObject({ tail: z.number().int().nonnegative().max(1_000_000) }), result: RESULTS.history },
   /** Live `event` pushes (every KernelEvent) and/or `stats` pushes (≤ 4/s, when something changed). */
   subscribe: {
     params: z.strictObject({ topics: z.array(z.enum(TOPICS)).min(1) }),

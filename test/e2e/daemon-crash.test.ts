@@ -240,7 +240,7 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
         t.cli(['logs', '1', '--json']),
         t.cli(['ps', '--all', '--json']),
       ]);
-      expect(human.stdout).toContain('[2 quick] exited (code 3)');
+      expect(human.stdout).toContain('[2 quick] exited 3\n');
       expect(human.stdout).toContain('FS_WRITE');
       const before = events(waiterBefore.stdout);
       const waiterEvents = events(waiterAfter.stdout);

@@ -30,7 +30,7 @@ describe('aos kernel start|stop|status', () => {
     const start = await t.cli(['kernel', 'start', '--json']);
     expect(start.code).toBe(0);
     const started = JSON.parse(start.stdout) as { pid: number; socket: string; started: boolean };
-    expect(started).toEqual({ pid: expect.any(Number), socket: path.join(t.home, 'kernel.sock'), started: true });
+    expect(started).toEqual({ pid: expect.any(Number), socket: path.join(t.home, 'kernel.sock'), workspace: t.env.AOS_WORKSPACE, started: true });
     expect((await stat(started.socket)).mode & 0o777).toBe(0o600);
     expect(await t.daemonPid()).toBe(started.pid);
 

@@ -39,7 +39,7 @@ describe('aos verbs through the daemon', () => {
 
     const history = await t.cli(['logs', String(pid)]);
     expect(history.code).toBe(0);
-    expect(history.stdout).toContain(`[${pid} root] exited (code 5)`);
+    expect(history.stdout).toContain(`[${pid} root] exited 5\n`);
     const tail = await t.cli(['logs', String(pid), '--tail', '2', '--json']);
     expect(jsonLines(tail.stdout)).toHaveLength(2);
   });
@@ -65,7 +65,7 @@ describe('aos verbs through the daemon', () => {
     expect(killed.code).toBe(0);
     expect(killed.stdout).toMatch(new RegExp(`^killed ${pid} ${pid + 1}\\n$|^killed ${pid + 1} ${pid}\\n$`));
     expect(await follower.exit).toBe(0);
-    expect(follower.stdout()).toContain(`[${pid} root] killed (code 137)`);
+    expect(follower.stdout()).toContain(`[${pid} root] killed 137\n`);
     const rows = JSON.parse((await t.cli(['ps', '--all', '--json'])).stdout) as Array<{ pid: number; state: string }>;
     expect(rows.filter((r) => r.pid === pid || r.pid === pid + 1).map((r) => r.state)).toEqual(['killed', 'killed']);
     const again = await t.cli(['kill', String(pid), '--json']);
@@ -106,7 +106,7 @@ describe('aos verbs through the daemon', () => {
     const lines = ps.stdout.trimEnd().split('\n');
     expect(lines[0]?.split(/\s+/)).toEqual(['PID', 'PPID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'SYSCALLS', 'TOKENS', 'COST', 'AGE']);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
-    expect(lines.find((l) => l.trimStart().startsWith(`${pid} `))).toMatch(/a-rather.*… .*replay:…/);
+    expect(lines.find((l) => l.trimStart().startsWith(`${pid} `))).toMatch(/a-rat.*…  blocked.* .*replay:…/);
     await t.cli(['kill', pid]);
   });
 
@@ -117,7 +117,7 @@ describe('aos verbs through the daemon', () => {
     const pid = Number(/\[(\d+) root\] spawned/.exec(attached.stdout())?.[1]);
     attached.child.kill('SIGINT');
     expect(await attached.exit).toBe(130);
-    expect(attached.stderr()).toContain(`Re-attach with: aos logs -f ${pid}`);
+    expect(attached.stderr()).toContain(`Re-attach with: aos attach ${pid}`);
     const rows = JSON.parse((await t.cli(['ps', '--json'])).stdout) as Array<{ pid: number; state: string }>;
     expect(rows.find((r) => r.pid === pid)?.state).toBe('blocked');
     await t.cli(['kill', String(pid)]);

@@ -14,7 +14,7 @@ import { waitForRows } from '../helpers/kernel-probe.js';
 const TEST_TIMEOUT_MS = 60_000;
 const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 const CONTRACT_FIELDS = ['pid', 'ppid', 'name', 'state', 'model', 'turns', 'syscalls', 'tokens', 'cost'];
-const EVENT_TYPES = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error'];
+const EVENT_TYPES = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry'];
 
 let t: TestHome | null = null;
 afterEach(async () => {
@@ -38,7 +38,7 @@ describe('a new user, from the README and the CLI contract', () => {
       const human = await t.cli(['spawn', 'Show the loop', '--model', 'replay:examples/hello-loop.yaml']);
       expect(human.code, human.stderr).toBe(0);
       expect(human.stdout).toMatch(/^\[1 root\] spawned/);
-      expect(human.stdout).toMatch(/\[1 root\] exited \(code 0\)/);
+      expect(human.stdout).toMatch(/\[1 root\] exited 0\n/);
 
       const json = await t.cli(['spawn', 'Show the loop', '--model', 'replay:examples/hello-loop.yaml', '--json']);
       expect(json.code, json.stderr).toBe(0);
@@ -146,7 +146,7 @@ describe('a new user, from the README and the CLI contract', () => {
 
       const start = await home.cli(['kernel', 'start']);
       expect(start.code, start.stderr).toBe(0);
-      expect(start.stdout).toMatch(new RegExp(`^kernel started \\(pid \\d+, socket ${escape(path.join(home.home, 'kernel.sock'))}\\)\\n$`));
+      expect(start.stdout).toMatch(new RegExp(`^kernel started \\(pid \\d+, socket ${escape(path.join(home.home, 'kernel.sock'))}, workspace ${escape(home.env.AOS_WORKSPACE ?? '')}\\)\\n$`));
       const [after, status] = await Promise.all([home.cli(['ps', '--all', '--json']), home.cli(['kernel', 'status', '--json'])]);
       const keep = (rows: ProcRow[]) =>
         rows.map(({ pid: p, ppid, name, state, exit_code, exit_reason, model: m, turns, syscalls, created_at }) => ({

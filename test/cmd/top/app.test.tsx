@@ -57,7 +57,7 @@ describe('aos top', () => {
     }
     await eventually(() => expect(text).toMatch(/PID NAME +STATE +MODEL +TURNS +SYSC +TOKENS +TOK\/S +COST +AGE/));
     await eventually(() => expect(text).toMatch(/1 root +running +demo +3 +4 +500 +0 +\$0\.0020 +3m1\ds/));
-    await eventually(() => expect(text).toMatch(/2 worker +blocked +gemini-2\.5-f… .*90\.0k .*\$0\.5000/));
+    await eventually(() => expect(text).toMatch(/2 worker +blocked +gemini-2… .*90\.0k .*\$0\.5000/));
     await eventually(() => expect(text).not.toContain('done'));
   });
 
@@ -233,5 +233,29 @@ describe('aos top', () => {
     await eventually(() => expect(frame()).not.toMatch(/^ +1 p1 /m));
     await eventually(() => expect(frame()).toContain('25/40'));
     await eventually(() => expect(frame().split('\n').length).toBeLessThanOrEqual(23));
+  });
+
+  it('t shows children under their parents; / filters by name, model or status as you type', async () => {
+    const fake = source();
+    fake.rows.push(row(5, { name: 'grandchild', ppid: 2, state: 'blocked', wait: 'child 9', created_at: Date.now() - 1000 }));
+    const { frame, press } = await mount(fake);
+    await eventually(() => expect(frame()).toContain('grandchi…'));
+    await press('t');
+    await eventually(() => {
+      const names = frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l)).map((l) => l.slice(7, 17).trimEnd());
+      expect(names).toEqual(['root', '└ worker', '  └ gran…', '└ writer']);
+    });
+    expect(frame()).toMatch(/gran… +blocked \(chil…/);
+    await press('jj');
+    await eventually(() => expect(frame()).toMatch(/── log 5 grandchild blocked \(child 9\) ─/));
+    await press('/');
+    await press('gemini');
+    await eventually(() => expect(frame()).toContain('/gemini▏'));
+    await eventually(() => expect(frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l))).toHaveLength(1));
+    await press('\r');
+    await eventually(() => expect(frame()).toContain('/gemini  (/ to change)'));
+    await press('/');
+    await press('\u001b');
+    await eventually(() => expect(frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l))).toHaveLength(4));
   });
 });

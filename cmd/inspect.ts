@@ -1,0 +1,65 @@
+/** `aos inspect <pid>`: one process in full (docker inspect's habit), as `key  value` lines or JSON. */
+import type { Command } from 'commander';
+import type { ProcDetail } from '../kernel/wire/detail.js';
+import { toPid } from './args.js';
+import { withKernel } from './connect.js';
+import { EXIT } from './fail.js';
+import { formatCost, formatCount, formatDuration } from './top/format.js';
+
+function when(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString();
+}
+
+function limit(value: number | null, show: (n: number) => string = String): string {
+  return value === null ? 'none' : show(value);
+}
+
+export function describeDetail(d: ProcDetail, now = Date.now()): string {
+  const r = d.row;
+  const l = d.limits;
+  const rows: Array<[string, string]> = [
+    ['pid', `${r.pid}${r.ppid ? ` (parent ${r.ppid})` : ' (root)'}`],
+    ['name', r.name],
+    ['status', d.status + (r.exit_reason && r.exit_reason !== r.state ? ` — ${r.exit_reason}` : '')],
+    ['model', r.model],
+    ['role', r.role],
+    ['task', d.task.replace(/\s+/g, ' ').trim() || '-'],
+    ['priority', String(r.priority)],
+    ['caps', d.capabilities.join(' ') || 'none'],
+    ['used', `${formatCount(r.turns)} turns, ${formatCount(r.syscalls)} syscalls, ${formatCount(r.prompt_tokens)} prompt + ${formatCount(r.output_tokens)} output tokens, ${formatCost(r.cost)}`],
+    ['limits', `${l.max_turns} turns, tokens ${limit(l.max_tokens, formatCount)}, cost ${limit(l.max_cost, formatCost)}, time ${limit(l.max_wall_s, formatDuration)}, context ${formatCount(l.context_tokens)}`],
+    ['children', d.children.map((c) => `${c.pid} ${c.name} (${c.status})`).join(', ') || 'none'],
+    ['created', when(r.created_at)],
+    ['started', when(r.started_at)],
+    ['ended', r.ended_at === null ? '-' : `${when(r.ended_at)} (${formatDuration((now - r.ended_at) / 1000)} ago)`],
+    ['run time', formatDuration(((r.ended_at ?? now) - r.created_at) / 1000)],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(9)} ${v}`).join('\n');
+}
+
+export async function runInspect(pidArg: string, flags: { json?: boolean }): Promise<number> {
+  const pid = toPid(pidArg);
+  return withKernel(async (client) => {
+    const detail = await client.request('inspect', { pid });
+    process.stdout.write(flags.json ? `${JSON.stringify(detail)}\n` : `${describeDetail(detail)}\n`);
+    return EXIT.ok;
+  });
+}
+
+export function registerInspect(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('inspect')
+    .description('show one process in full: task, model, capabilities, budgets and use, parent and children, state and why')
+    .argument('<pid>', 'process id (live or ended)')
+    .option('--json', 'print {row, status, task, capabilities, limits, children}')
+    .addHelpText(
+      'after',
+      `
+Exits 0, or 1 for an unknown pid.
+
+Examples:
+  aos inspect 3
+  aos inspect 3 --json | jq .capabilities`,
+    )
+    .action((pid: string, flags: { json?: boolean }) => run(() => runInspect(pid, flags)));
+}

@@ -1,0 +1,38 @@
+/** `aos kernel restart`: stop the daemon and start it with the caller's settings; its processes resume. */
+import { pingKernel, startKernel } from '../kernel/client/connect.js';
+import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { aosPaths } from '../kernel/paths.js';
+import { isEnded, PROC_STATES } from '../kernel/types.js';
+import { EXIT } from './fail.js';
+import { launchLazily } from './connect.js';
+import { stopKernel } from './launch-stop.js';
+
+/** Live processes of the running kernel, or null when none answers. */
+async function liveCount(): Promise<number | null> {
+  try {
+    const { client } = await pingKernel(aosPaths());
+    try {
+      const stats = await client.request('stats', {});
+      return PROC_STATES.filter((s) => !isEnded(s)).reduce((n, s) => n + stats.processes[s], 0);
+    } finally {
+      client.close();
+    }
+  } catch (error) {
+    if (error instanceof KernelUnreachableError) return null;
+    throw error;
+  }
+}
+
+export async function runRestart(flags: { json?: boolean }): Promise<number> {
+  const paths = aosPaths();
+  const live = await liveCount();
+  const stopped = await stopKernel(paths);
+  const started = await startKernel(paths, launchLazily);
+  started.client.close();
+  const { pid, workspace } = started.kernel;
+  const result = { old_pid: stopped.pid, pid, workspace, processes: live ?? 0 };
+  const before = stopped.pid === null ? 'kernel was not running' : `kernel ${stopped.pid} stopped${stopped.forced ? ' (killed)' : ''}`;
+  const human = `${before}; kernel started (pid ${pid}, workspace ${workspace})${live ? `, ${live} live process${live === 1 ? '' : 'es'} resumed` : ''}`;
+  process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${human}\n`);
+  return EXIT.ok;
+}

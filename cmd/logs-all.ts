@@ -1,0 +1,49 @@
+/** `aos logs` without a pid: the newest events of every process, then (with -f) every new one until Ctrl-C. */
+import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelEvent } from '../kernel/wire/events.js';
+import { EXIT } from './fail.js';
+import type { EventPrinter } from './follow.js';
+import { eventsFor, windowEvents, type Window } from './log-window.js';
+
+/** The most a history request may ask for (the protocol's bound). */
+const MAX_TAIL = 1_000_000;
+
+async function history(client: KernelClient, window: Window, printer: EventPrinter): Promise<KernelEvent[]> {
+  const prints = (e: KernelEvent): boolean => printer.line(e) !== null;
+  const fetch = async (tail: number): Promise<readonly KernelEvent[]> => (await client.request('history', { tail })).events;
+  const tail = window.tail !== undefined && window.since === undefined ? await eventsFor(window.tail, fetch, prints) : MAX_TAIL;
+  const { procs, events } = await client.request('history', { tail: Math.min(tail, MAX_TAIL) });
+  printer.seed(procs);
+  const shown = windowEvents(events, window, prints);
+  for (const event of shown) printer.print(event);
+  return events;
+}
+
+export async function printAllLogs(client: KernelClient, follow: boolean, window: Window, printer: EventPrinter): Promise<number> {
+  if (!follow) {
+    await history(client, window, printer);
+    return EXIT.ok;
+  }
+  // Subscribed before the history is read: an event in between is pushed, and dropped below if the history had it.
+  const { pushes } = await client.stream('subscribe', { topics: ['events'] });
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    void pushes.return();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const past = await history(client, window, printer);
+    const last = past[past.length - 1]?.ts ?? '';
+    const seen = new Set(past.filter((e) => e.ts === last).map((e) => JSON.stringify(e)));
+    for await (const push of pushes) {
+      if (push.event !== 'event') continue;
+      const event = push.payload;
+      if (event.ts < last || (event.ts === last && seen.has(JSON.stringify(event)))) continue;
+      printer.print(event);
+    }
+    return interrupted ? EXIT.interrupted : EXIT.unreachable;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

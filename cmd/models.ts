@@ -1,0 +1,61 @@
+/** `aos models`: the providers the kernel knows, whether each is set up, their models, windows and prices. */
+import type { Command } from 'commander';
+import type { ResultOf } from '../kernel/wire/protocol.js';
+import { RESULTS } from '../kernel/wire/protocol-results.js';
+import { withKernel } from './connect.js';
+import { CliError, EXIT } from './fail.js';
+import { formatCount } from './top/format.js';
+
+
+export type ModelsListing = ResultOf<'models'>;
+
+function price(usd: number): string {
+  return usd === 0 ? '-' : usd < 1 ? usd.toFixed(3) : usd.toFixed(2);
+}
+
+export function describeModels(listing: ModelsListing): string {
+  const out = [`default model: ${listing.default_model ?? 'none (pass --model, set AOS_MODEL, or default_model in the policy)'}`];
+  for (const p of listing.providers) {
+    const state = p.configured ? `ready${p.endpoint ? ` at ${p.endpoint}` : ''}` : `not set up${p.problem ? `: ${p.problem}` : ''}`;
+    out.push('', `${p.name} — ${p.title}: ${state}`);
+    if (!p.configured && p.setup.length) out.push(...p.setup.map((line) => `  ${line}`));
+    if (p.models.length === 0) {
+      out.push(`  any model, e.g. ${p.example}`);
+      continue;
+    }
+    const width = Math.max(5, ...p.models.map((m) => m.name.length));
+    out.push(`  ${'MODEL'.padEnd(width)}  CONTEXT  $/1M IN  $/1M OUT  $/1M CACHED`);
+    for (const m of p.models) {
+      const ctx = m.context_window === null ? '-' : formatCount(m.context_window);
+      out.push(`  ${m.name.padEnd(width)}  ${ctx.padStart(7)}  ${price(m.price.prompt).padStart(7)}  ${price(m.price.output).padStart(8)}  ${price(m.price.cached).padStart(11)}`);
+    }
+  }
+  return out.join('\n');
+}
+
+export async function runModels(flags: { json?: boolean }): Promise<number> {
+  // The method comes with the provider table (another branch); an older kernel protocol has none.
+  if (!Object.hasOwn(RESULTS, 'models')) throw new CliError('this aos has no provider table yet (the kernel has no "models" method)');
+  return withKernel(async (client) => {
+    const listing = await client.request('models', {});
+    process.stdout.write(flags.json ? `${JSON.stringify(listing)}\n` : `${describeModels(listing)}\n`);
+    return EXIT.ok;
+  });
+}
+
+export function registerModels(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('models')
+    .description('list the model providers, whether each is set up, and their models with context windows and prices')
+    .option('--json', 'print {"default_model", "providers": [{name, configured, endpoint, models: [{name, context_window, price}]}]}')
+    .addHelpText(
+      'after',
+      `
+Prices are USD per million tokens (AOS_PRICES adds or overrides them); "-" when unknown.
+
+Examples:
+  aos models
+  aos models --json | jq -r '.providers[] | select(.configured) | .name'`,
+    )
+    .action((flags: { json?: boolean }) => run(() => runModels(flags)));
+}

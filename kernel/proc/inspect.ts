@@ -1,0 +1,25 @@
+/** One process in full for `aos inspect` and `aos restart`: live from the table, ended from the store. */
+import { AosError } from '../errno.js';
+import type { ProcDetail } from '../wire/detail.js';
+import { describeStatus } from '../wire/status.js';
+import { toProcRow } from '../wire/views.js';
+import type { ProcTable } from './table.js';
+
+export function inspectProcess(table: ProcTable, pid: number): ProcDetail {
+  const pcb = table.pcb(pid);
+  if (!pcb) throw new AosError('ESRCH', `no such process ${pid}`);
+  const row = toProcRow(pcb);
+  const children = table
+    .tree(pid, { tree: true })
+    .filter((r) => r.ppid === pid)
+    .map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: describeStatus(r) }));
+  const l = pcb.limits;
+  return {
+    row,
+    status: describeStatus(row),
+    task: pcb.task,
+    capabilities: [...pcb.capabilities],
+    limits: { max_turns: l.maxTurns, max_tokens: l.maxTokens, max_cost: l.maxCost, max_wall_s: l.maxWallS, context_tokens: l.contextTokens },
+    children,
+  };
+}

@@ -1,0 +1,12 @@
+/** `aos inspect`'s view of one process: everything ps shows, and what it was given and may do. */
+import type { ProcRow } from './views.js';
+
+export interface ProcDetail {
+  row: ProcRow;
+  /** `exited 1 (model error)`, `blocked (message)`: status.ts's words. */
+  status: string;
+  task: string;
+  capabilities: string[];
+  limits: { max_turns: number; max_tokens: number | null; max_cost: number | null; max_wall_s: number | null; context_tokens: number };
+  children: Array<{ pid: number; name: string; state: string; status: string }>;
+}

@@ -1,0 +1,76 @@
+/**
+ * The JSON that scripts read (`aos logs --json` events, `aos ps --json` rows, `aos inspect --json`)
+ * as zod schemas, published as JSON Schema (`aos schema`, docs/schema/aos.schema.json). The types
+ * the kernel uses are checked against them at compile time, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { PROC_STATES } from '../types.js';
+import type { ProcDetail } from './detail.js';
+import type { KernelEvent } from './events.js';
+import type { ProcRow } from './views.js';
+
+const state = z.enum(PROC_STATES);
+const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
+
+export const kernelEventSchema = z
+  .discriminatedUnion('type', [
+    z.object({ ...base, type: z.literal('state'), from: state.nullable(), to: state, reason: z.string().optional(), code: z.number().int().optional(), name: z.string().optional(), ppid: z.number().int().optional(), role: z.string().optional(), model: z.string().optional() }),
+    z.object({ ...base, type: z.literal('prompt'), turn: z.number().int(), text: z.string() }),
+    z.object({ ...base, type: z.literal('model'), turn: z.number().int(), text: z.string(), usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(), finish: z.string().optional() }),
+    z.object({ ...base, type: z.literal('syscall'), turn: z.number().int(), seq: z.number().int(), name: z.string(), args: z.record(z.string(), z.unknown()) }),
+    z.object({ ...base, type: z.literal('result'), turn: z.number().int(), seq: z.number().int(), name: z.string(), ok: z.boolean(), errno: z.string().optional(), message: z.string().optional(), value: z.unknown().optional() }),
+    z.object({ ...base, type: z.literal('message'), from_pid: z.number().int(), to_pid: z.number().int(), channel: z.enum(['msg', 'stdin', 'stdout', 'webhook']), content: z.string() }),
+    z.object({ ...base, type: z.literal('error'), message: z.string() }),
+    z.object({ ...base, type: z.literal('retry'), turn: z.number().int(), attempt: z.number().int(), max: z.number().int(), delay_ms: z.number(), kind: z.string(), status: z.number().int().optional(), message: z.string() }),
+  ])
+  .describe('one line of aos logs --json');
+
+const nullableInt = z.number().int().nullable();
+
+export const procRowSchema = z
+  .object({
+    pid: z.number().int(),
+    ppid: z.number().int(),
+    name: z.string(),
+    role: z.string(),
+    state,
+    model: z.string(),
+    priority: z.number().int(),
+    turns: z.number().int(),
+    syscalls: z.number().int(),
+    prompt_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    tokens: z.number().int(),
+    cost: z.number().describe('USD'),
+    created_at: z.number().describe('ms since the epoch'),
+    started_at: z.number().nullable(),
+    ended_at: z.number().nullable(),
+    age_s: z.number().describe('seconds from creation to the end, or to now'),
+    exit_code: nullableInt,
+    exit_reason: z.string().nullable(),
+    wait: z.string().nullable().describe('what a blocked process waits for: msg, stdin, child 3, ...'),
+  })
+  .describe('one row of aos ps --json');
+
+export const procDetailSchema = z
+  .object({
+    row: procRowSchema,
+    status: z.string().describe('exited 0, exited 1 (model error), killed 137, blocked (message), ...'),
+    task: z.string(),
+    capabilities: z.array(z.string()),
+    limits: z.object({ max_turns: z.number().int(), max_tokens: nullableInt, max_cost: z.number().nullable(), max_wall_s: z.number().nullable(), context_tokens: z.number().int() }),
+    children: z.array(z.object({ pid: z.number().int(), name: z.string(), state: z.string(), status: z.string() })),
+  })
+  .describe('aos inspect --json');
+
+/** What `aos schema` publishes, by name. */
+export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema } as const;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Compile-time: each schema describes exactly the type the kernel sends. */
+export const schemasMatchTypes: [Same<z.infer<typeof kernelEventSchema>, KernelEvent>, Same<z.infer<typeof procRowSchema>, ProcRow>, Same<z.infer<typeof procDetailSchema>, ProcDetail>] = [true, true, true];
+
+export function publishedJsonSchema(): Record<string, unknown> {
+  const defs = Object.fromEntries(Object.entries(PUBLISHED).map(([name, schema]) => [name, z.toJSONSchema(schema, { unrepresentable: 'any' })]));
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'aos JSON output', $defs: defs };
+}

@@ -1,0 +1,56 @@
+/**
+ * The settings a daemon keeps from the environment that started it (provider keys, base URLs,
+ * AOS_* variables). The CLI compares its own with the daemon's so that a key exported after the
+ * daemon started is reported as drift, not as "set the key". Secrets travel as fingerprints only.
+ */
+import { createHash } from 'node:crypto';
+
+/** Provider and memory settings the daemon reads, beside every AOS_* variable. */
+const PROVIDER_KEYS = ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GEMINI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CHROMA_URL'] as const;
+
+/** AOS_* variables only the CLI reads, passes per request, or that name the daemon itself. */
+const CLI_ONLY = new Set(['AOS_HOME', 'AOS_NO_AUTOSTART', 'AOS_DEBUG', 'AOS_MODEL', 'AOS_WORKSPACE']);
+
+/** name → value, or `sha256:<12 hex>` for a secret; unset and empty variables are absent. */
+export type Settings = Record<string, string>;
+
+export interface SettingDrift {
+  name: string;
+  /** What the caller has (null: unset). */
+  mine: string | null;
+  /** What the daemon has (null: unset). */
+  kernel: string | null;
+}
+
+function isSecret(name: string): boolean {
+  return /KEY|TOKEN|SECRET|PASSWORD/.test(name);
+}
+
+export function fingerprint(value: string): string {
+  return `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
+}
+
+export function settingsOf(env: NodeJS.ProcessEnv): Settings {
+  const names = [...PROVIDER_KEYS, ...Object.keys(env).filter((k) => k.startsWith('AOS_') && !CLI_ONLY.has(k))];
+  const out: Settings = {};
+  for (const name of [...new Set(names)].sort()) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    out[name] = isSecret(name) ? fingerprint(value) : value;
+  }
+  return out;
+}
+
+export function diffSettings(mine: Settings, kernel: Settings): SettingDrift[] {
+  const names = [...new Set([...Object.keys(mine), ...Object.keys(kernel)])].sort();
+  return names.filter((n) => mine[n] !== kernel[n]).map((name) => ({ name, mine: mine[name] ?? null, kernel: kernel[name] ?? null }));
+}
+
+function shown(value: string | null): string {
+  return value === null ? 'unset' : value.startsWith('sha256:') ? `a key (${value})` : JSON.stringify(value);
+}
+
+/** One line per difference: `OPENAI_BASE_URL: yours "http://b", the kernel's "http://a"`. */
+export function describeDrift(drift: readonly SettingDrift[]): string[] {
+  return drift.map((d) => `${d.name}: yours ${shown(d.mine)}, the kernel's ${shown(d.kernel)}`);
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { KernelEvent } from '../../kernel/wire/events.js';
+import { cutVisible } from '../../cmd/style.js';
+import { ThinkingLine } from '../../cmd/thinking.js';
+
+const ts = '2026-01-01T00:00:00.000Z';
+
+describe('the thinking line of an attached spawn', () => {
+  it('shows who waits on a model and a retry, erases itself, and stops at the reply', () => {
+    let now = 0;
+    const written: string[] = [];
+    const line = new ThinkingLine({ write: (s) => written.push(s), columns: 80 }, () => now);
+    const events: KernelEvent[] = [
+      { ts, pid: 1, type: 'state', from: null, to: 'ready', name: 'root' },
+      { ts, pid: 1, type: 'state', from: 'ready', to: 'running' },
+    ];
+    for (const e of events) line.observe(e);
+    now = 3_000;
+    line.draw();
+    expect(written.at(-1)).toBe('⠋ thinking: root 3s');
+    line.observe({ ts, pid: 1, type: 'retry', turn: 0, attempt: 2, max: 6, delay_ms: 4100, kind: 'server', status: 503, message: 'x' });
+    line.draw();
+    expect(written.slice(-2)).toEqual(['\r\u001b[K', '⠙ thinking: root 3s (HTTP 503, retry 2/6 in 4.1 s)']);
+    line.observe({ ts, pid: 1, type: 'model', turn: 0, text: 'hi' });
+    written.length = 0;
+    line.draw();
+    expect(written).toEqual(['\r\u001b[K']);
+    // A wake-up from a blocking call is not a model at work.
+    line.observe({ ts, pid: 1, type: 'state', from: 'blocked', to: 'running', reason: 'woken: ready' });
+    line.draw();
+    expect(written).toEqual(['\r\u001b[K']);
+  });
+
+  it('lines are cut to the terminal width, colour codes taking no room', () => {
+    expect(cutVisible('abcdef', 4)).toBe('abc…');
+    expect(cutVisible('abcd', 4)).toBe('abcd');
+    expect(cutVisible('\u001b[2m[1 root]\u001b[22m hello world', 12)).toBe('\u001b[2m[1 root]\u001b[22m he…\u001b[0m');
+  });
+});
