@@ -3,16 +3,12 @@ import { isEnded, PROC_STATES } from '../../kernel/types.js';
 import type { ProcRow } from '../../kernel/wire/views.js';
 import { tokenRate, type TopState } from './reducer.js';
 import { filterRows, treeOrder } from './tree.js';
+import type { ViewRow } from './view-row.js';
 
 export const SORT_KEYS = ['pid', 'tokens', 'tok/s', 'cost', 'state', 'age'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-export interface ViewRow extends ProcRow {
-  rate: number;
-  age: number;
-  /** Depth under a shown ancestor, in the tree view. */
-  depth?: number;
-}
+export type { ViewRow } from './view-row.js';
 
 export function nextSort(sort: SortKey): SortKey {
   return SORT_KEYS[(SORT_KEYS.indexOf(sort) + 1) % SORT_KEYS.length] ?? 'pid';

@@ -12,20 +12,12 @@ import type Database from 'better-sqlite3';
 import { runAsKernel } from '../loop/blame.js';
 import type { KernelEvent } from '../wire/events.js';
 import { param } from '../param.js';
-import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
 import { Checkpointer } from './checkpoint.js';
 import { backupDb, openCheckedDb } from './check.js';
-import {
-  type MessageRecord,
-  type ProcessRecord,
-  type ProcessSummary,
-  prepareStatements,
-  type Statements,
-  SUMMARY_COLUMNS,
-  type TimerRecord,
-  type WebhookRecord,
-} from './records.js';
+import { type ProcessRecord, prepareStatements, type Statements } from './records.js';
 import { migrate } from './migrate.js';
+import type { StoredEvent } from './store-reads.js';
+import { StoreRows } from './store-rows.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
@@ -36,11 +28,7 @@ interface Write {
 }
 
 /** An event, its id in the store, and its JSON as stored. */
-export interface StoredEvent {
-  id: number;
-  event: KernelEvent;
-  json: string;
-}
+export type { StoredEvent } from './store-reads.js';
 
 export interface StoreHooks {
   /** A row of this process could not be serialised or written; the rest was committed. */
@@ -69,13 +57,13 @@ function eventJson(event: KernelEvent): string | null {
   }
 }
 
-export class Store {
-  private readonly db: Database.Database;
-  private readonly stmt: Statements;
+export class Store extends StoreRows {
+  protected readonly db: Database.Database;
+  protected readonly stmt: Statements;
   private queue: Write[] = [];
   /** pid -> row builder; a process dirtied many times in a tick is written once. */
   private dirty = new Map<number, () => ProcessRecord>();
-  private queuedEvents: StoredEvent[] = [];
+  protected queuedEvents: StoredEvent[] = [];
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private flushScheduled = false;
@@ -89,6 +77,7 @@ export class Store {
   readonly createdNote: string | null;
 
   private constructor(readonly file: string) {
+    super();
     const opened = openCheckedDb(file);
     this.db = opened.db;
     this.createdNote = opened.note;
@@ -132,7 +121,7 @@ export class Store {
 
   // ---- queued writes ----
 
-  private enqueue(pid: number | null, run: () => void): void {
+  protected enqueue(pid: number | null, run: () => void): void {
     this.queue.push({ pid, run });
     this.scheduleFlush();
   }
@@ -264,214 +253,6 @@ export class Store {
     this.queuedEvents.push({ id, event, json });
     this.enqueue(event.pid, () => this.stmt.addEvent.run(id, event.pid, json));
     return true;
-  }
-
-  addMessage(m: MessageRecord): void {
-    this.enqueue(m.to_pid, () => this.stmt.addMessage.run(m.id, m.to_pid, m.channel, m.from_pid, m.content, m.ts));
-  }
-
-  deleteMessages(ids: readonly number[]): void {
-    if (ids.length === 0) return;
-    this.enqueue(null, () => {
-      for (const id of ids) this.stmt.delMessage.run(id);
-    });
-  }
-
-  putTimer(t: TimerRecord): void {
-    this.enqueue(t.pid, () => this.stmt.putTimer.run(t.pid, t.id, t.fire_at, t.interval_ms, t.prompt));
-  }
-
-  deleteTimer(pid: number, id: string): void {
-    this.enqueue(pid, () => this.stmt.delTimer.run(pid, id));
-  }
-
-  deleteTimers(pid: number): void {
-    this.enqueue(pid, () => this.stmt.delTimers.run(pid));
-  }
-
-  putWebhook(w: WebhookRecord): void {
-    this.enqueue(w.pid, () => this.stmt.putWebhook.run(w.id, w.token, w.pid, w.path, w.created_at));
-  }
-
-  setMeta(key: string, value: string | number): void {
-    this.enqueue(null, () => this.stmt.setMeta.run(key, String(value)));
-  }
-
-  /** The result line of call `seq` of a process's pending turn. */
-  putTurnResult(pid: number, seq: number, line: string): void {
-    this.enqueue(pid, () => this.stmt.putTurnResult.run(pid, seq, line));
-  }
-
-  clearTurnResults(pid: number): void {
-    this.enqueue(pid, () => this.stmt.clearTurnResults.run(pid));
-  }
-
-  /** A parent's WAIT took this child's exit (kept in its runtime, so a restart does not report it again). */
-  markReaped(pid: number): void {
-    this.enqueue(pid, () => this.stmt.markReaped.run(pid));
-  }
-
-  /** Delete every row of these (ended) processes. */
-  removeProcesses(pids: readonly number[]): void {
-    if (pids.length === 0) return;
-    this.enqueue(null, () => {
-      for (const pid of pids) for (const statement of this.stmt.removeProcess) statement.run(pid);
-    });
-  }
-
-  // ---- reads (they see committed data: callers flush first when it matters) ----
-
-  meta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-    return row?.value;
-  }
-
-  /** Processes that had not ended. */
-  loadLive(): ProcessRecord[] {
-    return this.db.prepare(`SELECT * FROM processes WHERE state NOT IN ('exited', 'killed') ORDER BY pid`).all() as ProcessRecord[];
-  }
-
-  /** Ended children of live processes that their parent has not reaped with WAIT yet. */
-  unreapedChildren(): Array<{ pid: number; ppid: number }> {
-    return this.db
-      .prepare(
-        `SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND json_extract(runtime, '$.reapedByParent') IS NOT 1
-         AND ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid`,
-      )
-      .all() as Array<{ pid: number; ppid: number }>;
-  }
-
-  loadProcess(pid: number): ProcessRecord | undefined {
-    return this.db.prepare('SELECT * FROM processes WHERE pid = ?').get(pid) as ProcessRecord | undefined;
-  }
-
-  /** A process and all its descendants (the ppid index; one query, not a table scan). */
-  subtreePids(pid: number): number[] {
-    const rows = this.db
-      .prepare('WITH RECURSIVE t(pid) AS (SELECT pid FROM processes WHERE pid = ? UNION SELECT p.pid FROM processes p JOIN t ON p.ppid = t.pid) SELECT pid FROM t ORDER BY pid')
-      .all(pid) as Array<{ pid: number }>;
-    return rows.map((r) => r.pid);
-  }
-
-  /** Stored processes (every one, or the `last` N created), only the columns a `ps` row shows, in pid order. */
-  psColumns(last?: number): PsColumns[] {
-    if (last === undefined) return this.db.prepare(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid`).all() as PsColumns[];
-    return (this.db.prepare(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid DESC LIMIT ?`).all(last) as PsColumns[]).reverse();
-  }
-
-  /**
-   * Ended processes that ended before `ts` (ms) and that nothing live needs: not an ancestor of a
-   * live process, not an exit a live parent may still WAIT for. Oldest first.
-   */
-  prunable(ts: number, limit: number): ProcessSummary[] {
-    return this.db
-      .prepare(
-        `WITH RECURSIVE live(pid) AS (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')),
-         ancestors(pid) AS (SELECT p.ppid FROM processes p JOIN live l ON p.pid = l.pid
-           UNION SELECT p.ppid FROM processes p JOIN ancestors a ON p.pid = a.pid)
-         SELECT ${SUMMARY_COLUMNS} FROM processes WHERE ended_at IS NOT NULL AND ended_at < ?
-           AND pid NOT IN (SELECT pid FROM ancestors) AND ppid NOT IN (SELECT pid FROM live)
-         ORDER BY ended_at LIMIT ?`,
-      )
-      .all(ts, limit) as ProcessSummary[];
-  }
-
-  /** Stored summaries of these processes. */
-  summaries(pids: readonly number[]): ProcessSummary[] {
-    if (pids.length === 0) return [];
-    const marks = pids.map(() => '?').join(',');
-    return this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes WHERE pid IN (${marks})`).all(...pids) as ProcessSummary[];
-  }
-
-  /** The rows of a transcript from `fromSeq` on, in order (the whole of it by default). */
-  loadTranscript(pid: number, fromSeq = 0): Array<{ role: 'user' | 'model'; text: string; seq: number }> {
-    return this.db.prepare('SELECT role, text, seq FROM transcript WHERE pid = ? AND seq >= ? ORDER BY seq').all(pid, fromSeq) as Array<{
-      role: 'user' | 'model';
-      text: string;
-      seq: number;
-    }>;
-  }
-
-  loadTranscriptRow(pid: number, seq: number): string | undefined {
-    const row = this.db.prepare('SELECT text FROM transcript WHERE pid = ? AND seq = ?').get(pid, seq) as { text: string } | undefined;
-    return row?.text;
-  }
-
-  transcriptLength(pid: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM transcript WHERE pid = ?').get(pid) as { n: number }).n;
-  }
-
-  loadTurnResults(pid: number): string[] {
-    return (this.db.prepare('SELECT line FROM turn_results WHERE pid = ? ORDER BY seq').all(pid) as Array<{ line: string }>).map((r) => r.line);
-  }
-
-  /**
-   * The newest `result` event of this call (the whole result, as the syscall returned it), from the
-   * events still queued or the store. Only the head of each row (`{"ts":…,"type":"result","pid":P,
-   * "turn":T,"seq":S,…`) is matched as text, never the large results after it; json_extract confirms.
-   */
-  resultEvent(pid: number, turn: number, seq: number): Extract<KernelEvent, { type: 'result' }> | undefined {
-    const isIt = (e: KernelEvent): e is Extract<KernelEvent, { type: 'result' }> =>
-      e.type === 'result' && e.pid === pid && e.turn === turn && e.seq === seq;
-    for (let i = this.queuedEvents.length - 1; i >= 0; i--) {
-      const queued = this.queuedEvents[i]?.event;
-      if (queued && isIt(queued)) return queued;
-    }
-    const row = this.db
-      .prepare(
-        `SELECT json FROM events WHERE pid = ? AND substr(json, 1, 200) LIKE '%"type":"result"%' AND substr(json, 1, 200) LIKE ?
-         AND substr(json, 1, 200) LIKE ? AND json_extract(json, '$.turn') = ? AND json_extract(json, '$.seq') = ? ORDER BY id DESC LIMIT 1`,
-      )
-      .get(pid, `%"turn":${turn},%`, `%"seq":${seq},%`, turn, seq) as { json: string } | undefined;
-    const event = row ? (JSON.parse(row.json) as KernelEvent) : undefined;
-    return event && isIt(event) ? event : undefined;
-  }
-
-  loadMessages(): MessageRecord[] {
-    return this.db.prepare('SELECT * FROM messages ORDER BY id').all() as MessageRecord[];
-  }
-
-  loadTimers(): TimerRecord[] {
-    return this.db.prepare('SELECT * FROM timers').all() as TimerRecord[];
-  }
-
-  loadWebhooks(): WebhookRecord[] {
-    return this.db.prepare('SELECT * FROM webhooks ORDER BY id').all() as WebhookRecord[];
-  }
-
-  /** Events of these pids, oldest first; `tail` keeps the newest N. */
-  events(pids: readonly number[], tail?: number): KernelEvent[] {
-    return this.storedEvents(pids, tail).map((e) => e.event);
-  }
-
-  /** Events of these pids with their ids, oldest first; `tail` keeps the newest N. */
-  storedEvents(pids: readonly number[], tail?: number): StoredEvent[] {
-    if (pids.length === 0) return [];
-    const marks = pids.map(() => '?').join(',');
-    const rows = this.db
-      .prepare(`SELECT id, json FROM events WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`)
-      .all(...pids, tail ?? -1) as Array<{ id: number; json: string }>;
-    return rows.reverse().map((r) => ({ id: r.id, json: r.json, event: JSON.parse(r.json) as KernelEvent }));
-  }
-
-  /** The newest `tail` events of every process, oldest first (`aos logs` without a pid). */
-  recentEvents(tail: number): KernelEvent[] {
-    const rows = this.db.prepare('SELECT json FROM events ORDER BY id DESC LIMIT ?').all(tail) as Array<{ json: string }>;
-    return rows.reverse().map((r) => JSON.parse(r.json) as KernelEvent);
-  }
-
-  /** Count and usage of every ended process, by state (once, at start-up). */
-  endedTotals(): Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }> {
-    return this.db
-      .prepare(
-        `SELECT state, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(output_tokens), 0) AS output,
-         COALESCE(SUM(cost), 0) AS cost FROM processes WHERE state IN ('exited', 'killed') GROUP BY state`,
-      )
-      .all() as Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>;
-  }
-
-  maxMessageId(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM messages').get() as { id: number }).id;
   }
 
   /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */
