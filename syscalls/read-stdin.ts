@@ -11,5 +11,5 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: null,
-  run: async (args, ctx) => ({ text: await ctx.kernel.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS) }),
+  run: async (args, ctx) => ({ text: await ctx.proc.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS) }),
 });

@@ -11,6 +11,6 @@ export default defineSyscall({
   blocking: true,
   capability: 'ipc',
   run: async (args, ctx) => ({
-    messages: await ctx.kernel.recv(args.timeout_s ?? param.defaultBlockTimeoutS),
+    messages: await ctx.proc.recv(args.timeout_s ?? param.defaultBlockTimeoutS),
   }),
 });

@@ -20,5 +20,5 @@ export default defineSyscall({
     .strict(),
   inKernel: true,
   capability: 'webhook',
-  run: (args, ctx) => ctx.kernel.registerWebhook(args.path),
+  run: (args, ctx) => ctx.proc.registerWebhook(args.path),
 });

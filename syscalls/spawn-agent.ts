@@ -32,7 +32,7 @@ export default defineSyscall({
   inKernel: true,
   capability: 'spawn',
   run: async (args, ctx) => ({
-    pid: await ctx.kernel.spawn({
+    pid: await ctx.proc.spawn({
       role: args.role,
       task: args.task ?? '',
       name: args.name,

@@ -11,30 +11,20 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import type { ChromaClient, Collection, Metadata, Where } from 'chromadb';
+import type { MemoryHit, MemoryMetadata, MemoryWhere } from '../../kernel/driver-api.js';
 import { AosError } from '../../kernel/errno.js';
 import { displayAddress } from './chroma-address.js';
 import { ChromaClients, type ChromaModule } from './chroma-client.js';
 import type { ChromaEndpoint } from './chroma-endpoint.js';
 import type { Embedder } from './embedders.js';
 
-export type MemoryScalar = string | number | boolean;
-export type MemoryMetadata = Record<string, MemoryScalar>;
-/** A Chroma-style metadata filter, already validated by the caller (see syscalls/mem-read.ts). */
-export type MemoryWhere = Record<string, unknown>;
+export type { MemoryHit, MemoryMetadata, MemoryScalar, MemoryWhere } from '../../kernel/driver-api.js';
 
 export interface MemoryRecord {
   text: string;
   /** Writing a key again replaces that memory; without one the memory gets a fresh id. */
   key?: string;
   metadata?: MemoryMetadata;
-}
-
-export interface MemoryHit {
-  id: string;
-  text: string;
-  /** Similarity in [0, 1]: 1 - cosine distance, clamped. */
-  score: number;
-  metadata: MemoryMetadata;
 }
 
 export interface MemoryQuery {

@@ -257,7 +257,7 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
 
 function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
   const services = kernel.services(proc, resumeDeadline);
-  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, kernel: services };
+  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services };
   return dispatch(block, ctx);
 }
 
