@@ -42,6 +42,8 @@ export const param = {
   maxSyscallArgsBytes: 5 * 1024 * 1024,
   /** Nesting of objects and arrays in one syscall's arguments: bounds every recursion that walks them. */
   maxSyscallArgsDepth: 32,
+  /** Characters of prose between a syscall marker and its `{` that the parser looks past (the seed's dialect). */
+  maxSyscallLeadInChars: 200,
   /** Consecutive replies without any syscall before the process is ended. */
   maxNoSyscallReplies: 3,
   /** Consecutive identical turns (same calls, same results) before the process is ended. */
