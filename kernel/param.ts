@@ -125,6 +125,15 @@ export const param = {
   /** Budgets below this are refused: the system prompt alone is ~1.5k tokens. */
   minContextTokens: 4_000,
   contextCharsPerToken: 4,
+  /**
+   * A role (in the seed's dialect, a child's whole prompt) may fill this share of its process's
+   * context budget, and never more than maxRoleChars; one of at most maxShortRoleChars on one line
+   * is a label shown whole, a longer one lends its first line (cut to maxRoleLabelChars).
+   */
+  roleContextShare: 0.25,
+  maxRoleChars: 64 * 1024,
+  maxShortRoleChars: 200,
+  maxRoleLabelChars: 64,
   contextWarnAt: 0.75,
   contextCompactAt: 0.9,
   /** Compaction keeps the newest messages verbatim within this share of the budget (at least the latest reply and its results). */

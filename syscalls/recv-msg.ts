@@ -4,9 +4,11 @@ import { defineSyscall } from './define.js';
 
 export default defineSyscall({
   name: 'RECV_MSG',
-  summary: 'Take all messages waiting for you; if none, block until one arrives or timeout_s passes (ETIMEDOUT).',
+  summary:
+    'Take all messages waiting for you; if none, block until one arrives or timeout_s passes (ETIMEDOUT). ' +
+    'timeout_s: 0 does not block: it returns at once, with messages: [] when none wait.',
   returns: '{messages: [{from_pid, content, ts}]}',
-  args: z.object({ timeout_s: z.number().positive().max(param.maxBlockTimeoutS).optional() }).strict(),
+  args: z.object({ timeout_s: z.number().min(0).max(param.maxBlockTimeoutS).optional() }).strict(),
   inKernel: true,
   blocking: true,
   capability: 'ipc',

@@ -65,8 +65,10 @@ export interface ProcessServices {
   /** Waits for a child (any child when pid is null) to end. */
   wait(pid: number | null, timeoutS: number): Promise<ChildExit>;
   send(toPid: number, content: string): void;
+  /** A timeout of 0 returns at once (no messages when none wait). */
   recv(timeoutS: number): Promise<InboxMessage[]>;
   writeStdout(text: string): { piped_to: number | null };
+  /** A timeout of 0 returns at once ("" when nothing waits). */
   readStdin(timeoutS: number): Promise<string>;
   sleep(seconds: number): number | Promise<number>;
   schedule(seconds: number, prompt: string, repeat: boolean): string;

@@ -106,6 +106,8 @@ export class ProcServices implements ProcessServices {
   }
 
   async recv(timeoutS: number): Promise<InboxMessage[]> {
+    // A timeout of 0 polls (the seed's RECV_MSG never blocks).
+    if (timeoutS === 0 && this.proc.mailbox.length === 0) return [];
     const deadline = this.deadlineAfter(timeoutS);
     while (this.proc.mailbox.length === 0) await this.block({ kind: 'msg', deadline }, 'a message');
     return this.kernel.mailboxes.drain(this.proc);
@@ -128,6 +130,8 @@ export class ProcServices implements ProcessServices {
   }
 
   async readStdin(timeoutS: number): Promise<string> {
+    // A timeout of 0 polls (the seed's SYS_READ_STDIN never blocks).
+    if (timeoutS === 0 && this.proc.stdin.length === 0) return '';
     const deadline = this.deadlineAfter(timeoutS);
     while (this.proc.stdin.length === 0) await this.block({ kind: 'stdin', deadline }, 'stdin');
     return this.kernel.mailboxes.drainStdin(this.proc);
