@@ -6,8 +6,8 @@ export default defineSyscall({
   name: 'SPAWN_AGENT',
   aliases: ['SPAWN'],
   summary:
-    'Start a child agent; role is its prompt (a label or whole instructions, within a quarter of its context). ' +
-    'It gets only the permissions you list that you also hold (default: all of yours): capabilities, or syscall names standing for what each call needs. ' +
+    'Start a child agent; role is its prompt (a label, or whole instructions within a quarter of its context). ' +
+    'It gets only the permissions you list that you also hold (default: all of yours; capabilities, or syscall names standing for what each call needs), ' +
     'and your model unless you hold "model:<provider>:<name>" for another (replay:<path> is a workspace tape). ' +
     'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you).',
   returns: '{pid}',
