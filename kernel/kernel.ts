@@ -4,14 +4,15 @@
  * call to the module that owns it. The kernel opens no listener: the daemon attaches the webhook
  * gateway through `options.gateway`.
  */
-import { type MemoryOptions, openMemory, withMemoryDefaults } from '../drivers/memory/open-memory.js';
+import { closeDrivers, type OpenedDrivers, openDrivers } from '../drivers/index.js';
+import type { MemoryOptions } from '../drivers/memory/open-memory.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
-import { ModelRegistry } from '../drivers/llm/registry.js';
+import type { ModelRegistry } from '../drivers/llm/registry.js';
 import type { ModelUsage } from '../drivers/llm/types.js';
-import { TapeReader } from '../drivers/llm/workspace-tapes.js';
-import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
+import type { TapeReader } from '../drivers/llm/workspace-tapes.js';
 import { syscallReference } from '../syscalls/reference.js';
 import type { SpawnRequest } from '../syscalls/services.js';
+import type { ProcessDrivers } from './driver-api.js';
 import { AosError } from './errno.js';
 import { Mailboxes } from './ipc/mailboxes.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
@@ -25,6 +26,7 @@ import { CapabilitySet } from './proc/capabilities.js';
 import { endForBudget, endForKernelError, kill, requestKill } from './proc/kill.js';
 import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
 import { opensPrivateAddress } from './proc/policy.js';
+import { ProcDrivers } from './proc/proc-drivers.js';
 import { ProcServices } from './proc/proc-services.js';
 import type { Notice, Proc, WakeReason } from './proc/proc.js';
 import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
@@ -93,11 +95,12 @@ export class Kernel implements ProcCore, SpawnCore {
   readonly startedAt = Date.now();
   closing = false;
   gateway: WebhookListener | null = null;
-  memory: MemoryStore | null = null;
+  private readonly procDrivers: ProcDrivers;
   private stopRetention: () => void = () => undefined;
 
   private constructor(
-    readonly fs: WorkspaceFs,
+    /** The driver table, opened once; each process sees it scoped (drivers(proc)). */
+    readonly opened: OpenedDrivers,
     readonly store: Store,
     private readonly options: KernelOptions,
   ) {
@@ -113,8 +116,9 @@ export class Kernel implements ProcCore, SpawnCore {
       onHealth: (healthy) => this.disk.onHealth(healthy),
       log: (level, message) => this.log(level, message),
     };
-    this.tapes = new TapeReader(fs, param.replayMaxTapeBytes);
-    this.models = new ModelRegistry({ modelTimeoutMs: options.modelTimeoutMs, readTape: (file) => this.tapes.read(file) });
+    this.tapes = opened.llm.tapes;
+    this.models = opened.llm.registry;
+    this.procDrivers = new ProcDrivers(opened);
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.psAll = new PsAll({ store, inline: () => this.processes({ all: true }), maxPid: () => this.table.nextPid - 1 });
     this.scheduler = new Scheduler((pid, lease) => this.startTurn(pid, lease), this.pool);
@@ -125,28 +129,31 @@ export class Kernel implements ProcCore, SpawnCore {
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
-    const fs = await WorkspaceFs.open({
-      root: options.workspace,
-      maxReadBytes: param.fsMaxReadBytes,
-      maxWriteBytes: param.fsMaxWriteBytes,
-      maxListEntries: param.fsMaxListEntries,
-      maxPathLength: param.fsMaxPathLength,
-      syncIoBytes: param.fsSyncIoBytes,
-      syncDirBytes: param.fsSyncDirBytes,
+    const netAllowPrivate = options.netAllowPrivate ?? [];
+    const opened = await openDrivers({
+      workspace: options.workspace,
+      allowPrivate: (ip, port) => opensPrivateAddress(netAllowPrivate, ip, port),
+      memory: options.memory,
+      modelTimeoutMs: options.modelTimeoutMs,
     });
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
-    const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
-    kernel.memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
+    const kernel = new Kernel(opened, Store.open(options.storeFile ?? ':memory:'), options);
     try {
       if (options.gateway) kernel.gateway = await options.gateway(kernel.webhooks);
     } catch (error) {
       kernel.store.close();
+      await closeDrivers(opened);
       throw error;
     }
     recover(kernel);
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
     return kernel;
+  }
+
+  /** The memory store, or null when this kernel runs without one. */
+  get memory(): MemoryStore | null {
+    return this.opened.memory;
   }
 
   /** The daemon's log, or nowhere. */
@@ -206,7 +213,7 @@ export class Kernel implements ProcCore, SpawnCore {
   liveTarget = (from: Proc, pid: number, verb: string): Proc => this.mailboxes.liveTarget(from, pid, verb);
   forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
-  allowsPrivateAddress = (ip: string, port: number): boolean => opensPrivateAddress(this.options.netAllowPrivate ?? [], ip, port);
+  drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send(pid: number, text: string): void {
@@ -231,7 +238,7 @@ export class Kernel implements ProcCore, SpawnCore {
     await Promise.all(live.map((p) => this.waitExit(p.pid)));
     this.webhooks.closeAll();
     await this.gateway?.close();
-    await this.memory?.close().catch(() => undefined);
+    await closeDrivers(this.opened);
     await this.psAll.close();
     this.store.setMeta(RUNNING_KEY, '0');
     this.store.close();
@@ -260,7 +267,7 @@ export class Kernel implements ProcCore, SpawnCore {
       if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', 'kernel stopping'));
     }
     await gatewayClosed;
-    await this.memory?.close().catch(() => undefined);
+    await closeDrivers(this.opened);
     await this.psAll.close();
     await new Promise((resolve) => setImmediate(resolve));
   }

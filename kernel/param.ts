@@ -42,6 +42,8 @@ export const param = {
   maxSyscallArgsBytes: 5 * 1024 * 1024,
   /** Nesting of objects and arrays in one syscall's arguments: bounds every recursion that walks them. */
   maxSyscallArgsDepth: 32,
+  /** Characters of prose between a syscall marker and its `{` that the parser looks past (the seed's dialect). */
+  maxSyscallLeadInChars: 200,
   /** Consecutive replies without any syscall before the process is ended. */
   maxNoSyscallReplies: 3,
   /** Consecutive identical turns (same calls, same results) before the process is ended. */
@@ -123,6 +125,15 @@ export const param = {
   /** Budgets below this are refused: the system prompt alone is ~1.5k tokens. */
   minContextTokens: 4_000,
   contextCharsPerToken: 4,
+  /**
+   * A role (in the seed's dialect, a child's whole prompt) may fill this share of its process's
+   * context budget, and never more than maxRoleChars; one of at most maxShortRoleChars on one line
+   * is a label shown whole, a longer one lends its first line (cut to maxRoleLabelChars).
+   */
+  roleContextShare: 0.25,
+  maxRoleChars: 64 * 1024,
+  maxShortRoleChars: 200,
+  maxRoleLabelChars: 64,
   contextWarnAt: 0.75,
   contextCompactAt: 0.9,
   /** Compaction keeps the newest messages verbatim within this share of the budget (at least the latest reply and its results). */

@@ -3,7 +3,8 @@
  * that only decodes and calls the real work (xv6's sysproc.c). syscalls/table.ts lists them.
  */
 import type { z } from 'zod';
-import type { KernelServices } from './services.js';
+import type { ProcessDrivers } from '../kernel/driver-api.js';
+import type { ProcessServices } from './services.js';
 
 export interface CapabilityView {
   readonly list: readonly string[];
@@ -17,10 +18,22 @@ export interface SyscallContext {
   readonly caps: CapabilityView;
   /** Aborted when the process is killed; long work must honour it. */
   readonly signal: AbortSignal;
-  readonly kernel: KernelServices;
+  /** The process's drivers (its workspace view, capabilities and signal already applied): the one route to the host. */
+  readonly drivers: ProcessDrivers;
+  /** The process API: spawn, wait, IPC, timers, webhooks, exit. */
+  readonly proc: ProcessServices;
 }
 
 export type ArgsSchema = z.ZodObject<z.ZodRawShape>;
+
+/** A capability whose subject comes from the arguments (a path, a host). */
+export interface PatternedCapability<A> {
+  /** For the reference, e.g. `fs.read:<path>`. */
+  label: string;
+  of: (args: A, ctx: SyscallContext) => string;
+  /** The capability kind (e.g. `fs.read`): naming the call in SPAWN_AGENT permissions passes on the parent's of that kind. */
+  kind?: string;
+}
 
 export interface SyscallDef<S extends ArgsSchema = ArgsSchema> {
   name: string;
@@ -40,7 +53,7 @@ export interface SyscallDef<S extends ArgsSchema = ArgsSchema> {
   /** Parks the process; after a kernel restart it resumes waiting instead of being reported interrupted. */
   blocking?: boolean;
   /** The capability needed, or null for calls every process may make. */
-  capability: string | null | { label: string; of: (args: z.infer<S>) => string };
+  capability: string | null | PatternedCapability<z.infer<S>>;
   run(args: z.infer<S>, ctx: SyscallContext): unknown;
 }
 

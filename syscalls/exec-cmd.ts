@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { runSandboxed } from '../drivers/exec/index.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
@@ -21,20 +20,7 @@ export default defineSyscall({
   },
   capability: 'exec',
   run: async (args, ctx) => {
-    const { stdout, stderr, ...status } = await runSandboxed({
-      cmd: args.cmd,
-      workspace: ctx.kernel.fs.root,
-      signal: ctx.signal,
-      limits: {
-        wallTimeoutMs: Math.round((args.timeout_s ?? param.execDefaultTimeoutS) * 1000),
-        cpuSeconds: param.execCpuSeconds,
-        maxFileBytes: param.execMaxFileBytes,
-        maxOpenFiles: param.execMaxOpenFiles,
-        maxProcesses: param.execMaxProcesses,
-        maxMemoryBytes: param.execMaxMemoryBytes,
-        maxOutputBytes: param.execMaxOutputBytes,
-      },
-    });
+    const { stdout, stderr, ...status } = await ctx.drivers.exec.run(args.cmd, { timeoutS: args.timeout_s });
     // The output goes last: when the kernel clips a long result for the model, the status survives.
     return { ...status, stdout, stderr };
   },

@@ -20,7 +20,7 @@ export default defineSyscall({
   inKernel: true,
   capability: null,
   run: (args, ctx) => {
-    ctx.kernel.exit(args.code ?? 0, args.result ?? null);
+    ctx.proc.exit(args.code ?? 0, args.result ?? null);
     return { exiting: true, code: args.code ?? 0 };
   },
 });

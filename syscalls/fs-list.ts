@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { toVirtualPath } from '../drivers/fs/virtual-path.js';
-import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
 export default defineSyscall({
@@ -10,7 +8,6 @@ export default defineSyscall({
   returns: '{path, entries: [{name, type, size}], truncated}',
   args: z.object({ path: z.string().optional() }).strict(),
   readOnly: true,
-  capability: { label: 'fs.read:<path>', of: (args) => `fs.read:${toVirtualPath(args.path ?? '/', param.fsMaxPathLength)}` },
-  // The capability is asked again of the path a symlinked directory really leads to.
-  run: (args, ctx) => ctx.kernel.fs.list(args.path ?? '/', { authorize: (p) => ctx.caps.allows(`fs.read:${p}`) }),
+  capability: { label: 'fs.read:<path>', kind: 'fs.read', of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path ?? '/')}` },
+  run: (args, ctx) => ctx.drivers.fs.list(args.path ?? '/'),
 });

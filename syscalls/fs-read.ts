@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { toVirtualPath } from '../drivers/fs/virtual-path.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
@@ -15,8 +14,6 @@ export default defineSyscall({
     })
     .strict(),
   readOnly: true,
-  capability: { label: 'fs.read:<path>', of: (args) => `fs.read:${toVirtualPath(args.path, param.fsMaxPathLength)}` },
-  // The capability is asked again of the path a symlinked directory really leads to.
-  run: (args, ctx) =>
-    ctx.kernel.fs.read(args.path, { offset: args.offset, length: args.length, authorize: (p) => ctx.caps.allows(`fs.read:${p}`) }),
+  capability: { label: 'fs.read:<path>', kind: 'fs.read', of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path)}` },
+  run: (args, ctx) => ctx.drivers.fs.read(args.path, { offset: args.offset, length: args.length }),
 });

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { toVirtualPath } from '../drivers/fs/virtual-path.js';
-import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
 export default defineSyscall({
@@ -14,8 +12,6 @@ export default defineSyscall({
       append: z.boolean().optional(),
     })
     .strict(),
-  capability: { label: 'fs.write:<path>', of: (args) => `fs.write:${toVirtualPath(args.path, param.fsMaxPathLength)}` },
-  // The capability is asked again of the path a symlinked directory really leads to.
-  run: (args, ctx) =>
-    ctx.kernel.fs.write(args.path, args.content, { append: args.append ?? false, authorize: (p) => ctx.caps.allows(`fs.write:${p}`) }),
+  capability: { label: 'fs.write:<path>', kind: 'fs.write', of: (args, ctx) => `fs.write:${ctx.drivers.fs.virtualPath(args.path)}` },
+  run: (args, ctx) => ctx.drivers.fs.write(args.path, args.content, { append: args.append ?? false }),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOGICAL_OPERATORS, METADATA_KEY_PATTERN, NUMERIC_OPERATORS, WHERE_OPERATORS } from '../drivers/memory/fields.js';
+import { LOGICAL_OPERATORS, METADATA_KEY_PATTERN, NUMERIC_OPERATORS, WHERE_OPERATORS } from '../kernel/driver-api.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
@@ -101,7 +101,7 @@ export default defineSyscall({
     return out;
   },
   readOnly: true,
-  capability: { label: 'mem (mem.shared with shared: true)', of: (args) => (args.shared ? 'mem.shared' : 'mem') },
+  capability: { label: 'mem (mem.shared with shared: true)', kind: 'mem', of: (args) => (args.shared ? 'mem.shared' : 'mem') },
   run: (args, ctx) =>
-    ctx.kernel.memRead({ query: args.query, k: args.k ?? param.memDefaultK, where: args.where, shared: args.shared }),
+    ctx.drivers.memory.read({ query: args.query, k: args.k ?? param.memDefaultK, where: args.where, shared: args.shared }),
 });

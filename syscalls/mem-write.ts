@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { METADATA_KEY_PATTERN, RESERVED_METADATA_KEYS } from '../drivers/memory/fields.js';
+import { METADATA_KEY_PATTERN, RESERVED_METADATA_KEYS } from '../kernel/driver-api.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
@@ -50,6 +50,6 @@ export default defineSyscall({
     }
     return raw;
   },
-  capability: { label: 'mem (mem.shared with shared: true)', of: (args) => (args.shared ? 'mem.shared' : 'mem') },
-  run: (args, ctx) => ctx.kernel.memWrite({ text: args.text, key: args.key, metadata: args.metadata, shared: args.shared }),
+  capability: { label: 'mem (mem.shared with shared: true)', kind: 'mem', of: (args) => (args.shared ? 'mem.shared' : 'mem') },
+  run: (args, ctx) => ctx.drivers.memory.write({ text: args.text, key: args.key, metadata: args.metadata, shared: args.shared }),
 });

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { AosError } from '../kernel/errno.js';
-import { guardedFetch } from '../drivers/net/fetch.js';
-import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
 function hostOf(url: string): string {
@@ -24,21 +22,9 @@ export default defineSyscall({
       headers: z.record(z.string(), z.string()).optional(),
     })
     .strict(),
-  capability: { label: 'net.fetch:<host>', of: (args) => `net.fetch:${hostOf(args.url)}` },
+  capability: { label: 'net.fetch:<host>', kind: 'net.fetch', of: (args) => `net.fetch:${hostOf(args.url)}` },
   run: async (args, ctx) => {
-    const { body, ...meta } = await guardedFetch(
-      args.url,
-      args.headers,
-      {
-        maxBodyBytes: param.netMaxBodyBytes,
-        connectTimeoutMs: param.netConnectTimeoutMs,
-        totalTimeoutMs: param.netTotalTimeoutMs,
-        maxRedirects: param.netMaxRedirects,
-        allowHost: (host) => ctx.caps.allows(`net.fetch:${host}`),
-        allowPrivate: (ip, port) => ctx.kernel.allowsPrivateAddress(ip, port),
-      },
-      ctx.signal,
-    );
+    const { body, ...meta } = await ctx.drivers.net.fetch(args.url, args.headers);
     // The body goes last: when the kernel clips a long result for the model, the flags survive.
     return { ...meta, body };
   },

@@ -21,5 +21,5 @@ export default defineSyscall({
   readOnly: true,
   // Only the caller's own history can be named: no argument reaches another process's results.
   capability: null,
-  run: (args, ctx) => ctx.kernel.readResult(args),
+  run: (args, ctx) => ctx.proc.readResult(args),
 });

@@ -17,5 +17,5 @@ export default defineSyscall({
     .strict(),
   inKernel: true,
   capability: 'timer',
-  run: (args, ctx) => ({ timer_id: ctx.kernel.schedule(args.seconds, args.prompt, args.repeat ?? false) }),
+  run: (args, ctx) => ({ timer_id: ctx.proc.schedule(args.seconds, args.prompt, args.repeat ?? false) }),
 });

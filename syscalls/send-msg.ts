@@ -21,7 +21,7 @@ export default defineSyscall({
   capability: 'ipc',
   run: (args, ctx) => {
     if (args.to_pid === 'parent' && ctx.ppid === 0) throw new AosError('ESRCH', 'you have no parent: you are the root of your tree');
-    ctx.kernel.send(args.to_pid === 'parent' ? ctx.ppid : args.to_pid, args.content);
+    ctx.proc.send(args.to_pid === 'parent' ? ctx.ppid : args.to_pid, args.content);
     return { ok: true };
   },
 });

@@ -1,9 +1,7 @@
 /**
- * What syscalls may ask of the kernel. The kernel implements it; syscalls only see this
- * interface, so imports keep flowing kernel -> syscalls -> drivers.
+ * The process API as a syscall sees it (`ctx.proc`): what it may ask of the kernel. The kernel
+ * implements it; the host is reached through `ctx.drivers` (kernel/driver-api.ts) instead.
  */
-import type { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
-import type { MemoryHit, MemoryMetadata, MemoryWhere } from '../drivers/memory/memory-store.js';
 
 export interface SpawnRequest {
   role: string;
@@ -39,21 +37,6 @@ export interface WebhookReplyRequest {
   contentType?: string;
 }
 
-export interface MemWriteRequest {
-  text: string;
-  key?: string;
-  metadata?: MemoryMetadata;
-  /** The global namespace (capability mem.shared) instead of the process tree's. */
-  shared?: boolean;
-}
-
-export interface MemReadRequest {
-  query: string;
-  k: number;
-  where?: MemoryWhere;
-  shared?: boolean;
-}
-
 export interface ResultReadRequest {
   turn: number;
   seq: number;
@@ -77,14 +60,15 @@ export interface ResultPage {
   next_offset: number | null;
 }
 
-export interface KernelServices {
-  readonly fs: WorkspaceFs;
+export interface ProcessServices {
   spawn(request: SpawnRequest): number | Promise<number>;
   /** Waits for a child (any child when pid is null) to end. */
   wait(pid: number | null, timeoutS: number): Promise<ChildExit>;
   send(toPid: number, content: string): void;
+  /** A timeout of 0 returns at once (no messages when none wait). */
   recv(timeoutS: number): Promise<InboxMessage[]>;
   writeStdout(text: string): { piped_to: number | null };
+  /** A timeout of 0 returns at once ("" when nothing waits). */
   readStdin(timeoutS: number): Promise<string>;
   sleep(seconds: number): number | Promise<number>;
   schedule(seconds: number, prompt: string, repeat: boolean): string;
@@ -92,12 +76,6 @@ export interface KernelServices {
   /** Answer a webhook request this process received. */
   webhookReply(requestId: string, reply: WebhookReplyRequest): void;
   exit(code: number, result: string | null): void;
-  /** Whether the policy explicitly opens this private address for NET_FETCH. */
-  allowsPrivateAddress(ip: string, port: number): boolean;
-  /** Store a memory in this process tree's namespace (or the shared one); the kernel adds pid and ts. */
-  memWrite(request: MemWriteRequest): Promise<{ id: string }>;
-  /** The nearest memories of this process tree's namespace (or the shared one). */
-  memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }>;
   /** A page of one of this process's own results, as stored whole (never another process's). */
   readResult(request: ResultReadRequest): ResultPage;
 }

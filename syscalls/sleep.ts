@@ -15,5 +15,5 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: null,
-  run: async (args, ctx) => ({ slept: await ctx.kernel.sleep(args.seconds) }),
+  run: async (args, ctx) => ({ slept: await ctx.proc.sleep(args.seconds) }),
 });

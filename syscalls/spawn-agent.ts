@@ -6,13 +6,14 @@ export default defineSyscall({
   name: 'SPAWN_AGENT',
   aliases: ['SPAWN'],
   summary:
-    'Start a child agent. It gets only the permissions you list that you also hold (default: all of yours), ' +
+    'Start a child agent; role is its prompt (a label, or whole instructions within a quarter of its context). ' +
+    'It gets only the permissions you list that you also hold (default: all of yours; capabilities, or syscall names standing for what each call needs), ' +
     'and your model unless you hold "model:<provider>:<name>" for another (a bare name like gemini-2.5-flash means gemini:gemini-2.5-flash; replay:<path> is a workspace tape). ' +
     'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you).',
   returns: '{pid}',
   args: z
     .object({
-      role: z.string().min(1).max(200),
+      role: z.string().min(1).max(param.maxRoleChars),
       task: z.string().max(param.maxMessageBytes).optional(),
       name: z
         .string()
@@ -32,7 +33,7 @@ export default defineSyscall({
   inKernel: true,
   capability: 'spawn',
   run: async (args, ctx) => ({
-    pid: await ctx.kernel.spawn({
+    pid: await ctx.proc.spawn({
       role: args.role,
       task: args.task ?? '',
       name: args.name,

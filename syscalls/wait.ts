@@ -16,5 +16,5 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: null,
-  run: (args, ctx) => ctx.kernel.wait(args.pid ?? null, args.timeout_s ?? param.defaultBlockTimeoutS),
+  run: (args, ctx) => ctx.proc.wait(args.pid ?? null, args.timeout_s ?? param.defaultBlockTimeoutS),
 });

@@ -22,7 +22,7 @@ export default defineSyscall({
   capability: 'webhook',
   run: (args, ctx) => {
     const reply = { status: args.status ?? 200, body: args.body ?? '' };
-    ctx.kernel.webhookReply(args.request_id, args.content_type ? { ...reply, contentType: args.content_type } : reply);
+    ctx.proc.webhookReply(args.request_id, args.content_type ? { ...reply, contentType: args.content_type } : reply);
     return { ok: true };
   },
 });

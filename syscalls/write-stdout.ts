@@ -14,5 +14,5 @@ export default defineSyscall({
   },
   inKernel: true,
   capability: null,
-  run: (args, ctx) => ({ ok: true, ...ctx.kernel.writeStdout(args.text) }),
+  run: (args, ctx) => ({ ok: true, ...ctx.proc.writeStdout(args.text) }),
 });

@@ -17,12 +17,4 @@ export interface ExecRequest {
   signal?: AbortSignal;
 }
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  exit_code: number | null;
-  signal: string | null;
-  truncated: boolean;
-  timed_out: boolean;
-  duration_ms: number;
-}
+export type { ExecResult } from '../../kernel/driver-api.js';

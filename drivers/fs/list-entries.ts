@@ -7,11 +7,9 @@
 import fs, { type Dirent, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 
-export interface ListEntry {
-  name: string;
-  type: 'file' | 'dir' | 'symlink' | 'other';
-  size: number;
-}
+import type { ListEntry } from '../../kernel/driver-api.js';
+
+export type { ListEntry } from '../../kernel/driver-api.js';
 
 /** Every name in `dirPath` (the directory's pinned /proc/self/fd path), sorted, the first `max` described. */
 export async function listEntries(dirPath: string, max: number, sync: boolean): Promise<{ entries: ListEntry[]; truncated: boolean }> {

@@ -5,11 +5,12 @@
  */
 import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
+import type { ListResult, ReadResult, WriteResult } from '../../kernel/driver-api.js';
 import { AosError } from '../../kernel/errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
 import { assertFdInside, type ConfineContext, detectProcFd, directoryPathOf, openDirInside } from './host-confine.js';
-import { type ListEntry, listEntries } from './list-entries.js';
+import { listEntries } from './list-entries.js';
 import { type Authorize, authorizeReal, openBelow, openExisting } from './open-inside.js';
 import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
 import { replaceableMode, writeAside } from './write-aside.js';
@@ -29,27 +30,7 @@ export interface WorkspaceFsOptions {
   syncDirBytes?: number;
 }
 
-export interface ReadResult {
-  path: string;
-  content: string;
-  encoding: 'utf8' | 'base64';
-  size: number;
-  offset: number;
-  /** Bytes returned; the next page starts at offset + bytes. */
-  bytes: number;
-  truncated: boolean;
-}
-
-export interface WriteResult {
-  path: string;
-  bytes: number;
-}
-
-export interface ListResult {
-  path: string;
-  entries: ListEntry[];
-  truncated: boolean;
-}
+export type { ListResult, ReadResult, WriteResult } from '../../kernel/driver-api.js';
 
 // O_NONBLOCK keeps a fifo from hanging the open; regular files ignore it.
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;

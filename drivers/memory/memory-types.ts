@@ -1,23 +1,13 @@
-/** What vector memory stores and returns, as the kernel and syscalls see it. */
+/** What vector memory stores and returns: the shapes syscalls see are in the header kernel/driver-api.ts. */
+import type { MemoryMetadata, MemoryWhere } from '../../kernel/driver-api.js';
 
-export type MemoryScalar = string | number | boolean;
-export type MemoryMetadata = Record<string, MemoryScalar>;
-/** A Chroma-style metadata filter, already validated by the caller (see syscalls/mem-read.ts). */
-export type MemoryWhere = Record<string, unknown>;
+export type { MemoryHit, MemoryMetadata, MemoryScalar, MemoryWhere } from '../../kernel/driver-api.js';
 
 export interface MemoryRecord {
   text: string;
   /** Writing a key again replaces that memory; without one the memory gets a fresh id. */
   key?: string;
   metadata?: MemoryMetadata;
-}
-
-export interface MemoryHit {
-  id: string;
-  text: string;
-  /** Similarity in [0, 1]: 1 - cosine distance, clamped. */
-  score: number;
-  metadata: MemoryMetadata;
 }
 
 export interface MemoryQuery {

@@ -2,6 +2,7 @@
  * NET_FETCH's driver: a GET that can only reach public addresses (or ones policy opens), re-checks
  * every redirect hop, and never holds more than `maxBodyBytes` or runs past its deadline.
  */
+import type { NetFetchResult } from '../../kernel/driver-api.js';
 import { AosError } from '../../kernel/errno.js';
 import { decodeBody, readBody } from './read-body.js';
 import { requestHop } from './request-hop.js';
@@ -24,17 +25,7 @@ export interface NetFetchOptions {
   resolve?: Resolver;
 }
 
-export interface NetFetchResult {
-  /** The final URL, after redirects. */
-  url: string;
-  status: number;
-  content_type: string;
-  body: string | null;
-  encoding: 'utf8' | 'none';
-  bytes: number;
-  truncated: boolean;
-  redirects: string[];
-}
+export type { NetFetchResult } from '../../kernel/driver-api.js';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_USER_AGENT = 'aos-net-fetch/0.1';

@@ -7,11 +7,14 @@ import type { Dispatched } from './dispatcher.js';
 import { param } from '../param.js';
 import type { Notice } from '../proc/proc.js';
 import { fitResult, type ResultPlace } from './result-excerpt.js';
+import { isShortRole } from '../proc/role.js';
 import type { Pcb } from '../types.js';
 
 export function buildSystemPrompt(pcb: Pcb): string {
   const caps = pcb.capabilities.length ? pcb.capabilities.join(', ') : '(none)';
-  return `You are process ${pcb.pid} ("${pcb.name}", role: ${pcb.role}) running in aos, an operating system for LLM agents.
+  // A long role is the whole prompt (the seed's dialect): it leads, as the seed puts it before its instructions.
+  const [lead, role] = isShortRole(pcb.role) ? ['', `, role: ${pcb.role}`] : [`${pcb.role}\n\n`, ''];
+  return `${lead}You are process ${pcb.pid} ("${pcb.name}"${role}) running in aos, an operating system for LLM agents.
 You act on the world only through syscalls. To make one, write on its own line:
 [SYS_CALL::NAME] {"arg": "value"}
 You may make several calls in one reply; they run in order. Every result comes back in the next message as

@@ -28,9 +28,9 @@ function formatIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-function requiredCapability(def: SyscallDef, args: Record<string, unknown>): string | null {
+function requiredCapability(def: SyscallDef, args: Record<string, unknown>, ctx: SyscallContext): string | null {
   if (def.capability === null || typeof def.capability === 'string') return def.capability;
-  return def.capability.of(args);
+  return def.capability.of(args, ctx);
 }
 
 export function toResult(error: unknown, ctx: SyscallContext): SyscallResult {
@@ -59,7 +59,7 @@ export function prepare(
   }
   const args = parsed.data as Record<string, unknown>;
   try {
-    const needed = requiredCapability(def, args);
+    const needed = requiredCapability(def, args, ctx);
     if (needed !== null && !ctx.caps.allows(needed)) {
       return { name: def.name, args, result: fail('EPERM', `${def.name} needs capability "${needed}", which this process does not hold`) };
     }

@@ -1,6 +1,7 @@
-/** What the turn loop needs beyond the process API: the run queue, the model pool and the model drivers. */
+/** What the turn loop needs beyond the process API: the run queue, the model pool, the model drivers and a process's drivers. */
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
-import type { KernelServices } from '../../syscalls/services.js';
+import type { ProcessDrivers } from '../driver-api.js';
+import type { ProcessServices } from '../../syscalls/services.js';
 import type { ProcessApi } from '../proc/api.js';
 import type { Proc } from '../proc/proc.js';
 import type { ModelPool } from '../sched/model-pool.js';
@@ -11,5 +12,7 @@ export interface LoopHost extends ProcessApi {
   readonly pool: ModelPool;
   readonly models: ModelRegistry;
   /** The kernel as one process's syscalls see it (after a restart, a blocking call resumes with its old deadline). */
-  services(proc: Proc, resumeDeadline: number | null): KernelServices;
+  services(proc: Proc, resumeDeadline: number | null): ProcessServices;
+  /** The drivers scoped to one process (its workspace view, capabilities and kill signal). */
+  drivers(proc: Proc): ProcessDrivers;
 }

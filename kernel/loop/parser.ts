@@ -2,6 +2,8 @@
  * Finds every `[SYS_CALL::NAME] {json}` block in a model reply, in order, without ever throwing.
  * One forward pass: indexOf jumps between markers and a string-aware scanner finds each JSON span.
  */
+import { parseJson, parseJsonLeniently, skipWhitespace } from './json-repair.js';
+import { findObjectAfterLeadIn } from './lead-in.js';
 
 export interface ParsedCall {
   index: number;
@@ -24,12 +26,15 @@ export interface ParseLimits {
   maxArgsBytes?: number;
   /** Nesting of objects and arrays in one block's arguments (bounds every recursion that later walks them). */
   maxArgsDepth?: number;
+  /** Characters of prose the parser looks past for the arguments' `{` (the seed's dialect; lead-in.ts). */
+  maxLeadInChars?: number;
 }
 
 export const SYSCALL_MARKER = '[SYS_CALL::';
 export const DEFAULT_MAX_BLOCKS = 32;
 export const DEFAULT_MAX_ARGS_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_ARGS_DEPTH = 32;
+export const DEFAULT_MAX_LEAD_IN_CHARS = 200;
 
 const MAX_NAME_LENGTH = 64;
 const MAX_RAW_LENGTH = 200;
@@ -41,16 +46,15 @@ const RBRACE = 0x7d;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const BACKTICK = 0x60;
-const COMMA = 0x2c;
 
 type Span = { kind: 'span'; end: number } | { kind: 'unterminated' } | { kind: 'too-large' } | { kind: 'too-deep' };
 
 interface Limits {
   maxArgsBytes: number;
   maxArgsDepth: number;
+  maxLeadInChars: number;
 }
 type Header = { name: string; end: number } | null;
-type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 /** Parse every syscall block in `text`; malformed blocks come back as `ok: false` entries, never as exceptions. */
 export function parseSyscalls(text: string, limits: ParseLimits = {}): ParsedBlock[] {
@@ -59,6 +63,7 @@ export function parseSyscalls(text: string, limits: ParseLimits = {}): ParsedBlo
   const bounds: Limits = {
     maxArgsBytes: readLimit(limits.maxArgsBytes, DEFAULT_MAX_ARGS_BYTES),
     maxArgsDepth: readLimit(limits.maxArgsDepth, DEFAULT_MAX_ARGS_DEPTH),
+    maxLeadInChars: readLimit(limits.maxLeadInChars, DEFAULT_MAX_LEAD_IN_CHARS),
   };
   const blocks: ParsedBlock[] = [];
   let cursor = 0;
@@ -122,11 +127,12 @@ function parseArgs(
 ): { block: ParsedBlock; next: number } {
   const { maxArgsBytes } = bounds;
   const { name, end: markerEnd } = header;
-  const open = findArgsStart(text, markerEnd);
+  let open = findArgsStart(text, markerEnd);
   const opener = text.charCodeAt(open);
   const noArgs = { block: success(index, name, {}, text.slice(start, markerEnd)), next: markerEnd };
   if (opener === LBRACKET && !text.startsWith(SYSCALL_MARKER, open)) return parseArrayArgs(text, start, open, name, index, bounds, noArgs);
-  if (opener !== LBRACE) return noArgs;
+  if (opener !== LBRACE) open = findObjectAfterLeadIn(text, open, bounds.maxLeadInChars, SYSCALL_MARKER);
+  if (open < 0) return noArgs;
 
   const span = scanJsonSpan(text, open, bounds);
   const fail = (error: string, end: number) => ({ block: failure(index, name, error, text, start, end), next: markerEnd });
@@ -211,62 +217,6 @@ function exceedsBytes(source: string, maxBytes: number): boolean {
   return source.length * 3 > maxBytes && Buffer.byteLength(source, 'utf8') > maxBytes;
 }
 
-function parseJson(source: string): JsonResult {
-  try {
-    return { ok: true, value: JSON.parse(source) as unknown };
-  } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/** Strict JSON first; then one retry with two safe repairs models often need. */
-function parseJsonLeniently(source: string): JsonResult {
-  const strict = parseJson(source);
-  if (strict.ok) return strict;
-  const repaired = repairJson(source);
-  if (repaired === source) return strict;
-  const retry = parseJson(repaired);
-  return retry.ok ? retry : strict;
-}
-
-/**
- * Escape raw control characters inside strings (models paste multi-line file content verbatim)
- * and drop trailing commas before `}` or `]`. Nothing else is changed.
- */
-function repairJson(source: string): string {
-  let out = '';
-  let copied = 0;
-  let inString = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-      else if (c < 0x20) {
-        out += source.slice(copied, i) + escapeControl(c);
-        copied = i + 1;
-      }
-    } else if (c === QUOTE) {
-      inString = true;
-    } else if (c === COMMA) {
-      const next = skipWhitespace(source, i + 1);
-      const after = source.charCodeAt(next);
-      if (after === RBRACE || after === RBRACKET) {
-        out += source.slice(copied, i);
-        copied = i + 1;
-      }
-    }
-  }
-  return copied === 0 ? source : out + source.slice(copied);
-}
-
-function escapeControl(c: number): string {
-  if (c === 0x0a) return '\\n';
-  if (c === 0x0d) return '\\r';
-  if (c === 0x09) return '\\t';
-  return `\\u${c.toString(16).padStart(4, '0')}`;
-}
-
 function success(index: number, name: string, args: Record<string, unknown>, raw: string): ParsedBlock {
   return { ok: true, index, name, args, raw };
 }
@@ -275,16 +225,6 @@ function failure(index: number, name: string, error: string, text: string, start
   const stop = Math.min(end, start + MAX_RAW_LENGTH);
   const raw = text.slice(start, stop) + (stop < end ? '…' : '');
   return { ok: false, index, name, error, raw };
-}
-
-function skipWhitespace(text: string, from: number): number {
-  let i = from;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x0c && c !== 0x0b && c !== 0xa0) break;
-    i++;
-  }
-  return i;
 }
 
 function isNameStart(c: number): boolean {

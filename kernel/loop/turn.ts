@@ -30,7 +30,12 @@ const KERNEL_EXIT_CODE = 1;
 const INTERRUPTED =
   'interrupted: the kernel stopped while this call was running. It was not run again and may or may not have taken effect.';
 
-const PARSE_LIMITS = { maxBlocks: param.maxSyscallsPerReply, maxArgsBytes: param.maxSyscallArgsBytes, maxArgsDepth: param.maxSyscallArgsDepth };
+const PARSE_LIMITS = {
+  maxBlocks: param.maxSyscallsPerReply,
+  maxArgsBytes: param.maxSyscallArgsBytes,
+  maxArgsDepth: param.maxSyscallArgsDepth,
+  maxLeadInChars: param.maxSyscallLeadInChars,
+};
 
 /** The model's reply failed (after the pool's retries): not the kernel's fault. */
 class ModelFailure extends Error {
@@ -257,7 +262,7 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
 
 function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
   const services = kernel.services(proc, resumeDeadline);
-  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, kernel: services };
+  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services };
   return dispatch(block, ctx);
 }
 

@@ -1,16 +1,13 @@
 /**
- * The kernel as one process sees it: the KernelServices a syscall handler calls. Blocking calls
- * follow the condition-variable pattern: check, park, re-check.
+ * The kernel as one process sees it: the ProcessServices a syscall handler calls (`ctx.proc`;
+ * the host is reached through the process's drivers instead). Blocking calls follow the
+ * condition-variable pattern: check, park, re-check.
  */
 import { AosError } from '../errno.js';
-import type { WorkspaceFs } from '../../drivers/fs/workspace-fs.js';
-import { type MemoryHit, type MemoryStore, SHARED_NAMESPACE, treeNamespace } from '../../drivers/memory/memory-store.js';
 import type {
   ChildExit,
   InboxMessage,
-  KernelServices,
-  MemReadRequest,
-  MemWriteRequest,
+  ProcessServices,
   ResultPage,
   ResultReadRequest,
   SpawnRequest,
@@ -33,13 +30,10 @@ export function childExitOf(pcb: Pcb): ChildExit {
 export interface ServicesHost extends ProcessApi {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
-  readonly fs: WorkspaceFs;
-  readonly memory: MemoryStore | null;
   spawnChild(parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb>;
-  allowsPrivateAddress(ip: string, port: number): boolean;
 }
 
-export class ProcServices implements KernelServices {
+export class ProcServices implements ProcessServices {
   /** After a restart, a blocking call resumes with the deadline it had, not a fresh one. */
   private resumeDeadline: number | null;
 
@@ -49,10 +43,6 @@ export class ProcServices implements KernelServices {
     resumeDeadline: number | null = null,
   ) {
     this.resumeDeadline = resumeDeadline;
-  }
-
-  get fs(): WorkspaceFs {
-    return this.kernel.fs;
   }
 
   private deadlineAfter(seconds: number): number {
@@ -116,6 +106,8 @@ export class ProcServices implements KernelServices {
   }
 
   async recv(timeoutS: number): Promise<InboxMessage[]> {
+    // A timeout of 0 polls (the seed's RECV_MSG never blocks).
+    if (timeoutS === 0 && this.proc.mailbox.length === 0) return [];
     const deadline = this.deadlineAfter(timeoutS);
     while (this.proc.mailbox.length === 0) await this.block({ kind: 'msg', deadline }, 'a message');
     return this.kernel.mailboxes.drain(this.proc);
@@ -138,6 +130,8 @@ export class ProcServices implements KernelServices {
   }
 
   async readStdin(timeoutS: number): Promise<string> {
+    // A timeout of 0 polls (the seed's SYS_READ_STDIN never blocks).
+    if (timeoutS === 0 && this.proc.stdin.length === 0) return '';
     const deadline = this.deadlineAfter(timeoutS);
     while (this.proc.stdin.length === 0) await this.block({ kind: 'stdin', deadline }, 'stdin');
     return this.kernel.mailboxes.drainStdin(this.proc);
@@ -160,33 +154,6 @@ export class ProcServices implements KernelServices {
 
   webhookReply(requestId: string, reply: WebhookReplyRequest): void {
     this.kernel.webhooks.reply(this.proc, requestId, reply);
-  }
-
-  allowsPrivateAddress(ip: string, port: number): boolean {
-    return this.kernel.allowsPrivateAddress(ip, port);
-  }
-
-  private memory(): MemoryStore {
-    const memory = this.kernel.memory;
-    if (!memory) throw new AosError('EIO', 'memory is unavailable: this kernel runs without a memory store (no Chroma data dir or CHROMA_URL)');
-    return memory;
-  }
-
-  /** The tree's namespace, or the global one: no argument can name another tree's. */
-  private namespace(shared: boolean | undefined): string {
-    return shared ? SHARED_NAMESPACE : treeNamespace(this.proc.tree);
-  }
-
-  async memWrite(request: MemWriteRequest): Promise<{ id: string }> {
-    // The kernel's fields come last: a process cannot forge its pid or the time.
-    const metadata = { ...request.metadata, ...(request.key !== undefined ? { key: request.key } : {}), pid: this.proc.pid, ts: new Date().toISOString() };
-    const [id] = await this.memory().write(this.namespace(request.shared), [{ text: request.text, key: request.key, metadata }], this.proc.abort.signal);
-    return { id: id as string };
-  }
-
-  async memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }> {
-    const hits = await this.memory().read(this.namespace(request.shared), { query: request.query, k: request.k, where: request.where }, this.proc.abort.signal);
-    return { hits };
   }
 
   readResult(request: ResultReadRequest): ResultPage {

@@ -18,8 +18,10 @@ import { armWallTimer, tighter } from './budgets.js';
 import type { CapabilitySet } from './capabilities.js';
 import { enqueue } from './lifecycle.js';
 import { chooseChildModel } from './model-choice.js';
+import { capabilitiesOf } from './permissions.js';
 import { Proc } from './proc.js';
 import { rootModel } from './root-model.js';
+import { checkRoleFits, roleLabel } from './role.js';
 
 export interface SpawnOptions {
   task: string;
@@ -66,9 +68,9 @@ export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest): P
   let live = 0;
   for (const pid of parent.children) if (k.table.has(pid)) live++;
   if (live >= param.maxChildren) throw new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`);
-  const caps = parent.caps.intersect(request.capabilities ?? parent.caps.list);
+  const caps = parent.caps.intersect(request.capabilities ? capabilitiesOf(request.capabilities, parent.caps.list) : parent.caps.list);
   const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
-  const make = (model: string): Pcb | Promise<Pcb> => create(k, parent, { ...request, name: request.name ?? request.role, model, priority }, caps);
+  const make = (model: string): Pcb | Promise<Pcb> => create(k, parent, { ...request, name: request.name ?? roleLabel(request.role), model, priority }, caps);
   if (!request.model || request.model === parent.pcb.model) return make(parent.pcb.model);
   return chooseChildModel({ model: parent.pcb.model, caps: parent.caps }, request.model, k).then(make);
 }
@@ -89,6 +91,7 @@ function create(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
 
 function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, driver: ModelDriver): Pcb {
   const contextTokens = contextBudget(req.model, driver, req.contextTokens, parent?.pcb.limits.contextTokens);
+  checkRoleFits(req.role, contextTokens);
   // The parent may have been killed (or the kernel stopped) while the model loaded: nothing runs under a killed parent.
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
   if (parent && (parent.killRequested || isEnded(parent.pcb.state))) {
@@ -106,7 +109,7 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   armWallTimer(k, proc);
   k.persist(proc);
   const reason = parent ? `spawned by ${parent.pid}` : 'spawned';
-  k.events.emit({ type: 'state', pid, from: null, to: 'ready', reason, name: pcb.name, ppid: pcb.ppid, role: pcb.role, model: pcb.model });
+  k.events.emit({ type: 'state', pid, from: null, to: 'ready', reason, name: pcb.name, ppid: pcb.ppid, role: roleLabel(pcb.role), model: pcb.model });
   enqueue(k, proc);
   return pcb;
 }

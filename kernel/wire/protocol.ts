@@ -6,6 +6,7 @@
  * results (RESULTS in protocol-results.ts: no zod, so that the CLI starts fast).
  */
 import { z } from 'zod';
+import { param } from '../param.js';
 import { MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, RESULTS } from './protocol-results.js';
 import type { ShapeOf } from './shape-check.js';
 
@@ -41,7 +42,7 @@ export const METHODS = {
       task: z.string(),
       model: z.string().min(1).optional(),
       name: z.string().min(1).max(128).optional(),
-      role: z.string().min(1).max(256).optional(),
+      role: z.string().min(1).max(param.maxRoleChars).optional(),
       priority: z.number().int().optional(),
       max_turns: z.number().int().positive().optional(),
       max_tokens: z.number().int().positive().optional(),

@@ -19,7 +19,7 @@ export default {
   },
   einval: {
     calls: [
-      { args: { timeout_s: 0 }, field: 'timeout_s', kind: 'range' },
+      { args: { timeout_s: -1 }, field: 'timeout_s', kind: 'range' },
       { args: { timeout_s: '5' }, field: 'timeout_s', kind: 'type' },
       { args: { timeout_s: 24 * 3600 + 1 }, field: 'timeout_s', kind: 'range' },
       { args: { from: 1 }, field: 'from', kind: 'unknown' },

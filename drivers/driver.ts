@@ -1,0 +1,54 @@
+/**
+ * What a driver is: opened once per kernel (in table order), scoped per process, closed at the
+ * end. drivers/index.ts lists them; adding a driver is one folder plus one table line.
+ */
+import type { WorkspaceFs } from './fs/workspace-fs.js';
+import type { MemoryOptions } from './memory/open-memory.js';
+
+/** What the kernel tells the drivers when it opens them. */
+export interface DriverConfig {
+  /** Host directory agents see as `/`. */
+  workspace: string;
+  /** Whether the policy opens this private address to NET_FETCH. */
+  allowPrivate(ip: string, port: number): boolean;
+  /** Chroma data dir or URL, with the kernel's defaults; memory is unavailable (EIO) when absent. */
+  memory?: MemoryOptions;
+  /** One model call's time limit (the registry's default when absent). */
+  modelTimeoutMs?: number;
+}
+
+/** The process a driver is scoped to. */
+export interface ProcessScope {
+  readonly pid: number;
+  /** The root pid of its process tree (memory's namespace). */
+  readonly tree: number;
+  /** Aborted when the process is killed: host work in flight stops. */
+  readonly signal: AbortSignal;
+  /** Whether the process holds a capability (`kind` or `kind:subject`). */
+  allows(required: string): boolean;
+}
+
+/** The drivers opened before this one: exec and the model registry work in the fs driver's workspace. */
+export interface OpenedBefore {
+  readonly fs?: WorkspaceFs;
+}
+
+export interface Driver<Name extends string, Host, Scoped> {
+  readonly name: Name;
+  /** One line: what it reaches on the host. */
+  readonly summary: string;
+  open(config: DriverConfig, before: OpenedBefore): Host | Promise<Host>;
+  scope(host: Host, proc: ProcessScope): Scoped;
+  close?(host: Host): Promise<void>;
+}
+
+/** Identity with inference, so each entry reads `export const fsDriver = defineDriver({...})`. */
+export function defineDriver<Name extends string, Host, Scoped>(driver: Driver<Name, Host, Scoped>): Driver<Name, Host, Scoped> {
+  return driver;
+}
+
+/** The fs driver, for the drivers that work in its workspace (it opens first). */
+export function workspaceOf(before: OpenedBefore, who: string): WorkspaceFs {
+  if (!before.fs) throw new Error(`the ${who} driver opens after the fs driver (drivers/index.ts)`);
+  return before.fs;
+}

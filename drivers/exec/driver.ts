@@ -1,0 +1,42 @@
+/**
+ * The exec driver's table entry: the sandbox's limits fixed once from param.ts, and per process a
+ * runner over its workspace whose commands die with it (the process's kill signal).
+ */
+import type { ProcessExec } from '../../kernel/driver-api.js';
+import { param } from '../../kernel/param.js';
+import { defineDriver, workspaceOf } from '../driver.js';
+import { runSandboxed } from './run-sandboxed.js';
+import type { ExecLimits } from './types.js';
+
+export interface ExecHost {
+  /** The workspace's real path, mounted read-write at /workspace. */
+  readonly workspace: string;
+  readonly limits: Omit<ExecLimits, 'wallTimeoutMs'>;
+  readonly defaultTimeoutS: number;
+}
+
+export const execDriver = defineDriver({
+  name: 'exec',
+  summary: 'bash in a bubblewrap sandbox over the workspace: no network, no host files, rlimits (EXEC_CMD)',
+  open: (_config, before): ExecHost => ({
+    workspace: workspaceOf(before, 'exec').root,
+    limits: {
+      cpuSeconds: param.execCpuSeconds,
+      maxFileBytes: param.execMaxFileBytes,
+      maxOpenFiles: param.execMaxOpenFiles,
+      maxProcesses: param.execMaxProcesses,
+      maxMemoryBytes: param.execMaxMemoryBytes,
+      maxOutputBytes: param.execMaxOutputBytes,
+    },
+    defaultTimeoutS: param.execDefaultTimeoutS,
+  }),
+  scope: (host, proc): ProcessExec => ({
+    run: (cmd, options = {}) =>
+      runSandboxed({
+        cmd,
+        workspace: host.workspace,
+        signal: proc.signal,
+        limits: { ...host.limits, wallTimeoutMs: Math.round((options.timeoutS ?? host.defaultTimeoutS) * 1000) },
+      }),
+  }),
+});

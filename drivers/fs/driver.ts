@@ -1,0 +1,31 @@
+/**
+ * The fs driver's table entry: the workspace opened once (created, pinned to its real path), and
+ * per process a view that asks the process's fs.read / fs.write capabilities again of the path a
+ * symlinked directory really leads to.
+ */
+import type { ProcessFs } from '../../kernel/driver-api.js';
+import { param } from '../../kernel/param.js';
+import { defineDriver } from '../driver.js';
+import { toVirtualPath } from './virtual-path.js';
+import { WorkspaceFs } from './workspace-fs.js';
+
+export const fsDriver = defineDriver({
+  name: 'fs',
+  summary: 'the workspace file tree, confined to its root (FS_READ, FS_WRITE, FS_LIST)',
+  open: (config) =>
+    WorkspaceFs.open({
+      root: config.workspace,
+      maxReadBytes: param.fsMaxReadBytes,
+      maxWriteBytes: param.fsMaxWriteBytes,
+      maxListEntries: param.fsMaxListEntries,
+      maxPathLength: param.fsMaxPathLength,
+      syncIoBytes: param.fsSyncIoBytes,
+      syncDirBytes: param.fsSyncDirBytes,
+    }),
+  scope: (fs, proc): ProcessFs => ({
+    virtualPath: (input) => toVirtualPath(input, param.fsMaxPathLength),
+    read: (path, options = {}) => fs.read(path, { ...options, authorize: (real) => proc.allows(`fs.read:${real}`) }),
+    write: (path, content, options = {}) => fs.write(path, content, { ...options, authorize: (real) => proc.allows(`fs.write:${real}`) }),
+    list: (path) => fs.list(path, { authorize: (real) => proc.allows(`fs.read:${real}`) }),
+  }),
+});

@@ -1,0 +1,40 @@
+/**
+ * The memory driver's table entry: one store on Chroma opened once (nothing starts until the first
+ * MEM_* call), and per process its tree's namespace — or the shared one; no argument can name
+ * another tree's — with the pid and time stamped by the driver, never by the process.
+ */
+import type { ProcessMemory } from '../../kernel/driver-api.js';
+import { AosError } from '../../kernel/errno.js';
+import { defineDriver, type ProcessScope } from '../driver.js';
+import { type MemoryStore, SHARED_NAMESPACE, treeNamespace } from './memory-store.js';
+import { openMemory, withMemoryDefaults } from './open-memory.js';
+
+function available(store: MemoryStore | null): MemoryStore {
+  if (!store) throw new AosError('EIO', 'memory is unavailable: this kernel runs without a memory store (no Chroma data dir or CHROMA_URL)');
+  return store;
+}
+
+function namespaceOf(proc: ProcessScope, shared: boolean | undefined): string {
+  return shared ? SHARED_NAMESPACE : treeNamespace(proc.tree);
+}
+
+export const memoryDriver = defineDriver({
+  name: 'memory',
+  summary: 'vector memory on a private, supervised Chroma (or CHROMA_URL), one namespace per process tree (MEM_WRITE, MEM_READ)',
+  open: (config): MemoryStore | null => (config.memory ? openMemory(withMemoryDefaults(config.memory)) : null),
+  scope: (store, proc): ProcessMemory => ({
+    async write(request) {
+      // The driver's fields come last: a process cannot forge its pid or the time.
+      const metadata = { ...request.metadata, ...(request.key !== undefined ? { key: request.key } : {}), pid: proc.pid, ts: new Date().toISOString() };
+      const [id] = await available(store).write(namespaceOf(proc, request.shared), [{ text: request.text, key: request.key, metadata }], proc.signal);
+      return { id: id as string };
+    },
+    async read(request) {
+      const hits = await available(store).read(namespaceOf(proc, request.shared), { query: request.query, k: request.k, where: request.where }, proc.signal);
+      return { hits };
+    },
+  }),
+  close: async (store) => {
+    await store?.close().catch(() => undefined);
+  },
+});

@@ -1,0 +1,133 @@
+/**
+ * Header: the drivers as one process sees them — what a syscall finds in `ctx.drivers`. The
+ * drivers implement these shapes (and re-export the types); syscalls call them and never import
+ * drivers/. Like the other headers, it imports nothing of aos.
+ */
+
+// ---- fs: the process's workspace view, confined to it and to its fs.read / fs.write capabilities ----
+
+export interface ListEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+}
+
+export interface ReadResult {
+  path: string;
+  content: string;
+  encoding: 'utf8' | 'base64';
+  size: number;
+  offset: number;
+  /** Bytes returned; the next page starts at offset + bytes. */
+  bytes: number;
+  truncated: boolean;
+}
+
+export interface WriteResult {
+  path: string;
+  bytes: number;
+}
+
+export interface ListResult {
+  path: string;
+  entries: ListEntry[];
+  truncated: boolean;
+}
+
+export interface ProcessFs {
+  /** The canonical workspace path (`/a/b`) of an agent path: EINVAL when malformed, EACCES when it leads out. */
+  virtualPath(input: string): string;
+  /** The capability is asked again of the path a symlinked directory really leads to. */
+  read(path: string, options?: { offset?: number; length?: number }): Promise<ReadResult>;
+  write(path: string, content: string, options?: { append?: boolean }): Promise<WriteResult>;
+  list(path: string): Promise<ListResult>;
+}
+
+// ---- exec: a bubblewrap sandbox over the process's workspace, ended when the process is killed ----
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exit_code: number | null;
+  signal: string | null;
+  truncated: boolean;
+  timed_out: boolean;
+  duration_ms: number;
+}
+
+export interface ProcessExec {
+  /** `timeoutS` of wall time (the driver's default when absent); every other limit is the kernel's. */
+  run(cmd: string, options?: { timeoutS?: number }): Promise<ExecResult>;
+}
+
+// ---- net: GET of the hosts the process's net.fetch capabilities name, public addresses only ----
+
+export interface NetFetchResult {
+  /** The final URL, after redirects. */
+  url: string;
+  status: number;
+  content_type: string;
+  body: string | null;
+  encoding: 'utf8' | 'none';
+  bytes: number;
+  truncated: boolean;
+  redirects: string[];
+}
+
+export interface ProcessNet {
+  fetch(url: string, headers?: Record<string, string>): Promise<NetFetchResult>;
+}
+
+// ---- memory: the process tree's namespace (or the shared one); the driver stamps pid and ts ----
+
+export type MemoryScalar = string | number | boolean;
+export type MemoryMetadata = Record<string, MemoryScalar>;
+/** A Chroma-style metadata filter, already validated by the caller (see syscalls/mem-read.ts). */
+export type MemoryWhere = Record<string, unknown>;
+
+export interface MemoryHit {
+  id: string;
+  text: string;
+  /** Similarity in [0, 1]: 1 - cosine distance, clamped. */
+  score: number;
+  metadata: MemoryMetadata;
+}
+
+export interface MemWriteRequest {
+  text: string;
+  key?: string;
+  metadata?: MemoryMetadata;
+  /** The global namespace (capability mem.shared) instead of the process tree's. */
+  shared?: boolean;
+}
+
+export interface MemReadRequest {
+  query: string;
+  k: number;
+  where?: MemoryWhere;
+  shared?: boolean;
+}
+
+export interface ProcessMemory {
+  write(request: MemWriteRequest): Promise<{ id: string }>;
+  read(request: MemReadRequest): Promise<{ hits: MemoryHit[] }>;
+}
+
+/** Set by the kernel on every memory; a process can filter on them but never set them. */
+export const RESERVED_METADATA_KEYS: readonly string[] = ['pid', 'ts', 'key'];
+
+/** A field name: starts with a letter or _, then letters, digits, _ . - (no `$`: that is an operator). */
+export const METADATA_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/** Comparison operators a where filter may use, and which take numbers only. */
+export const WHERE_OPERATORS: readonly string[] = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin'];
+export const NUMERIC_OPERATORS: readonly string[] = ['$gt', '$gte', '$lt', '$lte'];
+export const LOGICAL_OPERATORS: readonly string[] = ['$and', '$or'];
+
+/** The drivers of one process, scoped to it: a syscall's one route to the host. */
+export interface ProcessDrivers {
+  readonly fs: ProcessFs;
+  readonly exec: ProcessExec;
+  readonly net: ProcessNet;
+  readonly memory: ProcessMemory;
+}
