@@ -25,6 +25,10 @@ import { CapabilitySet } from './proc/capabilities.js';
 import { endForBudget, endForKernelError, kill, requestKill } from './proc/kill.js';
 import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
 import { opensPrivateAddress } from './proc/policy.js';
+import { openMcp } from './proc/mcp-open.js';
+import type { McpAccess } from './proc/mcp-access.js';
+import { mcpReference } from './proc/mcp-reference.js';
+import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { ProcServices } from './proc/proc-services.js';
 import type { Notice, Proc, WakeReason } from './proc/proc.js';
 import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
@@ -72,6 +76,8 @@ export interface KernelOptions {
   retentionMs?: number;
   /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
   memory?: MemoryOptions;
+  /** MCP servers agents may use (the policy's `mcp.servers`), started on first use; none when absent. */
+  mcp?: Record<string, McpServerConfig>;
 }
 
 export class Kernel implements ProcCore, SpawnCore {
@@ -91,6 +97,7 @@ export class Kernel implements ProcCore, SpawnCore {
   closing = false;
   gateway: WebhookListener | null = null;
   memory: MemoryStore | null = null;
+  mcp: McpAccess | null = null;
   private stopRetention: () => void = () => undefined;
 
   private constructor(
@@ -131,6 +138,7 @@ export class Kernel implements ProcCore, SpawnCore {
     syscallReference();
     const kernel = new Kernel(fs, Store.open(options.storeFile ?? ':memory:'), options);
     kernel.memory = options.memory ? openMemory(withMemoryDefaults(options.memory)) : null;
+    kernel.mcp = openMcp(options.mcp, fs.root, (level, message) => kernel.log(level, message));
     try {
       if (options.gateway) kernel.gateway = await options.gateway(kernel.webhooks);
     } catch (error) {
@@ -196,6 +204,7 @@ export class Kernel implements ProcCore, SpawnCore {
   forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   allowsPrivateAddress = (ip: string, port: number): boolean => opensPrivateAddress(this.options.netAllowPrivate ?? [], ip, port);
+  mcpReference = (proc: Proc): string | Promise<string> => (this.mcp ? mcpReference(this.mcp, proc.caps, proc.abort.signal) : '');
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send(pid: number, text: string): void {
@@ -219,6 +228,7 @@ export class Kernel implements ProcCore, SpawnCore {
     this.webhooks.closeAll();
     await this.gateway?.close();
     await this.memory?.close().catch(() => undefined);
+    await this.mcp?.close();
     await this.psAll.close();
     this.store.setMeta(RUNNING_KEY, '0');
     this.store.close();
@@ -248,6 +258,7 @@ export class Kernel implements ProcCore, SpawnCore {
     }
     await gatewayClosed;
     await this.memory?.close().catch(() => undefined);
+    await this.mcp?.close();
     await this.psAll.close();
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -77,6 +77,21 @@ export interface ResultPage {
   next_offset: number | null;
 }
 
+/** An MCP tool as MCP_LIST shows it; the description is the server's words (data, not instructions). */
+export interface McpToolInfo {
+  server: string;
+  name: string;
+  description: string;
+  input_schema: Record<string, unknown>;
+}
+
+export interface McpCallRequest {
+  server: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  timeoutS?: number;
+}
+
 export interface KernelServices {
   readonly fs: WorkspaceFs;
   spawn(request: SpawnRequest): number | Promise<number>;
@@ -100,4 +115,8 @@ export interface KernelServices {
   memRead(request: MemReadRequest): Promise<{ hits: MemoryHit[] }>;
   /** A page of one of this process's own results, as stored whole (never another process's). */
   readResult(request: ResultReadRequest): ResultPage;
+  /** The MCP tools this process may call (of one server, or of every server it reaches). */
+  mcpList(server: string | undefined): Promise<McpToolInfo[]>;
+  /** Call an MCP tool: arguments checked against its schema first; `isError` is EIO. */
+  mcpCall(request: McpCallRequest): Promise<unknown>;
 }

@@ -12,4 +12,6 @@ export interface LoopHost extends ProcessApi {
   readonly models: ModelRegistry;
   /** The kernel as one process's syscalls see it (after a restart, a blocking call resumes with its old deadline). */
   services(proc: Proc, resumeDeadline: number | null): KernelServices;
+  /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting). */
+  mcpReference(proc: Proc): string | Promise<string>;
 }

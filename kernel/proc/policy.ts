@@ -8,6 +8,8 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../errno.js';
 import { parseCapability } from './capabilities.js';
+import type { McpServerConfig } from '../../drivers/mcp/types.js';
+import { mcpPolicySchema, mcpServerConfigs } from './mcp-policy.js';
 
 export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
 # A child process gets the intersection of its parent's capabilities and what it asks for.
@@ -46,6 +48,7 @@ const policySchema = z
       })
       .strict()
       .optional(),
+    mcp: mcpPolicySchema.optional(),
   })
   .strict();
 
@@ -54,6 +57,8 @@ export interface Policy {
   rootCapabilities: string[];
   /** Private addresses NET_FETCH may reach, as "ip:port" or "ip:*". */
   netAllowPrivate: string[];
+  /** MCP servers agents may use (the `mcp:` section), by name. */
+  mcpServers: Record<string, McpServerConfig>;
 }
 
 /** Whether an explicit policy entry opens this private address and port. */
@@ -86,7 +91,12 @@ export function parsePolicy(text: string, file: string): Policy {
       throw new AosError('EINVAL', `policy ${file}: ${(error as Error).message}`);
     }
   }
-  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [] };
+  return {
+    file,
+    rootCapabilities: parsed.data.root.capabilities,
+    netAllowPrivate: parsed.data.net?.allow_private ?? [],
+    mcpServers: mcpServerConfigs(parsed.data.mcp),
+  };
 }
 
 /** Load the policy; `createIfMissing` writes the shipped default first (for the default path only). */

@@ -9,6 +9,8 @@ import type {
   ChildExit,
   InboxMessage,
   KernelServices,
+  McpCallRequest,
+  McpToolInfo,
   MemReadRequest,
   MemWriteRequest,
   ResultPage,
@@ -20,6 +22,7 @@ import { resultChars } from '../loop/context-budget.js';
 import type { Mailboxes } from '../ipc/mailboxes.js';
 import type { Webhooks } from '../ipc/webhooks.js';
 import type { ProcessApi } from './api.js';
+import type { McpAccess } from './mcp-access.js';
 import { param } from '../param.js';
 import type { Proc, WakeReason } from './proc.js';
 import { readResultPage } from '../loop/result-read.js';
@@ -35,6 +38,7 @@ export interface ServicesHost extends ProcessApi {
   readonly webhooks: Webhooks;
   readonly fs: WorkspaceFs;
   readonly memory: MemoryStore | null;
+  readonly mcp: McpAccess | null;
   spawnChild(parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb>;
   allowsPrivateAddress(ip: string, port: number): boolean;
 }
@@ -192,6 +196,19 @@ export class ProcServices implements KernelServices {
   readResult(request: ResultReadRequest): ResultPage {
     const calls = this.proc.pending?.blocks.length ?? 1;
     return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
+  }
+
+  private mcp(): McpAccess {
+    if (!this.kernel.mcp) throw new AosError('ENOENT', 'no MCP servers: the policy declares none (its `mcp.servers` section)');
+    return this.kernel.mcp;
+  }
+
+  mcpList(server: string | undefined): Promise<McpToolInfo[]> {
+    return this.mcp().list(this.proc.caps, server, this.proc.abort.signal);
+  }
+
+  mcpCall(request: McpCallRequest): Promise<unknown> {
+    return this.mcp().call(this.proc.caps, request, this.proc.abort.signal);
   }
 
   exit(code: number, result: string | null): void {

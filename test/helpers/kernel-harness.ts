@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { MemoryOptions } from '../../drivers/memory/open-memory.js';
+import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import type { KernelEvent } from '../../kernel/wire/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import { gatewayAt } from './gateway.js';
@@ -37,6 +38,8 @@ export async function startHarness(
     netAllowPrivate?: string[];
     /** MEM_*: true for a Chroma on `<dir>/chroma` (started on the first MEM_* call), or explicit options. */
     memory?: boolean | MemoryOptions;
+    /** MCP servers, as the policy's `mcp.servers` gives them to the kernel. */
+    mcp?: Record<string, McpServerConfig>;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -51,6 +54,7 @@ export async function startHarness(
     netAllowPrivate: options.netAllowPrivate,
     cwd: dir,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
+    mcp: options.mcp,
   });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));

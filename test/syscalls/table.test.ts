@@ -15,6 +15,7 @@ import { findBwrap } from '../../drivers/exec/index.js';
 import { idForKey, type SupervisedChroma, treeNamespace } from '../../drivers/memory/index.js';
 import { SYSCALLS } from '../../syscalls/table.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
+import { everything } from '../drivers/mcp/servers.js';
 
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 
@@ -90,7 +91,8 @@ async function runRoot(name: string, run: Run): Promise<Outcome> {
   h = await startHarness(
     { ...run.agents, root: run.root },
     // Memory is configured for every case; Chroma only starts for the MEM_* ones that get to run.
-    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true },
+    // So is the everything MCP server (from npm): it starts only for the MCP_* cases that reach it.
+    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true, mcp: { everything: everything() } },
   );
   const harness = h;
   const probes: Probe[] = [];
@@ -784,6 +786,56 @@ const cases: Record<string, SyscallCases> = {
     eperm: null,
   },
 
+  MCP_CALL: {
+    happy: {
+      caps: [...ALL_CAPS, 'mcp:everything/echo'],
+      root: [call('MCP_CALL', { server: 'everything', tool: 'echo', arguments: { message: 'hi' } }), { expect: [ok('MCP_CALL'), 'Echo: hi'], reply: EXIT }],
+      verify: ({ subject }) => {
+        expect(subject.value).toEqual({ truncated: false, content: [{ type: 'text', text: 'Echo: hi' }] });
+      },
+    },
+    einval: {
+      calls: [
+        { args: { tool: 'echo' }, field: 'server', kind: 'missing' },
+        { args: { server: 5, tool: 'echo' }, field: 'server', kind: 'type' },
+        { args: { server: 'everything', tool: 'echo', arguments: 'hi' }, field: 'arguments', kind: 'type' },
+        { args: { server: 'everything', tool: 'echo', timeout_s: 0 }, field: 'timeout_s', kind: 'range' },
+        { args: { server: 'everything', tool: 'echo', env: {} }, field: 'env', kind: 'unknown' },
+      ],
+      nothingHappened: ({ h: harness }) => {
+        expect(harness.kernel.mcp?.servers.get('everything').state).toBe('stopped');
+      },
+    },
+    eperm: {
+      needs: 'mcp:everything/get-sum',
+      caps: [...ALL_CAPS, 'mcp:other/*'],
+      root: [call('MCP_CALL', { server: 'everything', tool: 'get-sum', arguments: { a: 1, b: 2 } }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      verify: ({ h: harness }) => {
+        expect(harness.kernel.mcp?.servers.get('everything').state).toBe('stopped');
+      },
+    },
+  },
+
+  MCP_LIST: {
+    happy: {
+      caps: [...ALL_CAPS, 'mcp:everything/echo'],
+      root: [call('MCP_LIST', {}), { expect: [ok('MCP_LIST'), '"name":"echo"'], reply: EXIT }],
+      verify: ({ subject }) => {
+        const tools = (subject.value as { tools: Array<{ server: string; name: string }> }).tools;
+        expect(tools.map((t) => `${t.server}/${t.name}`)).toEqual(['everything/echo']);
+      },
+    },
+    einval: {
+      calls: [
+        { args: { server: 5 }, field: 'server', kind: 'type' },
+        { args: { server: '' }, field: 'server', kind: 'range' },
+        { args: { pid: 1 }, field: 'pid', kind: 'unknown' },
+      ],
+    },
+    // It lists only the tools the caller's mcp: capabilities cover (none without one): anyone may.
+    eperm: null,
+  },
+
   SYS_EXIT: {
     happy: {
       exitCode: 3,
@@ -840,7 +892,7 @@ describe('the syscall table', () => {
       SYSCALLS.filter((def) => def.capability === null)
         .map((def) => def.name)
         .sort(),
-    ).toEqual(['SLEEP', 'SYS_EXIT', 'SYS_READ_STDIN', 'SYS_RESULT_READ', 'SYS_WRITE_STDOUT', 'WAIT']);
+    ).toEqual(['MCP_LIST', 'SLEEP', 'SYS_EXIT', 'SYS_READ_STDIN', 'SYS_RESULT_READ', 'SYS_WRITE_STDOUT', 'WAIT']);
   });
 
   it('each EINVAL case covers a missing or mistyped field and an unknown key', () => {

@@ -38,3 +38,13 @@ export const TEST_LIMITS: McpLimits = {
   maxOpenFiles: 256,
   maxFileBytes: 64 * 1024 * 1024,
 };
+
+const REPO_NODE_MODULES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../node_modules');
+export const ODD_JS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../fixtures/mcp/odd-server.mjs');
+
+/** test/fixtures/mcp/odd-server.mjs: tools that shadow syscalls, list_changed, a hang, an isError. */
+export function odd(extra: Partial<StdioServerConfig> = {}): StdioServerConfig {
+  // The fixture imports the SDK through the checkout's node_modules (a link to the real one): both are bound.
+  const read = [...new Set([NODE_MODULES, REPO_NODE_MODULES, path.dirname(ODD_JS)])];
+  return { kind: 'stdio', command: process.execPath, args: [ODD_JS], env: {}, read, write: [], workspace: false, network: false, ...extra };
+}
