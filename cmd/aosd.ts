@@ -20,6 +20,9 @@ import { parseDuration } from '../kernel/store/retention.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';
+import { KernelClient } from '../kernel/client/client.js';
+import { McpHttpEndpoint } from '../kernel/client/mcp/http.js';
+import { ensureToken } from '../kernel/client/mcp/token.js';
 
 const paths = aosPaths();
 const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.send !== 'function' });
@@ -93,7 +96,14 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
     log,
   };
-  const gateway = (at: number) => (routes: Webhooks) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes });
+  // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).
+  const mcp = new McpHttpEndpoint({
+    token: await ensureToken(paths.mcpToken),
+    connect: () => KernelClient.connect(paths),
+    maxBodyBytes: param.mcpHttpMaxBodyBytes,
+    maxSessions: param.mcpHttpMaxSessions,
+  });
+  const gateway = (at: number) => (routes: Webhooks) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp });
   try {
     return await Kernel.create({ ...options, gateway: gateway(port) });
   } catch (error) {

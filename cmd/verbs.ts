@@ -19,6 +19,7 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   prune: async () => (await import('./rm.js')).registerPrune,
   top: async () => (await import('./top.js')).registerTop,
   kernel: async () => (await import('./kernel.js')).registerKernel,
+  mcp: async () => (await import('./mcp.js')).registerMcp,
 };
 
 /**

@@ -219,6 +219,13 @@ export const param = {
   /** Tools of one server shown in the system prompt (MCP_LIST lists them all), and a description's length there. */
   mcpPromptMaxTools: 64,
   mcpPromptDescriptionChars: 200,
+  /** `aos mcp`'s wait tool: how long it waits when not told (MCP clients give up on a request after ~60 s). */
+  mcpWaitDefaultS: 30,
+  /** The gateway's MCP endpoint (/mcp): sessions at once, and a request body's cap. */
+  mcpHttpMaxSessions: 64,
+  mcpHttpMaxBodyBytes: 4 * 1024 * 1024,
+  /** `aos mcp`'s logs tool and log resource: the events they return when not told. */
+  mcpLogTail: 200,
 } as const;
 
 export type Param = typeof param;

@@ -5,6 +5,7 @@ import type { RawJson } from '../wire/raw-json.js';
 import { pruneProcesses, removeProcesses } from '../store/retention.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { isEnded } from '../types.js';
+import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
 
 export interface ServerInfo {
@@ -106,6 +107,7 @@ export const handlers: Handlers = {
     if (params.gc) (globalThis as { gc?: () => void }).gc?.();
     return kernel.stats();
   },
+  wait: (params, { kernel }) => waitFor(kernel, params.pid, params.timeout_s),
   shutdown: (_params, ctx) => {
     ctx.afterResponse(() => ctx.requestShutdown());
     return { pid: process.pid };

@@ -65,6 +65,14 @@ export const RESULTS = {
   rm: s.object({ removed: s.array(pid) }),
   prune: s.object({ removed: s.nonNegativeInt }),
   shutdown: s.object({ pid }),
+  wait: s.object({
+    pid,
+    state: s.oneOf(PROC_STATES),
+    exit_code: s.nullable(s.int),
+    reason: s.nullable(s.string),
+    output: s.nullable(s.string),
+    timed_out: s.boolean,
+  }),
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -83,6 +83,8 @@ export const METHODS = {
     params: z.strictObject({ older_than_s: z.number().nonnegative().optional() }),
     result: RESULTS.prune,
   },
+  /** Wait for a process to end, at most `timeout_s` (then `timed_out` with its state now): MCP's `wait` tool. */
+  wait: { params: z.strictObject({ pid, timeout_s: z.number().nonnegative().max(24 * 3600).optional() }), result: RESULTS.wait },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
   shutdown: { params: none, result: RESULTS.shutdown },
 } as const;
