@@ -4,6 +4,7 @@
  * EXEC_CMD it lives on: stdin and stdout stay open for JSON-RPC.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { AosError } from '../../kernel/errno.js';
@@ -45,8 +46,8 @@ export async function launchSandboxedServer(config: StdioServerConfig, workspace
   if (!layout.prlimit || !layout.unshare) throw new AosError('ENOSYS', 'MCP stdio servers need prlimit and unshare: run `apt-get install -y util-linux`');
   const sandbox = execLimits(limits);
   const options = buildBwrapOptions(config.workspace ? workspace : null, sandbox, layout, {
-    readPaths: config.read,
-    writePaths: config.write,
+    readPaths: await withRealPaths(config.read),
+    writePaths: await withRealPaths(config.write),
     network: config.network,
     env: config.env,
   });
@@ -70,6 +71,22 @@ export async function launchSandboxedServer(config: StdioServerConfig, workspace
   });
   feedInputs(child, inputs);
   return { child, kill: () => killSandbox(child, cgroup) };
+}
+
+/**
+ * Each path, and where it really is when a symlink leads elsewhere (a linked node_modules): node
+ * resolves its modules by real path, which must be in the sandbox too. Missing paths fail the start.
+ */
+async function withRealPaths(paths: readonly string[]): Promise<string[]> {
+  const all: string[] = [];
+  for (const p of paths) {
+    const real = await realpath(p).catch((error: NodeJS.ErrnoException) => {
+      throw new AosError('EIO', `the MCP server's declared path ${p} cannot be used: ${error.code ?? error.message}`);
+    });
+    all.push(p);
+    if (real !== p) all.push(real);
+  }
+  return [...new Set(all)];
 }
 
 function feedInputs(child: ChildProcess, inputs: string[]): void {

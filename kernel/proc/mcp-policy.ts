@@ -7,7 +7,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
 
-const absolute = z.string().refine((p) => path.isAbsolute(p) && !p.split('/').includes('..'), 'expected an absolute path without ".."');
+/** `./x` and `../x` are relative to the policy file (so a policy can sit beside what it serves). */
+const isRelative = (p: string): boolean => p.startsWith('./') || p.startsWith('../');
+const hostPath = z.string().refine((p) => path.isAbsolute(p) || isRelative(p), 'expected an absolute path, or one starting with ./ or ../ (relative to the policy file)');
 // A server name is what `mcp:<server>/<tool>` and MCP_CALL's "server" say: no glob or path characters.
 const serverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected a name of letters, digits, "_", "." and "-"');
 
@@ -16,8 +18,8 @@ const stdioServer = z
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
-    read: z.array(absolute).default([]),
-    write: z.array(absolute).default([]),
+    read: z.array(hostPath).default([]),
+    write: z.array(hostPath).default([]),
     workspace: z.boolean().default(false),
     network: z.boolean().default(false),
   })
@@ -36,11 +38,19 @@ export const mcpPolicySchema = z
 
 export type McpPolicy = z.infer<typeof mcpPolicySchema>;
 
-/** The drivers' configuration of each declared server. */
-export function mcpServerConfigs(section: McpPolicy | undefined): Record<string, McpServerConfig> {
+/**
+ * The drivers' configuration of each declared server: `read`/`write` paths, the command and its
+ * arguments that start with ./ or ../ resolved against `baseDir` (the policy file's directory).
+ */
+export function mcpServerConfigs(section: McpPolicy | undefined, baseDir: string): Record<string, McpServerConfig> {
+  const resolve = (p: string): string => (isRelative(p) ? path.resolve(baseDir, p) : path.normalize(p));
+  const resolveArg = (a: string): string => (isRelative(a) ? path.resolve(baseDir, a) : a);
   const configs: Record<string, McpServerConfig> = {};
   for (const [name, server] of Object.entries(section?.servers ?? {})) {
-    configs[name] = 'url' in server ? { kind: 'http', ...server } : { kind: 'stdio', ...server };
+    configs[name] =
+      'url' in server
+        ? { kind: 'http', ...server }
+        : { kind: 'stdio', ...server, command: resolveArg(server.command), args: server.args.map(resolveArg), read: server.read.map(resolve), write: server.write.map(resolve) };
   }
   return configs;
 }

@@ -95,7 +95,7 @@ export function parsePolicy(text: string, file: string): Policy {
     file,
     rootCapabilities: parsed.data.root.capabilities,
     netAllowPrivate: parsed.data.net?.allow_private ?? [],
-    mcpServers: mcpServerConfigs(parsed.data.mcp),
+    mcpServers: mcpServerConfigs(parsed.data.mcp, path.dirname(path.resolve(file))),
   };
 }
 

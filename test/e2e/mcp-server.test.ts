@@ -26,6 +26,12 @@ function structured(result: unknown): Record<string, unknown> {
   return r.structuredContent as Record<string, unknown>;
 }
 
+async function readText(uri: string): Promise<string> {
+  const content = (await client.readResource({ uri })).contents[0];
+  if (!content || !('text' in content)) throw new Error(`${uri} has no text`);
+  return content.text;
+}
+
 beforeAll(async () => {
   home = await makeHome();
   model = await home.tape({
@@ -66,11 +72,10 @@ describe('aos mcp (stdio)', () => {
     expect(pid).toBeGreaterThan(0);
     const done = structured(await client.callTool({ name: 'wait', arguments: { pid, timeout_s: 30 } }));
     expect(done).toEqual({ pid, state: 'exited', exit_code: 0, reason: 'exited', output: 'all done', timed_out: false });
-    const log = await client.readResource({ uri: `aos://proc/${pid}/log` });
-    const text = (log.contents[0] as { text: string }).text;
+    const text = await readText(`aos://proc/${pid}/log`);
     const events = text.split('\n').map((line) => JSON.parse(line) as { type: string; name?: string });
     expect(events.filter((e) => e.type === 'result').map((e) => e.name)).toEqual(['SLEEP', 'SYS_EXIT']);
-    const proc = JSON.parse((await client.readResource({ uri: `aos://proc/${pid}` })).contents[0]?.text as string) as Record<string, unknown>;
+    const proc = JSON.parse(await readText(`aos://proc/${pid}`)) as Record<string, unknown>;
     expect(proc).toMatchObject({ pid, state: 'exited', exit_code: 0, turns: 2, syscalls: 2 });
   });
 
@@ -83,7 +88,7 @@ describe('aos mcp (stdio)', () => {
     updated.length = 0;
     expect(structured(await client.callTool({ name: 'kill', arguments: { pid } }))).toEqual({ killed: [pid] });
     await until(() => updated.includes(uri), 10_000, 'resources/updated for the killed process');
-    const row = JSON.parse((await client.readResource({ uri })).contents[0]?.text as string) as Record<string, unknown>;
+    const row = JSON.parse(await readText(uri)) as Record<string, unknown>;
     expect(row).toMatchObject({ pid, state: 'killed' });
     const ps = structured(await client.callTool({ name: 'ps', arguments: {} })) as { processes: Array<{ pid: number }> };
     expect(ps.processes.map((p) => p.pid)).not.toContain(pid);

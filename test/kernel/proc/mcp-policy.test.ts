@@ -17,6 +17,11 @@ describe('the mcp section of the policy', () => {
     expect(policy.rootCapabilities).toContain('mcp:everything/*');
   });
 
+  it('resolves ./ and ../ paths and arguments against the policy file', () => {
+    const policy = parsePolicy(`${base}mcp:\n  servers:\n    x:\n      command: node\n      args: ["../lib/server.js", "--flag", "/abs"]\n      read: ["../lib"]\n      write: ["./out"]\n`, '/etc/aos/policy.yaml');
+    expect(policy.mcpServers.x).toMatchObject({ args: ['/etc/lib/server.js', '--flag', '/abs'], read: ['/etc/lib'], write: ['/etc/aos/out'] });
+  });
+
   it('has no servers without the section', () => {
     expect(parsePolicy(base, 'p.yaml').mcpServers).toEqual({});
   });
