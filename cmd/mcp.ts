@@ -4,25 +4,19 @@
  * Streamable HTTP instead, and the file holding its bearer token.
  */
 import type { Command } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createAosMcpServer } from '../kernel/client/mcp/aos-server.js';
 import { aosPaths } from '../kernel/paths.js';
 import { openKernel, withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 
 export async function runMcpStdio(): Promise<number> {
   const { client } = await openKernel();
-  const aos = createAosMcpServer(client, { cwd: process.cwd() });
-  const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    process.stdin.once('end', () => resolve());
-  });
-  await aos.server.connect(transport);
-  await closed;
-  aos.close();
-  await aos.server.close().catch(() => undefined);
-  client.close();
+  try {
+    // From tsc's output beside the CLI bundle (scripts/bundle-cli.mjs keeps it external).
+    const { serveStdio } = await import('./mcp/serve.js');
+    await serveStdio(client);
+  } finally {
+    client.close();
+  }
   return EXIT.ok;
 }
 
