@@ -25,8 +25,6 @@ export type McpServerConfig = StdioServerConfig | HttpServerConfig;
 export interface McpLimits {
   /** Start-up (spawn + initialize + first tool list). */
   startTimeoutMs: number;
-  /** Default time limit of one tool call. */
-  callTimeoutMs: number;
   /** A server with nothing in flight for this long is stopped (started again on the next call). */
   idleStopMs: number;
   /** Restart backoff after a crash or a failed start: first delay, doubled per failure, cap. */

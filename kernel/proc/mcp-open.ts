@@ -8,7 +8,6 @@ import type { LogLevel } from './api.js';
 
 export const MCP_LIMITS: McpLimits = {
   startTimeoutMs: param.mcpStartTimeoutMs,
-  callTimeoutMs: param.mcpDefaultCallTimeoutS * 1000,
   idleStopMs: param.mcpIdleStopMs,
   restartDelayMs: param.mcpRestartDelayMs,
   restartMaxDelayMs: param.mcpRestartMaxDelayMs,

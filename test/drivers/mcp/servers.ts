@@ -26,7 +26,6 @@ export function filesystem(extra: Partial<StdioServerConfig> = {}): StdioServerC
 
 export const TEST_LIMITS: McpLimits = {
   startTimeoutMs: 30_000,
-  callTimeoutMs: 30_000,
   idleStopMs: 60_000,
   restartDelayMs: 10,
   restartMaxDelayMs: 100,
