@@ -28,12 +28,22 @@ root:
     # - model:openai:**             # ... any model of the OpenAI-compatible endpoint (names may hold "/")
     # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
     # - webhook                     # receive HTTP requests
+    # - mcp:everything/*            # the tools of an MCP server declared below (mcp:<server>/<tool glob>)
 # A child runs on its parent's model unless SPAWN_AGENT names another that a model:<provider>:<name>
 # pattern covers; the model the CLI user gives a root process needs none.
 # Private, loopback and link-local addresses are never fetched unless opened here, by exact
 # address and port ("*" for any port), e.g. a local service:
 # net:
 #   allow_private: ["127.0.0.1:8080"]
+# MCP servers agents may use (a stdio one runs in the exec sandbox, with only the paths listed):
+# mcp:
+#   servers:
+#     everything:
+#       command: node
+#       args: ["/opt/mcp/everything/dist/index.js", "stdio"]
+#       read: ["/opt/mcp/everything"]
+#     remote:
+#       url: "http://127.0.0.1:9000/mcp"
 `;
 
 const policySchema = z
