@@ -102,6 +102,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     connect: () => KernelClient.connect(paths),
     maxBodyBytes: param.mcpHttpMaxBodyBytes,
     maxSessions: param.mcpHttpMaxSessions,
+    sessionIdleMs: param.mcpHttpSessionIdleMs,
   });
   const gateway = (at: number) => (routes: Webhooks) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp });
   try {

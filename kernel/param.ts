@@ -223,6 +223,8 @@ export const param = {
   mcpWaitDefaultS: 30,
   /** The gateway's MCP endpoint (/mcp): sessions at once, and a request body's cap. */
   mcpHttpMaxSessions: 64,
+  /** An MCP-over-HTTP session without a request for this long is closed once a new session comes. */
+  mcpHttpSessionIdleMs: 30 * 60_000,
   mcpHttpMaxBodyBytes: 4 * 1024 * 1024,
   /** `aos mcp`'s logs tool and log resource: the events they return when not told. */
   mcpLogTail: 200,

@@ -18,12 +18,17 @@ export interface McpHttpOptions {
   connect(): Promise<KernelClient>;
   maxBodyBytes: number;
   maxSessions: number;
+  /** A session with no request for this long is closed when a new one needs room. */
+  sessionIdleMs: number;
 }
 
 interface Session {
   transport: StreamableHTTPServerTransport;
   aos: AosMcpServer;
   client: KernelClient;
+  /** Requests open now (an SSE stream stays open). */
+  open: number;
+  lastUsed: number;
 }
 
 function reply(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -69,14 +74,33 @@ export class McpHttpEndpoint {
     if (typeof id === 'string') {
       const session = this.sessions.get(id);
       if (!session) return reply(res, 404, 'no such MCP session (the kernel may have restarted): initialize again');
-      return session.transport.handleRequest(req, res);
+      return this.track(session, res, () => session.transport.handleRequest(req, res));
     }
     if (req.method !== 'POST') return reply(res, 400, 'no MCP session: start one with an initialize request');
     const body = await readJson(req, this.options.maxBodyBytes).catch(() => undefined);
     if (!isInitializeRequest(body)) return reply(res, 400, 'no MCP session: start one with an initialize request');
+    await this.evictIdle();
     if (this.sessions.size >= this.options.maxSessions) return reply(res, 503, 'too many MCP sessions');
     const session = await this.open();
-    await session.transport.handleRequest(req, res, body);
+    await this.track(session, res, () => session.transport.handleRequest(req, res, body));
+  }
+
+  private async track(session: Session, res: ServerResponse, work: () => Promise<void>): Promise<void> {
+    session.open++;
+    session.lastUsed = Date.now();
+    res.once('close', () => {
+      session.open--;
+      session.lastUsed = Date.now();
+    });
+    await work();
+  }
+
+  /** Clients often vanish without ending their session (no DELETE): idle ones make room. */
+  private async evictIdle(): Promise<void> {
+    const cutoff = Date.now() - this.options.sessionIdleMs;
+    const idle = [...this.sessions.entries()].filter(([, s]) => s.open === 0 && s.lastUsed < cutoff);
+    for (const [id] of idle) this.sessions.delete(id);
+    await Promise.all(idle.map(([, s]) => s.transport.close().catch(() => undefined)));
   }
 
   private async open(): Promise<Session> {
@@ -88,7 +112,7 @@ export class McpHttpEndpoint {
         this.sessions.set(sid, session);
       },
     });
-    const session: Session = { transport, aos, client };
+    const session: Session = { transport, aos, client, open: 0, lastUsed: Date.now() };
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
       aos.close();
