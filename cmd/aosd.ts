@@ -21,6 +21,9 @@ import { parseDuration } from '../kernel/wire/duration.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';
+import { KernelClient } from '../kernel/client/client.js';
+import { McpHttpEndpoint } from '../kernel/client/mcp/http.js';
+import { ensureToken } from '../kernel/client/mcp/token.js';
 
 loadDotEnv();
 const paths = aosPaths();
@@ -89,13 +92,22 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     rootCapabilities: policy.rootCapabilities,
     netAllowPrivate: policy.netAllowPrivate,
     defaultModel: process.env.AOS_MODEL?.trim() || policy.defaultModel,
+    mcp: policy.mcpServers,
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).
     memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
     log,
   };
-  const gateway = (at: number) => (routes: Webhooks) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes });
+  // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).
+  const mcp = new McpHttpEndpoint({
+    token: await ensureToken(paths.mcpToken),
+    connect: () => KernelClient.connect(paths),
+    maxBodyBytes: param.mcpHttpMaxBodyBytes,
+    maxSessions: param.mcpHttpMaxSessions,
+    sessionIdleMs: param.mcpHttpSessionIdleMs,
+  });
+  const gateway = (at: number) => (routes: Webhooks) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp });
   try {
     return await Kernel.create({ ...options, gateway: gateway(port) });
   } catch (error) {

@@ -24,6 +24,7 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   schema: async () => (await import('./schema.js')).registerSchema,
   top: async () => (await import('./top.js')).registerTop,
   kernel: async () => (await import('./kernel.js')).registerKernel,
+  mcp: async () => (await import('./mcp.js')).registerMcp,
 };
 
 /**

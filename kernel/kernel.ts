@@ -27,6 +27,10 @@ import { endForBudget, endForKernelError, kill, requestKill } from './proc/kill.
 import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
 import { opensPrivateAddress } from './proc/policy.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
+import { openMcp } from './proc/mcp-open.js';
+import type { McpAccess } from './proc/mcp-access.js';
+import { mcpReference } from './proc/mcp-reference.js';
+import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { ProcServices } from './proc/proc-services.js';
 import type { Notice, Proc, WakeReason } from './proc/proc.js';
 import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
@@ -77,6 +81,8 @@ export interface KernelOptions {
   retentionMs?: number;
   /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
   memory?: MemoryOptions;
+  /** MCP servers agents may use (the policy's `mcp.servers`), started on first use; none when absent. */
+  mcp?: Record<string, McpServerConfig>;
 }
 
 export class Kernel implements ProcCore, SpawnCore {
@@ -96,6 +102,7 @@ export class Kernel implements ProcCore, SpawnCore {
   closing = false;
   gateway: WebhookListener | null = null;
   private readonly procDrivers: ProcDrivers;
+  mcp: McpAccess | null = null;
   private stopRetention: () => void = () => undefined;
 
   private constructor(
@@ -139,6 +146,7 @@ export class Kernel implements ProcCore, SpawnCore {
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
     const kernel = new Kernel(opened, Store.open(options.storeFile ?? ':memory:'), options);
+    kernel.mcp = openMcp(options.mcp, opened.fs.root, (level, message) => kernel.log(level, message));
     try {
       if (options.gateway) kernel.gateway = await options.gateway(kernel.webhooks);
     } catch (error) {
@@ -214,6 +222,7 @@ export class Kernel implements ProcCore, SpawnCore {
   forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
+  mcpReference = (proc: Proc): string | Promise<string> => (this.mcp ? mcpReference(this.mcp, proc.caps, proc.abort.signal) : '');
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send(pid: number, text: string): void {
@@ -239,6 +248,7 @@ export class Kernel implements ProcCore, SpawnCore {
     this.webhooks.closeAll();
     await this.gateway?.close();
     await closeDrivers(this.opened);
+    await this.mcp?.close();
     await this.psAll.close();
     this.store.setMeta(RUNNING_KEY, '0');
     this.store.close();
@@ -268,6 +278,7 @@ export class Kernel implements ProcCore, SpawnCore {
     }
     await gatewayClosed;
     await closeDrivers(this.opened);
+    await this.mcp?.close();
     await this.psAll.close();
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -204,6 +204,41 @@ export const param = {
   memRestartWindowMs: 60_000,
   /** After Chroma could not be started, the next MEM_* call tries again once this has passed. */
   memRetryAfterMs: 5_000,
+
+  /** MCP servers (drivers/mcp): start-up (spawn + initialize + tool list), one call's default and largest time limit. */
+  mcpStartTimeoutMs: 30_000,
+  mcpDefaultCallTimeoutS: 60,
+  mcpMaxCallTimeoutS: 600,
+  /** A server with no call in flight for this long is stopped; the next call starts it again. */
+  mcpIdleStopMs: 10 * 60_000,
+  /** Restart after a crash or a failed start: first delay, doubled per consecutive failure, cap. */
+  mcpRestartDelayMs: 200,
+  mcpRestartMaxDelayMs: 10_000,
+  /** One JSON-RPC message from a stdio server; a longer one kills it. */
+  mcpMaxMessageBytes: 16 * 1024 * 1024,
+  /** A tool's result: text (and structured content) past this is cut and marked truncated, like EXEC_CMD's output. */
+  mcpMaxResultBytes: 64 * 1024,
+  mcpStderrTailBytes: 4 * 1024,
+  /** A stdio server's sandbox: CPU seconds over its whole life (a restart starts afresh), memory, processes, files. */
+  mcpCpuSeconds: 3_600,
+  mcpMaxMemoryBytes: 2 * 1024 * 1024 * 1024,
+  mcpMaxProcesses: 64,
+  mcpMaxOpenFiles: 256,
+  mcpMaxFileBytes: 64 * 1024 * 1024,
+  /** The system prompt lists a process's MCP tools: how long the first turn waits for the servers' lists. */
+  mcpPromptListTimeoutMs: 30_000,
+  /** Tools of one server shown in the system prompt (MCP_LIST lists them all), and a description's length there. */
+  mcpPromptMaxTools: 64,
+  mcpPromptDescriptionChars: 200,
+  /** `aos mcp`'s wait tool: how long it waits when not told (MCP clients give up on a request after ~60 s). */
+  mcpWaitDefaultS: 30,
+  /** The gateway's MCP endpoint (/mcp): sessions at once, and a request body's cap. */
+  mcpHttpMaxSessions: 64,
+  /** An MCP-over-HTTP session without a request for this long is closed once a new session comes. */
+  mcpHttpSessionIdleMs: 30 * 60_000,
+  mcpHttpMaxBodyBytes: 4 * 1024 * 1024,
+  /** `aos mcp`'s logs tool and log resource: the events they return when not told. */
+  mcpLogTail: 200,
 } as const;
 
 export type Param = typeof param;

@@ -13,6 +13,8 @@ export interface AosPaths {
   policy: string;
   workspace: string;
   chroma: string;
+  /** Bearer token of the gateway's MCP endpoint (mode 0600). */
+  mcpToken: string;
 }
 
 /** The directory holding aos's package.json, from source (tsx) or from dist/. */
@@ -42,5 +44,6 @@ export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
     policy: path.resolve(env.AOS_POLICY || path.join(home, 'policy.yaml')),
     workspace: path.resolve(env.AOS_WORKSPACE || env.WORKSPACE_PATH || checkoutWorkspace() || path.join(home, 'workspace')),
     chroma: path.join(home, 'chroma'),
+    mcpToken: path.join(home, 'mcp.token'),
   };
 }

@@ -36,7 +36,7 @@ const result = await build({
   format: 'esm',
   target: 'node20',
   // Loaded by `aos top` alone, when it runs, from tsc's output beside the bundle.
-  external: ['./top/run.js'],
+  external: ['./top/run.js', './mcp/serve.js'],
   plugins: [builtinsOnDemand],
   // require() for the built-ins above and for commander (CommonJS) inside an ES module.
   banner: { js: "import { createRequire as aosCreateRequire } from 'node:module';\nconst require = aosCreateRequire(import.meta.url);" },

@@ -5,6 +5,8 @@ import exit from './exit.js';
 import fsList from './fs-list.js';
 import fsRead from './fs-read.js';
 import fsWrite from './fs-write.js';
+import mcpCall from './mcp-call.js';
+import mcpList from './mcp-list.js';
 import memRead from './mem-read.js';
 import memWrite from './mem-write.js';
 import netFetch from './net-fetch.js';
@@ -39,6 +41,8 @@ export const SYSCALLS: readonly SyscallDef[] = [
   registerWebhook,
   webhookReply,
   resultRead,
+  mcpCall,
+  mcpList,
   exit,
 ];
 

@@ -12,17 +12,35 @@ const SANDBOX_ENV: Record<string, string> = {
   TERM: 'dumb',
 };
 
+/** What a long-lived sandboxed server (an MCP server) adds to EXEC_CMD's sandbox; EXEC_CMD uses none of it. */
+export interface SandboxExtras {
+  /** Host paths bound read-only at the same path. */
+  readPaths?: readonly string[];
+  /** Host paths bound read-write at the same path. */
+  writePaths?: readonly string[];
+  /** Keep the host's network (and its resolver and CA certificates) instead of none. */
+  network?: boolean;
+  /** Variables set on top of the sandbox's own few. */
+  env?: Readonly<Record<string, string>>;
+}
+
+const NETWORK_ETC = ['/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/ssl/certs', '/etc/ca-certificates'];
+
 /**
  * bwrap options, passed through `--args` so /proc/1/cmdline inside does not reveal host paths.
  * Order matters: bwrap applies mounts in sequence and the final remount makes / read-only.
+ * Without a workspace (null) nothing is bound at /workspace and the sandbox starts in /tmp.
  */
-export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout: HostLayout): string[] {
+export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, layout: HostLayout, extras: SandboxExtras = {}): string[] {
   const tmpfsBytes = String(limits.maxFileBytes);
+  const home = workspace === null ? '/tmp' : '/workspace';
+  const env = { ...SANDBOX_ENV, HOME: home, ...extras.env };
   return [
     '--unshare-all',
     // A user namespace lets the command run as a non-root uid, so RLIMIT_NPROC applies to it.
     '--unshare-user',
     '--disable-userns',
+    ...(extras.network ? ['--share-net'] : []),
     '--uid', String(SANDBOX_UID),
     '--gid', String(SANDBOX_GID),
     '--hostname', SANDBOX_HOSTNAME,
@@ -30,12 +48,13 @@ export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout:
     '--new-session',
     '--cap-drop', 'ALL',
     '--clearenv',
-    ...Object.entries(SANDBOX_ENV).flatMap(([name, value]) => ['--setenv', name, value]),
+    ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
     '--json-status-fd', String(FD.status),
     '--ro-bind', '/usr', '/usr',
     ...layout.rootArgs,
     '--perms', '0755', '--dir', '/etc',
     ...layout.etcEntries.flatMap((entry) => ['--ro-bind-try', entry, entry]),
+    ...(extras.network ? NETWORK_ETC.flatMap((entry) => ['--ro-bind-try', entry, entry]) : []),
     '--perms', '0644', '--ro-bind-data', String(FD.passwd), '/etc/passwd',
     '--perms', '0644', '--ro-bind-data', String(FD.group), '/etc/group',
     '--perms', '0644', '--ro-bind-data', String(FD.hosts), '/etc/hosts',
@@ -45,14 +64,21 @@ export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout:
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/dev/shm',
     '--remount-ro', '/dev',
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/tmp',
-    '--bind', workspace, '/workspace',
-    '--chdir', '/workspace',
+    ...(workspace === null ? [] : ['--bind', workspace, '/workspace']),
+    ...(extras.readPaths ?? []).flatMap((p) => ['--ro-bind', p, p]),
+    ...(extras.writePaths ?? []).flatMap((p) => ['--bind', p, p]),
+    '--chdir', home,
     '--remount-ro', '/',
   ];
 }
 
 /** The command bwrap runs: prlimit sets the rlimits, then the shell runs the agent's command. */
 export function buildSandboxCommand(cmd: string, limits: ExecLimits, layout: HostLayout, prlimit: string): string[] {
+  return buildLimitedCommand([layout.shell, '-c', cmd], limits, prlimit);
+}
+
+/** `argv` under prlimit with the sandbox's rlimits (no shell in between). */
+export function buildLimitedCommand(argv: readonly string[], limits: ExecLimits, prlimit: string): string[] {
   return [
     prlimit,
     // Soft then hard: SIGXCPU first (a readable "CPU time limit exceeded"), SIGKILL a second later.
@@ -65,8 +91,6 @@ export function buildSandboxCommand(cmd: string, limits: ExecLimits, layout: Hos
     `--data=${limits.maxMemoryBytes}`,
     '--core=0',
     '--',
-    layout.shell,
-    '-c',
-    cmd,
+    ...argv,
   ];
 }

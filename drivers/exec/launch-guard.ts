@@ -27,13 +27,20 @@ export interface GuardOptions {
   procsPaths: string[];
   /** Without root, the pid namespace needs a user namespace of its own. */
   asRoot: boolean;
+  /** Hand the guard's stdin to the command (a long-lived server reads requests there); fd 9 carries it past `&`. */
+  keepStdin?: boolean;
 }
+
+// sh gives a background command /dev/null for stdin: keep the real one on fd 9 and restore it.
+const STDIN_KEEP = 'exec 9<&0\n';
 
 /** The file and arguments that run `command` (bwrap and its argv) under the guard. */
 export function guardedLaunch(command: string[], options: GuardOptions): { file: string; args: string[] } {
   // POSIX sh redirects single-digit fds only.
   if (options.lifelineFd > 9) throw new Error(`the guard's lifeline must be fd 3-9 (got ${options.lifelineFd})`);
-  const script = GUARD_SCRIPT.replaceAll('LIFELINE', String(options.lifelineFd));
+  if (options.keepStdin && options.lifelineFd === 9) throw new Error('the guard keeps stdin on fd 9: the lifeline must be another');
+  let script = GUARD_SCRIPT.replaceAll('LIFELINE', String(options.lifelineFd));
+  if (options.keepStdin) script = STDIN_KEEP + script.replace('"$@" ', '"$@" <&9 9<&- ');
   const namespaces = options.asRoot ? ['--pid'] : ['--user', '--map-root-user', '--pid'];
   return {
     file: options.unshare,

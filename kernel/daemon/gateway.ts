@@ -15,10 +15,17 @@ export const GATEWAY_HOST = '127.0.0.1';
 /** Connections still open this long after close() are cut. */
 const CLOSE_GRACE_MS = 500;
 
+/** Another service on the gateway (the MCP endpoint): handle() is true when it took the request. */
+export interface GatewayRoute {
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  close(): Promise<void>;
+}
+
 export interface GatewayOptions {
   /** 0 picks a free port. */
   port: number;
   maxBodyBytes: number;
+  route?: GatewayRoute;
 }
 
 function contentTypeOf(body: string): string {
@@ -88,6 +95,7 @@ export class Gateway {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.closing && this.options.route?.handle(req, res)) return;
     const route = parseHookRoute(req.url);
     const hook = route ? this.webhooks.find(route.token, route.path) : undefined;
     if (!route || !hook) return send(res, jsonError(404, 'no such webhook'));
@@ -118,6 +126,7 @@ export class Gateway {
   close(): Promise<void> {
     if (this.closing) return Promise.resolve();
     this.closing = true;
+    void this.options.route?.close();
     return new Promise((resolve) => {
       const force = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
       this.server.close(() => {

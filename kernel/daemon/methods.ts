@@ -6,6 +6,7 @@ import { pruneProcesses, removeProcesses } from '../store/retention.js';
 import { defaultModelOf } from '../proc/root-model.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { isEnded } from '../types.js';
+import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
 import { settingsOf } from '../wire/settings.js';
 import { stopProcess } from '../proc/stop.js';
@@ -124,6 +125,7 @@ export const handlers: Handlers = {
     return kernel.stats();
   },
   models: (_params, { kernel }) => ({ default_model: defaultModelOf(kernel), providers: kernel.models.catalog() }),
+  wait: (params, { kernel }) => waitFor(kernel, params.pid, params.timeout_s),
   shutdown: (_params, ctx) => {
     ctx.afterResponse(() => ctx.requestShutdown());
     return { pid: process.pid };

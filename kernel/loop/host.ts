@@ -15,4 +15,6 @@ export interface LoopHost extends ProcessApi {
   services(proc: Proc, resumeDeadline: number | null): ProcessServices;
   /** The drivers scoped to one process (its workspace view, capabilities and kill signal). */
   drivers(proc: Proc): ProcessDrivers;
+  /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting). */
+  mcpReference(proc: Proc): string | Promise<string>;
 }

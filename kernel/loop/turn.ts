@@ -134,7 +134,7 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   const turn = pcb.counters.turns;
   const driver = await kernel.models.get(pcb.model);
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
-  const system = (proc.systemPrompt ??= buildSystemPrompt(pcb));
+  const system = (proc.systemPrompt ??= buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));
   await manageContext(kernel, proc, system, driver, lease);
   if (proc.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.

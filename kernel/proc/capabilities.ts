@@ -1,6 +1,7 @@
 /**
  * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`,
- * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path).
+ * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path),
+ * `mcp:<server>/<tool-glob>` (MCP tools).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
 import { AosError } from '../errno.js';
@@ -17,11 +18,12 @@ export const CAPABILITY_KINDS = [
   'webhook',
   'timer',
   'model',
+  'mcp',
 ] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 /** Kinds whose capability takes a pattern; a bare one means "any". */
-const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model']);
+const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp']);
 
 interface Capability {
   kind: string;

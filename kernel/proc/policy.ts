@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { AosError } from '../errno.js';
 import { parseCapability } from './capabilities.js';
 import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
+import type { McpServerConfig } from '../../drivers/mcp/types.js';
+import { mcpPolicySchema, mcpServerConfigs } from './mcp-policy.js';
 
 export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
 # A child process gets the intersection of its parent's capabilities and what it asks for.
@@ -28,12 +30,22 @@ root:
     # - model:openai:**             # ... any model of the OpenAI-compatible endpoint (names may hold "/")
     # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
     # - webhook                     # receive HTTP requests
+    # - mcp:everything/*            # the tools of an MCP server declared below (mcp:<server>/<tool glob>)
 # A child runs on its parent's model unless SPAWN_AGENT names another that a model:<provider>:<name>
 # pattern covers; the model the CLI user gives a root process needs none.
 # Private, loopback and link-local addresses are never fetched unless opened here, by exact
 # address and port ("*" for any port), e.g. a local service:
 # net:
 #   allow_private: ["127.0.0.1:8080"]
+# MCP servers agents may use (a stdio one runs in the exec sandbox, with only the paths listed):
+# mcp:
+#   servers:
+#     everything:
+#       command: node
+#       args: ["/opt/mcp/everything/dist/index.js", "stdio"]
+#       read: ["/opt/mcp/everything"]
+#     remote:
+#       url: "http://127.0.0.1:9000/mcp"
 `;
 
 const policySchema = z
@@ -49,6 +61,7 @@ const policySchema = z
       })
       .strict()
       .optional(),
+    mcp: mcpPolicySchema.optional(),
   })
   .strict();
 
@@ -59,6 +72,8 @@ export interface Policy {
   netAllowPrivate: string[];
   /** `provider:model` of a root process spawned without one, when the policy names it. */
   defaultModel?: string;
+  /** MCP servers agents may use (the `mcp:` section), by name. */
+  mcpServers: Record<string, McpServerConfig>;
 }
 
 /** Whether an explicit policy entry opens this private address and port. */
@@ -92,7 +107,13 @@ export function parsePolicy(text: string, file: string): Policy {
     }
   }
   const defaultModel = parseDefaultModel(parsed.data.default_model, file);
-  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [], defaultModel };
+  return {
+    file,
+    rootCapabilities: parsed.data.root.capabilities,
+    netAllowPrivate: parsed.data.net?.allow_private ?? [],
+    defaultModel,
+    mcpServers: mcpServerConfigs(parsed.data.mcp, path.dirname(path.resolve(file))),
+  };
 }
 
 /** Load the policy; `createIfMissing` writes the shipped default first (for the default path only). */

@@ -8,6 +8,8 @@ import type {
   ChildExit,
   InboxMessage,
   ProcessServices,
+  McpCallRequest,
+  McpToolInfo,
   ResultPage,
   ResultReadRequest,
   SpawnRequest,
@@ -17,6 +19,7 @@ import { resultChars } from '../loop/context-budget.js';
 import type { Mailboxes } from '../ipc/mailboxes.js';
 import type { Webhooks } from '../ipc/webhooks.js';
 import type { ProcessApi } from './api.js';
+import type { McpAccess } from './mcp-access.js';
 import { param } from '../param.js';
 import type { Proc, WakeReason } from './proc.js';
 import { readResultPage } from '../loop/result-read.js';
@@ -30,6 +33,7 @@ export function childExitOf(pcb: Pcb): ChildExit {
 export interface ServicesHost extends ProcessApi {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
+  readonly mcp: McpAccess | null;
   spawnChild(parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb>;
 }
 
@@ -159,6 +163,19 @@ export class ProcServices implements ProcessServices {
   readResult(request: ResultReadRequest): ResultPage {
     const calls = this.proc.pending?.blocks.length ?? 1;
     return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
+  }
+
+  private mcp(): McpAccess {
+    if (!this.kernel.mcp) throw new AosError('ENOENT', 'no MCP servers: the policy declares none (its `mcp.servers` section)');
+    return this.kernel.mcp;
+  }
+
+  mcpList(server: string | undefined): Promise<McpToolInfo[]> {
+    return this.mcp().list(this.proc.caps, server, this.proc.abort.signal);
+  }
+
+  mcpCall(request: McpCallRequest): Promise<unknown> {
+    return this.mcp().call(this.proc.caps, request, this.proc.abort.signal);
   }
 
   exit(code: number, result: string | null): void {

@@ -95,6 +95,14 @@ export const RESULTS = {
   prune: s.object({ removed: s.nonNegativeInt }),
   models: s.object({ default_model: s.nullable(s.string), providers: s.array(providerListing) }),
   shutdown: s.object({ pid }),
+  wait: s.object({
+    pid,
+    state: s.oneOf(PROC_STATES),
+    exit_code: s.nullable(s.int),
+    reason: s.nullable(s.string),
+    output: s.nullable(s.string),
+    timed_out: s.boolean,
+  }),
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -96,6 +96,8 @@ export const METHODS = {
   },
   /** The provider table: every provider, configured or not, with its models, context windows and prices (USD per 1M tokens). */
   models: { params: none, result: RESULTS.models },
+  /** Wait for a process to end, at most `timeout_s` (then `timed_out` with its state now): MCP's `wait` tool. */
+  wait: { params: z.strictObject({ pid, timeout_s: z.number().nonnegative().max(24 * 3600).optional() }), result: RESULTS.wait },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
   shutdown: { params: none, result: RESULTS.shutdown },
 } as const;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { MemoryOptions } from '../../drivers/memory/open-memory.js';
+import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import type { KernelEvent } from '../../kernel/wire/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import { gatewayAt } from './gateway.js';
@@ -39,6 +40,8 @@ export async function startHarness(
     memory?: boolean | MemoryOptions;
     /** The kernel's model for a root spawned without one (AOS_MODEL / the policy's default_model). */
     defaultModel?: string;
+    /** MCP servers, as the policy's `mcp.servers` gives them to the kernel. */
+    mcp?: Record<string, McpServerConfig>;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -54,6 +57,7 @@ export async function startHarness(
     cwd: dir,
     defaultModel: options.defaultModel,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
+    mcp: options.mcp,
   });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));

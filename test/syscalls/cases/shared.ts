@@ -10,6 +10,7 @@ import type { KernelEvent } from '../../../kernel/wire/events.js';
 import type { Pcb } from '../../../kernel/types.js';
 import type { SupervisedChroma } from '../../../drivers/memory/index.js';
 import { type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
+import { everything } from '../../drivers/mcp/servers.js';
 
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 
@@ -85,7 +86,8 @@ export async function runRoot(name: string, run: Run): Promise<Outcome> {
   h = await startHarness(
     { ...run.agents, root: run.root },
     // Memory is configured for every case; Chroma only starts for the MEM_* ones that get to run.
-    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true },
+    // So is the everything MCP server (from npm): it starts only for the MCP_* cases that reach it.
+    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true, mcp: { everything: everything() } },
   );
   const harness = h;
   const probes: Probe[] = [];

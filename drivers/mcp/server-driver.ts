@@ -1,0 +1,199 @@
+/**
+ * One MCP server, supervised: started on first use, restarted after a crash with a growing delay,
+ * stopped when idle and at shutdown. Its tool list is cached and refreshed on `list_changed`.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AosError } from '../../kernel/errno.js';
+import { died, toCallError } from './call-errors.js';
+import { openTransport, type OpenedTransport } from './open-transport.js';
+import type { McpLimits, McpServerConfig, McpTool } from './types.js';
+
+export interface ServerDriverOptions {
+  workspace: string;
+  limits: McpLimits;
+  clientInfo: { name: string; version: string };
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** Tools one server may list: more pages than this is a runaway. */
+const MAX_TOOL_PAGES = 20;
+
+interface Running {
+  client: Client;
+  opened: OpenedTransport;
+  stopping: boolean;
+}
+
+export class ServerDriver {
+  private running: Running | null = null;
+  private starting: Promise<Running> | null = null;
+  private cache: McpTool[] | null = null;
+  private failures = 0;
+  private lastFailureAt = 0;
+  private inFlight = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly config: McpServerConfig,
+    private readonly options: ServerDriverOptions,
+  ) {}
+
+  get state(): 'stopped' | 'starting' | 'running' {
+    return this.running ? 'running' : this.starting ? 'starting' : 'stopped';
+  }
+
+  /** The sandbox's process group while a stdio server runs (tests kill it). */
+  get pid(): number | undefined {
+    return this.running?.opened.pid();
+  }
+
+  /** The tool list, from the cache when the server runs (refreshed on list_changed), else by starting it. */
+  async tools(signal?: AbortSignal): Promise<McpTool[]> {
+    return this.use(signal, async () => {
+      if (this.cache) return this.cache;
+      const running = await this.connect(signal);
+      this.cache = await this.listTools(running.client, signal);
+      return this.cache;
+    });
+  }
+
+  async call(tool: string, args: Record<string, unknown>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallToolResult> {
+    return this.use(options.signal, async () => {
+      const running = await this.connect(options.signal);
+      try {
+        const result = (await running.client.callTool({ name: tool, arguments: args }, undefined, {
+          timeout: options.timeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+        })) as CallToolResult;
+        this.failures = 0;
+        return result;
+      } catch (error) {
+        if (!this.running && !running.stopping) throw died(this.name, `the call of ${tool}`, running.opened.stderrTail(), error);
+        throw toCallError(error, this.name, `the call of ${tool}`, running.opened.stderrTail());
+      }
+    });
+  }
+
+  /** Stop it now (idle, shutdown); the next use starts it again unless closed. */
+  async stop(options: { close?: boolean } = {}): Promise<void> {
+    if (options.close) this.closed = true;
+    this.clearIdle();
+    const running = this.running ?? (await this.starting?.catch(() => null)) ?? null;
+    if (!running) return;
+    running.stopping = true;
+    this.running = null;
+    this.cache = null;
+    await running.client.close().catch(() => undefined);
+  }
+
+  private async use<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new AosError('EIO', `MCP server "${this.name}" is shut down`);
+    signal?.throwIfAborted();
+    this.inFlight++;
+    this.clearIdle();
+    try {
+      return await work();
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0 && this.running) this.armIdle();
+    }
+  }
+
+  private connect(signal?: AbortSignal): Promise<Running> {
+    if (this.running) return Promise.resolve(this.running);
+    this.starting ??= this.start().finally(() => {
+      this.starting = null;
+    });
+    if (!signal) return this.starting;
+    // A killed caller stops waiting; the start goes on for whoever calls next.
+    return Promise.race([this.starting, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+  }
+
+  private async start(): Promise<Running> {
+    const { limits } = this.options;
+    const delay = this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
+    const wait = this.lastFailureAt + delay - Date.now();
+    if (wait > 0) await sleep(wait);
+    const opened = openTransport(this.config, this.options.workspace, limits);
+    const running: Running = { client: this.newClient(), opened, stopping: false };
+    running.client.onclose = () => this.onClosed(running);
+    try {
+      await running.client.connect(opened.transport, { timeout: limits.startTimeoutMs });
+    } catch (error) {
+      this.noteFailure();
+      running.stopping = true;
+      await running.client.close().catch(() => undefined);
+      throw toCallError(error, this.name, 'start-up', opened.stderrTail());
+    }
+    if (this.closed) {
+      await running.client.close().catch(() => undefined);
+      throw new AosError('EIO', `MCP server "${this.name}" is shut down`);
+    }
+    this.options.log?.('info', `MCP server "${this.name}" started${opened.pid() ? ` (sandbox pid ${opened.pid()})` : ''}`);
+    this.running = running;
+    return running;
+  }
+
+  private newClient(): Client {
+    const client: Client = new Client(this.options.clientInfo, {
+      listChanged: {
+        tools: {
+          onChanged: (error, tools) => {
+            if (!error && tools && this.running?.client === client) this.cache = tools.map(toMcpTool);
+          },
+        },
+      },
+    });
+    return client;
+  }
+
+  private async listTools(client: Client, signal?: AbortSignal): Promise<McpTool[]> {
+    const tools: McpTool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+      const options = { timeout: this.options.limits.startTimeoutMs, ...(signal ? { signal } : {}) };
+      const listed = await client.listTools(cursor === undefined ? {} : { cursor }, options).catch((error: unknown) => {
+        throw toCallError(error, this.name, 'the tool list', this.running?.opened.stderrTail() ?? '');
+      });
+      tools.push(...listed.tools.map(toMcpTool));
+      cursor = listed.nextCursor;
+      if (cursor === undefined) break;
+    }
+    return tools;
+  }
+
+  private onClosed(running: Running): void {
+    if (this.running === running) {
+      this.running = null;
+      this.cache = null;
+    }
+    this.clearIdle();
+    if (running.stopping) return;
+    this.noteFailure();
+    const said = running.opened.stderrTail().split('\n').slice(-1)[0] ?? '';
+    this.options.log?.('warn', `MCP server "${this.name}" exited${said ? ` (${said.slice(0, 200)})` : ''}; it restarts on the next call`);
+  }
+
+  private noteFailure(): void {
+    this.failures++;
+    this.lastFailureAt = Date.now();
+  }
+
+  private armIdle(): void {
+    this.idleTimer = setTimeout(() => void this.stop(), this.options.limits.idleStopMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+}
+
+function toMcpTool(tool: Tool): McpTool {
+  return { name: tool.name, ...(tool.description !== undefined ? { description: tool.description } : {}), inputSchema: tool.inputSchema };
+}
