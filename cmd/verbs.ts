@@ -18,6 +18,7 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   rm: async () => (await import('./rm.js')).registerRm,
   prune: async () => (await import('./rm.js')).registerPrune,
   top: async () => (await import('./top.js')).registerTop,
+  web: async () => (await import('./web.js')).registerWeb,
   kernel: async () => (await import('./kernel.js')).registerKernel,
 };
 

@@ -6,6 +6,8 @@ import { pruneProcesses, removeProcesses } from '../store/retention.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { isEnded } from '../types.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
+import { webCall } from './web-call.js';
+import { webLogin } from './web/index.js';
 
 export interface ServerInfo {
   socket: string;
@@ -106,6 +108,7 @@ export const handlers: Handlers = {
     if (params.gc) (globalThis as { gc?: () => void }).gc?.();
     return kernel.stats();
   },
+  web: (_params, ctx) => webLogin(ctx.kernel, webCall(ctx, handlers)),
   shutdown: (_params, ctx) => {
     ctx.afterResponse(() => ctx.requestShutdown());
     return { pid: process.pid };

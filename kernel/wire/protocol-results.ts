@@ -65,6 +65,7 @@ export const RESULTS = {
   rm: s.object({ removed: s.array(pid) }),
   prune: s.object({ removed: s.nonNegativeInt }),
   shutdown: s.object({ pid }),
+  web: s.object({ url: s.string, port: s.int, expires_at: s.string }),
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -83,6 +83,8 @@ export const METHODS = {
     params: z.strictObject({ older_than_s: z.number().nonnegative().optional() }),
     result: RESULTS.prune,
   },
+  /** A one-time login link to the web view (its listener opens at the first request): `aos web`. */
+  web: { params: none, result: RESULTS.web },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
   shutdown: { params: none, result: RESULTS.shutdown },
 } as const;
