@@ -45,7 +45,7 @@ export function summary(e) {
     case 'syscall':
       return `${e.name} ${JSON.stringify(e.args).slice(0, 160)}`;
     case 'result':
-      return `${e.name} → ${e.ok ? 'ok' : `${e.errno}: ${e.message ?? ''}`}`;
+      return `${e.name} → ${e.ok ? `ok ${JSON.stringify(e.value ?? null).slice(0, 160)}` : `${e.errno}: ${e.message ?? ''}`}`;
     case 'message':
       return `${e.channel} ${e.from_pid} → ${e.to_pid}: ${e.content.slice(0, 160)}`;
     case 'error':
