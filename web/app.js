@@ -50,7 +50,11 @@ function select(pid) {
   if (location.hash !== `#procs/${pid}`) location.hash = `#procs/${pid}`;
 }
 
-const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), state.selected ? { ...state.procs.get(state.selected), limits: detail.proc?.limits } : null), 2000);
+function chartProc() {
+  if ($('chart-of').value !== 'selected' || !state.selected) return null;
+  return { ...state.procs.get(state.selected), limits: detail.proc?.limits };
+}
+const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
 const refreshApprovals = throttle(() => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined), 500);
 
 function onEvent(frame) {
@@ -108,6 +112,7 @@ async function boot() {
     drawTree();
   });
   wireSearch($('q'), $('hits'), $('hits-more'), select);
+  $('chart-of').addEventListener('change', refreshUsage);
   window.addEventListener('hashchange', route);
   route();
   if (state.features.approvals) refreshApprovals();

@@ -13,11 +13,12 @@ export interface UsageSeries {
 
 export function usageSeries(rows: readonly UsageRow[], pid: number | null = null): UsageSeries {
   const mine = pid === null ? rows : rows.filter((r) => r.pid === pid);
-  const series: UsageSeries = { t: [], tokens: [], cost: [] };
-  if (mine.length === 0) return series;
+  if (mine.length === 0) return { t: [], tokens: [], cost: [] };
   const times = mine.map((r) => Date.parse(r.ts) / 1000);
   const first = times[0] as number;
   const step = Math.max(1, Math.ceil(((times.at(-1) as number) - first) / MAX_POINTS));
+  // The line starts from zero a step before the first reply (one reply is a line, not a dot).
+  const series: UsageSeries = { t: [first - step], tokens: [0], cost: [0] };
   let tokens = 0;
   let cost = 0;
   mine.forEach((row, i) => {

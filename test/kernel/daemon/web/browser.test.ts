@@ -30,6 +30,7 @@ let w: WebFixture;
 let browser: Browser;
 let page: Page;
 const streamOpens: Array<string | undefined> = [];
+const pageErrors: string[] = [];
 
 async function spawn(name: string): Promise<number> {
   return (await w.fx.kernel.spawn({ task: `be ${name}`, model: w.fx.model, name })).pid;
@@ -41,7 +42,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string }> {
 
 /** Ids of the events the live log shows, in order. */
 function liveIds(): Promise<number[]> {
-  return page.$$eval('#live-log li', (lis) => lis.map((li) => Number((li as HTMLElement).dataset.id)));
+  return page.$$eval('#live-log li', (lis) => lis.map((li) => Number(li.getAttribute('data-id'))));
 }
 
 describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
@@ -51,6 +52,9 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('dialog', (dialog) => void dialog.accept());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // A cut stream logs a network error by design; anything else (a CSP refusal, a script error) is a bug.
+    page.on('console', (m) => m.type() === 'error' && !m.text().includes('/api/stream') && !m.text().includes('ERR_INCOMPLETE_CHUNKED_ENCODING') && pageErrors.push(m.text()));
     page.on('request', (request) => {
       if (request.url().includes('/api/stream')) void request.allHeaders().then((h) => streamOpens.push(h['last-event-id']));
     });
@@ -72,7 +76,7 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     expect(rows.filter((r) => r.ppid === root)).toHaveLength(2);
     const sum = rows.reduce((t, r) => ({ tokens: t.tokens + r.tokens, cost: t.cost + r.cost }), { tokens: 0, cost: 0 });
     expect(sum.tokens).toBeGreaterThan(0);
-    await page.waitForFunction((n) => document.querySelector('#totals')?.getAttribute('data-tokens') === String(n), sum.tokens, { timeout: 5000 });
+    await page.waitForSelector(`#totals[data-tokens="${sum.tokens}"]`, { timeout: 5000 });
     expect(Number(await page.getAttribute('#totals', 'data-cost'))).toBeCloseTo(sum.cost, 9);
     expect(Number(await page.getAttribute('#totals', 'data-processes'))).toBe(rows.length);
     for (const row of rows) {
@@ -99,8 +103,8 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     const logged = jsonLines((await cli(['logs', String(pid), '--json'])).stdout);
     expect(logged.length).toBeGreaterThan(3);
     const selector = `#live-log li[data-pid="${pid}"]`;
-    await page.waitForFunction(([s, n]) => document.querySelectorAll(s as string).length >= (n as number), [selector, logged.length] as const, { timeout: 1000 });
-    const shown = await page.$$eval(selector, (lis) => lis.map((li) => (li as HTMLElement).dataset.type));
+    await expect.poll(() => page.locator(selector).count(), { timeout: 1000, interval: 50 }).toBeGreaterThanOrEqual(logged.length);
+    const shown = await page.$$eval(selector, (lis) => lis.map((li) => li.getAttribute('data-type')));
     expect(shown).toEqual(logged.map((e) => e.type));
     await screenshot(page, 'live-log');
   }, 30_000);
@@ -111,13 +115,13 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     const opensBefore = streamOpens.length;
     const pid = await spawn('ticker');
     for (const seen of [6, 30]) {
-      await page.waitForFunction(([p, n]) => document.querySelectorAll(`#live-log li[data-pid="${p}"]`).length >= (n as number), [pid, seen] as const, { timeout: 10_000 });
+      await expect.poll(() => page.locator(`#live-log li[data-pid="${pid}"]`).count(), { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(seen);
       view.streams.close();
     }
     await w.fx.kernel.waitExit(pid);
     await w.fx.kernel.store.committed();
     const stored = eventsAfter(w.fx.kernel.store, from, 100_000).map((r) => r.id);
-    await page.waitForFunction((last) => document.querySelector('#live-log li:last-child')?.getAttribute('data-id') === String(last), stored.at(-1), { timeout: 10_000 });
+    await page.waitForSelector(`#live-log li:last-child[data-id="${stored.at(-1)}"]`, { timeout: 10_000 });
     expect((await liveIds()).filter((id) => id > from)).toEqual(stored);
     const resumed = streamOpens.slice(opensBefore);
     expect(resumed.length).toBeGreaterThanOrEqual(2);
@@ -159,5 +163,9 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   it('the approvals inbox is hidden when the kernel has no approvals', async () => {
     const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json() as Promise<{ features: { approvals: boolean } }>));
     expect(await page.isHidden('#nav-approvals')).toBe(!session.features.approvals);
+  });
+
+  it('the page ran without a script error or a CSP refusal', () => {
+    expect(pageErrors).toEqual([]);
   });
 });
