@@ -37,8 +37,8 @@ function drawTree() {
   el.textContent = `${t.n} processes · ${tokens(t.tokens)} tokens · ${cost(t.cost)}`;
 }
 
-async function loadProcs() {
-  const rows = await get('/api/ps');
+async function loadProcs(given) {
+  const rows = given ?? (await get('/api/ps'));
   state.procs = new Map(rows.map((r) => [r.pid, r]));
   drawTree();
   const row = state.procs.get(state.selected);
@@ -99,14 +99,14 @@ function route() {
 }
 
 async function boot() {
-  const session = await get('/api/session');
+  const [session, rows] = await Promise.all([get('/api/session'), get('/api/ps')]);
   setCsrf(session.csrf);
   state.features = session.features;
   $('nav-approvals').hidden = !session.features.approvals;
   const k = session.kernel;
   $('kernel').textContent = `kernel ${k.version} · pid ${k.pid} · ${k.home}`;
   detail = new Detail($('detail'), state.features);
-  await loadProcs();
+  await loadProcs(rows);
   $('filter').addEventListener('input', (ev) => {
     state.filter = ev.target.value.trim();
     drawTree();

@@ -14,10 +14,22 @@ export function renderHeadroom(table, stats) {
 }
 
 let plot = null;
+let uplotLoaded = null;
+
+/** uPlot is fetched the first time a chart is drawn: the first view of a process does not wait for it. */
+function loadUplot() {
+  uplotLoaded ??= new Promise((resolve, reject) => {
+    const script = h('script', { src: '/vendor/uPlot.iife.min.js' });
+    script.addEventListener('load', resolve);
+    script.addEventListener('error', () => reject(new Error('could not load uPlot')));
+    document.head.append(script);
+  });
+  return uplotLoaded;
+}
 
 /** The chart of cumulative cost and tokens (all processes, or one with its budgets as flat lines). */
 export async function renderUsage(el, title, budgetsEl, proc) {
-  const series = await get('/api/usage', { pid: proc?.pid });
+  const [series] = await Promise.all([get('/api/usage', { pid: proc?.pid }), loadUplot()]);
   const limits = proc?.limits ?? null;
   title.textContent = proc ? `Cost and tokens over time: ${proc.name} (pid ${proc.pid})` : 'Cost and tokens over time: all processes';
   budgetsEl.textContent = limits ? `budgets: ${limits.maxTokens ? `${tokens(limits.maxTokens)} tokens` : 'tokens unlimited'} · ${limits.maxCost ? cost(limits.maxCost) : 'cost unlimited'}` : '';
