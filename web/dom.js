@@ -50,6 +50,8 @@ export function summary(e) {
       return `${e.channel} ${e.from_pid} → ${e.to_pid}: ${e.content.slice(0, 160)}`;
     case 'error':
       return e.message;
+    case 'approval':
+      return `${e.call} ${e.status}${e.decided_by ? ` by ${e.decided_by}` : ''}${e.via ? ` via ${e.via}` : ''}${e.reason ? `: ${e.reason}` : ''} (rule ${e.rule})`;
     default:
       return JSON.stringify(e).slice(0, 200);
   }

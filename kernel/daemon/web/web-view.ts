@@ -88,7 +88,7 @@ export class WebView {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
     if (url.pathname === '/login' && req.method === 'GET') return this.redeem(url, res);
     const session = this.sessions.find(req.headers.cookie);
-    if (!session) return sendError(res, 401, 'EACCES', NO_SESSION);
+    if (!session) return url.pathname.startsWith('/api/') ? sendError(res, 401, 'EACCES', NO_SESSION) : send(res, 401, 'text/plain; charset=utf-8', `${NO_SESSION}\n`);
     if (req.method === 'POST') return this.post(req, res, url, session);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'EINVAL', `${req.method ?? ''} is not allowed`);
     if (url.pathname === '/api/stream') return this.openStream(req, res, url);
