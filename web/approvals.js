@@ -1,6 +1,6 @@
 // The approvals inbox (the kernel's `approvals`, `approve`, `deny` methods): decisions made here are a person's, on the web view.
 import { get, post } from './api.js';
-import { clear, h } from './dom.js';
+import { h } from './dom.js';
 
 function card(a, refresh) {
   const reason = h('input', { type: 'text', placeholder: 'reason (sent with a denial)', class: 'reason' });
@@ -16,11 +16,15 @@ function card(a, refresh) {
   );
 }
 
+/** Cards are kept by id across refreshes: a reason being typed survives the inbox changing around it. */
 export async function renderApprovals(list, countEl) {
   const { approvals } = await get('/api/approvals');
   countEl.textContent = approvals.length ? `(${approvals.length})` : '';
-  clear(list);
-  if (approvals.length === 0) return list.append(h('li', { class: 'empty' }, 'Nothing is waiting for a decision.'));
   const refresh = () => renderApprovals(list, countEl);
-  for (const a of approvals) list.append(card(a, refresh));
+  const shown = new Map([...list.querySelectorAll('li.approval')].map((li) => [li.dataset.id, li]));
+  const wanted = new Set(approvals.map((a) => a.id));
+  for (const [id, li] of shown) if (!wanted.has(id)) li.remove();
+  list.querySelector('li.empty')?.remove();
+  for (const a of approvals) if (!shown.has(a.id)) list.append(card(a, refresh));
+  if (approvals.length === 0) list.append(h('li', { class: 'empty' }, 'Nothing is waiting for a decision.'));
 }

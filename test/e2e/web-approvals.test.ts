@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.waitForSelector(`li.proc[data-pid="${a}"][data-state="blocked"]`, { timeout: 15_000 });
-    expect(await page.textContent(`li.proc[data-pid="${a}"] .why`)).toMatch(/approval /);
+    expect(await page.textContent(`li.proc[data-pid="${a}"] .why`)).toMatch(/approval/);
     await page.goto(`http://127.0.0.1:${port}/#approvals`);
     await page.waitForSelector(`li.approval[data-pid="${a}"]`);
     await page.waitForSelector(`li.approval[data-pid="${b}"]`);

@@ -8,7 +8,7 @@ import { call } from '../../../helpers/kernel-harness.js';
 import { startWeb, type WebFixture } from './web-fixture.js';
 
 const usage = { prompt: 120, output: 30 };
-const TICKS = 30;
+const TICKS = 60;
 const AGENTS = {
   root: [
     { reply: call('SPAWN_AGENT', { role: 'worker', name: 'worker' }), usage },
@@ -21,7 +21,7 @@ const AGENTS = {
   reader: [call('SYS_READ_STDIN', { timeout_s: 60 }), { expect: 'typed on the page', reply: call('SYS_EXIT', { code: 0 }) }],
   blocker: [call('RECV_MSG', { timeout_s: 60 })],
   ticker: [
-    ...Array.from({ length: TICKS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), delay_ms: 40, usage: { prompt: 10, output: 2 } })),
+    ...Array.from({ length: TICKS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), delay_ms: 50, usage: { prompt: 10, output: 2 } })),
     call('SYS_EXIT', { code: 0 }),
   ],
 };
@@ -114,9 +114,14 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     const from = lastEventId(w.fx.kernel.store);
     const opensBefore = streamOpens.length;
     const pid = await spawn('ticker');
-    for (const seen of [6, 30]) {
-      await expect.poll(() => page.locator(`#live-log li[data-pid="${pid}"]`).count(), { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(seen);
+    const shown = (): Promise<number> => page.locator(`#live-log li[data-pid="${pid}"]`).count();
+    for (let cut = 0; cut < 2; cut++) {
+      const seen = await shown();
+      await expect.poll(shown, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(seen + 5);
+      const opens = streamOpens.length;
       view.streams.close();
+      // The next cut only once the browser has come back (its events meanwhile arrive in the catch-up).
+      await expect.poll(() => streamOpens.length, { timeout: 10_000 }).toBeGreaterThan(opens);
     }
     await w.fx.kernel.waitExit(pid);
     await w.fx.kernel.store.committed();
