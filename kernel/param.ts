@@ -215,6 +215,8 @@ export const param = {
   /** Stats pushes on the stream at most this often; a comment line keeps idle streams open. */
   webStatsIntervalMs: 1_000,
   webKeepAliveMs: 15_000,
+  /** Stop from the page: the deadline to exit before the process is killed (docker stop's, as `aos stop`). */
+  webStopTimeoutS: 10,
   /** Largest POST body the web view reads. */
   webMaxBodyBytes: 64 * 1024,
   /** Events scanned (newest first) for the cost and tokens chart. */

@@ -85,7 +85,7 @@ type Body = Record<string, unknown>;
 
 export const POSTS: Record<string, (deps: ApiDeps, body: Body) => Promise<ApiAnswer>> = {
   '/api/kill': async ({ call }, body) => ({ json: await call('kill', { pid: body.pid, tree: body.tree ?? true }) }),
-  '/api/stop': async ({ call }, body) => ({ json: await call('stop', { pid: body.pid }) }),
+  '/api/stop': async ({ call }, body) => ({ json: await call('stop', { pid: body.pid, timeout_s: body.timeout_s ?? param.webStopTimeoutS }) }),
   '/api/send': async ({ call }, body) => ({ json: await call('send', { pid: body.pid, text: body.text }) }),
   '/api/approve': async ({ call }, body) => ({ json: await call('approve', { id: body.id, via: 'web' }) }),
   '/api/deny': async ({ call }, body) => ({

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { webView } from '../../../../kernel/daemon/web/index.js';
 import { eventsAfter, lastEventId } from '../../../../kernel/store/event-pages.js';
+import { isMethod } from '../../../../kernel/wire/protocol.js';
 import { hasChromium, launchBrowser, screenshot } from '../../../helpers/browser.js';
 import { jsonLines, runCli } from '../../../helpers/cli.js';
 import { call } from '../../../helpers/kernel-harness.js';
@@ -20,6 +21,7 @@ const AGENTS = {
   worker: [{ reply: call('FS_WRITE', { path: 'zebracorn.txt', content: 'zebracorn' }), usage: { prompt: 50, output: 7 } }, call('SYS_EXIT', { code: 3 })],
   reader: [call('SYS_READ_STDIN', { timeout_s: 60 }), { expect: 'typed on the page', reply: call('SYS_EXIT', { code: 0 }) }],
   blocker: [call('RECV_MSG', { timeout_s: 60 })],
+  stopper: [call('RECV_MSG', { timeout_s: 60 }), { expect: 'STOP', reply: call('SYS_EXIT', { code: 0 }) }],
   ticker: [
     ...Array.from({ length: TICKS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), delay_ms: 50, usage: { prompt: 10, output: 2 } })),
     call('SYS_EXIT', { code: 0 }),
@@ -150,6 +152,21 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     expect((await w.fx.kernel.waitExit(blocker)).state).toBe('killed');
     await page.waitForSelector(`li.proc[data-pid="${blocker}"][data-state="killed"]`);
   }, 60_000);
+
+  // `stop` comes with issue 14's kernel; until then the page shows no Stop button.
+  it('stop from the page asks the process to exit (when the kernel has stop)', async () => {
+    const pid = await spawn('stopper');
+    await page.goto(`http://127.0.0.1:${w.port}/#procs/${pid}`);
+    await page.waitForSelector(`li.proc[data-pid="${pid}"][data-state="blocked"]`);
+    await page.waitForSelector('.proc-head');
+    if (!isMethod('stop')) {
+      expect(await page.$('button[data-action="stop"]')).toBeNull();
+      w.fx.kernel.kill(pid);
+      return;
+    }
+    await page.click('button[data-action="stop"]');
+    expect(await w.fx.kernel.waitExit(pid)).toMatchObject({ state: 'exited', exitCode: 0 });
+  }, 30_000);
 
   it('search finds events by their words; the kernel screen shows headroom and the chart', async () => {
     await page.goto(`http://127.0.0.1:${w.port}/#search`);
