@@ -1,10 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two groups. Most files run in parallel. A `*.sequential.test.ts` file tests something every aos
+ * on the machine shares (the sandbox cgroup tree, swept by any kernel that starts), so it runs
+ * alone, after the parallel group has finished: no other test's kernel can get there first.
+ */
+const SEQUENTIAL = 'test/**/*.sequential.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'parallel', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [SEQUENTIAL, '**/node_modules/**'], sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'sequential', include: [SEQUENTIAL], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -9,14 +9,14 @@ import { mkdir } from 'node:fs/promises';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
 import { currentPid } from '../kernel/loop/blame.js';
 import { type DaemonLogger, openDaemonLog, rotateLog } from '../kernel/daemon/log.js';
-import type { DaemonReport } from './launch.js';
+import type { DaemonReport } from '../kernel/wire/daemon-report.js';
 import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
 import { aosPaths } from '../kernel/paths.js';
 import { acquirePidLock, type PidLock } from '../kernel/daemon/pid-lock.js';
 import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../kernel/param.js';
 import { loadPolicy, type Policy } from '../kernel/proc/policy.js';
-import { parseDuration } from '../kernel/store/retention.js';
+import { parseDuration } from '../kernel/wire/duration.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';
@@ -86,6 +86,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     workspace: paths.workspace,
     rootCapabilities: policy.rootCapabilities,
     netAllowPrivate: policy.netAllowPrivate,
+    defaultModel: process.env.AOS_MODEL?.trim() || policy.defaultModel,
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).

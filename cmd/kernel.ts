@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { pingKernel, startKernel } from '../kernel/client/connect.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { launchLazily } from './connect.js';
 import { stopKernel } from './launch-stop.js';
 import { aosPaths } from '../kernel/paths.js';
 import type { ResultOf } from '../kernel/wire/protocol.js';
@@ -26,7 +27,7 @@ export async function runStart(flags: JsonFlag): Promise<number> {
     connected = { ...(await pingKernel(paths)), started: false };
   } catch (error) {
     if (!(error instanceof KernelUnreachableError) || error.kind !== 'connect') throw error;
-    connected = await startKernel(paths);
+    connected = await startKernel(paths, launchLazily);
   }
   connected.client.close();
   const { pid, socket } = connected.kernel;

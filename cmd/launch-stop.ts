@@ -2,7 +2,7 @@
 import { pingKernel } from '../kernel/client/connect.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
 import type { AosPaths } from '../kernel/paths.js';
-import { isAlive, isDaemon, readPidFile } from '../kernel/daemon/pid-lock.js';
+import { isAlive, isDaemon, readPidFile } from '../kernel/pid-file.js';
 
 /** A clean stop closes the store; past this the daemon is killed. */
 export const STOP_TIMEOUT_MS = 15_000;

@@ -1,7 +1,7 @@
 /** `aos rm <pid…>` and `aos prune`: ended processes leave the store (their history with them), like docker's. */
 import type { Command } from 'commander';
-import type { Run } from './verbs.js';
-import { parseDuration } from '../kernel/store/retention.js';
+import type { Run } from './verb.js';
+import { parseDuration } from '../kernel/wire/duration.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';

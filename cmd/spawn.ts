@@ -1,10 +1,9 @@
 /** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
 import type { Command } from 'commander';
-import { describeModelSetup } from '../drivers/llm/setup.js';
 import { param } from '../kernel/param.js';
 import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';
-import { CliError, EXIT } from './fail.js';
+import { EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
 
 interface SpawnFlags {
@@ -24,8 +23,8 @@ interface SpawnFlags {
 
 
 export async function runSpawn(task: string | undefined, flags: SpawnFlags): Promise<number> {
-  const model = flags.model || process.env.AOS_MODEL;
-  if (!model) throw new CliError(describeModelSetup());
+  // The caller's AOS_MODEL goes with the request (the daemon's may be older); with neither, the kernel's default or its set-up help.
+  const model = flags.model || process.env.AOS_MODEL || undefined;
   const priority = toInt(flags.priority, '--priority', param.minPriority, param.maxPriority);
   const maxTurns = flags.maxTurns === undefined ? undefined : toInt(flags.maxTurns, '--max-turns', 1, 100_000);
   const maxTokens = flags.maxTokens === undefined ? undefined : toInt(flags.maxTokens, '--max-tokens', 1, Number.MAX_SAFE_INTEGER);
@@ -64,7 +63,7 @@ export function registerSpawn(program: Command, run: (work: () => Promise<number
     .command('spawn')
     .description('start an agent process; attached (default) stream its events until it ends and exit with its code')
     .argument('[task]', 'what the agent should do')
-    .option('-m, --model <provider:model>', 'model to run, e.g. replay:tape.yaml (default: $AOS_MODEL)')
+    .option('-m, --model <provider:model>', "model to run, e.g. replay:tape.yaml or a bare gemini-2.5-flash (default: $AOS_MODEL, else the kernel's)")
     .option('-n, --name <name>', 'process name (replay tapes are keyed by it)', 'root')
     .option('-r, --role <role>', 'role given to the model in its system prompt', 'assistant')
     .option('-p, --priority <n>', `scheduling priority, ${param.minPriority}..${param.maxPriority}, higher first`, String(param.defaultPriority))

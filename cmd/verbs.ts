@@ -2,11 +2,9 @@
  * The one table of verbs. Each module is loaded only when its verb runs (or for the full help):
  * a CLI invocation's time is mostly start-up, and `top` alone pulls in Ink and React.
  */
-import type { Command } from 'commander';
+import type { Register } from './verb.js';
 
-/** Runs a verb's work and turns its outcome (or failure) into the exit code. */
-export type Run = (work: () => Promise<number>) => Promise<void>;
-export type Register = (program: Command, run: Run) => void;
+export type { Register, Run } from './verb.js';
 
 /** In the order `aos --help` lists them. */
 export const VERBS: Record<string, () => Promise<Register>> = {

@@ -60,6 +60,8 @@ export interface KernelOptions {
   modelTimeoutMs?: number;
   /** Base for relative model paths (replay tapes). */
   cwd?: string;
+  /** The model of a root process spawned without one (the daemon's AOS_MODEL, else the policy's default_model). */
+  defaultModel?: string;
   /** SQLite file of the kernel's state; in memory when absent. */
   storeFile?: string;
   /** Private addresses the policy opens to NET_FETCH ("ip:port" or "ip:*"); none by default. */
@@ -150,6 +152,10 @@ export class Kernel implements ProcCore, SpawnCore {
   /** `http://127.0.0.1:<port>` of the webhook gateway, or null when it is not running. */
   get gatewayUrl(): string | null {
     return this.gateway?.url ?? null;
+  }
+
+  get defaultModel(): string | undefined {
+    return this.options.defaultModel;
   }
 
   /** Totals of processes that ended and left the table. */

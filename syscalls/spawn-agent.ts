@@ -7,7 +7,7 @@ export default defineSyscall({
   aliases: ['SPAWN'],
   summary:
     'Start a child agent. It gets only the permissions you list that you also hold (default: all of yours), ' +
-    'and your model unless you hold "model:<provider>:<name>" for another (replay:<path> is a workspace tape). ' +
+    'and your model unless you hold "model:<provider>:<name>" for another (a bare name like gemini-2.5-flash means gemini:gemini-2.5-flash; replay:<path> is a workspace tape). ' +
     'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you).',
   returns: '{pid}',
   args: z

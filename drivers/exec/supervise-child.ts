@@ -1,3 +1,9 @@
+/**
+ * node:child_process, not execa: execa 9 carries the extra fds, but its timeout, cancelSignal,
+ * forceKillAfterDelay and cleanup signal the child's pid only (the group kill, killDescendants, is
+ * execa 10: Node 22), its promise waits for every pipe to close, unbounded, and its maxBuffer stops
+ * reading at the cap (the command then dies of SIGPIPE) where we keep draining up to 4x the cap.
+ */
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';

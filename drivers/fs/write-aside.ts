@@ -4,10 +4,10 @@
  * the old file (or no file), never a torn one. Creating and renaming change the directory, so they
  * go through the thread pool (see host-confine.ts); the lookup before them is synchronous.
  */
-import { randomBytes } from 'node:crypto';
 import fs, { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { nanoid } from 'nanoid';
 import { AosError } from '../../kernel/errno.js';
 import { writeAll } from './file-io.js';
 import { notRegularError } from './fs-errors.js';
@@ -29,7 +29,7 @@ export function replaceableMode(target: string, virtualPath: string): number {
 
 /** Write `data` beside `target` (in directory `dirBase`) and rename it over `target`. */
 export async function writeAside(dirBase: string, target: string, data: Buffer, mode: number, syncBytes: number): Promise<void> {
-  const aside = path.join(dirBase, `.aos-write-${randomBytes(8).toString('hex')}.tmp`);
+  const aside = path.join(dirBase, `.aos-write-${nanoid()}.tmp`);
   const fd = await openAsync(aside, CREATE_ASIDE, mode);
   let open = true;
   try {

@@ -16,16 +16,12 @@ import {
   excerpt,
   fromHttpFailure,
   malformedError,
-  parseRateLimitHeaders,
   ProviderError,
   redact,
 } from './provider-error.js';
+import { parseRateLimitHeaders } from './provider-headers.js';
+import type { OpenContext } from './provider.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
-import { DEFAULT_GEMINI_MODEL } from './defaults.js';
-
-
-export { DEFAULT_GEMINI_MODEL };
-export const GEMINI_KEY_VARIABLES = ['GEMINI_API_KEY', 'GOOGLE_API_KEY'] as const;
 
 /** Candidate finish reasons that mean a filter withheld the reply (when it carries no text). */
 const BLOCKING_FINISH_REASONS = new Set([
@@ -39,7 +35,8 @@ const BLOCKING_FINISH_REASONS = new Set([
 ]);
 
 export interface GeminiDriverOptions {
-  model?: string;
+  /** e.g. `gemini-2.5-flash` (the provider table suggests its default). */
+  model: string;
   /** Defaults to GEMINI_API_KEY, then GOOGLE_API_KEY. */
   apiKey?: string;
   /** Defaults to GEMINI_BASE_URL, else the SDK's default (generativelanguage.googleapis.com). */
@@ -71,9 +68,15 @@ export function splitGeminiBaseUrl(raw: string): { baseUrl: string; apiVersion?:
   return { baseUrl: trimmed };
 }
 
+/** The provider table's entry point (provider.ts): the base URL comes from the table's endpoint. */
+export function open(model: string, context: OpenContext): ModelDriver {
+  return createGeminiDriver({ model, timeoutMs: context.timeoutMs, env: context.env, baseUrl: context.baseUrl ?? undefined });
+}
+
 export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
   const env = options.env ?? process.env;
-  const model = nonEmpty(options.model) ?? DEFAULT_GEMINI_MODEL;
+  const model = nonEmpty(options.model);
+  if (model === undefined) throw new AosError('EINVAL', 'gemini: a model name is required (e.g. gemini:gemini-2.5-flash)');
   const id = `gemini:${model}`;
   const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.GEMINI_API_KEY) ?? nonEmpty(env.GOOGLE_API_KEY);
   if (apiKey === undefined) {

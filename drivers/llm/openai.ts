@@ -3,55 +3,33 @@
  * One `POST {baseUrl}/chat/completions` (non-streaming) per call, over the global fetch; no
  * retries here, failures are ProviderErrors for the model pool to judge.
  *
- * Base URL: `baseUrl` option, else OPENAI_BASE_URL, else `https://api.openai.com/v1` when
- * OPENAI_API_KEY is set (a key suggests OpenAI proper), else `http://127.0.0.1:11434/v1` (a local
- * Ollama, which needs no key). Set OPENAI_BASE_URL for anything else.
+ * The base URL is the provider table's (endpoint.ts): OPENAI_BASE_URL, else api.openai.com when
+ * OPENAI_API_KEY is set (a key suggests OpenAI proper), else a local Ollama, which needs no key.
  */
 import { z } from 'zod';
 import { AosError } from '../../kernel/errno.js';
 import { withDeadline } from './deadline.js';
 import {
   blockedError,
-  errorMessageFromBody,
   excerpt,
   fromHttpFailure,
   malformedError,
-  parseRateLimitHeaders,
   ProviderError,
   redact,
 } from './provider-error.js';
+import { errorMessageFromBody, parseRateLimitHeaders } from './provider-headers.js';
+import type { OpenContext } from './provider.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
-import { OLLAMA_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL } from './defaults.js';
-
-
-export { OLLAMA_DEFAULT_BASE_URL, OPENAI_DEFAULT_BASE_URL };
 
 export interface OpenAIDriverOptions {
   /** Passed through verbatim, e.g. `llama3.1:8b`, `gpt-4o-mini`. */
   model: string;
-  baseUrl?: string;
+  /** e.g. `http://127.0.0.1:11434/v1`; requests go to `{baseUrl}/chat/completions`. */
+  baseUrl: string;
   apiKey?: string;
   timeoutMs: number;
   /** Defaults to process.env (read once, at creation). */
   env?: NodeJS.ProcessEnv;
-}
-
-/** Where the driver sends requests, and why (for messages and docs). */
-export function resolveOpenAIBaseUrl(options: { baseUrl?: string; apiKey?: string }, env: NodeJS.ProcessEnv): string {
-  const chosen =
-    nonEmpty(options.baseUrl) ??
-    nonEmpty(env.OPENAI_BASE_URL) ??
-    (nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY) ? OPENAI_DEFAULT_BASE_URL : OLLAMA_DEFAULT_BASE_URL);
-  let url: URL;
-  try {
-    url = new URL(chosen);
-  } catch {
-    throw new AosError('EINVAL', `OPENAI_BASE_URL "${chosen}" is not a URL (e.g. ${OLLAMA_DEFAULT_BASE_URL})`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AosError('EINVAL', `OPENAI_BASE_URL "${chosen}" must be http(s) (e.g. ${OLLAMA_DEFAULT_BASE_URL})`);
-  }
-  return chosen.replace(/\/+$/, '');
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -84,12 +62,18 @@ const replySchema = z.object({
 });
 type WireReply = z.infer<typeof replySchema>;
 
+/** The provider table's entry point (provider.ts). */
+export function open(model: string, context: OpenContext): ModelDriver {
+  if (context.baseUrl === null) throw new AosError('EINVAL', 'openai: no base URL (set OPENAI_BASE_URL)');
+  return createOpenAIDriver({ model, baseUrl: context.baseUrl, timeoutMs: context.timeoutMs, env: context.env });
+}
+
 export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   const env = options.env ?? process.env;
   if (options.model.trim() === '') throw new AosError('EINVAL', 'openai: a model name is required (e.g. openai:llama3.1:8b)');
   if (!(options.timeoutMs > 0)) throw new AosError('EINVAL', `openai: timeoutMs must be positive, got ${options.timeoutMs}`);
   const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY);
-  const baseUrl = resolveOpenAIBaseUrl(options, env);
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const id = `openai:${options.model}`;
   const endpoint = `${baseUrl}/chat/completions`;
 

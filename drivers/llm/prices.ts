@@ -1,52 +1,23 @@
 /**
  * What a model call costs, in USD, from the usage the provider reported, and how large a prompt
- * the model takes (its context window, which bounds a process's context budget).
- *
- * Figures: USD per 1M tokens, text, standard (paid, non-batch) tier, from the providers' public
- * pricing pages (ai.google.dev/gemini-api/docs/pricing, openai.com/api/pricing) as last checked
- * for this table (2025-12). Gemini 2.5 Pro uses its ≤200k-token-prompt tier (long prompts cost
- * more); the cached rates are the 2.5 family's 90% cache discount. Prices change: override or
- * extend any entry with a JSON file named in AOS_PRICES, e.g.
+ * the model takes (its context window, which bounds a process's context budget). The figures are
+ * the provider table's (providers.ts, with their sources); a JSON file named in AOS_PRICES
+ * overrides or extends any entry, e.g.
  *   {"gemini-2.5-flash": {"prompt": 0.3, "output": 2.5, "cached": 0.03}}
+ *   {"llama3.1:8b": {"prompt": 0, "output": 0, "context": 8192}}
  * Unknown models (local ones behind openai:, e.g. llama3.1:8b) cost 0.
- *
- * Context windows (input tokens), checked 2026-11 against ai.google.dev's model pages (Gemini 2.0
- * Flash: 1,048,576 input) and third-party listings of OpenAI's (gpt-4o-mini: 128,000); the Gemini
- * 2.5 and GPT-4.1 figures are from memory of the providers' pages (1,048,576 and 1,047,576). A local
- * model's window is what its server was started with (Ollama's num_ctx, vLLM's max_model_len): state
- * it in AOS_PRICES, e.g. {"llama3.1:8b": {"prompt": 0, "output": 0, "context": 8192}}.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AosError } from '../../kernel/errno.js';
+import type { ModelPrice, PriceTable } from './provider.js';
+import { PROVIDERS } from './providers.js';
 import type { ModelUsage } from './types.js';
 
-export interface ModelPrice {
-  /** USD per 1M prompt tokens not served from cache. */
-  prompt: number;
-  /** USD per 1M output tokens (thinking included). */
-  output: number;
-  /** USD per 1M cached prompt tokens; the prompt rate when absent. */
-  cached?: number;
-  /** The context window: the most input tokens one request may carry; unknown when absent. */
-  context?: number;
-}
+export type { ModelPrice, PriceTable } from './provider.js';
 
-export type PriceTable = Readonly<Record<string, ModelPrice>>;
-
-export const DEFAULT_PRICES: PriceTable = Object.freeze({
-  // Google Gemini
-  'gemini-2.5-pro': { prompt: 1.25, output: 10, cached: 0.125, context: 1_048_576 },
-  'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.03, context: 1_048_576 },
-  'gemini-2.5-flash-lite': { prompt: 0.1, output: 0.4, cached: 0.01, context: 1_048_576 },
-  'gemini-2.0-flash': { prompt: 0.1, output: 0.4, cached: 0.025, context: 1_048_576 },
-  // OpenAI
-  'gpt-4o': { prompt: 2.5, output: 10, cached: 1.25, context: 128_000 },
-  'gpt-4o-mini': { prompt: 0.15, output: 0.6, cached: 0.075, context: 128_000 },
-  'gpt-4.1': { prompt: 2, output: 8, cached: 0.5, context: 1_047_576 },
-  'gpt-4.1-mini': { prompt: 0.4, output: 1.6, cached: 0.1, context: 1_047_576 },
-  'gpt-4.1-nano': { prompt: 0.1, output: 0.4, cached: 0.025, context: 1_047_576 },
-});
+/** Every provider's prices in one table, keyed by bare model name (the table keeps names unique per provider). */
+export const DEFAULT_PRICES: PriceTable = Object.freeze(Object.fromEntries(PROVIDERS.flatMap((provider) => Object.entries(provider.prices))));
 
 const rate = z.number().finite().nonnegative();
 const priceFileSchema = z.record(

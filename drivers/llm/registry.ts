@@ -1,13 +1,13 @@
-/** Resolves `provider:model` names to drivers, once per name. */
+/** Opens `provider:model` names as drivers through the provider table, once per name. */
 import { BoundedMap } from '../../kernel/bounded-map.js';
-import path from 'node:path';
 import { AosError } from '../../kernel/errno.js';
 import { param } from '../../kernel/param.js';
+import { listProviders, type ProviderListing } from './catalog.js';
+import { endpointOf } from './endpoint.js';
+import { splitModel } from './model-name.js';
+import { providerNamed, providerNames } from './providers.js';
 import type { Tape } from './replay-tape.js';
 import type { ModelDriver } from './types.js';
-
-export const PROVIDERS = ['gemini', 'openai', 'replay'] as const;
-
 
 export interface ModelRegistryOptions {
   /** Per call, for network providers. */
@@ -16,22 +16,6 @@ export interface ModelRegistryOptions {
   env?: NodeJS.ProcessEnv;
   /** How a replay tape is read by absolute path (the kernel confines workspace tapes); a capped host read by default. */
   readTape?: (file: string) => Promise<Tape>;
-}
-
-export { describeModelSetup } from './setup.js';
-
-export function splitModel(spec: string): { provider: string; name: string } {
-  const colon = spec.indexOf(':');
-  if (colon <= 0 || colon === spec.length - 1) {
-    throw new AosError('EINVAL', `model "${spec}" is not of the form provider:model (e.g. replay:tape.yaml)`);
-  }
-  return { provider: spec.slice(0, colon), name: spec.slice(colon + 1) };
-}
-
-/** Make a model name independent of the caller's directory (replay paths become absolute). */
-export function normalizeModel(spec: string, cwd: string): string {
-  const { provider, name } = splitModel(spec);
-  return provider === 'replay' ? `replay:${path.resolve(cwd, name)}` : spec;
 }
 
 export class ModelRegistry {
@@ -61,30 +45,23 @@ export class ModelRegistry {
     return this.drivers.get(spec) ? this.ready.get(spec) : undefined;
   }
 
+  /** Every provider of the table, with its models and whether this environment sets it up (`aos models`). */
+  catalog(): ProviderListing[] {
+    return listProviders(this.env());
+  }
+
   private async create(spec: string): Promise<ModelDriver> {
     const { provider, name } = splitModel(spec);
-    switch (provider) {
-      // Drivers load on first use: a kernel (or CLI) that never talks to Gemini never loads its SDK.
-      case 'replay': {
-        const { loadTape, replayTape } = await import('./replay.js');
-        const file = path.resolve(name);
-        const tape = await (this.options.readTape?.(file) ?? loadTape(file, { maxBytes: param.replayMaxTapeBytes }));
-        return replayTape(tape, `replay:${file}`);
-      }
-      case 'gemini': {
-        const { createGeminiDriver } = await import('./gemini.js');
-        return createGeminiDriver({ model: name, timeoutMs: this.timeoutMs(), env: this.options.env ?? process.env });
-      }
-      case 'openai': {
-        const { createOpenAIDriver } = await import('./openai.js');
-        return createOpenAIDriver({ model: name, timeoutMs: this.timeoutMs(), env: this.options.env ?? process.env });
-      }
-      default:
-        throw new AosError(
-          'EINVAL',
-          `unknown model provider "${provider}" in "${spec}" (available: ${PROVIDERS.join(', ')})`,
-        );
-    }
+    const entry = providerNamed(provider);
+    if (entry === undefined) throw new AosError('EINVAL', `unknown model provider "${provider}" in "${spec}" (available: ${providerNames()})`);
+    const env = this.env();
+    const baseUrl = endpointOf(entry, env);
+    const driver = await entry.load();
+    return driver.open(name, { timeoutMs: this.timeoutMs(), env, baseUrl, readTape: this.options.readTape });
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return this.options.env ?? process.env;
   }
 
   private timeoutMs(): number {

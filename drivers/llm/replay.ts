@@ -1,5 +1,7 @@
 /** The replay model driver: answers each process from its own list on a tape, indexed by its turn. */
 import { resolve } from 'node:path';
+import { param } from '../../kernel/param.js';
+import type { OpenContext } from './provider.js';
 import type { Tape, TapeEntry } from './replay-tape.js';
 import { loadTape, type TapeFileOptions } from './tape-file.js';
 import { ModelStop, type ModelDriver, type ModelMessage, type ModelReply, type ModelRequest } from './types.js';
@@ -8,6 +10,13 @@ export { parseTape, type ParseOptions, type Tape, type TapeEntry } from './repla
 export { loadTape, type TapeFileOptions } from './tape-file.js';
 
 const EXCERPT_CHARS = 300;
+
+/** The provider table's entry point (provider.ts): `name` is the tape's path; the kernel confines the read through `readTape`. */
+export async function open(name: string, context: OpenContext): Promise<ModelDriver> {
+  const file = resolve(name);
+  const tape = await (context.readTape?.(file) ?? loadTape(file, { maxBytes: param.replayMaxTapeBytes }));
+  return replayTape(tape, `replay:${file}`);
+}
 
 /** Load the tape once; the driver's id is `replay:<absolute path>`. */
 export async function createReplayDriver(file: string, options: TapeFileOptions): Promise<ModelDriver> {

@@ -1,14 +1,16 @@
-/** How to name and configure a model: for `aos spawn` without one (kept free of provider SDKs). */
-import { DEFAULT_GEMINI_MODEL, OLLAMA_DEFAULT_BASE_URL } from './defaults.js';
+/** How to name and configure a model, generated from the provider table: the kernel's answer to a spawn with none. */
+import { PROVIDERS } from './providers.js';
+
+const INDENT = '      ';
 
 export function describeModelSetup(): string {
-  return [
-    'aos spawn needs a model: pass --model provider:model or set AOS_MODEL. Providers:',
-    `  gemini:${DEFAULT_GEMINI_MODEL}   Google Gemini (set GEMINI_API_KEY, or GOOGLE_API_KEY; GEMINI_BASE_URL to point elsewhere)`,
-    '  openai:<model>   an OpenAI-compatible endpoint, model name verbatim (e.g. openai:llama3.1:8b):',
-    `                   set OPENAI_BASE_URL, e.g. ${OLLAMA_DEFAULT_BASE_URL} for Ollama, and OPENAI_API_KEY if it`,
-    '                   needs one (with only OPENAI_API_KEY set, https://api.openai.com/v1 is used;',
-    `                   with neither, ${OLLAMA_DEFAULT_BASE_URL})`,
-    '  replay:<tape.yaml>   a replay tape: deterministic and offline',
-  ].join('\n');
+  const lines = [
+    'no model given: pass --model provider:model (or a bare model name a provider owns, as listed),',
+    "set AOS_MODEL, or set default_model in the kernel's policy. Providers:",
+  ];
+  for (const provider of PROVIDERS) {
+    lines.push(`  ${provider.example}   ${provider.title}`, ...provider.setup.map((line) => INDENT + line));
+    if (provider.patterns.length > 0) lines.push(`${INDENT}bare names: ${provider.patterns.join(' ')}`);
+  }
+  return lines.join('\n');
 }

@@ -7,8 +7,8 @@
  *   - is ready when `GET /api/v2/heartbeat` answers 200 through that socket;
  *   - is restarted when it dies, with exponential backoff and a cap on restarts per window;
  *   - is stopped with SIGTERM, then SIGKILL after a grace period; it is never left orphaned
- *     (`detached: false`, SIGKILLed on our process's exit, bwrap's --die-with-parent, and the
- *     launcher kills itself when its parent disappears, even by SIGKILL);
+ *     (`detached: false`, killed on our process's exit by execa's cleanup, bwrap's
+ *     --die-with-parent, and the launcher kills itself when its parent disappears, even by SIGKILL);
  *   - is not started at all when it cannot be made private (IsolationError, never retried).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -200,7 +200,12 @@ export class SupervisedChroma implements ChromaEndpoint {
     const socketPath = await prepareChromaDirs(this.options.dataDir);
     const address = unixSocketAddress(socketPath);
     this.output = '';
-    const child = await spawnPrivateChroma({ dataDir: this.options.dataDir, socketPath, cliPath: this.options.cliPath });
+    const { child } = await spawnPrivateChroma({
+      dataDir: this.options.dataDir,
+      socketPath,
+      cliPath: this.options.cliPath,
+      stopGraceMs: this.options.stopGraceMs ?? 3_000,
+    });
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
     };
@@ -281,10 +286,8 @@ export class SupervisedChroma implements ChromaEndpoint {
   private async kill(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const grace = this.options.stopGraceMs ?? 3_000;
-    const timer = setTimeout(() => child.kill('SIGKILL'), grace);
+    // SIGTERM, then SIGKILL after stopGraceMs (execa's forceKillAfterDelay, chroma-spawn.ts).
+    child.kill();
     await gone;
-    clearTimeout(timer);
   }
 }

@@ -11,7 +11,7 @@
  * Without a namespace there is no safe way to run it, so memory is refused (IsolationError) rather
  * than served on 127.0.0.1.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -78,8 +78,12 @@ export async function prepareChromaDirs(dataDir: string): Promise<string> {
   return socketPath;
 }
 
-/** Starts bwrap -> launcher -> Chroma; the caller waits for the heartbeat on `socketPath`. */
-export async function spawnPrivateChroma(options: { dataDir: string; socketPath: string; cliPath?: string }): Promise<ChildProcess> {
+/**
+ * Starts bwrap -> launcher -> Chroma; the caller waits for the heartbeat on `socketPath`. The child
+ * is execa's: its kill() is SIGTERM, then SIGKILL after `stopGraceMs`, and it is killed when this
+ * process exits (execa's cleanup).
+ */
+export async function spawnPrivateChroma(options: { dataDir: string; socketPath: string; cliPath?: string; stopGraceMs: number }): Promise<{ child: ChildProcess }> {
   const bwrap = await findBwrap();
   if (!bwrap) throw new IsolationError(`memory needs bubblewrap (bwrap) to run Chroma where other users cannot reach it, and it is not installed; ${WAY_OUT}`);
   const cli = options.cliPath ?? resolveChromaCli();
@@ -93,11 +97,22 @@ export async function spawnPrivateChroma(options: { dataDir: string; socketPath:
     '--', process.execPath, '-e', LAUNCHER_SOURCE, options.socketPath, port,
     cli, 'run', '--path', options.dataDir, '--host', '127.0.0.1', '--port', port,
   ];
-  const child = spawn(bwrap, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: false, env: serverEnv(), cwd: options.dataDir });
-  track(child);
-  // Our end of its stdin stays open while we live; its closing is the launcher's "parent gone".
+  // Loaded by the first start rather than with the kernel: execa is some 150 modules.
+  const { execa } = await import('execa');
+  const child = execa(bwrap, args, {
+    cwd: options.dataDir,
+    env: serverEnv(),
+    extendEnv: false,
+    // Our end of its stdin stays open while we live; its closing is the launcher's "parent gone".
+    stdin: 'pipe',
+    // The supervisor reads the output (a bounded tail) and watches the exit itself.
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: options.stopGraceMs,
+  });
   child.stdin?.on('error', () => undefined);
-  return child;
+  // Wrapped: returned bare from an async function, execa's child (a promise too) would be awaited to its exit.
+  return { child };
 }
 
 /** bwrap's own complaint in the server's output (it exits before running anything), as an IsolationError. */
@@ -114,25 +129,4 @@ function serverEnv(): NodeJS.ProcessEnv {
     if (value !== undefined) env[name] = value;
   }
   return env;
-}
-
-// ---- no orphans: every live server is SIGKILLed when this process exits ----
-
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess): void {
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of liveChildren) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
 }

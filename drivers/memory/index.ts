@@ -8,6 +8,8 @@ export type { RestartPolicy, SupervisedChromaOptions } from './chroma-server.js'
 export { IsolationError, resolveChromaCli, runDirFor } from './chroma-spawn.js';
 export { embedderFromSpec, GeminiEmbedder, LocalEmbedder, OpenAIEmbedder } from './embedders.js';
 export type { Embedder, EmbedPurpose } from './embedders.js';
-export { idForKey, MemoryStore, SHARED_NAMESPACE, toChromaWhere, treeNamespace } from './memory-store.js';
-export type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord, MemoryScalar, MemoryStoreOptions, MemoryWhere } from './memory-store.js';
+export { toChromaWhere } from './chroma-where.js';
+export { idForKey, MemoryStore, SHARED_NAMESPACE, treeNamespace } from './memory-store.js';
+export type { MemoryStoreOptions } from './memory-store.js';
+export type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord, MemoryScalar, MemoryWhere } from './memory-types.js';
 export { openMemory, type MemoryOptions } from './open-memory.js';

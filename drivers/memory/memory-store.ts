@@ -10,38 +10,16 @@
  * limits and kills. A dropped connection is retried once after the supervisor has recovered.
  */
 import { randomUUID, createHash } from 'node:crypto';
-import type { ChromaClient, Collection, Metadata, Where } from 'chromadb';
+import type { ChromaClient, Collection, Metadata } from 'chromadb';
 import { AosError } from '../../kernel/errno.js';
 import { displayAddress } from './chroma-address.js';
 import { ChromaClients, type ChromaModule } from './chroma-client.js';
 import type { ChromaEndpoint } from './chroma-endpoint.js';
 import type { Embedder } from './embedders.js';
+import { scalarsOf, toChromaWhere } from './chroma-where.js';
+import type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord } from './memory-types.js';
 
-export type MemoryScalar = string | number | boolean;
-export type MemoryMetadata = Record<string, MemoryScalar>;
-/** A Chroma-style metadata filter, already validated by the caller (see syscalls/mem-read.ts). */
-export type MemoryWhere = Record<string, unknown>;
-
-export interface MemoryRecord {
-  text: string;
-  /** Writing a key again replaces that memory; without one the memory gets a fresh id. */
-  key?: string;
-  metadata?: MemoryMetadata;
-}
-
-export interface MemoryHit {
-  id: string;
-  text: string;
-  /** Similarity in [0, 1]: 1 - cosine distance, clamped. */
-  score: number;
-  metadata: MemoryMetadata;
-}
-
-export interface MemoryQuery {
-  query: string;
-  k: number;
-  where?: MemoryWhere;
-}
+export type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord, MemoryScalar, MemoryWhere } from './memory-types.js';
 
 export interface MemoryStoreOptions {
   endpoint: ChromaEndpoint;
@@ -310,35 +288,4 @@ export class MemoryStore {
       });
     });
   }
-}
-
-function scalarsOf(metadata: Metadata | null): MemoryMetadata {
-  const out: MemoryMetadata = {};
-  for (const [k, v] of Object.entries(metadata ?? {})) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-  }
-  return out;
-}
-
-const LOGICAL = new Set(['$and', '$or']);
-
-/**
- * Chroma wants one key per where object: `{a: 1, b: {$gt: 2, $lt: 5}}` becomes
- * `{$and: [{a: 1}, {b: {$gt: 2}}, {b: {$lt: 5}}]}`.
- */
-export function toChromaWhere(where: MemoryWhere): Where {
-  const parts: Where[] = [];
-  for (const [key, value] of Object.entries(where)) {
-    if (LOGICAL.has(key)) {
-      const list = (Array.isArray(value) ? value : []).map((w) => toChromaWhere(w as MemoryWhere));
-      // Chroma wants two or more operands; one is just itself.
-      parts.push(list.length === 1 ? (list[0] as Where) : ({ [key]: list } as Where));
-    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [op, operand] of Object.entries(value)) parts.push({ [key]: { [op]: operand } } as Where);
-    } else {
-      parts.push({ [key]: value } as Where);
-    }
-  }
-  if (parts.length === 1) return parts[0] as Where;
-  return { $and: parts };
 }

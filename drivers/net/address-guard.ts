@@ -1,8 +1,13 @@
 /**
  * Which IP addresses an agent may reach: everything globally routable, nothing local, private,
- * reserved or tunnelled towards those. Works on parsed bytes, never on string prefixes.
+ * reserved or tunnelled towards those. ipaddr.js parses the address and names its special-purpose
+ * range (IANA's registries, RFC 6890, kept current there); address-ranges.ts says which of those
+ * names aos allows, what it calls them, and the ranges ipaddr.js does not know or names too coarsely.
+ * Works on parsed addresses, never on string prefixes.
  */
+import ipaddr from 'ipaddr.js';
 import { isIP } from 'node:net';
+import { ALLOWED, EMBEDDING, GLOBAL_UNICAST, IPV4_COMPATIBLE, V4_OWN, V6_OWN, V4_NAMES, V6_NAMES } from './address-ranges.js';
 
 export interface AddressClass {
   allowed: boolean;
@@ -10,138 +15,68 @@ export interface AddressClass {
   range: string;
 }
 
-type Embedded = 'none' | 'last32' | 'bytes2to5';
+const PUBLIC: AddressClass = { allowed: true, range: 'public' };
+const blocked = (range: string): AddressClass => ({ allowed: false, range });
 
-interface Range {
-  bytes: number[];
-  bits: number;
-  name: string;
-  /** Tunnelling prefixes are judged by the IPv4 address they carry. */
-  embedded: Embedded;
-}
-
+/** The dotted quad's bytes; octal, hex and short forms are refused (WHATWG URL rewrites those first). */
 export function parseIPv4(text: string): number[] | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const bytes = parts.map((part) => (/^(0|[1-9]\d{0,2})$/.test(part) ? Number(part) : NaN));
-  return bytes.every((b) => b >= 0 && b <= 255) ? bytes : null;
+  return parseAddress(text, 4)?.toByteArray() ?? null;
 }
 
-function parseGroups(text: string): number[] | null {
-  if (text === '') return [];
-  const groups: number[] = [];
-  const parts = text.split(':');
-  for (const [i, part] of parts.entries()) {
-    if (part.includes('.') && i === parts.length - 1) {
-      const v4 = parseIPv4(part);
-      if (!v4) return null;
-      groups.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-    } else if (/^[0-9a-f]{1,4}$/i.test(part)) {
-      groups.push(parseInt(part, 16));
-    } else {
-      return null;
-    }
-  }
-  return groups;
-}
-
+/** The 16 bytes of an IPv6 address (a zone is ignored). */
 export function parseIPv6(text: string): number[] | null {
-  const halves = text.replace(/%.*$/, '').split('::');
-  if (halves.length > 2) return null;
-  const head = parseGroups(halves[0] ?? '');
-  const tail = halves.length === 2 ? parseGroups(halves[1] ?? '') : [];
-  if (!head || !tail) return null;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  const groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  return groups.flatMap((g) => [g >> 8, g & 0xff]);
+  return parseAddress(text.replace(/%.*$/, ''), 6)?.toByteArray() ?? null;
 }
 
-function cidr(prefix: string, bits: number, name: string, embedded: Embedded = 'none'): Range {
-  const bytes = prefix.includes(':') ? parseIPv6(prefix) : parseIPv4(prefix);
-  if (!bytes) throw new Error(`bad range ${prefix}`);
-  return { bytes, bits, name, embedded };
+/** ipaddr.js's name for a range, as aos reports it; a name aos has no entry for is blocked under that name. */
+function byName(names: ReadonlyMap<string, string>, range: string): AddressClass {
+  if (ALLOWED.has(range)) return PUBLIC;
+  return blocked(names.get(range) ?? range);
 }
 
-// First match wins, so narrower entries precede the ranges that contain them.
-const V4_RANGES: Range[] = [
-  cidr('0.0.0.0', 8, 'this network'),
-  cidr('10.0.0.0', 8, 'private'),
-  cidr('100.64.0.0', 10, 'CGNAT'),
-  cidr('127.0.0.0', 8, 'loopback'),
-  cidr('169.254.169.254', 32, 'cloud metadata'),
-  cidr('169.254.0.0', 16, 'link-local'),
-  cidr('172.16.0.0', 12, 'private'),
-  cidr('192.0.0.0', 24, 'IETF protocol assignment'),
-  cidr('192.0.2.0', 24, 'documentation'),
-  cidr('192.88.99.0', 24, '6to4 relay'),
-  cidr('192.168.0.0', 16, 'private'),
-  cidr('198.18.0.0', 15, 'benchmarking'),
-  cidr('198.51.100.0', 24, 'documentation'),
-  cidr('203.0.113.0', 24, 'documentation'),
-  cidr('224.0.0.0', 4, 'multicast'),
-  cidr('255.255.255.255', 32, 'broadcast'),
-  cidr('240.0.0.0', 4, 'reserved'),
-];
+function classifyV4(address: ipaddr.IPv4): AddressClass {
+  const own = ipaddr.subnetMatch(address, V4_OWN, '');
+  return own ? blocked(own) : byName(V4_NAMES, address.range());
+}
 
-const V6_RANGES: Range[] = [
-  cidr('::', 128, 'unspecified'),
-  cidr('::1', 128, 'loopback'),
-  cidr('::ffff:0:0', 96, 'IPv4-mapped', 'last32'),
-  cidr('::', 96, 'IPv4-compatible'),
-  cidr('::ffff:0:0:0', 96, 'IPv4-translated'),
-  cidr('64:ff9b::', 96, 'NAT64', 'last32'),
-  cidr('64:ff9b:1::', 48, 'NAT64 local-use'),
-  cidr('100::', 64, 'discard-only'),
-  cidr('2001::', 32, 'Teredo'),
-  cidr('2001:2::', 48, 'benchmarking'),
-  cidr('2001:10::', 28, 'ORCHID'),
-  cidr('2001:20::', 28, 'ORCHID'),
-  cidr('2001:db8::', 32, 'documentation'),
-  cidr('2002::', 16, '6to4', 'bytes2to5'),
-  cidr('3fff::', 20, 'documentation'),
-  cidr('fc00::', 7, 'unique-local'),
-  cidr('fe80::', 10, 'link-local'),
-  cidr('fec0::', 10, 'site-local'),
-  cidr('ff00::', 8, 'multicast'),
-];
-
-// Only 2000::/3 is allocated as global unicast; anything else is reserved today.
-const V6_GLOBAL = cidr('2000::', 3, 'global unicast');
-
-function matches(bytes: number[], range: Range): boolean {
-  for (let bit = 0; bit < range.bits; bit += 8) {
-    const width = Math.min(8, range.bits - bit);
-    const mask = (0xff << (8 - width)) & 0xff;
-    if (((bytes[bit / 8] ?? 0) & mask) !== ((range.bytes[bit / 8] ?? 0) & mask)) return false;
+function classifyV6(address: ipaddr.IPv6): AddressClass {
+  const own = ipaddr.subnetMatch(address, V6_OWN, '');
+  if (own) return blocked(own);
+  const range = address.range();
+  const embedding = EMBEDDING.get(range);
+  if (embedding) {
+    // Tunnelling prefixes are judged by the IPv4 address they carry.
+    const inner = classifyV4(new ipaddr.IPv4(embedding.bytes(address.toByteArray())));
+    return { allowed: inner.allowed, range: `${inner.range} (${embedding.name})` };
   }
-  return true;
-}
-
-function classifyV4(bytes: number[]): AddressClass {
-  const range = V4_RANGES.find((r) => matches(bytes, r));
-  return range ? { allowed: false, range: range.name } : { allowed: true, range: 'public' };
-}
-
-function classifyV6(bytes: number[]): AddressClass {
-  const range = V6_RANGES.find((r) => matches(bytes, r));
-  if (range && range.embedded !== 'none') {
-    const inner = range.embedded === 'last32' ? bytes.slice(12, 16) : bytes.slice(2, 6);
-    const result = classifyV4(inner);
-    return { allowed: result.allowed, range: `${result.range} (${range.name})` };
-  }
-  if (range) return { allowed: false, range: range.name };
-  return matches(bytes, V6_GLOBAL) ? { allowed: true, range: 'public' } : { allowed: false, range: 'reserved' };
+  if (range !== 'unicast') return byName(V6_NAMES, range);
+  if (address.match(IPV4_COMPATIBLE)) return blocked('IPv4-compatible');
+  // Only 2000::/3 is allocated as global unicast; anything else is reserved today.
+  return address.match(GLOBAL_UNICAST) ? PUBLIC : blocked('reserved');
 }
 
 /** Classify one IP address (IPv4, or IPv6 with or without brackets / zone); anything unparsable is blocked. */
 export function classifyAddress(ip: string): AddressClass {
-  const text = ip.replace(/^\[(.*)\]$/, '$1');
-  const bare = text.replace(/%.*$/, '');
-  const family = isIP(bare) || isIP(text);
-  const bytes = family === 4 ? parseIPv4(bare) : family === 6 ? parseIPv6(bare) : null;
-  if (!bytes) return { allowed: false, range: 'invalid' };
-  return family === 4 ? classifyV4(bytes) : classifyV6(bytes);
+  const bare = ip.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const v4 = parseAddress(bare, 4);
+  if (v4) return classifyV4(v4);
+  const v6 = parseAddress(bare, 6);
+  return v6 ? classifyV6(v6) : blocked('invalid');
+}
+
+function parseAddress(text: string, family: 4): ipaddr.IPv4 | null;
+function parseAddress(text: string, family: 6): ipaddr.IPv6 | null;
+/** Node's isIP decides what is an address (strict dotted quads, no zone); ipaddr.js parses it. */
+function parseAddress(text: string, family: 4 | 6): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (isIP(text) !== family) return null;
+  try {
+    if (family === 4) return ipaddr.IPv4.parse(text);
+    // ipaddr.js reads `::a.b.c.d` as ::ffff:a.b.c.d (IPv4-mapped, which it is not): WHATWG URL writes it in hex.
+    return ipaddr.IPv6.parse(new URL(`http://[${text}]/`).hostname.slice(1, -1));
+  } catch {
+    // A spelling Node accepts and the others do not: unparsable, so blocked.
+    return null;
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * Reach the kernel for a CLI verb: connect and ping; when nobody answers and auto-start is on,
- * launch the daemon (daemon-start.ts) and connect to it. Failures are KernelUnreachableError.
+ * launch the daemon with the launcher the CLI hands in (cmd/launch.ts) and connect to it. Failures are KernelUnreachableError.
  */
 import { KernelClient } from './client.js';
 import { KernelUnreachableError } from './errors.js';
 import type { AosPaths } from '../paths.js';
+import type { Launcher } from '../wire/daemon-report.js';
 import type { ResultOf } from '../wire/protocol.js';
 import { PROTOCOL_VERSION } from '../wire/protocol-results.js';
 
@@ -62,11 +63,9 @@ async function waitUntilAnswering(paths: AosPaths, deadline: number, holder: num
 }
 
 /** Start a daemon for this AOS_HOME (or join one that another CLI is starting) and connect to it. */
-export async function startKernel(paths: AosPaths, timeoutMs = START_TIMEOUT_MS): Promise<Connected & { started: boolean }> {
+export async function startKernel(paths: AosPaths, launch: Launcher, timeoutMs = START_TIMEOUT_MS): Promise<Connected & { started: boolean }> {
   const deadline = Date.now() + timeoutMs;
-  // Loaded only to start a daemon: it brings child_process, which a verb's start-up should not pay for.
-  const { launchDaemon } = await import('../../cmd/launch.js');
-  const outcome = await launchDaemon(paths, timeoutMs);
+  const outcome = await launch(paths, timeoutMs);
   const fail = (message: string): KernelUnreachableError => new KernelUnreachableError('start', paths.socket, `${message} (see ${paths.kernelLog})`);
   switch (outcome.type) {
     case 'ready':
@@ -94,13 +93,13 @@ function checkProtocol(connected: Connected, paths: AosPaths): Connected {
 }
 
 /** The kernel for a CLI verb, started on demand unless `autostart` is off. */
-export async function connectKernel(paths: AosPaths, options: { autostart: boolean; onStarted?: (pid: number) => void }): Promise<Connected> {
+export async function connectKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number) => void }): Promise<Connected> {
   try {
     return checkProtocol(await pingKernel(paths), paths);
   } catch (error) {
     if (!(error instanceof KernelUnreachableError) || error.kind !== 'connect' || !options.autostart) throw error;
   }
-  const started = await startKernel(paths);
+  const started = await startKernel(paths, options.launch);
   if (started.started) options.onStarted?.(started.kernel.pid);
   return checkProtocol(started, paths);
 }

@@ -1,13 +1,11 @@
 /** The daemon's own log (`$AOS_HOME/kernel.log`): one JSON object per line, `{ts, level, pid, msg}`. */
-import { appendFileSync, closeSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, renameSync, statSync } from 'node:fs';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type DaemonLogger = (level: LogLevel, msg: string) => void;
 
 /** The log is rotated to `kernel.log.1` when a daemon starts and finds it larger than this. */
 const ROTATE_BYTES = 8 * 1024 * 1024;
-/** How much of the log's end the CLI reads to explain a failed start. */
-const TAIL_BYTES = 64 * 1024;
 
 export function rotateLog(file: string): void {
   try {
@@ -33,43 +31,4 @@ export function openDaemonLog(file: string, options: { echo: boolean }): DaemonL
     }
     if (options.echo) process.stderr.write(`${line}\n`);
   };
-}
-
-/** The size of the log now, so a reader can later look only at what came after. */
-export function logSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** The last `error` message logged after byte `from`, or the last non-JSON line (a crash's stderr). */
-export function lastLoggedError(file: string, from = 0): string | null {
-  let text: string;
-  try {
-    const size = statSync(file).size;
-    const start = Math.max(from, size - TAIL_BYTES);
-    const fd = openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(Math.max(0, size - start));
-      readSync(fd, buffer, 0, buffer.length, start);
-      text = buffer.toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return null;
-  }
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i] as string;
-    try {
-      const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
-      if (entry.level === 'error' && typeof entry.msg === 'string') return entry.msg;
-    } catch {
-      if (!/^\s+at /.test(line)) return line.trim();
-    }
-  }
-  return null;
 }

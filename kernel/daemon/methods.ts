@@ -3,6 +3,7 @@ import { KERNEL_VERSION, type Kernel } from '../kernel.js';
 import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../wire/protocol.js';
 import type { RawJson } from '../wire/raw-json.js';
 import { pruneProcesses, removeProcesses } from '../store/retention.js';
+import { defaultModelOf } from '../proc/root-model.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { isEnded } from '../types.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
@@ -108,6 +109,7 @@ export const handlers: Handlers = {
     if (params.gc) (globalThis as { gc?: () => void }).gc?.();
     return kernel.stats();
   },
+  models: (_params, { kernel }) => ({ default_model: defaultModelOf(kernel), providers: kernel.models.catalog() }),
   web: (_params, ctx) => webLogin(ctx.kernel, webCall(ctx, handlers)),
   shutdown: (_params, ctx) => {
     ctx.afterResponse(() => ctx.requestShutdown());

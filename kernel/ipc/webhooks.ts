@@ -3,7 +3,7 @@
  * the HTTP requests waiting for the owner's SYS_WEBHOOK_REPLY. A request reaches its owner as an
  * [EVENT::WEBHOOK] notice, which also interrupts a blocking call.
  */
-import { randomBytes } from 'node:crypto';
+import { nanoid } from 'nanoid';
 import { AosError } from '../errno.js';
 import type { WebhookReplyRequest as WebhookReply } from '../../syscalls/services.js';
 import type { ProcessApi } from '../proc/api.js';
@@ -29,6 +29,9 @@ export interface WebhookRequest {
 }
 
 type Respond = (reply: WebhookReply) => void;
+
+/** The secret in a webhook's URL: 192 random bits in URL-safe characters. */
+const TOKEN_CHARS = 32;
 
 interface Pending {
   pid: number;
@@ -89,7 +92,7 @@ export class Webhooks {
       if (mine.length >= param.maxWebhooksPerProcess) {
         throw new AosError('EAGAIN', `too many webhooks (limit ${param.maxWebhooksPerProcess} per process)`);
       }
-      hook = { id: this.lastId + 1, token: randomBytes(24).toString('base64url'), pid: proc.pid, path };
+      hook = { id: this.lastId + 1, token: nanoid(TOKEN_CHARS), pid: proc.pid, path };
       this.add(hook);
       this.kernel.store.putWebhook({ ...hook, created_at: Date.now() });
     }

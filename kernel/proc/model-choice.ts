@@ -1,13 +1,15 @@
 /**
  * The model a process gives a child (SPAWN_AGENT's `model`). None, or its own: the child runs on
- * the parent's model. Any other needs the parent's capability `model:<provider>:<name>`; a replay
- * tape is then a workspace path, read like FS_READ reads it and with `fs.read` for it too.
+ * the parent's model. Any other needs the parent's capability `model:<provider>:<name>`, checked
+ * on the resolved name (a bare `gpt-4o-mini` needs `model:openai:gpt-4o-mini`); a replay tape is
+ * then a workspace path, read like FS_READ reads it and with `fs.read` for it too.
  */
 import { AosError } from '../errno.js';
 import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
 import { replayTape } from '../../drivers/llm/replay.js';
 import type { CapabilitySet } from './capabilities.js';
-import { type ModelRegistry, PROVIDERS, splitModel } from '../../drivers/llm/registry.js';
+import { resolveModel, splitModel } from '../../drivers/llm/model-name.js';
+import type { ModelRegistry } from '../../drivers/llm/registry.js';
 import { param } from '../param.js';
 import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 
@@ -23,13 +25,12 @@ export async function chooseChildModel(
   deps: { models: ModelRegistry; tapes: TapeReader },
 ): Promise<string> {
   if (!requested || requested === parent.model) return parent.model;
-  const { provider, name } = splitModel(requested);
-  if (!(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new AosError('EINVAL', `unknown model provider "${provider}" in model "${requested}" (available: ${PROVIDERS.join(', ')})`);
-  }
+  const resolved = resolveModel(requested);
+  if (resolved === parent.model) return parent.model;
+  const { provider, name } = splitModel(resolved);
   if (provider !== 'replay') {
-    requireCapability(parent.caps, `model:${requested}`, `model "${requested}"`);
-    return requested;
+    requireCapability(parent.caps, `model:${resolved}`, `model "${resolved}"`);
+    return resolved;
   }
   return chooseTape(parent.caps, name, deps);
 }

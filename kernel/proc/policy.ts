@@ -8,10 +8,12 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../errno.js';
 import { parseCapability } from './capabilities.js';
+import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
 
 export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
 # A child process gets the intersection of its parent's capabilities and what it asks for.
 version: 1
+# default_model: gemini-2.5-flash   # the model of "aos spawn" without --model (AOS_MODEL wins)
 root:
   capabilities:
     - fs.read:/**        # read anything in the workspace
@@ -37,6 +39,7 @@ root:
 const policySchema = z
   .object({
     version: z.literal(1),
+    default_model: defaultModelSchema,
     root: z.object({ capabilities: z.array(z.string()) }).strict(),
     net: z
       .object({
@@ -54,6 +57,8 @@ export interface Policy {
   rootCapabilities: string[];
   /** Private addresses NET_FETCH may reach, as "ip:port" or "ip:*". */
   netAllowPrivate: string[];
+  /** `provider:model` of a root process spawned without one, when the policy names it. */
+  defaultModel?: string;
 }
 
 /** Whether an explicit policy entry opens this private address and port. */
@@ -86,7 +91,8 @@ export function parsePolicy(text: string, file: string): Policy {
       throw new AosError('EINVAL', `policy ${file}: ${(error as Error).message}`);
     }
   }
-  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [] };
+  const defaultModel = parseDefaultModel(parsed.data.default_model, file);
+  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [], defaultModel };
 }
 
 /** Load the policy; `createIfMissing` writes the shipped default first (for the default path only). */

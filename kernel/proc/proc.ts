@@ -5,6 +5,7 @@
 import type { ModelMessage } from '../../drivers/llm/types.js';
 import type { InboxMessage } from '../../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
+import { pcbFromRecord } from './pcb-record.js';
 import { param } from '../param.js';
 import type { ParsedBlock } from '../loop/parser.js';
 import type { ProcessRecord, ProcessSummary } from '../store/records.js';
@@ -280,35 +281,4 @@ export class Proc {
     proc.contextWarned = rt.contextWarned ?? false;
     return proc;
   }
-}
-
-export function pcbFromRecord(r: ProcessSummary): Pcb {
-  return {
-    pid: r.pid,
-    ppid: r.ppid,
-    name: r.name,
-    role: r.role,
-    task: r.task,
-    model: r.model,
-    priority: r.priority,
-    capabilities: JSON.parse(r.capabilities) as string[],
-    pipeTo: r.pipe_to,
-    createdAt: r.created_at,
-    state: r.state as ProcState,
-    startedAt: r.started_at,
-    endedAt: r.ended_at,
-    exitCode: r.exit_code,
-    exitReason: r.exit_reason,
-    output: r.output,
-    counters: {
-      turns: r.turns,
-      syscalls: r.syscalls,
-      promptTokens: r.prompt_tokens,
-      outputTokens: r.output_tokens,
-      cachedTokens: r.cached_tokens,
-      cost: r.cost,
-    },
-    limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: param.contextBudgetTokens },
-    wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
-  };
 }

@@ -1,10 +1,10 @@
 /**
  * Spawn: a root process from the CLI, a child from SPAWN_AGENT. A child holds the intersection of
  * its parent's capabilities and what it asks for, no looser budgets and no higher priority, and
- * its parent's model unless the parent may choose another (model-choice.ts).
+ * its parent's model unless the parent may choose another (model-choice.ts). A root's model is
+ * the caller's or the kernel's default (root-model.ts).
  */
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
-import { normalizeModel } from '../../drivers/llm/registry.js';
 import type { ModelDriver } from '../../drivers/llm/types.js';
 import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
@@ -19,10 +19,12 @@ import type { CapabilitySet } from './capabilities.js';
 import { enqueue } from './lifecycle.js';
 import { chooseChildModel } from './model-choice.js';
 import { Proc } from './proc.js';
+import { rootModel } from './root-model.js';
 
 export interface SpawnOptions {
   task: string;
-  model: string;
+  /** `provider:model` or a bare name a provider owns; the kernel's default when absent. */
+  model?: string;
   name?: string;
   role?: string;
   priority?: number;
@@ -44,16 +46,18 @@ export interface SpawnCore extends ProcCore {
   readonly rootCaps: CapabilitySet;
   /** Base for relative model paths when the caller gives none. */
   readonly cwd: string;
+  /** The model of a root process that names none (the daemon's AOS_MODEL, or the policy's default_model). */
+  readonly defaultModel?: string;
   /** A live process `from` may talk to (IPC stays inside one tree). */
   liveTarget(from: Proc, pid: number, verb: string): Proc;
 }
 
-type Request = SpawnOptions & { role: string; name: string; pipeTo?: number | null };
+type Request = SpawnOptions & { model: string; role: string; name: string; pipeTo?: number | null };
 
 /** Start a root process (the CLI's `aos spawn`). */
 export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pcb> {
   const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
-  const model = normalizeModel(options.model, options.cwd ?? k.cwd);
+  const model = rootModel(k, options.model, options.cwd ?? k.cwd);
   return create(k, null, { ...options, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
 }
 

@@ -10,7 +10,8 @@ import { psRowFromColumns } from '../store/ps-rows.js';
 import { isEnded, type Pcb } from '../types.js';
 import type { KernelEvent } from '../wire/events.js';
 import { type ProcRow, toProcRow } from '../wire/views.js';
-import { type Proc, pcbFromRecord } from './proc.js';
+import { pcbFromRecord } from './pcb-record.js';
+import type { Proc } from './proc.js';
 
 /** Totals of processes that have ended and left the table. */
 export interface Archived {

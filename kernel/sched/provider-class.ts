@@ -5,7 +5,8 @@
  * server at all: unbounded).
  */
 import { classifyAddress, parseHostLiteral } from '../../drivers/net/address-guard.js';
-import { resolveOpenAIBaseUrl } from '../../drivers/llm/openai.js';
+import { endpointOf } from '../../drivers/llm/endpoint.js';
+import { providerNamed } from '../../drivers/llm/providers.js';
 
 export type ProviderClass = 'hosted' | 'local' | 'unbounded';
 
@@ -22,26 +23,17 @@ export function isLocalUrl(url: string): boolean {
   return ip !== null && !classifyAddress(ip).allowed;
 }
 
-/** The class of `provider` with the base URLs this environment gives its driver. */
+/** The class of `provider` with the base URL this environment gives its driver (the provider table's endpoint). */
 export function classifyProvider(provider: string, env: NodeJS.ProcessEnv = process.env): ProviderClass {
-  switch (provider) {
-    case 'replay':
-      return 'unbounded';
-    case 'openai': {
-      let base: string;
-      try {
-        base = resolveOpenAIBaseUrl({}, env);
-      } catch {
-        // The driver will refuse the bad URL with a clear error; the limit does not matter then.
-        return 'hosted';
-      }
-      return isLocalUrl(base) ? 'local' : 'hosted';
-    }
-    case 'gemini': {
-      const base = env.GEMINI_BASE_URL?.trim();
-      return base && isLocalUrl(base) ? 'local' : 'hosted';
-    }
-    default:
-      return 'hosted';
+  const entry = providerNamed(provider);
+  if (entry === undefined) return 'hosted';
+  let base: string | null;
+  try {
+    base = endpointOf(entry, env);
+  } catch {
+    // The driver will refuse the bad URL with a clear error; the limit does not matter then.
+    return 'hosted';
   }
+  if (base === null) return 'unbounded';
+  return isLocalUrl(base) ? 'local' : 'hosted';
 }

@@ -52,14 +52,6 @@ export async function pruneProcesses(kernel: RetentionHost, before: number): Pro
   }
 }
 
-/** Parse `7d`, `12h`, `30m`, `90s` (or a bare number of seconds) into milliseconds. */
-export function parseDuration(text: string, what: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$/.exec(text);
-  if (!match) throw new AosError('EINVAL', `${what} must be a duration like 90s, 30m, 12h, 7d or 2w (got "${text}")`);
-  const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[(match[2] ?? 's') as 's'];
-  return Math.round(Number(match[1]) * unit * 1000);
-}
-
 /** With a retention window, old ended processes are pruned now and every hour; returns the stop. */
 export function startRetention(kernel: RetentionHost, windowMs: number): () => void {
   const sweep = (): void => {

@@ -98,7 +98,7 @@ export class Store {
     if (file !== ':memory:') this.checkpointOffThread();
   }
 
-  /** WAL checkpoints on their own thread (store-checkpoint.ts); back in the commits if that thread is gone. */
+  /** WAL checkpoints on their own thread (checkpoint.ts); back in the commits if that thread is gone. */
   private checkpointOffThread(): void {
     this.db.pragma('wal_autocheckpoint = 0');
     this.checkpointer = new Checkpointer(this.file, param.storeCheckpointMs, {

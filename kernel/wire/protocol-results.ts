@@ -43,6 +43,28 @@ const sub = s.positiveInt;
 export const endPayload = s.object({ pid, code: s.nullable(s.int), reason: s.nullable(s.string), state: s.oneOf(PROC_STATES) });
 export type EndPayload = s.ShapeOf<typeof endPayload>;
 
+/** A model of the provider table as `models` lists it: its context window and USD per 1M tokens. */
+const modelListing = s.object({
+  name: s.string,
+  context_window: s.nullable(s.positiveInt),
+  price: s.object({ prompt: s.number, output: s.number, cached: s.number }),
+});
+
+/** A provider of the table (drivers/llm/catalog.ts): set up or not in the kernel's environment, and its models. */
+const providerListing = s.object({
+  name: s.string,
+  title: s.string,
+  example: s.string,
+  setup: s.array(s.string),
+  configured: s.boolean,
+  endpoint: s.nullable(s.string),
+  problem: s.nullable(s.string),
+  settings: s.array(s.string),
+  default_model: s.nullable(s.string),
+  patterns: s.array(s.string),
+  models: s.array(modelListing),
+});
+
 /** Each method's result (see METHODS in protocol.ts for what the methods do). */
 export const RESULTS = {
   ping: s.object({
@@ -64,6 +86,7 @@ export const RESULTS = {
   stats: kernelStats,
   rm: s.object({ removed: s.array(pid) }),
   prune: s.object({ removed: s.nonNegativeInt }),
+  models: s.object({ default_model: s.nullable(s.string), providers: s.array(providerListing) }),
   shutdown: s.object({ pid }),
   web: s.object({ url: s.string, port: s.int, expires_at: s.string }),
 };

@@ -31,11 +31,15 @@ export type Topic = (typeof TOPICS)[number];
 export const METHODS = {
   /** Is the kernel there, and which one. */
   ping: { params: none, result: RESULTS.ping },
-  /** Start a root process; relative replay tapes resolve against `cwd` (the CLI's directory). */
+  /**
+   * Start a root process; relative replay tapes resolve against `cwd` (the CLI's directory).
+   * `model` is `provider:model` or a bare name a provider owns; without it the kernel's default
+   * (its AOS_MODEL, else the policy's default_model), else EINVAL with the set-up help.
+   */
   spawn: {
     params: z.strictObject({
       task: z.string(),
-      model: z.string().min(1),
+      model: z.string().min(1).optional(),
       name: z.string().min(1).max(128).optional(),
       role: z.string().min(1).max(256).optional(),
       priority: z.number().int().optional(),
@@ -83,6 +87,8 @@ export const METHODS = {
     params: z.strictObject({ older_than_s: z.number().nonnegative().optional() }),
     result: RESULTS.prune,
   },
+  /** The provider table: every provider, configured or not, with its models, context windows and prices (USD per 1M tokens). */
+  models: { params: none, result: RESULTS.models },
   /** A one-time login link to the web view (its listener opens at the first request): `aos web`. */
   web: { params: none, result: RESULTS.web },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */

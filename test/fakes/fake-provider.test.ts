@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WindowLimiter } from './fake-provider/limiter.js';
-import { goDuration } from './fake-provider/wire.js';
 import { DEFAULT_FAKE_REPLY, startFakeProvider, type FakeProvider, type FakeProviderOptions } from './fake-provider.js';
 
 const started: FakeProvider[] = [];
@@ -285,30 +283,6 @@ describe('fake provider: the built-in limiter', () => {
     expect(fake.headroom()).toMatchObject({ limitRequests: 5, remainingRequests: 5 });
     fake.setBehavior({ limits: undefined });
     expect(fake.headroom()).toEqual({});
-  });
-
-  it('WindowLimiter: sliding window arithmetic', () => {
-    const limiter = new WindowLimiter({ rpm: 2, tpm: 100, windowMs: 1000 });
-    expect(limiter.admit(40, 0).ok).toBe(true);
-    expect(limiter.admit(40, 100).ok).toBe(true);
-    const byRequests = limiter.admit(1, 200);
-    expect(byRequests).toMatchObject({ ok: false, limit: 'requests', retryAfterMs: 800 });
-    expect(limiter.admit(1, 1000).ok).toBe(true); // the first left the window
-    const byTokens = new WindowLimiter({ tpm: 100, windowMs: 1000 });
-    byTokens.admit(70, 0);
-    byTokens.admit(20, 500);
-    expect(byTokens.admit(50, 600)).toMatchObject({ ok: false, limit: 'tokens', retryAfterMs: 400 });
-    expect(byTokens.admit(10, 600).ok).toBe(true);
-    // one request larger than tpm passes into an empty window rather than never
-    expect(new WindowLimiter({ tpm: 10 }).admit(50, 0).ok).toBe(true);
-    expect(() => new WindowLimiter({ rpm: 0 })).toThrow(/rpm/);
-  });
-
-  it('formats reset durations the OpenAI way', () => {
-    expect(goDuration(20)).toBe('20ms');
-    expect(goDuration(1000)).toBe('1s');
-    expect(goDuration(1500)).toBe('1.5s');
-    expect(goDuration(360_000)).toBe('6m0s');
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { isAlive } from '../../kernel/daemon/pid-lock.js';
+import { isAlive } from '../../kernel/pid-file.js';
 import { type CliResult, ROOT, runCli } from './cli.js';
 
 export interface TestHome {

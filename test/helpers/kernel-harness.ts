@@ -37,6 +37,8 @@ export async function startHarness(
     netAllowPrivate?: string[];
     /** MEM_*: true for a Chroma on `<dir>/chroma` (started on the first MEM_* call), or explicit options. */
     memory?: boolean | MemoryOptions;
+    /** The kernel's model for a root spawned without one (AOS_MODEL / the policy's default_model). */
+    defaultModel?: string;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -50,6 +52,7 @@ export async function startHarness(
     gateway: options.webhookPort === undefined ? undefined : gatewayAt(options.webhookPort),
     netAllowPrivate: options.netAllowPrivate,
     cwd: dir,
+    defaultModel: options.defaultModel,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
   });
   const events: KernelEvent[] = [];

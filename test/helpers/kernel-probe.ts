@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { KernelClient } from '../../kernel/client/client.js';
-import { isAlive } from '../../kernel/daemon/pid-lock.js';
+import { isAlive } from '../../kernel/pid-file.js';
 import type { ProcRow } from '../../kernel/wire/views.js';
 import type { TestHome } from './daemon.js';
 

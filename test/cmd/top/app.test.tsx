@@ -2,16 +2,16 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { App, type AppProps } from '../../../cmd/top/app.js';
-import { ev, FakeSource, row, stats } from './fake-source.js';
+import { ev, FakeTopSource, row, stats } from '../../fakes/top-source.js';
 
 const timing = { batchMs: 1, historyDelayMs: 0, refreshMs: 0, costRefreshMs: 0 };
 const settle = (ms = 40): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Ink renders asynchronously: an assertion about the screen holds once the render caught up (never a fixed sleep). */
 const eventually = (assertion: () => void): Promise<void> => vi.waitFor(assertion, { timeout: 5000, interval: 10 });
 
-function source(): FakeSource {
+function source(): FakeTopSource {
   const now = Date.now();
-  return new FakeSource(
+  return new FakeTopSource(
     [
       row(1, { name: 'root', state: 'running', tokens: 500, turns: 3, syscalls: 4, cost: 0.002, created_at: now - 192_000 }),
       row(2, { name: 'worker', ppid: 1, state: 'blocked', tokens: 90_000, cost: 0.5, model: 'gemini:gemini-2.5-flash', created_at: now - 5000 }),
@@ -28,7 +28,7 @@ function source(): FakeSource {
   );
 }
 
-async function mount(fake: FakeSource, props: Partial<AppProps> = {}) {
+async function mount(fake: FakeTopSource, props: Partial<AppProps> = {}) {
   const onExit = vi.fn();
   const app = render(<App source={fake} width={80} height={24} color={false} timing={timing} onExit={onExit} {...props} />);
   // A key written before Ink has attached its input listener (an effect, later on a busy machine) is lost.
@@ -224,7 +224,7 @@ describe('aos top', () => {
   });
 
   it('scrolls when there are more processes than lines', async () => {
-    const fake = new FakeSource(Array.from({ length: 40 }, (_, i) => row(i + 1)), stats());
+    const fake = new FakeTopSource(Array.from({ length: 40 }, (_, i) => row(i + 1)), stats());
     const { press, frame, selectedLine } = await mount(fake);
     await eventually(() => expect(frame()).toContain('1/40'));
     await press('\u001b[6~');

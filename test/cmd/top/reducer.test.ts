@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, applyEvents, initialState, RATE_WINDOW_MS, tokenRate, topReducer, totalRate, type TopState } from '../../../cmd/top/reducer.js';
-import { ev, row, stats, T0 } from './fake-source.js';
+import { ev, row, stats, T0 } from '../../fakes/top-source.js';
 
 function loaded(rows = [row(1, { state: 'running' }), row(2)]): TopState {
   return topReducer(initialState(T0), { type: 'snapshot', processes: rows, stats: stats({ processes: { ready: 1, running: 1, blocked: 0, sleeping: 0, exited: 0, killed: 0 } }), now: T0 });

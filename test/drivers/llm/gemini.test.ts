@@ -2,10 +2,13 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
 import { AosError } from '../../../kernel/errno.js';
-import { createGeminiDriver, DEFAULT_GEMINI_MODEL, splitGeminiBaseUrl } from '../../../drivers/llm/gemini.js';
+import { createGeminiDriver, splitGeminiBaseUrl } from '../../../drivers/llm/gemini.js';
 import { ProviderError } from '../../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
-import { describeModelSetup, ModelRegistry, PROVIDERS } from '../../../drivers/llm/registry.js';
+import { PROVIDERS } from '../../../drivers/llm/providers.js';
+import { ModelRegistry } from '../../../drivers/llm/registry.js';
+
+const MODEL = 'gemini-2.5-flash';
 
 const KEY = 'AIzaSyFAKE-test-key-0123456789abcdef';
 
@@ -49,7 +52,7 @@ function request(overrides: Partial<ModelRequest> = {}): ModelRequest {
 
 function driver(options: { timeoutMs?: number; model?: string; apiKey?: string; baseUrl?: string } = {}): ModelDriver {
   return createGeminiDriver({
-    model: options.model ?? DEFAULT_GEMINI_MODEL,
+    model: options.model ?? MODEL,
     apiKey: options.apiKey ?? KEY,
     baseUrl: options.baseUrl ?? fake.url,
     timeoutMs: options.timeoutMs ?? 5000,
@@ -306,7 +309,7 @@ describe('gemini driver: the key', () => {
   it('a missing key is an EINVAL at creation naming the variable to set', () => {
     let caught: unknown;
     try {
-      createGeminiDriver({ timeoutMs: 1000, env: {} });
+      createGeminiDriver({ model: MODEL, timeoutMs: 1000, env: {} });
     } catch (error) {
       caught = error;
     }
@@ -316,9 +319,9 @@ describe('gemini driver: the key', () => {
   });
 
   it('takes GEMINI_API_KEY, else GOOGLE_API_KEY', async () => {
-    const viaGoogle = createGeminiDriver({ timeoutMs: 5000, baseUrl: fake.url, env: { GOOGLE_API_KEY: KEY } });
+    const viaGoogle = createGeminiDriver({ model: MODEL, timeoutMs: 5000, baseUrl: fake.url, env: { GOOGLE_API_KEY: KEY } });
     await expect(viaGoogle.complete(request())).resolves.toMatchObject({ text: expect.any(String) });
-    const viaGemini = createGeminiDriver({ timeoutMs: 5000, baseUrl: fake.url, env: { GEMINI_API_KEY: KEY, GOOGLE_API_KEY: 'other' } });
+    const viaGemini = createGeminiDriver({ model: MODEL, timeoutMs: 5000, baseUrl: fake.url, env: { GEMINI_API_KEY: KEY, GOOGLE_API_KEY: 'other' } });
     await expect(viaGemini.complete(request())).resolves.toMatchObject({ text: expect.any(String) });
   });
 
@@ -344,8 +347,8 @@ describe('gemini driver: the key', () => {
 });
 
 describe('model registry', () => {
-  it('registers gemini: and openai: and explains the setup', async () => {
-    expect(PROVIDERS).toEqual(expect.arrayContaining(['gemini', 'openai', 'replay']));
+  it('registers gemini: and openai:', async () => {
+    expect(PROVIDERS.map((p) => p.name)).toEqual(expect.arrayContaining(['gemini', 'openai', 'replay']));
     const registry = new ModelRegistry({ env: { GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url }, modelTimeoutMs: 5000 });
     const gemini = await registry.get('gemini:gemini-2.5-flash-lite');
     expect(gemini.id).toBe('gemini:gemini-2.5-flash-lite');
@@ -354,11 +357,6 @@ describe('model registry', () => {
 
     const keyless = new ModelRegistry({ env: {} });
     await expect(keyless.get('gemini:gemini-2.5-flash')).rejects.toThrow(/GEMINI_API_KEY/);
-
-    const setup = describeModelSetup();
-    for (const needle of ['--model provider:model', 'AOS_MODEL', 'gemini:gemini-2.5-flash', 'GEMINI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'http://127.0.0.1:11434/v1', 'replay:']) {
-      expect(setup).toContain(needle);
-    }
   });
 });
 

@@ -1,16 +1,11 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
-import { AosError } from '../../../kernel/errno.js';
-import {
-  createOpenAIDriver,
-  OLLAMA_DEFAULT_BASE_URL,
-  OPENAI_DEFAULT_BASE_URL,
-  resolveOpenAIBaseUrl,
-} from '../../../drivers/llm/openai.js';
+import { createOpenAIDriver } from '../../../drivers/llm/openai.js';
 import { ProviderError } from '../../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
-import { ModelRegistry, splitModel } from '../../../drivers/llm/registry.js';
+import { splitModel } from '../../../drivers/llm/model-name.js';
+import { ModelRegistry } from '../../../drivers/llm/registry.js';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 
@@ -136,15 +131,6 @@ describe('openai driver: the wire', () => {
 });
 
 describe('openai driver: base URL and model names', () => {
-  it('OPENAI_BASE_URL, else api.openai.com with a key, else local Ollama', () => {
-    expect(resolveOpenAIBaseUrl({ baseUrl: 'http://x:1/v1/' }, { OPENAI_BASE_URL: 'http://y:2/v1' })).toBe('http://x:1/v1');
-    expect(resolveOpenAIBaseUrl({}, { OPENAI_BASE_URL: 'http://y:2/v1' })).toBe('http://y:2/v1');
-    expect(resolveOpenAIBaseUrl({}, { OPENAI_API_KEY: 'sk-x' })).toBe(OPENAI_DEFAULT_BASE_URL);
-    expect(resolveOpenAIBaseUrl({}, {})).toBe(OLLAMA_DEFAULT_BASE_URL);
-    expect(() => resolveOpenAIBaseUrl({}, { OPENAI_BASE_URL: 'localhost:11434' })).toThrow(AosError);
-    expect(() => resolveOpenAIBaseUrl({}, { OPENAI_BASE_URL: 'not a url' })).toThrow(/OPENAI_BASE_URL/);
-  });
-
   it('splitModel splits on the first colon only, so openai:llama3.1:8b reaches the server as llama3.1:8b', async () => {
     expect(splitModel('openai:llama3.1:8b')).toEqual({ provider: 'openai', name: 'llama3.1:8b' });
     const registry = new ModelRegistry({ env: { OPENAI_BASE_URL: `${fake.url}/v1` }, modelTimeoutMs: 5000 });

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { fromHttpFailure, fromTransportError, kindForStatus, ProviderError, redact } from '../../../drivers/llm/provider-error.js';
 import {
-  fromHttpFailure,
-  fromTransportError,
-  kindForStatus,
   parseDurationMs,
   parseRateLimitHeaders,
   parseRetryAfter,
-  ProviderError,
-  redact,
   retryAfterFromHeaders,
   retryDelayFromGoogleBody,
-} from '../../../drivers/llm/provider-error.js';
+} from '../../../drivers/llm/provider-headers.js';
 
 describe('provider error parsers', () => {
   it('parses Go/protobuf durations and bare seconds', () => {

@@ -2,14 +2,14 @@
  * The supervisor against the real Chroma server from the chromadb package: a private start (own
  * network namespace, unix socket in a 0700 directory), heartbeat, shared lazy start, restart after
  * SIGKILL (with a cap), clean stop, no orphans, and clear failures for a bad binary. Refusing to
- * start without a namespace is in chroma-isolation.test.ts.
+ * start without a namespace is in chroma-server.isolation.test.ts.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chromaTarget, HEARTBEAT_PATH, heartbeat } from '../../../drivers/memory/chroma-address.js';
 import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
 import { resolveChromaCli } from '../../../drivers/memory/chroma-spawn.js';
@@ -122,6 +122,26 @@ describe('SupervisedChroma', () => {
     await s.stop();
     expect(await starting).toBeInstanceOf(Error);
     expect(s.pid).toBeNull();
+  });
+
+  it('stop(): a server that ignores SIGTERM is SIGKILLed after the grace', async () => {
+    const dir = await tempDir('aos-stubborn-');
+    dirs.push(dir);
+    const fake = path.join(dir, 'bwrap');
+    const pidFile = path.join(dir, 'pid');
+    await writeFile(fake, `#!/bin/sh\ntrap '' TERM\necho $$ > '${pidFile}'\nwhile :; do sleep 0.1; done\n`, { mode: 0o755 });
+    vi.stubEnv('AOS_BWRAP', fake);
+    try {
+      const s = await server({ stopGraceMs: 200, startTimeoutMs: 120_000 });
+      const starting = s.ensureRunning().catch((error: unknown) => error);
+      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 10_000, 'the fake bwrap to start');
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      await s.stop();
+      expect(alive(pid)).toBe(false);
+      expect(await starting).toBeInstanceOf(Error);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a bad binary fails fast with the reason', async () => {

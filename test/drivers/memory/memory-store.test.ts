@@ -6,7 +6,8 @@ import { AosError } from '../../../kernel/errno.js';
 import { ExternalChroma } from '../../../drivers/memory/chroma-endpoint.js';
 import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
 import { type Embedder, LocalEmbedder } from '../../../drivers/memory/embedders.js';
-import { idForKey, type MemoryRecord, MemoryStore, toChromaWhere } from '../../../drivers/memory/memory-store.js';
+import { toChromaWhere } from '../../../drivers/memory/chroma-where.js';
+import { idForKey, type MemoryRecord, MemoryStore } from '../../../drivers/memory/memory-store.js';
 import { tempDir } from './helpers.js';
 
 let dir: string;

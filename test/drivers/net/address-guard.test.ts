@@ -79,6 +79,23 @@ const TABLE: Array<[string, boolean, string]> = [
   ['0177.0.0.1', false, 'invalid'],
   ['1.2.3.4.5', false, 'invalid'],
   ['::ffff::1', false, 'invalid'],
+  // Found by ipaddr.js: the rest of 2001::/23 (IETF protocol assignments) was allowed, 5f00::/16 is SRv6.
+  ['2001:100::1', false, 'IETF protocol assignment'],
+  ['2001:1::1', false, 'IETF protocol assignment'],
+  ['5f00::1', false, 'segment routing'],
+  // ipaddr.js alone reads ::a.b.c.d as IPv4-mapped; it is IPv4-compatible (::/96).
+  ['::8.8.8.8', false, 'IPv4-compatible'],
+  ['::10.0.0.1', false, 'IPv4-compatible'],
+  // Ranges ipaddr.js names that are globally reachable stay allowed.
+  ['192.31.196.1', true, 'public'],
+  ['192.52.193.1', true, 'public'],
+  ['2001:3::1', true, 'public'],
+  ['2001:4:112::1', true, 'public'],
+  ['2001:30::1', true, 'public'],
+  // aos's own names inside a tunnel.
+  ['64:ff9b::a9fe:a9fe', false, 'cloud metadata (NAT64)'],
+  ['::ffff:192.0.2.1', false, 'documentation (IPv4-mapped)'],
+  ['2002:c0a8:101::1', false, 'private (6to4)'],
 ];
 
 describe('classifyAddress', () => {

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FakeProviderStats } from '../fake-provider.js';
+import type { FakeProviderStats } from './types.js';
 import type { ChildMessage } from './child.js';
 import type { FakeScript } from './script.js';
 

@@ -3,7 +3,7 @@
  * and a benchmark's kernel does not share its event loop with the server it measures. Agents are
  * told apart by the first word of their task (`fast`, `slow`, ...): their kind.
  */
-import type { FakeBehavior, FakeRequestContext } from '../fake-provider.js';
+import type { FakeBehavior, FakeRequestContext } from './types.js';
 import type { FakeUsage } from './wire.js';
 
 export const EXIT_REPLY = '[SYS_CALL::SYS_EXIT] {"code":0}';

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { link, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startFakeProvider } from '../../fakes/fake-provider.js';
 import type { KernelEvent } from '../../../kernel/wire/events.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
@@ -243,5 +244,58 @@ describe('a FIFO or a device as a tape fails at once; the rest of the kernel run
     expect(h.kernel.kill(waiter.pid)).toEqual([waiter.pid]);
     expect((await h.kernel.waitExit(waiter.pid)).state).toBe('killed');
     expect((await h.run({ name: 'writer' })).exitCode).toBe(0);
+  });
+});
+
+describe("bare model names (the Go seed's dialect)", () => {
+  it('checks the capability on the resolved name: "gpt-4o-mini" needs model:openai:gpt-4o-mini; unknown names are EINVAL', async () => {
+    h = await startHarness(
+      {
+        root: [
+          [
+            call('SPAWN_AGENT', { role: 'w', model: 'gpt-4o-mini' }),
+            call('SPAWN_AGENT', { role: 'w', model: 'llama3.1:8b' }),
+            call('SPAWN_AGENT', { role: 'w', model: 'claude-3-opus' }),
+          ].join('\n'),
+          EXIT,
+        ],
+      },
+      { rootCapabilities: ['spawn', 'model:gemini:*', 'model:openai:gpt-4o'] },
+    );
+    await h.run();
+    expect(spawnResults(h).map((r) => [r.errno, r.message])).toEqual([
+      ['EPERM', expect.stringContaining('model "openai:gpt-4o-mini" needs capability "model:openai:gpt-4o-mini"')],
+      ['EPERM', expect.stringContaining('model "openai:llama3.1:8b" needs capability "model:openai:llama3.1:8b"')],
+      ['EINVAL', expect.stringContaining('model "claude-3-opus" is not of the form provider:model, and no provider owns it as a bare name')],
+    ]);
+    expect(h.kernel.list().map((p) => p.pid)).toEqual([1]);
+  });
+
+  it('a bare workspace tape is a replay tape, confined like replay:<path>', async () => {
+    h = await startHarness(
+      { root: [call('SPAWN_AGENT', { role: 'helper', model: 'tapes/team.yaml' }), call('WAIT', { pid: 2, timeout_s: 10 }), EXIT] },
+      { rootCapabilities: [...ALL_CAPS, 'model:replay:/tapes/**'] },
+    );
+    await writeWorkspace(h, 'tapes/team.yaml', { helper: [EXIT] });
+    expect((await h.run()).exitCode).toBe(0);
+    expect(h.kernel.pcb(2)?.model).toBe(`replay:${await realpath(h.workspace)}/tapes/team.yaml`);
+  });
+
+  it('a bare Gemini name runs the child on Gemini when the parent holds model:gemini:*', async () => {
+    const fake = await startFakeProvider({});
+    vi.stubEnv('GEMINI_API_KEY', 'test-key-never-logged');
+    vi.stubEnv('GEMINI_BASE_URL', fake.url);
+    try {
+      h = await startHarness(
+        { root: [call('SPAWN_AGENT', { role: 'w', model: 'gemini-1.5-flash' }), { expect: '"pid":2', reply: call('WAIT', { pid: 2, timeout_s: 10 }) }, EXIT] },
+        { rootCapabilities: ['spawn', 'model:gemini:*'] },
+      );
+      expect((await h.run()).exitCode).toBe(0);
+      expect(h.kernel.pcb(2)).toMatchObject({ model: 'gemini:gemini-1.5-flash', exitCode: 0 });
+      expect(fake.requests.map((r) => r.path)).toEqual(['/v1beta/models/gemini-1.5-flash:generateContent']);
+    } finally {
+      vi.unstubAllEnvs();
+      await fake.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Sandbox cgroups an earlier kernel left (it died before removing them) are killed and removed:
- * by sweepStaleSandboxes, and by the daemon as it starts. Each stale cgroup is made by hand here,
+ * by sweepStaleSandboxes, and by the daemon as it starts. Sequential (vitest.config.ts): any kernel
+ * that starts sweeps every stale run on the machine, so no other test may run beside these.
+ * Each stale cgroup is made by hand here,
  * in every hierarchy aos uses, with a live `sleep` in it. Runs of a live owner are left alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -1,17 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../kernel/wire/events.js';
-import { DemoSource } from './top-source.js';
+import { playTopScript, type TopScript, type TopScriptOptions } from './top-script.js';
+import type { FakeTopSource } from './top-source.js';
 
-const sources: DemoSource[] = [];
-afterEach(() => sources.splice(0).forEach((s) => s.stop()));
+const scripts: TopScript[] = [];
+afterEach(() => scripts.splice(0).forEach((s) => s.stop()));
 
-function demo(options: ConstructorParameters<typeof DemoSource>[0] = {}): DemoSource {
-  const source = new DemoSource({ stepMs: 10, ...options });
-  sources.push(source);
-  return source;
+function demo(options: TopScriptOptions = {}): FakeTopSource {
+  const script = playTopScript({ stepMs: 10, ...options });
+  scripts.push(script);
+  return script.source;
 }
 
-describe('DemoSource', () => {
+describe('the top script on the fake top source', () => {
   it('plays a root that spawns workers which think and call, pushing events', async () => {
     const source = demo();
     const events: KernelEvent[] = [];

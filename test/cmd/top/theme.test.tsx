@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { FakeSource, row, stats } from './fake-source.js';
+import { FakeTopSource, row, stats } from '../../fakes/top-source.js';
 
 // Ink's colour support is decided when it loads: force it on, then load Ink (this file has its own module graph).
 vi.stubEnv('FORCE_COLOR', '1');
@@ -13,7 +13,7 @@ afterAll(() => {
 const COLOUR = /\u001b\[(3[0-79]|9[0-7]|4[0-79]|10[0-7])m/;
 
 async function frameWith(color: boolean): Promise<string> {
-  const fake = new FakeSource([row(1, { name: 'root', state: 'running' }), row(2, { state: 'blocked' })], stats());
+  const fake = new FakeTopSource([row(1, { name: 'root', state: 'running' }), row(2, { state: 'blocked' })], stats());
   const app = render(<App source={fake} width={80} height={24} color={color} timing={{ batchMs: 1, historyDelayMs: 0 }} />);
   await new Promise((resolve) => setTimeout(resolve, 40));
   const frame = app.lastFrame() ?? '';

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquirePidLock, isAlive, isDaemon } from '../../../kernel/daemon/pid-lock.js';
+import { acquirePidLock } from '../../../kernel/daemon/pid-lock.js';
+import { isAlive, isDaemon } from '../../../kernel/pid-file.js';
 
 let dir: string;
 let file: string;

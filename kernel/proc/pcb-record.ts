@@ -1,0 +1,35 @@
+/** An ended process's PCB rebuilt from its stored summary row (no runtime: it only answers ps and wait). */
+import { param } from '../param.js';
+import type { ProcessSummary } from '../store/records.js';
+import type { Pcb, ProcState, WaitSpec } from '../types.js';
+
+export function pcbFromRecord(r: ProcessSummary): Pcb {
+  return {
+    pid: r.pid,
+    ppid: r.ppid,
+    name: r.name,
+    role: r.role,
+    task: r.task,
+    model: r.model,
+    priority: r.priority,
+    capabilities: JSON.parse(r.capabilities) as string[],
+    pipeTo: r.pipe_to,
+    createdAt: r.created_at,
+    state: r.state as ProcState,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    exitCode: r.exit_code,
+    exitReason: r.exit_reason,
+    output: r.output,
+    counters: {
+      turns: r.turns,
+      syscalls: r.syscalls,
+      promptTokens: r.prompt_tokens,
+      outputTokens: r.output_tokens,
+      cachedTokens: r.cached_tokens,
+      cost: r.cost,
+    },
+    limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: param.contextBudgetTokens },
+    wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
+  };
+}

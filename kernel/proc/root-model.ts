@@ -1,0 +1,39 @@
+/**
+ * The model of a root process: the caller's, named any way (model-name.ts), else the kernel's
+ * default (the daemon's AOS_MODEL, else the policy's default_model), else EINVAL with the set-up
+ * help generated from the provider table. Relative tapes resolve against the caller's directory,
+ * the default's against the kernel's.
+ */
+import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
+import { describeModelSetup } from '../../drivers/llm/setup.js';
+import { AosError } from '../errno.js';
+
+export interface ModelDefaults {
+  /** As configured; resolved on use, so a bad AOS_MODEL fails a spawn, not the kernel's start. */
+  readonly defaultModel?: string;
+  readonly cwd: string;
+}
+
+/** `provider:model` for a root spawn; AosError EINVAL saying what was wrong and whose setting it was. */
+export function rootModel(k: ModelDefaults, requested: string | undefined, cwd: string): string {
+  const named = requested?.trim();
+  if (named) return normalizeModel(resolveModel(named), cwd);
+  const fallback = k.defaultModel?.trim();
+  if (!fallback) throw new AosError('EINVAL', describeModelSetup());
+  try {
+    return normalizeModel(resolveModel(fallback), k.cwd);
+  } catch (error) {
+    if (!(error instanceof AosError)) throw error;
+    throw new AosError(error.code, `the kernel's default model (its AOS_MODEL, or default_model in its policy): ${error.message}`);
+  }
+}
+
+/** The kernel's default as `provider:model` (as configured when it does not resolve); null when there is none. */
+export function defaultModelOf(k: ModelDefaults): string | null {
+  if (!k.defaultModel?.trim()) return null;
+  try {
+    return rootModel(k, undefined, k.cwd);
+  } catch {
+    return k.defaultModel.trim();
+  }
+}
