@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { webView } from '../../../../kernel/daemon/web/index.js';
 import { call } from '../../../helpers/kernel-harness.js';
-import { raw, startWeb, type WebFixture } from './web-fixture.js';
+import { raw, startWeb, type WebFixture } from '../../../helpers/web.js';
 
 const TURNS = 12;
 let w: WebFixture;

@@ -1,7 +1,7 @@
 /** A real kernel and socket server with its web view opened through the `web` method, and raw HTTP to it. */
 import http from 'node:http';
-import { rawClient, type ServerFixture, startServer } from '../../../helpers/server-fixture.js';
-import type { TapeEntry } from '../../../helpers/kernel-harness.js';
+import { rawClient, type ServerFixture, startServer } from './server-fixture.js';
+import type { TapeEntry } from './kernel-harness.js';
 
 export interface WebFixture {
   fx: ServerFixture;

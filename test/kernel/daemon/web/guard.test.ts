@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../../helpers/kernel-harness.js';
-import { raw, startWeb, type WebFixture } from './web-fixture.js';
+import { raw, startWeb, type WebFixture } from '../../../helpers/web.js';
 
 const BLOCK = call('RECV_MSG', { timeout_s: 60 });
 
