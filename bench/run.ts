@@ -41,6 +41,7 @@ export const BENCHES: Record<string, Bench> = {
   cli: { file: 'cli', args: ['--runs', '21'], quick: ['--runs', '7'] },
   ps: { file: 'ps', args: ['--procs', '100000', '--runs', '5'], quick: ['--procs', '100000', '--runs', '3'] },
   burst: { file: 'burst', args: ['--agents', '1000', '--turns', '20'], quick: ['--agents', '1000', '--turns', '20'] },
+  web: { file: 'web', args: ['--events', '10000', '--runs', '5'], quick: ['--events', '10000', '--runs', '3'] },
   soak: { file: 'soak', args: ['--procs', '100000', '--wave', '2000', '--kills', '3'], quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'] },
 };
 

@@ -23,6 +23,7 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   completion: async () => (await import('./completion.js')).registerCompletion,
   schema: async () => (await import('./schema.js')).registerSchema,
   top: async () => (await import('./top.js')).registerTop,
+  web: async () => (await import('./web.js')).registerWeb,
   kernel: async () => (await import('./kernel.js')).registerKernel,
   mcp: async () => (await import('./mcp.js')).registerMcp,
 };

@@ -239,6 +239,33 @@ export const param = {
   mcpHttpMaxBodyBytes: 4 * 1024 * 1024,
   /** `aos mcp`'s logs tool and log resource: the events they return when not told. */
   mcpLogTail: 200,
+  /** Web view (`aos web`, its own HTTP listener on 127.0.0.1): default port, login link and session lifetimes. */
+  webPort: 7078,
+  webLoginTtlMs: 5 * 60_000,
+  webSessionIdleMs: 12 * 3_600_000,
+  webMaxSessions: 32,
+  /** Open SSE streams at once (one per tab); past it the oldest is closed. */
+  webMaxStreams: 32,
+  /** Unsent bytes one SSE stream may fall behind by before it is cut (the tab resumes from its last event id). */
+  webStreamBacklogBytes: 4 * 1024 * 1024,
+  /** A stream resumes at most this many events back; further behind, the tab is told to reload its pages. */
+  webResumeMaxEvents: 20_000,
+  /** Events per history page (default and most), processes in the tree, search hits per page. */
+  webPageEvents: 300,
+  webMaxPageEvents: 2_000,
+  webTreeRows: 5_000,
+  webSearchHits: 100,
+  /** Events added to the search index per step (the index is built on the first search, not as events are written). */
+  webIndexChunk: 20_000,
+  /** Stats pushes on the stream at most this often; a comment line keeps idle streams open. */
+  webStatsIntervalMs: 1_000,
+  webKeepAliveMs: 15_000,
+  /** Stop from the page: the deadline to exit before the process is killed (docker stop's, as `aos stop`). */
+  webStopTimeoutS: 10,
+  /** Largest POST body the web view reads. */
+  webMaxBodyBytes: 64 * 1024,
+  /** Events scanned (newest first) for the cost and tokens chart. */
+  webUsageScanEvents: 200_000,
 } as const;
 
 export type Param = typeof param;

@@ -11,6 +11,8 @@ import { toProcRow, type ProcRow } from '../wire/views.js';
 import { settingsOf } from '../wire/settings.js';
 import { stopProcess } from '../proc/stop.js';
 import { inspectProcess } from '../proc/inspect.js';
+import { webCall } from './web-call.js';
+import { webLogin } from './web/index.js';
 
 export interface ServerInfo {
   socket: string;
@@ -126,6 +128,7 @@ export const handlers: Handlers = {
   },
   models: (_params, { kernel }) => ({ default_model: defaultModelOf(kernel), providers: kernel.models.catalog() }),
   wait: (params, { kernel }) => waitFor(kernel, params.pid, params.timeout_s),
+  web: (_params, ctx) => webLogin(ctx.kernel, webCall(ctx, handlers)),
   shutdown: (_params, ctx) => {
     ctx.afterResponse(() => ctx.requestShutdown());
     return { pid: process.pid };

@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel.js';
 import { Connection } from './connection.js';
 import type { ServerInfo } from './methods.js';
 import { StreamHub } from './streams.js';
+import { closeWebView } from './web/index.js';
 
 export interface ServerOptions {
   socket: string;
@@ -65,7 +66,7 @@ export class KernelServer {
 
   private constructor(
     private readonly server: net.Server,
-    kernel: Kernel,
+    private readonly kernel: Kernel,
     options: ServerOptions,
   ) {
     this.hub = new StreamHub(kernel);
@@ -97,6 +98,7 @@ export class KernelServer {
   /** Stop accepting, hang up on every client, and remove the socket file. */
   async close(): Promise<void> {
     this.hub.close();
+    await closeWebView(this.kernel);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const conn of this.conns) conn.end();
     await closed;

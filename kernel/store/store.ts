@@ -113,6 +113,11 @@ export class Store extends StoreRows {
     return this.failure;
   }
 
+  /** Read-side queries of other modules (the web view's pages and search) on this connection: committed rows only. */
+  query<T>(run: (db: Database.Database) => T): T {
+    return run(this.db);
+  }
+
   /** Called with each batch of events once it is durable, in order: what may be shown to clients. */
   onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void {
     this.committedListeners.add(listener);

@@ -103,6 +103,7 @@ export const RESULTS = {
     output: s.nullable(s.string),
     timed_out: s.boolean,
   }),
+  web: s.object({ url: s.string, port: s.int, expires_at: s.string }),
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

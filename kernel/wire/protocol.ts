@@ -98,6 +98,8 @@ export const METHODS = {
   models: { params: none, result: RESULTS.models },
   /** Wait for a process to end, at most `timeout_s` (then `timed_out` with its state now): MCP's `wait` tool. */
   wait: { params: z.strictObject({ pid, timeout_s: z.number().nonnegative().max(24 * 3600).optional() }), result: RESULTS.wait },
+  /** A one-time login link to the web view (its listener opens at the first request): `aos web`. */
+  web: { params: none, result: RESULTS.web },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
   shutdown: { params: none, result: RESULTS.shutdown },
 } as const;

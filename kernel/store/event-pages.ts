@@ -1,0 +1,64 @@
+/**
+ * Events by id range, for the web view: pages of history (newest first, keyed by the store's event
+ * ids so a page never shifts as events arrive) and the events after an id (a stream's resume).
+ */
+import type Database from 'better-sqlite3';
+import type { Store } from './store.js';
+
+/** An event as stored: its id and its JSON, unparsed (the view sends it on as it is). */
+export interface EventRow {
+  id: number;
+  json: string;
+}
+
+const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A statement prepared once per connection. */
+export function prepared(db: Database.Database, sql: string): Database.Statement {
+  let statements = cache.get(db);
+  if (!statements) cache.set(db, (statements = new Map()));
+  let statement = statements.get(sql);
+  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
+/** Up to `limit` events older than `before` (all of them when null), of one process or of all, newest first. */
+export function eventsBefore(store: Store, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
+  const before = options.before ?? Number.MAX_SAFE_INTEGER;
+  return store.query((db) =>
+    options.pid === null
+      ? (prepared(db, 'SELECT id, json FROM events WHERE id < ? ORDER BY id DESC LIMIT ?').all(before, options.limit) as EventRow[])
+      : (prepared(db, 'SELECT id, json FROM events WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?').all(options.pid, before, options.limit) as EventRow[]),
+  );
+}
+
+/** Up to `limit` events after `after`, oldest first. */
+export function eventsAfter(store: Store, after: number, limit: number): EventRow[] {
+  return store.query((db) => prepared(db, 'SELECT id, json FROM events WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as EventRow[]);
+}
+
+/** The newest committed event's id (0 for none). */
+export function lastEventId(store: Store): number {
+  return store.query((db) => (prepared(db, 'SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id);
+}
+
+/** A model reply's usage, with the process's model (to price it). */
+export interface UsageRow {
+  id: number;
+  pid: number;
+  ts: string;
+  model: string;
+  prompt: number;
+  output: number;
+  cached: number;
+}
+
+/** Usage of the model replies among the newest `scan` events, oldest first. */
+export function usageRows(store: Store, scan: number): UsageRow[] {
+  const sql = `SELECT e.id AS id, e.pid AS pid, json_extract(e.json, '$.ts') AS ts, p.model AS model,
+      COALESCE(json_extract(e.json, '$.usage.prompt'), 0) AS prompt, COALESCE(json_extract(e.json, '$.usage.output'), 0) AS output,
+      COALESCE(json_extract(e.json, '$.usage.cached'), 0) AS cached
+    FROM (SELECT id, pid, json FROM events ORDER BY id DESC LIMIT ?) e JOIN processes p ON p.pid = e.pid
+    WHERE substr(e.json, 1, 80) LIKE '%"type":"model"%' ORDER BY e.id`;
+  return store.query((db) => prepared(db, sql).all(scan) as UsageRow[]);
+}

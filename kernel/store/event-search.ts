@@ -1,0 +1,49 @@
+/**
+ * Full-text search over events (FTS5, schema-search.ts). The index is brought up to date in chunks
+ * when someone searches, so an aos nobody searches pays nothing for it.
+ */
+import { type EventRow, prepared } from './event-pages.js';
+import type { Store } from './store.js';
+
+/** Words a query may hold; the rest are ignored. */
+const MAX_QUERY_WORDS = 16;
+
+/** The newest indexed event id (the index is filled in id order). */
+function indexedUpTo(store: Store): number {
+  return store.query((db) => (prepared(db, 'SELECT rowid AS id FROM events_fts ORDER BY rowid DESC LIMIT 1').get() as { id: number } | undefined)?.id ?? 0);
+}
+
+/** Index up to `chunk` events not indexed yet; true when some remain. */
+export function indexSome(store: Store, chunk: number): boolean {
+  const from = indexedUpTo(store);
+  const added = store.query(
+    (db) => prepared(db, 'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events WHERE id > ? ORDER BY id LIMIT ?').run(from, chunk).changes,
+  );
+  return added === chunk;
+}
+
+/** Index every event not indexed yet, a chunk per turn of the event loop (the kernel's work goes between). */
+export async function indexAll(store: Store, chunk: number): Promise<void> {
+  while (indexSome(store, chunk)) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A user's words as an FTS5 query: each word quoted (no operator syntax), all required, the last one a prefix. */
+export function toMatch(text: string): string | null {
+  const words = text.split(/\s+/).filter(Boolean).slice(0, MAX_QUERY_WORDS);
+  if (words.length === 0) return null;
+  return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ');
+}
+
+/** Events matching `text`, newest first, older than `before`, of one process or of all. */
+export function searchEvents(store: Store, text: string, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
+  const match = toMatch(text);
+  if (match === null) return [];
+  const before = options.before ?? Number.MAX_SAFE_INTEGER;
+  const base = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events e ON e.id = f.rowid
+    WHERE events_fts MATCH ? AND f.rowid < ?`;
+  return store.query((db) =>
+    options.pid === null
+      ? (prepared(db, `${base} ORDER BY f.rowid DESC LIMIT ?`).all(match, before, options.limit) as EventRow[])
+      : (prepared(db, `${base} AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?`).all(match, before, options.pid, options.limit) as EventRow[]),
+  );
+}

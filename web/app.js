@@ -1,0 +1,133 @@
+// The page: one session, one stream; the tree, the selected process, the kernel, approvals and search kept live from it.
+import { get, setCsrf } from './api.js';
+import { renderApprovals } from './approvals.js';
+import { Detail, logLine } from './detail.js';
+import { cost, tokens } from './dom.js';
+import { renderHeadroom, renderUsage } from './kernel.js';
+import { wireSearch } from './search.js';
+import { openStream } from './stream.js';
+import { renderTree, totals } from './tree.js';
+
+const LIVE_LOG_LINES = 2000;
+const $ = (id) => document.getElementById(id);
+const state = { procs: new Map(), filter: '', selected: null, features: {}, stats: null, screen: 'procs' };
+let detail = null;
+
+/** At most one run of `fn` per `wait` ms, the last call always honoured. */
+function throttle(fn, wait) {
+  let timer = null;
+  let again = false;
+  return () => {
+    if (timer) return void (again = true);
+    void fn();
+    timer = setTimeout(() => {
+      timer = null;
+      if (again) (again = false), void fn();
+    }, wait);
+  };
+}
+
+function drawTree() {
+  renderTree($('tree'), state.procs, { filter: state.filter, selected: state.selected, onSelect: select });
+  const t = totals(state.procs);
+  const el = $('totals');
+  el.dataset.processes = t.n;
+  el.dataset.tokens = t.tokens;
+  el.dataset.cost = t.cost;
+  el.textContent = `${t.n} processes · ${tokens(t.tokens)} tokens · ${cost(t.cost)}`;
+}
+
+async function loadProcs(given) {
+  const rows = given ?? (await get('/api/ps'));
+  state.procs = new Map(rows.map((r) => [r.pid, r]));
+  drawTree();
+  const row = state.procs.get(state.selected);
+  if (row) detail.update(row);
+}
+const refreshProcs = throttle(loadProcs, 300);
+
+function select(pid) {
+  if (location.hash !== `#procs/${pid}`) location.hash = `#procs/${pid}`;
+}
+
+function chartProc() {
+  if ($('chart-of').value !== 'selected' || !state.selected) return null;
+  return { ...state.procs.get(state.selected), limits: detail.proc?.limits };
+}
+const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
+const refreshApprovals = throttle(() => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined), 500);
+
+function onEvent(frame) {
+  const e = frame.e;
+  const log = $('live-log');
+  log.append(logLine(frame));
+  if (log.childElementCount > LIVE_LOG_LINES) log.firstElementChild.remove();
+  detail.push(frame);
+  if (e.type === 'state') {
+    const row = state.procs.get(e.pid);
+    if (row) Object.assign(row, { state: e.to, exit_code: e.code ?? row.exit_code, exit_reason: e.reason ?? row.exit_reason });
+    else if (e.from === null) state.procs.set(e.pid, { pid: e.pid, ppid: e.ppid ?? 0, name: e.name ?? '?', role: e.role ?? '', model: e.model ?? '', state: e.to, turns: 0, syscalls: 0, tokens: 0, cost: 0, wait: null });
+    drawTree();
+    refreshProcs();
+  } else if (e.type === 'model') refreshProcs();
+  if (e.type === 'model' && state.screen === 'kernel') refreshUsage();
+  if (state.features.approvals && (e.type === 'approval' || e.type === 'state')) refreshApprovals();
+}
+
+function onStats(stats) {
+  state.stats = stats;
+  if (state.screen === 'kernel') renderHeadroom($('headroom'), stats);
+  refreshProcs();
+}
+
+function route() {
+  const [screen, arg] = location.hash.replace(/^#/, '').split('/');
+  state.screen = ['procs', 'log', 'kernel', 'approvals', 'search'].includes(screen) ? screen : 'procs';
+  for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${state.screen}`;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);
+  const pid = Number(arg);
+  if (state.screen === 'procs' && pid && pid !== state.selected && state.procs.has(pid)) {
+    state.selected = pid;
+    drawTree();
+    void detail.select(pid, state.procs.get(pid));
+  }
+  if (state.screen === 'kernel') {
+    if (state.stats) renderHeadroom($('headroom'), state.stats);
+    refreshUsage();
+  }
+  if (state.screen === 'approvals') refreshApprovals();
+}
+
+async function boot() {
+  const [session, rows] = await Promise.all([get('/api/session'), get('/api/ps')]);
+  setCsrf(session.csrf);
+  state.features = session.features;
+  $('nav-approvals').hidden = !session.features.approvals;
+  const k = session.kernel;
+  $('kernel').textContent = `kernel ${k.version} · pid ${k.pid} · ${k.home}`;
+  detail = new Detail($('detail'), state.features);
+  await loadProcs(rows);
+  $('filter').addEventListener('input', (ev) => {
+    state.filter = ev.target.value.trim();
+    drawTree();
+  });
+  wireSearch($('q'), $('hits'), $('hits-more'), select);
+  $('chart-of').addEventListener('change', refreshUsage);
+  window.addEventListener('hashchange', route);
+  route();
+  if (state.features.approvals) refreshApprovals();
+  openStream(session.last_id, {
+    event: onEvent,
+    stats: onStats,
+    reset: () => location.reload(),
+    status: (s) => {
+      const conn = $('conn');
+      conn.dataset.status = s;
+      conn.textContent = s === 'closed' ? 'disconnected: run `aos web` for a new login link' : s;
+    },
+  });
+}
+
+boot().catch((error) => {
+  $('conn').textContent = `could not start: ${error.message}`;
+});

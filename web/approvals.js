@@ -1,0 +1,30 @@
+// The approvals inbox (the kernel's `approvals`, `approve`, `deny` methods): decisions made here are a person's, on the web view.
+import { get, post } from './api.js';
+import { h } from './dom.js';
+
+function card(a, refresh) {
+  const reason = h('input', { type: 'text', placeholder: 'reason (sent with a denial)', class: 'reason' });
+  const status = h('span', { class: 'action-status' });
+  const decide = (path, body) => post(path, body).then(refresh, (e) => (status.textContent = e.message));
+  return h(
+    'li',
+    { class: 'approval', dataset: { id: a.id, pid: a.pid } },
+    h('h3', {}, `${a.call} `, h('span', { class: 'muted' }, `from ${a.name} (pid ${a.pid})`)),
+    h('pre', {}, JSON.stringify(a.args, null, 2)),
+    h('p', { class: 'muted' }, `rule ${a.rule} · asked ${a.requested_at} · expires ${a.expires_at}`),
+    h('div', { class: 'actions' }, h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'), reason, h('button', { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) }, 'Deny'), status),
+  );
+}
+
+/** Cards are kept by id across refreshes: a reason being typed survives the inbox changing around it. */
+export async function renderApprovals(list, countEl) {
+  const { approvals } = await get('/api/approvals');
+  countEl.textContent = approvals.length ? `(${approvals.length})` : '';
+  const refresh = () => renderApprovals(list, countEl);
+  const shown = new Map([...list.querySelectorAll('li.approval')].map((li) => [li.dataset.id, li]));
+  const wanted = new Set(approvals.map((a) => a.id));
+  for (const [id, li] of shown) if (!wanted.has(id)) li.remove();
+  list.querySelector('li.empty')?.remove();
+  for (const a of approvals) if (!shown.has(a.id)) list.append(card(a, refresh));
+  if (approvals.length === 0) list.append(h('li', { class: 'empty' }, 'Nothing is waiting for a decision.'));
+}

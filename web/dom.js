@@ -1,0 +1,58 @@
+// A tiny element builder and the number formats the page shares.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) el.append(child instanceof Node ? child : String(child));
+  return el;
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+export function tokens(n) {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+export function cost(usd) {
+  return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
+}
+
+export function ms(n) {
+  return n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${Math.round(n)} ms`;
+}
+
+export function time(ts) {
+  return ts.slice(11, 23);
+}
+
+/** One line about an event, as `aos logs` says it. */
+export function summary(e) {
+  switch (e.type) {
+    case 'state':
+      return `${e.from ?? 'new'} → ${e.to}${e.reason ? ` (${e.reason})` : ''}${e.code !== undefined ? ` code ${e.code}` : ''}`;
+    case 'prompt':
+      return `turn ${e.turn} prompt: ${e.text.slice(0, 160)}`;
+    case 'model':
+      return `turn ${e.turn} reply: ${e.text.slice(0, 160)}`;
+    case 'syscall':
+      return `${e.name} ${JSON.stringify(e.args).slice(0, 160)}`;
+    case 'result':
+      return `${e.name} → ${e.ok ? `ok ${JSON.stringify(e.value ?? null).slice(0, 160)}` : `${e.errno}: ${e.message ?? ''}`}`;
+    case 'message':
+      return `${e.channel} ${e.from_pid} → ${e.to_pid}: ${e.content.slice(0, 160)}`;
+    case 'error':
+      return e.message;
+    case 'approval':
+      return `${e.call} ${e.status}${e.decided_by ? ` by ${e.decided_by}` : ''}${e.via ? ` via ${e.via}` : ''}${e.reason ? `: ${e.reason}` : ''} (rule ${e.rule})`;
+    default:
+      return JSON.stringify(e).slice(0, 200);
+  }
+}

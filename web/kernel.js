@@ -1,0 +1,56 @@
+// Kernel headroom per provider (limit, in flight, queue, rate budget) and cost / tokens over time against budgets (uPlot).
+import { get } from './api.js';
+import { clear, cost, h, tokens } from './dom.js';
+
+const COLUMNS = ['provider', 'limit', 'in flight', 'queued', 'retrying', 'rpm left', 'tpm left', 'throttled'];
+
+export function renderHeadroom(table, stats) {
+  clear(table).append(h('tr', {}, COLUMNS.map((c) => h('th', {}, c))));
+  for (const p of stats.providers) {
+    const cells = [p.provider, p.limit === null ? '∞' : `${p.limit}${p.adaptive ? ' (adaptive)' : ''}`, p.in_flight, p.queued, p.retrying, p.rpm_left ?? '-', p.tpm_left ?? '-', p.throttled];
+    table.append(h('tr', { dataset: { provider: p.provider } }, cells.map((c) => h('td', {}, c))));
+  }
+  if (stats.providers.length === 0) table.append(h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted' }, 'No provider has been used yet.')));
+}
+
+let plot = null;
+let uplotLoaded = null;
+
+/** uPlot is fetched the first time a chart is drawn: the first view of a process does not wait for it. */
+function loadUplot() {
+  uplotLoaded ??= new Promise((resolve, reject) => {
+    const script = h('script', { src: '/vendor/uPlot.iife.min.js' });
+    script.addEventListener('load', resolve);
+    script.addEventListener('error', () => reject(new Error('could not load uPlot')));
+    document.head.append(script);
+  });
+  return uplotLoaded;
+}
+
+/** The chart of cumulative cost and tokens (all processes, or one with its budgets as flat lines). */
+export async function renderUsage(el, title, budgetsEl, proc) {
+  const [series] = await Promise.all([get('/api/usage', { pid: proc?.pid }), loadUplot()]);
+  const limits = proc?.limits ?? null;
+  title.textContent = proc ? `Cost and tokens over time: ${proc.name} (pid ${proc.pid})` : 'Cost and tokens over time: all processes';
+  budgetsEl.textContent = limits ? `budgets: ${limits.maxTokens ? `${tokens(limits.maxTokens)} tokens` : 'tokens unlimited'} · ${limits.maxCost ? cost(limits.maxCost) : 'cost unlimited'}` : '';
+  const data = [series.t, series.tokens, series.cost];
+  const opts = {
+    width: Math.max(320, el.clientWidth || 800),
+    height: 260,
+    scales: { x: { time: true }, tok: {}, usd: {} },
+    axes: [{}, { scale: 'tok', label: 'tokens' }, { scale: 'usd', side: 1, label: 'USD', grid: { show: false } }],
+    series: [{}, { label: 'tokens', scale: 'tok', stroke: '#3b82f6' }, { label: 'cost', scale: 'usd', stroke: '#f59e0b', value: (_u, v) => (v === null ? '-' : cost(v)) }],
+  };
+  if (limits?.maxTokens) {
+    opts.series.push({ label: 'token budget', scale: 'tok', stroke: '#ef4444', dash: [6, 4] });
+    data.push(series.t.map(() => limits.maxTokens));
+  }
+  if (limits?.maxCost) {
+    opts.series.push({ label: 'cost budget', scale: 'usd', stroke: '#b91c1c', dash: [2, 4] });
+    data.push(series.t.map(() => limits.maxCost));
+  }
+  plot?.destroy();
+  clear(el);
+  if (series.t.length === 0) return el.append(h('p', { class: 'empty' }, 'No model replies yet.'));
+  plot = new globalThis.uPlot(opts, data, el);
+}

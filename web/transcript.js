@@ -1,0 +1,37 @@
+// The transcript: what the model was told, what it replied, and each syscall with its arguments and result, expandable.
+import { clear, h } from './dom.js';
+
+function pre(text) {
+  return h('pre', {}, text);
+}
+
+function callItem(c) {
+  const r = c.result;
+  const status = !r ? 'running…' : r.ok ? 'ok' : `${r.errno}: ${r.message ?? ''}`;
+  return h(
+    'details',
+    { class: `call ${r && !r.ok ? 'failed' : ''}`, dataset: { seq: c.seq } },
+    h('summary', {}, h('b', {}, c.name), ` → ${status}`),
+    h('div', { class: 'muted' }, 'arguments'),
+    pre(JSON.stringify(c.args, null, 2)),
+    r ? h('div', { class: 'muted' }, 'result') : null,
+    r ? pre(JSON.stringify(r.ok ? r.value : { errno: r.errno, message: r.message }, null, 2)) : null,
+  );
+}
+
+export function renderTranscript(el, turns) {
+  clear(el);
+  if (turns.length === 0) return el.append(h('p', { class: 'empty' }, 'Nothing said yet.'));
+  for (const t of turns) {
+    el.append(
+      h(
+        'section',
+        { class: 'exchange', dataset: { turn: t.turn } },
+        h('h4', {}, `turn ${t.turn}`),
+        t.prompt ? h('details', { class: 'prompt' }, h('summary', {}, 'kernel → model'), pre(t.prompt)) : null,
+        t.reply ? h('div', { class: 'reply' }, h('div', { class: 'muted' }, 'model'), pre(t.reply)) : null,
+        [...t.calls.values()].map(callItem),
+      ),
+    );
+  }
+}

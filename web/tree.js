@@ -1,0 +1,63 @@
+// The process tree: children under their parent (ppid), each with its state, exit and why it waits; filter as you type.
+import { clear, cost, h, tokens } from './dom.js';
+
+function why(row) {
+  if (row.state === 'exited' || row.state === 'killed') return `code ${row.exit_code ?? '-'}${row.exit_reason ? `: ${row.exit_reason}` : ''}`;
+  if (row.wait) return `waits: ${row.wait}`;
+  return '';
+}
+
+function item(row, selected, onSelect) {
+  return h(
+    'li',
+    { class: `proc state-${row.state}${row.pid === selected ? ' selected' : ''}`, dataset: { pid: row.pid, ppid: row.ppid, state: row.state } },
+    h(
+      'button',
+      { class: 'proc-line', onclick: () => onSelect(row.pid), title: row.model },
+      h('span', { class: 'pid' }, row.pid),
+      h('span', { class: 'name' }, row.name),
+      h('span', { class: 'badge' }, row.state),
+      h('span', { class: 'why' }, why(row)),
+      h('span', { class: 'figures' }, `${tokens(row.tokens)} tok · ${cost(row.cost)}`),
+    ),
+  );
+}
+
+function matches(row, filter) {
+  const text = `${row.pid} ${row.name} ${row.state} ${row.model} ${row.role} ${row.wait ?? ''}`.toLowerCase();
+  return filter.split(/\s+/).every((word) => text.includes(word));
+}
+
+export function renderTree(el, procs, { filter, selected, onSelect }) {
+  clear(el);
+  const rows = [...procs.values()];
+  if (filter) {
+    for (const row of rows.filter((r) => matches(r, filter.toLowerCase()))) el.append(item(row, selected, onSelect));
+    return;
+  }
+  const children = new Map();
+  for (const row of rows) {
+    const parent = procs.has(row.ppid) ? row.ppid : 0;
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(row);
+  }
+  const add = (list, parent) => {
+    for (const row of children.get(parent) ?? []) {
+      const li = item(row, selected, onSelect);
+      if (children.has(row.pid)) add(li.appendChild(h('ul')), row.pid);
+      list.append(li);
+    }
+  };
+  add(el, 0);
+}
+
+/** Totals over the listed processes: the same rows `aos ps --json` lists. */
+export function totals(procs) {
+  let tok = 0;
+  let usd = 0;
+  for (const row of procs.values()) {
+    tok += row.tokens;
+    usd += row.cost;
+  }
+  return { n: procs.size, tokens: tok, cost: usd };
+}

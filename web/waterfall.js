@@ -1,0 +1,40 @@
+// Per process, one row per turn on a shared time line: model time, then each syscall, then waits; tokens, cost and model per turn.
+import { clear, cost, h, ms, tokens } from './dom.js';
+import { turnEnd } from './turns.js';
+
+function bar(kind, from, to, range, label) {
+  const el = h('span', { class: `bar ${kind}`, title: `${label} · ${ms(to - from)}` });
+  el.style.left = `${((from - range.start) / range.span) * 100}%`;
+  el.style.width = `${Math.max(0.3, ((to - from) / range.span) * 100)}%`;
+  return el;
+}
+
+function row(t, range, now) {
+  const track = h('div', { class: 'track' });
+  track.append(bar('model', t.start, t.modelEnd ?? now, range, 'model'));
+  for (const c of t.calls.values()) {
+    track.append(bar(c.result && !c.result.ok ? 'call failed' : 'call', c.start, c.end ?? now, range, c.name));
+  }
+  for (const w of t.waits) track.append(bar('wait', w.start, w.end ?? now, range, `${w.kind} ${w.reason}`));
+  const usage = t.usage ? `${tokens(t.usage.prompt)} in / ${tokens(t.usage.output)} out` : 'no usage';
+  const names = [...t.calls.values()].map((c) => c.name).join(', ');
+  return h(
+    'li',
+    { class: 'turn', dataset: { turn: t.turn } },
+    h('div', { class: 'turn-label' }, h('b', {}, `turn ${t.turn}`), ` ${t.model.replace(/^replay:.*\//, 'replay:')}`, h('br'), `${usage} · ${cost(t.cost)}`, h('br'), h('span', { class: 'muted' }, `model ${t.modelEnd ? ms(t.modelEnd - t.start) : '…'}${names ? ` · ${names}` : ''}`)),
+    track,
+  );
+}
+
+export function renderWaterfall(el, turns) {
+  clear(el);
+  if (turns.length === 0) return el.append(h('p', { class: 'empty' }, 'No turns yet.'));
+  const now = Date.now();
+  const start = turns[0].start;
+  const end = Math.max(...turns.map((t) => (t.modelEnd === null ? now : turnEnd(t))));
+  const range = { start, span: Math.max(1, end - start) };
+  el.append(
+    h('p', { class: 'legend' }, h('span', { class: 'key model' }), 'model ', h('span', { class: 'key call' }), 'syscall ', h('span', { class: 'key wait' }), 'wait ', h('span', { class: 'muted' }, `— ${ms(range.span)} shown`)),
+    h('ol', { class: 'waterfall' }, turns.map((t) => row(t, range, now))),
+  );
+}
