@@ -52,7 +52,7 @@ export function heartbeat(address: string, timeoutMs = 1000): Promise<boolean> {
       const onResponse = (res: http.IncomingMessage): void => {
         res.resume();
         res.once('end', () => resolve(res.statusCode === 200));
-        res.once('error', () => resolve(false));
+        res.on('error', () => resolve(false));
       };
       req = socketPath
         ? http.get({ ...options, socketPath, path: HEARTBEAT_PATH }, onResponse)
@@ -62,6 +62,6 @@ export function heartbeat(address: string, timeoutMs = 1000): Promise<boolean> {
       return;
     }
     req.once('timeout', () => req.destroy(new Error('heartbeat timed out')));
-    req.once('error', () => resolve(false));
+    req.on('error', () => resolve(false));
   });
 }

@@ -40,7 +40,8 @@ export class UnixSocketDispatcher extends EventEmitter {
       path: options.path,
       headers: headersOf(options.headers),
     });
-    req.once('error', fail);
+    // on, not once: a request can fail twice (destroyed, then the socket hangs up) and a second 'error' without a listener would crash the kernel.
+    req.on('error', fail);
     handler.onConnect?.((reason) => req.destroy(reason ?? new Error('request aborted')));
     req.once('response', (res) => {
       handler.onResponseStarted?.();
@@ -55,7 +56,7 @@ export class UnixSocketDispatcher extends EventEmitter {
         settled = true;
         handler.onComplete?.(null);
       });
-      res.once('error', fail);
+      res.on('error', fail);
       res.once('close', () => {
         if (!res.complete) fail(new Error(`the connection to ${this.socketPath} closed before the response ended`));
       });

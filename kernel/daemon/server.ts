@@ -32,7 +32,7 @@ function answers(socket: string, timeoutMs = 1000): Promise<boolean> {
     };
     probe.setTimeout(timeoutMs, () => done(true));
     probe.once('connect', () => done(true));
-    probe.once('error', () => done(false));
+    probe.on('error', () => done(false));
   });
 }
 
