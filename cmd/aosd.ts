@@ -86,6 +86,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     workspace: paths.workspace,
     rootCapabilities: policy.rootCapabilities,
     netAllowPrivate: policy.netAllowPrivate,
+    safety: policy.safety,
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).

@@ -59,6 +59,8 @@ export class EventRenderer {
       }
       case 'error':
         return `${who} ${paint('red', 'error')} ${event.message}`;
+      case 'approval':
+        return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${event.call} (${event.rule})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${event.via}` : ''}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
     }
   }
 }

@@ -18,6 +18,11 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   rm: async () => (await import('./rm.js')).registerRm,
   prune: async () => (await import('./rm.js')).registerPrune,
   top: async () => (await import('./top.js')).registerTop,
+  approvals: async () => (await import('./approvals.js')).registerApprovals,
+  approve: async () => (await import('./approvals.js')).registerApprove,
+  deny: async () => (await import('./approvals.js')).registerDeny,
+  policy: async () => (await import('./policy.js')).registerPolicy,
+  audit: async () => (await import('./audit.js')).registerAudit,
   kernel: async () => (await import('./kernel.js')).registerKernel,
 };
 

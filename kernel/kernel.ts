@@ -25,6 +25,12 @@ import { CapabilitySet } from './proc/capabilities.js';
 import { endForBudget, endForKernelError, kill, requestKill } from './proc/kill.js';
 import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
 import { opensPrivateAddress } from './proc/policy.js';
+import { Approvals } from './proc/approvals.js';
+import { gateFor } from './proc/call-gate.js';
+import { EMPTY_SAFETY, type SafetyPolicy } from './proc/policy-rules.js';
+import type { CallGate } from './loop/dispatcher.js';
+import { ApprovalsTable } from './store/approvals-table.js';
+import { AuditTrail } from './store/audit.js';
 import { ProcServices } from './proc/proc-services.js';
 import type { Notice, Proc, WakeReason } from './proc/proc.js';
 import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
@@ -72,6 +78,8 @@ export interface KernelOptions {
   retentionMs?: number;
   /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
   memory?: MemoryOptions;
+  /** The policy's rules, approvals and secrets (issue 12); none when absent. */
+  safety?: SafetyPolicy;
 }
 
 export class Kernel implements ProcCore, SpawnCore {
@@ -88,6 +96,9 @@ export class Kernel implements ProcCore, SpawnCore {
   readonly rootCaps: CapabilitySet;
   readonly cwd: string;
   readonly startedAt = Date.now();
+  readonly safety: SafetyPolicy;
+  readonly audit: AuditTrail;
+  readonly approvals: Approvals;
   closing = false;
   gateway: WebhookListener | null = null;
   memory: MemoryStore | null = null;
@@ -115,6 +126,9 @@ export class Kernel implements ProcCore, SpawnCore {
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.psAll = new PsAll({ store, inline: () => this.processes({ all: true }), maxPid: () => this.table.nextPid - 1 });
     this.scheduler = new Scheduler((pid, lease) => this.startTurn(pid, lease), this.pool);
+    this.safety = options.safety ?? EMPTY_SAFETY;
+    this.audit = new AuditTrail(store);
+    this.approvals = new Approvals(this, new ApprovalsTable(store), this.audit, this.safety.approvalTimeoutS);
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -195,6 +209,7 @@ export class Kernel implements ProcCore, SpawnCore {
   liveTarget = (from: Proc, pid: number, verb: string): Proc => this.mailboxes.liveTarget(from, pid, verb);
   forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
+  gate = (proc: Proc): CallGate => gateFor(this, proc);
   allowsPrivateAddress = (ip: string, port: number): boolean => opensPrivateAddress(this.options.netAllowPrivate ?? [], ip, port);
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */

@@ -193,6 +193,15 @@ export const param = {
   memRestartWindowMs: 60_000,
   /** After Chroma could not be started, the next MEM_* call tries again once this has passed. */
   memRetryAfterMs: 5_000,
+
+  /** Policy rules and approvals (issue 12): sh -c / eval nesting followed before a line counts as unparseable. */
+  execRuleMaxDepth: 8,
+  /** An approval nobody answers is denied after this (policy approvals.timeout_s overrides). */
+  approvalTimeoutS: 600,
+  /** Pending approvals listed at most (the oldest first). */
+  approvalsMaxListed: 1_000,
+  /** Audit rows `aos audit` returns at most. */
+  auditMaxRows: 10_000,
 } as const;
 
 export type Param = typeof param;

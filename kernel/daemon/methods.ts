@@ -4,6 +4,7 @@ import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } fro
 import type { RawJson } from '../wire/raw-json.js';
 import { pruneProcesses, removeProcesses } from '../store/retention.js';
 import type { PushTarget, StreamHub } from './streams.js';
+import { safetyHandlers } from './safety-methods.js';
 import { isEnded } from '../types.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
 
@@ -110,4 +111,5 @@ export const handlers: Handlers = {
     ctx.afterResponse(() => ctx.requestShutdown());
     return { pid: process.pid };
   },
+  ...safetyHandlers,
 };

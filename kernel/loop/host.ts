@@ -1,4 +1,5 @@
 /** What the turn loop needs beyond the process API: the run queue, the model pool and the model drivers. */
+import type { CallGate } from './dispatcher.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
 import type { KernelServices } from '../../syscalls/services.js';
 import type { ProcessApi } from '../proc/api.js';
@@ -12,4 +13,6 @@ export interface LoopHost extends ProcessApi {
   readonly models: ModelRegistry;
   /** The kernel as one process's syscalls see it (after a restart, a blocking call resumes with its old deadline). */
   services(proc: Proc, resumeDeadline: number | null): KernelServices;
+  /** The policy's rules, approvals and secrets between the capability check and each call. */
+  gate?(proc: Proc): CallGate;
 }

@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../errno.js';
 import { parseCapability } from './capabilities.js';
+import { parseSafety, SAFETY_SECTIONS, type SafetyPolicy } from './policy-rules.js';
 
 export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
 # A child process gets the intersection of its parent's capabilities and what it asks for.
@@ -46,6 +47,7 @@ const policySchema = z
       })
       .strict()
       .optional(),
+    ...SAFETY_SECTIONS,
   })
   .strict();
 
@@ -54,6 +56,8 @@ export interface Policy {
   rootCapabilities: string[];
   /** Private addresses NET_FETCH may reach, as "ip:port" or "ip:*". */
   netAllowPrivate: string[];
+  /** Rules, approvals, secrets and the journal's retention (policy-rules.ts). */
+  safety: SafetyPolicy;
 }
 
 /** Whether an explicit policy entry opens this private address and port. */
@@ -86,7 +90,8 @@ export function parsePolicy(text: string, file: string): Policy {
       throw new AosError('EINVAL', `policy ${file}: ${(error as Error).message}`);
     }
   }
-  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [] };
+  const safety = parseSafety(parsed.data, text, file);
+  return { file, rootCapabilities: parsed.data.root.capabilities, netAllowPrivate: parsed.data.net?.allow_private ?? [], safety };
 }
 
 /** Load the policy; `createIfMissing` writes the shipped default first (for the default path only). */

@@ -1,5 +1,7 @@
+import { schemaSafety } from './schema-safety.js';
+
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,7 +85,8 @@ CREATE INDEX IF NOT EXISTS processes_ended ON processes (ended_at) WHERE ended_a
 /** Statements that take a store at version `from` to `from + 1`. */
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
+  2: schemaSafety(),
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2();
+export const SCHEMA = SCHEMA_1 + schema2() + schemaSafety();

@@ -41,6 +41,16 @@ export type KernelEvent = EventBase &
       }
     | { type: 'message'; from_pid: number; to_pid: number; channel: 'msg' | 'stdin' | 'stdout' | 'webhook'; content: string }
     | { type: 'error'; message: string }
+    | {
+        type: 'approval';
+        id: string;
+        call: string;
+        rule: string;
+        status: 'pending' | 'approved' | 'denied' | 'expired';
+        decided_by?: 'person' | 'policy' | 'timeout';
+        via?: string;
+        reason?: string;
+      }
   );
 
 export type KernelEventType = KernelEvent['type'];

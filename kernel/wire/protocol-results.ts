@@ -7,12 +7,13 @@ import type { KernelEvent, KernelEventType } from './events.js';
 import * as s from './shape-check.js';
 import { PROC_STATES } from '../types.js';
 import type { KernelStats, ProcRow } from './views.js';
+import { SAFETY_RESULTS } from './safety-results.js';
 
 export const PROTOCOL_VERSION = 1;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
 export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 
-const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error'];
+const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'approval'];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
 export function isKernelEvent(value: unknown): value is KernelEvent {
@@ -65,6 +66,7 @@ export const RESULTS = {
   rm: s.object({ removed: s.array(pid) }),
   prune: s.object({ removed: s.nonNegativeInt }),
   shutdown: s.object({ pid }),
+  ...SAFETY_RESULTS,
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -9,6 +9,7 @@ import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import { gatewayAt } from './gateway.js';
 import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
 import type { Pcb } from '../../kernel/types.js';
+import type { SafetyPolicy } from '../../kernel/proc/policy-rules.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
 
@@ -37,6 +38,10 @@ export async function startHarness(
     netAllowPrivate?: string[];
     /** MEM_*: true for a Chroma on `<dir>/chroma` (started on the first MEM_* call), or explicit options. */
     memory?: boolean | MemoryOptions;
+    /** Policy rules, approvals, secrets (issue 12). */
+    safety?: SafetyPolicy;
+    /** A store file (in memory when absent). */
+    storeFile?: string;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -50,6 +55,8 @@ export async function startHarness(
     gateway: options.webhookPort === undefined ? undefined : gatewayAt(options.webhookPort),
     netAllowPrivate: options.netAllowPrivate,
     cwd: dir,
+    safety: options.safety,
+    storeFile: options.storeFile,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
   });
   const events: KernelEvent[] = [];
