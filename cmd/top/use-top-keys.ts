@@ -4,6 +4,7 @@ import { useCallback, useLayoutEffect, useRef, type Dispatch } from 'react';
 import { isEnded } from '../../kernel/types.js';
 import type { ViewRow } from './rows.js';
 import type { ViewAction, ViewState } from './view.js';
+import type { ApprovalsState } from './use-approvals.js';
 
 export interface KeyContext {
   view: ViewState;
@@ -14,6 +15,7 @@ export interface KeyContext {
   kill(pid: number): Promise<number[]>;
   retry(): void;
   quit(): void;
+  approvals?: Pick<ApprovalsState, 'confirming' | 'ask' | 'respond'>;
 }
 
 function errorText(error: unknown): string {
@@ -44,6 +46,7 @@ function askKill(ctx: KeyContext): void {
 export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   if (key.ctrl && input === 'c') return ctx.quit();
   if (ctx.view.confirm) return answer(input, key, ctx);
+  if (ctx.approvals?.confirming) return ctx.approvals.respond(input === 'y' || input === 'Y');
   const pids = ctx.rows.map((r) => r.pid);
   const move = (delta: number): void => ctx.dispatch({ type: 'move', pids, delta });
   if (key.upArrow || input === 'k') move(-1);
@@ -58,6 +61,8 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   else if (input === 's') ctx.dispatch({ type: 'sort' });
   else if (input === 'a') ctx.dispatch({ type: 'toggle-all' });
   else if (input === 'r') ctx.retry();
+  else if (input === 'A') ctx.approvals?.ask(true);
+  else if (input === 'D') ctx.approvals?.ask(false);
   else if (input === 'q') ctx.quit();
 }
 
