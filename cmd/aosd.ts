@@ -16,6 +16,7 @@ import { acquirePidLock, type PidLock } from '../kernel/daemon/pid-lock.js';
 import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../kernel/param.js';
 import { loadPolicy, type Policy } from '../kernel/proc/policy.js';
+import { SecretBox } from '../kernel/proc/secrets.js';
 import { parseDuration } from '../kernel/store/retention.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
@@ -87,6 +88,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     rootCapabilities: policy.rootCapabilities,
     netAllowPrivate: policy.netAllowPrivate,
     safety: policy.safety,
+    secrets: await SecretBox.load(policy.safety.secrets, paths.home, process.env),
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).

@@ -30,6 +30,8 @@ import { gateFor } from './proc/call-gate.js';
 import { EMPTY_SAFETY, type SafetyPolicy } from './proc/policy-rules.js';
 import type { CallGate } from './loop/dispatcher.js';
 import { ApprovalsTable } from './store/approvals-table.js';
+import { SecretBox } from './proc/secrets.js';
+import type { GateCall, GateOutcome } from './loop/dispatcher.js';
 import { AuditTrail } from './store/audit.js';
 import { ProcServices } from './proc/proc-services.js';
 import type { Notice, Proc, WakeReason } from './proc/proc.js';
@@ -80,6 +82,8 @@ export interface KernelOptions {
   memory?: MemoryOptions;
   /** The policy's rules, approvals and secrets (issue 12); none when absent. */
   safety?: SafetyPolicy;
+  /** The policy's secrets with their values (SecretBox.load); none when absent. */
+  secrets?: SecretBox;
 }
 
 export class Kernel implements ProcCore, SpawnCore {
@@ -99,6 +103,7 @@ export class Kernel implements ProcCore, SpawnCore {
   readonly safety: SafetyPolicy;
   readonly audit: AuditTrail;
   readonly approvals: Approvals;
+  readonly secrets: SecretBox;
   closing = false;
   gateway: WebhookListener | null = null;
   memory: MemoryStore | null = null;
@@ -128,6 +133,7 @@ export class Kernel implements ProcCore, SpawnCore {
     this.scheduler = new Scheduler((pid, lease) => this.startTurn(pid, lease), this.pool);
     this.safety = options.safety ?? EMPTY_SAFETY;
     this.audit = new AuditTrail(store);
+    this.secrets = options.secrets ?? SecretBox.empty();
     this.approvals = new Approvals(this, new ApprovalsTable(store), this.audit, this.safety.approvalTimeoutS);
   }
 
@@ -210,6 +216,9 @@ export class Kernel implements ProcCore, SpawnCore {
   forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   gate = (proc: Proc): CallGate => gateFor(this, proc);
+  // With secrets configured, every result is masked: a value an exec wrote to a file may come back through FS_READ.
+  withSecrets = (_proc: Proc, call: GateCall): GateOutcome =>
+    this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
   allowsPrivateAddress = (ip: string, port: number): boolean => opensPrivateAddress(this.options.netAllowPrivate ?? [], ip, port);
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */

@@ -3,6 +3,12 @@ import { runSandboxed } from '../drivers/exec/index.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
+function fsGrants(caps: readonly string[]): { read: string[]; write: string[] } {
+  // A bare `fs.read` / `fs.write` means the whole workspace.
+  const of = (kind: string): string[] => caps.filter((c) => c === kind || c.startsWith(`${kind}:`)).map((c) => (c === kind ? '/**' : c.slice(kind.length + 1)));
+  return { read: of('fs.read'), write: of('fs.write') };
+}
+
 export default defineSyscall({
   name: 'EXEC_CMD',
   aliases: ['EXEC', 'SHELL'],
@@ -24,6 +30,10 @@ export default defineSyscall({
     const { stdout, stderr, ...status } = await runSandboxed({
       cmd: args.cmd,
       workspace: ctx.kernel.fs.root,
+      // Scoped exec: the command sees only what the process may read, and writes only where it may write.
+      grants: fsGrants(ctx.caps.list),
+      // Secrets the policy lets this command have (set by the kernel, never by the model: the schema is strict).
+      env: (args as { kernel_env?: Record<string, string> }).kernel_env,
       signal: ctx.signal,
       limits: {
         wallTimeoutMs: Math.round((args.timeout_s ?? param.execDefaultTimeoutS) * 1000),

@@ -36,6 +36,8 @@ export default defineSyscall({
         maxRedirects: param.netMaxRedirects,
         allowHost: (host) => ctx.caps.allows(`net.fetch:${host}`),
         allowPrivate: (ip, port) => ctx.kernel.allowsPrivateAddress(ip, port),
+        // Set by the kernel (never by the model: the schema is strict) when a header carries a secret.
+        originBound: (args as { kernel_origin_bound?: string[] }).kernel_origin_bound,
       },
       ctx.signal,
     );

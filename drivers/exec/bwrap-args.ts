@@ -16,7 +16,7 @@ const SANDBOX_ENV: Record<string, string> = {
  * bwrap options, passed through `--args` so /proc/1/cmdline inside does not reveal host paths.
  * Order matters: bwrap applies mounts in sequence and the final remount makes / read-only.
  */
-export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout: HostLayout): string[] {
+export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout: HostLayout, workspaceMounts?: string[], env: Record<string, string> = {}): string[] {
   const tmpfsBytes = String(limits.maxFileBytes);
   return [
     '--unshare-all',
@@ -30,7 +30,7 @@ export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout:
     '--new-session',
     '--cap-drop', 'ALL',
     '--clearenv',
-    ...Object.entries(SANDBOX_ENV).flatMap(([name, value]) => ['--setenv', name, value]),
+    ...Object.entries({ ...env, ...SANDBOX_ENV }).flatMap(([name, value]) => ['--setenv', name, value]),
     '--json-status-fd', String(FD.status),
     '--ro-bind', '/usr', '/usr',
     ...layout.rootArgs,
@@ -45,7 +45,7 @@ export function buildBwrapOptions(workspace: string, limits: ExecLimits, layout:
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/dev/shm',
     '--remount-ro', '/dev',
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/tmp',
-    '--bind', workspace, '/workspace',
+    ...(workspaceMounts ?? ['--bind', workspace, '/workspace']),
     '--chdir', '/workspace',
     '--remount-ro', '/',
   ];
