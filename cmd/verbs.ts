@@ -23,6 +23,8 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   deny: async () => (await import('./approvals.js')).registerDeny,
   policy: async () => (await import('./policy.js')).registerPolicy,
   audit: async () => (await import('./audit.js')).registerAudit,
+  diff: async () => (await import('./rollback.js')).registerDiff,
+  rollback: async () => (await import('./rollback.js')).registerRollback,
   kernel: async () => (await import('./kernel.js')).registerKernel,
 };
 

@@ -33,6 +33,8 @@ import { ApprovalsTable } from './store/approvals-table.js';
 import { SecretBox } from './proc/secrets.js';
 import type { GateCall, GateOutcome } from './loop/dispatcher.js';
 import { AuditTrail } from './store/audit.js';
+import { Journal } from './store/journal.js';
+import { journalHook } from './proc/journal-hook.js';
 import { ProcServices } from './proc/proc-services.js';
 import type { Notice, Proc, WakeReason } from './proc/proc.js';
 import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
@@ -43,7 +45,7 @@ import { Scheduler } from './sched/scheduler.js';
 import { DiskGuard } from './store/disk-guard.js';
 import { recordEvent, recordWriteError } from './store/faults.js';
 import { PsAll } from './store/ps-all.js';
-import { startRetention } from './store/retention.js';
+import { parseDuration, startRetention } from './store/retention.js';
 import { Store } from './store/store.js';
 import { isEnded, type Pcb, type ProcState, type WaitSpec } from './types.js';
 import { EventBus, type KernelEvent } from './wire/events.js';
@@ -104,6 +106,7 @@ export class Kernel implements ProcCore, SpawnCore {
   readonly audit: AuditTrail;
   readonly approvals: Approvals;
   readonly secrets: SecretBox;
+  readonly journal: Journal;
   closing = false;
   gateway: WebhookListener | null = null;
   memory: MemoryStore | null = null;
@@ -134,6 +137,9 @@ export class Kernel implements ProcCore, SpawnCore {
     this.safety = options.safety ?? EMPTY_SAFETY;
     this.audit = new AuditTrail(store);
     this.secrets = options.secrets ?? SecretBox.empty();
+    this.journal = new Journal(store);
+    // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
+    if (this.safety.journalRetention) this.journal.prune(Date.now() - parseDuration(this.safety.journalRetention, 'journal.retention'));
     this.approvals = new Approvals(this, new ApprovalsTable(store), this.audit, this.safety.approvalTimeoutS);
   }
 
@@ -216,6 +222,7 @@ export class Kernel implements ProcCore, SpawnCore {
   forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   gate = (proc: Proc): CallGate => gateFor(this, proc);
+  journalCall = (proc: Proc, call: GateCall): ReturnType<typeof journalHook> => journalHook(this, proc, call);
   // With secrets configured, every result is masked: a value an exec wrote to a file may come back through FS_READ.
   withSecrets = (_proc: Proc, call: GateCall): GateOutcome =>
     this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };

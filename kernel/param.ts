@@ -202,6 +202,8 @@ export const param = {
   approvalsMaxListed: 1_000,
   /** Audit rows `aos audit` returns at most. */
   auditMaxRows: 10_000,
+  /** Rollback journal: the most an EXEC_CMD snapshot of the writable paths reads (past it the call runs unjournaled). */
+  journalSnapshotMaxBytes: 64 * 1024 * 1024,
 } as const;
 
 export type Param = typeof param;

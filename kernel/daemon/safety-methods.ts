@@ -3,14 +3,19 @@ import { AosError } from '../errno.js';
 import type { Kernel } from '../kernel.js';
 import { param } from '../param.js';
 import type { ParsedParamsOf, ResultOf } from '../wire/protocol.js';
+import { diffProcess, rollbackProcess } from '../proc/rollback.js';
 
-type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify';
+type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
 type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** An answer is acknowledged once committed, like every other change. */
 async function durable<T>(kernel: Kernel, value: T): Promise<T> {
   await kernel.store.committed();
   return value;
+}
+
+function known(kernel: Kernel, pid: number): void {
+  if (!kernel.pcb(pid) && !kernel.endedPcb(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
 }
 
 function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'> {
@@ -48,6 +53,14 @@ export const safetyHandlers: SafetyHandlers = {
   audit: (params, { kernel }) => ({
     rows: kernel.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),
   }),
+  diff: async (params, { kernel }) => {
+    known(kernel, params.pid);
+    return { pid: params.pid, files: await diffProcess(kernel, params.pid) };
+  },
+  rollback: async (params, { kernel }) => {
+    known(kernel, params.pid);
+    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel, params.pid, params.turn ?? 0) });
+  },
   audit_verify: (_params, { kernel }) => {
     const v = kernel.audit.verify();
     return v.ok ? { ok: true, rows: v.rows, head: v.head, bad_id: null, problem: null } : { ok: false, rows: v.rows, head: null, bad_id: v.bad_id, problem: v.problem };

@@ -27,7 +27,9 @@ export interface GateCall {
 }
 
 /** Run with these arguments (secrets substituted) and pass the value through `after` (masking), or refuse. */
-export type GateOutcome = { args: Record<string, unknown>; after?: (value: unknown) => unknown } | { refused: SyscallResult };
+export type GateOutcome =
+  | { args: Record<string, unknown>; after?: (value: unknown) => unknown; settled?: (ok: boolean) => void | Promise<void> }
+  | { refused: SyscallResult };
 
 /** The policy between the capability check and the call (kernel/proc/call-gate.ts): rules, approvals, secrets. */
 export interface CallGate {
@@ -114,8 +116,18 @@ export function dispatch(block: ParsedBlock, ctx: SyscallContext, gate?: CallGat
     return { name: def.name, args, result: toResult(error, ctx) };
   }
   const go = (o: GateOutcome): Dispatched | Promise<Dispatched> =>
-    'refused' in o ? { name: def.name, args, result: o.refused } : run(def, args, o.args, ctx, o.after);
+    'refused' in o ? { name: def.name, args, result: o.refused } : settle(run(def, args, o.args, ctx, o.after), o.settled);
   return outcome instanceof Promise ? outcome.then(go, (error: unknown) => ({ name: def.name, args, result: toResult(error, ctx) })) : go(outcome);
+}
+
+/** Tell the gate how the call ended (the rollback journal records what it changed) before its result goes on. */
+function settle(out: Dispatched | Promise<Dispatched>, settled?: (ok: boolean) => void | Promise<void>): Dispatched | Promise<Dispatched> {
+  if (!settled) return out;
+  const after = (d: Dispatched): Dispatched | Promise<Dispatched> => {
+    const pending = settled(d.result.ok);
+    return pending instanceof Promise ? pending.then(() => d, () => d) : d;
+  };
+  return out instanceof Promise ? out.then(after) : after(out);
 }
 
 /** Run the handler on `runArgs`; the call is reported with `args` (as the model wrote them, before any secret went in). */

@@ -16,14 +16,23 @@ export interface GateHost {
   readonly approvals: Approvals;
   /** Secret substitution for a call that passed the rules (secrets.ts), or the args unchanged. */
   withSecrets?(proc: Proc, call: GateCall): GateOutcome;
+  /** The rollback journal's hook for a call that changes the workspace (journal-hook.ts), or null. */
+  journalCall?(proc: Proc, call: GateCall): Settled | Promise<Settled | null> | null;
 }
+
+type Settled = (ok: boolean) => void | Promise<void>;
 
 function refused(name: string, decision: Decision, message: string): GateOutcome {
   return { refused: { ok: false, errno: 'EACCES', message: `${name} ${message}${decision.note ? ` (${decision.note})` : ''}` } };
 }
 
 export function gateFor(host: GateHost, proc: Proc): CallGate {
-  const proceed = (call: GateCall): GateOutcome => (host.withSecrets ? host.withSecrets(proc, call) : { args: call.args });
+  const proceed = (call: GateCall): GateOutcome | Promise<GateOutcome> => {
+    const out = host.withSecrets ? host.withSecrets(proc, call) : { args: call.args };
+    const hook = 'refused' in out ? null : (host.journalCall?.(proc, call) ?? null);
+    if (hook === null) return out;
+    return hook instanceof Promise ? hook.then((settled) => (settled ? { ...out, settled } : out)) : { ...out, settled: hook };
+  };
   return {
     check(call) {
       const decision = decideCall(host.safety.rules, call.capability, call.args);

@@ -42,7 +42,20 @@ const auditRow = s.object({
 });
 const auditVerdict = s.object({ ok: s.boolean, rows: s.nonNegativeInt, head: s.unknown, bad_id: s.unknown, problem: s.unknown });
 
+const fileChange = s.object({
+  path: s.string,
+  status: s.oneOf(['added', 'modified', 'deleted'] as const),
+  bytes_before: s.nullable(s.nonNegativeInt),
+  bytes_now: s.nullable(s.nonNegativeInt),
+  pids: s.array(s.positiveInt),
+  turns: s.array(s.nonNegativeInt),
+  changed_since: s.boolean,
+});
+const restored = s.object({ path: s.string, action: s.oneOf(['restored', 'removed'] as const) });
+
 export const SAFETY_RESULTS = {
+  diff: s.object({ pid: s.positiveInt, files: s.array(fileChange) }),
+  rollback: s.object({ pid: s.positiveInt, files: s.array(restored) }),
   approvals: s.object({ approvals: s.array(approval) }),
   approve: answered,
   deny: answered,

@@ -77,6 +77,11 @@ describe('approvals, policy and audit through the CLI', () => {
     );
     expect((await t.cli(['audit', '--pid', String(b.pid)], { env })).stdout).toMatch(/denied\s+FS_WRITE.*person via cli.*use \/out/);
     expect(await t.cli(['audit', 'verify'], { env })).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit trail intact: 4 records/) });
+
+    // The approved write is in the journal: aos diff shows it, aos rollback undoes it.
+    expect((await t.cli(['diff', String(a.pid)], { env })).stdout).toMatch(/^A \/src\/a\.txt {2}- → 1 bytes {2}pid \d+ turn 0\n$/);
+    expect(await t.cli(['rollback', String(a.pid), '--json'], { env })).toMatchObject({ code: 0, stdout: '[{"path":"/src/a.txt","action":"removed"}]\n' });
+    expect((await t.cli(['diff', String(a.pid), '--json'], { env })).stdout).toBe('[]\n');
   });
 
   it('shows the effective policy, with the rules and their lines', async () => {
