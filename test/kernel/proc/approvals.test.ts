@@ -76,6 +76,19 @@ describe('approvals', () => {
     expect(h.kernel.audit.list({ limit: 10 }).at(-1)).toMatchObject({ decision: 'expired', decided_by: 'timeout' });
   });
 
+  it('withdraws the request of a process killed while it waits', async () => {
+    h = await startHarness({ root: [WRITE, EXIT] }, { safety: ASK_SRC });
+    const pcb = await h.spawn();
+    await until(() => h!.kernel.approvals.list(10).length === 1);
+    const [req] = h.kernel.approvals.list(10);
+    h.kernel.kill(pcb.pid);
+    expect((await h.kernel.waitExit(pcb.pid)).state).toBe('killed');
+    await until(() => approvalEvents(h!.events).length === 2, 5000, 'the expired event');
+    expect(h.kernel.approvals.list(10)).toEqual([]);
+    expect(approvalEvents(h.events).at(-1)).toMatchObject({ id: req!.id, status: 'expired', reason: 'the process ended before an answer' });
+    expect(() => h!.kernel.approvals.approve(req!.id, 'cli')).toThrow(/no pending approval/);
+  });
+
   it('refuses a deny rule at once, naming it, and audits it', async () => {
     h = await startHarness(
       { root: [call('FS_WRITE', { path: '/etc/x', content: 'x' }), { expect: ['"errno":"EACCES"', 'deny: \\"fs.write:/etc/**\\"'], reply: EXIT }] },
