@@ -5,7 +5,8 @@
  * files are not followed.
  */
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface FileState {
@@ -19,6 +20,35 @@ export interface FileState {
 export type TreeSnapshot = Map<string, FileState>;
 
 export class SnapshotTooLarge extends Error {}
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+
+/** A regular file's content, or null (missing, a link, a FIFO or device, or over `max`): never blocks on a FIFO. */
+export function readRegularSync(file: string, max: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(file, READ_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    const info = fstatSync(fd);
+    return info.isFile() && info.size <= max ? readFileSync(fd) : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function readRegular(file: string, max: number): Promise<Buffer | null> {
+  const handle = await open(file, READ_FLAGS).catch(() => null);
+  if (!handle) return null;
+  try {
+    const info = await handle.stat();
+    return info.isFile() && info.size <= max ? await handle.readFile() : null;
+  } finally {
+    await handle.close();
+  }
+}
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -42,7 +72,8 @@ async function readState(full: string, budget: { bytes: number }, withContent: b
   const info = await lstat(full, { bigint: true });
   budget.bytes -= Number(info.size);
   if (budget.bytes < 0) throw new SnapshotTooLarge(`the writable paths hold more than the journal's snapshot limit`);
-  return { size: Number(info.size), mtimeNs: info.mtimeNs, ino: Number(info.ino), content: withContent ? await readFile(full) : Buffer.alloc(0) };
+  const content = withContent ? ((await readRegular(full, Number(info.size))) ?? Buffer.alloc(0)) : Buffer.alloc(0);
+  return { size: Number(info.size), mtimeNs: info.mtimeNs, ino: Number(info.ino), content };
 }
 
 /** Every regular file under `dirs` (workspace-relative), with content when asked. */
@@ -68,7 +99,7 @@ export async function diffTree(root: string, dirs: readonly string[], before: Tr
   for (const [rel, now] of after) {
     const was = before.get(rel);
     if (was && was.size === now.size && was.mtimeNs === now.mtimeNs && was.ino === now.ino) continue;
-    const content = await readFile(path.join(root, rel)).catch(() => null);
+    const content = await readRegular(path.join(root, rel), maxBytes);
     if (content === null) continue;
     if (was && was.content.equals(content)) continue;
     changes.push({ path: rel, before: was ? was.content : null, afterHash: sha256(content) });

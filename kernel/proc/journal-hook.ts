@@ -4,11 +4,10 @@
  * (its fs.write grants, scoped exec), diffed after the command — the cost grows with those trees
  * (bench/journal.ts); past param.journalSnapshotMaxBytes the call runs unjournaled, with a warning.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fixedPrefix } from '../../drivers/exec/scoped-mounts.js';
-import { diffTree, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
+import { diffTree, readRegular, readRegularSync, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
 import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
 import type { GateCall } from '../loop/dispatcher.js';
 import { param } from '../param.js';
@@ -28,14 +27,6 @@ function turnOf(proc: Proc): number {
   return proc.pending?.turn ?? proc.pcb.counters.turns;
 }
 
-function readOrNull(file: string): Buffer | null {
-  try {
-    return readFileSync(file);
-  } catch {
-    return null;
-  }
-}
-
 function writeHook(host: JournalHost, proc: Proc, call: GateCall): Settled | null {
   let vpath: string;
   try {
@@ -44,11 +35,14 @@ function writeHook(host: JournalHost, proc: Proc, call: GateCall): Settled | nul
     return null;
   }
   const file = path.join(host.fs.root, vpath);
-  const before = readOrNull(file);
+  // Not a FIFO or device (it would block the kernel), not past the snapshot limit.
+  const before = readRegularSync(file, param.journalSnapshotMaxBytes);
+  // Something is there that cannot be kept (a FIFO, a device, a huge file): not journaled rather than restored as absent.
+  if (before === null && existsSync(file)) return null;
   const turn = turnOf(proc);
   return async (ok) => {
     if (!ok) return;
-    const after = await readFile(file).catch(() => null);
+    const after = await readRegular(file, param.journalSnapshotMaxBytes);
     host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: after ? sha256(after) : null, call: 'FS_WRITE' });
   };
 }

@@ -3,10 +3,10 @@
  * putting it back. A rollback is all or nothing: it is refused, naming the file and who, when a
  * later process (or anyone outside the journal) changed a file since.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { restoreFile } from '../../drivers/fs/restore-file.js';
-import { sha256 } from '../../drivers/fs/tree-snapshot.js';
+import { readRegular, sha256 } from '../../drivers/fs/tree-snapshot.js';
+import { param } from '../param.js';
 import { AosError } from '../errno.js';
 import type { JournalEntry, Journal } from '../store/journal.js';
 
@@ -47,7 +47,7 @@ function byPath(entries: readonly JournalEntry[]): Map<string, PathHistory> {
 }
 
 async function current(host: RollbackHost, rel: string): Promise<Buffer | null> {
-  return readFile(path.join(host.fs.root, rel)).catch(() => null);
+  return readRegular(path.join(host.fs.root, rel), param.journalSnapshotMaxBytes);
 }
 
 function subtree(host: RollbackHost, pid: number): number[] {
