@@ -18,6 +18,7 @@ import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../kernel/param.js';
 import { loadPolicy, type Policy } from '../kernel/proc/policy.js';
 import { parseDuration } from '../kernel/wire/duration.js';
+import { SecretBox } from '../kernel/proc/secrets.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';
@@ -93,6 +94,8 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     netAllowPrivate: policy.netAllowPrivate,
     defaultModel: process.env.AOS_MODEL?.trim() || policy.defaultModel,
     mcp: policy.mcpServers,
+    safety: policy.safety,
+    secrets: await SecretBox.load(policy.safety.secrets, paths.home, process.env),
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).

@@ -68,6 +68,8 @@ export class EventRenderer {
         return `${who} ${paint('red', 'error')} ${event.message}`;
       case 'retry':
         return `${who} ${paint('yellow', `model: ${describeRetry(event)}`)}`;
+      case 'approval':
+        return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${event.call} (${event.rule})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${event.via}` : ''}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
     }
   }
 }

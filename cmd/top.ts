@@ -75,6 +75,17 @@ class KernelTopSource implements TopSource {
     return this.use(async (c) => (await c.request('kill', { pid, tree })).killed);
   }
 
+  approvals(): Promise<NonNullable<Awaited<ReturnType<NonNullable<TopSource['approvals']>>>>> {
+    return this.use(async (c) => (await c.request('approvals', {})).approvals);
+  }
+
+  answerApproval(id: string, approve: boolean): Promise<void> {
+    return this.use(async (c) => {
+      if (approve) await c.request('approve', { id, via: 'top' });
+      else await c.request('deny', { id, via: 'top', reason: 'denied from aos top' });
+    });
+  }
+
   close(): void {
     this.client?.close();
     this.client = null;

@@ -24,6 +24,13 @@ export const VERBS: Record<string, () => Promise<Register>> = {
   schema: async () => (await import('./schema.js')).registerSchema,
   top: async () => (await import('./top.js')).registerTop,
   web: async () => (await import('./web.js')).registerWeb,
+  approvals: async () => (await import('./approvals.js')).registerApprovals,
+  approve: async () => (await import('./approvals.js')).registerApprove,
+  deny: async () => (await import('./approvals.js')).registerDeny,
+  policy: async () => (await import('./policy.js')).registerPolicy,
+  audit: async () => (await import('./audit.js')).registerAudit,
+  diff: async () => (await import('./rollback.js')).registerDiff,
+  rollback: async () => (await import('./rollback.js')).registerRollback,
   kernel: async () => (await import('./kernel.js')).registerKernel,
   mcp: async () => (await import('./mcp.js')).registerMcp,
 };

@@ -26,6 +26,8 @@ export interface ProcessScope {
   readonly signal: AbortSignal;
   /** Whether the process holds a capability (`kind` or `kind:subject`). */
   allows(required: string): boolean;
+  /** Its capabilities as granted (exec binds the paths of its fs grants). */
+  readonly caps: readonly string[];
 }
 
 /** The drivers opened before this one: exec and the model registry work in the fs driver's workspace. */

@@ -57,7 +57,7 @@ export interface ExecResult {
 
 export interface ProcessExec {
   /** `timeoutS` of wall time (the driver's default when absent); every other limit is the kernel's. */
-  run(cmd: string, options?: { timeoutS?: number }): Promise<ExecResult>;
+  run(cmd: string, options?: { timeoutS?: number; env?: Record<string, string> }): Promise<ExecResult>;
 }
 
 // ---- net: GET of the hosts the process's net.fetch capabilities name, public addresses only ----
@@ -75,7 +75,8 @@ export interface NetFetchResult {
 }
 
 export interface ProcessNet {
-  fetch(url: string, headers?: Record<string, string>): Promise<NetFetchResult>;
+  /** `originBound`: hosts whose headers (they carry a secret) never follow a redirect elsewhere. */
+  fetch(url: string, headers?: Record<string, string>, options?: { originBound?: readonly string[] }): Promise<NetFetchResult>;
 }
 
 // ---- memory: the process tree's namespace (or the shared one); the driver stamps pid and ts ----

@@ -5,7 +5,6 @@
  * gateway through `options.gateway`.
  */
 import { closeDrivers, type OpenedDrivers, openDrivers } from '../drivers/index.js';
-import type { MemoryOptions } from '../drivers/memory/open-memory.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import type { ModelRegistry } from '../drivers/llm/registry.js';
 import type { ModelUsage } from '../drivers/llm/types.js';
@@ -16,32 +15,44 @@ import type { ProcessDrivers } from './driver-api.js';
 import { AosError } from './errno.js';
 import { Mailboxes } from './ipc/mailboxes.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
+import type { KernelOptions } from './kernel-options.js';
 import { kernelStats } from './kernel-stats.js';
-import { CRASH_SUSPECT_KEY, recover, RUNNING_KEY } from './loop/recovery.js';
+import { closeKernel, shutdownKernel } from './kernel-stop.js';
+import { CRASH_SUSPECT_KEY, recover } from './loop/recovery.js';
 import { runTurn } from './loop/turn.js';
 import { param } from './param.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
 import { account, armWallTimer, budgetExceeded } from './proc/budgets.js';
 import { CapabilitySet } from './proc/capabilities.js';
-import { endForBudget, endForKernelError, kill, requestKill } from './proc/kill.js';
+import { endForBudget, endForKernelError, kill } from './proc/kill.js';
 import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
 import { opensPrivateAddress } from './proc/policy.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
 import { openMcp } from './proc/mcp-open.js';
 import type { McpAccess } from './proc/mcp-access.js';
 import { mcpReference } from './proc/mcp-reference.js';
-import type { McpServerConfig } from '../drivers/mcp/types.js';
+import { Approvals } from './proc/approvals.js';
+import { gateFor } from './proc/call-gate.js';
+import { EMPTY_SAFETY, type SafetyPolicy } from './proc/policy-rules.js';
+import type { CallGate } from './loop/dispatcher.js';
+import { ApprovalsTable } from './store/approvals-table.js';
+import { SecretBox } from './proc/secrets.js';
+import type { GateCall, GateOutcome } from './loop/dispatcher.js';
+import { AuditTrail } from './store/audit.js';
+import { Journal } from './store/journal.js';
+import { journalHook } from './proc/journal-hook.js';
 import { ProcServices } from './proc/proc-services.js';
 import type { Notice, Proc, WakeReason } from './proc/proc.js';
 import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
 import { ProcTable } from './proc/table.js';
 import { amendTranscript, appendTranscript, persist } from './proc/transcript.js';
-import { type LaneLimits, type Lease, ModelPool } from './sched/model-pool.js';
+import { type Lease, ModelPool } from './sched/model-pool.js';
 import { Scheduler } from './sched/scheduler.js';
 import { DiskGuard } from './store/disk-guard.js';
 import { recordEvent, recordWriteError } from './store/faults.js';
 import { PsAll } from './store/ps-all.js';
 import { startRetention } from './store/retention.js';
+import { parseDuration } from './wire/duration.js';
 import { Store } from './store/store.js';
 import { isEnded, type Pcb, type ProcState, type WaitSpec } from './types.js';
 import { EventBus, type KernelEvent } from './wire/events.js';
@@ -50,40 +61,7 @@ import { describeEnd } from './wire/status.js';
 
 export { KERNEL_VERSION } from './version.js';
 export type { SpawnOptions } from './proc/spawn.js';
-export type KernelLog = (level: LogLevel, message: string) => void;
-
-export interface KernelOptions {
-  /** Where the kernel reports what no process can be told (the daemon's log). */
-  log?: KernelLog;
-  /** Host directory agents see as `/`. */
-  workspace: string;
-  /** Capabilities of a root process (from the policy). */
-  rootCapabilities: readonly string[];
-  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS); concurrency adapts where none is given. */
-  modelLimits?: Record<string, LaneLimits>;
-  /** Retry policy of the model pool (defaults in param.ts). */
-  modelRetry?: { maxRetries?: number; backoffBaseMs?: number; backoffMaxMs?: number };
-  /** One model call's time limit (default 120 s). */
-  modelTimeoutMs?: number;
-  /** Base for relative model paths (replay tapes). */
-  cwd?: string;
-  /** The model of a root process spawned without one (the daemon's AOS_MODEL, else the policy's default_model). */
-  defaultModel?: string;
-  /** SQLite file of the kernel's state; in memory when absent. */
-  storeFile?: string;
-  /** Private addresses the policy opens to NET_FETCH ("ip:port" or "ip:*"); none by default. */
-  netAllowPrivate?: readonly string[];
-  /** Opens the webhook gateway for these routes (the daemon's HTTP listener); no gateway when absent. */
-  gateway?: (routes: Webhooks) => Promise<WebhookListener>;
-  /** How long a webhook request waits for SYS_WEBHOOK_REPLY (default param.webhookReplyTimeoutMs). */
-  webhookReplyTimeoutMs?: number;
-  /** Ended processes older than this are pruned from the store (at start, then hourly); kept forever when absent. */
-  retentionMs?: number;
-  /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
-  memory?: MemoryOptions;
-  /** MCP servers agents may use (the policy's `mcp.servers`), started on first use; none when absent. */
-  mcp?: Record<string, McpServerConfig>;
-}
+export type { KernelLog, KernelOptions } from './kernel-options.js';
 
 export class Kernel implements ProcCore, SpawnCore {
   readonly events = new EventBus();
@@ -99,11 +77,16 @@ export class Kernel implements ProcCore, SpawnCore {
   readonly rootCaps: CapabilitySet;
   readonly cwd: string;
   readonly startedAt = Date.now();
+  readonly safety: SafetyPolicy;
+  readonly audit: AuditTrail;
+  readonly approvals: Approvals;
+  readonly secrets: SecretBox;
+  readonly journal: Journal;
   closing = false;
   gateway: WebhookListener | null = null;
   private readonly procDrivers: ProcDrivers;
   mcp: McpAccess | null = null;
-  private stopRetention: () => void = () => undefined;
+  stopRetention: () => void = () => undefined;
 
   private constructor(
     /** The driver table, opened once; each process sees it scoped (drivers(proc)). */
@@ -133,6 +116,13 @@ export class Kernel implements ProcCore, SpawnCore {
       const status = n.status === undefined ? {} : { status: n.status };
       this.events.emit({ type: 'retry', pid: request.proc.pid, turn: request.proc.turn, attempt: n.attempt, max: n.max, delay_ms: n.delayMs, kind: n.kind, ...status, message: n.message });
     };
+    this.safety = options.safety ?? EMPTY_SAFETY;
+    this.audit = new AuditTrail(store);
+    this.secrets = options.secrets ?? SecretBox.empty();
+    this.journal = new Journal(store);
+    // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
+    if (this.safety.journalRetention) this.journal.prune(Date.now() - parseDuration(this.safety.journalRetention, 'journal.retention'));
+    this.approvals = new Approvals(this, new ApprovalsTable(store), this.audit, this.safety.approvalTimeoutS);
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -160,6 +150,11 @@ export class Kernel implements ProcCore, SpawnCore {
   }
 
   /** The memory store, or null when this kernel runs without one. */
+  /** The workspace (the fs driver, opened once). */
+  get fs(): OpenedDrivers['fs'] {
+    return this.opened.fs;
+  }
+
   get memory(): MemoryStore | null {
     return this.opened.memory;
   }
@@ -223,6 +218,11 @@ export class Kernel implements ProcCore, SpawnCore {
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
   mcpReference = (proc: Proc): string | Promise<string> => (this.mcp ? mcpReference(this.mcp, proc.caps, proc.abort.signal) : '');
+  gate = (proc: Proc): CallGate => gateFor(this, proc);
+  journalCall = (proc: Proc, call: GateCall): ReturnType<typeof journalHook> => journalHook(this, proc, call);
+  // With secrets configured, every result is masked: a value an exec wrote to a file may come back through FS_READ.
+  withSecrets = (_proc: Proc, call: GateCall): GateOutcome =>
+    this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send(pid: number, text: string): void {
@@ -241,47 +241,13 @@ export class Kernel implements ProcCore, SpawnCore {
   }
 
   /** Kill everything still alive and wait for it to be reaped (the in-process CLI's exit). */
-  async shutdown(): Promise<void> {
-    const live = [...this.table.procs()].filter((p) => !isEnded(p.pcb.state));
-    for (const proc of live) if (!proc.killRequested) requestKill(this, proc, 'kernel shutting down');
-    await Promise.all(live.map((p) => this.waitExit(p.pid)));
-    this.webhooks.closeAll();
-    await this.gateway?.close();
-    await closeDrivers(this.opened);
-    await this.mcp?.close();
-    await this.psAll.close();
-    this.store.setMeta(RUNNING_KEY, '0');
-    this.store.close();
-  }
+  shutdown = (): Promise<void> => shutdownKernel(this);
 
   /**
    * Stop without ending any process: commit, close the store, and abort what is in flight so
    * nothing more runs. The next kernel on this store resumes every process where it was.
    */
-  async close(options: { crashed?: boolean; backup?: boolean } = {}): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    this.stopRetention();
-    this.scheduler.stop();
-    this.webhooks.closeAll();
-    const gatewayClosed = this.gateway?.close();
-    // After a crash the store keeps saying a kernel was running: the next start counts the crash.
-    if (!options.crashed) this.store.setMeta(RUNNING_KEY, '0');
-    this.store.flush();
-    if (options.backup && this.store.healthy) {
-      await this.store.backup().catch((error: unknown) => this.log('warn', `no backup of the store: ${(error as Error).message}`));
-    }
-    this.store.close();
-    for (const proc of this.table.procs()) {
-      proc.clearTimers();
-      if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', 'kernel stopping'));
-    }
-    await gatewayClosed;
-    await closeDrivers(this.opened);
-    await this.mcp?.close();
-    await this.psAll.close();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  close = (options: { crashed?: boolean; backup?: boolean } = {}): Promise<void> => closeKernel(this, options);
 
   /** Back from a disk-full hold. */
   private requeue(proc: Proc): void {

@@ -266,6 +266,16 @@ export const param = {
   webMaxBodyBytes: 64 * 1024,
   /** Events scanned (newest first) for the cost and tokens chart. */
   webUsageScanEvents: 200_000,
+  /** Policy rules and approvals (issue 12): sh -c / eval nesting followed before a line counts as unparseable. */
+  execRuleMaxDepth: 8,
+  /** An approval nobody answers is denied after this (policy approvals.timeout_s overrides). */
+  approvalTimeoutS: 600,
+  /** Pending approvals listed at most (the oldest first). */
+  approvalsMaxListed: 1_000,
+  /** Audit rows `aos audit` returns at most. */
+  auditMaxRows: 10_000,
+  /** Rollback journal: the most an EXEC_CMD snapshot of the writable paths reads (past it the call runs unjournaled). */
+  journalSnapshotMaxBytes: 64 * 1024 * 1024,
 } as const;
 
 export type Param = typeof param;

@@ -33,7 +33,8 @@ export type WaitSpec =
   | { kind: 'msg'; deadline: number }
   | { kind: 'stdin'; deadline: number }
   | { kind: 'child'; pid: number | null; deadline: number }
-  | { kind: 'sleep'; deadline: number; seconds: number };
+  | { kind: 'sleep'; deadline: number; seconds: number }
+  | { kind: 'approval'; id: string; deadline: number };
 
 export interface Pcb {
   readonly pid: number;

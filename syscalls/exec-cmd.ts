@@ -20,7 +20,11 @@ export default defineSyscall({
   },
   capability: 'exec',
   run: async (args, ctx) => {
-    const { stdout, stderr, ...status } = await ctx.drivers.exec.run(args.cmd, { timeoutS: args.timeout_s });
+    const { stdout, stderr, ...status } = await ctx.drivers.exec.run(args.cmd, {
+      timeoutS: args.timeout_s,
+      // Secrets the policy lets this command have (set by the kernel, never by the model: the schema is strict).
+      env: (args as { kernel_env?: Record<string, string> }).kernel_env,
+    });
     // The output goes last: when the kernel clips a long result for the model, the status survives.
     return { ...status, stdout, stderr };
   },

@@ -13,6 +13,9 @@ import type { TopSource } from './source.js';
 import { useProcessLog } from './use-process-log.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { useTopKeys } from './use-top-keys.js';
+import { useApprovals } from './use-approvals.js';
+import { ApprovalsPane, approvalsPaneHeight, approvalQuestion } from './approvals-pane.js';
+import { Text } from 'ink';
 import { DEFAULT_TIMING, useTopState, type TopTiming } from './use-top-state.js';
 import { useSelection, useView } from './use-view.js';
 
@@ -57,7 +60,9 @@ export function App(props: AppProps): ReactElement {
   // Ink clears the whole screen on every update of a frame as tall as the terminal, so leave one line.
   const lines = Math.max(8, height - 1);
   const banner = state.error ? 1 : 0;
-  const body = Math.max(2, lines - HEADER_HEIGHT - banner - 1);
+  const approvals = useApprovals(source, data.generation);
+  const pane = approvalsPaneHeight(approvals.list.length, 3);
+  const body = Math.max(2, lines - HEADER_HEIGHT - banner - pane - 1);
   const split = splitHeights(body, rows.length, view.mode);
 
   useTopKeys({
@@ -68,6 +73,7 @@ export function App(props: AppProps): ReactElement {
     pageSize: Math.max(1, split.table - 1),
     kill: data.kill,
     retry: data.retry,
+    approvals,
     quit: () => {
       onExit?.(state.error ? 2 : 0);
       exit();
@@ -81,14 +87,17 @@ export function App(props: AppProps): ReactElement {
     <Box flexDirection="column" width={width} height={lines}>
       <Header stats={stats} uptime={uptime} rate={totalRate(state, now)} color={color} />
       {state.error ? <ErrorBanner message={state.error} color={color} /> : null}
+      <ApprovalsPane rows={approvals.list} max={3} width={width} color={color} />
       {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} /> : null}
       {split.log > 0 ? (
         <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} />
       ) : null}
       {view.confirm ? (
         <Confirm pid={view.confirm.pid} name={view.confirm.name} color={color} />
+      ) : approvals.confirming ? (
+        <Text bold inverse wrap="truncate">{approvalQuestion(approvals.confirming)}</Text>
       ) : (
-        <Footer mode={view.mode} sort={view.sort} all={view.all} status={view.status} filter={{ text: view.filter, typing: view.typing }} position={index + 1} count={rows.length} color={color} />
+        <Footer mode={view.mode} sort={view.sort} all={view.all} status={view.status ?? approvals.status} filter={{ text: view.filter, typing: view.typing }} position={index + 1} count={rows.length} color={color} />
       )}
     </Box>
   );

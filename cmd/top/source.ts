@@ -1,6 +1,9 @@
 /** Where `aos top` gets its data: the kernel client in production, an in-memory script in the demo and tests. */
 import type { KernelEvent } from '../../kernel/wire/events.js';
 import type { KernelStats, ProcRow } from '../../kernel/wire/views.js';
+import type { ResultOf } from '../../kernel/wire/protocol.js';
+
+export type ApprovalRow = ResultOf<'approvals'>['approvals'][number];
 
 export interface TopHandlers {
   onEvent(event: KernelEvent): void;
@@ -19,4 +22,7 @@ export interface TopSource {
   history(pid: number, tail: number): Promise<KernelEvent[]>;
   /** Kill a process (and its subtree when tree is true); resolves with the pids now being killed. */
   kill(pid: number, tree: boolean): Promise<number[]>;
+  /** Pending approval requests, oldest first (absent: the pane is not shown). */
+  approvals?(): Promise<ApprovalRow[]>;
+  answerApproval?(id: string, approve: boolean): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { useCallback, useLayoutEffect, useRef, type Dispatch } from 'react';
 import { isEnded } from '../../kernel/types.js';
 import type { ViewRow } from './rows.js';
 import type { ViewAction, ViewState } from './view.js';
+import type { ApprovalsState } from './use-approvals.js';
 
 export interface KeyContext {
   view: ViewState;
@@ -14,6 +15,7 @@ export interface KeyContext {
   kill(pid: number): Promise<number[]>;
   retry(): void;
   quit(): void;
+  approvals?: Pick<ApprovalsState, 'confirming' | 'ask' | 'respond'>;
 }
 
 function errorText(error: unknown): string {
@@ -52,6 +54,7 @@ function typeFilter(input: string, key: Key, ctx: KeyContext): void {
 export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   if (key.ctrl && input === 'c') return ctx.quit();
   if (ctx.view.confirm) return answer(input, key, ctx);
+  if (ctx.approvals?.confirming) return ctx.approvals.respond(input === 'y' || input === 'Y');
   if (ctx.view.typing) return typeFilter(input, key, ctx);
   const pids = ctx.rows.map((r) => r.pid);
   const move = (delta: number): void => ctx.dispatch({ type: 'move', pids, delta });
@@ -73,6 +76,8 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
     if (input.length > 1) ctx.dispatch({ type: 'filter', edit: { append: input.slice(1) } });
   }
   else if (input === 'r') ctx.retry();
+  else if (input === 'A') ctx.approvals?.ask(true);
+  else if (input === 'D') ctx.approvals?.ask(false);
   else if (input === 'q') ctx.quit();
 }
 

@@ -20,8 +20,10 @@ export interface SandboxExtras {
   writePaths?: readonly string[];
   /** Keep the host's network (and its resolver and CA certificates) instead of none. */
   network?: boolean;
-  /** Variables set on top of the sandbox's own few. */
+  /** Variables set beside the sandbox's own few (which win). */
   env?: Readonly<Record<string, string>>;
+  /** bwrap arguments that mount the workspace instead of binding it whole (scoped exec: the granted paths). */
+  workspaceMounts?: readonly string[];
 }
 
 const NETWORK_ETC = ['/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/ssl/certs', '/etc/ca-certificates'];
@@ -34,7 +36,8 @@ const NETWORK_ETC = ['/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/ssl/certs',
 export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, layout: HostLayout, extras: SandboxExtras = {}): string[] {
   const tmpfsBytes = String(limits.maxFileBytes);
   const home = workspace === null ? '/tmp' : '/workspace';
-  const env = { ...SANDBOX_ENV, HOME: home, ...extras.env };
+  // The sandbox's own variables win: a secret or a server's env cannot redirect PATH or HOME.
+  const env = { ...extras.env, ...SANDBOX_ENV, HOME: home };
   return [
     '--unshare-all',
     // A user namespace lets the command run as a non-root uid, so RLIMIT_NPROC applies to it.
@@ -64,7 +67,7 @@ export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, 
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/dev/shm',
     '--remount-ro', '/dev',
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/tmp',
-    ...(workspace === null ? [] : ['--bind', workspace, '/workspace']),
+    ...(workspace === null ? [] : (extras.workspaceMounts ?? ['--bind', workspace, '/workspace'])),
     ...(extras.readPaths ?? []).flatMap((p) => ['--ro-bind', p, p]),
     ...(extras.writePaths ?? []).flatMap((p) => ['--bind', p, p]),
     '--chdir', home,

@@ -5,6 +5,7 @@
 import type { ProcessExec } from '../../kernel/driver-api.js';
 import { param } from '../../kernel/param.js';
 import { defineDriver, workspaceOf } from '../driver.js';
+import { fsGrants } from './grants.js';
 import { runSandboxed } from './run-sandboxed.js';
 import type { ExecLimits } from './types.js';
 
@@ -35,6 +36,9 @@ export const execDriver = defineDriver({
       runSandboxed({
         cmd,
         workspace: host.workspace,
+        // Scoped exec: the command sees only what the process may read, and writes only where it may write.
+        grants: fsGrants(proc.caps),
+        ...(options.env ? { env: options.env } : {}),
         signal: proc.signal,
         limits: { ...host.limits, wallTimeoutMs: Math.round((options.timeoutS ?? host.defaultTimeoutS) * 1000) },
       }),

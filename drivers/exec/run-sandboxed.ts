@@ -10,6 +10,7 @@ import { createSandboxCgroup } from './sandbox-cgroup.js';
 import { renderSandboxEtcFiles } from './sandbox-etc.js';
 import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child.js';
 import type { ExecRequest, ExecResult } from './types.js';
+import { mountArgs, planMounts, resolveMounts } from './scoped-mounts.js';
 
 // The guard, its watcher, the outer bwrap and bwrap's pid-1 reaper share the cgroup with the command.
 const PLUMBING_PIDS = GUARD_OWN_PIDS + 2;
@@ -42,7 +43,8 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
 
   const { limits } = req;
   const etc = renderSandboxEtcFiles(layout.shell);
-  const options = buildBwrapOptions(req.workspace, limits, layout);
+  const mounts = req.grants ? mountArgs(await resolveMounts(req.workspace, planMounts(req.grants))) : undefined;
+  const options = buildBwrapOptions(req.workspace, limits, layout, { ...(mounts ? { workspaceMounts: mounts } : {}), ...(req.env ? { env: req.env } : {}) });
   const bwrapCommand = [bwrap, '--args', String(FD.args), '--', ...buildSandboxCommand(req.cmd, limits, layout, layout.prlimit)];
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
   const cgroup = await createSandboxCgroup({

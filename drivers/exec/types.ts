@@ -15,6 +15,10 @@ export interface ExecRequest {
   workspace: string;
   limits: ExecLimits;
   signal?: AbortSignal;
+  /** Scoped exec: only these parts of the workspace are mounted (scoped-mounts.ts); all of it read-write when absent. */
+  grants?: { read: readonly string[]; write: readonly string[] };
+  /** Extra environment variables for the command (secrets the policy lets it have). */
+  env?: Record<string, string>;
 }
 
 export type { ExecResult } from '../../kernel/driver-api.js';

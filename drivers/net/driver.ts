@@ -20,6 +20,7 @@ export const netDriver = defineDriver({
     allowPrivate: (ip, port) => config.allowPrivate(ip, port),
   }),
   scope: (host, proc): ProcessNet => ({
-    fetch: (url, headers) => guardedFetch(url, headers, { ...host, allowHost: (name) => proc.allows(`net.fetch:${name}`) }, proc.signal),
+    fetch: (url, headers, options = {}) =>
+      guardedFetch(url, headers, { ...host, allowHost: (name) => proc.allows(`net.fetch:${name}`), ...(options.originBound ? { originBound: options.originBound } : {}) }, proc.signal),
   }),
 });

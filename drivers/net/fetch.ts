@@ -20,6 +20,8 @@ export interface NetFetchOptions {
   allowHost: (host: string) => boolean;
   /** Explicit policy openings for otherwise blocked addresses; default none. */
   allowPrivate?: (ip: string, port: number) => boolean;
+  /** Header names (lower case) that never follow a redirect to another origin, beyond authorization and cookie (headers carrying a secret). */
+  originBound?: readonly string[];
   userAgent?: string;
   /** Replaces the system resolver (tests, custom DNS); every answer is still checked and pinned. */
   resolve?: Resolver;
@@ -65,7 +67,7 @@ async function fetchHops(start: URL, agentHeaders: Record<string, string>, optio
       if (REDIRECT_STATUSES.has(status) && location !== undefined) {
         const next = nextHop(current, location, redirects, options.maxRedirects);
         redirects.push(next.href);
-        headers = headersForHop(headers, current, next);
+        headers = headersForHop(headers, current, next, options.originBound);
         current = next;
         continue;
       }

@@ -5,6 +5,7 @@ import type { RawJson } from '../wire/raw-json.js';
 import { pruneProcesses, removeProcesses } from '../store/retention.js';
 import { defaultModelOf } from '../proc/root-model.js';
 import type { PushTarget, StreamHub } from './streams.js';
+import { safetyHandlers } from './safety-methods.js';
 import { isEnded } from '../types.js';
 import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../wire/views.js';
@@ -133,4 +134,5 @@ export const handlers: Handlers = {
     ctx.afterResponse(() => ctx.requestShutdown());
     return { pid: process.pid };
   },
+  ...safetyHandlers,
 };

@@ -1,4 +1,5 @@
 /** What the turn loop needs beyond the process API: the run queue, the model pool, the model drivers and a process's drivers. */
+import type { CallGate } from './dispatcher.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
 import type { ProcessDrivers } from '../driver-api.js';
 import type { ProcessServices } from '../../syscalls/services.js';
@@ -17,4 +18,6 @@ export interface LoopHost extends ProcessApi {
   drivers(proc: Proc): ProcessDrivers;
   /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting). */
   mcpReference(proc: Proc): string | Promise<string>;
+  /** The policy's rules, approvals and secrets between the capability check and each call. */
+  gate?(proc: Proc): CallGate;
 }

@@ -241,7 +241,8 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
   const def = block.ok ? findSyscall(block.name) : undefined;
   let resumeDeadline: number | null = null;
   if (pending.started) {
-    if (!def?.blocking) return { name: def?.name ?? block.name, args: block.ok ? block.args : {}, result: fail('EINTR', INTERRUPTED) };
+    // A call parked on an approval waits on it again: it has not run.
+    if (!def?.blocking && proc.pcb.wait?.kind !== 'approval') return { name: def?.name ?? block.name, args: block.ok ? block.args : {}, result: fail('EINTR', INTERRUPTED) };
     resumeDeadline = proc.pcb.wait?.deadline ?? null;
   } else {
     kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
@@ -263,7 +264,7 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
 function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
   const services = kernel.services(proc, resumeDeadline);
   const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services };
-  return dispatch(block, ctx);
+  return dispatch(block, ctx, kernel.gate?.(proc));
 }
 
 function isLooping(proc: Proc, reply: string, results: string): boolean {

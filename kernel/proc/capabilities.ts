@@ -39,7 +39,7 @@ function escapeRegex(text: string): string {
  * `**` matches anything; `*` matches within one segment and never swallows a `**` of a
  * requested pattern, so `/out/*` does not cover `/out/**`.
  */
-function compileGlob(pattern: string): RegExp {
+export function compileGlob(pattern: string): RegExp {
   // `dir/**` also covers `dir` itself, so a process may list the directory it was given.
   const dirTree = pattern.length > 3 && pattern.endsWith('/**');
   const body = dirTree ? pattern.slice(0, -3) : pattern;

@@ -20,7 +20,7 @@ export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason
 export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Promise<WakeReason> {
   const promise = proc.park(spec);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
-  const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : `waiting for ${what}`;
+  const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : `waiting for ${what}`;
   k.setState(proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
   return promise.then((wake) => {
     if (!proc.killRequested && !k.closing) k.setState(proc, 'running', { reason: `woken: ${wake}` });

@@ -11,6 +11,7 @@ import { parseCapability } from './capabilities.js';
 import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import { mcpPolicySchema, mcpServerConfigs } from './mcp-policy.js';
+import { parseSafety, SAFETY_SECTIONS, type SafetyPolicy } from './policy-rules.js';
 
 export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
 # A child process gets the intersection of its parent's capabilities and what it asks for.
@@ -62,6 +63,7 @@ const policySchema = z
       .strict()
       .optional(),
     mcp: mcpPolicySchema.optional(),
+    ...SAFETY_SECTIONS,
   })
   .strict();
 
@@ -74,6 +76,8 @@ export interface Policy {
   defaultModel?: string;
   /** MCP servers agents may use (the `mcp:` section), by name. */
   mcpServers: Record<string, McpServerConfig>;
+  /** Rules, approvals, secrets and the journal's retention (policy-rules.ts). */
+  safety: SafetyPolicy;
 }
 
 /** Whether an explicit policy entry opens this private address and port. */
@@ -113,6 +117,7 @@ export function parsePolicy(text: string, file: string): Policy {
     netAllowPrivate: parsed.data.net?.allow_private ?? [],
     defaultModel,
     mcpServers: mcpServerConfigs(parsed.data.mcp, path.dirname(path.resolve(file))),
+    safety: parseSafety(parsed.data, text, file),
   };
 }
 

@@ -19,6 +19,7 @@ export class ProcDrivers {
         tree: proc.tree,
         signal: proc.abort.signal,
         allows: (required) => proc.caps.allows(required),
+        caps: proc.caps.list,
       });
       this.scoped.set(proc, drivers);
     }

@@ -1,7 +1,8 @@
 import { searchSchema } from './schema-search.js';
+import { schemaSafety } from './schema-safety.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,7 +87,8 @@ CREATE INDEX IF NOT EXISTS processes_ended ON processes (ended_at) WHERE ended_a
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
   2: searchSchema(),
+  3: schemaSafety(),
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema();
+export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety();

@@ -126,6 +126,16 @@ export class Store extends StoreRows {
 
   // ---- queued writes ----
 
+  /** The database, for tables kept by modules of their own (audit.ts, approvals-table.ts, journal.ts); they write through `write`. */
+  get sql(): Database.Database {
+    return this.db;
+  }
+
+  /** Queue a write of such a module: it commits with this tick's transaction, in order. */
+  write(pid: number | null, run: () => void): void {
+    this.enqueue(pid, run);
+  }
+
   protected enqueue(pid: number | null, run: () => void): void {
     this.queue.push({ pid, run });
     this.scheduleFlush();

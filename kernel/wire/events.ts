@@ -43,6 +43,16 @@ export type KernelEvent = EventBase &
     | { type: 'error'; message: string }
     /** The model call failed and the pool retries it after `delay_ms` (a 429 waits out the provider's Retry-After). */
     | { type: 'retry'; turn: number; attempt: number; max: number; delay_ms: number; kind: string; status?: number; message: string }
+    | {
+        type: 'approval';
+        id: string;
+        call: string;
+        rule: string;
+        status: 'pending' | 'approved' | 'denied' | 'expired';
+        decided_by?: 'person' | 'policy' | 'timeout';
+        via?: string;
+        reason?: string;
+      }
   );
 
 export type KernelEventType = KernelEvent['type'];

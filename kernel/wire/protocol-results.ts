@@ -8,12 +8,13 @@ import * as s from './shape-check.js';
 import { PROC_STATES } from '../types.js';
 import type { KernelStats, ProcRow } from './views.js';
 import type { ProcDetail } from './detail.js';
+import { SAFETY_RESULTS } from './safety-results.js';
 
 export const PROTOCOL_VERSION = 1;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
 export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 
-const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry'];
+const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry', 'approval'];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
 export function isKernelEvent(value: unknown): value is KernelEvent {
@@ -104,6 +105,7 @@ export const RESULTS = {
     timed_out: s.boolean,
   }),
   web: s.object({ url: s.string, port: s.int, expires_at: s.string }),
+  ...SAFETY_RESULTS,
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { param } from '../param.js';
 import { MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, RESULTS } from './protocol-results.js';
 import type { ShapeOf } from './shape-check.js';
+import { SAFETY_METHODS } from './safety-protocol.js';
 
 export type { EndPayload, LogPush, Push, Response, TopicPush, WireError } from './protocol-results.js';
 export { MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION };
@@ -102,6 +103,7 @@ export const METHODS = {
   web: { params: none, result: RESULTS.web },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
   shutdown: { params: none, result: RESULTS.shutdown },
+  ...SAFETY_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;

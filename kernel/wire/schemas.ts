@@ -22,6 +22,17 @@ export const kernelEventSchema = z
     z.object({ ...base, type: z.literal('message'), from_pid: z.number().int(), to_pid: z.number().int(), channel: z.enum(['msg', 'stdin', 'stdout', 'webhook']), content: z.string() }),
     z.object({ ...base, type: z.literal('error'), message: z.string() }),
     z.object({ ...base, type: z.literal('retry'), turn: z.number().int(), attempt: z.number().int(), max: z.number().int(), delay_ms: z.number(), kind: z.string(), status: z.number().int().optional(), message: z.string() }),
+    z.object({
+      ...base,
+      type: z.literal('approval'),
+      id: z.string(),
+      call: z.string(),
+      rule: z.string(),
+      status: z.enum(['pending', 'approved', 'denied', 'expired']),
+      decided_by: z.enum(['person', 'policy', 'timeout']).optional(),
+      via: z.string().optional(),
+      reason: z.string().optional(),
+    }),
   ])
   .describe('one line of aos logs --json');
 

@@ -10,6 +10,7 @@ import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import { gatewayAt } from './gateway.js';
 import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
 import type { Pcb } from '../../kernel/types.js';
+import type { SafetyPolicy } from '../../kernel/proc/policy-rules.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
 
@@ -42,6 +43,10 @@ export async function startHarness(
     defaultModel?: string;
     /** MCP servers, as the policy's `mcp.servers` gives them to the kernel. */
     mcp?: Record<string, McpServerConfig>;
+    /** Policy rules, approvals, secrets (issue 12). */
+    safety?: SafetyPolicy;
+    /** A store file (in memory when absent). */
+    storeFile?: string;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -56,6 +61,8 @@ export async function startHarness(
     netAllowPrivate: options.netAllowPrivate,
     cwd: dir,
     defaultModel: options.defaultModel,
+    safety: options.safety,
+    storeFile: options.storeFile,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
     mcp: options.mcp,
   });

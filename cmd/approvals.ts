@@ -1,0 +1,80 @@
+/** `aos approvals`, `aos approve <id>`, `aos deny <id> [--reason …]`: the person in the loop. */
+import type { Command } from 'commander';
+import type { ResultOf } from '../kernel/wire/protocol.js';
+import { withKernel } from './connect.js';
+import { CliError, EXIT } from './fail.js';
+import type { Run } from './verb.js';
+
+type Approval = ResultOf<'approvals'>['approvals'][number];
+
+function oneLine(value: unknown, max: number): string {
+  const text = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/\s+/g, ' ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function untilText(iso: string): string {
+  const s = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+export function formatApprovals(rows: readonly Approval[], width: number): string {
+  if (rows.length === 0) return 'no pending approvals';
+  const head = ['ID', 'PID', 'NAME', 'CALL', 'EXPIRES', 'RULE / ARGS'];
+  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, untilText(r.expires_at), `${r.rule}  ${oneLine(r.args, Math.max(20, width - 70))}`]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  return [fmt(head), ...lines.map(fmt)].join('\n');
+}
+
+export async function runApprovals(flags: { json?: boolean }): Promise<number> {
+  return withKernel(async (client) => {
+    const { approvals } = await client.request('approvals', {});
+    const width = process.stdout.isTTY ? process.stdout.columns || 100 : 100;
+    process.stdout.write(flags.json ? `${JSON.stringify(approvals)}\n` : `${formatApprovals(approvals, width)}\n`);
+    return EXIT.ok;
+  });
+}
+
+function checkId(id: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new CliError(`an approval id is letters and digits, as aos approvals lists them (got "${id}")`);
+  return id;
+}
+
+export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: { reason?: string; json?: boolean }): Promise<number> {
+  const id = checkId(idArg);
+  return withKernel(async (client) => {
+    const done = verb === 'approve' ? await client.request('approve', { id, via: 'cli' }) : await client.request('deny', { id, via: 'cli', reason: flags.reason });
+    process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${verb === 'approve' ? 'approved' : 'denied'} ${done.id} (process ${done.pid})\n`);
+    return EXIT.ok;
+  });
+}
+
+export function registerApprovals(program: Command, run: Run): void {
+  program
+    .command('approvals')
+    .description('list calls waiting for a person (policy rules that ask)')
+    .option('--json', 'print an array of {id, pid, name, call, args, rule, requested_at, expires_at}')
+    .addHelpText('after', '\nAnswer with aos approve <id> or aos deny <id> --reason "…"; unanswered requests are denied after the policy\'s approvals.timeout_s.\n\nExamples:\n  aos approvals\n  aos approvals --json | jq -r \'.[].id\'')
+    .action((flags: { json?: boolean }) => run(() => runApprovals(flags)));
+}
+
+export function registerApprove(program: Command, run: Run): void {
+  program
+    .command('approve')
+    .description('approve a pending request: the parked call runs')
+    .argument('<id>', 'request id, from aos approvals')
+    .option('--json', 'print {"id","pid"}')
+    .addHelpText('after', '\nExits 1 when no such request is pending (answered, expired, or its process ended).\n\nExample:\n  aos approve 3fa9c21b')
+    .action((id: string, flags: { json?: boolean }) => run(() => runAnswer('approve', id, flags)));
+}
+
+export function registerDeny(program: Command, run: Run): void {
+  program
+    .command('deny')
+    .description('deny a pending request: the call fails with EACCES and your reason')
+    .argument('<id>', 'request id, from aos approvals')
+    .option('--reason <text>', 'told to the model with the refusal')
+    .option('--json', 'print {"id","pid"}')
+    .addHelpText('after', '\nExample:\n  aos deny 3fa9c21b --reason "no pushes to main"')
+    .action((id: string, flags: { reason?: string; json?: boolean }) => run(() => runAnswer('deny', id, flags)));
+}

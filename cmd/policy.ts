@@ -1,0 +1,48 @@
+/** `aos policy show [--pid N] [--json]`: the effective policy, the root's or one process's. */
+import type { Command } from 'commander';
+import type { ResultOf } from '../kernel/wire/protocol.js';
+import { toPid } from './args.js';
+import { withKernel } from './connect.js';
+import { EXIT } from './fail.js';
+import type { Run } from './verb.js';
+
+export function formatPolicy(view: ResultOf<'policy'>): string {
+  const out = [`policy ${view.file ?? '(none)'}${view.pid === null ? ' — root processes' : ` — process ${view.pid}`}`, '', 'capabilities:'];
+  out.push(...(view.capabilities.length ? view.capabilities.map((c) => `  ${c}`) : ['  (none)']));
+  out.push('', 'rules (strictest wins):');
+  if (view.rules.length === 0) out.push('  (none: every granted call runs)');
+  for (const r of view.rules) {
+    const where = r.line === null ? '' : `  line ${r.line}`;
+    out.push(`  ${r.verdict.padEnd(5)} ${r.capability}${where}${r.applies ? '' : '  (holds no such capability)'}`);
+  }
+  out.push('', `approvals: unanswered requests are denied after ${view.approvals.timeout_s}s`);
+  if (view.secrets.length) {
+    out.push('', 'secrets (values never shown):');
+    for (const s of view.secrets) {
+      const to = [...s.hosts.map((h) => `net.fetch ${h}`), ...s.exec.map((e) => `exec ${e}`), ...s.mcp.map((m) => `mcp ${m}`)];
+      out.push(`  ${s.name}  from ${s.source}  to ${to.join(', ') || '(nowhere)'}`);
+    }
+  }
+  if (view.journal.retention) out.push('', `journal: kept ${view.journal.retention}`);
+  return out.join('\n');
+}
+
+export async function runPolicyShow(flags: { pid?: string; json?: boolean }): Promise<number> {
+  const pid = flags.pid === undefined ? undefined : toPid(flags.pid);
+  return withKernel(async (client) => {
+    const view = await client.request('policy', pid === undefined ? {} : { pid });
+    process.stdout.write(flags.json ? `${JSON.stringify(view)}\n` : `${formatPolicy(view)}\n`);
+    return EXIT.ok;
+  });
+}
+
+export function registerPolicy(program: Command, run: Run): void {
+  const policy = program.command('policy').description('show the effective policy (capabilities, rules, approvals, secrets)');
+  policy
+    .command('show')
+    .description('print the policy the kernel enforces, for root processes or one process')
+    .option('--pid <pid>', "that process's capabilities, and which rules apply to it")
+    .option('--json', 'print {file, pid, capabilities, rules:[{verdict, capability, line, applies}], approvals, secrets, journal}')
+    .addHelpText('after', '\nThe kernel reads the policy at start (AOS_POLICY, default $AOS_HOME/policy.yaml); restart it after editing.\n\nExamples:\n  aos policy show\n  aos policy show --pid 3 --json')
+    .action((flags: { pid?: string; json?: boolean }) => run(() => runPolicyShow(flags)));
+}

@@ -1,0 +1,62 @@
+/** `aos diff <pid>` and `aos rollback <pid> [--turn N]`: what a process (and its subtree) changed in the workspace, and undoing it. */
+import type { Command } from 'commander';
+import type { ResultOf } from '../kernel/wire/protocol.js';
+import { toInt, toPid } from './args.js';
+import { withKernel } from './connect.js';
+import { EXIT } from './fail.js';
+import type { Run } from './verb.js';
+
+const MARK = { added: 'A', modified: 'M', deleted: 'D' } as const;
+
+export function formatDiff(result: ResultOf<'diff'>): string {
+  if (result.files.length === 0) return `process ${result.pid} changed nothing in the workspace (that is still changed)`;
+  return result.files
+    .map((f) => {
+      const size = `${f.bytes_before ?? '-'} → ${f.bytes_now ?? '-'} bytes`;
+      const since = f.changed_since ? '  (changed since by someone else: rollback will refuse it)' : '';
+      return `${MARK[f.status]} ${f.path}  ${size}  pid ${f.pids.join(',')} turn ${f.turns.join(',')}${since}`;
+    })
+    .join('\n');
+}
+
+export async function runDiff(pidArg: string, flags: { json?: boolean }): Promise<number> {
+  const pid = toPid(pidArg);
+  return withKernel(async (client) => {
+    const result = await client.request('diff', { pid });
+    process.stdout.write(flags.json ? `${JSON.stringify(result.files)}\n` : `${formatDiff(result)}\n`);
+    return EXIT.ok;
+  });
+}
+
+export async function runRollback(pidArg: string, flags: { turn?: string; json?: boolean }): Promise<number> {
+  const pid = toPid(pidArg);
+  const turn = flags.turn === undefined ? undefined : toInt(flags.turn, '--turn', 0, Number.MAX_SAFE_INTEGER);
+  return withKernel(async (client) => {
+    const result = await client.request('rollback', { pid, turn });
+    if (flags.json) process.stdout.write(`${JSON.stringify(result.files)}\n`);
+    else if (result.files.length === 0) process.stdout.write(`nothing to roll back for process ${pid}\n`);
+    else process.stdout.write(`${result.files.map((f) => `${f.action} ${f.path}`).join('\n')}\n`);
+    return EXIT.ok;
+  });
+}
+
+export function registerDiff(program: Command, run: Run): void {
+  program
+    .command('diff')
+    .description('what a process and its descendants changed in the workspace (FS_WRITE and EXEC_CMD)')
+    .argument('<pid>', 'process id')
+    .option('--json', 'print an array of {path, status, bytes_before, bytes_now, pids, turns, changed_since}')
+    .addHelpText('after', '\nA added, M modified, D deleted. Undo with aos rollback <pid>.\n\nExample:\n  aos diff 3')
+    .action((pid: string, flags: { json?: boolean }) => run(() => runDiff(pid, flags)));
+}
+
+export function registerRollback(program: Command, run: Run): void {
+  program
+    .command('rollback')
+    .description('restore the files a process and its descendants changed, as they were before')
+    .argument('<pid>', 'process id')
+    .option('--turn <n>', 'only the changes made from turn n on')
+    .option('--json', 'print an array of {path, action}')
+    .addHelpText('after', '\nRefused as a whole (exit 1, nothing changed) when a later process, or anyone outside aos, changed one of the files since.\n\nExamples:\n  aos rollback 3\n  aos rollback 3 --turn 2')
+    .action((pid: string, flags: { turn?: string; json?: boolean }) => run(() => runRollback(pid, flags)));
+}

@@ -1,0 +1,34 @@
+/** Pending approvals above the process table, oldest first: the one A / D answer is the first line. */
+import { Box, Text } from 'ink';
+import type { ReactElement } from 'react';
+import type { ApprovalRow } from './source.js';
+import { tone } from './theme.js';
+
+export function approvalLine(row: ApprovalRow, width: number): string {
+  const args = JSON.stringify(row.args).replace(/\s+/g, ' ');
+  const text = `${row.id}  pid ${row.pid} ${row.name}  ${row.call} ${args}  (${row.rule})`;
+  return text.length > width ? `${text.slice(0, Math.max(1, width - 1))}…` : text;
+}
+
+export function approvalsPaneHeight(count: number, max: number): number {
+  return count === 0 ? 0 : 1 + Math.min(count, max);
+}
+
+export function ApprovalsPane({ rows, max, width, color }: { rows: readonly ApprovalRow[]; max: number; width: number; color: boolean }): ReactElement | null {
+  if (rows.length === 0) return null;
+  const more = rows.length > max ? ` (${rows.length - max} more)` : '';
+  return (
+    <Box flexDirection="column">
+      <Text bold color={tone(color, 'yellow')} wrap="truncate">{`APPROVALS ${rows.length} pending${more} — A approve, D deny the first`}</Text>
+      {rows.slice(0, max).map((row) => (
+        <Text key={row.id} wrap="truncate">
+          {approvalLine(row, width)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export function approvalQuestion(c: { id: string; pid: number; call: string; approve: boolean }): string {
+  return `${c.approve ? 'approve' : 'deny'} ${c.id} (${c.call} of process ${c.pid})? y/n`;
+}

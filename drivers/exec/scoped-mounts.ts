@@ -1,0 +1,75 @@
+/**
+ * Scoped exec: which parts of the workspace a command sees, from the process's fs grants. Each
+ * glob is cut to its fixed directory prefix (`/src/**` → `/src`); read prefixes are bound
+ * read-only, write prefixes read-write (bwrap cannot bind write-only), parents before children.
+ * A prefix whose real path leaves the workspace (a symlink an agent made) refuses the call.
+ */
+import { mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { AosError } from '../../kernel/errno.js';
+
+export interface ExecMount {
+  /** Inside the workspace, `/` for all of it. */
+  path: string;
+  writable: boolean;
+}
+
+export interface FsGrants {
+  read: readonly string[];
+  write: readonly string[];
+}
+
+/** The directory part of a glob that holds no wildcard: `/a/b*.ts` → `/a`, `/**` → `/`. */
+export function fixedPrefix(glob: string): string {
+  const wild = glob.search(/[*?[{]/);
+  const fixed = wild === -1 ? glob : glob.slice(0, wild);
+  const dir = wild === -1 ? fixed : fixed.slice(0, fixed.lastIndexOf('/') + 1);
+  const clean = path.posix.normalize(`/${dir}`).replace(/\/+$/, '');
+  return clean === '' ? '/' : clean;
+}
+
+function under(child: string, parent: string): boolean {
+  return parent === '/' || child === parent || child.startsWith(`${parent}/`);
+}
+
+/** The mounts for these grants, parents first, without ones their parent already gives alike. */
+export function planMounts(grants: FsGrants): ExecMount[] {
+  const writes = [...new Set(grants.write.map(fixedPrefix))];
+  const points = [...new Set([...grants.read.map(fixedPrefix), ...writes])].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  const out: ExecMount[] = [];
+  for (const p of points) {
+    const writable = writes.some((w) => under(p, w));
+    const parent = [...out].reverse().find((m) => under(p, m.path));
+    if (parent && parent.writable === writable) continue;
+    out.push({ path: p, writable });
+  }
+  return out;
+}
+
+/** Host paths for the mounts: write prefixes are created; a path that resolves outside the workspace refuses the call. */
+export async function resolveMounts(workspace: string, mounts: readonly ExecMount[]): Promise<Array<ExecMount & { host: string }>> {
+  const out: Array<ExecMount & { host: string }> = [];
+  for (const mount of mounts) {
+    const wanted = mount.path === '/' ? workspace : path.join(workspace, mount.path);
+    if (mount.writable) await mkdir(wanted, { recursive: true }).catch(() => undefined);
+    let real: string;
+    try {
+      real = await realpath(wanted);
+    } catch {
+      continue; // Nothing there to read yet.
+    }
+    if (real !== workspace && !real.startsWith(`${workspace}/`)) {
+      throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} leads outside the workspace (a symbolic link); it is not mounted`);
+    }
+    if (real !== wanted) throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} is reached through a symbolic link; it is not mounted`);
+    out.push({ ...mount, host: real });
+  }
+  return out;
+}
+
+/** bwrap options that build /workspace from the mounts (an empty read-only directory where nothing is granted). */
+export function mountArgs(mounts: ReadonlyArray<ExecMount & { host: string }>): string[] {
+  const args = mounts.some((m) => m.path === '/') ? [] : ['--dir', '/workspace'];
+  for (const m of mounts) args.push(m.writable ? '--bind' : '--ro-bind', m.host, m.path === '/' ? '/workspace' : `/workspace${m.path}`);
+  return args;
+}

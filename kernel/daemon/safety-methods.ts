@@ -1,0 +1,68 @@
+/** Handlers of the policy's methods (wire/safety-protocol.ts); spread into methods.ts's table with one line. */
+import { AosError } from '../errno.js';
+import type { Kernel } from '../kernel.js';
+import { param } from '../param.js';
+import type { ParsedParamsOf, ResultOf } from '../wire/protocol.js';
+import { diffProcess, rollbackProcess } from '../proc/rollback.js';
+
+type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
+type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
+
+/** An answer is acknowledged once committed, like every other change. */
+async function durable<T>(kernel: Kernel, value: T): Promise<T> {
+  await kernel.store.committed();
+  return value;
+}
+
+function known(kernel: Kernel, pid: number): void {
+  if (!kernel.pcb(pid) && !kernel.endedPcb(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
+}
+
+function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'> {
+  let capabilities = kernel.rootCaps.list;
+  if (pid !== undefined) {
+    const pcb = kernel.pcb(pid) ?? kernel.endedPcb(pid);
+    if (!pcb) throw new AosError('ESRCH', `no such process ${pid}`);
+    capabilities = pcb.capabilities;
+  }
+  const held = new Set(capabilities.map((c) => c.split(':')[0]));
+  const { safety } = kernel;
+  return {
+    file: safety.file,
+    pid: pid ?? null,
+    capabilities: [...capabilities],
+    // A rule matters to a process only where it holds a capability of the rule's kind.
+    rules: safety.rules.map((r) => ({ verdict: r.verdict, capability: r.pattern === null ? r.kind : `${r.kind}:${r.pattern}`, line: r.line, applies: held.has(r.kind) })),
+    approvals: { timeout_s: safety.approvalTimeoutS },
+    secrets: safety.secrets.map((sec) => ({
+      name: sec.name,
+      source: sec.fromEnv !== null ? `env ${sec.fromEnv}` : `file ${sec.fromFile ?? ''}`,
+      hosts: sec.hosts,
+      exec: sec.exec,
+      mcp: sec.mcp,
+    })),
+    journal: { retention: safety.journalRetention },
+  };
+}
+
+export const safetyHandlers: SafetyHandlers = {
+  approvals: (_params, { kernel }) => ({ approvals: kernel.approvals.list(param.approvalsMaxListed) }),
+  approve: (params, { kernel }) => durable(kernel, kernel.approvals.approve(params.id, params.via)),
+  deny: (params, { kernel }) => durable(kernel, kernel.approvals.deny(params.id, params.reason, params.via)),
+  policy: (params, { kernel }) => policyView(kernel, params.pid),
+  audit: (params, { kernel }) => ({
+    rows: kernel.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),
+  }),
+  diff: async (params, { kernel }) => {
+    known(kernel, params.pid);
+    return { pid: params.pid, files: await diffProcess(kernel, params.pid) };
+  },
+  rollback: async (params, { kernel }) => {
+    known(kernel, params.pid);
+    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel, params.pid, params.turn ?? 0) });
+  },
+  audit_verify: (_params, { kernel }) => {
+    const v = kernel.audit.verify();
+    return v.ok ? { ok: true, rows: v.rows, head: v.head, bad_id: null, problem: null } : { ok: false, rows: v.rows, head: null, bad_id: v.bad_id, problem: v.problem };
+  },
+};

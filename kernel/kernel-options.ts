@@ -1,0 +1,48 @@
+/** What the daemon (or a test) tells the kernel when it creates one: kernel/kernel.ts. */
+import type { MemoryOptions } from '../drivers/memory/open-memory.js';
+import type { McpServerConfig } from '../drivers/mcp/types.js';
+import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
+import type { LogLevel } from './proc/api.js';
+import type { SafetyPolicy } from './proc/policy-rules.js';
+import type { SecretBox } from './proc/secrets.js';
+import type { LaneLimits } from './sched/model-pool.js';
+
+export type KernelLog = (level: LogLevel, message: string) => void;
+
+export interface KernelOptions {
+  /** Where the kernel reports what no process can be told (the daemon's log). */
+  log?: KernelLog;
+  /** Host directory agents see as `/`. */
+  workspace: string;
+  /** Capabilities of a root process (from the policy). */
+  rootCapabilities: readonly string[];
+  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS); concurrency adapts where none is given. */
+  modelLimits?: Record<string, LaneLimits>;
+  /** Retry policy of the model pool (defaults in param.ts). */
+  modelRetry?: { maxRetries?: number; backoffBaseMs?: number; backoffMaxMs?: number };
+  /** One model call's time limit (default 120 s). */
+  modelTimeoutMs?: number;
+  /** Base for relative model paths (replay tapes). */
+  cwd?: string;
+  /** The model of a root process spawned without one (the daemon's AOS_MODEL, else the policy's default_model). */
+  defaultModel?: string;
+  /** SQLite file of the kernel's state; in memory when absent. */
+  storeFile?: string;
+  /** Private addresses the policy opens to NET_FETCH ("ip:port" or "ip:*"); none by default. */
+  netAllowPrivate?: readonly string[];
+  /** Opens the webhook gateway for these routes (the daemon's HTTP listener); no gateway when absent. */
+  gateway?: (routes: Webhooks) => Promise<WebhookListener>;
+  /** How long a webhook request waits for SYS_WEBHOOK_REPLY (default param.webhookReplyTimeoutMs). */
+  webhookReplyTimeoutMs?: number;
+  /** Ended processes older than this are pruned from the store (at start, then hourly); kept forever when absent. */
+  retentionMs?: number;
+  /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
+  memory?: MemoryOptions;
+  /** MCP servers agents may use (the policy's `mcp.servers`), started on first use; none when absent. */
+  mcp?: Record<string, McpServerConfig>;
+  /** The policy's rules, approvals and secrets (issue 12); none when absent. */
+  safety?: SafetyPolicy;
+  /** The policy's secrets with their values (SecretBox.load); none when absent. */
+  secrets?: SecretBox;
+}
+

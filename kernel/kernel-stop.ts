@@ -1,0 +1,71 @@
+/**
+ * How a kernel stops: shutdown ends every process first (the in-process CLI), close leaves them
+ * to resume on the next start (the daemon). Both release the drivers, the gateway and the store.
+ */
+import { closeDrivers, type OpenedDrivers } from '../drivers/index.js';
+import { AosError } from './errno.js';
+import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
+import { RUNNING_KEY } from './loop/recovery.js';
+import type { McpAccess } from './proc/mcp-access.js';
+import type { LogLevel, ProcCore } from './proc/api.js';
+import { requestKill } from './proc/kill.js';
+import type { ProcTable } from './proc/table.js';
+import { isEnded, type Pcb } from './types.js';
+import type { Scheduler } from './sched/scheduler.js';
+import type { PsAll } from './store/ps-all.js';
+import type { Store } from './store/store.js';
+
+export interface StopHost extends ProcCore {
+  closing: boolean;
+  readonly table: ProcTable;
+  readonly webhooks: Webhooks;
+  readonly gateway: WebhookListener | null;
+  readonly opened: OpenedDrivers;
+  readonly mcp: McpAccess | null;
+  readonly psAll: PsAll;
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  stopRetention(): void;
+  waitExit(pid: number): Promise<Pcb>;
+  log(level: LogLevel, message: string): void;
+}
+
+async function release(k: StopHost): Promise<void> {
+  await closeDrivers(k.opened);
+  await k.mcp?.close();
+  await k.psAll.close();
+}
+
+export async function shutdownKernel(k: StopHost): Promise<void> {
+  const live = [...k.table.procs()].filter((p) => !isEnded(p.pcb.state));
+  for (const proc of live) if (!proc.killRequested) requestKill(k, proc, 'kernel shutting down');
+  await Promise.all(live.map((p) => k.waitExit(p.pid)));
+  k.webhooks.closeAll();
+  await k.gateway?.close();
+  await release(k);
+  k.store.setMeta(RUNNING_KEY, '0');
+  k.store.close();
+}
+
+export async function closeKernel(k: StopHost, options: { crashed?: boolean; backup?: boolean }): Promise<void> {
+  if (k.closing) return;
+  k.closing = true;
+  k.stopRetention();
+  k.scheduler.stop();
+  k.webhooks.closeAll();
+  const gatewayClosed = k.gateway?.close();
+  // After a crash the store keeps saying a kernel was running: the next start counts the crash.
+  if (!options.crashed) k.store.setMeta(RUNNING_KEY, '0');
+  k.store.flush();
+  if (options.backup && k.store.healthy) {
+    await k.store.backup().catch((error: unknown) => k.log('warn', `no backup of the store: ${(error as Error).message}`));
+  }
+  k.store.close();
+  for (const proc of k.table.procs()) {
+    proc.clearTimers();
+    if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', 'kernel stopping'));
+  }
+  await gatewayClosed;
+  await release(k);
+  await new Promise((resolve) => setImmediate(resolve));
+}

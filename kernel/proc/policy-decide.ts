@@ -1,0 +1,69 @@
+/**
+ * Which rule a call meets: the strictest of every rule that matches any of its subjects. An exec
+ * line's subjects are the commands it runs (exec-commands.ts); a line that cannot be followed
+ * gets the strictest exec rule there is, and never less than ask.
+ */
+import { execCommands, type ExecCommand } from './exec-commands.js';
+import { compileExecGlob, type PolicyRule, RANK, type Verdict } from './policy-rules.js';
+
+export interface Decision {
+  verdict: Verdict;
+  /** The rule as written, or null when none matched (the capability alone decided). */
+  rule: string | null;
+  /** What the rule was matched against: a command, a path, a host. */
+  subject: string;
+  /** Why an exec line got its strictest rule. */
+  note?: string;
+}
+
+/** Split `fs.write:/a/b` into kind and subject; `mcp:srv/tool` too. */
+function splitCapability(capability: string): { kind: string; subject: string } {
+  const colon = capability.indexOf(':');
+  return colon === -1 ? { kind: capability, subject: '' } : { kind: capability.slice(0, colon), subject: capability.slice(colon + 1) };
+}
+
+function stricter(a: Decision | null, b: Decision): Decision {
+  return a === null || RANK[b.verdict] > RANK[a.verdict] ? b : a;
+}
+
+/** A command whose arguments are only known at run time meets every rule on its name. */
+function matchesCommand(rule: PolicyRule, command: ExecCommand): boolean {
+  if (rule.regex === null) return true;
+  if (!command.uncertain) return rule.regex.test(command.text);
+  const head = (rule.pattern ?? '').split(' ')[0] ?? '';
+  return compileExecGlob(head).test(command.name) || rule.regex.test(command.text);
+}
+
+function decideExec(rules: readonly PolicyRule[], cmd: string): Decision {
+  const parsed = execCommands(cmd);
+  if (!parsed.ok) {
+    let strictest: PolicyRule | null = null;
+    for (const rule of rules) if (strictest === null || RANK[rule.verdict] > RANK[strictest.verdict]) strictest = rule;
+    const verdict: Verdict = strictest && strictest.verdict === 'deny' ? 'deny' : 'ask';
+    return { verdict, rule: strictest?.text ?? null, subject: cmd, note: `the command line cannot be followed (${parsed.reason}): its strictest rule applies` };
+  }
+  let best: Decision | null = null;
+  for (const command of parsed.commands) {
+    for (const rule of rules) {
+      if (matchesCommand(rule, command)) best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject: command.text });
+    }
+  }
+  return best ?? { verdict: 'allow', rule: null, subject: cmd };
+}
+
+/**
+ * The decision for a call needing `capability` (already granted), or null when no rule names its
+ * kind (nothing to decide, nothing to record).
+ */
+export function decideCall(rules: readonly PolicyRule[], capability: string | null, args: Record<string, unknown>): Decision | null {
+  if (capability === null || rules.length === 0) return null;
+  const { kind, subject } = splitCapability(capability);
+  const relevant = rules.filter((r) => r.kind === kind);
+  if (relevant.length === 0) return null;
+  if (kind === 'exec') return decideExec(relevant, typeof args.cmd === 'string' ? args.cmd : '');
+  let best: Decision | null = null;
+  for (const rule of relevant) {
+    if (rule.regex === null || rule.regex.test(subject)) best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject });
+  }
+  return best ?? { verdict: 'allow', rule: null, subject };
+}

@@ -1,0 +1,157 @@
+/**
+ * The policy's `rules`, `approvals` and `secrets` sections (issue 12): allow / ask / deny per
+ * capability pattern, checked at load (too broad to be meant is refused with its line), then
+ * evaluated per call in policy-decide.ts. A rule never grants: capabilities do; rules only make a
+ * granted call wait for a person or refuse it.
+ */
+import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
+import { AosError } from '../errno.js';
+import { param } from '../param.js';
+import { compileGlob } from './capabilities.js';
+
+export const VERDICTS = ['allow', 'ask', 'deny'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+/** Strictest wins: a higher rank beats a lower one. */
+export const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
+
+/** Kinds a rule may name; `exec` patterns match each command of the parsed command line. */
+export const RULE_KINDS = ['exec', 'fs.write', 'fs.read', 'net.fetch', 'spawn', 'mcp'] as const;
+const TAKES_NO_PATTERN = new Set(['spawn']);
+
+const ruleEntry = z.union([
+  z.strictObject({ allow: z.string().min(1) }),
+  z.strictObject({ ask: z.string().min(1) }),
+  z.strictObject({ deny: z.string().min(1) }),
+]);
+const secretEntry = z
+  .strictObject({
+    from_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    from_file: z.string().min(1).optional(),
+    /** NET_FETCH header values may carry it to these hosts (globs). */
+    hosts: z.array(z.string().min(1)).optional(),
+    /** EXEC_CMD commands (globs on the command name) whose environment gets it as $NAME. */
+    exec: z.array(z.string().min(1)).optional(),
+    /** MCP servers whose environment gets it. */
+    mcp: z.array(z.string().min(1)).optional(),
+  })
+  .refine((s) => (s.from_env === undefined) !== (s.from_file === undefined), 'give exactly one of from_env or from_file');
+
+/** Hooked into policy.ts's schema (one line there). */
+export const SAFETY_SECTIONS = {
+  rules: z.array(ruleEntry).optional(),
+  approvals: z.strictObject({ timeout_s: z.number().positive().max(30 * 24 * 3600).optional() }).optional(),
+  secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret name is letters, digits and _'), secretEntry).optional(),
+  journal: z.strictObject({ retention: z.string().regex(/^\d+(s|m|h|d|w)$/, 'a duration like 7d').optional() }).optional(),
+};
+
+type Sections = { [K in keyof typeof SAFETY_SECTIONS]: z.output<(typeof SAFETY_SECTIONS)[K]> };
+
+export interface PolicyRule {
+  verdict: Verdict;
+  kind: string;
+  /** The pattern after `kind:`, or null for a bare kind. */
+  pattern: string | null;
+  /** As written, e.g. `ask: "exec:git push*"`, for messages, events and the audit trail. */
+  text: string;
+  line: number | null;
+  regex: RegExp | null;
+}
+
+export interface SecretSpec {
+  name: string;
+  fromEnv: string | null;
+  fromFile: string | null;
+  hosts: string[];
+  exec: string[];
+  mcp: string[];
+}
+
+export interface SafetyPolicy {
+  /** The policy file these came from (null: none, e.g. a test kernel). */
+  file: string | null;
+  rules: PolicyRule[];
+  approvalTimeoutS: number;
+  secrets: SecretSpec[];
+  /** Journal entries older than this are dropped; null keeps them until their process is removed. */
+  journalRetention: string | null;
+}
+
+export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null };
+
+/** `exec:` globs: `*` is any text (spaces and slashes too); a trailing ` *` also matches no arguments. */
+export function compileExecGlob(pattern: string): RegExp {
+  const open = pattern.endsWith(' *');
+  const body = open ? pattern.slice(0, -2) : pattern;
+  const source = body.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]');
+  return new RegExp(`^${source}${open ? '(?: [\\s\\S]*)?' : ''}$`);
+}
+
+function fail(file: string, line: number | null, message: string): never {
+  throw new AosError('EINVAL', `policy ${file}${line === null ? '' : ` line ${line}`}: ${message}`);
+}
+
+/** An allow rule that would open everything of its kind is a mistake, not a policy (NemoClaw refuses them too). */
+function tooBroad(rule: PolicyRule): string | null {
+  if (rule.verdict !== 'allow' || rule.regex === null) return null;
+  if (rule.kind === 'fs.write' && rule.regex.test('/aos-probe/any/depth')) return 'it would allow writing the whole workspace (read-write /)';
+  if (rule.kind === 'net.fetch' && (rule.regex.test('aos-probe.example') || /^\*+\.[^.]+$/.test(rule.pattern ?? ''))) {
+    return `host pattern "${rule.pattern}" matches a whole top-level domain or every host`;
+  }
+  if (rule.kind === 'exec' && rule.regex.test('aos-probe --any args')) return 'it would allow every command';
+  return null;
+}
+
+function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, file: string): PolicyRule {
+  const verdict = VERDICTS.find((v) => v in entry) as Verdict;
+  const capability = (entry as Record<string, string>)[verdict] as string;
+  const text = `${verdict}: "${capability}"`;
+  const colon = capability.indexOf(':');
+  const kind = colon === -1 ? capability : capability.slice(0, colon);
+  const pattern = colon === -1 ? null : capability.slice(colon + 1);
+  if (!(RULE_KINDS as readonly string[]).includes(kind)) fail(file, line, `rule ${text}: unknown kind "${kind}" (rules name ${RULE_KINDS.join(', ')})`);
+  if (pattern !== null && TAKES_NO_PATTERN.has(kind)) fail(file, line, `rule ${text}: "${kind}" takes no pattern`);
+  if (pattern === '' || pattern?.includes('..')) fail(file, line, `rule ${text}: bad pattern`);
+  if ((kind === 'fs.write' || kind === 'fs.read') && pattern !== null && !pattern.startsWith('/') && !pattern.startsWith('**')) {
+    fail(file, line, `rule ${text}: a path pattern starts with / (the workspace root)`);
+  }
+  const regex = pattern === null ? null : kind === 'exec' ? compileExecGlob(pattern) : compileGlob(pattern);
+  const rule = { verdict, kind, pattern, text, line, regex };
+  const broad = tooBroad(rule);
+  if (broad) fail(file, line, `rule ${text} is too broad to be meant: ${broad}`);
+  return rule;
+}
+
+/** Line of each `rules` item in the file, for messages that point at it. */
+function ruleLines(text: string): Array<number | null> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const rules = doc.get('rules', true) as Node | undefined;
+  if (!isSeq(rules)) return [];
+  return rules.items.map((item) => {
+    const offset = (item as Node).range?.[0];
+    return offset === undefined ? null : lineCounter.linePos(offset).line;
+  });
+}
+
+function secretSpecs(secrets: Sections['secrets'], file: string): SecretSpec[] {
+  return Object.entries(secrets ?? {}).map(([name, s]) => {
+    if (s.from_file !== undefined && (s.from_file.includes('..') || s.from_file.startsWith('/'))) {
+      fail(file, null, `secret ${name}: from_file is a path inside $AOS_HOME (relative, no "..")`);
+    }
+    for (const host of s.hosts ?? []) if (/^\*+(\.[^.]+)?$/.test(host)) fail(file, null, `secret ${name}: host pattern "${host}" is too broad`);
+    return { name, fromEnv: s.from_env ?? null, fromFile: s.from_file ?? null, hosts: s.hosts ?? [], exec: s.exec ?? [], mcp: s.mcp ?? [] };
+  });
+}
+
+/** The sections as loaded by policy.ts (already schema-checked), compiled and refused where too broad. */
+export function parseSafety(data: Partial<Sections>, text: string, file: string): SafetyPolicy {
+  const lines = data.rules?.length ? ruleLines(text) : [];
+  return {
+    file,
+    rules: (data.rules ?? []).map((entry, i) => compileRule(entry, lines[i] ?? null, file)),
+    approvalTimeoutS: data.approvals?.timeout_s ?? param.approvalTimeoutS,
+    secrets: secretSpecs(data.secrets, file),
+    journalRetention: data.journal?.retention ?? null,
+  };
+}

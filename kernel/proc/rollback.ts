@@ -1,0 +1,90 @@
+/**
+ * `aos diff` and `aos rollback` over the journal: what a process and its subtree changed, and
+ * putting it back. A rollback is all or nothing: it is refused, naming the file and who, when a
+ * later process (or anyone outside the journal) changed a file since.
+ */
+import path from 'node:path';
+import { restoreFile } from '../../drivers/fs/restore-file.js';
+import { readRegular, sha256 } from '../../drivers/fs/tree-snapshot.js';
+import { param } from '../param.js';
+import { AosError } from '../errno.js';
+import type { JournalEntry, Journal } from '../store/journal.js';
+
+export interface RollbackHost {
+  readonly journal: Journal;
+  readonly fs: { readonly root: string };
+  readonly store: { subtreePids(pid: number): number[] };
+}
+
+export interface FileChange {
+  path: string;
+  status: 'added' | 'modified' | 'deleted';
+  bytes_before: number | null;
+  bytes_now: number | null;
+  pids: number[];
+  turns: number[];
+  /** Changed again since this subtree's last change (by another process or outside aos). */
+  changed_since: boolean;
+}
+
+interface PathHistory {
+  first: JournalEntry;
+  last: JournalEntry;
+  pids: Set<number>;
+  turns: Set<number>;
+}
+
+function byPath(entries: readonly JournalEntry[]): Map<string, PathHistory> {
+  const out = new Map<string, PathHistory>();
+  for (const e of entries) {
+    const h = out.get(e.path) ?? { first: e, last: e, pids: new Set<number>(), turns: new Set<number>() };
+    h.last = e;
+    h.pids.add(e.pid);
+    h.turns.add(e.turn);
+    out.set(e.path, h);
+  }
+  return out;
+}
+
+async function current(host: RollbackHost, rel: string): Promise<Buffer | null> {
+  return readRegular(path.join(host.fs.root, rel), param.journalSnapshotMaxBytes);
+}
+
+function subtree(host: RollbackHost, pid: number): number[] {
+  host.journal.sync();
+  const pids = host.store.subtreePids(pid);
+  return pids.includes(pid) ? pids : [pid, ...pids];
+}
+
+export async function diffProcess(host: RollbackHost, pid: number): Promise<FileChange[]> {
+  const pids = subtree(host, pid);
+  const out: FileChange[] = [];
+  for (const [rel, h] of byPath(host.journal.entries(pids))) {
+    const now = await current(host, rel);
+    const before = h.first.before;
+    if (before !== null && now !== null && before.equals(now)) continue;
+    if (before === null && now === null && h.last.after_hash === null) continue;
+    const status = before === null ? 'added' : now === null ? 'deleted' : 'modified';
+    const changedSince = (now ? sha256(now) : null) !== h.last.after_hash || host.journal.laterByOthers(rel, h.last.id, pids) !== undefined;
+    out.push({ path: rel, status, bytes_before: before?.length ?? null, bytes_now: now?.length ?? null, pids: [...h.pids], turns: [...h.turns], changed_since: changedSince });
+  }
+  return out;
+}
+
+export async function rollbackProcess(host: RollbackHost, pid: number, fromTurn: number): Promise<Array<{ path: string; action: 'restored' | 'removed' }>> {
+  const pids = subtree(host, pid);
+  const entries = host.journal.entries(pids, fromTurn);
+  const histories = byPath(entries);
+  const conflicts: string[] = [];
+  for (const [rel, h] of histories) {
+    const later = host.journal.laterByOthers(rel, h.last.id, pids);
+    const now = await current(host, rel);
+    if (later) conflicts.push(`${rel} was changed since by process ${later.pid} (${later.call}, turn ${later.turn})`);
+    else if ((now ? sha256(now) : null) !== h.last.after_hash) conflicts.push(`${rel} was changed since outside the journal`);
+  }
+  if (conflicts.length) throw new AosError('EBUSY', `rollback of process ${pid} refused, nothing was changed: ${conflicts.join('; ')}`);
+  const done: Array<{ path: string; action: 'restored' | 'removed' }> = [];
+  for (const [rel, h] of histories) done.push({ path: rel, action: await restoreFile(host.fs.root, rel, h.first.before) });
+  host.journal.remove(entries.map((e) => e.id));
+  return done;
+}

@@ -1,0 +1,155 @@
+/**
+ * Secrets an agent uses but never sees. The policy names each secret, where its value comes from
+ * (the kernel's environment, or a 0600 file in $AOS_HOME) and where it may go: NET_FETCH header
+ * values to listed hosts, or the environment of listed exec commands. The agent writes
+ * `{{secret:NAME}}`; the gate substitutes it after the capability and rule checks, and masks the
+ * value out of whatever comes back (results and error messages), so no event, transcript or store
+ * row ever holds it.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AosError } from '../errno.js';
+import type { GateCall, GateOutcome } from '../loop/dispatcher.js';
+import { compileGlob } from './capabilities.js';
+import { execCommands } from './exec-commands.js';
+import { compileExecGlob, type SecretSpec } from './policy-rules.js';
+
+const PLACEHOLDER = /\{\{secret:([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
+/** Values shorter than this are not masked (they would mask ordinary text) and are refused at load. */
+const MIN_SECRET_CHARS = 8;
+
+interface Secret {
+  spec: SecretSpec;
+  value: string | null;
+  /** Why it has no value. */
+  missing: string | null;
+}
+
+function refuse(message: string): GateOutcome {
+  return { refused: { ok: false, errno: 'EPERM', message } };
+}
+
+async function readSecretFile(home: string, file: string): Promise<string> {
+  const full = path.join(home, file);
+  const info = await stat(full);
+  // Anyone else who can read it could hand it to an agent by other means.
+  if ((info.mode & 0o077) !== 0) throw new Error(`${full} must have mode 0600 (it is ${(info.mode & 0o777).toString(8)})`);
+  return (await readFile(full, 'utf8')).replace(/\r?\n$/, '');
+}
+
+export class SecretBox {
+  private readonly byName: Map<string, Secret>;
+
+  constructor(secrets: Secret[]) {
+    this.byName = new Map(secrets.map((s) => [s.spec.name, s]));
+  }
+
+  static empty(): SecretBox {
+    return new SecretBox([]);
+  }
+
+  /** Read every value now; one that cannot be read is reported per call (EPERM), not at start. */
+  static async load(specs: readonly SecretSpec[], home: string, env: NodeJS.ProcessEnv): Promise<SecretBox> {
+    const secrets = await Promise.all(
+      specs.map(async (spec): Promise<Secret> => {
+        try {
+          const value = spec.fromEnv !== null ? env[spec.fromEnv] : await readSecretFile(home, spec.fromFile ?? '');
+          if (!value) return { spec, value: null, missing: `the environment variable ${spec.fromEnv ?? ''} is not set` };
+          if (value.length < MIN_SECRET_CHARS) return { spec, value: null, missing: `its value is shorter than ${MIN_SECRET_CHARS} characters` };
+          return { spec, value, missing: null };
+        } catch (error) {
+          return { spec, value: null, missing: (error as Error).message };
+        }
+      }),
+    );
+    return new SecretBox(secrets);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Values of secrets that have one (tests scan stored bytes for them). */
+  values(): string[] {
+    return [...this.byName.values()].flatMap((s) => (s.value ? [s.value] : []));
+  }
+
+  /** Substitute the call's placeholders where the policy lets each secret go; EPERM anywhere else. */
+  substitute(call: GateCall): GateOutcome {
+    const names = new Set<string>();
+    collectNames(call.args, names);
+    if (names.size === 0) return { args: call.args };
+    const secrets: Secret[] = [];
+    for (const name of names) {
+      const secret = this.byName.get(name);
+      if (!secret) return refuse(`no secret named ${name} in the policy`);
+      if (!secret.value) return refuse(`secret ${name} has no value: ${secret.missing ?? 'unknown'}`);
+      secrets.push(secret);
+    }
+    try {
+      const args = call.def.name === 'NET_FETCH' ? this.intoHeaders(call.args, secrets) : call.def.name === 'EXEC_CMD' ? this.intoEnv(call.args, secrets) : null;
+      if (args === null) return refuse(`${call.def.name} cannot carry secrets (only NET_FETCH header values and EXEC_CMD commands the policy names)`);
+      return { args, after: (value) => this.mask(value) };
+    } catch (error) {
+      if (error instanceof AosError) return { refused: { ok: false, errno: error.code, message: error.message } };
+      throw error;
+    }
+  }
+
+  private intoHeaders(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
+    if (typeof args.url === 'string' && args.url.includes('{{secret:')) throw new AosError('EPERM', 'a secret may not go in a URL, only in a header value');
+    let host: string;
+    try {
+      host = new URL(String(args.url)).hostname;
+    } catch {
+      throw new AosError('EINVAL', 'NET_FETCH with a secret needs a valid URL');
+    }
+    for (const s of secrets) {
+      if (!s.spec.hosts.some((h) => compileGlob(h).test(host))) throw new AosError('EPERM', `secret ${s.spec.name} may not be sent to ${host} (policy hosts: ${s.spec.hosts.join(', ') || 'none'})`);
+    }
+    const headers: Record<string, string> = {};
+    const bound: string[] = [];
+    for (const [name, value] of Object.entries((args.headers as Record<string, string> | undefined) ?? {})) {
+      headers[name] = this.fill(value);
+      if (headers[name] !== value) bound.push(name.toLowerCase());
+    }
+    // Headers that carry a secret never follow a redirect to another origin.
+    return { ...args, headers, kernel_origin_bound: bound };
+  }
+
+  private intoEnv(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
+    const cmd = String(args.cmd);
+    const parsed = execCommands(cmd.replace(PLACEHOLDER, (_m, name: string) => `"$${name}"`));
+    if (!parsed.ok) throw new AosError('EPERM', `a command line with a secret must be one the kernel can follow (${parsed.reason})`);
+    for (const s of secrets) {
+      const bad = parsed.commands.find((c) => !s.spec.exec.some((g) => compileExecGlob(g).test(c.name)));
+      if (bad) throw new AosError('EPERM', `secret ${s.spec.name} may not go to the command ${bad.name} (policy exec: ${s.spec.exec.join(', ') || 'none'})`);
+    }
+    const env = Object.fromEntries(secrets.map((s) => [s.spec.name, s.value as string]));
+    // The value goes in the sandbox's environment; the command line only names the variable.
+    return { ...args, cmd: cmd.replace(PLACEHOLDER, (_m, name: string) => `"$${name}"`), kernel_env: env };
+  }
+
+  private fill(text: string): string {
+    return text.replace(PLACEHOLDER, (_m, name: string) => this.byName.get(name)?.value ?? '');
+  }
+
+  /** Every secret value in `value` (deeply) replaced by `[secret NAME]`. */
+  mask(value: unknown): unknown {
+    if (typeof value === 'string') {
+      let out = value;
+      for (const s of this.byName.values()) if (s.value && out.includes(s.value)) out = out.split(s.value).join(`[secret ${s.spec.name}]`);
+      return out;
+    }
+    if (Array.isArray(value)) return value.map((v) => this.mask(v));
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.mask(k) as string, this.mask(v)]));
+    return value;
+  }
+}
+
+function collectNames(value: unknown, into: Set<string>): void {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(PLACEHOLDER)) into.add(m[1] as string);
+  } else if (Array.isArray(value)) for (const v of value) collectNames(v, into);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) collectNames(v, into);
+}

@@ -1,0 +1,120 @@
+/**
+ * The audit trail: every allow / ask / deny decision of the policy and every answer to an
+ * approval, one row each, hash-chained (each row's hash covers its fields and the previous hash),
+ * so an edited, inserted or deleted row breaks the chain from there on. Rows commit with the
+ * store's group commit, in order.
+ */
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { Store } from './store.js';
+
+export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired';
+export type DecidedBy = 'policy' | 'person' | 'timeout';
+
+export interface AuditInput {
+  pid: number;
+  call: string;
+  subject: string;
+  decision: AuditDecision;
+  rule: string | null;
+  decided_by: DecidedBy;
+  via?: string | null;
+  reason?: string | null;
+  approval?: string | null;
+}
+
+export interface AuditRow extends Required<AuditInput> {
+  id: number;
+  ts: string;
+  prev: string;
+  hash: string;
+}
+
+export interface AuditQuery {
+  pid?: number;
+  /** ISO time: rows at or after it. */
+  since?: string;
+  limit: number;
+}
+
+export type AuditVerdict = { ok: true; rows: number; head: string } | { ok: false; rows: number; bad_id: number; problem: string };
+
+const GENESIS = '0'.repeat(64);
+const FIELDS = ['id', 'ts', 'pid', 'call', 'subject', 'decision', 'rule', 'decided_by', 'via', 'reason', 'approval'] as const;
+
+/** The hash of a row: its fields in a fixed order, chained to the previous row's hash. */
+export function auditHash(prev: string, row: Omit<AuditRow, 'prev' | 'hash'>): string {
+  const body = JSON.stringify(FIELDS.map((f) => row[f] ?? null));
+  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+}
+
+export class AuditTrail {
+  private readonly insert: Statement;
+  private nextId: number;
+  private head: string;
+
+  constructor(private readonly store: Store) {
+    const db = store.sql;
+    this.insert = db.prepare(
+      'INSERT INTO audit (id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash) VALUES (@id, @ts, @pid, @call, @subject, @decision, @rule, @decided_by, @via, @reason, @approval, @prev, @hash)',
+    );
+    const last = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
+    this.nextId = (last?.id ?? 0) + 1;
+    this.head = last?.hash ?? GENESIS;
+  }
+
+  /** Queue one row; its hash is fixed now, so the chain follows the order decisions were made in. */
+  record(input: AuditInput): AuditRow {
+    const base = {
+      id: this.nextId++,
+      ts: new Date().toISOString(),
+      pid: input.pid,
+      call: input.call,
+      subject: input.subject,
+      decision: input.decision,
+      rule: input.rule,
+      decided_by: input.decided_by,
+      via: input.via ?? null,
+      reason: input.reason ?? null,
+      approval: input.approval ?? null,
+    };
+    const row: AuditRow = { ...base, prev: this.head, hash: auditHash(this.head, base) };
+    this.head = row.hash;
+    this.store.write(null, () => this.insert.run(row));
+    return row;
+  }
+
+  list(query: AuditQuery): AuditRow[] {
+    // Decisions still queued for this tick's commit are part of the answer.
+    this.store.flush();
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: query.limit };
+    if (query.pid !== undefined) {
+      where.push('pid = @pid');
+      params.pid = query.pid;
+    }
+    if (query.since !== undefined) {
+      where.push('ts >= @since');
+      params.since = query.since;
+    }
+    const sql = `SELECT * FROM (SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit) ORDER BY id`;
+    return this.store.sql.prepare(sql).all(params) as AuditRow[];
+  }
+
+  /** Walk the whole chain: every row's prev is the last hash, and its hash is what its fields give. */
+  verify(): AuditVerdict {
+    this.store.flush();
+    let prev = GENESIS;
+    let rows = 0;
+    let expectedId: number | null = null;
+    for (const row of this.store.sql.prepare('SELECT * FROM audit ORDER BY id').iterate() as IterableIterator<AuditRow>) {
+      if (expectedId !== null && row.id !== expectedId) return { ok: false, rows, bad_id: row.id, problem: `row ${expectedId} is missing` };
+      if (row.prev !== prev) return { ok: false, rows, bad_id: row.id, problem: 'its prev is not the hash of the row before it (a row was removed or inserted)' };
+      if (auditHash(prev, row) !== row.hash) return { ok: false, rows, bad_id: row.id, problem: 'its fields do not give its hash (the row was edited)' };
+      prev = row.hash;
+      expectedId = row.id + 1;
+      rows++;
+    }
+    return { ok: true, rows, head: prev };
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The workspace journal: for every file a process changed (FS_WRITE, or found changed after an
+ * EXEC_CMD), its content before and a hash of its content after. `aos diff` reads it; `aos
+ * rollback` restores the earliest `before` of each path unless someone else changed it since.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Store } from './store.js';
+
+export interface JournalEntry {
+  id: number;
+  pid: number;
+  turn: number;
+  ts: number;
+  path: string;
+  before: Buffer | null;
+  before_kind: 'file' | 'absent';
+  after_hash: string | null;
+  call: string;
+}
+
+export class Journal {
+  private readonly insert: Statement;
+
+  constructor(private readonly store: Store) {
+    this.insert = store.sql.prepare(
+      'INSERT INTO journal (pid, turn, ts, path, before, before_kind, after_hash, call) VALUES (@pid, @turn, @ts, @path, @before, @before_kind, @after_hash, @call)',
+    );
+  }
+
+  record(entry: Omit<JournalEntry, 'id' | 'ts' | 'before_kind'>): void {
+    const row = { ...entry, ts: Date.now(), before_kind: entry.before === null ? 'absent' : 'file' };
+    this.store.write(entry.pid, () => this.insert.run(row));
+  }
+
+  /** Entries of these processes (from `turn` on), oldest first. */
+  entries(pids: readonly number[], fromTurn = 0): JournalEntry[] {
+    this.store.flush();
+    if (pids.length === 0) return [];
+    const marks = pids.map(() => '?').join(',');
+    return this.store.sql.prepare(`SELECT * FROM journal WHERE pid IN (${marks}) AND turn >= ? ORDER BY id`).all(...pids, fromTurn) as JournalEntry[];
+  }
+
+  /** The newest entry for `path` after `afterId` by a process not in `pids`: a later change by someone else. */
+  laterByOthers(path: string, afterId: number, pids: readonly number[]): JournalEntry | undefined {
+    const rows = this.store.sql.prepare('SELECT * FROM journal WHERE path = ? AND id > ? ORDER BY id DESC').all(path, afterId) as JournalEntry[];
+    return rows.find((r) => !pids.includes(r.pid));
+  }
+
+  /** Commit what is queued, so reads of other tables (the process tree) see it too. */
+  sync(): void {
+    this.store.flush();
+  }
+
+  remove(ids: readonly number[]): void {
+    const del = this.store.sql.prepare('DELETE FROM journal WHERE id = ?');
+    this.store.write(null, () => {
+      for (const id of ids) del.run(id);
+    });
+  }
+
+  /** Drop entries older than `ts` (the policy's journal.retention). */
+  prune(ts: number): void {
+    this.store.write(null, () => this.store.sql.prepare('DELETE FROM journal WHERE ts < ?').run(ts));
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Protocol methods of the policy's human side (issue 12): pending approvals and their answers,
+ * the effective policy, the audit trail. Spread into METHODS (protocol.ts) with one line; MCP and
+ * the web view call the same methods.
+ */
+import { z } from 'zod';
+import { SAFETY_RESULTS as R } from './safety-results.js';
+
+const via = z.enum(['cli', 'top', 'mcp', 'web']).optional();
+const id = z.string().min(1).max(64);
+
+export const SAFETY_METHODS = {
+  /** Pending approval requests of live processes, oldest first. */
+  approvals: { params: z.strictObject({}), result: R.approvals },
+  /** Approve a pending request: the parked call runs. */
+  approve: { params: z.strictObject({ id, via }), result: R.approve },
+  /** Deny a pending request: the call fails with EACCES and the reason. */
+  deny: { params: z.strictObject({ id, reason: z.string().max(2000).optional(), via }), result: R.deny },
+  /** The effective policy: the root's, or one process's (its capabilities, and which rules apply to it). */
+  policy: { params: z.strictObject({ pid: z.number().int().positive().optional() }), result: R.policy },
+  /** Audit rows (newest `limit`, in order), of one process with `pid`, from `since` (ISO time). */
+  audit: {
+    params: z.strictObject({ pid: z.number().int().positive().optional(), since: z.string().max(64).optional(), limit: z.number().int().positive().optional() }),
+    result: R.audit,
+  },
+  /** What a process and its subtree changed in the workspace (the rollback journal). */
+  diff: { params: z.strictObject({ pid: z.number().int().positive() }), result: R.diff },
+  /** Restore the files a process and its subtree changed (from `turn` on); refused whole when a file was changed since by someone else. */
+  rollback: { params: z.strictObject({ pid: z.number().int().positive(), turn: z.number().int().nonnegative().optional() }), result: R.rollback },
+  /** Walk the audit hash chain: ok, or the first row that breaks it. */
+  audit_verify: { params: z.strictObject({}), result: R.audit_verify },
+} as const;

@@ -1,0 +1,65 @@
+/** Result shapes of the policy's methods (safety-protocol.ts), zod-free like protocol-results.ts; spread into RESULTS. */
+import * as s from './shape-check.js';
+
+const approval = s.object({
+  id: s.string,
+  pid: s.positiveInt,
+  name: s.string,
+  call: s.string,
+  args: s.unknown,
+  rule: s.string,
+  requested_at: s.string,
+  expires_at: s.string,
+});
+const answered = s.object({ id: s.string, pid: s.positiveInt });
+
+const rule = s.object({ verdict: s.oneOf(['allow', 'ask', 'deny'] as const), capability: s.string, line: s.nullable(s.int), applies: s.boolean });
+const secret = s.object({ name: s.string, source: s.string, hosts: s.array(s.string), exec: s.array(s.string), mcp: s.array(s.string) });
+const policyView = s.object({
+  file: s.nullable(s.string),
+  pid: s.nullable(s.positiveInt),
+  capabilities: s.array(s.string),
+  rules: s.array(rule),
+  approvals: s.object({ timeout_s: s.number }),
+  secrets: s.array(secret),
+  journal: s.object({ retention: s.nullable(s.string) }),
+});
+
+const auditRow = s.object({
+  id: s.positiveInt,
+  ts: s.string,
+  pid: s.int,
+  call: s.string,
+  subject: s.string,
+  decision: s.oneOf(['allow', 'ask', 'deny', 'approved', 'denied', 'expired'] as const),
+  rule: s.nullable(s.string),
+  decided_by: s.oneOf(['policy', 'person', 'timeout'] as const),
+  via: s.nullable(s.string),
+  reason: s.nullable(s.string),
+  approval: s.nullable(s.string),
+  prev: s.string,
+  hash: s.string,
+});
+const auditVerdict = s.object({ ok: s.boolean, rows: s.nonNegativeInt, head: s.unknown, bad_id: s.unknown, problem: s.unknown });
+
+const fileChange = s.object({
+  path: s.string,
+  status: s.oneOf(['added', 'modified', 'deleted'] as const),
+  bytes_before: s.nullable(s.nonNegativeInt),
+  bytes_now: s.nullable(s.nonNegativeInt),
+  pids: s.array(s.positiveInt),
+  turns: s.array(s.nonNegativeInt),
+  changed_since: s.boolean,
+});
+const restored = s.object({ path: s.string, action: s.oneOf(['restored', 'removed'] as const) });
+
+export const SAFETY_RESULTS = {
+  diff: s.object({ pid: s.positiveInt, files: s.array(fileChange) }),
+  rollback: s.object({ pid: s.positiveInt, files: s.array(restored) }),
+  approvals: s.object({ approvals: s.array(approval) }),
+  approve: answered,
+  deny: answered,
+  policy: policyView,
+  audit: s.object({ rows: s.array(auditRow) }),
+  audit_verify: auditVerdict,
+};

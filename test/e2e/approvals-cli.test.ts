@@ -1,0 +1,102 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeHome, type TestHome } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
+
+const POLICY = `version: 1
+root:
+  capabilities: ["fs.read:/**", "fs.write:/**", exec]
+rules:
+  - ask: "fs.write:/src/**"
+  - deny: "exec:rm *"
+approvals:
+  timeout_s: 120
+`;
+const WRITE = (p: string): string => `[SYS_CALL::FS_WRITE] {"path":"${p}","content":"x"}`;
+const EXIT = '[SYS_CALL::SYS_EXIT] {"code":0}';
+
+let t: TestHome;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  t = await makeHome();
+  const policy = path.join(t.home, 'strict.yaml');
+  await writeFile(policy, POLICY);
+  env = { AOS_POLICY: policy };
+});
+afterAll(async () => {
+  await t.dispose();
+});
+
+interface Pending {
+  id: string;
+  pid: number;
+  call: string;
+  rule: string;
+  args: Record<string, unknown>;
+}
+
+async function pending(): Promise<Pending[]> {
+  const out = await t.cli(['approvals', '--json'], { env });
+  expect(out).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(out.stdout) as Pending[];
+}
+
+describe('approvals, policy and audit through the CLI', () => {
+  it('lists a parked call, approves one, denies one with a reason, and keeps the decisions on record', async () => {
+    const model = await t.tape({
+      a: [WRITE('/src/a.txt'), { expect: '"bytes":1', reply: EXIT }],
+      b: [WRITE('/src/b.txt'), { expect: ['EACCES', 'use /out'], reply: EXIT }],
+    });
+    const a = JSON.parse((await t.cli(['spawn', 'a', '--model', model, '--name', 'a', '--detach', '--json'], { env })).stdout) as { pid: number };
+    const b = JSON.parse((await t.cli(['spawn', 'b', '--model', model, '--name', 'b', '--detach', '--json'], { env })).stdout) as { pid: number };
+    let list: Pending[] = [];
+    await until(async () => (list = await pending()).length === 2, 15_000, 'two pending approvals');
+    const ofA = list.find((r) => r.pid === a.pid)!;
+    const ofB = list.find((r) => r.pid === b.pid)!;
+    expect(ofA).toMatchObject({ call: 'FS_WRITE', rule: 'ask: "fs.write:/src/**"', args: { path: '/src/a.txt' } });
+    const human = await t.cli(['approvals'], { env });
+    expect(human.stdout).toMatch(new RegExp(`${ofA.id}\\s+${a.pid}\\s+a\\s+FS_WRITE`));
+    const ps = JSON.parse((await t.cli(['ps', '--json'], { env })).stdout) as Array<{ pid: number; state: string }>;
+    expect(ps.find((r) => r.pid === a.pid)?.state).toBe('blocked');
+
+    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 0, stdout: `approved ${ofA.id} (process ${a.pid})\n` });
+    expect(await t.cli(['deny', ofB.id, '--reason', 'use /out', '--json'], { env })).toMatchObject({ code: 0, stdout: `{"id":"${ofB.id}","pid":${b.pid}}\n` });
+    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/no pending approval/) });
+    await until(async () => (await t.cli(['ps', '--json'], { env })).stdout === '[]\n', 15_000, 'both processes ended');
+    const logs = await t.cli(['logs', String(b.pid), '--json'], { env });
+    expect(logs.stdout).toMatch(/"type":"approval".*"status":"denied".*"via":"cli"/);
+
+    const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<Record<string, unknown>>;
+    expect(audit.map((r) => [r.pid, r.decision, r.decided_by])).toEqual(
+      expect.arrayContaining([
+        [a.pid, 'ask', 'policy'],
+        [a.pid, 'approved', 'person'],
+        [b.pid, 'denied', 'person'],
+      ]),
+    );
+    expect((await t.cli(['audit', '--pid', String(b.pid)], { env })).stdout).toMatch(/denied\s+FS_WRITE.*person via cli.*use \/out/);
+    expect(await t.cli(['audit', 'verify'], { env })).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit trail intact: 4 records/) });
+
+    // The approved write is in the journal: aos diff shows it, aos rollback undoes it.
+    expect((await t.cli(['diff', String(a.pid)], { env })).stdout).toMatch(/^A \/src\/a\.txt {2}- → 1 bytes {2}pid \d+ turn 0\n$/);
+    expect(await t.cli(['rollback', String(a.pid), '--json'], { env })).toMatchObject({ code: 0, stdout: '[{"path":"/src/a.txt","action":"removed"}]\n' });
+    expect((await t.cli(['diff', String(a.pid), '--json'], { env })).stdout).toBe('[]\n');
+  });
+
+  it('shows the effective policy, with the rules and their lines', async () => {
+    const shown = JSON.parse((await t.cli(['policy', 'show', '--json'], { env })).stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      pid: null,
+      capabilities: ['fs.read:/**', 'fs.write:/**', 'exec'],
+      rules: [
+        { verdict: 'ask', capability: 'fs.write:/src/**', line: 5, applies: true },
+        { verdict: 'deny', capability: 'exec:rm *', line: 6, applies: true },
+      ],
+      approvals: { timeout_s: 120 },
+    });
+    const human = await t.cli(['policy', 'show'], { env });
+    expect(human.stdout).toMatch(/ask\s+fs\.write:\/src\/\*\*\s+line 5/);
+    expect(human.stdout).toMatch(/denied after 120s/);
+  });
+});
