@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,6 +63,15 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     expect(await read('shared.txt')).toBe('first');
     await rollbackProcess(h.kernel, first.pid, 0);
     expect([await read('shared.txt'), await read('own.txt')]).toEqual([null, null]);
+  });
+
+  it('does not block on a FIFO at the path of an FS_WRITE (it is not journaled)', async () => {
+    h = await startHarness({ root: [call('FS_WRITE', { path: '/pipe', content: 'x' }), EXIT] });
+    await mkdir(h.workspace, { recursive: true });
+    execFileSync('mkfifo', [path.join(h.workspace, 'pipe')]);
+    const pcb = await h.run();
+    expect(pcb.state).toBe('exited');
+    expect(await diffProcess(h.kernel, pcb.pid)).toEqual([]);
   });
 
   it('refuses when the file was changed outside aos', async () => {
