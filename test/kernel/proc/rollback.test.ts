@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../../drivers/exec/index.js';
 import { diffProcess, rollbackProcess } from '../../../kernel/proc/rollback.js';
+import { parsePolicy } from '../../../kernel/proc/policy.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 
 const bwrap = await findBwrap();
@@ -79,5 +80,14 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     const pcb = await h.run();
     await writeFile(path.join(h.workspace, 'x.txt'), 'a person edited this');
     await expect(rollbackProcess(h.kernel, pcb.pid, 0)).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/x\.txt was changed since outside the journal/) });
+  });
+});
+
+describe.skipIf(!bwrap)('journal.exec: false', () => {
+  it('journals FS_WRITE but not EXEC_CMD', async () => {
+    const safety = parsePolicy('version: 1\nroot: {capabilities: [exec]}\njournal: {exec: false}\n', 'p').safety;
+    h = await startHarness({ root: [call('FS_WRITE', { path: '/w.txt', content: 'w' }), call('EXEC_CMD', { cmd: 'echo e > e.txt' }), EXIT] }, { safety });
+    const pcb = await h.run();
+    expect((await diffProcess(h.kernel, pcb.pid)).map((f) => f.path)).toEqual(['/w.txt']);
   });
 });
