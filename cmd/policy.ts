@@ -23,7 +23,7 @@ export function formatPolicy(view: ResultOf<'policy'>): string {
       out.push(`  ${s.name}  from ${s.source}  to ${to.join(', ') || '(nowhere)'}`);
     }
   }
-  if (view.journal.retention) out.push('', `journal: kept ${view.journal.retention}`);
+  out.push('', `journal: FS_WRITE${view.journal.exec ? ' and EXEC_CMD' : ' only (journal.exec: false)'}, kept ${view.journal.retention ?? 'until the process is removed'}`);
   return out.join('\n');
 }
 

@@ -41,7 +41,7 @@ function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'>
       exec: sec.exec,
       mcp: sec.mcp,
     })),
-    journal: { retention: safety.journalRetention },
+    journal: { retention: safety.journalRetention, exec: safety.journalExec },
   };
 }
 

@@ -17,6 +17,7 @@ import type { Proc } from './proc.js';
 
 export interface JournalHost {
   readonly journal: Journal;
+  readonly safety: { readonly journalExec: boolean };
   readonly fs: { readonly root: string };
   log(level: LogLevel, message: string): void;
 }
@@ -42,8 +43,9 @@ function writeHook(host: JournalHost, proc: Proc, call: GateCall): Settled | nul
   const turn = turnOf(proc);
   return async (ok) => {
     if (!ok) return;
-    const after = await readRegular(file, param.journalSnapshotMaxBytes);
-    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: after ? sha256(after) : null, call: 'FS_WRITE' });
+    // A plain write leaves exactly its content: hashed without reading the file back.
+    const after = call.args.append === true ? await readRegular(file, param.journalSnapshotMaxBytes) : String(call.args.content);
+    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: after === null ? null : sha256(after), call: 'FS_WRITE' });
   };
 }
 
@@ -70,6 +72,6 @@ async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> 
 /** The hook for a call that may change the workspace, or null. */
 export function journalHook(host: JournalHost, proc: Proc, call: GateCall): Settled | Promise<Settled | null> | null {
   if (call.def.name === 'FS_WRITE') return writeHook(host, proc, call);
-  if (call.def.name === 'EXEC_CMD') return execHook(host, proc);
+  if (call.def.name === 'EXEC_CMD' && host.safety.journalExec) return execHook(host, proc);
   return null;
 }

@@ -42,7 +42,9 @@ export const SAFETY_SECTIONS = {
   rules: z.array(ruleEntry).optional(),
   approvals: z.strictObject({ timeout_s: z.number().positive().max(30 * 24 * 3600).optional() }).optional(),
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret name is letters, digits and _'), secretEntry).optional(),
-  journal: z.strictObject({ retention: z.string().regex(/^\d+(s|m|h|d|w)$/, 'a duration like 7d').optional() }).optional(),
+  journal: z
+    .strictObject({ retention: z.string().regex(/^\d+(s|m|h|d|w)$/, 'a duration like 7d').optional(), exec: z.boolean().optional() })
+    .optional(),
 };
 
 type Sections = { [K in keyof typeof SAFETY_SECTIONS]: z.output<(typeof SAFETY_SECTIONS)[K]> };
@@ -75,9 +77,11 @@ export interface SafetyPolicy {
   secrets: SecretSpec[];
   /** Journal entries older than this are dropped; null keeps them until their process is removed. */
   journalRetention: string | null;
+  /** Snapshot and diff the writable paths around each EXEC_CMD (journal.exec, default true). */
+  journalExec: boolean;
 }
 
-export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null };
+export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null, journalExec: true };
 
 /** `exec:` globs: `*` is any text (spaces and slashes too); a trailing ` *` also matches no arguments. */
 export function compileExecGlob(pattern: string): RegExp {
@@ -153,5 +157,6 @@ export function parseSafety(data: Partial<Sections>, text: string, file: string)
     approvalTimeoutS: data.approvals?.timeout_s ?? param.approvalTimeoutS,
     secrets: secretSpecs(data.secrets, file),
     journalRetention: data.journal?.retention ?? null,
+    journalExec: data.journal?.exec ?? true,
   };
 }

@@ -22,7 +22,7 @@ const policyView = s.object({
   rules: s.array(rule),
   approvals: s.object({ timeout_s: s.number }),
   secrets: s.array(secret),
-  journal: s.object({ retention: s.nullable(s.string) }),
+  journal: s.object({ retention: s.nullable(s.string), exec: s.boolean }),
 });
 
 const auditRow = s.object({

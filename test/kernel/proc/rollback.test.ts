@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../../drivers/exec/index.js';
 import { diffProcess, rollbackProcess } from '../../../kernel/proc/rollback.js';
+import { parsePolicy } from '../../../kernel/proc/policy.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 
 const bwrap = await findBwrap();
@@ -64,10 +66,28 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     expect([await read('shared.txt'), await read('own.txt')]).toEqual([null, null]);
   });
 
+  it('does not block on a FIFO at the path of an FS_WRITE (it is not journaled)', async () => {
+    h = await startHarness({ root: [call('FS_WRITE', { path: '/pipe', content: 'x' }), EXIT] });
+    await mkdir(h.workspace, { recursive: true });
+    execFileSync('mkfifo', [path.join(h.workspace, 'pipe')]);
+    const pcb = await h.run();
+    expect(pcb.state).toBe('exited');
+    expect(await diffProcess(h.kernel, pcb.pid)).toEqual([]);
+  });
+
   it('refuses when the file was changed outside aos', async () => {
     h = await startHarness({ root: [call('FS_WRITE', { path: '/x.txt', content: 'agent' }), EXIT] });
     const pcb = await h.run();
     await writeFile(path.join(h.workspace, 'x.txt'), 'a person edited this');
     await expect(rollbackProcess(h.kernel, pcb.pid, 0)).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/x\.txt was changed since outside the journal/) });
+  });
+});
+
+describe.skipIf(!bwrap)('journal.exec: false', () => {
+  it('journals FS_WRITE but not EXEC_CMD', async () => {
+    const safety = parsePolicy('version: 1\nroot: {capabilities: [exec]}\njournal: {exec: false}\n', 'p').safety;
+    h = await startHarness({ root: [call('FS_WRITE', { path: '/w.txt', content: 'w' }), call('EXEC_CMD', { cmd: 'echo e > e.txt' }), EXIT] }, { safety });
+    const pcb = await h.run();
+    expect((await diffProcess(h.kernel, pcb.pid)).map((f) => f.path)).toEqual(['/w.txt']);
   });
 });
