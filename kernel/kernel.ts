@@ -28,7 +28,7 @@ import { endForBudget, endForKernelError, kill } from './proc/kill.js';
 import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
 import { opensPrivateAddress } from './proc/policy.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
-import { openMcp } from './proc/mcp-open.js';
+import { openMcp, withMcpSecrets } from './proc/mcp-open.js';
 import type { McpAccess } from './proc/mcp-access.js';
 import { mcpReference } from './proc/mcp-reference.js';
 import { Approvals } from './proc/approvals.js';
@@ -136,8 +136,9 @@ export class Kernel implements ProcCore, SpawnCore {
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
     const kernel = new Kernel(opened, Store.open(options.storeFile ?? ':memory:'), options);
-    kernel.mcp = openMcp(options.mcp, opened.fs.root, (level, message) => kernel.log(level, message));
     try {
+      // A secret the policy does not let a server have stops the start here, like any policy error.
+      kernel.mcp = openMcp(withMcpSecrets(options.mcp, kernel.secrets), opened.fs.root, (level, message) => kernel.log(level, message));
       if (options.gateway) kernel.gateway = await options.gateway(kernel.webhooks);
     } catch (error) {
       kernel.store.close();

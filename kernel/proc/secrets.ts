@@ -74,6 +74,25 @@ export class SecretBox {
     return [...this.byName.values()].flatMap((s) => (s.value ? [s.value] : []));
   }
 
+  /**
+   * The `{{secret:NAME}}` placeholders of an MCP server's env values (stdio) or header values (HTTP),
+   * filled in for the kernel to start it with: only secrets whose policy `mcp:` lists the server.
+   * A refusal is the policy's error, raised when the kernel starts (like a rule too broad to be meant).
+   */
+  forMcpServer(server: string, values: Readonly<Record<string, string>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(values)) {
+      out[key] = value.replace(PLACEHOLDER, (_m, name: string) => {
+        const secret = this.byName.get(name);
+        if (!secret) throw new AosError('EINVAL', `MCP server ${server}: ${key} names no secret of the policy (${name})`);
+        if (!secret.spec.mcp.includes(server)) throw new AosError('EPERM', `secret ${name} may not go to the MCP server ${server} (policy mcp: ${secret.spec.mcp.join(', ') || 'none'})`);
+        if (!secret.value) throw new AosError('EPERM', `secret ${name} for the MCP server ${server} has no value: ${secret.missing ?? 'unknown'}`);
+        return secret.value;
+      });
+    }
+    return out;
+  }
+
   /** Substitute the call's placeholders where the policy lets each secret go; EPERM anywhere else. */
   substitute(call: GateCall): GateOutcome {
     const names = new Set<string>();
