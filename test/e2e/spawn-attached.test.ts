@@ -30,6 +30,9 @@ describe('aos spawn (attached)', () => {
     const eperm = events.find((e) => e.type === 'result' && e.ok === false);
     expect(eperm).toMatchObject({ pid: 2, name: 'FS_WRITE', errno: 'EPERM' });
     expect(await readFile(path.join(home, 'ws/demo/answer.txt'), 'utf8')).toBe('7');
+    // Vector memory: written, then recalled by meaning.
+    const recalled = events.find((e) => e.type === 'result' && e.name === 'MEM_READ');
+    expect(recalled).toMatchObject({ pid: 1, ok: true, value: { hits: [{ text: 'The note in demo/note.txt has 7 words.' }] } });
   });
 
   it('runs every call of a reply, reports a broken block as EINVAL, and returns SYS_EXIT code', async () => {
