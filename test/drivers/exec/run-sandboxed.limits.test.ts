@@ -75,10 +75,11 @@ describe.skipIf(!bwrap)('runSandboxed limits', () => {
   });
 
   it('limits CPU time', async () => {
-    const result = await runIn(workspace, 'while :; do :; done', { cpuSeconds: 1, wallTimeoutMs: 5000 });
+    // No wall-clock bound on how soon: on a loaded machine 1 s of CPU takes longer than 1 s. The
+    // wall timeout is far away, so a kill that is not a timeout is the CPU limit's.
+    const result = await runIn(workspace, 'while :; do :; done', { cpuSeconds: 1, wallTimeoutMs: 60_000 });
     expect(result.timed_out).toBe(false);
     expect(['SIGXCPU', 'SIGKILL']).toContain(result.signal);
-    expect(result.duration_ms).toBeLessThan(4000);
   });
 
   it('limits memory', async () => {
