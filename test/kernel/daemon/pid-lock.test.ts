@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -60,7 +61,13 @@ describe('the kernel pid lock (one daemon per AOS_HOME)', () => {
     const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      // Wait for the child to have ended (state Z), however long a loaded machine takes to run `sleep 0`.
+      const state = (): string => {
+        const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      };
+      for (let i = 0; i < 600 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(state()).toBe('Z');
       expect(() => process.kill(zombie, 0)).not.toThrow();
       expect(isAlive(zombie)).toBe(false);
       expect(isAlive(process.pid)).toBe(true);
