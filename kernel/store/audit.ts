@@ -2,10 +2,12 @@
  * The audit trail: every allow / ask / deny decision of the policy and every answer to an
  * approval, one row each, hash-chained (each row's hash covers its fields and the previous hash),
  * so an edited, inserted or deleted row breaks the chain from there on. Rows commit with the
- * store's group commit, in order.
+ * store's group commit, in order; the head is kept outside the table too (audit-anchor.ts), so rows
+ * cut from the end are detected as well.
  */
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
+import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
 import type { Store } from './store.js';
 
 export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired';
@@ -52,15 +54,44 @@ export class AuditTrail {
   private readonly insert: Statement;
   private nextId: number;
   private head: string;
+  private readonly anchor: AuditAnchor;
+  private readonly lastRow: Statement;
+  private readonly hashOf: Statement;
+  /** Rows were queued since the anchor file was last brought up to date. */
+  private unanchored = false;
 
   constructor(private readonly store: Store) {
     const db = store.sql;
     this.insert = db.prepare(
       'INSERT INTO audit (id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash) VALUES (@id, @ts, @pid, @call, @subject, @decision, @rule, @decided_by, @via, @reason, @approval, @prev, @hash)',
     );
-    const last = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
-    this.nextId = (last?.id ?? 0) + 1;
-    this.head = last?.hash ?? GENESIS;
+    this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
+    this.hashOf = db.prepare('SELECT hash FROM audit WHERE id = ?').pluck();
+    this.anchor = new AuditAnchor(db, anchorFile(store.file));
+    const last = this.lastRow.get() as AuditHead | undefined;
+    const anchored = this.anchor.furthest();
+    // Rows cut from the end (or a rewritten tail) must stay visible: new rows chain on from the head
+    // the anchor remembers, not from what is left, so the gap stays in the chain for verify to name.
+    const from = anchored && anchored.id >= (last?.id ?? 0) ? anchored : last;
+    this.nextId = (from?.id ?? 0) + 1;
+    this.head = from?.hash ?? GENESIS;
+    if (anchored && anchored.id > (last?.id ?? 0)) store.hooks.log('warn', `the audit trail ends at row ${last?.id ?? 0} but its head says ${anchored.id} (aos audit verify)`);
+    store.afterCommit(() => this.syncAnchor());
+    // A trail older than its anchors (or a first start) gets one now.
+    if (last && !anchored) {
+      this.unanchored = true;
+      this.store.write(null, () => this.anchor.setInTransaction(last));
+    }
+  }
+
+  private syncAnchor(): void {
+    if (!this.unanchored) return;
+    this.unanchored = false;
+    try {
+      this.anchor.sync();
+    } catch (error) {
+      this.store.hooks.log('warn', `could not write the audit trail's head to ${this.anchor.file ?? ''}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** Queue one row; its hash is fixed now, so the chain follows the order decisions were made in. */
@@ -80,7 +111,11 @@ export class AuditTrail {
     };
     const row: AuditRow = { ...base, prev: this.head, hash: auditHash(this.head, base) };
     this.head = row.hash;
-    this.store.write(null, () => this.insert.run(row));
+    this.unanchored = true;
+    this.store.write(null, () => {
+      this.insert.run(row);
+      this.anchor.setInTransaction({ id: row.id, hash: row.hash });
+    });
     return row;
   }
 
@@ -115,6 +150,8 @@ export class AuditTrail {
       expectedId = row.id + 1;
       rows++;
     }
+    const cut = this.anchor.check((this.lastRow.get() as AuditHead | undefined) ?? null, (id) => this.hashOf.get(id) as string | undefined);
+    if (cut) return { ok: false, rows, ...cut };
     return { ok: true, rows, head: prev };
   }
 }

@@ -66,6 +66,7 @@ export class Store extends StoreRows {
   protected queuedEvents: StoredEvent[] = [];
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
+  private readonly commitHooks: Array<() => void> = [];
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
@@ -122,6 +123,11 @@ export class Store extends StoreRows {
   onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void {
     this.committedListeners.add(listener);
     return () => this.committedListeners.delete(listener);
+  }
+
+  /** Called after each commit that worked, with events or without (the audit trail's head file). */
+  afterCommit(hook: () => void): void {
+    this.commitHooks.push(hook);
   }
 
   // ---- queued writes ----
@@ -228,6 +234,7 @@ export class Store extends StoreRows {
       this.hooks.log('info', `the kernel store commits again (it had failed: ${was.message})`);
       this.hooks.onHealth(true, null);
     }
+    for (const hook of this.commitHooks) hook();
     if (events.length > 0) for (const listener of this.committedListeners) listener(events);
     const waiters = this.waiters;
     this.waiters = [];

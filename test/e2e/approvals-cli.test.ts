@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
@@ -98,5 +99,19 @@ describe('approvals, policy and audit through the CLI', () => {
     const human = await t.cli(['policy', 'show'], { env });
     expect(human.stdout).toMatch(/ask\s+fs\.write:\/src\/\*\*\s+line 5/);
     expect(human.stdout).toMatch(/denied after 120s/);
+  });
+
+  it('names the records cut from the end of the audit trail while the kernel was stopped', async () => {
+    const before = await t.cli(['audit', '--json'], { env });
+    const rows = (JSON.parse(before.stdout) as Array<{ id: number }>).length;
+    expect(rows).toBeGreaterThan(1);
+    expect(await t.cli(['kernel', 'stop'], { env, timeoutMs: 20_000 })).toMatchObject({ code: 0 });
+    const db = new Database(path.join(t.home, 'aos.db'));
+    db.prepare('DELETE FROM audit WHERE id = ?').run(rows);
+    db.close();
+    expect(await t.cli(['audit', 'verify'], { env })).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`the audit trail ends at row ${rows - 1} but its head says ${rows}: row ${rows} was removed`),
+    });
   });
 });
