@@ -1,13 +1,13 @@
 /** `aos top`: the layout. State lives in hooks; every piece below is a small prop-driven component. */
 import { Box, useApp } from 'ink';
-import type { ReactElement } from 'react';
+import { useMemo, type ReactElement } from 'react';
 import { layoutColumns } from './columns.js';
 import { Confirm } from './confirm.js';
 import { Footer } from './footer.js';
 import { ErrorBanner, Header, HEADER_HEIGHT } from './header.js';
 import { LogPane } from './log-pane.js';
 import { ProcessTable } from './process-table.js';
-import { totalRate } from './reducer.js';
+import { sampleNow, totalRate } from './reducer.js';
 import { visibleRows } from './rows.js';
 import type { TopSource } from './source.js';
 import { useProcessLog } from './use-process-log.js';
@@ -83,14 +83,16 @@ export function App(props: AppProps): ReactElement {
   const stats = state.stats;
   const uptime = stats ? stats.uptime_s + Math.max(0, now - state.statsAt) / 1000 : 0;
   const log = state.log && state.log.pid === selected?.pid ? state.log : null;
+  // Drawn with a sample taken now: pushes stop while nothing happens, the clock does not.
+  const trend = useMemo(() => sampleNow(state, Math.max(now, state.statsAt)), [state, now]);
   return (
     <Box flexDirection="column" width={width} height={lines}>
-      <Header stats={stats} uptime={uptime} rate={totalRate(state, now)} color={color} />
+      <Header stats={stats} uptime={uptime} rate={totalRate(state, now)} color={color} trend={trend} width={width} />
       {state.error ? <ErrorBanner message={state.error} color={color} /> : null}
       <ApprovalsPane rows={approvals.list} max={3} width={width} color={color} />
       {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} /> : null}
       {split.log > 0 ? (
-        <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} />
+        <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} />
       ) : null}
       {view.confirm ? (
         <Confirm pid={view.confirm.pid} name={view.confirm.name} color={color} />

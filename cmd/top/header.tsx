@@ -5,9 +5,12 @@ import { PROC_STATES } from '../../kernel/types.js';
 import type { KernelStats } from '../../kernel/wire/views.js';
 import { formatProviderShort } from '../providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration, formatRate } from './format.js';
+import { sparkline, sparkWidth, steps } from './sparkline.js';
 import { STATE_TONE, tone } from './theme.js';
 
 export const HEADER_HEIGHT = 3;
+/** The header's two sparklines are never wider than this. */
+const HEADER_SPARK_MAX = 30;
 
 export interface HeaderProps {
   stats: KernelStats | null;
@@ -16,6 +19,26 @@ export interface HeaderProps {
   /** Tokens per second over all shown processes. */
   rate: number;
   color: boolean;
+  /** Kernel tokens/s and cumulative cost, one per step, newest last: drawn when `width` leaves room. */
+  trend?: { rate: readonly number[]; cost: readonly number[] };
+  width?: number;
+}
+
+/** Labels of the trend block ('  tok/s ▁▃█  spend ▁▁▅'). */
+const SPARK_LABELS = ['  tok/s ', '  spend '] as const;
+
+/**
+ * The trend block that ends the third line, right-aligned: tok/s and spend per step, as wide as the
+ * room after `fixed` (the line's own text) allows; null when too narrow, so the line is unchanged.
+ */
+export function headerSparks(fixed: string, props: Pick<HeaderProps, 'trend' | 'width'>): { pad: string; rate: string; spend: string } | null {
+  const { trend, width } = props;
+  // One column spare: a line that fills the last column makes some terminals wrap.
+  const room = (width ?? 0) - 1 - fixed.length - SPARK_LABELS[0].length - SPARK_LABELS[1].length;
+  const w = trend ? sparkWidth(room, 2, HEADER_SPARK_MAX) : 0;
+  if (!trend || w === 0) return null;
+  // Right-aligned, newest sample last: the block does not move as history fills in.
+  return { pad: ' '.repeat(room - 2 * w), rate: sparkline(trend.rate, w).padStart(w), spend: sparkline(steps(trend.cost), w).padStart(w) };
 }
 
 /** Per provider when the kernel reports it (in flight/limit, queue, headroom); else the older rate headroom. */
@@ -34,7 +57,7 @@ function Label({ text, color }: { text: string; color: boolean }): ReactElement 
   return <Text dimColor={color}>{text}</Text>;
 }
 
-export function Header({ stats, uptime, rate, color }: HeaderProps): ReactElement {
+export function Header({ stats, uptime, rate, color, trend, width }: HeaderProps): ReactElement {
   if (!stats) {
     return (
       <Box flexDirection="column" height={HEADER_HEIGHT}>
@@ -44,6 +67,8 @@ export function Header({ stats, uptime, rate, color }: HeaderProps): ReactElemen
     );
   }
   const total = PROC_STATES.reduce((sum, s) => sum + stats.processes[s], 0);
+  const limits = formatLimits(stats);
+  const sparks = headerSparks(`infer ${stats.active_inferences}/${stats.max_inferences}  queue ${stats.queue_depth}  limits ${limits}`, { trend, width });
   // Each line ends with what matters least, so a narrow terminal truncates that first.
   return (
     <Box flexDirection="column" height={HEADER_HEIGHT}>
@@ -78,7 +103,11 @@ export function Header({ stats, uptime, rate, color }: HeaderProps): ReactElemen
         <Label text="  queue " color={color} />
         {stats.queue_depth}
         <Label text="  limits " color={color} />
-        {formatLimits(stats)}
+        {limits}
+        {sparks ? <Label text={`${sparks.pad}${SPARK_LABELS[0]}`} color={color} /> : null}
+        {sparks ? <Text color={tone(color, 'cyan')}>{sparks.rate}</Text> : null}
+        {sparks ? <Label text={SPARK_LABELS[1]} color={color} /> : null}
+        {sparks ? <Text color={tone(color, 'yellow')}>{sparks.spend}</Text> : null}
       </Text>
     </Box>
   );

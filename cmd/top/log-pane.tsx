@@ -6,6 +6,7 @@ import type { KernelEvent } from '../../kernel/wire/events.js';
 import { painter } from '../style.js';
 import { EventRenderer } from '../render.js';
 import type { ViewRow } from './rows.js';
+import { SPARK_MIN, sparkline } from './sparkline.js';
 import { STATE_TONE, tone } from './theme.js';
 
 export interface LogPaneProps {
@@ -18,6 +19,20 @@ export interface LogPaneProps {
   color: boolean;
   /** Full-height follow view (more detail: syscalls and transitions). */
   follow: boolean;
+  /** The process's tokens/s, one per step, newest last: a sparkline in the title when it fits. */
+  trend?: readonly number[];
+}
+
+/** The title's sparkline is never wider than this. */
+const LOG_SPARK_MAX = 20;
+/** What the title's sparkline costs besides its glyphs: ' tok/s ', then ' ──', and 4 dashes kept before. */
+const LOG_SPARK_FRAME = 14;
+
+/** The glyphs drawn as ' tok/s ▁▃█ ──' at the end of a rule of `rule` columns, or '' when they do not fit. */
+export function titleSpark(trend: readonly number[] | undefined, rule: number): string {
+  const w = Math.min(LOG_SPARK_MAX, rule - LOG_SPARK_FRAME);
+  if (!trend?.length || w < SPARK_MIN) return '';
+  return sparkline(trend, w).padStart(w);
 }
 
 type LineCache = WeakMap<KernelEvent, string | null>;
@@ -45,7 +60,7 @@ export function renderLogLines(
   return lines;
 }
 
-export function LogPane({ proc, events, loading, height, width, color, follow }: LogPaneProps): ReactElement {
+export function LogPane({ proc, events, loading, height, width, color, follow, trend }: LogPaneProps): ReactElement {
   const pid = proc?.pid ?? null;
   const name = proc?.name ?? '';
   const cache = useMemo<LineCache>(() => new WeakMap(), [pid, name, width, color, follow]);
@@ -57,7 +72,9 @@ export function LogPane({ proc, events, loading, height, width, color, follow }:
   const shown = lines.slice(-body);
   const title = proc ? `${follow ? 'follow' : 'log'} ${proc.pid} ${proc.name} ` : 'log ';
   const status = proc ? describeStatus(proc) : '';
-  const rule = Math.max(0, width - 3 - title.length - (proc ? status.length + 1 : 0));
+  const full = Math.max(0, width - 3 - title.length - (proc ? status.length + 1 : 0));
+  const spark = proc ? titleSpark(trend, full) : '';
+  const rule = full - (spark ? spark.length + LOG_SPARK_FRAME - 4 : 0);
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text wrap="truncate">
@@ -65,6 +82,9 @@ export function LogPane({ proc, events, loading, height, width, color, follow }:
         <Text bold>{title}</Text>
         {proc ? <Text color={tone(color, STATE_TONE[proc.state])}>{status} </Text> : null}
         <Text dimColor={color}>{'─'.repeat(rule)}</Text>
+        {spark ? <Text dimColor={color}> tok/s </Text> : null}
+        {spark ? <Text color={tone(color, 'cyan')}>{spark}</Text> : null}
+        {spark ? <Text dimColor={color}> ──</Text> : null}
       </Text>
       {!proc ? <Text dimColor={color}>no process selected</Text> : null}
       {proc && shown.length === 0 ? <Text dimColor={color}>{loading ? 'loading…' : 'no log lines yet'}</Text> : null}

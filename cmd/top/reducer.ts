@@ -2,6 +2,7 @@
 import type { KernelEvent } from '../../kernel/wire/events.js';
 import { isEnded, type ProcState } from '../../kernel/types.js';
 import type { KernelStats, ProcRow } from '../../kernel/wire/views.js';
+import { EMPTY_TREND, sampleTrend, type Trend } from './trend.js';
 
 /** Tokens/s is averaged over this window of model-event usage. */
 export const RATE_WINDOW_MS = 10_000;
@@ -37,6 +38,8 @@ export interface TopState {
   log: LogState | null;
   error: string | null;
   loaded: boolean;
+  /** Sparkline history, sampled on every stats push. */
+  trend: Trend;
 }
 
 export type TopAction =
@@ -50,14 +53,16 @@ export type TopAction =
   | { type: 'error'; message: string | null };
 
 export function initialState(now: number): TopState {
-  return { rows: new Map(), samples: new Map(), stats: null, statsAt: now, since: now, needsRefresh: false, refreshSeq: 0, costStale: false, log: null, error: null, loaded: false };
+  return { rows: new Map(), samples: new Map(), stats: null, statsAt: now, since: now, needsRefresh: false, refreshSeq: 0, costStale: false, log: null, error: null, loaded: false, trend: EMPTY_TREND };
 }
 
 export function topReducer(state: TopState, action: TopAction): TopState {
   switch (action.type) {
-    case 'snapshot':
+    case 'snapshot': {
       // Keeps needsRefresh: a refresh asked for before the snapshot (e.g. `--all`) still has to run.
-      return { ...applyProcesses(state, action.processes), needsRefresh: state.needsRefresh, stats: action.stats, statsAt: action.now, error: null, loaded: true };
+      const next = { ...applyProcesses(state, action.processes), needsRefresh: state.needsRefresh, stats: action.stats, statsAt: action.now, error: null, loaded: true };
+      return { ...next, trend: sampleNow(next, action.now) };
+    }
     case 'events':
       return applyEvents(state, action.events);
     case 'stats':
@@ -68,6 +73,7 @@ export function topReducer(state: TopState, action: TopAction): TopState {
         statsAt: action.now,
         error: null,
         costStale: state.costStale || (state.stats !== null && state.stats.cost !== action.stats.cost),
+        trend: sampleNow({ ...state, stats: action.stats }, action.now),
       };
     case 'processes':
       return applyProcesses(state, action.processes, action.seq);
@@ -224,4 +230,11 @@ export function totalRate(state: TopState, now: number): number {
   let sum = 0;
   for (const pid of state.samples.keys()) sum += tokenRate(state, pid, now);
   return sum;
+}
+
+/** The trend with a sample taken now (kernel and per-row tokens/s, kernel cost); `state` is unchanged. */
+export function sampleNow(state: TopState, now: number): Trend {
+  if (!state.stats) return state.trend;
+  const procs = new Map([...state.rows.keys()].map((pid) => [pid, tokenRate(state, pid, now)] as const));
+  return sampleTrend(state.trend, { at: now, rate: totalRate(state, now), cost: state.stats.cost, procs });
 }

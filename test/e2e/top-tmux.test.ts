@@ -204,6 +204,8 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       const lines = shown.split('\n');
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
       expect(lines[0]).toMatch(/^aos top {2}up /);
+      // The trend sparklines end the third line (sampled from the first snapshot on).
+      expect(lines[2]).toMatch(/^infer .* tok\/s +[▁▂▃▄▅▆▇█]+ {2}spend +[▁▂▃▄▅▆▇█]*$/);
       // Narrow: the least important columns (PPID first) give way; PID, NAME and STATE stay.
       expect(shown).toMatch(/^ +PID +NAME +STATE +MODEL/m);
       // Each process is one row (no wrapping): the long name is cut with an ellipsis.

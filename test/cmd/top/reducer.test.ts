@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, applyEvents, initialState, RATE_WINDOW_MS, tokenRate, topReducer, totalRate, type TopState } from '../../../cmd/top/reducer.js';
+import { applyEvent, applyEvents, initialState, RATE_WINDOW_MS, sampleNow, tokenRate, topReducer, totalRate, type TopState } from '../../../cmd/top/reducer.js';
+import { TREND_STEP_MS } from '../../../cmd/top/trend.js';
 import { ev, row, stats, T0 } from '../../fakes/top-source.js';
 
 function loaded(rows = [row(1, { state: 'running' }), row(2)]): TopState {
@@ -114,5 +115,34 @@ describe('tokenRate', () => {
   it('drops samples the window has passed when new usage arrives', () => {
     const s = applyEvents({ ...loaded(), since: 0 }, [usage(1, T0, 1), usage(1, T0 + RATE_WINDOW_MS + 1, 1)]);
     expect(s.samples.get(1)).toHaveLength(1);
+  });
+});
+
+describe('trend', () => {
+  const usage = (pid: number, at: number, tokens: number) => ev({ type: 'model', pid, turn: 0, text: '', usage: { prompt: tokens, output: 0 } }, at);
+  const push = (s: TopState, now: number, cost: number): TopState => topReducer(s, { type: 'stats', stats: stats({ cost }), now });
+
+  it('samples kernel and per-process tok/s and the kernel cost on the snapshot and on every stats push', () => {
+    let s = { ...loaded(), since: T0 - 60_000 };
+    expect(s.trend.rate).toEqual([0]);
+    expect(s.trend.cost).toEqual([0.0123]);
+    s = applyEvent(s, usage(1, T0 + 1000, 500));
+    s = push(s, T0 + TREND_STEP_MS, 0.02);
+    s = push(s, T0 + 2 * TREND_STEP_MS, 0.05);
+    expect(s.trend.rate).toEqual([0, 50, 50]);
+    expect(s.trend.cost).toEqual([0.0123, 0.02, 0.05]);
+    expect(s.trend.procs.get(1)).toEqual([0, 50, 50]);
+    expect(s.trend.procs.get(2)).toEqual([0, 0, 0]);
+  });
+
+  it('forgets the series of a process that left the table', () => {
+    const s = topReducer(loaded(), { type: 'processes', processes: [row(2)] });
+    expect(push(s, T0 + TREND_STEP_MS, 0).trend.procs.has(1)).toBe(false);
+  });
+
+  it('sampleNow adds a sample without changing the state', () => {
+    const s = loaded();
+    expect(sampleNow(s, T0 + 3 * TREND_STEP_MS).rate).toEqual([0, 0, 0, 0]);
+    expect(s.trend.rate).toEqual([0]);
   });
 });
