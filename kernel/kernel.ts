@@ -1,41 +1,35 @@
 /**
  * The composition root: opens the store and the drivers, wires the process table, the scheduler,
- * IPC and the turn loop together, and implements the process API (proc/api.ts) by handing each
- * call to the module that owns it. The kernel opens no listener: the daemon attaches the webhook
- * gateway through `options.gateway`.
+ * IPC, the safety pieces and the turn loop together; the process API (proc/api.ts) it implements
+ * by handing each call to the module that owns it (kernel-api.ts). The kernel opens no listener:
+ * the daemon attaches the webhook gateway through `options.gateway`.
  */
 import type { OpenedDrivers } from '../drivers/index.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import type { ModelRegistry } from '../drivers/llm/registry.js';
-import type { ModelUsage } from '../drivers/llm/types.js';
 import type { TapeReader } from '../drivers/llm/workspace-tapes.js';
 import { syscallReference } from '../syscalls/reference.js';
-import type { SpawnRequest } from '../syscalls/services.js';
 import type { ProcessDrivers } from './driver-api.js';
 import { Mailboxes } from './ipc/mailboxes.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
 import { openKernelDrivers, openServices } from './kernel-open.js';
 import type { KernelOptions } from './kernel-options.js';
+import { KernelApi } from './kernel-api.js';
 import { kernelStats } from './kernel-stats.js';
 import { closeKernel, shutdownKernel } from './kernel-stop.js';
 import { noteCrash, recover } from './loop/recovery.js';
 import { startTurn } from './loop/start-turn.js';
 import { param } from './param.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
-import { account, armWallTimer, budgetExceeded } from './proc/budgets.js';
 import { CapabilitySet } from './proc/capabilities.js';
-import { endForBudget, endForKernelError, kill } from './proc/kill.js';
-import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
 import type { McpAccess } from './proc/mcp-access.js';
 import { mcpReference } from './proc/mcp-reference.js';
 import { Safety } from './proc/safety.js';
 import type { CallGate } from './loop/dispatcher.js';
 import { ProcServices } from './proc/proc-services.js';
-import type { Notice, Proc, WakeReason } from './proc/proc.js';
-import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
+import type { Proc } from './proc/proc.js';
 import { ProcTable } from './proc/table.js';
-import { amendTranscript, appendTranscript, persist } from './proc/transcript.js';
 import { ModelPool } from './sched/model-pool.js';
 import { emitRetries } from './sched/retry-events.js';
 import { Scheduler } from './sched/scheduler.js';
@@ -44,15 +38,14 @@ import { watchStore } from './store/faults.js';
 import { PsAll } from './store/ps-all.js';
 import { startRetention } from './store/retention.js';
 import { Store } from './store/store.js';
-import type { Pcb, ProcState, WaitSpec } from './types.js';
-import { EventBus, type KernelEvent } from './wire/events.js';
-import type { KernelStats, ProcRow } from './wire/views.js';
+import { EventBus } from './wire/events.js';
+import type { KernelStats } from './wire/views.js';
 
 export { KERNEL_VERSION } from './version.js';
 export type { SpawnOptions } from './proc/spawn.js';
 export type { KernelLog, KernelOptions } from './kernel-options.js';
 
-export class Kernel implements ProcCore, SpawnCore {
+export class Kernel extends KernelApi implements ProcCore {
   readonly events = new EventBus();
   readonly table: ProcTable;
   readonly models: ModelRegistry;
@@ -80,6 +73,7 @@ export class Kernel implements ProcCore, SpawnCore {
     readonly store: Store,
     private readonly options: KernelOptions,
   ) {
+    super();
     this.table = new ProcTable(store);
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
     this.cwd = options.cwd ?? process.cwd();
@@ -141,39 +135,6 @@ export class Kernel implements ProcCore, SpawnCore {
     return kernelStats(this);
   }
 
-  // ---- the process table ----
-  proc = (pid: number): Proc | undefined => this.table.get(pid);
-  endedPcb = (pid: number): Pcb | undefined => this.table.endedPcb(pid);
-  pcb = (pid: number): Pcb | undefined => this.table.pcb(pid);
-  list = (): Pcb[] => this.table.list();
-  processes = (options: { all?: boolean; last?: number } = {}): ProcRow[] => this.table.rows(options);
-  tree = (pid: number, options: { tree?: boolean } = {}): ProcRow[] => this.table.tree(pid, options);
-  history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] => this.table.history(pid, options);
-  waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);
-
-  // ---- the process API (proc/api.ts) ----
-  spawn = (options: SpawnOptions): Promise<Pcb> => spawnRoot(this, options);
-  spawnChild = (parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb> => spawnChild(this, parent, request);
-  kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
-  persist = (proc: Proc): void => persist(this.store, proc);
-  appendTranscript = (proc: Proc, role: 'user' | 'model', text: string): void => appendTranscript(this.store, proc, role, text);
-  amendTranscript = (proc: Proc, text: string): void => amendTranscript(this.store, proc, text);
-  setState = (proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void => setState(this, proc, to, extra);
-  park = (proc: Proc, spec: WaitSpec): Promise<WakeReason> => park(this, proc, spec);
-  notify = (proc: Proc, notice: Notice): void => notify(this, proc, notice);
-  makeReady = (proc: Proc): void => makeReady(this, proc);
-  finish = (proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result: string | null = null): void =>
-    finish(this, proc, state, code, reason, result);
-  reap = (parent: Proc, childPid: number): void => reap(this, parent, childPid);
-  account = (proc: Proc, usage: ModelUsage | undefined): void => account(proc, usage);
-  budgetExceeded = (proc: Proc): string | null => budgetExceeded(proc);
-  endForBudget = (proc: Proc, reason: string): void => endForBudget(this, proc, reason);
-  endForKernelError = (proc: Proc, error: unknown): void => endForKernelError(this, proc, error);
-  armWallTimer = (proc: Proc): void => armWallTimer(this, proc);
-  commitBarrier = (proc: Proc): Promise<void> => this.disk.commit(proc);
-  processEnded = (pid: number): void => this.webhooks.processEnded(pid);
-  liveTarget = (from: Proc, pid: number, verb: string): Proc => this.mailboxes.liveTarget(from, pid, verb);
-  forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
   mcpReference = (proc: Proc): string | Promise<string> => (this.mcp ? mcpReference(this.mcp, proc.caps, proc.abort.signal) : '');
