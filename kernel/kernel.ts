@@ -1,69 +1,51 @@
 /**
  * The composition root: opens the store and the drivers, wires the process table, the scheduler,
- * IPC and the turn loop together, and implements the process API (proc/api.ts) by handing each
- * call to the module that owns it. The kernel opens no listener: the daemon attaches the webhook
- * gateway through `options.gateway`.
+ * IPC, the safety pieces and the turn loop together; the process API (proc/api.ts) it implements
+ * by handing each call to the module that owns it (kernel-api.ts). The kernel opens no listener:
+ * the daemon attaches the webhook gateway through `options.gateway`.
  */
-import { closeDrivers, type OpenedDrivers, openDrivers } from '../drivers/index.js';
+import type { OpenedDrivers } from '../drivers/index.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import type { ModelRegistry } from '../drivers/llm/registry.js';
-import type { ModelUsage } from '../drivers/llm/types.js';
 import type { TapeReader } from '../drivers/llm/workspace-tapes.js';
 import { syscallReference } from '../syscalls/reference.js';
-import type { SpawnRequest } from '../syscalls/services.js';
 import type { ProcessDrivers } from './driver-api.js';
-import { AosError } from './errno.js';
 import { Mailboxes } from './ipc/mailboxes.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
+import { openKernelDrivers, openServices } from './kernel-open.js';
 import type { KernelOptions } from './kernel-options.js';
+import { KernelApi } from './kernel-api.js';
 import { kernelStats } from './kernel-stats.js';
 import { closeKernel, shutdownKernel } from './kernel-stop.js';
-import { CRASH_SUSPECT_KEY, recover } from './loop/recovery.js';
-import { runTurn } from './loop/turn.js';
+import { noteCrash, recover } from './loop/recovery.js';
+import { startTurn } from './loop/start-turn.js';
 import { param } from './param.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
-import { account, armWallTimer, budgetExceeded } from './proc/budgets.js';
 import { CapabilitySet } from './proc/capabilities.js';
-import { endForBudget, endForKernelError, kill } from './proc/kill.js';
-import { finish, makeReady, notify, park, reap, setState, waitExit } from './proc/lifecycle.js';
-import { opensPrivateAddress } from './proc/policy.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
-import { openMcp, withMcpSecrets } from './proc/mcp-open.js';
 import type { McpAccess } from './proc/mcp-access.js';
 import { mcpReference } from './proc/mcp-reference.js';
-import { Approvals } from './proc/approvals.js';
-import { gateFor } from './proc/call-gate.js';
-import { EMPTY_SAFETY, type SafetyPolicy } from './proc/policy-rules.js';
+import { Safety } from './proc/safety.js';
 import type { CallGate } from './loop/dispatcher.js';
-import { ApprovalsTable } from './store/approvals-table.js';
-import { SecretBox } from './proc/secrets.js';
-import type { GateCall, GateOutcome } from './loop/dispatcher.js';
-import { AuditTrail } from './store/audit.js';
-import { Journal } from './store/journal.js';
-import { journalHook } from './proc/journal-hook.js';
 import { ProcServices } from './proc/proc-services.js';
-import type { Notice, Proc, WakeReason } from './proc/proc.js';
-import { type SpawnCore, type SpawnOptions, spawnChild, spawnRoot } from './proc/spawn.js';
+import type { Proc } from './proc/proc.js';
 import { ProcTable } from './proc/table.js';
-import { amendTranscript, appendTranscript, persist } from './proc/transcript.js';
-import { type Lease, ModelPool } from './sched/model-pool.js';
+import { ModelPool } from './sched/model-pool.js';
+import { emitRetries } from './sched/retry-events.js';
 import { Scheduler } from './sched/scheduler.js';
 import { DiskGuard } from './store/disk-guard.js';
-import { recordEvent, recordWriteError } from './store/faults.js';
+import { watchStore } from './store/faults.js';
 import { PsAll } from './store/ps-all.js';
 import { startRetention } from './store/retention.js';
-import { parseDuration } from './wire/duration.js';
 import { Store } from './store/store.js';
-import { isEnded, type Pcb, type ProcState, type WaitSpec } from './types.js';
-import { EventBus, type KernelEvent } from './wire/events.js';
-import type { KernelStats, ProcRow } from './wire/views.js';
-import { describeEnd } from './wire/status.js';
+import { EventBus } from './wire/events.js';
+import type { KernelStats } from './wire/views.js';
 
 export { KERNEL_VERSION } from './version.js';
 export type { SpawnOptions } from './proc/spawn.js';
 export type { KernelLog, KernelOptions } from './kernel-options.js';
 
-export class Kernel implements ProcCore, SpawnCore {
+export class Kernel extends KernelApi implements ProcCore {
   readonly events = new EventBus();
   readonly table: ProcTable;
   readonly models: ModelRegistry;
@@ -77,11 +59,8 @@ export class Kernel implements ProcCore, SpawnCore {
   readonly rootCaps: CapabilitySet;
   readonly cwd: string;
   readonly startedAt = Date.now();
-  readonly safety: SafetyPolicy;
-  readonly audit: AuditTrail;
-  readonly approvals: Approvals;
-  readonly secrets: SecretBox;
-  readonly journal: Journal;
+  /** The policy's rules, audit trail, approvals, secrets and rollback journal (proc/safety.ts). */
+  readonly safety: Safety;
   closing = false;
   gateway: WebhookListener | null = null;
   private readonly procDrivers: ProcDrivers;
@@ -94,68 +73,41 @@ export class Kernel implements ProcCore, SpawnCore {
     readonly store: Store,
     private readonly options: KernelOptions,
   ) {
+    super();
     this.table = new ProcTable(store);
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
     this.cwd = options.cwd ?? process.cwd();
     this.mailboxes = new Mailboxes(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
-    this.disk = new DiskGuard(store, { setState: (proc, to, extra) => this.setState(proc, to, extra), requeue: (proc) => this.requeue(proc) });
-    this.events.subscribe((event) => recordEvent(this, event));
-    store.hooks = {
-      onWriteError: (pid, error) => recordWriteError(this, pid, error),
-      onHealth: (healthy) => this.disk.onHealth(healthy),
-      log: (level, message) => this.log(level, message),
-    };
+    this.disk = new DiskGuard(store, this);
+    watchStore(this);
     this.tapes = opened.llm.tapes;
     this.models = opened.llm.registry;
     this.procDrivers = new ProcDrivers(opened);
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
     this.psAll = new PsAll({ store, inline: () => this.processes({ all: true }), maxPid: () => this.table.nextPid - 1 });
-    this.scheduler = new Scheduler((pid, lease) => this.startTurn(pid, lease), this.pool);
-    this.pool.onRetry = (request, n) => {
-      const status = n.status === undefined ? {} : { status: n.status };
-      this.events.emit({ type: 'retry', pid: request.proc.pid, turn: request.proc.turn, attempt: n.attempt, max: n.max, delay_ms: n.delayMs, kind: n.kind, ...status, message: n.message });
-    };
-    this.safety = options.safety ?? EMPTY_SAFETY;
-    this.audit = new AuditTrail(store);
-    this.secrets = options.secrets ?? SecretBox.empty();
-    this.journal = new Journal(store);
-    // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
-    if (this.safety.journalRetention) this.journal.prune(Date.now() - parseDuration(this.safety.journalRetention, 'journal.retention'));
-    this.approvals = new Approvals(this, new ApprovalsTable(store), this.audit, this.safety.approvalTimeoutS);
+    this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
+    emitRetries(this.pool, this.events);
+    this.safety = new Safety(this, store, options);
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
-    const netAllowPrivate = options.netAllowPrivate ?? [];
-    const opened = await openDrivers({
-      workspace: options.workspace,
-      allowPrivate: (ip, port) => opensPrivateAddress(netAllowPrivate, ip, port),
-      memory: options.memory,
-      modelTimeoutMs: options.modelTimeoutMs,
-    });
+    const opened = await openKernelDrivers(options);
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
     const kernel = new Kernel(opened, Store.open(options.storeFile ?? ':memory:'), options);
-    try {
-      // A secret the policy does not let a server have stops the start here, like any policy error.
-      kernel.mcp = openMcp(withMcpSecrets(options.mcp, kernel.secrets), opened.fs.root, (level, message) => kernel.log(level, message));
-      if (options.gateway) kernel.gateway = await options.gateway(kernel.webhooks);
-    } catch (error) {
-      kernel.store.close();
-      await closeDrivers(opened);
-      throw error;
-    }
+    await openServices(kernel, options);
     recover(kernel);
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
     return kernel;
   }
 
-  /** The memory store, or null when this kernel runs without one. */
   /** The workspace (the fs driver, opened once). */
   get fs(): OpenedDrivers['fs'] {
     return this.opened.fs;
   }
 
+  /** The memory store, or null when this kernel runs without one. */
   get memory(): MemoryStore | null {
     return this.opened.memory;
   }
@@ -183,63 +135,14 @@ export class Kernel implements ProcCore, SpawnCore {
     return kernelStats(this);
   }
 
-  // ---- the process table ----
-  proc = (pid: number): Proc | undefined => this.table.get(pid);
-  endedPcb = (pid: number): Pcb | undefined => this.table.endedPcb(pid);
-  pcb = (pid: number): Pcb | undefined => this.table.pcb(pid);
-  list = (): Pcb[] => this.table.list();
-  processes = (options: { all?: boolean; last?: number } = {}): ProcRow[] => this.table.rows(options);
-  tree = (pid: number, options: { tree?: boolean } = {}): ProcRow[] => this.table.tree(pid, options);
-  history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] => this.table.history(pid, options);
-  waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);
-
-  // ---- the process API (proc/api.ts) ----
-  spawn = (options: SpawnOptions): Promise<Pcb> => spawnRoot(this, options);
-  spawnChild = (parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb> => spawnChild(this, parent, request);
-  kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
-  persist = (proc: Proc): void => persist(this.store, proc);
-  appendTranscript = (proc: Proc, role: 'user' | 'model', text: string): void => appendTranscript(this.store, proc, role, text);
-  amendTranscript = (proc: Proc, text: string): void => amendTranscript(this.store, proc, text);
-  setState = (proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void => setState(this, proc, to, extra);
-  park = (proc: Proc, spec: WaitSpec): Promise<WakeReason> => park(this, proc, spec);
-  notify = (proc: Proc, notice: Notice): void => notify(this, proc, notice);
-  makeReady = (proc: Proc): void => makeReady(this, proc);
-  finish = (proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result: string | null = null): void =>
-    finish(this, proc, state, code, reason, result);
-  reap = (parent: Proc, childPid: number): void => reap(this, parent, childPid);
-  account = (proc: Proc, usage: ModelUsage | undefined): void => account(proc, usage);
-  budgetExceeded = (proc: Proc): string | null => budgetExceeded(proc);
-  endForBudget = (proc: Proc, reason: string): void => endForBudget(this, proc, reason);
-  endForKernelError = (proc: Proc, error: unknown): void => endForKernelError(this, proc, error);
-  armWallTimer = (proc: Proc): void => armWallTimer(this, proc);
-  commitBarrier = (proc: Proc): Promise<void> => this.disk.commit(proc);
-  processEnded = (pid: number): void => this.webhooks.processEnded(pid);
-  liveTarget = (from: Proc, pid: number, verb: string): Proc => this.mailboxes.liveTarget(from, pid, verb);
-  forgetEnded: ProcTable['forgetEnded'] = (rows) => this.table.forgetEnded(rows);
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
   mcpReference = (proc: Proc): string | Promise<string> => (this.mcp ? mcpReference(this.mcp, proc.caps, proc.abort.signal) : '');
-  gate = (proc: Proc): CallGate => gateFor(this, proc);
-  journalCall = (proc: Proc, call: GateCall): ReturnType<typeof journalHook> => journalHook(this, proc, call);
-  // With secrets configured, every result is masked: a value an exec wrote to a file may come back through FS_READ.
-  withSecrets = (_proc: Proc, call: GateCall): GateOutcome =>
-    this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
-
+  gate = (proc: Proc): CallGate => this.safety.gate(proc);
   /** `aos send`: write to a process's stdin from outside (pid 0). */
-  send(pid: number, text: string): void {
-    const target = this.table.get(pid);
-    const ended = !target || isEnded(target.pcb.state) ? (target?.pcb ?? this.table.endedPcb(pid)) : undefined;
-    if (ended) throw new AosError('ESRCH', `process ${pid} has ended (${describeEnd(ended.state, ended.exitCode, ended.exitReason)}); it reads no more input`);
-    if (!target) throw new AosError('ESRCH', `no such process ${pid}`);
-    this.mailboxes.writeStdin(target, text, 0);
-  }
-
+  send = (pid: number, text: string): void => this.mailboxes.sendStdin(pid, text);
   /** The daemon is dying of an error raised while working for `pid`: the next start charges the crash to it alone. */
-  noteCrash(pid: number | null): void {
-    if (pid === null || this.closing) return;
-    this.store.setMeta(CRASH_SUSPECT_KEY, pid);
-    this.store.flush();
-  }
+  noteCrash = (pid: number | null): void => noteCrash(this, pid);
 
   /** Kill everything still alive and wait for it to be reaped (the in-process CLI's exit). */
   shutdown = (): Promise<void> => shutdownKernel(this);
@@ -249,19 +152,4 @@ export class Kernel implements ProcCore, SpawnCore {
    * nothing more runs. The next kernel on this store resumes every process where it was.
    */
   close = (options: { crashed?: boolean; backup?: boolean } = {}): Promise<void> => closeKernel(this, options);
-
-  /** Back from a disk-full hold. */
-  private requeue(proc: Proc): void {
-    proc.diskWait = false;
-    this.makeReady(proc);
-  }
-
-  private startTurn(pid: number, lease: Lease): void {
-    const proc = this.table.get(pid);
-    if (!proc || isEnded(proc.pcb.state) || this.closing) {
-      this.scheduler.release(lease);
-      return;
-    }
-    void runTurn(this, proc, lease);
-  }
 }

@@ -26,7 +26,7 @@ function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'>
     capabilities = pcb.capabilities;
   }
   const held = new Set(capabilities.map((c) => c.split(':')[0]));
-  const { safety } = kernel;
+  const safety = kernel.safety.policy;
   return {
     file: safety.file,
     pid: pid ?? null,
@@ -46,23 +46,23 @@ function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'>
 }
 
 export const safetyHandlers: SafetyHandlers = {
-  approvals: (_params, { kernel }) => ({ approvals: kernel.approvals.list(param.approvalsMaxListed) }),
-  approve: (params, { kernel }) => durable(kernel, kernel.approvals.approve(params.id, params.via)),
-  deny: (params, { kernel }) => durable(kernel, kernel.approvals.deny(params.id, params.reason, params.via)),
+  approvals: (_params, { kernel }) => ({ approvals: kernel.safety.approvals.list(param.approvalsMaxListed) }),
+  approve: (params, { kernel }) => durable(kernel, kernel.safety.approvals.approve(params.id, params.via)),
+  deny: (params, { kernel }) => durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, params.via)),
   policy: (params, { kernel }) => policyView(kernel, params.pid),
   audit: (params, { kernel }) => ({
-    rows: kernel.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),
+    rows: kernel.safety.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),
   }),
   diff: async (params, { kernel }) => {
     known(kernel, params.pid);
-    return { pid: params.pid, files: await diffProcess(kernel, params.pid) };
+    return { pid: params.pid, files: await diffProcess(kernel.safety, params.pid) };
   },
   rollback: async (params, { kernel }) => {
     known(kernel, params.pid);
-    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel, params.pid, params.turn ?? 0) });
+    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel.safety, params.pid, params.turn ?? 0) });
   },
   audit_verify: (_params, { kernel }) => {
-    const v = kernel.audit.verify();
+    const v = kernel.safety.audit.verify();
     return v.ok ? { ok: true, rows: v.rows, head: v.head, bad_id: null, problem: null } : { ok: false, rows: v.rows, head: null, bad_id: v.bad_id, problem: v.problem };
   },
 };

@@ -9,6 +9,7 @@ import type { ProcessApi } from '../proc/api.js';
 import { param } from '../param.js';
 import type { Proc, Timer } from '../proc/proc.js';
 import { isEnded } from '../types.js';
+import { describeEnd } from '../wire/status.js';
 
 export class Mailboxes {
   private messageSeq = 0;
@@ -56,6 +57,15 @@ export class Mailboxes {
     proc.dropNotices('message');
     this.kernel.persist(proc);
     return taken.map(({ from_pid, content, ts }) => ({ from_pid, content, ts }));
+  }
+
+  /** `aos send`: write to a process's stdin from outside (pid 0). */
+  sendStdin(pid: number, text: string): void {
+    const target = this.kernel.proc(pid);
+    const ended = !target || isEnded(target.pcb.state) ? (target?.pcb ?? this.kernel.endedPcb(pid)) : undefined;
+    if (ended) throw new AosError('ESRCH', `process ${pid} has ended (${describeEnd(ended.state, ended.exitCode, ended.exitReason)}); it reads no more input`);
+    if (!target) throw new AosError('ESRCH', `no such process ${pid}`);
+    this.writeStdin(target, text, 0);
   }
 
   writeStdin(target: Proc, text: string, fromPid: number): void {

@@ -141,3 +141,10 @@ export function recover(kernel: RecoveryHost): void {
     }
   });
 }
+
+/** The daemon is dying of an error raised while working for `pid`: the next start charges the crash to it alone. */
+export function noteCrash(host: { readonly closing: boolean; readonly store: LoopHost['store'] }, pid: number | null): void {
+  if (pid === null || host.closing) return;
+  host.store.setMeta(CRASH_SUSPECT_KEY, pid);
+  host.store.flush();
+}

@@ -11,7 +11,7 @@ import type { SafetyPolicy } from './policy-rules.js';
 import type { Proc } from './proc.js';
 
 export interface GateHost {
-  readonly safety: SafetyPolicy;
+  readonly policy: SafetyPolicy;
   readonly audit: AuditTrail;
   readonly approvals: Approvals;
   /** Secret substitution for a call that passed the rules (secrets.ts), or the args unchanged. */
@@ -35,7 +35,7 @@ export function gateFor(host: GateHost, proc: Proc): CallGate {
   };
   return {
     check(call) {
-      const decision = decideCall(host.safety.rules, call.capability, call.args);
+      const decision = decideCall(host.policy.rules, call.capability, call.args);
       if (decision === null) return proceed(call);
       const { def } = call;
       if (decision.verdict !== 'ask') {

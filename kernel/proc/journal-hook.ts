@@ -17,7 +17,7 @@ import type { Proc } from './proc.js';
 
 export interface JournalHost {
   readonly journal: Journal;
-  readonly safety: { readonly journalExec: boolean };
+  readonly policy: { readonly journalExec: boolean };
   readonly fs: { readonly root: string };
   log(level: LogLevel, message: string): void;
 }
@@ -72,6 +72,6 @@ async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> 
 /** The hook for a call that may change the workspace, or null. */
 export function journalHook(host: JournalHost, proc: Proc, call: GateCall): Settled | Promise<Settled | null> | null {
   if (call.def.name === 'FS_WRITE') return writeHook(host, proc, call);
-  if (call.def.name === 'EXEC_CMD' && host.safety.journalExec) return execHook(host, proc);
+  if (call.def.name === 'EXEC_CMD' && host.policy.journalExec) return execHook(host, proc);
   return null;
 }

@@ -15,7 +15,7 @@ export const DISK_FULL = 'disk full';
 export interface DiskGuardHost {
   setState(proc: Proc, to: 'blocked' | 'running', extra: { reason: string }): void;
   /** Put a process back in its run queue. */
-  requeue(proc: Proc): void;
+  makeReady(proc: Proc): void;
 }
 
 export class DiskGuard {
@@ -68,7 +68,7 @@ export class DiskGuard {
     for (const proc of this.barrier) this.unpark(proc);
     const held = [...this.held];
     this.held.clear();
-    for (const proc of held) if (!isEnded(proc.pcb.state) && !proc.killRequested) this.host.requeue(proc);
+    for (const proc of held) if (!isEnded(proc.pcb.state) && !proc.killRequested) this.requeue(proc);
   }
 
   forget(proc: Proc): void {
@@ -80,6 +80,12 @@ export class DiskGuard {
     if (isEnded(proc.pcb.state) || proc.pcb.state === 'blocked') return;
     proc.diskWait = true;
     this.host.setState(proc, 'blocked', { reason: DISK_FULL });
+  }
+
+  /** Back from a disk-full hold: ready again. */
+  private requeue(proc: Proc): void {
+    proc.diskWait = false;
+    this.host.makeReady(proc);
   }
 
   private unpark(proc: Proc): void {

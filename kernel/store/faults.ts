@@ -23,3 +23,13 @@ export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
   k.persist(proc);
   endForKernelError(k, proc, new Error(`its state could not be stored: ${error.message}`));
 }
+
+/** Route the store's faults and every event to the above, and its health to the disk guard. */
+export function watchStore(k: ProcCore): void {
+  k.events.subscribe((event) => recordEvent(k, event));
+  k.store.hooks = {
+    onWriteError: (pid, error) => recordWriteError(k, pid, error),
+    onHealth: (healthy) => k.disk.onHealth(healthy),
+    log: (level, message) => k.log(level, message),
+  };
+}

@@ -32,8 +32,8 @@ describe('approvals', () => {
   it('parks the process on an ask rule, lists the request, and runs the call once approved', async () => {
     h = await startHarness({ root: [WRITE, { expect: '"bytes":5', reply: EXIT }] }, { safety: ASK_SRC });
     const pcb = await h.spawn();
-    await until(() => h!.kernel.approvals.list(10).length === 1, 5000, 'a pending approval');
-    const [req] = h.kernel.approvals.list(10);
+    await until(() => h!.kernel.safety.approvals.list(10).length === 1, 5000, 'a pending approval');
+    const [req] = h.kernel.safety.approvals.list(10);
     expect(req).toMatchObject({ pid: pcb.pid, name: pcb.name, call: 'FS_WRITE', args: { path: '/src/a.txt', content: 'hello' }, rule: 'ask: "fs.write:/src/**"' });
     const proc = h.kernel.proc(pcb.pid)!;
     expect(proc.pcb.state).toBe('blocked');
@@ -41,7 +41,7 @@ describe('approvals', () => {
     expect(blocked).toMatchObject({ to: 'blocked', reason: `approval ${req!.id}` });
     const turns = proc.pcb.counters.turns;
     await expect(readFile(path.join(h.workspace, 'src/a.txt'), 'utf8')).rejects.toThrow();
-    expect(h.kernel.approvals.approve(req!.id, 'cli')).toEqual({ id: req!.id, pid: pcb.pid });
+    expect(h.kernel.safety.approvals.approve(req!.id, 'cli')).toEqual({ id: req!.id, pid: pcb.pid });
     const end = await h.kernel.waitExit(pcb.pid);
     expect(end.exitCode).toBe(0);
     expect(turns).toBe(1); // no inference while parked
@@ -50,7 +50,7 @@ describe('approvals', () => {
       ['pending', undefined, undefined],
       ['approved', 'person', 'cli'],
     ]);
-    const audit = h.kernel.audit.list({ pid: pcb.pid, limit: 100 });
+    const audit = h.kernel.safety.audit.list({ pid: pcb.pid, limit: 100 });
     expect(audit.map((r) => [r.decision, r.decided_by, r.approval])).toEqual([
       ['ask', 'policy', req!.id],
       ['approved', 'person', req!.id],
@@ -60,8 +60,8 @@ describe('approvals', () => {
   it('answers a denied request with EACCES and the reason', async () => {
     h = await startHarness({ root: [WRITE, { expect: ['"errno":"EACCES"', 'not on a Friday'], reply: EXIT }] }, { safety: ASK_SRC });
     const pcb = await h.spawn();
-    await until(() => h!.kernel.approvals.list(10).length === 1);
-    h.kernel.approvals.deny(h.kernel.approvals.list(10)[0]!.id, 'not on a Friday', 'top');
+    await until(() => h!.kernel.safety.approvals.list(10).length === 1);
+    h.kernel.safety.approvals.deny(h.kernel.safety.approvals.list(10)[0]!.id, 'not on a Friday', 'top');
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     await expect(readFile(path.join(h.workspace, 'src/a.txt'), 'utf8')).rejects.toThrow();
     expect(approvalEvents(h.events).at(-1)).toMatchObject({ status: 'denied', decided_by: 'person', via: 'top', reason: 'not on a Friday' });
@@ -73,20 +73,20 @@ describe('approvals', () => {
     const pcb = await h.spawn();
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     expect(approvalEvents(h.events).at(-1)).toMatchObject({ status: 'expired', decided_by: 'timeout' });
-    expect(h.kernel.audit.list({ limit: 10 }).at(-1)).toMatchObject({ decision: 'expired', decided_by: 'timeout' });
+    expect(h.kernel.safety.audit.list({ limit: 10 }).at(-1)).toMatchObject({ decision: 'expired', decided_by: 'timeout' });
   });
 
   it('withdraws the request of a process killed while it waits', async () => {
     h = await startHarness({ root: [WRITE, EXIT] }, { safety: ASK_SRC });
     const pcb = await h.spawn();
-    await until(() => h!.kernel.approvals.list(10).length === 1);
-    const [req] = h.kernel.approvals.list(10);
+    await until(() => h!.kernel.safety.approvals.list(10).length === 1);
+    const [req] = h.kernel.safety.approvals.list(10);
     h.kernel.kill(pcb.pid);
     expect((await h.kernel.waitExit(pcb.pid)).state).toBe('killed');
     await until(() => approvalEvents(h!.events).length === 2, 5000, 'the expired event');
-    expect(h.kernel.approvals.list(10)).toEqual([]);
+    expect(h.kernel.safety.approvals.list(10)).toEqual([]);
     expect(approvalEvents(h.events).at(-1)).toMatchObject({ id: req!.id, status: 'expired', reason: 'the process ended before an answer' });
-    expect(() => h!.kernel.approvals.approve(req!.id, 'cli')).toThrow(/no pending approval/);
+    expect(() => h!.kernel.safety.approvals.approve(req!.id, 'cli')).toThrow(/no pending approval/);
   });
 
   it('refuses a deny rule at once, naming it, and audits it', async () => {
@@ -96,13 +96,13 @@ describe('approvals', () => {
     );
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    expect(h.kernel.audit.list({ limit: 10 })).toEqual([expect.objectContaining({ decision: 'deny', subject: '/etc/x', rule: 'deny: "fs.write:/etc/**"', decided_by: 'policy' })]);
+    expect(h.kernel.safety.audit.list({ limit: 10 })).toEqual([expect.objectContaining({ decision: 'deny', subject: '/etc/x', rule: 'deny: "fs.write:/etc/**"', decided_by: 'policy' })]);
   });
 
   it('audits what the capability check refused', async () => {
     h = await startHarness({ root: [call('NET_FETCH', { url: 'https://example.com/' }), { expect: '"errno":"EPERM"', reply: EXIT }] }, { safety: ASK_SRC });
     await h.run();
-    expect(h.kernel.audit.list({ limit: 10 })).toEqual([expect.objectContaining({ call: 'NET_FETCH', decision: 'deny', rule: 'capability net.fetch:example.com' })]);
+    expect(h.kernel.safety.audit.list({ limit: 10 })).toEqual([expect.objectContaining({ call: 'NET_FETCH', decision: 'deny', rule: 'capability net.fetch:example.com' })]);
   });
 
   it('keeps a pending request across a kernel restart and runs the call when approved after it', async () => {
@@ -112,22 +112,22 @@ describe('approvals', () => {
     const options = { workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, storeFile: path.join(dir, 'aos.db'), safety: ASK_SRC };
     const first = await Kernel.create(options);
     const pcb = await first.spawn({ task: 't', model: `replay:${tape}` });
-    await until(() => first.approvals.list(10).length === 1);
-    const [before] = first.approvals.list(10);
+    await until(() => first.safety.approvals.list(10).length === 1);
+    const [before] = first.safety.approvals.list(10);
     await first.close();
     const second = await Kernel.create(options);
     try {
       const events: KernelEvent[] = [];
       second.events.subscribe((e) => events.push(e));
-      expect(second.approvals.list(10)).toEqual([before]);
+      expect(second.safety.approvals.list(10)).toEqual([before]);
       await until(() => second.proc(pcb.pid)?.pcb.wait?.kind === 'approval', 5000, 're-parked on its approval');
       expect(second.proc(pcb.pid)?.pcb.state).toBe('blocked');
-      second.approvals.approve(before!.id, 'mcp');
+      second.safety.approvals.approve(before!.id, 'mcp');
       expect((await second.waitExit(pcb.pid)).exitCode).toBe(0);
       expect(await readFile(path.join(dir, 'ws/src/a.txt'), 'utf8')).toBe('hello');
       // One request, asked once: the restart did not open a second one.
-      expect(second.audit.list({ limit: 10 }).map((r) => r.decision)).toEqual(['ask', 'approved']);
-      expect(second.audit.verify()).toMatchObject({ ok: true, rows: 2 });
+      expect(second.safety.audit.list({ limit: 10 }).map((r) => r.decision)).toEqual(['ask', 'approved']);
+      expect(second.safety.audit.verify()).toMatchObject({ ok: true, rows: 2 });
     } finally {
       await second.shutdown();
     }
@@ -135,7 +135,7 @@ describe('approvals', () => {
     db.prepare("UPDATE audit SET decided_by = 'policy' WHERE decision = 'approved'").run();
     db.close();
     const third = await Kernel.create(options);
-    expect(third.audit.verify()).toMatchObject({ ok: false, bad_id: 2 });
+    expect(third.safety.audit.verify()).toMatchObject({ ok: false, bad_id: 2 });
     await third.shutdown();
     await rm(dir, { recursive: true, force: true });
   });

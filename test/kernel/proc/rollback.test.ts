@@ -32,7 +32,7 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     await writeFile(path.join(h.workspace, 'keep.txt'), 'kept\n');
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    const diff = await diffProcess(h.kernel, pcb.pid);
+    const diff = await diffProcess(h.kernel.safety, pcb.pid);
     expect(diff.map((f) => [f.path, f.status, f.turns, f.changed_since])).toEqual([
       ['/a.txt', 'modified', [0], false],
       ['/b.txt', 'added', [1], false],
@@ -41,12 +41,12 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
       ['/c.txt', 'added', [2], false],
     ]);
     // From turn 2 on: only c.txt.
-    expect(await rollbackProcess(h.kernel, pcb.pid, 2)).toEqual([{ path: '/c.txt', action: 'removed' }]);
+    expect(await rollbackProcess(h.kernel.safety, pcb.pid, 2)).toEqual([{ path: '/c.txt', action: 'removed' }]);
     expect(await read('c.txt')).toBeNull();
     expect(await read('b.txt')).toBe('made\n');
-    await rollbackProcess(h.kernel, pcb.pid, 0);
+    await rollbackProcess(h.kernel.safety, pcb.pid, 0);
     expect([await read('a.txt'), await read('b.txt'), await read('gone.txt'), await read('keep.txt')]).toEqual(['old a', null, 'was here', 'kept\n']);
-    expect(await diffProcess(h.kernel, pcb.pid)).toEqual([]);
+    expect(await diffProcess(h.kernel.safety, pcb.pid)).toEqual([]);
   });
 
   it('refuses, changing nothing, when a later process changed the same file', async () => {
@@ -56,13 +56,13 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     });
     const first = await h.run({ name: 'first' });
     const second = await h.run({ name: 'second' });
-    expect((await diffProcess(h.kernel, first.pid)).find((f) => f.path === '/shared.txt')?.changed_since).toBe(true);
-    await expect(rollbackProcess(h.kernel, first.pid, 0)).rejects.toThrow(/shared\.txt was changed since by process 2 \(EXEC_CMD, turn 0\)/);
+    expect((await diffProcess(h.kernel.safety, first.pid)).find((f) => f.path === '/shared.txt')?.changed_since).toBe(true);
+    await expect(rollbackProcess(h.kernel.safety, first.pid, 0)).rejects.toThrow(/shared\.txt was changed since by process 2 \(EXEC_CMD, turn 0\)/);
     expect([await read('shared.txt'), await read('own.txt')]).toEqual(['second\n', 'own']);
     // The later process's own change rolls back; then the first's does too.
-    await rollbackProcess(h.kernel, second.pid, 0);
+    await rollbackProcess(h.kernel.safety, second.pid, 0);
     expect(await read('shared.txt')).toBe('first');
-    await rollbackProcess(h.kernel, first.pid, 0);
+    await rollbackProcess(h.kernel.safety, first.pid, 0);
     expect([await read('shared.txt'), await read('own.txt')]).toEqual([null, null]);
   });
 
@@ -72,14 +72,14 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     execFileSync('mkfifo', [path.join(h.workspace, 'pipe')]);
     const pcb = await h.run();
     expect(pcb.state).toBe('exited');
-    expect(await diffProcess(h.kernel, pcb.pid)).toEqual([]);
+    expect(await diffProcess(h.kernel.safety, pcb.pid)).toEqual([]);
   });
 
   it('refuses when the file was changed outside aos', async () => {
     h = await startHarness({ root: [call('FS_WRITE', { path: '/x.txt', content: 'agent' }), EXIT] });
     const pcb = await h.run();
     await writeFile(path.join(h.workspace, 'x.txt'), 'a person edited this');
-    await expect(rollbackProcess(h.kernel, pcb.pid, 0)).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/x\.txt was changed since outside the journal/) });
+    await expect(rollbackProcess(h.kernel.safety, pcb.pid, 0)).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/x\.txt was changed since outside the journal/) });
   });
 });
 
@@ -88,6 +88,6 @@ describe.skipIf(!bwrap)('journal.exec: false', () => {
     const safety = parsePolicy('version: 1\nroot: {capabilities: [exec]}\njournal: {exec: false}\n', 'p').safety;
     h = await startHarness({ root: [call('FS_WRITE', { path: '/w.txt', content: 'w' }), call('EXEC_CMD', { cmd: 'echo e > e.txt' }), EXIT] }, { safety });
     const pcb = await h.run();
-    expect((await diffProcess(h.kernel, pcb.pid)).map((f) => f.path)).toEqual(['/w.txt']);
+    expect((await diffProcess(h.kernel.safety, pcb.pid)).map((f) => f.path)).toEqual(['/w.txt']);
   });
 });
