@@ -155,8 +155,9 @@ export async function startWorld(agents: Tape | ((layout: Layout) => Tape), opti
 }
 
 /** AOS_HOME's own entries, without the store's journal files (SQLite adds and removes them). */
+/** What is in the home besides the kernel's own files (the store, and the audit trail's head beside it). */
 async function listHome(home: string): Promise<string[]> {
-  return (await fsp.readdir(home)).filter((name) => !name.startsWith('aos.db')).sort();
+  return (await fsp.readdir(home)).filter((name) => !name.startsWith('aos.db') && !name.startsWith('audit.head')).sort();
 }
 
 /** Errno of a result, or 'ok'. */
