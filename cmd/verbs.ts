@@ -4,8 +4,6 @@
  */
 import type { Register } from './verb.js';
 
-export type { Register, Run } from './verb.js';
-
 /** In the order `aos --help` lists them. */
 export const VERBS: Record<string, () => Promise<Register>> = {
   spawn: async () => (await import('./spawn.js')).registerSpawn,

@@ -19,8 +19,6 @@ import type { Embedder } from './embedders.js';
 import { scalarsOf, toChromaWhere } from './chroma-where.js';
 import type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord } from './memory-types.js';
 
-export type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord, MemoryScalar, MemoryWhere } from './memory-types.js';
-
 export interface MemoryStoreOptions {
   endpoint: ChromaEndpoint;
   embedder: Embedder;

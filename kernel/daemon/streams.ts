@@ -5,7 +5,7 @@
  */
 import type { KernelEvent } from '../wire/events.js';
 import type { Kernel } from '../kernel.js';
-import type { StoredEvent } from '../store/store.js';
+import type { StoredEvent } from '../store/store-reads.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../wire/protocol.js';
 
 /** The side of a connection the hub writes to. */

@@ -27,8 +27,6 @@ interface Write {
   run: () => void;
 }
 
-/** An event, its id in the store, and its JSON as stored. */
-export type { StoredEvent } from './store-reads.js';
 
 export interface StoreHooks {
   /** A row of this process could not be serialised or written; the rest was committed. */

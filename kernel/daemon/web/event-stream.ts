@@ -8,7 +8,7 @@ import type http from 'node:http';
 import type { Kernel } from '../../kernel.js';
 import { param } from '../../param.js';
 import { eventsAfter, lastEventId } from '../../store/event-pages.js';
-import type { StoredEvent } from '../../store/store.js';
+import type { StoredEvent } from '../../store/store-reads.js';
 import { frameJson, type ModelOf } from './event-view.js';
 import { SECURITY_HEADERS } from './respond.js';
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AosError } from '../../../kernel/errno.js';
 import { WorkspaceFs } from '../../../drivers/fs/workspace-fs.js';
-import { expectClean, expectRefused, makeFixture, readHost, removeFixture, type Fixture } from './fixture.js';
+import { expectClean, expectRefused, makeFixture, readHost, removeFixture, SWAPPER, type Fixture } from './fixture.js';
 
 describe.each([0, 16, 64 * 1024])('read, write, append and list with syncIoBytes and syncDirBytes %i', (syncIoBytes) => {
   let f: Fixture;
@@ -49,21 +49,6 @@ describe.each([0, 16, 64 * 1024])('read, write, append and list with syncIoBytes
   });
 });
 
-// Cycles ws/swap between a real directory and a symlink to the temp dir that holds the secret.
-const SWAPPER = `
-const fs = require('node:fs');
-const ws = process.argv[1];
-const moves = [['swap-dir', 'swap'], ['swap', 'swap-dir'], ['swap-link', 'swap'], ['swap', 'swap-link']];
-const stop = Date.now() + 5000;
-for (let i = 0; Date.now() < stop; i++) {
-  const [from, to] = moves[i % moves.length];
-  try {
-    fs.renameSync(ws + '/' + from, ws + '/' + to);
-  } catch {
-    // The driver may mkdir a fresh swap while it is missing; clear it so the cycle goes on.
-    try { if (!fs.existsSync(ws + '/swap/.orig')) fs.rmSync(ws + '/swap', { recursive: true }); } catch {}
-  }
-}`;
 
 describe('races on the synchronous paths', () => {
   let f: Fixture;

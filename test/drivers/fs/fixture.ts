@@ -80,3 +80,19 @@ export async function readHost(hostPath: string): Promise<string | null> {
     return null;
   }
 }
+
+/** Cycles ws/swap between a real directory and a symlink to the temp dir holding the secret, for 5 s. */
+export const SWAPPER = `
+const fs = require('node:fs');
+const ws = process.argv[1];
+const moves = [['swap-dir', 'swap'], ['swap', 'swap-dir'], ['swap-link', 'swap'], ['swap', 'swap-link']];
+const stop = Date.now() + 5000;
+for (let i = 0; Date.now() < stop; i++) {
+  const [from, to] = moves[i % moves.length];
+  try {
+    fs.renameSync(ws + '/' + from, ws + '/' + to);
+  } catch {
+    // The driver's write may mkdir a fresh swap while it is missing; clear it so the cycle goes on.
+    try { if (!fs.existsSync(ws + '/swap/.orig')) fs.rmSync(ws + '/swap', { recursive: true }); } catch {}
+  }
+}`;

@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AosError } from '../../../kernel/errno.js';
-import { expectClean, expectRefused, makeFixture, readHost, removeFixture, type Fixture } from './fixture.js';
+import { expectClean, expectRefused, makeFixture, readHost, removeFixture, SWAPPER, type Fixture } from './fixture.js';
 
 let f: Fixture;
 beforeEach(async () => {
@@ -18,21 +18,6 @@ afterEach(async () => {
   await removeFixture(f);
 });
 
-// Cycles ws/swap between a real directory and a symlink to the temp dir holding the secret.
-const SWAPPER = `
-const fs = require('node:fs');
-const ws = process.argv[1];
-const moves = [['swap-dir', 'swap'], ['swap', 'swap-dir'], ['swap-link', 'swap'], ['swap', 'swap-link']];
-const stop = Date.now() + 5000;
-for (let i = 0; Date.now() < stop; i++) {
-  const [from, to] = moves[i % moves.length];
-  try {
-    fs.renameSync(ws + '/' + from, ws + '/' + to);
-  } catch {
-    // The driver's write may mkdir a fresh swap while it is missing; clear it so the cycle goes on.
-    try { if (!fs.existsSync(ws + '/swap/.orig')) fs.rmSync(ws + '/swap', { recursive: true }); } catch {}
-  }
-}`;
 
 async function expectOutsideUntouched(): Promise<void> {
   expect(await readHost(f.secretPath)).toBe(`${f.canary}\n`);

@@ -7,7 +7,8 @@ import { ExternalChroma } from '../../../drivers/memory/chroma-endpoint.js';
 import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
 import { type Embedder, LocalEmbedder } from '../../../drivers/memory/embedders.js';
 import { toChromaWhere } from '../../../drivers/memory/chroma-where.js';
-import { idForKey, type MemoryRecord, MemoryStore } from '../../../drivers/memory/memory-store.js';
+import { idForKey, MemoryStore } from '../../../drivers/memory/memory-store.js';
+import type { MemoryRecord } from '../../../drivers/memory/memory-types.js';
 import { tempDir } from './helpers.js';
 
 let dir: string;

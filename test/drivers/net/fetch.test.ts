@@ -1,15 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { guardedFetch, type NetFetchOptions, type ResolvedAddress } from '../../../drivers/net/fetch.js';
-import { startHttpServer, type TestServer } from './test-servers.js';
+import { guardedFetch, type ResolvedAddress } from '../../../drivers/net/fetch.js';
+import { BASE, ONLY_LOOPBACK_V4, startHttpServer, type TestServer } from './test-servers.js';
 
-const BASE: NetFetchOptions = {
-  maxBodyBytes: 64 * 1024,
-  connectTimeoutMs: 2000,
-  totalTimeoutMs: 5000,
-  maxRedirects: 5,
-  allowHost: () => true,
-};
-const ONLY_LOOPBACK_V4 = (ip: string): boolean => ip === '127.0.0.1';
 /** A policy entry opening one local service (address and port), as an operator would write it. */
 const openOnly = (server: TestServer) => (ip: string, port: number): boolean => ip === '127.0.0.1' && port === server.port;
 

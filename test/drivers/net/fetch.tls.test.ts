@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { guardedFetch, type NetFetchOptions, type ResolvedAddress } from '../../../drivers/net/fetch.js';
-import { startHttpsServer, startSilentServer, waitFor } from './test-servers.js';
+import { guardedFetch, type ResolvedAddress } from '../../../drivers/net/fetch.js';
+import { BASE, ONLY_LOOPBACK_V4, startHttpsServer, startSilentServer, waitFor } from './test-servers.js';
 
-const BASE: NetFetchOptions = {
-  maxBodyBytes: 64 * 1024,
-  connectTimeoutMs: 2000,
-  totalTimeoutMs: 5000,
-  maxRedirects: 5,
-  allowHost: () => true,
-};
-const ONLY_LOOPBACK_V4 = (ip: string): boolean => ip === '127.0.0.1';
 
 describe('https keeps the original name for SNI and certificate checks', () => {
   it('sends SNI for the URL host and rejects an untrusted certificate', async () => {

@@ -3,6 +3,18 @@ import http from 'node:http';
 import https from 'node:https';
 import net, { type Server, type Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
+import type { NetFetchOptions } from '../../../drivers/net/fetch.js';
+
+/** Fetch limits for these tests: every host allowed, small timeouts. */
+export const BASE: NetFetchOptions = {
+  maxBodyBytes: 64 * 1024,
+  connectTimeoutMs: 2000,
+  totalTimeoutMs: 5000,
+  maxRedirects: 5,
+  allowHost: () => true,
+};
+/** Only 127.0.0.1 is a private address the policy opens. */
+export const ONLY_LOOPBACK_V4 = (ip: string): boolean => ip === '127.0.0.1';
 
 export interface RecordedRequest {
   method: string;
