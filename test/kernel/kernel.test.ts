@@ -99,10 +99,13 @@ describe('a reply cannot stop the kernel', () => {
     const proc = a.kernel.proc(victim.pid);
     if (!proc) throw new Error('no process');
     const real = proc.toRecord.bind(proc);
-    let calls = 0;
-    // One bad row after the process started: what an unserialisable runtime did before the parser was bounded.
+    let thrown = false;
+    // One bad row while the process runs: what an unserialisable runtime did before the parser was bounded.
     vi.spyOn(proc, 'toRecord').mockImplementation(() => {
-      if (++calls === 2) throw new RangeError('Maximum call stack size exceeded');
+      if (!thrown && proc.pcb.exitCode === null) {
+        thrown = true;
+        throw new RangeError('Maximum call stack size exceeded');
+      }
       return real();
     });
     const ended = await a.kernel.waitExit(victim.pid);
