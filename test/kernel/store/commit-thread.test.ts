@@ -50,9 +50,9 @@ describe("the store's commit thread", () => {
     await until(() => s.commitsOnThread, 10_000, 'the commit thread to open the database');
     const seen: number[] = [];
     s.onCommitted((events) => seen.push(...events.map((e) => e.id)));
-    for (let i = 0; i < 50; i++) s.addEvent({ ts: new Date().toISOString(), pid: 3, type: 'state', state: 'running' });
+    for (let i = 0; i < 50; i++) s.addEvent({ ts: new Date().toISOString(), pid: 3, type: 'state', from: 'ready', to: 'running' });
     const first = s.committed();
-    for (let i = 0; i < 50; i++) s.addEvent({ ts: new Date().toISOString(), pid: 3, type: 'state', state: 'ready' });
+    for (let i = 0; i < 50; i++) s.addEvent({ ts: new Date().toISOString(), pid: 3, type: 'state', from: 'running', to: 'ready' });
     const second = s.committed();
     expect(seen).toEqual([]);
     await first;
