@@ -64,8 +64,11 @@ function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
 // A buffer crosses threads as a plain Uint8Array; SQLite binds buffers.
+function isBytes(value) {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value);
+}
 function bindable(value) {
-  return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+  return isBytes(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
 }
 class CommitQueue {
   constructor(db, report, retryMs) {
@@ -88,12 +91,12 @@ class CommitQueue {
   apply(write) {
     for (const [sql, params] of write.ops) {
       const statement = this.statement(sql);
-      if (Array.isArray(params)) statement.run(...params.map(bindable));
-      else {
+      if (Array.isArray(params)) statement.run(...(params.some(isBytes) ? params.map(bindable) : params));
+      else if (Object.values(params).some(isBytes)) {
         const named = {};
         for (const key of Object.keys(params)) named[key] = bindable(params[key]);
         statement.run(named);
-      }
+      } else statement.run(params);
     }
   }
   submit(batch) {
@@ -104,6 +107,15 @@ class CommitQueue {
       return;
     }
     this.commit([batch]);
+  }
+  // Batches that arrived together, in one transaction (a thread that fell behind catches up in one commit).
+  submitAll(batches) {
+    if (batches.length === 1) return this.submit(batches[0]);
+    if (this.held.length > 0) {
+      for (const batch of batches) this.submit(batch);
+      return;
+    }
+    this.commit(batches);
   }
   commit(batches) {
     try {
