@@ -93,9 +93,8 @@ export interface FleetRun {
 /** Spawn one agent per entry at once (its task and its name) and wait for all of them. */
 export async function runAgents(fleet: Fleet, agents: Array<{ task: string; name: string }>): Promise<FleetRun> {
   const { kernel } = fleet;
-  // The model is loaded and the store's commit thread is up before the clock starts, as in a kernel that has been running.
+  // The model is loaded before the clock starts, as in a kernel that has served it before.
   await kernel.models.get(fleet.model);
-  for (const until = Date.now() + 10_000; !kernel.store.commitsOnThread && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
   const t0 = performance.now();
   const pcbs = await Promise.all(agents.map(({ task, name }) => kernel.spawn({ task, model: fleet.model, name })));
   const finishedMs = await Promise.all(pcbs.map(async (p) => (await kernel.waitExit(p.pid), performance.now() - t0)));

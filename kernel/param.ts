@@ -179,8 +179,6 @@ export const param = {
   storeCheckpointMs: 250,
   /** Store: how often a commit the disk refused (full, read-only) is retried. */
   storeRetryMs: 1_000,
-  /** Store: SQLite's own WAL checkpoint interval (pages), used only when the checkpoint thread is gone or for a store in memory. */
-  storeAutocheckpointPages: 1_000,
   /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */
   maxTurnCrashes: 2,
 

@@ -1,9 +1,6 @@
 /** Approval requests in the store: a pending one survives a kernel restart; answered ones stay as history. */
+import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
-
-const INSERT =
-  'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status)';
-const DECIDE = 'UPDATE approvals SET status = ?, decided_by = ?, via = ?, reason = ?, decided_at = ? WHERE id = ?';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -25,15 +22,24 @@ export interface ApprovalRecord {
 }
 
 export class ApprovalsTable {
-  constructor(private readonly store: Store) {}
+  private readonly insert: Statement;
+  private readonly decide: Statement;
+
+  constructor(private readonly store: Store) {
+    const db = store.sql;
+    this.insert = db.prepare(
+      'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status)',
+    );
+    this.decide = db.prepare('UPDATE approvals SET status = ?, decided_by = ?, via = ?, reason = ?, decided_at = ? WHERE id = ?');
+  }
 
   add(record: ApprovalRecord): void {
-    this.store.write(record.pid, [INSERT, { ...record }]);
+    this.store.write(record.pid, () => this.insert.run(record));
   }
 
   settle(record: ApprovalRecord): void {
     const { status, decided_by, via, reason, decided_at, id } = record;
-    this.store.write(record.pid, [DECIDE, [status, decided_by, via, reason, decided_at, id]]);
+    this.store.write(record.pid, () => this.decide.run(status, decided_by, via, reason, decided_at, id));
   }
 
   loadPending(): ApprovalRecord[] {

@@ -8,8 +8,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Op } from './commit-queue.js';
-import { SQL } from './records.js';
 
 export interface AuditHead {
   id: number;
@@ -36,6 +34,7 @@ export function anchorFile(storeFile: string): string | null {
 }
 
 export class AuditAnchor {
+  private readonly setMeta: Database.Statement;
   private readonly getMeta: Database.Statement;
   /** What the file says now (so a commit without new rows writes nothing). */
   private written: string | null;
@@ -44,6 +43,7 @@ export class AuditAnchor {
     private readonly db: Database.Database,
     readonly file: string | null,
   ) {
+    this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.written = this.readFile();
   }
@@ -57,9 +57,9 @@ export class AuditAnchor {
     }
   }
 
-  /** The write that records `head` in `meta`, in the same transaction as the row: the meta copy moves with the table. */
-  setOp(head: AuditHead): Op {
-    return [SQL.setMeta, [META_KEY, JSON.stringify(head)]];
+  /** Inside the transaction that inserts the row: the meta copy moves with the table. */
+  setInTransaction(head: AuditHead): void {
+    this.setMeta.run(META_KEY, JSON.stringify(head));
   }
 
   /** The head as `meta` has it (committed). */

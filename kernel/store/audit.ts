@@ -10,9 +10,6 @@ import type { Statement } from 'better-sqlite3';
 import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
 import type { Store } from './store.js';
 
-const INSERT =
-  'INSERT INTO audit (id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash) VALUES (@id, @ts, @pid, @call, @subject, @decision, @rule, @decided_by, @via, @reason, @approval, @prev, @hash)';
-
 export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired';
 export type DecidedBy = 'policy' | 'person' | 'timeout';
 
@@ -54,6 +51,7 @@ export function auditHash(prev: string, row: Omit<AuditRow, 'prev' | 'hash'>): s
 }
 
 export class AuditTrail {
+  private readonly insert: Statement;
   private nextId: number;
   private head: string;
   private readonly anchor: AuditAnchor;
@@ -64,6 +62,9 @@ export class AuditTrail {
 
   constructor(private readonly store: Store) {
     const db = store.sql;
+    this.insert = db.prepare(
+      'INSERT INTO audit (id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash) VALUES (@id, @ts, @pid, @call, @subject, @decision, @rule, @decided_by, @via, @reason, @approval, @prev, @hash)',
+    );
     this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
     this.hashOf = db.prepare('SELECT hash FROM audit WHERE id = ?').pluck();
     this.anchor = new AuditAnchor(db, anchorFile(store.file));
@@ -79,7 +80,7 @@ export class AuditTrail {
     // A trail older than its anchors (or a first start) gets one now.
     if (last && !anchored) {
       this.unanchored = true;
-      this.store.write(null, this.anchor.setOp(last));
+      this.store.write(null, () => this.anchor.setInTransaction(last));
     }
   }
 
@@ -111,7 +112,10 @@ export class AuditTrail {
     const row: AuditRow = { ...base, prev: this.head, hash: auditHash(this.head, base) };
     this.head = row.hash;
     this.unanchored = true;
-    this.store.write(null, [INSERT, { ...row }], this.anchor.setOp({ id: row.id, hash: row.hash }));
+    this.store.write(null, () => {
+      this.insert.run(row);
+      this.anchor.setInTransaction({ id: row.id, hash: row.hash });
+    });
     return row;
   }
 

@@ -3,11 +3,8 @@
  * EXEC_CMD), its content before and a hash of its content after. `aos diff` reads it; `aos
  * rollback` restores the earliest `before` of each path unless someone else changed it since.
  */
-import type { Op } from './commit-queue.js';
+import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
-
-const INSERT =
-  'INSERT INTO journal (pid, turn, ts, path, before, before_kind, after_hash, call) VALUES (@pid, @turn, @ts, @path, @before, @before_kind, @after_hash, @call)';
 
 export interface JournalEntry {
   id: number;
@@ -22,11 +19,17 @@ export interface JournalEntry {
 }
 
 export class Journal {
-  constructor(private readonly store: Store) {}
+  private readonly insert: Statement;
+
+  constructor(private readonly store: Store) {
+    this.insert = store.sql.prepare(
+      'INSERT INTO journal (pid, turn, ts, path, before, before_kind, after_hash, call) VALUES (@pid, @turn, @ts, @path, @before, @before_kind, @after_hash, @call)',
+    );
+  }
 
   record(entry: Omit<JournalEntry, 'id' | 'ts' | 'before_kind'>): void {
     const row = { ...entry, ts: Date.now(), before_kind: entry.before === null ? 'absent' : 'file' };
-    this.store.write(entry.pid, [INSERT, row]);
+    this.store.write(entry.pid, () => this.insert.run(row));
   }
 
   /** Entries of these processes (from `turn` on), oldest first. */
@@ -49,11 +52,14 @@ export class Journal {
   }
 
   remove(ids: readonly number[]): void {
-    this.store.write(null, ...ids.map((id): Op => ['DELETE FROM journal WHERE id = ?', [id]]));
+    const del = this.store.sql.prepare('DELETE FROM journal WHERE id = ?');
+    this.store.write(null, () => {
+      for (const id of ids) del.run(id);
+    });
   }
 
   /** Drop entries older than `ts` (the policy's journal.retention). */
   prune(ts: number): void {
-    this.store.write(null, ['DELETE FROM journal WHERE ts < ?', [ts]]);
+    this.store.write(null, () => this.store.sql.prepare('DELETE FROM journal WHERE ts < ?').run(ts));
   }
 }

@@ -72,22 +72,25 @@ const PER_PROCESS_TABLES = [
   ['turn_results', 'pid'],
 ] as const;
 
-/** The store's row writes, as SQL the commit queue (commit-queue.ts) prepares once, on whichever thread commits. */
-export const SQL = {
-  putProcess: `INSERT OR REPLACE INTO processes VALUES (@pid, @ppid, @tree, @name, @role, @task, @model,
+export function prepareStatements(db: Database.Database) {
+  return {
+    putProcess: db.prepare(`INSERT OR REPLACE INTO processes VALUES (@pid, @ppid, @tree, @name, @role, @task, @model,
       @priority, @capabilities, @pipe_to, @created_at, @started_at, @ended_at, @state, @exit_code, @exit_reason, @output,
-      @turns, @syscalls, @prompt_tokens, @output_tokens, @cached_tokens, @cost, @max_turns, @wait, @runtime)`,
-  putTranscript: 'INSERT OR REPLACE INTO transcript (pid, seq, role, text) VALUES (?, ?, ?, ?)',
-  addEvent: 'INSERT INTO events (id, pid, json) VALUES (?, ?, ?)',
-  addMessage: 'INSERT OR REPLACE INTO messages (id, to_pid, channel, from_pid, content, ts) VALUES (?, ?, ?, ?, ?, ?)',
-  delMessage: 'DELETE FROM messages WHERE id = ?',
-  putTimer: 'INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt) VALUES (?, ?, ?, ?, ?)',
-  delTimer: 'DELETE FROM timers WHERE pid = ? AND id = ?',
-  delTimers: 'DELETE FROM timers WHERE pid = ?',
-  setMeta: 'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)',
-  putWebhook: 'INSERT OR REPLACE INTO webhooks (id, token, pid, path, created_at) VALUES (?, ?, ?, ?, ?)',
-  putTurnResult: 'INSERT OR REPLACE INTO turn_results (pid, seq, line) VALUES (?, ?, ?)',
-  clearTurnResults: 'DELETE FROM turn_results WHERE pid = ?',
-  markReaped: "UPDATE processes SET runtime = json_set(runtime, '$.reapedByParent', 1) WHERE pid = ?",
-  removeProcess: PER_PROCESS_TABLES.map(([table, column]) => `DELETE FROM ${table} WHERE ${column} = ?`),
-} as const;
+      @turns, @syscalls, @prompt_tokens, @output_tokens, @cached_tokens, @cost, @max_turns, @wait, @runtime)`),
+    putTranscript: db.prepare('INSERT OR REPLACE INTO transcript (pid, seq, role, text) VALUES (?, ?, ?, ?)'),
+    addEvent: db.prepare('INSERT INTO events (id, pid, json) VALUES (?, ?, ?)'),
+    addMessage: db.prepare('INSERT OR REPLACE INTO messages (id, to_pid, channel, from_pid, content, ts) VALUES (?, ?, ?, ?, ?, ?)'),
+    delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
+    putTimer: db.prepare('INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt) VALUES (?, ?, ?, ?, ?)'),
+    delTimer: db.prepare('DELETE FROM timers WHERE pid = ? AND id = ?'),
+    delTimers: db.prepare('DELETE FROM timers WHERE pid = ?'),
+    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    putWebhook: db.prepare('INSERT OR REPLACE INTO webhooks (id, token, pid, path, created_at) VALUES (?, ?, ?, ?, ?)'),
+    putTurnResult: db.prepare('INSERT OR REPLACE INTO turn_results (pid, seq, line) VALUES (?, ?, ?)'),
+    clearTurnResults: db.prepare('DELETE FROM turn_results WHERE pid = ?'),
+    markReaped: db.prepare("UPDATE processes SET runtime = json_set(runtime, '$.reapedByParent', 1) WHERE pid = ?"),
+    removeProcess: PER_PROCESS_TABLES.map(([table, column]) => db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`)),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

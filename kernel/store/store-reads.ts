@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { KernelEvent } from '../wire/events.js';
 import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
-import { type MessageRecord, type ProcessRecord, type ProcessSummary, SUMMARY_COLUMNS, type TimerRecord, type WebhookRecord } from './records.js';
+import { type MessageRecord, type ProcessRecord, type ProcessSummary, type Statements, SUMMARY_COLUMNS, type TimerRecord, type WebhookRecord } from './records.js';
 
 /** An event with its id in the store (the SSE / follow cursor) and its JSON as stored. */
 export interface StoredEvent {
@@ -16,8 +16,9 @@ export interface StoredEvent {
 
 export abstract class StoreReads {
   protected abstract readonly db: Database.Database;
-  /** Events queued or being committed, oldest first (resultEvent looks there first). */
-  protected abstract uncommittedEvents(): StoredEvent[][];
+  protected abstract readonly stmt: Statements;
+  /** Events queued but not yet committed (resultEvent looks there first). */
+  protected abstract queuedEvents: StoredEvent[];
 
   meta(key: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
@@ -111,13 +112,9 @@ export abstract class StoreReads {
   resultEvent(pid: number, turn: number, seq: number): Extract<KernelEvent, { type: 'result' }> | undefined {
     const isIt = (e: KernelEvent): e is Extract<KernelEvent, { type: 'result' }> =>
       e.type === 'result' && e.pid === pid && e.turn === turn && e.seq === seq;
-    const lists = this.uncommittedEvents();
-    for (let l = lists.length - 1; l >= 0; l--) {
-      const list = lists[l] ?? [];
-      for (let i = list.length - 1; i >= 0; i--) {
-        const queued = list[i]?.event;
-        if (queued && isIt(queued)) return queued;
-      }
+    for (let i = this.queuedEvents.length - 1; i >= 0; i--) {
+      const queued = this.queuedEvents[i]?.event;
+      if (queued && isIt(queued)) return queued;
     }
     const row = this.db
       .prepare(

@@ -3,14 +3,10 @@
  * transaction per tick (group commit) — never an fsync per event. Whoever acknowledges a change
  * waits for `committed()`, so nothing reported as done can be lost or rolled back.
  *
- * A store on a file commits on a thread of its own (committer.ts): the kernel's thread only
- * builds the rows and hands them over. What a caller reads right after writing it is there: reads
- * that need it wait for the commit first (`flush`).
- *
  * One process's bad data cannot stop the store: a row that cannot be built or written is reported
  * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
- * commits (full, read-only, I/O errors) keeps every write, in order, reports the store unhealthy,
- * and retries until space returns (commit-queue.ts).
+ * commits (full, read-only, I/O errors) keeps every queued write in memory, reports the store
+ * unhealthy, and retries until space returns.
  */
 import type Database from 'better-sqlite3';
 import { runAsKernel } from '../loop/blame.js';
@@ -18,18 +14,17 @@ import type { KernelEvent } from '../wire/events.js';
 import { param } from '../param.js';
 import { Checkpointer } from './checkpoint.js';
 import { backupDb, openCheckedDb } from './check.js';
-import type { Op, Outcome, WriteOps } from './commit-queue.js';
-import { type Committer, InlineCommitter, ThreadCommitter } from './committer.js';
-import { type ProcessRecord, SQL } from './records.js';
+import { type ProcessRecord, prepareStatements, type Statements } from './records.js';
 import { migrate } from './migrate.js';
 import type { StoredEvent } from './store-reads.js';
 import { StoreRows } from './store-rows.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
-/** A batch handed to the committer: its events go to clients once it is committed. */
-interface Unsettled {
-  events: StoredEvent[];
+interface Write {
+  /** The process the write belongs to (null: the kernel's own). */
+  pid: number | null;
+  run: () => void;
 }
 
 
@@ -39,6 +34,12 @@ export interface StoreHooks {
   /** Commits started failing (healthy: false) or work again (healthy: true). */
   onHealth(healthy: boolean, error: Error | null): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+/** Errors of the disk or the file, not of the data: wait and retry rather than blame a process. */
+function isDiskError(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL)/.test(code) || /^(ENOSPC|EDQUOT|EROFS|EIO)$/.test(code);
 }
 
 function asError(error: unknown): Error {
@@ -56,22 +57,20 @@ function eventJson(event: KernelEvent): string | null {
 
 export class Store extends StoreRows {
   protected readonly db: Database.Database;
-  private queue: WriteOps[] = [];
+  protected readonly stmt: Statements;
+  private queue: Write[] = [];
   /** pid -> row builder; a process dirtied many times in a tick is written once. */
   private dirty = new Map<number, () => ProcessRecord>();
   protected queuedEvents: StoredEvent[] = [];
-  /** Batches handed to the committer whose outcome is not known yet, by seq. */
-  private readonly unsettled = new Map<number, Unsettled>();
-  private batchSeq = 0;
-  private waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private readonly commitHooks: Array<() => void> = [];
   private flushScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
   private eventSeq: number;
   private closed = false;
   private checkpointer: Checkpointer | null = null;
-  private readonly committer: Committer;
   hooks: StoreHooks = { onWriteError: () => undefined, onHealth: () => undefined, log: () => undefined };
   /** Set when this open created the store (a new or empty file), with why. */
   readonly createdNote: string | null;
@@ -82,36 +81,25 @@ export class Store extends StoreRows {
     this.db = opened.db;
     this.createdNote = opened.note;
     migrate(this.db, file);
+    this.stmt = prepareStatements(this.db);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
-    const inMemory = file === ':memory:';
-    if (!inMemory) this.checkpointOffThread();
-    const options = {
-      onOutcome: (outcome: Outcome) => this.settle(outcome),
-      log: (level: 'warn' | 'error', message: string) => this.hooks.log(level, message),
-      retryMs: param.storeRetryMs,
-      autocheckpoint: this.checkpointer ? 0 : param.storeAutocheckpointPages,
-    };
-    this.committer = inMemory ? new InlineCommitter(this.db, options) : new ThreadCommitter(file, this.db, options);
+    if (file !== ':memory:') this.checkpointOffThread();
   }
 
   /** WAL checkpoints on their own thread (checkpoint.ts); back in the commits if that thread is gone. */
   private checkpointOffThread(): void {
+    this.db.pragma('wal_autocheckpoint = 0');
     this.checkpointer = new Checkpointer(this.file, param.storeCheckpointMs, {
       onError: (message) => this.hooks.log(message ? 'warn' : 'info', message ? `WAL checkpoints fail (the WAL keeps every commit): ${message}` : 'WAL checkpoints work again'),
       onExit: () => {
         this.checkpointer = null;
-        if (!this.closed) this.committer.autocheckpoint(param.storeAutocheckpointPages);
+        if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
       },
     });
   }
 
   static open(file: string): Store {
     return new Store(file);
-  }
-
-  /** Commits run on the store's own thread (committer.ts), not on the kernel's. */
-  get commitsOnThread(): boolean {
-    return this.committer.onThread;
   }
 
   /** Commits work (false while the disk refuses them). */
@@ -147,13 +135,13 @@ export class Store extends StoreRows {
     return this.db;
   }
 
-  /** Queue a write of such a module: its statements commit with this tick's transaction, in order, as one unit. */
-  write(pid: number | null, ...ops: Op[]): void {
-    this.enqueue(pid, ...ops);
+  /** Queue a write of such a module: it commits with this tick's transaction, in order. */
+  write(pid: number | null, run: () => void): void {
+    this.enqueue(pid, run);
   }
 
-  protected enqueue(pid: number | null, ...ops: Op[]): void {
-    this.queue.push({ pid, ops });
+  protected enqueue(pid: number | null, run: () => void): void {
+    this.queue.push({ pid, run });
     this.scheduleFlush();
   }
 
@@ -162,92 +150,95 @@ export class Store extends StoreRows {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.closed) return;
+    if (this.flushScheduled || this.closed || this.failure) return;
     this.flushScheduled = true;
-    runAsKernel(() =>
-      setImmediate(() => {
-        this.flushScheduled = false;
-        if (!this.closed) this.hand();
-      }),
-    );
+    runAsKernel(() => setImmediate(() => this.flush()));
   }
 
   /** Resolves once everything queued so far is committed (waits out a full disk). */
   committed(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.pending) this.scheduleFlush();
-    else if (this.unsettled.size === 0) return Promise.resolve();
-    // What is queued goes out as the next batch.
-    const seq = this.pending ? this.batchSeq + 1 : this.batchSeq;
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+    if (!this.pending || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.scheduleFlush();
+    });
   }
 
-  /**
-   * Commit everything queued and wait for it: what a caller reads next includes it. Returns false
-   * when the disk refuses commits (the writes are kept and retried).
-   */
+  /** Commit everything queued, in one transaction. Returns false when the disk refused it (kept for a retry). */
   flush(): boolean {
+    this.flushScheduled = false;
     if (this.closed) return true;
-    this.hand();
-    if (this.unsettled.size > 0) this.committer.waitFor(this.batchSeq);
-    return this.failure === null;
-  }
-
-  /** Hand what is queued to the committer as one batch (process rows first: a queued write may amend or delete one). */
-  private hand(): void {
-    if (!this.pending) return;
-    const writes: WriteOps[] = [];
-    const broken: Array<[number, Error]> = [];
-    for (const [pid, build] of this.dirty) {
-      try {
-        writes.push({ pid, ops: [[SQL.putProcess, build() as unknown as Record<string, unknown>]] });
-      } catch (error) {
-        broken.push([pid, asError(error)]);
-      }
-    }
-    for (const write of this.queue) writes.push(write);
-    const seq = ++this.batchSeq;
-    this.unsettled.set(seq, { events: this.queuedEvents });
+    if (!this.pending) return this.settle([]);
+    const queue = this.queue;
+    const dirty = this.dirty;
+    const events = this.queuedEvents;
     this.queue = [];
     this.dirty = new Map();
     this.queuedEvents = [];
-    this.committer.submit({ seq, writes });
-    // A row that cannot be built is known now, not after the commit: its process ends at once.
+    const broken: Array<[number, Error]> = [];
+    try {
+      // Process rows first: a queued write may amend or delete a row written in the same tick.
+      this.db.transaction(() => {
+        for (const [pid, build] of dirty) this.putProcess(pid, build, broken);
+        for (const write of queue) write.run();
+      })();
+    } catch (error) {
+      if (isDiskError(error)) {
+        this.queue = queue.concat(this.queue);
+        for (const [pid, build] of this.dirty) dirty.set(pid, build);
+        this.dirty = dirty;
+        this.queuedEvents = events.concat(this.queuedEvents);
+        this.fail(asError(error));
+        return false;
+      }
+      this.isolate(queue, dirty, broken);
+    }
+    this.checkpointer?.committed();
     for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
+    return this.settle(events);
   }
 
-  /** Events queued or handed over and not committed yet, oldest first (reads look there before the tables). */
-  protected uncommittedEvents(): StoredEvent[][] {
-    const lists = [...this.unsettled.values()].map((u) => u.events);
-    lists.push(this.queuedEvents);
-    return lists;
-  }
-
-  /** What became of a batch: committed (clients may see its events now), or held by a refusing disk. */
-  private settle(outcome: Outcome): void {
-    if (outcome.held) {
-      this.fail(Object.assign(new Error(outcome.held.message), { code: outcome.held.code }));
+  private putProcess(pid: number, build: () => ProcessRecord, broken: Array<[number, Error]>): void {
+    let record: ProcessRecord;
+    try {
+      record = build();
+    } catch (error) {
+      broken.push([pid, asError(error)]);
       return;
     }
-    const batch = this.unsettled.get(outcome.seq);
-    this.unsettled.delete(outcome.seq);
-    this.checkpointer?.committed();
-    for (const [pid, message] of outcome.broken ?? []) this.hooks.onWriteError(pid, new Error(message));
-    for (const message of outcome.dropped ?? []) this.hooks.log('error', `a kernel write failed and was dropped: ${message}`);
+    this.stmt.putProcess.run(record);
+  }
+
+  /** A write failed for a reason of its own: commit the rest one by one and name the processes it belonged to. */
+  private isolate(queue: Write[], dirty: Map<number, () => ProcessRecord>, broken: Array<[number, Error]>): void {
+    const each = (pid: number | null, run: () => void): void => {
+      try {
+        this.db.transaction(run)();
+      } catch (error) {
+        if (pid !== null) broken.push([pid, asError(error)]);
+        else this.hooks.log('error', `a kernel write failed and was dropped: ${asError(error).message}`);
+      }
+    };
+    for (const [pid, build] of dirty) each(pid, () => this.putProcess(pid, build, broken));
+    for (const write of queue) each(write.pid, write.run);
+  }
+
+  private settle(events: StoredEvent[]): boolean {
     if (this.failure) {
       const was = this.failure;
       this.failure = null;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
       this.hooks.log('info', `the kernel store commits again (it had failed: ${was.message})`);
       this.hooks.onHealth(true, null);
     }
     for (const hook of this.commitHooks) hook();
-    const events = batch?.events ?? [];
     if (events.length > 0) for (const listener of this.committedListeners) listener(events);
-    if (this.waiters.length > 0) {
-      const ready = this.waiters.filter((w) => w.seq <= outcome.seq);
-      this.waiters = this.waiters.filter((w) => w.seq > outcome.seq);
-      for (const w of ready) w.resolve();
-    }
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+    if (this.pending) this.scheduleFlush();
+    return true;
   }
 
   private fail(error: Error): void {
@@ -257,6 +248,12 @@ export class Store extends StoreRows {
       this.hooks.log('error', `the kernel store cannot commit (${error.message}); holding writes and retrying every ${param.storeRetryMs} ms`);
       this.hooks.onHealth(false, error);
     }
+    this.retryTimer ??= runAsKernel(() =>
+      setTimeout(() => {
+        this.retryTimer = null;
+        this.flush();
+      }, param.storeRetryMs),
+    );
   }
 
   saveProcess(pid: number, build: () => ProcessRecord): void {
@@ -265,7 +262,7 @@ export class Store extends StoreRows {
   }
 
   putTranscript(pid: number, seq: number, role: string, text: string): void {
-    this.enqueue(pid, [SQL.putTranscript, [pid, seq, role, text]]);
+    this.enqueue(pid, () => this.stmt.putTranscript.run(pid, seq, role, text));
   }
 
   /** Queue an event; returns false when it cannot be serialised (nothing is stored). */
@@ -274,7 +271,7 @@ export class Store extends StoreRows {
     if (json === null) return false;
     const id = ++this.eventSeq;
     this.queuedEvents.push({ id, event, json });
-    this.enqueue(event.pid, [SQL.addEvent, [id, event.pid, json]]);
+    this.enqueue(event.pid, () => this.stmt.addEvent.run(id, event.pid, json));
     return true;
   }
 
@@ -290,10 +287,10 @@ export class Store extends StoreRows {
     const flushed = this.flush();
     this.closed = true;
     this.checkpointer?.stop();
-    const left = this.committer.close();
-    if (!flushed || left > 0) this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (!flushed) this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
     this.db.close();
-    for (const w of this.waiters.splice(0)) w.resolve();
-    return flushed && left === 0;
+    for (const resolve of this.waiters.splice(0)) resolve();
+    return flushed;
   }
 }
