@@ -110,14 +110,19 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     maxSessions: param.mcpHttpMaxSessions,
     sessionIdleMs: param.mcpHttpSessionIdleMs,
   });
-  const gateway = (at: number) => (routes: Webhooks) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp });
-  try {
-    return await Kernel.create({ ...options, gateway: gateway(port) });
-  } catch (error) {
-    if (explicit) throw error;
-    log('warn', `${errorMessage(error)}; using a free port instead (set AOS_WEBHOOK_PORT to choose one)`);
-    return Kernel.create({ ...options, gateway: gateway(0) });
-  }
+  const listen = (routes: Webhooks, at: number) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp });
+  // The default port taken falls back to a free one here, inside the one start: starting the kernel
+  // again would open its store a second time and lose what the first open saw (a new store).
+  const gateway = async (routes: Webhooks) => {
+    try {
+      return await listen(routes, port);
+    } catch (error) {
+      if (explicit) throw error;
+      log('warn', `${errorMessage(error)}; using a free port instead (set AOS_WEBHOOK_PORT to choose one)`);
+      return listen(routes, 0);
+    }
+  };
+  return Kernel.create({ ...options, gateway });
 }
 
 async function start(): Promise<void> {

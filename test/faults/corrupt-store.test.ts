@@ -3,8 +3,10 @@
  * file and what to do (restore the backup kept beside it), and a new store is said to be new.
  */
 import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { param } from '../../kernel/param.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
 
 let t: FaultHome | null = null;
@@ -67,10 +69,27 @@ describe('a damaged store', () => {
     expect(start.stderr).toContain(`cp "${db}.backup" "${db}"`);
   }, 60_000);
 
-  it('says in the log when it starts a new store', async () => {
-    t = await makeFaultHome();
-    await t.start();
-    const log = await readFile(path.join(t.home, 'kernel.log'), 'utf8');
-    expect(log).toContain(`created a new kernel store at ${path.join(t.home, 'aos.db')}`);
+  it('says in the log when it starts a new store, also when the default webhook port is taken', async () => {
+    // Taken here, or already by another daemon: either way the kernel starts on a free port. It used to
+    // start the kernel a second time for that, and the second open no longer saw a new store.
+    const holder = await holdPort(param.webhookPort);
+    try {
+      t = await makeFaultHome();
+      await t.start();
+      const log = await readFile(path.join(t.home, 'kernel.log'), 'utf8');
+      expect(log).toContain(`created a new kernel store at ${path.join(t.home, 'aos.db')}`);
+      expect(log).toContain('using a free port instead');
+    } finally {
+      holder?.close();
+    }
   }, 60_000);
 });
+
+/** Listen on `port` (null when something else already does). */
+function holdPort(port: number): Promise<Server | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
