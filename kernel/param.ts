@@ -179,6 +179,12 @@ export const param = {
   storeCheckpointMs: 250,
   /** Store: how often a commit the disk refused (full, read-only) is retried. */
   storeRetryMs: 1_000,
+  /**
+   * Store: how long writes nobody waits for may gather before they commit (group commit). A wait
+   * (an acknowledgement, a call that touches the host) commits at once; streams see events this
+   * much later at most. 0 commits in the next turn of the event loop.
+   */
+  storeCommitDelayMs: 10,
   /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */
   maxTurnCrashes: 2,
 

@@ -41,6 +41,7 @@ async function loadProcs(given) {
   const rows = given ?? (await get('/api/ps'));
   state.procs = new Map(rows.map((r) => [r.pid, r]));
   drawTree();
+  if (detail) followHash();
   const row = state.procs.get(state.selected);
   if (row) detail.update(row);
 }
@@ -68,6 +69,7 @@ function onEvent(frame) {
     if (row) Object.assign(row, { state: e.to, exit_code: e.code ?? row.exit_code, exit_reason: e.reason ?? row.exit_reason });
     else if (e.from === null) state.procs.set(e.pid, { pid: e.pid, ppid: e.ppid ?? 0, name: e.name ?? '?', role: e.role ?? '', model: e.model ?? '', state: e.to, turns: 0, syscalls: 0, tokens: 0, cost: 0, wait: null });
     drawTree();
+    followHash();
     refreshProcs();
   } else if (e.type === 'model') refreshProcs();
   if (e.type === 'model' && state.screen === 'kernel') refreshUsage();
@@ -80,17 +82,23 @@ function onStats(stats) {
   refreshProcs();
 }
 
+/** `#procs/<pid>` selects that process, also when the page hears of it only after the address named it. */
+function followHash() {
+  const [screen, arg] = location.hash.replace(/^#/, '').split('/');
+  const pid = Number(arg);
+  if (screen === 'procs' && pid && pid !== state.selected && state.procs.has(pid)) {
+    state.selected = pid;
+    drawTree();
+    void detail.select(pid, state.procs.get(pid));
+  }
+}
+
 function route() {
   const [screen, arg] = location.hash.replace(/^#/, '').split('/');
   state.screen = ['procs', 'log', 'kernel', 'approvals', 'search'].includes(screen) ? screen : 'procs';
   for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${state.screen}`;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);
-  const pid = Number(arg);
-  if (state.screen === 'procs' && pid && pid !== state.selected && state.procs.has(pid)) {
-    state.selected = pid;
-    drawTree();
-    void detail.select(pid, state.procs.get(pid));
-  }
+  followHash();
   if (state.screen === 'kernel') {
     if (state.stats) renderHeadroom($('headroom'), state.stats);
     refreshUsage();

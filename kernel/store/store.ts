@@ -1,7 +1,10 @@
 /**
- * The kernel's state in SQLite (better-sqlite3, WAL). Writes are queued and committed in one
- * transaction per tick (group commit) — never an fsync per event. Whoever acknowledges a change
- * waits for `committed()`, so nothing reported as done can be lost or rolled back.
+ * The kernel's state in SQLite (better-sqlite3, WAL). Writes are queued and committed together
+ * (group commit) — never an fsync per event. Whoever acknowledges a change waits for `committed()`,
+ * so nothing reported as done can be lost or rolled back; a wait makes the commit run at once.
+ * Writes nobody waits for commit param.storeCommitDelayMs after the first of them: a burst of
+ * replies that land within a few milliseconds (100 agents on a slow model) is handled first and
+ * committed once after it, instead of each reply behind a commit of the ones before.
  *
  * One process's bad data cannot stop the store: a row that cannot be built or written is reported
  * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
@@ -18,6 +21,7 @@ import { type ProcessRecord, prepareStatements, type Statements } from './record
 import { migrate } from './migrate.js';
 import type { StoredEvent } from './store-reads.js';
 import { StoreRows } from './store-rows.js';
+import { asError, eventJson, isDiskError } from './write-errors.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
@@ -36,25 +40,6 @@ export interface StoreHooks {
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
-/** Errors of the disk or the file, not of the data: wait and retry rather than blame a process. */
-function isDiskError(error: unknown): boolean {
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
-  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL)/.test(code) || /^(ENOSPC|EDQUOT|EROFS|EIO)$/.test(code);
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** JSON of an event, or null when it cannot be serialised (a cycle, absurd nesting). */
-function eventJson(event: KernelEvent): string | null {
-  try {
-    return JSON.stringify(event);
-  } catch {
-    return null;
-  }
-}
-
 export class Store extends StoreRows {
   protected readonly db: Database.Database;
   protected readonly stmt: Statements;
@@ -65,7 +50,9 @@ export class Store extends StoreRows {
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private readonly commitHooks: Array<() => void> = [];
-  private flushScheduled = false;
+  /** A commit is due: at once (someone waits) or after the commit delay. */
+  private flushScheduled: 'now' | 'later' | null = null;
+  private delayTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
   private eventSeq: number;
@@ -149,10 +136,22 @@ export class Store extends StoreRows {
     return this.queue.length > 0 || this.dirty.size > 0 || this.queuedEvents.length > 0;
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.closed || this.failure) return;
-    this.flushScheduled = true;
-    runAsKernel(() => setImmediate(() => this.flush()));
+  /** `now`: someone waits for the commit, it runs in the next turn of the event loop; else after the commit delay. */
+  private scheduleFlush(now = false): void {
+    if (this.closed || this.failure || this.flushScheduled === 'now') return;
+    if (now) {
+      this.clearDelay();
+      this.flushScheduled = 'now';
+      runAsKernel(() => setImmediate(() => this.flush()));
+    } else if (this.flushScheduled === null) {
+      this.flushScheduled = 'later';
+      this.delayTimer = runAsKernel(() => setTimeout(() => this.flush(), param.storeCommitDelayMs));
+    }
+  }
+
+  private clearDelay(): void {
+    if (this.delayTimer) clearTimeout(this.delayTimer);
+    this.delayTimer = null;
   }
 
   /** Resolves once everything queued so far is committed (waits out a full disk). */
@@ -160,13 +159,14 @@ export class Store extends StoreRows {
     if (!this.pending || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiters.push(resolve);
-      this.scheduleFlush();
+      this.scheduleFlush(true);
     });
   }
 
   /** Commit everything queued, in one transaction. Returns false when the disk refused it (kept for a retry). */
   flush(): boolean {
-    this.flushScheduled = false;
+    this.flushScheduled = null;
+    this.clearDelay();
     if (this.closed) return true;
     if (!this.pending) return this.settle([]);
     const queue = this.queue;
@@ -237,7 +237,7 @@ export class Store extends StoreRows {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();
-    if (this.pending) this.scheduleFlush();
+    if (this.pending) this.scheduleFlush(this.waiters.length > 0);
     return true;
   }
 

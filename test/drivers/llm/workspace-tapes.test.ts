@@ -110,6 +110,7 @@ describe('after a restart', () => {
       const child = await b.waitExit(2);
       expect(child.exitReason).toBe('model error: replay tape: is a symlink: /helper.yaml');
       await b.waitExit(1);
+      b.store.flush();
       const events = JSON.stringify(b.store.events([1, 2]));
       expect(events).toContain('is a symlink');
       expect(events).not.toContain(SECRET);

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { param } from '../../../kernel/param.js';
+import { Store } from '../../../kernel/store/store.js';
+import type { KernelEvent } from '../../../kernel/wire/events.js';
+
+let store: Store | null = null;
+afterEach(() => {
+  vi.useRealTimers();
+  store?.close();
+  store = null;
+});
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const event = (pid: number): KernelEvent => ({ ts: new Date().toISOString(), pid, type: 'state', from: 'ready', to: 'running' });
+
+describe('group commit', () => {
+  it('gathers writes nobody waits for over the commit delay and commits them once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    store = Store.open(':memory:');
+    const batches: number[][] = [];
+    store.onCommitted((events) => batches.push(events.map((e) => e.event.pid)));
+    // Replies that land in successive turns of the event loop, as 100 agents' do.
+    for (let pid = 1; pid <= 5; pid++) {
+      store.addEvent(event(pid));
+      await tick();
+    }
+    expect(batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(param.storeCommitDelayMs);
+    expect(batches).toEqual([[1, 2, 3, 4, 5]]);
+  });
+
+  it('commits at once when someone waits, without waiting out the delay', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    store = Store.open(':memory:');
+    const batches: number[][] = [];
+    store.onCommitted((events) => batches.push(events.map((e) => e.event.pid)));
+    store.addEvent(event(1));
+    await tick();
+    store.addEvent(event(2));
+    // The delay timer is never advanced: only the wait can have committed this.
+    await store.committed();
+    expect(batches).toEqual([[1, 2]]);
+    expect(store.recentEvents(10).map((e) => e.pid)).toEqual([1, 2]);
+    // Nothing is left for the delay timer to commit twice.
+    await vi.advanceTimersByTimeAsync(param.storeCommitDelayMs);
+    expect(batches).toEqual([[1, 2]]);
+  });
+});
