@@ -13,5 +13,8 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: null,
-  run: async (args, ctx) => ({ text: await ctx.proc.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS) }),
+  run: (args, ctx) => {
+    const text = ctx.proc.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS);
+    return text instanceof Promise ? text.then((t) => ({ text: t })) : { text };
+  },
 });

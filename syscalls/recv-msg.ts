@@ -12,7 +12,8 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: 'ipc',
-  run: async (args, ctx) => ({
-    messages: await ctx.proc.recv(args.timeout_s ?? param.defaultBlockTimeoutS),
-  }),
+  run: (args, ctx) => {
+    const messages = ctx.proc.recv(args.timeout_s ?? param.defaultBlockTimeoutS);
+    return messages instanceof Promise ? messages.then((m) => ({ messages: m })) : { messages };
+  },
 });

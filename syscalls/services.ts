@@ -77,14 +77,14 @@ export interface McpCallRequest {
 
 export interface ProcessServices {
   spawn(request: SpawnRequest): number | Promise<number>;
-  /** Waits for a child (any child when pid is null) to end. */
-  wait(pid: number | null, timeoutS: number): Promise<ChildExit>;
+  /** Waits for a child (any child when pid is null) to end; answers at once when one has. */
+  wait(pid: number | null, timeoutS: number): ChildExit | Promise<ChildExit>;
   send(toPid: number, content: string): void;
-  /** A timeout of 0 returns at once (no messages when none wait). */
-  recv(timeoutS: number): Promise<InboxMessage[]>;
+  /** Answers at once when messages wait; a timeout of 0 returns at once (no messages when none wait). */
+  recv(timeoutS: number): InboxMessage[] | Promise<InboxMessage[]>;
   writeStdout(text: string): { piped_to: number | null };
-  /** A timeout of 0 returns at once ("" when nothing waits). */
-  readStdin(timeoutS: number): Promise<string>;
+  /** Answers at once when input waits; a timeout of 0 returns at once ("" when nothing waits). */
+  readStdin(timeoutS: number): string | Promise<string>;
   sleep(seconds: number): number | Promise<number>;
   schedule(seconds: number, prompt: string, repeat: boolean): string;
   registerWebhook(path: string): { url: string; webhook_id: number };

@@ -70,7 +70,7 @@ export class ProcServices implements ProcessServices {
     return child instanceof Promise ? child.then((pcb) => pcb.pid) : child.pid;
   }
 
-  async wait(pid: number | null, timeoutS: number): Promise<ChildExit> {
+  wait(pid: number | null, timeoutS: number): ChildExit | Promise<ChildExit> {
     const proc = this.proc;
     if (pid !== null && !proc.children.has(pid)) {
       // Reaped before: the same answer again, from the store.
@@ -78,15 +78,25 @@ export class ProcServices implements ProcessServices {
       if (done && done.ppid === proc.pid) return childExitOf(done);
       throw new AosError('ECHILD', `process ${pid} is not your child`);
     }
-    const deadline = this.deadlineAfter(timeoutS);
+    return this.reapOne(pid) ?? this.waitBlocking(pid, this.deadlineAfter(timeoutS));
+  }
+
+  /** An ended child's exit, reaped; undefined while none has ended (ECHILD when there is none to wait for). */
+  private reapOne(pid: number | null): ChildExit | undefined {
+    const child = this.findEndedChild(pid);
+    if (child) {
+      this.kernel.reap(this.proc, child.pid);
+      return childExitOf(child);
+    }
+    if (pid === null && !this.hasLiveChild()) throw new AosError('ECHILD', 'you have no running children to wait for');
+    return undefined;
+  }
+
+  private async waitBlocking(pid: number | null, deadline: number): Promise<ChildExit> {
     for (;;) {
-      const child = this.findEndedChild(pid);
-      if (child) {
-        this.kernel.reap(proc, child.pid);
-        return childExitOf(child);
-      }
-      if (pid === null && !this.hasLiveChild()) throw new AosError('ECHILD', 'you have no running children to wait for');
       await this.block({ kind: 'child', pid, deadline }, pid === null ? 'a child' : `process ${pid}`);
+      const exit = this.reapOne(pid);
+      if (exit) return exit;
     }
   }
 
@@ -109,9 +119,15 @@ export class ProcServices implements ProcessServices {
     this.kernel.mailboxes.send(this.proc, toPid, content);
   }
 
-  async recv(timeoutS: number): Promise<InboxMessage[]> {
+  // What waits is answered synchronously: no turn of the microtask queue behind every other process's work.
+  recv(timeoutS: number): InboxMessage[] | Promise<InboxMessage[]> {
+    if (this.proc.mailbox.length > 0) return this.kernel.mailboxes.drain(this.proc);
     // A timeout of 0 polls (the seed's RECV_MSG never blocks).
-    if (timeoutS === 0 && this.proc.mailbox.length === 0) return [];
+    if (timeoutS === 0) return [];
+    return this.recvBlocking(timeoutS);
+  }
+
+  private async recvBlocking(timeoutS: number): Promise<InboxMessage[]> {
     const deadline = this.deadlineAfter(timeoutS);
     while (this.proc.mailbox.length === 0) await this.block({ kind: 'msg', deadline }, 'a message');
     return this.kernel.mailboxes.drain(this.proc);
@@ -133,9 +149,14 @@ export class ProcServices implements ProcessServices {
     return { piped_to: pipeTo };
   }
 
-  async readStdin(timeoutS: number): Promise<string> {
+  readStdin(timeoutS: number): string | Promise<string> {
+    if (this.proc.stdin.length > 0) return this.kernel.mailboxes.drainStdin(this.proc);
     // A timeout of 0 polls (the seed's SYS_READ_STDIN never blocks).
-    if (timeoutS === 0 && this.proc.stdin.length === 0) return '';
+    if (timeoutS === 0) return '';
+    return this.readStdinBlocking(timeoutS);
+  }
+
+  private async readStdinBlocking(timeoutS: number): Promise<string> {
     const deadline = this.deadlineAfter(timeoutS);
     while (this.proc.stdin.length === 0) await this.block({ kind: 'stdin', deadline }, 'stdin');
     return this.kernel.mailboxes.drainStdin(this.proc);
