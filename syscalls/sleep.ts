@@ -15,5 +15,8 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: null,
-  run: async (args, ctx) => ({ slept: await ctx.proc.sleep(args.seconds) }),
+  run: (args, ctx) => {
+    const slept = ctx.proc.sleep(args.seconds);
+    return slept instanceof Promise ? slept.then((s) => ({ slept: s })) : { slept };
+  },
 });

@@ -32,8 +32,9 @@ export default defineSyscall({
   normalize: (raw) => ('capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw),
   inKernel: true,
   capability: 'spawn',
-  run: async (args, ctx) => ({
-    pid: await ctx.proc.spawn({
+  // Synchronous when the child's model is loaded (the usual case): no wait in the microtask queue.
+  run: (args, ctx) => {
+    const pid = ctx.proc.spawn({
       role: args.role,
       task: args.task ?? '',
       name: args.name,
@@ -45,8 +46,9 @@ export default defineSyscall({
       maxTokens: args.max_tokens,
       maxCost: args.max_cost,
       maxWallS: args.max_wall_s,
-    }),
-  }),
+    });
+    return pid instanceof Promise ? pid.then((p) => ({ pid: p })) : { pid };
+  },
 });
 
 function renameKey(raw: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
