@@ -9,12 +9,13 @@
  * - `http`: the fake provider in its own process behind the real OpenAI-compatible driver.
  *
  * The kernel measured is one that has been running: before the measured runs it serves the small
- * workload `--warmup` times at 20 ms a reply (the same code paths, so V8 has optimised them, as it
- * has in a daemon that has served a few thousand turns). The first run of a freshly started process
- * is reported too (`delay.overhead_cold`, no target): the price of a kernel's first minutes.
+ * workload `--warmup` times (20) at 20 ms a reply — the same code paths, ~10,000 turns — so V8 has
+ * optimised them as in a daemon that has served for a while (30 runs in one process went 76 65 48
+ * 32 29 … 16 14 13 ms: the tenth is not yet the steady state). The first run of a fresh process is
+ * reported too (`delay.overhead_cold`, no target): the price of a kernel's first minutes.
  *
  *   node --import tsx bench/delay.ts [--agents 100 --turns 5 --latency 200]
- *     [--big-agents 1000 --big-turns 5 --big-latency 2000] [--runs 5] [--big-runs 3] [--http-runs 3] [--warmup 10]
+ *     [--big-agents 1000 --big-turns 5 --big-latency 2000] [--runs 5] [--big-runs 3] [--http-runs 3] [--warmup 20]
  */
 import { param } from '../kernel/param.js';
 import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
@@ -33,7 +34,7 @@ const big: Workload = { agents: Number(flag('big-agents', '1000')), turns: Numbe
 const runs = Number(flag('runs', '5'));
 const bigRuns = Number(flag('big-runs', '3'));
 const httpRuns = Number(flag('http-runs', '3'));
-const warmup = Number(flag('warmup', '10'));
+const warmup = Number(flag('warmup', '20'));
 // The fake provider listens on 127.0.0.1, which the pool would take for a local server: it stands in for a hosted API here.
 const HOSTED = { start: param.hostedConcurrencyStart };
 
