@@ -45,6 +45,11 @@ function boundary(): void {
   for (const start of ready) start();
 }
 
+/** Turns are queued behind the slice: the kernel is saturated with ready work (instant turns). */
+export function turnsWaiting(): boolean {
+  return head < waiting.length;
+}
+
 /** Undefined when this turn may run now; else a promise that resolves in a later macrotask. */
 export function turnSlot(): Promise<void> | undefined {
   if (head === waiting.length && inSlice()) {

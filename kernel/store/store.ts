@@ -4,7 +4,9 @@
  * so nothing reported as done can be lost or rolled back; a wait makes the commit run at once.
  * Writes nobody waits for commit param.storeCommitDelayMs after the first of them: a burst of
  * replies that land within a few milliseconds (100 agents on a slow model) is handled first and
- * committed once after it, instead of each reply behind a commit of the ones before.
+ * committed once after it, instead of each reply behind a commit of the ones before. While turns
+ * queue behind the turn gate (instant turns without end) there is no quiet moment to wait for:
+ * commits go every turn of the loop, in small pieces between the gate's slices.
  *
  * One process's bad data cannot stop the store: a row that cannot be built or written is reported
  * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
@@ -13,6 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import { runAsKernel } from '../loop/blame.js';
+import { turnsWaiting } from '../loop/turn-gate.js';
 import type { KernelEvent } from '../wire/events.js';
 import { param } from '../param.js';
 import { Checkpointer } from './checkpoint.js';
@@ -139,7 +142,7 @@ export class Store extends StoreRows {
   /** `now`: someone waits for the commit, it runs in the next turn of the event loop; else after the commit delay. */
   private scheduleFlush(now = false): void {
     if (this.closed || this.failure || this.flushScheduled === 'now') return;
-    if (now) {
+    if (now || turnsWaiting()) {
       this.clearDelay();
       this.flushScheduled = 'now';
       runAsKernel(() => setImmediate(() => this.flush()));

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { turnSlot, turnsWaiting } from '../../../kernel/loop/turn-gate.js';
 import { param } from '../../../kernel/param.js';
 import { Store } from '../../../kernel/store/store.js';
 import type { KernelEvent } from '../../../kernel/wire/events.js';
@@ -44,5 +45,28 @@ describe('group commit', () => {
     // Nothing is left for the delay timer to commit twice.
     await vi.advanceTimersByTimeAsync(param.storeCommitDelayMs);
     expect(batches).toEqual([[1, 2]]);
+  });
+});
+
+describe('group commit under instant turns', () => {
+  it('commits every turn of the loop while turns queue behind the turn gate, not after the delay', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    store = Store.open(':memory:');
+    const batches: number[][] = [];
+    store.onCommitted((events) => batches.push(events.map((e) => e.event.pid)));
+    // Saturate the gate: a slice spent, the next turn queues for a later macrotask.
+    expect(turnSlot()).toBeUndefined();
+    const started = performance.now();
+    while (performance.now() - started <= param.turnSliceMs) {
+      // busy, as instant turns are
+    }
+    const queued = turnSlot();
+    expect(queued).toBeInstanceOf(Promise);
+    expect(turnsWaiting()).toBe(true);
+    store.addEvent(event(1));
+    await queued;
+    await tick();
+    // The delay timer is never advanced: only a commit in the next turn of the loop can have done this.
+    expect(batches).toEqual([[1]]);
   });
 });
