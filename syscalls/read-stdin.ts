@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { param } from '../kernel/param.js';
-import { defineSyscall } from './define.js';
+import { defineSyscall, shape } from './define.js';
 
 export default defineSyscall({
   name: 'SYS_READ_STDIN',
@@ -13,8 +13,5 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: null,
-  run: (args, ctx) => {
-    const text = ctx.proc.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS);
-    return text instanceof Promise ? text.then((t) => ({ text: t })) : { text };
-  },
+  run: (args, ctx) => shape(ctx.proc.readStdin(args.timeout_s ?? param.defaultBlockTimeoutS), (text) => ({ text })),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { param } from '../kernel/param.js';
-import { defineSyscall } from './define.js';
+import { defineSyscall, shape } from './define.js';
 
 export default defineSyscall({
   name: 'RECV_MSG',
@@ -12,8 +12,5 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: 'ipc',
-  run: (args, ctx) => {
-    const messages = ctx.proc.recv(args.timeout_s ?? param.defaultBlockTimeoutS);
-    return messages instanceof Promise ? messages.then((m) => ({ messages: m })) : { messages };
-  },
+  run: (args, ctx) => shape(ctx.proc.recv(args.timeout_s ?? param.defaultBlockTimeoutS), (messages) => ({ messages })),
 });

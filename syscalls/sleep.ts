@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { param } from '../kernel/param.js';
-import { defineSyscall } from './define.js';
+import { defineSyscall, shape } from './define.js';
 
 export default defineSyscall({
   name: 'SLEEP',
@@ -15,8 +15,5 @@ export default defineSyscall({
   inKernel: true,
   blocking: true,
   capability: null,
-  run: (args, ctx) => {
-    const slept = ctx.proc.sleep(args.seconds);
-    return slept instanceof Promise ? slept.then((s) => ({ slept: s })) : { slept };
-  },
+  run: (args, ctx) => shape(ctx.proc.sleep(args.seconds), (slept) => ({ slept })),
 });

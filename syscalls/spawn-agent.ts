@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { param } from '../kernel/param.js';
-import { defineSyscall } from './define.js';
+import { defineSyscall, shape } from './define.js';
 
 export default defineSyscall({
   name: 'SPAWN_AGENT',
@@ -32,9 +32,9 @@ export default defineSyscall({
   normalize: (raw) => ('capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw),
   inKernel: true,
   capability: 'spawn',
-  // Synchronous when the child's model is loaded (the usual case): no wait in the microtask queue.
+  // Synchronous when the child's model is loaded (the usual case).
   run: (args, ctx) => {
-    const pid = ctx.proc.spawn({
+    const request = {
       role: args.role,
       task: args.task ?? '',
       name: args.name,
@@ -46,8 +46,8 @@ export default defineSyscall({
       maxTokens: args.max_tokens,
       maxCost: args.max_cost,
       maxWallS: args.max_wall_s,
-    });
-    return pid instanceof Promise ? pid.then((p) => ({ pid: p })) : { pid };
+    };
+    return shape(ctx.proc.spawn(request), (pid) => ({ pid }));
   },
 });
 

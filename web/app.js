@@ -82,9 +82,14 @@ function onStats(stats) {
   refreshProcs();
 }
 
+/** The address's screen and argument: `#procs/12` → ['procs', '12']. */
+function hashParts() {
+  return location.hash.replace(/^#/, '').split('/');
+}
+
 /** `#procs/<pid>` selects that process, also when the page hears of it only after the address named it. */
 function followHash() {
-  const [screen, arg] = location.hash.replace(/^#/, '').split('/');
+  const [screen, arg] = hashParts();
   const pid = Number(arg);
   if (screen === 'procs' && pid && pid !== state.selected && state.procs.has(pid)) {
     state.selected = pid;
@@ -94,7 +99,7 @@ function followHash() {
 }
 
 function route() {
-  const [screen, arg] = location.hash.replace(/^#/, '').split('/');
+  const [screen] = hashParts();
   state.screen = ['procs', 'log', 'kernel', 'approvals', 'search'].includes(screen) ? screen : 'procs';
   for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${state.screen}`;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);

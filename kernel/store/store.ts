@@ -53,8 +53,8 @@ export class Store extends StoreRows {
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private readonly commitHooks: Array<() => void> = [];
-  /** A commit is due: at once (someone waits) or after the commit delay. */
-  private flushScheduled: 'now' | 'later' | null = null;
+  /** A commit is due in the next turn of the loop (someone waits); `delayTimer`: one is due after the commit delay. */
+  private flushNow = false;
   private delayTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
@@ -141,14 +141,13 @@ export class Store extends StoreRows {
 
   /** `now`: someone waits for the commit, it runs in the next turn of the event loop; else after the commit delay. */
   private scheduleFlush(now = false): void {
-    if (this.closed || this.failure || this.flushScheduled === 'now') return;
+    if (this.closed || this.failure || this.flushNow) return;
     if (now || turnsWaiting()) {
       this.clearDelay();
-      this.flushScheduled = 'now';
+      this.flushNow = true;
       runAsKernel(() => setImmediate(() => this.flush()));
-    } else if (this.flushScheduled === null) {
-      this.flushScheduled = 'later';
-      this.delayTimer = runAsKernel(() => setTimeout(() => this.flush(), param.storeCommitDelayMs));
+    } else {
+      this.delayTimer ??= runAsKernel(() => setTimeout(() => this.flush(), param.storeCommitDelayMs));
     }
   }
 
@@ -168,7 +167,7 @@ export class Store extends StoreRows {
 
   /** Commit everything queued, in one transaction. Returns false when the disk refused it (kept for a retry). */
   flush(): boolean {
-    this.flushScheduled = null;
+    this.flushNow = false;
     this.clearDelay();
     if (this.closed) return true;
     if (!this.pending) return this.settle([]);
