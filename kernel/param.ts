@@ -180,11 +180,13 @@ export const param = {
   /** Store: how often a commit the disk refused (full, read-only) is retried. */
   storeRetryMs: 1_000,
   /**
-   * Store: how long writes nobody waits for may gather before they commit (group commit). A wait
-   * (an acknowledgement, a call that touches the host) commits at once; streams see events this
-   * much later at most. 0 commits in the next turn of the event loop.
+   * Store: writes nobody waits for gather until they have been quiet this long (group commit): a
+   * commit lands after a round of replies, not in the middle of it. A wait (an acknowledgement, a
+   * call that touches the host) commits at once. 0 commits in the next turn of the event loop.
    */
-  storeCommitDelayMs: 10,
+  storeCommitQuietMs: 4,
+  /** Store: ...but no longer than this after the first of them, quiet or not: streams see events this much later at most. */
+  storeCommitDelayMs: 40,
   /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */
   maxTurnCrashes: 2,
 

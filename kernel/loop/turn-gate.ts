@@ -15,6 +15,9 @@ let head = 0;
 /** When the current slice began (-1: no turn started since the last macrotask boundary). */
 let sliceStart = -1;
 let marked = false;
+/** The current run of deferrals (turns queued behind a slice): when it began and the latest deferral (-1: none yet). */
+let deferringSince = -1;
+let lastDeferral = -1;
 
 function mark(): void {
   if (marked) return;
@@ -37,17 +40,27 @@ function boundary(): void {
   if (head === waiting.length) {
     waiting = [];
     head = 0;
-  } else {
-    mark();
   }
-  // The turns granted here, and whatever they start at once, are this macrotask's slice.
+  // The turns granted here, and whatever they start at once, are this macrotask's slice; the next
+  // boundary ends it even when they start nothing more (a slice left open would defer a turn that
+  // comes much later).
   sliceStart = count > 0 ? performance.now() : -1;
+  if (count > 0) mark();
   for (const start of ready) start();
 }
 
-/** Turns are queued behind the slice: the kernel is saturated with ready work (instant turns). */
+/** Turns are queued behind the slice. */
 export function turnsWaiting(): boolean {
   return head < waiting.length;
+}
+
+/**
+ * How long turns have been queuing behind slices without a break (ms; 0 when none wait): the
+ * kernel is saturated with ready work (instant turns) once this lasts. A round of slow-model
+ * replies that overflows one slice queues for a moment only.
+ */
+export function turnsWaitingForMs(): number {
+  return turnsWaiting() ? performance.now() - deferringSince : 0;
 }
 
 /** Undefined when this turn may run now; else a promise that resolves in a later macrotask. */
@@ -57,5 +70,9 @@ export function turnSlot(): Promise<void> | undefined {
     return undefined;
   }
   mark();
+  const now = performance.now();
+  // Deferrals with no gap longer than two slices between them are one saturated stretch.
+  if (lastDeferral < 0 || now - lastDeferral > 2 * param.turnSliceMs) deferringSince = now;
+  lastDeferral = now;
   return new Promise((resolve) => waiting.push(resolve));
 }

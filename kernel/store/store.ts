@@ -2,11 +2,7 @@
  * The kernel's state in SQLite (better-sqlite3, WAL). Writes are queued and committed together
  * (group commit) — never an fsync per event. Whoever acknowledges a change waits for `committed()`,
  * so nothing reported as done can be lost or rolled back; a wait makes the commit run at once.
- * Writes nobody waits for commit param.storeCommitDelayMs after the first of them: a burst of
- * replies that land within a few milliseconds (100 agents on a slow model) is handled first and
- * committed once after it, instead of each reply behind a commit of the ones before. While turns
- * queue behind the turn gate (instant turns without end) there is no quiet moment to wait for:
- * commits go every turn of the loop, in small pieces between the gate's slices.
+ * When a commit runs is commit-timing.ts's: at once for a waiter, else once writes are quiet.
  *
  * One process's bad data cannot stop the store: a row that cannot be built or written is reported
  * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
@@ -15,10 +11,10 @@
  */
 import type Database from 'better-sqlite3';
 import { runAsKernel } from '../loop/blame.js';
-import { turnsWaiting } from '../loop/turn-gate.js';
 import type { KernelEvent } from '../wire/events.js';
 import { param } from '../param.js';
 import { Checkpointer } from './checkpoint.js';
+import { CommitTiming } from './commit-timing.js';
 import { backupDb, openCheckedDb } from './check.js';
 import { type ProcessRecord, prepareStatements, type Statements } from './records.js';
 import { migrate } from './migrate.js';
@@ -53,9 +49,7 @@ export class Store extends StoreRows {
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private readonly commitHooks: Array<() => void> = [];
-  /** A commit is due in the next turn of the loop (someone waits); `delayTimer`: one is due after the commit delay. */
-  private flushNow = false;
-  private delayTimer: NodeJS.Timeout | null = null;
+  private readonly timing = new CommitTiming(() => this.flush());
   private retryTimer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
   private eventSeq: number;
@@ -139,21 +133,10 @@ export class Store extends StoreRows {
     return this.queue.length > 0 || this.dirty.size > 0 || this.queuedEvents.length > 0;
   }
 
-  /** `now`: someone waits for the commit, it runs in the next turn of the event loop; else after the commit delay. */
+  /** `now`: someone waits for the commit (commit-timing.ts decides when it runs). */
   private scheduleFlush(now = false): void {
-    if (this.closed || this.failure || this.flushNow) return;
-    if (now || turnsWaiting()) {
-      this.clearDelay();
-      this.flushNow = true;
-      runAsKernel(() => setImmediate(() => this.flush()));
-    } else {
-      this.delayTimer ??= runAsKernel(() => setTimeout(() => this.flush(), param.storeCommitDelayMs));
-    }
-  }
-
-  private clearDelay(): void {
-    if (this.delayTimer) clearTimeout(this.delayTimer);
-    this.delayTimer = null;
+    if (this.closed || this.failure) return;
+    this.timing.request(now);
   }
 
   /** Resolves once everything queued so far is committed (waits out a full disk). */
@@ -167,8 +150,7 @@ export class Store extends StoreRows {
 
   /** Commit everything queued, in one transaction. Returns false when the disk refused it (kept for a retry). */
   flush(): boolean {
-    this.flushNow = false;
-    this.clearDelay();
+    this.timing.reset();
     if (this.closed) return true;
     if (!this.pending) return this.settle([]);
     const queue = this.queue;

@@ -40,4 +40,18 @@ describe('the turn gate', () => {
     await Promise.all(all);
     expect(started).toEqual(Array.from({ length: 3 * k }, (_, i) => i));
   });
+
+  it('starts a turn that comes in a later macrotask at once, after the slice that granted queued turns started nothing more', async () => {
+    await nextMacrotask();
+    expect(turnSlot()).toBeUndefined();
+    busy(param.turnSliceMs + 1);
+    const queued = turnSlot();
+    expect(queued).toBeInstanceOf(Promise);
+    // Granted by the gate; the turn starts nothing more, as a slow model's turn does not.
+    await queued;
+    // Much later, in a macrotask of its own (a reply landing): a fresh slice.
+    busy(param.turnSliceMs + 1);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(turnSlot()).toBeUndefined();
+  });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { turnSlot, turnsWaiting } from '../../../kernel/loop/turn-gate.js';
+import { turnSlot, turnsWaiting, turnsWaitingForMs } from '../../../kernel/loop/turn-gate.js';
 import { param } from '../../../kernel/param.js';
 import { Store } from '../../../kernel/store/store.js';
 import type { KernelEvent } from '../../../kernel/wire/events.js';
@@ -12,9 +12,9 @@ afterEach(() => {
 });
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-/** A store in memory whose commits are listed (the pids of each batch's events); the commit delay's timer is faked and never fires unless advanced. */
-function openWatched(): { s: Store; batches: number[][] } {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+/** A store in memory whose commits are listed (the pids of each batch's events); the commit delay's timers (and clock) are faked and never move unless advanced. */
+function openWatched(clock: 'real clock' | 'fake clock' = 'fake clock'): { s: Store; batches: number[][] } {
+  vi.useFakeTimers({ toFake: clock === 'fake clock' ? ['setTimeout', 'clearTimeout', 'performance'] : ['setTimeout', 'clearTimeout'] });
   const s = Store.open(':memory:');
   store = s;
   const batches: number[][] = [];
@@ -25,7 +25,7 @@ function openWatched(): { s: Store; batches: number[][] } {
 const event = (pid: number): KernelEvent => ({ ts: new Date().toISOString(), pid, type: 'state', from: 'ready', to: 'running' });
 
 describe('group commit', () => {
-  it('gathers writes nobody waits for over the commit delay and commits them once', async () => {
+  it('gathers writes nobody waits for until they are quiet and commits them once', async () => {
     const { s, batches } = openWatched();
     // Replies that land in successive turns of the event loop, as 100 agents' do.
     for (let pid = 1; pid <= 5; pid++) {
@@ -33,8 +33,39 @@ describe('group commit', () => {
       await tick();
     }
     expect(batches).toEqual([]);
-    await vi.advanceTimersByTimeAsync(param.storeCommitDelayMs);
+    // The first quiet window saw the later writes; the second is quiet.
+    await vi.advanceTimersByTimeAsync(2 * param.storeCommitQuietMs);
     expect(batches).toEqual([[1, 2, 3, 4, 5]]);
+  });
+
+  it('waits while writes keep coming a little apart (a round of replies in several timer batches), then commits them together', async () => {
+    const { s, batches } = openWatched();
+    const gap = Math.max(1, param.storeCommitQuietMs - 2);
+    const pids: number[] = [];
+    // Half the commit delay of writes, each within a quiet window of the one before.
+    for (let pid = 1; pid * gap <= param.storeCommitDelayMs / 2; pid++) {
+      s.addEvent(event(pid));
+      pids.push(pid);
+      await vi.advanceTimersByTimeAsync(gap);
+    }
+    expect(pids.length).toBeGreaterThan(2);
+    expect(batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2 * param.storeCommitQuietMs);
+    expect(batches).toEqual([pids]);
+  });
+
+  it('commits after the commit delay at the latest, however busy the writes', async () => {
+    const { s, batches } = openWatched();
+    let pid = 0;
+    let elapsed = 0;
+    while (batches.length === 0 && elapsed < 10 * param.storeCommitDelayMs) {
+      s.addEvent(event(++pid));
+      await vi.advanceTimersByTimeAsync(1);
+      elapsed++;
+    }
+    expect(batches.length).toBe(1);
+    expect(elapsed).toBeGreaterThanOrEqual(param.storeCommitDelayMs - param.storeCommitQuietMs);
+    expect(elapsed).toBeLessThanOrEqual(param.storeCommitDelayMs + param.storeCommitQuietMs);
   });
 
   it('commits at once when someone waits, without waiting out the delay', async () => {
@@ -52,22 +83,49 @@ describe('group commit', () => {
   });
 });
 
+/** Busy, as instant turns are, for `ms` of real time. */
+function busy(ms: number): void {
+  const started = performance.now();
+  while (performance.now() - started <= ms) {
+    // spin
+  }
+}
+
 describe('group commit under instant turns', () => {
-  it('commits every turn of the loop while turns queue behind the turn gate, not after the delay', async () => {
-    const { s, batches } = openWatched();
-    // Saturate the gate: a slice spent, the next turn queues for a later macrotask.
-    expect(turnSlot()).toBeUndefined();
-    const started = performance.now();
-    while (performance.now() - started <= param.turnSliceMs) {
-      // busy, as instant turns are
+  it('commits every turn of the loop once turns have queued behind the turn gate for a quiet window, not after the delay', async () => {
+    const { s, batches } = openWatched('real clock');
+    // Slice after slice spent, the next turn queued each time: saturated, as 1,000 instant agents are.
+    let queued: Promise<void> | undefined;
+    for (;;) {
+      expect(turnSlot()).toBeUndefined();
+      busy(param.turnSliceMs);
+      queued = turnSlot();
+      expect(queued).toBeInstanceOf(Promise);
+      if (turnsWaitingForMs() >= param.storeCommitQuietMs) break;
+      await queued;
     }
-    const queued = turnSlot();
-    expect(queued).toBeInstanceOf(Promise);
     expect(turnsWaiting()).toBe(true);
     s.addEvent(event(1));
     await queued;
     await tick();
     // The delay timer is never advanced: only a commit in the next turn of the loop can have done this.
+    expect(batches).toEqual([[1]]);
+  });
+
+  it('keeps gathering when one round of replies overflows a slice for a moment', async () => {
+    const { s, batches } = openWatched('real clock');
+    // Whatever queued before is long over.
+    busy(3 * param.turnSliceMs);
+    await tick();
+    expect(turnSlot()).toBeUndefined();
+    busy(param.turnSliceMs);
+    const queued = turnSlot();
+    expect(turnsWaiting()).toBe(true);
+    s.addEvent(event(1));
+    await queued;
+    await tick();
+    expect(batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2 * param.storeCommitQuietMs);
     expect(batches).toEqual([[1]]);
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * When the store commits its queued writes (group commit). Someone waiting for a commit (an
+ * acknowledgement, the barrier before a call that touches the host) gets it in the next turn of
+ * the event loop, and so does a saturated loop — while turns have queued behind the turn gate for
+ * longer than a quiet window there is no quiet moment to wait for. Other writes gather until they have been quiet for
+ * param.storeCommitQuietMs, and at most param.storeCommitDelayMs after the first of them: a round
+ * of replies that lands over a few milliseconds (100 agents on a slow model, their timers firing
+ * in several batches) is handled first and committed once after it, instead of the later replies
+ * waiting behind a commit of the earlier ones.
+ */
+import { runAsKernel } from '../loop/blame.js';
+import { turnsWaitingForMs } from '../loop/turn-gate.js';
+import { param } from '../param.js';
+
+export class CommitTiming {
+  /** A commit is due in the next turn of the loop. */
+  private soon = false;
+  /** The quiet check's timer, while writes gather. */
+  private timer: NodeJS.Timeout | null = null;
+  /** Writes so far: a quiet window is one in which this did not move. */
+  private writes = 0;
+  private gatherStart = 0;
+
+  constructor(private readonly commit: () => void) {}
+
+  /** A write was queued; `now`: someone waits for it to be committed. */
+  request(now: boolean): void {
+    this.writes++;
+    if (this.soon) return;
+    if (now || turnsWaitingForMs() >= param.storeCommitQuietMs) {
+      this.cancel();
+      this.soon = true;
+      runAsKernel(() => setImmediate(this.commit));
+    } else if (!this.timer) {
+      this.gatherStart = performance.now();
+      this.checkQuietAfter(this.writes);
+    }
+  }
+
+  /** A commit ran: nothing is due until the next write. */
+  reset(): void {
+    this.soon = false;
+    this.cancel();
+  }
+
+  private checkQuietAfter(seen: number): void {
+    this.timer = runAsKernel(() =>
+      setTimeout(() => {
+        this.timer = null;
+        const gathered = performance.now() - this.gatherStart;
+        if (this.writes !== seen && gathered + param.storeCommitQuietMs < param.storeCommitDelayMs) this.checkQuietAfter(this.writes);
+        else this.commit();
+      }, param.storeCommitQuietMs),
+    );
+  }
+
+  private cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
