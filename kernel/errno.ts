@@ -40,6 +40,21 @@ export class AosError extends Error {
   }
 }
 
+/**
+ * An AosError without a stack trace, for the reason handed to an AbortController when a process
+ * ends: whatever it interrupts reports its message, and a trace would only name the kernel's own
+ * ending code — while capturing it cost more than the rest of ending the process.
+ */
+export function interruption(message: string): AosError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AosError('EINTR', message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Map a Node system error (ENOENT, EACCES, ...) to an errno, defaulting to EIO. */
 export function errnoFromNode(error: unknown): Errno {
   const code = (error as { code?: unknown } | null)?.code;

@@ -3,7 +3,7 @@
  * to resume on the next start (the daemon). Both release the drivers, the gateway and the store.
  */
 import { closeDrivers, type OpenedDrivers } from '../drivers/index.js';
-import { AosError } from './errno.js';
+import { AosError, interruption } from './errno.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import { RUNNING_KEY } from './loop/recovery.js';
 import type { McpAccess } from './proc/mcp-access.js';
@@ -63,7 +63,7 @@ export async function closeKernel(k: StopHost, options: { crashed?: boolean; bac
   k.store.close();
   for (const proc of k.table.procs()) {
     proc.clearTimers();
-    if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', 'kernel stopping'));
+    if (!proc.abort.signal.aborted) proc.abort.abort(interruption('kernel stopping'));
   }
   await gatewayClosed;
   await release(k);

@@ -7,7 +7,7 @@
  * Nothing a process brings can escape from here: a model failure ends it with `model error: …`,
  * anything else that goes wrong while running its calls ends it with `kernel error: …`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ModelReply } from '../../drivers/llm/types.js';
 import { ModelStop } from '../../drivers/llm/types.js';
 import type { SyscallContext } from '../../syscalls/define.js';
@@ -132,7 +132,7 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   flushNotices(kernel, proc);
   const { pcb } = proc;
   const turn = pcb.counters.turns;
-  const driver = await kernel.models.get(pcb.model);
+  const driver = kernel.models.loaded(pcb.model) ?? (await kernel.models.get(pcb.model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
   const system = (proc.systemPrompt ??= buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));
   await manageContext(kernel, proc, system, driver, lease);
@@ -273,7 +273,7 @@ function isLooping(proc: Proc, reply: string, results: string): boolean {
     proc.lastSignature = '';
     return false;
   }
-  const signature = createHash('sha1').update(reply).update('\u0000').update(results).digest('base64');
+  const signature = hash('sha1', `${reply}\u0000${results}`, 'base64');
   proc.identicalStreak = signature === proc.lastSignature ? proc.identicalStreak + 1 : 1;
   proc.lastSignature = signature;
   return proc.identicalStreak >= param.maxIdenticalTurns;

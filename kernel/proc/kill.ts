@@ -2,7 +2,7 @@
  * Kill follows xv6: mark the process, abort what is in flight, and let the turn loop reap it. A
  * crossed budget or an error inside the kernel ends a process the same way, with its reason.
  */
-import { AosError } from '../errno.js';
+import { AosError, interruption } from '../errno.js';
 import { isEnded } from '../types.js';
 import type { ProcCore } from './api.js';
 import { finish } from './lifecycle.js';
@@ -10,7 +10,7 @@ import type { Proc } from './proc.js';
 
 export function requestKill(k: ProcCore, proc: Proc, reason: string, state: 'killed' | 'exited' = 'killed', code = 137): void {
   proc.killRequested = { reason, state, code };
-  proc.abort.abort(new AosError('EINTR', reason));
+  proc.abort.abort(interruption(reason));
   // A queued process is in no turn that could reap it.
   if (k.scheduler.remove(proc.pid) || proc.idle) finish(k, proc, state, code, reason);
 }

@@ -205,15 +205,16 @@ describe('kill and spawn', () => {
     const a = await boot();
     const loads: Array<() => void> = [];
     const get = a.kernel.models.get.bind(a.kernel.models);
-    let first = true;
+    let spawning = false;
+    a.kernel.events.subscribe((e) => {
+      if (e.type === 'syscall' && e.name === 'SPAWN_AGENT') spawning = true;
+    });
+    // Every model loads as a new one would (a loaded one spawns the child at once)...
+    vi.spyOn(a.kernel.models, 'loaded').mockReturnValue(undefined);
     vi.spyOn(a.kernel.models, 'get').mockImplementation(async (spec) => {
       const driver = await get(spec);
-      if (first) {
-        first = false;
-        return driver;
-      }
-      // The child's model load: held until the parent has been killed.
-      await new Promise<void>((resolve) => loads.push(resolve));
+      // ...and the child's load is held until the parent has been killed.
+      if (spawning) await new Promise<void>((resolve) => loads.push(resolve));
       return driver;
     });
     const root = await a.kernel.spawn({ task: 't', model });
