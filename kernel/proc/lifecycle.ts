@@ -2,7 +2,7 @@
  * A process's life after spawn: state changes (each an event and a row), parking in a blocking
  * call, notices between turns, the run queue, and the end — the one place a PCB leaves the living.
  */
-import { AosError } from '../errno.js';
+import { AosError, interruption } from '../errno.js';
 import { formatEvent } from '../loop/context.js';
 import { param } from '../param.js';
 import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../types.js';
@@ -17,13 +17,15 @@ export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason
   k.events.emit({ type: 'state', pid: proc.pid, from, to, ...extra });
 }
 
-export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Promise<WakeReason> {
-  const promise = proc.park(spec);
+/** Park a process in a blocking call (`onWake`: see Proc.park). */
+export function park(k: ProcCore, proc: Proc, spec: WaitSpec, onWake?: (reason: WakeReason) => void): Promise<WakeReason> {
+  const promise = proc.park(spec, onWake);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
   const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : `waiting for ${what}`;
   k.setState(proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
   return promise.then((wake) => {
-    if (!proc.killRequested && !k.closing) k.setState(proc, 'running', { reason: `woken: ${wake}` });
+    // An `onWake` may already have parked it again.
+    if (!proc.killRequested && !k.closing && proc.pcb.wait === null) k.setState(proc, 'running', { reason: `woken: ${wake}` });
     return wake;
   });
 }
@@ -60,7 +62,7 @@ export function finish(k: ProcCore, proc: Proc, state: 'exited' | 'killed', code
   proc.clearTimers();
   k.store.deleteTimers(pcb.pid);
   proc.wake('interrupt');
-  if (!proc.abort.signal.aborted) proc.abort.abort(new AosError('EINTR', reason));
+  if (!proc.abort.signal.aborted) proc.abort.abort(interruption(reason));
   pcb.exitCode = code;
   pcb.exitReason = reason;
   pcb.endedAt = Date.now();
