@@ -187,6 +187,12 @@ export const param = {
   storeCommitQuietMs: 4,
   /** Store: ...but no longer than this after the first of them, quiet or not: streams see events this much later at most. */
   storeCommitDelayMs: 40,
+  /**
+   * Store: ...and no more writes than this (a turn makes ~17): a fleet whose replies never pause
+   * (1,000 agents on a slow model) commits in pieces of a few milliseconds each, not in one that
+   * holds every reply behind it. 100 agents' round of replies stays one commit.
+   */
+  storeCommitMaxWrites: 3_000,
   /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */
   maxTurnCrashes: 2,
 

@@ -6,7 +6,8 @@
  * param.storeCommitQuietMs, and at most param.storeCommitDelayMs after the first of them: a round
  * of replies that lands over a few milliseconds (100 agents on a slow model, their timers firing
  * in several batches) is handled first and committed once after it, instead of the later replies
- * waiting behind a commit of the earlier ones.
+ * waiting behind a commit of the earlier ones. A batch that reaches param.storeCommitMaxWrites
+ * commits at once: replies that never pause commit in pieces of a few milliseconds.
  */
 import { runAsKernel } from '../loop/blame.js';
 import { turnsWaitingForMs } from '../loop/turn-gate.js';
@@ -19,7 +20,9 @@ export class CommitTiming {
   private timer: NodeJS.Timeout | null = null;
   /** Writes so far: a quiet window is one in which this did not move. */
   private writes = 0;
+  /** When the gathering batch began, and the write count then. */
   private gatherStart = 0;
+  private gatherFrom = 0;
 
   constructor(private readonly commit: () => void) {}
 
@@ -27,12 +30,13 @@ export class CommitTiming {
   request(now: boolean): void {
     this.writes++;
     if (this.soon) return;
-    if (now || turnsWaitingForMs() >= param.storeCommitQuietMs) {
+    if (now || turnsWaitingForMs() >= param.storeCommitQuietMs || (this.timer && this.writes - this.gatherFrom >= param.storeCommitMaxWrites)) {
       this.cancel();
       this.soon = true;
       runAsKernel(() => setImmediate(this.commit));
     } else if (!this.timer) {
       this.gatherStart = performance.now();
+      this.gatherFrom = this.writes - 1; // this write is the batch's first
       this.checkQuietAfter(this.writes);
     }
   }

@@ -68,6 +68,17 @@ describe('group commit', () => {
     expect(elapsed).toBeLessThanOrEqual(param.storeCommitDelayMs + param.storeCommitQuietMs);
   });
 
+  it('commits a batch that reaches storeCommitMaxWrites at once, without waiting for quiet', async () => {
+    const { s, batches } = openWatched();
+    for (let pid = 1; pid < param.storeCommitMaxWrites; pid++) s.addEvent(event(pid));
+    await tick();
+    expect(batches).toEqual([]);
+    s.addEvent(event(param.storeCommitMaxWrites));
+    // The quiet timer is never advanced: only the size of the batch can have committed it.
+    await tick();
+    expect(batches.map((b) => b.length)).toEqual([param.storeCommitMaxWrites]);
+  });
+
   it('commits at once when someone waits, without waiting out the delay', async () => {
     const { s, batches } = openWatched();
     s.addEvent(event(1));
