@@ -5,14 +5,12 @@
 import { endForKernelError } from '../proc/kill.js';
 import type { ProcCore } from '../proc/api.js';
 import type { KernelEvent } from '../wire/events.js';
+import { unstorableMessage } from './write-errors.js';
 
-/** Every event goes to the store; one that cannot be serialised ends its process instead of vanishing. */
-export function recordEvent(k: ProcCore, event: KernelEvent): void {
-  if (k.store.addEvent(event)) return;
+/** An event the store could not serialise (it stored an error event instead) ends its process rather than vanishing. */
+export function recordUnstorableEvent(k: ProcCore, event: KernelEvent): void {
   const proc = k.table.get(event.pid);
-  const message = `kernel error: a ${event.type} event of process ${event.pid} could not be stored`;
-  k.store.addEvent({ ts: event.ts, pid: event.pid, type: 'error', message });
-  if (proc) endForKernelError(k, proc, new Error(message));
+  if (proc) endForKernelError(k, proc, new Error(unstorableMessage(event)));
 }
 
 export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
@@ -26,9 +24,10 @@ export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
 
 /** Route the store's faults and every event to the above, and its health to the disk guard. */
 export function watchStore(k: ProcCore): void {
-  k.events.subscribe((event) => recordEvent(k, event));
+  k.events.subscribe((event) => k.store.addEvent(event));
   k.store.hooks = {
     onWriteError: (pid, error) => recordWriteError(k, pid, error),
+    onUnstorableEvent: (event) => recordUnstorableEvent(k, event),
     onHealth: (healthy) => k.disk.onHealth(healthy),
     log: (level, message) => k.log(level, message),
   };

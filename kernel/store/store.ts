@@ -20,7 +20,7 @@ import { type ProcessRecord, prepareStatements, type Statements } from './record
 import { migrate } from './migrate.js';
 import type { StoredEvent } from './store-reads.js';
 import { StoreRows } from './store-rows.js';
-import { asError, eventJson, isDiskError } from './write-errors.js';
+import { asError, isDiskError, serialise } from './write-errors.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
@@ -34,6 +34,8 @@ interface Write {
 export interface StoreHooks {
   /** A row of this process could not be serialised or written; the rest was committed. */
   onWriteError(pid: number, error: Error): void;
+  /** This event could not be serialised: an error event is stored in its place. */
+  onUnstorableEvent(event: KernelEvent): void;
   /** Commits started failing (healthy: false) or work again (healthy: true). */
   onHealth(healthy: boolean, error: Error | null): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -55,7 +57,7 @@ export class Store extends StoreRows {
   private eventSeq: number;
   private closed = false;
   private checkpointer: Checkpointer | null = null;
-  hooks: StoreHooks = { onWriteError: () => undefined, onHealth: () => undefined, log: () => undefined };
+  hooks: StoreHooks = { onWriteError: () => undefined, onUnstorableEvent: () => undefined, onHealth: () => undefined, log: () => undefined };
   /** Set when this open created the store (a new or empty file), with why. */
   readonly createdNote: string | null;
 
@@ -160,6 +162,8 @@ export class Store extends StoreRows {
     this.dirty = new Map();
     this.queuedEvents = [];
     const broken: Array<[number, Error]> = [];
+    const unstorable = serialise(events);
+    for (const event of unstorable) this.hooks.onUnstorableEvent(event);
     try {
       // Process rows first: a queued write may amend or delete a row written in the same tick.
       this.db.transaction(() => {
@@ -249,14 +253,14 @@ export class Store extends StoreRows {
     this.enqueue(pid, () => this.stmt.putTranscript.run(pid, seq, role, text));
   }
 
-  /** Queue an event; returns false when it cannot be serialised (nothing is stored). */
-  addEvent(event: KernelEvent): boolean {
-    const json = eventJson(event);
-    if (json === null) return false;
-    const id = ++this.eventSeq;
-    this.queuedEvents.push({ id, event, json });
-    this.enqueue(event.pid, () => this.stmt.addEvent.run(id, event.pid, json));
-    return true;
+  /**
+   * Queue an event. Its JSON is made at the commit, off the path of the reply that emitted it; one
+   * that cannot be serialised is stored as an error event in its place (`onUnstorableEvent`).
+   */
+  addEvent(event: KernelEvent): void {
+    const stored: StoredEvent = { id: ++this.eventSeq, event, json: '' };
+    this.queuedEvents.push(stored);
+    this.enqueue(event.pid, () => this.stmt.addEvent.run(stored.id, stored.event.pid, stored.json));
   }
 
   /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */

@@ -140,3 +140,21 @@ describe('group commit under instant turns', () => {
     expect(batches).toEqual([[1]]);
   });
 });
+
+describe('events serialised at the commit', () => {
+  it('stores an event that cannot be serialised as an error event in its place, and says so once', async () => {
+    const { s, batches } = openWatched();
+    const unstorable: KernelEvent[] = [];
+    s.hooks = { ...s.hooks, onUnstorableEvent: (e) => unstorable.push(e) };
+    const bad = { ts: new Date().toISOString(), pid: 7, type: 'message', from_pid: 7, to_pid: 0, channel: 'stdout', content: 10n } as unknown as KernelEvent;
+    s.addEvent(event(6));
+    s.addEvent(bad);
+    s.addEvent(event(8));
+    await s.committed();
+    expect(batches).toEqual([[6, 7, 8]]);
+    expect(unstorable).toEqual([bad]);
+    const stored = s.recentEvents(10);
+    expect(stored.map((e) => e.type)).toEqual(['state', 'error', 'state']);
+    expect(stored[1]).toMatchObject({ pid: 7, type: 'error', message: 'kernel error: a message event of process 7 could not be stored' });
+  });
+});
