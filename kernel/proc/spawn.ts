@@ -10,6 +10,7 @@ import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import { AosError } from '../errno.js';
 import { contextBudget } from '../loop/context-budget.js';
+import { turnSlot } from '../loop/turn-gate.js';
 import { taskMessage } from '../loop/context.js';
 import { param } from '../param.js';
 import { emptyCounters, isEnded, type Pcb } from '../types.js';
@@ -78,7 +79,7 @@ export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest): P
 function create(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet): Pcb | Promise<Pcb> {
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
   k.disk.refuseNewWork('spawn');
-  if (k.table.size >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
+  checkRoom(k);
   if (parent && k.table.depthOf(parent) >= param.maxTreeDepth) throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
   const priority = req.priority ?? parent?.pcb.priority ?? param.defaultPriority;
   if (!Number.isInteger(priority) || priority < param.minPriority || priority > param.maxPriority) {
@@ -86,14 +87,25 @@ function create(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   }
   const loaded = k.models.loaded(req.model);
   if (loaded) return insert(k, parent, req, caps, priority, loaded);
-  return k.models.get(req.model).then((driver) => insert(k, parent, req, caps, priority, driver));
+  // Every spawn that came while the model loaded goes on when it has, all at once: through the turn
+  // gate, so that a thousand of them do not run in one macrotask ahead of every socket and commit.
+  return k.models.get(req.model).then(async (driver) => {
+    const slot = turnSlot();
+    if (slot) await slot;
+    return insert(k, parent, req, caps, priority, driver);
+  });
+}
+
+function checkRoom(k: SpawnCore): void {
+  if (k.table.size >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
 }
 
 function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, driver: ModelDriver): Pcb {
   const contextTokens = contextBudget(req.model, driver, req.contextTokens, parent?.pcb.limits.contextTokens);
   checkRoleFits(req.role, contextTokens);
-  // The parent may have been killed (or the kernel stopped) while the model loaded: nothing runs under a killed parent.
+  // The parent may have been killed (or the kernel stopped, or the table filled) while the model loaded: nothing runs under a killed parent.
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
+  checkRoom(k);
   if (parent && (parent.killRequested || isEnded(parent.pcb.state))) {
     throw new AosError('ESRCH', `process ${parent.pid} is being killed: no child is started under it`);
   }

@@ -285,3 +285,27 @@ describe('ended processes leave memory', () => {
     expect((await b.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
   });
 });
+
+describe('spawns that waited for their model to load', () => {
+  it('go on in the turn gate’s slices, not all in the macrotask the load finished in', async () => {
+    const model = await tape({ root: [call('SLEEP', { seconds: 30 })] });
+    const a = await boot();
+    let macrotask = 0;
+    let ticking = true;
+    const tick = (): void => {
+      macrotask++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const insertedIn: number[] = [];
+    a.kernel.events.subscribe((e) => {
+      if (e.type === 'state' && e.from === null) insertedIn.push(macrotask);
+    });
+    // All of them ask before the tape has loaded (a burst from a client on a model not used before).
+    const n = 1000;
+    await Promise.all(Array.from({ length: n }, () => a.kernel.spawn({ task: 't', model })));
+    ticking = false;
+    expect(insertedIn).toHaveLength(n);
+    expect(new Set(insertedIn).size).toBeGreaterThan(1);
+  });
+});
