@@ -29,7 +29,7 @@ export interface ProcessApi {
   appendTranscript(proc: Proc, role: 'user' | 'model', text: string): void;
   amendTranscript(proc: Proc, text: string): void;
   setState(proc: Proc, to: ProcState, extra?: { reason?: string; code?: number }): void;
-  park(proc: Proc, spec: WaitSpec, onWake?: (reason: WakeReason) => void): Promise<WakeReason>;
+  park(proc: Proc, spec: WaitSpec): Promise<WakeReason>;
   notify(proc: Proc, notice: Notice): void;
   makeReady(proc: Proc): void;
   finish(proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result?: string | null): void;

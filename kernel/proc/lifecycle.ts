@@ -17,15 +17,13 @@ export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason
   k.events.emit({ type: 'state', pid: proc.pid, from, to, ...extra });
 }
 
-/** Park a process in a blocking call (`onWake`: see Proc.park). */
-export function park(k: ProcCore, proc: Proc, spec: WaitSpec, onWake?: (reason: WakeReason) => void): Promise<WakeReason> {
-  const promise = proc.park(spec, onWake);
+export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Promise<WakeReason> {
+  const promise = proc.park(spec);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
   const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : `waiting for ${what}`;
   k.setState(proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
   return promise.then((wake) => {
-    // An `onWake` may already have parked it again.
-    if (!proc.killRequested && !k.closing && proc.pcb.wait === null) k.setState(proc, 'running', { reason: `woken: ${wake}` });
+    if (!proc.killRequested && !k.closing) k.setState(proc, 'running', { reason: `woken: ${wake}` });
     return wake;
   });
 }

@@ -56,16 +56,13 @@ export class ProcServices implements ProcessServices {
   }
 
   private async block(spec: WaitSpec, what: string): Promise<void> {
-    this.checkNotInterrupted(what);
-    const error = wakeError(await this.kernel.park(this.proc, spec), spec, what);
-    if (error) throw error;
-  }
-
-  /** A timer or webhook that arrived during this turn interrupts the wait it would otherwise miss. */
-  private checkNotInterrupted(what: string): void {
+    // A timer or webhook that arrived during this turn interrupts the wait it would otherwise miss.
     if (this.proc.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
       throw new AosError('EINTR', `interrupted while waiting for ${what}`);
     }
+    const reason: WakeReason = await this.kernel.park(this.proc, spec);
+    if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
+    if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
   }
 
   spawn(request: SpawnRequest): number | Promise<number> {
@@ -95,37 +92,12 @@ export class ProcServices implements ProcessServices {
     return undefined;
   }
 
-  /**
-   * Parked until a child ends. The exit is reaped and answered inside the child's own end (the
-   * wake's callback), not after a chain of awaits, each behind every other process's queued work.
-   */
-  private waitBlocking(pid: number | null, deadline: number): Promise<ChildExit> {
-    const what = pid === null ? 'a child' : `process ${pid}`;
-    const spec: WaitSpec = { kind: 'child', pid, deadline };
-    return new Promise((resolve, reject) => {
-      const attempt = (): void => {
-        try {
-          this.checkNotInterrupted(what);
-          void this.kernel.park(this.proc, spec, (reason) => {
-            const error = wakeError(reason, spec, what);
-            if (error) reject(error);
-            else settleWith(() => this.reapOne(pid));
-          });
-        } catch (error) {
-          reject(error);
-        }
-      };
-      const settleWith = (reap: () => ChildExit | undefined): void => {
-        try {
-          const exit = reap();
-          if (exit) resolve(exit);
-          else attempt();
-        } catch (error) {
-          reject(error);
-        }
-      };
-      attempt();
-    });
+  private async waitBlocking(pid: number | null, deadline: number): Promise<ChildExit> {
+    for (;;) {
+      await this.block({ kind: 'child', pid, deadline }, pid === null ? 'a child' : `process ${pid}`);
+      const exit = this.reapOne(pid);
+      if (exit) return exit;
+    }
   }
 
   /** Ended children leave the process table: a child that is not in it has ended. */
@@ -230,11 +202,4 @@ export class ProcServices implements ProcessServices {
   exit(code: number, result: string | null): void {
     this.proc.exitRequested = { code, result };
   }
-}
-
-/** What a wake means to the blocked call: ETIMEDOUT, EINTR, or nothing (woken for what it waits for). */
-function wakeError(reason: WakeReason, spec: WaitSpec, what: string): AosError | null {
-  if (reason === 'timeout' && spec.kind !== 'sleep') return new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
-  if (reason === 'interrupt') return new AosError('EINTR', `interrupted while waiting for ${what}`);
-  return null;
 }

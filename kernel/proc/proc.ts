@@ -147,16 +147,9 @@ export class Proc {
     return !this.inTurn;
   }
 
-  /**
-   * Park until woken, the deadline passes, or the process is killed. The caller sets state.
-   * `onWake` runs inside the wake itself, for a caller that goes on at once rather than turns of
-   * the microtask queue later (behind every other process's queued work).
-   */
-  park(spec: WaitSpec, onWake?: (reason: WakeReason) => void): Promise<WakeReason> {
-    if (this.abort.signal.aborted) {
-      if (onWake) queueMicrotask(() => onWake('interrupt'));
-      return Promise.resolve('interrupt');
-    }
+  /** Park until woken, the deadline passes, or the process is killed. The caller sets state. */
+  park(spec: WaitSpec): Promise<WakeReason> {
+    if (this.abort.signal.aborted) return Promise.resolve('interrupt');
     this.pcb.wait = spec;
     this.parkedThisTurn = true;
     return new Promise<WakeReason>((resolve) => {
@@ -166,7 +159,6 @@ export class Proc {
       this.waker = (reason) => {
         this.abort.signal.removeEventListener('abort', onAbort);
         resolve(reason);
-        onWake?.(reason);
       };
       this.abort.signal.addEventListener('abort', onAbort, { once: true });
       const delay = Math.max(0, spec.deadline - Date.now());
