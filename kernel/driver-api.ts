@@ -43,6 +43,18 @@ export interface ProcessFs {
   list(path: string): Promise<ListResult>;
 }
 
+/**
+ * The workspace as the rollback journal sees it: the kernel's own reads and restores, through the
+ * same confined lookups as an agent's (never through a symlink out of the workspace).
+ */
+export interface JournalFiles {
+  readonly root: string;
+  /** A file's content: null when nothing is there, undefined when what is there cannot be kept (not a regular file, over `max` bytes, hard-linked). */
+  contentOf(path: string, max: number): Promise<Buffer | null | undefined>;
+  /** Put a file back: these bytes, or gone (null). */
+  restore(path: string, content: Buffer | null): Promise<'restored' | 'removed'>;
+}
+
 // ---- exec: a bubblewrap sandbox over the process's workspace, ended when the process is killed ----
 
 export interface ExecResult {

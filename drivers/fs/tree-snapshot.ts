@@ -5,7 +5,7 @@
  * files are not followed.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -24,21 +24,6 @@ export class SnapshotTooLarge extends Error {}
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 
 /** A regular file's content, or null (missing, a link, a FIFO or device, or over `max`): never blocks on a FIFO. */
-export function readRegularSync(file: string, max: number): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(file, READ_FLAGS);
-  } catch {
-    return null;
-  }
-  try {
-    const info = fstatSync(fd);
-    return info.isFile() && info.size <= max ? readFileSync(fd) : null;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function readRegular(file: string, max: number): Promise<Buffer | null> {
   const handle = await open(file, READ_FLAGS).catch(() => null);
   if (!handle) return null;

@@ -88,6 +88,53 @@ export class WorkspaceFs {
     return { path: virtualPath, bytes: data.length };
   }
 
+  /**
+   * A file's content for the rollback journal, opened like any read — never through a symlink out
+   * of the workspace: null when nothing is there, undefined when what is there cannot be kept.
+   */
+  async contentOf(inputPath: string, max: number): Promise<Buffer | null | undefined> {
+    const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
+    let opened: { fd: number; stats: Stats };
+    try {
+      opened = await this.openFile(virtualPath, READ_FLAGS, 'read', undefined);
+    } catch (error) {
+      return error instanceof AosError && error.code === 'ENOENT' ? null : undefined;
+    }
+    try {
+      return opened.stats.size > max ? undefined : fs.readFileSync(opened.fd);
+    } finally {
+      fs.closeSync(opened.fd);
+    }
+  }
+
+  /** Put a file back as the journal had it (a rollback): its old bytes written aside like any write, or its name removed. */
+  async restore(inputPath: string, content: Buffer | null): Promise<'restored' | 'removed'> {
+    const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
+    if (content !== null) {
+      await this.replace(virtualPath, content, undefined);
+      return 'restored';
+    }
+    const names = splitVirtualPath(virtualPath);
+    const last = names.pop();
+    if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
+    let dir: Awaited<ReturnType<typeof openDirInside>>;
+    try {
+      dir = await openDirInside(this.context(virtualPath, 'write'), names, false);
+    } catch (error) {
+      if (error instanceof AosError && error.code === 'ENOENT') return 'removed';
+      throw error;
+    }
+    try {
+      // Unlinks the name in the pinned directory: a symlink goes, never what it points to.
+      fs.rmSync(path.join(dir.base, last), { force: true });
+    } catch (error) {
+      throw toFsError(error, virtualPath, 'write');
+    } finally {
+      dir.close();
+    }
+    return 'removed';
+  }
+
   /** Append in place; an append that fails half-way is cut back to the old size. */
   private async append(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
     const { fd, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);

@@ -4,11 +4,10 @@
  * (its fs.write grants, scoped exec), diffed after the command — the cost grows with those trees
  * (bench/journal.ts); past param.journalSnapshotMaxBytes the call runs unjournaled, with a warning.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { fixedPrefix } from '../../drivers/exec/scoped-mounts.js';
-import { diffTree, readRegular, readRegularSync, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
+import { diffTree, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
 import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
+import type { JournalFiles } from '../driver-api.js';
 import type { GateCall } from '../loop/dispatcher.js';
 import { param } from '../param.js';
 import type { Journal } from '../store/journal.js';
@@ -18,7 +17,7 @@ import type { Proc } from './proc.js';
 export interface JournalHost {
   readonly journal: Journal;
   readonly policy: { readonly journalExec: boolean };
-  readonly fs: { readonly root: string };
+  readonly fs: JournalFiles;
   log(level: LogLevel, message: string): void;
 }
 
@@ -28,24 +27,23 @@ function turnOf(proc: Proc): number {
   return proc.pending?.turn ?? proc.pcb.counters.turns;
 }
 
-function writeHook(host: JournalHost, proc: Proc, call: GateCall): Settled | null {
+async function writeHook(host: JournalHost, proc: Proc, call: GateCall): Promise<Settled | null> {
   let vpath: string;
   try {
     vpath = toVirtualPath(String(call.args.path), param.fsMaxPathLength);
   } catch {
     return null;
   }
-  const file = path.join(host.fs.root, vpath);
-  // Not a FIFO or device (it would block the kernel), not past the snapshot limit.
-  const before = readRegularSync(file, param.journalSnapshotMaxBytes);
-  // Something is there that cannot be kept (a FIFO, a device, a huge file): not journaled rather than restored as absent.
-  if (before === null && existsSync(file)) return null;
   const turn = turnOf(proc);
+  // Read as the write will find it: through the workspace's confined lookups, not by a host path a symlink could lead out of.
+  const before = await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes);
+  // Something is there that cannot be kept (a FIFO, a device, a huge file): not journaled rather than restored as absent.
+  if (before === undefined) return null;
   return async (ok) => {
     if (!ok) return;
     // A plain write leaves exactly its content: hashed without reading the file back.
-    const after = call.args.append === true ? await readRegular(file, param.journalSnapshotMaxBytes) : String(call.args.content);
-    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: after === null ? null : sha256(after), call: 'FS_WRITE' });
+    const after = call.args.append === true ? await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes) : String(call.args.content);
+    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: after == null ? null : sha256(after), call: 'FS_WRITE' });
   };
 }
 

@@ -3,16 +3,15 @@
  * putting it back. A rollback is all or nothing: it is refused, naming the file and who, when a
  * later process (or anyone outside the journal) changed a file since.
  */
-import path from 'node:path';
-import { restoreFile } from '../../drivers/fs/restore-file.js';
-import { readRegular, sha256 } from '../../drivers/fs/tree-snapshot.js';
+import { sha256 } from '../../drivers/fs/tree-snapshot.js';
+import type { JournalFiles } from '../driver-api.js';
 import { param } from '../param.js';
 import { AosError } from '../errno.js';
 import type { JournalEntry, Journal } from '../store/journal.js';
 
 export interface RollbackHost {
   readonly journal: Journal;
-  readonly fs: { readonly root: string };
+  readonly fs: JournalFiles;
   readonly store: { subtreePids(pid: number): number[] };
 }
 
@@ -46,8 +45,9 @@ function byPath(entries: readonly JournalEntry[]): Map<string, PathHistory> {
   return out;
 }
 
+/** The file as it is now (null: missing, or nothing that could be kept). */
 async function current(host: RollbackHost, rel: string): Promise<Buffer | null> {
-  return readRegular(path.join(host.fs.root, rel), param.journalSnapshotMaxBytes);
+  return (await host.fs.contentOf(rel, param.journalSnapshotMaxBytes)) ?? null;
 }
 
 function subtree(host: RollbackHost, pid: number): number[] {
@@ -84,7 +84,7 @@ export async function rollbackProcess(host: RollbackHost, pid: number, fromTurn:
   }
   if (conflicts.length) throw new AosError('EBUSY', `rollback of process ${pid} refused, nothing was changed: ${conflicts.join('; ')}`);
   const done: Array<{ path: string; action: 'restored' | 'removed' }> = [];
-  for (const [rel, h] of histories) done.push({ path: rel, action: await restoreFile(host.fs.root, rel, h.first.before) });
+  for (const [rel, h] of histories) done.push({ path: rel, action: await host.fs.restore(rel, h.first.before) });
   host.journal.remove(entries.map((e) => e.id));
   return done;
 }

@@ -3,6 +3,7 @@
  * hash-chained audit trail, approvals, secrets and the rollback journal, and the gate each
  * process's calls pass through (call-gate.ts) with its secret substitution and journal hook.
  */
+import type { JournalFiles } from '../driver-api.js';
 import type { CallGate, GateCall, GateOutcome } from '../loop/dispatcher.js';
 import { ApprovalsTable } from '../store/approvals-table.js';
 import { AuditTrail } from '../store/audit.js';
@@ -20,7 +21,7 @@ import { SecretBox } from './secrets.js';
 
 /** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
 export interface SafetyHost extends ApprovalsHost {
-  readonly fs: { readonly root: string };
+  readonly fs: JournalFiles;
   log(level: LogLevel, message: string): void;
 }
 
@@ -45,7 +46,7 @@ export class Safety implements GateHost, JournalHost, RollbackHost {
     this.approvals = new Approvals(host, new ApprovalsTable(store), this.audit, this.policy.approvalTimeoutS);
   }
 
-  get fs(): { readonly root: string } {
+  get fs(): JournalFiles {
     return this.host.fs;
   }
 
