@@ -121,7 +121,10 @@ describe('MemoryStore', () => {
     expect(await store.count(space)).toBe(6001);
     const hits = await store.read(space, { query: 'version', k: 1, where: { i: { $lt: 0 } } });
     expect(hits[0]).toMatchObject({ text: 'second version', metadata: { i: -2 } });
-    expect((await store.read(space, { query: 'note number 4321', k: 1 }))[0]?.text).toBe('note number 4321 about topic 21');
+    // A record from a later batch is there with its text. Found by its metadata, not by ranking: the
+    // index is approximate (HNSW), and among 6,000 near-identical notes the nearest one by text is not
+    // always first (it was not once, with the machine under load).
+    expect((await store.read(space, { query: 'note number 4321', k: 1, where: { i: 4321 } }))[0]?.text).toBe('note number 4321 about topic 21');
   });
 
   it('refuses a namespace built by another embedder, naming both', async () => {
