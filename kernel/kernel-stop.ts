@@ -44,6 +44,7 @@ export async function shutdownKernel(k: StopHost): Promise<void> {
   await k.gateway?.close();
   await release(k);
   k.store.setMeta(RUNNING_KEY, '0');
+  await k.store.stopCheckpoints();
   k.store.close();
 }
 
@@ -60,6 +61,7 @@ export async function closeKernel(k: StopHost, options: { crashed?: boolean; bac
   if (options.backup && k.store.healthy) {
     await k.store.backup().catch((error: unknown) => k.log('warn', `no backup of the store: ${(error as Error).message}`));
   }
+  await k.store.stopCheckpoints();
   k.store.close();
   for (const proc of k.table.procs()) {
     proc.clearTimers();

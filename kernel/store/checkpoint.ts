@@ -40,6 +40,8 @@ parentPort.on('message', (message) => {
 });
 `;
 
+const STOP_GRACE_MS = 2_000;
+
 export interface CheckpointHooks {
   /** Checkpoints fail (the WAL keeps the data; the next one retries), or work again (null). */
   onError(message: string | null): void;
@@ -69,10 +71,20 @@ export class Checkpointer {
     this.worker?.postMessage('commit');
   }
 
-  /** Close the thread's connection and end it. */
-  stop(): void {
+  /**
+   * Close the thread's connection and end it; resolves once the thread is gone. Until then its
+   * connection may still change the store's files (the last connection to close removes the WAL).
+   */
+  stop(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    worker?.postMessage('stop');
+    if (!worker) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      // A thread stuck in a checkpoint is not waited for forever.
+      setTimeout(() => void worker.terminate(), STOP_GRACE_MS).unref();
+    });
+    worker.postMessage('stop');
+    return gone;
   }
 }

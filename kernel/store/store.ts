@@ -269,12 +269,19 @@ export class Store extends StoreRows {
     return backupDb(this.db, this.file);
   }
 
+  /** End the checkpoint thread and wait for it, so that the store's files are final once close() returns (before it, on shutdown). */
+  async stopCheckpoints(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
+  }
+
   /** Commit what can be committed and close; false when writes were left uncommitted (a full disk). */
   close(): boolean {
     if (this.closed) return true;
     const flushed = this.flush();
     this.closed = true;
-    this.checkpointer?.stop();
+    void this.checkpointer?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (!flushed) this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
     this.db.close();
