@@ -3,7 +3,7 @@
  * to resume on the next start (the daemon). Both release the drivers, the gateway and the store.
  */
 import { closeDrivers, type OpenedDrivers } from '../drivers/index.js';
-import { AosError, interruption } from './errno.js';
+import { interruption } from './errno.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import { RUNNING_KEY } from './loop/recovery.js';
 import type { McpAccess } from './proc/mcp-access.js';

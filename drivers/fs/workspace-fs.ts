@@ -9,7 +9,7 @@ import type { ListResult, ReadResult, WriteResult } from '../../kernel/driver-ap
 import { AosError } from '../../kernel/errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
-import { assertFdInside, type ConfineContext, detectProcFd, directoryPathOf, openDirInside } from './host-confine.js';
+import { assertFdInside, type ConfineContext, detectProcFd, directoryPathOf, type InsideDir, openDirInside } from './host-confine.js';
 import { listEntries } from './list-entries.js';
 import { type Authorize, authorizeReal, openBelow, openExisting } from './open-inside.js';
 import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
@@ -114,10 +114,8 @@ export class WorkspaceFs {
       await this.replace(virtualPath, content, undefined);
       return 'restored';
     }
-    const names = splitVirtualPath(virtualPath);
-    const last = names.pop();
-    if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
-    let dir: Awaited<ReturnType<typeof openDirInside>>;
+    const { names, last } = dirAndName(virtualPath);
+    let dir: InsideDir;
     try {
       dir = await openDirInside(this.context(virtualPath, 'write'), names, false);
     } catch (error) {
@@ -151,9 +149,7 @@ export class WorkspaceFs {
   /** New content goes beside the file and is renamed over it (write-aside.ts), inside the pinned directory. */
   private async replace(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
     const ctx = this.context(virtualPath, 'write');
-    const names = splitVirtualPath(virtualPath);
-    const last = names.pop();
-    if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
+    const { names, last } = dirAndName(virtualPath);
     const dir = await openDirInside(ctx, names, true);
     try {
       authorizeReal(ctx, dir, last, authorize);
@@ -197,9 +193,7 @@ export class WorkspaceFs {
     authorize: Authorize | undefined,
   ): Promise<{ fd: number; stats: Stats }> {
     const ctx = this.context(virtualPath, operation);
-    const names = splitVirtualPath(virtualPath);
-    const last = names.pop();
-    if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
+    const { names, last } = dirAndName(virtualPath);
     const { fd, hostPath } = await openBelow(ctx, names, last, flags, operation === 'write', authorize);
     try {
       assertFdInside(ctx, fd, hostPath);
@@ -218,6 +212,14 @@ export class WorkspaceFs {
   private context(virtualPath: string, operation: FsOperation): ConfineContext {
     return { root: this.root, procFd: this.procFd, virtualPath, operation };
   }
+}
+
+/** The directory names of a file's path and its own name (EISDIR for the root). */
+function dirAndName(virtualPath: string): { names: string[]; last: string } {
+  const names = splitVirtualPath(virtualPath);
+  const last = names.pop();
+  if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
+  return { names, last };
 }
 
 /** Undo a partial append; the write's own error is the one worth reporting. */

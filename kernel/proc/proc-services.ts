@@ -3,6 +3,7 @@
  * the host is reached through the process's drivers instead). Blocking calls follow the
  * condition-variable pattern: check, park, re-check.
  */
+import { shape } from '../../syscalls/define.js';
 import { AosError } from '../errno.js';
 import type {
   ChildExit,
@@ -67,7 +68,7 @@ export class ProcServices implements ProcessServices {
 
   spawn(request: SpawnRequest): number | Promise<number> {
     const child = this.kernel.spawnChild(this.proc, request);
-    return child instanceof Promise ? child.then((pcb) => pcb.pid) : child.pid;
+    return shape(child, (pcb) => pcb.pid);
   }
 
   wait(pid: number | null, timeoutS: number): ChildExit | Promise<ChildExit> {

@@ -87,8 +87,8 @@ function create(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   }
   const loaded = k.models.loaded(req.model);
   if (loaded) return insert(k, parent, req, caps, priority, loaded);
-  // Every spawn that came while the model loaded goes on when it has, all at once: through the turn
-  // gate, so that a thousand of them do not run in one macrotask ahead of every socket and commit.
+  // The spawns that came while the model loaded all go on when it has: through the turn gate, so
+  // that a thousand of them do not run in one macrotask ahead of every socket and commit.
   return k.models.get(req.model).then(async (driver) => {
     const slot = turnSlot();
     if (slot) await slot;

@@ -1,13 +1,14 @@
 /**
  * When the store commits its queued writes (group commit). Someone waiting for a commit (an
  * acknowledgement, the barrier before a call that touches the host) gets it in the next turn of
- * the event loop, and so does a saturated loop — while turns have queued behind the turn gate for
- * longer than a quiet window there is no quiet moment to wait for. Other writes gather until they have been quiet for
- * param.storeCommitQuietMs, and at most param.storeCommitDelayMs after the first of them: a round
- * of replies that lands over a few milliseconds (100 agents on a slow model, their timers firing
- * in several batches) is handled first and committed once after it, instead of the later replies
- * waiting behind a commit of the earlier ones. A batch that reaches param.storeCommitMaxWrites
- * commits at once: replies that never pause commit in pieces of a few milliseconds.
+ * the event loop, and so does a saturated loop: while turns have queued behind the turn gate for
+ * longer than a quiet window, there is no quiet moment to wait for. Other writes gather until
+ * they have been quiet for param.storeCommitQuietMs, and at most param.storeCommitDelayMs after
+ * the first of them: a round of replies that lands over a few milliseconds (100 agents on a slow
+ * model, their timers firing in several batches) is handled first and committed once after it,
+ * instead of the later replies waiting behind a commit of the earlier ones. A batch that reaches
+ * param.storeCommitMaxWrites commits at once: replies that never pause commit in pieces of a few
+ * milliseconds.
  */
 import { runAsKernel } from '../loop/blame.js';
 import { turnsWaitingForMs } from '../loop/turn-gate.js';

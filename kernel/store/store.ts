@@ -225,7 +225,8 @@ export class Store extends StoreRows {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();
-    if (this.pending) this.scheduleFlush(this.waiters.length > 0);
+    // A committed() called from a listener above has already asked for its commit.
+    if (this.pending) this.scheduleFlush();
     return true;
   }
 

@@ -13,7 +13,7 @@ export function asError(error: unknown): Error {
 }
 
 /** JSON of an event, or null when it cannot be serialised (a cycle, absurd nesting, a BigInt). */
-export function eventJson(event: KernelEvent): string | null {
+function eventJson(event: KernelEvent): string | null {
   try {
     return JSON.stringify(event);
   } catch {

@@ -15,32 +15,35 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A store on a file with ~2 MB committed to its WAL: under SQLite's own 1,000-page checkpoint, so only the checkpoint thread can move it into the file. */
+async function storeWithFullWal(): Promise<{ file: string; before: number }> {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'aos-ckpt-'));
+  const file = path.join(dir, 'aos.db');
+  store = Store.open(file);
+  const before = statSync(file).size;
+  for (let seq = 0; seq < 200; seq++) store.putTranscript(1, seq, 'model', 'x'.repeat(10_000));
+  expect(store.flush()).toBe(true);
+  return { file, before };
+}
+
+const checkpointed = (file: string, size: number): Promise<void> =>
+  until(() => statSync(file).size > size, param.storeCheckpointMs + 5_000, 'a checkpoint into the database file');
+
 describe('WAL checkpoints', () => {
   it('happen on their own thread after commits, never inside one', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-ckpt-'));
-    const file = path.join(dir, 'aos.db');
-    store = Store.open(file);
-    const before = statSync(file).size;
-    // ~2 MB: under SQLite's own 1,000-page checkpoint, so only the checkpoint thread can move it into the file.
-    for (let seq = 0; seq < 200; seq++) store.putTranscript(1, seq, 'model', 'x'.repeat(10_000));
-    expect(store.flush()).toBe(true);
+    const { file, before } = await storeWithFullWal();
     expect(statSync(file).size).toBe(before);
     expect(statSync(`${file}-wal`).size).toBeGreaterThan(2_000_000);
-    await until(() => statSync(file).size > 2_000_000, param.storeCheckpointMs + 5_000, 'a checkpoint into the database file');
+    await checkpointed(file, 2_000_000);
   });
 
   it('end before the store closes on shutdown, so that its files are final: the last connection, the kernel’s, takes the WAL', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-ckpt-'));
-    const file = path.join(dir, 'aos.db');
-    store = Store.open(file);
-    const before = statSync(file).size;
-    for (let seq = 0; seq < 200; seq++) store.putTranscript(1, seq, 'model', 'x'.repeat(10_000));
-    expect(store.flush()).toBe(true);
+    const { file, before } = await storeWithFullWal();
     // The thread has its connection open once it has checkpointed.
-    await until(() => statSync(file).size > before + 1_000_000, param.storeCheckpointMs + 5_000, 'a checkpoint into the database file');
+    await checkpointed(file, before + 1_000_000);
     expect(existsSync(`${file}-wal`)).toBe(true);
-    await store.stopCheckpoints();
-    store.close();
+    await store?.stopCheckpoints();
+    store?.close();
     store = null;
     // Had the checkpoint thread still held its connection, the WAL would stay until that thread closed it, later.
     expect(existsSync(`${file}-wal`)).toBe(false);
