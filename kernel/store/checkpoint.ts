@@ -81,6 +81,9 @@ export class Checkpointer {
     if (!worker) return Promise.resolve();
     const gone = new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
+      // Waited for now: a process whose last work is this close must not end (exit code 13, an
+      // unsettled await) before the thread does.
+      worker.ref();
       // A thread stuck in a checkpoint is not waited for forever.
       setTimeout(() => void worker.terminate(), STOP_GRACE_MS).unref();
     });

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { param } from '../../../kernel/param.js';
 import { Store } from '../../../kernel/store/store.js';
@@ -47,5 +49,11 @@ describe('WAL checkpoints', () => {
     store = null;
     // Had the checkpoint thread still held its connection, the WAL would stay until that thread closed it, later.
     expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('keep a process alive while their stop is awaited: a script that ends with a close is not cut short (exit code 13)', () => {
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'close-at-top-level.ts');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: 'closed\n', stderr: '' });
   });
 });
