@@ -1,9 +1,10 @@
 /**
  * A real daemon in a temporary AOS_HOME for the benchmarks that go through the socket and the
- * CLI: the built CLI (dist/cmd/aos.js) starts and stops it, a KernelClient talks to it.
+ * CLI: the built CLI (the package's bin, dist/cmd/aos.cjs) starts and stops it, a KernelClient
+ * talks to it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,8 @@ import { packageRoot } from '../kernel/paths.js';
 
 /** The CLI as users run it: the built `bin`, never the sources through tsx (that measures tsx). */
 export function builtCli(): string {
-  const cli = path.join(packageRoot(), 'dist', 'cmd', 'aos.js');
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { bin: { aos: string } };
+  const cli = path.join(packageRoot(), pkg.bin.aos);
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
   return cli;
 }

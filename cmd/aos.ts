@@ -1,17 +1,10 @@
 #!/usr/bin/env node
 /** The aos CLI: parses argv, loads and runs one verb (verbs.ts), maps failures to the contract's exit codes. */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from '../kernel/paths.js';
+import { KERNEL_VERSION } from '../kernel/version.js';
 import { loadDotEnv } from './dotenv.js';
 import { reportError } from './fail.js';
 import { verbsFor } from './verbs.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 async function run(work: () => Promise<number>): Promise<void> {
   try {
@@ -31,7 +24,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const program = new Command('aos')
   .description('aos — an operating system for LLM agents')
-  .version(version(), '-V, --version')
+  .version(KERNEL_VERSION, '-V, --version')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText(
     'after',
@@ -45,6 +38,10 @@ Examples:
   aos logs -f 1`,
   );
 
-for (const load of verbsFor(process.argv.slice(2))) (await load())(program, run);
+// Not top-level awaits: the built CLI is a CommonJS bundle (scripts/bundle-cli.mjs).
+async function main(): Promise<void> {
+  for (const load of verbsFor(process.argv.slice(2))) (await load())(program, run);
+  await program.parseAsync(process.argv);
+}
 
-await program.parseAsync(process.argv);
+void main();

@@ -15,11 +15,11 @@ import type { DaemonReport, StartOutcome } from '../kernel/wire/daemon-report.js
 
 /**
  * cmd/aosd.ts under tsx, dist/cmd/aosd.js when built: the daemon's main, beside this file (and
- * beside dist/cmd/aos.js, the CLI's bundle that holds this code), with the same extension.
+ * beside dist/cmd/aos-cli.cjs, the CLI's bundle that holds this code).
  */
 export function daemonEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(here), `aosd${path.extname(here)}`);
+  return path.join(path.dirname(here), path.extname(here) === '.ts' ? 'aosd.ts' : 'aosd.js');
 }
 
 /** The CLI's node flags minus a debugger's: a second inspector would fight over its port. */

@@ -7,12 +7,13 @@ import type { Command } from 'commander';
 import { aosPaths } from '../kernel/paths.js';
 import { openKernel, withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
+import { importBeside } from './import-beside.js';
 
 export async function runMcpStdio(): Promise<number> {
   const { client } = await openKernel();
   try {
     // From tsc's output beside the CLI bundle (scripts/bundle-cli.mjs keeps it external).
-    const { serveStdio } = await import('./mcp/serve.js');
+    const { serveStdio } = await importBeside<typeof import('./mcp/serve.js')>('./mcp/serve.js');
     await serveStdio(client);
   } finally {
     client.close();

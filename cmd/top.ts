@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { KernelClient } from '../kernel/client/client.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
 import { openKernel } from './connect.js';
+import { importBeside } from './import-beside.js';
 import type { TopHandlers, TopSource } from './top/source.js';
 
 /** A TopSource over the socket; after the kernel goes away, the next call connects again. */
@@ -101,7 +102,7 @@ async function loadInk(): Promise<typeof import('./top/run.js')> {
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
   }
-  return import('./top/run.js');
+  return importBeside<typeof import('./top/run.js')>('./top/run.js');
 }
 
 export async function runTopVerb(flags: { all?: boolean }): Promise<number> {

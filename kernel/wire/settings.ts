@@ -3,13 +3,16 @@
  * AOS_* variables). The CLI compares its own with the daemon's so that a key exported after the
  * daemon started is reported as drift, not as "set the key". Secrets travel as fingerprints only.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+/** node:crypto costs a CLI verb ~4 ms to load: only a caller with a secret set pays for it. */
+const loadCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 /** Provider and memory settings the daemon reads, beside every AOS_* variable. */
 const PROVIDER_KEYS = ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GEMINI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CHROMA_URL'] as const;
 
 /** AOS_* variables only the CLI reads, passes per request, or that name the daemon itself. */
-const CLI_ONLY = new Set(['AOS_HOME', 'AOS_NO_AUTOSTART', 'AOS_DEBUG', 'AOS_MODEL', 'AOS_WORKSPACE']);
+const CLI_ONLY = new Set(['AOS_HOME', 'AOS_NO_AUTOSTART', 'AOS_DEBUG', 'AOS_MODEL', 'AOS_WORKSPACE', 'AOS_CLI_CACHE_DEBUG']);
 
 /** name → value, or `sha256:<12 hex>` for a secret; unset and empty variables are absent. */
 export type Settings = Record<string, string>;
@@ -27,7 +30,7 @@ function isSecret(name: string): boolean {
 }
 
 export function fingerprint(value: string): string {
-  return `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
+  return `sha256:${loadCrypto().createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
 }
 
 export function settingsOf(env: NodeJS.ProcessEnv): Settings {

@@ -1,9 +1,12 @@
 /**
- * The built CLI is one bundle (scripts/bundle-cli.mjs): it must hold none of the kernel's or the
- * dashboard's heavy dependencies, load node built-ins only on demand, and work like the sources.
+ * The built CLI is one bundle (scripts/bundle-cli.mjs) run from V8's code cache by its loader
+ * (scripts/cli-loader.cjs): it must hold none of the kernel's or the dashboard's heavy
+ * dependencies, load node built-ins only on demand, work like the sources, and never depend on
+ * its cache being good.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,18 +17,22 @@ import { makeHome, type TestHome } from '../helpers/daemon.js';
 
 const run = promisify(execFile);
 let dir = '';
-let bundle = '';
+let bin = '';
+let cmdDir = '';
 let inputs: string[] = [];
 let t: TestHome;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bundle-'));
-  bundle = path.join(dir, 'dist', 'cmd', 'aos.js');
+  cmdDir = path.join(dir, 'dist', 'cmd');
+  bin = path.join(cmdDir, 'aos.cjs');
   const meta = path.join(dir, 'meta.json');
-  await run(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outfile', bundle, '--metafile', meta], { cwd: ROOT });
+  await run(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', cmdDir, '--metafile', meta], { cwd: ROOT });
   inputs = Object.keys((JSON.parse(await readFile(meta, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
-  // A package root like the real one: package.json (ES modules, the version) and dist/cmd/aosd.js.
+  // A package root like the real one: package.json (ES modules) and dist/cmd/aosd.js.
   await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  await mkdir(path.join(cmdDir, 'mcp'));
+  await writeFile(path.join(cmdDir, 'mcp', 'serve.js'), "export async function serveStdio() { process.stdout.write('serveStdio from beside the bundle\\n'); }\n");
   await writeFile(path.join(dir, 'dist', 'cmd', 'aosd.js'), `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'cmd', 'aosd.ts')).href)});\n`);
   t = await makeHome();
 }, 60_000);
@@ -35,9 +42,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
-function aos(args: string[], nodeArgs: string[] = []): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [...nodeArgs, bundle, ...args], { env: { ...process.env, ...t.env, NO_COLOR: '1' }, timeout: 30_000 });
+function aos(args: string[], nodeArgs: string[] = [], entry = bin, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [...nodeArgs, entry, ...args], { env: { ...process.env, ...t.env, NO_COLOR: '1', ...env }, timeout: 30_000 });
 }
+
+const cacheState = async (args: string[], entry = bin): Promise<string> =>
+  (await aos(args, [], entry, { AOS_CLI_CACHE_DEBUG: '1' })).stderr.match(/aos-cli cache: (\w+)/)?.[1] ?? 'none';
 
 describe('the bundled CLI', () => {
   it('holds no zod, Ink, React, YAML, SQLite or kernel core', () => {
@@ -46,9 +56,27 @@ describe('the bundled CLI', () => {
     expect(heavy).toEqual([]);
   });
 
-  it('imports no built-in at start-up but node:module (the rest load when a verb needs them)', async () => {
-    const imports = (await readFile(bundle, 'utf8')).split('\n').filter((line) => /^import\b/.test(line));
-    expect(imports).toEqual(["import { createRequire as aosCreateRequire } from 'node:module';"]);
+  it('requires no built-in at start-up but node:url (the rest load when a verb needs them)', async () => {
+    const topLevel = (await readFile(path.join(cmdDir, 'aos-cli.cjs'), 'utf8')).split('\n').filter((line) => /^\S.*require\(["']node:/.test(line));
+    expect(topLevel).toEqual(["var aosBundleUrl = require('node:url').pathToFileURL(__filename).href;"]);
+  });
+
+  it('runs from the code cache the build made, and a missing, stale or broken cache only costs time', async () => {
+    const cache = path.join(cmdDir, 'aos-cli.cache');
+    expect(await cacheState(['--version'])).toBe('used');
+    const good = await readFile(cache);
+    // Made from another build of the bundle: V8 would take it (same length), the build id does not.
+    await writeFile(cache, Buffer.concat([Buffer.from('0'.repeat(32)), good.subarray(good.indexOf(10))]));
+    expect(await cacheState(['--version'])).toBe('missing');
+    expect(await cacheState(['--version'])).toBe('used');
+    await writeFile(cache, Buffer.concat([good.subarray(0, good.indexOf(10) + 1), Buffer.from('not a code cache')]));
+    expect(await cacheState(['--version'])).toBe('rejected');
+    expect(await cacheState(['--version'])).toBe('used');
+    await rm(cache);
+    expect((await aos(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(existsSync(cache)).toBe(true);
+    // `node dist/cmd/aos.js`, as typed: the same CLI.
+    expect(await cacheState(['--version'], path.join(cmdDir, 'aos.js'))).toBe('used');
   });
 
   it('starts the daemon from dist/cmd beside it, and runs the verbs', async () => {
@@ -63,6 +91,8 @@ describe('the bundled CLI', () => {
     expect(JSON.parse((await aos(['ps', '--last', '1', '--json'])).stdout)).toMatchObject([{ pid: 1, state: 'exited' }]);
     expect((await aos(['logs', '1', '--json'])).stdout).toContain('"type":"state"');
     expect(JSON.parse((await aos(['kernel', 'status', '--json'])).stdout)).toMatchObject({ processes: { exited: 1 } });
+    // aos mcp loads tsc's mcp/serve.js beside the bundle: an import() the loader lends the bundle.
+    expect((await aos(['mcp'])).stdout).toBe('serveStdio from beside the bundle\n');
     expect((await aos(['kernel', 'stop', '--json'])).stdout).toContain('"forced":false');
   }, 60_000);
 });
