@@ -77,7 +77,8 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       await new Promise((resolve) => setTimeout(resolve, 2000));
 
       // Any verb restarts the kernel; the parked processes are still parked, under the same pids.
-      const ps = await t.cli(['ps', '--json']);
+      // --all: the root's tree may already have finished (see below) by the time ps is answered.
+      const ps = await t.cli(['ps', '--all', '--json']);
       expect(ps, ps.stderr).toMatchObject({ code: 0, stderr: '' });
       expect(await t.daemonPid()).not.toBe(firstDaemon);
       const after = rowsOf(ps.stdout);
