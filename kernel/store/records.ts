@@ -78,7 +78,6 @@ export function prepareStatements(db: Database.Database) {
       @priority, @capabilities, @pipe_to, @created_at, @started_at, @ended_at, @state, @exit_code, @exit_reason, @output,
       @turns, @syscalls, @prompt_tokens, @output_tokens, @cached_tokens, @cost, @max_turns, @wait, @runtime)`),
     putTranscript: db.prepare('INSERT OR REPLACE INTO transcript (pid, seq, role, text) VALUES (?, ?, ?, ?)'),
-    addEvent: db.prepare('INSERT INTO events (id, pid, json) VALUES (?, ?, ?)'),
     addMessage: db.prepare('INSERT OR REPLACE INTO messages (id, to_pid, channel, from_pid, content, ts) VALUES (?, ?, ?, ?, ?, ?)'),
     delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
     putTimer: db.prepare('INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt) VALUES (?, ?, ?, ?, ?)'),

@@ -30,6 +30,9 @@ interface Write {
   run: () => void;
 }
 
+/** Rows of the events table a multi-row INSERT writes at most (3 parameters each). */
+const EVENT_ROWS_PER_INSERT = 32;
+
 
 export interface StoreHooks {
   /** A row of this process could not be serialised or written; the rest was committed. */
@@ -48,6 +51,10 @@ export class Store extends StoreRows {
   /** pid -> row builder; a process dirtied many times in a tick is written once. */
   private dirty = new Map<number, () => ProcessRecord>();
   protected queuedEvents: StoredEvent[] = [];
+  /** How many of queuedEvents a queued write has already placed (see removeProcesses). */
+  private eventsPlaced = 0;
+  /** INSERT statements for 1..EVENT_ROWS_PER_INSERT rows, prepared on first use. */
+  private readonly eventInserts = new Map<number, Database.Statement>();
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private readonly commitHooks: Array<() => void> = [];
@@ -158,9 +165,11 @@ export class Store extends StoreRows {
     const queue = this.queue;
     const dirty = this.dirty;
     const events = this.queuedEvents;
+    const placed = this.eventsPlaced;
     this.queue = [];
     this.dirty = new Map();
     this.queuedEvents = [];
+    this.eventsPlaced = 0;
     const broken: Array<[number, Error]> = [];
     const unstorable = serialise(events);
     for (const event of unstorable) this.hooks.onUnstorableEvent(event);
@@ -169,17 +178,21 @@ export class Store extends StoreRows {
       this.db.transaction(() => {
         for (const [pid, build] of dirty) this.putProcess(pid, build, broken);
         for (const write of queue) write.run();
+        this.insertEvents(events, placed, events.length);
       })();
     } catch (error) {
       if (isDiskError(error)) {
-        this.queue = queue.concat(this.queue);
+        // Kept for the retry in the same order: the batch's events all placed behind its writes.
+        const rest: Write = { pid: null, run: () => this.insertEvents(events, placed, events.length) };
+        this.queue = [...queue, rest, ...this.queue];
         for (const [pid, build] of this.dirty) dirty.set(pid, build);
         this.dirty = dirty;
+        this.eventsPlaced += events.length;
         this.queuedEvents = events.concat(this.queuedEvents);
         this.fail(asError(error));
         return false;
       }
-      this.isolate(queue, dirty, broken);
+      this.isolate(queue, dirty, events.slice(placed), broken);
     }
     this.checkpointer?.committed();
     for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
@@ -197,8 +210,35 @@ export class Store extends StoreRows {
     this.stmt.putProcess.run(record);
   }
 
+  /**
+   * Events from..to of this batch, in multi-row INSERTs: one statement per row cost more than the
+   * row itself (7 events a turn). Events are only ever inserted, with new ids, so the batch's last
+   * ones can go after its other writes — all but a deletion of events, which places those before
+   * it first (removeProcesses).
+   */
+  private insertEvents(events: readonly StoredEvent[], from: number, to: number): void {
+    for (let at = from; at < to; at += EVENT_ROWS_PER_INSERT) {
+      const rows = Math.min(EVENT_ROWS_PER_INSERT, to - at);
+      const params: Array<number | string> = [];
+      for (let i = at; i < at + rows; i++) {
+        const stored = events[i] as StoredEvent;
+        params.push(stored.id, stored.event.pid, stored.json);
+      }
+      this.eventInsert(rows).run(params);
+    }
+  }
+
+  private eventInsert(rows: number): Database.Statement {
+    let statement = this.eventInserts.get(rows);
+    if (!statement) {
+      statement = this.db.prepare(`INSERT INTO events (id, pid, json) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}`);
+      this.eventInserts.set(rows, statement);
+    }
+    return statement;
+  }
+
   /** A write failed for a reason of its own: commit the rest one by one and name the processes it belonged to. */
-  private isolate(queue: Write[], dirty: Map<number, () => ProcessRecord>, broken: Array<[number, Error]>): void {
+  private isolate(queue: Write[], dirty: Map<number, () => ProcessRecord>, events: readonly StoredEvent[], broken: Array<[number, Error]>): void {
     const each = (pid: number | null, run: () => void): void => {
       try {
         this.db.transaction(run)();
@@ -209,6 +249,7 @@ export class Store extends StoreRows {
     };
     for (const [pid, build] of dirty) each(pid, () => this.putProcess(pid, build, broken));
     for (const write of queue) each(write.pid, write.run);
+    events.forEach((stored, i) => each(stored.event.pid, () => this.insertEvents(events, i, i + 1)));
   }
 
   private settle(events: StoredEvent[]): boolean {
@@ -259,9 +300,19 @@ export class Store extends StoreRows {
    * that cannot be serialised is stored as an error event in its place (`onUnstorableEvent`).
    */
   addEvent(event: KernelEvent): void {
-    const stored: StoredEvent = { id: ++this.eventSeq, event, json: '' };
-    this.queuedEvents.push(stored);
-    this.enqueue(event.pid, () => this.stmt.addEvent.run(stored.id, stored.event.pid, stored.json));
+    this.queuedEvents.push({ id: ++this.eventSeq, event, json: '' });
+    this.scheduleFlush();
+  }
+
+  /** Delete every row of these (ended) processes; the events queued before this go in first. */
+  override removeProcesses(pids: readonly number[]): void {
+    if (pids.length === 0) return;
+    const events = this.queuedEvents;
+    const from = this.eventsPlaced;
+    const to = events.length;
+    this.eventsPlaced = to;
+    if (to > from) this.enqueue(null, () => this.insertEvents(events, from, to));
+    super.removeProcesses(pids);
   }
 
   /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */
