@@ -1,7 +1,8 @@
 /**
  * When the store commits its queued writes (group commit). Someone waiting for a commit (an
  * acknowledgement, the barrier before a call that touches the host) gets it in the next turn of
- * the event loop, and so does a saturated loop: while turns have queued behind the turn gate for
+ * the event loop — or, while such commits keep coming, param.storeCommitPaceMs after the last one,
+ * with every waiter of that window — and so does a saturated loop: while turns have queued behind the turn gate for
  * longer than a quiet window, there is no quiet moment to wait for. Other writes gather until
  * they have been quiet for param.storeCommitQuietMs, and at most param.storeCommitDelayMs after
  * the first of them: a round of replies that lands over a few milliseconds (100 agents on a slow
@@ -15,8 +16,13 @@ import { turnsWaitingForMs } from '../loop/turn-gate.js';
 import { param } from '../param.js';
 
 export class CommitTiming {
-  /** A commit is due in the next turn of the loop. */
+  /** A commit is due in the next turn of the loop (or, paced, by `paced`). */
   private soon = false;
+  private paced: NodeJS.Timeout | null = null;
+  /** When the last commit that someone waited for ran. */
+  private lastWaited = Number.NEGATIVE_INFINITY;
+  /** Someone waits for the commit that is due. */
+  private waited = false;
   /** The quiet check's timer, while writes gather. */
   private timer: NodeJS.Timeout | null = null;
   /** Writes so far: a quiet window is one in which this did not move. */
@@ -30,8 +36,15 @@ export class CommitTiming {
   /** A write was queued; `now`: someone waits for it to be committed. */
   request(now: boolean): void {
     this.writes++;
+    this.waited ||= now;
     if (this.soon) return;
-    if (now || turnsWaitingForMs() >= param.storeCommitQuietMs || (this.timer && this.writes - this.gatherFrom >= param.storeCommitMaxWrites)) {
+    if (now) {
+      this.cancel();
+      this.soon = true;
+      const wait = this.lastWaited + param.storeCommitPaceMs - performance.now();
+      if (wait > 0) this.paced = runAsKernel(() => setTimeout(this.commit, wait));
+      else runAsKernel(() => setImmediate(this.commit));
+    } else if (turnsWaitingForMs() >= param.storeCommitQuietMs || (this.timer && this.writes - this.gatherFrom >= param.storeCommitMaxWrites)) {
       this.cancel();
       this.soon = true;
       runAsKernel(() => setImmediate(this.commit));
@@ -44,7 +57,11 @@ export class CommitTiming {
 
   /** A commit ran: nothing is due until the next write. */
   reset(): void {
+    if (this.waited) this.lastWaited = performance.now();
+    this.waited = false;
     this.soon = false;
+    if (this.paced) clearTimeout(this.paced);
+    this.paced = null;
     this.cancel();
   }
 

@@ -36,6 +36,44 @@ export type ProcessSummary = Omit<ProcessRecord, 'runtime'>;
 export const SUMMARY_COLUMNS = `pid, ppid, tree, name, role, task, model, priority, capabilities, pipe_to, created_at, started_at,
   ended_at, state, exit_code, exit_reason, output, turns, syscalls, prompt_tokens, output_tokens, cached_tokens, cost, max_turns, wait`;
 
+/** The processes table's columns, in its order (schema.ts). */
+const PROCESS_COLUMNS = [...SUMMARY_COLUMNS.split(',').map((c) => c.trim()), 'runtime'] as const;
+
+/** Columns a process's row never changes after its first write (the Pcb's readonly fields). */
+const FIXED_AT_SPAWN = new Set(['pid', 'ppid', 'tree', 'name', 'role', 'task', 'model', 'priority', 'capabilities', 'pipe_to', 'created_at']);
+
+/** A record as the putProcess statement binds it, by position. */
+export function processRow(r: ProcessRecord): unknown[] {
+  return [
+    r.pid,
+    r.ppid,
+    r.tree,
+    r.name,
+    r.role,
+    r.task,
+    r.model,
+    r.priority,
+    r.capabilities,
+    r.pipe_to,
+    r.created_at,
+    r.started_at,
+    r.ended_at,
+    r.state,
+    r.exit_code,
+    r.exit_reason,
+    r.output,
+    r.turns,
+    r.syscalls,
+    r.prompt_tokens,
+    r.output_tokens,
+    r.cached_tokens,
+    r.cost,
+    r.max_turns,
+    r.wait,
+    r.runtime,
+  ];
+}
+
 export interface MessageRecord {
   id: number;
   to_pid: number;
@@ -74,9 +112,12 @@ const PER_PROCESS_TABLES = [
 
 export function prepareStatements(db: Database.Database) {
   return {
-    putProcess: db.prepare(`INSERT OR REPLACE INTO processes VALUES (@pid, @ppid, @tree, @name, @role, @task, @model,
-      @priority, @capabilities, @pipe_to, @created_at, @started_at, @ended_at, @state, @exit_code, @exit_reason, @output,
-      @turns, @syscalls, @prompt_tokens, @output_tokens, @cached_tokens, @cost, @max_turns, @wait, @runtime)`),
+    // An upsert of what changes after spawn, bound by position: a REPLACE (delete, insert, every
+    // index entry again) bound by name cost twice as much, and a turn writes its process's row.
+    putProcess: db.prepare(`INSERT INTO processes (${PROCESS_COLUMNS.join(', ')}) VALUES (${Array.from({ length: PROCESS_COLUMNS.length }, () => '?').join(', ')})
+      ON CONFLICT (pid) DO UPDATE SET ${PROCESS_COLUMNS.filter((c) => !FIXED_AT_SPAWN.has(c))
+        .map((c) => `${c} = excluded.${c}`)
+        .join(', ')}`),
     putTranscript: db.prepare('INSERT OR REPLACE INTO transcript (pid, seq, role, text) VALUES (?, ?, ?, ?)'),
     addMessage: db.prepare('INSERT OR REPLACE INTO messages (id, to_pid, channel, from_pid, content, ts) VALUES (?, ?, ?, ?, ?, ?)'),
     delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),

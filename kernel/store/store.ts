@@ -16,7 +16,7 @@ import { param } from '../param.js';
 import { Checkpointer } from './checkpoint.js';
 import { CommitTiming } from './commit-timing.js';
 import { backupDb, openCheckedDb } from './check.js';
-import { type ProcessRecord, prepareStatements, type Statements } from './records.js';
+import { type ProcessRecord, prepareStatements, processRow, type Statements } from './records.js';
 import { migrate } from './migrate.js';
 import type { StoredEvent } from './store-reads.js';
 import { StoreRows } from './store-rows.js';
@@ -207,7 +207,7 @@ export class Store extends StoreRows {
       broken.push([pid, asError(error)]);
       return;
     }
-    this.stmt.putProcess.run(record);
+    this.stmt.putProcess.run(processRow(record));
   }
 
   /**

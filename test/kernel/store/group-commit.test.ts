@@ -141,6 +141,36 @@ describe('group commit under instant turns', () => {
   });
 });
 
+describe('commits someone waits for', () => {
+  it('come in the next turn of the loop after a quiet spell, then at most every pace window, each with every waiter of its window', async () => {
+    const { s, batches } = openWatched();
+    const done: number[] = [];
+    const waitFor = (pid: number): void => {
+      s.addEvent(event(pid));
+      void s.committed().then(() => done.push(pid));
+    };
+    waitFor(1);
+    await tick();
+    await tick();
+    expect(batches).toEqual([[1]]);
+    // Right after that commit: the next waiters share one, a pace window after it.
+    waitFor(2);
+    await tick();
+    waitFor(3);
+    await tick();
+    expect(batches).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(param.storeCommitPaceMs);
+    expect(batches).toEqual([[1], [2, 3]]);
+    expect(done).toEqual([1, 2, 3]);
+    // A quiet spell: at once again.
+    await vi.advanceTimersByTimeAsync(param.storeCommitPaceMs);
+    waitFor(4);
+    await tick();
+    await tick();
+    expect(batches).toEqual([[1], [2, 3], [4]]);
+  });
+});
+
 describe('events serialised at the commit', () => {
   it('stores an event that cannot be serialised as an error event in its place, and says so once', async () => {
     const { s, batches } = openWatched();
