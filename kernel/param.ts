@@ -182,23 +182,19 @@ export const param = {
   /**
    * Store: writes nobody waits for gather until they have been quiet this long (group commit): a
    * commit lands after a round of replies, not in the middle of it. A wait (an acknowledgement, a
-   * call that touches the host) commits at once. 0 commits in the next turn of the event loop.
+   * call that touches the host) commits at once (paced). 0 commits in the next turn of the event loop.
    */
   storeCommitQuietMs: 4,
   /** Store: ...but no longer than this after the first of them, quiet or not: streams see events this much later at most. */
   storeCommitDelayMs: 40,
-  /**
-   * Store: commits that someone waits for come at most this often while they keep coming (the
-   * barrier before every FS_WRITE of 1,000 agents): the waiters of this window share one commit
-   * instead of one or two each. After a quiet spell a wait commits in the next turn of the loop.
-   */
-  storeCommitPaceMs: 2,
   /**
    * Store: ...and no more writes than this (a turn makes ~17): a fleet whose replies never pause
    * (1,000 agents on a slow model) commits in pieces of a few milliseconds each, not in one that
    * holds every reply behind it. 100 agents' round of replies stays one commit.
    */
   storeCommitMaxWrites: 3_000,
+  /** Store: commits someone waits for come at most this often while they keep coming (1,000 agents' FS_WRITE barriers share one). */
+  storeCommitPaceMs: 2,
   /** Kernel crashes in the same turn of a process after which the next start ends it instead of running it again. */
   maxTurnCrashes: 2,
 

@@ -2,7 +2,8 @@
  * The kernel's state in SQLite (better-sqlite3, WAL). Writes are queued and committed together
  * (group commit) — never an fsync per event. Whoever acknowledges a change waits for `committed()`,
  * so nothing reported as done can be lost or rolled back; a wait makes the commit run at once.
- * When a commit runs is commit-timing.ts's: at once for a waiter, else once writes are quiet.
+ * When a commit runs is commit-timing.ts's: at once (paced) for a waiter, else once writes are quiet;
+ * what it writes, in what order, is write-batch.ts's.
  *
  * One process's bad data cannot stop the store: a row that cannot be built or written is reported
  * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
@@ -14,6 +15,8 @@ import { runAsKernel } from '../loop/blame.js';
 import type { KernelEvent } from '../wire/events.js';
 import { param } from '../param.js';
 import { Checkpointer } from './checkpoint.js';
+import { EventInserts } from './event-inserts.js';
+import { WriteBatch } from './write-batch.js';
 import { CommitTiming } from './commit-timing.js';
 import { backupDb, openCheckedDb } from './check.js';
 import { type ProcessRecord, prepareStatements, processRow, type Statements } from './records.js';
@@ -23,16 +26,6 @@ import { StoreRows } from './store-rows.js';
 import { asError, isDiskError, serialise } from './write-errors.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
-
-interface Write {
-  /** The process the write belongs to (null: the kernel's own). */
-  pid: number | null;
-  run: () => void;
-}
-
-/** Rows of the events table a multi-row INSERT writes at most (3 parameters each). */
-const EVENT_ROWS_PER_INSERT = 32;
-
 
 export interface StoreHooks {
   /** A row of this process could not be serialised or written; the rest was committed. */
@@ -47,14 +40,9 @@ export interface StoreHooks {
 export class Store extends StoreRows {
   protected readonly db: Database.Database;
   protected readonly stmt: Statements;
-  private queue: Write[] = [];
-  /** pid -> row builder; a process dirtied many times in a tick is written once. */
-  private dirty = new Map<number, () => ProcessRecord>();
-  protected queuedEvents: StoredEvent[] = [];
-  /** How many of queuedEvents a queued write has already placed (see removeProcesses). */
-  private eventsPlaced = 0;
-  /** INSERT statements for 1..EVENT_ROWS_PER_INSERT rows, prepared on first use. */
-  private readonly eventInserts = new Map<number, Database.Statement>();
+  private readonly eventInserts: EventInserts;
+  /** What the next commit writes. */
+  private batch: WriteBatch;
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
   private readonly commitHooks: Array<() => void> = [];
@@ -75,6 +63,8 @@ export class Store extends StoreRows {
     this.createdNote = opened.note;
     migrate(this.db, file);
     this.stmt = prepareStatements(this.db);
+    this.eventInserts = new EventInserts(this.db);
+    this.batch = new WriteBatch(this.eventInserts);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
     if (file !== ':memory:') this.checkpointOffThread();
   }
@@ -134,12 +124,17 @@ export class Store extends StoreRows {
   }
 
   protected enqueue(pid: number | null, run: () => void): void {
-    this.queue.push({ pid, run });
+    this.batch.queue.push({ pid, run });
     this.scheduleFlush();
   }
 
+  /** Events not committed yet (for reads that must see them). */
+  protected get queuedEvents(): StoredEvent[] {
+    return this.batch.events;
+  }
+
   private get pending(): boolean {
-    return this.queue.length > 0 || this.dirty.size > 0 || this.queuedEvents.length > 0;
+    return !this.batch.empty;
   }
 
   /** `now`: someone waits for the commit (commit-timing.ts decides when it runs). */
@@ -162,41 +157,26 @@ export class Store extends StoreRows {
     this.timing.reset();
     if (this.closed) return true;
     if (!this.pending) return this.settle([]);
-    const queue = this.queue;
-    const dirty = this.dirty;
-    const events = this.queuedEvents;
-    const placed = this.eventsPlaced;
-    this.queue = [];
-    this.dirty = new Map();
-    this.queuedEvents = [];
-    this.eventsPlaced = 0;
+    const batch = this.batch;
+    this.batch = new WriteBatch(this.eventInserts);
     const broken: Array<[number, Error]> = [];
-    const unstorable = serialise(events);
+    const putProcess = (pid: number, build: () => ProcessRecord): void => this.putProcess(pid, build, broken);
+    const unstorable = serialise(batch.events);
     for (const event of unstorable) this.hooks.onUnstorableEvent(event);
     try {
-      // Process rows first: a queued write may amend or delete a row written in the same tick.
-      this.db.transaction(() => {
-        for (const [pid, build] of dirty) this.putProcess(pid, build, broken);
-        for (const write of queue) write.run();
-        this.insertEvents(events, placed, events.length);
-      })();
+      this.db.transaction(() => batch.run(putProcess))();
     } catch (error) {
       if (isDiskError(error)) {
-        // Kept for the retry in the same order: the batch's events all placed behind its writes.
-        const rest: Write = { pid: null, run: () => this.insertEvents(events, placed, events.length) };
-        this.queue = [...queue, rest, ...this.queue];
-        for (const [pid, build] of this.dirty) dirty.set(pid, build);
-        this.dirty = dirty;
-        this.eventsPlaced += events.length;
-        this.queuedEvents = events.concat(this.queuedEvents);
+        // Kept, in the same order, for the retry.
+        this.batch = batch.before(this.batch);
         this.fail(asError(error));
         return false;
       }
-      this.isolate(queue, dirty, events.slice(placed), broken);
+      batch.runEach((pid, run) => this.runAlone(pid, run, broken), putProcess);
     }
     this.checkpointer?.committed();
     for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
-    return this.settle(events);
+    return this.settle(batch.events);
   }
 
   private putProcess(pid: number, build: () => ProcessRecord, broken: Array<[number, Error]>): void {
@@ -210,46 +190,14 @@ export class Store extends StoreRows {
     this.stmt.putProcess.run(processRow(record));
   }
 
-  /**
-   * Events from..to of this batch, in multi-row INSERTs: one statement per row cost more than the
-   * row itself (7 events a turn). Events are only ever inserted, with new ids, so the batch's last
-   * ones can go after its other writes — all but a deletion of events, which places those before
-   * it first (removeProcesses).
-   */
-  private insertEvents(events: readonly StoredEvent[], from: number, to: number): void {
-    for (let at = from; at < to; at += EVENT_ROWS_PER_INSERT) {
-      const rows = Math.min(EVENT_ROWS_PER_INSERT, to - at);
-      const params: Array<number | string> = [];
-      for (let i = at; i < at + rows; i++) {
-        const stored = events[i] as StoredEvent;
-        params.push(stored.id, stored.event.pid, stored.json);
-      }
-      this.eventInsert(rows).run(params);
+  /** One write in a transaction of its own (another write of its batch failed on its own); a failure names its process. */
+  private runAlone(pid: number | null, run: () => void, broken: Array<[number, Error]>): void {
+    try {
+      this.db.transaction(run)();
+    } catch (error) {
+      if (pid !== null) broken.push([pid, asError(error)]);
+      else this.hooks.log('error', `a kernel write failed and was dropped: ${asError(error).message}`);
     }
-  }
-
-  private eventInsert(rows: number): Database.Statement {
-    let statement = this.eventInserts.get(rows);
-    if (!statement) {
-      statement = this.db.prepare(`INSERT INTO events (id, pid, json) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}`);
-      this.eventInserts.set(rows, statement);
-    }
-    return statement;
-  }
-
-  /** A write failed for a reason of its own: commit the rest one by one and name the processes it belonged to. */
-  private isolate(queue: Write[], dirty: Map<number, () => ProcessRecord>, events: readonly StoredEvent[], broken: Array<[number, Error]>): void {
-    const each = (pid: number | null, run: () => void): void => {
-      try {
-        this.db.transaction(run)();
-      } catch (error) {
-        if (pid !== null) broken.push([pid, asError(error)]);
-        else this.hooks.log('error', `a kernel write failed and was dropped: ${asError(error).message}`);
-      }
-    };
-    for (const [pid, build] of dirty) each(pid, () => this.putProcess(pid, build, broken));
-    for (const write of queue) each(write.pid, write.run);
-    events.forEach((stored, i) => each(stored.event.pid, () => this.insertEvents(events, i, i + 1)));
   }
 
   private settle(events: StoredEvent[]): boolean {
@@ -287,7 +235,7 @@ export class Store extends StoreRows {
   }
 
   saveProcess(pid: number, build: () => ProcessRecord): void {
-    this.dirty.set(pid, build);
+    this.batch.dirty.set(pid, build);
     this.scheduleFlush();
   }
 
@@ -300,18 +248,14 @@ export class Store extends StoreRows {
    * that cannot be serialised is stored as an error event in its place (`onUnstorableEvent`).
    */
   addEvent(event: KernelEvent): void {
-    this.queuedEvents.push({ id: ++this.eventSeq, event, json: '' });
+    this.batch.events.push({ id: ++this.eventSeq, event, json: '' });
     this.scheduleFlush();
   }
 
   /** Delete every row of these (ended) processes; the events queued before this go in first. */
   override removeProcesses(pids: readonly number[]): void {
     if (pids.length === 0) return;
-    const events = this.queuedEvents;
-    const from = this.eventsPlaced;
-    const to = events.length;
-    this.eventsPlaced = to;
-    if (to > from) this.enqueue(null, () => this.insertEvents(events, from, to));
+    this.batch.placeEvents();
     super.removeProcesses(pids);
   }
 
