@@ -25,8 +25,11 @@ export function summaryChars(budget: number): number {
   return Math.min(param.compactSummaryChars, tokensToChars(budget * param.compactSummaryShare));
 }
 
-/** Warn, or compact, before the next inference. Returns true when it compacted. */
-export async function manageContext(kernel: LoopHost, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> {
+/**
+ * Warn, or compact, before the next inference. Returns a promise (true once it compacted) only
+ * when it compacts: a turn that needs neither awaits nothing.
+ */
+export function manageContext(kernel: LoopHost, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> | false {
   const budget = proc.pcb.limits.contextTokens;
   const used = estimateTokens(system, proc.transcript);
   if (used >= budget * param.contextCompactAt) return compact(kernel, proc, driver, lease, used, budget);

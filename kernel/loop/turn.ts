@@ -63,9 +63,12 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     if (proc.killRequested || kernel.closing) return;
     if (proc.pcb.startedAt === null) proc.pcb.startedAt = Date.now();
     kernel.setState(proc, 'running');
-    const reply = await infer(kernel, proc, lease).catch((error: unknown) => {
+    let reply: ModelReply;
+    try {
+      reply = await infer(kernel, proc, lease);
+    } catch (error) {
       throw error instanceof ModelStop ? error : new ModelFailure(error);
-    });
+    }
     used = reply.usage ? reply.usage.prompt + reply.usage.output : null;
     kernel.scheduler.charge(proc.pid, used ?? 1);
     releaseSlot();
@@ -74,7 +77,10 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
       kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, over);
       return;
     }
-    if (!proc.killRequested && !kernel.closing) await startCalls(kernel, proc, reply);
+    if (!proc.killRequested && !kernel.closing) {
+      const calls = startCalls(kernel, proc, reply);
+      if (calls) await calls;
+    }
   } catch (error) {
     releaseSlot();
     if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
@@ -135,7 +141,8 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   const driver = kernel.models.loaded(pcb.model) ?? (await kernel.models.get(pcb.model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
   const system = (proc.systemPrompt ??= buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));
-  await manageContext(kernel, proc, system, driver, lease);
+  const compacting = manageContext(kernel, proc, system, driver, lease);
+  if (compacting) await compacting;
   if (proc.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.
     const latest = proc.transcript[proc.transcript.length - 1];
@@ -166,7 +173,8 @@ export function parseReply(text: string): ReturnType<typeof parseSyscalls> {
   return parseSyscalls(text, PARSE_LIMITS);
 }
 
-async function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<void> {
+/** A promise while the calls run; undefined when there were none. */
+function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<void> | undefined {
   const blocks = parseReply(reply.text);
   if (blocks.length === 0) {
     proc.noSyscallStreak++;
@@ -183,7 +191,7 @@ async function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Prom
   const replySeq = proc.transcript[proc.transcript.length - 1]?.seq ?? -1;
   proc.pending = { turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false, replySeq };
   kernel.persist(proc);
-  await continueCalls(kernel, proc);
+  return continueCalls(kernel, proc);
 }
 
 async function continueCalls(kernel: LoopHost, proc: Proc): Promise<void> {
