@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -12,6 +13,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most files spend their time waiting on daemons, sandboxes and servers they started, not on
+    // the CPU (one worker at a time used ~55% of one core): vitest's default (cores - 1) ran one
+    // file at a time on 2 cores.
+    maxWorkers: Math.max(2, Math.ceil(os.availableParallelism() * 1.5)),
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         extends: true,

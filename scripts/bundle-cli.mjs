@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { outdir: { type: 'string' }, metafile: { type: 'string' } } });
-const outdir = values.outdir ?? path.join(root, 'dist', 'cmd');
+const outdir = path.resolve(values.outdir ?? path.join(root, 'dist', 'cmd'));
 const bundle = path.join(outdir, 'aos-cli.cjs');
 
 /**

@@ -1,10 +1,19 @@
-/** Runs the real CLI (from source through tsx) as a subprocess. */
+/**
+ * Runs the real CLI as a subprocess: the run's build of it (test/global-setup.ts), or its source
+ * through tsx outside a vitest run.
+ */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ENTRY = path.join(ROOT, 'cmd/aos.ts');
+
+/** node's arguments that run the CLI. */
+export function cliCommand(): string[] {
+  const built = inject('cliEntry') as string | undefined;
+  return built ? [built] : ['--import', 'tsx', path.join(ROOT, 'cmd/aos.ts')];
+}
 
 export interface CliResult {
   code: number | null;
@@ -14,7 +23,7 @@ export interface CliResult {
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+    const child = spawn(process.execPath, [...cliCommand(), ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { isAlive } from '../../kernel/pid-file.js';
-import { type CliResult, ROOT, runCli } from './cli.js';
+import { type CliResult, cliCommand, ROOT, runCli } from './cli.js';
 
 export interface TestHome {
   home: string;
@@ -63,7 +63,7 @@ export interface LiveCli {
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv): LiveCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cmd/aos.ts'), ...args], {
+  const child = spawn(process.execPath, [...cliCommand(), ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
   });
