@@ -23,6 +23,7 @@ import type { DiskGuard } from './store/disk-guard.js';
 import type { Store } from './store/store.js';
 import type { Pcb, ProcState, WaitSpec } from './types.js';
 import type { EventBus, KernelEvent } from './wire/events.js';
+import { RawJson } from './wire/raw-json.js';
 import type { ProcRow } from './wire/views.js';
 
 export abstract class KernelApi implements SpawnCore {
@@ -47,6 +48,8 @@ export abstract class KernelApi implements SpawnCore {
   pcb = (pid: number): Pcb | undefined => this.table.pcb(pid);
   list = (): Pcb[] => this.table.list();
   processes = (options: { all?: boolean; last?: number } = {}): ProcRow[] => this.table.rows(options);
+  /** `processes()` of the live ones as JSON, for the wire: rows that did not change are not serialised again. */
+  liveProcessesJson = (): RawJson<ProcRow[]> => new RawJson(this.table.liveRowsJson());
   tree = (pid: number, options: { tree?: boolean } = {}): ProcRow[] => this.table.tree(pid, options);
   history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] => this.table.history(pid, options);
   waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);

@@ -92,7 +92,7 @@ export const handlers: Handlers = {
   },
   ps: (params, { kernel }) => {
     if (params.last !== undefined) return kernel.processes({ last: params.last });
-    return params.all ? kernel.psAll.json() : kernel.processes();
+    return params.all ? kernel.psAll.json() : kernel.liveProcessesJson();
   },
   kill: (params, { kernel }) => {
     kernel.disk.refuseNewWork('kill');

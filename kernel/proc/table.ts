@@ -12,6 +12,7 @@ import type { KernelEvent } from '../wire/events.js';
 import { type ProcRow, toProcRow } from '../wire/views.js';
 import { pcbFromRecord } from './pcb-record.js';
 import type { Proc } from './proc.js';
+import { RowJson } from './row-json.js';
 
 /** Totals of processes that have ended and left the table. */
 export interface Archived {
@@ -29,6 +30,7 @@ export class ProcTable {
   readonly exitWaiters = new Map<number, Array<(pcb: Pcb) => void>>();
   readonly archived: Archived = { exited: 0, killed: 0, promptTokens: 0, outputTokens: 0, cost: 0 };
   nextPid = 1;
+  private readonly rowJson = new RowJson();
 
   constructor(private readonly store: Store) {}
 
@@ -105,6 +107,12 @@ export class ProcTable {
    * `aos ps`: live processes; with `all` every process the store knows; with `last`, the last N
    * created, whatever their state. Live rows come from memory.
    */
+  /** The live processes' rows as JSON bytes, serialising only what changed since the last call (row-json.ts). */
+  liveRowsJson(): Buffer {
+    const now = Date.now();
+    return this.rowJson.array(this.live.values(), (proc) => rowOf(proc, now));
+  }
+
   rows(options: { all?: boolean; last?: number } = {}): ProcRow[] {
     const now = Date.now();
     if (!options.all && options.last === undefined) return [...this.live.values()].map((proc) => rowOf(proc, now));
