@@ -24,15 +24,23 @@ const HOSTED = { start: param.hostedConcurrencyStart };
 /** Start the slow agent and resolve once its inference is in flight; the promise inside resolves when it ends. */
 async function startSlow(fleet: Fleet): Promise<{ ended: Promise<unknown> }> {
   const { kernel } = fleet;
-  let unsubscribe = (): void => {};
-  const pcb = await kernel.spawn({ task: 'slow', model: fleet.model, name: 'slow' });
-  await new Promise<void>((resolve) => {
-    unsubscribe = kernel.events.subscribe((e) => {
-      if (e.type === 'prompt' && e.pid === pcb.pid) resolve();
-    });
+  // Listening before the spawn: its first prompt may be emitted before spawn() resolves.
+  const prompted = new Set<number>();
+  let wanted = -1;
+  let inFlight = (): void => {};
+  const unsubscribe = kernel.events.subscribe((e) => {
+    if (e.type !== 'prompt') return;
+    prompted.add(e.pid);
+    if (e.pid === wanted) inFlight();
   });
-  unsubscribe();
-  return { ended: kernel.waitExit(pcb.pid) };
+  try {
+    const pcb = await kernel.spawn({ task: 'slow', model: fleet.model, name: 'slow' });
+    wanted = pcb.pid;
+    if (!prompted.has(pcb.pid)) await new Promise<void>((resolve) => (inFlight = resolve));
+    return { ended: kernel.waitExit(pcb.pid) };
+  } finally {
+    unsubscribe();
+  }
 }
 
 /** Mean completion time of the fast agents, with or without the slow one in flight beside them. */

@@ -45,6 +45,10 @@ export const BENCHES: Record<string, Bench> = {
   soak: { file: 'soak', args: ['--procs', '100000', '--wave', '2000', '--kills', '3'], quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'] },
 };
 
+/** How long one benchmark may run before it is killed and counted as failed (a hang must not hold the whole run). */
+const QUICK_LIMIT_S = 180;
+const FULL_LIMIT_S = 1200;
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url));
 /** The checkout: results go to its bench/results whether this runs from source or from dist/. */
@@ -68,7 +72,10 @@ for (const name of names) {
   const args = [...(isQuick ? bench.quick : bench.args), ...(isQuick ? ['--quick'] : [])];
   const run = spawnSync(process.execPath, [...process.execArgv, ...(bench.node ?? []), file, ...args], {
     stdio: ['ignore', asJson ? 'ignore' : 'inherit', 'inherit'],
+    timeout: (isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S) * 1000,
+    killSignal: 'SIGKILL',
   });
+  if (run.error) process.stderr.write(`bench: ${name} ${(run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `did not finish in ${isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S} s: killed` : `could not run: ${run.error.message}`}\n`);
   const ok = run.status === 0;
   if (!ok) failed++;
   const result = path.join(root, 'bench', 'results', `${name}.json`);
