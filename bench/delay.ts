@@ -50,6 +50,8 @@ interface Measured {
   failures: number;
   /** The most inferences in flight at once. */
   peak: number;
+  /** CPU of this process (the kernel; the HTTP fake runs in a child) per turn. */
+  cpuUsPerTurn: number;
 }
 
 async function measure(model: Model, w: Workload): Promise<Measured> {
@@ -61,8 +63,11 @@ async function measure(model: Model, w: Workload): Promise<Measured> {
     else if (e.type === 'model') inFlight--;
   });
   try {
+    const cpu = process.cpuUsage();
     const run = await runAgents(fleet, many(w.agents, 'delay'));
-    return { makespanMs: run.makespanMs, idealMs: w.turns * w.latency, failures: run.failed + fleet.errors.length, peak };
+    const used = process.cpuUsage(cpu);
+    const cpuUsPerTurn = (used.user + used.system) / (w.agents * w.turns);
+    return { makespanMs: run.makespanMs, idealMs: w.turns * w.latency, failures: run.failed + fleet.errors.length, peak, cpuUsPerTurn };
   } finally {
     await fleet.close();
   }
@@ -114,6 +119,12 @@ report(
     figure('delay.makespan_over_ideal', ratio(results.replay_big), '×', `${describe(big, 'replay')}: makespan over the ideal (median of ${bigRuns})`, { max: 1.05 }),
     figure('delay.http_overhead', overhead(results.http_small), 'ms', `${describe(small, 'http')}: makespan beyond the ideal (median of ${httpRuns})`),
     figure('delay.http_makespan_over_ideal', ratio(results.http_big), '×', `${describe(big, 'http')}: makespan over the ideal (median of ${Math.min(bigRuns, httpRuns)})`),
+    figure(
+      'delay.http_cpu_us_per_turn',
+      median(results.http_small.map((r) => r.cpuUsPerTurn)),
+      'µs',
+      `${describe(small, 'http')}: the kernel's CPU a turn, its HTTP client's included (the fake provider runs in a process of its own)`,
+    ),
     figure('delay.failures', failures, 'agents', 'agents that failed or saw a model error, all runs', { max: 0 }),
   ],
 );

@@ -1,7 +1,7 @@
 /**
  * The OpenAI-compatible model driver: OpenAI itself, Ollama, vLLM, llama.cpp server, LM Studio.
- * One `POST {baseUrl}/chat/completions` (non-streaming) per call, over the global fetch; no
- * retries here, failures are ProviderErrors for the model pool to judge.
+ * One `POST {baseUrl}/chat/completions` (non-streaming) per call (http-post.ts: undici's request
+ * API, not fetch); no retries here, failures are ProviderErrors for the model pool to judge.
  *
  * The base URL is the provider table's (endpoint.ts): OPENAI_BASE_URL, else api.openai.com when
  * OPENAI_API_KEY is set (a key suggests OpenAI proper), else a local Ollama, which needs no key.
@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { AosError } from '../../kernel/errno.js';
 import { withDeadline } from './deadline.js';
+import { type HttpReply, postJson } from './http-post.js';
 import {
   blockedError,
   excerpt,
@@ -81,17 +82,12 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
     withDeadline({ model: id, signal: request.signal, timeoutMs: options.timeoutMs, secret: apiKey }, async (signal) => {
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
       if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
-      const response = await fetch(endpoint, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(toWire(options.model, request)),
-        signal,
-      });
-      const bodyText = await response.text();
-      if (!response.ok) {
-        throw fromHttpFailure({ model: id, status: response.status, headers: response.headers, bodyText, secret: apiKey });
+      const response = await postJson(endpoint, headers, JSON.stringify(toWire(options.model, request)), signal);
+      if (response.status >= 300 && response.status < 400) throw redirected(id, response);
+      if (response.status >= 400) {
+        throw fromHttpFailure({ model: id, status: response.status, headers: response.headers, bodyText: response.bodyText, secret: apiKey });
       }
-      return fromWire(id, bodyText, response, apiKey);
+      return fromWire(id, response, apiKey);
     });
 
   return { id, complete };
@@ -106,7 +102,18 @@ export function toWire(model: string, request: ModelRequest): Record<string, unk
   return { model, messages, stream: false };
 }
 
-function fromWire(id: string, bodyText: string, response: Response, secret: string | undefined): ModelReply {
+/** A base URL that redirects: say where to, so that it can be set to that address. */
+function redirected(id: string, response: HttpReply): ProviderError {
+  const location = response.headers.location;
+  const where = (Array.isArray(location) ? location[0] : location) ?? '(no Location header)';
+  return new ProviderError('bad_request', `${id}: the provider answered HTTP ${response.status}, a redirect to ${where}: set OPENAI_BASE_URL to the address that serves /chat/completions`, {
+    model: id,
+    status: response.status,
+  });
+}
+
+function fromWire(id: string, response: HttpReply, secret: string | undefined): ModelReply {
+  const { bodyText } = response;
   let json: unknown;
   try {
     json = JSON.parse(bodyText);

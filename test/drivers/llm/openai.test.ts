@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
@@ -261,6 +262,53 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
     expect(error.message).toContain('ECONNREFUSED');
   });
 
+  it('a base URL that redirects → bad_request naming where it points, not followed', async () => {
+    const hits: string[] = [];
+    const { url, close } = await tinyServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      res.writeHead(308, { location: 'https://elsewhere.example/v1/chat/completions' }).end();
+    });
+    try {
+      const error = await failure(driver({ baseUrl: `${url}/v1` }).complete(request()));
+      expect(error).toMatchObject({ kind: 'bad_request', status: 308, retryable: false });
+      expect(error.message).toContain('https://elsewhere.example/v1/chat/completions');
+      expect(hits).toEqual(['POST /v1/chat/completions']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a connection dropped in the middle of a reply → network, retryable', async () => {
+    const { url, close } = await tinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+      res.write('{"choices":[');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    try {
+      const error = await failure(driver({ baseUrl: `${url}/v1` }).complete(request()));
+      expect(error).toMatchObject({ kind: 'network', retryable: true });
+    } finally {
+      await close();
+    }
+  });
+
+  it('calls reuse their connections (kept alive between turns)', async () => {
+    const sockets = new Set<unknown>();
+    const { url, close } = await tinyServer((req, res) => {
+      sockets.add(req.socket);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] })));
+    });
+    try {
+      const d = driver({ baseUrl: `${url}/v1` });
+      for (let i = 0; i < 10; i++) expect((await d.complete(request())).text).toBe('ok');
+      // undici hands a connection back to its pool a moment after the body ends: the next call may open a second one.
+      expect(sockets.size).toBeLessThanOrEqual(2);
+    } finally {
+      await close();
+    }
+  });
+
   it('the key never appears in an error, even when the server echoes it', async () => {
     fake.setBehavior({ fault: { kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}` } } } });
     const error = await failure(driver({ apiKey: KEY }).complete(request()));
@@ -279,6 +327,20 @@ async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** An HTTP server of the test's own, for replies the fake provider does not make. */
+async function tinyServer(handle: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 async function freePort(): Promise<number> {

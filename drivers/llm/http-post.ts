@@ -1,0 +1,31 @@
+/**
+ * One JSON POST to a provider, over undici's request API on a pool of kept-alive connections
+ * shared by every model driver that uses it. Node's global fetch is undici too, wrapped in WHATWG
+ * streams, Headers and AbortSignal plumbing: 250–280 µs of CPU a request on this project's
+ * machines against ~60 µs here (100 concurrent POSTs to a local server, bench/delay's HTTP
+ * workload), paid on the kernel's thread for every turn of every agent on a remote model.
+ *
+ * No redirects are followed (fetch followed them): a base URL that redirects is a misconfiguration
+ * the caller reports with the address it names. undici's own header and body timeouts are off: the
+ * driver's deadline (deadline.ts) is the one bound, whatever the model's timeout.
+ */
+import { Agent, request } from 'undici';
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bodyText: string;
+}
+
+let agent: Agent | null = null;
+
+function pool(): Agent {
+  agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
+  return agent;
+}
+
+/** POST `body` (JSON text) to `url`; resolves with the whole reply, whatever its status. */
+export async function postJson(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpReply> {
+  const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });
+  return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };
+}
