@@ -1,9 +1,9 @@
 /** `aos approvals`, `aos approve <id>`, `aos deny <id> [--reason …]`: the person in the loop. */
-import type { Command } from 'commander';
 import type { ResultOf } from '../kernel/wire/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
-import type { Run } from './verb.js';
+import { out, terminalColumns } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 type Approval = ResultOf<'approvals'>['approvals'][number];
 
@@ -29,8 +29,8 @@ export function formatApprovals(rows: readonly Approval[], width: number): strin
 export async function runApprovals(flags: { json?: boolean }): Promise<number> {
   return withKernel(async (client) => {
     const { approvals } = await client.request('approvals', {});
-    const width = process.stdout.isTTY ? process.stdout.columns || 100 : 100;
-    process.stdout.write(flags.json ? `${JSON.stringify(approvals)}\n` : `${formatApprovals(approvals, width)}\n`);
+    const width = terminalColumns(1) ?? 100;
+    out(flags.json ? `${JSON.stringify(approvals)}\n` : `${formatApprovals(approvals, width)}\n`);
     return EXIT.ok;
   });
 }
@@ -44,37 +44,51 @@ export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: 
   const id = checkId(idArg);
   return withKernel(async (client) => {
     const done = verb === 'approve' ? await client.request('approve', { id, via: 'cli' }) : await client.request('deny', { id, via: 'cli', reason: flags.reason });
-    process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${verb === 'approve' ? 'approved' : 'denied'} ${done.id} (process ${done.pid})\n`);
+    out(flags.json ? `${JSON.stringify(done)}\n` : `${verb === 'approve' ? 'approved' : 'denied'} ${done.id} (process ${done.pid})\n`);
     return EXIT.ok;
   });
 }
 
-export function registerApprovals(program: Command, run: Run): void {
-  program
-    .command('approvals')
-    .description('list calls waiting for a person (policy rules that ask)')
-    .option('--json', 'print an array of {id, pid, name, call, args, rule, requested_at, expires_at}')
-    .addHelpText('after', '\nAnswer with aos approve <id> or aos deny <id> --reason "…"; unanswered requests are denied after the policy\'s approvals.timeout_s.\n\nExamples:\n  aos approvals\n  aos approvals --json | jq -r \'.[].id\'')
-    .action((flags: { json?: boolean }) => run(() => runApprovals(flags)));
-}
+export const approvalsVerb: VerbSpec = {
+  name: 'approvals',
+  summary: 'list calls waiting for a person (policy rules that ask)',
+  options: [
+    { flags: '--json', help: 'print an array of {id, pid, name, call, args, rule, requested_at, expires_at}' },
+  ],
+  help: `
+Answer with aos approve <id> or aos deny <id> --reason "…"; unanswered requests are denied after the policy's approvals.timeout_s.
 
-export function registerApprove(program: Command, run: Run): void {
-  program
-    .command('approve')
-    .description('approve a pending request: the parked call runs')
-    .argument('<id>', 'request id, from aos approvals')
-    .option('--json', 'print {"id","pid"}')
-    .addHelpText('after', '\nExits 1 when no such request is pending (answered, expired, or its process ended).\n\nExample:\n  aos approve 3fa9c21b')
-    .action((id: string, flags: { json?: boolean }) => run(() => runAnswer('approve', id, flags)));
-}
+Examples:
+  aos approvals
+  aos approvals --json | jq -r '.[].id'`,
+  run: ({ flags }) => runApprovals(flags as { json?: boolean }),
+};
 
-export function registerDeny(program: Command, run: Run): void {
-  program
-    .command('deny')
-    .description('deny a pending request: the call fails with EACCES and your reason')
-    .argument('<id>', 'request id, from aos approvals')
-    .option('--reason <text>', 'told to the model with the refusal')
-    .option('--json', 'print {"id","pid"}')
-    .addHelpText('after', '\nExample:\n  aos deny 3fa9c21b --reason "no pushes to main"')
-    .action((id: string, flags: { reason?: string; json?: boolean }) => run(() => runAnswer('deny', id, flags)));
-}
+export const approveVerb: VerbSpec = {
+  name: 'approve',
+  summary: 'approve a pending request: the parked call runs',
+  args: [['<id>', 'request id, from aos approvals']],
+  options: [
+    { flags: '--json', help: 'print {"id","pid"}' },
+  ],
+  help: `
+Exits 1 when no such request is pending (answered, expired, or its process ended).
+
+Example:
+  aos approve 3fa9c21b`,
+  run: ({ args: [id], flags }) => runAnswer('approve', id as string, (flags as { json?: boolean })),
+};
+
+export const denyVerb: VerbSpec = {
+  name: 'deny',
+  summary: 'deny a pending request: the call fails with EACCES and your reason',
+  args: [['<id>', 'request id, from aos approvals']],
+  options: [
+    { flags: '--reason <text>', help: 'told to the model with the refusal' },
+    { flags: '--json', help: 'print {"id","pid"}' },
+  ],
+  help: `
+Example:
+  aos deny 3fa9c21b --reason "no pushes to main"`,
+  run: ({ args: [id], flags }) => runAnswer('deny', id as string, (flags as { reason?: string; json?: boolean })),
+};

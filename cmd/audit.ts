@@ -1,10 +1,10 @@
 /** `aos audit [--pid N] [--since …] [--json]` and `aos audit verify`: the policy's decisions, on record. */
-import type { Command } from 'commander';
 import type { ResultOf } from '../kernel/wire/protocol.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
-import type { Run } from './verb.js';
+import { out, err } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 type Row = ResultOf<'audit'>['rows'][number];
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -35,7 +35,7 @@ export async function runAudit(flags: { pid?: string; since?: string; limit?: st
   const limit = flags.limit === undefined ? undefined : toInt(flags.limit, '--limit', 1, 10_000);
   return withKernel(async (client) => {
     const { rows } = await client.request('audit', { pid, since, limit });
-    process.stdout.write(flags.json ? `${JSON.stringify(rows)}\n` : `${formatAudit(rows)}\n`);
+    out(flags.json ? `${JSON.stringify(rows)}\n` : `${formatAudit(rows)}\n`);
     return EXIT.ok;
   });
 }
@@ -43,26 +43,38 @@ export async function runAudit(flags: { pid?: string; since?: string; limit?: st
 export async function runAuditVerify(flags: { json?: boolean }): Promise<number> {
   return withKernel(async (client) => {
     const v = await client.request('audit_verify', {});
-    if (flags.json) process.stdout.write(`${JSON.stringify(v)}\n`);
-    else if (v.ok) process.stdout.write(`audit trail intact: ${v.rows} record${v.rows === 1 ? '' : 's'}, head ${String(v.head).slice(0, 16)}\n`);
-    else process.stderr.write(`aos: audit trail broken at record #${String(v.bad_id)}: ${String(v.problem)} (${v.rows} records before it are intact)\n`);
+    if (flags.json) out(`${JSON.stringify(v)}\n`);
+    else if (v.ok) out(`audit trail intact: ${v.rows} record${v.rows === 1 ? '' : 's'}, head ${String(v.head).slice(0, 16)}\n`);
+    else err(`aos: audit trail broken at record #${String(v.bad_id)}: ${String(v.problem)} (${v.rows} records before it are intact)\n`);
     return v.ok ? EXIT.ok : EXIT.usage;
   });
 }
 
-export function registerAudit(program: Command, run: Run): void {
-  const audit = program
-    .command('audit')
-    .description('the policy decisions on record: allow, ask, deny and every answer to an approval')
-    .option('--pid <pid>', 'only this process')
-    .option('--since <when>', 'only records from then on: a duration back (30m, 12h, 7d) or a time')
-    .option('--limit <n>', 'the newest n records (default and most: 10000)')
-    .option('--json', 'print an array of {id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash}')
-    .addHelpText('after', '\nRecords are hash-chained: aos audit verify finds an edited, inserted or removed record.\n\nExamples:\n  aos audit --pid 3\n  aos audit --since 1h --json\n  aos audit verify')
-    .action((flags: { pid?: string; since?: string; limit?: string; json?: boolean }) => run(() => runAudit(flags)));
-  audit
-    .command('verify')
-    .description('walk the hash chain: exit 0 when intact, 1 naming the first broken record')
-    .option('--json', 'print {ok, rows, head, bad_id, problem}')
-    .action((flags: { json?: boolean }) => run(() => runAuditVerify(flags)));
-}
+export const auditVerb: VerbSpec = {
+  name: 'audit',
+  summary: 'the policy decisions on record: allow, ask, deny and every answer to an approval',
+  options: [
+    { flags: '--pid <pid>', help: 'only this process' },
+    { flags: '--since <when>', help: 'only records from then on: a duration back (30m, 12h, 7d) or a time' },
+    { flags: '--limit <n>', help: 'the newest n records (default and most: 10000)' },
+    { flags: '--json', help: 'print an array of {id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash}' },
+  ],
+  help: `
+Records are hash-chained: aos audit verify finds an edited, inserted or removed record.
+
+Examples:
+  aos audit --pid 3
+  aos audit --since 1h --json
+  aos audit verify`,
+  run: ({ flags }) => runAudit(flags as { pid?: string; since?: string; limit?: string; json?: boolean }),
+  subcommands: [
+    {
+      name: 'verify',
+      summary: 'walk the hash chain: exit 0 when intact, 1 naming the first broken record',
+      options: [
+        { flags: '--json', help: 'print {ok, rows, head, bad_id, problem}' },
+      ],
+      run: ({ flags }) => runAuditVerify(flags as { json?: boolean }),
+    },
+  ],
+};

@@ -1,6 +1,8 @@
 /** `aos completion bash|zsh`: a completion script made from the verb table itself (verbs, flags, live pids). */
-import type { Command } from 'commander';
+import { argInfo, optionInfo } from './cli-parse.js';
 import { CliError, EXIT } from './fail.js';
+import { out } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 interface VerbInfo {
   name: string;
@@ -9,13 +11,19 @@ interface VerbInfo {
   subcommands: string[];
 }
 
-/** Every verb is registered for `completion` (verbs.ts verbsFor): the program lists them all. */
-function verbInfo(program: Command): VerbInfo[] {
-  return program.commands.map((c) => ({
-    name: c.name(),
-    flags: [...c.options.flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)), '--help'],
-    takesPid: c.registeredArguments[0]?.name() === 'pid',
-    subcommands: c.commands.map((s) => s.name()),
+/** What completion needs of each verb: its flags, subcommands, and whether it takes a pid first. */
+function verbInfo(verbs: readonly VerbSpec[]): VerbInfo[] {
+  return verbs.map((v) => ({
+    name: v.name,
+    flags: [
+      ...(v.options ?? []).flatMap((o) => {
+        const info = optionInfo(o);
+        return [info.short === undefined ? undefined : `-${info.short}`, info.negate ? `--no-${info.long}` : `--${info.long}`].filter((f): f is string => f !== undefined);
+      }),
+      '--help',
+    ],
+    takesPid: v.args?.[0] !== undefined && argInfo(v.args[0][0]).name === 'pid',
+    subcommands: (v.subcommands ?? []).map((s) => s.name),
   }));
 }
 
@@ -48,24 +56,20 @@ autoload -U +X bashcompinit && bashcompinit
 ${bashScript(verbs)}`;
 }
 
-export async function runCompletion(program: Command, shell: string): Promise<number> {
+export async function runCompletion(verbs: readonly VerbSpec[], shell: string): Promise<number> {
   if (shell !== 'bash' && shell !== 'zsh') throw new CliError(`completion is for bash or zsh (got "${shell}")`);
-  const verbs = verbInfo(program);
-  process.stdout.write(shell === 'bash' ? bashScript(verbs) : zshScript(verbs));
+  const info = verbInfo(verbs);
+  out(shell === 'bash' ? bashScript(info) : zshScript(info));
   return EXIT.ok;
 }
 
-export function registerCompletion(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('completion')
-    .description('print a shell completion script (verbs, flags, and pids of the running kernel)')
-    .argument('<shell>', 'bash or zsh')
-    .addHelpText(
-      'after',
-      `
+export const completionVerb: VerbSpec = {
+  name: 'completion',
+  summary: 'print a shell completion script (verbs, flags, and pids of the running kernel)',
+  args: [['<shell>', 'bash or zsh']],
+  help: `
 Examples:
   eval "$(aos completion bash)"     # in ~/.bashrc
   eval "$(aos completion zsh)"      # in ~/.zshrc`,
-    )
-    .action((shell: string) => run(() => runCompletion(program, shell)));
-}
+  run: async ({ args: [shell], verbs }) => runCompletion(await verbs(), shell as string),
+};

@@ -1,9 +1,10 @@
 /** How a verb reaches the kernel: auto-started on demand unless AOS_NO_AUTOSTART is set. */
-import { type Connected, connectKernel } from '../kernel/client/connect.js';
+import { type Connected, type Opened, openKernel as openConnection } from '../kernel/client/connect.js';
 import type { KernelClient } from '../kernel/client/client.js';
 import { aosPaths } from '../kernel/paths.js';
 import type { Launcher } from '../kernel/wire/daemon-report.js';
 import { driftWarning } from './drift.js';
+import { err, isTerminal } from './out.js';
 
 export function autostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.AOS_NO_AUTOSTART;
@@ -13,24 +14,49 @@ export function autostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean 
 /** Loaded only to start a daemon: the launcher brings child_process, which a verb's start-up should not pay for. */
 export const launchLazily: Launcher = async (paths, timeoutMs) => (await import('./launch.js')).launchDaemon(paths, timeoutMs);
 
-export async function openKernel(): Promise<Connected> {
-  const connected = await connectKernel(aosPaths(), {
+/** Connected, the ping on its way; its answer warns when the kernel runs with other settings than ours. */
+function open(): Promise<Opened> {
+  return openConnection(aosPaths(), {
     autostart: autostartEnabled(),
     launch: launchLazily,
     // Scripts read stdout/stderr; only a person at a terminal is told about the start.
     onStarted: (pid) => {
-      if (process.stderr.isTTY) process.stderr.write(`aos: started the kernel (pid ${pid})\n`);
+      if (isTerminal(2)) err(`aos: started the kernel (pid ${pid})\n`);
     },
-  });
-  for (const line of driftWarning(connected.kernel)) process.stderr.write(`${line}\n`);
-  return connected;
+  }).then(({ client, kernel }) => ({
+    client,
+    kernel: kernel.then((k) => {
+      for (const line of driftWarning(k)) err(`${line}\n`);
+      return k;
+    }),
+  }));
 }
 
-/** Run `work` with a connected client and always hang up after. */
-export async function withKernel<T>(work: (client: KernelClient, kernel: Connected['kernel']) => Promise<T>): Promise<T> {
-  const { client, kernel } = await openKernel();
+/** Connected and pinged (`aos top`, `aos mcp`: long sessions that need the kernel's answer first). */
+export async function openKernel(): Promise<Connected> {
+  const { client, kernel } = await open();
   try {
-    return await work(client, kernel);
+    return { client, kernel: await kernel };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+/**
+ * Run `work` with a connected client and always hang up after. Its first request goes out right
+ * behind the ping, before the ping's answer (a kernel of another protocol refuses it unread): one
+ * round trip where there were two. The ping's failure (unreachable, hung, another protocol) is
+ * the one reported.
+ */
+export async function withKernel<T>(work: (client: KernelClient, kernel: Promise<Connected['kernel']>) => Promise<T>): Promise<T> {
+  const { client, kernel } = await open();
+  try {
+    const done = work(client, kernel);
+    // Handled here so that a refusal while the ping's failure is reported is not an unhandled rejection.
+    done.catch(() => undefined);
+    await kernel;
+    return await done;
   } finally {
     client.close();
   }

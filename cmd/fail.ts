@@ -1,6 +1,7 @@
 /** The CLI's one error exit: a clear message, never a stack trace, and the contract's exit codes. */
 import { AosError } from '../kernel/errno.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { err } from './out.js';
 
 /** 0 success, 1 usage error or refused request, 2 kernel unreachable; attached spawn adds the process's code. */
 export const EXIT = { ok: 0, usage: 1, unreachable: 2, interrupted: 130 } as const;
@@ -16,19 +17,19 @@ export class CliError extends Error {
 
 export function reportError(error: unknown): number {
   if (error instanceof CliError) {
-    process.stderr.write(`aos: ${error.message}\n`);
+    err(`aos: ${error.message}\n`);
     return error.exitCode;
   }
   if (error instanceof KernelUnreachableError) {
-    process.stderr.write(`aos: ${error.message}\n`);
+    err(`aos: ${error.message}\n`);
     return EXIT.unreachable;
   }
   if (error instanceof AosError) {
-    process.stderr.write(`aos: ${error.message}\n`);
+    err(`aos: ${error.message}\n`);
     return EXIT.usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`aos: unexpected failure: ${message}\n`);
-  if (process.env.AOS_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+  err(`aos: unexpected failure: ${message}\n`);
+  if (process.env.AOS_DEBUG) err(`${(error as Error).stack ?? ''}\n`);
   return EXIT.usage;
 }

@@ -7,6 +7,7 @@ import { EventRenderer } from './render.js';
 import { cutVisible, painter, useColor } from './style.js';
 import { ThinkingLine } from './thinking.js';
 import { type Window, windowEvents } from './log-window.js';
+import { isTerminal, out, stream, terminalColumns } from './out.js';
 
 export interface PrintOptions {
   json: boolean;
@@ -27,12 +28,12 @@ export class EventPrinter {
   printed = 0;
 
   constructor(private readonly options: PrintOptions) {
-    const tty = process.stdout.isTTY === true;
-    this.width = tty && !options.verbose ? process.stdout.columns || 80 : null;
+    const tty = isTerminal(1);
+    this.width = tty && !options.verbose ? (terminalColumns(1) ?? 80) : null;
     this.renderer = options.json
       ? null
-      : new EventRenderer({ paint: painter(useColor()), verbose: options.verbose, width: process.stdout.columns || 120 });
-    this.thinking = options.thinking && tty && !options.json ? new ThinkingLine(process.stdout) : null;
+      : new EventRenderer({ paint: painter(useColor()), verbose: options.verbose, width: terminalColumns(1) ?? 120 });
+    this.thinking = options.thinking && tty && !options.json ? new ThinkingLine(stream(1)) : null;
     this.thinking?.start();
   }
 
@@ -57,7 +58,7 @@ export class EventPrinter {
     const line = this.line(event);
     this.thinking?.clear();
     if (line !== null) {
-      process.stdout.write(`${line}\n`);
+      out(`${line}\n`);
       this.printed++;
     }
     this.thinking?.observe(event);

@@ -1,10 +1,11 @@
 /** `aos inspect <pid>`: one process in full (docker inspect's habit), as `key  value` lines or JSON. */
-import type { Command } from 'commander';
 import type { ProcDetail } from '../kernel/wire/detail.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { formatCost, formatCount, formatDuration } from './top/format.js';
+import { out } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 function when(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString();
@@ -41,25 +42,23 @@ export async function runInspect(pidArg: string, flags: { json?: boolean }): Pro
   const pid = toPid(pidArg);
   return withKernel(async (client) => {
     const detail = await client.request('inspect', { pid });
-    process.stdout.write(flags.json ? `${JSON.stringify(detail)}\n` : `${describeDetail(detail)}\n`);
+    out(flags.json ? `${JSON.stringify(detail)}\n` : `${describeDetail(detail)}\n`);
     return EXIT.ok;
   });
 }
 
-export function registerInspect(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('inspect')
-    .description('show one process in full: task, model, capabilities, budgets and use, parent and children, state and why')
-    .argument('<pid>', 'process id (live or ended)')
-    .option('--json', 'print {row, status, task, capabilities, limits, children}')
-    .addHelpText(
-      'after',
-      `
+export const inspectVerb: VerbSpec = {
+  name: 'inspect',
+  summary: 'show one process in full: task, model, capabilities, budgets and use, parent and children, state and why',
+  args: [['<pid>', 'process id (live or ended)']],
+  options: [
+    { flags: '--json', help: 'print {row, status, task, capabilities, limits, children}' },
+  ],
+  help: `
 Exits 0, or 1 for an unknown pid.
 
 Examples:
   aos inspect 3
   aos inspect 3 --json | jq .capabilities`,
-    )
-    .action((pid: string, flags: { json?: boolean }) => run(() => runInspect(pid, flags)));
-}
+  run: ({ args: [pid], flags }) => runInspect(pid as string, (flags as { json?: boolean })),
+};

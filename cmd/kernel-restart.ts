@@ -6,6 +6,7 @@ import { isEnded, PROC_STATES } from '../kernel/types.js';
 import { EXIT } from './fail.js';
 import { launchLazily } from './connect.js';
 import { stopKernel } from './launch-stop.js';
+import { out } from './out.js';
 
 /** Live processes of the running kernel, or null when none answers. */
 async function liveCount(): Promise<number | null> {
@@ -33,6 +34,6 @@ export async function runRestart(flags: { json?: boolean }): Promise<number> {
   const result = { old_pid: stopped.pid, pid, workspace, processes: live ?? 0 };
   const before = stopped.pid === null ? 'kernel was not running' : `kernel ${stopped.pid} stopped${stopped.forced ? ' (killed)' : ''}`;
   const human = `${before}; kernel started (pid ${pid}, workspace ${workspace})${live ? `, ${live} live process${live === 1 ? '' : 'es'} resumed` : ''}`;
-  process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${human}\n`);
+  out(flags.json ? `${JSON.stringify(result)}\n` : `${human}\n`);
   return EXIT.ok;
 }

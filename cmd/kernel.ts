@@ -1,6 +1,5 @@
 /** `aos kernel start|stop|status`: the daemon of this AOS_HOME. These never auto-start it. */
-import type { Command } from 'commander';
-import { pingKernel, startKernel } from '../kernel/client/connect.js';
+import { openKernel, pingKernel, startKernel } from '../kernel/client/connect.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
 import { launchLazily } from './connect.js';
 import { stopKernel } from './launch-stop.js';
@@ -13,13 +12,15 @@ import type { KernelStats } from '../kernel/wire/views.js';
 import { CliError, EXIT } from './fail.js';
 import { describeProvider } from './providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration } from './top/format.js';
+import { out, err } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 interface JsonFlag {
   json?: boolean;
 }
 
 function print(json: boolean, value: object, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+  out(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
 }
 
 export async function runStart(flags: JsonFlag): Promise<number> {
@@ -35,7 +36,7 @@ export async function runStart(flags: JsonFlag): Promise<number> {
   const { pid, socket, workspace } = connected.kernel;
   const what = connected.started ? 'kernel started' : 'kernel already running';
   print(flags.json ?? false, { pid, socket, workspace, started: connected.started }, `${what} (pid ${pid}, socket ${socket}, workspace ${workspace})`);
-  if (!connected.started) for (const line of driftWarning(connected.kernel)) process.stderr.write(`${line}\n`);
+  if (!connected.started) for (const line of driftWarning(connected.kernel)) err(`${line}\n`);
   return EXIT.ok;
 }
 
@@ -66,53 +67,82 @@ function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
 
 export async function runStatus(flags: JsonFlag): Promise<number> {
   const paths = aosPaths();
-  let connected;
+  let opened;
   try {
-    connected = await pingKernel(paths);
+    opened = await openKernel(paths, { autostart: false, launch: launchLazily });
   } catch (error) {
     if (error instanceof KernelUnreachableError && error.kind === 'connect') {
       throw new CliError(`kernel not running (nothing answers on ${paths.socket}); start it with "aos kernel start"`, EXIT.unreachable);
     }
     throw error;
   }
+  const { client } = opened;
   try {
-    const stats = await connected.client.request('stats', {});
-    const { socket, home, workspace } = connected.kernel;
-    print(flags.json ?? false, { ...stats, socket, home, workspace }, describeStats(stats, connected.kernel));
-    for (const line of driftWarning(connected.kernel)) process.stderr.write(`${line}\n`);
+    // Behind the ping, not after its answer (a kernel of another protocol refuses it unread).
+    const asked = client.request('stats', {});
+    asked.catch(() => undefined);
+    const kernel = await opened.kernel;
+    const stats = await asked;
+    const { socket, home, workspace } = kernel;
+    print(flags.json ?? false, { ...stats, socket, home, workspace }, describeStats(stats, kernel));
+    for (const line of driftWarning(kernel)) err(`${line}\n`);
     return EXIT.ok;
   } finally {
-    connected.client.close();
+    client.close();
   }
 }
 
-export function registerKernel(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  const kernel = program
-    .command('kernel')
-    .description('start, stop, restart or inspect the kernel daemon of $AOS_HOME (other verbs start it on demand)')
-    .addHelpText('after', '\nExamples:\n  aos kernel status --json\n  aos kernel stop');
-  kernel
-    .command('start')
-    .description('start the daemon unless it is running')
-    .option('--json', 'print {"pid","socket","started"}')
-    .addHelpText('after', '\nExample:\n  AOS_HOME=/tmp/aos aos kernel start')
-    .action((flags: JsonFlag) => run(() => runStart(flags)));
-  kernel
-    .command('stop')
-    .description('stop the daemon and wait until it is gone (processes resume on the next start)')
-    .option('--json', 'print {"pid","forced"} (pid null when it was not running)')
-    .addHelpText('after', '\nExample:\n  aos kernel stop')
-    .action((flags: JsonFlag) => run(() => runStop(flags)));
-  kernel
-    .command('restart')
-    .description('stop the daemon and start it with your environment (keys, base URLs, AOS_*); every process is kept')
-    .option('--json', 'print {"old_pid","pid","workspace","processes"}')
-    .addHelpText('after', '\nExample:\n  export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 && aos kernel restart')
-    .action((flags: JsonFlag) => run(() => runRestart(flags)));
-  kernel
-    .command('status')
-    .description('show the daemon and its totals; exits 2 when it is not running')
-    .option('--json', 'print the kernel stats with socket, home and workspace')
-    .addHelpText('after', '\nExample:\n  aos kernel status --json | jq .processes')
-    .action((flags: JsonFlag) => run(() => runStatus(flags)));
-}
+export const kernelVerb: VerbSpec = {
+  name: 'kernel',
+  summary: 'start, stop, restart or inspect the kernel daemon of $AOS_HOME (other verbs start it on demand)',
+  help: `
+Examples:
+  aos kernel status --json
+  aos kernel stop`,
+  subcommands: [
+    {
+      name: 'start',
+      summary: 'start the daemon unless it is running',
+      options: [
+        { flags: '--json', help: 'print {"pid","socket","started"}' },
+      ],
+      help: `
+Example:
+  AOS_HOME=/tmp/aos aos kernel start`,
+      run: ({ flags }) => runStart(flags as JsonFlag),
+    },
+    {
+      name: 'stop',
+      summary: 'stop the daemon and wait until it is gone (processes resume on the next start)',
+      options: [
+        { flags: '--json', help: 'print {"pid","forced"} (pid null when it was not running)' },
+      ],
+      help: `
+Example:
+  aos kernel stop`,
+      run: ({ flags }) => runStop(flags as JsonFlag),
+    },
+    {
+      name: 'restart',
+      summary: 'stop the daemon and start it with your environment (keys, base URLs, AOS_*); every process is kept',
+      options: [
+        { flags: '--json', help: 'print {"old_pid","pid","workspace","processes"}' },
+      ],
+      help: `
+Example:
+  export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 && aos kernel restart`,
+      run: ({ flags }) => runRestart(flags as JsonFlag),
+    },
+    {
+      name: 'status',
+      summary: 'show the daemon and its totals; exits 2 when it is not running',
+      options: [
+        { flags: '--json', help: 'print the kernel stats with socket, home and workspace' },
+      ],
+      help: `
+Example:
+  aos kernel status --json | jq .processes`,
+      run: ({ flags }) => runStatus(flags as JsonFlag),
+    },
+  ],
+};

@@ -1,9 +1,10 @@
 /** `aos kill <pid>`: end a process and, unless --no-tree, its descendants. */
-import type { Command } from 'commander';
 import type { KernelClient } from '../kernel/client/client.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
+import { out, err } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 interface KillFlags {
   tree: boolean;
@@ -28,28 +29,26 @@ export async function runKill(pidArg: string, flags: KillFlags): Promise<number>
   return withKernel(async (client) => {
     const { killed } = await client.request('kill', { pid, tree: flags.tree });
     if (killed.includes(pid)) await waitReaped(client, pid);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ killed })}\n`);
-    else if (killed.length) process.stdout.write(`killed ${killed.join(' ')}\n`);
-    else process.stderr.write(`aos: process ${pid} has already ended; nothing to kill\n`);
+    if (flags.json) out(`${JSON.stringify({ killed })}\n`);
+    else if (killed.length) out(`killed ${killed.join(' ')}\n`);
+    else err(`aos: process ${pid} has already ended; nothing to kill\n`);
     return EXIT.ok;
   });
 }
 
-export function registerKill(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('kill')
-    .description('kill a process and its descendants (their state becomes killed, exit code 137)')
-    .argument('<pid>', 'process id')
-    .option('--no-tree', 'kill only this process, not its descendants')
-    .option('--json', 'print {"killed":[pids]}')
-    .addHelpText(
-      'after',
-      `
+export const killVerb: VerbSpec = {
+  name: 'kill',
+  summary: 'kill a process and its descendants (their state becomes killed, exit code 137)',
+  args: [['<pid>', 'process id']],
+  options: [
+    { flags: '--no-tree', help: 'kill only this process, not its descendants' },
+    { flags: '--json', help: 'print {"killed":[pids]}' },
+  ],
+  help: `
 Prints the pids that were killed. Exits 0 (also when the process had already ended), 1 for an unknown pid.
 
 Examples:
   aos kill 3
   aos kill 3 --no-tree`,
-    )
-    .action((pid: string, flags: KillFlags) => run(() => runKill(pid, flags)));
-}
+  run: ({ args: [pid], flags }) => runKill(pid as string, flags as unknown as KillFlags),
+};

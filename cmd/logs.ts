@@ -1,5 +1,4 @@
 /** `aos logs [pid]`: events from the kernel's store, then (with -f) live; without a pid, every process's. */
-import type { Command } from 'commander';
 import type { KernelClient } from '../kernel/client/client.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
@@ -7,6 +6,7 @@ import { EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
 import { eventsFor, sinceTime, type Window } from './log-window.js';
 import { printAllLogs } from './logs-all.js';
+import type { VerbSpec } from './verb.js';
 
 interface LogsFlags {
   follow?: boolean;
@@ -47,21 +47,20 @@ export async function runLogs(pidArg: string | undefined, flags: LogsFlags): Pro
   });
 }
 
-export function registerLogs(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('logs')
-    .description("print a process's events (and its children's), or every process's; with -f, follow them")
-    .argument('[pid]', `process id; without it, every process (the last ${ALL_DEFAULT_TAIL} lines unless --tail or --since)`)
-    .option('-f, --follow', 'keep printing live events until the process ends (without a pid: until Ctrl-C)')
-    .option('-n, --tail <n>', 'only the last n lines of the history (with --json: the last n events)')
-    .option('--since <when>', 'only events since a duration ago (90s, 10m, 2h, 1d) or a time (2026-01-31T12:00)')
-    .option('-t, --timestamps', 'prefix each line with its time')
-    .option('--no-tree', "only this process's events, not its descendants'")
-    .option('--json', 'one JSON event per line: {"ts","pid","type",...}')
-    .option('-v, --verbose', 'also print prompts, syscall arguments and every state change')
-    .addHelpText(
-      'after',
-      `
+export const logsVerb: VerbSpec = {
+  name: 'logs',
+  summary: "print a process's events (and its children's), or every process's; with -f, follow them",
+  args: [['[pid]', `process id; without it, every process (the last ${ALL_DEFAULT_TAIL} lines unless --tail or --since)`]],
+  options: [
+    { flags: '-f, --follow', help: 'keep printing live events until the process ends (without a pid: until Ctrl-C)' },
+    { flags: '-n, --tail <n>', help: 'only the last n lines of the history (with --json: the last n events)' },
+    { flags: '--since <when>', help: 'only events since a duration ago (90s, 10m, 2h, 1d) or a time (2026-01-31T12:00)' },
+    { flags: '-t, --timestamps', help: 'prefix each line with its time' },
+    { flags: '--no-tree', help: "only this process's events, not its descendants'" },
+    { flags: '--json', help: 'one JSON event per line: {"ts","pid","type",...}' },
+    { flags: '-v, --verbose', help: 'also print prompts, syscall arguments and every state change' },
+  ],
+  help: `
 Exits 0 (130 when -f is interrupted with Ctrl-C), 1 for an unknown pid.
 
 Examples:
@@ -69,6 +68,5 @@ Examples:
   aos logs -f 1                 # re-attach to a detached spawn (aos attach 1 also sends your lines to its stdin)
   aos logs --since 10m -t       # every process, the last ten minutes, with times
   aos logs 3 --tail 20 --json | jq 'select(.type == "result")'`,
-    )
-    .action((pid: string | undefined, flags: LogsFlags) => run(() => runLogs(pid, flags)));
-}
+  run: ({ args: [pid], flags }) => runLogs(pid as string | undefined, flags as unknown as LogsFlags),
+};

@@ -1,10 +1,11 @@
 /** `aos models`: the providers the kernel knows, whether each is set up, their models, windows and prices. */
-import type { Command } from 'commander';
 import type { ResultOf } from '../kernel/wire/protocol.js';
 import { RESULTS } from '../kernel/wire/protocol-results.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { formatCount } from './top/format.js';
+import { out } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 
 export type ModelsListing = ResultOf<'models'>;
@@ -38,24 +39,22 @@ export async function runModels(flags: { json?: boolean }): Promise<number> {
   if (!Object.hasOwn(RESULTS, 'models')) throw new CliError('this aos has no provider table yet (the kernel has no "models" method)');
   return withKernel(async (client) => {
     const listing = await client.request('models', {});
-    process.stdout.write(flags.json ? `${JSON.stringify(listing)}\n` : `${describeModels(listing)}\n`);
+    out(flags.json ? `${JSON.stringify(listing)}\n` : `${describeModels(listing)}\n`);
     return EXIT.ok;
   });
 }
 
-export function registerModels(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('models')
-    .description('list the model providers, whether each is set up, and their models with context windows and prices')
-    .option('--json', 'print {"default_model", "providers": [{name, configured, endpoint, models: [{name, context_window, price}]}]}')
-    .addHelpText(
-      'after',
-      `
+export const modelsVerb: VerbSpec = {
+  name: 'models',
+  summary: 'list the model providers, whether each is set up, and their models with context windows and prices',
+  options: [
+    { flags: '--json', help: 'print {"default_model", "providers": [{name, configured, endpoint, models: [{name, context_window, price}]}]}' },
+  ],
+  help: `
 Prices are USD per million tokens (AOS_PRICES adds or overrides them); "-" when unknown.
 
 Examples:
   aos models
   aos models --json | jq -r '.providers[] | select(.configured) | .name'`,
-    )
-    .action((flags: { json?: boolean }) => run(() => runModels(flags)));
-}
+  run: ({ flags }) => runModels(flags as { json?: boolean }),
+};

@@ -1,10 +1,10 @@
 /** `aos policy show [--pid N] [--json]`: the effective policy, the root's or one process's. */
-import type { Command } from 'commander';
 import type { ResultOf } from '../kernel/wire/protocol.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
-import type { Run } from './verb.js';
+import { out } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 export function formatPolicy(view: ResultOf<'policy'>): string {
   const out = [`policy ${view.file ?? '(none)'}${view.pid === null ? ' — root processes' : ` — process ${view.pid}`}`, '', 'capabilities:'];
@@ -31,18 +31,29 @@ export async function runPolicyShow(flags: { pid?: string; json?: boolean }): Pr
   const pid = flags.pid === undefined ? undefined : toPid(flags.pid);
   return withKernel(async (client) => {
     const view = await client.request('policy', pid === undefined ? {} : { pid });
-    process.stdout.write(flags.json ? `${JSON.stringify(view)}\n` : `${formatPolicy(view)}\n`);
+    out(flags.json ? `${JSON.stringify(view)}\n` : `${formatPolicy(view)}\n`);
     return EXIT.ok;
   });
 }
 
-export function registerPolicy(program: Command, run: Run): void {
-  const policy = program.command('policy').description('show the effective policy (capabilities, rules, approvals, secrets)');
-  policy
-    .command('show')
-    .description('print the policy the kernel enforces, for root processes or one process')
-    .option('--pid <pid>', "that process's capabilities, and which rules apply to it")
-    .option('--json', 'print {file, pid, capabilities, rules:[{verdict, capability, line, applies}], approvals, secrets, journal}')
-    .addHelpText('after', '\nThe kernel reads the policy at start (AOS_POLICY, default $AOS_HOME/policy.yaml); restart it after editing.\n\nExamples:\n  aos policy show\n  aos policy show --pid 3 --json')
-    .action((flags: { pid?: string; json?: boolean }) => run(() => runPolicyShow(flags)));
-}
+export const policyVerb: VerbSpec = {
+  name: 'policy',
+  summary: 'show the effective policy (capabilities, rules, approvals, secrets)',
+  subcommands: [
+    {
+      name: 'show',
+      summary: 'print the policy the kernel enforces, for root processes or one process',
+      options: [
+        { flags: '--pid <pid>', help: "that process's capabilities, and which rules apply to it" },
+        { flags: '--json', help: 'print {file, pid, capabilities, rules:[{verdict, capability, line, applies}], approvals, secrets, journal}' },
+      ],
+      help: `
+The kernel reads the policy at start (AOS_POLICY, default $AOS_HOME/policy.yaml); restart it after editing.
+
+Examples:
+  aos policy show
+  aos policy show --pid 3 --json`,
+      run: ({ flags }) => runPolicyShow(flags as { pid?: string; json?: boolean }),
+    },
+  ],
+};

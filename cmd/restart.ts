@@ -1,8 +1,9 @@
 /** `aos restart <pid>`: a new process with the task, model, name, role, capabilities and limits of an old one. */
-import type { Command } from 'commander';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
+import { out } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 export async function runRestart(pidArg: string, flags: { json?: boolean }): Promise<number> {
   const pid = toPid(pidArg);
@@ -23,25 +24,23 @@ export async function runRestart(pidArg: string, flags: { json?: boolean }): Pro
       max_wall_s: limits.max_wall_s ?? undefined,
       context_tokens: limits.context_tokens,
     });
-    process.stdout.write(flags.json ? `${JSON.stringify({ pid: next.pid, old_pid: pid, killed })}\n` : `${next.pid}\n`);
+    out(flags.json ? `${JSON.stringify({ pid: next.pid, old_pid: pid, killed })}\n` : `${next.pid}\n`);
     return EXIT.ok;
   });
 }
 
-export function registerRestart(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('restart')
-    .description('start a new process like an old one (task, model, capabilities, limits); a live old one is killed first')
-    .argument('<pid>', 'the process to run again (live or ended)')
-    .option('--json', 'print {"pid","old_pid","killed"}')
-    .addHelpText(
-      'after',
-      `
+export const restartVerb: VerbSpec = {
+  name: 'restart',
+  summary: 'start a new process like an old one (task, model, capabilities, limits); a live old one is killed first',
+  args: [['<pid>', 'the process to run again (live or ended)']],
+  options: [
+    { flags: '--json', help: 'print {"pid","old_pid","killed"}' },
+  ],
+  help: `
 Prints the new pid. The new process starts from the task: the old one's history is not replayed.
 
 Examples:
   aos restart 3
   aos logs -f $(aos restart 3)`,
-    )
-    .action((pid: string, flags: { json?: boolean }) => run(() => runRestart(pid, flags)));
-}
+  run: ({ args: [pid], flags }) => runRestart(pid as string, (flags as { json?: boolean })),
+};

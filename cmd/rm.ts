@@ -1,16 +1,16 @@
 /** `aos rm <pid…>` and `aos prune`: ended processes leave the store (their history with them), like docker's. */
-import type { Command } from 'commander';
-import type { Run } from './verb.js';
 import { parseDuration } from '../kernel/wire/duration.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
+import { out } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 export async function runRm(pidArgs: string[], flags: { json?: boolean }): Promise<number> {
   const pids = pidArgs.map(toPid);
   return withKernel(async (client) => {
     const { removed } = await client.request('rm', { pids });
-    process.stdout.write(flags.json ? `${JSON.stringify({ removed })}\n` : `removed ${removed.join(' ')}\n`);
+    out(flags.json ? `${JSON.stringify({ removed })}\n` : `removed ${removed.join(' ')}\n`);
     return EXIT.ok;
   });
 }
@@ -24,44 +24,40 @@ export async function runPrune(flags: { olderThan?: string; json?: boolean }): P
   }
   return withKernel(async (client) => {
     const { removed } = await client.request('prune', { older_than_s: olderThanS });
-    process.stdout.write(flags.json ? `${JSON.stringify({ removed })}\n` : `pruned ${removed} ended process${removed === 1 ? '' : 'es'}\n`);
+    out(flags.json ? `${JSON.stringify({ removed })}\n` : `pruned ${removed} ended process${removed === 1 ? '' : 'es'}\n`);
     return EXIT.ok;
   });
 }
 
-export function registerRm(program: Command, run: Run): void {
-  program
-    .command('rm')
-    .description('remove ended processes (and their descendants) with their history')
-    .argument('<pid...>', 'process ids; each must have ended, with all its descendants')
-    .option('--json', 'print {"removed":[pids]}')
-    .addHelpText(
-      'after',
-      `
+export const rmVerb: VerbSpec = {
+  name: 'rm',
+  summary: 'remove ended processes (and their descendants) with their history',
+  args: [['<pid...>', 'process ids; each must have ended, with all its descendants']],
+  options: [
+    { flags: '--json', help: 'print {"removed":[pids]}' },
+  ],
+  help: `
 A running process is refused (exit 1): kill it first. Removed processes disappear from ps --all and logs.
 
 Examples:
   aos rm 3
   aos rm $(aos ps --all --json | jq -r '.[] | select(.state == "exited") | .pid')`,
-    )
-    .action((pids: string[], flags: { json?: boolean }) => run(() => runRm(pids, flags)));
-}
+  run: ({ args: [pids], flags }) => runRm(pids as string[], (flags as { json?: boolean })),
+};
 
-export function registerPrune(program: Command, run: Run): void {
-  program
-    .command('prune')
-    .description('remove every ended process (optionally only older ones) with its history')
-    .option('--older-than <duration>', 'only processes that ended longer ago than this: 90s, 30m, 12h, 7d, 2w')
-    .option('--json', 'print {"removed":N}')
-    .addHelpText(
-      'after',
-      `
+export const pruneVerb: VerbSpec = {
+  name: 'prune',
+  summary: 'remove every ended process (optionally only older ones) with its history',
+  options: [
+    { flags: '--older-than <duration>', help: 'only processes that ended longer ago than this: 90s, 30m, 12h, 7d, 2w' },
+    { flags: '--json', help: 'print {"removed":N}' },
+  ],
+  help: `
 Keeps processes a live process still needs (its ancestors, and exits a live parent has not collected with WAIT).
 Set AOS_RETENTION (e.g. 30d) to have the kernel prune on its own, at start and hourly.
 
 Examples:
   aos prune
   aos prune --older-than 7d`,
-    )
-    .action((flags: { olderThan?: string; json?: boolean }) => run(() => runPrune(flags)));
-}
+  run: ({ flags }) => runPrune(flags as { olderThan?: string; json?: boolean }),
+};

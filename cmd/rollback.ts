@@ -1,10 +1,10 @@
 /** `aos diff <pid>` and `aos rollback <pid> [--turn N]`: what a process (and its subtree) changed in the workspace, and undoing it. */
-import type { Command } from 'commander';
 import type { ResultOf } from '../kernel/wire/protocol.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
-import type { Run } from './verb.js';
+import { out } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 const MARK = { added: 'A', modified: 'M', deleted: 'D' } as const;
 
@@ -23,7 +23,7 @@ export async function runDiff(pidArg: string, flags: { json?: boolean }): Promis
   const pid = toPid(pidArg);
   return withKernel(async (client) => {
     const result = await client.request('diff', { pid });
-    process.stdout.write(flags.json ? `${JSON.stringify(result.files)}\n` : `${formatDiff(result)}\n`);
+    out(flags.json ? `${JSON.stringify(result.files)}\n` : `${formatDiff(result)}\n`);
     return EXIT.ok;
   });
 }
@@ -33,30 +33,41 @@ export async function runRollback(pidArg: string, flags: { turn?: string; json?:
   const turn = flags.turn === undefined ? undefined : toInt(flags.turn, '--turn', 0, Number.MAX_SAFE_INTEGER);
   return withKernel(async (client) => {
     const result = await client.request('rollback', { pid, turn });
-    if (flags.json) process.stdout.write(`${JSON.stringify(result.files)}\n`);
-    else if (result.files.length === 0) process.stdout.write(`nothing to roll back for process ${pid}\n`);
-    else process.stdout.write(`${result.files.map((f) => `${f.action} ${f.path}`).join('\n')}\n`);
+    if (flags.json) out(`${JSON.stringify(result.files)}\n`);
+    else if (result.files.length === 0) out(`nothing to roll back for process ${pid}\n`);
+    else out(`${result.files.map((f) => `${f.action} ${f.path}`).join('\n')}\n`);
     return EXIT.ok;
   });
 }
 
-export function registerDiff(program: Command, run: Run): void {
-  program
-    .command('diff')
-    .description('what a process and its descendants changed in the workspace (FS_WRITE and EXEC_CMD)')
-    .argument('<pid>', 'process id')
-    .option('--json', 'print an array of {path, status, bytes_before, bytes_now, pids, turns, changed_since}')
-    .addHelpText('after', '\nA added, M modified, D deleted. Undo with aos rollback <pid>.\n\nExample:\n  aos diff 3')
-    .action((pid: string, flags: { json?: boolean }) => run(() => runDiff(pid, flags)));
-}
+export const diffVerb: VerbSpec = {
+  name: 'diff',
+  summary: 'what a process and its descendants changed in the workspace (FS_WRITE and EXEC_CMD)',
+  args: [['<pid>', 'process id']],
+  options: [
+    { flags: '--json', help: 'print an array of {path, status, bytes_before, bytes_now, pids, turns, changed_since}' },
+  ],
+  help: `
+A added, M modified, D deleted. Undo with aos rollback <pid>.
 
-export function registerRollback(program: Command, run: Run): void {
-  program
-    .command('rollback')
-    .description('restore the files a process and its descendants changed, as they were before')
-    .argument('<pid>', 'process id')
-    .option('--turn <n>', 'only the changes made from turn n on')
-    .option('--json', 'print an array of {path, action}')
-    .addHelpText('after', '\nRefused as a whole (exit 1, nothing changed) when a later process, or anyone outside aos, changed one of the files since.\n\nExamples:\n  aos rollback 3\n  aos rollback 3 --turn 2')
-    .action((pid: string, flags: { turn?: string; json?: boolean }) => run(() => runRollback(pid, flags)));
-}
+Example:
+  aos diff 3`,
+  run: ({ args: [pid], flags }) => runDiff(pid as string, (flags as { json?: boolean })),
+};
+
+export const rollbackVerb: VerbSpec = {
+  name: 'rollback',
+  summary: 'restore the files a process and its descendants changed, as they were before',
+  args: [['<pid>', 'process id']],
+  options: [
+    { flags: '--turn <n>', help: 'only the changes made from turn n on' },
+    { flags: '--json', help: 'print an array of {path, action}' },
+  ],
+  help: `
+Refused as a whole (exit 1, nothing changed) when a later process, or anyone outside aos, changed one of the files since.
+
+Examples:
+  aos rollback 3
+  aos rollback 3 --turn 2`,
+  run: ({ args: [pid], flags }) => runRollback(pid as string, (flags as { turn?: string; json?: boolean })),
+};

@@ -1,8 +1,8 @@
 /** `aos send <pid> <text>`: write to a process's stdin (SYS_READ_STDIN reads it). */
-import type { Command } from 'commander';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
+import type { VerbSpec } from './verb.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -20,20 +20,15 @@ export async function runSend(pidArg: string, words: string[]): Promise<number> 
   });
 }
 
-export function registerSend(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('send')
-    .description("write text to a running process's stdin")
-    .argument('<pid>', 'process id')
-    .argument('<text...>', 'the text (several words are joined by spaces); "-" reads it from stdin')
-    .addHelpText(
-      'after',
-      `
+export const sendVerb: VerbSpec = {
+  name: 'send',
+  summary: "write text to a running process's stdin",
+  args: [['<pid>', 'process id'], ['<text...>', 'the text (several words are joined by spaces); "-" reads it from stdin']],
+  help: `
 Exits 0, or 1 when the process is unknown or has ended.
 
 Examples:
   aos send 3 "the answer is 42"
   git diff | aos send 3 -`,
-    )
-    .action((pid: string, words: string[]) => run(() => runSend(pid, words)));
-}
+  run: ({ args: [pid, words] }) => runSend(pid as string, words as string[]),
+};

@@ -1,5 +1,4 @@
 /** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
-import type { Command } from 'commander';
 import { param } from '../kernel/param.js';
 import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';
@@ -8,6 +7,8 @@ import { EventPrinter, printLogs } from './follow.js';
 import { describeSummary } from './summary.js';
 import type { KernelClient } from '../kernel/client/client.js';
 import type { EndPayload } from '../kernel/wire/protocol.js';
+import { out, err } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 interface SpawnFlags {
   model?: string;
@@ -28,7 +29,7 @@ interface SpawnFlags {
 /** What the tree did, on stderr: stdout stays the events. */
 async function printSummary(client: KernelClient, end: EndPayload): Promise<void> {
   const { procs } = await client.request('logs', { pid: end.pid, tail: 0, tree: true });
-  process.stderr.write(`aos: ${describeSummary(end, procs)}\n`);
+  err(`aos: ${describeSummary(end, procs)}\n`);
 }
 
 export async function runSpawn(task: string | undefined, flags: SpawnFlags): Promise<number> {
@@ -55,15 +56,15 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       cwd: process.cwd(),
     });
     if (flags.detach) {
-      process.stdout.write(flags.json ? `${JSON.stringify({ pid: proc.pid })}\n` : `${proc.pid}\n`);
+      out(flags.json ? `${JSON.stringify({ pid: proc.pid })}\n` : `${proc.pid}\n`);
       return EXIT.ok;
     }
     const json = flags.json ?? false;
     // Files land in the kernel's workspace, whatever the caller's directory: say where, first.
-    if (!json) process.stderr.write(`aos: process ${proc.pid} works in ${kernel.workspace} (its /)\n`);
+    if (!json) err(`aos: process ${proc.pid} works in ${(await kernel).workspace} (its /)\n`);
     const printer = new EventPrinter({ json, verbose: flags.verbose ?? false, thinking: true });
     const outcome = await printLogs(client, { pid: proc.pid, follow: true, tree: true }, printer, () => {
-      process.stderr.write(`\naos: detached from process ${proc.pid}, which keeps running. Re-attach with: aos attach ${proc.pid}\n`);
+      err(`\naos: detached from process ${proc.pid}, which keeps running. Re-attach with: aos attach ${proc.pid}\n`);
     }).finally(() => printer.close());
     if (outcome.end) {
       if (!json) await printSummary(client, outcome.end);
@@ -73,26 +74,25 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
   });
 }
 
-export function registerSpawn(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('spawn')
-    .description('start an agent process; attached (default) stream its events until it ends and exit with its code')
-    .argument('[task]', 'what the agent should do')
-    .option('-m, --model <provider:model>', "model to run, e.g. replay:tape.yaml or a bare gemini-2.5-flash (default: $AOS_MODEL, else the kernel's)")
-    .option('-n, --name <name>', 'process name (replay tapes are keyed by it)', 'root')
-    .option('-r, --role <role>', 'role given to the model in its system prompt', 'assistant')
-    .option('-p, --priority <n>', `scheduling priority, ${param.minPriority}..${param.maxPriority}, higher first`, String(param.defaultPriority))
-    .option('--max-turns <n>', `turn limit (default ${param.maxTurns})`)
-    .option('--max-tokens <n>', 'token budget (prompt + output); the process ends when it is crossed')
-    .option('--max-cost <usd>', 'cost budget in USD, from the model price table')
-    .option('--max-time <seconds>', 'wall-time budget, from creation')
-    .option('--context-tokens <n>', `context budget per request (default: ${param.contextBudgetTokens}, or less on a model with a small window)`)
-    .option('-d, --detach', 'print the new pid and return at once (--json: {"pid":N})')
-    .option('--json', 'print events as JSON lines, as `aos logs --json` does')
-    .option('-v, --verbose', 'also print prompts, syscall arguments and every state change')
-    .addHelpText(
-      'after',
-      `
+export const spawnVerb: VerbSpec = {
+  name: 'spawn',
+  summary: 'start an agent process; attached (default) stream its events until it ends and exit with its code',
+  args: [['[task]', 'what the agent should do']],
+  options: [
+    { flags: '-m, --model <provider:model>', help: "model to run, e.g. replay:tape.yaml or a bare gemini-2.5-flash (default: $AOS_MODEL, else the kernel's)" },
+    { flags: '-n, --name <name>', help: 'process name (replay tapes are keyed by it)', default: 'root' },
+    { flags: '-r, --role <role>', help: 'role given to the model in its system prompt', default: 'assistant' },
+    { flags: '-p, --priority <n>', help: `scheduling priority, ${param.minPriority}..${param.maxPriority}, higher first`, default: String(param.defaultPriority) },
+    { flags: '--max-turns <n>', help: `turn limit (default ${param.maxTurns})` },
+    { flags: '--max-tokens <n>', help: 'token budget (prompt + output); the process ends when it is crossed' },
+    { flags: '--max-cost <usd>', help: 'cost budget in USD, from the model price table' },
+    { flags: '--max-time <seconds>', help: 'wall-time budget, from creation' },
+    { flags: '--context-tokens <n>', help: `context budget per request (default: ${param.contextBudgetTokens}, or less on a model with a small window)` },
+    { flags: '-d, --detach', help: 'print the new pid and return at once (--json: {"pid":N})' },
+    { flags: '--json', help: 'print events as JSON lines, as `aos logs --json` does' },
+    { flags: '-v, --verbose', help: 'also print prompts, syscall arguments and every state change' },
+  ],
+  help: `
 Attached, Ctrl-C detaches (the process keeps running; exit code 130); re-attach with
 "aos logs -f <pid>". The exit code is the root process's: 0 on SYS_EXIT {"code":0}, 1 when the
 kernel ended it, 137 when killed.
@@ -101,6 +101,5 @@ Examples:
   aos spawn "summarise notes/" --model replay:examples/hello-loop.yaml
   aos spawn "watch the inbox" --model replay:tape.yaml --detach
   aos spawn --model replay:tape.yaml --json | jq .type`,
-    )
-    .action((task: string | undefined, flags: SpawnFlags) => run(() => runSpawn(task, flags)));
-}
+  run: ({ args: [task], flags }) => runSpawn(task as string | undefined, flags as unknown as SpawnFlags),
+};

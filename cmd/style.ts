@@ -1,9 +1,11 @@
 /** Terminal colour that honours NO_COLOR, FORCE_COLOR and non-TTY output. */
+import { isTerminal } from './out.js';
 
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+/** Colour for standard output, or for a stream of one's own (Ink's). */
+export function useColor(stream?: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
-  return stream.isTTY === true;
+  return stream === undefined ? isTerminal(1) : stream.isTTY === true;
 }
 
 const CODES = { dim: [2, 22], bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], magenta: [35, 39] } as const;

@@ -1,10 +1,10 @@
 /** `aos top`: the dashboard (cmd/top/) fed by the kernel: a snapshot, then pushed events and stats. */
-import type { Command } from 'commander';
 import type { KernelClient } from '../kernel/client/client.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
 import { openKernel } from './connect.js';
 import { importBeside } from './import-beside.js';
 import type { TopHandlers, TopSource } from './top/source.js';
+import type { VerbSpec } from './verb.js';
 
 /** A TopSource over the socket; after the kernel goes away, the next call connects again. */
 class KernelTopSource implements TopSource {
@@ -117,11 +117,14 @@ export async function runTopVerb(flags: { all?: boolean }): Promise<number> {
   }
 }
 
-export function registerTop(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('top')
-    .description('live dashboard of processes, tokens and cost (q quits)')
-    .option('-a, --all', 'include processes that have ended')
-    .addHelpText('after', '\nExample:\n  aos top --all')
-    .action((flags: { all?: boolean }) => run(() => runTopVerb(flags)));
-}
+export const topVerb: VerbSpec = {
+  name: 'top',
+  summary: 'live dashboard of processes, tokens and cost (q quits)',
+  options: [
+    { flags: '-a, --all', help: 'include processes that have ended' },
+  ],
+  help: `
+Example:
+  aos top --all`,
+  run: ({ flags }) => runTopVerb(flags as { all?: boolean }),
+};

@@ -1,46 +1,44 @@
 /**
- * The one table of verbs. Each module is loaded only when its verb runs (or for the full help):
- * a CLI invocation's time is mostly start-up, and `top` alone pulls in Ink and React.
+ * The one table of verbs. Each module is loaded only when its verb runs (or for the full help and
+ * completion): a CLI invocation's time is mostly start-up, and `top` alone pulls in Ink and React.
  */
-import type { Register } from './verb.js';
+import type { VerbSpec } from './verb.js';
 
 /** In the order `aos --help` lists them. */
-export const VERBS: Record<string, () => Promise<Register>> = {
-  spawn: async () => (await import('./spawn.js')).registerSpawn,
-  ps: async () => (await import('./ps.js')).registerPs,
-  logs: async () => (await import('./logs.js')).registerLogs,
-  kill: async () => (await import('./kill.js')).registerKill,
-  stop: async () => (await import('./stop.js')).registerStop,
-  inspect: async () => (await import('./inspect.js')).registerInspect,
-  restart: async () => (await import('./restart.js')).registerRestart,
-  attach: async () => (await import('./attach.js')).registerAttach,
-  send: async () => (await import('./send.js')).registerSend,
-  rm: async () => (await import('./rm.js')).registerRm,
-  prune: async () => (await import('./rm.js')).registerPrune,
-  models: async () => (await import('./models.js')).registerModels,
-  completion: async () => (await import('./completion.js')).registerCompletion,
-  schema: async () => (await import('./schema.js')).registerSchema,
-  top: async () => (await import('./top.js')).registerTop,
-  web: async () => (await import('./web.js')).registerWeb,
-  approvals: async () => (await import('./approvals.js')).registerApprovals,
-  approve: async () => (await import('./approvals.js')).registerApprove,
-  deny: async () => (await import('./approvals.js')).registerDeny,
-  policy: async () => (await import('./policy.js')).registerPolicy,
-  audit: async () => (await import('./audit.js')).registerAudit,
-  diff: async () => (await import('./rollback.js')).registerDiff,
-  rollback: async () => (await import('./rollback.js')).registerRollback,
-  kernel: async () => (await import('./kernel.js')).registerKernel,
-  mcp: async () => (await import('./mcp.js')).registerMcp,
+export const VERBS: Record<string, () => Promise<VerbSpec>> = {
+  spawn: async () => (await import('./spawn.js')).spawnVerb,
+  ps: async () => (await import('./ps.js')).psVerb,
+  logs: async () => (await import('./logs.js')).logsVerb,
+  kill: async () => (await import('./kill.js')).killVerb,
+  stop: async () => (await import('./stop.js')).stopVerb,
+  inspect: async () => (await import('./inspect.js')).inspectVerb,
+  restart: async () => (await import('./restart.js')).restartVerb,
+  attach: async () => (await import('./attach.js')).attachVerb,
+  send: async () => (await import('./send.js')).sendVerb,
+  rm: async () => (await import('./rm.js')).rmVerb,
+  prune: async () => (await import('./rm.js')).pruneVerb,
+  models: async () => (await import('./models.js')).modelsVerb,
+  completion: async () => (await import('./completion.js')).completionVerb,
+  schema: async () => (await import('./schema.js')).schemaVerb,
+  top: async () => (await import('./top.js')).topVerb,
+  web: async () => (await import('./web.js')).webVerb,
+  approvals: async () => (await import('./approvals.js')).approvalsVerb,
+  approve: async () => (await import('./approvals.js')).approveVerb,
+  deny: async () => (await import('./approvals.js')).denyVerb,
+  policy: async () => (await import('./policy.js')).policyVerb,
+  audit: async () => (await import('./audit.js')).auditVerb,
+  diff: async () => (await import('./rollback.js')).diffVerb,
+  rollback: async () => (await import('./rollback.js')).rollbackVerb,
+  kernel: async () => (await import('./kernel.js')).kernelVerb,
+  mcp: async () => (await import('./mcp.js')).mcpVerb,
 };
 
-/**
- * The verbs to register for this argv: just the one named (its own `--help` and errors need no
- * other), none for `--version`, and all of them otherwise (help, a typo's suggestion).
- */
-export function verbsFor(argv: readonly string[]): Array<() => Promise<Register>> {
-  const first = argv[0];
-  if (first === '-V' || first === '--version') return [];
-  if (first === 'completion') return Object.values(VERBS);
-  const one = first === undefined ? undefined : Object.hasOwn(VERBS, first) ? VERBS[first] : undefined;
-  return one ? [one] : Object.values(VERBS);
+/** The verb named `name`, or undefined (not a verb; `toString` neither). */
+export function verbLoader(name: string): (() => Promise<VerbSpec>) | undefined {
+  return Object.hasOwn(VERBS, name) ? VERBS[name] : undefined;
+}
+
+/** Every verb's declaration, in table order (help, completion). */
+export function allVerbs(): Promise<VerbSpec[]> {
+  return Promise.all(Object.values(VERBS).map((load) => load()));
 }

@@ -1,8 +1,9 @@
 /** `aos web`: a one-time login link to the daemon's web view, opened in a browser when one is at hand. */
 import { spawn } from 'node:child_process';
-import type { Command } from 'commander';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
+import { out, err, isTerminal } from './out.js';
+import type { VerbSpec } from './verb.js';
 
 interface WebFlags {
   open: boolean;
@@ -31,32 +32,30 @@ export async function runWeb(flags: WebFlags): Promise<number> {
     const login = await client.request('web', {});
     const opened = flags.open && openBrowser(login.url);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ ...login, opened })}\n`);
+      out(`${JSON.stringify({ ...login, opened })}\n`);
       return EXIT.ok;
     }
-    process.stdout.write(`${login.url}\n`);
-    if (process.stderr.isTTY) {
-      process.stderr.write(`aos: ${opened ? 'opened' : 'open'} this link in a browser on this machine; it works once, until ${login.expires_at}\n`);
+    out(`${login.url}\n`);
+    if (isTerminal(2)) {
+      err(`aos: ${opened ? 'opened' : 'open'} this link in a browser on this machine; it works once, until ${login.expires_at}\n`);
     }
     return EXIT.ok;
   });
 }
 
-export function registerWeb(program: Command, run: (work: () => Promise<number>) => Promise<void>): void {
-  program
-    .command('web')
-    .description('print a one-time login link to the web view (process tree, turns, costs, approvals), and open it')
-    .option('--no-open', 'only print the link; do not start a browser')
-    .option('--json', 'print {"url","port","expires_at","opened"}')
-    .addHelpText(
-      'after',
-      `
+export const webVerb: VerbSpec = {
+  name: 'web',
+  summary: 'print a one-time login link to the web view (process tree, turns, costs, approvals), and open it',
+  options: [
+    { flags: '--no-open', help: 'only print the link; do not start a browser' },
+    { flags: '--json', help: 'print {"url","port","expires_at","opened"}' },
+  ],
+  help: `
 The view listens on 127.0.0.1 only, on AOS_WEB_PORT (default 7078, or a free port when that one is
 taken). The link logs this browser in once (a session cookie); run aos web again for another browser.
 
 Examples:
   aos web
   aos web --no-open`,
-    )
-    .action((flags: WebFlags) => run(() => runWeb(flags)));
-}
+  run: ({ flags }) => runWeb(flags as unknown as WebFlags),
+};

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { connectReason, KernelUnreachableError, remoteError } from './errors.js';
 import { LineDecoder, LineTooLongError } from '../wire/json-lines.js';
 import type { Method, ParamsOf, ResultOf, StreamMethod } from '../wire/protocol.js';
-import { MAX_RESPONSE_LINE_BYTES, type Push, pushShape, RESULTS, responseShape, type Response } from '../wire/protocol-results.js';
+import { MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, type Push, pushShape, RESULTS, responseShape, type Response } from '../wire/protocol-results.js';
 import { PushQueue } from './push-queue.js';
 import { AosError } from '../errno.js';
 
@@ -87,7 +87,10 @@ export class KernelClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { method, stream, resolve, reject });
-      this.socket.write(`${JSON.stringify({ id, method, params })}\n`);
+      // Every request but the ping names our protocol: a kernel that speaks another refuses it
+      // unread, so a request may follow the ping before its answer (connect.ts openKernel).
+      const line = method === 'ping' ? { id, method, params } : { id, method, params, protocol: PROTOCOL_VERSION };
+      this.socket.write(`${JSON.stringify(line)}\n`);
     });
   }
 

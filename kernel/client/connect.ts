@@ -1,5 +1,6 @@
 /**
- * Reach the kernel for a CLI verb: connect and ping; when nobody answers and auto-start is on,
+ * Reach the kernel for a CLI verb: connect and ping (the verb's first request may follow the ping
+ * at once: openKernel); when nobody answers and auto-start is on,
  * launch the daemon with the launcher the CLI hands in (cmd/launch.ts) and connect to it. Failures are KernelUnreachableError.
  */
 import { KernelClient } from './client.js';
@@ -28,21 +29,25 @@ function timeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Pr
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
+/** The ping's answer, or a 'hung' error when a connected kernel does not give it in time. */
+function pinged(client: KernelClient, paths: AosPaths): Promise<ResultOf<'ping'>> {
+  return timeout(
+    client.request('ping', {}),
+    PING_TIMEOUT_MS,
+    () =>
+      new KernelUnreachableError(
+        'hung',
+        paths.socket,
+        `the kernel at ${paths.socket} accepted the connection but did not answer within ${PING_TIMEOUT_MS} ms; see ${paths.kernelLog}`,
+      ),
+  );
+}
+
 /** Connect and check that the kernel answers. */
 export async function pingKernel(paths: AosPaths): Promise<Connected> {
   const client = await KernelClient.connect(paths);
   try {
-    const kernel = await timeout(
-      client.request('ping', {}),
-      PING_TIMEOUT_MS,
-      () =>
-        new KernelUnreachableError(
-          'hung',
-          paths.socket,
-          `the kernel at ${paths.socket} accepted the connection but did not answer within ${PING_TIMEOUT_MS} ms; see ${paths.kernelLog}`,
-        ),
-    );
-    return { client, kernel };
+    return { client, kernel: await pinged(client, paths) };
   } catch (error) {
     client.close();
     throw error;
@@ -82,24 +87,43 @@ export async function startKernel(paths: AosPaths, launch: Launcher, timeoutMs =
 }
 
 /** A kernel from another aos version may not understand us: say so instead of failing oddly. */
-function checkProtocol(connected: Connected, paths: AosPaths): Connected {
-  if (connected.kernel.protocol === PROTOCOL_VERSION) return connected;
-  connected.client.close();
+function checkProtocol(kernel: ResultOf<'ping'>, paths: AosPaths): ResultOf<'ping'> {
+  if (kernel.protocol === PROTOCOL_VERSION) return kernel;
   throw new KernelUnreachableError(
     'mismatch',
     paths.socket,
-    `the kernel at ${paths.socket} (version ${connected.kernel.version}) speaks protocol ${connected.kernel.protocol}, this aos speaks ${PROTOCOL_VERSION}; restart it with "aos kernel stop"`,
+    `the kernel at ${paths.socket} (version ${kernel.version}) speaks protocol ${kernel.protocol}, this aos speaks ${PROTOCOL_VERSION}; restart it with "aos kernel stop"`,
   );
 }
 
+/** A connection whose ping is on its way: a request made now is written right behind it, one round trip instead of two. */
+export interface Opened {
+  client: KernelClient;
+  /** The ping's answer, its protocol checked (a kernel of another protocol refuses the requests made meanwhile, unread). */
+  kernel: Promise<ResultOf<'ping'>>;
+}
+
 /** The kernel for a CLI verb, started on demand unless `autostart` is off. */
-export async function connectKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number) => void }): Promise<Connected> {
+export async function openKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number) => void }): Promise<Opened> {
+  let client: KernelClient;
   try {
-    return checkProtocol(await pingKernel(paths), paths);
+    client = await KernelClient.connect(paths);
   } catch (error) {
     if (!(error instanceof KernelUnreachableError) || error.kind !== 'connect' || !options.autostart) throw error;
+    const started = await startKernel(paths, options.launch);
+    if (started.started) options.onStarted?.(started.kernel.pid);
+    return { client: started.client, kernel: Promise.resolve(started.kernel).then((k) => checkProtocol(k, paths)) };
   }
-  const started = await startKernel(paths, options.launch);
-  if (started.started) options.onStarted?.(started.kernel.pid);
-  return checkProtocol(started, paths);
+  return { client, kernel: pinged(client, paths).then((k) => checkProtocol(k, paths)) };
+}
+
+/** Connected and pinged: the kernel for a CLI verb that needs its answer before anything else. */
+export async function connectKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number) => void }): Promise<Connected> {
+  const { client, kernel } = await openKernel(paths, options);
+  try {
+    return { client, kernel: await kernel };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
 }

@@ -14,6 +14,7 @@ import {
   MAX_REQUEST_LINE_BYTES,
   METHODS,
   type Method,
+  PROTOCOL_VERSION,
   type RequestId,
   requestSchema,
   type Response,
@@ -47,7 +48,10 @@ export function parseRequest(line: string): ParsedRequest {
   }
   const envelope = requestSchema.safeParse(raw);
   if (!envelope.success) return { id: idOf(raw), error: { code: 'EINVAL', message: `bad request: ${describeIssues(envelope.error)}` } };
-  const { id, method } = envelope.data;
+  const { id, method, protocol } = envelope.data;
+  if (protocol !== undefined && protocol !== PROTOCOL_VERSION) {
+    return { id, error: { code: 'EPROTO', message: `this kernel speaks protocol ${PROTOCOL_VERSION}, the request protocol ${protocol}; restart it with "aos kernel stop"` } };
+  }
   if (!isMethod(method)) {
     return { id, error: { code: 'ENOSYS', message: `unknown method "${method}" (methods: ${Object.keys(METHODS).join(', ')})` } };
   }

@@ -119,7 +119,12 @@ export function isMethod(name: string): name is Method {
 const requestId = z.union([z.number().int(), z.string().max(64)]);
 export type RequestId = z.infer<typeof requestId>;
 
-export const requestSchema = z.object({ id: requestId, method: z.string().max(64), params: z.unknown().optional() });
+/**
+ * A request's envelope. `protocol`, when given, is the protocol the client speaks: a kernel that
+ * speaks another refuses the request (EPROTO) instead of reading it its own way — so a client may
+ * write its first request right behind its ping, without waiting to learn the kernel's version.
+ */
+export const requestSchema = z.object({ id: requestId, method: z.string().max(64), params: z.unknown().optional(), protocol: z.number().int().optional() });
 
 /** zod's issues on one line: `pid: Invalid input: expected number, received string`. */
 export function describeIssues(error: z.ZodError): string {

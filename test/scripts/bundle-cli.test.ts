@@ -56,9 +56,23 @@ describe('the bundled CLI', () => {
     expect(heavy).toEqual([]);
   });
 
-  it('requires no built-in at start-up but node:url (the rest load when a verb needs them)', async () => {
-    const topLevel = (await readFile(path.join(cmdDir, 'aos-cli.cjs'), 'utf8')).split('\n').filter((line) => /^\S.*require\(["']node:/.test(line));
-    expect(topLevel).toEqual(["var aosBundleUrl = require('node:url').pathToFileURL(__filename).href;"]);
+  it('loads a built-in only when the code that uses it runs: --version and --help load no net, tty, os or child_process', async () => {
+    // Written with a synchronous file write at exit, so that reporting creates no stdio stream (which would load net).
+    const report = path.join(dir, 'loaded.json');
+    const hook = path.join(dir, 'loaded.cjs');
+    await writeFile(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList)));\n`);
+    const loaded = async (args: string[]): Promise<string[]> => {
+      await aos(args, ['--require', hook]).catch(() => undefined);
+      return (JSON.parse(await readFile(report, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+    };
+    const heavy = ['net', 'tty', 'os', 'child_process', 'readline', 'fs/promises', 'stream'];
+    for (const args of [['--version'], ['--help'], ['ps', '--help'], ['kernel', 'status', '--help'], ['nosuchverb']]) {
+      expect((await loaded(args)).filter((m) => heavy.includes(m)), args.join(' ')).toEqual([]);
+    }
+    // A verb that talks to the kernel loads net, and not what its sibling verbs need.
+    const status = await loaded(['kernel', 'status']);
+    expect(status).toContain('net');
+    expect(status.filter((m) => ['child_process', 'readline', 'fs/promises'].includes(m))).toEqual([]);
   });
 
   it('runs from the code cache the build made, and a missing, stale or broken cache only costs time', async () => {

@@ -56,6 +56,23 @@ describe('kernel server: requests', () => {
     c.socket.destroy();
   });
 
+  it('refuses, unread, a request of another protocol (EPROTO), so a client may send one before the ping answers', async () => {
+    fx = await startServer({ root: [EXIT] });
+    const c = await rawClient(fx.socket);
+    // Refused before its params are read: this kill, read, would be ESRCH.
+    c.send({ id: 1, method: 'kill', params: { pid: 4242 }, protocol: PROTOCOL_VERSION + 1 });
+    const refused = await c.next();
+    expect(refused).toMatchObject({ id: 1, ok: false, error: { code: 'EPROTO' } });
+    expect((refused.error as { message: string }).message).toContain(`this kernel speaks protocol ${PROTOCOL_VERSION}`);
+    c.send({ id: 2, method: 'ps', params: { all: true }, protocol: PROTOCOL_VERSION });
+    expect(await c.next()).toMatchObject({ id: 2, ok: true });
+    c.send({ id: 3, method: 'ping', params: {} });
+    expect(await c.next()).toMatchObject({ id: 3, ok: true, result: { protocol: PROTOCOL_VERSION } });
+    c.send({ id: 4, method: 'kill', params: { pid: 4242 }, protocol: PROTOCOL_VERSION });
+    expect(await c.next()).toMatchObject({ id: 4, ok: false, error: { code: 'ESRCH' } });
+    c.socket.destroy();
+  });
+
   it('maps kernel refusals to their errno (ESRCH for an unknown pid)', async () => {
     fx = await startServer({ root: [EXIT] });
     const c = await rawClient(fx.socket);
