@@ -55,7 +55,7 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     if (slotHeld) kernel.scheduler.release(lease, used);
     slotHeld = false;
   };
-  proc.inTurn = true;
+  const begun = proc.beginTurn();
   try {
     // A burst of instant turns must not starve the socket and the store's commits (turn-gate.ts).
     const slot = turnSlot();
@@ -86,26 +86,28 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
   } finally {
     releaseSlot();
-    settle(kernel, proc);
+    settle(kernel, proc, begun);
   }
 }
 
 /** After a restart: go on with the calls of a reply that had not all run. */
 export function resumeTurn(kernel: LoopHost, proc: Proc): Promise<void> {
   return runAs(proc.pid, async () => {
-    proc.inTurn = true;
+    const begun = proc.beginTurn();
     try {
       kernel.setState(proc, 'running', { reason: 'resumed after a kernel restart' });
       await continueCalls(kernel, proc);
     } catch (error) {
       if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
     } finally {
-      settle(kernel, proc);
+      settle(kernel, proc, begun);
     }
   });
 }
 
-function settle(kernel: LoopHost, proc: Proc): void {
+/** A turn's end: the process is idle, and a kill it was asked is carried out — unless a newer turn of it runs, whose end does both. */
+function settle(kernel: LoopHost, proc: Proc, begun: number): void {
+  if (proc.turnsBegun !== begun) return;
   proc.inTurn = false;
   const end = proc.killRequested;
   if (end) kernel.finish(proc, end.state, end.code, end.reason);

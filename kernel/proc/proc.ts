@@ -128,6 +128,19 @@ export class Proc {
   recordBroken = false;
   /** A turn (inference or calls) is running for this process: that turn will reap a kill. */
   inTurn = false;
+  /**
+   * Counts the turns begun. A turn's last calls start the next turn before its own epilogue runs
+   * (next → makeReady → the scheduler starts it at once), so an epilogue clears `inTurn` only while
+   * its turn is still the latest: otherwise it would mark the running turn idle, and a kill would
+   * end the process under it (its blocked call's result logged after `killed`).
+   */
+  turnsBegun = 0;
+
+  /** A turn of it begins (or resumes after a restart): its number, for that turn's end to compare. */
+  beginTurn(): number {
+    this.inTurn = true;
+    return ++this.turnsBegun;
+  }
   private waker: ((reason: WakeReason) => void) | null = null;
   private deadlineTimer: NodeJS.Timeout | null = null;
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 
 let h: Harness | undefined;
@@ -158,5 +158,19 @@ describe('results too big for the model', () => {
     const parsed = JSON.parse(text) as { value: Record<string, unknown> };
     expect(parsed.value).toMatchObject({ path: '/big.txt', size: 300_000, truncated: true, encoding: 'utf8' });
     expect(parsed.value.content_cut_chars).toBeGreaterThan(130_000);
+  });
+  it('a kill in a later turn is reaped by that turn: the blocked call answers first, `killed` is the last event', async () => {
+    // The first turn's calls start the second turn before the first turn's own end runs: that end
+    // must not mark the second turn idle (a kill would then end the process under it).
+    h = await startHarness({ root: [call('SYS_WRITE_STDOUT', { text: 'a' }), call('SYS_WRITE_STDOUT', { text: 'b' }), call('RECV_MSG', { timeout_s: 30 }), EXIT] });
+    const pcb = await h.spawn();
+    const blocked = (): boolean => h?.eventsOf(pcb.pid, 'state').some((e) => e.type === 'state' && e.to === 'blocked') ?? false;
+    await vi.waitFor(() => expect(blocked()).toBe(true), { timeout: 5000, interval: 5 });
+    expect(h.kernel.proc(pcb.pid)?.idle).toBe(false);
+    h.kernel.kill(pcb.pid);
+    const ended = await h.kernel.waitExit(pcb.pid);
+    expect(ended.state).toBe('killed');
+    const events = h.eventsOf(pcb.pid).map((e) => (e.type === 'state' ? `state:${e.to}` : e.type === 'result' ? `result:${e.name}:${e.ok ? 'ok' : e.errno}` : e.type));
+    expect(events.slice(-2)).toEqual(['result:RECV_MSG:EINTR', 'state:killed']);
   });
 });
