@@ -18,6 +18,10 @@ export default defineConfig({
     // file at a time on 2 cores.
     maxWorkers: Math.max(2, Math.ceil(os.availableParallelism() * 1.5)),
     globalSetup: ['test/global-setup.ts'],
+    // Every daemon a test starts takes a free webhook port: on the default one (7077) they raced one
+    // another, and the test of the default port's fallback failed when another test's daemon had the
+    // port at its check and let it go before its daemon bound it. That test asks for the default.
+    env: { AOS_WEBHOOK_PORT: '0' },
     projects: [
       {
         extends: true,

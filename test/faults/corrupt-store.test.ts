@@ -74,7 +74,8 @@ describe('a damaged store', () => {
     // start the kernel a second time for that, and the second open no longer saw a new store.
     const holder = await holdPort(param.webhookPort);
     try {
-      t = await makeFaultHome();
+      // The default port (the tests' daemons are given AOS_WEBHOOK_PORT=0: vitest.config.ts).
+      t = await makeFaultHome({ AOS_WEBHOOK_PORT: '' });
       await t.start();
       const log = await readFile(path.join(t.home, 'kernel.log'), 'utf8');
       expect(log).toContain(`created a new kernel store at ${path.join(t.home, 'aos.db')}`);
