@@ -17,6 +17,8 @@ import { everything, filesystem, TEST_LIMITS } from './servers.js';
 
 const drivers: ServerDriver[] = [];
 let workspace = '';
+/** Every directory open() made: a test that opens two drivers left the first behind in the temp dir. */
+const dirs: string[] = [];
 
 beforeAll(async () => {
   expect(await findBwrap()).not.toBeNull();
@@ -24,12 +26,13 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(drivers.splice(0).map((d) => d.stop({ close: true })));
-  if (workspace) await rm(path.dirname(workspace), { recursive: true, force: true });
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   workspace = '';
 });
 
 async function open(config: McpServerConfig, limits: Partial<typeof TEST_LIMITS> = {}): Promise<ServerDriver> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-mcp-'));
+  dirs.push(dir);
   workspace = path.join(dir, 'workspace');
   await import('node:fs/promises').then((fs) => fs.mkdir(workspace));
   const driver = new ServerDriver('s', config, { workspace, limits: { ...TEST_LIMITS, ...limits }, clientInfo: { name: 'aos-test', version: '0' } });
