@@ -96,7 +96,6 @@ export function parseVerbArgs(spec: VerbSpec, argv: readonly string[], command: 
 
   const flags: VerbInput['flags'] = {};
   const positionals: string[] = [];
-  const longFlags = ['--help', ...infos.map((o) => (o.negate ? `--no-${o.long}` : `--${o.long}`))];
   for (const token of tokens) {
     if (token.kind === 'positional') {
       positionals.push(token.value);
@@ -107,6 +106,8 @@ export function parseVerbArgs(spec: VerbSpec, argv: readonly string[], command: 
     const info = byLong.get(token.name);
     const negated = token.rawName.startsWith('--no-');
     if (info === undefined || negated !== info.negate) {
+      // The long flags are listed only for the did-you-mean of a mistake, never on a good run's path.
+      const longFlags = ['--help', ...infos.map((o) => (o.negate ? `--no-${o.long}` : `--${o.long}`))];
       throw new UsageError(`unknown option '${token.rawName}'${token.rawName.startsWith('--') ? suggestion(token.rawName, longFlags) : ''}`, command);
     }
     if (info.value !== undefined) {

@@ -1,5 +1,5 @@
 /** How a verb reaches the kernel: auto-started on demand unless AOS_NO_AUTOSTART is set. */
-import { type Connected, type Opened, openKernel as openConnection } from '../kernel/client/connect.js';
+import { answered, type Connected, type Opened, openKernel as openConnection } from '../kernel/client/connect.js';
 import type { KernelClient } from '../kernel/client/client.js';
 import { aosPaths } from '../kernel/paths.js';
 import type { Launcher } from '../kernel/wire/daemon-report.js';
@@ -15,9 +15,9 @@ export function autostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean 
 export const launchLazily: Launcher = async (paths, timeoutMs) => (await import('./launch.js')).launchDaemon(paths, timeoutMs);
 
 /** Connected, the ping on its way; its answer warns when the kernel runs with other settings than ours. */
-function open(): Promise<Opened> {
+function open(autostart: boolean): Promise<Opened> {
   return openConnection(aosPaths(), {
-    autostart: autostartEnabled(),
+    autostart,
     launch: launchLazily,
     // Scripts read stdout/stderr; only a person at a terminal is told about the start.
     onStarted: (pid) => {
@@ -34,13 +34,7 @@ function open(): Promise<Opened> {
 
 /** Connected and pinged (`aos top`, `aos mcp`: long sessions that need the kernel's answer first). */
 export async function openKernel(): Promise<Connected> {
-  const { client, kernel } = await open();
-  try {
-    return { client, kernel: await kernel };
-  } catch (error) {
-    client.close();
-    throw error;
-  }
+  return answered(await open(autostartEnabled()));
 }
 
 /**
@@ -49,8 +43,11 @@ export async function openKernel(): Promise<Connected> {
  * round trip where there were two. The ping's failure (unreachable, hung, another protocol) is
  * the one reported.
  */
-export async function withKernel<T>(work: (client: KernelClient, kernel: Promise<Connected['kernel']>) => Promise<T>): Promise<T> {
-  const { client, kernel } = await open();
+export async function withKernel<T>(
+  work: (client: KernelClient, kernel: Promise<Connected['kernel']>) => Promise<T>,
+  options: { autostart?: boolean } = {},
+): Promise<T> {
+  const { client, kernel } = await open(options.autostart ?? autostartEnabled());
   try {
     const done = work(client, kernel);
     // Handled here so that a refusal while the ping's failure is reported is not an unhandled rejection.

@@ -1,7 +1,7 @@
 /** `aos kernel start|stop|status`: the daemon of this AOS_HOME. These never auto-start it. */
-import { openKernel, pingKernel, startKernel } from '../kernel/client/connect.js';
+import { pingKernel, startKernel } from '../kernel/client/connect.js';
 import { KernelUnreachableError } from '../kernel/client/errors.js';
-import { launchLazily } from './connect.js';
+import { launchLazily, withKernel } from './connect.js';
 import { stopKernel } from './launch-stop.js';
 import { runRestart } from './kernel-restart.js';
 import { driftWarning } from './drift.js';
@@ -67,28 +67,23 @@ function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
 
 export async function runStatus(flags: JsonFlag): Promise<number> {
   const paths = aosPaths();
-  let opened;
   try {
-    opened = await openKernel(paths, { autostart: false, launch: launchLazily });
+    // Never started by asking; the stats go out behind the ping (withKernel).
+    return await withKernel(
+      async (client, kernel) => {
+        const stats = await client.request('stats', {});
+        const info = await kernel;
+        const { socket, home, workspace } = info;
+        print(flags.json ?? false, { ...stats, socket, home, workspace }, describeStats(stats, info));
+        return EXIT.ok;
+      },
+      { autostart: false },
+    );
   } catch (error) {
     if (error instanceof KernelUnreachableError && error.kind === 'connect') {
       throw new CliError(`kernel not running (nothing answers on ${paths.socket}); start it with "aos kernel start"`, EXIT.unreachable);
     }
     throw error;
-  }
-  const { client } = opened;
-  try {
-    // Behind the ping, not after its answer (a kernel of another protocol refuses it unread).
-    const asked = client.request('stats', {});
-    asked.catch(() => undefined);
-    const kernel = await opened.kernel;
-    const stats = await asked;
-    const { socket, home, workspace } = kernel;
-    print(flags.json ?? false, { ...stats, socket, home, workspace }, describeStats(stats, kernel));
-    for (const line of driftWarning(kernel)) err(`${line}\n`);
-    return EXIT.ok;
-  } finally {
-    client.close();
   }
 }
 

@@ -117,9 +117,8 @@ export async function openKernel(paths: AosPaths, options: { autostart: boolean;
   return { client, kernel: pinged(client, paths).then((k) => checkProtocol(k, paths)) };
 }
 
-/** Connected and pinged: the kernel for a CLI verb that needs its answer before anything else. */
-export async function connectKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number) => void }): Promise<Connected> {
-  const { client, kernel } = await openKernel(paths, options);
+/** The opened connection once the kernel has answered its ping; closed when it did not. */
+export async function answered({ client, kernel }: Opened): Promise<Connected> {
   try {
     return { client, kernel: await kernel };
   } catch (error) {
