@@ -24,6 +24,7 @@ import type { Store } from './store/store.js';
 import type { Pcb, ProcState, WaitSpec } from './types.js';
 import type { EventBus, KernelEvent } from './wire/events.js';
 import { RawJson } from './wire/raw-json.js';
+import type { Waking } from './waking.js';
 import type { ProcRow } from './wire/views.js';
 
 export abstract class KernelApi implements SpawnCore {
@@ -62,7 +63,7 @@ export abstract class KernelApi implements SpawnCore {
   appendTranscript = (proc: Proc, role: 'user' | 'model', text: string): void => appendTranscript(this.store, proc, role, text);
   amendTranscript = (proc: Proc, text: string): void => amendTranscript(this.store, proc, text);
   setState = (proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void => setState(this, proc, to, extra);
-  park = (proc: Proc, spec: WaitSpec): Promise<WakeReason> => park(this, proc, spec);
+  park = (proc: Proc, spec: WaitSpec): Waking<WakeReason> => park(this, proc, spec);
   notify = (proc: Proc, notice: Notice): void => notify(this, proc, notice);
   makeReady = (proc: Proc): void => makeReady(this, proc);
   finish = (proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result: string | null = null): void =>

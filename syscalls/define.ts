@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { ProcessDrivers } from '../kernel/driver-api.js';
 import type { ProcessServices } from './services.js';
+import { andThen } from '../kernel/waking.js';
 
 export interface CapabilityView {
   readonly list: readonly string[];
@@ -63,9 +64,10 @@ export function defineSyscall<S extends ArgsSchema>(def: SyscallDef<S>): Syscall
 }
 
 /**
- * A service's answer shaped as the call's result, synchronously when the service answered at once:
- * an answer that is already there is not sent round the microtask queue behind every other process.
+ * A service's answer shaped as the call's result, synchronously when the service answered at once
+ * or when its Waking settles: an answer that is there is not sent round the microtask queue behind
+ * every other process.
  */
 export function shape<T, R>(answer: T | Promise<T>, as: (value: T) => R): R | Promise<R> {
-  return answer instanceof Promise ? answer.then(as) : as(answer);
+  return andThen(answer, as);
 }

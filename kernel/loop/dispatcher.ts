@@ -7,6 +7,7 @@ import { AosError, type Errno } from '../errno.js';
 import type { SyscallContext, SyscallDef } from '../../syscalls/define.js';
 import { findSyscall, suggestSyscalls } from '../../syscalls/table.js';
 import type { ParsedBlock } from './parser.js';
+import { andThen } from '../waking.js';
 
 export type SyscallResult = { ok: true; value: unknown } | { ok: false; errno: Errno; message: string };
 
@@ -117,7 +118,7 @@ export function dispatch(block: ParsedBlock, ctx: SyscallContext, gate?: CallGat
   }
   const go = (o: GateOutcome): Dispatched | Promise<Dispatched> =>
     'refused' in o ? { name: def.name, args, result: o.refused } : settle(run(def, args, o.args, ctx, o.after), o.settled);
-  return outcome instanceof Promise ? outcome.then(go, (error: unknown) => ({ name: def.name, args, result: toResult(error, ctx) })) : go(outcome);
+  return andThen(outcome, go, (error: unknown) => ({ name: def.name, args, result: toResult(error, ctx) }));
 }
 
 /** Tell the gate how the call ended (the rollback journal records what it changed) before its result goes on. */
@@ -127,7 +128,7 @@ function settle(out: Dispatched | Promise<Dispatched>, settled?: (ok: boolean) =
     const pending = settled(d.result.ok);
     return pending instanceof Promise ? pending.then(() => d, () => d) : d;
   };
-  return out instanceof Promise ? out.then(after) : after(out);
+  return andThen(out, after);
 }
 
 /** Run the handler on `runArgs`; the call is reported with `args` (as the model wrote them, before any secret went in). */
@@ -149,5 +150,6 @@ function run(
   } catch (error) {
     return failed(error);
   }
-  return out instanceof Promise ? out.then(done, failed) : done(out);
+  // A Waking (a blocking call woken) is mapped in the waker's stack: no microtask before the result.
+  return andThen(out, done, failed);
 }

@@ -7,28 +7,18 @@
  * Nothing a process brings can escape from here: a model failure ends it with `model error: …`,
  * anything else that goes wrong while running its calls ends it with `kernel error: …`.
  */
-import { hash } from 'node:crypto';
 import type { ModelReply } from '../../drivers/llm/types.js';
 import { ModelStop } from '../../drivers/llm/types.js';
-import type { SyscallContext } from '../../syscalls/define.js';
-import { findSyscall } from '../../syscalls/table.js';
 import { runAs } from './blame.js';
+import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
 import { manageContext, requestMessages } from './compaction.js';
-import { resultChars } from './context-budget.js';
-import { buildSystemPrompt, formatNotices, formatResult, reminderMessage } from './context.js';
-import { type Dispatched, dispatch, fail } from './dispatcher.js';
+import { buildSystemPrompt, formatNotices, reminderMessage } from './context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../param.js';
-import { type ParsedBlock, parseSyscalls } from './parser.js';
+import { parseSyscalls } from './parser.js';
 import type { Proc } from '../proc/proc.js';
 import { turnSlot } from './turn-gate.js';
-
-/** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
-const KERNEL_EXIT_CODE = 1;
-
-const INTERRUPTED =
-  'interrupted: the kernel stopped while this call was running. It was not run again and may or may not have taken effect.';
 
 const PARSE_LIMITS = {
   maxBlocks: param.maxSyscallsPerReply,
@@ -175,7 +165,7 @@ export function parseReply(text: string): ReturnType<typeof parseSyscalls> {
   return parseSyscalls(text, PARSE_LIMITS);
 }
 
-/** A promise while the calls run; undefined when there were none. */
+/** A promise while the calls run; undefined when there were none (or all answered at once). */
 function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<void> | undefined {
   const blocks = parseReply(reply.text);
   if (blocks.length === 0) {
@@ -196,103 +186,3 @@ function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<vo
   return continueCalls(kernel, proc);
 }
 
-async function continueCalls(kernel: LoopHost, proc: Proc): Promise<void> {
-  const pending = proc.pending;
-  if (!pending) return next(kernel, proc);
-  const { pcb } = proc;
-  const { turn, blocks } = pending;
-  for (; pending.next < blocks.length; pending.next++) {
-    if (proc.killRequested || kernel.closing) return;
-    const seq = pending.next;
-    const block = blocks[seq];
-    if (!block) break;
-    if (proc.exitRequested) {
-      pending.lines.push(`[KERNEL] ${blocks.length - seq} call(s) after SYS_EXIT were not run.`);
-      break;
-    }
-    const running = runOne(kernel, proc, turn, seq);
-    const done = running instanceof Promise ? await running : running;
-    if (kernel.closing) return;
-    const { result } = done;
-    kernel.events.emit(
-      result.ok
-        ? { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: true, value: result.value }
-        : { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: false, errno: result.errno, message: result.message },
-    );
-    const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
-    pending.lines.push(line);
-    pending.started = false;
-    // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
-    if (seq + 1 < blocks.length) kernel.store.putTurnResult(pcb.pid, seq, line);
-    kernel.persist(proc);
-  }
-  if (proc.killRequested || kernel.closing) return;
-  proc.pending = null;
-  if (blocks.length > 1) kernel.store.clearTurnResults(pcb.pid);
-  if (proc.exitRequested) {
-    const { code, result } = proc.exitRequested;
-    kernel.finish(proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);
-    return;
-  }
-  const message = pending.lines.join('\n');
-  kernel.appendTranscript(proc, 'user', message);
-  if (isLooping(proc, pending.reply, message)) {
-    const reason = `loop detected: ${proc.identicalStreak} identical turns in a row (same calls, same results)`;
-    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, reason);
-    return;
-  }
-  next(kernel, proc);
-}
-
-/** Run call `seq`, or, when a restart cut it off mid-way, resume a wait or report it interrupted. Synchronous when the call is. */
-function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispatched | Promise<Dispatched> {
-  const pending = proc.pending as NonNullable<Proc['pending']>;
-  const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
-  const def = block.ok ? findSyscall(block.name) : undefined;
-  let resumeDeadline: number | null = null;
-  if (pending.started) {
-    // A call parked on an approval waits on it again: it has not run.
-    if (!def?.blocking && proc.pcb.wait?.kind !== 'approval') return { name: def?.name ?? block.name, args: block.ok ? block.args : {}, result: fail('EINTR', INTERRUPTED) };
-    resumeDeadline = proc.pcb.wait?.deadline ?? null;
-  } else {
-    kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
-    proc.pcb.counters.syscalls++;
-    pending.started = true;
-    kernel.persist(proc);
-    // What touches the host is committed as started before it runs, so it is never re-run.
-    if (!def?.inKernel && !def?.readOnly) {
-      return kernel.commitBarrier(proc).then(() =>
-        proc.killRequested || kernel.closing
-          ? { name: block.name, args: {}, result: fail('EINTR', 'interrupted: the process is being killed') }
-          : dispatchFor(kernel, proc, block, resumeDeadline),
-      );
-    }
-  }
-  return dispatchFor(kernel, proc, block, resumeDeadline);
-}
-
-function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
-  const services = kernel.services(proc, resumeDeadline);
-  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services };
-  return dispatch(block, ctx, kernel.gate?.(proc));
-}
-
-function isLooping(proc: Proc, reply: string, results: string): boolean {
-  if (proc.parkedThisTurn) {
-    proc.identicalStreak = 0;
-    proc.lastSignature = '';
-    return false;
-  }
-  const signature = hash('sha1', `${reply}\u0000${results}`, 'base64');
-  proc.identicalStreak = signature === proc.lastSignature ? proc.identicalStreak + 1 : 1;
-  proc.lastSignature = signature;
-  return proc.identicalStreak >= param.maxIdenticalTurns;
-}
-
-function next(kernel: LoopHost, proc: Proc): void {
-  if (proc.pcb.counters.turns >= proc.pcb.limits.maxTurns) {
-    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `max turns reached (${proc.pcb.limits.maxTurns})`);
-    return;
-  }
-  kernel.makeReady(proc);
-}

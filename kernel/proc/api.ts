@@ -12,6 +12,7 @@ import type { Pcb, ProcState, WaitSpec } from '../types.js';
 import type { EventBus } from '../wire/events.js';
 import type { Notice, Proc, WakeReason } from './proc.js';
 import type { ProcTable } from './table.js';
+import type { Waking } from '../waking.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -29,7 +30,7 @@ export interface ProcessApi {
   appendTranscript(proc: Proc, role: 'user' | 'model', text: string): void;
   amendTranscript(proc: Proc, text: string): void;
   setState(proc: Proc, to: ProcState, extra?: { reason?: string; code?: number }): void;
-  park(proc: Proc, spec: WaitSpec): Promise<WakeReason>;
+  park(proc: Proc, spec: WaitSpec): Waking<WakeReason>;
   notify(proc: Proc, notice: Notice): void;
   makeReady(proc: Proc): void;
   finish(proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result?: string | null): void;

@@ -8,6 +8,7 @@ import { param } from '../param.js';
 import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../types.js';
 import type { ProcCore } from './api.js';
 import type { Notice, Proc, WakeReason } from './proc.js';
+import type { Waking } from '../waking.js';
 
 export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
   const from = proc.pcb.state;
@@ -17,12 +18,12 @@ export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason
   k.events.emit({ type: 'state', pid: proc.pid, from, to, ...extra });
 }
 
-export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Promise<WakeReason> {
-  const promise = proc.park(spec);
+export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Waking<WakeReason> {
+  const woken = proc.park(spec);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
   const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : `waiting for ${what}`;
   k.setState(proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
-  return promise.then((wake) => {
+  return woken.map((wake) => {
     if (!proc.killRequested && !k.closing) k.setState(proc, 'running', { reason: `woken: ${wake}` });
     return wake;
   });

@@ -25,6 +25,7 @@ import { param } from '../param.js';
 import type { Proc, WakeReason } from './proc.js';
 import { readResultPage } from '../loop/result-read.js';
 import type { Pcb, WaitSpec } from '../types.js';
+import { Waking } from '../waking.js';
 
 export function childExitOf(pcb: Pcb): ChildExit {
   return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };
@@ -56,14 +57,17 @@ export class ProcServices implements ProcessServices {
     return resumed ?? Date.now() + Math.round(seconds * 1000);
   }
 
-  private async block(spec: WaitSpec, what: string): Promise<void> {
+  /** Park until woken; then `after` (synchronously, in the waker's stack: waking.ts). */
+  private block<T>(spec: WaitSpec, what: string, after: () => T | Waking<T>): Waking<T> {
     // A timer or webhook that arrived during this turn interrupts the wait it would otherwise miss.
     if (this.proc.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
-      throw new AosError('EINTR', `interrupted while waiting for ${what}`);
+      return Waking.failed(new AosError('EINTR', `interrupted while waiting for ${what}`));
     }
-    const reason: WakeReason = await this.kernel.park(this.proc, spec);
-    if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
-    if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
+    return this.kernel.park(this.proc, spec).map((reason: WakeReason) => {
+      if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
+      if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
+      return after();
+    });
   }
 
   spawn(request: SpawnRequest): number | Promise<number> {
@@ -93,12 +97,9 @@ export class ProcServices implements ProcessServices {
     return undefined;
   }
 
-  private async waitBlocking(pid: number | null, deadline: number): Promise<ChildExit> {
-    for (;;) {
-      await this.block({ kind: 'child', pid, deadline }, pid === null ? 'a child' : `process ${pid}`);
-      const exit = this.reapOne(pid);
-      if (exit) return exit;
-    }
+  private waitBlocking(pid: number | null, deadline: number): Waking<ChildExit> {
+    const what = pid === null ? 'a child' : `process ${pid}`;
+    return this.block({ kind: 'child', pid, deadline }, what, () => this.reapOne(pid) ?? this.waitBlocking(pid, deadline));
   }
 
   /** Ended children leave the process table: a child that is not in it has ended. */
@@ -125,13 +126,13 @@ export class ProcServices implements ProcessServices {
     if (this.proc.mailbox.length > 0) return this.kernel.mailboxes.drain(this.proc);
     // A timeout of 0 polls (the seed's RECV_MSG never blocks).
     if (timeoutS === 0) return [];
-    return this.recvBlocking(timeoutS);
+    return this.recvBlocking(this.deadlineAfter(timeoutS));
   }
 
-  private async recvBlocking(timeoutS: number): Promise<InboxMessage[]> {
-    const deadline = this.deadlineAfter(timeoutS);
-    while (this.proc.mailbox.length === 0) await this.block({ kind: 'msg', deadline }, 'a message');
-    return this.kernel.mailboxes.drain(this.proc);
+  private recvBlocking(deadline: number): Waking<InboxMessage[]> {
+    return this.block({ kind: 'msg', deadline }, 'a message', () =>
+      this.proc.mailbox.length > 0 ? this.kernel.mailboxes.drain(this.proc) : this.recvBlocking(deadline),
+    );
   }
 
   writeStdout(text: string): { piped_to: number | null } {
@@ -154,19 +155,19 @@ export class ProcServices implements ProcessServices {
     if (this.proc.stdin.length > 0) return this.kernel.mailboxes.drainStdin(this.proc);
     // A timeout of 0 polls (the seed's SYS_READ_STDIN never blocks).
     if (timeoutS === 0) return '';
-    return this.readStdinBlocking(timeoutS);
+    return this.readStdinBlocking(this.deadlineAfter(timeoutS));
   }
 
-  private async readStdinBlocking(timeoutS: number): Promise<string> {
-    const deadline = this.deadlineAfter(timeoutS);
-    while (this.proc.stdin.length === 0) await this.block({ kind: 'stdin', deadline }, 'stdin');
-    return this.kernel.mailboxes.drainStdin(this.proc);
+  private readStdinBlocking(deadline: number): Waking<string> {
+    return this.block({ kind: 'stdin', deadline }, 'stdin', () =>
+      this.proc.stdin.length > 0 ? this.kernel.mailboxes.drainStdin(this.proc) : this.readStdinBlocking(deadline),
+    );
   }
 
   sleep(seconds: number): number | Promise<number> {
     const deadline = this.deadlineAfter(seconds);
     if (deadline <= Date.now()) return seconds;
-    return this.block({ kind: 'sleep', deadline, seconds }, 'the end of the sleep').then(() => seconds);
+    return this.block({ kind: 'sleep', deadline, seconds }, 'the end of the sleep', () => seconds);
   }
 
   schedule(seconds: number, prompt: string, repeat: boolean): string {

@@ -10,6 +10,7 @@ import { param } from '../param.js';
 import type { ParsedBlock } from '../loop/parser.js';
 import type { ProcessRecord, ProcessSummary } from '../store/records.js';
 import type { Pcb, ProcState, WaitSpec } from '../types.js';
+import { Waking } from '../waking.js';
 
 export type WakeReason = 'ready' | 'timeout' | 'interrupt';
 
@@ -160,23 +161,25 @@ export class Proc {
     return !this.inTurn;
   }
 
-  /** Park until woken, the deadline passes, or the process is killed. The caller sets state. */
-  park(spec: WaitSpec): Promise<WakeReason> {
-    if (this.abort.signal.aborted) return Promise.resolve('interrupt');
+  /**
+   * Park until woken, timed out or killed; the caller sets state. `ready` and `timeout` settle in the
+   * waker's stack and the process goes on from there (loop/calls.ts): a wake('ready') is its caller's
+   * last step, a timeout a timer's. An interrupt comes mid-way through a kill: it settles after it.
+   */
+  park(spec: WaitSpec): Waking<WakeReason> {
+    if (this.abort.signal.aborted) return Waking.of<WakeReason>('interrupt');
+    const woken = new Waking<WakeReason>();
     this.pcb.wait = spec;
     this.parkedThisTurn = true;
-    return new Promise<WakeReason>((resolve) => {
-      const onAbort = (): void => {
-        this.wake('interrupt');
-      };
-      this.waker = (reason) => {
-        this.abort.signal.removeEventListener('abort', onAbort);
-        resolve(reason);
-      };
-      this.abort.signal.addEventListener('abort', onAbort, { once: true });
-      const delay = Math.max(0, spec.deadline - Date.now());
-      this.deadlineTimer = setTimeout(() => this.wake('timeout'), delay);
-    });
+    const onAbort = (): boolean => this.wake('interrupt');
+    this.waker = (reason) => {
+      this.abort.signal.removeEventListener('abort', onAbort);
+      if (reason === 'interrupt') queueMicrotask(() => woken.resolve(reason));
+      else woken.resolve(reason);
+    };
+    this.abort.signal.addEventListener('abort', onAbort, { once: true });
+    this.deadlineTimer = setTimeout(() => this.wake('timeout'), Math.max(0, spec.deadline - Date.now()));
+    return woken;
   }
 
   /** Returns false when the process was not parked. */

@@ -164,6 +164,9 @@ describe('memory when Chroma fails', () => {
     const chroma = chromaOf(h);
     const first = chroma.pid as number;
     process.kill(first, 'SIGKILL');
+    // Its death takes a moment to reach the server inside (and the supervisor): a MEM_READ sent at
+    // once may still be answered by it. The read under test comes after the supervisor saw the exit.
+    await until(() => chroma.pid !== first || chroma.state !== 'running');
     h.kernel.send(pcb.pid, 'go');
     const done = await h.kernel.waitExit(pcb.pid);
     expect(done.exitCode).toBe(0);

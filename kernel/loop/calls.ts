@@ -1,0 +1,168 @@
+/**
+ * The calls of one reply, run in order: each result an event, a line of the kernel message that
+ * ends the turn, and (while more calls follow) a row, so a restarted kernel goes on from the call
+ * it was at. Then the process goes on: its next turn, or its end (SYS_EXIT, a loop, max turns).
+ */
+import { hash } from 'node:crypto';
+import type { SyscallContext } from '../../syscalls/define.js';
+import { findSyscall } from '../../syscalls/table.js';
+import { runAs } from './blame.js';
+import { resultChars } from './context-budget.js';
+import { formatResult } from './context.js';
+import { type Dispatched, dispatch, fail } from './dispatcher.js';
+import type { LoopHost } from './host.js';
+import { param } from '../param.js';
+import type { ParsedBlock } from './parser.js';
+import type { PendingTurn, Proc } from '../proc/proc.js';
+import { Waking } from '../waking.js';
+
+/** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
+export const KERNEL_EXIT_CODE = 1;
+
+const INTERRUPTED =
+  'interrupted: the kernel stopped while this call was running. It was not run again and may or may not have taken effect.';
+
+/**
+ * Run the reply's calls from `pending.next` on: synchronously while they answer at once, so
+ * undefined when all ran; a promise for the rest when one has to wait. When what it waits on is a
+ * Waking (a blocking call: WAIT, RECV_MSG, SLEEP…), the calls go on in the stack that wakes it, as
+ * this process (runAs): its result does not queue behind every other process's microtasks.
+ */
+export function continueCalls(kernel: LoopHost, proc: Proc): Promise<void> | undefined {
+  const pending = proc.pending;
+  if (!pending) {
+    next(kernel, proc);
+    return undefined;
+  }
+  const first = runCalls(kernel, proc, pending);
+  if (!first) return undefined;
+  return new Promise<void>((resolve, reject) => {
+    const goOn = (done: Dispatched): void => {
+      try {
+        const waiting = runAs(proc.pid, () => (takeResult(kernel, proc, pending, done) ? runCalls(kernel, proc, pending) : undefined));
+        if (waiting) waitFor(waiting);
+        else resolve();
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const waitFor = (running: Promise<Dispatched>): void => {
+      if (running instanceof Waking) (running as Waking<Dispatched>).listen((o) => (o.ok ? goOn(o.value) : reject(o.error)));
+      else running.then(goOn, reject);
+    };
+    waitFor(first);
+  });
+}
+
+/** Calls until one has to wait (its promise) or none is left (undefined: the reply's calls are done, or the process is ending). */
+function runCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): Promise<Dispatched> | undefined {
+  const { blocks } = pending;
+  while (pending.next < blocks.length) {
+    if (proc.killRequested || kernel.closing) return undefined;
+    if (proc.exitRequested) {
+      pending.lines.push(`[KERNEL] ${blocks.length - pending.next} call(s) after SYS_EXIT were not run.`);
+      break;
+    }
+    const running = runOne(kernel, proc, pending.turn, pending.next);
+    if (running instanceof Promise) return running;
+    if (!takeResult(kernel, proc, pending, running)) return undefined;
+  }
+  endCalls(kernel, proc, pending);
+  return undefined;
+}
+
+/** A call's result: its event, its line of the kernel message, its row. False when the kernel is closing. */
+function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Dispatched): boolean {
+  if (kernel.closing) return false;
+  const { pcb } = proc;
+  const { turn, blocks } = pending;
+  const seq = pending.next;
+  const { result } = done;
+  kernel.events.emit(
+    result.ok
+      ? { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: true, value: result.value }
+      : { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: false, errno: result.errno, message: result.message },
+  );
+  const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
+  pending.lines.push(line);
+  pending.started = false;
+  // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
+  if (seq + 1 < blocks.length) kernel.store.putTurnResult(pcb.pid, seq, line);
+  kernel.persist(proc);
+  pending.next++;
+  return true;
+}
+
+/** Every call ran: the results go to the transcript as one kernel message, and the process goes on. */
+function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
+  if (proc.killRequested || kernel.closing) return;
+  const { pcb } = proc;
+  proc.pending = null;
+  if (pending.blocks.length > 1) kernel.store.clearTurnResults(pcb.pid);
+  if (proc.exitRequested) {
+    const { code, result } = proc.exitRequested;
+    kernel.finish(proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);
+    return;
+  }
+  const message = pending.lines.join('\n');
+  kernel.appendTranscript(proc, 'user', message);
+  if (isLooping(proc, pending.reply, message)) {
+    const reason = `loop detected: ${proc.identicalStreak} identical turns in a row (same calls, same results)`;
+    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, reason);
+    return;
+  }
+  next(kernel, proc);
+}
+
+/** Run call `seq`, or, when a restart cut it off mid-way, resume a wait or report it interrupted. Synchronous when the call is. */
+function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispatched | Promise<Dispatched> {
+  const pending = proc.pending as NonNullable<Proc['pending']>;
+  const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
+  const def = block.ok ? findSyscall(block.name) : undefined;
+  let resumeDeadline: number | null = null;
+  if (pending.started) {
+    // A call parked on an approval waits on it again: it has not run.
+    if (!def?.blocking && proc.pcb.wait?.kind !== 'approval') return { name: def?.name ?? block.name, args: block.ok ? block.args : {}, result: fail('EINTR', INTERRUPTED) };
+    resumeDeadline = proc.pcb.wait?.deadline ?? null;
+  } else {
+    kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
+    proc.pcb.counters.syscalls++;
+    pending.started = true;
+    kernel.persist(proc);
+    // What touches the host is committed as started before it runs, so it is never re-run.
+    if (!def?.inKernel && !def?.readOnly) {
+      return kernel.commitBarrier(proc).then(() =>
+        proc.killRequested || kernel.closing
+          ? { name: block.name, args: {}, result: fail('EINTR', 'interrupted: the process is being killed') }
+          : dispatchFor(kernel, proc, block, resumeDeadline),
+      );
+    }
+  }
+  return dispatchFor(kernel, proc, block, resumeDeadline);
+}
+
+function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
+  const services = kernel.services(proc, resumeDeadline);
+  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services };
+  return dispatch(block, ctx, kernel.gate?.(proc));
+}
+
+function isLooping(proc: Proc, reply: string, results: string): boolean {
+  if (proc.parkedThisTurn) {
+    proc.identicalStreak = 0;
+    proc.lastSignature = '';
+    return false;
+  }
+  const signature = hash('sha1', `${reply}\u0000${results}`, 'base64');
+  proc.identicalStreak = signature === proc.lastSignature ? proc.identicalStreak + 1 : 1;
+  proc.lastSignature = signature;
+  return proc.identicalStreak >= param.maxIdenticalTurns;
+}
+
+export function next(kernel: LoopHost, proc: Proc): void {
+  if (proc.pcb.counters.turns >= proc.pcb.limits.maxTurns) {
+    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `max turns reached (${proc.pcb.limits.maxTurns})`);
+    return;
+  }
+  kernel.makeReady(proc);
+}
