@@ -54,6 +54,8 @@ export const param = {
   maxChildren: 64,
   /** Depth of the process tree below the root. */
   maxTreeDepth: 8,
+  /** Woken processes going on in one call stack (a relay down a chain of agents: ~35 frames each); then a fresh one. */
+  maxWakeNesting: 8,
 
   /** Blocking calls (RECV_MSG, WAIT, SYS_READ_STDIN): default and maximum timeout. */
   defaultBlockTimeoutS: 60,

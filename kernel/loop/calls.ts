@@ -14,7 +14,7 @@ import type { LoopHost } from './host.js';
 import { param } from '../param.js';
 import type { ParsedBlock } from './parser.js';
 import type { PendingTurn, Proc } from '../proc/proc.js';
-import { Waking } from '../waking.js';
+import { type Outcome, Waking } from '../waking.js';
 
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
 export const KERNEL_EXIT_CODE = 1;
@@ -46,12 +46,30 @@ export function continueCalls(kernel: LoopHost, proc: Proc): Promise<void> | und
         reject(error);
       }
     };
+    const settled = (o: Outcome<Dispatched>): void => (o.ok ? goOn(o.value) : reject(o.error));
     const waitFor = (running: Promise<Dispatched>): void => {
-      if (running instanceof Waking) (running as Waking<Dispatched>).listen((o) => (o.ok ? goOn(o.value) : reject(o.error)));
+      if (running instanceof Waking) (running as Waking<Dispatched>).listen((o) => nested(() => settled(o)));
       else running.then(goOn, reject);
     };
     waitFor(first);
   });
+}
+
+/** How many woken processes are going on in the current call stack. */
+let nesting = 0;
+
+/** Go on now, unless param.maxWakeNesting woken processes already are in this stack: then from a microtask. */
+function nested(goOn: () => void): void {
+  if (nesting >= param.maxWakeNesting) {
+    queueMicrotask(goOn);
+    return;
+  }
+  nesting++;
+  try {
+    goOn();
+  } finally {
+    nesting--;
+  }
 }
 
 /** Calls until one has to wait (its promise) or none is left (undefined: the reply's calls are done, or the process is ending). */
