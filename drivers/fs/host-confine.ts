@@ -85,6 +85,12 @@ export async function openDirInside(ctx: ConfineContext, names: readonly string[
     const hostPath = await resolveDirInside(ctx, names, create);
     return { base: hostPath, realPath: hostPath, close: () => undefined };
   }
+  const { fd, realPath } = await walkPinned(ctx, names, create);
+  return { base: procFdPath(fd), realPath, close: () => fs.closeSync(fd) };
+}
+
+/** openDirInside's walk (procfs only): the open descriptor of the directory `names` leads to, and where it really is. */
+export async function walkPinned(ctx: ConfineContext, names: readonly string[], create: boolean): Promise<{ fd: number; realPath: string }> {
   let fd = openDirectory(ctx, ctx.root);
   let realPath = ctx.root;
   try {
@@ -99,12 +105,11 @@ export async function openDirInside(ctx: ConfineContext, names: readonly string[
     fs.closeSync(fd);
     throw error;
   }
-  const held = fd;
-  return { base: procFdPath(held), realPath, close: () => fs.closeSync(held) };
+  return { fd, realPath };
 }
 
 /** Where an open descriptor really is; refused unless inside root (procfs only). */
-function realPathInside(ctx: ConfineContext, fd: number): string {
+export function realPathInside(ctx: ConfineContext, fd: number): string {
   let real: string | null;
   try {
     real = fs.readlinkSync(procFdPath(fd));
@@ -152,11 +157,6 @@ export function assertFdInside(ctx: ConfineContext, fd: number, hostPath: string
 /** assertFdInside for a FileHandle, as a promise. */
 export async function assertHandleInside(ctx: ConfineContext, handle: FileHandle, hostPath: string): Promise<void> {
   assertFdInside(ctx, handle.fd, hostPath);
-}
-
-/** Where to read an open directory by path: the fd itself when procfs allows, else its checked host path. */
-export function directoryPathOf(ctx: ConfineContext, fd: number, hostPath: string): string {
-  return ctx.procFd ? procFdPath(fd) : hostPath;
 }
 
 // Without procfs: the name must still resolve inside root and to the very inode we opened.
