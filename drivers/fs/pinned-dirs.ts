@@ -9,7 +9,7 @@
  * and the use are as far apart as the last step of a fresh walk and its use, so the guarantee is
  * the walk's: nothing opened or created outside root.
  *
- * Callers hold an entry across thread-pool I/O on `/proc/self/fd/N/...`; its descriptor is closed
+ * Callers hold an entry across thread-pool I/O on its procfs path (`/proc/<pid>/fd/N/...`); its descriptor is closed
  * only once no caller holds it, so that number is never reused under them.
  */
 import fs from 'node:fs';
