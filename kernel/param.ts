@@ -85,6 +85,8 @@ export const param = {
   fsSyncIoBytes: 64 * 1024,
   /** Directories up to this size (a few hundred names) are listed synchronously; larger ones in the thread pool. */
   fsSyncDirBytes: 8 * 1024,
+  /** Workspace directories kept open between calls (one descriptor each), so a call into one does not walk to it again. */
+  fsKeptDirs: 64,
 
   /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
   replayMaxTapeBytes: 1024 * 1024,

@@ -21,7 +21,9 @@ export const fsDriver = defineDriver({
       maxPathLength: param.fsMaxPathLength,
       syncIoBytes: param.fsSyncIoBytes,
       syncDirBytes: param.fsSyncDirBytes,
+      keptDirs: param.fsKeptDirs,
     }),
+  close: async (fs) => fs.close(),
   scope: (fs, proc): ProcessFs => ({
     virtualPath: (input) => toVirtualPath(input, param.fsMaxPathLength),
     read: (path, options = {}) => fs.read(path, { ...options, authorize: (real) => proc.allows(`fs.read:${real}`) }),

@@ -5,13 +5,16 @@
  * directory an agent filled cannot stall the other processes.
  */
 import fs, { type Dirent, promises as fsp, type Stats } from 'node:fs';
-import path from 'node:path';
 
 import type { ListEntry } from '../../kernel/driver-api.js';
 
 export type { ListEntry } from '../../kernel/driver-api.js';
 
-/** Every name in `dirPath` (the directory's pinned /proc/self/fd path), sorted, the first `max` described. */
+/**
+ * Every name in `dirPath` (the directory's pinned procfs path), sorted, the first `max` described.
+ * A name from the directory has no `/` and is never `.` or `..`, so it is appended as it is: path.join
+ * would normalise the whole path again for each of them.
+ */
 export async function listEntries(dirPath: string, max: number, sync: boolean): Promise<{ entries: ListEntry[]; truncated: boolean }> {
   const options = { withFileTypes: true } as const;
   const all = (sync ? fs.readdirSync(dirPath, options) : await fsp.readdir(dirPath, options)).sort(byName);
@@ -28,7 +31,7 @@ function byName(a: Dirent, b: Dirent): number {
 function describeSync(dirPath: string, dirent: Dirent): ListEntry | null {
   if (!dirent.isFile()) return describe(dirent.name, dirent);
   try {
-    return describe(dirent.name, fs.lstatSync(path.join(dirPath, dirent.name)));
+    return describe(dirent.name, fs.lstatSync(`${dirPath}/${dirent.name}`));
   } catch {
     return null; // removed while listing
   }
@@ -37,7 +40,7 @@ function describeSync(dirPath: string, dirent: Dirent): ListEntry | null {
 async function describeAsync(dirPath: string, dirent: Dirent): Promise<ListEntry | null> {
   if (!dirent.isFile()) return describe(dirent.name, dirent);
   try {
-    return describe(dirent.name, await fsp.lstat(path.join(dirPath, dirent.name)));
+    return describe(dirent.name, await fsp.lstat(`${dirPath}/${dirent.name}`));
   } catch {
     return null; // removed while listing
   }

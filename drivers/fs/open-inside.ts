@@ -1,13 +1,15 @@
 /**
- * Opening a name of the workspace: the pinned walk to its directory (host-confine.ts), the
- * capability check on where that walk really led, then the final name, never followed.
+ * Opening a name of the workspace: the pinned walk to its directory (host-confine.ts), or that
+ * directory still open from an earlier walk (pinned-dirs.ts), the capability check on where it
+ * really is, then the final name, never followed.
  */
-import fs, { constants } from 'node:fs';
+import fs, { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { AosError } from '../../kernel/errno.js';
 import { toFsError } from './fs-errors.js';
-import { type ConfineContext, type InsideDir, openDirInside } from './host-confine.js';
+import { assertFdInside, type ConfineContext, type InsideDir, openDirInside, procFdPath, realPathInside, walkPinned } from './host-confine.js';
+import type { PinnedDirs } from './pinned-dirs.js';
 
 /**
  * Asked with the path a request really reaches once symlinked directories are resolved (e.g. the
@@ -17,16 +19,35 @@ export type Authorize = (realVirtualPath: string) => boolean;
 
 const openAsync = promisify(fs.open);
 
+/** A lookup's context with the workspace's kept directories (null: every lookup walks from the root). */
+export interface WalkContext extends ConfineContext {
+  readonly pinned: PinnedDirs | null;
+}
+
+/** The directory `names` leads to: kept from an earlier walk while it is still there, else walked to (and kept). */
+export async function dirInside(ctx: WalkContext, names: readonly string[], create: boolean): Promise<InsideDir> {
+  const pinned = ctx.pinned;
+  if (pinned === null || !ctx.procFd) return openDirInside(ctx, names, create);
+  const key = names.join('/');
+  let dir = pinned.take(key);
+  if (dir === undefined) {
+    const walked = await walkPinned(ctx, names, create);
+    dir = pinned.put(key, walked.fd, walked.realPath, path.join(ctx.root, ...names));
+  }
+  const held = dir;
+  return { base: procFdPath(held.fd), realPath: held.realPath, close: () => pinned.release(held) };
+}
+
 /** Open `last` in the directory `names` leads to, looked up through that directory's pinned descriptor. */
 export async function openBelow(
-  ctx: ConfineContext,
+  ctx: WalkContext,
   names: readonly string[],
   last: string,
   flags: number,
   create: boolean,
   authorize: Authorize | undefined,
 ): Promise<{ fd: number; hostPath: string }> {
-  const dir = await openDirInside(ctx, names, create);
+  const dir = await dirInside(ctx, names, create);
   try {
     authorizeReal(ctx, dir, last, authorize);
     const hostPath = path.join(dir.base, last);
@@ -36,10 +57,61 @@ export async function openBelow(
   }
 }
 
+/** A directory to list: its descriptor, where to read it by path, its fstat; `close` once listed. */
+export interface ListedDir {
+  readonly fd: number;
+  readonly base: string;
+  readonly stats: Stats;
+  close(): void;
+}
+
+/**
+ * The directory a list names, open and checked: the root, or `last` in the directory `names` leads
+ * to, opened with `flags` (never following it); kept for the next list when it is a directory.
+ */
+export async function openListed(
+  ctx: WalkContext,
+  names: readonly string[],
+  last: string | undefined,
+  flags: number,
+  authorize: Authorize | undefined,
+): Promise<ListedDir> {
+  const all = last === undefined ? names : [...names, last];
+  const key = all.join('/');
+  const kept = ctx.procFd ? ctx.pinned?.take(key) : undefined;
+  if (kept !== undefined) {
+    const release = () => ctx.pinned?.release(kept);
+    try {
+      if (last !== undefined) authorizeReal(ctx, kept, undefined, authorize);
+      return { fd: kept.fd, base: procFdPath(kept.fd), stats: fs.fstatSync(kept.fd), close: release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+  const { fd, hostPath } = last === undefined ? { fd: openExisting(ctx.root, flags, ctx), hostPath: ctx.root } : await openBelow(ctx, names, last, flags, false, authorize);
+  try {
+    if (!ctx.procFd) assertFdInside(ctx, fd, hostPath);
+    const realPath = ctx.procFd ? realPathInside(ctx, fd) : hostPath;
+    const stats = fs.fstatSync(fd);
+    const close = () => fs.closeSync(fd);
+    if (!ctx.procFd) return { fd, base: hostPath, stats, close };
+    if (ctx.pinned === null || !stats.isDirectory()) return { fd, base: procFdPath(fd), stats, close };
+    const dir = ctx.pinned.put(key, fd, realPath, path.join(ctx.root, ...all));
+    const pinned = ctx.pinned;
+    return { fd, base: procFdPath(fd), stats, close: () => pinned.release(dir) };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
 /** The capability check on the path a request really reaches once symlinked directories are resolved. */
-export function authorizeReal(ctx: ConfineContext, dir: InsideDir, last: string, authorize: Authorize | undefined): void {
+export function authorizeReal(ctx: ConfineContext, dir: { realPath: string }, last: string | undefined, authorize: Authorize | undefined): void {
   if (!authorize) return;
-  const real = dir.realPath === ctx.root ? `/${last}` : `/${[...path.relative(ctx.root, dir.realPath).split(path.sep), last].join('/')}`;
+  const names = dir.realPath === ctx.root ? [] : path.relative(ctx.root, dir.realPath).split(path.sep);
+  if (last !== undefined) names.push(last);
+  const real = `/${names.join('/')}`;
   if (!authorize(real)) {
     throw new AosError('EPERM', `${ctx.virtualPath} leads through a symlink to ${real}, which this process may not ${ctx.operation}`);
   }

@@ -9,9 +9,10 @@ import type { ListResult, ReadResult, WriteResult } from '../../kernel/driver-ap
 import { AosError } from '../../kernel/errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
-import { assertFdInside, type ConfineContext, detectProcFd, directoryPathOf, type InsideDir, openDirInside } from './host-confine.js';
+import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
 import { listEntries } from './list-entries.js';
-import { type Authorize, authorizeReal, openBelow, openExisting } from './open-inside.js';
+import { type Authorize, authorizeReal, dirInside, openBelow, openListed, type WalkContext } from './open-inside.js';
+import { PinnedDirs } from './pinned-dirs.js';
 import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
 import { replaceableMode, writeAside } from './write-aside.js';
 
@@ -28,6 +29,8 @@ export interface WorkspaceFsOptions {
   syncIoBytes?: number;
   /** Directories whose size (fstat) is at most this are listed synchronously; larger ones in the thread pool (default 0: all). */
   syncDirBytes?: number;
+  /** Directories kept open between calls (pinned-dirs.ts), so a call into one does not walk to it again (default 0: none). */
+  keptDirs?: number;
 }
 
 export type { ListResult, ReadResult, WriteResult } from '../../kernel/driver-api.js';
@@ -37,11 +40,15 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export class WorkspaceFs {
+  private readonly pinned: PinnedDirs | null;
+
   private constructor(
     readonly root: string,
     private readonly options: Required<WorkspaceFsOptions>,
     private readonly procFd: boolean,
-  ) {}
+  ) {
+    this.pinned = procFd && options.keptDirs > 0 ? new PinnedDirs(options.keptDirs) : null;
+  }
 
   /** Create the root if needed and pin it to its real path. */
   static async open(options: WorkspaceFsOptions): Promise<WorkspaceFs> {
@@ -49,9 +56,8 @@ export class WorkspaceFs {
     for (const key of ['maxReadBytes', 'maxWriteBytes', 'maxListEntries', 'maxPathLength'] as const) {
       requireCount(options[key], key);
     }
-    const all = { ...options, syncIoBytes: options.syncIoBytes ?? 0, syncDirBytes: options.syncDirBytes ?? 0 };
-    requireCount(all.syncIoBytes, 'syncIoBytes');
-    requireCount(all.syncDirBytes, 'syncDirBytes');
+    const all = { ...options, syncIoBytes: options.syncIoBytes ?? 0, syncDirBytes: options.syncDirBytes ?? 0, keptDirs: options.keptDirs ?? 0 };
+    for (const key of ['syncIoBytes', 'syncDirBytes', 'keptDirs'] as const) requireCount(all[key], key);
     await fsp.mkdir(options.root, { recursive: true });
     const root = await fsp.realpath(options.root);
     return new WorkspaceFs(root, all, await detectProcFd(root));
@@ -101,7 +107,8 @@ export class WorkspaceFs {
       return error instanceof AosError && error.code === 'ENOENT' ? null : undefined;
     }
     try {
-      return opened.stats.size > max ? undefined : fs.readFileSync(opened.fd);
+      // The size is the fstat openFile made: read that much rather than have readFileSync fstat again.
+      return opened.stats.size > max ? undefined : await readChunk(opened.fd, 0, opened.stats.size, this.options.syncIoBytes);
     } finally {
       fs.closeSync(opened.fd);
     }
@@ -117,7 +124,7 @@ export class WorkspaceFs {
     const { names, last } = dirAndName(virtualPath);
     let dir: InsideDir;
     try {
-      dir = await openDirInside(this.context(virtualPath, 'write'), names, false);
+      dir = await dirInside(this.context(virtualPath, 'write'), names, false);
     } catch (error) {
       if (error instanceof AosError && error.code === 'ENOENT') return 'removed';
       throw error;
@@ -150,7 +157,7 @@ export class WorkspaceFs {
   private async replace(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
     const ctx = this.context(virtualPath, 'write');
     const { names, last } = dirAndName(virtualPath);
-    const dir = await openDirInside(ctx, names, true);
+    const dir = await dirInside(ctx, names, true);
     try {
       authorizeReal(ctx, dir, last, authorize);
       const target = path.join(dir.base, last);
@@ -167,21 +174,16 @@ export class WorkspaceFs {
     const ctx = this.context(virtualPath, 'list');
     const names = splitVirtualPath(virtualPath);
     const last = names.pop();
-    const { fd, hostPath } =
-      last === undefined
-        ? { fd: openExisting(this.root, READ_FLAGS, ctx), hostPath: this.root }
-        : await openBelow(ctx, names, last, READ_FLAGS, false, opts.authorize);
+    const dir = await openListed(ctx, names, last, READ_FLAGS, opts.authorize);
     try {
-      assertFdInside(ctx, fd, hostPath);
-      const stats = fs.fstatSync(fd);
-      if (!stats.isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
-      const sync = this.options.syncDirBytes > 0 && stats.size <= this.options.syncDirBytes;
-      const { entries, truncated } = await listEntries(directoryPathOf(ctx, fd, hostPath), this.options.maxListEntries, sync);
+      if (!dir.stats.isDirectory()) throw new AosError('ENOTDIR', `not a directory: ${virtualPath}`);
+      const sync = this.options.syncDirBytes > 0 && dir.stats.size <= this.options.syncDirBytes;
+      const { entries, truncated } = await listEntries(dir.base, this.options.maxListEntries, sync);
       return { path: virtualPath, entries, truncated };
     } catch (error) {
       throw toFsError(error, virtualPath, 'list');
     } finally {
-      fs.closeSync(fd);
+      dir.close();
     }
   }
 
@@ -209,8 +211,13 @@ export class WorkspaceFs {
     }
   }
 
-  private context(virtualPath: string, operation: FsOperation): ConfineContext {
-    return { root: this.root, procFd: this.procFd, virtualPath, operation };
+  /** Close the directories kept open between calls (those in use close when their call ends). */
+  close(): void {
+    this.pinned?.clear();
+  }
+
+  private context(virtualPath: string, operation: FsOperation): WalkContext {
+    return { root: this.root, procFd: this.procFd, virtualPath, operation, pinned: this.pinned };
   }
 }
 

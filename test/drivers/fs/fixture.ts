@@ -22,7 +22,8 @@ export interface Fixture {
   fs: WorkspaceFs;
 }
 
-export const LIMITS = { maxReadBytes: 64, maxWriteBytes: 128, maxListEntries: 5, maxPathLength: 256 };
+// Directories kept open as in the kernel, so every driver test also runs through pinned-dirs.ts.
+export const LIMITS = { maxReadBytes: 64, maxWriteBytes: 128, maxListEntries: 5, maxPathLength: 256, keptDirs: 4 };
 
 export async function makeFixture(limits: Partial<Omit<WorkspaceFsOptions, 'root'>> = {}): Promise<Fixture> {
   const tmp = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'aos-fs-')));
@@ -39,6 +40,7 @@ export async function makeFixture(limits: Partial<Omit<WorkspaceFsOptions, 'root
 }
 
 export async function removeFixture(fixture: Fixture): Promise<void> {
+  fixture.fs.close();
   await fsp.rm(fixture.tmp, { recursive: true, force: true });
 }
 

@@ -5,6 +5,7 @@ import {
   assertHandleInside,
   detectProcFd,
   isInsideRoot,
+  procFdPath,
   resolveDirInside,
   type ConfineContext,
 } from '../../../drivers/fs/host-confine.js';
@@ -30,6 +31,14 @@ describe('isInsideRoot', () => {
     expect(isInsideRoot('/ws/a', '/ws/a10/b')).toBe(false);
     expect(isInsideRoot('/ws/a', '/ws')).toBe(false);
     expect(isInsideRoot('/', '/anything')).toBe(true);
+  });
+});
+
+describe('procFdPath', () => {
+  it('names a descriptor through this process\'s pid when /proc/self is this process', async (ctx) => {
+    if (!(await detectProcFd(f.ws))) ctx.skip('no /proc/self/fd on this platform');
+    if ((await fsp.readlink('/proc/self')) !== String(process.pid)) ctx.skip('/proc is another pid namespace\'s');
+    expect(procFdPath(7)).toBe(`/proc/${process.pid}/fd/7`);
   });
 });
 
