@@ -297,5 +297,4 @@ export const param = {
   /** Rollback journal: the most an EXEC_CMD snapshot of the writable paths reads (past it the call runs unjournaled). */
   journalSnapshotMaxBytes: 64 * 1024 * 1024,
 } as const;
-
 export type Param = typeof param;
