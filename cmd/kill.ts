@@ -1,5 +1,5 @@
 /** `aos kill <pid>`: end a process and, unless --no-tree, its descendants. */
-import type { Stream } from '../kernel/client/client.js';
+import type { KernelClient } from '../kernel/client/client.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
@@ -14,9 +14,8 @@ interface KillFlags {
 /** Longest `kill` waits to see the process reaped, so a following `ps` shows it ended. */
 const REAP_WAIT_MS = 5000;
 
-/** The end of `pid`'s log stream (it was reaped), or REAP_WAIT_MS, whichever comes first. */
-async function waitReaped(watch: Promise<Stream<'logs'>>): Promise<void> {
-  const { pushes } = await watch;
+async function waitReaped(client: KernelClient, pid: number): Promise<void> {
+  const { pushes } = await client.stream('logs', { pid, tail: 0, follow: true });
   const timer = setTimeout(() => void pushes.return(), REAP_WAIT_MS);
   try {
     for await (const push of pushes) if (push.event === 'end') break;
@@ -28,14 +27,8 @@ async function waitReaped(watch: Promise<Stream<'logs'>>): Promise<void> {
 export async function runKill(pidArg: string, flags: KillFlags): Promise<number> {
   const pid = toPid(pidArg);
   return withKernel(async (client) => {
-    const killing = client.request('kill', { pid, tree: flags.tree });
-    // The watch for the reaping goes out right behind the kill, not after its answer: one round
-    // trip where there were two. The kernel handles them in order; a process already ended (or
-    // unknown: the kill's refusal is the one reported) ends its stream at once.
-    const watch = client.stream('logs', { pid, tail: 0, follow: true });
-    watch.catch(() => undefined);
-    const { killed } = await killing;
-    if (killed.includes(pid)) await waitReaped(watch);
+    const { killed } = await client.request('kill', { pid, tree: flags.tree });
+    if (killed.includes(pid)) await waitReaped(client, pid);
     if (flags.json) out(`${JSON.stringify({ killed })}\n`);
     else if (killed.length) out(`killed ${killed.join(' ')}\n`);
     else err(`aos: process ${pid} has already ended; nothing to kill\n`);
