@@ -79,6 +79,21 @@ describe('the bundled CLI', () => {
     expect(JSON.parse(await readFile(report, 'utf8'))).toContain('NativeModule net');
   });
 
+  it('makes its import.meta.url only when something reads it: a first URL costs a verb ~0.4 ms', async () => {
+    const report = path.join(dir, 'urls.json');
+    const hook = path.join(dir, 'urls.cjs');
+    await writeFile(
+      hook,
+      `const url = require('node:url'); const made = url.pathToFileURL; let n = 0;
+url.pathToFileURL = (...args) => { n++; return made(...args); };
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, String(n)));\n`,
+    );
+    for (const args of [['--version'], ['kernel', 'status']]) {
+      await aos(args, ['--require', hook], bin, { AOS_WORKSPACE: t.env.AOS_WORKSPACE ?? dir }).catch(() => undefined);
+      expect(await readFile(report, 'utf8'), args.join(' ')).toBe('0');
+    }
+  });
+
   it('runs from the code cache the build made, and a missing, stale or broken cache only costs time', async () => {
     const cache = path.join(cmdDir, 'aos-cli.cache');
     expect(await cacheState(['--version'])).toBe('used');
