@@ -49,36 +49,33 @@ export class KernelClient {
   }
 
   static connect(paths: ClientPaths, options: { timeoutMs?: number } = {}): Promise<KernelClient> {
+    const failed = (error: unknown): never => {
+      throw KernelUnreachableError.connect(paths.socket, connectReason(error), paths.kernelLog);
+    };
+    // A unix socket's connect is answered in the call itself (accepted, refused, no such file, a
+    // full backlog's EAGAIN): on the pipe there is nothing to time out, and no timer to start (a
+    // verb's first costs ~0.4 ms). node:net only where node's pipe handle is not ours to use (pipe.ts).
+    if (pipeAvailable()) return PipeSocket.connect(paths.socket).then((socket) => new KernelClient(socket, paths), failed);
     const timeoutMs = options.timeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
-      let late = false;
+      const socket = net.createConnection(paths.socket);
       const timer = setTimeout(() => {
-        late = true;
-        hangUp();
+        socket.destroy();
         reject(KernelUnreachableError.connect(paths.socket, `no answer within ${timeoutMs} ms`, paths.kernelLog));
       }, timeoutMs);
-      const connected = (socket: ClientSocket): void => {
-        clearTimeout(timer);
-        if (late) return void socket.destroy();
-        resolve(new KernelClient(socket, paths));
-      };
-      const failed = (error: unknown): void => {
-        clearTimeout(timer);
-        reject(KernelUnreachableError.connect(paths.socket, connectReason(error), paths.kernelLog));
-      };
-      let hangUp = (): void => undefined;
-      // node:net only where node's pipe handle is not ours to use (pipe.ts).
-      if (pipeAvailable()) {
-        PipeSocket.connect(paths.socket).then(connected, failed);
-        return;
-      }
-      const socket = net.createConnection(paths.socket);
-      hangUp = () => socket.destroy();
       socket.once('connect', () => {
+        clearTimeout(timer);
         socket.removeAllListeners('error');
-        connected(socket);
+        resolve(new KernelClient(socket, paths));
       });
-      socket.once('error', failed);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        try {
+          failed(error);
+        } catch (unreachable) {
+          reject(unreachable);
+        }
+      });
     });
   }
 
