@@ -49,33 +49,36 @@ export class KernelClient {
   }
 
   static connect(paths: ClientPaths, options: { timeoutMs?: number } = {}): Promise<KernelClient> {
-    const failed = (error: unknown): never => {
-      throw KernelUnreachableError.connect(paths.socket, connectReason(error), paths.kernelLog);
-    };
-    // A unix socket's connect is answered in the call itself (accepted, refused, no such file, a
-    // full backlog's EAGAIN): on the pipe there is nothing to time out, and no timer to start (a
-    // verb's first costs ~0.4 ms). node:net only where node's pipe handle is not ours to use (pipe.ts).
-    if (pipeAvailable()) return PipeSocket.connect(paths.socket).then((socket) => new KernelClient(socket, paths), failed);
     const timeoutMs = options.timeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
-      const socket = net.createConnection(paths.socket);
+      let late = false;
       const timer = setTimeout(() => {
-        socket.destroy();
+        late = true;
+        hangUp();
         reject(KernelUnreachableError.connect(paths.socket, `no answer within ${timeoutMs} ms`, paths.kernelLog));
       }, timeoutMs);
-      socket.once('connect', () => {
+      const connected = (socket: ClientSocket): void => {
         clearTimeout(timer);
-        socket.removeAllListeners('error');
+        if (late) return void socket.destroy();
         resolve(new KernelClient(socket, paths));
-      });
-      socket.once('error', (error) => {
+      };
+      const failed = (error: unknown): void => {
         clearTimeout(timer);
-        try {
-          failed(error);
-        } catch (unreachable) {
-          reject(unreachable);
-        }
+        reject(KernelUnreachableError.connect(paths.socket, connectReason(error), paths.kernelLog));
+      };
+      let hangUp = (): void => undefined;
+      // node:net only where node's pipe handle is not ours to use (pipe.ts).
+      if (pipeAvailable()) {
+        PipeSocket.connect(paths.socket).then(connected, failed);
+        return;
+      }
+      const socket = net.createConnection(paths.socket);
+      hangUp = () => socket.destroy();
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        connected(socket);
       });
+      socket.once('error', failed);
     });
   }
 

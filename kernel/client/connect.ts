@@ -21,23 +21,12 @@ export interface Connected {
   kernel: ResultOf<'ping'>;
 }
 
-/**
- * `promise`, or onTimeout's error after `ms`. The timer starts in the loop's next check phase, once
- * this turn's requests are written (a verb's goes out right behind the ping): node's first timer
- * costs ~0.4 ms, spent while the kernel answers instead of before the verb's request leaves.
- */
 function timeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  let arm: NodeJS.Immediate | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
-    arm = setImmediate(() => {
-      timer = setTimeout(() => reject(onTimeout()), ms);
-    });
+    timer = setTimeout(() => reject(onTimeout()), ms);
   });
-  return Promise.race([promise, expired]).finally(() => {
-    clearImmediate(arm);
-    clearTimeout(timer);
-  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /** The ping's answer, or a 'hung' error when a connected kernel does not give it in time. */
