@@ -5,6 +5,7 @@
  * Connecting with auto-start lives in client-connect.ts.
  */
 import net from 'node:net';
+import { type ClientSocket, pipeAvailable, PipeSocket } from './pipe.js';
 import { connectReason, KernelUnreachableError, remoteError } from './errors.js';
 import { LineDecoder, LineTooLongError } from '../wire/json-lines.js';
 import type { Method, ParamsOf, ResultOf, StreamMethod } from '../wire/protocol.js';
@@ -39,7 +40,7 @@ export class KernelClient {
   private gone: Error | null = null;
 
   private constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: ClientSocket,
     readonly paths: ClientPaths,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -50,20 +51,34 @@ export class KernelClient {
   static connect(paths: ClientPaths, options: { timeoutMs?: number } = {}): Promise<KernelClient> {
     const timeoutMs = options.timeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
-      const socket = net.createConnection(paths.socket);
+      let late = false;
       const timer = setTimeout(() => {
-        socket.destroy();
+        late = true;
+        hangUp();
         reject(KernelUnreachableError.connect(paths.socket, `no answer within ${timeoutMs} ms`, paths.kernelLog));
       }, timeoutMs);
-      socket.once('connect', () => {
+      const connected = (socket: ClientSocket): void => {
         clearTimeout(timer);
-        socket.removeAllListeners('error');
+        if (late) return void socket.destroy();
         resolve(new KernelClient(socket, paths));
-      });
-      socket.once('error', (error) => {
+      };
+      const failed = (error: unknown): void => {
         clearTimeout(timer);
         reject(KernelUnreachableError.connect(paths.socket, connectReason(error), paths.kernelLog));
+      };
+      let hangUp = (): void => undefined;
+      // node:net only where node's pipe handle is not ours to use (pipe.ts).
+      if (pipeAvailable()) {
+        PipeSocket.connect(paths.socket).then(connected, failed);
+        return;
+      }
+      const socket = net.createConnection(paths.socket);
+      hangUp = () => socket.destroy();
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        connected(socket);
       });
+      socket.once('error', failed);
     });
   }
 

@@ -69,10 +69,29 @@ describe('the bundled CLI', () => {
     for (const args of [['--version'], ['--help'], ['ps', '--help'], ['kernel', 'status', '--help'], ['nosuchverb']]) {
       expect((await loaded(args)).filter((m) => heavy.includes(m)), args.join(' ')).toEqual([]);
     }
-    // A verb that talks to the kernel loads net, and not what its sibling verbs need.
+    // A verb that talks to the kernel does so on node's pipe handle (kernel/client/pipe.ts): no
+    // net and no stream; nor what its sibling verbs need.
     const status = await loaded(['kernel', 'status']);
-    expect(status).toContain('net');
-    expect(status.filter((m) => ['child_process', 'readline', 'fs/promises'].includes(m))).toEqual([]);
+    expect(status.filter((m) => heavy.includes(m))).toEqual([]);
+    // Where process.binding would warn, node:net, quietly.
+    const warned = await aos(['kernel', 'status'], ['--pending-deprecation', '--require', hook]).catch((e: { stderr: string }) => e);
+    expect(warned.stderr).not.toContain('DeprecationWarning');
+    expect(JSON.parse(await readFile(report, 'utf8'))).toContain('NativeModule net');
+  });
+
+  it('makes its import.meta.url only when something reads it: a first URL costs a verb ~0.4 ms', async () => {
+    const report = path.join(dir, 'urls.json');
+    const hook = path.join(dir, 'urls.cjs');
+    await writeFile(
+      hook,
+      `const url = require('node:url'); const made = url.pathToFileURL; let n = 0;
+url.pathToFileURL = (...args) => { n++; return made(...args); };
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, String(n)));\n`,
+    );
+    for (const args of [['--version'], ['kernel', 'status']]) {
+      await aos(args, ['--require', hook], bin, { AOS_WORKSPACE: t.env.AOS_WORKSPACE ?? dir }).catch(() => undefined);
+      expect(await readFile(report, 'utf8'), args.join(' ')).toBe('0');
+    }
   });
 
   it('runs from the code cache the build made, and a missing, stale or broken cache only costs time', async () => {
@@ -105,6 +124,10 @@ describe('the bundled CLI', () => {
     expect(JSON.parse((await aos(['ps', '--last', '1', '--json'])).stdout)).toMatchObject([{ pid: 1, state: 'exited' }]);
     expect((await aos(['logs', '1', '--json'])).stdout).toContain('"type":"state"');
     expect(JSON.parse((await aos(['kernel', 'status', '--json'])).stdout)).toMatchObject({ processes: { exited: 1 } });
+    // The same over node:net (process.binding would warn: the client does not use the pipe handle).
+    const overNet = await aos(['ps', '--all', '--json'], ['--pending-deprecation']);
+    expect(JSON.parse(overNet.stdout)).toMatchObject([{ pid: 1 }]);
+    expect(overNet.stderr).toBe('');
     // aos mcp loads tsc's mcp/serve.js beside the bundle: an import() the loader lends the bundle.
     expect((await aos(['mcp'])).stdout).toBe('serveStdio from beside the bundle\n');
     expect((await aos(['kernel', 'stop', '--json'])).stdout).toContain('"forced":false');

@@ -85,6 +85,24 @@ describe('openKernel', () => {
     client.close();
   });
 
+  it('reports a kernel that accepts but does not answer the ping as hung, after 5 s', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-connect-'));
+    const paths = aosPaths({ AOS_HOME: dir });
+    const conns = new Set<net.Socket>();
+    const silent = net.createServer((conn) => void conns.add(conn));
+    await new Promise<void>((resolve) => silent.listen(paths.socket, resolve));
+    close = async () => {
+      for (const conn of conns) conn.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    };
+    const started = Date.now();
+    const { client, kernel: pinged } = await openKernel(paths, { autostart: false, launch: noLaunch });
+    expect(await pinged.catch((e: unknown) => e)).toMatchObject({ kind: 'hung', message: expect.stringContaining('did not answer within 5000 ms') });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+    client.close();
+  }, 15_000);
+
   it('fails with the connect error when nobody listens and auto-start is off', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-connect-'));
     close = () => rm(dir, { recursive: true, force: true });
