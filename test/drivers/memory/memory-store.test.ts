@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AosError } from '../../../kernel/errno.js';
 import { ExternalChroma } from '../../../drivers/memory/chroma-endpoint.js';
+import { heartbeat } from '../../../drivers/memory/chroma-address.js';
 import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
 import { type Embedder, LocalEmbedder } from '../../../drivers/memory/embedders.js';
 import { toChromaWhere } from '../../../drivers/memory/chroma-where.js';
@@ -150,8 +151,12 @@ describe('MemoryStore', () => {
     const space = ns();
     await store.write(space, FACTS);
     const before = chroma.pid as number;
+    const address = chroma.address as string;
     process.kill(before, 'SIGKILL');
-    // No waiting: the read itself hits the dead server, recovers, and retries.
+    // The server inside dies a moment after the pid killed (its namespace's init goes with it), and
+    // a read sent in that moment is still answered by it. Wait for the death only, not for the
+    // supervisor: the read then hits the dead server (or the restart under way), recovers, retries.
+    while (chroma.pid === before && (await heartbeat(address, 200))) await new Promise((resolve) => setTimeout(resolve, 5));
     const hits = await store.read(space, { query: 'semicolon parser', k: 1 });
     expect(hits[0]?.text).toBe(FACTS[1]?.text);
     expect(chroma.pid).not.toBe(before);
