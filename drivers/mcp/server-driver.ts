@@ -35,6 +35,8 @@ export class ServerDriver {
   private inFlight = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Every stop's close of its server (the sandbox killed and its cgroup removed), until it is done. */
+  private closing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly name: string,
@@ -78,16 +80,24 @@ export class ServerDriver {
     });
   }
 
-  /** Stop it now (idle, shutdown); the next use starts it again unless closed. */
+  /**
+   * Stop it now (idle, shutdown); the next use starts it again unless closed. Resolves once the
+   * server is gone, also when another stop (the idle timer's) had already begun to close it.
+   */
   async stop(options: { close?: boolean } = {}): Promise<void> {
     if (options.close) this.closed = true;
     this.clearIdle();
     const running = this.running ?? (await this.starting?.catch(() => null)) ?? null;
-    if (!running) return;
-    running.stopping = true;
-    this.running = null;
-    this.cache = null;
-    await running.client.close().catch(() => undefined);
+    if (running && !running.stopping) {
+      running.stopping = true;
+      if (this.running === running) {
+        this.running = null;
+        this.cache = null;
+      }
+      const closed = running.client.close().catch(() => undefined);
+      this.closing = Promise.all([this.closing, closed]).then(() => undefined);
+    }
+    await this.closing;
   }
 
   private async use<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {

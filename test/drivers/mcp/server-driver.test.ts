@@ -3,7 +3,8 @@
  * calls, results as references, a killed server (EIO, then restarted), a hung call (ETIMEDOUT),
  * idle stop, and nothing left running after close.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,19 @@ async function open(config: McpServerConfig, limits: Partial<typeof TEST_LIMITS>
   const driver = new ServerDriver('s', config, { workspace, limits: { ...TEST_LIMITS, ...limits }, clientInfo: { name: 'aos-test', version: '0' } });
   drivers.push(driver);
   return driver;
+}
+
+/** The run cgroup directories (v2's one, v1's one per controller) the sandbox's processes are in: none without cgroups. */
+async function sandboxCgroupsOf(procs: { pid: number }[]): Promise<string[]> {
+  const texts = await Promise.all(procs.map((p) => readFile(`/proc/${p.pid}/cgroup`, 'utf8').catch(() => '')));
+  const dirs = texts.flatMap((text) =>
+    text.split('\n').flatMap((line) => {
+      const [, controllers = '', where = ''] = line.split(':');
+      if (!where.includes('/aos-exec/')) return [];
+      return controllers === '' ? [path.join('/sys/fs/cgroup', where)] : controllers.split(',').map((c) => path.join('/sys/fs/cgroup', c, where));
+    }),
+  );
+  return [...new Set(dirs)];
 }
 
 /** The server's own processes in its sandbox (node and what it runs). */
@@ -125,5 +139,22 @@ describe('a stdio MCP server in the sandbox', () => {
     await driver.stop({ close: true });
     expect(await stillRunning(second)).toEqual([]);
     await expect(driver.tools()).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('a close while the idle stop is still killing the server resolves only once the server is gone', async () => {
+    const driver = await open(everything());
+    await driver.tools();
+    const procs = await serverProcs(driver);
+    const runCgroups = await sandboxCgroupsOf(procs);
+    expect(runCgroups.every((dir) => existsSync(dir))).toBe(true);
+    // What the idle timer does: it has let go of the server at once, and is killing it.
+    const idle = driver.stop();
+    expect(driver.state).toBe('stopped');
+    // The close that came in before the idle stop was done used to resolve at once, with the server
+    // still up and its run cgroup still there (removed only after the server has exited).
+    await driver.stop({ close: true });
+    expect(await stillRunning(procs)).toEqual([]);
+    expect(runCgroups.filter((dir) => existsSync(dir))).toEqual([]);
+    await idle;
   });
 });
