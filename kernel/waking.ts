@@ -32,8 +32,6 @@ export class Waking<T> extends Promise<T> {
     });
     this.fulfilNative = fulfil;
     this.rejectNative = reject;
-    // A consumer that listens never calls then(): its rejection is handled, not "unhandled".
-    void Promise.prototype.then.call(this, undefined, ignore);
   }
 
   static of<T>(value: T): Waking<T> {
@@ -64,7 +62,12 @@ export class Waking<T> extends Promise<T> {
     if (this.outcome) return;
     this.outcome = outcome;
     if (outcome.ok) this.fulfilNative(outcome.value);
-    else this.rejectNative(outcome.error);
+    else {
+      // A consumer that listens never calls then(): its rejection is handled, not "unhandled". Only
+      // here, not at construction: a reaction on every Waking cost a microtask at each settle.
+      void Promise.prototype.then.call(this, undefined, ignore);
+      this.rejectNative(outcome.error);
+    }
     const listeners = this.listeners;
     this.listeners = null;
     if (listeners) for (const listener of listeners) listener(outcome);
