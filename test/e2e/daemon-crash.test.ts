@@ -44,6 +44,12 @@ async function spawnDetached(home: TestHome, model: string, name: string): Promi
 }
 
 /** Kill -9 the daemon; returns the time it was killed. */
+/** The kernel's log, its last lines: what a failed CLI call after a restart should be read with. */
+async function logTail(home: TestHome): Promise<string> {
+  const text = await readFile(path.join(home.home, 'kernel.log'), 'utf8').catch((error: unknown) => `(no log: ${String(error)})`);
+  return text.split('\n').slice(-40).join('\n');
+}
+
 async function crash(home: TestHome): Promise<number> {
   await sigkillDaemon(home);
   return Date.now();
@@ -238,7 +244,8 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       await crash(t);
 
       const quickAfter = await t.cli(['logs', '2', '--json']);
-      expect(quickAfter.code, quickAfter.stderr).toBe(0);
+      // Failed once in a full CI run (ECONNRESET from the restarted kernel), not since: say what the kernel logged.
+      expect(quickAfter.code, `${quickAfter.stderr}\nkernel.log:\n${await logTail(t)}`).toBe(0);
       expect(events(quickAfter.stdout)).toEqual(events(quickBefore.stdout));
       expect(events(quickAfter.stdout).map((e) => e.type)).toEqual(expect.arrayContaining(['state', 'model', 'syscall', 'result']));
       const [human, waiterAfter, psAfter] = await Promise.all([
