@@ -2,7 +2,11 @@
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
 
-  constructor(private readonly max: number) {}
+  /** `onEvict` hears of each entry forgotten for the size (not of delete or clear). */
+  constructor(
+    private readonly max: number,
+    private readonly onEvict?: (value: V) => void,
+  ) {}
 
   get size(): number {
     return this.map.size;
@@ -19,11 +23,19 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+    while (this.map.size > this.max) {
+      const [oldest, evicted] = this.map.entries().next().value as [K, V];
+      this.map.delete(oldest);
+      this.onEvict?.(evicted);
+    }
   }
 
   delete(key: K): boolean {
     return this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
   }
 
   values(): IterableIterator<V> {

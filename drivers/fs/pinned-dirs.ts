@@ -13,6 +13,7 @@
  * only once no caller holds it, so that number is never reused under them.
  */
 import fs from 'node:fs';
+import { BoundedMap } from '../../kernel/bounded-map.js';
 import { procFdPath } from './host-confine.js';
 
 /** An open directory; `release` once done with it. */
@@ -25,9 +26,11 @@ export interface PinnedDir {
 }
 
 export class PinnedDirs {
-  private readonly dirs = new Map<string, PinnedDir>();
+  private readonly dirs: BoundedMap<string, PinnedDir>;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    this.dirs = new BoundedMap(max, (dir) => this.drop(dir));
+  }
 
   get size(): number {
     return this.dirs.size;
@@ -43,12 +46,11 @@ export class PinnedDirs {
     } catch {
       now = null;
     }
-    this.dirs.delete(key);
     if (now !== dir.realPath) {
+      this.dirs.delete(key);
       this.drop(dir);
       return undefined;
     }
-    this.dirs.set(key, dir); // most recently used last
     dir.users++;
     return dir;
   }
@@ -68,12 +70,7 @@ export class PinnedDirs {
       this.drop(old);
     }
     dir.dropped = false;
-    this.dirs.set(key, dir);
-    for (const [oldest, entry] of this.dirs) {
-      if (this.dirs.size <= this.max) break;
-      this.dirs.delete(oldest);
-      this.drop(entry);
-    }
+    this.dirs.set(key, dir); // the least recently used past max is dropped
     return dir;
   }
 

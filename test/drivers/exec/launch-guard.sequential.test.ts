@@ -2,7 +2,7 @@
  * A kernel SIGKILLed with an EXEC_CMD in flight leaves no process of that sandbox behind, with
  * cgroups and without, including when it dies while bwrap is still setting the sandbox up (bwrap's
  * own --die-with-parent is armed only after that). The kernel is a real one in a child process.
- * Sequential (vitest.config.ts): any kernel that starts sweeps every stale run cgroup on the machine,
+ * Sequential (vitest.config.ts): every kernel that starts sweeps every stale run cgroup on the machine,
  * the dead kernel's included, and its cgroup.kill would do the guard's work in its place.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
