@@ -59,6 +59,13 @@ export interface Pcb {
   wait: WaitSpec | null;
 }
 
+/** How a kill or a crossed budget will end a process (proc.killRequested, stored with its runtime). */
+export interface KillRequest {
+  reason: string;
+  state: 'killed' | 'exited';
+  code: number;
+}
+
 export function emptyCounters(): ProcCounters {
   return { turns: 0, syscalls: 0, promptTokens: 0, outputTokens: 0, cachedTokens: 0, cost: 0 };
 }

@@ -2,7 +2,8 @@
  * Crash recovery: rebuild the process table from the store and put every process that had not
  * ended back where it was — ready ones in the run queue, blocked and sleeping ones parked with
  * the time they had left, messages and timers in place. A call that had started and not finished
- * is reported to the model as interrupted (turn.ts), never silently run again.
+ * is reported to the model as interrupted (turn.ts), never silently run again. A process whose
+ * kill was asked (and acknowledged) before the restart is ended with it, never resumed (kill.ts).
  *
  * A turn that keeps crashing the kernel is not replayed blindly forever: each crash is charged to
  * the process that was running (the one named by the daemon's crash handler, else every process in
@@ -131,7 +132,11 @@ export function recover(kernel: RecoveryHost): void {
       if (isEnded(proc.pcb.state) || kernel.closing) continue;
       const { state } = proc.pcb;
       kernel.events.emit({ type: 'state', pid: proc.pid, from: state, to: state, reason: 'recovered after a kernel restart' });
-      if (doomed.has(proc)) {
+      if (proc.killRequested) {
+        // Asked (and acknowledged) before the restart, not yet carried out: nothing of the process runs again.
+        const { state: end, code, reason } = proc.killRequested;
+        kernel.finish(proc, end, code, reason);
+      } else if (doomed.has(proc)) {
         const [turn] = (proc.crash?.at ?? '0').split(':');
         const reason = `kernel error: the kernel crashed ${proc.crash?.count ?? 0} times while this process was in turn ${turn}; it was ended instead of running that turn again`;
         kernel.events.emit({ type: 'error', pid: proc.pid, message: reason });

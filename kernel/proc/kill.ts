@@ -1,6 +1,8 @@
 /**
  * Kill follows xv6: mark the process, abort what is in flight, and let the turn loop reap it. A
  * crossed budget or an error inside the kernel ends a process the same way, with its reason.
+ * The mark is stored with the process: a kill acknowledged (once committed) whose reap a crash or a
+ * stop cut short is carried out by the next start (recovery.ts), never undone.
  */
 import { AosError, interruption } from '../errno.js';
 import { isEnded } from '../types.js';
@@ -13,6 +15,7 @@ export function requestKill(k: ProcCore, proc: Proc, reason: string, state: 'kil
   proc.abort.abort(interruption(reason));
   // A queued process is in no turn that could reap it.
   if (k.scheduler.remove(proc.pid) || proc.idle) finish(k, proc, state, code, reason);
+  else k.persist(proc);
 }
 
 /** Kill a process (and by default its subtree). Returns the pids that were live and are now being killed. */

@@ -9,7 +9,7 @@ import { pcbFromRecord } from './pcb-record.js';
 import { param } from '../param.js';
 import type { ParsedBlock } from '../loop/parser.js';
 import type { ProcessRecord, ProcessSummary } from '../store/records.js';
-import type { Pcb, ProcState, WaitSpec } from '../types.js';
+import type { KillRequest, Pcb, ProcState, WaitSpec } from '../types.js';
 import { Waking } from '../waking.js';
 
 export type WakeReason = 'ready' | 'timeout' | 'interrupt';
@@ -50,10 +50,7 @@ export interface PendingTurn {
 export type StoredPendingTurn = Pick<PendingTurn, 'turn' | 'next' | 'started' | 'replySeq'>;
 
 /** Kernel crashes counted against the turn a process was in (see recovery.ts). */
-export interface CrashCount {
-  at: string;
-  count: number;
-}
+export interface CrashCount { at: string; count: number }
 
 export type StoredMessage = InboxMessage & { id: number };
 
@@ -84,6 +81,7 @@ interface Runtime {
   /** The last turn whose `prompt` event was emitted: events stay exactly-once across restarts. */
   promptTurn?: number;
   crash?: CrashCount | null;
+  kill?: KillRequest | null; // asked, not yet carried out: a restart ends the process with it
   budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number };
   context?: ContextStart | null;
   contextWarned?: boolean;
@@ -108,8 +106,8 @@ export class Proc {
   wallTimer: NodeJS.Timeout | null = null;
   timerSeq = 0;
   stdout = '';
-  /** Set by kill (killed, 137) or a crossed budget (exited, 1): the turn loop reaps it. */
-  killRequested: { reason: string; state: 'killed' | 'exited'; code: number } | null = null;
+  /** Set by kill (killed, 137) or a crossed budget (exited, 1): the turn loop reaps it. Stored (kill.ts). */
+  killRequested: KillRequest | null = null;
   exitRequested: { code: number; result: string | null } | null = null;
   noSyscallStreak = 0;
   lastSignature = '';
@@ -223,7 +221,7 @@ export class Proc {
     const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens };
     if (this.recordBroken) {
       const empty = { notices: [], stdout: '', noSyscallStreak: 0, identicalStreak: 0, lastSignature: '', timerSeq: this.timerSeq };
-      return { ...empty, pending: null, budget };
+      return { ...empty, pending: null, budget, kill: this.killRequested };
     }
     const pending = this.pending
       ? { turn: this.pending.turn, next: this.pending.next, started: this.pending.started, replySeq: this.pending.replySeq }
@@ -238,6 +236,7 @@ export class Proc {
       pending,
       promptTurn: this.promptTurn,
       crash: this.crash,
+      kill: this.killRequested,
       budget,
       context: this.context,
       contextWarned: this.contextWarned,
@@ -292,6 +291,7 @@ export class Proc {
     proc.storedPending = rt.pending;
     proc.promptTurn = rt.promptTurn ?? -1;
     proc.crash = rt.crash ?? null;
+    proc.killRequested = rt.kill ?? null;
     if (rt.budget) Object.assign(pcb.limits, rt.budget);
     proc.context = rt.context ?? null;
     proc.contextWarned = rt.contextWarned ?? false;
