@@ -138,7 +138,8 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   if (proc.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.
     const latest = proc.transcript[proc.transcript.length - 1];
-    kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, text: latest?.text ?? '' });
+    const row = latest ? { transcript_seq: latest.seq } : {};
+    kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, ...row, text: latest?.text ?? '' });
     proc.promptTurn = turn;
     kernel.persist(proc);
   }
@@ -153,9 +154,10 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
     type: 'model',
     pid: pcb.pid,
     turn,
-    text: reply.text,
+    transcript_seq: proc.nextSeq - 1,
     ...(reply.usage ? { usage: reply.usage } : {}),
     ...(reply.finishReason ? { finish: reply.finishReason } : {}),
+    text: reply.text,
   });
   return reply;
 }

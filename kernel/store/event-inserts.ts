@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { StoredEvent } from './store-reads.js';
 
-/** Rows a statement writes at most (3 parameters each). */
+/** Rows a statement writes at most (4 parameters each). */
 const ROWS_PER_INSERT = 32;
 
 export class EventInserts {
@@ -17,10 +17,10 @@ export class EventInserts {
   insert(events: readonly StoredEvent[], from: number, to: number): void {
     for (let at = from; at < to; at += ROWS_PER_INSERT) {
       const rows = Math.min(ROWS_PER_INSERT, to - at);
-      const params: Array<number | string> = [];
+      const params: Array<number | string | null> = [];
       for (let i = at; i < at + rows; i++) {
         const stored = events[i] as StoredEvent;
-        params.push(stored.id, stored.event.pid, stored.json);
+        params.push(stored.id, stored.event.pid, stored.row?.json ?? stored.json, stored.row?.textSeq ?? null);
       }
       this.statement(rows).run(params);
     }
@@ -29,7 +29,7 @@ export class EventInserts {
   private statement(rows: number): Database.Statement {
     let statement = this.statements.get(rows);
     if (!statement) {
-      statement = this.db.prepare(`INSERT INTO events (id, pid, json) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}`);
+      statement = this.db.prepare(`INSERT INTO events (id, pid, json, text_seq) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}`);
       this.statements.set(rows, statement);
     }
     return statement;

@@ -27,14 +27,14 @@ export function eventsBefore(store: Store, options: { pid: number | null; before
   const before = options.before ?? Number.MAX_SAFE_INTEGER;
   return store.query((db) =>
     options.pid === null
-      ? (prepared(db, 'SELECT id, json FROM events WHERE id < ? ORDER BY id DESC LIMIT ?').all(before, options.limit) as EventRow[])
-      : (prepared(db, 'SELECT id, json FROM events WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?').all(options.pid, before, options.limit) as EventRow[]),
+      ? (prepared(db, 'SELECT id, json FROM events_read WHERE id < ? ORDER BY id DESC LIMIT ?').all(before, options.limit) as EventRow[])
+      : (prepared(db, 'SELECT id, json FROM events_read WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?').all(options.pid, before, options.limit) as EventRow[]),
   );
 }
 
 /** Up to `limit` events after `after`, oldest first. */
 export function eventsAfter(store: Store, after: number, limit: number): EventRow[] {
-  return store.query((db) => prepared(db, 'SELECT id, json FROM events WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as EventRow[]);
+  return store.query((db) => prepared(db, 'SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as EventRow[]);
 }
 
 /** The newest committed event's id (0 for none). */

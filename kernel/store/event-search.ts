@@ -17,7 +17,7 @@ function indexedUpTo(store: Store): number {
 export function indexSome(store: Store, chunk: number): boolean {
   const from = indexedUpTo(store);
   const added = store.query(
-    (db) => prepared(db, 'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events WHERE id > ? ORDER BY id LIMIT ?').run(from, chunk).changes,
+    (db) => prepared(db, 'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').run(from, chunk).changes,
   );
   return added === chunk;
 }
@@ -39,7 +39,7 @@ export function searchEvents(store: Store, text: string, options: { pid: number 
   const match = toMatch(text);
   if (match === null) return [];
   const before = options.before ?? Number.MAX_SAFE_INTEGER;
-  const base = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events e ON e.id = f.rowid
+  const base = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid
     WHERE events_fts MATCH ? AND f.rowid < ?`;
   return store.query((db) =>
     options.pid === null

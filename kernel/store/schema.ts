@@ -2,7 +2,7 @@ import { searchSchema } from './schema-search.js';
 import { schemaSafety } from './schema-safety.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,12 +83,27 @@ CREATE INDEX IF NOT EXISTS processes_ended ON processes (ended_at) WHERE ended_a
 `;
 }
 
+/**
+ * Version 5: a prompt or model event whose text is a transcript row is stored without it, naming
+ * the row (text_seq); events_read is the events table with those texts put back, for every reader.
+ */
+function schema5(): string {
+  return `
+ALTER TABLE events ADD COLUMN text_seq INTEGER;
+CREATE VIEW IF NOT EXISTS events_read AS
+  SELECT e.id AS id, e.pid AS pid,
+    CASE WHEN e.text_seq IS NULL THEN e.json ELSE json_set(e.json, '$.text', COALESCE(t.text, '')) END AS json
+  FROM events e LEFT JOIN transcript t ON t.pid = e.pid AND t.seq = e.text_seq;
+`;
+}
+
 /** Statements that take a store at version `from` to `from + 1`. */
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
   2: searchSchema(),
   3: schemaSafety(),
+  4: schema5(),
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety();
+export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5();

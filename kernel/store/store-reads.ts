@@ -11,7 +11,10 @@ import { type MessageRecord, type ProcessRecord, type ProcessSummary, type State
 export interface StoredEvent {
   id: number;
   event: KernelEvent;
+  /** The whole event's JSON, as clients get it (made at the commit). */
   json: string;
+  /** The row the events table keeps when it is not `json`: a text the transcript holds is left out (write-errors.ts). */
+  row?: { json: string; textSeq: number };
 }
 
 export abstract class StoreReads {
@@ -148,14 +151,14 @@ export abstract class StoreReads {
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');
     const rows = this.db
-      .prepare(`SELECT id, json FROM events WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`)
+      .prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`)
       .all(...pids, tail ?? -1) as Array<{ id: number; json: string }>;
     return rows.reverse().map((r) => ({ id: r.id, json: r.json, event: JSON.parse(r.json) as KernelEvent }));
   }
 
   /** The newest `tail` events of every process, oldest first (`aos logs` without a pid). */
   recentEvents(tail: number): KernelEvent[] {
-    const rows = this.db.prepare('SELECT json FROM events ORDER BY id DESC LIMIT ?').all(tail) as Array<{ json: string }>;
+    const rows = this.db.prepare('SELECT json FROM events_read ORDER BY id DESC LIMIT ?').all(tail) as Array<{ json: string }>;
     return rows.reverse().map((r) => JSON.parse(r.json) as KernelEvent);
   }
 

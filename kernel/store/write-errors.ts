@@ -21,6 +21,20 @@ function eventJson(event: KernelEvent): string | null {
   }
 }
 
+/**
+ * A prompt or a model reply is a transcript row already: its event is stored without the text and
+ * names the row (text_seq; the events_read view puts the text back). Clients still get it whole.
+ */
+function withTextRow(stored: StoredEvent): boolean {
+  const { event } = stored;
+  if ((event.type !== 'prompt' && event.type !== 'model') || event.transcript_seq === undefined) return false;
+  const { text, ...rest } = event;
+  const json = JSON.stringify(rest);
+  stored.row = { json, textSeq: event.transcript_seq };
+  stored.json = `${json.slice(0, -1)},"text":${JSON.stringify(text)}}`;
+  return true;
+}
+
 export function unstorableMessage(event: KernelEvent): string {
   return `kernel error: a ${event.type} event of process ${event.pid} could not be stored`;
 }
@@ -32,7 +46,7 @@ export function unstorableMessage(event: KernelEvent): string {
 export function serialise(events: StoredEvent[]): KernelEvent[] {
   const failed: KernelEvent[] = [];
   for (const stored of events) {
-    if (stored.json !== '') continue;
+    if (stored.json !== '' || withTextRow(stored)) continue;
     const json = eventJson(stored.event);
     if (json !== null) {
       stored.json = json;

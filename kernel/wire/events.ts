@@ -20,13 +20,21 @@ export type KernelEvent = EventBase &
         role?: string;
         model?: string;
       }
-    | { type: 'prompt'; turn: number; text: string }
+    | {
+        type: 'prompt';
+        turn: number;
+        /** The transcript row that holds `text`: the store keeps the text once, in that row. */
+        transcript_seq?: number;
+        text: string;
+      }
     | {
         type: 'model';
         turn: number;
-        text: string;
+        /** The transcript row that holds `text` (see `prompt`). */
+        transcript_seq?: number;
         usage?: { prompt: number; output: number; cached?: number };
         finish?: string;
+        text: string;
       }
     | { type: 'syscall'; turn: number; seq: number; name: string; args: Record<string, unknown> }
     | {

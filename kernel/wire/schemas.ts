@@ -11,12 +11,13 @@ import type { ProcRow } from './views.js';
 
 const state = z.enum(PROC_STATES);
 const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
+const transcriptSeq = z.number().int().optional().describe('the row of the process transcript that holds the text');
 
 export const kernelEventSchema = z
   .discriminatedUnion('type', [
     z.object({ ...base, type: z.literal('state'), from: state.nullable(), to: state, reason: z.string().optional(), code: z.number().int().optional(), name: z.string().optional(), ppid: z.number().int().optional(), role: z.string().optional(), model: z.string().optional() }),
-    z.object({ ...base, type: z.literal('prompt'), turn: z.number().int(), text: z.string() }),
-    z.object({ ...base, type: z.literal('model'), turn: z.number().int(), text: z.string(), usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(), finish: z.string().optional() }),
+    z.object({ ...base, type: z.literal('prompt'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string() }),
+    z.object({ ...base, type: z.literal('model'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string(), usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(), finish: z.string().optional() }),
     z.object({ ...base, type: z.literal('syscall'), turn: z.number().int(), seq: z.number().int(), name: z.string(), args: z.record(z.string(), z.unknown()) }),
     z.object({ ...base, type: z.literal('result'), turn: z.number().int(), seq: z.number().int(), name: z.string(), ok: z.boolean(), errno: z.string().optional(), message: z.string().optional(), value: z.unknown().optional() }),
     z.object({ ...base, type: z.literal('message'), from_pid: z.number().int(), to_pid: z.number().int(), channel: z.enum(['msg', 'stdin', 'stdout', 'webhook']), content: z.string() }),
