@@ -5,21 +5,42 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
-/** Alive and not a zombie (a reaped-late daemon must not hold the lock). */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+/** A pid's process as /proc sees it: running, exiting (its main thread ended, others not yet), or gone. */
+type Life = 'running' | 'exiting' | 'gone';
+
+function lifeOf(pid: number): Life {
+  if (!Number.isInteger(pid) || pid <= 0) return 'gone';
   try {
     process.kill(pid, 0);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'running' : 'gone';
   }
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'running';
   }
+  // After the command's ')': state (field 3) ... num_threads (field 20).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] !== 'Z' && fields[0] !== 'X') return 'running';
+  // A zombie main thread with threads left: killed, and its other threads still being torn down
+  // (a worker's fsync, unmapping the heap). Its files, a daemon's listening socket among them,
+  // stay open until the last thread is gone: connecting meanwhile gets a reset, not a refusal.
+  return Number(fields[17]) > 1 ? 'exiting' : 'gone';
+}
+
+/**
+ * Alive, or still exiting with its files open; not a zombie that is the last of its threads (a
+ * reaped-late daemon must not hold the lock).
+ */
+export function isAlive(pid: number): boolean {
+  return lifeOf(pid) !== 'gone';
+}
+
+/** Its main thread has ended but other threads have not yet: gone in a moment, its files (its socket) open until then. */
+export function isExiting(pid: number): boolean {
+  return lifeOf(pid) === 'exiting';
 }
 
 /** A live pid that is an aos daemon (guards against a pid reused by another program). */

@@ -1,10 +1,11 @@
 /**
  * One kernel per AOS_HOME: the pid file is the lock. It appears atomically with its content
- * (written aside, then hard-linked into place), and a file whose pid is dead is taken over.
+ * (written aside, then hard-linked into place), and a file whose pid is dead is taken over — once
+ * it is all gone: a killed kernel whose threads are still exiting has its socket open.
  */
 import { link, rename, unlink, writeFile } from 'node:fs/promises';
 import { AosError } from '../errno.js';
-import { isAlive, isDaemon, readPidFile } from '../pid-file.js';
+import { isAlive, isDaemon, isExiting, readPidFile } from '../pid-file.js';
 
 export interface PidLock {
   release(): Promise<void>;
@@ -40,6 +41,17 @@ async function takeOver(file: string, stalePid: number | null): Promise<void> {
   await unlink(aside).catch(() => undefined);
 }
 
+/**
+ * How long a holder that is exiting is waited for (a killed kernel's last threads: a worker's fsync,
+ * its heap unmapped). Past it the lock is judged anyway; a socket still open then fails the start.
+ */
+const EXITING_WAIT_MS = 5000;
+
+async function untilExited(pid: number): Promise<void> {
+  const deadline = Date.now() + EXITING_WAIT_MS;
+  while (isExiting(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 export async function acquirePidLock(file: string): Promise<LockResult> {
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await create(file)) {
@@ -53,6 +65,9 @@ export async function acquirePidLock(file: string): Promise<LockResult> {
       };
     }
     const holder = await readPidFile(file);
+    // Its main thread ended, it reads as no daemon (no command line) while its socket still
+    // accepts: taken over now, our socket check would find "another kernel" listening.
+    if (holder !== null && holder !== process.pid) await untilExited(holder);
     if (holder !== null && holder !== process.pid && isDaemon(holder)) return { acquired: false, holder };
     await takeOver(file, holder);
   }

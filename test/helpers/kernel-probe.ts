@@ -45,7 +45,7 @@ export function inStates(wanted: Record<number, readonly string[]>): (rows: Read
   return (rows) => Object.entries(wanted).every(([pid, states]) => states.includes(rows.get(Number(pid))?.state ?? ''));
 }
 
-/** SIGKILL the daemon of this home and wait until the process is gone; returns its pid. */
+/** SIGKILL the daemon of this home and wait until the process is gone, its last thread (and so its socket) too; returns its pid. */
 export async function sigkillDaemon(t: TestHome): Promise<number> {
   const pid = await t.daemonPid();
   if (pid === null || !isAlive(pid)) throw new Error(`no live daemon in ${t.home} (pid file: ${pid})`);
