@@ -49,9 +49,14 @@ describe('the turn gate', () => {
     expect(queued).toBeInstanceOf(Promise);
     // Granted by the gate; the turn starts nothing more, as a slow model's turn does not.
     await queued;
-    // Much later, in a macrotask of its own (a reply landing): a fresh slice.
+    // Much later, in a macrotask of its own (a reply landing): a fresh slice. The slice ends at the
+    // gate's next boundary (an immediate); a timer due before it (a late loop: here forced by the
+    // second busy wait, on a loaded machine by the load) still sees it, so the turn comes after both.
     busy(param.turnSliceMs + 1);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    const later = new Promise((resolve) => setTimeout(resolve, 1));
+    busy(2);
+    await later;
+    await nextMacrotask();
     expect(turnSlot()).toBeUndefined();
   });
 });
