@@ -60,7 +60,7 @@ export abstract class KernelApi implements SpawnCore {
   spawnChild = (parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb> => spawnChild(this, parent, request);
   kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
   persist = (proc: Proc): void => persist(this.store, proc);
-  appendTranscript = (proc: Proc, role: 'user' | 'model', text: string): void => appendTranscript(this.store, proc, role, text);
+  appendTranscript = (proc: Proc, role: 'user' | 'model', text: string): number => appendTranscript(this.store, proc, role, text);
   amendTranscript = (proc: Proc, text: string): void => amendTranscript(this.store, proc, text);
   setState = (proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void => setState(this, proc, to, extra);
   park = (proc: Proc, spec: WaitSpec): Waking<WakeReason> => park(this, proc, spec);

@@ -65,10 +65,12 @@ export async function acquirePidLock(file: string): Promise<LockResult> {
       };
     }
     const holder = await readPidFile(file);
-    // Its main thread ended, it reads as no daemon (no command line) while its socket still
-    // accepts: taken over now, our socket check would find "another kernel" listening.
-    if (holder !== null && holder !== process.pid) await untilExited(holder);
-    if (holder !== null && holder !== process.pid && isDaemon(holder)) return { acquired: false, holder };
+    if (holder !== null && holder !== process.pid) {
+      // Its main thread ended, it reads as no daemon (no command line) while its socket still
+      // accepts: taken over now, our socket check would find "another kernel" listening.
+      await untilExited(holder);
+      if (isDaemon(holder)) return { acquired: false, holder };
+    }
     await takeOver(file, holder);
   }
   throw new AosError('EAGAIN', `could not take the kernel lock ${file}; remove it if no kernel is running`);

@@ -149,12 +149,12 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   if (kernel.closing) return reply;
   pcb.counters.turns++;
   kernel.account(proc, reply.usage);
-  kernel.appendTranscript(proc, 'model', reply.text);
+  const replySeq = kernel.appendTranscript(proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',
     pid: pcb.pid,
     turn,
-    transcript_seq: proc.nextSeq - 1,
+    transcript_seq: replySeq,
     ...(reply.usage ? { usage: reply.usage } : {}),
     ...(reply.finishReason ? { finish: reply.finishReason } : {}),
     text: reply.text,

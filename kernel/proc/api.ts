@@ -27,7 +27,8 @@ export interface ProcessApi {
   proc(pid: number): Proc | undefined;
   endedPcb(pid: number): Pcb | undefined;
   persist(proc: Proc): void;
-  appendTranscript(proc: Proc, role: 'user' | 'model', text: string): void;
+  /** Returns the new row's seq. */
+  appendTranscript(proc: Proc, role: 'user' | 'model', text: string): number;
   amendTranscript(proc: Proc, text: string): void;
   setState(proc: Proc, to: ProcState, extra?: { reason?: string; code?: number }): void;
   park(proc: Proc, spec: WaitSpec): Waking<WakeReason>;

@@ -6,10 +6,11 @@ export function persist(store: Store, proc: Proc): void {
   store.saveProcess(proc.pid, () => proc.toRecord());
 }
 
-export function appendTranscript(store: Store, proc: Proc, role: 'user' | 'model', text: string): void {
+export function appendTranscript(store: Store, proc: Proc, role: 'user' | 'model', text: string): number {
   const seq = proc.nextSeq++;
   proc.transcript.push({ role, text, seq });
   store.putTranscript(proc.pid, seq, role, text);
+  return seq;
 }
 
 /** Rewrite the last transcript entry (notices joining the latest kernel message). */
