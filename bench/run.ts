@@ -34,6 +34,8 @@ export const BENCHES: Record<string, Bench> = {
   // on each turn (SYS_WRITE_STDOUT 143 against 92 µs/turn here), so the figure would not be the
   // per-turn cost its target is about. It costs ~8 s.
   syscalls: { file: 'syscalls', args: ['--agents', '1000', '--turns', '10'], quick: ['--agents', '1000', '--turns', '10'] },
+  // Right after syscalls, on the same file system and what its FS_WRITE workload left there: the host's share of FS_WRITE.
+  'fs-create': { file: 'fs-create', args: [], quick: ['--rounds', '3'] },
   makespan: { file: 'makespan', args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'], quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'] },
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
