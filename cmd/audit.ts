@@ -37,7 +37,7 @@ export async function runAudit(flags: { pid?: string; since?: string; limit?: st
     const { rows } = await client.request('audit', { pid, since, limit });
     out(flags.json ? `${JSON.stringify(rows)}\n` : `${formatAudit(rows)}\n`);
     return EXIT.ok;
-  });
+  }, { retryIfLost: true });
 }
 
 export async function runAuditVerify(flags: { json?: boolean }): Promise<number> {
@@ -47,7 +47,7 @@ export async function runAuditVerify(flags: { json?: boolean }): Promise<number>
     else if (v.ok) out(`audit trail intact: ${v.rows} record${v.rows === 1 ? '' : 's'}, head ${String(v.head).slice(0, 16)}\n`);
     else err(`aos: audit trail broken at record #${String(v.bad_id)}: ${String(v.problem)} (${v.rows} records before it are intact)\n`);
     return v.ok ? EXIT.ok : EXIT.usage;
-  });
+  }, { retryIfLost: true });
 }
 
 export const auditVerb: VerbSpec = {

@@ -1,5 +1,6 @@
 /** How a verb reaches the kernel: auto-started on demand unless AOS_NO_AUTOSTART is set. */
-import { answered, type Connected, type Opened, openKernel as openConnection } from '../kernel/client/connect.js';
+import { answered, type Connected, LOST_RETRY_MS, type Opened, openKernel as openConnection } from '../kernel/client/connect.js';
+import { KernelUnreachableError } from '../kernel/client/errors.js';
 import type { KernelClient } from '../kernel/client/client.js';
 import { aosPaths } from '../kernel/paths.js';
 import type { Launcher } from '../kernel/wire/daemon-report.js';
@@ -42,12 +43,28 @@ export async function openKernel(): Promise<Connected> {
  * behind the ping, before the ping's answer (a kernel of another protocol refuses it unread): one
  * round trip where there were two. The ping's failure (unreachable, hung, another protocol) is
  * the one reported.
+ *
+ * `retryIfLost`, for a verb that only reads and prints nothing before its answers are in: when the
+ * connection breaks under it (the kernel was killed or crashed mid-request), it is run once more on
+ * a new connection after LOST_RETRY_MS — against a restarted kernel, or reported as not running —
+ * instead of failing with "lost the connection". A verb that changes something is never retried:
+ * the kernel may have done it before it died.
  */
 export async function withKernel<T>(
   work: (client: KernelClient, kernel: Promise<Connected['kernel']>) => Promise<T>,
-  options: { autostart?: boolean } = {},
+  options: { autostart?: boolean; retryIfLost?: boolean } = {},
 ): Promise<T> {
-  const { client, kernel } = await open(options.autostart ?? autostartEnabled());
+  try {
+    return await once(work, options.autostart);
+  } catch (error) {
+    if (!options.retryIfLost || !(error instanceof KernelUnreachableError) || error.kind !== 'lost') throw error;
+    await new Promise((resolve) => setTimeout(resolve, LOST_RETRY_MS));
+    return once(work, options.autostart);
+  }
+}
+
+async function once<T>(work: (client: KernelClient, kernel: Promise<Connected['kernel']>) => Promise<T>, autostart: boolean | undefined): Promise<T> {
+  const { client, kernel } = await open(autostart ?? autostartEnabled());
   try {
     const done = work(client, kernel);
     // Handled here so that a refusal while the ping's failure is reported is not an unhandled rejection.

@@ -44,7 +44,7 @@ export async function runInspect(pidArg: string, flags: { json?: boolean }): Pro
     const detail = await client.request('inspect', { pid });
     out(flags.json ? `${JSON.stringify(detail)}\n` : `${describeDetail(detail)}\n`);
     return EXIT.ok;
-  });
+  }, { retryIfLost: true });
 }
 
 export const inspectVerb: VerbSpec = {

@@ -77,7 +77,7 @@ export async function runStatus(flags: JsonFlag): Promise<number> {
         print(flags.json ?? false, { ...stats, socket, home, workspace }, describeStats(stats, info));
         return EXIT.ok;
       },
-      { autostart: false },
+      { autostart: false, retryIfLost: true },
     );
   } catch (error) {
     if (error instanceof KernelUnreachableError && error.kind === 'connect') {

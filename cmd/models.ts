@@ -41,7 +41,7 @@ export async function runModels(flags: { json?: boolean }): Promise<number> {
     const listing = await client.request('models', {});
     out(flags.json ? `${JSON.stringify(listing)}\n` : `${describeModels(listing)}\n`);
     return EXIT.ok;
-  });
+  }, { retryIfLost: true });
 }
 
 export const modelsVerb: VerbSpec = {

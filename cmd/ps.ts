@@ -36,7 +36,7 @@ export async function runPs(flags: PsFlags): Promise<number> {
     const width = tableWidth(flags.trunc);
     out(`${formatPsTable(rows, width)}\n`);
     return EXIT.ok;
-  });
+  }, { retryIfLost: true });
 }
 
 export const psVerb: VerbSpec = {

@@ -15,6 +15,8 @@ export const START_TIMEOUT_MS = 20_000;
 /** A connected kernel that does not answer a ping in this time is reported, not waited on. */
 const PING_TIMEOUT_MS = 5_000;
 const RETRY_MS = 50;
+/** A read-only verb whose connection broke under it asks once more after this (cmd/connect.ts withKernel). */
+export const LOST_RETRY_MS = 100;
 
 export interface Connected {
   client: KernelClient;
