@@ -4,11 +4,12 @@
  * the server sends it: every row serialised the first time, only changed ones after), and the
  * kernel's CPU while everything is idle.
  *
- * The CPU window is `--window-s` long (5): work that runs once after the spawns end (2 of 30 runs
- * of 10,000 processes showed 2.6–6 ms on one of the threads Node starts with the process — V8's
- * platform workers or libuv's pool — inside a 2 s window, with no GC logged in it) is averaged over it like anything else, while periodic work
- * would show at its full rate. Its split by thread (main thread and the rest, from procfs) is
- * reported with it, so such a reading can be told apart.
+ * The CPU window is `--window-s` long (5). Work that runs once after the spawns end is averaged
+ * over it like anything else, while periodic work would show at its full rate: 2 of 30 runs of
+ * 10,000 processes showed 2.6–6 ms on one of the threads Node starts with the process (V8's
+ * platform workers or libuv's pool) inside a 2 s window, with no GC logged in it. The window's
+ * CPU split by thread (main thread and the rest, from procfs) is reported with it, so such a
+ * reading can be told apart.
  *
  *   node --expose-gc --import tsx bench/idle.ts [--procs 10000] [--window-s 5]
  */
