@@ -1,6 +1,5 @@
 /** openKernel: the verb's request goes out behind the ping; a kernel of another protocol is reported as such. */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { openKernel } from '../../../kernel/client/connect.js';
 import { KernelUnreachableError } from '../../../kernel/client/errors.js';
 import { aosPaths, type AosPaths } from '../../../kernel/paths.js';
 import { PROTOCOL_VERSION } from '../../../kernel/wire/protocol.js';
+import { fakeKernelSocket, pingAnswer } from '../../helpers/fake-kernel-socket.js';
 
 interface Seen {
   method: string;
@@ -16,39 +16,19 @@ interface Seen {
 
 /** A kernel that speaks `protocol`: answers ping, refuses requests of another protocol (EPROTO), answers ps with []. */
 async function fakeKernel(protocol: number): Promise<{ paths: AosPaths; seen: Seen[]; close(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-connect-'));
-  const paths = aosPaths({ AOS_HOME: dir });
-  const seen: Seen[] = [];
-  const conns = new Set<net.Socket>();
-  const server = net.createServer((conn) => {
-    conns.add(conn);
-    let buffered = '';
-    conn.on('data', (data) => {
-      buffered += data.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const request = JSON.parse(line) as { id: number; method: string; protocol?: number };
-        seen.push({ method: request.method, protocol: request.protocol });
-        const reply =
-          request.method === 'ping'
-            ? { id: request.id, ok: true, result: { pid: process.pid, version: '9.9.9', protocol, uptime_s: 1, home: dir, socket: paths.socket, workspace: dir } }
-            : request.protocol !== undefined && request.protocol !== protocol
-              ? { id: request.id, ok: false, error: { code: 'EPROTO', message: 'other protocol' } }
-              : { id: request.id, ok: true, result: [] };
-        conn.write(`${JSON.stringify(reply)}\n`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(paths.socket, resolve));
+  const fake = await fakeKernelSocket((request) =>
+    request.method === 'ping'
+      ? pingAnswer(fake.paths, protocol)
+      : request.protocol !== undefined && request.protocol !== protocol
+        ? { ok: false, error: { code: 'EPROTO', message: 'other protocol' } }
+        : { ok: true, result: [] },
+  );
   return {
-    paths,
-    seen,
-    async close() {
-      for (const conn of conns) conn.destroy();
-      await new Promise((resolve) => server.close(resolve));
-      await rm(dir, { recursive: true, force: true });
+    paths: fake.paths,
+    get seen(): Seen[] {
+      return fake.requests.flat().map(({ method, protocol: p }) => ({ method, protocol: p }));
     },
+    close: fake.close,
   };
 }
 
@@ -86,16 +66,9 @@ describe('openKernel', () => {
   });
 
   it('reports a kernel that accepts but does not answer the ping as hung, after 5 s', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-connect-'));
-    const paths = aosPaths({ AOS_HOME: dir });
-    const conns = new Set<net.Socket>();
-    const silent = net.createServer((conn) => void conns.add(conn));
-    await new Promise<void>((resolve) => silent.listen(paths.socket, resolve));
-    close = async () => {
-      for (const conn of conns) conn.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-      await rm(dir, { recursive: true, force: true });
-    };
+    const silent = await fakeKernelSocket(() => 'silent');
+    close = silent.close;
+    const { paths } = silent;
     const started = Date.now();
     const { client, kernel: pinged } = await openKernel(paths, { autostart: false, launch: noLaunch });
     expect(await pinged.catch((e: unknown) => e)).toMatchObject({ kind: 'hung', message: expect.stringContaining('did not answer within 5000 ms') });
