@@ -72,7 +72,7 @@ describe('processes', () => {
       leaf: [forever],
     });
     const root = await h.spawn();
-    await waitFor(() => h?.kernel.pcb(3)?.state === 'blocked' && h.kernel.pcb(1)?.state === 'blocked');
+    await waitFor(() => [1, 2, 3].every((pid) => h?.kernel.pcb(pid)?.state === 'blocked'));
     expect(h.kernel.kill(3, { tree: false })).toEqual([3]);
     expect(h.kernel.pcb(2)?.state).toBe('blocked');
     expect(h.kernel.kill(root.pid).sort()).toEqual([1, 2]);
