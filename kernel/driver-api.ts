@@ -65,11 +65,54 @@ export interface ExecResult {
   truncated: boolean;
   timed_out: boolean;
   duration_ms: number;
+  /** Programs the exec gate refused to run (present when there were any). */
+  refused?: Array<{ path: string; argv: string[]; message: string }>;
+}
+
+/** A program the sandbox started and the exec gate stopped before its first instruction, put to the kernel. */
+export interface GatedExec {
+  /**
+   * The names the gate was given (rules' programs) that this file is, or the applet a multi-call
+   * binary (busybox) runs; empty when nothing names it: a program the agent wrote, or the loader.
+   */
+  programs: string[];
+  /** file: the program's own file (any path, link or hard link); copy: a byte-identical copy; written: not a system file and no copy; runner: a multi-call binary; loader: ld.so run as a program. */
+  how: 'file' | 'copy' | 'written' | 'runner' | 'loader';
+  /** The file the kernel executed, as the sandbox sees it. */
+  path: string;
+  /** The argv the program received. */
+  argv: string[];
+  /** argv was longer than the gate reads (64 KiB). */
+  truncated: boolean;
+}
+
+export type ExecVerdict = { allow: true } | { allow: false; message: string };
+
+/** The policy's hold on every program an EXEC_CMD starts (drivers/exec/gate/). */
+export interface ExecGate {
+  /** Program names (or globs on names) the rules name: the driver finds every file each one is. */
+  programs: readonly string[];
+  /** The kernel's answer for one program; it may wait for a person (the run's wall clock stops meanwhile). */
+  decide(exec: GatedExec): ExecVerdict | Promise<ExecVerdict>;
+}
+
+/** A run that holds secrets: one program, no shell, and nothing but the programs the secrets list. */
+export interface SecretRun {
+  /** A bare program name, found in the host's system directories, and its arguments. */
+  argv: string[];
+  /** Set for that program only (never in a shell's or the gate's environment). */
+  env: Record<string, string>;
+  /** The programs the run may start: the secrets' `exec` lists. */
+  programs: readonly string[];
 }
 
 export interface ProcessExec {
-  /** `timeoutS` of wall time (the driver's default when absent); every other limit is the kernel's. */
-  run(cmd: string, options?: { timeoutS?: number; env?: Record<string, string> }): Promise<ExecResult>;
+  /**
+   * `timeoutS` of wall time (the driver's default when absent); every other limit is the kernel's.
+   * With a gate every program the command starts is checked; a secret run is one listed program with
+   * a read-only workspace and a private HOME.
+   */
+  run(cmd: string, options?: { timeoutS?: number; gate?: ExecGate; secret?: SecretRun }): Promise<ExecResult>;
 }
 
 // ---- net: GET of the hosts the process's net.fetch capabilities name, public addresses only ----

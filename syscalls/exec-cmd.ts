@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ExecGate, SecretRun } from '../kernel/driver-api.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
@@ -20,10 +21,12 @@ export default defineSyscall({
   },
   capability: 'exec',
   run: async (args, ctx) => {
+    // Set by the kernel's policy gate after validation, never by the model (the schema is strict).
+    const { kernel_gate: gate, kernel_secret: secret } = args as { kernel_gate?: ExecGate; kernel_secret?: SecretRun };
     const { stdout, stderr, ...status } = await ctx.drivers.exec.run(args.cmd, {
-      timeoutS: args.timeout_s,
-      // Secrets the policy lets this command have (set by the kernel, never by the model: the schema is strict).
-      env: (args as { kernel_env?: Record<string, string> }).kernel_env,
+      ...(args.timeout_s !== undefined ? { timeoutS: args.timeout_s } : {}),
+      ...(gate ? { gate } : {}),
+      ...(secret ? { secret } : {}),
     });
     // The output goes last: when the kernel clips a long result for the model, the status survives.
     return { ...status, stdout, stderr };

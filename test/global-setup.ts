@@ -1,5 +1,5 @@
 /**
- * Once per test run: the CLI built as users run it (scripts/bundle-cli.mjs), for the end-to-end
+ * Once per test run: the exec gate compiled (scripts/build-gate.mjs), and the CLI built as users run it (scripts/bundle-cli.mjs), for the end-to-end
  * tests' hundreds of CLI calls — each starts in ~0.1 s instead of compiling TypeScript through tsx
  * (~0.6 s of CPU each). The daemon it starts runs from source (its stub registers tsx). In a
  * directory of this run's own, two levels under the checkout (where the bundle looks for it).
@@ -25,6 +25,8 @@ await import(${JSON.stringify(path.join(ROOT, 'cmd', 'aosd.ts'))});
 `;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The exec gate as `npm ci` builds it, rebuilt when its source changed since.
+  await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build-gate.mjs')], { cwd: ROOT });
   const dir = path.join(ROOT, 'test-artifacts', `cli-${process.pid}`);
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', dir], { cwd: ROOT });
   await writeFile(path.join(dir, 'aosd.js'), DAEMON_STUB);

@@ -24,7 +24,16 @@ export interface SandboxExtras {
   env?: Readonly<Record<string, string>>;
   /** bwrap arguments that mount the workspace instead of binding it whole (scoped exec: the granted paths). */
   workspaceMounts?: readonly string[];
+  /** Bind the whole workspace read-only (a secret run leaves nothing behind). */
+  readOnlyWorkspace?: boolean;
+  /** The exec gate's host path, bound read-only at GATE_PATH. */
+  gate?: string;
+  /** HOME for the command (a secret run's is its private /tmp). */
+  home?: string;
 }
+
+/** Where the exec gate sits inside the sandbox. */
+export const GATE_PATH = '/run/aos/exec-gate';
 
 const NETWORK_ETC = ['/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/ssl/certs', '/etc/ca-certificates'];
 
@@ -35,9 +44,9 @@ const NETWORK_ETC = ['/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/ssl/certs',
  */
 export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, layout: HostLayout, extras: SandboxExtras = {}): string[] {
   const tmpfsBytes = String(limits.maxFileBytes);
-  const home = workspace === null ? '/tmp' : '/workspace';
-  // The sandbox's own variables win: a secret or a server's env cannot redirect PATH or HOME.
-  const env = { ...extras.env, ...SANDBOX_ENV, HOME: home };
+  const cwd = workspace === null ? '/tmp' : '/workspace';
+  // The sandbox's own variables win: a server's env cannot redirect PATH or HOME.
+  const env = { ...extras.env, ...SANDBOX_ENV, HOME: extras.home ?? cwd };
   return [
     '--unshare-all',
     // A user namespace lets the command run as a non-root uid, so RLIMIT_NPROC applies to it.
@@ -67,10 +76,11 @@ export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, 
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/dev/shm',
     '--remount-ro', '/dev',
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/tmp',
-    ...(workspace === null ? [] : (extras.workspaceMounts ?? ['--bind', workspace, '/workspace'])),
+    ...(workspace === null ? [] : (extras.workspaceMounts ?? [extras.readOnlyWorkspace ? '--ro-bind' : '--bind', workspace, '/workspace'])),
     ...(extras.readPaths ?? []).flatMap((p) => ['--ro-bind', p, p]),
     ...(extras.writePaths ?? []).flatMap((p) => ['--bind', p, p]),
-    '--chdir', home,
+    ...(extras.gate ? ['--ro-bind', extras.gate, GATE_PATH] : []),
+    '--chdir', cwd,
     '--remount-ro', '/',
   ];
 }

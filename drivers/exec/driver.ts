@@ -38,7 +38,8 @@ export const execDriver = defineDriver({
         workspace: host.workspace,
         // Scoped exec: the command sees only what the process may read, and writes only where it may write.
         grants: fsGrants(proc.caps),
-        ...(options.env ? { env: options.env } : {}),
+        ...(options.gate ? { gate: options.gate } : {}),
+        ...(options.secret ? { secret: options.secret } : {}),
         signal: proc.signal,
         limits: { ...host.limits, wallTimeoutMs: Math.round((options.timeoutS ?? host.defaultTimeoutS) * 1000) },
       }),

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AosError } from '../../kernel/errno.js';
-import { buildBwrapOptions, buildSandboxCommand, FD } from './bwrap-args.js';
+import { buildBwrapOptions, buildLimitedCommand, FD } from './bwrap-args.js';
 import { checkRequest } from './check-request.js';
 import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';
 import { findBwrap } from './find-bwrap.js';
@@ -11,6 +11,7 @@ import { renderSandboxEtcFiles } from './sandbox-etc.js';
 import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child.js';
 import type { ExecRequest, ExecResult } from './types.js';
 import { mountArgs, planMounts, resolveMounts } from './scoped-mounts.js';
+import { gateCommand, prepareGate, type PreparedGate } from './gate/gate-run.js';
 
 // The guard, its watcher, the outer bwrap and bwrap's pid-1 reaper share the cgroup with the command.
 const PLUMBING_PIDS = GUARD_OWN_PIDS + 2;
@@ -43,10 +44,17 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
 
   const { limits } = req;
   const etc = renderSandboxEtcFiles(layout.shell);
-  const mounts = req.grants ? mountArgs(await resolveMounts(req.workspace, planMounts(req.grants))) : undefined;
-  const options = buildBwrapOptions(req.workspace, limits, layout, { ...(mounts ? { workspaceMounts: mounts } : {}), ...(req.env ? { env: req.env } : {}) });
-  const bwrapCommand = [bwrap, '--args', String(FD.args), '--', ...buildSandboxCommand(req.cmd, limits, layout, layout.prlimit)];
+  const gate: PreparedGate | null = await prepareGate(req, layout);
+  // A secret run sees what it may read, read-only: it leaves nothing of the secret behind.
+  const grants = req.grants && req.secret ? { read: [...req.grants.read, ...req.grants.write], write: [] } : req.grants;
+  const mounts = grants ? mountArgs(await resolveMounts(req.workspace, planMounts(grants))) : undefined;
+  const options = buildBwrapOptions(req.workspace, limits, layout, {
+    ...(mounts ? { workspaceMounts: mounts } : {}),
+    ...(gate ? { gate: gate.binary, ...(req.secret ? { readOnlyWorkspace: true, home: '/tmp' } : {}) } : {}),
+  });
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
+  const command = gate ? gateCommand(req, gate, layout.shell, inputs.length) : [layout.shell, '-c', req.cmd];
+  const bwrapCommand = [bwrap, '--args', String(FD.args), '--', ...buildLimitedCommand(command, limits, layout.prlimit)];
   const cgroup = await createSandboxCgroup({
     maxPids: limits.maxProcesses + PLUMBING_PIDS,
     // The data limit is per process; this caps them all together, with the two scratch tmpfs they may fill.
@@ -67,8 +75,11 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
       wallTimeoutMs: limits.wallTimeoutMs,
       maxOutputBytes: limits.maxOutputBytes,
       ...(req.signal ? { signal: req.signal } : {}),
+      ...(gate ? { control: gate.serve } : {}),
     });
-    return toResult(outcome, Math.round(performance.now() - started));
+    const result = toResult(outcome, Math.round(performance.now() - started));
+    const refused = gate?.refused() ?? [];
+    return refused.length ? { ...result, refused } : result;
   } finally {
     await cgroup?.remove();
   }

@@ -19,6 +19,13 @@ export interface SuperviseOptions {
   wallTimeoutMs: number;
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /** A duplex socket on the fd after the lifeline (the exec gate's), and the wall clock it may stop while a person decides. */
+  control?: (socket: Socket, clock: WallClock) => void;
+}
+
+export interface WallClock {
+  pause(): void;
+  resume(): void;
 }
 
 export interface ChildOutcome {
@@ -45,6 +52,36 @@ export function lifelineFd(inputCount: number): number {
   return 4 + inputCount;
 }
 
+/** The child fd of the control socket, when there is one. */
+export function controlFd(inputCount: number): number {
+  return lifelineFd(inputCount) + 1;
+}
+
+/** A timer that can stop and go on: it fires after `ms` of running time. Pauses nest. */
+function pausableTimer(ms: number, fire: () => void): WallClock & { clear(): void } {
+  let left = ms;
+  let since = Date.now();
+  let timer: NodeJS.Timeout | undefined = setTimeout(fire, left);
+  let paused = 0;
+  let cleared = false;
+  return {
+    pause() {
+      if (cleared || paused++ > 0) return;
+      clearTimeout(timer);
+      left -= Date.now() - since;
+    },
+    resume() {
+      if (cleared || paused === 0 || --paused > 0) return;
+      since = Date.now();
+      timer = setTimeout(fire, Math.max(0, left));
+    },
+    clear() {
+      cleared = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 /**
  * Spawns `file` as its own process group and kills the whole group on timeout, abort or output flood.
  * Nothing here can act once we are SIGKILLed: the child watches its lifeline fd for that.
@@ -56,7 +93,7 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
     detached: true,
     cwd: '/',
     env: CHILD_ENV,
-    stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe', ...(options.control ? (['pipe'] as const) : [])],
   });
   const lifeline = child.stdio[lifelineFd(inputs.length)] as Socket;
   lifeline.on('error', () => undefined);
@@ -102,17 +139,19 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
   const readables = [outStream, errStream, statusStream];
   for (const stream of readables) stream.on('error', () => undefined);
 
-  const timer = setTimeout(() => {
+  const timer = pausableTimer(options.wallTimeoutMs, () => {
     timedOut = true;
     killGroup();
-  }, options.wallTimeoutMs);
+  });
+  const control = options.control ? (child.stdio[controlFd(inputs.length)] as Socket) : undefined;
+  if (control && options.control) options.control(control, timer);
   const onAbort = (): void => {
     aborted = true;
     killGroup();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const stopWatching = (): void => {
-    clearTimeout(timer);
+    timer.clear();
     options.signal?.removeEventListener('abort', onAbort);
   };
 
@@ -121,12 +160,13 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
       stopWatching();
       killGroup();
       lifeline.destroy();
+      control?.destroy();
       reject(new AosError('EIO', `could not start the sandbox: ${error.message}`, { cause: error }));
     });
     child.once('exit', (code, signal) => {
       stopWatching();
       waitForDrain(readables).then(() => {
-        for (const stream of [...readables, lifeline]) stream.destroy();
+        for (const stream of [...readables, lifeline, ...(control ? [control] : [])]) stream.destroy();
         resolve({
           stdout: stdout.text(),
           stderr: stderr.text(),

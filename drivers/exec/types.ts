@@ -1,3 +1,5 @@
+import type { ExecGate, SecretRun } from '../../kernel/driver-api.js';
+
 /** Resource limits for one sandboxed command; every field is a positive integer. */
 export interface ExecLimits {
   wallTimeoutMs: number;
@@ -17,8 +19,10 @@ export interface ExecRequest {
   signal?: AbortSignal;
   /** Scoped exec: only these parts of the workspace are mounted (scoped-mounts.ts); all of it read-write when absent. */
   grants?: { read: readonly string[]; write: readonly string[] };
-  /** Extra environment variables for the command (secrets the policy lets it have). */
-  env?: Record<string, string>;
+  /** Hold every program the command starts to the policy's exec rules (gate/). */
+  gate?: ExecGate;
+  /** Run one listed program with secrets instead of the command line (gate/gate-run.ts). */
+  secret?: SecretRun;
 }
 
 export type { ExecResult } from '../../kernel/driver-api.js';

@@ -1,17 +1,22 @@
 /**
- * The commands an EXEC_CMD line really runs, as rules see them: `rm -rf x`, not
- * `FOO=1 sudo /bin/rm -rf x`. Wrappers (env, nice, timeout, xargs, find -exec, ...) are peeled,
- * `sh -c`/`bash -c` and `eval` are parsed again, and anything whose command cannot be known
- * before it runs makes the whole line unparseable (its strictest rule applies).
+ * The commands an EXEC_CMD line really runs, as the first check sees them: `rm -rf x`, not
+ * `FOO=1 sudo /bin/rm -rf x`. Wrappers (env, nice, timeout, xargs, find -exec, ...) are peeled by
+ * their own option tables (wrapper-options.ts), `sh -c`/`bash -c` and `eval` are parsed again, and
+ * a command name only known when it runs makes the line unknowable. This is a first check only,
+ * for an early answer: what it does not see (a trap, an interpreter's script, a renamed program)
+ * the exec gate sees at the exec, and an unknowable line simply runs under the gate.
  */
 import { param } from '../param.js';
 import { parseShellWords, type ShellWord } from './shell-words.js';
+import { peelWrapper, WRAPPERS } from './wrapper-options.js';
 
 export interface ExecCommand {
   /** Words joined by one space: what `exec:<glob>` patterns match. */
   text: string;
   /** The command's name (first word). */
   name: string;
+  /** Its arguments as written. */
+  args: string[];
   /** Some argument is only known at run time: a rule on this name applies whatever its arguments. */
   uncertain: boolean;
 }
@@ -20,33 +25,8 @@ export type ExecParse = { ok: true; commands: ExecCommand[] } | { ok: false; rea
 
 class Unknowable extends Error {}
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash', 'busybox sh']);
-const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', '[[', 'time', 'coproc']);
-/** Commands that run their arguments as a command, with how many option words to skip. */
-const WRAPPERS: Record<string, RegExp | null> = {
-  sudo: /^-/,
-  doas: /^-/,
-  env: /^(-|[A-Za-z_][A-Za-z0-9_]*=)/,
-  command: /^-/,
-  builtin: null,
-  exec: /^-/,
-  nohup: null,
-  nice: /^-/,
-  ionice: /^-/,
-  setsid: /^-/,
-  stdbuf: /^-/,
-  chrt: /^-/,
-  taskset: /^-/,
-  unbuffer: null,
-  time: /^-/,
-  timeout: /^-/,
-  watch: /^-/,
-  xargs: /^-/,
-  busybox: null,
-};
-/** Options of a wrapper that take a separate value word. */
-const WITH_VALUE = /^-(n|u|g|c|p|k|s|t|o|e|i|d|L|P|I|E|-signal|-user|-group|-kill-after)$/;
-
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash', 'mksh', 'rbash', 'posh', 'yash', 'fish', 'tcsh', 'csh']);
+const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', '[[', ']]', 'coproc']);
 function basename(word: string): string {
   const slash = word.lastIndexOf('/');
   return slash === -1 ? word : word.slice(slash + 1);
@@ -54,20 +34,6 @@ function basename(word: string): string {
 
 function isAssignment(word: ShellWord): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/.test(word.text);
-}
-
-/** Drop a wrapper's options (and timeout's duration, nice's -n N) and return what it runs. */
-function peelWrapper(name: string, rest: ShellWord[]): ShellWord[] {
-  const option = WRAPPERS[name];
-  let i = 0;
-  while (option && i < rest.length && option.test(rest[i]?.text ?? '')) {
-    if (rest[i]?.text === '--') return rest.slice(i + 1);
-    i += WITH_VALUE.test(rest[i]?.text ?? '') ? 2 : 1;
-  }
-  if (name === 'timeout' && i < rest.length) i++;
-  if (name === 'chrt' && i < rest.length) i++;
-  if (name === 'taskset' && i < rest.length) i++;
-  return rest.slice(i);
 }
 
 class Collector {
@@ -83,17 +49,28 @@ class Collector {
   private command(all: ShellWord[], depth: number): void {
     let words = all;
     for (;;) {
-      while (words.length && (isAssignment(words[0] as ShellWord) || KEYWORDS.has((words[0] as ShellWord).text))) words = words.slice(1);
+      while (words.length && (isAssignment(words[0] as ShellWord) || KEYWORDS.has((words[0] as ShellWord).text))) {
+        if (/\[.*[$`]/.test((words[0] as ShellWord).text)) throw new Unknowable('an array subscript may run commands');
+        words = words.slice(1);
+      }
       const first = words[0];
       if (!first) return;
       if (first.dynamic) throw new Unknowable(`the command name ${first.text} is only known when it runs`);
       if (first.text === 'case' || first.text === 'select') throw new Unknowable(`${first.text} statements are not followed`);
-      if (first.text === 'for' || first.text === 'function' || first.text === 'in') return;
+      if (first.text === 'for' || first.text === 'in') return;
       const name = basename(first.text);
       if (!Object.hasOwn(WRAPPERS, name)) return this.leaf(name, words.slice(1), depth);
       this.record(name, words.slice(1));
-      words = peelWrapper(name, words.slice(1));
+      const peeled = peelWrapper(name, words.slice(1));
+      if (peeled.shellString !== undefined) return this.shellString(name, peeled.shellString, depth);
+      if (peeled.unknowable) throw new Unknowable(peeled.unknowable);
+      words = peeled.rest;
     }
+  }
+
+  private shellString(name: string, script: ShellWord, depth: number): void {
+    if (script.dynamic) throw new Unknowable(`${name} runs a command only known when it runs`);
+    this.line(script.text, depth + 1);
   }
 
   private leaf(name: string, args: ShellWord[], depth: number): void {
@@ -107,9 +84,25 @@ class Collector {
     if (name === 'find') this.findExec(args, depth);
   }
 
+  /** `bash [options] -c [--] script`: the script is a line of its own; a shell reading a file or stdin is not followed. */
   private shell(name: string, args: ShellWord[], depth: number): void {
-    const flag = args.findIndex((w) => /^-[a-zA-Z]*c[a-zA-Z]*$/.test(w.text));
-    const script = flag === -1 ? undefined : args[flag + 1];
+    let i = 0;
+    let command = false;
+    while (i < args.length) {
+      const text = (args[i] as ShellWord).text;
+      if (text === '--' || text === '-') {
+        i++;
+        break;
+      }
+      if (!/^[-+]/.test(text)) break;
+      if (/^[-+]-?[a-zA-Z]*$/.test(text) && !text.startsWith('--') && text.slice(1).includes('c')) command = true;
+      else if (/^[-+][oO]$/.test(text)) i++;
+      else if (text.startsWith('--') && !/^--(login|noprofile|norc|posix|restricted|noediting|verbose|debugger|dump-strings|dump-po-strings|help|version)$/.test(text)) {
+        throw new Unknowable(`${name} ${text} is not followed`);
+      }
+      i++;
+    }
+    const script = command ? args[i] : undefined;
     if (!script) throw new Unknowable(`${name} without -c runs commands the kernel cannot read`);
     if (script.dynamic) throw new Unknowable(`${name} -c with a script only known when it runs`);
     this.line(script.text, depth + 1);
@@ -125,8 +118,8 @@ class Collector {
   }
 
   private record(name: string, args: ShellWord[]): void {
-    const text = [name, ...args.map((w) => w.text)].join(' ');
-    this.out.push({ text, name, uncertain: args.some((w) => w.dynamic) });
+    const words = args.map((w) => w.text);
+    this.out.push({ text: [name, ...words].join(' '), name, args: words, uncertain: args.some((w) => w.dynamic) });
   }
 }
 
@@ -141,3 +134,4 @@ export function execCommands(cmd: string): ExecParse {
   }
   return { ok: true, commands: collector.out };
 }
+

@@ -1,9 +1,13 @@
 /**
  * Which rule a call meets: the strictest of every rule that matches any of its subjects. An exec
- * line's subjects are the commands it runs (exec-commands.ts); a line that cannot be followed
- * gets the strictest exec rule there is, and never less than ask.
+ * line's subjects are the commands it runs (exec-commands.ts), read with their global options
+ * dropped (exec-argv.ts). This is the first check, an early answer before anything runs; the
+ * guarantee is the exec gate (exec-gate-policy.ts), which holds every deny and ask rule at each
+ * program the command starts. So a line this check cannot follow is not decided here: it runs
+ * under the gate.
  */
 import { execCommands, type ExecCommand } from './exec-commands.js';
+import { ruleArgs } from './exec-argv.js';
 import { compileExecGlob, type PolicyRule, RANK, type Verdict } from './policy-rules.js';
 
 export interface Decision {
@@ -26,22 +30,20 @@ function stricter(a: Decision | null, b: Decision): Decision {
   return a === null || RANK[b.verdict] > RANK[a.verdict] ? b : a;
 }
 
-/** A command whose arguments are only known at run time meets every rule on its name. */
+/** A command whose arguments are only known at run time (or an alias's) meets every rule on its name. */
 function matchesCommand(rule: PolicyRule, command: ExecCommand): boolean {
   if (rule.regex === null) return true;
-  if (!command.uncertain) return rule.regex.test(command.text);
+  const { args, uncertain } = ruleArgs(command.name, [command.name, ...command.args]);
+  const text = [command.name, ...args].join(' ');
+  if (!command.uncertain && !uncertain) return rule.regex.test(text);
   const head = (rule.pattern ?? '').split(' ')[0] ?? '';
-  return compileExecGlob(head).test(command.name) || rule.regex.test(command.text);
+  return compileExecGlob(head).test(command.name) || rule.regex.test(text);
 }
 
-function decideExec(rules: readonly PolicyRule[], cmd: string): Decision {
+function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null {
   const parsed = execCommands(cmd);
-  if (!parsed.ok) {
-    let strictest: PolicyRule | null = null;
-    for (const rule of rules) if (strictest === null || RANK[rule.verdict] > RANK[strictest.verdict]) strictest = rule;
-    const verdict: Verdict = strictest && strictest.verdict === 'deny' ? 'deny' : 'ask';
-    return { verdict, rule: strictest?.text ?? null, subject: cmd, note: `the command line cannot be followed (${parsed.reason}): its strictest rule applies` };
-  }
+  // What the first check cannot follow runs under the exec gate, which holds every deny and ask rule.
+  if (!parsed.ok) return null;
   let best: Decision | null = null;
   for (const command of parsed.commands) {
     for (const rule of rules) {

@@ -45,6 +45,8 @@ export const SAFETY_SECTIONS = {
   journal: z
     .strictObject({ retention: z.string().regex(/^\d+(s|m|h|d|w)$/, 'a duration like 7d').optional(), exec: z.boolean().optional() })
     .optional(),
+  /** The exec gate: what a program the agent wrote itself (no rule can name it) meets. */
+  exec: z.strictObject({ written: z.enum(['strictest', 'allow']).optional() }).optional(),
 };
 
 type Sections = { [K in keyof typeof SAFETY_SECTIONS]: z.output<(typeof SAFETY_SECTIONS)[K]> };
@@ -79,9 +81,11 @@ export interface SafetyPolicy {
   journalRetention: string | null;
   /** Snapshot and diff the writable paths around each EXEC_CMD (journal.exec, default true). */
   journalExec: boolean;
+  /** exec.written: a program written in the sandbox meets the strictest exec rule (default) or runs. */
+  execWritten: 'strictest' | 'allow';
 }
 
-export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null, journalExec: true };
+export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null, journalExec: true, execWritten: 'strictest' };
 
 /** `exec:` globs: `*` is any text (spaces and slashes too); a trailing ` *` also matches no arguments. */
 export function compileExecGlob(pattern: string): RegExp {
@@ -138,8 +142,21 @@ function ruleLines(text: string): Array<number | null> {
   });
 }
 
+/**
+ * Programs that hand back what they are given, run other code, or read their own environment: a
+ * secret listed for one reaches the agent in pieces or in forms no mask can know (`cut -c1-4
+ * /proc/self/environ`, an interpreter's print). Listing one is refused, like an allow rule too broad.
+ */
+const HANDS_BACK =
+  /^(sh|bash|dash|zsh|ksh|ash|mksh|rbash|fish|csh|tcsh|busybox|toybox|env|printenv|set|export|python[\d.]*|perl[\d.]*|ruby[\d.]*|node(js)?|deno|bun|php[\d.]*|lua[\d.]*|tclsh[\d.]*|r|rscript|julia|awk|gawk|mawk|nawk|sed|grep|egrep|fgrep|cat|tac|cut|head|tail|tr|rev|fold|fmt|nl|od|xxd|hexdump|base64|base32|basenc|strings|dd|tee|cp|mv|install|ln|split|csplit|sort|uniq|paste|join|column|expand|unexpand|pr|printf|xargs|find|make|gmake|tar|zip|unzip|gzip|xz|bzip2|zstd|openssl|gpg-agent|script|strace|ltrace|gdb|vi|vim|nvim|ex|emacs|nano|less|more|sqlite3|jq|yq|curl|wget|ssh|scp|nc|ncat|socat|sudo|doas|su|nice|timeout|nohup|setsid|stdbuf|taskset|chrt|ionice|flock|prlimit|setpriv|time|watch|\*.*|.*[*?].*)$/i;
+
 function secretSpecs(secrets: Sections['secrets'], file: string): SecretSpec[] {
   return Object.entries(secrets ?? {}).map(([name, s]) => {
+    for (const program of s.exec ?? []) {
+      if (HANDS_BACK.test(program) || program.includes('/')) {
+        fail(file, null, `secret ${name}: exec "${program}" is too broad to be meant: a ${program.includes('/') ? 'path' : 'program that can print, transform or run what it is given'} would hand the secret to the agent (list the one program that needs it, e.g. gh)`);
+      }
+    }
     if (s.from_file !== undefined && (s.from_file.includes('..') || s.from_file.startsWith('/'))) {
       fail(file, null, `secret ${name}: from_file is a path inside $AOS_HOME (relative, no "..")`);
     }
@@ -158,5 +175,6 @@ export function parseSafety(data: Partial<Sections>, text: string, file: string)
     secrets: secretSpecs(data.secrets, file),
     journalRetention: data.journal?.retention ?? null,
     journalExec: data.journal?.exec ?? true,
+    execWritten: data.exec?.written ?? 'strictest',
   };
 }

@@ -13,6 +13,7 @@ import { parseDuration } from '../wire/duration.js';
 import type { LogLevel } from './api.js';
 import { Approvals, type ApprovalsHost } from './approvals.js';
 import { gateFor, type GateHost } from './call-gate.js';
+import { execGateFor } from './exec-gate-policy.js';
 import { journalHook, type JournalHost } from './journal-hook.js';
 import { EMPTY_SAFETY, type SafetyPolicy } from './policy-rules.js';
 import type { Proc } from './proc.js';
@@ -63,8 +64,14 @@ export class Safety implements GateHost, JournalHost, RollbackHost {
     return journalHook(this, proc, call);
   }
 
-  // With secrets configured, every result is masked: a value an exec wrote to a file may come back through FS_READ.
-  withSecrets(_proc: Proc, call: GateCall): GateOutcome {
-    return this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
+  /**
+   * With secrets configured, every result is masked: a value a program wrote may come back through
+   * FS_READ. An EXEC_CMD under exec rules also carries the exec gate (exec-gate-policy.ts).
+   */
+  withSecrets(proc: Proc, call: GateCall): GateOutcome {
+    const out: GateOutcome = this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
+    if ('refused' in out || call.def.name !== 'EXEC_CMD') return out;
+    const gate = execGateFor(this, proc, String(call.args.cmd));
+    return gate ? { ...out, args: { ...out.args, kernel_gate: gate } } : out;
   }
 }

@@ -3,16 +3,21 @@
  * (the kernel's environment, or a 0600 file in $AOS_HOME) and where it may go: NET_FETCH header
  * values to listed hosts, or the environment of listed exec commands. The agent writes
  * `{{secret:NAME}}`; the gate substitutes it after the capability and rule checks, and masks the
- * value out of whatever comes back (results and error messages), so no event, transcript or store
- * row ever holds it.
+ * value — in any form (secret-mask.ts) — out of whatever comes back (results and error messages),
+ * so no event, transcript or store row ever holds it. An EXEC_CMD with a secret is a secret run:
+ * one listed program, found in the host's system directories and started without a shell, with
+ * the value in its environment only, under the exec gate, which lets it start nothing the secrets
+ * do not list, on a read-only workspace.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../errno.js';
+import type { SecretRun } from '../driver-api.js';
 import type { GateCall, GateOutcome } from '../loop/dispatcher.js';
 import { compileGlob } from './capabilities.js';
-import { execCommands } from './exec-commands.js';
 import { compileExecGlob, type SecretSpec } from './policy-rules.js';
+import { parseSecretCommand } from './secret-command.js';
+import { SecretMask } from './secret-mask.js';
 
 const PLACEHOLDER = /\{\{secret:([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
 /** Values shorter than this are not masked (they would mask ordinary text) and are refused at load. */
@@ -39,9 +44,11 @@ async function readSecretFile(home: string, file: string): Promise<string> {
 
 export class SecretBox {
   private readonly byName: Map<string, Secret>;
+  private readonly masker: SecretMask;
 
   constructor(secrets: Secret[]) {
     this.byName = new Map(secrets.map((s) => [s.spec.name, s]));
+    this.masker = new SecretMask(secrets.flatMap((s) => (s.value ? [{ name: s.spec.name, value: s.value }] : [])));
   }
 
   static empty(): SecretBox {
@@ -106,7 +113,7 @@ export class SecretBox {
       secrets.push(secret);
     }
     try {
-      const args = call.def.name === 'NET_FETCH' ? this.intoHeaders(call.args, secrets) : call.def.name === 'EXEC_CMD' ? this.intoEnv(call.args, secrets) : null;
+      const args = call.def.name === 'NET_FETCH' ? this.intoHeaders(call.args, secrets) : call.def.name === 'EXEC_CMD' ? this.intoSecretRun(call.args, secrets) : null;
       if (args === null) return refuse(`${call.def.name} cannot carry secrets (only NET_FETCH header values and EXEC_CMD commands the policy names)`);
       return { args, after: (value) => this.mask(value) };
     } catch (error) {
@@ -136,33 +143,32 @@ export class SecretBox {
     return { ...args, headers, kernel_origin_bound: bound };
   }
 
-  private intoEnv(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
-    const cmd = String(args.cmd);
-    const parsed = execCommands(cmd.replace(PLACEHOLDER, (_m, name: string) => `"$${name}"`));
-    if (!parsed.ok) throw new AosError('EPERM', `a command line with a secret must be one the kernel can follow (${parsed.reason})`);
+  /** An EXEC_CMD with a secret: one listed program and its arguments, run without a shell (secret-command.ts). */
+  private intoSecretRun(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
+    const { argv, env } = parseSecretCommand(String(args.cmd));
+    const program = argv[0] as string;
     for (const s of secrets) {
-      const bad = parsed.commands.find((c) => !s.spec.exec.some((g) => compileExecGlob(g).test(c.name)));
-      if (bad) throw new AosError('EPERM', `secret ${s.spec.name} may not go to the command ${bad.name} (policy exec: ${s.spec.exec.join(', ') || 'none'})`);
+      if (!s.spec.exec.some((g) => compileExecGlob(g).test(program))) {
+        throw new AosError('EPERM', `secret ${s.spec.name} may not go to the command ${program} (policy exec: ${s.spec.exec.join(', ') || 'none'})`);
+      }
     }
-    const env = Object.fromEntries(secrets.map((s) => [s.spec.name, s.value as string]));
-    // The value goes in the sandbox's environment; the command line only names the variable.
-    return { ...args, cmd: cmd.replace(PLACEHOLDER, (_m, name: string) => `"$${name}"`), kernel_env: env };
+    const named = Object.fromEntries(secrets.map((s) => [s.spec.name, s.value as string]));
+    const filledEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, this.fill(v)]));
+    const secret: SecretRun = {
+      argv: argv.map((word) => this.fill(word)),
+      env: { ...named, ...filledEnv },
+      programs: [...new Set(secrets.flatMap((s) => s.spec.exec))],
+    };
+    return { ...args, kernel_secret: secret };
   }
 
   private fill(text: string): string {
     return text.replace(PLACEHOLDER, (_m, name: string) => this.byName.get(name)?.value ?? '');
   }
 
-  /** Every secret value in `value` (deeply) replaced by `[secret NAME]`. */
+  /** Every secret in `value` (deeply, in any form secret-mask.ts knows) replaced by `[secret NAME]`. */
   mask(value: unknown): unknown {
-    if (typeof value === 'string') {
-      let out = value;
-      for (const s of this.byName.values()) if (s.value && out.includes(s.value)) out = out.split(s.value).join(`[secret ${s.spec.name}]`);
-      return out;
-    }
-    if (Array.isArray(value)) return value.map((v) => this.mask(v));
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.mask(k) as string, this.mask(v)]));
-    return value;
+    return this.masker.mask(value);
   }
 }
 

@@ -1,0 +1,101 @@
+/**
+ * Which files a program name is, for the exec gate: a rule names `rm`, the gate sees device and
+ * inode numbers. A name is looked up in every system directory the sandbox shows (read-only, out
+ * of any agent's reach), with links followed to the file itself (`awk` → /etc/alternatives/awk →
+ * /usr/bin/mawk), so whatever path, link or hard link the sandbox uses reaches the same file. The
+ * dynamic loader and multi-call binaries (busybox, toybox) run other programs' code without an
+ * exec of their own: they are listed too, as runners the gate always asks about.
+ */
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { compileExecGlob } from './program-glob.js';
+
+/** Where the sandbox's programs live: bound read-only from the host at the same paths. */
+export const SYSTEM_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/libexec', '/usr/lib/git-core'];
+const LOADER_DIRS = ['/usr/lib', '/usr/lib64', '/usr/lib32', '/lib', '/lib64'];
+const LOADER_NAME = /^ld(-linux)?([-.\w]*)\.so(\.\d+)*$/;
+const MULTI_CALL = ['busybox', 'toybox'];
+
+export interface ProgramFile {
+  /** R: a program a rule names; L: a program a secret lists; B: both; X: a runner (loader, multi-call). */
+  kind: 'R' | 'L' | 'B' | 'X';
+  /** The name it was found under (the rule's program), or the runner's own name. */
+  name: string;
+  /** Its real path, as the sandbox sees it too. */
+  path: string;
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+}
+
+const listings = new Map<string, Promise<string[]>>();
+
+/** A directory's names, read once per kernel (system directories change with package upgrades, not per call). */
+function namesIn(dir: string): Promise<string[]> {
+  let names = listings.get(dir);
+  if (!names) {
+    names = readdir(dir).catch(() => []);
+    listings.set(dir, names);
+  }
+  return names;
+}
+
+async function fileOf(candidate: string): Promise<{ path: string; dev: bigint; ino: bigint; size: bigint } | null> {
+  try {
+    const real = await realpath(candidate);
+    const info = await stat(real, { bigint: true });
+    if (!info.isFile() || (info.mode & 0o111n) === 0n) return null;
+    return { path: real, dev: info.dev, ino: info.ino, size: info.size };
+  } catch {
+    return null;
+  }
+}
+
+/** Every system file the program `pattern` (a name, a glob on names, or an absolute path) is. */
+export async function filesOfProgram(pattern: string, kind: 'R' | 'L'): Promise<ProgramFile[]> {
+  const candidates: string[] = [];
+  if (pattern.includes('/')) {
+    candidates.push(pattern);
+  } else if (/[*?]/.test(pattern)) {
+    const glob = compileExecGlob(pattern);
+    for (const dir of SYSTEM_BIN_DIRS) for (const name of await namesIn(dir)) if (glob.test(name)) candidates.push(path.join(dir, name));
+  } else {
+    for (const dir of SYSTEM_BIN_DIRS) candidates.push(path.join(dir, pattern));
+  }
+  const found = await Promise.all(candidates.map(fileOf));
+  const out: ProgramFile[] = [];
+  candidates.forEach((candidate, i) => {
+    const file = found[i];
+    if (!file || out.some((f) => f.dev === file.dev && f.ino === file.ino)) return;
+    out.push({ kind, name: pattern.includes('/') || /[*?]/.test(pattern) ? path.basename(candidate) : pattern, ...file });
+  });
+  return out;
+}
+
+let runners: Promise<ProgramFile[]> | undefined;
+
+/** The loader(s) and multi-call binaries of this host, found once. */
+export function runnerFiles(): Promise<ProgramFile[]> {
+  runners ??= findRunners();
+  return runners;
+}
+
+async function findRunners(): Promise<ProgramFile[]> {
+  const dirs = [...LOADER_DIRS];
+  for (const name of await namesIn('/usr/lib')) if (/-linux-gnu/.test(name)) dirs.push(`/usr/lib/${name}`);
+  const candidates: Array<{ name: string; path: string }> = [];
+  for (const dir of dirs) for (const name of await namesIn(dir)) if (LOADER_NAME.test(name)) candidates.push({ name: 'ld.so', path: path.join(dir, name) });
+  for (const dir of SYSTEM_BIN_DIRS) for (const name of MULTI_CALL) candidates.push({ name, path: path.join(dir, name) });
+  const out: ProgramFile[] = [];
+  for (const candidate of candidates) {
+    const file = await fileOf(candidate.path);
+    if (file && !out.some((f) => f.dev === file.dev && f.ino === file.ino)) out.push({ kind: 'X', name: candidate.name, ...file });
+  }
+  return out;
+}
+
+/** Forget directory listings (tests that install programs; a long-running kernel after an upgrade). */
+export function forgetProgramFiles(): void {
+  listings.clear();
+  runners = undefined;
+}
