@@ -38,6 +38,8 @@ export function gatePrograms(rules: readonly PolicyRule[]): string[] {
 
 interface Match {
   rule: PolicyRule;
+  /** The program and its rule arguments (`git push -q`). */
+  text: string;
   subject: string;
   note?: string;
 }
@@ -57,7 +59,7 @@ export function matchExec(rules: readonly PolicyRule[], exec: GatedExec, written
     if (exec.how === 'written' && written === 'allow') return null;
     const why = exec.how === 'loader' ? 'the dynamic loader runs a program the gate cannot name' : 'a program written in the sandbox is none a rule can name';
     let best: Match | null = null;
-    for (const rule of rules) best = strictest(best, { rule, subject: shown, note: `${why}: the strictest exec rule applies` });
+    for (const rule of rules) best = strictest(best, { rule, text: shown, subject: shown, note: `${why}: the strictest exec rule applies` });
     return best;
   }
   let best: Match | null = null;
@@ -77,15 +79,18 @@ export function matchExec(rules: readonly PolicyRule[], exec: GatedExec, written
   };
   const matched = (rule: PolicyRule, text: string, uncertainOf: string | null): Match => {
     const how = exec.how === 'file' ? '' : exec.how === 'copy' ? ', a copy of it' : `, through ${exec.path}`;
-    return { rule, subject: `${text} (${exec.path}${how})`, ...(uncertainOf ? { note: `${uncertainOf}'s arguments cannot be told (an alias?): every rule on it applies` } : {}) };
+    return { rule, text: uncertainOf ? '' : text, subject: `${text} (${exec.path}${how})`, ...(uncertainOf ? { note: `${uncertainOf}'s arguments cannot be told (an alias?): every rule on it applies` } : {}) };
   };
   if (exec.programs.length > 0) for (const program of exec.programs) consider(program, true);
   else consider(exec.path.slice(exec.path.lastIndexOf('/') + 1), false);
   return best;
 }
 
-/** The gate for one EXEC_CMD of `proc`, or null when no rule needs it. */
-export function execGateFor(host: ExecGateHost, proc: Proc, cmd: string): ExecGate | null {
+/**
+ * The gate for one EXEC_CMD of `proc`, or null when no rule needs it. `approved`: the commands of
+ * the line a person approved before it ran (as rules read them); the gate does not ask for those again.
+ */
+export function execGateFor(host: ExecGateHost, proc: Proc, cmd: string, approved: readonly string[] = []): ExecGate | null {
   const rules = gateRules(host.policy);
   if (rules.length === 0) return null;
   const programs = gatePrograms(rules);
@@ -95,6 +100,7 @@ export function execGateFor(host: ExecGateHost, proc: Proc, cmd: string): ExecGa
       const match = matchExec(rules, exec, host.policy.execWritten);
       if (match === null) return { allow: true };
       const { rule, subject, note } = match;
+      if (rule.verdict === 'ask' && match.text !== '' && approved.includes(match.text)) return { allow: true };
       if (rule.verdict === 'deny') {
         host.audit.record({ pid: proc.pid, call: 'EXEC_CMD', subject, decision: 'deny', rule: rule.text, decided_by: 'policy', reason: note ?? 'at the exec gate' });
         return { allow: false, message: `refused by the policy rule ${rule.text}${note ? ` (${note})` : ''}` };

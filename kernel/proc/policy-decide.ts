@@ -18,6 +18,8 @@ export interface Decision {
   subject: string;
   /** Why an exec line got its strictest rule. */
   note?: string;
+  /** An exec line's commands an `ask` was for (as rules read them): approved, the exec gate does not ask for them again. */
+  covers?: string[];
 }
 
 /** Split `fs.write:/a/b` into kind and subject; `mcp:srv/tool` too. */
@@ -28,6 +30,12 @@ function splitCapability(capability: string): { kind: string; subject: string } 
 
 function stricter(a: Decision | null, b: Decision): Decision {
   return a === null || RANK[b.verdict] > RANK[a.verdict] ? b : a;
+}
+
+/** A command as rules read it: its name and the arguments after its global options. */
+export function ruleText(command: ExecCommand): { text: string; uncertain: boolean } {
+  const { args, uncertain } = ruleArgs(command.name, [command.name, ...command.args]);
+  return { text: [command.name, ...args].join(' '), uncertain: uncertain || command.uncertain };
 }
 
 /** A command whose arguments are only known at run time (or an alias's) meets every rule on its name. */
@@ -45,11 +53,16 @@ function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null 
   // What the first check cannot follow runs under the exec gate, which holds every deny and ask rule.
   if (!parsed.ok) return null;
   let best: Decision | null = null;
+  const asked: string[] = [];
   for (const command of parsed.commands) {
     for (const rule of rules) {
-      if (matchesCommand(rule, command)) best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject: command.text });
+      if (!matchesCommand(rule, command)) continue;
+      best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject: command.text });
+      const read = ruleText(command);
+      if (rule.verdict === 'ask' && !read.uncertain) asked.push(read.text);
     }
   }
+  if (best?.verdict === 'ask') return { ...best, covers: asked };
   return best ?? { verdict: 'allow', rule: null, subject: cmd };
 }
 

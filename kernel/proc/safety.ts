@@ -68,10 +68,10 @@ export class Safety implements GateHost, JournalHost, RollbackHost {
    * With secrets configured, every result is masked: a value a program wrote may come back through
    * FS_READ. An EXEC_CMD under exec rules also carries the exec gate (exec-gate-policy.ts).
    */
-  withSecrets(proc: Proc, call: GateCall): GateOutcome {
+  withSecrets(proc: Proc, call: GateCall, approved: readonly string[] = []): GateOutcome {
     const out: GateOutcome = this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
     if ('refused' in out || call.def.name !== 'EXEC_CMD') return out;
-    const gate = execGateFor(this, proc, String(call.args.cmd));
+    const gate = execGateFor(this, proc, String(call.args.cmd), approved);
     return gate ? { ...out, args: { ...out.args, kernel_gate: gate } } : out;
   }
 }

@@ -40,4 +40,17 @@ describe('policy rules at load', () => {
     expect(() => parsePolicy(`${head}secrets:\n  A: {from_env: A, hosts: ["*"]}\n`, 'p')).toThrow(/too broad/);
     expect(() => parsePolicy(`${head}secrets:\n  A: {from_file: ../x}\n`, 'p')).toThrow(/inside \$AOS_HOME/);
   });
+
+  it.each(['bash', 'python3', 'env', 'printenv', 'cut', 'cat', 'base64', 'openssl', 'xargs', 'g*', './bin/gh', '/usr/bin/gh'])(
+    'refuses a secret for %j: it would hand the secret to the agent',
+    (program) => {
+      expect(() => parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: ["${program}"]}\n`, 'p')).toThrow(/too broad to be meant/);
+    },
+  );
+
+  it('takes a secret for a narrow program, and exec.written', () => {
+    const { safety } = parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: [gh, echo]}\nexec:\n  written: allow\n`, 'p');
+    expect(safety.secrets[0]?.exec).toEqual(['gh', 'echo']);
+    expect(safety.execWritten).toBe('allow');
+  });
 });

@@ -1,0 +1,42 @@
+/**
+ * Every form of a secret a store scan looks for (issue 27.2): the value, each 8-character slice of
+ * it (and of its reverse, upper- and lower-cased), and the whole value base64 (at the three byte
+ * alignments it can take inside a longer blob), base64url, hex, %-encoded and JSON-escaped.
+ */
+import { MASK_WINDOW } from '../../kernel/proc/secret-mask.js';
+
+function windows(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + MASK_WINDOW <= text.length; i++) out.push(text.slice(i, i + MASK_WINDOW));
+  return out;
+}
+
+/** The part of base64(prefix + value) that does not depend on what surrounds the value. */
+function base64Cores(value: Buffer, encoding: 'base64' | 'base64url'): string[] {
+  return [0, 1, 2].map((pad) => {
+    const text = Buffer.concat([Buffer.alloc(pad, 0x41), value]).toString(encoding).replace(/=+$/, '');
+    const start = Math.ceil((pad * 4) / 3) + 1;
+    return text.slice(start, text.length - 2);
+  });
+}
+
+export function leakForms(value: string): string[] {
+  const bytes = Buffer.from(value);
+  const reversed = [...value].reverse().join('');
+  const forms = new Set<string>([
+    value,
+    ...windows(value),
+    ...windows(reversed),
+    ...windows(value.toUpperCase()),
+    ...windows(value.toLowerCase()),
+    ...base64Cores(bytes, 'base64'),
+    ...base64Cores(bytes, 'base64url'),
+    bytes.toString('hex'),
+    bytes.toString('hex').toUpperCase(),
+    encodeURIComponent(value),
+    [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+    JSON.stringify(value).slice(1, -1),
+    JSON.stringify(JSON.stringify(value)).slice(1, -1),
+  ]);
+  return [...forms].filter((f) => f.length >= MASK_WINDOW);
+}
