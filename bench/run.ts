@@ -36,6 +36,8 @@ export const BENCHES: Record<string, Bench> = {
   syscalls: { file: 'syscalls', args: ['--agents', '1000', '--turns', '10'], quick: ['--agents', '1000', '--turns', '10'] },
   // Right after syscalls, on the same file system and what its FS_WRITE workload left there: the host's share of FS_WRITE.
   'fs-create': { file: 'fs-create', args: [], quick: ['--rounds', '3'] },
+  // The exec gate's price on an EXEC_CMD: a bare command and a loop of 1,000 fork+execs, with and without it.
+  'exec-gate': { file: 'exec-gate', args: ['--runs', '30', '--build-runs', '5', '--procs', '1000'], quick: ['--runs', '15', '--build-runs', '3', '--procs', '1000'] },
   makespan: { file: 'makespan', args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'], quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'] },
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },

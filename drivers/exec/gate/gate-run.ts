@@ -46,11 +46,11 @@ export async function prepareGate(req: ExecRequest, layout: HostLayout): Promise
   let secretFile: string | null = null;
   if (req.secret) {
     const name = req.secret.argv[0] ?? '';
-    const files = await filesOfProgram(name, 'L');
+    const files = filesOfProgram(name, 'L');
     if (files.length === 0) throw new AosError('ENOENT', `EXEC_CMD: ${name} is not a program installed in the system directories (/usr/bin, /usr/local/bin, ...): a secret goes only to one`);
     secretFile = files[0]?.path ?? null;
   }
-  const setup = await gateSetup({ ...(req.gate ? { gate: req.gate } : {}), ...(req.secret ? { secret: req.secret } : {}), rootBinds: rootBinds(layout) });
+  const setup = gateSetup({ ...(req.gate ? { gate: req.gate } : {}), ...(req.secret ? { secret: req.secret } : {}), rootBinds: rootBinds(layout) });
   let session: { refused: Refusal[] } | undefined;
   return {
     binary,

@@ -50,20 +50,20 @@ function safeLine(text: string, what: string): string {
 }
 
 /** The configuration for a rules run (`gate`) or a secret run (`secret`). */
-export async function gateSetup(options: { gate?: ExecGate; secret?: SecretRun; rootBinds: readonly string[] }): Promise<GateSetup> {
+export function gateSetup(options: { gate?: ExecGate; secret?: SecretRun; rootBinds: readonly string[] }): GateSetup {
   const files: GateFile[] = [];
   const lines: string[] = [];
   if (options.secret) {
-    for (const name of options.secret.programs) merge(files, await filesOfProgram(name, 'L'));
+    for (const name of options.secret.programs) merge(files, filesOfProgram(name, 'L'));
     // A listed program a rule names too is still put to the kernel (kind B).
-    for (const name of options.gate?.programs ?? []) if (name !== '*') merge(files, await filesOfProgram(name, 'R'));
+    for (const name of options.gate?.programs ?? []) if (name !== '*') merge(files, filesOfProgram(name, 'R'));
     lines.push('A');
     for (const [name, value] of Object.entries(options.secret.env)) lines.push(`E ${Buffer.from(`${name}=${value}`).toString('hex')}`);
   } else if (options.gate) {
     // `*`: a rule names no program, so the kernel hears of every exec.
     if (options.gate.programs.includes('*')) lines.push('V');
-    for (const name of options.gate.programs) if (name !== '*') merge(files, await filesOfProgram(name, 'R'));
-    merge(files, await runnerFiles());
+    for (const name of options.gate.programs) if (name !== '*') merge(files, filesOfProgram(name, 'R'));
+    merge(files, runnerFiles());
   }
   files.forEach((f, i) => lines.push(`P ${f.kind} ${i} ${f.dev} ${f.ino} ${f.size} ${safeLine(f.path, 'a program path')}`));
   for (const prefix of systemPrefixes(options.rootBinds)) lines.push(`S ${safeLine(prefix, 'a system directory')}`);

@@ -4,9 +4,10 @@
  * of any agent's reach), with links followed to the file itself (`awk` → /etc/alternatives/awk →
  * /usr/bin/mawk), so whatever path, link or hard link the sandbox uses reaches the same file. The
  * dynamic loader and multi-call binaries (busybox, toybox) run other programs' code without an
- * exec of their own: they are listed too, as runners the gate always asks about.
+ * exec of their own: they are listed too, as runners the gate always asks about. The look-ups
+ * are synchronous: a few dozen stats, a fraction of what the thread pool's round trips cost a run.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileExecGlob } from './program-glob.js';
 
@@ -28,22 +29,26 @@ export interface ProgramFile {
   size: bigint;
 }
 
-const listings = new Map<string, Promise<string[]>>();
+const listings = new Map<string, { mtimeMs: number; names: string[] }>();
 
-/** A directory's names, read once per kernel (system directories change with package upgrades, not per call). */
-function namesIn(dir: string): Promise<string[]> {
-  let names = listings.get(dir);
-  if (!names) {
-    names = readdir(dir).catch(() => []);
-    listings.set(dir, names);
+/** A directory's names, read again only when the directory changed. */
+function namesIn(dir: string): string[] {
+  try {
+    const { mtimeMs } = statSync(dir);
+    const known = listings.get(dir);
+    if (known?.mtimeMs === mtimeMs) return known.names;
+    const names = readdirSync(dir);
+    listings.set(dir, { mtimeMs, names });
+    return names;
+  } catch {
+    return [];
   }
-  return names;
 }
 
-async function fileOf(candidate: string): Promise<{ path: string; dev: bigint; ino: bigint; size: bigint } | null> {
+function fileOf(candidate: string): { path: string; dev: bigint; ino: bigint; size: bigint } | null {
   try {
-    const real = await realpath(candidate);
-    const info = await stat(real, { bigint: true });
+    const real = realpathSync.native(candidate);
+    const info = statSync(real, { bigint: true });
     if (!info.isFile() || (info.mode & 0o111n) === 0n) return null;
     return { path: real, dev: info.dev, ino: info.ino, size: info.size };
   } catch {
@@ -52,17 +57,17 @@ async function fileOf(candidate: string): Promise<{ path: string; dev: bigint; i
 }
 
 /** Every system file the program `pattern` (a name, a glob on names, or an absolute path) is. */
-export async function filesOfProgram(pattern: string, kind: 'R' | 'L'): Promise<ProgramFile[]> {
+export function filesOfProgram(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
   const candidates: string[] = [];
   if (pattern.includes('/')) {
     candidates.push(pattern);
   } else if (/[*?]/.test(pattern)) {
     const glob = compileExecGlob(pattern);
-    for (const dir of SYSTEM_BIN_DIRS) for (const name of await namesIn(dir)) if (glob.test(name)) candidates.push(path.join(dir, name));
+    for (const dir of SYSTEM_BIN_DIRS) for (const name of namesIn(dir)) if (glob.test(name)) candidates.push(path.join(dir, name));
   } else {
     for (const dir of SYSTEM_BIN_DIRS) candidates.push(path.join(dir, pattern));
   }
-  const found = await Promise.all(candidates.map(fileOf));
+  const found = candidates.map(fileOf);
   const out: ProgramFile[] = [];
   candidates.forEach((candidate, i) => {
     const file = found[i];
@@ -72,30 +77,22 @@ export async function filesOfProgram(pattern: string, kind: 'R' | 'L'): Promise<
   return out;
 }
 
-let runners: Promise<ProgramFile[]> | undefined;
-
-/** The loader(s) and multi-call binaries of this host, found once. */
-export function runnerFiles(): Promise<ProgramFile[]> {
-  runners ??= findRunners();
-  return runners;
-}
-
-async function findRunners(): Promise<ProgramFile[]> {
+/** The loader(s) and multi-call binaries of this host. */
+export function runnerFiles(): ProgramFile[] {
   const dirs = [...LOADER_DIRS];
-  for (const name of await namesIn('/usr/lib')) if (/-linux-gnu/.test(name)) dirs.push(`/usr/lib/${name}`);
+  for (const name of namesIn('/usr/lib')) if (/-linux-gnu/.test(name)) dirs.push(`/usr/lib/${name}`);
   const candidates: Array<{ name: string; path: string }> = [];
-  for (const dir of dirs) for (const name of await namesIn(dir)) if (LOADER_NAME.test(name)) candidates.push({ name: 'ld.so', path: path.join(dir, name) });
+  for (const dir of dirs) for (const name of namesIn(dir)) if (LOADER_NAME.test(name)) candidates.push({ name: 'ld.so', path: path.join(dir, name) });
   for (const dir of SYSTEM_BIN_DIRS) for (const name of MULTI_CALL) candidates.push({ name, path: path.join(dir, name) });
   const out: ProgramFile[] = [];
   for (const candidate of candidates) {
-    const file = await fileOf(candidate.path);
+    const file = fileOf(candidate.path);
     if (file && !out.some((f) => f.dev === file.dev && f.ino === file.ino)) out.push({ kind: 'X', name: candidate.name, ...file });
   }
   return out;
 }
 
-/** Forget directory listings (tests that install programs; a long-running kernel after an upgrade). */
+/** Forget directory listings (tests that install programs). */
 export function forgetProgramFiles(): void {
   listings.clear();
-  runners = undefined;
 }
