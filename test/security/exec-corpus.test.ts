@@ -3,7 +3,8 @@
  * own victim file: with no rule (the control: the spelling really deletes here, or the case is
  * broken), through a real kernel under `deny: "exec:rm *"` (nothing is deleted, and a program the
  * rule does not name still runs), and through the exec gate alone, without the command line's
- * first check (the gate is the guarantee, not the parser).
+ * first check (the gate is the guarantee, not the parser). The control and the gate-alone runs
+ * take the cases eight to a sandbox, each in a subshell of its own.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -53,6 +54,16 @@ async function pool<T>(items: T[], width: number, work: (item: T, index: number)
 
 const victim = (run: string, i: number): string => `${run}-victim-${i}`;
 
+/** Cases in batches of BATCH, each in a subshell of its own: one sandbox run per batch. */
+const BATCH = 8;
+function batches(cases: ExecCase[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < cases.length; i += BATCH) {
+    out.push(cases.slice(i, i + BATCH).map((c, j) => `(\n${c.cmd(names[i + j] as string)}\n)`).join('\n'));
+  }
+  return out;
+}
+
 async function plant(dir: string, names: string[]): Promise<void> {
   await mkdir(dir, { recursive: true });
   await Promise.all(names.map((name) => writeFile(path.join(dir, name), 'precious')));
@@ -77,8 +88,8 @@ describe.runIf(ready)('the exec corpus', () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);
     const names = cases.map((_c, i) => victim('control', i));
     await plant(ws, names);
-    await pool(cases, 4, async (c, i) => {
-      await runSandboxed({ cmd: c.cmd(names[i] as string), workspace: ws, limits: TEST_LIMITS });
+    await pool(batches(cases, names), 2, async (cmd) => {
+      await runSandboxed({ cmd, workspace: ws, limits: { ...TEST_LIMITS, wallTimeoutMs: 30_000 } });
     });
     const broken = cases.filter((_c, i) => survivors(ws, names)[i]).map((c) => c.name);
     expect(broken, 'spellings that do not delete even without a rule').toEqual([]);
@@ -116,10 +127,9 @@ describe.runIf(ready)('the exec corpus', () => {
     const audit = { record: () => undefined } as unknown as AuditTrail;
     const approvals = { request: () => Promise.resolve({ approved: false, reason: 'no' }) } as unknown as Approvals;
     const host = { policy: POLICY.safety, audit, approvals };
-    await pool(cases, 4, async (c, i) => {
-      const cmd = c.cmd(names[i] as string);
+    await pool(batches(cases, names), 2, async (cmd) => {
       const gate = execGateFor(host, { pid: 1 } as Proc, cmd);
-      await runSandboxed({ cmd, workspace: ws, limits: TEST_LIMITS, ...(gate ? { gate } : {}) });
+      await runSandboxed({ cmd, workspace: ws, limits: { ...TEST_LIMITS, wallTimeoutMs: 30_000 }, ...(gate ? { gate } : {}) });
     });
     const deleted = cases.filter((_c, i) => !survivors(ws, names)[i]).map((c) => c.name);
     expect(deleted, 'spellings that got past the gate').toEqual([]);
