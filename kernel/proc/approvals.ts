@@ -2,8 +2,15 @@
  * Approvals: a call that meets an `ask` rule parks its process (blocked, reason `approval <id>`,
  * no tokens spent) until a person approves or denies it, or the policy's timeout denies it. The
  * request is a row in the store, so a restarted kernel keeps it and re-parks the process on it.
+ *
+ * A request is bound to one call (issue 27.5): its turn, its index in the reply, and a hash of its
+ * name and arguments (and of the part asked about: the exec gate asks per program, so one call may
+ * ask more than once).
+ * Only that call takes its answer. A parked call whose request does not match — the call changed
+ * across a restart, or the process moved on — gets a request of its own, and the old one is
+ * settled `superseded`; one whose call no longer asks is settled `withdrawn`. Each is audited.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AosError } from '../errno.js';
 import type { AuditTrail } from '../store/audit.js';
 import type { ApprovalRecord, ApprovalsTable } from '../store/approvals-table.js';
@@ -18,6 +25,27 @@ export interface ApprovalCall {
   args: Record<string, unknown>;
   rule: string;
   subject: string;
+  /** The part of the call asked about, when one call asks more than once (the exec gate: a program and its argv). */
+  part?: string;
+}
+
+/** JSON with sorted keys: the same call hashes the same whatever order its arguments came in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The call a request is for: where it is in the process's turns, and what it is. */
+export function bindingOf(proc: Pick<Proc, 'pending'>, call: Pick<ApprovalCall, 'name' | 'args' | 'part'>): string {
+  const at = proc.pending ? `${proc.pending.turn}.${proc.pending.next}` : '-';
+  const digest = createHash('sha256').update(canonical({ name: call.name, args: call.args, part: call.part ?? null })).digest('hex');
+  return `${at}:${digest}`;
 }
 
 export type ApprovalAnswer = { approved: true } | { approved: false; reason: string };
@@ -43,8 +71,8 @@ export interface ApprovalsHost {
 
 export class Approvals {
   private readonly pending = new Map<string, ApprovalRecord>();
-  /** Answers given while the process was parked; taken when it wakes. */
-  private readonly answers = new Map<string, ApprovalAnswer & { pid: number }>();
+  /** Answers given while the process was parked; taken when it wakes, by the call the request is bound to only. */
+  private readonly answers = new Map<string, ApprovalAnswer & { pid: number; binding: string | null }>();
 
   constructor(
     private readonly host: ApprovalsHost,
@@ -55,11 +83,17 @@ export class Approvals {
     for (const record of table.loadPending()) this.pending.set(record.id, record);
   }
 
-  /** Park `proc` on a request for `call` (or on the one it was parked on before a restart) until it is answered. */
+  /** Park `proc` on a request for `call` (or on the one it was parked on before a restart, if it is this call's) until it is answered. */
   async request(proc: Proc, call: ApprovalCall): Promise<ApprovalAnswer> {
-    // Answered between a restart and the resumed call: the answer stands.
-    for (const [id, answer] of this.answers) if (answer.pid === proc.pid) return this.takeAnswer(id) as ApprovalAnswer;
-    const record = this.pendingOf(proc.pid) ?? this.open(proc, call);
+    const binding = bindingOf(proc, call);
+    // Answered while the process was not parked on it: the answer stands for this call only.
+    for (const [id, answer] of this.answers) {
+      if (answer.pid !== proc.pid) continue;
+      if (answer.binding === binding) return this.takeAnswer(id) as ApprovalAnswer;
+      this.answers.delete(id);
+    }
+    this.supersede(proc.pid, binding);
+    const record = this.pendingFor(proc.pid, binding) ?? this.open(proc, call, binding);
     const deadline = Date.parse(record.expires_at);
     for (;;) {
       // Answered while the process was not parked (between a restart and its resumed turn).
@@ -115,12 +149,33 @@ export class Approvals {
     return answer.approved ? { approved: true } : { approved: false, reason: answer.reason };
   }
 
-  private pendingOf(pid: number): ApprovalRecord | undefined {
-    for (const r of this.pending.values()) if (r.pid === pid) return r;
+  private pendingFor(pid: number, binding: string): ApprovalRecord | undefined {
+    for (const r of this.pending.values()) if (r.pid === pid && r.binding === binding) return r;
     return undefined;
   }
 
-  private open(proc: Proc, call: ApprovalCall): ApprovalRecord {
+  /** The process is at another call than these requests of its were for: they will not be answered for it. */
+  private supersede(pid: number, binding: string): void {
+    for (const r of [...this.pending.values()]) {
+      if (r.pid === pid && r.binding !== binding) this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
+    }
+  }
+
+  /**
+   * The policy no longer asks for the call `proc` is at: a request bound to it is settled
+   * `withdrawn`, any other of the process's `superseded`. Cheap when nothing is pending.
+   */
+  withdraw(proc: Proc, call: Pick<ApprovalCall, 'name' | 'args'>): void {
+    if (this.pending.size === 0) return;
+    const binding = bindingOf(proc, call);
+    for (const r of [...this.pending.values()]) {
+      if (r.pid !== proc.pid) continue;
+      if (r.binding === binding) this.settle(r, 'withdrawn', null, null, 'the policy no longer asks for this call');
+      else this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
+    }
+  }
+
+  private open(proc: Proc, call: ApprovalCall, binding: string): ApprovalRecord {
     const now = Date.now();
     const record: ApprovalRecord = {
       id: randomBytes(4).toString('hex'),
@@ -136,6 +191,7 @@ export class Approvals {
       via: null,
       reason: null,
       decided_at: null,
+      binding,
     };
     this.pending.set(record.id, record);
     this.table.add(record);
@@ -151,12 +207,12 @@ export class Approvals {
   }
 
   private answer(record: ApprovalRecord, answer: ApprovalAnswer): { id: string; pid: number } {
-    this.answers.set(record.id, { ...answer, pid: record.pid });
+    this.answers.set(record.id, { ...answer, pid: record.pid, binding: record.binding });
     this.liveProc(record.pid)?.wake('ready');
     return { id: record.id, pid: record.pid };
   }
 
-  private settle(record: ApprovalRecord, status: 'approved' | 'denied' | 'expired', by: 'person' | 'timeout' | null, via: string | null, reason: string | null): void {
+  private settle(record: ApprovalRecord, status: Exclude<ApprovalRecord['status'], 'pending'>, by: 'person' | 'timeout' | null, via: string | null, reason: string | null): void {
     this.pending.delete(record.id);
     Object.assign(record, { status, decided_by: by, via, reason, decided_at: new Date().toISOString() });
     this.table.settle(record);

@@ -36,6 +36,8 @@ export function gateFor(host: GateHost, proc: Proc): CallGate {
   return {
     check(call) {
       const decision = decideCall(host.policy.rules, call.capability, call.args);
+      // A request a restart left for this call (or an older one) no longer stands when the policy does not ask.
+      if (decision?.verdict !== 'ask') host.approvals.withdraw(proc, { name: call.def.name, args: call.args });
       if (decision === null) return proceed(call);
       const { def } = call;
       if (decision.verdict !== 'ask') {

@@ -94,6 +94,7 @@ export function execGateFor(host: ExecGateHost, proc: Proc, cmd: string, approve
   const rules = gateRules(host.policy);
   if (rules.length === 0) return null;
   const programs = gatePrograms(rules);
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     programs,
     decide(exec): ExecVerdict | Promise<ExecVerdict> {
@@ -106,9 +107,14 @@ export function execGateFor(host: ExecGateHost, proc: Proc, cmd: string, approve
         return { allow: false, message: `refused by the policy rule ${rule.text}${note ? ` (${note})` : ''}` };
       }
       const args = { cmd, program: exec.path, argv: exec.argv };
-      return host.approvals.request(proc, { name: 'EXEC_CMD', args, rule: rule.text, subject }).then((answer) =>
-        answer.approved ? { allow: true } : { allow: false, message: `was not approved: ${answer.reason}` },
+      // One question at a time: two programs stopped at once wait for the person in turn.
+      const asked = queue.then(() =>
+        host.approvals.request(proc, { name: 'EXEC_CMD', args, rule: rule.text, subject, part: JSON.stringify([exec.path, exec.argv]) }).then((answer) =>
+          answer.approved ? ({ allow: true } as const) : { allow: false as const, message: `was not approved: ${answer.reason}` },
+        ),
       );
+      queue = asked.catch(() => undefined);
+      return asked;
     },
   };
 }

@@ -2,7 +2,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
 
 export interface ApprovalRecord {
   id: string;
@@ -19,6 +19,8 @@ export interface ApprovalRecord {
   via: string | null;
   reason: string | null;
   decided_at: string | null;
+  /** The one call it is for: turn, call index and a hash of name, arguments and subject (null: a request older than bindings). */
+  binding: string | null;
 }
 
 export class ApprovalsTable {
@@ -28,7 +30,7 @@ export class ApprovalsTable {
   constructor(private readonly store: Store) {
     const db = store.sql;
     this.insert = db.prepare(
-      'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status)',
+      'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status, binding) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status, @binding)',
     );
     this.decide = db.prepare('UPDATE approvals SET status = ?, decided_by = ?, via = ?, reason = ?, decided_at = ? WHERE id = ?');
   }

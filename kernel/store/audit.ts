@@ -10,7 +10,7 @@ import type { Statement } from 'better-sqlite3';
 import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
 import type { Store } from './store.js';
 
-export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired';
+export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
 export type DecidedBy = 'policy' | 'person' | 'timeout';
 
 export interface AuditInput {

@@ -2,7 +2,7 @@ import { searchSchema } from './schema-search.js';
 import { schemaSafety } from './schema-safety.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,13 +97,21 @@ CREATE VIEW IF NOT EXISTS events_read AS
 `;
 }
 
+/** Version 6 (issue 27): an approval request names the one call it is for (approvals.ts). */
+function schema6(): string {
+  return `
+ALTER TABLE approvals ADD COLUMN binding TEXT;
+`;
+}
+
 /** Statements that take a store at version `from` to `from + 1`. */
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
   2: searchSchema(),
   3: schemaSafety(),
   4: schema5(),
+  5: schema6(),
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5();
+export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6();

@@ -56,7 +56,7 @@ export type KernelEvent = EventBase &
         id: string;
         call: string;
         rule: string;
-        status: 'pending' | 'approved' | 'denied' | 'expired';
+        status: 'pending' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
         decided_by?: 'person' | 'policy' | 'timeout';
         via?: string;
         reason?: string;

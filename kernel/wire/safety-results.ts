@@ -31,7 +31,7 @@ const auditRow = s.object({
   pid: s.int,
   call: s.string,
   subject: s.string,
-  decision: s.oneOf(['allow', 'ask', 'deny', 'approved', 'denied', 'expired'] as const),
+  decision: s.oneOf(['allow', 'ask', 'deny', 'approved', 'denied', 'expired', 'superseded', 'withdrawn'] as const),
   rule: s.nullable(s.string),
   decided_by: s.oneOf(['policy', 'person', 'timeout'] as const),
   via: s.nullable(s.string),

@@ -29,7 +29,7 @@ export const kernelEventSchema = z
       id: z.string(),
       call: z.string(),
       rule: z.string(),
-      status: z.enum(['pending', 'approved', 'denied', 'expired']),
+      status: z.enum(['pending', 'approved', 'denied', 'expired', 'superseded', 'withdrawn']),
       decided_by: z.enum(['person', 'policy', 'timeout']).optional(),
       via: z.string().optional(),
       reason: z.string().optional(),
