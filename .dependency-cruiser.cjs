@@ -3,7 +3,7 @@
  * cmd -> kernel -> syscalls -> drivers; the headers (kernel/param, errno, types, paths, pid-file)
  * import nothing of aos. Type-only imports count: a cycle through types is still a knot.
  */
-const HEADERS = '^kernel/(param|errno|types|paths|pid-file|bounded-map|version|driver-api|waking)[.]ts$';
+const HEADERS = '^kernel/(param|errno|types|paths|state-placement|pid-file|bounded-map|version|driver-api|waking)[.]ts$';
 const CORE = '^kernel/(proc|loop|sched|ipc|store)/|^kernel/(kernel|kernel-stats)[.]ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -36,7 +36,7 @@ export interface BenchHome {
 export async function openBenchHome(prefix: string, options: { home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<BenchHome> {
   const home = options.home ?? (await mkdtemp(path.join(os.tmpdir(), `aos-bench-${prefix}-`)));
   const extraEnv = options.env ?? {};
-  const env: NodeJS.ProcessEnv = { ...process.env, AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'ws'), AOS_POLICY: '', NO_COLOR: '1', ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'workspace'), AOS_POLICY: '', NO_COLOR: '1', ...extraEnv };
   const cli = builtCli();
   const aos = (...args: string[]): string => {
     const run = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' });

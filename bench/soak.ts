@@ -27,7 +27,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'cmd', `aos${ext}`);
 const home = await mkdtemp(path.join(os.tmpdir(), 'aos-soak-'));
-const env = { ...process.env, AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'ws'), AOS_POLICY: '', NODE_OPTIONS: '--expose-gc' };
+const env = { ...process.env, AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'workspace'), AOS_POLICY: '', NODE_OPTIONS: '--expose-gc' };
 const paths = { socket: path.join(home, 'kernel.sock'), kernelLog: path.join(home, 'kernel.log') };
 const tape = path.join(home, 'tape.yaml');
 await writeFile(tape, YAML.stringify({ agents: { root: ['[SYS_CALL::SYS_WRITE_STDOUT] {"text":"working"}', '[SYS_CALL::SYS_EXIT] {"code":0}'] } }));

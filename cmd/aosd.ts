@@ -6,6 +6,7 @@
  * the kernel is closed, not its processes — they resume on the next start.
  */
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
 import { currentPid } from '../kernel/loop/blame.js';
 import { loadDotEnv } from './dotenv.js';
@@ -13,6 +14,7 @@ import { type DaemonLogger, openDaemonLog, rotateLog } from '../kernel/daemon/lo
 import type { DaemonReport } from '../kernel/wire/daemon-report.js';
 import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
 import { aosPaths } from '../kernel/paths.js';
+import { checkSandboxBinds, checkStatePlacement } from '../kernel/state-placement.js';
 import { acquirePidLock, type PidLock } from '../kernel/daemon/pid-lock.js';
 import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../kernel/param.js';
@@ -28,6 +30,7 @@ import { ensureToken } from '../kernel/client/mcp/token.js';
 
 loadDotEnv();
 const paths = aosPaths();
+await refuseMisplacedState();
 const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.send !== 'function' });
 /** Longest a clean stop may take before the daemon exits anyway. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -39,6 +42,21 @@ let stopping = false;
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Before anything is written, the log included: aos's own files never go where an agent can reach
+ * them (kernel/state-placement.ts). The refusal goes to the CLI that started us, or to stderr.
+ */
+async function refuseMisplacedState(): Promise<void> {
+  try {
+    checkStatePlacement(paths);
+  } catch (error) {
+    const message = errorMessage(error);
+    if (typeof process.send === 'function') await report({ type: 'failed', message });
+    else process.stderr.write(`aosd: ${message}\n`);
+    process.exit(1);
+  }
 }
 
 /** Tell the CLI that started us (if any) how the start went, then cut the channel. */
@@ -77,6 +95,13 @@ async function stop(reason: string, code = 0, crashed = false): Promise<void> {
     clearTimeout(timer);
     process.exit(code);
   }
+}
+
+/** The host paths the policy's stdio MCP servers have bound into their sandboxes. */
+function mcpBinds(policy: Policy): Array<{ what: string; path: string }> {
+  return Object.entries(policy.mcpServers ?? {}).flatMap(([name, server]) =>
+    server.kind === 'stdio' ? [...server.read, ...server.write].map((p) => ({ what: `MCP server ${name}'s bound path`, path: p })) : [],
+  );
 }
 
 /** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. */
@@ -140,6 +165,8 @@ async function start(): Promise<void> {
   const sweepLine = describeSweep(swept);
   if (sweepLine) log(swept.failed.length > 0 ? 'warn' : 'info', sweepLine);
   const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
+  checkStatePlacement(paths, policy.safety.secrets.flatMap((s) => (s.fromFile ? [{ what: `the file of secret ${s.name}`, path: path.join(paths.home, s.fromFile) }] : [])));
+  checkSandboxBinds(paths, mcpBinds(policy));
   kernel = await createKernel(policy);
   if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
   const started = kernel;

@@ -43,7 +43,7 @@ function checkId(id: string): string {
 export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: { reason?: string; json?: boolean }): Promise<number> {
   const id = checkId(idArg);
   return withKernel(async (client) => {
-    const done = verb === 'approve' ? await client.request('approve', { id, via: 'cli' }) : await client.request('deny', { id, via: 'cli', reason: flags.reason });
+    const done = verb === 'approve' ? await client.request('approve', { id }) : await client.request('deny', { id, reason: flags.reason });
     out(flags.json ? `${JSON.stringify(done)}\n` : `${verb === 'approve' ? 'approved' : 'denied'} ${done.id} (process ${done.pid})\n`);
     return EXIT.ok;
   });

@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { checkStatePlacement, MisplacedState } from '../kernel/state-placement.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastLoggedError, logSize } from '../kernel/client/daemon-log.js';
@@ -45,6 +46,13 @@ function handshake(child: ChildProcess, timeoutMs: number, log: { file: string; 
 
 /** Spawn a daemon for `paths.home` and wait for its report (or its exit, or the timeout). */
 export async function launchDaemon(paths: AosPaths, timeoutMs: number): Promise<StartOutcome> {
+  // Nothing of aos is created where an agent could reach it: not the home, not the log (the daemon checks again).
+  try {
+    checkStatePlacement(paths);
+  } catch (error) {
+    if (error instanceof MisplacedState) return { type: 'failed', message: error.message };
+    throw error;
+  }
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   const from = logSize(paths.kernelLog);
   const logFd = openSync(paths.kernelLog, 'a', 0o600);

@@ -82,8 +82,8 @@ class KernelTopSource implements TopSource {
 
   answerApproval(id: string, approve: boolean): Promise<void> {
     return this.use(async (c) => {
-      if (approve) await c.request('approve', { id, via: 'top' });
-      else await c.request('deny', { id, via: 'top', reason: 'denied from aos top' });
+      if (approve) await c.request('approve', { id });
+      else await c.request('deny', { id, reason: 'denied from aos top' });
     });
   }
 

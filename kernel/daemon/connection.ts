@@ -184,6 +184,8 @@ export class Connection implements PushTarget {
     const after: Array<() => void> = [];
     const ctx: MethodContext = {
       kernel: this.deps.kernel,
+      // Whatever the client says it is, it came on the unix socket.
+      via: 'socket',
       hub: this.deps.hub,
       info: this.deps.info,
       target: this,

@@ -14,6 +14,7 @@ import { stopProcess } from '../proc/stop.js';
 import { inspectProcess } from '../proc/inspect.js';
 import { webCall } from './web-call.js';
 import { webLogin } from './web/index.js';
+import type { Via } from '../proc/approvals.js';
 
 export interface ServerInfo {
   socket: string;
@@ -24,6 +25,8 @@ export interface ServerInfo {
 
 export interface MethodContext {
   kernel: Kernel;
+  /** The transport the request came on, decided by the server (an approval's `via`). */
+  via: Via;
   hub: StreamHub;
   info: ServerInfo;
   target: PushTarget;

@@ -4,9 +4,10 @@ import type { Kernel } from '../kernel.js';
 import { param } from '../param.js';
 import type { ParsedParamsOf, ResultOf } from '../wire/protocol.js';
 import { diffProcess, rollbackProcess } from '../proc/rollback.js';
+import type { Via } from '../proc/approvals.js';
 
 type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
-type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
+type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel; via: Via }) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** An answer is acknowledged once committed, like every other change. */
 async function durable<T>(kernel: Kernel, value: T): Promise<T> {
@@ -47,8 +48,9 @@ function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'>
 
 export const safetyHandlers: SafetyHandlers = {
   approvals: (_params, { kernel }) => ({ approvals: kernel.safety.approvals.list(param.approvalsMaxListed) }),
-  approve: (params, { kernel }) => durable(kernel, kernel.safety.approvals.approve(params.id, params.via)),
-  deny: (params, { kernel }) => durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, params.via)),
+  // `via` is the transport this request came on (methods.ts's context), never a parameter.
+  approve: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.approve(params.id, via)),
+  deny: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, via)),
   policy: (params, { kernel }) => policyView(kernel, params.pid),
   audit: (params, { kernel }) => ({
     rows: kernel.safety.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),

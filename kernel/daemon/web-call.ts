@@ -6,6 +6,7 @@ import type { WebCall } from './web/api.js';
 
 /** The subset of a method context a call needs (methods.ts's MethodContext), given by the request that opened the view. */
 export interface CallContext {
+  via: 'socket' | 'web';
   afterResponse(fn: () => void): void;
   target: { pushLine(line: string): void };
   requestShutdown(): void;
@@ -19,7 +20,8 @@ export function webCall<C extends CallContext>(ctx: C, handlers: { [M in Method]
     const parsed = METHODS[method].params.safeParse(params);
     if (!parsed.success) throw new AosError('EINVAL', `${method}: ${describeIssues(parsed.error)}`);
     const after: Array<() => void> = [];
-    const own: C = { ...ctx, target: { pushLine: () => undefined }, afterResponse: (fn: () => void) => after.push(fn), requestShutdown: () => undefined };
+    // A call made for the web view came on the web view, whichever connection opened the view.
+    const own: C = { ...ctx, via: 'web', target: { pushLine: () => undefined }, afterResponse: (fn: () => void) => after.push(fn), requestShutdown: () => undefined };
     const result: unknown = await (handlers[method] as Run<C>)(parsed.data, own);
     for (const fn of after) fn();
     if (!(result instanceof RawJson)) return result;

@@ -18,7 +18,8 @@ import { isEnded, type WaitSpec } from '../types.js';
 import type { EventBus } from '../wire/events.js';
 import type { Proc, WakeReason } from './proc.js';
 
-export type Via = 'cli' | 'top' | 'mcp' | 'web';
+/** The way an answer came in, as the daemon knows it: its unix socket (the CLI, top, `aos mcp`, MCP over HTTP), or the web view. */
+export type Via = 'socket' | 'web';
 
 export interface ApprovalCall {
   name: string;
@@ -113,16 +114,16 @@ export class Approvals {
     throw new AosError('EINTR', `interrupted while waiting for approval ${record.id}`);
   }
 
-  approve(id: string, via: Via | undefined): { id: string; pid: number } {
+  approve(id: string, via: Via): { id: string; pid: number } {
     const record = this.take(id);
-    this.settle(record, 'approved', 'person', via ?? null, null);
+    this.settle(record, 'approved', 'person', via, null);
     return this.answer(record, { approved: true });
   }
 
-  deny(id: string, reason: string | undefined, via: Via | undefined): { id: string; pid: number } {
+  deny(id: string, reason: string | undefined, via: Via): { id: string; pid: number } {
     const record = this.take(id);
     const why = reason?.trim() || 'denied by a person';
-    this.settle(record, 'denied', 'person', via ?? null, why);
+    this.settle(record, 'denied', 'person', via, why);
     return this.answer(record, { approved: false, reason: `denied by a person: ${why}` });
   }
 

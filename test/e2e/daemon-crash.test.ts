@@ -197,7 +197,7 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
           { expect: ['[SYS_RESULT::EXEC_CMD]', '"errno":"EINTR"', 'interrupted'], reply: call('SYS_EXIT', { code: 0 }) },
         ],
       });
-      const runs = path.join(t.home, 'ws', 'runs.txt');
+      const runs = path.join(t.home, 'workspace', 'runs.txt');
       expect(await spawnDetached(t, model, 'root')).toBe(1);
       await waitFor(async () => (await readFile(runs, 'utf8').catch(() => '')) === 'run\n', 'the command to start');
       await waitFor(() => commandRunning(marker), 'the sandboxed command to show in /proc');

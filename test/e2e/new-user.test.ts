@@ -171,7 +171,7 @@ describe('a new user, from the README and the CLI contract', () => {
         pid: newDaemon,
         socket: path.join(home.home, 'kernel.sock'),
         home: home.home,
-        workspace: path.join(home.home, 'ws'),
+        workspace: path.join(home.home, 'workspace'),
         version: expect.any(String),
         uptime_s: expect.any(Number),
         active_inferences: 0,

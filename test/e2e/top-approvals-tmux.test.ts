@@ -52,8 +52,8 @@ describe.skipIf(!TMUX)('aos top approvals under tmux', () => {
 
     const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<{ pid: number; decision: string; via: string | null }>;
     expect(audit.filter((r) => r.decision !== 'ask').map((r) => [r.pid, r.decision, r.via])).toEqual([
-      [first.pid, 'approved', 'top'],
-      [second.pid, 'denied', 'top'],
+      [first.pid, 'approved', 'socket'],
+      [second.pid, 'denied', 'socket'],
     ]);
     const ps = JSON.parse((await t.cli(['ps', '--all', '--json'], { env })).stdout) as Array<{ pid: number; exit_code: number | null }>;
     expect(ps.find((r) => r.pid === first.pid)?.exit_code).toBe(0);

@@ -27,7 +27,8 @@ export async function readPid(file: string): Promise<number | null> {
 /** A fresh AOS_HOME (or `home`, e.g. a small tmpfs, with the workspace outside it). */
 export async function makeHome(given?: string): Promise<TestHome> {
   const home = given ?? (await mkdtemp(path.join(os.tmpdir(), 'aos-daemon-')));
-  const workspace = given ? await mkdtemp(path.join(os.tmpdir(), 'aos-ws-')) : path.join(home, 'ws');
+  // The one directory inside the home the kernel accepts as a workspace (kernel/state-placement.ts).
+  const workspace = given ? await mkdtemp(path.join(os.tmpdir(), 'aos-ws-')) : path.join(home, 'workspace');
   const env: NodeJS.ProcessEnv = { AOS_HOME: home, AOS_WORKSPACE: workspace, AOS_NO_AUTOSTART: '', AOS_POLICY: '' };
   let tapes = 0;
   const cli: TestHome['cli'] = (args, options = {}) =>

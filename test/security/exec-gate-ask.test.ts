@@ -65,7 +65,7 @@ describe.runIf(ready)('ask at the exec gate', () => {
     const [request] = h.kernel.safety.approvals.list(10);
     expect(request).toMatchObject({ pid: pcb.pid, call: 'EXEC_CMD' });
     expect(h.kernel.proc(pcb.pid)?.pcb.state).toBe('blocked');
-    h.kernel.safety.approvals.deny(request!.id, 'not today', 'cli');
+    h.kernel.safety.approvals.deny(request!.id, 'not today', 'socket');
     await h.kernel.waitExit(pcb.pid);
     expect(remoteHasMain(h.workspace)).toBe(false);
     const result = h.results(pcb.pid).find((r) => r.name === 'EXEC_CMD');
@@ -81,7 +81,7 @@ describe.runIf(ready)('ask at the exec gate', () => {
     const [request] = h.kernel.safety.approvals.list(10);
     // Asked at the exec: the program and the argv it received, not the line typed.
     expect(request?.args).toMatchObject({ program: '/usr/bin/git', argv: ['git', 'push', '-q'] });
-    h.kernel.safety.approvals.approve(request!.id, 'cli');
+    h.kernel.safety.approvals.approve(request!.id, 'socket');
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     expect(remoteHasMain(h.workspace)).toBe(true);
   }, 60_000);
@@ -94,11 +94,11 @@ describe.runIf(ready)('ask at the exec gate', () => {
     await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, 'the line\'s approval');
     const [line] = h.kernel.safety.approvals.list(10);
     expect(line?.args).toEqual({ cmd });
-    h.kernel.safety.approvals.approve(line!.id, 'cli');
+    h.kernel.safety.approvals.approve(line!.id, 'socket');
     await until(() => h!.kernel.safety.approvals.list(10).some((r) => r.id !== line!.id), 20_000, 'the hidden push\'s approval');
     const hidden = h.kernel.safety.approvals.list(10).find((r) => r.id !== line!.id);
     expect(hidden?.args).toMatchObject({ argv: ['git', '-C', 'repo', 'push', '-q', '--force'] });
-    h.kernel.safety.approvals.deny(hidden!.id, 'not that one', 'cli');
+    h.kernel.safety.approvals.deny(hidden!.id, 'not that one', 'socket');
     await h.kernel.waitExit(pcb.pid);
     expect(remoteHasMain(h.workspace)).toBe(true);
   }, 60_000);

@@ -14,11 +14,11 @@ export function registerApprovalTools(server: McpServer, client: KernelClient): 
   if (!isMethod('approvals') || !isMethod('approve') || !isMethod('deny')) return false;
   const request = client.request.bind(client) as unknown as Untyped;
   server.registerTool('approvals', { description: 'Calls waiting for a person to approve or deny them.', inputSchema: {} }, () => answer(() => request('approvals', {})));
-  server.registerTool('approve', { description: 'Approve a waiting call.', inputSchema: { id: z.string() } }, (args) => answer(() => request('approve', { id: args.id, via: 'mcp' })));
+  server.registerTool('approve', { description: 'Approve a waiting call.', inputSchema: { id: z.string() } }, (args) => answer(() => request('approve', { id: args.id })));
   server.registerTool(
     'deny',
     { description: 'Deny a waiting call.', inputSchema: { id: z.string(), reason: z.string().optional() } },
-    (args) => answer(() => request('deny', { ...args, via: 'mcp' })),
+    (args) => answer(() => request('deny', { ...args })),
   );
   return true;
 }

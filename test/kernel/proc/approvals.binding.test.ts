@@ -48,9 +48,9 @@ describe('an approval is bound to one call', () => {
       await until(() => second.safety.approvals.list(10).some((r) => r.id !== old!.id), 20_000, 'the write to be asked');
       const [fresh] = second.safety.approvals.list(10);
       expect(fresh).toMatchObject({ call: 'FS_WRITE', args: { path: '/src/backdoor.js' } });
-      expect(() => second.safety.approvals.approve(old!.id, 'cli')).toThrow(/no pending approval/);
+      expect(() => second.safety.approvals.approve(old!.id, 'socket')).toThrow(/no pending approval/);
       expect(existsSync(path.join(dir, 'ws/src/backdoor.js'))).toBe(false);
-      second.safety.approvals.deny(fresh!.id, 'no backdoors', 'cli');
+      second.safety.approvals.deny(fresh!.id, 'no backdoors', 'socket');
       await second.waitExit(pcb.pid);
       expect(existsSync(path.join(dir, 'ws/src/backdoor.js'))).toBe(false);
       const audit = second.safety.audit.list({ limit: 20 }).map((r) => [r.call, r.decision, r.approval]);

@@ -41,14 +41,14 @@ describe('approvals', () => {
     expect(blocked).toMatchObject({ to: 'blocked', reason: `approval ${req!.id}` });
     const turns = proc.pcb.counters.turns;
     await expect(readFile(path.join(h.workspace, 'src/a.txt'), 'utf8')).rejects.toThrow();
-    expect(h.kernel.safety.approvals.approve(req!.id, 'cli')).toEqual({ id: req!.id, pid: pcb.pid });
+    expect(h.kernel.safety.approvals.approve(req!.id, 'socket')).toEqual({ id: req!.id, pid: pcb.pid });
     const end = await h.kernel.waitExit(pcb.pid);
     expect(end.exitCode).toBe(0);
     expect(turns).toBe(1); // no inference while parked
     expect(await readFile(path.join(h.workspace, 'src/a.txt'), 'utf8')).toBe('hello');
     expect(approvalEvents(h.events).map((e) => [e.status, e.decided_by, e.via])).toEqual([
       ['pending', undefined, undefined],
-      ['approved', 'person', 'cli'],
+      ['approved', 'person', 'socket'],
     ]);
     const audit = h.kernel.safety.audit.list({ pid: pcb.pid, limit: 100 });
     expect(audit.map((r) => [r.decision, r.decided_by, r.approval])).toEqual([
@@ -61,10 +61,10 @@ describe('approvals', () => {
     h = await startHarness({ root: [WRITE, { expect: ['"errno":"EACCES"', 'not on a Friday'], reply: EXIT }] }, { safety: ASK_SRC });
     const pcb = await h.spawn();
     await until(() => h!.kernel.safety.approvals.list(10).length === 1);
-    h.kernel.safety.approvals.deny(h.kernel.safety.approvals.list(10)[0]!.id, 'not on a Friday', 'top');
+    h.kernel.safety.approvals.deny(h.kernel.safety.approvals.list(10)[0]!.id, 'not on a Friday', 'socket');
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     await expect(readFile(path.join(h.workspace, 'src/a.txt'), 'utf8')).rejects.toThrow();
-    expect(approvalEvents(h.events).at(-1)).toMatchObject({ status: 'denied', decided_by: 'person', via: 'top', reason: 'not on a Friday' });
+    expect(approvalEvents(h.events).at(-1)).toMatchObject({ status: 'denied', decided_by: 'person', via: 'socket', reason: 'not on a Friday' });
   });
 
   it('denies a request nobody answers after the policy timeout', async () => {
@@ -86,7 +86,7 @@ describe('approvals', () => {
     await until(() => approvalEvents(h!.events).length === 2, 5000, 'the expired event');
     expect(h.kernel.safety.approvals.list(10)).toEqual([]);
     expect(approvalEvents(h.events).at(-1)).toMatchObject({ id: req!.id, status: 'expired', reason: 'the process ended before an answer' });
-    expect(() => h!.kernel.safety.approvals.approve(req!.id, 'cli')).toThrow(/no pending approval/);
+    expect(() => h!.kernel.safety.approvals.approve(req!.id, 'socket')).toThrow(/no pending approval/);
   });
 
   it('refuses a deny rule at once, naming it, and audits it', async () => {
@@ -122,7 +122,7 @@ describe('approvals', () => {
       expect(second.safety.approvals.list(10)).toEqual([before]);
       await until(() => second.proc(pcb.pid)?.pcb.wait?.kind === 'approval', 5000, 're-parked on its approval');
       expect(second.proc(pcb.pid)?.pcb.state).toBe('blocked');
-      second.safety.approvals.approve(before!.id, 'mcp');
+      second.safety.approvals.approve(before!.id, 'socket');
       expect((await second.waitExit(pcb.pid)).exitCode).toBe(0);
       expect(await readFile(path.join(dir, 'ws/src/a.txt'), 'utf8')).toBe('hello');
       // One request, asked once: the restart did not open a second one.
