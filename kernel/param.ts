@@ -116,6 +116,18 @@ export const param = {
   maxPendingWebhookRequests: 64,
   /** A request body quoted in the [EVENT::WEBHOOK] notice is cut to this. */
   webhookMaxEventBodyChars: 16 * 1024,
+  /**
+   * Requests still arriving (headers in, body not yet whole) and the bytes they hold, per owning
+   * process and in all: a slow upload holds memory from its first byte, not from its delivery.
+   * Past a cap a request is refused (429 for one process's, 503 with Retry-After for the gateway's).
+   */
+  webhookMaxUploadsPerProcess: 16,
+  webhookMaxUploads: 64,
+  webhookMaxUploadBytesPerProcess: 8 * 1024 * 1024,
+  webhookMaxUploadBytes: 32 * 1024 * 1024,
+  /** A request whose headers, or whole body, take longer than this is answered 408 and cut. */
+  webhookHeadersTimeoutMs: 10_000,
+  webhookRequestTimeoutMs: 15_000,
 
   /**
    * Bounded context, in estimated tokens (characters / contextCharsPerToken) of everything sent:

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { AosError } from '../errno.js';
 import { param } from '../param.js';
 import { parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
+import { type UploadLimits, UploadBudget } from './upload-budget.js';
 import { jsonError, type WebhookReply, type Webhooks } from '../ipc/webhooks.js';
 
 export const GATEWAY_HOST = '127.0.0.1';
@@ -26,7 +27,19 @@ export interface GatewayOptions {
   port: number;
   maxBodyBytes: number;
   route?: GatewayRoute;
+  /** Requests still arriving (param.webhookMaxUploads…); the defaults when absent. */
+  uploads?: UploadLimits;
+  /** param.webhookHeadersTimeoutMs / webhookRequestTimeoutMs when absent. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_UPLOADS: UploadLimits = {
+  perProcess: param.webhookMaxUploadsPerProcess,
+  total: param.webhookMaxUploads,
+  bytesPerProcess: param.webhookMaxUploadBytesPerProcess,
+  bytes: param.webhookMaxUploadBytes,
+};
 
 function contentTypeOf(body: string): string {
   const t = body.trimStart();
@@ -55,23 +68,45 @@ function send(res: ServerResponse, reply: WebhookReply, closeConnection = false)
   }
 }
 
+/** Refused for room: the client may try again; the connection is cut so its unread bytes are not kept. */
+function refuseBusy(res: ServerResponse, status: 429 | 503, message: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: message }), () => res.socket?.destroy());
+}
+
 export class Gateway {
   private closing = false;
+  /** What requests still arriving hold (upload-budget.ts). */
+  readonly uploads: UploadBudget;
 
   private constructor(
     private readonly server: http.Server,
     private readonly webhooks: Webhooks,
     private readonly options: GatewayOptions,
   ) {
+    this.uploads = new UploadBudget(options.uploads ?? DEFAULT_UPLOADS);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       req.on('error', () => {});
       this.handle(req, res).catch(() => send(res, jsonError(500, 'internal error in the webhook gateway'), true));
     });
-    server.on('clientError', (_error, socket) => socket.destroy());
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      // A request that took too long (headers or body) is told so; anything else malformed is just cut.
+      if ((error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT') && socket.writable) {
+        socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+        return;
+      }
+      socket.destroy();
+    });
   }
 
   static listen(webhooks: Webhooks, options: GatewayOptions): Promise<Gateway> {
-    const server = http.createServer();
+    // A sender that trickles its headers or body is answered 408 and cut; checked every 250 ms, not Node's 30 s.
+    const server = http.createServer({
+      headersTimeout: options.headersTimeoutMs ?? param.webhookHeadersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? param.webhookRequestTimeoutMs,
+      connectionsCheckingInterval: 250,
+    });
     const gateway = new Gateway(server, webhooks, options);
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
@@ -105,9 +140,19 @@ export class Gateway {
     if (this.webhooks.pendingOf(before.pid) >= param.maxPendingWebhookRequests) {
       return send(res, jsonError(429, 'too many requests are waiting for this process'));
     }
-    const body = await readBody(req, this.options.maxBodyBytes);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.options.maxBodyBytes) return send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
+    const slot = this.uploads.open(before.pid, Number.isFinite(declared) ? declared : 0);
+    if ('status' in slot) return refuseBusy(res, slot.status, slot.message);
+    let body: Awaited<ReturnType<typeof readBody>>;
+    try {
+      body = await readBody(req, this.options.maxBodyBytes, (n) => slot.grow(n));
+    } finally {
+      slot.close();
+    }
     if (!body.ok) {
       if (body.reason === 'too_large') send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
+      if (body.reason === 'busy') refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
       return;
     }
     // The world may have moved while the body arrived.

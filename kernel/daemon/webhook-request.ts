@@ -47,10 +47,13 @@ export function safeHeaders(headers: IncomingHttpHeaders): Record<string, string
   return out;
 }
 
-export type BodyOutcome = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
+export type BodyOutcome = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' | 'busy' };
 
-/** Read the whole body, or stop at `maxBytes` + 1: the rest is never buffered. */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyOutcome> {
+/**
+ * Read the whole body, or stop at `maxBytes` + 1: the rest is never buffered. `reserve(n)` is asked
+ * before a chunk is kept (the gateway's upload budget); refused, the read stops as 'busy'.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number, reserve: (n: number) => boolean = () => true): Promise<BodyOutcome> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) return Promise.resolve({ ok: false, reason: 'too_large' });
   return new Promise((resolve) => {
@@ -66,6 +69,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyOu
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) settle({ ok: false, reason: 'too_large' });
+      else if (!reserve(chunk.length)) settle({ ok: false, reason: 'busy' });
       else chunks.push(chunk);
     });
     req.on('end', () => settle({ ok: true, body: Buffer.concat(chunks) }));
