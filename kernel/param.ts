@@ -116,18 +116,9 @@ export const param = {
   maxPendingWebhookRequests: 64,
   /** A request body quoted in the [EVENT::WEBHOOK] notice is cut to this. */
   webhookMaxEventBodyChars: 16 * 1024,
-  /**
-   * Requests still arriving (headers in, body not yet whole) and the bytes they hold, per owning
-   * process and in all: a slow upload holds memory from its first byte, not from its delivery.
-   * Past a cap a request is refused (429 for one process's, 503 with Retry-After for the gateway's).
-   */
-  webhookMaxUploadsPerProcess: 16,
-  webhookMaxUploads: 64,
-  webhookMaxUploadBytesPerProcess: 8 * 1024 * 1024,
-  webhookMaxUploadBytes: 32 * 1024 * 1024,
-  /** A request whose headers, or whole body, take longer than this is answered 408 and cut. */
-  webhookHeadersTimeoutMs: 10_000,
-  webhookRequestTimeoutMs: 15_000,
+  /** Requests still arriving and their bytes, per process and in all (upload-budget.ts); slower ones get 408. */
+  ...{ webhookMaxUploadsPerProcess: 16, webhookMaxUploads: 64, webhookMaxUploadBytesPerProcess: 8 * 1024 * 1024, webhookMaxUploadBytes: 32 * 1024 * 1024 },
+  ...{ webhookHeadersTimeoutMs: 10_000, webhookRequestTimeoutMs: 15_000 },
 
   /**
    * Bounded context, in estimated tokens (characters / contextCharsPerToken) of everything sent:
@@ -283,10 +274,7 @@ export const param = {
   /** A stream resumes at most this many events back; further behind, the tab is told to reload its pages. */
   webResumeMaxEvents: 20_000,
   /** Events per history page (default and most), processes in the tree, search hits per page. */
-  webPageEvents: 300,
-  webMaxPageEvents: 2_000,
-  webTreeRows: 5_000,
-  webSearchHits: 100,
+  ...{ webPageEvents: 300, webMaxPageEvents: 2_000, webTreeRows: 5_000, webSearchHits: 100 },
   /** Events added to the search index per step (the index is built on the first search, not as events are written). */
   webIndexChunk: 20_000,
   /** Stats pushes on the stream at most this often; a comment line keeps idle streams open. */
