@@ -44,7 +44,11 @@ export async function runAuditVerify(flags: { json?: boolean }): Promise<number>
   return withKernel(async (client) => {
     const v = await client.request('audit_verify', {});
     if (flags.json) out(`${JSON.stringify(v)}\n`);
-    else if (v.ok) out(`audit trail intact: ${v.rows} record${v.rows === 1 ? '' : 's'}, head ${String(v.head).slice(0, 16)}\n`);
+    else if (v.ok) {
+      const before = Number(v.keyed_from) - 1;
+      const note = before > 0 && v.rows > 0 ? ` (records 1..${Math.min(before, v.rows)} predate the audit key: hashed, not keyed)` : '';
+      out(`audit trail intact: ${v.rows} record${v.rows === 1 ? '' : 's'}, head ${String(v.head).slice(0, 16)}${note}\n`);
+    }
     else err(`aos: audit trail broken at record #${String(v.bad_id)}: ${String(v.problem)} (${v.rows} records before it are intact)\n`);
     return v.ok ? EXIT.ok : EXIT.usage;
   }, { retryIfLost: true });

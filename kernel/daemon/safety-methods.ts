@@ -65,6 +65,8 @@ export const safetyHandlers: SafetyHandlers = {
   },
   audit_verify: (_params, { kernel }) => {
     const v = kernel.safety.audit.verify();
-    return v.ok ? { ok: true, rows: v.rows, head: v.head, bad_id: null, problem: null } : { ok: false, rows: v.rows, head: null, bad_id: v.bad_id, problem: v.problem };
+    return v.ok
+      ? { ok: true, rows: v.rows, head: v.head, bad_id: null, problem: null, keyed_from: v.keyed_from }
+      : { ok: false, rows: v.rows, head: null, bad_id: v.bad_id, problem: v.problem, keyed_from: v.keyed_from };
   },
 };

@@ -1,13 +1,15 @@
 /**
  * The audit trail: every allow / ask / deny decision of the policy and every answer to an
- * approval, one row each, hash-chained (each row's hash covers its fields and the previous hash),
- * so an edited, inserted or deleted row breaks the chain from there on. Rows commit with the
- * store's group commit, in order; the head is kept outside the table too (audit-anchor.ts), so rows
- * cut from the end are detected as well.
+ * approval, one row each, chained: each row's hash is an HMAC, under a key kept outside the store
+ * (audit-key.ts), of its fields and the previous hash, so an edited, inserted or deleted row breaks
+ * the chain from there on and cannot be re-chained without the key. Rows commit with the store's
+ * group commit, in order; the head is kept outside the table too (audit-anchor.ts), so rows cut
+ * from the end are detected as well.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
+import { type AuditKey, loadAuditKey } from './audit-key.js';
 import type { Store } from './store.js';
 
 export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
@@ -39,15 +41,19 @@ export interface AuditQuery {
   limit: number;
 }
 
-export type AuditVerdict = { ok: true; rows: number; head: string } | { ok: false; rows: number; bad_id: number; problem: string };
+/** `keyed_from`: the first row chained with the key (rows before it predate the key: hashed, not keyed). */
+export type AuditVerdict = { ok: true; rows: number; head: string; keyed_from: number } | { ok: false; rows: number; bad_id: number; problem: string; keyed_from: number };
 
 const GENESIS = '0'.repeat(64);
 const FIELDS = ['id', 'ts', 'pid', 'call', 'subject', 'decision', 'rule', 'decided_by', 'via', 'reason', 'approval'] as const;
 
-/** The hash of a row: its fields in a fixed order, chained to the previous row's hash. */
-export function auditHash(prev: string, row: Omit<AuditRow, 'prev' | 'hash'>): string {
+const KEY_ID = 'audit_key_id';
+
+/** The hash of a row: its fields in a fixed order, chained to the previous row's hash; an HMAC under `key` when given. */
+export function auditHash(prev: string, row: Omit<AuditRow, 'prev' | 'hash'>, key?: Buffer): string {
   const body = JSON.stringify(FIELDS.map((f) => row[f] ?? null));
-  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+  const mac = key ? createHmac('sha256', key) : createHash('sha256');
+  return mac.update(prev).update('\n').update(body).digest('hex');
 }
 
 export class AuditTrail {
@@ -59,6 +65,9 @@ export class AuditTrail {
   private readonly hashOf: Statement;
   /** Rows were queued since the anchor file was last brought up to date. */
   private unanchored = false;
+  private readonly key: AuditKey;
+  /** The key the store says its keyed rows were made with, when that is not the key in hand. */
+  private readonly otherKey: string | null;
 
   constructor(private readonly store: Store) {
     const db = store.sql;
@@ -75,6 +84,11 @@ export class AuditTrail {
     const from = anchored && anchored.id >= (last?.id ?? 0) ? anchored : last;
     this.nextId = (from?.id ?? 0) + 1;
     this.head = from?.hash ?? GENESIS;
+    this.key = loadAuditKey(store.file, this.nextId);
+    const known = (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY_ID) as string | undefined) ?? null;
+    this.otherKey = known !== null && known !== this.key.id ? known : null;
+    if (this.otherKey) store.hooks.log('warn', `the audit key in ${this.key.file ?? 'memory'} is not the one the trail was keyed with (aos audit verify)`);
+    else if (known === null) this.store.write(null, () => db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(KEY_ID, this.key.id));
     if (anchored && anchored.id > (last?.id ?? 0)) store.hooks.log('warn', `the audit trail ends at row ${last?.id ?? 0} but its head says ${anchored.id} (aos audit verify)`);
     store.afterCommit(() => this.syncAnchor());
     // A trail older than its anchors (or a first start) gets one now.
@@ -109,7 +123,7 @@ export class AuditTrail {
       reason: input.reason ?? null,
       approval: input.approval ?? null,
     };
-    const row: AuditRow = { ...base, prev: this.head, hash: auditHash(this.head, base) };
+    const row: AuditRow = { ...base, prev: this.head, hash: auditHash(this.head, base, base.id >= this.key.from ? this.key.key : undefined) };
     this.head = row.hash;
     this.unanchored = true;
     this.store.write(null, () => {
@@ -139,19 +153,26 @@ export class AuditTrail {
   /** Walk the whole chain: every row's prev is the last hash, and its hash is what its fields give. */
   verify(): AuditVerdict {
     this.store.flush();
+    const keyed_from = this.key.from;
+    if (this.otherKey) {
+      const problem = `the key in ${this.key.file ?? 'memory'} (${this.key.id}) is not the one the trail was keyed with (${this.otherKey}): the key was removed or replaced, so the keyed rows cannot be checked`;
+      return { ok: false, rows: 0, bad_id: keyed_from, problem, keyed_from };
+    }
     let prev = GENESIS;
     let rows = 0;
     let expectedId: number | null = null;
     for (const row of this.store.sql.prepare('SELECT * FROM audit ORDER BY id').iterate() as IterableIterator<AuditRow>) {
-      if (expectedId !== null && row.id !== expectedId) return { ok: false, rows, bad_id: row.id, problem: `row ${expectedId} is missing` };
-      if (row.prev !== prev) return { ok: false, rows, bad_id: row.id, problem: 'its prev is not the hash of the row before it (a row was removed or inserted)' };
-      if (auditHash(prev, row) !== row.hash) return { ok: false, rows, bad_id: row.id, problem: 'its fields do not give its hash (the row was edited)' };
+      if (expectedId !== null && row.id !== expectedId) return { ok: false, rows, bad_id: row.id, problem: `row ${expectedId} is missing`, keyed_from };
+      if (row.prev !== prev) return { ok: false, rows, bad_id: row.id, problem: 'its prev is not the hash of the row before it (a row was removed or inserted)', keyed_from };
+      if (auditHash(prev, row, row.id >= keyed_from ? this.key.key : undefined) !== row.hash) {
+        return { ok: false, rows, bad_id: row.id, problem: 'its fields do not give its keyed hash (the row was edited, or re-hashed without the key)', keyed_from };
+      }
       prev = row.hash;
       expectedId = row.id + 1;
       rows++;
     }
     const cut = this.anchor.check((this.lastRow.get() as AuditHead | undefined) ?? null, (id) => this.hashOf.get(id) as string | undefined);
-    if (cut) return { ok: false, rows, ...cut };
-    return { ok: true, rows, head: prev };
+    if (cut) return { ok: false, rows, ...cut, keyed_from };
+    return { ok: true, rows, head: prev, keyed_from };
   }
 }

@@ -40,7 +40,7 @@ const auditRow = s.object({
   prev: s.string,
   hash: s.string,
 });
-const auditVerdict = s.object({ ok: s.boolean, rows: s.nonNegativeInt, head: s.unknown, bad_id: s.unknown, problem: s.unknown });
+const auditVerdict = s.object({ ok: s.boolean, rows: s.nonNegativeInt, head: s.unknown, bad_id: s.unknown, problem: s.unknown, keyed_from: s.unknown });
 
 const fileChange = s.object({
   path: s.string,

@@ -56,7 +56,7 @@ describe("the audit trail's head, kept outside its table", () => {
     const file = await fresh();
     append(file, 5);
     sql(file, 'DELETE FROM audit WHERE id > 3');
-    expect(verify(file)).toEqual({ ok: false, rows: 3, bad_id: 4, problem: 'the audit trail ends at row 3 but its head says 5: rows 4..5 were removed' });
+    expect(verify(file)).toEqual({ ok: false, rows: 3, bad_id: 4, problem: 'the audit trail ends at row 3 but its head says 5: rows 4..5 were removed', keyed_from: 1 });
   });
 
   it('still names them when the head in the store was edited too, or the file is gone', async () => {
