@@ -1,7 +1,9 @@
 /**
  * `aos diff` and `aos rollback` over the journal: what a process and its subtree changed, and
  * putting it back. A rollback is all or nothing: it is refused, naming the file and who, when a
- * later process (or anyone outside the journal) changed a file since.
+ * later process (or anyone outside the journal) changed a file since, or when a file cannot be
+ * reached safely now (a symlink on its way, a hard link); and a write that still fails half-way
+ * (a full disk, a race) puts back what was already restored, so the workspace ends as it began.
  */
 import { sha256 } from '../../drivers/fs/tree-snapshot.js';
 import type { JournalFiles } from '../driver-api.js';
@@ -76,15 +78,41 @@ export async function rollbackProcess(host: RollbackHost, pid: number, fromTurn:
   const entries = host.journal.entries(pids, fromTurn);
   const histories = byPath(entries);
   const conflicts: string[] = [];
+  // Every file is checked before any is written; what each holds now is kept to put back on failure.
+  const nowOf = new Map<string, Buffer | null>();
   for (const [rel, h] of histories) {
     const later = host.journal.laterByOthers(rel, h.last.id, pids);
-    const now = await current(host, rel);
-    if (later) conflicts.push(`${rel} was changed since by process ${later.pid} (${later.call}, turn ${later.turn})`);
+    const now = await host.fs.contentOf(rel, param.journalSnapshotMaxBytes);
+    if (now === undefined) conflicts.push(`${rel} cannot be reached safely now (a symbolic link on its way, a hard link, or over ${param.journalSnapshotMaxBytes} bytes)`);
+    else if (later) conflicts.push(`${rel} was changed since by process ${later.pid} (${later.call}, turn ${later.turn})`);
     else if ((now ? sha256(now) : null) !== h.last.after_hash) conflicts.push(`${rel} was changed since outside the journal`);
+    if (now !== undefined) nowOf.set(rel, now);
   }
   if (conflicts.length) throw new AosError('EBUSY', `rollback of process ${pid} refused, nothing was changed: ${conflicts.join('; ')}`);
   const done: Array<{ path: string; action: 'restored' | 'removed' }> = [];
-  for (const [rel, h] of histories) done.push({ path: rel, action: await host.fs.restore(rel, h.first.before) });
+  for (const [rel, h] of histories) {
+    try {
+      done.push({ path: rel, action: await host.fs.restore(rel, h.first.before) });
+    } catch (error) {
+      const undone = await putBack(host, done.map((d) => d.path).reverse(), nowOf);
+      const why = error instanceof Error ? error.message : String(error);
+      throw new AosError('EIO', `rollback of process ${pid} failed at ${rel} (${why}); ${undone}`, { cause: error });
+    }
+  }
   host.journal.remove(entries.map((e) => e.id));
   return done;
+}
+
+/** Undo a rollback half-way: each file restored so far gets back what it held before it. */
+async function putBack(host: RollbackHost, paths: string[], nowOf: ReadonlyMap<string, Buffer | null>): Promise<string> {
+  const failed: string[] = [];
+  for (const rel of paths) {
+    try {
+      await host.fs.restore(rel, nowOf.get(rel) ?? null);
+    } catch {
+      failed.push(rel);
+    }
+  }
+  if (failed.length === 0) return paths.length ? `the ${paths.length} file(s) restored before it were put back as they were` : 'nothing was changed';
+  return `these could not be put back as they were: ${failed.join(', ')}`;
 }
