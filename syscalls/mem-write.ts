@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { METADATA_KEY_PATTERN, RESERVED_METADATA_KEYS } from '../kernel/driver-api.js';
+import { AosError } from '../kernel/errno.js';
 import { param } from '../kernel/param.js';
 import { defineSyscall } from './define.js';
 
@@ -28,7 +29,7 @@ export default defineSyscall({
   aliases: ['MEMORY_WRITE', 'MEM_STORE'],
   summary:
     "Store a memory (a fact, a note) in your process tree's memory, shared with your parent and children. " +
-    'Writing an existing key replaces that memory. metadata: flat string/number/boolean values, filterable with MEM_READ where; ' +
+    'Writing an existing key replaces that memory; writing the same text and metadata again without a key lands once. metadata: flat string/number/boolean values, filterable with MEM_READ where; ' +
     'the kernel adds pid, ts and key. shared: true writes to the global memory instead.',
   returns: '{id}',
   args: z
@@ -51,5 +52,12 @@ export default defineSyscall({
     return raw;
   },
   capability: { label: 'mem (mem.shared with shared: true)', kind: 'mem', of: (args) => (args.shared ? 'mem.shared' : 'mem') },
-  run: (args, ctx) => ctx.drivers.memory.write({ text: args.text, key: args.key, metadata: args.metadata, shared: args.shared }),
+  run: (args, ctx) =>
+    ctx.drivers.memory.write({ text: args.text, key: args.key, metadata: args.metadata, shared: args.shared }).catch((error: unknown) => {
+      // The store may have taken the write after we stopped waiting: say so, and that a retry is safe.
+      if (error instanceof AosError && (error.code === 'ETIMEDOUT' || error.code === 'EINTR')) {
+        throw new AosError(error.code, `${error.message}; the memory may have been written: MEM_READ to check, or write it again (the same text${args.key === undefined ? '' : ' and key'} lands once)`);
+      }
+      throw error;
+    }),
 });

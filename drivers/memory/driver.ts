@@ -3,6 +3,7 @@
  * MEM_* call), and per process its tree's namespace — or the shared one; no argument can name
  * another tree's — with the pid and time stamped by the driver, never by the process.
  */
+import { createHash } from 'node:crypto';
 import type { ProcessMemory } from '../../kernel/driver-api.js';
 import { AosError } from '../../kernel/errno.js';
 import { defineDriver, type ProcessScope } from '../driver.js';
@@ -18,6 +19,18 @@ function namespaceOf(proc: ProcessScope, shared: boolean | undefined): string {
   return shared ? SHARED_NAMESPACE : treeNamespace(proc.tree);
 }
 
+/**
+ * A memory without a key is named by what it is: its writer, text and metadata. A write that timed
+ * out but landed later, retried, or re-run after a kernel crash, then lands once (issue 27.10).
+ */
+function contentId(pid: number, text: string, metadata: Record<string, unknown> | undefined): string {
+  const fields = Object.keys(metadata ?? {})
+    .sort()
+    .map((k) => [k, (metadata as Record<string, unknown>)[k]]);
+  const hex = createHash('sha256').update(JSON.stringify([pid, text, fields])).digest('hex');
+  return `m-${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 export const memoryDriver = defineDriver({
   name: 'memory',
   summary: 'vector memory on a private, supervised Chroma (or CHROMA_URL), one namespace per process tree (MEM_WRITE, MEM_READ)',
@@ -26,8 +39,9 @@ export const memoryDriver = defineDriver({
     async write(request) {
       // The driver's fields come last: a process cannot forge its pid or the time.
       const metadata = { ...request.metadata, ...(request.key !== undefined ? { key: request.key } : {}), pid: proc.pid, ts: new Date().toISOString() };
-      const [id] = await available(store).write(namespaceOf(proc, request.shared), [{ text: request.text, key: request.key, metadata }], proc.signal);
-      return { id: id as string };
+      const id = request.key === undefined ? contentId(proc.pid, request.text, request.metadata) : undefined;
+      const [written] = await available(store).write(namespaceOf(proc, request.shared), [{ text: request.text, key: request.key, metadata, ...(id ? { id } : {}) }], proc.signal);
+      return { id: written as string };
     },
     async read(request) {
       const hits = await available(store).read(namespaceOf(proc, request.shared), { query: request.query, k: request.k, where: request.where }, proc.signal);

@@ -67,7 +67,7 @@ export class MemoryStore {
   async write(namespace: string, records: readonly MemoryRecord[], signal?: AbortSignal): Promise<string[]> {
     if (records.length === 0) return [];
     return this.bounded(signal, async (sig) => {
-      const ids = records.map((r) => (r.key !== undefined ? idForKey(r.key) : `m-${randomUUID()}`));
+      const ids = records.map((r) => (r.key !== undefined ? idForKey(r.key) : (r.id ?? `m-${randomUUID()}`)));
       const vectors = await this.embed(records.map((r) => r.text), 'document', sig);
       const dim = vectors[0]?.length ?? 0;
       // The last write of a key in one batch wins (Chroma refuses duplicate ids in one call).
@@ -90,9 +90,10 @@ export class MemoryStore {
             const stale = existing.ids.filter((id, n) => Object.keys(existing.metadatas[n] ?? {}).some((field) => !(field in (fresh.get(id) ?? {}))));
             if (stale.length) await collection.delete({ ids: stale });
           }
-          // Keyed memories are upserted; fresh ids (random) cannot exist yet, and add is cheaper.
+          // Keyed and content-named memories are upserted (a repeat lands once); random ids cannot exist yet, and add is cheaper.
           for (const upsert of [true, false]) {
-            const part = slice.flatMap((i, j) => (((records[i] as MemoryRecord).key !== undefined) === upsert ? [j] : []));
+            const named = (r: MemoryRecord): boolean => r.key !== undefined || r.id !== undefined;
+            const part = slice.flatMap((i, j) => (named(records[i] as MemoryRecord) === upsert ? [j] : []));
             if (part.length === 0) continue;
             const batch = {
               ids: part.map((j) => sliceIds[j] as string),

@@ -5,8 +5,10 @@ export type { MemoryHit, MemoryMetadata, MemoryScalar, MemoryWhere } from '../..
 
 export interface MemoryRecord {
   text: string;
-  /** Writing a key again replaces that memory; without one the memory gets a fresh id. */
+  /** Writing a key again replaces that memory; without one the memory gets `id`, or a fresh one. */
   key?: string;
+  /** The id of a memory without a key (the driver's, from its content): writing it again lands once. */
+  id?: string;
   metadata?: MemoryMetadata;
 }
 

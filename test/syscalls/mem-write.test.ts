@@ -138,6 +138,38 @@ describe('memory namespaces', () => {
     expect((await h.run()).exitCode).toBe(0);
   });
 
+  it('lands a keyless memory once however often the same write is made (a retry after ETIMEDOUT, a re-run after a crash)', async () => {
+    const note = call('MEM_WRITE', { text: 'the build needs node 20', metadata: { topic: 'ci' } });
+    h = await startHarness(
+      {
+        root: [
+          [note, note, call('MEM_WRITE', { text: 'the build needs node 20', metadata: { topic: 'other' } })].join('\n'),
+          call('MEM_READ', { query: 'the build needs node 20', k: 10 }),
+          EXIT,
+        ],
+      },
+      { memory: true },
+    );
+    const pcb = await h.run();
+    expect(pcb.exitCode).toBe(0);
+    const ids = resultsNamed(h, pcb.pid, 'MEM_WRITE').map((r) => (r.value as { id: string }).id);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[0]);
+    expect(ids[0]).toMatch(/^m-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(hitsOf(resultsNamed(h, pcb.pid, 'MEM_READ')[0]).map((hit) => hit.id).sort()).toEqual([ids[0], ids[2]].sort());
+  });
+
+  it('says a MEM_WRITE that timed out may have been written, and that writing it again is safe', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-mem-timeout-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    h = await startHarness(
+      { root: [call('MEM_WRITE', { text: 'slow to land' }), { expect: ['"errno":"ETIMEDOUT"', 'may have been written', 'lands once'], reply: EXIT }] },
+      // The first operation starts Chroma: 1 ms is never enough.
+      { memory: { dataDir: path.join(dir, 'chroma'), opTimeoutMs: 1 } },
+    );
+    expect((await h.run()).exitCode).toBe(0);
+  });
+
   it('starts no Chroma for a kernel that never uses memory', async () => {
     h = await startHarness({ root: [call('FS_WRITE', { path: 'a.txt', content: 'x' }), EXIT] }, { memory: true });
     expect((await h.run()).exitCode).toBe(0);
