@@ -9,7 +9,7 @@ import { type ClientSocket, pipeAvailable, PipeSocket } from './pipe.js';
 import { connectReason, KernelUnreachableError, remoteError } from './errors.js';
 import { LineDecoder, LineTooLongError } from '../wire/json-lines.js';
 import type { Method, ParamsOf, ResultOf, StreamMethod } from '../wire/protocol.js';
-import { MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, type Push, pushShape, RESULTS, responseShape, type Response } from '../wire/protocol-results.js';
+import { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, type Push, pushShape, RESULTS, responseShape, type Response } from '../wire/protocol-results.js';
 import { PushQueue } from './push-queue.js';
 import { AosError } from '../errno.js';
 
@@ -104,8 +104,16 @@ export class KernelClient {
       this.pending.set(id, { method, stream, resolve, reject });
       // Every request but the ping names our protocol: a kernel that speaks another refuses it
       // unread, so a request may follow the ping before its answer (connect.ts openKernel).
-      const line = method === 'ping' ? { id, method, params } : { id, method, params, protocol: PROTOCOL_VERSION };
-      this.socket.write(`${JSON.stringify(line)}\n`);
+      const line = `${JSON.stringify(method === 'ping' ? { id, method, params } : { id, method, params, protocol: PROTOCOL_VERSION })}\n`;
+      // The kernel hangs up on a line over its limit, and every later request on this connection would
+      // fail with it: refuse the one request here and keep the connection (an MCP session's, a CLI's).
+      const bytes = Buffer.byteLength(line);
+      if (bytes > MAX_REQUEST_LINE_BYTES) {
+        this.pending.delete(id);
+        reject(new AosError('EFBIG', `${method}: the request is ${bytes} bytes, over the kernel's limit of ${MAX_REQUEST_LINE_BYTES} bytes for one request`));
+        return;
+      }
+      this.socket.write(line);
     });
   }
 

@@ -13,6 +13,8 @@ import { SAFETY_RESULTS } from './safety-results.js';
 export const PROTOCOL_VERSION = 1;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
 export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
+/** A request line past this closes the connection (the client refuses to send one: client.ts). */
+export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
 const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry', 'approval'];
 

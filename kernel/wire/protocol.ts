@@ -7,15 +7,12 @@
  */
 import { z } from 'zod';
 import { param } from '../param.js';
-import { MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, RESULTS } from './protocol-results.js';
+import { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, RESULTS } from './protocol-results.js';
 import type { ShapeOf } from './shape-check.js';
 import { SAFETY_METHODS } from './safety-protocol.js';
 
 export type { EndPayload, LogPush, Push, Response, TopicPush, WireError } from './protocol-results.js';
-export { MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION };
-
-/** A request line past this closes the connection. */
-export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
+export { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION };
 /** Unsent bytes a client may fall behind by before it is disconnected. */
 export const MAX_CLIENT_BACKLOG_BYTES = 32 * 1024 * 1024;
 /** Past this many unsent bytes the server stops reading a client's requests until it catches up. */

@@ -76,4 +76,17 @@ describe('MCP over HTTP', () => {
     });
     expect(stale.status).toBe(404);
   });
+
+  it('refuses an argument too big for the kernel with a clear error, and the session goes on (issue 27.8)', async () => {
+    const url = await serve({ maxSessions: 4, sessionIdleMs: 60_000 });
+    const client = await connect(url);
+    // Under the HTTP body limit, over what one kernel request may carry: it used to cost the session its kernel connection.
+    const big = await client.callTool({ name: 'spawn', arguments: { task: 'x'.repeat(1024 * 1024 + 10), model: fixture!.model } });
+    expect(big.isError).toBe(true);
+    expect(JSON.stringify(big.content)).toMatch(/over the kernel's limit of 1048576 bytes/);
+    const ps = await client.callTool({ name: 'ps', arguments: {} });
+    expect(ps.isError ?? false).toBe(false);
+    const spawned = await client.callTool({ name: 'spawn', arguments: { task: 'small', model: fixture!.model } });
+    expect(spawned.isError ?? false).toBe(false);
+  });
 });
