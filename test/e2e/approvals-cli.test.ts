@@ -66,7 +66,7 @@ describe('approvals, policy and audit through the CLI', () => {
     expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/no pending approval/) });
     await until(async () => (await t.cli(['ps', '--json'], { env })).stdout === '[]\n', 15_000, 'both processes ended');
     const logs = await t.cli(['logs', String(b.pid), '--json'], { env });
-    expect(logs.stdout).toMatch(/"type":"approval".*"status":"denied".*"via":"cli"/);
+    expect(logs.stdout).toMatch(/"type":"approval".*"status":"denied".*"via":"socket"/);
 
     const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<Record<string, unknown>>;
     expect(audit.map((r) => [r.pid, r.decision, r.decided_by])).toEqual(
@@ -76,7 +76,7 @@ describe('approvals, policy and audit through the CLI', () => {
         [b.pid, 'denied', 'person'],
       ]),
     );
-    expect((await t.cli(['audit', '--pid', String(b.pid)], { env })).stdout).toMatch(/denied\s+FS_WRITE.*person via cli.*use \/out/);
+    expect((await t.cli(['audit', '--pid', String(b.pid)], { env })).stdout).toMatch(/denied\s+FS_WRITE.*person via socket.*use \/out/);
     expect(await t.cli(['audit', 'verify'], { env })).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit trail intact: 4 records/) });
 
     // The approved write is in the journal: aos diff shows it, aos rollback undoes it.

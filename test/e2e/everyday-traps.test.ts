@@ -67,7 +67,7 @@ describe('exit status and blocked reasons', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503, retry 1\/6 in \d+\.\d s\n/);
     expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503, retry 2\/6 in \d+\.\d s\n/);
-    expect(run.stderr).toMatch(/^aos: process \d+ works in .*\/ws \(its \/\)\n/);
+    expect(run.stderr).toMatch(/^aos: process \d+ works in .*\/workspace \(its \/\)\n/);
     expect(run.stderr).toMatch(/aos: exited 0 after \d+s: 1 turn, 1 syscall, \S+ tokens, \$\S+\n$/);
     const pid = /\[(\d+) flaky\]/.exec(run.stdout)?.[1] ?? '';
     const events = jsonLines((await cli(['logs', pid, '--json'])).stdout);

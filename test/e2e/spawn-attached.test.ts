@@ -29,7 +29,7 @@ describe('aos spawn (attached)', () => {
     for (const t of ['state', 'prompt', 'model', 'syscall', 'result', 'message']) expect(types).toContain(t);
     const eperm = events.find((e) => e.type === 'result' && e.ok === false);
     expect(eperm).toMatchObject({ pid: 2, name: 'FS_WRITE', errno: 'EPERM' });
-    expect(await readFile(path.join(home, 'ws/demo/answer.txt'), 'utf8')).toBe('7');
+    expect(await readFile(path.join(home, 'workspace/demo/answer.txt'), 'utf8')).toBe('7');
     // Vector memory: written, then recalled by meaning.
     const recalled = events.find((e) => e.type === 'result' && e.name === 'MEM_READ');
     expect(recalled).toMatchObject({ pid: 1, ok: true, value: { hits: [{ text: 'The note in demo/note.txt has 7 words.' }] } });
