@@ -46,11 +46,14 @@ static void name_exe(pid_t pid, struct naming *n) {
   }
   int system = 0;
   for (int i = 0; (sx.stx_mask & STATX_MNT_ID) && i < nsystem_mounts; i++) system |= system_mounts[i] == sx.stx_mnt_id;
-  if (!n->prog && system) return;
+  /* A system file no rule names is let go at once, unless it is as long as a ruled program (a second copy of it). */
+  int same_size = 0;
+  for (int i = 0; !n->prog && i < nprogs; i++) same_size |= progs[i].size == (off_t)sx.stx_size;
+  if (!n->prog && system && !same_size) return;
   ssize_t len = readlink(link, n->path, sizeof n->path - 1);
   n->path[len > 0 ? len : 0] = 0;
   if (n->prog) return;
-  n->how = "written";
+  n->how = system ? "file" : "written";
   int fd = open(link, O_RDONLY | O_CLOEXEC);
   for (int i = 0; fd >= 0 && i < nprogs; i++) {
     if (progs[i].size == (off_t)sx.stx_size && same_bytes(fd, progs[i].path, (off_t)sx.stx_size)) {

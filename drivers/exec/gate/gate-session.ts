@@ -85,7 +85,8 @@ export function describeExec(query: Query, files: readonly GateFile[]): GatedExe
   const file = query.prog === null ? undefined : files[query.prog];
   const base = { path: query.path, argv: query.argv, truncated: query.truncated };
   if (file?.kind === 'X') {
-    if (file.name === 'ld.so') return { ...base, programs: [], how: 'loader' };
+    // The loader and binfmt interpreters run a program named only by an argument: nothing names it.
+    if (file.name === 'ld.so' || file.name === 'binfmt') return { ...base, programs: [], how: 'loader' };
     // A multi-call binary runs the applet its argv[0] names, or argv[1] when called by its own name.
     const first = path.basename(query.argv[0] ?? '');
     const applet = first === file.name || first === path.basename(file.path) ? (query.argv[1] ?? '') : first;

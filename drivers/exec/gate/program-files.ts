@@ -3,11 +3,12 @@
  * inode numbers. A name is looked up in every system directory the sandbox shows (read-only, out
  * of any agent's reach), with links followed to the file itself (`awk` → /etc/alternatives/awk →
  * /usr/bin/mawk), so whatever path, link or hard link the sandbox uses reaches the same file. The
- * dynamic loader and multi-call binaries (busybox, toybox) run other programs' code without an
- * exec of their own: they are listed too, as runners the gate always asks about. The look-ups
+ * dynamic loader, multi-call binaries (busybox, toybox) and the host's binfmt_misc interpreters
+ * (qemu-user running a foreign copy of a program) run other programs' code without an exec of
+ * their own: they are listed too, as runners the gate always asks about. The look-ups
  * are synchronous: a few dozen stats, a fraction of what the thread pool's round trips cost a run.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileExecGlob } from './program-glob.js';
 
@@ -84,10 +85,34 @@ export function runnerFiles(): ProgramFile[] {
   const candidates: Array<{ name: string; path: string }> = [];
   for (const dir of dirs) for (const name of namesIn(dir)) if (LOADER_NAME.test(name)) candidates.push({ name: 'ld.so', path: path.join(dir, name) });
   for (const dir of SYSTEM_BIN_DIRS) for (const name of MULTI_CALL) candidates.push({ name, path: path.join(dir, name) });
+  for (const interpreter of binfmtInterpreters()) candidates.push({ name: 'binfmt', path: interpreter });
   const out: ProgramFile[] = [];
   for (const candidate of candidates) {
     const file = fileOf(candidate.path);
     if (file && !out.some((f) => f.dev === file.dev && f.ino === file.ino)) out.push({ kind: 'X', name: candidate.name, ...file });
+  }
+  return out;
+}
+
+/** The interpreters the host's binfmt_misc hands programs to (none when it is not mounted). */
+function binfmtInterpreters(): string[] {
+  const dir = '/proc/sys/fs/binfmt_misc';
+  const out: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (entry === 'register' || entry === 'status') continue;
+    try {
+      const text = readFileSync(path.join(dir, entry), 'utf8');
+      const m = /^interpreter (.+)$/m.exec(text);
+      if (m && /^enabled$/m.test(text)) out.push(m[1] as string);
+    } catch {
+      // gone meanwhile
+    }
   }
   return out;
 }

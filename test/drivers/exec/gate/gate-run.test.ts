@@ -113,3 +113,16 @@ describe('without the gate binary', () => {
   });
 });
 
+
+describe('naming what the gate stopped', () => {
+  it('reads a binfmt interpreter and the loader as runners that name nothing, and busybox by its applet', async () => {
+    const { describeExec } = await import('../../../../drivers/exec/gate/gate-session.js');
+    const file = (name: string, p: string) => ({ kind: 'X' as const, name, names: [name], path: p, dev: 1n, ino: 1n, size: 1n });
+    const files = [file('ld.so', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'), file('binfmt', '/usr/bin/qemu-aarch64-static'), file('busybox', '/usr/bin/busybox')];
+    const q = (prog: number, argv: string[]) => ({ q: 1, prog, how: 'runner' as const, path: files[prog]!.path, truncated: false, argv });
+    expect(describeExec(q(0, ['ld.so', '/bin/rm', 'x']), files)).toMatchObject({ how: 'loader', programs: [] });
+    expect(describeExec(q(1, ['/workspace/rm-arm64', 'x']), files)).toMatchObject({ how: 'loader', programs: [] });
+    expect(describeExec(q(2, ['busybox', 'rm', 'x']), files)).toMatchObject({ how: 'runner', programs: ['rm'], argv: ['rm', 'x'] });
+    expect(describeExec(q(2, ['rm', 'x']), files)).toMatchObject({ how: 'runner', programs: ['rm'], argv: ['rm', 'x'] });
+  });
+});
