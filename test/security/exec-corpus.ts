@@ -173,6 +173,18 @@ export function execCorpus(): ExecCase[] {
     { name: 'watch-free loop', cmd: (v) => `for c in rm; do $c ${v}; done` },
     { name: 'case', cmd: (v) => `case x in x) rm ${v};; esac` },
     { name: 'select', cmd: (v) => `select x in a; do rm ${v}; break; done <<< 1` },
+    { name: 'perl exec with another argv0', cmd: (v) => `perl -e ${sq(`exec {"/bin/rm"} "ls", "${v}"`)}`, needs: ['perl'] },
+    { name: 'python3 posix_spawn', cmd: (v) => `python3 -c ${sq(`import os, time; os.posix_spawn("/bin/rm", ["rm", "${v}"], {}); time.sleep(0.3)`)}` },
+    { name: 'python3 O_PATH dir fd', cmd: (v) => `python3 -c ${sq(`import os; fd = os.open("/bin", os.O_PATH); os.execv("/proc/self/fd/%d/rm" % fd, ["rm", "${v}"])`)}` },
+    { name: 'python3 CLONE_UNTRACED', cmd: (v) => `python3 -c ${sq(`import os, ctypes; pid = ctypes.CDLL(None).syscall(56, 0x00800000 | 17, 0, 0, 0, 0)
+if pid == 0: os.execv("/bin/rm", ["rm", "${v}"])
+else: os.waitpid(pid, 0)`)}` },
+    { name: 'python3 undumpable', cmd: (v) => `python3 -c ${sq(`import os, ctypes; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); os.execv("/bin/rm", ["rm", "${v}"])`)}` },
+    { name: 'env -S', cmd: (v) => `env -S ${sq(`rm ${v}`)}` },
+    { name: 'xargs -a', cmd: (v) => `echo ${v} > xa-${v} && xargs -a xa-${v} rm` },
+    { name: 'awk getline pipe', cmd: (v) => `awk ${sq(`BEGIN { while (("rm ${v}" | getline line) > 0) print line }`)}`, needs: ['awk'] },
+    { name: 'script in /dev/shm', cmd: (v) => `printf 'rm ${v}\\n' > /dev/shm/s-${v} && bash /dev/shm/s-${v}` },
+    { name: 'execute-only copy', cmd: (v) => `cp /bin/rm /tmp/xo-${v} && chmod 111 /tmp/xo-${v} && /tmp/xo-${v} ${v}` },
   );
   return cases;
 }
