@@ -85,25 +85,23 @@ export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, 
   ];
 }
 
-/** The command bwrap runs: prlimit sets the rlimits, then the shell runs the agent's command. */
-export function buildSandboxCommand(cmd: string, limits: ExecLimits, layout: HostLayout, prlimit: string): string[] {
-  return buildLimitedCommand([layout.shell, '-c', cmd], limits, prlimit);
+/**
+ * The sandbox's rlimits as NAME=SOFT:HARD. CPU: SIGXCPU first (a readable "CPU time limit
+ * exceeded"), SIGKILL a second later. RLIMIT_DATA, not RLIMIT_AS: it counts memory actually made
+ * writable (heap, anonymous maps), so runtimes that reserve large PROT_NONE ranges (V8, JVM, Go) start.
+ */
+export function sandboxRlimits(limits: ExecLimits): string[] {
+  return [
+    `cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
+    `fsize=${limits.maxFileBytes}:${limits.maxFileBytes}`,
+    `nofile=${limits.maxOpenFiles}:${limits.maxOpenFiles}`,
+    `nproc=${limits.maxProcesses}:${limits.maxProcesses}`,
+    `data=${limits.maxMemoryBytes}:${limits.maxMemoryBytes}`,
+    'core=0:0',
+  ];
 }
 
 /** `argv` under prlimit with the sandbox's rlimits (no shell in between). */
 export function buildLimitedCommand(argv: readonly string[], limits: ExecLimits, prlimit: string): string[] {
-  return [
-    prlimit,
-    // Soft then hard: SIGXCPU first (a readable "CPU time limit exceeded"), SIGKILL a second later.
-    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
-    `--fsize=${limits.maxFileBytes}`,
-    `--nofile=${limits.maxOpenFiles}`,
-    `--nproc=${limits.maxProcesses}`,
-    // RLIMIT_DATA, not RLIMIT_AS: it counts memory actually made writable (heap, anonymous maps),
-    // so runtimes that reserve large PROT_NONE ranges (V8, JVM, Go) still start.
-    `--data=${limits.maxMemoryBytes}`,
-    '--core=0',
-    '--',
-    ...argv,
-  ];
+  return [prlimit, ...sandboxRlimits(limits).map((r) => `--${r}`), '--', ...argv];
 }

@@ -53,8 +53,9 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     ...(gate ? { gate: gate.binary, ...(req.secret ? { readOnlyWorkspace: true, home: '/tmp' } : {}) } : {}),
   });
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
-  const command = gate ? gateCommand(req, gate, layout.shell, inputs.length) : [layout.shell, '-c', req.cmd];
-  const bwrapCommand = [bwrap, '--args', String(FD.args), '--', ...buildLimitedCommand(command, limits, layout.prlimit)];
+  // Under the gate the rlimits are the gate's to set (one exec less); otherwise prlimit sets them.
+  const command = gate ? gateCommand(req, gate, layout.shell, inputs.length) : buildLimitedCommand([layout.shell, '-c', req.cmd], limits, layout.prlimit);
+  const bwrapCommand = [bwrap, '--args', String(FD.args), '--', ...command];
   const cgroup = await createSandboxCgroup({
     maxPids: limits.maxProcesses + PLUMBING_PIDS,
     // The data limit is per process; this caps them all together, with the two scratch tmpfs they may fill.

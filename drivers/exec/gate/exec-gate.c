@@ -18,7 +18,7 @@
  * are refused. The gate itself is not dumpable, so nothing in the sandbox can read or write its
  * memory. If the gate dies, PTRACE_O_EXITKILL kills every traced process.
  *
- * Usage: aos-exec-gate --ctl FD [--trust-first] [--path FILE] -- ARGV0 ARGS...
+ * Usage: aos-exec-gate --ctl FD [--rlimit NAME=SOFT:HARD]... [--trust-first] [--path FILE] -- ARGV0 ARGS...
  * (FILE is what runs, ARGV0 by default.)
  * Before starting PROGRAM it reads its configuration from FD, one line each, ending with "go":
  *   P <kind> <index> <dev> <ino> <size> <path>  a program file (kind R ruled, L listed, B both, X runner)
@@ -192,11 +192,37 @@ static void on_notification(int listener, int trust_first, pid_t main_child, int
   ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+/*
+ * `--rlimit NAME=SOFT:HARD` (cpu, fsize, nofile, nproc, data, core): set here, inherited by the
+ * command, so the sandbox needs no prlimit process before the gate (one exec less per run).
+ */
+static void set_rlimit(const char *spec) {
+  static const struct {
+    const char *name;
+    int resource;
+  } names[] = {{"cpu", RLIMIT_CPU}, {"fsize", RLIMIT_FSIZE}, {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"data", RLIMIT_DATA}, {"core", RLIMIT_CORE}};
+  char name[16];
+  unsigned long long soft, hard;
+  if (sscanf(spec, "%15[a-z]=%llu:%llu", name, &soft, &hard) != 3) {
+    errno = EINVAL;
+    die(spec);
+  }
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    if (strcmp(names[k].name, name) != 0) continue;
+    struct rlimit limit = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
+    if (setrlimit(names[k].resource, &limit) != 0) die(spec);
+    return;
+  }
+  errno = EINVAL;
+  die(spec);
+}
+
 int main(int argc, char **argv) {
   int trust_first = 0, i = 1;
   const char *file = NULL;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--ctl") == 0 && i + 1 < argc) ctl = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--rlimit") == 0 && i + 1 < argc) set_rlimit(argv[++i]);
     else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) file = argv[++i];
     else if (strcmp(argv[i], "--trust-first") == 0) trust_first = 1;
     else if (strcmp(argv[i], "--") == 0) break;

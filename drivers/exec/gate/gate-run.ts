@@ -5,13 +5,13 @@
  */
 import type { Socket } from 'node:net';
 import { AosError } from '../../../kernel/errno.js';
-import { GATE_PATH } from '../bwrap-args.js';
+import { GATE_PATH, sandboxRlimits } from '../bwrap-args.js';
 import type { HostLayout } from '../host-layout.js';
 import { controlFd, type WallClock } from '../supervise-child.js';
 import type { ExecRequest } from '../types.js';
 import { findGate } from './gate-binary.js';
 import { gateSetup, serveGate, type Refusal } from './gate-session.js';
-import { filesOfProgram } from './program-files.js';
+import { filesOfProgram, revalidateProgramFiles } from './program-files.js';
 
 export interface PreparedGate {
   /** The gate's host path. */
@@ -46,6 +46,7 @@ export async function prepareGate(req: ExecRequest, layout: HostLayout): Promise
   let secretFile: string | null = null;
   if (req.secret) {
     const name = req.secret.argv[0] ?? '';
+    revalidateProgramFiles();
     const files = filesOfProgram(name, 'L');
     if (files.length === 0) throw new AosError('ENOENT', `EXEC_CMD: ${name} is not a program installed in the system directories (/usr/bin, /usr/local/bin, ...): a secret goes only to one`);
     secretFile = files[0]?.path ?? null;
@@ -62,9 +63,9 @@ export async function prepareGate(req: ExecRequest, layout: HostLayout): Promise
   };
 }
 
-/** The gate and what it starts: the shell with the command line, or a secret run's one program (no shell). */
+/** The gate (which sets the rlimits itself) and what it starts: the shell with the command line, or a secret run's one program (no shell). */
 export function gateCommand(req: ExecRequest, gate: PreparedGate, shell: string, inputCount: number): string[] {
-  const head = [GATE_PATH, '--ctl', String(controlFd(inputCount))];
+  const head = [GATE_PATH, '--ctl', String(controlFd(inputCount)), ...sandboxRlimits(req.limits).flatMap((r) => ['--rlimit', r])];
   if (req.secret && gate.secretFile) return [...head, '--path', gate.secretFile, '--', ...req.secret.argv];
   return [...head, '--trust-first', '--', shell, '-c', req.cmd];
 }

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { ExecGate, GatedExec, SecretRun } from '../../../kernel/driver-api.js';
-import { filesOfProgram, runnerFiles, type ProgramFile } from './program-files.js';
+import { filesOfProgram, type ProgramFile, revalidateProgramFiles, runnerFiles } from './program-files.js';
 
 /** A file the gate knows, with every name the rules gave it. */
 interface GateFile extends ProgramFile {
@@ -51,6 +51,7 @@ function safeLine(text: string, what: string): string {
 
 /** The configuration for a rules run (`gate`) or a secret run (`secret`). */
 export function gateSetup(options: { gate?: ExecGate; secret?: SecretRun; rootBinds: readonly string[] }): GateSetup {
+  revalidateProgramFiles();
   const files: GateFile[] = [];
   const lines: string[] = [];
   if (options.secret) {

@@ -5,8 +5,9 @@
  * /usr/bin/mawk), so whatever path, link or hard link the sandbox uses reaches the same file. The
  * dynamic loader, multi-call binaries (busybox, toybox) and the host's binfmt_misc interpreters
  * (qemu-user running a foreign copy of a program) run other programs' code without an exec of
- * their own: they are listed too, as runners the gate always asks about. The look-ups
- * are synchronous: a few dozen stats, a fraction of what the thread pool's round trips cost a run.
+ * their own: they are listed too, as runners the gate always asks about. What was found is kept
+ * until a directory it came from changes (a package installed or upgraded, an alternative
+ * re-pointed): a run then costs a dozen stats, not a few dozen synchronous look-ups (~1-3 ms).
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,29 @@ export interface ProgramFile {
 }
 
 const listings = new Map<string, { mtimeMs: number; names: string[] }>();
+/** Files found per (kind, pattern), and the runners, as of `stamp`. */
+const found = new Map<string, ProgramFile[]>();
+let runnersFound: ProgramFile[] | null = null;
+let stamp = '';
+
+/** Directories whose change may change what a name is. */
+const WATCHED = [...SYSTEM_BIN_DIRS, '/etc/alternatives', '/usr/lib', '/usr/lib64', '/lib64', '/proc/sys/fs/binfmt_misc'];
+
+/** Drop what was found when a directory it came from changed; call once before a run's look-ups. */
+export function revalidateProgramFiles(): void {
+  const now = WATCHED.map((dir) => {
+    try {
+      const info = statSync(dir);
+      return `${info.ino}:${info.mtimeMs}`;
+    } catch {
+      return '-';
+    }
+  }).join('|');
+  if (now === stamp) return;
+  stamp = now;
+  found.clear();
+  runnersFound = null;
+}
 
 /** A directory's names, read again only when the directory changed. */
 function namesIn(dir: string): string[] {
@@ -59,6 +83,14 @@ function fileOf(candidate: string): { path: string; dev: bigint; ino: bigint; si
 
 /** Every system file the program `pattern` (a name, a glob on names, or an absolute path) is. */
 export function filesOfProgram(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
+  const known = found.get(`${kind}\0${pattern}`);
+  if (known) return known;
+  const out = lookUp(pattern, kind);
+  found.set(`${kind}\0${pattern}`, out);
+  return out;
+}
+
+function lookUp(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
   const candidates: string[] = [];
   if (pattern.includes('/')) {
     candidates.push(pattern);
@@ -78,8 +110,13 @@ export function filesOfProgram(pattern: string, kind: 'R' | 'L'): ProgramFile[] 
   return out;
 }
 
-/** The loader(s) and multi-call binaries of this host. */
+/** The loader(s), multi-call binaries and binfmt interpreters of this host. */
 export function runnerFiles(): ProgramFile[] {
+  runnersFound ??= findRunners();
+  return runnersFound;
+}
+
+function findRunners(): ProgramFile[] {
   const dirs = [...LOADER_DIRS];
   for (const name of namesIn('/usr/lib')) if (/-linux-gnu/.test(name)) dirs.push(`/usr/lib/${name}`);
   const candidates: Array<{ name: string; path: string }> = [];
@@ -117,7 +154,10 @@ function binfmtInterpreters(): string[] {
   return out;
 }
 
-/** Forget directory listings (tests that install programs). */
+/** Forget everything found (tests that install programs). */
 export function forgetProgramFiles(): void {
   listings.clear();
+  found.clear();
+  runnersFound = null;
+  stamp = '';
 }

@@ -66,6 +66,12 @@ describe.runIf(ready)('the exec gate', () => {
     expect(gate.asked).toEqual([]);
   });
 
+  it('holds the sandbox to its rlimits, which the gate sets in place of prlimit', async () => {
+    const result = await run('ulimit -t; ulimit -n; ulimit -u; ulimit -f; ulimit -c', denyRm());
+    const blocks = (bytes: number): string => String(Math.floor(bytes / 1024));
+    expect(result.stdout.split('\n').slice(0, 5)).toEqual([String(TEST_LIMITS.cpuSeconds), String(TEST_LIMITS.maxOpenFiles), String(TEST_LIMITS.maxProcesses), blocks(TEST_LIMITS.maxFileBytes), '0']);
+  });
+
   it('stops the wall clock while the kernel decides', async () => {
     const gate: ExecGate = { programs: ['rm'], decide: () => new Promise((resolve) => setTimeout(() => resolve({ allow: true }), 1500)) };
     const result = await runSandboxed({ cmd: 'rm -f nothing-here; echo done', workspace: ws, limits: { ...TEST_LIMITS, wallTimeoutMs: 1000 }, gate });
