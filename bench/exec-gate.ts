@@ -11,11 +11,11 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execLimits } from '../drivers/exec/driver.js';
 import { runSandboxed } from '../drivers/exec/run-sandboxed.js';
 import { findBwrap } from '../drivers/exec/find-bwrap.js';
 import { findGate } from '../drivers/exec/gate/gate-binary.js';
 import type { ExecGate } from '../kernel/driver-api.js';
-import { param } from '../kernel/param.js';
 import { figure, flag, report } from './report.js';
 
 const runs = Number(flag('runs', '30'));
@@ -29,15 +29,7 @@ if (!(await findBwrap()) || !(await findGate())) {
 
 const workspace = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'aos-bench-gate-')));
 const gate: ExecGate = { programs: ['rm', 'git'], decide: () => ({ allow: true }) };
-const limits = {
-  wallTimeoutMs: 600_000,
-  cpuSeconds: param.execCpuSeconds,
-  maxFileBytes: param.execMaxFileBytes,
-  maxOpenFiles: param.execMaxOpenFiles,
-  maxProcesses: param.execMaxProcesses,
-  maxMemoryBytes: param.execMaxMemoryBytes,
-  maxOutputBytes: param.execMaxOutputBytes,
-};
+const limits = { ...execLimits(), wallTimeoutMs: 600_000 };
 
 async function time(cmd: string, gated: boolean): Promise<number> {
   const t0 = performance.now();

@@ -16,19 +16,24 @@ export interface ExecHost {
   readonly defaultTimeoutS: number;
 }
 
+/** The sandbox's limits from param.ts (the wall time is each call's). */
+export function execLimits(): Omit<ExecLimits, 'wallTimeoutMs'> {
+  return {
+    cpuSeconds: param.execCpuSeconds,
+    maxFileBytes: param.execMaxFileBytes,
+    maxOpenFiles: param.execMaxOpenFiles,
+    maxProcesses: param.execMaxProcesses,
+    maxMemoryBytes: param.execMaxMemoryBytes,
+    maxOutputBytes: param.execMaxOutputBytes,
+  };
+}
+
 export const execDriver = defineDriver({
   name: 'exec',
   summary: 'bash in a bubblewrap sandbox over the workspace: no network, no host files, rlimits (EXEC_CMD)',
   open: (_config, before): ExecHost => ({
     workspace: workspaceOf(before, 'exec').root,
-    limits: {
-      cpuSeconds: param.execCpuSeconds,
-      maxFileBytes: param.execMaxFileBytes,
-      maxOpenFiles: param.execMaxOpenFiles,
-      maxProcesses: param.execMaxProcesses,
-      maxMemoryBytes: param.execMaxMemoryBytes,
-      maxOutputBytes: param.execMaxOutputBytes,
-    },
+    limits: execLimits(),
     defaultTimeoutS: param.execDefaultTimeoutS,
   }),
   scope: (host, proc): ProcessExec => ({

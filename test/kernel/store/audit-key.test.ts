@@ -4,40 +4,18 @@
  * are HMACs under audit.key, which lives outside the store.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuditTrail, type AuditRow } from '../../../kernel/store/audit.js';
-import { Store } from '../../../kernel/store/store.js';
+import type { AuditRow } from '../../../kernel/store/audit.js';
+import { append as appendRows, auditFiles, verify } from './audit-files.js';
 
-let dir = '';
-afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = '';
-});
-
-async function fresh(): Promise<string> {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'aos-audit-key-'));
-  return path.join(dir, 'aos.db');
-}
-
-function append(file: string, n: number): void {
-  const store = Store.open(file);
-  const audit = new AuditTrail(store);
-  for (let i = 0; i < n; i++) audit.record({ pid: 1, call: 'FS_WRITE', subject: `/src/${i}.js`, decision: 'deny', rule: 'deny: "fs.write:/src/**"', decided_by: 'policy' });
-  store.close();
-}
-
-function verify(file: string): ReturnType<AuditTrail['verify']> {
-  const store = Store.open(file);
-  try {
-    return new AuditTrail(store).verify();
-  } finally {
-    store.close();
-  }
-}
+const files = auditFiles('aos-audit-key-');
+afterEach(() => files.dispose());
+const fresh = (): Promise<string> => files.fresh();
+const append = (file: string, n: number): void =>
+  appendRows(file, n, (i) => ({ pid: 1, call: 'FS_WRITE', subject: `/src/${i}.js`, decision: 'deny', rule: 'deny: "fs.write:/src/**"', decided_by: 'policy' }));
 
 const FIELDS = ['id', 'ts', 'pid', 'call', 'subject', 'decision', 'rule', 'decided_by', 'via', 'reason', 'approval'] as const;
 
@@ -64,7 +42,7 @@ describe('the keyed audit chain', () => {
     const file = await fresh();
     append(file, 3);
     expect(verify(file)).toMatchObject({ ok: true, rows: 3, keyed_from: 1 });
-    const key = path.join(dir, 'audit.key');
+    const key = path.join(files.dir, 'audit.key');
     expect((await stat(key)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(key, 'utf8'))).toMatchObject({ from: 1 });
   });
@@ -88,7 +66,7 @@ describe('the keyed audit chain', () => {
   it('never says ok once the key was removed or replaced', async () => {
     const file = await fresh();
     append(file, 2);
-    await unlink(path.join(dir, 'audit.key'));
+    await unlink(path.join(files.dir, 'audit.key'));
     append(file, 1);
     expect(verify(file)).toMatchObject({ ok: false, problem: expect.stringMatching(/removed or replaced/) });
   });
@@ -96,7 +74,7 @@ describe('the keyed audit chain', () => {
   it('refuses a key others can read', async () => {
     const file = await fresh();
     append(file, 1);
-    await chmod(path.join(dir, 'audit.key'), 0o644);
+    await chmod(path.join(files.dir, 'audit.key'), 0o644);
     expect(() => verify(file)).toThrow(/can be read by others/);
   });
 
@@ -105,7 +83,7 @@ describe('the keyed audit chain', () => {
     append(file, 2);
     // The rows a kernel without keys wrote: plain sha256, and no key yet.
     await rewrite(file, 1, (prev, body) => createHash('sha256').update(prev).update('\n').update(body).digest('hex'));
-    await unlink(path.join(dir, 'audit.key'));
+    await unlink(path.join(files.dir, 'audit.key'));
     const db = new Database(file);
     db.prepare("DELETE FROM meta WHERE key = 'audit_key_id'").run();
     db.close();
