@@ -55,14 +55,15 @@ export class Checkpointer {
   constructor(file: string, everyMs: number, hooks: CheckpointHooks) {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sqlite, file, everyMs } });
-    // Never what keeps a process alive: the store's close stops it anyway.
-    worker.unref();
     worker.on('message', (message: { error?: string }) => hooks.onError(message.error ?? null));
     worker.on('error', (error) => hooks.onError(error.message));
     worker.on('exit', () => {
       if (this.worker === worker) hooks.onExit();
       this.worker = null;
     });
+    // Never what keeps a process alive: the store's close stops it anyway. After the listeners:
+    // adding a 'message' listener refs the worker's port again (an unref before it is undone).
+    worker.unref();
     this.worker = worker;
   }
 

@@ -57,8 +57,6 @@ export class PsThread {
   constructor(file: string, onEnd: (thread: PsThread) => void) {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sqlite, file, sql: PS_ROWS_JSON_SQL } });
-    // A parked thread must not keep the daemon (or a test) alive.
-    this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.onReply(reply));
     const end = (error: Error): void => {
       this.ended = true;
@@ -68,6 +66,8 @@ export class PsThread {
     };
     this.worker.on('error', end);
     this.worker.on('exit', (code) => end(new Error(`the ps --all thread exited (code ${code})`)));
+    // A parked thread must not keep the daemon (or a test) alive; after the listeners, which ref it again.
+    this.worker.unref();
   }
 
   list(now: number): Promise<RawJson<ProcRow[]>> {

@@ -1,0 +1,53 @@
+/**
+ * A program that embeds the kernel exits when its work is done (issue 28.8): a store's worker
+ * threads (the WAL checkpointer, the ps --all thread) never keep the process alive, whether the
+ * kernel is closed or simply left. Each case runs in a child process of its own.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+
+let dir = '';
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Run `body` (a module, top-level await) under tsx; resolves with its exit code, or 'hung' past the limit. */
+async function runChild(body: string): Promise<number | 'hung'> {
+  const file = path.join(dir, 'embed.mts');
+  await writeFile(file, body);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, stdio: 'ignore' });
+    const limit = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve('hung');
+    }, 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve(code ?? -1);
+    });
+  });
+}
+
+describe('embedding the kernel', () => {
+  it.each([
+    ['a store left open', (d: string) => `const { Store } = await import(${JSON.stringify(path.join(ROOT, 'kernel/store/store.ts'))});\nStore.open(${JSON.stringify(path.join(d, 'aos.db'))});`],
+    [
+      'a kernel that ran a process, listed them all and was closed',
+      (d: string) => `import { writeFileSync } from 'node:fs';
+const { Kernel } = await import(${JSON.stringify(path.join(ROOT, 'kernel/kernel.ts'))});
+writeFileSync(${JSON.stringify(path.join(d, 't.yaml'))}, 'agents:\\n  root:\\n    - "[SYS_CALL::SYS_EXIT] {}"\\n');
+const k = await Kernel.create({ workspace: ${JSON.stringify(path.join(d, 'ws'))}, rootCapabilities: [], storeFile: ${JSON.stringify(path.join(d, 'aos.db'))}, cwd: ${JSON.stringify(d)} });
+const pcb = await k.spawn({ task: 't', model: 'replay:' + ${JSON.stringify(path.join(d, 't.yaml'))} });
+await k.waitExit(pcb.pid);
+await k.psAll.json(Date.now());
+await k.close();`,
+    ],
+  ])('exits after %s', async (_what, body) => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-embed-'));
+    expect(await runChild(body(dir))).toBe(0);
+  }, 30_000);
+});
