@@ -1,4 +1,5 @@
 /** `aos approvals`, `aos approve <id>`, `aos deny <id> [--reason …]`: the person in the loop. */
+import { visibleLine } from '../kernel/wire/visible-text.js';
 import type { ResultOf } from '../kernel/wire/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -7,10 +8,8 @@ import type { VerbSpec } from './verb.js';
 
 type Approval = ResultOf<'approvals'>['approvals'][number];
 
-function oneLine(value: unknown, max: number): string {
-  const text = (typeof value === 'string' ? value : JSON.stringify(value)).replace(/\s+/g, ' ');
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+/** What will run, as it is: invisible characters escaped, and a cut that says so (visible-text.ts). */
+const oneLine = (value: unknown, max: number): string => visibleLine(value, max);
 
 function untilText(iso: string): string {
   const s = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000));

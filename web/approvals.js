@@ -2,6 +2,10 @@
 import { get, post } from './api.js';
 import { h } from './dom.js';
 
+// What will run, as it is: bidi overrides, zero-width characters, unusual spaces and controls shown as \uXXXX (kernel/wire/visible-text.ts).
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/g;
+const visible = (text) => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 function card(a, refresh) {
   const reason = h('input', { type: 'text', placeholder: 'reason (sent with a denial)', class: 'reason' });
   const status = h('span', { class: 'action-status' });
@@ -10,7 +14,7 @@ function card(a, refresh) {
     'li',
     { class: 'approval', dataset: { id: a.id, pid: a.pid } },
     h('h3', {}, `${a.call} `, h('span', { class: 'muted' }, `from ${a.name} (pid ${a.pid})`)),
-    h('pre', {}, JSON.stringify(a.args, null, 2)),
+    h('pre', {}, visible(JSON.stringify(a.args, null, 2)).replace(/\\u000a/g, '\n')),
     h('p', { class: 'muted' }, `rule ${a.rule} · asked ${a.requested_at} · expires ${a.expires_at}`),
     h('div', { class: 'actions' }, h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'), reason, h('button', { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) }, 'Deny'), status),
   );

@@ -3,11 +3,13 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import type { ApprovalRow } from './source.js';
 import { tone } from './theme.js';
+import { visibleLine, visibleText } from '../../kernel/wire/visible-text.js';
 
+/** The call as it will run: invisible characters escaped, and a cut that says so (aos approvals --json shows all). */
 export function approvalLine(row: ApprovalRow, width: number): string {
-  const args = JSON.stringify(row.args).replace(/\s+/g, ' ');
-  const text = `${row.id}  pid ${row.pid} ${row.name}  ${row.call} ${args}  (${row.rule})`;
-  return text.length > width ? `${text.slice(0, Math.max(1, width - 1))}…` : text;
+  const head = `${row.id}  pid ${row.pid} ${visibleText(row.name)}  ${row.call} `;
+  const tail = `  (${row.rule})`;
+  return `${head}${visibleLine(row.args, Math.max(24, width - head.length - tail.length))}${tail}`;
 }
 
 export function approvalsPaneHeight(count: number, max: number): number {

@@ -91,7 +91,9 @@ export class Approvals {
     for (const [id, answer] of this.answers) {
       if (answer.pid !== proc.pid) continue;
       if (answer.binding === binding) return this.takeAnswer(id) as ApprovalAnswer;
+      // The person answered, but the call waiting now is another: their answer is not used, and that is on record too.
       this.answers.delete(id);
+      this.audit.record({ pid: proc.pid, call: call.name, subject: call.subject, decision: 'superseded', rule: call.rule, decided_by: 'policy', reason: `request ${id} was answered for a call that is no longer the one waiting`, approval: id });
     }
     this.supersede(proc.pid, binding);
     const record = this.pendingFor(proc.pid, binding) ?? this.open(proc, call, binding);
@@ -127,11 +129,14 @@ export class Approvals {
     return this.answer(record, { approved: false, reason: `denied by a person: ${why}` });
   }
 
-  /** Pending requests of live processes, oldest first. */
+  /** Pending requests of live processes, oldest first; those of ended processes are settled on the way. */
   list(limit: number): ApprovalView[] {
     const out: ApprovalView[] = [];
-    for (const r of this.pending.values()) {
-      if (!this.liveProc(r.pid)) continue;
+    for (const r of [...this.pending.values()]) {
+      if (!this.liveProc(r.pid)) {
+        if (!this.host.closing && this.host.proc(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
+        continue;
+      }
       out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at });
       if (out.length >= limit) break;
     }
@@ -168,6 +173,9 @@ export class Approvals {
    */
   withdraw(proc: Proc, call: Pick<ApprovalCall, 'name' | 'args'>): void {
     if (this.pending.size === 0) return;
+    let mine = false;
+    for (const r of this.pending.values()) mine ||= r.pid === proc.pid;
+    if (!mine) return;
     const binding = bindingOf(proc, call);
     for (const r of [...this.pending.values()]) {
       if (r.pid !== proc.pid) continue;
@@ -193,6 +201,7 @@ export class Approvals {
       reason: null,
       decided_at: null,
       binding,
+      subject: call.subject,
     };
     this.pending.set(record.id, record);
     this.table.add(record);
@@ -209,7 +218,10 @@ export class Approvals {
 
   private answer(record: ApprovalRecord, answer: ApprovalAnswer): { id: string; pid: number } {
     this.answers.set(record.id, { ...answer, pid: record.pid, binding: record.binding });
-    this.liveProc(record.pid)?.wake('ready');
+    // Only a process parked on this very request is woken; one waiting on anything else is left alone.
+    const proc = this.liveProc(record.pid);
+    const wait = proc?.pcb.wait;
+    if (proc && wait?.kind === 'approval' && wait.id === record.id) proc.wake('ready');
     return { id: record.id, pid: record.pid };
   }
 
@@ -217,7 +229,7 @@ export class Approvals {
     this.pending.delete(record.id);
     Object.assign(record, { status, decided_by: by, via, reason, decided_at: new Date().toISOString() });
     this.table.settle(record);
-    const subject = record.call;
+    const subject = record.subject ?? record.call;
     this.audit.record({ pid: record.pid, call: record.call, subject, decision: status, rule: record.rule, decided_by: by ?? 'policy', via, reason, approval: record.id });
     this.host.events.emit({
       type: 'approval',

@@ -21,6 +21,8 @@ export interface ApprovalRecord {
   decided_at: string | null;
   /** The one call it is for: turn, call index and a hash of name, arguments and subject (null: a request older than bindings). */
   binding: string | null;
+  /** What the rule matched (a command, a path, a program and its argv), for the decision's audit record. */
+  subject: string | null;
 }
 
 export class ApprovalsTable {
@@ -30,7 +32,7 @@ export class ApprovalsTable {
   constructor(private readonly store: Store) {
     const db = store.sql;
     this.insert = db.prepare(
-      'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status, binding) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status, @binding)',
+      'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status, binding, subject) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status, @binding, @subject)',
     );
     this.decide = db.prepare('UPDATE approvals SET status = ?, decided_by = ?, via = ?, reason = ?, decided_at = ? WHERE id = ?');
   }

@@ -97,10 +97,11 @@ CREATE VIEW IF NOT EXISTS events_read AS
 `;
 }
 
-/** Version 6 (issue 27): an approval request names the one call it is for (approvals.ts). */
+/** Version 6 (issue 27): an approval request names the one call it is for, and what it asked about (approvals.ts). */
 function schema6(): string {
   return `
 ALTER TABLE approvals ADD COLUMN binding TEXT;
+ALTER TABLE approvals ADD COLUMN subject TEXT;
 `;
 }
 

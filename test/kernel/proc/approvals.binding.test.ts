@@ -60,6 +60,8 @@ describe('an approval is bound to one call', () => {
         ['FS_WRITE', 'ask', fresh!.id],
         ['FS_WRITE', 'denied', fresh!.id],
       ]);
+      // Each decision names what was asked about, not only the call.
+      expect(second.safety.audit.list({ limit: 20 }).at(-1)).toMatchObject({ subject: '/src/backdoor.js', reason: 'no backdoors' });
     } finally {
       await second.shutdown();
     }
