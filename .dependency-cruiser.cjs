@@ -1,7 +1,7 @@
 /**
  * The layers, checked on every `npm test` (npm run lint:deps). Imports flow
- * cmd -> kernel -> syscalls -> drivers; the headers (kernel/param, errno, types, paths, pid-file)
- * import nothing of aos. Type-only imports count: a cycle through types is still a knot.
+ * cmd -> kernel -> syscalls -> drivers, with protocol/ (what travels between client and daemon)
+ * shared by both ends; the headers (kernel/param, errno, types, paths, pid-file) import nothing of aos. Type-only imports count: a cycle through types is still a knot.
  */
 const HEADERS = '^kernel/(param|errno|types|paths|state-placement|pid-file|bounded-map|version|driver-api|waking)[.]ts$';
 const CORE = '^kernel/(proc|loop|sched|ipc|store)/|^kernel/(kernel|kernel-stats)[.]ts$';
@@ -21,7 +21,7 @@ module.exports = {
       severity: 'error',
       comment: 'param, errno, types, paths are the headers everyone may include; they include no one.',
       from: { path: HEADERS },
-      to: { path: '^(kernel|cmd|syscalls|drivers)/', pathNot: HEADERS },
+      to: { path: '^(kernel|cmd|syscalls|drivers|protocol)/', pathNot: HEADERS },
     },
     {
       name: 'core-not-daemon-client-cmd',
@@ -31,25 +31,25 @@ module.exports = {
       to: { path: '^kernel/(daemon|client)/|^cmd/' },
     },
     {
-      name: 'wire-is-shared',
+      name: 'protocol-is-shared',
       severity: 'error',
-      comment: 'The wire (protocol, events, views) is shared by daemon and client: it depends on neither, nor on the core.',
-      from: { path: '^kernel/wire/' },
+      comment: 'The protocol (methods, events, views) is shared by daemon and client: it depends on neither, nor on the core.',
+      from: { path: '^protocol/' },
       to: { path: '^kernel/(daemon|client|proc|loop|sched|ipc|store)/|^kernel/kernel[.]ts$|^cmd/|^syscalls/|^drivers/' },
     },
     {
       name: 'client-is-thin',
       severity: 'error',
-      comment: 'The client speaks the wire; it never loads the kernel.',
+      comment: 'The client speaks the protocol; it never loads the kernel.',
       from: { path: '^kernel/client/' },
       to: { path: '^kernel/(daemon|proc|loop|sched|ipc|store)/|^kernel/kernel[.]ts$|^cmd/|^syscalls/|^drivers/' },
     },
     {
-      name: 'cmd-only-client-wire-headers',
+      name: 'cmd-only-client-protocol-headers',
       severity: 'error',
       comment: 'The CLI talks to the kernel over the socket; only the daemon main (cmd/aosd.ts) loads the kernel.',
       from: { path: '^cmd/', pathNot: '^cmd/aosd[.]ts$' },
-      to: { path: '^(kernel|syscalls|drivers)/', pathNot: `^kernel/(client|wire)/|${HEADERS}` },
+      to: { path: '^(kernel|syscalls|drivers)/', pathNot: `^kernel/client/|${HEADERS}` },
     },
     {
       name: 'cmd-not-aosd',
@@ -63,20 +63,20 @@ module.exports = {
       severity: 'error',
       comment: 'A syscall decodes and calls its context (the process API and its scoped drivers); the host is one route away.',
       from: { path: '^syscalls/' },
-      to: { path: '^drivers/|^kernel/', pathNot: HEADERS, dependencyTypesNot: ['type-only'] },
+      to: { path: '^drivers/|^kernel/|^protocol/', pathNot: HEADERS, dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'drivers-only-drivers-and-headers',
       severity: 'error',
       comment: 'A driver is the host, seen through aos errors and limits; it knows nothing of processes.',
       from: { path: '^drivers/' },
-      to: { path: '^(kernel|cmd|syscalls)/', pathNot: HEADERS },
+      to: { path: '^(kernel|cmd|syscalls|protocol)/', pathNot: HEADERS },
     },
     {
       name: 'no-test-code-in-source',
       severity: 'error',
       comment: 'Fakes live in test/fakes; shipped code never imports tests or benches.',
-      from: { path: '^(kernel|cmd|syscalls|drivers)/' },
+      from: { path: '^(kernel|cmd|syscalls|drivers|protocol)/' },
       to: { path: '^(test|bench)/' },
     },
     {

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { KernelEvent } from '../kernel/wire/events.js';
+import type { KernelEvent } from '../protocol/events.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { LaneLimits } from '../kernel/sched/pool-limits.js';
 import { type RemoteFake, startRemoteFake } from '../test/fakes/fake-provider/remote.js';

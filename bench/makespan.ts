@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startFakeProvider } from '../test/fakes/fake-provider.js';
-import type { KernelEvent } from '../kernel/wire/events.js';
+import type { KernelEvent } from '../protocol/events.js';
 import { Kernel } from '../kernel/kernel.js';
 import { figure, flag, report } from './report.js';
 

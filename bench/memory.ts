@@ -14,7 +14,7 @@ import { SupervisedChroma } from '../drivers/memory/chroma-server.js';
 import { LocalEmbedder } from '../drivers/memory/embedders.js';
 import { MemoryStore, treeNamespace } from '../drivers/memory/memory-store.js';
 import type { MemoryRecord } from '../drivers/memory/memory-types.js';
-import type { KernelEvent } from '../kernel/wire/events.js';
+import type { KernelEvent } from '../protocol/events.js';
 import { Kernel } from '../kernel/kernel.js';
 import { figure, flag, report } from './report.js';
 

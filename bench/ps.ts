@@ -15,7 +15,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { KernelClient } from '../kernel/client/client.js';
-import { PROTOCOL_VERSION } from '../kernel/wire/protocol.js';
+import { PROTOCOL_VERSION } from '../protocol/protocol.js';
 import { Kernel } from '../kernel/kernel.js';
 import { builtCli, median, openBenchHome } from './daemon-home.js';
 import { figure, flag, report } from './report.js';

@@ -3,7 +3,7 @@
  * event (a process has one call in flight at a time). WAIT blocks on purpose until a child ends, so
  * its figure is the kernel's part: from the child's exit (or the call, if later) to the result.
  */
-import type { EventBus, KernelEvent } from '../kernel/wire/events.js';
+import type { EventBus, KernelEvent } from '../protocol/events.js';
 
 export interface LatencyStats {
   calls: number;

@@ -1,6 +1,6 @@
 /** `aos approvals`, `aos approve <id>`, `aos deny <id> [--reason …]`: the person in the loop. */
-import { visibleLine } from '../kernel/wire/visible-text.js';
-import type { ResultOf } from '../kernel/wire/protocol.js';
+import { visibleLine } from '../protocol/visible-text.js';
+import type { ResultOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { out, terminalColumns } from './out.js';

@@ -1,5 +1,5 @@
 /** `aos audit [--pid N] [--since …] [--json]` and `aos audit verify`: the policy's decisions, on record. */
-import type { ResultOf } from '../kernel/wire/protocol.js';
+import type { ResultOf } from '../protocol/protocol.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';

@@ -3,7 +3,7 @@ import { answered, type Connected, LOST_RETRY_MS, type Opened, openKernel as ope
 import { KernelUnreachableError } from '../kernel/client/errors.js';
 import type { KernelClient } from '../kernel/client/client.js';
 import { aosPaths } from '../kernel/paths.js';
-import type { Launcher } from '../kernel/wire/daemon-report.js';
+import type { Launcher } from '../protocol/daemon-report.js';
 import { driftWarning } from './drift.js';
 import { err, isTerminal } from './out.js';
 

@@ -1,7 +1,7 @@
 /** Trap: a daemon keeps the settings of the CLI that started it. Say what differs and what to do. */
 import { aosPaths } from '../kernel/paths.js';
-import type { ResultOf } from '../kernel/wire/protocol.js';
-import { describeDrift, diffSettings, settingsOf } from '../kernel/wire/settings.js';
+import type { ResultOf } from '../protocol/protocol.js';
+import { describeDrift, diffSettings, settingsOf } from '../protocol/settings.js';
 
 /** The warning lines for a kernel whose settings or workspace differ from the caller's; none when they agree. */
 export function driftWarning(kernel: ResultOf<'ping'>, env: NodeJS.ProcessEnv = process.env): string[] {

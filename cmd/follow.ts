@@ -1,8 +1,8 @@
 /** Printing a process's log stream (`aos logs`, attached `aos spawn`): history, then live events. */
 import type { KernelClient } from '../kernel/client/client.js';
-import type { KernelEvent } from '../kernel/wire/events.js';
-import type { EndPayload, ParamsOf } from '../kernel/wire/protocol.js';
-import type { ProcRow } from '../kernel/wire/views.js';
+import type { KernelEvent } from '../protocol/events.js';
+import type { EndPayload, ParamsOf } from '../protocol/protocol.js';
+import type { ProcRow } from '../protocol/views.js';
 import { EventRenderer } from './render.js';
 import { cutVisible, painter, useColor } from './style.js';
 import { ThinkingLine } from './thinking.js';

@@ -1,5 +1,5 @@
 /** `aos inspect <pid>`: one process in full (docker inspect's habit), as `key  value` lines or JSON. */
-import type { ProcDetail } from '../kernel/wire/detail.js';
+import type { ProcDetail } from '../protocol/detail.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

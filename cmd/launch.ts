@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastLoggedError, logSize } from '../kernel/client/daemon-log.js';
 import type { AosPaths } from '../kernel/paths.js';
-import type { DaemonReport, StartOutcome } from '../kernel/wire/daemon-report.js';
+import type { DaemonReport, StartOutcome } from '../protocol/daemon-report.js';
 
 /**
  * cmd/aosd.ts under tsx, dist/cmd/aosd.js when built: the daemon's main, beside this file (and

@@ -2,8 +2,8 @@
  * Which history `aos logs` prints: `--since` (a duration ago or a time) and `--tail N` counting
  * the lines shown, not the events fetched (quiet events are hidden unless --verbose).
  */
-import type { KernelEvent } from '../kernel/wire/events.js';
-import { parseDuration } from '../kernel/wire/duration.js';
+import type { KernelEvent } from '../protocol/events.js';
+import { parseDuration } from '../protocol/duration.js';
 import { CliError } from './fail.js';
 
 /** `10m` (ago) or an ISO time → the ISO time events must be at or after. */

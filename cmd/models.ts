@@ -1,6 +1,6 @@
 /** `aos models`: the providers the kernel knows, whether each is set up, their models, windows and prices. */
-import type { ResultOf } from '../kernel/wire/protocol.js';
-import { RESULTS } from '../kernel/wire/protocol-results.js';
+import type { ResultOf } from '../protocol/protocol.js';
+import { RESULTS } from '../protocol/protocol-results.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { formatCount } from './top/format.js';

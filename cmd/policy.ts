@@ -1,5 +1,5 @@
 /** `aos policy show [--pid N] [--json]`: the effective policy, the root's or one process's. */
-import type { ResultOf } from '../kernel/wire/protocol.js';
+import type { ResultOf } from '../protocol/protocol.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

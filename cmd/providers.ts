@@ -1,5 +1,5 @@
 /** Per-provider concurrency and rate headroom, as `aos kernel status` and `aos top` print it. */
-import type { ProviderStats } from '../kernel/wire/views.js';
+import type { ProviderStats } from '../protocol/views.js';
 import { formatCount } from './top/format.js';
 
 function limitOf(p: ProviderStats): string {

@@ -1,5 +1,5 @@
 /** `aos ps --filter state=blocked,name=web*`: every condition must hold; values may use * and ?; a key may repeat (either value). */
-import type { ProcRow } from '../kernel/wire/views.js';
+import type { ProcRow } from '../protocol/views.js';
 import { CliError } from './fail.js';
 
 const KEYS = ['state', 'name', 'model', 'ppid', 'pid', 'role'] as const;

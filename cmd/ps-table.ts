@@ -1,6 +1,6 @@
 /** `aos ps`'s human table: fixed numeric columns, NAME and MODEL cut to fit the width. */
-import type { ProcRow } from '../kernel/wire/views.js';
-import { describeStatus } from '../kernel/wire/status.js';
+import type { ProcRow } from '../protocol/views.js';
+import { describeStatus } from '../protocol/status.js';
 import { formatCost, formatCount, formatDuration } from './top/format.js';
 
 /** Two spaces after text columns; numbers sit right-aligned under wider titles, so one will do. */

@@ -1,6 +1,6 @@
 /** Human-readable lines for kernel events (the `--json` twin prints the events as they are). */
-import type { KernelEvent } from '../kernel/wire/events.js';
-import { describeEnd } from '../kernel/wire/status.js';
+import type { KernelEvent } from '../protocol/events.js';
+import { describeEnd } from '../protocol/status.js';
 import type { Style } from './style.js';
 
 export interface RenderOptions {

@@ -1,5 +1,5 @@
 /** `aos rm <pid…>` and `aos prune`: ended processes leave the store (their history with them), like docker's. */
-import { parseDuration } from '../kernel/wire/duration.js';
+import { parseDuration } from '../protocol/duration.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';

@@ -1,5 +1,5 @@
 /** `aos diff <pid>` and `aos rollback <pid> [--turn N]`: what a process (and its subtree) changed in the workspace, and undoing it. */
-import type { ResultOf } from '../kernel/wire/protocol.js';
+import type { ResultOf } from '../protocol/protocol.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

@@ -1,7 +1,7 @@
 /** `aos stop <pid>`: graceful — the process hears `[EVENT::STOP]` and has a deadline to exit, then is killed. */
 import type { KernelClient } from '../kernel/client/client.js';
-import type { EndPayload } from '../kernel/wire/protocol.js';
-import { describeEnd } from '../kernel/wire/status.js';
+import type { EndPayload } from '../protocol/protocol.js';
+import { describeEnd } from '../protocol/status.js';
 import { toPid, toPositive } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

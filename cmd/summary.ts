@@ -1,7 +1,7 @@
 /** The last line of an attached spawn: how it ended and what it cost, over its whole tree. */
-import type { EndPayload } from '../kernel/wire/protocol.js';
-import { describeEnd } from '../kernel/wire/status.js';
-import type { ProcRow } from '../kernel/wire/views.js';
+import type { EndPayload } from '../protocol/protocol.js';
+import { describeEnd } from '../protocol/status.js';
+import type { ProcRow } from '../protocol/views.js';
 import { formatCost, formatCount, formatDuration } from './top/format.js';
 
 function plural(n: number, word: string): string {

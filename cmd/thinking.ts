@@ -2,7 +2,7 @@
  * An attached spawn's "thinking" line: which processes wait on their model, for how long, and a
  * retry's wait. Drawn on a terminal only, under the event lines, and erased before each of them.
  */
-import type { KernelEvent } from '../kernel/wire/events.js';
+import type { KernelEvent } from '../protocol/events.js';
 import { describeRetry } from './render.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

@@ -22,10 +22,10 @@ import type { Scheduler } from './sched/scheduler.js';
 import type { DiskGuard } from './store/disk-guard.js';
 import type { Store } from './store/store.js';
 import type { Pcb, ProcState, WaitSpec } from './types.js';
-import type { EventBus, KernelEvent } from './wire/events.js';
-import { RawJson } from './wire/raw-json.js';
+import type { EventBus, KernelEvent } from '../protocol/events.js';
+import { RawJson } from '../protocol/raw-json.js';
 import type { Waking } from './waking.js';
-import type { ProcRow } from './wire/views.js';
+import type { ProcRow } from '../protocol/views.js';
 
 export abstract class KernelApi implements SpawnCore {
   abstract readonly events: EventBus;

@@ -5,7 +5,7 @@ import type { ModelPool } from './sched/model-pool.js';
 import type { Scheduler } from './sched/scheduler.js';
 import { PROC_STATES, type ProcState } from './types.js';
 import { KERNEL_VERSION } from './version.js';
-import { type KernelStats, maxInferences } from './wire/views.js';
+import { type KernelStats, maxInferences } from '../protocol/views.js';
 
 export interface StatsSource {
   readonly table: ProcTable;

@@ -38,8 +38,8 @@ import { watchStore } from './store/faults.js';
 import { PsAll } from './store/ps-all.js';
 import { startRetention } from './store/retention.js';
 import { Store } from './store/store.js';
-import { EventBus } from './wire/events.js';
-import type { KernelStats } from './wire/views.js';
+import { EventBus } from '../protocol/events.js';
+import type { KernelStats } from '../protocol/views.js';
 
 export { KERNEL_VERSION } from './version.js';
 export type { SpawnOptions } from './proc/spawn.js';

@@ -2,7 +2,7 @@
 import { get, post } from './api.js';
 import { h } from './dom.js';
 
-// What will run, as it is: bidi overrides, zero-width characters, unusual spaces and controls shown as \uXXXX (kernel/wire/visible-text.ts).
+// What will run, as it is: bidi overrides, zero-width characters, unusual spaces and controls shown as \uXXXX (protocol/visible-text.ts).
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/g;
 const visible = (text) => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 

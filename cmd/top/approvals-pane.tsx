@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import type { ApprovalRow } from './source.js';
 import { tone } from './theme.js';
-import { visibleLine, visibleText } from '../../kernel/wire/visible-text.js';
+import { visibleLine, visibleText } from '../../protocol/visible-text.js';
 
 /** The call as it will run: invisible characters escaped, and a cut that says so (aos approvals --json shows all). */
 export function approvalLine(row: ApprovalRow, width: number): string {

@@ -2,7 +2,7 @@
 import { fit, formatCost, formatCount, formatDuration, formatRate, shortModel } from './format.js';
 import type { ViewRow } from './rows.js';
 import { treeName } from './tree.js';
-import { describeStatus } from '../../kernel/wire/status.js';
+import { describeStatus } from '../../protocol/status.js';
 
 export interface Column {
   key: string;

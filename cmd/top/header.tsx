@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import { PROC_STATES } from '../../kernel/types.js';
-import type { KernelStats } from '../../kernel/wire/views.js';
+import type { KernelStats } from '../../protocol/views.js';
 import { formatProviderShort } from '../providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration, formatRate } from './format.js';
 import { sparkline, sparkWidth, steps } from './sparkline.js';

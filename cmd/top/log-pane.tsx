@@ -1,8 +1,8 @@
 /** The selected process's recent log, rendered line by line like `aos logs` (cmd/render.ts). */
-import { describeStatus } from '../../kernel/wire/status.js';
+import { describeStatus } from '../../protocol/status.js';
 import { Box, Text } from 'ink';
 import { useMemo, type ReactElement } from 'react';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { painter } from '../style.js';
 import { EventRenderer } from '../render.js';
 import type { ViewRow } from './rows.js';

@@ -1,7 +1,7 @@
 /** The dashboard's data, kept current from the kernel's pushed events: pure functions, no I/O. */
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { isEnded, type ProcState } from '../../kernel/types.js';
-import type { KernelStats, ProcRow } from '../../kernel/wire/views.js';
+import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import { EMPTY_TREND, sampleTrend, type Trend } from './trend.js';
 
 /** Tokens/s is averaged over this window of model-event usage. */

@@ -1,6 +1,6 @@
 /** What the table shows: the reducer's rows filtered, enriched with live figures, and sorted. */
 import { isEnded, PROC_STATES } from '../../kernel/types.js';
-import type { ProcRow } from '../../kernel/wire/views.js';
+import type { ProcRow } from '../../protocol/views.js';
 import { tokenRate, type TopState } from './reducer.js';
 import { filterRows, treeOrder } from './tree.js';
 import type { ViewRow } from './view-row.js';

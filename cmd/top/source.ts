@@ -1,7 +1,7 @@
 /** Where `aos top` gets its data: the kernel client in production, an in-memory script in the demo and tests. */
-import type { KernelEvent } from '../../kernel/wire/events.js';
-import type { KernelStats, ProcRow } from '../../kernel/wire/views.js';
-import type { ResultOf } from '../../kernel/wire/protocol.js';
+import type { KernelEvent } from '../../protocol/events.js';
+import type { KernelStats, ProcRow } from '../../protocol/views.js';
+import type { ResultOf } from '../../protocol/protocol.js';
 
 export type ApprovalRow = ResultOf<'approvals'>['approvals'][number];
 

@@ -1,5 +1,5 @@
 /** `aos top`'s tree view and `/` filter: pure functions over the rows the table would show. */
-import { describeStatus } from '../../kernel/wire/status.js';
+import { describeStatus } from '../../protocol/status.js';
 import type { ViewRow } from './view-row.js';
 
 /** Children under their parent, depth-first, each level in the order given; orphans (parent hidden) at the top level. */

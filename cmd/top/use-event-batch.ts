@@ -1,6 +1,6 @@
 /** Batches pushed events into one reducer action per frame, and lets replies flush the batch first. */
 import { useCallback, useMemo, useRef, type Dispatch } from 'react';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import type { TopAction } from './reducer.js';
 
 export interface EventBatch {

@@ -1,5 +1,5 @@
 /** A process as a row of the dashboard: its listing plus what top derives (rate, age, tree depth). */
-import type { ProcRow } from '../../kernel/wire/views.js';
+import type { ProcRow } from '../../protocol/views.js';
 
 export interface ViewRow extends ProcRow {
   rate: number;

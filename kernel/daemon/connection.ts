@@ -2,10 +2,10 @@
 import type net from 'node:net';
 import { AosError } from '../errno.js';
 import type { DaemonLogger } from './log.js';
-import { LineDecoder, LineTooLongError } from '../wire/json-lines.js';
+import { LineDecoder, LineTooLongError } from '../../protocol/json-lines.js';
 import type { Kernel } from '../kernel.js';
 import { param } from '../param.js';
-import { RawJson } from '../wire/raw-json.js';
+import { RawJson } from '../../protocol/raw-json.js';
 import {
   describeIssues,
   isMethod,
@@ -19,7 +19,7 @@ import {
   requestSchema,
   type Response,
   type WireError,
-} from '../wire/protocol.js';
+} from '../../protocol/protocol.js';
 import { handlers, type MethodContext, type ServerInfo } from './methods.js';
 import type { PushTarget, StreamHub } from './streams.js';
 

@@ -1,15 +1,15 @@
 /** What each protocol method does: params arrive validated (protocol.ts), results go back as JSON. */
 import { KERNEL_VERSION, type Kernel } from '../kernel.js';
-import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../wire/protocol.js';
-import type { RawJson } from '../wire/raw-json.js';
+import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../../protocol/protocol.js';
+import type { RawJson } from '../../protocol/raw-json.js';
 import { pruneProcesses, removeProcesses } from '../store/retention.js';
 import { defaultModelOf } from '../proc/root-model.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
 import { isEnded } from '../types.js';
 import { waitFor } from './wait-method.js';
-import { toProcRow, type ProcRow } from '../wire/views.js';
-import { settingsOf } from '../wire/settings.js';
+import { toProcRow, type ProcRow } from '../../protocol/views.js';
+import { settingsOf } from '../../protocol/settings.js';
 import { stopProcess } from '../proc/stop.js';
 import { inspectProcess } from '../proc/inspect.js';
 import { webCall } from './web-call.js';

@@ -1,8 +1,8 @@
-/** Handlers of the policy's methods (wire/safety-protocol.ts); spread into methods.ts's table with one line. */
+/** Handlers of the policy's methods (protocol/safety-protocol.ts); spread into methods.ts's table with one line. */
 import { AosError } from '../errno.js';
 import type { Kernel } from '../kernel.js';
 import { param } from '../param.js';
-import type { ParsedParamsOf, ResultOf } from '../wire/protocol.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import { diffProcess, rollbackProcess } from '../proc/rollback.js';
 import type { Via } from '../proc/approvals.js';
 

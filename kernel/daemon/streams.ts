@@ -3,10 +3,10 @@
  * `logs -f` followers and `subscribe`rs, and throttles `stats` pushes. Nothing here polls. An event
  * is pushed only once it is durable, so no client is ever shown something a crash could undo.
  */
-import type { KernelEvent } from '../wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import type { Kernel } from '../kernel.js';
 import type { StoredEvent } from '../store/store-reads.js';
-import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../wire/protocol.js';
+import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../../protocol/protocol.js';
 
 /** The side of a connection the hub writes to. */
 export interface PushTarget {

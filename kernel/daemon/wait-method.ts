@@ -3,7 +3,7 @@ import type { Kernel } from '../kernel.js';
 import { param } from '../param.js';
 import type { Pcb } from '../types.js';
 import { isEnded } from '../types.js';
-import type { ResultOf } from '../wire/protocol.js';
+import type { ResultOf } from '../../protocol/protocol.js';
 
 function answer(pcb: Pcb, timedOut: boolean): ResultOf<'wait'> {
   return { pid: pcb.pid, state: pcb.state, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output, timed_out: timedOut };

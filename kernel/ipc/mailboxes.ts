@@ -9,7 +9,7 @@ import type { ProcessApi } from '../proc/api.js';
 import { param } from '../param.js';
 import type { Proc, Timer } from '../proc/proc.js';
 import { isEnded } from '../types.js';
-import { describeEnd } from '../wire/status.js';
+import { describeEnd } from '../../protocol/status.js';
 
 export class Mailboxes {
   private messageSeq = 0;

@@ -9,7 +9,7 @@ import type { Scheduler } from '../sched/scheduler.js';
 import type { DiskGuard } from '../store/disk-guard.js';
 import type { Store } from '../store/store.js';
 import type { Pcb, ProcState, WaitSpec } from '../types.js';
-import type { EventBus } from '../wire/events.js';
+import type { EventBus } from '../../protocol/events.js';
 import type { Notice, Proc, WakeReason } from './proc.js';
 import type { ProcTable } from './table.js';
 import type { Waking } from '../waking.js';

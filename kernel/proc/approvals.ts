@@ -15,7 +15,7 @@ import { AosError } from '../errno.js';
 import type { AuditTrail } from '../store/audit.js';
 import type { ApprovalRecord, ApprovalsTable } from '../store/approvals-table.js';
 import { isEnded, type WaitSpec } from '../types.js';
-import type { EventBus } from '../wire/events.js';
+import type { EventBus } from '../../protocol/events.js';
 import type { Proc, WakeReason } from './proc.js';
 
 /** The way an answer came in, as the daemon knows it: its unix socket (the CLI, top, `aos mcp`, MCP over HTTP), or the web view. */

@@ -1,8 +1,8 @@
 /** One process in full for `aos inspect` and `aos restart`: live from the table, ended from the store. */
 import { AosError } from '../errno.js';
-import type { ProcDetail } from '../wire/detail.js';
-import { describeStatus } from '../wire/status.js';
-import { toProcRow } from '../wire/views.js';
+import type { ProcDetail } from '../../protocol/detail.js';
+import { describeStatus } from '../../protocol/status.js';
+import { toProcRow } from '../../protocol/views.js';
 import type { ProcTable } from './table.js';
 
 export function inspectProcess(table: ProcTable, pid: number): ProcDetail {

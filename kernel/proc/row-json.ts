@@ -4,7 +4,7 @@
  * agents run finds a few dozen rows changed since it last asked: serialising all 1,000 again took
  * ~5 ms of the kernel's thread a request, comparing them takes a fraction of that.
  */
-import type { ProcRow } from '../wire/views.js';
+import type { ProcRow } from '../../protocol/views.js';
 import type { Proc } from './proc.js';
 
 interface Serialised {

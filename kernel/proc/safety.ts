@@ -9,7 +9,7 @@ import { ApprovalsTable } from '../store/approvals-table.js';
 import { AuditTrail } from '../store/audit.js';
 import { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
-import { parseDuration } from '../wire/duration.js';
+import { parseDuration } from '../../protocol/duration.js';
 import type { LogLevel } from './api.js';
 import { Approvals, type ApprovalsHost } from './approvals.js';
 import { gateFor, type GateHost } from './call-gate.js';

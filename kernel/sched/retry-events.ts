@@ -1,5 +1,5 @@
 /** A model call's retry, told to its process's watchers: a `retry` event before each backoff. */
-import type { EventBus } from '../wire/events.js';
+import type { EventBus } from '../../protocol/events.js';
 import type { ModelPool } from './model-pool.js';
 
 export function emitRetries(pool: ModelPool, events: EventBus): void {

@@ -4,7 +4,7 @@
  */
 import { endForKernelError } from '../proc/kill.js';
 import type { ProcCore } from '../proc/api.js';
-import type { KernelEvent } from '../wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { unstorableMessage } from './write-errors.js';
 
 /** An event the store could not serialise (it stored an error event instead) ends its process rather than vanishing. */

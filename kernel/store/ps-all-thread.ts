@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { param } from '../param.js';
 import { PS_ROWS_JSON_SQL } from './ps-rows.js';
-import { RawJson } from '../wire/raw-json.js';
-import type { ProcRow } from '../wire/views.js';
+import { RawJson } from '../../protocol/raw-json.js';
+import type { ProcRow } from '../../protocol/views.js';
 
 type Reply = { id: number; length: number } | { id: number; bytes: Uint8Array } | { id: number; error: string };
 

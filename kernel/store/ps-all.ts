@@ -6,9 +6,9 @@
  */
 import { param } from '../param.js';
 import { PsThread } from './ps-all-thread.js';
-import { RawJson } from '../wire/raw-json.js';
+import { RawJson } from '../../protocol/raw-json.js';
 import type { Store } from './store.js';
-import type { ProcRow } from '../wire/views.js';
+import type { ProcRow } from '../../protocol/views.js';
 
 export interface PsAllSource {
   store: Store;

@@ -4,7 +4,7 @@
  * one in JS per row, one in SQL that makes the whole JSON array inside SQLite.
  */
 import type { ProcState, WaitSpec } from '../types.js';
-import { ageSeconds, describeWait, type ProcRow } from '../wire/views.js';
+import { ageSeconds, describeWait, type ProcRow } from '../../protocol/views.js';
 
 /** The columns of `processes` a ps row is made of. */
 export const PS_COLUMNS = `pid, ppid, name, role, state, model, priority, turns, syscalls, prompt_tokens, output_tokens, cost,

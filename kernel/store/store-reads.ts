@@ -3,7 +3,7 @@
  * first. Store (store.ts) adds the queued, group-committed writes.
  */
 import type Database from 'better-sqlite3';
-import type { KernelEvent } from '../wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
 import { type MessageRecord, type ProcessRecord, type ProcessSummary, type Statements, SUMMARY_COLUMNS, type TimerRecord, type WebhookRecord } from './records.js';
 

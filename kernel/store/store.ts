@@ -12,7 +12,7 @@
  */
 import type Database from 'better-sqlite3';
 import { runAsKernel } from '../loop/blame.js';
-import type { KernelEvent } from '../wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { param } from '../param.js';
 import { Checkpointer } from './checkpoint.js';
 import { EventInserts } from './event-inserts.js';

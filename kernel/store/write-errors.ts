@@ -1,5 +1,5 @@
 /** What the store makes of a write that fails, and of an event it cannot serialise. */
-import type { KernelEvent } from '../wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import type { StoredEvent } from './store-reads.js';
 
 /** Errors of the disk or the file, not of the data: wait and retry rather than blame a process. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { cutVisible } from '../../cmd/style.js';
 import { ThinkingLine } from '../../cmd/thinking.js';
 

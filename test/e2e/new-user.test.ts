@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../kernel/wire/events.js';
-import type { ProcRow } from '../../kernel/wire/views.js';
+import type { KernelEvent } from '../../protocol/events.js';
+import type { ProcRow } from '../../protocol/views.js';
 import { jsonLines } from '../helpers/cli.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { waitForRows } from '../helpers/kernel-probe.js';

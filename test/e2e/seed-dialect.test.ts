@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { jsonLines } from '../helpers/cli.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 

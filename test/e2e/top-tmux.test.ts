@@ -4,7 +4,7 @@
  * Skipped (with a message) when tmux is not installed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProcRow } from '../../kernel/wire/views.js';
+import type { ProcRow } from '../../protocol/views.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { hasTmux, TopSession } from '../helpers/top-session.js';
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMethod } from '../../kernel/wire/protocol.js';
+import { isMethod } from '../../protocol/protocol.js';
 import { hasChromium, launchBrowser, screenshot } from '../helpers/browser.js';
 import { jsonLines } from '../helpers/cli.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { playTopScript, type TopScript, type TopScriptOptions } from './top-script.js';
 import type { FakeTopSource } from './top-source.js';
 

@@ -4,7 +4,7 @@
  */
 import { costOf, DEFAULT_PRICES } from '../../drivers/llm/prices.js';
 import { isEnded, type ProcState } from '../../kernel/types.js';
-import type { KernelStats } from '../../kernel/wire/views.js';
+import type { KernelStats } from '../../protocol/views.js';
 import { FakeTopSource, stateCounts } from './top-source.js';
 
 export interface TopScriptOptions {

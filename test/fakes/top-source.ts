@@ -2,9 +2,9 @@
  * The one fake TopSource: an in-memory kernel view for `aos top`. Tests drive it by hand (rows,
  * emit, the recorded calls); top-script.ts drives it as a little scripted kernel for the demo.
  */
-import type { EventInput, KernelEvent } from '../../kernel/wire/events.js';
+import type { EventInput, KernelEvent } from '../../protocol/events.js';
 import { isEnded, PROC_STATES, type ProcState } from '../../kernel/types.js';
-import type { KernelStats, ProcRow } from '../../kernel/wire/views.js';
+import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import type { TopHandlers, TopSource } from '../../cmd/top/source.js';
 
 export const T0 = Date.parse('2025-01-01T00:00:00.000Z');

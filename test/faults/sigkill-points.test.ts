@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { psDirect, waitForRows } from '../helpers/kernel-probe.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
 

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { aosPaths, type AosPaths } from '../../kernel/paths.js';
-import { PROTOCOL_VERSION } from '../../kernel/wire/protocol.js';
+import { PROTOCOL_VERSION } from '../../protocol/protocol.js';
 
 export interface FakeRequest {
   id: number;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { MemoryOptions } from '../../drivers/memory/open-memory.js';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import { gatewayAt } from './gateway.js';
 import type { LaneLimits } from '../../kernel/sched/pool-limits.js';

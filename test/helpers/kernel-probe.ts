@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { KernelClient } from '../../kernel/client/client.js';
 import { isAlive } from '../../kernel/pid-file.js';
-import type { ProcRow } from '../../kernel/wire/views.js';
+import type { ProcRow } from '../../protocol/views.js';
 import type { TestHome } from './daemon.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { Store } from '../../kernel/store/store.js';
 import { ALL_CAPS, call, EXIT, type TapeEntry } from '../helpers/kernel-harness.js';

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { expect, vi } from 'vitest';
 import YAML from 'yaml';
 import { buildSystemPrompt } from '../../kernel/loop/context.js';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import type { Pcb } from '../../kernel/types.js';
 import type { TapeEntry } from '../helpers/kernel-harness.js';

@@ -17,7 +17,7 @@ import { findGate } from '../../drivers/exec/gate/gate-binary.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { parsePolicy } from '../../kernel/proc/policy.js';
 import { SecretBox } from '../../kernel/proc/secrets.js';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { everything } from '../drivers/mcp/servers.js';
 import { call, EXIT } from '../helpers/kernel-harness.js';
 import { leakForms } from './leak-forms.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { idForKey, type SupervisedChroma } from '../../drivers/memory/index.js';
-import type { KernelEvent } from '../../kernel/wire/events.js';
+import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
 import { until as poll } from '../helpers/until.js';

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { webView } from '../../kernel/daemon/web/index.js';
 import { eventsAfter, lastEventId } from '../../kernel/store/event-pages.js';
-import { isMethod } from '../../kernel/wire/protocol.js';
+import { isMethod } from '../../protocol/protocol.js';
 import { hasChromium, launchBrowser, screenshot } from '../helpers/browser.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { call } from '../helpers/kernel-harness.js';

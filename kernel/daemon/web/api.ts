@@ -8,7 +8,7 @@ import type { Kernel } from '../../kernel.js';
 import { param } from '../../param.js';
 import { eventsBefore, lastEventId, usageRows } from '../../store/event-pages.js';
 import { indexAll, searchEvents } from '../../store/event-search.js';
-import { isMethod } from '../../wire/protocol.js';
+import { isMethod } from '../../../protocol/protocol.js';
 import { framesJson, type ModelOf } from './event-view.js';
 import { usageSeries } from './usage-series.js';
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AosError } from '../../../kernel/errno.js';
 import { KernelUnreachableError } from '../../../kernel/client/errors.js';
 import { KernelClient } from '../../../kernel/client/client.js';
-import type { Push } from '../../../kernel/wire/protocol.js';
+import type { Push } from '../../../protocol/protocol.js';
 import { call, EXIT } from '../../helpers/kernel-harness.js';
 import { type ServerFixture, startServer } from '../../helpers/server-fixture.js';
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openKernel } from '../../../kernel/client/connect.js';
 import { KernelUnreachableError } from '../../../kernel/client/errors.js';
 import { aosPaths, type AosPaths } from '../../../kernel/paths.js';
-import { PROTOCOL_VERSION } from '../../../kernel/wire/protocol.js';
+import { PROTOCOL_VERSION } from '../../../protocol/protocol.js';
 import { fakeKernelSocket, pingAnswer } from '../../helpers/fake-kernel-socket.js';
 
 interface Seen {

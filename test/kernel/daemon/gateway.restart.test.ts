@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { Kernel } from '../../../kernel/kernel.js';
 import { ALL_CAPS, call, EXIT } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { Kernel } from '../../../kernel/kernel.js';
 import { param } from '../../../kernel/param.js';
 import type { Pcb } from '../../../kernel/types.js';

@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../kernel/daemon/gateway.js';
 import { Kernel } from '../../../kernel/kernel.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { ALL_CAPS, call } from '../../helpers/kernel-harness.js';
 import { gatewayAt } from '../../helpers/gateway.js';
 import { until } from '../../helpers/until.js';

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { handlers } from '../../../kernel/daemon/methods.js';
-import { METHODS } from '../../../kernel/wire/protocol.js';
-import { RESULTS } from '../../../kernel/wire/protocol-results.js';
+import { METHODS } from '../../../protocol/protocol.js';
+import { RESULTS } from '../../../protocol/protocol-results.js';
 import { EXIT } from '../../helpers/kernel-harness.js';
 import { rawClient, type ServerFixture, startServer } from '../../helpers/server-fixture.js';
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KernelClient } from '../../../kernel/client/client.js';
 import { AosError } from '../../../kernel/errno.js';
-import { METHODS } from '../../../kernel/wire/protocol.js';
+import { METHODS } from '../../../protocol/protocol.js';
 import { PROVIDERS } from '../../../drivers/llm/providers.js';
 import { EXIT } from '../../helpers/kernel-harness.js';
 import { type ServerFixture, startServer } from '../../helpers/server-fixture.js';

@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_REQUEST_LINE_BYTES, PROTOCOL_VERSION } from '../../../kernel/wire/protocol.js';
+import { MAX_REQUEST_LINE_BYTES, PROTOCOL_VERSION } from '../../../protocol/protocol.js';
 import { clearStaleSocket, KernelServer } from '../../../kernel/daemon/server.js';
 import { call, EXIT } from '../../helpers/kernel-harness.js';
 import { rawClient, type ServerFixture, startServer } from '../../helpers/server-fixture.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { findBwrap } from '../../../drivers/exec/index.js';
 import { Kernel } from '../../../kernel/kernel.js';
 import { Store } from '../../../kernel/store/store.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { currentPid } from '../../../kernel/loop/blame.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 
 let h: Harness | undefined;

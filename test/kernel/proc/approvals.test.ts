@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel } from '../../../kernel/kernel.js';
 import { parsePolicy } from '../../../kernel/proc/policy.js';
 import type { SafetyPolicy } from '../../../kernel/proc/policy-rules.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFakeProvider } from '../../fakes/fake-provider.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
 

@@ -1,7 +1,7 @@
 /** The live rows `ps` sends as JSON: always what processes() says, serialised again only where a row changed. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sameRow } from '../../../kernel/proc/row-json.js';
-import type { ProcRow } from '../../../kernel/wire/views.js';
+import type { ProcRow } from '../../../protocol/views.js';
 import { type Harness, startHarness } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
 

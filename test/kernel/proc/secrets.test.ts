@@ -13,7 +13,7 @@ import { findBwrap } from '../../../drivers/exec/index.js';
 import { Kernel } from '../../../kernel/kernel.js';
 import { parsePolicy } from '../../../kernel/proc/policy.js';
 import { SecretBox } from '../../../kernel/proc/secrets.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { call, EXIT } from '../../helpers/kernel-harness.js';
 
 const VALUE = 'sk-live-7f3a9c2e51d04b8e';

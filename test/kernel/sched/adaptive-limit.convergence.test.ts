@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../fakes/fake-provider.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { Kernel } from '../../../kernel/kernel.js';
 import type { LaneLimits } from '../../../kernel/sched/pool-limits.js';
 

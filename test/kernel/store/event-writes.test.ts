@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../kernel/store/store.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 
 let store: Store | null = null;
 let dir = '';

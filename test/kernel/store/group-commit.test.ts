@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { turnSlot, turnsWaiting, turnsWaitingForMs } from '../../../kernel/loop/turn-gate.js';
 import { param } from '../../../kernel/param.js';
 import { Store } from '../../../kernel/store/store.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 
 let store: Store | null = null;
 afterEach(() => {

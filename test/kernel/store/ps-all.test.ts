@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { Kernel } from '../../../kernel/kernel.js';
 import { param } from '../../../kernel/param.js';
-import type { ProcRow } from '../../../kernel/wire/views.js';
+import type { ProcRow } from '../../../protocol/views.js';
 import { ALL_CAPS, call, EXIT } from '../../helpers/kernel-harness.js';
 
 const WAIT_MSG = call('RECV_MSG', { timeout_s: 3600 });

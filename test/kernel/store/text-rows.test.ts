@@ -11,7 +11,7 @@ import { eventsAfter, eventsBefore } from '../../../kernel/store/event-pages.js'
 import { indexAll, searchEvents } from '../../../kernel/store/event-search.js';
 import { MIGRATIONS, SCHEMA_1 } from '../../../kernel/store/schema.js';
 import { Store } from '../../../kernel/store/store.js';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import { call, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 
 let h: Harness | null = null;

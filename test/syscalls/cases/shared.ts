@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { KernelEvent } from '../../../kernel/wire/events.js';
+import type { KernelEvent } from '../../../protocol/events.js';
 import type { Pcb } from '../../../kernel/types.js';
 import type { SupervisedChroma } from '../../../drivers/memory/index.js';
 import { type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';

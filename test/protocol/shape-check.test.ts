@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pushShape, RESULTS, responseShape } from '../../../kernel/wire/protocol-results.js';
-import * as s from '../../../kernel/wire/shape-check.js';
+import { pushShape, RESULTS, responseShape } from '../../protocol/protocol-results.js';
+import * as s from '../../protocol/shape-check.js';
 
 describe('shape checks', () => {
   it('accept what fits and leave extra fields alone', () => {

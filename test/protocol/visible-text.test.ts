@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { visibleLine, visibleText } from '../../../kernel/wire/visible-text.js';
+import { visibleLine, visibleText } from '../../protocol/visible-text.js';
 
 describe('visibleText', () => {
   it('shows what would change how text looks without being seen', () => {

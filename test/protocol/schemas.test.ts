@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectProcess } from '../../../kernel/proc/inspect.js';
-import { kernelEventSchema, procDetailSchema, procRowSchema, publishedJsonSchema } from '../../../kernel/wire/schemas.js';
-import { ROOT } from '../../helpers/cli.js';
-import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
+import { inspectProcess } from '../../kernel/proc/inspect.js';
+import { kernelEventSchema, procDetailSchema, procRowSchema, publishedJsonSchema } from '../../protocol/schemas.js';
+import { ROOT } from '../helpers/cli.js';
+import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 
 let h: Harness;
 beforeAll(async () => {
