@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // One concern per file: past 300 lines a source file is two.
-    files: ['cmd/**/*.{ts,tsx}', 'kernel/**/*.ts', 'protocol/**/*.ts', 'syscalls/**/*.ts', 'drivers/**/*.ts'],
+    files: ['cmd/**/*.{ts,tsx}', 'kernel/**/*.ts', 'protocol/**/*.ts', 'client/**/*.ts', 'syscalls/**/*.ts', 'drivers/**/*.ts'],
     rules: { 'max-lines': ['error', { max: 300, skipBlankLines: false, skipComments: false }] },
   },
   {

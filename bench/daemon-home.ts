@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { KernelClient } from '../kernel/client/client.js';
+import { KernelClient } from '../client/client.js';
 import { packageRoot } from '../kernel/paths.js';
 
 /** The CLI as users run it: the built `bin`, never the sources through tsx (that measures tsx). */

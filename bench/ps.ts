@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
-import { KernelClient } from '../kernel/client/client.js';
+import { KernelClient } from '../client/client.js';
 import { PROTOCOL_VERSION } from '../protocol/protocol.js';
 import { Kernel } from '../kernel/kernel.js';
 import { builtCli, median, openBenchHome } from './daemon-home.js';

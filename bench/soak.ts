@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
-import { KernelClient } from '../kernel/client/client.js';
+import { KernelClient } from '../client/client.js';
 import { figure, flag, report } from './report.js';
 
 const procs = Number(flag('procs', '100000'));

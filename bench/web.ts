@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import YAML from 'yaml';
-import { KernelClient } from '../kernel/client/client.js';
+import { KernelClient } from '../client/client.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Kernel } from '../kernel/kernel.js';
 import { median } from './daemon-home.js';

@@ -24,9 +24,9 @@ import { SecretBox } from '../kernel/proc/secrets.js';
 import { KernelServer } from '../kernel/daemon/server.js';
 import { Gateway } from '../kernel/daemon/gateway.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';
-import { KernelClient } from '../kernel/client/client.js';
-import { McpHttpEndpoint } from '../kernel/client/mcp/http.js';
-import { ensureToken } from '../kernel/client/mcp/token.js';
+import { KernelClient } from '../client/client.js';
+import { McpHttpEndpoint } from '../client/mcp/http.js';
+import { ensureToken } from '../client/mcp/token.js';
 
 loadDotEnv();
 const paths = aosPaths();

@@ -1,6 +1,6 @@
 /** `aos attach <pid>`: follow a process (and its children) like an attached spawn; typed lines go to its stdin. */
 import { createInterface } from 'node:readline';
-import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelClient } from '../client/client.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

@@ -1,7 +1,7 @@
 /** How a verb reaches the kernel: auto-started on demand unless AOS_NO_AUTOSTART is set. */
-import { answered, type Connected, LOST_RETRY_MS, type Opened, openKernel as openConnection } from '../kernel/client/connect.js';
-import { KernelUnreachableError } from '../kernel/client/errors.js';
-import type { KernelClient } from '../kernel/client/client.js';
+import { answered, type Connected, LOST_RETRY_MS, type Opened, openKernel as openConnection } from '../client/connect.js';
+import { KernelUnreachableError } from '../client/errors.js';
+import type { KernelClient } from '../client/client.js';
 import { aosPaths } from '../kernel/paths.js';
 import type { Launcher } from '../protocol/daemon-report.js';
 import { driftWarning } from './drift.js';

@@ -1,6 +1,6 @@
 /** The CLI's one error exit: a clear message, never a stack trace, and the contract's exit codes. */
 import { AosError } from '../kernel/errno.js';
-import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { KernelUnreachableError } from '../client/errors.js';
 import { err } from './out.js';
 
 /** 0 success, 1 usage error or refused request, 2 kernel unreachable; attached spawn adds the process's code. */

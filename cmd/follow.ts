@@ -1,5 +1,5 @@
 /** Printing a process's log stream (`aos logs`, attached `aos spawn`): history, then live events. */
-import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelClient } from '../client/client.js';
 import type { KernelEvent } from '../protocol/events.js';
 import type { EndPayload, ParamsOf } from '../protocol/protocol.js';
 import type { ProcRow } from '../protocol/views.js';

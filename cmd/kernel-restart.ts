@@ -1,6 +1,6 @@
 /** `aos kernel restart`: stop the daemon and start it with the caller's settings; its processes resume. */
-import { pingKernel, startKernel } from '../kernel/client/connect.js';
-import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { pingKernel, startKernel } from '../client/connect.js';
+import { KernelUnreachableError } from '../client/errors.js';
 import { aosPaths } from '../kernel/paths.js';
 import { isEnded, PROC_STATES } from '../kernel/types.js';
 import { EXIT } from './fail.js';

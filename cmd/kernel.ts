@@ -1,6 +1,6 @@
 /** `aos kernel start|stop|status`: the daemon of this AOS_HOME. These never auto-start it. */
-import { pingKernel, startKernel } from '../kernel/client/connect.js';
-import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { pingKernel, startKernel } from '../client/connect.js';
+import { KernelUnreachableError } from '../client/errors.js';
 import { launchLazily, withKernel } from './connect.js';
 import { stopKernel } from './launch-stop.js';
 import { runRestart } from './kernel-restart.js';

@@ -1,5 +1,5 @@
 /** `aos kill <pid>`: end a process and, unless --no-tree, its descendants. */
-import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelClient } from '../client/client.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

@@ -1,6 +1,6 @@
 /** Stop the daemon of an AOS_HOME: ask it over the socket, or signal it when it does not answer. */
-import { pingKernel } from '../kernel/client/connect.js';
-import { KernelUnreachableError } from '../kernel/client/errors.js';
+import { pingKernel } from '../client/connect.js';
+import { KernelUnreachableError } from '../client/errors.js';
 import type { AosPaths } from '../kernel/paths.js';
 import { isAlive, isDaemon, readPidFile } from '../kernel/pid-file.js';
 

@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { checkStatePlacement, MisplacedState } from '../kernel/state-placement.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastLoggedError, logSize } from '../kernel/client/daemon-log.js';
+import { lastLoggedError, logSize } from '../client/daemon-log.js';
 import type { AosPaths } from '../kernel/paths.js';
 import type { DaemonReport, StartOutcome } from '../protocol/daemon-report.js';
 

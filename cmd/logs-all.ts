@@ -1,5 +1,5 @@
 /** `aos logs` without a pid: the newest events of every process, then (with -f) every new one until Ctrl-C. */
-import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelClient } from '../client/client.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { EXIT } from './fail.js';
 import type { EventPrinter } from './follow.js';

@@ -1,5 +1,5 @@
 /** `aos logs [pid]`: events from the kernel's store, then (with -f) live; without a pid, every process's. */
-import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelClient } from '../client/client.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

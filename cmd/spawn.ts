@@ -5,7 +5,7 @@ import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
 import { describeSummary } from './summary.js';
-import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelClient } from '../client/client.js';
 import type { EndPayload } from '../protocol/protocol.js';
 import { out, err } from './out.js';
 import type { VerbSpec } from './verb.js';

@@ -1,5 +1,5 @@
 /** `aos stop <pid>`: graceful — the process hears `[EVENT::STOP]` and has a deadline to exit, then is killed. */
-import type { KernelClient } from '../kernel/client/client.js';
+import type { KernelClient } from '../client/client.js';
 import type { EndPayload } from '../protocol/protocol.js';
 import { describeEnd } from '../protocol/status.js';
 import { toPid, toPositive } from './args.js';

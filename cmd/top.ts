@@ -1,6 +1,6 @@
 /** `aos top`: the dashboard (cmd/top/) fed by the kernel: a snapshot, then pushed events and stats. */
-import type { KernelClient } from '../kernel/client/client.js';
-import { KernelUnreachableError } from '../kernel/client/errors.js';
+import type { KernelClient } from '../client/client.js';
+import { KernelUnreachableError } from '../client/errors.js';
 import { openKernel } from './connect.js';
 import { importBeside } from './import-beside.js';
 import type { TopHandlers, TopSource } from './top/source.js';

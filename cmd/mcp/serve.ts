@@ -1,7 +1,7 @@
 /** `aos mcp`'s server on stdin/stdout; loaded only by that verb (the SDK and zod stay out of the CLI bundle). */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { KernelClient } from '../../kernel/client/client.js';
-import { createAosMcpServer } from '../../kernel/client/mcp/aos-server.js';
+import type { KernelClient } from '../../client/client.js';
+import { createAosMcpServer } from '../../client/mcp/aos-server.js';
 
 /** Serves until the client hangs up (stdin ends). */
 export async function serveStdio(client: KernelClient): Promise<void> {

@@ -3,9 +3,9 @@
  * mid-request): asked once more on a new connection, and only when the verb says it only reads.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelClient } from '../../kernel/client/client.js';
+import type { KernelClient } from '../../client/client.js';
 import { withKernel } from '../../cmd/connect.js';
-import { KernelUnreachableError } from '../../kernel/client/errors.js';
+import { KernelUnreachableError } from '../../client/errors.js';
 import { type FakeKernelSocket, fakeKernelSocket, pingAnswer } from '../helpers/fake-kernel-socket.js';
 
 interface FakeKernel {

@@ -4,7 +4,7 @@
  * pid is there after the restart, and no pid is handed out twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelClient } from '../../kernel/client/client.js';
+import type { KernelClient } from '../../client/client.js';
 import { psDirect } from '../helpers/kernel-probe.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
 

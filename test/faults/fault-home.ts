@@ -1,6 +1,6 @@
 /** A daemon in a temp AOS_HOME driven straight over its socket (fast), killed and restarted at will. */
 import path from 'node:path';
-import { KernelClient } from '../../kernel/client/client.js';
+import { KernelClient } from '../../client/client.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { sigkillDaemon } from '../helpers/kernel-probe.js';
 

@@ -1,6 +1,6 @@
 /**
  * A stand-in kernel on a real unix socket in a fresh AOS_HOME: JSON-lines requests in, the answers
- * a test chooses out. For the client's connection logic (kernel/client, cmd/connect.ts); the real
+ * a test chooses out. For the client's connection logic (client/, cmd/connect.ts); the real
  * daemon is in helpers/daemon.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

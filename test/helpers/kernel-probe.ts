@@ -3,7 +3,7 @@
  * with SIGKILL. Tests still drive and assert through the real CLI; this only waits for a moment.
  */
 import path from 'node:path';
-import { KernelClient } from '../../kernel/client/client.js';
+import { KernelClient } from '../../client/client.js';
 import { isAlive } from '../../kernel/pid-file.js';
 import type { ProcRow } from '../../protocol/views.js';
 import type { TestHome } from './daemon.js';

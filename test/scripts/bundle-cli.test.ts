@@ -69,7 +69,7 @@ describe('the bundled CLI', () => {
     for (const args of [['--version'], ['--help'], ['ps', '--help'], ['kernel', 'status', '--help'], ['nosuchverb']]) {
       expect((await loaded(args)).filter((m) => heavy.includes(m)), args.join(' ')).toEqual([]);
     }
-    // A verb that talks to the kernel does so on node's pipe handle (kernel/client/pipe.ts): no
+    // A verb that talks to the kernel does so on node's pipe handle (client/pipe.ts): no
     // net and no stream; nor what its sibling verbs need.
     const status = await loaded(['kernel', 'status']);
     expect(status.filter((m) => heavy.includes(m))).toEqual([]);

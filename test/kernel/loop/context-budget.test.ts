@@ -3,7 +3,7 @@ import { AosError } from '../../../kernel/errno.js';
 import { contextBudget, resultChars } from '../../../kernel/loop/context-budget.js';
 import { fitMessages } from '../../../kernel/loop/context-fit.js';
 import { param } from '../../../kernel/param.js';
-import { KernelClient } from '../../../kernel/client/client.js';
+import { KernelClient } from '../../../client/client.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 import { measureRequests } from '../../helpers/measured-model.js';
 import { type ServerFixture, startServer } from '../../helpers/server-fixture.js';

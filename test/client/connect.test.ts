@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openKernel } from '../../../kernel/client/connect.js';
-import { KernelUnreachableError } from '../../../kernel/client/errors.js';
-import { aosPaths, type AosPaths } from '../../../kernel/paths.js';
-import { PROTOCOL_VERSION } from '../../../protocol/protocol.js';
-import { fakeKernelSocket, pingAnswer } from '../../helpers/fake-kernel-socket.js';
+import { openKernel } from '../../client/connect.js';
+import { KernelUnreachableError } from '../../client/errors.js';
+import { aosPaths, type AosPaths } from '../../kernel/paths.js';
+import { PROTOCOL_VERSION } from '../../protocol/protocol.js';
+import { fakeKernelSocket, pingAnswer } from '../helpers/fake-kernel-socket.js';
 
 interface Seen {
   method: string;

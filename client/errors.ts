@@ -1,6 +1,6 @@
 /** The client's failures: the kernel could not be reached (exit code 2 in the CLI), or it said no. */
-import { AosError, isErrno } from '../errno.js';
-import type { WireError } from '../../protocol/protocol-results.js';
+import { AosError, isErrno } from '../kernel/errno.js';
+import type { WireError } from '../protocol/protocol-results.js';
 
 /**
  * connect: nothing listens; hung: a kernel accepts but does not answer; start: it could not be

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KernelClient } from '../../../../kernel/client/client.js';
-import { McpHttpEndpoint } from '../../../../kernel/client/mcp/http.js';
-import { startServer, type ServerFixture } from '../../../helpers/server-fixture.js';
-import { until } from '../../../helpers/until.js';
+import { KernelClient } from '../../../client/client.js';
+import { McpHttpEndpoint } from '../../../client/mcp/http.js';
+import { startServer, type ServerFixture } from '../../helpers/server-fixture.js';
+import { until } from '../../helpers/until.js';
 
 const TOKEN = 'a-test-token-of-enough-length';
 let fixture: ServerFixture | undefined;

@@ -5,10 +5,10 @@
  */
 import { KernelClient } from './client.js';
 import { KernelUnreachableError } from './errors.js';
-import type { AosPaths } from '../paths.js';
-import type { Launcher } from '../../protocol/daemon-report.js';
-import type { ResultOf } from '../../protocol/protocol.js';
-import { PROTOCOL_VERSION } from '../../protocol/protocol-results.js';
+import type { AosPaths } from '../kernel/paths.js';
+import type { Launcher } from '../protocol/daemon-report.js';
+import type { ResultOf } from '../protocol/protocol.js';
+import { PROTOCOL_VERSION } from '../protocol/protocol-results.js';
 
 /** How long a start may take before the CLI gives up (a large store takes a while to load). */
 export const START_TIMEOUT_MS = 20_000;

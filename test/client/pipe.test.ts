@@ -1,5 +1,5 @@
 /**
- * The client's socket on node's pipe handle (kernel/client/pipe.ts): what node:net gave the
+ * The client's socket on node's pipe handle (client/pipe.ts): what node:net gave the
  * client (connect errors with their codes, writes, chunks, hang-ups both ways), without loading
  * node:net; and node:net where the handle would warn or is missing.
  */
@@ -8,8 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KernelClient } from '../../../kernel/client/client.js';
-import { pipeAvailable, PipeSocket, wrapsFrom } from '../../../kernel/client/pipe.js';
+import { KernelClient } from '../../client/client.js';
+import { pipeAvailable, PipeSocket, wrapsFrom } from '../../client/pipe.js';
 
 let dir = '';
 let server: net.Server | null = null;

@@ -4,7 +4,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { isMethod } from '../../../protocol/protocol.js';
+import { isMethod } from '../../protocol/protocol.js';
 import type { KernelClient } from '../client.js';
 import { answer } from './tool-results.js';
 

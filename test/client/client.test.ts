@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
-import { KernelUnreachableError } from '../../../kernel/client/errors.js';
-import { KernelClient } from '../../../kernel/client/client.js';
-import type { Push } from '../../../protocol/protocol.js';
-import { call, EXIT } from '../../helpers/kernel-harness.js';
-import { type ServerFixture, startServer } from '../../helpers/server-fixture.js';
+import { AosError } from '../../kernel/errno.js';
+import { KernelUnreachableError } from '../../client/errors.js';
+import { KernelClient } from '../../client/client.js';
+import type { Push } from '../../protocol/protocol.js';
+import { call, EXIT } from '../helpers/kernel-harness.js';
+import { type ServerFixture, startServer } from '../helpers/server-fixture.js';
 
 const READ = call('SYS_READ_STDIN', { timeout_s: 30 });
 
