@@ -13,7 +13,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import YAML from 'yaml';
 import { KernelClient } from '../client/client.js';
-import { KernelServer } from '../kernel/daemon/server.js';
+import { KernelServer } from '../daemon/server.js';
 import { Kernel } from '../kernel/kernel.js';
 import { median } from './daemon-home.js';
 import { figure, flag, report } from './report.js';

@@ -1,5 +1,5 @@
 /**
- * What the CLI reads of the daemon's log (kernel/daemon/log.ts writes it): its size before a
+ * What the CLI reads of the daemon's log (daemon/log.ts writes it): its size before a
  * start, and the error a failed start left there.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';

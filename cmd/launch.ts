@@ -15,12 +15,12 @@ import type { AosPaths } from '../kernel/paths.js';
 import type { DaemonReport, StartOutcome } from '../protocol/daemon-report.js';
 
 /**
- * cmd/aosd.ts under tsx, dist/cmd/aosd.js when built: the daemon's main, beside this file (and
- * beside dist/cmd/aos-cli.cjs, the CLI's bundle that holds this code).
+ * daemon/aosd.ts under tsx, dist/daemon/aosd.js when built: the daemon's main, in the daemon's room
+ * beside this one (cmd/, or dist/cmd/ where the CLI's bundle that holds this code sits).
  */
 export function daemonEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(here), path.extname(here) === '.ts' ? 'aosd.ts' : 'aosd.js');
+  return path.join(path.dirname(here), '..', 'daemon', path.extname(here) === '.ts' ? 'aosd.ts' : 'aosd.js');
 }
 
 /** The CLI's node flags minus a debugger's: a second inspector would fight over its port. */

@@ -1,4 +1,4 @@
-/** What a starting daemon (cmd/aosd.ts) reports to the CLI that launched it (cmd/launch.ts), and what the launch came to. */
+/** What a starting daemon (daemon/aosd.ts) reports to the CLI that launched it (cmd/launch.ts), and what the launch came to. */
 
 /** What the daemon tells the CLI that started it, once. */
 export type DaemonReport =

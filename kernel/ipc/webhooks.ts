@@ -48,7 +48,7 @@ export const jsonError = (status: number, error: string): WebhookReply => ({
   contentType: 'application/json',
 });
 
-/** The listener the daemon opens for these routes (kernel/daemon/gateway.ts): the kernel only needs its address. */
+/** The listener the daemon opens for these routes (daemon/gateway.ts): the kernel only needs its address. */
 export interface WebhookListener {
   readonly url: string;
   address(): { address: string; family: string; port: number };

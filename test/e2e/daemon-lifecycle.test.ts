@@ -101,7 +101,7 @@ describe('aos kernel start|stop|status', () => {
   it('a second daemon on the same AOS_HOME backs off and leaves the first one serving', async () => {
     t = await makeHome();
     const first = JSON.parse((await t.cli(['kernel', 'start', '--json'])).stdout) as { pid: number };
-    const second = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cmd/aosd.ts')], {
+    const second = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'daemon/aosd.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...t.env },
       stdio: 'ignore',

@@ -1,5 +1,5 @@
 /** The webhook gateway as the daemon attaches it, for kernels made in tests: a 127.0.0.1 listener on `port` (0: any). */
-import { Gateway, type GatewayOptions } from '../../kernel/daemon/gateway.js';
+import { Gateway, type GatewayOptions } from '../../daemon/gateway.js';
 import type { Webhooks } from '../../kernel/ipc/webhooks.js';
 import { param } from '../../kernel/param.js';
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { Kernel } from '../../kernel/kernel.js';
-import { KernelServer } from '../../kernel/daemon/server.js';
+import { KernelServer } from '../../daemon/server.js';
 import { ALL_CAPS, type TapeEntry } from './kernel-harness.js';
 import type { SafetyPolicy } from '../../kernel/proc/policy-rules.js';
 

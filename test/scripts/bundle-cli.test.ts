@@ -29,11 +29,12 @@ beforeAll(async () => {
   const meta = path.join(dir, 'meta.json');
   await run(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', cmdDir, '--metafile', meta], { cwd: ROOT });
   inputs = Object.keys((JSON.parse(await readFile(meta, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
-  // A package root like the real one: package.json (ES modules) and dist/cmd/aosd.js.
+  // A package root like the real one: package.json (ES modules) and dist/daemon/aosd.js.
   await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   await mkdir(path.join(cmdDir, 'mcp'));
   await writeFile(path.join(cmdDir, 'mcp', 'serve.js'), "export async function serveStdio() { process.stdout.write('serveStdio from beside the bundle\\n'); }\n");
-  await writeFile(path.join(dir, 'dist', 'cmd', 'aosd.js'), `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'cmd', 'aosd.ts')).href)});\n`);
+  await mkdir(path.join(dir, 'dist', 'daemon'), { recursive: true });
+  await writeFile(path.join(dir, 'dist', 'daemon', 'aosd.js'), `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'daemon', 'aosd.ts')).href)});\n`);
   t = await makeHome();
 }, 60_000);
 

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { webView } from '../../kernel/daemon/web/index.js';
+import { webView } from '../../daemon/web/index.js';
 import { eventsAfter, lastEventId } from '../../kernel/store/event-pages.js';
 import { isMethod } from '../../protocol/protocol.js';
 import { hasChromium, launchBrowser, screenshot } from '../helpers/browser.js';

@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+/**
+ * The kernel daemon, one per AOS_HOME: holds the pid-file lock, loads the policy, opens the
+ * store, serves the socket. Started by the CLI (daemon-start.ts, which waits for the report sent
+ * here) or by hand in the foreground. SIGTERM, SIGINT and the `shutdown` method stop it cleanly:
+ * the kernel is closed, not its processes — they resume on the next start.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
+import { currentPid } from '../kernel/loop/blame.js';
+import { loadDotEnv } from '../cmd/dotenv.js';
+import { type DaemonLogger, openDaemonLog, rotateLog } from './log.js';
+import type { DaemonReport } from '../protocol/daemon-report.js';
+import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
+import { aosPaths } from '../kernel/paths.js';
+import { checkSandboxBinds, checkStatePlacement } from '../kernel/state-placement.js';
+import { acquirePidLock, type PidLock } from './pid-lock.js';
+import { parseLimits } from '../kernel/sched/model-pool.js';
+import { param } from '../kernel/param.js';
+import { loadPolicy, type Policy } from '../kernel/proc/policy.js';
+import { parseDuration } from '../protocol/duration.js';
+import { SecretBox } from '../kernel/proc/secrets.js';
+import { KernelServer } from './server.js';
+import { Gateway } from './gateway.js';
+import type { Webhooks } from '../kernel/ipc/webhooks.js';
+import { KernelClient } from '../client/client.js';
+import { McpHttpEndpoint } from './mcp-http.js';
+import { ensureToken } from '../client/mcp/token.js';
+
+loadDotEnv();
+const paths = aosPaths();
+await refuseMisplacedState();
+const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.send !== 'function' });
+/** Longest a clean stop may take before the daemon exits anyway. */
+const STOP_TIMEOUT_MS = 10_000;
+
+let lock: PidLock | null = null;
+let kernel: Kernel | null = null;
+let server: KernelServer | null = null;
+let stopping = false;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Before anything is written, the log included: aos's own files never go where an agent can reach
+ * them (kernel/state-placement.ts). The refusal goes to the CLI that started us, or to stderr.
+ */
+async function refuseMisplacedState(): Promise<void> {
+  try {
+    checkStatePlacement(paths);
+  } catch (error) {
+    const message = errorMessage(error);
+    if (typeof process.send === 'function') await report({ type: 'failed', message });
+    else process.stderr.write(`aosd: ${message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Tell the CLI that started us (if any) how the start went, then cut the channel. */
+function report(message: DaemonReport): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) return Promise.resolve();
+  return new Promise((resolve) => {
+    send(message, undefined, undefined, () => {
+      if (process.connected) process.disconnect();
+      resolve();
+    });
+  });
+}
+
+async function teardown(crashed = false): Promise<void> {
+  await server?.close();
+  // A clean stop keeps a backup of the last good state beside the store.
+  await kernel?.close({ crashed, backup: !crashed });
+  await lock?.release();
+}
+
+async function stop(reason: string, code = 0, crashed = false): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log('info', `stopping (${reason})`);
+  const timer = setTimeout(() => {
+    log('error', `clean stop took over ${STOP_TIMEOUT_MS} ms; exiting anyway`);
+    process.exit(1);
+  }, STOP_TIMEOUT_MS);
+  try {
+    await teardown(crashed);
+    log('info', 'stopped');
+  } catch (error) {
+    log('error', `error while stopping: ${errorMessage(error)}`);
+  } finally {
+    clearTimeout(timer);
+    process.exit(code);
+  }
+}
+
+/** The host paths the policy's stdio MCP servers have bound into their sandboxes. */
+function mcpBinds(policy: Policy): Array<{ what: string; path: string }> {
+  return Object.entries(policy.mcpServers ?? {}).flatMap(([name, server]) =>
+    server.kind === 'stdio' ? [...server.read, ...server.write].map((p) => ({ what: `MCP server ${name}'s bound path`, path: p })) : [],
+  );
+}
+
+/** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. */
+async function createKernel(policy: Policy): Promise<Kernel> {
+  const explicit = process.env.AOS_WEBHOOK_PORT;
+  const port = explicit === undefined || explicit === '' ? param.webhookPort : Number(explicit);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`AOS_WEBHOOK_PORT must be a port number from 0 to 65535 (got "${explicit}")`);
+  }
+  const retention = process.env.AOS_RETENTION;
+  const options = {
+    retentionMs: retention ? parseDuration(retention, 'AOS_RETENTION') : undefined,
+    workspace: paths.workspace,
+    rootCapabilities: policy.rootCapabilities,
+    netAllowPrivate: policy.netAllowPrivate,
+    defaultModel: process.env.AOS_MODEL?.trim() || policy.defaultModel,
+    mcp: policy.mcpServers,
+    safety: policy.safety,
+    secrets: await SecretBox.load(policy.safety.secrets, paths.home, process.env),
+    storeFile: paths.db,
+    modelLimits: parseLimits(process.env.AOS_LIMITS),
+    // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).
+    memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
+    log,
+  };
+  // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).
+  const mcp = new McpHttpEndpoint({
+    token: await ensureToken(paths.mcpToken),
+    connect: () => KernelClient.connect(paths),
+    maxBodyBytes: param.mcpHttpMaxBodyBytes,
+    maxSessions: param.mcpHttpMaxSessions,
+    sessionIdleMs: param.mcpHttpSessionIdleMs,
+  });
+  const listen = (routes: Webhooks, at: number) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp });
+  // The default port taken falls back to a free one here, inside the one start: starting the kernel
+  // again would open its store a second time and lose what the first open saw (a new store).
+  const gateway = async (routes: Webhooks) => {
+    try {
+      return await listen(routes, port);
+    } catch (error) {
+      if (explicit) throw error;
+      log('warn', `${errorMessage(error)}; using a free port instead (set AOS_WEBHOOK_PORT to choose one)`);
+      return listen(routes, 0);
+    }
+  };
+  return Kernel.create({ ...options, gateway });
+}
+
+async function start(): Promise<void> {
+  await mkdir(paths.home, { recursive: true, mode: 0o700 });
+  rotateLog(paths.kernelLog);
+  const locked = await acquirePidLock(paths.pidFile);
+  if (!locked.acquired) {
+    log('info', `kernel pid ${locked.holder} already holds ${paths.pidFile}; not starting a second one`);
+    await report({ type: 'running', pid: locked.holder });
+    process.exit(0);
+  }
+  lock = locked.lock;
+  // Sandboxes of an earlier kernel that died without cleaning up (SIGKILL, OOM) go before we serve.
+  const swept = await sweepStaleSandboxes();
+  const sweepLine = describeSweep(swept);
+  if (sweepLine) log(swept.failed.length > 0 ? 'warn' : 'info', sweepLine);
+  const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
+  checkStatePlacement(paths, policy.safety.secrets.flatMap((s) => (s.fromFile ? [{ what: `the file of secret ${s.name}`, path: path.join(paths.home, s.fromFile) }] : [])));
+  checkSandboxBinds(paths, mcpBinds(policy));
+  kernel = await createKernel(policy);
+  if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
+  const started = kernel;
+  // The last good state, kept from the start: a later corruption has something to be restored from.
+  void started.store.backup().then(
+    (file) => file && log('info', `backed up the kernel store to ${file}`),
+    (error: unknown) => log('warn', `could not back up the kernel store: ${errorMessage(error)}`),
+  );
+  server = await KernelServer.listen(kernel, {
+    socket: paths.socket,
+    home: paths.home,
+    workspace: paths.workspace,
+    log,
+    onShutdown: () => void stop('shutdown requested by a client'),
+  });
+  // The daemon outlives the directory it was started from.
+  process.chdir(paths.home);
+  log('info', `kernel ${KERNEL_VERSION} ready: pid ${process.pid}, socket ${paths.socket}, workspace ${paths.workspace}, policy ${policy.file}`);
+  await report({ type: 'ready', pid: process.pid, socket: paths.socket });
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(signal));
+process.on('uncaughtException', (error) => {
+  // Charge the crash to the process it was raised for (if any): the next start will not replay its turn forever.
+  const pid = currentPid();
+  log('error', `uncaught exception${pid === null ? '' : ` while working for process ${pid}`}: ${error.stack ?? error.message}`);
+  try {
+    kernel?.noteCrash(pid);
+  } catch (noteError) {
+    log('error', `could not record the crash: ${errorMessage(noteError)}`);
+  }
+  void stop('uncaught exception', 70, true);
+});
+process.on('unhandledRejection', (reason) => {
+  log('error', `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+
+try {
+  await start();
+} catch (error) {
+  const message = errorMessage(error);
+  log('error', message);
+  stopping = true;
+  await teardown().catch(() => undefined);
+  await report({ type: 'failed', message });
+  process.exit(1);
+}

@@ -1,0 +1,235 @@
+/** One client connection: JSON lines in, validated requests dispatched, responses and pushes out. */
+import type net from 'node:net';
+import { AosError } from '../kernel/errno.js';
+import type { DaemonLogger } from './log.js';
+import { LineDecoder, LineTooLongError } from '../protocol/json-lines.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { param } from '../kernel/param.js';
+import { RawJson } from '../protocol/raw-json.js';
+import {
+  describeIssues,
+  isMethod,
+  MAX_CLIENT_BACKLOG_BYTES,
+  READ_PAUSE_BYTES,
+  MAX_REQUEST_LINE_BYTES,
+  METHODS,
+  type Method,
+  PROTOCOL_VERSION,
+  type RequestId,
+  requestSchema,
+  type Response,
+  type WireError,
+} from '../protocol/protocol.js';
+import { handlers, type MethodContext, type ServerInfo } from './methods.js';
+import type { PushTarget, StreamHub } from './streams.js';
+
+export interface ConnectionDeps {
+  kernel: Kernel;
+  hub: StreamHub;
+  info: ServerInfo;
+  log: DaemonLogger;
+  requestShutdown(): void;
+  onClose(conn: Connection): void;
+}
+
+type ParsedRequest = { id: RequestId; method: Method; params: unknown } | { id: RequestId | null; error: WireError };
+
+function idOf(raw: unknown): RequestId | null {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'number' || typeof id === 'string' ? id : null;
+}
+
+export function parseRequest(line: string): ParsedRequest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { id: null, error: { code: 'EINVAL', message: 'request is not valid JSON' } };
+  }
+  const envelope = requestSchema.safeParse(raw);
+  if (!envelope.success) return { id: idOf(raw), error: { code: 'EINVAL', message: `bad request: ${describeIssues(envelope.error)}` } };
+  const { id, method, protocol } = envelope.data;
+  if (protocol !== undefined && protocol !== PROTOCOL_VERSION) {
+    return { id, error: { code: 'EPROTO', message: `this kernel speaks protocol ${PROTOCOL_VERSION}, the request protocol ${protocol}; restart it with "aos kernel stop"` } };
+  }
+  if (!isMethod(method)) {
+    return { id, error: { code: 'ENOSYS', message: `unknown method "${method}" (methods: ${Object.keys(METHODS).join(', ')})` } };
+  }
+  const params = METHODS[method].params.safeParse(envelope.data.params ?? {});
+  if (!params.success) return { id, error: { code: 'EINVAL', message: `${method}: ${describeIssues(params.error)}` } };
+  return { id, method, params: params.data };
+}
+
+function runHandler(method: Method, params: unknown, ctx: MethodContext): unknown {
+  // The params were parsed by METHODS[method].params: the handler for `method` takes exactly them.
+  const handler = handlers[method] as (params: unknown, ctx: MethodContext) => unknown;
+  return handler(params, ctx);
+}
+
+export class Connection implements PushTarget {
+  private readonly decoder = new LineDecoder(MAX_REQUEST_LINE_BYTES);
+  private nextSub = 1;
+  private pending = 0;
+  /** Request lines read but not handled yet (past param.requestsPerTick or requestSliceMs in one turn of the loop). */
+  private queued: string[] = [];
+  private draining = false;
+  private inputEnded = false;
+  private closed = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      this.inputEnded = true;
+      this.finishIfIdle();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.onClosed());
+  }
+
+  pushLine(line: string): void {
+    this.write(line);
+  }
+
+  /** Every line out goes through here: a client that stops reading is dropped, never buffered without bound. */
+  private write(line: string): void {
+    this.writeParts([`${line}\n`]);
+  }
+
+  /** `written` runs once the parts are out (or dropped with the connection). */
+  private writeParts(parts: ReadonlyArray<string | Buffer>, written?: () => void): void {
+    if (this.closed || !this.socket.writable) return written?.();
+    if (this.socket.writableLength > MAX_CLIENT_BACKLOG_BYTES) {
+      this.deps.log('warn', `disconnecting a client that stopped reading: ${this.socket.writableLength} bytes unsent (limit ${MAX_CLIENT_BACKLOG_BYTES})`);
+      this.deps.hub.drop(this);
+      this.socket.destroy();
+      return written?.();
+    }
+    parts.forEach((part, i) => this.socket.write(part, i === parts.length - 1 ? () => written?.() : undefined));
+    // Pipelined requests wait while this client's answers pile up: its backlog stays near one reply.
+    if (this.socket.writableLength > READ_PAUSE_BYTES && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
+  }
+
+  /** Close politely: flush what is queued, then hang up. */
+  end(): void {
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  private send(response: Response): void {
+    // JSON made elsewhere goes out as it is: no parse and stringify of ~35 MB on the kernel's thread.
+    if (response.ok && response.result instanceof RawJson) {
+      const raw = response.result;
+      this.writeParts([`{"id":${JSON.stringify(response.id)},"ok":true,"result":`, raw.bytes, '}\n'], () => raw.release());
+      return;
+    }
+    this.write(JSON.stringify(response));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let lines: string[];
+    try {
+      lines = this.decoder.push(chunk);
+    } catch (error) {
+      if (!(error instanceof LineTooLongError)) throw error;
+      this.send({ id: null, ok: false, error: { code: 'EFBIG', message: `request line longer than ${error.maxBytes} bytes; closing the connection` } });
+      this.deps.hub.drop(this);
+      this.end();
+      return;
+    }
+    for (const line of lines) this.queued.push(line);
+    this.drain();
+  }
+
+  /** Handle a slice of the queued requests; the rest after the loop has turned, reading paused meanwhile. */
+  private drain(): void {
+    if (this.draining) return;
+    const until = performance.now() + param.requestSliceMs;
+    let handled = 0;
+    while (handled < this.queued.length && handled < param.requestsPerTick && !this.closed) {
+      this.handle(this.queued[handled++] as string);
+      if (performance.now() >= until) break;
+    }
+    this.queued.splice(0, handled);
+    if (this.queued.length === 0 || this.closed) return this.finishIfIdle();
+    this.draining = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.draining = false;
+      this.resumeReading();
+      this.drain();
+    });
+  }
+
+  /** Read again, once this client has taken its answers (see write()). */
+  private resumeReading(): void {
+    if (this.socket.writableLength <= READ_PAUSE_BYTES) this.socket.resume();
+    else this.socket.once('drain', () => this.resumeReading());
+  }
+
+  private handle(line: string): void {
+    const request = parseRequest(line);
+    if ('error' in request) {
+      this.send({ id: request.id, ok: false, error: request.error });
+      return;
+    }
+    const { id, method } = request;
+    const after: Array<() => void> = [];
+    const ctx: MethodContext = {
+      kernel: this.deps.kernel,
+      // Whatever the client says it is, it came on the unix socket.
+      via: 'socket',
+      hub: this.deps.hub,
+      info: this.deps.info,
+      target: this,
+      newSub: () => this.nextSub++,
+      afterResponse: (fn) => after.push(fn),
+      requestShutdown: () => this.deps.requestShutdown(),
+    };
+    const finish = (response: Response): void => {
+      this.send(response);
+      for (const fn of after) fn();
+      this.pending--;
+      this.finishIfIdle();
+    };
+    this.pending++;
+    try {
+      const out = runHandler(method, request.params, ctx);
+      if (out instanceof Promise) {
+        void out.then(
+          (result: unknown) => finish({ id, ok: true, result }),
+          (error: unknown) => finish({ id, ok: false, error: this.wireError(method, error) }),
+        );
+      } else {
+        finish({ id, ok: true, result: out });
+      }
+    } catch (error) {
+      finish({ id, ok: false, error: this.wireError(method, error) });
+    }
+  }
+
+  private wireError(method: Method, error: unknown): WireError {
+    if (error instanceof AosError) return { code: error.code, message: error.message };
+    const message = error instanceof Error ? error.message : String(error);
+    this.deps.log('error', `${method} failed inside the kernel: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    return { code: 'EKERNEL', message: `${method} failed inside the kernel: ${message}` };
+  }
+
+  /** A client that half-closed gets its last answers, then the connection ends. */
+  private finishIfIdle(): void {
+    if (this.inputEnded && this.pending === 0 && this.queued.length === 0 && !this.closed) this.end();
+  }
+
+  private onClosed(): void {
+    this.closed = true;
+    this.deps.hub.drop(this);
+    this.deps.onClose(this);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The webhook gateway: an HTTP server on 127.0.0.1 that turns a request to
+ * `/hooks/<token>/<path>` into an event for the owning process and answers with its
+ * SYS_WEBHOOK_REPLY. Nothing a client sends can throw into the kernel.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AosError } from '../kernel/errno.js';
+import { param } from '../kernel/param.js';
+import { parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
+import { type UploadLimits, UploadBudget } from './upload-budget.js';
+import { jsonError, type WebhookReply, type Webhooks } from '../kernel/ipc/webhooks.js';
+
+export const GATEWAY_HOST = '127.0.0.1';
+
+/** Connections still open this long after close() are cut. */
+const CLOSE_GRACE_MS = 500;
+
+/** Another service on the gateway (the MCP endpoint): handle() is true when it took the request. */
+export interface GatewayRoute {
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** 0 picks a free port. */
+  port: number;
+  maxBodyBytes: number;
+  route?: GatewayRoute;
+  /** Requests still arriving (param.webhookMaxUploads…); the defaults when absent. */
+  uploads?: UploadLimits;
+  /** param.webhookHeadersTimeoutMs / webhookRequestTimeoutMs when absent. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_UPLOADS: UploadLimits = {
+  perProcess: param.webhookMaxUploadsPerProcess,
+  total: param.webhookMaxUploads,
+  bytesPerProcess: param.webhookMaxUploadBytesPerProcess,
+  bytes: param.webhookMaxUploadBytes,
+};
+
+function contentTypeOf(body: string): string {
+  const t = body.trimStart();
+  if (t.startsWith('{') || t.startsWith('[')) {
+    try {
+      JSON.parse(body);
+      return 'application/json';
+    } catch {
+      // not JSON: plain text
+    }
+  }
+  return 'text/plain; charset=utf-8';
+}
+
+function send(res: ServerResponse, reply: WebhookReply, closeConnection = false): void {
+  if (res.headersSent || res.destroyed) return;
+  try {
+    res.writeHead(reply.status, {
+      'content-type': reply.contentType ?? contentTypeOf(reply.body),
+      'cache-control': 'no-store',
+      ...(closeConnection ? { connection: 'close' } : {}),
+    });
+    res.end(reply.body);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** Refused for room: the client may try again; the connection is cut so its unread bytes are not kept. */
+function refuseBusy(res: ServerResponse, status: 429 | 503, message: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: message }), () => res.socket?.destroy());
+}
+
+export class Gateway {
+  private closing = false;
+  /** What requests still arriving hold (upload-budget.ts). */
+  readonly uploads: UploadBudget;
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly webhooks: Webhooks,
+    private readonly options: GatewayOptions,
+  ) {
+    this.uploads = new UploadBudget(options.uploads ?? DEFAULT_UPLOADS);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      req.on('error', () => {});
+      this.handle(req, res).catch(() => send(res, jsonError(500, 'internal error in the webhook gateway'), true));
+    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      // A request that took too long (headers or body) is told so; anything else malformed is just cut.
+      if ((error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT') && socket.writable) {
+        socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+        return;
+      }
+      socket.destroy();
+    });
+  }
+
+  static listen(webhooks: Webhooks, options: GatewayOptions): Promise<Gateway> {
+    // A sender that trickles its headers or body is answered 408 and cut; checked every 250 ms, not Node's 30 s.
+    const server = http.createServer({
+      headersTimeout: options.headersTimeoutMs ?? param.webhookHeadersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? param.webhookRequestTimeoutMs,
+      connectionsCheckingInterval: 250,
+    });
+    const gateway = new Gateway(server, webhooks, options);
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        reject(new AosError('EIO', `cannot start the webhook gateway on ${GATEWAY_HOST}:${options.port}: ${error.message}`, { cause: error }));
+      };
+      server.once('error', onError);
+      server.listen(options.port, GATEWAY_HOST, () => {
+        server.off('error', onError);
+        server.on('error', () => {});
+        resolve(gateway);
+      });
+    });
+  }
+
+  address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  get url(): string {
+    return `http://${GATEWAY_HOST}:${this.address().port}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.closing && this.options.route?.handle(req, res)) return;
+    const route = parseHookRoute(req.url);
+    const hook = route ? this.webhooks.find(route.token, route.path) : undefined;
+    if (!route || !hook) return send(res, jsonError(404, 'no such webhook'));
+    if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
+    const before = this.webhooks.owner(hook);
+    if (!before) return send(res, jsonError(410, 'the process that owned this webhook has ended'));
+    if (this.webhooks.pendingOf(before.pid) >= param.maxPendingWebhookRequests) {
+      return send(res, jsonError(429, 'too many requests are waiting for this process'));
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.options.maxBodyBytes) return send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
+    const slot = this.uploads.open(before.pid, Number.isFinite(declared) ? declared : 0);
+    if ('status' in slot) return refuseBusy(res, slot.status, slot.message);
+    let body: Awaited<ReturnType<typeof readBody>>;
+    try {
+      body = await readBody(req, this.options.maxBodyBytes, (n) => slot.grow(n));
+    } finally {
+      slot.close();
+    }
+    if (!body.ok) {
+      if (body.reason === 'too_large') send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
+      if (body.reason === 'busy') refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
+      return;
+    }
+    // The world may have moved while the body arrived.
+    const owner = this.webhooks.owner(hook);
+    if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
+    if (!owner) return send(res, jsonError(410, 'the process that owned this webhook has ended'));
+    if (req.socket.destroyed) return;
+    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.body.toString('utf8') };
+    const id = this.webhooks.deliver(hook, owner, request, (reply) => send(res, reply));
+    res.on('close', () => {
+      if (!res.writableEnded) this.webhooks.cancel(id);
+    });
+  }
+
+  /** Stop listening; waiting requests must have been answered (Webhooks.closeAll) first. */
+  close(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.closing = true;
+    void this.options.route?.close();
+    return new Promise((resolve) => {
+      const force = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
+      this.server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      this.server.closeIdleConnections();
+    });
+  }
+}

@@ -1,0 +1,141 @@
+/** What each protocol method does: params arrive validated (protocol.ts), results go back as JSON. */
+import { KERNEL_VERSION, type Kernel } from '../kernel/kernel.js';
+import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../protocol/protocol.js';
+import type { RawJson } from '../protocol/raw-json.js';
+import { pruneProcesses, removeProcesses } from '../kernel/store/retention.js';
+import { defaultModelOf } from '../kernel/proc/root-model.js';
+import type { PushTarget, StreamHub } from './streams.js';
+import { safetyHandlers } from './safety-methods.js';
+import { isEnded } from '../kernel/types.js';
+import { waitFor } from './wait-method.js';
+import { toProcRow, type ProcRow } from '../protocol/views.js';
+import { settingsOf } from '../protocol/settings.js';
+import { stopProcess } from '../kernel/proc/stop.js';
+import { inspectProcess } from '../kernel/proc/inspect.js';
+import { webCall } from './web-call.js';
+import { webLogin } from './web/index.js';
+import type { Via } from '../kernel/proc/approvals.js';
+
+export interface ServerInfo {
+  socket: string;
+  home: string;
+  workspace: string;
+  startedAt: number;
+}
+
+export interface MethodContext {
+  kernel: Kernel;
+  /** The transport the request came on, decided by the server (an approval's `via`). */
+  via: Via;
+  hub: StreamHub;
+  info: ServerInfo;
+  target: PushTarget;
+  /** A fresh stream id on this connection. */
+  newSub(): number;
+  /** Runs right after the response line is written (a stream's first push, a shutdown). */
+  afterResponse(fn: () => void): void;
+  requestShutdown(): void;
+}
+
+/** A change is acknowledged only once it is committed: an answer the client saw is never undone by a crash. */
+async function durable<T>(kernel: Kernel, value: T): Promise<T> {
+  await kernel.store.committed();
+  return value;
+}
+
+/** A result, or its JSON made elsewhere (RawJson: `ps --all`'s rows come from SQLite as bytes). */
+type Answer<M extends Method> = ResultOf<M> | RawJson<ResultOf<M>>;
+type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext) => Answer<M> | Promise<Answer<M>> };
+
+function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
+  const { kernel, hub } = ctx;
+  const procs = kernel.tree(params.pid, { tree: params.tree });
+  const events = kernel.store.events(procs.map((r) => r.pid), params.tail);
+  const root = procs.find((r) => r.pid === params.pid) as ProcRow;
+  if (!params.follow) return { sub: null, procs, events };
+  const sub = ctx.newSub();
+  if (isEnded(root.state)) {
+    const end = { pid: root.pid, code: root.exit_code, reason: root.exit_reason, state: root.state };
+    ctx.afterResponse(() => hub.endNow(ctx.target, sub, end));
+  } else {
+    // Synchronous from history to here: no event can slip between the two.
+    hub.follow(ctx.target, sub, root.pid, procs.map((r) => r.pid), params.tree ?? false);
+  }
+  return { sub, procs, events };
+}
+
+export const handlers: Handlers = {
+  ping: (_params, { info }) => ({
+    pid: process.pid,
+    version: KERNEL_VERSION,
+    protocol: PROTOCOL_VERSION,
+    uptime_s: Math.round((Date.now() - info.startedAt) / 1000),
+    home: info.home,
+    socket: info.socket,
+    workspace: info.workspace,
+    // The daemon's own environment, as the CLI that started it left it: the CLI checks its own against it.
+    settings: settingsOf(process.env),
+  }),
+  spawn: async (params, { kernel }) => {
+    const pcb = await kernel.spawn({
+      task: params.task,
+      model: params.model,
+      name: params.name,
+      role: params.role,
+      priority: params.priority,
+      maxTurns: params.max_turns,
+      maxTokens: params.max_tokens,
+      maxCost: params.max_cost,
+      maxWallS: params.max_wall_s,
+      contextTokens: params.context_tokens,
+      capabilities: params.capabilities,
+      cwd: params.cwd,
+    });
+    return durable(kernel, toProcRow(pcb));
+  },
+  ps: (params, { kernel }) => {
+    if (params.last !== undefined) return kernel.processes({ last: params.last });
+    return params.all ? kernel.psAll.json() : kernel.liveProcessesJson();
+  },
+  kill: (params, { kernel }) => {
+    kernel.disk.refuseNewWork('kill');
+    return durable(kernel, { killed: kernel.kill(params.pid, { tree: params.tree ?? true }) });
+  },
+  send: (params, { kernel }) => {
+    kernel.disk.refuseNewWork('send');
+    kernel.send(params.pid, params.text);
+    return durable(kernel, { ok: true as const });
+  },
+  logs,
+  stop: (params, { kernel }) => {
+    kernel.disk.refuseNewWork('stop');
+    return durable(kernel, { stopping: stopProcess(kernel, params.pid, params.timeout_s) });
+  },
+  inspect: (params, { kernel }) => inspectProcess(kernel.table, params.pid),
+  history: (params, { kernel }) => {
+    kernel.store.flush();
+    const events = kernel.store.recentEvents(params.tail);
+    const pids = [...new Set(events.map((e) => e.pid))];
+    return { procs: pids.flatMap((pid) => kernel.tree(pid).slice(0, 1)), events };
+  },
+  rm: async (params, { kernel }) => ({ removed: await removeProcesses(kernel, params.pids) }),
+  prune: async (params, { kernel }) => ({ removed: await pruneProcesses(kernel, Date.now() - (params.older_than_s ?? 0) * 1000) }),
+  subscribe: (params, ctx) => {
+    const sub = ctx.newSub();
+    ctx.hub.subscribe(ctx.target, sub, params.topics);
+    return { sub, stats: ctx.kernel.stats() };
+  },
+  unsubscribe: (params, { hub, target }) => ({ ok: hub.drop(target, params.sub) }),
+  stats: (params, { kernel }) => {
+    if (params.gc) (globalThis as { gc?: () => void }).gc?.();
+    return kernel.stats();
+  },
+  models: (_params, { kernel }) => ({ default_model: defaultModelOf(kernel), providers: kernel.models.catalog() }),
+  wait: (params, { kernel }) => waitFor(kernel, params.pid, params.timeout_s),
+  web: (_params, ctx) => webLogin(ctx.kernel, webCall(ctx, handlers)),
+  shutdown: (_params, ctx) => {
+    ctx.afterResponse(() => ctx.requestShutdown());
+    return { pid: process.pid };
+  },
+  ...safetyHandlers,
+};

@@ -1,0 +1,72 @@
+/** Handlers of the policy's methods (protocol/safety-protocol.ts); spread into methods.ts's table with one line. */
+import { AosError } from '../kernel/errno.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { param } from '../kernel/param.js';
+import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
+import { diffProcess, rollbackProcess } from '../kernel/proc/rollback.js';
+import type { Via } from '../kernel/proc/approvals.js';
+
+type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
+type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel; via: Via }) => ResultOf<M> | Promise<ResultOf<M>> };
+
+/** An answer is acknowledged once committed, like every other change. */
+async function durable<T>(kernel: Kernel, value: T): Promise<T> {
+  await kernel.store.committed();
+  return value;
+}
+
+function known(kernel: Kernel, pid: number): void {
+  if (!kernel.pcb(pid) && !kernel.endedPcb(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
+}
+
+function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'> {
+  let capabilities = kernel.rootCaps.list;
+  if (pid !== undefined) {
+    const pcb = kernel.pcb(pid) ?? kernel.endedPcb(pid);
+    if (!pcb) throw new AosError('ESRCH', `no such process ${pid}`);
+    capabilities = pcb.capabilities;
+  }
+  const held = new Set(capabilities.map((c) => c.split(':')[0]));
+  const safety = kernel.safety.policy;
+  return {
+    file: safety.file,
+    pid: pid ?? null,
+    capabilities: [...capabilities],
+    // A rule matters to a process only where it holds a capability of the rule's kind.
+    rules: safety.rules.map((r) => ({ verdict: r.verdict, capability: r.pattern === null ? r.kind : `${r.kind}:${r.pattern}`, line: r.line, applies: held.has(r.kind) })),
+    approvals: { timeout_s: safety.approvalTimeoutS },
+    secrets: safety.secrets.map((sec) => ({
+      name: sec.name,
+      source: sec.fromEnv !== null ? `env ${sec.fromEnv}` : `file ${sec.fromFile ?? ''}`,
+      hosts: sec.hosts,
+      exec: sec.exec,
+      mcp: sec.mcp,
+    })),
+    journal: { retention: safety.journalRetention, exec: safety.journalExec },
+  };
+}
+
+export const safetyHandlers: SafetyHandlers = {
+  approvals: (_params, { kernel }) => ({ approvals: kernel.safety.approvals.list(param.approvalsMaxListed) }),
+  // `via` is the transport this request came on (methods.ts's context), never a parameter.
+  approve: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.approve(params.id, via)),
+  deny: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, via)),
+  policy: (params, { kernel }) => policyView(kernel, params.pid),
+  audit: (params, { kernel }) => ({
+    rows: kernel.safety.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),
+  }),
+  diff: async (params, { kernel }) => {
+    known(kernel, params.pid);
+    return { pid: params.pid, files: await diffProcess(kernel.safety, params.pid) };
+  },
+  rollback: async (params, { kernel }) => {
+    known(kernel, params.pid);
+    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel.safety, params.pid, params.turn ?? 0) });
+  },
+  audit_verify: (_params, { kernel }) => {
+    const v = kernel.safety.audit.verify();
+    return v.ok
+      ? { ok: true, rows: v.rows, head: v.head, bad_id: null, problem: null, keyed_from: v.keyed_from }
+      : { ok: false, rows: v.rows, head: null, bad_id: v.bad_id, problem: v.problem, keyed_from: v.keyed_from };
+  },
+};

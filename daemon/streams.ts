@@ -1,0 +1,125 @@
+/**
+ * Live streams for socket clients: one listener on the store's committed events fans them out to
+ * `logs -f` followers and `subscribe`rs, and throttles `stats` pushes. Nothing here polls. An event
+ * is pushed only once it is durable, so no client is ever shown something a crash could undo.
+ */
+import type { KernelEvent } from '../protocol/events.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { StoredEvent } from '../kernel/store/store-reads.js';
+import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
+
+/** The side of a connection the hub writes to. */
+export interface PushTarget {
+  pushLine(line: string): void;
+}
+
+interface Follow {
+  target: PushTarget;
+  sub: number;
+  root: number;
+  tree: boolean;
+  pids: Set<number>;
+}
+
+interface TopicSub {
+  target: PushTarget;
+  sub: number;
+  events: boolean;
+  stats: boolean;
+}
+
+function pushLine(event: string, sub: number, payloadJson: string): string {
+  return `{"event":"${event}","sub":${sub},"payload":${payloadJson}}`;
+}
+
+export class StreamHub {
+  private readonly follows = new Set<Follow>();
+  private readonly topics = new Set<TopicSub>();
+  private readonly stopListening: () => void;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private lastStatsAt = 0;
+
+  constructor(private readonly kernel: Kernel) {
+    this.stopListening = kernel.store.onCommitted((events) => {
+      for (const stored of events) this.onEvent(stored.event, stored.json);
+    });
+  }
+
+  /** Live subscriptions, for tests and the daemon log. */
+  get size(): number {
+    return this.follows.size + this.topics.size;
+  }
+
+  /** Follow `pids` (a process or its tree) until `root` ends. Call right after reading the history. */
+  follow(target: PushTarget, sub: number, root: number, pids: Iterable<number>, tree: boolean): void {
+    this.follows.add({ target, sub, root, tree, pids: new Set(pids) });
+  }
+
+  /** For a process that has already ended: the stream is only its `end`. */
+  endNow(target: PushTarget, sub: number, payload: EndPayload): void {
+    target.pushLine(pushLine('end', sub, JSON.stringify(payload)));
+  }
+
+  subscribe(target: PushTarget, sub: number, topics: readonly Topic[]): void {
+    this.topics.add({ target, sub, events: topics.includes('events'), stats: topics.includes('stats') });
+  }
+
+  /** Drop one subscription of a target, or all of them (the client went away). */
+  drop(target: PushTarget, sub?: number): boolean {
+    let dropped = false;
+    for (const set of [this.follows, this.topics] as Array<Set<{ target: PushTarget; sub: number }>>) {
+      for (const entry of set) {
+        if (entry.target === target && (sub === undefined || entry.sub === sub)) {
+          set.delete(entry);
+          dropped = true;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  close(): void {
+    this.stopListening();
+    this.follows.clear();
+    this.topics.clear();
+    if (this.statsTimer) clearTimeout(this.statsTimer);
+    this.statsTimer = null;
+  }
+
+  private onEvent(event: KernelEvent, json: string): void {
+    const payload = (): string => json;
+    for (const follow of this.follows) {
+      if (follow.tree && event.type === 'state' && event.from === null && event.ppid !== undefined && follow.pids.has(event.ppid)) {
+        follow.pids.add(event.pid);
+      }
+      if (!follow.pids.has(event.pid)) continue;
+      follow.target.pushLine(pushLine('log', follow.sub, payload()));
+      if (event.pid === follow.root && event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) {
+        this.follows.delete(follow);
+        this.endNow(follow.target, follow.sub, { pid: event.pid, code: event.code ?? null, reason: event.reason ?? null, state: event.to });
+      }
+    }
+    let wantsStats = false;
+    for (const topic of this.topics) {
+      if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, payload()));
+      wantsStats ||= topic.stats;
+    }
+    if (wantsStats) this.scheduleStats();
+  }
+
+  private scheduleStats(): void {
+    if (this.statsTimer) return;
+    const delay = Math.max(0, this.lastStatsAt + STATS_PUSH_INTERVAL_MS - Date.now());
+    this.statsTimer = setTimeout(() => this.pushStats(), delay);
+    this.statsTimer.unref();
+  }
+
+  private pushStats(): void {
+    this.statsTimer = null;
+    this.lastStatsAt = Date.now();
+    let json: string | undefined;
+    for (const topic of this.topics) {
+      if (topic.stats) topic.target.pushLine(pushLine('stats', topic.sub, (json ??= JSON.stringify(this.kernel.stats()))));
+    }
+  }
+}

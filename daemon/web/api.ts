@@ -1,0 +1,94 @@
+/**
+ * The web view's JSON API: one table of GET reads and one of POST actions. Actions go through the
+ * kernel's protocol methods (the same checks as the CLI's); approvals made here are marked as made
+ * by a person on the web view (`via: "web"`).
+ */
+import { AosError } from '../../kernel/errno.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import { param } from '../../kernel/param.js';
+import { eventsBefore, lastEventId, usageRows } from '../../kernel/store/event-pages.js';
+import { indexAll, searchEvents } from '../../kernel/store/event-search.js';
+import { isMethod } from '../../protocol/protocol.js';
+import { framesJson, type ModelOf } from './event-view.js';
+import { usageSeries } from './usage-series.js';
+
+/** Runs a protocol method as the socket would (params checked by METHODS); ENOSYS when this kernel has no such method. */
+export type WebCall = (method: string, params: unknown) => Promise<unknown>;
+
+export interface ApiDeps {
+  kernel: Kernel;
+  call: WebCall;
+  modelOf: ModelOf;
+  csrf: string;
+  port: number;
+}
+
+/** What a handler answers: a value to send as JSON, or JSON text made already. */
+export type ApiAnswer = { json: unknown } | { raw: string };
+
+type Query = URLSearchParams;
+
+function intParam(query: Query, name: string, fallback: number | null = null): number | null {
+  const text = query.get(name);
+  if (text === null || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new AosError('EINVAL', `${name} must be a whole number (got "${text}")`);
+  return value;
+}
+
+function pageLimit(query: Query): number {
+  return Math.min(intParam(query, 'limit', param.webPageEvents) ?? param.webPageEvents, param.webMaxPageEvents);
+}
+
+/** Rows newest first, plus the cursor of the next (older) page. */
+function page(rows: ReadonlyArray<{ id: number; json: string }>, limit: number, modelOf: ModelOf): ApiAnswer {
+  const more = rows.length === limit;
+  return { raw: `{"more":${more},"before":${rows.at(-1)?.id ?? null},"events":${framesJson(rows, modelOf)}}` };
+}
+
+function processDetail(kernel: Kernel, pid: number): ApiAnswer {
+  const pcb = kernel.pcb(pid);
+  const row = kernel.store.loadProcess(pid);
+  if (!pcb && !row) throw new AosError('ESRCH', `no such process ${pid}`);
+  const limits = pcb?.limits ?? null;
+  return { json: { pid, task: pcb?.task ?? row?.task ?? '', capabilities: pcb?.capabilities ?? [], limits } };
+}
+
+export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | Promise<ApiAnswer>> = {
+  '/api/session': async ({ call, csrf, port, kernel }) => ({
+    json: {
+      csrf,
+      port,
+      kernel: await call('ping', {}),
+      features: { approvals: isMethod('approvals'), stop: isMethod('stop') },
+      last_id: lastEventId(kernel.store),
+    },
+  }),
+  '/api/ps': async ({ call }) => ({ json: await call('ps', { last: param.webTreeRows }) }),
+  '/api/stats': async ({ call }) => ({ json: await call('stats', {}) }),
+  '/api/proc': ({ kernel }, query) => processDetail(kernel, intParam(query, 'pid') ?? 0),
+  '/api/events': ({ kernel, modelOf }, query) => {
+    const limit = pageLimit(query);
+    return page(eventsBefore(kernel.store, { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit }), limit, modelOf);
+  },
+  '/api/search': async ({ kernel, modelOf }, query) => {
+    await indexAll(kernel.store, param.webIndexChunk);
+    const limit = Math.min(pageLimit(query), param.webSearchHits);
+    const rows = searchEvents(kernel.store, query.get('q') ?? '', { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit });
+    return page(rows, limit, modelOf);
+  },
+  '/api/usage': ({ kernel }, query) => ({ json: usageSeries(usageRows(kernel.store, param.webUsageScanEvents), intParam(query, 'pid')) }),
+  '/api/approvals': async ({ call }) => ({ json: await call('approvals', {}) }),
+};
+
+type Body = Record<string, unknown>;
+
+export const POSTS: Record<string, (deps: ApiDeps, body: Body) => Promise<ApiAnswer>> = {
+  '/api/kill': async ({ call }, body) => ({ json: await call('kill', { pid: body.pid, tree: body.tree ?? true }) }),
+  '/api/stop': async ({ call }, body) => ({ json: await call('stop', { pid: body.pid, timeout_s: body.timeout_s ?? param.webStopTimeoutS }) }),
+  '/api/send': async ({ call }, body) => ({ json: await call('send', { pid: body.pid, text: body.text }) }),
+  '/api/approve': async ({ call }, body) => ({ json: await call('approve', { id: body.id }) }),
+  '/api/deny': async ({ call }, body) => ({
+    json: await call('deny', { id: body.id, ...(typeof body.reason === 'string' && body.reason ? { reason: body.reason } : {}) }),
+  }),
+};

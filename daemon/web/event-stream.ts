@@ -1,0 +1,129 @@
+/**
+ * The page's one live stream (server-sent events, one per tab, every kind multiplexed): events
+ * after the id the tab last saw (Last-Event-ID, or `after` on the first open), then live ones as
+ * they commit. The history is read and the listener added in the same turn of the event loop, and
+ * each stream skips ids it has sent: no gap, no repeat. Nothing listens while no tab is open.
+ */
+import type http from 'node:http';
+import type { Kernel } from '../../kernel/kernel.js';
+import { param } from '../../kernel/param.js';
+import { eventsAfter, lastEventId } from '../../kernel/store/event-pages.js';
+import type { StoredEvent } from '../../kernel/store/store-reads.js';
+import { frameJson, type ModelOf } from './event-view.js';
+import { SECURITY_HEADERS } from './respond.js';
+
+interface Stream {
+  res: http.ServerResponse;
+  lastId: number;
+}
+
+function eventFrame(id: number, data: string): string {
+  return `id: ${id}\nevent: ev\ndata: ${data}\n\n`;
+}
+
+function namedFrame(name: string, data: string): string {
+  return `event: ${name}\ndata: ${data}\n\n`;
+}
+
+export class EventStreams {
+  private readonly streams = new Set<Stream>();
+  private unlisten: (() => void) | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private keepAlive: NodeJS.Timeout | null = null;
+  private statsDue = false;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly modelOf: ModelOf,
+  ) {}
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Open a stream resuming after event `after` (null: from now on). */
+  open(res: http.ServerResponse, after: number | null): void {
+    if (this.streams.size >= param.webMaxStreams) this.oldest()?.res.destroy();
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    const stream: Stream = { res, lastId: after ?? lastEventId(this.kernel.store) };
+    let head = `retry: 1000\n${namedFrame('hello', JSON.stringify({ last_id: stream.lastId }))}`;
+    if (after !== null) head += this.catchUp(stream);
+    head += namedFrame('stats', JSON.stringify(this.kernel.stats()));
+    this.streams.add(stream);
+    this.listen();
+    res.on('close', () => this.drop(stream));
+    this.write(stream, head);
+  }
+
+  /** The events a resuming tab missed, or a `reset` when it is too far behind to catch up here. */
+  private catchUp(stream: Stream): string {
+    const rows = eventsAfter(this.kernel.store, stream.lastId, param.webResumeMaxEvents + 1);
+    if (rows.length > param.webResumeMaxEvents) {
+      stream.lastId = lastEventId(this.kernel.store);
+      return namedFrame('reset', JSON.stringify({ last_id: stream.lastId }));
+    }
+    let out = '';
+    for (const row of rows) out += eventFrame(row.id, frameJson(row, this.modelOf));
+    stream.lastId = rows.at(-1)?.id ?? stream.lastId;
+    return out;
+  }
+
+  private listen(): void {
+    if (this.unlisten) return;
+    this.unlisten = this.kernel.store.onCommitted((events) => this.onEvents(events));
+    this.keepAlive = setInterval(() => this.broadcast(': keep-alive\n\n'), param.webKeepAliveMs);
+    this.keepAlive.unref();
+  }
+
+  private onEvents(events: readonly StoredEvent[]): void {
+    const frames = events.map((e) => ({ id: e.id, text: eventFrame(e.id, frameJson({ id: e.id, json: e.json }, this.modelOf)) }));
+    for (const stream of this.streams) {
+      let out = '';
+      for (const frame of frames) if (frame.id > stream.lastId) out += frame.text;
+      if (out === '') continue;
+      stream.lastId = frames.at(-1)?.id ?? stream.lastId;
+      this.write(stream, out);
+    }
+    this.statsDue = true;
+    this.statsTimer ??= setTimeout(() => this.pushStats(), param.webStatsIntervalMs).unref();
+  }
+
+  private pushStats(): void {
+    this.statsTimer = null;
+    if (!this.statsDue || this.streams.size === 0) return;
+    this.statsDue = false;
+    this.broadcast(namedFrame('stats', JSON.stringify(this.kernel.stats())));
+  }
+
+  private broadcast(text: string): void {
+    for (const stream of this.streams) this.write(stream, text);
+  }
+
+  /** A tab that stops reading is cut, not buffered for: it comes back with its Last-Event-ID. */
+  private write(stream: Stream, text: string): void {
+    if (stream.res.writableLength > param.webStreamBacklogBytes) {
+      stream.res.destroy();
+      return;
+    }
+    stream.res.write(text);
+  }
+
+  private oldest(): Stream | undefined {
+    return this.streams.values().next().value;
+  }
+
+  private drop(stream: Stream): void {
+    this.streams.delete(stream);
+    if (this.streams.size > 0) return;
+    // The last tab went away: the daemon goes back to paying nothing for the view.
+    this.unlisten?.();
+    this.unlisten = null;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    if (this.statsTimer) clearTimeout(this.statsTimer);
+    this.keepAlive = this.statsTimer = null;
+  }
+
+  close(): void {
+    for (const stream of [...this.streams]) stream.res.destroy();
+  }
+}
