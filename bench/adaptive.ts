@@ -9,7 +9,7 @@
  *
  *   node --import tsx bench/adaptive.ts [--capacity 50] [--latency 200] [--seconds 12] [--from above,below]
  */
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import type { LaneLimits } from '../kernel/sched/pool-limits.js';
 import { many, runAgents, startFleet } from './fleet.js';
 import { type Figure, figure, flag, report } from './report.js';

@@ -17,7 +17,7 @@
  *   node --import tsx bench/delay.ts [--agents 100 --turns 5 --latency 200]
  *     [--big-agents 1000 --big-turns 5 --big-latency 2000] [--runs 5] [--big-runs 3] [--http-runs 3] [--warmup 20]
  */
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
 import { figure, flag, report } from './report.js';
 

@@ -15,7 +15,7 @@ import { execLimits } from '../drivers/exec/driver.js';
 import { runSandboxed } from '../drivers/exec/run-sandboxed.js';
 import { findBwrap } from '../drivers/exec/find-bwrap.js';
 import { findGate } from '../drivers/exec/gate/gate-binary.js';
-import type { ExecGate } from '../kernel/driver-api.js';
+import type { ExecGate } from '../sys/driver-api.js';
 import { figure, flag, report } from './report.js';
 
 const runs = Number(flag('runs', '30'));

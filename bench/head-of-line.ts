@@ -9,7 +9,7 @@
  *
  *   node --import tsx bench/head-of-line.ts [--fast 9] [--turns 10] [--fast-ms 50] [--slow-ms 2000] [--runs 7]
  */
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
 import { figure, flag, report } from './report.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runSandboxed } from '../drivers/exec/index.js';
 import { diffTree, sha256, snapshotTree } from '../drivers/fs/tree-snapshot.js';
 import { WorkspaceFs } from '../drivers/fs/workspace-fs.js';
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 
 const ROUNDS = 20;
 const SIZES = [0, 100, 500, 2000];

@@ -11,7 +11,7 @@ import { LineDecoder, LineTooLongError } from '../protocol/json-lines.js';
 import type { Method, ParamsOf, ResultOf, StreamMethod } from '../protocol/protocol.js';
 import { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, type Push, pushShape, RESULTS, responseShape, type Response } from '../protocol/protocol-results.js';
 import { PushQueue } from './push-queue.js';
-import { AosError } from '../kernel/errno.js';
+import { AosError } from '../sys/errno.js';
 
 export interface ClientPaths {
   socket: string;

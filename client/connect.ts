@@ -5,7 +5,7 @@
  */
 import { KernelClient } from './client.js';
 import { KernelUnreachableError } from './errors.js';
-import type { AosPaths } from '../kernel/paths.js';
+import type { AosPaths } from '../sys/paths.js';
 import type { Launcher } from '../protocol/daemon-report.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { PROTOCOL_VERSION } from '../protocol/protocol-results.js';

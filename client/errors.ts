@@ -1,5 +1,5 @@
 /** The client's failures: the kernel could not be reached (exit code 2 in the CLI), or it said no. */
-import { AosError, isErrno } from '../kernel/errno.js';
+import { AosError, isErrno } from '../sys/errno.js';
 import type { WireError } from '../protocol/protocol-results.js';
 
 /**

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The aos CLI: reads argv against the verb table (verbs.ts), runs one verb, maps failures to the contract's exit codes. */
-import { KERNEL_VERSION } from '../kernel/version.js';
+import { KERNEL_VERSION } from '../sys/version.js';
 import { programHelp, verbHelp } from './cli-help.js';
 import { parseVerbArgs, suggestion, UsageError } from './cli-parse.js';
 import { loadDotEnv } from './dotenv.js';

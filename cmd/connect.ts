@@ -2,7 +2,7 @@
 import { answered, type Connected, LOST_RETRY_MS, type Opened, openKernel as openConnection } from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
 import type { KernelClient } from '../client/client.js';
-import { aosPaths } from '../kernel/paths.js';
+import { aosPaths } from '../sys/paths.js';
 import type { Launcher } from '../protocol/daemon-report.js';
 import { driftWarning } from './drift.js';
 import { err, isTerminal } from './out.js';

@@ -1,5 +1,5 @@
 /** The CLI's one error exit: a clear message, never a stack trace, and the contract's exit codes. */
-import { AosError } from '../kernel/errno.js';
+import { AosError } from '../sys/errno.js';
 import { KernelUnreachableError } from '../client/errors.js';
 import { err } from './out.js';
 

@@ -1,8 +1,8 @@
 /** `aos kernel restart`: stop the daemon and start it with the caller's settings; its processes resume. */
 import { pingKernel, startKernel } from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
-import { aosPaths } from '../kernel/paths.js';
-import { isEnded, PROC_STATES } from '../kernel/types.js';
+import { aosPaths } from '../sys/paths.js';
+import { isEnded, PROC_STATES } from '../sys/types.js';
 import { EXIT } from './fail.js';
 import { launchLazily } from './connect.js';
 import { stopKernel } from './launch-stop.js';

@@ -1,5 +1,5 @@
 /** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';

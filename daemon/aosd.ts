@@ -8,16 +8,16 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
-import { currentPid } from '../kernel/loop/blame.js';
+import { currentPid } from '../sys/blame.js';
 import { loadDotEnv } from '../cmd/dotenv.js';
 import { type DaemonLogger, openDaemonLog, rotateLog } from './log.js';
 import type { DaemonReport } from '../protocol/daemon-report.js';
 import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
-import { aosPaths } from '../kernel/paths.js';
-import { checkSandboxBinds, checkStatePlacement } from '../kernel/state-placement.js';
+import { aosPaths } from '../sys/paths.js';
+import { checkSandboxBinds, checkStatePlacement } from '../sys/state-placement.js';
 import { acquirePidLock, type PidLock } from './pid-lock.js';
 import { parseLimits } from '../kernel/sched/model-pool.js';
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import { loadPolicy, type Policy } from '../kernel/proc/policy.js';
 import { parseDuration } from '../protocol/duration.js';
 import { SecretBox } from '../kernel/proc/secrets.js';
@@ -46,7 +46,7 @@ function errorMessage(error: unknown): string {
 
 /**
  * Before anything is written, the log included: aos's own files never go where an agent can reach
- * them (kernel/state-placement.ts). The refusal goes to the CLI that started us, or to stderr.
+ * them (sys/state-placement.ts). The refusal goes to the CLI that started us, or to stderr.
  */
 async function refuseMisplacedState(): Promise<void> {
   try {

@@ -1,10 +1,10 @@
 /** One client connection: JSON lines in, validated requests dispatched, responses and pushes out. */
 import type net from 'node:net';
-import { AosError } from '../kernel/errno.js';
+import { AosError } from '../sys/errno.js';
 import type { DaemonLogger } from './log.js';
 import { LineDecoder, LineTooLongError } from '../protocol/json-lines.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import { RawJson } from '../protocol/raw-json.js';
 import {
   describeIssues,

@@ -5,8 +5,8 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AosError } from '../kernel/errno.js';
-import { param } from '../kernel/param.js';
+import { AosError } from '../sys/errno.js';
+import { param } from '../sys/param.js';
 import { parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
 import { type UploadLimits, UploadBudget } from './upload-budget.js';
 import { jsonError, type WebhookReply, type Webhooks } from '../kernel/ipc/webhooks.js';

@@ -6,7 +6,7 @@ import { pruneProcesses, removeProcesses } from '../kernel/store/retention.js';
 import { defaultModelOf } from '../kernel/proc/root-model.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
-import { isEnded } from '../kernel/types.js';
+import { isEnded } from '../sys/types.js';
 import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../protocol/views.js';
 import { settingsOf } from '../protocol/settings.js';

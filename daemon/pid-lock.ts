@@ -4,8 +4,8 @@
  * it is all gone: a killed kernel whose threads are still exiting has its socket open.
  */
 import { link, rename, unlink, writeFile } from 'node:fs/promises';
-import { AosError } from '../kernel/errno.js';
-import { isAlive, isDaemon, isExiting, readPidFile } from '../kernel/pid-file.js';
+import { AosError } from '../sys/errno.js';
+import { isAlive, isDaemon, isExiting, readPidFile } from '../sys/pid-file.js';
 
 export interface PidLock {
   release(): Promise<void>;

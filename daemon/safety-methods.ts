@@ -1,7 +1,7 @@
 /** Handlers of the policy's methods (protocol/safety-protocol.ts); spread into methods.ts's table with one line. */
-import { AosError } from '../kernel/errno.js';
+import { AosError } from '../sys/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
 import { diffProcess, rollbackProcess } from '../kernel/proc/rollback.js';
 import type { Via } from '../kernel/proc/approvals.js';

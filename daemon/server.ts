@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
-import { AosError } from '../kernel/errno.js';
+import { AosError } from '../sys/errno.js';
 import type { DaemonLogger } from './log.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { Connection } from './connection.js';

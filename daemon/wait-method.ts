@@ -1,8 +1,8 @@
 /** The `wait` method: a process's end, or its state when `timeout_s` passes first. */
 import type { Kernel } from '../kernel/kernel.js';
-import { param } from '../kernel/param.js';
-import type { Pcb } from '../kernel/types.js';
-import { isEnded } from '../kernel/types.js';
+import { param } from '../sys/param.js';
+import type { Pcb } from '../sys/types.js';
+import { isEnded } from '../sys/types.js';
 import type { ResultOf } from '../protocol/protocol.js';
 
 function answer(pcb: Pcb, timedOut: boolean): ResultOf<'wait'> {

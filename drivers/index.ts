@@ -10,7 +10,7 @@ import { ModelRegistry } from './llm/registry.js';
 import { TapeReader } from './llm/workspace-tapes.js';
 import { memoryDriver } from './memory/driver.js';
 import { netDriver } from './net/driver.js';
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 
 export type { DriverConfig, ProcessScope } from './driver.js';
 

@@ -21,10 +21,10 @@ import { amendTranscript, appendTranscript, persist } from './proc/transcript.js
 import type { Scheduler } from './sched/scheduler.js';
 import type { DiskGuard } from './store/disk-guard.js';
 import type { Store } from './store/store.js';
-import type { Pcb, ProcState, WaitSpec } from './types.js';
+import type { Pcb, ProcState, WaitSpec } from '../sys/types.js';
 import type { EventBus, KernelEvent } from '../protocol/events.js';
 import { RawJson } from '../protocol/raw-json.js';
-import type { Waking } from './waking.js';
+import type { Waking } from '../sys/waking.js';
 import type { ProcRow } from '../protocol/views.js';
 
 export abstract class KernelApi implements SpawnCore {

@@ -3,8 +3,8 @@ import { getHeapStatistics } from 'node:v8';
 import type { ProcTable } from './proc/table.js';
 import type { ModelPool } from './sched/model-pool.js';
 import type { Scheduler } from './sched/scheduler.js';
-import { PROC_STATES, type ProcState } from './types.js';
-import { KERNEL_VERSION } from './version.js';
+import { PROC_STATES, type ProcState } from '../sys/types.js';
+import { KERNEL_VERSION } from '../sys/version.js';
 import { type KernelStats, maxInferences } from '../protocol/views.js';
 
 export interface StatsSource {

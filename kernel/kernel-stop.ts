@@ -3,14 +3,14 @@
  * to resume on the next start (the daemon). Both release the drivers, the gateway and the store.
  */
 import { closeDrivers, type OpenedDrivers } from '../drivers/index.js';
-import { interruption } from './errno.js';
+import { interruption } from '../sys/errno.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import { RUNNING_KEY } from './loop/recovery.js';
 import type { McpAccess } from './proc/mcp-access.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
 import { requestKill } from './proc/kill.js';
 import type { ProcTable } from './proc/table.js';
-import { isEnded, type Pcb } from './types.js';
+import { isEnded, type Pcb } from '../sys/types.js';
 import type { Scheduler } from './sched/scheduler.js';
 import type { PsAll } from './store/ps-all.js';
 import type { Store } from './store/store.js';

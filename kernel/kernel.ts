@@ -9,7 +9,7 @@ import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import type { ModelRegistry } from '../drivers/llm/registry.js';
 import type { TapeReader } from '../drivers/llm/workspace-tapes.js';
 import { syscallReference } from '../syscalls/reference.js';
-import type { ProcessDrivers } from './driver-api.js';
+import type { ProcessDrivers } from '../sys/driver-api.js';
 import { Mailboxes } from './ipc/mailboxes.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
 import { openKernelDrivers, openServices } from './kernel-open.js';
@@ -19,7 +19,7 @@ import { kernelStats } from './kernel-stats.js';
 import { closeKernel, shutdownKernel } from './kernel-stop.js';
 import { noteCrash, recover } from './loop/recovery.js';
 import { startTurn } from './loop/start-turn.js';
-import { param } from './param.js';
+import { param } from '../sys/param.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
 import { CapabilitySet } from './proc/capabilities.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
@@ -41,7 +41,7 @@ import { Store } from './store/store.js';
 import { EventBus } from '../protocol/events.js';
 import type { KernelStats } from '../protocol/views.js';
 
-export { KERNEL_VERSION } from './version.js';
+export { KERNEL_VERSION } from '../sys/version.js';
 export type { SpawnOptions } from './proc/spawn.js';
 export type { KernelLog, KernelOptions } from './kernel-options.js';
 

@@ -9,4 +9,4 @@ export type DaemonReport =
 export type StartOutcome = DaemonReport | { type: 'exited'; code: number | null; message: string | null } | { type: 'timeout' };
 
 /** Starts a daemon for these paths: the CLI's launcher, handed to the client so that the client never loads it. */
-export type Launcher = (paths: import('../kernel/paths.js').AosPaths, timeoutMs: number) => Promise<StartOutcome>;
+export type Launcher = (paths: import('../sys/paths.js').AosPaths, timeoutMs: number) => Promise<StartOutcome>;

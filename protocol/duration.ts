@@ -1,5 +1,5 @@
 /** Durations as people type them (`--older-than 7d`, a retention window), shared by the CLI and the daemon. */
-import { AosError } from '../kernel/errno.js';
+import { AosError } from '../sys/errno.js';
 
 /** Parse `7d`, `12h`, `30m`, `90s` (or a bare number of seconds) into milliseconds. */
 export function parseDuration(text: string, what: string): number {

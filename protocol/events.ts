@@ -1,5 +1,5 @@
 /** The kernel's event stream: the shape `aos logs --json` prints, one object per line. */
-import type { ProcState } from '../kernel/types.js';
+import type { ProcState } from '../sys/types.js';
 
 interface EventBase {
   ts: string;

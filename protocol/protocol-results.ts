@@ -5,7 +5,7 @@
  */
 import type { KernelEvent, KernelEventType } from './events.js';
 import * as s from './shape-check.js';
-import { PROC_STATES } from '../kernel/types.js';
+import { PROC_STATES } from '../sys/types.js';
 import type { KernelStats, ProcRow } from './views.js';
 import type { ProcDetail } from './detail.js';
 import { SAFETY_RESULTS } from './safety-results.js';

@@ -6,7 +6,7 @@
  * results (RESULTS in protocol-results.ts: no zod, so that the CLI starts fast).
  */
 import { z } from 'zod';
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, RESULTS } from './protocol-results.js';
 import type { ShapeOf } from './shape-check.js';
 import { SAFETY_METHODS } from './safety-protocol.js';

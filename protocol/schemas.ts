@@ -4,7 +4,7 @@
  * the kernel uses are checked against them at compile time, so the two cannot drift apart.
  */
 import { z } from 'zod';
-import { PROC_STATES } from '../kernel/types.js';
+import { PROC_STATES } from '../sys/types.js';
 import type { ProcDetail } from './detail.js';
 import type { KernelEvent } from './events.js';
 import type { ProcRow } from './views.js';

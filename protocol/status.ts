@@ -2,7 +2,7 @@
  * A process's state in words, the same in ps, top and inspect: `exited 0`, `exited 1 (model
  * error)`, `killed 137`, `blocked (message)`. Success and failure must not look alike.
  */
-import type { ProcState } from '../kernel/types.js';
+import type { ProcState } from '../sys/types.js';
 
 export interface StatusFields {
   state: ProcState;

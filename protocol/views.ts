@@ -1,5 +1,5 @@
 /** The shapes the kernel shows to the outside (ps rows, kernel totals): plain JSON. */
-import type { Pcb, ProcState, WaitSpec } from '../kernel/types.js';
+import type { Pcb, ProcState, WaitSpec } from '../sys/types.js';
 
 export interface ProcRow {
   pid: number;

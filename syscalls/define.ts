@@ -3,9 +3,9 @@
  * that only decodes and calls the real work (xv6's sysproc.c). syscalls/table.ts lists them.
  */
 import type { z } from 'zod';
-import type { ProcessDrivers } from '../kernel/driver-api.js';
+import type { ProcessDrivers } from '../sys/driver-api.js';
 import type { ProcessServices } from './services.js';
-import { andThen } from '../kernel/waking.js';
+import { andThen } from '../sys/waking.js';
 
 export interface CapabilityView {
   readonly list: readonly string[];

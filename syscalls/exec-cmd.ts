@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ExecGate, SecretRun } from '../kernel/driver-api.js';
-import { param } from '../kernel/param.js';
+import type { ExecGate, SecretRun } from '../sys/driver-api.js';
+import { param } from '../sys/param.js';
 import { defineSyscall } from './define.js';
 
 export default defineSyscall({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { param } from '../kernel/param.js';
+import { param } from '../sys/param.js';
 import { defineSyscall } from './define.js';
 
 export default defineSyscall({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { LOGICAL_OPERATORS, METADATA_KEY_PATTERN, NUMERIC_OPERATORS, WHERE_OPERATORS } from '../kernel/driver-api.js';
-import { param } from '../kernel/param.js';
+import { LOGICAL_OPERATORS, METADATA_KEY_PATTERN, NUMERIC_OPERATORS, WHERE_OPERATORS } from '../sys/driver-api.js';
+import { param } from '../sys/param.js';
 import { defineSyscall } from './define.js';
 
 type Issue = { path: (string | number)[]; message: string };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { METADATA_KEY_PATTERN, RESERVED_METADATA_KEYS } from '../kernel/driver-api.js';
-import { AosError } from '../kernel/errno.js';
-import { param } from '../kernel/param.js';
+import { METADATA_KEY_PATTERN, RESERVED_METADATA_KEYS } from '../sys/driver-api.js';
+import { AosError } from '../sys/errno.js';
+import { param } from '../sys/param.js';
 import { defineSyscall } from './define.js';
 
 const metadataValue = z.union([z.string().max(param.memMaxMetadataValueChars), z.number().finite(), z.boolean()], {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AosError } from '../kernel/errno.js';
+import { AosError } from '../sys/errno.js';
 import { defineSyscall } from './define.js';
 
 function hostOf(url: string): string {

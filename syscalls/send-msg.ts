@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AosError } from '../kernel/errno.js';
-import { param } from '../kernel/param.js';
+import { AosError } from '../sys/errno.js';
+import { param } from '../sys/param.js';
 import { defineSyscall } from './define.js';
 
 export default defineSyscall({

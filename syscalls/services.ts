@@ -1,6 +1,6 @@
 /**
  * The process API as a syscall sees it (`ctx.proc`): what it may ask of the kernel. The kernel
- * implements it; the host is reached through `ctx.drivers` (kernel/driver-api.ts) instead.
+ * implements it; the host is reached through `ctx.drivers` (sys/driver-api.ts) instead.
  */
 
 export interface SpawnRequest {

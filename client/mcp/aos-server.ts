@@ -4,7 +4,7 @@
  * CLI, so `aos mcp` (stdio) and the gateway's /mcp (Streamable HTTP) are clients among others.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { KERNEL_VERSION } from '../../kernel/version.js';
+import { KERNEL_VERSION } from '../../sys/version.js';
 import type { KernelClient } from '../client.js';
 import { registerApprovalTools } from './approval-tools.js';
 import { ProcWatch } from './proc-watch.js';

@@ -4,8 +4,8 @@
  */
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import { AosError } from '../../kernel/errno.js';
-import { param } from '../../kernel/param.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
 import type { KernelClient } from '../client.js';
 
 export const PROC_URI = /^aos:\/\/proc\/([1-9]\d*)(\/log)?$/;

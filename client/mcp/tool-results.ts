@@ -1,6 +1,6 @@
 /** What `aos mcp`'s tools send back: the kernel's answer as JSON text (and structured), or its error as isError. */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export function jsonResult(value: unknown): CallToolResult {
   const structured = typeof value === 'object' && value !== null && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};

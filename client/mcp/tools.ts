@@ -4,7 +4,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import type { KernelClient } from '../client.js';
 import { answer } from './tool-results.js';
 

@@ -1,7 +1,7 @@
 /** Kernel totals: three lines, or a placeholder of the same height while connecting. */
 import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
-import { PROC_STATES } from '../../kernel/types.js';
+import { PROC_STATES } from '../../sys/types.js';
 import type { KernelStats } from '../../protocol/views.js';
 import { formatProviderShort } from '../providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration, formatRate } from './format.js';

@@ -1,6 +1,6 @@
 /** The dashboard's data, kept current from the kernel's pushed events: pure functions, no I/O. */
 import type { KernelEvent } from '../../protocol/events.js';
-import { isEnded, type ProcState } from '../../kernel/types.js';
+import { isEnded, type ProcState } from '../../sys/types.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import { EMPTY_TREND, sampleTrend, type Trend } from './trend.js';
 

@@ -1,5 +1,5 @@
 /** What the table shows: the reducer's rows filtered, enriched with live figures, and sorted. */
-import { isEnded, PROC_STATES } from '../../kernel/types.js';
+import { isEnded, PROC_STATES } from '../../sys/types.js';
 import type { ProcRow } from '../../protocol/views.js';
 import { tokenRate, type TopState } from './reducer.js';
 import { filterRows, treeOrder } from './tree.js';

@@ -1,5 +1,5 @@
 /** Colours are only ever passed to Ink when colour is on, so NO_COLOR output carries none. */
-import type { ProcState } from '../../kernel/types.js';
+import type { ProcState } from '../../sys/types.js';
 
 export type Tone = 'green' | 'cyan' | 'yellow' | 'red' | 'blue' | 'gray' | 'magenta';
 

@@ -1,7 +1,7 @@
 /** Keyboard: htop-like keys mapped to view actions, the kill prompt, and quitting. */
 import { useInput, type Key } from 'ink';
 import { useCallback, useLayoutEffect, useRef, type Dispatch } from 'react';
-import { isEnded } from '../../kernel/types.js';
+import { isEnded } from '../../sys/types.js';
 import type { ViewRow } from './rows.js';
 import type { ViewAction, ViewState } from './view.js';
 import type { ApprovalsState } from './use-approvals.js';

@@ -3,9 +3,9 @@
  * kernel's protocol methods (the same checks as the CLI's); approvals made here are marked as made
  * by a person on the web view (`via: "web"`).
  */
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { Kernel } from '../../kernel/kernel.js';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import { eventsBefore, lastEventId, usageRows } from '../../kernel/store/event-pages.js';
 import { indexAll, searchEvents } from '../../kernel/store/event-search.js';
 import { isMethod } from '../../protocol/protocol.js';

@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 import type { Kernel } from '../../kernel/kernel.js';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import { eventsAfter, lastEventId } from '../../kernel/store/event-pages.js';
 import type { StoredEvent } from '../../kernel/store/store-reads.js';
 import { frameJson, type ModelOf } from './event-view.js';

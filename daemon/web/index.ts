@@ -3,7 +3,7 @@
  * link (a kernel nobody looks at opens no port) and closed with the socket server.
  */
 import type { Kernel } from '../../kernel/kernel.js';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import type { WebCall } from './api.js';
 import { WebView } from './web-view.js';
 

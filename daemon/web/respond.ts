@@ -1,6 +1,6 @@
 /** Answers of the web view, every one with the same security headers (strict CSP, no framing, no CORS). */
 import type http from 'node:http';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 
 /** Scripts, styles, images and connections from the page's own origin only; nothing inline, no frames, no plugins. */
 export const CSP =

@@ -4,7 +4,7 @@
  * a new daemon asks for a new `aos web`.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 
 export interface WebSession {
   id: string;

@@ -4,9 +4,9 @@
  */
 import { once } from 'node:events';
 import http from 'node:http';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { Kernel } from '../../kernel/kernel.js';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import { type ApiAnswer, GETS, POSTS, type WebCall } from './api.js';
 import { EventStreams } from './event-stream.js';
 import { modelLookup, type ModelOf } from './event-view.js';

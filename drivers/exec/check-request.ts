@@ -1,6 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AosError, errnoFromNode } from '../../kernel/errno.js';
+import { AosError, errnoFromNode } from '../../sys/errno.js';
 import type { ExecLimits, ExecRequest } from './types.js';
 
 const LIMIT_NAMES: (keyof ExecLimits)[] = [

@@ -2,8 +2,8 @@
  * The exec driver's table entry: the sandbox's limits fixed once from param.ts, and per process a
  * runner over its workspace whose commands die with it (the process's kill signal).
  */
-import type { ProcessExec } from '../../kernel/driver-api.js';
-import { param } from '../../kernel/param.js';
+import type { ProcessExec } from '../../sys/driver-api.js';
+import { param } from '../../sys/param.js';
 import { defineDriver, workspaceOf } from '../driver.js';
 import { fsGrants } from './grants.js';
 import { runSandboxed } from './run-sandboxed.js';

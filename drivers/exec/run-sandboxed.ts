@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { buildBwrapOptions, buildLimitedCommand, FD } from './bwrap-args.js';
 import { checkRequest } from './check-request.js';
 import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';

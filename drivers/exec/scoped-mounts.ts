@@ -6,7 +6,7 @@
  */
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export interface ExecMount {
   /** Inside the workspace, `/` for all of it. */

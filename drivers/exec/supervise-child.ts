@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { createOutputSink, isFlooding } from './output-cap.js';
 
 export interface SuperviseOptions {

@@ -1,4 +1,4 @@
-import type { ExecGate, SecretRun } from '../../kernel/driver-api.js';
+import type { ExecGate, SecretRun } from '../../sys/driver-api.js';
 
 /** Resource limits for one sandboxed command; every field is a positive integer. */
 export interface ExecLimits {
@@ -25,4 +25,4 @@ export interface ExecRequest {
   secret?: SecretRun;
 }
 
-export type { ExecResult } from '../../kernel/driver-api.js';
+export type { ExecResult } from '../../sys/driver-api.js';

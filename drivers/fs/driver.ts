@@ -3,8 +3,8 @@
  * per process a view that asks the process's fs.read / fs.write capabilities again of the path a
  * symlinked directory really leads to.
  */
-import type { ProcessFs } from '../../kernel/driver-api.js';
-import { param } from '../../kernel/param.js';
+import type { ProcessFs } from '../../sys/driver-api.js';
+import { param } from '../../sys/param.js';
 import { defineDriver } from '../driver.js';
 import { toVirtualPath } from './virtual-path.js';
 import { WorkspaceFs } from './workspace-fs.js';

@@ -2,7 +2,7 @@
  * Node file-system errors -> AosError. Messages are built here from the virtual path only:
  * a raw Node message names the host path, which the agent must never learn.
  */
-import { AosError, errnoFromNode } from '../../kernel/errno.js';
+import { AosError, errnoFromNode } from '../../sys/errno.js';
 
 export type FsOperation = 'read' | 'write' | 'list';
 

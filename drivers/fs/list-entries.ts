@@ -6,9 +6,9 @@
  */
 import fs, { type Dirent, promises as fsp, type Stats } from 'node:fs';
 
-import type { ListEntry } from '../../kernel/driver-api.js';
+import type { ListEntry } from '../../sys/driver-api.js';
 
-export type { ListEntry } from '../../kernel/driver-api.js';
+export type { ListEntry } from '../../sys/driver-api.js';
 
 /**
  * Every name in `dirPath` (the directory's pinned procfs path), sorted, the first `max` described.

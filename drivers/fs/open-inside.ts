@@ -6,7 +6,7 @@
 import fs, { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { toFsError } from './fs-errors.js';
 import { assertFdInside, type ConfineContext, type InsideDir, openDirInside, procFdPath, realPathInside, walkPinned } from './host-confine.js';
 import type { PinnedDirs } from './pinned-dirs.js';

@@ -13,7 +13,7 @@
  * only once no caller holds it, so that number is never reused under them.
  */
 import fs from 'node:fs';
-import { BoundedMap } from '../../kernel/bounded-map.js';
+import { BoundedMap } from '../../sys/bounded-map.js';
 import { procFdPath } from './host-confine.js';
 
 /** An open directory; `release` once done with it. */

@@ -2,7 +2,7 @@
  * Agent paths -> canonical virtual paths. The workspace root is `/`; every path is read inside it.
  * Pure and strict: anything that looks like a way out is rejected, never interpreted.
  */
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 
 const MAX_SEGMENT_BYTES = 255;
 const SEPARATORS = /[/\\]/;

@@ -5,8 +5,8 @@
  */
 import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { ListResult, ReadResult, WriteResult } from '../../kernel/driver-api.js';
-import { AosError } from '../../kernel/errno.js';
+import type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
+import { AosError } from '../../sys/errno.js';
 import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
 import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
@@ -33,7 +33,7 @@ export interface WorkspaceFsOptions {
   keptDirs?: number;
 }
 
-export type { ListResult, ReadResult, WriteResult } from '../../kernel/driver-api.js';
+export type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 
 // O_NONBLOCK keeps a fifo from hanging the open; regular files ignore it.
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;

@@ -8,7 +8,7 @@ import fs, { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { nanoid } from 'nanoid';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { writeAll } from './file-io.js';
 import { notRegularError } from './fs-errors.js';
 

@@ -1,5 +1,5 @@
 /** Where a provider's requests go, and whether it is set up, in a given environment (read from the table). */
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { Provider } from './provider.js';
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -9,7 +9,7 @@
  * status, `Retry-After` and `x-ratelimit-*` headers survive the SDK's error conversion.
  */
 import { ApiError, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { withDeadline } from './deadline.js';
 import {
   blockedError,

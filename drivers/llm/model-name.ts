@@ -4,7 +4,7 @@
  * Go seed wrote them. Resolution is by the table alone: no network, no driver loaded.
  */
 import path from 'node:path';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { Provider } from './provider.js';
 import { PROVIDERS, providerNamed, providerNames } from './providers.js';
 

@@ -7,7 +7,7 @@
  * OPENAI_API_KEY is set (a key suggests OpenAI proper), else a local Ollama, which needs no key.
  */
 import { z } from 'zod';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { withDeadline } from './deadline.js';
 import { type HttpReply, postJson } from './http-post.js';
 import {

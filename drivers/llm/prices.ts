@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { ModelPrice, PriceTable } from './provider.js';
 import { PROVIDERS } from './providers.js';
 import type { ModelUsage } from './types.js';

@@ -4,7 +4,7 @@
  * decides about retries, backoff and rate limits. The header/body parsers both drivers
  * share are in provider-headers.ts.
  */
-import type { Errno } from '../../kernel/errno.js';
+import type { Errno } from '../../sys/errno.js';
 import type { RateLimitInfo } from './types.js';
 import { errorMessageFromBody, googleErrorReasons, type HeaderSource, isRecord, parseRateLimitHeaders, retryAfterFromHeaders, retryDelayFromGoogleBody } from './provider-headers.js';
 

@@ -1,7 +1,7 @@
 /** Opens `provider:model` names as drivers through the provider table, once per name. */
-import { BoundedMap } from '../../kernel/bounded-map.js';
-import { AosError } from '../../kernel/errno.js';
-import { param } from '../../kernel/param.js';
+import { BoundedMap } from '../../sys/bounded-map.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
 import { listProviders, type ProviderListing } from './catalog.js';
 import { endpointOf } from './endpoint.js';
 import { splitModel } from './model-name.js';

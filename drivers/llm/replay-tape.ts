@@ -1,7 +1,7 @@
 /** Replay tapes: YAML (or JSON) text scripting a model's replies per process name. Parsing and validation. */
 import YAML, { LineCounter, type Document } from 'yaml';
 import { z } from 'zod';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { describeIssues, describeYamlError } from './tape-errors.js';
 import type { ModelUsage } from './types.js';
 

@@ -1,6 +1,6 @@
 /** The replay model driver: answers each process from its own list on a tape, indexed by its turn. */
 import { resolve } from 'node:path';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import type { OpenContext } from './provider.js';
 import type { Tape, TapeEntry } from './replay-tape.js';
 import { loadTape, type TapeFileOptions } from './tape-file.js';

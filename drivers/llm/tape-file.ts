@@ -4,7 +4,7 @@
  */
 import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { AosError, errnoFromNode } from '../../kernel/errno.js';
+import { AosError, errnoFromNode } from '../../sys/errno.js';
 import { readChunk } from '../fs/file-io.js';
 import { parseTape, type Tape } from './replay-tape.js';
 

@@ -5,7 +5,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { isInsideRoot } from '../fs/host-confine.js';
 import type { Authorize, WorkspaceFs } from '../fs/workspace-fs.js';
 import { parseTape, type Tape } from './replay-tape.js';

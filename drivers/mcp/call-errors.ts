@@ -1,6 +1,6 @@
 /** MCP failures as the ABI's errnos: a time limit is ETIMEDOUT, a dead server EIO, the rest EIO with the server's words. */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export function toCallError(error: unknown, server: string, what: string, stderrTail: string): unknown {
   if (error instanceof AosError) return error;

@@ -1,5 +1,5 @@
 /** The MCP servers the policy declares, one supervised driver each; nothing starts until first used. */
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { ServerDriver, type ServerDriverOptions } from './server-driver.js';
 import type { McpServerConfig } from './types.js';
 

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { buildBwrapOptions, buildLimitedCommand, FD } from '../exec/bwrap-args.js';
 import { findBwrap } from '../exec/find-bwrap.js';
 import { detectHostLayout } from '../exec/host-layout.js';

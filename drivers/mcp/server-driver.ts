@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { died, toCallError } from './call-errors.js';
 import { openTransport, type OpenedTransport } from './open-transport.js';
 import type { McpLimits, McpServerConfig, McpTool } from './types.js';

@@ -4,7 +4,7 @@
  * like EXEC_CMD's output (`truncated`). `isError` is EIO with the server's own message.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export type ContentItem =
   | { type: 'text'; text: string }

@@ -4,8 +4,8 @@
  * another tree's — with the pid and time stamped by the driver, never by the process.
  */
 import { createHash } from 'node:crypto';
-import type { ProcessMemory } from '../../kernel/driver-api.js';
-import { AosError } from '../../kernel/errno.js';
+import type { ProcessMemory } from '../../sys/driver-api.js';
+import { AosError } from '../../sys/errno.js';
 import { defineDriver, type ProcessScope } from '../driver.js';
 import { type MemoryStore, SHARED_NAMESPACE, treeNamespace } from './memory-store.js';
 import { openMemory, withMemoryDefaults } from './open-memory.js';

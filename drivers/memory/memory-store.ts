@@ -11,7 +11,7 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import type { ChromaClient, Collection, Metadata } from 'chromadb';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { displayAddress } from './chroma-address.js';
 import { ChromaClients, type ChromaModule } from './chroma-client.js';
 import type { ChromaEndpoint } from './chroma-endpoint.js';

@@ -1,7 +1,7 @@
-/** What vector memory stores and returns: the shapes syscalls see are in the header kernel/driver-api.ts. */
-import type { MemoryMetadata, MemoryWhere } from '../../kernel/driver-api.js';
+/** What vector memory stores and returns: the shapes syscalls see are in the header sys/driver-api.ts. */
+import type { MemoryMetadata, MemoryWhere } from '../../sys/driver-api.js';
 
-export type { MemoryHit, MemoryMetadata, MemoryScalar, MemoryWhere } from '../../kernel/driver-api.js';
+export type { MemoryHit, MemoryMetadata, MemoryScalar, MemoryWhere } from '../../sys/driver-api.js';
 
 export interface MemoryRecord {
   text: string;

@@ -3,7 +3,7 @@ import { type ChromaEndpoint, ExternalChroma, type LogFn } from './chroma-endpoi
 import { SupervisedChroma, type SupervisedChromaOptions } from './chroma-server.js';
 import { type Embedder, embedderFromSpec } from './embedders.js';
 import { MemoryStore } from './memory-store.js';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 
 export interface MemoryOptions {
   /** Chroma's data directory for the supervised server (AOS_HOME/chroma for the daemon). */

@@ -2,8 +2,8 @@
  * The net driver's table entry: the fetch limits and the policy's private-address openings fixed
  * once, and per process a GET that asks the process's net.fetch capability of every hop's host.
  */
-import type { ProcessNet } from '../../kernel/driver-api.js';
-import { param } from '../../kernel/param.js';
+import type { ProcessNet } from '../../sys/driver-api.js';
+import { param } from '../../sys/param.js';
 import { defineDriver } from '../driver.js';
 import { guardedFetch, type NetFetchOptions } from './fetch.js';
 

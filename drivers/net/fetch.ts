@@ -2,8 +2,8 @@
  * NET_FETCH's driver: a GET that can only reach public addresses (or ones policy opens), re-checks
  * every redirect hop, and never holds more than `maxBodyBytes` or runs past its deadline.
  */
-import type { NetFetchResult } from '../../kernel/driver-api.js';
-import { AosError } from '../../kernel/errno.js';
+import type { NetFetchResult } from '../../sys/driver-api.js';
+import { AosError } from '../../sys/errno.js';
 import { decodeBody, readBody } from './read-body.js';
 import { requestHop } from './request-hop.js';
 import { checkHeaders, checkUrl, headersForHop } from './request-check.js';
@@ -27,7 +27,7 @@ export interface NetFetchOptions {
   resolve?: Resolver;
 }
 
-export type { NetFetchResult } from '../../kernel/driver-api.js';
+export type { NetFetchResult } from '../../sys/driver-api.js';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_USER_AGENT = 'aos-net-fetch/0.1';

@@ -1,7 +1,7 @@
 /** Stream a response body into memory, stopping (and dropping the connection) at a byte cap. */
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { isTextContentType } from './request-check.js';
 
 export interface BodyBytes {

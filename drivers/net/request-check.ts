@@ -1,5 +1,5 @@
 /** Checks on what the agent asks for before any socket opens: the URL and its request headers. */
-import { AosError, type Errno } from '../../kernel/errno.js';
+import { AosError, type Errno } from '../../sys/errno.js';
 
 const MAX_HEADERS = 32;
 const MAX_HEADER_BYTES = 8 * 1024;

@@ -2,7 +2,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { parseHostLiteral } from './address-guard.js';
 import type { PinnedAddress } from './resolve-pinned.js';
 

@@ -4,7 +4,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { classifyAddress, parseHostLiteral } from './address-guard.js';
 
 export interface ResolvedAddress {

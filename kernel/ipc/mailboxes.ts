@@ -2,13 +2,13 @@
  * Messages, stdin and timers between processes: queued in the process, mirrored in the store so
  * nothing in flight is lost when the kernel dies, and delivered as a wake-up or a notice.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { InboxMessage } from '../../syscalls/services.js';
 import { formatEvent } from '../loop/context.js';
 import type { ProcessApi } from '../proc/api.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { Proc, Timer } from '../proc/proc.js';
-import { isEnded } from '../types.js';
+import { isEnded } from '../../sys/types.js';
 import { describeEnd } from '../../protocol/status.js';
 
 export class Mailboxes {

@@ -4,13 +4,13 @@
  * [EVENT::WEBHOOK] notice, which also interrupts a blocking call.
  */
 import { nanoid } from 'nanoid';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { WebhookReplyRequest as WebhookReply } from '../../syscalls/services.js';
 import type { ProcessApi } from '../proc/api.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { WebhookRecord } from '../store/store.js';
-import { isEnded } from '../types.js';
+import { isEnded } from '../../sys/types.js';
 
 export interface Webhook {
   id: number;

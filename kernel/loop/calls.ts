@@ -6,15 +6,15 @@
 import { hash } from 'node:crypto';
 import type { SyscallContext } from '../../syscalls/define.js';
 import { findSyscall } from '../../syscalls/table.js';
-import { runAs } from './blame.js';
+import { runAs } from '../../sys/blame.js';
 import { resultChars } from './context-budget.js';
 import { formatResult } from './context.js';
 import { type Dispatched, dispatch, fail } from './dispatcher.js';
 import type { LoopHost } from './host.js';
-import { param } from '../param.js';
-import type { ParsedBlock } from './parser.js';
+import { param } from '../../sys/param.js';
+import type { ParsedBlock } from '../../sys/abi/parser.js';
 import type { PendingTurn, Proc } from '../proc/proc.js';
-import { type Outcome, Waking } from '../waking.js';
+import { type Outcome, Waking } from '../../sys/waking.js';
 
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
 export const KERNEL_EXIT_CODE = 1;

@@ -10,7 +10,7 @@ import { fitMessages } from './context-fit.js';
 import { taskMessage } from './context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { Entry, Proc } from '../proc/proc.js';
 
 export { estimateTokens } from './context-budget.js';

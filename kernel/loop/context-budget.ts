@@ -3,10 +3,10 @@
  * window (from its driver, else the price table) bounds it; the default keeps turns cheap; each
  * result shown to the model gets a slice of it.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import { contextWindowOf } from '../../drivers/llm/prices.js';
 import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 
 /**
  * Tokens a prompt takes, estimated at param.contextCharsPerToken characters per token. Used to keep

@@ -4,11 +4,11 @@
  */
 import { syscallReference } from '../../syscalls/reference.js';
 import type { Dispatched } from './dispatcher.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { Notice } from '../proc/proc.js';
 import { fitResult, type ResultPlace } from './result-excerpt.js';
 import { isShortRole } from '../proc/role.js';
-import type { Pcb } from '../types.js';
+import type { Pcb } from '../../sys/types.js';
 
 export function buildSystemPrompt(pcb: Pcb): string {
   const caps = pcb.capabilities.length ? pcb.capabilities.join(', ') : '(none)';

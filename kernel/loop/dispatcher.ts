@@ -3,11 +3,11 @@
  * Every failure becomes a result for the model; nothing thrown here reaches the turn loop.
  */
 import type { z } from 'zod';
-import { AosError, type Errno } from '../errno.js';
+import { AosError, type Errno } from '../../sys/errno.js';
 import type { SyscallContext, SyscallDef } from '../../syscalls/define.js';
 import { findSyscall, suggestSyscalls } from '../../syscalls/table.js';
-import type { ParsedBlock } from './parser.js';
-import { andThen } from '../waking.js';
+import type { ParsedBlock } from '../../sys/abi/parser.js';
+import { andThen } from '../../sys/waking.js';
 
 export type SyscallResult = { ok: true; value: unknown } | { ok: false; errno: Errno; message: string };
 

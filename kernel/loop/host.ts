@@ -1,7 +1,7 @@
 /** What the turn loop needs beyond the process API: the run queue, the model pool, the model drivers and a process's drivers. */
 import type { CallGate } from './dispatcher.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
-import type { ProcessDrivers } from '../driver-api.js';
+import type { ProcessDrivers } from '../../sys/driver-api.js';
 import type { ProcessServices } from '../../syscalls/services.js';
 import type { ProcessApi } from '../proc/api.js';
 import type { Proc } from '../proc/proc.js';

@@ -12,10 +12,10 @@
 import type { Mailboxes } from '../ipc/mailboxes.js';
 import type { Webhooks } from '../ipc/webhooks.js';
 import type { LoopHost } from './host.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import { Proc } from '../proc/proc.js';
 import { parseReply, resumeTurn } from './turn.js';
-import { isEnded } from '../types.js';
+import { isEnded } from '../../sys/types.js';
 import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
 
 /** What recovery rebuilds: the process table, the mailboxes and timers, the webhook routes. */

@@ -3,7 +3,7 @@
  * of it (the `result` event holds the whole value). Nothing is written and no host file exists, so
  * there is nothing to confine or clean up, and it reads the same after a kernel restart.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { ResultPage, ResultReadRequest } from '../../syscalls/services.js';
 import { prefixLength } from './excerpt.js';
 import type { Store } from '../store/store.js';

@@ -1,6 +1,6 @@
 /** The scheduler's dispatch: a lease granted to a process that is still alive starts its turn; otherwise it goes back. */
 import type { Lease } from '../sched/model-pool.js';
-import { isEnded } from '../types.js';
+import { isEnded } from '../../sys/types.js';
 import type { LoopHost } from './host.js';
 import { runTurn } from './turn.js';
 

@@ -9,16 +9,16 @@
  */
 import type { ModelReply } from '../../drivers/llm/types.js';
 import { ModelStop } from '../../drivers/llm/types.js';
-import { runAs } from './blame.js';
+import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
 import { manageContext, requestMessages } from './compaction.js';
 import { buildSystemPrompt, formatNotices, reminderMessage } from './context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
-import { param } from '../param.js';
-import { parseSyscalls } from './parser.js';
+import { param } from '../../sys/param.js';
+import { parseSyscalls } from '../../sys/abi/parser.js';
 import type { Proc } from '../proc/proc.js';
-import { turnSlot } from './turn-gate.js';
+import { turnSlot } from '../../sys/turn-gate.js';
 
 const PARSE_LIMITS = {
   maxBlocks: param.maxSyscallsPerReply,

@@ -11,10 +11,10 @@
  * settled `superseded`; one whose call no longer asks is settled `withdrawn`. Each is audited.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { AuditTrail } from '../store/audit.js';
 import type { ApprovalRecord, ApprovalsTable } from '../store/approvals-table.js';
-import { isEnded, type WaitSpec } from '../types.js';
+import { isEnded, type WaitSpec } from '../../sys/types.js';
 import type { EventBus } from '../../protocol/events.js';
 import type { Proc, WakeReason } from './proc.js';
 

@@ -1,7 +1,7 @@
 /** Per-process budgets: tokens and cost counted from the provider's usage (never guessed), and wall time. */
 import { costOf } from '../../drivers/llm/prices.js';
 import type { ModelUsage } from '../../drivers/llm/types.js';
-import { isEnded } from '../types.js';
+import { isEnded } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { endForBudget } from './kill.js';
 import type { Proc } from './proc.js';

@@ -4,7 +4,7 @@
  * `mcp:<server>/<tool-glob>` (MCP tools).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export const CAPABILITY_KINDS = [
   'fs.read',

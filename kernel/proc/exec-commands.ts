@@ -6,7 +6,7 @@
  * for an early answer: what it does not see (a trap, an interpreter's script, a renamed program)
  * the exec gate sees at the exec, and an unknowable line simply runs under the gate.
  */
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import { parseShellWords, type ShellWord } from './shell-words.js';
 import { peelWrapper, WRAPPERS } from './wrapper-options.js';
 

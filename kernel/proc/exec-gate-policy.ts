@@ -5,7 +5,7 @@
  * options (exec-argv.ts); the strictest matching rule wins, a deny is audited and refused, an ask
  * parks the process on an approval bound to that program and argv, like any other ask.
  */
-import type { ExecGate, ExecVerdict, GatedExec } from '../driver-api.js';
+import type { ExecGate, ExecVerdict, GatedExec } from '../../sys/driver-api.js';
 import type { AuditTrail } from '../store/audit.js';
 import type { Approvals } from './approvals.js';
 import { ruleArgs } from './exec-argv.js';

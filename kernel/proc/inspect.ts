@@ -1,5 +1,5 @@
 /** One process in full for `aos inspect` and `aos restart`: live from the table, ended from the store. */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { ProcDetail } from '../../protocol/detail.js';
 import { describeStatus } from '../../protocol/status.js';
 import { toProcRow } from '../../protocol/views.js';

@@ -7,9 +7,9 @@
 import { fixedPrefix } from '../../drivers/exec/scoped-mounts.js';
 import { diffTree, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
 import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
-import type { JournalFiles } from '../driver-api.js';
+import type { JournalFiles } from '../../sys/driver-api.js';
 import type { GateCall } from '../loop/dispatcher.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { Journal } from '../store/journal.js';
 import type { LogLevel } from './api.js';
 import type { Proc } from './proc.js';

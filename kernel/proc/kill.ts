@@ -4,8 +4,8 @@
  * The mark is stored with the process: a kill acknowledged (once committed) whose reap a crash or a
  * stop cut short is carried out by the next start (recovery.ts), never undone.
  */
-import { AosError, interruption } from '../errno.js';
-import { isEnded } from '../types.js';
+import { AosError, interruption } from '../../sys/errno.js';
+import { isEnded } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { finish } from './lifecycle.js';
 import type { Proc } from './proc.js';

@@ -2,13 +2,13 @@
  * A process's life after spawn: state changes (each an event and a row), parking in a blocking
  * call, notices between turns, the run queue, and the end — the one place a PCB leaves the living.
  */
-import { AosError, interruption } from '../errno.js';
+import { AosError, interruption } from '../../sys/errno.js';
 import { formatEvent } from '../loop/context.js';
-import { param } from '../param.js';
-import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../types.js';
+import { param } from '../../sys/param.js';
+import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import type { Notice, Proc, WakeReason } from './proc.js';
-import type { Waking } from '../waking.js';
+import type { Waking } from '../../sys/waking.js';
 
 export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
   const from = proc.pcb.state;

@@ -10,8 +10,8 @@ import type { McpTool } from '../../drivers/mcp/types.js';
 import type { CapabilityView } from '../../syscalls/define.js';
 import type { McpToolInfo } from '../../syscalls/services.js';
 import { findSyscall } from '../../syscalls/table.js';
-import { AosError } from '../errno.js';
-import { param } from '../param.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
 import { CapabilitySet } from './capabilities.js';
 
 /** The syscall a tool name would read as (`exec` is EXEC_CMD's alias, `spawn-agent` SPAWN_AGENT), or null. */

@@ -1,8 +1,8 @@
 /** The kernel's MCP servers from the policy's configuration, with param.ts's limits. */
 import { McpServers } from '../../drivers/mcp/registry.js';
 import type { McpLimits, McpServerConfig } from '../../drivers/mcp/types.js';
-import { param } from '../param.js';
-import { KERNEL_VERSION } from '../version.js';
+import { param } from '../../sys/param.js';
+import { KERNEL_VERSION } from '../../sys/version.js';
 import { McpAccess } from './mcp-access.js';
 import type { LogLevel } from './api.js';
 import type { SecretBox } from './secrets.js';

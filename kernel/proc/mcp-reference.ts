@@ -5,7 +5,7 @@
  */
 import { errorMessage } from './mcp-errors.js';
 import type { CapabilityView } from '../../syscalls/define.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { McpAccess } from './mcp-access.js';
 import type { McpTool } from '../../drivers/mcp/types.js';
 

@@ -4,13 +4,13 @@
  * on the resolved name (a bare `gpt-4o-mini` needs `model:openai:gpt-4o-mini`); a replay tape is
  * then a workspace path, read like FS_READ reads it and with `fs.read` for it too.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
 import { replayTape } from '../../drivers/llm/replay.js';
 import type { CapabilitySet } from './capabilities.js';
 import { resolveModel, splitModel } from '../../drivers/llm/model-name.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 
 export interface ModelChooser {

@@ -5,7 +5,7 @@
  * kind; a call every process may make stands for none. The spawn intersects the result with the
  * parent's set as always: a name never grants more than the parent holds.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import { findSyscall } from '../../syscalls/table.js';
 
 /** Syscall names are upper case; capability kinds lower case, so the two never collide. */

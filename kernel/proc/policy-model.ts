@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export const defaultModelSchema = z.string().trim().min(1).max(4096).optional();
 

@@ -6,8 +6,8 @@
  */
 import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
-import { AosError } from '../errno.js';
-import { param } from '../param.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
 import { compileGlob } from './capabilities.js';
 
 export const VERDICTS = ['allow', 'ask', 'deny'] as const;

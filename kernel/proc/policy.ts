@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import { parseCapability } from './capabilities.js';
 import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';

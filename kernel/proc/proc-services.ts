@@ -4,7 +4,7 @@
  * condition-variable pattern: check, park, re-check.
  */
 import { shape } from '../../syscalls/define.js';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type {
   ChildExit,
   InboxMessage,
@@ -21,11 +21,11 @@ import type { Mailboxes } from '../ipc/mailboxes.js';
 import type { Webhooks } from '../ipc/webhooks.js';
 import type { ProcessApi } from './api.js';
 import type { McpAccess } from './mcp-access.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { Proc, WakeReason } from './proc.js';
 import { readResultPage } from '../loop/result-read.js';
-import type { Pcb, WaitSpec } from '../types.js';
-import { Waking } from '../waking.js';
+import type { Pcb, WaitSpec } from '../../sys/types.js';
+import { Waking } from '../../sys/waking.js';
 
 export function childExitOf(pcb: Pcb): ChildExit {
   return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };

@@ -6,11 +6,11 @@ import type { ModelMessage } from '../../drivers/llm/types.js';
 import type { InboxMessage } from '../../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { pcbFromRecord } from './pcb-record.js';
-import { param } from '../param.js';
-import type { ParsedBlock } from '../loop/parser.js';
+import { param } from '../../sys/param.js';
+import type { ParsedBlock } from '../../sys/abi/parser.js';
 import type { ProcessRecord, ProcessSummary } from '../store/records.js';
-import type { KillRequest, Pcb, ProcState, WaitSpec } from '../types.js';
-import { Waking } from '../waking.js';
+import type { KillRequest, Pcb, ProcState, WaitSpec } from '../../sys/types.js';
+import { Waking } from '../../sys/waking.js';
 
 export type WakeReason = 'ready' | 'timeout' | 'interrupt';
 

@@ -3,9 +3,9 @@
  * whole prompt. A short role reads as before everywhere; a long one lends its first line as the
  * process's default name and label, and must leave most of the context budget to the work.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import { tokensToChars } from '../loop/context-budget.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 
 /** One line of at most param.maxShortRoleChars: shown whole in names, events and the prompt's first line. */
 export function isShortRole(role: string): boolean {

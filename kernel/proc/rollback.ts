@@ -6,9 +6,9 @@
  * (a full disk, a race) puts back what was already restored, so the workspace ends as it began.
  */
 import { sha256 } from '../../drivers/fs/tree-snapshot.js';
-import type { JournalFiles } from '../driver-api.js';
-import { param } from '../param.js';
-import { AosError } from '../errno.js';
+import type { JournalFiles } from '../../sys/driver-api.js';
+import { param } from '../../sys/param.js';
+import { AosError } from '../../sys/errno.js';
 import type { JournalEntry, Journal } from '../store/journal.js';
 
 export interface RollbackHost {

@@ -6,7 +6,7 @@
  */
 import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
 import { describeModelSetup } from '../../drivers/llm/setup.js';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export interface ModelDefaults {
   /** As configured; resolved on use, so a bad AOS_MODEL fails a spawn, not the kernel's start. */

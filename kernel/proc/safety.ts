@@ -3,7 +3,7 @@
  * hash-chained audit trail, approvals, secrets and the rollback journal, and the gate each
  * process's calls pass through (call-gate.ts) with its secret substitution and journal hook.
  */
-import type { JournalFiles } from '../driver-api.js';
+import type { JournalFiles } from '../../sys/driver-api.js';
 import type { CallGate, GateCall, GateOutcome } from '../loop/dispatcher.js';
 import { ApprovalsTable } from '../store/approvals-table.js';
 import { AuditTrail } from '../store/audit.js';

@@ -5,7 +5,7 @@
  * no function or alias called `gh`, no `./bin/gh`, no variable to slice it with. The words are
  * read here, quotes removed, and handed to the program directly.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export interface SecretCommand {
   /** A bare program name and its arguments, placeholders still in place. */

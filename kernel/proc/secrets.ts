@@ -11,8 +11,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AosError } from '../errno.js';
-import type { SecretRun } from '../driver-api.js';
+import { AosError } from '../../sys/errno.js';
+import type { SecretRun } from '../../sys/driver-api.js';
 import type { GateCall, GateOutcome } from '../loop/dispatcher.js';
 import { compileGlob } from './capabilities.js';
 import { compileExecGlob, type SecretSpec } from './policy-rules.js';

@@ -2,9 +2,9 @@
  * A graceful stop (`aos stop`): the process is told `[EVENT::STOP]` with a deadline, woken from a
  * blocking call, and killed if it has not exited by then (docker stop's SIGTERM, then SIGKILL).
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import { formatEvent } from '../loop/context.js';
-import { isEnded } from '../types.js';
+import { isEnded } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { requestKill } from './kill.js';
 import { notify } from './lifecycle.js';

@@ -2,12 +2,12 @@
  * The process table: live processes in memory, recently ended ones in a bounded cache, everything
  * else in the store. Lookups, the rows `ps` shows, and the totals of what has ended.
  */
-import { AosError } from '../errno.js';
-import { BoundedMap } from '../bounded-map.js';
-import { param } from '../param.js';
+import { AosError } from '../../sys/errno.js';
+import { BoundedMap } from '../../sys/bounded-map.js';
+import { param } from '../../sys/param.js';
 import type { ProcessSummary, Store } from '../store/store.js';
 import { psRowFromColumns } from '../store/ps-rows.js';
-import { isEnded, type Pcb } from '../types.js';
+import { isEnded, type Pcb } from '../../sys/types.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { type ProcRow, toProcRow } from '../../protocol/views.js';
 import { pcbFromRecord } from './pcb-record.js';

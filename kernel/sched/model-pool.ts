@@ -6,7 +6,7 @@
  * spent; a 429 or a 503 is the pool's problem, not the agent's.
  */
 import type { ModelDriver, ModelReply, ModelRequest } from '../../drivers/llm/types.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import { Gate, type ProviderFigures } from './pool-gate.js';
 import type { LaneLimits } from './pool-limits.js';
 import { classifyProvider, type ProviderClass } from './provider-class.js';

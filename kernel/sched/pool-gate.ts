@@ -4,7 +4,7 @@
  * requests-per-minute and tokens-per-minute budgets.
  */
 import { AdaptiveLimit, type Ticket } from './adaptive-limit.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { LaneLimits } from './pool-limits.js';
 import type { ProviderClass } from './provider-class.js';
 import { TokenBucket } from './token-bucket.js';

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export interface AuditKey {
   key: Buffer;

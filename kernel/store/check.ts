@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import path from 'node:path';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 
 export interface OpenedDb {
   db: Database.Database;

@@ -11,9 +11,9 @@
  * param.storeCommitMaxWrites commits at once: replies that never pause commit in pieces of a few
  * milliseconds.
  */
-import { runAsKernel } from '../loop/blame.js';
-import { turnsWaitingForMs } from '../loop/turn-gate.js';
-import { param } from '../param.js';
+import { runAsKernel } from '../../sys/blame.js';
+import { turnsWaitingForMs } from '../../sys/turn-gate.js';
+import { param } from '../../sys/param.js';
 
 export class CommitTiming {
   /** A commit is due in the next turn of the loop (or, paced, by `paced`). */

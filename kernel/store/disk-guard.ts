@@ -4,10 +4,10 @@
  * `disk full`) and new work is refused with ENOSPC; when commits succeed again they carry on where
  * they were. Nothing reported as done is rolled back, because nothing is reported before it commits.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { Proc } from '../proc/proc.js';
 import type { Store } from './store.js';
-import { isEnded } from '../types.js';
+import { isEnded } from '../../sys/types.js';
 
 export const DISK_FULL = 'disk full';
 

@@ -1,6 +1,6 @@
 /** Bring a store to this aos's schema: create a new one, or run the migrations from its version on. */
 import type Database from 'better-sqlite3';
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 function versionOf(db: Database.Database): number | undefined {

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import { PS_ROWS_JSON_SQL } from './ps-rows.js';
 import { RawJson } from '../../protocol/raw-json.js';
 import type { ProcRow } from '../../protocol/views.js';

@@ -4,7 +4,7 @@
  * and the kernel's thread only hands the bytes to the socket. Small and in-memory stores, and a
  * store that cannot commit (its rows would lag memory), are listed inline.
  */
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import { PsThread } from './ps-all-thread.js';
 import { RawJson } from '../../protocol/raw-json.js';
 import type { Store } from './store.js';

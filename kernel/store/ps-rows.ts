@@ -3,7 +3,7 @@
  * Two builders that must agree with views.ts's toProcRow (test/kernel/ps-all.test.ts checks it):
  * one in JS per row, one in SQL that makes the whole JSON array inside SQLite.
  */
-import type { ProcState, WaitSpec } from '../types.js';
+import type { ProcState, WaitSpec } from '../../sys/types.js';
 import { ageSeconds, describeWait, type ProcRow } from '../../protocol/views.js';
 
 /** The columns of `processes` a ps row is made of. */

@@ -3,10 +3,10 @@
  * ones (`aos prune --older-than 7d`), or let a retention setting do it. Their history leaves the
  * store; the kernel's totals and caches forget them too.
  */
-import { AosError } from '../errno.js';
+import { AosError } from '../../sys/errno.js';
 import type { ProcessApi } from '../proc/api.js';
 import type { ProcTable } from '../proc/table.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import type { ProcessSummary } from './store.js';
 
 /** What rm and prune need of the kernel. */

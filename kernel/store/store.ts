@@ -11,9 +11,9 @@
  * unhealthy, and retries until space returns.
  */
 import type Database from 'better-sqlite3';
-import { runAsKernel } from '../loop/blame.js';
+import { runAsKernel } from '../../sys/blame.js';
 import type { KernelEvent } from '../../protocol/events.js';
-import { param } from '../param.js';
+import { param } from '../../sys/param.js';
 import { Checkpointer } from './checkpoint.js';
 import { EventInserts } from './event-inserts.js';
 import { WriteBatch } from './write-batch.js';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { KernelUnreachableError } from '../../client/errors.js';
 import { KernelClient } from '../../client/client.js';
 import type { Push } from '../../protocol/protocol.js';

@@ -1,7 +1,7 @@
 /** The provider table through a real socket and the real client: the `models` method, and `spawn` without a model. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KernelClient } from '../../client/client.js';
-import { AosError } from '../../kernel/errno.js';
+import { AosError } from '../../sys/errno.js';
 import { METHODS } from '../../protocol/protocol.js';
 import { PROVIDERS } from '../../drivers/llm/providers.js';
 import { EXIT } from '../helpers/kernel-harness.js';

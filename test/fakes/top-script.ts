@@ -3,7 +3,7 @@
  * root spawning workers that think, call and exit. Costs come from the kernel's own price table.
  */
 import { costOf, DEFAULT_PRICES } from '../../drivers/llm/prices.js';
-import { isEnded, type ProcState } from '../../kernel/types.js';
+import { isEnded, type ProcState } from '../../sys/types.js';
 import type { KernelStats } from '../../protocol/views.js';
 import { FakeTopSource, stateCounts } from './top-source.js';
 

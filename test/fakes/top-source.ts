@@ -3,7 +3,7 @@
  * emit, the recorded calls); top-script.ts drives it as a little scripted kernel for the demo.
  */
 import type { EventInput, KernelEvent } from '../../protocol/events.js';
-import { isEnded, PROC_STATES, type ProcState } from '../../kernel/types.js';
+import { isEnded, PROC_STATES, type ProcState } from '../../sys/types.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import type { TopHandlers, TopSource } from '../../cmd/top/source.js';
 

@@ -6,7 +6,7 @@ import { open, readFile, stat, truncate } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
 
 let t: FaultHome | null = null;

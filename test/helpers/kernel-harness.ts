@@ -9,7 +9,7 @@ import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import { gatewayAt } from './gateway.js';
 import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
-import type { Pcb } from '../../kernel/types.js';
+import type { Pcb } from '../../sys/types.js';
 import type { SafetyPolicy } from '../../kernel/proc/policy-rules.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];

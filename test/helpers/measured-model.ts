@@ -2,7 +2,7 @@
 import { loadTape, replayTape } from '../../drivers/llm/replay.js';
 import type { ModelDriver, ModelRequest } from '../../drivers/llm/types.js';
 import { estimateTokens } from '../../kernel/loop/context-budget.js';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import type { Harness } from './kernel-harness.js';
 
 export interface Measured {

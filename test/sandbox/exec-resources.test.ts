@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
 import { createSandboxCgroup } from '../../drivers/exec/sandbox-cgroup.js';
-import { param } from '../../kernel/param.js';
-import type { Pcb } from '../../kernel/types.js';
+import { param } from '../../sys/param.js';
+import type { Pcb } from '../../sys/types.js';
 import {
   auditAndClose,
   call,

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
-import { param } from '../../kernel/param.js';
+import { param } from '../../sys/param.js';
 import { call, EXIT, outcome, startWorld, type Tape, valueOf, type World } from './world.js';
 
 const bwrap = await findBwrap();

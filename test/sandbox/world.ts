@@ -22,7 +22,7 @@ import YAML from 'yaml';
 import { buildSystemPrompt } from '../../kernel/loop/context.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
-import type { Pcb } from '../../kernel/types.js';
+import type { Pcb } from '../../sys/types.js';
 import type { TapeEntry } from '../helpers/kernel-harness.js';
 
 export { ALL_CAPS, call, EXIT, type TapeEntry } from '../helpers/kernel-harness.js';

@@ -4,7 +4,7 @@
  * and the session that answers its questions.
  */
 import type { Socket } from 'node:net';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { GATE_PATH, sandboxRlimits } from '../bwrap-args.js';
 import type { HostLayout } from '../host-layout.js';
 import { controlFd, type WallClock } from '../supervise-child.js';

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import type { ExecGate, GatedExec, SecretRun } from '../../../kernel/driver-api.js';
+import type { ExecGate, GatedExec, SecretRun } from '../../../sys/driver-api.js';
 import { filesOfProgram, type ProgramFile, revalidateProgramFiles, runnerFiles } from './program-files.js';
 
 /** A file the gate knows, with every name the rules gave it. */

@@ -1,7 +1,7 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { findBwrap } from '../../../drivers/exec/find-bwrap.js';
 import { announceSkip, makeTempDir, removeDir, runIn, TEST_LIMITS } from './exec-helpers.js';
 

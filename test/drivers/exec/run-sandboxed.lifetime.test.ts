@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { findBwrap } from '../../../drivers/exec/find-bwrap.js';
 import { announceSkip, makeTempDir, removeDir, runIn } from './exec-helpers.js';
 

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { WorkspaceFs } from '../../../drivers/fs/workspace-fs.js';
 import { expectClean, expectRefused, makeFixture, readHost, removeFixture, SWAPPER, type Fixture } from './fixture.js';
 

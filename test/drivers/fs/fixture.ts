@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { AosError, type Errno } from '../../../kernel/errno.js';
+import { AosError, type Errno } from '../../../sys/errno.js';
 import { WorkspaceFs, type WorkspaceFsOptions } from '../../../drivers/fs/workspace-fs.js';
 
 export interface Fixture {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { toVirtualPath } from '../../../drivers/fs/virtual-path.js';
 
 const SEPARATORS = /[/\\]/;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AosError, type Errno } from '../../../kernel/errno.js';
+import { AosError, type Errno } from '../../../sys/errno.js';
 import { splitVirtualPath, toVirtualPath } from '../../../drivers/fs/virtual-path.js';
 
 const MAX = 4096;

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { expectClean, expectRefused, makeFixture, readHost, removeFixture, SWAPPER, type Fixture } from './fixture.js';
 
 let f: Fixture;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { endpointOf, isConfigured } from '../../../drivers/llm/endpoint.js';
 import { providerNamed } from '../../../drivers/llm/providers.js';
 import type { Provider } from '../../../drivers/llm/provider.js';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 
 function provider(name: string): Provider {
   const found = providerNamed(name);

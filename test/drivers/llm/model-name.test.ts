@@ -1,7 +1,7 @@
 /** Model names as people write them: `provider:model`, or a bare name resolved by the table's patterns (the Go seed's dialect). */
 import { describe, expect, it } from 'vitest';
 import { normalizeModel, resolveModel, splitModel } from '../../../drivers/llm/model-name.js';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 
 function einval(spec: string): AosError {
   try {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { createReplayDriver, loadTape, parseTape, replayTape } from '../../../drivers/llm/replay.js';
 import { ModelStop, type ModelDriver, type ModelMessage, type ModelRequest } from '../../../drivers/llm/types.js';
 

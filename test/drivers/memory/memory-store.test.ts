@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { ExternalChroma } from '../../../drivers/memory/chroma-endpoint.js';
 import { heartbeat } from '../../../drivers/memory/chroma-address.js';
 import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';

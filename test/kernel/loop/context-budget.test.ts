@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { contextBudget, resultChars } from '../../../kernel/loop/context-budget.js';
 import { fitMessages } from '../../../kernel/loop/context-fit.js';
-import { param } from '../../../kernel/param.js';
+import { param } from '../../../sys/param.js';
 import { KernelClient } from '../../../client/client.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 import { measureRequests } from '../../helpers/measured-model.js';

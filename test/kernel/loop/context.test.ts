@@ -1,7 +1,7 @@
 /** The system prompt: a short role in its first line, as always; a long role (the seed's whole prompt) leads it. */
 import { describe, expect, it } from 'vitest';
 import { buildSystemPrompt } from '../../../kernel/loop/context.js';
-import { emptyCounters, type Pcb } from '../../../kernel/types.js';
+import { emptyCounters, type Pcb } from '../../../sys/types.js';
 
 function pcbWith(role: string, name: string): Pcb {
   return {

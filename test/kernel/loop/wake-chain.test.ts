@@ -4,7 +4,7 @@
  * param.maxWakeNesting bounds it: past it the next link goes on from a microtask, with a fresh stack.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { param } from '../../../kernel/param.js';
+import { param } from '../../../sys/param.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 
 let h: Harness | undefined;

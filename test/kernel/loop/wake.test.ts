@@ -1,10 +1,10 @@
 /**
- * A blocked call goes on in the stack that wakes it (kernel/waking.ts): its result is there before
+ * A blocked call goes on in the stack that wakes it (sys/waking.ts): its result is there before
  * any microtask queued at the wake runs. Through plain promises it went round the microtask queue
  * several times, each behind every other process's queued work (WAIT p50 0.5 ms with 1,000 agents).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { currentPid } from '../../../kernel/loop/blame.js';
+import { currentPid } from '../../../sys/blame.js';
 import type { KernelEvent } from '../../../protocol/events.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 

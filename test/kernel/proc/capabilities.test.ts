@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { CAPABILITY_KINDS, CapabilitySet, parseCapability } from '../../../kernel/proc/capabilities.js';
 
 function errnoOf(fn: () => unknown): string {

@@ -1,6 +1,6 @@
 /** Roles: short labels read as before; a long role (the seed's whole prompt) lends its first line and fits its budget. */
 import { describe, expect, it } from 'vitest';
-import { param } from '../../../kernel/param.js';
+import { param } from '../../../sys/param.js';
 import { checkRoleFits, isShortRole, roleLabel } from '../../../kernel/proc/role.js';
 
 describe('roles', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeModelSetup } from '../../../drivers/llm/setup.js';
-import { AosError } from '../../../kernel/errno.js';
+import { AosError } from '../../../sys/errno.js';
 import { defaultModelOf } from '../../../kernel/proc/root-model.js';
 import { EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ModelDriver, ModelReply, ModelRequest } from '../../../drivers/llm/types.js';
 import { type Lease, ModelPool, parseLimits } from '../../../kernel/sched/model-pool.js';
-import { param } from '../../../kernel/param.js';
+import { param } from '../../../sys/param.js';
 import { classifyProvider, isLocalUrl } from '../../../kernel/sched/provider-class.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { param } from '../../../kernel/param.js';
+import { param } from '../../../sys/param.js';
 import { Store } from '../../../kernel/store/store.js';
 import { until } from '../../helpers/until.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { turnSlot, turnsWaiting, turnsWaitingForMs } from '../../../kernel/loop/turn-gate.js';
-import { param } from '../../../kernel/param.js';
+import { turnSlot, turnsWaiting, turnsWaitingForMs } from '../../../sys/turn-gate.js';
+import { param } from '../../../sys/param.js';
 import { Store } from '../../../kernel/store/store.js';
 import type { KernelEvent } from '../../../protocol/events.js';
 

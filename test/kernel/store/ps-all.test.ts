@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { Kernel } from '../../../kernel/kernel.js';
-import { param } from '../../../kernel/param.js';
+import { param } from '../../../sys/param.js';
 import type { ProcRow } from '../../../protocol/views.js';
 import { ALL_CAPS, call, EXIT } from '../../helpers/kernel-harness.js';
 

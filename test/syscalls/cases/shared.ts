@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KernelEvent } from '../../../protocol/events.js';
-import type { Pcb } from '../../../kernel/types.js';
+import type { Pcb } from '../../../sys/types.js';
 import type { SupervisedChroma } from '../../../drivers/memory/index.js';
 import { type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { everything } from '../../drivers/mcp/servers.js';

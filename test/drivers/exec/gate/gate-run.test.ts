@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecGate, GatedExec } from '../../../../kernel/driver-api.js';
+import type { ExecGate, GatedExec } from '../../../../sys/driver-api.js';
 import { findBwrap } from '../../../../drivers/exec/find-bwrap.js';
 import { findGate } from '../../../../drivers/exec/gate/gate-binary.js';
 import { runSandboxed } from '../../../../drivers/exec/run-sandboxed.js';

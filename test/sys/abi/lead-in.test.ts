@@ -4,8 +4,8 @@
  * garbage JSON after a lead-in is still EINVAL's malformed block, and the nesting bound still holds.
  */
 import { describe, expect, it } from 'vitest';
-import { findObjectAfterLeadIn } from '../../../kernel/loop/lead-in.js';
-import { parseSyscalls, SYSCALL_MARKER } from '../../../kernel/loop/parser.js';
+import { findObjectAfterLeadIn } from '../../../sys/abi/lead-in.js';
+import { parseSyscalls, SYSCALL_MARKER } from '../../../sys/abi/parser.js';
 
 const fence = '```';
 

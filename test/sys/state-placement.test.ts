@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aosPaths } from '../../kernel/paths.js';
-import { checkSandboxBinds, checkStatePlacement } from '../../kernel/state-placement.js';
+import { aosPaths } from '../../sys/paths.js';
+import { checkSandboxBinds, checkStatePlacement } from '../../sys/state-placement.js';
 
 let dir = '';
 beforeEach(async () => {

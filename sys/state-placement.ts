@@ -10,7 +10,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
-/** The paths it checks (kernel/paths.ts's AosPaths has them; a header imports nothing of aos). */
+/** The paths it checks (sys/paths.ts's AosPaths has them; a header imports nothing of aos). */
 export interface StatePaths {
   home: string;
   workspace: string;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSyscalls, type ParsedBlock } from '../../../kernel/loop/parser.js';
+import { parseSyscalls, type ParsedBlock } from '../../../sys/abi/parser.js';
 
 type Summary = { ok: true; index: number; name: string; args: Record<string, unknown> } | { ok: false; index: number; name: string };
 

@@ -1,7 +1,7 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { param } from '../../../kernel/param.js';
-import { turnSlot } from '../../../kernel/loop/turn-gate.js';
+import { param } from '../../sys/param.js';
+import { turnSlot } from '../../sys/turn-gate.js';
 
 function busy(ms: number): void {
   const until = performance.now() + ms;

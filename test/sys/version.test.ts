@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_VERSION } from '../../kernel/version.js';
+import { KERNEL_VERSION } from '../../sys/version.js';
 import { ROOT } from '../helpers/cli.js';
 
 describe('the version', () => {

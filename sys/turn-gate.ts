@@ -8,7 +8,7 @@
  * moment its reply has been handled.
  */
 import { runAsKernel } from './blame.js';
-import { param } from '../param.js';
+import { param } from './param.js';
 
 let waiting: Array<() => void> = [];
 let head = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { andThen, Waking } from '../../kernel/waking.js';
+import { andThen, Waking } from '../../sys/waking.js';
 
 describe('Waking', () => {
   it('runs map and listen callbacks in the stack that settles it, and is awaitable as a promise', async () => {
