@@ -1,12 +1,71 @@
 /**
- * The layers, checked on every `npm test` (npm run lint:deps). Imports flow
- * cmd -> client -> protocol, daemon -> kernel -> syscalls -> drivers: the CLI reaches the kernel
- * only through the client and the protocol both ends share; the daemon serves the kernel; the
- * headers (kernel/param, errno, types, paths, …) import nothing of aos. Type-only imports count: a
- * cycle through types is still a knot. (Issue 28 replaces these hand-written rules with ones made
- * from one ordered list of layers.)
+ * The layers, checked on every `npm test` (npm run lint:deps), generated from one ordered list.
+ *
+ * LAYERS is the house from the ground up. A folder imports only folders below it — type-only
+ * imports count: a cycle through types is still a knot. Inside the kernel the floors are ordered
+ * the same way (store at the bottom, kernel/*.ts the composition root on top). A layer that may
+ * see fewer of the floors below it says so in `sees` (the CLI reaches the kernel only over the
+ * socket); `typesOnly` names what it may see for its types alone (a syscall names a driver's shapes
+ * but reaches the host only through its context).
+ *
+ * Adding a folder is one line here; an import that goes up, or sideways where `sees` forbids it,
+ * fails `npm run lint` with the rule's name saying which two floors.
  */
-const HEADERS = '^sys/';
+const LAYERS = [
+  { name: 'sys', what: 'headers and runtime primitives everyone includes', sees: [] },
+  { name: 'drivers', what: 'everything that touches the host' },
+  { name: 'syscalls', what: 'one file per syscall: schema, capability, handler', sees: ['sys'], typesOnly: ['drivers'] },
+  { name: 'protocol', what: 'what travels between the daemon and its clients', sees: ['sys'] },
+  // The kernel core, floor by floor.
+  { name: 'kernel/store', what: 'rows and commits (SQLite)' },
+  { name: 'kernel/sched', what: 'the scheduler and the model pool' },
+  { name: 'kernel/context', what: 'what the model sees: prompt, messages, results, budgets' },
+  { name: 'kernel/proc', what: 'the process table, lifecycle, spawn, kill, budgets' },
+  { name: 'kernel/ipc', what: 'mailboxes and webhooks' },
+  { name: 'kernel/upkeep', what: 'store faults and retention, over processes' },
+  { name: 'kernel/loop', what: 'the turn: call the model, dispatch its syscalls, recover' },
+  { name: 'kernel/safety', what: 'policy, approvals, secrets, audit hooks, rollback' },
+  { name: 'kernel/mcp', what: 'access to MCP servers' },
+  { name: 'kernel/*', what: 'the composition root: Kernel and its services' },
+  // Above the kernel.
+  { name: 'client', what: 'the socket client', sees: ['sys', 'protocol'] },
+  { name: 'daemon', what: "the daemon's main and every front door" },
+  { name: 'cmd', what: 'the CLI: one file per verb', sees: ['sys', 'protocol', 'client'] },
+];
+
+/** A layer's files: a folder (`kernel/proc`) or the files directly in one (`kernel/*`). */
+function pathOf(name) {
+  const escaped = name.replace(/[.]/g, '[.]');
+  return name.endsWith('/*') ? `^${escaped.slice(0, -2)}/[^/]+$` : `^${escaped}/`;
+}
+
+function layerRules() {
+  return LAYERS.map((layer, i) => {
+    const below = LAYERS.slice(0, i).map((l) => l.name);
+    const sees = layer.sees ?? below;
+    const notSeen = LAYERS.filter((l) => l.name !== layer.name && !sees.includes(l.name));
+    const typesOnly = new Set(layer.typesOnly ?? []);
+    const rules = [
+      {
+        name: `${layer.name.replace('/*', '')}-imports-only-below`,
+        severity: 'error',
+        comment: `${layer.name} (${layer.what}) imports only ${sees.length ? sees.join(', ') : 'nothing of aos'}.`,
+        from: { path: pathOf(layer.name) },
+        to: { path: notSeen.filter((l) => !typesOnly.has(l.name)).map((l) => pathOf(l.name)).join('|') || '^$' },
+      },
+    ];
+    if (typesOnly.size) {
+      rules.push({
+        name: `${layer.name}-sees-${[...typesOnly].join('-')}-for-types-only`,
+        severity: 'error',
+        comment: `${layer.name} may name ${[...typesOnly].join(', ')} for its types, never call it.`,
+        from: { path: pathOf(layer.name) },
+        to: { path: [...typesOnly].map(pathOf).join('|'), dependencyTypesNot: ['type-only'] },
+      });
+    }
+    return rules;
+  }).flat();
+}
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -18,54 +77,16 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    ...layerRules(),
     {
-      name: 'headers-import-nothing-of-aos',
+      name: 'every-source-file-is-in-a-layer',
       severity: 'error',
-      comment: 'param, errno, types, paths are the headers everyone may include; they include no one.',
-      from: { path: HEADERS },
-      to: { path: '^(kernel|cmd|syscalls|drivers|protocol|client|daemon|sys)/', pathNot: HEADERS },
-    },
-    {
-      name: 'kernel-not-daemon-client-cmd',
-      severity: 'error',
-      comment: 'The kernel is a library: the daemon serves it, the client talks to the daemon, the CLI to the client.',
-      from: { path: '^kernel/' },
-      to: { path: '^daemon/|^client/|^cmd/' },
-    },
-    {
-      name: 'protocol-is-shared',
-      severity: 'error',
-      comment: 'The protocol (methods, events, views) is shared by daemon and client: it depends on neither, nor on the core.',
-      from: { path: '^protocol/' },
-      to: { path: '^kernel/(proc|loop|sched|ipc|store)/|^client/|^daemon/|^kernel/kernel[.]ts$|^cmd/|^syscalls/|^drivers/' },
-    },
-    {
-      name: 'client-is-thin',
-      severity: 'error',
-      comment: 'The client speaks the protocol; it never loads the kernel.',
-      from: { path: '^client/' },
-      to: { path: '^kernel/(proc|loop|sched|ipc|store)/|^daemon/|^kernel/kernel[.]ts$|^cmd/|^syscalls/|^drivers/' },
-    },
-    {
-      name: 'cmd-only-client-protocol-headers',
-      severity: 'error',
-      comment: 'The CLI talks to the kernel over the socket; it never loads the kernel or the daemon (daemon/aosd.ts is started as a program).',
-      from: { path: '^cmd/' },
-      to: { path: '^(kernel|syscalls|drivers|daemon)/', pathNot: HEADERS },
-    },
-    {
-      name: 'syscalls-reach-drivers-through-context',
-      severity: 'error',
-      comment: 'A syscall decodes and calls its context (the process API and its scoped drivers); the host is one route away.',
-      from: { path: '^syscalls/' },
-      to: { path: '^drivers/|^kernel/|^protocol/|^client/|^daemon/', pathNot: HEADERS, dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'drivers-only-drivers-and-headers',
-      severity: 'error',
-      comment: 'A driver is the host, seen through aos errors and limits; it knows nothing of processes.',
-      from: { path: '^drivers/' },
-      to: { path: '^(kernel|cmd|syscalls|protocol|client|daemon)/', pathNot: HEADERS },
+      comment: 'A source folder the layer list does not name is a room nobody ordered: add it to LAYERS.',
+      from: {
+        path: '^(kernel|cmd|syscalls|drivers|protocol|client|daemon|sys)/',
+        pathNot: LAYERS.map((l) => pathOf(l.name)).join('|'),
+      },
+      to: {},
     },
     {
       name: 'no-test-code-in-source',

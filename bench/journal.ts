@@ -1,6 +1,6 @@
 /**
  * The rollback journal's cost per EXEC_CMD: a snapshot of the writable granted paths before the
- * command and a diff after (kernel/proc/journal-hook.ts), against a bare sandboxed `true`, for
+ * command and a diff after (kernel/safety/journal-hook.ts), against a bare sandboxed `true`, for
  * writable trees of 0 to 2,000 files of 4 KiB. Run: npm run build && node dist/bench/journal.js
  */
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';

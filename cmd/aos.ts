@@ -3,7 +3,7 @@
 import { KERNEL_VERSION } from '../sys/version.js';
 import { programHelp, verbHelp } from './cli-help.js';
 import { parseVerbArgs, suggestion, UsageError } from './cli-parse.js';
-import { loadDotEnv } from './dotenv.js';
+import { loadDotEnv } from '../sys/dotenv.js';
 import { EXIT, reportError } from './fail.js';
 import { err, out, terminalColumns } from './out.js';
 import type { VerbSpec } from './verb.js';

@@ -2,7 +2,7 @@
 import { KERNEL_VERSION, type Kernel } from '../kernel/kernel.js';
 import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../protocol/protocol.js';
 import type { RawJson } from '../protocol/raw-json.js';
-import { pruneProcesses, removeProcesses } from '../kernel/store/retention.js';
+import { pruneProcesses, removeProcesses } from '../kernel/upkeep/retention.js';
 import { defaultModelOf } from '../kernel/proc/root-model.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
@@ -14,7 +14,7 @@ import { stopProcess } from '../kernel/proc/stop.js';
 import { inspectProcess } from '../kernel/proc/inspect.js';
 import { webCall } from './web-call.js';
 import { webLogin } from './web/index.js';
-import type { Via } from '../kernel/proc/approvals.js';
+import type { Via } from '../kernel/safety/approvals.js';
 
 export interface ServerInfo {
   socket: string;

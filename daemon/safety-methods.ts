@@ -3,8 +3,8 @@ import { AosError } from '../sys/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { param } from '../sys/param.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
-import { diffProcess, rollbackProcess } from '../kernel/proc/rollback.js';
-import type { Via } from '../kernel/proc/approvals.js';
+import { diffProcess, rollbackProcess } from '../kernel/safety/rollback.js';
+import type { Via } from '../kernel/safety/approvals.js';
 
 type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
 type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel; via: Via }) => ResultOf<M> | Promise<ResultOf<M>> };

@@ -6,10 +6,10 @@ import { closeDrivers, type OpenedDrivers, openDrivers } from '../drivers/index.
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import type { KernelOptions } from './kernel-options.js';
 import type { LogLevel } from './proc/api.js';
-import type { McpAccess } from './proc/mcp-access.js';
-import { openMcp, withMcpSecrets } from './proc/mcp-open.js';
-import { opensPrivateAddress } from './proc/policy.js';
-import type { SecretBox } from './proc/secrets.js';
+import type { McpAccess } from './mcp/mcp-access.js';
+import { openMcp, withMcpSecrets } from './mcp/mcp-open.js';
+import { opensPrivateAddress } from './safety/policy.js';
+import type { SecretBox } from './safety/secrets.js';
 import type { Store } from './store/store.js';
 
 export function openKernelDrivers(options: KernelOptions): Promise<OpenedDrivers> {

@@ -3,8 +3,8 @@ import type { MemoryOptions } from '../drivers/memory/open-memory.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import type { LogLevel } from './proc/api.js';
-import type { SafetyPolicy } from './proc/policy-rules.js';
-import type { SecretBox } from './proc/secrets.js';
+import type { SafetyPolicy } from './safety/policy-rules.js';
+import type { SecretBox } from './safety/secrets.js';
 import type { LaneLimits } from './sched/model-pool.js';
 
 export type KernelLog = (level: LogLevel, message: string) => void;

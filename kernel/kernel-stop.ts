@@ -6,7 +6,7 @@ import { closeDrivers, type OpenedDrivers } from '../drivers/index.js';
 import { interruption } from '../sys/errno.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import { RUNNING_KEY } from './loop/recovery.js';
-import type { McpAccess } from './proc/mcp-access.js';
+import type { McpAccess } from './mcp/mcp-access.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
 import { requestKill } from './proc/kill.js';
 import type { ProcTable } from './proc/table.js';

@@ -23,20 +23,20 @@ import { param } from '../sys/param.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
 import { CapabilitySet } from './proc/capabilities.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
-import type { McpAccess } from './proc/mcp-access.js';
-import { mcpReference } from './proc/mcp-reference.js';
-import { Safety } from './proc/safety.js';
+import type { McpAccess } from './mcp/mcp-access.js';
+import { mcpReference } from './mcp/mcp-reference.js';
+import { Safety } from './safety/safety.js';
 import type { CallGate } from './loop/dispatcher.js';
-import { ProcServices } from './proc/proc-services.js';
+import { ProcServices } from './proc-services.js';
 import type { Proc } from './proc/proc.js';
 import { ProcTable } from './proc/table.js';
 import { ModelPool } from './sched/model-pool.js';
 import { emitRetries } from './sched/retry-events.js';
 import { Scheduler } from './sched/scheduler.js';
-import { DiskGuard } from './store/disk-guard.js';
-import { watchStore } from './store/faults.js';
+import { DiskGuard } from './proc/disk-guard.js';
+import { watchStore } from './upkeep/faults.js';
 import { PsAll } from './store/ps-all.js';
-import { startRetention } from './store/retention.js';
+import { startRetention } from './upkeep/retention.js';
 import { Store } from './store/store.js';
 import { EventBus } from '../protocol/events.js';
 import type { KernelStats } from '../protocol/views.js';
@@ -59,7 +59,7 @@ export class Kernel extends KernelApi implements ProcCore {
   readonly rootCaps: CapabilitySet;
   readonly cwd: string;
   readonly startedAt = Date.now();
-  /** The policy's rules, audit trail, approvals, secrets and rollback journal (proc/safety.ts). */
+  /** The policy's rules, audit trail, approvals, secrets and rollback journal (safety/safety.ts). */
   readonly safety: Safety;
   closing = false;
   gateway: WebhookListener | null = null;

@@ -1,4 +1,4 @@
-/** How one MCP server is reached, as the policy's `mcp.servers` declares it (kernel/proc/mcp-policy.ts). */
+/** How one MCP server is reached, as the policy's `mcp.servers` declares it (kernel/safety/mcp-policy.ts). */
 export interface StdioServerConfig {
   kind: 'stdio';
   command: string;

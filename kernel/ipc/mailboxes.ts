@@ -4,7 +4,7 @@
  */
 import { AosError } from '../../sys/errno.js';
 import type { InboxMessage } from '../../syscalls/services.js';
-import { formatEvent } from '../loop/context.js';
+import { formatEvent } from '../context/context.js';
 import type { ProcessApi } from '../proc/api.js';
 import { param } from '../../sys/param.js';
 import type { Proc, Timer } from '../proc/proc.js';

@@ -5,15 +5,15 @@
  * the whole transcript; prompt size per turn stops growing with the number of turns.
  */
 import { type ModelDriver, type ModelMessage, ModelStop } from '../../drivers/llm/types.js';
-import { estimateTokens, tokensToChars } from './context-budget.js';
-import { fitMessages } from './context-fit.js';
-import { taskMessage } from './context.js';
+import { estimateTokens, tokensToChars } from '../context/context-budget.js';
+import { fitMessages } from '../context/context-fit.js';
+import { taskMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
 import type { Entry, Proc } from '../proc/proc.js';
 
-export { estimateTokens } from './context-budget.js';
+export { estimateTokens } from '../context/context-budget.js';
 
 const summarizer = (chars: number): string => `You compress an agent's working history. Write a faithful summary of the conversation so far
 for the agent itself to continue from: the task, what was done (syscalls and their important

@@ -8,8 +8,8 @@ import type { SyscallContext, SyscallDef } from '../../syscalls/define.js';
 import { findSyscall, suggestSyscalls } from '../../syscalls/table.js';
 import type { ParsedBlock } from '../../sys/abi/parser.js';
 import { andThen } from '../../sys/waking.js';
+import type { SyscallResult } from '../../sys/abi/result.js';
 
-export type SyscallResult = { ok: true; value: unknown } | { ok: false; errno: Errno; message: string };
 
 export interface Dispatched {
   /** The canonical name when known, else the name as written. */
@@ -32,7 +32,7 @@ export type GateOutcome =
   | { args: Record<string, unknown>; after?: (value: unknown) => unknown; settled?: (ok: boolean) => void | Promise<void> }
   | { refused: SyscallResult };
 
-/** The policy between the capability check and the call (kernel/proc/call-gate.ts): rules, approvals, secrets. */
+/** The policy between the capability check and the call (kernel/safety/call-gate.ts): rules, approvals, secrets. */
 export interface CallGate {
   check(call: GateCall): GateOutcome | Promise<GateOutcome>;
   /** The capability check refused a call: recorded, not decided, by the gate. */

@@ -12,7 +12,7 @@ import { ModelStop } from '../../drivers/llm/types.js';
 import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
 import { manageContext, requestMessages } from './compaction.js';
-import { buildSystemPrompt, formatNotices, reminderMessage } from './context.js';
+import { buildSystemPrompt, formatNotices, reminderMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';

@@ -6,11 +6,12 @@
  */
 import type { ModelUsage } from '../../drivers/llm/types.js';
 import type { Scheduler } from '../sched/scheduler.js';
-import type { DiskGuard } from '../store/disk-guard.js';
+import type { DiskGuard } from './disk-guard.js';
 import type { Store } from '../store/store.js';
 import type { Pcb, ProcState, WaitSpec } from '../../sys/types.js';
 import type { EventBus } from '../../protocol/events.js';
-import type { Notice, Proc, WakeReason } from './proc.js';
+import type { Proc, WakeReason } from './proc.js';
+import type { Notice } from '../context/context.js';
 import type { ProcTable } from './table.js';
 import type { Waking } from '../../sys/waking.js';
 

@@ -3,11 +3,12 @@
  * call, notices between turns, the run queue, and the end — the one place a PCB leaves the living.
  */
 import { AosError, interruption } from '../../sys/errno.js';
-import { formatEvent } from '../loop/context.js';
+import { formatEvent } from '../context/context.js';
 import { param } from '../../sys/param.js';
 import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
-import type { Notice, Proc, WakeReason } from './proc.js';
+import type { Proc, WakeReason } from './proc.js';
+import type { Notice } from '../context/context.js';
 import type { Waking } from '../../sys/waking.js';
 
 export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {

@@ -11,16 +11,10 @@ import type { ParsedBlock } from '../../sys/abi/parser.js';
 import type { ProcessRecord, ProcessSummary } from '../store/records.js';
 import type { KillRequest, Pcb, ProcState, WaitSpec } from '../../sys/types.js';
 import { Waking } from '../../sys/waking.js';
+import type { Notice } from '../context/context.js';
 
 export type WakeReason = 'ready' | 'timeout' | 'interrupt';
 
-/** Something that happened while the process was busy; shown at the top of its next turn. */
-export interface Notice {
-  kind: 'message' | 'stdin' | 'child_exit' | 'timer' | 'webhook' | 'stop';
-  /** The pid the notice is about (sender, child), for de-duplication when a call consumes it. */
-  pid?: number;
-  text: string;
-}
 
 export interface Timer {
   id: string;

@@ -9,9 +9,9 @@ import type { ModelDriver } from '../../drivers/llm/types.js';
 import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import { AosError } from '../../sys/errno.js';
-import { contextBudget } from '../loop/context-budget.js';
+import { contextBudget } from '../context/context-budget.js';
 import { turnSlot } from '../../sys/turn-gate.js';
-import { taskMessage } from '../loop/context.js';
+import { taskMessage } from '../context/context.js';
 import { param } from '../../sys/param.js';
 import { emptyCounters, isEnded, type Pcb } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
@@ -22,7 +22,7 @@ import { chooseChildModel } from './model-choice.js';
 import { capabilitiesOf } from './permissions.js';
 import { Proc } from './proc.js';
 import { rootModel } from './root-model.js';
-import { checkRoleFits, roleLabel } from './role.js';
+import { checkRoleFits, roleLabel } from '../context/role.js';
 
 export interface SpawnOptions {
   task: string;

@@ -3,7 +3,7 @@
  * blocking call, and killed if it has not exited by then (docker stop's SIGTERM, then SIGKILL).
  */
 import { AosError } from '../../sys/errno.js';
-import { formatEvent } from '../loop/context.js';
+import { formatEvent } from '../context/context.js';
 import { isEnded } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { requestKill } from './kill.js';

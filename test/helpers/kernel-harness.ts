@@ -10,7 +10,7 @@ import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import { gatewayAt } from './gateway.js';
 import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
 import type { Pcb } from '../../sys/types.js';
-import type { SafetyPolicy } from '../../kernel/proc/policy-rules.js';
+import type { SafetyPolicy } from '../../kernel/safety/policy-rules.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
 

@@ -1,7 +1,7 @@
 /** A harness's replay model, wrapped so a test sees every request the model receives. */
 import { loadTape, replayTape } from '../../drivers/llm/replay.js';
 import type { ModelDriver, ModelRequest } from '../../drivers/llm/types.js';
-import { estimateTokens } from '../../kernel/loop/context-budget.js';
+import { estimateTokens } from '../../kernel/context/context-budget.js';
 import { param } from '../../sys/param.js';
 import type { Harness } from './kernel-harness.js';
 

@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { Kernel } from '../../kernel/kernel.js';
 import { KernelServer } from '../../daemon/server.js';
 import { ALL_CAPS, type TapeEntry } from './kernel-harness.js';
-import type { SafetyPolicy } from '../../kernel/proc/policy-rules.js';
+import type { SafetyPolicy } from '../../kernel/safety/policy-rules.js';
 
 export interface ServerFixture {
   kernel: Kernel;

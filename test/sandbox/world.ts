@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, vi } from 'vitest';
 import YAML from 'yaml';
-import { buildSystemPrompt } from '../../kernel/loop/context.js';
+import { buildSystemPrompt } from '../../kernel/context/context.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import type { Pcb } from '../../sys/types.js';

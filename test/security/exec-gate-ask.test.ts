@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { findGate } from '../../drivers/exec/gate/gate-binary.js';
 import { isExecutableFile } from '../../drivers/exec/find-bwrap.js';
-import { parsePolicy } from '../../kernel/proc/policy.js';
+import { parsePolicy } from '../../kernel/safety/policy.js';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 import { until } from '../helpers/until.js';
 

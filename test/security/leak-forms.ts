@@ -3,7 +3,7 @@
  * it (and of its reverse, upper- and lower-cased), and the whole value base64 (at the three byte
  * alignments it can take inside a longer blob), base64url, hex, %-encoded and JSON-escaped.
  */
-import { MASK_WINDOW } from '../../kernel/proc/secret-mask.js';
+import { MASK_WINDOW } from '../../kernel/safety/secret-mask.js';
 
 function windows(text: string): string[] {
   const out: string[] = [];

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { extractiveSummary, splitPoint } from '../../../kernel/loop/compaction.js';
-import { estimateTokens } from '../../../kernel/loop/context-budget.js';
+import { estimateTokens } from '../../../kernel/context/context-budget.js';
 import { call, EXIT, type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { measureRequests } from '../../helpers/measured-model.js';
 

@@ -151,7 +151,7 @@ describe('budgets', () => {
 
 describe('results too big for the model', () => {
   it('shorten their longest fields but keep valid JSON and every flag', async () => {
-    const { fitResult } = await import('../../../kernel/loop/context.js');
+    const { fitResult } = await import('../../../kernel/context/context.js');
     const value = { path: '/big.txt', content: 'z'.repeat(200_000), encoding: 'utf8', size: 300_000, truncated: true };
     const text = fitResult({ ok: true, value }, 64 * 1024);
     expect(text.length).toBeLessThanOrEqual(64 * 1024);

@@ -1,0 +1,89 @@
+/**
+ * MCP tools as one process may use them: only servers and tools its `mcp:<server>/<tool>`
+ * capabilities cover, never a tool whose name would shadow an aos syscall, arguments checked
+ * against the tool's schema before the server sees them, results in the ABI's shape.
+ */
+import { checkToolArguments } from '../../drivers/mcp/arg-check.js';
+import type { McpServers } from '../../drivers/mcp/registry.js';
+import { toToolValue, type ToolValue } from '../../drivers/mcp/tool-result.js';
+import type { McpTool } from '../../drivers/mcp/types.js';
+import type { CapabilityView } from '../../syscalls/define.js';
+import type { McpToolInfo } from '../../syscalls/services.js';
+import { findSyscall } from '../../syscalls/table.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
+import { CapabilitySet } from '../proc/capabilities.js';
+
+/** The syscall a tool name would read as (`exec` is EXEC_CMD's alias, `spawn-agent` SPAWN_AGENT), or null. */
+export function shadowedSyscall(toolName: string): string | null {
+  return findSyscall(toolName.replace(/[-.\s]/g, '_'))?.name ?? null;
+}
+
+/** `mcp:<server-glob>` of each `mcp:` capability: which servers a process may use at all. */
+function serverCaps(caps: CapabilityView): CapabilitySet {
+  const servers = caps.list.filter((c) => c === 'mcp' || c.startsWith('mcp:')).map((c) => (c === 'mcp' ? c : `mcp:${c.slice(4).split('/')[0]}`));
+  return new CapabilitySet(servers);
+}
+
+export class McpAccess {
+  private readonly warned = new Set<string>();
+
+  constructor(
+    readonly servers: McpServers,
+    private readonly log: (level: 'warn', message: string) => void = () => undefined,
+  ) {}
+
+  /** Declared servers some capability of the process reaches. */
+  serversFor(caps: CapabilityView): string[] {
+    const reach = serverCaps(caps);
+    return this.servers.names.filter((name) => reach.allows(`mcp:${name}`));
+  }
+
+  /** The tools of `server` this process may call. */
+  async tools(caps: CapabilityView, server: string, signal?: AbortSignal): Promise<McpTool[]> {
+    const tools = await this.servers.get(server).tools(signal);
+    return tools.filter((tool) => this.usable(server, tool.name) && caps.allows(`mcp:${server}/${tool.name}`));
+  }
+
+  async list(caps: CapabilityView, server: string | undefined, signal?: AbortSignal): Promise<McpToolInfo[]> {
+    if (server !== undefined) this.servers.get(server);
+    const names = server === undefined ? this.serversFor(caps) : this.serversFor(caps).filter((name) => name === server);
+    const lists = await Promise.all(names.map(async (name) => (await this.tools(caps, name, signal)).map((tool) => toInfo(name, tool))));
+    return lists.flat();
+  }
+
+  async call(caps: CapabilityView, request: { server: string; tool: string; arguments: Record<string, unknown>; timeoutS?: number }, signal?: AbortSignal): Promise<ToolValue> {
+    const { server, tool: name } = request;
+    const driver = this.servers.get(server);
+    if (!this.usable(server, name)) throw new AosError('EACCES', `${server}/${name} is refused: its name shadows the aos syscall ${shadowedSyscall(name)}`);
+    const tool = (await driver.tools(signal)).find((t) => t.name === name);
+    if (!tool) {
+      const mine = (await this.tools(caps, server, signal)).map((t) => t.name);
+      throw new AosError('ENOENT', `MCP server "${server}" has no tool "${name}"${mine.length ? ` (yours: ${mine.slice(0, 20).join(', ')})` : ''}`);
+    }
+    checkToolArguments(tool, server, request.arguments);
+    const timeoutMs = Math.round((request.timeoutS ?? param.mcpDefaultCallTimeoutS) * 1000);
+    const result = await driver.call(name, request.arguments, { timeoutMs, ...(signal ? { signal } : {}) });
+    return toToolValue(result, server, name, param.mcpMaxResultBytes);
+  }
+
+  /** Stop every server (kernel close/shutdown). */
+  close(): Promise<void> {
+    return this.servers.close();
+  }
+
+  private usable(server: string, tool: string): boolean {
+    const shadowed = shadowedSyscall(tool);
+    if (shadowed === null) return true;
+    const key = `${server}/${tool}`;
+    if (!this.warned.has(key)) {
+      this.warned.add(key);
+      this.log('warn', `MCP server "${server}" offers a tool "${tool}" that shadows the syscall ${shadowed}: it is hidden and refused`);
+    }
+    return false;
+  }
+}
+
+function toInfo(server: string, tool: McpTool): McpToolInfo {
+  return { server, name: tool.name, description: tool.description ?? '', input_schema: tool.inputSchema };
+}

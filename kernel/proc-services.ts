@@ -1,0 +1,207 @@
+/**
+ * The kernel as one process sees it: the ProcessServices a syscall handler calls (`ctx.proc`;
+ * the host is reached through the process's drivers instead). Blocking calls follow the
+ * condition-variable pattern: check, park, re-check.
+ */
+import { shape } from '../syscalls/define.js';
+import { AosError } from '../sys/errno.js';
+import type {
+  ChildExit,
+  InboxMessage,
+  ProcessServices,
+  McpCallRequest,
+  McpToolInfo,
+  ResultPage,
+  ResultReadRequest,
+  SpawnRequest,
+  WebhookReplyRequest,
+} from '../syscalls/services.js';
+import { resultChars } from './context/context-budget.js';
+import type { Mailboxes } from './ipc/mailboxes.js';
+import type { Webhooks } from './ipc/webhooks.js';
+import type { ProcessApi } from './proc/api.js';
+import type { McpAccess } from './mcp/mcp-access.js';
+import { param } from '../sys/param.js';
+import type { Proc, WakeReason } from './proc/proc.js';
+import { readResultPage } from './context/result-read.js';
+import type { Pcb, WaitSpec } from '../sys/types.js';
+import { Waking } from '../sys/waking.js';
+
+export function childExitOf(pcb: Pcb): ChildExit {
+  return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };
+}
+
+/** What a process's syscalls may reach through the kernel. */
+export interface ServicesHost extends ProcessApi {
+  readonly mailboxes: Mailboxes;
+  readonly webhooks: Webhooks;
+  readonly mcp: McpAccess | null;
+  spawnChild(parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb>;
+}
+
+export class ProcServices implements ProcessServices {
+  /** After a restart, a blocking call resumes with the deadline it had, not a fresh one. */
+  private resumeDeadline: number | null;
+
+  constructor(
+    private readonly kernel: ServicesHost,
+    private readonly proc: Proc,
+    resumeDeadline: number | null = null,
+  ) {
+    this.resumeDeadline = resumeDeadline;
+  }
+
+  private deadlineAfter(seconds: number): number {
+    const resumed = this.resumeDeadline;
+    this.resumeDeadline = null;
+    return resumed ?? Date.now() + Math.round(seconds * 1000);
+  }
+
+  /** Park until woken; then `after` (synchronously, in the waker's stack: waking.ts). */
+  private block<T>(spec: WaitSpec, what: string, after: () => T | Waking<T>): Waking<T> {
+    // A timer or webhook that arrived during this turn interrupts the wait it would otherwise miss.
+    if (this.proc.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
+      return Waking.failed(new AosError('EINTR', `interrupted while waiting for ${what}`));
+    }
+    return this.kernel.park(this.proc, spec).map((reason: WakeReason) => {
+      if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
+      if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
+      return after();
+    });
+  }
+
+  spawn(request: SpawnRequest): number | Promise<number> {
+    const child = this.kernel.spawnChild(this.proc, request);
+    return shape(child, (pcb) => pcb.pid);
+  }
+
+  wait(pid: number | null, timeoutS: number): ChildExit | Promise<ChildExit> {
+    const proc = this.proc;
+    if (pid !== null && !proc.children.has(pid)) {
+      // Reaped before: the same answer again, from the store.
+      const done = this.kernel.endedPcb(pid);
+      if (done && done.ppid === proc.pid) return childExitOf(done);
+      throw new AosError('ECHILD', `process ${pid} is not your child`);
+    }
+    return this.reapOne(pid) ?? this.waitBlocking(pid, this.deadlineAfter(timeoutS));
+  }
+
+  /** An ended child's exit, reaped; undefined while none has ended (ECHILD when there is none to wait for). */
+  private reapOne(pid: number | null): ChildExit | undefined {
+    const child = this.findEndedChild(pid);
+    if (child) {
+      this.kernel.reap(this.proc, child.pid);
+      return childExitOf(child);
+    }
+    if (pid === null && !this.hasLiveChild()) throw new AosError('ECHILD', 'you have no running children to wait for');
+    return undefined;
+  }
+
+  private waitBlocking(pid: number | null, deadline: number): Waking<ChildExit> {
+    const what = pid === null ? 'a child' : `process ${pid}`;
+    return this.block({ kind: 'child', pid, deadline }, what, () => this.reapOne(pid) ?? this.waitBlocking(pid, deadline));
+  }
+
+  /** Ended children leave the process table: a child that is not in it has ended. */
+  private findEndedChild(pid: number | null): Pcb | undefined {
+    for (const childPid of pid === null ? this.proc.children : [pid]) {
+      if (this.kernel.proc(childPid)) continue;
+      const ended = this.kernel.endedPcb(childPid);
+      if (ended) return ended;
+    }
+    return undefined;
+  }
+
+  private hasLiveChild(): boolean {
+    for (const childPid of this.proc.children) if (this.kernel.proc(childPid)) return true;
+    return false;
+  }
+
+  send(toPid: number, content: string): void {
+    this.kernel.mailboxes.send(this.proc, toPid, content);
+  }
+
+  // What waits is answered synchronously: no turn of the microtask queue behind every other process's work.
+  recv(timeoutS: number): InboxMessage[] | Promise<InboxMessage[]> {
+    if (this.proc.mailbox.length > 0) return this.kernel.mailboxes.drain(this.proc);
+    // A timeout of 0 polls (the seed's RECV_MSG never blocks).
+    if (timeoutS === 0) return [];
+    return this.recvBlocking(this.deadlineAfter(timeoutS));
+  }
+
+  private recvBlocking(deadline: number): Waking<InboxMessage[]> {
+    return this.block({ kind: 'msg', deadline }, 'a message', () =>
+      this.proc.mailbox.length > 0 ? this.kernel.mailboxes.drain(this.proc) : this.recvBlocking(deadline),
+    );
+  }
+
+  writeStdout(text: string): { piped_to: number | null } {
+    const proc = this.proc;
+    const pipeTo = proc.pcb.pipeTo;
+    if (pipeTo === null) {
+      if (proc.stdout.length < param.maxCapturedStdoutBytes) {
+        proc.stdout = (proc.stdout + text).slice(0, param.maxCapturedStdoutBytes);
+        this.kernel.persist(proc);
+      }
+      this.kernel.events.emit({ type: 'message', pid: proc.pid, from_pid: proc.pid, to_pid: 0, channel: 'stdout', content: text });
+      return { piped_to: null };
+    }
+    const target = this.kernel.mailboxes.liveTarget(proc, pipeTo, 'pipe to');
+    this.kernel.mailboxes.writeStdin(target, text, proc.pid);
+    return { piped_to: pipeTo };
+  }
+
+  readStdin(timeoutS: number): string | Promise<string> {
+    if (this.proc.stdin.length > 0) return this.kernel.mailboxes.drainStdin(this.proc);
+    // A timeout of 0 polls (the seed's SYS_READ_STDIN never blocks).
+    if (timeoutS === 0) return '';
+    return this.readStdinBlocking(this.deadlineAfter(timeoutS));
+  }
+
+  private readStdinBlocking(deadline: number): Waking<string> {
+    return this.block({ kind: 'stdin', deadline }, 'stdin', () =>
+      this.proc.stdin.length > 0 ? this.kernel.mailboxes.drainStdin(this.proc) : this.readStdinBlocking(deadline),
+    );
+  }
+
+  sleep(seconds: number): number | Promise<number> {
+    const deadline = this.deadlineAfter(seconds);
+    if (deadline <= Date.now()) return seconds;
+    return this.block({ kind: 'sleep', deadline, seconds }, 'the end of the sleep', () => seconds);
+  }
+
+  schedule(seconds: number, prompt: string, repeat: boolean): string {
+    return this.kernel.mailboxes.addTimer(this.proc, seconds, prompt, repeat);
+  }
+
+
+  registerWebhook(path: string): { url: string; webhook_id: number } {
+    return this.kernel.webhooks.register(this.proc, path);
+  }
+
+  webhookReply(requestId: string, reply: WebhookReplyRequest): void {
+    this.kernel.webhooks.reply(this.proc, requestId, reply);
+  }
+
+  readResult(request: ResultReadRequest): ResultPage {
+    const calls = this.proc.pending?.blocks.length ?? 1;
+    return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
+  }
+
+  private mcp(): McpAccess {
+    if (!this.kernel.mcp) throw new AosError('ENOENT', 'no MCP servers: the policy declares none (its `mcp.servers` section)');
+    return this.kernel.mcp;
+  }
+
+  mcpList(server: string | undefined): Promise<McpToolInfo[]> {
+    return this.mcp().list(this.proc.caps, server, this.proc.abort.signal);
+  }
+
+  mcpCall(request: McpCallRequest): Promise<unknown> {
+    return this.mcp().call(this.proc.caps, request, this.proc.abort.signal);
+  }
+
+  exit(code: number, result: string | null): void {
+    this.proc.exitRequested = { code, result };
+  }
+}

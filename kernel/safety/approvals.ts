@@ -1,0 +1,246 @@
+/**
+ * Approvals: a call that meets an `ask` rule parks its process (blocked, reason `approval <id>`,
+ * no tokens spent) until a person approves or denies it, or the policy's timeout denies it. The
+ * request is a row in the store, so a restarted kernel keeps it and re-parks the process on it.
+ *
+ * A request is bound to one call (issue 27.5): its turn, its index in the reply, and a hash of its
+ * name and arguments (and of the part asked about: the exec gate asks per program, so one call may
+ * ask more than once).
+ * Only that call takes its answer. A parked call whose request does not match — the call changed
+ * across a restart, or the process moved on — gets a request of its own, and the old one is
+ * settled `superseded`; one whose call no longer asks is settled `withdrawn`. Each is audited.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { AosError } from '../../sys/errno.js';
+import type { AuditTrail } from '../store/audit.js';
+import type { ApprovalRecord, ApprovalsTable } from '../store/approvals-table.js';
+import { isEnded, type WaitSpec } from '../../sys/types.js';
+import type { EventBus } from '../../protocol/events.js';
+import type { Proc, WakeReason } from '../proc/proc.js';
+
+/** The way an answer came in, as the daemon knows it: its unix socket (the CLI, top, `aos mcp`, MCP over HTTP), or the web view. */
+export type Via = 'socket' | 'web';
+
+export interface ApprovalCall {
+  name: string;
+  args: Record<string, unknown>;
+  rule: string;
+  subject: string;
+  /** The part of the call asked about, when one call asks more than once (the exec gate: a program and its argv). */
+  part?: string;
+}
+
+/** JSON with sorted keys: the same call hashes the same whatever order its arguments came in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The call a request is for: where it is in the process's turns, and what it is. */
+export function bindingOf(proc: Pick<Proc, 'pending'>, call: Pick<ApprovalCall, 'name' | 'args' | 'part'>): string {
+  const at = proc.pending ? `${proc.pending.turn}.${proc.pending.next}` : '-';
+  const digest = createHash('sha256').update(canonical({ name: call.name, args: call.args, part: call.part ?? null })).digest('hex');
+  return `${at}:${digest}`;
+}
+
+export type ApprovalAnswer = { approved: true } | { approved: false; reason: string };
+
+/** What `approvals` lists (the protocol's shape). */
+export interface ApprovalView {
+  id: string;
+  pid: number;
+  name: string;
+  call: string;
+  args: unknown;
+  rule: string;
+  requested_at: string;
+  expires_at: string;
+}
+
+export interface ApprovalsHost {
+  readonly events: EventBus;
+  readonly closing: boolean;
+  proc(pid: number): Proc | undefined;
+  park(proc: Proc, spec: WaitSpec): Promise<WakeReason>;
+}
+
+export class Approvals {
+  private readonly pending = new Map<string, ApprovalRecord>();
+  /** Answers given while the process was parked; taken when it wakes, by the call the request is bound to only. */
+  private readonly answers = new Map<string, ApprovalAnswer & { pid: number; binding: string | null }>();
+
+  constructor(
+    private readonly host: ApprovalsHost,
+    private readonly table: ApprovalsTable,
+    private readonly audit: AuditTrail,
+    private readonly timeoutS: number,
+  ) {
+    for (const record of table.loadPending()) this.pending.set(record.id, record);
+  }
+
+  /** Park `proc` on a request for `call` (or on the one it was parked on before a restart, if it is this call's) until it is answered. */
+  async request(proc: Proc, call: ApprovalCall): Promise<ApprovalAnswer> {
+    const binding = bindingOf(proc, call);
+    // Answered while the process was not parked on it: the answer stands for this call only.
+    for (const [id, answer] of this.answers) {
+      if (answer.pid !== proc.pid) continue;
+      if (answer.binding === binding) return this.takeAnswer(id) as ApprovalAnswer;
+      // The person answered, but the call waiting now is another: their answer is not used, and that is on record too.
+      this.answers.delete(id);
+      this.audit.record({ pid: proc.pid, call: call.name, subject: call.subject, decision: 'superseded', rule: call.rule, decided_by: 'policy', reason: `request ${id} was answered for a call that is no longer the one waiting`, approval: id });
+    }
+    this.supersede(proc.pid, binding);
+    const record = this.pendingFor(proc.pid, binding) ?? this.open(proc, call, binding);
+    const deadline = Date.parse(record.expires_at);
+    for (;;) {
+      // Answered while the process was not parked (between a restart and its resumed turn).
+      const early = this.takeAnswer(record.id);
+      if (early) return early;
+      const wake = await this.host.park(proc, { kind: 'approval', id: record.id, deadline });
+      const answer = this.takeAnswer(record.id);
+      if (answer) return answer;
+      if (wake === 'timeout' || Date.now() >= deadline) {
+        this.settle(record, 'expired', 'timeout', null, `no one answered within ${this.timeoutS}s`);
+        return { approved: false, reason: `no one answered the approval request ${record.id} within ${this.timeoutS}s` };
+      }
+      // A timer or webhook notice wakes blocking calls; only a kill or a stopping kernel ends this one.
+      if (proc.abort.signal.aborted || proc.killRequested || this.host.closing) break;
+    }
+    if (!this.host.closing) this.settle(record, 'expired', null, null, 'the process ended before an answer');
+    throw new AosError('EINTR', `interrupted while waiting for approval ${record.id}`);
+  }
+
+  approve(id: string, via: Via): { id: string; pid: number } {
+    const record = this.take(id);
+    this.settle(record, 'approved', 'person', via, null);
+    return this.answer(record, { approved: true });
+  }
+
+  deny(id: string, reason: string | undefined, via: Via): { id: string; pid: number } {
+    const record = this.take(id);
+    const why = reason?.trim() || 'denied by a person';
+    this.settle(record, 'denied', 'person', via, why);
+    return this.answer(record, { approved: false, reason: `denied by a person: ${why}` });
+  }
+
+  /** Pending requests of live processes, oldest first; those of ended processes are settled on the way. */
+  list(limit: number): ApprovalView[] {
+    const out: ApprovalView[] = [];
+    for (const r of [...this.pending.values()]) {
+      if (!this.liveProc(r.pid)) {
+        if (!this.host.closing && this.host.proc(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
+        continue;
+      }
+      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private liveProc(pid: number): Proc | undefined {
+    const proc = this.host.proc(pid);
+    return proc && !isEnded(proc.pcb.state) ? proc : undefined;
+  }
+
+  private takeAnswer(id: string): ApprovalAnswer | undefined {
+    const answer = this.answers.get(id);
+    if (!answer) return undefined;
+    this.answers.delete(id);
+    return answer.approved ? { approved: true } : { approved: false, reason: answer.reason };
+  }
+
+  private pendingFor(pid: number, binding: string): ApprovalRecord | undefined {
+    for (const r of this.pending.values()) if (r.pid === pid && r.binding === binding) return r;
+    return undefined;
+  }
+
+  /** The process is at another call than these requests of its were for: they will not be answered for it. */
+  private supersede(pid: number, binding: string): void {
+    for (const r of [...this.pending.values()]) {
+      if (r.pid === pid && r.binding !== binding) this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
+    }
+  }
+
+  /**
+   * The policy no longer asks for the call `proc` is at: a request bound to it is settled
+   * `withdrawn`, any other of the process's `superseded`. Cheap when nothing is pending.
+   */
+  withdraw(proc: Proc, call: Pick<ApprovalCall, 'name' | 'args'>): void {
+    if (this.pending.size === 0) return;
+    let mine = false;
+    for (const r of this.pending.values()) mine ||= r.pid === proc.pid;
+    if (!mine) return;
+    const binding = bindingOf(proc, call);
+    for (const r of [...this.pending.values()]) {
+      if (r.pid !== proc.pid) continue;
+      if (r.binding === binding) this.settle(r, 'withdrawn', null, null, 'the policy no longer asks for this call');
+      else this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
+    }
+  }
+
+  private open(proc: Proc, call: ApprovalCall, binding: string): ApprovalRecord {
+    const now = Date.now();
+    const record: ApprovalRecord = {
+      id: randomBytes(4).toString('hex'),
+      pid: proc.pid,
+      name: proc.pcb.name,
+      call: call.name,
+      args: JSON.stringify(call.args),
+      rule: call.rule,
+      requested_at: new Date(now).toISOString(),
+      expires_at: new Date(now + this.timeoutS * 1000).toISOString(),
+      status: 'pending',
+      decided_by: null,
+      via: null,
+      reason: null,
+      decided_at: null,
+      binding,
+      subject: call.subject,
+    };
+    this.pending.set(record.id, record);
+    this.table.add(record);
+    this.audit.record({ pid: proc.pid, call: call.name, subject: call.subject, decision: 'ask', rule: call.rule, decided_by: 'policy', approval: record.id });
+    this.host.events.emit({ type: 'approval', pid: proc.pid, id: record.id, call: call.name, rule: call.rule, status: 'pending' });
+    return record;
+  }
+
+  private take(id: string): ApprovalRecord {
+    const record = this.pending.get(id);
+    if (!record || !this.liveProc(record.pid)) throw new AosError('ENOENT', `no pending approval ${id} (see aos approvals)`);
+    return record;
+  }
+
+  private answer(record: ApprovalRecord, answer: ApprovalAnswer): { id: string; pid: number } {
+    this.answers.set(record.id, { ...answer, pid: record.pid, binding: record.binding });
+    // Only a process parked on this very request is woken; one waiting on anything else is left alone.
+    const proc = this.liveProc(record.pid);
+    const wait = proc?.pcb.wait;
+    if (proc && wait?.kind === 'approval' && wait.id === record.id) proc.wake('ready');
+    return { id: record.id, pid: record.pid };
+  }
+
+  private settle(record: ApprovalRecord, status: Exclude<ApprovalRecord['status'], 'pending'>, by: 'person' | 'timeout' | null, via: string | null, reason: string | null): void {
+    this.pending.delete(record.id);
+    Object.assign(record, { status, decided_by: by, via, reason, decided_at: new Date().toISOString() });
+    this.table.settle(record);
+    const subject = record.subject ?? record.call;
+    this.audit.record({ pid: record.pid, call: record.call, subject, decision: status, rule: record.rule, decided_by: by ?? 'policy', via, reason, approval: record.id });
+    this.host.events.emit({
+      type: 'approval',
+      pid: record.pid,
+      id: record.id,
+      call: record.call,
+      rule: record.rule,
+      status,
+      ...(by ? { decided_by: by } : {}),
+      ...(via ? { via } : {}),
+      ...(reason ? { reason } : {}),
+    });
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * What the rollback journal captures around a call that changes the workspace. FS_WRITE: the
+ * file's content before, its hash after. EXEC_CMD: a snapshot of the directories it may write
+ * (its fs.write grants, scoped exec), diffed after the command — the cost grows with those trees
+ * (bench/journal.ts); past param.journalSnapshotMaxBytes the call runs unjournaled, with a warning.
+ */
+import { fixedPrefix } from '../../drivers/exec/scoped-mounts.js';
+import { diffTree, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
+import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
+import type { JournalFiles } from '../../sys/driver-api.js';
+import type { GateCall } from '../loop/dispatcher.js';
+import { param } from '../../sys/param.js';
+import type { Journal } from '../store/journal.js';
+import type { LogLevel } from '../proc/api.js';
+import type { Proc } from '../proc/proc.js';
+
+export interface JournalHost {
+  readonly journal: Journal;
+  readonly policy: { readonly journalExec: boolean };
+  readonly fs: JournalFiles;
+  log(level: LogLevel, message: string): void;
+}
+
+type Settled = (ok: boolean) => void | Promise<void>;
+
+function turnOf(proc: Proc): number {
+  return proc.pending?.turn ?? proc.pcb.counters.turns;
+}
+
+async function writeHook(host: JournalHost, proc: Proc, call: GateCall): Promise<Settled | null> {
+  let vpath: string;
+  try {
+    vpath = toVirtualPath(String(call.args.path), param.fsMaxPathLength);
+  } catch {
+    return null;
+  }
+  const turn = turnOf(proc);
+  // Read as the write will find it: through the workspace's confined lookups, not by a host path a symlink could lead out of.
+  const before = await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes);
+  // Something is there that cannot be kept (a FIFO, a device, a huge file): not journaled rather than restored as absent.
+  if (before === undefined) return null;
+  return async (ok) => {
+    if (!ok) return;
+    // A plain write leaves exactly its content: hashed without reading the file back.
+    const after = call.args.append === true ? await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes) : String(call.args.content);
+    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: after == null ? null : sha256(after), call: 'FS_WRITE' });
+  };
+}
+
+async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> {
+  const writable = proc.caps.list.filter((c) => c === 'fs.write' || c.startsWith('fs.write:')).map((c) => (c === 'fs.write' ? '/' : fixedPrefix(c.slice(9))));
+  if (writable.length === 0) return null;
+  const dirs = [...new Set(writable)];
+  const root = host.fs.root;
+  const turn = turnOf(proc);
+  try {
+    const before = await snapshotTree(root, dirs, param.journalSnapshotMaxBytes);
+    return async () => {
+      for (const change of await diffTree(root, dirs, before, param.journalSnapshotMaxBytes)) {
+        host.journal.record({ pid: proc.pid, turn, path: change.path, before: change.before, after_hash: change.afterHash, call: 'EXEC_CMD' });
+      }
+    };
+  } catch (error) {
+    if (!(error instanceof SnapshotTooLarge)) throw error;
+    host.log('warn', `process ${proc.pid}: EXEC_CMD not journaled: ${error.message} (${param.journalSnapshotMaxBytes} bytes)`);
+    return null;
+  }
+}
+
+/** The hook for a call that may change the workspace, or null. */
+export function journalHook(host: JournalHost, proc: Proc, call: GateCall): Settled | Promise<Settled | null> | null {
+  if (call.def.name === 'FS_WRITE') return writeHook(host, proc, call);
+  if (call.def.name === 'EXEC_CMD' && host.policy.journalExec) return execHook(host, proc);
+  return null;
+}

@@ -1,0 +1,77 @@
+/**
+ * The policy's safety pieces, built in one place for the kernel to hold: the rules, the
+ * hash-chained audit trail, approvals, secrets and the rollback journal, and the gate each
+ * process's calls pass through (call-gate.ts) with its secret substitution and journal hook.
+ */
+import type { JournalFiles } from '../../sys/driver-api.js';
+import type { CallGate, GateCall, GateOutcome } from '../loop/dispatcher.js';
+import { ApprovalsTable } from '../store/approvals-table.js';
+import { AuditTrail } from '../store/audit.js';
+import { Journal } from '../store/journal.js';
+import type { Store } from '../store/store.js';
+import { parseDuration } from '../../protocol/duration.js';
+import type { LogLevel } from '../proc/api.js';
+import { Approvals, type ApprovalsHost } from './approvals.js';
+import { gateFor, type GateHost } from './call-gate.js';
+import { execGateFor } from './exec-gate-policy.js';
+import { journalHook, type JournalHost } from './journal-hook.js';
+import { EMPTY_SAFETY, type SafetyPolicy } from './policy-rules.js';
+import type { Proc } from '../proc/proc.js';
+import type { RollbackHost } from './rollback.js';
+import { SecretBox } from './secrets.js';
+
+/** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
+export interface SafetyHost extends ApprovalsHost {
+  readonly fs: JournalFiles;
+  log(level: LogLevel, message: string): void;
+}
+
+export class Safety implements GateHost, JournalHost, RollbackHost {
+  readonly policy: SafetyPolicy;
+  readonly audit: AuditTrail;
+  readonly approvals: Approvals;
+  readonly secrets: SecretBox;
+  readonly journal: Journal;
+
+  constructor(
+    private readonly host: SafetyHost,
+    readonly store: Store,
+    options: { safety?: SafetyPolicy; secrets?: SecretBox },
+  ) {
+    this.policy = options.safety ?? EMPTY_SAFETY;
+    this.audit = new AuditTrail(store);
+    this.secrets = options.secrets ?? SecretBox.empty();
+    this.journal = new Journal(store);
+    // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
+    if (this.policy.journalRetention) this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
+    this.approvals = new Approvals(host, new ApprovalsTable(store), this.audit, this.policy.approvalTimeoutS);
+  }
+
+  get fs(): JournalFiles {
+    return this.host.fs;
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.host.log(level, message);
+  }
+
+  /** The gate between one process's capability check and its calls. */
+  gate(proc: Proc): CallGate {
+    return gateFor(this, proc);
+  }
+
+  journalCall(proc: Proc, call: GateCall): ReturnType<typeof journalHook> {
+    return journalHook(this, proc, call);
+  }
+
+  /**
+   * With secrets configured, every result is masked: a value a program wrote may come back through
+   * FS_READ. An EXEC_CMD under exec rules also carries the exec gate (exec-gate-policy.ts).
+   */
+  withSecrets(proc: Proc, call: GateCall, approved: readonly string[] = []): GateOutcome {
+    const out: GateOutcome = this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
+    if ('refused' in out || call.def.name !== 'EXEC_CMD') return out;
+    const gate = execGateFor(this, proc, String(call.args.cmd), approved);
+    return gate ? { ...out, args: { ...out.args, kernel_gate: gate } } : out;
+  }
+}

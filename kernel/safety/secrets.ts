@@ -1,0 +1,180 @@
+/**
+ * Secrets an agent uses but never sees. The policy names each secret, where its value comes from
+ * (the kernel's environment, or a 0600 file in $AOS_HOME) and where it may go: NET_FETCH header
+ * values to listed hosts, or the environment of listed exec commands. The agent writes
+ * `{{secret:NAME}}`; the gate substitutes it after the capability and rule checks, and masks the
+ * value — in any form (secret-mask.ts) — out of whatever comes back (results and error messages),
+ * so no event, transcript or store row ever holds it. An EXEC_CMD with a secret is a secret run:
+ * one listed program, found in the host's system directories and started without a shell, with
+ * the value in its environment only, under the exec gate, which lets it start nothing the secrets
+ * do not list, on a read-only workspace.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AosError } from '../../sys/errno.js';
+import type { SecretRun } from '../../sys/driver-api.js';
+import type { GateCall, GateOutcome } from '../loop/dispatcher.js';
+import { compileGlob } from '../proc/capabilities.js';
+import { compileExecGlob, type SecretSpec } from './policy-rules.js';
+import { parseSecretCommand } from './secret-command.js';
+import { SecretMask } from './secret-mask.js';
+
+const PLACEHOLDER = /\{\{secret:([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
+/** Values shorter than this are not masked (they would mask ordinary text) and are refused at load. */
+const MIN_SECRET_CHARS = 8;
+
+interface Secret {
+  spec: SecretSpec;
+  value: string | null;
+  /** Why it has no value. */
+  missing: string | null;
+}
+
+function refuse(message: string): GateOutcome {
+  return { refused: { ok: false, errno: 'EPERM', message } };
+}
+
+async function readSecretFile(home: string, file: string): Promise<string> {
+  const full = path.join(home, file);
+  const info = await stat(full);
+  // Anyone else who can read it could hand it to an agent by other means.
+  if ((info.mode & 0o077) !== 0) throw new Error(`${full} must have mode 0600 (it is ${(info.mode & 0o777).toString(8)})`);
+  return (await readFile(full, 'utf8')).replace(/\r?\n$/, '');
+}
+
+export class SecretBox {
+  private readonly byName: Map<string, Secret>;
+  private readonly masker: SecretMask;
+
+  constructor(secrets: Secret[]) {
+    this.byName = new Map(secrets.map((s) => [s.spec.name, s]));
+    this.masker = new SecretMask(secrets.flatMap((s) => (s.value ? [{ name: s.spec.name, value: s.value }] : [])));
+  }
+
+  static empty(): SecretBox {
+    return new SecretBox([]);
+  }
+
+  /** Read every value now; one that cannot be read is reported per call (EPERM), not at start. */
+  static async load(specs: readonly SecretSpec[], home: string, env: NodeJS.ProcessEnv): Promise<SecretBox> {
+    const secrets = await Promise.all(
+      specs.map(async (spec): Promise<Secret> => {
+        try {
+          const value = spec.fromEnv !== null ? env[spec.fromEnv] : await readSecretFile(home, spec.fromFile ?? '');
+          if (!value) return { spec, value: null, missing: `the environment variable ${spec.fromEnv ?? ''} is not set` };
+          if (value.length < MIN_SECRET_CHARS) return { spec, value: null, missing: `its value is shorter than ${MIN_SECRET_CHARS} characters` };
+          return { spec, value, missing: null };
+        } catch (error) {
+          return { spec, value: null, missing: (error as Error).message };
+        }
+      }),
+    );
+    return new SecretBox(secrets);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Values of secrets that have one (tests scan stored bytes for them). */
+  values(): string[] {
+    return [...this.byName.values()].flatMap((s) => (s.value ? [s.value] : []));
+  }
+
+  /**
+   * The `{{secret:NAME}}` placeholders of an MCP server's env values (stdio) or header values (HTTP),
+   * filled in for the kernel to start it with: only secrets whose policy `mcp:` lists the server.
+   * A refusal is the policy's error, raised when the kernel starts (like a rule too broad to be meant).
+   */
+  forMcpServer(server: string, values: Readonly<Record<string, string>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(values)) {
+      out[key] = value.replace(PLACEHOLDER, (_m, name: string) => {
+        const secret = this.byName.get(name);
+        if (!secret) throw new AosError('EINVAL', `MCP server ${server}: ${key} names no secret of the policy (${name})`);
+        if (!secret.spec.mcp.includes(server)) throw new AosError('EPERM', `secret ${name} may not go to the MCP server ${server} (policy mcp: ${secret.spec.mcp.join(', ') || 'none'})`);
+        if (!secret.value) throw new AosError('EPERM', `secret ${name} for the MCP server ${server} has no value: ${secret.missing ?? 'unknown'}`);
+        return secret.value;
+      });
+    }
+    return out;
+  }
+
+  /** Substitute the call's placeholders where the policy lets each secret go; EPERM anywhere else. */
+  substitute(call: GateCall): GateOutcome {
+    const names = new Set<string>();
+    collectNames(call.args, names);
+    if (names.size === 0) return { args: call.args };
+    const secrets: Secret[] = [];
+    for (const name of names) {
+      const secret = this.byName.get(name);
+      if (!secret) return refuse(`no secret named ${name} in the policy`);
+      if (!secret.value) return refuse(`secret ${name} has no value: ${secret.missing ?? 'unknown'}`);
+      secrets.push(secret);
+    }
+    try {
+      const args = call.def.name === 'NET_FETCH' ? this.intoHeaders(call.args, secrets) : call.def.name === 'EXEC_CMD' ? this.intoSecretRun(call.args, secrets) : null;
+      if (args === null) return refuse(`${call.def.name} cannot carry secrets (only NET_FETCH header values and EXEC_CMD commands the policy names)`);
+      return { args, after: (value) => this.mask(value) };
+    } catch (error) {
+      if (error instanceof AosError) return { refused: { ok: false, errno: error.code, message: error.message } };
+      throw error;
+    }
+  }
+
+  private intoHeaders(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
+    if (typeof args.url === 'string' && args.url.includes('{{secret:')) throw new AosError('EPERM', 'a secret may not go in a URL, only in a header value');
+    let host: string;
+    try {
+      host = new URL(String(args.url)).hostname;
+    } catch {
+      throw new AosError('EINVAL', 'NET_FETCH with a secret needs a valid URL');
+    }
+    for (const s of secrets) {
+      if (!s.spec.hosts.some((h) => compileGlob(h).test(host))) throw new AosError('EPERM', `secret ${s.spec.name} may not be sent to ${host} (policy hosts: ${s.spec.hosts.join(', ') || 'none'})`);
+    }
+    const headers: Record<string, string> = {};
+    const bound: string[] = [];
+    for (const [name, value] of Object.entries((args.headers as Record<string, string> | undefined) ?? {})) {
+      headers[name] = this.fill(value);
+      if (headers[name] !== value) bound.push(name.toLowerCase());
+    }
+    // Headers that carry a secret never follow a redirect to another origin.
+    return { ...args, headers, kernel_origin_bound: bound };
+  }
+
+  /** An EXEC_CMD with a secret: one listed program and its arguments, run without a shell (secret-command.ts). */
+  private intoSecretRun(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
+    const { argv, env } = parseSecretCommand(String(args.cmd));
+    const program = argv[0] as string;
+    for (const s of secrets) {
+      if (!s.spec.exec.some((g) => compileExecGlob(g).test(program))) {
+        throw new AosError('EPERM', `secret ${s.spec.name} may not go to the command ${program} (policy exec: ${s.spec.exec.join(', ') || 'none'})`);
+      }
+    }
+    const named = Object.fromEntries(secrets.map((s) => [s.spec.name, s.value as string]));
+    const filledEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, this.fill(v)]));
+    const secret: SecretRun = {
+      argv: argv.map((word) => this.fill(word)),
+      env: { ...named, ...filledEnv },
+      programs: [...new Set(secrets.flatMap((s) => s.spec.exec))],
+    };
+    return { ...args, kernel_secret: secret };
+  }
+
+  private fill(text: string): string {
+    return text.replace(PLACEHOLDER, (_m, name: string) => this.byName.get(name)?.value ?? '');
+  }
+
+  /** Every secret in `value` (deeply, in any form secret-mask.ts knows) replaced by `[secret NAME]`. */
+  mask(value: unknown): unknown {
+    return this.masker.mask(value);
+  }
+}
+
+function collectNames(value: unknown, into: Set<string>): void {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(PLACEHOLDER)) into.add(m[1] as string);
+  } else if (Array.isArray(value)) for (const v of value) collectNames(v, into);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) collectNames(v, into);
+}

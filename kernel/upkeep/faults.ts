@@ -1,0 +1,34 @@
+/**
+ * What the store cannot keep is charged to the process it belongs to, never lost silently and
+ * never fatal to the kernel: an event that cannot be serialised, a row that cannot be written.
+ */
+import { endForKernelError } from '../proc/kill.js';
+import type { ProcCore } from '../proc/api.js';
+import type { KernelEvent } from '../../protocol/events.js';
+import { unstorableMessage } from '../store/write-errors.js';
+
+/** An event the store could not serialise (it stored an error event instead) ends its process rather than vanishing. */
+export function recordUnstorableEvent(k: ProcCore, event: KernelEvent): void {
+  const proc = k.table.get(event.pid);
+  if (proc) endForKernelError(k, proc, new Error(unstorableMessage(event)));
+}
+
+export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
+  const proc = k.table.get(pid);
+  k.log('error', `process ${pid}: its state could not be stored: ${error.message}`);
+  if (!proc) return;
+  proc.recordBroken = true;
+  k.persist(proc);
+  endForKernelError(k, proc, new Error(`its state could not be stored: ${error.message}`));
+}
+
+/** Route the store's faults and every event to the above, and its health to the disk guard. */
+export function watchStore(k: ProcCore): void {
+  k.events.subscribe((event) => k.store.addEvent(event));
+  k.store.hooks = {
+    onWriteError: (pid, error) => recordWriteError(k, pid, error),
+    onUnstorableEvent: (event) => recordUnstorableEvent(k, event),
+    onHealth: (healthy) => k.disk.onHealth(healthy),
+    log: (level, message) => k.log(level, message),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * What users do with docker's stopped containers: remove ended processes (`aos rm`), prune the old
+ * ones (`aos prune --older-than 7d`), or let a retention setting do it. Their history leaves the
+ * store; the kernel's totals and caches forget them too.
+ */
+import { AosError } from '../../sys/errno.js';
+import type { ProcessApi } from '../proc/api.js';
+import type { ProcTable } from '../proc/table.js';
+import { param } from '../../sys/param.js';
+import type { ProcessSummary } from '../store/store.js';
+
+/** What rm and prune need of the kernel. */
+type RetentionHost = Pick<ProcessApi, 'store' | 'disk' | 'log'> & { readonly table: ProcTable };
+
+/** Rows removed per commit while pruning: each transaction stays short, the kernel keeps answering. */
+const PRUNE_BATCH = 500;
+
+async function forget(kernel: RetentionHost, rows: readonly ProcessSummary[]): Promise<number[]> {
+  const pids = rows.map((r) => r.pid);
+  kernel.table.forgetEnded(rows);
+  kernel.store.removeProcesses(pids);
+  await kernel.store.committed();
+  return pids;
+}
+
+/** `aos rm`: these ended processes and their descendants (all of which must have ended). */
+export async function removeProcesses(kernel: RetentionHost, pids: readonly number[]): Promise<number[]> {
+  kernel.disk.refuseNewWork('rm');
+  kernel.store.flush();
+  const all = new Set<number>();
+  for (const pid of pids) {
+    const tree = kernel.store.subtreePids(pid);
+    if (tree.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
+    const running = tree.find((p) => kernel.table.has(p));
+    if (running === pid) throw new AosError('EBUSY', `process ${pid} is still running: stop it first (aos kill ${pid})`);
+    if (running !== undefined) throw new AosError('EBUSY', `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`);
+    for (const p of tree) all.add(p);
+  }
+  const removed = await forget(kernel, kernel.store.summaries([...all]));
+  return removed.sort((a, b) => a - b);
+}
+
+/** `aos prune`: every ended process that ended before `before` (ms) and that nothing live still needs. */
+export async function pruneProcesses(kernel: RetentionHost, before: number): Promise<number> {
+  kernel.disk.refuseNewWork('prune');
+  kernel.store.flush();
+  let count = 0;
+  for (;;) {
+    const rows = kernel.store.prunable(before, PRUNE_BATCH);
+    if (rows.length === 0) return count;
+    count += (await forget(kernel, rows)).length;
+  }
+}
+
+/** With a retention window, old ended processes are pruned now and every hour; returns the stop. */
+export function startRetention(kernel: RetentionHost, windowMs: number): () => void {
+  const sweep = (): void => {
+    pruneProcesses(kernel, Date.now() - windowMs).then(
+      (n) => n > 0 && kernel.log('info', `retention: pruned ${n} ended processes older than ${Math.round(windowMs / 1000)} s`),
+      (error: unknown) => kernel.log('warn', `retention: prune failed: ${(error as Error).message}`),
+    );
+  };
+  const first = setImmediate(sweep);
+  const timer = setInterval(sweep, param.retentionSweepMs);
+  timer.unref();
+  return () => {
+    clearImmediate(first);
+    clearInterval(timer);
+  };
+}

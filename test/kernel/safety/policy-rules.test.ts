@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../../kernel/safety/policy.js';
+
+const head = 'version: 1\nroot: {capabilities: [exec]}\n';
+
+describe('policy rules at load', () => {
+  it('parses rules, approvals and secrets', () => {
+    const text = `${head}rules:\n  - ask: "exec:git push*"\n  - deny: "exec:rm *"\napprovals:\n  timeout_s: 30\nsecrets:\n  GH_TOKEN:\n    from_env: GH_TOKEN\n    hosts: ["api.github.com"]\n`;
+    const { safety } = parsePolicy(text, 'p.yaml');
+    expect(safety.rules.map((r) => [r.verdict, r.kind, r.pattern, r.line])).toEqual([
+      ['ask', 'exec', 'git push*', 4],
+      ['deny', 'exec', 'rm *', 5],
+    ]);
+    expect(safety.approvalTimeoutS).toBe(30);
+    expect(safety.secrets).toEqual([{ name: 'GH_TOKEN', fromEnv: 'GH_TOKEN', fromFile: null, hosts: ['api.github.com'], exec: [], mcp: [] }]);
+  });
+
+  it.each([
+    ['allow: "fs.write:/**"', 'line 5', /too broad.*read-write \//],
+    ['allow: "fs.write:**"', 'line 5', /too broad/],
+    ['allow: "net.fetch:*"', 'line 5', /too broad.*every host/],
+    ['allow: "net.fetch:*.com"', 'line 5', /top-level domain/],
+    ['allow: "exec:*"', 'line 5', /every command/],
+    ['ask: "root.shell"', 'line 5', /unknown kind/],
+    ['ask: "spawn:x"', 'line 5', /takes no pattern/],
+    ['deny: "fs.write:src/**"', 'line 5', /starts with \//],
+  ])('refuses %s naming the line', (rule, line, message) => {
+    const text = `${head}rules:\n  - ask: "exec:ls"\n  - ${rule}\n`;
+    expect(() => parsePolicy(text, 'p.yaml')).toThrow(new RegExp(`p.yaml ${line}`));
+    expect(() => parsePolicy(text, 'p.yaml')).toThrow(message);
+  });
+
+  it('accepts broad ask and deny rules: they restrict, they do not open', () => {
+    const text = `${head}rules:\n  - ask: "net.fetch:*"\n  - deny: "fs.write:/**"\n  - ask: "exec:*"\n`;
+    expect(parsePolicy(text, 'p').safety.rules).toHaveLength(3);
+  });
+
+  it('refuses a secret with both sources, or a broad host', () => {
+    expect(() => parsePolicy(`${head}secrets:\n  A: {from_env: A, from_file: a}\n`, 'p')).toThrow(/exactly one/);
+    expect(() => parsePolicy(`${head}secrets:\n  A: {from_env: A, hosts: ["*"]}\n`, 'p')).toThrow(/too broad/);
+    expect(() => parsePolicy(`${head}secrets:\n  A: {from_file: ../x}\n`, 'p')).toThrow(/inside \$AOS_HOME/);
+  });
+
+  it.each(['bash', 'python3', 'env', 'printenv', 'cut', 'cat', 'base64', 'openssl', 'xargs', 'g*', './bin/gh', '/usr/bin/gh'])(
+    'refuses a secret for %j: it would hand the secret to the agent',
+    (program) => {
+      expect(() => parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: ["${program}"]}\n`, 'p')).toThrow(/too broad to be meant/);
+    },
+  );
+
+  it('takes a secret for a narrow program, and exec.written', () => {
+    const { safety } = parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: [gh, echo]}\nexec:\n  written: allow\n`, 'p');
+    expect(safety.secrets[0]?.exec).toEqual(['gh', 'echo']);
+    expect(safety.execWritten).toBe('allow');
+  });
+});
