@@ -1,11 +1,21 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { param } from '../../sys/param.js';
 import { turnSlot } from '../../sys/turn-gate.js';
 
+// The gate reads performance.now(); the tests move that clock themselves, so a loaded machine
+// (a GC pause, a stolen CPU between two calls) cannot spend a slice behind the test's back.
+let clock = 1_000_000;
+beforeEach(() => {
+  vi.spyOn(performance, 'now').mockImplementation(() => clock);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The current macrotask spends `ms` on turns. */
 function busy(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
+  clock += ms;
 }
 
 describe('the turn gate', () => {
@@ -54,7 +64,8 @@ describe('the turn gate', () => {
     // second busy wait, on a loaded machine by the load) still sees it, so the turn comes after both.
     busy(param.turnSliceMs + 1);
     const later = new Promise((resolve) => setTimeout(resolve, 1));
-    busy(2);
+    // Real time, so that the timer is due before the gate's immediate.
+    for (const until = Date.now() + 3; Date.now() < until; );
     await later;
     await nextMacrotask();
     expect(turnSlot()).toBeUndefined();
