@@ -140,7 +140,7 @@ export class ProcServices implements ProcessServices {
     const pipeTo = proc.pcb.pipeTo;
     if (pipeTo === null) {
       if (proc.stdout.length < param.maxCapturedStdoutBytes) {
-        proc.stdout = (proc.stdout + text).slice(0, param.maxCapturedStdoutBytes);
+        proc.captureStdout(text, param.maxCapturedStdoutBytes);
         this.kernel.persist(proc);
       }
       this.kernel.events.emit({ type: 'message', pid: proc.pid, from_pid: proc.pid, to_pid: 0, channel: 'stdout', content: text });
@@ -202,6 +202,6 @@ export class ProcServices implements ProcessServices {
   }
 
   exit(code: number, result: string | null): void {
-    this.proc.exitRequested = { code, result };
+    this.proc.requestExit(code, result);
   }
 }

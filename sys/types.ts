@@ -47,16 +47,16 @@ export interface Pcb {
   readonly capabilities: readonly string[];
   readonly pipeTo: number | null;
   readonly createdAt: number;
-  state: ProcState;
-  startedAt: number | null;
-  endedAt: number | null;
-  exitCode: number | null;
-  exitReason: string | null;
+  readonly state: ProcState;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+  readonly exitCode: number | null;
+  readonly exitReason: string | null;
   /** Final output reported to WAIT: SYS_EXIT's result, else captured stdout. */
-  output: string | null;
-  counters: ProcCounters;
-  limits: ProcLimits;
-  wait: WaitSpec | null;
+  readonly output: string | null;
+  readonly counters: Readonly<ProcCounters>;
+  readonly limits: Readonly<ProcLimits>;
+  readonly wait: WaitSpec | null;
 }
 
 /** How a kill or a crossed budget will end a process (proc.killRequested, stored with its runtime). */

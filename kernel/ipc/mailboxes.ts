@@ -7,7 +7,8 @@ import type { InboxMessage } from '../../syscalls/services.js';
 import { formatEvent } from '../context/context.js';
 import type { ProcessApi } from '../proc/api.js';
 import { param } from '../../sys/param.js';
-import type { Proc, Timer } from '../proc/proc.js';
+import type { Proc } from '../proc/proc.js';
+import type { Timer } from '../proc/proc-types.js';
 import { isEnded } from '../../sys/types.js';
 import { describeEnd } from '../../protocol/status.js';
 
@@ -100,7 +101,7 @@ export class Mailboxes {
     if (proc.timers.size >= param.maxTimersPerProcess) {
       throw new AosError('EAGAIN', `too many timers (limit ${param.maxTimersPerProcess})`);
     }
-    const id = `t${++proc.timerSeq}`;
+    const id = proc.nextTimerId();
     const intervalMs = repeat ? Math.round(seconds * 1000) : null;
     this.arm(proc, { id, handle: null, fireAt: Date.now() + Math.round(seconds * 1000), intervalMs, prompt });
     this.kernel.persist(proc);

@@ -13,7 +13,8 @@ import { type Dispatched, dispatch, fail } from './dispatcher.js';
 import type { LoopHost } from './host.js';
 import { param } from '../../sys/param.js';
 import type { ParsedBlock } from '../../sys/abi/parser.js';
-import type { PendingTurn, Proc } from '../proc/proc.js';
+import type { Proc } from '../proc/proc.js';
+import type { PendingTurn } from '../proc/proc-types.js';
 import { type Outcome, Waking } from '../../sys/waking.js';
 
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
@@ -115,7 +116,7 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
 function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
   if (proc.killRequested || kernel.closing) return;
   const { pcb } = proc;
-  proc.pending = null;
+  proc.setPending(null);
   if (pending.blocks.length > 1) kernel.store.clearTurnResults(pcb.pid);
   if (proc.exitRequested) {
     const { code, result } = proc.exitRequested;
@@ -144,7 +145,7 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
     resumeDeadline = proc.pcb.wait?.deadline ?? null;
   } else {
     kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
-    proc.pcb.counters.syscalls++;
+    proc.countSyscall();
     pending.started = true;
     kernel.persist(proc);
     // What touches the host is committed as started before it runs, so it is never re-run.
@@ -166,15 +167,7 @@ function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDea
 }
 
 function isLooping(proc: Proc, reply: string, results: string): boolean {
-  if (proc.parkedThisTurn) {
-    proc.identicalStreak = 0;
-    proc.lastSignature = '';
-    return false;
-  }
-  const signature = hash('sha1', `${reply}\u0000${results}`, 'base64');
-  proc.identicalStreak = signature === proc.lastSignature ? proc.identicalStreak + 1 : 1;
-  proc.lastSignature = signature;
-  return proc.identicalStreak >= param.maxIdenticalTurns;
+  return proc.repeatStreak(hash('sha1', `${reply}\u0000${results}`, 'base64')) >= param.maxIdenticalTurns;
 }
 
 export function next(kernel: LoopHost, proc: Proc): void {

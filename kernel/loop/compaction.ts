@@ -11,7 +11,8 @@ import { taskMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
-import type { Entry, Proc } from '../proc/proc.js';
+import type { Proc } from '../proc/proc.js';
+import type { Entry } from '../proc/proc-types.js';
 
 export { estimateTokens } from '../context/context-budget.js';
 
@@ -34,7 +35,7 @@ export function manageContext(kernel: LoopHost, proc: Proc, system: string, driv
   const used = estimateTokens(system, proc.transcript);
   if (used >= budget * param.contextCompactAt) return compact(kernel, proc, driver, lease, used, budget);
   if (used >= budget * param.contextWarnAt && !proc.contextWarned) {
-    proc.contextWarned = true;
+    proc.warnedOfContext();
     const last = proc.transcript[proc.transcript.length - 1];
     const warning = `[KERNEL] Your context is at ${Math.round((used / budget) * 100)}% of its budget (about ${used} of ${budget} tokens). Soon the older turns will be replaced by a summary: keep what you must not lose in files.`;
     if (last?.role === 'user') kernel.amendTranscript(proc, `${last.text}\n${warning}`);
@@ -83,10 +84,8 @@ async function compact(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease:
 [KERNEL] Your context was compacted (${count}×, at about ${used} of ${budget} tokens): the ${older.length} earlier messages are replaced by this summary. The full transcript is kept by the kernel.
 [SUMMARY] ${summary}`;
   kernel.appendTranscript(proc, 'user', text);
-  const summaryEntry = proc.transcript.pop() as Entry;
-  proc.transcript = [summaryEntry, ...kept];
-  proc.context = { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count };
-  proc.contextWarned = false;
+  const summaryEntry = proc.transcript[proc.transcript.length - 1] as Entry;
+  proc.compacted([summaryEntry, ...kept], { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count });
   kernel.persist(proc);
   kernel.events.emit({
     type: 'state',

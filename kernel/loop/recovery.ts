@@ -14,6 +14,7 @@ import type { Webhooks } from '../ipc/webhooks.js';
 import type { LoopHost } from './host.js';
 import { param } from '../../sys/param.js';
 import { Proc } from '../proc/proc.js';
+import type { Entry } from '../proc/proc-types.js';
 import { parseReply, resumeTurn } from './turn.js';
 import { isEnded } from '../../sys/types.js';
 import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
@@ -29,7 +30,7 @@ export const RUNNING_KEY = 'kernel_running';
 export const CRASH_SUSPECT_KEY = 'crash_suspect';
 
 /** The model's context: after a compaction, the summary row first, then the rows kept verbatim. */
-function loadContext(kernel: RecoveryHost, proc: Proc): Proc['transcript'] {
+function loadContext(kernel: RecoveryHost, proc: Proc): Entry[] {
   const start = proc.context;
   if (!start) return kernel.store.loadTranscript(proc.pid);
   const rows = kernel.store.loadTranscript(proc.pid, Math.min(start.summarySeq, ...start.keptSeqs));
@@ -51,22 +52,20 @@ function countArchived(kernel: RecoveryHost): void {
 
 /** The reply's blocks and the results so far: the reply is a transcript row, the results rows of their own. */
 function restorePending(kernel: RecoveryHost, proc: Proc): void {
-  const stored = proc.storedPending;
-  proc.storedPending = null;
+  const stored = proc.takeStoredPending();
   if (!stored) return;
   if ('blocks' in stored) {
-    proc.pending = stored;
+    proc.setPending(stored);
     return;
   }
   const reply = kernel.store.loadTranscriptRow(proc.pid, stored.replySeq) ?? '';
-  proc.pending = { ...stored, reply, blocks: parseReply(reply), lines: kernel.store.loadTurnResults(proc.pid) };
+  proc.setPending({ ...stored, reply, blocks: parseReply(reply), lines: kernel.store.loadTurnResults(proc.pid) });
 }
 
 /** Charge a crash to the turn the process was in; true when it has now crashed the kernel too often there. */
 function chargeCrash(proc: Proc): boolean {
   const at = `${proc.pcb.counters.turns}:${proc.pending?.next ?? '-'}`;
-  proc.crash = proc.crash?.at === at ? { at, count: proc.crash.count + 1 } : { at, count: 1 };
-  return proc.crash.count >= param.maxTurnCrashes;
+  return proc.chargeCrash(at) >= param.maxTurnCrashes;
 }
 
 function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Proc[] {
@@ -93,8 +92,7 @@ export function recover(kernel: RecoveryHost): void {
 
   const procs = records.map((record) => Proc.fromRecord(record));
   for (const proc of procs) {
-    proc.transcript = loadContext(kernel, proc);
-    proc.nextSeq = proc.transcript.reduce((max, e) => Math.max(max, e.seq), -1) + 1;
+    proc.restoreTranscript(loadContext(kernel, proc));
     restorePending(kernel, proc);
     kernel.table.add(proc);
     kernel.armWallTimer(proc);

@@ -51,7 +51,7 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     const slot = turnSlot();
     if (slot) await slot;
     if (proc.killRequested || kernel.closing) return;
-    if (proc.pcb.startedAt === null) proc.pcb.startedAt = Date.now();
+    proc.markStarted(Date.now());
     kernel.setState(proc, 'running');
     let reply: ModelReply;
     try {
@@ -97,8 +97,7 @@ export function resumeTurn(kernel: LoopHost, proc: Proc): Promise<void> {
 
 /** A turn's end: the process is idle, and a kill it was asked is carried out — unless a newer turn of it runs, whose end does both. */
 function settle(kernel: LoopHost, proc: Proc, begun: number): void {
-  if (proc.turnsBegun !== begun) return;
-  proc.inTurn = false;
+  if (!proc.endTurn(begun)) return;
   const end = proc.killRequested;
   if (end) kernel.finish(proc, end.state, end.code, end.reason);
 }
@@ -119,8 +118,7 @@ function endOnError(kernel: LoopHost, proc: Proc, error: unknown): void {
 /** Notices that arrived since the last turn join the latest kernel message. */
 function flushNotices(kernel: LoopHost, proc: Proc): void {
   if (proc.notices.length === 0) return;
-  const text = formatNotices(proc.notices);
-  proc.notices = [];
+  const text = formatNotices(proc.takeNotices());
   const last = proc.transcript[proc.transcript.length - 1];
   if (last && last.role === 'user') kernel.amendTranscript(proc, `${last.text}\n${text}`);
   else kernel.appendTranscript(proc, 'user', text);
@@ -132,7 +130,7 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   const turn = pcb.counters.turns;
   const driver = kernel.models.loaded(pcb.model) ?? (await kernel.models.get(pcb.model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
-  const system = (proc.systemPrompt ??= buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));
+  const system = proc.systemPrompt ?? proc.keepSystemPrompt(buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));
   const compacting = manageContext(kernel, proc, system, driver, lease);
   if (compacting) await compacting;
   if (proc.promptTurn !== turn) {
@@ -140,14 +138,14 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
     const latest = proc.transcript[proc.transcript.length - 1];
     const row = latest ? { transcript_seq: latest.seq } : {};
     kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, ...row, text: latest?.text ?? '' });
-    proc.promptTurn = turn;
+    proc.promptShown(turn);
     kernel.persist(proc);
   }
   const messages = requestMessages(kernel, proc, system);
   const request = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
   const reply = await kernel.pool.complete(driver, request, lease);
   if (kernel.closing) return reply;
-  pcb.counters.turns++;
+  proc.countTurn();
   kernel.account(proc, reply.usage);
   const replySeq = kernel.appendTranscript(proc, 'model', reply.text);
   kernel.events.emit({
@@ -171,19 +169,17 @@ export function parseReply(text: string): ReturnType<typeof parseSyscalls> {
 function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<void> | undefined {
   const blocks = parseReply(reply.text);
   if (blocks.length === 0) {
-    proc.noSyscallStreak++;
-    if (proc.noSyscallStreak >= param.maxNoSyscallReplies) {
-      kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `no syscall in ${proc.noSyscallStreak} consecutive replies`);
+    const streak = proc.replyWithoutSyscall();
+    if (streak >= param.maxNoSyscallReplies) {
+      kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `no syscall in ${streak} consecutive replies`);
       return;
     }
-    kernel.appendTranscript(proc, 'user', reminderMessage(proc.noSyscallStreak));
+    kernel.appendTranscript(proc, 'user', reminderMessage(streak));
     next(kernel, proc);
     return;
   }
-  proc.noSyscallStreak = 0;
-  proc.parkedThisTurn = false;
   const replySeq = proc.transcript[proc.transcript.length - 1]?.seq ?? -1;
-  proc.pending = { turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false, replySeq };
+  proc.startCalls({ turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false, replySeq });
   kernel.persist(proc);
   return continueCalls(kernel, proc);
 }

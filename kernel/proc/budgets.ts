@@ -8,11 +8,7 @@ import type { Proc } from './proc.js';
 
 export function account(proc: Proc, usage: ModelUsage | undefined): void {
   if (!usage) return;
-  const c = proc.pcb.counters;
-  c.promptTokens += usage.prompt;
-  c.outputTokens += usage.output;
-  c.cachedTokens += usage.cached ?? 0;
-  c.cost += costOf(proc.pcb.model, usage);
+  proc.charge(usage, costOf(proc.pcb.model, usage));
 }
 
 /** The reason a process has crossed its token or cost budget, if it has. */
@@ -29,7 +25,7 @@ export function armWallTimer(k: ProcCore, proc: Proc): void {
   const limit = proc.pcb.limits.maxWallS;
   if (limit === null || isEnded(proc.pcb.state)) return;
   const left = proc.pcb.createdAt + limit * 1000 - Date.now();
-  proc.wallTimer = setTimeout(() => endForBudget(k, proc, `wall time budget exhausted (${limit}s)`), Math.max(0, left));
+  proc.armWallTimer(setTimeout(() => endForBudget(k, proc, `wall time budget exhausted (${limit}s)`), Math.max(0, left)));
 }
 
 /** A child's budget is never looser than its parent's (null = unlimited). */

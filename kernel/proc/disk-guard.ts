@@ -78,19 +78,19 @@ export class DiskGuard {
 
   private park(proc: Proc): void {
     if (isEnded(proc.pcb.state) || proc.pcb.state === 'blocked') return;
-    proc.diskWait = true;
+    proc.setDiskWait(true);
     this.host.setState(proc, 'blocked', { reason: DISK_FULL });
   }
 
   /** Back from a disk-full hold: ready again. */
   private requeue(proc: Proc): void {
-    proc.diskWait = false;
+    proc.setDiskWait(false);
     this.host.makeReady(proc);
   }
 
   private unpark(proc: Proc): void {
     if (!proc.diskWait) return;
-    proc.diskWait = false;
+    proc.setDiskWait(false);
     if (!isEnded(proc.pcb.state)) this.host.setState(proc, 'running', { reason: 'disk space is back' });
   }
 }

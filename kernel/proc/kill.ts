@@ -11,7 +11,7 @@ import { finish } from './lifecycle.js';
 import type { Proc } from './proc.js';
 
 export function requestKill(k: ProcCore, proc: Proc, reason: string, state: 'killed' | 'exited' = 'killed', code = 137): void {
-  proc.killRequested = { reason, state, code };
+  proc.requestKill({ reason, state, code });
   proc.abort.abort(interruption(reason));
   // A queued process is in no turn that could reap it.
   if (k.scheduler.remove(proc.pid) || proc.idle) finish(k, proc, state, code, reason);

@@ -14,7 +14,7 @@ import type { Waking } from '../../sys/waking.js';
 export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
   const from = proc.pcb.state;
   if (from === to) return;
-  proc.pcb.state = to;
+  proc.enter(to);
   k.persist(proc);
   k.events.emit({ type: 'state', pid: proc.pid, from, to, ...extra });
 }
@@ -33,7 +33,7 @@ export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Waking<WakeReason
 /** Queue a notice for the process's next turn; timers and webhooks also interrupt a blocking call. */
 export function notify(k: ProcCore, proc: Proc, notice: Notice): void {
   if (isEnded(proc.pcb.state)) return;
-  proc.notices.push(notice);
+  proc.notify(notice);
   k.persist(proc);
   if (notice.kind === 'timer' || notice.kind === 'webhook' || notice.kind === 'stop') proc.wake('interrupt');
 }
@@ -63,12 +63,7 @@ export function finish(k: ProcCore, proc: Proc, state: 'exited' | 'killed', code
   k.store.deleteTimers(pcb.pid);
   proc.wake('interrupt');
   if (!proc.abort.signal.aborted) proc.abort.abort(interruption(reason));
-  pcb.exitCode = code;
-  pcb.exitReason = reason;
-  pcb.endedAt = Date.now();
-  pcb.output = result ?? (proc.stdout || null);
-  pcb.wait = null;
-  proc.pending = null;
+  proc.ended(code, reason, result ?? (proc.stdout || null));
   k.store.clearTurnResults(pcb.pid);
   k.store.deleteMessages([...proc.mailbox, ...proc.stdin].map((m) => m.id));
   k.setState(proc, state, { reason, code });

@@ -1,139 +1,213 @@
-/**
- * A process's in-kernel runtime: its PCB plus the queues and the one wait it may be parked in.
- * A blocked or sleeping process holds no slot and spends no tokens: it is a parked promise.
- */
-import type { ModelMessage } from '../../drivers/llm/types.js';
-import type { InboxMessage } from '../../syscalls/services.js';
 import { CapabilitySet } from './capabilities.js';
 import { pcbFromRecord } from './pcb-record.js';
-import { param } from '../../sys/param.js';
-import type { ParsedBlock } from '../../sys/abi/parser.js';
-import type { ProcessRecord, ProcessSummary } from '../store/records.js';
-import type { KillRequest, Pcb, ProcState, WaitSpec } from '../../sys/types.js';
+import { parseRuntime, recordOf } from './proc-runtime.js';
+import type { ProcessRecord } from '../store/records.js';
+import type { KillRequest, Pcb, ProcCounters, ProcState, WaitSpec } from '../../sys/types.js';
+import type { ContextStart, CrashCount, Entry, PendingTurn, StoredMessage, StoredPendingTurn, Timer } from './proc-types.js';
 import { Waking } from '../../sys/waking.js';
 import type { Notice } from '../context/context.js';
 
 export type WakeReason = 'ready' | 'timeout' | 'interrupt';
 
-
-export interface Timer {
-  id: string;
-  handle: NodeJS.Timeout | null;
-  fireAt: number;
-  intervalMs: number | null;
-  prompt: string;
-}
-
-/** The calls of the current reply and how far they got; persisted so a restart can go on. */
-export interface PendingTurn {
-  turn: number;
-  reply: string;
-  blocks: ParsedBlock[];
-  lines: string[];
-  next: number;
-  /** The call at `next` was started and has no result yet. */
-  started: boolean;
-  /** The transcript row holding the reply: a restart parses it again instead of storing the blocks. */
-  replySeq: number;
-}
+/** Proc's fields as its own methods write them; outside this file they are read-only. */
+type Own = { -readonly [K in keyof Proc]: Proc[K] };
+type OwnPcb = { -readonly [K in keyof Pcb]: Pcb[K] } & { counters: ProcCounters };
 
 /**
- * What is stored of a pending turn: a few numbers, so persisting after each call costs O(1); the
- * reply is a transcript row and each call's result line a row of its own (turn_results).
+ * A process's in-kernel runtime: its PCB plus the queues and the one wait it may be parked in (a
+ * blocked or sleeping process holds no slot and spends no tokens: it is a parked promise).
+ * The one writer of it (xv6's proc.c): every field is read-only outside this class, and each change
+ * is a method named for what happened — a turn begins, a reply had no syscall, the context was
+ * compacted, a kill was asked. Events and persisting around them are proc/lifecycle.ts's.
  */
-export type StoredPendingTurn = Pick<PendingTurn, 'turn' | 'next' | 'started' | 'replySeq'>;
-
-/** Kernel crashes counted against the turn a process was in (see recovery.ts). */
-export interface CrashCount { at: string; count: number }
-
-export type StoredMessage = InboxMessage & { id: number };
-
-/** A transcript entry and its row in the store (rows are append-only; compaction starts a new context). */
-export type Entry = ModelMessage & { seq: number };
-
-/** Where the model's context starts in the stored transcript after a compaction. */
-export interface ContextStart {
-  /** The row holding the task plus the summary of everything compacted. */
-  summarySeq: number;
-  /** Rows kept verbatim right after it (older than it); every row after `summarySeq` follows. */
-  keptSeqs: number[];
-  /** Compactions so far. */
-  count: number;
-}
-
-interface Runtime {
-  notices: Notice[];
-  /** Older stores: the children this process reaped (now a flag on each child's row). */
-  reaped?: number[];
-  stdout: string;
-  noSyscallStreak: number;
-  identicalStreak: number;
-  lastSignature: string;
-  timerSeq: number;
-  /** Older stores kept the whole PendingTurn here. */
-  pending: StoredPendingTurn | PendingTurn | null;
-  /** The last turn whose `prompt` event was emitted: events stay exactly-once across restarts. */
-  promptTurn?: number;
-  crash?: CrashCount | null;
-  kill?: KillRequest | null; // asked, not yet carried out: a restart ends the process with it
-  budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number };
-  context?: ContextStart | null;
-  contextWarned?: boolean;
-}
-
 export class Proc {
   readonly abort = new AbortController();
-  transcript: Entry[] = [];
-  nextSeq = 0;
-  context: ContextStart | null = null;
+  readonly transcript: readonly Entry[] = [];
+  readonly nextSeq: number = 0;
+  readonly context: ContextStart | null = null;
   /** The context-size warning was given since the last compaction. */
-  contextWarned = false;
+  readonly contextWarned: boolean = false;
   readonly mailbox: StoredMessage[] = [];
   readonly stdin: Array<{ id: number; text: string }> = [];
-  notices: Notice[] = [];
+  readonly notices: readonly Notice[] = [];
   /** Children whose exit this process has not taken with WAIT: live ones, and ended ones (in the store). */
   readonly children = new Set<number>();
   /** From an older store's runtime: children reaped before, which recovery must not count again. */
-  legacyReaped: number[] = [];
+  readonly legacyReaped: readonly number[] = [];
   readonly timers = new Map<string, Timer>();
   /** Ends the process when its wall-time budget runs out. */
-  wallTimer: NodeJS.Timeout | null = null;
-  timerSeq = 0;
-  stdout = '';
+  readonly wallTimer: NodeJS.Timeout | null = null;
+  readonly timerSeq: number = 0;
+  readonly stdout: string = '';
   /** Set by kill (killed, 137) or a crossed budget (exited, 1): the turn loop reaps it. Stored (kill.ts). */
-  killRequested: KillRequest | null = null;
-  exitRequested: { code: number; result: string | null } | null = null;
-  noSyscallStreak = 0;
-  lastSignature = '';
-  identicalStreak = 0;
+  readonly killRequested: KillRequest | null = null;
+  readonly exitRequested: { code: number; result: string | null } | null = null;
+  readonly noSyscallStreak: number = 0;
+  readonly lastSignature: string = '';
+  readonly identicalStreak: number = 0;
   /** Set when a call parked during the current turn: waiting is not looping. */
-  parkedThisTurn = false;
-  pending: PendingTurn | null = null;
+  readonly parkedThisTurn: boolean = false;
+  readonly pending: PendingTurn | null = null;
   /** Set by recovery from the store: the pending turn before its reply is parsed again. */
-  storedPending: StoredPendingTurn | PendingTurn | null = null;
-  promptTurn = -1;
-  crash: CrashCount | null = null;
+  readonly storedPending: StoredPendingTurn | PendingTurn | null = null;
+  readonly promptTurn: number = -1;
+  readonly crash: CrashCount | null = null;
   /** The system prompt, built on the first turn (it depends only on fields fixed at spawn). */
-  systemPrompt: string | undefined;
+  readonly systemPrompt: string | undefined;
   /** Parked by the disk guard (blocked, reason `disk full`), not by a syscall. */
-  diskWait = false;
+  readonly diskWait: boolean = false;
   /** Its runtime could not be stored once: from then on only the PCB is (the process is being ended). */
-  recordBroken = false;
+  readonly recordBroken: boolean = false;
   /** A turn (inference or calls) is running for this process: that turn will reap a kill. */
-  inTurn = false;
-  /**
-   * Counts the turns begun. A turn's last calls start the next turn before its own epilogue runs
-   * (next → makeReady → the scheduler starts it at once), so an epilogue clears `inTurn` only while
-   * its turn is still the latest: otherwise it would mark the running turn idle, and a kill would
-   * end the process under it (its blocked call's result logged after `killed`).
-   */
-  turnsBegun = 0;
+  readonly inTurn: boolean = false;
+  /** Counts the turns begun (see endTurn). */
+  readonly turnsBegun: number = 0;
+
+  /** This process and its PCB, writable: for its own methods only. */
+  private get own(): Own { return this as Own; }
+  private get ownPcb(): OwnPcb { return this.pcb as OwnPcb; }
+
+  /** A change of state (proc/lifecycle.ts setState emits it and persists). */
+  enter(state: ProcState): void { this.ownPcb.state = state; }
+  markStarted(at: number): void { this.ownPcb.startedAt ??= at; }
+  countTurn(): void { this.ownPcb.counters.turns++; }
+  countSyscall(): void { this.ownPcb.counters.syscalls++; }
+
+  /** A reply's usage, as the provider counted it, and its price. */
+  charge(usage: { prompt: number; output: number; cached?: number }, cost: number): void {
+    const c = this.ownPcb.counters;
+    Object.assign(c, { promptTokens: c.promptTokens + usage.prompt, outputTokens: c.outputTokens + usage.output, cachedTokens: c.cachedTokens + (usage.cached ?? 0), cost: c.cost + cost });
+  }
+
+  /** It leaves the living (proc/lifecycle.ts finish): how, and what it hands a parent's WAIT. */
+  ended(code: number, reason: string, output: string | null): void {
+    Object.assign(this.ownPcb, { exitCode: code, exitReason: reason, endedAt: Date.now(), output, wait: null });
+    this.own.pending = null;
+  }
 
   /** A turn of it begins (or resumes after a restart): its number, for that turn's end to compare. */
   beginTurn(): number {
-    this.inTurn = true;
-    return ++this.turnsBegun;
+    this.own.inTurn = true;
+    return ++this.own.turnsBegun;
   }
+
+  /**
+   * The turn numbered `begun` ended: false (nothing changes) when a newer turn of it has begun since.
+   * A turn's last calls start the next turn before its own epilogue runs (next → makeReady → the
+   * scheduler starts it at once): clearing `inTurn` then would mark the running turn idle, and a
+   * kill would end the process under it (its blocked call's result logged after `killed`).
+   */
+  endTurn(begun: number): boolean {
+    if (this.turnsBegun !== begun) return false;
+    this.own.inTurn = false;
+    return true;
+  }
+
+  /** The turn's first request was shown (its `prompt` event): once per turn, across restarts. */
+  promptShown(turn: number): void { this.own.promptTurn = turn; }
+
+  keepSystemPrompt(text: string): string { return (this.own.systemPrompt = text); }
+
+  /** A reply without a syscall: the streak of such replies so far. */
+  replyWithoutSyscall(): number { return ++this.own.noSyscallStreak; }
+
+  /** A reply with calls: they become the pending turn. */
+  startCalls(pending: PendingTurn): void {
+    this.own.noSyscallStreak = 0;
+    this.own.parkedThisTurn = false;
+    this.own.pending = pending;
+  }
+
+  /** The pending turn is done, or restored after a restart. */
+  setPending(pending: PendingTurn | null): void { this.own.pending = pending; }
+
+  /** Recovery takes what the store had of the pending turn (once). */
+  takeStoredPending(): StoredPendingTurn | PendingTurn | null {
+    const stored = this.storedPending;
+    this.own.storedPending = null;
+    return stored;
+  }
+
+  /**
+   * A turn ended with these calls and results (their hash): how many turns in a row were the same.
+   * A turn that parked is waiting, not looping: it starts the count again.
+   */
+  repeatStreak(signature: string): number {
+    if (this.parkedThisTurn) {
+      this.own.identicalStreak = 0;
+      this.own.lastSignature = '';
+      return 0;
+    }
+    this.own.identicalStreak = signature === this.lastSignature ? this.identicalStreak + 1 : 1;
+    this.own.lastSignature = signature;
+    return this.identicalStreak;
+  }
+
+  /** A kernel crash during the turn and call `at`: the crashes counted there so far. */
+  chargeCrash(at: string): number {
+    this.own.crash = this.crash?.at === at ? { at, count: this.crash.count + 1 } : { at, count: 1 };
+    return this.crash?.count ?? 1;
+  }
+
+  /** A transcript row was written: it joins the context. */
+  appendEntry(role: Entry['role'], text: string): number {
+    const seq = this.own.nextSeq++;
+    (this.transcript as Entry[]).push({ role, text, seq });
+    return seq;
+  }
+
+  /** The last entry's text was rewritten (notices joining the latest kernel message). */
+  amendLast(text: string): Entry | undefined {
+    const entry = this.transcript[this.transcript.length - 1];
+    if (entry) entry.text = text;
+    return entry;
+  }
+
+  /** The context after a restart: the stored rows from where it starts. */
+  restoreTranscript(entries: Entry[]): void {
+    this.own.transcript = entries;
+    this.own.nextSeq = entries.reduce((max, e) => Math.max(max, e.seq), -1) + 1;
+  }
+
+  /** The context was compacted: it now starts at a summary, with some rows kept verbatim. */
+  compacted(entries: Entry[], context: ContextStart): void {
+    this.own.transcript = entries;
+    this.own.context = context;
+    this.own.contextWarned = false;
+  }
+
+  warnedOfContext(): void { this.own.contextWarned = true; }
+
+  /** Notices for the next turn. */
+  notify(notice: Notice): void {
+    (this.notices as Notice[]).push(notice);
+  }
+
+  /** The notices that arrived since the last turn, which join its request. */
+  takeNotices(): readonly Notice[] {
+    const notices = this.notices;
+    this.own.notices = [];
+    return notices;
+  }
+
+  nextTimerId(): string { return `t${++this.own.timerSeq}`; }
+
+  captureStdout(text: string, max: number): void {
+    if (this.stdout.length < max) this.own.stdout = (this.stdout + text).slice(0, max);
+  }
+
+  requestKill(request: KillRequest): void { this.own.killRequested = request; }
+
+  requestExit(code: number, result: string | null): void { this.own.exitRequested = { code, result }; }
+
+  armWallTimer(timer: NodeJS.Timeout | null): void { this.own.wallTimer = timer; }
+
+  /** Parked, or released, by the disk guard. */
+  setDiskWait(waiting: boolean): void { this.own.diskWait = waiting; }
+
+  /** Its runtime could not be stored: only its PCB will be. */
+  markRecordBroken(): void { this.own.recordBroken = true; }
+
   private waker: ((reason: WakeReason) => void) | null = null;
   private deadlineTimer: NodeJS.Timeout | null = null;
 
@@ -161,8 +235,8 @@ export class Proc {
   park(spec: WaitSpec): Waking<WakeReason> {
     if (this.abort.signal.aborted) return Waking.of<WakeReason>('interrupt');
     const woken = new Waking<WakeReason>();
-    this.pcb.wait = spec;
-    this.parkedThisTurn = true;
+    this.ownPcb.wait = spec;
+    this.own.parkedThisTurn = true;
     const onAbort = (): boolean => this.wake('interrupt');
     this.waker = (reason) => {
       this.abort.signal.removeEventListener('abort', onAbort);
@@ -179,7 +253,7 @@ export class Proc {
     const waker = this.waker;
     if (!waker) return false;
     this.waker = null;
-    this.pcb.wait = null;
+    this.ownPcb.wait = null;
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
     waker(reason);
@@ -188,107 +262,39 @@ export class Proc {
 
   dropNotices(kind: Notice['kind'], pid?: number): void {
     if (this.notices.length === 0) return;
-    this.notices = this.notices.filter((n) => n.kind !== kind || (pid !== undefined && n.pid !== pid));
+    this.own.notices = this.notices.filter((n) => n.kind !== kind || (pid !== undefined && n.pid !== pid));
   }
 
   clearTimers(): void {
     for (const timer of this.timers.values()) if (timer.handle) clearTimeout(timer.handle);
     this.timers.clear();
     if (this.wallTimer) clearTimeout(this.wallTimer);
-    this.wallTimer = null;
+    this.own.wallTimer = null;
   }
 
   /** An ended process keeps its PCB only: what a parent's WAIT or `ps` may still ask of it. */
   release(): void {
-    this.transcript = [];
-    this.notices = [];
+    const emptied: Partial<Own> = { transcript: [], notices: [], pending: null, storedPending: null, context: null, stdout: '' };
+    Object.assign(this.own, emptied);
     this.mailbox.length = 0;
     this.stdin.length = 0;
-    this.pending = null;
-    this.storedPending = null;
-    this.context = null;
-    this.stdout = '';
   }
 
-  private runtime(): Runtime {
-    const p = this.pcb;
-    const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens };
-    if (this.recordBroken) {
-      const empty = { notices: [], stdout: '', noSyscallStreak: 0, identicalStreak: 0, lastSignature: '', timerSeq: this.timerSeq };
-      return { ...empty, pending: null, budget, kill: this.killRequested };
-    }
-    const pending = this.pending
-      ? { turn: this.pending.turn, next: this.pending.next, started: this.pending.started, replySeq: this.pending.replySeq }
-      : this.storedPending;
-    return {
-      notices: this.notices,
-      stdout: this.stdout,
-      noSyscallStreak: this.noSyscallStreak,
-      identicalStreak: this.identicalStreak,
-      lastSignature: this.lastSignature,
-      timerSeq: this.timerSeq,
-      pending,
-      promptTurn: this.promptTurn,
-      crash: this.crash,
-      kill: this.killRequested,
-      budget,
-      context: this.context,
-      contextWarned: this.contextWarned,
-    };
-  }
+  toRecord(): ProcessRecord { return recordOf(this); }
 
-  toRecord(): ProcessRecord {
-    const p = this.pcb;
-    const c = p.counters;
-    const runtime = this.runtime();
-    return {
-      pid: p.pid,
-      ppid: p.ppid,
-      tree: this.tree,
-      name: p.name,
-      role: p.role,
-      task: p.task,
-      model: p.model,
-      priority: p.priority,
-      capabilities: JSON.stringify(p.capabilities),
-      pipe_to: p.pipeTo,
-      created_at: p.createdAt,
-      started_at: p.startedAt,
-      ended_at: p.endedAt,
-      state: p.state,
-      exit_code: p.exitCode,
-      exit_reason: p.exitReason,
-      output: p.output,
-      turns: c.turns,
-      syscalls: c.syscalls,
-      prompt_tokens: c.promptTokens,
-      output_tokens: c.outputTokens,
-      cached_tokens: c.cachedTokens,
-      cost: c.cost,
-      max_turns: p.limits.maxTurns,
-      wait: p.wait ? JSON.stringify(p.wait) : null,
-      runtime: JSON.stringify(runtime),
-    };
-  }
-
+  /** A live process from its stored row: PCB, capabilities and the runtime it had (proc-runtime.ts). */
   static fromRecord(r: ProcessRecord): Proc {
     const pcb = pcbFromRecord(r);
     const proc = new Proc(pcb, new CapabilitySet(pcb.capabilities), r.tree);
-    const rt = JSON.parse(r.runtime) as Runtime;
-    proc.notices = rt.notices;
-    proc.legacyReaped = rt.reaped ?? [];
-    proc.stdout = rt.stdout;
-    proc.noSyscallStreak = rt.noSyscallStreak;
-    proc.identicalStreak = rt.identicalStreak;
-    proc.lastSignature = rt.lastSignature;
-    proc.timerSeq = rt.timerSeq;
-    proc.storedPending = rt.pending;
-    proc.promptTurn = rt.promptTurn ?? -1;
-    proc.crash = rt.crash ?? null;
-    proc.killRequested = rt.kill ?? null;
+    const rt = parseRuntime(r.runtime);
     if (rt.budget) Object.assign(pcb.limits, rt.budget);
-    proc.context = rt.context ?? null;
-    proc.contextWarned = rt.contextWarned ?? false;
+    const restored: Partial<Own> = {
+      legacyReaped: rt.reaped ?? [], notices: rt.notices, stdout: rt.stdout, noSyscallStreak: rt.noSyscallStreak,
+      identicalStreak: rt.identicalStreak, lastSignature: rt.lastSignature, timerSeq: rt.timerSeq, storedPending: rt.pending,
+      promptTurn: rt.promptTurn ?? -1, crash: rt.crash ?? null, killRequested: rt.kill ?? null,
+      context: rt.context ?? null, contextWarned: rt.contextWarned ?? false,
+    };
+    Object.assign(proc.own, restored);
     return proc;
   }
 }

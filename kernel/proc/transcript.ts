@@ -7,16 +7,14 @@ export function persist(store: Store, proc: Proc): void {
 }
 
 export function appendTranscript(store: Store, proc: Proc, role: 'user' | 'model', text: string): number {
-  const seq = proc.nextSeq++;
-  proc.transcript.push({ role, text, seq });
+  const seq = proc.appendEntry(role, text);
   store.putTranscript(proc.pid, seq, role, text);
   return seq;
 }
 
 /** Rewrite the last transcript entry (notices joining the latest kernel message). */
 export function amendTranscript(store: Store, proc: Proc, text: string): void {
-  const entry = proc.transcript[proc.transcript.length - 1];
+  const entry = proc.amendLast(text);
   if (!entry) return;
-  entry.text = text;
   store.putTranscript(proc.pid, entry.seq, entry.role, text);
 }

@@ -17,7 +17,7 @@ export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
   const proc = k.table.get(pid);
   k.log('error', `process ${pid}: its state could not be stored: ${error.message}`);
   if (!proc) return;
-  proc.recordBroken = true;
+  proc.markRecordBroken();
   k.persist(proc);
   endForKernelError(k, proc, new Error(`its state could not be stored: ${error.message}`));
 }
