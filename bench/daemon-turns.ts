@@ -1,0 +1,82 @@
+/**
+ * The path users take: a real daemon started by the built CLI, agents spawned over the socket,
+ * the store committing. N agents × T turns × L ms of model time (a replay tape whose replies wait
+ * L ms); each agent's life is read from `ps` — its `started_at` to its `ended_at`, the kernel's own
+ * timestamps — and what it lived beyond T × L, divided by T, is the kernel's overhead a turn.
+ *
+ *   node dist/bench/daemon-turns.js [--agents 100] [--turns 5] [--latency 200] [--runs 3]
+ */
+import { median, openBenchHome, quantile } from './daemon-home.js';
+import { figure, flag, report } from './report.js';
+
+const agents = Number(flag('agents', '100'));
+const turns = Number(flag('turns', '5'));
+const latency = Number(flag('latency', '200'));
+const runs = Number(flag('runs', '3'));
+
+const bench = await openBenchHome('daemon-turns');
+// Distinct replies, so that the loop detector lets every agent take all its turns.
+const replies = Array.from({ length: turns }, (_, i) => ({
+  delay_ms: latency,
+  reply: i + 1 === turns ? '[SYS_CALL::SYS_EXIT] {"code":0}' : `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${i}"}`,
+}));
+const model = await bench.tape({ agent: replies, warm: replies.slice(-1) });
+
+async function until(pids: Set<number>): Promise<Map<number, { created: number; started: number; ended: number; code: number | null }>> {
+  for (;;) {
+    const processes = await bench.client.request('ps', { last: pids.size });
+    const ours = processes.filter((p) => pids.has(p.pid));
+    if (ours.length === pids.size && ours.every((p) => p.ended_at !== null)) {
+      return new Map(ours.map((p) => [p.pid, { created: p.created_at, started: p.started_at ?? p.created_at, ended: p.ended_at ?? 0, code: p.exit_code }]));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One round: every agent spawned at once over the socket; their lives in ms (from started_at, and from created_at). */
+async function round(name: string, n: number): Promise<{ lives: number[]; fromCreated: number[] }> {
+  const spawned = await Promise.all(Array.from({ length: n }, () => bench.client.request('spawn', { task: 'go', model, name })));
+  const lives = await until(new Set(spawned.map((s) => s.pid)));
+  const failed = [...lives.values()].filter((l) => l.code !== 0).length;
+  if (failed) throw new Error(`${failed} of ${n} agents did not exit 0`);
+  return { lives: [...lives.values()].map((l) => l.ended - l.started), fromCreated: [...lives.values()].map((l) => l.ended - l.created) };
+}
+
+try {
+  await round('warm', Number(flag('warm', '10')));
+  const all: number[] = [];
+  const medians: number[] = [];
+  const createdMedians: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const { lives, fromCreated } = await round('agent', agents);
+    medians.push(median(lives));
+    createdMedians.push(median(fromCreated));
+    all.push(...lives);
+    process.stderr.write(
+      `run ${r + 1}: lives ${Math.min(...lives)}–${Math.max(...lives)} ms, median ${median(lives)}; from spawn, median ${median(fromCreated)}\n`,
+    );
+  }
+  const ideal = turns * latency;
+  const perTurn = (median(medians) - ideal) / turns;
+  const what = `${agents} agents × ${turns} turns × ${latency} ms through the daemon (spawned over the socket, store committing)`;
+  report(
+    'daemon-turns',
+    {
+      agents,
+      turns,
+      latency_ms: latency,
+      runs,
+      ideal_ms: ideal,
+      life_ms: { min: Math.min(...all), median: median(all), p90: quantile(all, 0.9), max: Math.max(...all) },
+      run_medians_ms: medians,
+      run_medians_from_spawn_ms: createdMedians,
+    },
+    [
+      figure('daemon_turns.overhead_per_turn', perTurn, 'ms', `${what}: an agent's life beyond the model's time, a turn (median of ${runs} runs' medians)`, { max: 2 }),
+      figure('daemon_turns.overhead_per_turn_from_spawn', (median(createdMedians) - ideal) / turns, 'ms', `${what}: as above, from the spawn request's arrival`),
+      figure('daemon_turns.life_p90', quantile(all, 0.9), 'ms', `${what}: an agent's life, p90 (ideal ${ideal} ms)`),
+    ],
+  );
+} finally {
+  await bench.close();
+}
