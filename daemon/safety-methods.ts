@@ -16,13 +16,13 @@ async function durable<T>(kernel: Kernel, value: T): Promise<T> {
 }
 
 function known(kernel: Kernel, pid: number): void {
-  if (!kernel.pcb(pid) && !kernel.endedPcb(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
+  if (!kernel.pcb(pid) && !kernel.table.endedPcb(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
 }
 
 function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'> {
   let capabilities = kernel.rootCaps.list;
   if (pid !== undefined) {
-    const pcb = kernel.pcb(pid) ?? kernel.endedPcb(pid);
+    const pcb = kernel.pcb(pid) ?? kernel.table.endedPcb(pid);
     if (!pcb) throw new AosError('ESRCH', `no such process ${pid}`);
     capabilities = pcb.capabilities;
   }

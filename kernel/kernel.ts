@@ -1,8 +1,9 @@
 /**
  * The composition root: opens the store and the drivers, wires the process table, the scheduler,
- * IPC, the safety pieces and the turn loop together; the process API (proc/api.ts) it implements
- * by handing each call to the module that owns it (kernel-api.ts). The kernel opens no listener:
- * the daemon attaches the webhook gateway through `options.gateway`.
+ * IPC, the safety pieces and the turn loop together. It is the data the proc/ functions work on
+ * (ProcCore) and, for the daemon and for programs that embed aos, a short public API: spawn, kill,
+ * wait, ps, logs, stats, close. The kernel opens no listener: the daemon attaches the webhook
+ * gateway through `options.gateway`.
  */
 import type { OpenedDrivers } from '../drivers/index.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
@@ -14,13 +15,15 @@ import { Mailboxes } from './ipc/mailboxes.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
 import { openKernelDrivers, openServices } from './kernel-open.js';
 import type { KernelOptions } from './kernel-options.js';
-import { KernelApi } from './kernel-api.js';
 import { kernelStats } from './kernel-stats.js';
 import { closeKernel, shutdownKernel } from './kernel-stop.js';
 import { noteCrash, recover } from './loop/recovery.js';
 import { startTurn } from './loop/start-turn.js';
 import { param } from '../sys/param.js';
-import type { LogLevel, ProcCore } from './proc/api.js';
+import type { LogLevel } from './proc/api.js';
+import { kill } from './proc/kill.js';
+import { makeReady, setState, waitExit } from './proc/lifecycle.js';
+import { type SpawnCore, type SpawnOptions, spawnRoot } from './proc/spawn.js';
 import { CapabilitySet } from './proc/capabilities.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
 import type { McpAccess } from './mcp/mcp-access.js';
@@ -38,14 +41,16 @@ import { watchStore } from './upkeep/faults.js';
 import { PsAll } from './store/ps-all.js';
 import { startRetention } from './upkeep/retention.js';
 import { Store } from './store/store.js';
-import { EventBus } from '../protocol/events.js';
-import type { KernelStats } from '../protocol/views.js';
+import { EventBus, type KernelEvent } from '../protocol/events.js';
+import { RawJson } from '../protocol/raw-json.js';
+import type { Pcb } from '../sys/types.js';
+import type { KernelStats, ProcRow } from '../protocol/views.js';
 
 export { KERNEL_VERSION } from '../sys/version.js';
 export type { SpawnOptions } from './proc/spawn.js';
 export type { KernelLog, KernelOptions } from './kernel-options.js';
 
-export class Kernel extends KernelApi implements ProcCore {
+export class Kernel implements SpawnCore {
   readonly events = new EventBus();
   readonly table: ProcTable;
   readonly models: ModelRegistry;
@@ -73,13 +78,12 @@ export class Kernel extends KernelApi implements ProcCore {
     readonly store: Store,
     private readonly options: KernelOptions,
   ) {
-    super();
     this.table = new ProcTable(store);
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
     this.cwd = options.cwd ?? process.cwd();
     this.mailboxes = new Mailboxes(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
-    this.disk = new DiskGuard(store, this);
+    this.disk = new DiskGuard(store, { setState: (proc, to, extra) => setState(this, proc, to, extra), makeReady: (proc) => makeReady(this, proc) });
     watchStore(this);
     this.tapes = opened.llm.tapes;
     this.models = opened.llm.registry;
@@ -134,6 +138,25 @@ export class Kernel extends KernelApi implements ProcCore {
   stats(): KernelStats {
     return kernelStats(this);
   }
+
+  // ---- the public API: what the daemon and embedding programs ask ----
+  spawn = (options: SpawnOptions): Promise<Pcb> => spawnRoot(this, options);
+  kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
+  /** Resolves with the PCB when the process has ended. */
+  waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);
+  /** A live process's PCB, or an ended one's while the table remembers it. */
+  pcb = (pid: number): Pcb | undefined => this.table.pcb(pid);
+  proc = (pid: number): Proc | undefined => this.table.get(pid);
+  endedPcb = (pid: number): Pcb | undefined => this.table.endedPcb(pid);
+  list = (): Pcb[] => this.table.list();
+  processes = (options: { all?: boolean; last?: number } = {}): ProcRow[] => this.table.rows(options);
+  /** `processes()` of the live ones as JSON, for the wire: rows that did not change are not serialised again. */
+  liveProcessesJson = (): RawJson<ProcRow[]> => new RawJson(this.table.liveRowsJson());
+  tree = (pid: number, options: { tree?: boolean } = {}): ProcRow[] => this.table.tree(pid, options);
+  history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] => this.table.history(pid, options);
+  /** A live process `from` may talk to (SpawnCore: a child's pipe). */
+  liveTarget = (from: Proc, pid: number, verb: string): Proc => this.mailboxes.liveTarget(from, pid, verb);
+  processEnded = (pid: number): void => this.webhooks.processEnded(pid);
 
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);

@@ -19,24 +19,25 @@ import type {
 import { resultChars } from './context/context-budget.js';
 import type { Mailboxes } from './ipc/mailboxes.js';
 import type { Webhooks } from './ipc/webhooks.js';
-import type { ProcessApi } from './proc/api.js';
+import { type SpawnCore, spawnChild } from './proc/spawn.js';
 import type { McpAccess } from './mcp/mcp-access.js';
 import { param } from '../sys/param.js';
 import type { Proc, WakeReason } from './proc/proc.js';
 import { readResultPage } from './context/result-read.js';
 import type { Pcb, WaitSpec } from '../sys/types.js';
 import { Waking } from '../sys/waking.js';
+import { persist } from './proc/transcript.js';
+import { park, reap } from './proc/lifecycle.js';
 
 export function childExitOf(pcb: Pcb): ChildExit {
   return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };
 }
 
 /** What a process's syscalls may reach through the kernel. */
-export interface ServicesHost extends ProcessApi {
+export interface ServicesHost extends SpawnCore {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
   readonly mcp: McpAccess | null;
-  spawnChild(parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb>;
 }
 
 export class ProcServices implements ProcessServices {
@@ -63,7 +64,7 @@ export class ProcServices implements ProcessServices {
     if (this.proc.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
       return Waking.failed(new AosError('EINTR', `interrupted while waiting for ${what}`));
     }
-    return this.kernel.park(this.proc, spec).map((reason: WakeReason) => {
+    return park(this.kernel, this.proc, spec).map((reason: WakeReason) => {
       if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
       if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
       return after();
@@ -71,7 +72,7 @@ export class ProcServices implements ProcessServices {
   }
 
   spawn(request: SpawnRequest): number | Promise<number> {
-    const child = this.kernel.spawnChild(this.proc, request);
+    const child = spawnChild(this.kernel, this.proc, request);
     return shape(child, (pcb) => pcb.pid);
   }
 
@@ -79,7 +80,7 @@ export class ProcServices implements ProcessServices {
     const proc = this.proc;
     if (pid !== null && !proc.children.has(pid)) {
       // Reaped before: the same answer again, from the store.
-      const done = this.kernel.endedPcb(pid);
+      const done = this.kernel.table.endedPcb(pid);
       if (done && done.ppid === proc.pid) return childExitOf(done);
       throw new AosError('ECHILD', `process ${pid} is not your child`);
     }
@@ -90,7 +91,7 @@ export class ProcServices implements ProcessServices {
   private reapOne(pid: number | null): ChildExit | undefined {
     const child = this.findEndedChild(pid);
     if (child) {
-      this.kernel.reap(this.proc, child.pid);
+      reap(this.kernel, this.proc, child.pid);
       return childExitOf(child);
     }
     if (pid === null && !this.hasLiveChild()) throw new AosError('ECHILD', 'you have no running children to wait for');
@@ -105,15 +106,15 @@ export class ProcServices implements ProcessServices {
   /** Ended children leave the process table: a child that is not in it has ended. */
   private findEndedChild(pid: number | null): Pcb | undefined {
     for (const childPid of pid === null ? this.proc.children : [pid]) {
-      if (this.kernel.proc(childPid)) continue;
-      const ended = this.kernel.endedPcb(childPid);
+      if (this.kernel.table.get(childPid)) continue;
+      const ended = this.kernel.table.endedPcb(childPid);
       if (ended) return ended;
     }
     return undefined;
   }
 
   private hasLiveChild(): boolean {
-    for (const childPid of this.proc.children) if (this.kernel.proc(childPid)) return true;
+    for (const childPid of this.proc.children) if (this.kernel.table.get(childPid)) return true;
     return false;
   }
 
@@ -141,7 +142,7 @@ export class ProcServices implements ProcessServices {
     if (pipeTo === null) {
       if (proc.stdout.length < param.maxCapturedStdoutBytes) {
         proc.captureStdout(text, param.maxCapturedStdoutBytes);
-        this.kernel.persist(proc);
+        persist(this.kernel.store, proc);
       }
       this.kernel.events.emit({ type: 'message', pid: proc.pid, from_pid: proc.pid, to_pid: 0, channel: 'stdout', content: text });
       return { piped_to: null };

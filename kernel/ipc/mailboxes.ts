@@ -5,17 +5,19 @@
 import { AosError } from '../../sys/errno.js';
 import type { InboxMessage } from '../../syscalls/services.js';
 import { formatEvent } from '../context/context.js';
-import type { ProcessApi } from '../proc/api.js';
+import type { ProcCore } from '../proc/api.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { Timer } from '../proc/proc-types.js';
 import { isEnded } from '../../sys/types.js';
 import { describeEnd } from '../../protocol/status.js';
+import { persist } from '../proc/transcript.js';
+import { notify } from '../proc/lifecycle.js';
 
 export class Mailboxes {
   private messageSeq = 0;
 
-  constructor(private readonly kernel: ProcessApi) {}
+  constructor(private readonly kernel: ProcCore) {}
 
   /** Continue ids after the ones already in the store. */
   resumeIds(maxId: number): void {
@@ -24,7 +26,7 @@ export class Mailboxes {
 
   /** A live process the caller may talk to: IPC stays inside one process tree. */
   liveTarget(from: Proc, pid: number, verb: string): Proc {
-    const target = this.kernel.proc(pid);
+    const target = this.kernel.table.get(pid);
     if (!target || isEnded(target.pcb.state)) {
       throw new AosError('ESRCH', `cannot ${verb} process ${pid}: no such running process`);
     }
@@ -48,7 +50,7 @@ export class Mailboxes {
       return;
     }
     const payload = { from_pid: from.pid, content, unread: target.mailbox.length, hint: 'RECV_MSG takes it from your mailbox' };
-    this.kernel.notify(target, { kind: 'message', pid: from.pid, text: formatEvent('MESSAGE', payload) });
+    notify(this.kernel, target, { kind: 'message', pid: from.pid, text: formatEvent('MESSAGE', payload) });
   }
 
   /** Take every waiting message (RECV_MSG). */
@@ -56,14 +58,14 @@ export class Mailboxes {
     const taken = proc.mailbox.splice(0, proc.mailbox.length);
     this.kernel.store.deleteMessages(taken.map((m) => m.id));
     proc.dropNotices('message');
-    this.kernel.persist(proc);
+    persist(this.kernel.store, proc);
     return taken.map(({ from_pid, content, ts }) => ({ from_pid, content, ts }));
   }
 
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   sendStdin(pid: number, text: string): void {
-    const target = this.kernel.proc(pid);
-    const ended = !target || isEnded(target.pcb.state) ? (target?.pcb ?? this.kernel.endedPcb(pid)) : undefined;
+    const target = this.kernel.table.get(pid);
+    const ended = !target || isEnded(target.pcb.state) ? (target?.pcb ?? this.kernel.table.endedPcb(pid)) : undefined;
     if (ended) throw new AosError('ESRCH', `process ${pid} has ended (${describeEnd(ended.state, ended.exitCode, ended.exitReason)}); it reads no more input`);
     if (!target) throw new AosError('ESRCH', `no such process ${pid}`);
     this.writeStdin(target, text, 0);
@@ -85,7 +87,7 @@ export class Mailboxes {
       return;
     }
     const payload = { from_pid: fromPid, text, hint: 'SYS_READ_STDIN takes it' };
-    this.kernel.notify(target, { kind: 'stdin', pid: fromPid, text: formatEvent('STDIN', payload) });
+    notify(this.kernel, target, { kind: 'stdin', pid: fromPid, text: formatEvent('STDIN', payload) });
   }
 
   /** Take everything on stdin (SYS_READ_STDIN). */
@@ -93,7 +95,7 @@ export class Mailboxes {
     const taken = proc.stdin.splice(0, proc.stdin.length);
     this.kernel.store.deleteMessages(taken.map((m) => m.id));
     proc.dropNotices('stdin');
-    this.kernel.persist(proc);
+    persist(this.kernel.store, proc);
     return taken.map((m) => m.text).join('');
   }
 
@@ -104,7 +106,7 @@ export class Mailboxes {
     const id = proc.nextTimerId();
     const intervalMs = repeat ? Math.round(seconds * 1000) : null;
     this.arm(proc, { id, handle: null, fireAt: Date.now() + Math.round(seconds * 1000), intervalMs, prompt });
-    this.kernel.persist(proc);
+    persist(this.kernel.store, proc);
     return id;
   }
 
@@ -117,7 +119,7 @@ export class Mailboxes {
       if (timer.intervalMs !== null) this.arm(proc, { ...timer, handle: null, fireAt: Date.now() + timer.intervalMs });
       else store.deleteTimer(proc.pid, timer.id);
       const payload = { timer_id: timer.id, prompt: timer.prompt };
-      this.kernel.notify(proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
+      notify(this.kernel, proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
     }, Math.max(0, timer.fireAt - Date.now()));
     proc.timers.set(timer.id, timer);
   }

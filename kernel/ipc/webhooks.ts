@@ -6,11 +6,12 @@
 import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
 import type { WebhookReplyRequest as WebhookReply } from '../../syscalls/services.js';
-import type { ProcessApi } from '../proc/api.js';
+import type { ProcCore } from '../proc/api.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { WebhookRecord } from '../store/store.js';
 import { isEnded } from '../../sys/types.js';
+import { notify } from '../proc/lifecycle.js';
 
 export interface Webhook {
   id: number;
@@ -66,7 +67,7 @@ export class Webhooks {
   private requestSeq = 0;
 
   constructor(
-    private readonly kernel: ProcessApi & { readonly gatewayUrl: string | null },
+    private readonly kernel: ProcCore & { readonly gatewayUrl: string | null },
     private readonly replyTimeoutMs: number,
   ) {}
 
@@ -107,7 +108,7 @@ export class Webhooks {
 
   /** The owner, while it lives. */
   owner(hook: Webhook): Proc | undefined {
-    const proc = this.kernel.proc(hook.pid);
+    const proc = this.kernel.table.get(hook.pid);
     return proc && !isEnded(proc.pcb.state) ? proc : undefined;
   }
 
@@ -139,7 +140,7 @@ export class Webhooks {
     const content = `${request.method} /${hook.path} (${id})${preview ? `: ${preview}` : ''}`;
     this.kernel.events.emit({ type: 'message', pid: owner.pid, from_pid: 0, to_pid: owner.pid, channel: 'webhook', content });
     // Not formatEvent: its preview cut would break the JSON; the body is cut above instead.
-    this.kernel.notify(owner, { kind: 'webhook', text: `[EVENT::WEBHOOK] ${JSON.stringify(payload)}` });
+    notify(this.kernel, owner, { kind: 'webhook', text: `[EVENT::WEBHOOK] ${JSON.stringify(payload)}` });
     return id;
   }
 

@@ -16,6 +16,8 @@ import type { ParsedBlock } from '../../sys/abi/parser.js';
 import type { Proc } from '../proc/proc.js';
 import type { PendingTurn } from '../proc/proc-types.js';
 import { type Outcome, Waking } from '../../sys/waking.js';
+import { appendTranscript, persist } from '../proc/transcript.js';
+import { finish, makeReady } from '../proc/lifecycle.js';
 
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
 export const KERNEL_EXIT_CODE = 1;
@@ -107,7 +109,7 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
   pending.started = false;
   // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
   if (seq + 1 < blocks.length) kernel.store.putTurnResult(pcb.pid, seq, line);
-  kernel.persist(proc);
+  persist(kernel.store, proc);
   pending.next++;
   return true;
 }
@@ -120,14 +122,14 @@ function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
   if (pending.blocks.length > 1) kernel.store.clearTurnResults(pcb.pid);
   if (proc.exitRequested) {
     const { code, result } = proc.exitRequested;
-    kernel.finish(proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);
+    finish(kernel, proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);
     return;
   }
   const message = pending.lines.join('\n');
-  kernel.appendTranscript(proc, 'user', message);
+  appendTranscript(kernel.store, proc, 'user', message);
   if (isLooping(proc, pending.reply, message)) {
     const reason = `loop detected: ${proc.identicalStreak} identical turns in a row (same calls, same results)`;
-    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, reason);
+    finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, reason);
     return;
   }
   next(kernel, proc);
@@ -147,10 +149,10 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
     kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
     proc.countSyscall();
     pending.started = true;
-    kernel.persist(proc);
+    persist(kernel.store, proc);
     // What touches the host is committed as started before it runs, so it is never re-run.
     if (!def?.inKernel && !def?.readOnly) {
-      return kernel.commitBarrier(proc).then(() =>
+      return kernel.disk.commit(proc).then(() =>
         proc.killRequested || kernel.closing
           ? { name: block.name, args: {}, result: fail('EINTR', 'interrupted: the process is being killed') }
           : dispatchFor(kernel, proc, block, resumeDeadline),
@@ -172,8 +174,8 @@ function isLooping(proc: Proc, reply: string, results: string): boolean {
 
 export function next(kernel: LoopHost, proc: Proc): void {
   if (proc.pcb.counters.turns >= proc.pcb.limits.maxTurns) {
-    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `max turns reached (${proc.pcb.limits.maxTurns})`);
+    finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, `max turns reached (${proc.pcb.limits.maxTurns})`);
     return;
   }
-  kernel.makeReady(proc);
+  makeReady(kernel, proc);
 }

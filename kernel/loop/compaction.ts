@@ -13,6 +13,8 @@ import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { Entry } from '../proc/proc-types.js';
+import { amendTranscript, appendTranscript, persist } from '../proc/transcript.js';
+import { account } from '../proc/budgets.js';
 
 export { estimateTokens } from '../context/context-budget.js';
 
@@ -38,8 +40,8 @@ export function manageContext(kernel: LoopHost, proc: Proc, system: string, driv
     proc.warnedOfContext();
     const last = proc.transcript[proc.transcript.length - 1];
     const warning = `[KERNEL] Your context is at ${Math.round((used / budget) * 100)}% of its budget (about ${used} of ${budget} tokens). Soon the older turns will be replaced by a summary: keep what you must not lose in files.`;
-    if (last?.role === 'user') kernel.amendTranscript(proc, `${last.text}\n${warning}`);
-    kernel.persist(proc);
+    if (last?.role === 'user') amendTranscript(kernel.store, proc, `${last.text}\n${warning}`);
+    persist(kernel.store, proc);
   }
   return false;
 }
@@ -83,10 +85,10 @@ async function compact(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease:
   const text = `${taskMessage(proc.pcb)}
 [KERNEL] Your context was compacted (${count}×, at about ${used} of ${budget} tokens): the ${older.length} earlier messages are replaced by this summary. The full transcript is kept by the kernel.
 [SUMMARY] ${summary}`;
-  kernel.appendTranscript(proc, 'user', text);
+  appendTranscript(kernel.store, proc, 'user', text);
   const summaryEntry = proc.transcript[proc.transcript.length - 1] as Entry;
   proc.compacted([summaryEntry, ...kept], { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count });
-  kernel.persist(proc);
+  persist(kernel.store, proc);
   kernel.events.emit({
     type: 'state',
     pid: proc.pid,
@@ -113,7 +115,7 @@ async function summarize(kernel: LoopHost, proc: Proc, driver: ModelDriver, leas
   const { pcb } = proc;
   const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
   const reply = await kernel.pool.complete(driver, request, lease);
-  kernel.account(proc, reply.usage);
+  account(proc, reply.usage);
   return reply.text.slice(0, chars);
 }
 

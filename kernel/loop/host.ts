@@ -3,12 +3,12 @@ import type { CallGate } from './dispatcher.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
 import type { ProcessDrivers } from '../../sys/driver-api.js';
 import type { ProcessServices } from '../../syscalls/services.js';
-import type { ProcessApi } from '../proc/api.js';
+import type { ProcCore } from '../proc/api.js';
 import type { Proc } from '../proc/proc.js';
 import type { ModelPool } from '../sched/model-pool.js';
 import type { Scheduler } from '../sched/scheduler.js';
 
-export interface LoopHost extends ProcessApi {
+export interface LoopHost extends ProcCore {
   readonly scheduler: Scheduler;
   readonly pool: ModelPool;
   readonly models: ModelRegistry;

@@ -18,6 +18,9 @@ import type { Entry } from '../proc/proc-types.js';
 import { parseReply, resumeTurn } from './turn.js';
 import { isEnded } from '../../sys/types.js';
 import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
+import { persist } from '../proc/transcript.js';
+import { finish, makeReady } from '../proc/lifecycle.js';
+import { armWallTimer } from '../proc/budgets.js';
 
 /** What recovery rebuilds: the process table, the mailboxes and timers, the webhook routes. */
 export interface RecoveryHost extends LoopHost {
@@ -77,8 +80,8 @@ function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Proc[] {
 }
 
 function restoreChildren(kernel: RecoveryHost, procs: readonly Proc[]): void {
-  for (const proc of procs) kernel.proc(proc.pcb.ppid)?.children.add(proc.pid);
-  for (const { pid, ppid } of kernel.store.unreapedChildren()) kernel.proc(ppid)?.children.add(pid);
+  for (const proc of procs) kernel.table.get(proc.pcb.ppid)?.children.add(proc.pid);
+  for (const { pid, ppid } of kernel.store.unreapedChildren()) kernel.table.get(ppid)?.children.add(pid);
   for (const proc of procs) for (const pid of proc.legacyReaped) proc.children.delete(pid);
 }
 
@@ -95,11 +98,11 @@ export function recover(kernel: RecoveryHost): void {
     proc.restoreTranscript(loadContext(kernel, proc));
     restorePending(kernel, proc);
     kernel.table.add(proc);
-    kernel.armWallTimer(proc);
+    armWallTimer(kernel, proc);
   }
   restoreChildren(kernel, procs);
   const doomed = new Set(crashCulprits(kernel, procs).filter((proc) => chargeCrash(proc)));
-  for (const proc of procs) kernel.persist(proc);
+  for (const proc of procs) persist(kernel.store, proc);
   store.setMeta(RUNNING_KEY, '1');
   store.setMeta(CRASH_SUSPECT_KEY, '');
   store.flush();
@@ -107,7 +110,7 @@ export function recover(kernel: RecoveryHost): void {
   kernel.mailboxes.resumeIds(store.maxMessageId());
   const orphaned: number[] = [];
   for (const m of store.loadMessages()) {
-    const target = kernel.proc(m.to_pid);
+    const target = kernel.table.get(m.to_pid);
     if (!target || isEnded(target.pcb.state)) {
       orphaned.push(m.id);
       continue;
@@ -117,7 +120,7 @@ export function recover(kernel: RecoveryHost): void {
   }
   store.deleteMessages(orphaned);
   for (const t of store.loadTimers()) {
-    const proc = kernel.proc(t.pid);
+    const proc = kernel.table.get(t.pid);
     if (proc && !isEnded(proc.pcb.state)) {
       kernel.mailboxes.arm(proc, { id: t.id, handle: null, fireAt: t.fire_at, intervalMs: t.interval_ms, prompt: t.prompt });
     }
@@ -133,14 +136,14 @@ export function recover(kernel: RecoveryHost): void {
       if (proc.killRequested) {
         // Asked (and acknowledged) before the restart, not yet carried out: nothing of the process runs again.
         const { state: end, code, reason } = proc.killRequested;
-        kernel.finish(proc, end, code, reason);
+        finish(kernel, proc, end, code, reason);
       } else if (doomed.has(proc)) {
         const [turn] = (proc.crash?.at ?? '0').split(':');
         const reason = `kernel error: the kernel crashed ${proc.crash?.count ?? 0} times while this process was in turn ${turn}; it was ended instead of running that turn again`;
         kernel.events.emit({ type: 'error', pid: proc.pid, message: reason });
-        kernel.finish(proc, 'exited', 1, reason);
+        finish(kernel, proc, 'exited', 1, reason);
       } else if (proc.pending) void resumeTurn(kernel, proc);
-      else kernel.makeReady(proc);
+      else makeReady(kernel, proc);
     }
   });
 }

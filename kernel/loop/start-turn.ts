@@ -5,7 +5,7 @@ import type { LoopHost } from './host.js';
 import { runTurn } from './turn.js';
 
 export function startTurn(host: LoopHost, pid: number, lease: Lease): void {
-  const proc = host.proc(pid);
+  const proc = host.table.get(pid);
   if (!proc || isEnded(proc.pcb.state) || host.closing) {
     host.scheduler.release(lease);
     return;

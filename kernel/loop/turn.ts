@@ -19,6 +19,10 @@ import { param } from '../../sys/param.js';
 import { parseSyscalls } from '../../sys/abi/parser.js';
 import type { Proc } from '../proc/proc.js';
 import { turnSlot } from '../../sys/turn-gate.js';
+import { amendTranscript, appendTranscript, persist } from '../proc/transcript.js';
+import { finish, setState } from '../proc/lifecycle.js';
+import { account, budgetExceeded } from '../proc/budgets.js';
+import { endForKernelError } from '../proc/kill.js';
 
 const PARSE_LIMITS = {
   maxBlocks: param.maxSyscallsPerReply,
@@ -52,7 +56,7 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     if (slot) await slot;
     if (proc.killRequested || kernel.closing) return;
     proc.markStarted(Date.now());
-    kernel.setState(proc, 'running');
+    setState(kernel, proc, 'running');
     let reply: ModelReply;
     try {
       reply = await infer(kernel, proc, lease);
@@ -62,9 +66,9 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     used = reply.usage ? reply.usage.prompt + reply.usage.output : null;
     kernel.scheduler.charge(proc.pid, used ?? 1);
     releaseSlot();
-    const over = kernel.budgetExceeded(proc);
+    const over = budgetExceeded(proc);
     if (over) {
-      kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, over);
+      finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, over);
       return;
     }
     if (!proc.killRequested && !kernel.closing) {
@@ -85,7 +89,7 @@ export function resumeTurn(kernel: LoopHost, proc: Proc): Promise<void> {
   return runAs(proc.pid, async () => {
     const begun = proc.beginTurn();
     try {
-      kernel.setState(proc, 'running', { reason: 'resumed after a kernel restart' });
+      setState(kernel, proc, 'running', { reason: 'resumed after a kernel restart' });
       await continueCalls(kernel, proc);
     } catch (error) {
       if (!proc.killRequested && !kernel.closing) endOnError(kernel, proc, error);
@@ -99,20 +103,20 @@ export function resumeTurn(kernel: LoopHost, proc: Proc): Promise<void> {
 function settle(kernel: LoopHost, proc: Proc, begun: number): void {
   if (!proc.endTurn(begun)) return;
   const end = proc.killRequested;
-  if (end) kernel.finish(proc, end.state, end.code, end.reason);
+  if (end) finish(kernel, proc, end.state, end.code, end.reason);
 }
 
 function endOnError(kernel: LoopHost, proc: Proc, error: unknown): void {
   if (error instanceof ModelStop) {
-    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, error.reason);
+    finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, error.reason);
     return;
   }
   if (error instanceof ModelFailure) {
     // The reason says it; an `error` event as well would print it twice.
-    kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `model error: ${error.message}`);
+    finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, `model error: ${error.message}`);
     return;
   }
-  kernel.endForKernelError(proc, error);
+  endForKernelError(kernel, proc, error);
 }
 
 /** Notices that arrived since the last turn join the latest kernel message. */
@@ -120,8 +124,8 @@ function flushNotices(kernel: LoopHost, proc: Proc): void {
   if (proc.notices.length === 0) return;
   const text = formatNotices(proc.takeNotices());
   const last = proc.transcript[proc.transcript.length - 1];
-  if (last && last.role === 'user') kernel.amendTranscript(proc, `${last.text}\n${text}`);
-  else kernel.appendTranscript(proc, 'user', text);
+  if (last && last.role === 'user') amendTranscript(kernel.store, proc, `${last.text}\n${text}`);
+  else appendTranscript(kernel.store, proc, 'user', text);
 }
 
 async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelReply> {
@@ -139,15 +143,15 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
     const row = latest ? { transcript_seq: latest.seq } : {};
     kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, ...row, text: latest?.text ?? '' });
     proc.promptShown(turn);
-    kernel.persist(proc);
+    persist(kernel.store, proc);
   }
   const messages = requestMessages(kernel, proc, system);
   const request = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
   const reply = await kernel.pool.complete(driver, request, lease);
   if (kernel.closing) return reply;
   proc.countTurn();
-  kernel.account(proc, reply.usage);
-  const replySeq = kernel.appendTranscript(proc, 'model', reply.text);
+  account(proc, reply.usage);
+  const replySeq = appendTranscript(kernel.store, proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',
     pid: pcb.pid,
@@ -171,16 +175,16 @@ function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<vo
   if (blocks.length === 0) {
     const streak = proc.replyWithoutSyscall();
     if (streak >= param.maxNoSyscallReplies) {
-      kernel.finish(proc, 'exited', KERNEL_EXIT_CODE, `no syscall in ${streak} consecutive replies`);
+      finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, `no syscall in ${streak} consecutive replies`);
       return;
     }
-    kernel.appendTranscript(proc, 'user', reminderMessage(streak));
+    appendTranscript(kernel.store, proc, 'user', reminderMessage(streak));
     next(kernel, proc);
     return;
   }
   const replySeq = proc.transcript[proc.transcript.length - 1]?.seq ?? -1;
   proc.startCalls({ turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false, replySeq });
-  kernel.persist(proc);
+  persist(kernel.store, proc);
   return continueCalls(kernel, proc);
 }
 

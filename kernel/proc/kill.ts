@@ -9,13 +9,14 @@ import { isEnded } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { finish } from './lifecycle.js';
 import type { Proc } from './proc.js';
+import { persist } from './transcript.js';
 
 export function requestKill(k: ProcCore, proc: Proc, reason: string, state: 'killed' | 'exited' = 'killed', code = 137): void {
   proc.requestKill({ reason, state, code });
   proc.abort.abort(interruption(reason));
   // A queued process is in no turn that could reap it.
   if (k.scheduler.remove(proc.pid) || proc.idle) finish(k, proc, state, code, reason);
-  else k.persist(proc);
+  else persist(k.store, proc);
 }
 
 /** Kill a process (and by default its subtree). Returns the pids that were live and are now being killed. */

@@ -10,12 +10,13 @@ import type { ProcCore } from './api.js';
 import type { Proc, WakeReason } from './proc.js';
 import type { Notice } from '../context/context.js';
 import type { Waking } from '../../sys/waking.js';
+import { persist } from './transcript.js';
 
 export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
   const from = proc.pcb.state;
   if (from === to) return;
   proc.enter(to);
-  k.persist(proc);
+  persist(k.store, proc);
   k.events.emit({ type: 'state', pid: proc.pid, from, to, ...extra });
 }
 
@@ -23,9 +24,9 @@ export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Waking<WakeReason
   const woken = proc.park(spec);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
   const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : `waiting for ${what}`;
-  k.setState(proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
+  setState(k, proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
   return woken.map((wake) => {
-    if (!proc.killRequested && !k.closing) k.setState(proc, 'running', { reason: `woken: ${wake}` });
+    if (!proc.killRequested && !k.closing) setState(k, proc, 'running', { reason: `woken: ${wake}` });
     return wake;
   });
 }
@@ -34,14 +35,14 @@ export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Waking<WakeReason
 export function notify(k: ProcCore, proc: Proc, notice: Notice): void {
   if (isEnded(proc.pcb.state)) return;
   proc.notify(notice);
-  k.persist(proc);
+  persist(k.store, proc);
   if (notice.kind === 'timer' || notice.kind === 'webhook' || notice.kind === 'stop') proc.wake('interrupt');
 }
 
 export function makeReady(k: ProcCore, proc: Proc): void {
   if (k.closing) return;
   if (k.disk.hold(proc)) return;
-  k.setState(proc, 'ready');
+  setState(k, proc, 'ready');
   enqueue(k, proc);
 }
 
@@ -66,7 +67,7 @@ export function finish(k: ProcCore, proc: Proc, state: 'exited' | 'killed', code
   proc.ended(code, reason, result ?? (proc.stdout || null));
   k.store.clearTurnResults(pcb.pid);
   k.store.deleteMessages([...proc.mailbox, ...proc.stdin].map((m) => m.id));
-  k.setState(proc, state, { reason, code });
+  setState(k, proc, state, { reason, code });
   k.processEnded(pcb.pid);
   k.disk.forget(proc);
   // Its history is in the store, its PCB in a bounded cache for the WAIT or CLI that asks next.
@@ -87,7 +88,7 @@ function notifyParent(k: ProcCore, child: Proc): void {
   }
   const { pcb } = child;
   const payload = { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output };
-  k.notify(parent, { kind: 'child_exit', pid: pcb.pid, text: formatEvent('CHILD_EXIT', payload) });
+  notify(k, parent, { kind: 'child_exit', pid: pcb.pid, text: formatEvent('CHILD_EXIT', payload) });
 }
 
 /** A parent's WAIT took this child's exit: it is never reported to the parent again, even after a restart. */
@@ -95,7 +96,7 @@ export function reap(k: ProcCore, parent: Proc, childPid: number): void {
   parent.children.delete(childPid);
   parent.dropNotices('child_exit', childPid);
   k.store.markReaped(childPid);
-  k.persist(parent);
+  persist(k.store, parent);
 }
 
 /** Resolves when the process has ended. */

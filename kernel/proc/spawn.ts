@@ -23,6 +23,7 @@ import { capabilitiesOf } from './permissions.js';
 import { Proc } from './proc.js';
 import { rootModel } from './root-model.js';
 import { checkRoleFits, roleLabel } from '../context/role.js';
+import { appendTranscript, persist } from './transcript.js';
 
 export interface SpawnOptions {
   task: string;
@@ -117,9 +118,9 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   const proc = new Proc(pcb, caps, parent?.tree ?? pid);
   k.table.add(proc);
   parent?.children.add(pid);
-  k.appendTranscript(proc, 'user', taskMessage(pcb));
+  appendTranscript(k.store, proc, 'user', taskMessage(pcb));
   armWallTimer(k, proc);
-  k.persist(proc);
+  persist(k.store, proc);
   const reason = parent ? `spawned by ${parent.pid}` : 'spawned';
   k.events.emit({ type: 'state', pid, from: null, to: 'ready', reason, name: pcb.name, ppid: pcb.ppid, role: roleLabel(pcb.role), model: pcb.model });
   enqueue(k, proc);

@@ -14,9 +14,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AosError } from '../../sys/errno.js';
 import type { AuditTrail } from '../store/audit.js';
 import type { ApprovalRecord, ApprovalsTable } from '../store/approvals-table.js';
-import { isEnded, type WaitSpec } from '../../sys/types.js';
-import type { EventBus } from '../../protocol/events.js';
-import type { Proc, WakeReason } from '../proc/proc.js';
+import { isEnded } from '../../sys/types.js';
+import type { Proc } from '../proc/proc.js';
+import { park } from '../proc/lifecycle.js';
+import type { ProcCore } from '../proc/api.js';
 
 /** The way an answer came in, as the daemon knows it: its unix socket (the CLI, top, `aos mcp`, MCP over HTTP), or the web view. */
 export type Via = 'socket' | 'web';
@@ -63,12 +64,8 @@ export interface ApprovalView {
   expires_at: string;
 }
 
-export interface ApprovalsHost {
-  readonly events: EventBus;
-  readonly closing: boolean;
-  proc(pid: number): Proc | undefined;
-  park(proc: Proc, spec: WaitSpec): Promise<WakeReason>;
-}
+/** The process API: approvals park a process (proc/lifecycle.ts) and find it in the table. */
+export type ApprovalsHost = ProcCore;
 
 export class Approvals {
   private readonly pending = new Map<string, ApprovalRecord>();
@@ -102,7 +99,7 @@ export class Approvals {
       // Answered while the process was not parked (between a restart and its resumed turn).
       const early = this.takeAnswer(record.id);
       if (early) return early;
-      const wake = await this.host.park(proc, { kind: 'approval', id: record.id, deadline });
+      const wake = await park(this.host, proc, { kind: 'approval', id: record.id, deadline });
       const answer = this.takeAnswer(record.id);
       if (answer) return answer;
       if (wake === 'timeout' || Date.now() >= deadline) {
@@ -134,7 +131,7 @@ export class Approvals {
     const out: ApprovalView[] = [];
     for (const r of [...this.pending.values()]) {
       if (!this.liveProc(r.pid)) {
-        if (!this.host.closing && this.host.proc(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
+        if (!this.host.closing && this.host.table.get(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
         continue;
       }
       out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at });
@@ -144,7 +141,7 @@ export class Approvals {
   }
 
   private liveProc(pid: number): Proc | undefined {
-    const proc = this.host.proc(pid);
+    const proc = this.host.table.get(pid);
     return proc && !isEnded(proc.pcb.state) ? proc : undefined;
   }
 

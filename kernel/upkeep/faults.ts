@@ -6,6 +6,7 @@ import { endForKernelError } from '../proc/kill.js';
 import type { ProcCore } from '../proc/api.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { unstorableMessage } from '../store/write-errors.js';
+import { persist } from '../proc/transcript.js';
 
 /** An event the store could not serialise (it stored an error event instead) ends its process rather than vanishing. */
 export function recordUnstorableEvent(k: ProcCore, event: KernelEvent): void {
@@ -18,7 +19,7 @@ export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
   k.log('error', `process ${pid}: its state could not be stored: ${error.message}`);
   if (!proc) return;
   proc.markRecordBroken();
-  k.persist(proc);
+  persist(k.store, proc);
   endForKernelError(k, proc, new Error(`its state could not be stored: ${error.message}`));
 }
 

@@ -4,13 +4,13 @@
  * store; the kernel's totals and caches forget them too.
  */
 import { AosError } from '../../sys/errno.js';
-import type { ProcessApi } from '../proc/api.js';
+import type { ProcCore } from '../proc/api.js';
 import type { ProcTable } from '../proc/table.js';
 import { param } from '../../sys/param.js';
 import type { ProcessSummary } from '../store/store.js';
 
 /** What rm and prune need of the kernel. */
-type RetentionHost = Pick<ProcessApi, 'store' | 'disk' | 'log'> & { readonly table: ProcTable };
+type RetentionHost = Pick<ProcCore, 'store' | 'disk' | 'log'> & { readonly table: ProcTable };
 
 /** Rows removed per commit while pruning: each transaction stays short, the kernel keeps answering. */
 const PRUNE_BATCH = 500;
