@@ -3,7 +3,9 @@
  *
  * LAYERS is the house from the ground up. A folder imports only folders below it — type-only
  * imports count: a cycle through types is still a knot. Inside the kernel the floors are ordered
- * the same way (store at the bottom, kernel/*.ts the composition root on top). A layer that may
+ * the same way (store at the bottom, kernel/*.ts the composition root on top). A layer with a
+ * `door` is seen from above only through those files (the composition root also through `rootDoor`),
+ * and what it is built on (better-sqlite3 for the store) is named by nothing else. A layer that may
  * see fewer of the floors below it says so in `sees` (the CLI reaches the kernel only over the
  * socket); `typesOnly` names what it may see for its types alone (a syscall names a driver's shapes
  * but reaches the host only through its context).
@@ -17,7 +19,8 @@ const LAYERS = [
   { name: 'syscalls', what: 'one file per syscall: schema, capability, handler', sees: ['sys'], typesOnly: ['drivers'] },
   { name: 'protocol', what: 'what travels between the daemon and its clients', sees: ['sys'] },
   // The kernel core, floor by floor.
-  { name: 'kernel/store', what: 'rows and commits (SQLite)' },
+  // Above the store, only its interface (api.ts) is seen; the composition root also opens it (open.ts).
+  { name: 'kernel/store', what: 'rows and commits (SQLite)', door: ['api.ts'], rootDoor: ['open.ts'] },
   { name: 'kernel/sched', what: 'the scheduler and the model pool' },
   { name: 'kernel/context', what: 'what the model sees: prompt, messages, results, budgets' },
   { name: 'kernel/proc', what: 'the process table, lifecycle, spawn, kill, budgets' },
@@ -33,9 +36,13 @@ const LAYERS = [
   { name: 'cmd', what: 'the CLI: one file per verb', sees: ['sys', 'protocol', 'client'] },
 ];
 
+/** The composition root: the one file that wires the kernel's floors together. */
+const ROOT = 'kernel/kernel.ts';
+
 /** A layer's files: a folder (`kernel/proc`) or the files directly in one (`kernel/*`). */
 function pathOf(name) {
   const escaped = name.replace(/[.]/g, '[.]');
+  if (name.endsWith('.ts')) return `^${escaped}$`;
   return name.endsWith('/*') ? `^${escaped.slice(0, -2)}/[^/]+$` : `^${escaped}/`;
 }
 
@@ -61,6 +68,31 @@ function layerRules() {
         comment: `${layer.name} may name ${[...typesOnly].join(', ')} for its types, never call it.`,
         from: { path: pathOf(layer.name) },
         to: { path: [...typesOnly].map(pathOf).join('|'), dependencyTypesNot: ['type-only'] },
+      });
+    }
+    if (layer.door) {
+      const doors = (files) => files.map((f) => `${pathOf(layer.name)}${f.replace(/[.]/g, '[.]')}$`).join('|');
+      const above = LAYERS.slice(i + 1).map((l) => pathOf(l.name)).join('|');
+      rules.push({
+        name: `${layer.name}-only-through-its-interface`,
+        severity: 'error',
+        comment: `Above ${layer.name}, only ${layer.door.join(', ')} is imported; its implementation stays behind it.`,
+        from: { path: above, pathNot: pathOf(ROOT) },
+        to: { path: pathOf(layer.name), pathNot: doors(layer.door) },
+      });
+      rules.push({
+        name: `${layer.name}-opened-only-by-the-root`,
+        severity: 'error',
+        comment: `The composition root opens ${layer.name} (${layer.rootDoor.join(', ')}) and sees it through ${layer.door.join(', ')}.`,
+        from: { path: pathOf(ROOT) },
+        to: { path: pathOf(layer.name), pathNot: doors([...layer.door, ...layer.rootDoor]) },
+      });
+      rules.push({
+        name: `${layer.name}-alone-names-sqlite`,
+        severity: 'error',
+        comment: 'Nothing above the store names better-sqlite3: a second backend replaces it behind the interface.',
+        from: { path: '^(kernel|daemon|cmd|client|protocol|syscalls|drivers|sys)/', pathNot: pathOf(layer.name) },
+        to: { path: 'node_modules/better-sqlite3' },
       });
     }
     return rules;
@@ -104,7 +136,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|node_modules|workspace)/' },
+    exclude: { path: '^(dist|workspace)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs'] },

@@ -10,7 +10,7 @@ import type { McpAccess } from './mcp/mcp-access.js';
 import { openMcp, withMcpSecrets } from './mcp/mcp-open.js';
 import { opensPrivateAddress } from './safety/policy.js';
 import type { SecretBox } from './safety/secrets.js';
-import type { Store } from './store/store.js';
+import type { KernelStore } from './store/api.js';
 
 export function openKernelDrivers(options: KernelOptions): Promise<OpenedDrivers> {
   const netAllowPrivate = options.netAllowPrivate ?? [];
@@ -25,7 +25,7 @@ export function openKernelDrivers(options: KernelOptions): Promise<OpenedDrivers
 /** What the services attach to. */
 export interface ServicesHost {
   readonly opened: OpenedDrivers;
-  readonly store: Store;
+  readonly store: KernelStore;
   readonly safety: { readonly secrets: SecretBox };
   readonly webhooks: Webhooks;
   mcp: McpAccess | null;

@@ -12,8 +12,7 @@ import { requestKill } from './proc/kill.js';
 import type { ProcTable } from './proc/table.js';
 import { isEnded, type Pcb } from '../sys/types.js';
 import type { Scheduler } from './sched/scheduler.js';
-import type { PsAll } from './store/ps-all.js';
-import type { Store } from './store/store.js';
+import type { AllProcesses, KernelStore } from './store/api.js';
 
 export interface StopHost extends ProcCore {
   closing: boolean;
@@ -22,8 +21,8 @@ export interface StopHost extends ProcCore {
   readonly gateway: WebhookListener | null;
   readonly opened: OpenedDrivers;
   readonly mcp: McpAccess | null;
-  readonly psAll: PsAll;
-  readonly store: Store;
+  readonly psAll: AllProcesses;
+  readonly store: KernelStore;
   readonly scheduler: Scheduler;
   stopRetention(): void;
   waitExit(pid: number): Promise<Pcb>;

@@ -38,9 +38,9 @@ import { emitRetries } from './sched/retry-events.js';
 import { Scheduler } from './sched/scheduler.js';
 import { DiskGuard } from './proc/disk-guard.js';
 import { watchStore } from './upkeep/faults.js';
-import { PsAll } from './store/ps-all.js';
 import { startRetention } from './upkeep/retention.js';
-import { Store } from './store/store.js';
+import type { AllProcesses, KernelStore, OpenedStore } from './store/api.js';
+import { openStore } from './store/open.js';
 import { EventBus, type KernelEvent } from '../protocol/events.js';
 import { RawJson } from '../protocol/raw-json.js';
 import type { Pcb } from '../sys/types.js';
@@ -60,7 +60,8 @@ export class Kernel implements SpawnCore {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
   readonly disk: DiskGuard;
-  readonly psAll: PsAll;
+  readonly psAll: AllProcesses;
+  readonly store: KernelStore;
   readonly rootCaps: CapabilitySet;
   readonly cwd: string;
   readonly startedAt = Date.now();
@@ -75,9 +76,11 @@ export class Kernel implements SpawnCore {
   private constructor(
     /** The driver table, opened once; each process sees it scoped (drivers(proc)). */
     readonly opened: OpenedDrivers,
-    readonly store: Store,
+    opened_: OpenedStore,
     private readonly options: KernelOptions,
   ) {
+    const store = opened_.store;
+    this.store = store;
     this.table = new ProcTable(store);
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
     this.cwd = options.cwd ?? process.cwd();
@@ -89,7 +92,7 @@ export class Kernel implements SpawnCore {
     this.models = opened.llm.registry;
     this.procDrivers = new ProcDrivers(opened);
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
-    this.psAll = new PsAll({ store, inline: () => this.processes({ all: true }), maxPid: () => this.table.nextPid - 1 });
+    this.psAll = opened_.allProcesses({ inline: () => this.processes({ all: true }), maxPid: () => this.table.nextPid - 1 });
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
@@ -99,7 +102,7 @@ export class Kernel implements SpawnCore {
     const opened = await openKernelDrivers(options);
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
-    const kernel = new Kernel(opened, Store.open(options.storeFile ?? ':memory:'), options);
+    const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options);
     await openServices(kernel, options);
     recover(kernel);
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);

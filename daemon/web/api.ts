@@ -6,8 +6,6 @@
 import { AosError } from '../../sys/errno.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { param } from '../../sys/param.js';
-import { eventsBefore, lastEventId, usageRows } from '../../kernel/store/event-pages.js';
-import { indexAll, searchEvents } from '../../kernel/store/event-search.js';
 import { isMethod } from '../../protocol/protocol.js';
 import { framesJson, type ModelOf } from './event-view.js';
 import { usageSeries } from './usage-series.js';
@@ -61,7 +59,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
       port,
       kernel: await call('ping', {}),
       features: { approvals: isMethod('approvals'), stop: isMethod('stop') },
-      last_id: lastEventId(kernel.store),
+      last_id: kernel.store.lastEventId(),
     },
   }),
   '/api/ps': async ({ call }) => ({ json: await call('ps', { last: param.webTreeRows }) }),
@@ -69,15 +67,15 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
   '/api/proc': ({ kernel }, query) => processDetail(kernel, intParam(query, 'pid') ?? 0),
   '/api/events': ({ kernel, modelOf }, query) => {
     const limit = pageLimit(query);
-    return page(eventsBefore(kernel.store, { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit }), limit, modelOf);
+    return page(kernel.store.eventsBefore({ pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit }), limit, modelOf);
   },
   '/api/search': async ({ kernel, modelOf }, query) => {
-    await indexAll(kernel.store, param.webIndexChunk);
+    await kernel.store.indexAll(param.webIndexChunk);
     const limit = Math.min(pageLimit(query), param.webSearchHits);
-    const rows = searchEvents(kernel.store, query.get('q') ?? '', { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit });
+    const rows = kernel.store.searchEvents(query.get('q') ?? '', { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit });
     return page(rows, limit, modelOf);
   },
-  '/api/usage': ({ kernel }, query) => ({ json: usageSeries(usageRows(kernel.store, param.webUsageScanEvents), intParam(query, 'pid')) }),
+  '/api/usage': ({ kernel }, query) => ({ json: usageSeries(kernel.store.usageRows(param.webUsageScanEvents), intParam(query, 'pid')) }),
   '/api/approvals': async ({ call }) => ({ json: await call('approvals', {}) }),
 };
 

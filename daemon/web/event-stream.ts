@@ -7,8 +7,7 @@
 import type http from 'node:http';
 import type { Kernel } from '../../kernel/kernel.js';
 import { param } from '../../sys/param.js';
-import { eventsAfter, lastEventId } from '../../kernel/store/event-pages.js';
-import type { StoredEvent } from '../../kernel/store/store-reads.js';
+import type { StoredEvent } from '../../kernel/store/api.js';
 import { frameJson, type ModelOf } from './event-view.js';
 import { SECURITY_HEADERS } from './respond.js';
 
@@ -45,7 +44,7 @@ export class EventStreams {
   open(res: http.ServerResponse, after: number | null): void {
     if (this.streams.size >= param.webMaxStreams) this.oldest()?.res.destroy();
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    const stream: Stream = { res, lastId: after ?? lastEventId(this.kernel.store) };
+    const stream: Stream = { res, lastId: after ?? this.kernel.store.lastEventId() };
     let head = `retry: 1000\n${namedFrame('hello', JSON.stringify({ last_id: stream.lastId }))}`;
     if (after !== null) head += this.catchUp(stream);
     head += namedFrame('stats', JSON.stringify(this.kernel.stats()));
@@ -57,9 +56,9 @@ export class EventStreams {
 
   /** The events a resuming tab missed, or a `reset` when it is too far behind to catch up here. */
   private catchUp(stream: Stream): string {
-    const rows = eventsAfter(this.kernel.store, stream.lastId, param.webResumeMaxEvents + 1);
+    const rows = this.kernel.store.eventsAfter(stream.lastId, param.webResumeMaxEvents + 1);
     if (rows.length > param.webResumeMaxEvents) {
-      stream.lastId = lastEventId(this.kernel.store);
+      stream.lastId = this.kernel.store.lastEventId();
       return namedFrame('reset', JSON.stringify({ last_id: stream.lastId }));
     }
     let out = '';

@@ -6,7 +6,7 @@ import { costOf } from '../../drivers/llm/prices.js';
 import type { ModelUsage } from '../../drivers/llm/types.js';
 import { BoundedMap } from '../../sys/bounded-map.js';
 import type { Kernel } from '../../kernel/kernel.js';
-import type { EventRow } from '../../kernel/store/event-pages.js';
+import type { EventRow } from '../../kernel/store/api.js';
 
 export type ModelOf = (pid: number) => string | undefined;
 

@@ -6,12 +6,12 @@
 import { AosError } from '../../sys/errno.js';
 import type { ResultPage, ResultReadRequest } from '../../syscalls/services.js';
 import { prefixLength } from './excerpt.js';
-import type { Store } from '../store/store.js';
+import type { KernelStore } from '../store/api.js';
 
 /** Room the page's own fields (names, numbers) take around its content. */
 const PAGE_OVERHEAD = 320;
 
-export function readResultPage(store: Store, pid: number, request: ResultReadRequest, maxChars: number): ResultPage {
+export function readResultPage(store: KernelStore, pid: number, request: ResultReadRequest, maxChars: number): ResultPage {
   const { turn, seq, field } = request;
   const event = store.resultEvent(pid, turn, seq);
   if (!event) throw new AosError('ENOENT', `no result of call ${seq} in turn ${turn} in your history`);

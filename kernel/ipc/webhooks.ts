@@ -9,7 +9,7 @@ import type { WebhookReplyRequest as WebhookReply } from '../../syscalls/service
 import type { ProcCore } from '../proc/api.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
-import type { WebhookRecord } from '../store/store.js';
+import type { WebhookRecord } from '../store/api.js';
 import { isEnded } from '../../sys/types.js';
 import { notify } from '../proc/lifecycle.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Scheduler } from '../sched/scheduler.js';
 import type { DiskGuard } from './disk-guard.js';
-import type { Store } from '../store/store.js';
+import type { KernelStore } from '../store/api.js';
 import type { EventBus } from '../../protocol/events.js';
 import type { ProcTable } from './table.js';
 
@@ -15,7 +15,7 @@ export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface ProcCore {
   readonly events: EventBus;
-  readonly store: Store;
+  readonly store: KernelStore;
   readonly table: ProcTable;
   readonly disk: DiskGuard;
   readonly scheduler: Pick<Scheduler, 'enqueue' | 'remove' | 'forget'>;

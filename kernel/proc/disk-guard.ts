@@ -6,7 +6,7 @@
  */
 import { AosError } from '../../sys/errno.js';
 import type { Proc } from './proc.js';
-import type { Store } from '../store/store.js';
+import type { KernelStore } from '../store/api.js';
 import { isEnded } from '../../sys/types.js';
 
 export const DISK_FULL = 'disk full';
@@ -24,7 +24,7 @@ export class DiskGuard {
   private readonly held = new Set<Proc>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: KernelStore,
     private readonly host: DiskGuardHost,
   ) {}
 

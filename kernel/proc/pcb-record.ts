@@ -1,6 +1,6 @@
 /** An ended process's PCB rebuilt from its stored summary row (no runtime: it only answers ps and wait). */
 import { param } from '../../sys/param.js';
-import type { ProcessSummary } from '../store/records.js';
+import type { ProcessSummary } from '../store/api.js';
 import type { Pcb, ProcState, WaitSpec } from '../../sys/types.js';
 
 export function pcbFromRecord(r: ProcessSummary): Pcb {

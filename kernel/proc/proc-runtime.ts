@@ -3,7 +3,7 @@
  * turn's cursor, a kill asked), as the JSON of its row's `runtime` column. Reads only: a process
  * is written by its owner (proc.ts), which restores this on the way back (Proc.fromRecord).
  */
-import type { ProcessRecord } from '../store/records.js';
+import type { ProcessRecord } from '../store/api.js';
 import type { KillRequest } from '../../sys/types.js';
 import type { Notice } from '../context/context.js';
 import type { KillRequest as Kill, Pcb } from '../../sys/types.js';

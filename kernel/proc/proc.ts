@@ -1,7 +1,7 @@
 import { CapabilitySet } from './capabilities.js';
 import { pcbFromRecord } from './pcb-record.js';
 import { parseRuntime, recordOf } from './proc-runtime.js';
-import type { ProcessRecord } from '../store/records.js';
+import type { ProcessRecord } from '../store/api.js';
 import type { KillRequest, Pcb, ProcCounters, ProcState, WaitSpec } from '../../sys/types.js';
 import type { ContextStart, CrashCount, Entry, PendingTurn, StoredMessage, StoredPendingTurn, Timer } from './proc-types.js';
 import { Waking } from '../../sys/waking.js';

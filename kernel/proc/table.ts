@@ -5,8 +5,7 @@
 import { AosError } from '../../sys/errno.js';
 import { BoundedMap } from '../../sys/bounded-map.js';
 import { param } from '../../sys/param.js';
-import type { ProcessSummary, Store } from '../store/store.js';
-import { psRowFromColumns } from '../store/ps-rows.js';
+import { type KernelStore, type ProcessSummary, psRowFromColumns } from '../store/api.js';
 import { isEnded, type Pcb } from '../../sys/types.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { type ProcRow, toProcRow } from '../../protocol/views.js';
@@ -32,7 +31,7 @@ export class ProcTable {
   nextPid = 1;
   private readonly rowJson = new RowJson();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: KernelStore) {}
 
   get size(): number {
     return this.live.size;

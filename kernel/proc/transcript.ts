@@ -1,19 +1,19 @@
 /** A process's rows in the store: its PCB (coalesced per commit) and its transcript (append-only). */
-import type { Store } from '../store/store.js';
+import type { KernelStore } from '../store/api.js';
 import type { Proc } from './proc.js';
 
-export function persist(store: Store, proc: Proc): void {
+export function persist(store: KernelStore, proc: Proc): void {
   store.saveProcess(proc.pid, () => proc.toRecord());
 }
 
-export function appendTranscript(store: Store, proc: Proc, role: 'user' | 'model', text: string): number {
+export function appendTranscript(store: KernelStore, proc: Proc, role: 'user' | 'model', text: string): number {
   const seq = proc.appendEntry(role, text);
   store.putTranscript(proc.pid, seq, role, text);
   return seq;
 }
 
 /** Rewrite the last transcript entry (notices joining the latest kernel message). */
-export function amendTranscript(store: Store, proc: Proc, text: string): void {
+export function amendTranscript(store: KernelStore, proc: Proc, text: string): void {
   const entry = proc.amendLast(text);
   if (!entry) return;
   store.putTranscript(proc.pid, entry.seq, entry.role, text);

@@ -12,8 +12,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AosError } from '../../sys/errno.js';
-import type { AuditTrail } from '../store/audit.js';
-import type { ApprovalRecord, ApprovalsTable } from '../store/approvals-table.js';
+import type { AuditLog } from '../store/api.js';
+import type { ApprovalRecord, ApprovalRows } from '../store/api.js';
 import { isEnded } from '../../sys/types.js';
 import type { Proc } from '../proc/proc.js';
 import { park } from '../proc/lifecycle.js';
@@ -74,8 +74,8 @@ export class Approvals {
 
   constructor(
     private readonly host: ApprovalsHost,
-    private readonly table: ApprovalsTable,
-    private readonly audit: AuditTrail,
+    private readonly table: ApprovalRows,
+    private readonly audit: AuditLog,
     private readonly timeoutS: number,
   ) {
     for (const record of table.loadPending()) this.pending.set(record.id, record);

@@ -4,7 +4,7 @@
  * Secrets are substituted only after that, and masked out of what comes back (secrets.ts).
  */
 import type { CallGate, GateCall, GateOutcome } from '../loop/dispatcher.js';
-import type { AuditTrail } from '../store/audit.js';
+import type { AuditLog } from '../store/api.js';
 import type { Approvals } from './approvals.js';
 import { decideCall, type Decision } from './policy-decide.js';
 import type { SafetyPolicy } from './policy-rules.js';
@@ -12,7 +12,7 @@ import type { Proc } from '../proc/proc.js';
 
 export interface GateHost {
   readonly policy: SafetyPolicy;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly approvals: Approvals;
   /** Secret substitution (secrets.ts) and the exec gate (exec-gate-policy.ts) for a call that passed the rules; `approved`: the commands a person already approved. */
   withSecrets?(proc: Proc, call: GateCall, approved?: readonly string[]): GateOutcome;

@@ -6,7 +6,7 @@
  * parks the process on an approval bound to that program and argv, like any other ask.
  */
 import type { ExecGate, ExecVerdict, GatedExec } from '../../sys/driver-api.js';
-import type { AuditTrail } from '../store/audit.js';
+import type { AuditLog } from '../store/api.js';
 import type { Approvals } from './approvals.js';
 import { ruleArgs } from './exec-argv.js';
 import { compileExecGlob, RANK, type PolicyRule, type SafetyPolicy } from './policy-rules.js';
@@ -14,7 +14,7 @@ import type { Proc } from '../proc/proc.js';
 
 export interface ExecGateHost {
   readonly policy: SafetyPolicy;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly approvals: Approvals;
 }
 

@@ -10,12 +10,12 @@ import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
 import type { JournalFiles } from '../../sys/driver-api.js';
 import type { GateCall } from '../loop/dispatcher.js';
 import { param } from '../../sys/param.js';
-import type { Journal } from '../store/journal.js';
+import type { JournalLog } from '../store/api.js';
 import type { LogLevel } from '../proc/api.js';
 import type { Proc } from '../proc/proc.js';
 
 export interface JournalHost {
-  readonly journal: Journal;
+  readonly journal: JournalLog;
   readonly policy: { readonly journalExec: boolean };
   readonly fs: JournalFiles;
   log(level: LogLevel, message: string): void;

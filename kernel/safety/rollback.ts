@@ -9,10 +9,10 @@ import { sha256 } from '../../drivers/fs/tree-snapshot.js';
 import type { JournalFiles } from '../../sys/driver-api.js';
 import { param } from '../../sys/param.js';
 import { AosError } from '../../sys/errno.js';
-import type { JournalEntry, Journal } from '../store/journal.js';
+import type { JournalEntry, JournalLog } from '../store/api.js';
 
 export interface RollbackHost {
-  readonly journal: Journal;
+  readonly journal: JournalLog;
   readonly fs: JournalFiles;
   readonly store: { subtreePids(pid: number): number[] };
 }

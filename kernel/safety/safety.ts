@@ -5,10 +5,7 @@
  */
 import type { JournalFiles } from '../../sys/driver-api.js';
 import type { CallGate, GateCall, GateOutcome } from '../loop/dispatcher.js';
-import { ApprovalsTable } from '../store/approvals-table.js';
-import { AuditTrail } from '../store/audit.js';
-import { Journal } from '../store/journal.js';
-import type { Store } from '../store/store.js';
+import type { AuditLog, JournalLog, KernelStore } from '../store/api.js';
 import { parseDuration } from '../../protocol/duration.js';
 import type { LogLevel } from '../proc/api.js';
 import { Approvals, type ApprovalsHost } from './approvals.js';
@@ -28,23 +25,23 @@ export interface SafetyHost extends ApprovalsHost {
 
 export class Safety implements GateHost, JournalHost, RollbackHost {
   readonly policy: SafetyPolicy;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly approvals: Approvals;
   readonly secrets: SecretBox;
-  readonly journal: Journal;
+  readonly journal: JournalLog;
 
   constructor(
     private readonly host: SafetyHost,
-    readonly store: Store,
+    readonly store: KernelStore,
     options: { safety?: SafetyPolicy; secrets?: SecretBox },
   ) {
     this.policy = options.safety ?? EMPTY_SAFETY;
-    this.audit = new AuditTrail(store);
+    this.audit = store.audit;
     this.secrets = options.secrets ?? SecretBox.empty();
-    this.journal = new Journal(store);
+    this.journal = store.journal;
     // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
     if (this.policy.journalRetention) this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
-    this.approvals = new Approvals(host, new ApprovalsTable(store), this.audit, this.policy.approvalTimeoutS);
+    this.approvals = new Approvals(host, store.approvals, this.audit, this.policy.approvalTimeoutS);
   }
 
   get fs(): JournalFiles {

@@ -1,6 +1,6 @@
 /** Approval requests in the store: a pending one survives a kernel restart; answered ones stay as history. */
 import type { Statement } from 'better-sqlite3';
-import type { Store } from './store.js';
+import type { SqliteStore } from './sqlite.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
 
@@ -29,7 +29,7 @@ export class ApprovalsTable {
   private readonly insert: Statement;
   private readonly decide: Statement;
 
-  constructor(private readonly store: Store) {
+  constructor(private readonly store: SqliteStore) {
     const db = store.sql;
     this.insert = db.prepare(
       'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status, binding, subject) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status, @binding, @subject)',

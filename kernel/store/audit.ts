@@ -10,7 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
 import { type AuditKey, loadAuditKey } from './audit-key.js';
-import type { Store } from './store.js';
+import type { SqliteStore } from './sqlite.js';
 
 export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
 export type DecidedBy = 'policy' | 'person' | 'timeout';
@@ -69,7 +69,7 @@ export class AuditTrail {
   /** The key the store says its keyed rows were made with, when that is not the key in hand. */
   private readonly otherKey: string | null;
 
-  constructor(private readonly store: Store) {
+  constructor(private readonly store: SqliteStore) {
     const db = store.sql;
     this.insert = db.prepare(
       'INSERT INTO audit (id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash) VALUES (@id, @ts, @pid, @call, @subject, @decision, @rule, @decided_by, @via, @reason, @approval, @prev, @hash)',

@@ -3,7 +3,7 @@
  * (a turn makes 7 events). A statement for each row count up to the maximum, prepared on first use.
  */
 import type Database from 'better-sqlite3';
-import type { StoredEvent } from './store-reads.js';
+import type { StoredEvent } from './records.js';
 
 /** Rows a statement writes at most (4 parameters each). */
 const ROWS_PER_INSERT = 32;

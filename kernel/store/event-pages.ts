@@ -3,7 +3,7 @@
  * ids so a page never shifts as events arrive) and the events after an id (a stream's resume).
  */
 import type Database from 'better-sqlite3';
-import type { Store } from './store.js';
+import type { SqliteStore } from './sqlite.js';
 
 /** An event as stored: its id and its JSON, unparsed (the view sends it on as it is). */
 export interface EventRow {
@@ -23,7 +23,7 @@ export function prepared(db: Database.Database, sql: string): Database.Statement
 }
 
 /** Up to `limit` events older than `before` (all of them when null), of one process or of all, newest first. */
-export function eventsBefore(store: Store, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
+export function eventsBefore(store: SqliteStore, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
   const before = options.before ?? Number.MAX_SAFE_INTEGER;
   return store.query((db) =>
     options.pid === null
@@ -33,12 +33,12 @@ export function eventsBefore(store: Store, options: { pid: number | null; before
 }
 
 /** Up to `limit` events after `after`, oldest first. */
-export function eventsAfter(store: Store, after: number, limit: number): EventRow[] {
+export function eventsAfter(store: SqliteStore, after: number, limit: number): EventRow[] {
   return store.query((db) => prepared(db, 'SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as EventRow[]);
 }
 
 /** The newest committed event's id (0 for none). */
-export function lastEventId(store: Store): number {
+export function lastEventId(store: SqliteStore): number {
   return store.query((db) => (prepared(db, 'SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id);
 }
 
@@ -54,7 +54,7 @@ export interface UsageRow {
 }
 
 /** Usage of the model replies among the newest `scan` events, oldest first. */
-export function usageRows(store: Store, scan: number): UsageRow[] {
+export function usageRows(store: SqliteStore, scan: number): UsageRow[] {
   const sql = `SELECT e.id AS id, e.pid AS pid, json_extract(e.json, '$.ts') AS ts, p.model AS model,
       COALESCE(json_extract(e.json, '$.usage.prompt'), 0) AS prompt, COALESCE(json_extract(e.json, '$.usage.output'), 0) AS output,
       COALESCE(json_extract(e.json, '$.usage.cached'), 0) AS cached

@@ -3,18 +3,18 @@
  * when someone searches, so an aos nobody searches pays nothing for it.
  */
 import { type EventRow, prepared } from './event-pages.js';
-import type { Store } from './store.js';
+import type { SqliteStore } from './sqlite.js';
 
 /** Words a query may hold; the rest are ignored. */
 const MAX_QUERY_WORDS = 16;
 
 /** The newest indexed event id (the index is filled in id order). */
-function indexedUpTo(store: Store): number {
+function indexedUpTo(store: SqliteStore): number {
   return store.query((db) => (prepared(db, 'SELECT rowid AS id FROM events_fts ORDER BY rowid DESC LIMIT 1').get() as { id: number } | undefined)?.id ?? 0);
 }
 
 /** Index up to `chunk` events not indexed yet; true when some remain. */
-export function indexSome(store: Store, chunk: number): boolean {
+export function indexSome(store: SqliteStore, chunk: number): boolean {
   const from = indexedUpTo(store);
   const added = store.query(
     (db) => prepared(db, 'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').run(from, chunk).changes,
@@ -23,7 +23,7 @@ export function indexSome(store: Store, chunk: number): boolean {
 }
 
 /** Index every event not indexed yet, a chunk per turn of the event loop (the kernel's work goes between). */
-export async function indexAll(store: Store, chunk: number): Promise<void> {
+export async function indexAll(store: SqliteStore, chunk: number): Promise<void> {
   while (indexSome(store, chunk)) await new Promise((resolve) => setImmediate(resolve));
 }
 
@@ -35,7 +35,7 @@ export function toMatch(text: string): string | null {
 }
 
 /** Events matching `text`, newest first, older than `before`, of one process or of all. */
-export function searchEvents(store: Store, text: string, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
+export function searchEvents(store: SqliteStore, text: string, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
   const match = toMatch(text);
   if (match === null) return [];
   const before = options.before ?? Number.MAX_SAFE_INTEGER;

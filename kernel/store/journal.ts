@@ -4,7 +4,7 @@
  * rollback` restores the earliest `before` of each path unless someone else changed it since.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Store } from './store.js';
+import type { SqliteStore } from './sqlite.js';
 
 export interface JournalEntry {
   id: number;
@@ -21,7 +21,7 @@ export interface JournalEntry {
 export class Journal {
   private readonly insert: Statement;
 
-  constructor(private readonly store: Store) {
+  constructor(private readonly store: SqliteStore) {
     this.insert = store.sql.prepare(
       'INSERT INTO journal (pid, turn, ts, path, before, before_kind, after_hash, call) VALUES (@pid, @turn, @ts, @path, @before, @before_kind, @after_hash, @call)',
     );

@@ -1,5 +1,6 @@
 /** The rows of the kernel's store, and the prepared statements that write them. */
 import type Database from 'better-sqlite3';
+import type { KernelEvent } from '../../protocol/events.js';
 
 export interface ProcessRecord {
   pid: number;
@@ -134,3 +135,23 @@ export function prepareStatements(db: Database.Database) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+/** An event with its id in the store (the SSE / follow cursor) and its JSON as stored. */
+export interface StoredEvent {
+  id: number;
+  event: KernelEvent;
+  /** The whole event's JSON, as clients get it (made at the commit). */
+  json: string;
+  /** The row the events table keeps when it is not `json`: a text the transcript holds is left out (write-errors.ts). */
+  row?: { json: string; textSeq: number };
+}
+
+export interface StoreHooks {
+  /** A row of this process could not be serialised or written; the rest was committed. */
+  onWriteError(pid: number, error: Error): void;
+  /** This event could not be serialised: an error event is stored in its place. */
+  onUnstorableEvent(event: KernelEvent, message: string): void;
+  /** Commits started failing (healthy: false) or work again (healthy: true). */
+  onHealth(healthy: boolean, error: Error | null): void;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}

@@ -5,17 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { KernelEvent } from '../../protocol/events.js';
 import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
-import { type MessageRecord, type ProcessRecord, type ProcessSummary, type Statements, SUMMARY_COLUMNS, type TimerRecord, type WebhookRecord } from './records.js';
-
-/** An event with its id in the store (the SSE / follow cursor) and its JSON as stored. */
-export interface StoredEvent {
-  id: number;
-  event: KernelEvent;
-  /** The whole event's JSON, as clients get it (made at the commit). */
-  json: string;
-  /** The row the events table keeps when it is not `json`: a text the transcript holds is left out (write-errors.ts). */
-  row?: { json: string; textSeq: number };
-}
+import { type MessageRecord, type ProcessRecord, type ProcessSummary, type Statements, type StoredEvent, SUMMARY_COLUMNS, type TimerRecord, type WebhookRecord } from './records.js';
 
 export abstract class StoreReads {
   protected abstract readonly db: Database.Database;

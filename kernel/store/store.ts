@@ -19,25 +19,21 @@ import { EventInserts } from './event-inserts.js';
 import { WriteBatch } from './write-batch.js';
 import { CommitTiming } from './commit-timing.js';
 import { backupDb, openCheckedDb } from './check.js';
-import { type ProcessRecord, prepareStatements, processRow, type Statements } from './records.js';
+import { type ProcessRecord, prepareStatements, processRow, type Statements, type StoredEvent, type StoreHooks } from './records.js';
 import { migrate } from './migrate.js';
-import type { StoredEvent } from './store-reads.js';
 import { StoreRows } from './store-rows.js';
-import { asError, isDiskError, serialise } from './write-errors.js';
+import { asError, isDiskError, serialise, unstorableMessage } from './write-errors.js';
+import type { ApprovalRows, AuditLog, JournalLog, KernelStore } from './api.js';
+import { ApprovalsTable } from './approvals-table.js';
+import { AuditTrail } from './audit.js';
+import { eventsAfter, eventsBefore, lastEventId, usageRows } from './event-pages.js';
+import { indexAll, searchEvents } from './event-search.js';
+import { Journal } from './journal.js';
+import type { SqliteStore } from './sqlite.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
-export interface StoreHooks {
-  /** A row of this process could not be serialised or written; the rest was committed. */
-  onWriteError(pid: number, error: Error): void;
-  /** This event could not be serialised: an error event is stored in its place. */
-  onUnstorableEvent(event: KernelEvent): void;
-  /** Commits started failing (healthy: false) or work again (healthy: true). */
-  onHealth(healthy: boolean, error: Error | null): void;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
-}
-
-export class Store extends StoreRows {
+export class Store extends StoreRows implements KernelStore, SqliteStore {
   protected readonly db: Database.Database;
   protected readonly stmt: Statements;
   private readonly eventInserts: EventInserts;
@@ -111,6 +107,18 @@ export class Store extends StoreRows {
     this.commitHooks.push(hook);
   }
 
+  // ---- tables and pages kept by modules of their own, on this connection ----
+  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable } = {};
+  get audit(): AuditLog { return (this.tables.audit ??= new AuditTrail(this)); }
+  get journal(): JournalLog { return (this.tables.journal ??= new Journal(this)); }
+  get approvals(): ApprovalRows { return (this.tables.approvals ??= new ApprovalsTable(this)); }
+  eventsBefore: KernelStore['eventsBefore'] = (options) => eventsBefore(this, options);
+  eventsAfter: KernelStore['eventsAfter'] = (after, limit) => eventsAfter(this, after, limit);
+  lastEventId: KernelStore['lastEventId'] = () => lastEventId(this);
+  usageRows: KernelStore['usageRows'] = (scan) => usageRows(this, scan);
+  searchEvents: KernelStore['searchEvents'] = (text, options) => searchEvents(this, text, options);
+  indexAll: KernelStore['indexAll'] = (chunk) => indexAll(this, chunk);
+
   // ---- queued writes ----
 
   /** The database, for tables kept by modules of their own (audit.ts, approvals-table.ts, journal.ts); they write through `write`. */
@@ -162,7 +170,7 @@ export class Store extends StoreRows {
     const broken: Array<[number, Error]> = [];
     const putProcess = (pid: number, build: () => ProcessRecord): void => this.putProcess(pid, build, broken);
     const unstorable = serialise(batch.events);
-    for (const event of unstorable) this.hooks.onUnstorableEvent(event);
+    for (const event of unstorable) this.hooks.onUnstorableEvent(event, unstorableMessage(event));
     try {
       this.db.transaction(() => batch.run(putProcess))();
     } catch (error) {

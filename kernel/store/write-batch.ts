@@ -6,7 +6,7 @@
  */
 import type { EventInserts } from './event-inserts.js';
 import type { ProcessRecord } from './records.js';
-import type { StoredEvent } from './store-reads.js';
+import type { StoredEvent } from './records.js';
 
 export interface Write {
   /** The process the write belongs to (null: the kernel's own). */

@@ -1,6 +1,6 @@
 /** What the store makes of a write that fails, and of an event it cannot serialise. */
 import type { KernelEvent } from '../../protocol/events.js';
-import type { StoredEvent } from './store-reads.js';
+import type { StoredEvent } from './records.js';
 
 /** Errors of the disk or the file, not of the data: wait and retry rather than blame a process. */
 export function isDiskError(error: unknown): boolean {

@@ -5,13 +5,12 @@
 import { endForKernelError } from '../proc/kill.js';
 import type { ProcCore } from '../proc/api.js';
 import type { KernelEvent } from '../../protocol/events.js';
-import { unstorableMessage } from '../store/write-errors.js';
 import { persist } from '../proc/transcript.js';
 
 /** An event the store could not serialise (it stored an error event instead) ends its process rather than vanishing. */
-export function recordUnstorableEvent(k: ProcCore, event: KernelEvent): void {
+export function recordUnstorableEvent(k: ProcCore, event: KernelEvent, message: string): void {
   const proc = k.table.get(event.pid);
-  if (proc) endForKernelError(k, proc, new Error(unstorableMessage(event)));
+  if (proc) endForKernelError(k, proc, new Error(message));
 }
 
 export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
@@ -28,7 +27,7 @@ export function watchStore(k: ProcCore): void {
   k.events.subscribe((event) => k.store.addEvent(event));
   k.store.hooks = {
     onWriteError: (pid, error) => recordWriteError(k, pid, error),
-    onUnstorableEvent: (event) => recordUnstorableEvent(k, event),
+    onUnstorableEvent: (event, message) => recordUnstorableEvent(k, event, message),
     onHealth: (healthy) => k.disk.onHealth(healthy),
     log: (level, message) => k.log(level, message),
   };

@@ -7,7 +7,7 @@ import { AosError } from '../../sys/errno.js';
 import type { ProcCore } from '../proc/api.js';
 import type { ProcTable } from '../proc/table.js';
 import { param } from '../../sys/param.js';
-import type { ProcessSummary } from '../store/store.js';
+import type { ProcessSummary } from '../store/api.js';
 
 /** What rm and prune need of the kernel. */
 type RetentionHost = Pick<ProcCore, 'store' | 'disk' | 'log'> & { readonly table: ProcTable };

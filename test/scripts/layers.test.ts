@@ -19,7 +19,9 @@ const config = createRequire(import.meta.url)(CONFIG) as { forbidden: { name: st
 /** The layers, bottom first, as the generated rules name them. */
 const layers = config.forbidden.map((r) => /^(.+)-imports-only-below$/.exec(r.name)?.[1]).filter((n): n is string => !!n);
 const dirOf = (layer: string): string => (layer === 'kernel' ? 'kernel' : layer);
-const fileOf = (layer: string, name: string): string => path.join(dirOf(layer), `${name}.ts`);
+/** The file a layer's neighbours import: the store is seen through its interface. */
+const seen = (layer: string): string => (layer === 'kernel/store' ? 'api' : 'b');
+const fileOf = (layer: string, name: string): string => path.join(dirOf(layer), `${name === 'b' ? seen(layer) : name}.ts`);
 
 interface Violation {
   rule: { name: string };
@@ -46,6 +48,12 @@ beforeAll(async () => {
     const downs = layers.slice(0, i).map((l, j) => `import { b as b${j} } from '${rel(fileOf(l, 'b'))}';\nexport const d${j} = b${j};\n`);
     await writeFile(path.join(dir, fileOf(layer, 'down')), downs.join('') || 'export {};\n');
   }
+  // The store's implementation and its opener, and who reaches for them.
+  await writeFile(path.join(dir, 'kernel/store/impl.ts'), 'export const impl = 1;\n');
+  await writeFile(path.join(dir, 'kernel/store/open.ts'), "export { impl } from './impl.js';\n");
+  await writeFile(path.join(dir, 'kernel/proc/sneak.ts'), "import { impl } from '../store/impl.js';\nexport const s = impl;\n");
+  await writeFile(path.join(dir, 'kernel/loop/sneak.ts'), "import { impl } from '../store/open.js';\nexport const s = impl;\n");
+  await writeFile(path.join(dir, 'kernel/kernel.ts'), "import { impl } from './store/open.js';\nexport const r = impl;\n");
   await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true } }));
   const tops = [...new Set(layers.map((l) => l.split('/')[0] ?? l))];
   // depcruise exits non-zero when it finds violations: its report is on stdout either way.
@@ -95,5 +103,12 @@ describe('the generated layer rule', () => {
     for (const pair of ['drivers -> sys', 'cmd -> client', 'cmd -> protocol', 'daemon -> kernel', 'daemon -> client', 'kernel -> kernel/loop', 'kernel/loop -> kernel/proc', 'kernel/proc -> kernel/store']) {
       expect(refused.has(pair), pair).toBe(false);
     }
+  });
+
+  it('lets only the composition root open the store, and everyone above see it only through its interface', () => {
+    const from = (file: string): string[] => violations.filter((v) => v.from === file).map((v) => v.rule.name);
+    expect(from('kernel/proc/sneak.ts')).toEqual(['kernel/store-only-through-its-interface']);
+    expect(from('kernel/loop/sneak.ts')).toEqual(['kernel/store-only-through-its-interface']);
+    expect(from('kernel/kernel.ts')).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { webView } from '../../daemon/web/index.js';
-import { eventsAfter, lastEventId } from '../../kernel/store/event-pages.js';
 import { isMethod } from '../../protocol/protocol.js';
 import { hasChromium, launchBrowser, screenshot } from '../helpers/browser.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
@@ -113,7 +112,7 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
 
   it('a stream cut mid-flight resumes from Last-Event-ID: nothing lost, nothing repeated', async () => {
     const view = await webView(w.fx.kernel, () => Promise.reject(new Error('unused')));
-    const from = lastEventId(w.fx.kernel.store);
+    const from = w.fx.kernel.store.lastEventId();
     const opensBefore = streamOpens.length;
     const pid = await spawn('ticker');
     const shown = (): Promise<number> => page.locator(`#live-log li[data-pid="${pid}"]`).count();
@@ -127,7 +126,7 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     }
     await w.fx.kernel.waitExit(pid);
     await w.fx.kernel.store.committed();
-    const stored = eventsAfter(w.fx.kernel.store, from, 100_000).map((r) => r.id);
+    const stored = w.fx.kernel.store.eventsAfter(from, 100_000).map((r) => r.id);
     await page.waitForSelector(`#live-log li:last-child[data-id="${stored.at(-1)}"]`, { timeout: 10_000 });
     expect((await liveIds()).filter((id) => id > from)).toEqual(stored);
     const resumed = streamOpens.slice(opensBefore);

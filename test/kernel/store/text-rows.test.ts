@@ -7,8 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventsAfter, eventsBefore } from '../../../kernel/store/event-pages.js';
-import { indexAll, searchEvents } from '../../../kernel/store/event-search.js';
 import { MIGRATIONS, SCHEMA_1 } from '../../../kernel/store/schema.js';
 import { Store } from '../../../kernel/store/store.js';
 import type { KernelEvent } from '../../../protocol/events.js';
@@ -49,7 +47,7 @@ describe('events whose text is a transcript row', () => {
     expect(live.filter(withText).length).toBe(6);
 
     // The table: no text in those rows, each names its transcript row, and that row holds the text.
-    const raw = h.kernel.store.query((db) => db.prepare('SELECT json, text_seq FROM events WHERE pid = ? ORDER BY id').all(pcb.pid)) as Array<{ json: string; text_seq: number | null }>;
+    const raw = (h.kernel.store as Store).query((db) => db.prepare('SELECT json, text_seq FROM events WHERE pid = ? ORDER BY id').all(pcb.pid)) as Array<{ json: string; text_seq: number | null }>;
     const referenced = raw.filter((r) => r.text_seq !== null);
     expect(referenced).toHaveLength(6);
     for (const row of referenced) expect(JSON.parse(row.json)).not.toHaveProperty('text');
@@ -61,10 +59,10 @@ describe('events whose text is a transcript row', () => {
     // Every reader gets the events exactly as they were emitted.
     expect(h.kernel.store.events([pcb.pid])).toEqual(live);
     expect(committed.filter((e) => e.pid === pcb.pid)).toEqual(live);
-    expect(parse(eventsBefore(h.kernel.store, { pid: pcb.pid, before: null, limit: 1000 })).reverse()).toEqual(live);
-    expect(parse(eventsAfter(h.kernel.store, 0, 1000)).filter((e) => e.pid === pcb.pid)).toEqual(live);
-    await indexAll(h.kernel.store, 7);
-    const found = parse(searchEvents(h.kernel.store, 'quokkas', { pid: null, before: null, limit: 10 }));
+    expect(parse(h.kernel.store.eventsBefore({ pid: pcb.pid, before: null, limit: 1000 })).reverse()).toEqual(live);
+    expect(parse(h.kernel.store.eventsAfter(0, 1000)).filter((e) => e.pid === pcb.pid)).toEqual(live);
+    await h.kernel.store.indexAll(7);
+    const found = parse(h.kernel.store.searchEvents('quokkas', { pid: null, before: null, limit: 10 }));
     expect(found.map((e) => e.type)).toEqual(['model']);
   });
 
