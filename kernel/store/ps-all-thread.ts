@@ -67,6 +67,7 @@ export class PsThread {
     this.worker.on('error', end);
     this.worker.on('exit', (code) => end(new Error(`the ps --all thread exited (code ${code})`)));
     // A parked thread must not keep the daemon (or a test) alive; after the listeners, which ref it again.
+    // While a listing is under way it does: the program is waiting for it (list() refs, the last reply unrefs).
     this.worker.unref();
   }
 
@@ -77,6 +78,7 @@ export class PsThread {
     const shared = this.shared !== null && !this.sharedBusy;
     if (shared) this.sharedBusy = true;
     const id = this.nextId++;
+    if (this.waiting.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { shared, resolve, reject });
       this.worker.postMessage({ id, now, shared });
@@ -102,7 +104,10 @@ export class PsThread {
       this.growShared(reply.bytes.length);
       waiter.resolve(new RawJson(Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength)));
     }
-    if (this.waiting.size === 0) this.idleTimer = setTimeout(() => void this.close(), param.psWorkerIdleMs).unref();
+    if (this.waiting.size === 0) {
+      this.worker.unref();
+      this.idleTimer = setTimeout(() => void this.close(), param.psWorkerIdleMs).unref();
+    }
   }
 
   /** Frees the shared buffer for the next listing once the socket has taken it (once). */

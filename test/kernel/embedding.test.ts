@@ -20,7 +20,7 @@ async function runChild(body: string): Promise<number | 'hung'> {
   const file = path.join(dir, 'embed.mts');
   await writeFile(file, body);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     const limit = setTimeout(() => {
       child.kill('SIGKILL');
       resolve('hung');
@@ -44,6 +44,29 @@ const k = await Kernel.create({ workspace: ${JSON.stringify(path.join(d, 'ws'))}
 const pcb = await k.spawn({ task: 't', model: 'replay:' + ${JSON.stringify(path.join(d, 't.yaml'))} });
 await k.waitExit(pcb.pid);
 await k.psAll.json(Date.now());
+await k.close();`,
+    ],
+    [
+      // Large enough for the ps --all thread: while it lists, it keeps the program waiting for it alive.
+      'a kernel that listed a store too large to list inline, on the ps --all thread',
+      (d: string) => `import { writeFileSync } from 'node:fs';
+const { default: Database } = await import(${JSON.stringify(path.join(ROOT, 'node_modules/better-sqlite3/lib/index.js'))});
+const { Kernel } = await import(${JSON.stringify(path.join(ROOT, 'kernel/kernel.ts'))});
+const { param } = await import(${JSON.stringify(path.join(ROOT, 'sys/param.ts'))});
+const options = { workspace: ${JSON.stringify(path.join(d, 'ws'))}, rootCapabilities: [], storeFile: ${JSON.stringify(path.join(d, 'aos.db'))}, cwd: ${JSON.stringify(d)} };
+writeFileSync(${JSON.stringify(path.join(d, 't.yaml'))}, 'agents:\\n  root:\\n    - "[SYS_CALL::SYS_EXIT] {}"\\n');
+let k = await Kernel.create(options);
+await k.waitExit((await k.spawn({ task: 't', model: 'replay:' + ${JSON.stringify(path.join(d, 't.yaml'))} })).pid);
+await k.close();
+const n = param.psWorkerMinRows + 500;
+const db = new Database(options.storeFile);
+const row = db.prepare('SELECT * FROM processes WHERE pid = 1').get();
+const insert = db.prepare('INSERT INTO processes (' + Object.keys(row).join(', ') + ') VALUES (' + Object.keys(row).map((c) => '@' + c).join(', ') + ')');
+db.transaction(() => { for (let pid = 2; pid <= n; pid++) insert.run({ ...row, pid }); db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_pid', ?)").run(String(n + 1)); })();
+db.close();
+k = await Kernel.create(options);
+const listing = await k.psAll.json(Date.now());
+if (!k.psAll.threaded || JSON.parse(listing.bytes.toString()).length !== n) process.exit(3);
 await k.close();`,
     ],
   ])('exits after %s', async (_what, body) => {
