@@ -28,7 +28,6 @@ const LAYERS = [
   { name: 'kernel/upkeep', what: 'store faults and retention, over processes' },
   { name: 'kernel/loop', what: 'the turn: call the model, dispatch its syscalls, recover' },
   { name: 'kernel/safety', what: 'policy, approvals, secrets, audit hooks, rollback' },
-  { name: 'kernel/mcp', what: 'access to MCP servers' },
   { name: 'kernel/*', what: 'the composition root: Kernel and its services' },
   // Above the kernel.
   { name: 'client', what: 'the socket client', sees: ['sys', 'protocol'] },

@@ -4,6 +4,7 @@
  */
 import type { WorkspaceFs } from './fs/workspace-fs.js';
 import type { MemoryOptions } from './memory/open-memory.js';
+import type { McpServerConfig } from './mcp/types.js';
 
 /** What the kernel tells the drivers when it opens them. */
 export interface DriverConfig {
@@ -15,6 +16,10 @@ export interface DriverConfig {
   memory?: MemoryOptions;
   /** One model call's time limit (the registry's default when absent). */
   modelTimeoutMs?: number;
+  /** The policy's MCP servers with their secrets filled in, and which tool names would read as syscalls. */
+  mcp?: { servers: Readonly<Record<string, McpServerConfig>>; shadows(toolName: string): string | null };
+  /** The daemon's log, for what a driver notices on its own (an MCP server's tool hidden, a restart). */
+  log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
 /** The process a driver is scoped to. */

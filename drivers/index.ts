@@ -9,6 +9,7 @@ import { fsDriver } from './fs/driver.js';
 import { ModelRegistry } from './llm/registry.js';
 import { TapeReader } from './llm/workspace-tapes.js';
 import { memoryDriver } from './memory/driver.js';
+import { mcpDriver } from './mcp/driver.js';
 import { netDriver } from './net/driver.js';
 import { param } from '../sys/param.js';
 
@@ -25,7 +26,7 @@ const llmDriver = defineDriver({
   scope: (host) => host.registry,
 });
 
-export const DRIVERS = [fsDriver, execDriver, netDriver, memoryDriver, llmDriver] as const;
+export const DRIVERS = [fsDriver, execDriver, netDriver, memoryDriver, llmDriver, mcpDriver] as const;
 
 type Entry = (typeof DRIVERS)[number];
 type HostOf<E> = E extends Driver<string, infer Host, unknown> ? Host : never;

@@ -6,7 +6,6 @@ import { closeDrivers, type OpenedDrivers } from '../drivers/index.js';
 import { interruption } from '../sys/errno.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import { RUNNING_KEY } from './loop/recovery.js';
-import type { McpAccess } from './mcp/mcp-access.js';
 import type { LogLevel, ProcCore } from './proc/api.js';
 import { requestKill } from './proc/kill.js';
 import type { ProcTable } from './proc/table.js';
@@ -20,7 +19,6 @@ export interface StopHost extends ProcCore {
   readonly webhooks: Webhooks;
   readonly gateway: WebhookListener | null;
   readonly opened: OpenedDrivers;
-  readonly mcp: McpAccess | null;
   readonly psAll: AllProcesses;
   readonly store: KernelStore;
   readonly scheduler: Scheduler;
@@ -31,7 +29,6 @@ export interface StopHost extends ProcCore {
 
 async function release(k: StopHost): Promise<void> {
   await closeDrivers(k.opened);
-  await k.mcp?.close();
   await k.psAll.close();
 }
 

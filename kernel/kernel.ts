@@ -24,10 +24,8 @@ import type { LogLevel } from './proc/api.js';
 import { kill } from './proc/kill.js';
 import { makeReady, setState, waitExit } from './proc/lifecycle.js';
 import { type SpawnCore, type SpawnOptions, spawnRoot } from './proc/spawn.js';
-import { CapabilitySet } from './proc/capabilities.js';
+import { CapabilitySet } from '../sys/capabilities.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
-import type { McpAccess } from './mcp/mcp-access.js';
-import { mcpReference } from './mcp/mcp-reference.js';
 import { Safety } from './safety/safety.js';
 import type { CallGate } from './loop/dispatcher.js';
 import { ProcServices } from './proc-services.js';
@@ -70,7 +68,6 @@ export class Kernel implements SpawnCore {
   closing = false;
   gateway: WebhookListener | null = null;
   private readonly procDrivers: ProcDrivers;
-  mcp: McpAccess | null = null;
   stopRetention: () => void = () => undefined;
 
   private constructor(
@@ -163,7 +160,7 @@ export class Kernel implements SpawnCore {
 
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
-  mcpReference = (proc: Proc): string | Promise<string> => (this.mcp ? mcpReference(this.mcp, proc.caps, proc.abort.signal) : '');
+  mcpReference = (proc: Proc): string | Promise<string> => this.procDrivers.of(proc).mcp.reference();
   gate = (proc: Proc): CallGate => this.safety.gate(proc);
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send = (pid: number, text: string): void => this.mailboxes.sendStdin(pid, text);

@@ -9,8 +9,6 @@ import type {
   ChildExit,
   InboxMessage,
   ProcessServices,
-  McpCallRequest,
-  McpToolInfo,
   ResultPage,
   ResultReadRequest,
   SpawnRequest,
@@ -20,7 +18,6 @@ import { resultChars } from './context/context-budget.js';
 import type { Mailboxes } from './ipc/mailboxes.js';
 import type { Webhooks } from './ipc/webhooks.js';
 import { type SpawnCore, spawnChild } from './proc/spawn.js';
-import type { McpAccess } from './mcp/mcp-access.js';
 import { param } from '../sys/param.js';
 import type { Proc, WakeReason } from './proc/proc.js';
 import { readResultPage } from './context/result-read.js';
@@ -37,7 +34,6 @@ export function childExitOf(pcb: Pcb): ChildExit {
 export interface ServicesHost extends SpawnCore {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
-  readonly mcp: McpAccess | null;
 }
 
 export class ProcServices implements ProcessServices {
@@ -187,19 +183,6 @@ export class ProcServices implements ProcessServices {
   readResult(request: ResultReadRequest): ResultPage {
     const calls = this.proc.pending?.blocks.length ?? 1;
     return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
-  }
-
-  private mcp(): McpAccess {
-    if (!this.kernel.mcp) throw new AosError('ENOENT', 'no MCP servers: the policy declares none (its `mcp.servers` section)');
-    return this.kernel.mcp;
-  }
-
-  mcpList(server: string | undefined): Promise<McpToolInfo[]> {
-    return this.mcp().list(this.proc.caps, server, this.proc.abort.signal);
-  }
-
-  mcpCall(request: McpCallRequest): Promise<unknown> {
-    return this.mcp().call(this.proc.caps, request, this.proc.abort.signal);
   }
 
   exit(code: number, result: string | null): void {

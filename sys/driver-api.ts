@@ -180,10 +180,36 @@ export const WHERE_OPERATORS: readonly string[] = ['$eq', '$ne', '$gt', '$gte', 
 export const NUMERIC_OPERATORS: readonly string[] = ['$gt', '$gte', '$lt', '$lte'];
 export const LOGICAL_OPERATORS: readonly string[] = ['$and', '$or'];
 
+/** An MCP tool as MCP_LIST shows it; the description is the server's words (data, not instructions). */
+export interface McpToolInfo {
+  server: string;
+  name: string;
+  description: string;
+  input_schema: Record<string, unknown>;
+}
+
+export interface McpCallRequest {
+  server: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  timeoutS?: number;
+}
+
+/** The MCP servers as one process reaches them: only the tools its `mcp:<server>/<tool>` capabilities cover. */
+export interface ProcessMcp {
+  /** The MCP tools this process may call (of one server, or of every server it reaches). */
+  list(server: string | undefined): Promise<McpToolInfo[]>;
+  /** Call an MCP tool: arguments checked against its schema first; `isError` is EIO. */
+  call(request: McpCallRequest): Promise<unknown>;
+  /** The system prompt's part on the tools it may call ('' when it reaches no server). */
+  reference(): string | Promise<string>;
+}
+
 /** The drivers of one process, scoped to it: a syscall's one route to the host. */
 export interface ProcessDrivers {
   readonly fs: ProcessFs;
   readonly exec: ProcessExec;
   readonly net: ProcessNet;
   readonly memory: ProcessMemory;
+  readonly mcp: ProcessMcp;
 }

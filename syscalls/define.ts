@@ -6,11 +6,8 @@ import type { z } from 'zod';
 import type { ProcessDrivers } from '../sys/driver-api.js';
 import type { ProcessServices } from './services.js';
 import { andThen } from '../sys/waking.js';
+import type { CapabilityView } from '../sys/capabilities.js';
 
-export interface CapabilityView {
-  readonly list: readonly string[];
-  allows(required: string): boolean;
-}
 
 export interface SyscallContext {
   readonly pid: number;

@@ -22,7 +22,7 @@ export default defineSyscall({
   },
   capability: { label: 'mcp:<server>/<tool>', kind: 'mcp', of: (args) => `mcp:${args.server}/${args.tool}` },
   run: (args, ctx) =>
-    ctx.proc.mcpCall({
+    ctx.drivers.mcp.call({
       server: args.server,
       tool: args.tool,
       arguments: args.arguments ?? {},

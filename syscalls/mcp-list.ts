@@ -10,5 +10,5 @@ export default defineSyscall({
   readOnly: true,
   // Lists only what the process's mcp:<server>/<tool> capabilities cover: nothing without one.
   capability: null,
-  run: async (args, ctx) => ({ tools: await ctx.proc.mcpList(args.server) }),
+  run: async (args, ctx) => ({ tools: await ctx.drivers.mcp.list(args.server) }),
 });

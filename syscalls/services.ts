@@ -60,21 +60,6 @@ export interface ResultPage {
   next_offset: number | null;
 }
 
-/** An MCP tool as MCP_LIST shows it; the description is the server's words (data, not instructions). */
-export interface McpToolInfo {
-  server: string;
-  name: string;
-  description: string;
-  input_schema: Record<string, unknown>;
-}
-
-export interface McpCallRequest {
-  server: string;
-  tool: string;
-  arguments: Record<string, unknown>;
-  timeoutS?: number;
-}
-
 export interface ProcessServices {
   spawn(request: SpawnRequest): number | Promise<number>;
   /** Waits for a child (any child when pid is null) to end; answers at once when one has. */
@@ -93,8 +78,4 @@ export interface ProcessServices {
   exit(code: number, result: string | null): void;
   /** A page of one of this process's own results, as stored whole (never another process's). */
   readResult(request: ResultReadRequest): ResultPage;
-  /** The MCP tools this process may call (of one server, or of every server it reaches). */
-  mcpList(server: string | undefined): Promise<McpToolInfo[]>;
-  /** Call an MCP tool: arguments checked against its schema first; `isError` is EIO. */
-  mcpCall(request: McpCallRequest): Promise<unknown>;
 }

@@ -7,7 +7,7 @@
 import { AosError } from '../../sys/errno.js';
 import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
 import { replayTape } from '../../drivers/llm/replay.js';
-import type { CapabilitySet } from './capabilities.js';
+import type { CapabilitySet } from '../../sys/capabilities.js';
 import { resolveModel, splitModel } from '../../drivers/llm/model-name.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
 import { param } from '../../sys/param.js';

@@ -1,4 +1,4 @@
-import { CapabilitySet } from './capabilities.js';
+import { CapabilitySet } from '../../sys/capabilities.js';
 import { pcbFromRecord } from './pcb-record.js';
 import { parseRuntime, recordOf } from './proc-runtime.js';
 import type { ProcessRecord } from '../store/api.js';

@@ -16,7 +16,7 @@ import { param } from '../../sys/param.js';
 import { emptyCounters, isEnded, type Pcb } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { armWallTimer, tighter } from './budgets.js';
-import type { CapabilitySet } from './capabilities.js';
+import type { CapabilitySet } from '../../sys/capabilities.js';
 import { enqueue } from './lifecycle.js';
 import { chooseChildModel } from './model-choice.js';
 import { capabilitiesOf } from './permissions.js';

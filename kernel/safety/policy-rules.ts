@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
-import { compileGlob } from '../proc/capabilities.js';
+import { compileGlob } from '../../sys/capabilities.js';
 
 export const VERDICTS = ['allow', 'ask', 'deny'] as const;
 export type Verdict = (typeof VERDICTS)[number];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
-import { parseCapability } from '../proc/capabilities.js';
+import { parseCapability } from '../../sys/capabilities.js';
 import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import { mcpPolicySchema, mcpServerConfigs } from './mcp-policy.js';

@@ -9,12 +9,13 @@
  * the value in its environment only, under the exec gate, which lets it start nothing the secrets
  * do not list, on a read-only workspace.
  */
+import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
 import type { SecretRun } from '../../sys/driver-api.js';
 import type { GateCall, GateOutcome } from '../loop/dispatcher.js';
-import { compileGlob } from '../proc/capabilities.js';
+import { compileGlob } from '../../sys/capabilities.js';
 import { compileExecGlob, type SecretSpec } from './policy-rules.js';
 import { parseSecretCommand } from './secret-command.js';
 import { SecretMask } from './secret-mask.js';
@@ -177,4 +178,15 @@ function collectNames(value: unknown, into: Set<string>): void {
     for (const m of value.matchAll(PLACEHOLDER)) into.add(m[1] as string);
   } else if (Array.isArray(value)) for (const v of value) collectNames(v, into);
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) collectNames(v, into);
+}
+
+/** The servers' configurations with their secrets filled in (SecretBox.forMcpServer); the values never reach a process. */
+export function withMcpSecrets(configs: Record<string, McpServerConfig> | undefined, secrets: SecretBox): Record<string, McpServerConfig> | undefined {
+  if (!configs) return configs;
+  return Object.fromEntries(
+    Object.entries(configs).map(([name, config]) => [
+      name,
+      config.kind === 'stdio' ? { ...config, env: secrets.forMcpServer(name, config.env) } : { ...config, headers: secrets.forMcpServer(name, config.headers) },
+    ]),
+  );
 }

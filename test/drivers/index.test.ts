@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
 import { closeDrivers, DRIVERS, type OpenedDrivers, openDrivers, type ProcessScope, scopeDrivers } from '../../drivers/index.js';
-import { CapabilitySet } from '../../kernel/proc/capabilities.js';
+import { CapabilitySet } from '../../sys/capabilities.js';
 
 const bwrap = await findBwrap();
 
@@ -57,8 +57,8 @@ async function makeDir(): Promise<string> {
 }
 
 describe('the driver table', () => {
-  it('lists fs, exec, net, memory and llm, each named once with a summary, and opens and scopes every one', async () => {
-    expect(DRIVERS.map((d) => d.name)).toEqual(['fs', 'exec', 'net', 'memory', 'llm']);
+  it('lists fs, exec, net, memory, llm and mcp, each named once with a summary, and opens and scopes every one', async () => {
+    expect(DRIVERS.map((d) => d.name)).toEqual(['fs', 'exec', 'net', 'memory', 'llm', 'mcp']);
     for (const driver of DRIVERS) expect(driver.summary.length, driver.name).toBeGreaterThan(10);
     await makeDir();
     const drivers = await open();
@@ -66,6 +66,15 @@ describe('the driver table', () => {
     const scoped = scopeDrivers(drivers, processWith(['fs.read:/**']));
     expect(Object.keys(scoped)).toEqual(DRIVERS.map((d) => d.name));
     for (const name of Object.keys(scoped) as Array<keyof typeof scoped>) expect(scoped[name], name).toBeTypeOf('object');
+  });
+
+  it('mcp: without servers it is absent, and a process asking is told the policy declares none', async () => {
+    await makeDir();
+    const drivers = await open();
+    expect(drivers.mcp).toBeNull();
+    const mcp = scopeDrivers(drivers, processWith(['mcp'])).mcp;
+    expect(await mcp.reference()).toBe('');
+    await expect(mcp.list(undefined)).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/the policy declares none/) });
   });
 
   it('opens the workspace once at its real path, and exec works in that same tree', async () => {

@@ -189,7 +189,7 @@ describe('capabilities', () => {
 
 /** SIGKILL the node process of a running stdio server, from outside the kernel. */
 async function killServerNode(harness: Harness, server: string): Promise<void> {
-  const driver = harness.kernel.mcp?.servers.get(server);
+  const driver = harness.kernel.opened.mcp?.servers.get(server);
   await until(() => driver?.pid !== undefined, 10_000, 'server running');
   const procs = await descendantsOf(driver?.pid ?? 0);
   const node = procs.find((p) => p.comm === 'node' || p.comm === 'MainThread');

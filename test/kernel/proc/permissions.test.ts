@@ -1,6 +1,6 @@
 /** SPAWN_AGENT permissions in the seed's dialect: syscall names stand for the capabilities the calls need. */
 import { describe, expect, it } from 'vitest';
-import { CapabilitySet } from '../../../kernel/proc/capabilities.js';
+import { CapabilitySet } from '../../../sys/capabilities.js';
 import { capabilitiesOf } from '../../../kernel/proc/permissions.js';
 import { SYSCALLS } from '../../../syscalls/table.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CapabilitySet } from '../../../kernel/proc/capabilities.js';
+import { CapabilitySet } from '../../../sys/capabilities.js';
 import { DEFAULT_POLICY, loadPolicy, opensPrivateAddress, parsePolicy } from '../../../kernel/safety/policy.js';
 
 let dir: string;

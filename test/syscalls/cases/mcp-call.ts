@@ -20,7 +20,7 @@ export default {
       { args: { server: 'everything', tool: 'echo', env: {} }, field: 'env', kind: 'unknown' },
     ],
     nothingHappened: ({ h: harness }) => {
-      expect(harness.kernel.mcp?.servers.get('everything').state).toBe('stopped');
+      expect(harness.kernel.opened.mcp?.servers.get('everything').state).toBe('stopped');
     },
   },
   eperm: {
@@ -28,7 +28,7 @@ export default {
     caps: [...ALL_CAPS, 'mcp:other/*'],
     root: [call('MCP_CALL', { server: 'everything', tool: 'get-sum', arguments: { a: 1, b: 2 } }), { expect: '"errno":"EPERM"', reply: EXIT }],
     verify: ({ h: harness }) => {
-      expect(harness.kernel.mcp?.servers.get('everything').state).toBe('stopped');
+      expect(harness.kernel.opened.mcp?.servers.get('everything').state).toBe('stopped');
     },
   },
 } satisfies SyscallCases;

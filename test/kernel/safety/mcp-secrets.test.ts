@@ -1,9 +1,8 @@
 /** An MCP server's secrets: filled into its env or headers only where the policy's `mcp:` lists it. */
 import { describe, expect, it } from 'vitest';
 import type { McpServerConfig } from '../../../drivers/mcp/types.js';
-import { withMcpSecrets } from '../../../kernel/mcp/mcp-open.js';
+import { SecretBox, withMcpSecrets } from '../../../kernel/safety/secrets.js';
 import type { SecretSpec } from '../../../kernel/safety/policy-rules.js';
-import { SecretBox } from '../../../kernel/safety/secrets.js';
 
 const TOKEN = 'ghp_test_value_never_shown_0123456789';
 const spec = (name: string, mcp: string[]): SecretSpec => ({ name, fromEnv: name, fromFile: null, hosts: [], exec: [], mcp });

@@ -3,21 +3,17 @@
  * capabilities cover, never a tool whose name would shadow an aos syscall, arguments checked
  * against the tool's schema before the server sees them, results in the ABI's shape.
  */
-import { checkToolArguments } from '../../drivers/mcp/arg-check.js';
-import type { McpServers } from '../../drivers/mcp/registry.js';
-import { toToolValue, type ToolValue } from '../../drivers/mcp/tool-result.js';
-import type { McpTool } from '../../drivers/mcp/types.js';
-import type { CapabilityView } from '../../syscalls/define.js';
-import type { McpToolInfo } from '../../syscalls/services.js';
-import { findSyscall } from '../../syscalls/table.js';
+import { checkToolArguments } from './arg-check.js';
+import type { McpServers } from './registry.js';
+import { toToolValue, type ToolValue } from './tool-result.js';
+import type { McpTool } from './types.js';
+import type { McpToolInfo } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
-import { CapabilitySet } from '../proc/capabilities.js';
+import { type CapabilityView, CapabilitySet } from '../../sys/capabilities.js';
 
-/** The syscall a tool name would read as (`exec` is EXEC_CMD's alias, `spawn-agent` SPAWN_AGENT), or null. */
-export function shadowedSyscall(toolName: string): string | null {
-  return findSyscall(toolName.replace(/[-.\s]/g, '_'))?.name ?? null;
-}
+/** The aos syscall a tool's name would read as (`exec` is EXEC_CMD's alias, `spawn-agent` SPAWN_AGENT), or null: the kernel's table says. */
+export type Shadows = (toolName: string) => string | null;
 
 /** `mcp:<server-glob>` of each `mcp:` capability: which servers a process may use at all. */
 function serverCaps(caps: CapabilityView): CapabilitySet {
@@ -30,6 +26,7 @@ export class McpAccess {
 
   constructor(
     readonly servers: McpServers,
+    private readonly shadowedSyscall: Shadows,
     private readonly log: (level: 'warn', message: string) => void = () => undefined,
   ) {}
 
@@ -55,7 +52,7 @@ export class McpAccess {
   async call(caps: CapabilityView, request: { server: string; tool: string; arguments: Record<string, unknown>; timeoutS?: number }, signal?: AbortSignal): Promise<ToolValue> {
     const { server, tool: name } = request;
     const driver = this.servers.get(server);
-    if (!this.usable(server, name)) throw new AosError('EACCES', `${server}/${name} is refused: its name shadows the aos syscall ${shadowedSyscall(name)}`);
+    if (!this.usable(server, name)) throw new AosError('EACCES', `${server}/${name} is refused: its name shadows the aos syscall ${this.shadowedSyscall(name)}`);
     const tool = (await driver.tools(signal)).find((t) => t.name === name);
     if (!tool) {
       const mine = (await this.tools(caps, server, signal)).map((t) => t.name);
@@ -73,7 +70,7 @@ export class McpAccess {
   }
 
   private usable(server: string, tool: string): boolean {
-    const shadowed = shadowedSyscall(tool);
+    const shadowed = this.shadowedSyscall(tool);
     if (shadowed === null) return true;
     const key = `${server}/${tool}`;
     if (!this.warned.has(key)) {

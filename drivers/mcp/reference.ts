@@ -3,11 +3,11 @@
  * with its arguments and a one-line description quoted as the server's (data, not instructions).
  * Built once per process, at its first turn; a server that cannot be reached is said to be so.
  */
-import { errorMessage } from './mcp-errors.js';
-import type { CapabilityView } from '../../syscalls/define.js';
+import { errorMessage } from './errors.js';
+import type { CapabilityView } from '../../sys/capabilities.js';
 import { param } from '../../sys/param.js';
-import type { McpAccess } from './mcp-access.js';
-import type { McpTool } from '../../drivers/mcp/types.js';
+import type { McpAccess } from './access.js';
+import type { McpTool } from './types.js';
 
 interface SchemaNode {
   type?: string | string[];

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AosError } from '../../../sys/errno.js';
-import { CAPABILITY_KINDS, CapabilitySet, parseCapability } from '../../../kernel/proc/capabilities.js';
+import { AosError } from '../../sys/errno.js';
+import { CAPABILITY_KINDS, CapabilitySet, parseCapability } from '../../sys/capabilities.js';
 
 function errnoOf(fn: () => unknown): string {
   try {

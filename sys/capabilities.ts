@@ -4,7 +4,13 @@
  * `mcp:<server>/<tool-glob>` (MCP tools).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
-import { AosError } from '../../sys/errno.js';
+import { AosError } from './errno.js';
+
+/** What a syscall or a driver may ask of a process's capabilities. */
+export interface CapabilityView {
+  readonly list: readonly string[];
+  allows(required: string): boolean;
+}
 
 export const CAPABILITY_KINDS = [
   'fs.read',
