@@ -42,7 +42,7 @@ export class Mailboxes {
       throw new AosError('EAGAIN', `process ${toPid}'s mailbox is full (${param.maxMailboxMessages} messages)`);
     }
     const message = { id: ++this.messageSeq, from_pid: from.pid, content, ts: new Date().toISOString() };
-    target.mailbox.push(message);
+    target.deliver(message);
     this.kernel.store.addMessage({ ...message, to_pid: toPid, channel: 'msg' });
     this.kernel.events.emit({ type: 'message', pid: from.pid, from_pid: from.pid, to_pid: toPid, channel: 'msg', content });
     if (target.pcb.wait?.kind === 'msg') {
@@ -55,7 +55,7 @@ export class Mailboxes {
 
   /** Take every waiting message (RECV_MSG). */
   drain(proc: Proc): InboxMessage[] {
-    const taken = proc.mailbox.splice(0, proc.mailbox.length);
+    const taken = proc.takeMail();
     this.kernel.store.deleteMessages(taken.map((m) => m.id));
     proc.dropNotices('message');
     persist(this.kernel.store, proc);
@@ -77,7 +77,7 @@ export class Mailboxes {
       throw new AosError('EAGAIN', `process ${target.pid}'s stdin is full (${param.maxStdinBytes} bytes)`);
     }
     const id = ++this.messageSeq;
-    target.stdin.push({ id, text });
+    target.feedStdin({ id, text });
     const ts = new Date().toISOString();
     this.kernel.store.addMessage({ id, to_pid: target.pid, channel: 'stdin', from_pid: fromPid, content: text, ts });
     const pid = fromPid || target.pid;
@@ -92,7 +92,7 @@ export class Mailboxes {
 
   /** Take everything on stdin (SYS_READ_STDIN). */
   drainStdin(proc: Proc): string {
-    const taken = proc.stdin.splice(0, proc.stdin.length);
+    const taken = proc.takeStdin();
     this.kernel.store.deleteMessages(taken.map((m) => m.id));
     proc.dropNotices('stdin');
     persist(this.kernel.store, proc);
@@ -115,12 +115,12 @@ export class Mailboxes {
     const { store } = this.kernel;
     store.putTimer({ pid: proc.pid, id: timer.id, fire_at: timer.fireAt, interval_ms: timer.intervalMs, prompt: timer.prompt });
     timer.handle = setTimeout(() => {
-      proc.timers.delete(timer.id);
+      proc.dropTimer(timer.id);
       if (timer.intervalMs !== null) this.arm(proc, { ...timer, handle: null, fireAt: Date.now() + timer.intervalMs });
       else store.deleteTimer(proc.pid, timer.id);
       const payload = { timer_id: timer.id, prompt: timer.prompt };
       notify(this.kernel, proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
     }, Math.max(0, timer.fireAt - Date.now()));
-    proc.timers.set(timer.id, timer);
+    proc.setTimer(timer);
   }
 }

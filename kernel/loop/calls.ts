@@ -81,7 +81,7 @@ function runCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): Promise<D
   while (pending.next < blocks.length) {
     if (proc.killRequested || kernel.closing) return undefined;
     if (proc.exitRequested) {
-      pending.lines.push(`[KERNEL] ${blocks.length - pending.next} call(s) after SYS_EXIT were not run.`);
+      proc.noteLine(`[KERNEL] ${blocks.length - pending.next} call(s) after SYS_EXIT were not run.`);
       break;
     }
     const running = runOne(kernel, proc, pending.turn, pending.next);
@@ -105,12 +105,11 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
       : { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: false, errno: result.errno, message: result.message },
   );
   const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
-  pending.lines.push(line);
-  pending.started = false;
+  proc.callAnswered(line);
   // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
   if (seq + 1 < blocks.length) kernel.store.putTurnResult(pcb.pid, seq, line);
   persist(kernel.store, proc);
-  pending.next++;
+  proc.nextCall();
   return true;
 }
 
@@ -148,7 +147,7 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
   } else {
     kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
     proc.countSyscall();
-    pending.started = true;
+    proc.callStarted();
     persist(kernel.store, proc);
     // What touches the host is committed as started before it runs, so it is never re-run.
     if (!def?.inKernel && !def?.readOnly) {

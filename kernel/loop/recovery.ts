@@ -80,9 +80,9 @@ function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Proc[] {
 }
 
 function restoreChildren(kernel: RecoveryHost, procs: readonly Proc[]): void {
-  for (const proc of procs) kernel.table.get(proc.pcb.ppid)?.children.add(proc.pid);
-  for (const { pid, ppid } of kernel.store.unreapedChildren()) kernel.table.get(ppid)?.children.add(pid);
-  for (const proc of procs) for (const pid of proc.legacyReaped) proc.children.delete(pid);
+  for (const proc of procs) kernel.table.get(proc.pcb.ppid)?.adoptChild(proc.pid);
+  for (const { pid, ppid } of kernel.store.unreapedChildren()) kernel.table.get(ppid)?.adoptChild(pid);
+  for (const proc of procs) for (const pid of proc.legacyReaped) proc.forgetChild(pid);
 }
 
 export function recover(kernel: RecoveryHost): void {
@@ -115,8 +115,8 @@ export function recover(kernel: RecoveryHost): void {
       orphaned.push(m.id);
       continue;
     }
-    if (m.channel === 'msg') target.mailbox.push({ id: m.id, from_pid: m.from_pid, content: m.content, ts: m.ts });
-    else target.stdin.push({ id: m.id, text: m.content });
+    if (m.channel === 'msg') target.deliver({ id: m.id, from_pid: m.from_pid, content: m.content, ts: m.ts });
+    else target.feedStdin({ id: m.id, text: m.content });
   }
   store.deleteMessages(orphaned);
   for (const t of store.loadTimers()) {

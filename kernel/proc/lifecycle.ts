@@ -7,7 +7,8 @@ import { formatEvent } from '../context/context.js';
 import { param } from '../../sys/param.js';
 import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
-import type { Proc, WakeReason } from './proc.js';
+import type { Proc } from './proc.js';
+import type { WakeReason } from './parking.js';
 import type { Notice } from '../context/context.js';
 import type { Waking } from '../../sys/waking.js';
 import { persist } from './transcript.js';
@@ -93,7 +94,7 @@ function notifyParent(k: ProcCore, child: Proc): void {
 
 /** A parent's WAIT took this child's exit: it is never reported to the parent again, even after a restart. */
 export function reap(k: ProcCore, parent: Proc, childPid: number): void {
-  parent.children.delete(childPid);
+  parent.forgetChild(childPid);
   parent.dropNotices('child_exit', childPid);
   k.store.markReaped(childPid);
   persist(k.store, parent);

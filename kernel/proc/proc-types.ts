@@ -13,15 +13,16 @@ export interface Timer {
 
 /** The calls of the current reply and how far they got; persisted so a restart can go on. */
 export interface PendingTurn {
-  turn: number;
-  reply: string;
-  blocks: ParsedBlock[];
-  lines: string[];
-  next: number;
+  readonly turn: number;
+  readonly reply: string;
+  readonly blocks: readonly ParsedBlock[];
+  /** How far the calls got: moved by their process only (proc.ts callStarted, callAnswered, nextCall). */
+  readonly lines: readonly string[];
+  readonly next: number;
   /** The call at `next` was started and has no result yet. */
-  started: boolean;
+  readonly started: boolean;
   /** The transcript row holding the reply: a restart parses it again instead of storing the blocks. */
-  replySeq: number;
+  readonly replySeq: number;
 }
 
 /**

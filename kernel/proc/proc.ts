@@ -5,9 +5,9 @@ import type { ProcessRecord } from '../store/api.js';
 import type { KillRequest, Pcb, ProcCounters, ProcState, WaitSpec } from '../../sys/types.js';
 import type { ContextStart, CrashCount, Entry, PendingTurn, StoredMessage, StoredPendingTurn, Timer } from './proc-types.js';
 import { Waking } from '../../sys/waking.js';
+import { Parking, type WakeReason } from './parking.js';
 import type { Notice } from '../context/context.js';
 
-export type WakeReason = 'ready' | 'timeout' | 'interrupt';
 
 /** Proc's fields as its own methods write them; outside this file they are read-only. */
 type Own = { -readonly [K in keyof Proc]: Proc[K] };
@@ -27,14 +27,9 @@ export class Proc {
   readonly context: ContextStart | null = null;
   /** The context-size warning was given since the last compaction. */
   readonly contextWarned: boolean = false;
-  readonly mailbox: StoredMessage[] = [];
-  readonly stdin: Array<{ id: number; text: string }> = [];
   readonly notices: readonly Notice[] = [];
-  /** Children whose exit this process has not taken with WAIT: live ones, and ended ones (in the store). */
-  readonly children = new Set<number>();
   /** From an older store's runtime: children reaped before, which recovery must not count again. */
   readonly legacyReaped: readonly number[] = [];
-  readonly timers = new Map<string, Timer>();
   /** Ends the process when its wall-time budget runs out. */
   readonly wallTimer: NodeJS.Timeout | null = null;
   readonly timerSeq: number = 0;
@@ -105,7 +100,6 @@ export class Proc {
 
   /** The turn's first request was shown (its `prompt` event): once per turn, across restarts. */
   promptShown(turn: number): void { this.own.promptTurn = turn; }
-
   keepSystemPrompt(text: string): string { return (this.own.systemPrompt = text); }
 
   /** A reply without a syscall: the streak of such replies so far. */
@@ -191,15 +185,12 @@ export class Proc {
   }
 
   nextTimerId(): string { return `t${++this.own.timerSeq}`; }
-
   captureStdout(text: string, max: number): void {
     if (this.stdout.length < max) this.own.stdout = (this.stdout + text).slice(0, max);
   }
 
   requestKill(request: KillRequest): void { this.own.killRequested = request; }
-
   requestExit(code: number, result: string | null): void { this.own.exitRequested = { code, result }; }
-
   armWallTimer(timer: NodeJS.Timeout | null): void { this.own.wallTimer = timer; }
 
   /** Parked, or released, by the disk guard. */
@@ -208,8 +199,39 @@ export class Proc {
   /** Its runtime could not be stored: only its PCB will be. */
   markRecordBroken(): void { this.own.recordBroken = true; }
 
-  private waker: ((reason: WakeReason) => void) | null = null;
-  private deadlineTimer: NodeJS.Timeout | null = null;
+  private readonly parking = new Parking();
+  private readonly mail: StoredMessage[] = [];
+  private readonly input: Array<{ id: number; text: string }> = [];
+  private readonly kids = new Set<number>();
+  private readonly timerMap = new Map<string, Timer>();
+
+  /** Messages waiting for RECV_MSG, and stdin for SYS_READ_STDIN (ipc/mailboxes.ts delivers and takes them). */
+  get mailbox(): readonly StoredMessage[] { return this.mail; }
+  get stdin(): ReadonlyArray<{ id: number; text: string }> { return this.input; }
+  deliver(message: StoredMessage): void { this.mail.push(message); }
+  feedStdin(line: { id: number; text: string }): void { this.input.push(line); }
+  takeMail(): StoredMessage[] { return this.mail.splice(0); }
+  takeStdin(): Array<{ id: number; text: string }> { return this.input.splice(0); }
+
+  /** Children whose exit this process has not taken with WAIT: live ones, and ended ones (in the store). */
+  get children(): ReadonlySet<number> { return this.kids; }
+  adoptChild(pid: number): void { this.kids.add(pid); }
+  forgetChild(pid: number): void { this.kids.delete(pid); }
+
+  /** Its SYS_SCHEDULE timers (armed by ipc/mailboxes.ts). */
+  get timers(): ReadonlyMap<string, Timer> { return this.timerMap; }
+  setTimer(timer: Timer): void { this.timerMap.set(timer.id, timer); }
+  dropTimer(id: string): void { this.timerMap.delete(id); }
+
+  /** The pending turn's cursor (loop/calls.ts): a call started; its result line; on to the next call. */
+  callStarted(): void { this.ownPending().started = true; }
+  callAnswered(line: string): void { Object.assign(this.ownPending(), { started: false }).lines.push(line); }
+  nextCall(): void { this.ownPending().next++; }
+  /** A line of the kernel message that ends the turn without a call of its own (calls cut by SYS_EXIT). */
+  noteLine(line: string): void { this.ownPending().lines.push(line); }
+  private ownPending(): { -readonly [K in keyof PendingTurn]: PendingTurn[K] } & { lines: string[] } {
+    return this.pending as PendingTurn & { lines: string[] };
+  }
 
   constructor(
     readonly pcb: Pcb,
@@ -227,38 +249,16 @@ export class Proc {
     return !this.inTurn;
   }
 
-  /**
-   * Park until woken, timed out or killed; the caller sets state. `ready` and `timeout` settle in the
-   * waker's stack and the process goes on from there (loop/calls.ts): a wake('ready') is its caller's
-   * last step, a timeout a timer's. An interrupt comes mid-way through a kill: it settles after it.
-   */
+  /** Park until woken, timed out or killed (parking.ts); the caller sets state. */
   park(spec: WaitSpec): Waking<WakeReason> {
     if (this.abort.signal.aborted) return Waking.of<WakeReason>('interrupt');
-    const woken = new Waking<WakeReason>();
     this.ownPcb.wait = spec;
     this.own.parkedThisTurn = true;
-    const onAbort = (): boolean => this.wake('interrupt');
-    this.waker = (reason) => {
-      this.abort.signal.removeEventListener('abort', onAbort);
-      if (reason === 'interrupt') queueMicrotask(() => woken.resolve(reason));
-      else woken.resolve(reason);
-    };
-    this.abort.signal.addEventListener('abort', onAbort, { once: true });
-    this.deadlineTimer = setTimeout(() => this.wake('timeout'), Math.max(0, spec.deadline - Date.now()));
-    return woken;
+    return this.parking.park(this.abort.signal, spec.deadline, () => (this.ownPcb.wait = null));
   }
 
   /** Returns false when the process was not parked. */
-  wake(reason: WakeReason): boolean {
-    const waker = this.waker;
-    if (!waker) return false;
-    this.waker = null;
-    this.ownPcb.wait = null;
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = null;
-    waker(reason);
-    return true;
-  }
+  wake(reason: WakeReason): boolean { return this.parking.wake(reason); }
 
   dropNotices(kind: Notice['kind'], pid?: number): void {
     if (this.notices.length === 0) return;
@@ -266,8 +266,8 @@ export class Proc {
   }
 
   clearTimers(): void {
-    for (const timer of this.timers.values()) if (timer.handle) clearTimeout(timer.handle);
-    this.timers.clear();
+    for (const timer of this.timerMap.values()) if (timer.handle) clearTimeout(timer.handle);
+    this.timerMap.clear();
     if (this.wallTimer) clearTimeout(this.wallTimer);
     this.own.wallTimer = null;
   }
@@ -276,8 +276,8 @@ export class Proc {
   release(): void {
     const emptied: Partial<Own> = { transcript: [], notices: [], pending: null, storedPending: null, context: null, stdout: '' };
     Object.assign(this.own, emptied);
-    this.mailbox.length = 0;
-    this.stdin.length = 0;
+    this.mail.length = 0;
+    this.input.length = 0;
   }
 
   toRecord(): ProcessRecord { return recordOf(this); }

@@ -117,7 +117,7 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   const pcb = newPcb(pid, parent, req, caps, priority, pipeTo, contextTokens);
   const proc = new Proc(pcb, caps, parent?.tree ?? pid);
   k.table.add(proc);
-  parent?.children.add(pid);
+  parent?.adoptChild(pid);
   appendTranscript(k.store, proc, 'user', taskMessage(pcb));
   armWallTimer(k, proc);
   persist(k.store, proc);
