@@ -25,9 +25,14 @@ export function openKernelDrivers(options: KernelOptions): Promise<OpenedDrivers
   });
 }
 
-/** The syscall an MCP tool's name would read as (`exec` is EXEC_CMD's alias, `spawn-agent` SPAWN_AGENT), or null. */
+/**
+ * The syscall an MCP tool's name would read as (`exec` is EXEC_CMD's alias, `spawn-agent` SPAWN_AGENT),
+ * or null: in any case, in compatibility forms (fullwidth `ｅｘｅｃ`), with invisible characters
+ * (zero-width, soft hyphen) left out, and any run of `-`, `.`, `_` or space read as one `_`.
+ */
 export function shadowedSyscall(toolName: string): string | null {
-  return findSyscall(toolName.replace(/[-.\s]/g, '_'))?.name ?? null;
+  const plain = toolName.normalize('NFKC').replace(/\p{Cf}/gu, '');
+  return findSyscall(plain.replace(/[-.\s_]+/g, '_').replace(/^_+|_+$/g, ''))?.name ?? null;
 }
 
 /** What the services attach to. */

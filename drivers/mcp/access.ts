@@ -51,6 +51,10 @@ export class McpAccess {
 
   async call(caps: CapabilityView, request: { server: string; tool: string; arguments: Record<string, unknown>; timeoutS?: number }, signal?: AbortSignal): Promise<ToolValue> {
     const { server, tool: name } = request;
+    // Where the call happens, again: the dispatcher checked the same capability, but a caller that
+    // reaches this driver another way must not get past it (nothing about the server is said first).
+    const needed = `mcp:${server}/${name}`;
+    if (!caps.allows(needed)) throw new AosError('EPERM', `MCP_CALL needs capability "${needed}", which this process does not hold`);
     const driver = this.servers.get(server);
     if (!this.usable(server, name)) throw new AosError('EACCES', `${server}/${name} is refused: its name shadows the aos syscall ${this.shadowedSyscall(name)}`);
     const tool = (await driver.tools(signal)).find((t) => t.name === name);
