@@ -5,7 +5,6 @@
  */
 import type { KernelEvent } from '../protocol/events.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { StoredEvent } from '../kernel/store/api.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
 
 /** The side of a connection the hub writes to. */

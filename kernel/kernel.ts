@@ -160,7 +160,7 @@ export class Kernel implements SpawnCore {
 
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
-  mcpReference = (proc: Proc): string | Promise<string> => this.procDrivers.of(proc).mcp.reference();
+  mcpReference = (proc: Proc): string | Promise<string> => this.drivers(proc).mcp.reference();
   gate = (proc: Proc): CallGate => this.safety.gate(proc);
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send = (pid: number, text: string): void => this.mailboxes.sendStdin(pid, text);

@@ -55,7 +55,7 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     const slot = turnSlot();
     if (slot) await slot;
     if (proc.killRequested || kernel.closing) return;
-    proc.markStarted(Date.now());
+    proc.markStarted();
     setState(kernel, proc, 'running');
     let reply: ModelReply;
     try {

@@ -64,7 +64,7 @@ export class Proc {
 
   /** A change of state (proc/lifecycle.ts setState emits it and persists). */
   enter(state: ProcState): void { this.ownPcb.state = state; }
-  markStarted(at: number): void { this.ownPcb.startedAt ??= at; }
+  markStarted(): void { this.ownPcb.startedAt ??= Date.now(); }
   countTurn(): void { this.ownPcb.counters.turns++; }
   countSyscall(): void { this.ownPcb.counters.syscalls++; }
 
@@ -225,7 +225,7 @@ export class Proc {
 
   /** The pending turn's cursor (loop/calls.ts): a call started; its result line; on to the next call. */
   callStarted(): void { this.ownPending().started = true; }
-  callAnswered(line: string): void { Object.assign(this.ownPending(), { started: false }).lines.push(line); }
+  callAnswered(line: string): void { const p = this.ownPending(); p.started = false; p.lines.push(line); }
   nextCall(): void { this.ownPending().next++; }
   /** A line of the kernel message that ends the turn without a call of its own (calls cut by SYS_EXIT). */
   noteLine(line: string): void { this.ownPending().lines.push(line); }

@@ -64,16 +64,14 @@ export interface ApprovalView {
   expires_at: string;
 }
 
-/** The process API: approvals park a process (proc/lifecycle.ts) and find it in the table. */
-export type ApprovalsHost = ProcCore;
-
 export class Approvals {
   private readonly pending = new Map<string, ApprovalRecord>();
   /** Answers given while the process was parked; taken when it wakes, by the call the request is bound to only. */
   private readonly answers = new Map<string, ApprovalAnswer & { pid: number; binding: string | null }>();
 
   constructor(
-    private readonly host: ApprovalsHost,
+    /** Approvals park a process (proc/lifecycle.ts) and find it in the table. */
+    private readonly host: ProcCore,
     private readonly table: ApprovalRows,
     private readonly audit: AuditLog,
     private readonly timeoutS: number,

@@ -7,8 +7,8 @@ import type { JournalFiles } from '../../sys/driver-api.js';
 import type { CallGate, GateCall, GateOutcome } from '../loop/dispatcher.js';
 import type { AuditLog, JournalLog, KernelStore } from '../store/api.js';
 import { parseDuration } from '../../protocol/duration.js';
-import type { LogLevel } from '../proc/api.js';
-import { Approvals, type ApprovalsHost } from './approvals.js';
+import type { LogLevel, ProcCore } from '../proc/api.js';
+import { Approvals } from './approvals.js';
 import { gateFor, type GateHost } from './call-gate.js';
 import { execGateFor } from './exec-gate-policy.js';
 import { journalHook, type JournalHost } from './journal-hook.js';
@@ -18,7 +18,7 @@ import type { RollbackHost } from './rollback.js';
 import { SecretBox } from './secrets.js';
 
 /** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
-export interface SafetyHost extends ApprovalsHost {
+export interface SafetyHost extends ProcCore {
   readonly fs: JournalFiles;
   log(level: LogLevel, message: string): void;
 }
