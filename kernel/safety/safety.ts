@@ -20,7 +20,6 @@ import { SecretBox } from './secrets.js';
 /** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
 export interface SafetyHost extends ProcCore {
   readonly fs: JournalFiles;
-  log(level: LogLevel, message: string): void;
 }
 
 export class Safety implements GateHost, JournalHost, RollbackHost {
