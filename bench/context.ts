@@ -65,7 +65,7 @@ const pcb = await kernel.spawn({ task: 'Read the data files, part by part.', mod
 const done = await kernel.waitExit(pcb.pid);
 const elapsedMs = performance.now() - t0;
 kernel.store.flush();
-const stored = kernel.store.transcriptLength(pcb.pid);
+const stored = kernel.store.transcripts.length(pcb.pid);
 await kernel.close();
 await rm(dir, { recursive: true, force: true });
 

@@ -42,6 +42,8 @@ export const BENCHES: Record<string, Bench> = {
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
   context: { file: 'context', args: ['--turns', '200', '--file-kb', '60', '--budget', '32000'], quick: ['--turns', '150', '--file-kb', '60', '--budget', '32000'] },
+  // Not a speed: the files one warm FS_WRITE turn runs code in (V8 coverage), for the core's readers.
+  'files-crossed': { file: 'files-crossed', args: [], quick: [] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
   delay: { file: 'delay', args: [], quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'] },
   'head-of-line': { file: 'head-of-line', args: ['--runs', '7'], quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'] },

@@ -50,7 +50,7 @@ type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext)
 function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
   const { kernel, hub } = ctx;
   const procs = kernel.tree(params.pid, { tree: params.tree });
-  const events = kernel.store.events(procs.map((r) => r.pid), params.tail);
+  const events = kernel.store.events.of(procs.map((r) => r.pid), params.tail);
   const root = procs.find((r) => r.pid === params.pid) as ProcRow;
   if (!params.follow) return { sub: null, procs, events };
   const sub = ctx.newSub();
@@ -114,7 +114,7 @@ export const handlers: Handlers = {
   inspect: (params, { kernel }) => inspectProcess(kernel.table, params.pid),
   history: (params, { kernel }) => {
     kernel.store.flush();
-    const events = kernel.store.recentEvents(params.tail);
+    const events = kernel.store.events.recent(params.tail);
     const pids = [...new Set(events.map((e) => e.pid))];
     return { procs: pids.flatMap((pid) => kernel.tree(pid).slice(0, 1)), events };
   },

@@ -89,7 +89,7 @@ export class Kernel implements SpawnCore {
     this.models = opened.llm.registry;
     this.procDrivers = new ProcDrivers(opened);
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
-    this.psAll = opened_.allProcesses({ inline: () => this.processes({ all: true }), maxPid: () => this.table.nextPid - 1 });
+    this.psAll = opened_.allProcesses({ inline: () => this.processes({ all: true }), maxPid: () => this.store.ids.lastPid() });
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
@@ -101,7 +101,7 @@ export class Kernel implements SpawnCore {
     syscallReference();
     const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options);
     await openServices(kernel, options);
-    recover(kernel);
+    await recover(kernel);
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
     return kernel;
   }

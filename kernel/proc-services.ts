@@ -181,7 +181,7 @@ export class ProcServices implements ProcessServices {
     this.kernel.webhooks.reply(this.proc, requestId, reply);
   }
 
-  readResult(request: ResultReadRequest): ResultPage {
+  readResult(request: ResultReadRequest): Promise<ResultPage> {
     const calls = this.proc.pending?.blocks.length ?? 1;
     return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
   }

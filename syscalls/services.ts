@@ -77,5 +77,5 @@ export interface ProcessServices {
   webhookReply(requestId: string, reply: WebhookReplyRequest): void;
   exit(code: number, result: string | null): void;
   /** A page of one of this process's own results, as stored whole (never another process's). */
-  readResult(request: ResultReadRequest): ResultPage;
+  readResult(request: ResultReadRequest): Promise<ResultPage>;
 }

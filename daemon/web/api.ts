@@ -46,7 +46,7 @@ function page(rows: ReadonlyArray<{ id: number; json: string }>, limit: number, 
 
 function processDetail(kernel: Kernel, pid: number): ApiAnswer {
   const pcb = kernel.pcb(pid);
-  const row = kernel.store.loadProcess(pid);
+  const row = kernel.store.processes.get(pid);
   if (!pcb && !row) throw new AosError('ESRCH', `no such process ${pid}`);
   const limits = pcb?.limits ?? null;
   return { json: { pid, task: pcb?.task ?? row?.task ?? '', capabilities: pcb?.capabilities ?? [], limits } };
@@ -59,23 +59,23 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
       port,
       kernel: await call('ping', {}),
       features: { approvals: isMethod('approvals'), stop: isMethod('stop') },
-      last_id: kernel.store.lastEventId(),
+      last_id: kernel.store.events.lastId(),
     },
   }),
   '/api/ps': async ({ call }) => ({ json: await call('ps', { last: param.webTreeRows }) }),
   '/api/stats': async ({ call }) => ({ json: await call('stats', {}) }),
   '/api/proc': ({ kernel }, query) => processDetail(kernel, intParam(query, 'pid') ?? 0),
-  '/api/events': ({ kernel, modelOf }, query) => {
+  '/api/events': async ({ kernel, modelOf }, query) => {
     const limit = pageLimit(query);
-    return page(kernel.store.eventsBefore({ pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit }), limit, modelOf);
+    return page(await kernel.store.events.before({ pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit }), limit, modelOf);
   },
   '/api/search': async ({ kernel, modelOf }, query) => {
-    await kernel.store.indexAll(param.webIndexChunk);
+    await kernel.store.events.indexAll(param.webIndexChunk);
     const limit = Math.min(pageLimit(query), param.webSearchHits);
-    const rows = kernel.store.searchEvents(query.get('q') ?? '', { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit });
+    const rows = await kernel.store.events.search(query.get('q') ?? '', { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit });
     return page(rows, limit, modelOf);
   },
-  '/api/usage': ({ kernel }, query) => ({ json: usageSeries(kernel.store.usageRows(param.webUsageScanEvents), intParam(query, 'pid')) }),
+  '/api/usage': async ({ kernel }, query) => ({ json: usageSeries(await kernel.store.events.usage(param.webUsageScanEvents), intParam(query, 'pid')) }),
   '/api/approvals': async ({ call }) => ({ json: await call('approvals', {}) }),
 };
 

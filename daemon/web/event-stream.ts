@@ -44,7 +44,7 @@ export class EventStreams {
   open(res: http.ServerResponse, after: number | null): void {
     if (this.streams.size >= param.webMaxStreams) this.oldest()?.res.destroy();
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    const stream: Stream = { res, lastId: after ?? this.kernel.store.lastEventId() };
+    const stream: Stream = { res, lastId: after ?? this.kernel.store.events.lastId() };
     let head = `retry: 1000\n${namedFrame('hello', JSON.stringify({ last_id: stream.lastId }))}`;
     if (after !== null) head += this.catchUp(stream);
     head += namedFrame('stats', JSON.stringify(this.kernel.stats()));
@@ -56,9 +56,9 @@ export class EventStreams {
 
   /** The events a resuming tab missed, or a `reset` when it is too far behind to catch up here. */
   private catchUp(stream: Stream): string {
-    const rows = this.kernel.store.eventsAfter(stream.lastId, param.webResumeMaxEvents + 1);
+    const rows = this.kernel.store.events.after(stream.lastId, param.webResumeMaxEvents + 1);
     if (rows.length > param.webResumeMaxEvents) {
-      stream.lastId = this.kernel.store.lastEventId();
+      stream.lastId = this.kernel.store.events.lastId();
       return namedFrame('reset', JSON.stringify({ last_id: stream.lastId }));
     }
     let out = '';

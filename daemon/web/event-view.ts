@@ -16,7 +16,7 @@ export function modelLookup(kernel: Kernel): ModelOf {
   return (pid) => {
     const known = cache.get(pid);
     if (known !== undefined) return known;
-    const model = kernel.pcb(pid)?.model ?? kernel.store.loadProcess(pid)?.model;
+    const model = kernel.pcb(pid)?.model ?? kernel.store.processes.get(pid)?.model;
     if (model !== undefined) cache.set(pid, model);
     return model;
   };

@@ -11,9 +11,9 @@ import type { KernelStore } from '../store/api.js';
 /** Room the page's own fields (names, numbers) take around its content. */
 const PAGE_OVERHEAD = 320;
 
-export function readResultPage(store: KernelStore, pid: number, request: ResultReadRequest, maxChars: number): ResultPage {
+export async function readResultPage(store: KernelStore, pid: number, request: ResultReadRequest, maxChars: number): Promise<ResultPage> {
   const { turn, seq, field } = request;
-  const event = store.resultEvent(pid, turn, seq);
+  const event = await store.events.result(pid, turn, seq);
   if (!event) throw new AosError('ENOENT', `no result of call ${seq} in turn ${turn} in your history`);
   const text = pageSource(event, field);
   const offset = Math.min(request.offset ?? 0, text.length);

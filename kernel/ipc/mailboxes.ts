@@ -15,14 +15,7 @@ import { persist } from '../proc/transcript.js';
 import { notify } from '../proc/lifecycle.js';
 
 export class Mailboxes {
-  private messageSeq = 0;
-
   constructor(private readonly kernel: ProcCore) {}
-
-  /** Continue ids after the ones already in the store. */
-  resumeIds(maxId: number): void {
-    this.messageSeq = Math.max(this.messageSeq, maxId);
-  }
 
   /** A live process the caller may talk to: IPC stays inside one process tree. */
   liveTarget(from: Proc, pid: number, verb: string): Proc {
@@ -41,9 +34,9 @@ export class Mailboxes {
     if (target.mailbox.length >= param.maxMailboxMessages) {
       throw new AosError('EAGAIN', `process ${toPid}'s mailbox is full (${param.maxMailboxMessages} messages)`);
     }
-    const message = { id: ++this.messageSeq, from_pid: from.pid, content, ts: new Date().toISOString() };
+    const message = { id: this.kernel.store.ids.nextMessageId(), from_pid: from.pid, content, ts: new Date().toISOString() };
     target.deliver(message);
-    this.kernel.store.addMessage({ ...message, to_pid: toPid, channel: 'msg' });
+    this.kernel.store.mail.addMessage({ ...message, to_pid: toPid, channel: 'msg' });
     this.kernel.events.emit({ type: 'message', pid: from.pid, from_pid: from.pid, to_pid: toPid, channel: 'msg', content });
     if (target.pcb.wait?.kind === 'msg') {
       target.wake('ready');
@@ -56,7 +49,7 @@ export class Mailboxes {
   /** Take every waiting message (RECV_MSG). */
   drain(proc: Proc): InboxMessage[] {
     const taken = proc.takeMail();
-    this.kernel.store.deleteMessages(taken.map((m) => m.id));
+    this.kernel.store.mail.deleteMessages(taken.map((m) => m.id));
     proc.dropNotices('message');
     persist(this.kernel.store, proc);
     return taken.map(({ from_pid, content, ts }) => ({ from_pid, content, ts }));
@@ -76,10 +69,10 @@ export class Mailboxes {
     if (buffered + text.length > param.maxStdinBytes) {
       throw new AosError('EAGAIN', `process ${target.pid}'s stdin is full (${param.maxStdinBytes} bytes)`);
     }
-    const id = ++this.messageSeq;
+    const id = this.kernel.store.ids.nextMessageId();
     target.feedStdin({ id, text });
     const ts = new Date().toISOString();
-    this.kernel.store.addMessage({ id, to_pid: target.pid, channel: 'stdin', from_pid: fromPid, content: text, ts });
+    this.kernel.store.mail.addMessage({ id, to_pid: target.pid, channel: 'stdin', from_pid: fromPid, content: text, ts });
     const pid = fromPid || target.pid;
     this.kernel.events.emit({ type: 'message', pid, from_pid: fromPid, to_pid: target.pid, channel: 'stdin', content: text });
     if (target.pcb.wait?.kind === 'stdin') {
@@ -93,7 +86,7 @@ export class Mailboxes {
   /** Take everything on stdin (SYS_READ_STDIN). */
   drainStdin(proc: Proc): string {
     const taken = proc.takeStdin();
-    this.kernel.store.deleteMessages(taken.map((m) => m.id));
+    this.kernel.store.mail.deleteMessages(taken.map((m) => m.id));
     proc.dropNotices('stdin');
     persist(this.kernel.store, proc);
     return taken.map((m) => m.text).join('');
@@ -113,11 +106,11 @@ export class Mailboxes {
   /** Schedule a timer (new, or restored after a restart: an overdue one fires at once). */
   arm(proc: Proc, timer: Timer): void {
     const { store } = this.kernel;
-    store.putTimer({ pid: proc.pid, id: timer.id, fire_at: timer.fireAt, interval_ms: timer.intervalMs, prompt: timer.prompt });
+    store.mail.putTimer({ pid: proc.pid, id: timer.id, fire_at: timer.fireAt, interval_ms: timer.intervalMs, prompt: timer.prompt });
     timer.handle = setTimeout(() => {
       proc.dropTimer(timer.id);
       if (timer.intervalMs !== null) this.arm(proc, { ...timer, handle: null, fireAt: Date.now() + timer.intervalMs });
-      else store.deleteTimer(proc.pid, timer.id);
+      else store.mail.deleteTimer(proc.pid, timer.id);
       const payload = { timer_id: timer.id, prompt: timer.prompt };
       notify(this.kernel, proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
     }, Math.max(0, timer.fireAt - Date.now()));

@@ -95,7 +95,7 @@ export class Webhooks {
       }
       hook = { id: this.lastId + 1, token: nanoid(TOKEN_CHARS), pid: proc.pid, path };
       this.add(hook);
-      this.kernel.store.putWebhook({ ...hook, created_at: Date.now() });
+      this.kernel.store.mail.putWebhook({ ...hook, created_at: Date.now() });
     }
     return { url: `${base}/hooks/${hook.token}/${hook.path}`, webhook_id: hook.id };
   }

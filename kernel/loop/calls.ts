@@ -107,7 +107,7 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
   const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
   proc.callAnswered(line);
   // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
-  if (seq + 1 < blocks.length) kernel.store.putTurnResult(pcb.pid, seq, line);
+  if (seq + 1 < blocks.length) kernel.store.transcripts.putResult(pcb.pid, seq, line);
   persist(kernel.store, proc);
   proc.nextCall();
   return true;
@@ -118,7 +118,7 @@ function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
   if (proc.killRequested || kernel.closing) return;
   const { pcb } = proc;
   proc.setPending(null);
-  if (pending.blocks.length > 1) kernel.store.clearTurnResults(pcb.pid);
+  if (pending.blocks.length > 1) kernel.store.transcripts.clearResults(pcb.pid);
   if (proc.exitRequested) {
     const { code, result } = proc.exitRequested;
     finish(kernel, proc, 'exited', code, code === 0 ? 'exited' : `exited with code ${code}`, result);

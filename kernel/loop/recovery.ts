@@ -33,19 +33,19 @@ export const RUNNING_KEY = 'kernel_running';
 export const CRASH_SUSPECT_KEY = 'crash_suspect';
 
 /** The model's context: after a compaction, the summary row first, then the rows kept verbatim. */
-function loadContext(kernel: RecoveryHost, proc: Proc): Entry[] {
+async function loadContext(kernel: RecoveryHost, proc: Proc): Promise<Entry[]> {
   const start = proc.context;
-  if (!start) return kernel.store.loadTranscript(proc.pid);
-  const rows = kernel.store.loadTranscript(proc.pid, Math.min(start.summarySeq, ...start.keptSeqs));
+  if (!start) return kernel.store.transcripts.load(proc.pid);
+  const rows = await kernel.store.transcripts.load(proc.pid, Math.min(start.summarySeq, ...start.keptSeqs));
   const bySeq = new Map(rows.map((r) => [r.seq, r]));
   const ordered = [start.summarySeq, ...start.keptSeqs].map((seq) => bySeq.get(seq)).filter((r) => r !== undefined);
   return [...ordered, ...rows.filter((r) => r.seq > start.summarySeq)];
 }
 
 /** Ended processes stay in the store, not in the table: their totals are summed once, here. */
-function countArchived(kernel: RecoveryHost): void {
+async function countArchived(kernel: RecoveryHost): Promise<void> {
   const a = kernel.table.archived;
-  for (const t of kernel.store.endedTotals()) {
+  for (const t of await kernel.store.processes.endedTotals()) {
     a[t.state] += t.n;
     a.promptTokens += t.prompt;
     a.outputTokens += t.output;
@@ -54,15 +54,15 @@ function countArchived(kernel: RecoveryHost): void {
 }
 
 /** The reply's blocks and the results so far: the reply is a transcript row, the results rows of their own. */
-function restorePending(kernel: RecoveryHost, proc: Proc): void {
+async function restorePending(kernel: RecoveryHost, proc: Proc): Promise<void> {
   const stored = proc.takeStoredPending();
   if (!stored) return;
   if ('blocks' in stored) {
     proc.setPending(stored);
     return;
   }
-  const reply = kernel.store.loadTranscriptRow(proc.pid, stored.replySeq) ?? '';
-  proc.setPending({ ...stored, reply, blocks: parseReply(reply), lines: kernel.store.loadTurnResults(proc.pid) });
+  const reply = (await kernel.store.transcripts.row(proc.pid, stored.replySeq)) ?? '';
+  proc.setPending({ ...stored, reply, blocks: parseReply(reply), lines: await kernel.store.transcripts.results(proc.pid) });
 }
 
 /** Charge a crash to the turn the process was in; true when it has now crashed the kernel too often there. */
@@ -71,45 +71,42 @@ function chargeCrash(proc: Proc): boolean {
   return proc.chargeCrash(at) >= param.maxTurnCrashes;
 }
 
-function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Proc[] {
+async function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Promise<Proc[]> {
   const { store } = kernel;
-  if (store.meta(RUNNING_KEY) !== '1') return [];
-  const suspect = Number(store.meta(CRASH_SUSPECT_KEY) || 0);
+  if ((await store.meta(RUNNING_KEY)) !== '1') return [];
+  const suspect = Number((await store.meta(CRASH_SUSPECT_KEY)) || 0);
   if (suspect > 0) return procs.filter((p) => p.pid === suspect);
   return procs.filter((p) => p.pcb.state === 'running');
 }
 
-function restoreChildren(kernel: RecoveryHost, procs: readonly Proc[]): void {
+async function restoreChildren(kernel: RecoveryHost, procs: readonly Proc[]): Promise<void> {
   for (const proc of procs) kernel.table.get(proc.pcb.ppid)?.adoptChild(proc.pid);
-  for (const { pid, ppid } of kernel.store.unreapedChildren()) kernel.table.get(ppid)?.adoptChild(pid);
+  for (const { pid, ppid } of await kernel.store.processes.unreapedChildren()) kernel.table.get(ppid)?.adoptChild(pid);
   for (const proc of procs) for (const pid of proc.legacyReaped) proc.forgetChild(pid);
 }
 
-export function recover(kernel: RecoveryHost): void {
+export async function recover(kernel: RecoveryHost): Promise<void> {
   const { store } = kernel;
-  const records = store.loadLive();
-  const maxPid = records.reduce((max, r) => Math.max(max, r.pid), 0);
-  kernel.table.nextPid = Math.max(Number(store.meta('next_pid') ?? 1), maxPid + 1);
-  countArchived(kernel);
-  kernel.webhooks.restore(store.loadWebhooks(), Number(store.meta(REQUEST_SEQ_KEY) ?? 0));
+  const records = await store.processes.live();
+  await countArchived(kernel);
+  kernel.webhooks.restore(await store.mail.webhooks(), Number((await store.meta(REQUEST_SEQ_KEY)) ?? 0));
 
   const procs = records.map((record) => Proc.fromRecord(record));
   for (const proc of procs) {
-    proc.restoreTranscript(loadContext(kernel, proc));
-    restorePending(kernel, proc);
+    proc.restoreTranscript(await loadContext(kernel, proc));
+    await restorePending(kernel, proc);
     kernel.table.add(proc);
     armWallTimer(kernel, proc);
   }
-  restoreChildren(kernel, procs);
-  const doomed = new Set(crashCulprits(kernel, procs).filter((proc) => chargeCrash(proc)));
+  await restoreChildren(kernel, procs);
+  const doomed = new Set((await crashCulprits(kernel, procs)).filter((proc) => chargeCrash(proc)));
   for (const proc of procs) persist(kernel.store, proc);
   store.setMeta(RUNNING_KEY, '1');
   store.setMeta(CRASH_SUSPECT_KEY, '');
   store.flush();
 
-  kernel.mailboxes.resumeIds(store.maxMessageId());
   const orphaned: number[] = [];
-  for (const m of store.loadMessages()) {
+  for (const m of await store.mail.messages()) {
     const target = kernel.table.get(m.to_pid);
     if (!target || isEnded(target.pcb.state)) {
       orphaned.push(m.id);
@@ -118,8 +115,8 @@ export function recover(kernel: RecoveryHost): void {
     if (m.channel === 'msg') target.deliver({ id: m.id, from_pid: m.from_pid, content: m.content, ts: m.ts });
     else target.feedStdin({ id: m.id, text: m.content });
   }
-  store.deleteMessages(orphaned);
-  for (const t of store.loadTimers()) {
+  store.mail.deleteMessages(orphaned);
+  for (const t of await store.mail.timers()) {
     const proc = kernel.table.get(t.pid);
     if (proc && !isEnded(proc.pcb.state)) {
       kernel.mailboxes.arm(proc, { id: t.id, handle: null, fireAt: t.fire_at, intervalMs: t.interval_ms, prompt: t.prompt });

@@ -62,12 +62,12 @@ export function finish(k: ProcCore, proc: Proc, state: 'exited' | 'killed', code
   if (isEnded(pcb.state) || k.closing) return;
   k.scheduler.forget(pcb.pid);
   proc.clearTimers();
-  k.store.deleteTimers(pcb.pid);
+  k.store.mail.deleteTimers(pcb.pid);
   proc.wake('interrupt');
   if (!proc.abort.signal.aborted) proc.abort.abort(interruption(reason));
   proc.ended(code, reason, result ?? (proc.stdout || null));
-  k.store.clearTurnResults(pcb.pid);
-  k.store.deleteMessages([...proc.mailbox, ...proc.stdin].map((m) => m.id));
+  k.store.transcripts.clearResults(pcb.pid);
+  k.store.mail.deleteMessages([...proc.mailbox, ...proc.stdin].map((m) => m.id));
   setState(k, proc, state, { reason, code });
   k.processEnded(pcb.pid);
   k.disk.forget(proc);
@@ -96,7 +96,7 @@ function notifyParent(k: ProcCore, child: Proc): void {
 export function reap(k: ProcCore, parent: Proc, childPid: number): void {
   parent.forgetChild(childPid);
   parent.dropNotices('child_exit', childPid);
-  k.store.markReaped(childPid);
+  k.store.processes.markReaped(childPid);
   persist(k.store, parent);
 }
 

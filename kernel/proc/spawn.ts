@@ -112,8 +112,7 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   }
   const pipeTo = req.pipeTo ?? null;
   if (parent && pipeTo !== null) k.liveTarget(parent, pipeTo, 'pipe to');
-  const pid = k.table.nextPid++;
-  k.store.setMeta('next_pid', k.table.nextPid);
+  const pid = k.store.ids.nextPid();
   const pcb = newPcb(pid, parent, req, caps, priority, pipeTo, contextTokens);
   const proc = new Proc(pcb, caps, parent?.tree ?? pid);
   k.table.add(proc);

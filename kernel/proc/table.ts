@@ -28,7 +28,6 @@ export class ProcTable {
   private readonly ended = new BoundedMap<number, Pcb>(param.endedCacheSize);
   readonly exitWaiters = new Map<number, Array<(pcb: Pcb) => void>>();
   readonly archived: Archived = { exited: 0, killed: 0, promptTokens: 0, outputTokens: 0, cost: 0 };
-  nextPid = 1;
   private readonly rowJson = new RowJson();
 
   constructor(private readonly store: KernelStore) {}
@@ -86,7 +85,7 @@ export class ProcTable {
     const recent = this.ended.get(pid);
     if (recent) return recent;
     this.store.flush();
-    const record = this.store.loadProcess(pid);
+    const record = this.store.processes.get(pid);
     return record && (record.state === 'exited' || record.state === 'killed') ? pcbFromRecord(record) : undefined;
   }
 
@@ -116,7 +115,7 @@ export class ProcTable {
     const now = Date.now();
     if (!options.all && options.last === undefined) return [...this.live.values()].map((proc) => rowOf(proc, now));
     this.store.flush();
-    const stored = this.store.psColumns(options.last);
+    const stored = this.store.processes.psColumns(options.last);
     const rows = stored.map((columns) => {
       const live = this.live.get(columns.pid);
       return live ? rowOf(live, now) : psRowFromColumns(columns, now);
@@ -132,12 +131,12 @@ export class ProcTable {
   /** The rows of a process and (with `tree`) its descendants, ended ones from the store. */
   tree(pid: number, options: { tree?: boolean } = {}): ProcRow[] {
     this.store.flush();
-    const pids = options.tree ? this.store.subtreePids(pid) : this.store.loadProcess(pid) ? [pid] : [];
+    const pids = options.tree ? this.store.processes.subtree(pid) : this.store.processes.get(pid) ? [pid] : [];
     if (pids.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
     const now = Date.now();
     return pids.map((p) => {
       const live = this.live.get(p);
-      const record = live ? undefined : this.store.loadProcess(p);
+      const record = live ? undefined : this.store.processes.get(p);
       return toProcRow(live ? live.pcb : pcbFromRecord(record as NonNullable<typeof record>), now);
     });
   }
@@ -145,7 +144,7 @@ export class ProcTable {
   /** Past events of a process (and with `tree`, of its descendants), oldest first. */
   history(pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] {
     const pids = this.tree(pid, options).map((r) => r.pid);
-    return this.store.events(pids, options.tail);
+    return this.store.events.of(pids, options.tail);
   }
 
   /** Depth below the root of its tree (through live ancestors). */

@@ -3,12 +3,12 @@ import type { KernelStore } from '../store/api.js';
 import type { Proc } from './proc.js';
 
 export function persist(store: KernelStore, proc: Proc): void {
-  store.saveProcess(proc.pid, () => proc.toRecord());
+  store.processes.save(proc.pid, () => proc.toRecord());
 }
 
 export function appendTranscript(store: KernelStore, proc: Proc, role: 'user' | 'model', text: string): number {
   const seq = proc.appendEntry(role, text);
-  store.putTranscript(proc.pid, seq, role, text);
+  store.transcripts.put(proc.pid, seq, role, text);
   return seq;
 }
 
@@ -16,5 +16,5 @@ export function appendTranscript(store: KernelStore, proc: Proc, role: 'user' | 
 export function amendTranscript(store: KernelStore, proc: Proc, text: string): void {
   const entry = proc.amendLast(text);
   if (!entry) return;
-  store.putTranscript(proc.pid, entry.seq, entry.role, text);
+  store.transcripts.put(proc.pid, entry.seq, entry.role, text);
 }

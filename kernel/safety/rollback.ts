@@ -14,7 +14,7 @@ import type { JournalEntry, JournalLog } from '../store/api.js';
 export interface RollbackHost {
   readonly journal: JournalLog;
   readonly fs: JournalFiles;
-  readonly store: { subtreePids(pid: number): number[] };
+  readonly store: { readonly processes: { subtree(pid: number): number[] } };
 }
 
 export interface FileChange {
@@ -54,7 +54,7 @@ async function current(host: RollbackHost, rel: string): Promise<Buffer | null> 
 
 function subtree(host: RollbackHost, pid: number): number[] {
   host.journal.sync();
-  const pids = host.store.subtreePids(pid);
+  const pids = host.store.processes.subtree(pid);
   return pids.includes(pid) ? pids : [pid, ...pids];
 }
 

@@ -11,12 +11,14 @@
  *   a change to a person or to the host waits for it. While commits fail `healthy` is false, the
  *   writes are kept, and `hooks.onHealth` says so both ways.
  * - Reads see committed data; a caller that needs what it just queued calls `flush()` first.
- * - Process ids, transcript sequence numbers and event ids are the kernel's today (pids from the
- *   `next_pid` meta row); a networked backend hands them out the same way, from its own sequences.
+ * - Process ids, message ids and event ids are the store's (`ids`, `events.add`): a networked
+ *   backend hands them out from its own sequences. A transcript's sequence numbers are its process's.
  *
- * Reads are synchronous here, as SQLite answers them in microseconds. A networked backend needs the
- * reads on a turn's path (loadTranscript, loadTurnResults, resultEvent) asynchronous: that change
- * to this interface is still to make, with the PostgreSQL backend.
+ * The tables are facets (`processes`, `transcripts`, `events`, `mail`, `audit`, ...), each its own
+ * module in a backend. Reads a networked backend must make on the kernel's way are asynchronous:
+ * start-up (recovery), a turn's reads (a result page) and the web view's pages. The reads that stay
+ * synchronous answer a client about ended processes (`ps --all`, `logs`, a subtree to roll back or
+ * prune); a networked backend answers them from its own cache or makes them asynchronous too.
  */
 import type { KernelEvent } from '../../protocol/events.js';
 import type { RawJson } from '../../protocol/raw-json.js';
@@ -57,62 +59,97 @@ export interface KernelStore {
   stopCheckpoints(): Promise<void>;
   close(): boolean;
 
-  // ---- processes ----
-  meta(key: string): string | undefined;
+  /** The kernel's own keys (running flag, crash suspect, webhook sequence). */
+  meta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string | number): void;
-  /** The row is built at the commit, so a process persisted many times in a tick is written once. */
-  saveProcess(pid: number, build: () => ProcessRecord): void;
-  loadLive(): ProcessRecord[];
-  loadProcess(pid: number): ProcessRecord | undefined;
-  unreapedChildren(): Array<{ pid: number; ppid: number }>;
-  markReaped(pid: number): void;
-  subtreePids(pid: number): number[];
-  psColumns(last?: number): PsColumns[];
-  prunable(ts: number, limit: number): ProcessSummary[];
-  summaries(pids: readonly number[]): ProcessSummary[];
-  endedTotals(): Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>;
-  removeProcesses(pids: readonly number[]): void;
 
-  // ---- transcripts and the pending turn ----
-  putTranscript(pid: number, seq: number, role: string, text: string): void;
-  loadTranscript(pid: number, fromSeq?: number): Array<{ role: 'user' | 'model'; text: string; seq: number }>;
-  loadTranscriptRow(pid: number, seq: number): string | undefined;
-  transcriptLength(pid: number): number;
-  putTurnResult(pid: number, seq: number, line: string): void;
-  clearTurnResults(pid: number): void;
-  loadTurnResults(pid: number): string[];
-
-  // ---- events ----
-  addEvent(event: KernelEvent): void;
-  events(pids: readonly number[], tail?: number): KernelEvent[];
-  storedEvents(pids: readonly number[], tail?: number): StoredEvent[];
-  recentEvents(tail: number): KernelEvent[];
-  resultEvent(pid: number, turn: number, seq: number): Extract<KernelEvent, { type: 'result' }> | undefined;
-  /** The web view's pages: newest first before an id, oldest first after one. */
-  eventsBefore(options: { pid: number | null; before: number | null; limit: number }): EventRow[];
-  eventsAfter(after: number, limit: number): EventRow[];
-  lastEventId(): number;
-  usageRows(scan: number): UsageRow[];
-  searchEvents(text: string, options: { pid: number | null; before: number | null; limit: number }): EventRow[];
-  /** Index for search what is not yet indexed, `chunk` events at a time. */
-  indexAll(chunk: number): Promise<void>;
-
-  // ---- messages, timers, webhooks ----
-  addMessage(m: MessageRecord): void;
-  deleteMessages(ids: readonly number[]): void;
-  loadMessages(): MessageRecord[];
-  maxMessageId(): number;
-  putTimer(t: TimerRecord): void;
-  deleteTimer(pid: number, id: string): void;
-  deleteTimers(pid: number): void;
-  loadTimers(): TimerRecord[];
-  putWebhook(w: WebhookRecord): void;
-  loadWebhooks(): WebhookRecord[];
-
-  // ---- what the safety room keeps ----
+  // ---- the tables, each a facet a backend implements on its own ----
+  readonly ids: StoreIds;
+  readonly processes: ProcessRows;
+  readonly transcripts: TranscriptRows;
+  readonly events: EventLog;
+  readonly mail: MailRows;
   readonly audit: AuditLog;
   readonly journal: JournalLog;
   readonly approvals: ApprovalRows;
+}
+
+/**
+ * Ids the store hands out, so that two kernels on one store never hand out the same one. Taken
+ * synchronously: a networked backend reserves a block of its sequence ahead (hi/lo) and refills it
+ * in the background. Event ids are the event log's own (`events.add`).
+ */
+export interface StoreIds {
+  nextPid(): number;
+  /** The highest pid handed out so far (0 for none). */
+  lastPid(): number;
+  nextMessageId(): number;
+}
+
+/** Process rows: written whole at the commit, read back at start-up and for ended processes. */
+export interface ProcessRows {
+  /** The row is built at the commit, so a process persisted many times in a tick is written once. */
+  save(pid: number, build: () => ProcessRecord): void;
+  /** Processes that had not ended (start-up). */
+  live(): Promise<ProcessRecord[]>;
+  /** Ended children of live processes that their parent has not reaped with WAIT yet (start-up). */
+  unreapedChildren(): Promise<Array<{ pid: number; ppid: number }>>;
+  /** Count and usage of every ended process, by state (start-up). */
+  endedTotals(): Promise<Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>>;
+  markReaped(pid: number): void;
+  get(pid: number): ProcessRecord | undefined;
+  subtree(pid: number): number[];
+  psColumns(last?: number): PsColumns[];
+  prunable(ts: number, limit: number): ProcessSummary[];
+  summaries(pids: readonly number[]): ProcessSummary[];
+  /** Delete every row of these (ended) processes, in every table; events queued before go in first. */
+  remove(pids: readonly number[]): void;
+}
+
+/** Transcripts, and the results of a pending turn's calls (kept so a restart resumes mid-turn). */
+export interface TranscriptRows {
+  put(pid: number, seq: number, role: string, text: string): void;
+  /** The rows from `fromSeq` on, in order (the whole transcript by default). */
+  load(pid: number, fromSeq?: number): Promise<Array<{ role: 'user' | 'model'; text: string; seq: number }>>;
+  row(pid: number, seq: number): Promise<string | undefined>;
+  length(pid: number): number;
+  putResult(pid: number, seq: number, line: string): void;
+  clearResults(pid: number): void;
+  results(pid: number): Promise<string[]>;
+}
+
+/** The event log: ids in commit order, the cursor of every follower. */
+export interface EventLog {
+  /** Queue an event; it gets the next id (its JSON is made at the commit). */
+  add(event: KernelEvent): void;
+  /** Events of these pids, oldest first; `tail` keeps the newest N. */
+  of(pids: readonly number[], tail?: number): KernelEvent[];
+  stored(pids: readonly number[], tail?: number): StoredEvent[];
+  /** The newest `tail` events of every process, oldest first. */
+  recent(tail: number): KernelEvent[];
+  /** The newest `result` event of this call, from the events still queued or the store (SYS_RESULT_READ). */
+  result(pid: number, turn: number, seq: number): Promise<Extract<KernelEvent, { type: 'result' }> | undefined>;
+  /** The web view's pages: newest first before an id, oldest first after one. */
+  before(options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]>;
+  after(after: number, limit: number): EventRow[];
+  lastId(): number;
+  usage(scan: number): Promise<UsageRow[]>;
+  search(text: string, options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]>;
+  /** Index for search what is not yet indexed, `chunk` events at a time. */
+  indexAll(chunk: number): Promise<void>;
+}
+
+/** What is in flight between processes: messages and stdin, timers, webhook routes. */
+export interface MailRows {
+  addMessage(m: MessageRecord): void;
+  deleteMessages(ids: readonly number[]): void;
+  messages(): Promise<MessageRecord[]>;
+  putTimer(t: TimerRecord): void;
+  deleteTimer(pid: number, id: string): void;
+  deleteTimers(pid: number): void;
+  timers(): Promise<TimerRecord[]>;
+  putWebhook(w: WebhookRecord): void;
+  webhooks(): Promise<WebhookRecord[]>;
 }
 
 /** The audit trail: append-only, each row chained to the one before by a keyed hash. */

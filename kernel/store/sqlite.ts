@@ -1,21 +1,33 @@
 /**
- * What the store's own table modules (audit.ts, journal.ts, approvals-table.ts, event-pages.ts,
- * event-search.ts) need of the SQLite store: its connection, its queue and its hooks. Inside
- * kernel/store only; the kernel sees the store through api.ts.
+ * What the store's own modules (the facets: process-rows.ts, transcript-rows.ts, event-log.ts,
+ * mail-rows.ts, ids.ts; the tables audit.ts, journal.ts, approvals-table.ts; event pages and
+ * search) need of the SQLite store: its connection, its queue and its hooks. Inside kernel/store
+ * only; the kernel sees the store through api.ts.
  */
 import type Database from 'better-sqlite3';
-import type { StoreHooks } from './records.js';
+import type { KernelEvent } from '../../protocol/events.js';
+import type { ProcessRecord, Statements, StoredEvent, StoreHooks } from './records.js';
 
 export interface SqliteStore {
   /** The store's file (':memory:' for none): files kept beside it (the audit anchor, its key) are named after it. */
   readonly file: string;
   /** The database, for tables kept by modules of their own; they write through `write`. */
   readonly sql: Database.Database;
+  /** The statements every commit runs, prepared once. */
+  readonly stmt: Statements;
   readonly hooks: StoreHooks;
   /** Read-side queries on this connection: committed rows only. */
   query<T>(run: (db: Database.Database) => T): T;
   /** Queue a write: it commits with this tick's transaction, in order. */
   write(pid: number | null, run: () => void): void;
+  /** Queue a process's row, built at the commit (once however often it is saved in a tick). */
+  writeRow(pid: number, build: () => ProcessRecord): void;
+  /** Queue an event with the next event id. */
+  writeEvent(event: KernelEvent): void;
+  /** The events queued so far go in before the writes queued after this (a write that deletes events). */
+  placeEvents(): void;
+  /** Events queued and not yet committed (reads that must see them look there first). */
+  readonly queuedEvents: readonly StoredEvent[];
   flush(): boolean;
   afterCommit(hook: () => void): void;
 }

@@ -21,21 +21,23 @@ import { CommitTiming } from './commit-timing.js';
 import { backupDb, openCheckedDb } from './check.js';
 import { type ProcessRecord, prepareStatements, processRow, type Statements, type StoredEvent, type StoreHooks } from './records.js';
 import { migrate } from './migrate.js';
-import { StoreRows } from './store-rows.js';
 import { asError, isDiskError, serialise, unstorableMessage } from './write-errors.js';
-import type { ApprovalRows, AuditLog, JournalLog, KernelStore } from './api.js';
+import type { ApprovalRows, AuditLog, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, TranscriptRows } from './api.js';
 import { ApprovalsTable } from './approvals-table.js';
 import { AuditTrail } from './audit.js';
-import { eventsAfter, eventsBefore, lastEventId, usageRows } from './event-pages.js';
-import { indexAll, searchEvents } from './event-search.js';
 import { Journal } from './journal.js';
 import type { SqliteStore } from './sqlite.js';
+import { SqliteEventLog } from './event-log.js';
+import { SqliteIds } from './ids.js';
+import { SqliteMail } from './mail-rows.js';
+import { SqliteProcessRows } from './process-rows.js';
+import { SqliteTranscripts } from './transcript-rows.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
-export class Store extends StoreRows implements KernelStore, SqliteStore {
-  protected readonly db: Database.Database;
-  protected readonly stmt: Statements;
+export class Store implements KernelStore, SqliteStore {
+  private readonly db: Database.Database;
+  readonly stmt: Statements;
   private readonly eventInserts: EventInserts;
   /** What the next commit writes. */
   private batch: WriteBatch;
@@ -53,7 +55,6 @@ export class Store extends StoreRows implements KernelStore, SqliteStore {
   readonly createdNote: string | null;
 
   private constructor(readonly file: string) {
-    super();
     const opened = openCheckedDb(file);
     this.db = opened.db;
     this.createdNote = opened.note;
@@ -62,6 +63,7 @@ export class Store extends StoreRows implements KernelStore, SqliteStore {
     this.eventInserts = new EventInserts(this.db);
     this.batch = new WriteBatch(this.eventInserts);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
+    this.ids = new SqliteIds(this);
     if (file !== ':memory:') this.checkpointOffThread();
   }
 
@@ -107,17 +109,24 @@ export class Store extends StoreRows implements KernelStore, SqliteStore {
     this.commitHooks.push(hook);
   }
 
-  // ---- tables and pages kept by modules of their own, on this connection ----
+  // ---- the facets, each a module of its own on this connection ----
+  readonly ids: StoreIds;
+  readonly processes: ProcessRows = new SqliteProcessRows(this);
+  readonly transcripts: TranscriptRows = new SqliteTranscripts(this);
+  readonly events: EventLog = new SqliteEventLog(this);
+  readonly mail: MailRows = new SqliteMail(this);
   private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable } = {};
   get audit(): AuditLog { return (this.tables.audit ??= new AuditTrail(this)); }
   get journal(): JournalLog { return (this.tables.journal ??= new Journal(this)); }
   get approvals(): ApprovalRows { return (this.tables.approvals ??= new ApprovalsTable(this)); }
-  eventsBefore: KernelStore['eventsBefore'] = (options) => eventsBefore(this, options);
-  eventsAfter: KernelStore['eventsAfter'] = (after, limit) => eventsAfter(this, after, limit);
-  lastEventId: KernelStore['lastEventId'] = () => lastEventId(this);
-  usageRows: KernelStore['usageRows'] = (scan) => usageRows(this, scan);
-  searchEvents: KernelStore['searchEvents'] = (text, options) => searchEvents(this, text, options);
-  indexAll: KernelStore['indexAll'] = (chunk) => indexAll(this, chunk);
+
+  async meta(key: string): Promise<string | undefined> {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string | number): void {
+    this.enqueue(null, () => this.stmt.setMeta.run(key, String(value)));
+  }
 
   // ---- queued writes ----
 
@@ -131,13 +140,13 @@ export class Store extends StoreRows implements KernelStore, SqliteStore {
     this.enqueue(pid, run);
   }
 
-  protected enqueue(pid: number | null, run: () => void): void {
+  private enqueue(pid: number | null, run: () => void): void {
     this.batch.queue.push({ pid, run });
     this.scheduleFlush();
   }
 
   /** Events not committed yet (for reads that must see them). */
-  protected get queuedEvents(): StoredEvent[] {
+  get queuedEvents(): readonly StoredEvent[] {
     return this.batch.events;
   }
 
@@ -242,29 +251,22 @@ export class Store extends StoreRows implements KernelStore, SqliteStore {
     );
   }
 
-  saveProcess(pid: number, build: () => ProcessRecord): void {
+  writeRow(pid: number, build: () => ProcessRecord): void {
     this.batch.dirty.set(pid, build);
     this.scheduleFlush();
-  }
-
-  putTranscript(pid: number, seq: number, role: string, text: string): void {
-    this.enqueue(pid, () => this.stmt.putTranscript.run(pid, seq, role, text));
   }
 
   /**
    * Queue an event. Its JSON is made at the commit, off the path of the reply that emitted it; one
    * that cannot be serialised is stored as an error event in its place (`onUnstorableEvent`).
    */
-  addEvent(event: KernelEvent): void {
+  writeEvent(event: KernelEvent): void {
     this.batch.events.push({ id: ++this.eventSeq, event, json: '' });
     this.scheduleFlush();
   }
 
-  /** Delete every row of these (ended) processes; the events queued before this go in first. */
-  override removeProcesses(pids: readonly number[]): void {
-    if (pids.length === 0) return;
+  placeEvents(): void {
     this.batch.placeEvents();
-    super.removeProcesses(pids);
   }
 
   /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */

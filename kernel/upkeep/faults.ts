@@ -24,7 +24,7 @@ export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
 
 /** Route the store's faults and every event to the above, and its health to the disk guard. */
 export function watchStore(k: ProcCore): void {
-  k.events.subscribe((event) => k.store.addEvent(event));
+  k.events.subscribe((event) => k.store.events.add(event));
   k.store.hooks = {
     onWriteError: (pid, error) => recordWriteError(k, pid, error),
     onUnstorableEvent: (event, message) => recordUnstorableEvent(k, event, message),

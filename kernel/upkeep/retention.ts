@@ -18,7 +18,7 @@ const PRUNE_BATCH = 500;
 async function forget(kernel: RetentionHost, rows: readonly ProcessSummary[]): Promise<number[]> {
   const pids = rows.map((r) => r.pid);
   kernel.table.forgetEnded(rows);
-  kernel.store.removeProcesses(pids);
+  kernel.store.processes.remove(pids);
   await kernel.store.committed();
   return pids;
 }
@@ -29,14 +29,14 @@ export async function removeProcesses(kernel: RetentionHost, pids: readonly numb
   kernel.store.flush();
   const all = new Set<number>();
   for (const pid of pids) {
-    const tree = kernel.store.subtreePids(pid);
+    const tree = kernel.store.processes.subtree(pid);
     if (tree.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
     const running = tree.find((p) => kernel.table.has(p));
     if (running === pid) throw new AosError('EBUSY', `process ${pid} is still running: stop it first (aos kill ${pid})`);
     if (running !== undefined) throw new AosError('EBUSY', `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`);
     for (const p of tree) all.add(p);
   }
-  const removed = await forget(kernel, kernel.store.summaries([...all]));
+  const removed = await forget(kernel, kernel.store.processes.summaries([...all]));
   return removed.sort((a, b) => a - b);
 }
 
@@ -46,7 +46,7 @@ export async function pruneProcesses(kernel: RetentionHost, before: number): Pro
   kernel.store.flush();
   let count = 0;
   for (;;) {
-    const rows = kernel.store.prunable(before, PRUNE_BATCH);
+    const rows = kernel.store.processes.prunable(before, PRUNE_BATCH);
     if (rows.length === 0) return count;
     count += (await forget(kernel, rows)).length;
   }

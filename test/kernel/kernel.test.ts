@@ -51,7 +51,7 @@ async function crash(kernel: Kernel, blame: number | null = null): Promise<void>
 function storedEvents(pid: number): KernelEvent[] {
   const store = Store.open(path.join(dir, 'aos.db'));
   try {
-    return store.events([pid]);
+    return store.events.of([pid]);
   } finally {
     store.close();
   }

@@ -79,7 +79,7 @@ describe('SYS_RESULT_READ', () => {
     let offset: number | null = 0;
     let pages = 0;
     while (offset !== null) {
-      const page = readResultPage(h.kernel.store, 1, { turn: 0, seq: 0, field: 'content', offset }, 4000);
+      const page = await readResultPage(h.kernel.store, 1, { turn: 0, seq: 0, field: 'content', offset }, 4000);
       expect(JSON.stringify(page).length).toBeLessThanOrEqual(4000);
       text += page.content;
       offset = page.next_offset;

@@ -42,7 +42,7 @@ describe('bounded context', () => {
     expect(compactions.length).toBeGreaterThan(5);
     h.kernel.store.flush();
     // 1 task + 201 replies + 200 result messages + one summary row per compaction.
-    expect(h.kernel.store.transcriptLength(1)).toBe(402 + compactions.length);
+    expect(h.kernel.store.transcripts.length(1)).toBe(402 + compactions.length);
   });
 
   it('with a 60 KB result every turn: no request over the budget, a flat curve, excerpts that name the rest', async () => {
@@ -104,7 +104,7 @@ describe('bounded context', () => {
     expect(seen[0]?.request.messages[0]?.text).toContain('characters of this message were cut to fit your context budget');
     expect(h.eventsOf(1, 'state').some((e) => e.type === 'state' && e.reason?.startsWith('context cut to fit its budget'))).toBe(true);
     h.kernel.store.flush();
-    expect(h.kernel.store.loadTranscriptRow(1, 0)).toContain(task);
+    expect(await h.kernel.store.transcripts.row(1, 0)).toContain(task);
   });
 
   it('ends a process whose budget cannot hold even the system prompt, with the reason', async () => {

@@ -133,7 +133,7 @@ describe('crash recovery', () => {
     await a.kernel.close();
     // Rewrite the stored process as the kernel would have left it, killed mid-FS_WRITE.
     const store = Store.open(path.join(dir, 'aos.db'));
-    const record = store.loadProcess(pcb.pid);
+    const record = store.processes.get(pcb.pid);
     if (!record) throw new Error('no record');
     const runtime = JSON.parse(record.runtime) as Record<string, unknown>;
     const reply = `${call('FS_WRITE', { path: 'once.txt', content: 'x' })}\n${call('FS_LIST')}`;
@@ -148,7 +148,7 @@ describe('crash recovery', () => {
       next: 0,
       started: true,
     };
-    store.saveProcess(pcb.pid, () => ({ ...record, state: 'running', exit_code: null, exit_reason: null, ended_at: null, turns: 1, runtime: JSON.stringify(runtime) }));
+    store.processes.save(pcb.pid, () => ({ ...record, state: 'running', exit_code: null, exit_reason: null, ended_at: null, turns: 1, runtime: JSON.stringify(runtime) }));
     store.close();
     await rm(path.join(dir, 'ws/once.txt'));
 

@@ -29,7 +29,7 @@ type Result = Extract<KernelEvent, { type: 'result' }>;
 /** Everything the model or the CLI user could see: events (results, states, errors) and transcripts. */
 function visible(harness: Harness): string {
   harness.kernel.store.flush();
-  const transcripts = harness.kernel.list().map((pcb) => harness.kernel.store.loadTranscript(pcb.pid));
+  const transcripts = harness.kernel.list().map((pcb) => harness.kernel.store.transcripts.load(pcb.pid));
   return JSON.stringify(harness.events) + JSON.stringify(transcripts);
 }
 

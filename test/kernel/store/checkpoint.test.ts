@@ -23,7 +23,7 @@ async function storeWithFullWal(): Promise<{ file: string; before: number }> {
   const file = path.join(dir, 'aos.db');
   store = Store.open(file);
   const before = statSync(file).size;
-  for (let seq = 0; seq < 200; seq++) store.putTranscript(1, seq, 'model', 'x'.repeat(10_000));
+  for (let seq = 0; seq < 200; seq++) store.transcripts.put(1, seq, 'model', 'x'.repeat(10_000));
   expect(store.flush()).toBe(true);
   return { file, before };
 }

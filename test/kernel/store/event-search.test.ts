@@ -21,7 +21,7 @@ async function openStore(): Promise<{ store: Store; file: string }> {
 }
 
 function say(store: Store, pid: number, text: string): void {
-  store.addEvent({ ts: new Date().toISOString(), pid, type: 'error', message: text });
+  store.events.add({ ts: new Date().toISOString(), pid, type: 'error', message: text });
 }
 
 const ids = (rows: Array<{ id: number }>): number[] => rows.map((r) => r.id);
@@ -56,7 +56,7 @@ describe('event pages and search', () => {
     store.flush();
     await indexAll(store, 100);
     expect(ids(searchEvents(store, 'quick', { ...all, before: 4 }))).toEqual([3, 1]);
-    store.removeProcesses([2]);
+    store.processes.remove([2]);
     store.flush();
     expect(ids(searchEvents(store, 'quick', all))).toEqual([4, 1]);
     store.close();

@@ -36,7 +36,7 @@ describe('event writes', () => {
     store = Store.open(':memory:');
     const expected: string[] = [];
     for (let i = 0; i < 101; i++) {
-      store.addEvent(message(1 + (i % 7), `e${i}`));
+      store.events.add(message(1 + (i % 7), `e${i}`));
       expected.push(`${1 + (i % 7)}:e${i}`);
     }
     expect(store.flush()).toBe(true);
@@ -45,11 +45,11 @@ describe('event writes', () => {
 
   it('deletes the events a removal follows in the same batch, and keeps those queued after it', () => {
     store = Store.open(':memory:');
-    store.addEvent(message(5, 'before'));
-    store.addEvent(message(6, 'other'));
-    store.removeProcesses([5]);
-    store.addEvent(message(5, 'after'));
-    store.addEvent(message(6, 'later'));
+    store.events.add(message(5, 'before'));
+    store.events.add(message(6, 'other'));
+    store.processes.remove([5]);
+    store.events.add(message(5, 'after'));
+    store.events.add(message(6, 'later'));
     expect(store.flush()).toBe(true);
     expect(stored(store)).toEqual(['6:other', '5:after', '6:later']);
   });
@@ -62,15 +62,15 @@ describe('event writes', () => {
     // SQLite refuses to grow the file past this: SQLITE_FULL, as a full disk.
     s.query((db) => db.pragma(`max_page_count = ${pages}`));
     const big = 'x'.repeat(20_000);
-    for (let i = 0; i < 40; i++) s.addEvent(message(1, `${i}${big}`));
-    s.removeProcesses([9]);
-    for (let i = 40; i < 50; i++) s.addEvent(message(2, `${i}${big}`));
+    for (let i = 0; i < 40; i++) s.events.add(message(1, `${i}${big}`));
+    s.processes.remove([9]);
+    for (let i = 40; i < 50; i++) s.events.add(message(2, `${i}${big}`));
     expect(s.flush()).toBe(false);
     expect(s.healthy).toBe(false);
     // More arrive while the disk is full, one more removal among them.
-    s.addEvent(message(3, 'while full'));
-    s.removeProcesses([8]);
-    s.addEvent(message(3, 'still full'));
+    s.events.add(message(3, 'while full'));
+    s.processes.remove([8]);
+    s.events.add(message(3, 'still full'));
     s.query((db) => db.pragma('max_page_count = 1000000'));
     expect(s.flush()).toBe(true);
     const expected = [
@@ -86,11 +86,11 @@ describe('event writes', () => {
     store = Store.open(':memory:');
     const blamed: number[] = [];
     store.hooks = { ...store.hooks, onWriteError: (pid) => blamed.push(pid) };
-    store.addEvent(message(1, 'a'));
+    store.events.add(message(1, 'a'));
     store.write(4, () => {
       throw new Error('a row of its own that cannot be written');
     });
-    store.addEvent(message(2, 'b'));
+    store.events.add(message(2, 'b'));
     expect(store.flush()).toBe(true);
     expect(blamed).toEqual([4]);
     expect(stored(store)).toEqual(['1:a', '2:b']);

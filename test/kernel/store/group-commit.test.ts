@@ -29,7 +29,7 @@ describe('group commit', () => {
     const { s, batches } = openWatched();
     // Replies that land in successive turns of the event loop, as 100 agents' do.
     for (let pid = 1; pid <= 5; pid++) {
-      s.addEvent(event(pid));
+      s.events.add(event(pid));
       await tick();
     }
     expect(batches).toEqual([]);
@@ -44,7 +44,7 @@ describe('group commit', () => {
     const pids: number[] = [];
     // Half the commit delay of writes, each within a quiet window of the one before.
     for (let pid = 1; pid * gap <= param.storeCommitDelayMs / 2; pid++) {
-      s.addEvent(event(pid));
+      s.events.add(event(pid));
       pids.push(pid);
       await vi.advanceTimersByTimeAsync(gap);
     }
@@ -59,7 +59,7 @@ describe('group commit', () => {
     let pid = 0;
     let elapsed = 0;
     while (batches.length === 0 && elapsed < 10 * param.storeCommitDelayMs) {
-      s.addEvent(event(++pid));
+      s.events.add(event(++pid));
       await vi.advanceTimersByTimeAsync(1);
       elapsed++;
     }
@@ -70,10 +70,10 @@ describe('group commit', () => {
 
   it('commits a batch that reaches storeCommitMaxWrites at once, without waiting for quiet', async () => {
     const { s, batches } = openWatched();
-    for (let pid = 1; pid < param.storeCommitMaxWrites; pid++) s.addEvent(event(pid));
+    for (let pid = 1; pid < param.storeCommitMaxWrites; pid++) s.events.add(event(pid));
     await tick();
     expect(batches).toEqual([]);
-    s.addEvent(event(param.storeCommitMaxWrites));
+    s.events.add(event(param.storeCommitMaxWrites));
     // The quiet timer is never advanced: only the size of the batch can have committed it.
     await tick();
     expect(batches.map((b) => b.length)).toEqual([param.storeCommitMaxWrites]);
@@ -81,13 +81,13 @@ describe('group commit', () => {
 
   it('commits at once when someone waits, without waiting out the delay', async () => {
     const { s, batches } = openWatched();
-    s.addEvent(event(1));
+    s.events.add(event(1));
     await tick();
-    s.addEvent(event(2));
+    s.events.add(event(2));
     // The delay timer is never advanced: only the wait can have committed this.
     await s.committed();
     expect(batches).toEqual([[1, 2]]);
-    expect(s.recentEvents(10).map((e) => e.pid)).toEqual([1, 2]);
+    expect(s.events.recent(10).map((e) => e.pid)).toEqual([1, 2]);
     // Nothing is left for the delay timer to commit twice.
     await vi.advanceTimersByTimeAsync(param.storeCommitDelayMs);
     expect(batches).toEqual([[1, 2]]);
@@ -116,7 +116,7 @@ describe('group commit under instant turns', () => {
       await queued;
     }
     expect(turnsWaiting()).toBe(true);
-    s.addEvent(event(1));
+    s.events.add(event(1));
     await queued;
     await tick();
     // The delay timer is never advanced: only a commit in the next turn of the loop can have done this.
@@ -132,7 +132,7 @@ describe('group commit under instant turns', () => {
     busy(param.turnSliceMs);
     const queued = turnSlot();
     expect(turnsWaiting()).toBe(true);
-    s.addEvent(event(1));
+    s.events.add(event(1));
     await queued;
     await tick();
     expect(batches).toEqual([]);
@@ -146,7 +146,7 @@ describe('commits someone waits for', () => {
     const { s, batches } = openWatched();
     const done: number[] = [];
     const waitFor = (pid: number): void => {
-      s.addEvent(event(pid));
+      s.events.add(event(pid));
       void s.committed().then(() => done.push(pid));
     };
     waitFor(1);
@@ -177,13 +177,13 @@ describe('events serialised at the commit', () => {
     const unstorable: KernelEvent[] = [];
     s.hooks = { ...s.hooks, onUnstorableEvent: (e) => unstorable.push(e) };
     const bad = { ts: new Date().toISOString(), pid: 7, type: 'message', from_pid: 7, to_pid: 0, channel: 'stdout', content: 10n } as unknown as KernelEvent;
-    s.addEvent(event(6));
-    s.addEvent(bad);
-    s.addEvent(event(8));
+    s.events.add(event(6));
+    s.events.add(bad);
+    s.events.add(event(8));
     await s.committed();
     expect(batches).toEqual([[6, 7, 8]]);
     expect(unstorable).toEqual([bad]);
-    const stored = s.recentEvents(10);
+    const stored = s.events.recent(10);
     expect(stored.map((e) => e.type)).toEqual(['state', 'error', 'state']);
     expect(stored[1]).toMatchObject({ pid: 7, type: 'error', message: 'kernel error: a message event of process 7 could not be stored' });
   });

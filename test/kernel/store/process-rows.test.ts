@@ -42,13 +42,13 @@ function record(pid: number, turns: number): ProcessRecord {
 }
 
 describe('process rows', () => {
-  it('read back column for column, on the first write and on each update', () => {
+  it('read back column for column, on the first write and on each update', async () => {
     store = Store.open(':memory:');
     for (const turns of [0, 1, 2]) {
-      store.saveProcess(7, () => record(7, turns));
+      store.processes.save(7, () => record(7, turns));
       expect(store.flush()).toBe(true);
-      expect(store.loadProcess(7)).toEqual(record(7, turns));
+      expect(store.processes.get(7)).toEqual(record(7, turns));
     }
-    expect(store.loadLive()).toEqual([]);
+    expect(await store.processes.live()).toEqual([]);
   });
 });

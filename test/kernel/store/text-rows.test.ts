@@ -57,12 +57,12 @@ describe('events whose text is a transcript row', () => {
     expect(raw.some((r) => r.json.includes('"type":"prompt"') && r.json.includes('wombat'))).toBe(false);
 
     // Every reader gets the events exactly as they were emitted.
-    expect(h.kernel.store.events([pcb.pid])).toEqual(live);
+    expect(h.kernel.store.events.of([pcb.pid])).toEqual(live);
     expect(committed.filter((e) => e.pid === pcb.pid)).toEqual(live);
-    expect(parse(h.kernel.store.eventsBefore({ pid: pcb.pid, before: null, limit: 1000 })).reverse()).toEqual(live);
-    expect(parse(h.kernel.store.eventsAfter(0, 1000)).filter((e) => e.pid === pcb.pid)).toEqual(live);
-    await h.kernel.store.indexAll(7);
-    const found = parse(h.kernel.store.searchEvents('quokkas', { pid: null, before: null, limit: 10 }));
+    expect(parse(await h.kernel.store.events.before({ pid: pcb.pid, before: null, limit: 1000 })).reverse()).toEqual(live);
+    expect(parse(h.kernel.store.events.after(0, 1000)).filter((e) => e.pid === pcb.pid)).toEqual(live);
+    await h.kernel.store.events.indexAll(7);
+    const found = parse(await h.kernel.store.events.search('quokkas', { pid: null, before: null, limit: 10 }));
     expect(found.map((e) => e.type)).toEqual(['model']);
   });
 
@@ -78,10 +78,10 @@ describe('events whose text is a transcript row', () => {
 
     const store = Store.open(file);
     try {
-      store.putTranscript(1, 0, 'user', 'a row of the transcript');
-      store.addEvent({ ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' });
+      store.transcripts.put(1, 0, 'user', 'a row of the transcript');
+      store.events.add({ ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' });
       store.flush();
-      expect(store.events([1])).toEqual([before, { ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' }]);
+      expect(store.events.of([1])).toEqual([before, { ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' }]);
       const rows = store.query((db) => db.prepare('SELECT json, text_seq FROM events ORDER BY id').all()) as Array<{ json: string; text_seq: number | null }>;
       expect(rows.map((r) => r.text_seq)).toEqual([null, 0]);
       expect(rows[1]?.json).not.toContain('a row of');

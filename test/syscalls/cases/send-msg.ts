@@ -43,9 +43,9 @@ export default {
       EXIT,
     ],
     agents: { worker: [call('SLEEP', { seconds: 0.1 }), EXIT] },
-    verify: ({ h: harness }) => {
+    verify: async ({ h: harness }) => {
       harness.kernel.store.flush();
-      expect(harness.kernel.store.loadMessages().filter((m) => m.to_pid === 2)).toEqual([]);
+      expect((await harness.kernel.store.mail.messages()).filter((m) => m.to_pid === 2)).toEqual([]);
       expect(msgEvents(harness)).toEqual([]);
       expect(harness.eventsOf(2, 'prompt').map((e) => (e.type === 'prompt' ? e.text : '')).join('\n')).not.toContain('should not arrive');
     },

@@ -1,0 +1,97 @@
+/**
+ * The processes table in SQLite: each row written whole at the commit (the row builder runs then,
+ * so a process saved many times in a tick is written once), read back at start-up and for ended
+ * processes. One facet of the store (api.ts's ProcessRows).
+ */
+import type { ProcessRows } from './api.js';
+import { prepared } from './event-pages.js';
+import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
+import { type ProcessRecord, type ProcessSummary, SUMMARY_COLUMNS } from './records.js';
+import type { SqliteStore } from './sqlite.js';
+
+type Totals = Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>;
+
+export class SqliteProcessRows implements ProcessRows {
+  constructor(private readonly store: SqliteStore) {}
+
+  private all<T>(sql: string, ...args: unknown[]): T[] {
+    return this.store.query((db) => prepared(db, sql).all(...args) as T[]);
+  }
+
+  save(pid: number, build: () => ProcessRecord): void {
+    this.store.writeRow(pid, build);
+  }
+
+  async live(): Promise<ProcessRecord[]> {
+    return this.all(`SELECT * FROM processes WHERE state NOT IN ('exited', 'killed') ORDER BY pid`);
+  }
+
+  async unreapedChildren(): Promise<Array<{ pid: number; ppid: number }>> {
+    return this.all(
+      `SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND json_extract(runtime, '$.reapedByParent') IS NOT 1
+       AND ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid`,
+    );
+  }
+
+  async endedTotals(): Promise<Totals> {
+    return this.all(
+      `SELECT state, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(output_tokens), 0) AS output,
+       COALESCE(SUM(cost), 0) AS cost FROM processes WHERE state IN ('exited', 'killed') GROUP BY state`,
+    );
+  }
+
+  /** A parent's WAIT took this child's exit (kept in its runtime, so a restart does not report it again). */
+  markReaped(pid: number): void {
+    this.store.write(pid, () => this.store.stmt.markReaped.run(pid));
+  }
+
+  get(pid: number): ProcessRecord | undefined {
+    return this.store.query((db) => prepared(db, 'SELECT * FROM processes WHERE pid = ?').get(pid) as ProcessRecord | undefined);
+  }
+
+  /** A process and all its descendants (the ppid index; one query, not a table scan). */
+  subtree(pid: number): number[] {
+    const rows = this.all<{ pid: number }>(
+      'WITH RECURSIVE t(pid) AS (SELECT pid FROM processes WHERE pid = ? UNION SELECT p.pid FROM processes p JOIN t ON p.ppid = t.pid) SELECT pid FROM t ORDER BY pid',
+      pid,
+    );
+    return rows.map((r) => r.pid);
+  }
+
+  /** Stored processes (every one, or the `last` N created), only the columns a `ps` row shows, in pid order. */
+  psColumns(last?: number): PsColumns[] {
+    if (last === undefined) return this.all(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid`);
+    return this.all<PsColumns>(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid DESC LIMIT ?`, last).reverse();
+  }
+
+  /**
+   * Ended processes that ended before `ts` (ms) and that nothing live needs: not an ancestor of a
+   * live process, not an exit a live parent may still WAIT for. Oldest first.
+   */
+  prunable(ts: number, limit: number): ProcessSummary[] {
+    return this.all(
+      `WITH RECURSIVE live(pid) AS (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')),
+       ancestors(pid) AS (SELECT p.ppid FROM processes p JOIN live l ON p.pid = l.pid
+         UNION SELECT p.ppid FROM processes p JOIN ancestors a ON p.pid = a.pid)
+       SELECT ${SUMMARY_COLUMNS} FROM processes WHERE ended_at IS NOT NULL AND ended_at < ?
+         AND pid NOT IN (SELECT pid FROM ancestors) AND ppid NOT IN (SELECT pid FROM live)
+       ORDER BY ended_at LIMIT ?`,
+      ts,
+      limit,
+    );
+  }
+
+  summaries(pids: readonly number[]): ProcessSummary[] {
+    if (pids.length === 0) return [];
+    const marks = pids.map(() => '?').join(',');
+    return this.store.query((db) => db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes WHERE pid IN (${marks})`).all(...pids) as ProcessSummary[]);
+  }
+
+  remove(pids: readonly number[]): void {
+    if (pids.length === 0) return;
+    this.store.placeEvents();
+    this.store.write(null, () => {
+      for (const pid of pids) for (const statement of this.store.stmt.removeProcess) statement.run(pid);
+    });
+  }
+}
