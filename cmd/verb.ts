@@ -1,7 +1,7 @@
 /**
  * What a verb module exports: its declaration (what `aos <verb> --help` shows, what argv may hold)
- * and its work. cmd/verbs.ts lists them; cmd/cli-parse.ts reads argv against them with node's
- * util.parseArgs; cmd/cli-help.ts writes their help.
+ * and its work. cmd/verbs.ts lists them; cmd/cli-program.ts makes each a commander command, which
+ * reads argv against it and writes its help.
  */
 
 /**

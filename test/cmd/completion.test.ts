@@ -21,6 +21,9 @@ describe('aos completion', () => {
     expect(await complete(bash.stdout, ['aos', 'ps', '--no'])).toEqual(['--no-trunc']);
     expect(await complete(bash.stdout, ['aos', 'kernel', 're'])).toEqual(['restart']);
     expect(await complete(bash.stdout, ['aos', 'logs', '--s'])).toEqual(['--since']);
+    // A subcommand's own flags, from commander's tree.
+    expect(await complete(bash.stdout, ['aos', 'kernel', 'status', '--j'])).toEqual(['--json']);
+    expect(await complete(bash.stdout, ['aos', 'audit', 've'])).toEqual(['verify']);
     const zsh = await runCli(['completion', 'zsh']);
     expect(zsh.stdout).toContain('bashcompinit');
     expect(zsh.stdout).toContain('complete -F _aos aos');

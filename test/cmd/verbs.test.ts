@@ -1,6 +1,6 @@
 /** The verb table: each entry declares the verb it is named after, with flags the parser can read. */
 import { describe, expect, it } from 'vitest';
-import { argInfo, optionInfo } from '../../cmd/cli-parse.js';
+import { programCommand } from '../../cmd/cli-program.js';
 import type { VerbSpec } from '../../cmd/verb.js';
 import { allVerbs, verbLoader, VERBS } from '../../cmd/verbs.js';
 
@@ -21,18 +21,23 @@ describe('the verb table', () => {
     }
   });
 
-  it('declares options and arguments the parser reads, each long flag once per verb', async () => {
-    for (const spec of await allVerbs()) {
-      walk(spec, (s) => {
-        const longs = (s.options ?? []).map((o) => optionInfo(o).long);
-        expect(new Set(longs).size, s.name).toBe(longs.length);
-        expect(longs, s.name).not.toContain('help');
-        const args = (s.args ?? []).map(([syntax]) => argInfo(syntax));
-        // Only the last argument may be variadic, and no required one follows an optional one.
-        args.slice(0, -1).forEach((a) => expect(a.variadic, s.name).toBe(false));
-        args.forEach((a, i) => expect(!a.required || args.slice(0, i).every((b) => b.required), s.name).toBe(true));
-      });
-    }
+  it('builds as commander commands: each long flag once per verb, no -h of its own, arguments in a readable order', async () => {
+    const verbs = await allVerbs();
+    const program = programCommand(verbs, async () => verbs, { code: 0, ran: null }, { version: '0', after: '' });
+    const walkCommands = (command: typeof program, visit: (c: typeof program) => void): void => {
+      visit(command);
+      for (const sub of command.commands) walkCommands(sub, visit);
+    };
+    walkCommands(program, (c) => {
+      const longs = c.options.map((o) => o.long);
+      expect(new Set(longs).size, c.name()).toBe(longs.length);
+      expect(longs, c.name()).not.toContain('--help');
+      const args = c.registeredArguments;
+      // Only the last argument may be variadic, and no required one follows an optional one.
+      args.slice(0, -1).forEach((a) => expect(a.variadic, c.name()).toBe(false));
+      args.forEach((a, i) => expect(!a.required || args.slice(0, i).every((b) => b.required), c.name()).toBe(true));
+    });
+    expect(program.commands.map((c) => c.name()).filter((n) => n !== 'help')).toEqual(Object.keys(VERBS));
   });
 
   it('finds only its own verbs', () => {
