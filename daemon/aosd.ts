@@ -16,6 +16,7 @@ import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
 import { aosPaths } from '../sys/paths.js';
 import { checkSandboxBinds, checkStatePlacement } from '../sys/state-placement.js';
 import { acquirePidLock, type PidLock } from './pid-lock.js';
+import { lockWorkspace, type WorkspaceLock } from './workspace-lock.js';
 import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../sys/param.js';
 import { loadPolicy, type Policy } from '../kernel/safety/policy.js';
@@ -36,6 +37,7 @@ const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.
 const STOP_TIMEOUT_MS = 10_000;
 
 let lock: PidLock | null = null;
+let workspaceLock: WorkspaceLock | null = null;
 let kernel: Kernel | null = null;
 let server: KernelServer | null = null;
 let stopping = false;
@@ -75,7 +77,17 @@ async function teardown(crashed = false): Promise<void> {
   await server?.close();
   // A clean stop keeps a backup of the last good state beside the store.
   await kernel?.close({ crashed, backup: !crashed });
+  await workspaceLock?.release();
   await lock?.release();
+}
+
+/** The workspace's lock (workspace-lock.ts), or none when AOS_SHARE_WORKSPACE=1 says two kernels may share it. */
+async function holdWorkspace(): Promise<WorkspaceLock | null> {
+  if (process.env.AOS_SHARE_WORKSPACE === '1') {
+    log('warn', `AOS_SHARE_WORKSPACE=1: the workspace ${paths.workspace} is not locked; another kernel may write there too`);
+    return null;
+  }
+  return lockWorkspace(paths.workspace, paths.home);
 }
 
 async function stop(reason: string, code = 0, crashed = false): Promise<void> {
@@ -160,6 +172,7 @@ async function start(): Promise<void> {
     process.exit(0);
   }
   lock = locked.lock;
+  workspaceLock = await holdWorkspace();
   // Sandboxes of an earlier kernel that died without cleaning up (SIGKILL, OOM) go before we serve.
   const swept = await sweepStaleSandboxes();
   const sweepLine = describeSweep(swept);

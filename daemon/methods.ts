@@ -109,7 +109,8 @@ export const handlers: Handlers = {
   logs,
   stop: (params, { kernel }) => {
     kernel.disk.refuseNewWork('stop');
-    return durable(kernel, { stopping: stopProcess(kernel, params.pid, params.timeout_s) });
+    const pids = stopProcess(kernel, params.pid, params.timeout_s, { tree: params.tree ?? true });
+    return durable(kernel, { stopping: pids.length > 0, pids });
   },
   inspect: (params, { kernel }) => inspectProcess(kernel.table, params.pid),
   history: (params, { kernel }) => {

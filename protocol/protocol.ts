@@ -56,8 +56,11 @@ export const METHODS = {
   ps: { params: z.strictObject({ all: z.boolean().optional(), last: z.number().int().positive().optional() }), result: RESULTS.ps },
   /** Kill a process, and its subtree unless `tree` is false; `killed` lists the pids that were live. */
   kill: { params: z.strictObject({ pid, tree: z.boolean().optional() }), result: RESULTS.kill },
-  /** Ask a process to exit: `[EVENT::STOP]` now, killed after `timeout_s` (`aos stop`). */
-  stop: { params: z.strictObject({ pid, timeout_s: z.number().positive().max(86_400) }), result: RESULTS.stop },
+  /**
+   * Ask a process and (unless `tree` is false) its descendants to exit: `[EVENT::STOP]` now, those
+   * still running killed after `timeout_s` (`aos stop`). `pids` lists those told, root first.
+   */
+  stop: { params: z.strictObject({ pid, timeout_s: z.number().positive().max(86_400), tree: z.boolean().optional() }), result: RESULTS.stop },
   /** One process in full: task, capabilities, limits, children, status (`aos inspect`). */
   inspect: { params: z.strictObject({ pid }), result: RESULTS.inspect },
   /** Write to a process's stdin. */

@@ -54,6 +54,34 @@ describe('everyday verbs', () => {
     expect((await t.cli(['stop', polite])).stderr).toContain('has already ended');
   }, 60_000);
 
+  it('stop takes the subtree: the parent heeds [EVENT::STOP], its stubborn child is killed at the deadline; --no-tree leaves children', async () => {
+    const exit = '[SYS_CALL::SYS_EXIT] {"code": 0}';
+    const model = await t.tape(
+      { lead: ['[SYS_CALL::SPAWN_AGENT] {"role": "helper", "name": "mule"}', BLOCK, { expect: 'EVENT::STOP', reply: exit }], mule: [BLOCK, { expect: 'is being stopped', reply: BLOCK }] },
+      'lead.yaml',
+    );
+    const lead = (await t.cli(['spawn', '--model', model, '--name', 'lead', '--detach'])).stdout.trim();
+    const mule = String(Number(lead) + 1);
+    await until(async () => (await state(lead)) === 'blocked' && (await state(mule)) === 'blocked', 20_000, 'both blocked');
+    const stopped = await t.cli(['stop', lead, '--time', '1', '--json']);
+    expect(stopped.code).toBe(0);
+    expect(JSON.parse(stopped.stdout)).toEqual({
+      pid: Number(lead),
+      stopped: true,
+      end: { pid: Number(lead), state: 'exited', code: 0, reason: expect.any(String) },
+      children: [{ pid: Number(mule), state: 'killed', code: 137, reason: `stopped with its ancestor ${lead}: did not exit within 1 s` }],
+    });
+    expect(await state(mule)).toBe('killed');
+
+    const solo = await t.tape({ lead2: ['[SYS_CALL::SPAWN_AGENT] {"role": "helper", "name": "mule2"}', BLOCK, BLOCK], mule2: [BLOCK] }, 'lead2.yaml');
+    const lead2 = (await t.cli(['spawn', '--model', solo, '--name', 'lead2', '--detach'])).stdout.trim();
+    const mule2 = String(Number(lead2) + 1);
+    await until(async () => (await state(lead2)) === 'blocked' && (await state(mule2)) === 'blocked', 20_000, 'both blocked');
+    expect(await t.cli(['stop', lead2, '--time', '1', '--no-tree'])).toMatchObject({ code: 0, stdout: `${lead2} killed 137: stopped: did not exit within 1 s\n` });
+    expect(await state(mule2)).toBe('blocked');
+    await t.cli(['kill', mule2]);
+  }, 60_000);
+
   it('ps -q and --filter; logs without a pid, --since and -t', async () => {
     const model = await t.tape({ web1: [BLOCK], web2: ['[SYS_CALL::SYS_EXIT] {"code": 0}'], db: [BLOCK] });
     const pids: Record<string, string> = {};

@@ -292,11 +292,12 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
     expect(await failure(driver().complete(request()))).toMatchObject({ kind: 'bad_request', status: 404 });
   });
 
-  it('connection refused → network, retryable', async () => {
+  it('connection refused → network, not retried, naming the address and the setting', async () => {
     const port = await freePort();
     const error = await failure(driver({ baseUrl: `http://127.0.0.1:${port}` }).complete(request()));
-    expect(error).toMatchObject({ kind: 'network', retryable: true });
-    expect(error.message).toContain('ECONNREFUSED');
+    expect(error).toMatchObject({ kind: 'network', retryable: false });
+    expect(error.message).toContain(`127.0.0.1:${port} refused the connection (ECONNREFUSED)`);
+    expect(error.message).toContain('GEMINI_BASE_URL');
   });
 
   it('a reset connection → network', async () => {

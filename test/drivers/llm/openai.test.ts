@@ -255,11 +255,12 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
     expect(await failure(driver().complete(request()))).toMatchObject({ kind: 'bad_request', retryable: false });
   });
 
-  it('connection refused → network', async () => {
+  it('connection refused → network, not retried, naming the address and the setting', async () => {
     const port = await freePort();
     const error = await failure(driver({ baseUrl: `http://127.0.0.1:${port}/v1` }).complete(request()));
-    expect(error).toMatchObject({ kind: 'network', retryable: true });
-    expect(error.message).toContain('ECONNREFUSED');
+    expect(error).toMatchObject({ kind: 'network', retryable: false });
+    expect(error.message).toContain(`127.0.0.1:${port} refused the connection (ECONNREFUSED)`);
+    expect(error.message).toContain('OPENAI_BASE_URL');
   });
 
   it('a base URL that redirects → bad_request naming where it points, not followed', async () => {

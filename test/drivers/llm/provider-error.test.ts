@@ -114,8 +114,21 @@ describe('ProviderError', () => {
 
   it('classifies transport failures', () => {
     const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
-    expect(fromTransportError('m', refused)).toMatchObject({ kind: 'network', retryable: true });
-    expect(fromTransportError('m', refused)?.message).toBe('m: network error (ECONNREFUSED): connect ECONNREFUSED 127.0.0.1:9');
+    // Refused: nothing serves the address, and six retries would find the same. Said at once, with what to check.
+    expect(fromTransportError('m', refused)).toMatchObject({ kind: 'network', retryable: false });
+    const refusedAt = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 9 }) });
+    expect(fromTransportError('openai:llama3', refusedAt)?.message).toBe(
+      'openai:llama3: cannot reach the model server: 127.0.0.1:9 refused the connection (ECONNREFUSED); is the model server running there, and is OPENAI_BASE_URL right? The kernel reads it when it starts: after changing it, run `aos kernel restart`',
+    );
+    const eyeballs = new TypeError('fetch failed', {
+      cause: Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:11434'), { code: 'ECONNREFUSED', address: '::1', port: 11434 })]), { code: 'ECONNREFUSED' }),
+    });
+    expect(fromTransportError('gemini:g', eyeballs)?.message).toContain('[::1]:11434 refused the connection');
+    const unknownHost = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND llm.internal'), { code: 'ENOTFOUND', hostname: 'llm.internal' }) });
+    expect(fromTransportError('gemini:g', unknownHost)).toMatchObject({ retryable: false, message: expect.stringContaining('llm.internal is not a known host name (ENOTFOUND); is the model server running there, and is GEMINI_BASE_URL right?') });
+    // A reset may pass: retried.
+    const reset = new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    expect(fromTransportError('m', reset)).toMatchObject({ kind: 'network', retryable: true, message: 'm: network error (ECONNRESET): read ECONNRESET' });
     const headersTimeout = new TypeError('fetch failed', { cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }) });
     expect(fromTransportError('m', headersTimeout)?.kind).toBe('timeout');
     expect(fromTransportError('m', new RangeError('bug'))).toBeUndefined();
