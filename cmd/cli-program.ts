@@ -79,6 +79,7 @@ export function verbCommand(spec: VerbSpec, verbs: VerbInput['verbs'], sink: Run
       option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
       repeatable.push(option.attributeName());
     } else if (o.default !== undefined) option.default(o.default);
+    if (o.conflicts) option.conflicts([...o.conflicts]);
     command.addOption(option);
   }
   if (spec.help) command.addHelpText('after', spec.help.replace(/\n+$/, ''));

@@ -74,13 +74,18 @@ export async function runStatus(flags: JsonFlag): Promise<number> {
         const stats = await client.request('stats', {});
         const info = await kernel;
         const { socket, home, workspace } = info;
-        print(flags.json ?? false, { ...stats, socket, home, workspace }, describeStats(stats, info));
+        print(flags.json ?? false, { running: true, ...stats, socket, home, workspace }, describeStats(stats, info));
         return EXIT.ok;
       },
       { autostart: false, retryIfLost: true },
     );
   } catch (error) {
     if (error instanceof KernelUnreachableError && error.kind === 'connect') {
+      // A script asking with --json gets JSON either way (and the same exit code 2).
+      if (flags.json) {
+        out(`${JSON.stringify({ running: false, home: paths.home, socket: paths.socket, workspace: paths.workspace })}\n`);
+        return EXIT.unreachable;
+      }
       throw new CliError(`kernel not running (nothing answers on ${paths.socket}); start it with "aos kernel start"`, EXIT.unreachable);
     }
     throw error;
@@ -132,7 +137,7 @@ Example:
       name: 'status',
       summary: 'show the daemon and its totals; exits 2 when it is not running',
       options: [
-        { flags: '--json', help: 'print the kernel stats with socket, home and workspace' },
+        { flags: '--json', help: 'print {"running":true, the kernel stats, socket, home, workspace}; when none runs {"running":false,"home","socket","workspace"} (exit 2)' },
       ],
       help: `
 Example:

@@ -3,7 +3,7 @@ import type { KernelClient } from '../client/client.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { EXIT } from './fail.js';
 import type { EventPrinter } from './follow.js';
-import { eventsFor, windowEvents, type Window } from './log-window.js';
+import { cutsByTime, eventsFor, windowEvents, type Window } from './log-window.js';
 
 /** The most a history request may ask for (the protocol's bound). */
 const MAX_TAIL = 1_000_000;
@@ -11,7 +11,7 @@ const MAX_TAIL = 1_000_000;
 async function history(client: KernelClient, window: Window, printer: EventPrinter): Promise<KernelEvent[]> {
   const prints = (e: KernelEvent): boolean => printer.line(e) !== null;
   const fetch = async (tail: number): Promise<readonly KernelEvent[]> => (await client.request('history', { tail })).events;
-  const tail = window.tail !== undefined && window.since === undefined ? await eventsFor(window.tail, fetch, prints) : MAX_TAIL;
+  const tail = window.tail !== undefined && !cutsByTime(window) ? await eventsFor(window.tail, fetch, prints) : MAX_TAIL;
   const { procs, events } = await client.request('history', { tail: Math.min(tail, MAX_TAIL) });
   printer.seed(procs);
   const shown = windowEvents(events, window, prints);

@@ -4,7 +4,7 @@ import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
-import { eventsFor, sinceTime, type Window } from './log-window.js';
+import { cutsByTime, eventsFor, timeArg, type Window } from './log-window.js';
 import { printAllLogs } from './logs-all.js';
 import type { VerbSpec } from './verb.js';
 
@@ -12,6 +12,7 @@ interface LogsFlags {
   follow?: boolean;
   tail?: string;
   since?: string;
+  until?: string;
   timestamps?: boolean;
   tree: boolean;
   json?: boolean;
@@ -25,7 +26,7 @@ async function printOne(client: KernelClient, pid: number, flags: LogsFlags, win
   const tree = flags.tree;
   // The events to fetch so that --tail lines print (a fetched event may be a quiet one).
   const tail =
-    window.tail === undefined || window.since !== undefined
+    window.tail === undefined || cutsByTime(window)
       ? undefined
       : await eventsFor(window.tail, async (n) => (await client.request('logs', { pid, tail: n, tree })).events, (e) => printer.line(e) !== null);
   const outcome = await printLogs(client, { pid, tail, follow: flags.follow ?? false, tree }, printer, undefined, window);
@@ -35,7 +36,9 @@ async function printOne(client: KernelClient, pid: number, flags: LogsFlags, win
 export async function runLogs(pidArg: string | undefined, flags: LogsFlags): Promise<number> {
   const pid = pidArg === undefined ? undefined : toPid(pidArg);
   const tailArg = flags.tail === undefined ? undefined : toInt(flags.tail, '--tail', 0, 1_000_000);
-  const window: Window = { tail: tailArg ?? (pid === undefined && flags.since === undefined ? ALL_DEFAULT_TAIL : undefined), since: flags.since === undefined ? undefined : sinceTime(flags.since) };
+  const since = flags.since === undefined ? undefined : timeArg(flags.since, '--since');
+  const until = flags.until === undefined ? undefined : timeArg(flags.until, '--until');
+  const window: Window = { tail: tailArg ?? (pid === undefined && since === undefined && until === undefined ? ALL_DEFAULT_TAIL : undefined), since, until };
   const printer = new EventPrinter({ json: flags.json ?? false, verbose: flags.verbose ?? false, timestamps: flags.timestamps ?? false, thinking: flags.follow ?? false });
   return withKernel(async (client) => {
     try {
@@ -55,6 +58,7 @@ export const logsVerb: VerbSpec = {
     { flags: '-f, --follow', help: 'keep printing live events until the process ends (without a pid: until Ctrl-C)' },
     { flags: '-n, --tail <n>', help: 'only the last n lines of the history (with --json: the last n events)' },
     { flags: '--since <when>', help: 'only events since a duration ago (90s, 10m, 2h, 1d) or a time (2026-01-31T12:00)' },
+    { flags: '--until <when>', help: 'only events before a duration ago or a time (with --since: a range)', conflicts: ['follow'] },
     { flags: '-t, --timestamps', help: 'prefix each line with its time' },
     { flags: '--no-tree', help: "only this process's events, not its descendants'" },
     { flags: '--json', help: 'one JSON event per line: {"ts","pid","type",...}' },

@@ -16,6 +16,8 @@ export interface OptionSpec {
   default?: string;
   /** May be given more than once: its values collect into an array (absent: []). */
   repeatable?: boolean;
+  /** Options (their flag keys, e.g. `follow`) it cannot be given with: a usage error names both. */
+  conflicts?: readonly string[];
 }
 
 /** What the parse hands a verb's work: its arguments in declared order, and its flags. */

@@ -15,6 +15,7 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   restart: async () => (await import('./restart.js')).restartVerb,
   attach: async () => (await import('./attach.js')).attachVerb,
   send: async () => (await import('./send.js')).sendVerb,
+  wait: async () => (await import('./wait.js')).waitVerb,
   rm: async () => (await import('./rm.js')).rmVerb,
   prune: async () => (await import('./rm.js')).pruneVerb,
   models: async () => (await import('./models.js')).modelsVerb,

@@ -95,7 +95,7 @@ export const RESULTS = {
   unsubscribe: s.object({ ok: s.boolean }),
   stats: kernelStats,
   rm: s.object({ removed: s.array(pid) }),
-  prune: s.object({ removed: s.nonNegativeInt }),
+  prune: s.object({ removed: s.array(pid) }),
   models: s.object({ default_model: s.nullable(s.string), providers: s.array(providerListing) }),
   shutdown: s.object({ pid }),
   wait: s.object({

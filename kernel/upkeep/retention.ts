@@ -41,14 +41,14 @@ export async function removeProcesses(kernel: RetentionHost, pids: readonly numb
 }
 
 /** `aos prune`: every ended process that ended before `before` (ms) and that nothing live still needs. */
-export async function pruneProcesses(kernel: RetentionHost, before: number): Promise<number> {
+export async function pruneProcesses(kernel: RetentionHost, before: number): Promise<number[]> {
   kernel.disk.refuseNewWork('prune');
   kernel.store.flush();
-  let count = 0;
+  const removed: number[] = [];
   for (;;) {
     const rows = kernel.store.processes.prunable(before, PRUNE_BATCH);
-    if (rows.length === 0) return count;
-    count += (await forget(kernel, rows)).length;
+    if (rows.length === 0) return removed.sort((a, b) => a - b);
+    removed.push(...(await forget(kernel, rows)));
   }
 }
 
@@ -56,7 +56,7 @@ export async function pruneProcesses(kernel: RetentionHost, before: number): Pro
 export function startRetention(kernel: RetentionHost, windowMs: number): () => void {
   const sweep = (): void => {
     pruneProcesses(kernel, Date.now() - windowMs).then(
-      (n) => n > 0 && kernel.log('info', `retention: pruned ${n} ended processes older than ${Math.round(windowMs / 1000)} s`),
+      (pids) => pids.length > 0 && kernel.log('info', `retention: pruned ${pids.length} ended processes older than ${Math.round(windowMs / 1000)} s`),
       (error: unknown) => kernel.log('warn', `retention: prune failed: ${(error as Error).message}`),
     );
   };

@@ -25,6 +25,10 @@ describe('aos kernel start|stop|status', () => {
     const down = await t.cli(['kernel', 'status']);
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('kernel not running');
+    // --json answers in JSON even then, with the same exit code.
+    const downJson = await t.cli(['kernel', 'status', '--json']);
+    expect(downJson.code).toBe(2);
+    expect(JSON.parse(downJson.stdout)).toEqual({ running: false, home: t.home, socket: path.join(t.home, 'kernel.sock'), workspace: t.env.AOS_WORKSPACE });
     expect(await exists(path.join(t.home, 'kernel.sock'))).toBe(false);
 
     const start = await t.cli(['kernel', 'start', '--json']);

@@ -50,11 +50,23 @@ describe('removing ended processes', () => {
     const bad = await t.cli(['prune', '--older-than', 'soon']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--older-than must be a duration like 90s, 30m, 12h, 7d or 2w (got "soon")');
+    // aos wait: the exit code, printed and returned, like docker wait; --timeout gives up with 124.
+    expect(await t.cli(['wait', String(other)])).toMatchObject({ code: 3, stdout: '3\n' });
+    expect(await t.cli(['wait', String(sleeper), '--timeout', '1s'])).toMatchObject({ code: 124, stdout: `${sleeper} still sleeping\n` });
+    expect((await t.cli(['wait', '9999'])).stderr).toContain('no such process 9999');
+
+    // One shape for rm --json and prune --json: the pids removed.
     const prune = await t.cli(['prune', '--json']);
-    expect(JSON.parse(prune.stdout)).toEqual({ removed: 1 });
+    expect(JSON.parse(prune.stdout)).toEqual({ removed: [other] });
     expect((await psDirect(t.home, true)).map((r) => r.pid)).toEqual([sleeper]);
     const status = JSON.parse((await t.cli(['kernel', 'status', '--json'])).stdout) as { processes: Record<string, number> };
     expect(status.processes).toMatchObject({ exited: 0, sleeping: 1 });
+
+    // rm -f: what still runs is killed and waited for, then removed.
+    const forced = await t.cli(['rm', '-f', String(sleeper), '--json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toEqual({ removed: [sleeper] });
+    expect(await psDirect(t.home, true)).toEqual([]);
   }, 60_000);
 
   it('AOS_RETENTION prunes ended processes past it when the kernel starts', async () => {

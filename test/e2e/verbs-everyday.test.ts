@@ -96,6 +96,11 @@ describe('everyday verbs', () => {
     expect(all.code).toBe(0);
     for (const name of ['web1', 'web2', 'db']) expect(all.stdout).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ \\[${pids[name]} ${name}\\] spawned`, 'm'));
     expect((await t.cli(['logs', '--since', '2999-01-01T00:00'])).stdout).toBe('');
+    expect((await t.cli(['logs', '--since', '10m', '--until', '2000-01-01T00:00'])).stdout).toBe('');
+    expect((await t.cli(['logs', pids.db ?? '', '--until', '2999-01-01T00:00'])).stdout).toMatch(new RegExp(`\\[${pids.db} db\\] spawned`));
+    const both = await t.cli(['logs', '-f', '--until', '1m']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain("option '--until <when>' cannot be used with option '-f, --follow'");
     const last = await t.cli(['logs', '--tail', '2', '--json']);
     expect(jsonLines(last.stdout)).toHaveLength(2);
     await t.cli(['kill', pids.web1 ?? '']);
