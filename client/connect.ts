@@ -3,6 +3,7 @@
  * at once: openKernel); when nobody answers and auto-start is on,
  * launch the daemon with the launcher the CLI hands in (cmd/launch.ts) and connect to it. Failures are KernelUnreachableError.
  */
+import { existsSync } from 'node:fs';
 import { KernelClient } from './client.js';
 import { KernelUnreachableError } from './errors.js';
 import type { AosPaths } from '../sys/paths.js';
@@ -106,14 +107,16 @@ export interface Opened {
 }
 
 /** The kernel for a CLI verb, started on demand unless `autostart` is off. */
-export async function openKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number) => void }): Promise<Opened> {
+export async function openKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number, how: { unclean: boolean }) => void }): Promise<Opened> {
   let client: KernelClient;
   try {
     client = await KernelClient.connect(paths);
   } catch (error) {
     if (!(error instanceof KernelUnreachableError) || error.kind !== 'connect' || !options.autostart) throw error;
+    // A clean stop removes the socket: one left behind is a kernel that died (killed, crashed, the machine rebooted).
+    const unclean = existsSync(paths.socket);
     const started = await startKernel(paths, options.launch);
-    if (started.started) options.onStarted?.(started.kernel.pid);
+    if (started.started) options.onStarted?.(started.kernel.pid, { unclean });
     return { client: started.client, kernel: Promise.resolve(started.kernel).then((k) => checkProtocol(k, paths)) };
   }
   return { client, kernel: pinged(client, paths).then((k) => checkProtocol(k, paths)) };

@@ -20,9 +20,16 @@ function open(autostart: boolean): Promise<Opened> {
   return openConnection(aosPaths(), {
     autostart,
     launch: launchLazily,
-    // Scripts read stdout/stderr; only a person at a terminal is told about the start.
-    onStarted: (pid) => {
-      if (isTerminal(2)) err(`aos: started the kernel (pid ${pid})\n`);
+    // Scripts read stdout/stderr; only a person at a terminal is told about the start, once: what
+    // now runs in the background and how to stop it, or that the last kernel had died.
+    onStarted: (pid, { unclean }) => {
+      if (!isTerminal(2)) return;
+      const home = aosPaths().home;
+      err(
+        unclean
+          ? `aos: the kernel of ${home} had stopped without shutting down (see ${home}/kernel.log); started a new one (pid ${pid}), and its processes resume\n`
+          : `aos: started the kernel (pid ${pid}) for ${home}; it keeps running in the background, with its memory server once an agent uses memory: "aos kernel stop" stops both\n`,
+      );
     },
   }).then(({ client, kernel }) => ({
     client,
