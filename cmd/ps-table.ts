@@ -1,6 +1,12 @@
-/** `aos ps`'s human table: fixed numeric columns, NAME and MODEL cut to fit the width. */
+/**
+ * `aos ps`'s human table: fixed numeric columns; when the width is short, TIME, SYSCALLS, PPID and
+ * TURNS go first (`-o wide` shows them), then MODEL gives way, then NAME (cut in the middle, so `worker-a` and `worker-b` stay
+ * apart), STATE last — it carries the reason. Widths are display widths (a CJK name takes two
+ * columns a character).
+ */
 import type { ProcRow } from '../protocol/views.js';
 import { describeStatus } from '../protocol/status.js';
+import { cutEnd, cutMiddle, displayWidth, pad } from './text-width.js';
 import { formatCost, formatCount, formatDuration } from './top/format.js';
 
 /** Two spaces after text columns; numbers sit right-aligned under wider titles, so one will do. */
@@ -8,65 +14,55 @@ function gapBefore(column: Column): string {
   return column.right ? ' ' : '  ';
 }
 
-interface Column {
+export interface Column {
   title: string;
   right: boolean;
-  /** NAME and MODEL shrink (down to `min`) so the table fits. */
+  /** MODEL, NAME and STATE shrink (down to `min`) so the table fits, the lowest `give` first. */
   min?: number;
+  give?: number;
   cut?: 'end' | 'middle';
-  /** Gives way only once the other flexible columns are at their minimum. */
-  last?: boolean;
-  /** Shown only when the table fits without cutting anything. */
-  optional?: boolean;
+  /** Dropped, the lowest first, before anything is cut. */
+  optional?: number;
   value(row: ProcRow, now: number): string;
 }
 
-const COLUMNS: readonly Column[] = [
+export const COLUMNS: readonly Column[] = [
   { title: 'PID', right: true, value: (r) => String(r.pid) },
-  { title: 'PPID', right: true, value: (r) => (r.ppid ? String(r.ppid) : '-') },
-  { title: 'NAME', right: false, min: 6, cut: 'end', value: (r) => r.name },
-  { title: 'STATE', right: false, min: 9, last: true, cut: 'end', value: (r) => describeStatus(r) },
-  { title: 'MODEL', right: false, min: 14, cut: 'middle', value: (r) => r.model },
-  { title: 'TURNS', right: true, value: (r) => formatCount(r.turns) },
-  { title: 'SYSCALLS', right: true, value: (r) => formatCount(r.syscalls) },
+  { title: 'PPID', right: true, optional: 3, value: (r) => (r.ppid ? String(r.ppid) : '-') },
+  { title: 'NAME', right: false, min: 8, give: 2, cut: 'middle', value: (r) => r.name },
+  { title: 'STATE', right: false, min: 12, give: 3, cut: 'end', value: (r) => describeStatus(r) },
+  { title: 'MODEL', right: false, min: 10, give: 1, cut: 'middle', value: (r) => r.model },
+  { title: 'TURNS', right: true, optional: 4, value: (r) => formatCount(r.turns) },
+  { title: 'SYSCALLS', right: true, optional: 2, value: (r) => formatCount(r.syscalls) },
   { title: 'TOKENS', right: true, value: (r) => formatCount(r.tokens) },
   { title: 'COST', right: true, value: (r) => (r.cost ? formatCost(r.cost) : '-') },
   // Run time: creation to the end (or to now).
-  { title: 'TIME', right: true, optional: true, value: (r, now) => formatDuration(((r.ended_at ?? now) - r.created_at) / 1000) },
+  { title: 'TIME', right: true, optional: 1, value: (r, now) => formatDuration(((r.ended_at ?? now) - r.created_at) / 1000) },
   // Since creation while live; since the end once ended (docker's "Exited (0) 3 minutes ago").
   { title: 'AGE', right: true, value: (r, now) => (r.ended_at === null ? formatDuration((now - r.created_at) / 1000) : `${formatDuration((now - r.ended_at) / 1000)} ago`) },
 ];
 
-/** Keep both ends of a long value: `replay:/tmp/x/tape.yaml` → `replay:…/tape.yaml`. */
+/** Cut a cell to `width` columns; MODEL keeps its provider (`replay:…/tape.yaml`). */
 function cut(text: string, width: number, where: 'end' | 'middle'): string {
-  if (text.length <= width) return text;
-  if (width <= 1) return text.slice(0, width);
-  if (where === 'end') return `${text.slice(0, width - 1)}…`;
-  // Keep the provider (`replay:`) whole when it leaves room for the end of the name.
+  if (where === 'end') return cutEnd(text, width);
   const provider = text.indexOf(':') + 1;
-  const head = provider > 0 && provider <= width - 6 ? provider : Math.ceil((width - 1) / 2);
-  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
+  return cutMiddle(text, width, provider > 0 ? provider : undefined);
 }
 
-function widestFlexible(columns: readonly Column[], width: readonly number[], last: boolean): number | undefined {
-  let widest: number | undefined;
-  columns.forEach((c, i) => {
-    const w = width[i] as number;
-    if (c.min !== undefined && (c.last ?? false) === last && w > c.min && (widest === undefined || w > (width[widest] as number))) widest = i;
-  });
-  return widest;
-}
-
-/** Widths that fit `total` columns: the flexible ones give way, the widest first. */
+/** Widths that fit `total` columns: the flexible ones give way, the lowest `give` first, each down to its minimum. */
 function widths(columns: readonly Column[], cells: string[][], total: number): { widths: number[]; over: number } {
-  const natural = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => (row[i] as string).length)));
+  const natural = columns.map((c, i) => Math.max(displayWidth(c.title), ...cells.map((row) => displayWidth(row[i] as string))));
   const out = [...natural];
   const gaps = columns.slice(1).reduce((n, c) => n + gapBefore(c).length, 0);
   const over = out.reduce((a, b) => a + b, 0) + gaps - total;
-  for (let left = over; left > 0; left--) {
-    const widest = widestFlexible(columns, out, false) ?? widestFlexible(columns, out, true);
-    if (widest === undefined) break;
-    out[widest] = (out[widest] as number) - 1;
+  const order = columns.map((c, i) => ({ c, i })).filter(({ c }) => c.min !== undefined).sort((a, b) => (a.c.give ?? 0) - (b.c.give ?? 0));
+  let left = over;
+  for (const { c, i } of order) {
+    if (left <= 0) break;
+    const room = Math.max(0, (out[i] as number) - (c.min as number));
+    const take = Math.min(room, left);
+    out[i] = (out[i] as number) - take;
+    left -= take;
   }
   return { widths: out, over };
 }
@@ -79,15 +75,25 @@ function table(columns: readonly Column[], rows: readonly ProcRow[], total: numb
       .map((c, i) => {
         const width = w[i] as number;
         const text = cut(values[i] as string, width, c.cut ?? 'end');
-        return `${i === 0 ? '' : gapBefore(c)}${c.right ? text.padStart(width) : text.padEnd(width)}`;
+        return `${i === 0 ? '' : gapBefore(c)}${pad(text, width, c.right)}`;
       })
       .join('')
       .trimEnd();
   return { text: [line(columns.map((c) => c.title)), ...cells.map(line)].join('\n'), over };
 }
 
-/** The table cut to `total` columns (Infinity: nothing is cut); optional columns go first. */
-export function formatPsTable(rows: readonly ProcRow[], total: number, now = Date.now()): string {
-  const full = table(COLUMNS, rows, total, now);
-  return full.over <= 0 ? full.text : table(COLUMNS.filter((c) => !c.optional), rows, total, now).text;
+/**
+ * The table cut to `total` columns (Infinity: nothing is cut, every column shown). The optional
+ * columns go first, one at a time, while that saves cutting; `columns` picks others (`--format`).
+ */
+export function formatPsTable(rows: readonly ProcRow[], total: number, now = Date.now(), columns: readonly Column[] = COLUMNS): string {
+  let shown = [...columns];
+  let result = table(shown, rows, total, now);
+  const droppable = shown.filter((c) => c.optional !== undefined).sort((a, b) => (a.optional ?? 0) - (b.optional ?? 0));
+  for (const column of droppable) {
+    if (result.over <= 0) break;
+    shown = shown.filter((c) => c !== column);
+    result = table(shown, rows, total, now);
+  }
+  return result.text;
 }

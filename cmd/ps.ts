@@ -1,7 +1,8 @@
 /** `aos ps`: one row per process (live, --all, or the --last n created); `--json` prints the kernel's ProcRow array. */
 import { toInt } from './args.js';
 import { withKernel } from './connect.js';
-import { EXIT } from './fail.js';
+import { CliError, EXIT } from './fail.js';
+import { readFormat, renderFormat } from './ps-format.js';
 import { formatPsTable } from './ps-table.js';
 import { tableWidth } from './width.js';
 import { matches, parseFilter } from './ps-filter.js';
@@ -15,11 +16,15 @@ interface PsFlags {
   trunc: boolean;
   quiet?: boolean;
   filter: string[];
+  format?: string;
+  output?: string;
 }
 
 export async function runPs(flags: PsFlags): Promise<number> {
   const last = flags.last === undefined ? undefined : toInt(flags.last, '--last', 1, Number.MAX_SAFE_INTEGER);
   const filter = parseFilter(flags.filter);
+  if (flags.output !== undefined && flags.output !== 'wide') throw new CliError(`-o takes wide (got "${flags.output}"); --json for JSON, --format for your own columns`);
+  const format = flags.format === undefined ? null : readFormat(flags.format);
   return withKernel(async (client) => {
     // A state filter may name ended states: look at every process then.
     const all = (flags.all ?? false) || filter.has('state');
@@ -33,8 +38,13 @@ export async function runPs(flags: PsFlags): Promise<number> {
       out(`${JSON.stringify(rows)}\n`);
       return EXIT.ok;
     }
-    const width = tableWidth(flags.trunc);
-    out(`${formatPsTable(rows, width)}\n`);
+    if (format && 'template' in format) {
+      out(renderFormat(format.template, rows));
+      return EXIT.ok;
+    }
+    // -o wide: every column, nothing cut (as --no-trunc).
+    const width = flags.output === 'wide' ? Infinity : tableWidth(flags.trunc);
+    out(`${formatPsTable(rows, width, Date.now(), format?.columns)}\n`);
     return EXIT.ok;
   }, { retryIfLost: true });
 }
@@ -48,6 +58,8 @@ export const psVerb: VerbSpec = {
     { flags: '-q, --quiet', help: 'print only the pids, one per line' },
     { flags: '-f, --filter <key=value>', help: 'only rows where state, name, model, ppid, pid or role match (globs; repeatable)', repeatable: true },
     { flags: '--no-trunc', help: 'never cut NAME, MODEL or STATE to fit the width' },
+    { flags: '-o, --output <format>', help: 'wide: every column, nothing cut' },
+    { flags: '--format <format>', help: 'columns (pid,name,state) or a Go template: "{{.Pid}}\\t{{.Name}}", "table {{.Pid}} {{.Status}}", "{{json .}}"', conflicts: ['json', 'quiet'] },
     { flags: '--json', help: 'print an array of rows {pid, ppid, name, state, model, turns, syscalls, tokens, cost, age_s, ...}' },
   ],
   help: `
@@ -56,6 +68,9 @@ Examples:
   aos ps -n 20
   aos ps -a --filter state=exited -q | xargs aos rm
   aos ps --filter name='web*',state=blocked
+  aos ps -o wide
+  aos ps --format pid,name,state,cost
+  aos ps -a --format 'table {{.Pid}}\t{{.Name}}\t{{.Status}}'
   aos ps --all --json | jq '.[] | select(.state == "blocked") | .pid'`,
   run: ({ flags }) => runPs(flags as unknown as PsFlags),
 };

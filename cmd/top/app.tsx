@@ -90,7 +90,7 @@ export function App(props: AppProps): ReactElement {
       <Header stats={stats} uptime={uptime} rate={totalRate(state, now)} color={color} trend={trend} width={width} />
       {state.error ? <ErrorBanner message={state.error} color={color} /> : null}
       <ApprovalsPane rows={approvals.list} max={3} width={width} color={color} />
-      {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} /> : null}
+      {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} sort={view.sort} /> : null}
       {split.log > 0 ? (
         <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} />
       ) : null}

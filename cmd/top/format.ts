@@ -1,4 +1,5 @@
 /** Compact numbers for narrow columns: 1.2k tokens, $0.0123, 3m12s, 45 MiB. */
+import { cutEnd, cutMiddle, pad } from '../text-width.js';
 
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '—';
@@ -39,6 +40,15 @@ export function formatDuration(seconds: number): string {
   return days >= 100 ? `${days}d` : `${days}d${pad2(Math.floor((s % 86_400) / 3600))}h`;
 }
 
+/** How long ago, in its largest unit (fits 7 columns): `45s ago`, `5m ago`, `3h ago`, `12d ago`. */
+export function formatAgo(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
@@ -59,11 +69,15 @@ export function shortModel(model: string): string {
   return name || model;
 }
 
-/** Cut to `width` columns with an ellipsis, then pad (left or right aligned). */
-export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+/** Cut to `width` terminal columns with an ellipsis (at the end, or in the `middle`), then pad (left or right aligned). */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left', where: 'end' | 'middle' = 'end'): string {
   if (width <= 0) return '';
-  const cut = text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
-  return align === 'right' ? cut.padStart(width) : cut.padEnd(width);
+  if (where === 'end') return pad(cutEnd(text, width), width, align === 'right');
+  // A tree's indentation (`  └ `) stays; the name after it is cut in its middle.
+  const indent = /^[ └]*/.exec(text)?.[0] ?? '';
+  const room = width - indent.length;
+  const cut = room >= 3 ? indent + cutMiddle(text.slice(indent.length), room) : cutMiddle(text, width);
+  return pad(cut, width, align === 'right');
 }
 
 function pad2(n: number): string {

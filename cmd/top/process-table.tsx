@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { useRef, type ReactElement } from 'react';
 import { formatCells, type Column } from './columns.js';
-import type { ViewRow } from './rows.js';
+import type { SortKey, ViewRow } from './rows.js';
 import { STATE_TONE, tone } from './theme.js';
 
 export interface ProcessTableProps {
@@ -12,6 +12,25 @@ export interface ProcessTableProps {
   /** Lines available, the header row included. */
   height: number;
   color: boolean;
+  /** The sort order: its column's title is marked (↑ smallest first, ↓ largest first). */
+  sort?: SortKey;
+}
+
+/** The column each sort order sorts by, and which way. */
+const SORTED_BY: Record<SortKey, { key: string; mark: string }> = {
+  pid: { key: 'pid', mark: '↑' },
+  tokens: { key: 'tokens', mark: '↓' },
+  'tok/s': { key: 'rate', mark: '↓' },
+  cost: { key: 'cost', mark: '↓' },
+  state: { key: 'state', mark: '↑' },
+  age: { key: 'age', mark: '↓' },
+};
+
+/** A header cell: the title, marked when the table is sorted by it (the mark stays when the title is cut). */
+function title(column: Column, sort: SortKey | undefined): string {
+  const by = sort === undefined ? undefined : SORTED_BY[sort];
+  if (by?.key !== column.key) return column.title;
+  return column.title.length + 1 <= column.width ? `${column.title}${by.mark}` : `${column.title.slice(0, Math.max(0, column.width - 1))}${by.mark}`;
 }
 
 /** First visible row: moves only as far as needed to keep `index` on screen (no page jumps). */
@@ -40,7 +59,7 @@ function Row({ row, columns, selected, color }: { row: ViewRow; columns: readonl
   );
 }
 
-export function ProcessTable({ rows, columns, selected, height, color }: ProcessTableProps): ReactElement {
+export function ProcessTable({ rows, columns, selected, height, color, sort }: ProcessTableProps): ReactElement {
   const visible = Math.max(1, height - 1);
   const top = useRef(0);
   top.current = scrollTop(top.current, Math.max(0, selected), visible, rows.length);
@@ -48,7 +67,7 @@ export function ProcessTable({ rows, columns, selected, height, color }: Process
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text wrap="truncate" bold inverse={!color} color={tone(color, 'cyan')}>
-        {` ${formatCells(columns, (c) => c.title)}`}
+        {` ${formatCells(columns, (c) => title(c, sort))}`}
       </Text>
       {shown.length === 0 ? <Text dimColor={color}> no processes (a: show ended ones)</Text> : null}
       {shown.map((row, i) => (

@@ -25,9 +25,9 @@ const COMPARE: Record<SortKey, (a: ViewRow, b: ViewRow) => number> = {
   age: (a, b) => b.age - a.age,
 };
 
-/** Ages are recomputed from timestamps so they tick between kernel pushes. */
+/** Ages tick between kernel pushes: since creation while live, since the end once ended (as `ps` shows AGE). */
 export function ageSeconds(row: ProcRow, now: number): number {
-  return Math.max(0, ((row.ended_at ?? now) - row.created_at) / 1000);
+  return Math.max(0, (now - (row.ended_at ?? row.created_at)) / 1000);
 }
 
 export function visibleRows(state: TopState, options: { sort: SortKey; all: boolean; now: number; tree?: boolean; filter?: string }): ViewRow[] {

@@ -67,7 +67,7 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       );
       expect(shown.split('\n')[0]).toMatch(/^aos top {2}up /);
       expect(shown).toMatch(/procs 3: 0 ready 0 running 3 blocked 0 sleeping 0 exited 0 killed/);
-      expect(shown).toMatch(/^ +PID +PPID NAME +STATE +MODEL +TURNS +SYSCALLS +TOKENS/m);
+      expect(shown).toMatch(/^ +PID↑ +PPID +NAME +STATE +MODEL +TURNS +SYSCALLS +TOKENS/m);
       expect(rowOf(shown, first.pid)?.selected).toBe(true);
       expect(rowOf(shown, second.pid)?.selected).toBe(false);
       for (const line of shown.split('\n')) expect(line.length).toBeLessThanOrEqual(100);

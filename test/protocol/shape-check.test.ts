@@ -19,7 +19,8 @@ describe('shape checks', () => {
     expect(RESULTS.send.problem({ ok: false })).toBe('ok: expected true, received boolean false');
     expect(RESULTS.ps.problem(null)).toBe('expected an array, received null');
     expect(RESULTS.ping.problem({ pid: 1 })).toBe('version: expected a string, received nothing');
-    expect(RESULTS.prune.problem({ removed: 1.5 })).toBe('removed: expected an integer ≥ 0, received number 1.5');
+    expect(RESULTS.prune.problem({ removed: 1.5 })).toBe('removed: expected an array, received number 1.5');
+    expect(RESULTS.audit_verify.problem({ ok: true, rows: 1.5 })).toBe('rows: expected an integer ≥ 0, received number 1.5');
   });
 
   it('tell responses and pushes apart by their tag', () => {

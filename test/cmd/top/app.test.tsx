@@ -55,9 +55,9 @@ describe('aos top', () => {
     for (const part of ['up 3m12s', 'tokens 1.2k', 'tok/s 0', 'cost $0.0123', 'rss 45 MiB', 'procs 4: 1 ready 1 running 1 blocked', 'infer 1/8', 'queue 3', 'limits —']) {
       await eventually(() => expect(text).toContain(part));
     }
-    await eventually(() => expect(text).toMatch(/PID NAME +STATE +MODEL +TURNS +SYSC +TOKENS +TOK\/S +COST +AGE/));
-    await eventually(() => expect(text).toMatch(/1 root +running +demo +3 +4 +500 +0 +\$0\.0020 +3m1\ds/));
-    await eventually(() => expect(text).toMatch(/2 worker +blocked +gemini-2… .*90\.0k .*\$0\.5000/));
+    await eventually(() => expect(text).toMatch(/PID↑ NAME +STATE +MODEL +TURNS +TOKENS +TOK\/S +COST +AGE/));
+    await eventually(() => expect(text).toMatch(/1 root +running +demo +3 +500 +0 +\$0\.0020 +3m1\ds/));
+    await eventually(() => expect(text).toMatch(/2 worker +blocked +gemini-… .*90\.0k .*\$0\.5000/));
     await eventually(() => expect(text).not.toContain('done'));
   });
 
@@ -148,10 +148,10 @@ describe('aos top', () => {
   it('toggles a full-height follow view with l and Enter', async () => {
     const { press, frame } = await mount(source());
     await press('l');
-    await eventually(() => expect(frame()).not.toContain('PID NAME'));
+    await eventually(() => expect(frame()).not.toContain('PID↑ NAME'));
     await eventually(() => expect(frame()).toContain('follow 1 root running'));
     await press('l');
-    await eventually(() => expect(frame()).toContain('PID NAME'));
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
     await press('\r');
     await eventually(() => expect(frame()).toContain('follow 1 root'));
   });
@@ -168,7 +168,7 @@ describe('aos top', () => {
 
   it('does not count twice an event that raced a refresh (the reply already includes it)', async () => {
     const fake = source();
-    const { frame } = await mount(fake);
+    const { frame } = await mount(fake, { width: 100 });
     const processes = fake.processes.bind(fake);
     fake.processes = async (all) => {
       fake.emit(ev({ type: 'syscall', pid: 1, turn: 3, seq: 0, name: 'FS_READ', args: {} }));
@@ -177,7 +177,7 @@ describe('aos top', () => {
     };
     fake.emit(ev({ type: 'state', pid: 5, from: null, to: 'ready', name: 'critic' }));
     await settle(80);
-    await eventually(() => expect(frame()).toMatch(/1 root +running +demo +3 +5 /));
+    await eventually(() => expect(frame()).toMatch(/1 +- +root +running +demo +3 +5 /));
   });
 
   it('shows ended processes after a', async () => {
@@ -239,13 +239,14 @@ describe('aos top', () => {
     const fake = source();
     fake.rows.push(row(5, { name: 'grandchild', ppid: 2, state: 'blocked', wait: 'child 9', created_at: Date.now() - 1000 }));
     const { frame, press } = await mount(fake);
-    await eventually(() => expect(frame()).toContain('grandchi…'));
+    // NAME and STATE have the room: nothing of either is cut at 80 columns.
+    await eventually(() => expect(frame()).toMatch(/5 grandchild +blocked \(child 9\) /));
     await press('t');
     await eventually(() => {
-      const names = frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l)).map((l) => l.slice(7, 17).trimEnd());
-      expect(names).toEqual(['root', '└ worker', '  └ gran…', '└ writer']);
+      const names = frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l)).map((l) => l.slice(7, 18).trimEnd());
+      expect(names).toEqual(['root', '└ worker', '  └ gra…ild', '└ writer']);
     });
-    expect(frame()).toMatch(/gran… +blocked \(chil…/);
+    expect(frame()).toMatch(/gra…ild +blocked \(child 9\)/);
     await press('jj');
     await eventually(() => expect(frame()).toMatch(/── log 5 grandchild blocked \(child 9\) ─/));
     await press('/');

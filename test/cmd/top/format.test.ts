@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fit, formatBytes, formatCost, formatCount, formatDuration, formatRate, shortModel } from '../../../cmd/top/format.js';
-import { COLUMNS, layoutColumns } from '../../../cmd/top/columns.js';
+import { COLUMNS, formatCells, layoutColumns } from '../../../cmd/top/columns.js';
 
 describe('format', () => {
   it('writes numbers compactly', () => {
@@ -27,10 +27,26 @@ describe('format', () => {
 describe('layoutColumns', () => {
   const width = (cols: ReturnType<typeof layoutColumns>) => cols.reduce((n, c) => n + c.width + 1, 0);
 
-  it('keeps every important column at 80 and gives the rest to NAME and MODEL', () => {
+  it('keeps every important column at 80, NAME and STATE with room first', () => {
     const cols = layoutColumns(80);
-    expect(cols.map((c) => c.title)).toEqual(['PID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'SYSC', 'TOKENS', 'TOK/S', 'COST', 'AGE']);
+    expect(cols.map((c) => c.title)).toEqual(['PID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'TOKENS', 'TOK/S', 'COST', 'AGE']);
     expect(width(cols)).toBe(80);
+    const byKey = new Map(cols.map((c) => [c.key, c.width]));
+    expect(byKey.get('name')).toBeGreaterThanOrEqual(10);
+    expect(byKey.get('state')).toBeGreaterThanOrEqual(14);
+  });
+
+  it('gives MODEL way before NAME and STATE, and cuts NAME in the middle by display width', () => {
+    const cols = layoutColumns(60);
+    const byKey = new Map(cols.map((c) => [c.key, c]));
+    expect(byKey.get('name')?.width).toBeGreaterThanOrEqual(8);
+    expect(byKey.get('state')?.width).toBeGreaterThanOrEqual(10);
+    const name = byKey.get('name');
+    if (!name) throw new Error('NAME is shown');
+    const sized = { ...name, width: 7 };
+    expect(formatCells([sized], () => 'worker-a')).toBe('wor…r-a');
+    expect(formatCells([sized], () => 'worker-b')).toBe('wor…r-b');
+    expect(formatCells([{ ...name, width: 8 }], () => '数据分析员')).toBe('数据…员 ');
   });
 
   it('hides the least important columns first when narrower', () => {
