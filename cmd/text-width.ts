@@ -1,16 +1,32 @@
 /**
  * Text as a terminal shows it: width in columns, not `.length` — a CJK character takes two, a
- * combining mark or a zero-width joiner none, an emoji sequence one grapheme (string-width, the
- * measure Ink uses, so `ps` and `top` agree). Cutting keeps whole graphemes and marks the cut `…`.
+ * combining mark or a zero-width joiner none, an emoji one grapheme of two. Cutting keeps whole
+ * graphemes and marks the cut `…`. East Asian widths are get-east-asian-width's (what Ink's
+ * string-width uses); not string-width itself, whose emoji regexes cost ~10 ms of every `aos ps`
+ * start just to load. Printable ASCII, the common case, is measured without any of it.
  */
-import stringWidth from 'string-width';
+import { eastAsianWidth } from 'get-east-asian-width';
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+let segmenter: Intl.Segmenter | undefined;
+let zeroWidth: RegExp | undefined;
+let emoji: RegExp | undefined;
+
+/** One grapheme's columns: 0 when nothing of it prints, 2 for an emoji or a wide East Asian character. */
+function graphemeWidth(grapheme: string): number {
+  zeroWidth ??= /^[\p{Default_Ignorable_Code_Point}\p{Control}\p{Format}\p{Nonspacing_Mark}\p{Enclosing_Mark}]+$/u;
+  if (zeroWidth.test(grapheme)) return 0;
+  emoji ??= /\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\u200D\p{Extended_Pictographic}/u;
+  if (emoji.test(grapheme)) return 2;
+  const first = grapheme.codePointAt(0) ?? 0;
+  return eastAsianWidth(first);
+}
 
 /** How many terminal columns `text` takes. */
 export function displayWidth(text: string): number {
-  // Printable ASCII is one column a character: the common case, without segmenting.
-  return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
+  if (ASCII.test(text)) return text.length;
+  let width = 0;
+  for (const part of split(text)) width += graphemeWidth(part);
+  return width;
 }
 
 /** The graphemes from the start (or, `fromEnd`, from the end) that fit in `width` columns, joined in order. */
@@ -27,8 +43,14 @@ function take(parts: readonly string[], width: number, fromEnd = false): string 
   return (fromEnd ? kept.reverse() : kept).join('');
 }
 
+/** Printable ASCII (and the cut mark `…`): one column a character, each its own grapheme. */
+const ASCII = /^[\x20-\x7e…]*$/;
+
 function split(text: string): string[] {
-  return Array.from(graphemes.segment(text), (s) => s.segment);
+  // The segmenter loads ICU's break rules (~30 ms) at its first use: never for ASCII.
+  if (ASCII.test(text)) return text.split('');
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return Array.from(segmenter.segment(text), (s) => s.segment);
 }
 
 /** Cut to `width` columns, keeping the start: `worker-with-a-long-name` → `worker-with…`. */
