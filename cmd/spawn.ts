@@ -9,6 +9,7 @@ import type { KernelClient } from '../client/client.js';
 import type { EndPayload } from '../protocol/protocol.js';
 import { out, err } from './out.js';
 import type { VerbSpec } from './verb.js';
+import { settingsOf } from '../protocol/settings.js';
 
 interface SpawnFlags {
   model?: string;
@@ -54,6 +55,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       max_wall_s: maxWallS,
       context_tokens: contextTokens,
       cwd: process.cwd(),
+      settings: settingsOf(process.env),
     });
     if (flags.detach) {
       out(flags.json ? `${JSON.stringify({ pid: proc.pid })}\n` : `${proc.pid}\n`);

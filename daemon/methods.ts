@@ -4,6 +4,7 @@ import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } fro
 import type { RawJson } from '../protocol/raw-json.js';
 import { pruneProcesses, removeProcesses } from '../kernel/upkeep/retention.js';
 import { defaultModelOf } from '../kernel/proc/root-model.js';
+import { refuseSpawnDrift } from './spawn-drift.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
 import { isEnded } from '../sys/types.js';
@@ -77,6 +78,7 @@ export const handlers: Handlers = {
     settings: settingsOf(process.env),
   }),
   spawn: async (params, { kernel }) => {
+    refuseSpawnDrift(params.settings, params.model ?? (defaultModelOf(kernel) ?? undefined), process.pid);
     const pcb = await kernel.spawn({
       task: params.task,
       model: params.model,

@@ -49,6 +49,8 @@ export const METHODS = {
       context_tokens: z.number().int().positive().optional(),
       capabilities: z.array(z.string()).optional(),
       cwd: z.string().optional(),
+      /** The caller's provider settings (settings.ts: secrets as fingerprints): a spawn the kernel would run with others is refused. */
+      settings: z.record(z.string(), z.string()).optional(),
     }),
     result: RESULTS.spawn,
   },

@@ -78,6 +78,25 @@ describe('exit status and blocked reasons', () => {
   }, 60_000);
 });
 
+describe('drift', () => {
+  it('refuses a spawn the kernel would run with another base URL or key than the caller set, naming the fix', async () => {
+    // The kernel started with the fake provider's URL and key (beforeAll's env, through the first verb).
+    expect((await cli(['ps'])).code).toBe(0);
+    const elsewhere = await cli(['spawn', 'hi', '--model', 'openai:flaky', '--detach'], { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('would run openai:flaky with other openai settings than yours: OPENAI_BASE_URL: yours "http://127.0.0.1:9/v1"');
+    expect(elsewhere.stderr).toContain('Run "aos kernel restart" to restart it with your settings');
+    const otherKey = await cli(['spawn', 'hi', '--model', 'openai:flaky', '--detach'], { env: { OPENAI_API_KEY: 'sk-other' } });
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.stderr).toMatch(/OPENAI_API_KEY: yours a key \(sha256:[0-9a-f]{12}\), the kernel's a key \(sha256:[0-9a-f]{12}\)/);
+    // Another provider's settings do not matter to a replay model; a setting the caller has not set is the kernel's.
+    expect((await cli(['spawn', '--model', await t.tape({ root: ['[SYS_CALL::SYS_EXIT] {"code":0}'] })], { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } })).code).toBe(0);
+    const unset = await cli(['spawn', 'hi', '--model', 'openai:quiet', '--detach'], { env: { OPENAI_BASE_URL: '', OPENAI_API_KEY: '' } });
+    expect(unset.code, unset.stderr).toBe(0);
+    await cli(['kill', unset.stdout.trim()]);
+  }, 60_000);
+});
+
 describe('small defects', () => {
   it('logs --tail N prints N lines even when quiet events sit among them', async () => {
     const model = await t.tape({ root: ['[SYS_CALL::SYS_WRITE_STDOUT] {"text":"one"}', '[SYS_CALL::SYS_WRITE_STDOUT] {"text":"two"}', '[SYS_CALL::SYS_EXIT] {"code":0}'] });
