@@ -1,9 +1,9 @@
-/** `aos kernel restart`: stop the daemon and start it with the caller's settings; its processes resume. */
+/** `aos kernel restart`: check the policy, stop the daemon and start it with the caller's settings; its processes resume. */
 import { pingKernel, startKernel } from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
 import { aosPaths } from '../sys/paths.js';
 import { isEnded, PROC_STATES } from '../sys/types.js';
-import { EXIT } from './fail.js';
+import { CliError, EXIT } from './fail.js';
 import { launchLazily } from './connect.js';
 import { stopKernel } from './launch-stop.js';
 import { out } from './out.js';
@@ -26,6 +26,12 @@ async function liveCount(): Promise<number | null> {
 
 export async function runRestart(flags: { json?: boolean }): Promise<number> {
   const paths = aosPaths();
+  // A policy the new kernel would refuse must not cost the running one: checked before anything stops.
+  const { checkPolicyFile } = await import('./policy.js');
+  const policy = await checkPolicyFile(paths.policy);
+  if (!policy.ok) {
+    throw new CliError(`not restarting: the new kernel would refuse its policy (${policy.error ?? 'invalid'}); the running kernel keeps running. Fix the file (aos policy check ${paths.policy}) and restart again`);
+  }
   const live = await liveCount();
   const stopped = await stopKernel(paths);
   const started = await startKernel(paths, launchLazily);

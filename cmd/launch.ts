@@ -5,7 +5,7 @@
  * node:child_process, not execa: this is in the CLI's bundle, where execa (150 modules, 300 KB)
  * would cost every verb's start-up, to save the few lines of execArgv filter and handshake here.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { checkStatePlacement, MisplacedState } from '../sys/state-placement.js';
 import path from 'node:path';
@@ -18,9 +18,15 @@ import type { DaemonReport, StartOutcome } from '../protocol/daemon-report.js';
  * daemon/aosd.ts under tsx, dist/daemon/aosd.js when built: the daemon's main, in the daemon's room
  * beside this one (cmd/, or dist/cmd/ where the CLI's bundle that holds this code sits).
  */
-export function daemonEntry(): string {
+export function daemonEntry(name = 'aosd'): string {
   const here = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(here), '..', 'daemon', path.extname(here) === '.ts' ? 'aosd.ts' : 'aosd.js');
+  return path.join(path.dirname(here), '..', 'daemon', path.extname(here) === '.ts' ? `${name}.ts` : `${name}.js`);
+}
+
+/** Run a program of the daemon's room (`policy-check`) with the CLI's node flags; its stdout. */
+export function runDaemonProgram(name: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [...daemonExecArgv(), daemonEntry(name), ...args], { encoding: 'utf8', env: process.env });
+  return { status: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? (run.error?.message ?? '') };
 }
 
 /** The CLI's node flags minus a debugger's: a second inspector would fight over its port. */

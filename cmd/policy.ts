@@ -2,12 +2,15 @@
 import type { ResultOf } from '../protocol/protocol.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
-import { EXIT } from './fail.js';
-import { out } from './out.js';
+import path from 'node:path';
+import { CliError, EXIT } from './fail.js';
+import { err, out } from './out.js';
 import type { VerbSpec } from './verb.js';
 
 export function formatPolicy(view: ResultOf<'policy'>): string {
-  const out = [`policy ${view.file ?? '(none)'}${view.pid === null ? ' — root processes' : ` — process ${view.pid}`}`, '', 'capabilities:'];
+  const out = [`policy ${view.file ?? '(none)'}${view.pid === null ? ' — root processes' : ` — process ${view.pid}`}`, `loaded ${view.loaded_at}`];
+  if (view.load_error) out.push(`its file's last edit was NOT applied: ${view.load_error}`);
+  out.push('', 'capabilities:');
   out.push(...(view.capabilities.length ? view.capabilities.map((c) => `  ${c}`) : ['  (none)']));
   out.push('', 'rules (strictest wins):');
   if (view.rules.length === 0) out.push('  (none: every granted call runs)');
@@ -36,6 +39,40 @@ export async function runPolicyShow(flags: { pid?: string; json?: boolean }): Pr
   });
 }
 
+interface CheckResult {
+  ok: boolean;
+  file: string;
+  error?: string;
+  root_capabilities?: number;
+  rules?: number;
+  mcp_servers?: number;
+  secrets?: number;
+  default_model?: string | null;
+  warnings?: string[];
+}
+
+/** Validate a policy file as a starting kernel would, without the kernel (daemon/policy-check.ts). */
+export async function checkPolicyFile(file: string | undefined): Promise<CheckResult> {
+  const { runDaemonProgram } = await import('./launch.js');
+  const run = runDaemonProgram('policy-check', file === undefined ? [] : [path.resolve(file)]);
+  try {
+    return JSON.parse(run.stdout) as CheckResult;
+  } catch {
+    throw new CliError(`could not check the policy: ${run.stderr.trim() || `the checker exited ${run.status}`}`);
+  }
+}
+
+export async function runPolicyCheck(file: string | undefined, flags: { json?: boolean }): Promise<number> {
+  const result = await checkPolicyFile(file);
+  if (flags.json) out(`${JSON.stringify(result)}\n`);
+  else if (result.ok) {
+    const parts = [`${result.root_capabilities} root capabilities`, `${result.rules} rules`, `${result.mcp_servers} MCP servers`, `${result.secrets} secrets`];
+    out(`policy ${result.file} is valid: ${parts.join(', ')}${result.default_model ? `, default model ${result.default_model}` : ''}\n`);
+    for (const warning of result.warnings ?? []) err(`aos: warning: ${warning}\n`);
+  } else err(`aos: ${result.error ?? 'invalid policy'}\n`);
+  return result.ok ? EXIT.ok : EXIT.usage;
+}
+
 export const policyVerb: VerbSpec = {
   name: 'policy',
   summary: 'show the effective policy (capabilities, rules, approvals, secrets)',
@@ -48,12 +85,29 @@ export const policyVerb: VerbSpec = {
         { flags: '--json', help: 'print {file, pid, capabilities, rules:[{verdict, capability, line, applies}], approvals, secrets, journal}' },
       ],
       help: `
-The kernel reads the policy at start (AOS_POLICY, default $AOS_HOME/policy.yaml); restart it after editing.
+The kernel reads the policy at start (AOS_POLICY, default $AOS_HOME/policy.yaml) and again whenever
+the file is saved: a valid edit applies to the next decision (and to new root processes); an invalid
+one is not applied, and show says why. MCP servers, net.allow_private and secrets change with
+"aos kernel restart". Check an edit first with "aos policy check".
 
 Examples:
   aos policy show
   aos policy show --pid 3 --json`,
       run: ({ flags }) => runPolicyShow(flags as { pid?: string; json?: boolean }),
+    },
+    {
+      name: 'check',
+      summary: 'validate a policy file as a starting kernel would, without touching the kernel',
+      args: [['[file]', 'the policy file (default: $AOS_POLICY, else $AOS_HOME/policy.yaml)']],
+      options: [{ flags: '--json', help: 'print {"ok","file","error"} or {"ok":true,"file","root_capabilities","rules","mcp_servers","secrets","default_model","warnings"}' }],
+      help: `
+Exits 0 when the file is valid (a secret without a value is a warning: calls that need it are refused),
+1 with the reason — file, line and what is wrong — when it is not.
+
+Examples:
+  aos policy check
+  aos policy check ./policy.yaml && cp ./policy.yaml ~/.aos/policy.yaml`,
+      run: ({ args: [file], flags }) => runPolicyCheck(file as string | undefined, flags as { json?: boolean }),
     },
   ],
 };

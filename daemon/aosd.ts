@@ -17,6 +17,7 @@ import { aosPaths } from '../sys/paths.js';
 import { checkSandboxBinds, checkStatePlacement } from '../sys/state-placement.js';
 import { acquirePidLock, type PidLock } from './pid-lock.js';
 import { lockWorkspace, type WorkspaceLock } from './workspace-lock.js';
+import { type PolicyWatch, watchPolicy } from './policy-watch.js';
 import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../sys/param.js';
 import { loadPolicy, type Policy } from '../kernel/safety/policy.js';
@@ -38,6 +39,7 @@ const STOP_TIMEOUT_MS = 10_000;
 
 let lock: PidLock | null = null;
 let workspaceLock: WorkspaceLock | null = null;
+let policyWatch: PolicyWatch | null = null;
 let kernel: Kernel | null = null;
 let server: KernelServer | null = null;
 let stopping = false;
@@ -74,6 +76,7 @@ function report(message: DaemonReport): Promise<void> {
 }
 
 async function teardown(crashed = false): Promise<void> {
+  policyWatch?.close();
   await server?.close();
   // A clean stop keeps a backup of the last good state beside the store.
   await kernel?.close({ crashed, backup: !crashed });
@@ -181,6 +184,7 @@ async function start(): Promise<void> {
   checkStatePlacement(paths, policy.safety.secrets.flatMap((s) => (s.fromFile ? [{ what: `the file of secret ${s.name}`, path: path.join(paths.home, s.fromFile) }] : [])));
   checkSandboxBinds(paths, mcpBinds(policy));
   kernel = await createKernel(policy);
+  policyWatch = watchPolicy(kernel, policy, log, { modelFromEnv: Boolean(process.env.AOS_MODEL?.trim()) });
   if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
   const started = kernel;
   // The last good state, kept from the start: a later corruption has something to be restored from.

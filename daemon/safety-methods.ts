@@ -43,6 +43,8 @@ function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'>
       mcp: sec.mcp,
     })),
     journal: { retention: safety.journalRetention, exec: safety.journalExec },
+    loaded_at: new Date(kernel.policyLoadedAt).toISOString(),
+    load_error: kernel.policyError,
   };
 }
 

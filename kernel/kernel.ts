@@ -27,6 +27,7 @@ import { type SpawnCore, type SpawnOptions, spawnRoot } from './proc/spawn.js';
 import { CapabilitySet } from '../sys/capabilities.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
 import { Safety } from './safety/safety.js';
+import type { SafetyPolicy } from './safety/policy-rules.js';
 import type { CallGate } from './loop/dispatcher.js';
 import { ProcServices } from './proc-services.js';
 import type { Proc } from './proc/proc.js';
@@ -60,7 +61,12 @@ export class Kernel implements SpawnCore {
   readonly disk: DiskGuard;
   readonly psAll: AllProcesses;
   readonly store: KernelStore;
-  readonly rootCaps: CapabilitySet;
+  /** What a root process may hold (the policy's root capabilities; a reloaded policy replaces them for new spawns). */
+  rootCaps: CapabilitySet;
+  /** When the policy in force was read (ms since the epoch): at start, or at its last reload. */
+  policyLoadedAt = Date.now();
+  /** Why the policy file's last edit was not applied (the daemon's watcher says), or null. */
+  policyError: string | null = null;
   readonly cwd: string;
   readonly startedAt = Date.now();
   /** The policy's rules, audit trail, approvals, secrets and rollback journal (safety/safety.ts). */
@@ -127,7 +133,24 @@ export class Kernel implements SpawnCore {
   }
 
   get defaultModel(): string | undefined {
-    return this.options.defaultModel;
+    return this.reloadedDefaultModel ?? this.options.defaultModel;
+  }
+
+  private reloadedDefaultModel: string | undefined;
+
+  /**
+   * An edited policy, valid, for what comes next: root capabilities for new spawns, rules and
+   * approvals for every decision from now on, the default model (unless AOS_MODEL chose it). Logged,
+   * and kept in the audit trail (pid 0) with the file it came from.
+   */
+  reloadPolicy(change: { file: string; rootCapabilities: readonly string[]; safety: SafetyPolicy; defaultModel?: string; fromEnv: boolean }): void {
+    this.rootCaps = new CapabilitySet(change.rootCapabilities);
+    this.safety.reload(change.safety);
+    if (!change.fromEnv) this.reloadedDefaultModel = change.defaultModel;
+    this.policyLoadedAt = Date.now();
+    const summary = `${change.rootCapabilities.length} root capabilities, ${change.safety.rules.length} rules`;
+    this.safety.audit.record({ pid: 0, call: 'POLICY', subject: change.file, decision: 'allow', rule: null, decided_by: 'person', reason: `policy reloaded: ${summary}` });
+    this.log('info', `policy ${change.file} reloaded: ${summary}; new decisions follow it`);
   }
 
   /** Totals of processes that ended and left the table. */

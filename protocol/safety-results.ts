@@ -23,6 +23,10 @@ const policyView = s.object({
   approvals: s.object({ timeout_s: s.number }),
   secrets: s.array(secret),
   journal: s.object({ retention: s.nullable(s.string), exec: s.boolean }),
+  /** When the policy in force was read: at start, or when its file was last edited validly. */
+  loaded_at: s.string,
+  /** Why the file's last edit was not applied (the policy loaded at `loaded_at` stays in force), or null. */
+  load_error: s.nullable(s.string),
 });
 
 const auditRow = s.object({

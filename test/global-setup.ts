@@ -18,10 +18,10 @@ declare module 'vitest' {
   }
 }
 
-const DAEMON_STUB = `// The daemon from source: tsx's loader registered here, since this process starts without it.
-import { register } from 'tsx/esm/api';
+/** A program of the daemon's room from source (aosd, policy-check): tsx's loader registered here, since this process starts without it. */
+const daemonStub = (name: string): string => `import { register } from 'tsx/esm/api';
 register();
-await import(${JSON.stringify(path.join(ROOT, 'daemon', 'aosd.ts'))});
+await import(${JSON.stringify(path.join(ROOT, 'daemon', `${name}.ts`))});
 `;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Laid out as dist/ is: the CLI in cmd/, the daemon's main in daemon/ beside it (cmd/launch.ts looks there).
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', path.join(dir, 'cmd')], { cwd: ROOT });
   await mkdir(path.join(dir, 'daemon'), { recursive: true });
-  await writeFile(path.join(dir, 'daemon', 'aosd.js'), DAEMON_STUB);
+  for (const name of ['aosd', 'policy-check']) await writeFile(path.join(dir, 'daemon', `${name}.js`), daemonStub(name));
   project.provide('cliEntry', path.join(dir, 'cmd', 'aos.cjs'));
   return () => rm(dir, { recursive: true, force: true });
 }

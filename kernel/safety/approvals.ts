@@ -74,9 +74,14 @@ export class Approvals {
     private readonly host: ProcCore,
     private readonly table: ApprovalRows,
     private readonly audit: AuditLog,
-    private readonly timeoutS: number,
+    private timeoutS: number,
   ) {
     for (const record of table.loadPending()) this.pending.set(record.id, record);
+  }
+
+  /** How long requests opened from now on wait for an answer (an edited policy); open ones keep theirs. */
+  retime(timeoutS: number): void {
+    this.timeoutS = timeoutS;
   }
 
   /** Park `proc` on a request for `call` (or on the one it was parked on before a restart, if it is this call's) until it is answered. */

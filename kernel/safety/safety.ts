@@ -23,7 +23,7 @@ export interface SafetyHost extends ProcCore {
 }
 
 export class Safety implements GateHost, JournalHost, RollbackHost {
-  readonly policy: SafetyPolicy;
+  private current: SafetyPolicy;
   readonly audit: AuditLog;
   readonly approvals: Approvals;
   readonly secrets: SecretBox;
@@ -34,13 +34,27 @@ export class Safety implements GateHost, JournalHost, RollbackHost {
     readonly store: KernelStore,
     options: { safety?: SafetyPolicy; secrets?: SecretBox },
   ) {
-    this.policy = options.safety ?? EMPTY_SAFETY;
+    this.current = options.safety ?? EMPTY_SAFETY;
     this.audit = store.audit;
     this.secrets = options.secrets ?? SecretBox.empty();
     this.journal = store.journal;
     // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
     if (this.policy.journalRetention) this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
     this.approvals = new Approvals(host, store.approvals, this.audit, this.policy.approvalTimeoutS);
+  }
+
+  /** The rules every call is decided by now (a reload replaces them for the next decision). */
+  get policy(): SafetyPolicy {
+    return this.current;
+  }
+
+  /**
+   * An edited policy, for every decision from now on: rules, approval timeout, journal settings.
+   * Its secrets are not swapped here (their values are loaded with the kernel): the caller says so.
+   */
+  reload(policy: SafetyPolicy): void {
+    this.current = policy;
+    this.approvals.retime(policy.approvalTimeoutS);
   }
 
   get fs(): JournalFiles {

@@ -77,6 +77,11 @@ export class SecretBox {
     return this.byName.size;
   }
 
+  /** Why a named secret has no value (unset, too short, an unreadable file), or null when it has one. */
+  missing(name: string): string | null {
+    return this.byName.get(name)?.missing ?? null;
+  }
+
   /** Values of secrets that have one (tests scan stored bytes for them). */
   values(): string[] {
     return [...this.byName.values()].flatMap((s) => (s.value ? [s.value] : []));
