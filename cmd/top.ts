@@ -87,6 +87,10 @@ class KernelTopSource implements TopSource {
     });
   }
 
+  inspect(pid: number): ReturnType<NonNullable<TopSource['inspect']>> {
+    return this.use((c) => c.request('inspect', { pid }));
+  }
+
   close(): void {
     this.client?.close();
     this.client = null;

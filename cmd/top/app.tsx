@@ -18,6 +18,9 @@ import { ApprovalsPane, approvalsPaneHeight, approvalQuestion } from './approval
 import { Text } from 'ink';
 import { DEFAULT_TIMING, useTopState, type TopTiming } from './use-top-state.js';
 import { useSelection, useView } from './use-view.js';
+import type { ViewState } from './view.js';
+import { HelpPane } from './help-pane.js';
+import { DescribePane } from './describe-pane.js';
 
 export interface AppProps {
   source: TopSource;
@@ -36,8 +39,9 @@ export interface AppProps {
 /** Log lines kept under the table when the table could use the whole screen. */
 const MIN_LOG_HEIGHT = 4;
 
-export function splitHeights(body: number, rowCount: number, mode: 'table' | 'logs'): { table: number; log: number } {
+export function splitHeights(body: number, rowCount: number, mode: ViewState['mode']): { table: number; log: number } {
   if (mode === 'logs') return { table: 0, log: body };
+  if (mode === 'help' || mode === 'describe') return { table: 0, log: 0 };
   const log = Math.max(MIN_LOG_HEIGHT, Math.floor(body / 3));
   const table = Math.max(2, Math.min(rowCount + 1, body - log));
   return { table, log: Math.max(0, body - table) };
@@ -90,6 +94,8 @@ export function App(props: AppProps): ReactElement {
       <Header stats={stats} uptime={uptime} rate={totalRate(state, now)} color={color} trend={trend} width={width} />
       {state.error ? <ErrorBanner message={state.error} color={color} /> : null}
       <ApprovalsPane rows={approvals.list} max={3} width={width} color={color} />
+      {view.mode === 'help' ? <HelpPane height={body} color={color} /> : null}
+      {view.mode === 'describe' ? <DescribePane source={source} proc={selected} height={body} color={color} /> : null}
       {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} sort={view.sort} /> : null}
       {split.log > 0 ? (
         <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} />

@@ -5,7 +5,7 @@ import type { SortKey } from './rows.js';
 import { tone } from './theme.js';
 
 export interface FooterProps {
-  mode: 'table' | 'logs';
+  mode: 'table' | 'logs' | 'help' | 'describe';
   sort: SortKey;
   all: boolean;
   status: { text: string; error: boolean } | null;
@@ -44,9 +44,11 @@ export function Footer({ mode, sort, all, status, filter, position, count, color
       ) : (
         <Text wrap="truncate">
           <Key k="q" label="quit" color={color} />
+          <Key k="?" label="keys" color={color} />
           <Key k="↑↓" label="move" color={color} />
           <Key k="K" label="kill" color={color} />
           <Key k="l" label={mode === 'logs' ? 'table' : 'logs'} color={color} />
+          <Key k="d" label="describe" color={color} />
           <Key k="s" label={`sort:${sort}`} color={color} />
           <Key k="a" label={all ? 'all' : 'live'} color={color} />
           <Key k="t" label="tree" color={color} />

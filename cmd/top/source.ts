@@ -3,6 +3,8 @@ import type { KernelEvent } from '../../protocol/events.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import type { ResultOf } from '../../protocol/protocol.js';
 
+import type { ProcDetail } from '../../protocol/detail.js';
+
 export type ApprovalRow = ResultOf<'approvals'>['approvals'][number];
 
 export interface TopHandlers {
@@ -25,4 +27,6 @@ export interface TopSource {
   /** Pending approval requests, oldest first (absent: the pane is not shown). */
   approvals?(): Promise<ApprovalRow[]>;
   answerApproval?(id: string, approve: boolean): Promise<void>;
+  /** One process in full (`aos inspect`'s), for the describe view (absent: `d` says it cannot). */
+  inspect?(pid: number): Promise<ProcDetail>;
 }

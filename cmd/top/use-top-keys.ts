@@ -66,6 +66,8 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   else if (key.end || input === 'G') ctx.dispatch({ type: 'jump', pids, to: 'last' });
   else if (input === 'K' || input === 'x') askKill(ctx);
   else if (input === 'l' || key.return) ctx.dispatch({ type: 'toggle-logs' });
+  else if (input === '?' || input === 'h') ctx.dispatch({ type: 'toggle-help' });
+  else if (input === 'd') ctx.dispatch({ type: 'toggle-describe' });
   else if (key.escape) ctx.dispatch({ type: 'close-logs' });
   else if (input === 's') ctx.dispatch({ type: 'sort' });
   else if (input === 'a') ctx.dispatch({ type: 'toggle-all' });

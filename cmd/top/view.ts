@@ -7,7 +7,8 @@ export interface ViewState {
   index: number;
   sort: SortKey;
   all: boolean;
-  mode: 'table' | 'logs';
+  /** What fills the screen under the header: the table (with the log), the log alone, the keys (`?`), or one process described (`d`). */
+  mode: 'table' | 'logs' | 'help' | 'describe';
   /** Children under their parents. */
   tree: boolean;
   /** Rows shown contain this text; `typing` while `/` is open. */
@@ -26,6 +27,8 @@ export type ViewAction =
   /** `/` opens the filter prompt; text edits it; done closes it (keep) or clears it (cancel). */
   | { type: 'filter'; edit: 'open' | 'done' | 'cancel' | 'backspace' | { append: string } }
   | { type: 'toggle-logs' }
+  | { type: 'toggle-help' }
+  | { type: 'toggle-describe' }
   | { type: 'close-logs' }
   | { type: 'confirm'; pid: number; name: string }
   | { type: 'cancel' }
@@ -75,6 +78,10 @@ export function viewReducer(view: ViewState, action: ViewAction): ViewState {
       return editFilter(view, action.edit);
     case 'toggle-logs':
       return { ...view, mode: view.mode === 'logs' ? 'table' : 'logs' };
+    case 'toggle-help':
+      return { ...view, mode: view.mode === 'help' ? 'table' : 'help' };
+    case 'toggle-describe':
+      return { ...view, mode: view.mode === 'describe' ? 'table' : 'describe' };
     case 'close-logs':
       return { ...view, mode: 'table' };
     case 'confirm':

@@ -130,10 +130,11 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       // The trend sparklines end the third line (sampled from the first snapshot on).
       expect(lines[2]).toMatch(/^infer .* tok\/s +[▁▂▃▄▅▆▇█]+ {2}spend +[▁▂▃▄▅▆▇█]*$/);
       // Narrow: the least important columns (PPID first) give way; PID, NAME and STATE stay.
-      expect(shown).toMatch(/^ +PID +NAME +STATE +MODEL/m);
+      expect(shown).toMatch(/^ +PID↑ +NAME +STATE +MODEL/m);
       // Each process is one row (no wrapping): the long name is cut with an ellipsis.
       const long = procs.find((p) => p.name.startsWith('a-long')) as (typeof procs)[0];
-      expect(rowOf(shown, long.pid)?.line).toMatch(/ a-long-\S*… +blocked /);
+      // Cut in the middle: both ends of the name stay.
+      expect(rowOf(shown, long.pid)?.line).toMatch(/ a-lon\S*…\S*-cut +blocked /);
       expect(rowOf(shown, long.pid)?.line).not.toContain(long.name);
       expect(shown).toMatch(/q quit/);
 

@@ -6,6 +6,7 @@ import type { EventInput, KernelEvent } from '../../protocol/events.js';
 import { isEnded, PROC_STATES, type ProcState } from '../../sys/types.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import type { TopHandlers, TopSource } from '../../cmd/top/source.js';
+import type { ProcDetail } from '../../protocol/detail.js';
 
 export const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
@@ -82,6 +83,24 @@ export class FakeTopSource implements TopSource {
   }
 
   /** Ends the live processes of the subtree (or the one) as the kernel does, and reports their pids. */
+  inspectCalls: number[] = [];
+
+  /** `aos inspect`'s answer, made from the row (task and limits invented, as a kernel would hold them). */
+  async inspect(pid: number): Promise<ProcDetail> {
+    this.check();
+    this.inspectCalls.push(pid);
+    const row = this.rows.find((r) => r.pid === pid);
+    if (!row) throw new Error(`no such process ${pid}`);
+    return {
+      row,
+      status: row.state,
+      task: `the task of ${row.name}`,
+      capabilities: ['fs.read:/**', 'ipc'],
+      limits: { max_turns: 50, max_tokens: null, max_cost: 2, max_wall_s: null, context_tokens: 32_000 },
+      children: this.rows.filter((r) => r.ppid === pid).map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: r.state })),
+    };
+  }
+
   async kill(pid: number, tree: boolean): Promise<number[]> {
     this.check();
     this.kills.push([pid, tree]);

@@ -223,6 +223,35 @@ describe('aos top', () => {
     await eventually(() => expect(second.onExit).toHaveBeenCalledWith(0));
   });
 
+  it('? shows every key in place of the table, and Esc brings the table back', async () => {
+    const { frame, press } = await mount(source());
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
+    expect(frame()).toContain('? keys');
+    await press('?');
+    await eventually(() => expect(frame()).toContain(' keys'));
+    expect(frame()).toMatch(/d +describe the selected process/);
+    expect(frame()).toMatch(/s +sort by the next column/);
+    expect(frame()).not.toContain('PID↑ NAME');
+    await press('\u001b');
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
+  });
+
+  it('d describes the selected process as aos inspect does, and follows the selection', async () => {
+    const fake = source();
+    const { frame, press } = await mount(fake);
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
+    await press('d');
+    await eventually(() => expect(frame()).toMatch(/describe 1 root +\(d or Esc: back\)/));
+    await eventually(() => expect(frame()).toMatch(/task +the task of root/));
+    expect(frame()).toMatch(/caps +fs\.read:\/\*\* ipc/);
+    expect(frame()).toMatch(/limits +50 turns, tokens none, cost \$2\.00/);
+    await press('j');
+    await eventually(() => expect(frame()).toMatch(/task +the task of worker/));
+    expect(fake.inspectCalls).toEqual([1, 2]);
+    await press('d');
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
+  });
+
   it('scrolls when there are more processes than lines', async () => {
     const fake = new FakeTopSource(Array.from({ length: 40 }, (_, i) => row(i + 1)), stats());
     const { press, frame, selectedLine } = await mount(fake);
