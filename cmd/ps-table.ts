@@ -1,6 +1,6 @@
 /**
- * `aos ps`'s human table: fixed numeric columns; when the width is short, TIME, SYSCALLS, PPID and
- * TURNS go first (`-o wide` shows them), then MODEL gives way, then NAME (cut in the middle, so `worker-a` and `worker-b` stay
+ * `aos ps`'s human table: fixed numeric columns; when the width is short TIME goes, MODEL gives
+ * way, then SYSCALLS, PPID and TURNS go (`-o wide` shows them) rather than cut a name, then NAME (cut in the middle, so `worker-a` and `worker-b` stay
  * apart), STATE last — it carries the reason. Widths are display widths (a CJK name takes two
  * columns a character).
  */
@@ -20,6 +20,8 @@ export interface Column {
   /** MODEL, NAME and STATE shrink (down to `min`) so the table fits, the lowest `give` first. */
   min?: number;
   give?: number;
+  /** How far it gives way before optional columns are dropped for it (a long NAME is cut to this first). */
+  soft?: number;
   cut?: 'end' | 'middle';
   /** Dropped, the lowest first, before anything is cut. */
   optional?: number;
@@ -29,8 +31,8 @@ export interface Column {
 export const COLUMNS: readonly Column[] = [
   { title: 'PID', right: true, value: (r) => String(r.pid) },
   { title: 'PPID', right: true, optional: 3, value: (r) => (r.ppid ? String(r.ppid) : '-') },
-  { title: 'NAME', right: false, min: 8, give: 2, cut: 'middle', value: (r) => r.name },
-  { title: 'STATE', right: false, min: 12, give: 3, cut: 'end', value: (r) => describeStatus(r) },
+  { title: 'NAME', right: false, min: 8, soft: 16, give: 2, cut: 'middle', value: (r) => r.name },
+  { title: 'STATE', right: false, min: 12, soft: Infinity, give: 3, cut: 'end', value: (r) => describeStatus(r) },
   { title: 'MODEL', right: false, min: 10, give: 1, cut: 'middle', value: (r) => r.model },
   { title: 'TURNS', right: true, optional: 4, value: (r) => formatCount(r.turns) },
   { title: 'SYSCALLS', right: true, optional: 2, value: (r) => formatCount(r.syscalls) },
@@ -50,26 +52,31 @@ function cut(text: string, width: number, where: 'end' | 'middle'): string {
 }
 
 /** Widths that fit `total` columns: the flexible ones give way, the lowest `give` first, each down to its minimum. */
-function widths(columns: readonly Column[], cells: string[][], total: number): { widths: number[]; over: number } {
+function widths(columns: readonly Column[], cells: string[][], total: number): { widths: number[]; over: number; overNames: number } {
   const natural = columns.map((c, i) => Math.max(displayWidth(c.title), ...cells.map((row) => displayWidth(row[i] as string))));
   const out = [...natural];
   const gaps = columns.slice(1).reduce((n, c) => n + gapBefore(c).length, 0);
   const over = out.reduce((a, b) => a + b, 0) + gaps - total;
   const order = columns.map((c, i) => ({ c, i })).filter(({ c }) => c.min !== undefined).sort((a, b) => (a.c.give ?? 0) - (b.c.give ?? 0));
   let left = over;
-  for (const { c, i } of order) {
-    if (left <= 0) break;
-    const room = Math.max(0, (out[i] as number) - (c.min as number));
-    const take = Math.min(room, left);
-    out[i] = (out[i] as number) - take;
-    left -= take;
-  }
-  return { widths: out, over };
+  const shrink = (to: (c: Column) => number): void => {
+    for (const { c, i } of order) {
+      if (left <= 0) return;
+      const take = Math.min(Math.max(0, (out[i] as number) - to(c)), left);
+      out[i] = (out[i] as number) - take;
+      left -= take;
+    }
+  };
+  // First MODEL to its minimum and a long NAME to `soft`; what is still over then would cut deeper.
+  shrink((c) => c.soft ?? c.min ?? 0);
+  const overNames = left;
+  shrink((c) => c.min ?? 0);
+  return { widths: out, over, overNames };
 }
 
-function table(columns: readonly Column[], rows: readonly ProcRow[], total: number, now: number): { text: string; over: number } {
+function table(columns: readonly Column[], rows: readonly ProcRow[], total: number, now: number): { text: string; over: number; overNames: number } {
   const cells = rows.map((row) => columns.map((c) => c.value(row, now)));
-  const { widths: w, over } = widths(columns, cells, total);
+  const { widths: w, over, overNames } = widths(columns, cells, total);
   const line = (values: readonly string[]): string =>
     columns
       .map((c, i) => {
@@ -79,7 +86,7 @@ function table(columns: readonly Column[], rows: readonly ProcRow[], total: numb
       })
       .join('')
       .trimEnd();
-  return { text: [line(columns.map((c) => c.title)), ...cells.map(line)].join('\n'), over };
+  return { text: [line(columns.map((c) => c.title)), ...cells.map(line)].join('\n'), over, overNames };
 }
 
 /**
@@ -91,7 +98,9 @@ export function formatPsTable(rows: readonly ProcRow[], total: number, now = Dat
   let result = table(shown, rows, total, now);
   const droppable = shown.filter((c) => c.optional !== undefined).sort((a, b) => (a.optional ?? 0) - (b.optional ?? 0));
   for (const column of droppable) {
-    if (result.over <= 0) break;
+    // TIME (optional 1) shows only when nothing is cut; the others go only to keep NAME and STATE whole.
+    const cut = column.optional === 1 ? result.over : result.overNames;
+    if (cut <= 0) continue;
     shown = shown.filter((c) => c !== column);
     result = table(shown, rows, total, now);
   }

@@ -129,6 +129,11 @@ async function boot() {
   window.addEventListener('hashchange', route);
   route();
   if (state.features.approvals) refreshApprovals();
+  // The live log starts with the recent past, not blank until the next event: up to the stream's
+  // start (session.last_id), which the stream goes on from, so nothing shows twice.
+  const recent = await get('/api/events', { before: session.last_id + 1, limit: 200 }).catch(() => ({ events: [] }));
+  const log = $('live-log');
+  for (const frame of recent.events.reverse()) log.append(logLine(frame));
   openStream(session.last_id, {
     event: onEvent,
     stats: onStats,

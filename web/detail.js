@@ -78,14 +78,14 @@ export class Detail {
   actions() {
     const text = h('input', { type: 'text', placeholder: 'send to its stdin', class: 'send-text' });
     const status = h('span', { class: 'action-status' });
-    const act = (path, body) => post(path, body).then((r) => (status.textContent = `${path.slice(5)}: ${JSON.stringify(r)}`), (e) => (status.textContent = e.message));
+    const act = (path, body) => post(path, body).then((r) => (status.textContent = said(path, body.pid, r)), (e) => (status.textContent = e.message));
     return h(
       'div',
       { class: 'actions' },
-      h('button', { class: 'danger', dataset: { action: 'kill' }, onclick: () => confirm(`Kill process ${this.pid} and its descendants?`) && void act('/api/kill', { pid: this.pid, tree: true }) }, 'Kill'),
-      this.features.stop ? h('button', { dataset: { action: 'stop' }, onclick: () => void act('/api/stop', { pid: this.pid }) }, 'Stop') : null,
+      h('button', { class: 'danger act', dataset: { action: 'kill' }, onclick: () => confirm(`Kill process ${this.pid} and its descendants?`) && void act('/api/kill', { pid: this.pid, tree: true }) }, 'Kill'),
+      this.features.stop ? h('button', { class: 'act', dataset: { action: 'stop' }, onclick: () => void act('/api/stop', { pid: this.pid }) }, 'Stop') : null,
       text,
-      h('button', { dataset: { action: 'send' }, onclick: () => text.value && void act('/api/send', { pid: this.pid, text: text.value }).then(() => (text.value = '')) }, 'Send'),
+      h('button', { class: 'act', dataset: { action: 'send' }, onclick: () => text.value && void act('/api/send', { pid: this.pid, text: text.value }).then(() => (text.value = '')) }, 'Send'),
       status,
     );
   }
@@ -109,6 +109,12 @@ export class Detail {
       h('p', { class: 'muted' }, this.budgets()),
     );
     this.olderButton.hidden = !this.more;
+    // Nothing to kill, stop or send to once a process has ended: the controls say so rather than fail.
+    const ended = r.state === 'exited' || r.state === 'killed';
+    for (const control of this.el.querySelectorAll('.actions .act, .actions .send-text')) {
+      control.disabled = ended;
+      control.title = ended ? `process ${r.pid} has ${r.state}` : '';
+    }
     for (const b of this.el.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.tab === this.tab);
     clear(this.body);
     if (this.tab === 'log') return this.body.append(h('ol', { class: 'log' }, this.frames.slice(-500).map(logLine)));
@@ -116,6 +122,14 @@ export class Detail {
     if (this.tab === 'waterfall') renderWaterfall(this.body, turns);
     else renderTranscript(this.body, turns);
   }
+}
+
+/** What an action did, in words: `killed 3, 4`, `3 had already ended`, `sent`. */
+function said(path, pid, result) {
+  if (path === '/api/kill') return result.killed.length ? `killed ${result.killed.join(', ')}` : `${pid} had already ended: nothing to kill`;
+  if (path === '/api/stop') return result.stopping ? `asked ${(result.pids ?? [pid]).join(', ')} to stop (killed if still running at the deadline)` : `${pid} had already ended: nothing to stop`;
+  if (path === '/api/send') return 'sent to its stdin';
+  return 'done';
 }
 
 export function logLine({ id, e }) {

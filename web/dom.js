@@ -25,6 +25,21 @@ export function cost(usd) {
   return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
 }
 
+/** `replay:/a/b/tape.yaml` → `tape`; `gemini:gemini-2.5-flash` → `gemini-2.5-flash` (as aos top shows it). */
+export function shortModel(model) {
+  const colon = model.indexOf(':');
+  const name = colon < 0 ? model : model.slice(colon + 1);
+  if (model.startsWith('replay:')) return (name.split('/').pop() || name).replace(/\.ya?ml$/, '');
+  return name || model;
+}
+
+/** As aos ps's AGE: since creation while live, `… ago` since the end once ended. */
+export function age(row, now = Date.now()) {
+  const s = Math.max(0, Math.floor((now - (row.ended_at ?? row.created_at)) / 1000));
+  const text = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
+  return row.ended_at ? `${text} ago` : text;
+}
+
 export function ms(n) {
   return n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${Math.round(n)} ms`;
 }

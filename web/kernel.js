@@ -37,7 +37,8 @@ export async function renderUsage(el, title, budgetsEl, proc) {
   const opts = {
     width: Math.max(320, el.clientWidth || 800),
     height: 260,
-    scales: { x: { time: true }, tok: {}, usd: {} },
+    // Scaled to the data (from 0), never uPlot's default 0-100 when the spend is $0.
+    scales: { x: { time: true }, tok: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] }, usd: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 0.01] } },
     axes: [{}, { scale: 'tok', label: 'tokens' }, { scale: 'usd', side: 1, label: 'USD', grid: { show: false } }],
     series: [{}, { label: 'tokens', scale: 'tok', stroke: '#3b82f6' }, { label: 'cost', scale: 'usd', stroke: '#f59e0b', value: (_u, v) => (v === null ? '-' : cost(v)) }],
   };

@@ -1,5 +1,5 @@
 // The process tree: children under their parent (ppid), each with its state, exit and why it waits; filter as you type.
-import { clear, cost, h, tokens } from './dom.js';
+import { age, clear, cost, h, shortModel, tokens } from './dom.js';
 
 function why(row) {
   if (row.state === 'exited' || row.state === 'killed') return `code ${row.exit_code ?? '-'}${row.exit_reason ? `: ${row.exit_reason}` : ''}`;
@@ -18,7 +18,8 @@ function item(row, selected, onSelect) {
       h('span', { class: 'name' }, row.name),
       h('span', { class: 'badge' }, row.state),
       h('span', { class: 'why' }, why(row)),
-      h('span', { class: 'figures' }, `${tokens(row.tokens)} tok · ${cost(row.cost)}`),
+      h('span', { class: 'model' }, shortModel(row.model)),
+      h('span', { class: 'figures' }, `${tokens(row.tokens)} tok · ${cost(row.cost)}${row.created_at ? ` · ${age(row)}` : ''}`),
     ),
   );
 }

@@ -9,11 +9,15 @@ function bar(kind, from, to, range, label) {
   return el;
 }
 
+/** Calls that block the process: their time is waiting, not work, and is drawn as a wait. */
+const BLOCKING = new Set(['WAIT', 'RECV_MSG', 'SLEEP', 'SYS_READ_STDIN', 'WEBHOOK_WAIT']);
+
 function row(t, range, now) {
   const track = h('div', { class: 'track' });
   track.append(bar('model', t.start, t.modelEnd ?? now, range, 'model'));
   for (const c of t.calls.values()) {
-    track.append(bar(c.result && !c.result.ok ? 'call failed' : 'call', c.start, c.end ?? now, range, c.name));
+    const kind = c.result && !c.result.ok ? 'call failed' : BLOCKING.has(c.name) ? 'wait' : 'call';
+    track.append(bar(kind, c.start, c.end ?? now, range, c.name));
   }
   for (const w of t.waits) track.append(bar('wait', w.start, w.end ?? now, range, `${w.kind} ${w.reason}`));
   const usage = t.usage ? `${tokens(t.usage.prompt)} in / ${tokens(t.usage.output)} out` : 'no usage';
@@ -36,5 +40,20 @@ export function renderWaterfall(el, turns) {
   el.append(
     h('p', { class: 'legend' }, h('span', { class: 'key model' }), 'model ', h('span', { class: 'key call' }), 'syscall ', h('span', { class: 'key wait' }), 'wait ', h('span', { class: 'muted' }, `— ${ms(range.span)} shown`)),
     h('ol', { class: 'waterfall' }, turns.map((t) => row(t, range, now))),
+    axis(range),
   );
+}
+
+/** The time axis under the tracks: ticks at a round step (1, 2 or 5 × a power of ten ms), labelled from the first turn's start. */
+function axis(range) {
+  const target = range.span / 6;
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, target)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= target) ?? power * 10;
+  const ticks = [];
+  for (let at = 0; at <= range.span; at += step) {
+    const tick = h('span', { class: 'tick', dataset: { ms: at } }, ms(at));
+    tick.style.left = `${(at / range.span) * 100}%`;
+    ticks.push(tick);
+  }
+  return h('div', { class: 'axis' }, h('div', { class: 'turn-label' }), h('div', { class: 'axis-track' }, ticks));
 }

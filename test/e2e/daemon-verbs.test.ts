@@ -104,9 +104,13 @@ describe('aos verbs through the daemon', () => {
     const pid = (await t.cli(['spawn', '--model', model, '--name', 'a-rather-long-process-name-for-the-table', '--detach'])).stdout.trim();
     const ps = await t.cli(['ps']);
     const lines = ps.stdout.trimEnd().split('\n');
-    expect(lines[0]?.split(/\s+/)).toEqual(['PID', 'PPID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'SYSCALLS', 'TOKENS', 'COST', 'AGE']);
+    // A long name keeps 16 columns and STATE all of its own: SYSCALLS gives way for them (-o wide shows it).
+    expect(lines[0]?.split(/\s+/)).toEqual(['PID', 'PPID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'TOKENS', 'COST', 'AGE']);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
-    expect(lines.find((l) => l.trimStart().startsWith(`${pid} `))).toMatch(/a-rat.*…  blocked.* .*replay:…/);
+    const wide = (await t.cli(['ps', '-o', 'wide'])).stdout.split('\n')[0]?.split(/\s+/);
+    expect(wide).toEqual(['PID', 'PPID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'SYSCALLS', 'TOKENS', 'COST', 'TIME', 'AGE']);
+    // A long name is cut in its middle (both ends stay), STATE whole, MODEL cut in its middle too.
+    expect(lines.find((l) => l.trimStart().startsWith(`${pid} `))).toMatch(/a-rat\S*…\S*table +blocked \(message\) +repla\S*…\S*yaml /);
     await t.cli(['kill', pid]);
   });
 

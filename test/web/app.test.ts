@@ -85,8 +85,16 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
       const parent = await page.$eval(`li.proc[data-pid="${row.pid}"]`, (li) => li.parentElement?.closest('li.proc')?.getAttribute('data-pid') ?? '0');
       expect(Number(parent), `parent of ${row.pid}`).toBe(row.ppid);
     }
+    // Each row reads at a glance: its model and age beside its cost.
+    expect(await page.$eval(`li.proc[data-pid="${root}"] > button`, (b) => b.textContent ?? '')).toMatch(/ago/);
     await page.click(`li.proc[data-pid="${root}"] > button`);
     await page.waitForSelector('.turn[data-turn="4"]');
+    // WAIT's blocking time is drawn as a wait, not as syscall time; a time axis runs under the turns.
+    await page.waitForSelector('.axis .tick');
+    expect(await page.$$eval('.bar.wait', (bars) => bars.map((b) => b.getAttribute('title') ?? ''))).toEqual(expect.arrayContaining([expect.stringMatching(/^WAIT · /)]));
+    // The process has ended: nothing to kill, stop or send to.
+    await page.waitForSelector('button[data-action="kill"]:disabled');
+    await page.waitForSelector('button[data-action="send"]:disabled');
     expect(await page.$$eval('.turn', (turns) => turns.map((t) => t.textContent ?? ''))).toEqual(expect.arrayContaining([expect.stringContaining('120 in / 30 out')]));
     await screenshot(page, 'tree-and-waterfall');
     await page.click('button.tab[data-tab="transcript"]');
@@ -99,6 +107,10 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   it('every event of aos logs --json appears on the page', async () => {
     await page.goto(`http://127.0.0.1:${w.port}/#log`);
     await page.waitForSelector('#conn[data-status="live"]');
+    // Opened, the live log already holds the recent past (not blank until the next event), each event once.
+    const before = await liveIds();
+    expect(before.length).toBeGreaterThan(0);
+    expect(new Set(before).size).toBe(before.length);
     const pid = await spawn('worker');
     await w.fx.kernel.waitExit(pid);
     const logged = jsonLines((await cli(['logs', String(pid), '--json'])).stdout);
@@ -150,6 +162,9 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     await page.click('button[data-action="kill"]');
     expect((await w.fx.kernel.waitExit(blocker)).state).toBe('killed');
     await page.waitForSelector(`li.proc[data-pid="${blocker}"][data-state="killed"]`);
+    // Said in words, not as raw JSON; the controls are off once it has ended.
+    await expect.poll(() => page.textContent('.action-status'), { timeout: 5000 }).toBe(`killed ${blocker}`);
+    await page.waitForSelector('button[data-action="kill"]:disabled');
   }, 60_000);
 
   // `stop` comes with issue 14's kernel; until then the page shows no Stop button.
