@@ -8,6 +8,7 @@ import { PROC_STATES } from '../sys/types.js';
 import type { ProcDetail } from './detail.js';
 import type { KernelEvent } from './events.js';
 import type { ProcRow } from './views.js';
+import { VERB_SCHEMAS } from './verb-schemas.js';
 
 const state = z.enum(PROC_STATES);
 const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
@@ -76,7 +77,7 @@ export const procDetailSchema = z
   .describe('aos inspect --json');
 
 /** What `aos schema` publishes, by name. */
-export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema } as const;
+export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS } as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compile-time: each schema describes exactly the type the kernel sends. */
