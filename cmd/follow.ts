@@ -1,6 +1,7 @@
 /** Printing a process's log stream (`aos logs`, attached `aos spawn`): history, then live events. */
 import type { KernelClient } from '../client/client.js';
 import type { KernelEvent } from '../protocol/events.js';
+import type { TextPiece } from '../protocol/live-text.js';
 import type { EndPayload, ParamsOf } from '../protocol/protocol.js';
 import type { ProcRow } from '../protocol/views.js';
 import { EventRenderer } from './render.js';
@@ -44,6 +45,17 @@ export class EventPrinter {
     if (line === null) return null;
     const stamped = this.options.timestamps ? `${event.ts} ${line}` : line;
     return this.width === null ? stamped : cutVisible(stamped, this.width);
+  }
+
+  /** Whether it shows replies as they are written (a terminal's live lines): ask for `text` pushes then. */
+  get takesText(): boolean {
+    return this.thinking !== null;
+  }
+
+  /** A piece of a reply being written: the live lines show its newest words. */
+  text(piece: TextPiece): void {
+    this.thinking?.text(piece);
+    this.thinking?.draw();
   }
 
   close(): void {
@@ -93,13 +105,14 @@ export async function printLogs(
   };
   process.once('SIGINT', onSigint);
   try {
-    const { result, pushes } = await client.stream('logs', params);
+    const { result, pushes } = await client.stream('logs', params.follow && printer.takesText ? { ...params, text: true } : params);
     stop = () => void pushes.return();
     if (interrupted) stop();
     printer.seed(result.procs);
     for (const event of windowEvents(result.events, window, (e) => printer.line(e) !== null)) printer.print(event);
     for await (const push of pushes) {
       if (push.event === 'log') printer.print(push.payload);
+      else if (push.event === 'text') printer.text(push.payload);
       else if (push.event === 'end') return { end: push.payload, interrupted };
     }
     return { end: null, interrupted };

@@ -42,7 +42,10 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
   const maxCost = flags.maxCost === undefined ? undefined : toPositive(flags.maxCost, '--max-cost');
   const maxWallS = flags.maxTime === undefined ? undefined : toPositive(flags.maxTime, '--max-time');
   const contextTokens = flags.contextTokens === undefined ? undefined : toInt(flags.contextTokens, '--context-tokens', param.minContextTokens, Number.MAX_SAFE_INTEGER);
+  const json = flags.json ?? false;
   return withKernel(async (client, kernel) => {
+    // Made first: whether it shows replies as they are written decides whether the first turn streams.
+    const printer = flags.detach ? null : new EventPrinter({ json, verbose: flags.verbose ?? false, thinking: true });
     const proc = await client.request('spawn', {
       task: task ?? '',
       model,
@@ -56,15 +59,17 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       context_tokens: contextTokens,
       cwd: process.cwd(),
       settings: settingsOf(process.env),
+      ...(printer?.takesText ? { watch: true } : {}),
+    }).catch((error: unknown) => {
+      printer?.close();
+      throw error;
     });
-    if (flags.detach) {
+    if (printer === null) {
       out(flags.json ? `${JSON.stringify({ pid: proc.pid })}\n` : `${proc.pid}\n`);
       return EXIT.ok;
     }
-    const json = flags.json ?? false;
     // Files land in the kernel's workspace, whatever the caller's directory: say where, first.
     if (!json) err(`aos: process ${proc.pid} works in ${(await kernel).workspace} (its /)\n`);
-    const printer = new EventPrinter({ json, verbose: flags.verbose ?? false, thinking: true });
     const outcome = await printLogs(client, { pid: proc.pid, follow: true, tree: true }, printer, () => {
       err(`\naos: detached from process ${proc.pid}, which keeps running. Re-attach with: aos attach ${proc.pid}\n`);
     }).finally(() => printer.close());

@@ -60,6 +60,13 @@ export function cutEnd(text: string, width: number): string {
   return `${take(split(text), width - 1)}…`;
 }
 
+/** Cut to `width` columns, keeping the end: what a model is writing, its newest words last. */
+export function cutStart(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 0) return '';
+  return `…${take(split(text), width - 1, true)}`;
+}
+
 /**
  * Cut to `width` columns, keeping both ends (`worker-a` and `worker-b` stay apart: `wor…r-a`);
  * `keepHead` columns of the start are kept whole when they leave room for the end.

@@ -3,6 +3,7 @@ import type { KernelClient } from '../client/client.js';
 import { KernelUnreachableError } from '../client/errors.js';
 import { openKernel } from './connect.js';
 import { importBeside } from './import-beside.js';
+import type { Topic } from '../protocol/protocol.js';
 import type { TopHandlers, TopSource } from './top/source.js';
 import type { VerbSpec } from './verb.js';
 
@@ -42,13 +43,15 @@ class KernelTopSource implements TopSource {
       stopped = true;
     };
     const pump = async (): Promise<void> => {
-      const { result, pushes } = await this.use((c) => c.stream('subscribe', { topics: ['events', 'stats'] }));
+      const topics: Topic[] = handlers.onText ? ['events', 'stats', 'text'] : ['events', 'stats'];
+      const { result, pushes } = await this.use((c) => c.stream('subscribe', { topics }));
       stop = () => void pushes.return();
       if (stopped) return stop();
       handlers.onStats(result.stats);
       for await (const push of pushes) {
         if (push.event === 'event') handlers.onEvent(push.payload);
         else if (push.event === 'stats') handlers.onStats(push.payload);
+        else if (push.event === 'text') handlers.onText?.(push.payload);
       }
     };
     pump().catch((error: unknown) => {

@@ -60,7 +60,7 @@ function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'log
     ctx.afterResponse(() => hub.endNow(ctx.target, sub, end));
   } else {
     // Synchronous from history to here: no event can slip between the two.
-    hub.follow(ctx.target, sub, root.pid, procs.map((r) => r.pid), params.tree ?? false);
+    hub.follow(ctx.target, sub, root.pid, procs.map((r) => r.pid), params.tree ?? false, params.text ?? false);
   }
   return { sub, procs, events };
 }
@@ -77,8 +77,9 @@ export const handlers: Handlers = {
     // The daemon's own environment, as the CLI that started it left it: the CLI checks its own against it.
     settings: settingsOf(process.env),
   }),
-  spawn: async (params, { kernel }) => {
+  spawn: async (params, { kernel, hub, target }) => {
     refuseSpawnDrift(params.settings, params.model ?? (defaultModelOf(kernel) ?? undefined), process.pid);
+    if (params.watch) hub.hold(target);
     const pcb = await kernel.spawn({
       task: params.task,
       model: params.model,

@@ -6,6 +6,8 @@
 import type { KernelEvent } from '../protocol/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
+import type { TextPiece } from '../protocol/live-text.js';
+import { TextPushes, type TextWatcher } from './text-pushes.js';
 
 /** The side of a connection the hub writes to. */
 export interface PushTarget {
@@ -18,6 +20,8 @@ interface Follow {
   root: number;
   tree: boolean;
   pids: Set<number>;
+  /** Its `text` pushes, when it asked for them. */
+  text?: TextWatcher;
 }
 
 interface TopicSub {
@@ -25,6 +29,14 @@ interface TopicSub {
   sub: number;
   events: boolean;
   stats: boolean;
+  text?: TextWatcher;
+}
+
+/** How long a spawn's `watch` keeps replies streaming without the follow it announced. */
+export const TEXT_HOLD_MS = 30_000;
+
+function textWatcher(target: PushTarget, sub: number, wants: (pid: number) => boolean): TextWatcher {
+  return { wants, push: (piece: TextPiece) => target.pushLine(pushLine('text', sub, JSON.stringify(piece))) };
 }
 
 function pushLine(event: string, sub: number, payloadJson: string): string {
@@ -37,9 +49,15 @@ export class StreamHub {
   private readonly stopListening: () => void;
   private statsTimer: NodeJS.Timeout | null = null;
   private lastStatsAt = 0;
+  private readonly text: TextPushes;
+  /** Connections about to follow a process they spawned (`hold`), with when the hold lapses. */
+  private readonly holds = new Map<PushTarget, { watcher: TextWatcher; timer: NodeJS.Timeout }>();
 
   constructor(private readonly kernel: Kernel) {
+    this.text = new TextPushes(kernel.live);
     this.stopListening = kernel.store.onCommitted((events) => {
+      // The text of a reply goes out before its `model` event.
+      this.text.flush();
       for (const stored of events) this.onEvent(stored.event, stored.json);
     });
   }
@@ -49,9 +67,37 @@ export class StreamHub {
     return this.follows.size + this.topics.size;
   }
 
-  /** Follow `pids` (a process or its tree) until `root` ends. Call right after reading the history. */
-  follow(target: PushTarget, sub: number, root: number, pids: Iterable<number>, tree: boolean): void {
-    this.follows.add({ target, sub, root, tree, pids: new Set(pids) });
+  /**
+   * Keep replies streaming for a connection that spawns a process and then follows its text (an
+   * attached spawn): its first turn may start before the follow is in place. Until that follow,
+   * the connection going away, or TEXT_HOLD_MS.
+   */
+  hold(target: PushTarget): void {
+    if (this.holds.has(target)) return;
+    const watcher: TextWatcher = { wants: () => false, push: () => undefined };
+    const timer = setTimeout(() => this.release(target), TEXT_HOLD_MS);
+    timer.unref();
+    this.holds.set(target, { watcher, timer });
+    this.text.add(watcher);
+  }
+
+  private release(target: PushTarget): void {
+    const held = this.holds.get(target);
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.holds.delete(target);
+    this.text.delete(held.watcher);
+  }
+
+  /** Follow `pids` (a process or its tree) until `root` ends, with `text` the replies as written too. Call right after reading the history. */
+  follow(target: PushTarget, sub: number, root: number, pids: Iterable<number>, tree: boolean, text = false): void {
+    const follow: Follow = { target, sub, root, tree, pids: new Set(pids) };
+    if (text) {
+      follow.text = textWatcher(target, sub, (pid) => follow.pids.has(pid));
+      this.text.add(follow.text);
+    }
+    this.release(target);
+    this.follows.add(follow);
   }
 
   /** For a process that has already ended: the stream is only its `end`. */
@@ -60,16 +106,23 @@ export class StreamHub {
   }
 
   subscribe(target: PushTarget, sub: number, topics: readonly Topic[]): void {
-    this.topics.add({ target, sub, events: topics.includes('events'), stats: topics.includes('stats') });
+    const topic: TopicSub = { target, sub, events: topics.includes('events'), stats: topics.includes('stats') };
+    if (topics.includes('text')) {
+      topic.text = textWatcher(target, sub, () => true);
+      this.text.add(topic.text);
+    }
+    this.topics.add(topic);
   }
 
   /** Drop one subscription of a target, or all of them (the client went away). */
   drop(target: PushTarget, sub?: number): boolean {
+    if (sub === undefined) this.release(target);
     let dropped = false;
-    for (const set of [this.follows, this.topics] as Array<Set<{ target: PushTarget; sub: number }>>) {
+    for (const set of [this.follows, this.topics] as Array<Set<{ target: PushTarget; sub: number; text?: TextWatcher }>>) {
       for (const entry of set) {
         if (entry.target === target && (sub === undefined || entry.sub === sub)) {
           set.delete(entry);
+          if (entry.text) this.text.delete(entry.text);
           dropped = true;
         }
       }
@@ -79,6 +132,8 @@ export class StreamHub {
 
   close(): void {
     this.stopListening();
+    for (const target of [...this.holds.keys()]) this.release(target);
+    this.text.close();
     this.follows.clear();
     this.topics.clear();
     if (this.statsTimer) clearTimeout(this.statsTimer);
@@ -95,6 +150,7 @@ export class StreamHub {
       follow.target.pushLine(pushLine('log', follow.sub, payload()));
       if (event.pid === follow.root && event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) {
         this.follows.delete(follow);
+        if (follow.text) this.text.delete(follow.text);
         this.endNow(follow.target, follow.sub, { pid: event.pid, code: event.code ?? null, reason: event.reason ?? null, state: event.to });
       }
     }

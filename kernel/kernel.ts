@@ -41,6 +41,7 @@ import { startRetention } from './upkeep/retention.js';
 import type { AllProcesses, KernelStore, OpenedStore } from './store/api.js';
 import { openStore } from './store/open.js';
 import { EventBus, type KernelEvent } from '../protocol/events.js';
+import { LiveText } from '../protocol/live-text.js';
 import { RawJson } from '../protocol/raw-json.js';
 import type { Pcb } from '../sys/types.js';
 import type { KernelStats, ProcRow } from '../protocol/views.js';
@@ -51,6 +52,8 @@ export type { KernelLog, KernelOptions } from './kernel-options.js';
 
 export class Kernel implements SpawnCore {
   readonly events = new EventBus();
+  /** Replies as they are written, for whoever watches (never stored). */
+  readonly live = new LiveText();
   readonly table: ProcTable;
   readonly models: ModelRegistry;
   readonly tapes: TapeReader;

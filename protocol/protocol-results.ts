@@ -10,7 +10,7 @@ import type { KernelStats, ProcRow } from './views.js';
 import type { ProcDetail } from './detail.js';
 import { SAFETY_RESULTS } from './safety-results.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
 export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 /** A request line past this closes the connection (the client refuses to send one: client.ts). */
@@ -45,6 +45,9 @@ const pid = s.positiveInt;
 /** Absent from a kernel older than the drift check. */
 const settings = s.leaf<Record<string, string> | undefined>('settings {name: value}', (v) => v === undefined || s.isRecord(v));
 const sub = s.positiveInt;
+
+/** A piece of a reply as the model writes it (live-text.ts). */
+export const textPiece = s.object({ pid, turn: s.int, text: s.string });
 
 export const endPayload = s.object({ pid, code: s.nullable(s.int), reason: s.nullable(s.string), state: s.oneOf(PROC_STATES) });
 export type EndPayload = s.ShapeOf<typeof endPayload>;
@@ -127,7 +130,8 @@ export const pushShape = s.tagged('event', {
   end: s.object({ event: s.literal('end'), sub, payload: endPayload }),
   event: s.object({ event: s.literal('event'), sub, payload: kernelEvent }),
   stats: s.object({ event: s.literal('stats'), sub, payload: kernelStats }),
+  text: s.object({ event: s.literal('text'), sub, payload: textPiece }),
 });
 export type Push = s.ShapeOf<typeof pushShape>;
-export type LogPush = Extract<Push, { event: 'log' | 'end' }>;
-export type TopicPush = Extract<Push, { event: 'event' | 'stats' }>;
+export type LogPush = Extract<Push, { event: 'log' | 'end' | 'text' }>;
+export type TopicPush = Extract<Push, { event: 'event' | 'stats' | 'text' }>;

@@ -24,7 +24,8 @@ const pid = z.number().int().positive();
 const sub = z.number().int().positive();
 const none = z.strictObject({});
 
-export const TOPICS = ['events', 'stats'] as const;
+/** `text`: replies as the model writes them (live-text.ts), pushed as `text`; a turn streams only while someone takes them. */
+export const TOPICS = ['events', 'stats', 'text'] as const;
 export type Topic = (typeof TOPICS)[number];
 
 export const METHODS = {
@@ -51,6 +52,8 @@ export const METHODS = {
       cwd: z.string().optional(),
       /** The caller's provider settings (settings.ts: secrets as fingerprints): a spawn the kernel would run with others is refused. */
       settings: z.record(z.string(), z.string()).optional(),
+      /** The caller follows the process's text next (an attached spawn at a terminal): its first turn streams though it may start before that follow. */
+      watch: z.boolean().optional(),
     }),
     result: RESULTS.spawn,
   },
@@ -69,7 +72,8 @@ export const METHODS = {
   send: { params: z.strictObject({ pid, text: z.string() }), result: RESULTS.send },
   /**
    * History of a process (with `tree`, of its descendants too). With `follow`, `sub` names a
-   * stream of `log` pushes ending with one `end` push when the process ends.
+   * stream of `log` pushes ending with one `end` push when the process ends; with `text` too,
+   * `text` pushes carry each reply as it is written, before its `model` event.
    */
   logs: {
     params: z.strictObject({
@@ -77,12 +81,13 @@ export const METHODS = {
       tail: z.number().int().nonnegative().optional(),
       follow: z.boolean().optional(),
       tree: z.boolean().optional(),
+      text: z.boolean().optional(),
     }),
     result: RESULTS.logs,
   },
   /** The newest `tail` events of all processes, with the rows of the processes they name (`aos logs` without a pid). */
   history: { params: z.strictObject({ tail: z.number().int().nonnegative().max(1_000_000) }), result: RESULTS.history },
-  /** Live `event` pushes (every KernelEvent) and/or `stats` pushes (≤ 4/s, when something changed). */
+  /** Live `event` pushes (every KernelEvent), `stats` pushes (≤ 4/s, when something changed) and/or `text` pushes (replies as they are written). */
   subscribe: {
     params: z.strictObject({ topics: z.array(z.enum(TOPICS)).min(1) }),
     result: RESULTS.subscribe,

@@ -98,7 +98,7 @@ export function App(props: AppProps): ReactElement {
       {view.mode === 'describe' ? <DescribePane source={source} proc={selected} height={body} color={color} /> : null}
       {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} sort={view.sort} /> : null}
       {split.log > 0 ? (
-        <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} />
+        <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} writing={log?.writing?.text} />
       ) : null}
       {view.confirm ? (
         <Confirm pid={view.confirm.pid} name={view.confirm.name} color={color} />

@@ -4,6 +4,7 @@ import { Box, Text } from 'ink';
 import { useMemo, type ReactElement } from 'react';
 import type { KernelEvent } from '../../protocol/events.js';
 import { painter } from '../style.js';
+import { cutStart } from '../text-width.js';
 import { EventRenderer } from '../render.js';
 import type { ViewRow } from './rows.js';
 import { SPARK_MIN, sparkline } from './sparkline.js';
@@ -21,6 +22,8 @@ export interface LogPaneProps {
   follow: boolean;
   /** The process's tokens/s, one per step, newest last: a sparkline in the title when it fits. */
   trend?: readonly number[];
+  /** The reply it is writing now (streamed): its newest words on the last line. */
+  writing?: string;
 }
 
 /** The title's sparkline is never wider than this. */
@@ -60,7 +63,12 @@ export function renderLogLines(
   return lines;
 }
 
-export function LogPane({ proc, events, loading, height, width, color, follow, trend }: LogPaneProps): ReactElement {
+/** The last line while a reply streams in: `▸ ` and the newest words that fit. */
+export function writingLine(text: string, width: number): string {
+  return `▸ ${cutStart(text.replace(/\s+/g, ' ').trim(), Math.max(1, width - 3))}`;
+}
+
+export function LogPane({ proc, events, loading, height, width, color, follow, trend, writing }: LogPaneProps): ReactElement {
   const pid = proc?.pid ?? null;
   const name = proc?.name ?? '';
   const cache = useMemo<LineCache>(() => new WeakMap(), [pid, name, width, color, follow]);
@@ -68,7 +76,8 @@ export function LogPane({ proc, events, loading, height, width, color, follow, t
     () => renderLogLines(pid === null ? null : { pid, name }, events, { width, color, verbose: follow }, cache),
     [pid, name, events, width, color, follow, cache],
   );
-  const body = Math.max(0, height - 1);
+  const streaming = writing !== undefined && writing.trim() !== '';
+  const body = Math.max(0, height - 1 - (streaming ? 1 : 0));
   const shown = lines.slice(-body);
   const title = proc ? `${follow ? 'follow' : 'log'} ${proc.pid} ${proc.name} ` : 'log ';
   const status = proc ? describeStatus(proc) : '';
@@ -87,12 +96,17 @@ export function LogPane({ proc, events, loading, height, width, color, follow, t
         {spark ? <Text dimColor={color}> ──</Text> : null}
       </Text>
       {!proc ? <Text dimColor={color}>no process selected</Text> : null}
-      {proc && shown.length === 0 ? <Text dimColor={color}>{loading ? 'loading…' : 'no log lines yet'}</Text> : null}
+      {proc && shown.length === 0 && !streaming ? <Text dimColor={color}>{loading ? 'loading…' : 'no log lines yet'}</Text> : null}
       {shown.map((line, i) => (
         <Text key={lines.length - shown.length + i} wrap="truncate">
           {line}
         </Text>
       ))}
+      {streaming ? (
+        <Text color={tone(color, 'magenta')} wrap="truncate">
+          {writingLine(writing, width)}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -1,5 +1,6 @@
 /** The dashboard's data, kept current from the kernel's pushed events: pure functions, no I/O. */
 import type { KernelEvent } from '../../protocol/events.js';
+import type { TextPiece } from '../../protocol/live-text.js';
 import { isEnded, type ProcState } from '../../sys/types.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import { EMPTY_TREND, sampleTrend, type Trend } from './trend.js';
@@ -8,6 +9,8 @@ import { EMPTY_TREND, sampleTrend, type Trend } from './trend.js';
 export const RATE_WINDOW_MS = 10_000;
 /** Log lines kept for the selected process. */
 export const LOG_KEEP = 500;
+/** Characters kept of the reply being written (the pane shows its newest words). */
+const WRITING_KEEP = 4_000;
 
 export interface TokenSample {
   t: number;
@@ -19,6 +22,8 @@ export interface LogState {
   events: readonly KernelEvent[];
   /** History not loaded yet: live events are kept and merged when it arrives. */
   loading: boolean;
+  /** The reply it is writing now (streamed), until that turn's `model` event. */
+  writing?: { turn: number; text: string };
 }
 
 export interface TopState {
@@ -50,7 +55,8 @@ export type TopAction =
   | { type: 'refresh' }
   | { type: 'select-log'; pid: number | null }
   | { type: 'history'; pid: number; events: readonly KernelEvent[] }
-  | { type: 'error'; message: string | null };
+  | { type: 'error'; message: string | null }
+  | { type: 'text'; piece: TextPiece };
 
 export function initialState(now: number): TopState {
   return { rows: new Map(), samples: new Map(), stats: null, statsAt: now, since: now, needsRefresh: false, refreshSeq: 0, costStale: false, log: null, error: null, loaded: false, trend: EMPTY_TREND };
@@ -86,7 +92,31 @@ export function topReducer(state: TopState, action: TopAction): TopState {
       return applyHistory(state, action.pid, action.events);
     case 'error':
       return { ...state, error: action.message };
+    case 'text':
+      return applyText(state, action.piece);
   }
+}
+
+/** Only the selected process's reply is kept as it is written: other pieces change nothing (no render). */
+function applyText(state: TopState, piece: TextPiece): TopState {
+  const { log } = state;
+  if (log?.pid !== piece.pid) return state;
+  const same = log.writing?.turn === piece.turn;
+  const text = `${same ? (log.writing?.text ?? '') : ''}${piece.text}`.slice(-WRITING_KEEP);
+  return { ...state, log: { ...log, writing: { turn: piece.turn, text } } };
+}
+
+/** Whether `event` ends the reply being written (its `model` event, a retry that starts it over, the end of the process). */
+function endsWriting(writing: LogState['writing'], event: KernelEvent): boolean {
+  if (writing === undefined) return false;
+  if (event.type === 'model' || event.type === 'retry') return event.turn >= writing.turn;
+  return event.type === 'state' && (event.to === 'exited' || event.to === 'killed');
+}
+
+function withWriting(log: LogState, writing: LogState['writing']): LogState {
+  if (writing === undefined) delete log.writing;
+  else log.writing = writing;
+  return log;
 }
 
 export function applyEvent(state: TopState, event: KernelEvent): TopState {
@@ -101,8 +131,12 @@ export function applyEvents(state: TopState, events: readonly KernelEvent[]): To
   const stats = state.stats ? { ...state.stats, processes: { ...state.stats.processes } } : null;
   let refreshSeq = state.refreshSeq;
   let logEvents: KernelEvent[] | null = null;
+  let writing = state.log?.writing;
   for (const event of events) {
-    if (state.log && event.pid === state.log.pid) (logEvents ??= [...state.log.events]).push(event);
+    if (state.log && event.pid === state.log.pid) {
+      (logEvents ??= [...state.log.events]).push(event);
+      if (endsWriting(writing, event)) writing = undefined;
+    }
     const row = rows.get(event.pid);
     if (event.type === 'state' && event.from === null) {
       if (row) continue; // already in the snapshot
@@ -129,7 +163,7 @@ export function applyEvents(state: TopState, events: readonly KernelEvent[]): To
       }
     }
   }
-  const log = state.log && logEvents ? { ...state.log, events: logEvents.slice(-LOG_KEEP) } : state.log;
+  const log = state.log && logEvents ? withWriting({ ...state.log, events: logEvents.slice(-LOG_KEEP) }, writing) : state.log;
   const needsRefresh = state.needsRefresh || refreshSeq !== state.refreshSeq;
   return { ...state, rows, samples, stats, needsRefresh, refreshSeq, log };
 }
@@ -212,7 +246,7 @@ export function applyHistory(state: TopState, pid: number, history: readonly Ker
   const last = history[history.length - 1]?.ts ?? '';
   const seen = new Set(history.filter((e) => e.ts === last).map((e) => JSON.stringify(e)));
   const live = state.log.events.filter((e) => e.ts > last || (e.ts === last && !seen.has(JSON.stringify(e))));
-  return { ...state, log: { pid, events: [...history, ...live].slice(-LOG_KEEP), loading: false } };
+  return { ...state, log: withWriting({ pid, events: [...history, ...live].slice(-LOG_KEEP), loading: false }, state.log.writing) };
 }
 
 /** Tokens per second over the last RATE_WINDOW_MS (or since observation began, if shorter). */

@@ -1,5 +1,6 @@
 /** Where `aos top` gets its data: the kernel client in production, an in-memory script in the demo and tests. */
 import type { KernelEvent } from '../../protocol/events.js';
+import type { TextPiece } from '../../protocol/live-text.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import type { ResultOf } from '../../protocol/protocol.js';
 
@@ -11,6 +12,8 @@ export interface TopHandlers {
   onEvent(event: KernelEvent): void;
   onStats(stats: KernelStats): void;
   onError(error: Error): void;
+  /** Replies as they are written; given, the source subscribes to them (a turn streams only while someone does). */
+  onText?(piece: TextPiece): void;
 }
 
 export interface TopSource {

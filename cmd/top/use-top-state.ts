@@ -62,6 +62,7 @@ export function useTopState(source: TopSource, options: { all: boolean; timing?:
         onEvent: (event) => live && batch.push(event),
         onStats: (stats) => live && dispatch({ type: 'stats', stats, now: Date.now() }),
         onError: fail,
+        onText: (piece) => live && dispatch({ type: 'text', piece }),
       });
     } catch (error) {
       fail(error);

@@ -1,6 +1,7 @@
 /**
  * The Gemini model driver, on Google's `@google/genai` SDK (Gemini Developer API, not Vertex).
- * One `generateContent` request per call: the SDK's retries stay off (no `retryOptions`) and so
+ * One `generateContent` request per call, or `generateContentStream` when the caller takes the text
+ * as it comes (`onText`, gemini-stream.ts): the SDK's retries stay off (no `retryOptions`) and so
  * does its automatic continuation; failures are ProviderErrors for the model pool to judge.
  *
  * Wire (verified against @google/genai 2.32): `POST {baseUrl}/v1beta/models/{model}:generateContent`,
@@ -11,6 +12,7 @@
 import { ApiError, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { AosError } from '../../sys/errno.js';
 import { withDeadline } from './deadline.js';
+import { gather } from './gemini-stream.js';
 import {
   blockedError,
   excerpt,
@@ -104,18 +106,23 @@ export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
         raw = await fetch(input, init);
         return raw;
       };
+      const params = {
+        model,
+        contents: request.messages.map((message) => ({ role: message.role, parts: [{ text: message.text }] })),
+        config: {
+          ...(request.system === '' ? {} : { systemInstruction: { parts: [{ text: request.system }] } }),
+          abortSignal: signal,
+          automaticContinuation: false,
+          httpOptions: { fetch: capture },
+        },
+      };
       let response: GenerateContentResponse;
       try {
-        response = await ai.models.generateContent({
-          model,
-          contents: request.messages.map((message) => ({ role: message.role, parts: [{ text: message.text }] })),
-          config: {
-            ...(request.system === '' ? {} : { systemInstruction: { parts: [{ text: request.system }] } }),
-            abortSignal: signal,
-            automaticContinuation: false,
-            httpOptions: { fetch: capture },
-          },
-        });
+        const { onText } = request;
+        response =
+          onText === undefined
+            ? await ai.models.generateContent(params)
+            : await gather(await ai.models.generateContentStream(params), onText);
       } catch (error) {
         if (signal.aborted) throw error; // withDeadline tells caller abort from timeout
         throw toProviderError(id, error, raw, apiKey);

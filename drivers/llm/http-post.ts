@@ -17,6 +17,14 @@ export interface HttpReply {
   bodyText: string;
 }
 
+/** A reply whose body is still arriving: a stream of server-sent events. */
+export interface HttpStream {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body's text as it arrives (UTF-8 decoded across chunk boundaries). */
+  chunks: AsyncIterable<string>;
+}
+
 let agent: Agent | null = null;
 
 function pool(): Agent {
@@ -28,4 +36,35 @@ function pool(): Agent {
 export async function postJson(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpReply> {
   const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });
   return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };
+}
+
+/**
+ * POST and resolve once the headers are in: an event stream is handed over as it arrives; any other
+ * answer (an error, or a server that ignored the request to stream) is read whole, as postJson does.
+ */
+export async function postForStream(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<HttpReply | HttpStream> {
+  const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });
+  const type = response.headers['content-type'];
+  const isStream = (Array.isArray(type) ? type.join(',') : (type ?? '')).includes('text/event-stream');
+  if (!isStream || response.statusCode >= 300) {
+    return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };
+  }
+  return { status: response.statusCode, headers: response.headers, chunks: decoded(response.body) };
+}
+
+/** UTF-8 text of a byte stream; a character split across two chunks is kept whole. */
+async function* decoded(body: AsyncIterable<Buffer>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  for await (const chunk of body) yield decoder.decode(chunk, { stream: true });
+  const rest = decoder.decode();
+  if (rest !== '') yield rest;
+}
+
+export function isStream(reply: HttpReply | HttpStream): reply is HttpStream {
+  return 'chunks' in reply;
 }

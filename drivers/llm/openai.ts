@@ -1,7 +1,10 @@
 /**
  * The OpenAI-compatible model driver: OpenAI itself, Ollama, vLLM, llama.cpp server, LM Studio.
- * One `POST {baseUrl}/chat/completions` (non-streaming) per call (http-post.ts: undici's request
- * API, not fetch); no retries here, failures are ProviderErrors for the model pool to judge.
+ * One `POST {baseUrl}/chat/completions` per call (http-post.ts: undici's request API, not fetch),
+ * streamed when the caller takes the text as it comes (`onText`, openai-stream.ts) and read whole
+ * otherwise; no retries here, failures are ProviderErrors for the model pool to judge. A server
+ * that refuses to stream (HTTP 400 naming `stream`) is asked again whole, and not asked to stream
+ * again by this driver; one that ignores the request and answers whole is read whole.
  *
  * The base URL is the provider table's (endpoint.ts): OPENAI_BASE_URL, else api.openai.com when
  * OPENAI_API_KEY is set (a key suggests OpenAI proper), else a local Ollama, which needs no key.
@@ -9,7 +12,8 @@
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { withDeadline } from './deadline.js';
-import { type HttpReply, postJson } from './http-post.js';
+import { type HttpReply, isStream, postForStream, postJson } from './http-post.js';
+import { readChatStream, type WireUsage } from './openai-stream.js';
 import {
   blockedError,
   excerpt,
@@ -78,28 +82,46 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   const id = `openai:${options.model}`;
   const endpoint = `${baseUrl}/chat/completions`;
 
+  let streamRefused = false;
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
+  const failed = (response: HttpReply): ProviderError =>
+    response.status < 400 ? redirected(id, response) : fromHttpFailure({ model: id, status: response.status, headers: response.headers, bodyText: response.bodyText, secret: apiKey });
+
+  const whole = async (request: ModelRequest, signal: AbortSignal): Promise<ModelReply> => {
+    const response = await postJson(endpoint, headers, JSON.stringify(toWire(options.model, request)), signal);
+    if (response.status >= 300) throw failed(response);
+    return fromWire(id, response, apiKey);
+  };
+
+  const streamed = async (request: ModelRequest, onText: (delta: string) => void, signal: AbortSignal): Promise<ModelReply> => {
+    const body = JSON.stringify(toWire(options.model, request, true));
+    const response = await postForStream(endpoint, { ...headers, accept: 'text/event-stream' }, body, signal);
+    if (isStream(response)) return readChatStream(id, response, onText, toUsage, apiKey);
+    if (response.status === 400 && /stream/i.test(response.bodyText)) {
+      streamRefused = true;
+      return whole(request, signal);
+    }
+    if (response.status >= 300) throw failed(response);
+    return fromWire(id, response, apiKey);
+  };
+
   const complete = (request: ModelRequest): Promise<ModelReply> =>
-    withDeadline({ model: id, signal: request.signal, timeoutMs: options.timeoutMs, secret: apiKey }, async (signal) => {
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
-      const response = await postJson(endpoint, headers, JSON.stringify(toWire(options.model, request)), signal);
-      if (response.status >= 300 && response.status < 400) throw redirected(id, response);
-      if (response.status >= 400) {
-        throw fromHttpFailure({ model: id, status: response.status, headers: response.headers, bodyText: response.bodyText, secret: apiKey });
-      }
-      return fromWire(id, response, apiKey);
+    withDeadline({ model: id, signal: request.signal, timeoutMs: options.timeoutMs, secret: apiKey }, (signal) => {
+      const { onText } = request;
+      return onText === undefined || streamRefused ? whole(request, signal) : streamed(request, onText, signal);
     });
 
   return { id, complete };
 }
 
-export function toWire(model: string, request: ModelRequest): Record<string, unknown> {
+export function toWire(model: string, request: ModelRequest, stream = false): Record<string, unknown> {
   const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [];
   if (request.system !== '') messages.push({ role: 'system', content: request.system });
   for (const message of request.messages) {
     messages.push({ role: message.role === 'model' ? 'assistant' : 'user', content: message.text });
   }
-  return { model, messages, stream: false };
+  return stream ? { model, messages, stream, stream_options: { include_usage: true } } : { model, messages, stream };
 }
 
 /** A base URL that redirects: say where to, so that it can be set to that address. */
@@ -150,7 +172,7 @@ function fromWire(id: string, response: HttpReply, secret: string | undefined): 
   return reply;
 }
 
-function toUsage(usage: WireReply['usage']): ModelUsage | undefined {
+function toUsage(usage: WireReply['usage'] | WireUsage): ModelUsage | undefined {
   if (usage === undefined || usage === null) return undefined;
   const prompt = usage.prompt_tokens ?? undefined;
   const output = usage.completion_tokens ?? undefined;

@@ -10,6 +10,8 @@ export { parseTape, type ParseOptions, type Tape, type TapeEntry } from './repla
 export { loadTape, type TapeFileOptions } from './tape-file.js';
 
 const EXCERPT_CHARS = 300;
+/** How many pieces a streamed replay reply comes in, at most. */
+const STREAM_PIECES = 24;
 
 /** The provider table's entry point (provider.ts): `name` is the tape's path; the kernel confines the read through `readTape`. */
 export async function open(name: string, context: OpenContext): Promise<ModelDriver> {
@@ -34,7 +36,8 @@ export function replayTape(tape: Tape, id = `replay:${tape.source}`): ModelDrive
       request.signal.throwIfAborted();
       const { entry, where } = pickEntry(tape, request);
       checkExpectations(entry, where, request.messages);
-      if (entry.delayMs > 0) await sleep(entry.delayMs, request.signal);
+      if (request.onText !== undefined) await stream(entry, request.onText, request.signal);
+      else if (entry.delayMs > 0) await sleep(entry.delayMs, request.signal);
       return toReply(entry);
     },
   };
@@ -84,6 +87,28 @@ function knownAgents(tape: Tape): string {
   if (names.length === 0) return ' (the tape lists no agents)';
   const shown = names.slice(0, 10).map((agent) => `"${agent}"`).join(', ');
   return ` (the tape has ${shown}${names.length > 10 ? ', ...' : ''})`;
+}
+
+/** As a provider streams: the reply in pieces of a few words, spread over the entry's delay. */
+async function stream(entry: TapeEntry, onText: (delta: string) => void, signal: AbortSignal): Promise<void> {
+  const pieces = streamPieces(entry.reply);
+  const gap = pieces.length === 0 ? entry.delayMs : entry.delayMs / pieces.length;
+  if (pieces.length === 0 && gap > 0) await sleep(gap, signal);
+  for (const piece of pieces) {
+    if (gap > 0) await sleep(gap, signal);
+    onText(piece);
+  }
+}
+
+/** At most STREAM_PIECES pieces, cut after whitespace; joined they are the text. */
+export function streamPieces(text: string): string[] {
+  const words = text.match(/\s*\S+\s*/g) ?? (text === '' ? [] : [text]);
+  const per = Math.max(1, Math.ceil(words.length / STREAM_PIECES));
+  const pieces: string[] = [];
+  for (let i = 0; i < words.length; i += per) pieces.push(words.slice(i, i + per).join(''));
+  const joined = pieces.join('');
+  if (joined.length < text.length) pieces.push(text.slice(joined.length)); // trailing whitespace only
+  return pieces;
 }
 
 function toReply(entry: TapeEntry): ModelReply {

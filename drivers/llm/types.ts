@@ -19,6 +19,12 @@ export interface ModelRequest {
   messages: ModelMessage[];
   proc: ModelProcInfo;
   signal: AbortSignal;
+  /**
+   * Set when someone watches the reply as it is written: a driver that can stream calls it with
+   * each piece of the text as it arrives, and still resolves with the whole reply. Pieces of an
+   * attempt that then fails are not taken back (the caller hears of the retry on its own).
+   */
+  onText?: (delta: string) => void;
 }
 
 export interface ModelUsage {

@@ -1,6 +1,7 @@
 /** What the turn loop needs beyond the process API: the run queue, the model pool, the model drivers and a process's drivers. */
 import type { CallGate } from './dispatcher.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
+import type { LiveText } from '../../protocol/live-text.js';
 import type { ProcessDrivers } from '../../sys/driver-api.js';
 import type { ProcessServices } from '../../syscalls/services.js';
 import type { ProcCore } from '../proc/api.js';
@@ -12,6 +13,8 @@ export interface LoopHost extends ProcCore {
   readonly scheduler: Scheduler;
   readonly pool: ModelPool;
   readonly models: ModelRegistry;
+  /** Replies as they are written, for watchers. */
+  readonly live: LiveText;
   /** The kernel as one process's syscalls see it (after a restart, a blocking call resumes with its old deadline). */
   services(proc: Proc, resumeDeadline: number | null): ProcessServices;
   /** The drivers scoped to one process (its workspace view, capabilities and kill signal). */

@@ -7,7 +7,7 @@
  * Nothing a process brings can escape from here: a model failure ends it with `model error: …`,
  * anything else that goes wrong while running its calls ends it with `kernel error: …`.
  */
-import type { ModelReply } from '../../drivers/llm/types.js';
+import type { ModelReply, ModelRequest } from '../../drivers/llm/types.js';
 import { ModelStop } from '../../drivers/llm/types.js';
 import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
@@ -146,7 +146,9 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
     persist(kernel.store, proc);
   }
   const messages = requestMessages(kernel, proc, system);
-  const request = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
+  const request: ModelRequest = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
+  const { live } = kernel;
+  if (live.watched) request.onText = (text) => live.emit({ pid: pcb.pid, turn, text });
   const reply = await kernel.pool.complete(driver, request, lease);
   if (kernel.closing) return reply;
   proc.countTurn();

@@ -31,6 +31,27 @@ describe('the thinking line of an attached spawn', () => {
     expect(written).toEqual(['\r\u001b[K']);
   });
 
+  it('shows the newest words of each reply being written, a line each, and erases every line', () => {
+    let now = 0;
+    const written: string[] = [];
+    const line = new ThinkingLine({ write: (s) => written.push(s), columns: 40 }, () => now);
+    line.observe({ ts, pid: 1, type: 'state', from: null, to: 'ready', name: 'root' });
+    line.observe({ ts, pid: 2, type: 'state', from: null, to: 'ready', name: 'child' });
+    line.observe({ ts, pid: 1, type: 'state', from: 'ready', to: 'running' });
+    line.observe({ ts, pid: 2, type: 'state', from: 'ready', to: 'running' });
+    now = 2_000;
+    line.text({ pid: 1, turn: 0, text: 'I will read\nthe notes first and then write the summary' });
+    line.draw();
+    expect(written.at(-1)).toBe('⠋ root 2s ▸ …and then write the summary\n⠋ child 2s thinking');
+    for (const l of (written.at(-1) ?? '').split('\n')) expect(l.length).toBeLessThanOrEqual(39);
+    line.draw();
+    expect(written.at(-2)).toBe('\r\u001b[K\u001b[1A\u001b[K'); // both lines erased
+    line.observe({ ts, pid: 1, type: 'model', turn: 0, text: 'done' });
+    line.observe({ ts, pid: 2, type: 'retry', turn: 0, attempt: 1, max: 6, delay_ms: 1000, kind: 'server', status: 503, message: 'x' });
+    line.draw();
+    expect(written.at(-1)).toBe('⠹ thinking: child 2s (HTTP 503, retry …'); // back to one line, cut at 39
+  });
+
   it('lines are cut to the terminal width, colour codes taking no room', () => {
     expect(cutVisible('abcdef', 4)).toBe('abc…');
     expect(cutVisible('abcd', 4)).toBe('abcd');

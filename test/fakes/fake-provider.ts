@@ -116,7 +116,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const prompt = readPrompt(routed.format, body);
     record.system = prompt.system;
     record.messages = prompt.messages;
-    const ctx: FakeRequestContext = { index: record.index, format: routed.format, model: routed.model, path: url.pathname, body, ...prompt };
+    const ctx: FakeRequestContext = { index: record.index, format: routed.format, model: routed.model, path: url.pathname, body, stream: routed.stream, ...prompt };
     const current = behavior;
     const { immediate, run } = plan(state, ctx, current, parsed, presentedKey);
     if (!immediate) {

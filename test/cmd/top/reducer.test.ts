@@ -84,6 +84,28 @@ describe('applyEvent', () => {
     expect(s.log?.loading).toBe(false);
   });
 
+  it('keeps the reply the followed process is writing, until its model event, and only its own', () => {
+    let s = topReducer(loaded(), { type: 'select-log', pid: 1 });
+    const other = topReducer(s, { type: 'text', piece: { pid: 2, turn: 0, text: 'not shown' } });
+    expect(other).toBe(s); // no copy, no render
+    s = topReducer(s, { type: 'text', piece: { pid: 1, turn: 3, text: 'Reading ' } });
+    s = topReducer(s, { type: 'text', piece: { pid: 1, turn: 3, text: 'the notes' } });
+    expect(s.log?.writing).toEqual({ turn: 3, text: 'Reading the notes' });
+    s = topReducer(s, { type: 'history', pid: 1, events: [] });
+    expect(s.log?.writing?.text).toBe('Reading the notes');
+    // A retry starts the reply over; the next turn's first piece replaces the last turn's text.
+    s = applyEvents(s, [ev({ type: 'retry', pid: 1, turn: 3, attempt: 1, max: 6, delay_ms: 10, kind: 'server', message: 'x' })]);
+    expect(s.log?.writing).toBeUndefined();
+    s = topReducer(s, { type: 'text', piece: { pid: 1, turn: 3, text: 'Again' } });
+    s = topReducer(s, { type: 'text', piece: { pid: 1, turn: 4, text: 'Next' } });
+    expect(s.log?.writing).toEqual({ turn: 4, text: 'Next' });
+    // The model event of an earlier turn (batched late) leaves the newer reply alone; its own ends it.
+    s = applyEvents(s, [ev({ type: 'model', pid: 1, turn: 3, text: 'Again' })]);
+    expect(s.log?.writing?.text).toBe('Next');
+    s = applyEvents(s, [ev({ type: 'model', pid: 1, turn: 4, text: 'Next' })]);
+    expect(s.log?.writing).toBeUndefined();
+  });
+
   it('marks the cost stale when the kernel cost moves, until the next refresh', () => {
     let s = topReducer(loaded(), { type: 'stats', stats: stats({ cost: 0.5 }), now: T0 });
     expect(s.costStale).toBe(true);

@@ -64,6 +64,12 @@ export function sendFault(
       return { outcome: 'malformed', status: 200 };
     }
     case 'blocked': {
+      if (ctx.stream) {
+        // As a stream, in one chunk: what a provider streams when it blocks.
+        res.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
+        res.end(`data: ${JSON.stringify(blockedChunk(format, blockedBody(format, ctx.model, fault.stage ?? 'reply', fault.reason, usage)))}\n\n${format === 'openai' ? 'data: [DONE]\n\n' : ''}`);
+        return { outcome: 'blocked', status: 200 };
+      }
       send(res, 200, blockedBody(format, ctx.model, fault.stage ?? 'reply', fault.reason, usage), headers);
       return { outcome: 'blocked', status: 200 };
     }
@@ -91,4 +97,14 @@ export function send(res: http.ServerResponse, status: number, body: unknown, he
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(text);
+}
+
+/** A blocked answer as a streamed chunk: Gemini's is the same object; OpenAI's choice carries a `delta`. */
+function blockedChunk(format: 'gemini' | 'openai', body: Record<string, unknown>): Record<string, unknown> {
+  if (format === 'gemini' || !Array.isArray(body.choices)) return body;
+  return {
+    ...body,
+    object: 'chat.completion.chunk',
+    choices: (body.choices as Array<Record<string, unknown>>).map(({ message, ...choice }) => ({ ...choice, delta: message ?? {} })),
+  };
 }

@@ -6,6 +6,7 @@ import type http from 'node:http';
 import { type Answered, rateLimitHeaders, send, sendFault } from './answer.js';
 import type { Headroom, WindowLimiter } from './limiter.js';
 import { DEFAULT_FAKE_REPLY, type FakeBehavior, type FakeRequestContext, type RecordedRequest } from './types.js';
+import { sendStream } from './stream.js';
 import { defaultFinishReason, errorBody, estimateTokens, type FakeUsage, quotaFailure, retryInfo, successBody } from './wire.js';
 
 /** The server's live state: what it has recorded and counted, and the limiter in force. */
@@ -88,7 +89,13 @@ export function plan(
   return {
     immediate: false,
     run: (res) => {
-      send(res, 200, successBody(format, ctx.model, text, usage, finish), { ...limitHeaders(headroom), ...extra });
+      const headers = { ...limitHeaders(headroom), ...extra };
+      if (ctx.stream && current.streams !== false) {
+        const includeUsage = format === 'gemini' || (isRecord(ctx.body) && isRecord(ctx.body.stream_options) && ctx.body.stream_options.include_usage === true);
+        sendStream(res, { format, model: ctx.model, text, usage, finishReason: finish, includeUsage }, headers, current.streamGapMs ?? 0);
+      } else {
+        send(res, 200, successBody(format, ctx.model, text, usage, finish), headers);
+      }
       const record = state.requests[ctx.index];
       if (record !== undefined && usage !== null) record.usage = usage;
       return { outcome: 'ok', status: 200 };
@@ -102,4 +109,8 @@ function usageFor(ctx: FakeRequestContext, current: FakeBehavior, text: string):
   if (current.usage !== undefined) return current.usage;
   const promptText = ctx.system + ctx.messages.map((message) => message.text).join('');
   return { prompt: estimateTokens(promptText), output: estimateTokens(text) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

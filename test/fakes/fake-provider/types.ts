@@ -14,6 +14,8 @@ export interface FakeRequestContext {
   system: string;
   messages: FakeMessage[];
   body: unknown;
+  /** The client asked for a streamed reply. */
+  stream: boolean;
 }
 
 export type FakeFault =
@@ -59,6 +61,10 @@ export interface FakeBehavior {
   rateLimitHeaders?: boolean;
   /** Extra headers on every answer. */
   headers?: Record<string, string>;
+  /** Answer a request to stream as a stream (default true); false answers it whole, as servers that ignore `stream` do. */
+  streams?: boolean;
+  /** Between the pieces of a streamed reply. Default 0. */
+  streamGapMs?: number;
   /** Require this key (Bearer for OpenAI, x-goog-api-key or ?key= for Gemini); else an auth fault. */
   apiKey?: string;
 }

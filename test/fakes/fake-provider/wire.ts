@@ -19,18 +19,20 @@ export interface FakeUsage {
 export interface Route {
   format: WireFormat;
   model: string;
+  /** The client asked for the reply as a stream (OpenAI `stream: true`, Gemini streamGenerateContent). */
+  stream: boolean;
 }
 
-const GEMINI_PATH = /^\/(v1beta|v1alpha|v1)\/models\/([^/]+):generateContent$/;
+const GEMINI_PATH = /^\/(v1beta|v1alpha|v1)\/models\/([^/]+):(generateContent|streamGenerateContent)$/;
 const OPENAI_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
 
 /** Which format a POST path speaks (model from the path for Gemini, from the body for OpenAI). */
 export function route(path: string, body: unknown): Route | undefined {
   const gemini = GEMINI_PATH.exec(path);
-  if (gemini?.[2] !== undefined) return { format: 'gemini', model: decodeURIComponent(gemini[2]) };
+  if (gemini?.[2] !== undefined) return { format: 'gemini', model: decodeURIComponent(gemini[2]), stream: gemini[3] === 'streamGenerateContent' };
   if (OPENAI_PATHS.has(path)) {
     const model = isRecord(body) && typeof body.model === 'string' ? body.model : '';
-    return { format: 'openai', model };
+    return { format: 'openai', model, stream: isRecord(body) && body.stream === true };
   }
   return undefined;
 }
@@ -112,7 +114,7 @@ export function successBody(
   return body;
 }
 
-function geminiUsage(usage: FakeUsage): Record<string, number> {
+export function geminiUsage(usage: FakeUsage): Record<string, number> {
   const metadata: Record<string, number> = {
     promptTokenCount: usage.prompt,
     candidatesTokenCount: usage.output,
@@ -123,7 +125,7 @@ function geminiUsage(usage: FakeUsage): Record<string, number> {
   return metadata;
 }
 
-function openaiUsage(usage: FakeUsage): Record<string, unknown> {
+export function openaiUsage(usage: FakeUsage): Record<string, unknown> {
   const completion = usage.output + (usage.thoughts ?? 0);
   const body: Record<string, unknown> = {
     prompt_tokens: usage.prompt,
