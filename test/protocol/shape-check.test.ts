@@ -32,7 +32,7 @@ describe('shape checks', () => {
     expect(pushShape.problem({ event: 'end', sub: 1, payload: { pid: 1, code: 0, reason: null, state: 'gone' } })).toBe(
       'payload.state: expected one of ready, running, blocked, sleeping, exited, killed, received string "gone"',
     );
-    expect(pushShape.problem({ event: 'other', sub: 1 })).toBe('event: expected one of log, end, event, stats, received string "other"');
+    expect(pushShape.problem({ event: 'other', sub: 1 })).toBe('event: expected one of log, end, event, stats, text, received string "other"');
   });
 
   it('reject what JSON cannot carry as a number, and non-objects for objects', () => {
