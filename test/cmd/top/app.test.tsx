@@ -247,7 +247,13 @@ describe('aos top', () => {
     expect(frame()).toMatch(/limits +50 turns, tokens none, cost \$2\.00/);
     await press('j');
     await eventually(() => expect(frame()).toMatch(/task +the task of worker/));
-    expect(fake.inspectCalls).toEqual([1, 2]);
+    // Read again only for the process selected (a slow run may add a timed re-read of one of them).
+    expect(fake.inspectCalls.filter((p, i, all) => p !== all[i - 1])).toEqual([1, 2]);
+    // Its row moves (a turn ended): read again, not only on a change of state.
+    const before = fake.inspectCalls.length;
+    fake.publish({ pid: 2, type: 'model', turn: 0, text: 'hello', usage: { prompt: 10, output: 5 } });
+    await eventually(() => expect(fake.inspectCalls.length).toBeGreaterThan(before));
+    expect(fake.inspectCalls.at(-1)).toBe(2);
     await press('d');
     await eventually(() => expect(frame()).toContain('PID↑ NAME'));
   });
