@@ -1,7 +1,8 @@
 /**
  * A fake model provider on 127.0.0.1 speaking both wire formats, for tests and benchmarks:
- * - Gemini: `POST /v1beta/models/<m>:generateContent` (also `/v1/...`, `/v1alpha/...`)
- * - OpenAI: `POST /v1/chat/completions` and `POST /chat/completions`
+ * - Gemini: `POST /v1beta/models/<m>:generateContent` (also `/v1/...`, `/v1alpha/...`), and
+ *   `:streamGenerateContent` answered as server-sent events
+ * - OpenAI: `POST /v1/chat/completions` and `POST /chat/completions`, streamed with `stream: true`
  *
  * Configurable per server (and changeable live with `setBehavior`): latency, reply text, usage
  * figures, finish reason, faults (429 with Retry-After and rate-limit headers, 5xx, any status,
