@@ -24,6 +24,15 @@ export function describeRetry(event: Extract<KernelEvent, { type: 'retry' }>): s
   return `${what}, retry ${event.attempt}/${event.max} in ${(event.delay_ms / 1000).toFixed(1)} s`;
 }
 
+/** `[unit nightly] started 14: every 30m, due 09:00:00Z (catch-up)` */
+export function describeTrigger(event: Extract<KernelEvent, { type: 'trigger' }>, paint: RenderOptions['paint']): string {
+  const colour = event.outcome === 'started' ? 'cyan' : event.outcome === 'failed' ? 'red' : 'yellow';
+  const what = event.outcome === 'started' ? `started ${event.pid}` : event.outcome;
+  const due = event.scheduled_for ? `, due ${event.scheduled_for}` : '';
+  const catchUp = event.catch_up ? ' (catch-up)' : '';
+  return `${paint('dim', `[unit ${event.unit}]`)} ${paint(colour, what)}: ${event.trigger}${due}${catchUp}${event.reason ? ` — ${event.reason}` : ''}`;
+}
+
 /** Tracks pid -> name from spawn events so each line can say who it is about. */
 export class EventRenderer {
   private readonly names = new Map<number, string>();
@@ -70,6 +79,8 @@ export class EventRenderer {
         return `${who} ${paint('yellow', `model: ${describeRetry(event)}`)}`;
       case 'approval':
         return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${event.call} (${event.rule})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${event.via}` : ''}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
+      case 'trigger':
+        return describeTrigger(event, paint);
     }
   }
 }

@@ -23,6 +23,8 @@ export interface StopHost extends ProcCore {
   readonly store: KernelStore;
   readonly scheduler: Scheduler;
   stopRetention(): void;
+  /** The units' triggers: nothing more is started by them. */
+  readonly units: { close(): void };
   waitExit(pid: number): Promise<Pcb>;
   log(level: LogLevel, message: string): void;
 }
@@ -33,6 +35,7 @@ async function release(k: StopHost): Promise<void> {
 }
 
 export async function shutdownKernel(k: StopHost): Promise<void> {
+  k.units.close();
   const live = [...k.table.procs()].filter((p) => !isEnded(p.pcb.state));
   for (const proc of live) if (!proc.killRequested) requestKill(k, proc, 'kernel shutting down');
   await Promise.all(live.map((p) => k.waitExit(p.pid)));
@@ -47,6 +50,7 @@ export async function shutdownKernel(k: StopHost): Promise<void> {
 export async function closeKernel(k: StopHost, options: { crashed?: boolean; backup?: boolean }): Promise<void> {
   if (k.closing) return;
   k.closing = true;
+  k.units.close();
   k.stopRetention();
   k.scheduler.stop();
   k.webhooks.closeAll();

@@ -38,12 +38,14 @@ import { Scheduler } from './sched/scheduler.js';
 import { DiskGuard } from './proc/disk-guard.js';
 import { watchStore } from './upkeep/faults.js';
 import { startRetention } from './upkeep/retention.js';
+import { Units } from './units/units.js';
+import type { UnitsHost } from './units/runs.js';
 import type { AllProcesses, KernelStore, OpenedStore } from './store/api.js';
 import { openStore } from './store/open.js';
 import { EventBus, type KernelEvent } from '../protocol/events.js';
 import { LiveText } from '../protocol/live-text.js';
 import { RawJson } from '../protocol/raw-json.js';
-import type { Pcb } from '../sys/types.js';
+import { isEnded, type Pcb } from '../sys/types.js';
 import type { KernelStats, ProcRow } from '../protocol/views.js';
 
 export { KERNEL_VERSION } from '../sys/version.js';
@@ -74,6 +76,8 @@ export class Kernel implements SpawnCore {
   readonly startedAt = Date.now();
   /** The policy's rules, audit trail, approvals, secrets and rollback journal (safety/safety.ts). */
   readonly safety: Safety;
+  /** Declared agents and the triggers that start them (units/units.ts). */
+  readonly units: Units;
   closing = false;
   gateway: WebhookListener | null = null;
   private readonly procDrivers: ProcDrivers;
@@ -102,6 +106,7 @@ export class Kernel implements SpawnCore {
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
+    this.units = new Units(this.unitsHost(), options.unitsClock);
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -111,8 +116,37 @@ export class Kernel implements SpawnCore {
     const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options);
     await openServices(kernel, options);
     await recover(kernel);
+    await kernel.units.start();
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
     return kernel;
+  }
+
+  /** What the units need of the kernel: spawn, kill, the table, the policy's root and its audit trail. */
+  private unitsHost(): UnitsHost {
+    const k = this;
+    return {
+      store: k.store,
+      events: k.events,
+      get rootCaps() {
+        return k.rootCaps;
+      },
+      get closing() {
+        return k.closing;
+      },
+      cwd: k.cwd,
+      spawn: (options) => k.spawn(options),
+      kill: (pid, options) => k.kill(pid, options),
+      isLive: (pid) => {
+        const proc = k.table.get(pid);
+        return proc !== undefined && !isEnded(proc.pcb.state);
+      },
+      endOf: (pid) => {
+        const pcb = k.table.pcb(pid);
+        return pcb && (pcb.state === 'exited' || pcb.state === 'killed') ? { state: pcb.state, code: pcb.exitCode } : null;
+      },
+      audit: (input) => k.safety.audit.record(input),
+      log: (level, message) => k.log(level, message),
+    };
   }
 
   /** The workspace (the fs driver, opened once). */

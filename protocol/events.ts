@@ -61,6 +61,19 @@ export type KernelEvent = EventBase &
         via?: string;
         reason?: string;
       }
+    /**
+     * A unit's trigger fired (kernel/units): the run it started (`pid` is the run's), or why it did
+     * not start one (`pid` 0: skipped, queued, failed).
+     */
+    | {
+        type: 'trigger';
+        unit: string;
+        trigger: string;
+        outcome: 'started' | 'skipped' | 'queued' | 'failed';
+        scheduled_for?: string;
+        catch_up?: boolean;
+        reason?: string;
+      }
   );
 
 export type KernelEventType = KernelEvent['type'];

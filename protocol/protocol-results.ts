@@ -16,7 +16,7 @@ export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 /** A request line past this closes the connection (the client refuses to send one: client.ts). */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
-const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry', 'approval'];
+const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry', 'approval', 'trigger'];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
 export function isKernelEvent(value: unknown): value is KernelEvent {

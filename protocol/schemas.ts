@@ -35,6 +35,16 @@ export const kernelEventSchema = z
       via: z.string().optional(),
       reason: z.string().optional(),
     }),
+    z.object({
+      ...base,
+      type: z.literal('trigger'),
+      unit: z.string(),
+      trigger: z.string().describe('what fired: every 30m, cron 0 9 * * 1-5 Europe/Berlin, by hand, restart 1/5, queued'),
+      outcome: z.enum(['started', 'skipped', 'queued', 'failed']),
+      scheduled_for: z.string().optional().describe('ISO time the trigger was due'),
+      catch_up: z.boolean().optional().describe('a run missed while the kernel was down'),
+      reason: z.string().optional(),
+    }),
   ])
   .describe('one line of aos logs --json');
 

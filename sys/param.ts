@@ -106,6 +106,8 @@ export const param = {
   netConnectTimeoutMs: 10_000,
   netTotalTimeoutMs: 30_000,
   netMaxRedirects: 5,
+  /** Units (kernel/units): runs started a minute, per unit and in all, past which firings are skipped (and counted); units a kernel holds. */
+  ...{ unitMaxRunsPerMinute: 30, unitsMaxRunsPerMinute: 120, maxUnits: 256 },
 
   /** Webhook gateway (HTTP on 127.0.0.1): default port, request body cap, reply wait, limits. */
   webhookPort: 7077,
@@ -288,10 +290,8 @@ export const param = {
   webUsageScanEvents: 200_000,
   /** Policy rules and approvals (issue 12): sh -c / eval nesting followed before a line counts as unparseable. */
   execRuleMaxDepth: 8,
-  /** An approval nobody answers is denied after this (policy approvals.timeout_s overrides). */
-  approvalTimeoutS: 600,
-  /** Pending approvals listed at most (the oldest first). */
-  approvalsMaxListed: 1_000,
+  /** An approval nobody answers is denied after approvalTimeoutS (policy approvals.timeout_s overrides); pending ones listed at most (the oldest first). */
+  ...{ approvalTimeoutS: 600, approvalsMaxListed: 1_000 },
   /** Audit rows `aos audit` returns at most. */
   auditMaxRows: 10_000,
   /** Rollback journal: the most an EXEC_CMD snapshot of the writable paths reads (past it the call runs unjournaled). */

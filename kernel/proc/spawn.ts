@@ -42,6 +42,8 @@ export interface SpawnOptions {
   contextTokens?: number;
   /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
   cwd?: string;
+  /** Lines the first message opens with, before the task (a unit's run: `[EVENT::TRIGGER] {...}`). */
+  preface?: string;
 }
 
 export interface SpawnCore extends ProcCore {
@@ -117,7 +119,7 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   const proc = new Proc(pcb, caps, parent?.tree ?? pid);
   k.table.add(proc);
   parent?.adoptChild(pid);
-  appendTranscript(k.store, proc, 'user', taskMessage(pcb));
+  appendTranscript(k.store, proc, 'user', req.preface ? `${req.preface}\n${taskMessage(pcb)}` : taskMessage(pcb));
   armWallTimer(k, proc);
   persist(k.store, proc);
   const reason = parent ? `spawned by ${parent.pid}` : 'spawned';

@@ -27,6 +27,7 @@ import type { AuditInput, AuditQuery, AuditRow, AuditVerdict } from './audit.js'
 import type { ApprovalRecord } from './approvals-table.js';
 import type { EventRow, UsageRow } from './event-pages.js';
 import type { JournalEntry } from './journal.js';
+import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
 import type { PsColumns } from './ps-rows.js';
 import type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
 
@@ -34,6 +35,7 @@ export type { AuditDecision, AuditInput, AuditQuery, AuditRow, AuditVerdict, Dec
 export type { ApprovalRecord, ApprovalStatus } from './approvals-table.js';
 export type { EventRow, UsageRow } from './event-pages.js';
 export type { JournalEntry } from './journal.js';
+export type { UnitRecord, UnitRunOutcome, UnitRunRecord } from './unit-rows.js';
 export type { PsColumns } from './ps-rows.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
@@ -72,6 +74,7 @@ export interface KernelStore {
   readonly audit: AuditLog;
   readonly journal: JournalLog;
   readonly approvals: ApprovalRows;
+  readonly units: UnitRows;
 }
 
 /**
@@ -174,6 +177,20 @@ export interface ApprovalRows {
   add(record: ApprovalRecord): void;
   settle(record: ApprovalRecord): void;
   loadPending(): ApprovalRecord[];
+}
+
+/** Units (declared agents) and a record of every firing of their triggers (unit-rows.ts). */
+export interface UnitRows {
+  all(): Promise<UnitRecord[]>;
+  put(record: UnitRecord): void;
+  remove(name: string): void;
+  /** Due times up to `at` are handled (never moves back). */
+  checked(name: string, at: number): void;
+  addRun(run: Omit<UnitRunRecord, 'id'>): void;
+  /** The newest `limit` firings, newest first. */
+  runs(name: string, limit: number): UnitRunRecord[];
+  /** Every run that started a process (start-up). */
+  started(): Promise<Array<{ unit: string; pid: number; trigger: string }>>;
 }
 
 /** `ps --all`: every stored process as JSON, made off the kernel's thread when the store is large (ps-all.ts). */

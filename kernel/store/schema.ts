@@ -1,8 +1,9 @@
 import { searchSchema } from './schema-search.js';
 import { schemaSafety } from './schema-safety.js';
+import { UNITS_SCHEMA } from './unit-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -112,7 +113,9 @@ export const MIGRATIONS: Record<number, string> = {
   3: schemaSafety(),
   4: schema5(),
   5: schema6(),
+  // Version 7 (issue 30): units and their runs (unit-rows.ts).
+  6: UNITS_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6();
+export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA;

@@ -1,4 +1,5 @@
 /** Drives a real kernel with an inline replay tape in a temporary workspace. */
+import type { Clock } from '../../kernel/units/clock.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,8 @@ export async function startHarness(
     safety?: SafetyPolicy;
     /** A store file (in memory when absent). */
     storeFile?: string;
+    /** The units' clock (a FakeClock moves schedules without waiting). */
+    unitsClock?: Clock;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -65,6 +68,7 @@ export async function startHarness(
     storeFile: options.storeFile,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
     mcp: options.mcp,
+    unitsClock: options.unitsClock,
   });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));

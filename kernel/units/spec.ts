@@ -1,0 +1,148 @@
+/**
+ * A unit: a declared agent (name, role, a task template, model, capabilities, budgets) with the
+ * triggers that start it and the policies that govern its runs — systemd's unit, pm2's ecosystem
+ * entry, for an agent. Declarations only: a unit file is YAML, checked here, and holds no code.
+ *
+ * Triggers this kernel runs: `cron` (five fields, an IANA time zone), `every` (a duration) and
+ * `at` (one ISO time). `watch`, `webhook` and `on` are recognised and refused by name until the
+ * kernel runs them, so a unit never looks armed by a trigger that will not fire.
+ */
+import { Cron } from 'croner';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../../protocol/duration.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
+
+/** The shortest `every` a unit may ask for: a faster loop is a storm, not a schedule. */
+export const MIN_EVERY_MS = 1_000;
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+const cronTrigger = z.strictObject({ cron: z.string().min(1), tz: z.string().min(1).optional() });
+const everyTrigger = z.strictObject({ every: z.string().min(1) });
+const atTrigger = z.strictObject({ at: z.string().min(1) });
+/** Recognised, not run yet: refused by name (see below). */
+const laterTrigger = z.union([
+  z.looseObject({ watch: z.unknown() }),
+  z.looseObject({ webhook: z.unknown() }),
+  z.looseObject({ on: z.unknown() }),
+]);
+
+export const unitSchema = z.strictObject({
+  name: z.string().regex(NAME, 'a lowercase name of letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
+  description: z.string().max(1_000).optional(),
+  role: z.string().min(1).max(param.maxRoleChars).optional(),
+  /** The run's task; `{{trigger.*}}` is filled from what fired it (template.ts). */
+  task: z.string().min(1).max(64 * 1024),
+  model: z.string().min(1).optional(),
+  capabilities: z.array(z.string().min(1)).max(256).optional(),
+  max_turns: z.number().int().positive().optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_cost: z.number().positive().optional(),
+  max_time: z.string().optional(),
+  /** A working subdirectory of the workspace (relative), where the run's relative paths land. */
+  workdir: z.string().min(1).optional(),
+  /** MCP servers of the policy the unit uses (by name): granted as mcp:<server>/* when the policy has them. */
+  mcp: z.array(z.string().min(1)).max(64).optional(),
+  triggers: z.array(z.union([cronTrigger, everyTrigger, atTrigger, laterTrigger])).max(32).default([]),
+  on_overlap: z.enum(['skip', 'queue', 'replace', 'parallel']).default('skip'),
+  /** With `parallel`: at most this many runs at once. With `queue`: at most this many waiting. */
+  max_parallel: z.number().int().min(1).max(100).default(4),
+  max_queue: z.number().int().min(1).max(100).default(10),
+  catch_up: z.enum(['skip', 'once', 'all']).default('skip'),
+  /** With `all`: at most this many missed runs are started. */
+  catch_up_max: z.number().int().min(1).max(100).default(10),
+  restart: z.enum(['no', 'on-failure', 'always']).default('no'),
+  restart_max: z.number().int().min(0).max(1_000).default(5),
+  /** The first restart waits this long; each next one twice as long, up to restart_backoff_max. */
+  restart_backoff: z.string().default('1s'),
+  restart_backoff_max: z.string().default('5m'),
+  enabled: z.boolean().default(true),
+});
+
+export type UnitSpec = z.infer<typeof unitSchema>;
+
+/** A trigger as the kernel runs it. */
+export type Trigger =
+  | { kind: 'cron'; cron: string; tz: string | null; label: string }
+  | { kind: 'every'; everyMs: number; label: string }
+  | { kind: 'at'; at: number; label: string };
+
+export interface Unit {
+  spec: UnitSpec;
+  triggers: Trigger[];
+  restartBackoffMs: number;
+  restartBackoffMaxMs: number;
+  maxWallS: number | null;
+}
+
+function checkTimeZone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new AosError('EINVAL', `time zone "${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`);
+  }
+}
+
+function trigger(raw: UnitSpec['triggers'][number], i: number): Trigger {
+  const where = `triggers[${i}]`;
+  if ('cron' in raw && typeof raw.cron === 'string') {
+    const fields = raw.cron.trim().split(/\s+/);
+    if (fields.length !== 5) throw new AosError('EINVAL', `${where}: cron "${raw.cron}" must have five fields (minute hour day-of-month month day-of-week), it has ${fields.length}`);
+    const tz = typeof raw.tz === 'string' ? raw.tz : null;
+    if (tz !== null) checkTimeZone(tz);
+    try {
+      new Cron(raw.cron, { paused: true, ...(tz === null ? {} : { timezone: tz }) }).nextRun();
+    } catch (error) {
+      throw new AosError('EINVAL', `${where}: cron "${raw.cron}": ${(error as Error).message.replace(/^CronPattern: /, '')}`);
+    }
+    return { kind: 'cron', cron: fields.join(' '), tz, label: `cron ${fields.join(' ')}${tz === null ? '' : ` ${tz}`}` };
+  }
+  if ('every' in raw && typeof raw.every === 'string') {
+    const everyMs = parseDuration(raw.every, `${where}: every`);
+    if (everyMs < MIN_EVERY_MS) throw new AosError('EINVAL', `${where}: every ${raw.every} is shorter than ${MIN_EVERY_MS / 1000}s`);
+    return { kind: 'every', everyMs, label: `every ${raw.every.trim()}` };
+  }
+  if ('at' in raw && typeof raw.at === 'string') {
+    const at = Date.parse(raw.at);
+    if (!Number.isFinite(at) || !/\d{4}-\d{2}-\d{2}T/.test(raw.at)) throw new AosError('EINVAL', `${where}: at "${raw.at}" is not an ISO time (e.g. 2026-12-01T09:00:00Z)`);
+    return { kind: 'at', at, label: `at ${new Date(at).toISOString()}` };
+  }
+  const kind = ['watch', 'webhook', 'on'].find((k) => k in raw) ?? 'this';
+  throw new AosError('ENOSYS', `${where}: the ${kind} trigger is not run by this kernel yet: use cron, every or at`);
+}
+
+/** A unit from its parsed document; EINVAL naming the field and what is wrong. */
+export function toUnit(document: unknown): Unit {
+  const parsed = unitSchema.safeParse(document);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(unit)'}: ${issue.message}`);
+    throw new AosError('EINVAL', `not a valid unit: ${problems.join('; ')}`);
+  }
+  const spec = parsed.data;
+  const triggers = spec.triggers.map(trigger);
+  const restartBackoffMs = parseDuration(spec.restart_backoff, 'restart_backoff');
+  const restartBackoffMaxMs = Math.max(restartBackoffMs, parseDuration(spec.restart_backoff_max, 'restart_backoff_max'));
+  const maxWallS = spec.max_time === undefined ? null : parseDuration(spec.max_time, 'max_time') / 1000;
+  if (spec.workdir !== undefined && (spec.workdir.startsWith('/') || spec.workdir.split(/[\\/]/).includes('..'))) {
+    throw new AosError('EINVAL', `workdir "${spec.workdir}" must be a path inside the workspace, relative, without ".."`);
+  }
+  return { spec, triggers, restartBackoffMs, restartBackoffMaxMs, maxWallS };
+}
+
+/** A unit from YAML text (a file's, or `aos up`'s list). */
+export function parseUnit(text: string, source: string): Unit {
+  let document: unknown;
+  try {
+    document = YAML.parse(text);
+  } catch (error) {
+    throw new AosError('EINVAL', `${source}: not YAML: ${(error as Error).message}`);
+  }
+  try {
+    return toUnit(document);
+  } catch (error) {
+    if (error instanceof AosError) throw new AosError(error.code, `${source}: ${error.message}`);
+    throw error;
+  }
+}

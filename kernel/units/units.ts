@@ -1,0 +1,238 @@
+/**
+ * The units a kernel holds, and the one timer that fires their time triggers. Units are added,
+ * enabled, disabled and removed here (the daemon's `unit_*` methods); each change is stored before
+ * it is answered. At start the kernel reads them back: the runs still going are theirs again, and
+ * the due times that fell while the kernel was down are caught up as each unit says (`catch_up`).
+ * When a run ends, the unit's queue goes on and its restart policy is applied (restarts.ts).
+ */
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
+import type { UnitRecord, UnitRunRecord } from '../store/api.js';
+import { type Clock, realClock } from './clock.js';
+import { type Armed, capabilitiesBeyond, type Firing, type FireResult, RunStarter, type UnitsHost } from './runs.js';
+import { dueBetween, nextDue } from './schedule.js';
+import { toUnit, type Unit } from './spec.js';
+import { catchUp } from './catch-up.js';
+import { onRunEnded } from './restarts.js';
+
+export interface UnitInfo {
+  name: string;
+  description: string | null;
+  enabled: boolean;
+  triggers: string[];
+  /** ms since the epoch; null when no trigger will fire again (or the unit is disabled). */
+  next_run: number | null;
+  live: number[];
+  queued: number;
+  last: UnitRunRecord | null;
+  runs: number;
+  skips: number;
+}
+
+export class Units {
+  private readonly armed = new Map<string, Armed>();
+  private readonly starter: RunStarter;
+  private cancelTimer: (() => void) | null = null;
+  private stopListening: (() => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly host: UnitsHost,
+    private readonly clock: Clock = realClock,
+  ) {
+    this.starter = new RunStarter(host, clock, (armed, pid, state, code) => onRunEnded(this.context(), armed, pid, state, code));
+  }
+
+  /** Read the units back, take up their runs, catch up what was missed, and arm the timer. */
+  async start(): Promise<void> {
+    const records = await this.host.store.units.all();
+    const started = await this.host.store.units.started();
+    for (const record of records) {
+      let unit: Unit;
+      try {
+        unit = toUnit(JSON.parse(record.spec));
+      } catch (error) {
+        this.host.log('warn', `unit ${record.name} is not valid any more and stays idle: ${(error as Error).message}`);
+        continue;
+      }
+      const live = new Set(started.filter((r) => r.unit === record.name && this.host.isLive(r.pid)).map((r) => r.pid));
+      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [] });
+    }
+    this.stopListening = this.host.events.subscribe((event) => {
+      if (event.type !== 'state' || (event.to !== 'exited' && event.to !== 'killed')) return;
+      for (const armed of this.armed.values()) {
+        if (armed.live.delete(event.pid)) onRunEnded(this.context(), armed, event.pid, event.to, event.code ?? null);
+      }
+    });
+    const now = this.clock.now();
+    for (const armed of this.armed.values()) {
+      if (armed.record.enabled) await catchUp(this.context(), armed, now);
+    }
+    this.arm();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    this.stopListening?.();
+    for (const armed of this.armed.values()) armed.cancelRestart?.();
+  }
+
+  /** Add a unit, or replace the one of that name (its runs going on); EEXIST when it exists and `replace` is not set. */
+  add(document: unknown, options: { replace?: boolean } = {}): UnitInfo {
+    const unit = toUnit(document);
+    const beyond = capabilitiesBeyond(unit, this.host.rootCaps);
+    if (beyond.length > 0) {
+      throw new AosError('EACCES', `unit ${unit.spec.name} asks for more than the policy's root holds: ${beyond.join(', ')}`);
+    }
+    const { name } = unit.spec;
+    const old = this.armed.get(name);
+    if (old && !options.replace) throw new AosError('EEXIST', `a unit named ${name} exists: remove it first, or apply the file with aos up`);
+    if (!old && this.armed.size >= param.maxUnits) throw new AosError('EAGAIN', `this kernel holds ${param.maxUnits} units, its most`);
+    const now = this.clock.now();
+    const record: UnitRecord = {
+      name,
+      spec: JSON.stringify(document),
+      enabled: unit.spec.enabled,
+      anchor: old?.record.anchor ?? now,
+      added_at: old?.record.added_at ?? now,
+      updated_at: now,
+      checked_at: old?.record.checked_at ?? now,
+    };
+    this.host.store.units.put(record);
+    old?.cancelRestart?.();
+    this.armed.set(name, { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [] });
+    this.arm();
+    return this.info(name);
+  }
+
+  /** Its triggers stop and what was queued is dropped; runs going on go on (they are ordinary processes). */
+  remove(name: string): UnitInfo {
+    const armed = this.get(name);
+    const info = this.info(name);
+    armed.cancelRestart?.();
+    this.armed.delete(name);
+    this.host.store.units.remove(name);
+    this.arm();
+    return info;
+  }
+
+  setEnabled(name: string, enabled: boolean): UnitInfo {
+    const armed = this.get(name);
+    if (armed.record.enabled !== enabled) {
+      const now = this.clock.now();
+      // Enabled again: counted from now, nothing caught up for the time it was off.
+      armed.record = { ...armed.record, enabled, updated_at: now, ...(enabled ? { anchor: now, checked_at: now } : {}) };
+      if (!enabled) {
+        armed.queue.length = 0;
+        armed.cancelRestart?.();
+        armed.cancelRestart = null;
+      }
+      this.host.store.units.put(armed.record);
+      this.arm();
+    }
+    return this.info(name);
+  }
+
+  /** `aos unit run`: one run now, by hand, under the unit's overlap policy. */
+  run(name: string, fields: Record<string, string> = {}): Promise<FireResult> {
+    const armed = this.get(name);
+    armed.restarts = 0;
+    return this.starter.fire(armed, { trigger: 'by hand', scheduledFor: null, catchUp: false, fields: { kind: 'hand', ...fields } });
+  }
+
+  list(): UnitInfo[] {
+    return [...this.armed.keys()].sort().map((name) => this.info(name));
+  }
+
+  info(name: string): UnitInfo {
+    const armed = this.get(name);
+    const { spec } = armed.unit;
+    const runs = this.host.store.units.runs(name, 1_000);
+    for (const pid of armed.live) if (!this.host.isLive(pid)) armed.live.delete(pid);
+    return {
+      name,
+      description: spec.description ?? null,
+      enabled: armed.record.enabled,
+      triggers: armed.unit.triggers.map((t) => t.label),
+      next_run: armed.record.enabled ? this.nextOf(armed, this.clock.now()) : null,
+      live: [...armed.live],
+      queued: armed.queue.length,
+      last: runs[0] ?? null,
+      runs: runs.filter((r) => r.outcome === 'started').length,
+      skips: runs.filter((r) => r.outcome === 'skipped').length,
+    };
+  }
+
+  spec(name: string): Unit['spec'] {
+    return this.get(name).unit.spec;
+  }
+
+  runs(name: string, limit: number): UnitRunRecord[] {
+    this.get(name);
+    return this.host.store.units.runs(name, limit);
+  }
+
+  private get(name: string): Armed {
+    const armed = this.armed.get(name);
+    if (!armed) throw new AosError('ESRCH', `no unit named ${name}${this.armed.size ? ` (there are: ${[...this.armed.keys()].sort().slice(0, 10).join(', ')})` : ''}`);
+    return armed;
+  }
+
+  private nextOf(armed: Armed, after: number): number | null {
+    let next: number | null = null;
+    for (const trigger of armed.unit.triggers) {
+      const due = nextDue(trigger, armed.record.anchor, Math.max(after, armed.record.checked_at));
+      if (due !== null && (next === null || due < next)) next = due;
+    }
+    return next;
+  }
+
+  /** One timer, for the earliest due time of every enabled unit. */
+  private arm(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    if (this.closed) return;
+    const now = this.clock.now();
+    let next: number | null = null;
+    for (const armed of this.armed.values()) {
+      if (!armed.record.enabled) continue;
+      const due = this.nextOf(armed, now);
+      if (due !== null && (next === null || due < next)) next = due;
+    }
+    if (next !== null) this.cancelTimer = this.clock.setTimer(next - now, () => void this.tick());
+  }
+
+  /** Fire what is due: each trigger once for its newest due time; older ones (a clock that jumped) are counted as skipped. */
+  private async tick(): Promise<void> {
+    this.cancelTimer = null;
+    const now = this.clock.now();
+    const starts: Array<Promise<FireResult>> = [];
+    for (const armed of [...this.armed.values()]) {
+      if (!armed.record.enabled || this.closed) continue;
+      const from = armed.record.checked_at;
+      const firings: Firing[] = [];
+      for (const trigger of armed.unit.triggers) {
+        const { due, total } = dueBetween(trigger, armed.record.anchor, from, now, Number.MAX_SAFE_INTEGER, 1_000);
+        const newest = due.at(-1);
+        if (newest === undefined) continue;
+        const firing: Firing = { trigger: trigger.label, scheduledFor: newest, catchUp: false, fields: { kind: trigger.kind, scheduled_for: new Date(newest).toISOString() } };
+        if (total > 1) this.starter.skipped(armed, firing, `${total - 1} earlier due times passed at once (the clock jumped)`);
+        firings.push(firing);
+      }
+      if (firings.length === 0) continue;
+      armed.record = { ...armed.record, checked_at: now };
+      this.host.store.units.checked(armed.record.name, now);
+      armed.restarts = 0;
+      starts.push(...firings.map((firing) => this.starter.fire(armed, firing)));
+    }
+    // Armed before the runs start: the next due time does not wait for a slow spawn.
+    this.arm();
+    await Promise.all(starts);
+  }
+
+  private context(): { starter: RunStarter; clock: Clock; host: UnitsHost } {
+    return { starter: this.starter, clock: this.clock, host: this.host };
+  }
+}
