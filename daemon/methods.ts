@@ -7,6 +7,7 @@ import { defaultModelOf } from '../kernel/proc/root-model.js';
 import { refuseSpawnDrift } from './spawn-drift.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
+import { unitHandlers } from './unit-methods.js';
 import { isEnded } from '../sys/types.js';
 import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../protocol/views.js';
@@ -142,4 +143,5 @@ export const handlers: Handlers = {
     return { pid: process.pid };
   },
   ...safetyHandlers,
+  ...unitHandlers,
 };

@@ -9,6 +9,7 @@ import { PROC_STATES } from '../sys/types.js';
 import type { KernelStats, ProcRow } from './views.js';
 import type { ProcDetail } from './detail.js';
 import { SAFETY_RESULTS } from './safety-results.js';
+import { UNIT_RESULTS } from './unit-results.js';
 
 export const PROTOCOL_VERSION = 2;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
@@ -111,6 +112,7 @@ export const RESULTS = {
   }),
   web: s.object({ url: s.string, port: s.int, expires_at: s.string }),
   ...SAFETY_RESULTS,
+  ...UNIT_RESULTS,
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -10,6 +10,7 @@ import { param } from '../sys/param.js';
 import { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, RESULTS } from './protocol-results.js';
 import type { ShapeOf } from './shape-check.js';
 import { SAFETY_METHODS } from './safety-protocol.js';
+import { UNIT_METHODS } from './unit-protocol.js';
 
 export type { EndPayload, LogPush, Push, Response, TopicPush, WireError } from './protocol-results.js';
 export { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION };
@@ -111,6 +112,7 @@ export const METHODS = {
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
   shutdown: { params: none, result: RESULTS.shutdown },
   ...SAFETY_METHODS,
+  ...UNIT_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;

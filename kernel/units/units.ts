@@ -9,7 +9,7 @@ import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
 import { type Clock, realClock } from './clock.js';
-import { type Armed, capabilitiesBeyond, type Firing, type FireResult, RunStarter, type UnitsHost } from './runs.js';
+import { type Armed, capabilitiesBeyond, type Firing, type FireResult, RunStarter, runCapabilities, type UnitsHost } from './runs.js';
 import { dueBetween, nextDue } from './schedule.js';
 import { toUnit, type Unit } from './spec.js';
 import { catchUp } from './catch-up.js';
@@ -77,6 +77,35 @@ export class Units {
     this.cancelTimer = null;
     this.stopListening?.();
     for (const armed of this.armed.values()) armed.cancelRestart?.();
+  }
+
+  /**
+   * What adding `document` would do, nothing kept: its listing, what its runs would hold, what the
+   * policy's root lacks (a real add refuses those), and whether a unit of that name exists.
+   */
+  preview(document: unknown): { info: UnitInfo; capabilities: string[]; beyond: string[]; exists: boolean } {
+    const unit = toUnit(document);
+    const now = this.clock.now();
+    const record: UnitRecord = { name: unit.spec.name, spec: '', enabled: unit.spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
+    const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [] };
+    const info: UnitInfo = {
+      name: unit.spec.name,
+      description: unit.spec.description ?? null,
+      enabled: unit.spec.enabled,
+      triggers: unit.triggers.map((t) => t.label),
+      next_run: unit.spec.enabled ? this.nextOf(armed, now) : null,
+      live: [],
+      queued: 0,
+      last: null,
+      runs: 0,
+      skips: 0,
+    };
+    return { info, capabilities: runCapabilities(unit, this.host.rootCaps), beyond: capabilitiesBeyond(unit, this.host.rootCaps), exists: this.armed.has(unit.spec.name) };
+  }
+
+  /** What a unit's runs hold now (its capabilities within the policy's root in force). */
+  capabilities(name: string): string[] {
+    return runCapabilities(this.get(name).unit, this.host.rootCaps);
   }
 
   /** Add a unit, or replace the one of that name (its runs going on); EEXIST when it exists and `replace` is not set. */

@@ -1,0 +1,29 @@
+/**
+ * Protocol methods of units (issue 30): declared agents and the triggers that start them. Spread
+ * into METHODS (protocol.ts) with one line; `aos unit …` calls them.
+ */
+import { z } from 'zod';
+import { UNIT_RESULTS as R } from './unit-results.js';
+
+const name = z.string().min(1).max(63);
+
+export const UNIT_METHODS = {
+  /**
+   * Add a unit (its YAML, parsed), or with `replace` change the one of that name. With `dry_run`
+   * nothing is kept: the answer says what its runs would hold and what the policy's root lacks
+   * (`beyond`), which a real add refuses with EACCES, naming each.
+   */
+  unit_add: { params: z.strictObject({ spec: z.unknown(), replace: z.boolean().optional(), dry_run: z.boolean().optional() }), result: R.unit_add },
+  /** Every unit: its triggers, next run, last run and its result, runs and skips. */
+  unit_ls: { params: z.strictObject({}), result: R.unit_ls },
+  /** One unit: as listed, with its declaration and what its runs hold. */
+  unit_show: { params: z.strictObject({ name }), result: R.unit_show },
+  /** One run now, by hand, under the unit's overlap policy. */
+  unit_run: { params: z.strictObject({ name }), result: R.unit_run },
+  /** Enable (counting its schedule from now) or disable (its triggers stop; runs going on go on). */
+  unit_enable: { params: z.strictObject({ name, enabled: z.boolean() }), result: R.unit_enable },
+  /** Remove a unit and the record of its runs; its runs going on go on, as any process. */
+  unit_rm: { params: z.strictObject({ name }), result: R.unit_rm },
+  /** The newest firings of a unit (started, skipped, queued, failed), newest first. */
+  unit_runs: { params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }), result: R.unit_runs },
+} as const;

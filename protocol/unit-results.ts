@@ -1,0 +1,49 @@
+/** Result shapes of the units' methods (unit-protocol.ts), zod-free like protocol-results.ts; spread into RESULTS. */
+import * as s from './shape-check.js';
+
+const OUTCOMES = ['started', 'skipped', 'queued', 'failed'] as const;
+
+/** One firing of a unit's trigger, as unit_runs keeps it (times in ms since the epoch). */
+export const unitRun = s.object({
+  id: s.positiveInt,
+  unit: s.string,
+  trigger: s.string,
+  scheduled_for: s.nullable(s.number),
+  fired_at: s.number,
+  pid: s.nullable(s.positiveInt),
+  outcome: s.oneOf(OUTCOMES),
+  reason: s.nullable(s.string),
+});
+
+/** A unit as `aos unit ls` lists it. */
+export const unitInfo = s.object({
+  name: s.string,
+  description: s.nullable(s.string),
+  enabled: s.boolean,
+  triggers: s.array(s.string),
+  next_run: s.nullable(s.number),
+  live: s.array(s.positiveInt),
+  queued: s.nonNegativeInt,
+  last: s.nullable(unitRun),
+  runs: s.nonNegativeInt,
+  skips: s.nonNegativeInt,
+});
+
+/** What adding a unit would grant (or, `beyond`, what the policy's root does not hold). */
+const unitPlan = s.object({
+  unit: unitInfo,
+  capabilities: s.array(s.string),
+  beyond: s.array(s.string),
+  added: s.boolean,
+  replaced: s.boolean,
+});
+
+export const UNIT_RESULTS = {
+  unit_add: unitPlan,
+  unit_ls: s.object({ units: s.array(unitInfo) }),
+  unit_show: s.object({ unit: unitInfo, spec: s.unknown, capabilities: s.array(s.string) }),
+  unit_run: s.object({ unit: s.string, outcome: s.oneOf(OUTCOMES), pid: s.nullable(s.positiveInt), reason: s.nullable(s.string) }),
+  unit_enable: s.object({ unit: unitInfo }),
+  unit_rm: s.object({ unit: unitInfo }),
+  unit_runs: s.object({ runs: s.array(unitRun) }),
+};
