@@ -10,6 +10,7 @@ import { param } from '../../sys/param.js';
 import type { StoredEvent } from '../../kernel/store/api.js';
 import { frameJson, type ModelOf } from './event-view.js';
 import { SECURITY_HEADERS } from './respond.js';
+import { TextPushes, type TextWatcher } from '../text-pushes.js';
 
 interface Stream {
   res: http.ServerResponse;
@@ -30,11 +31,19 @@ export class EventStreams {
   private statsTimer: NodeJS.Timeout | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
   private statsDue = false;
+  /** Replies as they are written, to every open tab (`text` frames, never stored: a resumed tab gets the whole reply as its event). */
+  private readonly text: TextPushes;
+  private readonly textWatcher: TextWatcher = {
+    wants: () => true,
+    push: (piece) => this.broadcast(namedFrame('text', JSON.stringify(piece))),
+  };
 
   constructor(
     private readonly kernel: Kernel,
     private readonly modelOf: ModelOf,
-  ) {}
+  ) {
+    this.text = new TextPushes(kernel.live);
+  }
 
   get size(): number {
     return this.streams.size;
@@ -69,7 +78,12 @@ export class EventStreams {
 
   private listen(): void {
     if (this.unlisten) return;
-    this.unlisten = this.kernel.store.onCommitted((events) => this.onEvents(events));
+    this.unlisten = this.kernel.store.onCommitted((events) => {
+      // A reply's text goes out before its `model` event.
+      this.text.flush();
+      this.onEvents(events);
+    });
+    this.text.add(this.textWatcher);
     this.keepAlive = setInterval(() => this.broadcast(': keep-alive\n\n'), param.webKeepAliveMs);
     this.keepAlive.unref();
   }
@@ -117,12 +131,14 @@ export class EventStreams {
     // The last tab went away: the daemon goes back to paying nothing for the view.
     this.unlisten?.();
     this.unlisten = null;
+    this.text.delete(this.textWatcher);
     if (this.keepAlive) clearInterval(this.keepAlive);
     if (this.statsTimer) clearTimeout(this.statsTimer);
     this.keepAlive = this.statsTimer = null;
   }
 
   close(): void {
+    this.text.close();
     for (const stream of [...this.streams]) stream.res.destroy();
   }
 }
