@@ -83,6 +83,8 @@ export function verbCommand(spec: VerbSpec, verbs: VerbInput['verbs'], sink: Run
     command.addOption(option);
   }
   if (spec.help) command.addHelpText('after', spec.help.replace(/\n+$/, ''));
+  // A verb's own options come before its subcommand: `audit verify --json` is verify's --json, not audit's.
+  if (spec.subcommands?.length) command.enablePositionalOptions();
   for (const sub of spec.subcommands ?? []) command.addCommand(verbCommand(sub, verbs, sink, name));
   const run = spec.run;
   if (run) {
@@ -102,7 +104,8 @@ export function programCommand(specs: readonly VerbSpec[], verbs: VerbInput['ver
   const program = configure(new Command('aos'), 'aos')
     .description('aos — an operating system for LLM agents')
     .version(options.version, '-V, --version', 'output the version number')
-    .addHelpText('after', options.after);
+    .addHelpText('after', options.after)
+    .enablePositionalOptions();
   for (const spec of specs) program.addCommand(verbCommand(spec, verbs, sink));
   return program;
 }

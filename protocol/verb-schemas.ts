@@ -10,6 +10,38 @@ const pid = z.number().int().positive();
 const state = z.enum(PROC_STATES);
 const end = z.object({ pid, state, code: z.number().int().nullable(), reason: z.string().nullable() });
 
+const price = z.object({ prompt: z.number(), output: z.number(), cached: z.number() }).describe('USD per 1M tokens');
+const provider = z.object({
+  name: z.string(),
+  title: z.string(),
+  example: z.string(),
+  setup: z.array(z.string()),
+  configured: z.boolean(),
+  endpoint: z.string().nullable(),
+  problem: z.string().nullable(),
+  settings: z.array(z.string()),
+  default_model: z.string().nullable(),
+  patterns: z.array(z.string()),
+  models: z.array(z.object({ name: z.string(), context_window: z.number().int().positive().nullable(), price })),
+});
+const approval = z.object({ id: z.string(), pid, name: z.string(), call: z.string(), args: z.unknown(), rule: z.string(), requested_at: z.string(), expires_at: z.string() });
+const decision = z.enum(['allow', 'ask', 'deny', 'approved', 'denied', 'expired', 'superseded', 'withdrawn']);
+const auditRow = z.object({
+  id: pid,
+  ts: z.string(),
+  pid: z.number().int().describe('0: the kernel itself (a policy reload, a unit trigger)'),
+  call: z.string(),
+  subject: z.string(),
+  decision,
+  rule: z.string().nullable(),
+  decided_by: z.enum(['policy', 'person', 'timeout']),
+  via: z.string().nullable(),
+  reason: z.string().nullable(),
+  approval: z.string().nullable(),
+  prev: z.string(),
+  hash: z.string(),
+});
+
 export const VERB_SCHEMAS = {
   'spawn-detached': z.object({ pid }).describe('aos spawn --detach --json'),
   kill: z.object({ killed: z.array(pid) }).describe('aos kill --json: the pids that were live and are being killed'),
@@ -41,4 +73,47 @@ export const VERB_SCHEMAS = {
       warnings: z.array(z.string()).optional(),
     })
     .describe('aos policy check --json'),
+  models: z.object({ default_model: z.string().nullable(), providers: z.array(provider) }).describe('aos models --json'),
+  web: z.object({ url: z.string(), port: z.number().int(), expires_at: z.string(), opened: z.boolean() }).describe('aos web --json: a one-time login link'),
+  approvals: z.array(approval).describe('aos approvals --json: pending requests, oldest first'),
+  answered: z.object({ id: z.string(), pid }).describe('aos approve --json and aos deny --json'),
+  'policy-show': z
+    .object({
+      file: z.string().nullable(),
+      pid: pid.nullable(),
+      capabilities: z.array(z.string()),
+      rules: z.array(z.object({ verdict: z.enum(['allow', 'ask', 'deny']), capability: z.string(), line: z.number().int().nullable(), applies: z.boolean() })),
+      approvals: z.object({ timeout_s: z.number() }),
+      secrets: z.array(z.object({ name: z.string(), source: z.string(), hosts: z.array(z.string()), exec: z.array(z.string()), mcp: z.array(z.string()) })),
+      journal: z.object({ retention: z.string().nullable(), exec: z.boolean() }),
+      loaded_at: z.string(),
+      load_error: z.string().nullable(),
+    })
+    .describe('aos policy show --json'),
+  audit: z.array(auditRow).describe('aos audit --json: records oldest first'),
+  'audit-verify': z
+    .object({
+      ok: z.boolean(),
+      rows: z.number().int().nonnegative().describe('records intact (before the first broken one)'),
+      head: z.string().nullable().describe('the newest record hash, when intact'),
+      bad_id: z.number().int().nullable().describe('the first record edited, inserted or removed'),
+      problem: z.string().nullable(),
+      keyed_from: z.number().int().describe('the first record chained with the key (earlier ones predate it)'),
+    })
+    .describe('aos audit verify --json (exit 1 when not ok)'),
+  diff: z
+    .array(
+      z.object({
+        path: z.string(),
+        status: z.enum(['added', 'modified', 'deleted']),
+        bytes_before: z.number().int().nonnegative().nullable(),
+        bytes_now: z.number().int().nonnegative().nullable(),
+        pids: z.array(pid),
+        turns: z.array(z.number().int().nonnegative()),
+        changed_since: z.boolean(),
+      }),
+    )
+    .describe('aos diff --json: what a process and its subtree changed'),
+  rollback: z.array(z.object({ path: z.string(), action: z.enum(['restored', 'removed']) })).describe('aos rollback --json: what was put back'),
+  'mcp-http': z.object({ url: z.string(), token_file: z.string() }).describe('aos mcp --http --json'),
 } as const;

@@ -29,7 +29,9 @@ const SPAWN: VerbSpec = {
 const SEND: VerbSpec = { name: 'send', summary: 'send', args: [['<pid>', 'to'], ['<text...>', 'what']], run };
 const PS: VerbSpec = { name: 'ps', summary: 'list', run };
 const KERNEL: VerbSpec = { name: 'kernel', summary: 'the kernel', subcommands: [{ name: 'status', summary: 'is it up', options: [{ flags: '--json', help: 'json' }], run }] };
-const ALL = [SPAWN, SEND, PS, KERNEL];
+/** A verb that runs itself and has a subcommand, both with --json (`aos audit`, `aos audit verify`). */
+const AUDIT: VerbSpec = { name: 'audit', summary: 'records', options: [{ flags: '--json', help: 'json' }], run, subcommands: [{ name: 'verify', summary: 'check', options: [{ flags: '--json', help: 'json' }], run }] };
+const ALL = [SPAWN, SEND, PS, KERNEL, AUDIT];
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string; input: VerbInput | null; ran: string | null }> {
   seen = null;
@@ -112,6 +114,15 @@ describe('the CLI on commander', () => {
     expect(status.input?.flags).toEqual({ json: true });
     expect(await usage(['kernel', 'statu'])).toContain("unknown command 'statu' (did you mean status?)");
     expect(await usage(['kernel', 'status', '--jsn'])).toContain('(run "aos kernel status --help" for usage)');
+  });
+
+  it('gives an option after a subcommand to the subcommand, though its parent has one of that name', async () => {
+    const verify = await cli(['audit', 'verify', '--json']);
+    expect(verify).toMatchObject({ code: 7, ran: 'audit verify' });
+    expect(verify.input?.flags).toEqual({ json: true });
+    const audit = await cli(['audit', '--json']);
+    expect(audit).toMatchObject({ code: 7, ran: 'audit' });
+    expect(audit.input?.flags).toEqual({ json: true });
   });
 
   it('refuses an unknown verb or option with a did-you-mean and the help to read', async () => {

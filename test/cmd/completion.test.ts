@@ -36,7 +36,7 @@ describe('aos schema', () => {
     const file = JSON.parse(await readFile(path.join(ROOT, 'docs/schema/aos.schema.json'), 'utf8')) as { $defs: Record<string, unknown> };
     expect(JSON.parse((await runCli(['schema'])).stdout)).toEqual(file);
     expect(JSON.parse((await runCli(['schema', 'event'])).stdout)).toEqual(file.$defs.event);
-    expect((await runCli(['schema', 'nope'])).stderr).toMatch(/^aos: no schema "nope" \(there are: event, ps-row, ps, inspect, spawn-detached, kill, stop, wait, removed, .*policy-check\)\n$/);
+    expect((await runCli(['schema', 'nope'])).stderr).toMatch(/^aos: no schema "nope" \(there are: event, ps-row, ps, inspect, spawn-detached, kill, stop, wait, removed, .*policy-check, models, .*mcp-http.*\)\n$/);
   });
 });
 
