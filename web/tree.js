@@ -16,6 +16,7 @@ function item(row, selected, onSelect) {
       { class: 'proc-line', onclick: () => onSelect(row.pid), title: row.model },
       h('span', { class: 'pid' }, row.pid),
       h('span', { class: 'name' }, row.name),
+      row.task ? h('span', { class: 'task', title: row.task }, row.task) : null,
       h('span', { class: 'badge' }, row.state),
       h('span', { class: 'why' }, why(row)),
       h('span', { class: 'model' }, shortModel(row.model)),
@@ -25,7 +26,7 @@ function item(row, selected, onSelect) {
 }
 
 function matches(row, filter) {
-  const text = `${row.pid} ${row.name} ${row.state} ${row.model} ${row.role} ${row.wait ?? ''}`.toLowerCase();
+  const text = `${row.pid} ${row.name} ${row.task ?? ''} ${row.state} ${row.model} ${row.role} ${row.wait ?? ''}`.toLowerCase();
   return filter.split(/\s+/).every((word) => text.includes(word));
 }
 

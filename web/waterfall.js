@@ -1,16 +1,22 @@
 // Per process, one row per turn on a shared time line: model time, then each syscall, then waits; tokens, cost and model per turn.
 import { clear, cost, h, ms, tokens } from './dom.js';
+import { BLOCKING, timeScale } from './timescale.js';
 import { turnEnd } from './turns.js';
 
 function bar(kind, from, to, range, label) {
   const el = h('span', { class: `bar ${kind}`, title: `${label} · ${ms(to - from)}` });
-  el.style.left = `${((from - range.start) / range.span) * 100}%`;
-  el.style.width = `${Math.max(0.3, ((to - from) / range.span) * 100)}%`;
+  el.style.left = `${range.x(from)}%`;
+  el.style.width = `${Math.max(0.3, range.x(to) - range.x(from))}%`;
   return el;
 }
 
-/** Calls that block the process: their time is waiting, not work, and is drawn as a wait. */
-const BLOCKING = new Set(['WAIT', 'RECV_MSG', 'SLEEP', 'SYS_READ_STDIN', 'WEBHOOK_WAIT']);
+/** A stretch drawn shorter than it was: a break mark naming its real length. */
+function breakMark(b) {
+  const el = h('span', { class: 'break', title: `${ms(b.real)} of waiting, drawn shorter` }, `≈ ${ms(b.real)}`);
+  el.style.left = `${b.at}%`;
+  el.style.width = `${b.width}%`;
+  return el;
+}
 
 function row(t, range, now) {
   const track = h('div', { class: 'track' });
@@ -20,6 +26,7 @@ function row(t, range, now) {
     track.append(bar(kind, c.start, c.end ?? now, range, c.name));
   }
   for (const w of t.waits) track.append(bar('wait', w.start, w.end ?? now, range, `${w.kind} ${w.reason}`));
+  for (const b of range.breaks) track.append(breakMark(b));
   const usage = t.usage ? `${tokens(t.usage.prompt)} in / ${tokens(t.usage.output)} out` : 'no usage';
   const names = [...t.calls.values()].map((c) => c.name).join(', ');
   return h(
@@ -36,23 +43,38 @@ export function renderWaterfall(el, turns) {
   const now = Date.now();
   const start = turns[0].start;
   const end = Math.max(...turns.map((t) => (t.modelEnd === null ? now : turnEnd(t))));
-  const range = { start, span: Math.max(1, end - start) };
+  const range = { start, ...timeScale(turns, start, Math.max(end, start + 1), now) };
+  const shown = range.compressed ? `— ${ms(range.span)}, long waits drawn shorter (≈)` : `— ${ms(range.span)} shown`;
   el.append(
-    h('p', { class: 'legend' }, h('span', { class: 'key model' }), 'model ', h('span', { class: 'key call' }), 'syscall ', h('span', { class: 'key wait' }), 'wait ', h('span', { class: 'muted' }, `— ${ms(range.span)} shown`)),
+    h('p', { class: 'legend' }, h('span', { class: 'key model' }), 'model ', h('span', { class: 'key call' }), 'syscall ', h('span', { class: 'key wait' }), 'wait ', h('span', { class: 'muted' }, shown)),
     h('ol', { class: 'waterfall' }, turns.map((t) => row(t, range, now))),
     axis(range),
   );
 }
 
-/** The time axis under the tracks: ticks at a round step (1, 2 or 5 × a power of ten ms), labelled from the first turn's start. */
+/**
+ * The time axis under the tracks: ticks at a round step (1, 2 or 5 × a power of ten ms) of the time
+ * drawn to scale, each labelled with the real time since the first turn's start; none inside a
+ * stretch drawn shorter (its break says how long it was).
+ */
 function axis(range) {
-  const target = range.span / 6;
+  const target = range.shownSpan / 6;
   const power = 10 ** Math.floor(Math.log10(Math.max(1, target)));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= target) ?? power * 10;
   const ticks = [];
+  let lastX = -Infinity;
   for (let at = 0; at <= range.span; at += step) {
+    const gap = range.gapAt(range.start + at);
+    if (gap) {
+      // On from the first step after the stretch drawn shorter.
+      at = Math.ceil((gap.to - range.start) / step) * step - step;
+      continue;
+    }
+    const x = range.x(range.start + at);
+    if (x - lastX < 8) continue;
+    lastX = x;
     const tick = h('span', { class: 'tick', dataset: { ms: at } }, ms(at));
-    tick.style.left = `${(at / range.span) * 100}%`;
+    tick.style.left = `${x}%`;
     ticks.push(tick);
   }
   return h('div', { class: 'axis' }, h('div', { class: 'turn-label' }), h('div', { class: 'axis-track' }, ticks));

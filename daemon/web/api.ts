@@ -5,6 +5,7 @@
  */
 import { AosError } from '../../sys/errno.js';
 import type { Kernel } from '../../kernel/kernel.js';
+import type { ProcRow } from '../../protocol/views.js';
 import { param } from '../../sys/param.js';
 import { isMethod } from '../../protocol/protocol.js';
 import { framesJson, type ModelOf } from './event-view.js';
@@ -44,6 +45,22 @@ function page(rows: ReadonlyArray<{ id: number; json: string }>, limit: number, 
   return { raw: `{"more":${more},"before":${rows.at(-1)?.id ?? null},"events":${framesJson(rows, modelOf)}}` };
 }
 
+/** What a root process was asked, at a glance (its first line, cut): a tree of `root`s reads as what each is for. */
+export function taskLine(task: string): string {
+  const line = task.trim().split('\n')[0]?.trim() ?? '';
+  return line.length > TASK_CHARS ? `${line.slice(0, TASK_CHARS - 1)}…` : line;
+}
+const TASK_CHARS = 120;
+
+/** Root rows get their task; a child is named by its role and reached from its parent. */
+function withTasks(kernel: Kernel, rows: ProcRow[]): Array<ProcRow & { task?: string }> {
+  return rows.map((row) => {
+    if (row.ppid !== 0) return row;
+    const task = kernel.pcb(row.pid)?.task ?? kernel.store.processes.get(row.pid)?.task;
+    return task ? { ...row, task: taskLine(task) } : row;
+  });
+}
+
 function processDetail(kernel: Kernel, pid: number): ApiAnswer {
   const pcb = kernel.pcb(pid);
   const row = kernel.store.processes.get(pid);
@@ -62,7 +79,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
       last_id: kernel.store.events.lastId(),
     },
   }),
-  '/api/ps': async ({ call }) => ({ json: await call('ps', { last: param.webTreeRows }) }),
+  '/api/ps': async ({ call, kernel }) => ({ json: withTasks(kernel, (await call('ps', { last: param.webTreeRows })) as ProcRow[]) }),
   '/api/stats': async ({ call }) => ({ json: await call('stats', {}) }),
   '/api/proc': ({ kernel }, query) => processDetail(kernel, intParam(query, 'pid') ?? 0),
   '/api/events': async ({ kernel, modelOf }, query) => {

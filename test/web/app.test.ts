@@ -104,6 +104,37 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     await screenshot(page, 'process-log');
   }, 60_000);
 
+  it('reads at a glance at 1440×900 and at 800 px: root rows say their task, nothing is wider than the window', async () => {
+    const pid = (await w.fx.kernel.spawn({ task: 'Summarise the zebracorn reports\nthen file them', model: w.fx.model, name: 'root' })).pid;
+    await w.fx.kernel.waitExit(pid);
+    for (const [width, height, name] of [[1440, 900, 'at-1440x900'], [800, 900, 'at-800']] as const) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`http://127.0.0.1:${w.port}/#procs/${pid}`);
+      await page.reload(); // a fresh page, as a person opening it (a hash change alone does not load one)
+      await page.waitForSelector(`li.proc[data-pid="${pid}"] .task`);
+      expect(await page.$eval(`li.proc[data-pid="${pid}"] .task`, (el) => el.textContent)).toBe('Summarise the zebracorn reports');
+      await page.waitForSelector('.turn[data-turn="0"]');
+      const layout = await page.evaluate(() => {
+        const box = (sel: string) => document.querySelector(sel)?.getBoundingClientRect();
+        const row = document.querySelector('li.proc.selected > button');
+        return {
+          overflow: document.documentElement.scrollWidth - window.innerWidth,
+          tree: box('#tree'),
+          detail: box('#detail'),
+          task: row?.querySelector('.task')?.getBoundingClientRect().width ?? 0,
+          badge: row?.querySelector('.badge')?.getBoundingClientRect().width ?? 0,
+        };
+      });
+      expect(layout.overflow, `${name}: wider than the window`).toBeLessThanOrEqual(0);
+      expect(layout.task, `${name}: the task is shown`).toBeGreaterThan(40);
+      expect(layout.badge, `${name}: the state is shown`).toBeGreaterThan(10);
+      if (width >= 1440) expect((layout.tree?.right ?? 0) <= (layout.detail?.left ?? 0)).toBe(true); // side by side
+      else expect((layout.tree?.bottom ?? 0) <= (layout.detail?.top ?? 0) + 1).toBe(true); // stacked
+      await screenshot(page, name);
+    }
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }, 60_000);
+
   it('every event of aos logs --json appears on the page', async () => {
     await page.goto(`http://127.0.0.1:${w.port}/#log`);
     await page.waitForSelector('#conn[data-status="live"]');
