@@ -2,7 +2,7 @@
 import { get, setCsrf } from './api.js';
 import { renderApprovals } from './approvals.js';
 import { Detail, logLine } from './detail.js';
-import { cost, tokens } from './dom.js';
+import { cost, h, tokens } from './dom.js';
 import { renderHeadroom, renderUsage } from './kernel.js';
 import { wireSearch } from './search.js';
 import { openStream } from './stream.js';
@@ -58,9 +58,25 @@ function chartProc() {
 const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
 const refreshApprovals = throttle(() => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined), 500);
 
+/** What each process is writing now: one line at the live log's end, its newest words, until the turn's event. */
+const WRITING_CHARS = 400;
+function onText(piece) {
+  const log = $('live-log');
+  let li = log.querySelector(`li.ev-writing[data-pid="${piece.pid}"]`);
+  if (!li) {
+    li = h('li', { class: 'ev ev-writing', dataset: { pid: piece.pid, turn: piece.turn } }, h('span', { class: 'ts' }, ''), h('span', { class: 'pid' }, `[${piece.pid}]`), h('span', { class: 'type' }, 'writing'), h('span', { class: 'text' }, ''));
+  } else if (li.dataset.turn !== String(piece.turn)) {
+    li.dataset.turn = piece.turn;
+    li.lastChild.textContent = '';
+  }
+  li.lastChild.textContent = (li.lastChild.textContent + piece.text.replace(/\s+/g, ' ')).slice(-WRITING_CHARS);
+  log.append(li); // stays last while the others arrive
+}
+
 function onEvent(frame) {
   const e = frame.e;
   const log = $('live-log');
+  if (e.type === 'model' || e.type === 'retry' || (e.type === 'state' && (e.to === 'exited' || e.to === 'killed'))) log.querySelector(`li.ev-writing[data-pid="${e.pid}"]`)?.remove();
   log.append(logLine(frame));
   if (log.childElementCount > LIVE_LOG_LINES) log.firstElementChild.remove();
   detail.push(frame);
@@ -136,6 +152,7 @@ async function boot() {
   for (const frame of recent.events.reverse()) log.append(logLine(frame));
   openStream(session.last_id, {
     event: onEvent,
+    text: onText,
     stats: onStats,
     reset: () => location.reload(),
     status: (s) => {

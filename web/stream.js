@@ -5,6 +5,8 @@ export function openStream(after, on) {
   source.addEventListener('ev', (m) => on.event(JSON.parse(m.data)));
   source.addEventListener('stats', (m) => on.stats(JSON.parse(m.data)));
   source.addEventListener('reset', (m) => on.reset(JSON.parse(m.data)));
+  // A reply as it is written (never stored: the turn's model event that follows is the reply).
+  source.addEventListener('text', (m) => on.text?.(JSON.parse(m.data)));
   source.addEventListener('open', () => on.status('live'));
   source.addEventListener('error', () => on.status(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
   return source;

@@ -75,6 +75,8 @@ function axis(range) {
     lastX = x;
     const tick = h('span', { class: 'tick', dataset: { ms: at } }, ms(at));
     tick.style.left = `${x}%`;
+    // Near the right edge a label centred on its tick would hang past the window: it ends there.
+    if (x > 90) tick.classList.add('end');
     ticks.push(tick);
   }
   return h('div', { class: 'axis' }, h('div', { class: 'turn-label' }), h('div', { class: 'axis-track' }, ticks));

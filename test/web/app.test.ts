@@ -20,6 +20,7 @@ const AGENTS = {
   worker: [{ reply: call('FS_WRITE', { path: 'zebracorn.txt', content: 'zebracorn' }), usage: { prompt: 50, output: 7 } }, call('SYS_EXIT', { code: 3 })],
   reader: [call('SYS_READ_STDIN', { timeout_s: 60 }), { expect: 'typed on the page', reply: call('SYS_EXIT', { code: 0 }) }],
   blocker: [call('RECV_MSG', { timeout_s: 60 })],
+  writer: [{ reply: `${Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')} ${call('SYS_EXIT', { code: 0 })}`, delay_ms: 2000 }],
   stopper: [call('RECV_MSG', { timeout_s: 60 }), { expect: 'STOP', reply: call('SYS_EXIT', { code: 0 }) }],
   ticker: [
     ...Array.from({ length: TICKS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), delay_ms: 50, usage: { prompt: 10, output: 2 } })),
@@ -125,6 +126,10 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
           badge: row?.querySelector('.badge')?.getBoundingClientRect().width ?? 0,
         };
       });
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5).map((el) => `${el.tagName}.${el.className}`),
+      );
+      expect(wide, `${name}: wider than the window`).toEqual([]);
       expect(layout.overflow, `${name}: wider than the window`).toBeLessThanOrEqual(0);
       expect(layout.task, `${name}: the task is shown`).toBeGreaterThan(40);
       expect(layout.badge, `${name}: the state is shown`).toBeGreaterThan(10);
@@ -151,6 +156,22 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     const shown = await page.$$eval(selector, (lis) => lis.map((li) => li.getAttribute('data-type')));
     expect(shown).toEqual(logged.map((e) => e.type));
     await screenshot(page, 'live-log');
+  }, 30_000);
+
+  it('the live log shows a reply as it is written, then the turn in its place', async () => {
+    await page.goto(`http://127.0.0.1:${w.port}/#log`);
+    await page.reload();
+    await page.waitForSelector('#conn[data-status="live"]');
+    const pid = await spawn('writer');
+    const writing = `#live-log li.ev-writing[data-pid="${pid}"]`;
+    await page.waitForSelector(writing);
+    const partial = await page.$eval(`${writing} .text`, (el) => el.textContent ?? '');
+    expect(partial).toMatch(/word\d+/);
+    expect(partial).not.toContain('word39');
+    await screenshot(page, 'live-log-writing');
+    await w.fx.kernel.waitExit(pid);
+    await page.waitForSelector(`#live-log li[data-pid="${pid}"][data-type="model"]`);
+    expect(await page.locator(writing).count()).toBe(0);
   }, 30_000);
 
   it('a stream cut mid-flight resumes from Last-Event-ID: nothing lost, nothing repeated', async () => {
