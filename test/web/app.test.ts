@@ -28,6 +28,13 @@ const AGENTS = {
   ],
 };
 
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
 let w: WebFixture;
 let browser: Browser;
 let page: Page;
@@ -115,26 +122,27 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
       await page.waitForSelector(`li.proc[data-pid="${pid}"] .task`);
       expect(await page.$eval(`li.proc[data-pid="${pid}"] .task`, (el) => el.textContent)).toBe('Summarise the zebracorn reports');
       await page.waitForSelector('.turn[data-turn="0"]');
-      const layout = await page.evaluate(() => {
-        const box = (sel: string) => document.querySelector(sel)?.getBoundingClientRect();
+      // Run in the page (a string: this file is compiled without the DOM's types).
+      const layout = (await page.evaluate(`(() => {
+        const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
         const row = document.querySelector('li.proc.selected > button');
         return {
           overflow: document.documentElement.scrollWidth - window.innerWidth,
           tree: box('#tree'),
           detail: box('#detail'),
-          task: row?.querySelector('.task')?.getBoundingClientRect().width ?? 0,
-          badge: row?.querySelector('.badge')?.getBoundingClientRect().width ?? 0,
+          task: row.querySelector('.task').getBoundingClientRect().width,
+          badge: row.querySelector('.badge').getBoundingClientRect().width,
         };
-      });
-      const wide = await page.evaluate(() =>
-        [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5).map((el) => `${el.tagName}.${el.className}`),
-      );
+      })()`)) as { overflow: number; tree: Box; detail: Box; task: number; badge: number };
+      const wide = (await page.evaluate(
+        `[...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5).map((el) => el.tagName + '.' + el.className)`,
+      )) as string[];
       expect(wide, `${name}: wider than the window`).toEqual([]);
       expect(layout.overflow, `${name}: wider than the window`).toBeLessThanOrEqual(0);
       expect(layout.task, `${name}: the task is shown`).toBeGreaterThan(40);
       expect(layout.badge, `${name}: the state is shown`).toBeGreaterThan(10);
-      if (width >= 1440) expect((layout.tree?.right ?? 0) <= (layout.detail?.left ?? 0)).toBe(true); // side by side
-      else expect((layout.tree?.bottom ?? 0) <= (layout.detail?.top ?? 0) + 1).toBe(true); // stacked
+      if (width >= 1440) expect(layout.tree.right <= layout.detail.left).toBe(true); // side by side
+      else expect(layout.tree.bottom <= layout.detail.top + 1).toBe(true); // stacked
       await screenshot(page, name);
     }
     await page.setViewportSize({ width: 1400, height: 900 });
