@@ -1,8 +1,11 @@
-/** `aos ps --filter state=blocked,name=web*`: every condition must hold; values may use * and ?; a key may repeat (either value). */
+/**
+ * `aos ps --filter state=blocked,name=web*`: every condition must hold; values may use * and ?; a
+ * key may repeat (either value). `unit=NAME` is a unit's runs: the caller finds their pids (`runsOf`).
+ */
 import type { ProcRow } from '../protocol/views.js';
 import { CliError } from './fail.js';
 
-const KEYS = ['state', 'name', 'model', 'ppid', 'pid', 'role'] as const;
+const KEYS = ['state', 'name', 'model', 'ppid', 'pid', 'role', 'unit'] as const;
 type Key = (typeof KEYS)[number];
 
 export type Filter = Map<Key, RegExp[]>;
@@ -24,10 +27,23 @@ export function parseFilter(specs: readonly string[]): Filter {
   return filter;
 }
 
-export function matches(row: ProcRow, filter: Filter): boolean {
+/** Whether a row holds every condition; `unitPids`: the pids of the runs of the units `unit=` names. */
+export function matches(row: ProcRow, filter: Filter, unitPids?: ReadonlySet<number>): boolean {
   for (const [key, patterns] of filter) {
+    if (key === 'unit') {
+      if (!unitPids?.has(row.pid)) return false;
+      continue;
+    }
     const value = String(row[key]);
     if (!patterns.some((p) => p.test(value))) return false;
   }
   return true;
+}
+
+/** The units `unit=` names (globs) among `names`; none is an error naming the units there are. */
+export function unitsNamed(filter: Filter, names: readonly string[]): string[] {
+  const patterns = filter.get('unit') ?? [];
+  const named = names.filter((n) => patterns.some((p) => p.test(n)));
+  if (named.length === 0) throw new CliError(`--filter unit=: no unit matches (${names.length ? `there are: ${names.join(', ')}` : 'there are no units'})`);
+  return named;
 }

@@ -5,7 +5,7 @@ import { CliError, EXIT } from './fail.js';
 import { readFormat, renderFormat } from './ps-format.js';
 import { formatPsTable } from './ps-table.js';
 import { tableWidth } from './width.js';
-import { matches, parseFilter } from './ps-filter.js';
+import { matches, parseFilter, unitsNamed } from './ps-filter.js';
 import { out } from './out.js';
 import type { VerbSpec } from './verb.js';
 
@@ -29,7 +29,13 @@ export async function runPs(flags: PsFlags): Promise<number> {
     // A state filter may name ended states: look at every process then.
     const all = (flags.all ?? false) || filter.has('state');
     const listed = await client.request('ps', last === undefined ? { all } : { last });
-    const rows = flags.filter.length ? listed.filter((r) => matches(r, filter)) : listed;
+    let unitPids: Set<number> | undefined;
+    if (filter.has('unit')) {
+      const names = unitsNamed(filter, (await client.request('unit_ls', {})).units.map((u) => u.name));
+      const runs = await Promise.all(names.map((name) => client.request('unit_runs', { name, limit: 1000 })));
+      unitPids = new Set(runs.flatMap((r) => r.runs.flatMap((run) => (run.pid === null ? [] : [run.pid]))));
+    }
+    const rows = flags.filter.length ? listed.filter((r) => matches(r, filter, unitPids)) : listed;
     if (flags.quiet) {
       out(rows.map((r) => `${r.pid}\n`).join(''));
       return EXIT.ok;
@@ -56,7 +62,7 @@ export const psVerb: VerbSpec = {
     { flags: '-a, --all', help: 'include processes that have exited or were killed' },
     { flags: '-n, --last <n>', help: 'only the n most recently created processes, in any state (reads only those)' },
     { flags: '-q, --quiet', help: 'print only the pids, one per line' },
-    { flags: '-f, --filter <key=value>', help: 'only rows where state, name, model, ppid, pid or role match (globs; repeatable)', repeatable: true },
+    { flags: '-f, --filter <key=value>', help: 'only rows where state, name, model, ppid, pid, role or unit (its runs) match (globs; repeatable)', repeatable: true },
     { flags: '--no-trunc', help: 'never cut NAME, MODEL or STATE to fit the width' },
     { flags: '-o, --output <format>', help: 'wide: every column, nothing cut' },
     { flags: '--format <format>', help: 'columns (pid,name,state) or a Go template: "{{.Pid}}\\t{{.Name}}", "table {{.Pid}} {{.Status}}", "{{json .}}"', conflicts: ['json', 'quiet'] },

@@ -30,6 +30,7 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   audit: async () => (await import('./audit.js')).auditVerb,
   diff: async () => (await import('./rollback.js')).diffVerb,
   rollback: async () => (await import('./rollback.js')).rollbackVerb,
+  unit: async () => (await import('./unit.js')).unitVerb,
   kernel: async () => (await import('./kernel.js')).kernelVerb,
   mcp: async () => (await import('./mcp.js')).mcpVerb,
 };

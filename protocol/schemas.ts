@@ -9,6 +9,7 @@ import type { ProcDetail } from './detail.js';
 import type { KernelEvent } from './events.js';
 import type { ProcRow } from './views.js';
 import { VERB_SCHEMAS } from './verb-schemas.js';
+import { UNIT_VERB_SCHEMAS } from './unit-verb-schemas.js';
 
 const state = z.enum(PROC_STATES);
 const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
@@ -87,7 +88,7 @@ export const procDetailSchema = z
   .describe('aos inspect --json');
 
 /** What `aos schema` publishes, by name. */
-export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS } as const;
+export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS } as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compile-time: each schema describes exactly the type the kernel sends. */

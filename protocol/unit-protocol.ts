@@ -13,7 +13,18 @@ export const UNIT_METHODS = {
    * nothing is kept: the answer says what its runs would hold and what the policy's root lacks
    * (`beyond`), which a real add refuses with EACCES, naming each.
    */
-  unit_add: { params: z.strictObject({ spec: z.unknown(), replace: z.boolean().optional(), dry_run: z.boolean().optional() }), result: R.unit_add },
+  unit_add: {
+    params: z.strictObject({
+      /** The unit, parsed; or `text`, its YAML (the kernel parses it: the CLI carries no YAML parser). */
+      spec: z.unknown().optional(),
+      text: z.string().max(256 * 1024).optional(),
+      /** Where `text` came from (messages name it); a relative `replay:` tape in it is found beside it. */
+      file: z.string().max(4096).optional(),
+      replace: z.boolean().optional(),
+      dry_run: z.boolean().optional(),
+    }),
+    result: R.unit_add,
+  },
   /** Every unit: its triggers, next run, last run and its result, runs and skips. */
   unit_ls: { params: z.strictObject({}), result: R.unit_ls },
   /** One unit: as listed, with its declaration and what its runs hold. */

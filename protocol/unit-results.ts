@@ -34,6 +34,8 @@ const unitPlan = s.object({
   unit: unitInfo,
   capabilities: s.array(s.string),
   beyond: s.array(s.string),
+  /** Its policies in words: `on_overlap skip, catch_up once, restart on-failure (5)`. */
+  policies: s.string,
   added: s.boolean,
   replaced: s.boolean,
 });

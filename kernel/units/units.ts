@@ -83,7 +83,7 @@ export class Units {
    * What adding `document` would do, nothing kept: its listing, what its runs would hold, what the
    * policy's root lacks (a real add refuses those), and whether a unit of that name exists.
    */
-  preview(document: unknown): { info: UnitInfo; capabilities: string[]; beyond: string[]; exists: boolean } {
+  preview(document: unknown): { info: UnitInfo; capabilities: string[]; beyond: string[]; policies: string; exists: boolean } {
     const unit = toUnit(document);
     const now = this.clock.now();
     const record: UnitRecord = { name: unit.spec.name, spec: '', enabled: unit.spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
@@ -100,7 +100,10 @@ export class Units {
       runs: 0,
       skips: 0,
     };
-    return { info, capabilities: runCapabilities(unit, this.host.rootCaps), beyond: capabilitiesBeyond(unit, this.host.rootCaps), exists: this.armed.has(unit.spec.name) };
+    const { spec } = unit;
+    const overlap = spec.on_overlap === 'parallel' ? `parallel (${spec.max_parallel})` : spec.on_overlap === 'queue' ? `queue (${spec.max_queue})` : spec.on_overlap;
+    const policies = `on_overlap ${overlap}, catch_up ${spec.catch_up}, restart ${spec.restart}${spec.restart === 'no' ? '' : ` (at most ${spec.restart_max})`}`;
+    return { info, capabilities: runCapabilities(unit, this.host.rootCaps), beyond: capabilitiesBeyond(unit, this.host.rootCaps), policies, exists: this.armed.has(unit.spec.name) };
   }
 
   /** What a unit's runs hold now (its capabilities within the policy's root in force). */

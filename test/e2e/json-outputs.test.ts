@@ -42,6 +42,15 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   diff: 'diff',
   rollback: 'rollback',
   mcp: 'mcp-http',
+  // Run in unit-cli.test.ts.
+  'unit add': 'unit-add',
+  'unit ls': 'unit-ls',
+  'unit show': 'unit-show',
+  'unit run': 'unit-run',
+  'unit enable': 'unit-changed',
+  'unit disable': 'unit-changed',
+  'unit rm': 'unit-changed',
+  'unit runs': 'unit-runs',
 };
 /** Verbs with --json whose shape is not published yet: none may be. */
 const NOT_YET: string[] = [];

@@ -1,0 +1,41 @@
+/** The --json of `aos unit …` (the units' method results, unit-results.ts), as zod schemas published by `aos schema`. */
+import { z } from 'zod';
+
+const pid = z.number().int().positive();
+const outcome = z.enum(['started', 'skipped', 'queued', 'failed']);
+const ms = z.number().describe('ms since the epoch');
+
+const run = z.object({
+  id: pid,
+  unit: z.string(),
+  trigger: z.string().describe('what fired: every 30m, cron 0 9 * * 1-5 Europe/Berlin, by hand, restart 1/5, … (queued)'),
+  scheduled_for: ms.nullable(),
+  fired_at: ms,
+  pid: pid.nullable().describe('the run it started'),
+  outcome,
+  reason: z.string().nullable().describe('why it was skipped or failed; catch-up for a run missed while the kernel was down'),
+});
+
+const unit = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  triggers: z.array(z.string()),
+  next_run: ms.nullable().describe('null: no trigger will fire again, or the unit is disabled'),
+  live: z.array(pid).describe('its runs going on'),
+  queued: z.number().int().nonnegative(),
+  last: run.nullable(),
+  runs: z.number().int().nonnegative().describe('runs started, of the newest 1000 firings'),
+  skips: z.number().int().nonnegative(),
+});
+
+export const UNIT_VERB_SCHEMAS = {
+  'unit-add': z
+    .object({ unit, capabilities: z.array(z.string()), beyond: z.array(z.string()), policies: z.string(), added: z.boolean(), replaced: z.boolean() })
+    .describe('aos unit add --json: the unit as added, what its runs hold'),
+  'unit-ls': z.object({ units: z.array(unit) }).describe('aos unit ls --json'),
+  'unit-show': z.object({ unit, spec: z.unknown().describe('its declaration with the defaults filled in'), capabilities: z.array(z.string()) }).describe('aos unit show --json'),
+  'unit-run': z.object({ unit: z.string(), outcome, pid: pid.nullable(), reason: z.string().nullable() }).describe('aos unit run --json'),
+  'unit-changed': z.object({ unit }).describe('aos unit enable|disable|rm --json: the unit as it is now (as it was, for rm)'),
+  'unit-runs': z.object({ runs: z.array(run) }).describe('aos unit runs --json: newest first'),
+} as const;
