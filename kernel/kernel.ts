@@ -134,6 +134,8 @@ export class Kernel implements SpawnCore {
         return k.closing;
       },
       cwd: k.cwd,
+      workspaceRoot: k.opened.fs.root,
+      wroteBy: (pids, since) => new Set(k.safety.journal.entries(pids).filter((e) => e.ts >= since).map((e) => e.path)),
       spawn: (options) => k.spawn(options),
       kill: (pid, options) => k.kill(pid, options),
       isLive: (pid) => {

@@ -14,6 +14,7 @@ import type { CapabilitySet } from '../../sys/capabilities.js';
 import type { Clock } from './clock.js';
 import type { Unit } from './spec.js';
 import { renderTask, type TriggerFields } from './template.js';
+import type { TriggerWatch } from './watch.js';
 
 export interface UnitsHost {
   readonly store: KernelStore;
@@ -24,6 +25,10 @@ export interface UnitsHost {
   spawn(options: SpawnOptions): Promise<Pcb>;
   kill(pid: number, options: { tree?: boolean }): number[];
   isLive(pid: number): boolean;
+  /** The workspace's directory on the host (watch triggers). */
+  readonly workspaceRoot: string;
+  /** The workspace paths these processes wrote since `since` (ms), as the rollback journal has them. */
+  wroteBy(pids: readonly number[], since: number): Set<string>;
   /** How an ended process ended; null while it lives (or when it is unknown). */
   endOf(pid: number): { state: 'exited' | 'killed'; code: number | null } | null;
   audit(input: AuditInput): void;
@@ -55,6 +60,10 @@ export interface Armed {
   recent: number[];
   /** Its firings, one after another: a policy decides on what the one before it started. */
   chain?: Promise<unknown>;
+  /** Its watch triggers' watchers, while it is enabled. */
+  watches: TriggerWatch[];
+  /** Its runs that ended lately, and when (a watch tells their writes from others'). */
+  ended: Array<{ pid: number; at: number }>;
 }
 
 export interface FireResult {
@@ -127,7 +136,8 @@ export class RunStarter {
   private async start(armed: Armed, firing: Firing, now: number): Promise<FireResult> {
     const { spec } = armed.unit;
     const scheduled = firing.scheduledFor === null ? {} : { scheduled_for: new Date(firing.scheduledFor).toISOString() };
-    const told = { unit: spec.name, trigger: firing.trigger, ...scheduled, ...(firing.catchUp ? { catch_up: true } : {}) };
+    const { paths } = firing.fields;
+    const told = { unit: spec.name, trigger: firing.trigger, ...scheduled, ...(firing.catchUp ? { catch_up: true } : {}), ...(Array.isArray(paths) ? { paths } : {}) };
     armed.recent.push(now);
     this.recent.push(now);
     let pcb: Pcb;

@@ -21,6 +21,8 @@ function cronOf(trigger: Extract<Trigger, { kind: 'cron' }>): Cron {
 /** The first due time strictly after `after` (ms since the epoch), or null when there is none. */
 export function nextDue(trigger: Trigger, anchor: number, after: number): number | null {
   switch (trigger.kind) {
+    case 'watch':
+      return null; // not a time trigger
     case 'at':
       return trigger.at > after ? trigger.at : null;
     case 'every': {
@@ -50,6 +52,8 @@ export function dueBetween(trigger: Trigger, anchor: number, from: number, to: n
 export function lastDue(trigger: Trigger, anchor: number, from: number, to: number): number | null {
   let at: number | null;
   switch (trigger.kind) {
+    case 'watch':
+      return null;
     case 'at':
       at = trigger.at;
       break;

@@ -3,9 +3,10 @@
  * triggers that start it and the policies that govern its runs — systemd's unit, pm2's ecosystem
  * entry, for an agent. Declarations only: a unit file is YAML, checked here, and holds no code.
  *
- * Triggers this kernel runs: `cron` (five fields, an IANA time zone), `every` (a duration) and
- * `at` (one ISO time). `watch`, `webhook` and `on` are recognised and refused by name until the
- * kernel runs them, so a unit never looks armed by a trigger that will not fire.
+ * Triggers this kernel runs: `cron` (five fields, an IANA time zone), `every` (a duration), `at`
+ * (one ISO time) and `watch` (workspace paths or globs, the events that count, a debounce; not a
+ * time trigger: nothing of it is caught up). `webhook` and `on` are recognised and refused by name
+ * until the kernel runs them, so a unit never looks armed by a trigger that will not fire.
  */
 import { Cron } from 'croner';
 import YAML from 'yaml';
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../protocol/duration.js';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
+import { compileGlob } from '../../sys/capabilities.js';
 
 /** The shortest `every` a unit may ask for: a faster loop is a storm, not a schedule. */
 export const MIN_EVERY_MS = 1_000;
@@ -22,12 +24,16 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const cronTrigger = z.strictObject({ cron: z.string().min(1), tz: z.string().min(1).optional() });
 const everyTrigger = z.strictObject({ every: z.string().min(1) });
 const atTrigger = z.strictObject({ at: z.string().min(1) });
-/** Recognised, not run yet: refused by name (see below). */
-const laterTrigger = z.union([
-  z.looseObject({ watch: z.unknown() }),
-  z.looseObject({ webhook: z.unknown() }),
-  z.looseObject({ on: z.unknown() }),
-]);
+const WATCH_EVENTS = ['create', 'modify', 'delete'] as const;
+const watchPaths = z.array(z.string().min(1).max(1024)).min(1).max(32);
+/** `watch: [paths]` is short for `watch: {paths: [...]}` (trigger() turns the one into the other). */
+const watchTrigger = z.strictObject({
+  watch: z.strictObject({ paths: watchPaths, events: z.array(z.enum(WATCH_EVENTS)).min(1).optional(), debounce: z.string().optional() }),
+});
+/** Each kind of trigger by the key that names it; `webhook` and `on` are recognised, not run yet (refused by name). */
+const TRIGGER_SCHEMAS = { cron: cronTrigger, every: everyTrigger, at: atTrigger, watch: watchTrigger } as const;
+const LATER_TRIGGERS = ['webhook', 'on'];
+type RawTrigger = z.infer<typeof cronTrigger> | z.infer<typeof everyTrigger> | z.infer<typeof atTrigger> | z.infer<typeof watchTrigger>;
 
 export const unitSchema = z.strictObject({
   name: z.string().regex(NAME, 'a lowercase name of letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
@@ -45,7 +51,8 @@ export const unitSchema = z.strictObject({
   workdir: z.string().min(1).optional(),
   /** MCP servers of the policy the unit uses (by name): granted as mcp:<server>/* when the policy has them. */
   mcp: z.array(z.string().min(1)).max(64).optional(),
-  triggers: z.array(z.union([cronTrigger, everyTrigger, atTrigger, laterTrigger])).max(32).default([]),
+  /** Checked one by one, by the key that names each kind (trigger() below), for messages that say what is wrong. */
+  triggers: z.array(z.record(z.string(), z.unknown())).max(32).default([]),
   on_overlap: z.enum(['skip', 'queue', 'replace', 'parallel']).default('skip'),
   /** With `parallel`: at most this many runs at once. With `queue`: at most this many waiting. */
   max_parallel: z.number().int().min(1).max(100).default(4),
@@ -67,7 +74,13 @@ export type UnitSpec = z.infer<typeof unitSchema>;
 export type Trigger =
   | { kind: 'cron'; cron: string; tz: string | null; label: string }
   | { kind: 'every'; everyMs: number; label: string }
-  | { kind: 'at'; at: number; label: string };
+  | { kind: 'at'; at: number; label: string }
+  | { kind: 'watch'; paths: string[]; patterns: RegExp[]; events: ReadonlySet<WatchEvent>; debounceMs: number; label: string };
+
+export type WatchEvent = (typeof WATCH_EVENTS)[number];
+
+/** A watch's debounce: how long after the last change it fires (once, for every change gathered). */
+export const WATCH_DEBOUNCE = { defaultMs: 1_000, minMs: 100, maxMs: 3_600_000 };
 
 export interface Unit {
   spec: UnitSpec;
@@ -85,8 +98,20 @@ function checkTimeZone(tz: string): void {
   }
 }
 
-function trigger(raw: UnitSpec['triggers'][number], i: number): Trigger {
+function trigger(given: Record<string, unknown>, i: number): Trigger {
   const where = `triggers[${i}]`;
+  const kind = Object.keys(TRIGGER_SCHEMAS).find((k) => k in given) as keyof typeof TRIGGER_SCHEMAS | undefined;
+  if (kind === undefined) {
+    const later = LATER_TRIGGERS.find((k) => k in given);
+    if (later) throw new AosError('ENOSYS', `${where}: the ${later} trigger is not run by this kernel yet: use cron, every, at or watch`);
+    throw new AosError('EINVAL', `${where}: a trigger is one of cron, every, at or watch (got ${Object.keys(given).join(', ') || 'nothing'})`);
+  }
+  const parsed = TRIGGER_SCHEMAS[kind].safeParse(kind === 'watch' && Array.isArray(given.watch) ? { ...given, watch: { paths: given.watch } } : given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AosError('EINVAL', `${where}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'not a valid trigger'}`);
+  }
+  const raw: RawTrigger = parsed.data;
   if ('cron' in raw && typeof raw.cron === 'string') {
     const fields = raw.cron.trim().split(/\s+/);
     if (fields.length !== 5) throw new AosError('EINVAL', `${where}: cron "${raw.cron}" must have five fields (minute hour day-of-month month day-of-week), it has ${fields.length}`);
@@ -109,8 +134,29 @@ function trigger(raw: UnitSpec['triggers'][number], i: number): Trigger {
     if (!Number.isFinite(at) || !/\d{4}-\d{2}-\d{2}T/.test(raw.at)) throw new AosError('EINVAL', `${where}: at "${raw.at}" is not an ISO time (e.g. 2026-12-01T09:00:00Z)`);
     return { kind: 'at', at, label: `at ${new Date(at).toISOString()}` };
   }
-  const kind = ['watch', 'webhook', 'on'].find((k) => k in raw) ?? 'this';
-  throw new AosError('ENOSYS', `${where}: the ${kind} trigger is not run by this kernel yet: use cron, every or at`);
+  if ('watch' in raw) return watchOf(raw.watch, where);
+  throw new AosError('EINVAL', `${where}: not a valid trigger`);
+}
+
+/** `500ms`, `2s`, `1m` (parseDuration has no ms). */
+function debounceMs(text: string | undefined, where: string): number {
+  if (text === undefined) return WATCH_DEBOUNCE.defaultMs;
+  const ms = /^\s*(\d+)\s*ms\s*$/.exec(text);
+  const value = ms ? Number(ms[1]) : parseDuration(text, `${where}: debounce`);
+  if (value < WATCH_DEBOUNCE.minMs || value > WATCH_DEBOUNCE.maxMs) throw new AosError('EINVAL', `${where}: debounce ${text} must be from 100ms to 1h`);
+  return value;
+}
+
+function watchOf(spec: z.infer<typeof watchTrigger>['watch'], where: string): Trigger {
+  const paths = spec.paths.map((p) => {
+    const normal = `/${p.trim().replace(/^\/+/, '').replace(/\/+$/, '')}`;
+    if (normal.split('/').some((part) => part === '..' || part === '.')) throw new AosError('EINVAL', `${where}: watch path "${p}" must stay in the workspace (no . or ..)`);
+    return normal;
+  });
+  const events = new Set<WatchEvent>(spec.events ?? WATCH_EVENTS);
+  const ms = debounceMs(spec.debounce, where);
+  const label = `watch ${paths.map((p) => p.slice(1) || '/').join(', ')}`;
+  return { kind: 'watch', paths, patterns: paths.map(compileGlob), events, debounceMs: ms, label };
 }
 
 /** A unit from its parsed document; EINVAL naming the field and what is wrong. */

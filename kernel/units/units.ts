@@ -14,6 +14,7 @@ import { dueBetween, nextDue } from './schedule.js';
 import { toUnit, type Unit } from './spec.js';
 import { catchUp } from './catch-up.js';
 import { onRunEnded } from './restarts.js';
+import { startWatches, stopWatches } from './watching.js';
 
 export interface UnitInfo {
   name: string;
@@ -56,17 +57,20 @@ export class Units {
         continue;
       }
       const live = new Set(started.filter((r) => r.unit === record.name && this.host.isLive(r.pid)).map((r) => r.pid));
-      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [] });
+      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [] });
     }
     this.stopListening = this.host.events.subscribe((event) => {
       if (event.type !== 'state' || (event.to !== 'exited' && event.to !== 'killed')) return;
       for (const armed of this.armed.values()) {
-        if (armed.live.delete(event.pid)) onRunEnded(this.context(), armed, event.pid, event.to, event.code ?? null);
+        if (!armed.live.delete(event.pid)) continue;
+        armed.ended = [...armed.ended.slice(-49), { pid: event.pid, at: this.clock.now() }];
+        onRunEnded(this.context(), armed, event.pid, event.to, event.code ?? null);
       }
     });
     const now = this.clock.now();
     for (const armed of this.armed.values()) {
       if (armed.record.enabled) await catchUp(this.context(), armed, now);
+      startWatches(this.context(), armed);
     }
     this.arm();
   }
@@ -76,7 +80,10 @@ export class Units {
     this.cancelTimer?.();
     this.cancelTimer = null;
     this.stopListening?.();
-    for (const armed of this.armed.values()) armed.cancelRestart?.();
+    for (const armed of this.armed.values()) {
+      armed.cancelRestart?.();
+      stopWatches(armed);
+    }
   }
 
   /**
@@ -87,7 +94,7 @@ export class Units {
     const unit = toUnit(document);
     const now = this.clock.now();
     const record: UnitRecord = { name: unit.spec.name, spec: '', enabled: unit.spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
-    const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [] };
+    const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [] };
     const info: UnitInfo = {
       name: unit.spec.name,
       description: unit.spec.description ?? null,
@@ -134,7 +141,10 @@ export class Units {
     };
     this.host.store.units.put(record);
     old?.cancelRestart?.();
-    this.armed.set(name, { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [] });
+    if (old) stopWatches(old);
+    const armed: Armed = { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [] };
+    this.armed.set(name, armed);
+    startWatches(this.context(), armed);
     this.arm();
     return this.info(name);
   }
@@ -144,6 +154,7 @@ export class Units {
     const armed = this.get(name);
     const info = this.info(name);
     armed.cancelRestart?.();
+    stopWatches(armed);
     this.armed.delete(name);
     this.host.store.units.remove(name);
     this.arm();
@@ -162,6 +173,7 @@ export class Units {
         armed.cancelRestart = null;
       }
       this.host.store.units.put(armed.record);
+      startWatches(this.context(), armed);
       this.arm();
     }
     return this.info(name);
