@@ -209,6 +209,11 @@ export class Units {
     };
   }
 
+  /** Resolves once the unit's watch triggers see changes (their first read of the workspace is done). */
+  async watching(name: string): Promise<void> {
+    await Promise.all(this.get(name).watches.map((w) => w.ready));
+  }
+
   spec(name: string): Unit['spec'] {
     return this.get(name).unit.spec;
   }

@@ -36,6 +36,8 @@ export class TriggerWatch {
   private paths = new Map<string, WatchEvent>();
   private since = 0;
   private cancel: (() => void) | null = null;
+  /** Resolves once the watcher has read what it watches: a change from then on is seen. */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly root: string,
@@ -48,10 +50,15 @@ export class TriggerWatch {
     // A directory not made yet is watched from the nearest one there is (the glob still decides).
     const nearest = (dir: string): string => (existsSync(dir) || dir === this.root || !dir.startsWith(this.root) ? dir : nearest(path.dirname(dir)));
     const dirs = [...new Set(this.trigger.paths.map((p) => nearest(path.join(this.root, fixedPart(p)))))];
-    this.watcher = watch(dirs, { ignoreInitial: true, followSymlinks: false, persistent: true });
-    this.watcher.on('all', (event, file) => this.onChange(event, file));
+    const watcher = watch(dirs, { ignoreInitial: true, followSymlinks: false, persistent: true });
+    this.watcher = watcher;
+    this.ready = new Promise((resolve) => {
+      watcher.once('ready', () => resolve());
+      watcher.once('error', () => resolve());
+    });
+    watcher.on('all', (event, file) => this.onChange(event, file));
     // A watch that cannot be set up (too many watches, a directory gone) must not stop the kernel.
-    this.watcher.on('error', () => undefined);
+    watcher.on('error', () => undefined);
   }
 
   close(): void {

@@ -30,8 +30,8 @@ describe('units: the watch trigger', () => {
   it('three files within the debounce give one run naming all three; its own write does not start another', async () => {
     const k = await kernel({ inbox: [call('FS_WRITE', { path: '/inbox/digest.txt', content: 'seen' }), EXIT] });
     await mkdir(path.join(k.workspace, 'inbox'), { recursive: true });
-    k.kernel.units.add({ name: 'inbox', task: 'New mail: {{trigger.paths}}', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['inbox/**'], debounce: '400ms' } }] });
-    await sleep(300); // the watcher is ready
+    k.kernel.units.add({ name: 'inbox', task: 'New mail: {{trigger.paths}}', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['inbox/**'], debounce: '1s' } }] });
+    await k.kernel.units.watching('inbox');
     for (const name of ['a.eml', 'b.eml', 'c.eml']) {
       await writeFile(path.join(k.workspace, 'inbox', name), 'mail');
       await sleep(50);
@@ -43,7 +43,7 @@ describe('units: the watch trigger', () => {
     expect(first.text).toContain('"paths":["/inbox/a.eml","/inbox/b.eml","/inbox/c.eml"]');
     expect(first.text).toContain('[TASK] New mail: /inbox/a.eml, /inbox/b.eml, /inbox/c.eml');
     await k.kernel.waitExit(run.pid);
-    await sleep(1_500); // past the debounce of the run's own write
+    await sleep(2_000); // past the debounce of the run's own write
     expect(started(k, 'inbox')).toHaveLength(1);
     // Someone else's change starts the next run.
     await writeFile(path.join(k.workspace, 'inbox', 'd.eml'), 'mail');
@@ -54,10 +54,12 @@ describe('units: the watch trigger', () => {
     const k = await kernel({ notes: [EXIT], gone: [EXIT] });
     k.kernel.units.add({ name: 'notes', task: 't', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['notes/*.md'], debounce: '200ms' } }] });
     k.kernel.units.add({ name: 'gone', task: 't', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['trash/**'], events: ['delete'], debounce: '200ms' } }] });
-    await sleep(300); // the watchers have read the workspace (a directory made during that first read may be missed)
+    // Ready: the watchers have read the workspace (a directory made during that first read may be missed).
+    await k.kernel.units.watching('notes');
+    await k.kernel.units.watching('gone');
     await mkdir(path.join(k.workspace, 'trash'), { recursive: true });
     await mkdir(path.join(k.workspace, 'notes'), { recursive: true });
-    await sleep(300);
+    await sleep(300); // the new directories are taken up (chokidar adds a watch for each)
     await writeFile(path.join(k.workspace, 'notes', 'x.txt'), 'no');
     await writeFile(path.join(k.workspace, 'trash', 'old.txt'), 'made, not deleted');
     await sleep(800);
@@ -71,7 +73,7 @@ describe('units: the watch trigger', () => {
     await sleep(800);
     expect(started(k, 'notes')).toHaveLength(1);
     k.kernel.units.setEnabled('notes', true);
-    await sleep(300);
+    await k.kernel.units.watching('notes');
     await writeFile(path.join(k.workspace, 'notes', 'c.md'), 'on');
     await until(() => started(k, 'notes').length === 2, 10_000, 'on again');
   }, 30_000);
