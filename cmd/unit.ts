@@ -55,7 +55,9 @@ async function runAdd(file: string, flags: Flags): Promise<number> {
       }
     }
     const added = await client.request('unit_add', { ...unit, replace: flags.replace ?? false });
-    print(flags.json ?? false, added, `${added.replaced ? 'changed' : 'added'} unit ${added.unit.name}; next run ${until(added.unit.next_run)}`);
+    const { webhooks } = added.unit.triggers.some((t) => t.startsWith('webhook ')) ? await client.request('unit_show', { name: added.unit.name }) : { webhooks: [] };
+    const urls = webhooks.map((w) => `\n  webhook ${w.path}: ${w.url ?? '(no gateway listens)'}`).join('');
+    print(flags.json ?? false, added, `${added.replaced ? 'changed' : 'added'} unit ${added.unit.name}; next run ${until(added.unit.next_run)}${urls}`);
     return EXIT.ok;
   });
 }
@@ -72,7 +74,7 @@ export const unitVerb: VerbSpec = {
   summary: 'declared agents that start themselves: on a schedule, at a time, by hand (docs/units.md)',
   help: `
 A unit is a YAML file: name, task (with {{trigger.*}}), model, capabilities, budgets, triggers
-(cron with tz, every, at, watch) and policies (on_overlap, catch_up, restart). Each run is an ordinary
+(cron with tz, every, at, watch, webhook) and policies (on_overlap, catch_up, restart). Each run is an ordinary
 process named after its unit: aos ps, logs, top, approvals and audit apply to it.
 
 Examples:
@@ -109,7 +111,8 @@ without one, --yes is required. A relative replay: tape is found beside the unit
       options: [json],
       run: simple(async (client, flags, name) => {
         const r = await client.request('unit_show', { name });
-        const human = [formatUnits([r.unit]), '', `runs hold: ${r.capabilities.join(', ') || '(nothing)'}`, '', JSON.stringify(r.spec, null, 2)].join('\n');
+        const hooks = r.webhooks.map((w) => `webhook ${w.path}: ${w.url ?? '(no gateway listens)'}`);
+        const human = [formatUnits([r.unit]), '', `runs hold: ${r.capabilities.join(', ') || '(nothing)'}`, ...hooks, '', JSON.stringify(r.spec, null, 2)].join('\n');
         print(flags.json ?? false, r, human);
         return EXIT.ok;
       }),

@@ -9,7 +9,7 @@ import { AosError } from '../sys/errno.js';
 import { param } from '../sys/param.js';
 import { parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
 import { type UploadLimits, UploadBudget } from './upload-budget.js';
-import { jsonError, type WebhookReply, type Webhooks } from '../kernel/ipc/webhooks.js';
+import { jsonError, type Webhook, type WebhookReply, type Webhooks } from '../kernel/ipc/webhooks.js';
 
 export const GATEWAY_HOST = '127.0.0.1';
 
@@ -54,12 +54,13 @@ function contentTypeOf(body: string): string {
   return 'text/plain; charset=utf-8';
 }
 
-function send(res: ServerResponse, reply: WebhookReply, closeConnection = false): void {
+function send(res: ServerResponse, reply: WebhookReply, closeConnection = false, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   try {
     res.writeHead(reply.status, {
       'content-type': reply.contentType ?? contentTypeOf(reply.body),
       'cache-control': 'no-store',
+      ...headers,
       ...(closeConnection ? { connection: 'close' } : {}),
     });
     res.end(reply.body);
@@ -135,6 +136,7 @@ export class Gateway {
     const hook = route ? this.webhooks.find(route.token, route.path) : undefined;
     if (!route || !hook) return send(res, jsonError(404, 'no such webhook'));
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
+    if (hook.start) return this.handleUnit(hook.start, route, req, res);
     const before = this.webhooks.owner(hook);
     if (!before) return send(res, jsonError(410, 'the process that owned this webhook has ended'));
     if (this.webhooks.pendingOf(before.pid) >= param.maxPendingWebhookRequests) {
@@ -164,6 +166,37 @@ export class Gateway {
     const id = this.webhooks.deliver(hook, owner, request, (reply) => send(res, reply));
     res.on('close', () => {
       if (!res.writableEnded) this.webhooks.cancel(id);
+    });
+  }
+
+  /**
+   * A unit's route: the body is read (under the gateway's caps, as any request's), the unit starts a
+   * run for it (its overlap policy may say no: answered at once), and the run answers; the answer
+   * names it (`x-aos-pid`).
+   */
+  private async handleUnit(start: NonNullable<Webhook['start']>, route: NonNullable<ReturnType<typeof parseHookRoute>>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.options.maxBodyBytes) return send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
+    const slot = this.uploads.open(0, Number.isFinite(declared) ? declared : 0);
+    if ('status' in slot) return refuseBusy(res, slot.status, slot.message);
+    let body: Awaited<ReturnType<typeof readBody>>;
+    try {
+      body = await readBody(req, this.options.maxBodyBytes, (n) => slot.grow(n));
+    } finally {
+      slot.close();
+    }
+    if (!body.ok) {
+      if (body.reason === 'too_large') send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
+      if (body.reason === 'busy') refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
+      return;
+    }
+    if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
+    if (req.socket.destroyed) return;
+    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.body.toString('utf8') };
+    const started = await start(request, (reply, pid) => send(res, reply, false, { 'x-aos-pid': String(pid) }));
+    if ('reply' in started) return send(res, started.reply);
+    res.on('close', () => {
+      if (!res.writableEnded) this.webhooks.cancel(started.request_id);
     });
   }
 

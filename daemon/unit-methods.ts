@@ -45,7 +45,12 @@ export const unitHandlers: UnitHandlers = {
     return durable(kernel, { unit, capabilities: plan.capabilities, beyond: [], policies: plan.policies, added: true, replaced: plan.exists });
   },
   unit_ls: (_params, { kernel }) => ({ units: kernel.units.list() }),
-  unit_show: (params, { kernel }) => ({ unit: kernel.units.info(params.name), spec: kernel.units.spec(params.name), capabilities: kernel.units.capabilities(params.name) }),
+  unit_show: (params, { kernel }) => ({
+    unit: kernel.units.info(params.name),
+    spec: kernel.units.spec(params.name),
+    capabilities: kernel.units.capabilities(params.name),
+    webhooks: kernel.units.webhooks(params.name),
+  }),
   unit_run: async (params, { kernel }) => {
     const result = await kernel.units.run(params.name);
     return durable(kernel, { unit: params.name, ...result });

@@ -135,6 +135,7 @@ export class Kernel implements SpawnCore {
       },
       cwd: k.cwd,
       workspaceRoot: k.opened.fs.root,
+      webhooks: k.webhooks,
       wroteBy: (pids, since) => new Set(k.safety.journal.entries(pids).filter((e) => e.ts >= since).map((e) => e.path)),
       spawn: (options) => k.spawn(options),
       kill: (pid, options) => k.kill(pid, options),

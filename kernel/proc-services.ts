@@ -177,7 +177,7 @@ export class ProcServices implements ProcessServices {
     return this.kernel.webhooks.register(this.proc, path);
   }
 
-  webhookReply(requestId: string, reply: WebhookReplyRequest): void {
+  webhookReply(requestId: string | undefined, reply: WebhookReplyRequest): void {
     this.kernel.webhooks.reply(this.proc, requestId, reply);
   }
 

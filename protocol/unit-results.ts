@@ -43,7 +43,7 @@ const unitPlan = s.object({
 export const UNIT_RESULTS = {
   unit_add: unitPlan,
   unit_ls: s.object({ units: s.array(unitInfo) }),
-  unit_show: s.object({ unit: unitInfo, spec: s.unknown, capabilities: s.array(s.string) }),
+  unit_show: s.object({ unit: unitInfo, spec: s.unknown, capabilities: s.array(s.string), webhooks: s.array(s.object({ path: s.string, url: s.nullable(s.string) })) }),
   unit_run: s.object({ unit: s.string, outcome: s.oneOf(OUTCOMES), pid: s.nullable(s.positiveInt), reason: s.nullable(s.string) }),
   unit_enable: s.object({ unit: unitInfo }),
   unit_rm: s.object({ unit: unitInfo }),

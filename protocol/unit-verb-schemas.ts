@@ -34,7 +34,14 @@ export const UNIT_VERB_SCHEMAS = {
     .object({ unit, capabilities: z.array(z.string()), beyond: z.array(z.string()), policies: z.string(), added: z.boolean(), replaced: z.boolean() })
     .describe('aos unit add --json: the unit as added, what its runs hold'),
   'unit-ls': z.object({ units: z.array(unit) }).describe('aos unit ls --json'),
-  'unit-show': z.object({ unit, spec: z.unknown().describe('its declaration with the defaults filled in'), capabilities: z.array(z.string()) }).describe('aos unit show --json'),
+  'unit-show': z
+    .object({
+      unit,
+      spec: z.unknown().describe('its declaration with the defaults filled in'),
+      capabilities: z.array(z.string()),
+      webhooks: z.array(z.object({ path: z.string(), url: z.string().nullable().describe('null while no gateway listens') })).describe('the URLs of its webhook triggers'),
+    })
+    .describe('aos unit show --json'),
   'unit-run': z.object({ unit: z.string(), outcome, pid: pid.nullable(), reason: z.string().nullable() }).describe('aos unit run --json'),
   'unit-changed': z.object({ unit }).describe('aos unit enable|disable|rm --json: the unit as it is now (as it was, for rm)'),
   'unit-runs': z.object({ runs: z.array(run) }).describe('aos unit runs --json: newest first'),

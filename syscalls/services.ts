@@ -74,7 +74,7 @@ export interface ProcessServices {
   schedule(seconds: number, prompt: string, repeat: boolean): string;
   registerWebhook(path: string): { url: string; webhook_id: number };
   /** Answer a webhook request this process received. */
-  webhookReply(requestId: string, reply: WebhookReplyRequest): void;
+  webhookReply(requestId: string | undefined, reply: WebhookReplyRequest): void;
   exit(code: number, result: string | null): void;
   /** A page of one of this process's own results, as stored whole (never another process's). */
   readResult(request: ResultReadRequest): Promise<ResultPage>;

@@ -5,11 +5,11 @@ import { defineSyscall } from './define.js';
 export default defineSyscall({
   name: 'SYS_WEBHOOK_REPLY',
   aliases: ['WEBHOOK_REPLY'],
-  summary: 'Answer the HTTP request of a webhook event (status 200 by default); unanswered requests get 504 after a while.',
+  summary: 'Answer the HTTP request of a webhook event (status 200 by default); unanswered requests get 504 after a while. Without request_id: the one request waiting for you (a unit run started by a webhook).',
   returns: '{ok}',
   args: z
     .object({
-      request_id: z.string().min(1).max(64),
+      request_id: z.string().min(1).max(64).optional(),
       status: z.number().int().min(200).max(599).optional(),
       body: z.string().max(param.webhookMaxBodyBytes).optional(),
       content_type: z

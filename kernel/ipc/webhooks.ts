@@ -18,7 +18,12 @@ export interface Webhook {
   token: string;
   pid: number;
   path: string;
+  /** A unit's route (kernel/units): each request starts a run, which answers it; no owner until then. */
+  start?: (request: WebhookRequest, respond: (reply: WebhookReply, pid: number) => void) => Promise<StartedRun>;
 }
+
+/** What a unit's route did with a request: the run that will answer it, or the answer it gets now. */
+export type StartedRun = { pid: number; request_id: string } | { reply: WebhookReply };
 
 export type { WebhookReply };
 
@@ -29,7 +34,7 @@ export interface WebhookRequest {
   body: string;
 }
 
-type Respond = (reply: WebhookReply) => void;
+export type Respond = (reply: WebhookReply) => void;
 
 /** The secret in a webhook's URL: 192 random bits in URL-safe characters. */
 const TOKEN_CHARS = 32;
@@ -81,6 +86,32 @@ export class Webhooks {
     this.byToken.set(hook.token, hook);
     this.byPid.set(hook.pid, [...(this.byPid.get(hook.pid) ?? []), hook]);
     this.lastId = Math.max(this.lastId, hook.id);
+  }
+
+  /** A unit's route (not stored here: the units keep their tokens); it answers once the gateway listens. */
+  addRoute(token: string, path: string, start: NonNullable<Webhook['start']>): void {
+    this.byToken.set(token, { id: 0, token, pid: 0, path, start });
+  }
+
+  /** The URL of a route, or null while no gateway listens. */
+  urlOf(token: string, path: string): string | null {
+    const base = this.kernel.gatewayUrl;
+    return base === null ? null : `${base}/hooks/${token}/${path}`;
+  }
+
+  removeRoute(token: string): void {
+    if (this.byToken.get(token)?.start) this.byToken.delete(token);
+  }
+
+  /** A request id, and `respond` kept until process `pid` answers it (or the timeout, or its end): a unit run's own request. */
+  awaitReply(pid: number, respond: Respond): string {
+    const id = `w${++this.requestSeq}`;
+    this.kernel.store.setMeta(REQUEST_SEQ_KEY, this.requestSeq);
+    const timer = setTimeout(() => this.expire(id), this.replyTimeoutMs);
+    this.pending.set(id, { pid, respond, timer });
+    const ids = this.pendingByPid.get(pid) ?? new Set<string>();
+    this.pendingByPid.set(pid, ids.add(id));
+    return id;
   }
 
   /** SYS_REGISTER_WEBHOOK: the same path twice gives the same URL. */
@@ -144,8 +175,14 @@ export class Webhooks {
     return id;
   }
 
-  /** SYS_WEBHOOK_REPLY. */
-  reply(proc: Proc, id: string, reply: WebhookReply): void {
+  /** SYS_WEBHOOK_REPLY; without an id, the one request the process has waiting (a unit run's). */
+  reply(proc: Proc, given: string | undefined, reply: WebhookReply): void {
+    let id = given;
+    if (id === undefined) {
+      const mine = [...(this.pendingByPid.get(proc.pid) ?? [])];
+      if (mine.length !== 1) throw new AosError('EINVAL', mine.length === 0 ? 'no webhook request is waiting for this process' : `request_id is required: ${mine.length} requests are waiting (${mine.join(', ')})`);
+      id = mine[0] as string;
+    }
     const entry = this.pending.get(id);
     if (!entry) throw new AosError('ENOENT', `no pending webhook request ${id} (already answered, timed out, or its client went away)`);
     if (entry.pid !== proc.pid) throw new AosError('EPERM', `webhook request ${id} belongs to process ${entry.pid}`);

@@ -42,8 +42,11 @@ export interface SpawnOptions {
   contextTokens?: number;
   /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
   cwd?: string;
-  /** Lines the first message opens with, before the task (a unit's run: `[EVENT::TRIGGER] {...}`). */
-  preface?: string;
+  /**
+   * Lines the first message opens with, before the task (a unit's run: `[EVENT::TRIGGER] {...}`);
+   * a function is given the new pid before the process can run (a webhook request is bound to it then).
+   */
+  preface?: string | ((pid: number) => string);
 }
 
 export interface SpawnCore extends ProcCore {
@@ -119,7 +122,8 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   const proc = new Proc(pcb, caps, parent?.tree ?? pid);
   k.table.add(proc);
   parent?.adoptChild(pid);
-  appendTranscript(k.store, proc, 'user', req.preface ? `${req.preface}\n${taskMessage(pcb)}` : taskMessage(pcb));
+  const preface = typeof req.preface === 'function' ? req.preface(pid) : req.preface;
+  appendTranscript(k.store, proc, 'user', preface ? `${preface}\n${taskMessage(pcb)}` : taskMessage(pcb));
   armWallTimer(k, proc);
   persist(k.store, proc);
   const reason = parent ? `spawned by ${parent.pid}` : 'spawned';

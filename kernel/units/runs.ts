@@ -15,6 +15,7 @@ import type { Clock } from './clock.js';
 import type { Unit } from './spec.js';
 import { renderTask, type TriggerFields } from './template.js';
 import type { TriggerWatch } from './watch.js';
+import type { Webhooks } from '../ipc/webhooks.js';
 
 export interface UnitsHost {
   readonly store: KernelStore;
@@ -27,6 +28,8 @@ export interface UnitsHost {
   isLive(pid: number): boolean;
   /** The workspace's directory on the host (watch triggers). */
   readonly workspaceRoot: string;
+  /** The gateway's routes for webhook triggers, and the requests waiting for a run's reply. */
+  readonly webhooks: Pick<Webhooks, 'addRoute' | 'removeRoute' | 'urlOf' | 'awaitReply'>;
   /** The workspace paths these processes wrote since `since` (ms), as the rollback journal has them. */
   wroteBy(pids: readonly number[], since: number): Set<string>;
   /** How an ended process ended; null while it lives (or when it is unknown). */
@@ -43,6 +46,8 @@ export interface Firing {
   fields: TriggerFields;
   /** A restart of a failed run (its count), not a trigger's firing: keeps the restart count. */
   restart?: number;
+  /** Given the run's pid before it can run: what else its [EVENT::TRIGGER] says (a webhook's request id, bound to it). */
+  bind?: (pid: number) => Record<string, unknown>;
 }
 
 /** A unit as the kernel holds it: its declaration, its stored row, and its runs now. */
@@ -64,6 +69,8 @@ export interface Armed {
   watches: TriggerWatch[];
   /** Its runs that ended lately, and when (a watch tells their writes from others'). */
   ended: Array<{ pid: number; at: number }>;
+  /** Its webhook triggers' routes: the token of each path. */
+  hooks: Map<string, string>;
 }
 
 export interface FireResult {
@@ -154,7 +161,7 @@ export class RunStarter {
         ...(spec.max_cost === undefined ? {} : { maxCost: spec.max_cost }),
         ...(armed.unit.maxWallS === null ? {} : { maxWallS: armed.unit.maxWallS }),
         cwd: this.host.cwd,
-        preface: `[EVENT::TRIGGER] ${JSON.stringify(told)}`,
+        preface: (pid) => `[EVENT::TRIGGER] ${JSON.stringify({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
       });
     } catch (error) {
       return this.record(armed, firing, 'failed', null, error instanceof Error ? error.message : String(error));

@@ -22,6 +22,7 @@ function cronOf(trigger: Extract<Trigger, { kind: 'cron' }>): Cron {
 export function nextDue(trigger: Trigger, anchor: number, after: number): number | null {
   switch (trigger.kind) {
     case 'watch':
+    case 'webhook':
       return null; // not a time trigger
     case 'at':
       return trigger.at > after ? trigger.at : null;
@@ -53,6 +54,7 @@ export function lastDue(trigger: Trigger, anchor: number, from: number, to: numb
   let at: number | null;
   switch (trigger.kind) {
     case 'watch':
+    case 'webhook':
       return null;
     case 'at':
       at = trigger.at;

@@ -30,10 +30,12 @@ const watchPaths = z.array(z.string().min(1).max(1024)).min(1).max(32);
 const watchTrigger = z.strictObject({
   watch: z.strictObject({ paths: watchPaths, events: z.array(z.enum(WATCH_EVENTS)).min(1).optional(), debounce: z.string().optional() }),
 });
-/** Each kind of trigger by the key that names it; `webhook` and `on` are recognised, not run yet (refused by name). */
-const TRIGGER_SCHEMAS = { cron: cronTrigger, every: everyTrigger, at: atTrigger, watch: watchTrigger } as const;
-const LATER_TRIGGERS = ['webhook', 'on'];
-type RawTrigger = z.infer<typeof cronTrigger> | z.infer<typeof everyTrigger> | z.infer<typeof atTrigger> | z.infer<typeof watchTrigger>;
+/** `webhook: {path: inbox}` (or `webhook: inbox`): a route on the gateway; each request starts a run that answers it. */
+const webhookTrigger = z.strictObject({ webhook: z.strictObject({ path: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a path of letters, digits, ".", "_" or "-" (at most 64)') }) });
+/** Each kind of trigger by the key that names it; `on` is recognised, not run yet (refused by name). */
+const TRIGGER_SCHEMAS = { cron: cronTrigger, every: everyTrigger, at: atTrigger, watch: watchTrigger, webhook: webhookTrigger } as const;
+const LATER_TRIGGERS = ['on'];
+type RawTrigger = z.infer<typeof cronTrigger> | z.infer<typeof everyTrigger> | z.infer<typeof atTrigger> | z.infer<typeof watchTrigger> | z.infer<typeof webhookTrigger>;
 
 export const unitSchema = z.strictObject({
   name: z.string().regex(NAME, 'a lowercase name of letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
@@ -75,7 +77,8 @@ export type Trigger =
   | { kind: 'cron'; cron: string; tz: string | null; label: string }
   | { kind: 'every'; everyMs: number; label: string }
   | { kind: 'at'; at: number; label: string }
-  | { kind: 'watch'; paths: string[]; patterns: RegExp[]; events: ReadonlySet<WatchEvent>; debounceMs: number; label: string };
+  | { kind: 'watch'; paths: string[]; patterns: RegExp[]; events: ReadonlySet<WatchEvent>; debounceMs: number; label: string }
+  | { kind: 'webhook'; path: string; label: string };
 
 export type WatchEvent = (typeof WATCH_EVENTS)[number];
 
@@ -103,10 +106,11 @@ function trigger(given: Record<string, unknown>, i: number): Trigger {
   const kind = Object.keys(TRIGGER_SCHEMAS).find((k) => k in given) as keyof typeof TRIGGER_SCHEMAS | undefined;
   if (kind === undefined) {
     const later = LATER_TRIGGERS.find((k) => k in given);
-    if (later) throw new AosError('ENOSYS', `${where}: the ${later} trigger is not run by this kernel yet: use cron, every, at or watch`);
-    throw new AosError('EINVAL', `${where}: a trigger is one of cron, every, at or watch (got ${Object.keys(given).join(', ') || 'nothing'})`);
+    if (later) throw new AosError('ENOSYS', `${where}: the ${later} trigger is not run by this kernel yet: use cron, every, at, watch or webhook`);
+    throw new AosError('EINVAL', `${where}: a trigger is one of cron, every, at, watch or webhook (got ${Object.keys(given).join(', ') || 'nothing'})`);
   }
-  const parsed = TRIGGER_SCHEMAS[kind].safeParse(kind === 'watch' && Array.isArray(given.watch) ? { ...given, watch: { paths: given.watch } } : given);
+  const short = kind === 'watch' && Array.isArray(given.watch) ? { ...given, watch: { paths: given.watch } } : kind === 'webhook' && typeof given.webhook === 'string' ? { webhook: { path: given.webhook } } : given;
+  const parsed = TRIGGER_SCHEMAS[kind].safeParse(short);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AosError('EINVAL', `${where}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'not a valid trigger'}`);
@@ -135,6 +139,7 @@ function trigger(given: Record<string, unknown>, i: number): Trigger {
     return { kind: 'at', at, label: `at ${new Date(at).toISOString()}` };
   }
   if ('watch' in raw) return watchOf(raw.watch, where);
+  if ('webhook' in raw) return { kind: 'webhook', path: raw.webhook.path, label: `webhook ${raw.webhook.path}` };
   throw new AosError('EINVAL', `${where}: not a valid trigger`);
 }
 

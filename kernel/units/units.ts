@@ -15,20 +15,10 @@ import { toUnit, type Unit } from './spec.js';
 import { catchUp } from './catch-up.js';
 import { onRunEnded } from './restarts.js';
 import { startWatches, stopWatches } from './watching.js';
+import { hookUrls, loadTokens, startHooks, stopHooks } from './hooks.js';
+import { type Preview, previewUnit, type UnitInfo } from './preview.js';
 
-export interface UnitInfo {
-  name: string;
-  description: string | null;
-  enabled: boolean;
-  triggers: string[];
-  /** ms since the epoch; null when no trigger will fire again (or the unit is disabled). */
-  next_run: number | null;
-  live: number[];
-  queued: number;
-  last: UnitRunRecord | null;
-  runs: number;
-  skips: number;
-}
+export type { UnitInfo } from './preview.js';
 
 export class Units {
   private readonly armed = new Map<string, Armed>();
@@ -57,7 +47,7 @@ export class Units {
         continue;
       }
       const live = new Set(started.filter((r) => r.unit === record.name && this.host.isLive(r.pid)).map((r) => r.pid));
-      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [] });
+      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map() });
     }
     this.stopListening = this.host.events.subscribe((event) => {
       if (event.type !== 'state' || (event.to !== 'exited' && event.to !== 'killed')) return;
@@ -71,6 +61,8 @@ export class Units {
     for (const armed of this.armed.values()) {
       if (armed.record.enabled) await catchUp(this.context(), armed, now);
       startWatches(this.context(), armed);
+      await loadTokens(this.host, armed);
+      startHooks(this.context(), armed);
     }
     this.arm();
   }
@@ -83,34 +75,18 @@ export class Units {
     for (const armed of this.armed.values()) {
       armed.cancelRestart?.();
       stopWatches(armed);
+      stopHooks(this.host, armed, false);
     }
   }
 
-  /**
-   * What adding `document` would do, nothing kept: its listing, what its runs would hold, what the
-   * policy's root lacks (a real add refuses those), and whether a unit of that name exists.
-   */
-  preview(document: unknown): { info: UnitInfo; capabilities: string[]; beyond: string[]; policies: string; exists: boolean } {
-    const unit = toUnit(document);
-    const now = this.clock.now();
-    const record: UnitRecord = { name: unit.spec.name, spec: '', enabled: unit.spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
-    const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [] };
-    const info: UnitInfo = {
-      name: unit.spec.name,
-      description: unit.spec.description ?? null,
-      enabled: unit.spec.enabled,
-      triggers: unit.triggers.map((t) => t.label),
-      next_run: unit.spec.enabled ? this.nextOf(armed, now) : null,
-      live: [],
-      queued: 0,
-      last: null,
-      runs: 0,
-      skips: 0,
-    };
-    const { spec } = unit;
-    const overlap = spec.on_overlap === 'parallel' ? `parallel (${spec.max_parallel})` : spec.on_overlap === 'queue' ? `queue (${spec.max_queue})` : spec.on_overlap;
-    const policies = `on_overlap ${overlap}, catch_up ${spec.catch_up}, restart ${spec.restart}${spec.restart === 'no' ? '' : ` (at most ${spec.restart_max})`}`;
-    return { info, capabilities: runCapabilities(unit, this.host.rootCaps), beyond: capabilitiesBeyond(unit, this.host.rootCaps), policies, exists: this.armed.has(unit.spec.name) };
+  /** What adding `document` would do, nothing kept (preview.ts). */
+  preview(document: unknown): Preview {
+    return previewUnit(document, this.host.rootCaps, this.clock.now(), (armed, at) => this.nextOf(armed, at), (name) => this.armed.has(name));
+  }
+
+  /** The URLs of its webhook triggers. */
+  webhooks(name: string): Array<{ path: string; url: string | null }> {
+    return hookUrls(this.host, this.get(name));
   }
 
   /** What a unit's runs hold now (its capabilities within the policy's root in force). */
@@ -141,10 +117,17 @@ export class Units {
     };
     this.host.store.units.put(record);
     old?.cancelRestart?.();
-    if (old) stopWatches(old);
-    const armed: Armed = { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [] };
+    if (old) {
+      stopWatches(old);
+      stopHooks(this.host, old, false);
+    }
+    if (unit.triggers.some((t) => t.kind === 'webhook') && this.host.webhooks.urlOf('x', 'x') === null) {
+      throw new AosError('EIO', `unit ${name} has a webhook trigger, and webhooks are not enabled in this kernel (start it with a webhook port)`);
+    }
+    const armed: Armed = { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [], hooks: old?.hooks ?? new Map() };
     this.armed.set(name, armed);
     startWatches(this.context(), armed);
+    startHooks(this.context(), armed);
     this.arm();
     return this.info(name);
   }
@@ -155,6 +138,7 @@ export class Units {
     const info = this.info(name);
     armed.cancelRestart?.();
     stopWatches(armed);
+    stopHooks(this.host, armed, true);
     this.armed.delete(name);
     this.host.store.units.remove(name);
     this.arm();
@@ -174,6 +158,8 @@ export class Units {
       }
       this.host.store.units.put(armed.record);
       startWatches(this.context(), armed);
+      if (enabled) startHooks(this.context(), armed);
+      else stopHooks(this.host, armed, false);
       this.arm();
     }
     return this.info(name);

@@ -31,7 +31,6 @@ export default {
   },
   einval: {
     calls: [
-      { args: {}, field: 'request_id', kind: 'missing' },
       { args: { request_id: 1 }, field: 'request_id', kind: 'type' },
       { args: { request_id: 'w1', status: 99 }, field: 'status', kind: 'range' },
       { args: { request_id: 'w1', body: 5 }, field: 'body', kind: 'type' },

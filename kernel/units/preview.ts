@@ -1,0 +1,57 @@
+/** What adding a unit would do, nothing kept: its listing, what its runs would hold, what the policy's root lacks (a real add refuses those). */
+import type { CapabilitySet } from '../../sys/capabilities.js';
+import type { UnitRecord, UnitRunRecord } from '../store/api.js';
+import { type Armed, capabilitiesBeyond, runCapabilities } from './runs.js';
+import { toUnit } from './spec.js';
+
+export interface UnitInfo {
+  name: string;
+  description: string | null;
+  enabled: boolean;
+  triggers: string[];
+  /** ms since the epoch; null when no trigger will fire again (or the unit is disabled). */
+  next_run: number | null;
+  live: number[];
+  queued: number;
+  last: UnitRunRecord | null;
+  runs: number;
+  skips: number;
+}
+
+export interface Preview {
+  info: UnitInfo;
+  capabilities: string[];
+  beyond: string[];
+  /** Its policies in words. */
+  policies: string;
+  /** A unit of that name exists. */
+  exists: boolean;
+}
+
+export function previewUnit(
+  document: unknown,
+  rootCaps: CapabilitySet,
+  now: number,
+  nextOf: (armed: Armed, after: number) => number | null,
+  exists: (name: string) => boolean,
+): Preview {
+  const unit = toUnit(document);
+  const { spec } = unit;
+  const record: UnitRecord = { name: spec.name, spec: '', enabled: spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
+  const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map() };
+  const info: UnitInfo = {
+    name: spec.name,
+    description: spec.description ?? null,
+    enabled: spec.enabled,
+    triggers: unit.triggers.map((t) => t.label),
+    next_run: spec.enabled ? nextOf(armed, now) : null,
+    live: [],
+    queued: 0,
+    last: null,
+    runs: 0,
+    skips: 0,
+  };
+  const overlap = spec.on_overlap === 'parallel' ? `parallel (${spec.max_parallel})` : spec.on_overlap === 'queue' ? `queue (${spec.max_queue})` : spec.on_overlap;
+  const policies = `on_overlap ${overlap}, catch_up ${spec.catch_up}, restart ${spec.restart}${spec.restart === 'no' ? '' : ` (at most ${spec.restart_max})`}`;
+  return { info, capabilities: runCapabilities(unit, rootCaps), beyond: capabilitiesBeyond(unit, rootCaps), policies, exists: exists(spec.name) };
+}
