@@ -74,7 +74,7 @@ export const unitVerb: VerbSpec = {
   summary: 'declared agents that start themselves: on a schedule, at a time, by hand (docs/units.md)',
   help: `
 A unit is a YAML file: name, task (with {{trigger.*}}), model, capabilities, budgets, triggers
-(cron with tz, every, at, watch, webhook) and policies (on_overlap, catch_up, restart). Each run is an ordinary
+(cron with tz, every, at, watch, webhook, on) and policies (on_overlap, catch_up, restart). Each run is an ordinary
 process named after its unit: aos ps, logs, top, approvals and audit apply to it.
 
 Examples:

@@ -46,6 +46,8 @@ export interface Firing {
   fields: TriggerFields;
   /** A restart of a failed run (its count), not a trigger's firing: keeps the restart count. */
   restart?: number;
+  /** What happened, for an `on` trigger: `"event"` in the run's [EVENT::TRIGGER]. */
+  event?: Record<string, string | number>;
   /** Given the run's pid before it can run: what else its [EVENT::TRIGGER] says (a webhook's request id, bound to it). */
   bind?: (pid: number) => Record<string, unknown>;
 }
@@ -144,7 +146,7 @@ export class RunStarter {
     const { spec } = armed.unit;
     const scheduled = firing.scheduledFor === null ? {} : { scheduled_for: new Date(firing.scheduledFor).toISOString() };
     const { paths } = firing.fields;
-    const told = { unit: spec.name, trigger: firing.trigger, ...scheduled, ...(firing.catchUp ? { catch_up: true } : {}), ...(Array.isArray(paths) ? { paths } : {}) };
+    const told = { unit: spec.name, trigger: firing.trigger, ...scheduled, ...(firing.catchUp ? { catch_up: true } : {}), ...(Array.isArray(paths) ? { paths } : {}), ...(firing.event ? { event: firing.event } : {}) };
     armed.recent.push(now);
     this.recent.push(now);
     let pcb: Pcb;

@@ -23,6 +23,7 @@ export function nextDue(trigger: Trigger, anchor: number, after: number): number
   switch (trigger.kind) {
     case 'watch':
     case 'webhook':
+    case 'on':
       return null; // not a time trigger
     case 'at':
       return trigger.at > after ? trigger.at : null;
@@ -55,6 +56,7 @@ export function lastDue(trigger: Trigger, anchor: number, from: number, to: numb
   switch (trigger.kind) {
     case 'watch':
     case 'webhook':
+    case 'on':
       return null;
     case 'at':
       at = trigger.at;

@@ -32,10 +32,17 @@ const watchTrigger = z.strictObject({
 });
 /** `webhook: {path: inbox}` (or `webhook: inbox`): a route on the gateway; each request starts a run that answers it. */
 const webhookTrigger = z.strictObject({ webhook: z.strictObject({ path: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a path of letters, digits, ".", "_" or "-" (at most 64)') }) });
-/** Each kind of trigger by the key that names it; `on` is recognised, not run yet (refused by name). */
-const TRIGGER_SCHEMAS = { cron: cronTrigger, every: everyTrigger, at: atTrigger, watch: watchTrigger, webhook: webhookTrigger } as const;
-const LATER_TRIGGERS = ['on'];
-type RawTrigger = z.infer<typeof cronTrigger> | z.infer<typeof everyTrigger> | z.infer<typeof atTrigger> | z.infer<typeof watchTrigger> | z.infer<typeof webhookTrigger>;
+/** `on: {exit: {unit, codes}}` (a run of a unit ended), `on: {approval: expired}`; a budget crossed is not here yet. */
+const onTrigger = z.strictObject({
+  on: z.union([
+    z.strictObject({ exit: z.strictObject({ unit: z.string().min(1).max(63), codes: z.array(z.number().int().min(0).max(255)).min(1).max(64).optional() }) }),
+    z.strictObject({ approval: z.literal('expired') }),
+  ]),
+});
+/** Each kind of trigger by the key that names it. */
+const TRIGGER_SCHEMAS = { cron: cronTrigger, every: everyTrigger, at: atTrigger, watch: watchTrigger, webhook: webhookTrigger, on: onTrigger } as const;
+const LATER_TRIGGERS: string[] = [];
+type RawTrigger = z.infer<typeof cronTrigger> | z.infer<typeof everyTrigger> | z.infer<typeof atTrigger> | z.infer<typeof watchTrigger> | z.infer<typeof webhookTrigger> | z.infer<typeof onTrigger>;
 
 export const unitSchema = z.strictObject({
   name: z.string().regex(NAME, 'a lowercase name of letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
@@ -78,7 +85,8 @@ export type Trigger =
   | { kind: 'every'; everyMs: number; label: string }
   | { kind: 'at'; at: number; label: string }
   | { kind: 'watch'; paths: string[]; patterns: RegExp[]; events: ReadonlySet<WatchEvent>; debounceMs: number; label: string }
-  | { kind: 'webhook'; path: string; label: string };
+  | { kind: 'webhook'; path: string; label: string }
+  | { kind: 'on'; on: { event: 'exit'; unit: RegExp; unitGlob: string; codes: number[] | null } | { event: 'approval_expired' }; label: string };
 
 export type WatchEvent = (typeof WATCH_EVENTS)[number];
 
@@ -107,7 +115,7 @@ function trigger(given: Record<string, unknown>, i: number): Trigger {
   if (kind === undefined) {
     const later = LATER_TRIGGERS.find((k) => k in given);
     if (later) throw new AosError('ENOSYS', `${where}: the ${later} trigger is not run by this kernel yet: use cron, every, at, watch or webhook`);
-    throw new AosError('EINVAL', `${where}: a trigger is one of cron, every, at, watch or webhook (got ${Object.keys(given).join(', ') || 'nothing'})`);
+    throw new AosError('EINVAL', `${where}: a trigger is one of cron, every, at, watch, webhook or on (got ${Object.keys(given).join(', ') || 'nothing'})`);
   }
   const short = kind === 'watch' && Array.isArray(given.watch) ? { ...given, watch: { paths: given.watch } } : kind === 'webhook' && typeof given.webhook === 'string' ? { webhook: { path: given.webhook } } : given;
   const parsed = TRIGGER_SCHEMAS[kind].safeParse(short);
@@ -140,6 +148,12 @@ function trigger(given: Record<string, unknown>, i: number): Trigger {
   }
   if ('watch' in raw) return watchOf(raw.watch, where);
   if ('webhook' in raw) return { kind: 'webhook', path: raw.webhook.path, label: `webhook ${raw.webhook.path}` };
+  if ('on' in raw) {
+    if ('approval' in raw.on) return { kind: 'on', on: { event: 'approval_expired' }, label: 'on approval expired' };
+    const { unit, codes } = raw.on.exit;
+    const label = `on exit of ${unit}${codes ? ` (codes ${codes.join(', ')})` : ''}`;
+    return { kind: 'on', on: { event: 'exit', unit: compileGlob(unit), unitGlob: unit, codes: codes ?? null }, label };
+  }
   throw new AosError('EINVAL', `${where}: not a valid trigger`);
 }
 
@@ -173,6 +187,11 @@ export function toUnit(document: unknown): Unit {
   }
   const spec = parsed.data;
   const triggers = spec.triggers.map(trigger);
+  for (const t of triggers) {
+    if (t.kind === 'on' && t.on.event === 'exit' && t.on.unit.test(spec.name)) {
+      throw new AosError('EINVAL', `${t.label}: a unit started by its own runs' ends loops; use restart: on-failure or always`);
+    }
+  }
   const restartBackoffMs = parseDuration(spec.restart_backoff, 'restart_backoff');
   const restartBackoffMaxMs = Math.max(restartBackoffMs, parseDuration(spec.restart_backoff_max, 'restart_backoff_max'));
   const maxWallS = spec.max_time === undefined ? null : parseDuration(spec.max_time, 'max_time') / 1000;

@@ -14,6 +14,7 @@ import { dueBetween, nextDue } from './schedule.js';
 import { toUnit, type Unit } from './spec.js';
 import { catchUp } from './catch-up.js';
 import { onRunEnded } from './restarts.js';
+import { onKernelEvent, onRunExit } from './on-events.js';
 import { startWatches, stopWatches } from './watching.js';
 import { hookUrls, loadTokens, startHooks, stopHooks } from './hooks.js';
 import { type Preview, previewUnit, type UnitInfo } from './preview.js';
@@ -31,7 +32,7 @@ export class Units {
     private readonly host: UnitsHost,
     private readonly clock: Clock = realClock,
   ) {
-    this.starter = new RunStarter(host, clock, (armed, pid, state, code) => onRunEnded(this.context(), armed, pid, state, code));
+    this.starter = new RunStarter(host, clock, (armed, pid, state, code) => this.runEnded(armed, pid, state, code));
   }
 
   /** Read the units back, take up their runs, catch up what was missed, and arm the timer. */
@@ -50,11 +51,10 @@ export class Units {
       this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map() });
     }
     this.stopListening = this.host.events.subscribe((event) => {
+      onKernelEvent(this.starter, this.armed.values(), event);
       if (event.type !== 'state' || (event.to !== 'exited' && event.to !== 'killed')) return;
-      for (const armed of this.armed.values()) {
-        if (!armed.live.delete(event.pid)) continue;
-        armed.ended = [...armed.ended.slice(-49), { pid: event.pid, at: this.clock.now() }];
-        onRunEnded(this.context(), armed, event.pid, event.to, event.code ?? null);
+      for (const armed of [...this.armed.values()]) {
+        if (armed.live.delete(event.pid)) this.runEnded(armed, event.pid, event.to, event.code ?? null);
       }
     });
     const now = this.clock.now();
@@ -65,6 +65,13 @@ export class Units {
       startHooks(this.context(), armed);
     }
     this.arm();
+  }
+
+  /** A run ended: its unit's restart policy and queue, then the units waiting on it (`on: {exit}`). */
+  private runEnded(armed: Armed, pid: number, state: 'exited' | 'killed', code: number | null): void {
+    armed.ended = [...armed.ended.slice(-49), { pid, at: this.clock.now() }];
+    onRunEnded(this.context(), armed, pid, state, code);
+    onRunExit(this.starter, this.armed.values(), armed.unit.spec.name, pid, state, code);
   }
 
   close(): void {

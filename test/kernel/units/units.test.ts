@@ -122,7 +122,7 @@ describe('units: add refuses what cannot hold', () => {
     expect(add([{ every: '0.5s' }])).toThrow(/shorter than 1s/);
     expect(add([{ every: 'soon' }])).toThrow(/must be a duration/);
     expect(add([{ at: 'tomorrow' }])).toThrow(/not an ISO time/);
-    expect(add([{ on: { exit: 'other' } }])).toThrow(/the on trigger is not run by this kernel yet/);
+    expect(add([{ signal: 'HUP' }])).toThrow(/a trigger is one of cron, every, at, watch, webhook or on \(got signal\)/);
     expect(add([{ webhook: 'orders' }])).toThrow(/webhooks are not enabled in this kernel/);
     expect(() => k.kernel.units.add({ name: 'Bad Name', task: 't' })).toThrow(/name: a lowercase name/);
     expect(() => k.kernel.units.add({ name: 'x', task: 't', on_overlap: 'sometimes' })).toThrow(/on_overlap/);

@@ -1,0 +1,40 @@
+/**
+ * `on` triggers: a unit started by what happens in the kernel — a run of another unit ending (with
+ * the exit codes that count), an approval request expiring. The run is told what happened
+ * (`"event"` in its `[EVENT::TRIGGER]`, `{{trigger.*}}`). A budget crossed is issue 31's, not here.
+ */
+import type { KernelEvent } from '../../protocol/events.js';
+import type { Armed, RunStarter } from './runs.js';
+import type { Trigger } from './spec.js';
+
+type On = Extract<Trigger, { kind: 'on' }>;
+
+function fire(starter: RunStarter, armed: Armed, trigger: On, event: Record<string, string | number>): void {
+  if (!armed.record.enabled) return;
+  armed.restarts = 0;
+  void starter.fire(armed, { trigger: trigger.label, scheduledFor: null, catchUp: false, fields: { kind: 'on', ...event }, event });
+}
+
+/** A run of unit `unit` ended: the units whose `on: {exit}` names it (and its code) fire. */
+export function onRunExit(starter: RunStarter, units: Iterable<Armed>, unit: string, pid: number, state: 'exited' | 'killed', code: number | null): void {
+  const exit = code ?? (state === 'killed' ? 137 : 0);
+  for (const armed of units) {
+    for (const trigger of armed.unit.triggers) {
+      if (trigger.kind !== 'on' || trigger.on.event !== 'exit') continue;
+      if (!trigger.on.unit.test(unit)) continue;
+      if (trigger.on.codes !== null && !trigger.on.codes.includes(exit)) continue;
+      fire(starter, armed, trigger, { event: 'exit', unit, pid, code: exit, state });
+    }
+  }
+}
+
+/** A kernel event the `on` triggers may be waiting for (an approval that expired). */
+export function onKernelEvent(starter: RunStarter, units: Iterable<Armed>, event: KernelEvent): void {
+  if (event.type !== 'approval' || event.status !== 'expired') return;
+  for (const armed of units) {
+    for (const trigger of armed.unit.triggers) {
+      if (trigger.kind !== 'on' || trigger.on.event !== 'approval_expired') continue;
+      fire(starter, armed, trigger, { event: 'approval_expired', pid: event.pid, approval: event.id, call: event.call, rule: event.rule });
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/** `on` triggers: a unit started by a run of another unit ending (its codes), or by an approval expiring. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../../kernel/safety/policy.js';
+import type { KernelEvent } from '../../../protocol/events.js';
+import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
+import { until } from '../../helpers/until.js';
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+type Trigger = Extract<KernelEvent, { type: 'trigger' }>;
+const started = (harness: Harness, unit: string): Trigger[] =>
+  harness.events.filter((e): e is Trigger => e.type === 'trigger' && e.unit === unit && e.outcome === 'started');
+async function firstPrompt(harness: Harness, pid: number): Promise<string> {
+  await until(() => harness.eventsOf(pid, 'prompt').length > 0, 5_000, `the first prompt of ${pid}`);
+  return (harness.eventsOf(pid, 'prompt')[0] as Extract<KernelEvent, { type: 'prompt' }>).text;
+}
+
+describe('units: on triggers', () => {
+  it('a run of one unit ending starts the units waiting on it, by name and exit code, each told what happened', async () => {
+    h = await startHarness({ ingest: [call('SYS_EXIT', { code: 2 })], alert: [EXIT], any: [EXIT], other: [EXIT] });
+    const k = h;
+    const model = `replay:${k.tape}`;
+    k.kernel.units.add({ name: 'ingest', task: 'ingest', model });
+    k.kernel.units.add({ name: 'alert', task: 'ingest failed with {{trigger.code}}', model, triggers: [{ on: { exit: { unit: 'ingest', codes: [1, 2] } } }] });
+    k.kernel.units.add({ name: 'any', task: 't', model, triggers: [{ on: { exit: { unit: 'ing*' } } }] });
+    k.kernel.units.add({ name: 'other', task: 't', model, triggers: [{ on: { exit: { unit: 'ingest', codes: [1] } } }] });
+    const run = await k.kernel.units.run('ingest');
+    await until(() => started(k, 'alert').length === 1 && started(k, 'any').length === 1, 10_000, 'both');
+    const alert = started(k, 'alert')[0] as Trigger;
+    expect(alert.trigger).toBe('on exit of ingest (codes 1, 2)');
+    expect(await firstPrompt(k, alert.pid)).toContain(`"event":{"event":"exit","unit":"ingest","pid":${run.pid},"code":2,"state":"exited"}`);
+    expect(await firstPrompt(k, alert.pid)).toContain('[TASK] ingest failed with 2');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started(k, 'other')).toHaveLength(0);
+    // Runs of alert and any ended too: nothing waits on them, nothing more starts.
+    expect(started(k, 'ingest')).toHaveLength(1);
+  });
+
+  it('an approval that expires starts the unit waiting for that', async () => {
+    const safety = parsePolicy('version: 1\nroot: {capabilities: ["fs.write:/**"]}\nrules:\n  - ask: "fs.write:/src/**"\napprovals:\n  timeout_s: 1\n', 'p').safety;
+    h = await startHarness({ root: [call('FS_WRITE', { path: '/src/a.txt', content: 'x' }), EXIT], escalate: [EXIT] }, { safety, rootCapabilities: ['fs.write:/**'] });
+    const k = h;
+    k.kernel.units.add({ name: 'escalate', task: 'nobody answered {{trigger.call}}', model: `replay:${k.tape}`, capabilities: [], triggers: [{ on: { approval: 'expired' } }] });
+    const pcb = await k.spawn();
+    await until(() => started(k, 'escalate').length === 1, 10_000, 'escalate');
+    const prompt = await firstPrompt(k, (started(k, 'escalate')[0] as Trigger).pid);
+    expect(prompt).toContain(`"event":{"event":"approval_expired","pid":${pcb.pid}`);
+    expect(prompt).toContain('[TASK] nobody answered FS_WRITE');
+  });
+
+  it('refuses a unit started by its own runs ending, and an event it does not know', async () => {
+    h = await startHarness({ x: [EXIT] });
+    const k = h;
+    expect(() => k.kernel.units.add({ name: 'loop', task: 't', triggers: [{ on: { exit: { unit: 'lo*' } } }] })).toThrow(/loops; use restart/);
+    expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { budget: 'crossed' } }] })).toThrow(/triggers\[0\]/);
+  });
+});
