@@ -3,6 +3,7 @@
  * the host is reached through the process's drivers instead). Blocking calls follow the
  * condition-variable pattern: check, park, re-check.
  */
+import type { Units } from './units/units.js';
 import { shape } from '../syscalls/define.js';
 import { AosError } from '../sys/errno.js';
 import type {
@@ -35,6 +36,7 @@ export function childExitOf(pcb: Pcb): ChildExit {
 export interface ServicesHost extends SpawnCore {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
+  readonly units: Pick<Units, 'spawnChild'>;
 }
 
 export class ProcServices implements ProcessServices {
@@ -69,6 +71,7 @@ export class ProcServices implements ProcessServices {
   }
 
   spawn(request: SpawnRequest): number | Promise<number> {
+    if (request.unit !== undefined) return this.kernel.units.spawnChild(this.proc.pid, request, (r) => spawnChild(this.kernel, this.proc, r));
     const child = spawnChild(this.kernel, this.proc, request);
     return shape(child, (pcb) => pcb.pid);
   }

@@ -25,11 +25,12 @@ export const CAPABILITY_KINDS = [
   'timer',
   'model',
   'mcp',
+  'unit',
 ] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 /** Kinds whose capability takes a pattern; a bare one means "any". */
-const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp']);
+const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp', 'unit']);
 
 interface Capability {
   kind: string;

@@ -6,6 +6,10 @@
 export interface SpawnRequest {
   role: string;
   task: string;
+  /** A declared unit to start as this child (kernel/units): its role, model, capabilities and budgets, within the parent's. */
+  unit?: string;
+  /** Lines its first message opens with (a unit's `[EVENT::TRIGGER]`). */
+  preface?: string;
   name?: string;
   model?: string;
   capabilities?: readonly string[];

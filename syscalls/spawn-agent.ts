@@ -9,11 +9,13 @@ export default defineSyscall({
     'Start a child agent; role is its prompt (a label, or whole instructions within a quarter of its context). ' +
     'It gets only the permissions you list that you also hold (default: all of yours; capabilities, or syscall names standing for what each call needs), ' +
     'and your model unless you hold "model:<provider>:<name>" for another (a bare name like gemini-2.5-flash means gemini:gemini-2.5-flash; replay:<path> is a workspace tape). ' +
-    'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you).',
+    'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you). ' +
+    'With unit (needs "unit:<name>"), the child is that declared unit: its role, model, capabilities and budgets, within yours; task and name are yours to give or its own.',
   returns: '{pid}',
   args: z
     .object({
-      role: z.string().min(1).max(param.maxRoleChars),
+      role: z.string().min(1).max(param.maxRoleChars).optional(),
+      unit: z.string().min(1).max(63).optional(),
       task: z.string().max(param.maxMessageBytes).optional(),
       name: z
         .string()
@@ -28,14 +30,16 @@ export default defineSyscall({
       max_cost: z.number().positive().optional(),
       max_wall_s: z.number().positive().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((a) => a.role !== undefined || a.unit !== undefined, { message: 'role is required (or unit)', path: ['role'] }),
   normalize: (raw) => ('capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw),
   inKernel: true,
-  capability: 'spawn',
+  capability: { label: 'spawn (unit:<name> with unit)', kind: 'spawn', of: (args) => (args.unit === undefined ? 'spawn' : `unit:${args.unit}`) },
   // Synchronous when the child's model is loaded (the usual case).
   run: (args, ctx) => {
     const request = {
-      role: args.role,
+      role: args.role ?? '',
+      ...(args.unit === undefined ? {} : { unit: args.unit }),
       task: args.task ?? '',
       name: args.name,
       model: args.model,

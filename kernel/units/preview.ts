@@ -38,7 +38,7 @@ export function previewUnit(
   const unit = toUnit(document);
   const { spec } = unit;
   const record: UnitRecord = { name: spec.name, spec: '', enabled: spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
-  const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map() };
+  const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map(), spawned: new Set() };
   const info: UnitInfo = {
     name: spec.name,
     description: spec.description ?? null,

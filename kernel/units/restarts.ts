@@ -14,6 +14,8 @@ interface Context {
 
 export function onRunEnded(ctx: Context, armed: Armed, pid: number, state: 'exited' | 'killed', code: number | null): void {
   const replaced = armed.replaced.delete(pid);
+  // A child another process spawned from the unit is that process's to handle.
+  if (armed.spawned.delete(pid)) return;
   if (!armed.record.enabled) return;
   const { spec } = armed.unit;
   const failed = state === 'killed' || (code ?? 0) !== 0;

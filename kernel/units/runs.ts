@@ -16,6 +16,7 @@ import type { Unit } from './spec.js';
 import { renderTask, type TriggerFields } from './template.js';
 import type { TriggerWatch } from './watch.js';
 import type { Webhooks } from '../ipc/webhooks.js';
+import type { SpawnRequest } from '../../syscalls/services.js';
 
 export interface UnitsHost {
   readonly store: KernelStore;
@@ -73,6 +74,8 @@ export interface Armed {
   ended: Array<{ pid: number; at: number }>;
   /** Its webhook triggers' routes: the token of each path. */
   hooks: Map<string, string>;
+  /** Its runs that are another process's children (SPAWN_AGENT): no restart, no queue of theirs. */
+  spawned: Set<number>;
 }
 
 export interface FireResult {
@@ -126,6 +129,30 @@ export class RunStarter {
       }
     }
     return this.start(armed, firing, now);
+  }
+
+  /** SPAWN_AGENT {"unit"}: the unit as a child; recorded as its run, its end no failure to restart. */
+  async spawnChild(armed: Armed, parent: number, request: SpawnRequest, spawn: (request: SpawnRequest) => Pcb | Promise<Pcb>): Promise<number> {
+    const { spec } = armed.unit;
+    const firing: Firing = { trigger: `spawned by ${parent}`, scheduledFor: null, catchUp: false, fields: { kind: 'spawn', parent } };
+    const told = { unit: spec.name, trigger: firing.trigger };
+    const pcb = await spawn({
+      ...request,
+      role: request.role || spec.role || spec.name,
+      task: request.task || renderTask(spec.task, { unit: spec.name, name: firing.trigger, kind: 'spawn', parent }),
+      name: request.name ?? spec.name,
+      ...(spec.model === undefined || request.model !== undefined ? {} : { model: spec.model }),
+      capabilities: request.capabilities ?? runCapabilities(armed.unit, this.host.rootCaps),
+      maxTurns: request.maxTurns ?? spec.max_turns,
+      maxTokens: request.maxTokens ?? spec.max_tokens,
+      maxCost: request.maxCost ?? spec.max_cost,
+      maxWallS: request.maxWallS ?? armed.unit.maxWallS ?? undefined,
+      preface: `[EVENT::TRIGGER] ${JSON.stringify(told)}`,
+    });
+    armed.spawned.add(pcb.pid);
+    if (this.host.endOf(pcb.pid) === null) armed.live.add(pcb.pid);
+    this.record(armed, firing, 'started', pcb.pid, null);
+    return pcb.pid;
   }
 
   /** A firing that does not run (a jumped clock's older due times, a missed run not caught up, a restart past its limit). */

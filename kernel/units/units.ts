@@ -6,6 +6,8 @@
  * When a run ends, the unit's queue goes on and its restart policy is applied (restarts.ts).
  */
 import { AosError } from '../../sys/errno.js';
+import type { Pcb } from '../../sys/types.js';
+import type { SpawnRequest } from '../../syscalls/services.js';
 import { param } from '../../sys/param.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
 import { type Clock, realClock } from './clock.js';
@@ -48,7 +50,7 @@ export class Units {
         continue;
       }
       const live = new Set(started.filter((r) => r.unit === record.name && this.host.isLive(r.pid)).map((r) => r.pid));
-      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map() });
+      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map(), spawned: new Set() });
     }
     this.stopListening = this.host.events.subscribe((event) => {
       onKernelEvent(this.starter, this.armed.values(), event);
@@ -91,6 +93,17 @@ export class Units {
     return previewUnit(document, this.host.rootCaps, this.clock.now(), (armed, at) => this.nextOf(armed, at), (name) => this.armed.has(name));
   }
 
+  /**
+   * SPAWN_AGENT {"unit"}: the unit as a child of `parent` (its role, model, capabilities and
+   * budgets, which `spawn` — the child spawn — narrows to the parent's), recorded as a run of the
+   * unit. Not under its overlap policy or restarts: the parent owns its child.
+   */
+  spawnChild(parent: number, request: SpawnRequest, spawn: (request: SpawnRequest) => Pcb | Promise<Pcb>): Promise<number> {
+    const armed = this.get(request.unit as string);
+    if (!armed.record.enabled) throw new AosError('EPERM', `unit ${armed.unit.spec.name} is disabled`);
+    return this.starter.spawnChild(armed, parent, request, spawn);
+  }
+
   /** The URLs of its webhook triggers. */
   webhooks(name: string): Array<{ path: string; url: string | null }> {
     return hookUrls(this.host, this.get(name));
@@ -131,7 +144,7 @@ export class Units {
     if (unit.triggers.some((t) => t.kind === 'webhook') && this.host.webhooks.urlOf('x', 'x') === null) {
       throw new AosError('EIO', `unit ${name} has a webhook trigger, and webhooks are not enabled in this kernel (start it with a webhook port)`);
     }
-    const armed: Armed = { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [], hooks: old?.hooks ?? new Map() };
+    const armed: Armed = { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [], hooks: old?.hooks ?? new Map(), spawned: old?.spawned ?? new Set() };
     this.armed.set(name, armed);
     startWatches(this.context(), armed);
     startHooks(this.context(), armed);

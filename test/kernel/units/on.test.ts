@@ -59,3 +59,29 @@ describe('units: on triggers', () => {
     expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { budget: 'crossed' } }] })).toThrow(/triggers\[0\]/);
   });
 });
+
+describe('units: SPAWN_AGENT {"unit"}', () => {
+  it('a process holding unit:<name> starts the unit as its child, within its own capabilities, recorded as a run', async () => {
+    h = await startHarness({
+      root: [call('SPAWN_AGENT', { unit: 'helper', task: 'help with the notes' }), call('WAIT', {}), EXIT],
+      helper: [{ expect: ['[EVENT::TRIGGER] {"unit":"helper","trigger":"spawned by', 'help with the notes'], reply: call('SYS_EXIT', { code: 4 }) }],
+      lacks: [call('SPAWN_AGENT', { unit: 'helper' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+    }, { rootCapabilities: ['fs.read:/**', 'fs.write:/notes/**', 'spawn', 'unit:help*'] });
+    const k = h;
+    k.kernel.units.add({ name: 'helper', task: 'its own task', model: `replay:${k.tape}`, capabilities: ['fs.read:/**', 'fs.write:/notes/**'], restart: 'on-failure' });
+    const parent = await k.spawn({ name: 'root', capabilities: ['fs.read:/**', 'spawn', 'unit:helper'] });
+    await k.kernel.waitExit(parent.pid);
+    const [run] = k.kernel.units.runs('helper', 10);
+    expect(run).toMatchObject({ trigger: `spawned by ${parent.pid}`, outcome: 'started' });
+    const child = k.kernel.pcb(run?.pid as number) ?? k.kernel.endedPcb(run?.pid as number);
+    expect(child).toMatchObject({ ppid: parent.pid, name: 'helper', exitCode: 4 });
+    // Within the parent's: it held no fs.write, so neither does the unit's child.
+    expect(child?.capabilities).toEqual(['fs.read:/**']);
+    // Its parent handles its end: no restart though it failed.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(k.kernel.units.runs('helper', 10)).toHaveLength(1);
+    // Without unit:helper, the call is refused.
+    const other = await k.spawn({ name: 'lacks', capabilities: ['spawn'] });
+    expect((await k.kernel.waitExit(other.pid)).exitCode).toBe(0);
+  });
+});
