@@ -31,6 +31,8 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   diff: async () => (await import('./rollback.js')).diffVerb,
   rollback: async () => (await import('./rollback.js')).rollbackVerb,
   unit: async () => (await import('./unit.js')).unitVerb,
+  up: async () => (await import('./up.js')).upVerb,
+  down: async () => (await import('./up.js')).downVerb,
   kernel: async () => (await import('./kernel.js')).kernelVerb,
   mcp: async () => (await import('./mcp.js')).mcpVerb,
 };

@@ -4,8 +4,9 @@ import YAML from 'yaml';
 import { AosError } from '../sys/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
+import { unitApply } from './unit-set-method.js';
 
-type UnitMethod = 'unit_add' | 'unit_ls' | 'unit_show' | 'unit_run' | 'unit_enable' | 'unit_rm' | 'unit_runs';
+type UnitMethod = 'unit_add' | 'unit_ls' | 'unit_show' | 'unit_run' | 'unit_enable' | 'unit_rm' | 'unit_runs' | 'unit_apply';
 type UnitHandlers = { [M in UnitMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** A change is acknowledged once committed, like every other change. */
@@ -58,4 +59,5 @@ export const unitHandlers: UnitHandlers = {
   unit_enable: (params, { kernel }) => durable(kernel, { unit: kernel.units.setEnabled(params.name, params.enabled) }),
   unit_rm: (params, { kernel }) => durable(kernel, { unit: kernel.units.remove(params.name) }),
   unit_runs: (params, { kernel }) => ({ runs: kernel.units.runs(params.name, params.limit ?? 50) }),
+  unit_apply: (params, { kernel }) => unitApply(params, kernel),
 };

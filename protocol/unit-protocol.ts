@@ -35,6 +35,16 @@ export const UNIT_METHODS = {
   unit_enable: { params: z.strictObject({ name, enabled: z.boolean() }), result: R.unit_enable },
   /** Remove a unit and the record of its runs; its runs going on go on, as any process. */
   unit_rm: { params: z.strictObject({ name }), result: R.unit_rm },
+  /**
+   * `aos up` / `aos down`: a file of units (its YAML, and its path: units it names by `file:` and
+   * relative replay tapes are found beside it) applied as a set — added, changed, and those it
+   * listed before and no longer does removed; with `down`, every unit it applied is removed. With
+   * `dry_run` only the plan.
+   */
+  unit_apply: {
+    params: z.strictObject({ text: z.string().max(1024 * 1024), file: z.string().min(1).max(4096), dry_run: z.boolean().optional(), down: z.boolean().optional() }),
+    result: R.unit_apply,
+  },
   /** The newest firings of a unit (started, skipped, queued, failed), newest first. */
   unit_runs: { params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }), result: R.unit_runs },
 } as const;

@@ -40,7 +40,11 @@ const unitPlan = s.object({
   replaced: s.boolean,
 });
 
+const names = s.array(s.string);
+const setPlan = s.object({ added: names, changed: names, removed: names, unchanged: names, beyond: s.array(s.object({ unit: s.string, capabilities: names })) });
+
 export const UNIT_RESULTS = {
+  unit_apply: s.object({ file: s.string, plan: setPlan, applied: s.boolean }),
   unit_add: unitPlan,
   unit_ls: s.object({ units: s.array(unitInfo) }),
   unit_show: s.object({ unit: unitInfo, spec: s.unknown, capabilities: s.array(s.string), webhooks: s.array(s.object({ path: s.string, url: s.nullable(s.string) })) }),

@@ -29,7 +29,17 @@ const unit = z.object({
   skips: z.number().int().nonnegative(),
 });
 
+const names = z.array(z.string());
+const applied = z
+  .object({
+    file: z.string().describe('the set file, absolute'),
+    plan: z.object({ added: names, changed: names, removed: names, unchanged: names, beyond: z.array(z.object({ unit: z.string(), capabilities: names })) }),
+    applied: z.boolean().describe('false: the plan only (refused, declined or nothing to do)'),
+  })
+  .describe('aos up --json and aos down --json');
+
 export const UNIT_VERB_SCHEMAS = {
+  'unit-set': applied,
   'unit-add': z
     .object({ unit, capabilities: z.array(z.string()), beyond: z.array(z.string()), policies: z.string(), added: z.boolean(), replaced: z.boolean() })
     .describe('aos unit add --json: the unit as added, what its runs hold'),

@@ -51,6 +51,8 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   'unit disable': 'unit-changed',
   'unit rm': 'unit-changed',
   'unit runs': 'unit-runs',
+  up: 'unit-set',
+  down: 'unit-set',
 };
 /** Verbs with --json whose shape is not published yet: none may be. */
 const NOT_YET: string[] = [];

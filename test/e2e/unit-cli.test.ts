@@ -112,4 +112,31 @@ describe('aos unit', () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/no unit named beat/);
   }, 60_000);
+
+  it('aos up applies a file of units as a set, showing the plan; a changed file adds, changes and removes; aos down removes them all', async () => {
+    await writeFile(path.join(t.home, 'one.yaml'), 'name: one\ntask: first\nmodel: replay:beat-tape.yaml\ncapabilities: ["fs.read:/**"]\n');
+    const set = path.join(t.home, 'aos.yaml');
+    await writeFile(set, 'units:\n  - file: one.yaml\n  - name: two\n    task: second\n    capabilities: ["fs.read:/**"]\n    triggers: [{every: 1h}]\n');
+    const asked = await t.cli(['up', '-f', set], { input: '' });
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toMatch(/\+ one {2}\(added\)\n {2}\+ two {2}\(added\)/);
+    expect(asked.stderr).toMatch(/confirm with --yes/);
+    const up = (await json(['up', '-f', set, '--yes'], 'unit-set')) as { applied: boolean; plan: { added: string[] } };
+    expect(up).toMatchObject({ applied: true, plan: { added: ['one', 'two'] } });
+    const again = await t.cli(['up', '-f', set, '--yes']);
+    expect(again.stderr).toContain('nothing to change');
+    await writeFile(set, 'units:\n  - file: one.yaml\n  - name: three\n    task: third\n    capabilities: ["fs.read:/**"]\n');
+    await writeFile(path.join(t.home, 'one.yaml'), 'name: one\ntask: first, changed\nmodel: replay:beat-tape.yaml\ncapabilities: ["fs.read:/**"]\n');
+    const changed = (await json(['up', '-f', set, '--yes'], 'unit-set')) as { plan: Record<string, string[]> };
+    expect(changed.plan).toMatchObject({ added: ['three'], changed: ['one'], removed: ['two'], unchanged: [] });
+    expect(((await json(['unit', 'show', 'one'], 'unit-show')) as { spec: { model: string } }).spec.model).toBe(`replay:${path.join(t.home, 'beat-tape.yaml')}`);
+    const greedy = path.join(t.home, 'greedy-set.yaml');
+    await writeFile(greedy, 'units:\n  - name: bad\n    task: t\n    capabilities: [exec]\n');
+    const refused = await t.cli(['up', '-f', greedy, '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/✗ bad asks for exec/);
+    const down = (await json(['down', '-f', set, '--yes'], 'unit-set')) as { plan: { removed: string[] } };
+    expect(down.plan.removed.sort()).toEqual(['one', 'three']);
+    expect(((await json(['unit', 'ls'], 'unit-ls')) as { units: unknown[] }).units).toEqual([]);
+  }, 60_000);
 });
