@@ -7,6 +7,7 @@ import { renderHeadroom, renderUsage } from './kernel.js';
 import { wireSearch } from './search.js';
 import { openStream } from './stream.js';
 import { renderTree, totals } from './tree.js';
+import { renderUnits } from './units.js';
 
 const LIVE_LOG_LINES = 2000;
 const $ = (id) => document.getElementById(id);
@@ -56,6 +57,7 @@ function chartProc() {
   return { ...state.procs.get(state.selected), limits: detail.proc?.limits };
 }
 const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
+const refreshUnits = throttle(() => renderUnits($('units')).catch(() => undefined), 1000);
 const refreshApprovals = throttle(() => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined), 500);
 
 /** What each process is writing now: one line at the live log's end, its newest words, until the turn's event. */
@@ -90,6 +92,7 @@ function onEvent(frame) {
   } else if (e.type === 'model') refreshProcs();
   if (e.type === 'model' && state.screen === 'kernel') refreshUsage();
   if (state.features.approvals && (e.type === 'approval' || e.type === 'state')) refreshApprovals();
+  if (state.screen === 'units' && (e.type === 'trigger' || e.type === 'state')) refreshUnits();
 }
 
 function onStats(stats) {
@@ -116,7 +119,7 @@ function followHash() {
 
 function route() {
   const [screen] = hashParts();
-  state.screen = ['procs', 'log', 'kernel', 'approvals', 'search'].includes(screen) ? screen : 'procs';
+  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'search'].includes(screen) ? screen : 'procs';
   for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${state.screen}`;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);
   followHash();
@@ -125,13 +128,18 @@ function route() {
     refreshUsage();
   }
   if (state.screen === 'approvals') refreshApprovals();
+  if (state.screen === 'units') refreshUnits();
 }
+
+// The units screen counts down to each next run: drawn again every few seconds while it is open.
+setInterval(() => state.screen === 'units' && !document.hidden && refreshUnits(), 5000);
 
 async function boot() {
   const [session, rows] = await Promise.all([get('/api/session'), get('/api/ps')]);
   setCsrf(session.csrf);
   state.features = session.features;
   $('nav-approvals').hidden = !session.features.approvals;
+  $('nav-units').hidden = !session.features.units;
   const k = session.kernel;
   $('kernel').textContent = `kernel ${k.version} · pid ${k.pid} · ${k.home}`;
   detail = new Detail($('detail'), state.features);

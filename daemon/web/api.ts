@@ -75,7 +75,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
       csrf,
       port,
       kernel: await call('ping', {}),
-      features: { approvals: isMethod('approvals'), stop: isMethod('stop') },
+      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls') },
       last_id: kernel.store.events.lastId(),
     },
   }),
@@ -94,6 +94,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
   },
   '/api/usage': async ({ kernel }, query) => ({ json: usageSeries(await kernel.store.events.usage(param.webUsageScanEvents), intParam(query, 'pid')) }),
   '/api/approvals': async ({ call }) => ({ json: await call('approvals', {}) }),
+  '/api/units': async ({ call }) => ({ json: await call('unit_ls', {}) }),
 };
 
 type Body = Record<string, unknown>;

@@ -182,7 +182,26 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     expect(await page.locator(writing).count()).toBe(0);
   }, 30_000);
 
+  it('the units screen lists each unit with its triggers, next run and last run', async () => {
+    w.fx.kernel.units.add({ name: 'nightly', description: 'tidy up at night', task: 't', model: w.fx.model, triggers: [{ cron: '0 3 * * *', tz: 'UTC' }] });
+    const run = await w.fx.kernel.units.run('nightly');
+    await page.goto(`http://127.0.0.1:${w.port}/#units`);
+    await page.reload();
+    await page.waitForSelector('#units tr[data-unit="nightly"]');
+    const cells = await page.$$eval('#units tr[data-unit="nightly"] td', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(cells[0]).toContain('tidy up at night');
+    expect(cells[2]).toBe('cron 0 3 * * * UTC');
+    expect(cells[3]).toMatch(/^in \d+[smhd]$/);
+    expect(cells[4]).toMatch(new RegExp(`^started ${run.pid} · \\d+s ago`));
+    expect(cells[5]).toBe('1');
+    await screenshot(page, 'units');
+    w.fx.kernel.units.remove('nightly');
+  }, 30_000);
+
   it('a stream cut mid-flight resumes from Last-Event-ID: nothing lost, nothing repeated', async () => {
+    // On the live log, whatever screen the test before left open.
+    await page.goto(`http://127.0.0.1:${w.port}/#log`);
+    await page.waitForSelector('#conn[data-status="live"]');
     const view = await webView(w.fx.kernel, () => Promise.reject(new Error('unused')));
     const from = w.fx.kernel.store.events.lastId();
     const opensBefore = streamOpens.length;

@@ -1,0 +1,47 @@
+// The units screen: each declared agent with its triggers, next run, last run and its result, runs and skips (aos unit ls).
+import { age, clear, h } from './dom.js';
+import { get } from './api.js';
+
+function when(ms) {
+  if (ms === null) return '—';
+  const s = Math.round((ms - Date.now()) / 1000);
+  if (s <= 0) return 'now';
+  return s < 60 ? `in ${s}s` : s < 3600 ? `in ${Math.floor(s / 60)}m` : s < 86_400 ? `in ${Math.floor(s / 3600)}h` : `in ${Math.floor(s / 86_400)}d`;
+}
+
+/** The last firing; its process a link to it. */
+function last(run) {
+  if (!run) return 'never';
+  const pid = run.pid === null ? '' : h('a', { href: `#procs/${run.pid}` }, String(run.pid));
+  return [run.outcome, pid ? ' ' : '', pid, ` · ${age({ created_at: run.fired_at })} ago${run.reason ? ` · ${run.reason}` : ''}`];
+}
+
+export async function renderUnits(el) {
+  const { units } = await get('/api/units');
+  clear(el);
+  if (units.length === 0) return el.append(h('p', { class: 'empty' }, 'No units. Add one with aos unit add <file.yaml>, or a set with aos up.'));
+  el.append(
+    h(
+      'table',
+      { class: 'units' },
+      h('thead', {}, h('tr', {}, ['Unit', 'State', 'Triggers', 'Next', 'Last', 'Runs', 'Skips'].map((c) => h('th', c === 'Runs' || c === 'Skips' ? { class: 'num' } : {}, c)))),
+      h(
+        'tbody',
+        {},
+        units.map((u) =>
+          h(
+            'tr',
+            { dataset: { unit: u.name, enabled: String(u.enabled) } },
+            h('td', { title: u.description ?? '' }, h('b', {}, u.name), u.description ? h('div', { class: 'muted' }, u.description) : null),
+            h('td', {}, u.enabled ? (u.live.length ? `running ${u.live.join(', ')}` : 'enabled') : 'disabled'),
+            h('td', {}, u.triggers.join('; ') || 'by hand'),
+            h('td', { class: 'next' }, when(u.next_run)),
+            h('td', { class: 'last' }, last(u.last)),
+            h('td', { class: 'num' }, String(u.runs)),
+            h('td', { class: 'num' }, String(u.skips)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
