@@ -90,6 +90,10 @@ class KernelTopSource implements TopSource {
     });
   }
 
+  units(): ReturnType<NonNullable<TopSource['units']>> {
+    return this.use(async (c) => (await c.request('unit_ls', {})).units);
+  }
+
   inspect(pid: number): ReturnType<NonNullable<TopSource['inspect']>> {
     return this.use((c) => c.request('inspect', { pid }));
   }

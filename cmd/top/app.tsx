@@ -21,6 +21,7 @@ import { useSelection, useView } from './use-view.js';
 import type { ViewState } from './view.js';
 import { HelpPane } from './help-pane.js';
 import { DescribePane } from './describe-pane.js';
+import { UnitsPane } from './units-pane.js';
 
 export interface AppProps {
   source: TopSource;
@@ -41,7 +42,7 @@ const MIN_LOG_HEIGHT = 4;
 
 export function splitHeights(body: number, rowCount: number, mode: ViewState['mode']): { table: number; log: number } {
   if (mode === 'logs') return { table: 0, log: body };
-  if (mode === 'help' || mode === 'describe') return { table: 0, log: 0 };
+  if (mode === 'help' || mode === 'describe' || mode === 'units') return { table: 0, log: 0 };
   const log = Math.max(MIN_LOG_HEIGHT, Math.floor(body / 3));
   const table = Math.max(2, Math.min(rowCount + 1, body - log));
   return { table, log: Math.max(0, body - table) };
@@ -96,6 +97,7 @@ export function App(props: AppProps): ReactElement {
       <ApprovalsPane rows={approvals.list} max={3} width={width} color={color} />
       {view.mode === 'help' ? <HelpPane height={body} color={color} /> : null}
       {view.mode === 'describe' ? <DescribePane source={source} proc={selected} height={body} color={color} /> : null}
+      {view.mode === 'units' ? <UnitsPane source={source} height={body} color={color} /> : null}
       {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} sort={view.sort} /> : null}
       {split.log > 0 ? (
         <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} writing={log?.writing?.text} />

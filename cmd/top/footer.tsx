@@ -5,7 +5,7 @@ import type { SortKey } from './rows.js';
 import { tone } from './theme.js';
 
 export interface FooterProps {
-  mode: 'table' | 'logs' | 'help' | 'describe';
+  mode: 'table' | 'logs' | 'help' | 'describe' | 'units';
   sort: SortKey;
   all: boolean;
   status: { text: string; error: boolean } | null;
@@ -49,6 +49,7 @@ export function Footer({ mode, sort, all, status, filter, position, count, color
           <Key k="K" label="kill" color={color} />
           <Key k="l" label={mode === 'logs' ? 'table' : 'logs'} color={color} />
           <Key k="d" label="describe" color={color} />
+          <Key k="u" label="units" color={color} />
           <Key k="s" label={`sort:${sort}`} color={color} />
           <Key k="a" label={all ? 'all' : 'live'} color={color} />
           <Key k="t" label="tree" color={color} />

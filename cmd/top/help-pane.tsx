@@ -7,6 +7,7 @@ export const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['↑ ↓  j k', 'move the selection (PgUp PgDn a page, g G first and last)'],
   ['l  Enter', 'follow the selected process’s log full height (again: back)'],
   ['d', 'describe the selected process: task, model, capabilities, limits, children'],
+  ['u', 'units: each with its triggers, next run, last run and its outcome (again: back)'],
   ['K  x', 'kill the selected process and its descendants (asks y/n)'],
   ['s', 'sort by the next column: pid, tokens, tok/s, cost, state, age (its title is marked ↑ or ↓)'],
   ['a', 'show ended processes too, or live ones only'],

@@ -7,6 +7,7 @@ import type { ResultOf } from '../../protocol/protocol.js';
 import type { ProcDetail } from '../../protocol/detail.js';
 
 export type ApprovalRow = ResultOf<'approvals'>['approvals'][number];
+export type UnitRow = ResultOf<'unit_ls'>['units'][number];
 
 export interface TopHandlers {
   onEvent(event: KernelEvent): void;
@@ -32,4 +33,6 @@ export interface TopSource {
   answerApproval?(id: string, approve: boolean): Promise<void>;
   /** One process in full (`aos inspect`'s), for the describe view (absent: `d` says it cannot). */
   inspect?(pid: number): Promise<ProcDetail>;
+  /** The kernel's units (`aos unit ls`'s), for the units view (absent: `u` says it cannot). */
+  units?(): Promise<UnitRow[]>;
 }

@@ -68,6 +68,7 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   else if (input === 'l' || key.return) ctx.dispatch({ type: 'toggle-logs' });
   else if (input === '?' || input === 'h') ctx.dispatch({ type: 'toggle-help' });
   else if (input === 'd') ctx.dispatch({ type: 'toggle-describe' });
+  else if (input === 'u') ctx.dispatch({ type: 'toggle-units' });
   else if (key.escape) ctx.dispatch({ type: 'close-logs' });
   else if (input === 's') ctx.dispatch({ type: 'sort' });
   else if (input === 'a') ctx.dispatch({ type: 'toggle-all' });

@@ -8,7 +8,7 @@ export interface ViewState {
   sort: SortKey;
   all: boolean;
   /** What fills the screen under the header: the table (with the log), the log alone, the keys (`?`), or one process described (`d`). */
-  mode: 'table' | 'logs' | 'help' | 'describe';
+  mode: 'table' | 'logs' | 'help' | 'describe' | 'units';
   /** Children under their parents. */
   tree: boolean;
   /** Rows shown contain this text; `typing` while `/` is open. */
@@ -29,6 +29,7 @@ export type ViewAction =
   | { type: 'toggle-logs' }
   | { type: 'toggle-help' }
   | { type: 'toggle-describe' }
+  | { type: 'toggle-units' }
   | { type: 'close-logs' }
   | { type: 'confirm'; pid: number; name: string }
   | { type: 'cancel' }
@@ -82,6 +83,8 @@ export function viewReducer(view: ViewState, action: ViewAction): ViewState {
       return { ...view, mode: view.mode === 'help' ? 'table' : 'help' };
     case 'toggle-describe':
       return { ...view, mode: view.mode === 'describe' ? 'table' : 'describe' };
+    case 'toggle-units':
+      return { ...view, mode: view.mode === 'units' ? 'table' : 'units' };
     case 'close-logs':
       return { ...view, mode: 'table' };
     case 'confirm':

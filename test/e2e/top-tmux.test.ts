@@ -3,6 +3,8 @@
  * the test reads the screen with capture-pane and types with send-keys, as a person would.
  * Skipped (with a message) when tmux is not installed.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcRow } from '../../protocol/views.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
@@ -160,6 +162,35 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       await session.keys('l');
       await session.waitScreen((s) => rowOf(s, first.pid) !== null && rowOf(s, second.pid)?.selected === true, 'the table again');
 
+      await session.keys('q');
+      expect(await session.exitCode()).toBe('0');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    '80x24: u lists the units with their next run; a run by hand shows as the last one',
+    async () => {
+      t = await makeHome();
+      const model = await t.tape({ nightly: [BLOCK] });
+      const file = path.join(t.home, 'nightly.yaml');
+      await writeFile(file, `name: nightly\ndescription: tidy at night\ntask: tidy up\nmodel: ${model}\ntriggers: [{cron: "0 3 * * *", tz: UTC}]\n`);
+      const added = await t.cli(['unit', 'add', file, '--yes']);
+      expect(added.code, added.stderr).toBe(0);
+      session = new TopSession(t);
+      await session.start(80, 24);
+      await session.waitScreen((s) => /PID↑/.test(s), 'the table');
+      await session.keys('u');
+      const units = await session.waitScreen((s) => /units 1 +\(u or Esc: back/.test(s) && /nightly +enabled/.test(s), 'the units view');
+      expect(units).toMatch(/nightly +enabled +cron 0 3 \* \* \* UTC +in \d+[mh] +never +0 +0/);
+      for (const line of units.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+      const run = await t.cli(['unit', 'run', 'nightly', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const { pid } = JSON.parse(run.stdout) as { pid: number };
+      // The firing is pushed: the view reads the list again and shows the run going and as the last one.
+      await session.waitScreen((s) => new RegExp(`nightly +running ${pid} .* started ${pid}, \\d+s ago +1 +0`).test(s), 'the run by hand');
+      await session.keys('u');
+      await session.waitScreen((s) => rowOf(s, pid) !== null, 'the table with the run');
       await session.keys('q');
       expect(await session.exitCode()).toBe('0');
     },

@@ -5,7 +5,7 @@
 import type { EventInput, KernelEvent } from '../../protocol/events.js';
 import { isEnded, PROC_STATES, type ProcState } from '../../sys/types.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
-import type { TopHandlers, TopSource } from '../../cmd/top/source.js';
+import type { TopHandlers, TopSource, UnitRow } from '../../cmd/top/source.js';
 import type { ProcDetail } from '../../protocol/detail.js';
 
 export const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -99,6 +99,16 @@ export class FakeTopSource implements TopSource {
       limits: { max_turns: 50, max_tokens: null, max_cost: 2, max_wall_s: null, context_tokens: 32_000 },
       children: this.rows.filter((r) => r.ppid === pid).map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: r.state })),
     };
+  }
+
+  /** The kernel's units, as unit_ls answers; each read counted. */
+  unitRows: UnitRow[] = [];
+  unitCalls = 0;
+
+  async units(): Promise<UnitRow[]> {
+    this.check();
+    this.unitCalls++;
+    return this.unitRows.map((u) => ({ ...u }));
   }
 
   async kill(pid: number, tree: boolean): Promise<number[]> {

@@ -258,6 +258,35 @@ describe('aos top', () => {
     await eventually(() => expect(frame()).toContain('PID↑ NAME'));
   });
 
+  it('u lists the units with their next run and last run, read again when one fires', async () => {
+    const fake = source();
+    const now = Date.now();
+    const unit = { description: null, enabled: true, queued: 0, skips: 0, live: [] as number[], last: null, runs: 0 };
+    fake.unitRows = [
+      { ...unit, name: 'nightly', triggers: ['cron 0 3 * * * UTC'], next_run: now + 2 * 3600_000 + 60_000 },
+      { ...unit, name: 'inbox', triggers: ['watch inbox/**'], next_run: null, enabled: false },
+    ];
+    const { frame, press } = await mount(fake);
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
+    await press('u');
+    await eventually(() => expect(frame()).toMatch(/units 2 +\(u or Esc: back/));
+    expect(frame()).toMatch(/NAME +STATE +TRIGGERS +NEXT +LAST +RUNS +SKIPS/);
+    expect(frame()).toMatch(/nightly +enabled +cron 0 3 \* \* \* UTC +in 2h +never +0 +0/);
+    expect(frame()).toMatch(/inbox +disabled +watch inbox\/\*\* +— +never/);
+    expect(frame()).not.toContain('PID↑ NAME');
+    // A firing: the list is read again and shows the run.
+    const first = fake.unitRows[0];
+    if (first) Object.assign(first, { runs: 1, live: [7], last: { id: 1, unit: 'nightly', trigger: 'by hand', scheduled_for: null, fired_at: now, pid: 7, outcome: 'started', reason: null } });
+    fake.publish({ type: 'trigger', pid: 7, unit: 'nightly', trigger: 'by hand', outcome: 'started' });
+    await eventually(() => expect(frame()).toMatch(/nightly +running 7 +cron .* started 7, \d+s ago +1 +0/));
+    await press('\u001b');
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
+    await press('u');
+    await eventually(() => expect(frame()).toContain('units 2'));
+    await press('u');
+    await eventually(() => expect(frame()).toContain('PID↑ NAME'));
+  });
+
   it('scrolls when there are more processes than lines', async () => {
     const fake = new FakeTopSource(Array.from({ length: 40 }, (_, i) => row(i + 1)), stats());
     const { press, frame, selectedLine } = await mount(fake);
