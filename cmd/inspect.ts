@@ -27,6 +27,7 @@ export function describeDetail(d: ProcDetail, now = Date.now()): string {
     ['task', d.task.replace(/\s+/g, ' ').trim() || '-'],
     ['priority', String(r.priority)],
     ['caps', d.capabilities.join(' ') || 'none'],
+    ...(d.workdir && d.workdir !== '/' ? [['workdir', d.workdir] as [string, string]] : []),
     ['used', `${formatCount(r.turns)} turns, ${formatCount(r.syscalls)} syscalls, ${formatCount(r.prompt_tokens)} prompt + ${formatCount(r.output_tokens)} output tokens, ${formatCost(r.cost)}`],
     ['limits', `${l.max_turns} turns, tokens ${limit(l.max_tokens, formatCount)}, cost ${limit(l.max_cost, formatCost)}, time ${limit(l.max_wall_s, formatDuration)}, context ${formatCount(l.context_tokens)}`],
     ['children', d.children.map((c) => `${c.pid} ${c.name} (${c.status})`).join(', ') || 'none'],
@@ -52,7 +53,7 @@ export const inspectVerb: VerbSpec = {
   summary: 'show one process in full: task, model, capabilities, budgets and use, parent and children, state and why',
   args: [['<pid>', 'process id (live or ended)']],
   options: [
-    { flags: '--json', help: 'print {row, status, task, capabilities, limits, children}' },
+    { flags: '--json', help: 'print {row, status, task, capabilities, workdir, limits, children}' },
   ],
   help: `
 Exits 0, or 1 for an unknown pid.

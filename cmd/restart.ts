@@ -8,7 +8,7 @@ import type { VerbSpec } from './verb.js';
 export async function runRestart(pidArg: string, flags: { json?: boolean }): Promise<number> {
   const pid = toPid(pidArg);
   return withKernel(async (client) => {
-    const { row, task, capabilities, limits } = await client.request('inspect', { pid });
+    const { row, task, capabilities, limits, workdir } = await client.request('inspect', { pid });
     // Like docker restart: a live one goes first (with its subtree).
     const killed = row.ended_at === null ? (await client.request('kill', { pid, tree: true })).killed : [];
     const next = await client.request('spawn', {
@@ -18,6 +18,7 @@ export async function runRestart(pidArg: string, flags: { json?: boolean }): Pro
       role: row.role,
       priority: row.priority,
       capabilities,
+      ...(workdir && workdir !== '/' ? { workdir } : {}),
       max_turns: limits.max_turns,
       max_tokens: limits.max_tokens ?? undefined,
       max_cost: limits.max_cost ?? undefined,

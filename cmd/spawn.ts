@@ -21,6 +21,7 @@ interface SpawnFlags {
   maxCost?: string;
   maxTime?: string;
   contextTokens?: string;
+  workdir?: string;
   detach?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -58,6 +59,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       max_wall_s: maxWallS,
       context_tokens: contextTokens,
       cwd: process.cwd(),
+      ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
       settings: settingsOf(process.env),
       ...(printer?.takesText ? { watch: true } : {}),
     }).catch((error: unknown) => {
@@ -69,7 +71,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       return EXIT.ok;
     }
     // Files land in the kernel's workspace, whatever the caller's directory: say where, first.
-    if (!json) err(`aos: process ${proc.pid} works in ${(await kernel).workspace} (its /)\n`);
+    if (!json) err(`aos: process ${proc.pid} works in ${(await kernel).workspace} (its /)${flags.workdir === undefined ? '' : `, starting in ${flags.workdir}`}\n`);
     const outcome = await printLogs(client, { pid: proc.pid, follow: true, tree: true }, printer, () => {
       err(`\naos: detached from process ${proc.pid}, which keeps running. Re-attach with: aos attach ${proc.pid}\n`);
     }).finally(() => printer.close());
@@ -95,6 +97,7 @@ export const spawnVerb: VerbSpec = {
     { flags: '--max-cost <usd>', help: 'cost budget in USD, from the model price table' },
     { flags: '--max-time <seconds>', help: 'wall-time budget, from creation' },
     { flags: '--context-tokens <n>', help: `context budget per request (default: ${param.contextBudgetTokens}, or less on a model with a small window)` },
+    { flags: '-w, --workdir <dir>', help: 'its working directory in the workspace: relative paths and commands start there (default /)' },
     { flags: '-d, --detach', help: 'print the new pid and return at once (--json: {"pid":N})' },
     { flags: '--json', help: 'print events as JSON lines, as `aos logs --json` does' },
     { flags: '-v, --verbose', help: 'also print prompts, syscall arguments and every state change' },

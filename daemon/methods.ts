@@ -94,6 +94,7 @@ export const handlers: Handlers = {
       contextTokens: params.context_tokens,
       capabilities: params.capabilities,
       cwd: params.cwd,
+      workdir: params.workdir,
     });
     return durable(kernel, toProcRow(pcb));
   },

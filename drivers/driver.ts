@@ -33,6 +33,8 @@ export interface ProcessScope {
   allows(required: string): boolean;
   /** Its capabilities as granted (exec binds the paths of its fs grants). */
   readonly caps: readonly string[];
+  /** Its working directory, a workspace path: relative paths land there, commands start there. */
+  readonly cwd: string;
 }
 
 /** The drivers opened before this one: exec and the model registry work in the fs driver's workspace. */

@@ -7,6 +7,8 @@ export interface ProcDetail {
   status: string;
   task: string;
   capabilities: string[];
+  /** Its working directory in the workspace (`/` unless given one). */
+  workdir: string;
   limits: { max_turns: number; max_tokens: number | null; max_cost: number | null; max_wall_s: number | null; context_tokens: number };
   children: Array<{ pid: number; name: string; state: string; status: string }>;
 }

@@ -51,6 +51,8 @@ export const METHODS = {
       context_tokens: z.number().int().positive().optional(),
       capabilities: z.array(z.string()).optional(),
       cwd: z.string().optional(),
+      /** Its working directory in the workspace (a workspace path; `/` when absent). */
+      workdir: z.string().min(1).max(4096).optional(),
       /** The caller's provider settings (settings.ts: secrets as fingerprints): a spawn the kernel would run with others is refused. */
       settings: z.record(z.string(), z.string()).optional(),
       /** The caller follows the process's text next (an attached spawn at a terminal): its first turn streams though it may start before that follow. */

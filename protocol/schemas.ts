@@ -82,6 +82,7 @@ export const procDetailSchema = z
     status: z.string().describe('exited 0, exited 1 (model error), killed 137, blocked (message), ...'),
     task: z.string(),
     capabilities: z.array(z.string()),
+    workdir: z.string().describe('its working directory in the workspace: where relative paths land and commands start'),
     limits: z.object({ max_turns: z.number().int(), max_tokens: nullableInt, max_cost: z.number().nullable(), max_wall_s: z.number().nullable(), context_tokens: z.number().int() }),
     children: z.array(z.object({ pid: z.number().int(), name: z.string(), state: z.string(), status: z.string() })),
   })

@@ -35,7 +35,7 @@ export interface ListResult {
 }
 
 export interface ProcessFs {
-  /** The canonical workspace path (`/a/b`) of an agent path: EINVAL when malformed, EACCES when it leads out. */
+  /** The canonical workspace path (`/a/b`) of an agent path, a relative one under the process's working directory: EINVAL when malformed, EACCES when it leads out. */
   virtualPath(input: string): string;
   /** The capability is asked again of the path a symlinked directory really leads to. */
   read(path: string, options?: { offset?: number; length?: number }): Promise<ReadResult>;

@@ -57,6 +57,8 @@ export interface Pcb {
   readonly counters: Readonly<ProcCounters>;
   readonly limits: Readonly<ProcLimits>;
   readonly wait: WaitSpec | null;
+  /** Its working directory, a workspace path (`/` unless given): where its relative paths land and its commands start (xv6's p->cwd, systemd's WorkingDirectory=). */
+  readonly cwd: string;
 }
 
 /** How a kill or a crossed budget will end a process (proc.killRequested, stored with its runtime). */

@@ -19,6 +19,8 @@ export interface SpawnRequest {
   maxTokens?: number;
   maxCost?: number;
   maxWallS?: number;
+  /** Its working directory, relative to the parent's (whose it is when absent). */
+  workdir?: string;
 }
 
 export interface ChildExit {

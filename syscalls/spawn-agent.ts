@@ -9,7 +9,7 @@ export default defineSyscall({
     'Start a child agent; role is its prompt (a label, or whole instructions within a quarter of its context). ' +
     'It gets only the permissions you list that you also hold (default: all of yours; capabilities, or syscall names standing for what each call needs), ' +
     'and your model unless you hold "model:<provider>:<name>" for another (a bare name like gemini-2.5-flash means gemini:gemini-2.5-flash; replay:<path> is a workspace tape). ' +
-    'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you). ' +
+    'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you). workdir: its working directory, relative to yours (default yours). ' +
     'With unit (needs "unit:<name>"), the child is that declared unit: its role, model, capabilities and budgets, within yours; task and name are yours to give or its own.',
   returns: '{pid}',
   args: z
@@ -29,6 +29,7 @@ export default defineSyscall({
       max_tokens: z.number().int().positive().optional(),
       max_cost: z.number().positive().optional(),
       max_wall_s: z.number().positive().optional(),
+      workdir: z.string().min(1).max(param.fsMaxPathLength).optional(),
     })
     .strict()
     .refine((a) => a.role !== undefined || a.unit !== undefined, { message: 'role is required (or unit)', path: ['role'] }),
@@ -50,6 +51,7 @@ export default defineSyscall({
       maxTokens: args.max_tokens,
       maxCost: args.max_cost,
       maxWallS: args.max_wall_s,
+      workdir: args.workdir,
     };
     return shape(ctx.proc.spawn(request), (pid) => ({ pid }));
   },

@@ -30,6 +30,8 @@ export interface SandboxExtras {
   gate?: string;
   /** HOME for the command (a secret run's is its private /tmp). */
   home?: string;
+  /** Where the command starts, inside the sandbox (the process's working directory; /workspace when absent). */
+  chdir?: string;
 }
 
 /** Where the exec gate sits inside the sandbox. */
@@ -80,7 +82,7 @@ export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, 
     ...(extras.readPaths ?? []).flatMap((p) => ['--ro-bind', p, p]),
     ...(extras.writePaths ?? []).flatMap((p) => ['--bind', p, p]),
     ...(extras.gate ? ['--ro-bind', extras.gate, GATE_PATH] : []),
-    '--chdir', cwd,
+    '--chdir', extras.chdir ?? cwd,
     '--remount-ro', '/',
   ];
 }

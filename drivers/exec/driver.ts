@@ -12,6 +12,8 @@ import type { ExecLimits } from './types.js';
 export interface ExecHost {
   /** The workspace's real path, mounted read-write at /workspace. */
   readonly workspace: string;
+  /** Makes a workspace directory through the fs driver's confined walk (never through a symlink). */
+  makeDir(virtualPath: string): Promise<void>;
   readonly limits: Omit<ExecLimits, 'wallTimeoutMs'>;
   readonly defaultTimeoutS: number;
 }
@@ -33,6 +35,7 @@ export const execDriver = defineDriver({
   summary: 'bash in a bubblewrap sandbox over the workspace: no network, no host files, rlimits (EXEC_CMD)',
   open: (_config, before): ExecHost => ({
     workspace: workspaceOf(before, 'exec').root,
+    makeDir: (virtualPath) => workspaceOf(before, 'exec').makeDir(virtualPath),
     limits: execLimits(),
     defaultTimeoutS: param.execDefaultTimeoutS,
   }),
@@ -46,6 +49,8 @@ export const execDriver = defineDriver({
         ...(options.gate ? { gate: options.gate } : {}),
         ...(options.secret ? { secret: options.secret } : {}),
         signal: proc.signal,
+        cwd: proc.cwd,
+        makeDir: host.makeDir,
         limits: { ...host.limits, wallTimeoutMs: Math.round((options.timeoutS ?? host.defaultTimeoutS) * 1000) },
       }),
   }),

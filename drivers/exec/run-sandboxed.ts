@@ -11,6 +11,7 @@ import { renderSandboxEtcFiles } from './sandbox-etc.js';
 import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child.js';
 import type { ExecRequest, ExecResult } from './types.js';
 import { mountArgs, planMounts, resolveMounts } from './scoped-mounts.js';
+import { workingDirectory } from './working-dir.js';
 import { gateCommand, prepareGate, type PreparedGate } from './gate/gate-run.js';
 
 // The guard, its watcher, the outer bwrap and bwrap's pid-1 reaper share the cgroup with the command.
@@ -47,8 +48,10 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   const gate: PreparedGate | null = await prepareGate(req, layout);
   // A secret run sees what it may read, read-only: it leaves nothing of the secret behind.
   const grants = req.grants && req.secret ? { read: [...req.grants.read, ...req.grants.write], write: [] } : req.grants;
-  const mounts = grants ? mountArgs(await resolveMounts(req.workspace, planMounts(grants))) : undefined;
+  const mounts = grants ? mountArgs(await resolveMounts(req.workspace, planMounts(grants), req.makeDir)) : undefined;
+  const chdir = await workingDirectory(req.workspace, req.cwd ?? '/', grants, req.makeDir);
   const options = buildBwrapOptions(req.workspace, limits, layout, {
+    ...(chdir === null ? {} : { chdir }),
     ...(mounts ? { workspaceMounts: mounts } : {}),
     ...(gate ? { gate: gate.binary, ...(req.secret ? { readOnlyWorkspace: true, home: '/tmp' } : {}) } : {}),
   });

@@ -4,7 +4,7 @@
  * read-only, write prefixes read-write (bwrap cannot bind write-only), parents before children.
  * A prefix whose real path leaves the workspace (a symlink an agent made) refuses the call.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
 
@@ -46,12 +46,23 @@ export function planMounts(grants: FsGrants): ExecMount[] {
   return out;
 }
 
-/** Host paths for the mounts: write prefixes are created; a path that resolves outside the workspace refuses the call. */
-export async function resolveMounts(workspace: string, mounts: readonly ExecMount[]): Promise<Array<ExecMount & { host: string }>> {
+/**
+ * Host paths for the mounts: write prefixes are made (by `makeDir`, which never follows a symlink: a
+ * plain mkdir -p would make directories wherever a link in the workspace leads); a path that
+ * resolves outside the workspace refuses the call.
+ */
+export async function resolveMounts(workspace: string, mounts: readonly ExecMount[], makeDir?: (virtualPath: string) => Promise<void>): Promise<Array<ExecMount & { host: string }>> {
   const out: Array<ExecMount & { host: string }> = [];
   for (const mount of mounts) {
     const wanted = mount.path === '/' ? workspace : path.join(workspace, mount.path);
-    if (mount.writable) await mkdir(wanted, { recursive: true }).catch(() => undefined);
+    if (mount.writable && makeDir) {
+      try {
+        await makeDir(mount.path);
+      } catch (error) {
+        if (error instanceof AosError && error.code === 'EACCES') throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} leads outside the workspace (a symbolic link on the way); it is not mounted`);
+        throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} cannot be made (${error instanceof Error ? error.message : String(error)}); it is not mounted`);
+      }
+    }
     let real: string;
     try {
       real = await realpath(wanted);

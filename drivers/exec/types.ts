@@ -23,6 +23,14 @@ export interface ExecRequest {
   gate?: ExecGate;
   /** Run one listed program with secrets instead of the command line (gate/gate-run.ts). */
   secret?: SecretRun;
+  /** The process's working directory, a workspace path: the command starts there (`/` when absent). */
+  cwd?: string;
+  /**
+   * Makes a workspace directory and its parents without following a symlink (the fs driver's
+   * confined walk): granted write paths and the working directory are made with it. Absent, a
+   * directory not there yet is not made (and not mounted).
+   */
+  makeDir?(virtualPath: string): Promise<void>;
 }
 
 export type { ExecResult } from '../../sys/driver-api.js';

@@ -6,7 +6,7 @@
 import type { ProcessFs } from '../../sys/driver-api.js';
 import { param } from '../../sys/param.js';
 import { defineDriver } from '../driver.js';
-import { toVirtualPath } from './virtual-path.js';
+import { toVirtualPathFrom } from './virtual-path.js';
 import { WorkspaceFs } from './workspace-fs.js';
 
 export const fsDriver = defineDriver({
@@ -24,10 +24,14 @@ export const fsDriver = defineDriver({
       keptDirs: param.fsKeptDirs,
     }),
   close: async (fs) => fs.close(),
-  scope: (fs, proc): ProcessFs => ({
-    virtualPath: (input) => toVirtualPath(input, param.fsMaxPathLength),
-    read: (path, options = {}) => fs.read(path, { ...options, authorize: (real) => proc.allows(`fs.read:${real}`) }),
-    write: (path, content, options = {}) => fs.write(path, content, { ...options, authorize: (real) => proc.allows(`fs.write:${real}`) }),
-    list: (path) => fs.list(path, { authorize: (real) => proc.allows(`fs.read:${real}`) }),
-  }),
+  scope: (fs, proc): ProcessFs => {
+    // A relative path is the working directory's: resolved once here, so the capability asked and the file opened are one path.
+    const at = (input: string): string => toVirtualPathFrom(proc.cwd, input, param.fsMaxPathLength);
+    return {
+      virtualPath: at,
+      read: (path, options = {}) => fs.read(at(path), { ...options, authorize: (real) => proc.allows(`fs.read:${real}`) }),
+      write: (path, content, options = {}) => fs.write(at(path), content, { ...options, authorize: (real) => proc.allows(`fs.write:${real}`) }),
+      list: (path) => fs.list(at(path), { authorize: (real) => proc.allows(`fs.read:${real}`) }),
+    };
+  },
 });

@@ -43,6 +43,16 @@ export function toVirtualPath(input: string, maxPathLength: number): string {
   return `/${segments.join('/')}`;
 }
 
+/**
+ * An agent path as seen from a working directory: a relative one (`notes.md`, `./a`) lands under
+ * `cwd`, an absolute one is the workspace's; then normalised as above, so `..` never climbs out of
+ * `cwd` either (it is refused, not resolved).
+ */
+export function toVirtualPathFrom(cwd: string, input: string, maxPathLength: number): string {
+  if (cwd === '/' || typeof input !== 'string' || SEPARATORS.test(input.charAt(0))) return toVirtualPath(input, maxPathLength);
+  return toVirtualPath(`${cwd}/${input}`, maxPathLength);
+}
+
 /** Split a canonical virtual path into its names (`/` -> []). */
 export function splitVirtualPath(virtualPath: string): string[] {
   return virtualPath.split('/').filter((segment) => segment !== '');

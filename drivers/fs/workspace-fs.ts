@@ -211,6 +211,16 @@ export class WorkspaceFs {
     }
   }
 
+  /**
+   * Make a directory and its parents, walked as every lookup is: a symlink on the way is refused,
+   * never followed (exec's write grants and working directory are made through here).
+   */
+  async makeDir(inputPath: string): Promise<void> {
+    const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
+    const dir = await dirInside(this.context(virtualPath, 'write'), splitVirtualPath(virtualPath), true);
+    dir.close();
+  }
+
   /** Close the directories kept open between calls (those in use close when their call ends). */
   close(): void {
     this.pinned?.clear();

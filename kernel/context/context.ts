@@ -20,7 +20,7 @@ You may make several calls in one reply; they run in order. Every result comes b
 [SYS_RESULT::NAME] {"ok":true,"value":...} or {"ok":false,"errno":"EPERM","message":"..."}.
 A result too large for your context arrives as an excerpt: cut fields say so (e.g. "content_cut_chars"), and
 "excerpt":{"rest":{"SYS_RESULT_READ":{...}}} gives the call that reads on from the cut.
-Events that happened meanwhile arrive as [EVENT::KIND] {...}. Your workspace root is "/".
+Events that happened meanwhile arrive as [EVENT::KIND] {...}. Your workspace root is "/".${pcb.cwd === '/' ? '' : `\nYour working directory is "${pcb.cwd}": relative paths (and commands) start there.`}
 When the task is done, call SYS_EXIT with a short result. A reply without a syscall wastes a turn.
 
 Your capabilities: ${caps}

@@ -31,5 +31,7 @@ export function pcbFromRecord(r: ProcessSummary): Pcb {
     },
     limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: param.contextBudgetTokens },
     wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
+    // Kept in the runtime (proc-runtime.ts): a live process gets it back there; an ended one answers ps and wait only.
+    cwd: '/',
   };
 }

@@ -20,6 +20,7 @@ export class ProcDrivers {
         signal: proc.abort.signal,
         allows: (required) => proc.caps.allows(required),
         caps: proc.caps.list,
+        cwd: proc.pcb.cwd,
       });
       this.scoped.set(proc, drivers);
     }

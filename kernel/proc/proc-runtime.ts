@@ -47,6 +47,8 @@ export interface Runtime {
   budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number };
   context?: ContextStart | null;
   contextWarned?: boolean;
+  /** Its working directory when not `/` (the PCB's cwd). */
+  cwd?: string;
 }
 
 export function parseRuntime(json: string): Runtime {
@@ -58,7 +60,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
   const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens };
   if (proc.recordBroken) {
     const empty = { notices: [], stdout: '', noSyscallStreak: 0, identicalStreak: 0, lastSignature: '', timerSeq: proc.timerSeq };
-    return { ...empty, pending: null, budget, kill: proc.killRequested };
+    return { ...empty, pending: null, budget, kill: proc.killRequested, ...(p.cwd === '/' ? {} : { cwd: p.cwd }) };
   }
   const pending = proc.pending
     ? { turn: proc.pending.turn, next: proc.pending.next, started: proc.pending.started, replySeq: proc.pending.replySeq }
@@ -77,6 +79,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
     budget,
     context: proc.context,
     contextWarned: proc.contextWarned,
+    ...(p.cwd === '/' ? {} : { cwd: p.cwd }),
   };
 }
 

@@ -284,9 +284,9 @@ export class Proc {
 
   /** A live process from its stored row: PCB, capabilities and the runtime it had (proc-runtime.ts). */
   static fromRecord(r: ProcessRecord): Proc {
-    const pcb = pcbFromRecord(r);
-    const proc = new Proc(pcb, new CapabilitySet(pcb.capabilities), r.tree);
     const rt = parseRuntime(r.runtime);
+    const pcb = { ...pcbFromRecord(r), cwd: rt.cwd ?? '/' };
+    const proc = new Proc(pcb, new CapabilitySet(pcb.capabilities), r.tree);
     if (rt.budget) Object.assign(pcb.limits, rt.budget);
     const restored: Partial<Own> = {
       legacyReaped: rt.reaped ?? [], notices: rt.notices, stdout: rt.stdout, noSyscallStreak: rt.noSyscallStreak,

@@ -24,6 +24,7 @@ import { Proc } from './proc.js';
 import { rootModel } from './root-model.js';
 import { checkRoleFits, roleLabel } from '../context/role.js';
 import { appendTranscript, persist } from './transcript.js';
+import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
 
 export interface SpawnOptions {
   task: string;
@@ -42,6 +43,11 @@ export interface SpawnOptions {
   contextTokens?: number;
   /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
   cwd?: string;
+  /**
+   * Its working directory in the workspace (a unit's `workdir`, `aos spawn --workdir`, SPAWN_AGENT's
+   * `workdir`): relative to the parent's, whose it is when absent; `/` for a root that gives none.
+   */
+  workdir?: string;
   /**
    * Lines the first message opens with, before the task (a unit's run: `[EVENT::TRIGGER] {...}`);
    * a function is given the new pid before the process can run (a webhook request is bound to it then).
@@ -63,6 +69,17 @@ export interface SpawnCore extends ProcCore {
 
 type Request = SpawnOptions & { model: string; role: string; name: string; pipeTo?: number | null };
 
+/** The working directory a new process starts in: EINVAL or EACCES for one that is malformed or leads out. */
+export function workdirOf(parentCwd: string, workdir: string | undefined): string {
+  if (workdir === undefined) return parentCwd;
+  try {
+    return toVirtualPathFrom(parentCwd, workdir, param.fsMaxPathLength);
+  } catch (error) {
+    if (error instanceof AosError) throw new AosError(error.code, `workdir: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Start a root process (the CLI's `aos spawn`). */
 export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pcb> {
   const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
@@ -82,8 +99,9 @@ export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest): P
   return chooseChildModel({ model: parent.pcb.model, caps: parent.caps }, request.model, k).then(make);
 }
 
-function create(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet): Pcb | Promise<Pcb> {
+function create(k: SpawnCore, parent: Proc | null, given: Request, caps: CapabilitySet): Pcb | Promise<Pcb> {
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
+  const req = { ...given, workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir) };
   k.disk.refuseNewWork('spawn');
   checkRoom(k);
   if (parent && k.table.depthOf(parent) >= param.maxTreeDepth) throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
@@ -160,5 +178,6 @@ function newPcb(pid: number, parent: Proc | null, req: Request, caps: Capability
       contextTokens,
     },
     wait: null,
+    cwd: req.workdir ?? '/',
   };
 }

@@ -6,7 +6,7 @@
  */
 import { fixedPrefix } from '../../drivers/exec/scoped-mounts.js';
 import { diffTree, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
-import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
+import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
 import type { JournalFiles } from '../../sys/driver-api.js';
 import type { GateCall } from '../loop/dispatcher.js';
 import { param } from '../../sys/param.js';
@@ -30,7 +30,7 @@ function turnOf(proc: Proc): number {
 async function writeHook(host: JournalHost, proc: Proc, call: GateCall): Promise<Settled | null> {
   let vpath: string;
   try {
-    vpath = toVirtualPath(String(call.args.path), param.fsMaxPathLength);
+    vpath = toVirtualPathFrom(proc.pcb.cwd, String(call.args.path), param.fsMaxPathLength);
   } catch {
     return null;
   }

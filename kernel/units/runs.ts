@@ -147,6 +147,7 @@ export class RunStarter {
       maxTokens: request.maxTokens ?? spec.max_tokens,
       maxCost: request.maxCost ?? spec.max_cost,
       maxWallS: request.maxWallS ?? armed.unit.maxWallS ?? undefined,
+      workdir: request.workdir ?? armed.unit.workdir ?? undefined,
       preface: `[EVENT::TRIGGER] ${JSON.stringify(told)}`,
     });
     armed.spawned.add(pcb.pid);
@@ -190,6 +191,7 @@ export class RunStarter {
         ...(spec.max_cost === undefined ? {} : { maxCost: spec.max_cost }),
         ...(armed.unit.maxWallS === null ? {} : { maxWallS: armed.unit.maxWallS }),
         cwd: this.host.cwd,
+        ...(armed.unit.workdir === null ? {} : { workdir: armed.unit.workdir }),
         preface: (pid) => `[EVENT::TRIGGER] ${JSON.stringify({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
       });
     } catch (error) {

@@ -15,6 +15,7 @@ import { parseDuration } from '../../protocol/duration.js';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { compileGlob } from '../../sys/capabilities.js';
+import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
 
 /** The shortest `every` a unit may ask for: a faster loop is a storm, not a schedule. */
 export const MIN_EVERY_MS = 1_000;
@@ -56,7 +57,7 @@ export const unitSchema = z.strictObject({
   max_tokens: z.number().int().positive().optional(),
   max_cost: z.number().positive().optional(),
   max_time: z.string().optional(),
-  /** A working subdirectory of the workspace (relative), where the run's relative paths land. */
+  /** A working directory in the workspace: its runs' relative paths land there and their commands start there. */
   workdir: z.string().min(1).optional(),
   /** MCP servers of the policy the unit uses (by name): granted as mcp:<server>/* when the policy has them. */
   mcp: z.array(z.string().min(1)).max(64).optional(),
@@ -99,6 +100,8 @@ export interface Unit {
   restartBackoffMs: number;
   restartBackoffMaxMs: number;
   maxWallS: number | null;
+  /** Its runs' working directory (a workspace path), or null for `/`. */
+  workdir: string | null;
 }
 
 function checkTimeZone(tz: string): void {
@@ -178,6 +181,20 @@ function watchOf(spec: z.infer<typeof watchTrigger>['watch'], where: string): Tr
   return { kind: 'watch', paths, patterns: paths.map(compileGlob), events, debounceMs: ms, label };
 }
 
+/**
+ * A run's working directory, as a workspace path (`reports` and `/reports` alike): where its relative
+ * paths land and its commands start. Not a narrower root: its fs capabilities say what it may touch.
+ */
+function workdirOf(given: string | undefined): string | null {
+  if (given === undefined) return null;
+  try {
+    const at = toVirtualPath(`/${given}`, param.fsMaxPathLength);
+    return at === '/' ? null : at;
+  } catch (error) {
+    throw new AosError('EINVAL', `workdir "${given}": ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** A unit from its parsed document; EINVAL naming the field and what is wrong. */
 export function toUnit(document: unknown): Unit {
   const parsed = unitSchema.safeParse(document);
@@ -195,11 +212,7 @@ export function toUnit(document: unknown): Unit {
   const restartBackoffMs = parseDuration(spec.restart_backoff, 'restart_backoff');
   const restartBackoffMaxMs = Math.max(restartBackoffMs, parseDuration(spec.restart_backoff_max, 'restart_backoff_max'));
   const maxWallS = spec.max_time === undefined ? null : parseDuration(spec.max_time, 'max_time') / 1000;
-  if (spec.workdir !== undefined) {
-    // A run sees the whole workspace as its /: a narrower root is not there yet, and is not pretended.
-    throw new AosError('ENOSYS', `workdir: a run's working subdirectory is not supported by this kernel yet; narrow its fs capabilities instead (fs.write:/${spec.workdir.replace(/^\/+/, '')}/**)`);
-  }
-  return { spec, triggers, restartBackoffMs, restartBackoffMaxMs, maxWallS };
+  return { spec, triggers, restartBackoffMs, restartBackoffMaxMs, maxWallS, workdir: workdirOf(spec.workdir) };
 }
 
 /** A unit from YAML text (a file's, or `aos up`'s list). */

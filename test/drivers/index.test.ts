@@ -21,7 +21,7 @@ let openings: string[] = [];
 
 function processWith(caps: string[], pid = 1, tree = pid, abort = new AbortController()): ProcessScope & { abort: AbortController } {
   const set = new CapabilitySet(caps);
-  return { pid, tree, signal: abort.signal, allows: (c) => set.allows(c), caps, abort };
+  return { pid, tree, signal: abort.signal, allows: (c) => set.allows(c), caps, cwd: '/', abort };
 }
 
 async function open(): Promise<OpenedDrivers> {

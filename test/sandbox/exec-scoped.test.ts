@@ -2,7 +2,8 @@
  * Scoped exec: EXEC_CMD sees only the workspace paths the process may read (read-only) and may
  * write only where it holds fs.write — with a real bwrap, through the kernel.
  */
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
@@ -74,5 +75,19 @@ describe.skipIf(!bwrap)('EXEC_CMD with scoped fs grants', () => {
     await symlink('/etc', path.join(h.workspace, 'etc'));
     const pcb = await h.run();
     expect(h.results(pcb.pid)[0]?.message).toMatch(/leads outside the workspace|symbolic link/);
+  });
+
+  it('makes no directory outside the workspace for a write grant below a symlink that leads out', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'aos-outside-'));
+    try {
+      h = await startHarness({ root: [call('EXEC_CMD', { cmd: 'ls' }), { expect: '"errno":"EACCES"', reply: EXIT }] }, { rootCapabilities: ['fs.write:/a/b/c/**', 'exec'] });
+      await mkdir(h.workspace, { recursive: true });
+      await symlink(outside, path.join(h.workspace, 'a'));
+      const pcb = await h.run();
+      expect(h.results(pcb.pid)[0]?.message).toMatch(/leads outside the workspace \(a symbolic link on the way\)/);
+      expect(await readdir(outside)).toEqual([]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -58,7 +58,7 @@ describe('the MCP driver, reached directly', () => {
 
   const scoped = (caps: string[]) => {
     const set = new CapabilitySet(caps);
-    return scopeDrivers(opened, { pid: 1, tree: 1, signal: new AbortController().signal, allows: (c) => set.allows(c), caps }).mcp;
+    return scopeDrivers(opened, { pid: 1, tree: 1, signal: new AbortController().signal, allows: (c) => set.allows(c), caps, cwd: '/' }).mcp;
   };
 
   it.each([

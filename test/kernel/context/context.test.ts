@@ -24,6 +24,7 @@ function pcbWith(role: string, name: string): Pcb {
     counters: emptyCounters(),
     limits: { maxTurns: 10, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: 32_000 },
     wait: null,
+    cwd: '/',
   };
 }
 

@@ -128,3 +128,17 @@ describe('units: add refuses what cannot hold', () => {
     expect(() => k.kernel.units.add({ name: 'x', task: 't', on_overlap: 'sometimes' })).toThrow(/on_overlap/);
   });
 });
+
+describe('units: workdir', () => {
+  it("puts a run's relative paths and commands in its working directory; one that leads out is refused at add", async () => {
+    const clock = new FakeClock();
+    const k = await kernelWith({ digest: [call('FS_WRITE', { path: 'today.md', content: 'digest' }), EXIT] }, clock);
+    expect(() => k.kernel.units.add(unit(k, 'out', { workdir: '../etc' }))).toThrow(/workdir "\.\.\/etc": path escapes the workspace/);
+    k.kernel.units.add(unit(k, 'digest', { workdir: 'digests/daily' }));
+    const { pid } = await k.kernel.units.run('digest');
+    expect(pid).not.toBeNull();
+    expect((await k.kernel.waitExit(pid as number)).exitCode).toBe(0);
+    expect(k.results(pid as number)[0]).toMatchObject({ ok: true, value: { path: '/digests/daily/today.md' } });
+    expect(k.kernel.pcb(pid as number)?.cwd).toBe('/digests/daily');
+  });
+});
