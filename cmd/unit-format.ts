@@ -58,10 +58,16 @@ export function formatRuns(runs: readonly Run[], now = Date.now()): string {
   return table(['WHEN', 'TRIGGER', 'DUE', 'OUTCOME', 'PID', 'REASON'], rows);
 }
 
-/** What adding a unit would do: its triggers, policies, and the capabilities its runs hold against the policy. */
-export function formatPlan(plan: ResultOf<'unit_add'>, now = Date.now()): string {
+/** The policy lines a server the unit declares needs, when the kernel does not run it as declared. */
+function mcpAdvice(plan: ResultOf<'unit_add'>): string[] {
+  if (!plan.mcp_to_add) return [];
+  return ['', 'The kernel does not run the MCP servers it declares as declared. A unit never brings its own:', 'add these lines to the policy, then aos kernel restart:', plan.mcp_to_add.trimEnd()];
+}
+
+/** What adding a unit would do: its triggers, policies, the capabilities its runs hold against the policy, its MCP servers. */
+function planLines(plan: ResultOf<'unit_add'>, now: number): string[] {
   const u = plan.unit;
-  const lines = [
+  return [
     `unit ${u.name}${u.description ? ` — ${u.description}` : ''}`,
     `  triggers:  ${u.triggers.length ? u.triggers.join('; ') : 'none (runs by hand: aos unit run)'}`,
     `  next run:  ${u.next_run === null ? '—' : `${new Date(u.next_run).toISOString()} (${until(u.next_run, now)})`}`,
@@ -69,6 +75,23 @@ export function formatPlan(plan: ResultOf<'unit_add'>, now = Date.now()): string
     `  its runs may:`,
     ...(plan.capabilities.length ? plan.capabilities.map((c) => `    ✓ ${c}`) : ['    (nothing: no capability)']),
     ...plan.beyond.map((c) => `    ✗ ${c}  (the policy's root does not hold it)`),
+    ...(plan.mcp.length ? ['  MCP servers it declares:'] : []),
+    ...plan.mcp.map((m) => `    ${m.status === 'declared' ? '✓' : '✗'} ${m.server}: ${m.summary}${m.status === 'declared' ? '' : m.status === 'missing' ? '  (the policy runs no such server)' : '  (the policy runs it otherwise)'}`),
   ];
-  return lines.join('\n');
+}
+
+export function formatPlan(plan: ResultOf<'unit_add'>, now = Date.now()): string {
+  return [...planLines(plan, now), ...mcpAdvice(plan)].join('\n');
+}
+
+/** What installing a package would do: the unit's plan, where its files go, and the policy lines any server it lacks needs. */
+export function formatInstall(result: ResultOf<'unit_install'>, now = Date.now()): string {
+  const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0);
+  return [
+    ...planLines(result.plan, now),
+    `  files:     ${result.files.length} (${bytes} bytes), kept in ${result.dir}`,
+    ...result.files.slice(0, 20).map((f) => `    ${f.path}  ${f.bytes} B`),
+    ...(result.files.length > 20 ? [`    … and ${result.files.length - 20} more`] : []),
+    ...mcpAdvice(result.plan),
+  ].join('\n');
 }

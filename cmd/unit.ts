@@ -9,7 +9,7 @@ import type { KernelClient } from '../client/client.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { err, out } from './out.js';
-import { formatPlan, formatRuns, formatUnits, lastRun, until } from './unit-format.js';
+import { formatInstall, formatPlan, formatRuns, formatUnits, lastRun, until } from './unit-format.js';
 import type { VerbSpec } from './verb.js';
 
 interface Flags {
@@ -44,6 +44,8 @@ async function runAdd(file: string, flags: Flags): Promise<number> {
   return withKernel(async (client) => {
     const plan = await client.request('unit_add', { ...unit, dry_run: true, replace: flags.replace ?? false });
     if (!flags.json) err(`${formatPlan(plan)}\n`);
+    const lacking = plan.mcp.filter((m) => m.status !== 'declared').map((m) => m.server);
+    if (lacking.length > 0) throw new CliError(`unit ${plan.unit.name} refused: the kernel does not run its MCP servers ${lacking.join(', ')} as declared (the lines to add are above)`);
     if (plan.beyond.length > 0) {
       throw new CliError(`unit ${plan.unit.name} refused: it asks for more than the policy's root holds: ${plan.beyond.join(', ')} (see aos policy show)`);
     }
@@ -58,6 +60,28 @@ async function runAdd(file: string, flags: Flags): Promise<number> {
     const { webhooks } = added.unit.triggers.some((t) => t.startsWith('webhook ')) ? await client.request('unit_show', { name: added.unit.name }) : { webhooks: [] };
     const urls = webhooks.map((w) => `\n  webhook ${w.path}: ${w.url ?? '(no gateway listens)'}`).join('');
     print(flags.json ?? false, added, `${added.replaced ? 'changed' : 'added'} unit ${added.unit.name}; next run ${until(added.unit.next_run)}${urls}`);
+    return EXIT.ok;
+  });
+}
+
+async function runInstall(source: string, flags: Flags): Promise<number> {
+  const at = path.resolve(source);
+  return withKernel(async (client) => {
+    const plan = await client.request('unit_install', { path: at, dry_run: true, replace: flags.replace ?? false });
+    if (!flags.json) err(`${formatInstall(plan)}\n`);
+    const name = plan.plan.unit.name;
+    const lacking = plan.plan.mcp.filter((m) => m.status !== 'declared').map((m) => m.server);
+    if (lacking.length > 0) throw new CliError(`unit ${name} refused: the kernel does not run its MCP servers ${lacking.join(', ')} as declared (the lines to add are above)`);
+    if (plan.plan.beyond.length > 0) throw new CliError(`unit ${name} refused: it asks for more than the policy's root holds: ${plan.plan.beyond.join(', ')} (see aos policy show)`);
+    if (!flags.yes) {
+      if (!process.stdin.isTTY) throw new CliError(`not installed: confirm with --yes (stdin is not a terminal to ask on)`);
+      if (!(await confirm(`Install unit ${name}? [y/N] `))) {
+        err('aos: not installed\n');
+        return EXIT.usage;
+      }
+    }
+    const done = await client.request('unit_install', { path: at, replace: flags.replace ?? false });
+    print(flags.json ?? false, done, `${done.plan.replaced ? 'replaced' : 'installed'} unit ${name} in ${done.dir}; next run ${until(done.plan.unit.next_run)}`);
     return EXIT.ok;
   });
 }
@@ -92,6 +116,24 @@ Shows the unit's triggers, next run, policies and the capabilities its runs will
 policy's root does not hold refuses the unit (exit 1, naming each). Then asks, on a terminal;
 without one, --yes is required. A relative replay: tape is found beside the unit file.`,
       run: ({ args: [file], flags }) => runAdd(file as string, flags as Flags),
+    },
+    {
+      name: 'install',
+      summary: 'install a unit package (a directory or .tar.gz with unit.yaml, its prompts and tapes), after showing what it may do',
+      args: [['<package>', 'a directory holding unit.yaml, or a .tar.gz / .tgz of one']],
+      options: [{ flags: '-y, --yes', help: 'install without asking' }, { flags: '--replace', help: 'replace an installed unit of that name' }, json],
+      help: `
+A package is a directory (or a .tar.gz of one) with unit.yaml at its top and the files it names:
+role_file: and task_file: (prompts), a relative replay: tape, and mcp_servers: (MCP server
+declarations, in the policy's own shape). Install shows the unit's triggers, policies, the
+capabilities its runs will hold, the servers it declares and its files, then asks (or wants
+--yes). A capability the policy's root does not hold, or a server the kernel does not run as
+declared, refuses it: a unit never brings its own server — the lines to add to the policy are
+printed. The package is kept in $AOS_HOME/units/<name>; aos unit rm removes it.
+
+Example:
+  aos unit install examples/units/digest-pkg --yes`,
+      run: ({ args: [source], flags }) => runInstall(source as string, flags as Flags),
     },
     {
       name: 'ls',

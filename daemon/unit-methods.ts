@@ -5,9 +5,11 @@ import { AosError } from '../sys/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
 import { unitApply } from './unit-set-method.js';
+import { refuseLackingServers, unitBeside, type UnitFromFile } from './unit-files.js';
+import { installUnit, uninstall } from './unit-install.js';
 
-type UnitMethod = 'unit_add' | 'unit_ls' | 'unit_show' | 'unit_run' | 'unit_enable' | 'unit_rm' | 'unit_runs' | 'unit_apply';
-type UnitHandlers = { [M in UnitMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
+type UnitMethod = 'unit_add' | 'unit_install' | 'unit_ls' | 'unit_show' | 'unit_run' | 'unit_enable' | 'unit_rm' | 'unit_runs' | 'unit_apply';
+type UnitHandlers = { [M in UnitMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel; info: { home: string } }) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** A change is acknowledged once committed, like every other change. */
 async function durable<T>(kernel: Kernel, value: T): Promise<T> {
@@ -15,11 +17,11 @@ async function durable<T>(kernel: Kernel, value: T): Promise<T> {
   return value;
 }
 
-/** The unit a request carries: parsed, or its YAML parsed here; a relative `replay:` tape is its file's neighbour. */
-function unitOf(params: ParsedParamsOf<'unit_add'>): unknown {
+/** The unit a request carries: parsed, or its YAML parsed here, with what it names beside its file made whole (unit-files.ts). */
+async function unitOf(params: ParsedParamsOf<'unit_add'>, kernel: Kernel): Promise<UnitFromFile> {
   if (params.text === undefined) {
     if (params.spec === undefined) throw new AosError('EINVAL', 'unit_add: give the unit (spec) or its YAML (text)');
-    return params.spec;
+    return { doc: params.spec as Record<string, unknown>, mcp: [], mcpToAdd: '' };
   }
   const source = params.file ?? 'the unit';
   let doc: unknown;
@@ -28,23 +30,20 @@ function unitOf(params: ParsedParamsOf<'unit_add'>): unknown {
   } catch (error) {
     throw new AosError('EINVAL', `${source} is not YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new AosError('EINVAL', `${source}: a unit is a YAML mapping (name:, task:, triggers: …)`);
-  const unit = { ...(doc as Record<string, unknown>) };
-  const model = unit.model;
-  if (params.file !== undefined && typeof model === 'string' && model.startsWith('replay:') && !path.isAbsolute(model.slice(7))) {
-    unit.model = `replay:${path.resolve(path.dirname(params.file), model.slice(7))}`;
-  }
-  return unit;
+  return unitBeside(doc, params.file === undefined ? kernel.cwd : path.dirname(params.file), source, kernel.mcpServers);
 }
 
 export const unitHandlers: UnitHandlers = {
-  unit_add: (params, { kernel }) => {
-    const spec = unitOf(params);
-    const plan = kernel.units.preview(spec);
-    if (params.dry_run) return { unit: plan.info, capabilities: plan.capabilities, beyond: plan.beyond, policies: plan.policies, added: false, replaced: false };
-    const unit = kernel.units.add(spec, { replace: params.replace ?? false });
-    return durable(kernel, { unit, capabilities: plan.capabilities, beyond: [], policies: plan.policies, added: true, replaced: plan.exists });
+  unit_add: async (params, { kernel }) => {
+    const from = await unitOf(params, kernel);
+    const plan = kernel.units.preview(from.doc);
+    const answer = { unit: plan.info, capabilities: plan.capabilities, beyond: plan.beyond, policies: plan.policies, mcp: from.mcp, mcp_to_add: from.mcpToAdd };
+    if (params.dry_run) return { ...answer, added: false, replaced: false };
+    refuseLackingServers(plan.info.name, from, kernel.safety.policy.file);
+    const unit = kernel.units.add(from.doc, { replace: params.replace ?? false });
+    return durable(kernel, { ...answer, unit, beyond: [], added: true, replaced: plan.exists });
   },
+  unit_install: (params, { kernel, info }) => installUnit(params, kernel, info.home),
   unit_ls: (_params, { kernel }) => ({ units: kernel.units.list() }),
   unit_show: (params, { kernel }) => ({
     unit: kernel.units.info(params.name),
@@ -57,7 +56,11 @@ export const unitHandlers: UnitHandlers = {
     return durable(kernel, { unit: params.name, ...result });
   },
   unit_enable: (params, { kernel }) => durable(kernel, { unit: kernel.units.setEnabled(params.name, params.enabled) }),
-  unit_rm: (params, { kernel }) => durable(kernel, { unit: kernel.units.remove(params.name) }),
+  unit_rm: async (params, { kernel, info }) => {
+    const unit = kernel.units.remove(params.name);
+    await uninstall(info.home, params.name);
+    return durable(kernel, { unit });
+  },
   unit_runs: (params, { kernel }) => ({ runs: kernel.units.runs(params.name, params.limit ?? 50) }),
   unit_apply: (params, { kernel }) => unitApply(params, kernel),
 };

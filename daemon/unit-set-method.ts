@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { applySet, planSet, previousSet } from '../kernel/units/unit-set.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
 import { AosError } from '../sys/errno.js';
+import { unitBeside, refuseLackingServers, type UnitFromFile } from './unit-files.js';
 
 function parse(text: string, source: string): unknown {
   try {
@@ -15,26 +16,16 @@ function parse(text: string, source: string): unknown {
   }
 }
 
-/** A unit with its relative replay tape found beside the file it came from. */
-function besideIts(file: string, unit: unknown, source: string): unknown {
-  if (typeof unit !== 'object' || unit === null || Array.isArray(unit)) throw new AosError('EINVAL', `${source}: a unit is a mapping (name:, task:, triggers: …)`);
-  const doc = { ...(unit as Record<string, unknown>) };
-  if (typeof doc.model === 'string' && doc.model.startsWith('replay:') && !path.isAbsolute(doc.model.slice(7))) {
-    doc.model = `replay:${path.resolve(path.dirname(file), doc.model.slice(7))}`;
-  }
-  return doc;
-}
-
 /** The units a set file lists: inline, or `- file: path/to/unit.yaml` (beside the set file). */
-async function unitsOf(text: string, file: string): Promise<unknown[]> {
+async function unitsOf(text: string, file: string, kernel: Kernel): Promise<UnitFromFile[]> {
   const doc = parse(text, file);
   const list = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>).units : undefined;
   if (!Array.isArray(list)) throw new AosError('EINVAL', `${file}: a set of units is a mapping with a units: list`);
-  const units: unknown[] = [];
+  const units: UnitFromFile[] = [];
   for (const [i, entry] of list.entries()) {
     const named = typeof entry === 'object' && entry !== null && typeof (entry as Record<string, unknown>).file === 'string' ? ((entry as Record<string, unknown>).file as string) : null;
     if (named === null) {
-      units.push(besideIts(file, entry, `${file}: units[${i}]`));
+      units.push(await unitBeside(entry, path.dirname(file), `${file}: units[${i}]`, kernel.mcpServers));
       continue;
     }
     const unitFile = path.resolve(path.dirname(file), named);
@@ -44,14 +35,16 @@ async function unitsOf(text: string, file: string): Promise<unknown[]> {
     } catch (error) {
       throw new AosError('ENOENT', `${file}: units[${i}]: cannot read ${unitFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    units.push(besideIts(unitFile, parse(unitText, unitFile), unitFile));
+    units.push(await unitBeside(parse(unitText, unitFile), path.dirname(unitFile), unitFile, kernel.mcpServers));
   }
   return units;
 }
 
 export async function unitApply(params: ParsedParamsOf<'unit_apply'>, kernel: Kernel): Promise<ResultOf<'unit_apply'>> {
   const file = path.resolve(params.file);
-  const documents = params.down ? [] : await unitsOf(params.text, file);
+  const units = params.down ? [] : await unitsOf(params.text, file, kernel);
+  const documents = units.map((u) => u.doc);
+  if (!params.dry_run) for (const unit of units) refuseLackingServers(String(unit.doc.name), unit, kernel.safety.policy.file);
   const plan = planSet(kernel.units, kernel.rootCaps, documents, await previousSet(kernel.store, file));
   const todo = plan.added.length + plan.changed.length + plan.removed.length;
   if (params.dry_run || todo === 0 || plan.beyond.length > 0) {

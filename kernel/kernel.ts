@@ -40,6 +40,7 @@ import { watchStore } from './upkeep/faults.js';
 import { startRetention } from './upkeep/retention.js';
 import { Units } from './units/units.js';
 import type { UnitsHost } from './units/runs.js';
+import type { McpServerConfig } from '../drivers/mcp/types.js';
 import type { AllProcesses, KernelStore, OpenedStore } from './store/api.js';
 import { openStore } from './store/open.js';
 import { EventBus, type KernelEvent } from '../protocol/events.js';
@@ -150,6 +151,11 @@ export class Kernel implements SpawnCore {
       audit: (input) => k.safety.audit.record(input),
       log: (level, message) => k.log(level, message),
     };
+  }
+
+  /** The MCP servers the policy declared when the kernel started (their secrets not filled in): what a unit may name. */
+  get mcpServers(): Readonly<Record<string, McpServerConfig>> {
+    return this.options.mcp ?? {};
   }
 
   /** The workspace (the fs driver, opened once). */

@@ -25,6 +25,16 @@ export const UNIT_METHODS = {
     }),
     result: R.unit_add,
   },
+  /**
+   * Install a unit package (`aos unit install`): a directory or a .tar.gz of one holding unit.yaml
+   * and the files it names (tapes, prompts, MCP server declarations). The daemon reads it, keeps a
+   * copy under $AOS_HOME/units/<name> and adds the unit from there; with `dry_run` only what it would
+   * hold, where, and which of its MCP servers the kernel does not run.
+   */
+  unit_install: {
+    params: z.strictObject({ path: z.string().min(1).max(4096), dry_run: z.boolean().optional(), replace: z.boolean().optional() }),
+    result: R.unit_install,
+  },
   /** Every unit: its triggers, next run, last run and its result, runs and skips. */
   unit_ls: { params: z.strictObject({}), result: R.unit_ls },
   /** One unit: as listed, with its declaration and what its runs hold. */

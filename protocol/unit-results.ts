@@ -29,6 +29,9 @@ export const unitInfo = s.object({
   skips: s.nonNegativeInt,
 });
 
+/** An MCP server a unit declares (`mcp_servers:`), against the servers the kernel runs. */
+const mcpCheck = s.object({ server: s.string, status: s.oneOf(['declared', 'missing', 'differs'] as const), summary: s.string });
+
 /** What adding a unit would grant (or, `beyond`, what the policy's root does not hold). */
 const unitPlan = s.object({
   unit: unitInfo,
@@ -36,8 +39,21 @@ const unitPlan = s.object({
   beyond: s.array(s.string),
   /** Its policies in words: `on_overlap skip, catch_up once, restart on-failure (5)`. */
   policies: s.string,
+  /** The MCP servers it declares and whether the kernel runs them as declared (a unit never brings its own). */
+  mcp: s.array(mcpCheck),
+  /** The policy lines that would run the MCP servers it lacks ('' when none). */
+  mcp_to_add: s.string,
   added: s.boolean,
   replaced: s.boolean,
+});
+
+/** What installing a package would put where, and grant. */
+const unitInstall = s.object({
+  plan: unitPlan,
+  /** Where the package is (or would be) kept: $AOS_HOME/units/<name>. */
+  dir: s.string,
+  files: s.array(s.object({ path: s.string, bytes: s.nonNegativeInt })),
+  installed: s.boolean,
 });
 
 const names = s.array(s.string);
@@ -46,6 +62,7 @@ const setPlan = s.object({ added: names, changed: names, removed: names, unchang
 export const UNIT_RESULTS = {
   unit_apply: s.object({ file: s.string, plan: setPlan, applied: s.boolean }),
   unit_add: unitPlan,
+  unit_install: unitInstall,
   unit_ls: s.object({ units: s.array(unitInfo) }),
   unit_show: s.object({ unit: unitInfo, spec: s.unknown, capabilities: s.array(s.string), webhooks: s.array(s.object({ path: s.string, url: s.nullable(s.string) })) }),
   unit_run: s.object({ unit: s.string, outcome: s.oneOf(OUTCOMES), pid: s.nullable(s.positiveInt), reason: s.nullable(s.string) }),

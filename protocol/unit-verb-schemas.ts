@@ -38,11 +38,31 @@ const applied = z
   })
   .describe('aos up --json and aos down --json');
 
+const mcp = z
+  .array(z.object({ server: z.string(), status: z.enum(['declared', 'missing', 'differs']), summary: z.string() }))
+  .describe('the MCP servers it declares (mcp_servers), and whether the kernel runs each as declared');
+const plan = z.object({
+  unit,
+  capabilities: z.array(z.string()),
+  beyond: z.array(z.string()),
+  policies: z.string(),
+  mcp,
+  mcp_to_add: z.string().describe('the policy lines that would run the MCP servers it lacks (empty when none)'),
+  added: z.boolean(),
+  replaced: z.boolean(),
+});
+
 export const UNIT_VERB_SCHEMAS = {
   'unit-set': applied,
-  'unit-add': z
-    .object({ unit, capabilities: z.array(z.string()), beyond: z.array(z.string()), policies: z.string(), added: z.boolean(), replaced: z.boolean() })
-    .describe('aos unit add --json: the unit as added, what its runs hold'),
+  'unit-add': plan.describe('aos unit add --json: the unit as added, what its runs hold'),
+  'unit-install': z
+    .object({
+      plan,
+      dir: z.string().describe('where the package is kept: $AOS_HOME/units/<name>'),
+      files: z.array(z.object({ path: z.string(), bytes: z.number().int().nonnegative() })),
+      installed: z.boolean(),
+    })
+    .describe('aos unit install --json: the package as installed'),
   'unit-ls': z.object({ units: z.array(unit) }).describe('aos unit ls --json'),
   'unit-show': z
     .object({

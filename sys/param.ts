@@ -106,8 +106,8 @@ export const param = {
   netConnectTimeoutMs: 10_000,
   netTotalTimeoutMs: 30_000,
   netMaxRedirects: 5,
-  /** Units (kernel/units): runs started a minute, per unit and in all, past which firings are skipped (and counted); units a kernel holds. */
-  ...{ unitMaxRunsPerMinute: 30, unitsMaxRunsPerMinute: 120, maxUnits: 256 },
+  /** Units (kernel/units): runs started a minute, per unit and in all, past which firings are skipped (and counted); units a kernel holds; a package's files, their bytes in all, one file's bytes (aos unit install). */
+  ...{ unitMaxRunsPerMinute: 30, unitsMaxRunsPerMinute: 120, maxUnits: 256, unitPackageMaxFiles: 1_000, unitPackageMaxBytes: 32 * 1024 * 1024, unitPackageMaxFileBytes: 8 * 1024 * 1024 },
 
   /** Webhook gateway (HTTP on 127.0.0.1): default port, request body cap, reply wait, limits. */
   webhookPort: 7077,

@@ -15,6 +15,8 @@ export interface AosPaths {
   chroma: string;
   /** Bearer token of the gateway's MCP endpoint (mode 0600). */
   mcpToken: string;
+  /** Installed units, one directory each (aos unit install). */
+  units: string;
 }
 
 /** The directory holding aos's package.json, from source (tsx) or from dist/. */
@@ -45,5 +47,6 @@ export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
     workspace: path.resolve(env.AOS_WORKSPACE || env.WORKSPACE_PATH || checkoutWorkspace() || path.join(home, 'workspace')),
     chroma: path.join(home, 'chroma'),
     mcpToken: path.join(home, 'mcp.token'),
+    units: path.join(home, 'units'),
   };
 }

@@ -44,6 +44,8 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   mcp: 'mcp-http',
   // Run in unit-cli.test.ts.
   'unit add': 'unit-add',
+  // Run in unit-install.test.ts.
+  'unit install': 'unit-install',
   'unit ls': 'unit-ls',
   'unit show': 'unit-show',
   'unit run': 'unit-run',
