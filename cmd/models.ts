@@ -25,10 +25,10 @@ export function describeModels(listing: ModelsListing): string {
       continue;
     }
     const width = Math.max(5, ...p.models.map((m) => m.name.length));
-    out.push(`  ${'MODEL'.padEnd(width)}  CONTEXT  $/1M IN  $/1M OUT  $/1M CACHED`);
+    out.push(`  ${'MODEL'.padEnd(width)}  CONTEXT  $/1M IN  $/1M OUT  $/1M CACHED  PRICED`);
     for (const m of p.models) {
       const ctx = m.context_window === null ? '-' : formatCount(m.context_window);
-      out.push(`  ${m.name.padEnd(width)}  ${ctx.padStart(7)}  ${price(m.price.prompt).padStart(7)}  ${price(m.price.output).padStart(8)}  ${price(m.price.cached).padStart(11)}`);
+      out.push(`  ${m.name.padEnd(width)}  ${ctx.padStart(7)}  ${price(m.price.prompt).padStart(7)}  ${price(m.price.output).padStart(8)}  ${price(m.price.cached).padStart(11)}  ${m.as_of ?? '-'}`);
     }
   }
   return out.join('\n');

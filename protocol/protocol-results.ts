@@ -57,6 +57,7 @@ export type EndPayload = s.ShapeOf<typeof endPayload>;
 const modelListing = s.object({
   name: s.string,
   context_window: s.nullable(s.positiveInt),
+  as_of: s.nullable(s.string),
   price: s.object({ prompt: s.number, output: s.number, cached: s.number }),
 });
 

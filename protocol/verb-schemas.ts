@@ -22,7 +22,7 @@ const provider = z.object({
   settings: z.array(z.string()),
   default_model: z.string().nullable(),
   patterns: z.array(z.string()),
-  models: z.array(z.object({ name: z.string(), context_window: z.number().int().positive().nullable(), price })),
+  models: z.array(z.object({ name: z.string(), context_window: z.number().int().positive().nullable(), price, as_of: z.string().nullable().describe('when the figures were checked (YYYY-MM), AOS_PRICES for a price file\'s') })),
 });
 const approval = z.object({ id: z.string(), pid, name: z.string(), call: z.string(), args: z.unknown(), rule: z.string(), requested_at: z.string(), expires_at: z.string() });
 const decision = z.enum(['allow', 'ask', 'deny', 'approved', 'denied', 'expired', 'superseded', 'withdrawn']);

@@ -15,6 +15,8 @@ export interface ModelListing {
   context_window: number | null;
   /** USD per 1M tokens; `cached` is the rate of prompt tokens served from cache. */
   price: { prompt: number; output: number; cached: number };
+  /** When the figures were checked (YYYY-MM), `AOS_PRICES` for a file's; null when unknown. */
+  as_of: string | null;
 }
 
 export interface ProviderListing {
@@ -42,6 +44,7 @@ function toListing(name: string, price: ModelPrice): ModelListing {
     name,
     context_window: price.context ?? null,
     price: { prompt: price.prompt, output: price.output, cached: price.cached ?? price.prompt },
+    as_of: price.asOf ?? null,
   };
 }
 

@@ -52,7 +52,7 @@ export function loadPriceTable(env: NodeJS.ProcessEnv = process.env): PriceTable
     );
   }
   // Per entry: a file that only re-prices a model keeps the context window the table knows.
-  const merged = Object.fromEntries(Object.entries(parsed.data).map(([name, entry]) => [name, { ...(Object.hasOwn(DEFAULT_PRICES, name) ? DEFAULT_PRICES[name] : {}), ...entry }]));
+  const merged = Object.fromEntries(Object.entries(parsed.data).map(([name, entry]) => [name, { ...(Object.hasOwn(DEFAULT_PRICES, name) ? DEFAULT_PRICES[name] : {}), ...entry, asOf: 'AOS_PRICES' }]));
   return Object.freeze({ ...DEFAULT_PRICES, ...merged });
 }
 

@@ -14,6 +14,8 @@ export interface ModelPrice {
   cached?: number;
   /** The context window: the most input tokens one request may carry; unknown when absent. */
   context?: number;
+  /** When these figures were last checked against the provider's page (YYYY-MM), or `AOS_PRICES` for a file's. */
+  asOf?: string;
 }
 
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
@@ -59,5 +61,7 @@ export interface Provider {
   readonly patterns: readonly string[];
   /** USD per 1M tokens and context windows of the models it is known to serve. */
   readonly prices: PriceTable;
+  /** Models the provider no longer serves, with what to use instead: opening one is refused with this. */
+  readonly retired?: Readonly<Record<string, string>>;
   load(): Promise<ProviderModule>;
 }

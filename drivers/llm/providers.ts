@@ -15,7 +15,12 @@
  * model's window is what its server was started with (Ollama's num_ctx, vLLM's max_model_len): state
  * it in AOS_PRICES, e.g. {"llama3.1:8b": {"prompt": 0, "output": 0, "context": 8192}}.
  */
-import type { Provider } from './provider.js';
+import type { ModelPrice, PriceTable, Provider } from './provider.js';
+
+/** Each entry of a provider's table with the month its figures were checked. */
+function checked(asOf: string, prices: Record<string, Omit<ModelPrice, 'asOf'>>): PriceTable {
+  return Object.freeze(Object.fromEntries(Object.entries(prices).map(([name, price]) => [name, { ...price, asOf }])));
+}
 
 const OLLAMA_BASE_URL = 'http://127.0.0.1:11434/v1';
 
@@ -28,11 +33,17 @@ export const PROVIDERS: readonly Provider[] = [
     env: { keys: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrls: ['GEMINI_BASE_URL'] },
     defaults: { model: 'gemini-2.5-flash', baseUrl: 'https://generativelanguage.googleapis.com' },
     patterns: ['gemini-*'],
-    prices: {
+    prices: checked('2025-12', {
       'gemini-2.5-pro': { prompt: 1.25, output: 10, cached: 0.125, context: 1_048_576 },
       'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.03, context: 1_048_576 },
       'gemini-2.5-flash-lite': { prompt: 0.1, output: 0.4, cached: 0.01, context: 1_048_576 },
       'gemini-2.0-flash': { prompt: 0.1, output: 0.4, cached: 0.025, context: 1_048_576 },
+    }),
+    // The seed names gemini-1.5-flash; Google retired the 1.5 family (shut down 2025-09-24).
+    retired: {
+      'gemini-1.5-flash': 'Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash, or gemini-2.5-flash-lite for the cheapest',
+      'gemini-1.5-flash-8b': 'Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash-lite',
+      'gemini-1.5-pro': 'Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-pro',
     },
     load: () => import('./gemini.js'),
   },
@@ -49,13 +60,13 @@ export const PROVIDERS: readonly Provider[] = [
     defaults: { baseUrl: OLLAMA_BASE_URL, keyedBaseUrl: 'https://api.openai.com/v1' },
     // OpenAI's own families, and the open-weight families people serve with Ollama or vLLM.
     patterns: ['gpt-*', 'chatgpt-*', 'o1*', 'o3*', 'o4*', 'llama*', 'codellama*', 'qwen*', 'mistral*', 'mixtral*', 'phi*', 'deepseek*', 'gemma*'],
-    prices: {
+    prices: checked('2025-12', {
       'gpt-4o': { prompt: 2.5, output: 10, cached: 1.25, context: 128_000 },
       'gpt-4o-mini': { prompt: 0.15, output: 0.6, cached: 0.075, context: 128_000 },
       'gpt-4.1': { prompt: 2, output: 8, cached: 0.5, context: 1_047_576 },
       'gpt-4.1-mini': { prompt: 0.4, output: 1.6, cached: 0.1, context: 1_047_576 },
       'gpt-4.1-nano': { prompt: 0.1, output: 0.4, cached: 0.025, context: 1_047_576 },
-    },
+    }),
     load: () => import('./openai.js'),
   },
   {

@@ -54,6 +54,8 @@ export class ModelRegistry {
     const { provider, name } = splitModel(spec);
     const entry = providerNamed(provider);
     if (entry === undefined) throw new AosError('EINVAL', `unknown model provider "${provider}" in "${spec}" (available: ${providerNames()})`);
+    const retired = entry.retired && Object.hasOwn(entry.retired, name) ? entry.retired[name] : undefined;
+    if (retired !== undefined) throw new AosError('EINVAL', `model ${spec} is retired: ${retired}`);
     const env = this.env();
     const baseUrl = endpointOf(entry, env);
     const driver = await entry.load();

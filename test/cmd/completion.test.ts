@@ -45,7 +45,7 @@ describe('aos models', () => {
     const text = describeModels({
       default_model: 'gemini:gemini-2.5-flash',
       providers: [
-        { name: 'gemini', title: 'Google Gemini', example: 'gemini:gemini-2.5-flash', setup: ['set GEMINI_API_KEY'], configured: true, endpoint: 'https://g.example', problem: null, settings: ['GEMINI_API_KEY'], default_model: 'gemini-2.5-flash', patterns: ['gemini-*'], models: [{ name: 'gemini-2.5-flash', context_window: 1_048_576, price: { prompt: 0.3, output: 2.5, cached: 0.075 } }] },
+        { name: 'gemini', title: 'Google Gemini', example: 'gemini:gemini-2.5-flash', setup: ['set GEMINI_API_KEY'], configured: true, endpoint: 'https://g.example', problem: null, settings: ['GEMINI_API_KEY'], default_model: 'gemini-2.5-flash', patterns: ['gemini-*'], models: [{ name: 'gemini-2.5-flash', context_window: 1_048_576, price: { prompt: 0.3, output: 2.5, cached: 0.075 }, as_of: '2025-12' }] },
         { name: 'openai', title: 'OpenAI-compatible', example: 'openai:gpt-4o-mini', setup: ['set OPENAI_BASE_URL or OPENAI_API_KEY'], configured: false, endpoint: null, problem: 'no OPENAI_API_KEY', settings: ['OPENAI_API_KEY'], default_model: null, patterns: [], models: [] },
       ],
     });
@@ -54,8 +54,8 @@ describe('aos models', () => {
         'default model: gemini:gemini-2.5-flash',
         '',
         'gemini — Google Gemini: ready at https://g.example',
-        '  MODEL             CONTEXT  $/1M IN  $/1M OUT  $/1M CACHED',
-        '  gemini-2.5-flash     1.0M    0.300      2.50        0.075',
+        '  MODEL             CONTEXT  $/1M IN  $/1M OUT  $/1M CACHED  PRICED',
+        '  gemini-2.5-flash     1.0M    0.300      2.50        0.075  2025-12',
         '',
         'openai — OpenAI-compatible: not set up: no OPENAI_API_KEY',
         '  set OPENAI_BASE_URL or OPENAI_API_KEY',

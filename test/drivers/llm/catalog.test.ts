@@ -39,6 +39,7 @@ describe('listProviders', () => {
       name: 'gemini-2.5-flash',
       context_window: 1_048_576,
       price: { prompt: 0.3, output: 2.5, cached: 0.03 },
+      as_of: '2025-12',
     });
   });
 
@@ -47,8 +48,8 @@ describe('listProviders', () => {
     await writeFile(file, JSON.stringify({ 'gpt-4o-mini': { prompt: 9, output: 9 }, 'llama3.1:8b': { prompt: 0, output: 0, context: 8192 }, 'claude-x': { prompt: 1, output: 1 } }));
     const openai = byName(listProviders({}, loadPriceTable({ AOS_PRICES: file })), 'openai');
     // Laid over the table's entry: the context window and cached rate it does not restate stay.
-    expect(openai.models.find((m) => m.name === 'gpt-4o-mini')).toEqual({ name: 'gpt-4o-mini', context_window: 128_000, price: { prompt: 9, output: 9, cached: 0.075 } });
-    expect(openai.models.at(-1)).toEqual({ name: 'llama3.1:8b', context_window: 8192, price: { prompt: 0, output: 0, cached: 0 } });
+    expect(openai.models.find((m) => m.name === 'gpt-4o-mini')).toEqual({ name: 'gpt-4o-mini', context_window: 128_000, price: { prompt: 9, output: 9, cached: 0.075 }, as_of: 'AOS_PRICES' });
+    expect(openai.models.at(-1)).toEqual({ name: 'llama3.1:8b', context_window: 8192, price: { prompt: 0, output: 0, cached: 0 }, as_of: 'AOS_PRICES' });
     // A name no provider owns is not listed under any.
     expect(JSON.stringify(listProviders({}, loadPriceTable({ AOS_PRICES: file })))).not.toContain('claude-x');
   });

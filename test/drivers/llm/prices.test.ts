@@ -54,7 +54,7 @@ describe('prices', () => {
     const path = await file('ok.json', JSON.stringify({ 'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.075 }, 'llama3.1:8b': { prompt: 0.01, output: 0.02 } }));
     const table = loadPriceTable({ AOS_PRICES: path });
     // Re-pricing a model keeps the context window the table knows.
-    expect(table['gemini-2.5-flash']).toEqual({ prompt: 0.3, output: 2.5, cached: 0.075, context: 1_048_576 });
+    expect(table['gemini-2.5-flash']).toEqual({ prompt: 0.3, output: 2.5, cached: 0.075, context: 1_048_576, asOf: 'AOS_PRICES' });
     expect(table['gpt-4o-mini']).toEqual(DEFAULT_PRICES['gpt-4o-mini']);
     expect(costOf('openai:llama3.1:8b', { prompt: 1e6, output: 1e6 }, table)).toBeCloseTo(0.03, 10);
     expect(loadPriceTable({})).toBe(DEFAULT_PRICES);

@@ -47,13 +47,17 @@ describe('the provider table', () => {
 
       it('has prices that parse as an AOS_PRICES file would, and they are in the price table', async () => {
         const file = path.join(dir, `${provider.name}.json`);
-        await writeFile(file, JSON.stringify(provider.prices));
+        const { asOfs, figures } = { asOfs: Object.values(provider.prices).map((p) => p.asOf), figures: Object.fromEntries(Object.entries(provider.prices).map(([m, { asOf: _asOf, ...p }]) => [m, p])) };
+        await writeFile(file, JSON.stringify(figures));
         const table = loadPriceTable({ AOS_PRICES: file });
         for (const [model, price] of Object.entries(provider.prices)) {
-          expect(table[model], model).toEqual(price);
+          expect(table[model], model).toEqual({ ...price, asOf: 'AOS_PRICES' });
           expect(DEFAULT_PRICES[model], model).toBe(price);
           expect(price.cached ?? price.prompt, model).toBeLessThanOrEqual(price.prompt);
+          // Every priced model is dated and has its context window: a ladder or a budget can name it.
+          expect(price.context, model).toBeGreaterThan(0);
         }
+        for (const asOf of asOfs) expect(asOf).toMatch(/^\d{4}-\d{2}$/);
       });
 
       it('owns the bare names of the models it prices, and of its default model', () => {

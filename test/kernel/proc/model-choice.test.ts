@@ -288,12 +288,19 @@ describe("bare model names (the Go seed's dialect)", () => {
     vi.stubEnv('GEMINI_BASE_URL', fake.url);
     try {
       h = await startHarness(
-        { root: [call('SPAWN_AGENT', { role: 'w', model: 'gemini-1.5-flash' }), { expect: '"pid":2', reply: call('WAIT', { pid: 2, timeout_s: 10 }) }, EXIT] },
+        {
+          root: [
+            call('SPAWN_AGENT', { role: 'w', model: 'gemini-1.5-flash' }),
+            { expect: 'model gemini:gemini-1.5-flash is retired: Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash', reply: call('SPAWN_AGENT', { role: 'w', model: 'gemini-2.5-flash-lite' }) },
+            { expect: '"pid":2', reply: call('WAIT', { pid: 2, timeout_s: 10 }) },
+            EXIT,
+          ],
+        },
         { rootCapabilities: ['spawn', 'model:gemini:*'] },
       );
       expect((await h.run()).exitCode).toBe(0);
-      expect(h.kernel.pcb(2)).toMatchObject({ model: 'gemini:gemini-1.5-flash', exitCode: 0 });
-      expect(fake.requests.map((r) => r.path)).toEqual(['/v1beta/models/gemini-1.5-flash:generateContent']);
+      expect(h.kernel.pcb(2)).toMatchObject({ model: 'gemini:gemini-2.5-flash-lite', exitCode: 0 });
+      expect(fake.requests.map((r) => r.path)).toEqual(['/v1beta/models/gemini-2.5-flash-lite:generateContent']);
     } finally {
       vi.unstubAllEnvs();
       await fake.close();
