@@ -26,6 +26,7 @@ const LAYERS = [
   { name: 'kernel/proc', what: 'the process table, lifecycle, spawn, kill, budgets' },
   { name: 'kernel/ipc', what: 'mailboxes and webhooks' },
   { name: 'kernel/upkeep', what: 'store faults and retention, over processes' },
+  { name: 'kernel/cost', what: 'model ladders, budgets over time windows, personal data kept local' },
   { name: 'kernel/loop', what: 'the turn: call the model, dispatch its syscalls, recover' },
   { name: 'kernel/safety', what: 'policy, approvals, secrets, audit hooks, rollback' },
   { name: 'kernel/units', what: 'declared agents and the triggers that start them' },

@@ -3,7 +3,8 @@ import type { ProcDetail } from '../protocol/detail.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { EXIT } from './fail.js';
-import { formatCost, formatCount, formatDuration } from './top/format.js';
+import { formatCost, formatCount, formatDuration, modelOfRow } from './top/format.js';
+import { isLadder, rungsOf } from '../sys/ladder.js';
 import { out } from './out.js';
 import type { VerbSpec } from './verb.js';
 
@@ -22,13 +23,13 @@ export function describeDetail(d: ProcDetail, now = Date.now()): string {
     ['pid', `${r.pid}${r.ppid ? ` (parent ${r.ppid})` : ' (root)'}`],
     ['name', r.name],
     ['status', d.status + (r.exit_reason && r.exit_reason !== r.state ? ` — ${r.exit_reason}` : '')],
-    ['model', r.model],
+    ['model', isLadder(r.model) ? `ladder ${rungsOf(r.model).join(' → ')}${r.model_mix ? `; turns ${modelOfRow(r)}` : ''}` : r.model],
     ['role', r.role],
     ['task', d.task.replace(/\s+/g, ' ').trim() || '-'],
     ['priority', String(r.priority)],
     ['caps', d.capabilities.join(' ') || 'none'],
     ...(d.workdir && d.workdir !== '/' ? [['workdir', d.workdir] as [string, string]] : []),
-    ['used', `${formatCount(r.turns)} turns, ${formatCount(r.syscalls)} syscalls, ${formatCount(r.prompt_tokens)} prompt + ${formatCount(r.output_tokens)} output tokens, ${formatCost(r.cost)}`],
+    ['used', `${formatCount(r.turns)} turns, ${formatCount(r.syscalls)} syscalls, ${formatCount(r.prompt_tokens)} prompt (${formatCount(d.cached_tokens ?? 0)} from cache) + ${formatCount(r.output_tokens)} output tokens, ${formatCost(r.cost)}`],
     ['limits', `${l.max_turns} turns, tokens ${limit(l.max_tokens, formatCount)}, cost ${limit(l.max_cost, formatCost)}, time ${limit(l.max_wall_s, formatDuration)}, context ${formatCount(l.context_tokens)}`],
     ['children', d.children.map((c) => `${c.pid} ${c.name} (${c.status})`).join(', ') || 'none'],
     ['created', when(r.created_at)],

@@ -7,7 +7,8 @@
 import type { ProcRow } from '../protocol/views.js';
 import { describeStatus } from '../protocol/status.js';
 import { cutEnd, cutMiddle, displayWidth, pad } from './text-width.js';
-import { formatCost, formatCount, formatDuration } from './top/format.js';
+import { formatCost, formatCount, formatDuration, modelOfRow } from './top/format.js';
+import { isLadder } from '../sys/ladder.js';
 
 /** Two spaces after text columns; numbers sit right-aligned under wider titles, so one will do. */
 function gapBefore(column: Column): string {
@@ -33,7 +34,7 @@ export const COLUMNS: readonly Column[] = [
   { title: 'PPID', right: true, optional: 3, value: (r) => (r.ppid ? String(r.ppid) : '-') },
   { title: 'NAME', right: false, min: 8, soft: 16, give: 2, cut: 'middle', value: (r) => r.name },
   { title: 'STATE', right: false, min: 12, soft: Infinity, give: 3, cut: 'end', value: (r) => describeStatus(r) },
-  { title: 'MODEL', right: false, min: 10, give: 1, cut: 'middle', value: (r) => r.model },
+  { title: 'MODEL', right: false, min: 10, give: 1, cut: 'middle', value: (r) => (isLadder(r.model) ? `ladder ${modelOfRow(r)}` : r.model) },
   { title: 'TURNS', right: true, optional: 4, value: (r) => formatCount(r.turns) },
   { title: 'SYSCALLS', right: true, optional: 2, value: (r) => formatCount(r.syscalls) },
   { title: 'TOKENS', right: true, value: (r) => formatCount(r.tokens) },

@@ -2,6 +2,7 @@
 import type { KernelEvent } from '../protocol/events.js';
 import { describeEnd } from '../protocol/status.js';
 import type { Style } from './style.js';
+import { shortModel } from './top/format.js';
 
 export interface RenderOptions {
   paint: (style: Style, text: string) => string;
@@ -81,6 +82,8 @@ export class EventRenderer {
         return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${event.call} (${event.rule})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${event.via}` : ''}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
       case 'trigger':
         return describeTrigger(event, paint);
+      case 'route':
+        return `${who} ${paint('dim', `turn ${event.turn} on`)} ${paint('cyan', shortModel(event.model))} ${paint('dim', `(rung ${event.rung}: ${event.reason})`)}`;
     }
   }
 }

@@ -2,7 +2,7 @@
 import { param } from '../sys/param.js';
 import { toInt, toPositive } from './args.js';
 import { withKernel } from './connect.js';
-import { EXIT } from './fail.js';
+import { CliError, EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
 import { describeSummary } from './summary.js';
 import type { KernelClient } from '../client/client.js';
@@ -13,6 +13,7 @@ import { settingsOf } from '../protocol/settings.js';
 
 interface SpawnFlags {
   model?: string;
+  ladder?: string;
   name: string;
   role: string;
   priority: string;
@@ -36,7 +37,7 @@ async function printSummary(client: KernelClient, end: EndPayload): Promise<void
 
 export async function runSpawn(task: string | undefined, flags: SpawnFlags): Promise<number> {
   // The caller's AOS_MODEL goes with the request (the daemon's may be older); with neither, the kernel's default or its set-up help.
-  const model = flags.model || process.env.AOS_MODEL || undefined;
+  const model = flags.model || (flags.ladder ? undefined : process.env.AOS_MODEL) || undefined;
   const priority = toInt(flags.priority, '--priority', param.minPriority, param.maxPriority);
   const maxTurns = flags.maxTurns === undefined ? undefined : toInt(flags.maxTurns, '--max-turns', 1, 100_000);
   const maxTokens = flags.maxTokens === undefined ? undefined : toInt(flags.maxTokens, '--max-tokens', 1, Number.MAX_SAFE_INTEGER);
@@ -44,12 +45,15 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
   const maxWallS = flags.maxTime === undefined ? undefined : toPositive(flags.maxTime, '--max-time');
   const contextTokens = flags.contextTokens === undefined ? undefined : toInt(flags.contextTokens, '--context-tokens', param.minContextTokens, Number.MAX_SAFE_INTEGER);
   const json = flags.json ?? false;
+  const ladder = flags.ladder === undefined ? undefined : flags.ladder.split(',').map((m) => m.trim()).filter(Boolean);
+  if (ladder !== undefined && (ladder.length < 1 || ladder.length > 8)) throw new CliError(`--ladder takes 1 to 8 models, cheapest first, comma-separated (got "${flags.ladder}")`);
   return withKernel(async (client, kernel) => {
     // Made first: whether it shows replies as they are written decides whether the first turn streams.
     const printer = flags.detach ? null : new EventPrinter({ json, verbose: flags.verbose ?? false, thinking: true });
     const proc = await client.request('spawn', {
       task: task ?? '',
       model,
+      ...(ladder ? { ladder } : {}),
       name: flags.name,
       role: flags.role,
       priority,
@@ -89,6 +93,7 @@ export const spawnVerb: VerbSpec = {
   args: [['[task]', 'what the agent should do']],
   options: [
     { flags: '-m, --model <provider:model>', help: "model to run, e.g. replay:tape.yaml or a bare gemini-2.5-flash (default: $AOS_MODEL, else the kernel's)" },
+    { flags: '--ladder <models>', help: 'a model ladder, cheapest first, comma-separated: each turn runs on the rung the kernel chooses (--model auto: the policy\'s)' },
     { flags: '-n, --name <name>', help: 'process name (replay tapes are keyed by it)', default: 'root' },
     { flags: '-r, --role <role>', help: 'role given to the model in its system prompt', default: 'assistant' },
     { flags: '-p, --priority <n>', help: `scheduling priority, ${param.minPriority}..${param.maxPriority}, higher first`, default: String(param.defaultPriority) },

@@ -135,6 +135,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     defaultModel: process.env.AOS_MODEL?.trim() || policy.defaultModel,
     mcp: policy.mcpServers,
     safety: policy.safety,
+    cost: policy.cost,
     secrets: await SecretBox.load(policy.safety.secrets, paths.home, process.env),
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),

@@ -79,11 +79,14 @@ export const handlers: Handlers = {
     settings: settingsOf(process.env),
   }),
   spawn: async (params, { kernel, hub, target }) => {
-    refuseSpawnDrift(params.settings, params.model ?? (defaultModelOf(kernel) ?? undefined), process.pid);
+    // Every rung of a ladder goes to its provider with the kernel's settings: each is checked.
+    const models = params.ladder ?? (params.model === 'auto' ? (kernel.ladder ?? []) : [params.model ?? defaultModelOf(kernel) ?? undefined]);
+    for (const model of models) refuseSpawnDrift(params.settings, model, process.pid);
     if (params.watch) hub.hold(target);
     const pcb = await kernel.spawn({
       task: params.task,
       model: params.model,
+      ladder: params.ladder,
       name: params.name,
       role: params.role,
       priority: params.priority,

@@ -62,7 +62,7 @@ export function watchPolicy(kernel: Kernel, loaded: Policy, log: (level: LogLeve
     lastError = null;
     kernel.policyError = null;
     const later = restartOnly(current, next);
-    kernel.reloadPolicy({ file, rootCapabilities: next.rootCapabilities, safety: next.safety, defaultModel: next.defaultModel ?? undefined, fromEnv: options.modelFromEnv });
+    kernel.reloadPolicy({ file, rootCapabilities: next.rootCapabilities, safety: next.safety, defaultModel: next.defaultModel ?? undefined, fromEnv: options.modelFromEnv, cost: next.cost });
     if (later) log('warn', `policy ${file}: ${later}`);
     current = next;
   };

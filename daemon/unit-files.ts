@@ -102,9 +102,10 @@ function withoutKind(server: McpServerConfig): Record<string, unknown> {
  */
 export async function unitBeside(unit: unknown, dir: string, source: string, running: Readonly<Record<string, McpServerConfig>>, placedAt = dir): Promise<UnitFromFile> {
   const doc = mapping(unit, source);
-  if (typeof doc.model === 'string' && doc.model.startsWith('replay:') && !path.isAbsolute(doc.model.slice(7))) {
-    doc.model = `replay:${path.resolve(placedAt, doc.model.slice(7))}`;
-  }
+  const beside = (model: unknown): unknown => (typeof model === 'string' && model.startsWith('replay:') && !path.isAbsolute(model.slice(7)) ? `replay:${path.resolve(placedAt, model.slice(7))}` : model);
+  doc.model = beside(doc.model);
+  if (doc.model === undefined) delete doc.model;
+  if (Array.isArray(doc.ladder)) doc.ladder = doc.ladder.map(beside);
   for (const [field, into, max] of [['role_file', 'role', param.maxRoleChars], ['task_file', 'task', 64 * 1024]] as const) {
     if (doc[field] === undefined) continue;
     if (doc[into] !== undefined) throw new AosError('EINVAL', `${source}: give ${into} or ${field}, not both`);

@@ -7,6 +7,7 @@ import type { LogLevel } from './proc/api.js';
 import type { SafetyPolicy } from './safety/policy-rules.js';
 import type { SecretBox } from './safety/secrets.js';
 import type { LaneLimits } from './sched/model-pool.js';
+import type { CostPolicy } from './cost/cost-policy.js';
 
 export type KernelLog = (level: LogLevel, message: string) => void;
 
@@ -47,5 +48,7 @@ export interface KernelOptions {
   safety?: SafetyPolicy;
   /** The policy's secrets with their values (SecretBox.load); none when absent. */
   secrets?: SecretBox;
+  /** The policy's model ladder, budgets and privacy rules (kernel/cost); none when absent. */
+  cost?: CostPolicy;
 }
 

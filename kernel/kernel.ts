@@ -41,6 +41,8 @@ import { startRetention } from './upkeep/retention.js';
 import { Units } from './units/units.js';
 import type { UnitsHost } from './units/runs.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
+import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
+import type { LadderRules } from './sched/ladder.js';
 import type { AllProcesses, KernelStore, OpenedStore } from './store/api.js';
 import { openStore } from './store/open.js';
 import { EventBus, type KernelEvent } from '../protocol/events.js';
@@ -94,6 +96,7 @@ export class Kernel implements SpawnCore {
     this.store = store;
     this.table = new ProcTable(store);
     this.rootCaps = new CapabilitySet(options.rootCapabilities);
+    this.cost = options.cost ?? NO_COST_POLICY;
     this.cwd = options.cwd ?? process.cwd();
     this.mailboxes = new Mailboxes(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
@@ -182,6 +185,18 @@ export class Kernel implements SpawnCore {
     return this.reloadedDefaultModel ?? this.options.defaultModel;
   }
 
+  /** The policy's ladder, budgets and privacy rules in force (a reload replaces them). */
+  cost: CostPolicy;
+
+  /** `--model auto`'s rungs. */
+  get ladder(): readonly string[] | null {
+    return this.cost.ladder;
+  }
+
+  get ladderRules(): LadderRules {
+    return this.cost.ladderRules;
+  }
+
   private reloadedDefaultModel: string | undefined;
 
   /**
@@ -189,8 +204,9 @@ export class Kernel implements SpawnCore {
    * approvals for every decision from now on, the default model (unless AOS_MODEL chose it). Logged,
    * and kept in the audit trail (pid 0) with the file it came from.
    */
-  reloadPolicy(change: { file: string; rootCapabilities: readonly string[]; safety: SafetyPolicy; defaultModel?: string; fromEnv: boolean }): void {
+  reloadPolicy(change: { file: string; rootCapabilities: readonly string[]; safety: SafetyPolicy; defaultModel?: string; fromEnv: boolean; cost?: CostPolicy }): void {
     this.rootCaps = new CapabilitySet(change.rootCapabilities);
+    if (change.cost) this.cost = change.cost;
     this.safety.reload(change.safety);
     if (!change.fromEnv) this.reloadedDefaultModel = change.defaultModel;
     this.policyLoadedAt = Date.now();

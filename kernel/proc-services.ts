@@ -14,6 +14,7 @@ import type {
   ResultReadRequest,
   SpawnRequest,
   WebhookReplyRequest,
+  EscalateAnswer,
 } from '../syscalls/services.js';
 import { resultChars } from './context/context-budget.js';
 import type { Mailboxes } from './ipc/mailboxes.js';
@@ -37,6 +38,8 @@ export interface ServicesHost extends SpawnCore {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
   readonly units: Pick<Units, 'spawnChild'>;
+  /** SYS_ESCALATE calls a process may make (the policy's models.escalations). */
+  readonly cost: { readonly escalations: number };
 }
 
 export class ProcServices implements ProcessServices {
@@ -191,5 +194,15 @@ export class ProcServices implements ProcessServices {
 
   exit(code: number, result: string | null): void {
     this.proc.requestExit(code, result);
+  }
+
+  escalate(reason: string): EscalateAnswer {
+    const routing = this.proc.routing;
+    if (!routing) throw new AosError('EINVAL', 'you run on one model, not a ladder: there is nothing to escalate to');
+    const cap = this.kernel.cost.escalations;
+    if (routing.escalations >= cap) throw new AosError('EPERM', cap === 0 ? 'the policy allows no SYS_ESCALATE (models.escalations: 0)' : `you have used the ${cap} escalations the policy allows (models.escalations)`);
+    routing.ask(reason);
+    persist(this.kernel.store, this.proc);
+    return { asked: true, now: routing.model, top: routing.rungs[routing.top] as string, left: cap - routing.escalations };
   }
 }

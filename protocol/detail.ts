@@ -9,6 +9,8 @@ export interface ProcDetail {
   capabilities: string[];
   /** Its working directory in the workspace (`/` unless given one). */
   workdir: string;
+  /** Prompt tokens the provider served from its cache (a tenth of the price), of prompt_tokens. */
+  cached_tokens: number;
   limits: { max_turns: number; max_tokens: number | null; max_cost: number | null; max_wall_s: number | null; context_tokens: number };
   children: Array<{ pid: number; name: string; state: string; status: string }>;
 }

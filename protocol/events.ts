@@ -34,8 +34,12 @@ export type KernelEvent = EventBase &
         transcript_seq?: number;
         usage?: { prompt: number; output: number; cached?: number };
         finish?: string;
+        /** The model the turn ran on, when the process has a ladder of them. */
+        model?: string;
         text: string;
       }
+    /** A laddered process's rung for a turn, and why (kernel/sched/ladder.ts). */
+    | { type: 'route'; turn: number; rung: number; model: string; reason: string }
     | { type: 'syscall'; turn: number; seq: number; name: string; args: Record<string, unknown> }
     | {
         type: 'result';

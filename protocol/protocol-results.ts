@@ -17,7 +17,9 @@ export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 /** A request line past this closes the connection (the client refuses to send one: client.ts). */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
-const EVENT_TYPES: readonly KernelEventType[] = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry', 'approval', 'trigger'];
+/** Every kind of event, complete by the type checker: a kind added to KernelEvent and not here fails the build (a client would refuse it). */
+const EVENT_KINDS: Record<KernelEventType, true> = { state: true, prompt: true, model: true, syscall: true, result: true, message: true, error: true, retry: true, approval: true, trigger: true, route: true };
+const EVENT_TYPES = Object.keys(EVENT_KINDS) as readonly KernelEventType[];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
 export function isKernelEvent(value: unknown): value is KernelEvent {
@@ -93,7 +95,7 @@ export const RESULTS = {
   kill: s.object({ killed: s.array(pid) }),
   send: s.object({ ok: s.literal(true) }),
   stop: s.object({ stopping: s.boolean, pids: s.array(pid) }),
-  inspect: s.object({ row: procRow, status: s.string, task: s.string, capabilities: s.array(s.string), workdir: s.string, limits: s.unknown, children: s.array(s.unknown) }) as s.Shape<ProcDetail>,
+  inspect: s.object({ row: procRow, status: s.string, task: s.string, capabilities: s.array(s.string), workdir: s.string, cached_tokens: s.nonNegativeInt, limits: s.unknown, children: s.array(s.unknown) }) as s.Shape<ProcDetail>,
   logs: s.object({ sub: s.nullable(sub), procs: s.array(procRow), events: s.array(kernelEvent) }),
   history: s.object({ procs: s.array(procRow), events: s.array(kernelEvent) }),
   subscribe: s.object({ sub, stats: kernelStats }),

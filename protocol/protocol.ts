@@ -41,6 +41,8 @@ export const METHODS = {
     params: z.strictObject({
       task: z.string(),
       model: z.string().min(1).optional(),
+      /** A model ladder, cheapest first (each turn on the rung the kernel chooses); `model: auto` is the policy's. */
+      ladder: z.array(z.string().min(1).max(4096)).min(1).max(8).optional(),
       name: z.string().min(1).max(128).optional(),
       role: z.string().min(1).max(param.maxRoleChars).optional(),
       priority: z.number().int().optional(),

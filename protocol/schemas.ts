@@ -19,7 +19,8 @@ export const kernelEventSchema = z
   .discriminatedUnion('type', [
     z.object({ ...base, type: z.literal('state'), from: state.nullable(), to: state, reason: z.string().optional(), code: z.number().int().optional(), name: z.string().optional(), ppid: z.number().int().optional(), role: z.string().optional(), model: z.string().optional() }),
     z.object({ ...base, type: z.literal('prompt'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string() }),
-    z.object({ ...base, type: z.literal('model'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string(), usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(), finish: z.string().optional() }),
+    z.object({ ...base, type: z.literal('model'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string(), usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(), finish: z.string().optional(), model: z.string().optional().describe('the rung the turn ran on, for a laddered process') }),
+    z.object({ ...base, type: z.literal('route'), turn: z.number().int(), rung: z.number().int().describe('0: the cheapest'), model: z.string(), reason: z.string() }).describe("a model ladder's rung for a turn, and why"),
     z.object({ ...base, type: z.literal('syscall'), turn: z.number().int(), seq: z.number().int(), name: z.string(), args: z.record(z.string(), z.unknown()) }),
     z.object({ ...base, type: z.literal('result'), turn: z.number().int(), seq: z.number().int(), name: z.string(), ok: z.boolean(), errno: z.string().optional(), message: z.string().optional(), value: z.unknown().optional() }),
     z.object({ ...base, type: z.literal('message'), from_pid: z.number().int(), to_pid: z.number().int(), channel: z.enum(['msg', 'stdin', 'stdout', 'webhook']), content: z.string() }),
@@ -73,6 +74,7 @@ export const procRowSchema = z
     exit_code: nullableInt,
     exit_reason: z.string().nullable(),
     wait: z.string().nullable().describe('what a blocked process waits for: msg, stdin, child 3, ...'),
+    model_mix: z.record(z.string(), z.number().int()).optional().describe("a model ladder's turns by the model they ran on; absent on one model"),
   })
   .describe('one row of aos ps --json');
 
@@ -83,6 +85,7 @@ export const procDetailSchema = z
     task: z.string(),
     capabilities: z.array(z.string()),
     workdir: z.string().describe('its working directory in the workspace: where relative paths land and commands start'),
+    cached_tokens: z.number().int().describe("prompt tokens the provider served from its cache, of the row's prompt_tokens"),
     limits: z.object({ max_turns: z.number().int(), max_tokens: nullableInt, max_cost: z.number().nullable(), max_wall_s: z.number().nullable(), context_tokens: z.number().int() }),
     children: z.array(z.object({ pid: z.number().int(), name: z.string(), state: z.string(), status: z.string() })),
   })

@@ -22,6 +22,8 @@ export interface ProcRow {
   exit_code: number | null;
   exit_reason: string | null;
   wait: string | null;
+  /** A laddered process's turns by the model they ran on (ps's MODEL shows the mix); absent on one model. */
+  model_mix?: Record<string, number>;
 }
 
 /** One provider's concurrency and rate headroom, as `aos kernel status` and `aos top` show it. */
@@ -102,5 +104,6 @@ export function toProcRow(pcb: Pcb, now = Date.now()): ProcRow {
     exit_code: pcb.exitCode,
     exit_reason: pcb.exitReason,
     wait: describeWait(pcb.wait),
+    ...(c.models ? { model_mix: c.models as Record<string, number> } : {}),
   };
 }

@@ -2,7 +2,10 @@
  * Every limit and default of the kernel, in one place (xv6's param.h).
  * Drivers take their limits as options; the kernel passes these values.
  */
+import { costParam } from './param-cost.js';
+
 export const param = {
+  ...costParam,
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /**
@@ -90,7 +93,6 @@ export const param = {
 
   /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
   replayMaxTapeBytes: 1024 * 1024,
-
   /** Exec sandbox. */
   execDefaultTimeoutS: 30,
   execMaxTimeoutS: 600,
@@ -100,7 +102,6 @@ export const param = {
   execMaxProcesses: 64,
   execMaxMemoryBytes: 1024 * 1024 * 1024,
   execMaxOutputBytes: 64 * 1024,
-
   /** Network. */
   netMaxBodyBytes: 5 * 1024 * 1024,
   netConnectTimeoutMs: 10_000,
@@ -108,7 +109,6 @@ export const param = {
   netMaxRedirects: 5,
   /** Units (kernel/units): runs started a minute, per unit and in all, past which firings are skipped (and counted); units a kernel holds; a package's files, their bytes in all, one file's bytes (aos unit install). */
   ...{ unitMaxRunsPerMinute: 30, unitsMaxRunsPerMinute: 120, maxUnits: 256, unitPackageMaxFiles: 1_000, unitPackageMaxBytes: 32 * 1024 * 1024, unitPackageMaxFileBytes: 8 * 1024 * 1024 },
-
   /** Webhook gateway (HTTP on 127.0.0.1): default port, request body cap, reply wait, limits. */
   webhookPort: 7077,
   webhookMaxBodyBytes: 1024 * 1024,

@@ -8,6 +8,8 @@ export function isEnded(state: ProcState): boolean {
 }
 
 export interface ProcCounters {
+  /** A laddered process's turns by the model they ran on; absent on one model. */
+  models?: Readonly<Record<string, number>>;
   turns: number;
   syscalls: number;
   promptTokens: number;

@@ -66,6 +66,15 @@ export interface ResultPage {
   next_offset: number | null;
 }
 
+export interface EscalateAnswer {
+  asked: true;
+  /** The rung this turn ran on, and the ladder's top. */
+  now: string;
+  top: string;
+  /** SYS_ESCALATE calls left. */
+  left: number;
+}
+
 export interface ProcessServices {
   spawn(request: SpawnRequest): number | Promise<number>;
   /** Waits for a child (any child when pid is null) to end; answers at once when one has. */
@@ -82,6 +91,8 @@ export interface ProcessServices {
   /** Answer a webhook request this process received. */
   webhookReply(requestId: string | undefined, reply: WebhookReplyRequest): void;
   exit(code: number, result: string | null): void;
+  /** Ask that the next turn run on a stronger rung of the process's model ladder (the policy caps how often). */
+  escalate(reason: string): EscalateAnswer;
   /** A page of one of this process's own results, as stored whole (never another process's). */
   readResult(request: ResultReadRequest): Promise<ResultPage>;
 }

@@ -1,6 +1,7 @@
 /** The one syscall registry (xv6's syscalls[]). Adding a syscall: one file, one line here. */
 import type { SyscallDef } from './define.js';
 import execCmd from './exec-cmd.js';
+import escalate from './escalate.js';
 import exit from './exit.js';
 import fsList from './fs-list.js';
 import fsRead from './fs-read.js';
@@ -43,6 +44,7 @@ export const SYSCALLS: readonly SyscallDef[] = [
   resultRead,
   mcpCall,
   mcpList,
+  escalate,
   exit,
 ];
 

@@ -25,6 +25,15 @@ export function cost(usd) {
   return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
 }
 
+/** A row's model as aos top shows it: short, or a ladder's rungs by the turns each ran (`flash-lite×7 pro×1`). */
+export function modelOfRow(row) {
+  if (!row.model.startsWith('ladder:')) return shortModel(row.model);
+  const rungs = row.model.slice('ladder:'.length).split('|');
+  const mix = row.model_mix ?? {};
+  const used = rungs.filter((r) => (mix[r] ?? 0) > 0);
+  return used.length ? used.map((r) => `${shortModel(r)}×${mix[r]}`).join(' ') : rungs.map(shortModel).join('/');
+}
+
 /** `replay:/a/b/tape.yaml` → `tape`; `gemini:gemini-2.5-flash` → `gemini-2.5-flash` (as aos top shows it). */
 export function shortModel(model) {
   const colon = model.indexOf(':');

@@ -1,5 +1,5 @@
 // The process tree: children under their parent (ppid), each with its state, exit and why it waits; filter as you type.
-import { age, clear, cost, h, shortModel, tokens } from './dom.js';
+import { age, clear, cost, h, modelOfRow, tokens } from './dom.js';
 
 function why(row) {
   if (row.state === 'exited' || row.state === 'killed') return `code ${row.exit_code ?? '-'}${row.exit_reason ? `: ${row.exit_reason}` : ''}`;
@@ -19,7 +19,7 @@ function item(row, selected, onSelect) {
       row.task ? h('span', { class: 'task', title: row.task }, row.task) : null,
       h('span', { class: 'badge' }, row.state),
       h('span', { class: 'why' }, why(row)),
-      h('span', { class: 'model' }, shortModel(row.model)),
+      h('span', { class: 'model' }, modelOfRow(row)),
       h('span', { class: 'figures' }, `${tokens(row.tokens)} tok · ${cost(row.cost)}${row.created_at ? ` · ${age(row)}` : ''}`),
     ),
   );

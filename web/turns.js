@@ -15,6 +15,8 @@ export function foldTurns(frames) {
     } else if (e.type === 'model') {
       current = turnOf(e.turn, at);
       Object.assign(current, { modelEnd: at, usage: e.usage ?? null, cost: cost ?? 0, model: model ?? '', reply: e.text, finish: e.finish });
+    } else if (e.type === 'route') {
+      turnOf(e.turn, at).route = { rung: e.rung, model: e.model, reason: e.reason };
     } else if (e.type === 'syscall') {
       turnOf(e.turn, at).calls.set(e.seq, { seq: e.seq, name: e.name, args: e.args, start: at, end: null, result: null });
     } else if (e.type === 'result') {

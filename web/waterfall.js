@@ -27,12 +27,16 @@ function row(t, range, now) {
   }
   for (const w of t.waits) track.append(bar('wait', w.start, w.end ?? now, range, `${w.kind} ${w.reason}`));
   for (const b of range.breaks) track.append(breakMark(b));
-  const usage = t.usage ? `${tokens(t.usage.prompt)} in / ${tokens(t.usage.output)} out` : 'no usage';
+  // Cached prompt tokens cost a tenth: shown beside the prompt's, so a cold cache is seen at a glance.
+  const cached = t.usage?.cached ? ` (${tokens(t.usage.cached)} cached)` : '';
+  const usage = t.usage ? `${tokens(t.usage.prompt)} in${cached} / ${tokens(t.usage.output)} out` : 'no usage';
   const names = [...t.calls.values()].map((c) => c.name).join(', ');
+  // A ladder's rung and why it was chosen (the route event).
+  const route = t.route ? h('span', { class: 'route', title: t.route.reason }, ` · rung ${t.route.rung}: ${t.route.reason}`) : null;
   return h(
     'li',
-    { class: 'turn', dataset: { turn: t.turn } },
-    h('div', { class: 'turn-label' }, h('b', {}, `turn ${t.turn}`), ` ${t.model.replace(/^replay:.*\//, 'replay:')}`, h('br'), `${usage} · ${cost(t.cost)}`, h('br'), h('span', { class: 'muted' }, `model ${t.modelEnd ? ms(t.modelEnd - t.start) : '…'}${names ? ` · ${names}` : ''}`)),
+    { class: 'turn', dataset: { turn: t.turn, ...(t.route ? { rung: t.route.rung } : {}) } },
+    h('div', { class: 'turn-label' }, h('b', {}, `turn ${t.turn}`), ` ${t.model.replace(/^replay:.*\//, 'replay:')}`, route, h('br'), `${usage} · ${cost(t.cost)}`, h('br'), h('span', { class: 'muted' }, `model ${t.modelEnd ? ms(t.modelEnd - t.start) : '…'}${names ? ` · ${names}` : ''}`)),
     track,
   );
 }

@@ -1,5 +1,5 @@
 /** The process table's columns, and which of them fit a given width (htop-style: drop, then flex). */
-import { fit, formatAgo, formatCost, formatCount, formatDuration, formatRate, shortModel } from './format.js';
+import { fit, formatAgo, formatCost, formatCount, formatDuration, formatRate, modelOfRow } from './format.js';
 import type { ViewRow } from './rows.js';
 import { treeName } from './tree.js';
 import { describeStatus } from '../../protocol/status.js';
@@ -27,7 +27,7 @@ export const COLUMNS: readonly Column[] = [
   { key: 'ppid', title: 'PPID', width: 5, align: 'right', keep: 9, value: (r) => (r.ppid ? String(r.ppid) : '-') },
   { key: 'name', title: 'NAME', width: 10, min: 8, max: 24, give: 2, cut: 'middle', align: 'left', keep: 0, value: treeName },
   { key: 'state', title: 'STATE', width: 16, min: 10, max: 24, give: 3, align: 'left', keep: 1, value: (r) => describeStatus(r) },
-  { key: 'model', title: 'MODEL', width: 8, min: 5, max: 32, give: 1, align: 'left', keep: 5, value: (r) => shortModel(r.model) },
+  { key: 'model', title: 'MODEL', width: 8, min: 5, max: 32, give: 1, align: 'left', keep: 5, value: (r) => modelOfRow(r) },
   { key: 'turns', title: 'TURNS', width: 5, align: 'right', keep: 6, value: (r) => formatCount(r.turns) },
   { key: 'syscalls', title: 'SYSC', width: 5, wide: { title: 'SYSCALLS', width: 8 }, align: 'right', keep: 7, value: (r) => formatCount(r.syscalls) },
   { key: 'tokens', title: 'TOKENS', width: 6, align: 'right', keep: 2, value: (r) => formatCount(r.tokens) },

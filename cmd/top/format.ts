@@ -1,5 +1,6 @@
 /** Compact numbers for narrow columns: 1.2k tokens, $0.0123, 3m12s, 45 MiB. */
 import { cutEnd, cutMiddle, pad } from '../text-width.js';
+import { describeMix, isLadder, rungsOf } from '../../sys/ladder.js';
 
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '—';
@@ -60,8 +61,14 @@ export function formatBytes(bytes: number): string {
   return `${i === 0 || value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[i]}`;
 }
 
-/** `replay:/a/b/tape.yaml` → `tape`; `gemini:gemini-2.5-flash` → `gemini-2.5-flash`. */
+/** A row's MODEL in brief: its model short, or a ladder's mix of rungs by the turns each ran (`flash-lite×7 pro×1`). */
+export function modelOfRow(row: { model: string; model_mix?: Readonly<Record<string, number>> }): string {
+  return isLadder(row.model) ? describeMix(rungsOf(row.model), row.model_mix ?? {}, shortModel) : shortModel(row.model);
+}
+
+/** `replay:/a/b/tape.yaml` → `tape`; `gemini:gemini-2.5-flash` → `gemini-2.5-flash`; a ladder, its rungs. */
 export function shortModel(model: string): string {
+  if (isLadder(model)) return describeMix(rungsOf(model), {}, shortModel);
   const colon = model.indexOf(':');
   const provider = colon < 0 ? '' : model.slice(0, colon);
   const name = colon < 0 ? model : model.slice(colon + 1);

@@ -25,8 +25,9 @@ export function modelLookup(kernel: Kernel): ModelOf {
 /** Only a model reply is parsed (its usage is at the end); every other event goes out as stored. */
 export function frameJson(row: EventRow, modelOf: ModelOf): string {
   if (row.json.slice(0, 80).includes('"type":"model"')) {
-    const event = JSON.parse(row.json) as { pid: number; usage?: ModelUsage };
-    const model = modelOf(event.pid);
+    const event = JSON.parse(row.json) as { pid: number; usage?: ModelUsage; model?: string };
+    // A laddered process's turn names the rung it ran on: its price is that rung's.
+    const model = event.model ?? modelOf(event.pid);
     if (model !== undefined) {
       const cost = costOf(model, event.usage);
       return `{"id":${row.id},"model":${JSON.stringify(model)},"cost":${cost},"e":${row.json}}`;

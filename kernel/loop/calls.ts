@@ -106,6 +106,7 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
   );
   const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
   proc.callAnswered(line);
+  proc.routing?.noteResult(result.ok ? null : result.errno);
   // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
   if (seq + 1 < blocks.length) kernel.store.transcripts.putResult(pcb.pid, seq, line);
   persist(kernel.store, proc);

@@ -9,7 +9,7 @@ import { estimateTokens, tokensToChars } from '../context/context-budget.js';
 import { fitMessages } from '../context/context-fit.js';
 import { taskMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
-import type { Lease } from '../sched/model-pool.js';
+import { type Lease, providerOf } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { Entry } from '../proc/proc-types.js';
@@ -114,8 +114,12 @@ async function summarize(kernel: LoopHost, proc: Proc, driver: ModelDriver, leas
   if (!fitted) return extractiveSummary(older, chars);
   const { pcb } = proc;
   const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
-  const reply = await kernel.pool.complete(driver, request, lease);
-  account(proc, reply.usage);
+  // A ladder summarises on its cheapest rung when that rung shares the lease's provider (a summary is easy work).
+  const turnModel = proc.routing?.model ?? pcb.model;
+  const cheapest = proc.routing?.rungs[0];
+  const model = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
+  const reply = await kernel.pool.complete(model === turnModel ? driver : await kernel.models.get(model), request, lease);
+  account(proc, reply.usage, model);
   return reply.text.slice(0, chars);
 }
 

@@ -132,7 +132,9 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   flushNotices(kernel, proc);
   const { pcb } = proc;
   const turn = pcb.counters.turns;
-  const driver = kernel.models.loaded(pcb.model) ?? (await kernel.models.get(pcb.model));
+  // A laddered process runs this turn on the rung it was queued for (lifecycle.ts route).
+  const model = proc.routing?.model ?? pcb.model;
+  const driver = kernel.models.loaded(model) ?? (await kernel.models.get(model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
   const system = proc.systemPrompt ?? proc.keepSystemPrompt(buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));
   const compacting = manageContext(kernel, proc, system, driver, lease);
@@ -152,7 +154,8 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   const reply = await kernel.pool.complete(driver, request, lease);
   if (kernel.closing) return reply;
   proc.countTurn();
-  account(proc, reply.usage);
+  if (proc.routing) proc.ranOn(model);
+  account(proc, reply.usage, model);
   const replySeq = appendTranscript(kernel.store, proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',
@@ -161,6 +164,7 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
     transcript_seq: replySeq,
     ...(reply.usage ? { usage: reply.usage } : {}),
     ...(reply.finishReason ? { finish: reply.finishReason } : {}),
+    ...(proc.routing ? { model } : {}),
     text: reply.text,
   });
   return reply;
@@ -175,6 +179,7 @@ export function parseReply(text: string): ReturnType<typeof parseSyscalls> {
 function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<void> | undefined {
   const blocks = parseReply(reply.text);
   if (blocks.length === 0) {
+    proc.routing?.noteReminder();
     const streak = proc.replyWithoutSyscall();
     if (streak >= param.maxNoSyscallReplies) {
       finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, `no syscall in ${streak} consecutive replies`);

@@ -10,6 +10,8 @@ import type { DiskGuard } from './disk-guard.js';
 import type { KernelStore } from '../store/api.js';
 import type { EventBus } from '../../protocol/events.js';
 import type { ProcTable } from './table.js';
+import type { Proc } from './proc.js';
+import type { LadderRules } from '../sched/ladder.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -24,4 +26,8 @@ export interface ProcCore {
   log(level: LogLevel, message: string): void;
   /** The process's webhook routes answer 410 from now on. */
   processEnded(pid: number): void;
+  /** The fraction of the tightest budget over this process left (null: none applies); a ladder steps down when it is low. */
+  headroom?(proc: Proc): number | null;
+  /** How a ladder climbs and holds (the policy's `models` section), the defaults when absent. */
+  readonly ladderRules?: LadderRules;
 }

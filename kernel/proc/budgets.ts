@@ -6,9 +6,10 @@ import type { ProcCore } from './api.js';
 import { endForBudget } from './kill.js';
 import type { Proc } from './proc.js';
 
-export function account(proc: Proc, usage: ModelUsage | undefined): void {
+/** A reply's usage and its price, at the rates of the model that answered (a ladder's rung). */
+export function account(proc: Proc, usage: ModelUsage | undefined, model = proc.pcb.model): void {
   if (!usage) return;
-  proc.charge(usage, costOf(proc.pcb.model, usage));
+  proc.charge(usage, costOf(model, usage));
 }
 
 /** The reason a process has crossed its token or cost budget, if it has. */

@@ -20,6 +20,7 @@ export function inspectProcess(table: ProcTable, pid: number): ProcDetail {
     task: pcb.task,
     capabilities: [...pcb.capabilities],
     workdir: pcb.cwd,
+    cached_tokens: pcb.counters.cachedTokens,
     limits: { max_turns: l.maxTurns, max_tokens: l.maxTokens, max_cost: l.maxCost, max_wall_s: l.maxWallS, context_tokens: l.contextTokens },
     children,
   };

@@ -12,6 +12,7 @@ import type { WakeReason } from './parking.js';
 import type { Notice } from '../context/context.js';
 import type { Waking } from '../../sys/waking.js';
 import { persist } from './transcript.js';
+import { decideRung, DEFAULT_LADDER_RULES } from '../sched/ladder.js';
 
 export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
   const from = proc.pcb.state;
@@ -53,7 +54,21 @@ export function enqueue(k: ProcCore, proc: Proc): void {
   const { pcb } = proc;
   const c = pcb.counters;
   const estimate = c.turns > 0 ? Math.ceil((c.promptTokens + c.outputTokens) / c.turns) : param.firstTurnTokenEstimate;
-  k.scheduler.enqueue(pcb.pid, pcb.priority, pcb.model, estimate);
+  k.scheduler.enqueue(pcb.pid, pcb.priority, proc.routing ? route(k, proc) : pcb.model, estimate);
+}
+
+/**
+ * A laddered process's rung for its next turn (sched/ladder.ts), chosen once per turn — a process
+ * queued again for the same turn keeps it — and said as a `route` event. Its model is the lane.
+ */
+function route(k: ProcCore, proc: Proc): string {
+  const routing = proc.routing as NonNullable<Proc['routing']>;
+  const turn = proc.pcb.counters.turns;
+  if (routing.routedTurn === turn) return routing.model;
+  const decision = decideRung(routing.top, { rung: routing.rung, stick: routing.stick }, routing.signals(proc.parkedThisTurn, k.headroom?.(proc) ?? null), k.ladderRules ?? DEFAULT_LADDER_RULES);
+  routing.routed(turn, decision);
+  k.events.emit({ type: 'route', pid: proc.pid, turn, rung: decision.rung, model: routing.model, reason: decision.reason });
+  return routing.model;
 }
 
 /** End a process: the one place a PCB leaves the living. */

@@ -28,6 +28,7 @@ export function pcbFromRecord(r: ProcessSummary): Pcb {
       outputTokens: r.output_tokens,
       cachedTokens: r.cached_tokens,
       cost: r.cost,
+      ...(r.model_mix ? { models: JSON.parse(r.model_mix) as Record<string, number> } : {}),
     },
     limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: param.contextBudgetTokens },
     wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,

@@ -8,6 +8,7 @@ import type { KillRequest } from '../../sys/types.js';
 import type { Notice } from '../context/context.js';
 import type { KillRequest as Kill, Pcb } from '../../sys/types.js';
 import type { ContextStart, CrashCount, PendingTurn, StoredPendingTurn } from './proc-types.js';
+import type { Routing, StoredRouting } from './routing.js';
 
 /** What a record is made of (a Proc has it all; naming it here keeps this file below proc.ts). */
 export interface RuntimeSource {
@@ -27,6 +28,7 @@ export interface RuntimeSource {
   readonly killRequested: Kill | null;
   readonly context: ContextStart | null;
   readonly contextWarned: boolean;
+  readonly routing: Routing | null;
 }
 
 export interface Runtime {
@@ -49,6 +51,8 @@ export interface Runtime {
   contextWarned?: boolean;
   /** Its working directory when not `/` (the PCB's cwd). */
   cwd?: string;
+  /** A laddered process's routing (routing.ts). */
+  routing?: StoredRouting;
 }
 
 export function parseRuntime(json: string): Runtime {
@@ -80,6 +84,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
     context: proc.context,
     contextWarned: proc.contextWarned,
     ...(p.cwd === '/' ? {} : { cwd: p.cwd }),
+    ...(proc.routing ? { routing: proc.routing.stored() } : {}),
   };
 }
 
@@ -113,6 +118,7 @@ export function recordOf(proc: RuntimeSource): ProcessRecord {
     cost: c.cost,
     max_turns: p.limits.maxTurns,
     wait: p.wait ? JSON.stringify(p.wait) : null,
+    model_mix: c.models ? JSON.stringify(c.models) : null,
     runtime: JSON.stringify(runtime),
   };
 }

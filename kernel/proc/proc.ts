@@ -7,7 +7,8 @@ import type { ContextStart, CrashCount, Entry, PendingTurn, StoredMessage, Store
 import { Waking } from '../../sys/waking.js';
 import { Parking, type WakeReason } from './parking.js';
 import type { Notice } from '../context/context.js';
-
+import { isLadder, rungsOf } from '../../sys/ladder.js';
+import { Routing } from './routing.js';
 
 /** Proc's fields as its own methods write them; outside this file they are read-only. */
 type Own = { -readonly [K in keyof Proc]: Proc[K] };
@@ -57,6 +58,8 @@ export class Proc {
   readonly inTurn: boolean = false;
   /** Counts the turns begun (see endTurn). */
   readonly turnsBegun: number = 0;
+  /** A model ladder's state (routing.ts): which rung the next turn runs on, and why; null on one model. */
+  readonly routing: Routing | null;
 
   /** This process and its PCB, writable: for its own methods only. */
   private get own(): Own { return this as Own; }
@@ -66,6 +69,8 @@ export class Proc {
   enter(state: ProcState): void { this.ownPcb.state = state; }
   markStarted(): void { this.ownPcb.startedAt ??= Date.now(); }
   countTurn(): void { this.ownPcb.counters.turns++; }
+  /** A laddered process's turn ran on `model` (the mix ps shows). */
+  ranOn(model: string): void { const c = this.ownPcb.counters; c.models = { ...c.models, [model]: (c.models?.[model] ?? 0) + 1 }; }
   countSyscall(): void { this.ownPcb.counters.syscalls++; }
 
   /** A reply's usage, as the provider counted it, and its price. */
@@ -81,10 +86,7 @@ export class Proc {
   }
 
   /** A turn of it begins (or resumes after a restart): its number, for that turn's end to compare. */
-  beginTurn(): number {
-    this.own.inTurn = true;
-    return ++this.own.turnsBegun;
-  }
+  beginTurn(): number { this.own.inTurn = true; return ++this.own.turnsBegun; }
 
   /**
    * The turn numbered `begun` ended: false (nothing changes) when a newer turn of it has begun since.
@@ -173,9 +175,7 @@ export class Proc {
   warnedOfContext(): void { this.own.contextWarned = true; }
 
   /** Notices for the next turn. */
-  notify(notice: Notice): void {
-    (this.notices as Notice[]).push(notice);
-  }
+  notify(notice: Notice): void { (this.notices as Notice[]).push(notice); }
 
   /** The notices that arrived since the last turn, which join its request. */
   takeNotices(): readonly Notice[] {
@@ -238,16 +238,14 @@ export class Proc {
     readonly caps: CapabilitySet,
     /** pid of the root of this process's tree: IPC stays inside a tree. */
     readonly tree: number,
-  ) {}
-
-  get pid(): number {
-    return this.pcb.pid;
+  ) {
+    this.routing = isLadder(pcb.model) ? new Routing(rungsOf(pcb.model)) : null;
   }
+
+  get pid(): number { return this.pcb.pid; }
 
   /** Neither queued nor in a turn: nothing else would notice a kill. */
-  get idle(): boolean {
-    return !this.inTurn;
-  }
+  get idle(): boolean { return !this.inTurn; }
 
   /** Park until woken, timed out or killed (parking.ts); the caller sets state. */
   park(spec: WaitSpec): Waking<WakeReason> {
@@ -293,6 +291,7 @@ export class Proc {
       identicalStreak: rt.identicalStreak, lastSignature: rt.lastSignature, timerSeq: rt.timerSeq, storedPending: rt.pending,
       promptTurn: rt.promptTurn ?? -1, crash: rt.crash ?? null, killRequested: rt.kill ?? null,
       context: rt.context ?? null, contextWarned: rt.contextWarned ?? false,
+      routing: proc.routing && rt.routing ? new Routing(proc.routing.rungs, rt.routing) : proc.routing,
     };
     Object.assign(proc.own, restored);
     return proc;

@@ -7,11 +7,29 @@
 import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
 import { describeModelSetup } from '../../drivers/llm/setup.js';
 import { AosError } from '../../sys/errno.js';
+import { resolveRungs } from '../../drivers/llm/rungs.js';
+import { ladderModel } from '../../sys/ladder.js';
 
 export interface ModelDefaults {
   /** As configured; resolved on use, so a bad AOS_MODEL fails a spawn, not the kernel's start. */
   readonly defaultModel?: string;
   readonly cwd: string;
+  /** `--model auto`'s rungs (the policy's models.ladder), resolved; none when absent. */
+  readonly ladder?: readonly string[] | null;
+}
+
+/**
+ * A root's model when it asks for a ladder: its own rungs (`--ladder a,b,c`, a unit's `ladder:`),
+ * or `auto`, the policy's. Null when it asks for one model.
+ */
+export function rootLadder(k: ModelDefaults, requested: string | undefined, ladder: readonly string[] | undefined, cwd: string): string | null {
+  if (ladder !== undefined && ladder.length > 0) {
+    if (requested !== undefined && requested.trim() !== '' && requested.trim() !== 'auto') throw new AosError('EINVAL', 'give a model or a ladder, not both');
+    return ladderModel(resolveRungs(ladder, cwd, 'ladder'));
+  }
+  if (requested?.trim() !== 'auto') return null;
+  if (!k.ladder || k.ladder.length === 0) throw new AosError('EINVAL', 'model auto: the policy names no ladder (models: {ladder: [cheapest, …, strongest]}); or give one with --ladder');
+  return ladderModel(k.ladder);
 }
 
 /** `provider:model` for a root spawn; AosError EINVAL saying what was wrong and whose setting it was. */

@@ -35,7 +35,8 @@ export function sameRow(a: ProcRow, b: ProcRow): boolean {
     a.role === b.role &&
     a.model === b.model &&
     a.priority === b.priority &&
-    a.created_at === b.created_at
+    a.created_at === b.created_at &&
+    a.model_mix === b.model_mix
   );
 }
 

@@ -21,15 +21,19 @@ import { enqueue } from './lifecycle.js';
 import { chooseChildModel } from './model-choice.js';
 import { capabilitiesOf } from './permissions.js';
 import { Proc } from './proc.js';
-import { rootModel } from './root-model.js';
+import { rootLadder, rootModel } from './root-model.js';
+import { isLadder, ladderModel, rungsOf } from '../../sys/ladder.js';
+import { resolveModel } from '../../drivers/llm/model-name.js';
 import { checkRoleFits, roleLabel } from '../context/role.js';
 import { appendTranscript, persist } from './transcript.js';
 import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
 
 export interface SpawnOptions {
   task: string;
-  /** `provider:model` or a bare name a provider owns; the kernel's default when absent. */
+  /** `provider:model` or a bare name a provider owns; `auto` for the policy's ladder; the kernel's default when absent. */
   model?: string;
+  /** A model ladder, cheapest first: each turn runs on the rung the kernel chooses (kernel/sched/ladder.ts). */
+  ladder?: readonly string[];
   name?: string;
   role?: string;
   priority?: number;
@@ -83,7 +87,8 @@ export function workdirOf(parentCwd: string, workdir: string | undefined): strin
 /** Start a root process (the CLI's `aos spawn`). */
 export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pcb> {
   const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
-  const model = rootModel(k, options.model, options.cwd ?? k.cwd);
+  const cwd = options.cwd ?? k.cwd;
+  const model = rootLadder(k, options.model, options.ladder, cwd) ?? rootModel(k, options.model, cwd);
   return create(k, null, { ...options, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
 }
 
@@ -95,7 +100,10 @@ export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest): P
   const caps = parent.caps.intersect(request.capabilities ? capabilitiesOf(request.capabilities, parent.caps.list) : parent.caps.list);
   const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
   const make = (model: string): Pcb | Promise<Pcb> => create(k, parent, { ...request, name: request.name ?? roleLabel(request.role), model, priority }, caps);
-  if (!request.model || request.model === parent.pcb.model) return make(parent.pcb.model);
+  if (!request.model || request.model === parent.pcb.model || request.model === 'auto') return make(parent.pcb.model);
+  // On a ladder, a rung of it: the child's ladder ends there (it never reaches above its parent's).
+  const rung = isLadder(parent.pcb.model) ? rungsOf(parent.pcb.model).indexOf(resolveModel(request.model)) : -1;
+  if (rung >= 0) return make(ladderModel(rungsOf(parent.pcb.model).slice(0, rung + 1)));
   return chooseChildModel({ model: parent.pcb.model, caps: parent.caps }, request.model, k).then(make);
 }
 
@@ -109,14 +117,16 @@ function create(k: SpawnCore, parent: Proc | null, given: Request, caps: Capabil
   if (!Number.isInteger(priority) || priority < param.minPriority || priority > param.maxPriority) {
     throw new AosError('EINVAL', `priority must be an integer from ${param.minPriority} to ${param.maxPriority}`);
   }
-  const loaded = k.models.loaded(req.model);
-  if (loaded) return insert(k, parent, req, caps, priority, loaded);
+  // A ladder's every rung is opened now: a rung that cannot be (no key, a retired model) refuses the spawn, not a later turn.
+  const rungs = rungsOf(req.model);
+  const loaded = rungs.map((rung) => k.models.loaded(rung));
+  if (loaded.every((d) => d !== undefined)) return insert(k, parent, req, caps, priority, loaded as ModelDriver[]);
   // The spawns that came while the model loaded all go on when it has: through the turn gate, so
   // that a thousand of them do not run in one macrotask ahead of every socket and commit.
-  return k.models.get(req.model).then(async (driver) => {
+  return Promise.all(rungs.map((rung) => k.models.get(rung))).then(async (drivers) => {
     const slot = turnSlot();
     if (slot) await slot;
-    return insert(k, parent, req, caps, priority, driver);
+    return insert(k, parent, req, caps, priority, drivers);
   });
 }
 
@@ -124,8 +134,10 @@ function checkRoom(k: SpawnCore): void {
   if (k.table.size >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
 }
 
-function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, driver: ModelDriver): Pcb {
-  const contextTokens = contextBudget(req.model, driver, req.contextTokens, parent?.pcb.limits.contextTokens);
+function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, drivers: readonly ModelDriver[]): Pcb {
+  // A ladder's context is the narrowest rung's: every turn's request fits whichever rung it goes to.
+  const rungs = rungsOf(req.model);
+  const contextTokens = Math.min(...rungs.map((rung, i) => contextBudget(rung, drivers[i] as ModelDriver, req.contextTokens, parent?.pcb.limits.contextTokens)));
   checkRoleFits(req.role, contextTokens);
   // The parent may have been killed (or the kernel stopped, or the table filled) while the model loaded: nothing runs under a killed parent.
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');

@@ -12,6 +12,7 @@ import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import { mcpPolicySchema, mcpServerConfigs } from './mcp-policy.js';
 import { parseSafety, SAFETY_SECTIONS, type SafetyPolicy } from './policy-rules.js';
+import { COST_SECTIONS, toCostPolicy, type CostPolicy } from '../cost/cost-policy.js';
 
 export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
 # A child process gets the intersection of its parent's capabilities and what it asks for.
@@ -64,6 +65,7 @@ const policySchema = z
       .optional(),
     mcp: mcpPolicySchema.optional(),
     ...SAFETY_SECTIONS,
+    ...COST_SECTIONS,
   })
   .strict();
 
@@ -78,6 +80,8 @@ export interface Policy {
   mcpServers: Record<string, McpServerConfig>;
   /** Rules, approvals, secrets and the journal's retention (policy-rules.ts). */
   safety: SafetyPolicy;
+  /** The model ladder, budgets over time and personal data kept local (kernel/cost/cost-policy.ts). */
+  cost: CostPolicy;
 }
 
 /** Whether an explicit policy entry opens this private address and port. */
@@ -118,6 +122,7 @@ export function parsePolicy(text: string, file: string): Policy {
     defaultModel,
     mcpServers: mcpServerConfigs(parsed.data.mcp, path.dirname(path.resolve(file))),
     safety: parseSafety(parsed.data, text, file),
+    cost: toCostPolicy(parsed.data, file),
   };
 }
 

@@ -8,7 +8,7 @@ import { ageSeconds, describeWait, type ProcRow } from '../../protocol/views.js'
 
 /** The columns of `processes` a ps row is made of. */
 export const PS_COLUMNS = `pid, ppid, name, role, state, model, priority, turns, syscalls, prompt_tokens, output_tokens, cost,
-  created_at, started_at, ended_at, exit_code, exit_reason, wait`;
+  created_at, started_at, ended_at, exit_code, exit_reason, wait, model_mix`;
 
 export interface PsColumns {
   pid: number;
@@ -30,6 +30,8 @@ export interface PsColumns {
   exit_reason: string | null;
   /** WaitSpec as JSON, or null. */
   wait: string | null;
+  /** Turns by model as JSON, or null. */
+  model_mix: string | null;
 }
 
 export function psRowFromColumns(r: PsColumns, now: number): ProcRow {
@@ -54,6 +56,7 @@ export function psRowFromColumns(r: PsColumns, now: number): ProcRow {
     exit_code: r.exit_code,
     exit_reason: r.exit_reason,
     wait: r.wait === null ? null : describeWait(JSON.parse(r.wait) as WaitSpec),
+    ...(r.model_mix === null ? {} : { model_mix: JSON.parse(r.model_mix) as Record<string, number> }),
   };
 }
 
@@ -66,8 +69,9 @@ const WAIT_SQL = `CASE WHEN wait IS NULL THEN NULL WHEN wait ->> '$.kind' = 'chi
  * BLOB (bytes for the socket: no JS object or string per row). Parameter: @now (ms).
  */
 export const PS_ROWS_JSON_SQL = `SELECT CAST('[' || COALESCE(group_concat(row, ','), '') || ']' AS BLOB) FROM (
-  SELECT json_object('pid', pid, 'ppid', ppid, 'name', name, 'role', role, 'state', state, 'model', model, 'priority', priority,
+  SELECT json_patch(json_object('pid', pid, 'ppid', ppid, 'name', name, 'role', role, 'state', state, 'model', model, 'priority', priority,
     'turns', turns, 'syscalls', syscalls, 'prompt_tokens', prompt_tokens, 'output_tokens', output_tokens,
     'tokens', prompt_tokens + output_tokens, 'cost', cost, 'created_at', created_at, 'started_at', started_at, 'ended_at', ended_at,
-    'age_s', ${AGE_SQL}, 'exit_code', exit_code, 'exit_reason', exit_reason, 'wait', ${WAIT_SQL}) AS row
+    'age_s', ${AGE_SQL}, 'exit_code', exit_code, 'exit_reason', exit_reason, 'wait', ${WAIT_SQL}),
+    CASE WHEN model_mix IS NULL THEN '{}' ELSE json_object('model_mix', json(model_mix)) END) AS row
   FROM processes ORDER BY pid)`;

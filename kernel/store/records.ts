@@ -28,6 +28,8 @@ export interface ProcessRecord {
   cost: number;
   max_turns: number;
   wait: string | null;
+  /** A laddered process's turns by model, as JSON; null on one model. */
+  model_mix: string | null;
   runtime: string;
 }
 
@@ -35,7 +37,7 @@ export interface ProcessRecord {
 export type ProcessSummary = Omit<ProcessRecord, 'runtime'>;
 
 export const SUMMARY_COLUMNS = `pid, ppid, tree, name, role, task, model, priority, capabilities, pipe_to, created_at, started_at,
-  ended_at, state, exit_code, exit_reason, output, turns, syscalls, prompt_tokens, output_tokens, cached_tokens, cost, max_turns, wait`;
+  ended_at, state, exit_code, exit_reason, output, turns, syscalls, prompt_tokens, output_tokens, cached_tokens, cost, max_turns, wait, model_mix`;
 
 /** The processes table's columns, in its order (schema.ts). */
 const PROCESS_COLUMNS = [...SUMMARY_COLUMNS.split(',').map((c) => c.trim()), 'runtime'] as const;
@@ -71,6 +73,7 @@ export function processRow(r: ProcessRecord): unknown[] {
     r.cost,
     r.max_turns,
     r.wait,
+    r.model_mix,
     r.runtime,
   ];
 }

@@ -3,7 +3,7 @@ import { schemaSafety } from './schema-safety.js';
 import { UNITS_SCHEMA } from './unit-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -106,6 +106,13 @@ ALTER TABLE approvals ADD COLUMN subject TEXT;
 `;
 }
 
+/** Version 8 (issue 31): a laddered process's turns by the model they ran on, as JSON (ps shows the mix). */
+function schema8(): string {
+  return `
+ALTER TABLE processes ADD COLUMN model_mix TEXT;
+`;
+}
+
 /** Statements that take a store at version `from` to `from + 1`. */
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
@@ -115,7 +122,8 @@ export const MIGRATIONS: Record<number, string> = {
   5: schema6(),
   // Version 7 (issue 30): units and their runs (unit-rows.ts).
   6: UNITS_SCHEMA,
+  7: schema8(),
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA;
+export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA + schema8();

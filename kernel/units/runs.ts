@@ -184,6 +184,7 @@ export class RunStarter {
         task: renderTask(spec.task, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }),
         name: spec.name,
         ...(spec.model === undefined ? {} : { model: spec.model }),
+        ...(spec.ladder === undefined ? {} : { ladder: spec.ladder }),
         ...(spec.role === undefined ? {} : { role: spec.role }),
         capabilities: runCapabilities(armed.unit, this.host.rootCaps),
         ...(spec.max_turns === undefined ? {} : { maxTurns: spec.max_turns }),

@@ -52,6 +52,8 @@ export const unitSchema = z.strictObject({
   /** The run's task; `{{trigger.*}}` is filled from what fired it (template.ts). */
   task: z.string().min(1).max(64 * 1024),
   model: z.string().min(1).optional(),
+  /** A model ladder, cheapest first (`model: auto` is the policy's): each turn of a run on the rung the kernel chooses. */
+  ladder: z.array(z.string().min(1).max(4096)).min(1).max(8).optional(),
   capabilities: z.array(z.string().min(1)).max(256).optional(),
   max_turns: z.number().int().positive().optional(),
   max_tokens: z.number().int().positive().optional(),
@@ -203,6 +205,7 @@ export function toUnit(document: unknown): Unit {
     throw new AosError('EINVAL', `not a valid unit: ${problems.join('; ')}`);
   }
   const spec = parsed.data;
+  if (spec.ladder !== undefined && spec.model !== undefined && spec.model !== 'auto') throw new AosError('EINVAL', 'not a valid unit: give model: or ladder:, not both');
   const triggers = spec.triggers.map(trigger);
   for (const t of triggers) {
     if (t.kind === 'on' && t.on.event === 'exit' && t.on.unit.test(spec.name)) {

@@ -104,8 +104,9 @@ describe('the kernel pid lock (one daemon per AOS_HOME)', () => {
   });
 
   it('counts a zombie as dead (a daemon its parent never reaped)', async () => {
-    // `sleep 0` ends, and the `sleep 5` that replaced its parent shell never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
+    // `sleep 0` ends, and the `sleep 60` that replaced its parent shell never reaps it (killed below:
+    // a shorter one ended on a loaded machine before the checks, and the zombie was reaped under them).
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60']);
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
     try {
       // Wait for the child to have ended (state Z), however long a loaded machine takes to run `sleep 0`.

@@ -97,6 +97,7 @@ export class FakeTopSource implements TopSource {
       task: `the task of ${row.name}`,
       capabilities: ['fs.read:/**', 'ipc'],
       workdir: '/',
+      cached_tokens: 0,
       limits: { max_turns: 50, max_tokens: null, max_cost: 2, max_wall_s: null, context_tokens: 32_000 },
       children: this.rows.filter((r) => r.ppid === pid).map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: r.state })),
     };

@@ -40,7 +40,7 @@ describe('store ids', () => {
     first.processes.save(41, () => ({
       pid: 41, ppid: 0, tree: 41, name: 'old', role: 'worker', task: 't', model: 'm', priority: 5, capabilities: '[]', pipe_to: null,
       created_at: 1, started_at: null, ended_at: null, state: 'ready', exit_code: null, exit_reason: null, output: null, turns: 0,
-      syscalls: 0, prompt_tokens: 0, output_tokens: 0, cached_tokens: 0, cost: 0, max_turns: 10, wait: null, runtime: '{}',
+      syscalls: 0, prompt_tokens: 0, output_tokens: 0, cached_tokens: 0, cost: 0, max_turns: 10, wait: null, model_mix: null, runtime: '{}',
     }));
     first.close();
     const second = Store.open(file);

@@ -37,6 +37,7 @@ function record(pid: number, turns: number): ProcessRecord {
     cost: turns / 8,
     max_turns: 100 + turns,
     wait: turns === 1 ? '{"kind":"msg"}' : null,
+    model_mix: null,
     runtime: `{"turn":${turns}}`,
   };
 }

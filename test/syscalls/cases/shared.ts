@@ -10,6 +10,7 @@ import type { KernelEvent } from '../../../protocol/events.js';
 import type { Pcb } from '../../../sys/types.js';
 import type { SupervisedChroma } from '../../../drivers/memory/index.js';
 import { type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
+import type { SpawnOptions } from '../../../kernel/kernel.js';
 import { everything } from '../../drivers/mcp/servers.js';
 
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
@@ -50,6 +51,8 @@ export interface Run {
   /** Root capabilities; the harness's ALL_CAPS when absent. */
   caps?: string[];
   setup?: (h: Harness) => Promise<void>;
+  /** How the root is spawned (after setup), e.g. on a ladder of tapes. */
+  spawn?: (h: Harness) => Partial<SpawnOptions>;
   /** The root's expected exit code (0 means every tape expectation held). */
   exitCode?: number;
   verify: (o: Outcome) => void | Promise<void>;
@@ -97,7 +100,7 @@ export async function runRoot(name: string, run: Run): Promise<Outcome> {
     probes.push({ name: e.name, timers: proc?.timers.size ?? -1, children: proc?.children.size ?? -1, mailbox: proc?.mailbox.length ?? -1 });
   });
   await run.setup?.(harness);
-  const pcb = await harness.run();
+  const pcb = await harness.run(run.spawn?.(harness));
   const results = harness.results(pcb.pid);
   const subject = results.find((r) => r.name === name);
   if (!subject) throw new Error(`no ${name} result for the root; it ended with "${pcb.exitReason}"`);

@@ -1,0 +1,15 @@
+/**
+ * The limits of cost governance (issue 31), spread into `param` (param.ts): still one object for
+ * every limit; its own file because param.ts reached its length. Numbers only, no imports.
+ */
+export const costParam = {
+  /** A model ladder: turns an escalation holds its rung; below this fraction of a budget left, only the cheapest rung. */
+  ladderStickTurns: 3,
+  ladderLowHeadroom: 0.2,
+  /** SYS_ESCALATE a process may make (the policy's models.escalations overrides; 0 refuses it). */
+  ladderEscalations: 5,
+  /** Budgets over time: the share of a limit at which a `budget` event warns (web badge, `on: {budget: crossed}`). */
+  budgetWarnAt: 0.8,
+  /** A request's output is estimated at this many tokens before any turn of the process has one to go by. */
+  budgetFirstOutputEstimate: 1_024,
+};
