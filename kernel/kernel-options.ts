@@ -1,5 +1,5 @@
 /** What the daemon (or a test) tells the kernel when it creates one: kernel/kernel.ts. */
-import type { Clock } from './units/clock.js';
+import type { Clock } from '../sys/clock.js';
 import type { MemoryOptions } from '../drivers/memory/open-memory.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
@@ -14,8 +14,8 @@ export type KernelLog = (level: LogLevel, message: string) => void;
 export interface KernelOptions {
   /** Where the kernel reports what no process can be told (the daemon's log). */
   log?: KernelLog;
-  /** The units' clock (tests move a fake one); the real clock by default. */
-  unitsClock?: Clock;
+  /** The clock of schedules (units) and budget windows (tests move a fake one); the real clock by default. */
+  clock?: Clock;
   /** Host directory agents see as `/`. */
   workspace: string;
   /** Capabilities of a root process (from the policy). */

@@ -110,7 +110,7 @@ export class Kernel implements SpawnCore {
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
-    this.units = new Units(this.unitsHost(), options.unitsClock);
+    this.units = new Units(this.unitsHost(), options.clock);
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {

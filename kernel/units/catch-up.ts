@@ -4,7 +4,7 @@
  * first, at most `catch_up_max`, and counts the rest. A unit's runs are bounded however long the
  * kernel was down.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../../sys/clock.js';
 import type { Armed, Firing, RunStarter, UnitsHost } from './runs.js';
 import { dueBetween, lastDue } from './schedule.js';
 import type { Trigger } from './spec.js';

@@ -10,7 +10,7 @@
 import { nanoid } from 'nanoid';
 import { jsonError, type StartedRun, type WebhookRequest } from '../ipc/webhooks.js';
 import { param } from '../../sys/param.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../sys/clock.js';
 import type { Armed, RunStarter, UnitsHost } from './runs.js';
 import type { Trigger } from './spec.js';
 

@@ -4,7 +4,7 @@
  * since the last firing of a trigger (pm2's and systemd's semantics); a run the unit replaced is no
  * failure. Otherwise the next queued firing runs.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../../sys/clock.js';
 import type { Armed, RunStarter } from './runs.js';
 
 interface Context {

@@ -11,7 +11,7 @@ import type { EventBus } from '../../protocol/events.js';
 import type { AuditInput, KernelStore, UnitRecord, UnitRunOutcome } from '../store/api.js';
 import type { SpawnOptions } from '../proc/spawn.js';
 import type { CapabilitySet } from '../../sys/capabilities.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../sys/clock.js';
 import type { Unit } from './spec.js';
 import { renderTask, type TriggerFields } from './template.js';
 import type { TriggerWatch } from './watch.js';

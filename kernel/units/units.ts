@@ -10,7 +10,7 @@ import type { Pcb } from '../../sys/types.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import { param } from '../../sys/param.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
-import { type Clock, realClock } from './clock.js';
+import { type Clock, realClock } from '../../sys/clock.js';
 import { type Armed, capabilitiesBeyond, type Firing, type FireResult, RunStarter, runCapabilities, type UnitsHost } from './runs.js';
 import { dueBetween, nextDue } from './schedule.js';
 import { toUnit, type Unit } from './spec.js';

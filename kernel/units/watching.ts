@@ -7,7 +7,7 @@
  * and each change an EXEC_CMD made when the policy journals exec (`journal.exec`). A change an
  * EXEC_CMD made with exec journaling off is not known as the run's own, and can re-trigger it.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../../sys/clock.js';
 import type { Armed, Firing, RunStarter, UnitsHost } from './runs.js';
 import type { Trigger } from './spec.js';
 import { type Gathered, TriggerWatch } from './watch.js';

@@ -1,5 +1,5 @@
 /** A clock for the units that moves only when told: `advance` runs each timer due on the way, in order, letting the kernel's work between them settle. */
-import type { Clock } from '../../kernel/units/clock.js';
+import type { Clock } from '../../sys/clock.js';
 
 interface Timer {
   at: number;

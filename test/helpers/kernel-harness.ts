@@ -1,5 +1,5 @@
 /** Drives a real kernel with an inline replay tape in a temporary workspace. */
-import type { Clock } from '../../kernel/units/clock.js';
+import type { Clock } from '../../sys/clock.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +49,7 @@ export async function startHarness(
     /** A store file (in memory when absent). */
     storeFile?: string;
     /** The units' clock (a FakeClock moves schedules without waiting). */
-    unitsClock?: Clock;
+    clock?: Clock;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -68,7 +68,7 @@ export async function startHarness(
     storeFile: options.storeFile,
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
     mcp: options.mcp,
-    unitsClock: options.unitsClock,
+    clock: options.clock,
   });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));

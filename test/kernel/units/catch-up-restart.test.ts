@@ -27,7 +27,7 @@ async function open(clock: FakeClock, agents: Record<string, unknown[]>): Promis
   dir ??= '';
   const tape = path.join(dir, 'tape.yaml');
   await writeFile(tape, YAML.stringify({ agents }));
-  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, storeFile: path.join(dir, 'aos.db'), unitsClock: clock });
+  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, storeFile: path.join(dir, 'aos.db'), clock: clock });
   kernels.push(kernel);
   const triggers: Trigger[] = [];
   kernel.events.subscribe((e) => e.type === 'trigger' && triggers.push(e));

@@ -21,7 +21,7 @@ const triggers = (harness: Harness): Trigger[] => harness.events.filter((e): e i
 const started = (harness: Harness): Trigger[] => triggers(harness).filter((e) => e.outcome === 'started');
 
 async function kernelWith(tape: Record<string, Array<string | { reply: string }>>, clock: FakeClock, rootCapabilities?: string[]): Promise<Harness> {
-  h = await startHarness(tape, { unitsClock: clock, ...(rootCapabilities ? { rootCapabilities } : {}) });
+  h = await startHarness(tape, { clock: clock, ...(rootCapabilities ? { rootCapabilities } : {}) });
   return h;
 }
 

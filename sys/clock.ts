@@ -1,4 +1,4 @@
-/** The units' clock: the real one, or a test's that moves when told (schedules are tested without waiting). */
+/** The kernel's clock for schedules and budget windows: the real one, or a test's that moves when told (tested without waiting). */
 export interface Clock {
   now(): number;
   /** Call `fn` in `ms`; the returned function cancels it. Never keeps the process alive. */
