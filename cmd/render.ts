@@ -34,6 +34,13 @@ export function describeTrigger(event: Extract<KernelEvent, { type: 'trigger' }>
   return `${paint('dim', `[unit ${event.unit}]`)} ${paint(colour, what)}: ${event.trigger}${due}${catchUp}${event.reason ? ` — ${event.reason}` : ''}`;
 }
 
+/** `unit:digest daily:2026-11-25 $0.81 of $1`: a budget event's count, spent against its limits. */
+export function describeBudgetEvent(event: Extract<KernelEvent, { type: 'budget' }>): string {
+  const usd = event.limit_usd === undefined ? '' : ` $${event.spent_usd.toFixed(4)} of $${event.limit_usd}`;
+  const tokens = event.limit_tokens === undefined ? '' : ` ${event.spent_tokens} of ${event.limit_tokens} tokens`;
+  return `${event.key} ${event.window}${usd}${tokens}`;
+}
+
 /** Tracks pid -> name from spawn events so each line can say who it is about. */
 export class EventRenderer {
   private readonly names = new Map<number, string>();
@@ -82,6 +89,8 @@ export class EventRenderer {
         return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${event.call} (${event.rule})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${event.via}` : ''}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
       case 'trigger':
         return describeTrigger(event, paint);
+      case 'budget':
+        return `${event.pid ? who : paint('dim', '[kernel]')} ${paint(event.state === 'exhausted' || event.state === 'paused' ? 'red' : event.state === 'warning' ? 'yellow' : 'cyan', `budget ${event.budget} ${event.state}`)} ${describeBudgetEvent(event)}`;
       case 'route':
         return `${who} ${paint('dim', `turn ${event.turn} on`)} ${paint('cyan', shortModel(event.model))} ${paint('dim', `(rung ${event.rung}: ${event.reason})`)}`;
     }

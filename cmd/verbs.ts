@@ -31,6 +31,7 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   diff: async () => (await import('./rollback.js')).diffVerb,
   rollback: async () => (await import('./rollback.js')).rollbackVerb,
   unit: async () => (await import('./unit.js')).unitVerb,
+  budget: async () => (await import('./budget.js')).budgetVerb,
   up: async () => (await import('./up.js')).upVerb,
   down: async () => (await import('./up.js')).downVerb,
   kernel: async () => (await import('./kernel.js')).kernelVerb,

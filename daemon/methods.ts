@@ -8,6 +8,7 @@ import { refuseSpawnDrift } from './spawn-drift.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
 import { unitHandlers } from './unit-methods.js';
+import { budgetHandlers } from './budget-methods.js';
 import { isEnded } from '../sys/types.js';
 import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../protocol/views.js';
@@ -148,4 +149,5 @@ export const handlers: Handlers = {
   },
   ...safetyHandlers,
   ...unitHandlers,
+  ...budgetHandlers,
 };

@@ -25,6 +25,7 @@ export interface StopHost extends ProcCore {
   stopRetention(): void;
   /** The units' triggers: nothing more is started by them. */
   readonly units: { close(): void };
+  readonly budgets: { close(): void };
   waitExit(pid: number): Promise<Pcb>;
   log(level: LogLevel, message: string): void;
 }
@@ -36,6 +37,7 @@ async function release(k: StopHost): Promise<void> {
 
 export async function shutdownKernel(k: StopHost): Promise<void> {
   k.units.close();
+  k.budgets.close();
   const live = [...k.table.procs()].filter((p) => !isEnded(p.pcb.state));
   for (const proc of live) if (!proc.killRequested) requestKill(k, proc, 'kernel shutting down');
   await Promise.all(live.map((p) => k.waitExit(p.pid)));
@@ -51,6 +53,7 @@ export async function closeKernel(k: StopHost, options: { crashed?: boolean; bac
   if (k.closing) return;
   k.closing = true;
   k.units.close();
+  k.budgets.close();
   k.stopRetention();
   k.scheduler.stop();
   k.webhooks.closeAll();

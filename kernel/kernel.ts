@@ -42,6 +42,8 @@ import { Units } from './units/units.js';
 import type { UnitsHost } from './units/runs.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
+import { Budgets } from './cost/budgets.js';
+import { realClock } from '../sys/clock.js';
 import type { LadderRules } from './sched/ladder.js';
 import type { AllProcesses, KernelStore, OpenedStore } from './store/api.js';
 import { openStore } from './store/open.js';
@@ -111,6 +113,24 @@ export class Kernel implements SpawnCore {
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
     this.units = new Units(this.unitsHost(), options.clock);
+    this.budgets = new Budgets(
+      {
+        store,
+        events: this.events,
+        audit: (input) => this.safety.audit.record(input),
+        rootName: (proc) => this.table.pcb(proc.tree)?.name ?? proc.pcb.name,
+        wake: (proc) => proc.wake('ready'),
+      },
+      options.clock ?? realClock,
+    );
+  }
+
+  /** Budgets over days and months (the policy's `budgets:`; kernel/cost/budgets.ts). */
+  readonly budgets: Budgets;
+
+  /** The fraction left of the tightest budget over a process (a ladder stays cheap when it is low). */
+  headroom(proc: Proc): number | null {
+    return this.budgets.any ? this.budgets.headroom(proc) : null;
   }
 
   static async create(options: KernelOptions): Promise<Kernel> {
@@ -119,6 +139,7 @@ export class Kernel implements SpawnCore {
     syscallReference();
     const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options);
     await openServices(kernel, options);
+    await kernel.budgets.setSpecs(kernel.cost.budgets);
     await recover(kernel);
     await kernel.units.start();
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
@@ -206,7 +227,10 @@ export class Kernel implements SpawnCore {
    */
   reloadPolicy(change: { file: string; rootCapabilities: readonly string[]; safety: SafetyPolicy; defaultModel?: string; fromEnv: boolean; cost?: CostPolicy }): void {
     this.rootCaps = new CapabilitySet(change.rootCapabilities);
-    if (change.cost) this.cost = change.cost;
+    if (change.cost) {
+      this.cost = change.cost;
+      this.budgets.setSpecs(change.cost.budgets).catch((error: unknown) => this.log('error', `budgets not reloaded: ${(error as Error).message}`));
+    }
     this.safety.reload(change.safety);
     if (!change.fromEnv) this.reloadedDefaultModel = change.defaultModel;
     this.policyLoadedAt = Date.now();

@@ -40,6 +40,22 @@ export type KernelEvent = EventBase &
       }
     /** A laddered process's rung for a turn, and why (kernel/sched/ladder.ts). */
     | { type: 'route'; turn: number; rung: number; model: string; reason: string }
+    /**
+     * A budget over time (kernel/cost/budgets.ts): 80 % spent (`warning`), all of it (`exhausted`),
+     * a process paused on it or going on (`paused`, `resumed`: `pid` is the process's), or a person's
+     * `raised` / `reset`. `key` is what it counts (`kernel`, `unit:digest`, `tree:7`), `window` when.
+     */
+    | {
+        type: 'budget';
+        budget: string;
+        key: string;
+        window: string;
+        state: 'warning' | 'exhausted' | 'paused' | 'resumed' | 'raised' | 'reset';
+        spent_usd: number;
+        spent_tokens: number;
+        limit_usd?: number;
+        limit_tokens?: number;
+      }
     | { type: 'syscall'; turn: number; seq: number; name: string; args: Record<string, unknown> }
     | {
         type: 'result';

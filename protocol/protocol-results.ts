@@ -10,6 +10,7 @@ import type { KernelStats, ProcRow } from './views.js';
 import type { ProcDetail } from './detail.js';
 import { SAFETY_RESULTS } from './safety-results.js';
 import { UNIT_RESULTS } from './unit-results.js';
+import { BUDGET_RESULTS } from './budget-results.js';
 
 export const PROTOCOL_VERSION = 2;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
@@ -18,7 +19,7 @@ export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
 /** Every kind of event, complete by the type checker: a kind added to KernelEvent and not here fails the build (a client would refuse it). */
-const EVENT_KINDS: Record<KernelEventType, true> = { state: true, prompt: true, model: true, syscall: true, result: true, message: true, error: true, retry: true, approval: true, trigger: true, route: true };
+const EVENT_KINDS: Record<KernelEventType, true> = { state: true, prompt: true, model: true, syscall: true, result: true, message: true, error: true, retry: true, approval: true, trigger: true, route: true, budget: true };
 const EVENT_TYPES = Object.keys(EVENT_KINDS) as readonly KernelEventType[];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
@@ -116,6 +117,7 @@ export const RESULTS = {
   web: s.object({ url: s.string, port: s.int, expires_at: s.string }),
   ...SAFETY_RESULTS,
   ...UNIT_RESULTS,
+  ...BUDGET_RESULTS,
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

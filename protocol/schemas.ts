@@ -10,6 +10,7 @@ import type { KernelEvent } from './events.js';
 import type { ProcRow } from './views.js';
 import { VERB_SCHEMAS } from './verb-schemas.js';
 import { UNIT_VERB_SCHEMAS } from './unit-verb-schemas.js';
+import { BUDGET_VERB_SCHEMAS } from './budget-verb-schemas.js';
 
 const state = z.enum(PROC_STATES);
 const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
@@ -20,6 +21,20 @@ export const kernelEventSchema = z
     z.object({ ...base, type: z.literal('state'), from: state.nullable(), to: state, reason: z.string().optional(), code: z.number().int().optional(), name: z.string().optional(), ppid: z.number().int().optional(), role: z.string().optional(), model: z.string().optional() }),
     z.object({ ...base, type: z.literal('prompt'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string() }),
     z.object({ ...base, type: z.literal('model'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string(), usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(), finish: z.string().optional(), model: z.string().optional().describe('the rung the turn ran on, for a laddered process') }),
+    z
+      .object({
+        ...base,
+        type: z.literal('budget'),
+        budget: z.string(),
+        key: z.string().describe('what it counts: kernel, unit:<name>, process:<name>, tree:<root pid>'),
+        window: z.string().describe('daily:YYYY-MM-DD or monthly:YYYY-MM, in the budget\'s time zone'),
+        state: z.enum(['warning', 'exhausted', 'paused', 'resumed', 'raised', 'reset']),
+        spent_usd: z.number(),
+        spent_tokens: z.number().int(),
+        limit_usd: z.number().optional(),
+        limit_tokens: z.number().int().optional(),
+      })
+      .describe('a budget over time: 80 % spent, all of it, a process paused or going on, raised or reset'),
     z.object({ ...base, type: z.literal('route'), turn: z.number().int(), rung: z.number().int().describe('0: the cheapest'), model: z.string(), reason: z.string() }).describe("a model ladder's rung for a turn, and why"),
     z.object({ ...base, type: z.literal('syscall'), turn: z.number().int(), seq: z.number().int(), name: z.string(), args: z.record(z.string(), z.unknown()) }),
     z.object({ ...base, type: z.literal('result'), turn: z.number().int(), seq: z.number().int(), name: z.string(), ok: z.boolean(), errno: z.string().optional(), message: z.string().optional(), value: z.unknown().optional() }),
@@ -92,7 +107,7 @@ export const procDetailSchema = z
   .describe('aos inspect --json');
 
 /** What `aos schema` publishes, by name. */
-export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS } as const;
+export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS, ...BUDGET_VERB_SCHEMAS } as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compile-time: each schema describes exactly the type the kernel sends. */

@@ -36,7 +36,9 @@ export type WaitSpec =
   | { kind: 'stdin'; deadline: number }
   | { kind: 'child'; pid: number | null; deadline: number }
   | { kind: 'sleep'; deadline: number; seconds: number }
-  | { kind: 'approval'; id: string; deadline: number };
+  | { kind: 'approval'; id: string; deadline: number }
+  /** Paused by a spent budget until its window rolls, a person raises it, or the recheck deadline. */
+  | { kind: 'budget'; budget: string; deadline: number };
 
 export interface Pcb {
   readonly pid: number;
@@ -61,6 +63,8 @@ export interface Pcb {
   readonly wait: WaitSpec | null;
   /** Its working directory, a workspace path (`/` unless given): where its relative paths land and its commands start (xv6's p->cwd, systemd's WorkingDirectory=). */
   readonly cwd: string;
+  /** The unit whose run this process is, or is a descendant of (budgets match it); null when none. */
+  readonly unit: string | null;
 }
 
 /** How a kill or a crossed budget will end a process (proc.killRequested, stored with its runtime). */

@@ -58,6 +58,19 @@ function chartProc() {
 }
 const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
 const refreshUnits = throttle(() => renderUnits($('units')).catch(() => undefined), 1000);
+/** The header's badge: the budget count nearest its limit, once at 80 % (red when spent, with how many are paused on it). */
+async function renderBudgetBadge() {
+  const { budgets } = await get('/api/budgets');
+  const counts = budgets.flatMap((b) => b.counts.map((c) => ({ name: b.name, ...c })));
+  const top = counts.sort((a, b) => b.share - a.share)[0];
+  const badge = $('budgets-badge');
+  badge.hidden = !top || top.share < 0.8;
+  if (badge.hidden) return;
+  badge.classList.toggle('spent', top.share >= 1);
+  badge.textContent = `budget ${top.name} ${Math.round(top.share * 100)}%${top.paused.length ? ` · ${top.paused.length} paused` : ''}`;
+  badge.title = `${top.key} ${top.window}: aos budget show ${top.name}`;
+}
+const refreshBudgets = throttle(() => renderBudgetBadge().catch(() => undefined), 1000);
 const refreshApprovals = throttle(() => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined), 500);
 
 /** What each process is writing now: one line at the live log's end, its newest words, until the turn's event. */
@@ -93,6 +106,7 @@ function onEvent(frame) {
   if (e.type === 'model' && state.screen === 'kernel') refreshUsage();
   if (state.features.approvals && (e.type === 'approval' || e.type === 'state')) refreshApprovals();
   if (state.screen === 'units' && (e.type === 'trigger' || e.type === 'state')) refreshUnits();
+  if (e.type === 'budget') refreshBudgets();
 }
 
 function onStats(stats) {
@@ -153,6 +167,7 @@ async function boot() {
   window.addEventListener('hashchange', route);
   route();
   if (state.features.approvals) refreshApprovals();
+  if (state.features.budgets) refreshBudgets();
   // The live log starts with the recent past, not blank until the next event: up to the stream's
   // start (session.last_id), which the stream goes on from, so nothing shows twice.
   const recent = await get('/api/events', { before: session.last_id + 1, limit: 200 }).catch(() => ({ events: [] }));

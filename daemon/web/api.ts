@@ -75,7 +75,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
       csrf,
       port,
       kernel: await call('ping', {}),
-      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls') },
+      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls'), budgets: isMethod('budget_ls') },
       last_id: kernel.store.events.lastId(),
     },
   }),
@@ -95,6 +95,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
   '/api/usage': async ({ kernel }, query) => ({ json: usageSeries(await kernel.store.events.usage(param.webUsageScanEvents), intParam(query, 'pid')) }),
   '/api/approvals': async ({ call }) => ({ json: await call('approvals', {}) }),
   '/api/units': async ({ call }) => ({ json: await call('unit_ls', {}) }),
+  '/api/budgets': async ({ call }) => ({ json: await call('budget_ls', {}) }),
 };
 
 type Body = Record<string, unknown>;

@@ -8,6 +8,7 @@ import type { ProcCore } from '../proc/api.js';
 import type { Proc } from '../proc/proc.js';
 import type { ModelPool } from '../sched/model-pool.js';
 import type { Scheduler } from '../sched/scheduler.js';
+import type { Budgets } from '../cost/budgets.js';
 
 export interface LoopHost extends ProcCore {
   readonly scheduler: Scheduler;
@@ -23,4 +24,6 @@ export interface LoopHost extends ProcCore {
   mcpReference(proc: Proc): string | Promise<string>;
   /** The policy's rules, approvals and secrets between the capability check and each call. */
   gate?(proc: Proc): CallGate;
+  /** Budgets over time: a turn reserves before it sends and settles after (kernel/cost/budgets.ts). */
+  readonly budgets?: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'pausedOn' | 'forget' | 'countsOf' | 'emit'>;
 }

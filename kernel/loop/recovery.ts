@@ -140,7 +140,11 @@ export async function recover(kernel: RecoveryHost): Promise<void> {
         kernel.events.emit({ type: 'error', pid: proc.pid, message: reason });
         finish(kernel, proc, 'exited', 1, reason);
       } else if (proc.pending) void resumeTurn(kernel, proc);
-      else makeReady(kernel, proc);
+      else {
+        // Paused on a budget before the restart: its next turn reserves again (and is paused again if still spent).
+        if (proc.pcb.wait?.kind === 'budget') proc.waitOver();
+        makeReady(kernel, proc);
+      }
     }
   });
 }

@@ -23,6 +23,8 @@ import { amendTranscript, appendTranscript, persist } from '../proc/transcript.j
 import { finish, setState } from '../proc/lifecycle.js';
 import { account, budgetExceeded } from '../proc/budgets.js';
 import { endForKernelError } from '../proc/kill.js';
+import { BudgetSpent } from '../cost/budgets.js';
+import { pauseOnBudget, reserveTurn, spentSoFar } from './budget-pause.js';
 
 const PARSE_LIMITS = {
   maxBlocks: param.maxSyscallsPerReply,
@@ -61,7 +63,7 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     try {
       reply = await infer(kernel, proc, lease);
     } catch (error) {
-      throw error instanceof ModelStop ? error : new ModelFailure(error);
+      throw error instanceof ModelStop || error instanceof BudgetSpent ? error : new ModelFailure(error);
     }
     used = reply.usage ? reply.usage.prompt + reply.usage.output : null;
     kernel.scheduler.charge(proc.pid, used ?? 1);
@@ -107,6 +109,10 @@ function settle(kernel: LoopHost, proc: Proc, begun: number): void {
 }
 
 function endOnError(kernel: LoopHost, proc: Proc, error: unknown): void {
+  if (error instanceof BudgetSpent) {
+    pauseOnBudget(kernel, proc, error);
+    return;
+  }
   if (error instanceof ModelStop) {
     finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, error.reason);
     return;
@@ -131,9 +137,23 @@ function flushNotices(kernel: LoopHost, proc: Proc): void {
 async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelReply> {
   flushNotices(kernel, proc);
   const { pcb } = proc;
-  const turn = pcb.counters.turns;
   // A laddered process runs this turn on the rung it was queued for (lifecycle.ts route).
   const model = proc.routing?.model ?? pcb.model;
+  // Budgets over time: the turn's estimate is reserved before anything is sent (a summary included), settled from what it spent.
+  const grant = kernel.budgets?.any ? reserveTurn(kernel, proc, model) : null;
+  if (!grant) return inferOn(kernel, proc, lease, model);
+  const before = spentSoFar(proc);
+  try {
+    return await inferOn(kernel, proc, lease, model);
+  } finally {
+    const after = spentSoFar(proc);
+    kernel.budgets?.settle(grant, { usd: after.usd - before.usd, tokens: after.tokens - before.tokens });
+  }
+}
+
+async function inferOn(kernel: LoopHost, proc: Proc, lease: Lease, model: string): Promise<ModelReply> {
+  const { pcb } = proc;
+  const turn = pcb.counters.turns;
   const driver = kernel.models.loaded(model) ?? (await kernel.models.get(model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
   const system = proc.systemPrompt ?? proc.keepSystemPrompt(buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));

@@ -25,7 +25,8 @@ export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason
 export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Waking<WakeReason> {
   const woken = proc.park(spec);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
-  const reason = spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : `waiting for ${what}`;
+  const reason =
+    spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : spec.kind === 'budget' ? `budget ${spec.budget} is spent` : `waiting for ${what}`;
   setState(k, proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
   return woken.map((wake) => {
     if (!proc.killRequested && !k.closing) setState(k, proc, 'running', { reason: `woken: ${wake}` });

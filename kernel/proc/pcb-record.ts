@@ -34,5 +34,6 @@ export function pcbFromRecord(r: ProcessSummary): Pcb {
     wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
     // Kept in the runtime (proc-runtime.ts): a live process gets it back there; an ended one answers ps and wait only.
     cwd: '/',
+    unit: null,
   };
 }

@@ -53,6 +53,8 @@ export interface Runtime {
   cwd?: string;
   /** A laddered process's routing (routing.ts). */
   routing?: StoredRouting;
+  /** The unit whose run it is (the PCB's unit). */
+  unit?: string;
 }
 
 export function parseRuntime(json: string): Runtime {
@@ -64,7 +66,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
   const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens };
   if (proc.recordBroken) {
     const empty = { notices: [], stdout: '', noSyscallStreak: 0, identicalStreak: 0, lastSignature: '', timerSeq: proc.timerSeq };
-    return { ...empty, pending: null, budget, kill: proc.killRequested, ...(p.cwd === '/' ? {} : { cwd: p.cwd }) };
+    return { ...empty, pending: null, budget, kill: proc.killRequested, ...(p.cwd === '/' ? {} : { cwd: p.cwd }), ...(p.unit === null ? {} : { unit: p.unit }) };
   }
   const pending = proc.pending
     ? { turn: proc.pending.turn, next: proc.pending.next, started: proc.pending.started, replySeq: proc.pending.replySeq }
@@ -85,6 +87,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
     contextWarned: proc.contextWarned,
     ...(p.cwd === '/' ? {} : { cwd: p.cwd }),
     ...(proc.routing ? { routing: proc.routing.stored() } : {}),
+    ...(p.unit === null ? {} : { unit: p.unit }),
   };
 }
 

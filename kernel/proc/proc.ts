@@ -255,8 +255,9 @@ export class Proc {
     return this.parking.park(this.abort.signal, spec.deadline, () => (this.ownPcb.wait = null));
   }
 
-  /** Returns false when the process was not parked. */
+  /** Returns false when the process was not parked; a wait restored from the store, no longer waited on, just ends. */
   wake(reason: WakeReason): boolean { return this.parking.wake(reason); }
+  waitOver(): void { this.ownPcb.wait = null; }
 
   dropNotices(kind: Notice['kind'], pid?: number): void {
     if (this.notices.length === 0) return;
@@ -283,7 +284,7 @@ export class Proc {
   /** A live process from its stored row: PCB, capabilities and the runtime it had (proc-runtime.ts). */
   static fromRecord(r: ProcessRecord): Proc {
     const rt = parseRuntime(r.runtime);
-    const pcb = { ...pcbFromRecord(r), cwd: rt.cwd ?? '/' };
+    const pcb = { ...pcbFromRecord(r), cwd: rt.cwd ?? '/', unit: rt.unit ?? null };
     const proc = new Proc(pcb, new CapabilitySet(pcb.capabilities), r.tree);
     if (rt.budget) Object.assign(pcb.limits, rt.budget);
     const restored: Partial<Own> = {

@@ -34,6 +34,8 @@ export interface SpawnOptions {
   model?: string;
   /** A model ladder, cheapest first: each turn runs on the rung the kernel chooses (kernel/sched/ladder.ts). */
   ladder?: readonly string[];
+  /** The unit this process is a run of (its children are the unit's too): budgets that match units count it. */
+  unit?: string;
   name?: string;
   role?: string;
   priority?: number;
@@ -191,5 +193,6 @@ function newPcb(pid: number, parent: Proc | null, req: Request, caps: Capability
     },
     wait: null,
     cwd: req.workdir ?? '/',
+    unit: req.unit ?? parent?.pcb.unit ?? null,
   };
 }

@@ -28,6 +28,7 @@ import type { ApprovalRecord } from './approvals-table.js';
 import type { EventRow, UsageRow } from './event-pages.js';
 import type { JournalEntry } from './journal.js';
 import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
+import type { SpendRecord } from './spend-rows.js';
 import type { PsColumns } from './ps-rows.js';
 import type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
 
@@ -36,6 +37,7 @@ export type { ApprovalRecord, ApprovalStatus } from './approvals-table.js';
 export type { EventRow, UsageRow } from './event-pages.js';
 export type { JournalEntry } from './journal.js';
 export type { UnitRecord, UnitRunOutcome, UnitRunRecord } from './unit-rows.js';
+export type { SpendRecord } from './spend-rows.js';
 export type { PsColumns } from './ps-rows.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
@@ -75,6 +77,7 @@ export interface KernelStore {
   readonly journal: JournalLog;
   readonly approvals: ApprovalRows;
   readonly units: UnitRows;
+  readonly spend: SpendRows;
 }
 
 /**
@@ -191,6 +194,13 @@ export interface UnitRows {
   runs(name: string, limit: number): UnitRunRecord[];
   /** Every run that started a process (start-up). */
   started(): Promise<Array<{ unit: string; pid: number; trigger: string }>>;
+}
+
+/** Budgets' spend by window (spend-rows.ts). */
+export interface SpendRows {
+  windows(windows: readonly string[]): Promise<SpendRecord[]>;
+  put(build: () => SpendRecord): void;
+  history(budget: string, limit: number): SpendRecord[];
 }
 
 /** `ps --all`: every stored process as JSON, made off the kernel's thread when the store is large (ps-all.ts). */

@@ -1,6 +1,7 @@
 import { searchSchema } from './schema-search.js';
 import { schemaSafety } from './schema-safety.js';
 import { UNITS_SCHEMA } from './unit-rows.js';
+import { SPEND_SCHEMA } from './spend-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
 export const SCHEMA_VERSION = 8;
@@ -106,11 +107,11 @@ ALTER TABLE approvals ADD COLUMN subject TEXT;
 `;
 }
 
-/** Version 8 (issue 31): a laddered process's turns by the model they ran on, as JSON (ps shows the mix). */
+/** Version 8 (issue 31): a laddered process's turns by the model they ran on, as JSON (ps shows the mix); budgets' spend by window. */
 function schema8(): string {
   return `
 ALTER TABLE processes ADD COLUMN model_mix TEXT;
-`;
+${SPEND_SCHEMA}`;
 }
 
 /** Statements that take a store at version `from` to `from + 1`. */

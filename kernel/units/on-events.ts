@@ -1,7 +1,7 @@
 /**
  * `on` triggers: a unit started by what happens in the kernel — a run of another unit ending (with
  * the exit codes that count), an approval request expiring. The run is told what happened
- * (`"event"` in its `[EVENT::TRIGGER]`, `{{trigger.*}}`). A budget crossed is issue 31's, not here.
+ * (`"event"` in its `[EVENT::TRIGGER]`, `{{trigger.*}}`); a budget over time crossing 80 % or 100 %.
  */
 import type { KernelEvent } from '../../protocol/events.js';
 import type { Armed, RunStarter } from './runs.js';
@@ -28,8 +28,22 @@ export function onRunExit(starter: RunStarter, units: Iterable<Armed>, unit: str
   }
 }
 
-/** A kernel event the `on` triggers may be waiting for (an approval that expired). */
+/** A budget crossed its warning (80 %) or its limit (100 %): the units whose `on: {budget}` covers it fire. */
+function onBudget(starter: RunStarter, units: Iterable<Armed>, event: Extract<KernelEvent, { type: 'budget' }>): void {
+  if (event.state !== 'warning' && event.state !== 'exhausted') return;
+  for (const armed of units) {
+    for (const trigger of armed.unit.triggers) {
+      if (trigger.kind !== 'on' || trigger.on.event !== 'budget') continue;
+      if (trigger.on.budget && !trigger.on.budget.test(event.budget)) continue;
+      if (trigger.on.level !== null && trigger.on.level !== event.state) continue;
+      fire(starter, armed, trigger, { event: 'budget', budget: event.budget, key: event.key, window: event.window, level: event.state, spent_usd: event.spent_usd, spent_tokens: event.spent_tokens });
+    }
+  }
+}
+
+/** A kernel event the `on` triggers may be waiting for (an approval that expired, a budget crossed). */
 export function onKernelEvent(starter: RunStarter, units: Iterable<Armed>, event: KernelEvent): void {
+  if (event.type === 'budget') return onBudget(starter, units, event);
   if (event.type !== 'approval' || event.status !== 'expired') return;
   for (const armed of units) {
     for (const trigger of armed.unit.triggers) {

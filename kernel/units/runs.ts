@@ -148,6 +148,7 @@ export class RunStarter {
       maxCost: request.maxCost ?? spec.max_cost,
       maxWallS: request.maxWallS ?? armed.unit.maxWallS ?? undefined,
       workdir: request.workdir ?? armed.unit.workdir ?? undefined,
+      unit: spec.name,
       preface: `[EVENT::TRIGGER] ${JSON.stringify(told)}`,
     });
     armed.spawned.add(pcb.pid);
@@ -192,6 +193,7 @@ export class RunStarter {
         ...(spec.max_cost === undefined ? {} : { maxCost: spec.max_cost }),
         ...(armed.unit.maxWallS === null ? {} : { maxWallS: armed.unit.maxWallS }),
         cwd: this.host.cwd,
+        unit: spec.name,
         ...(armed.unit.workdir === null ? {} : { workdir: armed.unit.workdir }),
         preface: (pid) => `[EVENT::TRIGGER] ${JSON.stringify({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
       });

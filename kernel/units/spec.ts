@@ -33,11 +33,13 @@ const watchTrigger = z.strictObject({
 });
 /** `webhook: {path: inbox}` (or `webhook: inbox`): a route on the gateway; each request starts a run that answers it. */
 const webhookTrigger = z.strictObject({ webhook: z.strictObject({ path: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a path of letters, digits, ".", "_" or "-" (at most 64)') }) });
-/** `on: {exit: {unit, codes}}` (a run of a unit ended), `on: {approval: expired}`; a budget crossed is not here yet. */
+/** `on: {exit: {unit, codes}}` (a run of a unit ended), `on: {approval: expired}`, `on: {budget: crossed}` (80 % or 100 % of a budget). */
 const onTrigger = z.strictObject({
   on: z.union([
     z.strictObject({ exit: z.strictObject({ unit: z.string().min(1).max(63), codes: z.array(z.number().int().min(0).max(255)).min(1).max(64).optional() }) }),
     z.strictObject({ approval: z.literal('expired') }),
+    /** A budget over time crossed 80 % (`warning`) or 100 % (`exhausted`): `crossed` for either, of any budget. */
+    z.strictObject({ budget: z.union([z.literal('crossed'), z.strictObject({ name: z.string().min(1).max(64).optional(), level: z.enum(['warning', 'exhausted']).optional() })]) }),
   ]),
 });
 /** Each kind of trigger by the key that names it. */
@@ -89,7 +91,14 @@ export type Trigger =
   | { kind: 'at'; at: number; label: string }
   | { kind: 'watch'; paths: string[]; patterns: RegExp[]; events: ReadonlySet<WatchEvent>; debounceMs: number; label: string }
   | { kind: 'webhook'; path: string; label: string }
-  | { kind: 'on'; on: { event: 'exit'; unit: RegExp; unitGlob: string; codes: number[] | null } | { event: 'approval_expired' }; label: string };
+  | {
+      kind: 'on';
+      on:
+        | { event: 'exit'; unit: RegExp; unitGlob: string; codes: number[] | null }
+        | { event: 'approval_expired' }
+        | { event: 'budget'; budget: RegExp | null; level: 'warning' | 'exhausted' | null };
+      label: string;
+    };
 
 export type WatchEvent = (typeof WATCH_EVENTS)[number];
 
@@ -155,6 +164,11 @@ function trigger(given: Record<string, unknown>, i: number): Trigger {
   if ('webhook' in raw) return { kind: 'webhook', path: raw.webhook.path, label: `webhook ${raw.webhook.path}` };
   if ('on' in raw) {
     if ('approval' in raw.on) return { kind: 'on', on: { event: 'approval_expired' }, label: 'on approval expired' };
+    if ('budget' in raw.on) {
+      const b = raw.on.budget === 'crossed' ? {} : raw.on.budget;
+      const label = `on budget ${b.name ?? '*'} ${b.level ?? 'crossed'}`;
+      return { kind: 'on', on: { event: 'budget', budget: b.name === undefined ? null : compileGlob(b.name), level: b.level ?? null }, label };
+    }
     const { unit, codes } = raw.on.exit;
     const label = `on exit of ${unit}${codes ? ` (codes ${codes.join(', ')})` : ''}`;
     return { kind: 'on', on: { event: 'exit', unit: compileGlob(unit), unitGlob: unit, codes: codes ?? null }, label };

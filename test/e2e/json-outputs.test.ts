@@ -44,6 +44,11 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   mcp: 'mcp-http',
   // Run in unit-cli.test.ts.
   'unit add': 'unit-add',
+  // Run in budget-cli.test.ts.
+  'budget ls': 'budget-ls',
+  'budget show': 'budget-show',
+  'budget raise': 'budget-changed',
+  'budget reset': 'budget-changed',
   // Run in unit-install.test.ts.
   'unit install': 'unit-install',
   'unit ls': 'unit-ls',

@@ -12,6 +12,7 @@ import { gatewayAt } from './gateway.js';
 import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
 import type { Pcb } from '../../sys/types.js';
 import type { SafetyPolicy } from '../../kernel/safety/policy-rules.js';
+import type { CostPolicy } from '../../kernel/cost/cost-policy.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
 
@@ -50,6 +51,8 @@ export async function startHarness(
     storeFile?: string;
     /** The units' clock (a FakeClock moves schedules without waiting). */
     clock?: Clock;
+    /** The policy's model ladder, budgets and privacy rules. */
+    cost?: CostPolicy;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -69,6 +72,7 @@ export async function startHarness(
     memory: options.memory === true ? { dataDir: path.join(dir, 'chroma') } : options.memory || undefined,
     mcp: options.mcp,
     clock: options.clock,
+    cost: options.cost,
   });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));

@@ -6,6 +6,7 @@ import { hasChromium, launchBrowser, screenshot } from '../helpers/browser.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { call } from '../helpers/kernel-harness.js';
 import { startWeb, type WebFixture } from '../helpers/web.js';
+import { toBudgetSpecs } from '../../kernel/cost/budget-spec.js';
 
 const usage = { prompt: 120, output: 30 };
 const TICKS = 60;
@@ -22,6 +23,7 @@ const AGENTS = {
   blocker: [call('RECV_MSG', { timeout_s: 60 })],
   writer: [{ reply: `${Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')} ${call('SYS_EXIT', { code: 0 })}`, delay_ms: 2000 }],
   stopper: [call('RECV_MSG', { timeout_s: 60 }), { expect: 'STOP', reply: call('SYS_EXIT', { code: 0 }) }],
+  spender: Array.from({ length: 4 }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `spend ${i}` }), usage: { prompt: 40, output: 10 } })),
   ticker: [
     ...Array.from({ length: TICKS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), delay_ms: 50, usage: { prompt: 10, output: 2 } })),
     call('SYS_EXIT', { code: 0 }),
@@ -196,6 +198,19 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     expect(cells[5]).toBe('1');
     await screenshot(page, 'units');
     w.fx.kernel.units.remove('nightly');
+  }, 30_000);
+
+  it('a budget at 80 % or more shows in the header with its share, red and with the paused once spent', async () => {
+    await page.goto(`http://127.0.0.1:${w.port}/#procs`);
+    await page.waitForSelector('#conn[data-status="live"]');
+    await w.fx.kernel.budgets.setSpecs(toBudgetSpecs([{ process: 'spender', daily_tokens: 100 }], 'policy.yaml'));
+    const pid = await spawn('spender');
+    await page.waitForSelector('#budgets-badge.spent:not([hidden])');
+    expect(await page.textContent('#budgets-badge')).toBe('budget process-spender 100% · 1 paused');
+    expect(w.fx.kernel.pcb(pid)?.wait).toMatchObject({ kind: 'budget' });
+    await screenshot(page, 'budget-badge');
+    await w.fx.kernel.budgets.setSpecs([]);
+    await w.fx.kernel.waitExit(pid);
   }, 30_000);
 
   it('a stream cut mid-flight resumes from Last-Event-ID: nothing lost, nothing repeated', async () => {

@@ -25,6 +25,7 @@ function pcbWith(role: string, name: string): Pcb {
     limits: { maxTurns: 10, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: 32_000 },
     wait: null,
     cwd: '/',
+    unit: null,
   };
 }
 

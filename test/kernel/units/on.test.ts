@@ -56,7 +56,8 @@ describe('units: on triggers', () => {
     h = await startHarness({ x: [EXIT] });
     const k = h;
     expect(() => k.kernel.units.add({ name: 'loop', task: 't', triggers: [{ on: { exit: { unit: 'lo*' } } }] })).toThrow(/loops; use restart/);
-    expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { budget: 'crossed' } }] })).toThrow(/triggers\[0\]/);
+    expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { signal: 'HUP' } }] })).toThrow(/triggers\[0\]/);
+    expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { budget: { level: 'half' } } }] })).toThrow(/triggers\[0\]/);
   });
 });
 
@@ -83,5 +84,24 @@ describe('units: SPAWN_AGENT {"unit"}', () => {
     // Without unit:helper, the call is refused.
     const other = await k.spawn({ name: 'lacks', capabilities: ['spawn'] });
     expect((await k.kernel.waitExit(other.pid)).exitCode).toBe(0);
+  });
+
+  it('a budget crossing 80 % and then 100 % starts the units waiting for it, each told which budget and how much', async () => {
+    const { parsePolicy: parse } = await import('../../../kernel/safety/policy.js');
+    const cost = parse('version: 1\nroot: {capabilities: []}\nbudgets:\n  - {process: spender, daily_tokens: 3000, tz: UTC}\n', 'p').cost;
+    const entries = Array.from({ length: 10 }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `t${i}` }), usage: { prompt: 900, output: 100 } }));
+    h = await startHarness({ spender: entries, watcher: [EXIT], late: [EXIT] }, { cost, rootCapabilities: [] });
+    const k = h;
+    const model = `replay:${k.tape}`;
+    k.kernel.units.add({ name: 'watcher', task: '{{trigger.budget}} is at {{trigger.level}}', model, capabilities: [], triggers: [{ on: { budget: 'crossed' } }] });
+    k.kernel.units.add({ name: 'late', task: 't', model, capabilities: [], triggers: [{ on: { budget: { name: 'process-*', level: 'exhausted' } } }] });
+    await k.spawn({ name: 'spender' });
+    await until(() => started(k, 'watcher').length === 2 && started(k, 'late').length === 1, 10_000, 'the budget triggers');
+    const [warned, spent] = started(k, 'watcher') as [Trigger, Trigger];
+    expect(warned.trigger).toBe('on budget * crossed');
+    expect(await firstPrompt(k, warned.pid)).toContain('"event":{"event":"budget","budget":"process-spender","key":"process:spender","window":');
+    expect(await firstPrompt(k, warned.pid)).toContain('[TASK] process-spender is at warning');
+    expect(await firstPrompt(k, spent.pid)).toContain('[TASK] process-spender is at exhausted');
+    expect((started(k, 'late')[0] as Trigger).trigger).toBe('on budget process-* exhausted');
   });
 });
