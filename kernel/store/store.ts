@@ -81,9 +81,7 @@ export class Store implements KernelStore, SqliteStore {
     });
   }
 
-  static open(file: string): Store {
-    return new Store(file);
-  }
+  static open(file: string): Store { return new Store(file); }
 
   /** Commits work (false while the disk refuses them). */
   get healthy(): boolean {
