@@ -45,7 +45,8 @@ import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
 import { Budgets } from './cost/budgets.js';
 import { realClock } from '../sys/clock.js';
 import type { LadderRules } from './sched/ladder.js';
-import type { AllProcesses, KernelStore, OpenedStore } from './store/api.js';
+import type { PrivacyPolicy } from './cost/privacy-spec.js';
+import type { AllProcesses, AuditInput, KernelStore, OpenedStore } from './store/api.js';
 import { openStore } from './store/open.js';
 import { EventBus, type KernelEvent } from '../protocol/events.js';
 import { LiveText } from '../protocol/live-text.js';
@@ -216,6 +217,15 @@ export class Kernel implements SpawnCore {
 
   get ladderRules(): LadderRules {
     return this.cost.ladderRules;
+  }
+
+  /** The policy's privacy rules in force. */
+  get privacy(): PrivacyPolicy | null {
+    return this.cost.privacy;
+  }
+
+  audit(input: AuditInput): void {
+    this.safety.audit.record(input);
   }
 
   private reloadedDefaultModel: string | undefined;

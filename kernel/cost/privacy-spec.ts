@@ -4,9 +4,10 @@
  *   patterns: {employee_id: "EMP-\\d{6}"}         (kinds of one's own, as regular expressions)
  *   rules:    [{kinds: [iban, card], action: route_local, model: openai:llama3.1:8b},
  *              {kinds: [email, phone], action: redact}, {kinds: [api_key], action: refuse}]
- * A turn whose model is already local (its base URL on this machine or a private network) is left
- * alone unless `local_too: true`. The first rule that covers a kind found decides (refuse before
- * route_local before redact when several cover what was found).
+ *   local:    [openai:llama3.1:8b]                  (models that run where the data may go; route_local's count too)
+ *   phone_region: DE                               (numbers written without +country are read as this region's)
+ * A turn going to a local model is sent as it is. Otherwise the rules that cover what was found
+ * decide, the strictest first: refuse, then route_local, then redact.
  */
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
@@ -25,7 +26,8 @@ export const privacySchema = z
       .array(z.object({ kinds: z.array(kindName).min(1), action: z.enum(['route_local', 'redact', 'refuse']), model: z.string().min(1).optional() }).strict())
       .min(1)
       .max(32),
-    local_too: z.boolean().optional(),
+    local: z.array(z.string().min(1)).max(32).optional(),
+    phone_region: z.string().regex(/^[A-Z]{2}$/, 'a two-letter country code, e.g. DE or US').optional(),
   })
   .strict();
 
@@ -42,7 +44,10 @@ export interface PrivacyPolicy {
   /** Kinds of the policy's own. */
   patterns: ReadonlyArray<{ kind: string; regex: RegExp }>;
   rules: PrivacyRule[];
-  localToo: boolean;
+  /** Models a turn may take personal data to as it is (the policy's `local`, and every route_local model). */
+  local: ReadonlySet<string>;
+  /** The region national phone numbers are read in; only +international ones are found without it. */
+  phoneRegion: string | null;
 }
 
 export function toPrivacy(raw: z.infer<typeof privacySchema>, base: string, file: string): PrivacyPolicy {
@@ -65,5 +70,6 @@ export function toPrivacy(raw: z.infer<typeof privacySchema>, base: string, file
     const model = r.model === undefined ? null : (resolveRungs([r.model], base, `${where}.rules[${i}].model`)[0] as string);
     return { kinds: new Set(r.kinds), action: r.action, model };
   });
-  return { detect, patterns, rules, localToo: raw.local_too ?? false };
+  const local = new Set([...resolveRungs(raw.local ?? [], base, `${where}.local`), ...rules.flatMap((r) => (r.model ? [r.model] : []))]);
+  return { detect, patterns, rules, local, phoneRegion: raw.phone_region ?? null };
 }

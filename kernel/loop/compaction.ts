@@ -10,6 +10,7 @@ import { fitMessages } from '../context/context-fit.js';
 import { taskMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
 import { type Lease, providerOf } from '../sched/model-pool.js';
+import { guardRequest } from '../cost/privacy.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { Entry } from '../proc/proc-types.js';
@@ -117,10 +118,14 @@ async function summarize(kernel: LoopHost, proc: Proc, driver: ModelDriver, leas
   // A ladder summarises on its cheapest rung when that rung shares the lease's provider (a summary is easy work).
   const turnModel = proc.routing?.model ?? pcb.model;
   const cheapest = proc.routing?.rungs[0];
-  const model = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
-  const reply = await kernel.pool.complete(model === turnModel ? driver : await kernel.models.get(model), request, lease);
-  account(proc, reply.usage, model);
-  return reply.text.slice(0, chars);
+  const chosen = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
+  // What a summary sends is the context itself: the privacy rules hold for it as for a turn (refused: summarised here).
+  const guarded = kernel.privacy ? guardRequest(kernel.privacy, chosen, request, (input) => kernel.audit?.(input)) : null;
+  if (guarded?.action === 'refuse') return extractiveSummary(older, chars);
+  const sent = guarded ?? { model: chosen, request, restore: null };
+  const reply = await kernel.pool.complete(sent.model === turnModel ? driver : await kernel.models.get(sent.model), sent.request, lease);
+  account(proc, reply.usage, sent.model);
+  return (sent.restore ? sent.restore(reply.text) : reply.text).slice(0, chars);
 }
 
 /** Without a model: the calls made and the latest results, cut to size. */

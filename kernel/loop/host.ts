@@ -9,6 +9,8 @@ import type { Proc } from '../proc/proc.js';
 import type { ModelPool } from '../sched/model-pool.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import type { Budgets } from '../cost/budgets.js';
+import type { PrivacyPolicy } from '../cost/privacy-spec.js';
+import type { AuditInput } from '../store/api.js';
 
 export interface LoopHost extends ProcCore {
   readonly scheduler: Scheduler;
@@ -24,6 +26,10 @@ export interface LoopHost extends ProcCore {
   mcpReference(proc: Proc): string | Promise<string>;
   /** The policy's rules, approvals and secrets between the capability check and each call. */
   gate?(proc: Proc): CallGate;
+  /** Personal data kept local: the policy's privacy rules, null when it has none (kernel/cost/privacy.ts). */
+  readonly privacy?: PrivacyPolicy | null;
+  /** A decision for the audit trail (the privacy rules'). */
+  audit?(input: AuditInput): void;
   /** Budgets over time: a turn reserves before it sends and settles after (kernel/cost/budgets.ts). */
   readonly budgets?: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'pausedOn' | 'forget' | 'countsOf' | 'emit'>;
 }

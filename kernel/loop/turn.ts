@@ -25,6 +25,7 @@ import { account, budgetExceeded } from '../proc/budgets.js';
 import { endForKernelError } from '../proc/kill.js';
 import { BudgetSpent } from '../cost/budgets.js';
 import { pauseOnBudget, reserveTurn, spentSoFar } from './budget-pause.js';
+import { guardRequest } from '../cost/privacy.js';
 
 const PARSE_LIMITS = {
   maxBlocks: param.maxSyscallsPerReply,
@@ -171,11 +172,17 @@ async function inferOn(kernel: LoopHost, proc: Proc, lease: Lease, model: string
   const request: ModelRequest = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
   const { live } = kernel;
   if (live.watched) request.onText = (text) => live.emit({ pid: pcb.pid, turn, text });
-  const reply = await kernel.pool.complete(driver, request, lease);
+  // Personal data kept local (kernel/cost/privacy.ts): the request as it may leave, and where to.
+  const guarded = kernel.privacy ? guardRequest(kernel.privacy, model, request, (input) => kernel.audit?.(input)) : null;
+  if (guarded?.action === 'refuse') throw new ModelStop(guarded.reason);
+  const sent = guarded ?? { model, request, restore: null };
+  const sentDriver = sent.model === model ? driver : (kernel.models.loaded(sent.model) ?? (await kernel.models.get(sent.model)));
+  const answer = await kernel.pool.complete(sentDriver, sent.request, lease);
+  const reply = sent.restore ? { ...answer, text: sent.restore(answer.text) } : answer;
   if (kernel.closing) return reply;
   proc.countTurn();
-  if (proc.routing) proc.ranOn(model);
-  account(proc, reply.usage, model);
+  if (proc.routing) proc.ranOn(sent.model);
+  account(proc, reply.usage, sent.model);
   const replySeq = appendTranscript(kernel.store, proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',
@@ -184,7 +191,7 @@ async function inferOn(kernel: LoopHost, proc: Proc, lease: Lease, model: string
     transcript_seq: replySeq,
     ...(reply.usage ? { usage: reply.usage } : {}),
     ...(reply.finishReason ? { finish: reply.finishReason } : {}),
-    ...(proc.routing ? { model } : {}),
+    ...(proc.routing || sent.model !== pcb.model ? { model: sent.model } : {}),
     text: reply.text,
   });
   return reply;
