@@ -42,8 +42,12 @@ export const BENCHES: Record<string, Bench> = {
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
   context: { file: 'context', args: ['--turns', '200', '--file-kb', '60', '--budget', '32000'], quick: ['--turns', '150', '--file-kb', '60', '--budget', '32000'] },
+  // The same context curve as an agent's usual turn sends it: the share of each request a prompt cache can serve.
+  'context-cache': { file: 'context', args: ['--turns', '400', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'], quick: ['--turns', '300', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'] },
   // Not a speed: the files one warm FS_WRITE turn runs code in (V8 coverage), for the core's readers.
   'files-crossed': { file: 'files-crossed', args: [], quick: [] },
+  // The model ladder against always-cheap, always-strong and an oracle, on simulated capability profiles (cost governance).
+  routing: { file: 'routing', args: ['--tasks', '150', '--seed', '7'], quick: ['--tasks', '90', '--seed', '7'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
   delay: { file: 'delay', args: [], quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'] },
   'head-of-line': { file: 'head-of-line', args: ['--runs', '7'], quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'] },

@@ -8,6 +8,8 @@ export const costParam = {
   ladderLowHeadroom: 0.2,
   /** SYS_ESCALATE a process may make (the policy's models.escalations overrides; 0 refuses it). */
   ladderEscalations: 5,
+  /** Past this share of its turn limit a laddered process climbs (it is running out of tries). */
+  ladderLateTurns: 0.6,
   /** Budgets over time: the share of a limit at which a `budget` event warns (web badge, `on: {budget: crossed}`). */
   budgetWarnAt: 0.8,
   /** A request's output is estimated at this many tokens before any turn of the process has one to go by. */

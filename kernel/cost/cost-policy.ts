@@ -39,7 +39,7 @@ export interface CostPolicy {
 
 export const NO_COST_POLICY: CostPolicy = {
   ladder: null,
-  ladderRules: { stickTurns: param.ladderStickTurns, lowHeadroom: param.ladderLowHeadroom },
+  ladderRules: { stickTurns: param.ladderStickTurns, lowHeadroom: param.ladderLowHeadroom, lateTurns: param.ladderLateTurns },
   escalations: param.ladderEscalations,
   budgets: [],
   privacy: null,
@@ -51,7 +51,7 @@ export function toCostPolicy(sections: CostSections, file: string): CostPolicy {
   const m = sections.models;
   return {
     ladder: m?.ladder ? resolveRungs(m.ladder, base, `policy ${file}: models.ladder`) : null,
-    ladderRules: { stickTurns: m?.stick_turns ?? param.ladderStickTurns, lowHeadroom: param.ladderLowHeadroom },
+    ladderRules: { stickTurns: m?.stick_turns ?? param.ladderStickTurns, lowHeadroom: param.ladderLowHeadroom, lateTurns: param.ladderLateTurns },
     escalations: m?.escalations ?? param.ladderEscalations,
     budgets: toBudgetSpecs(sections.budgets ?? [], file),
     privacy: sections.privacy ? toPrivacy(sections.privacy, base, file) : null,

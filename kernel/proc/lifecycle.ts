@@ -66,7 +66,7 @@ function route(k: ProcCore, proc: Proc): string {
   const routing = proc.routing as NonNullable<Proc['routing']>;
   const turn = proc.pcb.counters.turns;
   if (routing.routedTurn === turn) return routing.model;
-  const decision = decideRung(routing.top, { rung: routing.rung, stick: routing.stick }, routing.signals(proc.parkedThisTurn, k.headroom?.(proc) ?? null), k.ladderRules ?? DEFAULT_LADDER_RULES);
+  const decision = decideRung(routing.top, { rung: routing.rung, stick: routing.stick, climbs: routing.climbs }, routing.signals(proc.parkedThisTurn, k.headroom?.(proc) ?? null, turn / proc.pcb.limits.maxTurns), k.ladderRules ?? DEFAULT_LADDER_RULES);
   routing.routed(turn, decision);
   k.events.emit({ type: 'route', pid: proc.pid, turn, rung: decision.rung, model: routing.model, reason: decision.reason });
   return routing.model;

@@ -18,6 +18,12 @@ export interface StoredRouting {
   sameErrno: string | null;
   reminded: boolean;
   asked: string | null;
+  /** The last turn had a call that failed (any errno). */
+  failed?: boolean;
+  /** Whether each of the turns before had a failed call, newest last (at most three). */
+  recent?: boolean[];
+  /** How often it climbed (each climb holds longer). */
+  climbs?: number;
 }
 
 const MALFORMED = new Set(['EINVAL', 'ENOSYS']);
@@ -40,6 +46,11 @@ export class Routing {
   /** Turns the current rung is still held after an escalation. */
   get stick(): number {
     return this.state.stick;
+  }
+
+  /** How often it climbed a rung. */
+  get climbs(): number {
+    return this.state.climbs ?? 0;
   }
 
   get model(): string {
@@ -65,6 +76,7 @@ export class Routing {
       this.state.lastErrno = null;
       return;
     }
+    this.state.failed = true;
     if (MALFORMED.has(errno)) this.state.malformed++;
     if (errno === this.state.lastErrno) this.state.sameErrno = errno;
     this.state.lastErrno = errno;
@@ -81,15 +93,24 @@ export class Routing {
     this.state.escalations++;
   }
 
-  /** What the last turn showed, and whether this turn reads a wake-up. */
-  signals(wakeUp: boolean, headroom: number | null): RouteSignals {
+  /** The last three turns, the last one included: how many had a failed call. */
+  private recentFailures(): number {
+    return [...(this.state.recent ?? []), this.state.failed ?? false].slice(-3).filter(Boolean).length;
+  }
+
+  /** What the last turns showed, whether this turn reads a wake-up, and how much of the turn limit is used. */
+  signals(wakeUp: boolean, headroom: number | null, turnsUsed: number): RouteSignals {
     const s = this.state;
-    return { malformed: s.malformed, sameErrno: s.sameErrno, reminded: s.reminded, wakeUp, asked: s.asked, headroom };
+    return { malformed: s.malformed, sameErrno: s.sameErrno, failures: this.recentFailures(), reminded: s.reminded, wakeUp, asked: s.asked, headroom, turnsUsed };
   }
 
   /** The rung for `turn` was chosen: what the last turn showed is spent. */
   routed(turn: number, decision: RouteDecision): void {
-    this.state = { ...this.state, rung: decision.rung, stick: decision.stick, routedTurn: turn, malformed: 0, sameErrno: null, reminded: false, asked: null };
+    // The failures that made it climb are spent by that climb: they do not make it climb again.
+    const climbed = decision.rung > this.state.rung;
+    const recent = climbed ? [] : [...(this.state.recent ?? []), this.state.failed ?? false].slice(-2);
+    const climbs = (this.state.climbs ?? 0) + (climbed ? 1 : 0);
+    this.state = { ...this.state, rung: decision.rung, stick: decision.stick, routedTurn: turn, malformed: 0, sameErrno: null, reminded: false, asked: null, failed: false, recent, climbs };
   }
 
   stored(): StoredRouting {
