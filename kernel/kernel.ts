@@ -219,6 +219,11 @@ export class Kernel implements SpawnCore {
     return this.cost.ladderRules;
   }
 
+  /** The policy's caps on a root's fan-out (work.max_children, work.max_live_descendants). */
+  get work(): CostPolicy['work'] {
+    return this.cost.work;
+  }
+
   /** The policy's privacy rules in force. */
   get privacy(): PrivacyPolicy | null {
     return this.cost.privacy;

@@ -15,7 +15,10 @@ import type {
   SpawnRequest,
   WebhookReplyRequest,
   EscalateAnswer,
+  SpawnAnswer,
 } from '../syscalls/services.js';
+import { liveTwin, spawnSignature } from './proc/fan-out.js';
+import type { AuditInput } from './store/api.js';
 import { resultChars } from './context/context-budget.js';
 import type { Mailboxes } from './ipc/mailboxes.js';
 import type { Webhooks } from './ipc/webhooks.js';
@@ -38,8 +41,9 @@ export interface ServicesHost extends SpawnCore {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
   readonly units: Pick<Units, 'spawnChild'>;
-  /** SYS_ESCALATE calls a process may make (the policy's models.escalations). */
-  readonly cost: { readonly escalations: number };
+  /** SYS_ESCALATE calls a process may make (the policy's models.escalations); whether identical children are one (work.dedup). */
+  readonly cost: { readonly escalations: number; readonly dedup?: boolean };
+  audit(input: AuditInput): void;
 }
 
 export class ProcServices implements ProcessServices {
@@ -73,10 +77,17 @@ export class ProcServices implements ProcessServices {
     });
   }
 
-  spawn(request: SpawnRequest): number | Promise<number> {
-    if (request.unit !== undefined) return this.kernel.units.spawnChild(this.proc.pid, request, (r) => spawnChild(this.kernel, this.proc, r));
-    const child = spawnChild(this.kernel, this.proc, request);
-    return shape(child, (pcb) => pcb.pid);
+  spawn(request: SpawnRequest): SpawnAnswer | Promise<SpawnAnswer> {
+    // The same work again is the child already doing it (kernel/proc/fan-out.ts), seen in the result and audited.
+    const signature = spawnSignature(this.proc.pid, request);
+    const twin = request.dedup === false || this.kernel.cost.dedup === false ? null : liveTwin(this.kernel, this.proc, signature);
+    if (twin) {
+      this.kernel.audit({ pid: this.proc.pid, call: 'SPAWN_AGENT', subject: `child ${twin.pid} (${twin.name})`, decision: 'allow', rule: null, decided_by: 'policy', reason: `deduped: a live child is the same work (child ${twin.pid})` });
+      return { pid: twin.pid, deduped: true };
+    }
+    const keyed = { ...request, spawnKey: signature };
+    if (request.unit !== undefined) return this.kernel.units.spawnChild(this.proc.pid, keyed, (r) => spawnChild(this.kernel, this.proc, r)).then((pid) => ({ pid }));
+    return shape(spawnChild(this.kernel, this.proc, keyed), (pcb) => ({ pid: pcb.pid }));
   }
 
   wait(pid: number | null, timeoutS: number): ChildExit | Promise<ChildExit> {

@@ -96,7 +96,7 @@ export const RESULTS = {
   kill: s.object({ killed: s.array(pid) }),
   send: s.object({ ok: s.literal(true) }),
   stop: s.object({ stopping: s.boolean, pids: s.array(pid) }),
-  inspect: s.object({ row: procRow, status: s.string, task: s.string, capabilities: s.array(s.string), workdir: s.string, cached_tokens: s.nonNegativeInt, limits: s.unknown, children: s.array(s.unknown) }) as s.Shape<ProcDetail>,
+  inspect: s.object({ row: procRow, status: s.string, task: s.string, capabilities: s.array(s.string), workdir: s.string, cached_tokens: s.nonNegativeInt, limits: s.unknown, live_descendants: s.nonNegativeInt, children: s.array(s.unknown) }) as s.Shape<ProcDetail>,
   logs: s.object({ sub: s.nullable(sub), procs: s.array(procRow), events: s.array(kernelEvent) }),
   history: s.object({ procs: s.array(procRow), events: s.array(kernelEvent) }),
   subscribe: s.object({ sub, stats: kernelStats }),

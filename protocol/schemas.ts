@@ -101,7 +101,16 @@ export const procDetailSchema = z
     capabilities: z.array(z.string()),
     workdir: z.string().describe('its working directory in the workspace: where relative paths land and commands start'),
     cached_tokens: z.number().int().describe("prompt tokens the provider served from its cache, of the row's prompt_tokens"),
-    limits: z.object({ max_turns: z.number().int(), max_tokens: nullableInt, max_cost: z.number().nullable(), max_wall_s: z.number().nullable(), context_tokens: z.number().int() }),
+    limits: z.object({
+      max_turns: z.number().int(),
+      max_tokens: nullableInt,
+      max_cost: z.number().nullable(),
+      max_wall_s: z.number().nullable(),
+      context_tokens: z.number().int(),
+      max_children: z.number().int().describe('live children at once'),
+      max_live_descendants: nullableInt.describe('live descendants at any depth at once; null: no cap'),
+    }),
+    live_descendants: z.number().int().describe('its live descendants now, at any depth'),
     children: z.array(z.object({ pid: z.number().int(), name: z.string(), state: z.string(), status: z.string() })),
   })
   .describe('aos inspect --json');

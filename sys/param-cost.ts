@@ -14,6 +14,8 @@ export const costParam = {
   budgetWarnAt: 0.8,
   /** A request's output is estimated at this many tokens before any turn of the process has one to go by. */
   budgetFirstOutputEstimate: 1_024,
+  /** How long an idempotency key answers as the first time (the policy's work.idempotency_ttl overrides). */
+  idempotencyTtlMs: 24 * 3_600_000,
   /** A process paused on a budget checks again this often (besides being woken when its window rolls or the budget is raised). */
   budgetRecheckMs: 3_600_000,
 };

@@ -28,6 +28,10 @@ export interface ProcLimits {
   maxWallS: number | null;
   /** Context budget (estimated tokens) before older turns are compacted into a summary. */
   contextTokens: number;
+  /** Live children at once (param.maxChildren when absent). */
+  maxChildren?: number | null;
+  /** Live descendants at any depth at once; unlimited when null or absent. */
+  maxLiveDescendants?: number | null;
 }
 
 /** What a blocked or sleeping process waits for; persisted so a restart can re-park it. */
@@ -65,6 +69,8 @@ export interface Pcb {
   readonly cwd: string;
   /** The unit whose run this process is, or is a descendant of (budgets match it); null when none. */
   readonly unit: string | null;
+  /** A child's spawn signature (kernel/proc/fan-out.ts): the same SPAWN_AGENT again finds it; null for a root. */
+  readonly spawnKey: string | null;
 }
 
 /** How a kill or a crossed budget will end a process (proc.killRequested, stored with its runtime). */

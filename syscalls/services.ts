@@ -21,6 +21,22 @@ export interface SpawnRequest {
   maxWallS?: number;
   /** Its working directory, relative to the parent's (whose it is when absent). */
   workdir?: string;
+  /** Its live children and live descendants at once (never above its parent's). */
+  maxChildren?: number;
+  maxLiveDescendants?: number;
+  /** false: start it even when a live child is the same work (kernel/proc/fan-out.ts). */
+  dedup?: boolean;
+  /** An idempotency key: the same key and arguments give the first answer again. */
+  key?: string;
+}
+
+/** What a spawn answers: the child's pid, and whether it is one that was already there. */
+export interface SpawnAnswer {
+  pid: number;
+  /** A live child was the same work: it is that child. */
+  deduped?: true;
+  /** The same idempotency key and arguments were seen: the first answer again. */
+  replayed?: true;
 }
 
 export interface ChildExit {
@@ -76,7 +92,7 @@ export interface EscalateAnswer {
 }
 
 export interface ProcessServices {
-  spawn(request: SpawnRequest): number | Promise<number>;
+  spawn(request: SpawnRequest): SpawnAnswer | Promise<SpawnAnswer>;
   /** Waits for a child (any child when pid is null) to end; answers at once when one has. */
   wait(pid: number | null, timeoutS: number): ChildExit | Promise<ChildExit>;
   send(toPid: number, content: string): void;

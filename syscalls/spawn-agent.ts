@@ -10,8 +10,10 @@ export default defineSyscall({
     'It gets only the permissions you list that you also hold (default: all of yours; capabilities, or syscall names standing for what each call needs), ' +
     'and your model unless you hold "model:<provider>:<name>" for another (a bare name like gemini-2.5-flash means gemini:gemini-2.5-flash; replay:<path> is a workspace tape). ' +
     'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you). workdir: its working directory, relative to yours (default yours). ' +
+    'The same call while such a child lives returns it ("deduped": true; dedup: false starts another); key: an idempotency key (the same key and arguments answer as the first time). ' +
+    'max_children / max_live_descendants cap its own fan-out (never above yours). ' +
     'With unit (needs "unit:<name>"), the child is that declared unit: its role, model, capabilities and budgets, within yours; task and name are yours to give or its own.',
-  returns: '{pid}',
+  returns: '{pid, deduped?, replayed?}',
   args: z
     .object({
       role: z.string().min(1).max(param.maxRoleChars).optional(),
@@ -30,6 +32,10 @@ export default defineSyscall({
       max_cost: z.number().positive().optional(),
       max_wall_s: z.number().positive().optional(),
       workdir: z.string().min(1).max(param.fsMaxPathLength).optional(),
+      max_children: z.number().int().min(0).max(param.maxChildren).optional(),
+      max_live_descendants: z.number().int().min(0).max(param.maxProcesses).optional(),
+      dedup: z.boolean().optional(),
+      key: z.string().min(1).max(200).optional(),
     })
     .strict()
     .refine((a) => a.role !== undefined || a.unit !== undefined, { message: 'role is required (or unit)', path: ['role'] }),
@@ -52,8 +58,12 @@ export default defineSyscall({
       maxCost: args.max_cost,
       maxWallS: args.max_wall_s,
       workdir: args.workdir,
+      maxChildren: args.max_children,
+      maxLiveDescendants: args.max_live_descendants,
+      dedup: args.dedup,
+      key: args.key,
     };
-    return shape(ctx.proc.spawn(request), (pid) => ({ pid }));
+    return ctx.proc.spawn(request);
   },
 });
 

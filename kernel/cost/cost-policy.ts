@@ -3,6 +3,8 @@
  *   models:   the default ladder (`--model auto`), how long an escalation holds, SYS_ESCALATE's cap
  *   budgets:  spend over days and months, by unit, name, tree or the whole kernel (budgets.ts)
  *   privacy:  personal data detected in what is about to be sent, and what then (privacy.ts)
+ *   work:     duplicate work and fan-out: children deduplicated, caps on children and descendants,
+ *             how long idempotency keys are kept (kernel/proc/fan-out.ts, kernel/idempotency.ts)
  * Each model a ladder names is checked here as a root's model is; a bad one stops the policy.
  */
 import path from 'node:path';
@@ -12,6 +14,7 @@ import type { LadderRules } from '../sched/ladder.js';
 import { budgetsSchema, toBudgetSpecs, type BudgetSpec } from './budget-spec.js';
 import { privacySchema, toPrivacy, type PrivacyPolicy } from './privacy-spec.js';
 import { resolveRungs } from '../../drivers/llm/rungs.js';
+import { parseDuration } from '../../protocol/duration.js';
 
 const modelsSchema = z
   .object({
@@ -23,7 +26,19 @@ const modelsSchema = z
   })
   .strict();
 
-export const COST_SECTIONS = { models: modelsSchema.optional(), budgets: budgetsSchema.optional(), privacy: privacySchema.optional() };
+const workSchema = z
+  .object({
+    /** false: identical SPAWN_AGENTs each start a child (true by default). */
+    dedup: z.boolean().optional(),
+    /** A root's caps when its spawn gives none (a child's are never above its parent's). */
+    max_children: z.number().int().min(0).max(param.maxChildren).optional(),
+    max_live_descendants: z.number().int().min(0).max(param.maxProcesses).optional(),
+    /** How long an idempotency key answers as the first time: `24h`, `7d`. */
+    idempotency_ttl: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const COST_SECTIONS = { models: modelsSchema.optional(), budgets: budgetsSchema.optional(), privacy: privacySchema.optional(), work: workSchema.optional() };
 
 type CostSections = { [K in keyof typeof COST_SECTIONS]?: z.infer<(typeof COST_SECTIONS)[K]> };
 
@@ -35,6 +50,11 @@ export interface CostPolicy {
   escalations: number;
   budgets: BudgetSpec[];
   privacy: PrivacyPolicy | null;
+  /** Identical live children are one (work.dedup). */
+  dedup: boolean;
+  /** A root's caps on fan-out when its spawn gives none. */
+  work: { maxChildren?: number; maxLiveDescendants?: number };
+  idempotencyTtlMs: number;
 }
 
 export const NO_COST_POLICY: CostPolicy = {
@@ -43,6 +63,9 @@ export const NO_COST_POLICY: CostPolicy = {
   escalations: param.ladderEscalations,
   budgets: [],
   privacy: null,
+  dedup: true,
+  work: {},
+  idempotencyTtlMs: param.idempotencyTtlMs,
 };
 
 /** The cost sections of a parsed policy (relative tapes are the policy file's neighbours). */
@@ -55,5 +78,8 @@ export function toCostPolicy(sections: CostSections, file: string): CostPolicy {
     escalations: m?.escalations ?? param.ladderEscalations,
     budgets: toBudgetSpecs(sections.budgets ?? [], file),
     privacy: sections.privacy ? toPrivacy(sections.privacy, base, file) : null,
+    dedup: sections.work?.dedup ?? true,
+    work: { ...(sections.work?.max_children === undefined ? {} : { maxChildren: sections.work.max_children }), ...(sections.work?.max_live_descendants === undefined ? {} : { maxLiveDescendants: sections.work.max_live_descendants }) },
+    idempotencyTtlMs: sections.work?.idempotency_ttl === undefined ? param.idempotencyTtlMs : parseDuration(sections.work.idempotency_ttl, `policy ${file}: work.idempotency_ttl`),
   };
 }

@@ -4,6 +4,8 @@ import type { ProcDetail } from '../../protocol/detail.js';
 import { describeStatus } from '../../protocol/status.js';
 import { toProcRow } from '../../protocol/views.js';
 import type { ProcTable } from './table.js';
+import { liveDescendants } from './fan-out.js';
+import { param } from '../../sys/param.js';
 
 export function inspectProcess(table: ProcTable, pid: number): ProcDetail {
   const pcb = table.pcb(pid);
@@ -14,6 +16,7 @@ export function inspectProcess(table: ProcTable, pid: number): ProcDetail {
     .filter((r) => r.ppid === pid)
     .map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: describeStatus(r) }));
   const l = pcb.limits;
+  const live = table.get(pid);
   return {
     row,
     status: describeStatus(row),
@@ -21,7 +24,8 @@ export function inspectProcess(table: ProcTable, pid: number): ProcDetail {
     capabilities: [...pcb.capabilities],
     workdir: pcb.cwd,
     cached_tokens: pcb.counters.cachedTokens,
-    limits: { max_turns: l.maxTurns, max_tokens: l.maxTokens, max_cost: l.maxCost, max_wall_s: l.maxWallS, context_tokens: l.contextTokens },
+    limits: { max_turns: l.maxTurns, max_tokens: l.maxTokens, max_cost: l.maxCost, max_wall_s: l.maxWallS, context_tokens: l.contextTokens, max_children: l.maxChildren ?? param.maxChildren, max_live_descendants: l.maxLiveDescendants ?? null },
+    live_descendants: live ? liveDescendants({ table }, live) : 0,
     children,
   };
 }

@@ -35,5 +35,6 @@ export function pcbFromRecord(r: ProcessSummary): Pcb {
     // Kept in the runtime (proc-runtime.ts): a live process gets it back there; an ended one answers ps and wait only.
     cwd: '/',
     unit: null,
+    spawnKey: null,
   };
 }

@@ -46,7 +46,7 @@ export interface Runtime {
   promptTurn?: number;
   crash?: CrashCount | null;
   kill?: KillRequest | null; // asked, not yet carried out: a restart ends the process with it
-  budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number };
+  budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number; maxChildren?: number | null; maxLiveDescendants?: number | null };
   context?: ContextStart | null;
   contextWarned?: boolean;
   /** Its working directory when not `/` (the PCB's cwd). */
@@ -55,6 +55,8 @@ export interface Runtime {
   routing?: StoredRouting;
   /** The unit whose run it is (the PCB's unit). */
   unit?: string;
+  /** Its spawn signature (the PCB's spawnKey). */
+  spawnKey?: string;
 }
 
 export function parseRuntime(json: string): Runtime {
@@ -63,7 +65,7 @@ export function parseRuntime(json: string): Runtime {
 
 export function runtimeOf(proc: RuntimeSource): Runtime {
   const p = proc.pcb;
-  const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens };
+  const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens, maxChildren: p.limits.maxChildren ?? null, maxLiveDescendants: p.limits.maxLiveDescendants ?? null };
   if (proc.recordBroken) {
     const empty = { notices: [], stdout: '', noSyscallStreak: 0, identicalStreak: 0, lastSignature: '', timerSeq: proc.timerSeq };
     return { ...empty, pending: null, budget, kill: proc.killRequested, ...(p.cwd === '/' ? {} : { cwd: p.cwd }), ...(p.unit === null ? {} : { unit: p.unit }) };
@@ -88,6 +90,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
     ...(p.cwd === '/' ? {} : { cwd: p.cwd }),
     ...(proc.routing ? { routing: proc.routing.stored() } : {}),
     ...(p.unit === null ? {} : { unit: p.unit }),
+    ...(p.spawnKey === null ? {} : { spawnKey: p.spawnKey }),
   };
 }
 

@@ -22,6 +22,7 @@ import { chooseChildModel } from './model-choice.js';
 import { capabilitiesOf } from './permissions.js';
 import { Proc } from './proc.js';
 import { rootLadder, rootModel } from './root-model.js';
+import { checkFanOut } from './fan-out.js';
 import { isLadder, ladderModel, rungsOf } from '../../sys/ladder.js';
 import { resolveModel } from '../../drivers/llm/model-name.js';
 import { checkRoleFits, roleLabel } from '../context/role.js';
@@ -36,6 +37,11 @@ export interface SpawnOptions {
   ladder?: readonly string[];
   /** The unit this process is a run of (its children are the unit's too): budgets that match units count it. */
   unit?: string;
+  /** Its live children and live descendants at once (the policy's work defaults when absent; a child's never above its parent's). */
+  maxChildren?: number;
+  maxLiveDescendants?: number;
+  /** A child's spawn signature (fan-out.ts), kept so the same SPAWN_AGENT again finds it. */
+  spawnKey?: string;
   name?: string;
   role?: string;
   priority?: number;
@@ -71,6 +77,8 @@ export interface SpawnCore extends ProcCore {
   readonly defaultModel?: string;
   /** A live process `from` may talk to (IPC stays inside one tree). */
   liveTarget(from: Proc, pid: number, verb: string): Proc;
+  /** The policy's caps on fan-out for a root that gives none (work.max_children, work.max_live_descendants). */
+  readonly work?: { readonly maxChildren?: number; readonly maxLiveDescendants?: number };
 }
 
 type Request = SpawnOptions & { model: string; role: string; name: string; pipeTo?: number | null };
@@ -91,14 +99,14 @@ export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pc
   const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
   const cwd = options.cwd ?? k.cwd;
   const model = rootLadder(k, options.model, options.ladder, cwd) ?? rootModel(k, options.model, cwd);
-  return create(k, null, { ...options, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
+  // A root that gives no caps on its fan-out has the policy's (work.max_children, work.max_live_descendants).
+  const work = { maxChildren: options.maxChildren ?? k.work?.maxChildren, maxLiveDescendants: options.maxLiveDescendants ?? k.work?.maxLiveDescendants };
+  return create(k, null, { ...options, ...work, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
 }
 
 /** SPAWN_AGENT. Synchronous when the child runs on its parent's model and that model is loaded. */
-export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest): Pcb | Promise<Pcb> {
-  let live = 0;
-  for (const pid of parent.children) if (k.table.has(pid)) live++;
-  if (live >= param.maxChildren) throw new AosError('EAGAIN', `too many running children (limit ${param.maxChildren})`);
+export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest & { spawnKey?: string }): Pcb | Promise<Pcb> {
+  checkFanOut(k, parent);
   const caps = parent.caps.intersect(request.capabilities ? capabilitiesOf(request.capabilities, parent.caps.list) : parent.caps.list);
   const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
   const make = (model: string): Pcb | Promise<Pcb> => create(k, parent, { ...request, name: request.name ?? roleLabel(request.role), model, priority }, caps);
@@ -190,9 +198,12 @@ function newPcb(pid: number, parent: Proc | null, req: Request, caps: Capability
       maxCost: tighter(req.maxCost, limits?.maxCost),
       maxWallS: tighter(req.maxWallS, limits?.maxWallS),
       contextTokens,
+      maxChildren: tighter(req.maxChildren, limits?.maxChildren),
+      maxLiveDescendants: tighter(req.maxLiveDescendants, limits?.maxLiveDescendants),
     },
     wait: null,
     cwd: req.workdir ?? '/',
     unit: req.unit ?? parent?.pcb.unit ?? null,
+    spawnKey: req.spawnKey ?? null,
   };
 }

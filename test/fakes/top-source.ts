@@ -98,7 +98,8 @@ export class FakeTopSource implements TopSource {
       capabilities: ['fs.read:/**', 'ipc'],
       workdir: '/',
       cached_tokens: 0,
-      limits: { max_turns: 50, max_tokens: null, max_cost: 2, max_wall_s: null, context_tokens: 32_000 },
+      limits: { max_turns: 50, max_tokens: null, max_cost: 2, max_wall_s: null, context_tokens: 32_000, max_children: 64, max_live_descendants: null },
+      live_descendants: 0,
       children: this.rows.filter((r) => r.ppid === pid).map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: r.state })),
     };
   }

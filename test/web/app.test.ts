@@ -12,8 +12,8 @@ const usage = { prompt: 120, output: 30 };
 const TICKS = 60;
 const AGENTS = {
   root: [
-    { reply: call('SPAWN_AGENT', { role: 'worker', name: 'worker' }), usage },
-    { reply: call('SPAWN_AGENT', { role: 'worker', name: 'worker' }), usage },
+    { reply: call('SPAWN_AGENT', { role: 'worker', name: 'worker', task: 'the first half' }), usage },
+    { reply: call('SPAWN_AGENT', { role: 'worker', name: 'worker', task: 'the second half' }), usage },
     { reply: call('WAIT', {}), usage },
     { reply: call('WAIT', {}), usage },
     { reply: call('SYS_EXIT', { code: 0 }), usage },

@@ -26,6 +26,7 @@ function pcbWith(role: string, name: string): Pcb {
     wait: null,
     cwd: '/',
     unit: null,
+    spawnKey: null,
   };
 }
 
