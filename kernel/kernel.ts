@@ -210,24 +210,13 @@ export class Kernel implements SpawnCore {
   /** The policy's ladder, budgets and privacy rules in force (a reload replaces them). */
   cost: CostPolicy;
 
-  /** `--model auto`'s rungs. */
-  get ladder(): readonly string[] | null {
-    return this.cost.ladder;
-  }
+  /** `--model auto`'s rungs, and how a ladder climbs and holds. */
+  get ladder(): readonly string[] | null { return this.cost.ladder; }
+  get ladderRules(): LadderRules { return this.cost.ladderRules; }
 
-  get ladderRules(): LadderRules {
-    return this.cost.ladderRules;
-  }
-
-  /** The policy's caps on a root's fan-out (work.max_children, work.max_live_descendants). */
-  get work(): CostPolicy['work'] {
-    return this.cost.work;
-  }
-
-  /** The policy's privacy rules in force. */
-  get privacy(): PrivacyPolicy | null {
-    return this.cost.privacy;
-  }
+  /** The policy's caps on a root's fan-out (work.max_children, work.max_live_descendants), and its privacy rules. */
+  get work(): CostPolicy['work'] { return this.cost.work; }
+  get privacy(): PrivacyPolicy | null { return this.cost.privacy; }
 
   audit(input: AuditInput): void {
     this.safety.audit.record(input);
