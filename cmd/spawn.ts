@@ -23,6 +23,9 @@ interface SpawnFlags {
   maxTime?: string;
   contextTokens?: string;
   workdir?: string;
+  idempotencyKey?: string;
+  maxChildren?: string;
+  maxDescendants?: string;
   detach?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -64,16 +67,23 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       context_tokens: contextTokens,
       cwd: process.cwd(),
       ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
+      ...(flags.idempotencyKey === undefined ? {} : { idempotency_key: flags.idempotencyKey }),
+      ...(flags.maxChildren === undefined ? {} : { max_children: toInt(flags.maxChildren, '--max-children', 0, param.maxChildren) }),
+      ...(flags.maxDescendants === undefined ? {} : { max_live_descendants: toInt(flags.maxDescendants, '--max-descendants', 0, param.maxProcesses) }),
       settings: settingsOf(process.env),
       ...(printer?.takesText ? { watch: true } : {}),
     }).catch((error: unknown) => {
       printer?.close();
       throw error;
     });
+    // The same idempotency key and arguments again: the process the first request started.
+    const replayed = (proc as { replayed?: boolean }).replayed === true;
     if (printer === null) {
-      out(flags.json ? `${JSON.stringify({ pid: proc.pid })}\n` : `${proc.pid}\n`);
+      out(flags.json ? `${JSON.stringify({ pid: proc.pid, ...(replayed ? { replayed } : {}) })}\n` : `${proc.pid}\n`);
+      if (replayed && !flags.json) err(`aos: idempotency key ${flags.idempotencyKey ?? ''} was used before: process ${proc.pid} is the one it started\n`);
       return EXIT.ok;
     }
+    if (replayed && !json) err(`aos: idempotency key ${flags.idempotencyKey ?? ''} was used before: following process ${proc.pid}, which it started\n`);
     // Files land in the kernel's workspace, whatever the caller's directory: say where, first.
     if (!json) err(`aos: process ${proc.pid} works in ${(await kernel).workspace} (its /)${flags.workdir === undefined ? '' : `, starting in ${flags.workdir}`}\n`);
     const outcome = await printLogs(client, { pid: proc.pid, follow: true, tree: true }, printer, () => {
@@ -103,6 +113,9 @@ export const spawnVerb: VerbSpec = {
     { flags: '--max-time <seconds>', help: 'wall-time budget, from creation' },
     { flags: '--context-tokens <n>', help: `context budget per request (default: ${param.contextBudgetTokens}, or less on a model with a small window)` },
     { flags: '-w, --workdir <dir>', help: 'its working directory in the workspace: relative paths and commands start there (default /)' },
+    { flags: '--idempotency-key <key>', help: 'start it once: the same key and arguments again give the same process; other arguments are refused (keys last 24 h)' },
+    { flags: '--max-children <n>', help: `live children it may have at once (default ${param.maxChildren}, or the policy's work.max_children)` },
+    { flags: '--max-descendants <n>', help: "live descendants at any depth it may have at once (default: none, or the policy's work.max_live_descendants)" },
     { flags: '-d, --detach', help: 'print the new pid and return at once (--json: {"pid":N})' },
     { flags: '--json', help: 'print events as JSON lines, as `aos logs --json` does' },
     { flags: '-v, --verbose', help: 'also print prompts, syscall arguments and every state change' },

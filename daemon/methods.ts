@@ -84,7 +84,7 @@ export const handlers: Handlers = {
     const models = params.ladder ?? (params.model === 'auto' ? (kernel.ladder ?? []) : [params.model ?? defaultModelOf(kernel) ?? undefined]);
     for (const model of models) refuseSpawnDrift(params.settings, model, process.pid);
     if (params.watch) hub.hold(target);
-    const pcb = await kernel.spawn({
+    const options = {
       task: params.task,
       model: params.model,
       ladder: params.ladder,
@@ -99,8 +99,13 @@ export const handlers: Handlers = {
       capabilities: params.capabilities,
       cwd: params.cwd,
       workdir: params.workdir,
-    });
-    return durable(kernel, toProcRow(pcb));
+      maxChildren: params.max_children,
+      maxLiveDescendants: params.max_live_descendants,
+    };
+    if (params.idempotency_key === undefined) return durable(kernel, toProcRow(await kernel.spawn(options)));
+    // Keyed: the key is stored with the commit of the process, before this answer (kernel/proc/idempotency.ts).
+    const { pcb, replayed } = await kernel.spawnKeyed(params.idempotency_key, options);
+    return durable(kernel, { ...toProcRow(pcb), ...(replayed ? { replayed: true } : {}) });
   },
   ps: (params, { kernel }) => {
     if (params.last !== undefined) return kernel.processes({ last: params.last });

@@ -39,10 +39,11 @@ import { DiskGuard } from './proc/disk-guard.js';
 import { watchStore } from './upkeep/faults.js';
 import { startRetention } from './upkeep/retention.js';
 import { Units } from './units/units.js';
-import type { UnitsHost } from './units/runs.js';
+import { unitsHost } from './units-host.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
 import { Budgets } from './cost/budgets.js';
+import { IdempotencyKeys } from './proc/idempotency.js';
 import { realClock } from '../sys/clock.js';
 import type { LadderRules } from './sched/ladder.js';
 import type { PrivacyPolicy } from './cost/privacy-spec.js';
@@ -113,7 +114,7 @@ export class Kernel implements SpawnCore {
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
-    this.units = new Units(this.unitsHost(), options.clock);
+    this.units = new Units(unitsHost(this), options.clock);
     this.budgets = new Budgets(
       {
         store,
@@ -124,10 +125,13 @@ export class Kernel implements SpawnCore {
       },
       options.clock ?? realClock,
     );
+    this.keys = new IdempotencyKeys(store, () => this.cost.idempotencyTtlMs);
   }
 
   /** Budgets over days and months (the policy's `budgets:`; kernel/cost/budgets.ts). */
   readonly budgets: Budgets;
+  /** Idempotency keys of spawns (kernel/proc/idempotency.ts). */
+  readonly keys: IdempotencyKeys;
 
   /** The fraction left of the tightest budget over a process (a ladder stays cheap when it is low). */
   headroom(proc: Proc): number | null {
@@ -141,41 +145,11 @@ export class Kernel implements SpawnCore {
     const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options);
     await openServices(kernel, options);
     await kernel.budgets.setSpecs(kernel.cost.budgets);
+    await kernel.keys.load();
     await recover(kernel);
     await kernel.units.start();
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
     return kernel;
-  }
-
-  /** What the units need of the kernel: spawn, kill, the table, the policy's root and its audit trail. */
-  private unitsHost(): UnitsHost {
-    const k = this;
-    return {
-      store: k.store,
-      events: k.events,
-      get rootCaps() {
-        return k.rootCaps;
-      },
-      get closing() {
-        return k.closing;
-      },
-      cwd: k.cwd,
-      workspaceRoot: k.opened.fs.root,
-      webhooks: k.webhooks,
-      wroteBy: (pids, since) => new Set(k.safety.journal.entries(pids).filter((e) => e.ts >= since).map((e) => e.path)),
-      spawn: (options) => k.spawn(options),
-      kill: (pid, options) => k.kill(pid, options),
-      isLive: (pid) => {
-        const proc = k.table.get(pid);
-        return proc !== undefined && !isEnded(proc.pcb.state);
-      },
-      endOf: (pid) => {
-        const pcb = k.table.pcb(pid);
-        return pcb && (pcb.state === 'exited' || pcb.state === 'killed') ? { state: pcb.state, code: pcb.exitCode } : null;
-      },
-      audit: (input) => k.safety.audit.record(input),
-      log: (level, message) => k.log(level, message),
-    };
   }
 
   /** The MCP servers the policy declared when the kernel started (their secrets not filled in): what a unit may name. */
@@ -254,6 +228,12 @@ export class Kernel implements SpawnCore {
 
   // ---- the public API: what the daemon and embedding programs ask ----
   spawn = (options: SpawnOptions): Promise<Pcb> => spawnRoot(this, options);
+  /** A root spawn with an idempotency key: the same key and arguments answer with the first process (kernel/proc/idempotency.ts). */
+  spawnKeyed = async (key: string, options: SpawnOptions): Promise<{ pcb: Pcb; replayed: boolean }> => {
+    const { cwd: _cwd, preface: _preface, ...args } = options;
+    const { pid, replayed } = await this.keys.once('root', key, args as Record<string, unknown>, async () => (await spawnRoot(this, options)).pid);
+    return { pcb: this.table.pcb(pid) as Pcb, replayed };
+  };
   kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
   /** Resolves with the PCB when the process has ended. */
   waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);

@@ -18,6 +18,7 @@ import type {
   SpawnAnswer,
 } from '../syscalls/services.js';
 import { liveTwin, spawnSignature } from './proc/fan-out.js';
+import type { IdempotencyKeys } from './proc/idempotency.js';
 import type { AuditInput } from './store/api.js';
 import { resultChars } from './context/context-budget.js';
 import type { Mailboxes } from './ipc/mailboxes.js';
@@ -44,6 +45,8 @@ export interface ServicesHost extends SpawnCore {
   /** SYS_ESCALATE calls a process may make (the policy's models.escalations); whether identical children are one (work.dedup). */
   readonly cost: { readonly escalations: number; readonly dedup?: boolean };
   audit(input: AuditInput): void;
+  /** Idempotency keys: SPAWN_AGENT's `key` (kernel/proc/idempotency.ts). */
+  readonly keys: Pick<IdempotencyKeys, 'once'>;
 }
 
 export class ProcServices implements ProcessServices {
@@ -78,6 +81,19 @@ export class ProcServices implements ProcessServices {
   }
 
   spawn(request: SpawnRequest): SpawnAnswer | Promise<SpawnAnswer> {
+    if (request.key === undefined) return this.spawnOnce(request);
+    // An idempotency key of this process: the same key and arguments answer as the first time (kernel/proc/idempotency.ts).
+    const { key, dedup: _dedup, ...args } = request;
+    let deduped = false;
+    const first = async (): Promise<number> => {
+      const answer = await this.spawnOnce(request);
+      deduped = answer.deduped === true;
+      return answer.pid;
+    };
+    return this.kernel.keys.once(`pid:${this.proc.pid}`, key, args as Record<string, unknown>, first).then(({ pid, replayed }) => ({ pid, ...(replayed ? { replayed: true as const } : {}), ...(deduped ? { deduped: true as const } : {}) }));
+  }
+
+  private spawnOnce(request: SpawnRequest): SpawnAnswer | Promise<SpawnAnswer> {
     // The same work again is the child already doing it (kernel/proc/fan-out.ts), seen in the result and audited.
     const signature = spawnSignature(this.proc.pid, request);
     const twin = request.dedup === false || this.kernel.cost.dedup === false ? null : liveTwin(this.kernel, this.proc, signature);

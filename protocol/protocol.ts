@@ -56,6 +56,11 @@ export const METHODS = {
       cwd: z.string().optional(),
       /** Its working directory in the workspace (a workspace path; `/` when absent). */
       workdir: z.string().min(1).max(4096).optional(),
+      /** An idempotency key: the same key and arguments answer with the first process (`replayed`); others are refused. */
+      idempotency_key: z.string().min(1).max(200).optional(),
+      /** Caps on its fan-out: live children and live descendants at once. */
+      max_children: z.number().int().min(0).optional(),
+      max_live_descendants: z.number().int().min(0).optional(),
       /** The caller's provider settings (settings.ts: secrets as fingerprints): a spawn the kernel would run with others is refused. */
       settings: z.record(z.string(), z.string()).optional(),
       /** The caller follows the process's text next (an attached spawn at a terminal): its first turn streams though it may start before that follow. */

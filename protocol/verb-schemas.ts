@@ -43,7 +43,7 @@ const auditRow = z.object({
 });
 
 export const VERB_SCHEMAS = {
-  'spawn-detached': z.object({ pid }).describe('aos spawn --detach --json'),
+  'spawn-detached': z.object({ pid, replayed: z.literal(true).optional().describe('the same --idempotency-key and arguments were seen: the process the first request started') }).describe('aos spawn --detach --json'),
   kill: z.object({ killed: z.array(pid) }).describe('aos kill --json: the pids that were live and are being killed'),
   stop: z.object({ pid, stopped: z.boolean(), end: end.nullable(), children: z.array(end) }).describe('aos stop --json: how the process and each descendant stopped'),
   wait: z

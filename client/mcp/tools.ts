@@ -25,12 +25,13 @@ export function registerProcessTools(server: McpServer, client: KernelClient, op
         model: z.string().min(1).describe('provider:model, e.g. gemini:gemini-2.5-flash or replay:tape.yaml'),
         name: z.string().min(1).max(128).optional(),
         capabilities: z.array(z.string()).optional().describe('narrows the policy\'s root capabilities, never widens them'),
+        idempotency_key: z.string().min(1).max(200).optional().describe('start it once: the same key and arguments answer with the same pid (replayed: true)'),
       },
     },
     (args) =>
       answer(async () => {
         const row = await client.request('spawn', { ...args, ...(options.cwd ? { cwd: options.cwd } : {}) });
-        return { pid: row.pid };
+        return { pid: row.pid, ...((row as { replayed?: boolean }).replayed ? { replayed: true } : {}) };
       }),
   );
   server.registerTool(

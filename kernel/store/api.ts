@@ -29,6 +29,7 @@ import type { EventRow, UsageRow } from './event-pages.js';
 import type { JournalEntry } from './journal.js';
 import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
 import type { SpendRecord } from './spend-rows.js';
+import type { IdempotencyRecord } from './idempotency-rows.js';
 import type { PsColumns } from './ps-rows.js';
 import type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
 
@@ -38,6 +39,7 @@ export type { EventRow, UsageRow } from './event-pages.js';
 export type { JournalEntry } from './journal.js';
 export type { UnitRecord, UnitRunOutcome, UnitRunRecord } from './unit-rows.js';
 export type { SpendRecord } from './spend-rows.js';
+export type { IdempotencyRecord } from './idempotency-rows.js';
 export type { PsColumns } from './ps-rows.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
@@ -78,6 +80,7 @@ export interface KernelStore {
   readonly approvals: ApprovalRows;
   readonly units: UnitRows;
   readonly spend: SpendRows;
+  readonly idempotency: IdempotencyRows;
 }
 
 /**
@@ -194,6 +197,13 @@ export interface UnitRows {
   runs(name: string, limit: number): UnitRunRecord[];
   /** Every run that started a process (start-up). */
   started(): Promise<Array<{ unit: string; pid: number; trigger: string }>>;
+}
+
+/** Idempotency keys and the processes they started (idempotency-rows.ts). */
+export interface IdempotencyRows {
+  live(now: number): Promise<IdempotencyRecord[]>;
+  put(record: IdempotencyRecord): void;
+  expire(now: number): void;
 }
 
 /** Budgets' spend by window (spend-rows.ts). */

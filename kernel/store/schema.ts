@@ -2,6 +2,7 @@ import { searchSchema } from './schema-search.js';
 import { schemaSafety } from './schema-safety.js';
 import { UNITS_SCHEMA } from './unit-rows.js';
 import { SPEND_SCHEMA } from './spend-rows.js';
+import { IDEMPOTENCY_SCHEMA } from './idempotency-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
 export const SCHEMA_VERSION = 8;
@@ -107,11 +108,11 @@ ALTER TABLE approvals ADD COLUMN subject TEXT;
 `;
 }
 
-/** Version 8 (issue 31): a laddered process's turns by the model they ran on, as JSON (ps shows the mix); budgets' spend by window. */
+/** Version 8 (issues 31, 32): a laddered process's turns by the model they ran on, as JSON (ps shows the mix); budgets' spend by window; idempotency keys. */
 function schema8(): string {
   return `
 ALTER TABLE processes ADD COLUMN model_mix TEXT;
-${SPEND_SCHEMA}`;
+${SPEND_SCHEMA}${IDEMPOTENCY_SCHEMA}`;
 }
 
 /** Statements that take a store at version `from` to `from + 1`. */

@@ -22,10 +22,11 @@ import { backupDb, openCheckedDb } from './check.js';
 import { type ProcessRecord, prepareStatements, processRow, type Statements, type StoredEvent, type StoreHooks } from './records.js';
 import { migrate } from './migrate.js';
 import { asError, isDiskError, serialise, unstorableMessage } from './write-errors.js';
-import type { ApprovalRows, AuditLog, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, TranscriptRows, UnitRows } from './api.js';
+import type { ApprovalRows, AuditLog, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, TranscriptRows, UnitRows } from './api.js';
 import { ApprovalsTable } from './approvals-table.js';
 import { SqliteUnits } from './unit-rows.js';
 import { SqliteSpend } from './spend-rows.js';
+import { SqliteIdempotency } from './idempotency-rows.js';
 import { AuditTrail } from './audit.js';
 import { Journal } from './journal.js';
 import type { SqliteStore } from './sqlite.js';
@@ -83,15 +84,9 @@ export class Store implements KernelStore, SqliteStore {
 
   static open(file: string): Store { return new Store(file); }
 
-  /** Commits work (false while the disk refuses them). */
-  get healthy(): boolean {
-    return this.failure === null;
-  }
-
-  /** Why commits fail, while they do. */
-  get lastError(): Error | null {
-    return this.failure;
-  }
+  /** Commits work (false while the disk refuses them), and why not while they do not. */
+  get healthy(): boolean { return this.failure === null; }
+  get lastError(): Error | null { return this.failure; }
 
   /** Read-side queries of other modules (the web view's pages and search) on this connection: committed rows only. */
   query<T>(run: (db: Database.Database) => T): T {
@@ -115,12 +110,13 @@ export class Store implements KernelStore, SqliteStore {
   readonly transcripts: TranscriptRows = new SqliteTranscripts(this);
   readonly events: EventLog = new SqliteEventLog(this);
   readonly mail: MailRows = new SqliteMail(this);
-  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable; units?: SqliteUnits; spend?: SqliteSpend } = {};
+  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable; units?: SqliteUnits; spend?: SqliteSpend; keys?: SqliteIdempotency } = {};
   get audit(): AuditLog { return (this.tables.audit ??= new AuditTrail(this)); }
   get journal(): JournalLog { return (this.tables.journal ??= new Journal(this)); }
   get approvals(): ApprovalRows { return (this.tables.approvals ??= new ApprovalsTable(this)); }
   get units(): UnitRows { return (this.tables.units ??= new SqliteUnits(this)); }
   get spend(): SpendRows { return (this.tables.spend ??= new SqliteSpend(this)); }
+  get idempotency(): IdempotencyRows { return (this.tables.keys ??= new SqliteIdempotency(this)); }
 
   async meta(key: string): Promise<string | undefined> {
     return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;

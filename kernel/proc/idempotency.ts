@@ -1,0 +1,123 @@
+/**
+ * Idempotency keys (Stripe's, for spawns): a request that carries a key starts its process once —
+ * the same key with the same arguments answers with that process again (`replayed`), the same key
+ * with other arguments is refused naming what differs. Requests racing one key wait for the first;
+ * the key is stored with the commit of the process it started, so a retry after a SIGKILL finds it.
+ * Keys expire (24 h unless the policy's work.idempotency_ttl says otherwise). Scopes keep callers
+ * apart: `root` (the CLI, the protocol, MCP), `pid:<n>` (a process's SPAWN_AGENT), `unit:<name>`
+ * (a unit's event ids: a delivery sent twice starts one run).
+ */
+import { AosError } from '../../sys/errno.js';
+import type { KernelStore } from '../store/api.js';
+
+interface Entry {
+  args: string;
+  pid: number | null;
+  /** The first request's spawn, while it runs: the racers wait for it. */
+  pending: Promise<number> | null;
+  created: number;
+  expires: number;
+}
+
+export interface Keyed {
+  pid: number;
+  /** The key was seen with these arguments: this is the first answer again. */
+  replayed: boolean;
+}
+
+const entryKey = (scope: string, key: string): string => `${scope}\u0000${key}`;
+
+/** Arguments as canonical JSON: key order does not matter, undefined fields are absent. */
+export function canonical(args: Record<string, unknown>): string {
+  const sorted = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sorted);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]));
+    return value;
+  };
+  return JSON.stringify(sorted(args));
+}
+
+/** The first field whose value differs, in words. */
+function difference(was: string, now: string): string {
+  const a = JSON.parse(was) as Record<string, unknown>;
+  const b = JSON.parse(now) as Record<string, unknown>;
+  const field = [...new Set([...Object.keys(a), ...Object.keys(b)])].find((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  if (field === undefined) return 'the arguments differ';
+  const show = (v: unknown): string => (v === undefined ? 'none' : JSON.stringify(v).slice(0, 60));
+  return `${field} differs (${show(a[field])} then, ${show(b[field])} now)`;
+}
+
+export class IdempotencyKeys {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly store: KernelStore,
+    private readonly ttlMs: () => number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The keys that have not expired, from the store (start-up). */
+  async load(): Promise<void> {
+    const now = this.now();
+    this.store.idempotency.expire(now);
+    for (const r of await this.store.idempotency.live(now)) {
+      this.entries.set(entryKey(r.scope, r.key), { args: r.args, pid: r.pid, pending: null, created: r.created_at, expires: r.expires_at });
+    }
+  }
+
+  /** The pid a key already answered with in `scope` (no arguments compared), or null. */
+  seen(scope: string, key: string): number | null {
+    const entry = this.live(scope, key);
+    return entry?.pid ?? null;
+  }
+
+  private live(scope: string, key: string): Entry | undefined {
+    const entry = this.entries.get(entryKey(scope, key));
+    if (entry && entry.expires <= this.now()) {
+      this.entries.delete(entryKey(scope, key));
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** Run `start` once for this key and these arguments; EEXIST for the key with others. */
+  async once(scope: string, key: string, args: Record<string, unknown>, start: () => number | Promise<number>): Promise<Keyed> {
+    const text = canonical(args);
+    const existing = this.live(scope, key);
+    if (existing) {
+      if (existing.args !== text) {
+        throw new AosError('EEXIST', `idempotency key "${key}" was used at ${new Date(existing.created).toISOString()} for another request: ${difference(existing.args, text)}; use a new key for new work`);
+      }
+      const pid = existing.pid ?? (await (existing.pending as Promise<number>));
+      return { pid, replayed: true };
+    }
+    const created = this.now();
+    const entry: Entry = { args: text, pid: null, pending: null, created, expires: created + this.ttlMs() };
+    this.entries.set(entryKey(scope, key), entry);
+    entry.pending = Promise.resolve()
+      .then(start)
+      .then(
+        (pid) => {
+          entry.pid = pid;
+          entry.pending = null;
+          // In the commit of the process it started: the answer and the key are durable together.
+          this.store.idempotency.put({ scope, key, args: text, pid, created_at: created, expires_at: entry.expires });
+          return pid;
+        },
+        (error: unknown) => {
+          // Nothing started: the key is free for a retry.
+          this.entries.delete(entryKey(scope, key));
+          throw error;
+        },
+      );
+    return { pid: await entry.pending, replayed: false };
+  }
+
+  /** Record that `key` started `pid` in `scope` without arguments to compare (a unit's event id). */
+  remember(scope: string, key: string, pid: number): void {
+    const created = this.now();
+    const entry: Entry = { args: '{}', pid, pending: null, created, expires: created + this.ttlMs() };
+    this.entries.set(entryKey(scope, key), entry);
+    this.store.idempotency.put({ scope, key, args: entry.args, pid, created_at: created, expires_at: entry.expires });
+  }
+}

@@ -1,0 +1,55 @@
+/** What the units need of the kernel (kernel/units/runs.ts UnitsHost), made from the kernel's parts. */
+import type { UnitsHost } from './units/runs.js';
+import type { CapabilitySet } from '../sys/capabilities.js';
+import { isEnded, type Pcb } from '../sys/types.js';
+import type { EventBus } from '../protocol/events.js';
+import type { AuditLog, JournalLog, KernelStore } from './store/api.js';
+import type { Webhooks } from './ipc/webhooks.js';
+import type { ProcTable } from './proc/table.js';
+import type { SpawnOptions } from './proc/spawn.js';
+import type { LogLevel } from './proc/api.js';
+
+/** The kernel as the units see it: spawn, kill, the table, the policy's root and its audit trail. */
+export interface UnitsSource {
+  readonly store: KernelStore;
+  readonly events: EventBus;
+  readonly rootCaps: CapabilitySet;
+  readonly closing: boolean;
+  readonly cwd: string;
+  readonly opened: { readonly fs: { readonly root: string } };
+  readonly webhooks: Webhooks;
+  readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog };
+  readonly table: ProcTable;
+  spawn(options: SpawnOptions): Promise<Pcb>;
+  kill(pid: number, options: { tree?: boolean }): number[];
+  log(level: LogLevel, message: string): void;
+}
+
+export function unitsHost(k: UnitsSource): UnitsHost {
+  return {
+    store: k.store,
+    events: k.events,
+    get rootCaps() {
+      return k.rootCaps;
+    },
+    get closing() {
+      return k.closing;
+    },
+    cwd: k.cwd,
+    workspaceRoot: k.opened.fs.root,
+    webhooks: k.webhooks,
+    wroteBy: (pids, since) => new Set(k.safety.journal.entries(pids).filter((e) => e.ts >= since).map((e) => e.path)),
+    spawn: (options) => k.spawn(options),
+    kill: (pid, options) => k.kill(pid, options),
+    isLive: (pid) => {
+      const proc = k.table.get(pid);
+      return proc !== undefined && !isEnded(proc.pcb.state);
+    },
+    endOf: (pid) => {
+      const pcb = k.table.pcb(pid);
+      return pcb && (pcb.state === 'exited' || pcb.state === 'killed') ? { state: pcb.state, code: pcb.exitCode } : null;
+    },
+    audit: (input) => k.safety.audit.record(input),
+    log: (level, message) => k.log(level, message),
+  };
+}
