@@ -19,7 +19,6 @@ import type {
 } from '../syscalls/services.js';
 import { liveTwin, spawnSignature } from './proc/fan-out.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
-import type { AuditInput } from './store/api.js';
 import { resultChars } from './context/context-budget.js';
 import type { Mailboxes } from './ipc/mailboxes.js';
 import type { Webhooks } from './ipc/webhooks.js';
@@ -44,7 +43,6 @@ export interface ServicesHost extends SpawnCore {
   readonly units: Pick<Units, 'spawnChild'>;
   /** SYS_ESCALATE calls a process may make (the policy's models.escalations); whether identical children are one (work.dedup). */
   readonly cost: { readonly escalations: number; readonly dedup?: boolean };
-  audit(input: AuditInput): void;
   /** Idempotency keys: SPAWN_AGENT's `key` (kernel/proc/idempotency.ts). */
   readonly keys: Pick<IdempotencyKeys, 'once'>;
 }
@@ -97,10 +95,8 @@ export class ProcServices implements ProcessServices {
     // The same work again is the child already doing it (kernel/proc/fan-out.ts), seen in the result and audited.
     const signature = spawnSignature(this.proc.pid, request);
     const twin = request.dedup === false || this.kernel.cost.dedup === false ? null : liveTwin(this.kernel, this.proc, signature);
-    if (twin) {
-      this.kernel.audit({ pid: this.proc.pid, call: 'SPAWN_AGENT', subject: `child ${twin.pid} (${twin.name})`, decision: 'allow', rule: null, decided_by: 'policy', reason: `deduped: a live child is the same work (child ${twin.pid})` });
-      return { pid: twin.pid, deduped: true };
-    }
+    // Audited with every dedup where its result is taken (loop/calls.ts).
+    if (twin) return { pid: twin.pid, deduped: true };
     const keyed = { ...request, spawnKey: signature };
     if (request.unit !== undefined) return this.kernel.units.spawnChild(this.proc.pid, keyed, (r) => spawnChild(this.kernel, this.proc, r)).then((pid) => ({ pid }));
     return shape(spawnChild(this.kernel, this.proc, keyed), (pcb) => ({ pid: pcb.pid }));

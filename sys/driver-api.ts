@@ -165,12 +165,13 @@ export interface MemReadRequest {
 }
 
 export interface ProcessMemory {
-  write(request: MemWriteRequest): Promise<{ id: string }>;
+  /** `deduped`: a memory of the same text was in the namespace: its id, nothing written (never a near match). */
+  write(request: MemWriteRequest): Promise<{ id: string; deduped?: true }>;
   read(request: MemReadRequest): Promise<{ hits: MemoryHit[] }>;
 }
 
 /** Set by the kernel on every memory; a process can filter on them but never set them. */
-export const RESERVED_METADATA_KEYS: readonly string[] = ['pid', 'ts', 'key'];
+export const RESERVED_METADATA_KEYS: readonly string[] = ['pid', 'ts', 'key', 'text_sha256'];
 
 /** A field name: starts with a letter or _, then letters, digits, _ . - (no `$`: that is an operator). */
 export const METADATA_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;

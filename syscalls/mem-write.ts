@@ -29,9 +29,9 @@ export default defineSyscall({
   aliases: ['MEMORY_WRITE', 'MEM_STORE'],
   summary:
     "Store a memory (a fact, a note) in your process tree's memory, shared with your parent and children. " +
-    'Writing an existing key replaces that memory; writing the same text and metadata again without a key lands once. metadata: flat string/number/boolean values, filterable with MEM_READ where; ' +
+    'Writing an existing key replaces that memory; without a key, a text the memory already holds (exactly) answers with that memory\'s id and "deduped": true. metadata: flat string/number/boolean values, filterable with MEM_READ where; ' +
     'the kernel adds pid, ts and key. shared: true writes to the global memory instead.',
-  returns: '{id}',
+  returns: '{id, deduped?}',
   args: z
     .object({
       text: z.string().min(1).max(param.memMaxTextChars),

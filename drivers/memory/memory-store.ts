@@ -141,15 +141,24 @@ export class MemoryStore {
     });
   }
 
+  /** The id of a memory of the namespace whose text hashes to `sha` (its `text_sha256`), or null (none, or no namespace yet). */
+  async withText(namespace: string, sha: string, signal?: AbortSignal): Promise<string | null> {
+    return this.bounded(signal, () => this.inNamespace(namespace, null, async (c) => (await c.get({ where: { text_sha256: sha }, limit: 1, include: [] })).ids[0] ?? null));
+  }
+
   /** Memories in a namespace (0 when it does not exist yet). */
   async count(namespace: string): Promise<number> {
+    return this.inNamespace(namespace, 0, (c) => c.count());
+  }
+
+  /** `fn` on a namespace's collection when it exists; `none` when it does not yet (nothing is made). */
+  private inNamespace<T>(namespace: string, none: T, fn: (collection: Collection) => Promise<T>): Promise<T> {
     return this.withChroma(async (client) => {
       try {
-        const collection = await client.getCollection({ name: namespace });
-        return await collection.count();
+        return await fn(await client.getCollection({ name: namespace }));
       } catch (error) {
         const { ChromaNotFoundError } = await loadChroma();
-        if (error instanceof ChromaNotFoundError) return 0;
+        if (error instanceof ChromaNotFoundError) return none;
         throw error;
       }
     });

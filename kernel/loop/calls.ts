@@ -107,11 +107,20 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
   const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
   proc.callAnswered(line);
   proc.routing?.noteResult(result.ok ? null : result.errno);
+  if (result.ok) auditDedup(kernel, pcb.pid, done.name, result.value);
   // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
   if (seq + 1 < blocks.length) kernel.store.transcripts.putResult(pcb.pid, seq, line);
   persist(kernel.store, proc);
   proc.nextCall();
   return true;
+}
+
+/** Work that was already there (a child of the same work, a memory of the same text): on the audit trail, as the result says it. */
+function auditDedup(kernel: LoopHost, pid: number, name: string, value: unknown): void {
+  if (!kernel.audit || value === null || typeof value !== 'object' || (value as { deduped?: unknown }).deduped !== true) return;
+  const { pid: child, id } = value as { pid?: number; id?: string };
+  const what = child !== undefined ? `child ${child}` : `memory ${id ?? '?'}`;
+  kernel.audit({ pid, call: name, subject: what, decision: 'allow', rule: null, decided_by: 'policy', reason: `deduped: ${what} is the same work, answered instead of doing it again` });
 }
 
 /** Every call ran: the results go to the transcript as one kernel message, and the process goes on. */

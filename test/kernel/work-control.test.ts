@@ -28,7 +28,7 @@ describe('spawn dedup', () => {
     expect(h.kernel.processes({ all: true }).filter((r) => r.ppid === pcb.pid)).toHaveLength(1);
     const audit = h.kernel.store.audit.list({ limit: 100 }).filter((r) => r.call === 'SPAWN_AGENT');
     expect(audit).toHaveLength(4);
-    expect(audit[0]?.reason).toBe('deduped: a live child is the same work (child 2)');
+    expect(audit[0]).toMatchObject({ subject: 'child 2', reason: 'deduped: child 2 is the same work, answered instead of doing it again' });
   });
 
   it('starts another with dedup: false, and once the first child has ended', async () => {

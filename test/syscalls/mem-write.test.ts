@@ -138,25 +138,36 @@ describe('memory namespaces', () => {
     expect((await h.run()).exitCode).toBe(0);
   });
 
-  it('lands a keyless memory once however often the same write is made (a retry after ETIMEDOUT, a re-run after a crash)', async () => {
+  it('lands a keyless memory once however often the same text is written (a retry, a re-run after a crash, another process of the tree), and says so', async () => {
     const note = call('MEM_WRITE', { text: 'the build needs node 20', metadata: { topic: 'ci' } });
     h = await startHarness(
       {
         root: [
           [note, note, call('MEM_WRITE', { text: 'the build needs node 20', metadata: { topic: 'other' } })].join('\n'),
+          // Near-duplicates are never merged: two runs' figures stay two memories.
+          [call('MEM_WRITE', { text: 'run 41: 93.1%' }), call('MEM_WRITE', { text: 'run 42: 93.4%' })].join('\n'),
+          call('SPAWN_AGENT', { role: 'helper', name: 'helper', task: 'note it too' }),
+          call('WAIT', {}),
           call('MEM_READ', { query: 'the build needs node 20', k: 10 }),
           EXIT,
         ],
+        helper: [call('MEM_WRITE', { text: 'the build needs node 20' }), EXIT],
       },
       { memory: true },
     );
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    const ids = resultsNamed(h, pcb.pid, 'MEM_WRITE').map((r) => (r.value as { id: string }).id);
-    expect(ids[0]).toBe(ids[1]);
-    expect(ids[2]).not.toBe(ids[0]);
-    expect(ids[0]).toMatch(/^m-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(hitsOf(resultsNamed(h, pcb.pid, 'MEM_READ')[0]).map((hit) => hit.id).sort()).toEqual([ids[0], ids[2]].sort());
+    const writes = resultsNamed(h, pcb.pid, 'MEM_WRITE').map((r) => r.value as { id: string; deduped?: boolean });
+    expect(writes[0]?.deduped).toBeUndefined();
+    expect(writes[1]).toEqual({ id: writes[0]?.id, deduped: true });
+    expect(writes[2]).toEqual({ id: writes[0]?.id, deduped: true });
+    expect(writes[3]?.id).not.toBe(writes[4]?.id);
+    expect(writes[3]?.deduped ?? writes[4]?.deduped).toBeUndefined();
+    expect(writes[0]?.id).toMatch(/^m-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(resultsNamed(h, 2, 'MEM_WRITE')[0]?.value).toEqual({ id: writes[0]?.id, deduped: true });
+    expect(hitsOf(resultsNamed(h, pcb.pid, 'MEM_READ')[0]).filter((hit) => hit.text === 'the build needs node 20')).toHaveLength(1);
+    // Each dedup is on the audit trail.
+    expect(h.kernel.store.audit.list({ limit: 100 }).filter((r) => r.call === 'MEM_WRITE')).toHaveLength(3);
   });
 
   it('says a MEM_WRITE that timed out may have been written, and that writing it again is safe', async () => {

@@ -21,7 +21,8 @@ export default {
       expect(results[2]?.value).toEqual(results[0]?.value);
       const hits = await memoryOf(harness).read(treeNamespace(1), { query: 'deploy key', k: 10 });
       expect(hits.map((hit) => hit.text)).toEqual(['the deploy key moved to the HSM', 'the seed spells text as value']);
-      expect(hits[0]?.metadata).toEqual({ key: 'deploy', pid: 1, ts: expect.any(String) });
+      // The store keeps the text's hash (dedup); MEM_READ leaves it out of what the model reads.
+      expect(hits[0]?.metadata).toEqual({ key: 'deploy', pid: 1, ts: expect.any(String), text_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(Number.isNaN(Date.parse(String(hits[0]?.metadata.ts)))).toBe(false);
     },
   },
