@@ -18,8 +18,9 @@ function untilText(iso: string): string {
 
 export function formatApprovals(rows: readonly Approval[], width: number): string {
   if (rows.length === 0) return 'no pending approvals';
-  const head = ['ID', 'PID', 'NAME', 'CALL', 'EXPIRES', 'RULE / ARGS'];
-  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, untilText(r.expires_at), `${r.rule}  ${oneLine(r.args, Math.max(20, width - 70))}`]);
+  const head = ['ID', 'PID', 'NAME', 'CALL', 'SAME', 'EXPIRES', 'RULE / ARGS'];
+  // SAME: how many pending requests are this very call from the same tree (aos approve --group answers them all).
+  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), `${r.rule}  ${oneLine(r.args, Math.max(20, width - 76))}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');
@@ -39,11 +40,16 @@ function checkId(id: string): string {
   return id;
 }
 
-export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: { reason?: string; json?: boolean }): Promise<number> {
+type AnswerFlags = { reason?: string; json?: boolean; group?: boolean };
+
+export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: AnswerFlags): Promise<number> {
   const id = checkId(idArg);
+  const group = flags.group === true ? true : undefined;
   return withKernel(async (client) => {
-    const done = verb === 'approve' ? await client.request('approve', { id }) : await client.request('deny', { id, reason: flags.reason });
-    out(flags.json ? `${JSON.stringify(done)}\n` : `${verb === 'approve' ? 'approved' : 'denied'} ${done.id} (process ${done.pid})\n`);
+    const done = verb === 'approve' ? await client.request('approve', { id, group }) : await client.request('deny', { id, reason: flags.reason, group });
+    const word = verb === 'approve' ? 'approved' : 'denied';
+    const rest = (done.also ?? []).map((a) => `${word} ${a.id} (process ${a.pid})\n`).join('');
+    out(flags.json ? `${JSON.stringify(done)}\n` : `${word} ${done.id} (process ${done.pid})\n${rest}`);
     return EXIT.ok;
   });
 }
@@ -52,10 +58,12 @@ export const approvalsVerb: VerbSpec = {
   name: 'approvals',
   summary: 'list calls waiting for a person (policy rules that ask)',
   options: [
-    { flags: '--json', help: 'print an array of {id, pid, name, call, args, rule, requested_at, expires_at}' },
+    { flags: '--json', help: 'print an array of {id, pid, name, call, args, rule, requested_at, expires_at, group, group_size}' },
   ],
   help: `
 Answer with aos approve <id> or aos deny <id> --reason "…"; unanswered requests are denied after the policy's approvals.timeout_s.
+SAME ×N: N pending requests are the same call (name and arguments) from the same process tree;
+aos approve <id> --group answers all of them, each on the audit trail on its own.
 
 Examples:
   aos approvals
@@ -68,14 +76,16 @@ export const approveVerb: VerbSpec = {
   summary: 'approve a pending request: the parked call runs',
   args: [['<id>', 'request id, from aos approvals']],
   options: [
-    { flags: '--json', help: 'print {"id","pid"}' },
+    { flags: '--group', help: 'also approve every pending request of its group (the same call from the same tree)' },
+    { flags: '--json', help: 'print {"id","pid"} (with --group, "also": the rest of the group)' },
   ],
   help: `
 Exits 1 when no such request is pending (answered, expired, or its process ended).
 
-Example:
-  aos approve 3fa9c21b`,
-  run: ({ args: [id], flags }) => runAnswer('approve', id as string, (flags as { json?: boolean })),
+Examples:
+  aos approve 3fa9c21b
+  aos approve 3fa9c21b --group      # and the 11 identical requests beside it`,
+  run: ({ args: [id], flags }) => runAnswer('approve', id as string, flags as AnswerFlags),
 };
 
 export const denyVerb: VerbSpec = {
@@ -84,10 +94,12 @@ export const denyVerb: VerbSpec = {
   args: [['<id>', 'request id, from aos approvals']],
   options: [
     { flags: '--reason <text>', help: 'told to the model with the refusal' },
-    { flags: '--json', help: 'print {"id","pid"}' },
+    { flags: '--group', help: 'also deny every pending request of its group (the same call from the same tree)' },
+    { flags: '--json', help: 'print {"id","pid"} (with --group, "also": the rest of the group)' },
   ],
   help: `
-Example:
-  aos deny 3fa9c21b --reason "no pushes to main"`,
-  run: ({ args: [id], flags }) => runAnswer('deny', id as string, (flags as { reason?: string; json?: boolean })),
+Examples:
+  aos deny 3fa9c21b --reason "no pushes to main"
+  aos deny 3fa9c21b --group --reason "not this week"`,
+  run: ({ args: [id], flags }) => runAnswer('deny', id as string, flags as AnswerFlags),
 };

@@ -12,9 +12,9 @@ export const SAFETY_METHODS = {
   /** Pending approval requests of live processes, oldest first. */
   approvals: { params: z.strictObject({}), result: R.approvals },
   /** Approve a pending request: the parked call runs. Who answered (`via`) is the connection's, never the client's word. */
-  approve: { params: z.strictObject({ id }), result: R.approve },
+  approve: { params: z.strictObject({ id, group: z.boolean().optional() }), result: R.approve },
   /** Deny a pending request: the call fails with EACCES and the reason. */
-  deny: { params: z.strictObject({ id, reason: z.string().max(2000).optional() }), result: R.deny },
+  deny: { params: z.strictObject({ id, reason: z.string().max(2000).optional(), group: z.boolean().optional() }), result: R.deny },
   /** The effective policy: the root's, or one process's (its capabilities, and which rules apply to it). */
   policy: { params: z.strictObject({ pid: z.number().int().positive().optional() }), result: R.policy },
   /** Audit rows (newest `limit`, in order), of one process with `pid`, from `since` (ISO time). */

@@ -10,8 +10,10 @@ const approval = s.object({
   rule: s.string,
   requested_at: s.string,
   expires_at: s.string,
+  group: s.string,
+  group_size: s.positiveInt,
 });
-const answered = s.object({ id: s.string, pid: s.positiveInt });
+const answered = s.object({ id: s.string, pid: s.positiveInt, also: s.optional(s.array(s.object({ id: s.string, pid: s.positiveInt }))) });
 
 const rule = s.object({ verdict: s.oneOf(['allow', 'ask', 'deny'] as const), capability: s.string, line: s.nullable(s.int), applies: s.boolean });
 const secret = s.object({ name: s.string, source: s.string, hosts: s.array(s.string), exec: s.array(s.string), mcp: s.array(s.string) });

@@ -49,6 +49,19 @@ export function nullable<T>(inner: Shape<T>): Shape<T | null> {
   return { problem: (value, at) => (value === null ? null : inner.problem(value, at)) };
 }
 
+/** A field that may be absent (an object's key then optional in its type). */
+export interface OptionalShape<T> extends Shape<T | undefined> {
+  readonly optional: true;
+}
+
+export function optional<T>(inner: Shape<T>): OptionalShape<T> {
+  return { optional: true, problem: (value, at) => (value === undefined ? null : inner.problem(value, at)) };
+}
+
+type RequiredKeys<F> = { [K in keyof F]: F[K] extends OptionalShape<unknown> ? never : K }[keyof F];
+type OptionalKeys<F> = { [K in keyof F]: F[K] extends OptionalShape<unknown> ? K : never }[keyof F];
+type Fields<F> = { [K in RequiredKeys<F>]: ShapeOf<F[K]> } & { [K in OptionalKeys<F>]?: Exclude<ShapeOf<F[K]>, undefined> };
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -67,7 +80,7 @@ export function array<T>(item: Shape<T>): Shape<T[]> {
 }
 
 /** An object with at least these fields; others pass through untouched (a newer kernel may add some). */
-export function object<F extends Record<string, Shape<unknown>>>(fields: F): Shape<{ [K in keyof F]: ShapeOf<F[K]> }> {
+export function object<F extends Record<string, Shape<unknown>>>(fields: F): Shape<Fields<F>> {
   const entries = Object.entries(fields);
   return {
     problem(value, at) {

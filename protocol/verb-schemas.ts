@@ -24,7 +24,18 @@ const provider = z.object({
   patterns: z.array(z.string()),
   models: z.array(z.object({ name: z.string(), context_window: z.number().int().positive().nullable(), price, as_of: z.string().nullable().describe('when the figures were checked (YYYY-MM), AOS_PRICES for a price file\'s') })),
 });
-const approval = z.object({ id: z.string(), pid, name: z.string(), call: z.string(), args: z.unknown(), rule: z.string(), requested_at: z.string(), expires_at: z.string() });
+const approval = z.object({
+  id: z.string(),
+  pid,
+  name: z.string(),
+  call: z.string(),
+  args: z.unknown(),
+  rule: z.string(),
+  requested_at: z.string(),
+  expires_at: z.string(),
+  group: z.string().describe('the same call from the same process tree shares a group'),
+  group_size: z.number().int().positive().describe('pending requests in its group'),
+});
 const decision = z.enum(['allow', 'ask', 'deny', 'approved', 'denied', 'expired', 'superseded', 'withdrawn']);
 const auditRow = z.object({
   id: pid,
@@ -76,7 +87,7 @@ export const VERB_SCHEMAS = {
   models: z.object({ default_model: z.string().nullable(), providers: z.array(provider) }).describe('aos models --json'),
   web: z.object({ url: z.string(), port: z.number().int(), expires_at: z.string(), opened: z.boolean() }).describe('aos web --json: a one-time login link'),
   approvals: z.array(approval).describe('aos approvals --json: pending requests, oldest first'),
-  answered: z.object({ id: z.string(), pid }).describe('aos approve --json and aos deny --json'),
+  answered: z.object({ id: z.string(), pid, also: z.array(z.object({ id: z.string(), pid })).optional().describe('with --group: the rest of its group, decided alike') }).describe('aos approve --json and aos deny --json'),
   'policy-show': z
     .object({
       file: z.string().nullable(),

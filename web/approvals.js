@@ -12,11 +12,21 @@ function card(a, refresh) {
   const decide = (path, body) => post(path, body).then(refresh, (e) => (status.textContent = e.message));
   return h(
     'li',
-    { class: 'approval', dataset: { id: a.id, pid: a.pid } },
+    { class: 'approval', dataset: { id: a.id, pid: a.pid, size: a.group_size } },
     h('h3', {}, `${a.call} `, h('span', { class: 'muted' }, `from ${a.name} (pid ${a.pid})`)),
     h('pre', {}, visible(JSON.stringify(a.args, null, 2)).replace(/\\u000a/g, '\n')),
     h('p', { class: 'muted' }, `rule ${a.rule} · asked ${a.requested_at} · expires ${a.expires_at}`),
     h('div', { class: 'actions' }, h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'), reason, h('button', { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) }, 'Deny'), status),
+    // The same call from the same tree, pending more than once: answer them together (each still audited on its own).
+    a.group_size > 1
+      ? h(
+          'div',
+          { class: 'actions group' },
+          h('span', { class: 'muted' }, `×${a.group_size} identical requests from this tree `),
+          h('button', { class: 'approve-group', onclick: () => void decide('/api/approve', { id: a.id, group: true }) }, `Approve all ${a.group_size}`),
+          h('button', { class: 'danger deny-group', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value, group: true }) }, `Deny all ${a.group_size}`),
+        )
+      : null,
   );
 }
 
@@ -29,6 +39,15 @@ export async function renderApprovals(list, countEl) {
   const wanted = new Set(approvals.map((a) => a.id));
   for (const [id, li] of shown) if (!wanted.has(id)) li.remove();
   list.querySelector('li.empty')?.remove();
-  for (const a of approvals) if (!shown.has(a.id)) list.append(card(a, refresh));
+  for (const a of approvals) {
+    const old = shown.get(a.id);
+    if (!old) list.append(card(a, refresh));
+    else if (old.dataset.size !== String(a.group_size)) {
+      // Its group grew or shrank: a new card, keeping the reason being typed.
+      const fresh = card(a, refresh);
+      fresh.querySelector('input.reason').value = old.querySelector('input.reason')?.value ?? '';
+      old.replaceWith(fresh);
+    }
+  }
   if (approvals.length === 0) list.append(h('li', { class: 'empty' }, 'Nothing is waiting for a decision.'));
 }

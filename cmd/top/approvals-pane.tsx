@@ -8,7 +8,7 @@ import { visibleLine, visibleText } from '../../protocol/visible-text.js';
 /** The call as it will run: invisible characters escaped, and a cut that says so (aos approvals --json shows all). */
 export function approvalLine(row: ApprovalRow, width: number): string {
   const head = `${row.id}  pid ${row.pid} ${visibleText(row.name)}  ${row.call} `;
-  const tail = `  (${row.rule})`;
+  const tail = `  (${row.rule})${row.group_size > 1 ? `  ×${row.group_size} alike` : ''}`;
   return `${head}${visibleLine(row.args, Math.max(24, width - head.length - tail.length))}${tail}`;
 }
 

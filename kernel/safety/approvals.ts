@@ -62,6 +62,10 @@ export interface ApprovalView {
   rule: string;
   requested_at: string;
   expires_at: string;
+  /** The same call from the same tree shares a group (the inbox shows them together; `group: true` decides them at once). */
+  group: string;
+  /** Pending requests in its group, itself included. */
+  group_size: number;
 }
 
 export class Approvals {
@@ -116,17 +120,35 @@ export class Approvals {
     throw new AosError('EINTR', `interrupted while waiting for approval ${record.id}`);
   }
 
-  approve(id: string, via: Via): { id: string; pid: number } {
-    const record = this.take(id);
-    this.settle(record, 'approved', 'person', via, null);
-    return this.answer(record, { approved: true });
+  approve(id: string, via: Via, group = false): { id: string; pid: number; also?: Array<{ id: string; pid: number }> } {
+    return this.decide(id, group, (record) => {
+      this.settle(record, 'approved', 'person', via, null);
+      return this.answer(record, { approved: true });
+    });
   }
 
-  deny(id: string, reason: string | undefined, via: Via): { id: string; pid: number } {
-    const record = this.take(id);
+  deny(id: string, reason: string | undefined, via: Via, group = false): { id: string; pid: number; also?: Array<{ id: string; pid: number }> } {
     const why = reason?.trim() || 'denied by a person';
-    this.settle(record, 'denied', 'person', via, why);
-    return this.answer(record, { approved: false, reason: `denied by a person: ${why}` });
+    return this.decide(id, group, (record) => {
+      this.settle(record, 'denied', 'person', via, why);
+      return this.answer(record, { approved: false, reason: `denied by a person: ${why}` });
+    });
+  }
+
+  /** One request, or (group) every pending one of its group as well — each settled and audited on its own. */
+  private decide(id: string, group: boolean, one: (record: ApprovalRecord) => { id: string; pid: number }): { id: string; pid: number; also?: Array<{ id: string; pid: number }> } {
+    const key = group ? this.groupOf(this.pending.get(id)) : null;
+    const first = one(this.take(id));
+    if (key === null) return first;
+    const also = [...this.pending.values()].filter((r) => this.groupOf(r) === key).map((r) => one(this.take(r.id)));
+    return { ...first, also };
+  }
+
+  /** The same call (name and arguments) from the same process tree. */
+  private groupOf(record: ApprovalRecord | undefined): string | null {
+    if (!record) return null;
+    const tree = this.host.table.get(record.pid)?.tree ?? record.pid;
+    return createHash('sha256').update(JSON.stringify([tree, record.call, record.args])).digest('base64url').slice(0, 12);
   }
 
   /** Pending requests of live processes, oldest first; those of ended processes are settled on the way. */
@@ -137,10 +159,12 @@ export class Approvals {
         if (!this.host.closing && this.host.table.get(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
         continue;
       }
-      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at });
+      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at, group: this.groupOf(r) as string, group_size: 0 });
       if (out.length >= limit) break;
     }
-    return out;
+    const sizes = new Map<string, number>();
+    for (const v of out) sizes.set(v.group, (sizes.get(v.group) ?? 0) + 1);
+    return out.map((v) => ({ ...v, group_size: sizes.get(v.group) ?? 1 }));
   }
 
   private liveProc(pid: number): Proc | undefined {

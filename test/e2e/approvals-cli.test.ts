@@ -7,7 +7,7 @@ import { until } from '../helpers/until.js';
 
 const POLICY = `version: 1
 root:
-  capabilities: ["fs.read:/**", "fs.write:/**", exec]
+  capabilities: ["fs.read:/**", "fs.write:/**", exec, spawn, ipc]
 rules:
   - ask: "fs.write:/src/**"
   - deny: "exec:rm *"
@@ -85,11 +85,34 @@ describe('approvals, policy and audit through the CLI', () => {
     expect((await t.cli(['diff', String(a.pid), '--json'], { env })).stdout).toBe('[]\n');
   });
 
+  it('shows identical requests of one tree as a group, and answers them together with --group', async () => {
+    const child = '[SYS_CALL::SPAWN_AGENT] {"role":"c","name":"c","task":"write","dedup":false}';
+    const model = await t.tape({
+      boss: [child, child, child, '[SYS_CALL::RECV_MSG] {"timeout_s":600}'],
+      c: [WRITE('/src/c.txt'), { expect: '"bytes":1', reply: EXIT }],
+    });
+    const boss = JSON.parse((await t.cli(['spawn', 'boss', '--model', model, '--name', 'boss', '--detach', '--json'], { env })).stdout) as { pid: number };
+    let list: Array<Pending & { group: string; group_size: number }> = [];
+    await until(async () => (list = (await pending()) as typeof list).length === 3, 15_000, 'three pending approvals');
+    expect(list.map((r) => r.group_size)).toEqual([3, 3, 3]);
+    const human = await t.cli(['approvals'], { env });
+    expect(human.stdout).toMatch(/\bSAME\b/);
+    expect(human.stdout.match(/FS_WRITE\s+×3/g)).toHaveLength(3);
+    const [first, ...rest] = list;
+    const done = await t.cli(['approve', first!.id, '--group'], { env });
+    expect(done).toMatchObject({ code: 0 });
+    expect(done.stdout.trim().split('\n')).toEqual([first, ...rest].map((r) => `approved ${r.id} (process ${r.pid})`));
+    expect(await pending()).toEqual([]);
+    const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<{ approval: string | null; decision: string }>;
+    for (const r of list) expect(audit.filter((a) => a.approval === r.id).map((a) => a.decision)).toEqual(['ask', 'approved']);
+    expect(await t.cli(['kill', String(boss.pid)], { env })).toMatchObject({ code: 0 });
+  });
+
   it('shows the effective policy, with the rules and their lines', async () => {
     const shown = JSON.parse((await t.cli(['policy', 'show', '--json'], { env })).stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({
       pid: null,
-      capabilities: ['fs.read:/**', 'fs.write:/**', 'exec'],
+      capabilities: ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc'],
       rules: [
         { verdict: 'ask', capability: 'fs.write:/src/**', line: 5, applies: true },
         { verdict: 'deny', capability: 'exec:rm *', line: 6, applies: true },

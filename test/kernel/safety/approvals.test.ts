@@ -89,6 +89,46 @@ describe('approvals', () => {
     expect(() => h!.kernel.safety.approvals.approve(req!.id, 'socket')).toThrow(/no pending approval/);
   });
 
+  it('groups the same call from the same tree, and decides a group at once, each audited on its own', async () => {
+    const worker = (name: string): string => call('SPAWN_AGENT', { role: name, name, task: 'write it', dedup: false });
+    h = await startHarness(
+      {
+        root: [worker('w'), worker('w'), worker('w'), worker('v'), call('RECV_MSG', { timeout_s: 600 })],
+        w: [WRITE, { expect: '"bytes":5', reply: EXIT }],
+        v: [call('FS_WRITE', { path: '/src/a.txt', content: 'other' }), { expect: '"errno":"EACCES"', reply: EXIT }],
+      },
+      { safety: ASK_SRC },
+    );
+    await h.spawn();
+    await until(() => h!.kernel.safety.approvals.list(10).length === 4, 5000, 'four pending approvals');
+    const other = await h.spawn({ name: 'w' }); // the same call, from a tree of its own
+    await until(() => h!.kernel.safety.approvals.list(10).length === 5, 5000, 'the other tree\'s approval');
+    const [alone] = h.kernel.safety.approvals.list(10).filter((a) => a.pid === other.pid);
+    expect(alone).toMatchObject({ call: 'FS_WRITE', group_size: 1 });
+    const pending = h.kernel.safety.approvals.list(10).filter((a) => a.pid !== other.pid);
+    const ws = pending.filter((a) => a.name === 'w');
+    const [v] = pending.filter((a) => a.name === 'v');
+    expect(ws.map((a) => a.group_size)).toEqual([3, 3, 3]);
+    expect(new Set(ws.map((a) => a.group)).size).toBe(1);
+    expect(v).toMatchObject({ group_size: 1 });
+    expect(v!.group).not.toBe(ws[0]!.group); // other arguments: another group
+    // Without group, one request only.
+    expect(h.kernel.safety.approvals.approve(ws[0]!.id, 'socket')).toEqual({ id: ws[0]!.id, pid: ws[0]!.pid });
+    expect(h.kernel.safety.approvals.list(10).filter((a) => a.name === 'w').map((a) => a.group_size)).toEqual([2, 2, 1]);
+    const answered = h.kernel.safety.approvals.approve(ws[1]!.id, 'socket', true);
+    expect(answered).toEqual({ id: ws[1]!.id, pid: ws[1]!.pid, also: [{ id: ws[2]!.id, pid: ws[2]!.pid }] });
+    expect(h.kernel.safety.approvals.list(10).map((a) => a.id)).toEqual([v!.id, alone!.id]);
+    h.kernel.safety.approvals.deny(v!.id, 'no', 'socket', true); // a group of one
+    for (const a of pending) expect((await h.kernel.waitExit(a.pid)).exitCode).toBe(0);
+    const decided = h.kernel.safety.audit.list({ limit: 100 }).filter((r) => r.decided_by === 'person');
+    expect(decided.map((r) => [r.approval, r.decision])).toEqual([
+      [ws[0]!.id, 'approved'],
+      [ws[1]!.id, 'approved'],
+      [ws[2]!.id, 'approved'],
+      [v!.id, 'denied'],
+    ]);
+  });
+
   it('refuses a deny rule at once, naming it, and audits it', async () => {
     h = await startHarness(
       { root: [call('FS_WRITE', { path: '/etc/x', content: 'x' }), { expect: ['"errno":"EACCES"', 'deny: \\"fs.write:/etc/**\\"'], reply: EXIT }] },
