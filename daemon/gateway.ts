@@ -192,7 +192,11 @@ export class Gateway {
     }
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
     if (req.socket.destroyed) return;
-    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.body.toString('utf8') };
+    const header = (name: string): string | undefined => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.body.toString('utf8'), header };
     const started = await start(request, (reply, pid) => send(res, reply, false, { 'x-aos-pid': String(pid) }));
     if ('reply' in started) return send(res, started.reply);
     res.on('close', () => {

@@ -8,6 +8,7 @@ import type { Webhooks } from './ipc/webhooks.js';
 import type { ProcTable } from './proc/table.js';
 import type { SpawnOptions } from './proc/spawn.js';
 import type { LogLevel } from './proc/api.js';
+import type { IdempotencyKeys } from './proc/idempotency.js';
 
 /** The kernel as the units see it: spawn, kill, the table, the policy's root and its audit trail. */
 export interface UnitsSource {
@@ -20,6 +21,7 @@ export interface UnitsSource {
   readonly webhooks: Webhooks;
   readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog };
   readonly table: ProcTable;
+  readonly keys: IdempotencyKeys;
   spawn(options: SpawnOptions): Promise<Pcb>;
   kill(pid: number, options: { tree?: boolean }): number[];
   log(level: LogLevel, message: string): void;
@@ -38,6 +40,9 @@ export function unitsHost(k: UnitsSource): UnitsHost {
     cwd: k.cwd,
     workspaceRoot: k.opened.fs.root,
     webhooks: k.webhooks,
+    get keys() {
+      return k.keys;
+    },
     wroteBy: (pids, since) => new Set(k.safety.journal.entries(pids).filter((e) => e.ts >= since).map((e) => e.path)),
     spawn: (options) => k.spawn(options),
     kill: (pid, options) => k.kill(pid, options),

@@ -30,8 +30,11 @@ export type { WebhookReply };
 export interface WebhookRequest {
   method: string;
   query: Record<string, string | string[]>;
+  /** The headers an agent may see (no credentials). */
   headers: Record<string, string>;
   body: string;
+  /** Any header by its lowercase name, for the kernel's own use (a delivery id): never shown to an agent. */
+  header?: (name: string) => string | undefined;
 }
 
 export type Respond = (reply: WebhookReply) => void;

@@ -5,7 +5,8 @@
  * its `[EVENT::TRIGGER]` names the request, the body fills `{{trigger.body}}`, and its
  * `SYS_WEBHOOK_REPLY` (no request_id needed: it is the one waiting) is the answer. A request the
  * policies do not run is answered at once: 429 skipped, 202 queued (the run comes later and cannot
- * answer it), 503 failed.
+ * answer it), 503 failed. A platform's retry of a delivery (the same delivery id, event-id.ts) starts
+ * no second run: it is answered 200 `{"deduped": true, "pid": <the run>}`, so the platform stops.
  */
 import { nanoid } from 'nanoid';
 import { jsonError, type StartedRun, type WebhookRequest } from '../ipc/webhooks.js';
@@ -13,6 +14,7 @@ import { param } from '../../sys/param.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Armed, RunStarter, UnitsHost } from './runs.js';
 import type { Trigger } from './spec.js';
+import { webhookEventId } from './event-id.js';
 
 interface Context {
   starter: RunStarter;
@@ -71,7 +73,9 @@ async function onRequest(
   let requestId = '';
   const cut = request.body.length > param.webhookMaxEventBodyChars;
   const body = cut ? request.body.slice(0, param.webhookMaxEventBodyChars) : request.body;
+  const eventId = webhookEventId(trigger.eventId, request.header ?? ((name) => request.headers[name]), request.body);
   const result = await ctx.starter.fire(armed, {
+    ...(eventId === null ? {} : { eventId }),
     trigger: trigger.label,
     scheduledFor: null,
     catchUp: false,
@@ -82,6 +86,10 @@ async function onRequest(
     },
   });
   if (result.outcome === 'started' && result.pid !== null) return { pid: result.pid, request_id: requestId };
+  if (result.deduped) {
+    const body = { deduped: true, event_id: eventId, ...(result.pid === null ? { queued: true } : { pid: result.pid }) };
+    return { reply: { status: 200, body: JSON.stringify(body), contentType: 'application/json' } };
+  }
   if (result.outcome === 'queued') return { reply: { status: 202, body: JSON.stringify({ queued: result.reason }), contentType: 'application/json' } };
   return { reply: jsonError(result.outcome === 'skipped' ? 429 : 503, `${armed.unit.spec.name}: not run: ${result.reason ?? result.outcome}`) };
 }

@@ -6,13 +6,15 @@
 import type { KernelEvent } from '../../protocol/events.js';
 import type { Armed, RunStarter } from './runs.js';
 import type { Trigger } from './spec.js';
+import { onEventId } from './event-id.js';
 
 type On = Extract<Trigger, { kind: 'on' }>;
 
 function fire(starter: RunStarter, armed: Armed, trigger: On, event: Record<string, string | number>): void {
   if (!armed.record.enabled) return;
   armed.restarts = 0;
-  void starter.fire(armed, { trigger: trigger.label, scheduledFor: null, catchUp: false, fields: { kind: 'on', ...event }, event });
+  const eventId = onEventId(event);
+  void starter.fire(armed, { trigger: trigger.label, scheduledFor: null, catchUp: false, fields: { kind: 'on', ...event }, event, ...(eventId === null ? {} : { eventId }) });
 }
 
 /** A run of unit `unit` ended: the units whose `on: {exit}` names it (and its code) fire. */

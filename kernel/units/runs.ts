@@ -17,6 +17,7 @@ import { renderTask, type TriggerFields } from './template.js';
 import type { TriggerWatch } from './watch.js';
 import type { Webhooks } from '../ipc/webhooks.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
+import type { IdempotencyKeys } from '../proc/idempotency.js';
 
 export interface UnitsHost {
   readonly store: KernelStore;
@@ -31,6 +32,8 @@ export interface UnitsHost {
   readonly workspaceRoot: string;
   /** The gateway's routes for webhook triggers, and the requests waiting for a run's reply. */
   readonly webhooks: Pick<Webhooks, 'addRoute' | 'removeRoute' | 'urlOf' | 'awaitReply'>;
+  /** Event ids that started runs, per unit (scope `unit:<name>`): the kernel's idempotency keys. */
+  readonly keys: Pick<IdempotencyKeys, 'seen' | 'remember'>;
   /** The workspace paths these processes wrote since `since` (ms), as the rollback journal has them. */
   wroteBy(pids: readonly number[], since: number): Set<string>;
   /** How an ended process ended; null while it lives (or when it is unknown). */
@@ -51,6 +54,8 @@ export interface Firing {
   event?: Record<string, string | number>;
   /** Given the run's pid before it can run: what else its [EVENT::TRIGGER] says (a webhook's request id, bound to it). */
   bind?: (pid: number) => Record<string, unknown>;
+  /** The event's id (event-id.ts): a firing for an id that already started a run starts none. */
+  eventId?: string;
 }
 
 /** A unit as the kernel holds it: its declaration, its stored row, and its runs now. */
@@ -82,6 +87,8 @@ export interface FireResult {
   outcome: UnitRunOutcome;
   pid: number | null;
   reason: string | null;
+  /** Skipped as a duplicate: `pid` is the run its event id started before. */
+  deduped?: boolean;
 }
 
 export class RunStarter {
@@ -106,6 +113,8 @@ export class RunStarter {
     const now = this.clock.now();
     const { spec } = armed.unit;
     for (const pid of armed.live) if (!this.host.isLive(pid)) armed.live.delete(pid);
+    const duplicate = this.duplicate(armed, firing);
+    if (duplicate !== null) return duplicate;
     const capped = this.capped(armed, now);
     if (capped !== null) return this.record(armed, firing, 'skipped', null, capped);
     if (armed.live.size > 0) {
@@ -146,6 +155,8 @@ export class RunStarter {
       maxTurns: request.maxTurns ?? spec.max_turns,
       maxTokens: request.maxTokens ?? spec.max_tokens,
       maxCost: request.maxCost ?? spec.max_cost,
+      maxChildren: request.maxChildren ?? spec.max_children,
+      maxLiveDescendants: request.maxLiveDescendants ?? spec.max_live_descendants,
       maxWallS: request.maxWallS ?? armed.unit.maxWallS ?? undefined,
       workdir: request.workdir ?? armed.unit.workdir ?? undefined,
       unit: spec.name,
@@ -160,6 +171,16 @@ export class RunStarter {
   /** A firing that does not run (a jumped clock's older due times, a missed run not caught up, a restart past its limit). */
   skipped(armed: Armed, firing: Firing, reason: string): FireResult {
     return this.record(armed, firing, 'skipped', null, reason);
+  }
+
+  /** The same event again (a platform's retry, a re-sent event): answered with the run it started, or its queued place. */
+  private duplicate(armed: Armed, firing: Firing): FireResult | null {
+    const id = firing.eventId;
+    if (id === undefined) return null;
+    const prior = this.host.keys.seen(`unit:${armed.unit.spec.name}`, id);
+    if (prior !== null) return { ...this.record(armed, firing, 'skipped', prior, `duplicate of event ${id}: run ${prior} was started for it`), deduped: true };
+    if (armed.queue.some((f) => f.eventId === id)) return { ...this.record(armed, firing, 'skipped', null, `duplicate of event ${id}: a run for it is queued`), deduped: true };
+    return null;
   }
 
   private capped(armed: Armed, now: number): string | null {
@@ -191,6 +212,8 @@ export class RunStarter {
         ...(spec.max_turns === undefined ? {} : { maxTurns: spec.max_turns }),
         ...(spec.max_tokens === undefined ? {} : { maxTokens: spec.max_tokens }),
         ...(spec.max_cost === undefined ? {} : { maxCost: spec.max_cost }),
+        ...(spec.max_children === undefined ? {} : { maxChildren: spec.max_children }),
+        ...(spec.max_live_descendants === undefined ? {} : { maxLiveDescendants: spec.max_live_descendants }),
         ...(armed.unit.maxWallS === null ? {} : { maxWallS: armed.unit.maxWallS }),
         cwd: this.host.cwd,
         unit: spec.name,
@@ -200,6 +223,8 @@ export class RunStarter {
     } catch (error) {
       return this.record(armed, firing, 'failed', null, error instanceof Error ? error.message : String(error));
     }
+    // Kept before the firing is answered: a retry of the event, now or after a restart, finds this run.
+    if (firing.eventId !== undefined) this.host.keys.remember(`unit:${spec.name}`, firing.eventId, pcb.pid);
     const result = this.record(armed, firing, 'started', pcb.pid, firing.catchUp ? 'catch-up' : null);
     // A quick run may have ended before its spawn was answered: its end was not seen as a run's.
     const end = this.host.endOf(pcb.pid);

@@ -16,6 +16,7 @@ import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { compileGlob } from '../../sys/capabilities.js';
 import { toVirtualPath } from '../../drivers/fs/virtual-path.js';
+import { eventIdSource, type EventIdSource } from './event-id.js';
 
 /** The shortest `every` a unit may ask for: a faster loop is a storm, not a schedule. */
 export const MIN_EVERY_MS = 1_000;
@@ -32,7 +33,13 @@ const watchTrigger = z.strictObject({
   watch: z.strictObject({ paths: watchPaths, events: z.array(z.enum(WATCH_EVENTS)).min(1).optional(), debounce: z.string().optional() }),
 });
 /** `webhook: {path: inbox}` (or `webhook: inbox`): a route on the gateway; each request starts a run that answers it. */
-const webhookTrigger = z.strictObject({ webhook: z.strictObject({ path: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a path of letters, digits, ".", "_" or "-" (at most 64)') }) });
+const webhookTrigger = z.strictObject({
+  webhook: z.strictObject({
+    path: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a path of letters, digits, ".", "_" or "-" (at most 64)'),
+    /** Where the platform's delivery id is (event-id.ts): one run per id. */
+    event_id: z.string().max(200).optional(),
+  }),
+});
 /** `on: {exit: {unit, codes}}` (a run of a unit ended), `on: {approval: expired}`, `on: {budget: crossed}` (80 % or 100 % of a budget). */
 const onTrigger = z.strictObject({
   on: z.union([
@@ -61,6 +68,9 @@ export const unitSchema = z.strictObject({
   max_tokens: z.number().int().positive().optional(),
   max_cost: z.number().positive().optional(),
   max_time: z.string().optional(),
+  /** Caps on a run's fan-out: its live children, its live descendants (SPAWN_AGENT past one: EAGAIN). */
+  max_children: z.number().int().min(0).max(10_000).optional(),
+  max_live_descendants: z.number().int().min(0).max(10_000).optional(),
   /** A working directory in the workspace: its runs' relative paths land there and their commands start there. */
   workdir: z.string().min(1).optional(),
   /** MCP servers of the policy the unit uses (by name): granted as mcp:<server>/* when the policy has them. */
@@ -90,7 +100,7 @@ export type Trigger =
   | { kind: 'every'; everyMs: number; label: string }
   | { kind: 'at'; at: number; label: string }
   | { kind: 'watch'; paths: string[]; patterns: RegExp[]; events: ReadonlySet<WatchEvent>; debounceMs: number; label: string }
-  | { kind: 'webhook'; path: string; label: string }
+  | { kind: 'webhook'; path: string; eventId: EventIdSource; label: string }
   | {
       kind: 'on';
       on:
@@ -161,7 +171,7 @@ function trigger(given: Record<string, unknown>, i: number): Trigger {
     return { kind: 'at', at, label: `at ${new Date(at).toISOString()}` };
   }
   if ('watch' in raw) return watchOf(raw.watch, where);
-  if ('webhook' in raw) return { kind: 'webhook', path: raw.webhook.path, label: `webhook ${raw.webhook.path}` };
+  if ('webhook' in raw) return { kind: 'webhook', path: raw.webhook.path, eventId: eventIdSource(raw.webhook.event_id, `${where}.webhook`), label: `webhook ${raw.webhook.path}` };
   if ('on' in raw) {
     if ('approval' in raw.on) return { kind: 'on', on: { event: 'approval_expired' }, label: 'on approval expired' };
     if ('budget' in raw.on) {

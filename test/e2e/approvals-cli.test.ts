@@ -101,7 +101,7 @@ describe('approvals, policy and audit through the CLI', () => {
     const [first, ...rest] = list;
     const done = await t.cli(['approve', first!.id, '--group'], { env });
     expect(done).toMatchObject({ code: 0 });
-    expect(done.stdout.trim().split('\n')).toEqual([first, ...rest].map((r) => `approved ${r.id} (process ${r.pid})`));
+    expect(done.stdout.trim().split('\n')).toEqual([first!, ...rest].map((r) => `approved ${r.id} (process ${r.pid})`));
     expect(await pending()).toEqual([]);
     const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<{ approval: string | null; decision: string }>;
     for (const r of list) expect(audit.filter((a) => a.approval === r.id).map((a) => a.decision)).toEqual(['ask', 'approved']);

@@ -93,7 +93,8 @@ describe('units: SPAWN_AGENT {"unit"}', () => {
     h = await startHarness({ spender: entries, watcher: [EXIT], late: [EXIT] }, { cost, rootCapabilities: [] });
     const k = h;
     const model = `replay:${k.tape}`;
-    k.kernel.units.add({ name: 'watcher', task: '{{trigger.budget}} is at {{trigger.level}}', model, capabilities: [], triggers: [{ on: { budget: 'crossed' } }] });
+    // queue: the 80 % run may still be going when 100 % is crossed (skip, the default, would drop it under load).
+    k.kernel.units.add({ name: 'watcher', task: '{{trigger.budget}} is at {{trigger.level}}', model, capabilities: [], triggers: [{ on: { budget: 'crossed' } }], on_overlap: 'queue' });
     k.kernel.units.add({ name: 'late', task: 't', model, capabilities: [], triggers: [{ on: { budget: { name: 'process-*', level: 'exhausted' } } }] });
     await k.spawn({ name: 'spender' });
     await until(() => started(k, 'watcher').length === 2 && started(k, 'late').length === 1, 10_000, 'the budget triggers');
