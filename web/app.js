@@ -44,7 +44,7 @@ async function loadProcs(given) {
   drawTree();
   if (detail) followHash();
   const row = state.procs.get(state.selected);
-  if (row) detail.update(row);
+  if (row) detail.update(row, state.procs);
 }
 const refreshProcs = throttle(loadProcs, 300);
 
@@ -127,7 +127,7 @@ function followHash() {
   if (screen === 'procs' && pid && pid !== state.selected && state.procs.has(pid)) {
     state.selected = pid;
     drawTree();
-    void detail.select(pid, state.procs.get(pid));
+    void detail.select(pid, state.procs.get(pid), state.procs);
   }
 }
 

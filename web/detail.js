@@ -19,9 +19,10 @@ export class Detail {
     this.drawPending = false;
   }
 
-  async select(pid, row) {
+  async select(pid, row, procs) {
     this.pid = pid;
     this.row = row;
+    this.procs = procs;
     this.frames = [];
     const [page, proc] = await Promise.all([get('/api/events', { pid }), get('/api/proc', { pid }).catch(() => null)]);
     if (this.pid !== pid) return;
@@ -46,10 +47,25 @@ export class Detail {
     this.schedule();
   }
 
-  update(row) {
+  update(row, procs) {
     if (row.pid !== this.pid) return;
     this.row = row;
+    this.procs = procs;
     this.schedule();
+  }
+
+  /** Its live descendants at any depth, from the process rows the view holds (max_live_descendants caps them). */
+  liveDescendants() {
+    if (!this.procs) return null;
+    const children = new Map();
+    for (const r of this.procs.values()) if (r.state !== 'exited' && r.state !== 'killed') children.set(r.ppid, [...(children.get(r.ppid) ?? []), r.pid]);
+    let count = 0;
+    const stack = [...(children.get(this.pid) ?? [])];
+    while (stack.length) {
+      count++;
+      stack.push(...(children.get(stack.pop()) ?? []));
+    }
+    return count;
   }
 
   schedule() {
@@ -96,6 +112,8 @@ export class Detail {
     const parts = [`turns ${this.row.turns}/${limits.maxTurns}`];
     if (limits.maxTokens) parts.push(`tokens ${tokens(this.row.tokens)}/${tokens(limits.maxTokens)}`);
     if (limits.maxCost) parts.push(`cost ${cost(this.row.cost)}/${cost(limits.maxCost)}`);
+    const live = this.liveDescendants();
+    if (live !== null) parts.push(`live descendants ${live}${limits.maxLiveDescendants ? `/${limits.maxLiveDescendants}` : ''} (at most ${limits.maxChildren ?? 64} children)`);
     return parts.join(' · ');
   }
 

@@ -21,6 +21,7 @@ const AGENTS = {
   worker: [{ reply: call('FS_WRITE', { path: 'zebracorn.txt', content: 'zebracorn' }), usage: { prompt: 50, output: 7 } }, call('SYS_EXIT', { code: 3 })],
   reader: [call('SYS_READ_STDIN', { timeout_s: 60 }), { expect: 'typed on the page', reply: call('SYS_EXIT', { code: 0 }) }],
   blocker: [call('RECV_MSG', { timeout_s: 60 })],
+  fanner: [call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold a' }), call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold b' }), call('RECV_MSG', { timeout_s: 60 })],
   writer: [{ reply: `${Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')} ${call('SYS_EXIT', { code: 0 })}`, delay_ms: 2000 }],
   stopper: [call('RECV_MSG', { timeout_s: 60 }), { expect: 'STOP', reply: call('SYS_EXIT', { code: 0 }) }],
   spender: Array.from({ length: 4 }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `spend ${i}` }), usage: { prompt: 40, output: 10 } })),
@@ -259,6 +260,15 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     // Said in words, not as raw JSON; the controls are off once it has ended.
     await expect.poll(() => page.textContent('.action-status'), { timeout: 5000 }).toBe(`killed ${blocker}`);
     await page.waitForSelector('button[data-action="kill"]:disabled');
+  }, 60_000);
+
+  it('a process shows its live descendants, and the cap on them', async () => {
+    const fanner = (await w.fx.kernel.spawn({ task: 'be fanner', model: w.fx.model, name: 'fanner', maxLiveDescendants: 5 })).pid;
+    await page.goto(`http://127.0.0.1:${w.port}/#procs/${fanner}`);
+    await page.waitForSelector(`li.proc[data-pid="${fanner}"][data-state="blocked"]`);
+    await expect.poll(() => page.textContent('.proc-head'), { timeout: 10_000 }).toMatch(/live descendants 2\/5 \(at most \d+ children\)/);
+    w.fx.kernel.kill(fanner, { tree: true });
+    await expect.poll(() => page.textContent('.proc-head'), { timeout: 10_000 }).toMatch(/live descendants 0\/5/);
   }, 60_000);
 
   // `stop` comes with issue 14's kernel; until then the page shows no Stop button.
