@@ -44,9 +44,12 @@ type AnswerFlags = { reason?: string; json?: boolean; group?: boolean };
 
 export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: AnswerFlags): Promise<number> {
   const id = checkId(idArg);
-  const group = flags.group === true ? true : undefined;
   return withKernel(async (client) => {
-    const done = verb === 'approve' ? await client.request('approve', { id, group }) : await client.request('deny', { id, reason: flags.reason, group });
+    // --group: the others of its group as listed now — every one is printed below; one that joins later is not answered.
+    const mine = flags.group === true ? (await client.request('approvals', {})).approvals : [];
+    const group = mine.find((r) => r.id === id)?.group;
+    const also = group === undefined ? undefined : mine.filter((r) => r.group === group && r.id !== id).map((r) => r.id);
+    const done = verb === 'approve' ? await client.request('approve', { id, also }) : await client.request('deny', { id, reason: flags.reason, also });
     const word = verb === 'approve' ? 'approved' : 'denied';
     const rest = (done.also ?? []).map((a) => `${word} ${a.id} (process ${a.pid})\n`).join('');
     out(flags.json ? `${JSON.stringify(done)}\n` : `${word} ${done.id} (process ${done.pid})\n${rest}`);
@@ -63,7 +66,8 @@ export const approvalsVerb: VerbSpec = {
   help: `
 Answer with aos approve <id> or aos deny <id> --reason "…"; unanswered requests are denied after the policy's approvals.timeout_s.
 SAME ×N: N pending requests are the same call (name and arguments) from the same process tree;
-aos approve <id> --group answers all of them, each on the audit trail on its own.
+aos approve <id> --group answers those listed at that moment (each printed, each on the audit
+trail on its own); one that joins the group later waits for its own answer.
 
 Examples:
   aos approvals

@@ -51,8 +51,8 @@ function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'>
 export const safetyHandlers: SafetyHandlers = {
   approvals: (_params, { kernel }) => ({ approvals: kernel.safety.approvals.list(param.approvalsMaxListed) }),
   // `via` is the transport this request came on (methods.ts's context), never a parameter.
-  approve: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.approve(params.id, via, params.group ?? false)),
-  deny: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, via, params.group ?? false)),
+  approve: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.approve(params.id, via, params.also)),
+  deny: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, via, params.also)),
   policy: (params, { kernel }) => policyView(kernel, params.pid),
   audit: (params, { kernel }) => ({
     rows: kernel.safety.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),

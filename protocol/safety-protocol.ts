@@ -7,14 +7,16 @@ import { z } from 'zod';
 import { SAFETY_RESULTS as R } from './safety-results.js';
 
 const id = z.string().min(1).max(64);
+/** Others of the request's group, as the person was shown them: decided alike, each audited (a request that joined since is not). */
+const also = z.array(id).max(1_000).optional();
 
 export const SAFETY_METHODS = {
   /** Pending approval requests of live processes, oldest first. */
   approvals: { params: z.strictObject({}), result: R.approvals },
   /** Approve a pending request: the parked call runs. Who answered (`via`) is the connection's, never the client's word. */
-  approve: { params: z.strictObject({ id, group: z.boolean().optional() }), result: R.approve },
+  approve: { params: z.strictObject({ id, also }), result: R.approve },
   /** Deny a pending request: the call fails with EACCES and the reason. */
-  deny: { params: z.strictObject({ id, reason: z.string().max(2000).optional(), group: z.boolean().optional() }), result: R.deny },
+  deny: { params: z.strictObject({ id, reason: z.string().max(2000).optional(), also }), result: R.deny },
   /** The effective policy: the root's, or one process's (its capabilities, and which rules apply to it). */
   policy: { params: z.strictObject({ pid: z.number().int().positive().optional() }), result: R.policy },
   /** Audit rows (newest `limit`, in order), of one process with `pid`, from `since` (ISO time). */

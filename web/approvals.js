@@ -6,25 +6,27 @@ import { h } from './dom.js';
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/g;
 const visible = (text) => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-function card(a, refresh) {
+function card(a, members, refresh) {
+  // The rest of its group as this card shows it: only these are answered with it (a request that joins later is not).
+  const also = members.filter((id) => id !== a.id);
   const reason = h('input', { type: 'text', placeholder: 'reason (sent with a denial)', class: 'reason' });
   const status = h('span', { class: 'action-status' });
   const decide = (path, body) => post(path, body).then(refresh, (e) => (status.textContent = e.message));
   return h(
     'li',
-    { class: 'approval', dataset: { id: a.id, pid: a.pid, size: a.group_size } },
+    { class: 'approval', dataset: { id: a.id, pid: a.pid, members: members.join(' ') } },
     h('h3', {}, `${a.call} `, h('span', { class: 'muted' }, `from ${a.name} (pid ${a.pid})`)),
     h('pre', {}, visible(JSON.stringify(a.args, null, 2)).replace(/\\u000a/g, '\n')),
     h('p', { class: 'muted' }, `rule ${a.rule} · asked ${a.requested_at} · expires ${a.expires_at}`),
     h('div', { class: 'actions' }, h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'), reason, h('button', { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) }, 'Deny'), status),
     // The same call from the same tree, pending more than once: answer them together (each still audited on its own).
-    a.group_size > 1
+    also.length > 0
       ? h(
           'div',
           { class: 'actions group' },
-          h('span', { class: 'muted' }, `×${a.group_size} identical requests from this tree `),
-          h('button', { class: 'approve-group', onclick: () => void decide('/api/approve', { id: a.id, group: true }) }, `Approve all ${a.group_size}`),
-          h('button', { class: 'danger deny-group', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value, group: true }) }, `Deny all ${a.group_size}`),
+          h('span', { class: 'muted' }, `×${members.length} identical requests from this tree `),
+          h('button', { class: 'approve-group', onclick: () => void decide('/api/approve', { id: a.id, also }) }, `Approve all ${members.length}`),
+          h('button', { class: 'danger deny-group', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value, also }) }, `Deny all ${members.length}`),
         )
       : null,
   );
@@ -39,12 +41,15 @@ export async function renderApprovals(list, countEl) {
   const wanted = new Set(approvals.map((a) => a.id));
   for (const [id, li] of shown) if (!wanted.has(id)) li.remove();
   list.querySelector('li.empty')?.remove();
+  const groups = new Map();
+  for (const a of approvals) groups.set(a.group, [...(groups.get(a.group) ?? []), a.id]);
   for (const a of approvals) {
+    const members = groups.get(a.group);
     const old = shown.get(a.id);
-    if (!old) list.append(card(a, refresh));
-    else if (old.dataset.size !== String(a.group_size)) {
-      // Its group grew or shrank: a new card, keeping the reason being typed.
-      const fresh = card(a, refresh);
+    if (!old) list.append(card(a, members, refresh));
+    else if (old.dataset.members !== members.join(' ')) {
+      // Its group changed: a new card (so "all" means what it shows), keeping the reason being typed.
+      const fresh = card(a, members, refresh);
       fresh.querySelector('input.reason').value = old.querySelector('input.reason')?.value ?? '';
       old.replaceWith(fresh);
     }

@@ -68,6 +68,9 @@ export interface ApprovalView {
   group_size: number;
 }
 
+/** An answer: the request, and the rest of its group decided with it. */
+export type Answered = { id: string; pid: number; also?: Array<{ id: string; pid: number }> };
+
 export class Approvals {
   private readonly pending = new Map<string, ApprovalRecord>();
   /** Answers given while the process was parked; taken when it wakes, by the call the request is bound to only. */
@@ -120,35 +123,55 @@ export class Approvals {
     throw new AosError('EINTR', `interrupted while waiting for approval ${record.id}`);
   }
 
-  approve(id: string, via: Via, group = false): { id: string; pid: number; also?: Array<{ id: string; pid: number }> } {
-    return this.decide(id, group, (record) => {
+  /** Approve `id`, and (`also`) the requests of its group the person saw: each settled and audited on its own. */
+  approve(id: string, via: Via, also: readonly string[] = []): Answered {
+    return this.decide(id, also, (record) => {
       this.settle(record, 'approved', 'person', via, null);
       return this.answer(record, { approved: true });
     });
   }
 
-  deny(id: string, reason: string | undefined, via: Via, group = false): { id: string; pid: number; also?: Array<{ id: string; pid: number }> } {
+  deny(id: string, reason: string | undefined, via: Via, also: readonly string[] = []): Answered {
     const why = reason?.trim() || 'denied by a person';
-    return this.decide(id, group, (record) => {
+    return this.decide(id, also, (record) => {
       this.settle(record, 'denied', 'person', via, why);
       return this.answer(record, { approved: false, reason: `denied by a person: ${why}` });
     });
   }
 
-  /** One request, or (group) every pending one of its group as well — each settled and audited on its own. */
-  private decide(id: string, group: boolean, one: (record: ApprovalRecord) => { id: string; pid: number }): { id: string; pid: number; also?: Array<{ id: string; pid: number }> } {
-    const key = group ? this.groupOf(this.pending.get(id)) : null;
-    const first = one(this.take(id));
-    if (key === null) return first;
-    const also = [...this.pending.values()].filter((r) => this.groupOf(r) === key).map((r) => one(this.take(r.id)));
-    return { ...first, also };
+  /**
+   * One request and the others named with it. Only the ids the person was shown are decided — a
+   * request that joined the group since is not — and each must be the very same question (sameAs),
+   * compared whole, or nothing is decided. One answered or expired meanwhile is left out.
+   */
+  private decide(id: string, also: readonly string[], one: (record: ApprovalRecord) => { id: string; pid: number }): Answered {
+    const first = this.take(id);
+    const key = this.sameAs(first);
+    const others = [...new Set(also)].filter((o) => o !== id).flatMap((o) => {
+      const record = this.pending.get(o);
+      return record && this.liveProc(record.pid) ? [record] : [];
+    });
+    for (const r of others) {
+      if (key === null || this.sameAs(r) !== key) throw new AosError('EINVAL', `approval ${r.id} is not the same call as ${id} from the same process tree: answer it on its own`);
+    }
+    const answered = one(first);
+    return also.length === 0 ? answered : { ...answered, also: others.map(one) };
   }
 
-  /** The same call (name and arguments) from the same process tree. */
-  private groupOf(record: ApprovalRecord | undefined): string | null {
-    if (!record) return null;
+  /**
+   * What a person decides on: the process tree, the rule that asked, the call, its arguments as
+   * written and the part asked about (the binding's digest). Null for a request older than bindings.
+   */
+  private sameAs(record: ApprovalRecord): string | null {
+    if (record.binding === null) return null;
     const tree = this.host.table.get(record.pid)?.tree ?? record.pid;
-    return createHash('sha256').update(JSON.stringify([tree, record.call, record.args])).digest('base64url').slice(0, 12);
+    return JSON.stringify([tree, record.rule, record.call, record.args, record.binding.slice(record.binding.indexOf(':') + 1)]);
+  }
+
+  /** The inbox's group of a request: a digest of sameAs (its own id when it has none). */
+  private groupOf(record: ApprovalRecord): string {
+    const same = this.sameAs(record);
+    return same === null ? record.id : createHash('sha256').update(same).digest('base64url');
   }
 
   /** Pending requests of live processes, oldest first; those of ended processes are settled on the way. */
@@ -159,7 +182,7 @@ export class Approvals {
         if (!this.host.closing && this.host.table.get(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
         continue;
       }
-      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at, group: this.groupOf(r) as string, group_size: 0 });
+      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at, group: this.groupOf(r), group_size: 0 });
       if (out.length >= limit) break;
     }
     const sizes = new Map<string, number>();

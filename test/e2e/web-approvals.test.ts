@@ -14,7 +14,7 @@ if (!hasApprovals) console.warn('web approvals test skipped: this kernel has no 
 
 const POLICY = `version: 1
 root:
-  capabilities: ["fs.read:/**", "fs.write:/**"]
+  capabilities: ["fs.read:/**", "fs.write:/**", spawn, ipc]
 rules:
   - ask: "fs.write:/src/**"
 approvals:
@@ -67,5 +67,22 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
       expect(events.at(-1)).toMatchObject({ type: 'state', to: 'exited', code: 0 });
     }
     await page.waitForSelector('#approvals li.empty');
+  }, 90_000);
+
+  it('"Approve all N" answers the group the card shows, each via the web', async () => {
+    const child = '[SYS_CALL::SPAWN_AGENT] {"role":"c","name":"c","task":"write","dedup":false}';
+    const model = await t.tape({ boss: [child, child, child, '[SYS_CALL::RECV_MSG] {"timeout_s":600}'], c: [WRITE('/src/c.txt'), { expect: '"bytes":1', reply: EXIT }] });
+    const boss = (JSON.parse((await t.cli(['spawn', 'boss', '--model', model, '--name', 'boss', '--detach', '--json'])).stdout) as { pid: number }).pid;
+    const { url, port } = JSON.parse((await t.cli(['web', '--no-open', '--json'])).stdout) as { url: string; port: number };
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.goto(`http://127.0.0.1:${port}/#approvals`);
+    await page.waitForFunction(() => document.querySelectorAll('li.approval').length === 3, undefined, { timeout: 15_000 });
+    expect(await page.textContent('li.approval button.approve-group')).toBe('Approve all 3');
+    await page.click('li.approval button.approve-group');
+    await page.waitForSelector('#approvals li.empty', { timeout: 15_000 });
+    const audit = JSON.parse((await t.cli(['audit', '--json'])).stdout) as Array<{ decision: string; via: string | null; pid: number }>;
+    expect(audit.filter((r) => r.decision === 'approved' && r.via === 'web' && r.pid > boss)).toHaveLength(3);
+    await t.cli(['kill', String(boss)]);
   }, 90_000);
 });

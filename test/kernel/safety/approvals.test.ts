@@ -115,10 +115,10 @@ describe('approvals', () => {
     // Without group, one request only.
     expect(h.kernel.safety.approvals.approve(ws[0]!.id, 'socket')).toEqual({ id: ws[0]!.id, pid: ws[0]!.pid });
     expect(h.kernel.safety.approvals.list(10).filter((a) => a.name === 'w').map((a) => a.group_size)).toEqual([2, 2, 1]);
-    const answered = h.kernel.safety.approvals.approve(ws[1]!.id, 'socket', true);
+    const answered = h.kernel.safety.approvals.approve(ws[1]!.id, 'socket', [ws[2]!.id]);
     expect(answered).toEqual({ id: ws[1]!.id, pid: ws[1]!.pid, also: [{ id: ws[2]!.id, pid: ws[2]!.pid }] });
     expect(h.kernel.safety.approvals.list(10).map((a) => a.id)).toEqual([v!.id, alone!.id]);
-    h.kernel.safety.approvals.deny(v!.id, 'no', 'socket', true); // a group of one
+    h.kernel.safety.approvals.deny(v!.id, 'no', 'socket', []); // a group of one
     for (const a of pending) expect((await h.kernel.waitExit(a.pid)).exitCode).toBe(0);
     const decided = h.kernel.safety.audit.list({ limit: 100 }).filter((r) => r.decided_by === 'person');
     expect(decided.map((r) => [r.approval, r.decision])).toEqual([
