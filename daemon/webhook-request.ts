@@ -3,6 +3,7 @@
  * the headers an agent may see, and a body read under a hard cap (nothing buffered past it).
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { CREDENTIAL_NAME } from '../sys/credential-names.js';
 
 export interface HookRoute {
   token: string;
@@ -34,7 +35,7 @@ function parseQuery(raw: string): Record<string, string | string[]> {
 
 const PLAIN_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'accept']);
 /** Credentials of the caller never reach a prompt or a log. */
-const SECRET_HEADER = /auth|token|key|secret|passw|cookie|session|csrf|xsrf/i;
+const SECRET_HEADER = CREDENTIAL_NAME;
 
 /** content-type, user-agent, accept, content-length and x-* headers that do not look like credentials. */
 export function safeHeaders(headers: IncomingHttpHeaders): Record<string, string> {

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AosError } from '../../sys/errno.js';
+import { CREDENTIAL_NAME } from '../../sys/credential-names.js';
 
 /** Where a webhook's event id is read; null: nowhere (every request is an event of its own). */
 export type EventIdSource = { from: 'headers'; names: readonly string[] } | { from: 'body'; path: readonly string[]; spec: string } | null;
@@ -43,16 +44,24 @@ export function eventIdSource(spec: string | undefined, where: string): EventIdS
   const text = spec.trim();
   if (text === 'none') return null;
   const header = /^header:\s*([A-Za-z0-9-]{1,64})$/.exec(text);
-  if (header) return { from: 'headers', names: [header[1]!.toLowerCase()] };
+  if (header) {
+    const name = header[1]!.toLowerCase();
+    // An id is kept in the store and shown in runs and the audit trail: never a credential's value.
+    if (CREDENTIAL_NAME.test(name) && !DELIVERY_HEADERS.includes(name)) {
+      throw new AosError('EINVAL', `${where}: event_id "${spec}" names a header that carries credentials; an event id is stored and shown — name the platform's delivery id header`);
+    }
+    return { from: 'headers', names: [name] };
+  }
   const body = /^body:\s*([A-Za-z0-9_-]{1,64}(?:\.[A-Za-z0-9_-]{1,64}){0,7})$/.exec(text);
   if (body) return { from: 'body', path: body[1]!.split('.'), spec: body[1]! };
   throw new AosError('EINVAL', `${where}: event_id "${spec}" is header:<name> (e.g. header:X-GitHub-Delivery), body:<json.path> (e.g. body:update_id) or none`);
 }
 
+/** An id as kept and shown: printable ASCII up to MAX_ID_CHARS as it is; anything else (long, controls, escapes, lookalikes) as its sha256. */
 function bounded(id: string): string | null {
   const trimmed = id.trim();
   if (trimmed === '') return null;
-  return trimmed.length <= MAX_ID_CHARS ? trimmed : `sha256:${createHash('sha256').update(trimmed).digest('hex')}`;
+  return trimmed.length <= MAX_ID_CHARS && /^[\x21-\x7e]+$/.test(trimmed) ? trimmed : `sha256:${createHash('sha256').update(trimmed).digest('hex')}`;
 }
 
 /** The event id of a webhook request, or null (no such header, a body that is not JSON or lacks the field). */
@@ -71,7 +80,8 @@ export function webhookEventId(source: EventIdSource, header: (name: string) => 
   } catch {
     return null;
   }
-  for (const key of source.path) value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+  // Own fields of objects only: nothing inherited (constructor, __proto__ of {}), no array indexes.
+  for (const key of source.path) value = value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
   if (typeof value === 'number' && Number.isFinite(value)) return `body.${source.spec}:${value}`;
   if (typeof value !== 'string') return null;
   const id = bounded(value);

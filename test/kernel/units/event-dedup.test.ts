@@ -111,7 +111,7 @@ describe('event ids', () => {
     expect(webhookEventId(source, headers({}), '')).toBeNull();
     expect(webhookEventId(source, headers({ 'x-event-id': 'x'.repeat(500) }), '')).toMatch(/^x-event-id:sha256:[0-9a-f]{64}$/);
     expect(DELIVERY_HEADERS.every((n) => n === n.toLowerCase())).toBe(true);
-    expect(webhookEventId(eventIdSource('header:X-Custom-Key', 't'), headers({ 'x-custom-key': 'c' }), '')).toBe('x-custom-key:c');
+    expect(webhookEventId(eventIdSource('header:X-Custom-Id', 't'), headers({ 'x-custom-id': 'c' }), '')).toBe('x-custom-id:c');
   });
 
   it('reads a body path: strings and numbers only; not JSON, absent, or an object is no id', () => {
