@@ -185,7 +185,7 @@ async function start(): Promise<void> {
   checkStatePlacement(paths, policy.safety.secrets.flatMap((s) => (s.fromFile ? [{ what: `the file of secret ${s.name}`, path: path.join(paths.home, s.fromFile) }] : [])));
   checkSandboxBinds(paths, mcpBinds(policy));
   kernel = await createKernel(policy);
-  policyWatch = watchPolicy(kernel, policy, log, { modelFromEnv: Boolean(process.env.AOS_MODEL?.trim()) });
+  policyWatch = watchPolicy(kernel, policy, log, { modelFromEnv: Boolean(process.env.AOS_MODEL?.trim()), workspace: paths.workspace });
   if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
   const started = kernel;
   // The last good state, kept from the start: a later corruption has something to be restored from.

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadPolicy } from '../kernel/safety/policy.js';
 import { SecretBox } from '../kernel/safety/secrets.js';
 import { aosPaths } from '../sys/paths.js';
+import { policyInReach } from '../sys/state-placement.js';
 
 const file = path.resolve(process.argv[2] ?? aosPaths().policy);
 const paths = aosPaths();
@@ -19,6 +20,9 @@ if (!existsSync(file) && file === paths.policy && !process.env.AOS_POLICY) {
 }
 try {
   const policy = await loadPolicy(file, false);
+  // A starting kernel refuses a policy an agent could change (sys/state-placement.ts): so does the check.
+  const reach = policyInReach(file, paths.workspace);
+  if (reach !== null) throw new Error(reach);
   const secrets = await SecretBox.load(policy.safety.secrets, aosPaths().home, process.env);
   const missing = policy.safety.secrets.filter((s) => secrets.missing(s.name) !== null).map((s) => `${s.name}: ${secrets.missing(s.name) ?? ''}`);
   process.stdout.write(

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kernel } from '../kernel/kernel.js';
 import { parsePolicy, type Policy } from '../kernel/safety/policy.js';
+import { policyInReach } from '../sys/state-placement.js';
 
 type LogLevel = 'info' | 'warn' | 'error';
 
@@ -31,7 +32,7 @@ function restartOnly(before: Policy, after: Policy): string | null {
   return parts.length ? `${parts.join(', ')} changed: that takes effect after "aos kernel restart"` : null;
 }
 
-export function watchPolicy(kernel: Kernel, loaded: Policy, log: (level: LogLevel, message: string) => void, options: { modelFromEnv: boolean }): PolicyWatch {
+export function watchPolicy(kernel: Kernel, loaded: Policy, log: (level: LogLevel, message: string) => void, options: { modelFromEnv: boolean; workspace: string }): PolicyWatch {
   let current = loaded;
   let lastText: string | null = null;
   let lastError: string | null = null;
@@ -39,6 +40,15 @@ export function watchPolicy(kernel: Kernel, loaded: Policy, log: (level: LogLeve
   const file = loaded.file;
 
   const apply = async (): Promise<void> => {
+    // An edit is applied at once: first, that no agent could have made it (a link or a symlink into the workspace).
+    const reach = policyInReach(file, options.workspace);
+    if (reach !== null) {
+      lastText = null; // read again once it is safe, whatever the text then
+      lastError = reach;
+      kernel.policyError = lastError;
+      log('warn', `policy edit not applied: ${reach}; the policy loaded at ${new Date(kernel.policyLoadedAt).toISOString()} stays in force`);
+      return;
+    }
     let text: string;
     try {
       text = await readFile(file, 'utf8');

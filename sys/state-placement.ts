@@ -7,7 +7,7 @@
  * or when the home is under a directory every sandbox shows (/usr, /bin, /lib…). Paths are
  * compared as the file system resolves them: symlinks followed, `..` gone.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The paths it checks (sys/paths.ts's AosPaths has them; a header imports nothing of aos). */
@@ -76,6 +76,8 @@ export function checkStatePlacement(paths: StatePaths, extra: ReadonlyArray<{ wh
     const real = resolvedPath(item.path);
     if (within(real, workspace)) refuse(item.what, real, workspace, item.what === 'the policy' ? 'set AOS_POLICY to a file outside it' : moveHome);
   }
+  const linked = policyLinks(paths.policy);
+  if (linked) throw new MisplacedState(linked);
   const ownDir = path.join(home, 'workspace');
   if (within(workspace, home) && workspace !== ownDir) {
     throw new MisplacedState(
@@ -98,4 +100,27 @@ export function checkSandboxBinds(paths: StatePaths, binds: ReadonlyArray<{ what
       throw new MisplacedState(`${bind.what} ${real} would show the aos home ${home} inside a sandbox: bind a directory that neither holds nor lies inside it`);
     }
   }
+}
+
+/**
+ * Why an agent might change the policy file by another name: it has more than one hard link, and
+ * the other may lie in the workspace (no path to it is known). Checked at start and before each
+ * reload of an edit (daemon/policy-watch.ts), since an edit is applied at once. Null when it has one.
+ */
+export function policyLinks(file: string): string | null {
+  let links: number;
+  try {
+    links = statSync(file).nlink;
+  } catch {
+    return null; // no file: the policy loader says so
+  }
+  return links > 1 ? `the policy ${file} has ${links} hard links: another name for it may lie in the workspace, where agents can change it — copy it to a file of its own (cp, not ln)` : null;
+}
+
+/** Why the policy, as the file system resolves it now, is in an agent's reach (policyLinks, or inside the workspace), or null. */
+export function policyInReach(file: string, workspace: string): string | null {
+  const real = resolvedPath(file);
+  const ws = resolvedPath(workspace);
+  if (within(real, ws)) return `the policy ${real} lies inside the workspace ${ws}, where agents can change it: set AOS_POLICY to a file outside it`;
+  return policyLinks(real);
 }

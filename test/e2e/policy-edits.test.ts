@@ -4,7 +4,7 @@
  * leaves the old policy in force and says why; `aos policy check` validates without the kernel;
  * `aos kernel restart` refuses to trade a running kernel for one that would refuse its policy.
  */
-import { writeFile } from 'node:fs/promises';
+import { link, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
@@ -86,5 +86,25 @@ describe('editing the policy of a running kernel', () => {
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, file, root_capabilities: 3, rules: 1 });
     await until(async () => (await show()).load_error === null, 15_000, 'the fixed edit applied');
     expect((await show()).rules).toHaveLength(1);
+  }, 90_000);
+
+  it('applies no edit while the policy has another name (a hard link) an agent could write through', async () => {
+    expect((await t.cli(['kernel', 'start'], { env })).code).toBe(0);
+    await until(async () => (await show()).load_error === null, 15_000, 'the policy in force');
+    const inWorkspace = path.join(t.env.AOS_WORKSPACE as string, 'policy-copy.yaml');
+    await link(file, inWorkspace); // `ln` where `cp` was meant: the same file, inside the workspace
+    // What an agent with fs.write would do: widen the policy through the workspace's name, then wait for any reload.
+    await writeFile(inWorkspace, policy('  - deny: "exec:unrelated *"'));
+    await writeFile(file, policy('  - deny: "exec:unrelated *"'));
+    await until(async () => (await show()).load_error !== null, 15_000, 'the edit refused');
+    const kept = await show();
+    expect(kept.rules.map((r) => r.capability)).toEqual(['exec:rm *']);
+    expect(kept.load_error).toMatch(/has 2 hard links: another name for it may lie in the workspace/);
+    const check = await t.cli(['policy', 'check', file, '--json'], { env });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('hard links');
+    await rm(inWorkspace);
+    await writeFile(file, policy('  - deny: "exec:rm *"'));
+    await until(async () => (await show()).load_error === null, 15_000, 'an edit applied once the link is gone');
   }, 90_000);
 });

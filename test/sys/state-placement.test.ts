@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aosPaths } from '../../sys/paths.js';
-import { checkSandboxBinds, checkStatePlacement } from '../../sys/state-placement.js';
+import { checkSandboxBinds, checkStatePlacement, policyInReach } from '../../sys/state-placement.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -40,6 +40,23 @@ describe('checkStatePlacement', () => {
     await mkdir(path.join(dir, 'h'), { recursive: true });
     await symlink(dir, path.join(dir, 'h', 'workspace'));
     expect(() => checkStatePlacement(layout({ AOS_HOME: path.join(dir, 'h'), AOS_WORKSPACE: path.join(dir, 'h', 'workspace') }))).toThrow(/lies inside the workspace/);
+  });
+
+  it('refuses a policy with another hard link (its other name may be in the workspace); a symlink into it is seen through', async () => {
+    const env = { AOS_HOME: path.join(dir, 'home'), AOS_WORKSPACE: path.join(dir, 'ws'), AOS_POLICY: path.join(dir, 'policy.yaml') };
+    await mkdir(path.join(dir, 'ws'), { recursive: true });
+    await writeFile(env.AOS_POLICY, 'version: 1\n');
+    expect(() => checkStatePlacement(layout(env))).not.toThrow();
+    expect(policyInReach(env.AOS_POLICY, env.AOS_WORKSPACE)).toBeNull();
+    await link(env.AOS_POLICY, path.join(dir, 'ws', 'p.yaml'));
+    expect(() => checkStatePlacement(layout(env))).toThrow(/has 2 hard links/);
+    expect(policyInReach(env.AOS_POLICY, env.AOS_WORKSPACE)).toMatch(/has 2 hard links/);
+    await rm(path.join(dir, 'ws', 'p.yaml'));
+    // The policy's path swapped for a symlink into the workspace after start: the reload sees where it leads.
+    await writeFile(path.join(dir, 'ws', 'mine.yaml'), 'version: 1\n');
+    await rm(env.AOS_POLICY);
+    await symlink(path.join(dir, 'ws', 'mine.yaml'), env.AOS_POLICY);
+    expect(policyInReach(env.AOS_POLICY, env.AOS_WORKSPACE)).toMatch(/lies inside the workspace/);
   });
 
   it('refuses a secret file inside the workspace', () => {
