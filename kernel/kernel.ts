@@ -5,6 +5,7 @@
  * wait, ps, logs, stats, close. The kernel opens no listener: the daemon attaches the webhook
  * gateway through `options.gateway`.
  */
+import { AosError } from '../sys/errno.js';
 import type { OpenedDrivers } from '../drivers/index.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import type { ModelRegistry } from '../drivers/llm/registry.js';
@@ -232,7 +233,9 @@ export class Kernel implements SpawnCore {
   spawnKeyed = async (key: string, options: SpawnOptions): Promise<{ pcb: Pcb; replayed: boolean }> => {
     const { cwd: _cwd, preface: _preface, ...args } = options;
     const { pid, replayed } = await this.keys.once('root', key, args as Record<string, unknown>, async () => (await spawnRoot(this, options)).pid);
-    return { pcb: this.table.pcb(pid) as Pcb, replayed };
+    const pcb = this.table.pcb(pid);
+    if (!pcb) throw new AosError('ESRCH', `idempotency key "${key}" started process ${pid}, which has been removed (aos rm): use a new key to start the work again`);
+    return { pcb, replayed };
   };
   kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
   /** Resolves with the PCB when the process has ended. */

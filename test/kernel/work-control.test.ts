@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSignature } from '../../kernel/proc/fan-out.js';
 import { inspectProcess } from '../../kernel/proc/inspect.js';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
+import { until } from '../helpers/until.js';
+import { removeProcesses } from '../../kernel/upkeep/retention.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -67,7 +69,7 @@ describe('caps on fan-out', () => {
     const spawns = Array.from({ length: 10 }, (_, i) => call('SPAWN_AGENT', { role: 'w', name: 'w', task: `part ${i}` })).join('\n');
     h = await startHarness({ root: [spawns, HOLD], w: [HOLD] });
     const pcb = await h.spawn({ maxLiveDescendants: 4 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => h!.results(pcb.pid).filter((r) => r.name === 'SPAWN_AGENT').length === 10, 5000, 'ten SPAWN_AGENT results');
     const results = h.results(pcb.pid).filter((r) => r.name === 'SPAWN_AGENT');
     expect(results.filter((r) => r.ok)).toHaveLength(4);
     const refused = results.filter((r) => !r.ok);
@@ -84,7 +86,7 @@ describe('caps on fan-out', () => {
       w: [HOLD],
     });
     const pcb = await h.spawn({ maxLiveDescendants: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => h!.results(2).filter((r) => r.name === 'SPAWN_AGENT').length === 3, 5000, 'the lead\'s three SPAWN_AGENT results');
     const lead = h.kernel.pcb(2);
     expect(lead?.limits.maxLiveDescendants).toBe(3);
     const results = h.results(2).filter((r) => r.name === 'SPAWN_AGENT');
@@ -97,9 +99,19 @@ describe('caps on fan-out', () => {
     const spawns = Array.from({ length: 4 }, (_, i) => call('SPAWN_AGENT', { role: 'w', name: 'w', task: `q${i}` })).join('\n');
     h = await startHarness({ root: [spawns, HOLD], w: [HOLD] });
     const pcb = await h.spawn({ maxChildren: 2 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => h!.results(pcb.pid).filter((r) => r.name === 'SPAWN_AGENT').length === 4, 5000, 'four SPAWN_AGENT results');
     const results = h.results(pcb.pid).filter((r) => r.name === 'SPAWN_AGENT');
     expect(results.map((r) => (r.ok ? 'ok' : r.errno))).toEqual(['ok', 'ok', 'EAGAIN', 'EAGAIN']);
     expect(results[2]?.message).toBe('max_children 2 reached: process 1 has 2 live children; WAIT for one first');
+  });
+
+  it('a key whose process was removed says so, and a new key starts the work again', async () => {
+    h = await startHarness({ root: [EXIT] });
+    const options = { task: 't', model: `replay:${h.tape}` };
+    const { pcb } = await h.kernel.spawnKeyed('k', options);
+    await h.kernel.waitExit(pcb.pid);
+    await removeProcesses(h.kernel, [pcb.pid]);
+    await expect(h.kernel.spawnKeyed('k', options)).rejects.toThrow(`idempotency key "k" started process ${pcb.pid}, which has been removed (aos rm): use a new key`);
+    expect((await h.kernel.spawnKeyed('k2', options)).replayed).toBe(false);
   });
 });
