@@ -24,7 +24,9 @@ beforeAll(async () => {
   Object.assign(t.env, { AOS_POLICY: policy });
   // A tape beside the unit files, named relatively in them.
   await writeFile(path.join(t.home, 'beat-tape.yaml'), `agents:\n  beat:\n    - expect: '[EVENT::TRIGGER]'\n      reply: '${EXIT}'\n  greedy:\n    - '${EXIT}'\n`);
-});
+  // The kernel starts here, with room for a loaded machine: the tests' calls are then plain requests.
+  expect((await t.cli(['kernel', 'start'], { timeoutMs: 60_000 })).code).toBe(0);
+}, 90_000);
 afterAll(async () => {
   await t.dispose();
 });
