@@ -79,3 +79,14 @@ export function isTerminal(fd: Fd): boolean {
 export function terminalColumns(fd: Fd): number | undefined {
   return isTerminal(fd) ? stream(fd).columns || undefined : undefined;
 }
+
+/** Ask a yes/no question on the terminal (stderr, so stdout stays the verb's output); yes or y is yes. */
+export async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}

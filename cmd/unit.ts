@@ -4,11 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import type { KernelClient } from '../client/client.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
-import { err, out } from './out.js';
+import { confirm, err, out } from './out.js';
 import { formatInstall, formatPlan, formatRuns, formatUnits, lastRun, until } from './unit-format.js';
 import type { VerbSpec } from './verb.js';
 
@@ -27,15 +26,6 @@ async function readUnit(file: string): Promise<{ text: string; file: string }> {
     return { text: await readFile(file, 'utf8'), file: path.resolve(file) };
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
   }
 }
 

@@ -1,11 +1,10 @@
 /** `aos up [-f aos.yaml]` / `aos down`: a file of units applied as a set, compose-style (docs/units.md). */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import type { ResultOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
-import { err, out } from './out.js';
+import { confirm, err, out } from './out.js';
 import type { VerbSpec } from './verb.js';
 
 interface Flags {
@@ -25,15 +24,6 @@ function describePlan(file: string, plan: Plan): string {
   for (const b of plan.beyond) lines.push(`  ✗ ${b.unit} asks for ${b.capabilities.join(', ')}: the policy's root does not hold it`);
   if (lines.length === 1) lines.push('  (none)');
   return lines.join('\n');
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 async function run(down: boolean, flags: Flags): Promise<number> {

@@ -142,61 +142,54 @@ export class Gateway {
     if (this.webhooks.pendingOf(before.pid) >= param.maxPendingWebhookRequests) {
       return send(res, jsonError(429, 'too many requests are waiting for this process'));
     }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.options.maxBodyBytes) return send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
-    const slot = this.uploads.open(before.pid, Number.isFinite(declared) ? declared : 0);
-    if ('status' in slot) return refuseBusy(res, slot.status, slot.message);
-    let body: Awaited<ReturnType<typeof readBody>>;
-    try {
-      body = await readBody(req, this.options.maxBodyBytes, (n) => slot.grow(n));
-    } finally {
-      slot.close();
-    }
-    if (!body.ok) {
-      if (body.reason === 'too_large') send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
-      if (body.reason === 'busy') refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
-      return;
-    }
+    const body = await this.readCapped(req, res, before.pid);
+    if (body === null) return;
     // The world may have moved while the body arrived.
     const owner = this.webhooks.owner(hook);
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
     if (!owner) return send(res, jsonError(410, 'the process that owned this webhook has ended'));
     if (req.socket.destroyed) return;
-    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.body.toString('utf8') };
+    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.toString('utf8') };
     const id = this.webhooks.deliver(hook, owner, request, (reply) => send(res, reply));
     res.on('close', () => {
       if (!res.writableEnded) this.webhooks.cancel(id);
     });
   }
 
-  /**
-   * A unit's route: the body is read (under the gateway's caps, as any request's), the unit starts a
-   * run for it (its overlap policy may say no: answered at once), and the run answers; the answer
-   * names it (`x-aos-pid`).
-   */
-  private async handleUnit(start: NonNullable<Webhook['start']>, route: NonNullable<ReturnType<typeof parseHookRoute>>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The body under the gateway's caps (its size, the upload budget charged to `pid`); null when refused (answered here). */
+  private async readCapped(req: IncomingMessage, res: ServerResponse, pid: number): Promise<Buffer | null> {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.options.maxBodyBytes) return send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
-    const slot = this.uploads.open(0, Number.isFinite(declared) ? declared : 0);
-    if ('status' in slot) return refuseBusy(res, slot.status, slot.message);
+    const tooLarge = (): null => (send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true), null);
+    if (declared > this.options.maxBodyBytes) return tooLarge();
+    const slot = this.uploads.open(pid, Number.isFinite(declared) ? declared : 0);
+    if ('status' in slot) return (refuseBusy(res, slot.status, slot.message), null);
     let body: Awaited<ReturnType<typeof readBody>>;
     try {
       body = await readBody(req, this.options.maxBodyBytes, (n) => slot.grow(n));
     } finally {
       slot.close();
     }
-    if (!body.ok) {
-      if (body.reason === 'too_large') send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true);
-      if (body.reason === 'busy') refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
-      return;
-    }
+    if (body.ok) return body.body;
+    if (body.reason === 'too_large') return tooLarge();
+    if (body.reason === 'busy') refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
+    return null;
+  }
+
+  /**
+   * A unit's route: the body is read (under the gateway's caps, as for a process's route), the unit starts a
+   * run for it (its overlap policy may say no: answered at once), and the run answers; the answer
+   * names it (`x-aos-pid`).
+   */
+  private async handleUnit(start: NonNullable<Webhook['start']>, route: NonNullable<ReturnType<typeof parseHookRoute>>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.readCapped(req, res, 0);
+    if (body === null) return;
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
     if (req.socket.destroyed) return;
     const header = (name: string): string | undefined => {
       const value = req.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.body.toString('utf8'), header };
+    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.toString('utf8'), header };
     const started = await start(request, (reply, pid) => send(res, reply, false, { 'x-aos-pid': String(pid) }));
     if ('reply' in started) return send(res, started.reply);
     res.on('close', () => {

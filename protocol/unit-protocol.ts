@@ -43,7 +43,7 @@ export const UNIT_METHODS = {
   unit_run: { params: z.strictObject({ name }), result: R.unit_run },
   /** Enable (counting its schedule from now) or disable (its triggers stop; runs going on go on). */
   unit_enable: { params: z.strictObject({ name, enabled: z.boolean() }), result: R.unit_enable },
-  /** Remove a unit and the record of its runs; its runs going on go on, as any process. */
+  /** Remove a unit and the record of its runs; its runs going on go on, like every other process. */
   unit_rm: { params: z.strictObject({ name }), result: R.unit_rm },
   /**
    * `aos up` / `aos down`: a file of units (its YAML, and its path: units it names by `file:` and

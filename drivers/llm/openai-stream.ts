@@ -16,6 +16,14 @@ import { errorMessageFromBody, parseRateLimitHeaders } from './provider-headers.
 import type { ModelReply, ModelUsage } from './types.js';
 
 const count = z.number().int().nonnegative();
+/** The usage an OpenAI-compatible server reports, in a whole reply and in a stream's last chunk. */
+export const wireUsageSchema = z
+  .object({
+    prompt_tokens: count.nullish(),
+    completion_tokens: count.nullish(),
+    prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish(),
+  })
+  .nullish();
 const chunkSchema = z.object({
   choices: z
     .array(
@@ -25,15 +33,9 @@ const chunkSchema = z.object({
       }),
     )
     .nullish(),
-  usage: z
-    .object({
-      prompt_tokens: count.nullish(),
-      completion_tokens: count.nullish(),
-      prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish(),
-    })
-    .nullish(),
+  usage: wireUsageSchema,
 });
-export type WireUsage = z.infer<typeof chunkSchema>['usage'];
+export type WireUsage = z.infer<typeof wireUsageSchema>;
 
 /** Read the stream to its end (or `[DONE]`); `toUsage` turns the wire's usage into the reply's. */
 export async function readChatStream(

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { withDeadline } from './deadline.js';
 import { type HttpReply, isStream, postForStream, postJson } from './http-post.js';
-import { readChatStream, type WireUsage } from './openai-stream.js';
+import { readChatStream, type WireUsage, wireUsageSchema } from './openai-stream.js';
 import {
   blockedError,
   excerpt,
@@ -42,7 +42,6 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
-const count = z.number().int().nonnegative();
 const replySchema = z.object({
   choices: z
     .array(
@@ -57,13 +56,7 @@ const replySchema = z.object({
       }),
     )
     .min(1),
-  usage: z
-    .object({
-      prompt_tokens: count.nullish(),
-      completion_tokens: count.nullish(),
-      prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish(),
-    })
-    .nullish(),
+  usage: wireUsageSchema,
 });
 type WireReply = z.infer<typeof replySchema>;
 

@@ -3,7 +3,7 @@
  * cannot fan out without bound. A child's signature is what makes it the same work — its parent,
  * role, task, model, permissions, pipe_to, limits, working directory and unit, whitespace
  * normalised — and a live child with the same one is returned instead of a new one (never a fuzzy
- * match: any difference is other work). `max_children` caps a process's live children;
+ * match: every difference is other work). `max_children` caps a process's live children;
  * `max_live_descendants` its live descendants at any depth: past either, EAGAIN naming the cap.
  */
 import { createHash } from 'node:crypto';

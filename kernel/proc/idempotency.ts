@@ -8,6 +8,7 @@
  * (a unit's event ids: a delivery sent twice starts one run).
  */
 import { AosError } from '../../sys/errno.js';
+import { canonicalJson } from '../../sys/canonical-json.js';
 import type { KernelStore } from '../store/api.js';
 
 interface Entry {
@@ -26,16 +27,6 @@ export interface Keyed {
 }
 
 const entryKey = (scope: string, key: string): string => `${scope}\u0000${key}`;
-
-/** Arguments as canonical JSON: key order does not matter, undefined fields are absent. */
-export function canonical(args: Record<string, unknown>): string {
-  const sorted = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(sorted);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]));
-    return value;
-  };
-  return JSON.stringify(sorted(args));
-}
 
 /** The first field whose value differs, in words. */
 function difference(was: string, now: string): string {
@@ -82,7 +73,7 @@ export class IdempotencyKeys {
 
   /** Run `start` once for this key and these arguments; EEXIST for the key with others. */
   async once(scope: string, key: string, args: Record<string, unknown>, start: () => number | Promise<number>): Promise<Keyed> {
-    const text = canonical(args);
+    const text = canonicalJson(args);
     const existing = this.live(scope, key);
     if (existing) {
       if (existing.args !== text) {

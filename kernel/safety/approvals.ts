@@ -12,6 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AosError } from '../../sys/errno.js';
+import { canonicalJson } from '../../sys/canonical-json.js';
 import type { AuditLog } from '../store/api.js';
 import type { ApprovalRecord, ApprovalRows } from '../store/api.js';
 import { isEnded } from '../../sys/types.js';
@@ -31,22 +32,10 @@ export interface ApprovalCall {
   part?: string;
 }
 
-/** JSON with sorted keys: the same call hashes the same whatever order its arguments came in. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** The call a request is for: where it is in the process's turns, and what it is. */
 export function bindingOf(proc: Pick<Proc, 'pending'>, call: Pick<ApprovalCall, 'name' | 'args' | 'part'>): string {
   const at = proc.pending ? `${proc.pending.turn}.${proc.pending.next}` : '-';
-  const digest = createHash('sha256').update(canonical({ name: call.name, args: call.args, part: call.part ?? null })).digest('hex');
+  const digest = createHash('sha256').update(canonicalJson({ name: call.name, args: call.args, part: call.part ?? null })).digest('hex');
   return `${at}:${digest}`;
 }
 

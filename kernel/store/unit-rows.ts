@@ -98,7 +98,7 @@ export class SqliteUnits {
     this.store.write(null, () => this.upsert.run({ ...record, enabled: record.enabled ? 1 : 0 }));
   }
 
-  /** The unit and the record of its runs (its processes stay, as any others). */
+  /** The unit and the record of its runs (its processes stay, like all others). */
   remove(name: string): void {
     this.store.write(null, () => {
       this.del.run(name);
