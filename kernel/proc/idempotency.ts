@@ -111,4 +111,11 @@ export class IdempotencyKeys {
     this.entries.set(entryKey(scope, key), entry);
     this.store.idempotency.put({ scope, key, args: entry.args, pid, created_at: created, expires_at: entry.expires });
   }
+
+  /** Forget every key of `scope` (a removed unit's event ids). */
+  forget(scope: string): void {
+    const prefix = entryKey(scope, '');
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    this.store.idempotency.forget(scope);
+  }
 }

@@ -204,6 +204,8 @@ export interface IdempotencyRows {
   live(now: number): Promise<IdempotencyRecord[]>;
   put(record: IdempotencyRecord): void;
   expire(now: number): void;
+  /** Every key of a scope (a unit removed: a new unit of its name starts with none). */
+  forget(scope: string): void;
 }
 
 /** Budgets' spend by window (spend-rows.ts). */

@@ -48,6 +48,10 @@ export class SqliteIdempotency {
     this.store.write(record.pid, () => this.upsert.run(record));
   }
 
+  forget(scope: string): void {
+    this.store.write(null, () => this.store.sql.prepare('DELETE FROM idempotency WHERE scope = ?').run(scope));
+  }
+
   /** Forget the keys expired by `now`. */
   expire(now: number): void {
     this.store.write(null, () => this.purge.run(now));

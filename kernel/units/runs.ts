@@ -33,7 +33,7 @@ export interface UnitsHost {
   /** The gateway's routes for webhook triggers, and the requests waiting for a run's reply. */
   readonly webhooks: Pick<Webhooks, 'addRoute' | 'removeRoute' | 'urlOf' | 'awaitReply'>;
   /** Event ids that started runs, per unit (scope `unit:<name>`): the kernel's idempotency keys. */
-  readonly keys: Pick<IdempotencyKeys, 'seen' | 'remember'>;
+  readonly keys: Pick<IdempotencyKeys, 'seen' | 'remember' | 'forget'>;
   /** The workspace paths these processes wrote since `since` (ms), as the rollback journal has them. */
   wroteBy(pids: readonly number[], since: number): Set<string>;
   /** How an ended process ended; null while it lives (or when it is unknown). */

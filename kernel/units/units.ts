@@ -161,6 +161,7 @@ export class Units {
     stopHooks(this.host, armed, true);
     this.armed.delete(name);
     this.host.store.units.remove(name);
+    this.host.keys.forget(`unit:${name}`); // a new unit of the name is new: no event of the old one is its duplicate
     this.arm();
     return info;
   }

@@ -84,6 +84,16 @@ describe('units: one run per event id', () => {
     expect((await post(url, update, same)).json).toBe('handled');
   }, 30_000);
 
+  it('a unit removed and added again under its name starts with no event ids of the old one', async () => {
+    h = await startHarness({ intake: [REPLY, EXIT] }, CAPS);
+    const first = await post(addIntake(h, { path: 'push' }), '{}', { 'X-GitHub-Delivery': 'd-1' });
+    expect(first.json).toBe('handled');
+    h.kernel.units.remove('intake');
+    const again = await post(addIntake(h, { path: 'push' }), '{}', { 'X-GitHub-Delivery': 'd-1' });
+    expect(again.json).toBe('handled');
+    expect(again.pid).not.toBe(first.pid);
+  }, 30_000);
+
   it('a retry after a kernel restart still finds the run its delivery started', async () => {
     const keep = await mkdtemp(path.join(os.tmpdir(), 'aos-event-id-'));
     const storeFile = path.join(keep, 'aos.db');
