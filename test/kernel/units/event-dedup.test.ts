@@ -106,6 +106,10 @@ describe('units: one run per event id', () => {
       expect((await post(url, '{}', { 'Webhook-Id': 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' })).json).toMatchObject({ deduped: true, pid: Number(first.pid) });
       expect((await post(url, '{}', { 'Webhook-Id': 'msg_other' })).json).toBe('handled');
     } finally {
+      // The kernel closes its store (and a run still ending writes its last rows) before the
+      // directory holding it goes.
+      await h?.close();
+      h = null;
       await rm(keep, { recursive: true, force: true });
     }
   }, 30_000);
