@@ -93,6 +93,15 @@ export class EventRenderer {
         return `${event.pid ? who : paint('dim', '[kernel]')} ${paint(event.state === 'exhausted' || event.state === 'paused' ? 'red' : event.state === 'warning' ? 'yellow' : 'cyan', `budget ${event.budget} ${event.state}`)} ${describeBudgetEvent(event)}`;
       case 'route':
         return `${who} ${paint('dim', `turn ${event.turn} on`)} ${paint('cyan', shortModel(event.model))} ${paint('dim', `(rung ${event.rung}: ${event.reason})`)}`;
+      case 'thread':
+        return `${event.pid ? who : paint('dim', '[person]')} ${paint('magenta', `thread ${event.key} ${event.action}`)} ${describeThreadEvent(event, max)}`;
     }
   }
+}
+
+/** The rest of a `thread` event's line: the entry, or what the summary covers. */
+function describeThreadEvent(event: Extract<KernelEvent, { type: 'thread' }>, max: number): string {
+  if (event.action === 'appended') return `#${event.seq ?? '?'} ${event.kind ?? 'note'}: ${oneLine(event.text ?? '', max)}`;
+  if (event.action === 'summarized') return `through #${event.through ?? 0}${event.model ? ` by ${shortModel(event.model)}` : ''}${event.tokens ? ` (${event.tokens} tokens)` : ''}`;
+  return '';
 }

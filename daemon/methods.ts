@@ -99,6 +99,7 @@ export const handlers: Handlers = {
       capabilities: params.capabilities,
       cwd: params.cwd,
       workdir: params.workdir,
+      ...(params.attach === undefined ? {} : { attach: params.attach }),
       maxChildren: params.max_children,
       maxLiveDescendants: params.max_live_descendants,
     };

@@ -13,6 +13,8 @@ import type { TapeReader } from '../drivers/llm/workspace-tapes.js';
 import { syscallReference } from '../syscalls/reference.js';
 import type { ProcessDrivers } from '../sys/driver-api.js';
 import { Mailboxes } from './ipc/mailboxes.js';
+import { Threads } from './ipc/threads.js';
+import { attachedThreads } from './ipc/thread-prompt.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
 import { openKernelDrivers, openServices } from './kernel-open.js';
 import type { KernelOptions } from './kernel-options.js';
@@ -70,6 +72,8 @@ export class Kernel implements SpawnCore {
   readonly scheduler: Scheduler;
   readonly pool: ModelPool;
   readonly mailboxes: Mailboxes;
+  /** Context threads (ipc/threads.ts). */
+  readonly threads: Threads;
   readonly webhooks: Webhooks;
   readonly disk: DiskGuard;
   readonly psAll: AllProcesses;
@@ -104,6 +108,7 @@ export class Kernel implements SpawnCore {
     this.cost = options.cost ?? NO_COST_POLICY;
     this.cwd = options.cwd ?? process.cwd();
     this.mailboxes = new Mailboxes(this);
+    this.threads = new Threads(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
     this.disk = new DiskGuard(store, { setState: (proc, to, extra) => setState(this, proc, to, extra), makeReady: (proc) => makeReady(this, proc) });
     watchStore(this);
@@ -147,6 +152,7 @@ export class Kernel implements SpawnCore {
     await openServices(kernel, options);
     await kernel.budgets.setSpecs(kernel.cost.budgets);
     await kernel.keys.load();
+    await kernel.threads.load();
     await recover(kernel);
     await kernel.units.start();
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
@@ -252,11 +258,15 @@ export class Kernel implements SpawnCore {
   history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] => this.table.history(pid, options);
   /** A live process `from` may talk to (SpawnCore: a child's pipe). */
   liveTarget = (from: Proc, pid: number, verb: string): Proc => this.mailboxes.liveTarget(from, pid, verb);
-  processEnded = (pid: number): void => this.webhooks.processEnded(pid);
+  processEnded = (pid: number): void => {
+    this.webhooks.processEnded(pid);
+    this.threads.forget(pid);
+  };
 
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
   mcpReference = (proc: Proc): string | Promise<string> => this.drivers(proc).mcp.reference();
+  threadsReference = (proc: Proc): string | Promise<string> => (proc.pcb.threads?.length ? attachedThreads(this.threads, proc) : '');
   gate = (proc: Proc): CallGate => this.safety.gate(proc);
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send = (pid: number, text: string): void => this.mailboxes.sendStdin(pid, text);

@@ -16,7 +16,13 @@ import type {
   WebhookReplyRequest,
   EscalateAnswer,
   SpawnAnswer,
+  HistorySearchRequest,
+  ThreadEntry,
+  ThreadReadRequest,
 } from '../syscalls/services.js';
+import type { Threads } from './ipc/threads.js';
+import { historySearch } from './ipc/history.js';
+import { threadAppend, threadList, threadOpen, threadRead } from './ipc/thread-calls.js';
 import { liveTwin, spawnSignature } from './proc/fan-out.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
 import { resultChars } from './context/context-budget.js';
@@ -40,6 +46,7 @@ export function childExitOf(pcb: Pcb): ChildExit {
 export interface ServicesHost extends SpawnCore {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
+  readonly threads: Threads;
   readonly units: Pick<Units, 'spawnChild'>;
   /** SYS_ESCALATE calls a process may make (the policy's models.escalations); whether identical children are one (work.dedup). */
   readonly cost: { readonly escalations: number; readonly dedup?: boolean };
@@ -212,8 +219,20 @@ export class ProcServices implements ProcessServices {
 
   readResult(request: ResultReadRequest): Promise<ResultPage> {
     const calls = this.proc.pending?.blocks.length ?? 1;
-    return readResultPage(this.kernel.store, this.proc.pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
+    const pid = request.pid ?? this.proc.pid;
+    // Another process's results only inside the caller's tree (HISTORY_SEARCH names them).
+    if (pid !== this.proc.pid) {
+      this.kernel.store.flush();
+      if (this.kernel.store.processes.get(pid)?.tree !== this.proc.tree) throw new AosError('EPERM', `process ${pid} is not in your process tree: you read only your own tree's results`);
+    }
+    return readResultPage(this.kernel.store, pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
   }
+
+  threadOpen = (key: string, create: boolean) => threadOpen(this.kernel.threads, this.proc, key, create);
+  threadAppend = (key: string, text: string, kind: ThreadEntry['kind'] | undefined) => threadAppend(this.kernel.threads, this.proc, key, text, kind);
+  threadRead = (request: ThreadReadRequest) => threadRead(this.kernel.threads, this.proc, request);
+  threadList = (prefix: string) => threadList(this.kernel.threads, this.proc, prefix);
+  historySearch = (request: HistorySearchRequest) => historySearch(this.kernel, this.proc, request);
 
   exit(code: number, result: string | null): void {
     this.proc.requestExit(code, result);

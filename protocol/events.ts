@@ -94,6 +94,23 @@ export type KernelEvent = EventBase &
         catch_up?: boolean;
         reason?: string;
       }
+    /**
+     * A context thread changed (kernel/ipc/threads.ts): an entry appended (`seq`, `kind`, the start
+     * of its `text`), its rolling summary brought up to `through` (a model call: `model`, `tokens`),
+     * created or removed. `pid` is the process that did it; 0 for a person.
+     */
+    | {
+        type: 'thread';
+        key: string;
+        action: 'created' | 'appended' | 'summarized' | 'removed';
+        seq?: number;
+        kind?: 'note' | 'message' | 'decision' | 'result';
+        unit?: string;
+        text?: string;
+        through?: number;
+        model?: string;
+        tokens?: number;
+      }
   );
 
 export type KernelEventType = KernelEvent['type'];

@@ -56,6 +56,8 @@ export const METHODS = {
       cwd: z.string().optional(),
       /** Its working directory in the workspace (a workspace path; `/` when absent). */
       workdir: z.string().min(1).max(4096).optional(),
+      /** Context threads to attach (their summary and newest entries go in its system prompt; it is given thread:<key>). */
+      attach: z.array(z.string().min(1).max(256)).max(16).optional(),
       /** An idempotency key: the same key and arguments answer with the first process (`replayed`); others are refused. */
       idempotency_key: z.string().min(1).max(200).optional(),
       /** Caps on its fan-out: live children and live descendants at once. */

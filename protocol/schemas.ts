@@ -35,6 +35,21 @@ export const kernelEventSchema = z
         limit_tokens: z.number().int().optional(),
       })
       .describe('a budget over time: 80 % spent, all of it, a process paused or going on, raised or reset'),
+    z
+      .object({
+        ...base,
+        type: z.literal('thread'),
+        key: z.string(),
+        action: z.enum(['created', 'appended', 'summarized', 'removed']),
+        seq: z.number().int().optional(),
+        kind: z.enum(['note', 'message', 'decision', 'result']).optional(),
+        unit: z.string().optional(),
+        text: z.string().optional().describe("the start of an appended entry's text"),
+        through: z.number().int().optional().describe('the summary covers the entries up to this seq'),
+        model: z.string().optional(),
+        tokens: z.number().int().optional(),
+      })
+      .describe('a context thread: an entry appended, its rolling summary brought up to date, created or removed'),
     z.object({ ...base, type: z.literal('route'), turn: z.number().int(), rung: z.number().int().describe('0: the cheapest'), model: z.string(), reason: z.string() }).describe("a model ladder's rung for a turn, and why"),
     z.object({ ...base, type: z.literal('syscall'), turn: z.number().int(), seq: z.number().int(), name: z.string(), args: z.record(z.string(), z.unknown()) }),
     z.object({ ...base, type: z.literal('result'), turn: z.number().int(), seq: z.number().int(), name: z.string(), ok: z.boolean(), errno: z.string().optional(), message: z.string().optional(), value: z.unknown().optional() }),

@@ -1,7 +1,7 @@
 /**
  * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`,
  * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path),
- * `mcp:<server>/<tool-glob>` (MCP tools).
+ * `mcp:<server>/<tool-glob>` (MCP tools), `thread:<key-glob>` (context threads, e.g. `thread:client:*`).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
 import { AosError } from './errno.js';
@@ -26,11 +26,12 @@ export const CAPABILITY_KINDS = [
   'model',
   'mcp',
   'unit',
+  'thread',
 ] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 /** Kinds whose capability takes a pattern; a bare one means "any". */
-const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp', 'unit']);
+const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp', 'unit', 'thread']);
 
 interface Capability {
   kind: string;

@@ -3,9 +3,11 @@
  * Drivers take their limits as options; the kernel passes these values.
  */
 import { costParam } from './param-cost.js';
+import { threadParam } from './param-threads.js';
 
 export const param = {
   ...costParam,
+  ...threadParam,
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /**
@@ -59,7 +61,6 @@ export const param = {
   maxTreeDepth: 8,
   /** Woken processes going on in one call stack (a relay down a chain of agents: ~35 frames each); then a fresh one. */
   maxWakeNesting: 8,
-
   /** Blocking calls (RECV_MSG, WAIT, SYS_READ_STDIN): default and maximum timeout. */
   defaultBlockTimeoutS: 60,
   maxBlockTimeoutS: 24 * 3600,
@@ -67,7 +68,6 @@ export const param = {
   /** Timers per process and the shortest repeat interval. */
   maxTimersPerProcess: 16,
   minTimerRepeatS: 1,
-
   /** IPC. */
   maxMessageBytes: 64 * 1024,
   maxMailboxMessages: 256,

@@ -71,6 +71,8 @@ export interface Pcb {
   readonly unit: string | null;
   /** A child's spawn signature (kernel/proc/fan-out.ts): the same SPAWN_AGENT again finds it; null for a root. */
   readonly spawnKey: string | null;
+  /** Context threads attached at its spawn (kernel/ipc/threads.ts): their summary and newest entries are in its system prompt. */
+  readonly threads?: readonly string[];
 }
 
 /** How a kill or a crossed budget will end a process (proc.killRequested, stored with its runtime). */

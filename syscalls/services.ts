@@ -28,6 +28,8 @@ export interface SpawnRequest {
   dedup?: boolean;
   /** An idempotency key: the same key and arguments give the first answer again. */
   key?: string;
+  /** Context threads to attach: the child is shown their summary and newest entries (it needs thread:<key>, within its parent's). */
+  attach?: readonly string[];
 }
 
 /** What a spawn answers: the child's pid, and whether it is one that was already there. */
@@ -60,6 +62,8 @@ export interface WebhookReplyRequest {
 }
 
 export interface ResultReadRequest {
+  /** A process of the caller's tree (HISTORY_SEARCH names it); the caller's own when absent. */
+  pid?: number;
   turn: number;
   seq: number;
   /** A field of the result's value: a string is paged as itself, anything else as its JSON text. */
@@ -91,6 +95,59 @@ export interface EscalateAnswer {
   left: number;
 }
 
+/** A thread entry as a process reads it: who wrote it (pid, unit) and what kind of record it is. */
+export interface ThreadEntry {
+  seq: number;
+  ts: string;
+  /** The process that wrote it (0: a person, through the CLI), and the unit it was a run of. */
+  pid: number;
+  unit: string | null;
+  kind: 'note' | 'message' | 'decision' | 'result';
+  text: string;
+}
+
+export interface ThreadOpenAnswer {
+  key: string;
+  created: boolean;
+  entries: number;
+  summary: string;
+  /** The summary covers entries 1 to this seq. */
+  summary_through: number;
+  recent: ThreadEntry[];
+}
+
+export interface ThreadReadRequest {
+  key: string;
+  /** After this entry seq (a number), or from this time (ISO, or an age such as `2h`, `7d`). */
+  since?: number | string;
+  query?: string;
+  limit?: number;
+}
+
+export interface HistorySearchRequest {
+  query: string;
+  /** From this time: ISO, or an age such as `2h`, `7d`. */
+  since?: string;
+  /** One process of your tree. */
+  pid?: number;
+  limit?: number;
+}
+
+/** A place in the caller's tree's past (or its threads) where the words are, with how to read it whole. */
+export interface HistoryHit {
+  kind: 'result' | 'reply' | 'task' | 'message' | 'thread';
+  ts: string;
+  pid: number;
+  turn?: number;
+  seq?: number;
+  name?: string;
+  thread?: string;
+  entry_kind?: string;
+  excerpt: string;
+  /** The call that reads it whole. */
+  read?: Record<string, Record<string, unknown>>;
+}
+
 export interface ProcessServices {
   spawn(request: SpawnRequest): SpawnAnswer | Promise<SpawnAnswer>;
   /** Waits for a child (any child when pid is null) to end; answers at once when one has. */
@@ -109,6 +166,13 @@ export interface ProcessServices {
   exit(code: number, result: string | null): void;
   /** Ask that the next turn run on a stronger rung of the process's model ladder (the policy caps how often). */
   escalate(reason: string): EscalateAnswer;
-  /** A page of one of this process's own results, as stored whole (never another process's). */
+  /** A page of one of this process's results (or, with `pid`, of a process of its tree), as stored whole. */
   readResult(request: ResultReadRequest): Promise<ResultPage>;
+  threadOpen(key: string, create: boolean): Promise<ThreadOpenAnswer>;
+  threadAppend(key: string, text: string, kind: ThreadEntry['kind'] | undefined): { key: string; seq: number; created: boolean };
+  threadRead(request: ThreadReadRequest): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number; next_since: number | null }>;
+  /** The threads the caller's capabilities reach, by key. */
+  threadList(prefix: string): Array<{ key: string; entries: number; last_seq: number; last_at: string | null; summary_through: number }>;
+  /** Its own tree's past (prompts, replies, results) and its threads, by words (never another tree's). */
+  historySearch(request: HistorySearchRequest): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }>;
 }

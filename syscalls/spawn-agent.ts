@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { param } from '../sys/param.js';
 import { defineSyscall, shape } from './define.js';
+import { threadKey } from './thread-open.js';
 
 export default defineSyscall({
   name: 'SPAWN_AGENT',
@@ -12,6 +13,7 @@ export default defineSyscall({
     'pipe_to routes its SYS_WRITE_STDOUT to that pid\'s stdin ("parent" for you). workdir: its working directory, relative to yours (default yours). ' +
     'The same call while such a child lives returns it ("deduped": true; dedup: false starts another); key: an idempotency key (the same key and arguments answer as the first time). ' +
     'max_children / max_live_descendants cap its own fan-out (never above yours). ' +
+    'attach: context threads (keys) whose summary and newest entries it is shown from its first turn (a handoff; it needs thread:<key>, which you must hold). ' +
     'With unit (needs "unit:<name>"), the child is that declared unit: its role, model, capabilities and budgets, within yours; task and name are yours to give or its own.',
   returns: '{pid, deduped?, replayed?}',
   args: z
@@ -36,6 +38,7 @@ export default defineSyscall({
       max_live_descendants: z.number().int().min(0).max(param.maxProcesses).optional(),
       dedup: z.boolean().optional(),
       key: z.string().min(1).max(200).optional(),
+      attach: z.array(threadKey).min(1).max(param.threadMaxAttached).optional(),
     })
     .strict()
     .refine((a) => a.role !== undefined || a.unit !== undefined, { message: 'role is required (or unit)', path: ['role'] }),
@@ -62,6 +65,7 @@ export default defineSyscall({
       maxLiveDescendants: args.max_live_descendants,
       dedup: args.dedup,
       key: args.key,
+      ...(args.attach === undefined ? {} : { attach: args.attach }),
     };
     return ctx.proc.spawn(request);
   },

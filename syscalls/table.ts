@@ -22,6 +22,11 @@ import spawnAgent from './spawn-agent.js';
 import wait from './wait.js';
 import webhookReply from './webhook-reply.js';
 import writeStdout from './write-stdout.js';
+import threadOpen from './thread-open.js';
+import threadAppend from './thread-append.js';
+import threadRead from './thread-read.js';
+import threadList from './thread-list.js';
+import historySearch from './history-search.js';
 
 export const SYSCALLS: readonly SyscallDef[] = [
   fsRead,
@@ -42,6 +47,11 @@ export const SYSCALLS: readonly SyscallDef[] = [
   registerWebhook,
   webhookReply,
   resultRead,
+  threadOpen,
+  threadAppend,
+  threadRead,
+  threadList,
+  historySearch,
   mcpCall,
   mcpList,
   escalate,

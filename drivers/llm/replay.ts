@@ -35,7 +35,7 @@ export function replayTape(tape: Tape, id = `replay:${tape.source}`): ModelDrive
     complete: async (request) => {
       request.signal.throwIfAborted();
       const { entry, where } = pickEntry(tape, request);
-      checkExpectations(entry, where, request.messages);
+      checkExpectations(entry, where, request.messages, request.proc.turn === 0 ? request.system : '');
       if (request.onText !== undefined) await stream(entry, request.onText, request.signal);
       else if (entry.delayMs > 0) await sleep(entry.delayMs, request.signal);
       return toReply(entry);
@@ -58,10 +58,14 @@ function pickEntry(tape: Tape, request: ModelRequest): { entry: TapeEntry; where
   return { entry, where: `agent "${name}" entry ${turn}` };
 }
 
-function checkExpectations(entry: TapeEntry, where: string, messages: readonly ModelMessage[]): void {
+/**
+ * Each expected text must be in the latest kernel message — or, on an agent's first turn, in what
+ * it was started with besides its task: its system prompt (a thread attached to it, its role).
+ */
+function checkExpectations(entry: TapeEntry, where: string, messages: readonly ModelMessage[], system: string): void {
   if (entry.expect.length === 0) return;
   const seen = latestKernelMessage(messages);
-  const missing = entry.expect.filter((expected) => !seen.includes(expected));
+  const missing = entry.expect.filter((expected) => !seen.includes(expected) && !system.includes(expected));
   if (missing.length === 0) return;
   const wanted = missing.map((expected) => `'${expected}'`).join(', ');
   throw new ModelStop(

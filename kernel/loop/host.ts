@@ -11,6 +11,7 @@ import type { Scheduler } from '../sched/scheduler.js';
 import type { Budgets } from '../cost/budgets.js';
 import type { PrivacyPolicy } from '../cost/privacy-spec.js';
 import type { AuditInput } from '../store/api.js';
+import type { Threads } from '../ipc/threads.js';
 
 export interface LoopHost extends ProcCore {
   readonly scheduler: Scheduler;
@@ -24,6 +25,10 @@ export interface LoopHost extends ProcCore {
   drivers(proc: Proc): ProcessDrivers;
   /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting). */
   mcpReference(proc: Proc): string | Promise<string>;
+  /** The system prompt's part on the threads attached to this process ('' when none). */
+  threadsReference?(proc: Proc): string | Promise<string>;
+  /** Context threads: a turn first brings the summaries of the threads its process uses up to date (thread-summary.ts). */
+  readonly threads?: Threads;
   /** The policy's rules, approvals and secrets between the capability check and each call. */
   gate?(proc: Proc): CallGate;
   /** Personal data kept local: the policy's privacy rules, null when it has none (kernel/cost/privacy.ts). */

@@ -13,6 +13,7 @@ import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
 import { manageContext, requestMessages } from './compaction.js';
 import { buildSystemPrompt, formatNotices, reminderMessage } from '../context/context.js';
+import { threadUpkeep } from './thread-summary.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
@@ -157,9 +158,11 @@ async function inferOn(kernel: LoopHost, proc: Proc, lease: Lease, model: string
   const turn = pcb.counters.turns;
   const driver = kernel.models.loaded(model) ?? (await kernel.models.get(model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
-  const system = proc.systemPrompt ?? proc.keepSystemPrompt(buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)));
+  const system = proc.systemPrompt ?? proc.keepSystemPrompt(buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)) + ((await kernel.threadsReference?.(proc)) ?? ''));
   const compacting = manageContext(kernel, proc, system, driver, lease);
   if (compacting) await compacting;
+  const summarizing = threadUpkeep(kernel, proc, driver, lease);
+  if (summarizing) await summarizing;
   if (proc.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.
     const latest = proc.transcript[proc.transcript.length - 1];

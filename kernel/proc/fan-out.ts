@@ -33,6 +33,8 @@ export function spawnSignature(parent: number, request: SpawnRequest): string {
     request.maxLiveDescendants ?? null,
     normal(request.workdir),
     request.unit ?? null,
+    // Another thread attached is other work (an older signature had none: it still matches without one).
+    ...(request.attach?.length ? [[...request.attach].sort()] : []),
   ];
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 22);
 }

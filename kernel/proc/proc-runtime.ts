@@ -57,6 +57,8 @@ export interface Runtime {
   unit?: string;
   /** Its spawn signature (the PCB's spawnKey). */
   spawnKey?: string;
+  /** The context threads attached at its spawn (the PCB's threads). */
+  threads?: readonly string[];
 }
 
 export function parseRuntime(json: string): Runtime {
@@ -91,6 +93,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
     ...(proc.routing ? { routing: proc.routing.stored() } : {}),
     ...(p.unit === null ? {} : { unit: p.unit }),
     ...(p.spawnKey === null ? {} : { spawnKey: p.spawnKey }),
+    ...(p.threads?.length ? { threads: p.threads } : {}),
   };
 }
 

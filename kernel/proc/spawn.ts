@@ -28,6 +28,7 @@ import { resolveModel } from '../../drivers/llm/model-name.js';
 import { checkRoleFits, roleLabel } from '../context/role.js';
 import { appendTranscript, persist } from './transcript.js';
 import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
+import { checkThreadKey } from '../../sys/thread-key.js';
 
 export interface SpawnOptions {
   task: string;
@@ -65,6 +66,8 @@ export interface SpawnOptions {
    * a function is given the new pid before the process can run (a webhook request is bound to it then).
    */
   preface?: string | ((pid: number) => string);
+  /** Context threads to attach (kernel/ipc/threads.ts): their summary and newest entries go in its system prompt. */
+  attach?: readonly string[];
 }
 
 export interface SpawnCore extends ProcCore {
@@ -96,7 +99,9 @@ export function workdirOf(parentCwd: string, workdir: string | undefined): strin
 
 /** Start a root process (the CLI's `aos spawn`). */
 export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pcb> {
-  const caps = options.capabilities ? k.rootCaps.intersect(options.capabilities) : k.rootCaps;
+  // A root that attaches a thread asked for it by name: it is given thread:<key> (within the policy's root capabilities).
+  const attach = attachedKeys(options.attach);
+  const caps = options.capabilities ? k.rootCaps.intersect([...options.capabilities, ...attach.map(threadCapability)]) : k.rootCaps;
   const cwd = options.cwd ?? k.cwd;
   const model = rootLadder(k, options.model, options.ladder, cwd) ?? rootModel(k, options.model, cwd);
   // A root that gives no caps on its fan-out has the policy's (work.max_children, work.max_live_descendants).
@@ -107,7 +112,9 @@ export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pc
 /** SPAWN_AGENT. Synchronous when the child runs on its parent's model and that model is loaded. */
 export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest & { spawnKey?: string }): Pcb | Promise<Pcb> {
   checkFanOut(k, parent);
-  const caps = parent.caps.intersect(request.capabilities ? capabilitiesOf(request.capabilities, parent.caps.list) : parent.caps.list);
+  const attach = attachedKeys(request.attach);
+  const asked = request.capabilities ? capabilitiesOf(request.capabilities, parent.caps.list) : parent.caps.list;
+  const caps = parent.caps.intersect([...asked, ...attach.map(threadCapability)]);
   const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
   const make = (model: string): Pcb | Promise<Pcb> => create(k, parent, { ...request, name: request.name ?? roleLabel(request.role), model, priority }, caps);
   if (!request.model || request.model === parent.pcb.model || request.model === 'auto') return make(parent.pcb.model);
@@ -119,7 +126,10 @@ export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest & {
 
 function create(k: SpawnCore, parent: Proc | null, given: Request, caps: CapabilitySet): Pcb | Promise<Pcb> {
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
-  const req = { ...given, workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir) };
+  const req = { ...given, workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir), attach: attachedKeys(given.attach) };
+  // What a process is shown it may read: a thread its capabilities do not reach is not attached (a child's never reach past its parent's).
+  const denied = req.attach.find((key) => !caps.allows(threadCapability(key)));
+  if (denied !== undefined) throw new AosError('EPERM', `cannot attach thread "${denied}": it needs capability ${threadCapability(denied)}${parent ? ', which the parent does not hold' : ', which the policy does not give'}`);
   k.disk.refuseNewWork('spawn');
   checkRoom(k);
   if (parent && k.table.depthOf(parent) >= param.maxTreeDepth) throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
@@ -205,5 +215,15 @@ function newPcb(pid: number, parent: Proc | null, req: Request, caps: Capability
     cwd: req.workdir ?? '/',
     unit: req.unit ?? parent?.pcb.unit ?? null,
     spawnKey: req.spawnKey ?? null,
+    ...(req.attach?.length ? { threads: req.attach } : {}),
   };
+}
+
+const threadCapability = (key: string): string => `thread:${key}`;
+
+/** The keys to attach, checked (spelling, how many), once each. */
+function attachedKeys(keys: readonly string[] | undefined): string[] {
+  const unique = [...new Set(keys ?? [])].map(checkThreadKey);
+  if (unique.length > param.threadMaxAttached) throw new AosError('EINVAL', `at most ${param.threadMaxAttached} threads may be attached (got ${unique.length})`);
+  return unique;
 }

@@ -27,6 +27,7 @@ root:
     - ipc                # messages between processes of one tree
     - timer              # SYS_SCHEDULE
     - mem                # vector memory of the process tree
+    - thread:**          # context threads shared across agents (thread:client:* for some of them)
     - model:replay:/**   # give a child a replay tape from the workspace (offline, free)
     # - model:gemini:*              # give a child any Gemini model (each costs what it costs)
     # - model:openai:**             # ... any model of the OpenAI-compatible endpoint (names may hold "/")

@@ -26,20 +26,24 @@ import type { ProcRow } from '../../protocol/views.js';
 import type { AuditInput, AuditQuery, AuditRow, AuditVerdict } from './audit.js';
 import type { ApprovalRecord } from './approvals-table.js';
 import type { EventRow, UsageRow } from './event-pages.js';
+import type { TreeSearch } from './event-search.js';
 import type { JournalEntry } from './journal.js';
 import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
 import type { SpendRecord } from './spend-rows.js';
 import type { IdempotencyRecord } from './idempotency-rows.js';
+import type { ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
 import type { PsColumns } from './ps-rows.js';
 import type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
 
 export type { AuditDecision, AuditInput, AuditQuery, AuditRow, AuditVerdict, DecidedBy } from './audit.js';
 export type { ApprovalRecord, ApprovalStatus } from './approvals-table.js';
 export type { EventRow, UsageRow } from './event-pages.js';
+export type { TreeSearch } from './event-search.js';
 export type { JournalEntry } from './journal.js';
 export type { UnitRecord, UnitRunOutcome, UnitRunRecord } from './unit-rows.js';
 export type { SpendRecord } from './spend-rows.js';
 export type { IdempotencyRecord } from './idempotency-rows.js';
+export type { ThreadEntryKind, ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
 export type { PsColumns } from './ps-rows.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
@@ -81,6 +85,7 @@ export interface KernelStore {
   readonly units: UnitRows;
   readonly spend: SpendRows;
   readonly idempotency: IdempotencyRows;
+  readonly threads: ThreadRows;
 }
 
 /**
@@ -144,6 +149,8 @@ export interface EventLog {
   lastId(): number;
   usage(scan: number): Promise<UsageRow[]>;
   search(text: string, options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]>;
+  /** Events of one process tree (of these types, since an ISO time) matching `text`, newest first (HISTORY_SEARCH). */
+  searchTree(text: string, query: TreeSearch): Promise<EventRow[]>;
   /** Index for search what is not yet indexed, `chunk` events at a time. */
   indexAll(chunk: number): Promise<void>;
 }
@@ -206,6 +213,22 @@ export interface IdempotencyRows {
   expire(now: number): void;
   /** Every key of a scope (a unit removed: a new unit of its name starts with none). */
   forget(scope: string): void;
+}
+
+/** Context threads: their rows, append-only entries (full-text indexed) and who used them (thread-rows.ts). */
+export interface ThreadRows {
+  /** Every thread's row (start-up: the kernel keeps them and numbers entries). */
+  all(): Promise<ThreadRecord[]>;
+  /** The row as it is at the commit (null: removed meanwhile, nothing written). */
+  put(build: () => ThreadRecord | null): void;
+  append(entry: ThreadEntryRecord): void;
+  entries(key: string, query: ThreadEntryQuery): Promise<ThreadEntryRecord[]>;
+  /** Entries of these threads holding every word of an FTS5 match, newest first. */
+  search(keys: readonly string[], match: string, options: { sinceTs: number; limit: number }): Promise<ThreadEntryRecord[]>;
+  trim(key: string, throughSeq: number): void;
+  remove(key: string): void;
+  link(key: string, pid: number, how: ThreadLinkHow): void;
+  links(pids: readonly number[]): Array<{ key: string; pid: number; how: ThreadLinkHow }>;
 }
 
 /** Budgets' spend by window (spend-rows.ts). */

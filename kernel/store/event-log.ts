@@ -6,7 +6,7 @@
 import type { KernelEvent } from '../../protocol/events.js';
 import type { EventLog } from './api.js';
 import { type EventRow, eventsAfter, eventsBefore, lastEventId, prepared, type UsageRow, usageRows } from './event-pages.js';
-import { indexAll, searchEvents } from './event-search.js';
+import { indexAll, searchEvents, searchTree, type TreeSearch } from './event-search.js';
 import type { StoredEvent } from './records.js';
 import type { SqliteStore } from './sqlite.js';
 
@@ -80,6 +80,10 @@ export class SqliteEventLog implements EventLog {
 
   async search(text: string, options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]> {
     return searchEvents(this.store, text, options);
+  }
+
+  async searchTree(text: string, query: TreeSearch): Promise<EventRow[]> {
+    return searchTree(this.store, text, query);
   }
 
   indexAll(chunk: number): Promise<void> {

@@ -47,3 +47,26 @@ export function searchEvents(store: SqliteStore, text: string, options: { pid: n
       : (prepared(db, `${base} AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?`).all(match, before, options.pid, options.limit) as EventRow[]),
   );
 }
+
+export interface TreeSearch {
+  /** The root pid of the tree: only its processes' events are searched. */
+  tree: number;
+  /** One process of the tree, or all of it. */
+  pid: number | null;
+  /** Events at or after this ISO time. */
+  since: string | null;
+  types: readonly string[];
+  limit: number;
+}
+
+/** Events of one process tree matching `text`, of the given types, newest first (HISTORY_SEARCH). */
+export function searchTree(store: SqliteStore, text: string, q: TreeSearch): EventRow[] {
+  const match = toMatch(text);
+  if (match === null) return [];
+  const sql = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid JOIN processes p ON p.pid = e.pid
+    WHERE events_fts MATCH ? AND p.tree = ? ${q.pid === null ? '' : 'AND e.pid = ?'}
+    AND json_extract(e.json, '$.type') IN (SELECT value FROM json_each(?)) AND json_extract(e.json, '$.ts') >= ?
+    ORDER BY f.rowid DESC LIMIT ?`;
+  const args = [match, q.tree, ...(q.pid === null ? [] : [q.pid]), JSON.stringify(q.types), q.since ?? '', q.limit];
+  return store.query((db) => prepared(db, sql).all(...args) as EventRow[]);
+}

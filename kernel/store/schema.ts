@@ -3,9 +3,10 @@ import { schemaSafety } from './schema-safety.js';
 import { UNITS_SCHEMA } from './unit-rows.js';
 import { SPEND_SCHEMA } from './spend-rows.js';
 import { IDEMPOTENCY_SCHEMA } from './idempotency-rows.js';
+import { THREADS_SCHEMA } from './thread-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -125,7 +126,9 @@ export const MIGRATIONS: Record<number, string> = {
   // Version 7 (issue 30): units and their runs (unit-rows.ts).
   6: UNITS_SCHEMA,
   7: schema8(),
+  // Version 9 (issue 33): context threads (thread-rows.ts).
+  8: THREADS_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA + schema8();
+export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA + schema8() + THREADS_SCHEMA;

@@ -22,11 +22,12 @@ import { backupDb, openCheckedDb } from './check.js';
 import { type ProcessRecord, prepareStatements, processRow, type Statements, type StoredEvent, type StoreHooks } from './records.js';
 import { migrate } from './migrate.js';
 import { asError, isDiskError, serialise, unstorableMessage } from './write-errors.js';
-import type { ApprovalRows, AuditLog, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, TranscriptRows, UnitRows } from './api.js';
+import type { ApprovalRows, AuditLog, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
 import { ApprovalsTable } from './approvals-table.js';
 import { SqliteUnits } from './unit-rows.js';
 import { SqliteSpend } from './spend-rows.js';
 import { SqliteIdempotency } from './idempotency-rows.js';
+import { SqliteThreads } from './thread-rows.js';
 import { AuditTrail } from './audit.js';
 import { Journal } from './journal.js';
 import type { SqliteStore } from './sqlite.js';
@@ -110,13 +111,14 @@ export class Store implements KernelStore, SqliteStore {
   readonly transcripts: TranscriptRows = new SqliteTranscripts(this);
   readonly events: EventLog = new SqliteEventLog(this);
   readonly mail: MailRows = new SqliteMail(this);
-  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable; units?: SqliteUnits; spend?: SqliteSpend; keys?: SqliteIdempotency } = {};
+  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable; units?: SqliteUnits; spend?: SqliteSpend; keys?: SqliteIdempotency; threads?: SqliteThreads } = {};
   get audit(): AuditLog { return (this.tables.audit ??= new AuditTrail(this)); }
   get journal(): JournalLog { return (this.tables.journal ??= new Journal(this)); }
   get approvals(): ApprovalRows { return (this.tables.approvals ??= new ApprovalsTable(this)); }
   get units(): UnitRows { return (this.tables.units ??= new SqliteUnits(this)); }
   get spend(): SpendRows { return (this.tables.spend ??= new SqliteSpend(this)); }
   get idempotency(): IdempotencyRows { return (this.tables.keys ??= new SqliteIdempotency(this)); }
+  get threads(): ThreadRows { return (this.tables.threads ??= new SqliteThreads(this)); }
 
   async meta(key: string): Promise<string | undefined> {
     return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;

@@ -13,7 +13,7 @@ import type { SpawnOptions } from '../proc/spawn.js';
 import type { CapabilitySet } from '../../sys/capabilities.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Unit } from './spec.js';
-import { renderTask, type TriggerFields } from './template.js';
+import { renderAttach, renderTask, type TriggerFields } from './template.js';
 import type { TriggerWatch } from './watch.js';
 import type { Webhooks } from '../ipc/webhooks.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
@@ -159,6 +159,7 @@ export class RunStarter {
       maxLiveDescendants: request.maxLiveDescendants ?? spec.max_live_descendants,
       maxWallS: request.maxWallS ?? armed.unit.maxWallS ?? undefined,
       workdir: request.workdir ?? armed.unit.workdir ?? undefined,
+      attach: request.attach ?? renderAttach(spec.attach, { unit: spec.name, kind: 'spawn', parent }),
       unit: spec.name,
       preface: `[EVENT::TRIGGER] ${JSON.stringify(told)}`,
     });
@@ -218,6 +219,7 @@ export class RunStarter {
         cwd: this.host.cwd,
         unit: spec.name,
         ...(armed.unit.workdir === null ? {} : { workdir: armed.unit.workdir }),
+        attach: renderAttach(spec.attach, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }),
         preface: (pid) => `[EVENT::TRIGGER] ${JSON.stringify({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
       });
     } catch (error) {

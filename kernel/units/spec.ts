@@ -73,6 +73,8 @@ export const unitSchema = z.strictObject({
   max_live_descendants: z.number().int().min(0).max(10_000).optional(),
   /** A working directory in the workspace: its runs' relative paths land there and their commands start there. */
   workdir: z.string().min(1).optional(),
+  /** Context threads its runs attach (`client:{{trigger.body.client}}`, filled from what fired it): their summary and newest entries are in each run's system prompt. */
+  attach: z.array(z.string().min(1).max(256)).max(8).optional(),
   /** MCP servers of the policy the unit uses (by name): granted as mcp:<server>/* when the policy has them. */
   mcp: z.array(z.string().min(1)).max(64).optional(),
   /** Checked one by one, by the key that names each kind (trigger() below), for messages that say what is wrong. */

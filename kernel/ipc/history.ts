@@ -1,0 +1,98 @@
+/**
+ * Episodic recall (HISTORY_SEARCH): the caller's own process tree's past — its task, the replies,
+ * the results, the messages — and the threads its tree used, searched by words with the full-text
+ * index the web view builds (kernel/store/event-search.ts), compaction or not: the store keeps
+ * every event. A hit names where it is (pid, turn, seq) and the call that reads it whole
+ * (SYS_RESULT_READ, THREAD_READ). Never another tree's: the query is bounded by the tree's root in
+ * the store, and a `pid` outside it is refused.
+ */
+import type { KernelEvent } from '../../protocol/events.js';
+import { parseDuration } from '../../protocol/duration.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
+import type { HistoryHit, HistorySearchRequest } from '../../syscalls/services.js';
+import type { Proc } from '../proc/proc.js';
+import type { KernelStore } from '../store/api.js';
+import type { Threads } from './threads.js';
+
+type HistoryHost = { readonly store: KernelStore; readonly threads: Threads };
+
+/** Results that are themselves the past again (a search's excerpts, a page of an old result): never hits. */
+const ECHOES = new Set(['HISTORY_SEARCH', 'SYS_RESULT_READ', 'THREAD_READ', 'THREAD_OPEN']);
+const TYPES = ['result', 'model', 'prompt', 'message'];
+
+/** An ISO time or an age (`2h`, `7d`) as an ISO time; null for none. */
+export function sinceIso(since: string | undefined, now = Date.now()): string | null {
+  if (since === undefined) return null;
+  if (/^\d+(?:\.\d+)?\s*[smhdw]?$/.test(since.trim())) return new Date(now - parseDuration(since, 'since')).toISOString();
+  const ms = Date.parse(since);
+  if (Number.isNaN(ms)) throw new AosError('EINVAL', `since must be a time (2026-11-20T09:00:00Z) or an age (2h, 7d); got "${since.slice(0, 40)}"`);
+  return new Date(ms).toISOString();
+}
+
+export async function historySearch(host: HistoryHost, proc: Proc, request: HistorySearchRequest): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }> {
+  const limit = Math.min(request.limit ?? param.historyHitsDefault, param.historyHitsMax);
+  const since = sinceIso(request.since);
+  const pid = request.pid ?? null;
+  // Everything queued is committed (and below, indexed) first: a result from a moment ago is found too.
+  host.store.flush();
+  if (pid !== null && pid !== proc.pid && host.store.processes.get(pid)?.tree !== proc.tree) {
+    throw new AosError('EPERM', `process ${pid} is not in your process tree: HISTORY_SEARCH reads only your own tree's past`);
+  }
+  const words = request.query.split(/\s+/).filter(Boolean);
+  if (words.length === 0) throw new AosError('EINVAL', 'query: give the words to look for');
+  await host.store.events.indexAll(param.webIndexChunk);
+  const rows = await host.store.events.searchTree(request.query, { tree: proc.tree, pid, since, types: TYPES, limit: limit * 4 });
+  const turn = proc.pcb.counters.turns;
+  const hits: HistoryHit[] = [];
+  for (const row of rows) {
+    const hit = eventHit(JSON.parse(row.json) as KernelEvent, words, proc.pid, turn);
+    if (hit) hits.push(hit);
+  }
+  // Its threads: those its tree attached, opened or wrote to, that its capabilities still reach.
+  const tree = pid === null ? host.store.processes.subtree(proc.tree) : [pid];
+  const keys = [...new Set(host.threads.linksOf(tree).map((l) => l.key))].filter((k) => proc.caps.allows(`thread:${k}`));
+  const sinceTs = since === null ? 0 : Date.parse(since);
+  for (const e of await host.threads.search(keys, request.query, { sinceTs, limit })) {
+    hits.push({
+      kind: 'thread', ts: e.ts, pid: e.pid, thread: e.key, seq: e.seq, entry_kind: e.kind, excerpt: excerpt(e.text, words),
+      read: { THREAD_READ: { key: e.key, since: e.seq - 1, limit: 1 } },
+    });
+  }
+  hits.sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0));
+  return { hits: hits.slice(0, limit), searched: { events: true, threads: keys } };
+}
+
+function eventHit(event: KernelEvent, words: readonly string[], caller: number, turn: number): HistoryHit | null {
+  const base = { ts: event.ts, pid: event.pid };
+  switch (event.type) {
+    case 'result': {
+      if (ECHOES.has(event.name)) return null;
+      const value = event.ok ? event.value : { errno: event.errno, message: event.message };
+      const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+      const read = { turn: event.turn, seq: event.seq, ...(event.pid === caller ? {} : { pid: event.pid }) };
+      return { kind: 'result', ...base, turn: event.turn, seq: event.seq, name: event.name, excerpt: excerpt(text, words), read: { SYS_RESULT_READ: read } };
+    }
+    case 'model':
+      // The reply that made this very call names the words: not a memory.
+      if (event.pid === caller && event.turn >= turn - 1) return null;
+      return { kind: 'reply', ...base, turn: event.turn, excerpt: excerpt(event.text, words) };
+    case 'prompt':
+      // A prompt is the task (turn 0) or results and notices already found as themselves.
+      return event.turn === 0 ? { kind: 'task', ...base, turn: 0, excerpt: excerpt(event.text, words) } : null;
+    case 'message':
+      return { kind: 'message', ...base, excerpt: excerpt(event.content, words) };
+    default:
+      return null;
+  }
+}
+
+/** The text around the first of the words found (case-insensitive), in about historyExcerptChars. */
+export function excerpt(text: string, words: readonly string[]): string {
+  const size = param.historyExcerptChars;
+  if (text.length <= size) return text;
+  const lower = text.toLowerCase();
+  const at = words.map((w) => lower.indexOf(w.toLowerCase())).filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? 0;
+  const start = Math.max(0, Math.min(at - Math.floor(size / 3), text.length - size));
+  return `${start > 0 ? '…' : ''}${text.slice(start, start + size)}${start + size < text.length ? '…' : ''}`;
+}

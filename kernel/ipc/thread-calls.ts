@@ -1,0 +1,41 @@
+/**
+ * The thread syscalls' work for one process (THREAD_OPEN, THREAD_APPEND, THREAD_READ,
+ * THREAD_LIST): the capability for the key was checked by the dispatcher; here the thread is
+ * opened, written or read, and the process is linked to it (inspect, HISTORY_SEARCH, the summary).
+ */
+import { AosError } from '../../sys/errno.js';
+import type { ThreadEntry, ThreadOpenAnswer, ThreadReadRequest } from '../../syscalls/services.js';
+import type { Proc } from '../proc/proc.js';
+import { sinceIso } from './history.js';
+import type { Threads } from './threads.js';
+
+export async function threadOpen(threads: Threads, proc: Proc, key: string, create: boolean): Promise<ThreadOpenAnswer> {
+  let created = false;
+  if (!threads.get(key)) {
+    if (!create) throw new AosError('ENOENT', `no thread "${key}" (THREAD_OPEN with "create": true starts it, as THREAD_APPEND does)`);
+    created = threads.create(key, proc.pid);
+  }
+  threads.link(key, proc.pid, 'opened');
+  const view = await threads.open(key);
+  return { key, created, entries: view.entries, summary: view.summary, summary_through: view.summary_through, recent: view.recent };
+}
+
+export function threadAppend(threads: Threads, proc: Proc, key: string, text: string, kind: ThreadEntry['kind'] | undefined): { key: string; seq: number; created: boolean } {
+  const { seq, created } = threads.append(key, { text, kind, pid: proc.pid, unit: proc.pcb.unit });
+  return { key, seq, created };
+}
+
+export async function threadRead(threads: Threads, proc: Proc, request: ThreadReadRequest): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number; next_since: number | null }> {
+  const { key, since } = request;
+  const window = typeof since === 'number' ? { afterSeq: since } : since === undefined ? {} : { sinceTs: Date.parse(sinceIso(since) ?? '') };
+  threads.link(key, proc.pid, 'opened');
+  const page = await threads.read(key, { ...window, ...(request.query === undefined ? {} : { query: request.query }), ...(request.limit === undefined ? {} : { limit: request.limit }) });
+  // Reading on (oldest first, by seq): the next page starts after the last entry given.
+  const last = page.entries[page.entries.length - 1];
+  const more = request.query === undefined && typeof since === 'number' && last !== undefined && last.seq < page.last_seq;
+  return { ...page, next_since: more ? last.seq : null };
+}
+
+export function threadList(threads: Threads, proc: Proc, prefix: string): Array<{ key: string; entries: number; last_seq: number; last_at: string | null; summary_through: number }> {
+  return threads.list(prefix, (key) => proc.caps.allows(`thread:${key}`)).map((t) => ({ key: t.key, entries: t.entries, last_seq: t.last_seq, last_at: t.last_at, summary_through: t.summary_through }));
+}

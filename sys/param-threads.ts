@@ -1,0 +1,31 @@
+/**
+ * The limits of context threads and episodic recall (issue 33), spread into `param` (param.ts):
+ * still one object for every limit. Numbers only, no imports.
+ */
+export const threadParam = {
+  /** A thread key's length; an entry's text; threads attached to one process. */
+  threadKeyMaxChars: 128,
+  threadEntryMaxChars: 16 * 1024,
+  threadMaxAttached: 8,
+  /** The share of a process's context budget its attached threads take in its system prompt, all of them together (never more). */
+  threadAttachShare: 0.2,
+  /** Of one thread's room there, the most its summary takes (the rest is its newest entries). */
+  threadAttachSummaryShare: 0.5,
+  /** Newest entries THREAD_OPEN and an attached thread show (fewer when they do not fit). */
+  threadRecentEntries: 8,
+  /** THREAD_READ's page, default and most; THREAD_LIST's rows at most. */
+  ...{ threadReadDefault: 50, threadReadMax: 500, threadListMax: 500 },
+  /**
+   * The rolling summary is brought up to date (a model call, paid by the process that asked) when
+   * the entries it does not cover hold more than this many characters, leaving the newest
+   * threadRecentEntries verbatim; one summary call reads at most threadSummaryInputChars of them.
+   */
+  threadSummaryAfterChars: 6_000,
+  threadSummaryInputChars: 48_000,
+  /** The summary's length at most. */
+  threadSummaryChars: 3_000,
+  /** A thread keeps at most this many entries: past it the oldest ones its summary covers are dropped. */
+  threadMaxEntries: 100_000,
+  /** HISTORY_SEARCH: hits per call (default and most), an excerpt's characters around the first word found. */
+  ...{ historyHitsDefault: 10, historyHitsMax: 50, historyExcerptChars: 240 },
+};
