@@ -8,6 +8,7 @@ import { refuseSpawnDrift } from './spawn-drift.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
 import { unitHandlers } from './unit-methods.js';
+import { threadHandlers } from './thread-methods.js';
 import { budgetHandlers } from './budget-methods.js';
 import { isEnded } from '../sys/types.js';
 import { waitFor } from './wait-method.js';
@@ -155,5 +156,6 @@ export const handlers: Handlers = {
   },
   ...safetyHandlers,
   ...unitHandlers,
+  ...threadHandlers,
   ...budgetHandlers,
 };

@@ -10,6 +10,7 @@ import type { KernelStats, ProcRow } from './views.js';
 import type { ProcDetail } from './detail.js';
 import { SAFETY_RESULTS } from './safety-results.js';
 import { UNIT_RESULTS } from './unit-results.js';
+import { THREAD_RESULTS } from './thread-results.js';
 import { BUDGET_RESULTS } from './budget-results.js';
 
 export const PROTOCOL_VERSION = 2;
@@ -117,6 +118,7 @@ export const RESULTS = {
   web: s.object({ url: s.string, port: s.int, expires_at: s.string }),
   ...SAFETY_RESULTS,
   ...UNIT_RESULTS,
+  ...THREAD_RESULTS,
   ...BUDGET_RESULTS,
 };
 

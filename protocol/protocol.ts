@@ -11,6 +11,7 @@ import { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, RESU
 import type { ShapeOf } from './shape-check.js';
 import { SAFETY_METHODS } from './safety-protocol.js';
 import { UNIT_METHODS } from './unit-protocol.js';
+import { THREAD_METHODS } from './thread-protocol.js';
 import { BUDGET_METHODS } from './budget-protocol.js';
 
 export type { EndPayload, LogPush, Push, Response, TopicPush, WireError } from './protocol-results.js';
@@ -125,6 +126,7 @@ export const METHODS = {
   shutdown: { params: none, result: RESULTS.shutdown },
   ...SAFETY_METHODS,
   ...UNIT_METHODS,
+  ...THREAD_METHODS,
   ...BUDGET_METHODS,
 } as const;
 

@@ -214,6 +214,13 @@ export class Threads {
     return this.host.store.threads.links(pids).filter((l) => this.rows.has(l.key));
   }
 
+  /** The processes that used a thread (`aos thread show`). */
+  linksOfKey(key: string): Array<{ pid: number; how: ThreadLinkHow }> {
+    this.need(key);
+    this.host.store.flush();
+    return this.host.store.threads.byKey(key);
+  }
+
   /** The summary now covers entries up to `through`, whose text came to `coveredChars`. */
   summarized(key: string, summary: string, through: number, coveredChars: number, by: { pid: number; model?: string; tokens?: number }): void {
     const row = this.rows.get(key);

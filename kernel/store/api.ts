@@ -229,6 +229,7 @@ export interface ThreadRows {
   remove(key: string): void;
   link(key: string, pid: number, how: ThreadLinkHow): void;
   links(pids: readonly number[]): Array<{ key: string; pid: number; how: ThreadLinkHow }>;
+  byKey(key: string): Array<{ pid: number; how: ThreadLinkHow }>;
 }
 
 /** Budgets' spend by window (spend-rows.ts). */

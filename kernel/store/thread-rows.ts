@@ -174,6 +174,11 @@ export class SqliteThreads {
     this.store.write(pid, () => this.linkRow.run(key, pid, how, Date.now()));
   }
 
+  /** The processes that attached, opened or wrote to a thread. */
+  byKey(key: string): Array<{ pid: number; how: ThreadLinkHow }> {
+    return this.store.query((db) => db.prepare('SELECT pid, how FROM thread_links WHERE key = ? ORDER BY pid, how').all(key) as Array<{ pid: number; how: ThreadLinkHow }>);
+  }
+
   /** The threads these processes attached, opened or wrote to. */
   links(pids: readonly number[]): Array<{ key: string; pid: number; how: ThreadLinkHow }> {
     if (pids.length === 0) return [];
