@@ -32,6 +32,7 @@ export function describeDetail(d: ProcDetail, now = Date.now()): string {
     ['used', `${formatCount(r.turns)} turns, ${formatCount(r.syscalls)} syscalls, ${formatCount(r.prompt_tokens)} prompt (${formatCount(d.cached_tokens ?? 0)} from cache) + ${formatCount(r.output_tokens)} output tokens, ${formatCost(r.cost)}`],
     ['limits', `${l.max_turns} turns, tokens ${limit(l.max_tokens, formatCount)}, cost ${limit(l.max_cost, formatCost)}, time ${limit(l.max_wall_s, formatDuration)}, context ${formatCount(l.context_tokens)}`],
     ['children', d.children.map((c) => `${c.pid} ${c.name} (${c.status})`).join(', ') || 'none'],
+    ...(d.threads?.length ? [['threads', d.threads.map((t) => `${t.key} (${t.how.join(', ')})`).join(', ')] as [string, string]] : []),
     ['fan-out', `${d.live_descendants ?? 0} live descendants${l.max_live_descendants === null || l.max_live_descendants === undefined ? '' : ` of at most ${l.max_live_descendants}`}; at most ${l.max_children ?? 64} live children`],
     ['created', when(r.created_at)],
     ['started', when(r.started_at)],
@@ -55,7 +56,7 @@ export const inspectVerb: VerbSpec = {
   summary: 'show one process in full: task, model, capabilities, budgets and use, parent and children, state and why',
   args: [['<pid>', 'process id (live or ended)']],
   options: [
-    { flags: '--json', help: 'print {row, status, task, capabilities, workdir, limits, children}' },
+    { flags: '--json', help: 'print {row, status, task, capabilities, workdir, limits, children, threads}' },
   ],
   help: `
 Exits 0, or 1 for an unknown pid.

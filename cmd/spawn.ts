@@ -23,7 +23,7 @@ interface SpawnFlags {
   maxTime?: string;
   contextTokens?: string;
   workdir?: string;
-  attach?: string;
+  attach?: string[];
   idempotencyKey?: string;
   maxChildren?: string;
   maxDescendants?: string;
@@ -68,7 +68,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
       context_tokens: contextTokens,
       cwd: process.cwd(),
       ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
-      ...(flags.attach === undefined ? {} : { attach: flags.attach.split(',').map((k) => k.trim()).filter(Boolean) }),
+      ...(flags.attach?.length ? { attach: flags.attach.flatMap((a) => a.split(',')).map((k) => k.trim()).filter(Boolean) } : {}),
       ...(flags.idempotencyKey === undefined ? {} : { idempotency_key: flags.idempotencyKey }),
       ...(flags.maxChildren === undefined ? {} : { max_children: toInt(flags.maxChildren, '--max-children', 0, param.maxChildren) }),
       ...(flags.maxDescendants === undefined ? {} : { max_live_descendants: toInt(flags.maxDescendants, '--max-descendants', 0, param.maxProcesses) }),
@@ -115,7 +115,7 @@ export const spawnVerb: VerbSpec = {
     { flags: '--max-time <seconds>', help: 'wall-time budget, from creation' },
     { flags: '--context-tokens <n>', help: `context budget per request (default: ${param.contextBudgetTokens}, or less on a model with a small window)` },
     { flags: '-w, --workdir <dir>', help: 'its working directory in the workspace: relative paths and commands start there (default /)' },
-    { flags: '-a, --attach <threads>', help: 'context threads to attach, comma-separated (client:acme): it starts with their summary and newest entries, and may read and add to them' },
+    { flags: '-a, --attach <thread>', help: 'a context thread to attach (client:acme; again, or comma-separated, for more): it starts with its summary and newest entries, and may read and add to it', repeatable: true },
     { flags: '--idempotency-key <key>', help: 'start it once: the same key and arguments again give the same process; other arguments are refused (keys last 24 h)' },
     { flags: '--max-children <n>', help: `live children it may have at once (default ${param.maxChildren}, or the policy's work.max_children)` },
     { flags: '--max-descendants <n>', help: "live descendants at any depth it may have at once (default: none, or the policy's work.max_live_descendants)" },

@@ -32,6 +32,7 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   rollback: async () => (await import('./rollback.js')).rollbackVerb,
   unit: async () => (await import('./unit.js')).unitVerb,
   budget: async () => (await import('./budget.js')).budgetVerb,
+  thread: async () => (await import('./thread.js')).threadVerb,
   up: async () => (await import('./up.js')).upVerb,
   down: async () => (await import('./up.js')).downVerb,
   kernel: async () => (await import('./kernel.js')).kernelVerb,

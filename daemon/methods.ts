@@ -8,7 +8,7 @@ import { refuseSpawnDrift } from './spawn-drift.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import { safetyHandlers } from './safety-methods.js';
 import { unitHandlers } from './unit-methods.js';
-import { threadHandlers } from './thread-methods.js';
+import { threadHandlers, threadsOf } from './thread-methods.js';
 import { budgetHandlers } from './budget-methods.js';
 import { isEnded } from '../sys/types.js';
 import { waitFor } from './wait-method.js';
@@ -128,7 +128,7 @@ export const handlers: Handlers = {
     const pids = stopProcess(kernel, params.pid, params.timeout_s, { tree: params.tree ?? true });
     return durable(kernel, { stopping: pids.length > 0, pids });
   },
-  inspect: (params, { kernel }) => inspectProcess(kernel.table, params.pid),
+  inspect: (params, { kernel }) => ({ ...inspectProcess(kernel.table, params.pid), threads: threadsOf(kernel, params.pid) }),
   history: (params, { kernel }) => {
     kernel.store.flush();
     const events = kernel.store.events.recent(params.tail);

@@ -30,3 +30,10 @@ export const threadHandlers: ThreadHandlers = {
     return { thread };
   },
 };
+
+/** The threads a process used, each with how (`aos inspect`). */
+export function threadsOf(kernel: Kernel, pid: number): Array<{ key: string; how: Array<'attached' | 'opened' | 'wrote'> }> {
+  const byKey = new Map<string, Array<'attached' | 'opened' | 'wrote'>>();
+  for (const link of kernel.threads.linksOf([pid])) byKey.set(link.key, [...(byKey.get(link.key) ?? []), link.how]);
+  return [...byKey].map(([key, how]) => ({ key, how }));
+}

@@ -15,4 +15,6 @@ export interface ProcDetail {
   /** Its live descendants at any depth (max_live_descendants caps them). */
   live_descendants: number;
   children: Array<{ pid: number; name: string; state: string; status: string }>;
+  /** The context threads it attached, opened or wrote to (absent from a kernel before threads). */
+  threads?: Array<{ key: string; how: Array<'attached' | 'opened' | 'wrote'> }>;
 }

@@ -10,6 +10,7 @@ import type { KernelEvent } from './events.js';
 import type { ProcRow } from './views.js';
 import { VERB_SCHEMAS } from './verb-schemas.js';
 import { UNIT_VERB_SCHEMAS } from './unit-verb-schemas.js';
+import { THREAD_VERB_SCHEMAS } from './thread-verb-schemas.js';
 import { BUDGET_VERB_SCHEMAS } from './budget-verb-schemas.js';
 
 const state = z.enum(PROC_STATES);
@@ -127,11 +128,15 @@ export const procDetailSchema = z
     }),
     live_descendants: z.number().int().describe('its live descendants now, at any depth'),
     children: z.array(z.object({ pid: z.number().int(), name: z.string(), state: z.string(), status: z.string() })),
+    threads: z
+      .array(z.object({ key: z.string(), how: z.array(z.enum(['attached', 'opened', 'wrote'])) }))
+      .optional()
+      .describe('the context threads it attached, opened or wrote to'),
   })
   .describe('aos inspect --json');
 
 /** What `aos schema` publishes, by name. */
-export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS, ...BUDGET_VERB_SCHEMAS } as const;
+export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS, ...BUDGET_VERB_SCHEMAS, ...THREAD_VERB_SCHEMAS } as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compile-time: each schema describes exactly the type the kernel sends. */
