@@ -5,6 +5,7 @@
 import { syscallReference } from '../../syscalls/reference.js';
 import type { SyscallResult } from '../../sys/abi/result.js';
 import { param } from '../../sys/param.js';
+import { escapeLineBreaks } from '../../sys/json-line.js';
 import { fitResult, type ResultPlace } from './result-excerpt.js';
 import { isShortRole } from './role.js';
 import type { Pcb } from '../../sys/types.js';
@@ -54,11 +55,11 @@ export { fitResult } from './result-excerpt.js';
 
 /** One result line, in at most `maxChars` characters of JSON (an excerpt that names its rest when larger). */
 export function formatResult(call: { name: string; result: SyscallResult }, maxChars: number, place: ResultPlace | null = null): string {
-  return `[SYS_RESULT::${call.name}] ${fitResult(call.result, maxChars, place)}`;
+  return `[SYS_RESULT::${call.name}] ${escapeLineBreaks(fitResult(call.result, maxChars, place))}`;
 }
 
 export function formatEvent(kind: string, payload: Record<string, unknown>): string {
-  return `[EVENT::${kind}] ${clip(JSON.stringify(payload), param.maxNoticePreviewBytes)}`;
+  return `[EVENT::${kind}] ${escapeLineBreaks(clip(JSON.stringify(payload), param.maxNoticePreviewBytes))}`;
 }
 
 /** Something that happened while the process was busy; shown at the top of its next turn. */

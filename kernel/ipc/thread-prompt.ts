@@ -5,6 +5,7 @@
  */
 import { tokensToChars } from '../context/context-budget.js';
 import { param } from '../../sys/param.js';
+import { jsonLine } from '../../sys/json-line.js';
 import type { Proc } from '../proc/proc.js';
 import type { ThreadEntry, Threads, ThreadView } from './threads.js';
 
@@ -58,7 +59,7 @@ function formatOne(key: string, view: ThreadView | null, room: number): string {
 
 /** One entry as a JSON line within `room`, its text cut (and said so) when it is too long; null when not even that fits. */
 function entryLine(entry: ThreadEntry, room: number): string | null {
-  const line = JSON.stringify(entry);
+  const line = jsonLine(entry);
   if (line.length <= room) return line;
   if (room < MIN_BODY) return null;
   return clipJson(entry as unknown as Record<string, unknown>, 'text', room);
@@ -66,12 +67,12 @@ function entryLine(entry: ThreadEntry, room: number): string | null {
 
 /** `value` as JSON in at most `room` characters, its `field` cut to fit with `<field>_cut_chars` saying by how much. */
 function clipJson(value: Record<string, unknown>, field: string, room: number): string {
-  const whole = JSON.stringify(value);
+  const whole = jsonLine(value);
   if (whole.length <= room) return whole;
   const text = String(value[field] ?? '');
   let keep = Math.max(0, text.length - (whole.length - room) - 40);
   for (;;) {
-    const line = JSON.stringify({ ...value, [field]: text.slice(0, keep), [`${field}_cut_chars`]: text.length - keep });
+    const line = jsonLine({ ...value, [field]: text.slice(0, keep), [`${field}_cut_chars`]: text.length - keep });
     if (line.length <= room || keep === 0) return line.length <= room ? line : '';
     keep = Math.max(0, keep - Math.max(16, line.length - room));
   }

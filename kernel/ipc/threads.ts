@@ -13,7 +13,9 @@ import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { checkThreadKey, checkThreadPrefix } from '../../sys/thread-key.js';
 import type { ThreadEntry } from '../../syscalls/services.js';
-import type { KernelStore, ThreadEntryKind, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from '../store/api.js';
+import { ftsMatch, type KernelStore, type ThreadEntryKind, type ThreadEntryRecord, type ThreadLinkHow, type ThreadRecord } from '../store/api.js';
+
+export { ftsMatch };
 
 export const THREAD_ENTRY_KINDS = ['note', 'message', 'decision', 'result'] as const;
 
@@ -63,13 +65,6 @@ const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? nul
 
 export function entryView(r: ThreadEntryRecord): ThreadEntry {
   return { seq: r.seq, ts: new Date(r.ts).toISOString(), pid: r.pid, unit: r.unit, kind: r.kind, text: r.text };
-}
-
-/** A user's words as an FTS5 match: each word quoted (no operator syntax), all required, the last a prefix. */
-export function ftsMatch(text: string): string | null {
-  const words = text.split(/\s+/).filter(Boolean).slice(0, 16);
-  if (words.length === 0) return null;
-  return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
 
 export class Threads {

@@ -15,6 +15,7 @@ import type { Proc } from '../proc/proc.js';
 import { type Lease, providerOf } from '../sched/model-pool.js';
 import { guardRequest } from '../cost/privacy.js';
 import { param } from '../../sys/param.js';
+import { jsonLine } from '../../sys/json-line.js';
 import type { ThreadEntry } from '../ipc/threads.js';
 import type { LoopHost } from './host.js';
 
@@ -71,9 +72,9 @@ async function summarizeThread(kernel: LoopHost, threads: Threads, proc: Proc, d
     return;
   }
   const system = SUMMARIZER(max);
-  const lines = taken.map((e) => JSON.stringify(e)).join('\n');
+  const lines = taken.map((e) => jsonLine(e)).join('\n');
   const asked: ModelMessage[] = [
-    { role: 'user', text: `[THREAD ${key}] The summary so far (of entries 1-${row.summary_through}):\n${JSON.stringify(row.summary)}\n\nNew entries, one JSON object per line:\n${lines}\n\n[KERNEL] Write the new summary now, as instructed.` },
+    { role: 'user', text: `[THREAD ${key}] The summary so far (of entries 1-${row.summary_through}):\n${jsonLine(row.summary)}\n\nNew entries, one JSON object per line:\n${lines}\n\n[KERNEL] Write the new summary now, as instructed.` },
   ];
   const fitted = fitMessages(system, asked, proc.pcb.limits.contextTokens);
   if (!fitted) {

@@ -47,6 +47,8 @@ export type { ThreadEntryKind, ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHo
 export type { PsColumns } from './ps-rows.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
+/** Words as an FTS5 match of them (quoted, all required, the last a prefix): the thread search uses the events' rule. */
+export { toMatch as ftsMatch } from './event-search.js';
 export type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
 
 export interface KernelStore {

@@ -27,9 +27,12 @@ export async function indexAll(store: SqliteStore, chunk: number): Promise<void>
   while (indexSome(store, chunk)) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** A user's words as an FTS5 query: each word quoted (no operator syntax), all required, the last one a prefix. */
+/**
+ * A user's (or a model's) words as an FTS5 query: each word quoted (no operator syntax), all
+ * required, the last one a prefix. Control characters are no part of a word (FTS5 refuses a NUL).
+ */
 export function toMatch(text: string): string | null {
-  const words = text.split(/\s+/).filter(Boolean).slice(0, MAX_QUERY_WORDS);
+  const words = text.replace(/[\u0000-\u001f\u007f]/g, ' ').split(/\s+/).filter(Boolean).slice(0, MAX_QUERY_WORDS);
   if (words.length === 0) return null;
   return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
