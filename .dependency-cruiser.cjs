@@ -24,7 +24,7 @@ const LAYERS = [
   { name: 'kernel/sched', what: 'the scheduler and the model pool' },
   { name: 'kernel/context', what: 'what the model sees: prompt, messages, results, budgets' },
   { name: 'kernel/proc', what: 'the process table, lifecycle, spawn, kill, budgets' },
-  { name: 'kernel/ipc', what: 'mailboxes and webhooks' },
+  { name: 'kernel/ipc', what: 'mailboxes, webhooks, context threads and the history search' },
   { name: 'kernel/upkeep', what: 'store faults and retention, over processes' },
   { name: 'kernel/cost', what: 'model ladders, budgets over time windows, personal data kept local' },
   { name: 'kernel/loop', what: 'the turn: call the model, dispatch its syscalls, recover' },
