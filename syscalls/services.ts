@@ -135,7 +135,8 @@ export interface HistorySearchRequest {
 
 /** A place in the caller's tree's past (or its threads) where the words are, with how to read it whole. */
 export interface HistoryHit {
-  kind: 'result' | 'reply' | 'task' | 'message' | 'thread';
+  /** A call's result, a model's reply, a task, what a later prompt brought (an [EVENT::…] line: a timer, a webhook, a child's exit), a message, a thread entry. */
+  kind: 'result' | 'reply' | 'task' | 'prompt' | 'message' | 'thread';
   ts: string;
   pid: number;
   turn?: number;

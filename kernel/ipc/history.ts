@@ -77,14 +77,24 @@ function eventHit(event: KernelEvent, words: readonly string[], caller: number, 
       // The reply that made this very call names the words: not a memory.
       if (event.pid === caller && event.turn >= turn - 1) return null;
       return { kind: 'reply', ...base, turn: event.turn, excerpt: excerpt(event.text, words) };
-    case 'prompt':
-      // A prompt is the task (turn 0) or results and notices already found as themselves.
-      return event.turn === 0 ? { kind: 'task', ...base, turn: 0, excerpt: excerpt(event.text, words) } : null;
+    case 'prompt': {
+      if (event.turn === 0) return { kind: 'task', ...base, turn: 0, excerpt: excerpt(event.text, words) };
+      // A later prompt holds results (found as themselves), the kernel's own notes and summaries
+      // (of what is found as itself), and what came between turns — a timer's prompt, a webhook
+      // request, a child's exit, a message: [EVENT::…] lines, which are hits.
+      const line = event.text.split('\n').find((l) => l.startsWith('[EVENT::') && holdsAWord(l, words));
+      return line === undefined ? null : { kind: 'prompt', ...base, turn: event.turn, excerpt: excerpt(line, words) };
+    }
     case 'message':
       return { kind: 'message', ...base, excerpt: excerpt(event.content, words) };
     default:
       return null;
   }
+}
+
+function holdsAWord(text: string, words: readonly string[]): boolean {
+  const lower = text.toLowerCase();
+  return words.some((w) => lower.includes(w.toLowerCase()));
 }
 
 /** The text around the first of the words found (case-insensitive), in about historyExcerptChars. */

@@ -88,6 +88,17 @@ describe('HISTORY_SEARCH', () => {
     expect(resultsOf(h, parent.pid, 'SYS_RESULT_READ')[0]).toMatchObject({ ok: false, errno: 'EPERM' });
   }, 30_000);
 
+  it('finds what reached it between turns — a timer\'s prompt — as the [EVENT::…] line of a later prompt', async () => {
+    h = await startHarness({ t: [call('SYS_SCHEDULE', { seconds: 1, prompt: 'feed the walrus' }) + '\n' + call('SLEEP', { seconds: 5 }), call('HISTORY_SEARCH', { query: 'walrus' }), EXIT] }, CAPS);
+    const pcb = await h.run({ name: 't' });
+    expect(pcb.exitCode).toBe(0);
+    const hits = resultsOf(h, pcb.pid, 'HISTORY_SEARCH')[0]?.value?.hits ?? [];
+    expect(hits).toEqual([
+      expect.objectContaining({ kind: 'prompt', turn: 1, excerpt: expect.stringMatching(/^\[EVENT::TIMER\] .*feed the walrus/) }),
+      expect.objectContaining({ kind: 'reply', turn: 0 }),
+    ]);
+  }, 30_000);
+
   it('cuts excerpts around the first word found and reads ages as times', () => {
     const text = `${'a'.repeat(1_000)} needle ${'b'.repeat(1_000)}`;
     const cut = excerpt(text, ['Needle']);
