@@ -7,12 +7,14 @@ import { renderHeadroom, renderUsage } from './kernel.js';
 import { wireSearch } from './search.js';
 import { openStream } from './stream.js';
 import { renderTree, totals } from './tree.js';
+import { ThreadsScreen } from './threads.js';
 import { renderUnits } from './units.js';
 
 const LIVE_LOG_LINES = 2000;
 const $ = (id) => document.getElementById(id);
 const state = { procs: new Map(), filter: '', selected: null, features: {}, stats: null, screen: 'procs' };
 let detail = null;
+const threads = new ThreadsScreen($('threads'));
 
 /** At most one run of `fn` per `wait` ms, the last call always honoured. */
 function throttle(fn, wait) {
@@ -58,6 +60,7 @@ function chartProc() {
 }
 const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
 const refreshUnits = throttle(() => renderUnits($('units')).catch(() => undefined), 1000);
+const refreshThreads = throttle(() => threads.list().catch(() => undefined), 1000);
 /** The header's badge: the budget count nearest its limit, once at 80 % (red when spent, with how many are paused on it). */
 async function renderBudgetBadge() {
   const { budgets } = await get('/api/budgets');
@@ -107,6 +110,10 @@ function onEvent(frame) {
   if (state.features.approvals && (e.type === 'approval' || e.type === 'state')) refreshApprovals();
   if (state.screen === 'units' && (e.type === 'trigger' || e.type === 'state')) refreshUnits();
   if (e.type === 'budget') refreshBudgets();
+  if (state.screen === 'threads' && e.type === 'thread') {
+    if (threads.key === null) refreshThreads();
+    else threads.onEvent(e);
+  }
 }
 
 function onStats(stats) {
@@ -131,9 +138,19 @@ function followHash() {
   }
 }
 
+/** `#threads/<key>` → the key (encoded as one part: keys hold `:` and `/`); null for the list. */
+function threadKey() {
+  const rest = hashParts().slice(1).join('/');
+  try {
+    return rest ? decodeURIComponent(rest) : null;
+  } catch {
+    return rest; // not encoded as the page does: the thread page says there is no such thread
+  }
+}
+
 function route() {
   const [screen] = hashParts();
-  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'search'].includes(screen) ? screen : 'procs';
+  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'search'].includes(screen) ? screen : 'procs';
   for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${state.screen}`;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);
   followHash();
@@ -143,6 +160,12 @@ function route() {
   }
   if (state.screen === 'approvals') refreshApprovals();
   if (state.screen === 'units') refreshUnits();
+  const key = state.screen === 'threads' ? threadKey() : null;
+  if (key !== null) void threads.open(key);
+  else {
+    threads.close();
+    if (state.screen === 'threads') refreshThreads();
+  }
 }
 
 // The units screen counts down to each next run: drawn again every few seconds while it is open.
@@ -154,6 +177,7 @@ async function boot() {
   state.features = session.features;
   $('nav-approvals').hidden = !session.features.approvals;
   $('nav-units').hidden = !session.features.units;
+  $('nav-threads').hidden = !session.features.threads;
   const k = session.kernel;
   $('kernel').textContent = `kernel ${k.version} · pid ${k.pid} · ${k.home}`;
   detail = new Detail($('detail'), state.features);

@@ -69,13 +69,20 @@ function processDetail(kernel: Kernel, pid: number): ApiAnswer {
   return { json: { pid, task: pcb?.task ?? row?.task ?? '', capabilities: pcb?.capabilities ?? [], limits } };
 }
 
+/** `?key=…&since=…&limit=…` as thread_show's params (absent numbers left out: the method's defaults apply). */
+function threadShowParams(query: Query): { key: string; since?: number; limit?: number } {
+  const since = intParam(query, 'since');
+  const limit = intParam(query, 'limit');
+  return { key: query.get('key') ?? '', ...(since === null ? {} : { since }), ...(limit === null ? {} : { limit }) };
+}
+
 export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | Promise<ApiAnswer>> = {
   '/api/session': async ({ call, csrf, port, kernel }) => ({
     json: {
       csrf,
       port,
       kernel: await call('ping', {}),
-      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls'), budgets: isMethod('budget_ls') },
+      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls'), budgets: isMethod('budget_ls'), threads: isMethod('thread_ls') },
       last_id: kernel.store.events.lastId(),
     },
   }),
@@ -96,6 +103,8 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
   '/api/approvals': async ({ call }) => ({ json: await call('approvals', {}) }),
   '/api/units': async ({ call }) => ({ json: await call('unit_ls', {}) }),
   '/api/budgets': async ({ call }) => ({ json: await call('budget_ls', {}) }),
+  '/api/threads': async ({ call }, query) => ({ json: await call('thread_ls', query.get('prefix') ? { prefix: query.get('prefix') } : {}) }),
+  '/api/thread': async ({ call }, query) => ({ json: await call('thread_show', threadShowParams(query)) }),
 };
 
 type Body = Record<string, unknown>;

@@ -201,6 +201,73 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     w.fx.kernel.units.remove('nightly');
   }, 30_000);
 
+  it('the threads screen lists each thread and follows one live; what agents wrote shows as text', async () => {
+    const threads = w.fx.kernel.threads;
+    const pid = await spawn('worker');
+    await w.fx.kernel.waitExit(pid);
+    const dialogs: string[] = [];
+    const onDialog = (d: { message(): string }): number => dialogs.push(d.message());
+    page.on('dialog', onDialog);
+    await page.goto(`http://127.0.0.1:${w.port}/#threads`);
+    await page.reload();
+    await page.waitForSelector('#conn[data-status="live"]');
+    expect(await page.isHidden('#nav-threads')).toBe(false);
+    // Made while the list is open: the list hears of it from the stream.
+    threads.append('client:acme', { text: 'net 30 agreed', kind: 'decision', pid: 0, unit: null });
+    threads.append('client:acme', { text: '<img src=x onerror=alert(1)>', kind: 'note', pid, unit: 'billing' });
+    const row = '#threads tr[data-key="client:acme"]';
+    await page.waitForSelector(row);
+    await expect.poll(() => page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent ?? '')), { timeout: 5000 }).toEqual(['client:acme', '2', expect.stringMatching(/^\d+s ago$/), 'no summary yet']);
+    await screenshot(page, 'threads');
+    await page.click(`${row} a`);
+    await page.waitForSelector('#threads tr.entry[data-seq="2"]');
+    expect(page.url()).toBe(`http://127.0.0.1:${w.port}/#threads/client%3Aacme`);
+    const entries = (): Promise<string[][]> => page.$$eval('#threads tr.entry', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const shown = await entries();
+    expect(shown.map((cells) => [cells[0], cells[2], cells[3], cells[4]])).toEqual([
+      ['1', 'person', 'decision', 'net 30 agreed'],
+      ['2', `${pid} billing`, 'note', '<img src=x onerror=alert(1)>'],
+    ]);
+    expect(await page.locator('#threads img').count()).toBe(0);
+    expect(await page.getAttribute('#threads tr.entry[data-seq="2"] .who a', 'href')).toBe(`#procs/${pid}`);
+    expect(await page.textContent('#threads .thread-procs')).toBe(`Used by ${pid} (wrote)`);
+    expect(await page.getAttribute('#threads tr.entry[data-seq="1"] .badge', 'class')).toContain('kind-decision');
+    // Live: a new entry and a new summary arrive on the page as they are made, without a reload.
+    await page.evaluate('window.stayed = true');
+    threads.append('client:acme', { text: 'paid in full', kind: 'result', pid: 0, unit: null });
+    threads.summarized('client:acme', 'Acme: net 30.\n<b>not bold</b>', 2, 40, { pid: 0 });
+    await page.waitForSelector('#threads tr.entry[data-seq="3"]');
+    await expect.poll(() => page.textContent('#threads .thread-summary'), { timeout: 5000 }).toBe('Acme: net 30.\n<b>not bold</b>');
+    expect(await page.evaluate('window.stayed')).toBe(true);
+    expect((await entries()).map((cells) => cells[0])).toEqual(['1', '2', '3']);
+    expect(await page.textContent('#threads h3')).toBe('Summary of 1–2 · 1 newer');
+    expect(await page.textContent('#threads .thread-head')).toMatch(/^3 entries · started \d+s ago by person · last \d+s ago$/);
+    await screenshot(page, 'thread');
+    // A key with a slash goes through the address as one part.
+    threads.append('client:zeta/eu', { text: 'first contact', pid: 0, unit: null });
+    await page.goto(`http://127.0.0.1:${w.port}/#threads/${encodeURIComponent('client:zeta/eu')}`);
+    await page.waitForSelector('#threads tr.entry[data-seq="1"]');
+    expect(await page.textContent('#threads .thread-key')).toBe('client:zeta/eu');
+    // Removed while shown: said so.
+    threads.remove('client:zeta/eu', 0);
+    await page.waitForSelector('#threads p.empty');
+    expect(await page.textContent('#threads p.empty')).toBe('Thread client:zeta/eu was removed.');
+    expect(dialogs).toEqual([]);
+    page.off('dialog', onDialog);
+  }, 30_000);
+
+  it('a long thread opens with its newest entries, and shows earlier ones when asked', async () => {
+    for (let i = 1; i <= 230; i++) w.fx.kernel.threads.append('project:long', { text: `entry ${i}`, pid: 0, unit: null });
+    await page.goto(`http://127.0.0.1:${w.port}/#threads/project%3Along`);
+    await page.waitForSelector('#threads tr.entry[data-seq="230"]');
+    const seqs = (): Promise<number[]> => page.$$eval('#threads tr.entry', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))));
+    expect((await seqs())[0]).toBe(31);
+    await page.click('#threads button.thread-earlier');
+    await page.waitForSelector('#threads tr.entry[data-seq="1"]');
+    expect(await seqs()).toEqual(Array.from({ length: 230 }, (_, i) => i + 1));
+    expect(await page.isHidden('#threads button.thread-earlier')).toBe(true);
+  }, 30_000);
+
   it('a budget at 80 % or more shows in the header with its share, red and with the paused once spent', async () => {
     await page.goto(`http://127.0.0.1:${w.port}/#procs`);
     await page.waitForSelector('#conn[data-status="live"]');
