@@ -44,6 +44,12 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   mcp: 'mcp-http',
   // Run in unit-cli.test.ts.
   'unit add': 'unit-add',
+  // Run in thread-cli.test.ts.
+  'thread ls': 'thread-ls',
+  'thread show': 'thread-show',
+  'thread tail': 'thread-entry',
+  'thread append': 'thread-append',
+  'thread rm': 'thread-rm',
   // Run in budget-cli.test.ts.
   'budget ls': 'budget-ls',
   'budget show': 'budget-show',

@@ -63,7 +63,7 @@ describe('the syscall table', () => {
       SYSCALLS.filter((def) => def.capability === null)
         .map((def) => def.name)
         .sort(),
-    ).toEqual(['MCP_LIST', 'SLEEP', 'SYS_ESCALATE', 'SYS_EXIT', 'SYS_READ_STDIN', 'SYS_RESULT_READ', 'SYS_WRITE_STDOUT', 'WAIT']);
+    ).toEqual(['HISTORY_SEARCH', 'MCP_LIST', 'SLEEP', 'SYS_ESCALATE', 'SYS_EXIT', 'SYS_READ_STDIN', 'SYS_RESULT_READ', 'SYS_WRITE_STDOUT', 'THREAD_LIST', 'WAIT']);
   });
 
   it('each EINVAL case covers a missing or mistyped field and an unknown key', () => {

@@ -21,9 +21,10 @@ export default {
       { args: { turn: 0, seq: -1 }, field: 'seq', kind: 'range' },
       { args: { turn: 0, seq: 0, length: 0 }, field: 'length', kind: 'range' },
       { args: { turn: 0, seq: 0, field: '' }, field: 'field', kind: 'range' },
-      { args: { turn: 0, seq: 0, pid: 2 }, field: 'pid', kind: 'unknown' },
+      { args: { turn: 0, seq: 0, pid: 0 }, field: 'pid', kind: 'range' },
+      { args: { turn: 0, seq: 0, tree: 2 }, field: 'tree', kind: 'unknown' },
     ],
   },
-  // It names only the caller's own results (no argument reaches another process's): anyone may.
+  // It names only the caller's own tree's results (a pid outside it is EPERM: test/kernel/history-search.test.ts): anyone may.
   eperm: null,
 } satisfies SyscallCases;
