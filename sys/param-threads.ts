@@ -11,8 +11,10 @@ export const threadParam = {
   threadAttachShare: 0.2,
   /** Of one thread's room there, the most its summary takes (the rest is its newest entries). */
   threadAttachSummaryShare: 0.5,
-  /** Newest entries THREAD_OPEN and an attached thread show (fewer when they do not fit). */
+  /** Newest entries a summary leaves verbatim; THREAD_OPEN and an attached thread show at least these (fewer when they do not fit). */
   threadRecentEntries: 8,
+  /** Entries after the summary THREAD_OPEN and an attached thread are given at most (THREAD_READ pages the rest). */
+  threadViewMaxEntries: 100,
   /** THREAD_READ's page, default and most; THREAD_LIST's rows at most. */
   ...{ threadReadDefault: 50, threadReadMax: 500, threadListMax: 500 },
   /**

@@ -113,7 +113,9 @@ export interface ThreadOpenAnswer {
   summary: string;
   /** The summary covers entries 1 to this seq. */
   summary_through: number;
+  /** The entries after the summary (the newest 100 of them), and at least the newest 8. */
   recent: ThreadEntry[];
+  last_seq: number;
 }
 
 export interface ThreadReadRequest {

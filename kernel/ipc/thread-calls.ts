@@ -17,7 +17,7 @@ export async function threadOpen(threads: Threads, proc: Proc, key: string, crea
   }
   threads.link(key, proc.pid, 'opened');
   const view = await threads.open(key);
-  return { key, created, entries: view.entries, summary: view.summary, summary_through: view.summary_through, recent: view.recent };
+  return { key, created, entries: view.entries, summary: view.summary, summary_through: view.summary_through, recent: view.recent, last_seq: view.last_seq };
 }
 
 export function threadAppend(threads: Threads, proc: Proc, key: string, text: string, kind: ThreadEntry['kind'] | undefined): { key: string; seq: number; created: boolean } {

@@ -39,7 +39,8 @@ export function formatAttached(keys: readonly string[], views: ReadonlyArray<Thr
 
 function formatOne(key: string, view: ThreadView | null, room: number): string {
   if (!view) return fit(`[THREAD ${key}] no entries yet (THREAD_APPEND starts it)`, room);
-  const body = room - 120;
+  // Room for the head line, whatever it says.
+  const body = room - (200 + key.length);
   const summaryRoom = view.summary ? Math.floor(Math.max(0, body) * param.threadAttachSummaryShare) : 0;
   const summary = view.summary && summaryRoom >= MIN_BODY ? clipJson({ summary: view.summary, of_entries: `1-${view.summary_through}` }, 'summary', summaryRoom) : null;
   let left = body - (summary?.length ?? 0) - 1;
@@ -51,10 +52,18 @@ function formatOne(key: string, view: ThreadView | null, room: number): string {
     lines.unshift(line);
     left -= line.length + 1;
   }
-  const shown = lines.length === 0 ? 'no entries shown (no room)' : `the newest ${lines.length}`;
-  const about = view.summary_through > 0 ? `a summary of entries 1-${view.summary_through}, then ${shown}` : shown;
-  const head = `[THREAD ${key}] ${view.entries} entries; ${about}:`;
+  const head = `[THREAD ${key}] ${view.entries} entries; ${about(view, summary !== null, lines.length)}:`;
   return fit([head, ...(summary ? [summary] : []), ...lines].join('\n'), room);
+}
+
+/** What the lines under the head are, and what is left out and how to read it. */
+function about(view: ThreadView, summarized: boolean, shown: number): string {
+  const through = summarized ? view.summary_through : 0;
+  const first = view.last_seq - shown + 1;
+  const parts = [summarized ? `a summary of entries 1-${through}` : null, shown ? `entries ${first}-${view.last_seq}` : 'no entries shown (no room)'].filter(Boolean);
+  const missing = shown ? first - through - 1 : view.last_seq - through;
+  if (missing > 0) parts.push(`${missing} entries between not shown (THREAD_READ {"key": "${view.key}", "since": ${through}} reads them)`);
+  return parts.join(', then ');
 }
 
 /** One entry as a JSON line within `room`, its text cut (and said so) when it is too long; null when not even that fits. */

@@ -41,7 +41,9 @@ export interface ThreadView {
   entries: number;
   summary: string;
   summary_through: number;
+  /** Every entry after the summary (the newest threadViewMaxEntries of them), and at least the newest threadRecentEntries. */
   recent: ThreadEntry[];
+  last_seq: number;
 }
 
 export interface AppendRequest {
@@ -145,12 +147,17 @@ export class Threads {
     return { seq: entry.seq, created };
   }
 
-  /** The summary and the newest entries (THREAD_OPEN; `aos thread show`). */
-  async open(key: string, recent: number = param.threadRecentEntries): Promise<ThreadView> {
+  /**
+   * The summary and what it does not cover yet — every entry after it, up to threadViewMaxEntries
+   * of the newest — and at least the newest threadRecentEntries (THREAD_OPEN, an attached thread).
+   */
+  async open(key: string): Promise<ThreadView> {
     const row = this.need(key);
     this.host.store.flush();
-    const entries = await this.host.store.threads.entries(key, { limit: recent });
-    return { key, entries: row.entries, summary: row.summary, summary_through: row.summary_through, recent: entries.map(entryView) };
+    const after = Math.max(0, Math.min(row.last_seq - param.threadRecentEntries, row.summary_through));
+    const entries = await this.host.store.threads.entries(key, { limit: param.threadViewMaxEntries });
+    const recent = entries.filter((e) => e.seq > after);
+    return { key, entries: row.entries, summary: row.summary, summary_through: row.summary_through, recent: recent.map(entryView), last_seq: row.last_seq };
   }
 
   async read(key: string, request: ReadRequest): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number }> {

@@ -34,7 +34,9 @@ export function summaryDue(threads: Threads, key: string): boolean {
 export function threadUpkeep(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease): Promise<void> | null {
   const threads = kernel.threads;
   if (!threads) return null;
-  const due = threads.touchedBy(proc.pid).filter((key) => summaryDue(threads, key));
+  // The threads it used, and those attached to it: a summary brought up to date before its first turn is the one it is shown.
+  const used = new Set([...threads.touchedBy(proc.pid), ...(proc.pcb.threads ?? [])]);
+  const due = [...used].filter((key) => summaryDue(threads, key));
   if (due.length === 0) return null;
   return (async () => {
     for (const key of due) {

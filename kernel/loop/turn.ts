@@ -158,11 +158,12 @@ async function inferOn(kernel: LoopHost, proc: Proc, lease: Lease, model: string
   const turn = pcb.counters.turns;
   const driver = kernel.models.loaded(model) ?? (await kernel.models.get(model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
+  // The summaries of its threads first: an attached thread is shown with its summary up to date.
+  const summarizing = threadUpkeep(kernel, proc, driver, lease);
+  if (summarizing) await summarizing;
   const system = proc.systemPrompt ?? proc.keepSystemPrompt(buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)) + ((await kernel.threadsReference?.(proc)) ?? ''));
   const compacting = manageContext(kernel, proc, system, driver, lease);
   if (compacting) await compacting;
-  const summarizing = threadUpkeep(kernel, proc, driver, lease);
-  if (summarizing) await summarizing;
   if (proc.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.
     const latest = proc.transcript[proc.transcript.length - 1];

@@ -117,6 +117,17 @@ describe('threads', () => {
     expect(block).toContain('[THREAD client:big] 10000 entries');
     expect(block).toContain('"seq":10000');
     expect(block).toContain('summary_cut_chars');
+    // What neither the summary nor the lines shown cover is named, with the call that reads it.
+    expect(block).toMatch(/a summary of entries 1-99\d\d, then entries 99\d\d-10000, then \d entries between not shown \(THREAD_READ \{"key": "client:big", "since": 99\d\d\} reads them\)/);
+  });
+
+  it('shows every entry its summary does not cover yet, not only the newest few', async () => {
+    h = await startHarness({ reader: [{ reply: EXIT, expect: ['a summary of entries 1-10, then entries 11-30:', '"seq":11,'] }] }, CAPS);
+    for (let i = 1; i <= 30; i++) h.kernel.threads.append('client:acme', { text: `short note ${i}`, pid: 0, unit: null });
+    h.kernel.threads.summarized('client:acme', 'notes 1 to 10', 10, 130, { pid: 0 });
+    const pcb = await h.run({ name: 'reader', attach: ['client:acme'] });
+    expect(pcb.exitReason).not.toMatch(/expectation/);
+    expect(pcb.exitCode).toBe(0);
   });
 
   it('keeps threads, entries and summaries across a kernel restart', async () => {

@@ -13,7 +13,7 @@ export default {
       h.kernel.threads.append('client:acme', { text: 'net 30', kind: 'decision', pid: 0, unit: null });
     },
     verify: ({ subject }) => {
-      expect(subject.value).toEqual({ key: 'client:acme', created: false, entries: 1, summary: '', summary_through: 0, recent: [expect.objectContaining({ seq: 1, pid: 0, unit: null, kind: 'decision', text: 'net 30' })] });
+      expect(subject.value).toEqual({ key: 'client:acme', created: false, entries: 1, summary: '', summary_through: 0, recent: [expect.objectContaining({ seq: 1, pid: 0, unit: null, kind: 'decision', text: 'net 30' })], last_seq: 1 });
     },
   },
   einval: {
