@@ -71,9 +71,8 @@ export function entryView(r: ThreadEntryRecord): ThreadEntry {
 
 export class Threads {
   private readonly rows = new Map<string, ThreadRecord>();
-  /** Which threads each live process attached, opened or wrote to (the summary upkeep's list; links are stored too). */
-  private readonly touched = new Map<number, Set<string>>();
-  private readonly linked = new Set<string>();
+  /** Which threads each live process attached, opened or wrote to, and how (the summary upkeep's list; the links are stored too). */
+  private readonly used = new Map<number, Map<string, Set<ThreadLinkHow>>>();
   /** Threads whose summary a process is bringing up to date now (one at a time each). */
   private readonly summarizing = new Set<string>();
 
@@ -181,8 +180,7 @@ export class Threads {
   remove(key: string, pid: number): ThreadInfo {
     const info = this.info(key);
     this.rows.delete(key);
-    for (const keys of this.touched.values()) keys.delete(key);
-    for (const link of [...this.linked]) if (link.endsWith(`\0${key}`) || link.includes(`\0${key}\0`)) this.linked.delete(link);
+    for (const keys of this.used.values()) keys.delete(key);
     this.host.store.threads.remove(key);
     this.host.events.emit({ type: 'thread', pid, key, action: 'removed' });
     return info;
@@ -190,24 +188,23 @@ export class Threads {
 
   /** Remember that a process used a thread: `aos inspect` lists it, HISTORY_SEARCH searches it, its summary is kept up by that process. */
   link(key: string, pid: number, how: ThreadLinkHow): void {
-    let keys = this.touched.get(pid);
-    if (!keys) this.touched.set(pid, (keys = new Set()));
-    keys.add(key);
-    const id = `${pid}\0${key}\0${how}`;
-    if (this.linked.has(id)) return;
-    this.linked.add(id);
+    let keys = this.used.get(pid);
+    if (!keys) this.used.set(pid, (keys = new Map()));
+    let hows = keys.get(key);
+    if (!hows) keys.set(key, (hows = new Set()));
+    if (hows.has(how)) return;
+    hows.add(how);
     this.host.store.threads.link(key, pid, how);
   }
 
   /** The threads a live process used (attached, opened, wrote to). */
   touchedBy(pid: number): readonly string[] {
-    return [...(this.touched.get(pid) ?? [])].filter((k) => this.rows.has(k));
+    return [...(this.used.get(pid)?.keys() ?? [])].filter((k) => this.rows.has(k));
   }
 
   /** A process ended: its summary upkeep ends with it (its links stay in the store). */
   forget(pid: number): void {
-    this.touched.delete(pid);
-    for (const link of [...this.linked]) if (link.startsWith(`${pid}\0`)) this.linked.delete(link);
+    this.used.delete(pid);
   }
 
   /** Threads these processes used, stored (`aos inspect`; a tree's threads). */
