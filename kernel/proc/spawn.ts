@@ -129,7 +129,7 @@ function create(k: SpawnCore, parent: Proc | null, given: Request, caps: Capabil
   const req = { ...given, workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir), attach: attachedKeys(given.attach) };
   // What a process is shown it may read: a thread its capabilities do not reach is not attached (a child's never reach past its parent's).
   const denied = req.attach.find((key) => !caps.allows(threadCapability(key)));
-  if (denied !== undefined) throw new AosError('EPERM', `cannot attach thread "${denied}": it needs capability ${threadCapability(denied)}${parent ? ', which the parent does not hold' : ', which the policy does not give'}`);
+  if (denied !== undefined) throw new AosError('EPERM', `cannot attach thread "${denied}": it needs capability ${threadCapability(denied)}${parent ? ', which the parent does not hold' : ' (or a glob covering it, e.g. thread:**), which the policy\'s root.capabilities do not give: add it there (aos policy show names the file)'}`);
   k.disk.refuseNewWork('spawn');
   checkRoom(k);
   if (parent && k.table.depthOf(parent) >= param.maxTreeDepth) throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
