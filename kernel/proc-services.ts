@@ -21,7 +21,7 @@ import type {
   ThreadReadRequest,
 } from '../syscalls/services.js';
 import type { Threads } from './ipc/threads.js';
-import { historySearch } from './ipc/history.js';
+import { checkReadable, historySearch } from './ipc/history.js';
 import { threadAppend, threadList, threadOpen, threadRead } from './ipc/thread-calls.js';
 import { liveTwin, spawnSignature } from './proc/fan-out.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
@@ -220,11 +220,8 @@ export class ProcServices implements ProcessServices {
   readResult(request: ResultReadRequest): Promise<ResultPage> {
     const calls = this.proc.pending?.blocks.length ?? 1;
     const pid = request.pid ?? this.proc.pid;
-    // Another process's results only inside the caller's tree (HISTORY_SEARCH names them).
-    if (pid !== this.proc.pid) {
-      this.kernel.store.flush();
-      if (this.kernel.store.processes.get(pid)?.tree !== this.proc.tree) throw new AosError('EPERM', `process ${pid} is not in your process tree: you read only your own tree's results`);
-    }
+    // Another process's results only inside the caller's tree, of a process whose capabilities its own cover (HISTORY_SEARCH names them).
+    checkReadable(this.kernel, this.proc, pid, 'SYS_RESULT_READ');
     return readResultPage(this.kernel.store, pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
   }
 

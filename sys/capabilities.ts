@@ -45,9 +45,10 @@ function escapeRegex(text: string): string {
 
 /**
  * `**` matches anything; `*` matches within one segment and never swallows a `**` of a
- * requested pattern, so `/out/*` does not cover `/out/**`.
+ * requested pattern, so `/out/*` does not cover `/out/**`. Segments end at `/` (and, in a thread
+ * key, at `:` too: `thread:client:*` is every client, not `client:acme:payroll`).
  */
-export function compileGlob(pattern: string): RegExp {
+export function compileGlob(pattern: string, separators = '/'): RegExp {
   // `dir/**` also covers `dir` itself, so a process may list the directory it was given.
   const dirTree = pattern.length > 3 && pattern.endsWith('/**');
   const body = dirTree ? pattern.slice(0, -3) : pattern;
@@ -58,7 +59,7 @@ export function compileGlob(pattern: string): RegExp {
       source += '[\\s\\S]*';
       i++;
     } else if (ch === '*') {
-      source += '(?:[^/*]|\\*(?!\\*))*';
+      source += `(?:[^${escapeRegex(separators)}*]|\\*(?!\\*))*`;
     } else {
       source += escapeRegex(ch ?? '');
     }
@@ -80,7 +81,7 @@ export function parseCapability(text: string): Capability {
   if (pattern !== null && (pattern === '' || pattern.includes('..'))) {
     throw new AosError('EINVAL', `bad pattern in capability "${text}"`);
   }
-  return { kind, pattern, regex: pattern === null ? null : compileGlob(pattern) };
+  return { kind, pattern, regex: pattern === null ? null : compileGlob(pattern, kind === 'thread' ? '/:' : '/') };
 }
 
 /** An immutable set of capabilities with a fast `allows`. */
@@ -104,6 +105,17 @@ export class CapabilitySet {
       if (subject !== null && cap.regex.test(subject)) return true;
     }
     return false;
+  }
+
+  /** Whether this set holds all that `other` holds: each of its capabilities is covered by one of these. */
+  coversAll(other: readonly string[]): boolean {
+    return other.every((c) => {
+      try {
+        return this.covers(parseCapability(c));
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** The requested capabilities that this set covers — a child never gets more than its parent. */

@@ -17,6 +17,8 @@ export const threadParam = {
   threadViewMaxEntries: 100,
   /** THREAD_READ's page, default and most; THREAD_LIST's rows at most. */
   ...{ threadReadDefault: 50, threadReadMax: 500, threadListMax: 500 },
+  /** The entries' text one THREAD_READ page, or the entries after the summary THREAD_OPEN gives, hold at most (a result is stored whole). */
+  ...{ threadReadMaxChars: 256 * 1024, threadViewMaxChars: 64 * 1024 },
   /**
    * The rolling summary is brought up to date (a model call, paid by the process that asked) when
    * the entries it does not cover hold more than this many characters, leaving the newest
@@ -30,4 +32,6 @@ export const threadParam = {
   threadMaxEntries: 100_000,
   /** HISTORY_SEARCH: hits per call (default and most), an excerpt's characters around the first word found. */
   ...{ historyHitsDefault: 10, historyHitsMax: 50, historyExcerptChars: 240 },
+  /** HISTORY_SEARCH brings the full-text index up to date this many events a step (the kernel's other work goes between). */
+  historyIndexChunk: 100,
 };

@@ -3,8 +3,10 @@
  * the results, the messages — and the threads its tree used, searched by words with the full-text
  * index the web view builds (kernel/store/event-search.ts), compaction or not: the store keeps
  * every event. A hit names where it is (pid, turn, seq) and the call that reads it whole
- * (SYS_RESULT_READ, THREAD_READ). Never another tree's: the query is bounded by the tree's root in
- * the store, and a `pid` outside it is refused.
+ * (SYS_RESULT_READ, THREAD_READ). Never another tree's; and inside the tree only the past of the
+ * processes whose capabilities the caller's cover (itself, its descendants, a sibling given no
+ * more): what one of them saw — a file, a thread — the caller could have read itself. A narrowed
+ * child never reads its parent's past. A `pid` it may not read is refused (EPERM).
  */
 import type { KernelEvent } from '../../protocol/events.js';
 import { parseDuration } from '../../protocol/duration.js';
@@ -21,13 +23,54 @@ type HistoryHost = { readonly store: KernelStore; readonly threads: Threads };
 const ECHOES = new Set(['HISTORY_SEARCH', 'SYS_RESULT_READ', 'THREAD_READ', 'THREAD_OPEN']);
 const TYPES = ['result', 'model', 'prompt', 'message'];
 
+const SINCE_HELP = 'since must be a time (2026-11-20, 2026-11-20T09:00:00Z) or an age with its unit (90s, 30m, 2h, 7d, 2w)';
+/** Dates as far back as a Date reaches. */
+const EARLIEST = -8.64e15;
+
 /** An ISO time or an age (`2h`, `7d`) as an ISO time; null for none. */
 export function sinceIso(since: string | undefined, now = Date.now()): string | null {
   if (since === undefined) return null;
-  if (/^\d+(?:\.\d+)?\s*[smhdw]?$/.test(since.trim())) return new Date(now - parseDuration(since, 'since')).toISOString();
-  const ms = Date.parse(since);
-  if (Number.isNaN(ms)) throw new AosError('EINVAL', `since must be a time (2026-11-20T09:00:00Z) or an age (2h, 7d); got "${since.slice(0, 40)}"`);
+  const text = since.trim();
+  if (/^\d+(?:\.\d+)?$/.test(text)) throw new AosError('EINVAL', `${SINCE_HELP}: "${text}" has no unit`);
+  if (/^\d+(?:\.\d+)?\s*[smhdw]$/.test(text)) {
+    const ms = now - parseDuration(text, 'since');
+    // Further back than any date: everything.
+    return new Date(Number.isFinite(ms) && ms > EARLIEST ? ms : EARLIEST).toISOString();
+  }
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new AosError('EINVAL', `${SINCE_HELP}; got "${text.slice(0, 40)}"`);
+  // A date that does not exist (2026-02-30) is not the one Date.parse rolls it over to.
+  const day = text.slice(0, 10);
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const check = new Date(Date.UTC(y, m - 1, d));
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) throw new AosError('EINVAL', `${SINCE_HELP}: there is no day ${day}`);
   return new Date(ms).toISOString();
+}
+
+/**
+ * The processes whose past `proc` may read: itself, and those of its tree whose capabilities its
+ * own cover (its descendants always are: a child holds at most its parent's).
+ */
+export function readablePids(host: HistoryHost, proc: Proc): number[] {
+  const verdicts = new Map<string, boolean>();
+  const readable: number[] = [];
+  for (const row of host.store.processes.ofTree(proc.tree)) {
+    let ok = verdicts.get(row.capabilities);
+    if (ok === undefined) verdicts.set(row.capabilities, (ok = proc.caps.coversAll(JSON.parse(row.capabilities) as string[])));
+    if (ok || row.pid === proc.pid) readable.push(row.pid);
+  }
+  return readable;
+}
+
+/** EPERM unless `proc` may read `pid`'s past (the caller's store writes are committed first). */
+export function checkReadable(host: HistoryHost, proc: Proc, pid: number, what: string): void {
+  if (pid === proc.pid) return;
+  host.store.flush();
+  const row = host.store.processes.get(pid);
+  if (!row || row.tree !== proc.tree) throw new AosError('EPERM', `process ${pid} is not in your process tree: ${what} reads only your own tree's past`);
+  if (!proc.caps.coversAll(JSON.parse(row.capabilities) as string[])) {
+    throw new AosError('EPERM', `process ${pid} holds capabilities you do not: ${what} reads only the past of processes whose capabilities yours cover (yourself, your descendants)`);
+  }
 }
 
 export async function historySearch(host: HistoryHost, proc: Proc, request: HistorySearchRequest): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }> {
@@ -36,22 +79,21 @@ export async function historySearch(host: HistoryHost, proc: Proc, request: Hist
   const pid = request.pid ?? null;
   // Everything queued is committed (and below, indexed) first: a result from a moment ago is found too.
   host.store.flush();
-  if (pid !== null && pid !== proc.pid && host.store.processes.get(pid)?.tree !== proc.tree) {
-    throw new AosError('EPERM', `process ${pid} is not in your process tree: HISTORY_SEARCH reads only your own tree's past`);
-  }
+  if (pid !== null) checkReadable(host, proc, pid, 'HISTORY_SEARCH');
   const words = request.query.split(/\s+/).filter(Boolean);
   if (words.length === 0) throw new AosError('EINVAL', 'query: give the words to look for');
-  await host.store.events.indexAll(param.webIndexChunk);
-  const rows = await host.store.events.searchTree(request.query, { tree: proc.tree, pid, since, types: TYPES, limit: limit * 4 });
+  // In small steps: a store of large events is indexed without holding the kernel's thread for long.
+  await host.store.events.indexAll(param.historyIndexChunk);
+  const pids = pid === null ? readablePids(host, proc) : [pid];
+  const rows = await host.store.events.searchTree(request.query, { pids, since, types: TYPES, limit: limit * 4 });
   const turn = proc.pcb.counters.turns;
   const hits: HistoryHit[] = [];
   for (const row of rows) {
     const hit = eventHit(JSON.parse(row.json) as KernelEvent, words, proc.pid, turn);
     if (hit) hits.push(hit);
   }
-  // Its threads: those its tree attached, opened or wrote to, that its capabilities still reach.
-  const tree = pid === null ? host.store.processes.subtree(proc.tree) : [pid];
-  const keys = [...new Set(host.threads.linksOf(tree).map((l) => l.key))].filter((k) => proc.caps.allows(`thread:${k}`));
+  // Its threads: those the processes it may read attached, opened or wrote to, that its capabilities reach.
+  const keys = [...new Set(host.threads.linksOf(pids).map((l) => l.key))].filter((k) => proc.caps.allows(`thread:${k}`));
   const sinceTs = since === null ? 0 : Date.parse(since);
   for (const e of await host.threads.search(keys, request.query, { sinceTs, limit })) {
     hits.push({

@@ -26,7 +26,9 @@ export function threadAppend(threads: Threads, proc: Proc, key: string, text: st
 }
 
 export async function threadRead(threads: Threads, proc: Proc, request: ThreadReadRequest): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number; next_since: number | null }> {
-  const { key, since } = request;
+  const { key } = request;
+  // "since": "5" is the entry seq 5, as 5 is (an age says its unit: "5m").
+  const since = typeof request.since === 'string' && /^\d+$/.test(request.since.trim()) ? Number(request.since) : request.since;
   const window = typeof since === 'number' ? { afterSeq: since } : since === undefined ? {} : { sinceTs: Date.parse(sinceIso(since) ?? '') };
   threads.link(key, proc.pid, 'opened');
   const page = await threads.read(key, { ...window, ...(request.query === undefined ? {} : { query: request.query }), ...(request.limit === undefined ? {} : { limit: request.limit }) });

@@ -30,19 +30,24 @@ export async function attachedThreads(threads: Threads, proc: Proc): Promise<str
 
 /** The block for these threads (a null view: no such thread yet) in at most `chars` characters. */
 export function formatAttached(keys: readonly string[], views: ReadonlyArray<ThreadView | null>, chars: number): string {
-  if (chars < HEADER.length + 64) return '';
-  const each = Math.floor((chars - HEADER.length) / Math.max(1, keys.length));
-  const parts = keys.map((key, i) => formatOne(key, views[i] ?? null, each));
-  const block = `${HEADER}${parts.join('\n')}`;
-  return block.length <= chars ? block : '';
+  if (keys.length === 0 || chars < HEADER.length + 64) return '';
+  // Each thread's part, the newlines between them counted.
+  const each = Math.floor((chars - HEADER.length - (keys.length - 1)) / keys.length);
+  const parts = keys.map((key, i) => formatOne(key, views[i] ?? null, each)).filter(Boolean);
+  return `${HEADER}${parts.join('\n')}`;
 }
 
+/**
+ * One thread in at most `room` characters: its head line, its summary (up to a share of the room)
+ * and as many of the entries after it as fit, newest first — each line whole JSON. When they do
+ * not fit, the oldest lines shown go first, then the summary, then all but a short head.
+ */
 function formatOne(key: string, view: ThreadView | null, room: number): string {
-  if (!view) return fit(`[THREAD ${key}] no entries yet (THREAD_APPEND starts it)`, room);
-  // Room for the head line, whatever it says.
-  const body = room - (200 + key.length);
+  if (!view) return shortest([`[THREAD ${key}] no entries yet (THREAD_APPEND starts it)`, `[THREAD ${key}]`], room);
+  const reserve = 240 + 2 * key.length;
+  const body = room - reserve;
   const summaryRoom = view.summary ? Math.floor(Math.max(0, body) * param.threadAttachSummaryShare) : 0;
-  const summary = view.summary && summaryRoom >= MIN_BODY ? clipJson({ summary: view.summary, of_entries: `1-${view.summary_through}` }, 'summary', summaryRoom) : null;
+  let summary = view.summary && summaryRoom >= MIN_BODY ? clipJson({ summary: view.summary, of_entries: `1-${view.summary_through}`, written_by: 'the kernel\'s summarizer' }, 'summary', summaryRoom) : null;
   let left = body - (summary?.length ?? 0) - 1;
   const lines: string[] = [];
   // Newest first, until the room is spent; the first that does not fit whole is cut (when it is the only one).
@@ -52,8 +57,14 @@ function formatOne(key: string, view: ThreadView | null, room: number): string {
     lines.unshift(line);
     left -= line.length + 1;
   }
-  const head = `[THREAD ${key}] ${view.entries} entries; ${about(view, summary !== null, lines.length)}:`;
-  return fit([head, ...(summary ? [summary] : []), ...lines].join('\n'), room);
+  for (;;) {
+    const head = `[THREAD ${key}] ${view.entries} entries; ${about(view, summary !== null, lines.length)}:`;
+    const text = [head, ...(summary ? [summary] : []), ...lines].join('\n');
+    if (text.length <= room) return text;
+    if (lines.length > 0) lines.shift();
+    else if (summary) summary = null;
+    else return shortest([`[THREAD ${key}] ${view.entries} entries (no room here: THREAD_OPEN reads it)`, `[THREAD ${key}]`], room);
+  }
 }
 
 /** What the lines under the head are, and what is left out and how to read it. */
@@ -87,6 +98,7 @@ function clipJson(value: Record<string, unknown>, field: string, room: number): 
   }
 }
 
-function fit(text: string, room: number): string {
-  return text.length <= room ? text : text.slice(0, Math.max(0, room));
+/** The first of these that fits, or nothing. */
+function shortest(options: readonly string[], room: number): string {
+  return options.find((o) => o.length <= room) ?? '';
 }

@@ -69,6 +69,22 @@ export function entryView(r: ThreadEntryRecord): ThreadEntry {
   return { seq: r.seq, ts: new Date(r.ts).toISOString(), pid: r.pid, unit: r.unit, kind: r.kind, text: r.text };
 }
 
+/** The first of these whose text fits `chars`, and at least the first. */
+function firstWithin(rows: readonly ThreadEntryRecord[], chars: number): ThreadEntryRecord[] {
+  let used = 0;
+  let to = 0;
+  while (to < rows.length && (to === 0 || used + (rows[to]?.text.length ?? 0) <= chars)) used += rows[to++]?.text.length ?? 0;
+  return rows.slice(0, to);
+}
+
+/** The newest of these (oldest first) whose text fits `chars`, and at least the newest one. */
+function newestWithin(rows: readonly ThreadEntryRecord[], chars: number): ThreadEntryRecord[] {
+  let used = 0;
+  let from = rows.length;
+  while (from > 0 && (from === rows.length || used + (rows[from - 1]?.text.length ?? 0) <= chars)) used += rows[--from]?.text.length ?? 0;
+  return rows.slice(from);
+}
+
 export class Threads {
   private readonly rows = new Map<string, ThreadRecord>();
   /** Which threads each live process attached, opened or wrote to, and how (the summary upkeep's list; the links are stored too). */
@@ -134,12 +150,7 @@ export class Threads {
     row.pending_chars += text.length;
     const entry = { key, seq: row.last_seq, ts: now, pid: request.pid, unit: request.unit, kind, text };
     this.host.store.threads.append(entry);
-    // Retention: past threadMaxEntries, the oldest entries the summary covers go.
-    const over = row.last_seq - row.dropped_through - param.threadMaxEntries;
-    if (over > 0 && row.summary_through > row.dropped_through) {
-      row.dropped_through = Math.min(row.summary_through, row.dropped_through + over);
-      this.host.store.threads.trim(key, row.dropped_through);
-    }
+    this.retain(row);
     this.save(key);
     if (request.pid) this.link(key, request.pid, 'wrote');
     this.host.events.emit({ type: 'thread', pid: request.pid, key, action: 'appended', seq: entry.seq, kind, ...(request.unit ? { unit: request.unit } : {}), text: text.slice(0, 200) });
@@ -155,7 +166,7 @@ export class Threads {
     this.host.store.flush();
     const after = Math.max(0, Math.min(row.last_seq - param.threadRecentEntries, row.summary_through));
     const entries = await this.host.store.threads.entries(key, { limit: param.threadViewMaxEntries });
-    const recent = entries.filter((e) => e.seq > after);
+    const recent = newestWithin(entries.filter((e) => e.seq > after), param.threadViewMaxChars);
     return { key, entries: row.entries, summary: row.summary, summary_through: row.summary_through, recent: recent.map(entryView), last_seq: row.last_seq };
   }
 
@@ -165,7 +176,11 @@ export class Threads {
     const match = request.query === undefined ? undefined : (ftsMatch(request.query) ?? undefined);
     this.host.store.flush();
     const rows = await this.host.store.threads.entries(key, { afterSeq: request.afterSeq, sinceTs: request.sinceTs, match, limit });
-    return { key, entries: rows.map(entryView), last_seq: row.last_seq };
+    // A page is stored whole as its result: at most threadReadMaxChars of text, from where it starts
+    // (the oldest after `since`, the newest match), or the newest of the last ones; reading on pages the rest.
+    const fromStart = request.afterSeq !== undefined || match !== undefined;
+    const page = fromStart ? firstWithin(rows, param.threadReadMaxChars) : newestWithin(rows, param.threadReadMaxChars);
+    return { key, entries: page.map(entryView), last_seq: row.last_seq };
   }
 
   /** Entries of these threads holding every word of `query`, newest first (HISTORY_SEARCH). */
@@ -230,6 +245,28 @@ export class Threads {
     row.pending_chars = Math.max(0, row.pending_chars - coveredChars);
     this.save(key);
     this.host.events.emit({ type: 'thread', pid: by.pid, key, action: 'summarized', through, ...(by.model ? { model: by.model } : {}), ...(by.tokens ? { tokens: by.tokens } : {}) });
+  }
+
+  /**
+   * Retention: past threadMaxEntries the oldest entries go — those the summary covers first; when
+   * it covers too few (nobody keeps it up, or appends outrun it), unsummarised ones too, and the
+   * summary says which were dropped unread.
+   */
+  private retain(row: ThreadRecord): void {
+    const over = row.last_seq - row.dropped_through - param.threadMaxEntries;
+    if (over <= 0) return;
+    const through = row.dropped_through + over;
+    if (through > row.summary_through) {
+      const unread = through - Math.max(row.summary_through, row.dropped_through);
+      const pendingEntries = Math.max(1, row.last_seq - row.summary_through);
+      // What was pending of the dropped ones leaves the count (their share of it: their texts are gone unread).
+      row.pending_chars = Math.round(row.pending_chars * (1 - Math.min(1, unread / pendingEntries)));
+      const note = `(entries ${through - unread + 1}-${through} were dropped by retention before a summary covered them)`;
+      row.summary = `${row.summary}${row.summary ? '\n' : ''}${note}`.slice(-param.threadSummaryChars);
+      row.summary_through = through;
+    }
+    row.dropped_through = through;
+    this.host.store.threads.trim(row.key, through);
   }
 
   claim(key: string): boolean {

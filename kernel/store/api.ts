@@ -118,6 +118,8 @@ export interface ProcessRows {
   psColumns(last?: number): PsColumns[];
   prunable(ts: number, limit: number): ProcessSummary[];
   summaries(pids: readonly number[]): ProcessSummary[];
+  /** Every process of a tree (its root's pid) with its capabilities (JSON): whose past HISTORY_SEARCH may read. */
+  ofTree(tree: number): Array<{ pid: number; capabilities: string }>;
   /** Delete every row of these (ended) processes, in every table; events queued before go in first. */
   remove(pids: readonly number[]): void;
 }
@@ -151,7 +153,7 @@ export interface EventLog {
   lastId(): number;
   usage(scan: number): Promise<UsageRow[]>;
   search(text: string, options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]>;
-  /** Events of one process tree (of these types, since an ISO time) matching `text`, newest first (HISTORY_SEARCH). */
+  /** Events of these processes (of these types, since an ISO time) matching `text`, newest first (HISTORY_SEARCH). */
   searchTree(text: string, query: TreeSearch): Promise<EventRow[]>;
   /** Index for search what is not yet indexed, `chunk` events at a time. */
   indexAll(chunk: number): Promise<void>;

@@ -52,24 +52,22 @@ export function searchEvents(store: SqliteStore, text: string, options: { pid: n
 }
 
 export interface TreeSearch {
-  /** The root pid of the tree: only its processes' events are searched. */
-  tree: number;
-  /** One process of the tree, or all of it. */
-  pid: number | null;
+  /** The processes whose events are searched (the caller's, of its tree, that it may read). */
+  pids: readonly number[];
   /** Events at or after this ISO time. */
   since: string | null;
   types: readonly string[];
   limit: number;
 }
 
-/** Events of one process tree matching `text`, of the given types, newest first (HISTORY_SEARCH). */
+/** Events of these processes matching `text`, of the given types, newest first (HISTORY_SEARCH). */
 export function searchTree(store: SqliteStore, text: string, q: TreeSearch): EventRow[] {
   const match = toMatch(text);
-  if (match === null) return [];
-  const sql = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid JOIN processes p ON p.pid = e.pid
-    WHERE events_fts MATCH ? AND p.tree = ? ${q.pid === null ? '' : 'AND e.pid = ?'}
+  if (match === null || q.pids.length === 0) return [];
+  const sql = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid
+    WHERE events_fts MATCH ? AND e.pid IN (SELECT value FROM json_each(?))
     AND json_extract(e.json, '$.type') IN (SELECT value FROM json_each(?)) AND json_extract(e.json, '$.ts') >= ?
     ORDER BY f.rowid DESC LIMIT ?`;
-  const args = [match, q.tree, ...(q.pid === null ? [] : [q.pid]), JSON.stringify(q.types), q.since ?? '', q.limit];
+  const args = [match, JSON.stringify(q.pids), JSON.stringify(q.types), q.since ?? '', q.limit];
   return store.query((db) => prepared(db, sql).all(...args) as EventRow[]);
 }

@@ -81,6 +81,11 @@ export class SqliteProcessRows implements ProcessRows {
     );
   }
 
+  /** Every process of a tree (the root's pid), with its capabilities as stored (JSON). */
+  ofTree(tree: number): Array<{ pid: number; capabilities: string }> {
+    return this.store.query((db) => db.prepare('SELECT pid, capabilities FROM processes WHERE tree = ?').all(tree) as Array<{ pid: number; capabilities: string }>);
+  }
+
   summaries(pids: readonly number[]): ProcessSummary[] {
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');

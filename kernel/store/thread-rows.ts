@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS thread_links (
   PRIMARY KEY (pid, key, how)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thread_links_key ON thread_links (key);
+CREATE INDEX IF NOT EXISTS processes_tree ON processes (tree);
 `;
 
 const ENTRY_COLUMNS = 'key, seq, ts, pid, unit, kind, text';

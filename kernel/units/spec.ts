@@ -206,7 +206,7 @@ function watchOf(spec: z.infer<typeof watchTrigger>['watch'], where: string): Tr
   const events = new Set<WatchEvent>(spec.events ?? WATCH_EVENTS);
   const ms = debounceMs(spec.debounce, where);
   const label = `watch ${paths.map((p) => p.slice(1) || '/').join(', ')}`;
-  return { kind: 'watch', paths, patterns: paths.map(compileGlob), events, debounceMs: ms, label };
+  return { kind: 'watch', paths, patterns: paths.map((p) => compileGlob(p)), events, debounceMs: ms, label };
 }
 
 /**

@@ -23,15 +23,27 @@ export function renderTask(template: string, fields: TriggerFields): string {
   });
 }
 
+/** What one filled-in value may be in a key: one segment — the template's separators are its own. */
+const SEGMENT = /^[a-z0-9][a-z0-9_-]*$/;
+
 /**
- * A unit's `attach:` keys for one run (`client:{{trigger.body.client}}`): filled like the task,
- * lower-cased, and checked as thread keys — a value that makes no key fails the run, saying which.
+ * A unit's `attach:` keys for one run (`client:{{trigger.body.client}}`): each value from the
+ * trigger fills one segment of the key — ASCII letters lower-cased, and nothing else folded;
+ * a separator (`: / . @ +`) or any other character in it fails the run, saying which template
+ * gave what — so whoever sends the trigger picks a thread under the template's, never beside it.
  */
 export function renderAttach(templates: readonly string[] | undefined, fields: TriggerFields): string[] | undefined {
   if (!templates?.length) return undefined;
   return templates.map((template) => {
-    const key = renderTask(template, fields).trim().toLowerCase();
+    const bad: string[] = [];
+    const key = template.replace(/\{\{[^}]*\}\}/g, (placeholder) => {
+      const value = renderTask(placeholder, fields).trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+      if (!SEGMENT.test(value)) bad.push(value);
+      return value;
+    });
+    const problem = bad.length ? `"${JSON.stringify(bad[0]).slice(1, 81).replace(/"$/, '')}" is not one key segment (lower-case letters, digits, _ and -)` : null;
     try {
+      if (problem) throw new AosError('EINVAL', problem);
       return checkThreadKey(key);
     } catch (error) {
       throw new AosError('EINVAL', `attach "${template}" gave "${key.slice(0, 80)}" for this run: ${(error as Error).message}`);
