@@ -3,6 +3,7 @@ import type { KernelEvent } from '../protocol/events.js';
 import { describeEnd } from '../protocol/status.js';
 import type { Style } from './style.js';
 import { shortModel } from './top/format.js';
+import { printable } from './printable.js';
 
 export interface RenderOptions {
   paint: (style: Style, text: string) => string;
@@ -11,7 +12,7 @@ export interface RenderOptions {
 }
 
 function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = printable(text.replace(/\s+/g, ' ').trim());
   return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
 }
 

@@ -9,6 +9,7 @@ import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { out } from './out.js';
 import { painter, useColor } from './style.js';
+import { printable } from './printable.js';
 import { table } from './unit-format.js';
 import type { VerbSpec } from './verb.js';
 
@@ -34,9 +35,9 @@ export function formatThreads(threads: readonly Info[], now = Date.now()): strin
 
 /** One entry: `#3 12:04:05 pid 7 (intake) decision  text…` — its text as written, lines indented under it. */
 export function formatEntry(e: Entry, paint = painter(useColor())): string {
-  const who = e.pid ? `pid ${e.pid}${e.unit ? ` (${e.unit})` : ''}` : 'a person';
+  const who = e.pid ? `pid ${e.pid}${e.unit ? ` (${printable(e.unit)})` : ''}` : 'a person';
   const kind = e.kind === 'decision' ? paint('yellow', e.kind) : e.kind === 'note' ? paint('dim', e.kind) : paint('cyan', e.kind);
-  const text = e.text.replace(/\r?\n/g, '\n    ');
+  const text = printable(e.text).replace(/\r?\n/g, '\n    ');
   return `${paint('dim', `#${e.seq} ${e.ts.slice(0, 19).replace('T', ' ')}`)} ${who} ${kind}  ${text}`;
 }
 
@@ -44,7 +45,7 @@ function formatShow(r: ResultOf<'thread_show'>): string {
   const t = r.thread;
   const lines = [`${t.key}: ${t.entries} entries, created ${t.created_at.slice(0, 19).replace('T', ' ')} by ${t.created_by ? `pid ${t.created_by}` : 'a person'}, last ${ago(t.last_at)}`];
   if (r.processes.length) lines.push(`used by: ${r.processes.map((p) => `${p.pid} (${p.how})`).join(', ')}`);
-  lines.push(r.summary ? `summary of entries 1-${t.summary_through}:\n  ${r.summary.replace(/\n/g, '\n  ')}` : 'summary: none yet (the kernel writes one once the entries outgrow a few thousand characters)');
+  lines.push(r.summary ? `summary of entries 1-${t.summary_through}:\n  ${printable(r.summary).replace(/\n/g, '\n  ')}` : 'summary: none yet (the kernel writes one once the entries outgrow a few thousand characters)');
   if (r.entries.length < t.entries - (t.first_seq - 1) && r.entries.length > 0) lines.push(`the newest ${r.entries.length} entries (--limit for more):`);
   for (const e of r.entries) lines.push(formatEntry(e));
   return lines.join('\n');
