@@ -69,6 +69,21 @@ describe('aos thread', () => {
     expect(inspect.threads).toEqual([{ key: 'client:acme', how: ['attached'] }]);
   }, 60_000);
 
+  it('runs the README example on a fresh home: examples/handoff.yaml, intake then billing with --attach', async () => {
+    const fresh = await makeHome();
+    try {
+      const intake = await fresh.cli(['spawn', 'Take in Acme', '--model', 'replay:examples/handoff.yaml', '--name', 'intake'], { timeoutMs: 30_000 });
+      expect(intake.code, intake.stderr).toBe(0);
+      const billing = await fresh.cli(['spawn', 'Bill Acme', '--model', 'replay:examples/handoff.yaml', '--name', 'billing', '--attach', 'client:acme'], { timeoutMs: 30_000 });
+      expect(billing.code, `${billing.stdout}\n${billing.stderr}`).toBe(0);
+      const show = await fresh.cli(['thread', 'show', 'client:acme']);
+      expect(show.stdout).toMatch(/client:acme: 3 entries/);
+      expect(show.stdout).toMatch(/#3 .* result {2}Invoice for December 2026 drafted: 480 EUR/);
+    } finally {
+      await fresh.dispose();
+    }
+  }, 60_000);
+
   it('tail -f prints entries as they are appended; append and rm as a person; errors say what is wrong', async () => {
     await json(['thread', 'append', 'invoice:2026-117', 'drafted'], 'thread-append');
     const follow = startCli(['thread', 'tail', '-f', 'invoice:2026-117'], { ...t.env, ...env });

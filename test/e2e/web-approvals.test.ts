@@ -77,7 +77,7 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.goto(`http://127.0.0.1:${port}/#approvals`);
-    await page.waitForFunction('document.querySelectorAll("li.approval").length === 3', undefined, { timeout: 15_000 });
+    await page.locator('li.approval').nth(2).waitFor({ timeout: 15_000 });
     expect(await page.textContent('li.approval button.approve-group')).toBe('Approve all 3');
     await page.click('li.approval button.approve-group');
     await page.waitForSelector('#approvals li.empty', { timeout: 15_000 });
