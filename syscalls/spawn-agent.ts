@@ -42,7 +42,11 @@ export default defineSyscall({
     })
     .strict()
     .refine((a) => a.role !== undefined || a.unit !== undefined, { message: 'role is required (or unit)', path: ['role'] }),
-  normalize: (raw) => ('capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw),
+  normalize: (raw) => {
+    const named = 'capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw;
+    // One thread is often written as its key alone.
+    return typeof named.attach === 'string' ? { ...named, attach: [named.attach] } : named;
+  },
   inKernel: true,
   capability: { label: 'spawn (unit:<name> with unit)', kind: 'spawn', of: (args) => (args.unit === undefined ? 'spawn' : `unit:${args.unit}`) },
   // Synchronous when the child's model is loaded (the usual case).

@@ -71,7 +71,9 @@ function formatOne(key: string, view: ThreadView | null, room: number): string {
 function about(view: ThreadView, summarized: boolean, shown: number): string {
   const through = summarized ? view.summary_through : 0;
   const first = view.last_seq - shown + 1;
-  const parts = [summarized ? `a summary of entries 1-${through}` : null, shown ? `entries ${first}-${view.last_seq}` : 'no entries shown (no room)'].filter(Boolean);
+  // Said either way: a thread too short for a summary has none yet, and its entries are all below.
+  const summary = summarized ? `a summary of entries 1-${through}` : view.summary_through > 0 ? 'its summary (no room for it here: THREAD_OPEN shows it)' : 'no summary yet (too short for one)';
+  const parts = [summary, shown ? `entries ${first}-${view.last_seq}` : 'no entries shown (no room)'];
   const missing = shown ? first - through - 1 : view.last_seq - through;
   if (missing > 0) parts.push(`${missing} entries between not shown (THREAD_READ {"key": "${view.key}", "since": ${through}} reads them)`);
   return parts.join(', then ');

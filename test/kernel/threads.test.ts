@@ -85,7 +85,7 @@ describe('threads', () => {
     h = await startHarness(
       {
         parent: [
-          [call('SPAWN_AGENT', { role: 'billing', name: 'child', attach: ['client:acme'] }), call('SPAWN_AGENT', { role: 'billing', name: 'child', attach: ['client:beta'] })].join('\n'),
+          [call('SPAWN_AGENT', { role: 'billing', name: 'child', attach: ['client:acme'] }), call('SPAWN_AGENT', { role: 'billing', name: 'child', attach: 'client:beta' })].join('\n'),
           EXIT,
         ],
         child: [EXIT],
