@@ -50,6 +50,8 @@ export const BENCHES: Record<string, Bench> = {
   routing: { file: 'routing', args: ['--tasks', '150', '--seed', '7'], quick: ['--tasks', '90', '--seed', '7'] },
   // Five agents hand one client on through a context thread, against re-reading each other's notes from files: prompt tokens (~4 s).
   handoff: { file: 'handoff', args: ['--visits', '3'], quick: ['--visits', '3'] },
+  // HISTORY_SEARCH over a tree's 2,000 results of 16 KiB: the first search (the index filled in ~20 ms steps), a warm one, no other tree's hits (~40 s).
+  history: { file: 'history', args: ['--turns', '2000', '--kb', '16'], quick: ['--turns', '500', '--kb', '16'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
   delay: { file: 'delay', args: [], quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'] },
   'head-of-line': { file: 'head-of-line', args: ['--runs', '7'], quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'] },

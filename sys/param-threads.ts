@@ -32,6 +32,6 @@ export const threadParam = {
   threadMaxEntries: 100_000,
   /** HISTORY_SEARCH: hits per call (default and most), an excerpt's characters around the first word found. */
   ...{ historyHitsDefault: 10, historyHitsMax: 50, historyExcerptChars: 240 },
-  /** HISTORY_SEARCH brings the full-text index up to date this many events a step (the kernel's other work goes between). */
-  historyIndexChunk: 100,
+  /** HISTORY_SEARCH brings the full-text index up to date in steps of about this long, at most this many events each (the kernel's other work goes between). */
+  ...{ historyIndexStepMs: 20, historyIndexChunk: 2_000 },
 };

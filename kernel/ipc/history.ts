@@ -82,8 +82,8 @@ export async function historySearch(host: HistoryHost, proc: Proc, request: Hist
   if (pid !== null) checkReadable(host, proc, pid, 'HISTORY_SEARCH');
   const words = request.query.split(/\s+/).filter(Boolean);
   if (words.length === 0) throw new AosError('EINVAL', 'query: give the words to look for');
-  // In small steps: a store of large events is indexed without holding the kernel's thread for long.
-  await host.store.events.indexAll(param.historyIndexChunk);
+  // In steps of ~20 ms: a store of large events is indexed without holding the kernel's thread for long.
+  await host.store.events.indexAll(param.historyIndexChunk, param.historyIndexStepMs);
   const pids = pid === null ? readablePids(host, proc) : [pid];
   const rows = await host.store.events.searchTree(request.query, { pids, since, types: TYPES, limit: limit * 4 });
   const turn = proc.pcb.counters.turns;

@@ -155,8 +155,8 @@ export interface EventLog {
   search(text: string, options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]>;
   /** Events of these processes (of these types, since an ISO time) matching `text`, newest first (HISTORY_SEARCH). */
   searchTree(text: string, query: TreeSearch): Promise<EventRow[]>;
-  /** Index for search what is not yet indexed, `chunk` events at a time. */
-  indexAll(chunk: number): Promise<void>;
+  /** Index for search what is not yet indexed, `chunk` events at a time (with `stepMs`, as many as take about that long). */
+  indexAll(chunk: number, stepMs?: number): Promise<void>;
 }
 
 /** What is in flight between processes: messages and stdin, timers, webhook routes. */

@@ -86,7 +86,7 @@ export class SqliteEventLog implements EventLog {
     return searchTree(this.store, text, query);
   }
 
-  indexAll(chunk: number): Promise<void> {
-    return indexAll(this.store, chunk);
+  indexAll(chunk: number, stepMs?: number): Promise<void> {
+    return indexAll(this.store, chunk, stepMs);
   }
 }

@@ -22,9 +22,22 @@ export function indexSome(store: SqliteStore, chunk: number): boolean {
   return added === chunk;
 }
 
-/** Index every event not indexed yet, a chunk per turn of the event loop (the kernel's work goes between). */
-export async function indexAll(store: SqliteStore, chunk: number): Promise<void> {
-  while (indexSome(store, chunk)) await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Index every event not indexed yet, a chunk per turn of the event loop (the kernel's work goes
+ * between). With `stepMs`, the chunk adapts so that one step takes about that long whatever the
+ * events weigh: halved after a slower step, doubled after a much quicker one, up to `chunk`.
+ */
+export async function indexAll(store: SqliteStore, chunk: number, stepMs?: number): Promise<void> {
+  let n = stepMs === undefined ? chunk : Math.min(chunk, 16);
+  for (;;) {
+    const started = performance.now();
+    if (!indexSome(store, n)) return;
+    if (stepMs !== undefined) {
+      const took = performance.now() - started;
+      n = took > stepMs ? Math.max(1, n >> 1) : took < stepMs / 4 ? Math.min(chunk, n * 2) : n;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /**
