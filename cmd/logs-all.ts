@@ -4,6 +4,7 @@ import type { KernelEvent } from '../protocol/events.js';
 import { EXIT } from './fail.js';
 import type { EventPrinter } from './follow.js';
 import { cutsByTime, eventsFor, windowEvents, type Window } from './log-window.js';
+import { untilInterrupted } from './interrupt.js';
 
 /** The most a history request may ask for (the protocol's bound). */
 const MAX_TAIL = 1_000_000;
@@ -26,13 +27,7 @@ export async function printAllLogs(client: KernelClient, follow: boolean, window
   }
   // Subscribed before the history is read: an event in between is pushed, and dropped below if the history had it.
   const { pushes } = await client.stream('subscribe', { topics: ['events'] });
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-    void pushes.return();
-  };
-  process.once('SIGINT', onSigint);
-  try {
+  return untilInterrupted(pushes, async () => {
     const past = await history(client, window, printer);
     const last = past[past.length - 1]?.ts ?? '';
     const seen = new Set(past.filter((e) => e.ts === last).map((e) => JSON.stringify(e)));
@@ -42,8 +37,6 @@ export async function printAllLogs(client: KernelClient, follow: boolean, window
       if (event.ts < last || (event.ts === last && seen.has(JSON.stringify(event)))) continue;
       printer.print(event);
     }
-    return interrupted ? EXIT.interrupted : EXIT.unreachable;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+    return undefined;
+  });
 }

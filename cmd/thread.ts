@@ -8,6 +8,7 @@ import type { ResultOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { out } from './out.js';
+import { untilInterrupted } from './interrupt.js';
 import { painter, useColor } from './style.js';
 import { printable } from './printable.js';
 import { table } from './unit-format.js';
@@ -62,14 +63,8 @@ function limitOf(text: string | undefined, fallback: number): number {
 async function tail(client: KernelClient, key: string, limit: number, asJson: boolean): Promise<number> {
   // Subscribed first: an entry appended while the newest are read is pushed, and read once below.
   const { pushes } = await client.stream('subscribe', { topics: ['events'] });
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-    void pushes.return();
-  };
-  process.once('SIGINT', onSigint);
   const print = (e: Entry): void => out(asJson ? `${JSON.stringify(e)}\n` : `${formatEntry(e)}\n`);
-  try {
+  return untilInterrupted(pushes, async () => {
     const first = await client.request('thread_show', { key, limit });
     for (const e of first.entries) print(e);
     let seen = first.thread.last_seq;
@@ -87,10 +82,8 @@ async function tail(client: KernelClient, key: string, limit: number, asJson: bo
         since = page.next_since;
       }
     }
-    return interrupted ? EXIT.interrupted : EXIT.unreachable;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+    return undefined;
+  });
 }
 
 export const threadVerb: VerbSpec = {

@@ -9,13 +9,12 @@ import { estimateTokens, tokensToChars } from '../context/context-budget.js';
 import { fitMessages } from '../context/context-fit.js';
 import { taskMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
-import { type Lease, providerOf } from '../sched/model-pool.js';
-import { guardRequest } from '../cost/privacy.js';
+import { summaryCall } from './summary-call.js';
+import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { Entry } from '../proc/proc-types.js';
 import { amendTranscript, appendTranscript, persist } from '../proc/transcript.js';
-import { account } from '../proc/budgets.js';
 
 export { estimateTokens } from '../context/context-budget.js';
 
@@ -110,22 +109,9 @@ async function summarize(kernel: LoopHost, proc: Proc, driver: ModelDriver, leas
   const last = asked[asked.length - 1];
   if (last?.role === 'user') last.text = `${last.text}${instruction}`;
   else asked.push({ role: 'user', text: instruction.trim() });
-  // The summariser's request is a request like any other: within the budget.
-  const fitted = fitMessages(system, asked, budget);
-  if (!fitted) return extractiveSummary(older, chars);
-  const { pcb } = proc;
-  const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
-  // A ladder summarises on its cheapest rung when that rung shares the lease's provider (a summary is easy work).
-  const turnModel = proc.routing?.model ?? pcb.model;
-  const cheapest = proc.routing?.rungs[0];
-  const chosen = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
-  // What a summary sends is the context itself: the privacy rules hold for it as for a turn (refused: summarised here).
-  const guarded = kernel.privacy ? guardRequest(kernel.privacy, chosen, request, (input) => kernel.audit?.(input)) : null;
-  if (guarded?.action === 'refuse') return extractiveSummary(older, chars);
-  const sent = guarded ?? { model: chosen, request, restore: null };
-  const reply = await kernel.pool.complete(sent.model === turnModel ? driver : await kernel.models.get(sent.model), sent.request, lease);
-  account(proc, reply.usage, sent.model);
-  return (sent.restore ? sent.restore(reply.text) : reply.text).slice(0, chars);
+  // The summariser's request is a request like any other: within the budget, on the lease, paid by the process.
+  const reply = await summaryCall(kernel, proc, driver, lease, system, asked);
+  return reply ? reply.text.slice(0, chars) : extractiveSummary(older, chars);
 }
 
 /** Without a model: the calls made and the latest results, cut to size. */

@@ -8,16 +8,13 @@
  * agent's replies: its summary is extractive, made here without a model.
  */
 import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
-import { fitMessages } from '../context/context-fit.js';
-import type { Threads } from '../ipc/threads.js';
-import { account } from '../proc/budgets.js';
+import type { ThreadEntry, Threads } from '../ipc/threads.js';
 import type { Proc } from '../proc/proc.js';
-import { type Lease, providerOf } from '../sched/model-pool.js';
-import { guardRequest } from '../cost/privacy.js';
+import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
 import { jsonLine } from '../../sys/json-line.js';
-import type { ThreadEntry } from '../ipc/threads.js';
 import type { LoopHost } from './host.js';
+import { summaryCall } from './summary-call.js';
 
 const SUMMARIZER = (chars: number): string => `You keep the running summary of a shared work thread that several agents read and append to.
 Fold the new entries into the summary: who decided what, facts (names, ids, amounts, dates, paths),
@@ -78,28 +75,12 @@ async function summarizeThread(kernel: LoopHost, threads: Threads, proc: Proc, d
   const asked: ModelMessage[] = [
     { role: 'user', text: `[THREAD ${key}] The summary so far (of entries 1-${row.summary_through}):\n${jsonLine(row.summary)}\n\nNew entries, one JSON object per line:\n${lines}\n\n[KERNEL] Write the new summary now, as instructed.` },
   ];
-  const fitted = fitMessages(system, asked, proc.pcb.limits.contextTokens);
-  if (!fitted) {
+  const reply = await summaryCall(kernel, proc, driver, lease, system, asked);
+  if (!reply) {
     threads.summarized(key, extractiveThreadSummary(row.summary, taken, max), last.seq, chars, { pid: proc.pid });
     return;
   }
-  const { pcb } = proc;
-  const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
-  // As a compaction: a ladder's cheapest rung when it shares the lease's provider.
-  const turnModel = proc.routing?.model ?? pcb.model;
-  const cheapest = proc.routing?.rungs[0];
-  const chosen = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
-  const guarded = kernel.privacy ? guardRequest(kernel.privacy, chosen, request, (input) => kernel.audit?.(input)) : null;
-  if (guarded?.action === 'refuse') {
-    threads.summarized(key, extractiveThreadSummary(row.summary, taken, max), last.seq, chars, { pid: proc.pid });
-    return;
-  }
-  const sent = guarded ?? { model: chosen, request, restore: null };
-  const reply = await kernel.pool.complete(sent.model === turnModel ? driver : await kernel.models.get(sent.model), sent.request, lease);
-  account(proc, reply.usage, sent.model);
-  const text = (sent.restore ? sent.restore(reply.text) : reply.text).trim().slice(0, max);
-  const tokens = reply.usage ? reply.usage.prompt + reply.usage.output : undefined;
-  threads.summarized(key, text, last.seq, chars, { pid: proc.pid, model: sent.model, ...(tokens ? { tokens } : {}) });
+  threads.summarized(key, reply.text.trim().slice(0, max), last.seq, chars, { pid: proc.pid, model: reply.model, ...(reply.tokens ? { tokens: reply.tokens } : {}) });
 }
 
 /** Without a model: the summary so far and a line per new entry (who, what kind, its start), the newest kept when it is too long. */
