@@ -1,0 +1,144 @@
+/**
+ * The channel adapter protocol (issue 34): what an adapter — Telegram, Slack, or a third party's
+ * Discord or email one — and the kernel say to each other, JSON-RPC 2.0, one message per line on
+ * the adapter's stdin (from the kernel) and stdout (to it). An adapter needs nothing of aos but
+ * this:
+ *
+ *   adapter → kernel  channel.hello    (notification) {protocol: 1, channel, account}
+ *   adapter → kernel  channel.inbound  (request)      {channel, account, chat, thread, sender: {id, name, username?},
+ *                                                      message_id, text, attachments: [], platform_ts}
+ *                     → {status: "accepted" | "duplicate" | "dropped"}, answered once the kernel has
+ *                     committed what it does with the message: the adapter confirms the message to
+ *                     its platform (Telegram's offset, Slack's ack) only after this answer, so a
+ *                     crash in between delivers it again, and the kernel answers that "duplicate".
+ *   adapter → kernel  channel.status   (notification) {state: "polling" | "error", error?}
+ *   kernel → adapter  channel.outbound (request)      {ref, chat, thread?, text, reply_to?}
+ *                     → {message_id}, or an error {code, message, data: {retryable}}: retryable
+ *                     only when the platform surely sent nothing (a 429, a refused connection).
+ *
+ * Ids are the platform's, as strings: chat and message ids are not always numbers (Slack's are not).
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export const CHANNEL_PROTOCOL = 1;
+/** A line longer than this ends the conversation (a runaway adapter). */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export interface InboundMessage {
+  channel: string;
+  account: string;
+  chat: string;
+  thread: string | null;
+  sender: { id: string; name: string; username?: string };
+  message_id: string;
+  text: string;
+  attachments: Array<{ kind: string; name?: string; size?: number }>;
+  /** The platform's time for the message (ISO). */
+  platform_ts: string;
+}
+
+export type InboundStatus = 'accepted' | 'duplicate' | 'dropped';
+
+export interface OutboundMessage {
+  /** The kernel's name for this send (its audit and retry key). */
+  ref: string;
+  chat: string;
+  thread?: string | null;
+  text: string;
+  reply_to?: string | null;
+}
+
+export class ChannelError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+type Handler = (method: string, params: unknown) => Promise<unknown>;
+
+/**
+ * One end of the conversation over a pair of streams: requests each way, answered by id;
+ * notifications; every line bounded. `onClose` runs once when the other side goes (its stream ends).
+ */
+export class LineRpc {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private buffer = '';
+  private closed = false;
+
+  constructor(
+    input: Readable,
+    private readonly output: Writable,
+    private readonly handle: Handler,
+    private readonly onClose: (why: string) => void = () => undefined,
+  ) {
+    input.setEncoding('utf8');
+    input.on('data', (chunk: string) => this.take(chunk));
+    input.on('end', () => this.close('the other side closed its stream'));
+    input.on('error', (error: Error) => this.close(error.message));
+  }
+
+  notify(method: string, params: unknown): void {
+    this.write({ jsonrpc: '2.0', method, params });
+  }
+
+  request<T>(method: string, params: unknown): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`cannot send ${method}: the conversation is closed`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.write({ jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  close(why: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { reject } of this.waiting.values()) reject(new Error(why));
+    this.waiting.clear();
+    this.onClose(why);
+  }
+
+  private write(message: unknown): void {
+    if (!this.closed) this.output.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private take(chunk: string): void {
+    this.buffer += chunk;
+    for (let end = this.buffer.indexOf('\n'); end >= 0; end = this.buffer.indexOf('\n')) {
+      const line = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 1);
+      if (line.trim()) this.dispatch(line);
+    }
+    if (Buffer.byteLength(this.buffer) > MAX_LINE_BYTES) this.close(`a line longer than ${MAX_LINE_BYTES} bytes`);
+  }
+
+  private dispatch(line: string): void {
+    let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: { code?: number; message?: string; data?: { retryable?: boolean } } };
+    try {
+      message = JSON.parse(line) as typeof message;
+    } catch {
+      return this.close(`not JSON: ${line.slice(0, 80)}`);
+    }
+    if (typeof message.method === 'string') {
+      const { id, method } = message;
+      void this.handle(method, message.params).then(
+        (result) => id !== undefined && this.write({ jsonrpc: '2.0', id, result: result ?? null }),
+        (error: unknown) => {
+          const e = error instanceof ChannelError ? error : new ChannelError(-32000, error instanceof Error ? error.message : String(error), false);
+          if (id !== undefined) this.write({ jsonrpc: '2.0', id, error: { code: e.code, message: e.message, data: { retryable: e.retryable } } });
+        },
+      );
+      return;
+    }
+    const waiter = typeof message.id === 'number' ? this.waiting.get(message.id) : undefined;
+    if (!waiter) return;
+    this.waiting.delete(message.id as number);
+    if (message.error) waiter.reject(new ChannelError(message.error.code ?? -32000, message.error.message ?? 'error', message.error.data?.retryable === true));
+    else waiter.resolve(message.result);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The Telegram adapter (issue 34): Bot API long polling through grammY, speaking the channel
+ * protocol (protocol.ts) to the kernel. A message becomes `channel.inbound`, and grammY confirms it
+ * to Telegram (its next getUpdates offset) only once the kernel has answered — so a message the
+ * adapter was handing over when it died comes again, and the kernel's dedup says "duplicate".
+ * `channel.outbound` becomes sendMessage. It holds the bot token; nothing it is sent reaches any host
+ * but the Bot API's (its sandbox goes out only through the egress proxy).
+ *
+ * grammY confirms the update it was handling whenever it stops or polls again, even one whose
+ * handler failed: so when a message cannot be handed over (the kernel went away, answered
+ * nonsense), the handler never returns and `onFatal` ends the adapter — the program exits, the
+ * update stays unconfirmed, and the supervisor's next adapter is given it again.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { type Bot, GrammyError } from 'grammy';
+import type { Message } from 'grammy/types';
+import { CHANNEL_PROTOCOL, ChannelError, type InboundMessage, type InboundStatus, LineRpc, type OutboundMessage } from './protocol.js';
+
+export interface AdapterOptions {
+  /** getUpdates' long-polling timeout (seconds). */
+  pollTimeoutS?: number;
+  /** A message could not be handed over, or the kernel went: end the adapter now, without confirming (the program exits). */
+  onFatal(why: string): void;
+}
+
+export interface RunningAdapter {
+  /** Settles when polling has stopped. */
+  done: Promise<void>;
+}
+
+/** What a handler awaits when the adapter is ending: nothing, ever (grammY must not confirm the update). */
+const never = (): Promise<never> => new Promise<never>(() => undefined);
+
+/** A Telegram message as the protocol's inbound message. */
+export function inboundOf(account: string, m: Message): InboundMessage {
+  const attachments = (['photo', 'document', 'audio', 'voice', 'video', 'sticker'] as const).filter((kind) => m[kind] !== undefined).map((kind) => ({ kind }));
+  const from = m.from;
+  return {
+    channel: 'telegram',
+    account,
+    chat: String(m.chat.id),
+    thread: m.message_thread_id === undefined ? null : String(m.message_thread_id),
+    sender: from ? { id: String(from.id), name: [from.first_name, from.last_name].filter(Boolean).join(' '), ...(from.username ? { username: from.username } : {}) } : { id: String(m.chat.id), name: 'unknown' },
+    message_id: String(m.message_id),
+    text: m.text ?? m.caption ?? '',
+    attachments,
+    platform_ts: new Date(m.date * 1000).toISOString(),
+  };
+}
+
+function outboundOf(params: unknown): OutboundMessage {
+  const p = params as Partial<OutboundMessage> | null;
+  if (!p || typeof p.chat !== 'string' || typeof p.text !== 'string' || typeof p.ref !== 'string' || p.text.length === 0) {
+    throw new ChannelError(-32602, 'channel.outbound needs {ref, chat, text} as strings', false);
+  }
+  return p as OutboundMessage;
+}
+
+export function runTelegramAdapter(bot: Bot, io: { input: Readable; output: Writable }, options: AdapterOptions): RunningAdapter {
+  let account = bot.isInited() ? bot.botInfo.username : 'telegram';
+  const handle = async (method: string, params: unknown): Promise<unknown> => {
+    if (method !== 'channel.outbound') throw new ChannelError(-32601, `no method ${method}`, false);
+    const out = outboundOf(params);
+    try {
+      const sent = await bot.api.sendMessage(out.chat, out.text, {
+        ...(out.reply_to ? { reply_parameters: { message_id: Number(out.reply_to), allow_sending_without_reply: true } } : {}),
+        ...(out.thread ? { message_thread_id: Number(out.thread) } : {}),
+      });
+      return { message_id: String(sent.message_id) };
+    } catch (error) {
+      // Only a refusal says surely nothing was sent (a 429 says when to try again); anything else may have been.
+      if (error instanceof GrammyError) throw new ChannelError(error.error_code, error.description, error.error_code === 429);
+      throw new ChannelError(-32000, error instanceof Error ? error.message : String(error), false);
+    }
+  };
+  let ended = false;
+  const rpc = new LineRpc(io.input, io.output, handle, (why) => !ended && options.onFatal(`the kernel's side closed: ${why}`));
+  bot.on('message', async (ctx) => {
+    let answer: { status?: InboundStatus } | null;
+    try {
+      answer = await rpc.request<{ status?: InboundStatus } | null>('channel.inbound', inboundOf(account, ctx.message));
+    } catch (error) {
+      options.onFatal(`message ${ctx.message.message_id} not handed over: ${error instanceof Error ? error.message : String(error)}`);
+      return never();
+    }
+    if (!answer?.status || !['accepted', 'duplicate', 'dropped'].includes(answer.status)) {
+      options.onFatal(`the kernel answered channel.inbound with ${JSON.stringify(answer).slice(0, 200)}`);
+      return never();
+    }
+  });
+  bot.catch((error) => {
+    rpc.notify('channel.status', { state: 'error', error: error.message });
+    options.onFatal(error.message);
+    return never();
+  });
+  const done = bot
+    .start({
+      timeout: options.pollTimeoutS ?? 30,
+      allowed_updates: ['message'],
+      onStart: (me) => {
+        account = me.username;
+        rpc.notify('channel.hello', { protocol: CHANNEL_PROTOCOL, channel: 'telegram', account });
+        rpc.notify('channel.status', { state: 'polling' });
+      },
+    })
+    .finally(() => {
+      ended = true;
+      rpc.close('the adapter stopped');
+    });
+  return { done };
+}
