@@ -212,6 +212,11 @@ export class Threads {
     this.host.store.threads.link(key, pid, how);
   }
 
+  /** Whether a live process used any thread. */
+  uses(pid: number): boolean {
+    return this.used.has(pid);
+  }
+
   /** The threads a live process used (attached, opened, wrote to). */
   touchedBy(pid: number): readonly string[] {
     return [...(this.used.get(pid)?.keys() ?? [])].filter((k) => this.rows.has(k));

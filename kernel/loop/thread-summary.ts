@@ -30,7 +30,8 @@ export function summaryDue(threads: Threads, key: string): boolean {
 /** Bring the summaries of the threads this process uses up to date; null (nothing to await) when none is behind. */
 export function threadUpkeep(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease): Promise<void> | null {
   const threads = kernel.threads;
-  if (!threads) return null;
+  // Every turn asks: a process that uses no thread pays one map lookup.
+  if (!threads || (!proc.pcb.threads?.length && !threads.uses(proc.pid))) return null;
   // The threads it used, and those attached to it: a summary brought up to date before its first turn is the one it is shown.
   const used = new Set([...threads.touchedBy(proc.pid), ...(proc.pcb.threads ?? [])]);
   const due = [...used].filter((key) => summaryDue(threads, key));

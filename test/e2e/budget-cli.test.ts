@@ -7,7 +7,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PUBLISHED } from '../../protocol/schemas.js';
+import type { PUBLISHED } from '../../protocol/schemas.js';
+import { publishedJson } from '../helpers/published-json.js';
 import type { ProcRow } from '../../protocol/views.js';
 import { type FakeProvider, startFakeProvider } from '../fakes/fake-provider.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
@@ -40,13 +41,7 @@ function cli(args: string[]): ReturnType<TestHome['cli']> {
   return t.cli(args, { env, timeoutMs: 30_000 });
 }
 
-async function json<T>(args: string[], schema: keyof typeof PUBLISHED): Promise<T> {
-  const run = await cli([...args, '--json']);
-  expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  const parsed = PUBLISHED[schema].safeParse(JSON.parse(run.stdout));
-  expect(parsed.success, `${schema}: ${parsed.error?.message ?? ''}`).toBe(true);
-  return JSON.parse(run.stdout) as T;
-}
+const json = <T>(args: string[], schema: keyof typeof PUBLISHED): Promise<T> => publishedJson<T>(cli, args, schema);
 
 type Ls = { budgets: Array<{ name: string; counts: Array<{ spent_usd: number; paused: number[]; share: number }> }> };
 

@@ -6,7 +6,8 @@
  * its published schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PUBLISHED } from '../../protocol/schemas.js';
+import type { PUBLISHED } from '../../protocol/schemas.js';
+import { publishedJson } from '../helpers/published-json.js';
 import { type FakeProvider, startFakeProvider } from '../fakes/fake-provider.js';
 import { makeHome, startCli, type TestHome } from '../helpers/daemon.js';
 
@@ -26,13 +27,7 @@ afterAll(async () => {
 
 const cli = (args: string[]): ReturnType<TestHome['cli']> => t.cli(args, { env, timeoutMs: 30_000 });
 
-async function json<T>(args: string[], schema: keyof typeof PUBLISHED): Promise<T> {
-  const run = await cli([...args, '--json']);
-  expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-  const parsed = PUBLISHED[schema].safeParse(JSON.parse(run.stdout));
-  expect(parsed.success, `${schema}: ${parsed.error?.message ?? ''}`).toBe(true);
-  return JSON.parse(run.stdout) as T;
-}
+const json = <T>(args: string[], schema: keyof typeof PUBLISHED): Promise<T> => publishedJson<T>(cli, args, schema);
 
 describe('aos thread', () => {
   it('hands a client from intake to billing through a thread, and shows it', async () => {
