@@ -26,6 +26,8 @@ export interface StopHost extends ProcCore {
   /** The units' triggers: nothing more is started by them. */
   readonly units: { close(): void };
   readonly budgets: { close(): void };
+  /** The channels' adapters: stopped, their sandboxes killed. */
+  readonly channels: { close(): Promise<void> };
   waitExit(pid: number): Promise<Pcb>;
   log(level: LogLevel, message: string): void;
 }
@@ -38,6 +40,7 @@ async function release(k: StopHost): Promise<void> {
 export async function shutdownKernel(k: StopHost): Promise<void> {
   k.units.close();
   k.budgets.close();
+  await k.channels.close();
   const live = [...k.table.procs()].filter((p) => !isEnded(p.pcb.state));
   for (const proc of live) if (!proc.killRequested) requestKill(k, proc, 'kernel shutting down');
   await Promise.all(live.map((p) => k.waitExit(p.pid)));
@@ -54,6 +57,7 @@ export async function closeKernel(k: StopHost, options: { crashed?: boolean; bac
   k.closing = true;
   k.units.close();
   k.budgets.close();
+  const channelsClosed = k.channels.close();
   k.stopRetention();
   k.scheduler.stop();
   k.webhooks.closeAll();
@@ -71,6 +75,7 @@ export async function closeKernel(k: StopHost, options: { crashed?: boolean; bac
     if (!proc.abort.signal.aborted) proc.abort.abort(interruption('kernel stopping'));
   }
   await gatewayClosed;
+  await channelsClosed;
   await release(k);
   await new Promise((resolve) => setImmediate(resolve));
 }

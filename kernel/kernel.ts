@@ -43,6 +43,8 @@ import { watchStore } from './upkeep/faults.js';
 import { startRetention } from './upkeep/retention.js';
 import { Units } from './units/units.js';
 import { unitsHost } from './units-host.js';
+import { Channels } from './channels/channels.js';
+import { channelsHost } from './channels-host.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
 import { Budgets } from './cost/budgets.js';
@@ -90,6 +92,8 @@ export class Kernel implements SpawnCore {
   readonly safety: Safety;
   /** Declared agents and the triggers that start them (units/units.ts). */
   readonly units: Units;
+  /** Telegram, Slack: adapters, bindings, pairing (channels/channels.ts). */
+  readonly channels: Channels;
   closing = false;
   gateway: WebhookListener | null = null;
   private readonly procDrivers: ProcDrivers;
@@ -121,6 +125,7 @@ export class Kernel implements SpawnCore {
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
     this.units = new Units(unitsHost(this), options.clock);
+    this.channels = new Channels(channelsHost(this));
     this.budgets = new Budgets(
       {
         store,
@@ -155,6 +160,7 @@ export class Kernel implements SpawnCore {
     await kernel.threads.load();
     await recover(kernel);
     await kernel.units.start();
+    await kernel.channels.load();
     if (options.retentionMs !== undefined) kernel.stopRetention = startRetention(kernel, options.retentionMs);
     return kernel;
   }
@@ -261,6 +267,7 @@ export class Kernel implements SpawnCore {
   processEnded = (pid: number): void => {
     this.webhooks.processEnded(pid);
     this.threads.forget(pid);
+    this.channels.processEnded(pid);
   };
 
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);

@@ -22,6 +22,7 @@ import type {
 } from '../syscalls/services.js';
 import type { Threads } from './ipc/threads.js';
 import { checkReadable, historySearch } from './ipc/history.js';
+import type { Channels } from './channels/channels.js';
 import { threadAppend, threadList, threadOpen, threadRead } from './ipc/thread-calls.js';
 import { liveTwin, spawnSignature } from './proc/fan-out.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
@@ -48,6 +49,7 @@ export interface ServicesHost extends SpawnCore {
   readonly webhooks: Webhooks;
   readonly threads: Threads;
   readonly units: Pick<Units, 'spawnChild'>;
+  readonly channels: Pick<Channels, 'channelOf' | 'send'>;
   /** SYS_ESCALATE calls a process may make (the policy's models.escalations); whether identical children are one (work.dedup). */
   readonly cost: { readonly escalations: number; readonly dedup?: boolean };
   /** Idempotency keys: SPAWN_AGENT's `key` (kernel/proc/idempotency.ts). */
@@ -230,6 +232,8 @@ export class ProcServices implements ProcessServices {
   threadRead = (request: ThreadReadRequest) => threadRead(this.kernel.threads, this.proc, request);
   threadList = (prefix: string) => threadList(this.kernel.threads, this.proc, prefix);
   historySearch = (request: HistorySearchRequest) => historySearch(this.kernel, this.proc, request);
+  channelOf = (to: string): string => this.kernel.channels.channelOf(this.proc.pid, to);
+  channelSend = (request: { to: string; text: string; reply_to?: string | boolean }) => this.kernel.channels.send(this.proc.pid, request, this.proc.abort.signal);
 
   exit(code: number, result: string | null): void {
     this.proc.requestExit(code, result);

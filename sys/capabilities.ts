@@ -1,7 +1,8 @@
 /**
  * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`,
  * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path),
- * `mcp:<server>/<tool-glob>` (MCP tools), `thread:<key-glob>` (context threads, e.g. `thread:client:*`).
+ * `mcp:<server>/<tool-glob>` (MCP tools), `thread:<key-glob>` (context threads, e.g. `thread:client:*`),
+ * `channel:<name-glob>` (CHANNEL_SEND on a channel, e.g. `channel:tg`).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
 import { AosError } from './errno.js';
@@ -27,11 +28,12 @@ export const CAPABILITY_KINDS = [
   'mcp',
   'unit',
   'thread',
+  'channel',
 ] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 /** Kinds whose capability takes a pattern; a bare one means "any". */
-const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp', 'unit', 'thread']);
+const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp', 'unit', 'thread', 'channel']);
 
 interface Capability {
   kind: string;

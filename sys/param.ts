@@ -4,10 +4,10 @@
  */
 import { costParam } from './param-cost.js';
 import { threadParam } from './param-threads.js';
+import { channelParam } from './param-channels.js';
 
 export const param = {
-  ...costParam,
-  ...threadParam,
+  ...{ ...costParam, ...threadParam, ...channelParam },
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /**

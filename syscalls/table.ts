@@ -27,6 +27,7 @@ import threadAppend from './thread-append.js';
 import threadRead from './thread-read.js';
 import threadList from './thread-list.js';
 import historySearch from './history-search.js';
+import channelSend from './channel-send.js';
 
 export const SYSCALLS: readonly SyscallDef[] = [
   fsRead,
@@ -52,6 +53,7 @@ export const SYSCALLS: readonly SyscallDef[] = [
   threadRead,
   threadList,
   historySearch,
+  channelSend,
   mcpCall,
   mcpList,
   escalate,

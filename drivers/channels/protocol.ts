@@ -15,6 +15,13 @@
  *   kernel → adapter  channel.outbound (request)      {ref, chat, thread?, text, reply_to?}
  *                     → {message_id}, or an error {code, message, data: {retryable}}: retryable
  *                     only when the platform surely sent nothing (a 429, a refused connection).
+ *   kernel → adapter  channel.test     (request)      {} → {account, name}: who the adapter is on its
+ *                     platform (Telegram's getMe, Slack's auth.test); an error when it cannot tell.
+ *   kernel → adapter  channel.http     (request)      {method, path, headers, body} → {status, body,
+ *                     content_type?}: a request the kernel's gateway received for this channel (a
+ *                     platform that pushes events, as Slack's Events API does), its headers raw
+ *                     (lowercase names) so the adapter can check the platform's signature itself.
+ *                     The adapter sends channel.inbound for what it holds and answers after.
  *
  * Ids are the platform's, as strings: chat and message ids are not always numbers (Slack's are not).
  */
@@ -46,6 +53,19 @@ export interface OutboundMessage {
   thread?: string | null;
   text: string;
   reply_to?: string | null;
+}
+
+export interface HttpForward {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  content_type?: string;
 }
 
 export class ChannelError extends Error {

@@ -59,6 +59,10 @@ function outboundOf(params: unknown): OutboundMessage {
 export function runTelegramAdapter(bot: Bot, io: { input: Readable; output: Writable }, options: AdapterOptions): RunningAdapter {
   let account = bot.isInited() ? bot.botInfo.username : 'telegram';
   const handle = async (method: string, params: unknown): Promise<unknown> => {
+    if (method === 'channel.test') {
+      const me = await bot.api.getMe();
+      return { account: me.username, name: me.first_name };
+    }
     if (method !== 'channel.outbound') throw new ChannelError(-32601, `no method ${method}`, false);
     const out = outboundOf(params);
     try {

@@ -16,7 +16,7 @@ export type Verdict = (typeof VERDICTS)[number];
 export const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
 
 /** Kinds a rule may name; `exec` patterns match each command of the parsed command line. */
-export const RULE_KINDS = ['exec', 'fs.write', 'fs.read', 'net.fetch', 'spawn', 'mcp'] as const;
+export const RULE_KINDS = ['exec', 'fs.write', 'fs.read', 'net.fetch', 'spawn', 'mcp', 'channel'] as const;
 const TAKES_NO_PATTERN = new Set(['spawn']);
 
 const ruleEntry = z.union([
@@ -34,6 +34,8 @@ const secretEntry = z
     exec: z.array(z.string().min(1)).optional(),
     /** MCP servers whose environment gets it. */
     mcp: z.array(z.string().min(1)).optional(),
+    /** Channels (aos channel add) whose adapter gets it: a bot token, a signing secret. */
+    channels: z.array(z.string().min(1)).optional(),
   })
   .refine((s) => (s.from_env === undefined) !== (s.from_file === undefined), 'give exactly one of from_env or from_file');
 
@@ -69,6 +71,7 @@ export interface SecretSpec {
   hosts: string[];
   exec: string[];
   mcp: string[];
+  channels: string[];
 }
 
 export interface SafetyPolicy {
@@ -161,7 +164,7 @@ function secretSpecs(secrets: Sections['secrets'], file: string): SecretSpec[] {
       fail(file, null, `secret ${name}: from_file is a path inside $AOS_HOME (relative, no "..")`);
     }
     for (const host of s.hosts ?? []) if (/^\*+(\.[^.]+)?$/.test(host)) fail(file, null, `secret ${name}: host pattern "${host}" is too broad`);
-    return { name, fromEnv: s.from_env ?? null, fromFile: s.from_file ?? null, hosts: s.hosts ?? [], exec: s.exec ?? [], mcp: s.mcp ?? [] };
+    return { name, fromEnv: s.from_env ?? null, fromFile: s.from_file ?? null, hosts: s.hosts ?? [], exec: s.exec ?? [], mcp: s.mcp ?? [], channels: s.channels ?? [] };
   });
 }
 

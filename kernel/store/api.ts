@@ -32,6 +32,7 @@ import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
 import type { SpendRecord } from './spend-rows.js';
 import type { IdempotencyRecord } from './idempotency-rows.js';
 import type { ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
+import type { BindingRecord, ChannelMessageRecord, ChannelRecord, PairingRecord, SenderRecord } from './channel-rows.js';
 import type { PsColumns } from './ps-rows.js';
 import type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
 
@@ -44,6 +45,7 @@ export type { UnitRecord, UnitRunOutcome, UnitRunRecord } from './unit-rows.js';
 export type { SpendRecord } from './spend-rows.js';
 export type { IdempotencyRecord } from './idempotency-rows.js';
 export type { ThreadEntryKind, ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
+export type { BindingRecord, ChannelMessageRecord, ChannelRecord, PairingRecord, SenderRecord } from './channel-rows.js';
 export type { PsColumns } from './ps-rows.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
@@ -88,6 +90,7 @@ export interface KernelStore {
   readonly spend: SpendRows;
   readonly idempotency: IdempotencyRows;
   readonly threads: ThreadRows;
+  readonly channels: ChannelRows;
 }
 
 /**
@@ -217,6 +220,22 @@ export interface IdempotencyRows {
   expire(now: number): void;
   /** Every key of a scope (a unit removed: a new unit of its name starts with none). */
   forget(scope: string): void;
+}
+
+/** Channels, their bindings, paired senders, pairings waiting and messages (channel-rows.ts). */
+export interface ChannelRows {
+  load(): Promise<{ channels: ChannelRecord[]; bindings: BindingRecord[]; senders: SenderRecord[]; pairings: PairingRecord[] }>;
+  putChannel(row: ChannelRecord): void;
+  removeChannel(name: string): void;
+  putBinding(row: BindingRecord): void;
+  removeBinding(id: string): void;
+  putSender(row: SenderRecord): void;
+  putPairing(row: PairingRecord): void;
+  removePairing(code: string): void;
+  addMessage(row: ChannelMessageRecord, keep: number): void;
+  messages(channel: string, options: { chat?: string; limit: number }): Promise<ChannelMessageRecord[]>;
+  origins(): Promise<Array<ChannelMessageRecord & { pid: number }>>;
+  counts(): Promise<Array<{ channel: string; direction: string; status: string; n: number }>>;
 }
 
 /** Context threads: their rows, append-only entries (full-text indexed) and who used them (thread-rows.ts). */

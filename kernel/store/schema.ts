@@ -4,9 +4,10 @@ import { UNITS_SCHEMA } from './unit-rows.js';
 import { SPEND_SCHEMA } from './spend-rows.js';
 import { IDEMPOTENCY_SCHEMA } from './idempotency-rows.js';
 import { THREADS_SCHEMA } from './thread-rows.js';
+import { CHANNELS_SCHEMA } from './channel-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,7 +129,9 @@ export const MIGRATIONS: Record<number, string> = {
   7: schema8(),
   // Version 9 (issue 33): context threads (thread-rows.ts).
   8: THREADS_SCHEMA,
+  // Version 10 (issue 34): channels (channel-rows.ts).
+  9: CHANNELS_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA + schema8() + THREADS_SCHEMA;
+export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA + schema8() + THREADS_SCHEMA + CHANNELS_SCHEMA;

@@ -22,12 +22,13 @@ import { backupDb, openCheckedDb } from './check.js';
 import { type ProcessRecord, prepareStatements, processRow, type Statements, type StoredEvent, type StoreHooks } from './records.js';
 import { migrate } from './migrate.js';
 import { asError, isDiskError, serialise, unstorableMessage } from './write-errors.js';
-import type { ApprovalRows, AuditLog, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
+import type { ApprovalRows, AuditLog, ChannelRows, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
 import { ApprovalsTable } from './approvals-table.js';
 import { SqliteUnits } from './unit-rows.js';
 import { SqliteSpend } from './spend-rows.js';
 import { SqliteIdempotency } from './idempotency-rows.js';
 import { SqliteThreads } from './thread-rows.js';
+import { SqliteChannels } from './channel-rows.js';
 import { AuditTrail } from './audit.js';
 import { Journal } from './journal.js';
 import type { SqliteStore } from './sqlite.js';
@@ -111,7 +112,7 @@ export class Store implements KernelStore, SqliteStore {
   readonly transcripts: TranscriptRows = new SqliteTranscripts(this);
   readonly events: EventLog = new SqliteEventLog(this);
   readonly mail: MailRows = new SqliteMail(this);
-  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable; units?: SqliteUnits; spend?: SqliteSpend; keys?: SqliteIdempotency; threads?: SqliteThreads } = {};
+  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable; units?: SqliteUnits; spend?: SqliteSpend; keys?: SqliteIdempotency; threads?: SqliteThreads; channels?: SqliteChannels } = {};
   get audit(): AuditLog { return (this.tables.audit ??= new AuditTrail(this)); }
   get journal(): JournalLog { return (this.tables.journal ??= new Journal(this)); }
   get approvals(): ApprovalRows { return (this.tables.approvals ??= new ApprovalsTable(this)); }
@@ -119,6 +120,7 @@ export class Store implements KernelStore, SqliteStore {
   get spend(): SpendRows { return (this.tables.spend ??= new SqliteSpend(this)); }
   get idempotency(): IdempotencyRows { return (this.tables.keys ??= new SqliteIdempotency(this)); }
   get threads(): ThreadRows { return (this.tables.threads ??= new SqliteThreads(this)); }
+  get channels(): ChannelRows { return (this.tables.channels ??= new SqliteChannels(this)); }
 
   async meta(key: string): Promise<string | undefined> {
     return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;

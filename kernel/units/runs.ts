@@ -56,6 +56,8 @@ export interface Firing {
   bind?: (pid: number) => Record<string, unknown>;
   /** The event's id (event-id.ts): a firing for an id that already started a run starts none. */
   eventId?: string;
+  /** Threads the run gets attached besides the unit's own (a channel's conversation). */
+  attach?: readonly string[];
 }
 
 /** A unit as the kernel holds it: its declaration, its stored row, and its runs now. */
@@ -219,7 +221,7 @@ export class RunStarter {
         cwd: this.host.cwd,
         unit: spec.name,
         ...(armed.unit.workdir === null ? {} : { workdir: armed.unit.workdir }),
-        attach: renderAttach(spec.attach, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }),
+        attach: withAttached(renderAttach(spec.attach, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }), firing.attach),
         preface: (pid) => `[EVENT::TRIGGER] ${JSON.stringify({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
       });
     } catch (error) {
@@ -260,6 +262,11 @@ export class RunStarter {
     });
     return { outcome, pid, reason };
   }
+}
+
+/** The unit's threads and the firing's, once each. */
+function withAttached(own: string[] | undefined, more: readonly string[] | undefined): string[] | undefined {
+  return more?.length ? [...new Set([...(own ?? []), ...more])] : own;
 }
 
 /** What a run may hold: the unit's capabilities (its MCP servers as mcp:<server>/*), never more than the root's now. */

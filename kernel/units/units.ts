@@ -193,6 +193,12 @@ export class Units {
     return this.starter.fire(armed, { trigger: 'by hand', scheduledFor: null, catchUp: false, fields: { kind: 'hand', ...fields } });
   }
 
+  /** A firing from outside the unit's triggers (a channel's message, kernel/channels): under the same caps and overlap policy. */
+  fire(name: string, firing: Firing): Promise<FireResult> {
+    const armed = this.get(name);
+    return armed.record.enabled ? this.starter.fire(armed, firing) : Promise.resolve(this.starter.skipped(armed, firing, 'the unit is disabled'));
+  }
+
   list(): UnitInfo[] {
     return [...this.armed.keys()].sort().map((name) => this.info(name));
   }

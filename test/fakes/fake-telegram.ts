@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeTelegram {
   port: number;
   apiRoot: string;
-  /** A user's text message in a chat (update_id and message_id counted up), to the next getUpdates. */
-  push(chatId: number, text: string, from?: { id: number; first_name: string; username?: string }): number;
+  /** A user's text message in a chat (update_id and message_id counted up), to the next getUpdates: its ids. */
+  push(chatId: number, text: string, from?: { id: number; first_name: string; username?: string }): { update: number; message: number };
   /** What sendMessage was given, in order. */
   sent: Array<{ chat_id: number | string; text: string; reply_parameters?: { message_id: number }; reply_to_message_id?: number }>;
   /** Every method called, in order. */
@@ -89,7 +89,7 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
       const update: Update = { update_id: nextUpdate++, message: { message_id: nextMessage++, from: { ...from, is_bot: false }, chat: { id: chatId, type: 'private' }, date: Math.floor(Date.now() / 1000), text } };
       updates.push(update);
       for (const wake of [...waiting]) wake();
-      return update.update_id;
+      return { update: update.update_id, message: update.message.message_id };
     },
     sent,
     calls,

@@ -13,6 +13,7 @@ import type { LaneLimits } from '../../kernel/sched/pool-limits.js';
 import type { Pcb } from '../../sys/types.js';
 import type { SafetyPolicy } from '../../kernel/safety/policy-rules.js';
 import type { CostPolicy } from '../../kernel/cost/cost-policy.js';
+import type { SecretBox } from '../../kernel/safety/secrets.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
 
@@ -53,6 +54,8 @@ export async function startHarness(
     clock?: Clock;
     /** The policy's model ladder, budgets and privacy rules. */
     cost?: CostPolicy;
+    /** The policy's secrets with their values. */
+    secrets?: SecretBox;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-test-'));
@@ -73,6 +76,7 @@ export async function startHarness(
     mcp: options.mcp,
     clock: options.clock,
     cost: options.cost,
+    secrets: options.secrets,
   });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));

@@ -93,7 +93,7 @@ describe('the Telegram adapter', () => {
   it('exits without confirming a message the kernel never took, and the next adapter is given it again', async () => {
     const first = startAdapter();
     await until(() => first.lines.some((l) => l.method === 'channel.hello'), 15_000);
-    const id = fake.push(7, 'did you get this?');
+    const id = fake.push(7, 'did you get this?').update;
     await until(() => first.lines.some((l) => l.method === 'channel.inbound'), 10_000);
     first.child.stdin.end(); // the kernel's side goes
     expect(await first.exit).toBe(1);

@@ -84,7 +84,7 @@ describe('grammY through the egress proxy', () => {
       await new Promise(() => undefined); // never finishes: the adapter dies here
     });
     void first.start({ timeout: 1 }).catch(() => undefined);
-    const id = fake.push(7, 'are you there?');
+    const id = fake.push(7, 'are you there?').update;
     await inHandler;
     expect(fake.confirmed()).toBeLessThan(id);
     // The adapter's sandbox is killed: its connections go; a new one starts.

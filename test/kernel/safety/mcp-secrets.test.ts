@@ -5,7 +5,7 @@ import { SecretBox, withMcpSecrets } from '../../../kernel/safety/secrets.js';
 import type { SecretSpec } from '../../../kernel/safety/policy-rules.js';
 
 const TOKEN = 'ghp_test_value_never_shown_0123456789';
-const spec = (name: string, mcp: string[]): SecretSpec => ({ name, fromEnv: name, fromFile: null, hosts: [], exec: [], mcp });
+const spec = (name: string, mcp: string[]): SecretSpec => ({ name, fromEnv: name, fromFile: null, hosts: [], exec: [], mcp, channels: [] });
 const stdio = (env: Record<string, string>): McpServerConfig => ({ kind: 'stdio', command: 'node', args: [], env, read: [], write: [], workspace: false, network: false });
 
 async function box(): Promise<SecretBox> {

@@ -12,7 +12,7 @@ describe('policy rules at load', () => {
       ['deny', 'exec', 'rm *', 5],
     ]);
     expect(safety.approvalTimeoutS).toBe(30);
-    expect(safety.secrets).toEqual([{ name: 'GH_TOKEN', fromEnv: 'GH_TOKEN', fromFile: null, hosts: ['api.github.com'], exec: [], mcp: [] }]);
+    expect(safety.secrets).toEqual([{ name: 'GH_TOKEN', fromEnv: 'GH_TOKEN', fromFile: null, hosts: ['api.github.com'], exec: [], mcp: [], channels: [] }]);
   });
 
   it.each([

@@ -1,0 +1,47 @@
+/**
+ * Where each first-party adapter's program is, and what of aos its sandbox must read to run it:
+ * the built program under dist/ (an installed aos), or the TypeScript source through tsx (a
+ * checkout run from source: the tests). Nothing else of the host is bound in — not the workspace,
+ * not $AOS_HOME.
+ */
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+/** The package's root: dist/drivers/channels/ when built, drivers/channels/ from source. */
+const ROOT = path.resolve(HERE, FROM_SOURCE ? '../..' : '../../..');
+
+/** The first-party adapters: a channel's kind names one. */
+export const ADAPTER_MAINS = { telegram: 'telegram-main', slack: 'slack-main' } as const;
+export type AdapterKind = keyof typeof ADAPTER_MAINS;
+
+export interface AdapterProgram {
+  command: string;
+  args: string[];
+  read: string[];
+}
+
+export function adapterProgram(kind: AdapterKind): AdapterProgram {
+  const common = [path.join(ROOT, 'package.json'), path.join(ROOT, 'node_modules')];
+  if (!FROM_SOURCE) {
+    return { command: process.execPath, args: [path.join(HERE, `${ADAPTER_MAINS[kind]}.js`)], read: [...common, path.join(ROOT, 'dist')] };
+  }
+  const loader = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  const sources = ['drivers', 'sys', 'tsconfig.json'].map((p) => path.join(ROOT, p)).filter((p) => existsSync(p));
+  return { command: process.execPath, args: ['--import', `file://${loader}`, path.join(HERE, `${ADAPTER_MAINS[kind]}.ts`)], read: [...common, ...sources] };
+}
+
+/**
+ * What an adapter's egress proxy lets through for its API root: its host and port, and that
+ * address as a private one only when the root names it as a literal IP (a fake on loopback in
+ * tests, a person's own relay) — a name never resolves its way into a private network.
+ */
+export function egressFor(apiRoot: string): { allow: string[]; allowPrivate: string[] } {
+  const url = new URL(apiRoot);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const target = `${url.hostname}:${port}`;
+  return { allow: [target], allowPrivate: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? [target] : [] };
+}

@@ -1,0 +1,42 @@
+/** What the channels need of the kernel (kernel/channels/host.ts ChannelsHost), made from the kernel's parts. */
+import type { ChannelsHost } from './channels/host.js';
+import type { UnitsSource } from './units-host.js';
+import type { Units } from './units/units.js';
+import type { Threads } from './ipc/threads.js';
+import type { Mailboxes } from './ipc/mailboxes.js';
+import type { SecretBox } from './safety/secrets.js';
+import { isEnded } from '../sys/types.js';
+
+export interface ChannelsSource extends Pick<UnitsSource, 'store' | 'closing' | 'webhooks' | 'table' | 'keys' | 'log' | 'safety'> {
+  readonly units: Units;
+  readonly threads: Threads;
+  readonly mailboxes: Mailboxes;
+  readonly safety: UnitsSource['safety'] & { readonly secrets: SecretBox };
+}
+
+export function channelsHost(k: ChannelsSource): ChannelsHost {
+  return {
+    store: k.store,
+    get keys() {
+      return k.keys;
+    },
+    get secrets() {
+      return k.safety.secrets;
+    },
+    webhooks: k.webhooks,
+    get closing() {
+      return k.closing;
+    },
+    appendThread: (key, entry) => void k.threads.append(key, { text: entry.text, kind: entry.kind, pid: entry.pid, unit: null }),
+    hasUnit: (name) => k.units.list().some((u) => u.name === name),
+    fireUnit: (name, f) =>
+      k.units.fire(name, { trigger: f.label, scheduledFor: null, catchUp: false, fields: f.fields, event: f.event, eventId: f.eventId, attach: f.attach, bind: (pid) => (f.bind(pid), {}) }),
+    sendStdin: (pid, text) => k.mailboxes.sendStdin(pid, text),
+    isLive: (pid) => {
+      const proc = k.table.get(pid);
+      return proc !== undefined && !isEnded(proc.pcb.state);
+    },
+    audit: (input) => k.safety.audit.record(input),
+    log: (level, message) => k.log(level, message),
+  };
+}

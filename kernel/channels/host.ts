@@ -1,0 +1,80 @@
+/**
+ * What the channels need of the kernel (made from its parts in kernel/channels-host.ts), and the
+ * state they share: the channels, bindings, paired senders and pairings waiting, kept in memory and
+ * written through to the store.
+ */
+import type { InboundMessage } from '../../drivers/channels/protocol.js';
+import type { AdapterSupervisor } from '../../drivers/channels/supervisor.js';
+import type { SecretBox } from '../safety/secrets.js';
+import type { AuditInput, BindingRecord, KernelStore, PairingRecord, SenderRecord } from '../store/api.js';
+import type { IdempotencyKeys } from '../proc/idempotency.js';
+import type { Webhooks } from '../ipc/webhooks.js';
+import type { ChannelSpec } from '../ipc/channel-types.js';
+import type { LogLevel } from '../proc/api.js';
+
+/** A message for a bound unit: started like a trigger's run, the conversation's thread attached. */
+export interface ChannelFiring {
+  eventId: string;
+  label: string;
+  fields: Record<string, string>;
+  event: Record<string, string>;
+  attach: string[];
+  /** Given the run's pid before it can run. */
+  bind(pid: number): void;
+}
+
+export interface ChannelsHost {
+  readonly store: KernelStore;
+  readonly keys: Pick<IdempotencyKeys, 'seen' | 'remember'>;
+  readonly secrets: SecretBox;
+  readonly webhooks: Pick<Webhooks, 'addRoute' | 'removeRoute' | 'urlOf'>;
+  readonly closing: boolean;
+  appendThread(key: string, entry: { text: string; pid: number; kind: 'message' }): void;
+  hasUnit(name: string): boolean;
+  fireUnit(name: string, firing: ChannelFiring): Promise<{ outcome: string; pid: number | null; reason: string | null; deduped?: boolean }>;
+  sendStdin(pid: number, text: string): void;
+  isLive(pid: number): boolean;
+  audit(input: AuditInput): void;
+  log(level: LogLevel, message: string): void;
+}
+
+/** Where a reply to what a process was handed goes (CHANNEL_SEND `to: "inbound"`). */
+export interface Origin {
+  channel: string;
+  chat: string;
+  /** The platform's thread (Telegram topic, Slack thread_ts), if any. */
+  thread: string | null;
+  message_id: string;
+  threadKey: string | null;
+}
+
+export interface LiveChannel {
+  spec: Required<ChannelSpec>;
+  created_at: number;
+  account: string | null;
+  adapter: AdapterSupervisor;
+  /** Slack's events route token, while it has one. */
+  hookToken: string | null;
+  last: { at: number; direction: 'in' | 'out'; chat: string; sender: string | null; text: string; status: string } | null;
+  counts: Record<string, number>;
+  /** Unpaired senders already audited (drop mode): one record each. */
+  audited: Set<string>;
+  /** Dedup keys being handled now (a retry racing its first delivery). */
+  inFlight: Set<string>;
+}
+
+export interface ChannelsState {
+  readonly host: ChannelsHost;
+  readonly channels: Map<string, LiveChannel>;
+  readonly bindings: Map<string, BindingRecord>;
+  /** `${channel}\0${sender}` → the pairing. */
+  readonly senders: Map<string, SenderRecord>;
+  readonly pairings: Map<string, PairingRecord>;
+  readonly origins: Map<number, Origin>;
+  /** A unit binding's live run per thread: later messages of that conversation go to its stdin. */
+  readonly conversations: Map<string, number>;
+}
+
+export const senderKey = (channel: string, sender: string): string => `${channel}\u0000${sender}`;
+
+export type { InboundMessage };

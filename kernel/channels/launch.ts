@@ -1,0 +1,126 @@
+/**
+ * A channel's adapter, started (issue 34): its declaration checked, its secrets given to it alone
+ * (the policy's `channels:` must name the channel), its egress limited to its API root's host, and
+ * — for a platform that pushes events (Slack) — a route on the gateway whose requests go to it.
+ */
+import os from 'node:os';
+import { nanoid } from 'nanoid';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
+import { MCP_LIMITS } from '../../drivers/mcp/driver.js';
+import { adapterProgram, egressFor } from '../../drivers/channels/programs.js';
+import type { HttpAnswer } from '../../drivers/channels/protocol.js';
+import { AdapterSupervisor } from '../../drivers/channels/supervisor.js';
+import { jsonError } from '../ipc/webhooks.js';
+import { CHANNEL_KINDS, type ChannelSpec } from '../ipc/channel-types.js';
+import type { ChannelsState, LiveChannel } from './host.js';
+
+const API_ROOTS: Record<string, string> = { telegram: 'https://api.telegram.org', slack: 'https://slack.com/api/' };
+const ROOT_ENV: Record<string, string> = { telegram: 'AOS_TELEGRAM_API_ROOT', slack: 'AOS_SLACK_API_ROOT' };
+/** Headers a platform signs its pushes with: the adapter checks them, no agent ever sees them. */
+const SIGNATURE_HEADERS = ['x-slack-signature', 'x-slack-request-timestamp', 'x-slack-retry-num', 'x-slack-retry-reason', 'x-telegram-bot-api-secret-token', 'x-signature-ed25519', 'x-signature-timestamp', 'x-hub-signature-256'];
+
+/** A declaration as kept: every field given, each checked. */
+export function normalSpec(spec: ChannelSpec): Required<ChannelSpec> {
+  const name = spec.name;
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new AosError('EINVAL', `channel name "${name.slice(0, 40)}": lower-case letters, digits and -, starting with a letter, at most 32`);
+  if (!(CHANNEL_KINDS as readonly string[]).includes(spec.kind)) throw new AosError('EINVAL', `channel kind "${String(spec.kind).slice(0, 40)}" is not one of ${CHANNEL_KINDS.join(', ')}`);
+  if (!spec.token_secret) throw new AosError('EINVAL', `channel ${name} needs --token-secret: the policy secret holding its bot token`);
+  if (spec.kind === 'slack' && !spec.signing_secret) throw new AosError('EINVAL', `channel ${name} (slack) needs --signing-secret: the policy secret holding its app's signing secret`);
+  const apiRoot = spec.api_root || API_ROOTS[spec.kind] || '';
+  let url: URL;
+  try {
+    url = new URL(apiRoot);
+  } catch {
+    throw new AosError('EINVAL', `channel ${name}: api root "${apiRoot.slice(0, 80)}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AosError('EINVAL', `channel ${name}: api root must be http(s) (got ${url.protocol})`);
+  if (url.username || url.password) throw new AosError('EINVAL', `channel ${name}: api root must not carry credentials (give them as secrets)`);
+  return { name, kind: spec.kind, token_secret: spec.token_secret, signing_secret: spec.signing_secret ?? null, api_root: apiRoot, unknown: spec.unknown ?? 'pair' };
+}
+
+export function launchAdapter(
+  state: ChannelsState,
+  spec: Required<ChannelSpec>,
+  createdAt: number,
+  account: string | null,
+  inbound: (live: LiveChannel, raw: unknown) => Promise<'accepted' | 'duplicate' | 'dropped'>,
+): LiveChannel {
+  const { host } = state;
+  let env: Record<string, string> | null = null;
+  let refused: string | null = null;
+  try {
+    env = {
+      AOS_CHANNEL_TOKEN: host.secrets.forChannel(spec.name, spec.token_secret),
+      ...(spec.signing_secret ? { AOS_CHANNEL_SIGNING_SECRET: host.secrets.forChannel(spec.name, spec.signing_secret) } : {}),
+      [ROOT_ENV[spec.kind] ?? 'AOS_API_ROOT']: spec.api_root,
+    };
+  } catch (error) {
+    refused = (error as Error).message;
+  }
+  const live: LiveChannel = { spec, created_at: createdAt, account, adapter: null as unknown as AdapterSupervisor, hookToken: null, last: null, counts: {}, audited: new Set(), inFlight: new Set() };
+  live.adapter = new AdapterSupervisor({
+    name: spec.name,
+    program: adapterProgram(spec.kind),
+    env: env ?? {},
+    egress: egressFor(spec.api_root),
+    runBase: os.tmpdir(),
+    limits: { ...MCP_LIMITS, cpuSeconds: param.channelCpuSeconds, maxMemoryBytes: param.channelMaxMemoryBytes },
+    restart: { delayMs: param.channelRestartDelayMs, maxDelayMs: param.channelRestartMaxDelayMs, healthyAfterMs: param.channelHealthyAfterMs },
+    requestTimeoutMs: param.channelRequestTimeoutMs,
+    mask: (text) => String(host.secrets.mask(text)),
+    log: (level, message) => host.log(level, message),
+    handlers: {
+      hello: (who) => {
+        if (who && who !== live.account) {
+          live.account = who;
+          host.store.channels.putChannel({ name: spec.name, kind: spec.kind, spec: JSON.stringify(spec), account: who, created_at: createdAt });
+        }
+      },
+      inbound: (raw) => inbound(live, raw),
+      status: (said, error) => {
+        if (error) host.log('warn', `channel ${spec.name}: its adapter says ${said}: ${error}`);
+      },
+    },
+  });
+  if (refused === null) live.adapter.start();
+  else {
+    live.adapter.state = 'failed';
+    live.adapter.lastError = refused;
+    host.log('error', `channel ${spec.name} not started: ${refused}`);
+  }
+  return live;
+}
+
+const hookMeta = (name: string): string => `channel_hook:${name}`;
+
+/** Slack's Events API: a route on the gateway (its URL outlives restarts) whose requests go to the adapter as channel.http. */
+export async function startHook(state: ChannelsState, live: LiveChannel): Promise<void> {
+  if (live.spec.kind !== 'slack') return;
+  const { host } = state;
+  let token = (await host.store.meta(hookMeta(live.spec.name))) || '';
+  if (!token) {
+    token = nanoid(32);
+    host.store.setMeta(hookMeta(live.spec.name), token);
+  }
+  live.hookToken = token;
+  host.webhooks.addRoute(token, 'events', async (request) => {
+    const headers: Record<string, string> = { ...request.headers };
+    for (const name of SIGNATURE_HEADERS) {
+      const value = request.header?.(name);
+      if (value !== undefined) headers[name] = value;
+    }
+    try {
+      const answer = await live.adapter.request<HttpAnswer>('channel.http', { method: request.method, path: 'events', headers, body: request.body }, param.channelHttpTimeoutMs);
+      const status = Number.isInteger(answer?.status) && answer.status >= 200 && answer.status <= 599 ? answer.status : 502;
+      return { reply: { status, body: typeof answer?.body === 'string' ? answer.body : '', contentType: answer?.content_type ?? 'text/plain' } };
+    } catch (error) {
+      // The platform tries again later; the kernel's dedup makes that safe.
+      return { reply: jsonError(503, `channel ${live.spec.name}: ${(error as Error).message}`) };
+    }
+  });
+}
+
+export function stopHook(state: ChannelsState, live: LiveChannel): void {
+  if (live.hookToken) state.host.webhooks.removeRoute(live.hookToken);
+}

@@ -1,0 +1,93 @@
+/**
+ * CHANNEL_SEND (issue 34): a process answers the person who wrote to it (`to: "inbound"`, the last
+ * message it was handed) or writes to a binding's chat (`to: "<binding id>"`). Its capability is
+ * `channel:<name>`, checked with the call's other rules at the gate (an `ask: "channel:tg"` rule
+ * makes a person approve each send). A send the platform surely did not carry out (a 429, the
+ * adapter restarting) is tried again; one that may have gone out is never sent twice: it is
+ * recorded "uncertain" and audited, since no platform takes an idempotency key for a message.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
+import { ChannelError } from '../../drivers/channels/protocol.js';
+import type { ChannelsState, LiveChannel, Origin } from './host.js';
+
+export interface SendRequest {
+  to: string;
+  text: string;
+  /** Reply to the message it answers (`to: "inbound"`), or to a message id of that chat. */
+  reply_to?: string | boolean;
+}
+
+export interface SendAnswer {
+  channel: string;
+  chat: string;
+  message_id: string;
+}
+
+interface Target {
+  live: LiveChannel;
+  chat: string;
+  thread: string | null;
+  threadKey: string | null;
+  replyTo: string | null;
+}
+
+/** The channel a send goes to (the gate's capability check: `channel:<name>`). */
+export function channelOf(state: ChannelsState, pid: number, to: string): string {
+  return target(state, pid, { to, text: '' }).live.spec.name;
+}
+
+function target(state: ChannelsState, pid: number, request: SendRequest): Target {
+  let origin: Origin | undefined;
+  if (request.to === 'inbound') {
+    origin = state.origins.get(pid);
+    if (!origin) throw new AosError('ENOENT', 'CHANNEL_SEND to "inbound": no channel message was handed to this process');
+  } else {
+    const binding = state.bindings.get(request.to);
+    if (!binding) throw new AosError('ENOENT', `CHANNEL_SEND: no binding ${request.to} (to is "inbound" or a binding id)`);
+    if (binding.chat === '*') throw new AosError('EINVAL', `CHANNEL_SEND: binding ${binding.id} names no chat (it matches any), so it says nowhere to write`);
+    origin = { channel: binding.channel, chat: binding.chat, thread: null, message_id: '', threadKey: null };
+  }
+  const live = state.channels.get(origin.channel);
+  if (!live) throw new AosError('ENOENT', `CHANNEL_SEND: channel ${origin.channel} has been removed`);
+  const replyTo = request.reply_to === true ? origin.message_id || null : typeof request.reply_to === 'string' ? request.reply_to : null;
+  return { live, chat: origin.chat, thread: origin.thread, threadKey: origin.threadKey, replyTo };
+}
+
+export async function channelSend(state: ChannelsState, pid: number, request: SendRequest, signal?: AbortSignal): Promise<SendAnswer> {
+  const t = target(state, pid, request);
+  const name = t.live.spec.name;
+  const ref = `${pid}-${Date.now().toString(36)}`;
+  const params = { ref, chat: t.chat, ...(t.thread ? { thread: t.thread } : {}), text: request.text, ...(t.replyTo ? { reply_to: t.replyTo } : {}) };
+  let failure: ChannelError | null = null;
+  for (let attempt = 1; attempt <= param.channelSendAttempts; attempt++) {
+    try {
+      const sent = await t.live.adapter.request<{ message_id?: unknown }>('channel.outbound', params);
+      const messageId = typeof sent?.message_id === 'string' ? sent.message_id : String(sent?.message_id ?? '');
+      record(state, t, pid, request.text, 'sent', messageId);
+      return { channel: name, chat: t.chat, message_id: messageId };
+    } catch (error) {
+      failure = error instanceof ChannelError ? error : new ChannelError(-32000, (error as Error).message, false);
+      if (!failure.retryable || attempt === param.channelSendAttempts || signal?.aborted) break;
+      await sleep(param.channelRestartDelayMs * attempt, undefined, signal ? { signal } : {}).catch(() => undefined);
+    }
+  }
+  const why = failure?.message ?? 'unknown';
+  const status = failure?.retryable ? 'failed' : why.includes('went away') || why.includes('did not answer') ? 'uncertain' : 'failed';
+  record(state, t, pid, request.text, status, null);
+  state.host.audit({ pid, call: 'CHANNEL_SEND', subject: `${name}/${t.chat}`, decision: 'allow', rule: null, decided_by: 'policy', reason: `${status}: ${why}` });
+  if (status === 'uncertain') throw new AosError('EIO', `CHANNEL_SEND to ${name} chat ${t.chat} may or may not have been delivered (${why}); it is not sent again by itself`);
+  throw new AosError(failure?.retryable ? 'EAGAIN' : 'EIO', `CHANNEL_SEND to ${name} chat ${t.chat} failed: ${why}`);
+}
+
+function record(state: ChannelsState, t: Target, pid: number, text: string, status: string, messageId: string | null): void {
+  const at = Date.now();
+  t.live.counts[status === 'sent' ? 'outbound' : status] = (t.live.counts[status === 'sent' ? 'outbound' : status] ?? 0) + 1;
+  t.live.last = { at, direction: 'out', chat: t.chat, sender: null, text: text.slice(0, 500), status };
+  state.host.store.channels.addMessage(
+    { channel: t.live.spec.name, direction: 'out', chat: t.chat, thread: t.threadKey, message_id: messageId, sender: null, text, status, pid, at },
+    param.channelMessagesKept,
+  );
+  if (status === 'sent' && t.threadKey) state.host.appendThread(t.threadKey, { text: `reply by pid ${pid}: ${text}`.slice(0, param.threadEntryMaxChars), pid, kind: 'message' });
+}

@@ -1,0 +1,22 @@
+/**
+ * The limits of channels (issue 34), spread into `param` (param.ts): still one object for every
+ * limit. Numbers only, no imports.
+ */
+export const channelParam = {
+  /** Channels one kernel runs; bindings over all of them. */
+  ...{ maxChannels: 32, maxChannelBindings: 1_000 },
+  /** An inbound message's text kept (the rest cut, and said so); a CHANNEL_SEND's text at most. */
+  ...{ channelInboundMaxChars: 16 * 1024, channelSendMaxChars: 4_000 },
+  /** A pairing code lives this long; a sender waiting for one has at most this many messages held (the rest dropped). */
+  ...{ channelPairingTtlMs: 24 * 3600_000, channelHeldMax: 20, channelMaxPendingPairings: 100 },
+  /** Restarts of a dead adapter: first delay, doubled per failure, cap; a run this long counts as healthy again. */
+  ...{ channelRestartDelayMs: 500, channelRestartMaxDelayMs: 60_000, channelHealthyAfterMs: 60_000 },
+  /** How long the kernel waits for an adapter's answer (a send, a test, a forwarded HTTP request). */
+  ...{ channelRequestTimeoutMs: 30_000, channelHttpTimeoutMs: 10_000 },
+  /** A retryable send (the platform surely sent nothing: a 429, a refused connection) is tried this many times in all. */
+  channelSendAttempts: 3,
+  /** Messages kept per channel for `aos channel show` and the web view (older rows are pruned). */
+  channelMessagesKept: 10_000,
+  /** An adapter's sandbox: CPU seconds over its life (it is restarted, losing nothing, when it runs out), memory. */
+  ...{ channelCpuSeconds: 3_600, channelMaxMemoryBytes: 2 * 1024 * 1024 * 1024 },
+} as const;
