@@ -33,6 +33,7 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   unit: async () => (await import('./unit.js')).unitVerb,
   budget: async () => (await import('./budget.js')).budgetVerb,
   thread: async () => (await import('./thread.js')).threadVerb,
+  channel: async () => (await import('./channel.js')).channelVerb,
   up: async () => (await import('./up.js')).upVerb,
   down: async () => (await import('./up.js')).downVerb,
   kernel: async () => (await import('./kernel.js')).kernelVerb,

@@ -10,6 +10,7 @@ import { safetyHandlers } from './safety-methods.js';
 import { unitHandlers } from './unit-methods.js';
 import { threadHandlers, threadsOf } from './thread-methods.js';
 import { budgetHandlers } from './budget-methods.js';
+import { channelHandlers } from './channel-methods.js';
 import { isEnded } from '../sys/types.js';
 import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../protocol/views.js';
@@ -158,4 +159,5 @@ export const handlers: Handlers = {
   ...unitHandlers,
   ...threadHandlers,
   ...budgetHandlers,
+  ...channelHandlers,
 };

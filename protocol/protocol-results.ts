@@ -12,6 +12,7 @@ import { SAFETY_RESULTS } from './safety-results.js';
 import { UNIT_RESULTS } from './unit-results.js';
 import { THREAD_RESULTS } from './thread-results.js';
 import { BUDGET_RESULTS } from './budget-results.js';
+import { CHANNEL_RESULTS } from './channel-results.js';
 
 export const PROTOCOL_VERSION = 2;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
@@ -120,6 +121,7 @@ export const RESULTS = {
   ...UNIT_RESULTS,
   ...THREAD_RESULTS,
   ...BUDGET_RESULTS,
+  ...CHANNEL_RESULTS,
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -13,6 +13,7 @@ import { SAFETY_METHODS } from './safety-protocol.js';
 import { UNIT_METHODS } from './unit-protocol.js';
 import { THREAD_METHODS } from './thread-protocol.js';
 import { BUDGET_METHODS } from './budget-protocol.js';
+import { CHANNEL_METHODS } from './channel-protocol.js';
 
 export type { EndPayload, LogPush, Push, Response, TopicPush, WireError } from './protocol-results.js';
 export { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION };
@@ -128,6 +129,7 @@ export const METHODS = {
   ...UNIT_METHODS,
   ...THREAD_METHODS,
   ...BUDGET_METHODS,
+  ...CHANNEL_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;

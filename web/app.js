@@ -8,6 +8,7 @@ import { wireSearch } from './search.js';
 import { openStream } from './stream.js';
 import { renderTree, totals } from './tree.js';
 import { ThreadsScreen } from './threads.js';
+import { ChannelsScreen } from './channels.js';
 import { renderUnits } from './units.js';
 
 const LIVE_LOG_LINES = 2000;
@@ -15,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 const state = { procs: new Map(), filter: '', selected: null, features: {}, stats: null, screen: 'procs' };
 let detail = null;
 const threads = new ThreadsScreen($('threads'));
+const channels = new ChannelsScreen($('channels'));
 
 /** At most one run of `fn` per `wait` ms, the last call always honoured. */
 function throttle(fn, wait) {
@@ -61,6 +63,7 @@ function chartProc() {
 const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
 const refreshUnits = throttle(() => renderUnits($('units')).catch(() => undefined), 1000);
 const refreshThreads = throttle(() => threads.list().catch(() => undefined), 1000);
+const refreshChannels = throttle(() => channels.refresh(), 1000);
 /** The header's badge: the budget count nearest its limit, once at 80 % (red when spent, with how many are paused on it). */
 async function renderBudgetBadge() {
   const { budgets } = await get('/api/budgets');
@@ -114,6 +117,7 @@ function onEvent(frame) {
     if (threads.key === null) refreshThreads();
     else threads.onEvent(e);
   }
+  if (state.screen === 'channels' && (e.type === 'channel' || e.type === 'thread')) refreshChannels();
 }
 
 function onStats(stats) {
@@ -150,7 +154,7 @@ function threadKey() {
 
 function route() {
   const [screen] = hashParts();
-  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'search'].includes(screen) ? screen : 'procs';
+  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'channels', 'search'].includes(screen) ? screen : 'procs';
   for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${state.screen}`;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);
   followHash();
@@ -166,10 +170,14 @@ function route() {
     threads.close();
     if (state.screen === 'threads') refreshThreads();
   }
+  if (state.screen === 'channels') void channels.show(threadKey());
+  else channels.close();
 }
 
 // The units screen counts down to each next run: drawn again every few seconds while it is open.
 setInterval(() => state.screen === 'units' && !document.hidden && refreshUnits(), 5000);
+// The channels screen shows adapters' states (starting, backoff, running): drawn again while it is open.
+setInterval(() => state.screen === 'channels' && !document.hidden && refreshChannels(), 5000);
 
 async function boot() {
   const [session, rows] = await Promise.all([get('/api/session'), get('/api/ps')]);
@@ -178,6 +186,7 @@ async function boot() {
   $('nav-approvals').hidden = !session.features.approvals;
   $('nav-units').hidden = !session.features.units;
   $('nav-threads').hidden = !session.features.threads;
+  $('nav-channels').hidden = !session.features.channels;
   const k = session.kernel;
   $('kernel').textContent = `kernel ${k.version} · pid ${k.pid} · ${k.home}`;
   detail = new Detail($('detail'), state.features);

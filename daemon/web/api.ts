@@ -76,13 +76,19 @@ function threadShowParams(query: Query): { key: string; since?: number; limit?: 
   return { key: query.get('key') ?? '', ...(since === null ? {} : { since }), ...(limit === null ? {} : { limit }) };
 }
 
+/** `?name=…&limit=…` as channel_show's params. */
+function channelShowParams(query: Query): { name: string; limit?: number } {
+  const limit = intParam(query, 'limit');
+  return { name: query.get('name') ?? '', ...(limit === null ? {} : { limit }) };
+}
+
 export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | Promise<ApiAnswer>> = {
   '/api/session': async ({ call, csrf, port, kernel }) => ({
     json: {
       csrf,
       port,
       kernel: await call('ping', {}),
-      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls'), budgets: isMethod('budget_ls'), threads: isMethod('thread_ls') },
+      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls'), budgets: isMethod('budget_ls'), threads: isMethod('thread_ls'), channels: isMethod('channel_ls') },
       last_id: kernel.store.events.lastId(),
     },
   }),
@@ -105,6 +111,8 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
   '/api/budgets': async ({ call }) => ({ json: await call('budget_ls', {}) }),
   '/api/threads': async ({ call }, query) => ({ json: await call('thread_ls', query.get('prefix') ? { prefix: query.get('prefix') } : {}) }),
   '/api/thread': async ({ call }, query) => ({ json: await call('thread_show', threadShowParams(query)) }),
+  '/api/channels': async ({ call }) => ({ json: await call('channel_ls', {}) }),
+  '/api/channel': async ({ call }, query) => ({ json: await call('channel_show', channelShowParams(query)) }),
 };
 
 type Body = Record<string, unknown>;

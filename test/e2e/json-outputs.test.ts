@@ -50,6 +50,15 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   'thread tail': 'thread-entry',
   'thread append': 'thread-append',
   'thread rm': 'thread-rm',
+  // Run in channel-cli.test.ts (ls, and the rest against the kernel's channels).
+  'channel add': 'channel-add',
+  'channel ls': 'channel-ls',
+  'channel show': 'channel-show',
+  'channel bind': 'channel-bind',
+  'channel unbind': 'channel-unbind',
+  'channel pair': 'channel-pair',
+  'channel test': 'channel-test',
+  'channel rm': 'channel-rm',
   // Run in budget-cli.test.ts.
   'budget ls': 'budget-ls',
   'budget show': 'budget-show',

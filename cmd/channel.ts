@@ -1,0 +1,254 @@
+/**
+ * `aos channel add|ls|show|bind|unbind|pair|test|rm`: Telegram and Slack bots the kernel runs —
+ * each adapter in its own sandbox, its token a policy secret — which of their messages go to which
+ * unit or process (bindings), and the senders a person let in (pairings). What the platforms send
+ * is printed escaped (channel-format.ts). Every --json prints the method's answer.
+ */
+import type { ParamsOf } from '../protocol/protocol.js';
+import { withKernel } from './connect.js';
+import { CliError, EXIT } from './fail.js';
+import { out } from './out.js';
+import { formatAdded, formatChannels, formatPaired, formatShow, formatTested, bindingLine } from './channel-format.js';
+import { tableWidth } from './width.js';
+import type { VerbSpec } from './verb.js';
+
+type Flags = {
+  json?: boolean;
+  trunc?: boolean;
+  name?: string;
+  tokenSecret?: string;
+  signingSecret?: string;
+  apiRoot?: string;
+  unknown?: string;
+  account?: string;
+  chat?: string;
+  sender?: string;
+  unit?: string;
+  pid?: string;
+  thread?: string;
+  text?: string;
+  limit?: string;
+};
+
+const KINDS = ['telegram', 'slack'] as const;
+
+const json = { flags: '--json', help: 'print the answer as JSON (aos schema names its shape)' };
+
+/** `aos channel add <kind> …`'s flags as channel_add's params; a mistake says what to write instead. */
+export function addParams(kind: string, f: Flags): ParamsOf<'channel_add'> {
+  if (!(KINDS as readonly string[]).includes(kind)) throw new CliError(`the kind must be telegram or slack (got "${kind}"): aos channel add telegram --token-secret TG_TOKEN`);
+  if (!f.tokenSecret) throw new CliError(`${kind} needs --token-secret SECRET: the name of a policy secret holding the bot token, whose channels: lists the channel`);
+  if (f.signingSecret !== undefined && kind !== 'slack') throw new CliError('--signing-secret is for slack (a Telegram bot has only its token)');
+  if (f.signingSecret === undefined && kind === 'slack') throw new CliError("slack needs --signing-secret SECRET too: the policy secret holding the Slack app's signing secret (Basic Information → App Credentials)");
+  if (f.unknown !== undefined && f.unknown !== 'pair' && f.unknown !== 'drop') throw new CliError(`--unknown must be pair or drop (got "${f.unknown}")`);
+  if (f.apiRoot !== undefined && !/^https?:\/\/[^\s/]+/.test(f.apiRoot)) throw new CliError(`--api-root must be an http(s) URL (got "${f.apiRoot}")`);
+  return {
+    kind: kind as (typeof KINDS)[number],
+    token_secret: f.tokenSecret,
+    ...(f.name === undefined ? {} : { name: f.name }),
+    ...(f.signingSecret === undefined ? {} : { signing_secret: f.signingSecret }),
+    ...(f.apiRoot === undefined ? {} : { api_root: f.apiRoot }),
+    ...(f.unknown === undefined ? {} : { unknown: f.unknown as 'pair' | 'drop' }),
+  };
+}
+
+/** `aos channel bind <channel> …`'s flags as channel_bind's params: exactly one of --unit and --pid. */
+export function bindParams(channel: string, f: Flags): ParamsOf<'channel_bind'> {
+  if ((f.unit === undefined) === (f.pid === undefined)) throw new CliError('give where its messages go: --unit <unit> (a run per message) or --pid <pid> (a live process\'s stdin), one of them');
+  const pid = f.pid === undefined ? undefined : Number(f.pid);
+  if (pid !== undefined && !(Number.isSafeInteger(pid) && pid > 0)) throw new CliError(`--pid must be a process id, a positive whole number (got "${f.pid}")`);
+  return {
+    channel,
+    ...(f.account === undefined ? {} : { account: f.account }),
+    ...(f.chat === undefined ? {} : { chat: f.chat }),
+    ...(f.sender === undefined ? {} : { sender: f.sender }),
+    ...(f.unit === undefined ? {} : { unit: f.unit }),
+    ...(pid === undefined ? {} : { pid }),
+    ...(f.thread === undefined ? {} : { thread: f.thread }),
+  };
+}
+
+/** `aos channel test <name> …`'s flags: --text only with --chat. */
+export function testParams(name: string, f: Flags): ParamsOf<'channel_test'> {
+  if (f.text !== undefined && f.chat === undefined) throw new CliError('--text needs --chat <chat> to send it to (without --chat the test only asks the adapter who it is)');
+  return { name, ...(f.chat === undefined ? {} : { chat: f.chat }), ...(f.text === undefined ? {} : { text: f.text }) };
+}
+
+export function limitOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new CliError(`--limit must be a whole number from 1 to 1000 (got "${text}")`);
+  return n;
+}
+
+const print = (asJson: boolean | undefined, value: unknown, human: () => string): void => out(asJson ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+
+export const channelVerb: VerbSpec = {
+  name: 'channel',
+  summary: 'Telegram and Slack bots: their messages to units and processes, senders you let in',
+  help: `
+A channel is a bot the kernel runs: its adapter in a sandbox that reaches only the platform's API,
+its token a policy secret it never shows. Messages go where a binding says — a run of a unit per
+message, or a live process's stdin — and the conversation is kept in a thread (aos thread show
+chat:<channel>:<chat>). A sender nobody bound or paired gets a pairing code (or nothing, with
+--unknown drop); you let them in with aos channel pair <code>.
+
+The token is a policy secret whose channels: list names the channel, in the policy file:
+  secrets:
+    TG_TOKEN: {from_env: TG_TOKEN, channels: [telegram]}
+
+Examples:
+  aos channel add telegram --token-secret TG_TOKEN
+  aos channel bind telegram --unit support
+  aos channel ls
+  aos channel pair 4F7KQ2
+  aos channel test telegram --chat 123456789`,
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'add a bot and start its adapter (name: the kind, unless --name)',
+      args: [['<kind>', 'telegram or slack']],
+      options: [
+        { flags: '--name <name>', help: "the channel's name in aos (default: the kind)" },
+        { flags: '--token-secret <secret>', help: 'the policy secret holding the bot token (its channels: must list the channel)' },
+        { flags: '--signing-secret <secret>', help: "Slack: the policy secret holding the app's signing secret (its channels: must list the channel)" },
+        { flags: '--api-root <url>', help: "the platform's API root (default https://api.telegram.org, https://slack.com/api)" },
+        { flags: '--unknown <what>', help: 'what a sender nobody paired or bound gets: pair (a pairing code, the default) or drop' },
+        json,
+      ],
+      help: `
+<secret> is the name of a policy secret, never the token itself; its channels: list must name the
+channel (the kind, or --name), e.g. in the policy file:
+  secrets:
+    TG_TOKEN: {from_env: TG_TOKEN, channels: [telegram]}
+    SLACK_BOT: {from_env: SLACK_BOT_TOKEN, channels: [slack]}
+    SLACK_SIGNING: {from_env: SLACK_SIGNING_SECRET, channels: [slack]}
+then aos kernel restart. For Slack, the answer gives the events URL to paste in the Slack app's
+Event Subscriptions.
+
+Examples:
+  aos channel add telegram --token-secret TG_TOKEN
+  aos channel add slack --token-secret SLACK_BOT --signing-secret SLACK_SIGNING`,
+      run: async ({ args: [kind], flags }) => {
+        const f = flags as Flags;
+        const params = addParams(kind as string, f);
+        return withKernel(async (client) => {
+          const r = await client.request('channel_add', params);
+          print(f.json, r, () => formatAdded(r.channel));
+          return EXIT.ok;
+        });
+      },
+    },
+    {
+      name: 'ls',
+      summary: 'every channel: state, account, restarts, last message, last error',
+      options: [{ flags: '--no-trunc', help: 'never cut LAST MESSAGE, ACCOUNT or LAST ERROR to fit the width' }, json],
+      run: ({ flags }) =>
+        withKernel(async (client) => {
+          const f = flags as Flags;
+          const r = await client.request('channel_ls', {});
+          print(f.json, r, () => formatChannels(r.channels, tableWidth(f.trunc ?? true)));
+          return EXIT.ok;
+        }),
+    },
+    {
+      name: 'show',
+      summary: 'one channel: its bindings, pending pairings, paired senders and newest messages',
+      args: [['<name>', 'the channel']],
+      options: [{ flags: '-n, --limit <n>', help: 'messages to show, the newest (default 20)' }, json],
+      run: async ({ args: [name], flags }) => {
+        const f = flags as Flags;
+        const limit = limitOf(f.limit);
+        return withKernel(async (client) => {
+          const r = await client.request('channel_show', { name: name as string, ...(limit === undefined ? {} : { limit }) });
+          print(f.json, r, () => formatShow(r));
+          return EXIT.ok;
+        });
+      },
+    },
+    {
+      name: 'bind',
+      summary: "send a channel's messages (of a chat, a sender) to a unit or a live process",
+      args: [['<channel>', 'the channel']],
+      options: [
+        { flags: '--account <id>', help: 'only the messages to this account (default: any)' },
+        { flags: '--chat <id>', help: 'only the messages of this chat (default: any)' },
+        { flags: '--sender <id>', help: 'only the messages of this sender (default: any)' },
+        { flags: '--unit <unit>', help: 'a run of this unit per message, the thread attached', conflicts: ['pid'] },
+        { flags: '--pid <pid>', help: "a live process's stdin", conflicts: ['unit'] },
+        { flags: '--thread <template>', help: 'the thread the conversation is kept in, of {channel} {account} {chat} {sender} (default chat:{channel}:{chat})' },
+        json,
+      ],
+      help: `
+Prints the binding's id (aos channel unbind <id> removes it; aos channel show lists them).
+
+Examples:
+  aos channel bind telegram --unit support
+  aos channel bind telegram --chat 123456789 --pid 42
+  aos channel bind slack --unit triage --thread 'client:{sender}'`,
+      run: async ({ args: [channel], flags }) => {
+        const f = flags as Flags;
+        const params = bindParams(channel as string, f);
+        return withKernel(async (client) => {
+          const r = await client.request('channel_bind', params);
+          print(f.json, r, () => `${r.binding.id}\n  ${bindingLine(r.binding)}`);
+          return EXIT.ok;
+        });
+      },
+    },
+    {
+      name: 'unbind',
+      summary: 'remove a binding (aos channel show lists their ids)',
+      args: [['<id>', 'the binding']],
+      options: [json],
+      run: ({ args: [id], flags }) =>
+        withKernel(async (client) => {
+          const f = flags as Flags;
+          const r = await client.request('channel_unbind', { id: id as string });
+          print(f.json, r, () => `removed ${bindingLine(r.binding)}`);
+          return EXIT.ok;
+        }),
+    },
+    {
+      name: 'pair',
+      summary: 'let in the sender a pairing code was given to; their held messages are delivered',
+      args: [['<code>', 'the code the bot sent them']],
+      options: [json],
+      run: ({ args: [code], flags }) =>
+        withKernel(async (client) => {
+          const f = flags as Flags;
+          const r = await client.request('channel_pair', { code: code as string });
+          print(f.json, r, () => formatPaired(r));
+          return EXIT.ok;
+        }),
+    },
+    {
+      name: 'test',
+      summary: 'ask the adapter who it is on its platform; with --chat, send a test message',
+      args: [['<name>', 'the channel']],
+      options: [{ flags: '--chat <id>', help: 'send a test message to this chat' }, { flags: '--text <text>', help: 'the test message (with --chat)' }, json],
+      run: async ({ args: [name], flags }) => {
+        const f = flags as Flags;
+        const params = testParams(name as string, f);
+        return withKernel(async (client) => {
+          const r = await client.request('channel_test', params);
+          print(f.json, r, () => formatTested(name as string, r));
+          return EXIT.ok;
+        });
+      },
+    },
+    {
+      name: 'rm',
+      summary: 'stop a channel and remove it with its bindings and pairings (its threads stay)',
+      args: [['<name>', 'the channel']],
+      options: [json],
+      run: ({ args: [name], flags }) =>
+        withKernel(async (client) => {
+          const f = flags as Flags;
+          const r = await client.request('channel_rm', { name: name as string });
+          print(f.json, r, () => `removed channel ${r.channel.name} (${r.channel.kind})`);
+          return EXIT.ok;
+        }),
+    },
+  ],
+};

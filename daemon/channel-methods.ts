@@ -1,0 +1,53 @@
+/** Handlers of the channels' methods (protocol/channel-protocol.ts); spread into methods.ts's table with one line. */
+import type { Kernel } from '../kernel/kernel.js';
+import type { BindingInfo, ChannelInfo, ChannelMessageInfo, ChannelsApi, PairedSender, PairingInfo } from '../kernel/ipc/channel-types.js';
+import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
+import type { ShapeOf } from '../protocol/shape-check.js';
+import type { bindingInfo, channelInfo, channelMessage, pairedSender, pairingInfo } from '../protocol/channel-results.js';
+
+type ChannelMethod = 'channel_add' | 'channel_rm' | 'channel_ls' | 'channel_show' | 'channel_bind' | 'channel_unbind' | 'channel_pair' | 'channel_test';
+type ChannelHandlers = { [M in ChannelMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
+
+/** Messages `aos channel show` gives without --limit. */
+const SHOWN = 20;
+
+/** The kernel's channels, as the API the methods need (channel-types.ts). */
+function channelsOf(kernel: Kernel): ChannelsApi {
+  return kernel.channels;
+}
+
+export const channelHandlers: ChannelHandlers = {
+  channel_add: async (p, { kernel }) => {
+    const spec = {
+      name: p.name ?? p.kind,
+      kind: p.kind,
+      token_secret: p.token_secret,
+      ...(p.signing_secret === undefined ? {} : { signing_secret: p.signing_secret }),
+      ...(p.api_root === undefined ? {} : { api_root: p.api_root }),
+      ...(p.unknown === undefined ? {} : { unknown: p.unknown }),
+    };
+    return { channel: await channelsOf(kernel).add(spec) };
+  },
+  channel_rm: async (p, { kernel }) => ({ channel: await channelsOf(kernel).remove(p.name) }),
+  channel_ls: (_p, { kernel }) => ({ channels: channelsOf(kernel).list() }),
+  channel_show: async (p, { kernel }) => {
+    const channels = channelsOf(kernel);
+    const channel = channels.info(p.name);
+    const messages = await channels.messages(p.name, { limit: p.limit ?? SHOWN });
+    return { channel, bindings: channels.bindings(p.name), pairings: channels.pairings(p.name), senders: channels.senders(p.name), messages };
+  },
+  channel_bind: async (p, { kernel }) => ({ binding: await channelsOf(kernel).bind(p) }),
+  channel_unbind: async (p, { kernel }) => ({ binding: await channelsOf(kernel).unbind(p.id) }),
+  channel_pair: (p, { kernel }) => channelsOf(kernel).pair(p.code),
+  channel_test: (p, { kernel }) => channelsOf(kernel).test(p.name, { ...(p.chat === undefined ? {} : { chat: p.chat }), ...(p.text === undefined ? {} : { text: p.text }) }),
+};
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Compile-time: the wire shapes are exactly the kernel's types (a field added to one and not the other fails the build). */
+export const channelShapesMatchKernel: [
+  Same<ShapeOf<typeof channelInfo>, ChannelInfo>,
+  Same<ShapeOf<typeof channelMessage>, ChannelMessageInfo>,
+  Same<ShapeOf<typeof bindingInfo>, BindingInfo>,
+  Same<ShapeOf<typeof pairingInfo>, PairingInfo>,
+  Same<ShapeOf<typeof pairedSender>, PairedSender>,
+] = [true, true, true, true, true];
