@@ -59,6 +59,7 @@ export function bindParams(channel: string, f: Flags): ParamsOf<'channel_bind'> 
   if (pid !== undefined && !(Number.isSafeInteger(pid) && pid > 0)) throw new CliError(`--pid must be a process id, a positive whole number (got "${f.pid}")`);
   return {
     channel,
+    ...(f.name === undefined ? {} : { name: f.name }),
     ...(f.account === undefined ? {} : { account: f.account }),
     ...(f.chat === undefined ? {} : { chat: f.chat }),
     ...(f.sender === undefined ? {} : { sender: f.sender }),
@@ -177,6 +178,7 @@ Examples:
         { flags: '--unit <unit>', help: 'a run of this unit per message, the thread attached', conflicts: ['pid'] },
         { flags: '--pid <pid>', help: "a live process's stdin", conflicts: ['unit'] },
         { flags: '--thread <template>', help: 'the thread the conversation is kept in, of {channel} {account} {chat} {sender} (default chat:{channel}:{chat})' },
+        { flags: '--name <id>', help: 'the binding\'s id, which an agent\'s CHANNEL_SEND {"to": "<id>"} names (default: a random b-…)' },
         json,
       ],
       help: `
@@ -185,6 +187,7 @@ Prints the binding's id (aos channel unbind <id> removes it; aos channel show li
 Examples:
   aos channel bind telegram --unit support
   aos channel bind telegram --chat 123456789 --pid 42
+  aos channel bind telegram --name alerts --chat -100200300 --unit notifier
   aos channel bind slack --unit triage --thread 'client:{sender}'`,
       run: async ({ args: [channel], flags }) => {
         const f = flags as Flags;

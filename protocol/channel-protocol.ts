@@ -45,6 +45,7 @@ export const CHANNEL_METHODS = {
   channel_bind: {
     params: z
       .strictObject({
+        name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'lower-case letters, digits and -, starting with a letter').optional(),
         channel: name,
         account: platformId.optional(),
         chat: platformId.optional(),

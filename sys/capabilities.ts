@@ -2,7 +2,7 @@
  * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`,
  * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path),
  * `mcp:<server>/<tool-glob>` (MCP tools), `thread:<key-glob>` (context threads, e.g. `thread:client:*`),
- * `channel:<name-glob>` (CHANNEL_SEND on a channel, e.g. `channel:tg`).
+ * `channel:<name>[/<chat>]` (CHANNEL_SEND on a channel, e.g. `channel:tg`: channelPattern).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
 import { AosError } from './errno.js';
@@ -83,7 +83,16 @@ export function parseCapability(text: string): Capability {
   if (pattern !== null && (pattern === '' || pattern.includes('..'))) {
     throw new AosError('EINVAL', `bad pattern in capability "${text}"`);
   }
-  return { kind, pattern, regex: pattern === null ? null : compileGlob(pattern, kind === 'thread' ? '/:' : '/') };
+  return { kind, pattern, regex: pattern === null ? null : compileGlob(kind === 'channel' ? channelPattern(pattern) : pattern, kind === 'thread' ? '/:' : '/') };
+}
+
+/**
+ * A channel pattern as it matches CHANNEL_SEND's subject `<name>/<chat>` (or `<name>/new/<chat>`,
+ * a first message to a chat the channel never heard from): a bare name (`tg`, `*`) covers all of
+ * its chats; `tg/*` only chats it heard from; `tg/new/**` only new ones (an `ask` rule's pattern).
+ */
+export function channelPattern(pattern: string): string {
+  return pattern.includes('/') ? pattern : `${pattern}/**`;
 }
 
 /** An immutable set of capabilities with a fast `allows`. */

@@ -26,6 +26,6 @@ export default defineSyscall({
     }
     return raw;
   },
-  capability: { label: 'channel:<name>', kind: 'channel', of: (args, ctx) => `channel:${ctx.proc.channelOf(args.to)}` },
+  capability: { label: 'channel:<name>/<chat>', kind: 'channel', of: (args, ctx) => `channel:${ctx.proc.channelOf(args.to)}` },
   run: (args, ctx) => ctx.proc.channelSend({ to: args.to, text: args.text, ...(args.reply_to === undefined ? {} : { reply_to: args.reply_to }) }),
 });

@@ -178,7 +178,7 @@ export interface ProcessServices {
   threadList(prefix: string): Array<{ key: string; entries: number; last_seq: number; last_at: string | null; summary_through: number }>;
   /** Its own tree's past (prompts, replies, results) and its threads, by words (never another tree's). */
   historySearch(request: HistorySearchRequest): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }>;
-  /** The channel a CHANNEL_SEND goes to (its capability `channel:<name>`): "inbound" (what this process was handed) or a binding id. */
+  /** Where a CHANNEL_SEND goes, as its capability subject (`<name>/<chat>`, `<name>/new/<chat>`): `to` is "inbound" (what this process was handed) or a binding id. */
   channelOf(to: string): string;
   channelSend(request: { to: string; text: string; reply_to?: string | boolean }): Promise<{ channel: string; chat: string; message_id: string }>;
 }

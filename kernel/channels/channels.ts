@@ -23,7 +23,7 @@ export class Channels implements ChannelsApi {
   readonly state: ChannelsState;
 
   constructor(host: ChannelsHost) {
-    this.state = { host, channels: new Map(), bindings: new Map(), senders: new Map(), pairings: new Map(), origins: new Map(), conversations: new Map() };
+    this.state = { host, channels: new Map(), bindings: new Map(), senders: new Map(), pairings: new Map(), origins: new Map(), conversations: new Map(), known: new Set() };
   }
 
   /** Start-up: what the store holds, and every channel's adapter started. */
@@ -36,6 +36,7 @@ export class Channels implements ChannelsApi {
     for (const o of await host.store.channels.origins()) {
       if (host.isLive(o.pid) && o.message_id) this.state.origins.set(o.pid, { channel: o.channel, chat: o.chat, thread: null, message_id: o.message_id, threadKey: o.thread });
     }
+    for (const c of await host.store.channels.knownChats()) this.state.known.add(senderKey(c.channel, c.chat));
     const counts = await host.store.channels.counts();
     for (const row of rows.channels) {
       const live = await this.open(normalSpec(JSON.parse(row.spec) as ChannelSpec), row.created_at, row.account);
@@ -108,8 +109,10 @@ export class Channels implements ChannelsApi {
     if (spec.unit && !this.state.host.hasUnit(spec.unit)) throw new AosError('ESRCH', `no unit named ${spec.unit} (aos unit ls)`);
     if (spec.pid != null && !this.state.host.isLive(spec.pid)) throw new AosError('ESRCH', `process ${spec.pid} is not running: a binding to a process needs a live one`);
     if (this.state.bindings.size >= param.maxChannelBindings) throw new AosError('EAGAIN', `${param.maxChannelBindings} bindings at most`);
+    if (spec.name !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(spec.name)) throw new AosError('EINVAL', `binding name "${spec.name.slice(0, 40)}": lower-case letters, digits and -, starting with a letter, at most 32`);
+    if (spec.name !== undefined && this.state.bindings.has(spec.name)) throw new AosError('EEXIST', `a binding named ${spec.name} exists (aos channel unbind ${spec.name} first)`);
     const row: BindingRecord = {
-      id: `b-${nanoid(8)}`,
+      id: spec.name ?? `b-${nanoid(8)}`,
       channel: spec.channel,
       account: checkIdPattern('account', spec.account),
       chat: checkIdPattern('chat', spec.chat),
@@ -172,7 +175,7 @@ export class Channels implements ChannelsApi {
     return rows.map(messageInfo);
   }
 
-  /** CHANNEL_SEND's channel (its capability), and the send. */
+  /** CHANNEL_SEND's capability subject (`<name>/<chat>`, `<name>/new/<chat>`), and the send. */
   channelOf = (pid: number, to: string): string => channelOf(this.state, pid, to);
   send = (pid: number, request: SendRequest, signal?: AbortSignal): Promise<SendAnswer> => channelSend(this.state, pid, request, signal);
 

@@ -73,6 +73,8 @@ export interface ChannelsState {
   readonly origins: Map<number, Origin>;
   /** A unit binding's live run per thread: later messages of that conversation go to its stdin. */
   readonly conversations: Map<string, number>;
+  /** `${channel}\0${chat}` of chats heard from or written to: a send anywhere else is to a new recipient. */
+  readonly known: Set<string>;
 }
 
 export const senderKey = (channel: string, sender: string): string => `${channel}\u0000${sender}`;

@@ -1,6 +1,6 @@
 /** A channel's message in, recorded: its row, the channel's last message and its counts. */
 import { param } from '../../sys/param.js';
-import type { ChannelsState, InboundMessage, LiveChannel } from './host.js';
+import { type ChannelsState, type InboundMessage, type LiveChannel, senderKey } from './host.js';
 
 /** The dedup key of a message: a platform's message ids are unique within a chat. */
 export const dedupKey = (m: InboundMessage): string => `${m.account}/${m.chat}/${m.message_id}`;
@@ -12,6 +12,7 @@ export function note(state: ChannelsState, live: LiveChannel, m: InboundMessage 
   const counted = row.status === 'accepted' ? 'inbound' : row.status;
   live.counts[counted] = (live.counts[counted] ?? 0) + 1;
   if (m === null) return;
+  if (row.status === 'accepted') state.known.add(senderKey(channel, m.chat));
   live.last = { at, direction: 'in', chat: m.chat, sender: m.sender.name || m.sender.id, text: m.text.slice(0, 500), status: row.status };
   state.host.store.channels.addMessage(
     { channel, direction: 'in', chat: m.chat, thread: row.threadKey ?? null, message_id: m.message_id, sender: m.sender.id, text: m.text, status: row.status, pid: row.pid ?? null, at },

@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { ChannelError } from '../../drivers/channels/protocol.js';
-import type { ChannelsState, LiveChannel, Origin } from './host.js';
+import { type ChannelsState, type LiveChannel, type Origin, senderKey } from './host.js';
+import { keySegment } from './bindings.js';
 
 export interface SendRequest {
   to: string;
@@ -33,9 +34,15 @@ interface Target {
   replyTo: string | null;
 }
 
-/** The channel a send goes to (the gate's capability check: `channel:<name>`). */
+/**
+ * What a send is, for the gate: `<name>/<chat>`, or `<name>/new/<chat>` when the channel never
+ * heard from that chat nor wrote to it (a rule `ask: "channel:tg/new/**"` has a person approve
+ * each first message to a new recipient). The chat is one segment (keySegment).
+ */
 export function channelOf(state: ChannelsState, pid: number, to: string): string {
-  return target(state, pid, { to, text: '' }).live.spec.name;
+  const t = target(state, pid, { to, text: '' });
+  const name = t.live.spec.name;
+  return state.known.has(senderKey(name, t.chat)) ? `${name}/${keySegment(t.chat)}` : `${name}/new/${keySegment(t.chat)}`;
 }
 
 function target(state: ChannelsState, pid: number, request: SendRequest): Target {
@@ -89,5 +96,6 @@ function record(state: ChannelsState, t: Target, pid: number, text: string, stat
     { channel: t.live.spec.name, direction: 'out', chat: t.chat, thread: t.threadKey, message_id: messageId, sender: null, text, status, pid, at },
     param.channelMessagesKept,
   );
+  if (status === 'sent') state.known.add(senderKey(t.live.spec.name, t.chat));
   if (status === 'sent' && t.threadKey) state.host.appendThread(t.threadKey, { text: `reply by pid ${pid}: ${text}`.slice(0, param.threadEntryMaxChars), pid, kind: 'message' });
 }

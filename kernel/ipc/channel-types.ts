@@ -63,6 +63,8 @@ export interface ChannelInfo {
 
 /** `aos channel bind`: which messages go where. `*` (or absent) matches any. */
 export interface BindingSpec {
+  /** Its id, which CHANNEL_SEND's `to` names (`alerts`); a random `b-…` when absent. */
+  name?: string;
   channel: string;
   account?: string;
   chat?: string;

@@ -235,6 +235,7 @@ export interface ChannelRows {
   addMessage(row: ChannelMessageRecord, keep: number): void;
   messages(channel: string, options: { chat?: string; limit: number }): Promise<ChannelMessageRecord[]>;
   origins(): Promise<Array<ChannelMessageRecord & { pid: number }>>;
+  knownChats(): Promise<Array<{ channel: string; chat: string }>>;
   counts(): Promise<Array<{ channel: string; direction: string; status: string; n: number }>>;
 }
 

@@ -172,6 +172,16 @@ export class SqliteChannels {
     );
   }
 
+  /** The chats each channel heard from or a process wrote to (a send elsewhere is to a new recipient). */
+  async knownChats(): Promise<Array<{ channel: string; chat: string }>> {
+    return this.store.query(
+      (db) =>
+        db
+          .prepare("SELECT DISTINCT channel, chat FROM channel_messages WHERE (direction = 'in' AND status = 'accepted') OR (direction = 'out' AND status = 'sent' AND pid IS NOT NULL)")
+          .all() as Array<{ channel: string; chat: string }>,
+    );
+  }
+
   /** Counts of a channel's messages by direction and status (`aos channel ls`). */
   async counts(): Promise<Array<{ channel: string; direction: string; status: string; n: number }>> {
     return this.store.query(

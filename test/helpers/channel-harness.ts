@@ -3,7 +3,7 @@
  * through its egress proxy to a fake Bot API on loopback; the bot token a policy secret.
  */
 import { SecretBox } from '../../kernel/safety/secrets.js';
-import type { SecretSpec } from '../../kernel/safety/policy-rules.js';
+import type { SafetyPolicy, SecretSpec } from '../../kernel/safety/policy-rules.js';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
 import { ALL_CAPS, type Harness, startHarness, type TapeEntry } from './kernel-harness.js';
 import { until } from './until.js';
@@ -21,9 +21,12 @@ export function tokenSecrets(channels: string[], value = TG_TOKEN): Promise<Secr
   return SecretBox.load([spec], '/nonexistent', { AOS_TEST_TG_TOKEN: value });
 }
 
-export async function startChannelHarness(agents: Record<string, TapeEntry[]>, options: { storeFile?: string; fake?: FakeTelegram } = {}): Promise<ChannelHarness> {
+export async function startChannelHarness(
+  agents: Record<string, TapeEntry[]>,
+  options: { storeFile?: string; fake?: FakeTelegram; safety?: SafetyPolicy } = {},
+): Promise<ChannelHarness> {
   const fake = options.fake ?? (await startFakeTelegram(TG_TOKEN));
-  const h = await startHarness(agents, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(['tg']), ...(options.storeFile ? { storeFile: options.storeFile } : {}) });
+  const h = await startHarness(agents, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(['tg']), ...(options.storeFile ? { storeFile: options.storeFile } : {}), ...(options.safety ? { safety: options.safety } : {}) });
   return {
     ...h,
     fake,

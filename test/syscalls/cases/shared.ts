@@ -12,6 +12,7 @@ import type { SupervisedChroma } from '../../../drivers/memory/index.js';
 import { type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
 import type { SpawnOptions } from '../../../kernel/kernel.js';
 import { everything } from '../../drivers/mcp/servers.js';
+import { tokenSecrets } from '../../helpers/channel-harness.js';
 
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 
@@ -90,7 +91,7 @@ export async function runRoot(name: string, run: Run): Promise<Outcome> {
     { ...run.agents, root: run.root },
     // Memory is configured for every case; Chroma only starts for the MEM_* ones that get to run.
     // So is the everything MCP server (from npm): it starts only for the MCP_* cases that reach it.
-    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true, mcp: { everything: everything() } },
+    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true, mcp: { everything: everything() }, secrets: await tokenSecrets(['tg']) },
   );
   const harness = h;
   const probes: Probe[] = [];
