@@ -32,9 +32,11 @@ function when(iso: string): string {
   return iso.slice(0, 19).replace('T', ' ');
 }
 
+const who = (m: { sender: string | null; sender_name: string | null }): string => (m.sender === null ? '?' : m.sender_name ? `${oneLine(m.sender_name)} (${oneLine(m.sender)})` : oneLine(m.sender));
+
 /** A message at a glance: `2m ago in 4242 from 777: hello`, `just now out 4242: on it`. */
 export function messageLine(m: Message, now = Date.now()): string {
-  const from = m.direction === 'in' ? ` from ${m.sender === null ? '?' : oneLine(m.sender)}` : '';
+  const from = m.direction === 'in' ? ` from ${who(m)}` : '';
   const status = m.status === 'accepted' || m.status === 'sent' ? '' : ` [${oneLine(m.status)}]`;
   return `${ago(m.at, now)} ${m.direction} ${oneLine(m.chat)}${from}${status}: ${oneLine(m.text)}`;
 }
@@ -136,7 +138,7 @@ export function channelLines(c: Info, now = Date.now()): string[] {
 
 /** One message of `aos channel show`: `12:04:05 in 4242 from 777 → chat:tg:4242 (pid 12): text`. */
 export function entryLine(m: Entry): string {
-  const from = m.direction === 'in' ? ` from ${m.sender === null ? '?' : oneLine(m.sender)}` : '';
+  const from = m.direction === 'in' ? ` from ${who(m)}` : '';
   const status = m.status === 'accepted' || m.status === 'sent' ? '' : ` [${oneLine(m.status)}]`;
   const where = [m.thread === null ? '' : ` ${m.direction === 'in' ? '→' : '←'} ${oneLine(m.thread)}`, m.pid ? ` (pid ${m.pid})` : ''].join('');
   return `${when(m.at)} ${m.direction === 'in' ? 'in ' : 'out'} ${oneLine(m.chat)}${from}${status}${where}: ${oneLine(m.text)}`;

@@ -12,6 +12,7 @@ export const channelMessage = s.object({
   direction: s.oneOf(['in', 'out'] as const),
   chat: s.string,
   sender: s.nullable(s.string),
+  sender_name: s.nullable(s.string),
   text: s.string,
   status: s.string,
 });
@@ -22,6 +23,7 @@ export const channelMessageEntry = s.object({
   direction: s.oneOf(['in', 'out'] as const),
   chat: s.string,
   sender: s.nullable(s.string),
+  sender_name: s.nullable(s.string),
   text: s.string,
   status: s.string,
   thread: s.nullable(s.string),

@@ -11,6 +11,7 @@ const messageFields = {
   direction: z.enum(['in', 'out']),
   chat: platformText('the chat id'),
   sender: platformText('the sender id').nullable().describe('null for a message out'),
+  sender_name: platformText('the sender name').nullable().describe('null for a message out'),
   text: platformText('the text'),
   status: z.string().describe('in: accepted, duplicate, dropped, held; out: sent, failed, uncertain'),
 };

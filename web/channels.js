@@ -41,9 +41,15 @@ function stateBadge(state) {
 }
 
 /** A message at a glance: `2m ago · in · 4242 · from 777: hello`. */
+/** A sender as `Name (id)`, written by someone else: shown as text, on one line. */
+function who(m) {
+  if (m.sender === null || m.sender === undefined) return '?';
+  return m.sender_name ? `${oneLine(m.sender_name, 64)} (${oneLine(m.sender, 64)})` : oneLine(m.sender, 64);
+}
+
 function lastMessage(m) {
   if (!m) return '—';
-  const from = m.direction === 'in' ? ` from ${oneLine(m.sender ?? '?', 64)}` : '';
+  const from = m.direction === 'in' ? ` from ${who(m)}` : '';
   return h('span', { title: m.at }, `${ago(m.at)} · ${m.direction} ${oneLine(m.chat, 64)}${from}${m.status === 'accepted' || m.status === 'sent' ? '' : ` [${oneLine(m.status, 32)}]`}: ${oneLine(m.text)}`);
 }
 
@@ -114,7 +120,7 @@ function messageRow(m) {
     'tr',
     { class: 'entry', dataset: { direction: m.direction, status: m.status } },
     h('td', { class: 'when', title: m.at }, m.at.slice(0, 19).replace('T', ' ')),
-    h('td', { class: 'who' }, m.direction === 'in' ? `← ${oneLine(m.sender ?? '?', 64)}` : '→ bot'),
+    h('td', { class: 'who' }, m.direction === 'in' ? `← ${who(m)}` : '→ bot'),
     h('td', {}, oneLine(m.chat, 64)),
     h('td', {}, m.status === 'accepted' || m.status === 'sent' ? '' : h('span', { class: 'badge' }, visible(m.status))),
     h('td', { class: 'who' }, m.pid ? h('a', { href: `#procs/${m.pid}` }, String(m.pid)) : ''),

@@ -214,7 +214,7 @@ function bindingInfo(b: BindingRecord): BindingInfo {
 }
 
 function messageInfo(r: ChannelMessageRecord): ChannelMessageInfo & { thread: string | null; message_id: string | null; pid: number | null } {
-  return { at: iso(r.at), direction: r.direction, chat: r.chat, sender: r.sender, text: r.text, status: r.status, thread: r.thread, message_id: r.message_id, pid: r.pid };
+  return { at: iso(r.at), direction: r.direction, chat: r.chat, sender: r.sender, sender_name: r.sender_name, text: r.text, status: r.status, thread: r.thread, message_id: r.message_id, pid: r.pid };
 }
 
 export type { InboundMessage };

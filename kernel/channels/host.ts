@@ -55,7 +55,7 @@ export interface LiveChannel {
   adapter: AdapterSupervisor;
   /** Slack's events route token, while it has one. */
   hookToken: string | null;
-  last: { at: number; direction: 'in' | 'out'; chat: string; sender: string | null; text: string; status: string } | null;
+  last: { at: number; direction: 'in' | 'out'; chat: string; sender: string | null; sender_name: string | null; text: string; status: string } | null;
   counts: Record<string, number>;
   /** Unpaired senders already audited (drop mode): one record each. */
   audited: Set<string>;

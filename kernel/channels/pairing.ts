@@ -11,7 +11,7 @@ import type { InboundStatus } from '../../drivers/channels/protocol.js';
 import type { PairingRecord, SenderRecord } from '../store/api.js';
 import type { ChannelsState, InboundMessage, LiveChannel } from './host.js';
 import { senderKey } from './host.js';
-import { note } from './record.js';
+import { note, noteOut } from './record.js';
 
 /** Eight characters without look-alikes (0/O, 1/I/L): ~40 bits, read aloud or typed from a phone. */
 const newCode = customAlphabet('ABCDEFGHJKMNPQRSTUVWXYZ23456789', 8);
@@ -62,9 +62,14 @@ export async function unknownSender(state: ChannelsState, live: LiveChannel, m: 
   host.audit({ pid: 0, call: 'CHANNEL', subject, decision: 'deny', rule: `channel ${name}: unknown pair`, decided_by: 'policy', reason: `unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: held for pairing (code ${code})` });
   note(state, live, m, { status: 'held' });
   // The sender is told its code, once; whether that reached it changes nothing here.
-  live.adapter
-    .request('channel.outbound', { ref: `pair-${code}`, chat: m.chat, ...(m.thread ? { thread: m.thread } : {}), text: `This agent does not know you yet. Your pairing code is ${code}: its operator lets you in with \`aos channel pair ${code}\`.` })
-    .catch((error: unknown) => host.log('warn', `channel ${name}: pairing code ${code} not sent to ${m.chat}: ${(error as Error).message}`));
+  const text = `This agent does not know you yet. Your pairing code is ${code}: its operator lets you in with \`aos channel pair ${code}\`.`;
+  live.adapter.request<{ message_id?: unknown }>('channel.outbound', { ref: `pair-${code}`, chat: m.chat, ...(m.thread ? { thread: m.thread } : {}), text }).then(
+    (sent) => noteOut(state, live, { chat: m.chat, text, status: 'sent', messageId: String(sent?.message_id ?? ''), pid: null, threadKey: null }),
+    (error: unknown) => {
+      noteOut(state, live, { chat: m.chat, text, status: 'failed', messageId: null, pid: null, threadKey: null });
+      host.log('warn', `channel ${name}: pairing code ${code} not sent to ${m.chat}: ${(error as Error).message}`);
+    },
+  );
   return 'dropped';
 }
 

@@ -12,6 +12,7 @@ import { param } from '../../sys/param.js';
 import { ChannelError } from '../../drivers/channels/protocol.js';
 import { type ChannelsState, type LiveChannel, type Origin, senderKey } from './host.js';
 import { keySegment } from './bindings.js';
+import { noteOut } from './record.js';
 
 export interface SendRequest {
   to: string;
@@ -89,13 +90,7 @@ export async function channelSend(state: ChannelsState, pid: number, request: Se
 }
 
 function record(state: ChannelsState, t: Target, pid: number, text: string, status: string, messageId: string | null): void {
-  const at = Date.now();
-  t.live.counts[status === 'sent' ? 'outbound' : status] = (t.live.counts[status === 'sent' ? 'outbound' : status] ?? 0) + 1;
-  t.live.last = { at, direction: 'out', chat: t.chat, sender: null, text: text.slice(0, 500), status };
-  state.host.store.channels.addMessage(
-    { channel: t.live.spec.name, direction: 'out', chat: t.chat, thread: t.threadKey, message_id: messageId, sender: null, text, status, pid, at },
-    param.channelMessagesKept,
-  );
+  noteOut(state, t.live, { chat: t.chat, text, status, messageId, pid, threadKey: t.threadKey });
   if (status === 'sent') state.known.add(senderKey(t.live.spec.name, t.chat));
   if (status === 'sent' && t.threadKey) state.host.appendThread(t.threadKey, { text: `reply by pid ${pid}: ${text}`.slice(0, param.threadEntryMaxChars), pid, kind: 'message' });
 }

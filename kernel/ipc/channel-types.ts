@@ -32,7 +32,9 @@ export interface ChannelMessageInfo {
   at: string;
   direction: 'in' | 'out';
   chat: string;
+  /** The sender's platform id, and the name it gave (null for a message out). */
   sender: string | null;
+  sender_name: string | null;
   text: string;
   /** in: accepted, duplicate, dropped, held; out: sent, failed, uncertain. */
   status: string;

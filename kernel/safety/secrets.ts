@@ -109,7 +109,7 @@ export class SecretBox {
   /** The value of a secret the policy lets go to channel `channel`'s adapter (a bot token, a signing secret). */
   forChannel(channel: string, name: string): string {
     const secret = this.byName.get(name);
-    if (!secret) throw new AosError('EINVAL', `no secret named ${name} in the policy: declare it, e.g. secrets: {${name}: {from_env: ${name}, channels: [${channel}]}}`);
+    if (!secret) throw new AosError('EINVAL', `no secret named ${name} in the kernel's policy: declare it, e.g. secrets: {${name}: {from_env: ${name}, channels: [${channel}]}}, then aos kernel restart (secrets are read when the kernel starts)`);
     if (!secret.spec.channels.includes(channel)) throw new AosError('EPERM', `secret ${name} may not go to the channel ${channel} (policy channels: ${secret.spec.channels.join(', ') || 'none'}): add ${channel} to its channels:`);
     if (!secret.value) throw new AosError('EPERM', `secret ${name} for the channel ${channel} has no value: ${secret.missing ?? 'unknown'}`);
     return secret.value;

@@ -53,6 +53,8 @@ export interface ChannelMessageRecord {
   thread: string | null;
   message_id: string | null;
   sender: string | null;
+  /** The sender's name as the platform gave it (null out). */
+  sender_name: string | null;
   text: string;
   status: string;
   pid: number | null;
@@ -76,13 +78,13 @@ CREATE TABLE IF NOT EXISTS channel_pairings (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS channel_messages (
   id INTEGER PRIMARY KEY, channel TEXT NOT NULL, direction TEXT NOT NULL, chat TEXT NOT NULL, thread TEXT,
-  message_id TEXT, sender TEXT, text TEXT NOT NULL, status TEXT NOT NULL, pid INTEGER, at INTEGER NOT NULL
+  message_id TEXT, sender TEXT, sender_name TEXT, text TEXT NOT NULL, status TEXT NOT NULL, pid INTEGER, at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS channel_messages_channel ON channel_messages (channel, id);
 CREATE INDEX IF NOT EXISTS channel_messages_pid ON channel_messages (pid, id);
 `;
 
-const MESSAGE_COLUMNS = 'channel, direction, chat, thread, message_id, sender, text, status, pid, at';
+const MESSAGE_COLUMNS = 'channel, direction, chat, thread, message_id, sender, sender_name, text, status, pid, at';
 
 export class SqliteChannels {
   private inserted = 0;
@@ -142,7 +144,7 @@ export class SqliteChannels {
   addMessage(row: ChannelMessageRecord, keep: number): void {
     const prune = ++this.inserted % 500 === 0;
     this.store.write(row.pid, () => {
-      this.store.sql.prepare(`INSERT INTO channel_messages (${MESSAGE_COLUMNS}) VALUES (@channel, @direction, @chat, @thread, @message_id, @sender, @text, @status, @pid, @at)`).run(row);
+      this.store.sql.prepare(`INSERT INTO channel_messages (${MESSAGE_COLUMNS}) VALUES (@channel, @direction, @chat, @thread, @message_id, @sender, @sender_name, @text, @status, @pid, @at)`).run(row);
       if (prune) {
         this.store.sql
           .prepare('DELETE FROM channel_messages WHERE channel = ? AND id <= (SELECT id FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT 1 OFFSET ?)')

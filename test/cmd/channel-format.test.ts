@@ -29,7 +29,7 @@ function channel(over: Partial<Info> = {}): Info {
     pid: 4242,
     restarts: 0,
     last_error: null,
-    last_message: { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: '123456789', sender: '555', text: 'Where is my invoice?', status: 'accepted' },
+    last_message: { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: '123456789', sender: '555', sender_name: 'Dana', text: 'Where is my invoice?', status: 'accepted' },
     counts: { inbound: 3, duplicate: 1, dropped: 0, held: 0, outbound: 2, failed: 0 },
     events_url: null,
     bindings: 1,
@@ -45,8 +45,8 @@ function show(over: Partial<ResultOf<'channel_show'>> = {}): ResultOf<'channel_s
     pairings: [{ code: 'K7Q2XZ', channel: 'telegram', sender: '999', sender_name: `Mallory ${HOSTILE}`, chat: '999', created_at: '2026-11-25T11:59:00.000Z', expires_at: '2026-11-25T12:59:00.000Z', held: 2 }],
     senders: [{ channel: 'telegram', sender: '555', name: 'Dana', paired_at: '2026-11-24T12:00:00.000Z' }],
     messages: [
-      { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: '123456789', sender: '555', text: HOSTILE, status: 'accepted', thread: 'chat:telegram:123456789', message_id: '41', pid: 12 },
-      { at: '2026-11-25T11:58:00.000Z', direction: 'out', chat: '123456789', sender: null, text: 'On it.', status: 'sent', thread: 'chat:telegram:123456789', message_id: '42', pid: 12 },
+      { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: '123456789', sender: '555', sender_name: null, text: HOSTILE, status: 'accepted', thread: 'chat:telegram:123456789', message_id: '41', pid: 12 },
+      { at: '2026-11-25T11:58:00.000Z', direction: 'out', chat: '123456789', sender: null, sender_name: null, text: 'On it.', status: 'sent', thread: 'chat:telegram:123456789', message_id: '42', pid: 12 },
     ],
     ...over,
   };
@@ -73,7 +73,7 @@ describe('aos channel: what the platforms send is printed escaped', () => {
   });
 
   it('ls, show, pair and test escape every chat, sender, name, text and error', () => {
-    const hostile = channel({ account: HOSTILE, last_error: `getUpdates failed: ${HOSTILE}`, last_message: { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: HOSTILE, sender: HOSTILE, text: HOSTILE, status: 'held' } });
+    const hostile = channel({ account: HOSTILE, last_error: `getUpdates failed: ${HOSTILE}`, last_message: { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: HOSTILE, sender: HOSTILE, sender_name: HOSTILE, text: HOSTILE, status: 'held' } });
     const outputs = [
       formatChannels([hostile], Infinity, NOW),
       formatChannels([hostile], 80, NOW),
@@ -89,8 +89,8 @@ describe('aos channel: what the platforms send is printed escaped', () => {
   });
 
   it('a message at a glance: age, direction, chat, sender, status when not the usual, text', () => {
-    expect(messageLine(channel().last_message!, NOW)).toBe('3m ago in 123456789 from 555: Where is my invoice?');
-    expect(messageLine({ at: '2026-11-25T11:59:30.000Z', direction: 'out', chat: '42', sender: null, text: 'x', status: 'failed' }, NOW)).toBe('30s ago out 42 [failed]: x');
+    expect(messageLine(channel().last_message!, NOW)).toBe('3m ago in 123456789 from Dana (555): Where is my invoice?');
+    expect(messageLine({ at: '2026-11-25T11:59:30.000Z', direction: 'out', chat: '42', sender: null, sender_name: null, text: 'x', status: 'failed' }, NOW)).toBe('30s ago out 42 [failed]: x');
   });
 });
 
@@ -103,7 +103,7 @@ describe('aos channel ls', () => {
     const text = formatChannels([channel(), channel({ name: 'slack', kind: 'slack', state: 'backoff', account: null, restarts: 3, last_message: null, last_error: 'auth.test: invalid_auth' })], Infinity, NOW);
     const [head, tg, slack] = text.split('\n');
     expect(head).toMatch(/^NAME +KIND +STATE +ACCOUNT +RESTARTS +LAST MESSAGE +LAST ERROR$/);
-    expect(tg).toMatch(/^telegram +telegram +running +7001 +0 +3m ago in 123456789 from 555: Where is my invoice\?$/);
+    expect(tg).toMatch(/^telegram +telegram +running +7001 +0 +3m ago in 123456789 from Dana \(555\): Where is my invoice\?$/);
     expect(slack).toMatch(/^slack +slack +backoff +— +3 +— +auth\.test: invalid_auth$/);
   });
 
