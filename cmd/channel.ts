@@ -4,6 +4,7 @@
  * unit or process (bindings), and the senders a person let in (pairings). What the platforms send
  * is printed escaped (channel-format.ts). Every --json prints the method's answer.
  */
+import path from 'node:path';
 import type { ParamsOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -19,6 +20,9 @@ type Flags = {
   tokenSecret?: string;
   signingSecret?: string;
   apiRoot?: string;
+  command?: string;
+  read?: string[];
+  egress?: string[];
   unknown?: string;
   account?: string;
   chat?: string;
@@ -30,13 +34,14 @@ type Flags = {
   limit?: string;
 };
 
-const KINDS = ['telegram', 'slack'] as const;
+const KINDS = ['telegram', 'slack', 'custom'] as const;
 
 const json = { flags: '--json', help: 'print the answer as JSON (aos schema names its shape)' };
 
 /** `aos channel add <kind> …`'s flags as channel_add's params; a mistake says what to write instead. */
 export function addParams(kind: string, f: Flags): ParamsOf<'channel_add'> {
-  if (!(KINDS as readonly string[]).includes(kind)) throw new CliError(`the kind must be telegram or slack (got "${kind}"): aos channel add telegram --token-secret TG_TOKEN`);
+  if (!(KINDS as readonly string[]).includes(kind)) throw new CliError(`the kind must be telegram, slack or custom (got "${kind}"): aos channel add telegram --token-secret TG_TOKEN`);
+  const custom = customParams(kind, f);
   if (!f.tokenSecret) throw new CliError(`${kind} needs --token-secret SECRET: the name of a policy secret holding the bot token, whose channels: lists the channel`);
   if (f.signingSecret !== undefined && kind !== 'slack') throw new CliError('--signing-secret is for slack (a Telegram bot has only its token)');
   if (f.signingSecret === undefined && kind === 'slack') throw new CliError("slack needs --signing-secret SECRET too: the policy secret holding the Slack app's signing secret (Basic Information → App Credentials)");
@@ -49,7 +54,22 @@ export function addParams(kind: string, f: Flags): ParamsOf<'channel_add'> {
     ...(f.signingSecret === undefined ? {} : { signing_secret: f.signingSecret }),
     ...(f.apiRoot === undefined ? {} : { api_root: f.apiRoot }),
     ...(f.unknown === undefined ? {} : { unknown: f.unknown as 'pair' | 'drop' }),
+    ...custom,
   };
+}
+
+/** A custom adapter's --command (split on spaces: a wrapper script for anything quoted), --read and --egress; only for kind custom. */
+function customParams(kind: string, f: Flags): { command?: string[]; read?: string[]; egress?: string[] } {
+  const given = f.command !== undefined || (f.read?.length ?? 0) > 0 || (f.egress?.length ?? 0) > 0;
+  if (kind !== 'custom') {
+    if (given) throw new CliError('--command, --read and --egress are for a custom adapter (aos channel add custom --name discord --command …)');
+    return {};
+  }
+  if (f.name === undefined) throw new CliError('a custom channel needs --name (discord, email…): its name in aos and in the policy secret\'s channels:');
+  const command = (f.command ?? '').split(/\s+/).filter(Boolean);
+  if (command.length === 0) throw new CliError('a custom channel needs --command "/path/to/program [args]": the adapter, speaking the channel protocol on stdin and stdout');
+  const absolute = (p: string): string => path.resolve(p);
+  return { command: [absolute(command[0] as string), ...command.slice(1)], read: (f.read ?? []).map(absolute), egress: f.egress ?? [] };
 }
 
 /** `aos channel bind <channel> …`'s flags as channel_bind's params: exactly one of --unit and --pid. */
@@ -108,13 +128,16 @@ Examples:
     {
       name: 'add',
       summary: 'add a bot and start its adapter (name: the kind, unless --name)',
-      args: [['<kind>', 'telegram or slack']],
+      args: [['<kind>', 'telegram, slack, or custom (a third party\'s adapter)']],
       options: [
         { flags: '--name <name>', help: "the channel's name in aos (default: the kind)" },
         { flags: '--token-secret <secret>', help: 'the policy secret holding the bot token (its channels: must list the channel)' },
         { flags: '--signing-secret <secret>', help: "Slack: the policy secret holding the app's signing secret (its channels: must list the channel)" },
         { flags: '--api-root <url>', help: "the platform's API root (default https://api.telegram.org, https://slack.com/api)" },
         { flags: '--unknown <what>', help: 'what a sender nobody paired or bound gets: pair (a pairing code, the default) or drop' },
+        { flags: '--command <program>', help: 'custom: the adapter program and its arguments ("/usr/bin/node /opt/discord/adapter.mjs"); it speaks docs/channels.md\'s protocol' },
+        { flags: '--read <path>', help: 'custom: a host path its sandbox may read (repeatable; the program\'s directory always)', repeatable: true },
+        { flags: '--egress <host:port>', help: 'custom: a host:port it may reach (repeatable; nothing else)', repeatable: true },
         json,
       ],
       help: `
@@ -129,7 +152,9 @@ Event Subscriptions.
 
 Examples:
   aos channel add telegram --token-secret TG_TOKEN
-  aos channel add slack --token-secret SLACK_BOT --signing-secret SLACK_SIGNING`,
+  aos channel add slack --token-secret SLACK_BOT --signing-secret SLACK_SIGNING
+  aos channel add custom --name discord --token-secret DISCORD_TOKEN \\
+    --command "/usr/bin/node /opt/discord/adapter.mjs" --egress discord.com:443 --egress gateway.discord.gg:443`,
       run: async ({ args: [kind], flags }) => {
         const f = flags as Flags;
         const params = addParams(kind as string, f);

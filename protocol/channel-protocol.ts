@@ -27,6 +27,10 @@ export const CHANNEL_METHODS = {
       token_secret: secret,
       signing_secret: secret.optional(),
       api_root: z.string().min(1).max(2048).optional(),
+      /** A custom adapter (kind custom): its program and arguments, paths it reads, the host:port it may reach. */
+      command: z.array(z.string().min(1).max(4096)).min(1).max(64).optional(),
+      read: z.array(z.string().min(1).max(4096)).max(64).optional(),
+      egress: z.array(z.string().min(1).max(300)).max(32).optional(),
       unknown: z.enum(UNKNOWN_SENDERS).optional(),
     }),
     result: R.channel_add,

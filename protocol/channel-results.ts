@@ -2,7 +2,7 @@
 import * as s from './shape-check.js';
 
 /** The platforms a channel speaks to (kernel/ipc/channel-types.ts's CHANNEL_KINDS: the protocol sees no kernel). */
-export const CHANNEL_KINDS = ['telegram', 'slack'] as const;
+export const CHANNEL_KINDS = ['telegram', 'slack', 'custom'] as const;
 export const UNKNOWN_SENDERS = ['pair', 'drop'] as const;
 export const CHANNEL_STATES = ['starting', 'running', 'backoff', 'stopped', 'failed'] as const;
 
@@ -47,6 +47,7 @@ export const channelInfo = s.object({
   token_secret: s.string,
   signing_secret: s.nullable(s.string),
   api_root: s.string,
+  egress: s.array(s.string),
   unknown: s.oneOf(UNKNOWN_SENDERS),
   state: s.oneOf(CHANNEL_STATES),
   account: s.nullable(s.string),

@@ -18,6 +18,18 @@ const ROOT = path.resolve(HERE, FROM_SOURCE ? '../..' : '../../..');
 export const ADAPTER_MAINS = { telegram: 'telegram-main', slack: 'slack-main' } as const;
 export type AdapterKind = keyof typeof ADAPTER_MAINS;
 
+/**
+ * A third party's adapter (kind custom): its program as given; readable in its sandbox, the
+ * directory of the program and of each absolute path among its arguments (`node /opt/x/main.mjs`
+ * reads /opt/x), and what `read` names.
+ */
+export function customProgram(command: readonly string[], read: readonly string[]): AdapterProgram {
+  const [program = '', ...args] = command;
+  // Never the root itself: `/x` names /x's directory, not the whole host.
+  const named = [program, ...args.filter((a) => path.isAbsolute(a))].map((p) => path.dirname(p)).filter((d) => d !== path.parse(d).root);
+  return { command: program, args, read: [...new Set([...named, ...read])] };
+}
+
 export interface AdapterProgram {
   command: string;
   args: string[];
@@ -42,6 +54,11 @@ export function adapterProgram(kind: AdapterKind): AdapterProgram {
 export function egressFor(apiRoot: string): { allow: string[]; allowPrivate: string[] } {
   const url = new URL(apiRoot);
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const target = `${url.hostname}:${port}`;
-  return { allow: [target], allowPrivate: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? [target] : [] };
+  return egressOf([`${url.hostname}:${port}`]);
+}
+
+/** A list of host:port as the proxy's allowlist; literal private addresses among them opened as such. */
+export function egressOf(targets: readonly string[]): { allow: string[]; allowPrivate: string[] } {
+  const literal = (target: string): boolean => isIP(target.slice(0, target.lastIndexOf(':')).replace(/^\[|\]$/g, '')) !== 0;
+  return { allow: [...targets], allowPrivate: targets.filter(literal) };
 }

@@ -197,7 +197,7 @@ export class AdapterSupervisor {
     this.running = null;
     if (this.stopped) return;
     if (Date.now() - running.startedAt >= this.config.restart.healthyAfterMs) this.failures = 0;
-    const said = this.config.mask(running.stderr.trim().split('\n').slice(-1)[0] ?? '').slice(0, 300);
+    const said = this.config.mask(lastWords(running.stderr)).slice(0, 300);
     this.failed(`its adapter exited (${signal ?? `code ${code ?? '?'}`})${said ? `: ${said}` : ''}`);
   }
 
@@ -215,4 +215,16 @@ export class AdapterSupervisor {
     }, delay);
     this.timer.unref();
   }
+}
+
+/**
+ * What a dead program last said that explains it: node's crash report ends with its version and
+ * a stack, so the last line naming an error is taken, else the last line of substance.
+ */
+export function lastWords(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Node\.js v\d/.test(l) && !/^at /.test(l) && !/^\^+$/.test(l) && !/^(node:internal|triggerUncaughtException)/.test(l) && l !== '}');
+  return [...lines].reverse().find((l) => /error/i.test(l)) ?? lines.at(-1) ?? '';
 }

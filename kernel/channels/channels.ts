@@ -89,6 +89,7 @@ export class Channels implements ChannelsApi {
       token_secret: spec.token_secret,
       signing_secret: spec.signing_secret || null,
       api_root: spec.api_root,
+      egress: spec.egress,
       unknown: spec.unknown,
       state: adapter.state,
       account: live.account,

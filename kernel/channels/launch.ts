@@ -4,11 +4,12 @@
  * — for a platform that pushes events (Slack) — a route on the gateway whose requests go to it.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { MCP_LIMITS } from '../../drivers/mcp/driver.js';
-import { adapterProgram, egressFor } from '../../drivers/channels/programs.js';
+import { adapterProgram, customProgram, egressFor, egressOf } from '../../drivers/channels/programs.js';
 import type { HttpAnswer } from '../../drivers/channels/protocol.js';
 import { AdapterSupervisor } from '../../drivers/channels/supervisor.js';
 import { jsonError } from '../ipc/webhooks.js';
@@ -27,6 +28,15 @@ export function normalSpec(spec: ChannelSpec): Required<ChannelSpec> {
   if (!(CHANNEL_KINDS as readonly string[]).includes(spec.kind)) throw new AosError('EINVAL', `channel kind "${String(spec.kind).slice(0, 40)}" is not one of ${CHANNEL_KINDS.join(', ')}`);
   if (!spec.token_secret) throw new AosError('EINVAL', `channel ${name} needs --token-secret: the policy secret holding its bot token`);
   if (spec.kind === 'slack' && !spec.signing_secret) throw new AosError('EINVAL', `channel ${name} (slack) needs --signing-secret: the policy secret holding its app's signing secret`);
+  const unknown = spec.unknown ?? 'pair';
+  const signing = spec.signing_secret ?? null;
+  if (spec.kind === 'custom') {
+    const [program] = spec.command ?? [];
+    if (!program || !path.isAbsolute(program)) throw new AosError('EINVAL', `channel ${name} (custom) needs its adapter's program as an absolute path (--command /path/to/adapter [args])`);
+    for (const p of spec.read ?? []) if (!path.isAbsolute(p)) throw new AosError('EINVAL', `channel ${name}: --read ${p.slice(0, 80)} must be an absolute path`);
+    const egress = (spec.egress ?? []).map((target) => checkTarget(name, target));
+    return { name, kind: 'custom', token_secret: spec.token_secret, signing_secret: signing, api_root: '', unknown, command: [...(spec.command ?? [])], read: [...(spec.read ?? [])], egress };
+  }
   const apiRoot = spec.api_root || API_ROOTS[spec.kind] || '';
   let url: URL;
   try {
@@ -36,7 +46,15 @@ export function normalSpec(spec: ChannelSpec): Required<ChannelSpec> {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AosError('EINVAL', `channel ${name}: api root must be http(s) (got ${url.protocol})`);
   if (url.username || url.password) throw new AosError('EINVAL', `channel ${name}: api root must not carry credentials (give them as secrets)`);
-  return { name, kind: spec.kind, token_secret: spec.token_secret, signing_secret: spec.signing_secret ?? null, api_root: apiRoot, unknown: spec.unknown ?? 'pair' };
+  return { name, kind: spec.kind, token_secret: spec.token_secret, signing_secret: signing, api_root: apiRoot, unknown, command: [], read: [], egress: egressFor(apiRoot).allow };
+}
+
+/** One host:port an adapter may reach: a name (or `*.domain`) or an IP literal, and a port. */
+function checkTarget(channel: string, target: string): string {
+  if (!/^(\*\.)?[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(target)) {
+    throw new AosError('EINVAL', `channel ${channel}: egress "${target.slice(0, 80)}" is not host:port (discord.com:443, *.example.com:443, 127.0.0.1:8080)`);
+  }
+  return target;
 }
 
 export function launchAdapter(
@@ -53,7 +71,7 @@ export function launchAdapter(
     env = {
       AOS_CHANNEL_TOKEN: host.secrets.forChannel(spec.name, spec.token_secret),
       ...(spec.signing_secret ? { AOS_CHANNEL_SIGNING_SECRET: host.secrets.forChannel(spec.name, spec.signing_secret) } : {}),
-      [ROOT_ENV[spec.kind] ?? 'AOS_API_ROOT']: spec.api_root,
+      ...(spec.kind === 'custom' ? { AOS_CHANNEL_NAME: spec.name } : { [ROOT_ENV[spec.kind] ?? 'AOS_API_ROOT']: spec.api_root }),
     };
   } catch (error) {
     refused = (error as Error).message;
@@ -61,9 +79,9 @@ export function launchAdapter(
   const live: LiveChannel = { spec, created_at: createdAt, account, adapter: null as unknown as AdapterSupervisor, hookToken: null, last: null, counts: {}, audited: new Set(), inFlight: new Set() };
   live.adapter = new AdapterSupervisor({
     name: spec.name,
-    program: adapterProgram(spec.kind),
+    program: spec.kind === 'custom' ? customProgram(spec.command, spec.read) : adapterProgram(spec.kind),
     env: env ?? {},
-    egress: egressFor(spec.api_root),
+    egress: egressOf(spec.egress),
     runBase: os.tmpdir(),
     limits: { ...MCP_LIMITS, cpuSeconds: param.channelCpuSeconds, maxMemoryBytes: param.channelMaxMemoryBytes },
     restart: { delayMs: param.channelRestartDelayMs, maxDelayMs: param.channelRestartMaxDelayMs, healthyAfterMs: param.channelHealthyAfterMs },

@@ -6,8 +6,9 @@
 
 import { ADAPTER_MAINS, type AdapterKind } from '../../drivers/channels/programs.js';
 
-export const CHANNEL_KINDS = Object.keys(ADAPTER_MAINS) as AdapterKind[];
-export type ChannelKind = AdapterKind;
+/** The first-party adapters, and `custom`: a program of a third party's speaking the channel protocol (drivers/channels/protocol.ts). */
+export const CHANNEL_KINDS = [...(Object.keys(ADAPTER_MAINS) as AdapterKind[]), 'custom' as const];
+export type ChannelKind = AdapterKind | 'custom';
 
 /** What a message from a sender nobody paired or bound gets: nothing (drop), or a pairing code (pair). */
 export type UnknownSenders = 'drop' | 'pair';
@@ -24,6 +25,12 @@ export interface ChannelSpec {
   /** The platform's API root (a fake's in tests): Telegram https://api.telegram.org, Slack https://slack.com/api. */
   api_root?: string;
   unknown?: UnknownSenders;
+  /** custom: the adapter's program (an absolute path) and its arguments. */
+  command?: string[];
+  /** custom: host paths its sandbox reads (its program's directory is always one). */
+  read?: string[];
+  /** custom: the host:port it may reach (`discord.com:443`, `*.example.com:443`); the first-party kinds' is their API root's. */
+  egress?: string[];
 }
 
 export type ChannelState = 'starting' | 'running' | 'backoff' | 'stopped' | 'failed';
@@ -46,6 +53,7 @@ export interface ChannelInfo {
   token_secret: string;
   signing_secret: string | null;
   api_root: string;
+  egress: string[];
   unknown: UnknownSenders;
   state: ChannelState;
   /** The account the adapter is (the bot's id or Slack team/bot), once it said hello. */

@@ -3,6 +3,7 @@
  * wrote (chats, senders, names, texts, errors) reaches the terminal escaped and on one line, the
  * list fits the width, and a mistaken flag says what to write instead.
  */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addParams, bindParams, limitOf, testParams } from '../../cmd/channel.js';
 import { fitTable, formatAdded, formatChannels, formatPaired, formatShow, formatTested, messageLine, oneLine } from '../../cmd/channel-format.js';
@@ -22,6 +23,7 @@ function channel(over: Partial<Info> = {}): Info {
     kind: 'telegram',
     token_secret: 'TG_TOKEN',
     signing_secret: null,
+    egress: ['api.telegram.org:443'],
     api_root: 'https://api.telegram.org',
     unknown: 'pair',
     state: 'running',
@@ -181,12 +183,26 @@ describe('aos channel: flags', () => {
       unknown: 'drop',
       api_root: 'http://127.0.0.1:9/api',
     });
-    expect(usage(() => addParams('discord', { tokenSecret: 'X' }))).toMatch(/kind must be telegram or slack \(got "discord"\)/);
+    expect(usage(() => addParams('discord', { tokenSecret: 'X' }))).toMatch(/kind must be telegram, slack or custom \(got "discord"\)/);
     expect(usage(() => addParams('telegram', {}))).toMatch(/needs --token-secret SECRET: the name of a policy secret .* channels:/);
     expect(usage(() => addParams('telegram', { tokenSecret: 'X', signingSecret: 'S' }))).toMatch(/--signing-secret is for slack/);
     expect(usage(() => addParams('slack', { tokenSecret: 'X' }))).toMatch(/slack needs --signing-secret SECRET too/);
     expect(usage(() => addParams('telegram', { tokenSecret: 'X', unknown: 'ask' }))).toMatch(/--unknown must be pair or drop/);
     expect(usage(() => addParams('telegram', { tokenSecret: 'X', apiRoot: 'api.telegram.org' }))).toMatch(/--api-root must be an http\(s\) URL/);
+  });
+
+  it('add custom: a third party\'s adapter, its program made absolute, its egress as given', () => {
+    expect(addParams('custom', { name: 'discord', tokenSecret: 'D', command: 'adapters/discord.mjs --verbose', read: ['conf'], egress: ['discord.com:443'] })).toEqual({
+      kind: 'custom',
+      name: 'discord',
+      token_secret: 'D',
+      command: [path.resolve('adapters/discord.mjs'), '--verbose'],
+      read: [path.resolve('conf')],
+      egress: ['discord.com:443'],
+    });
+    expect(usage(() => addParams('custom', { tokenSecret: 'D', command: '/x' }))).toMatch(/needs --name/);
+    expect(usage(() => addParams('custom', { name: 'd', tokenSecret: 'D' }))).toMatch(/needs --command/);
+    expect(usage(() => addParams('telegram', { tokenSecret: 'X', egress: ['a:1'] }))).toMatch(/are for a custom adapter/);
   });
 
   it('bind: exactly one of --unit and --pid, a pid a positive whole number', () => {
