@@ -4,11 +4,15 @@
  * reaches its own chat; a bound process gets a message on its stdin; a SIGKILLed adapter comes back
  * and nothing is lost or answered twice.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { findBwrap } from '../../../drivers/exec/find-bwrap.js';
 import { call, EXIT } from '../../helpers/kernel-harness.js';
 import { type ChannelHarness, startChannelHarness } from '../../helpers/channel-harness.js';
 import { until } from '../../helpers/until.js';
+import { ROOT } from '../../helpers/cli.js';
 
 const bwrap = await findBwrap();
 let h: ChannelHarness | null = null;
@@ -87,4 +91,19 @@ describe.skipIf(!bwrap)('a Telegram channel bound to a unit', () => {
     expect(info.last_error).toMatch(/SIGKILL|exited/);
     expect(h.kernel.units.runs('helper', 10).filter((r) => r.outcome === 'started')).toHaveLength(2);
   }, 90_000);
+});
+
+describe.skipIf(!bwrap)('the example support unit (docs/channels.md)', () => {
+  it('answers a paired sender in its own chat, as the docs walk through', async () => {
+    const unit = YAML.parse(await readFile(path.join(ROOT, 'examples/units/support.yaml'), 'utf8')) as Record<string, unknown>;
+    h = await startChannelHarness({});
+    h.kernel.units.add({ ...unit, model: `replay:${path.join(ROOT, 'examples/units/support-tape.yaml')}` });
+    await h.addTelegram();
+    await h.kernel.channels.bind({ channel: 'tg', unit: 'support' });
+    const { message } = h.fake.push(31, 'where is my order?', { id: 31, first_name: 'Dana' });
+    await until(() => h!.kernel.channels.pairings('tg').length === 1, 20_000, 'a pairing code');
+    await h.kernel.channels.pair(h.kernel.channels.pairings('tg')[0]!.code);
+    await until(() => h!.fake.sent.length === 2, 20_000, 'the code, then the answer');
+    expect(h.fake.sent[1]).toMatchObject({ chat_id: '31', text: expect.stringContaining('a person will look at this today'), reply_parameters: { message_id: message } });
+  }, 60_000);
 });
