@@ -52,6 +52,8 @@ export const BENCHES: Record<string, Bench> = {
   handoff: { file: 'handoff', args: ['--visits', '3'], quick: ['--visits', '3'] },
   // HISTORY_SEARCH over a tree's 2,000 results of 16 KiB: the first search (the index filled in ~20 ms steps), a warm one, no other tree's hits (~40 s).
   history: { file: 'history', args: ['--turns', '2000', '--kb', '16'], quick: ['--turns', '500', '--kb', '16'] },
+  // A message through the Telegram adapter's sandbox and egress into the kernel, a burst, a reply by a unit's run, an adapter restart (~15 s).
+  channels: { file: 'channels', args: ['--messages', '100', '--burst', '1000', '--replies', '20'], quick: ['--messages', '50', '--burst', '500', '--replies', '10'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
   delay: { file: 'delay', args: [], quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'] },
   'head-of-line': { file: 'head-of-line', args: ['--runs', '7'], quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'] },

@@ -20,7 +20,7 @@ export function formatApprovals(rows: readonly Approval[], width: number): strin
   if (rows.length === 0) return 'no pending approvals';
   const head = ['ID', 'PID', 'NAME', 'CALL', 'SAME', 'EXPIRES', 'RULE / ARGS'];
   // SAME: how many pending requests are this very call from the same tree (aos approve --group answers them all).
-  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), `${r.rule}  ${oneLine(r.args, Math.max(20, width - 76))}`]);
+  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), `${r.rule}  ${r.subject === r.call ? '' : `on ${oneLine(r.subject, 40)}  `}${oneLine(r.args, Math.max(20, width - 76))}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');
@@ -61,7 +61,7 @@ export const approvalsVerb: VerbSpec = {
   name: 'approvals',
   summary: 'list calls waiting for a person (policy rules that ask)',
   options: [
-    { flags: '--json', help: 'print an array of {id, pid, name, call, args, rule, requested_at, expires_at, group, group_size}' },
+    { flags: '--json', help: 'print an array of {id, pid, name, call, args, rule, subject, requested_at, expires_at, group, group_size}' },
   ],
   help: `
 Answer with aos approve <id> or aos deny <id> --reason "…"; unanswered requests are denied after the policy's approvals.timeout_s.

@@ -8,6 +8,7 @@ const approval = s.object({
   call: s.string,
   args: s.unknown,
   rule: s.string,
+  subject: s.string,
   requested_at: s.string,
   expires_at: s.string,
   group: s.string,

@@ -31,6 +31,7 @@ const approval = z.object({
   call: z.string(),
   args: z.unknown(),
   rule: z.string(),
+  subject: z.string().describe('what the rule was asked about: a path, a command, a channel and chat'),
   requested_at: z.string(),
   expires_at: z.string(),
   group: z.string().describe('the same call from the same process tree shares a group'),

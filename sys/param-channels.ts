@@ -13,6 +13,12 @@ export const channelParam = {
   ...{ channelRestartDelayMs: 500, channelRestartMaxDelayMs: 60_000, channelHealthyAfterMs: 60_000 },
   /** How long the kernel waits for an adapter's answer (a send, a test, a forwarded HTTP request). */
   ...{ channelRequestTimeoutMs: 30_000, channelHttpTimeoutMs: 10_000 },
+  /** A body the gateway hands an adapter (Slack's events are a few KiB): its JSON line stays under the protocol's 1 MiB at any escaping. */
+  channelHttpMaxBodyBytes: 128 * 1024,
+  /** channel.inbound requests one adapter may have waiting at once (a first-party one has one). */
+  channelMaxInflight: 64,
+  /** A message id is remembered this long at least (the policy's work.idempotency_ttl when longer): platforms retry within hours. */
+  channelDedupMs: 24 * 3600_000,
   /** A retryable send (the platform surely sent nothing: a 429, a refused connection) is tried this many times in all. */
   channelSendAttempts: 3,
   /** Messages kept per channel for `aos channel show` and the web view (older rows are pruned). */

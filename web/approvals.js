@@ -17,7 +17,7 @@ function card(a, members, refresh) {
     { class: 'approval', dataset: { id: a.id, pid: a.pid, members: members.join(' ') } },
     h('h3', {}, `${a.call} `, h('span', { class: 'muted' }, `from ${a.name} (pid ${a.pid})`)),
     h('pre', {}, visible(JSON.stringify(a.args, null, 2)).replace(/\\u000a/g, '\n')),
-    h('p', { class: 'muted' }, `rule ${a.rule} · asked ${a.requested_at} · expires ${a.expires_at}`),
+    h('p', { class: 'muted' }, `rule ${a.rule}${a.subject && a.subject !== a.call ? ` · on ${visible(a.subject)}` : ''} · asked ${a.requested_at} · expires ${a.expires_at}`),
     h('div', { class: 'actions' }, h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'), reason, h('button', { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) }, 'Deny'), status),
     // The same call from the same tree, pending more than once: answer them together (each still audited on its own).
     also.length > 0

@@ -144,6 +144,8 @@ export class LineRpc {
     } catch {
       return this.close(`not JSON: ${line.slice(0, 80)}`);
     }
+    // `null`, a number, an array: JSON, but no message (read as one, it would throw in a stream's handler).
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return this.close(`not a JSON-RPC message: ${line.slice(0, 80)}`);
     if (typeof message.method === 'string') {
       const { id, method } = message;
       void this.handle(method, message.params).then(

@@ -94,7 +94,8 @@ async function whoAmI(client: SlackClient): Promise<Identity> {
 
 function platformTs(ts: string): string {
   const ms = Math.round(Number(ts) * 1000);
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : new Date().toISOString();
+  // A time past what a Date holds (±8.64e15 ms) is no time: now, rather than a throw.
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : new Date().toISOString();
 }
 
 function attachmentsOf(files: unknown): InboundMessage['attachments'] {

@@ -37,6 +37,8 @@ export interface AdapterConfig {
   limits: McpLimits;
   restart: { delayMs: number; maxDelayMs: number; healthyAfterMs: number };
   requestTimeoutMs: number;
+  /** channel.inbound requests it may have waiting at once; past them it is broken (killed, restarted). */
+  maxInflight: number;
   /** Secrets out of whatever it says (its stderr, its errors). */
   mask(text: string): string;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -48,6 +50,9 @@ interface Running {
   rpc: LineRpc;
   startedAt: number;
   stderr: string;
+  /** Why the kernel stopped listening to it (it broke the protocol), before it was killed for it. */
+  broke: string | null;
+  inflight: number;
 }
 
 export class AdapterSupervisor {
@@ -155,7 +160,8 @@ export class AdapterSupervisor {
       await server.kill();
       return;
     }
-    const running: Running = { server, rpc: this.converse(server), startedAt: Date.now(), stderr: '' };
+    const running: Running = { server, rpc: null as unknown as LineRpc, startedAt: Date.now(), stderr: '', broke: null, inflight: 0 };
+    running.rpc = this.converse(running);
     this.running = running;
     (server.child.stderr as Readable).on('data', (chunk: Buffer) => {
       running.stderr = (running.stderr + chunk.toString('utf8')).slice(-config.limits.stderrTailBytes);
@@ -163,10 +169,19 @@ export class AdapterSupervisor {
     server.child.once('exit', (code, signal) => this.exited(running, code, signal));
   }
 
-  private converse(server: SandboxedServer): LineRpc {
+  /**
+   * The conversation with a running adapter. One that breaks the protocol (a stray line, a line too
+   * long, a flood of messages) is not listened to any more: it is killed, and restarted as if it died.
+   */
+  private converse(running: Running): LineRpc {
     const { handlers } = this.config;
-    const child = server.child;
+    const child = running.server.child;
     for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', () => undefined);
+    const broke = (why: string): void => {
+      if (this.running !== running || running.broke !== null) return;
+      running.broke = this.config.mask(why).slice(0, 200);
+      void running.server.kill();
+    };
     return new LineRpc(child.stdout as Readable, child.stdin as Writable, async (method, params) => {
       const p = (params ?? {}) as { protocol?: unknown; account?: unknown; state?: unknown; error?: unknown };
       switch (method) {
@@ -176,14 +191,23 @@ export class AdapterSupervisor {
           handlers.hello(typeof p.account === 'string' ? p.account.slice(0, 200) : '');
           return null;
         case 'channel.inbound':
-          return { status: await handlers.inbound(params) };
+          if (running.inflight >= this.config.maxInflight) {
+            broke(`more than ${this.config.maxInflight} messages handed over at once`);
+            throw new ChannelError(-32003, 'too many messages at once', true);
+          }
+          running.inflight++;
+          try {
+            return { status: await handlers.inbound(params) };
+          } finally {
+            running.inflight--;
+          }
         case 'channel.status':
           handlers.status(typeof p.state === 'string' ? p.state.slice(0, 40) : 'unknown', typeof p.error === 'string' ? this.config.mask(p.error.slice(0, 500)) : null);
           return null;
         default:
           throw new ChannelError(-32601, `no method ${method}`, false);
       }
-    });
+    }, broke);
   }
 
   private becameRunning(): void {
@@ -197,7 +221,7 @@ export class AdapterSupervisor {
     this.running = null;
     if (this.stopped) return;
     if (Date.now() - running.startedAt >= this.config.restart.healthyAfterMs) this.failures = 0;
-    const said = this.config.mask(lastWords(running.stderr)).slice(0, 300);
+    const said = running.broke !== null ? `it broke the channel protocol (${running.broke}), so it was killed` : this.config.mask(lastWords(running.stderr)).slice(0, 300);
     this.failed(`its adapter exited (${signal ?? `code ${code ?? '?'}`})${said ? `: ${said}` : ''}`);
   }
 

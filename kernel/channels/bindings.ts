@@ -37,19 +37,19 @@ export function bindingFor(bindings: Iterable<BindingRecord>, to: MessageAddress
 }
 
 /**
- * A platform id as one segment of a thread key: ASCII letters lower-cased (Telegram's ids are
- * numbers, Slack's upper-case letters and digits: none differ in case only), digits, `_` and `-`
- * kept, and any other character written `+` and its code in hex — so an id picks one segment
- * under the template's, never a separator of its own.
+ * A platform id as one segment of a thread key, one way only (two ids never share a key): lower-case
+ * ASCII letters, digits, `_` and `-` kept; an upper-case letter written `@` and its lower case
+ * (Slack's `C0ABC` is `@c0@a@b@c`); any other character `+`, its code in hex and `_` — so an id
+ * fills one segment under the template's, never a separator of its own, and never another id's.
  */
 export function keySegment(id: string): string {
   let out = '';
   for (const ch of id) {
     if (/[a-z0-9_-]/.test(ch)) out += ch;
-    else if (/[A-Z]/.test(ch)) out += ch.toLowerCase();
-    else out += `+${(ch.codePointAt(0) ?? 0).toString(16)}`;
+    else if (/[A-Z]/.test(ch)) out += `@${ch.toLowerCase()}`;
+    else out += `+${(ch.codePointAt(0) ?? 0).toString(16)}_`;
   }
-  return out === '' ? '+' : out;
+  return out === '' ? '+_' : out;
 }
 
 /** The thread of a message under a binding's template. */

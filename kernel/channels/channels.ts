@@ -15,7 +15,7 @@ import { type ChannelsHost, type ChannelsState, type InboundMessage, type LiveCh
 import { handleInbound, route } from './inbound.js';
 import { launchAdapter, normalSpec, startHook, stopHook } from './launch.js';
 import { expire, pair } from './pairing.js';
-import { channelOf, channelSend, type SendAnswer, type SendRequest } from './send.js';
+import { channelOf, channelSend, forgetPin, type SendAnswer, type SendRequest } from './send.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -34,7 +34,7 @@ export class Channels implements ChannelsApi {
     for (const s of rows.senders) this.state.senders.set(senderKey(s.channel, s.sender), s);
     for (const p of rows.pairings) this.state.pairings.set(p.code, p);
     for (const o of await host.store.channels.origins()) {
-      if (host.isLive(o.pid) && o.message_id) this.state.origins.set(o.pid, { channel: o.channel, chat: o.chat, thread: null, message_id: o.message_id, threadKey: o.thread });
+      if (host.isLive(o.pid) && o.message_id) this.state.origins.set(o.pid, { channel: o.channel, chat: o.chat, thread: o.platform_thread, message_id: o.message_id, threadKey: o.thread });
     }
     for (const c of await host.store.channels.knownChats()) this.state.known.add(senderKey(c.channel, c.chat));
     const counts = await host.store.channels.counts();
@@ -161,13 +161,14 @@ export class Channels implements ChannelsApi {
   async test(name: string, options: { chat?: string; text?: string } = {}): Promise<{ ok: true; account: string; name: string; sent: string | null }> {
     const live = this.get(name);
     await live.adapter.ready(param.channelRequestTimeoutMs);
-    const me = await live.adapter.request<{ account?: unknown; name?: unknown }>('channel.test', {});
+    const said = await live.adapter.request<{ account?: unknown; name?: unknown }>('channel.test', {});
+    const me = this.state.host.secrets.mask({ account: String(said?.account ?? '').slice(0, 200), name: String(said?.name ?? '').slice(0, 200) }) as { account: string; name: string };
     let sent: string | null = null;
     if (options.chat) {
       const out = await live.adapter.request<{ message_id?: unknown }>('channel.outbound', { ref: `test-${Date.now()}`, chat: options.chat, text: options.text ?? 'aos channel test: this channel works.' });
-      sent = String(out?.message_id ?? '');
+      sent = String(this.state.host.secrets.mask(String(out?.message_id ?? ''))).slice(0, 200);
     }
-    return { ok: true, account: String(me?.account ?? ''), name: String(me?.name ?? ''), sent };
+    return { ok: true, account: me.account, name: me.name, sent };
   }
 
   async messages(name: string, options: { chat?: string; limit?: number } = {}): Promise<Array<ChannelMessageInfo & { thread: string | null; message_id: string | null; pid: number | null }>> {
@@ -183,6 +184,7 @@ export class Channels implements ChannelsApi {
   /** A process ended: nothing more is routed to it as a conversation's run. */
   processEnded(pid: number): void {
     this.state.origins.delete(pid);
+    forgetPin(this.state, pid);
   }
 
   async close(): Promise<void> {

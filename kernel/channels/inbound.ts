@@ -41,17 +41,19 @@ export async function handleInbound(state: ChannelsState, live: LiveChannel, raw
     state.host.log('warn', `channel ${live.spec.name}: a message its adapter sent is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}): dropped`);
     return 'dropped';
   }
-  const cut = parsed.data.text.length > param.channelInboundMaxChars;
+  // The kernel's secrets out of all of it, however they came (a sender who pasted the token, an adapter that says it).
+  const d = state.host.secrets.mask(parsed.data) as typeof parsed.data;
+  const cut = d.text.length > param.channelInboundMaxChars;
   const m: Inbound = {
     channel: live.spec.name,
-    account: parsed.data.account,
-    chat: parsed.data.chat,
-    thread: parsed.data.thread ?? null,
-    sender: { id: parsed.data.sender.id, name: parsed.data.sender.name ?? '', ...(parsed.data.sender.username ? { username: parsed.data.sender.username } : {}) },
-    message_id: parsed.data.message_id,
-    text: cut ? `${parsed.data.text.slice(0, param.channelInboundMaxChars)} [cut: ${parsed.data.text.length} characters in all]` : parsed.data.text,
-    attachments: parsed.data.attachments ?? [],
-    platform_ts: parsed.data.platform_ts ?? new Date().toISOString(),
+    account: d.account,
+    chat: d.chat,
+    thread: d.thread ?? null,
+    sender: { id: d.sender.id, name: d.sender.name ?? '', ...(d.sender.username ? { username: d.sender.username } : {}) },
+    message_id: d.message_id,
+    text: cut ? `${d.text.slice(0, param.channelInboundMaxChars)} [cut: ${d.text.length} characters in all]` : d.text,
+    attachments: d.attachments ?? [],
+    platform_ts: d.platform_ts ?? new Date().toISOString(),
   };
   const key = dedupKey(m);
   if (live.inFlight.has(key) || state.host.keys.seen(`channel:${live.spec.name}`, key) !== null) {
@@ -74,11 +76,16 @@ export async function route(state: ChannelsState, live: LiveChannel, m: Inbound)
   const name = live.spec.name;
   const to = { channel: name, account: m.account, chat: m.chat, sender: m.sender.id };
   const binding = bindingFor(state.bindings.values(), to);
-  // Known: paired, or named by a binding of the channel (a person named it: it is never asked to pair).
-  const known = state.senders.has(senderKey(name, m.sender.id)) || [...state.bindings.values()].some((b) => b.channel === name && b.sender === m.sender.id);
-  const remember = (pid: number | null): void => host.keys.remember(`channel:${name}`, dedupKey(m), pid ?? 0);
+  // Known: paired, or named by the binding it meets. One a binding elsewhere names is no stranger
+  // (never asked to pair), but is let in only where a binding names it.
+  const known = state.senders.has(senderKey(name, m.sender.id)) || binding?.sender === m.sender.id;
+  const remember = (pid: number | null): void => host.keys.remember(`channel:${name}`, dedupKey(m), pid ?? 0, param.channelDedupMs);
   if (!known) {
     remember(null);
+    if ([...state.bindings.values()].some((b) => b.channel === name && b.sender === m.sender.id)) {
+      note(state, live, m, { status: 'dropped', reason: 'its sender is bound only in other chats (aos channel pair, or a binding naming it here)' });
+      return 'dropped';
+    }
     return unknownSender(state, live, m);
   }
   if (!binding) {
@@ -98,6 +105,7 @@ export async function route(state: ChannelsState, live: LiveChannel, m: Inbound)
   const pid = binding.pid ?? conversationRun(state, binding, threadKey);
   if (pid !== null) return toProcess(state, live, m, pid, threadKey, remember);
   const origin = { channel: name, chat: m.chat, thread: m.thread, message_id: m.message_id, threadKey };
+  // A firing that throws (the unit removed meanwhile) is a failed start, not a message to offer again.
   const fired = await host.fireUnit(binding.unit ?? '', {
     eventId: `channel:${name}/${dedupKey(m)}`,
     label: `channel ${name}`,
@@ -106,9 +114,9 @@ export async function route(state: ChannelsState, live: LiveChannel, m: Inbound)
     attach: [threadKey],
     bind: (runPid) => {
       state.origins.set(runPid, origin);
-      state.conversations.set(threadKey, runPid);
+      state.conversations.set(conversationKey(binding, threadKey), runPid);
     },
-  });
+  }).catch((error: unknown) => ({ outcome: 'failed', pid: null, reason: (error as Error).message }));
   remember(fired.pid);
   const reason = fired.outcome === 'started' ? undefined : `unit ${binding.unit ?? ''} ${fired.outcome}${fired.reason ? `: ${fired.reason}` : ''} (the message is in thread ${threadKey})`;
   note(state, live, m, { status: 'accepted', pid: fired.pid, threadKey, ...(reason ? { reason } : {}) });
@@ -118,12 +126,16 @@ export async function route(state: ChannelsState, live: LiveChannel, m: Inbound)
 /** The live run a unit binding started for this conversation, which takes its next messages. */
 function conversationRun(state: ChannelsState, binding: BindingRecord, threadKey: string): number | null {
   if (binding.unit === null) return null;
-  const pid = state.conversations.get(threadKey);
+  const key = conversationKey(binding, threadKey);
+  const pid = state.conversations.get(key);
   if (pid === undefined) return null;
   if (state.host.isLive(pid)) return pid;
-  state.conversations.delete(threadKey);
+  state.conversations.delete(key);
   return null;
 }
+
+/** A conversation is a binding's in a thread: two bindings sharing a chat's thread never share a run. */
+const conversationKey = (binding: BindingRecord, threadKey: string): string => `${binding.id}\u0000${threadKey}`;
 
 function toProcess(state: ChannelsState, live: LiveChannel, m: Inbound, pid: number, threadKey: string, remember: (pid: number | null) => void): InboundStatus {
   try {

@@ -86,10 +86,12 @@ export function launchAdapter(
     limits: { ...MCP_LIMITS, cpuSeconds: param.channelCpuSeconds, maxMemoryBytes: param.channelMaxMemoryBytes },
     restart: { delayMs: param.channelRestartDelayMs, maxDelayMs: param.channelRestartMaxDelayMs, healthyAfterMs: param.channelHealthyAfterMs },
     requestTimeoutMs: param.channelRequestTimeoutMs,
+    maxInflight: param.channelMaxInflight,
     mask: (text) => String(host.secrets.mask(text)),
     log: (level, message) => host.log(level, message),
     handlers: {
-      hello: (who) => {
+      hello: (said) => {
+        const who = String(host.secrets.mask(said));
         if (who && who !== live.account) {
           live.account = who;
           host.store.channels.putChannel({ name: spec.name, kind: spec.kind, spec: JSON.stringify(spec), account: who, created_at: createdAt });
@@ -123,6 +125,8 @@ export async function startHook(state: ChannelsState, live: LiveChannel): Promis
   }
   live.hookToken = token;
   host.webhooks.addRoute(token, 'events', async (request) => {
+    // Kept well under the protocol's line (JSON escaping may make a byte six): Slack's events are a few KiB.
+    if (Buffer.byteLength(request.body) > param.channelHttpMaxBodyBytes) return { reply: jsonError(413, `channel ${live.spec.name}: a body over ${param.channelHttpMaxBodyBytes} bytes`) };
     const headers: Record<string, string> = { ...request.headers };
     for (const name of SIGNATURE_HEADERS) {
       const value = request.header?.(name);
@@ -131,7 +135,9 @@ export async function startHook(state: ChannelsState, live: LiveChannel): Promis
     try {
       const answer = await live.adapter.request<HttpAnswer>('channel.http', { method: request.method, path: 'events', headers, body: request.body }, param.channelHttpTimeoutMs);
       const status = Number.isInteger(answer?.status) && answer.status >= 200 && answer.status <= 599 ? answer.status : 502;
-      return { reply: { status, body: typeof answer?.body === 'string' ? answer.body : '', contentType: answer?.content_type ?? 'text/plain' } };
+      // What the adapter says goes out on the gateway's origin: text or JSON only, never a page of its making.
+      const contentType = answer?.content_type === 'application/json' ? 'application/json' : 'text/plain';
+      return { reply: { status, body: typeof answer?.body === 'string' ? host.secrets.mask(answer.body) as string : '', contentType } };
     } catch (error) {
       // The platform tries again later; the kernel's dedup makes that safe.
       return { reply: jsonError(503, `channel ${live.spec.name}: ${(error as Error).message}`) };

@@ -58,8 +58,9 @@ export async function unknownSender(state: ChannelsState, live: LiveChannel, m: 
   const pairing: PairingRecord = { code, channel: name, sender: m.sender.id, sender_name: m.sender.name, chat: m.chat, created_at: now, expires_at: now + param.channelPairingTtlMs, held: JSON.stringify([m]) };
   state.pairings.set(code, pairing);
   host.store.channels.putPairing(pairing);
+  // One record a sender: one turned away before (the pairings were full) is not recorded again.
+  if (!live.audited.has(m.sender.id)) host.audit({ pid: 0, call: 'CHANNEL', subject, decision: 'deny', rule: `channel ${name}: unknown pair`, decided_by: 'policy', reason: `unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: held for pairing (code ${code})` });
   live.audited.add(m.sender.id);
-  host.audit({ pid: 0, call: 'CHANNEL', subject, decision: 'deny', rule: `channel ${name}: unknown pair`, decided_by: 'policy', reason: `unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: held for pairing (code ${code})` });
   note(state, live, m, { status: 'held' });
   // The sender is told its code, once; whether that reached it changes nothing here.
   const text = `This agent does not know you yet. Your pairing code is ${code}: its operator lets you in with \`aos channel pair ${code}\`.`;

@@ -32,7 +32,24 @@ interface Target {
   chat: string;
   thread: string | null;
   threadKey: string | null;
-  replyTo: string | null;
+  /** The message it answers (to: "inbound"), for reply_to: true. */
+  messageId: string | null;
+}
+
+/**
+ * Where each process's CHANNEL_SEND was found to go when the gate checked it: the send goes there,
+ * whatever arrived while a person decided (an approval for chat 5 is never a send to chat 6).
+ */
+const pinned = new WeakMap<ChannelsState, Map<number, { to: string; target: Target }>>();
+function pins(state: ChannelsState): Map<number, { to: string; target: Target }> {
+  let map = pinned.get(state);
+  if (!map) pinned.set(state, (map = new Map()));
+  return map;
+}
+
+/** A process ended: its pinned send goes. */
+export function forgetPin(state: ChannelsState, pid: number): void {
+  pins(state).delete(pid);
 }
 
 /**
@@ -41,38 +58,42 @@ interface Target {
  * each first message to a new recipient). The chat is one segment (keySegment).
  */
 export function channelOf(state: ChannelsState, pid: number, to: string): string {
-  const t = target(state, pid, { to, text: '' });
+  const t = target(state, pid, to);
+  pins(state).set(pid, { to, target: t });
   const name = t.live.spec.name;
   return state.known.has(senderKey(name, t.chat)) ? `${name}/${keySegment(t.chat)}` : `${name}/new/${keySegment(t.chat)}`;
 }
 
-function target(state: ChannelsState, pid: number, request: SendRequest): Target {
+function target(state: ChannelsState, pid: number, to: string): Target {
   let origin: Origin | undefined;
-  if (request.to === 'inbound') {
+  if (to === 'inbound') {
     origin = state.origins.get(pid);
     if (!origin) throw new AosError('ENOENT', 'CHANNEL_SEND to "inbound": no channel message was handed to this process');
   } else {
-    const binding = state.bindings.get(request.to);
-    if (!binding) throw new AosError('ENOENT', `CHANNEL_SEND: no binding ${request.to} (to is "inbound" or a binding id)`);
+    const binding = state.bindings.get(to);
+    if (!binding) throw new AosError('ENOENT', `CHANNEL_SEND: no binding ${to} (to is "inbound" or a binding id)`);
     if (binding.chat === '*') throw new AosError('EINVAL', `CHANNEL_SEND: binding ${binding.id} names no chat (it matches any), so it says nowhere to write`);
     origin = { channel: binding.channel, chat: binding.chat, thread: null, message_id: '', threadKey: null };
   }
   const live = state.channels.get(origin.channel);
   if (!live) throw new AosError('ENOENT', `CHANNEL_SEND: channel ${origin.channel} has been removed`);
-  const replyTo = request.reply_to === true ? origin.message_id || null : typeof request.reply_to === 'string' ? request.reply_to : null;
-  return { live, chat: origin.chat, thread: origin.thread, threadKey: origin.threadKey, replyTo };
+  return { live, chat: origin.chat, thread: origin.thread, threadKey: origin.threadKey, messageId: origin.message_id || null };
 }
 
 export async function channelSend(state: ChannelsState, pid: number, request: SendRequest, signal?: AbortSignal): Promise<SendAnswer> {
-  const t = target(state, pid, request);
+  const pin = pins(state).get(pid);
+  pins(state).delete(pid);
+  const t = pin && pin.to === request.to ? pin.target : target(state, pid, request.to);
   const name = t.live.spec.name;
+  if (state.channels.get(name) !== t.live) throw new AosError('ENOENT', `CHANNEL_SEND: channel ${name} has been removed`);
+  const replyTo = request.reply_to === true ? t.messageId : typeof request.reply_to === 'string' ? request.reply_to : null;
   const ref = `${pid}-${Date.now().toString(36)}`;
-  const params = { ref, chat: t.chat, ...(t.thread ? { thread: t.thread } : {}), text: request.text, ...(t.replyTo ? { reply_to: t.replyTo } : {}) };
+  const params = { ref, chat: t.chat, ...(t.thread ? { thread: t.thread } : {}), text: request.text, ...(replyTo ? { reply_to: replyTo } : {}) };
   let failure: ChannelError | null = null;
   for (let attempt = 1; attempt <= param.channelSendAttempts; attempt++) {
     try {
       const sent = await t.live.adapter.request<{ message_id?: unknown }>('channel.outbound', params);
-      const messageId = typeof sent?.message_id === 'string' ? sent.message_id : String(sent?.message_id ?? '');
+      const messageId = String(state.host.secrets.mask(typeof sent?.message_id === 'string' ? sent.message_id : String(sent?.message_id ?? ''))).slice(0, 200);
       record(state, t, pid, request.text, 'sent', messageId);
       return { channel: name, chat: t.chat, message_id: messageId };
     } catch (error) {

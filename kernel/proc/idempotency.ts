@@ -105,9 +105,10 @@ export class IdempotencyKeys {
   }
 
   /** Record that `key` started `pid` in `scope` without arguments to compare (a unit's event id). */
-  remember(scope: string, key: string, pid: number): void {
+  /** `minTtlMs`: kept at least this long whatever the policy's TTL (a channel's message ids: a day, as platforms retry). */
+  remember(scope: string, key: string, pid: number, minTtlMs = 0): void {
     const created = this.now();
-    const entry: Entry = { args: '{}', pid, pending: null, created, expires: created + this.ttlMs() };
+    const entry: Entry = { args: '{}', pid, pending: null, created, expires: created + Math.max(this.ttlMs(), minTtlMs) };
     this.entries.set(entryKey(scope, key), entry);
     this.store.idempotency.put({ scope, key, args: entry.args, pid, created_at: created, expires_at: entry.expires });
   }

@@ -49,6 +49,8 @@ export interface ApprovalView {
   call: string;
   args: unknown;
   rule: string;
+  /** What the rule was asked about: a path, a command, a CHANNEL_SEND's `<channel>/<chat>` (resolved, not as the model wrote it). */
+  subject: string;
   requested_at: string;
   expires_at: string;
   /** The same call from the same tree shares a group (the inbox shows them together; `group: true` decides them at once). */
@@ -154,7 +156,7 @@ export class Approvals {
   private sameAs(record: ApprovalRecord): string | null {
     if (record.binding === null) return null;
     const tree = this.host.table.get(record.pid)?.tree ?? record.pid;
-    return JSON.stringify([tree, record.rule, record.call, record.args, record.binding.slice(record.binding.indexOf(':') + 1)]);
+    return JSON.stringify([tree, record.rule, record.call, record.args, record.subject ?? null, record.binding.slice(record.binding.indexOf(':') + 1)]);
   }
 
   /** The inbox's group of a request: a digest of sameAs (its own id when it has none). */
@@ -171,7 +173,7 @@ export class Approvals {
         if (!this.host.closing && this.host.table.get(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
         continue;
       }
-      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, requested_at: r.requested_at, expires_at: r.expires_at, group: this.groupOf(r), group_size: 0 });
+      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, subject: r.subject ?? r.call, requested_at: r.requested_at, expires_at: r.expires_at, group: this.groupOf(r), group_size: 0 });
       if (out.length >= limit) break;
     }
     const sizes = new Map<string, number>();

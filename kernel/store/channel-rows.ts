@@ -50,7 +50,10 @@ export interface ChannelMessageRecord {
   channel: string;
   direction: 'in' | 'out';
   chat: string;
+  /** The aos thread it was kept in. */
   thread: string | null;
+  /** The platform's own thread (a Telegram topic, a Slack thread_ts), where a reply goes. */
+  platform_thread: string | null;
   message_id: string | null;
   sender: string | null;
   /** The sender's name as the platform gave it (null out). */
@@ -77,14 +80,14 @@ CREATE TABLE IF NOT EXISTS channel_pairings (
   created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, held TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS channel_messages (
-  id INTEGER PRIMARY KEY, channel TEXT NOT NULL, direction TEXT NOT NULL, chat TEXT NOT NULL, thread TEXT,
+  id INTEGER PRIMARY KEY, channel TEXT NOT NULL, direction TEXT NOT NULL, chat TEXT NOT NULL, thread TEXT, platform_thread TEXT,
   message_id TEXT, sender TEXT, sender_name TEXT, text TEXT NOT NULL, status TEXT NOT NULL, pid INTEGER, at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS channel_messages_channel ON channel_messages (channel, id);
 CREATE INDEX IF NOT EXISTS channel_messages_pid ON channel_messages (pid, id);
 `;
 
-const MESSAGE_COLUMNS = 'channel, direction, chat, thread, message_id, sender, sender_name, text, status, pid, at';
+const MESSAGE_COLUMNS = 'channel, direction, chat, thread, platform_thread, message_id, sender, sender_name, text, status, pid, at';
 
 export class SqliteChannels {
   private inserted = 0;
@@ -144,7 +147,7 @@ export class SqliteChannels {
   addMessage(row: ChannelMessageRecord, keep: number): void {
     const prune = ++this.inserted % 500 === 0;
     this.store.write(row.pid, () => {
-      this.store.sql.prepare(`INSERT INTO channel_messages (${MESSAGE_COLUMNS}) VALUES (@channel, @direction, @chat, @thread, @message_id, @sender, @sender_name, @text, @status, @pid, @at)`).run(row);
+      this.store.sql.prepare(`INSERT INTO channel_messages (${MESSAGE_COLUMNS}) VALUES (@channel, @direction, @chat, @thread, @platform_thread, @message_id, @sender, @sender_name, @text, @status, @pid, @at)`).run(row);
       if (prune) {
         this.store.sql
           .prepare('DELETE FROM channel_messages WHERE channel = ? AND id <= (SELECT id FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT 1 OFFSET ?)')

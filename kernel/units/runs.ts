@@ -6,6 +6,7 @@
  */
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
+import { jsonLine } from '../../sys/json-line.js';
 import type { Pcb } from '../../sys/types.js';
 import type { EventBus } from '../../protocol/events.js';
 import type { AuditInput, KernelStore, UnitRecord, UnitRunOutcome } from '../store/api.js';
@@ -163,7 +164,7 @@ export class RunStarter {
       workdir: request.workdir ?? armed.unit.workdir ?? undefined,
       attach: request.attach ?? renderAttach(spec.attach, { unit: spec.name, kind: 'spawn', parent }),
       unit: spec.name,
-      preface: `[EVENT::TRIGGER] ${JSON.stringify(told)}`,
+      preface: `[EVENT::TRIGGER] ${jsonLine(told)}`,
     });
     armed.spawned.add(pcb.pid);
     if (this.host.endOf(pcb.pid) === null) armed.live.add(pcb.pid);
@@ -222,7 +223,7 @@ export class RunStarter {
         unit: spec.name,
         ...(armed.unit.workdir === null ? {} : { workdir: armed.unit.workdir }),
         attach: withAttached(renderAttach(spec.attach, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }), firing.attach),
-        preface: (pid) => `[EVENT::TRIGGER] ${JSON.stringify({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
+        preface: (pid) => `[EVENT::TRIGGER] ${jsonLine({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
       });
     } catch (error) {
       return this.record(armed, firing, 'failed', null, error instanceof Error ? error.message : String(error));

@@ -4,7 +4,7 @@
  * (handleInbound with the channel's own LiveChannel). Held: the message's `channel` field is never
  * believed; the same (chat, message id) handed over 20 times at once starts one run; the same id in
  * another chat is another message; malformed messages of every shape are dropped without a throw;
- * [CHANNEL::MESSAGE] on a process's stdin stays one line. Broken:
+ * [CHANNEL::MESSAGE] on a process's stdin stays one line. Found and fixed:
  *  - the dedup key `${account}/${chat}/${message_id}` is joined with a separator the ids may hold:
  *    chat `x/1` message `2` and chat `x` message `1/2` are one key — the second message is lost;
  *  - a unit run's [EVENT::TRIGGER] line (kernel/units/runs.ts) is JSON.stringify, not jsonLine:
@@ -91,7 +91,7 @@ describe.skipIf(!bwrap)('red team: channel.inbound from a hostile adapter', () =
     expect(started(k, 'helper')).toBe(3);
   }, 30_000);
 
-  // BROKEN: record.ts dedupKey joins account, chat and message id with "/", which they may contain.
+  // Was broken (fixed): record.ts dedupKey joins account, chat and message id with "/", which they may contain.
   it('chat "x/1" message "2" and chat "x" message "1/2" are two messages, not one', async () => {
     const k = await start({ helper: [EXIT] });
     k.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${k.tape}`, on_overlap: 'parallel', max_parallel: 10 });
@@ -146,7 +146,7 @@ describe.skipIf(!bwrap)('red team: channel.inbound from a hostile adapter', () =
     await k.kernel.waitExit(pcb.pid);
   }, 30_000);
 
-  // BROKEN: runs.ts builds `[EVENT::TRIGGER] ${JSON.stringify(told)}` (no escapeLineBreaks / jsonLine).
+  // Was broken (fixed): runs.ts builds `[EVENT::TRIGGER] ${JSON.stringify(told)}` (no escapeLineBreaks / jsonLine).
   it('a unit run\'s [EVENT::TRIGGER] carries a person\'s U+2028 / U+2029 / U+0085 escaped, not raw', async () => {
     const k = await start({ helper: [EXIT] });
     const requests: ModelRequest[] = [];

@@ -3,7 +3,7 @@
  * kernel's channels as the supervisor's handler drives them. Held: an unknown sender's flood
  * starts nothing, reaches no process, holds at most channelHeldMax messages and gets one code and
  * one audit record; codes are unguessable in form, single-use, expire, and pair only the sender
- * of their own channel; two pairings of one code at once let in one sender. Broken:
+ * of their own channel; two pairings of one code at once let in one sender. Found and fixed:
  *  - "one audit record per unknown sender" holds only while pairings have room: a sender turned
  *    away because channelMaxPendingPairings wait (audited) is audited again when it later gets a
  *    code (the code path calls host.audit without looking at live.audited).
@@ -121,7 +121,7 @@ describe.skipIf(!bwrap)('red team: unknown senders and pairing codes', () => {
     expect(k.kernel.channels.pairings('ops')).toEqual([expect.objectContaining({ sender: '666' })]);
   }, 30_000);
 
-  // BROKEN: pairing.ts unknownSender audits a new pairing unconditionally (host.audit, not auditOnce).
+  // Was broken (fixed): pairing.ts unknownSender audits a new pairing unconditionally (host.audit, not auditOnce).
   it('an unknown sender turned away while pairings are full, then given a code, leaves one audit record, not two', async () => {
     const k = await start({});
     for (let i = 0; i < param.channelMaxPendingPairings; i++) await inject(k, msg(`1${i}`));

@@ -79,7 +79,7 @@ describe('red team: thread keys from platform ids', () => {
     expect(new Set(segments).size).toBe(ids.length);
   });
 
-  // BROKEN: the escape `+<hex>` has no end, so an escaped character followed by a hex digit reads as another one.
+  // Was broken (fixed): the escape `+<hex>` has no end, so an escaped character followed by a hex digit reads as another one.
   it.each([
     ['U+0001 then "a" vs U+001A', '\u0001a', '\u001a'],
     ['"." then "5" vs U+02E5 (˥)', 'room.5', 'room\u02e5'],
@@ -90,7 +90,7 @@ describe('red team: thread keys from platform ids', () => {
     expect(keyOf(one)).not.toBe(keyOf(two));
   });
 
-  // BROKEN (by a stated assumption that only holds for Telegram and Slack ids): case is folded.
+  // Was broken (fixed; by a stated assumption that held only for Telegram and Slack ids): case was folded.
   it('two chats whose ids differ only in case never share a thread (a case-sensitive platform: Discord names, mail local parts, a third-party adapter)', () => {
     expect(keyOf('Ops')).not.toBe(keyOf('ops'));
     expect(keyOf('C0ABC', 'dm:{channel}:{sender}')).toBe(keyOf('C0ABC', 'dm:{channel}:{sender}'));

@@ -56,7 +56,7 @@ describe.skipIf(!bwrap)('a Slack channel', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.kernel.units.runs('helper', 10).filter((r) => r.outcome === 'started')).toHaveLength(1);
     expect(h.kernel.channels.info('slack').counts).toMatchObject({ inbound: 1, duplicate: 1 });
-    expect(h.kernel.threads.info('chat:slack:c1').entries).toBeGreaterThanOrEqual(1);
+    expect(h.kernel.threads.info('chat:slack:@c1').entries).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
   it('a forged or stale request is refused and starts nothing', async () => {

@@ -60,6 +60,8 @@ describe.skipIf(!bwrap)('a third-party adapter', () => {
     p.queue.push({ id: 1, chat: 'room-7', from: 'u1', name: 'Ann', text: 'hello from elsewhere' });
     await until(() => p.sent.length === 1, 20_000, 'the reply through the adapter');
     expect(p.sent[0]).toEqual({ chat: 'room-7', text: 'heard you' });
+    // Confirmed to the platform once the kernel answered (the reply may come first).
+    await until(() => p.acked.length === 1, 10_000, 'the message confirmed');
     expect(p.acked).toEqual([1]);
     expect(await h.kernel.channels.test('echo')).toEqual({ ok: true, account: 'third-party-bot', name: 'Third Party', sent: null });
     expect(h.kernel.threads.info('chat:echo:room-7').entries).toBeGreaterThanOrEqual(1);
