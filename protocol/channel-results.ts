@@ -7,7 +7,7 @@ export const UNKNOWN_SENDERS = ['pair', 'drop'] as const;
 export const CHANNEL_STATES = ['starting', 'running', 'backoff', 'stopped', 'failed'] as const;
 
 /** A message in or out of a channel: its chat, sender and text as the platform gave them (someone else's text). */
-export const channelMessage = s.object({
+const messageFields = {
   at: s.string,
   direction: s.oneOf(['in', 'out'] as const),
   chat: s.string,
@@ -15,17 +15,12 @@ export const channelMessage = s.object({
   sender_name: s.nullable(s.string),
   text: s.string,
   status: s.string,
-});
+};
+export const channelMessage = s.object(messageFields);
 
 /** A message as `channel_show` lists it: with the thread it was kept in, its platform id and the process it went to or came from. */
 export const channelMessageEntry = s.object({
-  at: s.string,
-  direction: s.oneOf(['in', 'out'] as const),
-  chat: s.string,
-  sender: s.nullable(s.string),
-  sender_name: s.nullable(s.string),
-  text: s.string,
-  status: s.string,
+  ...messageFields,
   thread: s.nullable(s.string),
   message_id: s.nullable(s.string),
   pid: s.nullable(s.nonNegativeInt),

@@ -34,6 +34,7 @@ root:
     # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
     # - webhook                     # receive HTTP requests
     # - mcp:everything/*            # the tools of an MCP server declared below (mcp:<server>/<tool glob>)
+    # - channel:telegram            # answer people on a channel (aos channel add; channel:telegram/* answers only)
 # A child runs on its parent's model unless SPAWN_AGENT names another that a model:<provider>:<name>
 # pattern covers; the model the CLI user gives a root process needs none.
 # Private, loopback and link-local addresses are never fetched unless opened here, by exact
@@ -49,6 +50,10 @@ root:
 #       read: ["/opt/mcp/everything"]
 #     remote:
 #       url: "http://127.0.0.1:9000/mcp"
+# Secrets agents use but never see; a channel's bot token is one its adapter alone gets
+# (aos channel add telegram --token-secret TG_TOKEN; docs/channels.md):
+# secrets:
+#   TG_TOKEN: {from_env: TG_TOKEN, channels: [telegram]}
 `;
 
 const policySchema = z

@@ -67,6 +67,27 @@ describe.skipIf(!bwrap)('a third-party adapter', () => {
     expect(h.kernel.threads.info('chat:echo:room-7').entries).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
+  it('reaches nothing but its egress from its sandbox: no direct connection, no DNS, no tunnel elsewhere', async () => {
+    const p = await startPlatform();
+    const other = http.createServer((_req, res) => res.end('should never be reached'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    let reached = 0;
+    other.on('connection', () => reached++);
+    try {
+      h = await startHarness({}, { rootCapabilities: [...ALL_CAPS, 'channel'], secrets: await tokenSecrets(['echo']) });
+      const adapter = path.join(ROOT, 'test/fixtures/channels/third-party-adapter.mjs');
+      const target = `127.0.0.1:${p.port}`;
+      const forbidden = `127.0.0.1:${(other.address() as AddressInfo).port}`;
+      await h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: [process.execPath, adapter, target, forbidden], egress: [target] });
+      await until(async () => (await h!.kernel.channels.messages('echo')).some((m) => m.sender === 'probe'), 20_000, 'the probe');
+      const probe = (await h.kernel.channels.messages('echo')).find((m) => m.sender === 'probe');
+      expect(JSON.parse(probe!.text)).toEqual({ direct: 'ECONNREFUSED', dns: expect.stringMatching(/^E/), tunnelled: expect.stringMatching(/^HTTP\/1\.1 403/) });
+      expect(reached).toBe(0);
+    } finally {
+      other.close();
+    }
+  }, 60_000);
+
   it('is refused without an absolute program, or with an egress that is not host:port', async () => {
     h = await startHarness({}, { rootCapabilities: [...ALL_CAPS, 'channel'], secrets: await tokenSecrets(['echo']) });
     await expect(h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: ['adapter.mjs'] })).rejects.toThrow(/absolute path/);
