@@ -127,7 +127,7 @@ export function channelLines(c: Info, now = Date.now()): string[] {
   const n = c.counts;
   const lines = [
     `${oneLine(c.name)} (${c.kind}): ${c.state}${running}, ${account}, ${c.restarts} restart${c.restarts === 1 ? '' : 's'}`,
-    `  token secret ${c.token_secret}${c.signing_secret === null ? '' : `, signing secret ${c.signing_secret}`}; API ${c.api_root}; unknown senders: ${c.unknown === 'pair' ? 'get a pairing code' : 'dropped'}`,
+    `  token secret ${c.token_secret}${c.signing_secret === null ? '' : `, signing secret ${c.signing_secret}`}; ${c.api_root ? `API ${c.api_root}` : `reaches ${c.egress.join(', ') || 'nothing'}`}; unknown senders: ${c.unknown === 'pair' ? 'get a pairing code' : 'dropped'}`,
     `  messages: ${n.inbound} in (${n.duplicate} duplicate, ${n.dropped} dropped, ${n.held} held), ${n.outbound} out (${n.failed} failed)`,
   ];
   if (c.kind === 'slack') lines.push(c.events_url === null ? '  events URL: none yet (the gateway is not listening: see aos kernel status)' : `  events URL: ${c.events_url}  (paste it in the Slack app's Event Subscriptions → Request URL)`);

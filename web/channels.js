@@ -88,7 +88,7 @@ function details(c) {
     ['State', [stateBadge(c.state), c.pid === null ? '' : ` adapter pid ${c.pid}`, ` · ${c.restarts} restarts`]],
     ['Account', c.account === null ? 'not yet (the adapter has not said hello)' : visible(c.account)],
     ['Token', `policy secret ${c.token_secret}${c.signing_secret === null ? '' : ` · signing secret ${c.signing_secret}`}`],
-    ['API', c.api_root],
+    [c.api_root ? 'API' : 'Reaches', c.api_root || (c.egress ?? []).join(', ') || 'nothing'],
     ['Unknown senders', c.unknown === 'pair' ? 'get a pairing code' : 'dropped'],
     ['Messages', `${n.inbound} in (${n.duplicate} duplicate, ${n.dropped} dropped, ${n.held} held) · ${n.outbound} out (${n.failed} failed)`],
   ];

@@ -80,7 +80,7 @@ describe('aos channel', () => {
     const noSecret = await cli(['channel', 'add', 'telegram']);
     expect(noSecret.stderr).toMatch(/needs --token-secret SECRET/);
     const kind = await cli(['channel', 'add', 'discord', '--token-secret', 'X']);
-    expect(kind.stderr).toMatch(/kind must be telegram or slack/);
+    expect(kind.stderr).toMatch(/kind must be telegram, slack or custom/);
 
     const bind = await cli(['channel', 'bind', 'nope', '--unit', 'support']);
     expect(bind.code).toBe(1);
