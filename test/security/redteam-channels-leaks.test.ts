@@ -11,36 +11,19 @@
  *    into channel_messages, the conversation's thread and the run's first prompt;
  *  - a send's `message_id` answer is kept unmasked in channel_messages (the agent's copy is masked).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { ChannelError } from '../../drivers/channels/protocol.js';
-import type { ModelRequest } from '../../drivers/llm/types.js';
 import type { LiveChannel } from '../../kernel/channels/host.js';
-import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
-import { tokenSecrets } from '../helpers/channel-harness.js';
-import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
+import { type ChannelHarness, modelRequests, telegramPerTest } from '../helpers/channel-harness.js';
+import { call, EXIT, type Harness } from '../helpers/kernel-harness.js';
 import { until } from '../helpers/until.js';
 import { leakForms } from './leak-forms.js';
 
 const bwrap = await findBwrap();
 const TOKEN = '9911:Xq7ZpL2mRtW8vKcN4bYh';
 const FORMS = leakForms(TOKEN);
-let h: Harness | null = null;
-let fake: FakeTelegram | null = null;
-afterEach(async () => {
-  await h?.close();
-  await fake?.close();
-  h = null;
-  fake = null;
-});
-
-async function start(agents: Record<string, TapeEntry[]>): Promise<Harness> {
-  fake = await startFakeTelegram(TOKEN);
-  h = await startHarness(agents, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(['tg'], TOKEN) });
-  await h.kernel.channels.add({ name: 'tg', kind: 'telegram', token_secret: 'TG_TOKEN', api_root: fake.apiRoot });
-  await until(() => h!.kernel.channels.info('tg').state === 'running', 20_000, 'the adapter running');
-  return h;
-}
+const start = telegramPerTest({ token: TOKEN });
 
 const live = (k: Harness): LiveChannel => k.kernel.channels.state.channels.get('tg') as LiveChannel;
 /** The forms of the token found in `text` (empty: none). */
@@ -65,14 +48,30 @@ async function surfaces(k: Harness): Promise<Record<string, string>> {
   };
 }
 
+/**
+ * A listener bound to chat 55 answers the message there with CHANNEL_SEND, whose channel.outbound
+ * the adapter's conversation answers with `outbound()`: the kernel, and the send's result.
+ */
+async function sendAnsweredWith(outbound: () => Promise<unknown>): Promise<{ k: ChannelHarness; send: ReturnType<Harness['results']>[number] | undefined }> {
+  const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('CHANNEL_SEND', { to: 'inbound', text: 'answer' }), EXIT] });
+  const pcb = await k.spawn({ name: 'listener', capabilities: ['channel:tg'] });
+  await k.kernel.channels.bind({ channel: 'tg', chat: '55', sender: '101', pid: pcb.pid });
+  const running = (live(k).adapter as unknown as { running: { rpc: { request: (method: string) => Promise<unknown> } } }).running;
+  const request = running.rpc.request.bind(running.rpc);
+  running.rpc.request = (method: string, ...rest: unknown[]) => (method === 'channel.outbound' ? outbound() : (request as (...a: unknown[]) => Promise<unknown>)(method, ...rest));
+  k.fake.push(55, 'are you there?', { id: 101, first_name: 'Alice' });
+  await k.kernel.waitExit(pcb.pid);
+  return { k, send: k.results(pcb.pid).find((r) => r.name === 'CHANNEL_SEND') };
+}
+
 describe.skipIf(!bwrap)('red team: the bot token', () => {
   it('is in no ChannelInfo, no refusal and no error of adding a channel it may not go to', async () => {
     const k = await start({});
     const errors: string[] = [];
     for (const spec of [
-      { name: 'other', kind: 'telegram' as const, token_secret: 'TG_TOKEN', api_root: fake!.apiRoot },
-      { name: 'other2', kind: 'telegram' as const, token_secret: 'NOPE', api_root: fake!.apiRoot },
-      { name: 'tg', kind: 'telegram' as const, token_secret: 'TG_TOKEN', api_root: fake!.apiRoot },
+      { name: 'other', kind: 'telegram' as const, token_secret: 'TG_TOKEN', api_root: k.fake.apiRoot },
+      { name: 'other2', kind: 'telegram' as const, token_secret: 'NOPE', api_root: k.fake.apiRoot },
+      { name: 'tg', kind: 'telegram' as const, token_secret: 'TG_TOKEN', api_root: k.fake.apiRoot },
       { name: 'bad', kind: 'telegram' as const, token_secret: 'TG_TOKEN', api_root: `http://${TOKEN}@127.0.0.1:1` },
     ]) {
       errors.push(await k.kernel.channels.add(spec).then(() => 'added', (e: unknown) => (e as Error).message));
@@ -84,17 +83,8 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
   }, 30_000);
 
   it('a platform error carrying the token reaches the agent, the audit and the counts masked', async () => {
-    const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('CHANNEL_SEND', { to: 'inbound', text: 'answer' }), EXIT] });
-    const pcb = await k.spawn({ name: 'listener', capabilities: ['channel:tg'] });
-    await k.kernel.channels.bind({ channel: 'tg', chat: '55', sender: '101', pid: pcb.pid });
     // The adapter's conversation answers every send with an error naming the token (as a careless SDK might).
-    const running = (live(k).adapter as unknown as { running: { rpc: { request: (method: string) => Promise<unknown> } } }).running;
-    const request = running.rpc.request.bind(running.rpc);
-    running.rpc.request = (method: string, ...rest: unknown[]) =>
-      method === 'channel.outbound' ? Promise.reject(new ChannelError(401, `Unauthorized: bot${TOKEN} / ${Buffer.from(TOKEN).toString('base64')}`, false)) : (request as (...a: unknown[]) => Promise<unknown>)(method, ...rest);
-    fake!.push(55, 'are you there?', { id: 101, first_name: 'Alice' });
-    await k.kernel.waitExit(pcb.pid);
-    const send = k.results(pcb.pid).find((r) => r.name === 'CHANNEL_SEND');
+    const { k, send } = await sendAnsweredWith(() => Promise.reject(new ChannelError(401, `Unauthorized: bot${TOKEN} / ${Buffer.from(TOKEN).toString('base64')}`, false)));
     expect(send?.ok).toBe(false);
     expect(send?.message).toMatch(/Unauthorized/);
     for (const [where, text] of Object.entries({ result: JSON.stringify(send), ...(await surfaces(k)) })) expect(leaks(text), where).toEqual([]);
@@ -113,16 +103,10 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
   // Was broken (fixed): inbound.ts takes text, names and ids as given; nothing masks them before the store and the prompt.
   it('a message whose text holds the token leaves no form of it in the store or the run\'s prompt', async () => {
     const k = await start({ helper: [EXIT] });
-    const requests: ModelRequest[] = [];
-    const driver = await k.kernel.models.get(`replay:${k.tape}`);
-    const complete = driver.complete.bind(driver);
-    driver.complete = (request) => {
-      requests.push(request);
-      return complete(request);
-    };
+    const requests = await modelRequests(k);
     k.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${k.tape}` });
     await k.kernel.channels.bind({ channel: 'tg', sender: '101', unit: 'helper' });
-    fake!.push(5, `is this the right token? ${TOKEN}`, { id: 101, first_name: 'Alice' });
+    k.fake.push(5, `is this the right token? ${TOKEN}`, { id: 101, first_name: 'Alice' });
     await until(() => requests.length > 0, 20_000, 'the run asked its model');
     const all = { prompt: JSON.stringify(requests.map((r) => r.messages)), ...(await surfaces(k)) };
     const found = Object.entries(all).filter(([, text]) => leaks(text).length > 0).map(([where]) => where);
@@ -131,15 +115,7 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
 
   // Was broken (fixed): send.ts record() stores the adapter's message_id as given.
   it('a send answered with the token as its message id: masked for the agent, and not kept in channel_messages', async () => {
-    const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('CHANNEL_SEND', { to: 'inbound', text: 'answer' }), EXIT] });
-    const pcb = await k.spawn({ name: 'listener', capabilities: ['channel:tg'] });
-    await k.kernel.channels.bind({ channel: 'tg', chat: '55', sender: '101', pid: pcb.pid });
-    const running = (live(k).adapter as unknown as { running: { rpc: { request: (method: string) => Promise<unknown> } } }).running;
-    const request = running.rpc.request.bind(running.rpc);
-    running.rpc.request = (method: string, ...rest: unknown[]) => (method === 'channel.outbound' ? Promise.resolve({ message_id: TOKEN }) : (request as (...a: unknown[]) => Promise<unknown>)(method, ...rest));
-    fake!.push(55, 'are you there?', { id: 101, first_name: 'Alice' });
-    await k.kernel.waitExit(pcb.pid);
-    const send = k.results(pcb.pid).find((r) => r.name === 'CHANNEL_SEND');
+    const { k, send } = await sendAnsweredWith(() => Promise.resolve({ message_id: TOKEN }));
     expect(send?.ok).toBe(true);
     expect(leaks(JSON.stringify(send)), 'the agent\'s result').toEqual([]);
     expect(leaks((await surfaces(k)).messages ?? ''), 'channel_messages').toEqual([]);

@@ -8,33 +8,17 @@
  *    away because channelMaxPendingPairings wait (audited) is audited again when it later gets a
  *    code (the code path calls host.audit without looking at live.audited).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { handleInbound } from '../../kernel/channels/inbound.js';
 import type { LiveChannel } from '../../kernel/channels/host.js';
 import { param } from '../../sys/param.js';
-import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
-import { TG_TOKEN, tokenSecrets } from '../helpers/channel-harness.js';
-import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
+import { telegramPerTest } from '../helpers/channel-harness.js';
+import { call, EXIT, type Harness } from '../helpers/kernel-harness.js';
 import { until } from '../helpers/until.js';
 
 const bwrap = await findBwrap();
-let h: Harness | null = null;
-let fake: FakeTelegram | null = null;
-afterEach(async () => {
-  await h?.close();
-  await fake?.close();
-  h = null;
-  fake = null;
-});
-
-async function start(agents: Record<string, TapeEntry[]>, channels = ['tg'], unknown: 'pair' | 'drop' = 'pair'): Promise<Harness> {
-  fake = await startFakeTelegram(TG_TOKEN);
-  h = await startHarness(agents, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(channels) });
-  for (const name of channels) await h.kernel.channels.add({ name, kind: 'telegram', token_secret: 'TG_TOKEN', api_root: fake.apiRoot, unknown });
-  await until(() => channels.every((n) => h!.kernel.channels.info(n).state === 'running'), 20_000, 'the adapters running');
-  return h;
-}
+const start = telegramPerTest({ unknown: 'pair' });
 
 const live = (k: Harness, name = 'tg'): LiveChannel => k.kernel.channels.state.channels.get(name) as LiveChannel;
 const inject = (k: Harness, raw: unknown, name = 'tg'): Promise<string> => handleInbound(k.kernel.channels.state, live(k, name), raw);
@@ -68,21 +52,21 @@ describe.skipIf(!bwrap)('red team: unknown senders and pairing codes', () => {
     expect(pairings[0]!.held).toBe(param.channelHeldMax);
     expect(pairings[0]!.code).toMatch(/^[A-HJKMNP-Z2-9]{8}$/);
     expect(denials(k, 'tg/666')).toBe(1);
-    await until(() => fake!.sent.length >= 1, 10_000, 'the code sent');
+    await until(() => k.fake.sent.length >= 1, 10_000, 'the code sent');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(fake!.sent.filter((s) => String(s.text).includes('pairing code'))).toHaveLength(1);
+    expect(k.fake.sent.filter((s) => String(s.text).includes('pairing code'))).toHaveLength(1);
     // Many senders: the pairings waiting are capped.
     await Promise.all(Array.from({ length: param.channelMaxPendingPairings + 20 }, (_, i) => inject(k, msg(`9${i}`))));
     expect(k.kernel.channels.pairings('tg')).toHaveLength(param.channelMaxPendingPairings);
   }, 60_000);
 
   it('a channel set to drop answers nothing, holds nothing, and audits each unknown sender once however it writes', async () => {
-    const k = await start({}, ['tg'], 'drop');
+    const k = await start({}, { unknown: 'drop' });
     for (let i = 0; i < 30; i++) await inject(k, msg('666', `m${i}`, String(i % 3)));
     expect(k.kernel.channels.pairings('tg')).toEqual([]);
     expect(denials(k, 'tg/666')).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(fake!.sent).toEqual([]);
+    expect(k.fake.sent).toEqual([]);
   }, 30_000);
 
   it('a code is single-use and case/space tolerant only; wrong, reused, expired codes pair nobody', async () => {
@@ -109,7 +93,7 @@ describe.skipIf(!bwrap)('red team: unknown senders and pairing codes', () => {
   }, 30_000);
 
   it('a code from one channel lets its sender in on that channel only', async () => {
-    const k = await start({ helper: [EXIT] }, ['tg', 'ops']);
+    const k = await start({ helper: [EXIT] }, { channels: ['tg', 'ops'] });
     k.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${k.tape}` });
     await k.kernel.channels.bind({ channel: 'ops', unit: 'helper' });
     await inject(k, msg('666'), 'tg');

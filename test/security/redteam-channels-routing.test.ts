@@ -10,32 +10,15 @@
  *    bindings route to the low-privilege unit, is written to the privileged run's stdin instead,
  *    and moves its `to: "inbound"` origin to that sender.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { handleInbound } from '../../kernel/channels/inbound.js';
 import type { LiveChannel } from '../../kernel/channels/host.js';
-import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
-import { TG_TOKEN, tokenSecrets } from '../helpers/channel-harness.js';
-import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
-import { until } from '../helpers/until.js';
+import { telegramPerTest } from '../helpers/channel-harness.js';
+import { call, EXIT, type Harness } from '../helpers/kernel-harness.js';
 
 const bwrap = await findBwrap();
-let h: Harness | null = null;
-let fake: FakeTelegram | null = null;
-afterEach(async () => {
-  await h?.close();
-  await fake?.close();
-  h = null;
-  fake = null;
-});
-
-async function start(agents: Record<string, TapeEntry[]>): Promise<Harness> {
-  fake = await startFakeTelegram(TG_TOKEN);
-  h = await startHarness(agents, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(['tg']) });
-  await h.kernel.channels.add({ name: 'tg', kind: 'telegram', token_secret: 'TG_TOKEN', api_root: fake.apiRoot });
-  await until(() => h!.kernel.channels.info('tg').state === 'running', 20_000, 'the adapter running');
-  return h;
-}
+const start = telegramPerTest();
 
 const inject = (k: Harness, raw: unknown): Promise<string> => handleInbound(k.kernel.channels.state, k.kernel.channels.state.channels.get('tg') as LiveChannel, raw);
 let seq = 20_000;

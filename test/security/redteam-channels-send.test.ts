@@ -11,34 +11,17 @@
  *    approved text goes to chat B. (The same gap lets a process holding only `channel:tg/A` write
  *    to B whenever the gate is asynchronous.)
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { handleInbound } from '../../kernel/channels/inbound.js';
 import type { LiveChannel } from '../../kernel/channels/host.js';
 import { parsePolicy } from '../../kernel/safety/policy.js';
-import type { SafetyPolicy } from '../../kernel/safety/policy-rules.js';
-import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
-import { TG_TOKEN, tokenSecrets } from '../helpers/channel-harness.js';
-import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
+import { telegramPerTest } from '../helpers/channel-harness.js';
+import { call, EXIT, type Harness } from '../helpers/kernel-harness.js';
 import { until } from '../helpers/until.js';
 
 const bwrap = await findBwrap();
-let h: Harness | null = null;
-let fake: FakeTelegram | null = null;
-afterEach(async () => {
-  await h?.close();
-  await fake?.close();
-  h = null;
-  fake = null;
-});
-
-async function start(agents: Record<string, TapeEntry[]>, channels = ['tg'], safety?: SafetyPolicy): Promise<Harness> {
-  fake = await startFakeTelegram(TG_TOKEN);
-  h = await startHarness(agents, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(channels), ...(safety ? { safety } : {}) });
-  for (const name of channels) await h.kernel.channels.add({ name, kind: 'telegram', token_secret: 'TG_TOKEN', api_root: fake.apiRoot });
-  await until(() => channels.every((n) => h!.kernel.channels.info(n).state === 'running'), 20_000, 'the adapters running');
-  return h;
-}
+const start = telegramPerTest();
 
 const live = (k: Harness, name = 'tg'): LiveChannel => k.kernel.channels.state.channels.get(name) as LiveChannel;
 const inject = (k: Harness, raw: unknown, name = 'tg'): Promise<string> => handleInbound(k.kernel.channels.state, live(k, name), raw);
@@ -48,11 +31,11 @@ const resultOf = (k: Harness, pid: number, name = 'CHANNEL_SEND'): string => JSO
 
 describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
   it('channel:tg does not write through a binding of another channel (ops), nor a tgx lookalike', async () => {
-    const k = await start({ writer: [call('CHANNEL_SEND', { to: 'opsroom', text: 'from tg-only' }), EXIT] }, ['tg', 'ops', 'tgx']);
+    const k = await start({ writer: [call('CHANNEL_SEND', { to: 'opsroom', text: 'from tg-only' }), EXIT] }, { channels: ['tg', 'ops', 'tgx'] });
     await k.kernel.channels.bind({ name: 'opsroom', channel: 'ops', chat: '5', sender: '101', unit: null, pid: (await k.spawn({ name: 'idle', task: 'idle' })).pid });
     const pcb = await k.run({ name: 'writer', capabilities: ['channel:tg', 'channel:tg/**', 'channel:tgx/new/4'] });
     expect(resultOf(k, pcb.pid)).toMatch(/EPERM/);
-    expect(fake!.sent).toEqual([]);
+    expect(k.fake.sent).toEqual([]);
   }, 30_000);
 
   it('to: "inbound" in a process that was handed no message is refused; so is a binding naming no chat', async () => {
@@ -62,7 +45,7 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     const results = k.results(pcb.pid).filter((r) => r.name === 'CHANNEL_SEND').map((r) => `${r.errno ?? 'ok'} ${r.message ?? ''}`);
     expect(results[0]).toMatch(/ENOENT/);
     expect(results[1]).toMatch(/EINVAL/);
-    expect(fake!.sent).toEqual([]);
+    expect(k.fake.sent).toEqual([]);
   }, 30_000);
 
   it('a child asking for channel:tg from a parent holding channel:tg/5 gets no send to chat 6', async () => {
@@ -82,7 +65,7 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     expect(pcb.capabilities).not.toContain('channel:tg');
     expect(pcb.capabilities).not.toContain('channel');
     expect(resultOf(k, child)).toMatch(/EPERM/);
-    expect(fake!.sent).toEqual([]);
+    expect(k.fake.sent).toEqual([]);
   }, 30_000);
 
   it('channel:tg/* writes only to chats the channel heard from: a binding to a new chat is refused', async () => {
@@ -90,7 +73,7 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     await k.kernel.channels.bind({ name: 'fresh', channel: 'tg', chat: '424242', sender: '101', unit: null, pid: (await k.spawn({ name: 'idle', task: 'idle' })).pid });
     const pcb = await k.run({ name: 'writer', capabilities: ['channel:tg/*'] });
     expect(resultOf(k, pcb.pid)).toMatch(/EPERM.*tg\/new\/424242/);
-    expect(fake!.sent).toEqual([]);
+    expect(k.fake.sent).toEqual([]);
   }, 30_000);
 
   it('malformed adapter answers to a send (null, objects, huge ids, thrown non-errors) are survived', async () => {
@@ -111,7 +94,7 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
   // Was broken (fixed): dispatcher.ts prepare() checks channelOf() once; send.ts channelSend() re-reads state.origins at run time.
   it('a send a person approved for chat 5 is not delivered to chat 6 because a message from 6 arrived while it waited', async () => {
     const policy = parsePolicy('version: 1\nroot: {capabilities: [channel, spawn, ipc]}\nrules:\n  - ask: "channel:tg/**"\n', 'ask-channel').safety;
-    const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('CHANNEL_SEND', { to: 'inbound', text: 'the private answer for chat 5' }), EXIT] }, ['tg'], policy);
+    const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('CHANNEL_SEND', { to: 'inbound', text: 'the private answer for chat 5' }), EXIT] }, { safety: policy });
     const pcb = await k.spawn({ name: 'listener', capabilities: ['channel:tg'] });
     await k.kernel.channels.bind({ channel: 'tg', sender: '*', pid: pcb.pid });
     await k.kernel.channels.bind({ channel: 'tg', sender: '101', pid: pcb.pid });
@@ -125,7 +108,7 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     // Someone else writes in chat 6 while the person reads the request.
     expect(await inject(k, msg('6', 'hi from chat 6', '202'))).toBe('accepted');
     k.kernel.safety.approvals.approve(request!.id, 'socket');
-    await until(() => fake!.sent.length === 1, 20_000, 'the approved send');
-    expect(String(fake!.sent[0]!.chat_id)).toBe('5');
+    await until(() => k.fake.sent.length === 1, 20_000, 'the approved send');
+    expect(String(k.fake.sent[0]!.chat_id)).toBe('5');
   }, 30_000);
 });

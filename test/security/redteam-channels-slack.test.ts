@@ -10,40 +10,19 @@
  *  - (low: signed content only) an event whose `ts` was past JavaScript's dates made the adapter
  *    throw a RangeError: 503, and every retry of it too. Now such a time reads as now.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
-import type { SecretSpec } from '../../kernel/safety/policy-rules.js';
-import { SecretBox } from '../../kernel/safety/secrets.js';
 import { inboundOf } from '../../drivers/channels/slack-adapter.js';
 import { param } from '../../sys/param.js';
-import { eventCallback, type FakeSlack, signedEvent, startFakeSlack } from '../fakes/fake-slack.js';
-import { ALL_CAPS, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
+import { eventCallback, signedEvent } from '../fakes/fake-slack.js';
+import { EXIT } from '../helpers/kernel-harness.js';
+import { slackPerTest } from '../helpers/slack-harness.js';
 import { until } from '../helpers/until.js';
 
 const bwrap = await findBwrap();
 const TOKEN = 'xoxb-redteam-slack-token-77';
 const SIGNING = 'redteam-signing-secret-of-the-app';
-let h: Harness | null = null;
-let fake: FakeSlack | null = null;
-afterEach(async () => {
-  await h?.close();
-  await fake?.close();
-  h = null;
-  fake = null;
-});
-
-const spec = (name: string, env: string): SecretSpec => ({ name, fromEnv: env, fromFile: null, hosts: [], exec: [], mcp: [], channels: ['slack'] });
-
-async function start(): Promise<{ k: Harness; url: string }> {
-  fake = await startFakeSlack(TOKEN);
-  const secrets = await SecretBox.load([spec('SLACK_BOT', 'T_BOT'), spec('SLACK_SIGNING', 'T_SIGN')], '/nonexistent', { T_BOT: TOKEN, T_SIGN: SIGNING });
-  h = await startHarness({ helper: [EXIT] }, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets, webhookPort: 0 });
-  h.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${h.tape}` });
-  await h.kernel.channels.add({ name: 'slack', kind: 'slack', token_secret: 'SLACK_BOT', signing_secret: 'SLACK_SIGNING', api_root: fake.apiRoot });
-  await until(() => h!.kernel.channels.info('slack').state === 'running', 20_000, 'the Slack adapter running');
-  await h.kernel.channels.bind({ channel: 'slack', sender: 'U1', unit: 'helper' });
-  return { k: h, url: h.kernel.channels.info('slack').events_url as string };
-}
+const start = slackPerTest({ token: TOKEN, signing: SIGNING, agents: { helper: [EXIT] } });
 
 async function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
   const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
@@ -55,7 +34,8 @@ const event = (text: string, ts = `1700000000.${String(Math.floor(Math.random() 
 
 describe.skipIf(!bwrap)('red team: the Slack events route', () => {
   it('forged, tampered, future-dated and oddly spelled signatures start nothing', async () => {
-    const { k, url } = await start();
+    const k = await start();
+    const { url } = k;
     const good = signedEvent(SIGNING, event('genuine'));
     const other = signedEvent(SIGNING, event('another body'));
     const now = Math.floor(Date.now() / 1000);
@@ -78,7 +58,8 @@ describe.skipIf(!bwrap)('red team: the Slack events route', () => {
   }, 40_000);
 
   it('a body over the gateway\'s cap is refused before the adapter sees it, and the adapter lives on', async () => {
-    const { k, url } = await start();
+    const k = await start();
+    const { url } = k;
     const pid = k.kernel.channels.info('slack').pid;
     expect(await post(url, { 'content-type': 'application/json' }, 'a'.repeat(param.webhookMaxBodyBytes + 1))).toBe(413);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -86,7 +67,8 @@ describe.skipIf(!bwrap)('red team: the Slack events route', () => {
   }, 30_000);
 
   it('the route answers at once while the adapter is down (503), and the platform\'s retry is taken once it is back', async () => {
-    const { k, url } = await start();
+    const k = await start();
+    const { url } = k;
     const pid = k.kernel.channels.info('slack').pid as number;
     process.kill(-pid, 'SIGKILL');
     await until(() => k.kernel.channels.info('slack').state !== 'running', 10_000, 'the adapter down');
@@ -107,7 +89,8 @@ describe.skipIf(!bwrap)('red team: the Slack events route', () => {
     ['600 KB of double quotes (2x when JSON-escaped): over the channel cap', '"'.repeat(600_000), 413],
     ['the channel cap of control characters (6x when JSON-escaped)', '\u0001'.repeat(param.channelHttpMaxBodyBytes), 401],
   ])('an unsigned request with %s is refused and does not bring the adapter down', async (_label, body, expected) => {
-    const { k, url } = await start();
+    const k = await start();
+    const { url } = k;
     const before = k.kernel.channels.info('slack');
     const status = await post(url, { 'content-type': 'text/plain' }, body);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
