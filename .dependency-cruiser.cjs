@@ -31,6 +31,7 @@ const LAYERS = [
   { name: 'kernel/safety', what: 'policy, approvals, secrets, audit hooks, rollback' },
   { name: 'kernel/units', what: 'declared agents and the triggers that start them' },
   { name: 'kernel/channels', what: 'channel adapters, bindings, pairing, replies: agents people reach from chat platforms' },
+  { name: 'kernel/tapes', what: 'a run kept as a replay tape, and a tape played to another model (aos record, aos eval)' },
   { name: 'kernel/*', what: 'the composition root: Kernel and its services' },
   // Above the kernel.
   { name: 'client', what: 'the socket client', sees: ['sys', 'protocol'] },

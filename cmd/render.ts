@@ -64,7 +64,7 @@ export class EventRenderer {
           const colour = event.to === 'killed' || event.code ? 'red' : 'green';
           return `${who} ${paint(colour, describeEnd(event.to, event.code, event.reason))}`;
         }
-        if (event.from === null) return `${who} ${paint('cyan', 'spawned')} ${event.role ?? ''} ${paint('dim', event.model ?? '')}`;
+        if (event.from === null) return `${who} ${paint('cyan', event.reason?.startsWith('forked from') ? event.reason : 'spawned')} ${event.role ?? ''} ${paint('dim', event.model ?? '')}`;
         if (!verbose && (event.to === 'running' || event.to === 'ready')) return null;
         return `${who} ${paint('dim', `${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ''}`)}`;
       }

@@ -11,6 +11,8 @@ import { unitHandlers } from './unit-methods.js';
 import { threadHandlers, threadsOf } from './thread-methods.js';
 import { budgetHandlers } from './budget-methods.js';
 import { channelHandlers } from './channel-methods.js';
+import { tapeHandlers } from './tape-methods.js';
+import { forkHandlers } from './fork-methods.js';
 import { isEnded } from '../sys/types.js';
 import { waitFor } from './wait-method.js';
 import { toProcRow, type ProcRow } from '../protocol/views.js';
@@ -160,4 +162,6 @@ export const handlers: Handlers = {
   ...threadHandlers,
   ...budgetHandlers,
   ...channelHandlers,
+  ...tapeHandlers,
+  ...forkHandlers,
 };

@@ -44,6 +44,7 @@ import { startRetention } from './upkeep/retention.js';
 import { Units } from './units/units.js';
 import { unitsHost } from './units-host.js';
 import { Channels } from './channels/channels.js';
+import { type ForkAnswer, forkProcess, type ForkRequest } from './fork.js';
 import { channelsHost } from './channels-host.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
@@ -250,6 +251,8 @@ export class Kernel implements SpawnCore {
     return { pcb, replayed };
   };
   kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
+  /** `aos fork`: a new root process from another's turn (kernel/fork.ts). */
+  fork = (request: ForkRequest): Promise<ForkAnswer> => forkProcess(this, request);
   /** Resolves with the PCB when the process has ended. */
   waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);
   /** A live process's PCB, or an ended one's while the table remembers it. */

@@ -13,6 +13,8 @@ import { UNIT_RESULTS } from './unit-results.js';
 import { THREAD_RESULTS } from './thread-results.js';
 import { BUDGET_RESULTS } from './budget-results.js';
 import { CHANNEL_RESULTS } from './channel-results.js';
+import { TAPE_RESULTS } from './tape-results.js';
+import { FORK_RESULTS } from './fork-results.js';
 
 export const PROTOCOL_VERSION = 2;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
@@ -122,6 +124,8 @@ export const RESULTS = {
   ...THREAD_RESULTS,
   ...BUDGET_RESULTS,
   ...CHANNEL_RESULTS,
+  ...TAPE_RESULTS,
+  ...FORK_RESULTS,
 };
 
 const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));

@@ -14,6 +14,8 @@ import { UNIT_METHODS } from './unit-protocol.js';
 import { THREAD_METHODS } from './thread-protocol.js';
 import { BUDGET_METHODS } from './budget-protocol.js';
 import { CHANNEL_METHODS } from './channel-protocol.js';
+import { TAPE_METHODS } from './tape-protocol.js';
+import { FORK_METHODS } from './fork-protocol.js';
 
 export type { EndPayload, LogPush, Push, Response, TopicPush, WireError } from './protocol-results.js';
 export { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION };
@@ -130,6 +132,8 @@ export const METHODS = {
   ...THREAD_METHODS,
   ...BUDGET_METHODS,
   ...CHANNEL_METHODS,
+  ...TAPE_METHODS,
+  ...FORK_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;

@@ -13,6 +13,8 @@ import { UNIT_VERB_SCHEMAS } from './unit-verb-schemas.js';
 import { THREAD_VERB_SCHEMAS } from './thread-verb-schemas.js';
 import { BUDGET_VERB_SCHEMAS } from './budget-verb-schemas.js';
 import { CHANNEL_VERB_SCHEMAS } from './channel-verb-schemas.js';
+import { TAPE_VERB_SCHEMAS } from './tape-verb-schemas.js';
+import { FORK_VERB_SCHEMAS } from './fork-protocol.js';
 
 const state = z.enum(PROC_STATES);
 const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
@@ -137,7 +139,7 @@ export const procDetailSchema = z
   .describe('aos inspect --json');
 
 /** What `aos schema` publishes, by name. */
-export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS, ...BUDGET_VERB_SCHEMAS, ...THREAD_VERB_SCHEMAS, ...CHANNEL_VERB_SCHEMAS } as const;
+export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS, ...BUDGET_VERB_SCHEMAS, ...THREAD_VERB_SCHEMAS, ...CHANNEL_VERB_SCHEMAS, ...TAPE_VERB_SCHEMAS, ...FORK_VERB_SCHEMAS } as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compile-time: each schema describes exactly the type the kernel sends. */

@@ -73,6 +73,20 @@ export interface Pcb {
   readonly spawnKey: string | null;
   /** Context threads attached at its spawn (kernel/ipc/threads.ts): their summary and newest entries are in its system prompt. */
   readonly threads?: readonly string[];
+  /** A fork's origin (`aos fork`, kernel/fork.ts): where it branched and the transcript rows it refers to. */
+  readonly fork?: ForkOrigin;
+}
+
+/**
+ * A fork begins with another process's context at one of its turns, by reference: its transcript
+ * is the rows of `segments` in order — each a process's rows up to `through` (a fork of a fork
+ * names its origin's segments, then its origin) — and then its own rows.
+ */
+export interface ForkOrigin {
+  /** The process it was forked from, and the turn it begins at (its first prompt is that turn's). */
+  pid: number;
+  turn: number;
+  segments: ReadonlyArray<{ pid: number; through: number }>;
 }
 
 /** How a kill or a crossed budget will end a process (proc.killRequested, stored with its runtime). */

@@ -137,7 +137,7 @@ export class Detail {
     clear(this.body);
     if (this.tab === 'log') return this.body.append(h('ol', { class: 'log' }, this.frames.slice(-500).map(logLine)));
     const turns = foldTurns(this.frames);
-    if (this.tab === 'waterfall') renderWaterfall(this.body, turns);
+    if (this.tab === 'waterfall') renderWaterfall(this.body, turns, this.pid);
     else renderTranscript(this.body, turns);
   }
 }

@@ -1,4 +1,5 @@
 // Per process, one row per turn on a shared time line: model time, then each syscall, then waits; tokens, cost and model per turn.
+import { post } from './api.js';
 import { clear, cost, h, ms, tokens } from './dom.js';
 import { BLOCKING, timeScale } from './timescale.js';
 import { turnEnd } from './turns.js';
@@ -18,7 +19,35 @@ function breakMark(b) {
   return el;
 }
 
-function row(t, range, now) {
+/** Forks made from this page, by `pid:turn`: what each click started, kept across the view's redraws. */
+const forked = new Map();
+
+function forkStatus(r) {
+  return ['→ ', h('a', { href: `#procs/${r.pid}` }, `process ${r.pid}`), r.files.length ? ` (${r.files.length} file${r.files.length === 1 ? '' : 's'} put back)` : ''];
+}
+
+/** "fork from here": a new process from this turn (aos fork), its workspace put back; the answer, or why not, beside it. */
+function forkButton(pid, turn) {
+  const key = `${pid}:${turn}`;
+  const said = h('span', { class: 'action-status' }, forked.has(key) ? forkStatus(forked.get(key)) : null);
+  const button = h('button', { class: 'fork', title: `a new process that begins at turn ${turn}, its files as they were then (aos fork ${pid} --turn ${turn})` }, 'fork from here');
+  button.onclick = () => {
+    button.disabled = true;
+    post('/api/fork', { pid, turn }).then(
+      (r) => {
+        forked.set(key, r);
+        said.replaceChildren(...forkStatus(r));
+      },
+      (e) => {
+        said.textContent = e.message;
+        button.disabled = false;
+      },
+    );
+  };
+  return h('span', { class: 'fork-from' }, button, ' ', said);
+}
+
+function row(t, range, now, pid) {
   const track = h('div', { class: 'track' });
   track.append(bar('model', t.start, t.modelEnd ?? now, range, 'model'));
   for (const c of t.calls.values()) {
@@ -36,12 +65,12 @@ function row(t, range, now) {
   return h(
     'li',
     { class: 'turn', dataset: { turn: t.turn, ...(t.route ? { rung: t.route.rung } : {}) } },
-    h('div', { class: 'turn-label' }, h('b', {}, `turn ${t.turn}`), ` ${t.model.replace(/^replay:.*\//, 'replay:')}`, route, h('br'), `${usage} · ${cost(t.cost)}`, h('br'), h('span', { class: 'muted' }, `model ${t.modelEnd ? ms(t.modelEnd - t.start) : '…'}${names ? ` · ${names}` : ''}`)),
+    h('div', { class: 'turn-label' }, h('b', {}, `turn ${t.turn}`), ` ${t.model.replace(/^replay:.*\//, 'replay:')}`, route, h('br'), `${usage} · ${cost(t.cost)}`, h('br'), h('span', { class: 'muted' }, `model ${t.modelEnd ? ms(t.modelEnd - t.start) : '…'}${names ? ` · ${names}` : ''}`), pid ? h('br') : null, pid ? forkButton(pid, t.turn) : null),
     track,
   );
 }
 
-export function renderWaterfall(el, turns) {
+export function renderWaterfall(el, turns, pid) {
   clear(el);
   if (turns.length === 0) return el.append(h('p', { class: 'empty' }, 'No turns yet.'));
   const now = Date.now();
@@ -51,7 +80,7 @@ export function renderWaterfall(el, turns) {
   const shown = range.compressed ? `— ${ms(range.span)}, long waits drawn shorter (≈)` : `— ${ms(range.span)} shown`;
   el.append(
     h('p', { class: 'legend' }, h('span', { class: 'key model' }), 'model ', h('span', { class: 'key call' }), 'syscall ', h('span', { class: 'key wait' }), 'wait ', h('span', { class: 'muted' }, shown)),
-    h('ol', { class: 'waterfall' }, turns.map((t) => row(t, range, now))),
+    h('ol', { class: 'waterfall' }, turns.map((t) => row(t, range, now, pid))),
     axis(range),
   );
 }

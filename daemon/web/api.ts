@@ -121,6 +121,7 @@ export const POSTS: Record<string, (deps: ApiDeps, body: Body) => Promise<ApiAns
   '/api/kill': async ({ call }, body) => ({ json: await call('kill', { pid: body.pid, tree: body.tree ?? true }) }),
   '/api/stop': async ({ call }, body) => ({ json: await call('stop', { pid: body.pid, timeout_s: body.timeout_s ?? param.webStopTimeoutS }) }),
   '/api/send': async ({ call }, body) => ({ json: await call('send', { pid: body.pid, text: body.text }) }),
+  '/api/fork': async ({ call }, body) => ({ json: await call('fork', { pid: body.pid, turn: body.turn }) }),
   '/api/approve': async ({ call }, body) => ({ json: await call('approve', { id: body.id, ...(body.also === undefined ? {} : { also: body.also }) }) }),
   '/api/deny': async ({ call }, body) => ({
     json: await call('deny', { id: body.id, ...(typeof body.reason === 'string' && body.reason ? { reason: body.reason } : {}), ...(body.also === undefined ? {} : { also: body.also }) }),

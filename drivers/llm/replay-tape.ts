@@ -1,7 +1,13 @@
-/** Replay tapes: YAML (or JSON) text scripting a model's replies per process name. Parsing and validation. */
+/**
+ * Replay tapes: YAML (or JSON) text scripting a model's replies per process name. Parsing and validation.
+ * A tape `aos record` wrote also keeps what the recorded model was sent: each entry's `sent` (the
+ * whole kernel message before its reply) and the top-level `recorded` (the process, its system
+ * prompt, its figures and how it ended); replay ignores both, `aos eval` plays them to another model.
+ */
 import YAML, { LineCounter, type Document } from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
+import { PROC_STATES } from '../../sys/types.js';
 import { describeIssues, describeYamlError } from './tape-errors.js';
 import type { ModelUsage } from './types.js';
 
@@ -13,6 +19,23 @@ export interface TapeEntry {
   readonly usage?: ModelUsage;
   /** 0 when the tape gives none. */
   readonly delayMs: number;
+  /** The whole kernel message the recorded model saw before this reply (aos record); replay ignores it. */
+  readonly sent?: string;
+}
+
+/** The recorded run, as `aos record` kept it: what `aos eval` plays and compares against. */
+export interface TapeRecording {
+  readonly pid: number;
+  /** The process name of the recorded process: its agent on the tape. */
+  readonly agent: string;
+  readonly model: string;
+  /** Its system prompt, as text (rebuilt from the stored process: see kernel/tapes/record.ts). */
+  readonly system: string;
+  readonly turns: number;
+  readonly prompt_tokens: number;
+  readonly output_tokens: number;
+  readonly cost_usd: number;
+  readonly ended: { readonly state: (typeof PROC_STATES)[number]; readonly code: number | null; readonly reason?: string };
 }
 
 export interface Tape {
@@ -22,9 +45,11 @@ export interface Tape {
   readonly description?: string;
   /** A Map so agent names like `constructor` cannot hit Object.prototype. */
   readonly agents: ReadonlyMap<string, readonly TapeEntry[]>;
+  /** Present on a tape `aos record` wrote. */
+  readonly recorded?: TapeRecording;
 }
 
-const ENTRY_SHAPE_HINT = 'a reply string or an object { reply, expect?, usage?, delay_ms? }';
+const ENTRY_SHAPE_HINT = 'a reply string or an object { reply, expect?, usage?, delay_ms?, sent? }';
 
 function strictObjectOf<Shape extends z.ZodRawShape>(shape: Shape, typeMessage: string) {
   const allowed = Object.keys(shape).join(', ');
@@ -58,9 +83,28 @@ const entrySchema = z.preprocess(
         .optional(),
       usage: usageSchema.optional(),
       delay_ms: z.number().finite().nonnegative().optional(),
+      sent: z.string().optional(),
     },
     ENTRY_SHAPE_HINT,
   ),
+);
+
+const recordedSchema = strictObjectOf(
+  {
+    pid: z.number().int().positive(),
+    agent: z.string(),
+    model: z.string(),
+    system: z.string(),
+    turns: count,
+    prompt_tokens: count,
+    output_tokens: count,
+    cost_usd: z.number().finite().nonnegative(),
+    ended: strictObjectOf(
+      { state: z.enum(PROC_STATES), code: z.number().int().nullable(), reason: z.string().optional() },
+      'an object { state, code, reason? }',
+    ),
+  },
+  'an object { pid, agent, model, system, turns, prompt_tokens, output_tokens, cost_usd, ended }',
 );
 
 const tapeSchema = strictObjectOf(
@@ -79,6 +123,7 @@ const tapeSchema = strictObjectOf(
     ),
     description: z.string().optional(),
     name: z.string().optional(),
+    recorded: recordedSchema.optional(),
   },
   'a mapping with an "agents" key',
 );
@@ -100,12 +145,13 @@ export function parseTape(text: string, source: string, options: ParseOptions = 
   for (const [agent, entries] of Object.entries(result.data.agents)) {
     agents.set(agent, Object.freeze(entries.map(normaliseEntry)));
   }
-  const { name, description } = result.data;
+  const { name, description, recorded } = result.data;
   return {
     source,
     agents,
     ...(name === undefined ? {} : { name }),
     ...(description === undefined ? {} : { description }),
+    ...(recorded === undefined ? {} : { recorded: Object.freeze(recorded) }),
   };
 }
 
@@ -134,6 +180,7 @@ function normaliseEntry(raw: RawEntry): TapeEntry {
     expect: Object.freeze([...expect]),
     ...(raw.usage === undefined ? {} : { usage: Object.freeze({ ...raw.usage }) }),
     delayMs: raw.delay_ms ?? 0,
+    ...(raw.sent === undefined ? {} : { sent: raw.sent }),
   });
 }
 

@@ -18,7 +18,7 @@ import type { Entry } from '../proc/proc-types.js';
 import { parseReply, resumeTurn } from './turn.js';
 import { isEnded } from '../../sys/types.js';
 import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
-import { persist } from '../proc/transcript.js';
+import { persist, storedTranscript } from '../proc/transcript.js';
 import { finish, makeReady } from '../proc/lifecycle.js';
 import { armWallTimer } from '../proc/budgets.js';
 
@@ -35,8 +35,8 @@ export const CRASH_SUSPECT_KEY = 'crash_suspect';
 /** The model's context: after a compaction, the summary row first, then the rows kept verbatim. */
 async function loadContext(kernel: RecoveryHost, proc: Proc): Promise<Entry[]> {
   const start = proc.context;
-  if (!start) return kernel.store.transcripts.load(proc.pid);
-  const rows = await kernel.store.transcripts.load(proc.pid, Math.min(start.summarySeq, ...start.keptSeqs));
+  if (!start) return storedTranscript(kernel.store, proc.pcb);
+  const rows = await storedTranscript(kernel.store, proc.pcb, Math.min(start.summarySeq, ...start.keptSeqs));
   const bySeq = new Map(rows.map((r) => [r.seq, r]));
   const ordered = [start.summarySeq, ...start.keptSeqs].map((seq) => bySeq.get(seq)).filter((r) => r !== undefined);
   return [...ordered, ...rows.filter((r) => r.seq > start.summarySeq)];

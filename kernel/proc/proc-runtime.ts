@@ -6,7 +6,7 @@
 import type { ProcessRecord } from '../store/api.js';
 import type { KillRequest } from '../../sys/types.js';
 import type { Notice } from '../context/context.js';
-import type { KillRequest as Kill, Pcb } from '../../sys/types.js';
+import type { ForkOrigin, KillRequest as Kill, Pcb } from '../../sys/types.js';
 import type { ContextStart, CrashCount, PendingTurn, StoredPendingTurn } from './proc-types.js';
 import type { Routing, StoredRouting } from './routing.js';
 
@@ -59,6 +59,8 @@ export interface Runtime {
   spawnKey?: string;
   /** The context threads attached at its spawn (the PCB's threads). */
   threads?: readonly string[];
+  /** A fork's origin (the PCB's fork). */
+  fork?: ForkOrigin;
 }
 
 export function parseRuntime(json: string): Runtime {
@@ -94,6 +96,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
     ...(p.unit === null ? {} : { unit: p.unit }),
     ...(p.spawnKey === null ? {} : { spawnKey: p.spawnKey }),
     ...(p.threads?.length ? { threads: p.threads } : {}),
+    ...(p.fork ? { fork: p.fork } : {}),
   };
 }
 

@@ -284,7 +284,7 @@ export class Proc {
   /** A live process from its stored row: PCB, capabilities and the runtime it had (proc-runtime.ts). */
   static fromRecord(r: ProcessRecord): Proc {
     const rt = parseRuntime(r.runtime);
-    const pcb = { ...pcbFromRecord(r), cwd: rt.cwd ?? '/', unit: rt.unit ?? null, spawnKey: rt.spawnKey ?? null, ...(rt.threads ? { threads: rt.threads } : {}) };
+    const pcb = { ...pcbFromRecord(r), cwd: rt.cwd ?? '/', unit: rt.unit ?? null, spawnKey: rt.spawnKey ?? null, ...(rt.threads ? { threads: rt.threads } : {}), ...(rt.fork ? { fork: rt.fork } : {}) };
     const proc = new Proc(pcb, new CapabilitySet(pcb.capabilities), r.tree);
     if (rt.budget) Object.assign(pcb.limits, rt.budget);
     const restored: Partial<Own> = {

@@ -13,7 +13,8 @@ import { contextBudget } from '../context/context-budget.js';
 import { turnSlot } from '../../sys/turn-gate.js';
 import { taskMessage } from '../context/context.js';
 import { param } from '../../sys/param.js';
-import { emptyCounters, isEnded, type Pcb } from '../../sys/types.js';
+import { emptyCounters, type ForkOrigin, isEnded, type Pcb } from '../../sys/types.js';
+import type { ContextStart, Entry } from './proc-types.js';
 import type { ProcCore } from './api.js';
 import { armWallTimer, tighter } from './budgets.js';
 import type { CapabilitySet } from '../../sys/capabilities.js';
@@ -68,6 +69,11 @@ export interface SpawnOptions {
   preface?: string | ((pid: number) => string);
   /** Context threads to attach (kernel/ipc/threads.ts): their summary and newest entries go in its system prompt. */
   attach?: readonly string[];
+  /**
+   * A fork (kernel/fork.ts): it begins at `origin.turn` with `entries` as its context (the rows it
+   * refers to, `context` when they were compacted), and `append` as its own first row when given.
+   */
+  fork?: { origin: ForkOrigin; entries: Entry[]; context: ContextStart | null; append: string | null };
 }
 
 export interface SpawnCore extends ProcCore {
@@ -172,11 +178,18 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
   const proc = new Proc(pcb, caps, parent?.tree ?? pid);
   k.table.add(proc);
   parent?.adoptChild(pid);
-  const preface = typeof req.preface === 'function' ? req.preface(pid) : req.preface;
-  appendTranscript(k.store, proc, 'user', preface ? `${preface}\n${taskMessage(pcb)}` : taskMessage(pcb));
+  if (req.fork) {
+    // Its context is the rows it refers to (not copied: recovery reads them through pcb.fork); its own rows follow.
+    if (req.fork.context) proc.compacted(req.fork.entries, req.fork.context);
+    proc.restoreTranscript(req.fork.entries);
+    if (req.fork.append !== null) appendTranscript(k.store, proc, 'user', req.fork.append);
+  } else {
+    const preface = typeof req.preface === 'function' ? req.preface(pid) : req.preface;
+    appendTranscript(k.store, proc, 'user', preface ? `${preface}\n${taskMessage(pcb)}` : taskMessage(pcb));
+  }
   armWallTimer(k, proc);
   persist(k.store, proc);
-  const reason = parent ? `spawned by ${parent.pid}` : 'spawned';
+  const reason = req.fork ? `forked from ${req.fork.origin.pid} at turn ${req.fork.origin.turn}` : parent ? `spawned by ${parent.pid}` : 'spawned';
   k.events.emit({ type: 'state', pid, from: null, to: 'ready', reason, name: pcb.name, ppid: pcb.ppid, role: roleLabel(pcb.role), model: pcb.model });
   enqueue(k, proc);
   return pcb;
@@ -201,7 +214,8 @@ function newPcb(pid: number, parent: Proc | null, req: Request, caps: Capability
     exitCode: null,
     exitReason: null,
     output: null,
-    counters: emptyCounters(),
+    // A fork goes on counting the turns of its origin: its first is the turn it forked at.
+    counters: { ...emptyCounters(), turns: req.fork?.origin.turn ?? 0 },
     limits: {
       maxTurns: Math.min(req.maxTurns ?? param.maxTurns, limits?.maxTurns ?? Infinity),
       maxTokens: tighter(req.maxTokens, limits?.maxTokens),
@@ -216,6 +230,7 @@ function newPcb(pid: number, parent: Proc | null, req: Request, caps: Capability
     unit: req.unit ?? parent?.pcb.unit ?? null,
     spawnKey: req.spawnKey ?? null,
     ...(req.attach?.length ? { threads: req.attach } : {}),
+    ...(req.fork ? { fork: req.fork.origin } : {}),
   };
 }
 

@@ -15,7 +15,16 @@ type RetentionHost = Pick<ProcCore, 'store' | 'disk' | 'log'> & { readonly table
 /** Rows removed per commit while pruning: each transaction stays short, the kernel keeps answering. */
 const PRUNE_BATCH = 500;
 
-async function forget(kernel: RetentionHost, rows: readonly ProcessSummary[]): Promise<number[]> {
+/** Processes whose transcript rows a live fork begins with (kernel/fork.ts): their rows must stay. */
+function referredByLiveForks(kernel: RetentionHost): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const proc of kernel.table.procs()) for (const s of proc.pcb.fork?.segments ?? []) out.set(s.pid, proc.pid);
+  return out;
+}
+
+async function forget(kernel: RetentionHost, given: readonly ProcessSummary[]): Promise<number[]> {
+  const referred = referredByLiveForks(kernel);
+  const rows = given.filter((r) => !referred.has(r.pid));
   const pids = rows.map((r) => r.pid);
   kernel.table.forgetEnded(rows);
   kernel.store.processes.remove(pids);
@@ -34,6 +43,8 @@ export async function removeProcesses(kernel: RetentionHost, pids: readonly numb
     const running = tree.find((p) => kernel.table.has(p));
     if (running === pid) throw new AosError('EBUSY', `process ${pid} is still running: stop it first (aos kill ${pid})`);
     if (running !== undefined) throw new AosError('EBUSY', `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`);
+    const fork = tree.map((p) => referredByLiveForks(kernel).get(p)).find((f) => f !== undefined);
+    if (fork !== undefined) throw new AosError('EBUSY', `process ${pid}'s transcript is what the running fork ${fork} began with: it stays while the fork runs (aos kill ${fork} first)`);
     for (const p of tree) all.add(p);
   }
   const removed = await forget(kernel, kernel.store.processes.summaries([...all]));
@@ -47,8 +58,10 @@ export async function pruneProcesses(kernel: RetentionHost, before: number): Pro
   const removed: number[] = [];
   for (;;) {
     const rows = kernel.store.processes.prunable(before, PRUNE_BATCH);
-    if (rows.length === 0) return removed.sort((a, b) => a - b);
-    removed.push(...(await forget(kernel, rows)));
+    const now = rows.length === 0 ? [] : await forget(kernel, rows);
+    // None removable in the oldest batch (live forks refer to them all): the rest waits for the next sweep.
+    if (now.length === 0) return removed.sort((a, b) => a - b);
+    removed.push(...now);
   }
 }
 

@@ -47,7 +47,7 @@ describe('kernel server: requests', () => {
     expect((bad.error as { message: string }).message).toMatch(/^kill: pid: .*expected number/);
     c.send({ id: 3, method: 'ps', params: { all: true, extra: 1 } });
     expect(await c.next()).toMatchObject({ id: 3, ok: false, error: { code: 'EINVAL' } });
-    c.send({ id: 4, method: 'fork' });
+    c.send({ id: 4, method: 'teleport' });
     expect(await c.next()).toMatchObject({ id: 4, ok: false, error: { code: 'ENOSYS' } });
     c.send({ method: 'ping' });
     expect(await c.next()).toMatchObject({ id: null, ok: false, error: { code: 'EINVAL' } });

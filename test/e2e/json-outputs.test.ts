@@ -59,6 +59,8 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   'channel pair': 'channel-pair',
   'channel test': 'channel-test',
   'channel rm': 'channel-rm',
+  // Run in fork-cli.test.ts.
+  fork: 'fork',
   // Run in budget-cli.test.ts.
   'budget ls': 'budget-ls',
   'budget show': 'budget-show',
@@ -75,6 +77,9 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   'unit runs': 'unit-runs',
   up: 'unit-set',
   down: 'unit-set',
+  // Run in tape-cli.test.ts.
+  record: 'record',
+  eval: 'eval',
 };
 /** Verbs with --json whose shape is not published yet: none may be. */
 const NOT_YET: string[] = [];
