@@ -1,5 +1,6 @@
 /** `aos fork <pid> --turn N [--model M] [--append TEXT]`: a new process from another's turn (kernel/fork.ts). */
 import type { ResultOf } from '../protocol/protocol.js';
+import { settingsOf } from '../protocol/settings.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -29,6 +30,7 @@ export async function runFork(pidArg: string, flags: Flags): Promise<number> {
       ...(flags.model === undefined ? {} : { model: flags.model }),
       ...(flags.append === undefined ? {} : { append: flags.append }),
       cwd: process.cwd(),
+      settings: settingsOf(process.env),
     });
     // The new pid alone on the first line (as aos restart and spawn --detach print it): $(aos fork …) | head -1 is it.
     out(flags.json ? `${JSON.stringify(r)}\n` : `${formatForked(r)}\n`);

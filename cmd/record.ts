@@ -1,5 +1,5 @@
 /** `aos record <pid> [-o run.yaml]`: an ended run kept as a replay tape, to replay as a test or play to another model (aos eval). */
-import { writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultOf } from '../protocol/protocol.js';
 import { param } from '../sys/param.js';
@@ -29,7 +29,7 @@ export async function runRecord(pidArg: string, flags: RecordFlags): Promise<num
   return withKernel(async (client) => {
     const result = await client.request('record', { pid, tree: flags.tree !== false });
     if (file !== null) {
-      await writeFile(file, result.tape).catch((error: unknown) => {
+      await writeNew(file, result.tape).catch((error: unknown) => {
         throw new CliError(`cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`);
       });
     }
@@ -72,3 +72,19 @@ Examples:
   aos eval run.yaml --model openai:gpt-4o-mini`,
   run: ({ args: [pid], flags }) => runRecord(pid as string, flags as RecordFlags),
 };
+
+/**
+ * The tape written beside its place, then renamed onto it: a symbolic link planted where it goes (an
+ * agent's, in the workspace) is replaced, never written through; the file is whole or absent.
+ */
+async function writeNew(file: string, text: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  // wx: O_CREAT|O_EXCL, which refuses an existing name, a symbolic link included.
+  await writeFile(temp, text, { flag: 'wx', mode: 0o644 });
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

@@ -14,7 +14,7 @@ import type { ContextStart, Entry } from './proc/proc-types.js';
 import { storedTranscript } from './proc/transcript.js';
 import { rollbackProcess, type RollbackHost } from './safety/rollback.js';
 import type { SpawnOptions } from './proc/spawn.js';
-import type { AuditInput, KernelStore } from './store/api.js';
+import type { AuditInput, JournalEntry, KernelStore } from './store/api.js';
 
 export interface ForkRequest {
   pid: number;
@@ -36,8 +36,11 @@ export interface ForkAnswer {
 export interface ForkHost {
   readonly store: KernelStore;
   readonly safety: RollbackHost;
-  history(pid: number): KernelEvent[];
+  history(pid: number, options?: { tree?: boolean }): KernelEvent[];
   spawn(options: SpawnOptions): Promise<Pcb>;
+  isLive(pid: number): boolean;
+  /** Open a model (a ladder's every rung) as a spawn would, or throw why not. */
+  loadModel(model: string, cwd: string | undefined): Promise<void>;
   audit(input: AuditInput): void;
 }
 
@@ -49,15 +52,36 @@ function originOf(k: ForkHost, pid: number): Proc {
   return Proc.fromRecord(record);
 }
 
-/** The transcript row the prompt of turn `turn` ends with (what the model was about to see). */
-function promptSeq(k: ForkHost, origin: Proc, turn: number): number {
+/** The transcript row the prompt of turn `turn` ends with (what the model was about to see), and when it was shown. */
+function promptOf(k: ForkHost, origin: Proc, turn: number): { seq: number; at: number; turn: number } {
   const prompts = k.history(origin.pid).filter((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt');
   const prompt = prompts.find((e) => e.turn === turn);
   if (prompt?.transcript_seq === undefined) {
     const turns = prompts.map((e) => e.turn);
     throw new AosError('ENOENT', `process ${origin.pid} has no turn ${turn}${turns.length ? ` (its turns are ${Math.min(...turns)} to ${Math.max(...turns)})` : ' (it never asked its model)'}`);
   }
-  return prompt.transcript_seq;
+  return { seq: prompt.transcript_seq, at: Date.parse(prompt.ts), turn };
+}
+
+/**
+ * Whether a descendant's change came after the origin's turn-N prompt: by its time, and in the same
+ * millisecond by the order of the tree's events (its turn's prompt before or after that one).
+ */
+function madeAfter(k: ForkHost, pid: number, prompt: { at: number; turn: number }): (entry: JournalEntry) => boolean {
+  const tree = k.history(pid, { tree: true });
+  const order = new Map<string, number>();
+  tree.forEach((e, i) => e.type === 'prompt' && !order.has(`${e.pid}:${e.turn}`) && order.set(`${e.pid}:${e.turn}`, i));
+  const at = order.get(`${pid}:${prompt.turn}`) ?? -1;
+  return (entry) => entry.ts > prompt.at || (entry.ts === prompt.at && (order.get(`${entry.pid}:${entry.turn}`) ?? -1) > at);
+}
+
+/** Every row of a fork's context must be there: an origin removed since (aos rm) leaves a hole no fork begins with. */
+function checkWhole(entries: Entry[], context: ContextStart | null, cutoff: number, pid: number): void {
+  if (context) return;
+  const seen = new Set(entries.map((e) => e.seq));
+  for (let seq = 0; seq <= cutoff; seq++) {
+    if (!seen.has(seq)) throw new AosError('ENOENT', `process ${pid}'s context at that turn is no longer whole (transcript row ${seq} is gone: a process it was forked from was removed with aos rm)`);
+  }
 }
 
 /** The context the origin's model was given at that row: after a compaction, its summary and kept rows first. */
@@ -86,15 +110,22 @@ export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<Fo
   const origin = originOf(k, request.pid);
   const { pcb } = origin;
   if (!isEnded(pcb.state)) throw new AosError('EBUSY', `process ${pcb.pid} is still running (${pcb.state}): a fork puts its files back as they were at turn ${request.turn}, which would pull them from under it — stop it first (aos stop ${pcb.pid})`);
-  const cutoff = promptSeq(k, origin, request.turn);
+  // Its children too: SYS_EXIT leaves them running, and their files are put back with its own.
+  const running = k.store.processes.subtree(pcb.pid).find((p) => p !== pcb.pid && k.isLive(p));
+  if (running !== undefined) throw new AosError('EBUSY', `process ${pcb.pid}'s descendant ${running} is still running: its files would be pulled from under it — stop it first (aos stop ${pcb.pid})`);
+  const prompt = promptOf(k, origin, request.turn);
+  const cutoff = prompt.seq;
   const entries = contextAt(await storedTranscript(k.store, pcb), origin.context, cutoff, origin, request.turn);
+  checkWhole(entries, origin.context, cutoff, pcb.pid);
   const last = entries.at(-1);
   if (!last || last.role !== 'user') throw new AosError('EIO', `process ${pcb.pid}'s transcript does not end in a prompt at turn ${request.turn}`);
   const append = request.append?.trim() ? `${last.text}\n\n${request.append.trim()}` : null;
   // With a message added, the prompt is the fork's own row (the origin's is referred to up to the row before).
   const through = append === null ? cutoff : cutoff - 1;
   const own = append === null ? entries : entries.slice(0, -1);
-  const files = await rollbackProcess(k.safety, pcb.pid, request.turn);
+  // What can refuse the fork is asked before any file moves: the model opens (a name no provider has, a missing key).
+  await k.loadModel(request.model ?? pcb.model, request.cwd);
+  const files = await rollbackProcess(k.safety, pcb.pid, request.turn, { after: madeAfter(k, pcb.pid, prompt), keep: true });
   const forked = await k.spawn({
     task: pcb.task,
     name: pcb.name,

@@ -45,6 +45,8 @@ import { Units } from './units/units.js';
 import { unitsHost } from './units-host.js';
 import { Channels } from './channels/channels.js';
 import { type ForkAnswer, forkProcess, type ForkRequest } from './fork.js';
+import { rootModel } from './proc/root-model.js';
+import { isLadder, rungsOf } from '../sys/ladder.js';
 import { channelsHost } from './channels-host.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
@@ -253,6 +255,9 @@ export class Kernel implements SpawnCore {
   kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
   /** `aos fork`: a new root process from another's turn (kernel/fork.ts). */
   fork = (request: ForkRequest): Promise<ForkAnswer> => forkProcess(this, request);
+  isLive = (pid: number): boolean => { const p = this.table.get(pid); return p !== undefined && !isEnded(p.pcb.state); };
+  /** Open a root's model (every rung of a ladder) as spawn would, or throw why not (kernel/fork.ts asks first). */
+  loadModel = async (model: string, cwd: string | undefined): Promise<void> => { await Promise.all(rungsOf(isLadder(model) ? model : rootModel(this, model, cwd ?? this.cwd)).map((rung) => this.models.get(rung))); };
   /** Resolves with the PCB when the process has ended. */
   waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);
   /** A live process's PCB, or an ended one's while the table remembers it. */

@@ -21,6 +21,8 @@ export const FORK_METHODS = {
       model: z.string().min(1).max(512).optional(),
       append: z.string().min(1).max(64 * 1024).optional(),
       cwd: z.string().min(1).max(4096).optional(),
+      /** The caller's provider settings (settings.ts): a fork the kernel would run with other keys or base URLs than the caller's is refused, as a spawn is. */
+      settings: z.record(z.string(), z.string()).optional(),
     }),
     result: FORK_RESULTS.fork,
   },

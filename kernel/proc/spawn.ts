@@ -132,6 +132,8 @@ export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest & {
 
 function create(k: SpawnCore, parent: Proc | null, given: Request, caps: CapabilitySet): Pcb | Promise<Pcb> {
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
+  // A name is a tape's agent key (aos record): the one a YAML map cannot hold is refused.
+  if (given.name === '__proto__') throw new AosError('EINVAL', 'a process may not be named __proto__ (a replay tape could not name it)');
   const req = { ...given, workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir), attach: attachedKeys(given.attach) };
   // What a process is shown it may read: a thread its capabilities do not reach is not attached (a child's never reach past its parent's).
   const denied = req.attach.find((key) => !caps.allows(threadCapability(key)));

@@ -73,9 +73,21 @@ export async function diffProcess(host: RollbackHost, pid: number): Promise<File
   return out;
 }
 
-export async function rollbackProcess(host: RollbackHost, pid: number, fromTurn: number): Promise<Array<{ path: string; action: 'restored' | 'removed' }>> {
+/**
+ * `after`: which of its descendants' changes count, whatever their own turn (a fork cuts at its
+ * turn's prompt: a child's turn 0 may come after it); the process's own are those of turns from
+ * `fromTurn` either way. `keep`: the journal keeps its rows (a fork's origin may be forked again: a
+ * later fork must see its files were moved, and is refused).
+ */
+export async function rollbackProcess(
+  host: RollbackHost,
+  pid: number,
+  fromTurn: number,
+  options: { after?: (entry: JournalEntry) => boolean; keep?: boolean } = {},
+): Promise<Array<{ path: string; action: 'restored' | 'removed' }>> {
   const pids = subtree(host, pid);
-  const entries = host.journal.entries(pids, fromTurn);
+  const after = options.after;
+  const entries = after === undefined ? host.journal.entries(pids, fromTurn) : host.journal.entries(pids, 0).filter((e) => (e.pid === pid ? e.turn >= fromTurn : after(e)));
   const histories = byPath(entries);
   const conflicts: string[] = [];
   // Every file is checked before any is written; what each holds now is kept to put back on failure.
@@ -99,7 +111,7 @@ export async function rollbackProcess(host: RollbackHost, pid: number, fromTurn:
       throw new AosError('EIO', `rollback of process ${pid} failed at ${rel} (${why}); ${undone}`, { cause: error });
     }
   }
-  host.journal.remove(entries.map((e) => e.id));
+  if (!options.keep) host.journal.remove(entries.map((e) => e.id));
   return done;
 }
 

@@ -12,6 +12,7 @@ import { costOf, priceOf } from '../../drivers/llm/prices.js';
 import type { Tape, TapeEntry, TapeRecording } from '../../drivers/llm/replay-tape.js';
 import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
 import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
 import type { ProcState } from '../../sys/types.js';
 import { ask, type AskHost } from './ask.js';
 import { firstDifference } from './compare.js';
@@ -68,7 +69,7 @@ function playable(tape: Tape, file: string): Playable {
   const howTo = `record one with aos record <pid> -o ${path.basename(file)}`;
   if (recorded === undefined) throw new AosError('EINVAL', `${file} holds no recorded run (no "recorded:"; a hand-written tape?): ${howTo}`);
   // Its own turns: the list of its name may go on with a descendant's.
-  const entries = (tape.agents.get(recorded.agent) ?? []).slice(0, recorded.turns);
+  const entries = (tape.agents.get(recorded.agent) ?? []).slice(0, Math.min(recorded.turns, param.maxTurns));
   if (entries.length === 0) throw new AosError('EINVAL', `${file} has no turns for its recorded agent "${recorded.agent}": nothing to play`);
   const missing = entries.findIndex((entry) => entry.sent === undefined);
   if (missing !== -1) throw new AosError('EINVAL', `${file}: agent "${recorded.agent}" entry ${missing} has no "sent" (what the recorded model was sent), so its world cannot be played: ${howTo}`);
@@ -112,6 +113,8 @@ async function play(host: EvalHost, tape: Playable, model: string, driver: Model
     }
     messages.push({ role: 'model', text });
   }
+  // A tape longer than a process may run (a planted one, say) is played as far as a process could go.
+  if (recorded.turns > entries.length) return result(entries.length, { state: 'failed', code: null, reason: `stopped after ${entries.length} turns: eval plays at most ${param.maxTurns}, as many as a process may take` });
   return result(entries.length, endOf(recorded));
 }
 

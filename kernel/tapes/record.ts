@@ -66,28 +66,30 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
   for (const row of [...rows].sort((a, b) => a.pid - b.pid)) {
     const turns = turnsOf(withOrigin(host, row.pid, byPid.get(row.pid) ?? []), mask);
     if (row.pid === pid) own = turns.length;
-    const agent = agents.get(row.name);
+    // A name is the model's to choose (SPAWN_AGENT): masked like every other text it wrote.
+    const name = mask(row.name);
+    const agent = agents.get(name);
     if (agent === undefined) {
-      agents.set(row.name, { pids: [row.pid], turns });
+      agents.set(name, { pids: [row.pid], turns });
     } else {
-      agent.turns = merge(row.name, agent.pids, agent.turns, row.pid, turns);
+      agent.turns = merge(name, agent.pids, agent.turns, row.pid, turns);
       agent.pids.push(row.pid);
     }
   }
   const tape = {
     name: `aos record ${pid}`,
-    description: `The run of process ${pid} ("${root.name}", ${root.model})${rows.length > 1 ? ` and its ${rows.length - 1} descendant${rows.length > 2 ? 's' : ''}` : ''}, recorded by aos record: replay it with --model replay:<this file> and the same task on the same starting workspace, or play it to another model with aos eval.`,
+    description: `The run of process ${pid} ("${mask(root.name)}", ${mask(root.model)})${rows.length > 1 ? ` and its ${rows.length - 1} descendant${rows.length > 2 ? 's' : ''}` : ''}, recorded by aos record: replay it with --model replay:<this file> and the same task on the same starting workspace, or play it to another model with aos eval.`,
     agents: Object.fromEntries([...agents].map(([name, agent]) => [name, agent.turns.map(entryOf)])),
     recorded: {
       pid,
-      agent: root.name,
-      model: root.model,
+      agent: mask(root.name),
+      model: mask(root.model),
       system: systemOf(host, pid),
       turns: own,
       prompt_tokens: root.prompt_tokens,
       output_tokens: root.output_tokens,
       cost_usd: root.cost,
-      ended: { state: root.state, code: root.exit_code, ...(root.exit_reason === null ? {} : { reason: root.exit_reason }) },
+      ended: { state: root.state, code: root.exit_code, ...(root.exit_reason === null ? {} : { reason: mask(root.exit_reason) }) },
     },
   };
   return {
