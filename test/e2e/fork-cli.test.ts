@@ -6,34 +6,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PUBLISHED } from '../../protocol/schemas.js';
 import { publishedJson } from '../helpers/published-json.js';
-import { type FakeProvider, startFakeProvider } from '../fakes/fake-provider.js';
-import { makeHome, type TestHome } from '../helpers/daemon.js';
-
-let t: TestHome;
-let fake: FakeProvider;
-let env: NodeJS.ProcessEnv;
+import { providerHomePerFile } from '../helpers/provider-home.js';
 
 const call = (name: string, args: Record<string, unknown>): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 const BUMP = call('EXEC_CMD', { cmd: 'n=$(cat counter.txt 2>/dev/null || echo 0); echo $((n+1)) > counter.txt' });
 /** What the model says at each turn, whoever asks: the turn is the count of its replies so far. */
 const SCRIPT = [call('FS_WRITE', { path: 'notes.txt', content: 'v1' }), BUMP, call('FS_WRITE', { path: 'notes.txt', content: 'v2' }), BUMP, call('SYS_EXIT', { code: 0 })];
 
-beforeAll(async () => {
-  t = await makeHome();
-  fake = await startFakeProvider({ reply: (ctx) => SCRIPT[ctx.messages.filter((m) => m.role === 'model').length] ?? call('SYS_EXIT', { code: 0 }) });
-  env = { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test', GEMINI_API_KEY: '', GOOGLE_API_KEY: '' };
-}, 30_000);
-afterAll(async () => {
-  await t.dispose();
-  await fake.close();
-});
-
-const cli = (args: string[]): ReturnType<TestHome['cli']> => t.cli(args, { env, timeoutMs: 30_000 });
+const home = providerHomePerFile({ reply: (ctx) => SCRIPT[ctx.messages.filter((m) => m.role === 'model').length] ?? call('SYS_EXIT', { code: 0 }) });
+const { cli } = home;
 const json = <T>(args: string[], schema: keyof typeof PUBLISHED): Promise<T> => publishedJson<T>(cli, args, schema);
-const workspace = (file: string): Promise<string> => readFile(path.join(String(t.env.AOS_WORKSPACE), file), 'utf8').then((s) => s.trim());
+const workspace = (file: string): Promise<string> => readFile(path.join(String(home.t.env.AOS_WORKSPACE), file), 'utf8').then((s) => s.trim());
 type Body = { messages: Array<{ role: string; content: string }> };
 
 describe('aos fork', () => {
@@ -41,15 +27,15 @@ describe('aos fork', () => {
     const origin = await cli(['spawn', 'keep notes', '--model', 'openai:fake-model', '--name', 'notes']);
     expect(origin.code, origin.stderr).toBe(0);
     expect(await workspace('counter.txt')).toBe('2');
-    const bodies = fake.requests.map((r) => r.body as Body);
+    const bodies = home.fake.requests.map((r) => r.body as Body);
     const turn3 = bodies[3] as Body;
-    const before = fake.requests.length;
+    const before = home.fake.requests.length;
     const forked = await json<{ pid: number; from: number; turn: number; model: string; files: Array<{ path: string }> }>(['fork', '1', '--turn', '3'], 'fork');
     expect(forked).toMatchObject({ pid: 2, from: 1, turn: 3, model: 'openai:fake-model' });
     expect(forked.files.map((f) => f.path)).toEqual(['/counter.txt']);
     const waited = await cli(['wait', String(forked.pid)]);
     expect(waited.code, waited.stderr).toBe(0);
-    const first = fake.requests[before]?.body as Body;
+    const first = home.fake.requests[before]?.body as Body;
     const nonSystem = (b: Body): Body['messages'] => b.messages.filter((m) => m.role !== 'system');
     expect(nonSystem(first)).toEqual(nonSystem(turn3));
     // Its own system prompt names its own pid; nothing else in it differs.

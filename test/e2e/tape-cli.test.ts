@@ -9,15 +9,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseTape } from '../../drivers/llm/replay-tape.js';
-import { type FakeProvider, startFakeProvider } from '../fakes/fake-provider.js';
-import { makeHome, type TestHome } from '../helpers/daemon.js';
+import { providerHomePerFile } from '../helpers/provider-home.js';
 import { publishedJson } from '../helpers/published-json.js';
-
-let t: TestHome;
-let fake: FakeProvider;
-let env: NodeJS.ProcessEnv;
 
 const call = (name: string, args: Record<string, unknown>): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 /** Five turns on files only (no sandbox needed): write, list, read, a read that fails, exit. */
@@ -29,19 +24,10 @@ const RUN = [
   call('SYS_EXIT', { code: 0, result: 'planned' }),
 ];
 
-beforeAll(async () => {
-  t = await makeHome();
-  // The fake answers each turn as RUN does: the number of kernel messages so far is the turn.
-  fake = await startFakeProvider({ reply: (ctx) => RUN[ctx.messages.filter((m) => m.role === 'user').length - 1] ?? RUN[4] ?? '', usage: { prompt: 1000, output: 50 } });
-  env = { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test', GEMINI_API_KEY: '', GOOGLE_API_KEY: '' };
-}, 30_000);
-afterAll(async () => {
-  await t.dispose();
-  await fake.close();
-});
-
-const cli = (args: string[]): ReturnType<TestHome['cli']> => t.cli(args, { env, timeoutMs: 30_000 });
-const file = (name: string): string => path.join(t.home, name);
+// The fake answers each turn as RUN does: the number of kernel messages so far is the turn.
+const home = providerHomePerFile({ reply: (ctx) => RUN[ctx.messages.filter((m) => m.role === 'user').length - 1] ?? RUN[4] ?? '', usage: { prompt: 1000, output: 50 } });
+const { cli } = home;
+const file = (name: string): string => path.join(home.t.home, name);
 
 async function runOn(model: string, task: string): Promise<number> {
   const spawned = await cli(['spawn', task, '--model', model, '--detach']);
@@ -54,7 +40,7 @@ async function runOn(model: string, task: string): Promise<number> {
 
 describe('aos record and aos eval', () => {
   it('records a run to a file, stdout and --json; its replay is the same run; eval finds where another tape differs', async () => {
-    const pid = await runOn(await t.tape({ root: RUN }), 'Plan the work');
+    const pid = await runOn(await home.t.tape({ root: RUN }), 'Plan the work');
     const written = await cli(['record', String(pid), '-o', file('run.yaml')]);
     expect(written.code, written.stderr).toBe(0);
     expect(written.stdout).toBe(`wrote ${file('run.yaml')}: 5 turns of "root" (pid ${pid}); agents: root (5 turns, pid ${pid})\n`);
@@ -90,9 +76,9 @@ describe('aos record and aos eval', () => {
   }, 90_000);
 
   it('records a provider run with the system prompt it was sent, and plays it back to the provider through the pool, priced', async () => {
-    const before = fake.requests.length;
+    const before = home.fake.requests.length;
     const pid = await runOn('openai:gpt-4o-mini', 'Plan the work on a real provider');
-    const sent = fake.requests.slice(before);
+    const sent = home.fake.requests.slice(before);
     expect(sent).toHaveLength(5);
     const written = await cli(['record', String(pid), '-o', file('provider.yaml')]);
     expect(written.code, written.stderr).toBe(0);
@@ -100,7 +86,7 @@ describe('aos record and aos eval', () => {
     expect(tape.recorded?.system).toBe(sent[0]?.system);
     expect(tape.recorded).toMatchObject({ model: 'openai:gpt-4o-mini', prompt_tokens: 5000, output_tokens: 250 });
 
-    const asked = fake.requests.length;
+    const asked = home.fake.requests.length;
     const evaluated = await publishedJson<{ runs: Array<{ cost_usd: number | null; diverged: unknown; prompt_tokens: number; recorded: { cost_usd: number } }> }>(cli, ['eval', file('provider.yaml'), '--model', 'gpt-4o-mini'], 'eval');
     const [run] = evaluated.runs;
     expect(run).toMatchObject({ diverged: null, prompt_tokens: 5000, ended: { state: 'exited', code: 0 } });
@@ -108,7 +94,7 @@ describe('aos record and aos eval', () => {
     expect(run?.cost_usd).toBeCloseTo((5000 * 0.15 + 250 * 0.6) / 1e6, 10);
     expect(run?.cost_usd).toBeCloseTo(run?.recorded.cost_usd ?? 0, 10);
     // Asked exactly what the recorded model was asked: its system prompt and its messages, turn by turn.
-    const replayed = fake.requests.slice(asked);
+    const replayed = home.fake.requests.slice(asked);
     expect(replayed.map((r) => ({ system: r.system, messages: r.messages }))).toEqual(sent.map((r) => ({ system: r.system, messages: r.messages })));
   }, 90_000);
 
