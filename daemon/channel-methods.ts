@@ -1,5 +1,9 @@
 /** Handlers of the channels' methods (protocol/channel-protocol.ts); spread into methods.ts's table with one line. */
 import type { Kernel } from '../kernel/kernel.js';
+import { customProgram } from '../drivers/channels/programs.js';
+import { AosError } from '../sys/errno.js';
+import { aosPaths } from '../sys/paths.js';
+import { checkSandboxBinds, MisplacedState } from '../sys/state-placement.js';
 import type { BindingInfo, ChannelInfo, ChannelMessageInfo, ChannelsApi, PairedSender, PairingInfo } from '../kernel/ipc/channel-types.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
 import type { ShapeOf } from '../protocol/shape-check.js';
@@ -7,6 +11,16 @@ import type { bindingInfo, channelInfo, channelMessage, pairedSender, pairingInf
 
 type ChannelMethod = 'channel_add' | 'channel_rm' | 'channel_ls' | 'channel_show' | 'channel_bind' | 'channel_unbind' | 'channel_pair' | 'channel_test';
 type ChannelHandlers = { [M in ChannelMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
+
+/** A custom adapter's sandbox never shows the aos home (its store, audit key, tokens), as an MCP server's may not. */
+function refuseStateBinds(reads: readonly string[]): void {
+  try {
+    checkSandboxBinds(aosPaths(), reads.map((p) => ({ what: 'the custom adapter\'s read path', path: p })));
+  } catch (error) {
+    if (error instanceof MisplacedState) throw new AosError('EINVAL', error.message);
+    throw error;
+  }
+}
 
 /** Messages `aos channel show` gives without --limit. */
 const SHOWN = 20;
@@ -25,7 +39,11 @@ export const channelHandlers: ChannelHandlers = {
       ...(p.signing_secret === undefined ? {} : { signing_secret: p.signing_secret }),
       ...(p.api_root === undefined ? {} : { api_root: p.api_root }),
       ...(p.unknown === undefined ? {} : { unknown: p.unknown }),
+      ...(p.command === undefined ? {} : { command: p.command }),
+      ...(p.read === undefined ? {} : { read: p.read }),
+      ...(p.egress === undefined ? {} : { egress: p.egress }),
     };
+    if (p.command) refuseStateBinds(customProgram(p.command, p.read ?? []).read);
     return { channel: await channelsOf(kernel).add(spec) };
   },
   channel_rm: async (p, { kernel }) => ({ channel: await channelsOf(kernel).remove(p.name) }),

@@ -13,6 +13,7 @@ import { publishedJson } from '../helpers/published-json.js';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
+import { ROOT } from '../helpers/cli.js';
 import { hasChromium, launchBrowser, screenshot } from '../helpers/browser.js';
 
 const TOKEN = '4242:channel-cli-token';
@@ -20,7 +21,7 @@ const POLICY = `version: 1
 root:
   capabilities: ["fs.read:/**", "ipc", "timer"]
 secrets:
-  TG_TOKEN: {from_env: AOS_TEST_CHANNEL_TOKEN, channels: [tg]}
+  TG_TOKEN: {from_env: AOS_TEST_CHANNEL_TOKEN, channels: [tg, echo]}
   OTHER: {from_env: AOS_TEST_CHANNEL_TOKEN, channels: [elsewhere]}
 `;
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -152,6 +153,19 @@ describe('aos channel', () => {
     expect((await json<{ channels: unknown[] }>(['channel', 'ls'], 'channel-ls')).channels).toEqual([]);
     await cli(['kill', String(listener.pid)]);
   }, 120_000);
+
+  it('adds a third party\'s adapter (custom) with its program and egress, and never shows it the aos home', async () => {
+    const adapter = path.join(ROOT, 'test/fixtures/channels/third-party-adapter.mjs');
+    const target = `127.0.0.1:${fake.port}`;
+    const home = await cli(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${adapter} ${target}`, '--egress', target, '--read', t.home]);
+    expect(home.code).toBe(1);
+    expect(home.stderr).toMatch(/would show the aos home .* inside a sandbox/);
+    const added = await json<{ channel: Info & { egress: string[] } }>(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${adapter} ${target}`, '--egress', target], 'channel-add');
+    expect(added.channel).toMatchObject({ name: 'echo', kind: 'custom', api_root: '', egress: [target] });
+    await until(async () => (await json<{ channel: Info }>(['channel', 'show', 'echo'], 'channel-show')).channel.account === 'third-party-bot', 20_000, 'the adapter said hello');
+    expect((await cli(['channel', 'show', 'echo'])).stdout).toContain(`reaches ${target}`);
+    expect((await json<{ channel: Info }>(['channel', 'rm', 'echo'], 'channel-rm')).channel.name).toBe('echo');
+  }, 60_000);
 });
 
 /** The web view's channels screen: the channel listed, its conversations by thread linked to the thread's page, what senders wrote shown as text. */
