@@ -4,6 +4,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { param } from '../sys/param.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
 import { diffProcess, rollbackProcess } from '../kernel/safety/rollback.js';
+import { descendantsAfterTurn } from '../kernel/fork.js';
 import type { Via } from '../kernel/safety/approvals.js';
 
 type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
@@ -63,7 +64,9 @@ export const safetyHandlers: SafetyHandlers = {
   },
   rollback: async (params, { kernel }) => {
     known(kernel, params.pid);
-    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel.safety, params.pid, params.turn ?? 0) });
+    // From a turn on: its children's changes are placed by when they were made, not by their own turn numbers.
+    const after = params.turn ? descendantsAfterTurn(kernel, params.pid, params.turn) : undefined;
+    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel.safety, params.pid, params.turn ?? 0, after ? { after } : {}) });
   },
   audit_verify: (_params, { kernel }) => {
     const v = kernel.safety.audit.verify();

@@ -67,12 +67,22 @@ function promptOf(k: ForkHost, origin: Proc, turn: number): { seq: number; at: n
  * Whether a descendant's change came after the origin's turn-N prompt: by its time, and in the same
  * millisecond by the order of the tree's events (its turn's prompt before or after that one).
  */
-function madeAfter(k: ForkHost, pid: number, prompt: { at: number; turn: number }): (entry: JournalEntry) => boolean {
+function madeAfter(k: Pick<ForkHost, 'history'>, pid: number, prompt: { at: number; turn: number }): (entry: JournalEntry) => boolean {
   const tree = k.history(pid, { tree: true });
   const order = new Map<string, number>();
   tree.forEach((e, i) => e.type === 'prompt' && !order.has(`${e.pid}:${e.turn}`) && order.set(`${e.pid}:${e.turn}`, i));
   const at = order.get(`${pid}:${prompt.turn}`) ?? -1;
   return (entry) => entry.ts > prompt.at || (entry.ts === prompt.at && (order.get(`${entry.pid}:${entry.turn}`) ?? -1) > at);
+}
+
+/**
+ * `aos rollback <pid> --turn N`'s cut for the process's descendants (rollback.ts `after`): their
+ * changes made after its turn-N prompt, whatever their own turn numbers; undefined when it has no
+ * such turn (rollback then goes by turn numbers alone).
+ */
+export function descendantsAfterTurn(k: Pick<ForkHost, 'history'>, pid: number, turn: number): ((entry: JournalEntry) => boolean) | undefined {
+  const prompt = k.history(pid).find((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt' && e.turn === turn);
+  return prompt ? madeAfter(k, pid, { at: Date.parse(prompt.ts), turn }) : undefined;
 }
 
 /** Every row of a fork's context must be there: an origin removed since (aos rm) leaves a hole no fork begins with. */
