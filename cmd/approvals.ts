@@ -1,5 +1,5 @@
 /** `aos approvals`, `aos approve <id>`, `aos deny <id> [--reason …]`: the person in the loop. */
-import { visibleLine } from '../protocol/visible-text.js';
+import { approvalSubject, visibleLine } from '../protocol/visible-text.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -20,7 +20,7 @@ export function formatApprovals(rows: readonly Approval[], width: number): strin
   if (rows.length === 0) return 'no pending approvals';
   const head = ['ID', 'PID', 'NAME', 'CALL', 'SAME', 'EXPIRES', 'RULE / ARGS'];
   // SAME: how many pending requests are this very call from the same tree (aos approve --group answers them all).
-  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), `${r.rule}  ${r.subject === r.call ? '' : `on ${oneLine(r.subject, 40)}  `}${oneLine(r.args, Math.max(20, width - 76))}`]);
+  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), `${r.rule}  ${approvalSubject(r) ? `${approvalSubject(r)}  ` : ''}${oneLine(r.args, Math.max(20, width - 76))}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');

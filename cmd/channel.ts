@@ -197,9 +197,9 @@ Examples:
       summary: "send a channel's messages (of a chat, a sender) to a unit or a live process",
       args: [['<channel>', 'the channel']],
       options: [
-        { flags: '--account <id>', help: 'only the messages to this account (default: any)' },
-        { flags: '--chat <id>', help: 'only the messages of this chat (default: any)' },
-        { flags: '--sender <id>', help: 'only the messages of this sender (default: any)' },
+        { flags: '--account <id>', help: 'only the messages to this account (default: every account)' },
+        { flags: '--chat <id>', help: 'only the messages of this chat (default: every chat)' },
+        { flags: '--sender <id>', help: 'only the messages of this sender (default: every sender)' },
         { flags: '--unit <unit>', help: 'a run of this unit per message, the thread attached', conflicts: ['pid'] },
         { flags: '--pid <pid>', help: "a live process's stdin", conflicts: ['unit'] },
         { flags: '--thread <template>', help: 'the thread the conversation is kept in, of {channel} {account} {chat} {sender} (default chat:{channel}:{chat})' },

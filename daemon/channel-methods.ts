@@ -3,7 +3,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { customProgram } from '../drivers/channels/programs.js';
 import { AosError } from '../sys/errno.js';
 import { aosPaths } from '../sys/paths.js';
-import { checkSandboxBinds, MisplacedState } from '../sys/state-placement.js';
+import { checkTrustedBinds, MisplacedState } from '../sys/state-placement.js';
 import type { BindingInfo, ChannelInfo, ChannelMessageInfo, ChannelsApi, PairedSender, PairingInfo } from '../kernel/ipc/channel-types.js';
 import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
 import type { ShapeOf } from '../protocol/shape-check.js';
@@ -12,10 +12,10 @@ import type { bindingInfo, channelInfo, channelMessage, pairedSender, pairingInf
 type ChannelMethod = 'channel_add' | 'channel_rm' | 'channel_ls' | 'channel_show' | 'channel_bind' | 'channel_unbind' | 'channel_pair' | 'channel_test';
 type ChannelHandlers = { [M in ChannelMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
 
-/** A custom adapter's sandbox never shows the aos home (its store, audit key, tokens), as an MCP server's may not. */
+/** A custom adapter's sandbox never shows the aos home (its store, audit key, tokens), nor runs what agents can rewrite. */
 function refuseStateBinds(reads: readonly string[]): void {
   try {
-    checkSandboxBinds(aosPaths(), reads.map((p) => ({ what: 'the custom adapter\'s read path', path: p })));
+    checkTrustedBinds(aosPaths(), reads.map((p) => ({ what: 'the custom adapter\'s read path', path: p })));
   } catch (error) {
     if (error instanceof MisplacedState) throw new AosError('EINVAL', error.message);
     throw error;

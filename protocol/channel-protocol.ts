@@ -42,7 +42,7 @@ export const CHANNEL_METHODS = {
   /** One channel: as listed, with its bindings, pending pairings, paired senders and its newest `limit` messages (default 20), newest last. */
   channel_show: { params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }), result: R.channel_show },
   /**
-   * Send a channel's messages (of an account, chat and sender; absent: any) to a unit — a run per
+   * Send a channel's messages (of an account, chat and sender; absent: every one) to a unit — a run per
    * message — or to a live process's stdin: exactly one of `unit` and `pid`. `thread` is the template
    * of the thread the conversation is kept in (default `chat:{channel}:{chat}`).
    */

@@ -10,6 +10,15 @@ export function visibleText(text: string): string {
   return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * What an approval was asked about (a path, a command, the chat CHANNEL_SEND {"to":"inbound"} was
+ * found to go to at the gate): `on <subject>`, whole and escaped — never cut with the arguments,
+ * which may not say it; '' when it is only the call's name.
+ */
+export function approvalSubject(row: { call: string; subject?: string }): string {
+  return !row.subject || row.subject === row.call ? '' : `on ${visibleText(row.subject)}`;
+}
+
 /** A value as one visible line of JSON, cut to `max` characters with what was cut said. */
 export function visibleLine(value: unknown, max: number): string {
   const text = visibleText(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null'));

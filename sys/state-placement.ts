@@ -103,6 +103,22 @@ export function checkSandboxBinds(paths: StatePaths, binds: ReadonlyArray<{ what
 }
 
 /**
+ * What a program that holds a secret runs from (a channel's adapter): out of the aos home, as every
+ * bind, and out of the agents' workspace too — an agent there could rewrite the program and have
+ * the secret.
+ */
+export function checkTrustedBinds(paths: StatePaths, binds: ReadonlyArray<{ what: string; path: string }>): void {
+  checkSandboxBinds(paths, binds);
+  const workspace = resolvedPath(paths.workspace);
+  for (const bind of binds) {
+    const real = resolvedPath(bind.path);
+    if (within(real, workspace) || within(workspace, real)) {
+      throw new MisplacedState(`${bind.what} ${real} is in reach of agents (the workspace ${workspace}): an agent could change what runs with the secret — put it elsewhere`);
+    }
+  }
+}
+
+/**
  * Why an agent might change the policy file by another name: it has more than one hard link, and
  * the other may lie in the workspace (no path to it is known). Checked at start and before each
  * reload of an edit (daemon/policy-watch.ts), since an edit is applied at once. Null when it has one.

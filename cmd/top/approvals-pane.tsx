@@ -3,12 +3,14 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import type { ApprovalRow } from './source.js';
 import { tone } from './theme.js';
-import { visibleLine, visibleText } from '../../protocol/visible-text.js';
+import { approvalSubject, visibleLine, visibleText } from '../../protocol/visible-text.js';
 
 /** The call as it will run: invisible characters escaped, and a cut that says so (aos approvals --json shows all). */
 export function approvalLine(row: ApprovalRow, width: number): string {
   const head = `${row.id}  pid ${row.pid} ${visibleText(row.name)}  ${row.call} `;
-  const tail = `  (${row.rule})${row.group_size > 1 ? `  ×${row.group_size} alike` : ''}`;
+  // What the rule was asked about, whole (a send's chat, resolved): the words alone may aim elsewhere.
+  const about = approvalSubject(row);
+  const tail = `${about ? `  ${about}` : ''}  (${row.rule})${row.group_size > 1 ? `  ×${row.group_size} alike` : ''}`;
   return `${head}${visibleLine(row.args, Math.max(24, width - head.length - tail.length))}${tail}`;
 }
 

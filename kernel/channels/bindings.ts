@@ -1,6 +1,6 @@
 /**
  * Bindings (issue 34): which messages of a channel go where. Each names an account, a chat and a
- * sender (`*`: any) and a target — a unit (a run per message, its thread attached) or a live
+ * sender (`*`: every one) and a target — a unit (a run per message, its thread attached) or a live
  * process (its stdin) — and the thread the conversation is kept in, a template of the message's
  * `{channel} {account} {chat} {sender}`. The most specific binding wins: the one naming the sender,
  * then the chat, then the account; among equals the newest.

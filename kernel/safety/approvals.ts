@@ -32,10 +32,14 @@ export interface ApprovalCall {
   part?: string;
 }
 
-/** The call a request is for: where it is in the process's turns, and what it is. */
-export function bindingOf(proc: Pick<Proc, 'pending'>, call: Pick<ApprovalCall, 'name' | 'args' | 'part'>): string {
+/**
+ * The call a request is for: where it is in the process's turns, and what it is — its arguments and
+ * what the rule was asked about, resolved (CHANNEL_SEND {"to":"inbound"} is a chat found at the
+ * gate: the same words aimed at another chat are another call, which this answer never covers).
+ */
+export function bindingOf(proc: Pick<Proc, 'pending'>, call: Pick<ApprovalCall, 'name' | 'args' | 'part'> & { subject?: string | null }): string {
   const at = proc.pending ? `${proc.pending.turn}.${proc.pending.next}` : '-';
-  const digest = createHash('sha256').update(canonicalJson({ name: call.name, args: call.args, part: call.part ?? null })).digest('hex');
+  const digest = createHash('sha256').update(canonicalJson({ name: call.name, args: call.args, part: call.part ?? null, subject: call.subject ?? null })).digest('hex');
   return `${at}:${digest}`;
 }
 
@@ -214,10 +218,10 @@ export class Approvals {
     let mine = false;
     for (const r of this.pending.values()) mine ||= r.pid === proc.pid;
     if (!mine) return;
-    const binding = bindingOf(proc, call);
     for (const r of [...this.pending.values()]) {
       if (r.pid !== proc.pid) continue;
-      if (r.binding === binding) this.settle(r, 'withdrawn', null, null, 'the policy no longer asks for this call');
+      // The call it is at, whatever it was asked about (the policy asks about none of it now).
+      if (r.binding === bindingOf(proc, { ...call, subject: r.subject })) this.settle(r, 'withdrawn', null, null, 'the policy no longer asks for this call');
       else this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
     }
   }

@@ -160,6 +160,10 @@ describe('aos channel', () => {
     const home = await cli(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${adapter} ${target}`, '--egress', target, '--read', t.home]);
     expect(home.code).toBe(1);
     expect(home.stderr).toMatch(/would show the aos home .* inside a sandbox/);
+    // A program agents could rewrite would run with the token: one in (or reading) the workspace is refused too.
+    const planted = await cli(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${path.join(String(t.env.AOS_WORKSPACE), 'adapter.mjs')}`, '--egress', target]);
+    expect(planted.code).toBe(1);
+    expect(planted.stderr).toMatch(/is in reach of agents \(the workspace|would show the aos home/);
     const added = await json<{ channel: Info & { egress: string[] } }>(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${adapter} ${target}`, '--egress', target], 'channel-add');
     expect(added.channel).toMatchObject({ name: 'echo', kind: 'custom', api_root: '', egress: [target] });
     await until(async () => (await json<{ channel: Info }>(['channel', 'show', 'echo'], 'channel-show')).channel.account === 'third-party-bot', 20_000, 'the adapter said hello');

@@ -1,7 +1,7 @@
 /**
  * A daemon home for one test file whose OpenAI-compatible provider is a fake on loopback
  * (test/fakes/fake-provider.ts): made before the file's tests, taken down after. `cli` runs the
- * real CLI with the fake's settings (`openai:<any>` reaches it).
+ * real CLI with the fake's settings (`openai:<model>` reaches it).
  */
 import { afterAll, beforeAll } from 'vitest';
 import { type FakeProvider, type FakeProviderOptions, startFakeProvider } from '../fakes/fake-provider.js';

@@ -50,6 +50,21 @@ describe('an approval as a person reads it', () => {
     }
   });
 
+  it('shows what the rule was asked about (a send\'s resolved chat) whole and as it is, in both views', () => {
+    const about = (subject: string): Approval => ({ ...row('{"to":"inbound","text":"hi"}'), call: 'CHANNEL_SEND', subject, rule: 'ask: "channel:tg"' }) as Approval;
+    const long = `tg/${'1'.repeat(120)}`;
+    for (const view of [(r: Approval) => formatApprovals([r], 120), (r: Approval) => approvalLine(r, 120)]) {
+      // Two chats that share a long beginning are told apart: the subject is never cut.
+      expect(view(about(`${long}7`))).toContain(`on ${long}7`);
+      expect(view(about(`${long}8`))).toContain(`on ${long}8`);
+      for (const trick of ['tg/5\r     tg/6', 'tg/\u202e6', 'tg/5\u200b', 'tg/5\n(ask: "channel:tg/6")']) {
+        const line = view(about(trick));
+        expect(line).not.toMatch(HIDING);
+        expect(line.split('\n').length).toBeLessThanOrEqual(2);
+      }
+    }
+  });
+
   it('says "alike" only from the kernel\'s count', () => {
     expect(approvalLine(row('{"cmd":"git push ×99 alike"}'), 200)).not.toMatch(/\) {2}×\d+ alike$/);
     expect(approvalLine(row('{"cmd":"git push"}', 'w', 3), 200)).toMatch(/\(ask: exec:git push\*\) {2}×3 alike$/);
