@@ -1,5 +1,5 @@
 /** The handoff benchmark's visit 1 to Acme Freight Ltd (onboarding): what each agent looks up and the notes it hands on (bench/handoff-notes.ts). */
-import { endMarker as end, type Step, type StepText } from './handoff-steps.js';
+import { BUSINESS_PRICEBOOK, endMarker as end, type Step, type StepText } from './handoff-steps.js';
 
 export const visit1: Record<Step, StepText> = {
   intake: {
@@ -64,17 +64,7 @@ Recommendation for pricing: Business tier with the UK residency add-on (price-bo
 ${end('research', 1)}`,
   },
   pricing: {
-    source: {
-      path: '/pricebook/business.md',
-      text: `# Business tier (price book 2026.2, valid to 31 Dec 2026)
-List price: GBP 62 per seat per month, billed annually.
-Includes: SAML SSO (Azure AD, Okta, Google), multi-drop optimisation, telematics connectors, 99.9% SLA.
-Add-ons: UK data residency GBP 6 per seat per month; premium support GBP 900 per year.
-Discounts: annual prepayment 10%; volume 5% from 40 seats, 8% from 100 seats.
-Stacked discounts above 12% need sales-lead approval (UK: M. Okafor for North).
-Pilots: up to 60 days free for one site, converts to the contract at pilot end.
-Quotes: numbered Q-YYYY-NNNN, valid 30 days.`,
-    },
+    source: BUSINESS_PRICEBOOK,
     lookup: 'Opening the price-book page research recommends.',
     kind: 'decision',
     notes: `Pricing decision for Acme Freight Ltd (Business tier + UK residency, price book 2026.2):

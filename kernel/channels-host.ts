@@ -28,7 +28,15 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
       return k.closing;
     },
     appendThread: (key, entry) => void k.threads.append(key, { text: entry.text, kind: entry.kind, pid: entry.pid, unit: null }),
-    hasUnit: (name) => k.units.list().some((u) => u.name === name),
+    // One lookup (list() would read every unit's runs from the store).
+    hasUnit: (name) => {
+      try {
+        k.units.spec(name);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     fireUnit: (name, f) =>
       k.units.fire(name, { trigger: f.label, scheduledFor: null, catchUp: false, fields: f.fields, event: f.event, eventId: f.eventId, attach: f.attach, bind: (pid) => (f.bind(pid), {}) }),
     sendStdin: (pid, text) => k.mailboxes.sendStdin(pid, text),

@@ -5,6 +5,7 @@
  */
 
 import { ADAPTER_MAINS, type AdapterKind } from '../../drivers/channels/programs.js';
+import type { BindingRecord } from '../store/api.js';
 
 /** The first-party adapters, and `custom`: a program of a third party's speaking the channel protocol (drivers/channels/protocol.ts). */
 export const CHANNEL_KINDS = [...(Object.keys(ADAPTER_MAINS) as AdapterKind[]), 'custom' as const];
@@ -86,17 +87,8 @@ export interface BindingSpec {
   thread?: string | null;
 }
 
-export interface BindingInfo {
-  id: string;
-  channel: string;
-  account: string;
-  chat: string;
-  sender: string;
-  unit: string | null;
-  pid: number | null;
-  thread: string;
-  created_at: string;
-}
+/** A binding as shown: its stored row (`*` where it matches every one), its time as ISO. */
+export type BindingInfo = Omit<BindingRecord, 'created_at'> & { created_at: string };
 
 export interface PairingInfo {
   code: string;
