@@ -20,8 +20,10 @@ const LAYERS = [
   { name: 'protocol', what: 'what travels between the daemon and its clients', sees: ['sys'] },
   // The kernel core, floor by floor.
   // Above the store, only its interface (api.ts) is seen; the composition root also opens it (open.ts).
-  { name: 'kernel/store', what: 'rows and commits (SQLite)', door: ['api.ts'], rootDoor: ['open.ts'] },
+  { name: 'kernel/store', what: 'rows and commits (SQLite)', door: ['api.ts'], rootDoor: ['open.ts'], builtOn: 'better-sqlite3' },
   { name: 'kernel/sched', what: 'the scheduler and the model pool' },
+  // Seen from above through cluster.ts alone; the only folder that names the PostgreSQL client.
+  { name: 'kernel/cluster', what: 'kernels on one PostgreSQL: nodes, epochs, fencing, shared provider budgets', door: ['cluster.ts'], rootDoor: [], builtOn: 'pg' },
   { name: 'kernel/context', what: 'what the model sees: prompt, messages, results, budgets' },
   { name: 'kernel/proc', what: 'the process table, lifecycle, spawn, kill, budgets' },
   { name: 'kernel/ipc', what: 'mailboxes, webhooks, context threads and the history search' },
@@ -90,12 +92,14 @@ function layerRules() {
         from: { path: pathOf(ROOT) },
         to: { path: pathOf(layer.name), pathNot: doors([...layer.door, ...layer.rootDoor]) },
       });
+    }
+    if (layer.builtOn) {
       rules.push({
-        name: `${layer.name}-alone-names-sqlite`,
+        name: `${layer.name}-alone-names-${layer.builtOn}`,
         severity: 'error',
-        comment: 'Nothing above the store names better-sqlite3: a second backend replaces it behind the interface.',
+        comment: `Nothing but ${layer.name} names ${layer.builtOn}: a second backend replaces it behind the door.`,
         from: { path: '^(kernel|daemon|cmd|client|protocol|syscalls|drivers|sys)/', pathNot: pathOf(layer.name) },
-        to: { path: 'node_modules/better-sqlite3' },
+        to: { path: `node_modules/${layer.builtOn}/` },
       });
     }
     return rules;

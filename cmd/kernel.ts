@@ -11,6 +11,7 @@ import { PROC_STATES } from '../sys/types.js';
 import type { KernelStats } from '../protocol/views.js';
 import { CliError, EXIT } from './fail.js';
 import { describeProvider } from './providers.js';
+import { clusterRows, nodeTable } from './cluster-format.js';
 import { formatBytes, formatCost, formatCount, formatDuration } from './top/format.js';
 import { out, err } from './out.js';
 import type { VerbSpec } from './verb.js';
@@ -19,12 +20,20 @@ interface JsonFlag {
   json?: boolean;
 }
 
+interface StartFlags extends JsonFlag {
+  node?: string;
+  database?: string;
+}
+
 function print(json: boolean, value: object, human: string): void {
   out(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
 }
 
-export async function runStart(flags: JsonFlag): Promise<number> {
+export async function runStart(flags: StartFlags): Promise<number> {
   const paths = aosPaths();
+  // The daemon reads its settings from the environment it is started with.
+  if (flags.database !== undefined) process.env.AOS_DATABASE_URL = flags.database;
+  if (flags.node !== undefined) process.env.AOS_NODE = flags.node;
   let connected;
   try {
     connected = { ...(await pingKernel(paths)), started: false };
@@ -61,8 +70,10 @@ function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
     ['tokens', `${formatCount(s.prompt_tokens)} prompt, ${formatCount(s.output_tokens)} output, cost ${formatCost(s.cost)}`],
     ['memory', `rss ${formatBytes(s.rss_bytes)}, heap ${formatBytes(s.heap_used_bytes)}`],
     ['webhooks', s.webhook_url ?? 'off'],
+    ...(s.cluster ? clusterRows(s.cluster) : []),
   ];
-  return rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n');
+  const table = rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n');
+  return s.cluster ? `${table}\n\n${nodeTable(s.cluster)}` : table;
 }
 
 export async function runStatus(flags: JsonFlag): Promise<number> {
@@ -105,11 +116,14 @@ Examples:
       summary: 'start the daemon unless it is running',
       options: [
         { flags: '--json', help: 'print {"pid","socket","started"}' },
+        { flags: '--database <url>', help: 'join the cluster of kernels on this PostgreSQL (postgres://…; AOS_DATABASE_URL)' },
+        { flags: '--node <name>', help: "this kernel's name in the cluster (AOS_NODE; default: the host's name)" },
       ],
       help: `
-Example:
-  AOS_HOME=/tmp/aos aos kernel start`,
-      run: ({ flags }) => runStart(flags as JsonFlag),
+Examples:
+  AOS_HOME=/tmp/aos aos kernel start
+  aos kernel start --database postgres://aos@/aos?host=/var/run/postgresql --node a`,
+      run: ({ flags }) => runStart(flags as StartFlags),
     },
     {
       name: 'stop',

@@ -5,6 +5,7 @@
  * here) or by hand in the foreground. SIGTERM, SIGINT and the `shutdown` method stop it cleanly:
  * the kernel is closed, not its processes — they resume on the next start.
  */
+import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
@@ -119,6 +120,13 @@ function mcpBinds(policy: Policy): Array<{ what: string; path: string }> {
   );
 }
 
+/** AOS_DATABASE_URL makes this kernel a node of that cluster, named AOS_NODE (this host's name by default). */
+function clusterFromEnv(env: NodeJS.ProcessEnv): { url: string; node: string } | undefined {
+  const url = env.AOS_DATABASE_URL?.trim();
+  if (!url) return undefined;
+  return { url, node: env.AOS_NODE?.trim() || hostname().split('.')[0] || 'node' };
+}
+
 /** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. */
 async function createKernel(policy: Policy): Promise<Kernel> {
   const explicit = process.env.AOS_WEBHOOK_PORT;
@@ -141,6 +149,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).
     memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
+    cluster: clusterFromEnv(process.env),
     log,
   };
   // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).

@@ -1,4 +1,5 @@
 /** What the daemon (or a test) tells the kernel when it creates one: kernel/kernel.ts. */
+import type { ClusterOptions } from './cluster/cluster.js';
 import type { Clock } from '../sys/clock.js';
 import type { MemoryOptions } from '../drivers/memory/open-memory.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
@@ -50,5 +51,6 @@ export interface KernelOptions {
   secrets?: SecretBox;
   /** The policy's model ladder, budgets and privacy rules (kernel/cost); none when absent. */
   cost?: CostPolicy;
+  /** Join a cluster of kernels on one PostgreSQL as this node (AOS_DATABASE_URL, AOS_NODE); alone when absent. */
+  cluster?: ClusterOptions;
 }
-

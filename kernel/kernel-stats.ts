@@ -6,6 +6,7 @@ import type { Scheduler } from './sched/scheduler.js';
 import { PROC_STATES, type ProcState } from '../sys/types.js';
 import { KERNEL_VERSION } from '../sys/version.js';
 import { type KernelStats, maxInferences } from '../protocol/views.js';
+import type { ClusterView } from '../protocol/cluster-view.js';
 
 export interface StatsSource {
   readonly table: ProcTable;
@@ -13,6 +14,7 @@ export interface StatsSource {
   readonly pool: ModelPool;
   readonly startedAt: number;
   readonly gatewayUrl: string | null;
+  readonly cluster: { status(): ClusterView } | null;
 }
 
 export function kernelStats(k: StatsSource): KernelStats {
@@ -48,5 +50,6 @@ export function kernelStats(k: StatsSource): KernelStats {
     rate_limits: k.pool.headroom(),
     providers,
     webhook_url: k.gatewayUrl,
+    cluster: k.cluster?.status() ?? null,
   };
 }

@@ -28,6 +28,8 @@ export interface StopHost extends ProcCore {
   readonly budgets: { close(): void };
   /** The channels' adapters: stopped, their sandboxes killed. */
   readonly channels: { close(): Promise<void> };
+  /** The cluster: allowance given back, the node marked `left`. */
+  readonly cluster: { close(): Promise<void> } | null;
   waitExit(pid: number): Promise<Pcb>;
   log(level: LogLevel, message: string): void;
 }
@@ -35,6 +37,7 @@ export interface StopHost extends ProcCore {
 async function release(k: StopHost): Promise<void> {
   await closeDrivers(k.opened);
   await k.psAll.close();
+  await k.cluster?.close().catch((error: unknown) => k.log('warn', `cluster: not left cleanly (${(error as Error).message}); other nodes will fence this one`));
 }
 
 export async function shutdownKernel(k: StopHost): Promise<void> {

@@ -1,9 +1,8 @@
 /**
- * The composition root: opens the store and the drivers, wires the process table, the scheduler,
- * IPC, the safety pieces and the turn loop together. It is the data the proc/ functions work on
- * (ProcCore) and, for the daemon and for programs that embed aos, a short public API: spawn, kill,
- * wait, ps, logs, stats, close. The kernel opens no listener: the daemon attaches the webhook
- * gateway through `options.gateway`.
+ * The composition root: opens the store, the drivers and its place in a cluster, wires the process
+ * table, the scheduler, IPC, the safety pieces and the turn loop together. It is the data the proc/
+ * functions work on (ProcCore) and, for the daemon and programs that embed aos, a short public API:
+ * spawn, kill, wait, ps, logs, stats, close. It opens no listener: the daemon attaches the gateway.
  */
 import { AosError } from '../sys/errno.js';
 import type { OpenedDrivers } from '../drivers/index.js';
@@ -48,6 +47,7 @@ import { type ForkAnswer, forkProcess, type ForkRequest } from './fork.js';
 import { rootModel } from './proc/root-model.js';
 import { isLadder, rungsOf } from '../sys/ladder.js';
 import { channelsHost } from './channels-host.js';
+import { attachCluster, type Cluster, withCluster } from './cluster-host.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
 import { Budgets } from './cost/budgets.js';
@@ -107,6 +107,8 @@ export class Kernel implements SpawnCore {
     readonly opened: OpenedDrivers,
     opened_: OpenedStore,
     private readonly options: KernelOptions,
+    /** The cluster this kernel is a node of (AOS_DATABASE_URL), or null. */
+    readonly cluster: Cluster | null = null,
   ) {
     const store = opened_.store;
     this.store = store;
@@ -122,7 +124,7 @@ export class Kernel implements SpawnCore {
     this.tapes = opened.llm.tapes;
     this.models = opened.llm.registry;
     this.procDrivers = new ProcDrivers(opened);
-    this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry });
+    this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry, buckets: cluster?.buckets });
     this.psAll = opened_.allProcesses({ inline: () => this.processes({ all: true }), maxPid: () => this.store.ids.lastPid() });
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
@@ -152,12 +154,15 @@ export class Kernel implements SpawnCore {
     return this.budgets.any ? this.budgets.headroom(proc) : null;
   }
 
-  static async create(options: KernelOptions): Promise<Kernel> {
+  static create = (options: KernelOptions): Promise<Kernel> => withCluster(options, (cluster) => Kernel.open(options, cluster));
+
+  private static async open(options: KernelOptions, cluster: Cluster | null): Promise<Kernel> {
     const opened = await openKernelDrivers(options);
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
-    const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options);
+    const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options, cluster);
     await openServices(kernel, options);
+    attachCluster(kernel);
     await kernel.budgets.setSpecs(kernel.cost.budgets);
     await kernel.keys.load();
     await kernel.threads.load();
@@ -208,9 +213,7 @@ export class Kernel implements SpawnCore {
   get work(): CostPolicy['work'] { return this.cost.work; }
   get privacy(): PrivacyPolicy | null { return this.cost.privacy; }
 
-  audit(input: AuditInput): void {
-    this.safety.audit.record(input);
-  }
+  audit = (input: AuditInput): void => void this.safety.audit.record(input);
 
   private reloadedDefaultModel: string | undefined;
 
@@ -291,9 +294,6 @@ export class Kernel implements SpawnCore {
   /** Kill everything still alive and wait for it to be reaped (the in-process CLI's exit). */
   shutdown = (): Promise<void> => shutdownKernel(this);
 
-  /**
-   * Stop without ending any process: commit, close the store, and abort what is in flight so
-   * nothing more runs. The next kernel on this store resumes every process where it was.
-   */
+  /** Stop without ending any process: commit, close the store, abort what is in flight; the next kernel resumes them. */
   close = (options: { crashed?: boolean; backup?: boolean } = {}): Promise<void> => closeKernel(this, options);
 }

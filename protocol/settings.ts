@@ -4,6 +4,7 @@
  * daemon started is reported as drift, not as "set the key". Secrets travel as fingerprints only.
  */
 import { createRequire } from 'node:module';
+import { maskUrlPassword } from '../sys/url-credentials.js';
 
 /** node:crypto costs a CLI verb ~4 ms to load: only a caller with a secret set pays for it. */
 const loadCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
@@ -39,7 +40,8 @@ export function settingsOf(env: NodeJS.ProcessEnv): Settings {
   for (const name of [...new Set(names)].sort()) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    out[name] = isSecret(name) ? fingerprint(value) : value;
+    // A URL's password (AOS_DATABASE_URL, a base URL with credentials) travels as its fingerprint too.
+    out[name] = isSecret(name) ? fingerprint(value) : maskUrlPassword(value, fingerprint);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 /** The shapes the kernel shows to the outside (ps rows, kernel totals): plain JSON. */
+import type { ClusterView } from './cluster-view.js';
 import type { Pcb, ProcState, WaitSpec } from '../sys/types.js';
 
 export interface ProcRow {
@@ -64,6 +65,8 @@ export interface KernelStats {
   providers: ProviderStats[];
   /** Base URL of the webhook gateway, or null when it is off. */
   webhook_url: string | null;
+  /** The cluster this kernel is a node of (AOS_DATABASE_URL), or null when it runs alone. */
+  cluster?: ClusterView | null;
 }
 
 /** `child 3`, `child any`, `msg`, ...: what a process waits for, in a word. */

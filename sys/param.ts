@@ -1,13 +1,11 @@
-/**
- * Every limit and default of the kernel, in one place (xv6's param.h).
- * Drivers take their limits as options; the kernel passes these values.
- */
+/** Every limit and default of the kernel, in one place (xv6's param.h); drivers take theirs as options. */
 import { costParam } from './param-cost.js';
 import { threadParam } from './param-threads.js';
 import { channelParam } from './param-channels.js';
+import { clusterParam } from './param-cluster.js';
 
 export const param = {
-  ...{ ...costParam, ...threadParam, ...channelParam },
+  ...{ ...costParam, ...threadParam, ...channelParam, ...clusterParam },
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /**

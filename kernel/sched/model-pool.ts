@@ -11,6 +11,7 @@ import { Gate, type ProviderFigures } from './pool-gate.js';
 import type { LaneLimits } from './pool-limits.js';
 import { classifyProvider, type ProviderClass } from './provider-class.js';
 import { SlotWaiters } from './slot-waiters.js';
+import type { BucketFactory } from './token-bucket.js';
 
 export { parseLimits, type LaneLimits } from './pool-limits.js';
 export type { ProviderFigures } from './pool-gate.js';
@@ -24,6 +25,8 @@ export interface PoolOptions {
   random?: () => number;
   /** Hosted, local or unbounded: where a provider's limit starts (from its base URL by default). */
   classify?: (provider: string) => ProviderClass;
+  /** Where requests-per-minute and tokens-per-minute budgets are kept (a cluster shares them; kernel/cluster). */
+  buckets?: BucketFactory;
 }
 
 /** What one admitted inference holds until it ends. */
@@ -103,7 +106,7 @@ export class ModelPool {
   private gate(key: string, isProvider: boolean): Gate {
     let gate = this.gates.get(key);
     if (!gate) {
-      gate = new Gate(key, this.limits[key] ?? {}, isProvider ? this.classify(key) : null);
+      gate = new Gate(key, this.limits[key] ?? {}, isProvider ? this.classify(key) : null, this.options.buckets);
       this.gates.set(key, gate);
     }
     return gate;

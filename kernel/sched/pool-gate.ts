@@ -7,7 +7,7 @@ import { AdaptiveLimit, type Ticket } from './adaptive-limit.js';
 import { param } from '../../sys/param.js';
 import type { LaneLimits } from './pool-limits.js';
 import type { ProviderClass } from './provider-class.js';
-import { TokenBucket } from './token-bucket.js';
+import { type Bucket, type BucketFactory, TokenBucket } from './token-bucket.js';
 
 /** What `aos kernel status` and `aos top` show of a provider's gate (the scheduler adds `queued`). */
 export interface ProviderFigures {
@@ -29,8 +29,8 @@ export class Gate {
   waiting = 0;
   /** Refusals (429, 503) seen. */
   throttled = 0;
-  readonly rpm: TokenBucket | null;
-  readonly tpm: TokenBucket | null;
+  readonly rpm: Bucket | null;
+  readonly tpm: Bucket | null;
   private fixed: number;
   private adaptive: AdaptiveLimit | null;
 
@@ -39,10 +39,11 @@ export class Gate {
     limits: LaneLimits,
     /** For a model's own gate: null (no limit of its own unless configured). */
     kind: ProviderClass | null,
-    now = Date.now(),
+    /** Where the budgets are kept: this node (a TokenBucket each) unless a cluster shares them. */
+    buckets: BucketFactory = localBuckets,
   ) {
-    this.rpm = limits.rpm ? new TokenBucket(limits.rpm, now, (limits.rpm / 60) * param.rpmBurstSeconds) : null;
-    this.tpm = limits.tpm ? new TokenBucket(limits.tpm, now, (limits.tpm / 60) * param.tpmBurstSeconds) : null;
+    this.rpm = limits.rpm ? buckets(key, 'rpm', limits.rpm, (limits.rpm / 60) * param.rpmBurstSeconds) : null;
+    this.tpm = limits.tpm ? buckets(key, 'tpm', limits.tpm, (limits.tpm / 60) * param.tpmBurstSeconds) : null;
     this.fixed = limits.concurrency ?? Infinity;
     this.adaptive = limits.concurrency === undefined ? adaptiveFor(kind, limits.start) : null;
   }
@@ -98,6 +99,8 @@ export class Gate {
     };
   }
 }
+
+export const localBuckets: BucketFactory = (_key, _kind, perMinute, capacity) => new TokenBucket(perMinute, Date.now(), capacity);
 
 const ADAPTIVE = { min: param.concurrencyMin, max: param.concurrencyMax, backoff: param.concurrencyBackoff };
 

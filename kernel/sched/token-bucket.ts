@@ -4,7 +4,25 @@
  * the limit over shorter or sliding windows), may go negative when a request used more than was
  * reserved, and can be corrected from what a provider says is left (rate-limit headers).
  */
-export class TokenBucket {
+/**
+ * What a gate needs of a per-minute budget: this node's own TokenBucket, or a share of one kept in
+ * a cluster's database (kernel/cluster/shared-bucket.ts) when several kernels use one provider.
+ */
+export interface Bucket {
+  readonly perMinute: number;
+  readonly capacity: number;
+  available(now?: number): number;
+  waitFor(amount: number, now?: number): number;
+  take(amount: number, now?: number): void;
+  adjust(delta: number, now?: number): void;
+  observeRemaining(remaining: number, now?: number): void;
+  drainUntil(until: number, now?: number): void;
+}
+
+/** Makes a gate's budget of one kind: `key` is the gate (a provider, or a model with limits of its own). */
+export type BucketFactory = (key: string, kind: 'rpm' | 'tpm', perMinute: number, capacity: number) => Bucket;
+
+export class TokenBucket implements Bucket {
   private level: number;
   private updatedAt: number;
   private readonly refillPerMs: number;

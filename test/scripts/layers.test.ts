@@ -77,7 +77,7 @@ describe('the generated layer rule', () => {
   it('orders the top level and the kernel core, bottom first', () => {
     expect(layers).toEqual([
       'sys', 'drivers', 'syscalls', 'protocol',
-      'kernel/store', 'kernel/sched', 'kernel/context', 'kernel/proc', 'kernel/ipc', 'kernel/upkeep', 'kernel/cost', 'kernel/loop', 'kernel/safety', 'kernel/units', 'kernel/channels', 'kernel/tapes', 'kernel',
+      'kernel/store', 'kernel/sched', 'kernel/cluster', 'kernel/context', 'kernel/proc', 'kernel/ipc', 'kernel/upkeep', 'kernel/cost', 'kernel/loop', 'kernel/safety', 'kernel/units', 'kernel/channels', 'kernel/tapes', 'kernel',
       'client', 'daemon', 'cmd',
     ]);
   });

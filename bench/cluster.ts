@@ -1,0 +1,155 @@
+/**
+ * Kernels on one PostgreSQL (issue 36), against the fake provider on loopback with one request
+ * budget for all of them (AOS_LIMITS rpm, the same on every node) and each node capped in
+ * inferences in flight (standing in for its capacity). A throwaway PostgreSQL (test/helpers).
+ *  - throughput with 1, 2, 3 nodes: turns a second, from the first spawn to the last exit. It grows
+ *    with nodes until the shared budget is reached, then stays flat, and no 429 is answered at all
+ *    (the provider's own limiter, set a little above the budget, counts them);
+ *  - what the cluster costs the database per turn: transactions and WAL bytes (grants, heartbeats;
+ *    process state stays in each node's SQLite store);
+ *  - fencing: a node SIGKILLed until another has declared it dead (target: the lease plus 2 s).
+ *
+ *   node --import tsx bench/cluster.ts [--per-node 8] [--turns 40] [--cap 4] [--latency 100] [--rpm 4800]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Kernel } from '../kernel/kernel.js';
+import { param } from '../sys/param.js';
+import { startFakeProvider } from '../test/fakes/fake-provider.js';
+import { pgSkipReason, startPostgres } from '../test/helpers/postgres.js';
+import { figure, flag, report } from './report.js';
+
+const perNode = Number(flag('per-node', '8'));
+const turns = Number(flag('turns', '40'));
+const cap = Number(flag('cap', '4'));
+const latency = Number(flag('latency', '100'));
+const rpm = Number(flag('rpm', '4800'));
+
+const skip = pgSkipReason();
+if (skip) {
+  process.stderr.write(`cluster: ${skip}\n`);
+  process.exit(0);
+}
+
+const server = await startPostgres();
+const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-cluster-'));
+// The provider's own limit: the budget's second plus its one-second burst, so a node that kept to
+// the shared budget is never refused and one that spent a budget of its own would be.
+const fake = await startFakeProvider({
+  latencyMs: latency,
+  limits: { rpm: Math.ceil((2 * rpm) / 60), windowMs: 1_000 },
+  reply: ({ messages }: { messages: unknown[] }) => (messages.length < 2 * turns - 1 ? `[SYS_CALL::SYS_SLEEP] {"ms":${messages.length}}` : '[SYS_CALL::SYS_EXIT] {"code":0}'),
+});
+process.env.OPENAI_BASE_URL = `${fake.url}/v1`;
+process.env.OPENAI_API_KEY = 'sk-bench';
+
+interface Run {
+  nodes: number;
+  turns_per_s: number;
+  rejected_429: number;
+  retries: number;
+  failed: number;
+  xact_per_turn: number;
+  wal_bytes_per_turn: number;
+}
+
+async function dbFigures(url: string): Promise<{ xact: number; wal: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_stat_clear_snapshot()');
+    const x = await c.query<{ xact: string; wal: string }>(
+      "SELECT xact_commit + xact_rollback AS xact, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal FROM pg_stat_database WHERE datname = current_database()",
+    );
+    return { xact: Number(x.rows[0]?.xact ?? 0), wal: Number(x.rows[0]?.wal ?? 0) };
+  } finally {
+    await c.end();
+  }
+}
+
+async function run(nodes: number): Promise<Run> {
+  const url = await server.createDatabase(`bench_${nodes}`);
+  const kernels: Kernel[] = [];
+  for (let i = 0; i < nodes; i++) {
+    kernels.push(
+      await Kernel.create({
+        workspace: path.join(dir, `ws-${nodes}-${i}`),
+        rootCapabilities: ['timer'],
+        modelLimits: { openai: { rpm, concurrency: cap } },
+        modelRetry: { backoffBaseMs: 20, backoffMaxMs: 500 },
+        cluster: { url, node: `n${i}` },
+      }),
+    );
+  }
+  let retries = 0;
+  for (const k of kernels) k.events.subscribe((e) => void (e.type === 'retry' && retries++));
+  const rejectedBefore = fake.stats().limiterRejections;
+  // Let the first burst of heartbeats pass, so the figures are the workload's.
+  await new Promise((r) => setTimeout(r, 1_200));
+  const before = await dbFigures(url);
+  const started = performance.now();
+  const pids = await Promise.all(kernels.flatMap((k) => Array.from({ length: perNode }, async () => ({ k, pid: (await k.spawn({ task: 't', model: 'openai:m' })).pid }))));
+  const ends = await Promise.all(pids.map(({ k, pid }) => k.waitExit(pid)));
+  const seconds = (performance.now() - started) / 1000;
+  const after = await dbFigures(url);
+  const total = ends.reduce((n, p) => n + p.counters.turns, 0);
+  await Promise.all(kernels.map((k) => k.shutdown()));
+  return {
+    nodes,
+    turns_per_s: total / seconds,
+    rejected_429: fake.stats().limiterRejections - rejectedBefore,
+    retries,
+    failed: ends.filter((p) => p.exitCode !== 0).length,
+    xact_per_turn: (after.xact - before.xact) / total,
+    wal_bytes_per_turn: (after.wal - before.wal) / total,
+  };
+}
+
+/** A node in a process of its own, SIGKILLed: until the survivor has declared it dead (ms). */
+async function fenceTime(): Promise<number> {
+  const url = await server.createDatabase('bench_fence');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const module = path.join(here, '..', 'kernel', 'cluster', `cluster${path.extname(fileURLToPath(import.meta.url))}`);
+  const code = `const { Cluster } = await import(${JSON.stringify(module)}); await Cluster.join({ url: ${JSON.stringify(url)}, node: 'victim' }); process.stdout.write('joined\\n'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const { Cluster } = await import('../kernel/cluster/cluster.js');
+  const survivor = await Cluster.join({ url, node: 'survivor' });
+  await new Promise((r) => setTimeout(r, 1_500));
+  child.kill('SIGKILL');
+  const killed = performance.now();
+  for (;;) {
+    await survivor.member.refresh();
+    if (survivor.status().nodes.find((n) => n.name === 'victim')?.state === 'dead') break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const ms = performance.now() - killed;
+  await survivor.close();
+  return ms;
+}
+
+try {
+  const runs: Run[] = [];
+  for (const n of [1, 2, 3]) runs.push(await run(n));
+  const fenceMs = await fenceTime();
+  const budgetPerS = rpm / 60;
+  const [one, two, three] = runs as [Run, Run, Run];
+  report('cluster', { per_node: perNode, turns, cap, latency_ms: latency, rpm, runs, fence_ms: fenceMs, lease_ms: param.clusterLeaseMs }, [
+    figure('cluster.turns_per_s_1', one.turns_per_s, 'turns/s', `one node, ${cap} inferences in flight at ${latency} ms each`),
+    figure('cluster.turns_per_s_2', two.turns_per_s, 'turns/s', 'two nodes: twice the capacity, under the shared budget'),
+    figure('cluster.turns_per_s_3', three.turns_per_s, 'turns/s', `three nodes: capacity past the shared budget (${budgetPerS}/s), so flat at it`, { max: budgetPerS * 1.15 }),
+    figure('cluster.scaling_2_over_1', two.turns_per_s / one.turns_per_s, '×', 'two nodes against one', { min: 1.6 }),
+    figure('cluster.rejected_429', runs.reduce((n, r) => n + r.rejected_429 + r.retries + r.failed, 0), 'count', "429s the provider answered, retries and failed processes over every run: none reaches an agent", { max: 0 }),
+    figure('cluster.xact_per_turn', three.xact_per_turn, 'xact', "the database's transactions per turn with three nodes (grants, heartbeats, settlements)"),
+    figure('cluster.wal_bytes_per_turn', three.wal_bytes_per_turn, 'B', 'WAL bytes per turn with three nodes'),
+    figure('cluster.fence_ms', fenceMs, 'ms', 'a node SIGKILLed until another declared it dead and fenced it', { max: param.clusterLeaseMs + 2_000 }),
+  ]);
+} finally {
+  await fake.close();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}

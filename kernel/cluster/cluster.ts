@@ -1,0 +1,107 @@
+/**
+ * A kernel's place in a cluster of kernels on one PostgreSQL (AOS_DATABASE_URL, issue 36): what
+ * it shares with the others today is who is in the cluster (nodes, epochs, heartbeats, fencing)
+ * and the model pool's per-provider budgets. Its processes stay in its own store (SQLite):
+ * `store` in the status says so.
+ */
+import { type Db, migrate, openDb, redactUrl } from './db.js';
+import { FencedError, Membership, type NodeLoad, type NodeRow } from './membership.js';
+import { SharedLimits } from './shared-limits.js';
+import type { BucketFactory } from '../sched/token-bucket.js';
+import type { ClusterView } from '../../protocol/cluster-view.js';
+
+export { FencedError, type NodeRow };
+
+export interface ClusterOptions {
+  /** postgres://… */
+  url: string;
+  /** This node's name (AOS_NODE, --node). */
+  node: string;
+}
+
+/** What the cluster asks of its kernel, set once the kernel is built (`attach`). */
+export interface ClusterHost {
+  load(): NodeLoad;
+  demand(lane: string): number;
+  capacity(): void;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+/** 59 at most: `aos:<name>` is the sessions' application_name, which PostgreSQL cuts at 63 bytes. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/;
+
+export class Cluster {
+  private host: ClusterHost | null = null;
+  readonly member: Membership;
+  readonly limits: SharedLimits;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly options: ClusterOptions,
+  ) {
+    this.member = new Membership(db, options.node, {
+      load: () => this.host?.load() ?? { processes: 0, in_flight: 0, queued: 0 },
+      fenced: (old, now) => this.log('error', `cluster: node "${options.node}" was declared dead by another node (epoch ${old} fenced); it joined again as epoch ${now}`),
+      declaredDead: (nodes) => this.log('warn', `cluster: declared dead and fenced: ${nodes.map((n) => `${n.name} (epoch ${n.epoch})`).join(', ')}`),
+      unreachable: (error) => this.log('warn', `cluster: heartbeat failed (${error.message}); retrying`),
+      beat: () => void this.limits.refresh().catch((error: Error) => this.log('warn', `cluster: budgets not read (${error.message})`)),
+    });
+    this.limits = new SharedLimits(db, this.member, options.url, {
+      demand: (lane) => this.host?.demand(lane) ?? 0,
+      capacity: () => this.host?.capacity(),
+      warn: (message) => this.log('warn', message),
+    });
+  }
+
+  /** Connect, make the cluster's tables when missing, and join as `node`. */
+  static async join(options: ClusterOptions): Promise<Cluster> {
+    if (!NAME.test(options.node)) throw new Error(`AOS_NODE must be 1-59 letters, digits, '.', '_' or '-' (got "${options.node}")`);
+    const db = openDb(options.url, options.node);
+    try {
+      await migrate(db);
+      const cluster = new Cluster(db, options);
+      await cluster.member.join();
+      await cluster.limits.listen();
+      cluster.member.start();
+      return cluster;
+    } catch (error) {
+      await db.end().catch(() => undefined);
+      throw new Error(`cluster: could not join ${redactUrl(options.url)} as "${options.node}": ${(error as Error).message}`);
+    }
+  }
+
+  attach(host: ClusterHost): void {
+    this.host = host;
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.host?.log(level, message);
+  }
+
+  /** The model pool's budgets, kept in the database. */
+  get buckets(): BucketFactory {
+    return this.limits.factory;
+  }
+
+  status(): ClusterView {
+    return {
+      node: this.options.node,
+      epoch: this.member.epoch,
+      database: redactUrl(this.options.url),
+      store: 'sqlite',
+      shares: ['membership', 'provider budgets (rpm, tpm)'],
+      heartbeat_age_ms: Date.now() - this.member.lastBeat,
+      error: this.member.lastError?.message ?? null,
+      nodes: this.member.nodes,
+      budgets: this.limits.figures(),
+      grants: this.limits.grants,
+    };
+  }
+
+  /** Leave the cluster: allowance given back, the row marked `left`, the connections closed. */
+  async close(): Promise<void> {
+    await this.limits.close();
+    await this.member.leave();
+    await this.db.end().catch(() => undefined);
+  }
+}

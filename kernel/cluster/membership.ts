@@ -1,0 +1,244 @@
+/**
+ * A node's membership of the cluster: it joins under a new epoch (its fencing token), writes a
+ * heartbeat with its load, and declares dead every node whose heartbeat is a lease behind the
+ * freshest live one. Every commit a node makes in the cluster runs `fenced`, which holds the
+ * node's row in share mode for the transaction: a fence (an UPDATE of that row) waits for it to
+ * end and every later one finds the epoch gone, so a node declared dead commits nothing after.
+ */
+import { readFileSync, readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { param } from '../../sys/param.js';
+import type { ClusterNodeView } from '../../protocol/cluster-view.js';
+import { type Db, inTx, NOW_MS, sessionName, type Tx } from './db.js';
+
+/** A node as `aos kernel status` lists it. */
+export type NodeRow = ClusterNodeView;
+
+export interface NodeLoad {
+  processes: number;
+  in_flight: number;
+  queued: number;
+}
+
+/** This node's epoch is no longer the live one: another node declared it dead. */
+export class FencedError extends Error {
+  readonly code = 'EFENCED';
+}
+
+export interface MembershipHooks {
+  load(): NodeLoad;
+  /** This node was fenced (its heartbeat found its epoch gone); it has joined again under a new one. */
+  fenced(old: number, now: number): void;
+  /** Nodes this node declared dead. */
+  declaredDead(nodes: Array<{ name: string; epoch: number }>): void;
+  /** A heartbeat failed (the database is unreachable): the node keeps trying. */
+  unreachable(error: Error): void;
+  /** After each heartbeat (the budgets read their blocks then: the poll behind NOTIFY). */
+  beat(): void;
+}
+
+/**
+ * This machine and pid namespace: a crashed node's name is taken back at once only by a kernel
+ * that can see whether its pid still runs (two containers may share a host name, not a pid space).
+ */
+export function hostId(): string {
+  const read = (f: () => string): string => {
+    try {
+      return f().trim();
+    } catch {
+      return '?';
+    }
+  };
+  return `${read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'))}/${read(() => readlinkSync('/proc/self/ns/pid'))}`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** lock_not_available: a fence waited its clusterFenceLockMs. */
+const LOCK_TIMEOUT = '55P03';
+/** deadlock_detected, lock_not_available, admin_shutdown (another node's fence ended this session). */
+const GIVE_WAY = new Set(['40P01', LOCK_TIMEOUT, '57P01']);
+
+export class Membership {
+  epoch = 0;
+  /** The nodes as of the last heartbeat (the stats are synchronous). */
+  nodes: NodeRow[] = [];
+  /** When the last heartbeat committed (this node's clock), and the last error since. */
+  lastBeat = 0;
+  lastError: Error | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private beating: Promise<void> | null = null;
+  private nextBeat: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    readonly name: string,
+    private readonly hooks: MembershipHooks,
+  ) {}
+
+  /**
+   * Join under a new epoch. A node of this name that is live elsewhere is refused; one that
+   * stopped without leaving (a crash on this host, or a heartbeat a lease old) is taken over.
+   */
+  async join(): Promise<number> {
+    const host = hostname();
+    const here = hostId();
+    const epoch = await inTx(this.db, async (tx) => {
+      const found = await tx.query<{ state: string; host: string; host_id: string; os_pid: number; age: number }>(
+        `SELECT state, host, host_id, os_pid, ${NOW_MS} - heartbeat_ms AS age FROM aos_nodes WHERE name = $1 FOR UPDATE`,
+        [this.name],
+      );
+      const old = found.rows[0];
+      if (old?.state === 'live' && old.age < param.clusterLeaseMs && !(old.host_id === here && !pidAlive(old.os_pid))) {
+        throw new Error(
+          `node "${this.name}" is live (pid ${old.os_pid} on ${old.host}, heartbeat ${old.age} ms ago): stop it, or give this kernel another name (aos kernel start --node NAME)`,
+        );
+      }
+      const row = await tx.query<{ epoch: number }>(
+        `INSERT INTO aos_nodes (name, epoch, state, host, host_id, os_pid, joined_ms, heartbeat_ms)
+         VALUES ($1, nextval('aos_epoch'), 'live', $2, $4, $3, ${NOW_MS}, ${NOW_MS})
+         ON CONFLICT (name) DO UPDATE SET epoch = EXCLUDED.epoch, state = 'live', host = EXCLUDED.host, host_id = EXCLUDED.host_id, os_pid = EXCLUDED.os_pid,
+           joined_ms = EXCLUDED.joined_ms, heartbeat_ms = EXCLUDED.heartbeat_ms, processes = 0, in_flight = 0, queued = 0, fenced_ms = NULL, fenced_by = NULL
+         RETURNING epoch`,
+        [this.name, host, process.pid, here],
+      );
+      return row.rows[0]?.epoch ?? 0;
+    });
+    this.epoch = epoch;
+    this.lastBeat = Date.now();
+    await this.refresh();
+    return epoch;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.beat(), param.clusterHeartbeatMs);
+    this.timer.unref();
+  }
+
+  /**
+   * A heartbeat that starts no earlier than this call (one at a time: while one runs, the next
+   * waits for it, and callers meanwhile share that next one): write the load, fence the dead, read the nodes.
+   */
+  beat(): Promise<void> {
+    if (this.beating) {
+      this.nextBeat ??= this.beating.then(() => {
+        this.nextBeat = null;
+        return this.beat();
+      });
+      return this.nextBeat;
+    }
+    this.beating = this.beatOnce().finally(() => (this.beating = null));
+    return this.beating;
+  }
+
+  private async beatOnce(): Promise<void> {
+    try {
+      const load = this.hooks.load();
+      const mine = await this.db.query(
+        `UPDATE aos_nodes SET heartbeat_ms = ${NOW_MS}, processes = $3, in_flight = $4, queued = $5 WHERE name = $1 AND epoch = $2 AND state = 'live'`,
+        [this.name, this.epoch, load.processes, load.in_flight, load.queued],
+      );
+      if (mine.rowCount === 0) await this.rejoin();
+      // Fenced between its heartbeat and its fence: it joins again, and fences nobody this time.
+      const dead = await this.fenceDead().catch((error: unknown) => (error instanceof FencedError ? this.rejoin().then(() => []) : Promise.reject(error as Error)));
+      if (dead.length > 0) this.hooks.declaredDead(dead);
+      await this.refresh();
+      this.lastBeat = Date.now();
+      this.lastError = null;
+      this.hooks.beat();
+    } catch (error) {
+      this.lastError = error as Error;
+      this.hooks.unreachable(error as Error);
+    }
+  }
+
+  /** This node's epoch was fenced: join again under a new one, and say so. */
+  private async rejoin(): Promise<void> {
+    const old = this.epoch;
+    await this.join();
+    this.hooks.fenced(old, this.epoch);
+  }
+
+  /**
+   * Declare dead every live node whose heartbeat is a lease behind the freshest. The UPDATE waits
+   * for their open commits (their share locks) at most clusterFenceLockMs; a node stopped inside a
+   * transaction is then cut off (its sessions ended, its transaction rolled back) and fenced.
+   */
+  private async fenceDead(): Promise<Array<{ name: string; epoch: number }>> {
+    const sql = `UPDATE aos_nodes SET state = 'dead', fenced_ms = ${NOW_MS}, fenced_by = $1
+      WHERE state = 'live' AND name <> $1
+        AND heartbeat_ms < (SELECT max(heartbeat_ms) FROM aos_nodes WHERE state = 'live') - $2
+      RETURNING name, epoch`;
+    // A fence is a commit of this node's too: one declared dead first fences nobody.
+    const attempt = (): Promise<Array<{ name: string; epoch: number }>> =>
+      this.fenced(async (tx) => {
+        await tx.query(`SET LOCAL lock_timeout = ${Math.round(param.clusterFenceLockMs)}`);
+        return (await tx.query<{ name: string; epoch: number }>(sql, [this.name, param.clusterLeaseMs])).rows;
+      });
+    // Two nodes fencing each other at once deadlock, wait each other out, or cut each other off:
+    // the one that gives way fences nobody now and tries at its next heartbeat.
+    const notNow = (error: unknown): [] => {
+      if (GIVE_WAY.has((error as { code?: string }).code ?? '')) return [];
+      throw error;
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if ((error as { code?: string }).code !== LOCK_TIMEOUT) return notNow(error);
+      return this.cutOffStale().then(attempt).catch(notNow);
+    }
+  }
+
+  /** End the sessions of the nodes a lease behind, whatever they hold. */
+  private async cutOffStale(): Promise<void> {
+    const stale = await this.db.query<{ name: string }>(
+      `SELECT name FROM aos_nodes WHERE state = 'live' AND name <> $1
+         AND heartbeat_ms < (SELECT max(heartbeat_ms) FROM aos_nodes WHERE state = 'live') - $2`,
+      [this.name, param.clusterLeaseMs],
+    );
+    const names = stale.rows.map((r) => sessionName(r.name));
+    if (names.length > 0) {
+      await this.db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1) AND pid <> pg_backend_pid()', [names]);
+    }
+  }
+
+  /** Read the nodes (for the status). */
+  async refresh(): Promise<NodeRow[]> {
+    const rows = await this.db.query<NodeRow>(
+      `SELECT name, epoch, state, host, os_pid, joined_ms, heartbeat_ms,
+         GREATEST(0, (SELECT max(heartbeat_ms) FROM aos_nodes WHERE state = 'live') - heartbeat_ms) AS behind_ms,
+         processes, in_flight, queued, fenced_ms, fenced_by
+       FROM aos_nodes ORDER BY name`,
+    );
+    this.nodes = rows.rows;
+    return this.nodes;
+  }
+
+  /**
+   * One transaction that commits only while this node holds its epoch: the row is held in share
+   * mode first, so a fence waits for it, and once fenced it throws FencedError and commits nothing.
+   */
+  async fenced<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const epoch = this.epoch;
+    return inTx(this.db, async (tx) => {
+      const held = await tx.query("SELECT 1 FROM aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR SHARE", [this.name, epoch]);
+      if (held.rowCount === 0) throw new FencedError(`node "${this.name}" epoch ${epoch} was fenced: another node declared it dead`);
+      return fn(tx);
+    });
+  }
+
+  /** Leave the cluster (a clean stop): the row stays, `left`, and is not fenced by others. */
+  async leave(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await (this.nextBeat ?? this.beating)?.catch(() => undefined);
+    await this.db.query("UPDATE aos_nodes SET state = 'left' WHERE name = $1 AND epoch = $2 AND state = 'live'", [this.name, this.epoch]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The limits of a cluster of kernels on one PostgreSQL (issue 36), spread into `param` (param.ts):
+ * still one object for every limit. Numbers only, no imports.
+ */
+export const clusterParam = {
+  /** A node writes its heartbeat this often. */
+  clusterHeartbeatMs: 1_000,
+  /** A node whose heartbeat is this far behind the freshest live one is declared dead and fenced. */
+  clusterLeaseMs: 5_000,
+  /**
+   * A node's transaction left open this long (the node stopped or lost mid-commit) is aborted by
+   * the server (idle_in_transaction_session_timeout), so it cannot hold off the fence.
+   */
+  clusterIdleTxMs: 2_000,
+  /** How long a fence waits for a node's row lock before it aborts that node's sessions. */
+  clusterFenceLockMs: 1_000,
+  /** Connections a node keeps to the database (heartbeats, grants, the status). */
+  clusterPoolSize: 4,
+  /** A statement of the cluster's taking longer than this fails (the node retries). */
+  clusterStatementTimeoutMs: 5_000,
+  /** A node waiting for a shared budget asks the database again at least this often. */
+  clusterGrantPollMs: 250,
+  /** ... and at most this often, however close the bucket is to refilling. */
+  clusterGrantMinMs: 20,
+  /** Demand a node reported longer ago than this no longer counts in a budget's fair shares. */
+  clusterDemandFreshMs: 3_000,
+  /** A 429's Retry-After blocks a budget for every node at most this long (a wild header must not stop the cluster for days). */
+  clusterMaxBlockMs: 3_600_000,
+  /** Allowance a node has held unused this long goes back to the cluster's budget. */
+  clusterIdleReturnMs: 2_000,
+};

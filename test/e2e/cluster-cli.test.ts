@@ -1,0 +1,90 @@
+/**
+ * `aos kernel start --database URL --node NAME` on real daemons (issue 36): two homes join one
+ * throwaway PostgreSQL, `aos kernel status` on either lists both nodes (and `--json` has them), a
+ * second kernel of a live name is refused with the way out, and a SIGKILLed node is declared dead
+ * and fenced by the other within the lease plus a heartbeat.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { makeHome, type TestHome } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
+import { param } from '../../sys/param.js';
+import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
+
+const pgServer = postgresPerFile();
+const homes: TestHome[] = [];
+afterEach(async () => {
+  await Promise.all(homes.splice(0).map((h) => h.dispose()));
+});
+afterAll(async () => {
+  await Promise.all(homes.map((h) => h.dispose()));
+});
+
+async function home(): Promise<TestHome> {
+  const h = await makeHome();
+  homes.push(h);
+  return h;
+}
+
+interface StatusJson {
+  cluster: { node: string; epoch: number; store: string; database: string; nodes: Array<{ name: string; state: string; fenced_by: string | null }> } | null;
+}
+
+describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
+  it('two daemons join one database; status on either lists both; a live name is refused', async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await home();
+    const b = await home();
+    expect((await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'])).code).toBe(0);
+    expect((await b.cli(['kernel', 'start', '--json'], { env: { AOS_DATABASE_URL: url, AOS_NODE: 'beta' } })).code).toBe(0);
+    await until(async () => {
+      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
+      return s.cluster?.nodes.length === 2;
+    }, 10_000);
+    const json = JSON.parse((await b.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
+    expect(json.cluster).toMatchObject({ node: 'beta', store: 'sqlite' });
+    expect(json.cluster?.nodes.map((n) => [n.name, n.state])).toEqual([
+      ['alpha', 'live'],
+      ['beta', 'live'],
+    ]);
+    const human = (await a.cli(['kernel', 'status'])).stdout;
+    expect(human).toMatch(/cluster\s+node alpha, epoch \d+/);
+    expect(human).toMatch(/processes stay in its own sqlite store/);
+    expect(human).toMatch(/NODE\s+STATE\s+EPOCH/);
+    expect(human).toMatch(/alpha \*\s+live/);
+    expect(human).toMatch(/beta\s+live/);
+    // A third kernel calling itself alpha while alpha is live is refused at start, saying why.
+    const c = await home();
+    const refused = await c.cli(['kernel', 'start', '--database', url, '--node', 'alpha']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/node "alpha" is live/);
+  }, 60_000);
+
+  it('a SIGKILLed node is declared dead and fenced by the other', async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await home();
+    const b = await home();
+    await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha']);
+    await b.cli(['kernel', 'start', '--database', url, '--node', 'beta']);
+    const pid = await b.daemonPid();
+    expect(pid).not.toBeNull();
+    process.kill(pid ?? 0, 'SIGKILL');
+    const killedAt = Date.now();
+    await until(async () => {
+      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
+      return s.cluster?.nodes.find((n) => n.name === 'beta')?.state === 'dead';
+    }, param.clusterLeaseMs + 10_000);
+    expect(Date.now() - killedAt).toBeLessThan(param.clusterLeaseMs + 3 * param.clusterHeartbeatMs + 3_000);
+    const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
+    expect(s.cluster?.nodes.find((n) => n.name === 'beta')).toMatchObject({ state: 'dead', fenced_by: 'alpha' });
+    // beta starts again (same home, same host): it takes its name back under a new epoch.
+    expect((await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'])).code).toBe(0);
+  }, 60_000);
+
+  it('a database that cannot be reached stops the start with a clear error, the password never shown', async () => {
+    const a = await home();
+    const r = await a.cli(['kernel', 'start', '--database', `postgres://aos:hunter2@/nope?host=${encodeURIComponent('/nonexistent-dir')}`, '--node', 'x']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/could not join/);
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+  }, 60_000);
+});

@@ -1,0 +1,115 @@
+/**
+ * A throwaway PostgreSQL server for tests: Debian's package (`apt-get install postgresql`, which
+ * `.ci/run` does as root), initdb in a temp dir, a unix socket only (listen_addresses=''), started
+ * as a non-root user (the package's `postgres` when we are root: initdb refuses root), and stopped
+ * by its pid. A test file skips with a message where no server can be found (`pgSkipReason`).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** The newest installed server's bin dir (Debian keeps each major under /usr/lib/postgresql). */
+function binDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  for (const m of majors) if (existsSync(join(root, m, 'bin', 'initdb'))) return join(root, m, 'bin');
+  return null;
+}
+
+/** The uid/gid to run the server as: ours, or the `postgres` user's when we are root. */
+function runAs(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    return null;
+  }
+}
+
+/** Why PostgreSQL tests cannot run here, or null when they can. */
+export function pgSkipReason(): string | null {
+  if (!binDir()) return 'no PostgreSQL server is installed (apt-get install postgresql; .ci/run does it as root): cluster tests skipped';
+  if (!runAs()) return 'running as root and there is no postgres user to run the server as: cluster tests skipped';
+  return null;
+}
+
+export interface ThrowawayPg {
+  /** The socket's directory (the URL's host). */
+  readonly socketDir: string;
+  readonly pid: number;
+  /** A URL for this database (made by `createDatabase`). */
+  url(database: string): string;
+  /** A new, empty database; its URL. */
+  createDatabase(name?: string): Promise<string>;
+  /** Stop the server by its pid (fast shutdown) and remove its files. */
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startPostgres(): Promise<ThrowawayPg> {
+  const bin = binDir();
+  const user = runAs();
+  if (!bin || !user) throw new Error(pgSkipReason() ?? 'no PostgreSQL');
+  const dir = mkdtempSync(join(tmpdir(), 'aos-pg-'));
+  chownSync(dir, user.uid, user.gid);
+  const data = join(dir, 'data');
+  const socketDir = dir;
+  const as = { uid: user.uid, gid: user.gid };
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'aos', '-E', 'UTF8', '--locale=C', '--no-sync'], { ...as, stdio: 'pipe', cwd: dir });
+  const server: ChildProcess = spawn(
+    join(bin, 'postgres'),
+    ['-D', data, '-k', socketDir, '-c', "listen_addresses=", '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
+    { ...as, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  server.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const url = (database: string): string => `postgres://aos@/${database}?host=${encodeURIComponent(socketDir)}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`postgres exited at start: ${stderr.slice(-2000)}`);
+    if (existsSync(join(socketDir, '.s.PGSQL.5432'))) {
+      const c = new pg.Client({ connectionString: url('postgres') });
+      try {
+        await c.connect();
+        await c.end();
+        break;
+      } catch {
+        await c.end().catch(() => undefined);
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`postgres did not start in 30 s: ${stderr.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pid = server.pid ?? 0;
+  return {
+    socketDir,
+    pid,
+    url,
+    async createDatabase(name = `t${process.pid}_${++counter}`) {
+      const c = new pg.Client({ connectionString: url('postgres') });
+      await c.connect();
+      try {
+        await c.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await c.end();
+      }
+      return url(name);
+    },
+    async stop() {
+      if (server.exitCode === null) {
+        process.kill(pid, 'SIGINT');
+        const timer = setTimeout(() => server.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Nodes on one PostgreSQL (issue 36): a join takes a new epoch, a name live elsewhere is refused,
+ * a node a lease behind is declared dead by the next heartbeat of another, and a fenced node
+ * commits nothing more under its old epoch — not even a commit it had started when the fence came.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cluster, FencedError } from '../../../kernel/cluster/cluster.js';
+import { param } from '../../../sys/param.js';
+import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
+
+const pgServer = postgresPerFile();
+const open: Cluster[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
+});
+
+interface Logged {
+  level: string;
+  message: string;
+}
+
+async function node(url: string, name: string, logs: Logged[] = []): Promise<Cluster> {
+  const c = await Cluster.join({ url, node: name });
+  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, log: (level, message) => logs.push({ level, message }) });
+  open.push(c);
+  return c;
+}
+
+/** A node that stopped: its heartbeat timer no longer runs (a beat under way finishes). */
+function stopBeating(c: Cluster): void {
+  const m = c.member as unknown as { timer: NodeJS.Timeout | null };
+  if (m.timer) clearInterval(m.timer);
+  m.timer = null;
+}
+
+/** Make a node's heartbeat look a lease and a second old (as if it stopped). */
+async function age(c: Cluster, name: string): Promise<void> {
+  await c.member.fenced(async (tx) => {
+    await tx.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [name, param.clusterLeaseMs + 1_000]);
+  });
+}
+
+describe.skipIf(PG_SKIP)('cluster membership', () => {
+  it('joins under increasing epochs, lists the nodes, and refuses a second live node of one name', async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await node(url, 'a');
+    const b = await node(url, 'b');
+    expect(b.member.epoch).toBeGreaterThan(a.member.epoch);
+    await a.member.beat();
+    expect(a.status().nodes.map((n) => [n.name, n.state])).toEqual([
+      ['a', 'live'],
+      ['b', 'live'],
+    ]);
+    expect(a.status()).toMatchObject({ node: 'a', store: 'sqlite', error: null });
+    expect(a.status().database).not.toContain('password');
+    // Same name, this host, but its kernel is alive (this very process): refused, naming the way out.
+    await expect(Cluster.join({ url, node: 'a' })).rejects.toThrow(/node "a" is live .*--node NAME/);
+  });
+
+  it('a node a lease behind is fenced by the next heartbeat of another, and commits nothing after', async () => {
+    const url = await pgServer.server.createDatabase();
+    const logsB: Logged[] = [];
+    const a = await node(url, 'a');
+    const b = await node(url, 'b', logsB);
+    const oldEpoch = b.member.epoch;
+    stopBeating(b);
+    await b.member.beat();
+    await age(a, 'b');
+    await a.member.beat();
+    const rowB = a.status().nodes.find((n) => n.name === 'b');
+    expect(rowB).toMatchObject({ state: 'dead', fenced_by: 'a', epoch: oldEpoch });
+    // B's next commit under the old epoch is refused.
+    await expect(b.member.fenced(async (tx) => tx.query("INSERT INTO aos_meta (key, value) VALUES ('by-b', 'x')"))).rejects.toBeInstanceOf(FencedError);
+    const meta = await a.member.fenced(async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_meta WHERE key = 'by-b'")).rows[0].n as number);
+    expect(meta).toBe(0);
+    // Its heartbeat finds out, and it joins again under a new epoch, saying so.
+    await b.member.beat();
+    expect(b.member.epoch).toBeGreaterThan(oldEpoch);
+    expect(logsB.map((l) => l.message).join('\n')).toMatch(/declared dead .*epoch \d+ fenced.*joined again as epoch/);
+  });
+
+  it('a fence waits for a commit in flight, then cuts off a node stuck inside one: that commit never lands', async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await node(url, 'a');
+    const b = await node(url, 'b');
+    // B stops (as a SIGSTOPped node would): no more heartbeats, and a fenced commit left open, holding its row.
+    stopBeating(b);
+    await b.member.beat();
+    await age(a, 'b');
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => (release = r));
+    const inFlight = b.member.fenced(async (tx) => {
+      await tx.query("INSERT INTO aos_meta (key, value) VALUES ('stuck-b', 'x')");
+      await stuck;
+      await tx.query('SELECT 1');
+    });
+    inFlight.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const started = Date.now();
+      await a.member.beat();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(param.clusterFenceLockMs - 50);
+      expect(a.status().nodes.find((n) => n.name === 'b')?.state).toBe('dead');
+    } finally {
+      release();
+    }
+    await expect(inFlight).rejects.toThrow();
+    const n = await a.member.fenced(async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_meta WHERE key = 'stuck-b'")).rows[0].n as number);
+    expect(n).toBe(0);
+  });
+
+  it('a node that left is not fenced, and its name can join again at once', async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await node(url, 'a');
+    const b = await node(url, 'b');
+    await b.close();
+    open.splice(open.indexOf(b), 1);
+    await a.member.beat();
+    expect(a.status().nodes.find((n) => n.name === 'b')?.state).toBe('left');
+    const again = await node(url, 'b');
+    expect(again.member.epoch).toBeGreaterThan(b.member.epoch);
+  });
+
+  it('a bad URL or name fails with a clear error and the password never shows', async () => {
+    await expect(Cluster.join({ url: 'mysql://u:hunter2@h/db', node: 'a' })).rejects.toThrow(/must be a postgres:\/\/ URL/);
+    await expect(Cluster.join({ url: 'mysql://u:hunter2@h/db', node: 'a' })).rejects.not.toThrow(/hunter2/);
+    await expect(Cluster.join({ url: 'postgres://x@/y', node: 'a b' })).rejects.toThrow(/AOS_NODE must be/);
+    const dead = `postgres://aos:hunter2@/nodb?host=${encodeURIComponent(pgServer.server.socketDir)}`;
+    const error = await Cluster.join({ url: dead, node: 'a' }).catch((e: Error) => e);
+    expect(String(error)).toMatch(/could not join .*nodb/);
+    expect(String(error)).not.toContain('hunter2');
+  });
+});

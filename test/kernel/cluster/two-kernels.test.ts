@@ -1,0 +1,91 @@
+/**
+ * Two kernels on one PostgreSQL share one provider's budget (issue 36): each is allowed the whole
+ * requests-per-minute budget in AOS_LIMITS, and the provider refuses past it. Alone, each spends
+ * it all and the provider answers 429s (the control); as nodes of one cluster they spend it
+ * together, no 429 is ever asked for, and every process ends well.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Kernel } from '../../../kernel/kernel.js';
+import type { KernelEvent } from '../../../protocol/events.js';
+import { type FakeProvider, startFakeProvider } from '../../fakes/fake-provider.js';
+import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
+
+const pgServer = postgresPerFile();
+let fake: FakeProvider;
+let dir: string;
+const kernels: Kernel[] = [];
+
+// 3,000 a minute: 50 a second, a burst of 50. The provider takes 110 in any second: one kernel's
+// budget (50 + 50 refilled in a second) fits, two kernels' each spending it all do not.
+const RPM = 3_000;
+const PROCESSES = 24;
+const TURNS = 3;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'aos-cluster-'));
+  fake = await startFakeProvider({
+    limits: { rpm: 110, windowMs: 1_000 },
+    reply: ({ messages }: { messages: unknown[] }) => (messages.length < 2 * TURNS - 1 ? `[SYS_CALL::SYS_SLEEP] {"ms":${messages.length}}` : '[SYS_CALL::SYS_EXIT] {"code":0}'),
+  });
+  vi.stubEnv('OPENAI_BASE_URL', `${fake.url}/v1`);
+  vi.stubEnv('OPENAI_API_KEY', 'sk-test');
+});
+afterEach(async () => {
+  await Promise.all(kernels.splice(0).map((k) => k.shutdown()));
+  await fake.close();
+  vi.unstubAllEnvs();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function boot(name: string, url: string | null): Promise<{ k: Kernel; events: KernelEvent[] }> {
+  const k = await Kernel.create({
+    workspace: path.join(dir, name),
+    rootCapabilities: ['timer'],
+    modelLimits: { openai: { rpm: RPM, concurrency: 64 } },
+    modelRetry: { backoffBaseMs: 5, backoffMaxMs: 50 },
+    ...(url ? { cluster: { url, node: name } } : {}),
+  });
+  kernels.push(k);
+  const events: KernelEvent[] = [];
+  k.events.subscribe((e) => events.push(e));
+  return { k, events };
+}
+
+async function burst(nodes: Array<{ k: Kernel; events: KernelEvent[] }>): Promise<{ codes: number[]; retries: number }> {
+  const pids = await Promise.all(nodes.flatMap(({ k }) => Array.from({ length: PROCESSES }, () => k.spawn({ task: 't', model: 'openai:m' }).then((p) => ({ k, pid: p.pid })))));
+  const ends = await Promise.all(pids.map(({ k, pid }) => k.waitExit(pid)));
+  const retries = nodes.flatMap((n) => n.events).filter((e) => e.type === 'retry').length;
+  return { codes: ends.map((p) => p.exitCode ?? -1), retries };
+}
+
+describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
+  it('alone, each spends the whole budget and the provider refuses (the control)', async () => {
+    const a = await boot('a', null);
+    const b = await boot('b', null);
+    const { codes } = await burst([a, b]);
+    expect(codes.every((c) => c === 0)).toBe(true);
+    expect(fake.stats().limiterRejections).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('as nodes of one cluster they share it: no 429, every process ends well, and the status shows both nodes', async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await boot('a', url);
+    const b = await boot('b', url);
+    const { codes, retries } = await burst([a, b]);
+    expect(codes).toEqual(Array(2 * PROCESSES).fill(0));
+    expect(fake.stats().limiterRejections).toBe(0);
+    expect(retries).toBe(0);
+    expect(fake.requests.length).toBe(2 * PROCESSES * TURNS);
+    await a.k.cluster?.member.beat();
+    const status = a.k.stats().cluster;
+    expect(status?.nodes.map((n) => [n.name, n.state])).toEqual([
+      ['a', 'live'],
+      ['b', 'live'],
+    ]);
+    expect(status?.budgets).toEqual([expect.objectContaining({ lane: 'openai', kind: 'rpm', per_minute: RPM })]);
+    expect(status?.grants).toBeGreaterThan(0);
+  }, 60_000);
+});
