@@ -7,7 +7,7 @@ import { Cluster } from './cluster/cluster.js';
 import type { KernelOptions } from './kernel-options.js';
 import type { LogLevel } from './proc/api.js';
 import type { ProcTable } from './proc/table.js';
-import { providerOf } from './sched/model-pool.js';
+import { type ModelPool, providerOf } from './sched/model-pool.js';
 import type { Scheduler } from './sched/scheduler.js';
 import { isEnded } from '../sys/types.js';
 
@@ -28,11 +28,15 @@ interface NodeKernel {
   readonly cluster: Cluster | null;
   readonly table: ProcTable;
   readonly scheduler: Scheduler;
+  readonly pool: ModelPool;
   log(level: LogLevel, message: string): void;
 }
 
 export function attachCluster(k: NodeKernel): void {
-  k.cluster?.attach({
+  const cluster = k.cluster;
+  if (!cluster) return;
+  k.pool.onOverload = (provider) => cluster.limits.overload(provider);
+  cluster.attach({
     load: () => ({
       processes: [...k.table.procs()].filter((p) => !isEnded(p.pcb.state)).length,
       in_flight: k.scheduler.activeInferences,
@@ -40,6 +44,7 @@ export function attachCluster(k: NodeKernel): void {
     }),
     demand: (lane) => k.scheduler.queuedByProvider().get(providerOf(lane)) ?? 0,
     capacity: () => k.scheduler.pump(),
+    overloaded: (provider) => k.pool.overloadedElsewhere(provider),
     log: (level, message) => k.log(level, message),
   });
 }

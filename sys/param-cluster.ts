@@ -26,6 +26,8 @@ export const clusterParam = {
   clusterDemandFreshMs: 3_000,
   /** A 429's Retry-After blocks a budget for every node at most this long (a wild header must not stop the cluster for days). */
   clusterMaxBlockMs: 3_600_000,
+  /** A provider's refusal cuts the other nodes' adaptive limits at most once per this long. */
+  clusterOverloadCoalesceMs: 1_000,
   /** Allowance a node has held unused this long goes back to the cluster's budget. */
   clusterIdleReturnMs: 2_000,
 };

@@ -24,6 +24,8 @@ export interface ClusterHost {
   load(): NodeLoad;
   demand(lane: string): number;
   capacity(): void;
+  /** Another node saw this provider refuse: cut the adaptive limit here too. */
+  overloaded(provider: string): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -49,6 +51,7 @@ export class Cluster {
     this.limits = new SharedLimits(db, this.member, options.url, {
       demand: (lane) => this.host?.demand(lane) ?? 0,
       capacity: () => this.host?.capacity(),
+      overloaded: (provider) => this.host?.overloaded(provider),
       warn: (message) => this.log('warn', message),
     });
   }
@@ -89,7 +92,7 @@ export class Cluster {
       epoch: this.member.epoch,
       database: redactUrl(this.options.url),
       store: 'sqlite',
-      shares: ['membership', 'provider budgets (rpm, tpm)'],
+      shares: ['membership', 'provider budgets (rpm, tpm)', "providers' refusals (adaptive limits)"],
       heartbeat_age_ms: Date.now() - this.member.lastBeat,
       error: this.member.lastError?.message ?? null,
       nodes: this.member.nodes,

@@ -14,12 +14,16 @@ import type { Membership } from './membership.js';
 import { type BucketLink, SharedBucket } from './shared-bucket.js';
 
 const CHANNEL = 'aos_budget';
+/** A provider refused a node (its adaptive limit was cut): the others cut theirs. Payload: {"node", "lane"}. */
+const OVERLOAD = 'aos_overload';
 
 export interface LimitsHooks {
   /** Processes of this node waiting on a lane (a provider, or a model with limits of its own). */
   demand(lane: string): number;
   /** Allowance arrived or a block ended: the scheduler tries again. */
   capacity(): void;
+  /** Another node saw this provider refuse: cut the adaptive limit here too. */
+  overloaded(provider: string): void;
   warn(message: string): void;
 }
 
@@ -37,6 +41,8 @@ export class SharedLimits implements BucketLink {
   private listener: pg.Client | null = null;
   private refreshQueued = false;
   private relistening = false;
+  private readonly toldOverload = new Map<string, number>();
+  private readonly heardOverloadAt = new Map<string, number>();
   private closed = false;
   /** Grants made, and those refused because this node was fenced (the status shows them). */
   grants = 0;
@@ -70,10 +76,10 @@ export class SharedLimits implements BucketLink {
     };
     client.on('error', (error) => lost(error.message));
     client.on('end', () => lost('closed'));
-    client.on('notification', () => this.queueRefresh());
+    client.on('notification', (n) => (n.channel === OVERLOAD ? this.heardOverload(n.payload ?? '') : this.queueRefresh()));
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${CHANNEL}; LISTEN ${OVERLOAD}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -82,6 +88,33 @@ export class SharedLimits implements BucketLink {
     this.listener = client;
     // What was said while nobody listened is read now.
     this.queueRefresh();
+  }
+
+  /**
+   * This node's adaptive limit for `provider` was cut by a refusal: the other nodes cut theirs (a
+   * wake-up hint, not a commit; at most one per provider per clusterOverloadCoalesceMs).
+   */
+  overload(provider: string): void {
+    const now = Date.now();
+    if (this.closed || now - (this.toldOverload.get(provider) ?? 0) < param.clusterOverloadCoalesceMs) return;
+    this.toldOverload.set(provider, now);
+    const payload = JSON.stringify({ node: this.member.name, lane: provider });
+    void this.db.query('SELECT pg_notify($1, $2)', [OVERLOAD, payload]).catch((error: Error) => this.hooks.warn(`cluster: a refusal by ${provider} was not shared (${error.message})`));
+  }
+
+  /** Another node's refusal: applied once per provider per clusterOverloadCoalesceMs, never this node's own. */
+  private heardOverload(payload: string): void {
+    let said: { node?: unknown; lane?: unknown };
+    try {
+      said = JSON.parse(payload) as typeof said;
+    } catch {
+      return;
+    }
+    if (typeof said.lane !== 'string' || said.node === this.member.name) return;
+    const now = Date.now();
+    if (now - (this.heardOverloadAt.get(said.lane) ?? 0) < param.clusterOverloadCoalesceMs) return;
+    this.heardOverloadAt.set(said.lane, now);
+    this.hooks.overloaded(said.lane);
   }
 
   ask(bucket: SharedBucket): void {

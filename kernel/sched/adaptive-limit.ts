@@ -68,10 +68,11 @@ export class AdaptiveLimit {
     this.value = this.clamp(this.value + (this.congested ? Math.sqrt(this.value) / this.value : 1));
   }
 
-  /** The provider refused (429, 503): it had had enough at `inFlight`. */
-  overload(ticket: Ticket, inFlight: number): void {
-    if (ticket < this.epoch) return;
+  /** The provider refused (429, 503): it had had enough at `inFlight`. Whether the limit was cut (not stale news). */
+  overload(ticket: Ticket, inFlight: number): boolean {
+    if (ticket < this.epoch) return false;
     this.cut(this.options.backoff * Math.min(this.value, inFlight));
+    return true;
   }
 
   private latencySaysQueued(rttMs: number, inFlight: number): boolean {

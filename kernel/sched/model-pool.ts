@@ -90,6 +90,8 @@ export class ModelPool {
   onCapacity: () => void = () => {};
   /** Called before a retry's backoff, for the process whose call it is. */
   onRetry: (request: ModelRequest, notice: RetryNotice) => void = () => {};
+  /** A provider's refusal cut its adaptive limit here (a cluster tells its other nodes). */
+  onOverload: (provider: string) => void = () => {};
 
   constructor(private readonly options: PoolOptions = {}) {
     this.limits = options.limits ?? {};
@@ -166,7 +168,10 @@ export class ModelPool {
         return reply;
       } catch (error) {
         const failure = error as RetryableFailure;
-        if (failure && isOverload(failure)) gates.forEach((g, i) => g.overload(tickets[i] ?? 0));
+        if (failure && isOverload(failure)) {
+          const cut = gates.map((g, i) => g.overload(tickets[i] ?? 0));
+          if (cut[0]) this.onOverload(providerOf(lease.lane));
+        }
         if (request.signal.aborted || !failure?.retryable || attempt >= maxRetries) throw error;
         const delay = this.backoff(lease.lane, attempt, failure);
         this.onRetry(request, { attempt: attempt + 1, max: maxRetries, delayMs: Math.round(delay), kind: failure.kind ?? 'error', status: failure.status, message: (error as Error).message });
@@ -219,6 +224,11 @@ export class ModelPool {
     const gate = this.gate(providerOf(model), true);
     if (rateLimit.remainingRequests !== undefined) gate.rpm?.observeRemaining(rateLimit.remainingRequests);
     if (rateLimit.remainingTokens !== undefined) gate.tpm?.observeRemaining(rateLimit.remainingTokens);
+  }
+
+  /** Another node saw `provider` refuse: its adaptive limit is cut here too (once per refusal burst there). */
+  overloadedElsewhere(provider: string): void {
+    this.gates.get(provider)?.overloadElsewhere();
   }
 
   /** Fix a provider's limit from now on; 0 starts nothing more. */

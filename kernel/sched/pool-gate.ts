@@ -81,9 +81,15 @@ export class Gate {
     this.adaptive?.success(ticket, rttMs, this.inFlight);
   }
 
-  overload(ticket: Ticket): void {
+  /** The provider refused a request sent with `ticket`; whether the limit was cut. */
+  overload(ticket: Ticket): boolean {
     this.throttled++;
-    this.adaptive?.overload(ticket, this.inFlight);
+    return this.adaptive?.overload(ticket, this.inFlight) ?? false;
+  }
+
+  /** Another node of the cluster saw this provider refuse: cut as if this node had (the adaptive limit only). */
+  overloadElsewhere(): void {
+    this.adaptive?.overload(this.adaptive.send(), this.inFlight);
   }
 
   figures(): ProviderFigures {

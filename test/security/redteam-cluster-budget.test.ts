@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function node(url: string, name: string, demand = 1): Promise<Cluster> {
   const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => demand, capacity: () => undefined, log: (_l, m) => warnings.push(m) });
+  c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => demand, capacity: () => undefined, overloaded: () => undefined, log: (_l, m) => warnings.push(m) });
   open.push(c);
   return c;
 }

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 async function node(url: string, name: string): Promise<Cluster> {
   const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, log: () => undefined });
+  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log: () => undefined });
   open.push(c);
   return c;
 }

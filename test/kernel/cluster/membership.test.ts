@@ -21,7 +21,7 @@ interface Logged {
 
 async function node(url: string, name: string, logs: Logged[] = []): Promise<Cluster> {
   const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, log: (level, message) => logs.push({ level, message }) });
+  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log: (level, message) => logs.push({ level, message }) });
   open.push(c);
   return c;
 }

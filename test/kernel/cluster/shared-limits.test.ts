@@ -19,7 +19,7 @@ async function node(url: string, name: string, demand = 1): Promise<{ c: Cluster
   const c = await Cluster.join({ url, node: name });
   let wakes = 0;
   let d = demand;
-  c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => d, capacity: () => wakes++, log: () => undefined });
+  c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => d, capacity: () => wakes++, overloaded: () => undefined, log: () => undefined });
   open.push(c);
   return { c, wakes: () => wakes, setDemand: (n) => (d = n) };
 }
@@ -118,5 +118,28 @@ describe.skipIf(PG_SKIP)('shared provider budgets', () => {
     bb.waitFor(1);
     await until(() => b.c.limits.refusedFenced > 0);
     expect(bb.available()).toBe(0);
+  });
+});
+
+describe.skipIf(PG_SKIP)("a provider's refusal cuts every node's adaptive limit", () => {
+  it('is heard by the other nodes, not by the one that said it, once per burst', async () => {
+    const url = await pgServer.server.createDatabase();
+    const heard: Record<string, string[]> = { a: [], b: [], c: [] };
+    const nodes = await Promise.all(
+      ['a', 'b', 'c'].map(async (name) => {
+        const c = await Cluster.join({ url, node: name });
+        c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 0, capacity: () => undefined, overloaded: (p) => heard[name]?.push(p), log: () => undefined });
+        open.push(c);
+        return c;
+      }),
+    );
+    const [a, b] = nodes as [Cluster, Cluster, Cluster];
+    for (let i = 0; i < 10; i++) a.limits.overload('openai');
+    b.limits.overload('gemini');
+    await until(() => (heard.c?.length ?? 0) >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(heard.a).toEqual(['gemini']);
+    expect(heard.b).toEqual(['openai']);
+    expect([...(heard.c ?? [])].sort()).toEqual(['gemini', 'openai']);
   });
 });

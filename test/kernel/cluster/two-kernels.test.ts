@@ -8,10 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Kernel } from '../../../kernel/kernel.js';
+import { Kernel, type KernelOptions } from '../../../kernel/kernel.js';
 import type { KernelEvent } from '../../../protocol/events.js';
 import { type FakeProvider, startFakeProvider } from '../../fakes/fake-provider.js';
 import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
+import { until } from '../../helpers/until.js';
 
 const pgServer = postgresPerFile();
 let fake: FakeProvider;
@@ -40,11 +41,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function boot(name: string, url: string | null): Promise<{ k: Kernel; events: KernelEvent[] }> {
+async function boot(name: string, url: string | null, limits: KernelOptions['modelLimits'] = { openai: { rpm: RPM, concurrency: 64 } }): Promise<{ k: Kernel; events: KernelEvent[] }> {
   const k = await Kernel.create({
     workspace: path.join(dir, name),
     rootCapabilities: ['timer'],
-    modelLimits: { openai: { rpm: RPM, concurrency: 64 } },
+    modelLimits: limits,
     modelRetry: { backoffBaseMs: 5, backoffMaxMs: 50 },
     ...(url ? { cluster: { url, node: name } } : {}),
   });
@@ -87,5 +88,22 @@ describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
     ]);
     expect(status?.budgets).toEqual([expect.objectContaining({ lane: 'openai', kind: 'rpm', per_minute: RPM })]);
     expect(status?.grants).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("a provider refusing one node past its capacity cuts the other node's adaptive limit too", async () => {
+    const url = await pgServer.server.createDatabase();
+    const adaptive = { openai: { start: 64 } };
+    const a = await boot('a', url, adaptive);
+    const b = await boot('b', url, adaptive);
+    // b has used the provider once: its limit is where it started.
+    await b.k.waitExit((await b.k.spawn({ task: 't', model: 'openai:m' })).pid);
+    const limitOf = (k: Kernel): number | null => k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
+    expect(limitOf(b.k)).toBe(64);
+    // a alone meets the provider's capacity: 503s there, none at b.
+    fake.setBehavior({ maxConcurrent: 4, latencyMs: 50 });
+    await burst([a]);
+    expect(fake.stats().capacityRejections).toBeGreaterThan(0);
+    expect(limitOf(a.k)).toBeLessThan(64);
+    await until(() => (limitOf(b.k) ?? 64) < 64, 3_000);
   }, 60_000);
 });
