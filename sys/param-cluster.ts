@@ -24,6 +24,8 @@ export const clusterParam = {
   clusterGrantMinMs: 20,
   /** Demand a node reported longer ago than this no longer counts in a budget's fair shares. */
   clusterDemandFreshMs: 3_000,
+  /** A node dead or gone this long is forgotten: `aos kernel status` lists it no more. */
+  clusterForgetMs: 24 * 3_600_000,
   /** A 429's Retry-After blocks a budget for every node at most this long (a wild header must not stop the cluster for days). */
   clusterMaxBlockMs: 3_600_000,
   /** A provider's refusal cuts the other nodes' adaptive limits at most once per this long. */

@@ -3,7 +3,7 @@ import { get, setCsrf } from './api.js';
 import { renderApprovals } from './approvals.js';
 import { Detail, logLine } from './detail.js';
 import { cost, h, tokens } from './dom.js';
-import { renderHeadroom, renderUsage } from './kernel.js';
+import { renderCluster, renderHeadroom, renderUsage } from './kernel.js';
 import { wireSearch } from './search.js';
 import { openStream } from './stream.js';
 import { renderTree, totals } from './tree.js';
@@ -120,9 +120,15 @@ function onEvent(frame) {
   if (state.screen === 'channels' && (e.type === 'channel' || e.type === 'thread')) refreshChannels();
 }
 
+/** The kernel screen's tables: headroom per provider, and the cluster's nodes when it is one. */
+function renderKernel(stats) {
+  renderHeadroom($('headroom'), stats);
+  renderCluster($('cluster'), $('cluster-title'), $('cluster-nodes'), stats);
+}
+
 function onStats(stats) {
   state.stats = stats;
-  if (state.screen === 'kernel') renderHeadroom($('headroom'), stats);
+  if (state.screen === 'kernel') renderKernel(stats);
   refreshProcs();
 }
 
@@ -159,7 +165,7 @@ function route() {
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);
   followHash();
   if (state.screen === 'kernel') {
-    if (state.stats) renderHeadroom($('headroom'), state.stats);
+    if (state.stats) renderKernel(state.stats);
     refreshUsage();
   }
   if (state.screen === 'approvals') refreshApprovals();

@@ -13,6 +13,22 @@ export function renderHeadroom(table, stats) {
   if (stats.providers.length === 0) table.append(h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted' }, 'No provider has been used yet.')));
 }
 
+const NODE_COLUMNS = ['node', 'state', 'epoch', 'heartbeat behind', 'processes', 'in flight', 'queued', 'host'];
+
+/** The kernel's cluster (AOS_DATABASE_URL): every node as this node last read them; hidden when the kernel runs alone. */
+export function renderCluster(section, title, table, stats) {
+  const c = stats.cluster ?? null;
+  section.hidden = c === null;
+  if (!c) return;
+  title.textContent = `Cluster: node ${c.node}, epoch ${c.epoch}, on ${c.database} (processes stay in this node's ${c.store} store)`;
+  clear(table).append(h('tr', {}, NODE_COLUMNS.map((col) => h('th', {}, col))));
+  for (const n of c.nodes) {
+    const state = n.state === 'dead' && n.fenced_by ? `dead (fenced by ${n.fenced_by})` : n.state;
+    const cells = [n.name === c.node ? `${n.name} (this node)` : n.name, state, n.epoch, `${(n.behind_ms / 1000).toFixed(1)} s`, n.processes, n.in_flight, n.queued, `${n.host}:${n.os_pid}`];
+    table.append(h('tr', { dataset: { node: n.name, state: n.state } }, cells.map((cell) => h('td', {}, String(cell)))));
+  }
+}
+
 let plot = null;
 let uplotLoaded = null;
 

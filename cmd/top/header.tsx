@@ -3,6 +3,8 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import { PROC_STATES } from '../../sys/types.js';
 import type { KernelStats } from '../../protocol/views.js';
+import type { ClusterView } from '../../protocol/cluster-view.js';
+import { printable } from '../printable.js';
 import { formatProviderShort } from '../providers.js';
 import { formatBytes, formatCost, formatCount, formatDuration, formatRate } from './format.js';
 import { sparkline, sparkWidth, steps } from './sparkline.js';
@@ -53,6 +55,13 @@ export function formatRateLimits(limits: KernelStats['rate_limits']): string {
   return limits.map((l) => `${l.provider} rpm ${n(l.rpm_left)} tpm ${n(l.tpm_left)}`).join(', ');
 }
 
+/** `(3 nodes)`, or `(2 nodes, 1 dead)`: how the cluster stands, from this node's last read (nodes that left cleanly are not counted). */
+export function clusterCount(c: ClusterView): string {
+  const live = c.nodes.filter((n) => n.state === 'live').length;
+  const dead = c.nodes.filter((n) => n.state === 'dead').length;
+  return `(${live} node${live === 1 ? '' : 's'}${dead > 0 ? `, ${dead} dead` : ''})`;
+}
+
 function Label({ text, color }: { text: string; color: boolean }): ReactElement {
   return <Text dimColor={color}>{text}</Text>;
 }
@@ -74,6 +83,7 @@ export function Header({ stats, uptime, rate, color, trend, width }: HeaderProps
     <Box flexDirection="column" height={HEADER_HEIGHT}>
       <Text wrap="truncate">
         <Text bold>aos top</Text>
+        {stats.cluster ? <Label text={`  node ${printable(stats.cluster.node)} ${clusterCount(stats.cluster)}`} color={color} /> : null}
         <Label text="  up " color={color} />
         {formatDuration(uptime)}
         <Label text="  tokens " color={color} />

@@ -180,7 +180,14 @@ export class Membership {
     const attempt = (): Promise<Array<{ name: string; epoch: number }>> =>
       this.fenced(async (tx) => {
         await tx.query(`SET LOCAL lock_timeout = ${Math.round(param.clusterFenceLockMs)}`);
-        return (await tx.query<{ name: string; epoch: number }>(sql, [this.name, param.clusterLeaseMs])).rows;
+        const dead = (await tx.query<{ name: string; epoch: number }>(sql, [this.name, param.clusterLeaseMs])).rows;
+        // Nodes gone (dead or left) longer than clusterForgetMs are forgotten, with what they reported.
+        await tx.query(
+          `WITH gone AS (DELETE FROM aos_nodes WHERE state <> 'live' AND heartbeat_ms < ${NOW_MS} - $1 RETURNING name)
+           DELETE FROM aos_budget_demand WHERE node IN (SELECT name FROM gone)`,
+          [param.clusterForgetMs],
+        );
+        return dead;
       });
     // Two nodes fencing each other at once deadlock, wait each other out, or cut each other off:
     // the one that gives way fences nobody now and tries at its next heartbeat.

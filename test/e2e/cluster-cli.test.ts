@@ -4,7 +4,9 @@
  * second kernel of a live name is refused with the way out, and a SIGKILLed node is declared dead
  * and fenced by the other within the lease plus a heartbeat.
  */
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { hasChromium, launchBrowser } from '../helpers/browser.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
 import { param } from '../../sys/param.js';
@@ -86,5 +88,27 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/could not join/);
     expect(r.stdout + r.stderr).not.toContain('hunter2');
+  }, 60_000);
+
+  it.skipIf(!hasChromium)("the web view's kernel screen lists the nodes", async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await home();
+    const b = await home();
+    Object.assign(a.env, { AOS_WEB_PORT: '0' });
+    await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha']);
+    await b.cli(['kernel', 'start', '--database', url, '--node', 'beta']);
+    const { url: login, port } = JSON.parse((await a.cli(['web', '--no-open', '--json'])).stdout) as { url: string; port: number };
+    let browser: Browser | null = null;
+    try {
+      browser = await launchBrowser();
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(login);
+      await page.goto(`http://127.0.0.1:${port}/#kernel`);
+      await page.waitForSelector('#cluster-nodes tr[data-node="beta"]', { timeout: 15_000 });
+      expect(await page.textContent('#cluster-title')).toMatch(/node alpha, epoch \d+/);
+      expect(await page.textContent('#cluster-nodes tr[data-node="alpha"]')).toContain('alpha (this node)');
+    } finally {
+      await browser?.close();
+    }
   }, 60_000);
 });

@@ -131,3 +131,21 @@ describe.skipIf(PG_SKIP)('cluster membership', () => {
     expect(String(error)).not.toContain('hunter2');
   });
 });
+
+describe.skipIf(PG_SKIP)('nodes gone for good', () => {
+  it('are forgotten a day after they died or left, with the demand they reported; live ones never', async () => {
+    const url = await pgServer.server.createDatabase();
+    const a = await node(url, 'a');
+    await a.member.fenced(async (tx) => {
+      await tx.query(
+        `INSERT INTO aos_nodes (name, epoch, state, host, os_pid, joined_ms, heartbeat_ms) VALUES
+           ('old-dead', 90, 'dead', 'h', 1, 0, 0), ('old-left', 91, 'left', 'h', 2, 0, 0), ('new-left', 92, 'left', 'h', 3, 0, (extract(epoch from clock_timestamp()) * 1000)::bigint)`,
+      );
+      await tx.query("INSERT INTO aos_budget_demand (lane, kind, node, demand, at_ms) VALUES ('openai', 'rpm', 'old-dead', 5, 0)");
+    });
+    await a.member.beat();
+    expect(a.status().nodes.map((n) => n.name)).toEqual(['a', 'new-left']);
+    const demand = await a.member.fenced(async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_budget_demand WHERE node = 'old-dead'")).rows[0].n as number);
+    expect(demand).toBe(0);
+  });
+});
