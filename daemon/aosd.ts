@@ -6,6 +6,7 @@
  * the kernel is closed, not its processes — they resume on the next start.
  */
 import { hostname } from 'node:os';
+import { memoryTreePrefix } from './memory-id.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
@@ -148,7 +149,13 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).
-    memory: { dataDir: paths.chroma, url: process.env.CHROMA_URL || undefined, embedder: process.env.AOS_EMBEDDER, log },
+    memory: {
+      dataDir: paths.chroma,
+      url: process.env.CHROMA_URL || undefined,
+      embedder: process.env.AOS_EMBEDDER,
+      log,
+      treePrefix: memoryTreePrefix(paths.home, paths.db, process.env, (message) => log('warn', message)),
+    },
     cluster: clusterFromEnv(process.env),
     log,
   };

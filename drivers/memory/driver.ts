@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ProcessMemory } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
 import { defineDriver, type ProcessScope } from '../driver.js';
-import { type MemoryStore, SHARED_NAMESPACE, treeNamespace } from './memory-store.js';
+import { type MemoryStore, SHARED_NAMESPACE } from './memory-store.js';
 import { openMemory, withMemoryDefaults } from './open-memory.js';
 
 function available(store: MemoryStore | null): MemoryStore {
@@ -15,8 +15,8 @@ function available(store: MemoryStore | null): MemoryStore {
   return store;
 }
 
-function namespaceOf(proc: ProcessScope, shared: boolean | undefined): string {
-  return shared ? SHARED_NAMESPACE : treeNamespace(proc.tree);
+function namespaceOf(store: MemoryStore, proc: ProcessScope, shared: boolean | undefined): string {
+  return shared ? SHARED_NAMESPACE : store.treeNamespace(proc.tree);
 }
 
 /**
@@ -51,7 +51,7 @@ export const memoryDriver = defineDriver({
   scope: (store, proc): ProcessMemory => ({
     async write(request) {
       const memory = available(store);
-      const namespace = namespaceOf(proc, request.shared);
+      const namespace = namespaceOf(memory, proc, request.shared);
       const sha = createHash('sha256').update(request.text).digest('hex');
       // The driver's fields come last: a process cannot forge its pid, the time or the text's hash.
       const metadata = { ...request.metadata, ...(request.key !== undefined ? { key: request.key } : {}), pid: proc.pid, ts: new Date().toISOString(), text_sha256: sha };
@@ -65,7 +65,8 @@ export const memoryDriver = defineDriver({
       });
     },
     async read(request) {
-      const hits = await available(store).read(namespaceOf(proc, request.shared), { query: request.query, k: request.k, where: request.where }, proc.signal);
+      const memory = available(store);
+      const hits = await memory.read(namespaceOf(memory, proc, request.shared), { query: request.query, k: request.k, where: request.where }, proc.signal);
       // The text's hash is the kernel's bookkeeping (dedup), not the model's to read: 64 characters a hit.
       return { hits: hits.map(({ metadata: { text_sha256: _sha, ...metadata }, ...hit }) => ({ ...hit, metadata })) };
     },

@@ -1,15 +1,16 @@
 /**
  * Vector memory on Chroma: one collection per namespace, vectors from aos's own embedder.
  *
- * Namespaces are collection names: `aos-tree-<root pid>` for a process tree, `aos-shared` for the
- * global one. Each collection records the embedder id and dimension that built it (metadata
- * `aos_embedder`, `aos_dim`); opening it with another embedder is refused, never mixed.
+ * Namespaces are collection names (namespaces.ts): one per process tree, one shared. Each collection
+ * records the embedder id and dimension that built it (metadata `aos_embedder`, `aos_dim`); opening
+ * it with another embedder is refused, never mixed.
  *
  * Every failure leaves here as an AosError: EIO "memory is unavailable: ..." when Chroma or the
  * embedder cannot be reached, EINVAL when Chroma refuses a filter, ETIMEDOUT / EINTR for time
  * limits and kills. A dropped connection is retried once after the supervisor has recovered.
  */
-import { randomUUID, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { idForKey, treeNamespace } from './namespaces.js';
 import type { ChromaClient, Collection, Metadata } from 'chromadb';
 import { AosError } from '../../sys/errno.js';
 import { displayAddress } from './chroma-address.js';
@@ -24,18 +25,11 @@ export interface MemoryStoreOptions {
   embedder: Embedder;
   /** Longest one operation (embedding + Chroma) may take. */
   opTimeoutMs?: number;
+  /** A tree's collection is `<treePrefix><root pid>` (`aos-tree-` by default; open-memory.ts). */
+  treePrefix?: string;
 }
 
-export const SHARED_NAMESPACE = 'aos-shared';
-
-export function treeNamespace(rootPid: number): string {
-  return `aos-tree-${rootPid}`;
-}
-
-/** The id a key maps to: stable, so writing the key again updates that memory. */
-export function idForKey(key: string): string {
-  return `k-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
-}
+export { idForKey, SHARED_NAMESPACE, TREE_PREFIX, treeNamespace } from './namespaces.js';
 
 let chromaModule: Promise<ChromaModule> | null = null;
 /** Loaded on first use: kernels that never touch memory never load the client. */
@@ -57,6 +51,11 @@ export class MemoryStore {
 
   get embedder(): Embedder {
     return this.options.embedder;
+  }
+
+  /** The collection of the tree whose root is `rootPid`. */
+  treeNamespace(rootPid: number): string {
+    return treeNamespace(rootPid, this.options.treePrefix);
   }
 
   get endpoint(): ChromaEndpoint {

@@ -18,6 +18,12 @@ export interface MemoryOptions {
   log?: LogFn;
   /** Where provider embedders read their keys and base URLs. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * What a tree's collection is named after (`<prefix><root pid>`): this kernel's own on a server
+   * other kernels may use too (CHROMA_URL), so that their trees of the same pid never meet.
+   * `aos-tree-` when absent.
+   */
+  treePrefix?: string;
 }
 
 /**
@@ -30,7 +36,7 @@ export function openMemory(options: MemoryOptions): MemoryStore {
   if (options.url) endpoint = new ExternalChroma(options.url);
   else if (options.dataDir) endpoint = new SupervisedChroma({ ...options.chroma, dataDir: options.dataDir, log: options.log });
   else throw new Error('memory needs a Chroma data dir or CHROMA_URL');
-  return new MemoryStore({ endpoint, embedder, opTimeoutMs: options.opTimeoutMs });
+  return new MemoryStore({ endpoint, embedder, opTimeoutMs: options.opTimeoutMs, treePrefix: options.treePrefix });
 }
 
 /** param.ts's memory limits under whatever the caller set. */
