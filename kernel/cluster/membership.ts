@@ -8,6 +8,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { param } from '../../sys/param.js';
+import { isAlive } from '../../sys/pid-file.js';
 import type { ClusterNodeView } from '../../protocol/cluster-view.js';
 import { type Db, inTx, NOW_MS, sessionName, type Tx } from './db.js';
 
@@ -52,15 +53,6 @@ export function hostId(): string {
   return `${read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'))}/${read(() => readlinkSync('/proc/self/ns/pid'))}`;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** lock_not_available: a fence waited its clusterFenceLockMs. */
 const LOCK_TIMEOUT = '55P03';
 /** deadlock_detected, lock_not_available, admin_shutdown (another node's fence ended this session). */
@@ -96,7 +88,7 @@ export class Membership {
         [this.name],
       );
       const old = found.rows[0];
-      if (old?.state === 'live' && old.age < param.clusterLeaseMs && !(old.host_id === here && !pidAlive(old.os_pid))) {
+      if (old?.state === 'live' && old.age < param.clusterLeaseMs && !(old.host_id === here && !isAlive(old.os_pid))) {
         throw new Error(
           `node "${this.name}" is live (pid ${old.os_pid} on ${old.host}, heartbeat ${old.age} ms ago): stop it, or give this kernel another name (aos kernel start --node NAME)`,
         );

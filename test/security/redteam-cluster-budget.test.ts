@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../kernel/cluster/cluster.js';
 import type { Bucket } from '../../kernel/sched/token-bucket.js';
 import { until } from '../helpers/until.js';
-import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
+import { PG_SKIP, drain, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -54,18 +54,6 @@ async function grantOnce(b: Bucket, amount = 1, ms = 1_000): Promise<void> {
   await until(() => b.available() > 0, ms).catch(() => undefined);
 }
 
-/** Spend every unit a bucket can get, asking as the pool does, for `ms`; how many were spent. */
-async function drain(b: Bucket, ms: number): Promise<number> {
-  let spent = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (b.waitFor(1) === 0) {
-      b.take(1);
-      spent++;
-    } else await new Promise((r) => setTimeout(r, 3));
-  }
-  return spent;
-}
 
 describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
   it('holds: three nodes draining one budget at once spend no more than its capacity plus its refill', async () => {
@@ -99,7 +87,7 @@ describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
     expect(Number.isFinite(r.level)).toBe(true);
   });
 
-  // BREAK: SharedBucket keeps a NaN (adjust/waitFor/take) and SharedLimits.grant writes `level - NaN` (or `+ NaN` returned) to aos_budgets.
+  // Was a break, mended: SharedBucket keeps a NaN (adjust/waitFor/take) and SharedLimits.grant writes `level - NaN` (or `+ NaN` returned) to aos_budgets.
   it('a NaN told to one node (adjust, waitFor, take) never reaches the database level, and other nodes are still granted', async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');
@@ -120,7 +108,7 @@ describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
     expect(bb.waitFor(1)).toBe(0);
   });
 
-  // BREAK: SharedBucket.giveBackIdle returns ±Infinity as `returned`; SharedLimits.grant writes it to the level.
+  // Was a break, mended: SharedBucket.giveBackIdle returns ±Infinity as `returned`; SharedLimits.grant writes it to the level.
   it('an Infinity told to one node (observeRemaining(-Infinity), adjust(Infinity)) is never settled into the database', async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');
@@ -137,7 +125,7 @@ describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
     expect(Number.isFinite((await row(url, 'gemini')).level)).toBe(true);
   });
 
-  // BREAK: SharedLimits.grant adds `returned` after capping the refill at capacity (min(cap, refilled) + returned).
+  // Was a break, mended: SharedLimits.grant adds `returned` after capping the refill at capacity (min(cap, refilled) + returned).
   it('tokens given back into a bucket that has refilled never lift the shared level past its capacity', async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');
@@ -177,7 +165,7 @@ describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
     expect(bb.waitFor(1)).toBe(0);
   });
 
-  // BREAK: SharedLimits.block writes any Retry-After into blocked_until_ms: one node's 429 stops every node for centuries, surviving restarts.
+  // Was a break, mended: SharedLimits.block writes any Retry-After into blocked_until_ms: one node's 429 stops every node for centuries, surviving restarts.
   it('a Retry-After centuries away on one node does not block the budget for every node (and every restart) for centuries', async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');
@@ -192,7 +180,7 @@ describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
     expect((await row(url, 'openai')).blocked_ms).toBeLessThanOrEqual(day);
     expect(bb.waitFor(1)).toBeLessThanOrEqual(day);
   });
-  // BREAK: SharedLimits.listen's 'error' handler drops the NOTIFY connection and nothing opens it again: after one blip, 429s reach this node only by the heartbeat's poll.
+  // Was a break, mended: SharedLimits.listen's 'error' handler drops the NOTIFY connection and nothing opens it again: after one blip, 429s reach this node only by the heartbeat's poll.
   it('after its NOTIFY connection drops (a database blip), a node again hears another\'s 429 at once, not at its next heartbeat', async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');

@@ -59,7 +59,7 @@ function screen(c: Cluster): string {
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 describe.skipIf(PG_SKIP)('red team: what the cluster shows, and what reaches its database', () => {
-  // BREAK: maskUrlPassword (sys/url-credentials.ts, via redactUrl) matches `password=` literally; pg decodes the key, so `pass%77ord=` is a password it uses and status() shows.
+  // Was a break, mended: maskUrlPassword (sys/url-credentials.ts, via redactUrl) matches `password=` literally; pg decodes the key, so `pass%77ord=` is a password it uses and status() shows.
   it('a password given as a percent-encoded ?pass%77ord= parameter never shows in status() or a join error', async () => {
     const base = await pgServer.server.createDatabase();
     const dbName = /\/([^/?]+)\?/.exec(base)?.[1] ?? '';
@@ -71,7 +71,7 @@ describe.skipIf(PG_SKIP)('red team: what the cluster shows, and what reaches its
     expect(String(error)).not.toContain('hunter2');
   });
 
-  // BREAK: a password with an unencoded '/', '?' or '#' defeats maskUrlPassword's userinfo pattern, and Cluster.join's error prints the whole URL.
+  // Was a break, mended: a password with an unencoded '/', '?' or '#' defeats maskUrlPassword's userinfo pattern, and Cluster.join's error prints the whole URL.
   it('a password with an unencoded "/", "?" or "#" never shows in the join error', async () => {
     for (const secret of ['hunt/er2', 'hunt#er2', 'hunt?er2']) {
       const error = await Cluster.join({ url: `postgres://aos:${secret}@localhost/nodb`, node: 'a' }).catch((e: Error) => e);
@@ -106,7 +106,7 @@ describe.skipIf(PG_SKIP)('red team: what the cluster shows, and what reaches its
     expect(out).not.toMatch(CONTROL);
   });
 
-  // BREAK: printable() (cmd/printable.ts) keeps newlines, and nodeTable puts a database host/name/fenced_by in a cell as is: a row can forge others.
+  // Was a break, mended: printable() (cmd/printable.ts) keeps newlines, and nodeTable puts a database host/name/fenced_by in a cell as is: a row can forge others.
   it('a newline in a node\'s host, name or fenced_by cannot forge lines of the node table', async () => {
     const url = await pgServer.server.createDatabase();
     const c = await node(url, 'a');

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, FencedError } from '../../../kernel/cluster/cluster.js';
 import { param } from '../../../sys/param.js';
-import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
+import { PG_SKIP, postgresPerFile, stopBeating } from './pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -26,12 +26,6 @@ async function node(url: string, name: string, logs: Logged[] = []): Promise<Clu
   return c;
 }
 
-/** A node that stopped: its heartbeat timer no longer runs (a beat under way finishes). */
-function stopBeating(c: Cluster): void {
-  const m = c.member as unknown as { timer: NodeJS.Timeout | null };
-  if (m.timer) clearInterval(m.timer);
-  m.timer = null;
-}
 
 /** Make a node's heartbeat look a lease and a second old (as if it stopped). */
 async function age(c: Cluster, name: string): Promise<void> {

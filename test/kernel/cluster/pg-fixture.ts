@@ -3,6 +3,8 @@
  * and a skip with a message where no server can be started here.
  */
 import { afterAll, beforeAll } from 'vitest';
+import type { Cluster } from '../../../kernel/cluster/cluster.js';
+import type { Bucket } from '../../../kernel/sched/token-bucket.js';
 import { pgSkipReason, startPostgres, type ThrowawayPg } from '../../helpers/postgres.js';
 
 export const PG_SKIP = pgSkipReason();
@@ -22,4 +24,24 @@ export function postgresPerFile(): { readonly server: ThrowawayPg } {
       return server;
     },
   };
+}
+
+/** A node that stopped: its heartbeat timer no longer runs (a beat under way finishes). */
+export function stopBeating(c: Cluster): void {
+  const m = c.member as unknown as { timer: NodeJS.Timeout | null };
+  if (m.timer) clearInterval(m.timer);
+  m.timer = null;
+}
+
+/** Spend every unit a bucket can get, asking as the pool does, for `ms`; how many were spent. */
+export async function drain(b: Bucket, ms: number): Promise<number> {
+  let spent = 0;
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (b.waitFor(1) === 0) {
+      b.take(1);
+      spent++;
+    } else await new Promise((r) => setTimeout(r, 3));
+  }
+  return spent;
 }

@@ -5,9 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../kernel/cluster/cluster.js';
-import type { Bucket } from '../../../kernel/sched/token-bucket.js';
 import { until } from '../../helpers/until.js';
-import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
+import { PG_SKIP, drain, postgresPerFile } from './pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -24,18 +23,6 @@ async function node(url: string, name: string, demand = 1): Promise<{ c: Cluster
   return { c, wakes: () => wakes, setDemand: (n) => (d = n) };
 }
 
-/** Spend every unit a bucket can get, asking as the pool does, for `ms`; how many were spent. */
-async function drain(b: Bucket, ms: number): Promise<number> {
-  let spent = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (b.waitFor(1) === 0) {
-      b.take(1);
-      spent++;
-    } else await new Promise((r) => setTimeout(r, 5));
-  }
-  return spent;
-}
 
 describe.skipIf(PG_SKIP)('shared provider budgets', () => {
   it('two nodes spending one budget as fast as they can together stay within it', async () => {
