@@ -24,6 +24,8 @@ export const clusterParam = {
   clusterGrantMinMs: 20,
   /** Demand a node reported longer ago than this no longer counts in a budget's fair shares. */
   clusterDemandFreshMs: 3_000,
+  /** A cluster warning of one kind (the database down, a grant refused) goes to the log at most this often. */
+  clusterWarnEveryMs: 60_000,
   /** A node dead or gone this long is forgotten: `aos kernel status` lists it no more. */
   clusterForgetMs: 24 * 3_600_000,
   /** A 429's Retry-After blocks a budget for every node at most this long (a wild header must not stop the cluster for days). */

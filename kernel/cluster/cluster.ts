@@ -4,6 +4,7 @@
  * and the model pool's per-provider budgets. Its processes stay in its own store (SQLite):
  * `store` in the status says so.
  */
+import { param } from '../../sys/param.js';
 import { type Db, migrate, openDb, redactUrl } from './db.js';
 import { FencedError, Membership, type NodeLoad, type NodeRow } from './membership.js';
 import { SharedLimits } from './shared-limits.js';
@@ -34,6 +35,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/;
 
 export class Cluster {
   private host: ClusterHost | null = null;
+  private readonly warned = new Map<string, { at: number; held: number }>();
   readonly member: Membership;
   readonly limits: SharedLimits;
 
@@ -77,8 +79,22 @@ export class Cluster {
     this.host = host;
   }
 
+  /**
+   * Into the kernel's log; a warning of one kind (its words, what is in parentheses aside) at most
+   * once per clusterWarnEveryMs, saying how many were held back: a database that is down is
+   * reported, not written every time a node asks it.
+   */
   private log(level: 'info' | 'warn' | 'error', message: string): void {
-    this.host?.log(level, message);
+    if (level !== 'warn') return this.host?.log(level, message);
+    const kind = message.replace(/\([^)]*\)/g, '()');
+    const seen = this.warned.get(kind);
+    const now = Date.now();
+    if (seen && now - seen.at < param.clusterWarnEveryMs) {
+      seen.held++;
+      return;
+    }
+    this.warned.set(kind, { at: now, held: 0 });
+    this.host?.log(level, seen?.held ? `${message} (${seen.held} more like it since the last)` : message);
   }
 
   /** The model pool's budgets, kept in the database. */

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../kernel/cluster/cluster.js';
 import { until } from '../../helpers/until.js';
 import { PG_SKIP, drain, postgresPerFile } from './pg-fixture.js';
+import { startPostgres } from '../../helpers/postgres.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -129,4 +130,22 @@ describe.skipIf(PG_SKIP)("a provider's refusal cuts every node's adaptive limit"
     expect(heard.b).toEqual(['openai']);
     expect([...(heard.c ?? [])].sort()).toEqual(['gemini', 'openai']);
   });
+});
+
+describe.skipIf(PG_SKIP)('a database that goes away', () => {
+  it('stops the grants, never the node; its warnings come once a minute, not at every ask', async () => {
+    const own = await startPostgres();
+    const url = await own.createDatabase();
+    const logs: string[] = [];
+    const c = await Cluster.join({ url, node: 'a' });
+    c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log: (_l, m) => logs.push(m) });
+    open.push(c);
+    const b = c.buckets('openai', 'rpm', 600, 10);
+    await own.stop();
+    // The pool asks as often as it wakes: every 20-250 ms for two seconds.
+    expect(await drain(b, 2_000)).toBe(0);
+    expect(logs.filter((m) => m.startsWith('cluster: no grant')).length).toBe(1);
+    expect(logs.filter((m) => m.startsWith('cluster: heartbeat failed')).length).toBeLessThanOrEqual(1);
+    expect(c.status().error).not.toBeNull();
+  }, 30_000);
 });
