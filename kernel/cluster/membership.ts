@@ -184,7 +184,10 @@ export class Membership {
     // Two nodes fencing each other at once deadlock, wait each other out, or cut each other off:
     // the one that gives way fences nobody now and tries at its next heartbeat.
     const notNow = (error: unknown): [] => {
-      if (GIVE_WAY.has((error as { code?: string }).code ?? '')) return [];
+      const code = (error as { code?: unknown }).code;
+      // The session itself lost (ended by the other's fence: no SQLSTATE) is giving way too.
+      const lost = typeof code !== 'string' && /connection|terminat|not queryable/i.test((error as Error).message ?? '');
+      if (lost || (typeof code === 'string' && GIVE_WAY.has(code))) return [];
       throw error;
     };
     try {

@@ -37,8 +37,9 @@ export class SharedBucket implements Bucket {
   clusterLevel: number | null = null;
   /** Processes waiting on this budget in the whole cluster per process waiting here, at the last grant. */
   private contention = 1;
-  /** No asking before this (this node's clock): the last grant gave nothing. */
+  /** No asking before this (this node's clock): the last grant gave nothing, or failed. */
   private askAfter = 0;
+  private failures = 0;
 
   constructor(
     readonly lane: string,
@@ -116,6 +117,13 @@ export class SharedBucket implements Bucket {
     this.clusterLevel = clusterLevel;
     this.contention = Number.isFinite(contention) ? Math.max(1, contention) : 1;
     this.askAfter = amount > 0 ? 0 : Date.now() + this.refillMs(Math.max(1, this.want));
+    this.failures = 0;
+  }
+
+  /** A grant failed (the database away): the next ask waits, longer each time up to a heartbeat. */
+  refused(now = Date.now()): void {
+    this.failures++;
+    this.askAfter = now + Math.min(param.clusterHeartbeatMs, param.clusterGrantMinMs * 2 ** this.failures);
   }
 
   /**

@@ -47,6 +47,8 @@ export class SharedLimits implements BucketLink {
   /** Grants made, and those refused because this node was fenced (the status shows them). */
   grants = 0;
   refusedFenced = 0;
+  /** Grants that failed (the database away, a statement refused). */
+  failedGrants = 0;
 
   constructor(
     private readonly db: Db,
@@ -127,6 +129,8 @@ export class SharedLimits implements BucketLink {
         if (g.amount > 0) this.hooks.capacity();
       })
       .catch((error: Error & { code?: string }) => {
+        bucket.refused();
+        this.failedGrants++;
         if (error.code === 'EFENCED') this.refusedFenced++;
         else this.hooks.warn(`cluster: no grant of ${bucket.lane} ${bucket.kind} (${error.message}); asking again`);
       })

@@ -146,6 +146,8 @@ describe.skipIf(PG_SKIP)('a database that goes away', () => {
     expect(await drain(b, 2_000)).toBe(0);
     expect(logs.filter((m) => m.startsWith('cluster: no grant')).length).toBe(1);
     expect(logs.filter((m) => m.startsWith('cluster: heartbeat failed')).length).toBeLessThanOrEqual(1);
+    // Nor does it ask at every wake: a failed grant waits, doubling up to a heartbeat (20, 40, … 1000 ms).
+    expect(c.limits.failedGrants).toBeLessThanOrEqual(8);
     expect(c.status().error).not.toBeNull();
   }, 30_000);
 });
