@@ -14,6 +14,7 @@ export function clusterRows(c: ClusterView): Array<[string, string]> {
   const rows: Array<[string, string]> = [
     ['cluster', `node ${printable(c.node)}, epoch ${c.epoch}, on ${printable(c.database)}`],
     ['shares', `${c.shares.join(', ')}; this node's processes stay in its own ${c.store} store`],
+    ['placement', "pinned: a process runs on the node that started it, in that node's workspace; a dead node's are orphaned until it starts again"],
     ['heartbeat', c.error ? `last committed ${ago(c.heartbeat_age_ms)} ago; failing: ${printable(c.error)}` : `${ago(c.heartbeat_age_ms)} ago`],
   ];
   for (const b of c.budgets) {
@@ -31,7 +32,7 @@ export function nodeTable(c: ClusterView): string {
     n.state === 'dead' && n.fenced_by ? `dead (fenced by ${printable(n.fenced_by)})` : n.state,
     String(n.epoch),
     ago(n.behind_ms),
-    String(n.processes),
+    n.processes > 0 && n.state !== 'live' ? `${n.processes} ${n.state === 'dead' ? 'orphaned' : 'kept'}` : String(n.processes),
     String(n.in_flight),
     String(n.queued),
     `${printable(n.host)}:${n.os_pid}`,

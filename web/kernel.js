@@ -24,7 +24,8 @@ export function renderCluster(section, title, table, stats) {
   clear(table).append(h('tr', {}, NODE_COLUMNS.map((col) => h('th', {}, col))));
   for (const n of c.nodes) {
     const state = n.state === 'dead' && n.fenced_by ? `dead (fenced by ${n.fenced_by})` : n.state;
-    const cells = [n.name === c.node ? `${n.name} (this node)` : n.name, state, n.epoch, `${(n.behind_ms / 1000).toFixed(1)} s`, n.processes, n.in_flight, n.queued, `${n.host}:${n.os_pid}`];
+    const procs = n.state === 'dead' && n.processes > 0 ? `${n.processes} orphaned` : n.processes;
+    const cells = [n.name === c.node ? `${n.name} (this node)` : n.name, state, n.epoch, `${(n.behind_ms / 1000).toFixed(1)} s`, procs, n.in_flight, n.queued, `${n.host}:${n.os_pid}`];
     table.append(h('tr', { dataset: { node: n.name, state: n.state } }, cells.map((cell) => h('td', {}, String(cell)))));
   }
 }

@@ -67,6 +67,13 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     const b = await home();
     await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha']);
     await b.cli(['kernel', 'start', '--database', url, '--node', 'beta']);
+    // beta runs a process that sleeps: when beta dies, it is orphaned until beta starts again.
+    const model = await b.tape({ sleeper: ['[SYS_CALL::SLEEP] {"seconds": 600}'] });
+    expect((await b.cli(['spawn', '--detach', '--model', model, '--name', 'sleeper', 'sleep'])).code).toBe(0);
+    await until(async () => {
+      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; processes: number }> } };
+      return s.cluster.nodes.find((n) => n.name === 'beta')?.processes === 1;
+    }, 10_000);
     const pid = await b.daemonPid();
     expect(pid).not.toBeNull();
     process.kill(pid ?? 0, 'SIGKILL');
@@ -78,6 +85,7 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     expect(Date.now() - killedAt).toBeLessThan(param.clusterLeaseMs + 3 * param.clusterHeartbeatMs + 3_000);
     const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
     expect(s.cluster?.nodes.find((n) => n.name === 'beta')).toMatchObject({ state: 'dead', fenced_by: 'alpha' });
+    expect((await a.cli(['kernel', 'status'])).stdout).toMatch(/beta\s+dead \(fenced by alpha\)\s+\d+\s+\S+ m?s\s+1 orphaned/);
     // beta starts again (same home, same host): it takes its name back under a new epoch.
     expect((await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'])).code).toBe(0);
   }, 60_000);
