@@ -5,8 +5,8 @@
  * here) or by hand in the foreground. SIGTERM, SIGINT and the `shutdown` method stop it cleanly:
  * the kernel is closed, not its processes — they resume on the next start.
  */
-import { hostname } from 'node:os';
 import { memoryTreePrefix } from './memory-id.js';
+import { clusterFromEnv } from './cluster-node.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
@@ -121,13 +121,6 @@ function mcpBinds(policy: Policy): Array<{ what: string; path: string }> {
   );
 }
 
-/** AOS_DATABASE_URL makes this kernel a node of that cluster, named AOS_NODE (this host's name by default). */
-function clusterFromEnv(env: NodeJS.ProcessEnv): { url: string; node: string } | undefined {
-  const url = env.AOS_DATABASE_URL?.trim();
-  if (!url) return undefined;
-  return { url, node: env.AOS_NODE?.trim() || hostname().split('.')[0] || 'node' };
-}
-
 /** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. */
 async function createKernel(policy: Policy): Promise<Kernel> {
   const explicit = process.env.AOS_WEBHOOK_PORT;
@@ -156,7 +149,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
       log,
       treePrefix: memoryTreePrefix(paths.home, paths.db, process.env, (message) => log('warn', message)),
     },
-    cluster: clusterFromEnv(process.env),
+    cluster: clusterFromEnv(process.env, paths.home),
     log,
   };
   // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).

@@ -55,11 +55,22 @@ export class StreamHub {
 
   constructor(private readonly kernel: Kernel) {
     this.text = new TextPushes(kernel.live);
-    this.stopListening = kernel.store.onCommitted((events) => {
+    const stopCommits = kernel.store.onCommitted((events) => {
       // The text of a reply goes out before its `model` event.
       this.text.flush();
       for (const stored of events) this.onEvent(stored.event, stored.json);
     });
+    // A node joining, dying or leaving the cluster is news for the stats' watchers, with no event of the kernel's.
+    const stopCluster = kernel.cluster?.onChange(() => this.statsChanged()) ?? (() => undefined);
+    this.stopListening = () => {
+      stopCommits();
+      stopCluster();
+    };
+  }
+
+  /** The stats changed without a kernel event: push them to their watchers (throttled as always). */
+  statsChanged(): void {
+    if ([...this.topics].some((t) => t.stats)) this.scheduleStats();
   }
 
   /** Live subscriptions, for tests and the daemon log. */

@@ -46,8 +46,11 @@ export function settingsOf(env: NodeJS.ProcessEnv): Settings {
   return out;
 }
 
+/** Settings the daemon keeps of its own when its caller has none (AOS_NODE: the home's node name). */
+const KEPT_BY_DAEMON = new Set(['AOS_NODE']);
+
 export function diffSettings(mine: Settings, kernel: Settings): SettingDrift[] {
-  const names = [...new Set([...Object.keys(mine), ...Object.keys(kernel)])].sort();
+  const names = [...new Set([...Object.keys(mine), ...Object.keys(kernel)])].filter((n) => n in mine || !KEPT_BY_DAEMON.has(n)).sort();
   return names.filter((n) => mine[n] !== kernel[n]).map((name) => ({ name, mine: mine[name] ?? null, kernel: kernel[name] ?? null }));
 }
 

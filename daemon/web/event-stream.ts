@@ -78,11 +78,17 @@ export class EventStreams {
 
   private listen(): void {
     if (this.unlisten) return;
-    this.unlisten = this.kernel.store.onCommitted((events) => {
+    const stopCommits = this.kernel.store.onCommitted((events) => {
       // A reply's text goes out before its `model` event.
       this.text.flush();
       this.onEvents(events);
     });
+    // The cluster's nodes changing is news for the Kernel screen, with no event of the kernel's.
+    const stopCluster = this.kernel.cluster?.onChange(() => this.statsChanged()) ?? (() => undefined);
+    this.unlisten = () => {
+      stopCommits();
+      stopCluster();
+    };
     this.text.add(this.textWatcher);
     this.keepAlive = setInterval(() => this.broadcast(': keep-alive\n\n'), param.webKeepAliveMs);
     this.keepAlive.unref();
@@ -97,6 +103,11 @@ export class EventStreams {
       stream.lastId = frames.at(-1)?.id ?? stream.lastId;
       this.write(stream, out);
     }
+    this.statsChanged();
+  }
+
+  /** Push the stats soon (throttled): after events, or when the cluster changed. */
+  private statsChanged(): void {
     this.statsDue = true;
     this.statsTimer ??= setTimeout(() => this.pushStats(), param.webStatsIntervalMs).unref();
   }

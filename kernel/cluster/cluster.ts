@@ -36,6 +36,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,58}$/;
 export class Cluster {
   private host: ClusterHost | null = null;
   private readonly warned = new Map<string, { at: number; held: number }>();
+  private readonly changeListeners = new Set<() => void>();
   readonly member: Membership;
   readonly limits: SharedLimits;
 
@@ -48,6 +49,7 @@ export class Cluster {
       fenced: (old, now) => this.log('error', `cluster: node "${options.node}" was declared dead by another node (epoch ${old} fenced); it joined again as epoch ${now}`),
       declaredDead: (nodes) => this.log('warn', `cluster: declared dead and fenced: ${nodes.map((n) => `${n.name} (epoch ${n.epoch})`).join(', ')}`),
       unreachable: (error) => this.log('warn', `cluster: heartbeat failed (${error.message}); retrying`),
+      changed: () => this.changeListeners.forEach((fn) => fn()),
       beat: () => void this.limits.refresh().catch((error: Error) => this.log('warn', `cluster: budgets not read (${error.message})`)),
     });
     this.limits = new SharedLimits(db, this.member, options.url, {
@@ -73,6 +75,12 @@ export class Cluster {
       await db.end().catch(() => undefined);
       throw new Error(`cluster: could not join ${redactUrl(options.url)} as "${options.node}": ${(error as Error).message}`);
     }
+  }
+
+  /** Called when the nodes, their states, epochs or process counts change; returns the way to stop. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   attach(host: ClusterHost): void {

@@ -36,6 +36,8 @@ export interface MembershipHooks {
   unreachable(error: Error): void;
   /** After each heartbeat (the budgets read their blocks then: the poll behind NOTIFY). */
   beat(): void;
+  /** The nodes, their states, epochs or process counts changed since the last read. */
+  changed(): void;
 }
 
 /**
@@ -68,6 +70,8 @@ export class Membership {
   private timer: NodeJS.Timeout | null = null;
   private beating: Promise<void> | null = null;
   private nextBeat: Promise<void> | null = null;
+  /** Who is in the cluster, in what state, as of the last read: a change is news for the stats' watchers. */
+  private shape = '';
 
   constructor(
     private readonly db: Db,
@@ -219,7 +223,12 @@ export class Membership {
          processes, in_flight, queued, fenced_ms, fenced_by
        FROM aos_nodes ORDER BY name`,
     );
+    const shape = rows.rows.map((n) => `${n.name}/${n.state}/${n.epoch}/${n.processes}`).join(',');
     this.nodes = rows.rows;
+    if (shape !== this.shape) {
+      this.shape = shape;
+      this.hooks.changed();
+    }
     return this.nodes;
   }
 

@@ -26,4 +26,10 @@ describe('maskUrlPassword', () => {
     // A changed password is still a difference the drift warning reports.
     expect(diffSettings(one, two).map((d) => d.name)).toEqual(['AOS_DATABASE_URL']);
   });
+
+  it("AOS_NODE is the daemon's own when the caller has none: compared only when the caller sets it", () => {
+    const kernel = settingsOf({ AOS_NODE: 'a' });
+    expect(diffSettings(settingsOf({}), kernel)).toEqual([]);
+    expect(diffSettings(settingsOf({ AOS_NODE: 'b' }), kernel).map((d) => d.name)).toEqual(['AOS_NODE']);
+  });
 });

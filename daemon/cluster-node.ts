@@ -1,0 +1,18 @@
+/**
+ * AOS_DATABASE_URL makes the kernel a node of that cluster (kernel/cluster). Its name is AOS_NODE;
+ * without it, the name this home had last time (`$AOS_HOME/node`, written at every start as a
+ * node), else the host's name: so `aos kernel restart` from a shell without AOS_NODE is the same node.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+
+export function clusterFromEnv(env: NodeJS.ProcessEnv, home: string): { url: string; node: string } | undefined {
+  const url = env.AOS_DATABASE_URL?.trim();
+  if (!url) return undefined;
+  const file = path.join(home, 'node');
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  const node = env.AOS_NODE?.trim() || kept || hostname().split('.')[0] || 'node';
+  if (node !== kept) writeFileSync(file, `${node}\n`, { mode: 0o600 });
+  return { url, node };
+}
