@@ -6,8 +6,9 @@
  * names its memories already have (`legacy`), and is warned when its server may be shared.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { maskUrlPassword } from '../sys/url-credentials.js';
 
 const LEGACY = 'legacy';
 
@@ -16,12 +17,14 @@ export function memoryTreePrefix(home: string, db: string, env: NodeJS.ProcessEn
   let id = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   if (!/^([0-9a-f]{12}|legacy)$/.test(id)) {
     id = existsSync(db) ? LEGACY : randomBytes(6).toString('hex');
-    writeFileSync(file, `${id}\n`, { mode: 0o600 });
+    // Written beside and renamed: a torn file must not make a home with a store look legacy.
+    writeFileSync(`${file}.tmp`, `${id}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
   }
   if (id !== LEGACY) return `aos-${id}-tree-`;
   if (env.CHROMA_URL) {
     warn(
-      `memory: this home's trees keep their memories in collections named aos-tree-<root pid> on ${env.CHROMA_URL}; another kernel on that server reaches a tree of the same pid. A new AOS_HOME names them after its own id (${file})`,
+      `memory: this home's trees keep their memories in collections named aos-tree-<root pid> on ${maskUrlPassword(env.CHROMA_URL)}; another kernel on that server reaches a tree of the same pid. A new AOS_HOME names them after its own id (${file})`,
     );
   }
   return undefined;

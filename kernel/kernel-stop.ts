@@ -35,9 +35,12 @@ export interface StopHost extends ProcCore {
 }
 
 async function release(k: StopHost): Promise<void> {
-  await closeDrivers(k.opened);
-  await k.psAll.close();
-  await k.cluster?.close().catch((error: unknown) => k.log('warn', `cluster: not left cleanly (${(error as Error).message}); other nodes will fence this one`));
+  try {
+    await closeDrivers(k.opened);
+    await k.psAll.close();
+  } finally {
+    await k.cluster?.close();
+  }
 }
 
 export async function shutdownKernel(k: StopHost): Promise<void> {

@@ -5,6 +5,7 @@
  * `store` in the status says so.
  */
 import { param } from '../../sys/param.js';
+import { visibleText } from '../../protocol/visible-text.js';
 import { type Db, migrate, openDb, redactUrl } from './db.js';
 import { FencedError, Membership, type NodeLoad, type NodeRow } from './membership.js';
 import { SharedLimits } from './shared-limits.js';
@@ -47,7 +48,7 @@ export class Cluster {
     this.member = new Membership(db, options.node, {
       load: () => this.host?.load() ?? { processes: 0, in_flight: 0, queued: 0 },
       fenced: (old, now) => this.log('error', `cluster: node "${options.node}" was declared dead by another node (epoch ${old} fenced); it joined again as epoch ${now}`),
-      declaredDead: (nodes) => this.log('warn', `cluster: declared dead and fenced: ${nodes.map((n) => `${n.name} (epoch ${n.epoch})`).join(', ')}`),
+      declaredDead: (nodes) => this.log('warn', `cluster: declared dead and fenced: ${nodes.map((n) => `${visibleText(n.name)} (epoch ${n.epoch})`).join(', ')}`),
       unreachable: (error) => this.log('warn', `cluster: heartbeat failed (${error.message}); retrying`),
       changed: () => this.changeListeners.forEach((fn) => fn()),
       beat: () => void this.limits.refresh().catch((error: Error) => this.log('warn', `cluster: budgets not read (${error.message})`)),
@@ -125,10 +126,20 @@ export class Cluster {
     };
   }
 
-  /** Leave the cluster: allowance given back, the row marked `left`, the connections closed. */
+  /**
+   * Leave the cluster: allowance given back, the row marked `left`, the connections closed — within
+   * clusterStatementTimeoutMs: a database that does not answer does not hold up the kernel's stop
+   * (the others fence this node a lease later).
+   */
   async close(): Promise<void> {
-    await this.limits.close();
-    await this.member.leave();
-    await this.db.end().catch(() => undefined);
+    const leaving = (async () => {
+      await this.limits.close();
+      await this.member.leave();
+    })().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([leaving, new Promise<void>((resolve) => (timer = setTimeout(resolve, param.clusterStatementTimeoutMs)))]);
+    clearTimeout(timer);
+    this.member.stop();
+    void this.db.end().catch(() => undefined);
   }
 }

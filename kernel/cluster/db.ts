@@ -38,6 +38,10 @@ export function connectionConfig(url: string, node: string): pg.ClientConfig {
     statement_timeout: param.clusterStatementTimeoutMs,
     idle_in_transaction_session_timeout: param.clusterIdleTxMs,
     connectionTimeoutMillis: param.clusterStatementTimeoutMs,
+    // A server or link that hangs answers nothing, not even the statement timeout: the client gives up too.
+    query_timeout: param.clusterStatementTimeoutMs + 1_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 1_000,
     types,
   };
 }

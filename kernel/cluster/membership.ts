@@ -9,6 +9,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { param } from '../../sys/param.js';
 import { isAlive } from '../../sys/pid-file.js';
+import { visibleText } from '../../protocol/visible-text.js';
 import type { ClusterNodeView } from '../../protocol/cluster-view.js';
 import { type Db, inTx, NOW_MS, sessionName, type Tx } from './db.js';
 
@@ -67,6 +68,8 @@ export class Membership {
   /** When the last heartbeat committed (this node's clock), and the last error since. */
   lastBeat = 0;
   lastError: Error | null = null;
+  /** When its heartbeats came back after failing (this node's clock); 0 when they never failed. */
+  private healthySince = 0;
   private timer: NodeJS.Timeout | null = null;
   private beating: Promise<void> | null = null;
   private nextBeat: Promise<void> | null = null;
@@ -92,9 +95,11 @@ export class Membership {
         [this.name],
       );
       const old = found.rows[0];
-      if (old?.state === 'live' && old.age < param.clusterLeaseMs && !(old.host_id === here && !isAlive(old.os_pid))) {
+      // Its process gone from this very machine and pid namespace (known ones only): taken over at once.
+      const crashedHere = !here.includes('?') && old?.host_id === here && !isAlive(old.os_pid);
+      if (old?.state === 'live' && old.age < param.clusterLeaseMs && !crashedHere) {
         throw new Error(
-          `node "${this.name}" is live (pid ${old.os_pid} on ${old.host}, heartbeat ${old.age} ms ago): stop it, or give this kernel another name (aos kernel start --node NAME)`,
+          `node "${this.name}" is live (pid ${old.os_pid} on ${visibleText(old.host)}, heartbeat ${old.age} ms ago): stop it, or give this kernel another name (aos kernel start --node NAME)`,
         );
       }
       const row = await tx.query<{ epoch: number }>(
@@ -142,8 +147,14 @@ export class Membership {
         [this.name, this.epoch, load.processes, load.in_flight, load.queued],
       );
       if (mine.rowCount === 0) await this.rejoin();
+      else if (this.lastError) this.healthySince = Date.now();
+      // Back from an outage, this node's heartbeat is the only fresh one: it fences nobody until it
+      // has beaten for a lease (the others may have been cut off by the same outage).
+      const settled = Date.now() - this.healthySince >= param.clusterLeaseMs;
       // Fenced between its heartbeat and its fence: it joins again, and fences nobody this time.
-      const dead = await this.fenceDead().catch((error: unknown) => (error instanceof FencedError ? this.rejoin().then(() => []) : Promise.reject(error as Error)));
+      const dead = settled
+        ? await this.fenceDead().catch((error: unknown) => (error instanceof FencedError ? this.rejoin().then(() => []) : Promise.reject(error as Error)))
+        : [];
       if (dead.length > 0) this.hooks.declaredDead(dead);
       await this.refresh();
       this.lastBeat = Date.now();
@@ -245,10 +256,15 @@ export class Membership {
     });
   }
 
-  /** Leave the cluster (a clean stop): the row stays, `left`, and is not fenced by others. */
-  async leave(): Promise<void> {
+  /** No more heartbeats. */
+  stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Leave the cluster (a clean stop): the row stays, `left`, and is not fenced by others. */
+  async leave(): Promise<void> {
+    this.stop();
     await (this.nextBeat ?? this.beating)?.catch(() => undefined);
     await this.db.query("UPDATE aos_nodes SET state = 'left' WHERE name = $1 AND epoch = $2 AND state = 'live'", [this.name, this.epoch]).catch(() => undefined);
   }

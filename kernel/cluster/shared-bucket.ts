@@ -112,7 +112,9 @@ export class SharedBucket implements Bucket {
 
   /** A grant arrived: `amount` more to spend, the cluster's level after it, and all the nodes' demand against this one's (≥ 1). */
   granted(amount: number, clusterLevel: number, contention = 1): void {
-    this.level += amount;
+    // A grant that lands during a block is not spent in a burst when the block ends: it goes back.
+    if (this.isBlocked) this.returned += amount;
+    else this.level += amount;
     this.want = Math.max(0, this.want - amount);
     this.clusterLevel = clusterLevel;
     this.contention = Number.isFinite(contention) ? Math.max(1, contention) : 1;
@@ -122,8 +124,8 @@ export class SharedBucket implements Bucket {
 
   /** A grant failed (the database away): the next ask waits, longer each time up to a heartbeat. */
   refused(now = Date.now()): void {
-    this.failures++;
     this.askAfter = now + Math.min(param.clusterHeartbeatMs, param.clusterGrantMinMs * 2 ** this.failures);
+    this.failures++;
   }
 
   /**

@@ -12,10 +12,9 @@ import type { BucketFactory } from '../sched/token-bucket.js';
 import { connectionConfig, type Db, NOW_MS, type Tx } from './db.js';
 import type { Membership } from './membership.js';
 import { type BucketLink, SharedBucket } from './shared-bucket.js';
+import { OVERLOAD, OverloadSignals } from './overloads.js';
 
 const CHANNEL = 'aos_budget';
-/** A provider refused a node (its adaptive limit was cut): the others cut theirs. Payload: {"node", "lane"}. */
-const OVERLOAD = 'aos_overload';
 
 export interface LimitsHooks {
   /** Processes of this node waiting on a lane (a provider, or a model with limits of its own). */
@@ -41,8 +40,9 @@ export class SharedLimits implements BucketLink {
   private listener: pg.Client | null = null;
   private refreshQueued = false;
   private relistening = false;
-  private readonly toldOverload = new Map<string, number>();
-  private readonly heardOverloadAt = new Map<string, number>();
+  /** Buckets whose row this node has made or found since it started (made once, then only locked). */
+  private readonly rowsMade = new Set<SharedBucket>();
+  private readonly overloads: OverloadSignals;
   private closed = false;
   /** Grants made, and those refused because this node was fenced (the status shows them). */
   grants = 0;
@@ -55,7 +55,9 @@ export class SharedLimits implements BucketLink {
     private readonly member: Membership,
     private readonly url: string,
     private readonly hooks: LimitsHooks,
-  ) {}
+  ) {
+    this.overloads = new OverloadSignals(db, member.name, hooks);
+  }
 
   /** The pool's factory: a gate's budget is the cluster's. */
   readonly factory: BucketFactory = (lane, kind, perMinute, capacity) => {
@@ -78,7 +80,7 @@ export class SharedLimits implements BucketLink {
     };
     client.on('error', (error) => lost(error.message));
     client.on('end', () => lost('closed'));
-    client.on('notification', (n) => (n.channel === OVERLOAD ? this.heardOverload(n.payload ?? '') : this.queueRefresh()));
+    client.on('notification', (n) => (n.channel === OVERLOAD ? this.overloads.heard(n.payload ?? '') : this.queueRefresh()));
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}; LISTEN ${OVERLOAD}`);
@@ -92,31 +94,9 @@ export class SharedLimits implements BucketLink {
     this.queueRefresh();
   }
 
-  /**
-   * This node's adaptive limit for `provider` was cut by a refusal: the other nodes cut theirs (a
-   * wake-up hint, not a commit; at most one per provider per clusterOverloadCoalesceMs).
-   */
+  /** This node's adaptive limit for `provider` was cut by a refusal: the other nodes cut theirs (overloads.ts). */
   overload(provider: string): void {
-    const now = Date.now();
-    if (this.closed || now - (this.toldOverload.get(provider) ?? 0) < param.clusterOverloadCoalesceMs) return;
-    this.toldOverload.set(provider, now);
-    const payload = JSON.stringify({ node: this.member.name, lane: provider });
-    void this.db.query('SELECT pg_notify($1, $2)', [OVERLOAD, payload]).catch((error: Error) => this.hooks.warn(`cluster: a refusal by ${provider} was not shared (${error.message})`));
-  }
-
-  /** Another node's refusal: applied once per provider per clusterOverloadCoalesceMs, never this node's own. */
-  private heardOverload(payload: string): void {
-    let said: { node?: unknown; lane?: unknown };
-    try {
-      said = JSON.parse(payload) as typeof said;
-    } catch {
-      return;
-    }
-    if (typeof said.lane !== 'string' || said.node === this.member.name) return;
-    const now = Date.now();
-    if (now - (this.heardOverloadAt.get(said.lane) ?? 0) < param.clusterOverloadCoalesceMs) return;
-    this.heardOverloadAt.set(said.lane, now);
-    this.hooks.overloaded(said.lane);
+    if (!this.closed) this.overloads.tell(provider);
   }
 
   ask(bucket: SharedBucket): void {
@@ -126,7 +106,8 @@ export class SharedLimits implements BucketLink {
       .then((g) => {
         bucket.granted(g.amount, g.level, g.contention);
         if (g.blockedMs > 0) bucket.blocked(g.blockedMs);
-        if (g.amount > 0) this.hooks.capacity();
+        // The scheduler's pump runs outside this chain: its errors are its own, not a failed grant.
+        if (g.amount > 0) setImmediate(() => this.hooks.capacity());
       })
       .catch((error: Error & { code?: string }) => {
         bucket.refused();
@@ -166,11 +147,12 @@ export class SharedLimits implements BucketLink {
     bucket.observed = Infinity;
     return this.member
       .fenced(async (tx) => {
+        // What the nodes wait for first, so the budget's row is locked for two statements only.
+        const total = take ? await this.totalDemand(tx, bucket, demand) : demand;
         const row = await this.lockRow(tx, bucket);
         // Refilled by the server's clock, what was given back (or owed) settled, never past the burst.
         let level = Math.min(row.capacity, row.level + (Math.max(0, row.now - row.updated_ms) * row.per_minute) / 60_000 + returned);
         if (Number.isFinite(observed)) level = Math.min(level, observed);
-        const total = await this.totalDemand(tx, bucket, demand, row.now);
         const blockedMs = Math.max(0, row.blocked_until_ms - row.now);
         const share = (level * demand) / Math.max(demand, total);
         const amount = !take || blockedMs > 0 || level < Math.min(unit, row.capacity) ? 0 : Math.min(want, level, Math.max(share, Math.min(unit, row.capacity)));
@@ -193,8 +175,27 @@ export class SharedLimits implements BucketLink {
   }
 
   /** The budget's row, locked for this grant (made full by the first node to use it). */
+  /** The budget's row, locked for this grant. */
   private async lockRow(tx: Tx, b: SharedBucket): Promise<{ per_minute: number; capacity: number; level: number; updated_ms: number; blocked_until_ms: number; now: number }> {
-    // The budget is the provider's, one for the cluster: a node whose AOS_LIMITS say otherwise sets it for all (and says so).
+    if (!this.rowsMade.has(b)) await this.makeRow(tx, b);
+    const got = await tx.query<{ per_minute: number; capacity: number; level: number; updated_ms: number; blocked_until_ms: number; now: number }>(
+      `SELECT per_minute, capacity, level, updated_ms, blocked_until_ms, ${NOW_MS} AS now FROM aos_budgets WHERE lane = $1 AND kind = $2 FOR UPDATE`,
+      [b.lane, b.kind],
+    );
+    const row = got.rows[0];
+    if (!row) {
+      this.rowsMade.delete(b);
+      throw new Error(`the budget ${b.lane} ${b.kind} has no row in the cluster (removed by hand?); it is made again at the next grant`);
+    }
+    this.rowsMade.add(b);
+    return row;
+  }
+
+  /**
+   * Made full by the first node to use it; once per bucket and start. The budget is the provider's,
+   * one for the cluster: a node whose AOS_LIMITS say otherwise sets it for all at its start (and says so).
+   */
+  private async makeRow(tx: Tx, b: SharedBucket): Promise<void> {
     const changed = await tx.query<{ per_minute: number }>(
       `WITH old AS (SELECT per_minute FROM aos_budgets WHERE lane = $1 AND kind = $2)
        INSERT INTO aos_budgets (lane, kind, per_minute, capacity, level, updated_ms) VALUES ($1, $2, $3, $4, $4, ${NOW_MS})
@@ -205,24 +206,19 @@ export class SharedLimits implements BucketLink {
     );
     const was = changed.rows[0]?.per_minute;
     if (was !== undefined && was !== null) this.hooks.warn(`cluster: ${b.lane} ${b.kind} was ${was} a minute for every node; this node's AOS_LIMITS make it ${b.perMinute}`);
-    const got = await tx.query(
-      `SELECT per_minute, capacity, level, updated_ms, blocked_until_ms, ${NOW_MS} AS now FROM aos_budgets WHERE lane = $1 AND kind = $2 FOR UPDATE`,
-      [b.lane, b.kind],
-    );
-    return got.rows[0];
   }
 
   /** Processes waiting on this budget across live nodes, this node's count written first. */
-  private async totalDemand(tx: Tx, b: SharedBucket, demand: number, now: number): Promise<number> {
-    await tx.query(
-      `INSERT INTO aos_budget_demand (lane, kind, node, demand, at_ms) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (lane, kind, node) DO UPDATE SET demand = EXCLUDED.demand, at_ms = EXCLUDED.at_ms`,
-      [b.lane, b.kind, this.member.name, demand, now],
-    );
+  private async totalDemand(tx: Tx, b: SharedBucket, demand: number): Promise<number> {
     const sum = await tx.query<{ total: number }>(
-      `SELECT COALESCE(sum(d.demand), 0)::bigint AS total FROM aos_budget_demand d JOIN aos_nodes n ON n.name = d.node AND n.state = 'live'
-       WHERE d.lane = $1 AND d.kind = $2 AND d.at_ms > $3`,
-      [b.lane, b.kind, now - param.clusterDemandFreshMs],
+      `WITH mine AS (
+         INSERT INTO aos_budget_demand (lane, kind, node, demand, at_ms) VALUES ($1, $2, $3, $4, ${NOW_MS})
+         ON CONFLICT (lane, kind, node) DO UPDATE SET demand = EXCLUDED.demand, at_ms = EXCLUDED.at_ms
+         RETURNING demand)
+       SELECT COALESCE(sum(d.demand), 0)::bigint + (SELECT demand FROM mine) AS total
+       FROM aos_budget_demand d JOIN aos_nodes n ON n.name = d.node AND n.state = 'live'
+       WHERE d.lane = $1 AND d.kind = $2 AND d.node <> $3 AND d.at_ms > ${NOW_MS} - $5`,
+      [b.lane, b.kind, this.member.name, demand, param.clusterDemandFreshMs],
     );
     return sum.rows[0]?.total ?? demand;
   }

@@ -87,9 +87,12 @@ export class Gate {
     return this.adaptive?.overload(ticket, this.inFlight) ?? false;
   }
 
-  /** Another node of the cluster saw this provider refuse: cut as if this node had (the adaptive limit only). */
+  /**
+   * Another node of the cluster saw this provider refuse: cut as if this node had (the adaptive
+   * limit only), to what it has in flight; with nothing in flight it has no part in the overload.
+   */
   overloadElsewhere(): void {
-    this.adaptive?.overload(this.adaptive.send(), this.inFlight);
+    if (this.inFlight > 0) this.adaptive?.overload(this.adaptive.send(), this.inFlight);
   }
 
   figures(): ProviderFigures {

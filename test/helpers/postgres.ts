@@ -46,6 +46,8 @@ export interface ThrowawayPg {
   url(database: string): string;
   /** A new, empty database; its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stop the server (fast shutdown), keep its files, and start it again after `downMs`: an outage. */
+  restart(downMs: number): Promise<void>;
   /** Stop the server by its pid (fast shutdown) and remove its files. */
   stop(): Promise<void>;
 }
@@ -62,35 +64,22 @@ export async function startPostgres(): Promise<ThrowawayPg> {
   const socketDir = dir;
   const as = { uid: user.uid, gid: user.gid };
   execFileSync(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'aos', '-E', 'UTF8', '--locale=C', '--no-sync'], { ...as, stdio: 'pipe', cwd: dir });
-  const server: ChildProcess = spawn(
-    join(bin, 'postgres'),
-    ['-D', data, '-k', socketDir, '-c', "listen_addresses=", '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
-    { ...as, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  server.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   const url = (database: string): string => `postgres://aos@/${database}?host=${encodeURIComponent(socketDir)}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`postgres exited at start: ${stderr.slice(-2000)}`);
-    if (existsSync(join(socketDir, '.s.PGSQL.5432'))) {
-      const c = new pg.Client({ connectionString: url('postgres') });
-      try {
-        await c.connect();
-        await c.end();
-        break;
-      } catch {
-        await c.end().catch(() => undefined);
-      }
+  let server = await launch(bin, data, socketDir, as, dir, url);
+  const halt = async (): Promise<void> => {
+    if (server.child.exitCode === null) {
+      const pid = server.child.pid ?? 0;
+      process.kill(pid, 'SIGINT');
+      const timer = setTimeout(() => server.child.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
+      await server.exited;
+      clearTimeout(timer);
     }
-    if (Date.now() > deadline) throw new Error(`postgres did not start in 30 s: ${stderr.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const pid = server.pid ?? 0;
+  };
   return {
     socketDir,
-    pid,
+    get pid() {
+      return server.child.pid ?? 0;
+    },
     url,
     async createDatabase(name = `t${process.pid}_${++counter}`) {
       const c = new pg.Client({ connectionString: url('postgres') });
@@ -102,14 +91,47 @@ export async function startPostgres(): Promise<ThrowawayPg> {
       }
       return url(name);
     },
+    async restart(downMs) {
+      await halt();
+      await new Promise((r) => setTimeout(r, downMs));
+      server = await launch(bin, data, socketDir, as, dir, url);
+    },
     async stop() {
-      if (server.exitCode === null) {
-        process.kill(pid, 'SIGINT');
-        const timer = setTimeout(() => server.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+/** Start the server on its data dir and wait until it answers. */
+async function launch(bin: string, data: string, socketDir: string, as: { uid: number; gid: number }, dir: string, url: (db: string) => string): Promise<Running> {
+  const child: ChildProcess = spawn(
+    join(bin, 'postgres'),
+    ['-D', data, '-k', socketDir, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
+    { ...as, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`postgres exited at start: ${stderr.slice(-2000)}`);
+    if (existsSync(join(socketDir, '.s.PGSQL.5432'))) {
+      const c = new pg.Client({ connectionString: url('postgres') });
+      try {
+        await c.connect();
+        await c.end();
+        return { child, exited };
+      } catch {
+        await c.end().catch(() => undefined);
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`postgres did not start in 30 s: ${stderr.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

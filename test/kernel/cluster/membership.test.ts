@@ -3,10 +3,12 @@
  * a node a lease behind is declared dead by the next heartbeat of another, and a fenced node
  * commits nothing more under its old epoch — not even a commit it had started when the fence came.
  */
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, FencedError } from '../../../kernel/cluster/cluster.js';
 import { param } from '../../../sys/param.js';
 import { PG_SKIP, postgresPerFile, stopBeating } from './pg-fixture.js';
+import { startPostgres } from '../../helpers/postgres.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -142,4 +144,65 @@ describe.skipIf(PG_SKIP)('nodes gone for good', () => {
     const demand = await a.member.fenced(async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_budget_demand WHERE node = 'old-dead'")).rows[0].n as number);
     expect(demand).toBe(0);
   });
+});
+
+describe.skipIf(PG_SKIP)('a database outage longer than the lease', () => {
+  it('fences nobody when it ends: the first node back waits a lease of heartbeats before it fences', async () => {
+    const own = await startPostgres();
+    try {
+      const url = await own.createDatabase();
+      const nodes = await Promise.all(['a', 'b', 'c'].map((n) => Cluster.join({ url, node: n })));
+      const fenced: string[] = [];
+      for (const c of nodes) {
+        c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 0, capacity: () => undefined, overloaded: () => undefined, log: (_l, m) => fenced.push(m) });
+        open.push(c);
+      }
+      const [a, b, c] = nodes as [Cluster, Cluster, Cluster];
+      const epochs = nodes.map((n) => n.member.epoch);
+      // Beaten by hand, so that a is back first (nodes on machines of their own beat out of phase).
+      for (const n of nodes) stopBeating(n);
+      const outage = own.restart(param.clusterLeaseMs + 1_500);
+      await new Promise((r) => setTimeout(r, 500));
+      await a.member.beat();
+      expect(a.status().error).not.toBeNull();
+      await outage;
+      await a.member.beat();
+      expect(a.status().error).toBeNull();
+      // a's heartbeat is the only fresh one; b and c were cut off by the same outage, not dead.
+      expect(a.status().nodes.map((n) => n.state)).toEqual(['live', 'live', 'live']);
+      await Promise.all([b.member.beat(), c.member.beat()]);
+      await a.member.beat();
+      expect(a.status().nodes.map((n) => n.state)).toEqual(['live', 'live', 'live']);
+      expect(nodes.map((n) => n.member.epoch)).toEqual(epochs);
+      expect(fenced.filter((m) => /declared dead/.test(m))).toEqual([]);
+    } finally {
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await own.stop();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(PG_SKIP)('a database that hangs (stopped, not gone)', () => {
+  it('is seen: the heartbeat fails within the statement timeout, and leaving takes no longer than it', async () => {
+    const own = await startPostgres();
+    const all = (): number[] => [own.pid, ...execFileSync('pgrep', ['-P', String(own.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number).filter(Boolean)];
+    let frozen: number[] = [];
+    try {
+      const url = await own.createDatabase();
+      const c = await Cluster.join({ url, node: 'a' });
+      c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 0, capacity: () => undefined, overloaded: () => undefined, log: () => undefined });
+      frozen = all();
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      const started = Date.now();
+      await c.member.beat();
+      expect(c.status().error).not.toBeNull();
+      expect(Date.now() - started).toBeLessThan(param.clusterStatementTimeoutMs + 3_000);
+      const leaving = Date.now();
+      await c.close();
+      expect(Date.now() - leaving).toBeLessThan(param.clusterStatementTimeoutMs + 1_000);
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      await own.stop();
+    }
+  }, 60_000);
 });

@@ -28,9 +28,7 @@ export function postgresPerFile(): { readonly server: ThrowawayPg } {
 
 /** A node that stopped: its heartbeat timer no longer runs (a beat under way finishes). */
 export function stopBeating(c: Cluster): void {
-  const m = c.member as unknown as { timer: NodeJS.Timeout | null };
-  if (m.timer) clearInterval(m.timer);
-  m.timer = null;
+  c.member.stop();
 }
 
 /** Spend every unit a bucket can get, asking as the pool does, for `ms`; how many were spent. */

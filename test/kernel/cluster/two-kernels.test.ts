@@ -95,15 +95,32 @@ describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
     const adaptive = { openai: { start: 64 } };
     const a = await boot('a', url, adaptive);
     const b = await boot('b', url, adaptive);
-    // b has used the provider once: its limit is where it started.
-    await b.k.waitExit((await b.k.spawn({ task: 't', model: 'openai:m' })).pid);
     const limitOf = (k: Kernel): number | null => k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
+    // b has two slow requests in flight (admitted before the provider fills up: it sees no refusal itself).
+    fake.setBehavior({ maxConcurrent: 4, latencyMs: (ctx) => (ctx.messages.length <= 2 && JSON.stringify(ctx.messages).includes('slow task') ? 2_000 : 50) });
+    const slow = await Promise.all([b.k.spawn({ task: 'slow task', model: 'openai:m' }), b.k.spawn({ task: 'slow task', model: 'openai:m' })]);
+    await until(() => fake.stats().inFlight === 2);
     expect(limitOf(b.k)).toBe(64);
-    // a alone meets the provider's capacity: 503s there, none at b.
-    fake.setBehavior({ maxConcurrent: 4, latencyMs: 50 });
+    // a meets the provider's capacity: 503s there, none at b.
     await burst([a]);
     expect(fake.stats().capacityRejections).toBeGreaterThan(0);
     expect(limitOf(a.k)).toBeLessThan(64);
+    // b cuts too, to what it has in flight.
     await until(() => (limitOf(b.k) ?? 64) < 64, 3_000);
+    await Promise.all(slow.map((p) => b.k.waitExit(p.pid)));
+  }, 60_000);
+
+  it('a node with nothing in flight on the provider keeps its limit when another is refused', async () => {
+    const url = await pgServer.server.createDatabase();
+    const adaptive = { openai: { start: 64 } };
+    const a = await boot('a', url, adaptive);
+    const b = await boot('b', url, adaptive);
+    await b.k.waitExit((await b.k.spawn({ task: 't', model: 'openai:m' })).pid);
+    const limitOf = (k: Kernel): number | null => k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
+    fake.setBehavior({ maxConcurrent: 4, latencyMs: 50 });
+    await burst([a]);
+    expect(limitOf(a.k)).toBeLessThan(64);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(limitOf(b.k)).toBe(64);
   }, 60_000);
 });
