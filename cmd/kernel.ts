@@ -116,7 +116,7 @@ Examples:
       summary: 'start the daemon unless it is running',
       options: [
         { flags: '--json', help: 'print {"pid","socket","started"}' },
-        { flags: '--database <url>', help: 'join the cluster of kernels on this PostgreSQL (postgres://…; AOS_DATABASE_URL)' },
+        { flags: '--database <url>', help: 'join the cluster of kernels on this PostgreSQL (postgres://…; AOS_DATABASE_URL). Keep a password out of it (a command line shows in ps): PGPASSWORD or ~/.pgpass' },
         { flags: '--node <name>', help: "this kernel's name in the cluster (AOS_NODE; default: the host's name)" },
       ],
       help: `
