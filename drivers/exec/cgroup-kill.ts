@@ -2,8 +2,10 @@ import { access, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-// A killed process leaves its cgroup only once it has exited, which can take a moment under load.
-const ATTEMPTS = 20;
+// A killed process leaves its cgroup only once it has exited, which can take a while under load
+// (a SIGKILLed process dies when it is next scheduled): the members are waited for up to
+// DEADLINE_MS, not a fixed number of tries (one second of tries let a `sh` outlive its stop).
+const DEADLINE_MS = 10_000;
 const RETRY_MS = 50;
 
 /**
@@ -11,10 +13,11 @@ const RETRY_MS = 50;
  * removes them, members first: a cgroup with members cannot be removed. Returns how many
  * processes were signalled and whether every directory is gone.
  */
-export async function destroyCgroups(dirs: string[]): Promise<{ killed: number; removed: boolean }> {
+export async function destroyCgroups(dirs: string[], waitMs = DEADLINE_MS): Promise<{ killed: number; removed: boolean }> {
   const killed = new Set<number>();
   let left = dirs;
-  for (let attempt = 0; attempt < ATTEMPTS && left.length > 0; attempt += 1) {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 0; left.length > 0 && (attempt === 0 || Date.now() < deadline); attempt += 1) {
     if (attempt > 0) await sleep(RETRY_MS);
     for (const dir of left) for (const pid of await killMembers(dir)) killed.add(pid);
     left = await removeEmpty(left);

@@ -24,7 +24,8 @@ export async function sweepStaleSandboxes(): Promise<SweepReport> {
   const report: SweepReport = { removed: [], killed: 0, failed: [] };
   if (process.getuid?.() !== 0) return report;
   for (const [name, dirs] of await findStaleRuns()) {
-    const { killed, removed } = await destroyCgroups(dirs);
+    // At start, a second per leftover: one that will not die (a process stuck in the kernel) must not hold the start up.
+    const { killed, removed } = await destroyCgroups(dirs, 1_000);
     report.killed += killed;
     (removed ? report.removed : report.failed).push(name);
   }

@@ -132,12 +132,15 @@ export class SupervisedChroma implements ChromaEndpoint {
   async recover(address: string): Promise<string> {
     if (this.phase === 'running' && this.currentAddress === address && this.child) {
       if (await heartbeat(address)) return address;
-      // Dead but its exit not seen yet (or hung): make it so; the exit handler restarts it.
-      if (this.currentAddress === address && this.child) this.child.kill('SIGKILL');
-      await new Promise((resolve) => setImmediate(resolve));
-      for (let i = 0; i < 50 && this.phase === 'running' && this.currentAddress === address; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      // Dead but its exit not seen yet (or hung): make it so, and wait for the exit (not for a
+      // fixed while: on a loaded machine the exit is seen late); the exit handler restarts it.
+      const child = this.child;
+      if (this.currentAddress === address && child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGKILL');
+        await exited;
       }
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return this.ensureRunning();
   }
