@@ -13,6 +13,8 @@ import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const homes: TestHome[] = [];
+/** A daemon's start beside a full suite on two cores can take longer than a verb's usual 15 s. */
+const START = { timeoutMs: 60_000 };
 let fake: FakeProvider | null = null;
 afterAll(async () => {
   await Promise.all(homes.map((h) => h.dispose()));
@@ -60,7 +62,7 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
       const h = await makeHome();
       homes.push(h);
       Object.assign(h.env, { AOS_DATABASE_URL: url, AOS_NODE: name, AOS_LIMITS: LIMITS, OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test' });
-      expect((await h.cli(['kernel', 'start'])).code).toBe(0);
+      expect((await h.cli(['kernel', 'start'], START)).code).toBe(0);
       nodes.push({ h, name });
     }
     const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
@@ -80,7 +82,7 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
     process.kill(bPid, 'SIGCONT');
 
     // c starts again on its own store: its processes resume.
-    expect((await c.h.cli(['kernel', 'start'])).code).toBe(0);
+    expect((await c.h.cli(['kernel', 'start'], START)).code).toBe(0);
 
     const ends = await Promise.all(nodes.map((n, i) => waitAll(n.h, pids[i] ?? [])));
     for (const rows of ends) {
@@ -91,5 +93,5 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
       const s = JSON.parse((await a.h.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; state: string }> } };
       return s.cluster.nodes.every((n) => n.state === 'live');
     }, 10_000);
-  }, 120_000);
+  }, 240_000);
 });

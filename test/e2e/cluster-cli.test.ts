@@ -14,6 +14,8 @@ import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const homes: TestHome[] = [];
+/** A daemon's start beside a full suite on two cores can take longer than a verb's usual 15 s. */
+const START = { timeoutMs: 60_000 };
 afterEach(async () => {
   await Promise.all(homes.splice(0).map((h) => h.dispose()));
 });
@@ -36,8 +38,8 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     const url = await pgServer.server.createDatabase();
     const a = await home();
     const b = await home();
-    expect((await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'])).code).toBe(0);
-    expect((await b.cli(['kernel', 'start', '--json'], { env: { AOS_DATABASE_URL: url, AOS_NODE: 'beta' } })).code).toBe(0);
+    expect((await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'], START)).code).toBe(0);
+    expect((await b.cli(['kernel', 'start', '--json'], { ...START, env: { AOS_DATABASE_URL: url, AOS_NODE: 'beta' } })).code).toBe(0);
     await until(async () => {
       const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
       return s.cluster?.nodes.length === 2;
@@ -62,7 +64,7 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     expect(again.cluster).toMatchObject({ node: 'alpha' });
     // A third kernel calling itself alpha while alpha is live is refused at start, saying why.
     const c = await home();
-    const refused = await c.cli(['kernel', 'start', '--database', url, '--node', 'alpha']);
+    const refused = await c.cli(['kernel', 'start', '--database', url, '--node', 'alpha'], START);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/node "alpha" is live/);
   }, 60_000);
@@ -71,8 +73,8 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     const url = await pgServer.server.createDatabase();
     const a = await home();
     const b = await home();
-    await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha']);
-    await b.cli(['kernel', 'start', '--database', url, '--node', 'beta']);
+    await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'], START);
+    await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'], START);
     // beta runs a process that sleeps: when beta dies, it is orphaned until beta starts again.
     const model = await b.tape({ sleeper: ['[SYS_CALL::SLEEP] {"seconds": 600}'] });
     expect((await b.cli(['spawn', '--detach', '--model', model, '--name', 'sleeper', 'sleep'])).code).toBe(0);
@@ -93,12 +95,12 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     expect(s.cluster?.nodes.find((n) => n.name === 'beta')).toMatchObject({ state: 'dead', fenced_by: 'alpha' });
     expect((await a.cli(['kernel', 'status'])).stdout).toMatch(/beta\s+dead \(fenced by alpha\)\s+\d+\s+\S+ m?s\s+1 orphaned/);
     // beta starts again (same home, same host): it takes its name back under a new epoch.
-    expect((await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'])).code).toBe(0);
+    expect((await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'], START)).code).toBe(0);
   }, 60_000);
 
   it('a database that cannot be reached stops the start with a clear error, the password never shown', async () => {
     const a = await home();
-    const r = await a.cli(['kernel', 'start', '--database', `postgres://aos:hunter2@/nope?host=${encodeURIComponent('/nonexistent-dir')}`, '--node', 'x']);
+    const r = await a.cli(['kernel', 'start', '--database', `postgres://aos:hunter2@/nope?host=${encodeURIComponent('/nonexistent-dir')}`, '--node', 'x'], START);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/could not join/);
     expect(r.stdout + r.stderr).not.toContain('hunter2');
@@ -109,7 +111,7 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     const a = await home();
     const b = await home();
     Object.assign(a.env, { AOS_WEB_PORT: '0' });
-    await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha']);
+    await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'], START);
     const { url: login, port } = JSON.parse((await a.cli(['web', '--no-open', '--json'])).stdout) as { url: string; port: number };
     let browser: Browser | null = null;
     try {
@@ -119,7 +121,7 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
       await page.goto(`http://127.0.0.1:${port}/#kernel`);
       await page.waitForSelector('#cluster-nodes tr[data-node="alpha"]', { timeout: 15_000 });
       // beta joins while alpha is idle (no kernel event): the page hears of it all the same.
-      await b.cli(['kernel', 'start', '--database', url, '--node', 'beta']);
+      await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'], START);
       await page.waitForSelector('#cluster-nodes tr[data-node="beta"]', { timeout: 15_000 });
       expect(await page.textContent('#cluster-title')).toMatch(/node alpha, epoch \d+/);
       expect(await page.textContent('#cluster-nodes tr[data-node="alpha"]')).toContain('alpha (this node)');
