@@ -1,48 +1,49 @@
-/** A kernel's cluster as `aos kernel status` shows it (kernel/cluster/cluster.ts makes it; issue 36). */
+/**
+ * A kernel's cluster as `aos kernel status` shows it (kernel/cluster/cluster.ts makes it; issue 36):
+ * the published schema (`aos schema`, kernel-status) and the types are one.
+ */
+import { z } from 'zod';
 
 /** A node of the cluster. */
-export interface ClusterNodeView {
-  name: string;
-  /** Its fencing token: a new one at every join; a node declared dead commits nothing under its old one. */
-  epoch: number;
-  state: 'live' | 'dead' | 'left';
-  host: string;
-  os_pid: number;
-  joined_ms: number;
-  /** Its last heartbeat (the database's clock, ms since the epoch), and how far it is behind the freshest. */
-  heartbeat_ms: number;
-  behind_ms: number;
-  processes: number;
-  in_flight: number;
-  queued: number;
-  fenced_ms: number | null;
-  fenced_by: string | null;
-}
+export const clusterNode = z.object({
+  name: z.string(),
+  epoch: z.number().int().describe('its fencing token: a new one at every join; a node declared dead commits nothing under its old one'),
+  state: z.enum(['live', 'dead', 'left']),
+  host: z.string(),
+  os_pid: z.number().int(),
+  joined_ms: z.number(),
+  heartbeat_ms: z.number().describe("its last heartbeat (the database's clock, ms since the epoch)"),
+  behind_ms: z.number().describe('how far that heartbeat is behind the freshest'),
+  processes: z.number().int(),
+  in_flight: z.number().int(),
+  queued: z.number().int(),
+  fenced_ms: z.number().nullable(),
+  fenced_by: z.string().nullable(),
+});
 
 /** A budget the nodes share: what this node holds of it, and what the cluster has left to hand out. */
-export interface SharedBudgetView {
-  lane: string;
-  kind: string;
-  per_minute: number;
-  allowance: number;
-  cluster_level: number | null;
-  blocked: boolean;
-}
+export const sharedBudget = z.object({
+  lane: z.string(),
+  kind: z.string(),
+  per_minute: z.number(),
+  allowance: z.number(),
+  cluster_level: z.number().nullable(),
+  blocked: z.boolean(),
+});
 
-export interface ClusterView {
-  node: string;
-  epoch: number;
-  /** The database URL, its password left out. */
-  database: string;
-  /** Where this node's processes are kept: its own SQLite store (a PostgreSQL store is not built yet). */
-  store: 'sqlite';
-  /** What the nodes share through the database. */
-  shares: string[];
-  /** Milliseconds since this node's last heartbeat committed, and why the last one failed. */
-  heartbeat_age_ms: number;
-  error: string | null;
-  nodes: ClusterNodeView[];
-  budgets: SharedBudgetView[];
-  /** Grants this node took from the shared budgets. */
-  grants: number;
-}
+export const clusterStatus = z.object({
+  node: z.string(),
+  epoch: z.number().int(),
+  database: z.string().describe('the database URL, its password left out'),
+  store: z.literal('sqlite').describe("where this node's processes are kept: its own SQLite store (a PostgreSQL store is not built yet)"),
+  shares: z.array(z.string()).describe('what the nodes share through the database'),
+  heartbeat_age_ms: z.number().describe("since this node's last heartbeat committed"),
+  error: z.string().nullable().describe('why the last heartbeat failed'),
+  nodes: z.array(clusterNode),
+  budgets: z.array(sharedBudget),
+  grants: z.number().int().describe('grants this node took from the shared budgets'),
+});
+
+export type ClusterNodeView = z.infer<typeof clusterNode>;
+export type SharedBudgetView = z.infer<typeof sharedBudget>;
+export type ClusterView = z.infer<typeof clusterStatus>;

@@ -4,6 +4,7 @@
  * through the real CLI and checks what it printed against its schema.
  */
 import { z } from 'zod';
+import { clusterStatus } from './cluster-view.js';
 import { PROC_STATES } from '../sys/types.js';
 
 const pid = z.number().int().positive();
@@ -54,6 +55,8 @@ const auditRow = z.object({
   hash: z.string(),
 });
 
+
+
 export const VERB_SCHEMAS = {
   'spawn-detached': z.object({ pid, replayed: z.literal(true).optional().describe('the same --idempotency-key and arguments were seen: the process the first request started') }).describe('aos spawn --detach --json'),
   kill: z.object({ killed: z.array(pid) }).describe('aos kill --json: the pids that were live and are being killed'),
@@ -68,7 +71,17 @@ export const VERB_SCHEMAS = {
   'kernel-restart': z.object({ old_pid: pid.nullable(), pid, workspace: z.string(), processes: z.number().int().nonnegative() }).describe('aos kernel restart --json'),
   'kernel-status': z
     .union([
-      z.looseObject({ running: z.literal(true), pid, version: z.string(), uptime_s: z.number(), socket: z.string(), home: z.string(), workspace: z.string(), processes: z.record(z.string(), z.number()) }),
+      z.looseObject({
+        running: z.literal(true),
+        pid,
+        version: z.string(),
+        uptime_s: z.number(),
+        socket: z.string(),
+        home: z.string(),
+        workspace: z.string(),
+        processes: z.record(z.string(), z.number()),
+        cluster: clusterStatus.nullable().optional().describe('the cluster this kernel is a node of (AOS_DATABASE_URL), or null when it runs alone'),
+      }),
       z.object({ running: z.literal(false), home: z.string(), socket: z.string(), workspace: z.string() }),
     ])
     .describe('aos kernel status --json (exit 2 with running false)'),

@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { hasChromium, launchBrowser } from '../helpers/browser.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
+import { publishedJson } from '../helpers/published-json.js';
 import { param } from '../../sys/param.js';
 import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
 
@@ -44,7 +45,8 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
       const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
       return s.cluster?.nodes.length === 2;
     }, 10_000);
-    const json = JSON.parse((await b.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
+    // The --json fits the schema `aos schema` publishes (kernel-status, its cluster part included).
+    const json = await publishedJson<StatusJson>((args) => b.cli(args), ['kernel', 'status'], 'kernel-status');
     expect(json.cluster).toMatchObject({ node: 'beta', store: 'sqlite' });
     expect(json.cluster?.nodes.map((n) => [n.name, n.state])).toEqual([
       ['alpha', 'live'],
