@@ -7,6 +7,12 @@ import { defineConfig } from 'vitest/config';
  * alone, after the parallel group has finished: no other test's kernel can get there first.
  */
 const SEQUENTIAL = 'test/**/*.sequential.test.ts';
+/**
+ * A `*.alone.test.ts` file runs several daemons at once (a cluster of them, a PostgreSQL, a fake
+ * provider): run beside the parallel group it took the CPU that other files' timed waits count on,
+ * so it runs after that group too, one file at a time.
+ */
+const ALONE = 'test/**/*.alone.test.ts';
 
 export default defineConfig({
   test: {
@@ -25,11 +31,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'parallel', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [SEQUENTIAL, '**/node_modules/**'], sequence: { groupOrder: 0 } },
+        test: { name: 'parallel', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [SEQUENTIAL, ALONE, '**/node_modules/**'], sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
         test: { name: 'sequential', include: [SEQUENTIAL], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+      {
+        extends: true,
+        test: { name: 'alone', include: [ALONE], fileParallelism: false, sequence: { groupOrder: 2 } },
       },
     ],
   },
