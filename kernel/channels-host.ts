@@ -7,7 +7,7 @@ import type { Mailboxes } from './ipc/mailboxes.js';
 import type { SecretBox } from './safety/secrets.js';
 import { isEnded } from '../sys/types.js';
 
-export interface ChannelsSource extends Pick<UnitsSource, 'store' | 'closing' | 'webhooks' | 'table' | 'keys' | 'log' | 'safety'> {
+export interface ChannelsSource extends Pick<UnitsSource, 'store' | 'closing' | 'webhooks' | 'table' | 'keys' | 'log' | 'safety' | 'opened'> {
   readonly units: Units;
   readonly threads: Threads;
   readonly mailboxes: Mailboxes;
@@ -24,6 +24,7 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
       return k.safety.secrets;
     },
     webhooks: k.webhooks,
+    workspace: k.opened.fs.root,
     get closing() {
       return k.closing;
     },

@@ -109,7 +109,16 @@ export function checkSandboxBinds(paths: StatePaths, binds: ReadonlyArray<{ what
  */
 export function checkTrustedBinds(paths: StatePaths, binds: ReadonlyArray<{ what: string; path: string }>): void {
   checkSandboxBinds(paths, binds);
-  const workspace = resolvedPath(paths.workspace);
+  checkOutOfAgentsReach(paths.workspace, binds);
+}
+
+/**
+ * The agents' half of checkTrustedBinds, for where only the workspace is known: checked again at
+ * each start of what runs with a secret (a channel's adapter), since a workspace moved by a
+ * restart or a link changed since may now put a path once refused in reach.
+ */
+export function checkOutOfAgentsReach(workspacePath: string, binds: ReadonlyArray<{ what: string; path: string }>): void {
+  const workspace = resolvedPath(workspacePath);
   for (const bind of binds) {
     const real = resolvedPath(bind.path);
     if (within(real, workspace) || within(workspace, real)) {

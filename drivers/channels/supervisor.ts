@@ -28,6 +28,8 @@ export interface AdapterHandlers {
 export interface AdapterConfig {
   name: string;
   program: { command: string; args: readonly string[]; read: readonly string[] };
+  /** Checked before every start (a restart too): throws why this program must not run now. */
+  beforeLaunch?: () => void;
   /** Its environment (its secrets among it); AOS_EGRESS_SOCKET is added. */
   env: Readonly<Record<string, string>>;
   /** host:port it may reach (`*.domain:443`), and private addresses among them (a fake's, in tests). */
@@ -135,6 +137,7 @@ export class AdapterSupervisor {
     const { config } = this;
     let server: SandboxedServer;
     try {
+      config.beforeLaunch?.();
       this.dir ??= await mkdtemp(path.join(config.runBase, 'aos-ch-'));
       const socketPath = path.join(this.dir, 'egress.sock');
       this.proxy ??= await startEgressProxy({ socketPath, allow: config.egress.allow, allowPrivate: config.egress.allowPrivate });

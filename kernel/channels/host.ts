@@ -29,6 +29,8 @@ export interface ChannelsHost {
   readonly secrets: SecretBox;
   readonly webhooks: Pick<Webhooks, 'addRoute' | 'removeRoute' | 'urlOf'>;
   readonly closing: boolean;
+  /** The agents' workspace: nothing a channel's adapter runs or reads may lie in its reach. */
+  readonly workspace: string;
   appendThread(key: string, entry: { text: string; pid: number; kind: 'message' }): void;
   hasUnit(name: string): boolean;
   fireUnit(name: string, firing: ChannelFiring): Promise<{ outcome: string; pid: number | null; reason: string | null; deduped?: boolean }>;

@@ -10,6 +10,7 @@ import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { MCP_LIMITS } from '../../drivers/mcp/driver.js';
 import { adapterProgram, customProgram, egressFor, egressOf } from '../../drivers/channels/programs.js';
+import { checkOutOfAgentsReach } from '../../sys/state-placement.js';
 import type { HttpAnswer } from '../../drivers/channels/protocol.js';
 import { AdapterSupervisor } from '../../drivers/channels/supervisor.js';
 import { jsonError } from '../ipc/webhooks.js';
@@ -77,9 +78,12 @@ export function launchAdapter(
     refused = (error as Error).message;
   }
   const live: LiveChannel = { spec, created_at: createdAt, account, adapter: null as unknown as AdapterSupervisor, hookToken: null, last: null, counts: {}, audited: new Set(), inFlight: new Set() };
+  const program = spec.kind === 'custom' ? customProgram(spec.command, spec.read) : adapterProgram(spec.kind);
   live.adapter = new AdapterSupervisor({
     name: spec.name,
-    program: spec.kind === 'custom' ? customProgram(spec.command, spec.read) : adapterProgram(spec.kind),
+    program,
+    // What runs with the bot token is out of the agents' reach at every start, not only when it was added.
+    beforeLaunch: spec.kind === 'custom' ? () => checkOutOfAgentsReach(host.workspace, program.read.map((p) => ({ what: "the custom adapter's read path", path: p }))) : undefined,
     env: env ?? {},
     egress: egressOf(spec.egress),
     runBase: os.tmpdir(),
