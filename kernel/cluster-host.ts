@@ -48,3 +48,4 @@ export function attachCluster(k: NodeKernel): void {
     log: (level, message) => k.log(level, message),
   });
 }
+

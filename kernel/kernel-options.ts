@@ -1,5 +1,6 @@
 /** What the daemon (or a test) tells the kernel when it creates one: kernel/kernel.ts. */
 import type { ClusterOptions } from './cluster/cluster.js';
+import type { PostgresStoreOptions } from './store/api.js';
 import type { Clock } from '../sys/clock.js';
 import type { MemoryOptions } from '../drivers/memory/open-memory.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
@@ -33,6 +34,8 @@ export interface KernelOptions {
   defaultModel?: string;
   /** SQLite file of the kernel's state; in memory when absent. */
   storeFile?: string;
+  /** Keep the state in PostgreSQL instead of `storeFile` (a node of a cluster does without this: in its own schema, every commit fenced by its epoch). */
+  postgres?: Omit<PostgresStoreOptions, 'file'>;
   /** Private addresses the policy opens to NET_FETCH ("ip:port" or "ip:*"); none by default. */
   netAllowPrivate?: readonly string[];
   /** Opens the webhook gateway for these routes (the daemon's HTTP listener); no gateway when absent. */

@@ -160,7 +160,8 @@ export class Kernel implements SpawnCore {
     const opened = await openKernelDrivers(options);
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
-    const kernel = new Kernel(opened, openStore(options.storeFile ?? ':memory:'), options, cluster);
+    const file = options.storeFile ?? ':memory:';
+    const kernel = new Kernel(opened, openStore(options.postgres ? { ...options.postgres, file } : (cluster?.storeOptions(file) ?? file)), options, cluster);
     await openServices(kernel, options);
     attachCluster(kernel);
     await kernel.budgets.setSpecs(kernel.cost.budgets);

@@ -18,6 +18,12 @@ export const clusterParam = {
   clusterPoolSize: 4,
   /** A statement of the cluster's taking longer than this fails (the node retries). */
   clusterStatementTimeoutMs: 5_000,
+  /**
+   * The PostgreSQL store: a statement (or a commit) not answered in this long fails and is retried
+   * (the store keeps its writes). The kernel's thread waits for each answer, so this bounds the
+   * stall a database that hangs can cause.
+   */
+  pgStoreTimeoutMs: 3_000,
   /** A node waiting for a shared budget asks the database again at least this often. */
   clusterGrantPollMs: 250,
   /** ... and at most this often, however close the bucket is to refilling. */

@@ -6,11 +6,20 @@
  */
 import { param } from '../../sys/param.js';
 import { visibleText } from '../../protocol/visible-text.js';
-import { type Db, migrate, openDb, redactUrl } from './db.js';
+import { type Db, migrate, openDb, redactUrl, sessionName } from './db.js';
 import { FencedError, Membership, type NodeLoad, type NodeRow } from './membership.js';
 import { SharedLimits } from './shared-limits.js';
 import type { BucketFactory } from '../sched/token-bucket.js';
 import type { ClusterView } from '../../protocol/cluster-view.js';
+import type { PostgresStoreOptions } from '../store/api.js';
+
+/**
+ * The PostgreSQL schema a node's store lives in: `aos/<name>`, a quoted name, so that two node
+ * names (letters, digits, '.', '_', '-'; 59 at most) never share one: 63 bytes, PostgreSQL's limit.
+ */
+export function nodeSchema(node: string): string {
+  return `aos/${node}`;
+}
 
 export { FencedError, type NodeRow };
 
@@ -104,6 +113,30 @@ export class Cluster {
     }
     this.warned.set(kind, { at: now, held: 0 });
     this.host?.log(level, seen?.held ? `${message} (${seen.held} more like it since the last)` : message);
+  }
+
+  /**
+   * The node's store in the cluster's database: its own schema, and every transaction fenced — it
+   * first holds the node's row in share mode at the epoch the node has now, so it commits only
+   * while the node is live, and a fence (an UPDATE of that row) waits for it.
+   */
+  storeOptions(file: string): PostgresStoreOptions {
+    const { node, url } = this.options;
+    const epoch = this.member.epoch;
+    return {
+      url,
+      schema: nodeSchema(node),
+      applicationName: sessionName(node),
+      file,
+      guard: {
+        sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR SHARE",
+        params: [node, epoch],
+        mustTouch: {
+          code: 'EFENCED',
+          message: `node "${visibleText(node)}" epoch ${epoch} was fenced: another node declared it dead, so this kernel commits nothing more (restart it to recover its processes)`,
+        },
+      },
+    };
   }
 
   /** The model pool's budgets, kept in the database. */

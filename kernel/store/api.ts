@@ -270,6 +270,19 @@ export interface AllProcesses {
   close(): Promise<void>;
 }
 
+/** Where the PostgreSQL backend keeps a kernel's rows (pg/open.ts). */
+export interface PostgresStoreOptions {
+  url: string;
+  /** The PostgreSQL schema the rows live in (one per node). */
+  schema: string;
+  /** The sessions' application_name (a fence ends a stale node's sessions by it). */
+  applicationName: string;
+  /** Where the store's side files live (the audit trail's head and key are named after it): a path in the kernel's home, or ':memory:'. */
+  file: string;
+  /** A statement every transaction runs first, that must find a row for the transaction to commit (the node's fence); it fails with `mustTouch`. */
+  guard?: { sql: string; params?: unknown[]; mustTouch?: { code: string; message: string } };
+}
+
 /** What the composition root opens (open.ts). */
 export interface OpenedStore {
   readonly store: KernelStore;

@@ -1,5 +1,5 @@
 /** Approval requests in the store: a pending one survives a kernel restart; answered ones stay as history. */
-import type { Statement } from 'better-sqlite3';
+import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';

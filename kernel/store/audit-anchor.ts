@@ -7,7 +7,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sql.js';
 
 export interface AuditHead {
   id: number;
@@ -34,13 +34,13 @@ export function anchorFile(storeFile: string): string | null {
 }
 
 export class AuditAnchor {
-  private readonly setMeta: Database.Statement;
-  private readonly getMeta: Database.Statement;
+  private readonly setMeta: SqlStatement;
+  private readonly getMeta: SqlStatement;
   /** What the file says now (so a commit without new rows writes nothing). */
   private written: string | null;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqlDb,
     readonly file: string | null,
   ) {
     this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');

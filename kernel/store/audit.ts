@@ -7,7 +7,7 @@
  * from the end are detected as well.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
+import type { SqlStatement as Statement } from './sql.js';
 import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
 import { type AuditKey, loadAuditKey } from './audit-key.js';
 import type { SqliteStore } from './sqlite.js';

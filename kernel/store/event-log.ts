@@ -27,8 +27,11 @@ export class SqliteEventLog implements EventLog {
   stored(pids: readonly number[], tail?: number): StoredEvent[] {
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');
-    const rows = this.store.query(
-      (db) => db.prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`).all(...pids, tail ?? -1) as EventRow[],
+    // No LIMIT -1 for "all": PostgreSQL refuses a negative limit.
+    const rows = this.store.query((db) =>
+      tail === undefined
+        ? (db.prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC`).all(...pids) as EventRow[])
+        : (db.prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`).all(...pids, tail) as EventRow[]),
     );
     return rows.reverse().map((r) => ({ id: r.id, json: r.json, event: JSON.parse(r.json) as KernelEvent }));
   }

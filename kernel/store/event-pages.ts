@@ -2,7 +2,7 @@
  * Events by id range, for the web view: pages of history (newest first, keyed by the store's event
  * ids so a page never shifts as events arrive) and the events after an id (a stream's resume).
  */
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
 /** An event as stored: its id and its JSON, unparsed (the view sends it on as it is). */
@@ -11,10 +11,10 @@ export interface EventRow {
   json: string;
 }
 
-const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const cache = new WeakMap<SqlDb, Map<string, SqlStatement>>();
 
 /** A statement prepared once per connection. */
-export function prepared(db: Database.Database, sql: string): Database.Statement {
+export function prepared(db: SqlDb, sql: string): SqlStatement {
   let statements = cache.get(db);
   if (!statements) cache.set(db, (statements = new Map()));
   let statement = statements.get(sql);

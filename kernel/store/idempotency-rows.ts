@@ -4,7 +4,7 @@
  * event ids), the arguments it came with, and the process it started — written with the commit of
  * that process, so an answer a client saw is never given twice, even across a SIGKILL.
  */
-import type { Statement } from 'better-sqlite3';
+import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
 export interface IdempotencyRecord {

@@ -3,7 +3,7 @@
  * EXEC_CMD), its content before and a hash of its content after. `aos diff` reads it; `aos
  * rollback` restores the earliest `before` of each path unless someone else changed it since.
  */
-import type { Statement } from 'better-sqlite3';
+import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
 export interface JournalEntry {

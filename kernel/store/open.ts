@@ -1,12 +1,31 @@
 /**
- * The one door into the store's implementation, for the composition root (kernel.ts): SQLite
- * today (store.ts, ps-all.ts). Everything else sees the store through api.ts.
+ * The one door into the store's implementation, for the composition root (kernel.ts): SQLite in a
+ * file (store.ts, ps-all.ts), or PostgreSQL (pg/open.ts) when the kernel is a node of a cluster.
+ * Everything else sees the store through api.ts.
  */
-import type { OpenedStore } from './api.js';
+import type { OpenedStore, PostgresStoreOptions } from './api.js';
 import { PsAll } from './ps-all.js';
 import { Store } from './store.js';
+import { openPostgresStore } from './pg/open.js';
+import { RawJson } from '../../protocol/raw-json.js';
 
-export function openStore(file: string): OpenedStore {
-  const store = Store.open(file);
-  return { store, allProcesses: (source) => new PsAll({ store, ...source }) };
+
+export function openStore(where: string | PostgresStoreOptions): OpenedStore {
+  if (typeof where === 'string') {
+    const store = Store.open(where);
+    return { store, allProcesses: (source) => new PsAll({ store, ...source }) };
+  }
+  const store = openPostgresStore(where);
+  // Listed on the kernel's thread: the listing thread reads a SQLite file.
+  return {
+    store,
+    allProcesses: (source) => ({
+      threaded: false,
+      json: async () => {
+        store.flush();
+        return new RawJson(Buffer.from(JSON.stringify(source.inline())));
+      },
+      close: async () => undefined,
+    }),
+  };
 }

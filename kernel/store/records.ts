@@ -1,5 +1,5 @@
 /** The rows of the kernel's store, and the prepared statements that write them. */
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sql.js';
 import type { KernelEvent } from '../../protocol/events.js';
 
 export interface ProcessRecord {
@@ -114,7 +114,7 @@ const PER_PROCESS_TABLES = [
   ['turn_results', 'pid'],
 ] as const;
 
-export function prepareStatements(db: Database.Database) {
+export function prepareStatements(db: SqlDb) {
   return {
     // An upsert of what changes after spawn, bound by position: a REPLACE (delete, insert, every
     // index entry again) bound by name cost twice as much, and a turn writes its process's row.

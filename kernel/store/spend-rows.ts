@@ -5,7 +5,7 @@
  * whether its warning was given. Written with the commit of the turn that spent it, so spend
  * survives a restart and a SIGKILL as every acknowledged turn does.
  */
-import type { Statement } from 'better-sqlite3';
+import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
 export interface SpendRecord {

@@ -4,7 +4,7 @@
  * search) need of the SQLite store: its connection, its queue and its hooks. Inside kernel/store
  * only; the kernel sees the store through api.ts.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sql.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import type { ProcessRecord, Statements, StoredEvent, StoreHooks } from './records.js';
 
@@ -12,12 +12,12 @@ export interface SqliteStore {
   /** The store's file (':memory:' for none): files kept beside it (the audit anchor, its key) are named after it. */
   readonly file: string;
   /** The database, for tables kept by modules of their own; they write through `write`. */
-  readonly sql: Database.Database;
+  readonly sql: SqlDb;
   /** The statements every commit runs, prepared once. */
   readonly stmt: Statements;
   readonly hooks: StoreHooks;
   /** Read-side queries on this connection: committed rows only. */
-  query<T>(run: (db: Database.Database) => T): T;
+  query<T>(run: (db: SqlDb) => T): T;
   /** Queue a write: it commits with this tick's transaction, in order. */
   write(pid: number | null, run: () => void): void;
   /** Queue a process's row, built at the commit (once however often it is saved in a tick). */

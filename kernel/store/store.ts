@@ -10,18 +10,17 @@
  * commits (full, read-only, I/O errors) keeps every queued write in memory, reports the store
  * unhealthy, and retries until space returns.
  */
-import type Database from 'better-sqlite3';
 import { runAsKernel } from '../../sys/blame.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { param } from '../../sys/param.js';
-import { Checkpointer } from './checkpoint.js';
+import type { Checkpointer } from './checkpoint.js';
 import { EventInserts } from './event-inserts.js';
 import { WriteBatch } from './write-batch.js';
 import { CommitTiming } from './commit-timing.js';
-import { backupDb, openCheckedDb } from './check.js';
 import { type ProcessRecord, prepareStatements, processRow, type Statements, type StoredEvent, type StoreHooks } from './records.js';
-import { migrate } from './migrate.js';
-import { asError, isDiskError, serialise, unstorableMessage } from './write-errors.js';
+import { asError, serialise, unstorableMessage } from './write-errors.js';
+import type { SqlDb } from './sql.js';
+import { openSqliteEngine, type StoreEngine } from './engine.js';
 import type { ApprovalRows, AuditLog, ChannelRows, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
 import { ApprovalsTable } from './approvals-table.js';
 import { SqliteUnits } from './unit-rows.js';
@@ -41,7 +40,7 @@ import { SqliteTranscripts } from './transcript-rows.js';
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
 export class Store implements KernelStore, SqliteStore {
-  private readonly db: Database.Database;
+  private readonly db: SqlDb;
   readonly stmt: Statements;
   private readonly eventInserts: EventInserts;
   /** What the next commit writes. */
@@ -59,39 +58,36 @@ export class Store implements KernelStore, SqliteStore {
   /** Set when this open created the store (a new or empty file), with why. */
   readonly createdNote: string | null;
 
-  private constructor(readonly file: string) {
-    const opened = openCheckedDb(file);
-    this.db = opened.db;
-    this.createdNote = opened.note;
-    migrate(this.db, file);
+  private constructor(
+    readonly file: string,
+    private readonly engine: StoreEngine,
+  ) {
+    this.db = engine.db;
+    this.createdNote = engine.note;
     this.stmt = prepareStatements(this.db);
     this.eventInserts = new EventInserts(this.db);
     this.batch = new WriteBatch(this.eventInserts);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
-    this.ids = new SqliteIds(this);
-    if (file !== ':memory:') this.checkpointOffThread();
+    this.ids = engine.ids?.(this) ?? new SqliteIds(this);
+    this.checkpointer = engine.checkpoints?.((level, message) => this.hooks.log(level, message)) ?? null;
   }
 
-  /** WAL checkpoints on their own thread (checkpoint.ts); back in the commits if that thread is gone. */
-  private checkpointOffThread(): void {
-    this.db.pragma('wal_autocheckpoint = 0');
-    this.checkpointer = new Checkpointer(this.file, param.storeCheckpointMs, {
-      onError: (message) => this.hooks.log(message ? 'warn' : 'info', message ? `WAL checkpoints fail (the WAL keeps every commit): ${message}` : 'WAL checkpoints work again'),
-      onExit: () => {
-        this.checkpointer = null;
-        if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
-      },
-    });
+  /** A SQLite store in this file (':memory:' for none): made or brought up to date, checked first (check.ts). */
+  static open(file: string): Store {
+    return new Store(file, openSqliteEngine(file));
   }
 
-  static open(file: string): Store { return new Store(file); }
+  /** A store on another engine (pg/open.ts): `file` names where its side files live (the audit anchor and key). */
+  static on(file: string, engine: StoreEngine): Store {
+    return new Store(file, engine);
+  }
 
   /** Commits work (false while the disk refuses them), and why not while they do not. */
   get healthy(): boolean { return this.failure === null; }
   get lastError(): Error | null { return this.failure; }
 
   /** Read-side queries of other modules (the web view's pages and search) on this connection: committed rows only. */
-  query<T>(run: (db: Database.Database) => T): T {
+  query<T>(run: (db: SqlDb) => T): T {
     return run(this.db);
   }
 
@@ -133,7 +129,7 @@ export class Store implements KernelStore, SqliteStore {
   // ---- queued writes ----
 
   /** The database, for tables kept by modules of their own (audit.ts, approvals-table.ts, journal.ts); they write through `write`. */
-  get sql(): Database.Database {
+  get sql(): SqlDb {
     return this.db;
   }
 
@@ -185,7 +181,7 @@ export class Store implements KernelStore, SqliteStore {
     try {
       this.db.transaction(() => batch.run(putProcess))();
     } catch (error) {
-      if (isDiskError(error)) {
+      if (this.engine.retryable(error)) {
         // Kept, in the same order, for the retry.
         this.batch = batch.before(this.batch);
         this.fail(asError(error));
@@ -274,7 +270,7 @@ export class Store implements KernelStore, SqliteStore {
   /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */
   async backup(): Promise<string | null> {
     if (this.file === ':memory:' || this.closed) return null;
-    return backupDb(this.db, this.file);
+    return this.engine.backup();
   }
 
   /** End the checkpoint thread and wait for it, so that the store's files are final once close() returns (before it, on shutdown). */
@@ -292,7 +288,7 @@ export class Store implements KernelStore, SqliteStore {
     void this.checkpointer?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (!flushed) this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
-    this.db.close();
+    this.engine.close();
     for (const resolve of this.waiters.splice(0)) resolve();
     return flushed;
   }

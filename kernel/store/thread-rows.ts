@@ -4,7 +4,7 @@
  * which processes attached, opened or wrote to each (thread_links, for `aos inspect` and for
  * HISTORY_SEARCH's "its threads"). An entry's `seq` is its number in its thread, from 1.
  */
-import type { Statement } from 'better-sqlite3';
+import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
 export type ThreadEntryKind = 'note' | 'message' | 'decision' | 'result';

@@ -4,7 +4,7 @@
  * (unit_runs). A unit's `checked_at` is the due time up to which its triggers have been handled:
  * what falls after it when the kernel starts was missed while it was down (catch-up).
  */
-import type { Statement } from 'better-sqlite3';
+import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
 export interface UnitRecord {

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
 import { Store } from '../../../kernel/store/store.js';
 import type { KernelEvent } from '../../../protocol/events.js';
 
@@ -58,9 +59,9 @@ describe('event writes', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'aos-event-writes-'));
     store = Store.open(path.join(dir, 'aos.db'));
     const s = store;
-    const pages = s.query((db) => db.pragma('page_count', { simple: true }) as number);
+    const pages = s.query((db) => (db as Database.Database).pragma('page_count', { simple: true }) as number);
     // SQLite refuses to grow the file past this: SQLITE_FULL, as a full disk.
-    s.query((db) => db.pragma(`max_page_count = ${pages}`));
+    s.query((db) => (db as Database.Database).pragma(`max_page_count = ${pages}`));
     const big = 'x'.repeat(20_000);
     for (let i = 0; i < 40; i++) s.events.add(message(1, `${i}${big}`));
     s.processes.remove([9]);
@@ -71,7 +72,7 @@ describe('event writes', () => {
     s.events.add(message(3, 'while full'));
     s.processes.remove([8]);
     s.events.add(message(3, 'still full'));
-    s.query((db) => db.pragma('max_page_count = 1000000'));
+    s.query((db) => (db as Database.Database).pragma('max_page_count = 1000000'));
     expect(s.flush()).toBe(true);
     const expected = [
       ...Array.from({ length: 40 }, (_, i) => `1:${i}${big}`),

@@ -1,0 +1,131 @@
+/**
+ * The kernel's store on PostgreSQL (AOS_DATABASE_URL, issue 36): the same store (store.ts: group
+ * commit, health, the facets) on a connection of its own (bridge.ts), its tables made from the
+ * SQLite schema (dialect.ts) in a schema of their own — one per node, `aos_node_<name>` — so two
+ * kernels on one database never read each other's rows. Pids and message ids come from sequences
+ * every node shares, so no two nodes hand out the same one.
+ *
+ * A node's commits are fenced: each transaction first holds the node's row in the cluster's table
+ * in share mode at the epoch the store was opened with (the `guard`); once another node declares
+ * this one dead, no commit lands — the store reports itself failing and keeps its writes, and the
+ * kernel stops starting work (proc/disk-guard.ts), as with a full disk.
+ */
+import { param } from '../../../sys/param.js';
+import type { PostgresStoreOptions, StoreIds } from '../api.js';
+import { Store } from '../store.js';
+import type { SqliteStore } from '../sqlite.js';
+import { PgBridge, PgError } from './bridge.js';
+import { postgresSchema } from './dialect.js';
+import { PgDb } from './pg-db.js';
+import { SCHEMA_VERSION } from '../schema.js';
+
+
+
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Ids handed out in blocks of this many from the shared sequences (one round trip per block). */
+const ID_BLOCK = 32;
+
+/**
+ * Failures of the link or the server, not of a row: the store keeps its writes and retries. A
+ * SQLSTATE of class 22 (bad data) or 23 (a constraint) blames the row; a refused connection, a
+ * timeout, a server shutting down or out of disk (53100), or a fence, does not.
+ */
+export function retryablePgError(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (/^(22|23|42)/.test(code) && code.length === 5) return false;
+  return true;
+}
+
+class PgIds implements StoreIds {
+  private pids: { next: number; end: number } = { next: 0, end: 0 };
+  private messages: { next: number; end: number } = { next: 0, end: 0 };
+  private last: number;
+
+  constructor(private readonly store: SqliteStore) {
+    this.last = (store.sql.prepare('SELECT COALESCE(MAX(pid), 0) AS n FROM processes').get() as { n: number }).n;
+  }
+
+  private take(block: { next: number; end: number }, sequence: string): number {
+    if (block.next >= block.end) {
+      const row = this.store.sql.prepare(`SELECT nextval('public.${sequence}') AS n`).get() as { n: number };
+      block.next = row.n;
+      block.end = row.n + ID_BLOCK;
+    }
+    return block.next++;
+  }
+
+  nextPid(): number {
+    this.last = this.take(this.pids, 'aos_pids');
+    return this.last;
+  }
+
+  lastPid(): number {
+    return this.last;
+  }
+
+  nextMessageId(): number {
+    return this.take(this.messages, 'aos_message_ids');
+  }
+}
+
+/** Make the schema (or bring it up to date: every statement is IF NOT EXISTS), under a lock every node takes. */
+function migrate(bridge: PgBridge, schema: string): string | null {
+  const [, , has] = bridge.run(
+    [
+      { sql: "SELECT pg_advisory_xact_lock(hashtext('aos store schema'))" },
+      { sql: `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}` },
+      { sql: "SELECT to_regclass('meta') IS NOT NULL AS has" },
+    ],
+    'open',
+  );
+  const created = !(has?.rows[0] as { has: boolean } | undefined)?.has;
+  let version = SCHEMA_VERSION;
+  if (!created) {
+    const [row] = bridge.run([{ sql: "SELECT value FROM meta WHERE key = 'schema'" }], 'open');
+    version = Number((row?.rows[0] as { value: string } | undefined)?.value ?? SCHEMA_VERSION);
+  }
+  if (version > SCHEMA_VERSION) {
+    bridge.run([], 'rollback');
+    throw new Error(`the kernel store in PostgreSQL schema ${schema} has schema ${version}, newer than this aos understands (${SCHEMA_VERSION}): upgrade aos`);
+  }
+  bridge.run(
+    [
+      { sql: `CREATE SEQUENCE IF NOT EXISTS public.aos_pids INCREMENT BY ${ID_BLOCK}` },
+      { sql: `CREATE SEQUENCE IF NOT EXISTS public.aos_message_ids INCREMENT BY ${ID_BLOCK}` },
+      { sql: postgresSchema() },
+      { sql: "INSERT INTO meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", params: [String(SCHEMA_VERSION)] },
+    ],
+    'commit',
+  );
+  return created ? `created a new kernel store in PostgreSQL (schema ${schema})` : null;
+}
+
+export function openPostgresStore(options: PostgresStoreOptions): Store {
+  const bridge = new PgBridge({
+    connectionString: options.url,
+    applicationName: options.applicationName,
+    searchPath: `${quote(options.schema)}, public`,
+    timeoutMs: param.pgStoreTimeoutMs,
+    statementTimeoutMs: param.pgStoreTimeoutMs,
+    idleTxMs: param.clusterIdleTxMs,
+  });
+  try {
+    const note = migrate(bridge, options.schema);
+    const db = new PgDb(bridge);
+    db.guard = options.guard ?? null;
+    return Store.on(options.file, {
+      db,
+      note,
+      retryable: retryablePgError,
+      ids: (store) => new PgIds(store),
+      // PostgreSQL keeps its own copies (pg_dump, base backups, a managed service's snapshots).
+      backup: async () => null,
+      close: () => void bridge.close(),
+    });
+  } catch (error) {
+    void bridge.close();
+    const message = error instanceof PgError || error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot open the kernel store in PostgreSQL (schema ${options.schema}): ${message}`, { cause: error });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The store's SQL connection (sql.ts) on PostgreSQL: statements translated once (dialect.ts) and
+ * run on the bridge's connection (bridge.ts). Inside a transaction a write is not sent at once:
+ * the writes queue and go with the next read or with the COMMIT, so a group commit of any size is
+ * one round trip. A write inside a transaction therefore cannot say how many rows it changed
+ * (nothing in a commit asks; asking throws). Outside a transaction every statement runs at once.
+ *
+ * A transaction whose commit fails throws from the function `transaction()` returned, as
+ * better-sqlite3's does, and leaves nothing behind: the queued writes are dropped with it.
+ */
+import { type PgBridge, PgError, type PgStep } from './bridge.js';
+import { toPostgres } from './dialect.js';
+import type { SqlDb, SqlRunResult, SqlStatement } from '../sql.js';
+
+/** Values as the pg client should send them: better-sqlite3 takes booleans as 0/1 and bigints as integers. */
+function value(v: unknown): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return v.toString();
+  // PostgreSQL's text cannot hold U+0000 (SQLite's can): it is kept as U+FFFD, the one change the store makes to a text.
+  if (typeof v === 'string' && v.includes('\u0000')) return v.replaceAll('\u0000', '\uFFFD');
+  return v === undefined ? null : v;
+}
+
+/** better-sqlite3's arguments (positional values, one array of them, or one object by name) as `$n` values. */
+function bind(names: readonly string[], args: readonly unknown[]): unknown[] {
+  if (names.length > 0) {
+    const source = (args[0] ?? {}) as Record<string, unknown>;
+    return names.map((n) => {
+      if (!(n in source)) throw new RangeError(`missing named parameter "${n}"`);
+      return value(source[n]);
+    });
+  }
+  const flat = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
+  return flat.map(value);
+}
+
+const QUEUED: SqlRunResult = Object.freeze({
+  get changes(): number {
+    throw new Error('a write inside a PostgreSQL transaction is sent with the commit: its row count is not known here');
+  },
+});
+
+class PgStatement implements SqlStatement {
+  constructor(
+    private readonly db: PgDb,
+    private readonly source: string,
+    private readonly plucked = false,
+  ) {}
+
+  private step(args: readonly unknown[]): PgStep {
+    const text = toPostgres(this.source);
+    const params = bind(text.names, args);
+    return { sql: text.sql, params: text.mapParams ? text.mapParams(params) : params, ...(this.plucked ? { array: true } : {}) };
+  }
+
+  private rows(args: readonly unknown[]): unknown[] {
+    const rows = this.db.read(this.step(args));
+    return this.plucked ? rows.map((r) => (r as unknown[])[0]) : rows;
+  }
+
+  run(...args: unknown[]): SqlRunResult {
+    return this.db.write(this.step(args));
+  }
+
+  get(...args: unknown[]): unknown {
+    return this.rows(args)[0];
+  }
+
+  all(...args: unknown[]): unknown[] {
+    return this.rows(args);
+  }
+
+  iterate(...args: unknown[]): IterableIterator<unknown> {
+    return this.rows(args)[Symbol.iterator]();
+  }
+
+  pluck(toggle = true): SqlStatement {
+    return new PgStatement(this.db, this.source, toggle);
+  }
+}
+
+export class PgDb implements SqlDb {
+  /** Writes of the open transaction not sent yet. */
+  private queued: PgStep[] = [];
+  private depth = 0;
+  /** The open transaction has sent something (BEGIN is on the server). */
+  private begun = false;
+  /** Sent first in every transaction (the node's fence check): a transaction commits only when it holds. */
+  guard: PgStep | null = null;
+
+  constructor(readonly bridge: PgBridge) {}
+
+  prepare(sql: string): SqlStatement {
+    return new PgStatement(this, sql);
+  }
+
+  /** Statements of the schema and the like, run as they are (no translation, no parameters). */
+  exec(sql: string): void {
+    this.send([{ sql }]);
+  }
+
+  private send(steps: PgStep[]): unknown[] {
+    if (this.depth === 0) return this.bridge.run(steps, 'none').at(-1)?.rows ?? [];
+    const first = !this.begun && this.guard ? [this.guard] : [];
+    const all = [...first, ...this.queued.splice(0), ...steps];
+    this.begun = true;
+    return this.bridge.run(all, 'open').at(-1)?.rows ?? [];
+  }
+
+  read(step: PgStep): unknown[] {
+    return this.send([step]);
+  }
+
+  write(step: PgStep): SqlRunResult {
+    if (this.depth === 0) {
+      const [result] = this.bridge.run([step], 'none');
+      return { changes: result?.count ?? 0 };
+    }
+    this.queued.push(step);
+    return QUEUED;
+  }
+
+  transaction<T>(fn: () => T): () => T {
+    const run = (): T => {
+      // Nested: part of the transaction already open (better-sqlite3 makes it a savepoint; nothing here rolls back alone).
+      if (this.depth > 0) return fn();
+      this.depth = 1;
+      this.begun = false;
+      this.queued = [];
+      try {
+        const out = fn();
+        const steps = [...(!this.begun && this.guard ? [this.guard] : []), ...this.queued.splice(0)];
+        if (steps.length > 0 || this.begun) this.bridge.run(steps, 'commit');
+        return out;
+      } catch (error) {
+        this.queued = [];
+        if (this.begun) {
+          try {
+            this.bridge.run([], 'rollback');
+          } catch {
+            // The connection is gone: the server rolled it back.
+          }
+        }
+        throw error;
+      } finally {
+        this.depth = 0;
+        this.begun = false;
+      }
+    };
+    return run;
+  }
+}
+
+export { PgError };
