@@ -13,8 +13,12 @@ function ago(ms: number): string {
 export function clusterRows(c: ClusterView): Array<[string, string]> {
   const rows: Array<[string, string]> = [
     ['cluster', `node ${printable(c.node)}, epoch ${c.epoch}, on ${printable(c.database)}`],
-    ['shares', `${c.shares.join(', ')}; this node's processes stay in its own ${c.store} store`],
-    ['placement', "pinned: a process runs on the node that started it, in that node's workspace; a dead node's are orphaned until it starts again"],
+    ['shares', c.shares.join(', ')],
+    ['store', `${c.store}, schema ${printable(c.schema)}: every commit fenced by this node's epoch`],
+    [
+      'placement',
+      "pinned: a process runs on the node that started it, in that node's workspace; a dead node's are orphaned until a node of its name starts again (on any machine that reaches the database and the workspace)",
+    ],
     ['heartbeat', c.error ? `last committed ${ago(c.heartbeat_age_ms)} ago; failing: ${printable(c.error)}` : `${ago(c.heartbeat_age_ms)} ago`],
   ];
   for (const b of c.budgets) {

@@ -38,6 +38,8 @@ await refuseMisplacedState();
 const log: DaemonLogger = openDaemonLog(paths.kernelLog, { echo: typeof process.send !== 'function' });
 /** Longest a clean stop may take before the daemon exits anyway. */
 const STOP_TIMEOUT_MS = 10_000;
+/** The exit code of a daemon whose node was fenced (EX_TEMPFAIL: start it again). */
+const EXIT_FENCED = 75;
 
 let lock: PidLock | null = null;
 let workspaceLock: WorkspaceLock | null = null;
@@ -194,6 +196,11 @@ async function start(): Promise<void> {
   checkStatePlacement(paths, policy.safety.secrets.flatMap((s) => (s.fromFile ? [{ what: `the file of secret ${s.name}`, path: path.join(paths.home, s.fromFile) }] : [])));
   checkSandboxBinds(paths, mcpBinds(policy));
   kernel = await createKernel(policy);
+  // Declared dead by another node: its store commits nothing more. Stop, so that a start (by hand or
+  // a supervisor's) resumes its processes from the database under a new epoch.
+  kernel.cluster?.onFenced((epoch) =>
+    void stop(`this node (epoch ${epoch}) was declared dead by another node and can commit nothing more; start it again to resume its processes`, EXIT_FENCED),
+  );
   policyWatch = watchPolicy(kernel, policy, log, { modelFromEnv: Boolean(process.env.AOS_MODEL?.trim()), workspace: paths.workspace });
   if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
   const started = kernel;

@@ -1,8 +1,8 @@
 /**
  * A kernel's place in a cluster of kernels on one PostgreSQL (AOS_DATABASE_URL, issue 36): what
- * it shares with the others today is who is in the cluster (nodes, epochs, heartbeats, fencing)
- * and the model pool's per-provider budgets. Its processes stay in its own store (SQLite):
- * `store` in the status says so.
+ * it shares with the others is who is in the cluster (nodes, epochs, heartbeats, fencing), the
+ * model pool's per-provider budgets and the pid sequence. Its processes are kept in the same
+ * database, in a schema of the node's own (`storeOptions`), every commit fenced by its epoch.
  */
 import { param } from '../../sys/param.js';
 import { visibleText } from '../../protocol/visible-text.js';
@@ -47,6 +47,7 @@ export class Cluster {
   private host: ClusterHost | null = null;
   private readonly warned = new Map<string, { at: number; held: number }>();
   private readonly changeListeners = new Set<() => void>();
+  private readonly fencedListeners = new Set<(epoch: number) => void>();
   readonly member: Membership;
   readonly limits: SharedLimits;
 
@@ -56,7 +57,10 @@ export class Cluster {
   ) {
     this.member = new Membership(db, options.node, {
       load: () => this.host?.load() ?? { processes: 0, in_flight: 0, queued: 0 },
-      fenced: (old, now) => this.log('error', `cluster: node "${options.node}" was declared dead by another node (epoch ${old} fenced); it joined again as epoch ${now}`),
+      fenced: (old, now) => {
+        this.log('error', `cluster: node "${options.node}" was declared dead by another node (epoch ${old} fenced); it joined again as epoch ${now}`);
+        this.fencedListeners.forEach((fn) => fn(old));
+      },
       declaredDead: (nodes) => this.log('warn', `cluster: declared dead and fenced: ${nodes.map((n) => `${visibleText(n.name)} (epoch ${n.epoch})`).join(', ')}`),
       unreachable: (error) => this.log('warn', `cluster: heartbeat failed (${error.message}); retrying`),
       changed: () => this.changeListeners.forEach((fn) => fn()),
@@ -91,6 +95,15 @@ export class Cluster {
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Called when this node finds it was fenced: its store, fenced at the old epoch, commits nothing
+   * more, so the kernel on it must stop (the daemon does) and start again to resume its processes.
+   */
+  onFenced(listener: (epoch: number) => void): () => void {
+    this.fencedListeners.add(listener);
+    return () => this.fencedListeners.delete(listener);
   }
 
   attach(host: ClusterHost): void {
@@ -149,8 +162,9 @@ export class Cluster {
       node: this.options.node,
       epoch: this.member.epoch,
       database: redactUrl(this.options.url),
-      store: 'sqlite',
-      shares: ['membership', 'provider budgets (rpm, tpm)', "providers' refusals (adaptive limits)"],
+      store: 'postgres',
+      schema: nodeSchema(this.options.node),
+      shares: ['membership', 'provider budgets (rpm, tpm)', "providers' refusals (adaptive limits)", 'pid sequence'],
       heartbeat_age_ms: Date.now() - this.member.lastBeat,
       error: this.member.lastError?.message ?? null,
       nodes: this.member.nodes,

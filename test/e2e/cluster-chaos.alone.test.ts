@@ -4,6 +4,8 @@
  * past the lease (fenced by the others) and continued. Every acknowledged spawn ends well — the
  * killed node's on its restart, from its own store — and the provider never answers a 429.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../fakes/fake-provider.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
@@ -49,7 +51,7 @@ async function waitAll(h: TestHome, pids: number[]): Promise<WaitRow[]> {
 }
 
 describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
-  it('keeps to the shared budget: every process ends well, no 429, the stopped node is fenced and rejoins', async () => {
+  it('keeps to the shared budget: every process ends well, no 429, the stopped node is fenced, stops, and resumes its processes when started again', async () => {
     fake = await startFakeProvider({
       latencyMs: 20,
       limits: { rpm: 125, windowMs: 1_000 },
@@ -80,6 +82,19 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
     const seen = JSON.parse((await a.h.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; state: string }> } };
     expect(Object.fromEntries(seen.cluster.nodes.map((n) => [n.name, n.state]))).toMatchObject({ a: 'live', b: 'dead', c: 'dead' });
     process.kill(bPid, 'SIGCONT');
+    // Continued, b finds it was fenced: its store commits nothing more under its old epoch, so its
+    // daemon stops (exit 75), and started again it resumes its processes from the database.
+    const gone = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await until(() => gone(bPid), 20_000);
+    expect(await readFile(path.join(b.h.home, 'kernel.log'), 'utf8')).toMatch(/was declared dead by another node and can commit nothing more/);
+    expect((await b.h.cli(['kernel', 'start'], START)).code).toBe(0);
 
     // c starts again on its own store: its processes resume.
     expect((await c.h.cli(['kernel', 'start'], START)).code).toBe(0);

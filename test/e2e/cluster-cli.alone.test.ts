@@ -47,14 +47,14 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     }, 10_000);
     // The --json fits the schema `aos schema` publishes (kernel-status, its cluster part included).
     const json = await publishedJson<StatusJson>((args) => b.cli(args), ['kernel', 'status'], 'kernel-status');
-    expect(json.cluster).toMatchObject({ node: 'beta', store: 'sqlite' });
+    expect(json.cluster).toMatchObject({ node: 'beta', store: 'postgres', schema: 'aos/beta' });
     expect(json.cluster?.nodes.map((n) => [n.name, n.state])).toEqual([
       ['alpha', 'live'],
       ['beta', 'live'],
     ]);
     const human = (await a.cli(['kernel', 'status'])).stdout;
     expect(human).toMatch(/cluster\s+node alpha, epoch \d+/);
-    expect(human).toMatch(/processes stay in its own sqlite store/);
+    expect(human).toMatch(/store +postgres, schema aos\/alpha: every commit fenced by this node's epoch/);
     expect(human).toMatch(/NODE\s+STATE\s+EPOCH/);
     expect(human).toMatch(/alpha \*\s+live/);
     expect(human).toMatch(/beta\s+live/);

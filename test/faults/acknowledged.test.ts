@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelClient } from '../../client/client.js';
 import { psDirect } from '../helpers/kernel-probe.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
+import { storeKinds } from '../helpers/store-kinds.js';
 
 let t: FaultHome | null = null;
 let client: KernelClient | null = null;
@@ -17,9 +18,9 @@ afterEach(async () => {
   t = null;
 });
 
-describe('acknowledged work survives SIGKILL', () => {
+describe.each(storeKinds())('acknowledged work survives SIGKILL, on $name', (kind) => {
   it('keeps every acknowledged spawn of 400 pipelined on one connection, and never reuses a pid', async () => {
-    t = await makeFaultHome();
+    t = await makeFaultHome(await kind.daemonEnv());
     const model = await t.tape({ root: [call('SLEEP', { seconds: 60 })] });
     client = await t.connect();
     const acked: number[] = [];

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../protocol/events.js';
 import { psDirect, waitForRows } from '../helpers/kernel-probe.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
+import { storeKinds } from '../helpers/store-kinds.js';
 
 const PROCS = 6;
 const TURNS = 8;
@@ -63,10 +64,10 @@ afterEach(async () => {
 
 const seeds = process.env.AOS_FAULT_SEED ? [Number(process.env.AOS_FAULT_SEED)] : [1, 7];
 
-describe('SIGKILL at random points', () => {
+describe.each(storeKinds())('SIGKILL at random points, on $name', (kind) => {
   it.each(seeds)('loses no acknowledged work, duplicates no event, repeats no side effect (seed %i)', async (seed) => {
     const rand = random(seed);
-    t = await makeFaultHome();
+    t = await makeFaultHome(await kind.daemonEnv());
     const model = await t.tape(tapeFor(rand));
     const client = await t.connect();
     const pids: number[] = [];

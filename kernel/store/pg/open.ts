@@ -23,7 +23,7 @@ import { SCHEMA_VERSION } from '../schema.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
-/** Ids handed out in blocks of this many from the shared sequences (one round trip per block). */
+/** Message ids are handed out in blocks of this many from their shared sequence (one round trip per block); pids one by one, so they count 1, 2, 3 across the cluster. */
 const ID_BLOCK = 32;
 
 /**
@@ -38,7 +38,6 @@ export function retryablePgError(error: unknown): boolean {
 }
 
 class PgIds implements StoreIds {
-  private pids: { next: number; end: number } = { next: 0, end: 0 };
   private messages: { next: number; end: number } = { next: 0, end: 0 };
   private last: number;
 
@@ -46,17 +45,12 @@ class PgIds implements StoreIds {
     this.last = (store.sql.prepare('SELECT COALESCE(MAX(pid), 0) AS n FROM processes').get() as { n: number }).n;
   }
 
-  private take(block: { next: number; end: number }, sequence: string): number {
-    if (block.next >= block.end) {
-      const row = this.store.sql.prepare(`SELECT nextval('public.${sequence}') AS n`).get() as { n: number };
-      block.next = row.n;
-      block.end = row.n + ID_BLOCK;
-    }
-    return block.next++;
+  private nextval(sequence: string): number {
+    return (this.store.sql.prepare(`SELECT nextval('public.${sequence}') AS n`).get() as { n: number }).n;
   }
 
   nextPid(): number {
-    this.last = this.take(this.pids, 'aos_pids');
+    this.last = this.nextval('aos_pids');
     return this.last;
   }
 
@@ -65,7 +59,12 @@ class PgIds implements StoreIds {
   }
 
   nextMessageId(): number {
-    return this.take(this.messages, 'aos_message_ids');
+    const block = this.messages;
+    if (block.next >= block.end) {
+      block.next = this.nextval('aos_message_ids');
+      block.end = block.next + ID_BLOCK;
+    }
+    return block.next++;
   }
 }
 
@@ -91,7 +90,7 @@ function migrate(bridge: PgBridge, schema: string): string | null {
   }
   bridge.run(
     [
-      { sql: `CREATE SEQUENCE IF NOT EXISTS public.aos_pids INCREMENT BY ${ID_BLOCK}` },
+      { sql: 'CREATE SEQUENCE IF NOT EXISTS public.aos_pids' },
       { sql: `CREATE SEQUENCE IF NOT EXISTS public.aos_message_ids INCREMENT BY ${ID_BLOCK}` },
       { sql: postgresSchema() },
       { sql: "INSERT INTO meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", params: [String(SCHEMA_VERSION)] },

@@ -47,7 +47,7 @@ describe.skipIf(PG_SKIP)('cluster membership', () => {
       ['a', 'live'],
       ['b', 'live'],
     ]);
-    expect(a.status()).toMatchObject({ node: 'a', store: 'sqlite', error: null });
+    expect(a.status()).toMatchObject({ node: 'a', store: 'postgres', schema: 'aos/a', error: null });
     expect(a.status().database).not.toContain('password');
     // Same name, this host, but its kernel is alive (this very process): refused, naming the way out.
     await expect(Cluster.join({ url, node: 'a' })).rejects.toThrow(/node "a" is live .*--node NAME/);

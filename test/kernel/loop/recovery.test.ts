@@ -6,16 +6,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../../protocol/events.js';
 import { findBwrap } from '../../../drivers/exec/index.js';
 import { Kernel } from '../../../kernel/kernel.js';
-import { Store } from '../../../kernel/store/store.js';
 import { ALL_CAPS, call, EXIT, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
+import { type StoreAt, storeKinds } from '../../helpers/store-kinds.js';
 
 const bwrap = await findBwrap();
 let dir: string;
 let kernels: Kernel[] = [];
+let at: StoreAt;
 
+describe.each(storeKinds())('on $name', (kind) => {
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aos-recovery-'));
+  at = await kind.fresh(dir);
 });
 afterEach(async () => {
   for (const k of kernels) await k.close();
@@ -33,7 +36,7 @@ async function boot(): Promise<{ kernel: Kernel; events: KernelEvent[] }> {
   const kernel = await Kernel.create({
     workspace: path.join(dir, 'ws'),
     rootCapabilities: ALL_CAPS,
-    storeFile: path.join(dir, 'aos.db'),
+    ...at.options,
     cwd: dir,
   });
   kernels.push(kernel);
@@ -132,7 +135,7 @@ describe('crash recovery', () => {
     await a.kernel.waitExit(pcb.pid);
     await a.kernel.close();
     // Rewrite the stored process as the kernel would have left it, killed mid-FS_WRITE.
-    const store = Store.open(path.join(dir, 'aos.db'));
+    const store = at.open();
     const record = store.processes.get(pcb.pid);
     if (!record) throw new Error('no record');
     const runtime = JSON.parse(record.runtime) as Record<string, unknown>;
@@ -232,4 +235,5 @@ describe.skipIf(!bwrap)('an acknowledged kill', () => {
       expect(b.kernel.pcb(1)?.state).not.toBe('killed');
     }
   }, 60_000);
+});
 });
