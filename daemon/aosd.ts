@@ -151,7 +151,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
       log,
       treePrefix: memoryTreePrefix(paths.home, paths.db, process.env, (message) => log('warn', message)),
     },
-    cluster: clusterFromEnv(process.env, paths.home),
+    cluster: clusterFromEnv(process.env, paths.home, paths.workspace),
     log,
   };
   // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).

@@ -7,12 +7,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
-export function clusterFromEnv(env: NodeJS.ProcessEnv, home: string): { url: string; node: string } | undefined {
+export function clusterFromEnv(
+  env: NodeJS.ProcessEnv,
+  home: string,
+  workspace = '',
+): { url: string; node: string; workspace: { path: string; shared: boolean } } | undefined {
   const url = env.AOS_DATABASE_URL?.trim();
   if (!url) return undefined;
   const file = path.join(home, 'node');
   const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   const node = env.AOS_NODE?.trim() || kept || hostname().split('.')[0] || 'node';
   if (node !== kept) writeFileSync(file, `${node}\n`, { mode: 0o600 });
-  return { url, node };
+  // AOS_SHARE_WORKSPACE=1: every node reaches this workspace at this path, so a dead node's trees can go on elsewhere.
+  return { url, node, workspace: { path: workspace, shared: env.AOS_SHARE_WORKSPACE === '1' } };
 }

@@ -10,6 +10,8 @@ import type { ProcTable } from './proc/table.js';
 import { type ModelPool, providerOf } from './sched/model-pool.js';
 import type { Scheduler } from './sched/scheduler.js';
 import { isEnded } from '../sys/types.js';
+import { adoptProcesses, type RecoveryHost } from './loop/recovery.js';
+import { visibleText } from '../protocol/visible-text.js';
 
 export type { Cluster };
 
@@ -24,7 +26,7 @@ export async function withCluster<T>(options: KernelOptions, open: (cluster: Clu
   }
 }
 
-interface NodeKernel {
+interface NodeKernel extends RecoveryHost {
   readonly cluster: Cluster | null;
   readonly table: ProcTable;
   readonly scheduler: Scheduler;
@@ -45,7 +47,30 @@ export function attachCluster(k: NodeKernel): void {
     demand: (lane) => k.scheduler.queuedByProvider().get(providerOf(lane)) ?? 0,
     capacity: () => k.scheduler.pump(),
     overloaded: (provider) => k.pool.overloadedElsewhere(provider),
+    adopt: (node, schema, check) => adoptTrees(k, node, schema, check),
     log: (level, message) => k.log(level, message),
   });
 }
 
+
+/**
+ * A dead node's trees, one by one: each moved into this kernel's store (a transaction that commits
+ * only while this node holds its epoch, the other is still dead and nobody else took the tree),
+ * then its processes go on here from where they were. The processes adopted.
+ */
+async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { sql: string; params: unknown[] }): Promise<number> {
+  const moves = k.store.moves;
+  if (!moves) return 0;
+  let adopted = 0;
+  for (const tree of moves.liveTrees(schema)) {
+    if (k.closing) break;
+    const taken = moves.take(schema, tree, check);
+    if (!taken) continue;
+    const procs = await adoptProcesses(k, taken.pids, `adopted from node ${visibleText(node)}, which was declared dead`);
+    k.log('warn', `cluster: adopted tree ${tree} from dead node ${visibleText(node)}: ${procs.length} live of its ${taken.pids.length} processes`);
+    adopted += procs.length;
+    // Their turns, and this kernel's other work, go on between trees.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return adopted;
+}

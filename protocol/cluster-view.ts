@@ -19,6 +19,9 @@ export const clusterNode = z.object({
   queued: z.number().int(),
   fenced_ms: z.number().nullable(),
   fenced_by: z.string().nullable(),
+  workspace: z.string().describe("the node's workspace path"),
+  shares_workspace: z.boolean().describe('the workspace is shared with the other nodes at that path (AOS_SHARE_WORKSPACE=1): its trees can be adopted by a node sharing it; else they are pinned to it'),
+  adopted: z.number().int().describe('processes of dead nodes this node has adopted since it joined'),
 });
 
 /** A budget the nodes share: what this node holds of it, and what the cluster has left to hand out. */

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   url: string;
   /** This node's name (AOS_NODE, --node). */
   node: string;
+  /** This node's workspace, and whether every node reaches it at that path (AOS_SHARE_WORKSPACE=1): its trees can then be adopted. */
+  workspace?: { path: string; shared: boolean };
 }
 
 /** What the cluster asks of its kernel, set once the kernel is built (`attach`). */
@@ -37,6 +39,11 @@ export interface ClusterHost {
   capacity(): void;
   /** Another node saw this provider refuse: cut the adaptive limit here too. */
   overloaded(provider: string): void;
+  /**
+   * Take over the process trees of the dead node whose store is in `schema`, each moved in a
+   * transaction that commits only while `check` finds the node still dead; the processes adopted.
+   */
+  adopt?(node: string, schema: string, check: { sql: string; params: unknown[] }): Promise<number>;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -48,6 +55,11 @@ export class Cluster {
   private readonly warned = new Map<string, { at: number; held: number }>();
   private readonly changeListeners = new Set<() => void>();
   private readonly fencedListeners = new Set<(epoch: number) => void>();
+  /** An adoption under way (one at a time), and when each dead node was first seen dead here. */
+  private adopting: Promise<void> | null = null;
+  private readonly deadSince = new Map<string, number>();
+  /** Processes this node adopted since it joined. */
+  adopted = 0;
   readonly member: Membership;
   readonly limits: SharedLimits;
 
@@ -64,8 +76,11 @@ export class Cluster {
       declaredDead: (nodes) => this.log('warn', `cluster: declared dead and fenced: ${nodes.map((n) => `${visibleText(n.name)} (epoch ${n.epoch})`).join(', ')}`),
       unreachable: (error) => this.log('warn', `cluster: heartbeat failed (${error.message}); retrying`),
       changed: () => this.changeListeners.forEach((fn) => fn()),
-      beat: () => void this.limits.refresh().catch((error: Error) => this.log('warn', `cluster: budgets not read (${error.message})`)),
-    });
+      beat: () => {
+        void this.limits.refresh().catch((error: Error) => this.log('warn', `cluster: budgets not read (${error.message})`));
+        this.adoptOrphans();
+      },
+    }, options.workspace);
     this.limits = new SharedLimits(db, this.member, options.url, {
       demand: (lane) => this.host?.demand(lane) ?? 0,
       capacity: () => this.host?.capacity(),
@@ -152,6 +167,43 @@ export class Cluster {
     };
   }
 
+  /**
+   * Dead nodes' trees that this node may adopt: theirs is the workspace this node has, and both
+   * share it. The least loaded of the live nodes that could take them goes first; the others wait a
+   * heartbeat per place behind it, then take what is left (a tree locked by another is skipped).
+   */
+  private adoptOrphans(): void {
+    const { host } = this;
+    const ws = this.options.workspace;
+    if (this.adopting || !host?.adopt || !ws?.shared) return;
+    const nodes = this.member.nodes;
+    const same = (n: NodeRow): boolean => n.shares_workspace && n.workspace === ws.path;
+    const dead = nodes.filter((n) => n.state === 'dead' && same(n));
+    const now = Date.now();
+    for (const name of this.deadSince.keys()) if (!dead.some((n) => n.name === name)) this.deadSince.delete(name);
+    if (dead.length === 0) return;
+    const load = (n: NodeRow): number => n.in_flight + n.queued + n.processes;
+    const takers = nodes.filter((n) => n.state === 'live' && same(n)).sort((a, b) => load(a) - load(b) || a.name.localeCompare(b.name));
+    const place = Math.max(0, takers.findIndex((n) => n.name === this.options.node));
+    this.adopting = (async () => {
+      for (const node of dead) {
+        const since = this.deadSince.get(node.name) ?? now;
+        this.deadSince.set(node.name, since);
+        if (now - since < place * param.clusterHeartbeatMs) continue;
+        const check = { sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND state = 'dead' FOR SHARE", params: [node.name] };
+        const taken = await host.adopt?.(node.name, nodeSchema(node.name), check);
+        if (!taken) continue;
+        this.adopted += taken;
+        await this.db
+          .query('UPDATE aos_nodes SET processes = GREATEST(processes - $2, 0) WHERE name = $1', [node.name, taken])
+          .then(() => this.db.query('UPDATE aos_nodes SET adopted = adopted + $2 WHERE name = $1 AND epoch = $3', [this.options.node, taken, this.member.epoch]))
+          .catch(() => undefined);
+      }
+    })()
+      .catch((error: Error) => this.log('warn', `cluster: adopting a dead node's processes failed (${error.message}); retrying at the next heartbeat`))
+      .finally(() => (this.adopting = null));
+  }
+
   /** The model pool's budgets, kept in the database. */
   get buckets(): BucketFactory {
     return this.limits.factory;
@@ -180,6 +232,7 @@ export class Cluster {
    */
   async close(): Promise<void> {
     const leaving = (async () => {
+      await this.adopting;
       await this.limits.close();
       await this.member.leave();
     })().catch(() => undefined);

@@ -84,7 +84,7 @@ export async function migrate(db: Db): Promise<void> {
     if (version > CLUSTER_SCHEMA_VERSION) {
       throw new Error(`the cluster database is at schema ${version}, newer than this aos (${CLUSTER_SCHEMA_VERSION}): upgrade aos on this node`);
     }
-    await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_schema', $1) ON CONFLICT (key) DO NOTHING", [String(CLUSTER_SCHEMA_VERSION)]);
+    await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [String(CLUSTER_SCHEMA_VERSION)]);
   });
 }
 

@@ -80,6 +80,8 @@ export class Membership {
     private readonly db: Db,
     readonly name: string,
     private readonly hooks: MembershipHooks,
+    /** This node's workspace, and whether the other nodes reach it at the same path (adoption). */
+    private readonly workspace: { path: string; shared: boolean } = { path: '', shared: false },
   ) {}
 
   /**
@@ -103,12 +105,13 @@ export class Membership {
         );
       }
       const row = await tx.query<{ epoch: number }>(
-        `INSERT INTO aos_nodes (name, epoch, state, host, host_id, os_pid, joined_ms, heartbeat_ms)
-         VALUES ($1, nextval('aos_epoch'), 'live', $2, $4, $3, ${NOW_MS}, ${NOW_MS})
+        `INSERT INTO aos_nodes (name, epoch, state, host, host_id, os_pid, joined_ms, heartbeat_ms, workspace, shares_workspace)
+         VALUES ($1, nextval('aos_epoch'), 'live', $2, $4, $3, ${NOW_MS}, ${NOW_MS}, $5, $6)
          ON CONFLICT (name) DO UPDATE SET epoch = EXCLUDED.epoch, state = 'live', host = EXCLUDED.host, host_id = EXCLUDED.host_id, os_pid = EXCLUDED.os_pid,
-           joined_ms = EXCLUDED.joined_ms, heartbeat_ms = EXCLUDED.heartbeat_ms, processes = 0, in_flight = 0, queued = 0, fenced_ms = NULL, fenced_by = NULL
+           joined_ms = EXCLUDED.joined_ms, heartbeat_ms = EXCLUDED.heartbeat_ms, processes = 0, in_flight = 0, queued = 0, fenced_ms = NULL, fenced_by = NULL,
+           workspace = EXCLUDED.workspace, shares_workspace = EXCLUDED.shares_workspace, adopted = 0
          RETURNING epoch`,
-        [this.name, host, process.pid, here],
+        [this.name, host, process.pid, here, this.workspace.path, this.workspace.shared],
       );
       return row.rows[0]?.epoch ?? 0;
     });
@@ -231,7 +234,7 @@ export class Membership {
     const rows = await this.db.query<NodeRow>(
       `SELECT name, epoch, state, host, os_pid, joined_ms, heartbeat_ms,
          GREATEST(0, (SELECT max(heartbeat_ms) FROM aos_nodes WHERE state = 'live') - heartbeat_ms) AS behind_ms,
-         processes, in_flight, queued, fenced_ms, fenced_by
+         processes, in_flight, queued, fenced_ms, fenced_by, workspace, shares_workspace, adopted
        FROM aos_nodes ORDER BY name`,
     );
     const shape = rows.rows.map((n) => `${n.name}/${n.state}/${n.epoch}/${n.processes}`).join(',');

@@ -10,7 +10,7 @@
  *   Retry-After, for every node.
  * - aos_budget_demand: how many processes each node has waiting on a budget (fair shares).
  */
-export const CLUSTER_SCHEMA_VERSION = 1;
+export const CLUSTER_SCHEMA_VERSION = 2;
 
 export const CLUSTER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS aos_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS aos_nodes (
   fenced_ms bigint,
   fenced_by text
 );
+-- Version 2: where each node's workspace is, whether the nodes share it (adoption), what it adopted.
+ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS workspace text NOT NULL DEFAULT '';
+ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS shares_workspace boolean NOT NULL DEFAULT false;
+ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS adopted integer NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS aos_budgets (
   lane text NOT NULL,
   kind text NOT NULL CHECK (kind IN ('rpm', 'tpm')),

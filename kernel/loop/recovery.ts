@@ -21,6 +21,7 @@ import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
 import { persist, storedTranscript } from '../proc/transcript.js';
 import { finish, makeReady } from '../proc/lifecycle.js';
 import { armWallTimer } from '../proc/budgets.js';
+import type { ProcessRecord } from '../store/api.js';
 
 /** What recovery rebuilds: the process table, the mailboxes and timers, the webhook routes. */
 export interface RecoveryHost extends LoopHost {
@@ -80,17 +81,14 @@ async function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Prom
 }
 
 async function restoreChildren(kernel: RecoveryHost, procs: readonly Proc[]): Promise<void> {
+  const ours = new Set(procs.map((p) => p.pid));
   for (const proc of procs) kernel.table.get(proc.pcb.ppid)?.adoptChild(proc.pid);
-  for (const { pid, ppid } of await kernel.store.processes.unreapedChildren()) kernel.table.get(ppid)?.adoptChild(pid);
+  for (const { pid, ppid } of await kernel.store.processes.unreapedChildren()) if (ours.has(ppid)) kernel.table.get(ppid)?.adoptChild(pid);
   for (const proc of procs) for (const pid of proc.legacyReaped) proc.forgetChild(pid);
 }
 
-export async function recover(kernel: RecoveryHost): Promise<void> {
-  const { store } = kernel;
-  const records = await store.processes.live();
-  await countArchived(kernel);
-  kernel.webhooks.restore(await store.mail.webhooks(), Number((await store.meta(REQUEST_SEQ_KEY)) ?? 0));
-
+/** These stored processes into the table, with their contexts, pending calls and children. */
+async function restoreProcs(kernel: RecoveryHost, records: readonly ProcessRecord[]): Promise<Proc[]> {
   const procs = records.map((record) => Proc.fromRecord(record));
   for (const proc of procs) {
     proc.restoreTranscript(await loadContext(kernel, proc));
@@ -99,14 +97,15 @@ export async function recover(kernel: RecoveryHost): Promise<void> {
     armWallTimer(kernel, proc);
   }
   await restoreChildren(kernel, procs);
-  const doomed = new Set((await crashCulprits(kernel, procs)).filter((proc) => chargeCrash(proc)));
-  for (const proc of procs) persist(kernel.store, proc);
-  store.setMeta(RUNNING_KEY, '1');
-  store.setMeta(CRASH_SUSPECT_KEY, '');
-  store.flush();
+  return procs;
+}
 
+/** Messages, stdin and timers in flight to these processes (all of them: null), delivered and armed again. */
+async function restoreMail(kernel: RecoveryHost, only: ReadonlySet<number> | null): Promise<void> {
+  const { store } = kernel;
   const orphaned: number[] = [];
   for (const m of await store.mail.messages()) {
+    if (only && !only.has(m.to_pid)) continue;
     const target = kernel.table.get(m.to_pid);
     if (!target || isEnded(target.pcb.state)) {
       orphaned.push(m.id);
@@ -117,28 +116,30 @@ export async function recover(kernel: RecoveryHost): Promise<void> {
   }
   store.mail.deleteMessages(orphaned);
   for (const t of await store.mail.timers()) {
+    if (only && !only.has(t.pid)) continue;
     const proc = kernel.table.get(t.pid);
     if (proc && !isEnded(proc.pcb.state)) {
       kernel.mailboxes.arm(proc, { id: t.id, handle: null, fireAt: t.fire_at, intervalMs: t.interval_ms, prompt: t.prompt });
     }
   }
-  if (procs.length === 0) return;
+}
 
-  // Next tick, so whoever created the kernel has subscribed to its events before turns restart.
+/** Next tick (whoever created the kernel has subscribed to its events by then): each process on from where it was. */
+function resumeAll(kernel: RecoveryHost, procs: readonly Proc[], reason: string, doomed: ReadonlySet<Proc>): void {
   setImmediate(() => {
     for (const proc of procs) {
       if (isEnded(proc.pcb.state) || kernel.closing) continue;
       const { state } = proc.pcb;
-      kernel.events.emit({ type: 'state', pid: proc.pid, from: state, to: state, reason: 'recovered after a kernel restart' });
+      kernel.events.emit({ type: 'state', pid: proc.pid, from: state, to: state, reason });
       if (proc.killRequested) {
         // Asked (and acknowledged) before the restart, not yet carried out: nothing of the process runs again.
-        const { state: end, code, reason } = proc.killRequested;
-        finish(kernel, proc, end, code, reason);
+        const { state: end, code, reason: why } = proc.killRequested;
+        finish(kernel, proc, end, code, why);
       } else if (doomed.has(proc)) {
         const [turn] = (proc.crash?.at ?? '0').split(':');
-        const reason = `kernel error: the kernel crashed ${proc.crash?.count ?? 0} times while this process was in turn ${turn}; it was ended instead of running that turn again`;
-        kernel.events.emit({ type: 'error', pid: proc.pid, message: reason });
-        finish(kernel, proc, 'exited', 1, reason);
+        const message = `kernel error: the kernel crashed ${proc.crash?.count ?? 0} times while this process was in turn ${turn}; it was ended instead of running that turn again`;
+        kernel.events.emit({ type: 'error', pid: proc.pid, message });
+        finish(kernel, proc, 'exited', 1, message);
       } else if (proc.pending) void resumeTurn(kernel, proc);
       else {
         // Paused on a budget before the restart: its next turn reserves again (and is paused again if still spent).
@@ -147,6 +148,48 @@ export async function recover(kernel: RecoveryHost): Promise<void> {
       }
     }
   });
+}
+
+export async function recover(kernel: RecoveryHost): Promise<void> {
+  const { store } = kernel;
+  const records = await store.processes.live();
+  await countArchived(kernel);
+  kernel.webhooks.restore(await store.mail.webhooks(), Number((await store.meta(REQUEST_SEQ_KEY)) ?? 0));
+  const procs = await restoreProcs(kernel, records);
+  const doomed = new Set((await crashCulprits(kernel, procs)).filter((proc) => chargeCrash(proc)));
+  for (const proc of procs) persist(kernel.store, proc);
+  store.setMeta(RUNNING_KEY, '1');
+  store.setMeta(CRASH_SUSPECT_KEY, '');
+  store.flush();
+  await restoreMail(kernel, null);
+  if (procs.length > 0) resumeAll(kernel, procs, 'recovered after a kernel restart', doomed);
+}
+
+/**
+ * A tree moved into this kernel's store from a node declared dead (kernel/cluster adoption):
+ * every process of it that had not ended goes on here from where it was, as after a restart — a
+ * call that had started there and not finished is reported interrupted, never run again; its
+ * ended ones count among this kernel's ended processes.
+ */
+export async function adoptProcesses(kernel: RecoveryHost, pids: readonly number[], reason: string): Promise<Proc[]> {
+  const { store } = kernel;
+  const records = pids.map((pid) => store.processes.get(pid)).filter((r): r is ProcessRecord => r !== undefined);
+  const a = kernel.table.archived;
+  for (const r of records) {
+    if (r.state !== 'exited' && r.state !== 'killed') continue;
+    a[r.state] += 1;
+    a.promptTokens += r.prompt_tokens;
+    a.outputTokens += r.output_tokens;
+    a.cost += r.cost;
+  }
+  const ours = new Set(pids);
+  kernel.webhooks.restore((await store.mail.webhooks()).filter((w) => ours.has(w.pid)), 0);
+  const procs = await restoreProcs(kernel, records.filter((r) => r.state !== 'exited' && r.state !== 'killed' && !kernel.table.get(r.pid)));
+  for (const proc of procs) persist(store, proc);
+  store.flush();
+  await restoreMail(kernel, ours);
+  if (procs.length > 0) resumeAll(kernel, procs, reason, new Set());
+  return procs;
 }
 
 /** The daemon is dying of an error raised while working for `pid`: the next start charges the crash to it alone. */

@@ -91,6 +91,20 @@ export interface KernelStore {
   readonly idempotency: IdempotencyRows;
   readonly threads: ThreadRows;
   readonly channels: ChannelRows;
+  /** Trees taken over from another store on the same database (a dead node's); null where the engine has no such thing (SQLite). */
+  readonly moves: StoreMoves | null;
+}
+
+/** A dead node's process trees moved into this store (PostgreSQL: pg/moves.ts). */
+export interface StoreMoves {
+  /** The trees (their roots' pids) of the store in schema `from` that have a process not ended. */
+  liveTrees(from: string): number[];
+  /**
+   * Move one tree's rows here in one transaction, which commits only while `check` finds a row
+   * (the other node still dead) and nobody else took the tree; the pids moved (and how many had not
+   * ended), or null when it did not commit for one of those reasons.
+   */
+  take(from: string, tree: number, check: { sql: string; params: unknown[] }): { pids: number[]; live: number } | null;
 }
 
 /**

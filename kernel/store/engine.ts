@@ -9,7 +9,7 @@ import { Checkpointer } from './checkpoint.js';
 import { param } from '../../sys/param.js';
 import { migrate } from './migrate.js';
 import { isDiskError } from './write-errors.js';
-import type { StoreIds } from './api.js';
+import type { StoreIds, StoreMoves } from './api.js';
 import type { SqlDb } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
@@ -23,6 +23,8 @@ export interface StoreEngine {
   retryable(error: unknown): boolean;
   /** Ids from the engine's sequences (the default counts in memory: one kernel owns the file). */
   ids?(store: SqliteStore): StoreIds;
+  /** Moves of trees from another store on the same database (PostgreSQL). */
+  moves?(store: { flush(): boolean; movedEvents(lastId: number): void }): StoreMoves;
   /** A copy of the committed state; its path, or null when the engine keeps its own. */
   backup(): Promise<string | null>;
   close(): void;

@@ -21,7 +21,7 @@ import { type ProcessRecord, prepareStatements, processRow, type Statements, typ
 import { asError, serialise, unstorableMessage } from './write-errors.js';
 import type { SqlDb } from './sql.js';
 import { openSqliteEngine, type StoreEngine } from './engine.js';
-import type { ApprovalRows, AuditLog, ChannelRows, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
+import type { StoreMoves, ApprovalRows, AuditLog, ChannelRows, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
 import { ApprovalsTable } from './approvals-table.js';
 import { SqliteUnits } from './unit-rows.js';
 import { SqliteSpend } from './spend-rows.js';
@@ -69,6 +69,7 @@ export class Store implements KernelStore, SqliteStore {
     this.batch = new WriteBatch(this.eventInserts);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
     this.ids = engine.ids?.(this) ?? new SqliteIds(this);
+    this.moves = engine.moves?.({ flush: () => this.flush(), movedEvents: (last) => (this.eventSeq = Math.max(this.eventSeq, last)) }) ?? null;
     this.checkpointer = engine.checkpoints?.((level, message) => this.hooks.log(level, message)) ?? null;
   }
 
@@ -104,6 +105,7 @@ export class Store implements KernelStore, SqliteStore {
 
   // ---- the facets, each a module of its own on this connection ----
   readonly ids: StoreIds;
+  readonly moves: StoreMoves | null;
   readonly processes: ProcessRows = new SqliteProcessRows(this);
   readonly transcripts: TranscriptRows = new SqliteTranscripts(this);
   readonly events: EventLog = new SqliteEventLog(this);

@@ -17,6 +17,7 @@ import type { SqliteStore } from '../sqlite.js';
 import { PgBridge, PgError } from './bridge.js';
 import { postgresSchema } from './dialect.js';
 import { PgDb } from './pg-db.js';
+import { PgMoves } from './moves.js';
 import { SCHEMA_VERSION } from '../schema.js';
 
 
@@ -118,6 +119,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       note,
       retryable: retryablePgError,
       ids: (store) => new PgIds(store),
+      moves: (store) => new PgMoves(db, options.schema, store),
       // PostgreSQL keeps its own copies (pg_dump, base backups, a managed service's snapshots).
       backup: async () => null,
       close: () => void bridge.close(),

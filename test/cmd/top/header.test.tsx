@@ -62,7 +62,7 @@ describe('headerSparks', () => {
 
 describe('the header in a cluster', () => {
   it("names this node and how many nodes are live, and nothing when the kernel runs alone", async () => {
-    const node = (name: string, state: ClusterNodeView['state']): ClusterNodeView => ({ name, epoch: 1, state, host: 'h', os_pid: 1, joined_ms: 0, heartbeat_ms: 0, behind_ms: 0, processes: 0, in_flight: 0, queued: 0, fenced_ms: null, fenced_by: null });
+    const node = (name: string, state: ClusterNodeView['state']): ClusterNodeView => ({ name, epoch: 1, state, host: 'h', os_pid: 1, joined_ms: 0, heartbeat_ms: 0, behind_ms: 0, processes: 0, in_flight: 0, queued: 0, fenced_ms: null, fenced_by: null, workspace: '/w', shares_workspace: false, adopted: 0 });
     const cluster = { node: 'a', epoch: 3, database: 'postgres://x', store: 'postgres' as const, schema: 'aos/a', shares: [], heartbeat_age_ms: 10, error: null, nodes: [node('a', 'live'), node('b', 'live'), node('c', 'dead'), node('d', 'left')], budgets: [], grants: 0 };
     const fake = new FakeTopSource([row(1, { name: 'root', state: 'running' })], stats({ cluster }));
     const app = render(<App source={fake} width={100} height={24} color={false} timing={{ batchMs: 1, historyDelayMs: 0 }} />);
