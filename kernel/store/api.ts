@@ -34,6 +34,7 @@ import type { IdempotencyRecord } from './idempotency-rows.js';
 import type { ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
 import type { BindingRecord, ChannelMessageRecord, ChannelRecord, PairingRecord, SenderRecord } from './channel-rows.js';
 import type { PsColumns } from './ps-rows.js';
+import type { StoreMoves } from './pg/options.js';
 import type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
 
 export type { AuditDecision, AuditInput, AuditQuery, AuditRow, AuditVerdict, DecidedBy } from './audit.js';
@@ -47,6 +48,7 @@ export type { IdempotencyRecord } from './idempotency-rows.js';
 export type { ThreadEntryKind, ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
 export type { BindingRecord, ChannelMessageRecord, ChannelRecord, PairingRecord, SenderRecord } from './channel-rows.js';
 export type { PsColumns } from './ps-rows.js';
+export type { PostgresStoreOptions, StoreMoves } from './pg/options.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
 /** Words as an FTS5 match of them (quoted, all required, the last a prefix): the thread search uses the events' rule. */
@@ -95,17 +97,6 @@ export interface KernelStore {
   readonly moves: StoreMoves | null;
 }
 
-/** A dead node's process trees moved into this store (PostgreSQL: pg/moves.ts). */
-export interface StoreMoves {
-  /** The trees (their roots' pids) of the store in schema `from` that have a process not ended. */
-  liveTrees(from: string): number[];
-  /**
-   * Move one tree's rows here in one transaction, which commits only while `check` finds a row
-   * (the other node still dead) and nobody else took the tree; the pids moved (and how many had not
-   * ended), or null when it did not commit for one of those reasons.
-   */
-  take(from: string, tree: number, check: { sql: string; params: unknown[] }): { pids: number[]; live: number } | null;
-}
 
 /**
  * Ids the store hands out, so that two kernels on one store never hand out the same one. Taken
@@ -284,18 +275,6 @@ export interface AllProcesses {
   close(): Promise<void>;
 }
 
-/** Where the PostgreSQL backend keeps a kernel's rows (pg/open.ts). */
-export interface PostgresStoreOptions {
-  url: string;
-  /** The PostgreSQL schema the rows live in (one per node). */
-  schema: string;
-  /** The sessions' application_name (a fence ends a stale node's sessions by it). */
-  applicationName: string;
-  /** Where the store's side files live (the audit trail's head and key are named after it): a path in the kernel's home, or ':memory:'. */
-  file: string;
-  /** A statement every transaction runs first, that must find a row for the transaction to commit (the node's fence); it fails with `mustTouch`. */
-  guard?: { sql: string; params?: unknown[]; mustTouch?: { code: string; message: string } };
-}
 
 /** What the composition root opens (open.ts). */
 export interface OpenedStore {
