@@ -94,8 +94,12 @@ function table(columns: readonly Column[], rows: readonly ProcRow[], total: numb
  * The table cut to `total` columns (Infinity: nothing is cut, every column shown). The optional
  * columns go first, one at a time, while that saves cutting; `columns` picks others (`--format`).
  */
+/** In a cluster, which node has the process (`aos ps` lists every node's). */
+const NODE: Column = { title: 'NODE', right: false, min: 4, give: 0, cut: 'end', value: (r) => r.node ?? '' };
+
 export function formatPsTable(rows: readonly ProcRow[], total: number, now = Date.now(), columns: readonly Column[] = COLUMNS): string {
-  let shown = [...columns];
+  const clustered = columns === COLUMNS && rows.some((r) => r.node !== undefined);
+  let shown = clustered ? [...columns.slice(0, 1), NODE, ...columns.slice(1)] : [...columns];
   let result = table(shown, rows, total, now);
   const droppable = shown.filter((c) => c.optional !== undefined).sort((a, b) => (a.optional ?? 0) - (b.optional ?? 0));
   for (const column of droppable) {

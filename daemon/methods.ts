@@ -22,6 +22,7 @@ import { inspectProcess } from '../kernel/proc/inspect.js';
 import { webCall } from './web-call.js';
 import { webLogin } from './web/index.js';
 import type { Via } from '../kernel/safety/approvals.js';
+import { clusterAware } from './cluster-methods.js';
 
 export interface ServerInfo {
   socket: string;
@@ -71,7 +72,8 @@ function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'log
   return { sub, procs, events };
 }
 
-export const handlers: Handlers = {
+/** Every method, for this node's own processes (clusterAware below answers for other nodes'). */
+const own: Handlers = {
   ping: (_params, { info }) => ({
     pid: process.pid,
     version: KERNEL_VERSION,
@@ -165,3 +167,6 @@ export const handlers: Handlers = {
   ...tapeHandlers,
   ...forkHandlers,
 };
+
+/** The method table: in a cluster, a request for another node's process is answered for that node (cluster-methods.ts). */
+export const handlers: Handlers = clusterAware(own);

@@ -8,6 +8,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
 import type { TextPiece } from '../protocol/live-text.js';
 import { TextPushes, type TextWatcher } from './text-pushes.js';
+import { param } from '../sys/param.js';
 
 /** The side of a connection the hub writes to. */
 export interface PushTarget {
@@ -43,8 +44,19 @@ function pushLine(event: string, sub: number, payloadJson: string): string {
   return `{"event":"${event}","sub":${sub},"payload":${payloadJson}}`;
 }
 
+/** A process another node runs, followed by reading its store (cluster-methods.ts). */
+interface RemoteFollow {
+  target: PushTarget;
+  sub: number;
+  stopped: boolean;
+}
+
+/** Events of these pids after an event id, oldest first (another node's store). */
+export type RemotePoll = (pids: readonly number[], after: number) => Promise<Array<{ id: number; json: string }>>;
+
 export class StreamHub {
   private readonly follows = new Set<Follow>();
+  private readonly remotes = new Set<RemoteFollow>();
   private readonly topics = new Set<TopicSub>();
   private readonly stopListening: () => void;
   private statsTimer: NodeJS.Timeout | null = null;
@@ -125,10 +137,48 @@ export class StreamHub {
     this.topics.add(topic);
   }
 
+  /**
+   * `logs -f` of a process another node of the cluster runs: its events read from that node's store
+   * every clusterRequestPollMs (after `after`), pushed as our own are; the end when its root ends.
+   */
+  followRemote(target: PushTarget, sub: number, root: number, pids: readonly number[], tree: boolean, after: number, poll: RemotePoll): void {
+    const entry: RemoteFollow = { target, sub, stopped: false };
+    this.remotes.add(entry);
+    const watched = new Set(pids);
+    const step = async (): Promise<void> => {
+      const rows = await poll([...watched], after).catch(() => []);
+      for (const row of rows) {
+        if (entry.stopped) return;
+        after = row.id;
+        const event = JSON.parse(row.json) as KernelEvent;
+        if (tree && event.type === 'state' && event.from === null && event.ppid !== undefined && watched.has(event.ppid)) watched.add(event.pid);
+        target.pushLine(pushLine('log', sub, row.json));
+        if (event.pid === root && event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) {
+          entry.stopped = true;
+          this.remotes.delete(entry);
+          this.endNow(target, sub, { pid: event.pid, code: event.code ?? null, reason: event.reason ?? null, state: event.to });
+        }
+      }
+    };
+    void (async () => {
+      while (!entry.stopped) {
+        await step();
+        await new Promise((resolve) => setTimeout(resolve, param.clusterRequestPollMs));
+      }
+    })();
+  }
+
   /** Drop one subscription of a target, or all of them (the client went away). */
   drop(target: PushTarget, sub?: number): boolean {
     if (sub === undefined) this.release(target);
     let dropped = false;
+    for (const entry of this.remotes) {
+      if (entry.target === target && (sub === undefined || entry.sub === sub)) {
+        entry.stopped = true;
+        this.remotes.delete(entry);
+        dropped = true;
+      }
+    }
     for (const set of [this.follows, this.topics] as Array<Set<{ target: PushTarget; sub: number; text?: TextWatcher }>>) {
       for (const entry of set) {
         if (entry.target === target && (sub === undefined || entry.sub === sub)) {
@@ -143,6 +193,8 @@ export class StreamHub {
 
   close(): void {
     this.stopListening();
+    for (const entry of this.remotes) entry.stopped = true;
+    this.remotes.clear();
     for (const target of [...this.holds.keys()]) this.release(target);
     this.text.close();
     this.follows.clear();

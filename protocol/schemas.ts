@@ -109,6 +109,7 @@ export const procRowSchema = z
     exit_reason: z.string().nullable(),
     wait: z.string().nullable().describe('what a blocked process waits for: msg, stdin, child 3, ...'),
     model_mix: z.record(z.string(), z.number().int()).optional().describe("a model ladder's turns by the model they ran on; absent on one model"),
+    node: z.string().optional().describe("in a cluster, the node whose store holds it (aos ps lists every node's); absent when the kernel runs alone"),
   })
   .describe('one row of aos ps --json');
 

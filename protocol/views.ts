@@ -25,6 +25,8 @@ export interface ProcRow {
   wait: string | null;
   /** A laddered process's turns by the model they ran on (ps's MODEL shows the mix); absent on one model. */
   model_mix?: Record<string, number>;
+  /** In a cluster, the node whose store holds it (issue 36); absent when the kernel runs alone. */
+  node?: string;
 }
 
 /** One provider's concurrency and rate headroom, as `aos kernel status` and `aos top` show it. */

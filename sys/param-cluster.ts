@@ -24,6 +24,10 @@ export const clusterParam = {
    * stall a database that hangs can cause.
    */
   pgStoreTimeoutMs: 3_000,
+  /** A request to another node (kill, send, stop, an approval's answer) and its answer are looked for at least this often behind NOTIFY. */
+  clusterRequestPollMs: 250,
+  /** A request another node has not answered in this long is withdrawn and fails (ETIMEDOUT). */
+  clusterRequestTimeoutMs: 15_000,
   /** A node waiting for a shared budget asks the database again at least this often. */
   clusterGrantPollMs: 250,
   /** ... and at most this often, however close the bucket is to refilling. */

@@ -12,14 +12,13 @@ import { SharedLimits } from './shared-limits.js';
 import type { BucketFactory } from '../sched/token-bucket.js';
 import type { ClusterView } from '../../protocol/cluster-view.js';
 import type { PostgresStoreOptions } from '../store/api.js';
+import { nodeSchema, RemoteNodes } from './remote.js';
+import { ANSWER_CHANNEL, ClusterRequests, REQUEST_CHANNEL } from './requests.js';
 
-/**
- * The PostgreSQL schema a node's store lives in: `aos/<name>`, a quoted name, so that two node
- * names (letters, digits, '.', '_', '-'; 59 at most) never share one: 63 bytes, PostgreSQL's limit.
- */
-export function nodeSchema(node: string): string {
-  return `aos/${node}`;
-}
+export { nodeSchema };
+export { RemoteError } from './requests.js';
+
+
 
 export { FencedError, type NodeRow };
 
@@ -62,6 +61,10 @@ export class Cluster {
   adopted = 0;
   readonly member: Membership;
   readonly limits: SharedLimits;
+  /** What other nodes ask of this one, and what this one asks of them (kill, send, ... of their processes). */
+  readonly requests: ClusterRequests;
+  /** Other nodes' processes, read from their stores in the database. */
+  readonly remote: RemoteNodes;
 
   private constructor(
     private readonly db: Db,
@@ -81,7 +84,10 @@ export class Cluster {
         this.adoptOrphans();
       },
     }, options.workspace);
+    this.requests = new ClusterRequests(db, options.node, (message) => this.log('warn', message));
+    this.remote = new RemoteNodes(db, options.node, () => this.member.nodes.map((n) => n.name));
     this.limits = new SharedLimits(db, this.member, options.url, {
+      notice: (channel, payload) => this.requests.heard(channel, payload),
       demand: (lane) => this.host?.demand(lane) ?? 0,
       capacity: () => this.host?.capacity(),
       overloaded: (provider) => this.host?.overloaded(provider),
@@ -240,6 +246,7 @@ export class Cluster {
     await Promise.race([leaving, new Promise<void>((resolve) => (timer = setTimeout(resolve, param.clusterStatementTimeoutMs)))]);
     clearTimeout(timer);
     this.member.stop();
+    this.requests.close();
     void this.db.end().catch(() => undefined);
   }
 }

@@ -34,6 +34,19 @@ CREATE TABLE IF NOT EXISTS aos_nodes (
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS workspace text NOT NULL DEFAULT '';
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS shares_workspace boolean NOT NULL DEFAULT false;
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS adopted integer NOT NULL DEFAULT 0;
+-- Requests of one node to another (requests.ts): answered_ms NULL open, -1 claimed, else answered.
+CREATE TABLE IF NOT EXISTS aos_requests (
+  id bigserial PRIMARY KEY,
+  node text NOT NULL,
+  from_node text NOT NULL,
+  method text NOT NULL,
+  params text NOT NULL,
+  created_ms bigint NOT NULL,
+  answered_ms bigint,
+  answer text,
+  error text
+);
+CREATE INDEX IF NOT EXISTS aos_requests_open ON aos_requests (node, id) WHERE answered_ms IS NULL;
 CREATE TABLE IF NOT EXISTS aos_budgets (
   lane text NOT NULL,
   kind text NOT NULL CHECK (kind IN ('rpm', 'tpm')),

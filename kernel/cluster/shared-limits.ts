@@ -15,6 +15,8 @@ import { type BucketLink, SharedBucket } from './shared-bucket.js';
 import { OVERLOAD, OverloadSignals } from './overloads.js';
 
 const CHANNEL = 'aos_budget';
+/** Channels this NOTIFY connection also listens on for others (requests between nodes: requests.ts). */
+const NOTICES = ['aos_request', 'aos_answer'];
 
 export interface LimitsHooks {
   /** Processes of this node waiting on a lane (a provider, or a model with limits of its own). */
@@ -24,6 +26,8 @@ export interface LimitsHooks {
   /** Another node saw this provider refuse: cut the adaptive limit here too. */
   overloaded(provider: string): void;
   warn(message: string): void;
+  /** A notice on one of the other channels (NOTICES). */
+  notice?(channel: string, payload: string): void;
 }
 
 interface Grant {
@@ -80,10 +84,14 @@ export class SharedLimits implements BucketLink {
     };
     client.on('error', (error) => lost(error.message));
     client.on('end', () => lost('closed'));
-    client.on('notification', (n) => (n.channel === OVERLOAD ? this.overloads.heard(n.payload ?? '') : this.queueRefresh()));
+    client.on('notification', (n) => {
+      if (n.channel === OVERLOAD) this.overloads.heard(n.payload ?? '');
+      else if (n.channel === CHANNEL) this.queueRefresh();
+      else this.hooks.notice?.(n.channel, n.payload ?? '');
+    });
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}; LISTEN ${OVERLOAD}`);
+      await client.query(`LISTEN ${CHANNEL}; LISTEN ${OVERLOAD}; ${NOTICES.map((c) => `LISTEN ${c}`).join('; ')}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;

@@ -118,6 +118,11 @@ export class Approvals {
     throw new AosError('EINTR', `interrupted while waiting for approval ${record.id}`);
   }
 
+  /** A request of this kernel's still waiting for its answer. */
+  has(id: string): boolean {
+    return this.pending.has(id);
+  }
+
   /** Approve `id`, and (`also`) the requests of its group the person saw: each settled and audited on its own. */
   approve(id: string, via: Via, also: readonly string[] = []): Answered {
     return this.decide(id, also, (record) => {

@@ -1,0 +1,119 @@
+/**
+ * One view from any node of a cluster (issue 36, item 3). A request naming a process this node
+ * does not have — not running here, not in its store — is answered for the node that has it:
+ * `ps` lists every node's processes (read from their stores, each row naming its node), `logs`
+ * (and `logs -f`) reads that node's store, and what changes a process (`kill`, `send`, `stop`,
+ * `wait`, an approval's `approve` / `deny`) is asked of the node that runs it (kernel/cluster/
+ * requests.ts), which carries it out with the same handler as its own clients get and commits it
+ * before it answers. Without a cluster every handler is as it was.
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import { RemoteError } from '../kernel/cluster/cluster.js';
+import { METHODS, type Method } from '../protocol/protocol.js';
+import type { ProcRow } from '../protocol/views.js';
+import type { KernelEvent } from '../protocol/events.js';
+import { AosError } from '../sys/errno.js';
+import type { PushTarget, StreamHub } from './streams.js';
+import type { Via } from '../kernel/safety/approvals.js';
+
+/** What of a method's context this needs (methods.ts MethodContext has it). */
+interface MethodContext {
+  kernel: Kernel;
+  via: Via;
+  hub: StreamHub;
+  target: PushTarget;
+  newSub(): number;
+  afterResponse(fn: () => void): void;
+}
+
+type Run = (params: unknown, ctx: MethodContext) => unknown;
+
+/** Methods another node may ask of this one, on a process of this one's. */
+const FORWARDED = ['kill', 'send', 'stop', 'wait', 'approve', 'deny'] as const;
+type Forwarded = (typeof FORWARDED)[number];
+
+const isLocal = (kernel: Kernel, pid: number): boolean => kernel.pcb(pid) !== undefined || kernel.store.processes.get(pid) !== undefined;
+
+/** Another node's error as this node's own: the same errno, the same words. */
+function asLocal(error: unknown): never {
+  if (error instanceof RemoteError) throw new AosError(error.code as never, error.message);
+  throw error;
+}
+
+/** The node that has this process (or approval), when it is not this one. */
+async function ownerOf(kernel: Kernel, method: Method, params: Record<string, unknown>): Promise<string | null> {
+  const cluster = kernel.cluster;
+  if (!cluster) return null;
+  if (method === 'approve' || method === 'deny') {
+    const id = String(params.id);
+    if (kernel.safety.approvals.has(id)) return null;
+    return cluster.remote.ownerOf(id, 'approvals');
+  }
+  const pid = Number(params.pid);
+  if (!Number.isInteger(pid) || isLocal(kernel, pid)) return null;
+  return cluster.remote.ownerOf(pid);
+}
+
+async function remoteLogs(kernel: Kernel, node: string, params: { pid: number; tail?: number; tree?: boolean; follow?: boolean }, ctx: MethodContext): Promise<unknown> {
+  const remote = kernel.cluster?.remote;
+  if (!remote) throw new AosError('ESRCH', `no process ${params.pid}`);
+  const procs = await remote.tree(node, params.pid, params.tree ?? false);
+  const root = procs.find((r) => r.pid === params.pid);
+  if (!root) throw new AosError('ESRCH', `no process ${params.pid}`);
+  const pids = procs.map((r) => r.pid);
+  const rows = await remote.events(node, pids, { tail: params.tail });
+  const events = rows.map((r) => JSON.parse(r.json) as KernelEvent);
+  if (!params.follow) return { sub: null, procs, events };
+  const sub = ctx.newSub();
+  if (root.state === 'exited' || root.state === 'killed') {
+    const end = { pid: root.pid, code: root.exit_code, reason: root.exit_reason, state: root.state };
+    ctx.afterResponse(() => ctx.hub.endNow(ctx.target, sub, end));
+  } else {
+    const after = rows.at(-1)?.id ?? 0;
+    ctx.afterResponse(() => ctx.hub.followRemote(ctx.target, sub, root.pid, pids, params.tree ?? false, after, (watched, from) => remote.events(node, watched, { after: from })));
+  }
+  return { sub, procs, events };
+}
+
+/** `ps`: this node's rows, then every other node's (read from their stores), in pid order. */
+async function everyNode(kernel: Kernel, params: { all?: boolean; last?: number }, local: unknown): Promise<ProcRow[]> {
+  const mine = (params.last !== undefined || !params.all ? local : kernel.processes({ all: true })) as ProcRow[] | { toJSON?: unknown };
+  const own = Array.isArray(mine) ? mine : kernel.processes({ all: params.all ?? false });
+  const others = (await kernel.cluster?.remote.rows({ all: params.all || params.last !== undefined }).catch(() => [])) ?? [];
+  const self = kernel.cluster?.member.name;
+  const rows = [...own.map((r) => ({ ...r, node: self })), ...others].sort((a, b) => a.pid - b.pid);
+  return params.last !== undefined ? rows.slice(-params.last) : rows;
+}
+
+/** The handlers, answering for every node of the cluster when the kernel is a node of one. */
+export function clusterAware<H extends object>(handlers: H): H {
+  const wrap = (method: Method, run: Run): Run => async (params, ctx) => {
+    const { kernel } = ctx;
+    if (!kernel.cluster) return run(params, ctx);
+    if (method === 'ps') return everyNode(kernel, params as { all?: boolean; last?: number }, await run(params, ctx));
+    const node = await ownerOf(kernel, method, params as Record<string, unknown>);
+    if (node === null) return run(params, ctx);
+    if (method === 'logs') return remoteLogs(kernel, node, params as { pid: number }, ctx);
+    return kernel.cluster.requests.ask(node, method, { params, via: ctx.via }).catch(asLocal);
+  };
+  const out: Record<string, unknown> = { ...(handlers as Record<string, unknown>) };
+  for (const method of ['ps', 'logs', ...FORWARDED] as const) out[method] = wrap(method, (handlers as Record<string, Run>)[method] as Run);
+  return out as H;
+}
+
+/**
+ * What this node does when another asks (requests.ts): the method's params checked as a client's
+ * are, then its own handler, on a context with no connection (no stream: these answer once).
+ */
+export function serveOtherNodes(kernel: Kernel, handlers: object): void {
+  // No connection: nothing here streams, and an answer goes back once.
+  const base = { kernel, hub: null as unknown as StreamHub, target: { pushLine: () => undefined }, newSub: () => 0, afterResponse: (fn: () => void) => void setImmediate(fn) };
+  kernel.cluster?.requests.serve(async (method, body) => {
+    if (!(FORWARDED as readonly string[]).includes(method)) throw new AosError('ENOSYS', `another node may not ask ${JSON.stringify(method)} of this one`);
+    const { params, via } = (body ?? {}) as { params?: unknown; via?: Via };
+    const parsed = METHODS[method as Forwarded].params.safeParse(params ?? {});
+    if (!parsed.success) throw new AosError('EINVAL', `${method}: bad params from another node`);
+    const run = (handlers as Record<string, Run>)[method] as Run;
+    return run(parsed.data, { ...base, via: via === 'web' ? 'web' : 'socket' });
+  });
+}

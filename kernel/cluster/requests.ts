@@ -1,0 +1,149 @@
+/**
+ * Requests between nodes (issue 36, item 3): `aos kill`, `send`, `stop`, `approve` and `deny` for
+ * a process another node runs go through the database. The asking node writes a row to
+ * aos_requests and says so (NOTIFY aos_request, a wake-up only); the node asked claims its rows
+ * (FOR UPDATE SKIP LOCKED), carries each out with its own handler — its process table stays the
+ * only writer of its processes, and the change is committed (fenced) before it answers — and
+ * writes the answer (NOTIFY aos_answer). Both sides poll behind the notices, so a lost NOTIFY
+ * costs a poll, never the request. A request not answered in time is withdrawn, unless the answer
+ * arrived meanwhile.
+ */
+import { param } from '../../sys/param.js';
+import { type Db, NOW_MS } from './db.js';
+
+
+export const REQUEST_CHANNEL = 'aos_request';
+export const ANSWER_CHANNEL = 'aos_answer';
+
+/** What a node does with a request it was asked (the daemon's handler for the method). */
+export type ServeRequest = (method: string, params: unknown) => Promise<unknown>;
+
+/** An error the node asked gave back: its errno and message, as its own client would have seen them. */
+export class RemoteError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Waiter {
+  wake(): void;
+}
+
+export class ClusterRequests {
+  private serving: ServeRequest | null = null;
+  private claiming: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly waiters = new Map<number, Waiter>();
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly node: string,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Carry out what other nodes ask of this one. */
+  serve(handler: ServeRequest): void {
+    this.serving = handler;
+    this.timer ??= setInterval(() => this.claim(), param.clusterRequestPollMs);
+    this.timer.unref();
+    this.claim();
+  }
+
+  /** A notice on aos_request or aos_answer (the shared NOTIFY connection hears it). */
+  heard(channel: string, payload: string): void {
+    if (channel === REQUEST_CHANNEL && payload === this.node) this.claim();
+    if (channel === ANSWER_CHANNEL) this.waiters.get(Number(payload))?.wake();
+  }
+
+  /** Ask `node` to run `method`; its answer, or its error as a RemoteError. */
+  async ask(node: string, method: string, params: unknown, timeoutMs = param.clusterRequestTimeoutMs): Promise<unknown> {
+    const row = await this.db.query<{ id: number }>(
+      `INSERT INTO aos_requests (node, from_node, method, params, created_ms) VALUES ($1, $2, $3, $4, ${NOW_MS}) RETURNING id`,
+      [node, this.node, method, JSON.stringify(params)],
+    );
+    const id = row.rows[0]?.id as number;
+    await this.db.query('SELECT pg_notify($1, $2)', [REQUEST_CHANNEL, node]).catch(() => undefined);
+    const deadline = Date.now() + timeoutMs;
+    try {
+      for (;;) {
+        const done = await this.db.query<{ answer: string | null; error: string | null }>('SELECT answer, error FROM aos_requests WHERE id = $1 AND answered_ms > 0', [id]);
+        const found = done.rows[0];
+        if (found) return this.settle(found);
+        if (Date.now() >= deadline) {
+          const withdrawn = await this.db.query('DELETE FROM aos_requests WHERE id = $1 AND (answered_ms IS NULL OR answered_ms < 0)', [id]);
+          if ((withdrawn.rowCount ?? 0) > 0) throw new RemoteError('ETIMEDOUT', `node "${node}" did not answer ${method} within ${timeoutMs} ms (is it up? aos kernel status)`);
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(param.clusterRequestPollMs, Math.max(1, deadline - Date.now())));
+          this.waiters.set(id, { wake: () => (clearTimeout(timer), resolve()) });
+        });
+      }
+    } finally {
+      this.waiters.delete(id);
+      await this.db.query('DELETE FROM aos_requests WHERE id = $1 AND answered_ms > 0', [id]).catch(() => undefined);
+    }
+  }
+
+  private settle(row: { answer: string | null; error: string | null }): unknown {
+    if (row.error !== null) {
+      const e = JSON.parse(row.error) as { code: string; message: string };
+      throw new RemoteError(e.code, e.message);
+    }
+    return row.answer === null ? null : JSON.parse(row.answer);
+  }
+
+  /** Take this node's open requests and answer each (one claim at a time; a notice meanwhile claims again after). */
+  private claim(): void {
+    if (!this.serving || this.closed) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = this.claimOnce()
+      .catch((error: Error) => this.warn(`cluster: requests from other nodes not read (${error.message})`))
+      .finally(() => {
+        this.claiming = null;
+        if (this.again) {
+          this.again = false;
+          this.claim();
+        }
+      });
+  }
+
+  private async claimOnce(): Promise<void> {
+    const serve = this.serving as ServeRequest;
+    const claimed = await this.db.query<{ id: number; method: string; params: string }>(
+      `UPDATE aos_requests SET answered_ms = -1 WHERE id IN (
+         SELECT id FROM aos_requests WHERE node = $1 AND answered_ms IS NULL ORDER BY id LIMIT 32 FOR UPDATE SKIP LOCKED)
+       RETURNING id, method, params`,
+      [this.node],
+    );
+    await Promise.all(
+      claimed.rows.map(async (r) => {
+        let answer: string | null = null;
+        let error: string | null = null;
+        try {
+          answer = JSON.stringify((await serve(r.method, JSON.parse(r.params))) ?? null);
+        } catch (e) {
+          const err = e as { code?: unknown; message?: unknown };
+          error = JSON.stringify({ code: typeof err.code === 'string' ? err.code : 'EIO', message: String(err.message ?? e) });
+        }
+        await this.db.query(`UPDATE aos_requests SET answered_ms = ${NOW_MS}, answer = $2, error = $3 WHERE id = $1`, [r.id, answer, error]);
+        await this.db.query('SELECT pg_notify($1, $2)', [ANSWER_CHANNEL, String(r.id)]).catch(() => undefined);
+      }),
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const w of this.waiters.values()) w.wake();
+  }
+}
