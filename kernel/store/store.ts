@@ -1,6 +1,6 @@
 /**
- * The kernel's state in SQLite (better-sqlite3, WAL). Writes are queued and committed together
- * (group commit) — never an fsync per event. Whoever acknowledges a change waits for `committed()`,
+ * The kernel's state, on SQLite (better-sqlite3, WAL) or PostgreSQL (pg/): engine.ts says which.
+ * Writes are queued and committed together (group commit) — never an fsync per event. Whoever acknowledges a change waits for `committed()`,
  * so nothing reported as done can be lost or rolled back; a wait makes the commit run at once.
  * When a commit runs is commit-timing.ts's: at once (paced) for a waiter, else once writes are quiet;
  * what it writes, in what order, is write-batch.ts's.
@@ -22,20 +22,8 @@ import { asError, serialise, unstorableMessage } from './write-errors.js';
 import type { SqlDb } from './sql.js';
 import { openSqliteEngine, type StoreEngine } from './engine.js';
 import type { StoreMoves, ApprovalRows, AuditLog, ChannelRows, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
-import { ApprovalsTable } from './approvals-table.js';
-import { SqliteUnits } from './unit-rows.js';
-import { SqliteSpend } from './spend-rows.js';
-import { SqliteIdempotency } from './idempotency-rows.js';
-import { SqliteThreads } from './thread-rows.js';
-import { SqliteChannels } from './channel-rows.js';
-import { AuditTrail } from './audit.js';
-import { Journal } from './journal.js';
 import type { SqliteStore } from './sqlite.js';
-import { SqliteEventLog } from './event-log.js';
-import { SqliteIds } from './ids.js';
-import { SqliteMail } from './mail-rows.js';
-import { SqliteProcessRows } from './process-rows.js';
-import { SqliteTranscripts } from './transcript-rows.js';
+import { ApprovalsTable, AuditTrail, Journal, SqliteChannels, SqliteEventLog, SqliteIdempotency, SqliteIds, SqliteMail, SqliteProcessRows, SqliteSpend, SqliteThreads, SqliteTranscripts, SqliteUnits } from './facets.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
@@ -189,7 +177,16 @@ export class Store implements KernelStore, SqliteStore {
         this.fail(asError(error));
         return false;
       }
-      batch.runEach((pid, run) => this.runAlone(pid, run, broken), putProcess);
+      let lost: Error | null = null;
+      const { kept, committed } = batch.runEach((pid, run) => this.runAlone(pid, run, broken, (e) => (lost = e)), putProcess);
+      if (kept) {
+        // The engine failed part way: what committed is shown, the rest kept (in order) for the retry.
+        for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
+        if (committed.length > 0) for (const listener of this.committedListeners) listener(committed);
+        this.batch = kept.before(this.batch);
+        this.fail(lost ?? new Error('the store failed'));
+        return false;
+      }
     }
     this.checkpointer?.committed();
     for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
@@ -208,12 +205,18 @@ export class Store implements KernelStore, SqliteStore {
   }
 
   /** One write in a transaction of its own (another write of its batch failed on its own); a failure names its process. */
-  private runAlone(pid: number | null, run: () => void, broken: Array<[number, Error]>): void {
+  private runAlone(pid: number | null, run: () => void, broken: Array<[number, Error]>, lost: (error: Error) => void): 'done' | 'failed' | 'retry' {
     try {
       this.db.transaction(run)();
+      return 'done';
     } catch (error) {
+      if (this.engine.retryable(error)) {
+        lost(asError(error));
+        return 'retry';
+      }
       if (pid !== null) broken.push([pid, asError(error)]);
       else this.hooks.log('error', `a kernel write failed and was dropped: ${asError(error).message}`);
+      return 'failed';
     }
   }
 

@@ -12,10 +12,12 @@ export interface Write {
   /** The process the write belongs to (null: the kernel's own). */
   pid: number | null;
   run: () => void;
+  /** The queued events it inserts (placeEvents), from..to. */
+  events?: readonly [number, number];
 }
 
-/** Run one write in a transaction of its own; a failure is the caller's to report. */
-export type RunAlone = (pid: number | null, run: () => void) => void;
+/** Run one write in a transaction of its own: done, failed on its own (the caller reports it), or the engine failed (kept for a retry). */
+export type RunAlone = (pid: number | null, run: () => void) => 'done' | 'failed' | 'retry';
 
 export class WriteBatch {
   readonly queue: Write[] = [];
@@ -36,7 +38,7 @@ export class WriteBatch {
     const { events, placed: from } = this;
     const to = events.length;
     if (to === from) return;
-    this.queue.push({ pid: null, run: () => this.inserts.insert(events, from, to) });
+    this.queue.push({ pid: null, run: () => this.inserts.insert(events, from, to), events: [from, to] });
     this.placed = to;
   }
 
@@ -47,11 +49,30 @@ export class WriteBatch {
     this.inserts.insert(this.events, this.placed, this.events.length);
   }
 
-  /** Each write alone (one failed on its own): the rest commits, and each failure names its process. */
-  runEach(alone: RunAlone, putProcess: (pid: number, build: () => ProcessRecord) => void): void {
-    for (const [pid, build] of this.dirty) alone(pid, () => putProcess(pid, build));
-    for (const write of this.queue) alone(write.pid, write.run);
-    for (let i = this.placed; i < this.events.length; i++) alone((this.events[i] as StoredEvent).event.pid, () => this.inserts.insert(this.events, i, i + 1));
+  /**
+   * Each write alone (one failed on its own): the rest commits, and each failure names its process.
+   * When the engine fails under one (the link, not the row), it and every write after it are kept,
+   * in order, for a retry: returned, with the events that did commit.
+   */
+  runEach(alone: RunAlone, putProcess: (pid: number, build: () => ProcessRecord) => void): { kept: WriteBatch | null; committed: StoredEvent[] } {
+    const kept = new WriteBatch(this.inserts);
+    const committed: StoredEvent[] = [];
+    let failing = false;
+    const step = (pid: number | null, run: () => void): boolean => !failing && !(failing = alone(pid, run) === 'retry');
+    for (const [pid, build] of this.dirty) if (!step(pid, () => putProcess(pid, build))) kept.dirty.set(pid, build);
+    for (const write of this.queue) {
+      if (!step(write.pid, write.run)) kept.queue.push(write);
+      else if (write.events) committed.push(...this.events.slice(write.events[0], write.events[1]));
+    }
+    for (let i = this.placed; i < this.events.length; i++) {
+      const stored = this.events[i] as StoredEvent;
+      if (step(stored.event.pid, () => this.inserts.insert(this.events, i, i + 1))) committed.push(stored);
+      else kept.events.push(stored);
+    }
+    if (!failing) return { kept: null, committed: this.events };
+    // The kept queue's writes insert their own ranges of this batch's events (they close over them); the rest are kept's own.
+    kept.placed = 0;
+    return { kept, committed };
   }
 
   /** This batch (the disk refused it) and then `later`, as one batch in the same order. */

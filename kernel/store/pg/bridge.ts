@@ -3,15 +3,23 @@
  * SQLite backend does, and a turn depends on it), so the PostgreSQL backend runs its one
  * connection (the `pg` client) on a thread of its own and waits for each answer with
  * `Atomics.wait` — the way synckit makes a worker's promise synchronous. A request is a list of
- * statements run back to back on that connection, optionally inside a transaction it opens, keeps
- * open or commits: a group commit is one round trip to the thread, however many rows it writes.
+ * statements run back to back on that connection, in a transaction it begins, goes on with or
+ * ends: a group commit is one round trip to the thread, however many rows it writes.
  *
- * A database that does not answer within `timeoutMs` fails the request (the store keeps its writes
- * and retries); a late answer is recognised by its id and dropped. A connection the server ended is
- * opened again at the next request. Nothing here knows what the statements mean.
+ * What may go wrong, and what each answer then means:
+ * - Every statement has a deadline on the thread (the client's query_timeout, the server's
+ *   statement_timeout); a connection that misses it is dropped and the next request opens another.
+ * - A transaction goes on only on the session that began it: a request that continues one whose
+ *   session was lost (the server ended it, the link broke) fails (ETXLOST), never commits half.
+ * - A COMMIT whose answer was lost (the link broke under it) is not guessed at: the thread looks up
+ *   the transaction (pg_xact_status of the id it took at BEGIN) on a new connection and answers
+ *   committed or not. So a failed commit never landed, and a retry never writes a row twice.
+ * - The thread says it is alive in shared memory; one that stops (killed, out of memory) is seen
+ *   within half a second, replaced, and its open commit looked up the same way.
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { WORKER_SOURCE } from './bridge-thread.js';
 
 export interface PgStep {
   sql: string;
@@ -27,15 +35,19 @@ export interface PgResult {
   count: number;
 }
 
-/** What a request does with a transaction: none, open one (or go on in the open one), or end the open one with a commit / rollback. */
-export type TxMode = 'none' | 'open' | 'commit' | 'rollback';
+/**
+ * What a request does with a transaction: none (each statement commits alone), `begin` one and
+ * leave it open, go on in the open one (`continue`), end it with a `commit` (after its statements;
+ * `beginCommit`: a whole transaction in one request) or a `rollback`.
+ */
+export type TxMode = 'none' | 'begin' | 'continue' | 'commit' | 'beginCommit' | 'rollback';
 
 export interface PgBridgeOptions {
   connectionString: string;
   applicationName: string;
   /** Statements in this session run with this search_path first (the store's schema). */
   searchPath?: string;
-  /** A request not answered in this long fails (EDBTIMEOUT). */
+  /** A statement not answered in this long fails (its connection is dropped). */
   timeoutMs: number;
   /** The server aborts a statement that runs longer (statement_timeout). */
   statementTimeoutMs: number;
@@ -53,122 +65,116 @@ export class PgError extends Error {
   }
 }
 
-/** Plain JavaScript evaluated as is: the same from dist, under tsx and in a test runner. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const pg = require(workerData.pg);
-const o = workerData.options;
-const types = {
-  getTypeParser(oid, format) {
-    // int8 and numeric (counts, sums, ids, milliseconds) as numbers: every value aos keeps is below 2^53.
-    if ((oid === 20 || oid === 1700) && format !== 'binary') return (v) => Number(v);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
-let client = null;
-let opening = null;
-let inTx = false;
-function connect() {
-  if (client) return Promise.resolve(client);
-  if (opening) return opening;
-  const c = new pg.Client({
-    connectionString: o.connectionString,
-    application_name: o.applicationName,
-    statement_timeout: o.statementTimeoutMs,
-    idle_in_transaction_session_timeout: o.idleTxMs,
-    connectionTimeoutMillis: o.timeoutMs,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 1000,
-    types,
-  });
-  c.on('error', () => { if (client === c) { client = null; inTx = false; } });
-  c.on('end', () => { if (client === c) { client = null; inTx = false; } });
-  opening = c.connect()
-    .then(() => (o.searchPath ? c.query('SET search_path TO ' + o.searchPath) : undefined))
-    .then(() => { client = c; return c; })
-    .catch((e) => { c.end().catch(() => {}); throw e; })
-    .finally(() => { opening = null; });
-  return opening;
-}
-function fail(e) {
-  return { message: String(e && e.message || e), code: String(e && e.code || 'EDB') };
-}
-let port = null;
-let flag = null;
-let chain = Promise.resolve();
-async function handle(m) {
-  let reply;
-  try {
-    const c = await connect();
-    const results = [];
-    if (m.tx !== 'none' && !inTx && m.tx !== 'rollback') { await c.query('BEGIN'); inTx = true; }
-    try {
-      for (const s of m.steps) {
-        const r = await c.query({ text: s.sql, values: s.params, rowMode: s.array ? 'array' : undefined });
-        if (s.mustTouch && !r.rowCount) { const e = new Error(s.mustTouch.message); e.code = s.mustTouch.code; throw e; }
-        results.push({ rows: r.rows, count: r.rowCount || 0 });
-      }
-      if (m.tx === 'commit' && inTx) { inTx = false; await c.query('COMMIT'); }
-      if (m.tx === 'rollback' && inTx) { inTx = false; await c.query('ROLLBACK'); }
-    } catch (e) {
-      if (inTx) { inTx = false; await c.query('ROLLBACK').catch(() => {}); }
-      throw e;
-    }
-    reply = { id: m.id, results };
-  } catch (e) {
-    reply = { id: m.id, error: fail(e) };
-  }
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-}
-parentPort.on('message', (m) => {
-  if (m.port) { port = m.port; flag = new Int32Array(m.flag); return; }
-  if (m.close) {
-    chain = chain.then(() => (client ? client.end() : undefined)).catch(() => {}).then(() => parentPort.close());
-    return;
-  }
-  chain = chain.then(() => handle(m));
-});
-`;
+/** Shared words: [0] the answer flag, [1] the thread's heartbeat; the bigint after them the open transaction's id. */
+const FLAG = 0;
+const BEAT = 1;
+/** The thread beats every 50 ms; silent this long, it is taken for dead (a false alarm costs a new connection, never a write). */
+const THREAD_SILENT_MS = 500;
 
-export class PgBridge {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
-  private nextId = 1;
-  private closed = false;
 
-  constructor(private readonly options: PgBridgeOptions) {
+interface Reply {
+  id: number;
+  results?: PgResult[];
+  committed?: boolean;
+  error?: { message: string; code: string };
+}
+
+/** The thread that holds the connection, and how to reach it. */
+class Thread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly shared = new SharedArrayBuffer(16);
+  readonly words = new Int32Array(this.shared, 0, 2);
+  readonly xact = new BigInt64Array(this.shared, 8, 1);
+
+  constructor(options: PgBridgeOptions) {
     const pgPath = createRequire(import.meta.url).resolve('pg');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pg: pgPath, options } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pg: pgPath, options, shared: this.shared } });
+    // A thread that dies is seen by its heartbeat (the kernel's thread is waiting, not listening); an error there is not the daemon's.
+    this.worker.on('error', () => undefined);
     this.worker.unref();
     const channel = new MessageChannel();
     this.port = channel.port1;
     this.port.unref();
-    this.worker.postMessage({ port: channel.port2, flag: this.flag.buffer }, [channel.port2]);
+    this.worker.postMessage({ port: channel.port2 }, [channel.port2]);
+  }
+
+  end(): void {
+    void this.worker.terminate();
+    this.port.close();
+  }
+}
+
+export class PgBridge {
+  private thread: Thread;
+  private nextId = 1;
+  private closed = false;
+  /** A commit whose outcome is not known yet (its thread was lost under it): looked up before anything else. */
+  private unknown: bigint | null = null;
+
+  constructor(private readonly options: PgBridgeOptions) {
+    this.thread = new Thread(options);
   }
 
   /** Run these statements on the connection, waiting for the answer; throws PgError. */
   run(steps: readonly PgStep[], tx: TxMode = 'none'): PgResult[] {
     if (this.closed) throw new PgError('the PostgreSQL store is closed', 'ECLOSED');
+    if (this.unknown !== null) this.settleUnknown();
+    const reply = this.ask({ steps, tx }, tx === 'commit' || tx === 'beginCommit');
+    return reply.results ?? [];
+  }
+
+  /** A commit whose look-up failed when its thread was lost: looked up now, before anything else runs. */
+  private settleUnknown(): void {
+    const id = this.unknown as bigint;
+    const reply = this.ask({ resolve: String(id), steps: [] }, false);
+    this.unknown = null;
+    // Landed after all: the store's retry of it may write its rows without a key twice (a thread lost while the database was unreachable: rare).
+    if (reply.committed) throw new PgError('a commit thought lost had landed', 'ECOMMITTED');
+  }
+
+  private ask(message: Record<string, unknown>, commits: boolean): Reply {
+    const t = this.thread;
     const id = this.nextId++;
-    Atomics.store(this.flag, 0, 0);
-    this.worker.postMessage({ id, steps, tx });
-    const deadline = Date.now() + this.options.timeoutMs;
+    Atomics.store(t.words, FLAG, 0);
+    t.worker.postMessage({ id, ...message });
+    // Each statement is bounded on the thread; this bounds the whole request, with room for a lost commit's look-up.
+    const steps = ((message.steps as unknown[] | undefined)?.length ?? 0) + 3;
+    const deadline = Date.now() + steps * this.options.timeoutMs + 4 * this.options.timeoutMs + 2_000;
+    let beat = Atomics.load(t.words, BEAT);
+    let beatAt = Date.now();
     for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new PgError(`the database did not answer within ${this.options.timeoutMs} ms`, 'EDBTIMEOUT');
-      }
-      Atomics.wait(this.flag, 0, 0, left);
-      Atomics.store(this.flag, 0, 0);
-      // Every answer waiting (a late one of a request that timed out goes before ours, and is dropped).
-      for (let got = receiveMessageOnPort(this.port); got; got = receiveMessageOnPort(this.port)) {
-        const reply = got.message as { id: number; results?: PgResult[]; error?: { message: string; code: string } };
+      Atomics.wait(t.words, FLAG, 0, 200);
+      Atomics.store(t.words, FLAG, 0);
+      for (let got = receiveMessageOnPort(t.port); got; got = receiveMessageOnPort(t.port)) {
+        const reply = got.message as Reply;
         if (reply.id !== id) continue;
         if (reply.error) throw new PgError(reply.error.message, reply.error.code);
-        return reply.results ?? [];
+        return reply;
+      }
+      const now = Date.now();
+      const b = Atomics.load(t.words, BEAT);
+      if (b !== beat) {
+        beat = b;
+        beatAt = now;
+      }
+      const dead = now - beatAt > THREAD_SILENT_MS;
+      if (dead || now > deadline) {
+        // The thread is gone or stuck: a new one, and a commit the old one may have made looked up on it.
+        const open = t.xact[0] as bigint;
+        t.end();
+        this.thread = new Thread(this.options);
+        const why = dead ? 'the database connection thread stopped' : 'the database did not answer in time';
+        if (!commits || open === 0n) throw new PgError(why, 'EDBTIMEOUT');
+        let landed: boolean;
+        try {
+          landed = this.ask({ resolve: String(open), steps: [] }, false).committed === true;
+        } catch {
+          this.unknown = open;
+          throw new PgError(`${why}, and whether its commit landed is not known yet`, 'EDBUNKNOWN');
+        }
+        if (landed) return { id, results: [] };
+        throw new PgError(why, 'EDBTIMEOUT');
       }
     }
   }
@@ -177,11 +183,12 @@ export class PgBridge {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ close: true });
-    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
+    const t = this.thread;
+    const exited = new Promise<void>((resolve) => t.worker.once('exit', () => resolve()));
+    t.worker.postMessage({ close: true });
+    const timer = setTimeout(() => void t.worker.terminate(), 2_000);
     await exited;
     clearTimeout(timer);
-    this.port.close();
+    t.port.close();
   }
 }

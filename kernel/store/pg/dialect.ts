@@ -11,6 +11,7 @@
  * cannot drift: INTEGER is bigint, REAL double precision, BLOB bytea, a rowid key an identity.
  */
 import { SCHEMA } from '../schema.js';
+import type { SqlDb, SqlRunResult } from '../sql.js';
 
 /** A statement as PostgreSQL runs it: `$n` placeholders, and how to bind better-sqlite3's arguments to them. */
 export interface PgStatementText {
@@ -19,6 +20,8 @@ export interface PgStatementText {
   names: string[];
   /** Rewrites the bound values (an FTS5 match as a tsquery), when the translation needs it. */
   mapParams?: (values: unknown[]) => unknown[];
+  /** A write no one statement does (its rows read, made in JS, written back): run instead of `sql`. */
+  custom?: (db: SqlDb, values: unknown[]) => SqlRunResult;
 }
 
 /** Primary keys of the tables written with INSERT OR REPLACE (its conflict target in PostgreSQL). */
@@ -40,8 +43,21 @@ const PRIMARY_KEYS: Record<string, string[]> = {
   thread_links: ['pid', 'key', 'how'],
 };
 
-/** Text made of what a full-text index holds of a row: runs of letters and digits (FTS5's unicode61 splits the same way). */
-export const FTS_TEXT = (column: string): string => `to_tsvector('simple', regexp_replace(${column}, '[^[:alnum:]]+', ' ', 'g'))`;
+/** At most this much of a row's words is indexed (a tsvector holds 1 MB; a 5 MB fetch result must not stop the index). */
+const FTS_MAX_CHARS = 200_000;
+
+/**
+ * What a full-text index holds of a text: its runs of letters and digits, lower case, made here
+ * rather than by the database (whose classes and lower() follow its locale: under C, 'München'
+ * would be 'm' and 'nchen'). FTS5's unicode61 splits the same way; the query side (ftsToTsquery) too.
+ */
+export function ftsWords(text: unknown): string {
+  if (typeof text !== 'string') return '';
+  const words = text.slice(0, 4 * FTS_MAX_CHARS).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  let out = words.join(' ');
+  if (out.length > FTS_MAX_CHARS) out = out.slice(0, out.lastIndexOf(' ', FTS_MAX_CHARS));
+  return out;
+}
 
 /**
  * An FTS5 match as the store makes it (event-search.ts toMatch: each word quoted, all required,
@@ -70,21 +86,38 @@ export function ftsToTsquery(match: unknown): string | null {
 
 const tsq = (index: number) => (values: unknown[]): unknown[] => values.map((v, i) => (i === index ? ftsToTsquery(v) : v));
 
+/** Events not indexed yet (after the first value, at most the second), indexed with their words made in JS. */
+function indexEvents(db: SqlDb, values: unknown[]): SqlRunResult {
+  const rows = db.prepare('SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').all(values[0], values[1]) as Array<{ id: number; json: string }>;
+  if (rows.length > 0) {
+    const batch = JSON.stringify(rows.map((r) => ({ id: r.id, body: ftsWords(r.json) })));
+    db.prepare("INSERT INTO events_fts (id, body) SELECT id, to_tsvector('simple', body) FROM json_to_recordset(?::json) AS r(id bigint, body text)").run(batch);
+  }
+  return { changes: rows.length };
+}
+
 const ENTRY = 'e.key, e.seq, e.ts, e.pid, e.unit, e.kind, e.text';
 
 /** Statements with no mechanical translation, by their text with whitespace collapsed. */
-const OVERRIDES: Record<string, Omit<PgStatementText, 'names'>> = {
+const OVERRIDES: Record<string, Omit<PgStatementText, 'names'> & { names?: string[] }> = {
+  // As text, not through json: a runtime may hold escapes (\u0000) PostgreSQL's json refuses to extract. A key given twice reads as its last.
   "UPDATE processes SET runtime = json_set(runtime, '$.reapedByParent', 1) WHERE pid = ?": {
-    sql: "UPDATE processes SET runtime = jsonb_set(runtime::jsonb, '{reapedByParent}', '1')::text WHERE pid = $1",
+    sql: `UPDATE processes SET runtime = CASE WHEN btrim(runtime) = '{}' THEN '{"reapedByParent":1}' ELSE left(rtrim(runtime), -1) || ',"reapedByParent":1}' END WHERE pid = $1`,
   },
   "SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND json_extract(runtime, '$.reapedByParent') IS NOT 1 AND ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid":
     {
-      sql: `SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND (runtime::json ->> 'reapedByParent') IS DISTINCT FROM '1'
+      sql: `SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND aos_json_text(runtime, '{reapedByParent}') IS DISTINCT FROM '1'
         AND ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid`,
     },
   'SELECT rowid AS id FROM events_fts ORDER BY rowid DESC LIMIT 1': { sql: 'SELECT id FROM events_fts ORDER BY id DESC LIMIT 1' },
   'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?': {
-    sql: `INSERT INTO events_fts (id, body) SELECT id, ${FTS_TEXT('json')} FROM events_read WHERE id > $1 ORDER BY id LIMIT $2`,
+    sql: '-- indexEvents',
+    custom: indexEvents,
+  },
+  'INSERT INTO thread_entries (key, seq, ts, pid, unit, kind, text) VALUES (@key, @seq, @ts, @pid, @unit, @kind, @text)': {
+    sql: "INSERT INTO thread_entries (key, seq, ts, pid, unit, kind, text, tsv) VALUES ($1, $2, $3, $4, $5, $6, $7, to_tsvector('simple', $8))",
+    names: ['key', 'seq', 'ts', 'pid', 'unit', 'kind', 'text'],
+    mapParams: (values) => [...values, ftsWords(values[6])],
   },
   'SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid WHERE events_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?': {
     sql: `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.id
@@ -100,15 +133,15 @@ const OVERRIDES: Record<string, Omit<PgStatementText, 'names'>> = {
     {
       sql: `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.id
         WHERE f.body @@ to_tsquery('simple', $1) AND e.pid IN (SELECT value::bigint FROM json_array_elements_text($2::json) AS v(value))
-        AND (e.json::json ->> 'type') IN (SELECT value FROM json_array_elements_text($3::json) AS v(value)) AND (e.json::json ->> 'ts') >= $4
+        AND aos_json_text(e.json, '{type}') IN (SELECT value FROM json_array_elements_text($3::json) AS v(value)) AND aos_json_text(e.json, '{ts}') >= $4
         ORDER BY f.id DESC LIMIT $5`,
       mapParams: tsq(0),
     },
   "SELECT e.id AS id, e.pid AS pid, json_extract(e.json, '$.ts') AS ts, p.model AS model, COALESCE(json_extract(e.json, '$.usage.prompt'), 0) AS prompt, COALESCE(json_extract(e.json, '$.usage.output'), 0) AS output, COALESCE(json_extract(e.json, '$.usage.cached'), 0) AS cached FROM (SELECT id, pid, json FROM events ORDER BY id DESC LIMIT ?) e JOIN processes p ON p.pid = e.pid WHERE substr(e.json, 1, 80) LIKE '%\"type\":\"model\"%' ORDER BY e.id":
     {
-      sql: `SELECT e.id AS id, e.pid AS pid, (e.json::json ->> 'ts') AS ts, p.model AS model,
-        COALESCE((e.json::json #>> '{usage,prompt}')::double precision, 0) AS prompt, COALESCE((e.json::json #>> '{usage,output}')::double precision, 0) AS output,
-        COALESCE((e.json::json #>> '{usage,cached}')::double precision, 0) AS cached
+      sql: `SELECT e.id AS id, e.pid AS pid, aos_json_text(e.json, '{ts}') AS ts, p.model AS model,
+        COALESCE(aos_json_text(e.json, '{usage,prompt}')::double precision, 0) AS prompt, COALESCE(aos_json_text(e.json, '{usage,output}')::double precision, 0) AS output,
+        COALESCE(aos_json_text(e.json, '{usage,cached}')::double precision, 0) AS cached
         FROM (SELECT id, pid, json FROM events ORDER BY id DESC LIMIT $1) e JOIN processes p ON p.pid = e.pid
         WHERE substr(e.json, 1, 80) LIKE '%"type":"model"%' ORDER BY e.id`,
     },
@@ -181,7 +214,7 @@ const quoteName = (name: string): string => (name === 'window' ? '"window"' : na
 function rules(sql: string): string {
   let out = upsert(sql);
   // json_extract(x, '$.a.b') as text.
-  out = out.replace(/json_extract\(([\w.]+), '\$\.([\w.]+)'\)/g, (_m, x: string, path: string) => `(${x}::json #>> '{${path.split('.').join(',')}}')`);
+  out = out.replace(/json_extract\(([\w.]+), '\$\.([\w.]+)'\)/g, (_m, x: string, path: string) => `aos_json_text(${x}, '{${path.split('.').join(',')}}')`);
   // SQLite's scalar MAX(a, b).
   out = out.replace(/\bMAX\((\w+), (\?|\w+)\)/g, 'GREATEST($1, $2)');
   // A derived table needs a name.
@@ -199,7 +232,7 @@ export function toPostgres(sqliteSql: string): PgStatementText {
   if (hit) return hit;
   const text = collapse(sqliteSql);
   const override = OVERRIDES[text];
-  const translated: PgStatementText = override ? { ...override, names: [] } : placeholders(rules(text));
+  const translated: PgStatementText = override ? { ...override, names: override.names ?? [] } : placeholders(rules(text));
   cache.set(sqliteSql, translated);
   return translated;
 }
@@ -232,7 +265,19 @@ CREATE OR REPLACE VIEW events_read AS
   FROM events e LEFT JOIN transcript t ON t.pid = e.pid AND t.seq = e.text_seq;
 CREATE TABLE IF NOT EXISTS events_fts (id bigint PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE, body tsvector NOT NULL);
 CREATE INDEX IF NOT EXISTS events_fts_body ON events_fts USING gin (body);
-ALTER TABLE thread_entries ADD COLUMN IF NOT EXISTS tsv tsvector GENERATED ALWAYS AS (${FTS_TEXT('text')}) STORED;
+ALTER TABLE thread_entries ADD COLUMN IF NOT EXISTS tsv tsvector;
+-- A field of a JSON text, as text; NULL for none. A document with escapes PostgreSQL's json cannot
+-- turn into text (an escaped NUL or lone surrogate, as JSON.stringify writes them) is read with U+FFFD for them.
+CREATE OR REPLACE FUNCTION aos_json_text(doc text, path text[]) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
+BEGIN
+  RETURN doc::json #>> path;
+EXCEPTION WHEN others THEN
+  BEGIN
+    RETURN regexp_replace(doc, '\\\\u(0000|[dD][89abAB][0-9a-fA-F]{2}|[dD][c-fC-F][0-9a-fA-F]{2})', '\\\\ufffd', 'g')::json #>> path;
+  EXCEPTION WHEN others THEN
+    RETURN NULL;
+  END;
+END $fn$;
 CREATE INDEX IF NOT EXISTS thread_entries_tsv ON thread_entries USING gin (tsv);
 `;
 }

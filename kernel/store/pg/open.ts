@@ -28,14 +28,17 @@ const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 const ID_BLOCK = 32;
 
 /**
- * Failures of the link or the server, not of a row: the store keeps its writes and retries. A
- * SQLSTATE of class 22 (bad data) or 23 (a constraint) blames the row; a refused connection, a
- * timeout, a server shutting down or out of disk (53100), or a fence, does not.
+ * Failures of the link or the server, not of a row: the store keeps its writes and retries. Only
+ * what the connection said counts (a PgError): a refused or broken connection, a timeout, the
+ * server shutting down, out of disk or memory (53), a lock or serialization wait, a read-only or
+ * permission-less session, a fence. Anything else — bad data (22), a constraint (23), a row too
+ * big for an index (54000), a JavaScript error in a row's builder — blames that one write.
  */
 export function retryablePgError(error: unknown): boolean {
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
-  if (/^(22|23|42)/.test(code) && code.length === 5) return false;
-  return true;
+  if (!(error instanceof PgError)) return false;
+  const { code } = error;
+  if (!/^[0-9A-Z]{5}$/.test(code)) return true;
+  return /^(08|53|57|58)/.test(code) || ['40001', '40P01', '55P03', '25P03', '25006', '42501'].includes(code);
 }
 
 class PgIds implements StoreIds {
@@ -77,12 +80,12 @@ function migrate(bridge: PgBridge, schema: string): string | null {
       { sql: `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}` },
       { sql: "SELECT to_regclass('meta') IS NOT NULL AS has" },
     ],
-    'open',
+    'begin',
   );
   const created = !(has?.rows[0] as { has: boolean } | undefined)?.has;
   let version = SCHEMA_VERSION;
   if (!created) {
-    const [row] = bridge.run([{ sql: "SELECT value FROM meta WHERE key = 'schema'" }], 'open');
+    const [row] = bridge.run([{ sql: "SELECT value FROM meta WHERE key = 'schema'" }], 'continue');
     version = Number((row?.rows[0] as { value: string } | undefined)?.value ?? SCHEMA_VERSION);
   }
   if (version > SCHEMA_VERSION) {

@@ -12,12 +12,39 @@ import { type PgBridge, PgError, type PgStep } from './bridge.js';
 import { toPostgres } from './dialect.js';
 import type { SqlDb, SqlRunResult, SqlStatement } from '../sql.js';
 
+/**
+ * PostgreSQL's text cannot hold U+0000 (SQLite's can, and a model may write one): it is stored as
+ * U+E000 '0', and a U+E000 of the text as U+E000 U+E000, so that every text reads back exactly as
+ * written (an audit row still hashes as it did, two keys stay two keys).
+ */
+const MARK = '\uE000';
+function escapeText(v: string): string {
+  if (!v.includes('\u0000') && !v.includes(MARK)) return v;
+  return v.replaceAll(MARK, MARK + MARK).replaceAll('\u0000', `${MARK}0`);
+}
+function unescapeText(v: string): string {
+  return v.includes(MARK) ? v.replace(/\uE000([\uE0000])/g, (_m, c: string) => (c === '0' ? '\u0000' : MARK)) : v;
+}
+/** A row as read: its texts as they were written. */
+function unescapeRow(row: unknown): unknown {
+  if (Array.isArray(row)) return row.map((v) => (typeof v === 'string' ? unescapeText(v) : v));
+  if (row === null || typeof row !== 'object') return row;
+  const out = row as Record<string, unknown>;
+  for (const k in out) {
+    const v = out[k];
+    if (typeof v !== 'string') continue;
+    const text = unescapeText(v);
+    // An event's JSON with a transcript text put back (events_read): a NUL there is that text's, as JSON writes it.
+    out[k] = k === 'json' && text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text;
+  }
+  return out;
+}
+
 /** Values as the pg client should send them: better-sqlite3 takes booleans as 0/1 and bigints as integers. */
 function value(v: unknown): unknown {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return v.toString();
-  // PostgreSQL's text cannot hold U+0000 (SQLite's can): it is kept as U+FFFD, the one change the store makes to a text.
-  if (typeof v === 'string' && v.includes('\u0000')) return v.replaceAll('\u0000', '\uFFFD');
+  if (typeof v === 'string') return escapeText(v);
   return v === undefined ? null : v;
 }
 
@@ -54,11 +81,13 @@ class PgStatement implements SqlStatement {
   }
 
   private rows(args: readonly unknown[]): unknown[] {
-    const rows = this.db.read(this.step(args));
+    const rows = this.db.read(this.step(args)).map(unescapeRow);
     return this.plucked ? rows.map((r) => (r as unknown[])[0]) : rows;
   }
 
   run(...args: unknown[]): SqlRunResult {
+    const text = toPostgres(this.source);
+    if (text.custom) return text.custom(this.db, bind(text.names, args));
     return this.db.write(this.step(args));
   }
 
@@ -101,14 +130,21 @@ export class PgDb implements SqlDb {
 
   private send(steps: PgStep[]): unknown[] {
     if (this.depth === 0) return this.bridge.run(steps, 'none').at(-1)?.rows ?? [];
+    // The guard goes first in the request that begins the transaction; a later one goes on only on that session.
     const first = !this.begun && this.guard ? [this.guard] : [];
     const all = [...first, ...this.queued.splice(0), ...steps];
+    const mode = this.begun ? 'continue' : 'begin';
     this.begun = true;
-    return this.bridge.run(all, 'open').at(-1)?.rows ?? [];
+    return this.bridge.run(all, mode).at(-1)?.rows ?? [];
   }
 
   read(step: PgStep): unknown[] {
     return this.send([step]);
+  }
+
+  /** Writes queued in the open transaction go first (a custom statement reads what they wrote). */
+  get inTransaction(): boolean {
+    return this.depth > 0;
   }
 
   write(step: PgStep): SqlRunResult {
@@ -122,15 +158,16 @@ export class PgDb implements SqlDb {
 
   transaction<T>(fn: () => T): () => T {
     const run = (): T => {
-      // Nested: part of the transaction already open (better-sqlite3 makes it a savepoint; nothing here rolls back alone).
-      if (this.depth > 0) return fn();
+      // better-sqlite3 makes a nested one a savepoint that rolls back alone; nothing in the store nests, and this does not pretend to.
+      if (this.depth > 0) throw new Error('a transaction inside a transaction is not supported by the PostgreSQL store');
       this.depth = 1;
       this.begun = false;
       this.queued = [];
       try {
         const out = fn();
         const steps = [...(!this.begun && this.guard ? [this.guard] : []), ...this.queued.splice(0)];
-        if (steps.length > 0 || this.begun) this.bridge.run(steps, 'commit');
+        if (this.begun) this.bridge.run(steps, 'commit');
+        else if (steps.length > 0) this.bridge.run(steps, 'beginCommit');
         return out;
       } catch (error) {
         this.queued = [];
