@@ -5,18 +5,21 @@
  *  - throughput with 1, 2, 3 nodes: turns a second, from the first spawn to the last exit. It grows
  *    with nodes until the shared budget is reached, then stays flat, and no 429 is answered at all
  *    (the provider's own limiter, set a little above the budget, counts them);
- *  - what the cluster costs the database per turn: transactions and WAL bytes (grants, heartbeats;
- *    process state stays in each node's SQLite store);
- *  - fencing: a node SIGKILLed until another has declared it dead (target: the lease plus 2 s).
+ *  - what the cluster costs the database per turn: transactions and WAL bytes (each node's store —
+ *    processes, transcripts, events — and the grants, heartbeats and settlements);
+ *  - fencing: a node SIGKILLed until another has declared it dead;
+ *  - failover: a node running a tree SIGKILLed until the node that adopts the tree (sharing its
+ *    workspace) has committed its first change to it (target: the lease plus 2 s).
  *
  *   node --import tsx bench/cluster.ts [--per-node 8] [--turns 40] [--cap 4] [--latency 100] [--rpm 4800]
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import YAML from 'yaml';
 import { Kernel } from '../kernel/kernel.js';
 import { param } from '../sys/param.js';
 import { startFakeProvider } from '../test/fakes/fake-provider.js';
@@ -136,13 +139,47 @@ async function fenceTime(): Promise<number> {
   return ms;
 }
 
+/** A node in a process of its own running a tree, SIGKILLed: until the node that adopts the tree has committed its first change to it (ms). */
+async function failoverTime(): Promise<number> {
+  const url = await server.createDatabase('bench_failover');
+  const ws = path.join(dir, 'shared-ws');
+  const tape = path.join(dir, 'failover.yaml');
+  const sleep = '[SYS_CALL::SLEEP] {"seconds":0.5}';
+  await writeFile(tape, YAML.stringify({ agents: { long: Array.from({ length: 120 }, () => sleep) } }));
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const module = path.join(here, '..', 'kernel', `kernel${path.extname(fileURLToPath(import.meta.url))}`);
+  const options = (node: string): string => JSON.stringify({ workspace: ws, rootCapabilities: ['timer'], cwd: dir, cluster: { url, node, workspace: { path: ws, shared: true } } });
+  const code = `const { Kernel } = await import(${JSON.stringify(module)}); const k = await Kernel.create(${options('victim')});
+    const p = await k.spawn({ task: 't', model: ${JSON.stringify(`replay:${tape}`)}, name: 'long' }); await k.store.committed(); process.stdout.write('running\n'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const survivor = await Kernel.create(JSON.parse(options('survivor')) as Parameters<typeof Kernel.create>[0]);
+  let adoptedAt = 0;
+  const adopted = new Promise<void>((resolve) =>
+    survivor.store.onCommitted((events) => {
+      if (events.some((e) => e.event.type === 'state' && /adopted from node victim/.test(e.event.reason ?? ''))) {
+        adoptedAt ||= performance.now();
+        resolve();
+      }
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 1_500));
+  child.kill('SIGKILL');
+  const killed = performance.now();
+  await adopted;
+  const ms = adoptedAt - killed;
+  await survivor.shutdown();
+  return ms;
+}
+
 try {
   const runs: Run[] = [];
   for (const n of [1, 2, 3]) runs.push(await run(n));
   const fenceMs = await fenceTime();
+  const failoverMs = await failoverTime();
   const budgetPerS = rpm / 60;
   const [one, two, three] = runs as [Run, Run, Run];
-  report('cluster', { per_node: perNode, turns, cap, latency_ms: latency, rpm, runs, fence_ms: fenceMs, lease_ms: param.clusterLeaseMs }, [
+  report('cluster', { per_node: perNode, turns, cap, latency_ms: latency, rpm, runs, fence_ms: fenceMs, failover_ms: failoverMs, lease_ms: param.clusterLeaseMs }, [
     figure('cluster.turns_per_s_1', one.turns_per_s, 'turns/s', `one node, ${cap} inferences in flight at ${latency} ms each`),
     figure('cluster.turns_per_s_2', two.turns_per_s, 'turns/s', 'two nodes: twice the capacity, under the shared budget'),
     figure('cluster.turns_per_s_3', three.turns_per_s, 'turns/s', `three nodes: capacity past the shared budget (${budgetPerS}/s), so flat at it`),
@@ -150,9 +187,10 @@ try {
     figure('cluster.budget_use_3', three.turns / (budgetPerS * param.rpmBurstSeconds + budgetPerS * three.seconds), 'share', 'three nodes: requests sent over what the shared budget allowed in the run (burst + refill)', { max: 1 }),
     figure('cluster.scaling_2_over_1', two.turns_per_s / one.turns_per_s, '×', 'two nodes against one', { min: 1.6 }),
     figure('cluster.rejected_429', runs.reduce((n, r) => n + r.rejected_429 + r.retries + r.failed, 0), 'count', "429s the provider answered, retries and failed processes over every run: none reaches an agent", { max: 0 }),
-    figure('cluster.xact_per_turn', three.xact_per_turn, 'xact', "the database's transactions per turn with three nodes (grants, heartbeats, settlements)"),
+    figure('cluster.xact_per_turn', three.xact_per_turn, 'xact', "the database's transactions per turn with three nodes (their stores' group commits, grants, heartbeats, settlements)"),
     figure('cluster.wal_bytes_per_turn', three.wal_bytes_per_turn, 'B', 'WAL bytes per turn with three nodes'),
     figure('cluster.fence_ms', fenceMs, 'ms', 'a node SIGKILLed until another declared it dead and fenced it', { max: param.clusterLeaseMs + 2_000 }),
+    figure('cluster.failover_ms', failoverMs, 'ms', "a node running a tree SIGKILLed until the adopter's first commit to that tree", { max: param.clusterLeaseMs + 2_000 }),
   ]);
 } finally {
   await fake.close();

@@ -115,10 +115,13 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     expect(byName.get('c')?.adopted).toBe(0);
     expect(byName.get('a')?.adopted).toBe(2 * TREES - 0 - [...before.values()].filter((r) => r.state === 'exited').length);
     expect(byName.get('b')).toMatchObject({ state: 'dead', processes: 0 });
-    expect(await psDirect(c.home, true)).toEqual([]);
+    // c's own processes: none (its ps lists every node's, each naming its node).
+    expect((await psDirect(c.home, true)).filter((r) => r.node === 'c')).toEqual([]);
 
     // b, started again, finds its trees gone: nothing of them runs twice.
     expect((await b.cli(['kernel', 'start'], START)).code).toBe(0);
-    expect((await psDirect(b.home, true)).filter((r) => pids.includes(r.pid))).toEqual([]);
+    expect((await psDirect(b.home, true)).filter((r) => pids.includes(r.pid) && r.node === 'b')).toEqual([]);
+    // Listed from b, they are a's now.
+    expect((await psDirect(b.home, true)).filter((r) => pids.includes(r.pid)).map((r) => r.node)).toEqual(pids.map(() => 'a'));
   }, 180_000);
 });

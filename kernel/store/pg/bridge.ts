@@ -15,7 +15,7 @@
  *   the transaction (pg_xact_status of the id it took at BEGIN) on a new connection and answers
  *   committed or not. So a failed commit never landed, and a retry never writes a row twice.
  * - The thread says it is alive in shared memory; one that stops (killed, out of memory) is seen
- *   within half a second, replaced, and its open commit looked up the same way.
+ *   within a second and a half, replaced, and its open commit looked up the same way.
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -69,7 +69,9 @@ export class PgError extends Error {
 const FLAG = 0;
 const BEAT = 1;
 /** The thread beats every 50 ms; silent this long, it is taken for dead (a false alarm costs a new connection, never a write). */
-const THREAD_SILENT_MS = 500;
+const THREAD_SILENT_MS = 1_500;
+/** ...but a thread that has not beaten yet is starting (an isolate, the pg module): it gets this long. */
+const THREAD_START_MS = 15_000;
 
 
 interface Reply {
@@ -158,7 +160,7 @@ export class PgBridge {
         beat = b;
         beatAt = now;
       }
-      const dead = now - beatAt > THREAD_SILENT_MS;
+      const dead = now - beatAt > (b === 0 ? THREAD_START_MS : THREAD_SILENT_MS);
       if (dead || now > deadline) {
         // The thread is gone or stuck: a new one, and a commit the old one may have made looked up on it.
         const open = t.xact[0] as bigint;

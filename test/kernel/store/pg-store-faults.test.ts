@@ -154,8 +154,8 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store under faults: the bridge and tran
     const took = Date.now() - started;
     // Nothing notices the thread is gone: every request waits the whole timeout (EDBTIMEOUT) and none is answered again.
     await until(() => store.healthy, 5_000, 'the store commits again');
-    // Seen by its heartbeat (half a second), not by the request's deadline (seconds).
-    expect(took).toBeLessThan(1_500);
+    // Seen by its heartbeat (a second and a half), not by the request's deadline (many seconds).
+    expect(took).toBeLessThan(3_000);
   }, 20_000);
 
   it('abandons a connection that stopped answering (a half-open link, a hung server process) and commits on a new one', async () => {
