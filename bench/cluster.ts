@@ -150,7 +150,7 @@ async function failoverTime(): Promise<number> {
   const module = path.join(here, '..', 'kernel', `kernel${path.extname(fileURLToPath(import.meta.url))}`);
   const options = (node: string): string => JSON.stringify({ workspace: ws, rootCapabilities: ['timer'], cwd: dir, cluster: { url, node, workspace: { path: ws, shared: true } } });
   const code = `const { Kernel } = await import(${JSON.stringify(module)}); const k = await Kernel.create(${options('victim')});
-    const p = await k.spawn({ task: 't', model: ${JSON.stringify(`replay:${tape}`)}, name: 'long' }); await k.store.committed(); process.stdout.write('running\n'); setInterval(() => {}, 1000);`;
+    const p = await k.spawn({ task: 't', model: ${JSON.stringify(`replay:${tape}`)}, name: 'long' }); await k.store.committed(); process.stdout.write('running\\n'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   const survivor = await Kernel.create(JSON.parse(options('survivor')) as Parameters<typeof Kernel.create>[0]);

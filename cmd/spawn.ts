@@ -81,7 +81,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
     // The same idempotency key and arguments again: the process the first request started.
     const replayed = (proc as { replayed?: boolean }).replayed === true;
     if (printer === null) {
-      out(flags.json ? `${JSON.stringify({ pid: proc.pid, ...(replayed ? { replayed } : {}) })}\n` : `${proc.pid}\n`);
+      out(flags.json ? `${JSON.stringify({ pid: proc.pid, ...(proc.node ? { node: proc.node } : {}), ...(replayed ? { replayed } : {}) })}\n` : `${proc.pid}\n`);
       if (replayed && !flags.json) err(`aos: idempotency key ${flags.idempotencyKey ?? ''} was used before: process ${proc.pid} is the one it started\n`);
       return EXIT.ok;
     }
@@ -119,7 +119,7 @@ export const spawnVerb: VerbSpec = {
     { flags: '--idempotency-key <key>', help: 'start it once: the same key and arguments again give the same process; other arguments are refused (keys last 24 h)' },
     { flags: '--max-children <n>', help: `live children it may have at once (default ${param.maxChildren}, or the policy's work.max_children)` },
     { flags: '--max-descendants <n>', help: "live descendants at any depth it may have at once (default: none, or the policy's work.max_live_descendants)" },
-    { flags: '-d, --detach', help: 'print the new pid and return at once (--json: {"pid":N})' },
+    { flags: '-d, --detach', help: 'print the new pid and return at once (--json: {"pid":N}, with "node" in a cluster: where it was placed)' },
     { flags: '--json', help: 'print events as JSON lines, as `aos logs --json` does' },
     { flags: '-v, --verbose', help: 'also print prompts, syscall arguments and every state change' },
   ],

@@ -1,7 +1,8 @@
 /**
  * One view from any node of a cluster (issue 36, item 3). A request naming a process this node
  * does not have — not running here, not in its store — is answered for the node that has it:
- * `ps` lists every node's processes (read from their stores, each row naming its node), `logs`
+ * `ps` lists every node's processes (read from their stores, each row naming its node), a new
+ * tree goes to the least loaded node sharing this one's workspace, `logs`
  * (and `logs -f`) reads that node's store, and what changes a process (`kill`, `send`, `stop`,
  * `wait`, an approval's `approve` / `deny`) is asked of the node that runs it (kernel/cluster/
  * requests.ts), which carries it out with the same handler as its own clients get and commits it
@@ -30,7 +31,37 @@ type Run = (params: unknown, ctx: MethodContext) => unknown;
 
 /** Methods another node may ask of this one, on a process of this one's. */
 const FORWARDED = ['kill', 'send', 'stop', 'wait', 'approve', 'deny'] as const;
-type Forwarded = (typeof FORWARDED)[number];
+/** ...and what it may ask besides: a new tree placed here. */
+const SERVED = [...FORWARDED, 'spawn'] as const;
+type Served = (typeof SERVED)[number];
+
+/** Spawns sent to each node since its load was last read (a heartbeat's load is a second old: a burst must not all go to one node). */
+const placed = new Map<string, number>();
+let placedAt = 0;
+
+/**
+ * Where a new tree goes: the least loaded live node that shares this node's workspace (the tree's
+ * files are where every such node reaches them), counting what it runs, what waits and what was
+ * sent to it since; this node when none is lighter. Null: here.
+ */
+function placeOf(kernel: Kernel, params: Record<string, unknown>): string | null {
+  const cluster = kernel.cluster;
+  const ws = cluster?.workspace;
+  // A keyed spawn stays here: its key is this node's (a retry must find it), and a watched one streams from here.
+  if (!cluster || !ws?.shared || params.idempotency_key !== undefined) return null;
+  if (cluster.member.lastBeat !== placedAt) {
+    placed.clear();
+    placedAt = cluster.member.lastBeat;
+  }
+  const self = cluster.member.name;
+  const load = (n: { name: string; processes: number; in_flight: number; queued: number }): number => n.processes + n.in_flight + n.queued + (placed.get(n.name) ?? 0);
+  const takers = cluster.member.nodes.filter((n) => n.state === 'live' && n.shares_workspace && n.workspace === ws.path);
+  const mine = takers.find((n) => n.name === self);
+  if (!mine) return null;
+  const best = takers.reduce((a, b) => (load(b) < load(a) ? b : a), mine);
+  placed.set(best.name, (placed.get(best.name) ?? 0) + 1);
+  return best.name === self ? null : best.name;
+}
 
 const isLocal = (kernel: Kernel, pid: number): boolean => kernel.pcb(pid) !== undefined || kernel.store.processes.get(pid) !== undefined;
 
@@ -91,13 +122,23 @@ export function clusterAware<H extends object>(handlers: H): H {
     const { kernel } = ctx;
     if (!kernel.cluster) return run(params, ctx);
     if (method === 'ps') return everyNode(kernel, params as { all?: boolean; last?: number }, await run(params, ctx));
+    if (method === 'spawn') {
+      const to = placeOf(kernel, params as Record<string, unknown>);
+      if (to === null) return run(params, ctx);
+      const row = (await kernel.cluster.requests.ask(to, 'spawn', { params: { ...(params as object), watch: false }, via: ctx.via }).catch((error: unknown) => {
+        // A node that cannot take it (down since its last heartbeat, or refusing): the tree starts here.
+        kernel.log('warn', `cluster: placing a new tree on node ${to} failed (${(error as Error).message}); it starts here`);
+        return null;
+      })) as ProcRow | null;
+      return row ? { ...row, node: to } : run(params, ctx);
+    }
     const node = await ownerOf(kernel, method, params as Record<string, unknown>);
     if (node === null) return run(params, ctx);
     if (method === 'logs') return remoteLogs(kernel, node, params as { pid: number }, ctx);
     return kernel.cluster.requests.ask(node, method, { params, via: ctx.via }).catch(asLocal);
   };
   const out: Record<string, unknown> = { ...(handlers as Record<string, unknown>) };
-  for (const method of ['ps', 'logs', ...FORWARDED] as const) out[method] = wrap(method, (handlers as Record<string, Run>)[method] as Run);
+  for (const method of ['ps', 'logs', 'spawn', ...FORWARDED] as const) out[method] = wrap(method, (handlers as Record<string, Run>)[method] as Run);
   return out as H;
 }
 
@@ -109,9 +150,9 @@ export function serveOtherNodes(kernel: Kernel, handlers: object): void {
   // No connection: nothing here streams, and an answer goes back once.
   const base = { kernel, hub: null as unknown as StreamHub, target: { pushLine: () => undefined }, newSub: () => 0, afterResponse: (fn: () => void) => void setImmediate(fn) };
   kernel.cluster?.requests.serve(async (method, body) => {
-    if (!(FORWARDED as readonly string[]).includes(method)) throw new AosError('ENOSYS', `another node may not ask ${JSON.stringify(method)} of this one`);
+    if (!(SERVED as readonly string[]).includes(method)) throw new AosError('ENOSYS', `another node may not ask ${JSON.stringify(method)} of this one`);
     const { params, via } = (body ?? {}) as { params?: unknown; via?: Via };
-    const parsed = METHODS[method as Forwarded].params.safeParse(params ?? {});
+    const parsed = METHODS[method as Served].params.safeParse(params ?? {});
     if (!parsed.success) throw new AosError('EINVAL', `${method}: bad params from another node`);
     const run = (handlers as Record<string, Run>)[method] as Run;
     return run(parsed.data, { ...base, via: via === 'web' ? 'web' : 'socket' });

@@ -15,11 +15,16 @@ import { visibleText } from '../protocol/visible-text.js';
 
 export type { Cluster };
 
-/** Join the cluster the options name (null: this kernel runs alone), then open the rest; leave again when that fails. */
-export async function withCluster<T>(options: KernelOptions, open: (cluster: Cluster | null) => Promise<T>): Promise<T> {
+/**
+ * Join the cluster the options name (null: this kernel runs alone), then open the rest with the
+ * options a node has; leave again when that fails. A node's trees keep their memories under the
+ * cluster's id (its pids are the cluster's): an adopted tree finds them on a shared CHROMA_URL.
+ */
+export async function withCluster<T>(options: KernelOptions, open: (cluster: Cluster | null, options: KernelOptions) => Promise<T>): Promise<T> {
   const cluster = options.cluster ? await Cluster.join(options.cluster) : null;
+  const asNode = cluster && options.memory ? { ...options, memory: { ...options.memory, treePrefix: `aos-${cluster.id}-tree-` } } : options;
   try {
-    return await open(cluster);
+    return await open(cluster, asNode);
   } catch (error) {
     await cluster?.close();
     throw error;

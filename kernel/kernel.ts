@@ -154,7 +154,7 @@ export class Kernel implements SpawnCore {
     return this.budgets.any ? this.budgets.headroom(proc) : null;
   }
 
-  static create = (options: KernelOptions): Promise<Kernel> => withCluster(options, (cluster) => Kernel.open(options, cluster));
+  static create = (options: KernelOptions): Promise<Kernel> => withCluster(options, (cluster, asNode) => Kernel.open(asNode, cluster));
 
   private static async open(options: KernelOptions, cluster: Cluster | null): Promise<Kernel> {
     const opened = await openKernelDrivers(options);

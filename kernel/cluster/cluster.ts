@@ -69,6 +69,8 @@ export class Cluster {
   private constructor(
     private readonly db: Db,
     private readonly options: ClusterOptions,
+    /** The cluster's id (its database's): a tree's memory collection is `aos-<id>-tree-<root pid>` on every node, so an adopted tree keeps its memories. */
+    readonly id: string,
   ) {
     this.member = new Membership(db, options.node, {
       load: () => this.host?.load() ?? { processes: 0, in_flight: 0, queued: 0 },
@@ -100,8 +102,8 @@ export class Cluster {
     if (!NAME.test(options.node)) throw new Error(`AOS_NODE must be 1-59 letters, digits, '.', '_' or '-' (got "${options.node}")`);
     const db = openDb(options.url, options.node);
     try {
-      await migrate(db);
-      const cluster = new Cluster(db, options);
+      const id = await migrate(db);
+      const cluster = new Cluster(db, options, id);
       await cluster.member.join();
       await cluster.limits.listen();
       cluster.member.start();
@@ -116,6 +118,11 @@ export class Cluster {
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /** This node's workspace, and whether the nodes share it (adoption and placement need it shared). */
+  get workspace(): ClusterOptions['workspace'] {
+    return this.options.workspace;
   }
 
   /**

@@ -74,9 +74,9 @@ export async function inTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   }
 }
 
-/** The cluster's tables, made by the first node to start (several starting at once take turns). */
-export async function migrate(db: Db): Promise<void> {
-  await inTx(db, async (tx) => {
+/** The cluster's tables, made by the first node to start (several starting at once take turns); the cluster's id. */
+export async function migrate(db: Db): Promise<string> {
+  return inTx(db, async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('aos cluster schema'))");
     await tx.query(CLUSTER_SCHEMA);
     const have = await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_schema'");
@@ -85,6 +85,10 @@ export async function migrate(db: Db): Promise<void> {
       throw new Error(`the cluster database is at schema ${version}, newer than this aos (${CLUSTER_SCHEMA_VERSION}): upgrade aos on this node`);
     }
     await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [String(CLUSTER_SCHEMA_VERSION)]);
+    // The cluster's own id: what its trees' memory collections are named after (pids are the cluster's).
+    await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_id', substr(md5(random()::text || clock_timestamp()::text), 1, 12)) ON CONFLICT (key) DO NOTHING");
+    const id = await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_id'");
+    return id.rows[0]?.value ?? '';
   });
 }
 

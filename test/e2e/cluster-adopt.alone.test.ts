@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const TREES = 4;
-const TURNS = 10;
+const TURNS = 40;
 const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 
 function tape(): Record<string, string[]> {
@@ -65,10 +65,8 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     const shared = await mkdtemp(path.join(os.tmpdir(), 'aos-shared-ws-'));
     const other = await mkdtemp(path.join(os.tmpdir(), 'aos-other-ws-'));
     dirs.push(shared, other);
-    const a = await node('a', url, shared, true);
+    // b alone first, so that its trees start there (with a sharing the workspace, new trees are spread).
     const b = await node('b', url, shared, true);
-    // c shares nothing: it must never take b's trees.
-    const c = await node('c', url, other, false);
     const model = await b.tape(tape());
     const roots: number[] = [];
     for (let k = 0; k < TREES; k++) {
@@ -76,12 +74,15 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
       expect(r.code, r.stderr).toBe(0);
       roots.push((JSON.parse(r.stdout) as { pid: number }).pid);
     }
+    const a = await node('a', url, shared, true);
+    // c shares nothing: it must never take b's trees.
+    const c = await node('c', url, other, false);
     // Mid-way: some lines written, every worker still running.
     await until(async () => {
       const texts = await Promise.all(Array.from({ length: TREES }, (_, k) => readFile(path.join(shared, `k${k}.log`), 'utf8').catch(() => '')));
       return texts.every((t) => t.split('\n').length > 3);
     }, 30_000);
-    const before = new Map((await psDirect(b.home, true)).map((r) => [r.pid, r]));
+    const before = new Map((await psDirect(b.home, true)).filter((r) => r.node === 'b').map((r) => [r.pid, r]));
     const pids = [...before.keys()];
     expect(pids.length).toBe(2 * TREES);
     const bPid = (await b.daemonPid()) ?? 0;
@@ -124,4 +125,29 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     // Listed from b, they are a's now.
     expect((await psDirect(b.home, true)).filter((r) => pids.includes(r.pid)).map((r) => r.node)).toEqual(pids.map(() => 'a'));
   }, 180_000);
+
+  it('new trees go to the least loaded node sharing the workspace', async () => {
+    const url = await pgServer.server.createDatabase();
+    const shared = await mkdtemp(path.join(os.tmpdir(), 'aos-shared-ws-'));
+    dirs.push(shared);
+    const a = await node('a', url, shared, true);
+    await node('b', url, shared, true);
+    // Both nodes have beaten once with each other in their lists.
+    await until(async () => {
+      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ state: string }> } };
+      return s.cluster.nodes.filter((n) => n.state === 'live').length === 2;
+    }, 15_000);
+    const model = await a.tape({ idle: [call('SLEEP', { seconds: 60 })] });
+    const placedOn: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await a.cli(['spawn', '--detach', '--json', '--model', model, '--name', 'idle', 'wait']);
+      expect(r.code, r.stderr).toBe(0);
+      placedOn.push((JSON.parse(r.stdout) as { node?: string }).node ?? 'a');
+    }
+    // Spread, not all on the node asked: each took about half.
+    expect(placedOn.filter((n) => n === 'b').length).toBeGreaterThanOrEqual(2);
+    expect(placedOn.filter((n) => n === 'a').length).toBeGreaterThanOrEqual(2);
+    const rows = await psDirect(a.home);
+    expect(new Set(rows.filter((r) => r.name === 'idle').map((r) => r.node))).toEqual(new Set(['a', 'b']));
+  }, 120_000);
 });

@@ -88,12 +88,15 @@ class Thread {
   readonly shared = new SharedArrayBuffer(16);
   readonly words = new Int32Array(this.shared, 0, 2);
   readonly xact = new BigInt64Array(this.shared, 8, 1);
+  /** Why the thread ended, when it threw. */
+  error: Error | null = null;
 
   constructor(options: PgBridgeOptions) {
     const pgPath = createRequire(import.meta.url).resolve('pg');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pg: pgPath, options, shared: this.shared } });
-    // A thread that dies is seen by its heartbeat (the kernel's thread is waiting, not listening); an error there is not the daemon's.
-    this.worker.on('error', () => undefined);
+    // Plain JavaScript: none of this process's loaders or flags (--import tsx, --input-type=module) apply to it.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { pg: pgPath, options, shared: this.shared } });
+    // A thread that dies is seen by its heartbeat (the kernel's thread is waiting, not listening); its error is said then.
+    this.worker.on('error', (error) => (this.error = error));
     this.worker.unref();
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -166,7 +169,7 @@ export class PgBridge {
         const open = t.xact[0] as bigint;
         t.end();
         this.thread = new Thread(this.options);
-        const why = dead ? 'the database connection thread stopped' : 'the database did not answer in time';
+        const why = dead ? `the database connection thread stopped${t.error ? ` (${t.error.message})` : ''}` : 'the database did not answer in time';
         if (!commits || open === 0n) throw new PgError(why, 'EDBTIMEOUT');
         let landed: boolean;
         try {
