@@ -9,16 +9,23 @@ function ago(ms: number): string {
   return ms < 1_000 ? `${Math.max(0, Math.round(ms))} ms` : `${(ms / 1_000).toFixed(1)} s`;
 }
 
+/** Where this node's trees run, and where they go when it dies: with the nodes sharing its workspace, or pinned to it. */
+function placement(c: ClusterView): string {
+  const self = c.nodes.find((n) => n.name === c.node);
+  if (!self?.shares_workspace) {
+    return "pinned: a tree runs on the node that started it, in that node's workspace (not shared: AOS_SHARE_WORKSPACE is not set); a dead node's are orphaned until it starts again";
+  }
+  const sharing = c.nodes.filter((n) => n.state === 'live' && n.shares_workspace && n.workspace === self.workspace).map((n) => printable(n.name));
+  return `shared workspace ${printable(self.workspace)} with ${sharing.join(', ')}: new trees go to the least loaded of them, a dead node's are adopted by one (this node adopted ${self.adopted})`;
+}
+
 /** Rows for the status's two-column table; the node table follows as lines of its own. */
 export function clusterRows(c: ClusterView): Array<[string, string]> {
   const rows: Array<[string, string]> = [
     ['cluster', `node ${printable(c.node)}, epoch ${c.epoch}, on ${printable(c.database)}`],
     ['shares', c.shares.join(', ')],
     ['store', `${c.store}, schema ${printable(c.schema)}: every commit fenced by this node's epoch`],
-    [
-      'placement',
-      "pinned: a process runs on the node that started it, in that node's workspace; a dead node's are orphaned until a node of its name starts again (on any machine that reaches the database and the workspace)",
-    ],
+    ['placement', placement(c)],
     ['heartbeat', c.error ? `last committed ${ago(c.heartbeat_age_ms)} ago; failing: ${printable(c.error)}` : `${ago(c.heartbeat_age_ms)} ago`],
   ];
   for (const b of c.budgets) {
