@@ -8,7 +8,7 @@
 import { memoryTreePrefix } from './memory-id.js';
 import { clusterFromEnv } from './cluster-node.js';
 import { serveOtherNodes } from './cluster-methods.js';
-import { handlers } from './methods.js';
+import { ownHandlers } from './methods.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
@@ -204,7 +204,8 @@ async function start(): Promise<void> {
     void stop(`this node (epoch ${epoch}) was declared dead by another node and can commit nothing more; start it again to resume its processes`, EXIT_FENCED),
   );
   // What other nodes ask of this one's processes (kill, send, stop, wait, approve, deny).
-  serveOtherNodes(kernel, handlers);
+  // Carried out here as asked: a spawn another node placed here is not placed again.
+  serveOtherNodes(kernel, ownHandlers);
   policyWatch = watchPolicy(kernel, policy, log, { modelFromEnv: Boolean(process.env.AOS_MODEL?.trim()), workspace: paths.workspace });
   if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
   const started = kernel;

@@ -47,8 +47,8 @@ let placedAt = 0;
 function placeOf(kernel: Kernel, params: Record<string, unknown>): string | null {
   const cluster = kernel.cluster;
   const ws = cluster?.workspace;
-  // A keyed spawn stays here: its key is this node's (a retry must find it), and a watched one streams from here.
-  if (!cluster || !ws?.shared || params.idempotency_key !== undefined) return null;
+  // A keyed spawn stays here (its key is this node's: a retry must find it), and so does one attached to a thread (its entries are this node's).
+  if (!cluster || !ws?.shared || params.idempotency_key !== undefined || params.attach !== undefined) return null;
   if (cluster.member.lastBeat !== placedAt) {
     placed.clear();
     placedAt = cluster.member.lastBeat;
@@ -112,13 +112,17 @@ async function everyNode(kernel: Kernel, params: { all?: boolean; last?: number 
   const own = Array.isArray(mine) ? mine : kernel.processes({ all: params.all ?? false });
   const others = (await kernel.cluster?.remote.rows({ all: params.all || params.last !== undefined }).catch(() => [])) ?? [];
   const self = kernel.cluster?.member.name;
-  const rows = [...own.map((r) => ({ ...r, node: self })), ...others].sort((a, b) => a.pid - b.pid);
+  // A tree moved between two schemas while they were read shows once (this node's row first).
+  const seen = new Set<number>();
+  const rows = [...own.map((r) => ({ ...r, node: self })), ...others].filter((r) => !seen.has(r.pid) && seen.add(r.pid)).sort((a, b) => a.pid - b.pid);
   return params.last !== undefined ? rows.slice(-params.last) : rows;
 }
 
 /** The handlers, answering for every node of the cluster when the kernel is a node of one. */
 export function clusterAware<H extends object>(handlers: H): H {
-  const wrap = (method: Method, run: Run): Run => async (params, ctx) => {
+  // Alone, a handler runs as it always did: synchronously, not a promise later.
+  const wrap = (method: Method, run: Run): Run => (params, ctx) => (ctx.kernel.cluster ? clustered(method, run, params, ctx) : run(params, ctx));
+  const clustered = async (method: Method, run: Run, params: unknown, ctx: MethodContext): Promise<unknown> => {
     const { kernel } = ctx;
     if (!kernel.cluster) return run(params, ctx);
     if (method === 'ps') return everyNode(kernel, params as { all?: boolean; last?: number }, await run(params, ctx));
@@ -126,8 +130,9 @@ export function clusterAware<H extends object>(handlers: H): H {
       const to = placeOf(kernel, params as Record<string, unknown>);
       if (to === null) return run(params, ctx);
       const row = (await kernel.cluster.requests.ask(to, 'spawn', { params: { ...(params as object), watch: false }, via: ctx.via }).catch((error: unknown) => {
-        // A node that cannot take it (down since its last heartbeat, or refusing): the tree starts here.
-        kernel.log('warn', `cluster: placing a new tree on node ${to} failed (${(error as Error).message}); it starts here`);
+        // Surely not started there (never sent, or withdrawn before it was taken): the tree starts here. Else the other node's answer stands.
+        if (!(error instanceof RemoteError) || (error.code !== 'ENOTSENT' && error.code !== 'ETIMEDOUT')) return asLocal(error);
+        kernel.log('warn', `cluster: placing a new tree on node ${to} failed (${error.message}); it starts here`);
         return null;
       })) as ProcRow | null;
       return row ? { ...row, node: to } : run(params, ctx);
@@ -135,7 +140,10 @@ export function clusterAware<H extends object>(handlers: H): H {
     const node = await ownerOf(kernel, method, params as Record<string, unknown>);
     if (node === null) return run(params, ctx);
     if (method === 'logs') return remoteLogs(kernel, node, params as { pid: number }, ctx);
-    return kernel.cluster.requests.ask(node, method, { params, via: ctx.via }).catch(asLocal);
+    // A wait is answered when it ends: asked for that long, and a little more.
+    const waitS = method === 'wait' ? ((params as { timeout_s?: number }).timeout_s ?? 24 * 3600) : null;
+    const timeoutMs = waitS === null ? undefined : waitS * 1000 + 5_000;
+    return kernel.cluster.requests.ask(node, method, { params, via: ctx.via }, timeoutMs).catch(asLocal);
   };
   const out: Record<string, unknown> = { ...(handlers as Record<string, unknown>) };
   for (const method of ['ps', 'logs', 'spawn', ...FORWARDED] as const) out[method] = wrap(method, (handlers as Record<string, Run>)[method] as Run);

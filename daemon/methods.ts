@@ -72,8 +72,8 @@ function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'log
   return { sub, procs, events };
 }
 
-/** Every method, for this node's own processes (clusterAware below answers for other nodes'). */
-const own: Handlers = {
+/** Every method, for this node's own processes (clusterAware below answers for other nodes'; requests from other nodes are served with these). */
+export const ownHandlers: Handlers = {
   ping: (_params, { info }) => ({
     pid: process.pid,
     version: KERNEL_VERSION,
@@ -169,4 +169,4 @@ const own: Handlers = {
 };
 
 /** The method table: in a cluster, a request for another node's process is answered for that node (cluster-methods.ts). */
-export const handlers: Handlers = clusterAware(own);
+export const handlers: Handlers = clusterAware(ownHandlers);

@@ -58,6 +58,10 @@ export function attachCluster(k: NodeKernel): void {
 }
 
 
+/** Trees whose move failed, until when they are left alone. */
+const failedMoves = new Map<string, number>();
+const MOVE_RETRY_MS = 30_000;
+
 /**
  * A dead node's trees, one by one: each moved into this kernel's store (a transaction that commits
  * only while this node holds its epoch, the other is still dead and nobody else took the tree),
@@ -69,7 +73,18 @@ async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { 
   let adopted = 0;
   for (const tree of moves.liveTrees(schema)) {
     if (k.closing) break;
-    const taken = moves.take(schema, tree, check);
+    // A tree whose move failed waits before it is tried again, and holds up no other.
+    const key = `${schema}/${tree}`;
+    if ((failedMoves.get(key) ?? 0) > Date.now()) continue;
+    let taken: ReturnType<typeof moves.take>;
+    try {
+      taken = moves.take(schema, tree, check);
+    } catch (error) {
+      failedMoves.set(key, Date.now() + MOVE_RETRY_MS);
+      k.log('warn', `cluster: tree ${tree} of dead node ${visibleText(node)} could not be moved here (${(error as Error).message}); trying again in ${MOVE_RETRY_MS / 1000} s`);
+      continue;
+    }
+    failedMoves.delete(key);
     if (!taken) continue;
     const procs = await adoptProcesses(k, taken.pids, `adopted from node ${visibleText(node)}, which was declared dead`);
     k.log('warn', `cluster: adopted tree ${tree} from dead node ${visibleText(node)}: ${procs.length} live of its ${taken.pids.length} processes`);

@@ -203,7 +203,8 @@ export class Cluster {
         const since = this.deadSince.get(node.name) ?? now;
         this.deadSince.set(node.name, since);
         if (now - since < place * param.clusterHeartbeatMs) continue;
-        const check = { sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND state = 'dead' FOR SHARE", params: [node.name] };
+        // One adopter at a time per dead node: its row locked (SKIP LOCKED: another adopter skips it this round, never waits on the kernel's thread).
+        const check = { sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND state = 'dead' FOR UPDATE SKIP LOCKED", params: [node.name] };
         const taken = await host.adopt?.(node.name, nodeSchema(node.name), check);
         if (!taken) continue;
         this.adopted += taken;

@@ -5,7 +5,7 @@
  * processes are still listed. Only what changes a process (kill, send, stop, an approval's answer)
  * is asked of the node that runs it (requests.ts).
  */
-import { psRowFromColumns, type PsColumns } from '../store/api.js';
+import { psRowFromColumns, type PsColumns, storedRow } from '../store/api.js';
 import type { ProcRow } from '../../protocol/views.js';
 import type { Db } from './db.js';
 
@@ -53,7 +53,7 @@ export class RemoteNodes {
     for (const node of await this.stores()) {
       const where = options.all ? '' : "WHERE state NOT IN ('exited', 'killed')";
       const rows = await this.db.query<PsColumns>(`SELECT ${PS} FROM ${q(nodeSchema(node))}.processes ${where} ORDER BY pid`);
-      for (const r of rows.rows) out.push({ ...psRowFromColumns(r, now), node });
+      for (const r of rows.rows) out.push({ ...psRowFromColumns(storedRow(r) as PsColumns, now), node });
     }
     return out.sort((a, b) => a.pid - b.pid);
   }
@@ -67,7 +67,7 @@ export class RemoteNodes {
       : `SELECT ${PS} FROM ${s}.processes WHERE pid = $1`;
     const rows = await this.db.query<PsColumns>(sql, [pid]);
     const now = Date.now();
-    return rows.rows.map((r) => ({ ...psRowFromColumns(r, now), node }));
+    return rows.rows.map((r) => ({ ...psRowFromColumns(storedRow(r) as PsColumns, now), node }));
   }
 
   /** Events of these processes in `node`'s store, oldest first: the newest `tail`, or those after `after`. */
@@ -75,13 +75,13 @@ export class RemoteNodes {
     const s = q(nodeSchema(node));
     if (options.after !== undefined) {
       const rows = await this.db.query<{ id: number; json: string }>(`SELECT id, json FROM ${s}.events_read WHERE pid = ANY($1) AND id > $2 ORDER BY id LIMIT 1000`, [pids, options.after]);
-      return rows.rows;
+      return rows.rows.map((r) => storedRow(r) as { id: number; json: string });
     }
     const limit = options.tail === undefined ? '' : 'LIMIT $2';
     const rows = await this.db.query<{ id: number; json: string }>(
       `SELECT id, json FROM ${s}.events_read WHERE pid = ANY($1) ORDER BY id DESC ${limit}`,
       options.tail === undefined ? [pids] : [pids, options.tail],
     );
-    return rows.rows.reverse();
+    return rows.rows.reverse().map((r) => storedRow(r) as { id: number; json: string });
   }
 }

@@ -14,6 +14,8 @@ import { type Db, NOW_MS } from './db.js';
 
 export const REQUEST_CHANNEL = 'aos_request';
 export const ANSWER_CHANNEL = 'aos_answer';
+/** Requests a node carries out at once. */
+const MAX_SERVING = 32;
 
 /** What a node does with a request it was asked (the daemon's handler for the method). */
 export type ServeRequest = (method: string, params: unknown) => Promise<unknown>;
@@ -39,6 +41,9 @@ export class ClusterRequests {
   private timer: NodeJS.Timeout | null = null;
   private readonly waiters = new Map<number, Waiter>();
   private closed = false;
+  /** Requests being carried out now, and when old rows were last swept. */
+  private inFlight = 0;
+  private sweptAt = 0;
 
   constructor(
     private readonly db: Db,
@@ -62,10 +67,16 @@ export class ClusterRequests {
 
   /** Ask `node` to run `method`; its answer, or its error as a RemoteError. */
   async ask(node: string, method: string, params: unknown, timeoutMs = param.clusterRequestTimeoutMs): Promise<unknown> {
-    const row = await this.db.query<{ id: number }>(
-      `INSERT INTO aos_requests (node, from_node, method, params, created_ms) VALUES ($1, $2, $3, $4, ${NOW_MS}) RETURNING id`,
-      [node, this.node, method, JSON.stringify(params)],
-    );
+    const row = await this.db
+      .query<{ id: number }>(`INSERT INTO aos_requests (node, from_node, method, params, created_ms) VALUES ($1, $2, $3, $4, ${NOW_MS}) RETURNING id`, [
+        node,
+        this.node,
+        method,
+        JSON.stringify(params),
+      ])
+      .catch((error: Error) => {
+        throw new RemoteError('ENOTSENT', `could not ask node "${node}" (${error.message})`);
+      });
     const id = row.rows[0]?.id as number;
     await this.db.query('SELECT pg_notify($1, $2)', [REQUEST_CHANNEL, node]).catch(() => undefined);
     const deadline = Date.now() + timeoutMs;
@@ -75,9 +86,12 @@ export class ClusterRequests {
         const found = done.rows[0];
         if (found) return this.settle(found);
         if (Date.now() >= deadline) {
-          const withdrawn = await this.db.query('DELETE FROM aos_requests WHERE id = $1 AND (answered_ms IS NULL OR answered_ms < 0)', [id]);
-          if ((withdrawn.rowCount ?? 0) > 0) throw new RemoteError('ETIMEDOUT', `node "${node}" did not answer ${method} within ${timeoutMs} ms (is it up? aos kernel status)`);
-          continue;
+          // Withdrawn only while nobody took it: then it was surely not carried out.
+          const withdrawn = await this.db.query('DELETE FROM aos_requests WHERE id = $1 AND answered_ms IS NULL', [id]);
+          if ((withdrawn.rowCount ?? 0) > 0) throw new RemoteError('ETIMEDOUT', `node "${node}" did not take ${method} within ${timeoutMs} ms (is it up? aos kernel status)`);
+          if (Date.now() >= deadline + timeoutMs) {
+            throw new RemoteError('EINPROGRESS', `node "${node}" took ${method} but has not answered: it may have been carried out (aos ps, aos logs)`);
+          }
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.min(param.clusterRequestPollMs, Math.max(1, deadline - Date.now())));
@@ -118,13 +132,23 @@ export class ClusterRequests {
 
   private async claimOnce(): Promise<void> {
     const serve = this.serving as ServeRequest;
+    const room = MAX_SERVING - this.inFlight;
+    if (room <= 0) return;
+    if (Date.now() - this.sweptAt > param.clusterRequestTimeoutMs) {
+      this.sweptAt = Date.now();
+      // What nobody reads any more (an asker that died, an answer never fetched) goes after an hour.
+      await this.db.query(`DELETE FROM aos_requests WHERE created_ms < ${NOW_MS} - $1`, [3_600_000]).catch(() => undefined);
+    }
+    // Only requests young enough that their asker still waits: one that gave up never has it carried out later.
     const claimed = await this.db.query<{ id: number; method: string; params: string }>(
       `UPDATE aos_requests SET answered_ms = -1 WHERE id IN (
-         SELECT id FROM aos_requests WHERE node = $1 AND answered_ms IS NULL ORDER BY id LIMIT 32 FOR UPDATE SKIP LOCKED)
+         SELECT id FROM aos_requests WHERE node = $1 AND answered_ms IS NULL AND created_ms > ${NOW_MS} - $3 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING id, method, params`,
-      [this.node],
+      [this.node, room, param.clusterRequestTimeoutMs],
     );
-    await Promise.all(
+    // Each on its own: a long one (a wait) holds up no other.
+    this.inFlight += claimed.rows.length;
+    void Promise.all(
       claimed.rows.map(async (r) => {
         let answer: string | null = null;
         let error: string | null = null;
@@ -134,10 +158,16 @@ export class ClusterRequests {
           const err = e as { code?: unknown; message?: unknown };
           error = JSON.stringify({ code: typeof err.code === 'string' ? err.code : 'EIO', message: String(err.message ?? e) });
         }
-        await this.db.query(`UPDATE aos_requests SET answered_ms = ${NOW_MS}, answer = $2, error = $3 WHERE id = $1`, [r.id, answer, error]);
-        await this.db.query('SELECT pg_notify($1, $2)', [ANSWER_CHANNEL, String(r.id)]).catch(() => undefined);
+        try {
+          await this.db.query(`UPDATE aos_requests SET answered_ms = ${NOW_MS}, answer = $2, error = $3 WHERE id = $1`, [r.id, answer, error]);
+          await this.db.query('SELECT pg_notify($1, $2)', [ANSWER_CHANNEL, String(r.id)]).catch(() => undefined);
+        } catch (e) {
+          this.warn(`cluster: the answer to request ${r.id} was not written (${(e as Error).message})`);
+        } finally {
+          this.inFlight--;
+        }
       }),
-    );
+    ).then(() => (claimed.rows.length === room ? this.claim() : undefined));
   }
 
   close(): void {

@@ -49,6 +49,8 @@ export type { ThreadEntryKind, ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHo
 export type { BindingRecord, ChannelMessageRecord, ChannelRecord, PairingRecord, SenderRecord } from './channel-rows.js';
 export type { PsColumns } from './ps-rows.js';
 export type { PostgresStoreOptions, StoreMoves } from './pg/options.js';
+/** A row of a PostgreSQL store read straight from the database (another node's): its texts as they were written. */
+export { unescapeRow as storedRow } from './pg/text.js';
 /** A stored process's `ps` row from its columns (the same the ps thread makes). */
 export { psRowFromColumns } from './ps-rows.js';
 /** Words as an FTS5 match of them (quoted, all required, the last a prefix): the thread search uses the events' rule. */

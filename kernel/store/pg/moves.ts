@@ -5,8 +5,9 @@
  * from the dead node's schema into this store's in ONE transaction, which commits only while:
  *
  * - this node holds its epoch (the store's guard, first in every transaction);
- * - the other node is still dead: its row held in share mode, so a restart of that node (whose
- *   join takes the row for update) waits for the move or makes it fail;
+ * - the other node is still dead, and no other node is moving its trees: its row locked FOR UPDATE
+ *   SKIP LOCKED (`check`), so one adopter at a time moves a dead node's trees, another skips it
+ *   this round, and a restart of that node (whose join takes the row too) waits or wins;
  * - nobody else took the tree: its root's row is locked FOR UPDATE SKIP LOCKED, so two adopters
  *   never both move it, and one that finds it locked takes another.
  *
@@ -36,7 +37,7 @@ const RENUMBERED: ReadonlyArray<[table: string, column: string]> = [
 ];
 
 export interface MoveCheck {
-  /** A statement that must find a row for the move to commit: the other node is still dead (held in share mode). */
+  /** A statement that must find a row for the move to commit: the other node, still dead, locked for this move. */
   sql: string;
   params: unknown[];
 }
@@ -90,7 +91,8 @@ export class PgMoves implements StoreMoves {
         this.db.prepare(`INSERT INTO processes (${cols}) SELECT ${cols} FROM ${src}.processes WHERE tree = ?`).run(tree);
         for (const [table, column] of BY_PID) {
           const c = this.columnsOf(table).join(', ');
-          this.db.prepare(`INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)} ON CONFLICT DO NOTHING`).run(list);
+          // No ON CONFLICT: a row that cannot move fails the move (retried, and said), never dropped with its source.
+          this.db.prepare(`INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)}`).run(list);
         }
         for (const [table, column] of RENUMBERED) {
           const rest = this.columnsOf(table).filter((c) => c !== '"id"');
@@ -112,9 +114,14 @@ export class PgMoves implements StoreMoves {
     } catch (error) {
       if (error instanceof MoveRefused) return null;
       throw error;
+    } finally {
+      // Whatever became of the move (a commit whose answer was lost may have landed), new events count on after every id here.
+      try {
+        this.settle.movedEvents((this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id);
+      } catch {
+        // Read again at the next move; the store's retry of a clashing event fails it alone, never silently.
+      }
     }
-    const last = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
-    this.settle.movedEvents(last);
     return moved;
   }
 }
