@@ -56,6 +56,8 @@ export const BENCHES: Record<string, Bench> = {
   channels: { file: 'channels', args: ['--messages', '100', '--burst', '1000', '--replies', '20'], quick: ['--messages', '50', '--burst', '500', '--replies', '10'] },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
   cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '6', '--turns', '25'] },
+  // Three daemons under 30 seeded SIGKILLs and a SIGSTOP past the lease, 60 trees adopted between them: nothing lost or run twice (~3 min).
+  'cluster-chaos': { file: 'cluster-chaos', args: ['--trees', '60', '--kills', '30', '--seed', '1'], quick: ['--trees', '24', '--kills', '10', '--seed', '1'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
   delay: { file: 'delay', args: [], quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'] },
   'head-of-line': { file: 'head-of-line', args: ['--runs', '7'], quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'] },
