@@ -28,6 +28,7 @@ import { startFakeProvider } from '../test/fakes/fake-provider.js';
 import { pgSkipReason, startPostgres } from '../test/helpers/postgres.js';
 import { builtCli } from './daemon-home.js';
 import { figure, flag, report } from './report.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const TREES = Number(flag('trees', '60'));
 const KILLS = Number(flag('kills', '30'));
@@ -40,18 +41,7 @@ if (skip) {
   process.exit(0);
 }
 
-/** mulberry32: seeded, so a run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = random(SEED);
+const rand = seededRandom(SEED);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const call = (name: string, args: Record<string, unknown>): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 

@@ -17,6 +17,7 @@ import type { MemoryRecord } from '../drivers/memory/memory-types.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { Kernel } from '../kernel/kernel.js';
 import { figure, flag, report } from './report.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const sizes = flag('sizes', '10000,100000')
   .split(',')
@@ -27,19 +28,8 @@ const calls = Number(flag('calls', '200'));
 const BATCH = 2500;
 const CALLS_PER_REPLY = 25;
 
-/** Deterministic PRNG (mulberry32), so every run loads the same texts. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = rng(42);
+const random = seededRandom(42);
 const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'tu', 'ne', 'so', 'vi', 'de', 'pa', 'gu', 'fe', 'zo', 'ri', 'ba', 'ty'];
 const VOCAB = Array.from({ length: 3000 }, () => Array.from({ length: 2 + Math.floor(random() * 3) }, () => SYLLABLES[Math.floor(random() * SYLLABLES.length)]).join(''));
 const TOPICS = ['ops', 'ci', 'people', 'product', 'security', 'billing', 'infra', 'docs'];
@@ -49,14 +39,14 @@ function sentence(r: () => number, words: number): string {
 }
 
 function memory(i: number): MemoryRecord {
-  const r = rng(i + 1);
+  const r = seededRandom(i + 1);
   return { text: `fact ${i}: ${sentence(r, 10 + Math.floor(r() * 10))}`, metadata: { topic: TOPICS[i % TOPICS.length] as string, n: i } };
 }
 
 /** A query made from half the words of memory i, shuffled: its source should rank near the top. */
 function queryFor(i: number): string {
   const words = (memory(i).text.split(': ')[1] ?? '').split(' ');
-  const r = rng(1_000_003 + i);
+  const r = seededRandom(1_000_003 + i);
   return words.filter(() => r() < 0.5).sort(() => r() - 0.5).join(' ') || (words[0] ?? 'x');
 }
 
@@ -86,8 +76,8 @@ async function syscallPath(dir: string, url: string, n: number): Promise<{ mem_w
   const writes: string[] = [];
   const reads: string[] = [];
   for (let c = 0; c < calls; c++) {
-    writes.push(`[SYS_CALL::MEM_WRITE] ${JSON.stringify({ text: `new fact ${c}: ${sentence(rng(7_000_000 + c), 14)}`, metadata: { topic: 'bench', c } })}`);
-    reads.push(`[SYS_CALL::MEM_READ] ${JSON.stringify({ query: queryFor(Math.floor(rng(9_000_000 + c)() * n)), k: 5 })}`);
+    writes.push(`[SYS_CALL::MEM_WRITE] ${JSON.stringify({ text: `new fact ${c}: ${sentence(seededRandom(7_000_000 + c), 14)}`, metadata: { topic: 'bench', c } })}`);
+    reads.push(`[SYS_CALL::MEM_READ] ${JSON.stringify({ query: queryFor(Math.floor(seededRandom(9_000_000 + c)() * n)), k: 5 })}`);
   }
   const chunk = (list: string[]): string[] =>
     Array.from({ length: Math.ceil(list.length / CALLS_PER_REPLY) }, (_, i) => list.slice(i * CALLS_PER_REPLY, (i + 1) * CALLS_PER_REPLY).join('\n'));
@@ -148,7 +138,7 @@ for (const n of sizes) {
     // MEM_READ latency on the driver (k=5), and how often the source memory is in the top 5.
     const readSamples: number[] = [];
     let found = 0;
-    const r = rng(123);
+    const r = seededRandom(123);
     for (let q = 0; q < queries; q++) {
       const target = Math.floor(r() * n);
       const q0 = performance.now();

@@ -11,21 +11,11 @@ import type { KernelEvent } from '../../protocol/events.js';
 import { psDirect, waitForRows } from '../helpers/kernel-probe.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
 import { storeKinds } from '../helpers/store-kinds.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const PROCS = 6;
 const TURNS = 8;
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tapeFor(rand: () => number): Record<string, string[]> {
   const agents: Record<string, string[]> = {};
@@ -66,7 +56,7 @@ const seeds = process.env.AOS_FAULT_SEED ? [Number(process.env.AOS_FAULT_SEED)] 
 
 describe.each(storeKinds())('SIGKILL at random points, on $name', (kind) => {
   it.each(seeds)('loses no acknowledged work, duplicates no event, repeats no side effect (seed %i)', async (seed) => {
-    const rand = random(seed);
+    const rand = seededRandom(seed);
     t = await makeFaultHome(await kind.daemonEnv());
     const model = await t.tape(tapeFor(rand));
     const client = await t.connect();
