@@ -4,6 +4,7 @@
  * launch the daemon with the launcher the CLI hands in (cmd/launch.ts) and connect to it. Failures are KernelUnreachableError.
  */
 import { existsSync } from 'node:fs';
+import { isAlive } from '../sys/pid-file.js';
 import { KernelClient } from './client.js';
 import { KernelUnreachableError } from './errors.js';
 import type { AosPaths } from '../sys/paths.js';
@@ -11,7 +12,10 @@ import type { Launcher } from '../protocol/daemon-report.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { PROTOCOL_VERSION } from '../protocol/protocol-results.js';
 
-/** How long a start may take before the CLI gives up (a large store takes a while to load). */
+/**
+ * How long a starting daemon may go without news before the CLI gives up: each stage it reports
+ * (the lock held, the policy loaded, the store opened) gives it as long again.
+ */
 export const START_TIMEOUT_MS = 20_000;
 /** A connected kernel that does not answer a ping in this time is reported, not waited on. */
 const PING_TIMEOUT_MS = 5_000;
@@ -57,12 +61,24 @@ export async function pingKernel(paths: AosPaths): Promise<Connected> {
   }
 }
 
-async function waitUntilAnswering(paths: AosPaths, deadline: number, holder: number): Promise<Connected> {
+/**
+ * Another daemon holds the lock: it may itself be starting (its progress goes to the CLI that
+ * launched it, not to us), so it is waited on while it lives, up to HOLDER_WAITS times our timeout.
+ * Null when it exited first (it was stopping, or failed its start): the caller launches again.
+ */
+const HOLDER_WAITS = 3;
+/** Launches a CLI makes when each time another daemon held the lock and then exited. */
+const START_ATTEMPTS = 3;
+
+async function waitUntilAnswering(paths: AosPaths, timeoutMs: number, holder: number): Promise<Connected | null> {
+  const deadline = Date.now() + timeoutMs * HOLDER_WAITS;
   for (;;) {
     try {
       return await pingKernel(paths);
     } catch (error) {
-      if (!(error instanceof KernelUnreachableError) || Date.now() > deadline) {
+      if (!(error instanceof KernelUnreachableError)) throw error;
+      if (!isAlive(holder)) return null;
+      if (Date.now() > deadline) {
         throw new KernelUnreachableError('start', paths.socket, `kernel pid ${holder} holds ${paths.pidFile} but does not answer on ${paths.socket} (see ${paths.kernelLog})`);
       }
     }
@@ -72,20 +88,26 @@ async function waitUntilAnswering(paths: AosPaths, deadline: number, holder: num
 
 /** Start a daemon for this AOS_HOME (or join one that another CLI is starting) and connect to it. */
 export async function startKernel(paths: AosPaths, launch: Launcher, timeoutMs = START_TIMEOUT_MS): Promise<Connected & { started: boolean }> {
-  const deadline = Date.now() + timeoutMs;
-  const outcome = await launch(paths, timeoutMs);
   const fail = (message: string): KernelUnreachableError => new KernelUnreachableError('start', paths.socket, `${message} (see ${paths.kernelLog})`);
+  let outcome = await launch(paths, timeoutMs);
+  for (let attempt = 1; outcome.type === 'running'; attempt++) {
+    const joined = await waitUntilAnswering(paths, timeoutMs, outcome.pid);
+    if (joined) return { ...joined, started: false };
+    if (attempt === START_ATTEMPTS) throw fail(`kernel pid ${outcome.pid} held ${paths.pidFile} and exited before it answered on ${paths.socket}`);
+    outcome = await launch(paths, timeoutMs);
+  }
   switch (outcome.type) {
     case 'ready':
       return { ...(await pingKernel(paths)), started: true };
-    case 'running':
-      return { ...(await waitUntilAnswering(paths, deadline, outcome.pid)), started: false };
     case 'failed':
       throw fail(`the kernel failed to start: ${outcome.message}`);
     case 'exited':
       throw fail(`the kernel exited while starting (code ${outcome.code ?? 'none'}): ${outcome.message ?? 'no reason was logged'}`);
-    case 'timeout':
-      throw fail(`the kernel did not become ready within ${Math.round(timeoutMs / 1000)} s`);
+    case 'timeout': {
+      const seconds = Math.round(timeoutMs / 1000);
+      if (!outcome.last) throw fail(`the kernel did not report within ${seconds} s of being launched`);
+      throw fail(`the kernel (pid ${outcome.last.pid}) was still ${outcome.last.stage} after ${seconds} s without news; it may yet come up`);
+    }
   }
 }
 

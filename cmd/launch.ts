@@ -34,9 +34,14 @@ function daemonExecArgv(): string[] {
   return process.execArgv.filter((arg) => !/^--(inspect|debug)/.test(arg));
 }
 
-function handshake(child: ChildProcess, timeoutMs: number, log: { file: string; from: number }): Promise<StartOutcome> {
+/**
+ * The daemon's reports until its last: each 'starting' is progress and gives it `timeoutMs` more (a
+ * loaded machine or a large store is slow, not stuck); that long without news is a timeout.
+ */
+export function handshake(child: ChildProcess, timeoutMs: number, log: { file: string; from: number }): Promise<StartOutcome> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => finish({ type: 'timeout' }), timeoutMs);
+    let last: { pid: number; stage: string } | null = null;
+    let timer = setTimeout(() => finish({ type: 'timeout', last }), timeoutMs);
     const finish = (outcome: StartOutcome): void => {
       clearTimeout(timer);
       child.removeAllListeners('message');
@@ -44,7 +49,12 @@ function handshake(child: ChildProcess, timeoutMs: number, log: { file: string; 
       child.removeAllListeners('error');
       resolve(outcome);
     };
-    child.on('message', (message: DaemonReport) => finish(message));
+    child.on('message', (message: DaemonReport) => {
+      if (message.type !== 'starting') return finish(message);
+      last = { pid: message.pid, stage: message.stage };
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ type: 'timeout', last }), timeoutMs);
+    });
     child.on('error', (error) => finish({ type: 'failed', message: `cannot run ${process.execPath}: ${error.message}` }));
     child.on('exit', (code) => finish({ type: 'exited', code, message: lastLoggedError(log.file, log.from) }));
   });

@@ -102,18 +102,24 @@ describe('aos kernel start|stop|status', () => {
     expect(missing.stderr).toContain('cannot read the policy');
   });
 
-  it('a second daemon on the same AOS_HOME backs off and leaves the first one serving', async () => {
+  it('a second daemon on the same AOS_HOME backs off, without loading the kernel, and leaves the first one serving', async () => {
     t = await makeHome();
     const first = JSON.parse((await t.cli(['kernel', 'start', '--json'])).stdout) as { pid: number };
-    const second = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'daemon/aosd.ts')], {
+    const trace = path.join(t.home, 'imports.txt');
+    const second = spawn(process.execPath, ['--import', 'tsx', '--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), path.join(ROOT, 'daemon/aosd.ts')], {
       cwd: ROOT,
-      env: { ...process.env, ...t.env },
+      env: { ...process.env, ...t.env, AOS_TRACE_IMPORTS: trace },
       stdio: 'ignore',
     });
     const code = await new Promise((resolve) => second.on('close', resolve));
     expect(code).toBe(0);
     expect(await t.daemonPid()).toBe(first.pid);
     expect(await readFile(path.join(t.home, 'kernel.log'), 'utf8')).toContain(`kernel pid ${first.pid} already holds`);
+    // Twenty CLIs racing to start one home launch twenty daemons: the nineteen that lose cost node's
+    // start, not the kernel's (~0.8 s of CPU each, which starved every other start on the machine).
+    const loaded = (await readFile(trace, 'utf8')).split('\n');
+    expect(loaded.some((url) => url.endsWith('/daemon/aosd.ts'))).toBe(true);
+    expect(loaded.filter((url) => /\/(kernel\/kernel|daemon\/aosd-run|drivers\/exec\/index)\.ts$/.test(url))).toEqual([]);
     expect((await t.cli(['kernel', 'status', '--json'], { env: { AOS_NO_AUTOSTART: '1' } })).code).toBe(0);
   });
 });
