@@ -10,7 +10,9 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { RemoteError } from '../kernel/cluster/cluster.js';
-import { METHODS, type Method } from '../protocol/protocol.js';
+import { METHODS, type Method, type ParsedParamsOf } from '../protocol/protocol.js';
+import { IdempotencyKeys, keyedSpawnArgs } from '../kernel/proc/idempotency.js';
+import { spawnOptionsOf } from './spawn-options.js';
 import type { ProcRow } from '../protocol/views.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { AosError } from '../sys/errno.js';
@@ -85,6 +87,31 @@ async function ownerOf(kernel: Kernel, method: Method, params: Record<string, un
   return cluster.remote.ownerOf(pid);
 }
 
+/**
+ * A keyed spawn whose key another node holds (the first request went there): a live node answers
+ * it as its own would (the first process again, or EEXIST); a dead one's answer is read from its
+ * store (its live trees are being adopted, and their keys go with them). Null: the key is not
+ * another node's, and the spawn goes on here. Two nodes given one new key at the same instant may
+ * still each start it: the key is claimed in each node's own store.
+ */
+async function keyedElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, via: Via): Promise<unknown> {
+  const cluster = kernel.cluster;
+  const key = params.idempotency_key;
+  if (!cluster || key === undefined || kernel.keys.seen('root', key) !== null) return null;
+  const held = await cluster.remote.keyHolder('root', key);
+  if (!held) return null;
+  const live = cluster.member.nodes.some((n) => n.name === held.node && n.state === 'live');
+  if (live) {
+    const row = (await cluster.requests.ask(held.node, 'spawn', { params: { ...params, watch: false }, via }).catch(asLocal)) as ProcRow;
+    return { ...row, node: held.node };
+  }
+  IdempotencyKeys.refuseOther(key, held, keyedSpawnArgs(spawnOptionsOf(params)));
+  const where = (await cluster.remote.holderOf(held.pid)) ?? held.node;
+  const row = where === cluster.member.name ? kernel.processes({ all: true }).find((r) => r.pid === held.pid) : (await cluster.remote.tree(where, held.pid, false))[0];
+  if (!row) throw new AosError('ESRCH', `idempotency key "${key}" started process ${held.pid}, which has been removed (aos rm): use a new key to start the work again`);
+  return { ...row, node: where, replayed: true };
+}
+
 async function remoteLogs(kernel: Kernel, node: string, params: { pid: number; tail?: number; tree?: boolean; follow?: boolean }, ctx: MethodContext): Promise<unknown> {
   const remote = kernel.cluster?.remote;
   if (!remote) throw new AosError('ESRCH', `no process ${params.pid}`);
@@ -92,16 +119,15 @@ async function remoteLogs(kernel: Kernel, node: string, params: { pid: number; t
   const root = procs.find((r) => r.pid === params.pid);
   if (!root) throw new AosError('ESRCH', `no process ${params.pid}`);
   const pids = procs.map((r) => r.pid);
-  const rows = await remote.events(node, pids, { tail: params.tail });
+  if (!params.follow) return { sub: null, procs, events: (await remote.events(node, pids, { tail: params.tail })).map((r) => JSON.parse(r.json) as KernelEvent) };
+  const { rows, follow } = await remote.eventsToFollow(node, root.pid, pids, params.tail);
   const events = rows.map((r) => JSON.parse(r.json) as KernelEvent);
-  if (!params.follow) return { sub: null, procs, events };
   const sub = ctx.newSub();
   if (root.state === 'exited' || root.state === 'killed') {
     const end = { pid: root.pid, code: root.exit_code, reason: root.exit_reason, state: root.state };
     ctx.afterResponse(() => ctx.hub.endNow(ctx.target, sub, end));
   } else {
-    const after = rows.at(-1)?.id ?? 0;
-    ctx.afterResponse(() => ctx.hub.followRemote(ctx.target, sub, root.pid, pids, params.tree ?? false, after, (watched, from) => remote.events(node, watched, { after: from })));
+    ctx.afterResponse(() => ctx.hub.followRemote(ctx.target, sub, root.pid, pids, params.tree ?? false, (watched) => follow.poll(watched)));
   }
   return { sub, procs, events };
 }
@@ -127,6 +153,8 @@ export function clusterAware<H extends object>(handlers: H): H {
     if (!kernel.cluster) return run(params, ctx);
     if (method === 'ps') return everyNode(kernel, params as { all?: boolean; last?: number }, await run(params, ctx));
     if (method === 'spawn') {
+      const keyed = await keyedElsewhere(kernel, params as ParsedParamsOf<'spawn'>, ctx.via);
+      if (keyed) return keyed;
       const to = placeOf(kernel, params as Record<string, unknown>);
       if (to === null) return run(params, ctx);
       const row = (await kernel.cluster.requests.ask(to, 'spawn', { params: { ...(params as object), watch: false }, via: ctx.via }).catch((error: unknown) => {

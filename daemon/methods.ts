@@ -23,6 +23,7 @@ import { webCall } from './web-call.js';
 import { webLogin } from './web/index.js';
 import type { Via } from '../kernel/safety/approvals.js';
 import { clusterAware } from './cluster-methods.js';
+import { spawnOptionsOf } from './spawn-options.js';
 
 export interface ServerInfo {
   socket: string;
@@ -90,25 +91,7 @@ export const ownHandlers: Handlers = {
     const models = params.ladder ?? (params.model === 'auto' ? (kernel.ladder ?? []) : [params.model ?? defaultModelOf(kernel) ?? undefined]);
     for (const model of models) refuseSpawnDrift(params.settings, model, process.pid);
     if (params.watch) hub.hold(target);
-    const options = {
-      task: params.task,
-      model: params.model,
-      ladder: params.ladder,
-      name: params.name,
-      role: params.role,
-      priority: params.priority,
-      maxTurns: params.max_turns,
-      maxTokens: params.max_tokens,
-      maxCost: params.max_cost,
-      maxWallS: params.max_wall_s,
-      contextTokens: params.context_tokens,
-      capabilities: params.capabilities,
-      cwd: params.cwd,
-      workdir: params.workdir,
-      ...(params.attach === undefined ? {} : { attach: params.attach }),
-      maxChildren: params.max_children,
-      maxLiveDescendants: params.max_live_descendants,
-    };
+    const options = spawnOptionsOf(params);
     if (params.idempotency_key === undefined) return durable(kernel, toProcRow(await kernel.spawn(options)));
     // Keyed: the key is stored with the commit of the process, before this answer (kernel/proc/idempotency.ts).
     const { pcb, replayed } = await kernel.spawnKeyed(params.idempotency_key, options);

@@ -51,8 +51,8 @@ interface RemoteFollow {
   stopped: boolean;
 }
 
-/** Events of these pids after an event id, oldest first (another node's store). */
-export type RemotePoll = (pids: readonly number[], after: number) => Promise<Array<{ id: number; json: string }>>;
+/** Events of these pids after the last this poll returned, oldest first (another node's store, wherever the tree has moved). */
+export type RemotePoll = (pids: readonly number[]) => Promise<Array<{ id: number; json: string }>>;
 
 export class StreamHub {
   private readonly follows = new Set<Follow>();
@@ -139,17 +139,17 @@ export class StreamHub {
 
   /**
    * `logs -f` of a process another node of the cluster runs: its events read from that node's store
-   * every clusterRequestPollMs (after `after`), pushed as our own are; the end when its root ends.
+   * every clusterRequestPollMs (the poll keeps its place, and finds the tree again where an adoption
+   * moved it), pushed as our own are; the end when its root ends.
    */
-  followRemote(target: PushTarget, sub: number, root: number, pids: readonly number[], tree: boolean, after: number, poll: RemotePoll): void {
+  followRemote(target: PushTarget, sub: number, root: number, pids: readonly number[], tree: boolean, poll: RemotePoll): void {
     const entry: RemoteFollow = { target, sub, stopped: false };
     this.remotes.add(entry);
     const watched = new Set(pids);
     const step = async (): Promise<void> => {
-      const rows = await poll([...watched], after).catch(() => []);
+      const rows = await poll([...watched]).catch(() => []);
       for (const row of rows) {
         if (entry.stopped) return;
-        after = row.id;
         const event = JSON.parse(row.json) as KernelEvent;
         if (tree && event.type === 'state' && event.from === null && event.ppid !== undefined && watched.has(event.ppid)) watched.add(event.pid);
         target.pushLine(pushLine('log', sub, row.json));

@@ -11,6 +11,7 @@ import { type ModelPool, providerOf } from './sched/model-pool.js';
 import type { Scheduler } from './sched/scheduler.js';
 import { isEnded } from '../sys/types.js';
 import { adoptProcesses, type RecoveryHost } from './loop/recovery.js';
+import type { IdempotencyKeys } from './proc/idempotency.js';
 import { visibleText } from '../protocol/visible-text.js';
 
 export type { Cluster };
@@ -36,6 +37,7 @@ interface NodeKernel extends RecoveryHost {
   readonly table: ProcTable;
   readonly scheduler: Scheduler;
   readonly pool: ModelPool;
+  readonly keys: IdempotencyKeys;
   log(level: LogLevel, message: string): void;
 }
 
@@ -86,6 +88,8 @@ async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { 
     }
     failedMoves.delete(key);
     if (!taken) continue;
+    // Its idempotency keys came with it: a retry of the request that started it, asked here, finds it.
+    await k.keys.load(new Set(taken.pids));
     const procs = await adoptProcesses(k, taken.pids, `adopted from node ${visibleText(node)}, which was declared dead`);
     k.log('warn', `cluster: adopted tree ${tree} from dead node ${visibleText(node)}: ${procs.length} live of its ${taken.pids.length} processes`);
     adopted += procs.length;

@@ -51,7 +51,7 @@ import { attachCluster, type Cluster, withCluster } from './cluster-host.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
 import { Budgets } from './cost/budgets.js';
-import { IdempotencyKeys } from './proc/idempotency.js';
+import { IdempotencyKeys, keyedSpawnArgs } from './proc/idempotency.js';
 import { realClock } from '../sys/clock.js';
 import type { LadderRules } from './sched/ladder.js';
 import type { PrivacyPolicy } from './cost/privacy-spec.js';
@@ -250,8 +250,7 @@ export class Kernel implements SpawnCore {
   spawn = (options: SpawnOptions): Promise<Pcb> => spawnRoot(this, options);
   /** A root spawn with an idempotency key: the same key and arguments answer with the first process (kernel/proc/idempotency.ts). */
   spawnKeyed = async (key: string, options: SpawnOptions): Promise<{ pcb: Pcb; replayed: boolean }> => {
-    const { cwd: _cwd, preface: _preface, ...args } = options;
-    const { pid, replayed } = await this.keys.once('root', key, args as Record<string, unknown>, async () => (await spawnRoot(this, options)).pid);
+    const { pid, replayed } = await this.keys.once('root', key, keyedSpawnArgs(options), async () => (await spawnRoot(this, options)).pid);
     const pcb = this.table.pcb(pid);
     if (!pcb) throw new AosError('ESRCH', `idempotency key "${key}" started process ${pid}, which has been removed (aos rm): use a new key to start the work again`);
     return { pcb, replayed };

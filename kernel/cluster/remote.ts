@@ -46,6 +46,22 @@ export class RemoteNodes {
     return null;
   }
 
+  /**
+   * Another node whose store holds this idempotency key, unexpired: the request it came with and the
+   * process it started. Null when none does.
+   */
+  async keyHolder(scope: string, key: string, now = Date.now()): Promise<{ node: string; args: string; pid: number; created: number } | null> {
+    for (const node of await this.stores()) {
+      const hit = await this.db.query<{ args: string; pid: number; created_at: number }>(
+        `SELECT args, pid, created_at FROM ${q(nodeSchema(node))}.idempotency WHERE scope = $1 AND key = $2 AND expires_at > $3`,
+        [scope, key, now],
+      );
+      const row = hit.rows[0];
+      if (row) return { node, args: (storedRow({ args: row.args }) as { args: string }).args, pid: Number(row.pid), created: Number(row.created_at) };
+    }
+    return null;
+  }
+
   /** Every other node's processes (not ended ones unless `all`), as `ps` rows naming their node. */
   async rows(options: { all?: boolean; now?: number } = {}): Promise<ProcRow[]> {
     const now = options.now ?? Date.now();
@@ -83,5 +99,86 @@ export class RemoteNodes {
       options.tail === undefined ? [pids] : [pids, options.tail],
     );
     return rows.rows.reverse().map((r) => storedRow(r) as { id: number; json: string });
+  }
+
+  /**
+   * The last `tail` events of these pids on `node` (all of them without a tail), and a follow that
+   * goes on from there — across an adoption too (`TreeFollow`). Read in one statement, so the count
+   * of events up to the tail's last is of the same rows.
+   */
+  async eventsToFollow(node: string, root: number, pids: readonly number[], tail?: number): Promise<{ rows: Array<{ id: number; json: string }>; follow: TreeFollow }> {
+    const s = q(nodeSchema(node));
+    const limit = tail === undefined ? '' : 'LIMIT $2';
+    const found = await this.db.query<{ id: number; json: string; upto: string }>(
+      `WITH t AS (SELECT id, json FROM ${s}.events_read WHERE pid = ANY($1) ORDER BY id DESC ${limit})
+       SELECT id, json, (SELECT count(*) FROM ${s}.events_read WHERE pid = ANY($1) AND id <= (SELECT MAX(id) FROM t)) AS upto FROM t ORDER BY id DESC`,
+      tail === undefined ? [pids] : [pids, tail],
+    );
+    const rows = found.rows.reverse().map((r) => storedRow({ id: r.id, json: r.json }) as { id: number; json: string });
+    const upto = Number(found.rows[0]?.upto ?? 0);
+    return { rows, follow: new TreeFollow(this, node, root, rows.at(-1)?.id ?? 0, upto) };
+  }
+
+  /** Whether `node`'s store has this process. */
+  async has(node: string, pid: number): Promise<boolean> {
+    const hit = await this.db.query(`SELECT 1 FROM ${q(nodeSchema(node))}.processes WHERE pid = $1 LIMIT 1`, [pid]);
+    return (hit.rowCount ?? 0) > 0;
+  }
+
+  /** The node whose store holds this process now, this one included (a tree moves when its node dies). */
+  async holderOf(pid: number): Promise<string | null> {
+    if (await this.has(this.self, pid)) return this.self;
+    return this.ownerOf(pid);
+  }
+
+  /** The id of the n-th event (from 1) of these pids on `node`, in order; 0 for the 0th. */
+  async nthEventId(node: string, pids: readonly number[], n: number): Promise<number> {
+    if (n <= 0) return 0;
+    const row = await this.db.query<{ id: number }>(`SELECT id FROM ${q(nodeSchema(node))}.events_read WHERE pid = ANY($1) ORDER BY id OFFSET $2 LIMIT 1`, [pids, n - 1]);
+    return Number(row.rows[0]?.id ?? 0);
+  }
+}
+
+/**
+ * `logs -f` of a process in another node's store, polled, wherever its tree goes: a tree adopted
+ * from a dead node moves to the adopter's schema with its events renumbered (in their old order),
+ * so a follow that finds the process gone from its node looks for it again (this node included)
+ * and goes on after as many of its events as it has already seen there — no event shown twice, none
+ * lost.
+ */
+export class TreeFollow {
+  constructor(
+    private readonly remote: RemoteNodes,
+    private node: string,
+    private readonly root: number,
+    /** The last event id seen on `node`. */
+    private after: number,
+    /** How many events of the followed pids are at or before `after` (what the follow has seen, counted). */
+    private seen: number,
+  ) {}
+
+  /** The node whose store it reads now. */
+  get at(): string {
+    return this.node;
+  }
+
+  /**
+   * Events of the watched pids after the last seen, oldest first. `watched` grows only by children
+   * whose first event comes after the last seen, so `seen` counts the same rows wherever they are.
+   */
+  async poll(watched: readonly number[]): Promise<Array<{ id: number; json: string }>> {
+    for (let moves = 0; ; moves++) {
+      const rows = await this.remote.events(this.node, watched, { after: this.after });
+      if (rows.length > 0) {
+        this.after = rows.at(-1)?.id ?? this.after;
+        this.seen += rows.length;
+        return rows;
+      }
+      if (moves > 0 || (await this.remote.has(this.node, this.root))) return [];
+      const holder = await this.remote.holderOf(this.root);
+      if (holder === null || holder === this.node) return [];
+      this.after = await this.remote.nthEventId(holder, watched, this.seen);
+      this.node = holder;
+    }
   }
 }

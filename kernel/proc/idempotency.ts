@@ -10,6 +10,7 @@
 import { AosError } from '../../sys/errno.js';
 import { canonicalJson } from '../../sys/canonical-json.js';
 import type { KernelStore } from '../store/api.js';
+import type { SpawnOptions } from './spawn.js';
 
 interface Entry {
   args: string;
@@ -38,6 +39,12 @@ function difference(was: string, now: string): string {
   return `${field} differs (${show(a[field])} then, ${show(b[field])} now)`;
 }
 
+/** What a keyed root spawn's key is checked against: its options, but not where it was asked from (cwd, preface). */
+export function keyedSpawnArgs(options: SpawnOptions): Record<string, unknown> {
+  const { cwd: _cwd, preface: _preface, ...args } = options;
+  return args as Record<string, unknown>;
+}
+
 export class IdempotencyKeys {
   private readonly entries = new Map<string, Entry>();
 
@@ -47,11 +54,16 @@ export class IdempotencyKeys {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The keys that have not expired, from the store (start-up). */
-  async load(): Promise<void> {
+  /**
+   * The keys that have not expired, from the store: at start-up, and (`pids`) the keys of a tree
+   * adopted from a dead node, which came with it (kernel/store/pg/moves.ts). A key known here is
+   * kept as it is.
+   */
+  async load(pids?: ReadonlySet<number>): Promise<void> {
     const now = this.now();
-    this.store.idempotency.expire(now);
+    if (!pids) this.store.idempotency.expire(now);
     for (const r of await this.store.idempotency.live(now)) {
+      if (pids && (!pids.has(r.pid) || this.entries.has(entryKey(r.scope, r.key)))) continue;
       this.entries.set(entryKey(r.scope, r.key), { args: r.args, pid: r.pid, pending: null, created: r.created_at, expires: r.expires_at });
     }
   }
@@ -71,14 +83,22 @@ export class IdempotencyKeys {
     return entry;
   }
 
+  /**
+   * The key's first request (its arguments as stored, when it came) against this one: EEXIST naming
+   * what differs, else nothing. Also for a key another node of a cluster holds.
+   */
+  static refuseOther(key: string, first: { args: string; created: number }, args: Record<string, unknown>): void {
+    const text = canonicalJson(args);
+    if (first.args === text) return;
+    throw new AosError('EEXIST', `idempotency key "${key}" was used at ${new Date(first.created).toISOString()} for another request: ${difference(first.args, text)}; use a new key for new work`);
+  }
+
   /** Run `start` once for this key and these arguments; EEXIST for the key with others. */
   async once(scope: string, key: string, args: Record<string, unknown>, start: () => number | Promise<number>): Promise<Keyed> {
     const text = canonicalJson(args);
     const existing = this.live(scope, key);
     if (existing) {
-      if (existing.args !== text) {
-        throw new AosError('EEXIST', `idempotency key "${key}" was used at ${new Date(existing.created).toISOString()} for another request: ${difference(existing.args, text)}; use a new key for new work`);
-      }
+      IdempotencyKeys.refuseOther(key, existing, args);
       const pid = existing.pid ?? (await (existing.pending as Promise<number>));
       return { pid, replayed: true };
     }

@@ -85,6 +85,14 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     const before = new Map((await psDirect(b.home, true)).filter((r) => r.node === 'b').map((r) => [r.pid, r]));
     const pids = [...before.keys()];
     expect(pids.length).toBe(2 * TREES);
+    // Followed from a node that does not adopt (c) and from the one that will (a): each follow goes on
+    // where the tree moves, and shows its whole history once, in order.
+    const workerPid = (k: number): number => [...before.values()].find((r) => r.name === `k${k}`)?.pid ?? 0;
+    const follows = [
+      { k: 0, run: c.cli(['logs', '-f', String(workerPid(0)), '--json'], { timeoutMs: 150_000 }) },
+      { k: 1, run: a.cli(['logs', '-f', String(workerPid(1)), '--json', '--tail', '3'], { timeoutMs: 150_000 }) },
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const bPid = (await b.daemonPid()) ?? 0;
     process.kill(bPid, 'SIGKILL');
 
@@ -110,6 +118,18 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
         expect(times).toBeLessThanOrEqual(1);
       }
     }
+    for (const follow of follows) {
+      const run = await follow.run;
+      expect(run.code, run.stderr).toBe(0);
+      const followed = events(run.stdout).filter((e) => e.type !== undefined);
+      const whole = events((await a.cli(['logs', String(workerPid(follow.k)), '--json'])).stdout);
+      // No tail: the whole history. A tail: its last events at the start, then all that came after.
+      if (follow.k === 0) expect(followed.length).toBe(whole.length);
+      else expect(followed.length).toBeGreaterThan(3);
+      expect(followed.map((e) => JSON.stringify(e))).toEqual(whole.slice(whole.length - followed.length).map((e) => JSON.stringify(e)));
+      expect(followed.at(-1)).toMatchObject({ type: 'state', to: 'exited' });
+    }
+
     // c adopted nothing; a says what it adopted; b is dead with nothing left to it.
     const status = JSON.parse((await c.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; state: string; adopted: number; processes: number }> } };
     const byName = new Map(status.cluster.nodes.map((n) => [n.name, n]));

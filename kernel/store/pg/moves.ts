@@ -1,7 +1,8 @@
 /**
  * A dead node's process trees taken over by a live node (issue 36: adoption). A tree's rows —
  * its processes (ended ones too: its history goes with it), transcripts, pending results, events,
- * messages and timers to it, webhook routes, journal, pending approvals and thread links — move
+ * messages and timers to it, webhook routes, journal, pending approvals, thread links and the
+ * idempotency keys that started its processes — move
  * from the dead node's schema into this store's in ONE transaction, which commits only while:
  *
  * - this node holds its epoch (the store's guard, first in every transaction);
@@ -28,6 +29,13 @@ const BY_PID: ReadonlyArray<[table: string, column: string]> = [
   ['approvals', 'pid'],
   ['thread_links', 'pid'],
 ];
+
+/**
+ * Rows keyed by something else, naming a process of the tree: its idempotency keys (a retry of the
+ * request that started it, asked of the adopter, finds them). A key this node already has for the
+ * same scope is this node's own work and stays; the moved one is dropped with its source.
+ */
+const KEYED: ReadonlyArray<[table: string, column: string]> = [['idempotency', 'pid']];
 
 /** Tables whose ids this store counts itself: the moved rows get new ones after its highest, in their old order. */
 const RENUMBERED: ReadonlyArray<[table: string, column: string]> = [
@@ -94,6 +102,10 @@ export class PgMoves implements StoreMoves {
           // No ON CONFLICT: a row that cannot move fails the move (retried, and said), never dropped with its source.
           this.db.prepare(`INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)}`).run(list);
         }
+        for (const [table, column] of KEYED) {
+          const c = this.columnsOf(table).join(', ');
+          this.db.prepare(`INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)} ON CONFLICT DO NOTHING`).run(list);
+        }
         for (const [table, column] of RENUMBERED) {
           const rest = this.columnsOf(table).filter((c) => c !== '"id"');
           const c = rest.join(', ');
@@ -106,7 +118,7 @@ export class PgMoves implements StoreMoves {
         }
         // The journal's own inserts take ids from its identity: after the moved ones.
         this.db.prepare("SELECT setval(pg_get_serial_sequence('journal', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM journal), 1))").get();
-        for (const [table, column] of [...BY_PID, ...RENUMBERED, ['processes', 'pid'] as const]) {
+        for (const [table, column] of [...BY_PID, ...KEYED, ...RENUMBERED, ['processes', 'pid'] as const]) {
           this.db.prepare(`DELETE FROM ${src}.${table} WHERE ${inList(column)}`).run(list);
         }
         moved = { pids, live: rows.filter((r) => r.state !== 'exited' && r.state !== 'killed').length };

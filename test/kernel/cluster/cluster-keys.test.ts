@@ -1,0 +1,114 @@
+/**
+ * Idempotency keys in a cluster (issue 36 with issue 33's keys): two kernels on one PostgreSQL,
+ * each behind its own socket with the daemon's handlers. A keyed spawn asked of the node that does
+ * not hold the key is answered by the one that does (the first process again; other arguments
+ * EEXIST); a dead node's keys move with its adopted trees, so a retry asked of the adopter finds
+ * them; a key a dead node holds for a tree nobody adopted (it ended) is answered from its store.
+ * And, from a review of the cluster's handlers: a spawn attached to a thread stays on the node asked.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Kernel } from '../../../kernel/kernel.js';
+import { KernelServer } from '../../../daemon/server.js';
+import { ownHandlers } from '../../../daemon/methods.js';
+import { serveOtherNodes } from '../../../daemon/cluster-methods.js';
+import { KernelClient } from '../../../client/client.js';
+import { param } from '../../../sys/param.js';
+import { ALL_CAPS } from '../../helpers/kernel-harness.js';
+import { until } from '../../helpers/until.js';
+import { PG_SKIP, postgresPerFile, stopBeating } from './pg-fixture.js';
+
+const pgServer = postgresPerFile();
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+});
+
+const HOLD = '[SYS_CALL::RECV_MSG] {"timeout_s": 600}';
+const EXIT = '[SYS_CALL::SYS_EXIT] {"code": 0}';
+
+interface Node {
+  name: string;
+  kernel: Kernel;
+  client: KernelClient;
+  spawn(params: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+async function setup(): Promise<{ url: string; dir: string; model: string }> {
+  const url = await pgServer.server.createDatabase();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-cluster-keys-'));
+  closers.push(() => rm(dir, { recursive: true, force: true }));
+  const tape = path.join(dir, 'tape.yaml');
+  await writeFile(tape, YAML.stringify({ agents: { hold: [HOLD], done: [EXIT] } }));
+  return { url, dir, model: `replay:${tape}` };
+}
+
+/** A kernel as a daemon has it: a node of the cluster, its socket, other nodes' requests served. */
+async function node(name: string, url: string, dir: string): Promise<Node> {
+  const home = path.join(dir, name);
+  const workspace = path.join(dir, 'ws');
+  const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, cluster: { url, node: name, workspace: { path: workspace, shared: true } } });
+  serveOtherNodes(kernel, ownHandlers);
+  const socket = path.join(dir, `${name}.sock`);
+  const server = await KernelServer.listen(kernel, { socket, home, workspace, onShutdown: () => undefined });
+  const client = await KernelClient.connect({ socket, kernelLog: path.join(dir, `${name}.log`) });
+  closers.push(async () => {
+    client.close();
+    await server.close();
+    await kernel.shutdown();
+  });
+  return { name, kernel, client, spawn: async (params) => (await client.request('spawn', params as never)) as unknown as Record<string, unknown> };
+}
+
+/** Make `dead` look a lease and a second silent to `by`, which then declares it dead at its next beat. */
+async function declareDead(by: Node, dead: Node): Promise<void> {
+  const cluster = dead.kernel.cluster;
+  if (!cluster) throw new Error('not a node');
+  stopBeating(cluster);
+  await by.kernel.cluster?.member.fenced(async (tx) => {
+    await tx.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [dead.name, param.clusterLeaseMs + 1_000]);
+  });
+  await by.kernel.cluster?.member.beat();
+}
+
+describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
+  it('a keyed spawn asked of another node is answered by the node that holds the key', async () => {
+    const { url, dir, model } = await setup();
+    const a = await node('a', url, dir);
+    const b = await node('b', url, dir);
+    const first = await a.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'k-1', watch: false });
+    const again = await b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'k-1', watch: false });
+    expect(again).toMatchObject({ pid: first.pid, replayed: true, node: 'a' });
+    // Nothing started on b.
+    expect(b.kernel.list()).toEqual([]);
+    const other = await b.spawn({ task: 'index the outbox', model, name: 'hold', idempotency_key: 'k-1', watch: false }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'EEXIST' });
+    expect((other as Error).message).toMatch(/task differs \("index" then, "index the outbox" now\)/);
+    // A new key on b starts there (or wherever b places it), once.
+    const fresh = await b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'k-2', watch: false });
+    expect(fresh.pid).not.toBe(first.pid);
+  });
+
+  it("a dead node's keys come with its adopted trees; a key of a tree that ended there is answered from its store", async () => {
+    const { url, dir, model } = await setup();
+    const a = await node('a', url, dir);
+    const live = await a.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'live', watch: false });
+    const ended = await a.spawn({ task: 'done', model, name: 'done', idempotency_key: 'ended', watch: false });
+    await a.kernel.waitExit(ended.pid as number);
+    a.kernel.store.flush();
+    const b = await node('b', url, dir);
+    await declareDead(b, a);
+    await until(() => b.kernel.isLive(live.pid as number), 20_000, "a's live tree to be adopted by b");
+    // The key came with the tree: b answers it itself, with the same process.
+    expect(b.kernel.keys.seen('root', 'live')).toBe(live.pid);
+    expect(await b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'live', watch: false })).toMatchObject({ pid: live.pid, replayed: true });
+    expect(b.kernel.list().filter((p) => p.name === 'hold')).toHaveLength(1);
+    // The ended tree stayed in a's store (nothing to resume): its key is answered from there.
+    expect(await b.spawn({ task: 'done', model, name: 'done', idempotency_key: 'ended', watch: false })).toMatchObject({ pid: ended.pid, replayed: true, node: 'a', state: 'exited' });
+    const other = await b.spawn({ task: 'done again', model, name: 'done', idempotency_key: 'ended', watch: false }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'EEXIST' });
+  }, 60_000);
+});
