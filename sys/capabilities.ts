@@ -6,6 +6,7 @@
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
 import { AosError } from './errno.js';
+import { keySegment } from './thread-key.js';
 
 /** What a syscall or a driver may ask of a process's capabilities. */
 export interface CapabilityView {
@@ -83,16 +84,42 @@ export function parseCapability(text: string): Capability {
   if (pattern !== null && (pattern === '' || pattern.includes('..'))) {
     throw new AosError('EINVAL', `bad pattern in capability "${text}"`);
   }
-  return { kind, pattern, regex: pattern === null ? null : compileGlob(kind === 'channel' ? channelPattern(pattern) : pattern, kind === 'thread' ? '/:' : '/') };
+  return { kind, pattern, regex: pattern === null ? null : kind === 'channel' ? channelRegex(pattern, 'grant') : compileGlob(pattern, kind === 'thread' ? '/:' : '/') };
 }
 
 /**
- * A channel pattern as it matches CHANNEL_SEND's subject `<name>/<chat>` (or `<name>/new/<chat>`,
- * a first message to a chat the channel never heard from): a bare name (`tg`, `*`) covers all of
- * its chats; `tg/*` only chats it heard from; `tg/new/**` only new ones (an `ask` rule's pattern).
+ * A channel pattern as it matches CHANNEL_SEND's subject: `<name>/<chat>`, or `<name>/new/<chat>`
+ * for a first message to a chat the channel never heard from, the chat written one way only
+ * (keySegment: Slack's `C0ABC` is `@c0@a@b@c`). The pattern names chats as the platform does
+ * (`slack/C0ABC`, `tg/-100200300`, globs of them); encoded here the same way, so no spelling of an
+ * id escapes a rule naming it.
+ *
+ * - a bare name (`tg`, `*`) covers all of its chats;
+ * - `tg/new/<chat>` only chats it never heard from (an `ask` rule's pattern);
+ * - `tg/<chat>` a chat, new or not — except, in a grant (`use: 'grant'`), a chat pattern with a
+ *   wildcard, which covers only chats it heard from: `channel:tg/*` answers, never writes cold.
+ *   A rule (deny, ask) covers new chats too: `deny: "channel:tg/6"` holds for the first message.
  */
-export function channelPattern(pattern: string): string {
-  return pattern.includes('/') ? pattern : `${pattern}/**`;
+export function channelRegex(pattern: string, use: 'grant' | 'rule'): RegExp {
+  const slash = pattern.indexOf('/');
+  if (slash === -1) return compileGlob(`${pattern}/**`);
+  const name = pattern.slice(0, slash);
+  const rest = pattern.slice(slash + 1);
+  const onlyNew = rest.startsWith('new/');
+  const chat = encodeChatGlob(onlyNew ? rest.slice(4) : rest);
+  const fresh = compileGlob(`${name}/new/${chat}`);
+  if (onlyNew) return fresh;
+  const heard = compileGlob(`${name}/${chat}`);
+  if (use === 'grant' && rest.includes('*')) return heard;
+  return new RegExp(`(?:${heard.source})|(?:${fresh.source})`);
+}
+
+/** A chat glob's ids as keySegment writes them; its wildcards kept. */
+function encodeChatGlob(glob: string): string {
+  return glob
+    .split(/(\*+)/)
+    .map((part) => (part.startsWith('*') || part === '' ? part : keySegment(part)))
+    .join('');
 }
 
 /** An immutable set of capabilities with a fast `allows`. */

@@ -39,3 +39,20 @@ export function checkThreadPrefix(prefix: string): string {
 function printable(text: string): string {
   return JSON.stringify(text.slice(0, 80)).slice(1, -1);
 }
+
+/**
+ * A platform id as one segment of a thread key, one way only (two ids never share a key): lower-case
+ * ASCII letters, digits, `_` and `-` kept; an upper-case letter written `@` and its lower case
+ * (Slack's `C0ABC` is `@c0@a@b@c`); any other character `+`, its code in hex and `_` — so an id
+ * fills one segment under the template's, never a separator of its own, and never another id's.
+ * Also how a chat is named in a channel capability's subject (sys/capabilities.ts channelRegex).
+ */
+export function keySegment(id: string): string {
+  let out = '';
+  for (const ch of id) {
+    if (/[a-z0-9_-]/.test(ch)) out += ch;
+    else if (/[A-Z]/.test(ch)) out += `@${ch.toLowerCase()}`;
+    else out += `+${(ch.codePointAt(0) ?? 0).toString(16)}_`;
+  }
+  return out === '' ? '+_' : out;
+}

@@ -6,7 +6,7 @@
  * then the chat, then the account; among equals the newest.
  */
 import { AosError } from '../../sys/errno.js';
-import { checkThreadKey } from '../../sys/thread-key.js';
+import { checkThreadKey, keySegment } from '../../sys/thread-key.js';
 import type { BindingRecord } from '../store/api.js';
 
 export const DEFAULT_THREAD = 'chat:{channel}:{chat}';
@@ -36,21 +36,7 @@ export function bindingFor(bindings: Iterable<BindingRecord>, to: MessageAddress
   return best;
 }
 
-/**
- * A platform id as one segment of a thread key, one way only (two ids never share a key): lower-case
- * ASCII letters, digits, `_` and `-` kept; an upper-case letter written `@` and its lower case
- * (Slack's `C0ABC` is `@c0@a@b@c`); any other character `+`, its code in hex and `_` — so an id
- * fills one segment under the template's, never a separator of its own, and never another id's.
- */
-export function keySegment(id: string): string {
-  let out = '';
-  for (const ch of id) {
-    if (/[a-z0-9_-]/.test(ch)) out += ch;
-    else if (/[A-Z]/.test(ch)) out += `@${ch.toLowerCase()}`;
-    else out += `+${(ch.codePointAt(0) ?? 0).toString(16)}_`;
-  }
-  return out === '' ? '+_' : out;
-}
+export { keySegment } from '../../sys/thread-key.js';
 
 /** The thread of a message under a binding's template. */
 export function threadKeyOf(template: string, to: MessageAddress): string {

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
-import { channelPattern, compileGlob } from '../../sys/capabilities.js';
+import { channelRegex, compileGlob } from '../../sys/capabilities.js';
 
 export const VERDICTS = ['allow', 'ask', 'deny'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -126,7 +126,7 @@ function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, fil
   if ((kind === 'fs.write' || kind === 'fs.read') && pattern !== null && !pattern.startsWith('/') && !pattern.startsWith('**')) {
     fail(file, line, `rule ${text}: a path pattern starts with / (the workspace root)`);
   }
-  const regex = pattern === null ? null : kind === 'exec' ? compileExecGlob(pattern) : compileGlob(kind === 'channel' ? channelPattern(pattern) : pattern);
+  const regex = pattern === null ? null : kind === 'exec' ? compileExecGlob(pattern) : kind === 'channel' ? channelRegex(pattern, 'rule') : compileGlob(pattern);
   const rule = { verdict, kind, pattern, text, line, regex };
   const broad = tooBroad(rule);
   if (broad) fail(file, line, `rule ${text} is too broad to be meant: ${broad}`);

@@ -76,6 +76,49 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     expect(k.fake.sent).toEqual([]);
   }, 30_000);
 
+  // Found and fixed: a rule's chat was matched as written against the subject's chat as keySegment
+  // writes it, and only in its `<name>/<chat>` form — so `deny: "channel:tg/6"` let the first
+  // message to chat 6 out (its subject is `tg/new/6`) and `deny: "channel:slack/C0PROD"` never held
+  // (the subject is `slack/@c0@p@r@o@d`). Rules now cover a chat new or not, in every spelling.
+  const HOLD = call('RECV_MSG', { timeout_s: 60 });
+  const ruled = (rule: string) => parsePolicy(`version: 1\nroot: {capabilities: [channel, spawn, ipc]}\nrules:\n  - ${rule}\n`, 'channel-rule').safety;
+
+  it('deny: "channel:tg/6" holds for the first message to chat 6, and a rule naming an upper-case id holds', async () => {
+    const k = await start({ writer: [call('CHANNEL_SEND', { to: 'fresh', text: 'cold open' }), call('CHANNEL_SEND', { to: 'mixed', text: 'to AbC' }), EXIT], idle: [HOLD] }, { safety: parsePolicy('version: 1\nroot: {capabilities: [channel, spawn, ipc]}\nrules:\n  - deny: "channel:tg/6"\n  - deny: "channel:tg/AbC"\n', 'deny-chats').safety });
+    const idle = (await k.spawn({ name: 'idle', task: 'idle' })).pid;
+    await k.kernel.channels.bind({ name: 'fresh', channel: 'tg', chat: '6', sender: '101', unit: null, pid: idle });
+    await k.kernel.channels.bind({ name: 'mixed', channel: 'tg', chat: 'AbC', sender: '101', unit: null, pid: idle });
+    expect(await inject(k, msg('AbC'))).toBe('accepted');
+    const pcb = await k.run({ name: 'writer', capabilities: ['channel:tg'] });
+    const results = k.results(pcb.pid).filter((r) => r.name === 'CHANNEL_SEND');
+    expect(results.map((r) => r.errno), resultOf(k, pcb.pid)).toEqual(['EACCES', 'EACCES']);
+    expect(k.fake.sent).toEqual([]);
+  }, 30_000);
+
+  it('ask: "channel:tg/6" asks a person before the first message to chat 6 too', async () => {
+    const k = await start({ writer: [call('CHANNEL_SEND', { to: 'fresh', text: 'cold open' }), EXIT] }, { safety: ruled('ask: "channel:tg/6"') });
+    await k.kernel.channels.bind({ name: 'fresh', channel: 'tg', chat: '6', sender: '101', unit: null, pid: (await k.spawn({ name: 'idle', task: 'idle' })).pid });
+    const pcb = await k.spawn({ name: 'writer', task: 'write', capabilities: ['channel:tg'] });
+    await until(() => k.kernel.safety.approvals.list(10).length === 1, 20_000, 'an approval request');
+    expect(k.fake.sent).toEqual([]);
+    k.kernel.safety.approvals.deny(k.kernel.safety.approvals.list(10)[0]!.id, 'socket');
+    await k.kernel.waitExit(pcb.pid);
+    expect(k.fake.sent).toEqual([]);
+  }, 30_000);
+
+  it('a grant naming a chat exactly reaches it, new or known, whatever its case; a wildcard grant only chats heard from', async () => {
+    const k = await start({ writer: [call('CHANNEL_SEND', { to: 'fresh', text: 'first' }), call('CHANNEL_SEND', { to: 'mixed', text: 'to AbC' }), call('CHANNEL_SEND', { to: 'other', text: 'to 7' }), EXIT], idle: [HOLD] });
+    const idle = (await k.spawn({ name: 'idle', task: 'idle' })).pid;
+    await k.kernel.channels.bind({ name: 'fresh', channel: 'tg', chat: '6', sender: '101', unit: null, pid: idle });
+    await k.kernel.channels.bind({ name: 'mixed', channel: 'tg', chat: 'AbC', sender: '101', unit: null, pid: idle });
+    await k.kernel.channels.bind({ name: 'other', channel: 'tg', chat: '7', sender: '101', unit: null, pid: idle });
+    expect(await inject(k, msg('AbC'))).toBe('accepted');
+    const pcb = await k.run({ name: 'writer', capabilities: ['channel:tg/6', 'channel:tg/AbC', 'channel:tg/7*'] });
+    const results = k.results(pcb.pid).filter((r) => r.name === 'CHANNEL_SEND');
+    expect(results.map((r) => r.errno ?? 'ok'), resultOf(k, pcb.pid)).toEqual(['ok', 'ok', 'EPERM']);
+    expect(k.fake.sent.map((m) => String(m.chat_id))).toEqual(['6', 'AbC']);
+  }, 30_000);
+
   it('malformed adapter answers to a send (null, objects, huge ids, thrown non-errors) are survived', async () => {
     const sends = Array.from({ length: 5 }, (_, i) => call('CHANNEL_SEND', { to: 'inbound', text: `reply ${i}` }));
     const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), ...sends, EXIT] });

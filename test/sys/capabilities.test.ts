@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AosError } from '../../sys/errno.js';
-import { CAPABILITY_KINDS, CapabilitySet, parseCapability } from '../../sys/capabilities.js';
+import { CAPABILITY_KINDS, CapabilitySet, channelRegex, parseCapability } from '../../sys/capabilities.js';
+import { keySegment } from '../../sys/thread-key.js';
 
 function errnoOf(fn: () => unknown): string {
   try {
@@ -288,5 +289,40 @@ describe('properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('channelRegex: a channel pattern against the subject CHANNEL_SEND is checked as', () => {
+  // The subject: `<name>/<chat>` (heard from) or `<name>/new/<chat>`, the chat as keySegment writes it.
+  const heard = (name: string, chat: string): string => `${name}/${keySegment(chat)}`;
+  const fresh = (name: string, chat: string): string => `${name}/new/${keySegment(chat)}`;
+  const cases: Array<[pattern: string, use: 'grant' | 'rule', subject: string, matches: boolean]> = [
+    ['tg', 'grant', fresh('tg', '6'), true],
+    ['tg', 'rule', heard('tg', '6'), true],
+    ['tg', 'grant', heard('tgx', '6'), false],
+    ['tg/6', 'rule', fresh('tg', '6'), true],
+    ['tg/6', 'rule', heard('tg', '6'), true],
+    ['tg/6', 'grant', fresh('tg', '6'), true],
+    ['tg/6', 'rule', heard('tg', '66'), false],
+    ['tg/-100200300', 'rule', fresh('tg', '-100200300'), true],
+    ['slack/C0PROD', 'rule', heard('slack', 'C0PROD'), true],
+    ['slack/C0PROD', 'rule', fresh('slack', 'C0PROD'), true],
+    ['slack/C0PROD', 'rule', heard('slack', 'c0prod'), false],
+    ['slack/C0*', 'rule', fresh('slack', 'C0PROD'), true],
+    ['slack/C0*', 'grant', heard('slack', 'C0PROD'), true],
+    ['slack/C0*', 'grant', fresh('slack', 'C0PROD'), false],
+    ['tg/*', 'grant', heard('tg', '6'), true],
+    ['tg/*', 'grant', fresh('tg', '6'), false],
+    ['tg/*', 'rule', fresh('tg', '6'), true],
+    ['tg/new/**', 'rule', fresh('tg', '6'), true],
+    ['tg/new/**', 'rule', heard('tg', '6'), false],
+    ['*/new/**', 'rule', fresh('slack', 'C0PROD'), true],
+    ['tg/a b', 'rule', heard('tg', 'a b'), true],
+    ['tg/new', 'rule', heard('tg', 'new'), true],
+    ['tg/new', 'rule', fresh('tg', 'new'), true],
+    ['tg/**', 'grant', fresh('tg', 'AnY/thing'), true],
+  ];
+  it.each(cases)('%s (%s) against %s: %s', (pattern, use, subject, matches) => {
+    expect(channelRegex(pattern, use).test(subject)).toBe(matches);
   });
 });
