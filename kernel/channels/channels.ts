@@ -12,8 +12,8 @@ import type { BindingInfo, BindingSpec, ChannelInfo, ChannelMessageInfo, Channel
 import type { BindingRecord, ChannelMessageRecord } from '../store/api.js';
 import { checkIdPattern, checkThreadTemplate, DEFAULT_THREAD } from './bindings.js';
 import { type ChannelsHost, type ChannelsState, type InboundMessage, type LiveChannel, senderKey } from './host.js';
-import { handleInbound, route } from './inbound.js';
-import { launchAdapter, normalSpec, startHook, stopHook } from './launch.js';
+import { bindingConversations, handleInbound, route } from './inbound.js';
+import { forgetHook, launchAdapter, normalSpec, startHook, stopHook } from './launch.js';
 import { expire, pair } from './pairing.js';
 import { channelOf, channelSend, forgetPin, type SendAnswer, type SendRequest } from './send.js';
 
@@ -65,7 +65,16 @@ export class Channels implements ChannelsApi {
     this.state.channels.delete(name);
     stopHook(this.state, live);
     await live.adapter.stop();
-    for (const [id, b] of this.state.bindings) if (b.channel === name) this.state.bindings.delete(id);
+    for (const [id, b] of this.state.bindings) {
+      if (b.channel !== name) continue;
+      this.state.bindings.delete(id);
+      forgetConversations(this.state, b);
+    }
+    // A channel added again under this name (another bot, another platform) starts from nothing: no
+    // chat it heard from, no process answering one of its chats, not the old hook's URL.
+    for (const key of this.state.known) if (key.startsWith(senderKey(name, ''))) this.state.known.delete(key);
+    for (const [pid, origin] of this.state.origins) if (origin.channel === name) this.state.origins.delete(pid);
+    forgetHook(this.state, name);
     for (const [key, s] of this.state.senders) if (s.channel === name) this.state.senders.delete(key);
     for (const [code, p] of this.state.pairings) if (p.channel === name) this.state.pairings.delete(code);
     this.state.host.store.channels.removeChannel(name);
@@ -134,6 +143,7 @@ export class Channels implements ChannelsApi {
     const row = this.state.bindings.get(id);
     if (!row) throw new AosError('ENOENT', `no binding ${id} (aos channel show <name> lists them)`);
     this.state.bindings.delete(id);
+    forgetConversations(this.state, row);
     this.state.host.store.channels.removeBinding(id);
     await this.state.host.store.committed();
     return bindingInfo(row);
@@ -221,3 +231,9 @@ function messageInfo(r: ChannelMessageRecord): ChannelMessageInfo & { thread: st
 }
 
 export type { InboundMessage };
+
+/** A binding's live runs per thread, forgotten: its later messages start none of them again. */
+function forgetConversations(state: ChannelsState, binding: BindingRecord): void {
+  const prefix = bindingConversations(binding);
+  for (const key of state.conversations.keys()) if (key.startsWith(prefix)) state.conversations.delete(key);
+}

@@ -134,8 +134,15 @@ function conversationRun(state: ChannelsState, binding: BindingRecord, threadKey
   return null;
 }
 
-/** A conversation is a binding's in a thread: two bindings sharing a chat's thread never share a run. */
-const conversationKey = (binding: BindingRecord, threadKey: string): string => `${binding.id}\u0000${threadKey}`;
+/**
+ * A conversation is a binding's in a thread: two bindings sharing a chat's thread never share a run,
+ * and a binding made again under an old one's name (its id) is another binding — it never takes the
+ * old one's runs (channels.ts unbind forgets them too).
+ */
+export const conversationKey = (binding: BindingRecord, threadKey: string): string => `${bindingConversations(binding)}${threadKey}`;
+
+/** The start of every conversation key of a binding. */
+export const bindingConversations = (binding: BindingRecord): string => `${binding.id}\u0000${binding.created_at}\u0000`;
 
 function toProcess(state: ChannelsState, live: LiveChannel, m: Inbound, pid: number, threadKey: string, remember: (pid: number | null) => void): InboundStatus {
   try {

@@ -149,6 +149,11 @@ export async function startHook(state: ChannelsState, live: LiveChannel): Promis
   });
 }
 
+/** A removed channel's hook token: the same name added again gets a new URL. */
+export function forgetHook(state: ChannelsState, name: string): void {
+  state.host.store.setMeta(hookMeta(name), '');
+}
+
 export function stopHook(state: ChannelsState, live: LiveChannel): void {
   if (live.hookToken) state.host.webhooks.removeRoute(live.hookToken);
 }

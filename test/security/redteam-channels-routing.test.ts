@@ -64,4 +64,37 @@ describe.skipIf(!bwrap)('red team: routing between bindings', () => {
     const origin = k.kernel.channels.state.origins.get(admin!);
     expect({ reachedAdminStdin: reached.length, adminOriginSender: origin?.message_id === member.message_id ? '901' : '900', faqRuns: runsOf(k, 'faq').length - faqBefore }).toEqual({ reachedAdminStdin: 0, adminOriginSender: '900', faqRuns: 1 });
   }, 30_000);
+
+  // Found and fixed (a red-team review): unbind and channel remove forgot nothing of the binding's
+  // live runs, and a run was found by the binding's id — its name. A binding made again under the
+  // old name, pointing at another unit, wrote the next message into the old unit's live run.
+  it("a binding made again under an old one's name never writes into the old binding's live run", async () => {
+    const k = await start({ admin: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('SYS_READ_STDIN', { timeout_s: 20 }), EXIT], faq: [EXIT] });
+    await group(k);
+    const conv = await k.kernel.channels.bind({ name: 'conv', channel: 'tg', chat: '5', sender: '901', unit: 'admin' });
+    expect(await inject(k, msg('5', '901', 'first, to admin'))).toBe('accepted');
+    const [admin] = runsOf(k, 'admin');
+    expect(admin).toBeDefined();
+    await k.kernel.channels.unbind(conv.id);
+    await k.kernel.channels.bind({ name: 'conv', channel: 'tg', chat: '5', sender: '901', unit: 'faq' });
+    const faqBefore = runsOf(k, 'faq').length;
+    expect(await inject(k, msg('5', '901', 'second, to faq now'))).toBe('accepted');
+    expect(stdinOf(k, admin!).filter((line) => line.includes('second, to faq now'))).toEqual([]);
+    expect(runsOf(k, 'faq').length - faqBefore).toBe(1);
+  }, 30_000);
+
+  it('a channel added again under a removed one\'s name starts from nothing: no chat heard from, no answer to an old chat', async () => {
+    const k = await start({ admin: [call('SYS_READ_STDIN', { timeout_s: 20 }), EXIT], faq: [EXIT] });
+    await group(k);
+    expect(await inject(k, msg('5', '900', 'rotate the keys'))).toBe('accepted');
+    const [admin] = runsOf(k, 'admin');
+    const state = k.kernel.channels.state;
+    expect(state.origins.get(admin!)?.channel).toBe('tg');
+    expect([...state.known].some((key) => key.startsWith('tg\u0000'))).toBe(true);
+    expect([...state.conversations.keys()].length).toBeGreaterThan(0);
+    await k.kernel.channels.remove('tg');
+    expect(state.origins.get(admin!)).toBeUndefined();
+    expect([...state.known].filter((key) => key.startsWith('tg\u0000'))).toEqual([]);
+    expect([...state.conversations.keys()]).toEqual([]);
+  }, 30_000);
 });

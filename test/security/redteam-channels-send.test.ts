@@ -101,7 +101,7 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     const pcb = await k.spawn({ name: 'writer', task: 'write', capabilities: ['channel:tg'] });
     await until(() => k.kernel.safety.approvals.list(10).length === 1, 20_000, 'an approval request');
     expect(k.fake.sent).toEqual([]);
-    k.kernel.safety.approvals.deny(k.kernel.safety.approvals.list(10)[0]!.id, 'socket');
+    k.kernel.safety.approvals.deny(k.kernel.safety.approvals.list(10)[0]!.id, 'not this chat', 'socket');
     await k.kernel.waitExit(pcb.pid);
     expect(k.fake.sent).toEqual([]);
   }, 30_000);
