@@ -31,16 +31,28 @@ export interface RunningAdapter {
 /** What a handler awaits when the adapter is ending: nothing, ever (grammY must not confirm the update). */
 const never = (): Promise<never> => new Promise<never>(() => undefined);
 
+/**
+ * Who sent a message. One written on behalf of a chat — an anonymous group admin, a channel's post,
+ * a forward from a linked channel — carries in `from` a stand-in user every such message shares
+ * (GroupAnonymousBot 1087968824, Channel_Bot 136817688, 777000): the sender is that chat, named
+ * `chat:<id>`, never the stand-in — pairing one anonymous admin must not let in every group's.
+ */
+function senderOf(m: Message): InboundMessage['sender'] {
+  const chat = m.sender_chat ?? (m.from ? null : m.chat);
+  if (chat) return { id: `chat:${chat.id}`, name: ('title' in chat && chat.title) || ('first_name' in chat && chat.first_name) || 'a chat' };
+  const from = m.from as NonNullable<Message['from']>;
+  return { id: String(from.id), name: [from.first_name, from.last_name].filter(Boolean).join(' '), ...(from.username ? { username: from.username } : {}) };
+}
+
 /** A Telegram message as the protocol's inbound message. */
 export function inboundOf(account: string, m: Message): InboundMessage {
   const attachments = (['photo', 'document', 'audio', 'voice', 'video', 'sticker'] as const).filter((kind) => m[kind] !== undefined).map((kind) => ({ kind }));
-  const from = m.from;
   return {
     channel: 'telegram',
     account,
     chat: String(m.chat.id),
     thread: m.message_thread_id === undefined ? null : String(m.message_thread_id),
-    sender: from ? { id: String(from.id), name: [from.first_name, from.last_name].filter(Boolean).join(' '), ...(from.username ? { username: from.username } : {}) } : { id: String(m.chat.id), name: 'unknown' },
+    sender: senderOf(m),
     message_id: String(m.message_id),
     text: m.text ?? m.caption ?? '',
     attachments,

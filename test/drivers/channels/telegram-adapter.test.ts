@@ -14,6 +14,8 @@ import { type EgressProxy, startEgressProxy } from '../../../drivers/net/egress-
 import { type FakeTelegram, startFakeTelegram } from '../../fakes/fake-telegram.js';
 import { ROOT } from '../../helpers/cli.js';
 import { until } from '../../helpers/until.js';
+import type { Message } from 'grammy/types';
+import { inboundOf } from '../../../drivers/channels/telegram-adapter.js';
 
 const TOKEN = '777:adapter-test';
 
@@ -103,4 +105,33 @@ describe('the Telegram adapter', () => {
     await until(() => second.lines.some((l) => l.method === 'channel.inbound'), 15_000);
     expect(second.lines.find((l) => l.method === 'channel.inbound')?.params).toMatchObject({ chat: '7', text: 'did you get this?' });
   }, 40_000);
+});
+
+// Found and fixed (a red-team review): a message sent on behalf of a chat (an anonymous group admin,
+// a channel's post) carries in `from` a stand-in user every such message shares; the adapter took
+// it as the sender, so pairing one group's anonymous admin paired every group's.
+describe('inboundOf: who sent a message', () => {
+  const anonymous = (chat: number): Message =>
+    ({
+      message_id: 1,
+      date: 0,
+      chat: { id: chat, type: 'supergroup', title: `group ${chat}` },
+      from: { id: 1087968824, is_bot: true, first_name: 'Group', username: 'GroupAnonymousBot' },
+      sender_chat: { id: chat, type: 'supergroup', title: `group ${chat}` },
+      text: 'hi',
+    }) as Message;
+
+  it('is the chat a message was sent on behalf of, never the stand-in user all such messages share', () => {
+    const a = inboundOf('bot', anonymous(-100777));
+    const b = inboundOf('bot', anonymous(-100888));
+    expect(a.sender).toEqual({ id: 'chat:-100777', name: 'group -100777' });
+    expect(b.sender.id).toBe('chat:-100888');
+    const channelPost = inboundOf('bot', { message_id: 2, date: 0, chat: { id: -100999, type: 'channel', title: 'news' }, text: 'post' } as Message);
+    expect(channelPost.sender).toEqual({ id: 'chat:-100999', name: 'news' });
+  });
+
+  it("is the user for a person's own message", () => {
+    const m = inboundOf('bot', { message_id: 3, date: 0, chat: { id: 42, type: 'private', first_name: 'Ann' }, from: { id: 42, is_bot: false, first_name: 'Ann', last_name: 'Lee', username: 'ann' }, text: 'hello' } as Message);
+    expect(m.sender).toEqual({ id: '42', name: 'Ann Lee', username: 'ann' });
+  });
 });
