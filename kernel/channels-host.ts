@@ -40,7 +40,8 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
     },
     fireUnit: (name, f) =>
       k.units.fire(name, { trigger: f.label, scheduledFor: null, catchUp: false, fields: f.fields, event: f.event, eventId: f.eventId, attach: f.attach, bind: (pid) => (f.bind(pid), {}) }),
-    sendStdin: (pid, text) => k.mailboxes.sendStdin(pid, text),
+    sendStdin: (pid, text, queued) => k.mailboxes.sendStdin(pid, text, queued),
+    onStdinShown: (listener) => k.mailboxes.onShown(listener),
     isLive: (pid) => {
       const proc = k.table.get(pid);
       return proc !== undefined && !isEnded(proc.pcb.state);

@@ -287,7 +287,8 @@ export class Kernel implements SpawnCore {
   threadsReference = (proc: Proc): string | Promise<string> => (proc.pcb.threads?.length ? attachedThreads(this.threads, proc) : '');
   gate = (proc: Proc): CallGate => this.safety.gate(proc);
   /** `aos send`: write to a process's stdin from outside (pid 0). */
-  send = (pid: number, text: string): void => this.mailboxes.sendStdin(pid, text);
+  send = (pid: number, text: string): void => void this.mailboxes.sendStdin(pid, text);
+  stdinShown = (pid: number, ids: readonly number[]): void => this.mailboxes.shown(pid, ids);
   /** The daemon is dying of an error raised while working for `pid`: the next start charges the crash to it alone. */
   noteCrash = (pid: number | null): void => noteCrash(this, pid);
 

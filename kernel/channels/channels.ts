@@ -23,7 +23,21 @@ export class Channels implements ChannelsApi {
   readonly state: ChannelsState;
 
   constructor(host: ChannelsHost) {
-    this.state = { host, channels: new Map(), bindings: new Map(), senders: new Map(), pairings: new Map(), origins: new Map(), conversations: new Map(), known: new Set() };
+    this.state = { host, channels: new Map(), bindings: new Map(), senders: new Map(), pairings: new Map(), origins: new Map(), unread: new Map(), conversations: new Map(), known: new Set() };
+    host.onStdinShown((pid, ids) => this.shown(pid, ids));
+  }
+
+  /** A process's model was shown these stdin lines: the last channel message among them is what `to: "inbound"` answers. */
+  private shown(pid: number, ids: readonly number[]): void {
+    const unread = this.state.unread.get(pid);
+    if (!unread) return;
+    for (const id of ids) {
+      const origin = unread.get(id);
+      if (!origin) continue;
+      unread.delete(id);
+      this.state.origins.set(pid, origin);
+    }
+    if (unread.size === 0) this.state.unread.delete(pid);
   }
 
   /** Start-up: what the store holds, and every channel's adapter started. */
@@ -74,6 +88,7 @@ export class Channels implements ChannelsApi {
     // chat it heard from, no process answering one of its chats, not the old hook's URL.
     for (const key of this.state.known) if (key.startsWith(senderKey(name, ''))) this.state.known.delete(key);
     for (const [pid, origin] of this.state.origins) if (origin.channel === name) this.state.origins.delete(pid);
+    for (const unread of this.state.unread.values()) for (const [id, origin] of unread) if (origin.channel === name) unread.delete(id);
     forgetHook(this.state, name);
     for (const [key, s] of this.state.senders) if (s.channel === name) this.state.senders.delete(key);
     for (const [code, p] of this.state.pairings) if (p.channel === name) this.state.pairings.delete(code);
@@ -194,6 +209,7 @@ export class Channels implements ChannelsApi {
   /** A process ended: nothing more is routed to it as a conversation's run. */
   processEnded(pid: number): void {
     this.state.origins.delete(pid);
+    this.state.unread.delete(pid);
     forgetPin(this.state, pid);
   }
 

@@ -34,7 +34,10 @@ export interface ChannelsHost {
   appendThread(key: string, entry: { text: string; pid: number; kind: 'message' }): void;
   hasUnit(name: string): boolean;
   fireUnit(name: string, firing: ChannelFiring): Promise<{ outcome: string; pid: number | null; reason: string | null; deduped?: boolean }>;
-  sendStdin(pid: number, text: string): void;
+  /** Write a line to a process's stdin; `queued` hears its id before the process may read it. */
+  sendStdin(pid: number, text: string, queued: (id: number) => void): number;
+  /** Hear which stdin lines a process's model has been shown (Mailboxes.onShown). */
+  onStdinShown(listener: (pid: number, ids: readonly number[]) => void): () => void;
   isLive(pid: number): boolean;
   audit(input: AuditInput): void;
   log(level: LogLevel, message: string): void;
@@ -73,6 +76,12 @@ export interface ChannelsState {
   readonly senders: Map<string, SenderRecord>;
   readonly pairings: Map<string, PairingRecord>;
   readonly origins: Map<number, Origin>;
+  /**
+   * Messages written to a process's stdin and not yet shown to its model, by stdin line id: each
+   * becomes its origin when the model is shown it (a read, a turn's notice) — never when queued, so
+   * `to: "inbound"` answers the message the model read, not one that arrived while it wrote.
+   */
+  readonly unread: Map<number, Map<number, Origin>>;
   /** A unit binding's live run per thread: later messages of that conversation go to its stdin. */
   readonly conversations: Map<string, number>;
   /** `${channel}\0${chat}` of chats heard from or written to: a send anywhere else is to a new recipient. */

@@ -14,7 +14,7 @@ import { param } from '../../sys/param.js';
 import type { InboundStatus } from '../../drivers/channels/protocol.js';
 import type { BindingRecord } from '../store/api.js';
 import { bindingFor, threadKeyOf } from './bindings.js';
-import type { ChannelsState, InboundMessage, LiveChannel } from './host.js';
+import type { ChannelsState, InboundMessage, LiveChannel, Origin } from './host.js';
 import { senderKey } from './host.js';
 import { unknownSender } from './pairing.js';
 import { dedupKey, note } from './record.js';
@@ -145,14 +145,20 @@ export const conversationKey = (binding: BindingRecord, threadKey: string): stri
 export const bindingConversations = (binding: BindingRecord): string => `${binding.id}\u0000${binding.created_at}\u0000`;
 
 function toProcess(state: ChannelsState, live: LiveChannel, m: Inbound, pid: number, threadKey: string, remember: (pid: number | null) => void): InboundStatus {
+  // Its origin when the model is shown it (Channels.shown), not now: the model may be writing its
+  // answer to an earlier message. Noted before the process can read it (a blocked read takes it at once).
+  const origin = { channel: live.spec.name, chat: m.chat, thread: m.thread, message_id: m.message_id, threadKey };
+  const unread = state.unread.get(pid) ?? new Map<number, Origin>();
   try {
-    state.host.sendStdin(pid, `[CHANNEL::MESSAGE] ${jsonLine({ ...eventOf(live, m), thread_key: threadKey })}`);
+    state.host.sendStdin(pid, `[CHANNEL::MESSAGE] ${jsonLine({ ...eventOf(live, m), thread_key: threadKey })}`, (line) => {
+      unread.set(line, origin);
+      state.unread.set(pid, unread);
+    });
   } catch (error) {
     remember(null);
     note(state, live, m, { status: 'dropped', threadKey, reason: `process ${pid}: ${(error as Error).message} (the message is in thread ${threadKey})` });
     return 'dropped';
   }
-  state.origins.set(pid, { channel: live.spec.name, chat: m.chat, thread: m.thread, message_id: m.message_id, threadKey });
   remember(pid);
   note(state, live, m, { status: 'accepted', pid, threadKey });
   return 'accepted';

@@ -67,6 +67,8 @@ export interface Notice {
   kind: 'message' | 'stdin' | 'child_exit' | 'timer' | 'webhook' | 'stop';
   /** The pid the notice is about (sender, child), for de-duplication when a call consumes it. */
   pid?: number;
+  /** A stdin notice: the id of the line it shows the model (Mailboxes.onShown hears of it when shown). */
+  stdin?: number;
   text: string;
 }
 

@@ -15,7 +15,25 @@ import { persist } from '../proc/transcript.js';
 import { notify } from '../proc/lifecycle.js';
 
 export class Mailboxes {
+  private readonly shownListeners = new Set<(pid: number, ids: readonly number[]) => void>();
+
   constructor(private readonly kernel: ProcCore) {}
+
+  /**
+   * Hear which stdin lines (by id) a process's model has been shown — taken with SYS_READ_STDIN, or
+   * shown in a notice at the top of a turn: a channel's reply target follows what the model read,
+   * not what was queued after it.
+   */
+  onShown(listener: (pid: number, ids: readonly number[]) => void): () => void {
+    this.shownListeners.add(listener);
+    return () => this.shownListeners.delete(listener);
+  }
+
+  /** Stdin lines shown to `pid`'s model (the turn's notices, a read). */
+  shown(pid: number, ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    for (const listener of this.shownListeners) listener(pid, ids);
+  }
 
   /** A live process the caller may talk to: IPC stays inside one process tree. */
   liveTarget(from: Proc, pid: number, verb: string): Proc {
@@ -55,21 +73,25 @@ export class Mailboxes {
     return taken.map(({ from_pid, content, ts }) => ({ from_pid, content, ts }));
   }
 
-  /** `aos send`: write to a process's stdin from outside (pid 0). */
-  sendStdin(pid: number, text: string): void {
+  /**
+   * `aos send`: write to a process's stdin from outside (pid 0). The line's id; `queued` hears it
+   * first, before the process is woken (a blocked read may take the line at once).
+   */
+  sendStdin(pid: number, text: string, queued?: (id: number) => void): number {
     const target = this.kernel.table.get(pid);
     const ended = !target || isEnded(target.pcb.state) ? (target?.pcb ?? this.kernel.table.endedPcb(pid)) : undefined;
     if (ended) throw new AosError('ESRCH', `process ${pid} has ended (${describeEnd(ended.state, ended.exitCode, ended.exitReason)}); it reads no more input`);
     if (!target) throw new AosError('ESRCH', `no such process ${pid}`);
-    this.writeStdin(target, text, 0);
+    return this.writeStdin(target, text, 0, queued);
   }
 
-  writeStdin(target: Proc, text: string, fromPid: number): void {
+  writeStdin(target: Proc, text: string, fromPid: number, queued?: (id: number) => void): number {
     const buffered = target.stdin.reduce((n, s) => n + s.text.length, 0);
     if (buffered + text.length > param.maxStdinBytes) {
       throw new AosError('EAGAIN', `process ${target.pid}'s stdin is full (${param.maxStdinBytes} bytes)`);
     }
     const id = this.kernel.store.ids.nextMessageId();
+    queued?.(id);
     target.feedStdin({ id, text });
     const ts = new Date().toISOString();
     this.kernel.store.mail.addMessage({ id, to_pid: target.pid, channel: 'stdin', from_pid: fromPid, content: text, ts });
@@ -77,10 +99,11 @@ export class Mailboxes {
     this.kernel.events.emit({ type: 'message', pid, from_pid: fromPid, to_pid: target.pid, channel: 'stdin', content: text });
     if (target.pcb.wait?.kind === 'stdin') {
       target.wake('ready');
-      return;
+      return id;
     }
     const payload = { from_pid: fromPid, text, hint: 'SYS_READ_STDIN takes it' };
-    notify(this.kernel, target, { kind: 'stdin', pid: fromPid, text: formatEvent('STDIN', payload) });
+    notify(this.kernel, target, { kind: 'stdin', pid: fromPid, stdin: id, text: formatEvent('STDIN', payload) });
+    return id;
   }
 
   /** Take everything on stdin (SYS_READ_STDIN). */
@@ -89,6 +112,7 @@ export class Mailboxes {
     this.kernel.store.mail.deleteMessages(taken.map((m) => m.id));
     proc.dropNotices('stdin');
     persist(this.kernel.store, proc);
+    this.shown(proc.pid, taken.map((m) => m.id));
     return taken.map((m) => m.text).join('');
   }
 

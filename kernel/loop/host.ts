@@ -35,6 +35,8 @@ export interface LoopHost extends ProcCore {
   readonly privacy?: PrivacyPolicy | null;
   /** A decision for the audit trail (the privacy rules'). */
   audit?(input: AuditInput): void;
+  /** Stdin lines (by id) the turn's notices show the model (Mailboxes.shown). */
+  stdinShown?(pid: number, ids: readonly number[]): void;
   /** Budgets over time: a turn reserves before it sends and settles after (kernel/cost/budgets.ts). */
   readonly budgets?: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'pausedOn' | 'forget' | 'countsOf' | 'emit'>;
 }

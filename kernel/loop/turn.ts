@@ -130,7 +130,9 @@ function endOnError(kernel: LoopHost, proc: Proc, error: unknown): void {
 /** Notices that arrived since the last turn join the latest kernel message. */
 function flushNotices(kernel: LoopHost, proc: Proc): void {
   if (proc.notices.length === 0) return;
-  const text = formatNotices(proc.takeNotices());
+  const notices = proc.takeNotices();
+  const text = formatNotices(notices);
+  kernel.stdinShown?.(proc.pid, notices.flatMap((n) => (n.stdin === undefined ? [] : [n.stdin])));
   const last = proc.transcript[proc.transcript.length - 1];
   if (last && last.role === 'user') amendTranscript(kernel.store, proc, `${last.text}\n${text}`);
   else appendTranscript(kernel.store, proc, 'user', text);

@@ -119,6 +119,26 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     expect(k.fake.sent.map((m) => String(m.chat_id))).toEqual(['6', 'AbC']);
   }, 30_000);
 
+  // Found and fixed (a red-team review): a message's origin was set when it was queued on stdin, so a
+  // message from chat 6 arriving while the model wrote its answer to chat 5's moved `to: "inbound"`
+  // to chat 6. The origin now follows what the model was shown (a read, a turn's notice).
+  it('to: "inbound" answers the message the model read, not one that arrived while it wrote', async () => {
+    const k = await start({
+      listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), { reply: call('CHANNEL_SEND', { to: 'inbound', text: 'the private answer for chat 5' }), delay_ms: 3000 }, call('CHANNEL_SEND', { to: 'inbound', text: 'and now to 6' }), EXIT],
+    });
+    const pcb = await k.spawn({ name: 'listener', capabilities: ['channel:tg'] });
+    await k.kernel.channels.bind({ channel: 'tg', sender: '101', pid: pcb.pid });
+    await inject(k, msg('5', 'a question from chat 5'));
+    await until(() => k.results(pcb.pid).some((r) => r.name === 'SYS_READ_STDIN' && r.ok), 20_000, 'the message from chat 5 to be read');
+    await inject(k, msg('6', 'a message from chat 6'));
+    await k.kernel.waitExit(pcb.pid);
+    // The second send comes after a turn whose notice showed chat 6's message: that one answers 6.
+    expect(k.fake.sent.map((m) => [String(m.chat_id), m.text]), resultOf(k, pcb.pid)).toEqual([
+      ['5', 'the private answer for chat 5'],
+      ['6', 'and now to 6'],
+    ]);
+  }, 30_000);
+
   it('malformed adapter answers to a send (null, objects, huge ids, thrown non-errors) are survived', async () => {
     const sends = Array.from({ length: 5 }, (_, i) => call('CHANNEL_SEND', { to: 'inbound', text: `reply ${i}` }));
     const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), ...sends, EXIT] });
