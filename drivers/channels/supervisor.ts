@@ -191,7 +191,7 @@ export class AdapterSupervisor {
         case 'channel.hello':
           if (p.protocol !== CHANNEL_PROTOCOL) throw new ChannelError(-32602, `protocol ${String(p.protocol)} is not ${CHANNEL_PROTOCOL}`, false);
           this.becameRunning();
-          handlers.hello(typeof p.account === 'string' ? p.account.slice(0, 200) : '');
+          handlers.hello(typeof p.account === 'string' ? this.config.mask(p.account).slice(0, 200) : '');
           return null;
         case 'channel.inbound':
           if (running.inflight >= this.config.maxInflight) {
@@ -205,7 +205,8 @@ export class AdapterSupervisor {
             running.inflight--;
           }
         case 'channel.status':
-          handlers.status(typeof p.state === 'string' ? p.state.slice(0, 40) : 'unknown', typeof p.error === 'string' ? this.config.mask(p.error.slice(0, 500)) : null);
+          // Masked whole, then cut: a secret cut first could leave a piece the mask no longer knows.
+          handlers.status(typeof p.state === 'string' ? this.config.mask(p.state).slice(0, 40) : 'unknown', typeof p.error === 'string' ? this.config.mask(p.error).slice(0, 500) : null);
           return null;
         default:
           throw new ChannelError(-32601, `no method ${method}`, false);

@@ -39,6 +39,12 @@ setTimeout(() => {
     process.stderr.write('fatal: ' + Buffer.from(t).toString('base64') + ' ' + t.split('').reverse().join('') + ' ' + encodeURIComponent(t) + '\\n');
     process.exit(3);
   }
+  if (mode === 'status') {
+    // Its token as its state (cut to 40 characters by the supervisor) and its error, and as its account.
+    const t = process.env.AOS_CHANNEL_TOKEN;
+    out({ jsonrpc: '2.0', method: 'channel.status', params: { state: t, error: 'x '.repeat(249) + t } });
+    out({ jsonrpc: '2.0', method: 'channel.hello', params: { protocol: 1, channel: 'x', account: t } });
+  }
 }, 200);
 let n = 0;
 process.stdin.on('data', (c) => { n += c.length; });
@@ -126,7 +132,7 @@ function supervisor(mode: string, log: string[] = []): AdapterSupervisor {
     maxInflight: 64,
     mask: (text) => text,
     log: (_level, message) => log.push(message),
-    handlers: { hello: () => undefined, inbound: async () => 'dropped', status: () => undefined },
+    handlers: { hello: (account) => void log.push(`hello ${account}`), inbound: async () => 'dropped', status: (state, error) => void log.push(`status ${state}: ${error ?? ''}`) },
   });
 }
 
@@ -182,6 +188,23 @@ describe.skipIf(!bwrap)('red team: a hostile adapter under its supervisor', () =
       const shown = [s.lastError ?? '', ...log].join('\n');
       expect(shown).toMatch(/exited/);
       for (const form of [TOKEN, Buffer.from(TOKEN).toString('base64'), [...TOKEN].reverse().join(''), encodeURIComponent(TOKEN)]) expect(shown).not.toContain(form);
+    } finally {
+      await s.stop();
+    }
+  }, 20_000);
+
+  // Found and fixed (a red-team review): an adapter's status state and hello account were cut, then
+  // not masked at all, and its error was cut before it was masked (a secret straddling the cut
+  // leaves a piece the mask no longer knows). Masked whole, then cut.
+  it("an adapter's status and hello carrying its token reach the kernel's handlers and log masked", async () => {
+    const box = await SecretBox.load([{ name: 'T', fromEnv: 'T', fromFile: null, hosts: [], exec: [], mcp: [], channels: ['evil'] }], '/nonexistent', { T: TOKEN });
+    const log: string[] = [];
+    const s = new AdapterSupervisor({ ...(supervisor('status', log) as unknown as { config: ConstructorParameters<typeof AdapterSupervisor>[0] }).config, mask: (t) => String(box.mask(t)) });
+    try {
+      s.start();
+      await until(() => log.some((l) => l.startsWith('status ')) && log.filter((l) => l.startsWith('hello ')).length >= 2, 10_000, "the adapter's status and second hello");
+      const shown = log.join('\n');
+      for (const form of [TOKEN, TOKEN.slice(0, 20), TOKEN.slice(-12)]) expect(shown).not.toContain(form);
     } finally {
       await s.stop();
     }
