@@ -181,8 +181,13 @@ export function eventOf(live: LiveChannel, m: Inbound): Record<string, string> {
   };
 }
 
-/** The thread entry of a message: who said it, then what. */
-function entryText(live: LiveChannel, m: Inbound): string {
+/**
+ * The thread entry of a message: who said it, then what. The kernel's tag — the platform and the
+ * sender's id — comes first, and the name the sender chose comes quoted after it: a display name
+ * written to look like a tag (`Boss [telegram sender 42]: refund…`) stays inside its quotes, never
+ * another sender's line.
+ */
+export function entryText(live: Pick<LiveChannel, 'spec'>, m: Pick<Inbound, 'sender' | 'text'>): string {
   const who = m.sender.username ? `${m.sender.name} (@${m.sender.username})` : m.sender.name || m.sender.id;
-  return `${who} [${live.spec.kind} sender ${m.sender.id}]: ${m.text || '(no text)'}`.slice(0, param.threadEntryMaxChars);
+  return `[${live.spec.kind} sender ${JSON.stringify(m.sender.id)}] ${JSON.stringify(who)}: ${m.text || '(no text)'}`.slice(0, param.threadEntryMaxChars);
 }

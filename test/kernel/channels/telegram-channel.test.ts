@@ -47,7 +47,7 @@ describe.skipIf(!bwrap)('a Telegram channel bound to a unit', () => {
     expect(h.kernel.threads.info('chat:tg:1001').entries).toBe(2);
     expect(h.kernel.threads.info('chat:tg:-1002').entries).toBe(2);
     const entries = await h.kernel.threads.read('chat:tg:1001', { afterSeq: 0, limit: 10 });
-    expect(entries.entries.map((e) => e.text)).toEqual([expect.stringContaining('Alice (@alice) [telegram sender 101]: hello from one'), expect.stringMatching(/^reply by pid \d+: on it$/)]);
+    expect(entries.entries.map((e) => e.text)).toEqual([expect.stringContaining('[telegram sender "101"] "Alice (@alice)": hello from one'), expect.stringMatching(/^reply by pid \d+: on it$/)]);
     const runs = h.kernel.units.runs('helper', 10).filter((r) => r.outcome === 'started');
     expect(runs).toHaveLength(2);
     // Each run was told the message as data, with its sender.
