@@ -58,6 +58,8 @@ export class StreamHub {
   private readonly follows = new Set<Follow>();
   private readonly remotes = new Set<RemoteFollow>();
   private readonly topics = new Set<TopicSub>();
+  /** Other nodes' events, polled for `subscribe`rs of events (top, the web view, MCP) while there are any. */
+  private clusterFeed: { stopped: boolean } | null = null;
   private readonly stopListening: () => void;
   private statsTimer: NodeJS.Timeout | null = null;
   private lastStatsAt = 0;
@@ -135,6 +137,36 @@ export class StreamHub {
       this.text.add(topic.text);
     }
     this.topics.add(topic);
+    if (topic.events) this.feedOtherNodes();
+  }
+
+  /**
+   * A node of a cluster: the events other nodes commit reach this node's event subscribers too, read
+   * from their stores every clusterRequestPollMs from the moment the first subscriber came (so `aos
+   * top`, the web view and MCP's resource updates follow every node's processes). Stops when the
+   * last one goes. A tree adopted from a dead node arrives with its history renumbered: those events
+   * come again, in order, ending in the tree's state now.
+   */
+  private feedOtherNodes(): void {
+    const remote = this.kernel.cluster?.remote;
+    if (!remote || this.clusterFeed) return;
+    const feed = { stopped: false };
+    this.clusterFeed = feed;
+    const cursors = new Map<string, number>();
+    void (async () => {
+      while (!feed.stopped) {
+        if (![...this.topics].some((t) => t.events)) break;
+        const batches = await remote.eventsSince(cursors).catch(() => []);
+        for (const { rows } of batches) {
+          for (const row of rows) {
+            if (feed.stopped) return;
+            for (const topic of this.topics) if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, row.json));
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, param.clusterRequestPollMs).unref());
+      }
+      if (this.clusterFeed === feed) this.clusterFeed = null;
+    })();
   }
 
   /**
@@ -193,6 +225,7 @@ export class StreamHub {
 
   close(): void {
     this.stopListening();
+    if (this.clusterFeed) this.clusterFeed.stopped = true;
     for (const entry of this.remotes) entry.stopped = true;
     this.remotes.clear();
     for (const target of [...this.holds.keys()]) this.release(target);

@@ -119,6 +119,30 @@ export class RemoteNodes {
     return { rows, follow: new TreeFollow(this, node, root, rows.at(-1)?.id ?? 0, upto) };
   }
 
+  /**
+   * Events other nodes committed since the last call, per node, oldest first (at most 1000 a node a
+   * call): `cursors` keeps each node's last id. A node seen for the first time starts at its newest
+   * event (nothing of its past is returned).
+   */
+  async eventsSince(cursors: Map<string, number>): Promise<Array<{ node: string; rows: Array<{ id: number; json: string }> }>> {
+    const out: Array<{ node: string; rows: Array<{ id: number; json: string }> }> = [];
+    for (const node of await this.stores()) {
+      const s = q(nodeSchema(node));
+      const after = cursors.get(node);
+      if (after === undefined) {
+        const top = await this.db.query<{ id: string | null }>(`SELECT MAX(id) AS id FROM ${s}.events`);
+        cursors.set(node, Number(top.rows[0]?.id ?? 0));
+        continue;
+      }
+      const rows = await this.db.query<{ id: number; json: string }>(`SELECT id, json FROM ${s}.events_read WHERE id > $1 ORDER BY id LIMIT 1000`, [after]);
+      if (rows.rows.length === 0) continue;
+      const read = rows.rows.map((r) => storedRow({ id: Number(r.id), json: r.json }) as { id: number; json: string });
+      cursors.set(node, read.at(-1)?.id ?? after);
+      out.push({ node, rows: read });
+    }
+    return out;
+  }
+
   /** Whether `node`'s store has this process. */
   async has(node: string, pid: number): Promise<boolean> {
     const hit = await this.db.query(`SELECT 1 FROM ${q(nodeSchema(node))}.processes WHERE pid = $1 LIMIT 1`, [pid]);

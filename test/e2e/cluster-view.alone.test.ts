@@ -3,9 +3,18 @@
  * node a, every verb reaches the processes node b runs: `aos ps` lists both nodes' (a NODE column;
  * `--json` rows name their node), `aos logs` and `logs -f` read b's store, and `send`, `kill`,
  * `stop`, `wait` and `approve` are carried out by b (asked through the database) — each answered
- * as b's own clients would be. A pid no node has is refused as before.
+ * as b's own clients would be. A subscriber on a (as `aos top`, the web view and MCP's resource
+ * updates are) gets b's events, and `aos mcp` on a lists and waits on b's processes. A pid no node
+ * has is refused as before.
  */
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { KernelClient } from '../../client/client.js';
+import type { KernelEvent } from '../../protocol/events.js';
+import { ROOT } from '../helpers/cli.js';
 import { makeHome, startCli, type TestHome } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
@@ -76,6 +85,33 @@ describe.skipIf(PG_SKIP)('one view from any node', () => {
     expect(rows.find((r) => r.pid === mine)?.node).toBe('a');
     expect((await a.cli(['ps'])).stdout).toMatch(/PID\s+NODE\s+/);
 
+    // Subscribed on a (as top, the web view and MCP's resource updates are): b's events arrive too.
+    const watcher = await KernelClient.connect({ socket: path.join(a.home, 'kernel.sock'), kernelLog: path.join(a.home, 'kernel.log') });
+    const { pushes } = await watcher.stream('subscribe', { topics: ['events'] });
+    const seen: KernelEvent[] = [];
+    void (async () => {
+      for await (const push of pushes) if (push.event === 'event') seen.push(push.payload);
+    })().catch(() => undefined);
+    // aos mcp on a: its tools see b's processes.
+    const mcp = new Client({ name: 'aos-cluster-e2e', version: '1.0.0' });
+    await mcp.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        // From source: the run's build of the CLI (test/global-setup.ts) has no lazily loaded verbs.
+        args: ['--import', 'tsx', path.join(ROOT, 'cmd/aos.ts'), 'mcp'],
+        env: { ...(process.env as Record<string, string>), ...(a.env as Record<string, string>) },
+        cwd: ROOT,
+        stderr: 'pipe',
+      }),
+    );
+    const tool = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      const r = (await mcp.callTool({ name, arguments: args })) as CallToolResult;
+      if (r.isError) throw new Error(`${name}: ${JSON.stringify(r.content)}`);
+      return r.structuredContent as Record<string, unknown>;
+    };
+    const listed = (await tool('ps', {})) as { processes: Row[] };
+    expect(listed.processes.find((r) => r.pid === listener)).toMatchObject({ node: 'b' });
+
     // logs from a, then logs -f while a's send reaches the listener on b.
     await until(async () => /SYS_READ_STDIN/.test((await a.cli(['logs', String(listener)])).stdout), 15_000);
     const follow = startCli(['logs', '-f', String(listener)], a.env);
@@ -86,6 +122,11 @@ describe.skipIf(PG_SKIP)('one view from any node', () => {
     expect(follow.stdout()).toMatch(/heard/);
     const waited = await a.cli(['wait', String(listener), '--json', '--timeout', '30s'], { timeoutMs: 40_000 });
     expect(waited.code, waited.stderr).toBe(0);
+    // The subscriber on a saw b's listener end; MCP's wait on a answers for it.
+    await until(() => seen.some((e) => e.pid === listener && e.type === 'state' && e.to === 'exited'), 15_000, "b's listener's end among a's events");
+    expect(await tool('wait', { pid: listener, timeout_s: 10 })).toMatchObject({ pid: listener, state: 'exited', exit_code: 0 });
+    await mcp.close();
+    watcher.close();
 
     // kill and stop from a.
     const killed = await a.cli(['kill', String(sleeper)]);
