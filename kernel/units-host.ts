@@ -9,6 +9,7 @@ import type { ProcTable } from './proc/table.js';
 import type { SpawnOptions } from './proc/spawn.js';
 import type { LogLevel } from './proc/api.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
+import type { RemoteNodes } from './cluster/cluster.js';
 
 /** The kernel as the units see it: spawn, kill, the table, the policy's root and its audit trail. */
 export interface UnitsSource {
@@ -22,12 +23,15 @@ export interface UnitsSource {
   readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog };
   readonly table: ProcTable;
   readonly keys: IdempotencyKeys;
+  readonly cluster?: { readonly remote: Pick<RemoteNodes, 'states'> } | null;
   spawn(options: SpawnOptions): Promise<Pcb>;
   kill(pid: number, options: { tree?: boolean }): number[];
   log(level: LogLevel, message: string): void;
 }
 
 export function unitsHost(k: UnitsSource): UnitsHost {
+  const elsewhere = new Set<number>();
+  const remote = k.cluster?.remote;
   return {
     store: k.store,
     events: k.events,
@@ -48,8 +52,9 @@ export function unitsHost(k: UnitsSource): UnitsHost {
     kill: (pid, options) => k.kill(pid, options),
     isLive: (pid) => {
       const proc = k.table.get(pid);
-      return proc !== undefined && !isEnded(proc.pcb.state);
+      return (proc !== undefined && !isEnded(proc.pcb.state)) || elsewhere.has(pid);
     },
+    ...(remote ? { elsewhere, statesElsewhere: (pids: readonly number[]) => remote.states(pids) } : {}),
     endOf: (pid) => {
       const pcb = k.table.pcb(pid);
       return pcb && (pcb.state === 'exited' || pcb.state === 'killed') ? { state: pcb.state, code: pcb.exitCode } : null;

@@ -16,6 +16,7 @@ import { nodeSchema, RemoteNodes } from './remote.js';
 import { ANSWER_CHANNEL, ClusterRequests, REQUEST_CHANNEL } from './requests.js';
 
 export { nodeSchema };
+export type { RemoteNodes };
 export { RemoteError } from './requests.js';
 
 

@@ -143,6 +143,17 @@ export class RemoteNodes {
     return out;
   }
 
+  /** These processes' states on other nodes, those found there. */
+  async states(pids: readonly number[]): Promise<Map<number, { state: string; code: number | null }>> {
+    const out = new Map<number, { state: string; code: number | null }>();
+    if (pids.length === 0) return out;
+    for (const node of await this.stores()) {
+      const rows = await this.db.query<{ pid: number; state: string; exit_code: number | null }>(`SELECT pid, state, exit_code FROM ${q(nodeSchema(node))}.processes WHERE pid = ANY($1)`, [pids]);
+      for (const r of rows.rows) out.set(Number(r.pid), { state: r.state, code: r.exit_code === null ? null : Number(r.exit_code) });
+    }
+    return out;
+  }
+
   /** Whether `node`'s store has this process. */
   async has(node: string, pid: number): Promise<boolean> {
     const hit = await this.db.query(`SELECT 1 FROM ${q(nodeSchema(node))}.processes WHERE pid = $1 LIMIT 1`, [pid]);

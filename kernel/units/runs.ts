@@ -29,6 +29,13 @@ export interface UnitsHost {
   spawn(options: SpawnOptions): Promise<Pcb>;
   kill(pid: number, options: { tree?: boolean }): number[];
   isLive(pid: number): boolean;
+  /**
+   * A node of a cluster: these pids' states on other nodes (a run of this node's unit adopted
+   * elsewhere while this node was dead), those found. Absent alone.
+   */
+  statesElsewhere?(pids: readonly number[]): Promise<Map<number, { state: string; code: number | null }>>;
+  /** Runs of this node's units that live on another node: counted live (isLive) until they end there. */
+  readonly elsewhere?: Set<number>;
   /** The workspace's directory on the host (watch triggers). */
   readonly workspaceRoot: string;
   /** The gateway's routes for webhook triggers, and the requests waiting for a run's reply. */

@@ -70,3 +70,13 @@ export function lastDue(trigger: Trigger, anchor: number, from: number, to: numb
   }
   return at !== null && at > from && at <= to ? at : null;
 }
+
+/** The earliest next due time of a unit's triggers after `after` (never before the unit last checked). */
+export function nextOfUnit(armed: { unit: { triggers: readonly Trigger[] }; record: { anchor: number; checked_at: number } }, after: number): number | null {
+  let next: number | null = null;
+  for (const trigger of armed.unit.triggers) {
+    const due = nextDue(trigger, armed.record.anchor, Math.max(after, armed.record.checked_at));
+    if (due !== null && (next === null || due < next)) next = due;
+  }
+  return next;
+}

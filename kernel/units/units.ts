@@ -12,8 +12,9 @@ import { param } from '../../sys/param.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
 import { type Clock, realClock } from '../../sys/clock.js';
 import { type Armed, capabilitiesBeyond, type Firing, type FireResult, RunStarter, runCapabilities, type UnitsHost } from './runs.js';
-import { dueBetween, nextDue } from './schedule.js';
+import { dueBetween, nextOfUnit } from './schedule.js';
 import { toUnit, type Unit } from './spec.js';
+import { RunsElsewhere } from './elsewhere.js';
 import { catchUp } from './catch-up.js';
 import { onRunEnded } from './restarts.js';
 import { onKernelEvent, onRunExit } from './on-events.js';
@@ -29,18 +30,22 @@ export class Units {
   private cancelTimer: (() => void) | null = null;
   private stopListening: (() => void) | null = null;
   private closed = false;
+  private readonly elsewhere: RunsElsewhere;
 
   constructor(
     private readonly host: UnitsHost,
     private readonly clock: Clock = realClock,
   ) {
     this.starter = new RunStarter(host, clock, (armed, pid, state, code) => this.runEnded(armed, pid, state, code));
+    this.elsewhere = new RunsElsewhere(host, (pid, state, code) => this.runGone(pid, state, code));
   }
 
   /** Read the units back, take up their runs, catch up what was missed, and arm the timer. */
   async start(): Promise<void> {
     const records = await this.host.store.units.all();
     const started = await this.host.store.units.started();
+    // Runs another node adopted while this one was dead count as live (isLive) until they end there.
+    await this.elsewhere.find(started.map((r) => r.pid).filter((pid) => !this.host.isLive(pid)));
     for (const record of records) {
       let unit: Unit;
       try {
@@ -54,10 +59,7 @@ export class Units {
     }
     this.stopListening = this.host.events.subscribe((event) => {
       onKernelEvent(this.starter, this.armed.values(), event);
-      if (event.type !== 'state' || (event.to !== 'exited' && event.to !== 'killed')) return;
-      for (const armed of [...this.armed.values()]) {
-        if (armed.live.delete(event.pid)) this.runEnded(armed, event.pid, event.to, event.code ?? null);
-      }
+      if (event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) this.runGone(event.pid, event.to, event.code ?? null);
     });
     const now = this.clock.now();
     for (const armed of this.armed.values()) {
@@ -69,6 +71,10 @@ export class Units {
     this.arm();
   }
 
+  private runGone(pid: number, state: 'exited' | 'killed', code: number | null): void {
+    for (const armed of [...this.armed.values()]) if (armed.live.delete(pid)) this.runEnded(armed, pid, state, code);
+  }
+
   /** A run ended: its unit's restart policy and queue, then the units waiting on it (`on: {exit}`). */
   private runEnded(armed: Armed, pid: number, state: 'exited' | 'killed', code: number | null): void {
     armed.ended = [...armed.ended.slice(-49), { pid, at: this.clock.now() }];
@@ -78,6 +84,7 @@ export class Units {
 
   close(): void {
     this.closed = true;
+    this.elsewhere.close();
     this.cancelTimer?.();
     this.cancelTimer = null;
     this.stopListening?.();
@@ -90,7 +97,7 @@ export class Units {
 
   /** What adding `document` would do, nothing kept (preview.ts). */
   preview(document: unknown): Preview {
-    return previewUnit(document, this.host.rootCaps, this.clock.now(), (armed, at) => this.nextOf(armed, at), (name) => this.armed.has(name));
+    return previewUnit(document, this.host.rootCaps, this.clock.now(), nextOfUnit, (name) => this.armed.has(name));
   }
 
   /**
@@ -213,7 +220,7 @@ export class Units {
       description: spec.description ?? null,
       enabled: armed.record.enabled,
       triggers: armed.unit.triggers.map((t) => t.label),
-      next_run: armed.record.enabled ? this.nextOf(armed, this.clock.now()) : null,
+      next_run: armed.record.enabled ? nextOfUnit(armed, this.clock.now()) : null,
       live: [...armed.live],
       queued: armed.queue.length,
       last: runs[0] ?? null,
@@ -242,15 +249,6 @@ export class Units {
     return armed;
   }
 
-  private nextOf(armed: Armed, after: number): number | null {
-    let next: number | null = null;
-    for (const trigger of armed.unit.triggers) {
-      const due = nextDue(trigger, armed.record.anchor, Math.max(after, armed.record.checked_at));
-      if (due !== null && (next === null || due < next)) next = due;
-    }
-    return next;
-  }
-
   /** One timer, for the earliest due time of every enabled unit. */
   private arm(): void {
     this.cancelTimer?.();
@@ -260,7 +258,7 @@ export class Units {
     let next: number | null = null;
     for (const armed of this.armed.values()) {
       if (!armed.record.enabled) continue;
-      const due = this.nextOf(armed, now);
+      const due = nextOfUnit(armed, now);
       if (due !== null && (next === null || due < next)) next = due;
     }
     if (next !== null) this.cancelTimer = this.clock.setTimer(next - now, () => void this.tick());

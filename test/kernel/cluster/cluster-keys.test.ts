@@ -4,7 +4,7 @@
  * not hold the key is answered by the one that does (the first process again; other arguments
  * EEXIST); a dead node's keys move with its adopted trees, so a retry asked of the adopter finds
  * them; a key a dead node holds for a tree nobody adopted (it ended) is answered from its store.
- * And, from a review of the cluster's handlers: a spawn attached to a thread stays on the node asked.
+ * And a dead node started again starts no second run of a unit whose run another node adopted.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -42,9 +42,11 @@ async function setup(): Promise<{ url: string; dir: string; model: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-cluster-keys-'));
   closers.push(() => rm(dir, { recursive: true, force: true }));
   const tape = path.join(dir, 'tape.yaml');
-  await writeFile(tape, YAML.stringify({ agents: { hold: [HOLD], done: [EXIT] } }));
+  await writeFile(tape, YAML.stringify({ agents: { hold: [HOLD], done: [EXIT], job: [HOLD] } }));
   return { url, dir, model: `replay:${tape}` };
 }
+
+let started = 0;
 
 /** A kernel as a daemon has it: a node of the cluster, its socket, other nodes' requests served. */
 async function node(name: string, url: string, dir: string): Promise<Node> {
@@ -52,7 +54,7 @@ async function node(name: string, url: string, dir: string): Promise<Node> {
   const workspace = path.join(dir, 'ws');
   const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, cluster: { url, node: name, workspace: { path: workspace, shared: true } } });
   serveOtherNodes(kernel, ownHandlers);
-  const socket = path.join(dir, `${name}.sock`);
+  const socket = path.join(dir, `${name}-${++started}.sock`);
   const server = await KernelServer.listen(kernel, { socket, home, workspace, onShutdown: () => undefined });
   const client = await KernelClient.connect({ socket, kernelLog: path.join(dir, `${name}.log`) });
   closers.push(async () => {
@@ -111,4 +113,24 @@ describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
     const other = await b.spawn({ task: 'done again', model, name: 'done', idempotency_key: 'ended', watch: false }).catch((e: unknown) => e);
     expect(other).toMatchObject({ code: 'EEXIST' });
   }, 60_000);
+
+  it("a dead node started again starts no second run of its unit while the run another node adopted goes on", async () => {
+    const { url, dir, model } = await setup();
+    const a = await node('a', url, dir);
+    a.kernel.units.add({ name: 'job', task: 'hold', model, on_overlap: 'skip' });
+    const first = await a.kernel.units.run('job');
+    expect(first).toMatchObject({ outcome: 'started' });
+    a.kernel.store.flush();
+    const b = await node('b', url, dir);
+    await declareDead(b, a);
+    await until(() => b.kernel.isLive(first.pid as number), 20_000, "a's unit run to be adopted by b");
+    await a.kernel.shutdown().catch(() => undefined);
+    // a again, under a new epoch: its unit is its own; its run is b's now and still going.
+    const again = await node('a', url, dir);
+    expect(await again.kernel.units.run('job')).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining(`pid ${first.pid}`) });
+    expect(again.kernel.list()).toEqual([]);
+    // Ended there: a's unit runs again.
+    b.kernel.kill(first.pid as number);
+    await until(async () => (await again.kernel.units.run('job')).outcome === 'started', 30_000, "a's unit to run once b's run ended");
+  }, 90_000);
 });
