@@ -85,6 +85,11 @@ export class AdapterSupervisor {
     void this.launch();
   }
 
+  /** On its way up: starting, or waiting to start again after a crash. */
+  get coming(): boolean {
+    return this.state === 'starting' || this.state === 'backoff';
+  }
+
   /** Resolves once it runs, or rejects after `timeoutMs`. */
   ready(timeoutMs: number): Promise<void> {
     if (this.state === 'running') return Promise.resolve();

@@ -92,6 +92,9 @@ export async function channelSend(state: ChannelsState, pid: number, request: Se
   let failure: ChannelError | null = null;
   for (let attempt = 1; attempt <= param.channelSendAttempts; attempt++) {
     try {
+      // An adapter on its way up (the kernel just started, a restart after a crash) is waited for: a
+      // send a person approved is not refused for the seconds its adapter takes to come up.
+      if (t.live.adapter.coming) await t.live.adapter.ready(param.channelRequestTimeoutMs).catch(() => undefined);
       const sent = await t.live.adapter.request<{ message_id?: unknown }>('channel.outbound', params);
       const messageId = String(state.host.secrets.mask(typeof sent?.message_id === 'string' ? sent.message_id : String(sent?.message_id ?? ''))).slice(0, 200);
       record(state, t, pid, request.text, 'sent', messageId);

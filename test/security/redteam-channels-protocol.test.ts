@@ -30,7 +30,22 @@ const TOKEN = '4242:redteam-protocol-token-QW7x';
 const ADAPTER = `
 const mode = process.env.AOS_MODE;
 const out = (o) => process.stdout.write(typeof o === 'string' ? o + '\\n' : JSON.stringify(o) + '\\n');
-out({ jsonrpc: '2.0', method: 'channel.hello', params: { protocol: 1, channel: 'x', account: 'evil' } });
+const hello = () => out({ jsonrpc: '2.0', method: 'channel.hello', params: { protocol: 1, channel: 'x', account: 'evil' } });
+// 'slow': says hello only after a while (an adapter starting on a loaded machine), then answers every request.
+if (mode === 'slow') setTimeout(hello, 1500);
+else hello();
+if (mode === 'slow') {
+  let buffered = '';
+  process.stdin.on('data', (c) => {
+    buffered += c;
+    const lines = buffered.split('\\n');
+    buffered = lines.pop();
+    for (const line of lines) {
+      const m = JSON.parse(line);
+      if (m.method && m.id !== undefined) out({ jsonrpc: '2.0', id: m.id, result: { message_id: 'slow-1' } });
+    }
+  });
+}
 setTimeout(() => {
   if (mode === 'null') out('null');
   if (mode === 'garbage') { out('npm WARN something printed to stdout'); out({ jsonrpc: '2.0', id: 1, method: 'channel.inbound', params: {} }); }
@@ -205,6 +220,23 @@ describe.skipIf(!bwrap)('red team: a hostile adapter under its supervisor', () =
       await until(() => log.some((l) => l.startsWith('status ')) && log.filter((l) => l.startsWith('hello ')).length >= 2, 10_000, "the adapter's status and second hello");
       const shown = log.join('\n');
       for (const form of [TOKEN, TOKEN.slice(0, 20), TOKEN.slice(-12)]) expect(shown).not.toContain(form);
+    } finally {
+      await s.stop();
+    }
+  }, 20_000);
+
+  // Found (a CI run under load): a send a person approved just after the kernel started failed
+  // EAGAIN — three attempts in 1.5 s, all while its adapter was still starting. A send now waits
+  // for an adapter on its way up (kernel/channels/send.ts); the supervisor says when it is.
+  it('an adapter still starting says it is coming, and is ready once it said hello', async () => {
+    const s = supervisor('slow');
+    try {
+      s.start();
+      expect(s.coming).toBe(true);
+      await expect(s.request('channel.outbound', { ref: 'r', chat: '1', text: 'x' })).rejects.toMatchObject({ retryable: true });
+      await s.ready(10_000);
+      expect(s.coming).toBe(false);
+      expect(await s.request('channel.outbound', { ref: 'r', chat: '1', text: 'approved words' }, 10_000)).toEqual({ message_id: 'slow-1' });
     } finally {
       await s.stop();
     }
