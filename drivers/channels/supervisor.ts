@@ -94,11 +94,16 @@ export class AdapterSupervisor {
   ready(timeoutMs: number): Promise<void> {
     if (this.state === 'running') return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new AosError('ETIMEDOUT', `channel ${this.config.name}: its adapter is not running (${this.lastError ?? this.state})`)), timeoutMs);
-      this.readyWaiters.push(() => {
+      const wake = (): void => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      // A waiter that gave up is forgotten: sends to an adapter that never comes up leave nothing behind.
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== wake);
+        reject(new AosError('ETIMEDOUT', `channel ${this.config.name}: its adapter is not running (${this.lastError ?? this.state})`));
+      }, timeoutMs);
+      this.readyWaiters.push(wake);
     });
   }
 
