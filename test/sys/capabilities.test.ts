@@ -321,6 +321,21 @@ describe('channelRegex: a channel pattern against the subject CHANNEL_SEND is ch
     ['tg/new', 'rule', heard('tg', 'new'), true],
     ['tg/new', 'rule', fresh('tg', 'new'), true],
     ['tg/**', 'grant', fresh('tg', 'AnY/thing'), true],
+    // Other spellings of one id are other chats, never the one a rule names (the subject's chat is
+    // the kernel's, never the model's): padded, zero-led, signed, NUL-ended, full-width, percent-encoded.
+    ['tg/6', 'rule', heard('tg', ' 6'), false],
+    ['tg/6', 'rule', fresh('tg', '06'), false],
+    ['tg/6', 'rule', fresh('tg', '+6'), false],
+    ['tg/6', 'rule', fresh('tg', '6\u0000'), false],
+    ['tg/6', 'rule', fresh('tg', '\uff16'), false],
+    ['tg/%36', 'rule', fresh('tg', '6'), false],
+    // An encoded form written into a pattern names the id it encodes, not another.
+    ['slack/@c0', 'rule', heard('slack', 'C0'), false],
+    ['slack/@c0', 'rule', heard('slack', '@c0'), true],
+    // A wildcard never crosses into new/ in a grant, nor out of a chat segment.
+    ['tg/6*', 'grant', fresh('tg', '66'), false],
+    ['tg/*', 'grant', heard('tgx', '6'), false],
+    ['*/6', 'rule', fresh('slack', '6'), true],
   ];
   it.each(cases)('%s (%s) against %s: %s', (pattern, use, subject, matches) => {
     expect(channelRegex(pattern, use).test(subject)).toBe(matches);

@@ -130,6 +130,13 @@ describe('inboundOf: who sent a message', () => {
     expect(channelPost.sender).toEqual({ id: 'chat:-100999', name: 'news' });
   });
 
+  it("never takes a paired user's id: a chat sending with a user's number is chat:<n>, whatever from says", () => {
+    const posing = inboundOf('bot', { message_id: 4, date: 0, chat: { id: -100, type: 'supergroup', title: 'g' }, from: { id: 42, is_bot: false, first_name: 'Ann' }, sender_chat: { id: 42, type: 'channel', title: 'Ann' }, text: 'hi' } as unknown as Message);
+    expect(posing.sender.id).toBe('chat:42');
+    const noFrom = inboundOf('bot', { message_id: 5, date: 0, chat: { id: 42, type: 'channel', title: 'x' }, text: 'post' } as Message);
+    expect(noFrom.sender.id).toBe('chat:42');
+  });
+
   it("is the user for a person's own message", () => {
     const m = inboundOf('bot', { message_id: 3, date: 0, chat: { id: 42, type: 'private', first_name: 'Ann' }, from: { id: 42, is_bot: false, first_name: 'Ann', last_name: 'Lee', username: 'ann' }, text: 'hello' } as Message);
     expect(m.sender).toEqual({ id: '42', name: 'Ann Lee', username: 'ann' });
