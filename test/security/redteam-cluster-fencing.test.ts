@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, FencedError } from '../../kernel/cluster/cluster.js';
 import { param } from '../../sys/param.js';
 import { until } from '../helpers/until.js';
-import { PG_SKIP, postgresPerFile, stopBeating } from '../kernel/cluster/pg-fixture.js';
+import { joinNode, PG_SKIP, postgresPerFile, stopBeating } from '../kernel/cluster/pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -18,12 +18,7 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));
 });
 
-async function node(url: string, name: string): Promise<Cluster> {
-  const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log: () => undefined });
-  open.push(c);
-  return c;
-}
+const node = (url: string, name: string): Promise<Cluster> => joinNode(url, name, open);
 
 
 /** A plain session on the database (an operator, or another host's node). */

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, FencedError } from '../../../kernel/cluster/cluster.js';
 import { param } from '../../../sys/param.js';
-import { PG_SKIP, postgresPerFile, stopBeating } from './pg-fixture.js';
+import { joinNode, PG_SKIP, postgresPerFile, stopBeating } from './pg-fixture.js';
 import { startPostgres } from '../../helpers/postgres.js';
 
 const pgServer = postgresPerFile();
@@ -21,12 +21,7 @@ interface Logged {
   message: string;
 }
 
-async function node(url: string, name: string, logs: Logged[] = []): Promise<Cluster> {
-  const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log: (level, message) => logs.push({ level, message }) });
-  open.push(c);
-  return c;
-}
+const node = (url: string, name: string, logs: Logged[] = []): Promise<Cluster> => joinNode(url, name, open, (level, message) => void logs.push({ level, message }));
 
 
 /** Make a node's heartbeat look a lease and a second old (as if it stopped). */

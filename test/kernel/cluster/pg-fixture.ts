@@ -3,7 +3,7 @@
  * and a skip with a message where no server can be started here.
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { Cluster } from '../../../kernel/cluster/cluster.js';
+import { Cluster } from '../../../kernel/cluster/cluster.js';
 import type { Bucket } from '../../../kernel/sched/token-bucket.js';
 import { pgSkipReason, startPostgres, type ThrowawayPg } from '../../helpers/postgres.js';
 
@@ -42,4 +42,12 @@ export async function drain(b: Bucket, ms: number): Promise<number> {
     } else await new Promise((r) => setTimeout(r, 3));
   }
   return spent;
+}
+
+/** A node of the cluster at `url` with a kernel that reports a steady load, kept in `open` to be closed after the test. */
+export async function joinNode(url: string, name: string, open: Cluster[], log: (level: string, message: string) => void = () => undefined): Promise<Cluster> {
+  const c = await Cluster.join({ url, node: name });
+  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log });
+  open.push(c);
+  return c;
 }

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, RemoteError } from '../../../kernel/cluster/cluster.js';
 import { AosError } from '../../../sys/errno.js';
-import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
+import { joinNode, PG_SKIP, postgresPerFile } from './pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -18,12 +18,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
 });
 
-async function node(url: string, name: string): Promise<Cluster> {
-  const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 0, capacity: () => undefined, overloaded: () => undefined, log: () => undefined });
-  open.push(c);
-  return c;
-}
+const node = (url: string, name: string): Promise<Cluster> => joinNode(url, name, open);
 
 /** A promise and its resolve, for a handler the test lets finish. */
 function gate(): { promise: Promise<void>; open(): void } {
