@@ -16,6 +16,7 @@ import { spawnOptionsOf } from './spawn-options.js';
 import type { ProcRow } from '../protocol/views.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { AosError } from '../sys/errno.js';
+import { param } from '../sys/param.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import type { Via } from '../kernel/safety/approvals.js';
 
@@ -87,21 +88,48 @@ async function ownerOf(kernel: Kernel, method: Method, params: Record<string, un
   return cluster.remote.ownerOf(pid);
 }
 
+/** A keyed spawn across the cluster: answered for the node that holds its key, or this node's to start under its claim. */
+type Keyed = { answer: unknown } | { claimed: string };
+
 /**
  * A keyed spawn whose key another node holds (the first request went there): a live node answers
  * it as its own would (the first process again, or EEXIST); a dead one's answer is read from its
- * store (its live trees are being adopted, and their keys go with them). Null: the key is not
- * another node's, and the spawn goes on here. Two nodes given one new key at the same instant may
- * still each start it: the key is claimed in each node's own store.
+ * store (its live trees are being adopted, and their keys go with them). A key no node holds is
+ * claimed for this node first (kernel/cluster/key-claims.ts): while another node's claim stands,
+ * its work is starting there, and this request waits for that node's key to answer it. Null: the
+ * key is this node's already, and its own keys answer.
  */
-async function keyedElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, via: Via): Promise<unknown> {
+async function keyedElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, via: Via): Promise<Keyed | null> {
   const cluster = kernel.cluster;
   const key = params.idempotency_key;
   if (!cluster || key === undefined || kernel.keys.seen('root', key) !== null) return null;
-  const held = await cluster.remote.keyHolder('root', key);
-  if (!held) return null;
-  const live = cluster.member.nodes.some((n) => n.name === held.node && n.state === 'live');
-  if (live) {
+  const deadline = Date.now() + param.clusterKeyClaimMs + 5_000;
+  for (;;) {
+    const held = await cluster.remote.keyHolder('root', key);
+    if (held) return { answer: await heldElsewhere(kernel, params, via, key, held) };
+    if (await cluster.keys.claim('root', key)) {
+      // A node that committed the key and gave its claim back between the look and the claim: its answer stands.
+      const late = await cluster.remote.keyHolder('root', key);
+      if (!late) return { claimed: key };
+      await cluster.keys.release('root', key);
+      return { answer: await heldElsewhere(kernel, params, via, key, late) };
+    }
+    if (kernel.keys.seen('root', key) !== null) return null;
+    if (Date.now() > deadline) {
+      const who = (await cluster.keys.claimant('root', key)) ?? 'another node';
+      throw new AosError('ETIMEDOUT', `idempotency key "${key}" is being started by node ${who}, which has not committed it in ${Math.round((param.clusterKeyClaimMs + 5_000) / 1000)} s; ask again`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, param.clusterKeyWaitPollMs));
+  }
+}
+
+/** The answer of the node that holds a key: asked of it while it lives, read from its store when it is dead. */
+async function heldElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, via: Via, key: string, held: { node: string; args: string; pid: number; created: number }): Promise<unknown> {
+  const cluster = kernel.cluster;
+  if (!cluster) throw new AosError('EIO', 'not a node of a cluster');
+  // A node that joined since the last heartbeat is not listed yet: it is live.
+  const state = cluster.member.nodes.find((n) => n.name === held.node)?.state ?? 'live';
+  if (state === 'live') {
     const row = (await cluster.requests.ask(held.node, 'spawn', { params: { ...params, watch: false }, via }).catch(asLocal)) as ProcRow;
     return { ...row, node: held.node };
   }
@@ -110,6 +138,16 @@ async function keyedElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, v
   const row = where === cluster.member.name ? kernel.processes({ all: true }).find((r) => r.pid === held.pid) : (await cluster.remote.tree(where, held.pid, false))[0];
   if (!row) throw new AosError('ESRCH', `idempotency key "${key}" started process ${held.pid}, which has been removed (aos rm): use a new key to start the work again`);
   return { ...row, node: where, replayed: true };
+}
+
+/** Start a keyed spawn here under this node's claim on its key, and give the claim back once the key is committed (or nothing started). */
+async function underClaim(kernel: Kernel, key: string, start: () => unknown): Promise<unknown> {
+  try {
+    return await start();
+  } finally {
+    await kernel.store.committed().catch(() => undefined);
+    await kernel.cluster?.keys.release('root', key).catch((error: Error) => kernel.log('warn', `cluster: the claim on idempotency key "${key}" was not given back (${error.message}); it lapses by itself`));
+  }
 }
 
 async function remoteLogs(kernel: Kernel, node: string, params: { pid: number; tail?: number; tree?: boolean; follow?: boolean }, ctx: MethodContext): Promise<unknown> {
@@ -154,7 +192,8 @@ export function clusterAware<H extends object>(handlers: H): H {
     if (method === 'ps') return everyNode(kernel, params as { all?: boolean; last?: number }, await run(params, ctx));
     if (method === 'spawn') {
       const keyed = await keyedElsewhere(kernel, params as ParsedParamsOf<'spawn'>, ctx.via);
-      if (keyed) return keyed;
+      if (keyed && 'answer' in keyed) return keyed.answer;
+      if (keyed) return underClaim(kernel, keyed.claimed, () => run(params, ctx));
       const to = placeOf(kernel, params as Record<string, unknown>);
       if (to === null) return run(params, ctx);
       const row = (await kernel.cluster.requests.ask(to, 'spawn', { params: { ...(params as object), watch: false }, via: ctx.via }).catch((error: unknown) => {

@@ -36,6 +36,14 @@ export const clusterParam = {
   clusterDemandFreshMs: 3_000,
   /** A cluster warning of one kind (the database down, a grant refused) goes to the log at most this often. */
   clusterWarnEveryMs: 60_000,
+  /**
+   * A node's claim on a new idempotency key (kernel/cluster/key-claims.ts) is void after this long:
+   * a keyed spawn commits in milliseconds, so a claim this old was lost (its answer with its
+   * connection). Another node asked the key waits for the claimant's answer at most this long.
+   */
+  clusterKeyClaimMs: 60_000,
+  /** A node waiting on another's claim of a key looks for the key in that node's store this often. */
+  clusterKeyWaitPollMs: 100,
   /** A node dead or gone this long is forgotten: `aos kernel status` lists it no more. */
   clusterForgetMs: 24 * 3_600_000,
   /** A 429's Retry-After blocks a budget for every node at most this long (a wild header must not stop the cluster for days). */

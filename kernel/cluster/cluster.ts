@@ -9,6 +9,7 @@ import { visibleText } from '../../protocol/visible-text.js';
 import { type Db, migrate, openDb, redactUrl, sessionName } from './db.js';
 import { FencedError, Membership, type NodeLoad, type NodeRow } from './membership.js';
 import { SharedLimits } from './shared-limits.js';
+import { KeyClaims } from './key-claims.js';
 import type { BucketFactory } from '../sched/token-bucket.js';
 import type { ClusterView } from '../../protocol/cluster-view.js';
 import type { PostgresStoreOptions } from '../store/api.js';
@@ -66,6 +67,8 @@ export class Cluster {
   readonly requests: ClusterRequests;
   /** Other nodes' processes, read from their stores in the database. */
   readonly remote: RemoteNodes;
+  /** New idempotency keys claimed cluster-wide while their work starts (a key two nodes are asked at once starts once). */
+  readonly keys: KeyClaims;
 
   private constructor(
     private readonly db: Db,
@@ -88,7 +91,8 @@ export class Cluster {
       },
     }, options.workspace);
     this.requests = new ClusterRequests(db, options.node, (message) => this.log('warn', message));
-    this.remote = new RemoteNodes(db, options.node, () => this.member.nodes.map((n) => n.name));
+    this.remote = new RemoteNodes(db, options.node);
+    this.keys = new KeyClaims(db, options.node, () => this.member.epoch);
     this.limits = new SharedLimits(db, this.member, options.url, {
       notice: (channel, payload) => this.requests.heard(channel, payload),
       demand: (lane) => this.host?.demand(lane) ?? 0,

@@ -197,6 +197,8 @@ export class Membership {
            DELETE FROM aos_budget_demand WHERE node IN (SELECT name FROM gone)`,
           [param.clusterForgetMs],
         );
+        // Claims on idempotency keys left by a spawn that never finished (key-claims.ts): void already, now gone.
+        await tx.query(`DELETE FROM aos_key_claims WHERE claimed_ms < ${NOW_MS} - $1`, [param.clusterKeyClaimMs]);
         return dead;
       });
     // Two nodes fencing each other at once deadlock, wait each other out, or cut each other off:

@@ -23,17 +23,19 @@ export class RemoteNodes {
   constructor(
     private readonly db: Db,
     private readonly self: string,
-    /** The nodes as of the last heartbeat. */
-    private readonly names: () => readonly string[],
   ) {}
 
-  /** The other nodes whose store exists in the database. */
+  /**
+   * The other nodes whose store exists in the database, as the database has them now: not the list
+   * of the last heartbeat, which misses a node that joined since (a key it just took, a process it
+   * just started).
+   */
   private async stores(): Promise<string[]> {
-    const others = this.names().filter((n) => n !== this.self);
-    if (others.length === 0) return [];
-    const found = await this.db.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [others.map(nodeSchema)]);
-    const have = new Set(found.rows.map((r) => r.nspname));
-    return others.filter((n) => have.has(nodeSchema(n)));
+    const found = await this.db.query<{ name: string }>(
+      "SELECT n.name FROM aos_nodes n JOIN pg_namespace s ON s.nspname = $2 || n.name WHERE n.name <> $1 ORDER BY n.name",
+      [this.self, nodeSchema('')],
+    );
+    return found.rows.map((r) => r.name);
   }
 
   /** The node whose store holds this process (a row in its `table` keyed by `column`), or null. */

@@ -9,6 +9,7 @@
  *   node: the unallotted level, refilled by time at each grant; `blocked_until` is a 429's
  *   Retry-After, for every node.
  * - aos_budget_demand: how many processes each node has waiting on a budget (fair shares).
+ * - aos_key_claims: a new idempotency key one node is starting the work of (key-claims.ts).
  */
 export const CLUSTER_SCHEMA_VERSION = 2;
 
@@ -47,6 +48,16 @@ CREATE TABLE IF NOT EXISTS aos_requests (
   error text
 );
 CREATE INDEX IF NOT EXISTS aos_requests_open ON aos_requests (node, id) WHERE answered_ms IS NULL;
+-- A new idempotency key claimed by the node starting its work (key-claims.ts); gone once committed there.
+-- Older nodes ignore it: added, not changed, so the schema's version stays.
+CREATE TABLE IF NOT EXISTS aos_key_claims (
+  scope text NOT NULL,
+  key text NOT NULL,
+  node text NOT NULL,
+  epoch bigint NOT NULL,
+  claimed_ms bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
 CREATE TABLE IF NOT EXISTS aos_budgets (
   lane text NOT NULL,
   kind text NOT NULL CHECK (kind IN ('rpm', 'tpm')),

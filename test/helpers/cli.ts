@@ -3,9 +3,12 @@
  * through tsx outside a vitest run.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { START_TIMEOUT_MS } from '../../client/connect.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -14,6 +17,12 @@ export function cliCommand(): string[] {
   const built = inject('cliEntry') as string | undefined;
   return built ? [built] : ['--import', 'tsx', path.join(ROOT, 'cmd/aos.ts')];
 }
+
+/**
+ * How long a test lets a CLI run before killing it: past the CLI's own deadline for a kernel it
+ * starts (START_TIMEOUT_MS without news), so a slow start fails with the CLI's account of it, not a kill.
+ */
+export const CLI_TIMEOUT_MS = START_TIMEOUT_MS + 10_000;
 
 export interface CliResult {
   code: number | null;
@@ -34,8 +43,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { c
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`aos ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 20_000);
+      const ms = options.timeoutMs ?? CLI_TIMEOUT_MS;
+      reject(new Error(`aos ${args.join(' ')} timed out after ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}\n${afterTheFact(env.AOS_HOME ?? process.env.AOS_HOME)}`));
+    }, options.timeoutMs ?? CLI_TIMEOUT_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -45,6 +55,23 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { c
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * What a timed-out CLI leaves to read: the machine's load (a slow start under load reads differently
+ * from a hang) and the end of its home's kernel log (the daemon's last stage, its errors).
+ */
+function afterTheFact(home: string | undefined): string {
+  const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  let log = '(no AOS_HOME)';
+  if (home) {
+    try {
+      log = readFileSync(path.join(home, 'kernel.log'), 'utf8').split('\n').slice(-20).join('\n');
+    } catch (error) {
+      log = `(no kernel log: ${(error as Error).message})`;
+    }
+  }
+  return `load average ${load} on ${os.availableParallelism()} cores\nkernel.log (last lines):\n${log}`;
 }
 
 export function jsonLines(text: string): Array<Record<string, unknown>> {

@@ -32,7 +32,7 @@ export async function makeHome(given?: string): Promise<TestHome> {
   const env: NodeJS.ProcessEnv = { AOS_HOME: home, AOS_WORKSPACE: workspace, AOS_NO_AUTOSTART: '', AOS_POLICY: '' };
   let tapes = 0;
   const cli: TestHome['cli'] = (args, options = {}) =>
-    runCli(args, { ...env, ...options.env }, { input: options.input, timeoutMs: options.timeoutMs ?? 15_000 });
+    runCli(args, { ...env, ...options.env }, { input: options.input, timeoutMs: options.timeoutMs });
   const daemonPid = (): Promise<number | null> => readPid(path.join(home, 'kernel.pid'));
   return {
     home,

@@ -94,6 +94,54 @@ describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
     expect(fresh.pid).not.toBe(first.pid);
   });
 
+  it('one new key asked of two nodes at the same instant starts its work once, on one of them', async () => {
+    const { url, dir, model } = await setup();
+    const a = await node('a', url, dir);
+    const b = await node('b', url, dir);
+    const keys = Array.from({ length: 8 }, (_, i) => `same-${i}`);
+    const pairs = await Promise.all(
+      keys.map((key) => Promise.all([a, b].map((n) => n.spawn({ task: 'index', model, name: 'hold', idempotency_key: key, watch: false })))),
+    );
+    for (const [onA, onB] of pairs) {
+      expect(onB?.pid, JSON.stringify([onA, onB])).toBe(onA?.pid);
+      // One of the two started it; the other was answered with it.
+      expect([onA?.replayed, onB?.replayed].filter(Boolean)).toHaveLength(1);
+    }
+    const started = [...a.kernel.list(), ...b.kernel.list()].filter((p) => p.name === 'hold');
+    expect(started).toHaveLength(keys.length);
+    // Every claim was given back once its key was committed.
+    const claims = await a.kernel.cluster?.keys.claimant('root', 'same-0');
+    expect(claims).toBeNull();
+  }, 60_000);
+
+  it('a claim on a key left by a node that died, or lost long ago, does not hold the key up', async () => {
+    const { url, dir, model } = await setup();
+    const a = await node('a', url, dir);
+    const b = await node('b', url, dir);
+    const db = b.kernel.cluster?.member;
+    if (!db) throw new Error('not a node');
+    // a claims two keys and never starts them: as if it died between its claim and its spawn's commit.
+    expect(await a.kernel.cluster?.keys.claim('root', 'orphan')).toBe(true);
+    expect(await a.kernel.cluster?.keys.claim('root', 'lost')).toBe(true);
+    // A claim older than clusterKeyClaimMs is void even while its node lives.
+    await db.fenced(async (tx) => {
+      await tx.query("UPDATE aos_key_claims SET claimed_ms = claimed_ms - $1 WHERE key = 'lost'", [param.clusterKeyClaimMs + 1_000]);
+    });
+    const lost = await b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'lost', watch: false });
+    expect(lost.replayed).toBeFalsy();
+    expect(b.kernel.isLive(lost.pid as number)).toBe(true);
+    // While a lives, its fresh claim stands: b waits for it (and does not start the work).
+    const waiting = b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'orphan', watch: false });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(b.kernel.list().filter((p) => p.name === 'hold')).toHaveLength(1);
+    // a dies: its claim is void, and b starts the work itself.
+    await declareDead(b, a);
+    const orphan = await waiting;
+    expect(orphan.replayed).toBeFalsy();
+    expect(b.kernel.isLive(orphan.pid as number)).toBe(true);
+    expect(await b.kernel.cluster?.keys.claimant('root', 'orphan')).toBeNull();
+  }, 60_000);
+
   it("a dead node's keys come with its adopted trees; a key of a tree that ended there is answered from its store", async () => {
     const { url, dir, model } = await setup();
     const a = await node('a', url, dir);
