@@ -56,6 +56,8 @@ export const BENCHES: Record<string, Bench> = {
   channels: { file: 'channels', args: ['--messages', '100', '--burst', '1000', '--replies', '20'], quick: ['--messages', '50', '--burst', '500', '--replies', '10'] },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
   cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '6', '--turns', '25'] },
+  // A dead node's tree of 1,000 / 10,000 / 100,000 events adopted: how long its move takes and how long it holds up the adopter's event loop (~30 s).
+  'cluster-move': { file: 'cluster-move', args: ['--events', '1000,10000,100000'], quick: ['--events', '1000,10000'] },
   // Three daemons under 30 seeded SIGKILLs and a SIGSTOP past the lease, 60 trees adopted between them: nothing lost or run twice (~3 min).
   'cluster-chaos': { file: 'cluster-chaos', args: ['--trees', '60', '--kills', '30', '--seed', '1'], quick: ['--trees', '24', '--kills', '10', '--seed', '1'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },

@@ -73,14 +73,15 @@ async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { 
   const moves = k.store.moves;
   if (!moves) return 0;
   let adopted = 0;
-  for (const tree of moves.liveTrees(schema)) {
+  for (const tree of await moves.liveTrees(schema)) {
     if (k.closing) break;
     // A tree whose move failed waits before it is tried again, and holds up no other.
     const key = `${schema}/${tree}`;
     if ((failedMoves.get(key) ?? 0) > Date.now()) continue;
-    let taken: ReturnType<typeof moves.take>;
+    let taken: Awaited<ReturnType<typeof moves.take>>;
     try {
-      taken = moves.take(schema, tree, check);
+      // On a connection of its own: this kernel's turns, clients and heartbeat go on while it moves.
+      taken = await moves.take(schema, tree, check, { webhooks: (count) => k.webhooks.reserve(count) });
     } catch (error) {
       failedMoves.set(key, Date.now() + MOVE_RETRY_MS);
       k.log('warn', `cluster: tree ${tree} of dead node ${visibleText(node)} could not be moved here (${(error as Error).message}); trying again in ${MOVE_RETRY_MS / 1000} s`);
@@ -88,6 +89,8 @@ async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { 
     }
     failedMoves.delete(key);
     if (!taken) continue;
+    // Moved while this kernel began to stop: its processes are in this store, and go on when it starts again.
+    if (k.closing) break;
     // Its idempotency keys came with it: a retry of the request that started it, asked here, finds it.
     await k.keys.load(new Set(taken.pids));
     const procs = await adoptProcesses(k, taken.pids, `adopted from node ${visibleText(node)}, which was declared dead`);

@@ -24,6 +24,11 @@ export const clusterParam = {
    * stall a database that hangs can cause.
    */
   pgStoreTimeoutMs: 3_000,
+  /**
+   * A tree's move from a dead node (kernel/store/pg/moves.ts) runs on a connection of its own; a
+   * statement of it may take this long (a tree of 100,000 events moved in ~1.5 s here).
+   */
+  clusterMoveTimeoutMs: 120_000,
   /** A request to another node (kill, send, stop, an approval's answer) and its answer are looked for at least this often behind NOTIFY. */
   clusterRequestPollMs: 250,
   /** A request another node has not answered in this long is withdrawn and fails (ETIMEDOUT). */

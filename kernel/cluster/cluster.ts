@@ -6,7 +6,7 @@
  */
 import { param } from '../../sys/param.js';
 import { visibleText } from '../../protocol/visible-text.js';
-import { type Db, migrate, openDb, redactUrl, sessionName } from './db.js';
+import { type Db, migrate, openDb, openSession, redactUrl, sessionName } from './db.js';
 import { FencedError, Membership, type NodeLoad, type NodeRow } from './membership.js';
 import { SharedLimits } from './shared-limits.js';
 import { KeyClaims } from './key-claims.js';
@@ -163,8 +163,8 @@ export class Cluster {
 
   /**
    * The node's store in the cluster's database: its own schema, and every transaction fenced — it
-   * first holds the node's row in share mode at the epoch the node has now, so it commits only
-   * while the node is live, and a fence (an UPDATE of that row) waits for it.
+   * first holds the node's row in key-share mode at the epoch the node has now, so it commits only
+   * while the node is live, and a fence (an UPDATE of its state: a key column) waits for it.
    */
   storeOptions(file: string): PostgresStoreOptions {
     const { node, url } = this.options;
@@ -174,8 +174,10 @@ export class Cluster {
       schema: nodeSchema(node),
       applicationName: sessionName(node),
       file,
+      session: () => openSession(url, node, `"${nodeSchema(node).replaceAll('"', '""')}", public`),
       guard: {
-        sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR SHARE",
+        // Key-share: a fence (an UPDATE of epoch or state, key columns: schema.ts) waits for the commit in flight; this node's heartbeat (other columns) does not.
+        sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR KEY SHARE",
         params: [node, epoch],
         mustTouch: {
           code: 'EFENCED',

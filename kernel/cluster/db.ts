@@ -46,6 +46,25 @@ export function connectionConfig(url: string, node: string): pg.ClientConfig {
   };
 }
 
+/**
+ * A session of its own for long work on a node's store (a tree's move from a dead node): the
+ * node's application_name (a fence ends it with the node's other sessions), the store's schema
+ * first, statements allowed clusterMoveTimeoutMs.
+ */
+export async function openSession(url: string, node: string, searchPath: string): Promise<pg.Client> {
+  const client = new pg.Client({ ...connectionConfig(url, node), statement_timeout: param.clusterMoveTimeoutMs, query_timeout: param.clusterMoveTimeoutMs + 1_000 });
+  // A session a fence ends fails the query in hand; the event itself is not news.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO ${searchPath}`);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
 export function openDb(url: string, node: string): Db {
   const pool = new pg.Pool({ ...connectionConfig(url, node), max: param.clusterPoolSize, idleTimeoutMillis: 30_000 });
   // A connection the server ended (a fence, a restart) is dropped from the pool; the next query opens another.

@@ -2,8 +2,10 @@
  * A node's membership of the cluster: it joins under a new epoch (its fencing token), writes a
  * heartbeat with its load, and declares dead every node whose heartbeat is a lease behind the
  * freshest live one. Every commit a node makes in the cluster runs `fenced`, which holds the
- * node's row in share mode for the transaction: a fence (an UPDATE of that row) waits for it to
- * end and every later one finds the epoch gone, so a node declared dead commits nothing after.
+ * node's row in key-share mode for the transaction: a fence (an UPDATE of its `state`, a key column
+ * through a unique index: schema.ts) waits for it to end and every later one finds the epoch gone,
+ * so a node declared dead commits nothing after. The heartbeat (an UPDATE of other columns) does
+ * not wait for it.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -182,6 +184,8 @@ export class Membership {
    * transaction is then cut off (its sessions ended, its transaction rolled back) and fenced.
    */
   private async fenceDead(): Promise<Array<{ name: string; epoch: number }>> {
+    // It changes `state`, a key column (schema.ts, aos_nodes_fence): it waits for every transaction
+    // holding the row in key-share mode (each commit of that node's, `fenced` below, the store's guard).
     const sql = `UPDATE aos_nodes SET state = 'dead', fenced_ms = ${NOW_MS}, fenced_by = $1
       WHERE state = 'live' AND name <> $1
         AND heartbeat_ms < (SELECT max(heartbeat_ms) FROM aos_nodes WHERE state = 'live') - $2
@@ -249,13 +253,16 @@ export class Membership {
   }
 
   /**
-   * One transaction that commits only while this node holds its epoch: the row is held in share
-   * mode first, so a fence waits for it, and once fenced it throws FencedError and commits nothing.
+   * One transaction that commits only while this node holds its epoch: the row is held in key-share
+   * mode first, so a fence (any UPDATE of its epoch or state: key columns, schema.ts) waits for it,
+   * and once fenced it throws FencedError and commits nothing. Key-share, not share: the
+   * heartbeat's UPDATE of the row's other columns does not wait for it (a long transaction, a
+   * tree's move, must not hold off this node's heartbeat).
    */
   async fenced<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const epoch = this.epoch;
     return inTx(this.db, async (tx) => {
-      const held = await tx.query("SELECT 1 FROM aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR SHARE", [this.name, epoch]);
+      const held = await tx.query("SELECT 1 FROM aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR KEY SHARE", [this.name, epoch]);
       if (held.rowCount === 0) throw new FencedError(`node "${this.name}" epoch ${epoch} was fenced: another node declared it dead`);
       return fn(tx);
     });

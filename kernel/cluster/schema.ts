@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS aos_nodes (
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS workspace text NOT NULL DEFAULT '';
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS shares_workspace boolean NOT NULL DEFAULT false;
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS adopted integer NOT NULL DEFAULT 0;
+-- epoch and state are key columns (a unique index a foreign key could use): an UPDATE of either takes
+-- the row FOR UPDATE and waits for every commit holding it in key-share mode (each commit's fence
+-- check), while the heartbeat's UPDATE of the other columns waits for none of them.
+CREATE UNIQUE INDEX IF NOT EXISTS aos_nodes_fence ON aos_nodes (name, epoch, state);
 -- Requests of one node to another (requests.ts): answered_ms NULL open, -1 claimed, else answered.
 CREATE TABLE IF NOT EXISTS aos_requests (
   id bigserial PRIMARY KEY,

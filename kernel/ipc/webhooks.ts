@@ -85,6 +85,13 @@ export class Webhooks {
     this.requestSeq = Math.max(this.requestSeq, requestSeq);
   }
 
+  /** The first of `count` ids no webhook here has or will be given (a tree moved here from a dead node brings its own). */
+  reserve(count: number): number {
+    const first = this.lastId + 1;
+    this.lastId += count;
+    return first;
+  }
+
   private add(hook: Webhook): void {
     this.byToken.set(hook.token, hook);
     this.byPid.set(hook.pid, [...(this.byPid.get(hook.pid) ?? []), hook]);

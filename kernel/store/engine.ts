@@ -23,8 +23,8 @@ export interface StoreEngine {
   retryable(error: unknown): boolean;
   /** Ids from the engine's sequences (the default counts in memory: one kernel owns the file). */
   ids?(store: SqliteStore): StoreIds;
-  /** Moves of trees from another store on the same database (PostgreSQL). */
-  moves?(store: { flush(): boolean; movedEvents(lastId: number): void }): StoreMoves;
+  /** Moves of trees from another store on the same database (PostgreSQL); `reserveEvents` gives the first of `count` event ids no event here has or will be given. */
+  moves?(store: { reserveEvents(count: number): number }): StoreMoves;
   /** A copy of the committed state; its path, or null when the engine keeps its own. */
   backup(): Promise<string | null>;
   close(): void;

@@ -57,7 +57,7 @@ export class Store implements KernelStore, SqliteStore {
     this.batch = new WriteBatch(this.eventInserts);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
     this.ids = engine.ids?.(this) ?? new SqliteIds(this);
-    this.moves = engine.moves?.({ flush: () => this.flush(), movedEvents: (last) => (this.eventSeq = Math.max(this.eventSeq, last)) }) ?? null;
+    this.moves = engine.moves?.({ reserveEvents: (count) => (this.eventSeq += count) - count + 1 }) ?? null;
     this.checkpointer = engine.checkpoints?.((level, message) => this.hooks.log(level, message)) ?? null;
   }
 

@@ -58,7 +58,7 @@ async function crossFence(url: string): Promise<{ a: Cluster; b: Cluster; db: pg
 const insert = (key: string) => (tx: pg.PoolClient) => tx.query('INSERT INTO aos_meta (key, value) VALUES ($1, $2)', [key, 'x']);
 
 describe.skipIf(PG_SKIP)('red team: fencing', () => {
-  it('holds: a fence landing between the FOR SHARE check and COMMIT waits for that commit; nothing commits after it', async () => {
+  it('holds: a fence landing between the key-share check and COMMIT waits for that commit; nothing commits after it', async () => {
     const url = await pgServer.server.createDatabase();
     const b = await node(url, 'b');
     const db = await sql(url);
@@ -79,6 +79,42 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     expect(await count(db, 'before-fence')).toBe(1);
     await expect(b.member.fenced(insert('after-fence'))).rejects.toBeInstanceOf(FencedError);
     expect(await count(db, 'after-fence')).toBe(0);
+  });
+
+  it("holds: a node's long commit does not hold off its own heartbeat, yet a fence (or any change of its epoch) still waits for it", async () => {
+    const url = await pgServer.server.createDatabase();
+    const b = await node(url, 'b');
+    const db = await sql(url);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // A transaction of b's that stays open, as a large tree's move does (its fence check made: the row held).
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const inFlight = b.member.fenced(async (tx) => {
+      entered();
+      await gate;
+      await insert('long-commit')(tx);
+    });
+    await inside;
+    // Its heartbeat lands meanwhile (it used to wait for the commit: a move longer than the lease got the mover declared dead).
+    const before = Number((await db.query<{ hb: string }>("SELECT heartbeat_ms AS hb FROM aos_nodes WHERE name = 'b'")).rows[0]?.hb);
+    await new Promise((r) => setTimeout(r, 5));
+    const beat = await Promise.race([b.member.beat().then(() => 'beat'), new Promise((r) => setTimeout(() => r('held off'), 5_000))]);
+    expect(beat).toBe('beat');
+    // ...while the long transaction is still open (it used to be held off until the server ended that transaction as idle).
+    const open = await db.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'aos:b' AND state = 'idle in transaction'");
+    expect(open.rows).toHaveLength(1);
+    expect(Number((await db.query<{ hb: string }>("SELECT heartbeat_ms AS hb FROM aos_nodes WHERE name = 'b'")).rows[0]?.hb)).toBeGreaterThan(before);
+    // A change of its epoch (another host taking the name over) waits for the commit, as a fence does.
+    let changed = false;
+    const takeover = db.query("UPDATE aos_nodes SET epoch = nextval('aos_epoch') WHERE name = 'b'").then(() => (changed = true));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(changed).toBe(false);
+    release();
+    await inFlight;
+    await takeover;
+    expect(await count(db, 'long-commit')).toBe(1);
+    await expect(b.member.fenced(insert('after-takeover'))).rejects.toBeInstanceOf(FencedError);
   });
 
   it('holds: the same name taken over from another host: the old node grants, blocks and settles nothing, and cannot take the name back', async () => {

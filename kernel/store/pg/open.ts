@@ -6,7 +6,7 @@
  * every node shares, so no two nodes hand out the same one.
  *
  * A node's commits are fenced: each transaction first holds the node's row in the cluster's table
- * in share mode at the epoch the store was opened with (the `guard`); once another node declares
+ * in key-share mode at the epoch the store was opened with (the `guard`); once another node declares
  * this one dead, no commit lands — the store reports itself failing and keeps its writes, and the
  * kernel stops starting work (proc/disk-guard.ts), as with a full disk.
  */
@@ -122,7 +122,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       note,
       retryable: retryablePgError,
       ids: (store) => new PgIds(store),
-      moves: (store) => new PgMoves(db, options.schema, store),
+      moves: (store) => new PgMoves(options, store, db),
       // PostgreSQL keeps its own copies (pg_dump, base backups, a managed service's snapshots).
       backup: async () => null,
       close: () => void bridge.close(),
