@@ -57,7 +57,7 @@ describe('a damaged store', () => {
     const restored = await t.cli(['ps', '--all', '--json']);
     expect(restored.code, restored.stderr).toBe(0);
     expect(JSON.parse(restored.stdout)).toEqual([expect.objectContaining({ pid: 1, state: 'exited', exit_code: 0 })]);
-  }, 60_000);
+  }, 120_000);
 
   it('refuses an emptied store that had a history (a backup exists)', async () => {
     t = await homeWithHistory();
@@ -67,7 +67,7 @@ describe('a damaged store', () => {
     expect(start.code).toBe(2);
     expect(start.stderr).toContain(`the kernel store ${db} is empty (0 bytes) but the kernel has run here before`);
     expect(start.stderr).toContain(`cp "${db}.backup" "${db}"`);
-  }, 60_000);
+  }, 120_000);
 
   it('says in the log when it starts a new store, also when the default webhook port is taken', async () => {
     // Taken here, or already by another daemon: either way the kernel starts on a free port. It used to
@@ -83,7 +83,7 @@ describe('a damaged store', () => {
     } finally {
       holder?.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 /** Listen on `port` (null when something else already does). */
