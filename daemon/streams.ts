@@ -3,6 +3,7 @@
  * `logs -f` followers and `subscribe`rs, and throttles `stats` pushes. Nothing here polls. An event
  * is pushed only once it is durable, so no client is ever shown something a crash could undo.
  */
+import { SeenPerProcess } from './seen-per-process.js';
 import type { KernelEvent } from '../protocol/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
@@ -144,8 +145,9 @@ export class StreamHub {
    * A node of a cluster: the events other nodes commit reach this node's event subscribers too, read
    * from their stores every clusterRequestPollMs from the moment the first subscriber came (so `aos
    * top`, the web view and MCP's resource updates follow every node's processes). Stops when the
-   * last one goes. A tree adopted from a dead node arrives with its history renumbered: those events
-   * come again, in order, ending in the tree's state now.
+   * last one goes. A tree adopted from a dead node arrives in its adopter's store with its history
+   * renumbered: what of it was pushed already (counted per process) is not pushed again, what was
+   * not (committed just before the node died) is, in order.
    */
   private feedOtherNodes(): void {
     const remote = this.kernel.cluster?.remote;
@@ -153,13 +155,15 @@ export class StreamHub {
     const feed = { stopped: false };
     this.clusterFeed = feed;
     const cursors = new Map<string, number>();
+    const seen = new SeenPerProcess();
     void (async () => {
       while (!feed.stopped) {
         if (![...this.topics].some((t) => t.events)) break;
         const batches = await remote.eventsSince(cursors).catch(() => []);
-        for (const { rows } of batches) {
+        for (const { node, rows } of batches) {
           for (const row of rows) {
             if (feed.stopped) return;
+            if (!(await seen.fresh(node, row, (pid, id) => remote.eventOrdinal(node, pid, id)).catch(() => true))) continue;
             for (const topic of this.topics) if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, row.json));
           }
         }

@@ -126,8 +126,8 @@ export class RemoteNodes {
    * call): `cursors` keeps each node's last id. A node seen for the first time starts at its newest
    * event (nothing of its past is returned).
    */
-  async eventsSince(cursors: Map<string, number>): Promise<Array<{ node: string; rows: Array<{ id: number; json: string }> }>> {
-    const out: Array<{ node: string; rows: Array<{ id: number; json: string }> }> = [];
+  async eventsSince(cursors: Map<string, number>): Promise<Array<{ node: string; rows: Array<{ id: number; pid: number; json: string }> }>> {
+    const out: Array<{ node: string; rows: Array<{ id: number; pid: number; json: string }> }> = [];
     for (const node of await this.stores()) {
       const s = q(nodeSchema(node));
       const after = cursors.get(node);
@@ -136,13 +136,19 @@ export class RemoteNodes {
         cursors.set(node, Number(top.rows[0]?.id ?? 0));
         continue;
       }
-      const rows = await this.db.query<{ id: number; json: string }>(`SELECT id, json FROM ${s}.events_read WHERE id > $1 ORDER BY id LIMIT 1000`, [after]);
+      const rows = await this.db.query<{ id: number; pid: number; json: string }>(`SELECT id, pid, json FROM ${s}.events_read WHERE id > $1 ORDER BY id LIMIT 1000`, [after]);
       if (rows.rows.length === 0) continue;
-      const read = rows.rows.map((r) => storedRow({ id: Number(r.id), json: r.json }) as { id: number; json: string });
+      const read = rows.rows.map((r) => storedRow({ id: Number(r.id), pid: Number(r.pid), json: r.json }) as { id: number; pid: number; json: string });
       cursors.set(node, read.at(-1)?.id ?? after);
       out.push({ node, rows: read });
     }
     return out;
+  }
+
+  /** How many of a process's events `node`'s store holds before event `id` (where a tree moved there, which of its history this is). */
+  async eventOrdinal(node: string, pid: number, id: number): Promise<number> {
+    const n = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(nodeSchema(node))}.events WHERE pid = $1 AND id < $2`, [pid, id]);
+    return Number(n.rows[0]?.n ?? 0);
   }
 
   /** These processes' states on other nodes, those found there. */

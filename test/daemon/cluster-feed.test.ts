@@ -1,0 +1,83 @@
+/**
+ * A subscriber to events on one node of a cluster (aos top, the web view, MCP) follows the other
+ * nodes' processes through a feed read from their stores (StreamHub.feedOtherNodes). A tree adopted
+ * from a dead node is read again from its adopter's store, renumbered: the feed pushes none of its
+ * events twice, and what the process does on its adopter comes after.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import YAML from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Kernel } from '../../kernel/kernel.js';
+import { StreamHub } from '../../daemon/streams.js';
+import { ALL_CAPS } from '../helpers/kernel-harness.js';
+import { until } from '../helpers/until.js';
+import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
+
+const pgServer = postgresPerFile();
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+});
+
+async function node(name: string, url: string, dir: string): Promise<Kernel> {
+  const workspace = path.join(dir, 'ws');
+  const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, cluster: { url, node: name, workspace: { path: workspace, shared: true } } });
+  closers.push(() => kernel.shutdown());
+  return kernel;
+}
+
+describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
+  it('pushes a tree adopted between two other nodes once: its history is not pushed again from the adopter', async () => {
+    const url = await pgServer.server.createDatabase();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-cluster-feed-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const tape = path.join(dir, 'tape.yaml');
+    await writeFile(tape, YAML.stringify({ agents: { hold: ['[SYS_CALL::RECV_MSG] {"timeout_s": 600}'] } }));
+    const a = await node('a', url, dir);
+    const b = await node('b', url, dir);
+    const c = await node('c', url, dir);
+    const hub = new StreamHub(c);
+    closers.push(async () => hub.close());
+    const pushed: Array<{ pid: number; type: string; to?: string; json: string }> = [];
+    hub.subscribe(
+      {
+        pushLine: (line: string) => {
+          const frame = JSON.parse(line) as { event: string; payload: { pid: number; type: string; to?: string } };
+          if (frame.event === 'event') pushed.push({ ...frame.payload, json: JSON.stringify(frame.payload) });
+        },
+      } as never,
+      1,
+      ['events'],
+    );
+    // The feed starts at each store's newest event: wait for it to have read them once.
+    await new Promise((r) => setTimeout(r, 800));
+
+    const proc = await a.spawn({ task: 'hold', model: `replay:${tape}`, name: 'hold' });
+    const of = (): typeof pushed => pushed.filter((e) => e.pid === proc.pid);
+    await until(() => of().some((e) => e.type === 'syscall'), 20_000, "the hold process's first syscall to reach c's feed");
+    await a.store.committed();
+    const before = of().length;
+
+    // a dies (its row dead, as a fence leaves it); b adopts the tree; the process is then killed there.
+    a.cluster?.member.stop();
+    await a.shutdown();
+    const sql = new pg.Client({ connectionString: url });
+    await sql.connect();
+    await sql.query("UPDATE aos_nodes SET state = 'dead', fenced_ms = 0, fenced_by = 'test' WHERE name = 'a'");
+    await sql.end();
+    await until(() => b.isLive(proc.pid), 20_000, "a's tree to be adopted by b");
+    b.kill(proc.pid);
+    await until(() => of().some((e) => e.type === 'state' && e.to === 'killed'), 20_000, "the kill on b to reach c's feed");
+    await new Promise((r) => setTimeout(r, 600));
+
+    const events = of();
+    expect(events.length).toBeGreaterThan(before);
+    // Nothing pushed twice (each event is its own JSON: its time, its place), and the kill last.
+    expect(new Set(events.map((e) => e.json)).size).toBe(events.length);
+    expect(events.filter((e) => e.type === 'state' && e.to === 'killed')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: 'state', to: 'killed' });
+  }, 60_000);
+});
