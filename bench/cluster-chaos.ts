@@ -157,6 +157,11 @@ try {
   const listedTwice = rows.length - byPid.size;
   const rootsEnded = roots.filter((pid) => byPid.get(pid)?.state === 'exited').length;
   const rootsWell = roots.filter((pid) => byPid.get(pid)?.exit_code === 0).length;
+  // Which roots did not exit 0, and why (the crash limit, a failure): the figure alone does not say.
+  for (const pid of roots.filter((p) => byPid.get(p)?.exit_code !== 0)) {
+    const row = byPid.get(pid);
+    console.error(`cluster-chaos: root ${pid} ${row?.state ?? 'missing'} (code ${row?.exit_code ?? 'none'}): ${row?.exit_reason ?? ''}`);
+  }
   // Each process's events, read from whichever node holds it now.
   let duplicates = 0;
   let linesTwice = 0;
