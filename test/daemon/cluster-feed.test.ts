@@ -22,9 +22,10 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
 });
 
-async function node(name: string, url: string, dir: string): Promise<Kernel> {
-  const workspace = path.join(dir, 'ws');
-  const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, cluster: { url, node: name, workspace: { path: workspace, shared: true } } });
+/** A node; `shared`: it shares the others' workspace, so it may adopt their trees (the watching node does not: b adopts, c watches). */
+async function node(name: string, url: string, dir: string, shared = true): Promise<Kernel> {
+  const workspace = path.join(dir, shared ? 'ws' : `ws-${name}`);
+  const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, cluster: { url, node: name, workspace: { path: workspace, shared } } });
   closers.push(() => kernel.shutdown());
   return kernel;
 }
@@ -38,7 +39,7 @@ describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
     await writeFile(tape, YAML.stringify({ agents: { hold: ['[SYS_CALL::RECV_MSG] {"timeout_s": 600}'] } }));
     const a = await node('a', url, dir);
     const b = await node('b', url, dir);
-    const c = await node('c', url, dir);
+    const c = await node('c', url, dir, false);
     const hub = new StreamHub(c);
     closers.push(async () => hub.close());
     const pushed: Array<{ pid: number; type: string; to?: string; json: string }> = [];
