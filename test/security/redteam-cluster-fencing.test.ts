@@ -85,8 +85,8 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     const url = await pgServer.server.createDatabase();
     // The transaction below stays idle while the test looks: the server must not end it meanwhile (its sessions take this at connect).
     const idle = param.clusterIdleTxMs;
-    param.clusterIdleTxMs = 60_000;
-    const b = await node(url, 'b').finally(() => (param.clusterIdleTxMs = idle));
+    (param as { clusterIdleTxMs: number }).clusterIdleTxMs = 60_000;
+    const b = await node(url, 'b').finally(() => ((param as { clusterIdleTxMs: number }).clusterIdleTxMs = idle));
     const db = await sql(url);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
