@@ -52,7 +52,14 @@ export function connectionConfig(url: string, node: string): pg.ClientConfig {
  * first, statements allowed clusterMoveTimeoutMs.
  */
 export async function openSession(url: string, node: string, searchPath: string): Promise<pg.Client> {
-  const client = new pg.Client({ ...connectionConfig(url, node), statement_timeout: param.clusterMoveTimeoutMs, query_timeout: param.clusterMoveTimeoutMs + 1_000 });
+  // Idle between its statements while this node's thread is busy (a synchronous commit of its store) is
+  // not idle for good: a node stopped mid-move is cut off by the fence that declares it dead.
+  const client = new pg.Client({
+    ...connectionConfig(url, node),
+    statement_timeout: param.clusterMoveTimeoutMs,
+    query_timeout: param.clusterMoveTimeoutMs + 1_000,
+    idle_in_transaction_session_timeout: param.clusterMoveTimeoutMs,
+  });
   // A session a fence ends fails the query in hand; the event itself is not news.
   client.on('error', () => undefined);
   await client.connect();
@@ -97,13 +104,18 @@ export async function inTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
 export async function migrate(db: Db): Promise<string> {
   return inTx(db, async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('aos cluster schema'))");
-    await tx.query(CLUSTER_SCHEMA);
-    const have = await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_schema'");
-    const version = Number(have.rows[0]?.value ?? CLUSTER_SCHEMA_VERSION);
+    // Made already at this version: no DDL. Its ALTERs would take the nodes' table in exclusive mode,
+    // holding up every node's commits (their fence checks read it) while this node joins.
+    const made = await tx.query<{ present: boolean }>("SELECT to_regclass('aos_meta') IS NOT NULL AS present");
+    const have = made.rows[0]?.present ? await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_schema'") : null;
+    const version = Number(have?.rows[0]?.value ?? 0);
     if (version > CLUSTER_SCHEMA_VERSION) {
       throw new Error(`the cluster database is at schema ${version}, newer than this aos (${CLUSTER_SCHEMA_VERSION}): upgrade aos on this node`);
     }
-    await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [String(CLUSTER_SCHEMA_VERSION)]);
+    if (version < CLUSTER_SCHEMA_VERSION) {
+      await tx.query(CLUSTER_SCHEMA);
+      await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [String(CLUSTER_SCHEMA_VERSION)]);
+    }
     // The cluster's own id: what its trees' memory collections are named after (pids are the cluster's).
     await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_id', substr(md5(random()::text || clock_timestamp()::text), 1, 12)) ON CONFLICT (key) DO NOTHING");
     const id = await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_id'");

@@ -11,7 +11,7 @@
  * - aos_budget_demand: how many processes each node has waiting on a budget (fair shares).
  * - aos_key_claims: a new idempotency key one node is starting the work of (key-claims.ts).
  */
-export const CLUSTER_SCHEMA_VERSION = 2;
+export const CLUSTER_SCHEMA_VERSION = 3;
 
 export const CLUSTER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS aos_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS aos_nodes (
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS workspace text NOT NULL DEFAULT '';
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS shares_workspace boolean NOT NULL DEFAULT false;
 ALTER TABLE aos_nodes ADD COLUMN IF NOT EXISTS adopted integer NOT NULL DEFAULT 0;
--- epoch and state are key columns (a unique index a foreign key could use): an UPDATE of either takes
+-- Version 3: epoch and state are key columns (a unique index a foreign key could use): an UPDATE of either takes
 -- the row FOR UPDATE and waits for every commit holding it in key-share mode (each commit's fence
 -- check), while the heartbeat's UPDATE of the other columns waits for none of them.
 CREATE UNIQUE INDEX IF NOT EXISTS aos_nodes_fence ON aos_nodes (name, epoch, state);
@@ -52,8 +52,7 @@ CREATE TABLE IF NOT EXISTS aos_requests (
   error text
 );
 CREATE INDEX IF NOT EXISTS aos_requests_open ON aos_requests (node, id) WHERE answered_ms IS NULL;
--- A new idempotency key claimed by the node starting its work (key-claims.ts); gone once committed there.
--- Older nodes ignore it: added, not changed, so the schema's version stays.
+-- Version 3: a new idempotency key claimed by the node starting its work (key-claims.ts); gone once committed there.
 CREATE TABLE IF NOT EXISTS aos_key_claims (
   scope text NOT NULL,
   key text NOT NULL,

@@ -78,7 +78,7 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     await watch.query("UPDATE aos_nodes SET state = 'dead', fenced_ms = 0, fenced_by = 'test' WHERE name = 'a'");
     const waiting = async (): Promise<boolean> =>
       (await watch.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%\"aos/a\".webhooks%'")).rows.length > 0;
-    await until(waiting, 20_000, "the move to be waiting for the lock on a's webhooks");
+    await until(waiting, 60_000, "the move to be waiting for the lock on a's webhooks (a move that failed is tried again 30 s later)");
 
     // Meanwhile the adopter runs a process from spawn to exit, and a search indexes what it has.
     const during = await b.spawn({ task: 'quick', model, name: 'quick' });
@@ -90,7 +90,7 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     expect(await waiting()).toBe(true);
 
     await sql.query('COMMIT');
-    await until(() => b.isLive(held.pid), 20_000, "a's tree to be adopted by b");
+    await until(() => b.isLive(held.pid), 60_000, "a's tree to be adopted by b");
 
     const rows = (await sql.query<{ id: string; pid: string; json: string }>('SELECT id, pid, json FROM "aos/b".events ORDER BY id')).rows;
     const moved = rows.filter((r) => r.json.includes('kiwifruit'));
@@ -107,5 +107,5 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     expect(await b.store.events.search('kiwifruit', { pid: held.pid, before: null, limit: 1000 })).toHaveLength(MOVED);
     // Nothing of the tree is left in a's store.
     expect((await sql.query('SELECT 1 FROM "aos/a".events WHERE pid = $1', [held.pid])).rows).toHaveLength(0);
-  }, 60_000);
+  }, 150_000);
 });

@@ -100,6 +100,25 @@ describe.skipIf(PG_SKIP)('cluster membership', () => {
     expect(n).toBe(0);
   });
 
+  it("a node joining a database made at this version takes no lock that holds up the others' commits", async () => {
+    const url = await pgServer.server.createDatabase();
+    await node(url, 'a');
+    // A commit of a's in flight: its fence check holds a's row (the nodes' table in row-share mode).
+    const pg = await import('pg');
+    const db = new pg.default.Client({ connectionString: url });
+    await db.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query("SELECT 1 FROM aos_nodes WHERE name = 'a' FOR KEY SHARE");
+      // b joins meanwhile: the schema is there at this version, so no ALTER waits for that commit (and holds up every other behind it).
+      const joined = await Promise.race([node(url, 'b').then(() => 'joined'), new Promise((r) => setTimeout(() => r('held up'), 15_000))]);
+      expect(joined).toBe('joined');
+      await db.query('COMMIT');
+    } finally {
+      await db.end();
+    }
+  });
+
   it('a node that left is not fenced, and its name can join again at once', async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');
