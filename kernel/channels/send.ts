@@ -85,16 +85,17 @@ export async function channelSend(state: ChannelsState, pid: number, request: Se
   pins(state).delete(pid);
   const t = pin && pin.to === request.to ? pin.target : target(state, pid, request.to);
   const name = t.live.spec.name;
-  if (state.channels.get(name) !== t.live) throw new AosError('ENOENT', `CHANNEL_SEND: channel ${name} has been removed`);
   const replyTo = request.reply_to === true ? t.messageId : typeof request.reply_to === 'string' ? request.reply_to : null;
   const ref = `${pid}-${Date.now().toString(36)}`;
   const params = { ref, chat: t.chat, ...(t.thread ? { thread: t.thread } : {}), text: request.text, ...(replyTo ? { reply_to: replyTo } : {}) };
   let failure: ChannelError | null = null;
   for (let attempt = 1; attempt <= param.channelSendAttempts; attempt++) {
+    // An adapter on its way up (the kernel just started, a restart after a crash) is waited for: a
+    // send a person approved is not refused for the seconds its adapter takes to come up.
+    if (t.live.adapter.coming) await t.live.adapter.ready(param.channelRequestTimeoutMs).catch(() => undefined);
+    // Checked where the send happens, after every wait (a person deciding, the adapter, a retry's pause).
+    stillThere(state, t, request.to);
     try {
-      // An adapter on its way up (the kernel just started, a restart after a crash) is waited for: a
-      // send a person approved is not refused for the seconds its adapter takes to come up.
-      if (t.live.adapter.coming) await t.live.adapter.ready(param.channelRequestTimeoutMs).catch(() => undefined);
       const sent = await t.live.adapter.request<{ message_id?: unknown }>('channel.outbound', params);
       const messageId = String(state.host.secrets.mask(typeof sent?.message_id === 'string' ? sent.message_id : String(sent?.message_id ?? ''))).slice(0, 200);
       record(state, t, pid, request.text, 'sent', messageId);
@@ -111,6 +112,19 @@ export async function channelSend(state: ChannelsState, pid: number, request: Se
   state.host.audit({ pid, call: 'CHANNEL_SEND', subject: `${name}/${t.chat}`, decision: 'allow', rule: null, decided_by: 'policy', reason: `${status}: ${why}` });
   if (status === 'uncertain') throw new AosError('EIO', `CHANNEL_SEND to ${name} chat ${t.chat} may or may not have been delivered (${why}); it is not sent again by itself`);
   throw new AosError(failure?.retryable ? 'EAGAIN' : 'EIO', `CHANNEL_SEND to ${name} chat ${t.chat} failed: ${why}`);
+}
+
+/**
+ * The send's target as the gate allowed it still exists: its channel is the same one (not removed,
+ * nor removed and added again under its name), and a binding it was addressed by is still bound to
+ * that chat. What an operator removed while a person approved or an adapter came up is not written to.
+ */
+function stillThere(state: ChannelsState, t: Target, to: string): void {
+  const name = t.live.spec.name;
+  if (state.channels.get(name) !== t.live) throw new AosError('ENOENT', `CHANNEL_SEND: channel ${name} has been removed`);
+  if (to === 'inbound') return;
+  const binding = state.bindings.get(to);
+  if (!binding || binding.channel !== name || binding.chat !== t.chat) throw new AosError('ENOENT', `CHANNEL_SEND: binding ${to} has been removed`);
 }
 
 function record(state: ChannelsState, t: Target, pid: number, text: string, status: string, messageId: string | null): void {

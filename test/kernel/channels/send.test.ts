@@ -53,6 +53,21 @@ describe.skipIf(!bwrap)('CHANNEL_SEND', () => {
     expect(sends[1]).toMatchObject({ ok: false, errno: 'EPERM', message: expect.stringContaining('channel:tg/new/900') });
   }, 60_000);
 
+  it('a send approved after its binding was removed writes nothing: the target is checked where the send happens', async () => {
+    const send = call('CHANNEL_SEND', { to: 'alerts', text: 'late words' });
+    h = await startChannelHarness({ idle: IDLE, notifier: [send, { expect: 'ENOENT', reply: EXIT }] }, { safety: safety('  - ask: "channel:*/new/**"\n') });
+    await h.addTelegram();
+    await h.kernel.channels.bind({ name: 'alerts', channel: 'tg', chat: '4242', pid: (await h.spawn({ name: 'idle', capabilities: [] })).pid });
+    const pcb = await h.spawn({ name: 'notifier', capabilities: ['channel:tg'] });
+    await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, 'an approval asked');
+    // The operator unbinds the chat while the person decides; the approval then comes.
+    await h.kernel.channels.unbind('alerts');
+    h.kernel.safety.approvals.approve(h.kernel.safety.approvals.list(10)[0]!.id, 'socket');
+    await h.kernel.waitExit(pcb.pid);
+    expect(errnoOf(h, pcb.pid, 'CHANNEL_SEND')).toMatchObject({ ok: false, errno: 'ENOENT', message: expect.stringContaining('binding alerts has been removed') });
+    expect(h.fake.sent).toEqual([]);
+  }, 60_000);
+
   it('an ask rule on new recipients has a person approve the first message to a chat, and only the first', async () => {
     const first = call('CHANNEL_SEND', { to: 'alerts', text: 'first words' });
     h = await startChannelHarness({ idle: IDLE, notifier: [first, { expect: '"ok":true', reply: first }, { expect: '"ok":true', reply: EXIT }] }, { safety: safety('  - ask: "channel:*/new/**"\n') });
