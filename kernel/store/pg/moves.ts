@@ -72,8 +72,7 @@ export class PgMoves implements StoreMoves {
   /** A session for one move: the store's schema first, endable by a fence (the store's application_name). */
   private async connect(): Promise<PgSession> {
     if (!this.options.session) throw new Error('this store cannot move trees: it was opened without a session of its own');
-    const session = await this.options.session();
-    return session;
+    return this.options.session();
   }
 
   /** A table's columns here (not generated ones), in order: the same names are read from the other schema. */

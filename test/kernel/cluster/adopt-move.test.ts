@@ -15,10 +15,10 @@ import path from 'node:path';
 import pg from 'pg';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Kernel } from '../../../kernel/kernel.js';
-import { ALL_CAPS } from '../../helpers/kernel-harness.js';
+import type { Kernel } from '../../../kernel/kernel.js';
 import { until } from '../../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
+import { kernelNode } from './kernel-node.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
@@ -30,12 +30,7 @@ const HOLD = '[SYS_CALL::RECV_MSG] {"timeout_s": 600}';
 const EXIT = '[SYS_CALL::SYS_EXIT] {"code": 0}';
 const MOVED = 400;
 
-async function node(name: string, url: string, dir: string): Promise<Kernel> {
-  const workspace = path.join(dir, 'ws');
-  const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, cluster: { url, node: name, workspace: { path: workspace, shared: true } } });
-  closers.push(() => kernel.shutdown());
-  return kernel;
-}
+const node = (name: string, url: string, dir: string): Promise<Kernel> => kernelNode(name, url, dir, closers);
 
 describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
   it('moves while the adopter runs other work; its events keep their order and are found by search', async () => {
