@@ -44,6 +44,8 @@ async function release(k: StopHost): Promise<void> {
 }
 
 export async function shutdownKernel(k: StopHost): Promise<void> {
+  // Closed already: its processes stay as they were, for the next start (it cannot end them now).
+  if (k.closing) return;
   k.units.close();
   k.budgets.close();
   await k.channels.close();
@@ -52,10 +54,13 @@ export async function shutdownKernel(k: StopHost): Promise<void> {
   await Promise.all(live.map((p) => k.waitExit(p.pid)));
   k.webhooks.closeAll();
   await k.gateway?.close();
-  await release(k);
+  // The store is closed, its last writes committed, before the node leaves its cluster (release):
+  // a node's store commits only while the node is live, so the kills committed after the leave were
+  // lost, and another node then adopted the processes this shutdown had ended.
   k.store.setMeta(RUNNING_KEY, '0');
   await k.store.stopCheckpoints();
   k.store.close();
+  await release(k);
 }
 
 export async function closeKernel(k: StopHost, options: { crashed?: boolean; backup?: boolean }): Promise<void> {

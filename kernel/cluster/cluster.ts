@@ -181,7 +181,7 @@ export class Cluster {
         params: [node, epoch],
         mustTouch: {
           code: 'EFENCED',
-          message: `node "${visibleText(node)}" epoch ${epoch} was fenced: another node declared it dead, so this kernel commits nothing more (restart it to recover its processes)`,
+          message: `node "${visibleText(node)}" epoch ${epoch} is no longer live (another node declared it dead, or it left the cluster), so this kernel commits nothing more (restart it to recover its processes)`,
         },
       },
     };

@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../../kernel/kernel.js';
 import { until } from '../../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
-import { kernelNode } from './kernel-node.js';
+import { kernelNode, withNodeLog } from './kernel-node.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
@@ -53,8 +53,9 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
        SELECT 100000 + g, $1::bigint, json_build_object('type', 'output', 'pid', $1::int, 'ts', $2::text, 'text', 'kiwifruit ' || g)::text FROM generate_series(1, $3) AS g`,
       [held.pid, new Date().toISOString(), MOVED],
     );
+    // a dies, its processes left as they were (a.shutdown() would end them).
     a.cluster?.member.stop();
-    await a.shutdown();
+    await a.close();
 
     const b = await node('b', url, dir);
     const before = await b.spawn({ task: 'quick', model, name: 'quick' });
@@ -73,7 +74,7 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     await watch.query("UPDATE aos_nodes SET state = 'dead', fenced_ms = 0, fenced_by = 'test' WHERE name = 'a'");
     const waiting = async (): Promise<boolean> =>
       (await watch.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%\"aos/a\".webhooks%'")).rows.length > 0;
-    await until(waiting, 60_000, "the move to be waiting for the lock on a's webhooks (a move that failed is tried again 30 s later)");
+    await withNodeLog(until(waiting, 60_000, "the move to be waiting for the lock on a's webhooks (a move that failed is tried again 30 s later)"));
 
     // Meanwhile the adopter runs a process from spawn to exit, and a search indexes what it has.
     const during = await b.spawn({ task: 'quick', model, name: 'quick' });
@@ -85,7 +86,7 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     expect(await waiting()).toBe(true);
 
     await sql.query('COMMIT');
-    await until(() => b.isLive(held.pid), 60_000, "a's tree to be adopted by b");
+    await withNodeLog(until(() => b.isLive(held.pid), 60_000, "a's tree to be adopted by b"));
 
     const rows = (await sql.query<{ id: string; pid: string; json: string }>('SELECT id, pid, json FROM "aos/b".events ORDER BY id')).rows;
     const moved = rows.filter((r) => r.json.includes('kiwifruit'));

@@ -2,8 +2,7 @@
  * A subscriber to events on one node of a cluster (aos top, the web view, MCP) follows the other
  * nodes' processes through a feed read from their stores (StreamHub.feedOtherNodes). A tree adopted
  * from a dead node is read again from its adopter's store, renumbered: the feed pushes none of its
- * events twice, and what the process does on its adopter comes after. Three kernels in one process:
- * run alone (vitest.config.ts), as CI twice saw b not adopt the tree within 60 s beside the parallel group.
+ * events twice, and what the process does on its adopter comes after. Three kernels in one process.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +14,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import { StreamHub } from '../../daemon/streams.js';
 import { until } from '../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
-import { kernelNode } from '../kernel/cluster/kernel-node.js';
+import { kernelNode, withNodeLog } from '../kernel/cluster/kernel-node.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
@@ -58,14 +57,15 @@ describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
     await a.store.committed();
     const before = of().length;
 
-    // a dies (its row dead, as a fence leaves it); b adopts the tree; the process is then killed there.
+    // a dies (its processes left as they were, its row dead as a fence leaves it); b adopts the
+    // tree; the process is then killed there. Not a.shutdown(): that ends a's processes.
     a.cluster?.member.stop();
-    await a.shutdown();
+    await a.close();
     const sql = new pg.Client({ connectionString: url });
     await sql.connect();
     await sql.query("UPDATE aos_nodes SET state = 'dead', fenced_ms = 0, fenced_by = 'test' WHERE name = 'a'");
     await sql.end();
-    await until(() => b.isLive(proc.pid), 60_000, "a's tree to be adopted by b (a move that failed is tried again 30 s later)");
+    await withNodeLog(until(() => b.isLive(proc.pid), 60_000, "a's tree to be adopted by b"));
     b.kill(proc.pid);
     await until(() => of().some((e) => e.type === 'state' && e.to === 'killed'), 20_000, "the kill on b to reach c's feed");
     await new Promise((r) => setTimeout(r, 600));
