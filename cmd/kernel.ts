@@ -69,7 +69,7 @@ function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
     ...(s.providers ?? []).map((p): [string, string] => ['provider', describeProvider(p)]),
     ['tokens', `${formatCount(s.prompt_tokens)} prompt, ${formatCount(s.output_tokens)} output, cost ${formatCost(s.cost)}`],
     ['memory', `rss ${formatBytes(s.rss_bytes)}, heap ${formatBytes(s.heap_used_bytes)}`],
-    ['webhooks', s.webhook_url ?? 'off'],
+    ['webhooks', s.webhook_url ? (s.webhook_public_url ? `${s.webhook_url}, told to processes as ${s.webhook_public_url}` : s.webhook_url) : 'off'],
     ...(s.cluster ? clusterRows(s.cluster) : []),
   ];
   const table = rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n');

@@ -24,7 +24,8 @@ import { loadPolicy, type Policy } from '../kernel/safety/policy.js';
 import { parseDuration } from '../protocol/duration.js';
 import { SecretBox } from '../kernel/safety/secrets.js';
 import { KernelServer } from './server.js';
-import { Gateway } from './gateway.js';
+import { Gateway, publicWebhookUrl } from './gateway.js';
+import { webhooksElsewhere } from './cluster-webhooks.js';
 import type { Webhooks } from '../kernel/ipc/webhooks.js';
 import { KernelClient } from '../client/client.js';
 import { McpHttpEndpoint } from './mcp-http.js';
@@ -102,13 +103,14 @@ function mcpBinds(policy: Policy): Array<{ what: string; path: string }> {
   );
 }
 
-/** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. */
+/** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. AOS_WEBHOOK_URL: publicWebhookUrl. */
 async function createKernel(policy: Policy): Promise<Kernel> {
   const explicit = process.env.AOS_WEBHOOK_PORT;
   const port = explicit === undefined || explicit === '' ? param.webhookPort : Number(explicit);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`AOS_WEBHOOK_PORT must be a port number from 0 to 65535 (got "${explicit}")`);
   }
+  const webhookUrl = publicWebhookUrl(process.env.AOS_WEBHOOK_URL);
   const retention = process.env.AOS_RETENTION;
   const options = {
     retentionMs: retention ? parseDuration(retention, 'AOS_RETENTION') : undefined,
@@ -131,6 +133,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
       treePrefix: memoryTreePrefix(paths.home, paths.db, process.env, (message) => log('warn', message)),
     },
     cluster: clusterFromEnv(process.env, paths.home, paths.workspace),
+    webhookUrl,
     log,
   };
   // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).
@@ -141,7 +144,10 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     maxSessions: param.mcpHttpMaxSessions,
     sessionIdleMs: param.mcpHttpSessionIdleMs,
   });
-  const listen = (routes: Webhooks, at: number) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp });
+  // A route another node of the cluster has is carried there (the kernel is known once it is made).
+  let made: Kernel | null = null;
+  const elsewhere = webhooksElsewhere(() => made);
+  const listen = (routes: Webhooks, at: number) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp, elsewhere });
   // The default port taken falls back to a free one here, inside the one start: starting the kernel
   // again would open its store a second time and lose what the first open saw (a new store).
   const gateway = async (routes: Webhooks) => {
@@ -153,7 +159,8 @@ async function createKernel(policy: Policy): Promise<Kernel> {
       return listen(routes, 0);
     }
   };
-  return Kernel.create({ ...options, gateway });
+  made = await Kernel.create({ ...options, gateway });
+  return made;
 }
 
 async function start(): Promise<void> {

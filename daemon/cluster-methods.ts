@@ -19,6 +19,7 @@ import { AosError } from '../sys/errno.js';
 import { param } from '../sys/param.js';
 import type { PushTarget, StreamHub } from './streams.js';
 import type { Via } from '../kernel/safety/approvals.js';
+import { deliverCarried, WEBHOOK_METHOD } from './cluster-webhooks.js';
 
 /** What of a method's context this needs (methods.ts MethodContext has it). */
 interface MethodContext {
@@ -219,12 +220,14 @@ export function clusterAware<H extends object>(handlers: H): H {
 
 /**
  * What this node does when another asks (requests.ts): the method's params checked as a client's
- * are, then its own handler, on a context with no connection (no stream: these answer once).
+ * are, then its own handler, on a context with no connection (no stream: these answer once); a
+ * webhook request carried from another node's gateway is delivered to its route here.
  */
 export function serveOtherNodes(kernel: Kernel, handlers: object): void {
   // No connection: nothing here streams, and an answer goes back once.
   const base = { kernel, hub: null as unknown as StreamHub, target: { pushLine: () => undefined }, newSub: () => 0, afterResponse: (fn: () => void) => void setImmediate(fn) };
   kernel.cluster?.requests.serve(async (method, body) => {
+    if (method === WEBHOOK_METHOD) return deliverCarried(kernel, body);
     if (!(SERVED as readonly string[]).includes(method)) throw new AosError('ENOSYS', `another node may not ask ${JSON.stringify(method)} of this one`);
     const { params, via } = (body ?? {}) as { params?: unknown; via?: Via };
     const parsed = METHODS[method as Served].params.safeParse(params ?? {});

@@ -7,14 +7,42 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AosError } from '../sys/errno.js';
 import { param } from '../sys/param.js';
-import { parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
+import { type HookRoute, parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
 import { type UploadLimits, UploadBudget } from './upload-budget.js';
-import { jsonError, type Webhook, type WebhookReply, type Webhooks } from '../kernel/ipc/webhooks.js';
+import { jsonError, type Webhook, type WebhookReply, type WebhookRequest, type Webhooks } from '../kernel/ipc/webhooks.js';
 
 export const GATEWAY_HOST = '127.0.0.1';
 
+/**
+ * AOS_WEBHOOK_URL: the base of the webhook URLs processes are told, when callers reach the gateway
+ * through a proxy or load balancer (every node of a cluster behind one address). An http(s) URL
+ * with no query, fragment or credentials; its trailing slash dropped. Undefined when unset.
+ */
+export function publicWebhookUrl(raw: string | undefined): string | undefined {
+  const given = raw?.trim();
+  if (!given) return undefined;
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new Error(`AOS_WEBHOOK_URL must be an http:// or https:// URL (got "${given}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`AOS_WEBHOOK_URL must be an http:// or https:// URL (got "${given}")`);
+  if (url.search || url.hash || url.username || url.password) throw new Error(`AOS_WEBHOOK_URL must have no query, fragment or credentials (got "${given}"): processes are told <it>/hooks/<token>/<path>`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 /** Connections still open this long after close() are cut. */
 const CLOSE_GRACE_MS = 500;
+
+/**
+ * Routes this kernel does not have, found elsewhere (a cluster's other nodes: daemon/cluster-
+ * webhooks.ts): the way to deliver a request there, an answer to give at once, or null (no such
+ * webhook anywhere: 404).
+ */
+export interface WebhooksElsewhere {
+  find(token: string, path: string): Promise<{ deliver(request: WebhookRequest): Promise<WebhookReply> } | { reply: WebhookReply } | null>;
+}
 
 /** Another service on the gateway (the MCP endpoint): handle() is true when it took the request. */
 export interface GatewayRoute {
@@ -27,6 +55,8 @@ export interface GatewayOptions {
   port: number;
   maxBodyBytes: number;
   route?: GatewayRoute;
+  /** Where a route this kernel does not have may be (another node of its cluster). */
+  elsewhere?: WebhooksElsewhere;
   /** Requests still arriving (param.webhookMaxUploads…); the defaults when absent. */
   uploads?: UploadLimits;
   /** param.webhookHeadersTimeoutMs / webhookRequestTimeoutMs when absent. */
@@ -134,6 +164,7 @@ export class Gateway {
     if (!this.closing && this.options.route?.handle(req, res)) return;
     const route = parseHookRoute(req.url);
     const hook = route ? this.webhooks.find(route.token, route.path) : undefined;
+    if (route && !hook && this.options.elsewhere && !this.closing) return this.handleElsewhere(this.options.elsewhere, route, req, res);
     if (!route || !hook) return send(res, jsonError(404, 'no such webhook'));
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
     if (hook.start) return this.handleUnit(hook.start, route, req, res);
@@ -154,6 +185,23 @@ export class Gateway {
     res.on('close', () => {
       if (!res.writableEnded) this.webhooks.cancel(id);
     });
+  }
+
+  /**
+   * A route another node has (a process of its own, or a tree it adopted from this one's dead
+   * node): the body read under this gateway's caps, the request carried there and its answer
+   * brought back. Nothing found anywhere is a 404, as here.
+   */
+  private async handleElsewhere(elsewhere: WebhooksElsewhere, route: HookRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const away = await elsewhere.find(route.token, route.path).catch(() => ({ reply: jsonError(503, 'the cluster cannot be asked where this webhook is now; try again') }));
+    if (!away) return send(res, jsonError(404, 'no such webhook'));
+    if ('reply' in away) return send(res, away.reply);
+    const body = await this.readCapped(req, res, 0);
+    if (body === null) return;
+    if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
+    if (req.socket.destroyed) return;
+    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.toString('utf8') };
+    send(res, await away.deliver(request).catch(() => jsonError(502, 'the node that has this webhook did not answer')));
   }
 
   /** The body under the gateway's caps (its size, the upload budget charged to `pid`); null when refused (answered here). */

@@ -40,6 +40,12 @@ export interface KernelOptions {
   netAllowPrivate?: readonly string[];
   /** Opens the webhook gateway for these routes (the daemon's HTTP listener); no gateway when absent. */
   gateway?: (routes: Webhooks) => Promise<WebhookListener>;
+  /**
+   * The base of the webhook URLs processes are told (AOS_WEBHOOK_URL: `https://hooks.example.com`,
+   * no trailing slash), when a proxy or load balancer in front of the gateway is what callers reach;
+   * the gateway's own `http://127.0.0.1:<port>` when absent.
+   */
+  webhookUrl?: string;
   /** How long a webhook request waits for SYS_WEBHOOK_REPLY (default param.webhookReplyTimeoutMs). */
   webhookReplyTimeoutMs?: number;
   /** Ended processes older than this are pruned from the store (at start, then hourly); kept forever when absent. */

@@ -14,6 +14,7 @@ export interface StatsSource {
   readonly pool: ModelPool;
   readonly startedAt: number;
   readonly gatewayUrl: string | null;
+  readonly webhookBase: string | null;
   readonly cluster: { status(): ClusterView } | null;
 }
 
@@ -50,6 +51,7 @@ export function kernelStats(k: StatsSource): KernelStats {
     rate_limits: k.pool.headroom(),
     providers,
     webhook_url: k.gatewayUrl,
+    webhook_public_url: k.webhookBase !== k.gatewayUrl ? k.webhookBase : null,
     cluster: k.cluster?.status() ?? null,
   };
 }

@@ -195,9 +195,9 @@ export class Kernel implements SpawnCore {
   }
 
   /** `http://127.0.0.1:<port>` of the webhook gateway, or null when it is not running. */
-  get gatewayUrl(): string | null {
-    return this.gateway?.url ?? null;
-  }
+  get gatewayUrl(): string | null { return this.gateway?.url ?? null; }
+  /** The base of the webhook URLs processes are told: the public one (AOS_WEBHOOK_URL) or the gateway's own; null when it is not running. */
+  get webhookBase(): string | null { return this.gateway ? (this.options.webhookUrl ?? this.gateway.url) : null; }
 
   get defaultModel(): string | undefined {
     return this.reloadedDefaultModel ?? this.options.defaultModel;

@@ -65,8 +65,10 @@ export interface KernelStats {
   rate_limits: Array<{ provider: string; rpm_left: number | null; tpm_left: number | null }>;
   /** Per provider: limit, in flight, queued, rate headroom. */
   providers: ProviderStats[];
-  /** Base URL of the webhook gateway, or null when it is off. */
+  /** Base URL of the webhook gateway (`http://127.0.0.1:<port>`, also the MCP endpoint's), or null when it is off. */
   webhook_url: string | null;
+  /** The base of the webhook URLs processes are told instead (AOS_WEBHOOK_URL), or null: they are told the gateway's. */
+  webhook_public_url?: string | null;
   /** The cluster this kernel is a node of (AOS_DATABASE_URL), or null when it runs alone. */
   cluster?: ClusterView | null;
 }

@@ -98,7 +98,7 @@ export function App(props: AppProps): ReactElement {
       {view.mode === 'help' ? <HelpPane height={body} color={color} /> : null}
       {view.mode === 'describe' ? <DescribePane source={source} proc={selected} height={body} color={color} /> : null}
       {view.mode === 'units' ? <UnitsPane source={source} height={body} color={color} /> : null}
-      {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width)} selected={index} height={split.table} color={color} sort={view.sort} /> : null}
+      {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width, { cluster: Boolean(stats?.cluster) })} selected={index} height={split.table} color={color} sort={view.sort} /> : null}
       {split.log > 0 ? (
         <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} writing={log?.writing?.text} />
       ) : null}

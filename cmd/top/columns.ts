@@ -24,6 +24,8 @@ export interface Column {
 
 export const COLUMNS: readonly Column[] = [
   { key: 'pid', title: 'PID', width: 5, align: 'right', keep: 0, value: (r) => String(r.pid) },
+  // Shown in a cluster only (layoutColumns): the node whose store holds the process, as in `ps`.
+  { key: 'node', title: 'NODE', width: 4, min: 4, max: 12, give: 0, cut: 'middle', align: 'left', keep: 3, value: (r) => r.node ?? '' },
   { key: 'ppid', title: 'PPID', width: 5, align: 'right', keep: 9, value: (r) => (r.ppid ? String(r.ppid) : '-') },
   { key: 'name', title: 'NAME', width: 10, min: 8, max: 24, give: 2, cut: 'middle', align: 'left', keep: 0, value: treeName },
   { key: 'state', title: 'STATE', width: 16, min: 10, max: 24, give: 3, align: 'left', keep: 1, value: (r) => describeStatus(r) },
@@ -44,9 +46,9 @@ function total(columns: readonly Column[]): number {
   return columns.reduce((sum, c) => sum + c.width + GUTTER, 0);
 }
 
-/** Drops the least important columns until the rest fit, then spends what is left on NAME and MODEL. */
-export function layoutColumns(width: number): Column[] {
-  let shown = [...COLUMNS];
+/** Drops the least important columns until the rest fit, then spends what is left on NAME and MODEL. NODE: in a cluster only. */
+export function layoutColumns(width: number, options: { cluster?: boolean } = {}): Column[] {
+  let shown = COLUMNS.filter((c) => c.key !== 'node' || options.cluster);
   while (total(shown) > width && shown.length > 2) {
     const worst = shown.reduce((a, b) => (b.keep >= a.keep ? b : a));
     shown = shown.filter((c) => c !== worst);

@@ -97,7 +97,7 @@ export function Header({ stats, uptime, rate, color, trend, width }: HeaderProps
         <Label text={`  heap ${formatBytes(stats.heap_used_bytes)}  kernel ${stats.version} pid ${stats.pid}`} color={color} />
       </Text>
       <Text wrap="truncate">
-        <Label text="procs " color={color} />
+        <Label text={stats.cluster ? `procs on ${printable(stats.cluster.node)} ` : 'procs '} color={color} />
         <Text bold>{total}</Text>
         <Label text=":" color={color} />
         {PROC_STATES.map((s) => (

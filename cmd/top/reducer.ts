@@ -75,6 +75,8 @@ export function topReducer(state: TopState, action: TopAction): TopState {
       // Stats arriving means the kernel is reachable again.
       return {
         ...state,
+        // A node of the cluster died, joined or adopted trees: rows may now be on another node (NODE), read them again.
+        needsRefresh: state.needsRefresh || (state.stats !== null && nodesShape(state.stats) !== nodesShape(action.stats)),
         stats: action.stats,
         statsAt: action.now,
         error: null,
@@ -95,6 +97,11 @@ export function topReducer(state: TopState, action: TopAction): TopState {
     case 'text':
       return applyText(state, action.piece);
   }
+}
+
+/** The cluster's nodes as far as where processes are goes: who is live, under which epoch, and what each adopted. */
+function nodesShape(stats: KernelStats): string {
+  return (stats.cluster?.nodes ?? []).map((n) => `${n.name}/${n.state}/${n.epoch}/${n.adopted}`).join(',');
 }
 
 /** Only the selected process's reply is kept as it is written: other pieces change nothing (no render). */

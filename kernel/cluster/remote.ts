@@ -48,6 +48,15 @@ export class RemoteNodes {
     return null;
   }
 
+  /** The other node whose store has this webhook (its token and path), or null. */
+  async webhookOwner(token: string, path: string): Promise<string | null> {
+    for (const node of await this.stores()) {
+      const hit = await this.db.query(`SELECT 1 FROM ${q(nodeSchema(node))}.webhooks WHERE token = $1 AND path = $2 LIMIT 1`, [token, path]);
+      if ((hit.rowCount ?? 0) > 0) return node;
+    }
+    return null;
+  }
+
   /**
    * Another node whose store holds this idempotency key, unexpired: the request it came with and the
    * process it started. Null when none does.

@@ -75,8 +75,9 @@ export class Webhooks {
   private requestSeq = 0;
 
   constructor(
-    private readonly kernel: ProcCore & { readonly gatewayUrl: string | null },
-    private readonly replyTimeoutMs: number,
+    private readonly kernel: ProcCore & { readonly webhookBase: string | null },
+    /** How long a request waits for its process's SYS_WEBHOOK_REPLY. */
+    readonly replyTimeoutMs: number,
   ) {}
 
   /** After a restart: every webhook the store knows (an ended owner's still answers 410). */
@@ -105,7 +106,7 @@ export class Webhooks {
 
   /** The URL of a route, or null while no gateway listens. */
   urlOf(token: string, path: string): string | null {
-    const base = this.kernel.gatewayUrl;
+    const base = this.kernel.webhookBase;
     return base === null ? null : `${base}/hooks/${token}/${path}`;
   }
 
@@ -126,7 +127,7 @@ export class Webhooks {
 
   /** SYS_REGISTER_WEBHOOK: the same path twice gives the same URL. */
   register(proc: Proc, path: string): { url: string; webhook_id: number } {
-    const base = this.kernel.gatewayUrl;
+    const base = this.kernel.webhookBase;
     if (base === null) throw new AosError('EIO', 'webhooks are not enabled in this kernel (start it with a webhook port)');
     const mine = this.byPid.get(proc.pid) ?? [];
     let hook = mine.find((h) => h.path === path);

@@ -49,6 +49,14 @@ describe('layoutColumns', () => {
     expect(formatCells([{ ...name, width: 8 }], () => '数据分析员')).toBe('数据…员 ');
   });
 
+  it('shows NODE after PID in a cluster only, kept before MODEL', () => {
+    expect(layoutColumns(120).map((c) => c.key)).not.toContain('node');
+    expect(layoutColumns(120, { cluster: true }).map((c) => c.key).slice(0, 3)).toEqual(['pid', 'node', 'ppid']);
+    const narrow = layoutColumns(60, { cluster: true }).map((c) => c.key);
+    expect(narrow).toContain('node');
+    expect(width(layoutColumns(60, { cluster: true }))).toBeLessThanOrEqual(60);
+  });
+
   it('hides the least important columns first when narrower', () => {
     const cols = layoutColumns(50).map((c) => c.key);
     expect(cols).toEqual(expect.arrayContaining(['pid', 'name', 'state', 'tokens']));
@@ -57,7 +65,7 @@ describe('layoutColumns', () => {
   });
 
   it('uses long titles and every column when wide', () => {
-    const cols = layoutColumns(140);
+    const cols = layoutColumns(140, { cluster: true });
     expect(cols).toHaveLength(COLUMNS.length);
     expect(cols.map((c) => c.title)).toContain('SYSCALLS');
     expect(width(cols)).toBeLessThanOrEqual(140);

@@ -64,11 +64,17 @@ describe('the header in a cluster', () => {
   it("names this node and how many nodes are live, and nothing when the kernel runs alone", async () => {
     const node = (name: string, state: ClusterNodeView['state']): ClusterNodeView => ({ name, epoch: 1, state, host: 'h', os_pid: 1, joined_ms: 0, heartbeat_ms: 0, behind_ms: 0, processes: 0, in_flight: 0, queued: 0, fenced_ms: null, fenced_by: null, workspace: '/w', shares_workspace: false, adopted: 0 });
     const cluster = { node: 'a', epoch: 3, database: 'postgres://x', store: 'postgres' as const, schema: 'aos/a', shares: [], heartbeat_age_ms: 10, error: null, nodes: [node('a', 'live'), node('b', 'live'), node('c', 'dead'), node('d', 'left')], budgets: [], grants: 0 };
-    const fake = new FakeTopSource([row(1, { name: 'root', state: 'running' })], stats({ cluster }));
+    const fake = new FakeTopSource([row(1, { name: 'root', state: 'running', node: 'a' }), row(2, { name: 'far', state: 'blocked', node: 'b' })], stats({ cluster }));
     const app = render(<App source={fake} width={100} height={24} color={false} timing={{ batchMs: 1, historyDelayMs: 0 }} />);
     await eventually(() => expect(app.lastFrame()?.split('\n')[0]).toMatch(/^aos top  node a \(2 nodes, 1 dead\)  up /));
+    // The counts are this node's; the table is every node's, each row naming its node as ps does.
+    await eventually(() => expect(app.lastFrame()?.split('\n')[1]).toMatch(/^procs on a /));
+    const lines = app.lastFrame()?.split('\n') ?? [];
+    expect(lines.find((l) => l.includes('PID'))).toMatch(/PID.* NODE +PPID NAME/);
+    expect(lines.find((l) => l.includes(' far '))).toMatch(/^\s+2 b +- far /);
     cleanup();
     const alone = render(<App source={new FakeTopSource([row(1)], stats())} width={100} height={24} color={false} timing={{ batchMs: 1, historyDelayMs: 0 }} />);
     await eventually(() => expect(alone.lastFrame()?.split('\n')[0]).toMatch(/^aos top  up /));
+    expect(alone.lastFrame()).not.toMatch(/NODE|procs on/);
   });
 });

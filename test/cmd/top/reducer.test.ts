@@ -52,6 +52,19 @@ describe('applyEvent', () => {
     expect(refreshed.rows.get(9)?.turns).toBe(4);
   });
 
+  it("reads the rows again when the cluster's nodes change (one died, one adopted trees): rows may be on another node now", () => {
+    const node = (name: string, state: 'live' | 'dead', adopted = 0) => ({ name, epoch: 1, state, host: 'h', os_pid: 1, joined_ms: 0, heartbeat_ms: 0, behind_ms: 0, processes: 0, in_flight: 0, queued: 0, fenced_ms: null, fenced_by: null, workspace: '/w', shares_workspace: true, adopted });
+    const cluster = (nodes: ReturnType<typeof node>[]) => ({ node: 'a', epoch: 1, database: 'postgres://x', store: 'postgres' as const, schema: 'aos/a', shares: [], heartbeat_age_ms: 10, error: null, nodes, budgets: [], grants: 0 });
+    let s = topReducer(initialState(T0), { type: 'snapshot', processes: [row(1, { node: 'b' })], stats: stats({ cluster: cluster([node('a', 'live'), node('b', 'live')]) }), now: T0 });
+    s = topReducer(s, { type: 'stats', stats: stats({ cost: 1, cluster: cluster([node('a', 'live'), node('b', 'live')]) }), now: T0 + 1000 });
+    expect(s.needsRefresh).toBe(false);
+    s = topReducer(s, { type: 'stats', stats: stats({ cluster: cluster([node('a', 'live'), node('b', 'dead')]) }), now: T0 + 2000 });
+    expect(s.needsRefresh).toBe(true);
+    s = topReducer(s, { type: 'processes', processes: [row(1, { node: 'b' })], seq: s.refreshSeq });
+    s = topReducer(s, { type: 'stats', stats: stats({ cluster: cluster([node('a', 'live', 1), node('b', 'dead')]) }), now: T0 + 3000 });
+    expect(s.needsRefresh).toBe(true);
+  });
+
   it('asks for a refresh when an event names a pid it does not know', () => {
     const s = applyEvent(loaded(), ev({ type: 'syscall', pid: 77, turn: 0, seq: 0, name: 'FS_READ', args: {} }));
     expect(s.needsRefresh).toBe(true);
