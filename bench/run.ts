@@ -58,6 +58,8 @@ export const BENCHES: Record<string, Bench> = {
   cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '6', '--turns', '25'] },
   // A dead node's tree of 1,000 / 10,000 / 100,000 events adopted: how long its move takes and how long it holds up the adopter's event loop (~30 s).
   'cluster-move': { file: 'cluster-move', args: ['--events', '1000,10000,100000'], quick: ['--events', '1000,10000'] },
+  // One node whose database is 0 / 2 / 5 / 10 ms a round trip away (a TCP proxy that delays), beside SQLite and a unix socket: turns a second (~40 s).
+  'cluster-latency': { file: 'cluster-latency', args: ['--agents', '200', '--turns', '10', '--rtt', '0,2,5,10'], quick: ['--agents', '100', '--turns', '10', '--rtt', '0,5'] },
   // Three daemons under 30 seeded SIGKILLs and a SIGSTOP past the lease, 60 trees adopted between them: nothing lost or run twice (~3 min).
   'cluster-chaos': { file: 'cluster-chaos', args: ['--trees', '60', '--kills', '30', '--seed', '1'], quick: ['--trees', '24', '--kills', '10', '--seed', '1'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },

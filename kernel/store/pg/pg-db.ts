@@ -2,13 +2,16 @@
  * The store's SQL connection (sql.ts) on PostgreSQL: statements translated once (dialect.ts) and
  * run on the bridge's connection (bridge.ts). Inside a transaction a write is not sent at once:
  * the writes queue and go with the next read or with the COMMIT, so a group commit of any size is
- * one round trip. A write inside a transaction therefore cannot say how many rows it changed
- * (nothing in a commit asks; asking throws). Outside a transaction every statement runs at once.
+ * one round trip to the bridge's thread, its writes merged into as few statements as they allow
+ * (coalesce.ts: each statement is a round trip to the server). A write inside a transaction
+ * therefore cannot say how many rows it changed (nothing in a commit asks; asking throws).
+ * Outside a transaction every statement runs at once.
  *
  * A transaction whose commit fails throws from the function `transaction()` returned, as
  * better-sqlite3's does, and leaves nothing behind: the queued writes are dropped with it.
  */
 import { type PgBridge, PgError, type PgStep } from './bridge.js';
+import { coalesce } from './coalesce.js';
 import { toPostgres } from './dialect.js';
 import { escapeText, unescapeRow } from './text.js';
 import type { SqlDb, SqlRunResult, SqlStatement } from '../sql.js';
@@ -105,7 +108,7 @@ export class PgDb implements SqlDb {
     if (this.depth === 0) return this.bridge.run(steps, 'none').at(-1)?.rows ?? [];
     // The guard goes first in the request that begins the transaction; a later one goes on only on that session.
     const first = !this.begun && this.guard ? [this.guard] : [];
-    const all = [...first, ...this.queued.splice(0), ...steps];
+    const all = [...first, ...coalesce(this.queued.splice(0)), ...steps];
     const mode = this.begun ? 'continue' : 'begin';
     this.begun = true;
     return this.bridge.run(all, mode).at(-1)?.rows ?? [];
@@ -138,7 +141,7 @@ export class PgDb implements SqlDb {
       this.queued = [];
       try {
         const out = fn();
-        const steps = [...(!this.begun && this.guard ? [this.guard] : []), ...this.queued.splice(0)];
+        const steps = [...(!this.begun && this.guard ? [this.guard] : []), ...coalesce(this.queued.splice(0))];
         if (this.begun) this.bridge.run(steps, 'commit');
         else if (steps.length > 0) this.bridge.run(steps, 'beginCommit');
         return out;
