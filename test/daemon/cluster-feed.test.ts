@@ -4,34 +4,24 @@
  * from a dead node is read again from its adopter's store, renumbered: the feed pushes none of its
  * events twice, and what the process does on its adopter comes after. Three kernels in one process.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../kernel/kernel.js';
 import { StreamHub } from '../../daemon/streams.js';
 import { until } from '../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
-import { kernelNode, withNodeLog } from '../kernel/cluster/kernel-node.js';
+import { clusterScratch, dies, kernelNode, runClosers, withNodeLog } from '../kernel/cluster/kernel-node.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-});
+afterEach(() => runClosers(closers));
 
 /** A node; `shared`: it shares the others' workspace, so it may adopt their trees (the watching node does not: b adopts, c watches). */
 const node = (name: string, url: string, dir: string, shared = true): Promise<Kernel> => kernelNode(name, url, dir, closers, shared);
 
 describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
   it('pushes a tree adopted between two other nodes once: its history is not pushed again from the adopter', async () => {
-    const url = await pgServer.server.createDatabase();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-cluster-feed-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
-    const tape = path.join(dir, 'tape.yaml');
-    await writeFile(tape, YAML.stringify({ agents: { hold: ['[SYS_CALL::RECV_MSG] {"timeout_s": 600}'] } }));
+    const { url, dir, tape: writeTape } = await clusterScratch(pgServer.server, closers, 'cluster-feed');
+    const tape = await writeTape({ hold: ['[SYS_CALL::RECV_MSG] {"timeout_s": 600}'] });
     const a = await node('a', url, dir);
     const b = await node('b', url, dir);
     const c = await node('c', url, dir, false);
@@ -59,12 +49,7 @@ describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
 
     // a dies (its processes left as they were, its row dead as a fence leaves it); b adopts the
     // tree; the process is then killed there. Not a.shutdown(): that ends a's processes.
-    a.cluster?.member.stop();
-    await a.close();
-    const sql = new pg.Client({ connectionString: url });
-    await sql.connect();
-    await sql.query("UPDATE aos_nodes SET state = 'dead', fenced_ms = 0, fenced_by = 'test' WHERE name = 'a'");
-    await sql.end();
+    await dies(a, url);
     await withNodeLog(until(() => b.isLive(proc.pid), 60_000, "a's tree to be adopted by b"));
     b.kill(proc.pid);
     await until(() => of().some((e) => e.type === 'state' && e.to === 'killed'), 20_000, "the kill on b to reach c's feed");

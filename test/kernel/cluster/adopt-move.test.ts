@@ -9,22 +9,16 @@
  * The moved events keep their order, after every event the adopter had, before every one it
  * writes afterwards; and a search made while the tree moved does not leave them out of the index.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../../kernel/kernel.js';
 import { until } from '../../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from './pg-fixture.js';
-import { kernelNode, withNodeLog } from './kernel-node.js';
+import { clusterScratch, declareDead, kernelNode, runClosers, withNodeLog } from './kernel-node.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-});
+afterEach(() => runClosers(closers));
 
 const HOLD = '[SYS_CALL::RECV_MSG] {"timeout_s": 600}';
 const EXIT = '[SYS_CALL::SYS_EXIT] {"code": 0}';
@@ -34,11 +28,8 @@ const node = (name: string, url: string, dir: string): Promise<Kernel> => kernel
 
 describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
   it('moves while the adopter runs other work; its events keep their order and are found by search', async () => {
-    const url = await pgServer.server.createDatabase();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-adopt-move-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
-    const tape = path.join(dir, 'tape.yaml');
-    await writeFile(tape, YAML.stringify({ agents: { hold: [HOLD], quick: [EXIT] } }));
+    const { url, dir, tape: writeTape } = await clusterScratch(pgServer.server, closers, 'adopt-move');
+    const tape = await writeTape({ hold: [HOLD], quick: [EXIT] });
     const model = `replay:${tape}`;
     const sql = new pg.Client({ connectionString: url });
     await sql.connect();
@@ -71,7 +62,7 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     const watch = new pg.Client({ connectionString: url });
     await watch.connect();
     closers.push(() => watch.end());
-    await watch.query("UPDATE aos_nodes SET state = 'dead', fenced_ms = 0, fenced_by = 'test' WHERE name = 'a'");
+    await declareDead(watch, 'a');
     const waiting = async (): Promise<boolean> =>
       (await watch.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%\"aos/a\".webhooks%'")).rows.length > 0;
     await withNodeLog(until(waiting, 60_000, "the move to be waiting for the lock on a's webhooks (a move that failed is tried again 30 s later)"));

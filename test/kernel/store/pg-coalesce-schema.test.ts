@@ -4,25 +4,18 @@
  * PostgreSQL to that: no trigger, no rule, and no foreign key but events_fts → events (written by
  * statements that read, which keep their place). Adding one means teaching coalesce.ts about it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PG_SKIP, postgresPerFile } from '../cluster/pg-fixture.js';
-import { kernelNode } from '../cluster/kernel-node.js';
+import { clusterScratch, kernelNode, runClosers } from '../cluster/kernel-node.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-});
+afterEach(() => runClosers(closers));
 
 describe.skipIf(PG_SKIP)("the PostgreSQL store's schema, as coalesce.ts counts on it", () => {
   it('has no trigger or rule, and no foreign key but events_fts → events', async () => {
-    const url = await pgServer.server.createDatabase();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-pg-schema-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const { url, dir } = await clusterScratch(pgServer.server, closers, 'pg-schema');
     await kernelNode('a', url, dir, closers);
     const sql = new pg.Client({ connectionString: url });
     await sql.connect();
