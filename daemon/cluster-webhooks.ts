@@ -11,6 +11,7 @@ import { RemoteError } from '../kernel/cluster/cluster.js';
 import { jsonError, type WebhookReply, type WebhookRequest } from '../kernel/ipc/webhooks.js';
 import { param } from '../sys/param.js';
 import type { WebhooksElsewhere } from './gateway.js';
+import { safeHeaders } from './webhook-request.js';
 
 /** The method one node asks of another to deliver a request to a route of its. */
 export const WEBHOOK_METHOD = 'webhook';
@@ -20,14 +21,19 @@ const Carried = z.object({
   token: z.string().min(1).max(200),
   path: z.string().max(2_000),
   request: z.object({
-    method: z.string().max(32),
+    method: z.string().regex(/^[A-Za-z]{1,32}$/),
     query: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
     headers: z.record(z.string(), z.string()),
     body: z.string(),
   }),
 });
 
-const Reply = z.object({ status: z.number().int().min(100).max(599), body: z.string(), contentType: z.string().optional() });
+/** The other node's answer, checked before it becomes this gateway's response (a header value with a line break would split it). */
+const Reply = z.object({
+  status: z.number().int().min(200).max(599),
+  body: z.string(),
+  contentType: z.string().regex(/^[\x20-\x7e]{1,200}$/).optional(),
+});
 
 /** How long the asking node waits: the process's time to reply, and a margin for the trip. */
 const askTimeoutMs = (kernel: Kernel): number => kernel.webhooks.replyTimeoutMs + 10_000;
@@ -78,6 +84,7 @@ export function deliverCarried(kernel: Kernel, carried: unknown): Promise<Webhoo
   const owner = kernel.webhooks.owner(hook);
   if (!owner) return Promise.resolve(jsonError(410, 'the process that owned this webhook has ended'));
   if (kernel.webhooks.pendingOf(owner.pid) >= param.maxPendingWebhookRequests) return Promise.resolve(jsonError(429, 'too many requests are waiting for this process'));
-  if (request.body.length > param.webhookMaxBodyBytes) return Promise.resolve(jsonError(413, `the request body is over ${param.webhookMaxBodyBytes} bytes`));
-  return new Promise((resolve) => kernel.webhooks.deliver(hook, owner, request, resolve));
+  if (Buffer.byteLength(request.body) > param.webhookMaxBodyBytes) return Promise.resolve(jsonError(413, `the request body is over ${param.webhookMaxBodyBytes} bytes`));
+  // The caller's credentials were left out where the request came in; left out here again, where it reaches the process.
+  return new Promise((resolve) => kernel.webhooks.deliver(hook, owner, { ...request, headers: safeHeaders(request.headers) }, resolve));
 }
