@@ -47,7 +47,8 @@ function escapeRegex(text: string): string {
 }
 
 /**
- * `**` matches anything; `*` matches within one segment and never swallows a `**` of a
+ * `**` matches anything (followed by a slash: any number of directories, none too, so `/` then `**`
+ * then `/x` covers `/x`); `*` matches within one segment and never swallows a `**` of a
  * requested pattern, so `/out/*` does not cover `/out/**`. Segments end at `/` (and, in a thread
  * key, at `:` too: `thread:client:*` is every client, not `client:acme:payroll`).
  */
@@ -58,7 +59,11 @@ export function compileGlob(pattern: string, separators = '/'): RegExp {
   let source = '';
   for (let i = 0; i < body.length; i++) {
     const ch = body[i];
-    if (ch === '*' && body[i + 1] === '*') {
+    if (ch === '*' && body[i + 1] === '*' && body[i + 2] === '/') {
+      // `**/` is any number of directories, none included: `/**/*.pem` covers `/x.pem` as well.
+      source += '(?:[\\s\\S]*/)?';
+      i += 2;
+    } else if (ch === '*' && body[i + 1] === '*') {
       source += '[\\s\\S]*';
       i++;
     } else if (ch === '*') {

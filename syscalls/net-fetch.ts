@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { AosError } from '../sys/errno.js';
 import { defineSyscall } from './define.js';
 
+/** The host a rule or a capability is compared with: `evil.com.` (the same name to DNS) is `evil.com`. */
 function hostOf(url: string): string {
   try {
-    return new URL(url).hostname;
+    return new URL(url).hostname.replace(/\.+$/, '');
   } catch {
     throw new AosError('EINVAL', `not a valid URL: ${url.slice(0, 200)}`);
   }

@@ -14,8 +14,8 @@ export interface GateHost {
   readonly policy: SafetyPolicy;
   readonly audit: AuditLog;
   readonly approvals: Approvals;
-  /** Secret substitution (secrets.ts) and the exec gate (exec-gate-policy.ts) for a call that passed the rules; `approved`: the commands a person already approved. */
-  withSecrets?(proc: Proc, call: GateCall, approved?: readonly string[]): GateOutcome;
+  /** Secret substitution (secrets.ts) and the exec gate (exec-gate-policy.ts) for a call that passed the rules. */
+  withSecrets?(proc: Proc, call: GateCall): GateOutcome;
   /** The rollback journal's hook for a call that changes the workspace (journal-hook.ts), or null. */
   journalCall?(proc: Proc, call: GateCall): Settled | Promise<Settled | null> | null;
 }
@@ -27,8 +27,8 @@ function refused(name: string, decision: Decision, message: string): GateOutcome
 }
 
 export function gateFor(host: GateHost, proc: Proc): CallGate {
-  const proceed = (call: GateCall, approved?: readonly string[]): GateOutcome | Promise<GateOutcome> => {
-    const out = host.withSecrets ? host.withSecrets(proc, call, approved) : { args: call.args };
+  const proceed = (call: GateCall): GateOutcome | Promise<GateOutcome> => {
+    const out = host.withSecrets ? host.withSecrets(proc, call) : { args: call.args };
     const hook = 'refused' in out ? null : (host.journalCall?.(proc, call) ?? null);
     if (hook === null) return out;
     return hook instanceof Promise ? hook.then((settled) => (settled ? { ...out, settled } : out)) : { ...out, settled: hook };
@@ -47,7 +47,7 @@ export function gateFor(host: GateHost, proc: Proc): CallGate {
       }
       const rule = decision.rule ?? '(unparseable command line)';
       return host.approvals.request(proc, { name: def.name, args: call.args, rule, subject: decision.subject }).then((answer) =>
-        answer.approved ? proceed(call, decision.covers) : refused(def.name, decision, `was not approved: ${answer.reason}`),
+        answer.approved ? proceed(call) : refused(def.name, decision, `was not approved: ${answer.reason}`),
       );
     },
     lacked(call) {

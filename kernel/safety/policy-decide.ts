@@ -1,14 +1,17 @@
 /**
  * Which rule a call meets: the strictest of every rule that matches any of its subjects. An exec
- * line's subjects are the commands it runs (exec-commands.ts), read with their global options
- * dropped (exec-argv.ts). This is the first check, an early answer before anything runs; the
- * guarantee is the exec gate (exec-gate-policy.ts), which holds every deny and ask rule at each
- * program the command starts. So a line this check cannot follow is not decided here: it runs
- * under the gate.
+ * line's subjects are the commands it runs (exec-commands.ts), each read as its program reads its
+ * own words (exec-pattern.ts, exec-grammar.ts). For an exec line this is the first check, an early
+ * refusal before anything runs; the exec gate (exec-gate-policy.ts) holds every deny and ask rule
+ * at each program the command starts, and it alone asks a person — about exactly the program,
+ * argv, directory and environment that will run, never about a line that may run other things.
+ * So a line this check cannot follow is not decided here: it runs under the gate.
  */
+import { param } from '../../sys/param.js';
 import { execCommands, type ExecCommand } from './exec-commands.js';
-import { ruleArgs } from './exec-argv.js';
-import { compileExecGlob, type PolicyRule, RANK, type Verdict } from './policy-rules.js';
+import { matchArgv } from './exec-pattern.js';
+import { namesProgram } from './exec-programs.js';
+import { type PolicyRule, RANK, type Verdict } from './policy-rules.js';
 
 export interface Decision {
   verdict: Verdict;
@@ -18,8 +21,6 @@ export interface Decision {
   subject: string;
   /** Why an exec line got its strictest rule. */
   note?: string;
-  /** An exec line's commands an `ask` was for (as rules read them): approved, the exec gate does not ask for them again. */
-  covers?: string[];
 }
 
 /** Split `fs.write:/a/b` into kind and subject; `mcp:srv/tool` too. */
@@ -28,41 +29,39 @@ function splitCapability(capability: string): { kind: string; subject: string } 
   return colon === -1 ? { kind: capability, subject: '' } : { kind: capability.slice(0, colon), subject: capability.slice(colon + 1) };
 }
 
-function stricter(a: Decision | null, b: Decision): Decision {
+function stricter(a: Decision | null, b: Decision): Decision | null {
   return a === null || RANK[b.verdict] > RANK[a.verdict] ? b : a;
 }
 
-/** A command as rules read it: its name and the arguments after its global options. */
-export function ruleText(command: ExecCommand): { text: string; uncertain: boolean } {
-  const { args, uncertain } = ruleArgs(command.name, [command.name, ...command.args]);
-  return { text: [command.name, ...args].join(' '), uncertain: uncertain || command.uncertain };
+/**
+ * Whether a command of the line meets an exec rule. A command whose arguments are only known at run
+ * time (`$x`, an alias's) meets every rule on its program.
+ */
+export function commandMeets(rule: PolicyRule, command: ExecCommand): { matched: boolean; note?: string } {
+  const pattern = rule.exec;
+  if (pattern === undefined) return { matched: true };
+  if (!namesProgram(pattern.program, command.name)) return { matched: false };
+  if (command.uncertain) return { matched: true, note: `${command.name}'s arguments are only known when it runs: every rule on it applies` };
+  const name = pattern.program === null ? command.name : command.name.slice(command.name.lastIndexOf('/') + 1);
+  const match = matchArgv(pattern, name, [command.name, ...command.args], param.execRuleReadings);
+  return match.uncertain ? { matched: match.matched, note: match.uncertain } : { matched: match.matched };
 }
 
-/** A command whose arguments are only known at run time (or an alias's) meets every rule on its name. */
-function matchesCommand(rule: PolicyRule, command: ExecCommand): boolean {
-  if (rule.regex === null) return true;
-  const { args, uncertain } = ruleArgs(command.name, [command.name, ...command.args]);
-  const text = [command.name, ...args].join(' ');
-  if (!command.uncertain && !uncertain) return rule.regex.test(text);
-  const head = (rule.pattern ?? '').split(' ')[0] ?? '';
-  return compileExecGlob(head).test(command.name) || rule.regex.test(text);
-}
-
+/** The line's early answer: a deny refuses it before anything runs; an ask is left to the gate, which asks per program. */
 function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null {
   const parsed = execCommands(cmd);
   // What the first check cannot follow runs under the exec gate, which holds every deny and ask rule.
   if (!parsed.ok) return null;
   let best: Decision | null = null;
-  const asked: string[] = [];
   for (const command of parsed.commands) {
     for (const rule of rules) {
-      if (!matchesCommand(rule, command)) continue;
-      best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject: command.text });
-      const read = ruleText(command);
-      if (rule.verdict === 'ask' && !read.uncertain) asked.push(read.text);
+      const meets = commandMeets(rule, command);
+      if (!meets.matched) continue;
+      best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject: command.text, ...(meets.note ? { note: meets.note } : {}) });
     }
   }
-  if (best?.verdict === 'ask') return { ...best, covers: asked };
+  // The gate asks about each program as it will run: the person sees what runs, and approves only that.
+  if (best?.verdict === 'ask') return null;
   return best ?? { verdict: 'allow', rule: null, subject: cmd };
 }
 

@@ -9,14 +9,17 @@ import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { channelRegex, compileGlob } from '../../sys/capabilities.js';
+import type { ExecPattern } from './exec-pattern.js';
+import { type CheckContext, checkRule } from './rule-check.js';
+import { secretNameRefusal, secretProgramRefusal } from './secret-programs.js';
 
 export const VERDICTS = ['allow', 'ask', 'deny'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 /** Strictest wins: a higher rank beats a lower one. */
 export const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
 
-/** Kinds a rule may name; `exec` patterns match each command of the parsed command line. */
-export const RULE_KINDS = ['exec', 'fs.write', 'fs.read', 'net.fetch', 'spawn', 'mcp', 'channel'] as const;
+/** Kinds a rule may name; `exec` patterns match each program a command starts (exec-pattern.ts). */
+export const RULE_KINDS = ['exec', 'fs.write', 'fs.read', 'net.fetch', 'spawn', 'mcp', 'channel', 'thread'] as const;
 const TAKES_NO_PATTERN = new Set(['spawn']);
 
 const ruleEntry = z.union([
@@ -62,6 +65,8 @@ export interface PolicyRule {
   text: string;
   line: number | null;
   regex: RegExp | null;
+  /** An exec rule's program and words (exec-pattern.ts); absent for a bare `exec` rule and other kinds. */
+  exec?: ExecPattern;
 }
 
 export interface SecretSpec {
@@ -86,11 +91,13 @@ export interface SafetyPolicy {
   journalExec: boolean;
   /** exec.written: a program written in the sandbox meets the strictest exec rule (default) or runs. */
   execWritten: 'strictest' | 'allow';
+  /** What a reader of the rules should know (rule-check.ts), each naming its rule: `aos policy check` prints them. */
+  notes: string[];
 }
 
-export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null, journalExec: true, execWritten: 'strictest' };
+export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null, journalExec: true, execWritten: 'strictest', notes: [] };
 
-/** `exec:` globs: `*` is any text (spaces and slashes too); a trailing ` *` also matches no arguments. */
+/** A glob on program names (a secret's `exec:` list): `*` is any text; a trailing ` *` also matches no arguments. */
 export function compileExecGlob(pattern: string): RegExp {
   const open = pattern.endsWith(' *');
   const body = open ? pattern.slice(0, -2) : pattern;
@@ -104,33 +111,62 @@ function fail(file: string, line: number | null, message: string): never {
 
 /** An allow rule that would open everything of its kind is a mistake, not a policy (NemoClaw refuses them too). */
 function tooBroad(rule: PolicyRule): string | null {
-  if (rule.verdict !== 'allow' || rule.regex === null) return null;
+  if (rule.verdict !== 'allow') return null;
+  if (rule.kind === 'exec' && (rule.exec === undefined || (rule.exec.program === null && rule.exec.options.length === 0 && rule.exec.positionals.every((p) => p === '*')))) {
+    return 'it would allow every command';
+  }
+  if (rule.regex === null) return null;
   if (rule.kind === 'fs.write' && rule.regex.test('/aos-probe/any/depth')) return 'it would allow writing the whole workspace (read-write /)';
   if (rule.kind === 'net.fetch' && (rule.regex.test('aos-probe.example') || /^\*+\.[^.]+$/.test(rule.pattern ?? ''))) {
     return `host pattern "${rule.pattern}" matches a whole top-level domain or every host`;
   }
-  if (rule.kind === 'exec' && rule.regex.test('aos-probe --any args')) return 'it would allow every command';
   return null;
 }
 
-function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, file: string): PolicyRule {
+/** A rule compiled, or the reasons it is refused (each naming the rule and its line). */
+function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, file: string, ctx: CheckContext, notes: string[]): PolicyRule | string[] {
   const verdict = VERDICTS.find((v) => v in entry) as Verdict;
   const capability = (entry as Record<string, string>)[verdict] as string;
   const text = `${verdict}: "${capability}"`;
+  const at = `policy ${file}${line === null ? '' : ` line ${line}`}: rule ${text}`;
   const colon = capability.indexOf(':');
   const kind = colon === -1 ? capability : capability.slice(0, colon);
-  const pattern = colon === -1 ? null : capability.slice(colon + 1);
-  if (!(RULE_KINDS as readonly string[]).includes(kind)) fail(file, line, `rule ${text}: unknown kind "${kind}" (rules name ${RULE_KINDS.join(', ')})`);
-  if (pattern !== null && TAKES_NO_PATTERN.has(kind)) fail(file, line, `rule ${text}: "${kind}" takes no pattern`);
-  if (pattern === '' || pattern?.includes('..')) fail(file, line, `rule ${text}: bad pattern`);
-  if ((kind === 'fs.write' || kind === 'fs.read') && pattern !== null && !pattern.startsWith('/') && !pattern.startsWith('**')) {
-    fail(file, line, `rule ${text}: a path pattern starts with / (the workspace root)`);
+  const written = colon === -1 ? null : capability.slice(colon + 1);
+  if (!(RULE_KINDS as readonly string[]).includes(kind)) return [`${at}: unknown kind "${kind}" (rules name ${RULE_KINDS.join(', ')})`];
+  if (written !== null && TAKES_NO_PATTERN.has(kind)) return [`${at}: "${kind}" takes no pattern`];
+  if (written === '' || written?.includes('..')) return [`${at}: bad pattern`];
+  if ((kind === 'fs.write' || kind === 'fs.read') && written !== null && !written.startsWith('/') && !written.startsWith('**')) {
+    return [`${at}: a path pattern starts with / (the workspace root)`];
   }
-  const regex = pattern === null ? null : kind === 'exec' ? compileExecGlob(pattern) : kind === 'channel' ? channelRegex(pattern, 'rule') : compileGlob(pattern);
-  const rule = { verdict, kind, pattern, text, line, regex };
+  const read = checkRule(kind, written, ctx);
+  if (read.refuse.length > 0) return read.refuse.map((why) => `${at}: ${why}`);
+  for (const note of read.notes) notes.push(`rule ${text}${line === null ? '' : ` (line ${line})`}: ${note}`);
+  const pattern = written === null ? null : read.pattern;
+  const regex = pattern === null || kind === 'exec' ? null : kind === 'channel' ? channelRegex(pattern, 'rule') : compileGlob(pattern, kind === 'thread' ? '/:' : '/');
+  const rule: PolicyRule = { verdict, kind, pattern, text, line, regex, ...(read.exec ? { exec: read.exec } : {}) };
   const broad = tooBroad(rule);
-  if (broad) fail(file, line, `rule ${text} is too broad to be meant: ${broad}`);
+  if (broad) return [`${at} is too broad to be meant: ${broad}`];
   return rule;
+}
+
+/**
+ * An allow rule never loosens a stricter one (the strictest matching rule wins): `allow:
+ * "exec:git status"` beside `ask: "exec:git"` still asks. A reader may think otherwise, so say it.
+ */
+function shadowedAllows(rules: readonly PolicyRule[]): string[] {
+  const out: string[] = [];
+  for (const allow of rules.filter((r) => r.verdict === 'allow')) {
+    const wider = rules.find((r) => {
+      if (r.verdict === 'allow' || r.kind !== allow.kind) return false;
+      if (r.kind === 'exec') {
+        const e = r.exec;
+        return e === undefined || ((e.program === null || e.program === allow.exec?.program) && e.options.length === 0 && e.positionals.every((p) => p === '*'));
+      }
+      return r.regex === null || (allow.pattern !== null && r.regex.test(allow.pattern));
+    });
+    if (wider) out.push(`rule ${allow.text}${allow.line === null ? '' : ` (line ${allow.line})`}: never takes effect: ${wider.text} also matches everything it does, and the strictest matching rule wins (an allow rule only documents; remove the stricter rule or narrow it)`);
+  }
+  return out;
 }
 
 /** Line of each `rules` item in the file, for messages that point at it. */
@@ -145,20 +181,14 @@ function ruleLines(text: string): Array<number | null> {
   });
 }
 
-/**
- * Programs that hand back what they are given, run other code, or read their own environment: a
- * secret listed for one reaches the agent in pieces or in forms no mask can know (`cut -c1-4
- * /proc/self/environ`, an interpreter's print). Listing one is refused, like an allow rule too broad.
- */
-const HANDS_BACK =
-  /^(sh|bash|dash|zsh|ksh|ash|mksh|rbash|fish|csh|tcsh|busybox|toybox|env|printenv|set|export|python[\d.]*|perl[\d.]*|ruby[\d.]*|node(js)?|deno|bun|php[\d.]*|lua[\d.]*|tclsh[\d.]*|r|rscript|julia|awk|gawk|mawk|nawk|sed|grep|egrep|fgrep|cat|tac|cut|head|tail|tr|rev|fold|fmt|nl|od|xxd|hexdump|base64|base32|basenc|strings|dd|tee|cp|mv|install|ln|split|csplit|sort|uniq|paste|join|column|expand|unexpand|pr|printf|xargs|find|make|gmake|tar|zip|unzip|gzip|xz|bzip2|zstd|openssl|gpg-agent|script|strace|ltrace|gdb|vi|vim|nvim|ex|emacs|nano|less|more|sqlite3|jq|yq|curl|wget|ssh|scp|nc|ncat|socat|sudo|doas|su|nice|timeout|nohup|setsid|stdbuf|taskset|chrt|ionice|flock|prlimit|setpriv|time|watch|\*.*|.*[*?].*)$/i;
-
 function secretSpecs(secrets: Sections['secrets'], file: string): SecretSpec[] {
   return Object.entries(secrets ?? {}).map(([name, s]) => {
+    // A secret goes to its program as $NAME only; a program that can hand it back is refused (secret-programs.ts).
+    const badName = s.exec?.length ? secretNameRefusal(name) : null;
+    if (badName) fail(file, null, `secret ${name}: a secret for exec may not be named ${name}: ${badName}`);
     for (const program of s.exec ?? []) {
-      if (HANDS_BACK.test(program) || program.includes('/')) {
-        fail(file, null, `secret ${name}: exec "${program}" is too broad to be meant: a ${program.includes('/') ? 'path' : 'program that can print, transform or run what it is given'} would hand the secret to the agent (list the one program that needs it, e.g. gh)`);
-      }
+      const why = secretProgramRefusal(program);
+      if (why) fail(file, null, `secret ${name}: exec "${program}" is too broad to be meant: ${why}, so it would hand the secret to the agent (list the one program that needs it and reads it from its environment, e.g. gh)`);
     }
     if (s.from_file !== undefined && (s.from_file.includes('..') || s.from_file.startsWith('/'))) {
       fail(file, null, `secret ${name}: from_file is a path inside $AOS_HOME (relative, no "..")`);
@@ -168,16 +198,31 @@ function secretSpecs(secrets: Sections['secrets'], file: string): SecretSpec[] {
   });
 }
 
-/** The sections as loaded by policy.ts (already schema-checked), compiled and refused where too broad. */
-export function parseSafety(data: Partial<Sections>, text: string, file: string): SafetyPolicy {
+/**
+ * The sections as loaded by policy.ts (already schema-checked), compiled; a rule too broad to be
+ * meant, or one that could never match, refuses the whole policy, every such rule named at once.
+ */
+export function parseSafety(data: Partial<Sections>, text: string, file: string, ctx: CheckContext = { mcpServers: [] }): SafetyPolicy {
   const lines = data.rules?.length ? ruleLines(text) : [];
+  const notes: string[] = [];
+  const refused: string[] = [];
+  const rules: PolicyRule[] = [];
+  (data.rules ?? []).forEach((entry, i) => {
+    const compiled = compileRule(entry, lines[i] ?? null, file, ctx, notes);
+    if (Array.isArray(compiled)) refused.push(...compiled);
+    else rules.push(compiled);
+  });
+  notes.push(...shadowedAllows(rules));
+  if (refused.length === 1) throw new AosError('EINVAL', refused[0] as string);
+  if (refused.length > 1) throw new AosError('EINVAL', `${refused.length} rules refused:\n${refused.map((r) => `  ${r}`).join('\n')}`);
   return {
     file,
-    rules: (data.rules ?? []).map((entry, i) => compileRule(entry, lines[i] ?? null, file)),
+    rules,
     approvalTimeoutS: data.approvals?.timeout_s ?? param.approvalTimeoutS,
     secrets: secretSpecs(data.secrets, file),
     journalRetention: data.journal?.retention ?? null,
     journalExec: data.journal?.exec ?? true,
     execWritten: data.exec?.written ?? 'strictest',
+    notes,
   };
 }

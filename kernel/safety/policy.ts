@@ -127,7 +127,7 @@ export function parsePolicy(text: string, file: string): Policy {
     netAllowPrivate: parsed.data.net?.allow_private ?? [],
     defaultModel,
     mcpServers: mcpServerConfigs(parsed.data.mcp, path.dirname(path.resolve(file))),
-    safety: parseSafety(parsed.data, text, file),
+    safety: parseSafety(parsed.data, text, file, { mcpServers: Object.keys(parsed.data.mcp?.servers ?? {}) }),
     cost: toCostPolicy(parsed.data, file),
   };
 }

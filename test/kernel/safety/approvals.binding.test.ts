@@ -1,8 +1,9 @@
 /**
  * An approval request is bound to one call (issue 27.5). The scenario that broke: a process parked
- * on `EXEC_CMD git push`; the policy changed and the kernel restarted; its next `ask` call — an
- * FS_WRITE to /src — parked on the old request, and approving what was shown as the push ran the
- * write, with no audit record of its own.
+ * on an asked call (then `EXEC_CMD git push`; since issue 46 a command asks at the exec gate, while
+ * it runs, so the call here is an FS_WRITE to /conf); the policy changed and the kernel restarted;
+ * its next `ask` call — an FS_WRITE to /src — parked on the old request, and approving what was
+ * shown as the first call ran the second, with no audit record of its own.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import { ALL_CAPS, call, EXIT } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
 
 const policy = (rules: string) => parsePolicy(`version: 1\nroot: {capabilities: [exec]}\nrules:\n${rules}`, 'p').safety;
-const ASK_PUSH = policy('  - ask: "exec:git push*"\n');
+const ASK_CONF = policy('  - ask: "fs.write:/conf/**"\n');
 const ASK_SRC = policy('  - ask: "fs.write:/src/**"\n');
 
 let dir = '';
@@ -30,21 +31,21 @@ describe('an approval is bound to one call', () => {
   it('does not let the old request of a changed call answer a new one, and audits every decision', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'aos-binding-'));
     const tape = path.join(dir, 'tape.yaml');
-    const push = call('EXEC_CMD', { cmd: 'git push origin main' });
+    const conf = call('FS_WRITE', { path: '/conf/app.yaml', content: 'debug: true' });
     const backdoor = call('FS_WRITE', { path: '/src/backdoor.js', content: 'evil()' });
-    await writeFile(tape, YAML.stringify({ agents: { root: [`${push}\n${backdoor}`, EXIT] } }));
+    await writeFile(tape, YAML.stringify({ agents: { root: [`${conf}\n${backdoor}`, EXIT] } }));
     const base = { workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, storeFile: path.join(dir, 'aos.db') };
 
-    const first = await Kernel.create({ ...base, safety: ASK_PUSH });
+    const first = await Kernel.create({ ...base, safety: ASK_CONF });
     const pcb = await first.spawn({ task: 't', model: `replay:${tape}` });
-    await until(() => first.safety.approvals.list(10).length === 1, 10_000, 'the push to be asked');
+    await until(() => first.safety.approvals.list(10).length === 1, 10_000, 'the first write to be asked');
     const [old] = first.safety.approvals.list(10);
-    expect(old).toMatchObject({ call: 'EXEC_CMD', args: { cmd: 'git push origin main' } });
+    expect(old).toMatchObject({ call: 'FS_WRITE', args: { path: '/conf/app.yaml' } });
     await first.close();
 
     const second = await Kernel.create({ ...base, safety: ASK_SRC });
     try {
-      // The push no longer asks: its request is withdrawn, the write asks on a request of its own.
+      // The first write no longer asks: its request is withdrawn, the second asks on a request of its own.
       await until(() => second.safety.approvals.list(10).some((r) => r.id !== old!.id), 20_000, 'the write to be asked');
       const [fresh] = second.safety.approvals.list(10);
       expect(fresh).toMatchObject({ call: 'FS_WRITE', args: { path: '/src/backdoor.js' } });
@@ -55,8 +56,9 @@ describe('an approval is bound to one call', () => {
       expect(existsSync(path.join(dir, 'ws/src/backdoor.js'))).toBe(false);
       const audit = second.safety.audit.list({ limit: 20 }).map((r) => [r.call, r.decision, r.approval]);
       expect(audit).toEqual([
-        ['EXEC_CMD', 'ask', old!.id],
-        ['EXEC_CMD', 'withdrawn', old!.id],
+        ['FS_WRITE', 'ask', old!.id],
+        ['FS_WRITE', 'withdrawn', old!.id],
+        ['FS_WRITE', 'allow', null],
         ['FS_WRITE', 'ask', fresh!.id],
         ['FS_WRITE', 'denied', fresh!.id],
       ]);

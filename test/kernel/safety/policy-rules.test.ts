@@ -48,9 +48,38 @@ describe('policy rules at load', () => {
     },
   );
 
+  // Issue 46.8: programs that compare, slice or print what they are given, or read a variable by name (each with its reason).
+  it.each([
+    ['git', /--config-env=x\.y=NAME.*git config --get/],
+    ['expr', /compares, slices or prints its arguments/],
+    ['test', /compares, slices or prints its arguments/],
+    ['[', /compares, slices or prints its arguments/],
+    ['echo', /compares, slices or prints its arguments/],
+    ['printf', /compares, slices or prints its arguments/],
+    ['curl', /curl --variable %NAME/],
+    ['jq', /env\.NAME/],
+    ['awk', /ENVIRON/],
+    ['envsubst', /prints its environment/],
+    ['ps', /prints its environment/],
+    ['cmp', /\/proc\/self\/environ/],
+    ['diff', /\/proc\/self\/environ/],
+    ['m4', /runs what it is given/],
+    ['docker', /starts other programs/],
+  ])('refuses a secret for %j, with the reason', (program, why) => {
+    const load = (): unknown => parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: ["${program}"]}\n`, 'p');
+    expect(load).toThrow(/too broad to be meant/);
+    expect(load).toThrow(why);
+  });
+
+  it.each(['PATH', 'LD_PRELOAD', 'GIT_CONFIG_VALUE_0', 'BASH_ENV', 'NODE_OPTIONS'])('refuses a secret for exec named %s: it goes in as $NAME', (name) => {
+    expect(() => parsePolicy(`${head}secrets:\n  ${name}: {from_env: A, exec: [gh]}\n`, 'p')).toThrow(new RegExp(`may not be named ${name}: it goes to its program as \\$${name}`));
+    // A secret that goes to no program may be named so.
+    expect(parsePolicy(`${head}secrets:\n  ${name}: {from_env: A, hosts: [a.example]}\n`, 'p').safety.secrets).toHaveLength(1);
+  });
+
   it('takes a secret for a narrow program, and exec.written', () => {
-    const { safety } = parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: [gh, echo]}\nexec:\n  written: allow\n`, 'p');
-    expect(safety.secrets[0]?.exec).toEqual(['gh', 'echo']);
+    const { safety } = parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: [gh, glab]}\nexec:\n  written: allow\n`, 'p');
+    expect(safety.secrets[0]?.exec).toEqual(['gh', 'glab']);
     expect(safety.execWritten).toBe('allow');
   });
 });
