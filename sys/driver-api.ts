@@ -67,6 +67,8 @@ export interface ExecResult {
   duration_ms: number;
   /** Programs the exec gate refused to run (present when there were any). */
   refused?: Array<{ path: string; argv: string[]; message: string }>;
+  /** A failed run whose stderr shows a refusal on a path the policy's fs rules protect: which rule, and the way that remains. */
+  note?: string;
 }
 
 /** A program the sandbox started and the exec gate stopped before its first instruction, put to the kernel. */
@@ -84,6 +86,12 @@ export interface GatedExec {
   argv: string[];
   /** argv was longer than the gate reads (64 KiB). */
   truncated: boolean;
+  /** The directory it starts in, as the sandbox sees it ('' when it could not be read). */
+  cwd: string;
+  /** Its environment as it received it, `NAME=value` each. */
+  env: string[];
+  /** An interpreter (node, python3) starting a script a rule names: the script's names, and its place in argv (`python3 -m pip`: the module's). */
+  script?: { programs: string[]; at: number; how: 'file' | 'copy' | 'module' };
 }
 
 export type ExecVerdict = { allow: true } | { allow: false; message: string };
@@ -92,6 +100,13 @@ export type ExecVerdict = { allow: true } | { allow: false; message: string };
 export interface ExecGate {
   /** Program names (or globs on names) the rules name: the driver finds every file each one is. */
   programs: readonly string[];
+  /**
+   * Called with the rules' programs whenever an edited policy changes them, while the command runs
+   * (a running command's gate then stops for the new ones too); returns the unsubscribe.
+   */
+  watch?(listener: (programs: readonly string[]) => void): () => void;
+  /** No rule needs the gate now (it is there for an edit): the run goes without it when it is not built. */
+  optional?: boolean;
   /** The kernel's answer for one program; it may wait for a person (the run's wall clock stops meanwhile). */
   decide(exec: GatedExec): ExecVerdict | Promise<ExecVerdict>;
 }

@@ -5,7 +5,8 @@ import type { ExecLimits } from './types.js';
 /** Child stdio slots (beyond 0-2) that carry data to and from bwrap; the guard's lifeline comes after them. */
 export const FD = { args: 3, passwd: 4, group: 5, hosts: 6, status: 7 } as const;
 
-const SANDBOX_ENV: Record<string, string> = {
+/** The environment every command starts with (the exec gate's approvals show what differs from it). */
+export const SANDBOX_ENV: Readonly<Record<string, string>> = {
   PATH: '/usr/local/bin:/usr/bin:/bin',
   HOME: '/workspace',
   LANG: 'C.UTF-8',
@@ -32,6 +33,8 @@ export interface SandboxExtras {
   home?: string;
   /** Where the command starts, inside the sandbox (the process's working directory; /workspace when absent). */
   chdir?: string;
+  /** bwrap arguments applied after every workspace and host-path mount: the policy's fs rules (rule-overlays.ts). */
+  overlays?: readonly string[];
 }
 
 /** Where the exec gate sits inside the sandbox. */
@@ -81,6 +84,7 @@ export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, 
     ...(workspace === null ? [] : (extras.workspaceMounts ?? [extras.readOnlyWorkspace ? '--ro-bind' : '--bind', workspace, '/workspace'])),
     ...(extras.readPaths ?? []).flatMap((p) => ['--ro-bind', p, p]),
     ...(extras.writePaths ?? []).flatMap((p) => ['--bind', p, p]),
+    ...(extras.overlays ?? []),
     ...(extras.gate ? ['--ro-bind', extras.gate, GATE_PATH] : []),
     '--chdir', extras.chdir ?? cwd,
     '--remount-ro', '/',

@@ -3,6 +3,7 @@
  * hash-chained audit trail, approvals, secrets and the rollback journal, and the gate each
  * process's calls pass through (call-gate.ts) with its secret substitution and journal hook.
  */
+import { SANDBOX_ENV } from '../../drivers/exec/bwrap-args.js';
 import type { JournalFiles } from '../../sys/driver-api.js';
 import type { CallGate, GateCall, GateOutcome } from '../loop/dispatcher.js';
 import type { AuditLog, JournalLog, KernelStore } from '../store/api.js';
@@ -55,6 +56,21 @@ export class Safety implements GateHost, JournalHost, RollbackHost {
   reload(policy: SafetyPolicy): void {
     this.current = policy;
     this.approvals.retime(policy.approvalTimeoutS);
+    for (const listener of this.reloadListeners) listener(policy);
+  }
+
+  private readonly reloadListeners = new Set<(policy: SafetyPolicy) => void>();
+
+  /** Running commands' exec gates hear of an edit (they stop for the programs it names). */
+  onReload(listener: (policy: SafetyPolicy) => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
+  }
+
+  /** Text with every secret's value, in any form the masking knows, shown as `{{secret:NAME}}`. */
+  shown(text: string): string {
+    if (this.secrets.size === 0) return text;
+    return String(this.secrets.mask(text)).replace(/\[secret ([A-Za-z_][A-Za-z0-9_]*)\]/g, '{{secret:$1}}');
   }
 
   get fs(): JournalFiles {
@@ -78,10 +94,12 @@ export class Safety implements GateHost, JournalHost, RollbackHost {
    * With secrets configured, every result is masked: a value a program wrote may come back through
    * FS_READ. An EXEC_CMD under exec rules also carries the exec gate (exec-gate-policy.ts).
    */
-  withSecrets(proc: Proc, call: GateCall, approved: readonly string[] = []): GateOutcome {
+  withSecrets(proc: Proc, call: GateCall): GateOutcome {
     const out: GateOutcome = this.secrets.size === 0 ? { args: call.args } : { after: (value: unknown) => this.secrets.mask(value), ...this.secrets.substitute(call) };
     if ('refused' in out || call.def.name !== 'EXEC_CMD') return out;
-    const gate = execGateFor(this, proc, String(call.args.cmd), approved);
+    // A secret run starts its program with HOME in its private /tmp (drivers/exec/run-sandboxed.ts).
+    const secretRun = out.args.kernel_secret !== undefined;
+    const gate = execGateFor(this, proc, { cmd: String(call.args.cmd), ...(secretRun ? { baseEnv: { ...SANDBOX_ENV, HOME: '/tmp' } } : {}) });
     return gate ? { ...out, args: { ...out.args, kernel_gate: gate } } : out;
   }
 }

@@ -128,12 +128,12 @@ describe.runIf(ready)('the exec corpus', () => {
     const approvals = { request: () => Promise.resolve({ approved: false, reason: 'no' }) } as unknown as Approvals;
     const host = { policy: POLICY.safety, audit, approvals };
     await pool(batches(cases, names), 2, async (cmd) => {
-      const gate = execGateFor(host, { pid: 1 } as Proc, cmd);
+      const gate = execGateFor(host, { pid: 1 } as Proc, { cmd });
       await runSandboxed({ cmd, workspace: ws, limits: { ...TEST_LIMITS, wallTimeoutMs: 30_000 }, ...(gate ? { gate } : {}) });
     });
     const deleted = cases.filter((_c, i) => !survivors(ws, names)[i]).map((c) => c.name);
     expect(deleted, 'spellings that got past the gate').toEqual([]);
-    const control = await runSandboxed({ cmd: 'ls / >/dev/null && echo ok', workspace: ws, limits: TEST_LIMITS, gate: execGateFor(host, { pid: 1 } as Proc, 'ls')! });
+    const control = await runSandboxed({ cmd: 'ls / >/dev/null && echo ok', workspace: ws, limits: TEST_LIMITS, gate: execGateFor(host, { pid: 1 } as Proc, { cmd: 'ls' })! });
     expect(control.stdout).toBe('ok\n');
   }, 120_000);
 });

@@ -86,17 +86,17 @@ describe.runIf(ready)('ask at the exec gate', () => {
     expect(remoteHasMain(h.workspace)).toBe(true);
   }, 60_000);
 
-  it('does not ask twice for a push approved with its line, but asks for one the line hid', async () => {
+  it('asks for each push a line runs, as it will run, the one the line hid too (issue 46.5)', async () => {
     const cmd = "git -C repo push -q && trap 'git -C repo push -q --force' EXIT";
     h = await startHarness({ root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] }, { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] });
     makeRepo(h.workspace);
     const pcb = await h.spawn();
-    await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, 'the line\'s approval');
-    const [line] = h.kernel.safety.approvals.list(10);
-    expect(line?.args).toEqual({ cmd });
-    h.kernel.safety.approvals.approve(line!.id, 'socket');
-    await until(() => h!.kernel.safety.approvals.list(10).some((r) => r.id !== line!.id), 20_000, 'the hidden push\'s approval');
-    const hidden = h.kernel.safety.approvals.list(10).find((r) => r.id !== line!.id);
+    await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, "the first push's approval");
+    const [first] = h.kernel.safety.approvals.list(10);
+    expect(first?.args).toMatchObject({ cmd, program: '/usr/bin/git', argv: ['git', '-C', 'repo', 'push', '-q'], cwd: '/workspace', env: {} });
+    h.kernel.safety.approvals.approve(first!.id, 'socket');
+    await until(() => h!.kernel.safety.approvals.list(10).some((r) => r.id !== first!.id), 20_000, "the hidden push's approval");
+    const hidden = h.kernel.safety.approvals.list(10).find((r) => r.id !== first!.id);
     expect(hidden?.args).toMatchObject({ argv: ['git', '-C', 'repo', 'push', '-q', '--force'] });
     h.kernel.safety.approvals.deny(hidden!.id, 'not that one', 'socket');
     await h.kernel.waitExit(pcb.pid);

@@ -21,13 +21,18 @@
  * Usage: aos-exec-gate --ctl FD [--rlimit NAME=SOFT:HARD]... [--trust-first] [--path FILE] -- ARGV0 ARGS...
  * (FILE is what runs, ARGV0 by default.)
  * Before starting PROGRAM it reads its configuration from FD, one line each, ending with "go":
- *   P <kind> <index> <dev> <ino> <size> <path>  a program file (kind R ruled, L listed, B both, X runner)
+ *   P <kinds> <index> <dev> <ino> <size> <path>  a program file; kinds, one letter each: R ruled,
+ *                                                L listed (a secret's), X runner, I the interpreter
+ *                                                of a ruled script (node for npm, python3 for pip3)
  *   S <prefix>                                   a system directory (files on its mount are not agent-written)
  *   A                                            allowlist mode: only L programs may start
  *   V                                            ask about every program (a rule names none)
  *   E <hex of NAME=value>                        environment for PROGRAM only
+ * P and V lines may also come later, among the answers: an edited policy names more programs.
  * Queries (gate -> kernel), one JSON line each:
- *   {"q":N,"prog":I|null,"how":"file|copy|written|runner","path":"...","argv":[...]}
+ *   {"q":N,"prog":I|null,"how":"file|copy|written|runner","path":"...","truncated":bool,"argv":[...],
+ *    "cwd":"...","env_truncated":bool,"env":["NAME=value",...],"script":{"at":K,"prog":J,"how":"file|copy"}}
+ *   (script: an interpreter's argument K is ruled script J, through any path or link, or a copy of it)
  * Answers (kernel -> gate): "N allow" or "N deny <message>".
  * Notices (gate -> kernel): {"denied":"...","path":"...","argv":[...]}
  */

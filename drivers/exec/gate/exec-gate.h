@@ -54,10 +54,14 @@
 #define MAX_ENV 64
 #define MAX_PENDING 256
 #define CMDLINE_MAX 65536
+#define ENVIRON_MAX 65536
+/* Arguments of an interpreter looked at for the script it runs. */
+#define SCRIPT_ARGS_MAX 64
 #define LINE_MAX_BYTES 8192
 
 struct prog {
-  char kind;
+  /* R: a program a rule names; L: one a secret lists; X: a runner (loader, multi-call); I: an interpreter of a ruled script. */
+  char kinds[8];
   int index;
   dev_t dev;
   ino_t ino;
@@ -102,8 +106,12 @@ void write_all(int fd, const char *buf, size_t len);
 void out_str(struct out *o, const char *s);
 void out_json(struct out *o, const char *s, size_t n);
 ssize_t read_cmdline(pid_t pid, char *buf, size_t cap);
+void out_cwd(struct out *o, pid_t pid);
 void out_argv(struct out *o, const char *cmdline, ssize_t len);
 void read_config(void);
+int config_line(const char *line);
+int has_kind(const struct prog *p, char kind);
+ssize_t read_proc_file(pid_t pid, const char *name, char *buf, size_t cap);
 void on_exec(pid_t pid);
 void forget(pid_t pid);
 int traced_by_gate(pid_t tid);

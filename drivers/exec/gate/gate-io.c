@@ -100,10 +100,10 @@ void out_json(struct out *o, const char *s, size_t n) {
   out_add(o, "\"", 1);
 }
 
-/* argv of a stopped process, as the NUL-separated bytes of /proc/PID/cmdline. */
-ssize_t read_cmdline(pid_t pid, char *buf, size_t cap) {
+/* A file of /proc/PID (cmdline, environ): its bytes, at most `cap`. */
+ssize_t read_proc_file(pid_t pid, const char *name, char *buf, size_t cap) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   size_t len = 0;
@@ -115,6 +115,17 @@ ssize_t read_cmdline(pid_t pid, char *buf, size_t cap) {
   }
   close(fd);
   return (ssize_t)len;
+}
+
+/* argv of a stopped process, as the NUL-separated bytes of /proc/PID/cmdline. */
+ssize_t read_cmdline(pid_t pid, char *buf, size_t cap) { return read_proc_file(pid, "cmdline", buf, cap); }
+
+/* The process's working directory as a JSON string ("" when it cannot be read). */
+void out_cwd(struct out *o, pid_t pid) {
+  char link[64], dir[4096];
+  snprintf(link, sizeof link, "/proc/%d/cwd", pid);
+  ssize_t len = readlink(link, dir, sizeof dir - 1);
+  out_json(o, dir, len > 0 ? (size_t)len : 0);
 }
 
 void out_argv(struct out *o, const char *cmdline, ssize_t len) {
@@ -156,6 +167,42 @@ static void learn_system_mounts(void) {
   }
 }
 
+int has_kind(const struct prog *p, char kind) { return p && strchr(p->kinds, kind) != NULL; }
+
+/*
+ * One configuration line: a program file (P), a system prefix (S), an environment variable (E),
+ * allowlist mode (A), ask about every program (V). P and V may also come later, while the command
+ * runs: an edited policy names more programs. 1 when the line was one of these.
+ */
+int config_line(const char *line) {
+  if (line[0] == 'P' && line[1] == ' ') {
+    unsigned long long dev, ino;
+    long long size;
+    int used = 0, index;
+    char kinds[8] = {0};
+    if (sscanf(line, "P %7s %d %llu %llu %lld %n", kinds, &index, &dev, &ino, &size, &used) < 5 || used == 0) return 1;
+    /* The same index again: the kernel learned more of a file it named before (a new kind). */
+    struct prog *p = NULL;
+    for (int i = 0; i < nprogs && !p; i++) if (progs[i].index == index) p = &progs[i];
+    if (!p) {
+      if (nprogs >= MAX_PROGS) return 1;
+      p = &progs[nprogs++];
+      p->index = index;
+      p->path = strdup(line + used);
+    }
+    memcpy(p->kinds, kinds, sizeof kinds);
+    p->dev = (dev_t)dev;
+    p->ino = (ino_t)ino;
+    p->size = (off_t)size;
+    return 1;
+  }
+  if (line[0] == 'V' && line[1] == 0) {
+    every_exec = 1;
+    return 1;
+  }
+  return 0;
+}
+
 void read_config(void) {
   char *line;
   while ((line = read_line()) != NULL) {
@@ -163,27 +210,13 @@ void read_config(void) {
       learn_system_mounts();
       return;
     }
-    if (line[0] == 'P' && nprogs < MAX_PROGS) {
-      struct prog *p = &progs[nprogs];
-      unsigned long long dev, ino;
-      long long size;
-      int used = 0;
-      char kind;
-      if (sscanf(line, "P %c %d %llu %llu %lld %n", &kind, &p->index, &dev, &ino, &size, &used) < 5 || used == 0) continue;
-      p->kind = kind;
-      p->dev = (dev_t)dev;
-      p->ino = (ino_t)ino;
-      p->size = (off_t)size;
-      p->path = strdup(line + used);
-      nprogs++;
-    } else if (line[0] == 'S' && line[1] == ' ' && nprefixes < MAX_PREFIXES) {
+    if (config_line(line)) continue;
+    if (line[0] == 'S' && line[1] == ' ' && nprefixes < MAX_PREFIXES) {
       prefixes[nprefixes++] = strdup(line + 2);
     } else if (line[0] == 'E' && line[1] == ' ' && nenv < MAX_ENV) {
       extra_env[nenv++] = from_hex(line + 2);
     } else if (line[0] == 'A') {
       allowlist = 1;
-    } else if (line[0] == 'V') {
-      every_exec = 1;
     }
   }
   errno = EPIPE;

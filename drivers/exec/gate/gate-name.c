@@ -65,12 +65,64 @@ static void name_exe(pid_t pid, struct naming *n) {
   if (fd >= 0) close(fd);
 }
 
+/* ---- an interpreter's script ---- */
+
+/*
+ * An interpreter (node, python3) a rule's script program runs under was just executed: which of its
+ * arguments is a ruled script (by device and inode, through any path or link, relative to the
+ * process's own directory), or a byte copy of one. -1 when none is.
+ */
+static int find_script(pid_t pid, const char *cmdline, ssize_t len, struct prog **found, const char **how) {
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%d/cwd", pid);
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return -1;
+  int at = -1, arg = 0;
+  for (ssize_t start = 0; start < len && arg < SCRIPT_ARGS_MAX && at < 0; arg++) {
+    const char *word = cmdline + start;
+    size_t n = strnlen(word, (size_t)(len - start));
+    start += (ssize_t)n + 1;
+    if (arg == 0 || n == 0) continue;
+    struct stat st;
+    if (fstatat(dirfd, word, &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
+    for (int i = 0; i < nprogs && at < 0; i++) {
+      if (!has_kind(&progs[i], 'R') || progs[i].dev != st.st_dev || progs[i].ino != st.st_ino) continue;
+      *found = &progs[i];
+      *how = "file";
+      at = arg;
+    }
+    for (int i = 0; i < nprogs && at < 0; i++) {
+      if (!has_kind(&progs[i], 'R') || progs[i].size != st.st_size) continue;
+      int fd = openat(dirfd, word, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      if (same_bytes(fd, progs[i].path, st.st_size)) {
+        *found = &progs[i];
+        *how = "copy";
+        at = arg;
+      }
+      close(fd);
+    }
+  }
+  close(dirfd);
+  return at;
+}
+
 /* ---- decisions ---- */
 
 static char cmdline[CMDLINE_MAX];
+static char environ_buf[ENVIRON_MAX];
 
 static void refuse(pid_t pid, const char *path, const char *why) {
   ssize_t len = read_cmdline(pid, cmdline, sizeof cmdline);
+  char named[4096];
+  if (path[0] == 0) {
+    /* A system file no rule names was not named on the way: name it now, so a refusal always says what. */
+    char link[64];
+    snprintf(link, sizeof link, "/proc/%d/exe", pid);
+    ssize_t got = readlink(link, named, sizeof named - 1);
+    named[got > 0 ? got : 0] = 0;
+    path = named;
+  }
   kill(pid, SIGKILL);
   struct out o = {0};
   out_str(&o, "{\"denied\":");
@@ -98,6 +150,7 @@ static void ask_kernel(pid_t pid, const struct naming *n, int runner) {
     return;
   }
   ssize_t len = read_cmdline(pid, cmdline, sizeof cmdline);
+  ssize_t elen = read_proc_file(pid, "environ", environ_buf, sizeof environ_buf);
   pending[slot].id = next_query++;
   pending[slot].pid = pid;
   struct out o = {0};
@@ -118,6 +171,19 @@ static void ask_kernel(pid_t pid, const struct naming *n, int runner) {
   out_str(&o, len >= (ssize_t)sizeof cmdline ? "true" : "false");
   out_str(&o, ",\"argv\":");
   out_argv(&o, cmdline, len < 0 ? 0 : len);
+  out_str(&o, ",\"cwd\":");
+  out_cwd(&o, pid);
+  out_str(&o, ",\"env_truncated\":");
+  out_str(&o, elen >= (ssize_t)sizeof environ_buf ? "true" : "false");
+  out_str(&o, ",\"env\":");
+  out_argv(&o, environ_buf, elen < 0 ? 0 : elen);
+  struct prog *script = NULL;
+  const char *how = "file";
+  int at = has_kind(n->prog, 'I') && len > 0 ? find_script(pid, cmdline, len, &script, &how) : -1;
+  if (at >= 0) {
+    snprintf(head, sizeof head, ",\"script\":{\"at\":%d,\"prog\":%d,\"how\":\"%s\"}", at, script->index, how);
+    out_str(&o, head);
+  }
   out_str(&o, "}\n");
   write_all(ctl, o.buf, o.len);
   free(o.buf);
@@ -127,17 +193,16 @@ void on_exec(pid_t pid) {
   struct naming n;
   name_exe(pid, &n);
   if (allowlist) {
-    int listed = n.prog && (n.prog->kind == 'L' || n.prog->kind == 'B') && strcmp(n.how, "file") == 0;
+    int listed = n.prog && has_kind(n.prog, 'L') && strcmp(n.how, "file") == 0;
     if (!listed) refuse(pid, n.path, "a command that holds a secret may run only the programs the secret lists");
-    else if (n.prog->kind == 'B') ask_kernel(pid, &n, 0);
+    else if (has_kind(n.prog, 'R')) ask_kernel(pid, &n, 0);
     else ptrace(PTRACE_DETACH, pid, 0, 0);
     return;
   }
-  if (n.prog) return ask_kernel(pid, &n, n.prog->kind == 'X');
+  if (n.prog) return ask_kernel(pid, &n, has_kind(n.prog, 'X'));
   if (every_exec || strcmp(n.how, "written") == 0) return ask_kernel(pid, &n, 0);
   ptrace(PTRACE_DETACH, pid, 0, 0);
 }
-
 /* A process that ended has no question pending any more (its pid may come back for another). */
 void forget(pid_t pid) {
   for (int i = 0; i < MAX_PENDING; i++) {
@@ -160,6 +225,8 @@ int traced_by_gate(pid_t tid) {
 }
 
 void on_answer(char *line) {
+  /* An edited policy: more programs to stop for, while the command runs. */
+  if (config_line(line)) return;
   char *rest = NULL;
   long id = strtol(line, &rest, 10);
   if (!rest || *rest != ' ') return;

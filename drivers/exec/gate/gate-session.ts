@@ -7,10 +7,11 @@
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { ExecGate, GatedExec, SecretRun } from '../../../sys/driver-api.js';
-import { filesOfProgram, type ProgramFile, revalidateProgramFiles, runnerFiles } from './program-files.js';
+import { filesOfProgram, type ProgramFile, revalidateProgramFiles, runnerFiles, scriptOf } from './program-files.js';
 
-/** A file the gate knows, with every name the rules gave it. */
-interface GateFile extends ProgramFile {
+/** A file the gate knows, with every name the rules gave it and every kind it is (R, L, X, I). */
+interface GateFile extends Omit<ProgramFile, 'kind'> {
+  kinds: Set<ProgramFile['kind']>;
   names: string[];
 }
 
@@ -23,6 +24,8 @@ export interface GateSetup {
   /** The lines the gate reads before it starts the command. */
   config: string;
   files: GateFile[];
+  /** A secret run: its allowlist is fixed for the run. */
+  secret: boolean;
 }
 
 export type Refusal = { path: string; argv: string[]; message: string };
@@ -35,13 +38,31 @@ function systemPrefixes(rootBinds: readonly string[]): string[] {
 function merge(into: GateFile[], files: ProgramFile[]): void {
   for (const file of files) {
     const known = into.find((f) => f.dev === file.dev && f.ino === file.ino);
-    if (!known) into.push({ ...file, names: [file.name] });
+    // An interpreter is stopped at, but not named: no rule named it (a rule that does, names it as R).
+    const names = file.kind === 'I' ? [] : [file.name];
+    if (!known) into.push({ ...file, kinds: new Set([file.kind]), names });
     else {
-      if (!known.names.includes(file.name)) known.names.push(file.name);
-      if (file.kind === 'X') known.kind = 'X';
-      else if (known.kind !== file.kind && known.kind !== 'X') known.kind = 'B';
+      known.kinds.add(file.kind);
+      for (const name of names) if (!known.names.includes(name)) known.names.push(name);
+      if (file.modules?.length) known.modules = [...new Set([...(known.modules ?? []), ...file.modules])];
     }
   }
+}
+
+/** A rule's program: its files, and for a script its interpreters (stopped at) and its Python module. */
+function ruledFiles(name: string): ProgramFile[] {
+  const out: ProgramFile[] = [];
+  for (const file of filesOfProgram(name, 'R')) {
+    const script = scriptOf(file);
+    out.push(script?.modules.length ? { ...file, modules: script.modules } : file);
+    if (script) out.push(...script.interpreters);
+  }
+  return out;
+}
+
+/** The configuration lines of files[from…]: kinds as letters (RL: both a rule's and a secret's). */
+function fileLines(files: readonly GateFile[], from = 0): string[] {
+  return files.slice(from).map((f, k) => `P ${[...f.kinds].sort().join('')} ${from + k} ${f.dev} ${f.ino} ${f.size} ${safeLine(f.path, 'a program path')}`);
 }
 
 function safeLine(text: string, what: string): string {
@@ -56,20 +77,20 @@ export function gateSetup(options: { gate?: ExecGate; secret?: SecretRun; rootBi
   const lines: string[] = [];
   if (options.secret) {
     for (const name of options.secret.programs) merge(files, filesOfProgram(name, 'L'));
-    // A listed program a rule names too is still put to the kernel (kind B).
+    // A listed program a rule names too is still put to the kernel (kinds RL).
     for (const name of options.gate?.programs ?? []) if (name !== '*') merge(files, filesOfProgram(name, 'R'));
     lines.push('A');
     for (const [name, value] of Object.entries(options.secret.env)) lines.push(`E ${Buffer.from(`${name}=${value}`).toString('hex')}`);
   } else if (options.gate) {
     // `*`: a rule names no program, so the kernel hears of every exec.
     if (options.gate.programs.includes('*')) lines.push('V');
-    for (const name of options.gate.programs) if (name !== '*') merge(files, filesOfProgram(name, 'R'));
+    for (const name of options.gate.programs) if (name !== '*') merge(files, ruledFiles(name));
     merge(files, runnerFiles());
   }
-  files.forEach((f, i) => lines.push(`P ${f.kind} ${i} ${f.dev} ${f.ino} ${f.size} ${safeLine(f.path, 'a program path')}`));
+  lines.push(...fileLines(files));
   for (const prefix of systemPrefixes(options.rootBinds)) lines.push(`S ${safeLine(prefix, 'a system directory')}`);
   lines.push('go');
-  return { config: `${lines.join('\n')}\n`, files };
+  return { config: `${lines.join('\n')}\n`, files, secret: Boolean(options.secret) };
 }
 
 interface Query {
@@ -79,13 +100,29 @@ interface Query {
   path: string;
   truncated: boolean;
   argv: string[];
+  cwd?: string;
+  env?: string[];
+  script?: { at: number; prog: number; how: 'file' | 'copy' };
+}
+
+/** `python3 [options] -m pip …`: the module and its place in argv, or null (python's own options, -c ends them). */
+function pythonModule(argv: readonly string[]): { module: string; at: number } | null {
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--' || !word.startsWith('-') || word === '-') return null;
+    if (/^-[bBdEhiIOPqsSuvVx]*c/.test(word)) return null;
+    const m = /^-[bBdEhiIOPqsSuvVx]*m(.*)$/.exec(word);
+    if (m) return m[1] ? { module: m[1], at: i } : argv[i + 1] === undefined ? null : { module: argv[i + 1] as string, at: i + 1 };
+    if (/^-[bBdEhiIOPqsSuvVx]*[WX]$/.test(word)) i++;
+  }
+  return null;
 }
 
 /** What the gate's question is, in the kernel's words. */
 export function describeExec(query: Query, files: readonly GateFile[]): GatedExec {
   const file = query.prog === null ? undefined : files[query.prog];
-  const base = { path: query.path, argv: query.argv, truncated: query.truncated };
-  if (file?.kind === 'X') {
+  const base = { path: query.path, argv: query.argv, truncated: query.truncated, cwd: query.cwd ?? '', env: query.env ?? [] };
+  if (file?.kinds.has('X')) {
     // The loader and binfmt interpreters run a program named only by an argument: nothing names it.
     if (file.name === 'ld.so' || file.name === 'binfmt') return { ...base, programs: [], how: 'loader' };
     // A multi-call binary runs the applet its argv[0] names, or argv[1] when called by its own name.
@@ -93,7 +130,17 @@ export function describeExec(query: Query, files: readonly GateFile[]): GatedExe
     const applet = first === file.name || first === path.basename(file.path) ? (query.argv[1] ?? '') : first;
     return { ...base, argv: first === applet ? query.argv : query.argv.slice(1), programs: applet ? [applet] : [], how: 'runner' };
   }
-  return { ...base, programs: file ? [...file.names] : [], how: query.how === 'runner' ? 'written' : query.how };
+  const exec: GatedExec = { ...base, programs: file ? [...file.names] : [], how: query.how === 'runner' ? 'written' : query.how };
+  // An interpreter: the ruled script one of its arguments is, or (Python) the module it runs.
+  const script = query.script ? files[query.script.prog] : undefined;
+  if (query.script && script) return { ...exec, script: { programs: [...script.names], at: query.script.at, how: query.script.how } };
+  if (file?.kinds.has('I')) {
+    const run = pythonModule(query.argv);
+    const root = run?.module.split('.')[0];
+    const named = root ? files.filter((f) => f.modules?.includes(root)).flatMap((f) => f.names) : [];
+    if (run && named.length) return { ...exec, script: { programs: [...new Set(named)], at: run.at, how: 'module' } };
+  }
+  return exec;
 }
 
 const MAX_LINE = 1024 * 1024;
@@ -101,6 +148,21 @@ const MAX_LINE = 1024 * 1024;
 /** Serve the gate's questions until its socket closes; returns the refusals seen so far at any time. */
 export function serveGate(socket: Socket, setup: GateSetup, gate: ExecGate | undefined, clock: WallClock): { refused: Refusal[] } {
   const refused: Refusal[] = [];
+  // An edited policy reaches the running command: the gate learns the files of programs it names now.
+  const unwatch = gate?.watch?.((programs) => {
+    if (socket.destroyed || setup.secret) return;
+    revalidateProgramFiles();
+    const before = setup.files.map((f) => `${[...f.kinds].sort().join('')}:${f.names.join(',')}`);
+    const count = setup.files.length;
+    for (const name of programs) if (name !== '*') merge(setup.files, ruledFiles(name));
+    const lines = programs.includes('*') ? ['V'] : [];
+    // New files, and known ones that are now of another kind (an interpreter now ruled itself).
+    setup.files.forEach((f, i) => {
+      if (i >= count || before[i] !== `${[...f.kinds].sort().join('')}:${f.names.join(',')}`) lines.push(...fileLines(setup.files, i).slice(0, 1));
+    });
+    if (lines.length) socket.write(`${lines.join('\n')}\n`);
+  });
+  socket.on('close', () => unwatch?.());
   let buffer = '';
   let waiting = 0;
   socket.setEncoding('utf8');

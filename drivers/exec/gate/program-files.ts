@@ -9,7 +9,7 @@
  * until a directory it came from changes (a package installed or upgraded, an alternative
  * re-pointed): a run then costs a dozen stats, not a few dozen synchronous look-ups (~1-3 ms).
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileExecGlob } from './program-glob.js';
 
@@ -20,8 +20,8 @@ const LOADER_NAME = /^ld(-linux)?([-.\w]*)\.so(\.\d+)*$/;
 const MULTI_CALL = ['busybox', 'toybox'];
 
 export interface ProgramFile {
-  /** R: a program a rule names; L: a program a secret lists; B: both; X: a runner (loader, multi-call). */
-  kind: 'R' | 'L' | 'B' | 'X';
+  /** R: a program a rule names; L: a program a secret lists; X: a runner (loader, multi-call); I: the interpreter of a ruled script. */
+  kind: 'R' | 'L' | 'X' | 'I';
   /** The name it was found under (the rule's program), or the runner's own name. */
   name: string;
   /** Its real path, as the sandbox sees it too. */
@@ -29,6 +29,8 @@ export interface ProgramFile {
   dev: bigint;
   ino: bigint;
   size: bigint;
+  /** A Python entry point's module (pip3 runs `pip`): `python3 -m pip` runs the same program. */
+  modules?: string[];
 }
 
 const listings = new Map<string, { mtimeMs: number; names: string[] }>();
@@ -53,6 +55,7 @@ export function revalidateProgramFiles(): void {
   if (now === stamp) return;
   stamp = now;
   found.clear();
+  scripts.clear();
   runnersFound = null;
 }
 
@@ -105,9 +108,60 @@ function lookUp(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
   candidates.forEach((candidate, i) => {
     const file = found[i];
     if (!file || out.some((f) => f.dev === file.dev && f.ino === file.ino)) return;
-    out.push({ kind, name: pattern.includes('/') || /[*?]/.test(pattern) ? path.basename(candidate) : pattern, ...file });
+    // A path names one file, under the rule's own spelling; a glob names each file by its name.
+    out.push({ kind, name: pattern.includes('/') ? pattern : /[*?]/.test(pattern) ? path.basename(candidate) : pattern, ...file });
   });
   return out;
+}
+
+/**
+ * A program that is a script (`#!/usr/bin/env node`, `#!/usr/bin/python3`): the kernel executes
+ * its interpreter, so the gate names the script by the interpreter's arguments. The interpreter's
+ * files (kind I, which the gate stops at), and a Python entry point's module.
+ */
+export function scriptOf(file: ProgramFile): { interpreters: ProgramFile[]; modules: string[] } | null {
+  const key = `S\0${file.path}\0${file.dev}:${file.ino}`;
+  const known = scripts.get(key);
+  if (known !== undefined) return known;
+  const out = readScript(file);
+  scripts.set(key, out);
+  return out;
+}
+
+const scripts = new Map<string, { interpreters: ProgramFile[]; modules: string[] } | null>();
+// Modules an entry point imports that are not the program (the standard library's).
+const NOT_THE_PROGRAM = new Set(['re', 'sys', 'os', 'io', 'json', 'importlib', 'runpy', 'typing', '__future__']);
+
+function readScript(file: ProgramFile): { interpreters: ProgramFile[]; modules: string[] } | null {
+  let head: string;
+  try {
+    const fd = openSync(file.path, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  if (!head.startsWith('#!')) return null;
+  const words = (head.slice(2).split('\n')[0] ?? '').trim().split(/\s+/);
+  let interpreter = words[0] ?? '';
+  if (path.basename(interpreter) === 'env') {
+    // env's own options, then NAME=value words, then the program (`-S` splits the rest into words).
+    const rest = words.slice(1).flatMap((w) => (w === '-S' ? [] : [w]));
+    interpreter = rest.find((w) => !w.startsWith('-') && !w.includes('=')) ?? '';
+  }
+  if (interpreter === '') return null;
+  const interpreters = (interpreter.includes('/') ? [fileOf(interpreter)].flatMap((f) => (f ? [{ kind: 'I' as const, name: path.basename(interpreter), ...f }] : [])) : filesOfProgram(interpreter, 'R').map((f) => ({ ...f, kind: 'I' as const })));
+  const modules = new Set<string>();
+  for (const m of head.matchAll(/^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import|import\s+([A-Za-z_][\w.]*))/gm)) {
+    const root = (m[1] ?? m[2] ?? '').split('.')[0] ?? '';
+    if (root && !NOT_THE_PROGRAM.has(root)) modules.add(root);
+  }
+  for (const m of head.matchAll(/load_entry_point\(\s*['"]([A-Za-z0-9_.-]+?)(?:==[^'"]*)?['"]/g)) modules.add((m[1] ?? '').toLowerCase().replace(/-/g, '_'));
+  return { interpreters, modules: /python/.test(path.basename(interpreter)) ? [...modules] : [] };
 }
 
 /** The loader(s), multi-call binaries and binfmt interpreters of this host. */
@@ -158,6 +212,7 @@ function binfmtInterpreters(): string[] {
 export function forgetProgramFiles(): void {
   listings.clear();
   found.clear();
+  scripts.clear();
   runnersFound = null;
   stamp = '';
 }

@@ -120,10 +120,24 @@ describe('without the gate binary', () => {
 });
 
 
+describe.runIf(ready)('a secret run', () => {
+  it('names the program it refused, whatever it is (issue 46.10: it was named with an empty path)', async () => {
+    const ws = await makeTempDir('aos-gate-secret-');
+    try {
+      // sh is listed; ls, a system program nothing names, is what it starts.
+      const result = await runSandboxed({ cmd: 'unused', workspace: ws, limits: TEST_LIMITS, secret: { argv: ['sh', '-c', 'ls /'], env: {}, programs: ['sh'] } });
+      expect(result.refused?.[0]?.path).toMatch(/\/ls$/);
+      expect(result.stderr).toMatch(/aos: refused to run \/\S*ls: /);
+    } finally {
+      await removeDir(ws);
+    }
+  });
+});
+
 describe('naming what the gate stopped', () => {
   it('reads a binfmt interpreter and the loader as runners that name nothing, and busybox by its applet', async () => {
     const { describeExec } = await import('../../../../drivers/exec/gate/gate-session.js');
-    const file = (name: string, p: string) => ({ kind: 'X' as const, name, names: [name], path: p, dev: 1n, ino: 1n, size: 1n });
+    const file = (name: string, p: string) => ({ kinds: new Set(['X' as const]), name, names: [name], path: p, dev: 1n, ino: 1n, size: 1n });
     const files = [file('ld.so', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'), file('binfmt', '/usr/bin/qemu-aarch64-static'), file('busybox', '/usr/bin/busybox')];
     const q = (prog: number, argv: string[]) => ({ q: 1, prog, how: 'runner' as const, path: files[prog]!.path, truncated: false, argv });
     expect(describeExec(q(0, ['ld.so', '/bin/rm', 'x']), files)).toMatchObject({ how: 'loader', programs: [] });
