@@ -40,7 +40,12 @@ export type WaitSpec =
   | { kind: 'stdin'; deadline: number }
   | { kind: 'child'; pid: number | null; deadline: number }
   | { kind: 'sleep'; deadline: number; seconds: number }
-  | { kind: 'approval'; id: string; deadline: number }
+  /**
+   * `during: 'run'`: asked while the call's command was running (the exec gate stops a program mid-run):
+   * what ran before it cannot be taken back, so a restart reports the call EINTR instead of waiting again.
+   * Absent: asked before the call ran (the call gate), so a restart parks it on its request again.
+   */
+  | { kind: 'approval'; id: string; deadline: number; during?: 'run' }
   /** Paused by a spent budget until its window rolls, a person raises it, or the recheck deadline. */
   | { kind: 'budget'; budget: string; deadline: number };
 

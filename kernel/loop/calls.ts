@@ -151,9 +151,18 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
   const def = block.ok ? findSyscall(block.name) : undefined;
   let resumeDeadline: number | null = null;
   if (pending.started) {
-    // A call parked on an approval waits on it again: it has not run.
-    if (!def?.blocking && proc.pcb.wait?.kind !== 'approval') return { name: def?.name ?? block.name, args: block.ok ? block.args : {}, result: fail('EINTR', INTERRUPTED) };
-    resumeDeadline = proc.pcb.wait?.deadline ?? null;
+    const wait = proc.pcb.wait;
+    const cut = { name: def?.name ?? block.name, args: block.ok ? block.args : {} };
+    // Parked on an approval asked while its command ran (the exec gate): part of it ran, so it is never run again.
+    if (wait?.kind === 'approval' && wait.during === 'run') {
+      const reason = `the command was cut by a restart while it waited for approval ${wait.id}; it did not run to its end — check what it did before running it again`;
+      proc.waitOver();
+      kernel.safety?.approvals.cutByRestart(proc, wait.id, reason);
+      return { ...cut, result: fail('EINTR', `interrupted: ${reason}`) };
+    }
+    // A call parked on an approval before it ran waits on it again: it has not run.
+    if (!def?.blocking && wait?.kind !== 'approval') return { ...cut, result: fail('EINTR', INTERRUPTED) };
+    resumeDeadline = wait?.deadline ?? null;
   } else {
     kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
     proc.countSyscall();

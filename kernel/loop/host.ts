@@ -31,6 +31,8 @@ export interface LoopHost extends ProcCore {
   readonly threads?: Threads;
   /** The policy's rules, approvals and secrets between the capability check and each call. */
   gate?(proc: Proc): CallGate;
+  /** Approvals (kernel/safety/approvals.ts): a restart settles, with `reason`, a request asked mid-run whose command it cut. */
+  readonly safety?: { readonly approvals: { cutByRestart(proc: Proc, id: string, reason: string): void } };
   /** Personal data kept local: the policy's privacy rules, null when it has none (kernel/cost/privacy.ts). */
   readonly privacy?: PrivacyPolicy | null;
   /** A decision for the audit trail (the privacy rules'). */

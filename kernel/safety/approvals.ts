@@ -1,20 +1,19 @@
 /**
  * Approvals: a call that meets an `ask` rule parks its process (blocked, reason `approval <id>`,
  * no tokens spent) until a person approves or denies it, or the policy's timeout denies it. The
- * request is a row in the store, so a restarted kernel keeps it and re-parks the process on it.
+ * request is a row in the store, so a restarted kernel keeps it and re-parks the process on it —
+ * unless it was asked while the command ran (the exec gate's, `during: 'run'`): that call is cut (EINTR).
  *
  * A request is bound to one call (issue 27.5): its turn, its index in the reply, and a hash of its
  * name and arguments (and of the part asked about: the exec gate asks per program, so one call may
- * ask more than once).
- * Only that call takes its answer. A parked call whose request does not match — the call changed
- * across a restart, or the process moved on — gets a request of its own, and the old one is
- * settled `superseded`; one whose call no longer asks is settled `withdrawn`. Each is audited.
+ * ask more than once). Only that call takes its answer. A parked call whose request does not match
+ * — the call changed across a restart, or the process moved on — gets a request of its own, and the
+ * old one is settled `superseded`; one whose call no longer asks is settled `withdrawn`. Each is audited.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AosError } from '../../sys/errno.js';
 import { canonicalJson } from '../../sys/canonical-json.js';
-import type { AuditLog } from '../store/api.js';
-import type { ApprovalRecord, ApprovalRows } from '../store/api.js';
+import type { ApprovalRecord, ApprovalRows, AuditLog } from '../store/api.js';
 import { isEnded } from '../../sys/types.js';
 import type { Proc } from '../proc/proc.js';
 import { park } from '../proc/lifecycle.js';
@@ -28,8 +27,10 @@ export interface ApprovalCall {
   args: Record<string, unknown>;
   rule: string;
   subject: string;
-  /** The part of the call asked about, when one call asks more than once (the exec gate: a program and its argv). */
+  /** The part asked about when one call asks more than once (the exec gate: a program as it will run). */
   part?: string;
+  /** `run`: asked while the call's command ran (the exec gate), so a restart cuts the call (EINTR), never parks it again. */
+  during?: 'run';
 }
 
 /**
@@ -42,7 +43,6 @@ export function bindingOf(proc: Pick<Proc, 'pending'>, call: Pick<ApprovalCall, 
   const digest = createHash('sha256').update(canonicalJson({ name: call.name, args: call.args, part: call.part ?? null, subject: call.subject ?? null })).digest('hex');
   return `${at}:${digest}`;
 }
-
 export type ApprovalAnswer = { approved: true } | { approved: false; reason: string };
 
 /** What `approvals` lists (the protocol's shape). */
@@ -104,7 +104,7 @@ export class Approvals {
       // Answered while the process was not parked (between a restart and its resumed turn).
       const early = this.takeAnswer(record.id);
       if (early) return early;
-      const wake = await park(this.host, proc, { kind: 'approval', id: record.id, deadline });
+      const wake = await park(this.host, proc, { kind: 'approval', id: record.id, deadline, ...(call.during ? { during: call.during } : {}) });
       const answer = this.takeAnswer(record.id);
       if (answer) return answer;
       if (wake === 'timeout' || Date.now() >= deadline) {
@@ -116,6 +116,13 @@ export class Approvals {
     }
     if (!this.host.closing) this.settle(record, 'expired', null, null, 'the process ended before an answer');
     throw new AosError('EINTR', `interrupted while waiting for approval ${record.id}`);
+  }
+
+  /** A restart cut the command `proc` ran while it waited for request `id` (asked mid-run): settled `expired` with `reason`, never re-parked (kernel/loop/calls.ts). */
+  cutByRestart(proc: Proc, id: string, reason: string): void {
+    this.answers.delete(id);
+    const record = this.pending.get(id);
+    if (record?.pid === proc.pid) this.settle(record, 'expired', null, null, reason);
   }
 
   /** A request of this kernel's still waiting for its answer. */

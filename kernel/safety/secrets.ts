@@ -6,8 +6,9 @@
  * value — in any form (secret-mask.ts) — out of whatever comes back (results and error messages),
  * so no event, transcript or store row ever holds it. An EXEC_CMD with a secret is a secret run:
  * one listed program, found in the host's system directories and started without a shell, with
- * the value in its environment only, under the exec gate, which lets it start nothing the secrets
- * do not list, on a read-only workspace.
+ * the value in its environment only — `GH_TOKEN={{secret:GH_TOKEN}} gh api user` gives gh $GH_TOKEN;
+ * a placeholder in an argument is refused (secret-command.ts) — under the exec gate, which lets it
+ * start nothing the secrets do not list, on a read-only workspace.
  */
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import { readFile, stat } from 'node:fs/promises';
@@ -17,7 +18,8 @@ import type { SecretRun } from '../../sys/driver-api.js';
 import type { GateCall, GateOutcome } from '../loop/dispatcher.js';
 import { compileGlob } from '../../sys/capabilities.js';
 import { compileExecGlob, type SecretSpec } from './policy-rules.js';
-import { parseSecretCommand } from './secret-command.js';
+import { hiddenPlaceholder, parseSecretCommand, secretSpelling } from './secret-command.js';
+import { secretArgumentRefusal } from './secret-programs.js';
 import { SecretMask } from './secret-mask.js';
 
 const PLACEHOLDER = /\{\{secret:([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
@@ -119,7 +121,13 @@ export class SecretBox {
   substitute(call: GateCall): GateOutcome {
     const names = new Set<string>();
     collectNames(call.args, names);
-    if (names.size === 0) return { args: call.args };
+    if (names.size === 0) {
+      // Never filled in, but the agent meant a secret: say where one goes rather than run the line without it.
+      if (call.def.name === 'EXEC_CMD' && hiddenPlaceholder(String(call.args.cmd ?? ''))) {
+        return refuse(`${secretSpelling()}; a {{secret:…}} split by quotes, escaped or encoded is never filled in`);
+      }
+      return { args: call.args };
+    }
     const secrets: Secret[] = [];
     for (const name of names) {
       const secret = this.byName.get(name);
@@ -158,20 +166,27 @@ export class SecretBox {
     return { ...args, headers, kernel_origin_bound: bound };
   }
 
-  /** An EXEC_CMD with a secret: one listed program and its arguments, run without a shell (secret-command.ts). */
+  /**
+   * An EXEC_CMD with a secret: one listed program and its arguments, run without a shell, each secret
+   * in its environment as $NAME and nowhere else (secret-command.ts). The arguments go as written:
+   * no placeholder is ever filled into one.
+   */
   private intoSecretRun(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
-    const { argv, env } = parseSecretCommand(String(args.cmd));
+    const { argv, secrets: placed } = parseSecretCommand(String(args.cmd));
     const program = argv[0] as string;
     for (const s of secrets) {
+      if (!placed.includes(s.spec.name)) throw new AosError('EPERM', secretSpelling(s.spec.name));
       if (!s.spec.exec.some((g) => compileExecGlob(g).test(program))) {
         throw new AosError('EPERM', `secret ${s.spec.name} may not go to the command ${program} (policy exec: ${s.spec.exec.join(', ') || 'none'})`);
       }
     }
-    const named = Object.fromEntries(secrets.map((s) => [s.spec.name, s.value as string]));
-    const filledEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, this.fill(v)]));
+    const whole = new Set(secrets.map((s) => s.spec.name));
+    for (const name of placed) if (!whole.has(name)) throw new AosError('EPERM', `${secretSpelling(name)}, the placeholder whole: one split by quotes or escaped is never filled in`);
+    const oracle = secretArgumentRefusal(argv);
+    if (oracle) throw new AosError('EPERM', `a command line with a secret may not use ${oracle}`);
     const secret: SecretRun = {
-      argv: argv.map((word) => this.fill(word)),
-      env: { ...named, ...filledEnv },
+      argv,
+      env: Object.fromEntries(secrets.map((s) => [s.spec.name, s.value as string])),
       programs: [...new Set(secrets.flatMap((s) => s.spec.exec))],
     };
     return { ...args, kernel_secret: secret };

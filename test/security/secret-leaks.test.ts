@@ -16,6 +16,7 @@ import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { findGate } from '../../drivers/exec/gate/gate-binary.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { parsePolicy } from '../../kernel/safety/policy.js';
+import type { SecretSpec } from '../../kernel/safety/policy-rules.js';
 import { SecretBox } from '../../kernel/safety/secrets.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { everything } from '../drivers/mcp/servers.js';
@@ -69,9 +70,15 @@ secrets:
   T:
     from_env: AOS_LEAK_TOKEN
     hosts: ["127.0.0.1"]
-    exec: ["echo"]
+    exec: ["true"]
     mcp: ["everything"]
 `;
+/**
+ * A listed program that prints its environment stands in for any program trusted with a secret: the
+ * policy refuses printenv (secret-programs.ts), so it is added to the loaded policy by hand here,
+ * to show what such a program hands back comes back masked.
+ */
+const withPrintenv = (specs: SecretSpec[]): SecretSpec[] => specs.map((s) => ({ ...s, exec: [...s.exec, 'printenv'] }));
 
 describe.runIf(ready)('secret leaks', () => {
   it('refuses every way around the listed program and masks every form that comes back, leaving no byte of it behind', async () => {
@@ -79,14 +86,14 @@ describe.runIf(ready)('secret leaks', () => {
     const ws = path.join(dir, 'ws');
     const url = `http://127.0.0.1:${port}/forms`;
     const attacks = [
-      call('EXEC_CMD', { cmd: 'echo "{{secret:T}}" > "${T:1}"' }),
-      call('EXEC_CMD', { cmd: './bin/echo {{secret:T}}' }),
-      call('EXEC_CMD', { cmd: 'PATH=./bin:$PATH echo {{secret:T}}' }),
-      call('EXEC_CMD', { cmd: 'function echo { env; }; echo {{secret:T}}' }),
-      call('EXEC_CMD', { cmd: 'LD_PRELOAD=/workspace/x.so echo {{secret:T}}' }),
-      call('EXEC_CMD', { cmd: 'cat {{secret:T}}' }),
-      call('EXEC_CMD', { cmd: 'echo {{secret:T}}' }),
-      call('EXEC_CMD', { cmd: 'echo "{{secret:T}}" "{{secret:T}}"' }),
+      call('EXEC_CMD', { cmd: 'T={{secret:T}} printenv T > "${T:1}"' }),
+      call('EXEC_CMD', { cmd: 'T={{secret:T}} ./bin/printenv T' }),
+      call('EXEC_CMD', { cmd: 'PATH=./bin:$PATH T={{secret:T}} printenv T' }),
+      call('EXEC_CMD', { cmd: 'function printenv { env; }; T={{secret:T}} printenv T' }),
+      call('EXEC_CMD', { cmd: 'LD_PRELOAD=/workspace/x.so T={{secret:T}} printenv T' }),
+      call('EXEC_CMD', { cmd: 'T={{secret:T}} cat /proc/self/environ' }),
+      call('EXEC_CMD', { cmd: 'T={{secret:T}} printenv T' }),
+      call('EXEC_CMD', { cmd: 'T="{{secret:T}}" printenv T T' }),
       call('NET_FETCH', { url, headers: { 'x-secret': '{{secret:T}}' } }),
       call('FS_READ', { path: '/planted.txt' }),
       call('FS_READ', { path: '/planted.txt', offset: 10, length: 12 }),
@@ -96,7 +103,7 @@ describe.runIf(ready)('secret leaks', () => {
     ];
     await writeFile(path.join(dir, 'tape.yaml'), YAML.stringify({ agents: { root: [attacks.join('\n'), EXIT] } }));
     const safety = parsePolicy(POLICY, 'p').safety;
-    const secrets = await SecretBox.load(safety.secrets, dir, { AOS_LEAK_TOKEN: VALUE });
+    const secrets = await SecretBox.load(withPrintenv(safety.secrets), dir, { AOS_LEAK_TOKEN: VALUE });
     const logged: string[] = [];
     const kernel = await Kernel.create({
       workspace: ws,
@@ -123,8 +130,10 @@ describe.runIf(ready)('secret leaks', () => {
     expect(results[0]?.message).toMatch(/one program and plain arguments/);
     expect(results[1]?.message).toMatch(/bare name/);
     expect(results[4]?.message).toMatch(/LD_PRELOAD= would change which code runs/);
+    expect(results[5]?.message).toMatch(/may not go to the command cat/);
+    // The value reached the program's environment, and came back masked.
     expect(results[6]).toMatchObject({ ok: true, value: { stdout: '[secret T]\n' } });
-    expect(results[7]).toMatchObject({ ok: true, value: { stdout: '[secret T] [secret T]\n' } });
+    expect(results[7]).toMatchObject({ ok: true, value: { stdout: '[secret T]\n[secret T]\n' } });
     for (const r of results.slice(8, 13)) expect(r.ok, JSON.stringify(r)).toBe(true);
     // The last call ran no secret: nothing of the run before it is left in the workspace or in any process.
     expect(results[13]).toMatchObject({ ok: true, value: { stdout: expect.stringMatching(/^planted\.bin\nplanted\.txt\n0\n$/) } });
