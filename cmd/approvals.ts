@@ -1,5 +1,5 @@
 /** `aos approvals`, `aos approve <id>`, `aos deny <id> [--reason …]`: the person in the loop. */
-import { approvalSubject, visibleLine } from '../protocol/visible-text.js';
+import { approvalAbout, callLine, escapeControl, showApproval, showCall, shownText, SHOW_MAX } from '../protocol/show-call.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -8,19 +8,26 @@ import type { VerbSpec } from './verb.js';
 
 type Approval = ResultOf<'approvals'>['approvals'][number];
 
-/** What will run, as it is: invisible characters escaped, and a cut that says so (visible-text.ts). */
-const oneLine = (value: unknown, max: number): string => visibleLine(value, max);
-
 function untilText(iso: string): string {
   const s = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000));
   return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
 }
 
+/**
+ * The rule, then what it was asked about and the call as it will run (protocol/show-call.ts): an
+ * exec's program, argv quoted (each argument's ends and controls visible), cwd and environment,
+ * shown whole; content and unknown arguments previewed to the width, a cut always marked.
+ */
+function ruleAndCall(r: Approval, width: number): string {
+  const about = approvalAbout(r);
+  return `${shownText(r.rule)}  ${about ? `${about}  ` : ''}${callLine(showCall(r, { preview: Math.max(40, width - 76) }), SHOW_MAX)}`;
+}
+
 export function formatApprovals(rows: readonly Approval[], width: number): string {
   if (rows.length === 0) return 'no pending approvals';
-  const head = ['ID', 'PID', 'NAME', 'CALL', 'SAME', 'EXPIRES', 'RULE / ARGS'];
+  const head = ['ID', 'PID', 'NAME', 'CALL', 'SAME', 'EXPIRES', 'RULE / CALL'];
   // SAME: how many pending requests are this very call from the same tree (aos approve --group answers them all).
-  const lines = rows.map((r) => [r.id, String(r.pid), oneLine(r.name, 16), r.call, r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), `${r.rule}  ${approvalSubject(r) ? `${approvalSubject(r)}  ` : ''}${oneLine(r.args, Math.max(20, width - 76))}`]);
+  const lines = rows.map((r) => [r.id, String(r.pid), shownText(r.name, 16), escapeControl(r.call), r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), ruleAndCall(r, width)]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');
@@ -45,14 +52,18 @@ type AnswerFlags = { reason?: string; json?: boolean; group?: boolean };
 export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: AnswerFlags): Promise<number> {
   const id = checkId(idArg);
   return withKernel(async (client) => {
-    // --group: the others of its group as listed now — every one is printed below; one that joins later is not answered.
-    const mine = flags.group === true ? (await client.request('approvals', {})).approvals : [];
-    const group = mine.find((r) => r.id === id)?.group;
+    // What is pending now: the call each answer is about is printed with it (and, with --group, the others
+    // of its group as listed now — every one is printed below; one that joins later is not answered).
+    const mine = flags.json === true && flags.group !== true ? [] : (await client.request('approvals', {})).approvals;
+    const group = flags.group === true ? mine.find((r) => r.id === id)?.group : undefined;
     const also = group === undefined ? undefined : mine.filter((r) => r.group === group && r.id !== id).map((r) => r.id);
     const done = verb === 'approve' ? await client.request('approve', { id, also }) : await client.request('deny', { id, reason: flags.reason, also });
     const word = verb === 'approve' ? 'approved' : 'denied';
-    const rest = (done.also ?? []).map((a) => `${word} ${a.id} (process ${a.pid})\n`).join('');
-    out(flags.json ? `${JSON.stringify(done)}\n` : `${word} ${done.id} (process ${done.pid})\n${rest}`);
+    const line = (a: { id: string; pid: number }): string => {
+      const row = mine.find((r) => r.id === a.id);
+      return `${word} ${a.id} (process ${a.pid})${row ? `: ${showApproval(row)}` : ''}\n`;
+    };
+    out(flags.json ? `${JSON.stringify(done)}\n` : [done, ...(done.also ?? [])].map(line).join(''));
     return EXIT.ok;
   });
 }
@@ -68,6 +79,8 @@ Answer with aos approve <id> or aos deny <id> --reason "…"; unanswered request
 SAME ×N: N pending requests are the same call (name and arguments) from the same process tree;
 aos approve <id> --group answers those listed at that moment (each printed, each on the audit
 trail on its own); one that joins the group later waits for its own answer.
+An exec the gate stopped shows its program, argv, cwd and env as a shell reads them: an argument
+bare, 'quoted' or $'…' (controls as \\e \\n \\xHH \\uHHHH); a cut ends in …(+N chars).
 
 Examples:
   aos approvals

@@ -1,10 +1,12 @@
 /** `aos audit [--pid N] [--since …] [--json]` and `aos audit verify`: the policy's decisions, on record. */
 import type { ResultOf } from '../protocol/protocol.js';
+import { auditSubject, escapeControl } from '../protocol/show-call.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { out, err } from './out.js';
 import type { VerbSpec } from './verb.js';
+import { tableWidth } from './width.js';
 
 type Row = ResultOf<'audit'>['rows'][number];
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -18,24 +20,34 @@ export function sinceToIso(value: string, now = Date.now()): string {
   return new Date(t).toISOString();
 }
 
-export function formatAudit(rows: readonly Row[]): string {
+/**
+ * One line a record: its subject (a command, a path, a capability — text a model may have written)
+ * and every other text escaped (protocol/show-call.ts: no control character acts on the terminal,
+ * no bidi override reorders it), the subject cut to fit `width` with a mark saying how much was
+ * left out (at least 80 characters and the mark are kept, as before; Infinity: never cut).
+ */
+export function formatAudit(rows: readonly Row[], width = Infinity): string {
   if (rows.length === 0) return 'no audit records';
   return rows
     .map((r) => {
-      const who = r.decided_by + (r.via ? ` via ${r.via}` : '');
-      const extra = [r.rule, r.approval ? `approval ${r.approval}` : null, r.reason].filter(Boolean).join('; ');
-      return `${r.ts}  #${r.id}  pid ${r.pid}  ${r.decision.padEnd(8)} ${r.call} ${r.subject.replace(/\s+/g, ' ').slice(0, 80)}  [${who}]${extra ? `  ${extra}` : ''}`;
+      const who = escapeControl(r.decided_by + (r.via ? ` via ${r.via}` : ''));
+      const extra = [r.rule, r.approval ? `approval ${r.approval}` : null, r.reason].filter(Boolean).map((t) => escapeControl(t as string)).join('; ');
+      const head = `${r.ts}  #${r.id}  pid ${r.pid}  ${r.decision.padEnd(8)} ${escapeControl(r.call)} `;
+      const tail = `  [${who}]`;
+      return `${head}${auditSubject(r.subject, Math.max(120, width - head.length - tail.length))}${tail}${extra ? `  ${extra}` : ''}`;
     })
     .join('\n');
 }
 
-export async function runAudit(flags: { pid?: string; since?: string; limit?: string; json?: boolean }): Promise<number> {
+type AuditFlags = { pid?: string; since?: string; limit?: string; json?: boolean; trunc?: boolean };
+
+export async function runAudit(flags: AuditFlags): Promise<number> {
   const pid = flags.pid === undefined ? undefined : toPid(flags.pid);
   const since = flags.since === undefined ? undefined : sinceToIso(flags.since);
   const limit = flags.limit === undefined ? undefined : toInt(flags.limit, '--limit', 1, 10_000);
   return withKernel(async (client) => {
     const { rows } = await client.request('audit', { pid, since, limit });
-    out(flags.json ? `${JSON.stringify(rows)}\n` : `${formatAudit(rows)}\n`);
+    out(flags.json ? `${JSON.stringify(rows)}\n` : `${formatAudit(rows, tableWidth(flags.trunc ?? true))}\n`);
     return EXIT.ok;
   }, { retryIfLost: true });
 }
@@ -61,16 +73,18 @@ export const auditVerb: VerbSpec = {
     { flags: '--pid <pid>', help: 'only this process' },
     { flags: '--since <when>', help: 'only records from then on: a duration back (30m, 12h, 7d) or a time' },
     { flags: '--limit <n>', help: 'the newest n records (default and most: 10000)' },
+    { flags: '--no-trunc', help: 'never cut a SUBJECT to fit the width (a cut ends in …(+N chars))' },
     { flags: '--json', help: 'print an array of {id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash}' },
   ],
   help: `
 Records are hash-chained: aos audit verify finds an edited, inserted or removed record.
+Subjects and reasons are shown escaped (controls as \\e \\n \\xHH \\uHHHH, a backslash as \\\\); --json has them as recorded.
 
 Examples:
   aos audit --pid 3
   aos audit --since 1h --json
   aos audit verify`,
-  run: ({ flags }) => runAudit(flags as { pid?: string; since?: string; limit?: string; json?: boolean }),
+  run: ({ flags }) => runAudit(flags as AuditFlags),
   subcommands: [
     {
       name: 'verify',

@@ -4,6 +4,7 @@ import { describeEnd } from '../protocol/status.js';
 import type { Style } from './style.js';
 import { shortModel } from './top/format.js';
 import { printable } from './printable.js';
+import { escapeControl, showJson } from '../protocol/show-call.js';
 
 export interface RenderOptions {
   paint: (style: Style, text: string) => string;
@@ -73,7 +74,8 @@ export class EventRenderer {
       case 'model':
         return `${who} ${paint('magenta', `turn ${event.turn}`)} ${oneLine(event.text, max)}`;
       case 'syscall':
-        return verbose ? `${who} ${paint('yellow', '→')} ${event.name} ${oneLine(json(event.args), max)}` : null;
+        // A call as it was made: JSON whose runs of spaces stay and whose hidden characters are escaped, cut with a mark (protocol/show-call.ts).
+        return verbose ? `${who} ${paint('yellow', '→')} ${escapeControl(event.name)} ${showJson(event.args, max)}` : null;
       case 'result':
         return event.ok
           ? `${who} ${paint('green', '✓')} ${event.name} ${oneLine(json(event.value), max)}`
@@ -87,7 +89,7 @@ export class EventRenderer {
       case 'retry':
         return `${who} ${paint('yellow', `model: ${describeRetry(event)}`)}`;
       case 'approval':
-        return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${event.call} (${event.rule})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${event.via}` : ''}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
+        return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${escapeControl(event.call)} (${escapeControl(event.rule)})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${escapeControl(event.via)}` : ''}` : ''}${event.reason ? `: ${escapeControl(event.reason)}` : ''}`;
       case 'trigger':
         return describeTrigger(event, paint);
       case 'budget':

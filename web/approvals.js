@@ -2,9 +2,19 @@
 import { get, post } from './api.js';
 import { h } from './dom.js';
 
-// What will run, as it is: bidi overrides, zero-width characters, unusual spaces and controls shown as \uXXXX (protocol/visible-text.ts).
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/g;
-const visible = (text) => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+// The call as it will run, as the daemon shows it to every surface (protocol/show-call.ts, in `a.shown`): an exec's
+// program, its argv with each argument in a box of its own (quoted as a shell reads it: its ends, spaces and controls
+// visible), its cwd and env; paths and URLs quoted; content by size and a preview. Text only (textContent), never HTML.
+function callFields(shown) {
+  return h(
+    'dl',
+    { class: 'call' },
+    shown.fields.flatMap((f) => [
+      h('dt', {}, f.label),
+      h('dd', { class: f.items ? 'items' : 'text' }, f.items ? (f.items.length ? f.items.map((item) => h('code', { class: 'arg' }, item)) : h('span', { class: 'muted' }, '(none)')) : h('code', {}, f.text)),
+    ]),
+  );
+}
 
 function card(a, members, refresh) {
   // The rest of its group as this card shows it: only these are answered with it (a request that joins later is not).
@@ -15,9 +25,9 @@ function card(a, members, refresh) {
   return h(
     'li',
     { class: 'approval', dataset: { id: a.id, pid: a.pid, members: members.join(' ') } },
-    h('h3', {}, `${a.call} `, h('span', { class: 'muted' }, `from ${a.name} (pid ${a.pid})`)),
-    h('pre', {}, visible(JSON.stringify(a.args, null, 2)).replace(/\\u000a/g, '\n')),
-    h('p', { class: 'muted' }, `rule ${a.rule}${a.subject && a.subject !== a.call ? ` · on ${visible(a.subject)}` : ''} · asked ${a.requested_at} · expires ${a.expires_at}`),
+    h('h3', {}, `${a.shown.call} `, h('span', { class: 'muted' }, `from ${a.shown.name} (pid ${a.pid})`)),
+    callFields(a.shown),
+    h('p', { class: 'muted' }, 'rule ', h('code', {}, a.shown.rule), a.shown.about ? [' · ', h('code', { class: 'about' }, a.shown.about)] : null, ` · asked ${a.requested_at} · expires ${a.expires_at}`),
     h('div', { class: 'actions' }, h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'), reason, h('button', { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) }, 'Deny'), status),
     // The same call from the same tree, pending more than once: answer them together (each still audited on its own).
     also.length > 0

@@ -1,4 +1,6 @@
 // A tiny element builder and the number formats the page shares.
+import { cut, escapeControl, jsonVisible } from './show-text.js';
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -67,7 +69,8 @@ export function summary(e) {
     case 'model':
       return `turn ${e.turn} reply: ${e.text.slice(0, 160)}`;
     case 'syscall':
-      return `${e.name} ${JSON.stringify(e.args).slice(0, 160)}`;
+      // A call as it was made: JSON (strings quoted, hidden characters escaped), cut with a mark (web/show-text.js).
+      return `${escapeControl(e.name)} ${cut(jsonVisible(JSON.stringify(e.args) ?? 'null'), 160)}`;
     case 'result':
       return `${e.name} → ${e.ok ? `ok ${JSON.stringify(e.value ?? null).slice(0, 160)}` : `${e.errno}: ${e.message ?? ''}`}`;
     case 'message':
@@ -75,7 +78,7 @@ export function summary(e) {
     case 'error':
       return e.message;
     case 'approval':
-      return `${e.call} ${e.status}${e.decided_by ? ` by ${e.decided_by}` : ''}${e.via ? ` via ${e.via}` : ''}${e.reason ? `: ${e.reason}` : ''} (rule ${e.rule})`;
+      return `${escapeControl(e.call)} ${e.status}${e.decided_by ? ` by ${e.decided_by}` : ''}${e.via ? ` via ${escapeControl(e.via)}` : ''}${e.reason ? `: ${escapeControl(e.reason)}` : ''} (rule ${escapeControl(e.rule)})`;
     default:
       return JSON.stringify(e).slice(0, 200);
   }

@@ -1,5 +1,6 @@
 // The transcript: what the model was told, what it replied, and each syscall with its arguments and result, expandable.
 import { clear, h } from './dom.js';
+import { escapeControl, jsonVisible } from './show-text.js';
 
 function pre(text) {
   return h('pre', {}, text);
@@ -11,9 +12,10 @@ function callItem(c) {
   return h(
     'details',
     { class: `call ${r && !r.ok ? 'failed' : ''}`, dataset: { seq: c.seq } },
-    h('summary', {}, h('b', {}, c.name), ` → ${status}`),
+    h('summary', {}, h('b', {}, escapeControl(c.name)), ` → ${status}`),
     h('div', { class: 'muted' }, 'arguments'),
-    pre(JSON.stringify(c.args, null, 2)),
+    // As JSON (each string quoted, so its ends show), hidden characters escaped (web/show-text.js).
+    pre(jsonVisible(JSON.stringify(c.args, null, 2) ?? 'null', true)),
     r ? h('div', { class: 'muted' }, 'result') : null,
     r ? pre(JSON.stringify(r.ok ? r.value : { errno: r.errno, message: r.message }, null, 2)) : null,
   );

@@ -3,15 +3,27 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import type { ApprovalRow } from './source.js';
 import { tone } from './theme.js';
-import { approvalSubject, visibleLine, visibleText } from '../../protocol/visible-text.js';
+import { approvalAbout, callLine, escapeControl, showCall, type ShownCall } from '../../protocol/show-call.js';
+import { displayWidth } from '../text-width.js';
 
-/** The call as it will run: invisible characters escaped, and a cut that says so (aos approvals --json shows all). */
+/**
+ * The call as it will run (protocol/show-call.ts): an exec's program, argv quoted, cwd and env;
+ * invisible characters escaped, and a cut to the width that says how much it left out (aos
+ * approvals shows the call whole).
+ */
 export function approvalLine(row: ApprovalRow, width: number): string {
-  const head = `${row.id}  pid ${row.pid} ${visibleText(row.name)}  ${row.call} `;
+  const head = `${row.id}  pid ${row.pid} ${escapeControl(row.name)}  ${escapeControl(row.call)} `;
   // What the rule was asked about, whole (a send's chat, resolved): the words alone may aim elsewhere.
-  const about = approvalSubject(row);
-  const tail = `${about ? `  ${about}` : ''}  (${row.rule})${row.group_size > 1 ? `  ×${row.group_size} alike` : ''}`;
-  return `${head}${visibleLine(row.args, Math.max(24, width - head.length - tail.length))}${tail}`;
+  const about = approvalAbout(row);
+  const tail = `${about ? `  ${about}` : ''}  (${escapeControl(row.rule)})${row.group_size > 1 ? `  ×${row.group_size} alike` : ''}`;
+  // On a dashboard line, an exec's argv comes first: what it does, then what runs it (program, cwd, env).
+  const fields = (shown: ShownCall): ShownCall => ({ ...shown, fields: [...shown.fields].sort((a, b) => Number(b.label === 'argv') - Number(a.label === 'argv')) });
+  const line = (room: number): string => `${head}${callLine(fields(showCall(row, { preview: room })), room, null)}${tail}`;
+  // Cut by our mark, not by Ink's bare "…": measured in columns (a wide character takes two).
+  let room = Math.max(24, width - displayWidth(head) - displayWidth(tail));
+  let shown = line(room);
+  for (let over = displayWidth(shown) - width; over > 0 && room > 24; over = displayWidth(shown) - width) shown = line((room = Math.max(24, room - over)));
+  return shown;
 }
 
 export function approvalsPaneHeight(count: number, max: number): number {
@@ -34,5 +46,5 @@ export function ApprovalsPane({ rows, max, width, color }: { rows: readonly Appr
 }
 
 export function approvalQuestion(c: { id: string; pid: number; call: string; approve: boolean }): string {
-  return `${c.approve ? 'approve' : 'deny'} ${c.id} (${c.call} of process ${c.pid})? y/n`;
+  return `${c.approve ? 'approve' : 'deny'} ${c.id} (${escapeControl(c.call)} of process ${c.pid})? y/n`;
 }

@@ -1,5 +1,6 @@
 /** Pending approvals in `aos top`: fetched at start and on every `approval` event; A / D answer the oldest, after a y/n. */
 import { useCallback, useEffect, useState } from 'react';
+import { escapeControl } from '../../protocol/show-call.js';
 import type { ApprovalRow, TopSource } from './source.js';
 
 export interface ApprovalsState {
@@ -57,7 +58,8 @@ export function useApprovals(source: TopSource, generation: number): ApprovalsSt
       const verb = target.approve ? 'approved' : 'denied';
       source.answerApproval(target.id, target.approve).then(
         () => setStatus({ text: `${verb} ${target.id} (process ${target.pid})`, error: false }),
-        (error: unknown) => setStatus({ text: `${target.id}: ${message(error)}`, error: true }),
+        // The kernel's words may quote what a model wrote: shown escaped, like the pane (protocol/show-call.ts).
+        (error: unknown) => setStatus({ text: `${target.id}: ${escapeControl(message(error))}`, error: true }),
       );
     },
     [confirming, source],

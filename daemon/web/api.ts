@@ -8,6 +8,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import type { ProcRow } from '../../protocol/views.js';
 import { param } from '../../sys/param.js';
 import { isMethod } from '../../protocol/protocol.js';
+import { approvalAbout, escapeControl, showCall, type ShownCall } from '../../protocol/show-call.js';
 import { framesJson, type ModelOf } from './event-view.js';
 import { usageSeries } from './usage-series.js';
 
@@ -69,6 +70,28 @@ function processDetail(kernel: Kernel, pid: number): ApiAnswer {
   return { json: { pid, task: pcb?.task ?? row?.task ?? '', capabilities: pcb?.capabilities ?? [], limits } };
 }
 
+/** How much of a call's content (a write's, unknown arguments) an approval card previews; what will run is shown whole. */
+const CARD_PREVIEW = 4000;
+
+/** An approval's call and its words as a person reads them: every text a model could have written escaped or quoted. */
+export type ShownApproval = ShownCall & { name: string; rule: string; about: string };
+
+/**
+ * Pending approvals as the kernel lists them, each with `shown`, made here by protocol/show-call.ts
+ * as every other surface makes it (the page draws `shown`, never its own reading of `args`): an
+ * exec's program, argv (each argument quoted, drawn in a box of its own), cwd and env; the process
+ * name and rule escaped; `about`, what the rule was asked about when the call's fields do not say it.
+ */
+function withShown(listed: unknown): { approvals: Array<Record<string, unknown> & { shown: ShownApproval }> } {
+  const rows = (listed as { approvals: Array<{ call: string; args: unknown; subject?: string; name: string; rule: string }> }).approvals;
+  return {
+    approvals: rows.map((row) => ({
+      ...row,
+      shown: { ...showCall(row, { preview: CARD_PREVIEW }), name: escapeControl(row.name), rule: escapeControl(row.rule), about: approvalAbout(row) },
+    })),
+  };
+}
+
 /** `?key=…&since=…&limit=…` as thread_show's params (absent numbers left out: the method's defaults apply). */
 function threadShowParams(query: Query): { key: string; since?: number; limit?: number } {
   const since = intParam(query, 'since');
@@ -106,7 +129,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
     return page(rows, limit, modelOf);
   },
   '/api/usage': async ({ kernel }, query) => ({ json: usageSeries(await kernel.store.events.usage(param.webUsageScanEvents), intParam(query, 'pid')) }),
-  '/api/approvals': async ({ call }) => ({ json: await call('approvals', {}) }),
+  '/api/approvals': async ({ call }) => ({ json: withShown(await call('approvals', {})) }),
   '/api/units': async ({ call }) => ({ json: await call('unit_ls', {}) }),
   '/api/budgets': async ({ call }) => ({ json: await call('budget_ls', {}) }),
   '/api/threads': async ({ call }, query) => ({ json: await call('thread_ls', query.get('prefix') ? { prefix: query.get('prefix') } : {}) }),

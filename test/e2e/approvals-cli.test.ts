@@ -58,10 +58,12 @@ describe('approvals, policy and audit through the CLI', () => {
     expect(ofA).toMatchObject({ call: 'FS_WRITE', rule: 'ask: "fs.write:/src/**"', args: { path: '/src/a.txt' } });
     const human = await t.cli(['approvals'], { env });
     expect(human.stdout).toMatch(new RegExp(`${ofA.id}\\s+${a.pid}\\s+a\\s+FS_WRITE`));
+    expect(human.stdout).toMatch(new RegExp(`${ofA.id}\\s+${a.pid}\\s+a\\s+FS_WRITE .*ask: "fs\\.write:/src/\\*\\*"  path /src/a\\.txt · content 1 byte: x\\n`));
     const ps = JSON.parse((await t.cli(['ps', '--json'], { env })).stdout) as Array<{ pid: number; state: string }>;
     expect(ps.find((r) => r.pid === a.pid)?.state).toBe('blocked');
 
-    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 0, stdout: `approved ${ofA.id} (process ${a.pid})\n` });
+    // The answer says what it let run, as aos approvals showed it (protocol/show-call.ts).
+    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 0, stdout: `approved ${ofA.id} (process ${a.pid}): FS_WRITE path /src/a.txt · content 1 byte: x\n` });
     expect(await t.cli(['deny', ofB.id, '--reason', 'use /out', '--json'], { env })).toMatchObject({ code: 0, stdout: `{"id":"${ofB.id}","pid":${b.pid}}\n` });
     expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/no pending approval/) });
     await until(async () => (await t.cli(['ps', '--json'], { env })).stdout === '[]\n', 15_000, 'both processes ended');
@@ -101,11 +103,26 @@ describe('approvals, policy and audit through the CLI', () => {
     const [first, ...rest] = list;
     const done = await t.cli(['approve', first!.id, '--group'], { env });
     expect(done).toMatchObject({ code: 0 });
-    expect(done.stdout.trim().split('\n')).toEqual([first!, ...rest].map((r) => `approved ${r.id} (process ${r.pid})`));
+    expect(done.stdout.trim().split('\n')).toEqual([first!, ...rest].map((r) => `approved ${r.id} (process ${r.pid}): FS_WRITE path /src/c.txt · content 1 byte: x`));
     expect(await pending()).toEqual([]);
     const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<{ approval: string | null; decision: string }>;
     for (const r of list) expect(audit.filter((a) => a.approval === r.id).map((a) => a.decision)).toEqual(['ask', 'approved']);
     expect(await t.cli(['kill', String(boss.pid)], { env })).toMatchObject({ code: 0 });
+  });
+
+  it('prints an audit subject escaped and cut with a mark: an ESC a model wrote never reaches the terminal raw', async () => {
+    const cmd = `rm \u001b[2K${'x'.repeat(200)}`;
+    const model = await t.tape({ r: [`[SYS_CALL::EXEC_CMD] ${JSON.stringify({ cmd })}`, EXIT] });
+    const r = JSON.parse((await t.cli(['spawn', 'r', '--model', model, '--name', 'r', '--detach', '--json'], { env })).stdout) as { pid: number };
+    await until(async () => (await t.cli(['ps', '--json'], { env })).stdout === '[]\n', 15_000, 'the process ended');
+    const rows = JSON.parse((await t.cli(['audit', '--pid', String(r.pid), '--json'], { env })).stdout) as Array<{ decision: string; subject: string }>;
+    expect(rows.find((row) => row.decision === 'deny')?.subject).toContain('\u001b[2K');
+    const text = await t.cli(['audit', '--pid', String(r.pid)], { env: { ...env, COLUMNS: '100' } });
+    expect(text.stdout).not.toContain('\u001b');
+    expect(text.stdout).toMatch(/deny +EXEC_CMD rm \\e\[2Kx+…\(\+\d+ chars; --no-trunc shows all\) {2}\[policy\]/);
+    const whole = await t.cli(['audit', '--pid', String(r.pid), '--no-trunc'], { env });
+    expect(whole.stdout).toContain(`rm \\e[2K${'x'.repeat(200)}`);
+    expect(whole.stdout).not.toContain('\u001b');
   });
 
   it('shows the effective policy, with the rules and their lines', async () => {

@@ -31,7 +31,7 @@ describe.skipIf(!TMUX)('aos top approvals under tmux', () => {
     const first = JSON.parse((await t.cli(['spawn', '--model', model, '--name', 'first', '--detach', '--json'], { env })).stdout) as { pid: number };
     session = new TopSession(t);
     await session.start(120, 30, env);
-    await session.waitScreen((s) => /APPROVALS 1 pending/.test(s) && /FS_WRITE \{"path":"\/src\/one\.txt"/.test(s), 'the first request in the pane');
+    await session.waitScreen((s) => /APPROVALS 1 pending/.test(s) && /FS_WRITE path \/src\/one\.txt · content 1 byte: x/.test(s), 'the first request in the pane');
     const second = JSON.parse((await t.cli(['spawn', '--model', model, '--name', 'second', '--detach', '--json'], { env })).stdout) as { pid: number };
     await session.waitScreen((s) => /APPROVALS 2 pending/.test(s), 'a second request, pushed by its event');
 

@@ -56,6 +56,9 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
     await page.goto(`http://127.0.0.1:${port}/#approvals`);
     await page.waitForSelector(`li.approval[data-pid="${a}"]`);
     await page.waitForSelector(`li.approval[data-pid="${b}"]`);
+    // The call as every surface shows it (protocol/show-call.ts): its path quoted as needed, its content by size and a preview.
+    expect(await page.locator(`li.approval[data-pid="${a}"] dl.call dt`).allTextContents()).toEqual(['path', 'content']);
+    expect(await page.locator(`li.approval[data-pid="${a}"] dl.call dd`).allTextContents()).toEqual(['/src/a.txt', '1 byte: x']);
     await screenshot(page, 'approvals');
     await page.click(`li.approval[data-pid="${a}"] button.approve`);
     await page.fill(`li.approval[data-pid="${b}"] input.reason`, 'not in src');

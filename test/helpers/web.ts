@@ -33,8 +33,8 @@ export function raw(port: number, path: string, options: { method?: string; head
   });
 }
 
-export async function startWeb(agents: Record<string, TapeEntry[]>): Promise<WebFixture> {
-  const fx = await startServer(agents);
+export async function startWeb(agents: Record<string, TapeEntry[]>, options: Parameters<typeof startServer>[1] = {}): Promise<WebFixture> {
+  const fx = await startServer(agents, options);
   const client = await rawClient(fx.socket);
   let id = 0;
   const loginUrl = async (): Promise<string> => {
