@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fsRuleExecWarning } from '../drivers/fs-rules.js';
 import { loadPolicy } from '../kernel/safety/policy.js';
 import { SecretBox } from '../kernel/safety/secrets.js';
 import { aosPaths } from '../sys/paths.js';
@@ -34,7 +35,8 @@ try {
       mcp_servers: Object.keys(policy.mcpServers ?? {}).length,
       secrets: policy.safety.secrets.length,
       default_model: policy.defaultModel ?? null,
-      warnings: missing.map((m) => `secret ${m}`),
+      // fs rules whose hold on commands and MCP servers goes beyond the paths they name.
+      warnings: [...policy.safety.notes, ...missing.map((m) => `secret ${m}`), ...policy.safety.rules.flatMap((r) => fsRuleExecWarning(r) ?? [])],
     })}\n`,
   );
 } catch (error) {

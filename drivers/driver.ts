@@ -2,6 +2,7 @@
  * What a driver is: opened once per kernel (in table order), scoped per process, closed at the
  * end. drivers/index.ts lists them; adding a driver is one folder plus one table line.
  */
+import type { FsRule } from './fs-rules.js';
 import type { WorkspaceFs } from './fs/workspace-fs.js';
 import type { MemoryOptions } from './memory/open-memory.js';
 import type { McpServerConfig } from './mcp/types.js';
@@ -18,6 +19,11 @@ export interface DriverConfig {
   modelTimeoutMs?: number;
   /** The policy's MCP servers with their secrets filled in, and which tool names would read as syscalls. */
   mcp?: { servers: Readonly<Record<string, McpServerConfig>>; shadows(toolName: string): string | null };
+  /**
+   * The policy's rules as they stand now (a reload replaces them): the fs driver, the exec sandbox and
+   * MCP servers hold its fs.read / fs.write rules where the effect happens. None when absent.
+   */
+  fsRules?(): readonly FsRule[];
   /** The daemon's log, for what a driver notices on its own (an MCP server's tool hidden, a restart). */
   log?(level: 'info' | 'warn' | 'error', message: string): void;
 }

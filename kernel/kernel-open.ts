@@ -7,11 +7,13 @@ import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import type { KernelOptions } from './kernel-options.js';
 import type { LogLevel } from './proc/api.js';
 import { opensPrivateAddress } from './safety/policy.js';
+import type { PolicyRule } from './safety/policy-rules.js';
 import { SecretBox, withMcpSecrets } from './safety/secrets.js';
 import { findSyscall } from '../syscalls/table.js';
 import type { KernelStore } from './store/api.js';
 
-export function openKernelDrivers(options: KernelOptions): Promise<OpenedDrivers> {
+/** `fsRules`: the policy's rules in force at each call (the safety pieces hold them once the kernel is built). */
+export function openKernelDrivers(options: KernelOptions, fsRules: () => readonly PolicyRule[]): Promise<OpenedDrivers> {
   const netAllowPrivate = options.netAllowPrivate ?? [];
   // A secret the policy does not let a server have stops the start here, like any policy error.
   const servers = withMcpSecrets(options.mcp, options.secrets ?? SecretBox.empty());
@@ -21,6 +23,7 @@ export function openKernelDrivers(options: KernelOptions): Promise<OpenedDrivers
     memory: options.memory,
     modelTimeoutMs: options.modelTimeoutMs,
     ...(servers ? { mcp: { servers, shadows: shadowedSyscall } } : {}),
+    fsRules,
     log: (level, message) => options.log?.(level, message),
   });
 }

@@ -157,11 +157,11 @@ export class Kernel implements SpawnCore {
   static create = (options: KernelOptions): Promise<Kernel> => withCluster(options, (cluster, asNode) => Kernel.open(asNode, cluster));
 
   private static async open(options: KernelOptions, cluster: Cluster | null): Promise<Kernel> {
-    const opened = await openKernelDrivers(options);
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
     const file = options.storeFile ?? ':memory:';
-    const kernel = new Kernel(opened, openStore(options.postgres ? { ...options.postgres, file } : (cluster?.storeOptions(file) ?? file)), options, cluster);
+    // The drivers read the policy's fs rules in force at each call (none is made before the kernel is built): a reload holds from the next.
+    const kernel: Kernel = new Kernel(await openKernelDrivers(options, () => kernel.safety.policy.rules), openStore(options.postgres ? { ...options.postgres, file } : (cluster?.storeOptions(file) ?? file)), options, cluster);
     await openServices(kernel, options);
     attachCluster(kernel);
     await kernel.budgets.setSpecs(kernel.cost.budgets);

@@ -91,7 +91,7 @@ export const param = {
 
   /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
   replayMaxTapeBytes: 1024 * 1024,
-  /** Exec sandbox. */
+  /** Exec sandbox. fs rules (exec/rule-protections.ts): a glob read rule's walk looks at execRuleWalkEntries entries and hides execRuleHiddenMatches (past either the run is refused); a directory keeps execRuleKeptNames names writable one by one (past them it is read-only whole). */
   execDefaultTimeoutS: 30,
   execMaxTimeoutS: 600,
   execCpuSeconds: 60,
@@ -99,7 +99,7 @@ export const param = {
   execMaxOpenFiles: 256,
   execMaxProcesses: 64,
   execMaxMemoryBytes: 1024 * 1024 * 1024,
-  execMaxOutputBytes: 64 * 1024,
+  ...{ execMaxOutputBytes: 64 * 1024, execRuleWalkEntries: 20_000, execRuleHiddenMatches: 1_000, execRuleKeptNames: 64 },
   /** Network. */
   netMaxBodyBytes: 5 * 1024 * 1024,
   netConnectTimeoutMs: 10_000,
@@ -288,6 +288,8 @@ export const param = {
   webUsageScanEvents: 200_000,
   /** Policy rules and approvals (issue 12): sh -c / eval nesting followed before a line counts as unparseable. */
   execRuleMaxDepth: 8,
+  /** Ways of reading one command's options (an unknown option's next word is its value, or not) before every rule on its program applies. */
+  execRuleReadings: 64,
   /** An approval nobody answers is denied after approvalTimeoutS (policy approvals.timeout_s overrides); pending ones listed at most (the oldest first). */
   ...{ approvalTimeoutS: 600, approvalsMaxListed: 1_000 },
   /** Audit rows `aos audit` returns at most. */

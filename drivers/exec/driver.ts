@@ -5,6 +5,7 @@
 import type { ProcessExec } from '../../sys/driver-api.js';
 import { param } from '../../sys/param.js';
 import { defineDriver, workspaceOf } from '../driver.js';
+import type { FsRule } from '../fs-rules.js';
 import { fsGrants } from './grants.js';
 import { runSandboxed } from './run-sandboxed.js';
 import type { ExecLimits } from './types.js';
@@ -16,6 +17,8 @@ export interface ExecHost {
   makeDir(virtualPath: string): Promise<void>;
   readonly limits: Omit<ExecLimits, 'wallTimeoutMs'>;
   readonly defaultTimeoutS: number;
+  /** The policy's rules as they stand at each run (rule-mounts.ts holds its fs rules). */
+  fsRules(): readonly FsRule[];
 }
 
 /** The sandbox's limits from param.ts (the wall time is each call's). */
@@ -33,11 +36,12 @@ export function execLimits(): Omit<ExecLimits, 'wallTimeoutMs'> {
 export const execDriver = defineDriver({
   name: 'exec',
   summary: 'bash in a bubblewrap sandbox over the workspace: no network, no host files, rlimits (EXEC_CMD)',
-  open: (_config, before): ExecHost => ({
+  open: (config, before): ExecHost => ({
     workspace: workspaceOf(before, 'exec').root,
     makeDir: (virtualPath) => workspaceOf(before, 'exec').makeDir(virtualPath),
     limits: execLimits(),
     defaultTimeoutS: param.execDefaultTimeoutS,
+    fsRules: () => config.fsRules?.() ?? [],
   }),
   scope: (host, proc): ProcessExec => ({
     run: (cmd, options = {}) =>
@@ -51,6 +55,7 @@ export const execDriver = defineDriver({
         signal: proc.signal,
         cwd: proc.cwd,
         makeDir: host.makeDir,
+        fsRules: host.fsRules(),
         limits: { ...host.limits, wallTimeoutMs: Math.round((options.timeoutS ?? host.defaultTimeoutS) * 1000) },
       }),
   }),

@@ -11,6 +11,8 @@ import { renderSandboxEtcFiles } from './sandbox-etc.js';
 import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child.js';
 import type { ExecRequest, ExecResult } from './types.js';
 import { mountArgs, planMounts, resolveMounts } from './scoped-mounts.js';
+import { hiddenCwd, makeDirOutsideRules, ruleMounts, workspaceView } from './rule-mounts.js';
+import { ruleNote } from './rule-note.js';
 import { workingDirectory } from './working-dir.js';
 import { gateCommand, prepareGate, type PreparedGate } from './gate/gate-run.js';
 
@@ -48,11 +50,19 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   const gate: PreparedGate | null = await prepareGate(req, layout);
   // A secret run sees what it may read, read-only: it leaves nothing of the secret behind.
   const grants = req.grants && req.secret ? { read: [...req.grants.read, ...req.grants.write], write: [] } : req.grants;
-  const mounts = grants ? mountArgs(await resolveMounts(req.workspace, planMounts(grants), req.makeDir)) : undefined;
-  const chdir = await workingDirectory(req.workspace, req.cwd ?? '/', grants, req.makeDir);
+  const makeDir = makeDirOutsideRules(req.makeDir, req.fsRules);
+  const resolved = grants ? await resolveMounts(req.workspace, planMounts(grants), makeDir) : null;
+  const mounts = resolved ? mountArgs(resolved) : undefined;
+  const chdir = await workingDirectory(req.workspace, req.cwd ?? '/', grants, makeDir);
+  // The policy's fs rules, held by what the sandbox mounts over the views above.
+  const views = (resolved ?? [{ path: '/', writable: !req.secret }]).map((m) => workspaceView(req.workspace, m));
+  const rules = await ruleMounts(req.workspace, views, req.fsRules, req.makeDir);
+  const hidden = hiddenCwd(rules.protections, req.cwd ?? '/');
+  if (hidden) throw new AosError('EACCES', `EXEC_CMD: your working directory ${req.cwd ?? '/'} is hidden from commands by the policy rule ${hidden.rules.map((r) => r.text).join(', ')}`);
   const options = buildBwrapOptions(req.workspace, limits, layout, {
     ...(chdir === null ? {} : { chdir }),
     ...(mounts ? { workspaceMounts: mounts } : {}),
+    ...(rules.args.length ? { overlays: rules.args } : {}),
     ...(gate ? { gate: gate.binary, ...(req.secret ? { readOnlyWorkspace: true, home: '/tmp' } : {}) } : {}),
   });
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
@@ -83,7 +93,8 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     });
     const result = toResult(outcome, Math.round(performance.now() - started));
     const refused = gate?.refused() ?? [];
-    return refused.length ? { ...result, refused } : result;
+    const note = ruleNote(result, rules.protections, req.cwd ?? '/');
+    return { ...result, ...(refused.length ? { refused } : {}), ...(note ? { note } : {}) };
   } finally {
     await cgroup?.remove();
   }

@@ -1,4 +1,5 @@
 import type { ExecGate, SecretRun } from '../../sys/driver-api.js';
+import type { FsRule } from '../fs-rules.js';
 
 /** Resource limits for one sandboxed command; every field is a positive integer. */
 export interface ExecLimits {
@@ -31,6 +32,11 @@ export interface ExecRequest {
    * directory not there yet is not made (and not mounted).
    */
   makeDir?(virtualPath: string): Promise<void>;
+  /**
+   * The policy's rules as they stand for this run (its fs.read / fs.write deny and ask rules are
+   * held by what the sandbox mounts: rule-protections.ts). None when absent.
+   */
+  fsRules?: readonly FsRule[];
 }
 
 export type { ExecResult } from '../../sys/driver-api.js';

@@ -1,19 +1,20 @@
 /**
  * The fs driver's table entry: the workspace opened once (created, pinned to its real path), and
- * per process a view that asks the process's fs.read / fs.write capabilities again of the path a
- * symlinked directory really leads to.
+ * per process a view that asks the process's fs.read / fs.write capabilities — and the policy's fs
+ * rules — again of the path a symlinked directory really leads to.
  */
 import type { ProcessFs } from '../../sys/driver-api.js';
 import { param } from '../../sys/param.js';
 import { defineDriver } from '../driver.js';
+import { type FsRule, type FsRuleKind, ruleOnTarget } from '../fs-rules.js';
 import { toVirtualPathFrom } from './virtual-path.js';
 import { WorkspaceFs } from './workspace-fs.js';
 
 export const fsDriver = defineDriver({
   name: 'fs',
   summary: 'the workspace file tree, confined to its root (FS_READ, FS_WRITE, FS_LIST)',
-  open: (config) =>
-    WorkspaceFs.open({
+  open: async (config) => {
+    const fs = await WorkspaceFs.open({
       root: config.workspace,
       maxReadBytes: param.fsMaxReadBytes,
       maxWriteBytes: param.fsMaxWriteBytes,
@@ -22,16 +23,31 @@ export const fsDriver = defineDriver({
       syncIoBytes: param.fsSyncIoBytes,
       syncDirBytes: param.fsSyncDirBytes,
       keptDirs: param.fsKeptDirs,
-    }),
+    });
+    // The policy's rules as they stand at each call (a reload replaces them).
+    return Object.assign(fs, { fsRules: (): readonly FsRule[] => config.fsRules?.() ?? [] });
+  },
   close: async (fs) => fs.close(),
   scope: (fs, proc): ProcessFs => {
     // A relative path is the working directory's: resolved once here, so the capability asked and the file opened are one path.
     const at = (input: string): string => toVirtualPathFrom(proc.cwd, input, param.fsMaxPathLength);
+    // The policy decided on the path named (the call gate); where a symlinked directory leads elsewhere, its rules are asked of that path too.
+    const authorize = (kind: FsRuleKind, named: string) => (real: string) =>
+      proc.allows(`${kind}:${real}`) && (real === named || ruleOnTarget(fs.fsRules(), kind, named, real));
     return {
       virtualPath: at,
-      read: (path, options = {}) => fs.read(at(path), { ...options, authorize: (real) => proc.allows(`fs.read:${real}`) }),
-      write: (path, content, options = {}) => fs.write(at(path), content, { ...options, authorize: (real) => proc.allows(`fs.write:${real}`) }),
-      list: (path) => fs.list(at(path), { authorize: (real) => proc.allows(`fs.read:${real}`) }),
+      read: (path, options = {}) => {
+        const named = at(path);
+        return fs.read(named, { ...options, authorize: authorize('fs.read', named) });
+      },
+      write: (path, content, options = {}) => {
+        const named = at(path);
+        return fs.write(named, content, { ...options, authorize: authorize('fs.write', named) });
+      },
+      list: (path) => {
+        const named = at(path);
+        return fs.list(named, { authorize: authorize('fs.read', named) });
+      },
     };
   },
 });

@@ -13,9 +13,11 @@ import type { PinnedDirs } from './pinned-dirs.js';
 
 /**
  * Asked with the path a request really reaches once symlinked directories are resolved (e.g. the
- * syscall's capability check), so a grant on one directory cannot be carried elsewhere by a link.
+ * syscall's capability check), so a grant on one directory cannot be carried elsewhere by a link:
+ * true lets it through; false refuses it (EPERM), a sentence refuses it with that sentence (EACCES:
+ * a policy rule that holds on the real path).
  */
-export type Authorize = (realVirtualPath: string) => boolean;
+export type Authorize = (realVirtualPath: string) => boolean | string;
 
 const openAsync = promisify(fs.open);
 
@@ -112,7 +114,9 @@ export function authorizeReal(ctx: ConfineContext, dir: { realPath: string }, la
   const names = dir.realPath === ctx.root ? [] : path.relative(ctx.root, dir.realPath).split(path.sep);
   if (last !== undefined) names.push(last);
   const real = `/${names.join('/')}`;
-  if (!authorize(real)) {
+  const answer = authorize(real);
+  if (typeof answer === 'string') throw new AosError('EACCES', answer);
+  if (!answer) {
     throw new AosError('EPERM', `${ctx.virtualPath} leads through a symlink to ${real}, which this process may not ${ctx.operation}`);
   }
 }

@@ -40,7 +40,10 @@ export const mcpDriver = defineDriver({
     const mcp = config.mcp;
     if (!mcp || Object.keys(mcp.servers).length === 0) return null;
     const log = config.log ?? (() => undefined);
-    const servers = new McpServers(mcp.servers, { workspace: workspaceOf(before, 'mcp').root, limits: MCP_LIMITS, clientInfo: { name: 'aos', version: KERNEL_VERSION }, log });
+    const workspace = workspaceOf(before, 'mcp');
+    // The policy's fs rules hold over what a server sees of the workspace, as they stand at each start.
+    const rules = { fsRules: () => config.fsRules?.() ?? [], makeDir: (virtualPath: string) => workspace.makeDir(virtualPath) };
+    const servers = new McpServers(mcp.servers, { workspace: workspace.root, limits: MCP_LIMITS, clientInfo: { name: 'aos', version: KERNEL_VERSION }, log, rules });
     return new McpAccess(servers, mcp.shadows, log);
   },
   scope: (access, proc): ProcessMcp => {

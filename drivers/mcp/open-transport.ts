@@ -12,11 +12,12 @@ export interface OpenedTransport {
   pid(): number | undefined;
 }
 
-export function openTransport(config: McpServerConfig, workspace: string, limits: McpLimits): OpenedTransport {
+/** `overlays`: a stdio server's mounts for the policy's fs rules (sandbox-rules.ts). */
+export function openTransport(config: McpServerConfig, workspace: string, limits: McpLimits, overlays: readonly string[] = []): OpenedTransport {
   if (config.kind === 'http') {
     const transport = new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: { ...config.headers } } });
     return { transport, stderrTail: () => '', pid: () => undefined };
   }
-  const transport = new SandboxTransport(config, workspace, limits);
+  const transport = new SandboxTransport(config, workspace, limits, overlays);
   return { transport, stderrTail: () => transport.stderrTail, pid: () => transport.pid };
 }

@@ -39,7 +39,8 @@ function execLimits(limits: McpLimits): ExecLimits {
   };
 }
 
-export async function launchSandboxedServer(config: StdioServerConfig, workspace: string, limits: McpLimits): Promise<SandboxedServer> {
+/** `overlays`: the policy's fs rules over what it sees of the workspace (sandbox-rules.ts), applied after every other mount. */
+export async function launchSandboxedServer(config: StdioServerConfig, workspace: string, limits: McpLimits, overlays: readonly string[] = []): Promise<SandboxedServer> {
   const bwrap = await findBwrap();
   if (!bwrap) throw new AosError('ENOSYS', 'MCP stdio servers run in bubblewrap (bwrap), which is not installed: run `apt-get install -y bubblewrap`');
   const layout = await detectHostLayout();
@@ -50,6 +51,7 @@ export async function launchSandboxedServer(config: StdioServerConfig, workspace
     writePaths: await withRealPaths(config.write),
     network: config.network,
     env: config.env,
+    ...(overlays.length ? { overlays } : {}),
   });
   const command = [bwrap, '--args', String(FD.args), '--', ...buildLimitedCommand([config.command, ...config.args], sandbox, layout.prlimit)];
   const etc = renderSandboxEtcFiles(layout.shell);

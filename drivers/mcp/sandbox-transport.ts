@@ -25,6 +25,7 @@ export class SandboxTransport implements Transport {
     private readonly config: StdioServerConfig,
     private readonly workspace: string,
     private readonly limits: McpLimits,
+    private readonly overlays: readonly string[] = [],
   ) {}
 
   /** The last bytes the server wrote on stderr: what it said before dying. */
@@ -38,7 +39,7 @@ export class SandboxTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    const server = await launchSandboxedServer(this.config, this.workspace, this.limits);
+    const server = await launchSandboxedServer(this.config, this.workspace, this.limits, this.overlays);
     this.server = server;
     const { child } = server;
     (child.stdout as Readable).on('data', (chunk: Buffer) => this.onData(chunk));

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AosError } from '../../sys/errno.js';
 import { died, toCallError } from './call-errors.js';
 import { openTransport, type OpenedTransport } from './open-transport.js';
+import { serverRuleMounts, type ServerRules } from './sandbox-rules.js';
 import type { McpLimits, McpServerConfig, McpTool } from './types.js';
 
 export interface ServerDriverOptions {
@@ -15,6 +16,8 @@ export interface ServerDriverOptions {
   limits: McpLimits;
   clientInfo: { name: string; version: string };
   log?: (level: 'info' | 'warn', message: string) => void;
+  /** The policy's fs rules, held over what a stdio server sees of the workspace (sandbox-rules.ts). */
+  rules?: ServerRules;
 }
 
 /** Tools one server may list: more pages than this is a runaway. */
@@ -24,6 +27,13 @@ interface Running {
   client: Client;
   opened: OpenedTransport;
   stopping: boolean;
+  /** The fs rules' mounts it was started with ('' for none). */
+  rulesKey: string;
+}
+
+interface Planned {
+  args: string[];
+  key: string;
 }
 
 export class ServerDriver {
@@ -113,9 +123,15 @@ export class ServerDriver {
     }
   }
 
-  private connect(signal?: AbortSignal): Promise<Running> {
-    if (this.running) return Promise.resolve(this.running);
-    this.starting ??= this.start().finally(() => {
+  private async connect(signal?: AbortSignal): Promise<Running> {
+    // The policy's fs rules as they stand now: a server started under other mounts is started again.
+    const planned = await this.planRules();
+    if (this.running && this.running.rulesKey === planned.key) return this.running;
+    if (this.running) {
+      this.options.log?.('info', `MCP server "${this.name}" restarts: what the policy's fs rules hide or make read-only changed`);
+      await this.stop();
+    }
+    this.starting ??= this.start(planned).finally(() => {
       this.starting = null;
     });
     if (!signal) return this.starting;
@@ -123,13 +139,21 @@ export class ServerDriver {
     return Promise.race([this.starting, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
   }
 
-  private async start(): Promise<Running> {
+  /** The mounts the policy's fs rules ask of a stdio server's sandbox now (none for a server reached over HTTP). */
+  private async planRules(): Promise<Planned> {
+    if (this.config.kind !== 'stdio') return { args: [], key: '' };
+    return serverRuleMounts(this.config, this.options.workspace, this.options.rules).catch((error: unknown) => {
+      throw new AosError('EACCES', `MCP server "${this.name}" was not started: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  private async start(planned: Planned): Promise<Running> {
     const { limits } = this.options;
     const delay = this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
     const wait = this.lastFailureAt + delay - Date.now();
     if (wait > 0) await sleep(wait);
-    const opened = openTransport(this.config, this.options.workspace, limits);
-    const running: Running = { client: this.newClient(), opened, stopping: false };
+    const opened = openTransport(this.config, this.options.workspace, limits, planned.args);
+    const running: Running = { client: this.newClient(), opened, stopping: false, rulesKey: planned.key };
     running.client.onclose = () => this.onClosed(running);
     try {
       await running.client.connect(opened.transport, { timeout: limits.startTimeoutMs });
