@@ -4,7 +4,11 @@
  * push*`) whose programs never run, so every exec is checked and let go:
  * - `true`: the whole run of a bare command (bwrap, the gate's start, its control socket);
  * - a build-like loop that forks and execs `--procs` processes (`/bin/true` each), the gate's
- *   worst case: one stop and one check per exec.
+ *   worst case: one stop and one check per exec;
+ * - `true` under the gate every run carries with a policy from a file and no exec rule (it is
+ *   there so an edit that adds one reaches the running command: issue 46.10);
+ * - a script program's rule (`deny: exec:npm *`): node becomes a stop, so `node -e 0` is put to
+ *   the kernel each time; the added time per interpreter run.
  *
  *   node --import tsx bench/exec-gate.ts [--runs 30] [--build-runs 5] [--procs 1000]
  */
@@ -28,7 +32,10 @@ if (!(await findBwrap()) || !(await findGate())) {
 }
 
 const workspace = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'aos-bench-gate-')));
-const gate: ExecGate = { programs: ['rm', 'git'], decide: () => ({ allow: true }) };
+const ruled: ExecGate = { programs: ['rm', 'git'], decide: () => ({ allow: true }) };
+const idle: ExecGate = { programs: [], optional: true, decide: () => ({ allow: true }) };
+const script: ExecGate = { programs: ['npm'], decide: () => ({ allow: true }) };
+let gate = ruled;
 const limits = { ...execLimits(), wallTimeoutMs: 600_000 };
 
 async function time(cmd: string, gated: boolean): Promise<number> {
@@ -59,8 +66,15 @@ async function pairs(cmd: string, n: number): Promise<{ plain: number[]; gated: 
 try {
   const bare = await pairs('true', runs);
   const build = await pairs(`for i in $(seq ${procs}); do /bin/true; done`, buildRuns);
+  gate = idle;
+  const idleBare = await pairs('true', runs);
+  gate = script;
+  const nodeRuns = 20;
+  const interp = await pairs(`for i in $(seq ${nodeRuns}); do node -e 0; done`, buildRuns);
   const bareAdded = median(bare.gated) - median(bare.plain);
   const buildRatio = median(build.gated) / median(build.plain);
+  const idleAdded = median(idleBare.gated) - median(idleBare.plain);
+  const interpAdded = (median(interp.gated) - median(interp.plain)) / nodeRuns;
   report(
     'exec-gate',
     {
@@ -69,10 +83,14 @@ try {
       procs,
       bare_ms: { plain: median(bare.plain), gated: median(bare.gated) },
       build_ms: { plain: median(build.plain), gated: median(build.gated) },
+      idle_bare_ms: { plain: median(idleBare.plain), gated: median(idleBare.gated) },
+      node_loop_ms: { plain: median(interp.plain), gated: median(interp.gated), runs: nodeRuns },
     },
     [
       figure('exec-gate.bare_added_ms', bareAdded, 'ms', `time the exec gate adds to a sandboxed \`true\` (median of ${runs} interleaved pairs)`, { max: 5 }),
       figure('exec-gate.build_ratio', buildRatio, '×', `a loop forking and exec'ing ${procs} processes, with the gate over without (median of ${buildRuns} pairs)`, { max: 1.1 }),
+      figure('exec-gate.idle_added_ms', idleAdded, 'ms', `time the gate of a run with no exec rule (there for a policy edit) adds to a sandboxed \`true\` (median of ${runs} pairs)`, { max: 5 }),
+      figure('exec-gate.interpreter_added_ms', interpAdded, 'ms', `time a script program's rule (exec:npm) adds to each \`node -e 0\`, which the gate puts to the kernel (median of ${buildRuns} pairs of ${nodeRuns})`),
     ],
   );
 } finally {
