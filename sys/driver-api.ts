@@ -90,8 +90,10 @@ export interface GatedExec {
   cwd: string;
   /** Its environment as it received it, `NAME=value` each. */
   env: string[];
+  /** The environment was longer than the gate reads (64 KiB): `env` is not all of it. */
+  envTruncated?: boolean;
   /** An interpreter (node, python3) starting a script a rule names: the script's names, and its place in argv (`python3 -m pip`: the module's). */
-  script?: { programs: string[]; at: number; how: 'file' | 'copy' | 'module' };
+  script?: { programs: string[]; at: number; how: 'file' | 'copy' | 'module'; uncertain?: string };
 }
 
 export type ExecVerdict = { allow: true } | { allow: false; message: string };

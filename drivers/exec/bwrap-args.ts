@@ -76,6 +76,10 @@ export function buildBwrapOptions(workspace: string | null, limits: ExecLimits, 
     '--perms', '0644', '--ro-bind-data', String(FD.group), '/etc/group',
     '--perms', '0644', '--ro-bind-data', String(FD.hosts), '/etc/hosts',
     '--proc', '/proc',
+    // Under the exec gate nothing may write into another process: /proc/PID/mem of a program the
+    // gate stopped would change the argv or environment a person approved (ptrace and
+    // process_vm_writev are refused by the gate's filter; a read-only /proc refuses the open).
+    ...(extras.gate ? ['--remount-ro', '/proc'] : []),
     '--dev', '/dev',
     // Every writable tmpfs is sized: tmpfs pages are host RAM that no rlimit accounts for.
     '--perms', '1777', '--size', tmpfsBytes, '--tmpfs', '/dev/shm',

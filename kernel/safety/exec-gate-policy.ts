@@ -74,12 +74,12 @@ export function matchExec(rules: readonly PolicyRule[], exec: GatedExec, written
     return best;
   }
   // What runs, under each name a rule gave it: the file itself, or the script an interpreter was given.
-  const candidates: Array<{ name: string; argv: readonly string[]; named: boolean; subject: string }> = exec.programs.map((name) => ({ name, argv: exec.argv, named: true, subject: shown }));
+  const candidates: Array<{ name: string; argv: readonly string[]; named: boolean; subject: string; uncertain?: string }> = exec.programs.map((name) => ({ name, argv: exec.argv, named: true, subject: shown }));
   if (exec.script) {
     const via = exec.script.how === 'module' ? ` as a module of ${exec.path}` : ` run by ${exec.path}${exec.script.how === 'copy' ? ', a copy of it' : ''}`;
     for (const name of exec.script.programs) {
       const argv = [name, ...exec.argv.slice(exec.script.at + 1)];
-      candidates.push({ name, argv, named: true, subject: `${quoteArgv(argv)} (${name}${via})` });
+      candidates.push({ name, argv, named: true, subject: `${quoteArgv(argv)} (${name}${via})`, ...(exec.script.uncertain ? { uncertain: exec.script.uncertain } : {}) });
     }
   }
   if (candidates.length === 0) candidates.push({ name: path.basename(exec.path), argv: exec.argv, named: false, subject: shown });
@@ -90,8 +90,9 @@ export function matchExec(rules: readonly PolicyRule[], exec: GatedExec, written
       const program = pattern?.program ?? null;
       // A rule on a program meets only the files that are it; a rule that names none (`exec:* --force`) meets every program.
       if (program !== null && (!c.named || !programGlob(program).test(c.name))) continue;
-      if (pattern === undefined || exec.truncated) {
-        best = strictest(best, { rule, subject: c.subject, ...(exec.truncated ? { note: 'its argv was longer than the gate reads: every rule on it applies' } : {}) });
+      if (pattern === undefined || exec.truncated || c.uncertain) {
+        const note = exec.truncated ? 'its argv was longer than the gate reads: every rule on it applies' : c.uncertain;
+        best = strictest(best, { rule, subject: c.subject, ...(note ? { note } : {}) });
         continue;
       }
       const m = matchArgv(pattern, path.basename(c.name), c.argv, param.execRuleReadings);
@@ -115,6 +116,24 @@ export function changedEnv(exec: GatedExec, base: Readonly<Record<string, string
     out[name] = value;
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Why a program cannot be shown to a person as it will run, or null: a part of its argv or
+ * environment the gate never read (longer than 64 KiB), or a variable set twice with different
+ * values (execve takes any list: git's getenv reads the first, python's os.environ the last).
+ */
+export function unshowable(exec: GatedExec): string | null {
+  if (exec.truncated || exec.envTruncated) return `its ${exec.truncated ? 'argv' : 'environment'} is longer than the gate reads (64 KiB), so it cannot be shown whole for approval`;
+  const seen = new Map<string, string>();
+  for (const entry of exec.env) {
+    const eq = entry.indexOf('=');
+    if (eq === -1) continue;
+    const [name, value] = [entry.slice(0, eq), entry.slice(eq + 1)];
+    if (seen.has(name) && seen.get(name) !== value) return `its environment sets ${name} twice, to different values (which one it reads depends on the program), so it cannot be shown for approval`;
+    seen.set(name, value);
+  }
+  return null;
 }
 
 /** What a person is asked about, and what an approval is bound to: the program as it will run. */
@@ -175,6 +194,11 @@ export function execGateFor(host: ExecGateHost, proc: Proc, options: GateOptions
         // The gate names the file it stopped (node, python3): say which program that was running.
         const what = exec.script ? ` (${shown(match.subject)})` : '';
         return { allow: false, message: `refused by the policy rule ${rule.text}${what}${note ? ` (${note})` : ''}` };
+      }
+      const why = unshowable(exec);
+      if (why) {
+        host.audit.record({ pid: proc.pid, call: 'EXEC_CMD', subject, decision: 'deny', rule: rule.text, decided_by: 'policy', reason: why });
+        return { allow: false, message: `refused by the policy rule ${rule.text}: ${why}` };
       }
       const args = { cmd: options.cmd, ...view };
       // One question at a time: two programs stopped at once wait for the person in turn. The

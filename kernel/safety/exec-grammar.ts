@@ -35,6 +35,12 @@ function grammarOf(program: string): Grammar | undefined {
   return GRAMMARS[name] ?? GRAMMARS[name.replace(/[\d.]+$/, '')];
 }
 
+/** Whether `word` can be `program`'s subcommand: false only for a program that runs no command it does not know (npm, pip). */
+export function mayBeCommand(program: string, word: string): boolean {
+  const g = grammarOf(program);
+  return /[*?]/.test(word) || !g?.isCommand || g.isCommand(word);
+}
+
 /** Whether aos knows how `program` reads its options and subcommands. */
 export function knowsGrammar(program: string): boolean {
   return grammarOf(program) !== undefined;
@@ -79,6 +85,13 @@ function isOption(g: Grammar | undefined, word: string): boolean {
   return (word.length > 1 && word.startsWith('-')) || (Boolean(g?.plusOptions) && word.length > 1 && word.startsWith('+'));
 }
 
+/** Whether `program` reads `word` as an option taking the next word as its value, after `positionalsBefore` positional words. */
+export function takesValue(program: string, word: string, positionalsBefore: number): boolean {
+  const g = grammarOf(program);
+  const grammar = g?.globalsFirst && positionalsBefore > 0 ? undefined : g;
+  return word !== '--' && isOption(g, word) && takes(grammar, word) === 'yes';
+}
+
 /**
  * Every reading of `argv` (argv[0] included) by `program`'s grammar: its positional words in order.
  * `cap` bounds the readings kept; past it the reading is uncertain.
@@ -114,7 +127,9 @@ export function readArgv(program: string, argv: readonly string[], cap: number):
       }
       // After a globals-first program's subcommand, its options are the subcommand's: read both ways.
       const grammar = g?.globalsFirst && s.positionals.length > 0 ? undefined : g;
-      const t = takes(grammar, word);
+      let t = takes(grammar, word);
+      // An option that takes no value may still take a boolean word after it (npm's `--force true`).
+      if (t === 'no' && !word.includes('=') && g?.boolValues?.test(words[s.i + 1] ?? '')) t = 'both';
       if (t !== 'yes') add({ i: s.i + 1, positionals: s.positionals, done: false });
       if (t !== 'no') add({ i: s.i + 2, positionals: s.positionals, done: false });
     }

@@ -16,8 +16,12 @@ export interface Grammar {
   abbreviates?: boolean;
   /** `+word` is an option too (cargo's toolchain). */
   plusOptions?: boolean;
+  /** Words an option that takes no value still takes as its value when one follows it (npm's `--force true`, apt's `-y yes`, `-q 2`). */
+  boolValues?: RegExp;
   /** The program's positional words in their canonical spelling(s), for aliases and abbreviations. */
   canon?(positionals: readonly string[]): string[][];
+  /** Whether a word is one of the program's commands, for a program that runs nothing else (npm, pip: no user aliases). */
+  isCommand?(word: string): boolean;
   /** Why the subcommand cannot be told (a user-defined alias, an external command), or null. */
   uncertain?(positionals: readonly string[]): string | null;
 }
@@ -45,6 +49,8 @@ const git: Grammar = {
   flags: ['-p', '-P', '--paginate', '--no-pager', '--bare', '--no-replace-objects', '--literal-pathspecs', '--glob-pathspecs', '--noglob-pathspecs', '--icase-pathspecs', '--no-optional-locks', '--html-path', '--man-path', '--info-path', '-v', '--version', '-h', '--help'],
   globalsFirst: true,
   abbreviates: true,
+  // The plumbing that pushes is a push too (`exec:git push` is every push): `git send-pack <repo> main`.
+  canon: (p) => (p[0] === 'send-pack' || p[0] === 'http-push' ? [['push', ...p.slice(1)]] : [[...p]]),
   uncertain: (p) => (p[0] !== undefined && !GIT_COMMANDS.has(p[0]) ? `git ${p[0]} is not one of git's own commands (an alias or an external git-${p[0]}): every rule on git applies` : null),
 };
 
@@ -79,8 +85,11 @@ export function npmCommand(word: string): string | null {
 }
 
 const npm: Grammar = {
-  values: ['-C', '--prefix', '--registry', '--userconfig', '--globalconfig', '--cache', '--tag', '--access', '--otp', '-w', '--workspace', '--loglevel', '--scope', '--auth-type', '--include', '--omit', '--install-strategy', '--before', '--script-shell', '--tag-version-prefix', '--message', '-m', '--preid', '--call', '-c', '--package', '--location', '-L', '--cafile', '--proxy', '--https-proxy', '--noproxy', '--workspaces-update'],
-  flags: ['-g', '--global', '-D', '--save-dev', '-S', '--save', '-E', '--save-exact', '-O', '--save-optional', '-P', '--save-prod', '-B', '--save-bundle', '-f', '--force', '-q', '--quiet', '-s', '--silent', '-d', '-dd', '-ddd', '-y', '--yes', '--no', '--dry-run', '--json', '--ignore-scripts', '--no-save', '--legacy-peer-deps', '--production', '--ws', '--workspaces', '--include-workspace-root', '--provenance', '-ws', '-v', '--version', '-h', '--help', '--verbose', '--offline', '--prefer-offline', '--prefer-online', '--no-audit', '--no-fund', '--foreground-scripts', '--strict-peer-deps', '--global-style', '--long', '-l', '--parseable', '-p'],
+  values: ['-C', '--prefix', '--registry', '--userconfig', '--globalconfig', '--cache', '--tag', '--access', '--otp', '-w', '--workspace', '--loglevel', '--scope', '--auth-type', '--include', '--omit', '--install-strategy', '--before', '--script-shell', '--tag-version-prefix', '--message', '-m', '--preid', '--call', '-c', '--package', '--location', '-L', '--cafile', '--proxy', '--https-proxy', '--noproxy'],
+  flags: ['-g', '--global', '-D', '--save-dev', '-S', '--save', '-E', '--save-exact', '-O', '--save-optional', '-P', '--save-prod', '-B', '--save-bundle', '-f', '--force', '-q', '--quiet', '-s', '--silent', '-d', '-dd', '-ddd', '-y', '--yes', '--no', '--dry-run', '--json', '--ignore-scripts', '--no-save', '--legacy-peer-deps', '--production', '--ws', '--workspaces', '--include-workspace-root', '--provenance', '-ws', '-v', '--version', '-h', '--help', '--verbose', '--offline', '--prefer-offline', '--prefer-online', '--no-audit', '--no-fund', '--foreground-scripts', '--strict-peer-deps', '--global-style', '--long', '-l', '--parseable', '-p', '--workspaces-update'],
+  // nopt: a Boolean option takes a `true` or `false` after it (`npm --force true publish` publishes).
+  boolValues: /^(true|false)$/,
+  isCommand: (word) => npmCommand(word) !== null,
   canon: (p) => {
     const first = p[0] === undefined ? null : npmCommand(p[0]);
     return first === null ? [[...p]] : [[first, ...p.slice(1)]];
@@ -91,9 +100,10 @@ const npm: Grammar = {
 
 const PIP_COMMANDS = new Set(['install', 'download', 'uninstall', 'freeze', 'inspect', 'list', 'show', 'check', 'config', 'search', 'cache', 'index', 'wheel', 'hash', 'completion', 'debug', 'help', 'lock']);
 const pip: Grammar = {
-  values: ['--python', '--log', '--log-file', '--local-log', '--proxy', '--retries', '--timeout', '--exists-action', '--trusted-host', '--cert', '--client-cert', '--cache-dir', '--use-feature', '--use-deprecated', '--keyring-provider', '-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-t', '--target', '--platform', '--python-version', '--implementation', '--abi', '--root', '--prefix', '--src', '--upgrade-strategy', '-C', '--config-settings', '--global-option', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--progress-bar', '--report', '--only-binary', '--no-binary', '-d', '--dest', '--path', '--format'],
+  values: ['--python', '--log', '--log-file', '--local-log', '--proxy', '--retries', '--timeout', '--exists-action', '--trusted-host', '--cert', '--client-cert', '--cache-dir', '--use-feature', '--use-deprecated', '--keyring-provider', '-r', '--requirement', '-c', '--constraint', '-t', '--target', '--platform', '--python-version', '--implementation', '--abi', '--root', '--prefix', '--src', '--upgrade-strategy', '-C', '--config-settings', '--global-option', '-i', '--index-url', '--extra-index-url', '--find-links', '--progress-bar', '--report', '--only-binary', '--no-binary', '-d', '--dest', '--path', '--format'],
   flags: ['-h', '--help', '--debug', '--isolated', '--require-virtualenv', '-v', '--verbose', '-V', '--version', '-q', '--quiet', '--no-input', '--no-color', '--no-cache-dir', '--disable-pip-version-check', '--no-python-version-warning', '-U', '--upgrade', '--user', '--force-reinstall', '-I', '--ignore-installed', '--no-deps', '--pre', '--no-build-isolation', '--dry-run', '--break-system-packages', '-y', '--yes', '--no-index', '--no-warn-script-location', '--compile', '--no-compile', '--prefer-binary', '--require-hashes'],
   abbreviates: true,
+  isCommand: (word) => PIP_COMMANDS.has(word),
 };
 
 // ---- apt-get, apt (options anywhere; no aliases) ----
@@ -101,6 +111,9 @@ const pip: Grammar = {
 const apt: Grammar = {
   values: ['-o', '--option', '-c', '--config-file', '-t', '--target-release', '--default-release', '-a', '--host-architecture', '--target-architecture', '-P', '--build-profiles'],
   flags: ['-q', '-qq', '--quiet', '-y', '--yes', '--assume-yes', '--assume-no', '-s', '--simulate', '--dry-run', '--just-print', '--no-act', '--recon', '-d', '--download-only', '-f', '--fix-broken', '-m', '--ignore-missing', '--fix-missing', '-b', '--compile', '--build', '-u', '--show-upgraded', '-V', '--verbose-versions', '-h', '--help', '-v', '--version', '--no-install-recommends', '--install-recommends', '--install-suggests', '--no-install-suggests', '--reinstall', '--purge', '--auto-remove', '--autoremove', '--allow-downgrades', '--allow-remove-essential', '--allow-change-held-packages', '--allow-unauthenticated', '--only-upgrade', '--no-upgrade', '--force-yes', '--print-uris', '--list-cleanup', '--trivial-only', '--no-remove', '--mark-auto', '--no-download', '--fix-policy', '--ignore-hold', '--with-new-pkgs', '--diff-only', '--dsc-only', '--tar-only', '--indep-only'],
+  // apt's CommandLine: a boolean option takes a boolean word after it (StringToBool: 0, 1, yes, no, true,
+  // false, with, without, on, off, enable, disable, any case; strtol's 0x1, 01), -q a number (`-q 2`).
+  boolValues: /^(\s*[+-]?(0[xX])?\d+|yes|no|true|false|with|without|on|off|enable|disable)$/i,
 };
 
 // ---- kubectl (flags anywhere; resource types have short names, singulars, kinds and groups) ----
@@ -153,8 +166,11 @@ function kubeSpellings(p: readonly string[]): string[][] {
   return out;
 }
 const kubectl: Grammar = {
-  values: ['-n', '--namespace', '--context', '--cluster', '--kubeconfig', '--user', '-s', '--server', '--token', '--as', '--as-group', '--as-uid', '--cache-dir', '--certificate-authority', '--client-certificate', '--client-key', '--request-timeout', '--tls-server-name', '--log-file', '-v', '--v', '--vmodule', '--password', '--username', '--profile', '--profile-output', '-f', '--filename', '-l', '--selector', '-o', '--output', '-c', '--container', '--field-selector', '--grace-period', '-k', '--kustomize', '--timeout', '--cascade', '--type', '-p', '--patch', '--image', '--replicas', '--chunk-size', '--template', '--field-manager', '--for', '--sort-by', '--subresource'],
-  flags: ['-A', '--all-namespaces', '--all', '--force', '--now', '-w', '--watch', '-i', '--stdin', '-t', '--tty', '-R', '--recursive', '--ignore-not-found', '--wait', '--overwrite', '--local', '--insecure-skip-tls-verify', '--warnings-as-errors', '--match-server-version', '-h', '--help', '--show-labels', '--no-headers', '--ignore-daemonsets', '--delete-emptydir-data', '--record'],
+  values: ['-n', '--namespace', '--context', '--cluster', '--kubeconfig', '--user', '-s', '--server', '--token', '--as', '--as-group', '--as-uid', '--cache-dir', '--certificate-authority', '--client-certificate', '--client-key', '--request-timeout', '--tls-server-name', '--log-file', '-v', '--v', '--vmodule', '--password', '--username', '--profile', '--profile-output', '-f', '--filename', '-l', '--selector', '-o', '--output', '-c', '--container', '--field-selector', '--grace-period', '-k', '--kustomize', '--timeout', '--type', '-p', '--patch', '--image', '--replicas', '--chunk-size', '--template', '--field-manager', '--for', '--sort-by', '--subresource'],
+  // cobra finds the subcommand first (stripFlags): there, a flag the command at that level does not
+  // define takes the next word (`kubectl --all pods delete` is `delete --all pods`). Only kubectl's
+  // own root flags that take none are flags wherever they stand; `--cascade` takes an optional value.
+  flags: ['--insecure-skip-tls-verify', '--warnings-as-errors', '--match-server-version', '-h', '--help'],
   canon: kubeSpellings,
 };
 
@@ -173,8 +189,10 @@ const DOCKER_SHORTCUTS: Record<string, [string, string]> = {
 const DOCKER_VERBS: Record<string, string> = { remove: 'rm', delete: 'rm', list: 'ls', ps: 'ls' };
 
 const docker: Grammar = {
-  values: ['--config', '-c', '--context', '-H', '--host', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey', '-e', '--env', '-v', '--volume', '-p', '--publish', '--name', '-w', '--workdir', '-u', '--user', '--entrypoint', '--network', '--mount', '--env-file', '--label', '--platform', '-t', '--tag', '--build-arg', '--target', '--file', '-m', '--memory', '--format', '--filter', '--time', '--signal', '-s'],
-  flags: ['-D', '--debug', '--tls', '--tlsverify', '--version', '-d', '--detach', '-i', '--interactive', '--rm', '--privileged', '-a', '--all', '-q', '--quiet', '-f', '--force', '--no-trunc', '--pull', '--no-cache', '--init', '--help'],
+  // -v (docker's --version before a command, run's --volume, rm's --volumes), -t (build's --tag, run's
+  // --tty), -s, -a, -f, -i and --pull take a value in some commands and none in others: read both ways.
+  values: ['--config', '-c', '--context', '-H', '--host', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey', '-e', '--env', '--volume', '-p', '--publish', '--name', '-w', '--workdir', '-u', '--user', '--entrypoint', '--network', '--mount', '--env-file', '--label', '--platform', '--tag', '--build-arg', '--target', '--file', '-m', '--memory', '--format', '--filter', '--time', '--signal'],
+  flags: ['-D', '--debug', '--tls', '--tlsverify', '--version', '-d', '--detach', '--interactive', '--rm', '--privileged', '--all', '-q', '--quiet', '--force', '--no-trunc', '--no-cache', '--init', '--help'],
   canon: (p) => {
     const [first, second] = p;
     if (first === undefined) return [[]];
@@ -190,8 +208,12 @@ const GH_COMMANDS = new Set(`agent-task alias api attestation auth browse cache 
 project release repo ruleset run search secret ssh-key status variable workflow version`.split(/\s+/));
 const GH_VERBS: Record<string, string> = { ls: 'list', new: 'create', rm: 'delete', remove: 'delete' };
 const gh: Grammar = {
-  values: ['-R', '--repo', '--hostname', '-b', '--body', '-t', '--title', '-F', '--field', '-f', '--raw-field', '-H', '--header', '-X', '--method', '-q', '--jq', '--template', '-B', '--base', '--head', '-a', '--assignee', '-l', '--label', '-m', '--milestone', '-s', '--state', '-L', '--limit', '--json', '-e', '--env', '-o', '--org', '-u', '--user', '--body-file', '--subject'],
-  flags: ['-h', '--help', '-w', '--web', '-d', '--draft', '--admin', '--auto', '--squash', '--merge', '--rebase', '--delete-branch', '--yes', '--paginate', '-i', '--include', '--silent', '--verbose', '--fill', '--force'],
+  // -m (pr merge's --merge, else --milestone), -s (--squash, --state), -f (--force, --raw-field), -e (--editor,
+  // --env), -u (--unset, --user) and others differ by command;
+  // cobra finds the subcommand first: a flag the command at that level does not define takes the next word
+  // (`gh pr --delete-branch 1 merge` merges #1), so only --help is a flag wherever it stands.
+  values: ['-R', '--repo', '--hostname', '-b', '--body', '--title', '-F', '--field', '--raw-field', '-H', '--header', '-X', '--method', '-q', '--jq', '--template', '-B', '--base', '--head', '--assignee', '--label', '--milestone', '--state', '-L', '--limit', '--json', '--env', '--org', '--user', '--body-file', '--subject'],
+  flags: ['-h', '--help'],
   canon: (p) => {
     if (p[0] === 'co') return [['pr', 'checkout', ...p.slice(1)]];
     if (p[0] !== undefined && p[1] !== undefined && Object.hasOwn(GH_VERBS, p[1])) return [[p[0], GH_VERBS[p[1]] as string, ...p.slice(2)]];
@@ -206,7 +228,7 @@ const CARGO_COMMANDS = new Set(`add bench build check clean clippy config doc fe
 miri new owner package pkgid publish read-manifest remove report run rustc rustdoc search test tree uninstall update vendor verify-project version yank`.split(/\s+/));
 const CARGO_ALIASES: Record<string, string> = { b: 'build', c: 'check', d: 'doc', t: 'test', r: 'run', rm: 'remove' };
 const cargo: Grammar = {
-  values: ['--color', '--config', '-Z', '-C', '--explain', '--manifest-path', '--target-dir', '-p', '--package', '--features', '-F', '--target', '--profile', '-j', '--jobs', '--registry', '--index', '--token', '--message-format', '--bin', '--example', '--test', '--bench', '--lockfile-path'],
+  values: ['--color', '--config', '-Z', '-C', '--explain', '--manifest-path', '--target-dir', '-p', '--package', '--features', '-F', '--target', '--profile', '-j', '--jobs', '--registry', '--index', '--token', '--message-format', '--example', '--test', '--bench', '--lockfile-path'],
   flags: ['-v', '-vv', '--verbose', '-q', '--quiet', '--frozen', '--locked', '--offline', '-V', '--version', '--list', '-h', '--help', '--release', '-r', '--all-features', '--no-default-features', '--dry-run', '--allow-dirty', '--no-verify', '--workspace', '--all'],
   plusOptions: true,
   canon: (p) => (p[0] !== undefined && Object.hasOwn(CARGO_ALIASES, p[0]) ? [[CARGO_ALIASES[p[0]] as string, ...p.slice(1)]] : [[...p]]),

@@ -135,6 +135,19 @@ function carries(option: string, words: readonly string[]): boolean {
       return weq === -1 ? words[i + 1] === value : w.slice(weq + 1) === value;
     });
   }
+  // A short option with its value (`-n=prod`): `-n prod`, `-nprod`, `-n=prod`, or last in a group (`-An prod`).
+  const valued = /^-([^-=])=([\s\S]*)$/.exec(option);
+  if (valued) {
+    const [, letter, value] = valued as unknown as [string, string, string];
+    return words.some((w, i) => {
+      if (!/^-[^-]/.test(w)) return false;
+      for (let k = w.indexOf(letter, 1); k !== -1; k = w.indexOf(letter, k + 1)) {
+        const rest = w.slice(k + 1);
+        if (rest === value || rest === `=${value}` || (rest === '' && words[i + 1] === value)) return true;
+      }
+      return false;
+    });
+  }
   // Short options in any grouping: `-rf` is `-r` and `-f`, in `-fr`, `-r -f`, `-vfr`.
   const letters = [...option.slice(1)];
   return letters.every((l) => words.some((w) => /^-[^-]/.test(w) && w.slice(1).includes(l)));

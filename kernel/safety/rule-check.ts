@@ -10,8 +10,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { domainToASCII } from 'node:url';
 import { filesOfProgram } from '../../drivers/exec/gate/program-files.js';
-import { knowsGrammar } from './exec-grammar.js';
-import { type ExecPattern, parseExecPattern } from './exec-pattern.js';
+import { knowsGrammar, mayBeCommand, takesValue } from './exec-grammar.js';
+import { type ExecPattern, parseExecPattern, patternWords } from './exec-pattern.js';
 
 export interface RuleReading {
   /** The pattern in the spelling calls are compared in. */
@@ -61,10 +61,14 @@ function checkExec(pattern: string, out: RuleReading): void {
   } else if (!/[*?]/.test(program) && filesOfProgram(program, 'R').length === 0) {
     out.notes.push(`no program called ${program} is installed in the directories the sandbox runs programs from (/usr/local/bin, /usr/bin, /bin, …): the rule matches nothing until it is`);
   }
+  valueSplit(program, pattern, out);
   const named = read.positionals.filter((p) => p !== '*');
   if (named.length > 0) {
     const name = program.slice(program.lastIndexOf('/') + 1);
-    if (/[*?]/.test(name)) {
+    const first = named[0] as string;
+    if (read.positionals[0] === first && !mayBeCommand(name, first)) {
+      out.refuse.push(`${first} is not one of ${name}'s commands (${name} refuses to run it), so the rule could never match: name the command as ${name} spells it (${name} help)`);
+    } else if (/[*?]/.test(name)) {
       out.notes.push(`${program} names programs by a glob: their options are not known, so an option followed by a word is read both ways (its value, or an argument) and the rule may apply more often than "${named.join(' ')}" suggests`);
     } else if (!knowsGrammar(name)) {
       out.notes.push(
@@ -73,6 +77,32 @@ function checkExec(pattern: string, out: RuleReading): void {
     } else if (name === 'kubectl' && named.length >= 2) {
       out.notes.push(`kubectl reads the resources of -f/-k (files) and --all/-l (selectors) at run time: "kubectl ${named.slice(0, 2).join(' ')}" matches commands that name the type; to hold every ${named[0] ?? ''}, write exec:kubectl ${named[0] ?? ''}`);
     }
+  }
+}
+
+/**
+ * `exec:kubectl -n prod delete`: the program reads `prod` as -n's value, the rule as a positional
+ * word (the subcommand), so it could never match `kubectl -n prod delete …`. The spelling that
+ * works joins them: `-n=prod` (a short option with its value), `--namespace=prod`.
+ */
+function valueSplit(program: string, pattern: string, out: RuleReading): void {
+  const name = program.slice(program.lastIndexOf('/') + 1);
+  if (/[*?]/.test(name)) return;
+  const words = patternWords(pattern);
+  let positionals = 0;
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i] as string;
+    const next = words[i + 1];
+    if (!(word.length > 1 && word.startsWith('-'))) {
+      positionals++;
+      continue;
+    }
+    if (next === undefined || (next.length > 1 && next.startsWith('-')) || /[*?]/.test(word) || !takesValue(name, word, positionals)) continue;
+    // A group (`-qo`): its last letter takes the value (`-q -o=VALUE`).
+    const valued = /^-[^-]{2,}$/.test(word) ? [`-${word.slice(1, -1)}`, `-${word.slice(-1)}=${next}`] : [`${word}=${next}`];
+    const joined = [...words.slice(0, i), ...valued, ...words.slice(i + 2)].map((w) => (/[\s"']/.test(w) ? `"${w.replace(/["\\]/g, '\\$&')}"` : w));
+    out.refuse.push(`${word} takes a value in ${name} (${word} ${next}), but the rule reads "${next}" as a positional word (a subcommand or argument), so it could never match a command giving ${word} that value: join them (exec:${joined.join(' ')})`);
+    return;
   }
 }
 

@@ -31,8 +31,9 @@
  * P and V lines may also come later, among the answers: an edited policy names more programs.
  * Queries (gate -> kernel), one JSON line each:
  *   {"q":N,"prog":I|null,"how":"file|copy|written|runner","path":"...","truncated":bool,"argv":[...],
- *    "cwd":"...","env_truncated":bool,"env":["NAME=value",...],"script":{"at":K,"prog":J,"how":"file|copy"}}
- *   (script: an interpreter's argument K is ruled script J, through any path or link, or a copy of it)
+ *    "cwd":"...","env_truncated":bool,"env":["NAME=value",...],"script":{"at":K,"prog":J,"how":"file|copy","via":"env"}}
+ *   (script: an interpreter's argument K is ruled script J, through any path or link, or a copy of it,
+ *   as the interpreter reads it: gate-script.c; via env: its environment names it, K is 0)
  * Answers (kernel -> gate): "N allow" or "N deny <message>".
  * Notices (gate -> kernel): {"denied":"...","path":"...","argv":[...]}
  */

@@ -113,6 +113,8 @@ int config_line(const char *line);
 int has_kind(const struct prog *p, char kind);
 ssize_t read_proc_file(pid_t pid, const char *name, char *buf, size_t cap);
 void on_exec(pid_t pid);
+int same_bytes(int fd, const char *path, off_t size);
+int find_script(pid_t pid, const char *cmdline, ssize_t len, const char *env, ssize_t elen, struct prog **prog, const char **how, int *via_env);
 void forget(pid_t pid);
 int traced_by_gate(pid_t tid);
 void on_answer(char *line);

@@ -8,7 +8,7 @@
 /* ---- naming what was executed ---- */
 
 /* Whether the open file `fd` holds exactly the bytes of `path`. */
-static int same_bytes(int fd, const char *path, off_t size) {
+int same_bytes(int fd, const char *path, off_t size) {
   int other = open(path, O_RDONLY | O_CLOEXEC);
   if (other < 0) return 0;
   static char a[65536], b[65536];
@@ -63,48 +63,6 @@ static void name_exe(pid_t pid, struct naming *n) {
     }
   }
   if (fd >= 0) close(fd);
-}
-
-/* ---- an interpreter's script ---- */
-
-/*
- * An interpreter (node, python3) a rule's script program runs under was just executed: which of its
- * arguments is a ruled script (by device and inode, through any path or link, relative to the
- * process's own directory), or a byte copy of one. -1 when none is.
- */
-static int find_script(pid_t pid, const char *cmdline, ssize_t len, struct prog **found, const char **how) {
-  char dir[64];
-  snprintf(dir, sizeof dir, "/proc/%d/cwd", pid);
-  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) return -1;
-  int at = -1, arg = 0;
-  for (ssize_t start = 0; start < len && arg < SCRIPT_ARGS_MAX && at < 0; arg++) {
-    const char *word = cmdline + start;
-    size_t n = strnlen(word, (size_t)(len - start));
-    start += (ssize_t)n + 1;
-    if (arg == 0 || n == 0) continue;
-    struct stat st;
-    if (fstatat(dirfd, word, &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
-    for (int i = 0; i < nprogs && at < 0; i++) {
-      if (!has_kind(&progs[i], 'R') || progs[i].dev != st.st_dev || progs[i].ino != st.st_ino) continue;
-      *found = &progs[i];
-      *how = "file";
-      at = arg;
-    }
-    for (int i = 0; i < nprogs && at < 0; i++) {
-      if (!has_kind(&progs[i], 'R') || progs[i].size != st.st_size) continue;
-      int fd = openat(dirfd, word, O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      if (same_bytes(fd, progs[i].path, st.st_size)) {
-        *found = &progs[i];
-        *how = "copy";
-        at = arg;
-      }
-      close(fd);
-    }
-  }
-  close(dirfd);
-  return at;
 }
 
 /* ---- decisions ---- */
@@ -179,9 +137,10 @@ static void ask_kernel(pid_t pid, const struct naming *n, int runner) {
   out_argv(&o, environ_buf, elen < 0 ? 0 : elen);
   struct prog *script = NULL;
   const char *how = "file";
-  int at = has_kind(n->prog, 'I') && len > 0 ? find_script(pid, cmdline, len, &script, &how) : -1;
+  int via_env = 0;
+  int at = has_kind(n->prog, 'I') && len > 0 ? find_script(pid, cmdline, len, environ_buf, elen < 0 ? 0 : elen, &script, &how, &via_env) : -1;
   if (at >= 0) {
-    snprintf(head, sizeof head, ",\"script\":{\"at\":%d,\"prog\":%d,\"how\":\"%s\"}", at, script->index, how);
+    snprintf(head, sizeof head, ",\"script\":{\"at\":%d,\"prog\":%d,\"how\":\"%s\"%s}", at, script->index, how, via_env ? ",\"via\":\"env\"" : "");
     out_str(&o, head);
   }
   out_str(&o, "}\n");

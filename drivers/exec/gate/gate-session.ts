@@ -55,7 +55,7 @@ function ruledFiles(name: string): ProgramFile[] {
   for (const file of filesOfProgram(name, 'R')) {
     const script = scriptOf(file);
     out.push(script?.modules.length ? { ...file, modules: script.modules } : file);
-    if (script) out.push(...script.interpreters);
+    if (script) out.push(...script.interpreters, ...script.entries);
   }
   return out;
 }
@@ -102,26 +102,51 @@ interface Query {
   argv: string[];
   cwd?: string;
   env?: string[];
-  script?: { at: number; prog: number; how: 'file' | 'copy' };
+  env_truncated?: boolean;
+  script?: { at: number; prog: number; how: 'file' | 'copy'; via?: 'env' };
 }
+
+// python's options that take no value (3.x: bBdEhiIOPqRsSuvVx?), and those that take the next word.
+const PY_FLAGS = '[bBdEhiIOPqRsSuvVx?]*';
+const PY_VALUES = new Set(['--check-hash-based-pycs']);
+// node's options that take the next word as their value (node --help); -r/--require/--import/--loader preload a module.
+const NODE_VALUES = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type', '--title', '--env-file', '--env-file-if-exists', '-e', '--eval', '-p', '--print', '--experimental-default-type', '--experimental-policy', '--watch-path', '--redirect-warnings', '--icu-data-dir', '--openssl-config', '--snapshot-blob', '--disable-warning', '--stack-size', '--max-old-space-size']);
 
 /** `python3 [options] -m pip …`: the module and its place in argv, or null (python's own options, -c ends them). */
 function pythonModule(argv: readonly string[]): { module: string; at: number } | null {
   for (let i = 1; i < argv.length; i++) {
     const word = argv[i] as string;
     if (word === '--' || !word.startsWith('-') || word === '-') return null;
-    if (/^-[bBdEhiIOPqsSuvVx]*c/.test(word)) return null;
-    const m = /^-[bBdEhiIOPqsSuvVx]*m(.*)$/.exec(word);
+    if (new RegExp(`^-${PY_FLAGS}c`).test(word)) return null;
+    const m = new RegExp(`^-${PY_FLAGS}m(.*)$`).exec(word);
     if (m) return m[1] ? { module: m[1], at: i } : argv[i + 1] === undefined ? null : { module: argv[i + 1] as string, at: i + 1 };
-    if (/^-[bBdEhiIOPqsSuvVx]*[WX]$/.test(word)) i++;
+    if (new RegExp(`^-${PY_FLAGS}[WX]$`).test(word) || PY_VALUES.has(word)) i++;
   }
   return null;
 }
 
+/** Where the interpreter's own script is in argv (its first word that is no option or option value), or null. */
+function mainScript(interpreter: string, argv: readonly string[]): number | null {
+  const name = path.basename(interpreter);
+  const python = /^python/.test(name);
+  if (!python && !/^node(js)?$/.test(name)) return null;
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--') return i + 1 < argv.length ? i + 1 : null;
+    if (!word.startsWith('-') || word === '-') return i;
+    if (python ? new RegExp(`^-${PY_FLAGS}[cm]`).test(word) : ['-e', '--eval', '-p', '--print'].includes(word)) return null;
+    if (python ? new RegExp(`^-${PY_FLAGS}[WX]$`).test(word) || PY_VALUES.has(word) : NODE_VALUES.has(word)) i++;
+  }
+  return null;
+}
+
+// Standard modules that run another module named on their command line (`python3 -m runpy pip`, `-m pdb -m pip`).
+const MODULE_RUNNERS = new Set(['runpy', 'pdb', 'cProfile', 'profile', 'trace']);
+
 /** What the gate's question is, in the kernel's words. */
 export function describeExec(query: Query, files: readonly GateFile[]): GatedExec {
   const file = query.prog === null ? undefined : files[query.prog];
-  const base = { path: query.path, argv: query.argv, truncated: query.truncated, cwd: query.cwd ?? '', env: query.env ?? [] };
+  const base = { path: query.path, argv: query.argv, truncated: query.truncated, cwd: query.cwd ?? '', env: query.env ?? [], ...(query.env_truncated ? { envTruncated: true } : {}) };
   if (file?.kinds.has('X')) {
     // The loader and binfmt interpreters run a program named only by an argument: nothing names it.
     if (file.name === 'ld.so' || file.name === 'binfmt') return { ...base, programs: [], how: 'loader' };
@@ -130,15 +155,31 @@ export function describeExec(query: Query, files: readonly GateFile[]): GatedExe
     const applet = first === file.name || first === path.basename(file.path) ? (query.argv[1] ?? '') : first;
     return { ...base, argv: first === applet ? query.argv : query.argv.slice(1), programs: applet ? [applet] : [], how: 'runner' };
   }
-  const exec: GatedExec = { ...base, programs: file ? [...file.names] : [], how: query.how === 'runner' ? 'written' : query.how };
+  // A copy of an interpreter no rule names (bundled python3 beside python3.12) is that interpreter: its script decides.
+  const interpreterOnly = file !== undefined && file.kinds.size === 1 && file.kinds.has('I');
+  const exec: GatedExec = { ...base, programs: file ? [...file.names] : [], how: query.how === 'runner' ? 'written' : interpreterOnly && query.how === 'copy' ? 'file' : query.how };
   // An interpreter: the ruled script one of its arguments is, or (Python) the module it runs.
   const script = query.script ? files[query.script.prog] : undefined;
-  if (query.script && script) return { ...exec, script: { programs: [...script.names], at: query.script.at, how: query.script.how } };
+  if (query.script && script) {
+    // The script as the interpreter's own program reads the words after it; loaded any other way
+    // (a preload option, NODE_OPTIONS, PYTHONSTARTUP) what it reads of argv is not known.
+    const own = query.script.via !== 'env' && mainScript(query.path, query.argv) === query.script.at;
+    const uncertain = own ? {} : { uncertain: `${script.names.join(', ')} is loaded by ${query.script.via === 'env' ? 'its environment' : 'an option'} of ${path.basename(query.path)}, not run as its script: every rule on it applies` };
+    return { ...exec, script: { programs: [...script.names], at: query.script.at, how: query.script.how, ...uncertain } };
+  }
   if (file?.kinds.has('I')) {
+    const modulesOf = (m: string | undefined): string[] => (m ? files.filter((f) => f.modules?.includes(m.split('.')[0] as string)).flatMap((f) => f.names) : []);
     const run = pythonModule(query.argv);
-    const root = run?.module.split('.')[0];
-    const named = root ? files.filter((f) => f.modules?.includes(root)).flatMap((f) => f.names) : [];
+    const named = modulesOf(run?.module);
     if (run && named.length) return { ...exec, script: { programs: [...new Set(named)], at: run.at, how: 'module' } };
+    // A module that runs another: any later word naming a ruled module (`-m runpy pip`, `-m cProfile -m pip`).
+    if (run && MODULE_RUNNERS.has(run.module)) {
+      for (let i = run.at + 1; i < query.argv.length; i++) {
+        const word = (query.argv[i] as string).replace(/^-m/, '');
+        const via = modulesOf(word);
+        if (via.length) return { ...exec, script: { programs: [...new Set(via)], at: i, how: 'module', uncertain: `${via.join(', ')} is run by python's ${run.module}: every rule on it applies` } };
+      }
+    }
   }
   return exec;
 }

@@ -12,9 +12,9 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileExecGlob } from './program-glob.js';
+import { binDirs, forgetBinDirs, interpreterOf, moduleEntries, packageEntries, SYSTEM_BIN_DIRS } from './program-places.js';
 
-/** Where the sandbox's programs live: bound read-only from the host at the same paths. */
-export const SYSTEM_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/libexec', '/usr/lib/git-core'];
+export { SYSTEM_BIN_DIRS } from './program-places.js';
 const LOADER_DIRS = ['/usr/lib', '/usr/lib64', '/usr/lib32', '/lib', '/lib64'];
 const LOADER_NAME = /^ld(-linux)?([-.\w]*)\.so(\.\d+)*$/;
 const MULTI_CALL = ['busybox', 'toybox'];
@@ -40,7 +40,7 @@ let runnersFound: ProgramFile[] | null = null;
 let stamp = '';
 
 /** Directories whose change may change what a name is. */
-const WATCHED = [...SYSTEM_BIN_DIRS, '/etc/alternatives', '/usr/lib', '/usr/lib64', '/lib64', '/proc/sys/fs/binfmt_misc'];
+const WATCHED = [...SYSTEM_BIN_DIRS, '/etc/alternatives', '/usr/lib', '/usr/lib64', '/lib64', '/usr/local', '/usr/libexec', '/proc/sys/fs/binfmt_misc'];
 
 /** Drop what was found when a directory it came from changed; call once before a run's look-ups. */
 export function revalidateProgramFiles(): void {
@@ -56,6 +56,7 @@ export function revalidateProgramFiles(): void {
   stamp = now;
   found.clear();
   scripts.clear();
+  forgetBinDirs();
   runnersFound = null;
 }
 
@@ -99,9 +100,9 @@ function lookUp(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
     candidates.push(pattern);
   } else if (/[*?]/.test(pattern)) {
     const glob = compileExecGlob(pattern);
-    for (const dir of SYSTEM_BIN_DIRS) for (const name of namesIn(dir)) if (glob.test(name)) candidates.push(path.join(dir, name));
+    for (const dir of binDirs()) for (const name of namesIn(dir)) if (glob.test(name)) candidates.push(path.join(dir, name));
   } else {
-    for (const dir of SYSTEM_BIN_DIRS) candidates.push(path.join(dir, pattern));
+    for (const dir of binDirs()) candidates.push(path.join(dir, pattern));
   }
   const found = candidates.map(fileOf);
   const out: ProgramFile[] = [];
@@ -119,7 +120,7 @@ function lookUp(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
  * its interpreter, so the gate names the script by the interpreter's arguments. The interpreter's
  * files (kind I, which the gate stops at), and a Python entry point's module.
  */
-export function scriptOf(file: ProgramFile): { interpreters: ProgramFile[]; modules: string[] } | null {
+export function scriptOf(file: ProgramFile): Script | null {
   const key = `S\0${file.path}\0${file.dev}:${file.ino}`;
   const known = scripts.get(key);
   if (known !== undefined) return known;
@@ -128,11 +129,22 @@ export function scriptOf(file: ProgramFile): { interpreters: ProgramFile[]; modu
   return out;
 }
 
-const scripts = new Map<string, { interpreters: ProgramFile[]; modules: string[] } | null>();
+export interface Script {
+  interpreters: ProgramFile[];
+  modules: string[];
+  /**
+   * Other files and directories the interpreter runs as this program (kind R, the script's name):
+   * node's package directory and its main file (`node /usr/lib/node_modules/npm`), a Python module's
+   * directory and its `__main__.py` (`python3 /usr/lib/python3/dist-packages/pip`).
+   */
+  entries: ProgramFile[];
+}
+
+const scripts = new Map<string, Script | null>();
 // Modules an entry point imports that are not the program (the standard library's).
 const NOT_THE_PROGRAM = new Set(['re', 'sys', 'os', 'io', 'json', 'importlib', 'runpy', 'typing', '__future__']);
 
-function readScript(file: ProgramFile): { interpreters: ProgramFile[]; modules: string[] } | null {
+function readScript(file: ProgramFile): Script | null {
   let head: string;
   try {
     const fd = openSync(file.path, 'r');
@@ -146,13 +158,7 @@ function readScript(file: ProgramFile): { interpreters: ProgramFile[]; modules: 
     return null;
   }
   if (!head.startsWith('#!')) return null;
-  const words = (head.slice(2).split('\n')[0] ?? '').trim().split(/\s+/);
-  let interpreter = words[0] ?? '';
-  if (path.basename(interpreter) === 'env') {
-    // env's own options, then NAME=value words, then the program (`-S` splits the rest into words).
-    const rest = words.slice(1).flatMap((w) => (w === '-S' ? [] : [w]));
-    interpreter = rest.find((w) => !w.startsWith('-') && !w.includes('=')) ?? '';
-  }
+  const interpreter = interpreterOf(file.path, head);
   if (interpreter === '') return null;
   const interpreters = (interpreter.includes('/') ? [fileOf(interpreter)].flatMap((f) => (f ? [{ kind: 'I' as const, name: path.basename(interpreter), ...f }] : [])) : filesOfProgram(interpreter, 'R').map((f) => ({ ...f, kind: 'I' as const })));
   const modules = new Set<string>();
@@ -161,7 +167,10 @@ function readScript(file: ProgramFile): { interpreters: ProgramFile[]; modules: 
     if (root && !NOT_THE_PROGRAM.has(root)) modules.add(root);
   }
   for (const m of head.matchAll(/load_entry_point\(\s*['"]([A-Za-z0-9_.-]+?)(?:==[^'"]*)?['"]/g)) modules.add((m[1] ?? '').toLowerCase().replace(/-/g, '_'));
-  return { interpreters, modules: /python/.test(path.basename(interpreter)) ? [...modules] : [] };
+  const python = /python/.test(path.basename(interpreter));
+  const real = interpreters[0]?.path ?? interpreter;
+  const entries = python ? moduleEntries(real, [...modules]) : packageEntries(file.path);
+  return { interpreters, modules: python ? [...modules] : [], entries: entries.map((e) => ({ ...e, kind: 'R' as const, name: file.name })) };
 }
 
 /** The loader(s), multi-call binaries and binfmt interpreters of this host. */
@@ -175,7 +184,7 @@ function findRunners(): ProgramFile[] {
   for (const name of namesIn('/usr/lib')) if (/-linux-gnu/.test(name)) dirs.push(`/usr/lib/${name}`);
   const candidates: Array<{ name: string; path: string }> = [];
   for (const dir of dirs) for (const name of namesIn(dir)) if (LOADER_NAME.test(name)) candidates.push({ name: 'ld.so', path: path.join(dir, name) });
-  for (const dir of SYSTEM_BIN_DIRS) for (const name of MULTI_CALL) candidates.push({ name, path: path.join(dir, name) });
+  for (const dir of binDirs()) for (const name of MULTI_CALL) candidates.push({ name, path: path.join(dir, name) });
   for (const interpreter of binfmtInterpreters()) candidates.push({ name: 'binfmt', path: interpreter });
   const out: ProgramFile[] = [];
   for (const candidate of candidates) {
@@ -213,6 +222,7 @@ export function forgetProgramFiles(): void {
   listings.clear();
   found.clear();
   scripts.clear();
+  forgetBinDirs();
   runnersFound = null;
   stamp = '';
 }
