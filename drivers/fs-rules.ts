@@ -69,7 +69,7 @@ export function fsRuleExecEffect(rule: FsRule): string | null {
   const where = prefix === '/' ? 'the whole workspace' : prefix;
   if (rule.kind === 'fs.write') {
     if (form === 'glob') {
-      return `rule ${rule.text}: commands (EXEC_CMD) and MCP servers see all of ${where} read-only, more than the rule names: its wildcard could match a file a command creates anywhere under ${prefix}, so only FS_WRITE writes there`;
+      return `rule ${rule.text}: commands (EXEC_CMD) and MCP servers see ${prefix === '/' ? 'the whole workspace' : `all of ${prefix}`} read-only, more than the rule names: its wildcard could match a file a command creates anywhere under ${prefix}, so only FS_WRITE writes there`;
     }
     if (form === 'names') {
       return `rule ${rule.text}: commands (EXEC_CMD) and MCP servers cannot add, remove or rename a name directly in ${where}, more than the rule names (a new name could match its wildcard); its matches are read-only, the other files and directories there stay writable`;

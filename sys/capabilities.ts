@@ -75,6 +75,34 @@ export function compileGlob(pattern: string, separators = '/'): RegExp {
   return new RegExp(dirTree ? `^${source}(?:/[\\s\\S]*)?$` : `^${source}$`);
 }
 
+/**
+ * A policy rule's path glob (`fs.read:` / `fs.write:` deny, ask and allow rules) as it holds on
+ * real paths, the way a sandbox holds it (drivers/exec/rule-protections.ts): `*` is any run of
+ * characters but `/` — a name may hold a `*` itself, and `x**.csv` is a .csv file — and a path the
+ * glob matches holds everything below it too (a directory is bound read-only or hidden whole), so
+ * `/private` and `/**\/*.pem` hold `/private/key.txt` and `/keys/d.pem/inner.txt`.
+ */
+export function compilePathRule(pattern: string): RegExp {
+  const body = pattern.length > 3 && pattern.endsWith('/**') ? pattern.slice(0, -3) : pattern;
+  let source = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '*' && body[i + 1] === '*' && body[i + 2] === '/') {
+      source += '(?:[\\s\\S]*/)?';
+      i += 2;
+    } else if (ch === '*' && body[i + 1] === '*') {
+      source += '[\\s\\S]*';
+      i++;
+    } else if (ch === '*') {
+      source += '[^/]*';
+    } else {
+      source += escapeRegex(ch ?? '');
+    }
+  }
+  // `/` is the whole workspace: below it is every path.
+  return new RegExp(`^${source === '/' ? '' : source}(?:/[\\s\\S]*)?$`);
+}
+
 export function parseCapability(text: string): Capability {
   const trimmed = text.trim();
   const colon = trimmed.indexOf(':');

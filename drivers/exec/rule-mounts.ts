@@ -6,18 +6,21 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { param } from '../../sys/param.js';
+import type { BindSources } from './bind-sources.js';
 import { type FsRule, restricting, ruleMatches } from '../fs-rules.js';
 import { hiddenFile } from './hidden-file.js';
 import { overlayArgs, planOverlays } from './rule-overlays.js';
 import { planProtections, type Protection, type WorkspaceView } from './rule-protections.js';
 
 export interface RuleMounts {
-  /** bwrap options, after every other mount. */
-  args: string[];
+  /** bwrap options, after every other mount, binding workspace paths through `sources` (opened as it is called, just before bwrap starts). */
+  args(sources: BindSources): string[];
   protections: Protection[];
+  /** What is mounted where, to tell two plans apart ('' for none). */
+  key: string;
 }
 
-const NONE: RuleMounts = { args: [], protections: [] };
+const NONE: RuleMounts = { args: () => [], protections: [], key: '' };
 
 export async function ruleMounts(workspace: string, views: readonly WorkspaceView[], rules: readonly FsRule[] | undefined, makeDir?: (virtualPath: string) => Promise<void>): Promise<RuleMounts> {
   if (!rules?.some((r) => (r.kind === 'fs.read' || r.kind === 'fs.write') && r.verdict !== 'allow') || views.length === 0) return NONE;
@@ -25,7 +28,7 @@ export async function ruleMounts(workspace: string, views: readonly WorkspaceVie
   if (protections.length === 0) return NONE;
   const overlays = planOverlays(views, protections);
   const empty = overlays.some((o) => o.op === 'hide-file') ? await hiddenFile() : null;
-  return { args: overlayArgs(workspace, overlays, empty), protections };
+  return { args: (sources) => overlayArgs(workspace, overlays, empty, sources), protections, key: JSON.stringify([overlays, empty]) };
 }
 
 /** A view of a granted mount (or the whole workspace) at /workspace. */

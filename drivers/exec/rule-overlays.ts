@@ -10,6 +10,7 @@
  * a parent (`mv a b` with `/a/src` held) cannot carry it away from the rule's path either.
  */
 import path from 'node:path';
+import type { BindSources } from './bind-sources.js';
 import type { Protection, WorkspaceView } from './rule-protections.js';
 
 type Op = 'bind' | 'read-only' | 'hide-dir' | 'hide-file';
@@ -91,15 +92,19 @@ export function planOverlays(views: readonly WorkspaceView[], protections: reado
   return [...placed.filter((x) => x.op !== 'bind' || !covered.has(x.at)), ...binds].sort(byDepth).map(({ at, path: p, op }) => ({ at, path: p, op }));
 }
 
-/** bwrap options for the overlays; `emptyFile` is the host's empty mode-000 file (hidden-file.ts). */
-export function overlayArgs(workspace: string, overlays: readonly Overlay[], emptyFile: string | null): string[] {
+/**
+ * bwrap options for the overlays; `emptyFile` is the host's empty mode-000 file (hidden-file.ts).
+ * Workspace paths are bound by descriptor (bind-sources.ts): a directory swapped for a symlink
+ * while the sandbox is built cannot bring another directory in.
+ */
+export function overlayArgs(workspace: string, overlays: readonly Overlay[], emptyFile: string | null, sources: BindSources): string[] {
   const hostOf = (p: string): string => (p === '/' ? workspace : path.join(workspace, p));
   return overlays.flatMap((o) => {
     switch (o.op) {
       case 'bind':
-        return ['--bind', hostOf(o.path), o.at];
+        return sources.bind(hostOf(o.path), o.at, true);
       case 'read-only':
-        return ['--ro-bind', hostOf(o.path), o.at];
+        return sources.bind(hostOf(o.path), o.at, false);
       case 'hide-dir':
         return ['--perms', '0000', '--size', '4096', '--tmpfs', o.at, '--remount-ro', o.at];
       case 'hide-file':

@@ -65,15 +65,23 @@ function under(child: string, parent: string): boolean {
 
 const hostOf = (workspace: string, virtualPath: string): string => (virtualPath === '/' ? workspace : path.join(workspace, virtualPath));
 
+/** Only a name that is not there is missing: any other failure to look (a directory a command made unreadable, EACCES) refuses the run rather than hold nothing. */
+function absent(error: unknown, rule: FsRule, at: string): true {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return true;
+  throw new AosError('EACCES', `the policy rule ${rule.text} cannot be held: ${at} cannot be looked at (${code ?? String(error)}), so nothing was run until it can be (a command may have changed its permissions: chmod u+rwx it)`);
+}
+
 /** What is at a workspace path, walked name by name without following anything: `link` when a symlink is on the way. */
-async function inspect(workspace: string, virtualPath: string): Promise<{ found: Found; nearest: string }> {
+async function inspect(workspace: string, virtualPath: string, rule: FsRule): Promise<{ found: Found; nearest: string }> {
   let at = '/';
   for (const name of virtualPath.split('/').filter(Boolean)) {
     const next = at === '/' ? `/${name}` : `${at}/${name}`;
     let info;
     try {
       info = await lstat(hostOf(workspace, next));
-    } catch {
+    } catch (error) {
+      absent(error, rule, next);
       return { found: 'missing', nearest: at };
     }
     if (info.isSymbolicLink()) return { found: 'link', nearest: at };
@@ -111,7 +119,7 @@ const visibleAt = (views: readonly WorkspaceView[], p: string): boolean => views
 async function planWrite(workspace: string, rule: FsRule, options: ProtectionOptions, add: (p: Protection) => void): Promise<void> {
   const { prefix, form } = fsRuleShape(rule);
   if (!options.views.some((v) => v.writable && (under(prefix, v.path) || under(v.path, prefix)))) return;
-  const { found, nearest } = await inspect(workspace, prefix);
+  const { found, nearest } = await inspect(workspace, prefix, rule);
   if (found === 'link') throw linkError(rule, prefix);
   if (found === 'dir' && form === 'names') {
     const keep = await namesIn(workspace, prefix, (child) => !ruleMatches(rule, child), options.keptLimit);
@@ -129,7 +137,7 @@ async function planWrite(workspace: string, rule: FsRule, options: ProtectionOpt
     }
   }
   // Not there yet: the directory it would be made in keeps its names (a file on the way is held itself).
-  const near = await inspect(workspace, nearest);
+  const near = await inspect(workspace, nearest, rule);
   if (near.found === 'link') throw linkError(rule, nearest);
   const keep = near.found === 'dir' ? await namesIn(workspace, nearest, () => true, options.keptLimit) : undefined;
   add({ path: nearest, effect: 'read-only', dir: near.found === 'dir', rules: [rule], wider: 'missing', ...(keep ? { keep } : {}) });
@@ -149,7 +157,18 @@ async function planRead(workspace: string, rule: FsRule, options: ProtectionOpti
   const { prefix, form } = fsRuleShape(rule);
   if (!visibleAt(options.views, prefix)) return;
   // A symlink holds no content of its own: what it leads to is held, or not, by its own path.
-  const { found } = await inspect(workspace, prefix);
+  const { found } = await inspect(workspace, prefix, rule);
+  // A subtree's directory not there yet is made and hidden, as a write rule's is: else a command could
+  // make it a symlink to a directory it reads, and what a person later puts in it would land there.
+  if (found === 'missing' && form === 'subtree' && options.makeDir && writableAt(options.views, prefix)) {
+    try {
+      await options.makeDir(prefix);
+      return add({ path: prefix, effect: 'hide', dir: true, rules: [rule], wider: null });
+    } catch (error) {
+      if (error instanceof AosError && error.code === 'EACCES') throw linkError(rule, prefix);
+      return; // A file on the way: nothing can be put below it.
+    }
+  }
   if (found === 'missing' || found === 'link') return;
   if (form === 'subtree' || form === 'path' || ruleMatches(rule, prefix)) return add({ path: prefix, effect: 'hide', dir: found === 'dir', rules: [rule], wider: null });
   if (found !== 'dir') return;
@@ -159,8 +178,9 @@ async function planRead(workspace: string, rule: FsRule, options: ProtectionOpti
     let entries;
     try {
       entries = await readdir(hostOf(workspace, dir), { withFileTypes: true });
-    } catch {
-      return; // Gone, or not readable by the kernel either.
+    } catch (error) {
+      absent(error, rule, dir);
+      return; // Gone since.
     }
     for (const entry of entries) {
       seen += 1;

@@ -4,7 +4,7 @@ import { buildBwrapOptions, buildLimitedCommand, FD } from './bwrap-args.js';
 import { checkRequest } from './check-request.js';
 import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';
 import { findBwrap } from './find-bwrap.js';
-import { detectHostLayout } from './host-layout.js';
+import { detectHostLayout, type HostLayout } from './host-layout.js';
 import { GUARD_OWN_PIDS, guardedLaunch } from './launch-guard.js';
 import { createSandboxCgroup } from './sandbox-cgroup.js';
 import { renderSandboxEtcFiles } from './sandbox-etc.js';
@@ -13,6 +13,8 @@ import type { ExecRequest, ExecResult } from './types.js';
 import { mountArgs, planMounts, resolveMounts } from './scoped-mounts.js';
 import { hiddenCwd, makeDirOutsideRules, ruleMounts, workspaceView } from './rule-mounts.js';
 import { ruleNote } from './rule-note.js';
+import type { Protection } from './rule-protections.js';
+import { BindSources } from './bind-sources.js';
 import { workingDirectory } from './working-dir.js';
 import { gateCommand, prepareGate, type PreparedGate } from './gate/gate-run.js';
 
@@ -45,24 +47,42 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   }
   if (req.signal?.aborted) throw interrupted();
 
-  const { limits } = req;
-  const etc = renderSandboxEtcFiles(layout.shell);
   const gate: PreparedGate | null = await prepareGate(req, layout);
   // A secret run sees what it may read, read-only: it leaves nothing of the secret behind.
   const grants = req.grants && req.secret ? { read: [...req.grants.read, ...req.grants.write], write: [] } : req.grants;
   const makeDir = makeDirOutsideRules(req.makeDir, req.fsRules);
   const resolved = grants ? await resolveMounts(req.workspace, planMounts(grants), makeDir) : null;
-  const mounts = resolved ? mountArgs(resolved) : undefined;
   const chdir = await workingDirectory(req.workspace, req.cwd ?? '/', grants, makeDir);
   // The policy's fs rules, held by what the sandbox mounts over the views above.
   const views = (resolved ?? [{ path: '/', writable: !req.secret }]).map((m) => workspaceView(req.workspace, m));
   const rules = await ruleMounts(req.workspace, views, req.fsRules, req.makeDir);
   const hidden = hiddenCwd(rules.protections, req.cwd ?? '/');
   if (hidden) throw new AosError('EACCES', `EXEC_CMD: your working directory ${req.cwd ?? '/'} is hidden from commands by the policy rule ${hidden.rules.map((r) => r.text).join(', ')}`);
+  // Workspace paths are bound by descriptor, opened last (bind-sources.ts); closed here once the run is over.
+  const sources = new BindSources(req.workspace);
+  try {
+    const tools = { bwrap, layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare }, gate, chdir, protections: rules.protections };
+    return await runIn(req, sources, resolved ? mountArgs(resolved, sources) : undefined, rules.args(sources), tools);
+  } finally {
+    sources.close();
+  }
+}
+
+interface Prepared {
+  bwrap: string;
+  layout: HostLayout & { prlimit: string; unshare: string };
+  gate: PreparedGate | null;
+  chdir: string | null;
+  protections: Protection[];
+}
+
+async function runIn(req: ExecRequest, sources: BindSources, mounts: string[] | undefined, overlays: string[], { bwrap, layout, gate, chdir, protections }: Prepared): Promise<ExecResult> {
+  const { limits } = req;
+  const etc = renderSandboxEtcFiles(layout.shell);
   const options = buildBwrapOptions(req.workspace, limits, layout, {
     ...(chdir === null ? {} : { chdir }),
     ...(mounts ? { workspaceMounts: mounts } : {}),
-    ...(rules.args.length ? { overlays: rules.args } : {}),
+    ...(overlays.length ? { overlays } : {}),
     ...(gate ? { gate: gate.binary, ...(req.secret ? { readOnlyWorkspace: true, home: '/tmp' } : {}) } : {}),
   });
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
@@ -90,10 +110,11 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
       maxOutputBytes: limits.maxOutputBytes,
       ...(req.signal ? { signal: req.signal } : {}),
       ...(gate ? { control: gate.serve } : {}),
+      sources,
     });
     const result = toResult(outcome, Math.round(performance.now() - started));
     const refused = gate?.refused() ?? [];
-    const note = ruleNote(result, rules.protections, req.cwd ?? '/');
+    const note = ruleNote(result, protections, req.cwd ?? '/');
     return { ...result, ...(refused.length ? { refused } : {}), ...(note ? { note } : {}) };
   } finally {
     await cgroup?.remove();

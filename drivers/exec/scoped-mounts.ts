@@ -7,6 +7,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
+import type { BindSources } from './bind-sources.js';
 
 export interface ExecMount {
   /** Inside the workspace, `/` for all of it. */
@@ -78,9 +79,13 @@ export async function resolveMounts(workspace: string, mounts: readonly ExecMoun
   return out;
 }
 
-/** bwrap options that build /workspace from the mounts (an empty read-only directory where nothing is granted). */
-export function mountArgs(mounts: ReadonlyArray<ExecMount & { host: string }>): string[] {
+/**
+ * bwrap options that build /workspace from the mounts (an empty read-only directory where nothing
+ * is granted), each bound by descriptor (bind-sources.ts): a granted directory swapped for a
+ * symlink after the check above cannot bring another directory in.
+ */
+export function mountArgs(mounts: ReadonlyArray<ExecMount & { host: string }>, sources: BindSources): string[] {
   const args = mounts.some((m) => m.path === '/') ? [] : ['--dir', '/workspace'];
-  for (const m of mounts) args.push(m.writable ? '--bind' : '--ro-bind', m.host, m.path === '/' ? '/workspace' : `/workspace${m.path}`);
+  for (const m of mounts) args.push(...sources.bind(m.host, m.path === '/' ? '/workspace' : `/workspace${m.path}`, m.writable));
   return args;
 }

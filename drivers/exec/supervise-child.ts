@@ -10,6 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { AosError } from '../../sys/errno.js';
 import { createOutputSink, isFlooding } from './output-cap.js';
+import { type BindSources, sourceSlots } from './bind-sources.js';
 
 export interface SuperviseOptions {
   file: string;
@@ -21,6 +22,8 @@ export interface SuperviseOptions {
   signal?: AbortSignal;
   /** A duplex socket on the fd after the lifeline (the exec gate's), and the wall clock it may stop while a person decides. */
   control?: (socket: Socket, clock: WallClock) => void;
+  /** Workspace paths bwrap binds by descriptor, at child fds from FIRST_SOURCE_FD on (bind-sources.ts). */
+  sources?: BindSources;
 }
 
 export interface WallClock {
@@ -89,11 +92,12 @@ function pausableTimer(ms: number, fire: () => void): WallClock & { clear(): voi
 export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome> {
   const { inputs, maxOutputBytes } = options;
   const statusFd = 3 + inputs.length;
+  const fixed = ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe', ...(options.control ? (['pipe'] as const) : [])] as const;
   const child = spawn(options.file, options.args, {
     detached: true,
     cwd: '/',
     env: CHILD_ENV,
-    stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe', ...(options.control ? (['pipe'] as const) : [])],
+    stdio: [...fixed, ...sourceSlots(fixed.length, options.sources)],
   });
   const lifeline = child.stdio[lifelineFd(inputs.length)] as Socket;
   lifeline.on('error', () => undefined);

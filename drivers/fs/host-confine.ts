@@ -58,6 +58,8 @@ export interface ConfineContext {
   readonly procFd: boolean;
   readonly virtualPath: string;
   readonly operation: FsOperation;
+  /** Asked before a walk makes a missing directory, with the host path it would really have: throws to refuse. */
+  readonly mayMake?: (hostPath: string) => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function resolveDirInside(ctx: ConfineContext, names: readonly stri
   for (const name of names) {
     const candidate = path.join(current, name);
     try {
+      if (create && !fs.existsSync(candidate)) ctx.mayMake?.(candidate);
       if (create) await mkdirIfMissing(candidate);
       current = await fsp.realpath(candidate);
     } catch (error) {
@@ -110,7 +113,7 @@ export async function walkPinned(ctx: ConfineContext, names: readonly string[], 
   try {
     for (const name of names) {
       const candidate = path.join(procFdPath(fd), name);
-      const next = create ? await openOrMakeDirectory(ctx, candidate) : openDirectory(ctx, candidate);
+      const next = create ? await openOrMakeDirectory(ctx, candidate, path.join(realPath, name)) : openDirectory(ctx, candidate);
       fs.closeSync(fd);
       fd = next;
       realPath = realPathInside(ctx, fd);
@@ -134,13 +137,14 @@ export function realPathInside(ctx: ConfineContext, fd: number): string {
   return real;
 }
 
-// Made only when missing: an mkdir that finds the name still locks the parent on the host.
-async function openOrMakeDirectory(ctx: ConfineContext, hostPath: string): Promise<number> {
+// Made only when missing: an mkdir that finds the name still locks the parent on the host. `real`: where it would really be.
+async function openOrMakeDirectory(ctx: ConfineContext, hostPath: string, real: string): Promise<number> {
   try {
     return fs.openSync(hostPath, DIR_FLAGS);
   } catch (error) {
     if (nodeCode(error) !== 'ENOENT') throw toFsError(error, ctx.virtualPath, ctx.operation);
   }
+  ctx.mayMake?.(real);
   try {
     await mkdirIfMissing(hostPath);
   } catch (error) {

@@ -40,6 +40,15 @@ export async function dirInside(ctx: WalkContext, names: readonly string[], crea
   return { base: procFdPath(held.fd), realPath: held.realPath, close: () => pinned.release(held) };
 }
 
+/**
+ * The walk's context for a call that makes missing directories: each is asked of where it really
+ * is before it is made, so a symlink on the way into a protected path (`ln -s ../src lnk`, then
+ * FS_WRITE /lnk/new/x) makes nothing there, as the file itself is refused there.
+ */
+export function askingMakes<C extends WalkContext>(ctx: C, authorize: Authorize | undefined): C {
+  return authorize ? { ...ctx, mayMake: (hostPath: string) => authorizeReal(ctx, { realPath: hostPath }, undefined, authorize) } : ctx;
+}
+
 /** Open `last` in the directory `names` leads to, looked up through that directory's pinned descriptor. */
 export async function openBelow(
   ctx: WalkContext,
@@ -49,7 +58,7 @@ export async function openBelow(
   create: boolean,
   authorize: Authorize | undefined,
 ): Promise<{ fd: number; hostPath: string }> {
-  const dir = await dirInside(ctx, names, create);
+  const dir = await dirInside(create ? askingMakes(ctx, authorize) : ctx, names, create);
   try {
     authorizeReal(ctx, dir, last, authorize);
     const hostPath = path.join(dir.base, last);

@@ -11,7 +11,7 @@ import { encodeChunk, readChunk, writeAll } from './file-io.js';
 import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
 import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
 import { listEntries } from './list-entries.js';
-import { type Authorize, authorizeReal, dirInside, openBelow, openListed, type WalkContext } from './open-inside.js';
+import { askingMakes, type Authorize, authorizeReal, dirInside, openBelow, openListed, type WalkContext } from './open-inside.js';
 import { PinnedDirs } from './pinned-dirs.js';
 import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
 import { replaceableMode, writeAside } from './write-aside.js';
@@ -157,7 +157,7 @@ export class WorkspaceFs {
   private async replace(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
     const ctx = this.context(virtualPath, 'write');
     const { names, last } = dirAndName(virtualPath);
-    const dir = await dirInside(ctx, names, true);
+    const dir = await dirInside(askingMakes(ctx, authorize), names, true);
     try {
       authorizeReal(ctx, dir, last, authorize);
       const target = path.join(dir.base, last);
@@ -217,8 +217,18 @@ export class WorkspaceFs {
    */
   async makeDir(inputPath: string): Promise<void> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
-    const dir = await dirInside(this.context(virtualPath, 'write'), splitVirtualPath(virtualPath), true);
-    dir.close();
+    const named = virtualPath === '/' ? this.root : path.join(this.root, virtualPath);
+    const ctx = this.context(virtualPath, 'write');
+    // Each directory made, and the one reached, must be on the path named: nothing made where a link leads.
+    const onPath = (host: string): void => {
+      if (host !== named && !named.startsWith(`${host}/`)) throw new AosError('EACCES', `${virtualPath} passes through a symbolic link: not made`);
+    };
+    const dir = await dirInside({ ...ctx, mayMake: onPath }, splitVirtualPath(virtualPath), true);
+    try {
+      onPath(dir.realPath);
+    } finally {
+      dir.close();
+    }
   }
 
   /** Close the directories kept open between calls (those in use close when their call ends). */

@@ -2,6 +2,7 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { SandboxTransport } from './sandbox-transport.js';
+import type { Overlays } from './sandbox-launch.js';
 import type { McpLimits, McpServerConfig } from './types.js';
 
 export interface OpenedTransport {
@@ -13,7 +14,7 @@ export interface OpenedTransport {
 }
 
 /** `overlays`: a stdio server's mounts for the policy's fs rules (sandbox-rules.ts). */
-export function openTransport(config: McpServerConfig, workspace: string, limits: McpLimits, overlays: readonly string[] = []): OpenedTransport {
+export function openTransport(config: McpServerConfig, workspace: string, limits: McpLimits, overlays: Overlays = () => []): OpenedTransport {
   if (config.kind === 'http') {
     const transport = new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: { ...config.headers } } });
     return { transport, stderrTail: () => '', pid: () => undefined };

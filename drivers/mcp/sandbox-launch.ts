@@ -10,7 +10,9 @@ import type { Readable, Writable } from 'node:stream';
 import { AosError } from '../../sys/errno.js';
 import { buildBwrapOptions, buildLimitedCommand, FD } from '../exec/bwrap-args.js';
 import { findBwrap } from '../exec/find-bwrap.js';
-import { detectHostLayout } from '../exec/host-layout.js';
+import { BindSources, sourceSlots } from '../exec/bind-sources.js';
+import { isInsideRoot } from '../fs/host-confine.js';
+import { detectHostLayout, type HostLayout } from '../exec/host-layout.js';
 import { GUARD_OWN_PIDS, guardedLaunch } from '../exec/launch-guard.js';
 import { createSandboxCgroup, type SandboxCgroup } from '../exec/sandbox-cgroup.js';
 import { renderSandboxEtcFiles } from '../exec/sandbox-etc.js';
@@ -39,20 +41,30 @@ function execLimits(limits: McpLimits): ExecLimits {
   };
 }
 
+/** The policy's fs rules' bwrap options over what a server sees of the workspace (sandbox-rules.ts), workspace paths bound through `sources`. */
+export type Overlays = (sources: BindSources) => string[];
+
 /** `overlays`: the policy's fs rules over what it sees of the workspace (sandbox-rules.ts), applied after every other mount. */
-export async function launchSandboxedServer(config: StdioServerConfig, workspace: string, limits: McpLimits, overlays: readonly string[] = []): Promise<SandboxedServer> {
+export async function launchSandboxedServer(config: StdioServerConfig, workspace: string, limits: McpLimits, overlays: Overlays = () => []): Promise<SandboxedServer> {
   const bwrap = await findBwrap();
   if (!bwrap) throw new AosError('ENOSYS', 'MCP stdio servers run in bubblewrap (bwrap), which is not installed: run `apt-get install -y bubblewrap`');
   const layout = await detectHostLayout();
   if (!layout.prlimit || !layout.unshare) throw new AosError('ENOSYS', 'MCP stdio servers need prlimit and unshare: run `apt-get install -y util-linux`');
   const sandbox = execLimits(limits);
-  const options = buildBwrapOptions(config.workspace ? workspace : null, sandbox, layout, {
-    readPaths: await withRealPaths(config.read),
-    writePaths: await withRealPaths(config.write),
-    network: config.network,
-    env: config.env,
-    ...(overlays.length ? { overlays } : {}),
-  });
+  // Workspace paths are bound by descriptor (bind-sources.ts); this process's copies are closed once the child has its own.
+  const sources = new BindSources(workspace);
+  try {
+    // The declared paths first, then the fs rules' overlays over them.
+    const binds = [...(await declaredBinds(config, workspace, sources)), ...overlays(sources)];
+    const options = buildBwrapOptions(config.workspace ? workspace : null, sandbox, layout, { network: config.network, env: config.env, ...(binds.length ? { overlays: binds } : {}) });
+    return await spawnServer(config, limits, { bwrap, layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare }, options, sources });
+  } finally {
+    sources.close();
+  }
+}
+
+async function spawnServer(config: StdioServerConfig, limits: McpLimits, { bwrap, layout, options, sources }: { bwrap: string; layout: HostLayout & { prlimit: string; unshare: string }; options: string[]; sources: BindSources }): Promise<SandboxedServer> {
+  const sandbox = execLimits(limits);
   const command = [bwrap, '--args', String(FD.args), '--', ...buildLimitedCommand([config.command, ...config.args], sandbox, layout.prlimit)];
   const etc = renderSandboxEtcFiles(layout.shell);
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
@@ -65,30 +77,38 @@ export async function launchSandboxedServer(config: StdioServerConfig, workspace
     keepStdin: true,
   });
   // stdin, stdout, stderr, the inputs, bwrap's status fd (drained, unused), the lifeline (never written).
+  const fixed = ['pipe', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe'] as const;
   const child = spawn(launch.file, launch.args, {
     detached: true,
     cwd: '/',
     env: CHILD_ENV,
-    stdio: ['pipe', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe'],
+    stdio: [...fixed, ...sourceSlots(fixed.length, sources)],
   });
   feedInputs(child, inputs);
   return { child, kill: () => killSandbox(child, cgroup) };
 }
 
 /**
- * Each path, and where it really is when a symlink leads elsewhere (a linked node_modules): node
- * resolves its modules by real path, which must be in the sandbox too. Missing paths fail the start.
+ * The declared host paths' binds: each at its own path and, when a symlink leads elsewhere (a
+ * linked node_modules), at its real path too (node resolves its modules by real path), always from
+ * the real path resolved here. One in the workspace, or led into it, is bound by descriptor
+ * (bind-sources.ts): a command may swap it for a symlink out of the workspace. One in the workspace
+ * that a symlink leads through is refused: a command could have made it. Missing paths fail the start.
  */
-async function withRealPaths(paths: readonly string[]): Promise<string[]> {
-  const all: string[] = [];
-  for (const p of paths) {
-    const real = await realpath(p).catch((error: NodeJS.ErrnoException) => {
-      throw new AosError('EIO', `the MCP server's declared path ${p} cannot be used: ${error.code ?? error.message}`);
-    });
-    all.push(p);
-    if (real !== p) all.push(real);
+async function declaredBinds(config: StdioServerConfig, workspace: string, sources: BindSources): Promise<string[]> {
+  const args: string[] = [];
+  for (const [paths, writable] of [[config.read, false], [config.write, true]] as const) {
+    for (const p of paths) {
+      const real = await realpath(p).catch((error: NodeJS.ErrnoException) => {
+        throw new AosError('EIO', `the MCP server's declared path ${p} cannot be used: ${error.code ?? error.message}`);
+      });
+      if (real !== p && isInsideRoot(workspace, p)) {
+        throw new AosError('EACCES', `the MCP server's declared path ${p} lies in the workspace and leads through a symbolic link (to ${real}): the server does not start until it is a plain directory again`);
+      }
+      for (const at of new Set([p, real])) args.push(...sources.bind(real, at, writable));
+    }
   }
-  return [...new Set(all)];
+  return args;
 }
 
 function feedInputs(child: ChildProcess, inputs: string[]): void {

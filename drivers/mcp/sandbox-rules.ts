@@ -41,9 +41,8 @@ async function serverViews(config: StdioServerConfig, workspace: string): Promis
 }
 
 /** The overlays for a server's next start (no views, no rules: none). */
-export async function serverRuleMounts(config: StdioServerConfig, workspace: string, rules: ServerRules | undefined): Promise<RuleMounts & { key: string }> {
+export async function serverRuleMounts(config: StdioServerConfig, workspace: string, rules: ServerRules | undefined): Promise<RuleMounts> {
   const current = rules?.fsRules() ?? [];
-  if (!current.some((r) => r.kind === 'fs.read' || r.kind === 'fs.write')) return { args: [], protections: [], key: '' };
-  const mounts = await ruleMounts(workspace, await serverViews(config, workspace), current, rules?.makeDir ? (p) => rules.makeDir?.(p) ?? Promise.resolve() : undefined);
-  return { ...mounts, key: mounts.args.join('\0') };
+  if (!current.some((r) => r.kind === 'fs.read' || r.kind === 'fs.write')) return { args: () => [], protections: [], key: '' };
+  return ruleMounts(workspace, await serverViews(config, workspace), current, rules?.makeDir ? (p) => rules.makeDir?.(p) ?? Promise.resolve() : undefined);
 }

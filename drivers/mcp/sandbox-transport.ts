@@ -8,7 +8,7 @@ import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { AosError } from '../../sys/errno.js';
-import { launchSandboxedServer, type SandboxedServer } from './sandbox-launch.js';
+import { launchSandboxedServer, type Overlays, type SandboxedServer } from './sandbox-launch.js';
 import type { McpLimits, StdioServerConfig } from './types.js';
 
 export class SandboxTransport implements Transport {
@@ -25,7 +25,7 @@ export class SandboxTransport implements Transport {
     private readonly config: StdioServerConfig,
     private readonly workspace: string,
     private readonly limits: McpLimits,
-    private readonly overlays: readonly string[] = [],
+    private readonly overlays: Overlays = () => [],
   ) {}
 
   /** The last bytes the server wrote on stderr: what it said before dying. */

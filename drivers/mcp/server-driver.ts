@@ -10,6 +10,7 @@ import { died, toCallError } from './call-errors.js';
 import { openTransport, type OpenedTransport } from './open-transport.js';
 import { serverRuleMounts, type ServerRules } from './sandbox-rules.js';
 import type { McpLimits, McpServerConfig, McpTool } from './types.js';
+import type { BindSources } from '../exec/bind-sources.js';
 
 export interface ServerDriverOptions {
   workspace: string;
@@ -32,7 +33,8 @@ interface Running {
 }
 
 interface Planned {
-  args: string[];
+  /** The overlays' bwrap options, workspace paths bound through the launch's sources (bind-sources.ts). */
+  args: (sources: BindSources) => string[];
   key: string;
 }
 
@@ -141,7 +143,7 @@ export class ServerDriver {
 
   /** The mounts the policy's fs rules ask of a stdio server's sandbox now (none for a server reached over HTTP). */
   private async planRules(): Promise<Planned> {
-    if (this.config.kind !== 'stdio') return { args: [], key: '' };
+    if (this.config.kind !== 'stdio') return { args: () => [], key: '' };
     return serverRuleMounts(this.config, this.options.workspace, this.options.rules).catch((error: unknown) => {
       throw new AosError('EACCES', `MCP server "${this.name}" was not started: ${error instanceof Error ? error.message : String(error)}`);
     });

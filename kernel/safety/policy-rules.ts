@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
-import { channelRegex, compileGlob } from '../../sys/capabilities.js';
+import { channelRegex, compileGlob, compilePathRule } from '../../sys/capabilities.js';
 import type { ExecPattern } from './exec-pattern.js';
 import { type CheckContext, checkRule } from './rule-check.js';
 import { secretNameRefusal, secretProgramRefusal } from './secret-programs.js';
@@ -142,7 +142,9 @@ function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, fil
   if (read.refuse.length > 0) return read.refuse.map((why) => `${at}: ${why}`);
   for (const note of read.notes) notes.push(`rule ${text}${line === null ? '' : ` (line ${line})`}: ${note}`);
   const pattern = written === null ? null : read.pattern;
-  const regex = pattern === null || kind === 'exec' ? null : kind === 'channel' ? channelRegex(pattern, 'rule') : compileGlob(pattern, kind === 'thread' ? '/:' : '/');
+  // A path rule holds on real paths as the sandbox holds it (compilePathRule); other kinds compare names.
+  const path = kind === 'fs.read' || kind === 'fs.write';
+  const regex = pattern === null || kind === 'exec' ? null : kind === 'channel' ? channelRegex(pattern, 'rule') : path ? compilePathRule(pattern) : compileGlob(pattern, kind === 'thread' ? '/:' : '/');
   const rule: PolicyRule = { verdict, kind, pattern, text, line, regex, ...(read.exec ? { exec: read.exec } : {}) };
   const broad = tooBroad(rule);
   if (broad) return [`${at} is too broad to be meant: ${broad}`];

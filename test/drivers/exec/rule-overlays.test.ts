@@ -36,7 +36,7 @@ describe('a rule pattern\'s shape', () => {
   it('says what a rule does to commands, and warns of a wildcard write rule only', () => {
     expect(fsRuleExecEffect(rule('deny: fs.write:/src/**'))).toContain('/src is read-only to commands');
     expect(fsRuleExecEffect(rule('ask: fs.read:/private/**'))).toContain('/private is hidden from commands');
-    expect(fsRuleExecWarning(rule('deny: fs.write:/**/*.pem'))).toContain('all of the whole workspace read-only, more than the rule names');
+    expect(fsRuleExecWarning(rule('deny: fs.write:/**/*.pem'))).toContain('see the whole workspace read-only, more than the rule names');
     expect(fsRuleExecWarning(rule('deny: fs.write:/src/*.js'))).toContain('cannot add, remove or rename a name directly in /src');
     expect(fsRuleExecWarning(rule('deny: fs.write:/src/**'))).toBeNull();
     expect(fsRuleExecEffect({ ...rule('deny: fs.write:/src/**'), verdict: 'allow' })).toBeNull();
