@@ -24,7 +24,14 @@ function json(value: unknown): string {
 /** `HTTP 503, retry 2/6 in 4.1 s` */
 export function describeRetry(event: Extract<KernelEvent, { type: 'retry' }>): string {
   const what = event.status ? `HTTP ${event.status}` : event.kind.replace(/_/g, ' ');
-  return `${what}, retry ${event.attempt}/${event.max} in ${(event.delay_ms / 1000).toFixed(1)} s`;
+  const where = event.endpoint === undefined ? '' : ` from ${escapeControl(event.endpoint)}`;
+  return `${what}${where}, retry ${event.attempt}/${event.max} in ${(event.delay_ms / 1000).toFixed(1)} s`;
+}
+
+/** `system prompt (12319 chars), 5 messages`: what a turn's request held beyond its prompt. */
+function describeRequest(event: Extract<KernelEvent, { type: 'request' }>): string {
+  const parts = [...(event.system === undefined ? [] : [`system prompt (${event.system.length} chars)`]), ...(event.messages === undefined ? [] : [`${event.messages.length} messages`])];
+  return parts.join(', ');
 }
 
 /** `[unit nightly] started 14: every 30m, due 09:00:00Z (catch-up)` */
@@ -94,6 +101,8 @@ export class EventRenderer {
         return describeTrigger(event, paint);
       case 'budget':
         return `${event.pid ? who : paint('dim', '[kernel]')} ${paint(event.state === 'exhausted' || event.state === 'paused' ? 'red' : event.state === 'warning' ? 'yellow' : 'cyan', `budget ${event.budget} ${event.state}`)} ${describeBudgetEvent(event)}`;
+      case 'request':
+        return verbose ? `${who} ${paint('dim', `request turn ${event.turn}: ${describeRequest(event)}`)}` : null;
       case 'route':
         return `${who} ${paint('dim', `turn ${event.turn} on`)} ${paint('cyan', shortModel(event.model))} ${paint('dim', `(rung ${event.rung}: ${event.reason})`)}`;
       case 'thread':

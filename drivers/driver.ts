@@ -2,6 +2,7 @@
  * What a driver is: opened once per kernel (in table order), scoped per process, closed at the
  * end. drivers/index.ts lists them; adding a driver is one folder plus one table line.
  */
+import type { LaneLimits } from '../sys/model-limits.js';
 import type { FsRule } from './fs-rules.js';
 import type { WorkspaceFs } from './fs/workspace-fs.js';
 import type { MemoryOptions } from './memory/open-memory.js';
@@ -15,8 +16,8 @@ export interface DriverConfig {
   allowPrivate(ip: string, port: number): boolean;
   /** Chroma data dir or URL, with the kernel's defaults; memory is unavailable (EIO) when absent. */
   memory?: MemoryOptions;
-  /** One model call's time limit (the registry's default when absent). */
-  modelTimeoutMs?: number;
+  /** AOS_LIMITS: each model provider's limits, its deadlines among them (param's defaults where absent). */
+  modelLimits?: Readonly<Record<string, LaneLimits>>;
   /** The policy's MCP servers with their secrets filled in, and which tool names would read as syscalls. */
   mcp?: { servers: Readonly<Record<string, McpServerConfig>>; shadows(toolName: string): string | null };
   /**

@@ -21,7 +21,7 @@ const llmDriver = defineDriver({
   summary: 'model providers by `provider:model` name, loaded on first use; replay tapes read through the workspace',
   open: (config, before) => {
     const tapes = new TapeReader(workspaceOf(before, 'llm'), param.replayMaxTapeBytes);
-    return { tapes, registry: new ModelRegistry({ modelTimeoutMs: config.modelTimeoutMs, readTape: (file) => tapes.read(file) }) };
+    return { tapes, registry: new ModelRegistry({ limits: config.modelLimits, readTape: (file) => tapes.read(file) }) };
   },
   scope: (host) => host.registry,
 });

@@ -21,7 +21,7 @@ export function openKernelDrivers(options: KernelOptions, fsRules: () => readonl
     workspace: options.workspace,
     allowPrivate: (ip, port) => opensPrivateAddress(netAllowPrivate, ip, port),
     memory: options.memory,
-    modelTimeoutMs: options.modelTimeoutMs,
+    modelLimits: options.modelLimits,
     ...(servers ? { mcp: { servers, shadows: shadowedSyscall } } : {}),
     fsRules,
     log: (level, message) => options.log?.(level, message),

@@ -22,12 +22,10 @@ export interface KernelOptions {
   workspace: string;
   /** Capabilities of a root process (from the policy). */
   rootCapabilities: readonly string[];
-  /** Per-provider / per-model concurrency and rate limits (AOS_LIMITS); concurrency adapts where none is given. */
+  /** Per-provider / per-model concurrency, rate limits and deadlines (AOS_LIMITS); concurrency adapts where none is given. */
   modelLimits?: Record<string, LaneLimits>;
   /** Retry policy of the model pool (defaults in param.ts). */
   modelRetry?: { maxRetries?: number; backoffBaseMs?: number; backoffMaxMs?: number };
-  /** One model call's time limit (default 120 s). */
-  modelTimeoutMs?: number;
   /** Base for relative model paths (replay tapes). */
   cwd?: string;
   /** The model of a root process spawned without one (the daemon's AOS_MODEL, else the policy's default_model). */

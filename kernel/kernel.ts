@@ -136,7 +136,7 @@ export class Kernel implements SpawnCore {
         store,
         events: this.events,
         audit: (input) => this.safety.audit.record(input),
-        rootName: (proc) => this.table.pcb(proc.tree)?.name ?? proc.pcb.name,
+        lineage: (proc) => this.table.lineage(proc),
         wake: (proc) => proc.wake('ready'),
       },
       options.clock ?? realClock,

@@ -38,6 +38,13 @@ export type KernelEvent = EventBase &
         model?: string;
         text: string;
       }
+    /**
+     * What the turn's request held that `prompt` and `model` do not say (kernel/loop/sent-record.ts),
+     * just before its `model` event: the system prompt when it is new for the process, and every
+     * message when the list is not the last request's grown by its reply and this prompt (a
+     * compaction, a cut, a fork's or a restart's first turn). `aos record` keeps both.
+     */
+    | { type: 'request'; turn: number; system?: string; messages?: Array<{ role: 'user' | 'model'; text: string }> }
     /** A laddered process's rung for a turn, and why (kernel/sched/ladder.ts). */
     | { type: 'route'; turn: number; rung: number; model: string; reason: string }
     /**
@@ -69,8 +76,8 @@ export type KernelEvent = EventBase &
       }
     | { type: 'message'; from_pid: number; to_pid: number; channel: 'msg' | 'stdin' | 'stdout' | 'webhook'; content: string }
     | { type: 'error'; message: string }
-    /** The model call failed and the pool retries it after `delay_ms` (a 429 waits out the provider's Retry-After). */
-    | { type: 'retry'; turn: number; attempt: number; max: number; delay_ms: number; kind: string; status?: number; message: string }
+    /** The model call failed and the pool retries it after `delay_ms` (a 429 waits out the provider's Retry-After); `endpoint`: where it went. */
+    | { type: 'retry'; turn: number; attempt: number; max: number; delay_ms: number; kind: string; status?: number; endpoint?: string; message: string }
     | {
         type: 'approval';
         id: string;

@@ -23,7 +23,7 @@ export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
 /** Every kind of event, complete by the type checker: a kind added to KernelEvent and not here fails the build (a client would refuse it). */
-const EVENT_KINDS: Record<KernelEventType, true> = { state: true, prompt: true, model: true, syscall: true, result: true, message: true, error: true, retry: true, approval: true, trigger: true, route: true, budget: true, thread: true };
+const EVENT_KINDS: Record<KernelEventType, true> = { state: true, prompt: true, model: true, request: true, syscall: true, result: true, message: true, error: true, retry: true, approval: true, trigger: true, route: true, budget: true, thread: true };
 const EVENT_TYPES = Object.keys(EVENT_KINDS) as readonly KernelEventType[];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */

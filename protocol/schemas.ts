@@ -54,12 +54,21 @@ export const kernelEventSchema = z
         tokens: z.number().int().optional(),
       })
       .describe('a context thread: an entry appended, its rolling summary brought up to date, created or removed'),
+    z
+      .object({
+        ...base,
+        type: z.literal('request'),
+        turn: z.number().int(),
+        system: z.string().optional().describe('the system prompt, when it is new for the process'),
+        messages: z.array(z.object({ role: z.enum(['user', 'model']), text: z.string() })).optional().describe("every message, when they are not the last request's with its reply and this turn's prompt"),
+      })
+      .describe("what a turn's request held that its prompt and model events do not say, before its model event"),
     z.object({ ...base, type: z.literal('route'), turn: z.number().int(), rung: z.number().int().describe('0: the cheapest'), model: z.string(), reason: z.string() }).describe("a model ladder's rung for a turn, and why"),
     z.object({ ...base, type: z.literal('syscall'), turn: z.number().int(), seq: z.number().int(), name: z.string(), args: z.record(z.string(), z.unknown()) }),
     z.object({ ...base, type: z.literal('result'), turn: z.number().int(), seq: z.number().int(), name: z.string(), ok: z.boolean(), errno: z.string().optional(), message: z.string().optional(), value: z.unknown().optional() }),
     z.object({ ...base, type: z.literal('message'), from_pid: z.number().int(), to_pid: z.number().int(), channel: z.enum(['msg', 'stdin', 'stdout', 'webhook']), content: z.string() }),
     z.object({ ...base, type: z.literal('error'), message: z.string() }),
-    z.object({ ...base, type: z.literal('retry'), turn: z.number().int(), attempt: z.number().int(), max: z.number().int(), delay_ms: z.number(), kind: z.string(), status: z.number().int().optional(), message: z.string() }),
+    z.object({ ...base, type: z.literal('retry'), turn: z.number().int(), attempt: z.number().int(), max: z.number().int(), delay_ms: z.number(), kind: z.string(), status: z.number().int().optional(), endpoint: z.string().optional(), message: z.string() }),
     z.object({
       ...base,
       type: z.literal('approval'),

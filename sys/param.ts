@@ -3,9 +3,11 @@ import { costParam } from './param-cost.js';
 import { threadParam } from './param-threads.js';
 import { channelParam } from './param-channels.js';
 import { clusterParam } from './param-cluster.js';
+import { packageParam } from './param-packages.js';
+import { modelParam } from './param-models.js';
 
 export const param = {
-  ...{ ...costParam, ...threadParam, ...channelParam, ...clusterParam },
+  ...{ ...costParam, ...threadParam, ...channelParam, ...clusterParam, ...modelParam, ...packageParam },
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /**
@@ -29,8 +31,6 @@ export const param = {
   /** Rate budgets burst at most this many seconds' worth at once (then they pace evenly). */
   rpmBurstSeconds: 1,
   tpmBurstSeconds: 10,
-  /** One model call's time limit. */
-  modelTimeoutMs: 120_000,
   /** Model calls: retries on 429/5xx/timeouts, with jittered exponential backoff. */
   modelMaxRetries: 6,
   modelBackoffBaseMs: 500,
@@ -105,8 +105,8 @@ export const param = {
   netConnectTimeoutMs: 10_000,
   netTotalTimeoutMs: 30_000,
   netMaxRedirects: 5,
-  /** Units (kernel/units): runs started a minute, per unit and in all, past which firings are skipped (and counted); units a kernel holds; a package's files, their bytes in all, one file's bytes (aos unit install). */
-  ...{ unitMaxRunsPerMinute: 30, unitsMaxRunsPerMinute: 120, maxUnits: 256, unitPackageMaxFiles: 1_000, unitPackageMaxBytes: 32 * 1024 * 1024, unitPackageMaxFileBytes: 8 * 1024 * 1024 },
+  /** Units (kernel/units): runs started a minute, per unit and in all, past which firings are skipped (and counted); runs in one trigger chain, each started by what the one before did (chains.ts), past which the next is refused; units a kernel holds (a package's limits: param-packages.ts). */
+  ...{ unitMaxRunsPerMinute: 30, unitsMaxRunsPerMinute: 120, unitChainMaxRuns: 8, maxUnits: 256 },
   /** Webhook gateway (HTTP on 127.0.0.1): default port, request body cap, reply wait, limits. */
   webhookPort: 7077,
   webhookMaxBodyBytes: 1024 * 1024,

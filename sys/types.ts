@@ -46,8 +46,8 @@ export type WaitSpec =
    * Absent: asked before the call ran (the call gate), so a restart parks it on its request again.
    */
   | { kind: 'approval'; id: string; deadline: number; during?: 'run' }
-  /** Paused by a spent budget until its window rolls, a person raises it, or the recheck deadline. */
-  | { kind: 'budget'; budget: string; deadline: number };
+  /** Paused by a spent budget until its window rolls, a person raises it, or the recheck deadline; `settle`: until requests in flight leave it room. */
+  | { kind: 'budget'; budget: string; deadline: number; settle?: true };
 
 export interface Pcb {
   readonly pid: number;

@@ -68,6 +68,8 @@ export function summary(e) {
       return `turn ${e.turn} prompt: ${e.text.slice(0, 160)}`;
     case 'model':
       return `turn ${e.turn} reply: ${e.text.slice(0, 160)}`;
+    case 'request':
+      return `turn ${e.turn} request: ${[e.system === undefined ? '' : `system prompt (${e.system.length} chars)`, e.messages === undefined ? '' : `${e.messages.length} messages`].filter(Boolean).join(', ')}`;
     case 'syscall':
       // A call as it was made: JSON (strings quoted, hidden characters escaped), cut with a mark (web/show-text.js).
       return `${escapeControl(e.name)} ${cut(jsonVisible(JSON.stringify(e.args) ?? 'null'), 160)}`;

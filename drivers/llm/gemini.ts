@@ -7,11 +7,15 @@
  * Wire (verified against @google/genai 2.32): `POST {baseUrl}/v1beta/models/{model}:generateContent`,
  * the key in the `x-goog-api-key` header (never in the URL), body `{contents, systemInstruction,
  * generationConfig?}`. A per-request `httpOptions.fetch` wrapper keeps the raw Response so that
- * status, `Retry-After` and `x-ratelimit-*` headers survive the SDK's error conversion.
+ * status, `Retry-After` and `x-ratelimit-*` headers survive the SDK's error conversion, and tells
+ * the call's deadlines (deadline.ts) when the answer begins; node's own timeouts are lifted there.
  */
 import { ApiError, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { AosError } from '../../sys/errno.js';
-import { withDeadline } from './deadline.js';
+import { deadlinesOf, type ModelDeadlines } from '../../sys/model-limits.js';
+import { progressOf, withDeadline } from './deadline.js';
+import { shownEndpoint } from './deadline-errors.js';
+import { counted, fetchUnbounded, geminiProbe } from './gemini-fetch.js';
 import { gather } from './gemini-stream.js';
 import {
   blockedError,
@@ -22,6 +26,7 @@ import {
   redact,
 } from './provider-error.js';
 import { parseRateLimitHeaders } from './provider-headers.js';
+import { replyBound } from './reply-bound.js';
 import type { OpenContext } from './provider.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
 
@@ -43,7 +48,8 @@ export interface GeminiDriverOptions {
   apiKey?: string;
   /** Defaults to GEMINI_BASE_URL, else the SDK's default (generativelanguage.googleapis.com). */
   baseUrl?: string;
-  timeoutMs: number;
+  /** How long a call may take (AOS_LIMITS, sys/model-limits.ts); param's defaults when absent. */
+  deadlines?: ModelDeadlines;
   /** Defaults to process.env (read once, at creation). */
   env?: NodeJS.ProcessEnv;
 }
@@ -72,7 +78,7 @@ export function splitGeminiBaseUrl(raw: string): { baseUrl: string; apiVersion?:
 
 /** The provider table's entry point (provider.ts): the base URL comes from the table's endpoint. */
 export function open(model: string, context: OpenContext): ModelDriver {
-  return createGeminiDriver({ model, timeoutMs: context.timeoutMs, env: context.env, baseUrl: context.baseUrl ?? undefined });
+  return createGeminiDriver({ model, deadlines: context.deadlines, env: context.env, baseUrl: context.baseUrl ?? undefined });
 }
 
 export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
@@ -87,7 +93,6 @@ export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
       `${id} needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) to a Gemini API key from https://aistudio.google.com/apikey`,
     );
   }
-  if (!(options.timeoutMs > 0)) throw new AosError('EINVAL', `${id}: timeoutMs must be positive, got ${options.timeoutMs}`);
   const rawBase = nonEmpty(options.baseUrl) ?? nonEmpty(env.GEMINI_BASE_URL);
   const base = rawBase === undefined ? undefined : splitGeminiBaseUrl(rawBase);
   const ai = new GoogleGenAI({
@@ -97,13 +102,17 @@ export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
     ...(base?.apiVersion === undefined ? {} : { apiVersion: base.apiVersion }),
     ...(base === undefined ? {} : { httpOptions: { baseUrl: base.baseUrl } }),
   });
+  const server = base?.baseUrl ?? 'https://generativelanguage.googleapis.com';
+  const deadlines = options.deadlines ?? deadlinesOf({}, id);
+  const probe = geminiProbe(server, base?.apiVersion ?? 'v1beta', apiKey);
 
   const complete = (request: ModelRequest): Promise<ModelReply> =>
-    withDeadline({ model: id, signal: request.signal, timeoutMs: options.timeoutMs, secret: apiKey }, async (signal) => {
+    withDeadline({ model: id, endpoint: shownEndpoint(server), deadlines, probe, signal: request.signal, secret: apiKey }, async (signal) => {
       // The raw Response of this call (the SDK keeps only status and body text on failure).
       let raw: Response | undefined;
       const capture = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
-        raw = await fetch(input, init);
+        raw = await fetchUnbounded(input, init);
+        progressOf(signal)?.began();
         return raw;
       };
       const params = {
@@ -111,6 +120,8 @@ export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
         contents: request.messages.map((message) => ({ role: message.role, parts: [{ text: message.text }] })),
         config: {
           ...(request.system === '' ? {} : { systemInstruction: { parts: [{ text: request.system }] } }),
+          // The reply's bound, thinking included: without it the model's own maximum (65,536 for 2.5) applies.
+          maxOutputTokens: replyBound(request),
           abortSignal: signal,
           automaticContinuation: false,
           httpOptions: { fetch: capture },
@@ -122,7 +133,7 @@ export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
         response =
           onText === undefined
             ? await ai.models.generateContent(params)
-            : await gather(await ai.models.generateContentStream(params), onText);
+            : await gather(counted(await ai.models.generateContentStream(params), progressOf(signal)), onText);
       } catch (error) {
         if (signal.aborted) throw error; // withDeadline tells caller abort from timeout
         throw toProviderError(id, error, raw, apiKey);

@@ -6,10 +6,12 @@
  * workload), paid on the kernel's thread for every turn of every agent on a remote model.
  *
  * No redirects are followed (fetch followed them): a base URL that redirects is a misconfiguration
- * the caller reports with the address it names. undici's own header and body timeouts are off: the
- * driver's deadline (deadline.ts) is the one bound, whatever the model's timeout.
+ * the caller reports with the address it names. undici's own connect, header and body timeouts are
+ * off: the driver's deadlines (deadline.ts) are the one bound, told through progressOf(signal) when
+ * an answer begins and as a stream arrives.
  */
 import { Agent, request } from 'undici';
+import { progressOf, type Progress } from './deadline.js';
 
 export interface HttpReply {
   status: number;
@@ -28,13 +30,14 @@ export interface HttpStream {
 let agent: Agent | null = null;
 
 function pool(): Agent {
-  agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
+  agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connect: { timeout: 0 } });
   return agent;
 }
 
 /** POST `body` (JSON text) to `url`; resolves with the whole reply, whatever its status. */
 export async function postJson(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpReply> {
   const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });
+  progressOf(signal)?.began();
   return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };
 }
 
@@ -49,18 +52,30 @@ export async function postForStream(
   signal: AbortSignal,
 ): Promise<HttpReply | HttpStream> {
   const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });
+  const progress = progressOf(signal);
+  progress?.began();
   const type = response.headers['content-type'];
   const isStream = (Array.isArray(type) ? type.join(',') : (type ?? '')).includes('text/event-stream');
   if (!isStream || response.statusCode >= 300) {
     return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };
   }
-  return { status: response.statusCode, headers: response.headers, chunks: decoded(response.body) };
+  return { status: response.statusCode, headers: response.headers, chunks: decoded(response.body, progress) };
+}
+
+/** Any answer at all to a GET of `url` (its status; the body is thrown away): is a server there? */
+export async function probe(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
+  const response = await request(url, { method: 'GET', headers, signal, dispatcher: pool() });
+  await response.body.dump();
+  return response.statusCode;
 }
 
 /** UTF-8 text of a byte stream; a character split across two chunks is kept whole. */
-async function* decoded(body: AsyncIterable<Buffer>): AsyncIterable<string> {
+async function* decoded(body: AsyncIterable<Buffer>, progress: Progress | undefined): AsyncIterable<string> {
   const decoder = new TextDecoder();
-  for await (const chunk of body) yield decoder.decode(chunk, { stream: true });
+  for await (const chunk of body) {
+    progress?.data();
+    yield decoder.decode(chunk, { stream: true });
+  }
   const rest = decoder.decode();
   if (rest !== '') yield rest;
 }

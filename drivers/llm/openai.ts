@@ -11,8 +11,12 @@
  */
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
+import { deadlinesOf, type ModelDeadlines } from '../../sys/model-limits.js';
 import { withDeadline } from './deadline.js';
-import { type HttpReply, isStream, postForStream, postJson } from './http-post.js';
+import { shownEndpoint } from './deadline-errors.js';
+import { amendCap, capFields, initialCap, type OutputCap } from './openai-max-tokens.js';
+import { replyBound } from './reply-bound.js';
+import { type HttpReply, isStream, postForStream, postJson, probe } from './http-post.js';
 import { readChatStream, type WireUsage, wireUsageSchema } from './openai-stream.js';
 import {
   blockedError,
@@ -32,7 +36,8 @@ export interface OpenAIDriverOptions {
   /** e.g. `http://127.0.0.1:11434/v1`; requests go to `{baseUrl}/chat/completions`. */
   baseUrl: string;
   apiKey?: string;
-  timeoutMs: number;
+  /** How long a call may take (AOS_LIMITS, sys/model-limits.ts); param's defaults when absent. */
+  deadlines?: ModelDeadlines;
   /** Defaults to process.env (read once, at creation). */
   env?: NodeJS.ProcessEnv;
 }
@@ -63,34 +68,46 @@ type WireReply = z.infer<typeof replySchema>;
 /** The provider table's entry point (provider.ts). */
 export function open(model: string, context: OpenContext): ModelDriver {
   if (context.baseUrl === null) throw new AosError('EINVAL', 'openai: no base URL (set OPENAI_BASE_URL)');
-  return createOpenAIDriver({ model, baseUrl: context.baseUrl, timeoutMs: context.timeoutMs, env: context.env });
+  return createOpenAIDriver({ model, baseUrl: context.baseUrl, deadlines: context.deadlines, env: context.env });
 }
 
 export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   const env = options.env ?? process.env;
   if (options.model.trim() === '') throw new AosError('EINVAL', 'openai: a model name is required (e.g. openai:llama3.1:8b)');
-  if (!(options.timeoutMs > 0)) throw new AosError('EINVAL', `openai: timeoutMs must be positive, got ${options.timeoutMs}`);
   const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY);
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const id = `openai:${options.model}`;
   const endpoint = `${baseUrl}/chat/completions`;
+  const shown = shownEndpoint(baseUrl);
+  const deadlines = options.deadlines ?? deadlinesOf({}, id);
 
   let streamRefused = false;
+  // The reply's bound always goes with the request; the field (and the server's own maximum) as the server takes them.
+  let cap = initialCap(baseUrl);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
   const failed = (response: HttpReply): ProviderError =>
     response.status < 400 ? redirected(id, response) : fromHttpFailure({ model: id, status: response.status, headers: response.headers, bodyText: response.bodyText, secret: apiKey });
 
-  const whole = async (request: ModelRequest, signal: AbortSignal): Promise<ModelReply> => {
-    const response = await postJson(endpoint, headers, JSON.stringify(toWire(options.model, request)), signal);
+  /** A 400 that blames the bound's field or size: the amended cap is kept, and the request asked again (twice at most). */
+  const amended = (response: HttpReply, tries: number): boolean => {
+    const next = tries < 2 ? amendCap(cap, response.status, response.bodyText) : null;
+    if (next) cap = next;
+    return next !== null;
+  };
+
+  const whole = async (request: ModelRequest, signal: AbortSignal, tries = 0): Promise<ModelReply> => {
+    const response = await postJson(endpoint, headers, JSON.stringify(toWire(options.model, request, false, cap)), signal);
+    if (response.status >= 300 && amended(response, tries)) return whole(request, signal, tries + 1);
     if (response.status >= 300) throw failed(response);
     return fromWire(id, response, apiKey);
   };
 
-  const streamed = async (request: ModelRequest, onText: (delta: string) => void, signal: AbortSignal): Promise<ModelReply> => {
-    const body = JSON.stringify(toWire(options.model, request, true));
+  const streamed = async (request: ModelRequest, onText: (delta: string) => void, signal: AbortSignal, tries = 0): Promise<ModelReply> => {
+    const body = JSON.stringify(toWire(options.model, request, true, cap));
     const response = await postForStream(endpoint, { ...headers, accept: 'text/event-stream' }, body, signal);
     if (isStream(response)) return readChatStream(id, response, onText, toUsage, apiKey);
+    if (amended(response, tries)) return streamed(request, onText, signal, tries + 1);
     if (response.status === 400 && /stream/i.test(response.bodyText)) {
       streamRefused = true;
       return whole(request, signal);
@@ -100,7 +117,7 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   };
 
   const complete = (request: ModelRequest): Promise<ModelReply> =>
-    withDeadline({ model: id, signal: request.signal, timeoutMs: options.timeoutMs, secret: apiKey }, (signal) => {
+    withDeadline({ model: id, endpoint: shown, deadlines, probe: (signal) => probe(`${baseUrl}/models`, headers, signal), signal: request.signal, secret: apiKey }, (signal) => {
       const { onText } = request;
       return onText === undefined || streamRefused ? whole(request, signal) : streamed(request, onText, signal);
     });
@@ -108,13 +125,14 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   return { id, complete };
 }
 
-export function toWire(model: string, request: ModelRequest, stream = false): Record<string, unknown> {
+export function toWire(model: string, request: ModelRequest, stream = false, cap: OutputCap = initialCap('')): Record<string, unknown> {
   const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [];
   if (request.system !== '') messages.push({ role: 'system', content: request.system });
   for (const message of request.messages) {
     messages.push({ role: message.role === 'model' ? 'assistant' : 'user', content: message.text });
   }
-  return stream ? { model, messages, stream, stream_options: { include_usage: true } } : { model, messages, stream };
+  const bound = capFields(cap, replyBound(request));
+  return stream ? { model, messages, stream, stream_options: { include_usage: true }, ...bound } : { model, messages, stream, ...bound };
 }
 
 /** A base URL that redirects: say where to, so that it can be set to that address. */

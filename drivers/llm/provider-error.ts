@@ -44,6 +44,8 @@ export interface ProviderErrorOptions {
   blockReason?: string;
   /** The driver id, e.g. `gemini:gemini-2.5-flash`. */
   model?: string;
+  /** Where the request went (its base URL, no credentials): retries and logs name it. */
+  endpoint?: string;
   cause?: unknown;
 }
 
@@ -57,6 +59,7 @@ export class ProviderError extends Error {
   declare readonly rateLimit?: RateLimitInfo;
   declare readonly blockReason?: string;
   declare readonly model?: string;
+  declare readonly endpoint?: string;
 
   constructor(kind: ProviderErrorKind, message: string, options: ProviderErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -67,6 +70,7 @@ export class ProviderError extends Error {
     if (options.rateLimit !== undefined) this.rateLimit = options.rateLimit;
     if (options.blockReason !== undefined) this.blockReason = options.blockReason;
     if (options.model !== undefined) this.model = options.model;
+    if (options.endpoint !== undefined) this.endpoint = options.endpoint;
   }
 
   /** The errno this failure would be reported as, were it surfaced to a process. */
@@ -275,11 +279,6 @@ export function fromTransportError(model: string, error: unknown, secret?: strin
     });
   }
   return undefined;
-}
-
-/** Our own deadline passed. */
-export function timeoutError(model: string, timeoutMs: number): ProviderError {
-  return new ProviderError('timeout', `${model}: no reply within ${timeoutMs} ms`, { model });
 }
 
 export function malformedError(model: string, what: string, secret?: string, status?: number): ProviderError {

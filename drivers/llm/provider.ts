@@ -2,6 +2,7 @@
  * What one provider is (an entry of the table in providers.ts) and what its driver module exports.
  * Kept apart from the table so that drivers, prices and the table share the types without a cycle.
  */
+import type { ModelDeadlines } from '../../sys/model-limits.js';
 import type { Tape } from './replay-tape.js';
 import type { ModelDriver } from './types.js';
 
@@ -22,8 +23,8 @@ export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /** What the table hands a driver when it opens a model. */
 export interface OpenContext {
-  /** One model call's time limit. */
-  timeoutMs: number;
+  /** How long one model call may take, and where each bound is set (AOS_LIMITS: sys/model-limits.ts). */
+  deadlines: ModelDeadlines;
   /** Where keys come from (read once, at open). */
   env: NodeJS.ProcessEnv;
   /** Where requests go in this environment (endpoint.ts); null for a provider with no server. */

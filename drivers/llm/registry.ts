@@ -1,6 +1,7 @@
 /** Opens `provider:model` names as drivers through the provider table, once per name. */
 import { BoundedMap } from '../../sys/bounded-map.js';
 import { AosError } from '../../sys/errno.js';
+import { deadlinesOf, type LaneLimits } from '../../sys/model-limits.js';
 import { param } from '../../sys/param.js';
 import { listProviders, type ProviderListing } from './catalog.js';
 import { endpointOf } from './endpoint.js';
@@ -10,8 +11,8 @@ import type { Tape } from './replay-tape.js';
 import type { ModelDriver } from './types.js';
 
 export interface ModelRegistryOptions {
-  /** Per call, for network providers. */
-  modelTimeoutMs?: number;
+  /** AOS_LIMITS: each provider's (or model's) deadlines among them; param's defaults otherwise. */
+  limits?: Readonly<Record<string, LaneLimits>>;
   /** Where keys and base URLs come from; process.env by default. */
   env?: NodeJS.ProcessEnv;
   /** How a replay tape is read by absolute path (the kernel confines workspace tapes); a capped host read by default. */
@@ -59,14 +60,10 @@ export class ModelRegistry {
     const env = this.env();
     const baseUrl = endpointOf(entry, env);
     const driver = await entry.load();
-    return driver.open(name, { timeoutMs: this.timeoutMs(), env, baseUrl, readTape: this.options.readTape });
+    return driver.open(name, { deadlines: deadlinesOf(this.options.limits ?? {}, spec), env, baseUrl, readTape: this.options.readTape });
   }
 
   private env(): NodeJS.ProcessEnv {
     return this.options.env ?? process.env;
-  }
-
-  private timeoutMs(): number {
-    return this.options.modelTimeoutMs ?? param.modelTimeoutMs;
   }
 }

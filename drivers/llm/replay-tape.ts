@@ -1,15 +1,17 @@
 /**
  * Replay tapes: YAML (or JSON) text scripting a model's replies per process name. Parsing and validation.
  * A tape `aos record` wrote also keeps what the recorded model was sent: each entry's `sent` (the
- * whole kernel message before its reply) and the top-level `recorded` (the process, its system
- * prompt, its figures and how it ended); replay ignores both, `aos eval` plays them to another model.
+ * whole kernel message before its reply), `system` (the system prompt, where it changed) and
+ * `context` (every message, where they are not the entry before's with its reply and `sent`), and
+ * the top-level `recorded` (the process, its system prompt, its figures and how it ended); replay
+ * ignores them, `aos eval` sends them to another model.
  */
 import YAML, { LineCounter, type Document } from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { PROC_STATES } from '../../sys/types.js';
 import { describeIssues, describeYamlError } from './tape-errors.js';
-import type { ModelUsage } from './types.js';
+import type { ModelMessage, ModelUsage } from './types.js';
 
 export interface TapeEntry {
   readonly reply: string;
@@ -21,6 +23,10 @@ export interface TapeEntry {
   readonly delayMs: number;
   /** The whole kernel message the recorded model saw before this reply (aos record); replay ignores it. */
   readonly sent?: string;
+  /** The system prompt the recorded model was sent for this reply, where it changed (aos record; the first entry's always). */
+  readonly system?: string;
+  /** Every message the recorded model was sent for this reply, where they are not the entry before's with its reply and `sent`. */
+  readonly context?: readonly ModelMessage[];
 }
 
 /** The recorded run, as `aos record` kept it: what `aos eval` plays and compares against. */
@@ -49,7 +55,7 @@ export interface Tape {
   readonly recorded?: TapeRecording;
 }
 
-const ENTRY_SHAPE_HINT = 'a reply string or an object { reply, expect?, usage?, delay_ms?, sent? }';
+const ENTRY_SHAPE_HINT = 'a reply string or an object { reply, expect?, usage?, delay_ms?, sent?, system?, context? }';
 
 function strictObjectOf<Shape extends z.ZodRawShape>(shape: Shape, typeMessage: string) {
   const allowed = Object.keys(shape).join(', ');
@@ -84,6 +90,8 @@ const entrySchema = z.preprocess(
       usage: usageSchema.optional(),
       delay_ms: z.number().finite().nonnegative().optional(),
       sent: z.string().optional(),
+      system: z.string().optional(),
+      context: z.array(strictObjectOf({ role: z.enum(['user', 'model']), text: z.string() }, 'a message { role: user | model, text }')).optional(),
     },
     ENTRY_SHAPE_HINT,
   ),
@@ -181,6 +189,8 @@ function normaliseEntry(raw: RawEntry): TapeEntry {
     ...(raw.usage === undefined ? {} : { usage: Object.freeze({ ...raw.usage }) }),
     delayMs: raw.delay_ms ?? 0,
     ...(raw.sent === undefined ? {} : { sent: raw.sent }),
+    ...(raw.system === undefined ? {} : { system: raw.system }),
+    ...(raw.context === undefined ? {} : { context: Object.freeze(raw.context.map((m) => Object.freeze({ ...m }))) }),
   });
 }
 

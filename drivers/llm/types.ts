@@ -20,6 +20,11 @@ export interface ModelRequest {
   proc: ModelProcInfo;
   signal: AbortSignal;
   /**
+   * The most tokens the reply may take (thinking included), sent to the provider; param's
+   * modelMaxOutputTokens when absent (reply-bound.ts). A budget reserves it before the request leaves.
+   */
+  maxOutputTokens?: number;
+  /**
    * Set when someone watches the reply as it is written: a driver that can stream calls it with
    * each piece of the text as it arrives, and still resolves with the whole reply. Pieces of an
    * attempt that then fails are not taken back (the caller hears of the retry on its own).

@@ -35,8 +35,8 @@ export interface LedgerHost {
   readonly store: KernelStore;
   readonly events: EventBus;
   audit(input: AuditInput): void;
-  /** The name of the root of a process's tree (a tree budget matches it). */
-  rootName(proc: Proc): string;
+  /** A process's ancestors, its parent first and its tree's root last (a unit or process budget on one covers it; a tree budget matches the root's name). */
+  lineage(proc: Proc): ReadonlyArray<{ name: string; unit: string | null }>;
 }
 
 const countKey = (budget: string, key: string, window: string): string => `${budget}\u0000${key}\u0000${window}`;
@@ -63,6 +63,8 @@ export function limitsOf(count: Count): BudgetLimit[] {
 export class BudgetLedger {
   specs: readonly BudgetSpec[] = [];
   private readonly counts = new Map<string, Count>();
+  /** Ancestors never change: asked once per process. */
+  private readonly lineages = new WeakMap<Proc, ReadonlyArray<{ name: string; unit: string | null }>>();
 
   constructor(
     private readonly host: LedgerHost,
@@ -90,13 +92,29 @@ export class BudgetLedger {
     return spec;
   }
 
-  /** What a budget counts this process under, or null when it does not match it. */
-  keyOf(spec: BudgetSpec, proc: Proc): string | null {
-    const { pcb } = proc;
-    const subject = spec.scope === 'kernel' ? '' : spec.scope === 'unit' ? pcb.unit : spec.scope === 'process' ? pcb.name : this.host.rootName(proc);
-    if (subject === null || (spec.match && !spec.match.test(subject))) return null;
-    if (spec.shared) return sharedKey(spec);
-    return spec.scope === 'tree' ? `tree:${proc.tree}` : `${spec.scope}:${subject}`;
+  /**
+   * What a budget counts a request of this process under: none when it does not match it, one per
+   * matching name or unit of its own and (unless `subtree: false`) of its ancestors'. A request that
+   * is no process's (an eval) goes to the kernel's budgets only.
+   */
+  keysOf(spec: BudgetSpec, payer: Proc | null): string[] {
+    if (spec.scope === 'kernel') return [spec.shared ? sharedKey(spec) : 'kernel:'];
+    if (payer === null) return [];
+    const subjects = this.subjectsOf(spec, payer).filter((s) => !spec.match || spec.match.test(s));
+    if (subjects.length === 0) return [];
+    if (spec.shared) return [sharedKey(spec)];
+    return spec.scope === 'tree' ? [`tree:${payer.tree}`] : [...new Set(subjects)].map((s) => `${spec.scope}:${s}`);
+  }
+
+  private subjectsOf(spec: BudgetSpec, proc: Proc): string[] {
+    let lineage = this.lineages.get(proc);
+    if (lineage === undefined) this.lineages.set(proc, (lineage = this.host.lineage(proc)));
+    if (spec.scope === 'tree') return [proc.tree === proc.pid ? proc.pcb.name : (lineage.at(-1)?.name ?? proc.pcb.name)];
+    const chain = spec.subtree ? [proc.pcb, ...lineage] : [proc.pcb];
+    return chain.flatMap((p) => {
+      const subject = spec.scope === 'unit' ? p.unit : p.name;
+      return subject === null ? [] : [subject];
+    });
   }
 
   private fresh(spec: BudgetSpec, key: string, window: { id: string; end: number }): Count {
@@ -112,14 +130,14 @@ export class BudgetLedger {
     return count;
   }
 
-  /** The counts a process's turn goes to now (one per budget that matches it and period it limits). */
-  countsOf(proc: Proc): Count[] {
+  /** The counts a request goes to now (one per budget, key it matches and period it limits). */
+  countsOf(payer: Proc | null): Count[] {
     const now = this.clock.now();
     const out: Count[] = [];
     for (const spec of this.specs) {
-      const key = this.keyOf(spec, proc);
-      if (key === null) continue;
-      for (const period of new Set(spec.limits.map((l) => l.period))) out.push(this.count(spec, key, period, now));
+      for (const key of this.keysOf(spec, payer)) {
+        for (const period of new Set(spec.limits.map((l) => l.period))) out.push(this.count(spec, key, period, now));
+      }
     }
     return out;
   }
@@ -146,8 +164,8 @@ export class BudgetLedger {
   }
 
   /** The count as the store keeps it, written with the commit of what changed it; then its 80 % and 100 % marks. */
-  changed(count: Count): void {
-    this.crossed(count);
+  changed(count: Count, marks: 'spent' | 'refused' | 'lowered' = 'spent'): void {
+    this.crossed(count, marks);
     const now = this.clock.now();
     this.host.store.spend.put((): SpendRecord => ({
       budget: count.budget.name,
@@ -162,16 +180,21 @@ export class BudgetLedger {
     }));
   }
 
-  private crossed(count: Count): void {
+  /**
+   * The 80 % and 100 % marks, each said once a window: passed by what was spent, or the 100 % one
+   * when the count refused a request for good (a budget stops short of its limit: the last prompt
+   * did not fit). A raise or a reset below a mark lowers it, so it may be said again.
+   */
+  private crossed(count: Count, marks: 'spent' | 'refused' | 'lowered'): void {
     let share = 0;
     for (const limit of limitsOf(count)) share = Math.max(share, spentOf(count, limit.unit) / capOf(count, limit));
-    const level = share >= 1 ? 2 : share >= param.budgetWarnAt ? 1 : 0;
-    if (level < count.warned) count.warned = level; // raised or reset below a mark: it may be said again
+    const level = marks === 'refused' ? 2 : share >= 1 ? 2 : share >= param.budgetWarnAt ? 1 : 0;
+    if (marks === 'lowered' && level < count.warned) count.warned = level;
     // Each mark passed is said, the warning first, even when one turn passes both.
     for (let mark = count.warned + 1; mark <= level; mark++) {
       count.warned = mark;
       this.emit(count, mark === 2 ? 'exhausted' : 'warning', 0);
-      const at = `${Math.round(share * 100)}% spent`;
+      const at = `${Math.round(share * 100)}% spent${marks === 'refused' && mark === 2 ? ', and the next request does not fit what is left' : ''}`;
       this.host.audit({ pid: 0, call: 'BUDGET', subject: `${count.budget.name} ${count.key} ${count.window}`, decision: mark === 2 ? 'deny' : 'allow', rule: `budget ${count.budget.name}`, decided_by: 'policy', reason: at });
     }
   }

@@ -4,8 +4,11 @@
  *   - unit: "digest*"     each matching unit's runs, a count per unit
  *   - process: "web-*"    processes by name, a count per name
  *   - tree: "*"           process trees by their root's name, a count per tree
- * (`shared: true` makes one count of all a budget matches). Limits: daily_usd, monthly_usd,
- * daily_tokens, monthly_tokens; windows start at midnight (and on the 1st) in `tz`.
+ * (`shared: true` makes one count of all a budget matches). A unit or process budget covers the
+ * matched process's whole subtree: its children's requests count under it too, so a child is no way
+ * around its parent's budget (`subtree: false` counts the matched processes' own requests only).
+ * Limits: daily_usd, monthly_usd, daily_tokens, monthly_tokens; windows start at midnight (and on
+ * the 1st) in `tz`.
  */
 import { z } from 'zod';
 import { compileGlob } from '../../sys/capabilities.js';
@@ -22,6 +25,7 @@ const budgetSchema = z
     process: z.string().min(1).max(128).optional(),
     tree: z.string().min(1).max(128).optional(),
     shared: z.boolean().optional(),
+    subtree: z.boolean().optional(),
     daily_usd: usd.optional(),
     monthly_usd: usd.optional(),
     daily_tokens: tokens.optional(),
@@ -49,6 +53,8 @@ export interface BudgetSpec {
   match: RegExp | null;
   /** One count for everything it matches, instead of one per unit, name or tree. */
   shared: boolean;
+  /** A unit or process budget counts the requests of the matched processes' descendants too (true unless `subtree: false`). */
+  subtree: boolean;
   limits: BudgetLimit[];
   /** IANA time zone of its windows; the kernel's when null. */
   tz: string | null;
@@ -78,7 +84,8 @@ export function toBudgetSpecs(raw: ReadonlyArray<z.infer<typeof budgetSchema>>, 
     if (b.monthly_tokens !== undefined) limits.push({ period: 'monthly', unit: 'tokens', amount: b.monthly_tokens });
     if (limits.length === 0) throw new AosError('EINVAL', `${where}: give a limit: daily_usd, monthly_usd, daily_tokens or monthly_tokens`);
     if (b.tz !== undefined) checkTimeZone(b.tz, where);
-    return { name: b.name ?? (pattern === null ? 'kernel' : `${scope}-${pattern.replace(/[^A-Za-z0-9._-]+/g, '_')}`), scope, pattern, match: pattern === null ? null : compileGlob(pattern), shared: b.shared ?? scope === 'kernel', limits, tz: b.tz ?? null };
+    if (b.subtree !== undefined && scope !== 'unit' && scope !== 'process') throw new AosError('EINVAL', `${where}: subtree: is for unit: and process: budgets (a ${scope} budget covers ${scope === 'kernel' ? 'every process' : 'the whole tree'} already)`);
+    return { name: b.name ?? (pattern === null ? 'kernel' : `${scope}-${pattern.replace(/[^A-Za-z0-9._-]+/g, '_')}`), scope, pattern, match: pattern === null ? null : compileGlob(pattern), shared: b.shared ?? scope === 'kernel', subtree: b.subtree ?? true, limits, tz: b.tz ?? null };
   });
   const twice = specs.find((s, i) => specs.findIndex((o) => o.name === s.name) !== i);
   if (twice) throw new AosError('EINVAL', `policy ${file}: budgets: two budgets are named ${twice.name} (give each a name:)`);

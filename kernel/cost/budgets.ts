@@ -1,44 +1,50 @@
 /**
  * Budgets over time windows (the policy's `budgets:`): what a unit, a name, a tree or the whole
- * kernel may spend in a day or a month. A turn reserves its estimate before its request is sent
- * and settles what it really spent when the reply is in (as the rate limiter does for tokens a
- * minute): a request is admitted while spent + reserved + twice its estimate fits the limit, or,
- * when nothing else of that count is in flight, while anything is left — so processes racing one
- * budget overspend it by at most the one request that was alone on it. One that is refused is
- * paused (`blocked (budget)`, loop/budget-pause.ts), not killed, and resumes when the window rolls
- * or a person raises the budget. The counting itself is the ledger's (budget-counts.ts).
+ * kernel may spend in a day or a month. Every model request reserves what it can cost before it is
+ * sent — its prompt, counted before it leaves, and its reply's bound, the max output tokens it
+ * carries to the provider (request-cost.ts) — and settles what the provider reported when the reply
+ * is in. A request is admitted while spent + reserved + its prompt fits the limit: whatever the
+ * number of racers, a budget is overrun by at most one reply's bound (the last admitted, whose
+ * prompt fit). One refused because the limit is spent is paused (`blocked (budget)`,
+ * loop/budget-pause.ts), not killed, and resumes when the window rolls or a person raises the budget;
+ * one refused only because requests in flight hold the room waits for them to settle
+ * (budget-waiters.ts). The counting itself is the ledger's (budget-counts.ts).
  */
-import { costOf, priceOf } from '../../drivers/llm/prices.js';
+import { priceOf } from '../../drivers/llm/prices.js';
+import type { ModelRequest, ModelUsage } from '../../drivers/llm/types.js';
 import { providerOf } from '../sched/model-pool.js';
 import { AosError } from '../../sys/errno.js';
-import { param } from '../../sys/param.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Proc } from '../proc/proc.js';
-import type { BudgetSpec } from './budget-spec.js';
+import type { BudgetLimit, BudgetSpec } from './budget-spec.js';
 import { BudgetLedger, type BudgetEventState, capOf, type Count, type LedgerHost, limitsOf, reservedOf, sharedKey, spentOf } from './budget-counts.js';
+import { RoomWaiters } from './budget-waiters.js';
+import { PromptScale, type RequestCost, type Spend, spendOf } from './request-cost.js';
 
 export type { Count } from './budget-counts.js';
+export type { RequestCost, Spend } from './request-cost.js';
 
-export interface Spend {
-  usd: number;
-  tokens: number;
-}
-
-/** What a turn holds between its reservation and its settling. */
+/** What a request holds between its reservation and its settling. */
 export interface Grant {
   counts: Count[];
-  estimate: Spend;
+  cost: RequestCost;
 }
 
-/** A turn a budget refused: which count is spent, and when its window rolls. */
+/** A request a budget refused: which count, when its window rolls, and whether it waits for the window or for requests in flight to settle. */
 export class BudgetSpent extends Error {
+  readonly budget: string;
+  readonly key: string;
+  readonly until: number;
   constructor(
-    readonly budget: string,
-    readonly key: string,
-    readonly until: number,
+    readonly count: Count,
+    readonly waitsFor: 'window' | 'settle',
+    readonly cost: RequestCost,
     message: string,
   ) {
     super(message);
+    this.budget = count.budget.name;
+    this.key = count.key;
+    this.until = count.end;
   }
 }
 
@@ -52,10 +58,20 @@ export function isPriced(model: string): boolean {
   return providerOf(model) === 'replay' || priceOf(model) !== undefined;
 }
 
+/** Why a count refuses a request, in the figures `aos budget` shows. */
+function refusal(count: Count, limit: BudgetLimit, cost: RequestCost): string {
+  const fmt = (n: number): string => (limit.unit === 'usd' ? `$${n.toFixed(4)}` : `${Math.round(n)} tokens`);
+  const held = reservedOf(count, limit.unit);
+  const inFlight = count.inFlight > 0 ? `, ${fmt(held)} held by ${count.inFlight} request(s) in flight` : '';
+  return `budget ${count.budget.name} (${count.key}, ${limit.period}): ${fmt(spentOf(count, limit.unit))} of ${fmt(capOf(count, limit))} spent${inFlight}; this request's prompt needs ${fmt(cost.admit[limit.unit])}`;
+}
+
 export class Budgets {
   private readonly ledger: BudgetLedger;
   /** Processes paused on a budget, by the budget's name. */
   private readonly paused = new Map<string, Set<Proc>>();
+  private readonly waiters = new RoomWaiters();
+  private readonly scale = new PromptScale();
   private cancelRoll: (() => void) | null = null;
 
   constructor(
@@ -80,8 +96,9 @@ export class Budgets {
     return this.ledger.specs;
   }
 
-  countsOf(proc: Proc): Count[] {
-    return this.ledger.countsOf(proc);
+  /** The counts a request of this process (null: of no process, an eval) goes to now. */
+  countsOf(payer: Proc | null): Count[] {
+    return this.ledger.countsOf(payer);
   }
 
   current(name: string): Count[] {
@@ -105,51 +122,60 @@ export class Budgets {
     return least;
   }
 
-  /** A turn's estimate: its process's turns so far on average (or the first-turn guesses), at `model`'s prices. */
-  estimate(proc: Proc, model: string): Spend {
-    const c = proc.pcb.counters;
-    const prompt = c.turns > 0 ? Math.ceil(c.promptTokens / c.turns) : param.firstTurnTokenEstimate;
-    const output = c.turns > 0 ? Math.ceil(c.outputTokens / c.turns) : param.budgetFirstOutputEstimate;
-    return { tokens: prompt + output, usd: costOf(model, { prompt, output }) };
-  }
-
-  /** Reserve a turn's estimate on every count it goes to; BudgetSpent when one refuses it; null when none applies. */
-  reserve(proc: Proc, model: string): Grant | null {
-    const counts = this.ledger.countsOf(proc);
+  /**
+   * Reserve what a request can cost on every count it goes to: BudgetSpent when one refuses it,
+   * EINVAL when a dollar budget cannot price its model, null when no budget covers it.
+   */
+  reserve(payer: Proc | null, model: string, request: Pick<ModelRequest, 'system' | 'messages' | 'maxOutputTokens'>): Grant | null {
+    const counts = this.ledger.countsOf(payer);
     if (counts.length === 0) return null;
     const dollars = counts.find((c) => limitsOf(c).some((l) => l.unit === 'usd'));
     if (dollars && !isPriced(model)) {
       throw new AosError('EINVAL', `model ${model} has no price, and budget ${dollars.budget.name} counts dollars: price it in AOS_PRICES (a spend is never counted as $0)`);
     }
-    const estimate = this.estimate(proc, model);
+    const cost = this.scale.costOf(model, request);
     for (const count of counts) {
       for (const limit of limitsOf(count)) {
         const cap = capOf(count, limit);
         const spent = spentOf(count, limit.unit);
-        const fits = spent + reservedOf(count, limit.unit) + 2 * estimate[limit.unit] <= cap || (count.inFlight === 0 && spent < cap);
-        if (fits) continue;
-        const what = limit.unit === 'usd' ? `$${spent.toFixed(4)} of $${cap}` : `${spent} of ${cap} tokens`;
-        throw new BudgetSpent(count.budget.name, count.key, count.end, `budget ${count.budget.name} (${count.key}, ${limit.period}) is spent: ${what}; paused until ${new Date(count.end).toISOString()} or aos budget raise`);
+        const need = cost.admit[limit.unit];
+        if (spent + reservedOf(count, limit.unit) + need <= cap) continue;
+        // Room that only requests in flight hold comes back when they settle; a spent limit, when the window rolls.
+        const waitsFor = count.inFlight > 0 && spent + need <= cap ? 'settle' : 'window';
+        if (waitsFor === 'window' && count.warned < 2) this.ledger.changed(count, 'refused');
+        const then = waitsFor === 'settle' ? 'the rest is held by requests in flight' : `it resets at ${new Date(count.end).toISOString()} (or aos budget raise)`;
+        throw new BudgetSpent(count, waitsFor, cost, `${refusal(count, limit, cost)}; ${then}`);
       }
     }
     for (const count of counts) {
-      count.reservedUsd += estimate.usd;
-      count.reservedTokens += estimate.tokens;
+      count.reservedUsd += cost.reserve.usd;
+      count.reservedTokens += cost.reserve.tokens;
       count.inFlight++;
     }
-    return { counts, estimate };
+    return { counts, cost };
   }
 
-  /** What the turn spent (its counters' growth), in place of its reservation. */
-  settle(grant: Grant, spent: Spend): void {
+  /** What the request spent (every token its provider reported, none when it reported none), in place of its reservation. */
+  settle(grant: Grant, usage: ModelUsage | undefined): void {
+    const { cost } = grant;
+    const spent: Spend = spendOf(cost.model, usage);
+    this.scale.learn(cost, usage);
     for (const count of grant.counts) {
-      count.reservedUsd = Math.max(0, count.reservedUsd - grant.estimate.usd);
-      count.reservedTokens = Math.max(0, count.reservedTokens - grant.estimate.tokens);
+      count.reservedUsd = Math.max(0, count.reservedUsd - cost.reserve.usd);
+      count.reservedTokens = Math.max(0, count.reservedTokens - cost.reserve.tokens);
       count.inFlight = Math.max(0, count.inFlight - 1);
+      // Nothing in flight holds nothing: no rounding left behind by the sums.
+      if (count.inFlight === 0) Object.assign(count, { reservedUsd: 0, reservedTokens: 0 });
       count.usd += spent.usd;
       count.tokens += spent.tokens;
       this.ledger.changed(count);
     }
+    for (const count of grant.counts) this.waiters.settled(count);
+  }
+
+  /** A request refused for the room its count's requests in flight hold: `wake` when a settle leaves it room. Returns how to stop waiting. */
+  waitForRoom(refused: BudgetSpent, wake: () => void): () => void {
+    return this.waiters.add(refused.count, refused.cost, wake);
   }
 
   /** A process a budget refused waits for it (loop/budget-pause.ts parks it; its wake comes from here). */
@@ -170,6 +196,7 @@ export class Budgets {
   }
 
   private resumeAll(budget: string): void {
+    this.waiters.wakeBudget(budget);
     const set = this.paused.get(budget);
     if (!set) return;
     this.paused.delete(budget);
@@ -204,7 +231,7 @@ export class Budgets {
         const count = this.ledger.count(spec, k, period);
         count.raisedUsd += by.usd;
         count.raisedTokens += by.tokens;
-        this.ledger.changed(count);
+        this.ledger.changed(count, 'lowered');
         this.ledger.emit(count, 'raised', 0);
         changed.push(count);
       }
@@ -220,7 +247,7 @@ export class Budgets {
     const counts = this.ledger.current(name).filter((c) => key === null || c.key === key);
     for (const count of counts) {
       Object.assign(count, { usd: 0, tokens: 0 });
-      this.ledger.changed(count);
+      this.ledger.changed(count, 'lowered');
       this.ledger.emit(count, 'reset', 0);
     }
     this.host.audit({ pid: 0, call: 'BUDGET', subject: `${name}${key ? ` ${key}` : ''}`, decision: 'allow', rule: `budget ${name}`, decided_by: 'person', reason: `reset (${who})` });

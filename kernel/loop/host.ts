@@ -39,6 +39,6 @@ export interface LoopHost extends ProcCore {
   audit?(input: AuditInput): void;
   /** Stdin lines (by id) the turn's notices show the model (Mailboxes.shown). */
   stdinShown?(pid: number, ids: readonly number[]): void;
-  /** Budgets over time: a turn reserves before it sends and settles after (kernel/cost/budgets.ts). */
-  readonly budgets?: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'pausedOn' | 'forget' | 'countsOf' | 'emit'>;
+  /** Budgets over time: every model request reserves before it is sent and settles after (kernel/cost/budget-request.ts). */
+  readonly budgets?: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'pausedOn' | 'forget' | 'waitForRoom' | 'emit'>;
 }

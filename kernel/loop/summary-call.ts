@@ -1,10 +1,12 @@
 /**
  * A summary as a model call (a context compaction, a thread's rolling summary): a request like a
- * turn's — within the process's context budget, on its lease, under the privacy rules, paid by it
- * — on a ladder's cheapest rung when that rung shares the lease's provider (a summary is easy work).
+ * turn's — within the process's context budget, on its lease, under the privacy rules and its
+ * budgets over time, paid by it — on a ladder's cheapest rung when that rung shares the lease's
+ * provider (a summary is easy work).
  */
 import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
 import { fitMessages } from '../context/context-fit.js';
+import { budgeted } from '../cost/budget-request.js';
 import { guardRequest } from '../cost/privacy.js';
 import { account } from '../proc/budgets.js';
 import type { Proc } from '../proc/proc.js';
@@ -31,7 +33,9 @@ export async function summaryCall(kernel: LoopHost, proc: Proc, driver: ModelDri
   const guarded = kernel.privacy ? guardRequest(kernel.privacy, chosen, request, (input) => kernel.audit?.(input)) : null;
   if (guarded?.action === 'refuse') return null;
   const sent = guarded ?? { model: chosen, request, restore: null };
-  const reply = await kernel.pool.complete(sent.model === turnModel ? driver : await kernel.models.get(sent.model), sent.request, lease);
+  const sentDriver = sent.model === turnModel ? driver : await kernel.models.get(sent.model);
+  // Under the budgets that cover the process, as a turn's request: refused (BudgetSpent) when they are spent.
+  const reply = await budgeted(kernel.budgets, proc, sent.model, sent.request, () => kernel.pool.complete(sentDriver, sent.request, lease));
   account(proc, reply.usage, sent.model);
   const text = sent.restore ? sent.restore(reply.text) : reply.text;
   return { text, model: sent.model, tokens: reply.usage ? reply.usage.prompt + reply.usage.output : null };

@@ -3,11 +3,12 @@
  * turn of a process that attached, opened or wrote to a thread whose entries have run past what
  * its summary covers (param.threadSummaryAfterChars), the older ones are folded into the summary
  * and the newest threadRecentEntries stay verbatim. The summary is a model call like a turn's —
- * on the process's lease, within its context budget, under the privacy rules, paid by it, and
- * shown as a `thread` event (summarized, with its model and tokens). A replay tape scripts only the
- * agent's replies: its summary is extractive, made here without a model.
+ * on the process's lease, within its context budget, under the privacy rules and its budgets over
+ * time, paid by it, and shown as a `thread` event (summarized, with its model and tokens). A replay
+ * tape scripts only the agent's replies: its summary is extractive, made here without a model.
  */
-import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
+import { type ModelDriver, type ModelMessage, ModelStop } from '../../drivers/llm/types.js';
+import { BudgetSpent } from '../cost/budgets.js';
 import type { ThreadEntry, Threads } from '../ipc/threads.js';
 import type { Proc } from '../proc/proc.js';
 import type { Lease } from '../sched/model-pool.js';
@@ -42,7 +43,8 @@ export function threadUpkeep(kernel: LoopHost, proc: Proc, driver: ModelDriver, 
       try {
         await summarizeThread(kernel, threads, proc, driver, lease, key);
       } catch (error) {
-        if (proc.abort.signal.aborted) throw error;
+        // A budget that refuses the summary pauses the process (its turn would be refused too); a kill ends it.
+        if (proc.abort.signal.aborted || error instanceof BudgetSpent || error instanceof ModelStop) throw error;
         // The summary stays as it was: the entries are all kept, and the next turn tries again.
         kernel.log('warn', `thread ${key}: summary not brought up to date for process ${proc.pid}: ${(error as Error).message}`);
       } finally {

@@ -25,8 +25,10 @@ import { finish, setState } from '../proc/lifecycle.js';
 import { account, budgetExceeded } from '../proc/budgets.js';
 import { endForKernelError } from '../proc/kill.js';
 import { BudgetSpent } from '../cost/budgets.js';
-import { pauseOnBudget, reserveTurn, spentSoFar } from './budget-pause.js';
+import { budgeted } from '../cost/budget-request.js';
+import { pauseOnBudget } from './budget-pause.js';
 import { guardRequest } from '../cost/privacy.js';
+import { recordRequest } from './sent-record.js';
 
 const PARSE_LIMITS = {
   maxBlocks: param.maxSyscallsPerReply,
@@ -143,20 +145,6 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   const { pcb } = proc;
   // A laddered process runs this turn on the rung it was queued for (lifecycle.ts route).
   const model = proc.routing?.model ?? pcb.model;
-  // Budgets over time: the turn's estimate is reserved before anything is sent (a summary included), settled from what it spent.
-  const grant = kernel.budgets?.any ? reserveTurn(kernel, proc, model) : null;
-  if (!grant) return inferOn(kernel, proc, lease, model);
-  const before = spentSoFar(proc);
-  try {
-    return await inferOn(kernel, proc, lease, model);
-  } finally {
-    const after = spentSoFar(proc);
-    kernel.budgets?.settle(grant, { usd: after.usd - before.usd, tokens: after.tokens - before.tokens });
-  }
-}
-
-async function inferOn(kernel: LoopHost, proc: Proc, lease: Lease, model: string): Promise<ModelReply> {
-  const { pcb } = proc;
   const turn = pcb.counters.turns;
   const driver = kernel.models.loaded(model) ?? (await kernel.models.get(model));
   // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
@@ -183,9 +171,13 @@ async function inferOn(kernel: LoopHost, proc: Proc, lease: Lease, model: string
   if (guarded?.action === 'refuse') throw new ModelStop(guarded.reason);
   const sent = guarded ?? { model, request, restore: null };
   const sentDriver = sent.model === model ? driver : (kernel.models.loaded(sent.model) ?? (await kernel.models.get(sent.model)));
-  const answer = await kernel.pool.complete(sentDriver, sent.request, lease);
+  // Budgets over time: the request as it leaves is reserved (its prompt, its reply's bound) and settled from its usage.
+  const answer = await budgeted(kernel.budgets, proc, sent.model, sent.request, () => kernel.pool.complete(sentDriver, sent.request, lease));
   const reply = sent.restore ? { ...answer, text: sent.restore(answer.text) } : answer;
   if (kernel.closing) return reply;
+  // What it was sent that the prompt and model events do not say, before the reply joins the transcript (sent-record.ts).
+  const said = recordRequest(proc, request);
+  if (said) kernel.events.emit({ type: 'request', pid: pcb.pid, turn, ...said });
   proc.countTurn();
   if (proc.routing) proc.ranOn(sent.model);
   account(proc, reply.usage, sent.model);

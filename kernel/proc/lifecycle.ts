@@ -26,7 +26,7 @@ export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Waking<WakeReason
   const woken = proc.park(spec);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
   const reason =
-    spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : spec.kind === 'budget' ? `budget ${spec.budget} is spent` : `waiting for ${what}`;
+    spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : spec.kind === 'budget' ? (spec.settle ? `budget ${spec.budget}: waiting for requests in flight to settle` : `budget ${spec.budget} is spent`) : `waiting for ${what}`;
   setState(k, proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
   return woken.map((wake) => {
     if (!proc.killRequested && !k.closing) setState(k, proc, 'running', { reason: `woken: ${wake}` });

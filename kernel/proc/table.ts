@@ -11,6 +11,7 @@ import type { KernelEvent } from '../../protocol/events.js';
 import { type ProcRow, toProcRow } from '../../protocol/views.js';
 import { pcbFromRecord } from './pcb-record.js';
 import type { Proc } from './proc.js';
+import { type Ancestor, lineageOf } from './lineage.js';
 import { RowJson } from './row-json.js';
 
 /** Totals of processes that have ended and left the table. */
@@ -92,6 +93,11 @@ export class ProcTable {
   /** The PCB of any process the store knows, live or ended. */
   pcb(pid: number): Pcb | undefined {
     return this.live.get(pid)?.pcb ?? this.endedPcb(pid);
+  }
+
+  /** A process's ancestors, its parent first, its tree's root last (lineage.ts). */
+  lineage(proc: Proc): Ancestor[] {
+    return lineageOf(proc, (pid) => this.pcb(pid));
   }
 
   /** Live processes and the recently ended ones still cached, by pid. */

@@ -45,10 +45,13 @@ export interface RetryNotice {
   kind: string;
   status?: number;
   message: string;
+  /** Where the failed request went (a driver's base URL), when the driver said. */
+  endpoint?: string;
 }
 
 interface RetryableFailure {
   retryable?: boolean;
+  endpoint?: string;
   retryAfterMs?: number;
   kind?: string;
   status?: number;
@@ -174,7 +177,7 @@ export class ModelPool {
         }
         if (request.signal.aborted || !failure?.retryable || attempt >= maxRetries) throw error;
         const delay = this.backoff(lease.lane, attempt, failure);
-        this.onRetry(request, { attempt: attempt + 1, max: maxRetries, delayMs: Math.round(delay), kind: failure.kind ?? 'error', status: failure.status, message: (error as Error).message });
+        this.onRetry(request, { attempt: attempt + 1, max: maxRetries, delayMs: Math.round(delay), kind: failure.kind ?? 'error', status: failure.status, message: (error as Error).message, endpoint: failure.endpoint });
         this.vacate(lease, gates);
         await sleep(delay, request.signal);
         await this.reacquire(lease, request.signal);

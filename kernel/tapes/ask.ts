@@ -1,9 +1,14 @@
 /**
- * One model call of an eval, as a turn makes it: under the policy's privacy rules, through the
- * kernel's model pool (a slot of the model's provider, its rate budgets, its retries), the slot
- * given back after. The call is no process's: retries are told as pid 0's.
+ * One model call of an eval, as a turn makes it: under the policy's privacy rules and the kernel's
+ * budgets over time (reserved before it takes a slot, settled after: cost/budget-request.ts),
+ * through the kernel's model pool (a slot of the model's provider, its rate budgets, its retries),
+ * the slot given back after. The call is no process's: the budgets that cover the whole kernel
+ * count it, and retries are told as pid 0's. Refused by a spent budget, the run fails saying so;
+ * refused only for the room requests in flight hold, it waits for them.
  */
 import type { ModelDriver, ModelReply, ModelRequest } from '../../drivers/llm/types.js';
+import { reserveRequest, settleRequest } from '../cost/budget-request.js';
+import { BudgetSpent, type Budgets, type Grant } from '../cost/budgets.js';
 import { guardRequest } from '../cost/privacy.js';
 import type { PrivacyPolicy } from '../cost/privacy-spec.js';
 import type { Lease, ModelPool } from '../sched/model-pool.js';
@@ -12,6 +17,7 @@ import type { AuditInput } from '../store/api.js';
 export interface AskHost {
   readonly pool: Pick<ModelPool, 'admit' | 'complete' | 'release'>;
   readonly privacy?: PrivacyPolicy | null;
+  readonly budgets?: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'waitForRoom'> | null;
   audit?(input: AuditInput): void;
 }
 
@@ -28,14 +34,35 @@ export async function ask(host: AskHost, model: string, driver: ModelDriver, req
     throw new EvalStop(`privacy: the policy sends what this tape holds to ${guarded.model} instead of ${model} (privacy.rules, route_local): evaluate it against that model`);
   }
   const sent = guarded ?? { request, restore: null };
-  const lease = await admitted(host.pool, model, estimate(request), request.signal);
-  let used: number | null = null;
+  const grant = await reserveWaiting(host, model, sent.request);
+  let usage: ModelReply['usage'];
   try {
-    const answer = await host.pool.complete(driver, sent.request, lease);
-    used = answer.usage ? answer.usage.prompt + answer.usage.output : null;
-    return sent.restore ? { ...answer, text: sent.restore(answer.text) } : answer;
+    const lease = await admitted(host.pool, model, estimate(request), request.signal);
+    let used: number | null = null;
+    try {
+      const answer = await host.pool.complete(driver, sent.request, lease);
+      usage = answer.usage;
+      used = answer.usage ? answer.usage.prompt + answer.usage.output : null;
+      return sent.restore ? { ...answer, text: sent.restore(answer.text) } : answer;
+    } finally {
+      host.pool.release(lease, used);
+    }
   } finally {
-    host.pool.release(lease, used);
+    settleRequest(host.budgets, grant, usage);
+  }
+}
+
+/** The request's reservation, once the budgets have room: a spent budget refuses it (BudgetSpent), requests in flight only delay it. */
+async function reserveWaiting(host: AskHost, model: string, request: ModelRequest): Promise<Grant | null> {
+  for (;;) {
+    try {
+      return reserveRequest(host.budgets, null, model, request);
+    } catch (error) {
+      const budgets = host.budgets;
+      if (!(error instanceof BudgetSpent) || error.waitsFor !== 'settle' || !budgets) throw error;
+      request.signal.throwIfAborted();
+      await new Promise<void>((resolve) => budgets.waitForRoom(error, resolve));
+    }
   }
 }
 

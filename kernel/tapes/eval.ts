@@ -1,10 +1,13 @@
 /**
  * `aos eval <tape…> --model M…`: the recorded world played to another model. For the recorded
- * process's agent, turn by turn, M is sent what the recorded model was sent — the recorded system
- * prompt, then [sent₀, M's reply₀, sent₁, …] — and its reply's calls are compared to the recorded
- * reply's (compare.ts). The first call that differs is the divergence, and the run stops there; a
- * model that follows to the end ended as the recording did. Nothing touches the host: no call is
- * run, each result is the one recorded (it is in the next `sent`).
+ * process's agent, turn by turn, M is sent exactly what the recorded model was sent, byte for byte:
+ * the entry's system prompt (the last one recorded), then its `context` where the tape has one (a
+ * compaction's summary, a cut), else the turn before's messages with the recorded reply and this
+ * `sent` after them. The history holds the recorded replies, not M's: each turn M is judged on
+ * the request the recorded model answered. Its reply's calls are compared to the recorded reply's
+ * (compare.ts); the first call that differs is the divergence, and the run stops there; a model
+ * that follows to the end ended as the recording did. Nothing touches the host: no call is run,
+ * each result is the one recorded (it is in the next `sent`).
  */
 import path from 'node:path';
 import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
@@ -80,7 +83,8 @@ async function play(host: EvalHost, tape: Playable, model: string, driver: Model
   const { recorded, entries } = tape;
   const priced = priceOf(model) !== undefined;
   const used = { prompt: 0, output: 0, cost: 0 };
-  const messages: ModelMessage[] = [];
+  let system = recorded.system;
+  let messages: ModelMessage[] = [];
   const signal = new AbortController().signal;
   const result = (turns: number, ended: EvalEnd, diverged: EvalRun['diverged'] = null): EvalRun => ({
     tape: tape.file,
@@ -95,10 +99,11 @@ async function play(host: EvalHost, tape: Playable, model: string, driver: Model
     recorded: { model: recorded.model, turns: entries.length, prompt_tokens: recorded.prompt_tokens, output_tokens: recorded.output_tokens, cost_usd: recorded.cost_usd, ended: endOf(recorded) },
   });
   for (const [turn, entry] of entries.entries()) {
-    messages.push({ role: 'user', text: entry.sent });
+    system = entry.system ?? system;
+    messages = entry.context === undefined ? [...messages, { role: 'user', text: entry.sent }] : entry.context.map(({ role, text }) => ({ role, text }));
     let text: string;
     try {
-      const reply = await ask(host, model, driver, { system: recorded.system, messages: [...messages], proc: { pid: 0, name: recorded.agent, turn }, signal });
+      const reply = await ask(host, model, driver, { system, messages: [...messages], proc: { pid: 0, name: recorded.agent, turn }, signal });
       text = reply.text;
       used.prompt += reply.usage?.prompt ?? 0;
       used.output += reply.usage?.output ?? 0;
@@ -111,7 +116,7 @@ async function play(host: EvalHost, tape: Playable, model: string, driver: Model
       const reason = `turn ${turn} call ${difference.call}: ${difference.got} where the recording has ${difference.recorded}`;
       return result(turn + 1, { state: 'diverged', code: null, reason }, { turn, ...difference });
     }
-    messages.push({ role: 'model', text });
+    messages.push({ role: 'model', text: entry.reply });
   }
   // A tape longer than a process may run (a planted one, say) is played as far as a process could go.
   if (recorded.turns > entries.length) return result(entries.length, { state: 'failed', code: null, reason: `stopped after ${entries.length} turns: eval plays at most ${param.maxTurns}, as many as a process may take` });

@@ -1,14 +1,16 @@
 /**
  * `aos record <pid>`: a replay tape of an ended process's run (and its descendants'), from the
  * store. One agent per process name; each entry is a reply with its usage, the kernel message it
- * answered (`sent`) and the stable lines of that message as `expect` (turns.ts). No secret's
- * value is in it: results were masked at the source, and every text — the task and the replies,
- * which the store keeps as they were, and the system prompt — is masked again here. The top-level
- * `recorded` keeps the process, its system prompt, its figures and how it ended, for `aos eval`.
+ * answered (`sent`), the rest of what its request held where the stream says it (`system`, every
+ * message as `context`: turns.ts) and the stable lines of that message as `expect`. Together they
+ * are every byte each turn's model was sent: its system prompt with its MCP tools and attached
+ * threads, a compaction's summary, every message. No secret's value is in it: results were masked
+ * at the source, and every text — the task and the replies, which the store keeps as they were,
+ * and the system prompt — is masked again here. The top-level `recorded` keeps the process, its
+ * system prompt, its figures and how it ended, for `aos eval`.
  *
- * The system prompt is rebuilt by buildSystemPrompt from the stored process (its role,
- * capabilities, limits, working directory): the text its turns were sent, less the parts the
- * kernel adds for MCP tools and attached threads, which describe the world as it is now.
+ * A run recorded by a kernel before `request` events has no `system` on its entries: its system
+ * prompt is rebuilt by buildSystemPrompt from the stored process, less its MCP tools and threads.
  */
 import YAML from 'yaml';
 import type { KernelEvent } from '../../protocol/events.js';
@@ -62,10 +64,10 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
   const root = rows.find((row) => row.pid === pid) as ProcRow;
   const agents = new Map<string, { pids: number[]; turns: RecordedTurn[] }>();
   // Its own turns: a descendant of its name may have gone on longer (its list is the longer one).
-  let own = 0;
+  let own: RecordedTurn[] = [];
   for (const row of [...rows].sort((a, b) => a.pid - b.pid)) {
     const turns = turnsOf(withOrigin(host, row.pid, byPid.get(row.pid) ?? []), mask);
-    if (row.pid === pid) own = turns.length;
+    if (row.pid === pid) own = turns;
     // A name is the model's to choose (SPAWN_AGENT): masked like every other text it wrote.
     const name = mask(row.name);
     const agent = agents.get(name);
@@ -84,8 +86,8 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
       pid,
       agent: mask(root.name),
       model: mask(root.model),
-      system: systemOf(host, pid),
-      turns: own,
+      system: own[0]?.system ?? systemOf(host, pid),
+      turns: own.length,
       prompt_tokens: root.prompt_tokens,
       output_tokens: root.output_tokens,
       cost_usd: root.cost,
@@ -95,7 +97,7 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
   return {
     tape: YAML.stringify(tape, { lineWidth: 0, aliasDuplicateObjects: false }),
     agents: [...agents].map(([name, agent]) => ({ name, pids: agent.pids, turns: agent.turns.length })),
-    turns: own,
+    turns: own.length,
   };
 }
 
@@ -117,13 +119,15 @@ function merge(name: string, pids: readonly number[], kept: RecordedTurn[], pid:
   return [...common, ...(kept.length > turns.length ? kept : turns).slice(common.length)];
 }
 
-/** An entry as the tape writes it: what replay reads first, what it ignores (`sent`) last. */
+/** An entry as the tape writes it: what replay reads first, what it ignores (`sent`, `system`, `context`) last. */
 function entryOf(turn: RecordedTurn): Record<string, unknown> {
   return {
     ...(turn.expect.length === 0 ? {} : { expect: turn.expect }),
     reply: turn.reply,
     ...(turn.usage === undefined ? {} : { usage: turn.usage }),
     sent: turn.sent,
+    ...(turn.system === undefined ? {} : { system: turn.system }),
+    ...(turn.context === undefined ? {} : { context: turn.context }),
   };
 }
 
@@ -132,7 +136,7 @@ interface StoredRuntime {
   budget?: { maxTokens?: unknown; maxCost?: unknown; maxWallS?: unknown };
 }
 
-/** The recorded process's system prompt, rebuilt from its stored PCB and runtime (its working directory and budgets), secrets masked. */
+/** A recording without `request` events: the system prompt rebuilt from the stored PCB and runtime (its working directory and budgets), secrets masked. */
 function systemOf(host: RecordHost, pid: number): string {
   const pcb = host.pcb(pid);
   if (pcb === undefined) return '';
@@ -165,6 +169,6 @@ function withOrigin(host: RecordHost, pid: number, own: KernelEvent[]): KernelEv
   const runtime = host.store.processes.get(pid)?.runtime;
   const fork = runtime ? (JSON.parse(runtime) as { fork?: ForkOrigin }).fork : undefined;
   if (!fork) return own;
-  const before = withOrigin(host, fork.pid, host.history(fork.pid)).filter((e) => (e.type === 'prompt' || e.type === 'model') && e.turn < fork.turn);
+  const before = withOrigin(host, fork.pid, host.history(fork.pid)).filter((e) => (e.type === 'prompt' || e.type === 'model' || e.type === 'request') && e.turn < fork.turn);
   return [...before, ...own];
 }

@@ -1,8 +1,11 @@
 /**
  * One process's run as tape entries, from its stored events: per whole turn (a `prompt` event and
- * its `model` event) the reply, its usage, the kernel message it answered (`sent`) and the stable
- * lines of that message the replay must see again (`expect`).
+ * its `model` event) the reply, its usage, the kernel message it answered (`sent`), what else the
+ * request held when the stream does not say it otherwise (its `request` event: the system prompt
+ * when new, every message when they are not the last request's with its reply and `sent` after it)
+ * and the stable lines of that message the replay must see again (`expect`).
  */
+import type { ModelMessage } from '../../drivers/llm/types.js';
 import type { KernelEvent } from '../../protocol/events.js';
 
 export interface RecordedUsage {
@@ -15,11 +18,16 @@ export interface RecordedTurn {
   reply: string;
   usage?: RecordedUsage;
   sent: string;
+  /** The system prompt this turn was sent, when it differs from the turn before's (the first turn's always). */
+  system?: string;
+  /** Every message this turn was sent, when they are not the turn before's with its reply and `sent` after it. */
+  context?: ModelMessage[];
   expect: string[];
 }
 
 type PromptEvent = Extract<KernelEvent, { type: 'prompt' }>;
 type ModelEvent = Extract<KernelEvent, { type: 'model' }>;
+type RequestEvent = Extract<KernelEvent, { type: 'request' }>;
 
 /** The head of a result line: its name and whether it succeeded (with the errno when not). */
 const RESULT_HEAD = /^\[SYS_RESULT::[A-Za-z0-9_]+\] \{"ok":(?:true|false,"errno":"[A-Z]+")/;
@@ -38,10 +46,12 @@ const MAX_TASK_EXPECT = 200;
 export function turnsOf(events: readonly KernelEvent[], mask: (text: string) => string = (text) => text): RecordedTurn[] {
   const prompts = new Map<number, PromptEvent>();
   const replies = new Map<number, ModelEvent>();
+  const requests = new Map<number, RequestEvent>();
   for (const event of events) {
     // The first of each: a turn's events are emitted once (a restart does not repeat them).
     if (event.type === 'prompt' && !prompts.has(event.turn)) prompts.set(event.turn, event);
     if (event.type === 'model' && !replies.has(event.turn)) replies.set(event.turn, event);
+    if (event.type === 'request' && !requests.has(event.turn)) requests.set(event.turn, event);
   }
   const turns: RecordedTurn[] = [];
   for (let turn = 0; ; turn++) {
@@ -50,7 +60,15 @@ export function turnsOf(events: readonly KernelEvent[], mask: (text: string) => 
     if (prompt === undefined || model === undefined) return turns;
     // A line that held a secret is not expected: the replay's message holds the secret, the tape cannot.
     const expect = expectLines(prompt.text, turn).filter((line) => mask(line) === line);
-    turns.push({ reply: mask(model.text), ...(model.usage === undefined ? {} : { usage: usageOf(model.usage) }), sent: mask(prompt.text), expect });
+    const said = requests.get(turn);
+    turns.push({
+      reply: mask(model.text),
+      ...(model.usage === undefined ? {} : { usage: usageOf(model.usage) }),
+      sent: mask(prompt.text),
+      ...(said?.system === undefined ? {} : { system: mask(said.system) }),
+      ...(said?.messages === undefined ? {} : { context: said.messages.map((m) => ({ role: m.role, text: mask(m.text) })) }),
+      expect,
+    });
   }
 }
 

@@ -65,8 +65,9 @@ describe('exit status and blocked reasons', () => {
   it('an attached spawn shows each retry as it waits, then a summary', async () => {
     const run = await cli(['spawn', '--model', 'openai:flaky', '--name', 'flaky']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503, retry 1\/6 in \d+\.\d s\n/);
-    expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503, retry 2\/6 in \d+\.\d s\n/);
+    // Each retry names where the request went (issue 47.7).
+    expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/v1, retry 1\/6 in \d+\.\d s\n/);
+    expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/v1, retry 2\/6 in \d+\.\d s\n/);
     expect(run.stderr).toMatch(/^aos: process \d+ works in .*\/workspace \(its \/\)\n/);
     expect(run.stderr).toMatch(/aos: exited 0 after \d+s: 1 turn, 1 syscall, \S+ tokens, \$\S+\n$/);
     const pid = /\[(\d+) flaky\]/.exec(run.stdout)?.[1] ?? '';

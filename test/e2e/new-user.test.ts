@@ -14,7 +14,7 @@ import { waitForRows } from '../helpers/kernel-probe.js';
 const TEST_TIMEOUT_MS = 60_000;
 const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 const CONTRACT_FIELDS = ['pid', 'ppid', 'name', 'state', 'model', 'turns', 'syscalls', 'tokens', 'cost'];
-const EVENT_TYPES = ['state', 'prompt', 'model', 'syscall', 'result', 'message', 'error', 'retry'];
+const EVENT_TYPES = ['state', 'prompt', 'request', 'model', 'syscall', 'result', 'message', 'error', 'retry'];
 
 let t: TestHome | null = null;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 /**
- * Budgets over time in a real kernel, on a clock the test moves: a turn reserves before it sends,
- * processes racing one budget overspend it by at most one request and are all paused — blocked
+ * Budgets over time in a real kernel, on a clock the test moves: a request reserves its prompt and
+ * its reply's bound before it is sent, processes racing one budget overspend it by at most one reply and are all paused — blocked
  * (budget), never killed — the warning comes once at 80 %, the window rolls at the clock's midnight
  * and the paused go on, a raise lets them go on at once, spend is read back after a restart, and a
  * model a dollar budget cannot price ends the process saying so.
@@ -84,12 +84,12 @@ describe('budgets over time', () => {
   it("resumes the paused at the clock's midnight in the budget's time zone, and at once when a person raises it", async () => {
     const tape = await pricedTape(['a'], 30);
     const clock = new FakeClock(Date.parse('2026-11-24T20:00:00Z'));
-    // $0.01: three requests; midnight in Berlin is 23:00 UTC.
+    // $0.01: three requests ($0.009); a fourth's prompt alone (~2.9k tokens, $0.0029) does not fit what is left. Midnight in Berlin is 23:00 UTC.
     const k = await open(clock, cost([{ process: 'a', daily_usd: 0.01, tz: 'Europe/Berlin' }]));
     const pcb = await k.spawn({ task: 't', model: `replay:${tape}`, name: 'a' });
     await until(() => k.pcb(pcb.pid)?.state === 'blocked');
     const turnsBefore = k.pcb(pcb.pid)?.counters.turns ?? 0;
-    expect(turnsBefore).toBe(4);
+    expect(turnsBefore).toBe(3);
     await clock.advance(2.5 * 3600_000); // 22:30 UTC: not yet midnight in Berlin
     expect(k.pcb(pcb.pid)?.state).toBe('blocked');
     await clock.advance(3600_000); // 23:30 UTC: the next day there
@@ -125,11 +125,15 @@ describe('budgets over time', () => {
     const x = await k.spawn({ task: 't', model: `replay:${tape}`, name: 'x', unit: 'ux' });
     const y = await k.spawn({ task: 't', model: `replay:${tape}`, name: 'y', unit: 'uy' });
     await until(() => k.pcb(x.pid)?.state === 'blocked' && k.pcb(y.pid)?.state === 'blocked');
+    // Each unit's count is its own run's spend, every token its provider reported; neither counts the other's.
     const counts = k.budgets.current('unit-_').map((c) => [c.key, c.tokens]);
+    const charged = (pid: number): number => (k.pcb(pid)?.counters.promptTokens ?? 0) + (k.pcb(pid)?.counters.outputTokens ?? 0);
     expect(counts.sort()).toEqual([
-      ['unit:ux', 3_600],
-      ['unit:uy', 3_600],
+      ['unit:ux', charged(x.pid)],
+      ['unit:uy', charged(y.pid)],
     ]);
+    expect(charged(x.pid)).toBeGreaterThanOrEqual(1_200);
+    expect(charged(x.pid) % 1_200).toBe(0);
   });
 
   it('ends a process whose model a dollar budget cannot price, saying so (never counted as $0)', async () => {

@@ -2,11 +2,13 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
 import { AosError } from '../../../sys/errno.js';
+import { param } from '../../../sys/param.js';
 import { createGeminiDriver, splitGeminiBaseUrl } from '../../../drivers/llm/gemini.js';
 import { ProviderError } from '../../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
 import { PROVIDERS } from '../../../drivers/llm/providers.js';
 import { ModelRegistry } from '../../../drivers/llm/registry.js';
+import { deadlinesOf } from '../../../sys/model-limits.js';
 
 const MODEL = 'gemini-2.5-flash';
 
@@ -55,7 +57,7 @@ function driver(options: { timeoutMs?: number; model?: string; apiKey?: string; 
     model: options.model ?? MODEL,
     apiKey: options.apiKey ?? KEY,
     baseUrl: options.baseUrl ?? fake.url,
-    timeoutMs: options.timeoutMs ?? 5000,
+    deadlines: deadlinesOf({ gemini: { reply_s: (options.timeoutMs ?? 5000) / 1000 } }, 'gemini'),
     env: {},
   });
 }
@@ -99,7 +101,8 @@ describe('gemini driver: the wire', () => {
         { role: 'user', parts: [{ text: '[SYS_RESULT] ok' }] },
       ],
       systemInstruction: { parts: [{ text: 'You are process 1.' }] },
-      generationConfig: {},
+      // The reply's bound always goes with it (a budget counts on it): the kernel's default here.
+      generationConfig: { maxOutputTokens: param.modelMaxOutputTokens },
     });
     expect(sent.headers['content-type']).toBe('application/json');
   });
@@ -144,7 +147,7 @@ describe('gemini driver: the wire', () => {
     expect(splitGeminiBaseUrl('http://h:1/proxy')).toEqual({ baseUrl: 'http://h:1/proxy' });
     await driver({ baseUrl: `${fake.url}/v1` }).complete(request());
     expect(fake.requests[0]!.path).toBe('/v1/models/gemini-2.5-flash:generateContent');
-    const fromEnv = createGeminiDriver({ model: 'gemini-2.5-pro', timeoutMs: 5000, env: { GEMINI_BASE_URL: fake.url, GEMINI_API_KEY: KEY } });
+    const fromEnv = createGeminiDriver({ model: 'gemini-2.5-pro', env: { GEMINI_BASE_URL: fake.url, GEMINI_API_KEY: KEY } });
     expect(fromEnv.id).toBe('gemini:gemini-2.5-pro');
     await fromEnv.complete(request());
     expect(fake.requests[1]!.path).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
@@ -230,12 +233,12 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('no answer within timeoutMs → timeout, retryable', async () => {
+  it('no answer within reply_s from a server that is there → timeout, retryable, naming the address and the setting', async () => {
     fake.setBehavior({ fault: { kind: 'hang' } });
     const started = Date.now();
     const error = await failure(driver({ timeoutMs: 200 }).complete(request()));
-    expect(error).toMatchObject({ kind: 'timeout', retryable: true });
-    expect(error.message).toBe('gemini:gemini-2.5-flash: no reply within 200 ms');
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true, endpoint: fake.url });
+    expect(error.message).toBe(`gemini:gemini-2.5-flash: no whole answer from ${fake.url} within 0.2 s (AOS_LIMITS gemini reply_s)`);
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
@@ -310,7 +313,7 @@ describe('gemini driver: the key', () => {
   it('a missing key is an EINVAL at creation naming the variable to set', () => {
     let caught: unknown;
     try {
-      createGeminiDriver({ model: MODEL, timeoutMs: 1000, env: {} });
+      createGeminiDriver({ model: MODEL, env: {} });
     } catch (error) {
       caught = error;
     }
@@ -320,9 +323,9 @@ describe('gemini driver: the key', () => {
   });
 
   it('takes GEMINI_API_KEY, else GOOGLE_API_KEY', async () => {
-    const viaGoogle = createGeminiDriver({ model: MODEL, timeoutMs: 5000, baseUrl: fake.url, env: { GOOGLE_API_KEY: KEY } });
+    const viaGoogle = createGeminiDriver({ model: MODEL, baseUrl: fake.url, env: { GOOGLE_API_KEY: KEY } });
     await expect(viaGoogle.complete(request())).resolves.toMatchObject({ text: expect.any(String) });
-    const viaGemini = createGeminiDriver({ model: MODEL, timeoutMs: 5000, baseUrl: fake.url, env: { GEMINI_API_KEY: KEY, GOOGLE_API_KEY: 'other' } });
+    const viaGemini = createGeminiDriver({ model: MODEL, baseUrl: fake.url, env: { GEMINI_API_KEY: KEY, GOOGLE_API_KEY: 'other' } });
     await expect(viaGemini.complete(request())).resolves.toMatchObject({ text: expect.any(String) });
   });
 
@@ -350,7 +353,7 @@ describe('gemini driver: the key', () => {
 describe('model registry', () => {
   it('registers gemini: and openai:', async () => {
     expect(PROVIDERS.map((p) => p.name)).toEqual(expect.arrayContaining(['gemini', 'openai', 'replay']));
-    const registry = new ModelRegistry({ env: { GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url }, modelTimeoutMs: 5000 });
+    const registry = new ModelRegistry({ env: { GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url }, limits: { gemini: { reply_s: 5 } } });
     const gemini = await registry.get('gemini:gemini-2.5-flash-lite');
     expect(gemini.id).toBe('gemini:gemini-2.5-flash-lite');
     await gemini.complete(request());

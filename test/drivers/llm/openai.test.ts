@@ -2,11 +2,14 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
-import { createOpenAIDriver } from '../../../drivers/llm/openai.js';
+import { createOpenAIDriver, toWire } from '../../../drivers/llm/openai.js';
+import { initialCap } from '../../../drivers/llm/openai-max-tokens.js';
+import { param } from '../../../sys/param.js';
 import { ProviderError } from '../../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
 import { splitModel } from '../../../drivers/llm/model-name.js';
 import { ModelRegistry } from '../../../drivers/llm/registry.js';
+import { deadlinesOf } from '../../../sys/model-limits.js';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 
@@ -52,7 +55,7 @@ function driver(options: { timeoutMs?: number; model?: string; apiKey?: string; 
   return createOpenAIDriver({
     model: options.model ?? 'llama3.1:8b',
     baseUrl: options.baseUrl ?? `${fake.url}/v1`,
-    timeoutMs: options.timeoutMs ?? 5000,
+    deadlines: deadlinesOf({ openai: { reply_s: (options.timeoutMs ?? 5000) / 1000 } }, 'openai'),
     env: {},
     ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
   });
@@ -94,7 +97,32 @@ describe('openai driver: the wire', () => {
         { role: 'user', content: '[SYS_RESULT] ok' },
       ],
       stream: false,
+      // The reply's bound always goes with it (a budget counts on it): the kernel's default here.
+      max_tokens: param.modelMaxOutputTokens,
     });
+  });
+
+  it("carries the request's reply bound; asks again with the field or the size a server says it takes", async () => {
+    await driver().complete(request({ maxOutputTokens: 300 }));
+    expect((fake.requests[0]!.body as Record<string, unknown>).max_tokens).toBe(300);
+    // A reasoning model behind a compatible server: max_tokens refused, max_completion_tokens named.
+    const unsupported = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+    fake.setBehavior({ fault: (ctx) => ((ctx.body as Record<string, unknown>).max_tokens !== undefined ? { kind: 'status', status: 400, body: { error: { message: unsupported, param: 'max_tokens' } } } : undefined) });
+    const d = driver();
+    expect((await d.complete(request())).text).toBeDefined();
+    expect((fake.requests.at(-1)!.body as Record<string, unknown>).max_completion_tokens).toBe(param.modelMaxOutputTokens);
+    // Remembered: the next request goes with max_completion_tokens at once.
+    const before = fake.requests.length;
+    await d.complete(request());
+    expect(fake.requests.length - before).toBe(1);
+    // A model that takes fewer: its maximum, from then on.
+    const tooLarge = 'max_tokens is too large: 8192. This model supports at most 4096 completion tokens, whereas you provided 8192.';
+    fake.setBehavior({ fault: (ctx) => (((ctx.body as Record<string, number>).max_tokens ?? 0) > 4_096 ? { kind: 'status', status: 400, body: { error: { message: tooLarge } } } : undefined) });
+    await driver().complete(request());
+    expect((fake.requests.at(-1)!.body as Record<string, unknown>).max_tokens).toBe(4_096);
+    // OpenAI itself is sent max_completion_tokens from the start.
+    expect(toWire('gpt-4o', request(), false, initialCap('https://api.openai.com/v1'))).toMatchObject({ max_completion_tokens: param.modelMaxOutputTokens });
+    expect(toWire('gpt-4o', request(), false, initialCap('https://api.openai.com/v1'))).not.toHaveProperty('max_tokens');
   });
 
   it('sends no Authorization header without a key; omits an empty system prompt', async () => {
@@ -134,7 +162,7 @@ describe('openai driver: the wire', () => {
 describe('openai driver: base URL and model names', () => {
   it('splitModel splits on the first colon only, so openai:llama3.1:8b reaches the server as llama3.1:8b', async () => {
     expect(splitModel('openai:llama3.1:8b')).toEqual({ provider: 'openai', name: 'llama3.1:8b' });
-    const registry = new ModelRegistry({ env: { OPENAI_BASE_URL: `${fake.url}/v1` }, modelTimeoutMs: 5000 });
+    const registry = new ModelRegistry({ env: { OPENAI_BASE_URL: `${fake.url}/v1` }, limits: { openai: { reply_s: 5 } } });
     const model = await registry.get('openai:llama3.1:8b');
     expect(model.id).toBe('openai:llama3.1:8b');
     await model.complete(request());
@@ -212,10 +240,11 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
     expect(Date.now() - abortedAt).toBeLessThan(1000);
   });
 
-  it('no answer within timeoutMs → timeout, retryable', async () => {
+  it('no answer within reply_s from a server that is there → timeout, retryable, naming the address and the setting', async () => {
     fake.setBehavior({ fault: { kind: 'hang' } });
     const error = await failure(driver({ timeoutMs: 150 }).complete(request()));
-    expect(error).toMatchObject({ kind: 'timeout', retryable: true });
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true, endpoint: `${fake.url}/v1` });
+    expect(error.message).toBe(`openai:llama3.1:8b: no whole answer from ${fake.url}/v1 within 0.15 s (AOS_LIMITS openai reply_s)`);
     expect(error.errno).toBe('ETIMEDOUT');
   });
 

@@ -33,7 +33,7 @@ describe('a recorded tape', () => {
     const { system: _system, ...withoutSystem } = RECORDED;
     expect(() => parseTape(tape({ recorded: withoutSystem }), 'r.yaml')).toThrow(/recorded\.system/);
     expect(() => parseTape(tape({}, { sent: 5 }), 'r.yaml')).toThrow(/agents\.root\[0\]\.sent/);
-    expect(() => parseTape(tape({}, { sen: 'x' }), 'r.yaml')).toThrow(/unknown key "sen" \(allowed: reply, expect, usage, delay_ms, sent\)/);
+    expect(() => parseTape(tape({}, { sen: 'x' }), 'r.yaml')).toThrow(/unknown key "sen" \(allowed: reply, expect, usage, delay_ms, sent, system, context\)/);
   });
 
   it('replays as before: sent is not what is expected', async () => {

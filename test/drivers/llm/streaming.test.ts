@@ -37,7 +37,7 @@ function request(onText?: (delta: string) => void): ModelRequest {
   };
 }
 
-const openai = (baseUrl = `${fake.url}/v1`) => createOpenAIDriver({ model: 'llama3.1:8b', baseUrl, timeoutMs: 5000, env: {} });
+const openai = (baseUrl = `${fake.url}/v1`) => createOpenAIDriver({ model: 'llama3.1:8b', baseUrl, env: {} });
 
 describe('openai-compatible: streaming', () => {
   it('asks for a stream with usage, hands over each piece, and resolves with the whole reply', async () => {
@@ -119,7 +119,7 @@ describe('openai-compatible: streaming', () => {
 describe('gemini: streaming', () => {
   it('uses streamGenerateContent, hands over each piece, and gathers usage and finish from the last chunks', async () => {
     fake.setBehavior({ reply: REPLY, usage: { prompt: 30, output: 12, thoughts: 4 }, streamGapMs: 5 });
-    const driver = createGeminiDriver({ model: 'gemini-2.5-flash', apiKey: KEY, baseUrl: fake.url, timeoutMs: 5000, env: {} });
+    const driver = createGeminiDriver({ model: 'gemini-2.5-flash', apiKey: KEY, baseUrl: fake.url, env: {} });
     const pieces: string[] = [];
     const reply = await driver.complete(request((d) => pieces.push(d)));
     expect(fake.requests[0]?.path).toMatch(/:streamGenerateContent$/);
@@ -130,7 +130,7 @@ describe('gemini: streaming', () => {
 
   it('a blocked prompt is still a blocked error when streaming', async () => {
     fake.setBehavior({ fault: { kind: 'blocked', stage: 'prompt', reason: 'SAFETY' } });
-    const driver = createGeminiDriver({ model: 'gemini-2.5-flash', apiKey: KEY, baseUrl: fake.url, timeoutMs: 5000, env: {} });
+    const driver = createGeminiDriver({ model: 'gemini-2.5-flash', apiKey: KEY, baseUrl: fake.url, env: {} });
     const error = await driver.complete(request(() => undefined)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).kind).toBe('blocked');

@@ -81,7 +81,7 @@ describe.each(['gemini:gemini-2.5-flash', 'openai:llama3.1:8b'])('%s through the
       reply: twoTurns,
       fault: (ctx) => (ctx.index === 0 ? { kind: 'malformed' } : ctx.index === 1 ? { kind: 'hang' } : undefined),
     });
-    const k = await boot({ modelTimeoutMs: 300 });
+    const k = await boot({ modelLimits: { [model.split(':')[0] ?? model]: { reply_s: 0.3 } } });
     const pcb = await k.waitExit((await k.spawn({ task: 't', model })).pid);
     expect(pcb.exitCode).toBe(0);
   });

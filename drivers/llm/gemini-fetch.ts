@@ -1,0 +1,48 @@
+/**
+ * The Gemini driver's side of its deadlines (deadline.ts): the fetch the SDK is handed, the probe,
+ * and a stream's pieces counted as they come.
+ *
+ * The SDK given a fetch of ours no longer lifts node's own header and body timeouts (300 s each,
+ * which would cut a call the driver's reply_s allows): this fetch lifts them the way the SDK does
+ * for its own (each dispatch through node's global dispatcher with both at 0). Node's connect
+ * timeout (10 s) stays; deadline.ts probes the server when it fires.
+ */
+import { probe } from './http-post.js';
+import type { Progress } from './deadline.js';
+
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+interface Dispatcher {
+  dispatch(options: object, handler: unknown): boolean;
+}
+
+/** Node's global dispatcher, each request without header and body timeouts. */
+const withoutTimeouts: Dispatcher = {
+  dispatch(options, handler) {
+    const holder = globalThis as unknown as Record<symbol, Dispatcher | undefined>;
+    // Node makes its dispatcher on the first fetch-related use.
+    if (holder[GLOBAL_DISPATCHER] === undefined) new Headers();
+    const global = holder[GLOBAL_DISPATCHER];
+    if (global === undefined || typeof global.dispatch !== 'function') throw new Error("node's fetch dispatcher is not available");
+    return global.dispatch({ ...options, headersTimeout: 0, bodyTimeout: 0 }, handler);
+  },
+};
+
+/** Node's fetch with the driver's deadlines as its only bound. */
+export function fetchUnbounded(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {
+  return fetch(input, { ...init, dispatcher: withoutTimeouts } as RequestInit);
+}
+
+/** The probe of a Gemini endpoint: a models listing there (any answer, an error too, says a server is there). */
+export function geminiProbe(baseUrl: string, apiVersion: string, apiKey: string): (signal: AbortSignal) => Promise<number> {
+  const url = `${baseUrl.replace(/\/+$/, '')}/${apiVersion}/models?pageSize=1`;
+  return (signal) => probe(url, { 'x-goog-api-key': apiKey }, signal);
+}
+
+/** The SDK's stream, each chunk told to the deadlines as it comes (a stream that goes quiet is cut by idle_s). */
+export async function* counted<T>(stream: AsyncGenerator<T>, progress: Progress | undefined): AsyncGenerator<T> {
+  for await (const chunk of stream) {
+    progress?.data();
+    yield chunk;
+  }
+}
