@@ -1,6 +1,6 @@
 /** What the units need of the kernel (kernel/units/runs.ts UnitsHost), made from the kernel's parts. */
 import type { UnitsHost } from './units/runs.js';
-import type { CapabilitySet } from '../sys/capabilities.js';
+import { CapabilitySet } from '../sys/capabilities.js';
 import { isEnded, type Pcb } from '../sys/types.js';
 import type { EventBus } from '../protocol/events.js';
 import type { AuditLog, JournalLog, KernelStore } from './store/api.js';
@@ -10,6 +10,9 @@ import type { SpawnOptions } from './proc/spawn.js';
 import type { LogLevel } from './proc/api.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
 import type { RemoteNodes } from './cluster/cluster.js';
+import type { SafetyPolicy } from './safety/policy-rules.js';
+import type { CostPolicy } from './cost/cost-policy.js';
+import { loopPolicyOf } from './units/trigger-graph.js';
 
 /** The kernel as the units see it: spawn, kill, the table, the policy's root and its audit trail. */
 export interface UnitsSource {
@@ -20,7 +23,8 @@ export interface UnitsSource {
   readonly cwd: string;
   readonly opened: { readonly fs: { readonly root: string } };
   readonly webhooks: Webhooks;
-  readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog };
+  readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog; readonly policy: SafetyPolicy };
+  readonly cost: CostPolicy;
   readonly table: ProcTable;
   readonly keys: IdempotencyKeys;
   readonly cluster?: { readonly remote: Pick<RemoteNodes, 'states'> } | null;
@@ -48,6 +52,21 @@ export function unitsHost(k: UnitsSource): UnitsHost {
       return k.keys;
     },
     wroteBy: (pids, since) => new Set(k.safety.journal.entries(pids).filter((e) => e.ts >= since).map((e) => e.path)),
+    treeOf: (pid) => {
+      k.store.flush();
+      return k.store.processes.subtree(pid);
+    },
+    parentOf: (pid) => k.table.pcb(pid)?.ppid || null,
+    mayWrite: (pid, path) => {
+      const pcb = k.table.pcb(pid);
+      return pcb !== undefined && new CapabilitySet(pcb.capabilities).allows(`fs.write:${path}`);
+    },
+    get journalsExec() {
+      return k.safety.policy.journalExec;
+    },
+    get loopPolicy() {
+      return loopPolicyOf(k.rootCaps, k.cost.budgets, k.safety.policy.rules);
+    },
     spawn: (options) => k.spawn(options),
     kill: (pid, options) => k.kill(pid, options),
     isLive: (pid) => {

@@ -5,7 +5,7 @@
  * kernel was down.
  */
 import type { Clock } from '../../sys/clock.js';
-import type { Armed, Firing, RunStarter, UnitsHost } from './runs.js';
+import type { Armed, Firing, FireResult, RunStarter, UnitsHost } from './runs.js';
 import { dueBetween, lastDue } from './schedule.js';
 import type { Trigger } from './spec.js';
 
@@ -53,4 +53,22 @@ export async function catchUp(ctx: Context, armed: Armed, now: number): Promise<
   const runs = missed.slice(0, spec.catch_up_max);
   if (total > runs.length) ctx.starter.skipped(armed, firingOf(newest.trigger, newest.at), `${total - runs.length} more due ${down} than catch_up_max (${spec.catch_up_max})`);
   for (const { trigger, at } of runs) await ctx.starter.fire(armed, firingOf(trigger, at));
+}
+
+/** The timer's firings of a unit: each trigger once for its newest due time; older ones (a clock that jumped) are counted as skipped. */
+export function fireDue(ctx: Context, armed: Armed, now: number): Array<Promise<FireResult>> {
+  const firings: Firing[] = [];
+  for (const trigger of armed.unit.triggers) {
+    const { due, total } = dueBetween(trigger, armed.record.anchor, armed.record.checked_at, now, Number.MAX_SAFE_INTEGER, 1_000);
+    const newest = due.at(-1);
+    if (newest === undefined) continue;
+    const firing: Firing = { trigger: trigger.label, scheduledFor: newest, catchUp: false, fields: { kind: trigger.kind, scheduled_for: new Date(newest).toISOString() } };
+    if (total > 1) ctx.starter.skipped(armed, firing, `${total - 1} earlier due times passed at once (the clock jumped)`);
+    firings.push(firing);
+  }
+  if (firings.length === 0) return [];
+  armed.record = { ...armed.record, checked_at: now };
+  ctx.host.store.units.checked(armed.record.name, now);
+  armed.restarts = 0;
+  return firings.map((firing) => ctx.starter.fire(armed, firing));
 }

@@ -7,14 +7,16 @@ import type { KernelEvent } from '../../protocol/events.js';
 import type { Armed, RunStarter } from './runs.js';
 import type { Trigger } from './spec.js';
 import { onEventId } from './event-id.js';
+import type { Chain } from './chains.js';
 
 type On = Extract<Trigger, { kind: 'on' }>;
 
-function fire(starter: RunStarter, armed: Armed, trigger: On, event: Record<string, string | number>): void {
+/** `chain`: the runs whose doing this is (chains.ts), which the run continues. */
+function fire(starter: RunStarter, armed: Armed, trigger: On, event: Record<string, string | number>, chain: Chain): void {
   if (!armed.record.enabled) return;
   armed.restarts = 0;
   const eventId = onEventId(event);
-  void starter.fire(armed, { trigger: trigger.label, scheduledFor: null, catchUp: false, fields: { kind: 'on', ...event }, event, ...(eventId === null ? {} : { eventId }) });
+  void starter.fire(armed, { trigger: trigger.label, scheduledFor: null, catchUp: false, fields: { kind: 'on', ...event }, event, chain, ...(eventId === null ? {} : { eventId }) });
 }
 
 /** A run of unit `unit` ended: the units whose `on: {exit}` names it (and its code) fire. */
@@ -25,7 +27,7 @@ export function onRunExit(starter: RunStarter, units: Iterable<Armed>, unit: str
       if (trigger.kind !== 'on' || trigger.on.event !== 'exit') continue;
       if (!trigger.on.unit.test(unit)) continue;
       if (trigger.on.codes !== null && !trigger.on.codes.includes(exit)) continue;
-      fire(starter, armed, trigger, { event: 'exit', unit, pid, code: exit, state });
+      fire(starter, armed, trigger, { event: 'exit', unit, pid, code: exit, state }, starter.chains.of(pid));
     }
   }
 }
@@ -38,7 +40,8 @@ function onBudget(starter: RunStarter, units: Iterable<Armed>, event: Extract<Ke
       if (trigger.kind !== 'on' || trigger.on.event !== 'budget') continue;
       if (trigger.on.budget && !trigger.on.budget.test(event.budget)) continue;
       if (trigger.on.level !== null && trigger.on.level !== event.state) continue;
-      fire(starter, armed, trigger, { event: 'budget', budget: event.budget, key: event.key, window: event.window, level: event.state, spent_usd: event.spent_usd, spent_tokens: event.spent_tokens });
+      const chain = starter.chains.ofBudgetKey(event.key);
+      fire(starter, armed, trigger, { event: 'budget', budget: event.budget, key: event.key, window: event.window, level: event.state, spent_usd: event.spent_usd, spent_tokens: event.spent_tokens }, chain);
     }
   }
 }
@@ -50,7 +53,7 @@ export function onKernelEvent(starter: RunStarter, units: Iterable<Armed>, event
   for (const armed of units) {
     for (const trigger of armed.unit.triggers) {
       if (trigger.kind !== 'on' || trigger.on.event !== 'approval_expired') continue;
-      fire(starter, armed, trigger, { event: 'approval_expired', pid: event.pid, approval: event.id, call: event.call, rule: event.rule });
+      fire(starter, armed, trigger, { event: 'approval_expired', pid: event.pid, approval: event.id, call: event.call, rule: event.rule }, starter.chains.of(event.pid));
     }
   }
 }

@@ -1,7 +1,7 @@
 /** What adding a unit would do, nothing kept: its listing, what its runs would hold, what the policy's root lacks (a real add refuses those). */
 import type { CapabilitySet } from '../../sys/capabilities.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
-import { type Armed, capabilitiesBeyond, runCapabilities } from './runs.js';
+import { type Armed, capabilitiesBeyond, newArmed, runCapabilities } from './runs.js';
 import { toUnit } from './spec.js';
 
 export interface UnitInfo {
@@ -38,7 +38,7 @@ export function previewUnit(
   const unit = toUnit(document);
   const { spec } = unit;
   const record: UnitRecord = { name: spec.name, spec: '', enabled: spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
-  const armed: Armed = { record, unit, live: new Set(), queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map(), spawned: new Set() };
+  const armed = newArmed(record, unit);
   const info: UnitInfo = {
     name: spec.name,
     description: spec.description ?? null,

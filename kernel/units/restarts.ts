@@ -32,7 +32,9 @@ export function onRunEnded(ctx: Context, armed: Armed, pid: number, state: 'exit
       armed.cancelRestart = ctx.clock.setTimer(delay, () => {
         armed.cancelRestart = null;
         const fields = { kind: 'restart', restart: n, previous_pid: pid, previous_exit: ended };
-        void ctx.starter.fire(armed, { trigger: `restart ${n}/${spec.restart_max}`, scheduledFor: null, catchUp: false, fields, restart: n });
+        // In the failed run's place in its chain, not after it: restarts have their own limit.
+        const chain = ctx.starter.chains.of(pid).slice(0, -1);
+        void ctx.starter.fire(armed, { trigger: `restart ${n}/${spec.restart_max}`, scheduledFor: null, catchUp: false, fields, restart: n, chain });
       });
       return;
     }

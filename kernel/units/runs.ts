@@ -8,109 +8,32 @@ import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { jsonLine } from '../../sys/json-line.js';
 import type { Pcb } from '../../sys/types.js';
-import type { EventBus } from '../../protocol/events.js';
-import type { AuditInput, KernelStore, UnitRecord, UnitRunOutcome } from '../store/api.js';
-import type { SpawnOptions } from '../proc/spawn.js';
-import type { CapabilitySet } from '../../sys/capabilities.js';
+import type { UnitRecord, UnitRunOutcome } from '../store/api.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Unit } from './spec.js';
-import { renderAttach, renderTask, type TriggerFields } from './template.js';
-import type { TriggerWatch } from './watch.js';
-import type { Webhooks } from '../ipc/webhooks.js';
+import { renderAttach, renderTask } from './template.js';
+import { runCapabilities } from './run-caps.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
-import type { IdempotencyKeys } from '../proc/idempotency.js';
+import type { Armed, Firing, FireResult, UnitsHost } from './unit-types.js';
+import { type Chain, TriggerChains } from './chains.js';
 
-export interface UnitsHost {
-  readonly store: KernelStore;
-  readonly events: EventBus;
-  readonly rootCaps: CapabilitySet;
-  readonly closing: boolean;
-  readonly cwd: string;
-  spawn(options: SpawnOptions): Promise<Pcb>;
-  kill(pid: number, options: { tree?: boolean }): number[];
-  isLive(pid: number): boolean;
-  /**
-   * A node of a cluster: these pids' states on other nodes (a run of this node's unit adopted
-   * elsewhere while this node was dead), those found. Absent alone.
-   */
-  statesElsewhere?(pids: readonly number[]): Promise<Map<number, { state: string; code: number | null }>>;
-  /** Runs of this node's units that live on another node: counted live (isLive) until they end there. */
-  readonly elsewhere?: Set<number>;
-  /** The workspace's directory on the host (watch triggers). */
-  readonly workspaceRoot: string;
-  /** The gateway's routes for webhook triggers, and the requests waiting for a run's reply. */
-  readonly webhooks: Pick<Webhooks, 'addRoute' | 'removeRoute' | 'urlOf' | 'awaitReply'>;
-  /** Event ids that started runs, per unit (scope `unit:<name>`): the kernel's idempotency keys. */
-  readonly keys: Pick<IdempotencyKeys, 'seen' | 'remember' | 'forget'>;
-  /** The workspace paths these processes wrote since `since` (ms), as the rollback journal has them. */
-  wroteBy(pids: readonly number[], since: number): Set<string>;
-  /** How an ended process ended; null while it lives (or when it is unknown). */
-  endOf(pid: number): { state: 'exited' | 'killed'; code: number | null } | null;
-  audit(input: AuditInput): void;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
-}
-
-/** What fired, and what the run is told. */
-export interface Firing {
-  trigger: string;
-  scheduledFor: number | null;
-  catchUp: boolean;
-  fields: TriggerFields;
-  /** A restart of a failed run (its count), not a trigger's firing: keeps the restart count. */
-  restart?: number;
-  /** What happened, for an `on` trigger: `"event"` in the run's [EVENT::TRIGGER]. */
-  event?: Record<string, string | number>;
-  /** Given the run's pid before it can run: what else its [EVENT::TRIGGER] says (a webhook's request id, bound to it). */
-  bind?: (pid: number) => Record<string, unknown>;
-  /** The event's id (event-id.ts): a firing for an id that already started a run starts none. */
-  eventId?: string;
-  /** Threads the run gets attached besides the unit's own (a channel's conversation). */
-  attach?: readonly string[];
-}
-
-/** A unit as the kernel holds it: its declaration, its stored row, and its runs now. */
-export interface Armed {
-  record: UnitRecord;
-  unit: Unit;
-  live: Set<number>;
-  queue: Firing[];
-  /** Restarts since the last firing of a trigger. */
-  restarts: number;
-  cancelRestart: (() => void) | null;
-  /** Runs this kernel killed itself (replace): their end is no failure to restart. */
-  replaced: Set<number>;
-  /** When its runs started in the last minute (the cap). */
-  recent: number[];
-  /** Its firings, one after another: a policy decides on what the one before it started. */
-  chain?: Promise<unknown>;
-  /** Its watch triggers' watchers, while it is enabled. */
-  watches: TriggerWatch[];
-  /** Its runs that ended lately, and when (a watch tells their writes from others'). */
-  ended: Array<{ pid: number; at: number }>;
-  /** Its webhook triggers' routes: the token of each path. */
-  hooks: Map<string, string>;
-  /** Its runs that are another process's children (SPAWN_AGENT): no restart, no queue of theirs. */
-  spawned: Set<number>;
-}
-
-export interface FireResult {
-  outcome: UnitRunOutcome;
-  pid: number | null;
-  reason: string | null;
-  /** Skipped as a duplicate: `pid` is the run its event id started before. */
-  deduped?: boolean;
-}
+export type { Armed, Firing, FireResult, UnitsHost } from './unit-types.js';
+export { capabilitiesBeyond, runCapabilities } from './run-caps.js';
 
 export class RunStarter {
   /** Every unit's starts in the last minute (the global cap). */
   private recent: number[] = [];
+  /** Which runs started which (chains.ts): a loop the trigger graph could not see stops at its limit. */
+  readonly chains: TriggerChains;
 
   constructor(
     private readonly host: UnitsHost,
     private readonly clock: Clock,
     /** A run ended (its restart policy and queue): also for a run that ended before its spawn was answered. */
     private readonly onEnded: (armed: Armed, pid: number, state: 'exited' | 'killed', code: number | null) => void,
-  ) {}
+  ) {
+    this.chains = new TriggerChains((pid) => host.parentOf(pid));
+  }
 
   /** Carry out a firing once the unit's earlier ones are done (a spawn takes a while: two firings must not both see no run going). */
   fire(armed: Armed, firing: Firing): Promise<FireResult> {
@@ -125,6 +48,8 @@ export class RunStarter {
     for (const pid of armed.live) if (!this.host.isLive(pid)) armed.live.delete(pid);
     const duplicate = this.duplicate(armed, firing);
     if (duplicate !== null) return duplicate;
+    const looped = this.looped(armed.unit.spec.name, firing.chain ?? []);
+    if (looped !== null) return this.record(armed, firing, 'skipped', null, looped);
     const capped = this.capped(armed, now);
     if (capped !== null) return this.record(armed, firing, 'skipped', null, capped);
     if (armed.live.size > 0) {
@@ -153,7 +78,13 @@ export class RunStarter {
   /** SPAWN_AGENT {"unit"}: the unit as a child; recorded as its run, its end no failure to restart. */
   async spawnChild(armed: Armed, parent: number, request: SpawnRequest, spawn: (request: SpawnRequest) => Pcb | Promise<Pcb>): Promise<number> {
     const { spec } = armed.unit;
-    const firing: Firing = { trigger: `spawned by ${parent}`, scheduledFor: null, catchUp: false, fields: { kind: 'spawn', parent } };
+    const before = this.chains.of(parent);
+    const firing: Firing = { trigger: `spawned by ${parent}`, scheduledFor: null, catchUp: false, fields: { kind: 'spawn', parent }, chain: before };
+    const looped = this.looped(spec.name, before);
+    if (looped !== null) {
+      this.record(armed, firing, 'skipped', null, looped);
+      throw new AosError('EAGAIN', `unit ${spec.name} not started: ${looped}`);
+    }
     const told = { unit: spec.name, trigger: firing.trigger };
     const pcb = await spawn({
       ...request,
@@ -173,6 +104,7 @@ export class RunStarter {
       unit: spec.name,
       preface: `[EVENT::TRIGGER] ${jsonLine(told)}`,
     });
+    this.chains.keep(pcb.pid, spec.name, before);
     armed.spawned.add(pcb.pid);
     if (this.host.endOf(pcb.pid) === null) armed.live.add(pcb.pid);
     this.record(armed, firing, 'started', pcb.pid, null);
@@ -192,6 +124,14 @@ export class RunStarter {
     if (prior !== null) return { ...this.record(armed, firing, 'skipped', prior, `duplicate of event ${id}: run ${prior} was started for it`), deduped: true };
     if (armed.queue.some((f) => f.eventId === id)) return { ...this.record(armed, firing, 'skipped', null, `duplicate of event ${id}: a run for it is queued`), deduped: true };
     return null;
+  }
+
+  /** A run that would make its chain longer than the limit: why it is not started (logged once a chain). */
+  private looped(unit: string, before: Chain): string | null {
+    const refusal = this.chains.refusal(unit, before);
+    if (refusal === null) return null;
+    if (refusal.tell) this.host.log('warn', `unit ${unit} not started: ${refusal.reason}`);
+    return refusal.reason;
   }
 
   private capped(armed: Armed, now: number): string | null {
@@ -230,7 +170,11 @@ export class RunStarter {
         unit: spec.name,
         ...(armed.unit.workdir === null ? {} : { workdir: armed.unit.workdir }),
         attach: withAttached(renderAttach(spec.attach, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }), firing.attach),
-        preface: (pid) => `[EVENT::TRIGGER] ${jsonLine({ ...told, ...(firing.bind?.(pid) ?? {}) })}`,
+        preface: (pid) => {
+          // Kept before the run can run: what it does at once (a child, an end) continues its chain.
+          this.chains.keep(pid, spec.name, firing.chain ?? []);
+          return `[EVENT::TRIGGER] ${jsonLine({ ...told, ...(firing.bind?.(pid) ?? {}) })}`;
+        },
       });
     } catch (error) {
       return this.record(armed, firing, 'failed', null, error instanceof Error ? error.message : String(error));
@@ -272,20 +216,12 @@ export class RunStarter {
   }
 }
 
+/** A unit as the kernel holds it, taking over what an older declaration of it had going (its runs, queue, routes). */
+export function newArmed(record: UnitRecord, unit: Unit, old?: Armed): Armed {
+  return { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [], hooks: old?.hooks ?? new Map(), spawned: old?.spawned ?? new Set() };
+}
+
 /** The unit's threads and the firing's, once each. */
 function withAttached(own: string[] | undefined, more: readonly string[] | undefined): string[] | undefined {
   return more?.length ? [...new Set([...(own ?? []), ...more])] : own;
-}
-
-/** What a run may hold: the unit's capabilities (its MCP servers as mcp:<server>/*), never more than the root's now. */
-export function runCapabilities(unit: Unit, rootCaps: CapabilitySet): string[] {
-  const asked = unit.spec.capabilities ?? [...rootCaps.list];
-  const withMcp = [...asked, ...(unit.spec.mcp ?? []).map((server) => `mcp:${server}/*`)];
-  return rootCaps.intersect(withMcp).list.slice();
-}
-
-/** The capabilities a unit asks for that the root does not hold: refused at `add`, each named. */
-export function capabilitiesBeyond(unit: Unit, rootCaps: CapabilitySet): string[] {
-  const asked = [...(unit.spec.capabilities ?? []), ...(unit.spec.mcp ?? []).map((server) => `mcp:${server}/*`)];
-  return asked.filter((cap) => rootCaps.intersect([cap]).list.length === 0);
 }

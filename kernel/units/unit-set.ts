@@ -2,13 +2,14 @@
  * A file of units applied as a set (`aos up`, `aos down`), as docker compose applies services: the
  * units it lists are added or changed to match, and those it listed before and no longer does are
  * removed; the plan (added, changed, removed, unchanged) is shown before anything is applied, and
- * a set that asks for a capability the policy's root lacks is refused whole. Which units a file
+ * a set that asks for a capability the policy's root lacks is refused whole, and so is one whose
+ * units, with the kernel's others, would start each other in a loop (trigger-graph.ts). Which units a file
  * applied last time is kept in the store's meta, under the file's path.
  */
 import { AosError } from '../../sys/errno.js';
 import type { KernelStore } from '../store/api.js';
 import { capabilitiesBeyond } from './runs.js';
-import { toUnit } from './spec.js';
+import { toUnit, type Unit } from './spec.js';
 import type { Units } from './units.js';
 import type { CapabilitySet } from '../../sys/capabilities.js';
 
@@ -37,6 +38,7 @@ export async function previousSet(store: KernelStore, file: string): Promise<str
 export function planSet(units: Units, rootCaps: CapabilitySet, documents: readonly unknown[], previous: readonly string[]): SetPlan {
   const plan: SetPlan = { added: [], changed: [], removed: [], unchanged: [], beyond: [] };
   const names = new Set<string>();
+  const changing: Unit[] = [];
   for (const document of documents) {
     const unit = toUnit(document);
     const { name } = unit.spec;
@@ -48,9 +50,12 @@ export function planSet(units: Units, rootCaps: CapabilitySet, documents: readon
     if (!existing) plan.added.push(name);
     else if (JSON.stringify(units.spec(name)) === JSON.stringify(unit.spec)) plan.unchanged.push(name);
     else plan.changed.push(name);
+    if (!plan.unchanged.includes(name)) changing.push(unit);
   }
   const known = new Set(units.list().map((u) => u.name));
   for (const name of previous) if (!names.has(name) && known.has(name)) plan.removed.push(name);
+  // The set as it will be, whole: its units are added one by one, and a loop must not be half made.
+  units.refuseLoops(changing, plan.removed);
   return plan;
 }
 
@@ -61,8 +66,8 @@ export function applySet(units: Units, store: KernelStore, file: string, documen
   }
   for (const document of documents) {
     const name = toUnit(document).spec.name;
-    if (plan.added.includes(name)) units.add(document);
-    else if (plan.changed.includes(name)) units.add(document, { replace: true });
+    if (plan.added.includes(name)) units.add(document, { loopsChecked: true });
+    else if (plan.changed.includes(name)) units.add(document, { replace: true, loopsChecked: true });
   }
   for (const name of plan.removed) units.remove(name);
   store.setMeta(metaKey(file), JSON.stringify(documents.map((d) => toUnit(d).spec.name)));

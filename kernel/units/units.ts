@@ -11,16 +11,18 @@ import type { SpawnRequest } from '../../syscalls/services.js';
 import { param } from '../../sys/param.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
 import { type Clock, realClock } from '../../sys/clock.js';
-import { type Armed, capabilitiesBeyond, type Firing, type FireResult, RunStarter, runCapabilities, type UnitsHost } from './runs.js';
-import { dueBetween, nextOfUnit } from './schedule.js';
+import { type Armed, capabilitiesBeyond, type Firing, type FireResult, newArmed, RunStarter, runCapabilities, type UnitsHost } from './runs.js';
+import { nextOfUnit } from './schedule.js';
 import { toUnit, type Unit } from './spec.js';
 import { RunsElsewhere } from './elsewhere.js';
-import { catchUp } from './catch-up.js';
+import { catchUp, fireDue } from './catch-up.js';
 import { onRunEnded } from './restarts.js';
 import { onKernelEvent, onRunExit } from './on-events.js';
 import { startWatches, stopWatches } from './watching.js';
 import { hookUrls, loadTokens, startHooks, stopHooks } from './hooks.js';
 import { type Preview, previewUnit, type UnitInfo } from './preview.js';
+import { ExecWindows } from './own-writes.js';
+import { describeLoop, findTriggerLoop, type LoopPolicy, refuseTriggerLoop } from './trigger-graph.js';
 
 export type { UnitInfo } from './preview.js';
 
@@ -31,6 +33,8 @@ export class Units {
   private stopListening: (() => void) | null = null;
   private closed = false;
   private readonly elsewhere: RunsElsewhere;
+  /** The commands processes are running and ran lately (a watch tells a run's own changes by them). */
+  private readonly execs: ExecWindows;
 
   constructor(
     private readonly host: UnitsHost,
@@ -38,6 +42,7 @@ export class Units {
   ) {
     this.starter = new RunStarter(host, clock, (armed, pid, state, code) => this.runEnded(armed, pid, state, code));
     this.elsewhere = new RunsElsewhere(host, (pid, state, code) => this.runGone(pid, state, code));
+    this.execs = new ExecWindows(clock);
   }
 
   /** Read the units back, take up their runs, catch up what was missed, and arm the timer. */
@@ -54,10 +59,15 @@ export class Units {
         this.host.log('warn', `unit ${record.name} is not valid any more and stays idle: ${(error as Error).message}`);
         continue;
       }
-      const live = new Set(started.filter((r) => r.unit === record.name && this.host.isLive(r.pid)).map((r) => r.pid));
-      this.armed.set(record.name, { record, unit, live, queue: [], restarts: 0, cancelRestart: null, replaced: new Set(), recent: [], watches: [], ended: [], hooks: new Map(), spawned: new Set() });
+      const armed = newArmed(record, unit);
+      for (const r of started) if (r.unit === record.name && this.host.isLive(r.pid)) armed.live.add(r.pid);
+      this.armed.set(record.name, armed);
     }
+    // Kept from before this check, or made by a policy edit: they stay, bounded as they run (chains.ts).
+    const loop = findTriggerLoop(this.declared(), this.loopPolicy(), new Set(this.armed.keys()));
+    if (loop) this.host.log('warn', `${describeLoop(loop)}; each chain of their runs stops at ${param.unitChainMaxRuns} (param.unitChainMaxRuns)`);
     this.stopListening = this.host.events.subscribe((event) => {
+      this.execs.onEvent(event);
       onKernelEvent(this.starter, this.armed.values(), event);
       if (event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) this.runGone(event.pid, event.to, event.code ?? null);
     });
@@ -95,8 +105,9 @@ export class Units {
     }
   }
 
-  /** What adding `document` would do, nothing kept (preview.ts). */
+  /** What adding `document` would do, nothing kept (preview.ts); a loop it would make with the units here is refused already. */
   preview(document: unknown): Preview {
+    this.refuseLoops([toUnit(document)]);
     return previewUnit(document, this.host.rootCaps, this.clock.now(), nextOfUnit, (name) => this.armed.has(name));
   }
 
@@ -121,8 +132,16 @@ export class Units {
     return runCapabilities(this.get(name).unit, this.host.rootCaps);
   }
 
-  /** Add a unit, or replace the one of that name (its runs going on); EEXIST when it exists and `replace` is not set. */
-  add(document: unknown, options: { replace?: boolean } = {}): UnitInfo {
+  /** EINVAL naming the loop these units (new, or in place of those of their names) would make with the rest, less `removed`. */
+  refuseLoops(changed: readonly Unit[], removed: readonly string[] = []): void {
+    refuseTriggerLoop(this.declared(), changed, removed, this.loopPolicy());
+  }
+
+  private declared = (): Unit[] => [...this.armed.values()].map((a) => a.unit);
+  private loopPolicy = (): LoopPolicy => this.host.loopPolicy;
+
+  /** Add a unit, or replace the one of that name (its runs going on); EEXIST when it exists and `replace` is not set. `loopsChecked`: by its set, whole (unit-set.ts). */
+  add(document: unknown, options: { replace?: boolean; loopsChecked?: boolean } = {}): UnitInfo {
     const unit = toUnit(document);
     const beyond = capabilitiesBeyond(unit, this.host.rootCaps);
     if (beyond.length > 0) {
@@ -131,6 +150,7 @@ export class Units {
     const { name } = unit.spec;
     const old = this.armed.get(name);
     if (old && !options.replace) throw new AosError('EEXIST', `a unit named ${name} exists: remove it first, or apply the file with aos up`);
+    if (!options.loopsChecked) this.refuseLoops([unit]);
     if (!old && this.armed.size >= param.maxUnits) throw new AosError('EAGAIN', `this kernel holds ${param.maxUnits} units, its most`);
     const now = this.clock.now();
     const record: UnitRecord = {
@@ -151,7 +171,7 @@ export class Units {
     if (unit.triggers.some((t) => t.kind === 'webhook') && this.host.webhooks.urlOf('x', 'x') === null) {
       throw new AosError('EIO', `unit ${name} has a webhook trigger, and webhooks are not enabled in this kernel (start it with a webhook port)`);
     }
-    const armed: Armed = { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [], hooks: old?.hooks ?? new Map(), spawned: old?.spawned ?? new Set() };
+    const armed = newArmed(record, unit, old);
     this.armed.set(name, armed);
     startWatches(this.context(), armed);
     startHooks(this.context(), armed);
@@ -264,35 +284,17 @@ export class Units {
     if (next !== null) this.cancelTimer = this.clock.setTimer(next - now, () => void this.tick());
   }
 
-  /** Fire what is due: each trigger once for its newest due time; older ones (a clock that jumped) are counted as skipped. */
+  /** Fire what is due (catch-up.ts fireDue). */
   private async tick(): Promise<void> {
     this.cancelTimer = null;
     const now = this.clock.now();
-    const starts: Array<Promise<FireResult>> = [];
-    for (const armed of [...this.armed.values()]) {
-      if (!armed.record.enabled || this.closed) continue;
-      const from = armed.record.checked_at;
-      const firings: Firing[] = [];
-      for (const trigger of armed.unit.triggers) {
-        const { due, total } = dueBetween(trigger, armed.record.anchor, from, now, Number.MAX_SAFE_INTEGER, 1_000);
-        const newest = due.at(-1);
-        if (newest === undefined) continue;
-        const firing: Firing = { trigger: trigger.label, scheduledFor: newest, catchUp: false, fields: { kind: trigger.kind, scheduled_for: new Date(newest).toISOString() } };
-        if (total > 1) this.starter.skipped(armed, firing, `${total - 1} earlier due times passed at once (the clock jumped)`);
-        firings.push(firing);
-      }
-      if (firings.length === 0) continue;
-      armed.record = { ...armed.record, checked_at: now };
-      this.host.store.units.checked(armed.record.name, now);
-      armed.restarts = 0;
-      starts.push(...firings.map((firing) => this.starter.fire(armed, firing)));
-    }
+    const starts = [...this.armed.values()].flatMap((armed) => (armed.record.enabled && !this.closed ? fireDue(this.context(), armed, now) : []));
     // Armed before the runs start: the next due time does not wait for a slow spawn.
     this.arm();
     await Promise.all(starts);
   }
 
-  private context(): { starter: RunStarter; clock: Clock; host: UnitsHost } {
-    return { starter: this.starter, clock: this.clock, host: this.host };
+  private context(): { starter: RunStarter; clock: Clock; host: UnitsHost; execs: ExecWindows; units: () => Iterable<Armed> } {
+    return { starter: this.starter, clock: this.clock, host: this.host, execs: this.execs, units: () => this.armed.values() };
   }
 }

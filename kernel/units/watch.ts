@@ -19,6 +19,8 @@ export interface Gathered {
   events: WatchEvent[];
   /** When the first change of this batch came (ms). */
   since: number;
+  /** When each path last changed (ms): a command of a run that ran then may have made it (own-writes.ts). */
+  changedAt: ReadonlyMap<string, number>;
 }
 
 const EVENT_OF: Record<string, WatchEvent | undefined> = { add: 'create', change: 'modify', unlink: 'delete' };
@@ -34,6 +36,7 @@ export function fixedPart(glob: string): string {
 export class TriggerWatch {
   private watcher: FSWatcher | null = null;
   private paths = new Map<string, WatchEvent>();
+  private changedAt = new Map<string, number>();
   private since = 0;
   private cancel: (() => void) | null = null;
   /** Resolves once the watcher has read what it watches: a change from then on is seen. */
@@ -78,6 +81,7 @@ export class TriggerWatch {
     if (!this.trigger.patterns.some((p) => p.test(vpath))) return;
     if (this.paths.size === 0) this.since = this.clock.now();
     this.paths.set(vpath, kind);
+    this.changedAt.set(vpath, this.clock.now());
     this.cancel?.();
     this.cancel = this.clock.setTimer(this.trigger.debounceMs, () => this.flush());
   }
@@ -87,8 +91,9 @@ export class TriggerWatch {
     if (this.paths.size === 0) return;
     const paths = [...this.paths.keys()].sort();
     const events = [...new Set(this.paths.values())].sort();
-    const since = this.since;
+    const { since, changedAt } = this;
     this.paths = new Map();
-    this.fire({ paths, events, since });
+    this.changedAt = new Map();
+    this.fire({ paths, events, since, changedAt });
   }
 }

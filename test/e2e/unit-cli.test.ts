@@ -141,4 +141,24 @@ describe('aos unit', () => {
     expect(down.plan.removed.sort()).toEqual(['one', 'three']);
     expect(((await json(['unit', 'ls'], 'unit-ls')) as { units: unknown[] }).units).toEqual([]);
   }, 60_000);
+
+  it('units that would start each other in a loop are refused at aos unit add and aos up, naming the loop, before anything is kept (issue 47.6)', async () => {
+    const ping = await unitFile('ping', 'name: ping\ntask: t\ncapabilities: []\ntriggers:\n  - on: {exit: {unit: pong}}\n');
+    const pong = await unitFile('pong', 'name: pong\ntask: t\ncapabilities: []\ntriggers:\n  - on: {exit: {unit: ping}}\n');
+    const loop = /the units' triggers make a loop: ping -> pong -> ping \(pong runs on exit of ping; ping runs on exit of pong\)/;
+    await json(['unit', 'add', ping, '--yes'], 'unit-add');
+    const added = await t.cli(['unit', 'add', pong, '--yes']);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toMatch(loop);
+    const asked = await t.cli(['unit', 'add', pong], { input: '' });
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toMatch(loop);
+    await json(['unit', 'rm', 'ping'], 'unit-changed');
+    const set = path.join(t.home, 'loop-set.yaml');
+    await writeFile(set, 'units:\n  - file: ping.yaml\n  - file: pong.yaml\n');
+    const up = await t.cli(['up', '-f', set, '--yes']);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toMatch(loop);
+    expect(((await json(['unit', 'ls'], 'unit-ls')) as { units: unknown[] }).units).toEqual([]);
+  }, 60_000);
 });

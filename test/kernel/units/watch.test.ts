@@ -41,7 +41,7 @@ describe('units: the watch trigger', () => {
     expect(run.trigger).toBe('watch inbox/**');
     const first = k.eventsOf(run.pid, 'prompt')[0] as Extract<KernelEvent, { type: 'prompt' }>;
     expect(first.text).toContain('"paths":["/inbox/a.eml","/inbox/b.eml","/inbox/c.eml"]');
-    expect(first.text).toContain('[TASK] New mail: /inbox/a.eml, /inbox/b.eml, /inbox/c.eml');
+    expect(first.text).toContain('[TASK] New mail: ["/inbox/a.eml","/inbox/b.eml","/inbox/c.eml"]\n(Filled in from what started this run, each as one JSON value: trigger.paths.');
     await k.kernel.waitExit(run.pid);
     await sleep(2_000); // past the debounce of the run's own write
     expect(started(k, 'inbox')).toHaveLength(1);

@@ -35,7 +35,7 @@ describe('units: the webhook trigger', () => {
     // Each answer came from the run its own request started: that run was given that body.
     answers.forEach((a, i) => {
       const first = k.eventsOf(Number(a.pid), 'prompt')[0] as Extract<KernelEvent, { type: 'prompt' }>;
-      expect(first.text).toContain(`[TASK] Order: order-${i}`);
+      expect(first.text).toContain(`[TASK] Order: "order-${i}"`);
       expect(first.text).toMatch(/"request_id":"w\d+"/);
     });
   }, 30_000);
