@@ -64,15 +64,19 @@ const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $(
 const refreshUnits = throttle(() => renderUnits($('units')).catch(() => undefined), 1000);
 const refreshThreads = throttle(() => threads.list().catch(() => undefined), 1000);
 const refreshChannels = throttle(() => channels.refresh(), 1000);
-/** The header's badge: the budget count nearest its limit, once at 80 % (red when spent, with how many are paused on it). */
+/**
+ * The header's badge: the budget count nearest its limit, once at 80 % (red when spent, with how
+ * many are paused on it). A count that pauses processes comes first and is red whatever its share:
+ * a request whose prompt does not fit what is left is refused before the limit is reached.
+ */
 async function renderBudgetBadge() {
   const { budgets } = await get('/api/budgets');
   const counts = budgets.flatMap((b) => b.counts.map((c) => ({ name: b.name, ...c })));
-  const top = counts.sort((a, b) => b.share - a.share)[0];
+  const top = counts.sort((a, b) => Math.sign(b.paused.length) - Math.sign(a.paused.length) || b.share - a.share)[0];
   const badge = $('budgets-badge');
-  badge.hidden = !top || top.share < 0.8;
+  badge.hidden = !top || (top.share < 0.8 && top.paused.length === 0);
   if (badge.hidden) return;
-  badge.classList.toggle('spent', top.share >= 1);
+  badge.classList.toggle('spent', top.share >= 1 || top.paused.length > 0);
   badge.textContent = `budget ${top.name} ${Math.round(top.share * 100)}%${top.paused.length ? ` · ${top.paused.length} paused` : ''}`;
   badge.title = `${top.key} ${top.window}: aos budget show ${top.name}`;
 }

@@ -24,7 +24,8 @@ const AGENTS = {
   fanner: [call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold a' }), call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold b' }), call('RECV_MSG', { timeout_s: 60 })],
   writer: [{ reply: `${Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')} ${call('SYS_EXIT', { code: 0 })}`, delay_ms: 2000 }],
   stopper: [call('RECV_MSG', { timeout_s: 60 }), { expect: 'STOP', reply: call('SYS_EXIT', { code: 0 }) }],
-  spender: Array.from({ length: 4 }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `spend ${i}` }), usage: { prompt: 40, output: 10 } })),
+  spender: Array.from({ length: 4 }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `spend ${i}` }), usage: { prompt: 4000, output: 1000 } })),
+  bigprompt: [call('SYS_EXIT', { code: 0 })],
   ticker: [
     ...Array.from({ length: TICKS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), delay_ms: 50, usage: { prompt: 10, output: 2 } })),
     call('SYS_EXIT', { code: 0 }),
@@ -271,7 +272,8 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   it('a budget at 80 % or more shows in the header with its share, red and with the paused once spent', async () => {
     await page.goto(`http://127.0.0.1:${w.port}/#procs`);
     await page.waitForSelector('#conn[data-status="live"]');
-    await w.fx.kernel.budgets.setSpecs(toBudgetSpecs([{ process: 'spender', daily_tokens: 100 }], 'policy.yaml'));
+    // The first request's prompt fits; its reply spends the whole day's 5,000 tokens; the next is paused.
+    await w.fx.kernel.budgets.setSpecs(toBudgetSpecs([{ process: 'spender', daily_tokens: 5000 }], 'policy.yaml'));
     const pid = await spawn('spender');
     await page.waitForSelector('#budgets-badge.spent:not([hidden])');
     expect(await page.textContent('#budgets-badge')).toBe('budget process-spender 100% · 1 paused');
@@ -279,6 +281,15 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     await screenshot(page, 'budget-badge');
     await w.fx.kernel.budgets.setSpecs([]);
     await w.fx.kernel.waitExit(pid);
+    await expect.poll(() => page.isHidden('#budgets-badge'), { timeout: 5000 }).toBe(true);
+    // A budget whose first prompt does not fit refuses at 0 % spent: the paused process still shows, in red.
+    await w.fx.kernel.budgets.setSpecs(toBudgetSpecs([{ process: 'bigprompt', daily_tokens: 10 }], 'policy.yaml'));
+    const big = await spawn('bigprompt');
+    await page.waitForSelector('#budgets-badge.spent:not([hidden])');
+    expect(await page.textContent('#budgets-badge')).toBe('budget process-bigprompt 0% · 1 paused');
+    expect(w.fx.kernel.pcb(big)?.wait).toMatchObject({ kind: 'budget' });
+    await w.fx.kernel.budgets.setSpecs([]);
+    expect((await w.fx.kernel.waitExit(big)).exitCode).toBe(0);
   }, 30_000);
 
   it('a stream cut mid-flight resumes from Last-Event-ID: nothing lost, nothing repeated', async () => {
