@@ -76,9 +76,9 @@ report(
   'privacy-detect',
   { kb, runs, detector: detector || 'kernel/cost/privacy-detect.ts', finds: none.finds, finds_de: withDe.finds },
   [
-    figure('privacy.detect_ms', none.ms, 'ms', `detect over ${kb} KiB of mixed text (no phone region), median wall time of ${runs}`),
+    figure('privacy.detect_ms', none.ms, 'ms', `detect over ${kb} KiB of mixed text (no phone region), median wall time of ${runs}`, { max: 25 }),
     figure('privacy.detect_cpu_ms', none.cpuMs, 'ms', 'the same, CPU time'),
-    figure('privacy.detect_de_ms', withDe.ms, 'ms', 'the same with phone_region: DE, wall time'),
+    figure('privacy.detect_de_ms', withDe.ms, 'ms', 'the same with phone_region: DE, wall time', { max: 25 }),
     figure('privacy.detect_de_cpu_ms', withDe.cpuMs, 'ms', 'the same with phone_region: DE, CPU time'),
   ],
 );

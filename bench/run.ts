@@ -48,6 +48,8 @@ export const BENCHES: Record<string, Bench> = {
   'files-crossed': { file: 'files-crossed', args: [], quick: [] },
   // The model ladder against always-cheap, always-strong and an oracle, on simulated capability profiles (cost governance).
   routing: { file: 'routing', args: ['--tasks', '150', '--seed', '7'], quick: ['--tasks', '90', '--seed', '7'] },
+  // Racers against one daily token budget through the real driver and the fake provider: the worst overspend over one reply's bound (~10 s).
+  'budget-race': { file: 'budget-race', args: ['--rounds', '40', '--max-racers', '40', '--seed', '1'], quick: ['--rounds', '15', '--max-racers', '30', '--seed', '1'] },
   // Five agents hand one client on through a context thread, against re-reading each other's notes from files: prompt tokens (~4 s).
   handoff: { file: 'handoff', args: ['--visits', '3'], quick: ['--visits', '3'] },
   // HISTORY_SEARCH over a tree's 2,000 results of 16 KiB: the first search (the index filled in ~20 ms steps), a warm one, no other tree's hits (~40 s).
@@ -62,6 +64,10 @@ export const BENCHES: Record<string, Bench> = {
   'cluster-latency': { file: 'cluster-latency', args: ['--agents', '200', '--turns', '10', '--rtt', '0,2,5,10'], quick: ['--agents', '100', '--turns', '10', '--rtt', '0,5'] },
   // Three daemons under 30 seeded SIGKILLs and a SIGSTOP past the lease, 60 trees adopted between them: nothing lost or run twice (~3 min).
   'cluster-chaos': { file: 'cluster-chaos', args: ['--trees', '60', '--kills', '30', '--seed', '1'], quick: ['--trees', '24', '--kills', '10', '--seed', '1'] },
+  // Reading a 100 KiB prompt for personal data (every spelling, with and without a phone region): what each turn with such a prompt pays (~10 s).
+  'privacy-detect': { file: 'privacy-detect', args: ['--kb', '100', '--runs', '30'], quick: ['--kb', '100', '--runs', '10'] },
+  // Hostile unit packages (gzip bombs, floods, duplicates) previewed through the socket while agents run: the kernel's event-loop delay, time to refusal (~20 s).
+  'package-bomb': { file: 'package-bomb', args: ['--runs', '3'], quick: ['--runs', '1', '--dir-flood', '20000'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
   delay: { file: 'delay', args: [], quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'] },
   'head-of-line': { file: 'head-of-line', args: ['--runs', '7'], quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'] },

@@ -45,7 +45,10 @@ async function besideText(dir: string, given: unknown, field: string, max: numbe
     throw new AosError('ENOENT', `${source}: ${field} ${given}: no such file beside the unit`);
   }
   if (!inside(file, dir) || !inside(real, await realpath(dir))) throw new AosError('EACCES', `${source}: ${field} ${given} is not beside the unit file (it leads out of ${dir})`);
-  if (!(await stat(real)).isFile()) throw new AosError('EINVAL', `${source}: ${field} ${given} is not a file`);
+  const stats = await stat(real);
+  if (!stats.isFile()) throw new AosError('EINVAL', `${source}: ${field} ${given} is not a file`);
+  // Never read whole what cannot fit: at most 4 bytes a character.
+  if (stats.size > max * 4) throw new AosError('EFBIG', `${source}: ${field} ${given} has ${stats.size} bytes, more than ${max} characters can take`);
   const text = await readFile(real, 'utf8');
   if (text.length > max) throw new AosError('EFBIG', `${source}: ${field} ${given} has ${text.length} characters, more than ${max}`);
   return text;

@@ -1,9 +1,10 @@
 /**
- * `unit_install` (aos unit install): a unit package staged (unit-package.ts), its unit.yaml read
- * with what it names beside it (unit-files.ts: prompts, tapes, MCP server declarations), checked
- * as `aos unit add` checks a unit, and — unless a dry run — kept under $AOS_HOME/units/<name> and
- * added from there. The package's files are what its runs read (a replay tape), so they stay with
- * the unit; `aos unit rm` removes them with it. An installed unit is changed only with `replace`.
+ * `unit_install` (aos unit install): a unit package staged off the kernel's thread (unit-stage.ts),
+ * its unit.yaml read with what it names beside it (unit-files.ts: prompts, tapes, MCP server
+ * declarations), checked as `aos unit add` checks a unit, and — unless a dry run — kept under
+ * $AOS_HOME/units/<name> and added from there. The package's files are what its runs read (a
+ * replay tape), so they stay with the unit; `aos unit rm` removes them with it. An installed unit
+ * is changed only with `replace`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
 import { AosError } from '../sys/errno.js';
 import { aosPaths } from '../sys/paths.js';
 import { refuseLackingServers, unitBeside } from './unit-files.js';
-import { stagePackage } from './unit-package.js';
+import { stageOffThread } from './unit-stage.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -48,7 +49,8 @@ export async function installUnit(params: ParsedParamsOf<'unit_install'>, kernel
   await mkdir(base, { recursive: true, mode: 0o700 });
   const stage = path.join(base, `.stage-${randomBytes(6).toString('hex')}`);
   try {
-    const staged = await stagePackage(source, stage);
+    // Read by a child process under the package limits: never on the kernel's thread (unit-stage.ts).
+    const staged = await stageOffThread(source, stage);
     const { doc, name } = await readManifest(staged.root, source);
     const dir = path.join(base, name);
     const from = await unitBeside(doc, staged.root, `${source}: unit.yaml`, kernel.mcpServers, dir);

@@ -85,7 +85,8 @@ describe('aos unit install', () => {
 
     expect((await t.cli(['unit', 'rm', 'digest'])).code).toBe(0);
     await expect(stat(installed('digest'))).rejects.toThrow();
-  });
+    // Seven stagings, each in a package reader of its own (from source: node and tsx starting).
+  }, 90_000);
 
   it('installs a .tar.gz whose files sit in one folder', async () => {
     const dir = await packageNamed('packed');
