@@ -1,3 +1,4 @@
+// @ts-check
 // The page: one session, one stream; the tree, the selected process, the kernel, approvals and search kept live from it.
 import { get, setCsrf } from './api.js';
 import { renderApprovals } from './approvals.js';
@@ -10,16 +11,43 @@ import { renderTree, totals } from './tree.js';
 import { ThreadsScreen } from './threads.js';
 import { ChannelsScreen } from './channels.js';
 import { renderUnits } from './units.js';
+/** @typedef {import('../protocol/web-api.js').EventFrame} EventFrame */
+/** @typedef {import('../protocol/web-api.js').StreamFrames} StreamFrames */
+/** @typedef {import('../protocol/web-api.js').WebFeatures} WebFeatures */
+/** @typedef {import('../protocol/views.js').KernelStats} KernelStats */
+/** @typedef {import('./tree.js').Row} Row */
 
 const LIVE_LOG_LINES = 2000;
-const $ = (id) => document.getElementById(id);
+
+/**
+ * An element of index.html by its id (the page's own: every id named here is in it).
+ * @param {string} id
+ */
+function $(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no #${id}`);
+  return el;
+}
+
+/**
+ * What the page holds: the processes by pid, the tree's filter, the process chosen, the kernel's
+ * features (none until the session is read), its last figures and the screen shown.
+ * @type {{ procs: Map<number, Row>, filter: string, selected: number | null, features: Partial<WebFeatures>, stats: KernelStats | null, screen: string }}
+ */
 const state = { procs: new Map(), filter: '', selected: null, features: {}, stats: null, screen: 'procs' };
+/** @type {Detail | null} the selected process's page, made once the session is read */
 let detail = null;
 const threads = new ThreadsScreen($('threads'));
 const channels = new ChannelsScreen($('channels'));
 
-/** At most one run of `fn` per `wait` ms, the last call always honoured. */
+/**
+ * At most one run of `fn` per `wait` ms, the last call always honoured.
+ * @param {() => unknown} fn
+ * @param {number} wait
+ * @returns {() => void}
+ */
 function throttle(fn, wait) {
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
   let again = false;
   return () => {
@@ -36,29 +64,38 @@ function drawTree() {
   renderTree($('tree'), state.procs, { filter: state.filter, selected: state.selected, onSelect: select });
   const t = totals(state.procs);
   const el = $('totals');
-  el.dataset.processes = t.n;
-  el.dataset.tokens = t.tokens;
-  el.dataset.cost = t.cost;
+  el.dataset.processes = String(t.n);
+  el.dataset.tokens = String(t.tokens);
+  el.dataset.cost = String(t.cost);
   el.textContent = `${t.n} processes · ${tokens(t.tokens)} tokens · ${cost(t.cost)}`;
 }
 
+/** @param {Row[]} [given] the rows of /api/ps, when the caller has them */
 async function loadProcs(given) {
   const rows = given ?? (await get('/api/ps'));
   state.procs = new Map(rows.map((r) => [r.pid, r]));
   drawTree();
   if (detail) followHash();
-  const row = state.procs.get(state.selected);
-  if (row) detail.update(row, state.procs);
+  const row = selectedRow();
+  if (row) detail?.update(row, state.procs);
 }
 const refreshProcs = throttle(loadProcs, 300);
 
+/** The chosen process's row, when the page holds it. */
+function selectedRow() {
+  return state.selected === null ? undefined : state.procs.get(state.selected);
+}
+
+/** @param {number} pid */
 function select(pid) {
   if (location.hash !== `#procs/${pid}`) location.hash = `#procs/${pid}`;
 }
 
 function chartProc() {
-  if ($('chart-of').value !== 'selected' || !state.selected) return null;
-  return { ...state.procs.get(state.selected), limits: detail.proc?.limits };
+  const of = /** @type {HTMLSelectElement} */ ($('chart-of'));
+  const row = selectedRow();
+  if (of.value !== 'selected' || !row) return null;
+  return { ...row, limits: detail?.proc?.limits };
 }
 const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $('budgets'), chartProc()), 2000);
 const refreshUnits = throttle(() => renderUnits($('units')).catch(() => undefined), 1000);
@@ -75,7 +112,7 @@ async function renderBudgetBadge() {
   const top = counts.sort((a, b) => Math.sign(b.paused.length) - Math.sign(a.paused.length) || b.share - a.share)[0];
   const badge = $('budgets-badge');
   badge.hidden = !top || (top.share < 0.8 && top.paused.length === 0);
-  if (badge.hidden) return;
+  if (!top || badge.hidden) return;
   badge.classList.toggle('spent', top.share >= 1 || top.paused.length > 0);
   badge.textContent = `budget ${top.name} ${Math.round(top.share * 100)}%${top.paused.length ? ` · ${top.paused.length} paused` : ''}`;
   badge.title = `${top.key} ${top.window}: aos budget show ${top.name}`;
@@ -85,26 +122,37 @@ const refreshApprovals = throttle(() => renderApprovals($('approvals'), $('appro
 
 /** What each process is writing now: one line at the live log's end, its newest words, until the turn's event. */
 const WRITING_CHARS = 400;
+/** @param {StreamFrames['text']} piece */
 function onText(piece) {
   const log = $('live-log');
+  /** @type {HTMLLIElement | null} */
   let li = log.querySelector(`li.ev-writing[data-pid="${piece.pid}"]`);
   if (!li) {
     li = h('li', { class: 'ev ev-writing', dataset: { pid: piece.pid, turn: piece.turn } }, h('span', { class: 'ts' }, ''), h('span', { class: 'pid' }, `[${piece.pid}]`), h('span', { class: 'type' }, 'writing'), h('span', { class: 'text' }, ''));
   } else if (li.dataset.turn !== String(piece.turn)) {
-    li.dataset.turn = piece.turn;
-    li.lastChild.textContent = '';
+    li.dataset.turn = String(piece.turn);
+    words(li).textContent = '';
   }
-  li.lastChild.textContent = (li.lastChild.textContent + piece.text.replace(/\s+/g, ' ')).slice(-WRITING_CHARS);
+  words(li).textContent = (words(li).textContent + piece.text.replace(/\s+/g, ' ')).slice(-WRITING_CHARS);
   log.append(li); // stays last while the others arrive
 }
 
+/**
+ * A writing line's words: its last part.
+ * @param {HTMLLIElement} li
+ */
+function words(li) {
+  return /** @type {HTMLSpanElement} */ (li.lastChild);
+}
+
+/** @param {EventFrame} frame */
 function onEvent(frame) {
   const e = frame.e;
   const log = $('live-log');
   if (e.type === 'model' || e.type === 'retry' || (e.type === 'state' && (e.to === 'exited' || e.to === 'killed'))) log.querySelector(`li.ev-writing[data-pid="${e.pid}"]`)?.remove();
   log.append(logLine(frame));
-  if (log.childElementCount > LIVE_LOG_LINES) log.firstElementChild.remove();
-  detail.push(frame);
+  if (log.childElementCount > LIVE_LOG_LINES) log.firstElementChild?.remove();
+  detail?.push(frame);
   if (e.type === 'state') {
     const row = state.procs.get(e.pid);
     if (row) Object.assign(row, { state: e.to, exit_code: e.code ?? row.exit_code, exit_reason: e.reason ?? row.exit_reason });
@@ -121,15 +169,20 @@ function onEvent(frame) {
     if (threads.key === null) refreshThreads();
     else threads.onEvent(e);
   }
-  if (state.screen === 'channels' && (e.type === 'channel' || e.type === 'thread')) refreshChannels();
+  // The kernel has no channel event: a message kept in a thread is news here (the screen is also drawn again every 5 s).
+  if (state.screen === 'channels' && e.type === 'thread') refreshChannels();
 }
 
-/** The kernel screen's tables: headroom per provider, and the cluster's nodes when it is one. */
+/**
+ * The kernel screen's tables: headroom per provider, and the cluster's nodes when it is one.
+ * @param {KernelStats} stats
+ */
 function renderKernel(stats) {
   renderHeadroom($('headroom'), stats);
   renderCluster($('cluster'), $('cluster-title'), $('cluster-nodes'), stats);
 }
 
+/** @param {KernelStats} stats */
 function onStats(stats) {
   state.stats = stats;
   if (state.screen === 'kernel') renderKernel(stats);
@@ -145,10 +198,11 @@ function hashParts() {
 function followHash() {
   const [screen, arg] = hashParts();
   const pid = Number(arg);
-  if (screen === 'procs' && pid && pid !== state.selected && state.procs.has(pid)) {
+  const row = state.procs.get(pid);
+  if (screen === 'procs' && pid && pid !== state.selected && row) {
     state.selected = pid;
     drawTree();
-    void detail.select(pid, state.procs.get(pid), state.procs);
+    void detail?.select(pid, row, state.procs);
   }
 }
 
@@ -163,10 +217,14 @@ function threadKey() {
 }
 
 function route() {
-  const [screen] = hashParts();
+  const [screen = ''] = hashParts();
   state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'channels', 'search'].includes(screen) ? screen : 'procs';
-  for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${state.screen}`;
-  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === state.screen);
+  /** @type {NodeListOf<HTMLElement>} */
+  const screens = document.querySelectorAll('.screen');
+  for (const el of screens) el.hidden = el.id !== `screen-${state.screen}`;
+  /** @type {NodeListOf<HTMLAnchorElement>} */
+  const links = document.querySelectorAll('#nav a');
+  for (const a of links) a.classList.toggle('active', a.dataset.screen === state.screen);
   followHash();
   if (state.screen === 'kernel') {
     if (state.stats) renderKernel(state.stats);
@@ -199,13 +257,14 @@ async function boot() {
   $('nav-channels').hidden = !session.features.channels;
   const k = session.kernel;
   $('kernel').textContent = `kernel ${k.version} · pid ${k.pid} · ${k.home}`;
-  detail = new Detail($('detail'), state.features);
+  detail = new Detail($('detail'), session.features);
   await loadProcs(rows);
-  $('filter').addEventListener('input', (ev) => {
-    state.filter = ev.target.value.trim();
+  const filter = /** @type {HTMLInputElement} */ ($('filter'));
+  filter.addEventListener('input', () => {
+    state.filter = filter.value.trim();
     drawTree();
   });
-  wireSearch($('q'), $('hits'), $('hits-more'), select);
+  wireSearch(/** @type {HTMLInputElement} */ ($('q')), $('hits'), $('hits-more'), select);
   $('chart-of').addEventListener('change', refreshUsage);
   window.addEventListener('hashchange', route);
   route();

@@ -1,10 +1,14 @@
+// @ts-check
 // The approvals inbox (the kernel's `approvals`, `approve`, `deny` methods): decisions made here are a person's, on the web view.
 import { get, post } from './api.js';
 import { h } from './dom.js';
+/** @typedef {import('../protocol/web-api.js').WebApproval} WebApproval */
+/** @typedef {import('../protocol/web-api.js').WebPosts} WebPosts */
 
 // The call as it will run, as the daemon shows it to every surface (protocol/show-call.ts, in `a.shown`): an exec's
 // program, its argv with each argument in a box of its own (quoted as a shell reads it: its ends, spaces and controls
 // visible), its cwd and env; paths and URLs quoted; content by size and a preview. Text only (textContent), never HTML.
+/** @param {WebApproval['shown']} shown */
 function callFields(shown) {
   return h(
     'dl',
@@ -16,11 +20,17 @@ function callFields(shown) {
   );
 }
 
+/**
+ * @param {WebApproval} a
+ * @param {string[]} members the ids of its group, itself among them
+ * @param {() => Promise<void>} refresh
+ */
 function card(a, members, refresh) {
   // The rest of its group as this card shows it: only these are answered with it (a request that joins later is not).
   const also = members.filter((id) => id !== a.id);
   const reason = h('input', { type: 'text', placeholder: 'reason (sent with a denial)', class: 'reason' });
   const status = h('span', { class: 'action-status' });
+  /** @type {(path: '/api/approve' | '/api/deny', body: WebPosts['/api/deny']['body']) => Promise<unknown>} */
   const decide = (path, body) => post(path, body).then(refresh, (e) => (status.textContent = e.message));
   return h(
     'li',
@@ -42,25 +52,37 @@ function card(a, members, refresh) {
   );
 }
 
-/** Cards are kept by id across refreshes: a reason being typed survives the inbox changing around it. */
+/**
+ * Cards are kept by id across refreshes: a reason being typed survives the inbox changing around it.
+ * @param {HTMLElement} list
+ * @param {HTMLElement} countEl
+ * @returns {Promise<void>}
+ */
 export async function renderApprovals(list, countEl) {
   const { approvals } = await get('/api/approvals');
   countEl.textContent = approvals.length ? `(${approvals.length})` : '';
   const refresh = () => renderApprovals(list, countEl);
-  const shown = new Map([...list.querySelectorAll('li.approval')].map((li) => [li.dataset.id, li]));
+  /** @type {NodeListOf<HTMLLIElement>} */
+  const cards = list.querySelectorAll('li.approval');
+  const shown = new Map([...cards].map((li) => [li.dataset.id ?? '', li]));
   const wanted = new Set(approvals.map((a) => a.id));
   for (const [id, li] of shown) if (!wanted.has(id)) li.remove();
   list.querySelector('li.empty')?.remove();
+  /** @type {Map<string, string[]>} */
   const groups = new Map();
   for (const a of approvals) groups.set(a.group, [...(groups.get(a.group) ?? []), a.id]);
   for (const a of approvals) {
-    const members = groups.get(a.group);
+    const members = groups.get(a.group) ?? [a.id];
     const old = shown.get(a.id);
     if (!old) list.append(card(a, members, refresh));
     else if (old.dataset.members !== members.join(' ')) {
       // Its group changed: a new card (so "all" means what it shows), keeping the reason being typed.
       const fresh = card(a, members, refresh);
-      fresh.querySelector('input.reason').value = old.querySelector('input.reason')?.value ?? '';
+      /** @type {HTMLInputElement | null} */
+      const typed = old.querySelector('input.reason');
+      /** @type {HTMLInputElement | null} */
+      const reason = fresh.querySelector('input.reason');
+      if (reason) reason.value = typed?.value ?? '';
       old.replaceWith(fresh);
     }
   }

@@ -1,31 +1,57 @@
+// @ts-check
 // One process: its figures and budgets, kill / stop / send, and three views of its events (paged, then live).
 import { get, post } from './api.js';
 import { clear, cost, h, summary, time, tokens } from './dom.js';
 import { renderTranscript } from './transcript.js';
 import { foldTurns } from './turns.js';
 import { renderWaterfall } from './waterfall.js';
+/** @typedef {import('../protocol/web-api.js').EventFrame} EventFrame */
+/** @typedef {import('../protocol/web-api.js').WebFeatures} WebFeatures */
+/** @typedef {import('../protocol/web-api.js').WebPosts} WebPosts */
+/** @typedef {import('../protocol/web-api.js').WebProc} WebProc */
+/** @typedef {import('./tree.js').Row} Row */
+/** @typedef {import('./tree.js').Procs} Procs */
+/** @typedef {'waterfall' | 'transcript' | 'log'} Tab */
+/** The actions on a process, from its page. @typedef {'/api/kill' | '/api/stop' | '/api/send'} Action */
 
+/** @type {readonly Tab[]} */
 const TABS = ['waterfall', 'transcript', 'log'];
 
 export class Detail {
+  /**
+   * @param {HTMLElement} el
+   * @param {WebFeatures} features
+   */
   constructor(el, features) {
     this.el = el;
     this.features = features;
+    /** @type {number | null} */
     this.pid = null;
+    /** @type {EventFrame[]} */
     this.frames = [];
+    /** @type {Tab} */
     this.tab = 'waterfall';
     this.more = false;
+    /** @type {number | null} */
     this.before = null;
     this.drawPending = false;
   }
 
+  /**
+   * @param {number} pid
+   * @param {Row} row
+   * @param {Procs} procs
+   */
   async select(pid, row, procs) {
     this.pid = pid;
+    /** @type {Row | undefined} its row as the tree has it */
     this.row = row;
+    /** @type {Procs | undefined} */
     this.procs = procs;
     this.frames = [];
     const [page, proc] = await Promise.all([get('/api/events', { pid }), get('/api/proc', { pid }).catch(() => null)]);
     if (this.pid !== pid) return;
+    /** @type {WebProc | null | undefined} what it was given (null: not known) */
     this.proc = proc;
     this.frames = page.events.reverse().concat(this.frames);
     this.more = page.more;
@@ -41,12 +67,17 @@ export class Detail {
     this.draw();
   }
 
+  /** @param {EventFrame} frame */
   push(frame) {
     if (frame.e.pid !== this.pid) return;
     this.frames.push(frame);
     this.schedule();
   }
 
+  /**
+   * @param {Row} row
+   * @param {Procs} procs
+   */
   update(row, procs) {
     if (row.pid !== this.pid) return;
     this.row = row;
@@ -56,14 +87,16 @@ export class Detail {
 
   /** Its live descendants at any depth, from the process rows the view holds (max_live_descendants caps them). */
   liveDescendants() {
-    if (!this.procs) return null;
+    const shown = this.pid;
+    if (!this.procs || shown === null) return null;
+    /** @type {Map<number, number[]>} */
     const children = new Map();
     for (const r of this.procs.values()) if (r.state !== 'exited' && r.state !== 'killed') children.set(r.ppid, [...(children.get(r.ppid) ?? []), r.pid]);
     let count = 0;
-    const stack = [...(children.get(this.pid) ?? [])];
-    while (stack.length) {
+    const stack = [...(children.get(shown) ?? [])];
+    for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
       count++;
-      stack.push(...(children.get(stack.pop()) ?? []));
+      stack.push(...(children.get(pid) ?? []));
     }
     return count;
   }
@@ -79,13 +112,14 @@ export class Detail {
 
   build() {
     const tabs = h('div', { class: 'tabs' }, TABS.map((t) => h('button', { class: 'tab', dataset: { tab: t }, onclick: () => this.show(t) }, t)));
-    this.head = h('div', { class: 'proc-head' });
-    this.body = h('div', { class: 'proc-body' });
-    this.olderButton = h('button', { class: 'older', onclick: () => void this.older() }, 'Older events');
-    clear(this.el).append(this.head, this.actions(), tabs, this.olderButton, this.body);
+    const view = { head: h('div', { class: 'proc-head' }), body: h('div', { class: 'proc-body' }), olderButton: h('button', { class: 'older', onclick: () => void this.older() }, 'Older events') };
+    /** The parts draw() fills; undefined until the page is built. */
+    this.view = view;
+    clear(this.el).append(view.head, this.actions(), tabs, view.olderButton, view.body);
     this.draw();
   }
 
+  /** @param {Tab} tab */
   show(tab) {
     this.tab = tab;
     this.draw();
@@ -94,62 +128,79 @@ export class Detail {
   actions() {
     const text = h('input', { type: 'text', placeholder: 'send to its stdin', class: 'send-text' });
     const status = h('span', { class: 'action-status' });
-    const act = (path, body) => post(path, body).then((r) => (status.textContent = said(path, body.pid, r)), (e) => (status.textContent = e.message));
+    // The controls are built once a process is chosen (select() sets pid first); they act on the one chosen now.
+    const pid = () => /** @type {number} */ (this.pid);
+    /**
+     * @template {Action} P
+     * @param {P} path
+     * @param {WebPosts[P]['body']} body
+     */
+    const act = (path, body) => post(path, body).then((r) => (status.textContent = said(body.pid, r)), (e) => (status.textContent = e.message));
     return h(
       'div',
       { class: 'actions' },
-      h('button', { class: 'danger act', dataset: { action: 'kill' }, onclick: () => confirm(`Kill process ${this.pid} and its descendants?`) && void act('/api/kill', { pid: this.pid, tree: true }) }, 'Kill'),
-      this.features.stop ? h('button', { class: 'act', dataset: { action: 'stop' }, onclick: () => void act('/api/stop', { pid: this.pid }) }, 'Stop') : null,
+      h('button', { class: 'danger act', dataset: { action: 'kill' }, onclick: () => confirm(`Kill process ${this.pid} and its descendants?`) && void act('/api/kill', { pid: pid(), tree: true }) }, 'Kill'),
+      this.features.stop ? h('button', { class: 'act', dataset: { action: 'stop' }, onclick: () => void act('/api/stop', { pid: pid() }) }, 'Stop') : null,
       text,
-      h('button', { class: 'act', dataset: { action: 'send' }, onclick: () => text.value && void act('/api/send', { pid: this.pid, text: text.value }).then(() => (text.value = '')) }, 'Send'),
+      h('button', { class: 'act', dataset: { action: 'send' }, onclick: () => text.value && void act('/api/send', { pid: pid(), text: text.value }).then(() => (text.value = '')) }, 'Send'),
       status,
     );
   }
 
   budgets() {
     const limits = this.proc?.limits;
-    if (!limits) return '';
-    const parts = [`turns ${this.row.turns}/${limits.maxTurns}`];
-    if (limits.maxTokens) parts.push(`tokens ${tokens(this.row.tokens)}/${tokens(limits.maxTokens)}`);
-    if (limits.maxCost) parts.push(`cost ${cost(this.row.cost)}/${cost(limits.maxCost)}`);
+    const r = this.row;
+    if (!limits || !r) return '';
+    const parts = [`turns ${r.turns}/${limits.maxTurns}`];
+    if (limits.maxTokens) parts.push(`tokens ${tokens(r.tokens)}/${tokens(limits.maxTokens)}`);
+    if (limits.maxCost) parts.push(`cost ${cost(r.cost)}/${cost(limits.maxCost)}`);
     const live = this.liveDescendants();
     if (live !== null) parts.push(`live descendants ${live}${limits.maxLiveDescendants ? `/${limits.maxLiveDescendants}` : ''} (at most ${limits.maxChildren ?? 64} children)`);
     return parts.join(' · ');
   }
 
   draw() {
-    if (!this.head) return;
+    const view = this.view;
     const r = this.row;
+    if (!view || !r) return;
     const end = r.state === 'exited' || r.state === 'killed' ? `exit ${r.exit_code ?? '-'}${r.exit_reason ? ` (${r.exit_reason})` : ''}` : r.wait ? `waits: ${r.wait}` : '';
-    clear(this.head).append(
+    clear(view.head).append(
       h('h2', {}, `${r.name} `, h('span', { class: 'muted' }, `pid ${r.pid} · parent ${r.ppid}`)),
       h('p', {}, h('span', { class: `badge state-${r.state}` }, r.state), ` ${end} · ${r.model} · ${r.turns} turns · ${r.syscalls} syscalls · `, h('span', { class: 'proc-tokens' }, `${tokens(r.tokens)} tokens`), ' · ', h('span', { class: 'proc-cost' }, cost(r.cost))),
       h('p', { class: 'muted' }, this.budgets()),
     );
-    this.olderButton.hidden = !this.more;
+    view.olderButton.hidden = !this.more;
     // Nothing to kill, stop or send to once a process has ended: the controls say so rather than fail.
     const ended = r.state === 'exited' || r.state === 'killed';
-    for (const control of this.el.querySelectorAll('.actions .act, .actions .send-text')) {
+    /** @type {NodeListOf<HTMLButtonElement | HTMLInputElement>} */
+    const controls = this.el.querySelectorAll('.actions .act, .actions .send-text');
+    for (const control of controls) {
       control.disabled = ended;
       control.title = ended ? `process ${r.pid} has ${r.state}` : '';
     }
-    for (const b of this.el.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.tab === this.tab);
-    clear(this.body);
-    if (this.tab === 'log') return this.body.append(h('ol', { class: 'log' }, this.frames.slice(-500).map(logLine)));
+    /** @type {NodeListOf<HTMLButtonElement>} */
+    const tabs = this.el.querySelectorAll('.tab');
+    for (const b of tabs) b.classList.toggle('active', b.dataset.tab === this.tab);
+    clear(view.body);
+    if (this.tab === 'log') return view.body.append(h('ol', { class: 'log' }, this.frames.slice(-500).map(logLine)));
     const turns = foldTurns(this.frames);
-    if (this.tab === 'waterfall') renderWaterfall(this.body, turns, this.pid);
-    else renderTranscript(this.body, turns);
+    if (this.tab === 'waterfall') renderWaterfall(view.body, turns, this.pid);
+    else renderTranscript(view.body, turns);
   }
 }
 
-/** What an action did, in words: `killed 3, 4`, `3 had already ended`, `sent`. */
-function said(path, pid, result) {
-  if (path === '/api/kill') return result.killed.length ? `killed ${result.killed.join(', ')}` : `${pid} had already ended: nothing to kill`;
-  if (path === '/api/stop') return result.stopping ? `asked ${(result.pids ?? [pid]).join(', ')} to stop (killed if still running at the deadline)` : `${pid} had already ended: nothing to stop`;
-  if (path === '/api/send') return 'sent to its stdin';
-  return 'done';
+/**
+ * What an action did, in words: `killed 3, 4`, `3 had already ended`, `sent` (each action's answer has its own fields).
+ * @param {number} pid
+ * @param {WebPosts[Action]['result']} result
+ */
+function said(pid, result) {
+  if ('killed' in result) return result.killed.length ? `killed ${result.killed.join(', ')}` : `${pid} had already ended: nothing to kill`;
+  if ('stopping' in result) return result.stopping ? `asked ${(result.pids ?? [pid]).join(', ')} to stop (killed if still running at the deadline)` : `${pid} had already ended: nothing to stop`;
+  return 'sent to its stdin';
 }
 
+/** @param {EventFrame} frame */
 export function logLine({ id, e }) {
   return h('li', { class: `ev ev-${e.type}`, dataset: { id, pid: e.pid, type: e.type } }, h('span', { class: 'ts' }, time(e.ts)), h('span', { class: 'pid' }, `[${e.pid}]`), h('span', { class: 'type' }, e.type), h('span', { class: 'text' }, summary(e)));
 }

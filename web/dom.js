@@ -1,12 +1,28 @@
+// @ts-check
 // A tiny element builder and the number formats the page shares.
 import { cut, escapeControl, jsonVisible } from './show-text.js';
+/** @typedef {import('../protocol/events.js').KernelEvent} KernelEvent */
 
+/**
+ * An element's attributes: `class`, `dataset` (each value set as text), `on<event>` listeners, and the rest
+ * set as attributes (true: present without a value; null, undefined and false: left out).
+ * @typedef {Record<string, string | number | boolean | null | undefined | Record<string, string | number> | ((event: Event) => unknown)>} Attrs
+ */
+/** What h() appends: an element, or a value as text (null, undefined and false: nothing). @typedef {Node | string | number | boolean | null | undefined} Child */
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs} [attrs]
+ * @param {...(Child | readonly Child[])} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
-    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
-    else if (key === 'class') el.className = value;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
+    else if (key === 'class') el.className = String(value);
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
@@ -14,20 +30,28 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * @template {Element} E
+ * @param {E} el
+ * @returns {E}
+ */
 export function clear(el) {
   el.replaceChildren();
   return el;
 }
 
+/** @param {number} n */
 export function tokens(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n);
 }
 
+/** @param {number} usd */
 export function cost(usd) {
   return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
 }
 
 /** A row's model as aos top shows it: short, or a ladder's rungs by the turns each ran (`flash-lite×7 pro×1`). */
+/** @param {{ model: string, model_mix?: Record<string, number> }} row */
 export function modelOfRow(row) {
   if (!row.model.startsWith('ladder:')) return shortModel(row.model);
   const rungs = row.model.slice('ladder:'.length).split('|');
@@ -37,6 +61,7 @@ export function modelOfRow(row) {
 }
 
 /** `replay:/a/b/tape.yaml` → `tape`; `gemini:gemini-2.5-flash` → `gemini-2.5-flash` (as aos top shows it). */
+/** @param {string} model */
 export function shortModel(model) {
   const colon = model.indexOf(':');
   const name = colon < 0 ? model : model.slice(colon + 1);
@@ -44,22 +69,29 @@ export function shortModel(model) {
   return name || model;
 }
 
-/** As aos ps's AGE: since creation while live, `… ago` since the end once ended. */
+/**
+ * As aos ps's AGE: since creation while live, `… ago` since the end once ended.
+ * @param {{ created_at: number, ended_at?: number | null }} row
+ * @param {number} [now]
+ */
 export function age(row, now = Date.now()) {
   const s = Math.max(0, Math.floor((now - (row.ended_at ?? row.created_at)) / 1000));
   const text = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
   return row.ended_at ? `${text} ago` : text;
 }
 
+/** @param {number} n */
 export function ms(n) {
   return n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${Math.round(n)} ms`;
 }
 
+/** @param {string} ts */
 export function time(ts) {
   return ts.slice(11, 23);
 }
 
 /** One line about an event, as `aos logs` says it. */
+/** @param {KernelEvent} e */
 export function summary(e) {
   switch (e.type) {
     case 'state':

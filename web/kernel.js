@@ -1,9 +1,16 @@
+// @ts-check
 // Kernel headroom per provider (limit, in flight, queue, rate budget) and cost / tokens over time against budgets (uPlot).
 import { get } from './api.js';
 import { clear, cost, h, tokens } from './dom.js';
+/** @typedef {import('../protocol/views.js').KernelStats} KernelStats */
+/** The process a chart is of: its budgets as flat lines. @typedef {{ pid: number, name: string, limits?: import('../protocol/web-api.js').WebProc['limits'] }} ChartProc */
 
 const COLUMNS = ['provider', 'limit', 'in flight', 'queued', 'retrying', 'rpm left', 'tpm left', 'throttled'];
 
+/**
+ * @param {HTMLElement} table
+ * @param {KernelStats} stats
+ */
 export function renderHeadroom(table, stats) {
   clear(table).append(h('tr', {}, COLUMNS.map((c) => h('th', {}, c))));
   for (const p of stats.providers) {
@@ -15,7 +22,13 @@ export function renderHeadroom(table, stats) {
 
 const NODE_COLUMNS = ['node', 'state', 'epoch', 'heartbeat behind', 'processes', 'in flight', 'queued', 'host'];
 
-/** The kernel's cluster (AOS_DATABASE_URL): every node as this node last read them; hidden when the kernel runs alone. */
+/**
+ * The kernel's cluster (AOS_DATABASE_URL): every node as this node last read them; hidden when the kernel runs alone.
+ * @param {HTMLElement} section
+ * @param {HTMLElement} title
+ * @param {HTMLElement} table
+ * @param {KernelStats} stats
+ */
 export function renderCluster(section, title, table, stats) {
   const c = stats.cluster ?? null;
   section.hidden = c === null;
@@ -30,7 +43,9 @@ export function renderCluster(section, title, table, stats) {
   }
 }
 
+/** @type {import('uplot') | null} */
 let plot = null;
+/** @type {Promise<unknown> | null} */
 let uplotLoaded = null;
 
 /** uPlot is fetched the first time a chart is drawn: the first view of a process does not wait for it. */
@@ -44,13 +59,21 @@ function loadUplot() {
   return uplotLoaded;
 }
 
-/** The chart of cumulative cost and tokens (all processes, or one with its budgets as flat lines). */
+/**
+ * The chart of cumulative cost and tokens (all processes, or one with its budgets as flat lines).
+ * @param {HTMLElement} el
+ * @param {HTMLElement} title
+ * @param {HTMLElement} budgetsEl
+ * @param {ChartProc | null} proc
+ */
 export async function renderUsage(el, title, budgetsEl, proc) {
   const [series] = await Promise.all([get('/api/usage', { pid: proc?.pid }), loadUplot()]);
   const limits = proc?.limits ?? null;
   title.textContent = proc ? `Cost and tokens over time: ${proc.name} (pid ${proc.pid})` : 'Cost and tokens over time: all processes';
   budgetsEl.textContent = limits ? `budgets: ${limits.maxTokens ? `${tokens(limits.maxTokens)} tokens` : 'tokens unlimited'} · ${limits.maxCost ? cost(limits.maxCost) : 'cost unlimited'}` : '';
+  /** @type {import('uplot').AlignedData} */
   const data = [series.t, series.tokens, series.cost];
+  /** @type {import('uplot').Options} */
   const opts = {
     width: Math.max(320, el.clientWidth || 800),
     height: 260,
@@ -70,5 +93,7 @@ export async function renderUsage(el, title, budgetsEl, proc) {
   plot?.destroy();
   clear(el);
   if (series.t.length === 0) return el.append(h('p', { class: 'empty' }, 'No model replies yet.'));
-  plot = new globalThis.uPlot(opts, data, el);
+  const UPlot = globalThis.uPlot;
+  if (!UPlot) throw new Error('could not load uPlot');
+  plot = new UPlot(opts, data, el);
 }

@@ -1,16 +1,28 @@
+// @ts-check
 // Search over every event (SQLite FTS5 on the server), as you type; older hits page by event id.
 import { get } from './api.js';
 import { clear, h } from './dom.js';
 import { logLine } from './detail.js';
+/** @typedef {import('../protocol/web-api.js').EventPage} EventPage */
 
+/**
+ * @param {HTMLInputElement} input
+ * @param {HTMLElement} list
+ * @param {HTMLElement} moreButton
+ * @param {(pid: number) => void} onPick
+ */
 export function wireSearch(input, list, moreButton, onPick) {
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  /** @type {number | null} */
   let before = null;
   let asked = 0;
+  /** @param {boolean} append the next (older) page, below the hits shown */
   const run = async (append) => {
     const q = input.value.trim();
     const ask = ++asked;
     if (!append) before = null;
+    /** @type {EventPage} */
     const page = q ? await get('/api/search', { q, before }) : { events: [], more: false, before: null };
     if (ask !== asked) return;
     if (!append) clear(list);

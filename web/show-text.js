@@ -1,3 +1,4 @@
+// @ts-check
 // Text a model may have written, shown on the page as it is: protocol/show-text.ts's rules, for the page's own
 // renderings of events and transcripts (an approval's call comes made by the daemon, in /api/approvals' `shown`).
 // The page has no build step, so this is a copy; test/web/show-text.test.ts checks it gives what the original gives.
@@ -6,14 +7,21 @@
 
 const HIDDEN = /^(?:[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]|(?! )\p{Zs})$/u;
 const MARK = /^\p{M}$/u;
+/** @type {Readonly<Record<number, string>>} */
 const NAMED = { 0x0a: '\\n', 0x09: '\\t', 0x0d: '\\r', 0x1b: '\\e' };
 
+/** @type {(n: number, digits: number) => string} */
 const hex = (n, digits) => n.toString(16).toUpperCase().padStart(digits, '0');
 
+/**
+ * @param {string} ch
+ * @param {boolean} [first]
+ */
 export function isHidden(ch, first = false) {
   return HIDDEN.test(ch) || (first && MARK.test(ch));
 }
 
+/** @param {string} ch */
 function escapeCodePoint(ch) {
   const cp = ch.codePointAt(0) ?? 0;
   if (NAMED[cp] !== undefined) return NAMED[cp];
@@ -22,6 +30,7 @@ function escapeCodePoint(ch) {
 }
 
 /** Any text as one visible line: hidden characters escaped, `\` doubled, `…` escaped (the cut mark's alone). */
+/** @param {string} text */
 export function escapeControl(text) {
   let out = '';
   let first = true;
@@ -34,7 +43,11 @@ export function escapeControl(text) {
   return out;
 }
 
-/** JSON text with its hidden characters as `\uXXXX`; `lines`: its own line breaks (JSON.stringify(v, null, 2)) kept. */
+/**
+ * JSON text with its hidden characters as `\uXXXX`; `lines`: its own line breaks (JSON.stringify(v, null, 2)) kept.
+ * @param {string} json
+ * @param {boolean} [lines]
+ */
 export function jsonVisible(json, lines = false) {
   let out = '';
   for (const ch of json) {
@@ -46,6 +59,7 @@ export function jsonVisible(json, lines = false) {
 
 const ESCAPE = /^\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[\s\S])/u;
 
+/** @param {string} text */
 function units(text) {
   const out = [];
   for (let i = 0; i < text.length; ) {
@@ -57,15 +71,22 @@ function units(text) {
   return out;
 }
 
+/** @param {string} text */
 const codePoints = (text) => {
   let n = 0;
   for (const _ of text) n++;
   return n;
 };
 
-/** Shown text in at most `width` characters, or cut with a mark that says how many it left out: `…(+N chars)`. */
+/**
+ * Shown text in at most `width` characters, or cut with a mark that says how many it left out: `…(+N chars)`.
+ * @param {string} text
+ * @param {number} width
+ * @param {string} [hint]
+ */
 export function cut(text, width, hint) {
   if (!Number.isFinite(width) || codePoints(text) <= width) return text;
+  /** @param {number} left */
   const markFor = (left) => `…(+${left} chars${hint ? `; ${hint}` : ''})`;
   const room = Math.max(0, width - codePoints(markFor(codePoints(text))));
   let kept = '';

@@ -1,36 +1,55 @@
+// @ts-check
 // The threads screen (issue 33): every context thread (aos thread ls), and one thread's summary, the
 // processes that used it and its entries, followed live. A thread holds what agents and people wrote:
 // it goes on the page as text (h() appends strings as text nodes), never as markup.
 import { age, clear, h } from './dom.js';
-import { get } from './api.js';
+import { failure, get } from './api.js';
+/** @typedef {import('../protocol/web-api.js').WebResult<'thread_show'>} ThreadPage */
+/** @typedef {ThreadPage['thread']} ThreadInfo */
+/** @typedef {ThreadPage['entries'][number]} ThreadEntry */
+/** @typedef {Extract<import('../protocol/events.js').KernelEvent, { type: 'thread' }>} ThreadEvent */
+/**
+ * The page of one thread, filled by update() and follow().
+ * @typedef {{ head: HTMLParagraphElement, coverage: HTMLHeadingElement, summary: HTMLPreElement, processes: HTMLParagraphElement, earlier: HTMLButtonElement, entries: HTMLTableSectionElement, status: HTMLParagraphElement }} ThreadParts
+ */
 
 /** Entries a thread opens with (the newest), and each page of earlier ones. */
 const SHOWN = 200;
 /** Entries per call while catching up with new ones (thread_show's most). */
 const FOLLOW = 500;
 
-/** A thread's address: keys hold `:` and `/`, so the key is one encoded part. */
+/**
+ * A thread's address: keys hold `:` and `/`, so the key is one encoded part.
+ * @param {string} key
+ */
 export function threadHref(key) {
   return `#threads/${encodeURIComponent(key)}`;
 }
 
+/** @param {string | null} iso */
 function ago(iso) {
   return iso ? `${age({ created_at: Date.parse(iso) })} ago` : '—';
 }
 
 /** `summary of 1–12`, and how many newer entries it does not cover yet. */
+/** @param {ThreadInfo} t */
 function coverage(t) {
   if (t.summary_through === 0) return 'no summary yet';
   const behind = t.last_seq - t.summary_through;
   return `summary of 1–${t.summary_through}${behind > 0 ? ` · ${behind} newer` : ''}`;
 }
 
-/** Who wrote it: a person (pid 0), or a process (a link to it) and its unit. */
+/**
+ * Who wrote it: a person (pid 0), or a process (a link to it) and its unit.
+ * @param {number} pid
+ * @param {string | null} unit
+ */
 function who(pid, unit) {
   if (pid === 0) return 'person';
   return [h('a', { href: `#procs/${pid}` }, String(pid)), unit ? ` ${unit}` : ''];
 }
 
+/** @param {readonly ThreadInfo[]} threads */
 function listTable(threads) {
   const head = ['Thread', 'Entries', 'Last activity', 'Summary'];
   return h(
@@ -54,6 +73,7 @@ function listTable(threads) {
   );
 }
 
+/** @param {ThreadEntry} e */
 function entryRow(e) {
   return h(
     'tr',
@@ -68,10 +88,13 @@ function entryRow(e) {
 
 /** The list or one thread, drawn into one element; `gen` drops an answer the page has moved on from. */
 export class ThreadsScreen {
+  /** @param {HTMLElement} el */
   constructor(el) {
     this.el = el;
+    /** @type {string | null} the thread shown; null: the list */
     this.key = null;
     this.gen = 0;
+    /** @type {ThreadParts | null} */
     this.parts = null;
     this.first = 0;
     this.last = 0;
@@ -95,6 +118,7 @@ export class ThreadsScreen {
     this.parts = null;
   }
 
+  /** @param {string} key */
   async open(key) {
     const gen = ++this.gen;
     Object.assign(this, { key, parts: null, first: 0, last: 0, again: false, following: gen });
@@ -102,7 +126,7 @@ export class ThreadsScreen {
       const r = await get('/api/thread', { key, limit: SHOWN });
       if (gen === this.gen) this.build(r);
     } catch (error) {
-      if (gen === this.gen) this.gone(`${error.message}.`);
+      if (gen === this.gen) this.gone(`${failure(error)}.`);
     } finally {
       if (this.following === gen) this.following = 0;
     }
@@ -110,6 +134,7 @@ export class ThreadsScreen {
   }
 
   /** A `thread` event: the shown thread's new entries (and summary, counts, processes) fetched and added, no reload. */
+  /** @param {ThreadEvent} e */
   onEvent(e) {
     if (e.key !== this.key) return;
     if (e.action === 'removed') {
@@ -137,20 +162,22 @@ export class ThreadsScreen {
         } while (r.next_since !== null);
       } while (this.again);
     } catch (error) {
-      if (gen === this.gen && this.parts) this.parts.status.textContent = `could not fetch new entries: ${error.message}`;
+      if (gen === this.gen && this.parts) this.parts.status.textContent = `could not fetch new entries: ${failure(error)}`;
     } finally {
       if (this.following === gen) this.following = 0;
     }
   }
 
   /** The page of one thread: what it is, its summary, who used it, its entries oldest first. */
+  /** @param {ThreadPage} r */
   build(r) {
+    /** @type {ThreadParts} */
     const parts = {
       head: h('p', { class: 'muted thread-head' }),
       coverage: h('h3', {}),
       summary: h('pre', { class: 'thread-summary' }),
       processes: h('p', { class: 'thread-procs' }),
-      earlier: h('button', { class: 'thread-earlier', hidden: true, onclick: () => this.earlier().catch((error) => (parts.status.textContent = `could not fetch earlier entries: ${error.message}`)) }, 'Earlier entries'),
+      earlier: h('button', { class: 'thread-earlier', hidden: true, onclick: () => this.earlier().catch((error) => (parts.status.textContent = `could not fetch earlier entries: ${failure(error)}`)) }, 'Earlier entries'),
       entries: h('tbody', {}),
       status: h('p', { class: 'muted' }),
     };
@@ -163,14 +190,17 @@ export class ThreadsScreen {
     this.update(r);
   }
 
+  /** @param {ThreadPage} r */
   update(r) {
     const t = r.thread;
     const p = this.parts;
+    if (!p) return;
     p.head.replaceChildren(`${t.entries} entries · started ${ago(t.created_at)} by `, ...[who(t.created_by, null)].flat(), ` · last ${ago(t.last_at)}`);
     const covered = coverage(t);
-    p.coverage.textContent = covered[0].toUpperCase() + covered.slice(1);
+    p.coverage.textContent = covered.charAt(0).toUpperCase() + covered.slice(1);
     p.summary.textContent = r.summary;
     p.summary.hidden = r.summary === '';
+    /** @type {Map<number, string[]>} */
     const byPid = new Map();
     for (const link of r.processes) byPid.set(link.pid, [...(byPid.get(link.pid) ?? []), link.how]);
     const links = [...byPid].flatMap(([pid, hows], i) => [i ? ', ' : '', h('a', { href: `#procs/${pid}`, dataset: { pid } }, String(pid)), ` (${hows.join(', ')})`]);
@@ -190,7 +220,10 @@ export class ThreadsScreen {
     this.parts.earlier.hidden = this.first <= r.thread.first_seq || older.length === 0;
   }
 
-  /** No such thread (any more): said, with the way back. */
+  /**
+   * No such thread (any more): said, with the way back.
+   * @param {string} message
+   */
   gone(message) {
     this.parts = null;
     clear(this.el).append(h('p', { class: 'empty' }, message), h('p', {}, h('a', { href: '#threads' }, '← all threads')));

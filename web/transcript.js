@@ -1,11 +1,16 @@
+// @ts-check
 // The transcript: what the model was told, what it replied, and each syscall with its arguments and result, expandable.
 import { clear, h } from './dom.js';
 import { escapeControl, jsonVisible } from './show-text.js';
+/** @typedef {import('./turns.js').Turn} Turn */
+/** @typedef {import('./turns.js').Call} Call */
 
+/** @param {string} text */
 function pre(text) {
   return h('pre', {}, text);
 }
 
+/** @param {Call} c */
 function callItem(c) {
   const r = c.result;
   const status = !r ? 'running…' : r.ok ? 'ok' : `${r.errno}: ${r.message ?? ''}`;
@@ -21,6 +26,10 @@ function callItem(c) {
   );
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {readonly Turn[]} turns
+ */
 export function renderTranscript(el, turns) {
   clear(el);
   if (turns.length === 0) return el.append(h('p', { class: 'empty' }, 'Nothing said yet.'));

@@ -1,12 +1,27 @@
+// @ts-check
 // The process tree: children under their parent (ppid), each with its state, exit and why it waits; filter as you type.
 import { age, clear, cost, h, modelOfRow, tokens } from './dom.js';
+/** @typedef {import('../protocol/web-api.js').WebProcRow} WebProcRow */
+/** @typedef {'priority' | 'prompt_tokens' | 'output_tokens' | 'created_at' | 'started_at' | 'ended_at' | 'age_s' | 'exit_code' | 'exit_reason'} LaterFields */
+/**
+ * A process as the page holds it: a row of /api/ps, or one made from its spawn event, without its
+ * times, exit and token split, until the next /api/ps brings the row.
+ * @typedef {Omit<WebProcRow, LaterFields> & Partial<Pick<WebProcRow, LaterFields>>} Row
+ */
+/** @typedef {ReadonlyMap<number, Row>} Procs */
 
+/** @param {Row} row */
 function why(row) {
   if (row.state === 'exited' || row.state === 'killed') return `code ${row.exit_code ?? '-'}${row.exit_reason ? `: ${row.exit_reason}` : ''}`;
   if (row.wait) return `waits: ${row.wait}`;
   return '';
 }
 
+/**
+ * @param {Row} row
+ * @param {number | null} selected
+ * @param {(pid: number) => void} onSelect
+ */
 function item(row, selected, onSelect) {
   return h(
     'li',
@@ -20,16 +35,25 @@ function item(row, selected, onSelect) {
       h('span', { class: 'badge' }, row.state),
       h('span', { class: 'why' }, why(row)),
       h('span', { class: 'model' }, modelOfRow(row)),
-      h('span', { class: 'figures' }, `${tokens(row.tokens)} tok · ${cost(row.cost)}${row.created_at ? ` · ${age(row)}` : ''}`),
+      h('span', { class: 'figures' }, `${tokens(row.tokens)} tok · ${cost(row.cost)}${row.created_at ? ` · ${age({ created_at: row.created_at, ended_at: row.ended_at })}` : ''}`),
     ),
   );
 }
 
+/**
+ * @param {Row} row
+ * @param {string} filter
+ */
 function matches(row, filter) {
   const text = `${row.pid} ${row.name} ${row.task ?? ''} ${row.state} ${row.model} ${row.role} ${row.wait ?? ''}`.toLowerCase();
   return filter.split(/\s+/).every((word) => text.includes(word));
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {Procs} procs
+ * @param {{ filter: string, selected: number | null, onSelect: (pid: number) => void }} how
+ */
 export function renderTree(el, procs, { filter, selected, onSelect }) {
   clear(el);
   const rows = [...procs.values()];
@@ -37,12 +61,15 @@ export function renderTree(el, procs, { filter, selected, onSelect }) {
     for (const row of rows.filter((r) => matches(r, filter.toLowerCase()))) el.append(item(row, selected, onSelect));
     return;
   }
+  /** @type {Map<number, Row[]>} */
   const children = new Map();
   for (const row of rows) {
     const parent = procs.has(row.ppid) ? row.ppid : 0;
-    if (!children.has(parent)) children.set(parent, []);
-    children.get(parent).push(row);
+    let siblings = children.get(parent);
+    if (!siblings) children.set(parent, (siblings = []));
+    siblings.push(row);
   }
+  /** @type {(list: HTMLElement, parent: number) => void} */
   const add = (list, parent) => {
     for (const row of children.get(parent) ?? []) {
       const li = item(row, selected, onSelect);
@@ -53,7 +80,10 @@ export function renderTree(el, procs, { filter, selected, onSelect }) {
   add(el, 0);
 }
 
-/** Totals over the listed processes: the same rows `aos ps --json` lists. */
+/**
+ * Totals over the listed processes: the same rows `aos ps --json` lists.
+ * @param {Procs} procs
+ */
 export function totals(procs) {
   let tok = 0;
   let usd = 0;

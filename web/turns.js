@@ -1,10 +1,41 @@
+// @ts-check
 // A process's events folded into turns: model time, each syscall's time and result, the waits after.
+/** @typedef {import('../protocol/web-api.js').EventFrame} EventFrame */
+/** @typedef {Extract<import('../protocol/events.js').KernelEvent, { type: 'result' }>} ResultEvent */
+
+/**
+ * A syscall of a turn, its times in ms since the epoch; `result` null while it runs.
+ * @typedef {{ seq: number, name: string, args: Record<string, unknown>, start: number, end: number | null, result: ResultEvent | null }} Call
+ */
+/** A stretch the process blocked or slept after a turn. @typedef {{ kind: string, reason: string, start: number, end: number | null }} Wait */
+/**
+ * One turn as the waterfall and the transcript draw it (times in ms since the epoch).
+ * @typedef {object} Turn
+ * @property {number} turn
+ * @property {number} start
+ * @property {number | null} modelEnd null until the model replied
+ * @property {{ prompt: number, output: number, cached?: number } | null} usage
+ * @property {number} cost
+ * @property {string} model
+ * @property {string} reply
+ * @property {string} prompt
+ * @property {Map<number, Call>} calls by seq
+ * @property {Wait[]} waits
+ * @property {string} [finish]
+ * @property {{ rung: number, model: string, reason: string }} [route] a ladder's rung for the turn, and why
+ */
+
+/** @param {readonly EventFrame[]} frames */
 export function foldTurns(frames) {
+  /** @type {Map<number, Turn>} */
   const turns = new Map();
+  /** @type {Turn | null} */
   let current = null;
+  /** @type {(n: number, ts: number) => Turn} */
   const turnOf = (n, ts) => {
-    if (!turns.has(n)) turns.set(n, { turn: n, start: ts, modelEnd: null, usage: null, cost: 0, model: '', reply: '', prompt: '', calls: new Map(), waits: [] });
-    return turns.get(n);
+    let turn = turns.get(n);
+    if (!turn) turns.set(n, (turn = { turn: n, start: ts, modelEnd: null, usage: null, cost: 0, model: '', reply: '', prompt: '', calls: new Map(), waits: [] }));
+    return turn;
   };
   for (const { e, cost, model } of frames) {
     const at = Date.parse(e.ts);
@@ -20,7 +51,7 @@ export function foldTurns(frames) {
     } else if (e.type === 'syscall') {
       turnOf(e.turn, at).calls.set(e.seq, { seq: e.seq, name: e.name, args: e.args, start: at, end: null, result: null });
     } else if (e.type === 'result') {
-      const call = turnOf(e.turn, at).calls.get(e.seq) ?? { seq: e.seq, name: e.name, args: {}, start: at };
+      const call = turnOf(e.turn, at).calls.get(e.seq) ?? { seq: e.seq, name: e.name, args: {}, start: at, end: null, result: null };
       Object.assign(call, { end: at, result: e });
       turnOf(e.turn, at).calls.set(e.seq, call);
     } else if (e.type === 'state' && current) {
@@ -32,7 +63,10 @@ export function foldTurns(frames) {
   return [...turns.values()].sort((a, b) => a.turn - b.turn);
 }
 
-/** The last moment a turn covers: its last call's result, wait or reply. */
+/**
+ * The last moment a turn covers: its last call's result, wait or reply.
+ * @param {Turn} t
+ */
 export function turnEnd(t) {
   let end = t.modelEnd ?? t.start;
   for (const c of t.calls.values()) end = Math.max(end, c.end ?? c.start);

@@ -1,7 +1,10 @@
+// @ts-check
 // The units screen: each declared agent with its triggers, next run, last run and its result, runs and skips (aos unit ls).
 import { age, clear, h } from './dom.js';
 import { get } from './api.js';
+/** @typedef {import('../protocol/web-api.js').WebResult<'unit_runs'>['runs'][number]} UnitRun */
 
+/** @param {number | null} ms the next run, in ms since the epoch */
 function when(ms) {
   if (ms === null) return '—';
   const s = Math.round((ms - Date.now()) / 1000);
@@ -9,13 +12,17 @@ function when(ms) {
   return s < 60 ? `in ${s}s` : s < 3600 ? `in ${Math.floor(s / 60)}m` : s < 86_400 ? `in ${Math.floor(s / 3600)}h` : `in ${Math.floor(s / 86_400)}d`;
 }
 
-/** The last firing; its process a link to it. */
+/**
+ * The last firing; its process a link to it.
+ * @param {UnitRun | null} run
+ */
 function last(run) {
   if (!run) return 'never';
   const pid = run.pid === null ? '' : h('a', { href: `#procs/${run.pid}` }, String(run.pid));
   return [run.outcome, pid ? ' ' : '', pid, ` · ${age({ created_at: run.fired_at })} ago${run.reason ? ` · ${run.reason}` : ''}`];
 }
 
+/** @param {HTMLElement} el */
 export async function renderUnits(el) {
   const { units } = await get('/api/units');
   clear(el);

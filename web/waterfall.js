@@ -1,9 +1,20 @@
+// @ts-check
 // Per process, one row per turn on a shared time line: model time, then each syscall, then waits; tokens, cost and model per turn.
 import { post } from './api.js';
 import { clear, cost, h, ms, tokens } from './dom.js';
 import { BLOCKING, timeScale } from './timescale.js';
 import { turnEnd } from './turns.js';
+/** @typedef {import('./turns.js').Turn} Turn */
+/** @typedef {import('../protocol/web-api.js').WebResult<'fork'>} Forked */
+/** The time line the rows share: timeScale's, from the first turn's start. @typedef {{ start: number } & ReturnType<typeof timeScale>} Range */
 
+/**
+ * @param {string} kind
+ * @param {number} from
+ * @param {number} to
+ * @param {Range} range
+ * @param {string} label
+ */
 function bar(kind, from, to, range, label) {
   const el = h('span', { class: `bar ${kind}`, title: `${label} · ${ms(to - from)}` });
   el.style.left = `${range.x(from)}%`;
@@ -11,7 +22,10 @@ function bar(kind, from, to, range, label) {
   return el;
 }
 
-/** A stretch drawn shorter than it was: a break mark naming its real length. */
+/**
+ * A stretch drawn shorter than it was: a break mark naming its real length.
+ * @param {Range['breaks'][number]} b
+ */
 function breakMark(b) {
   const el = h('span', { class: 'break', title: `${ms(b.real)} of waiting, drawn shorter` }, `≈ ${ms(b.real)}`);
   el.style.left = `${b.at}%`;
@@ -20,16 +34,23 @@ function breakMark(b) {
 }
 
 /** Forks made from this page, by `pid:turn`: what each click started, kept across the view's redraws. */
+/** @type {Map<string, Forked>} */
 const forked = new Map();
 
+/** @param {Forked} r */
 function forkStatus(r) {
   return ['→ ', h('a', { href: `#procs/${r.pid}` }, `process ${r.pid}`), r.files.length ? ` (${r.files.length} file${r.files.length === 1 ? '' : 's'} put back)` : ''];
 }
 
-/** "fork from here": a new process from this turn (aos fork), its workspace put back; the answer, or why not, beside it. */
+/**
+ * "fork from here": a new process from this turn (aos fork), its workspace put back; the answer, or why not, beside it.
+ * @param {number} pid
+ * @param {number} turn
+ */
 function forkButton(pid, turn) {
   const key = `${pid}:${turn}`;
-  const said = h('span', { class: 'action-status' }, forked.has(key) ? forkStatus(forked.get(key)) : null);
+  const done = forked.get(key);
+  const said = h('span', { class: 'action-status' }, done ? forkStatus(done) : null);
   const button = h('button', { class: 'fork', title: `a new process that begins at turn ${turn}, its files as they were then (aos fork ${pid} --turn ${turn})` }, 'fork from here');
   button.onclick = () => {
     button.disabled = true;
@@ -47,6 +68,12 @@ function forkButton(pid, turn) {
   return h('span', { class: 'fork-from' }, button, ' ', said);
 }
 
+/**
+ * @param {Turn} t
+ * @param {Range} range
+ * @param {number} now
+ * @param {number | null} pid the process, for its fork buttons
+ */
 function row(t, range, now, pid) {
   const track = h('div', { class: 'track' });
   track.append(bar('model', t.start, t.modelEnd ?? now, range, 'model'));
@@ -70,11 +97,17 @@ function row(t, range, now, pid) {
   );
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {readonly Turn[]} turns
+ * @param {number | null} pid
+ */
 export function renderWaterfall(el, turns, pid) {
   clear(el);
-  if (turns.length === 0) return el.append(h('p', { class: 'empty' }, 'No turns yet.'));
+  const first = turns[0];
+  if (!first) return el.append(h('p', { class: 'empty' }, 'No turns yet.'));
   const now = Date.now();
-  const start = turns[0].start;
+  const start = first.start;
   const end = Math.max(...turns.map((t) => (t.modelEnd === null ? now : turnEnd(t))));
   const range = { start, ...timeScale(turns, start, Math.max(end, start + 1), now) };
   const shown = range.compressed ? `— ${ms(range.span)}, long waits drawn shorter (≈)` : `— ${ms(range.span)} shown`;
@@ -89,6 +122,7 @@ export function renderWaterfall(el, turns, pid) {
  * The time axis under the tracks: ticks at a round step (1, 2 or 5 × a power of ten ms) of the time
  * drawn to scale, each labelled with the real time since the first turn's start; none inside a
  * stretch drawn shorter (its break says how long it was).
+ * @param {Range} range
  */
 function axis(range) {
   const target = range.shownSpan / 6;
