@@ -4,11 +4,13 @@
  * LAYERS is the house from the ground up. A folder imports only folders below it — type-only
  * imports count: a cycle through types is still a knot. Inside the kernel the floors are ordered
  * the same way (store at the bottom, kernel/*.ts the composition root on top). A layer with a
- * `door` is seen from above only through those files (the composition root also through `rootDoor`),
- * and what it is built on (better-sqlite3 for the store) is named by nothing else. A layer that may
- * see fewer of the floors below it says so in `sees` (the CLI reaches the kernel only over the
- * socket); `typesOnly` names what it may see for its types alone (a syscall names a driver's shapes
- * but reaches the host only through its context).
+ * `door` is seen from above only through those files (its `root`, the file that opens it —
+ * kernel/kernel.ts unless named — also through `rootDoor`), and what it is built on (better-sqlite3
+ * for the store) is named by nothing else. A layer that may see fewer of the floors below it says
+ * so in `sees` (the CLI reaches the kernel only over the socket; the daemon, through the kernel's
+ * door); `typesOnly` names what it may see for its types alone (a syscall names a driver's shapes
+ * but reaches the host only through its context); `exceptions` name a file that sees a few files
+ * more, and why.
  *
  * Adding a folder is one line here; an import that goes up, or sideways where `sees` forbids it,
  * fails `npm run lint` with the rule's name saying which two floors.
@@ -34,15 +36,41 @@ const LAYERS = [
   { name: 'kernel/units', what: 'declared agents and the triggers that start them' },
   { name: 'kernel/channels', what: 'channel adapters, bindings, pairing, replies: agents people reach from chat platforms' },
   { name: 'kernel/tapes', what: 'a run kept as a replay tape, and a tape played to another model (aos record, aos eval)' },
-  { name: 'kernel/*', what: 'the composition root: Kernel and its services' },
+  // Seen from above through its door alone (api.ts: what the front doors ask of a running kernel);
+  // the daemon's composition, which opens the kernel it serves, also through kernel.ts.
+  {
+    name: 'kernel/*',
+    what: 'the composition root: Kernel and its services',
+    door: ['api.ts'],
+    root: 'daemon/aosd-run.ts',
+    rootDoor: ['kernel.ts'],
+  },
   // Above the kernel.
   { name: 'client', what: 'the socket client', sees: ['sys', 'protocol'] },
-  { name: 'daemon', what: "the daemon's main and every front door" },
+  // The kernel only through its door, never a floor behind it; the host's drivers as any program uses
+  // them (a model's price and provider, an adapter's program, sandboxes a dead kernel left); the
+  // client, as MCP over HTTP is a client of the daemon's own socket.
+  {
+    name: 'daemon',
+    what: "the daemon's main and every front door",
+    sees: ['sys', 'drivers', 'protocol', 'kernel/*', 'client'],
+    exceptions: [
+      {
+        file: 'policy-check.ts',
+        sees: ['kernel/safety/policy.ts', 'kernel/safety/secrets.ts'],
+        why: '`aos policy check` reads a policy as a starting kernel does, without loading the kernel (its door would load it all)',
+      },
+    ],
+  },
   { name: 'cmd', what: 'the CLI: one file per verb', sees: ['sys', 'protocol', 'client'] },
 ];
 
-/** The composition root: the one file that wires the kernel's floors together. */
+/** The composition root: the one file that wires the kernel's floors together (and opens a door layer unless it names its `root`). */
 const ROOT = 'kernel/kernel.ts';
+
+const escapeFile = (file) => `^${file.replace(/[.]/g, '[.]')}$`;
+/** A file directly in a layer's folder (`kernel/*`'s api.ts is kernel/api.ts). */
+const fileIn = (name, file) => escapeFile(`${name.replace(/[/][*]$/, '')}/${file}`);
 
 /** A layer's files: a folder (`kernel/proc`) or the files directly in one (`kernel/*`). */
 function pathOf(name) {
@@ -57,14 +85,23 @@ function layerRules() {
     const sees = layer.sees ?? below;
     const notSeen = LAYERS.filter((l) => l.name !== layer.name && !sees.includes(l.name));
     const typesOnly = new Set(layer.typesOnly ?? []);
+    const forbidden = notSeen.filter((l) => !typesOnly.has(l.name)).map((l) => pathOf(l.name)).join('|') || '^$';
+    const exceptions = (layer.exceptions ?? []).map((e) => ({ ...e, from: fileIn(layer.name, e.file) }));
     const rules = [
       {
         name: `${layer.name.replace('/*', '')}-imports-only-below`,
         severity: 'error',
         comment: `${layer.name} (${layer.what}) imports only ${sees.length ? sees.join(', ') : 'nothing of aos'}.`,
-        from: { path: pathOf(layer.name) },
-        to: { path: notSeen.filter((l) => !typesOnly.has(l.name)).map((l) => pathOf(l.name)).join('|') || '^$' },
+        from: { path: pathOf(layer.name), ...(exceptions.length ? { pathNot: exceptions.map((e) => e.from).join('|') } : {}) },
+        to: { path: forbidden },
       },
+      ...exceptions.map((e) => ({
+        name: `${layer.name.replace('/*', '')}-${e.file.replace(/[.]ts$/, '')}-sees-only-its-exception`,
+        severity: 'error',
+        comment: `${layer.name}/${e.file} also sees ${e.sees.join(', ')}: ${e.why}.`,
+        from: { path: e.from },
+        to: { path: forbidden, pathNot: e.sees.map(escapeFile).join('|') },
+      })),
     ];
     if (typesOnly.size) {
       rules.push({
@@ -76,20 +113,22 @@ function layerRules() {
       });
     }
     if (layer.door) {
-      const doors = (files) => files.map((f) => `${pathOf(layer.name)}${f.replace(/[.]/g, '[.]')}$`).join('|');
+      const name = layer.name.replace('/*', '');
+      const doors = (files) => files.map((f) => fileIn(layer.name, f)).join('|');
       const above = LAYERS.slice(i + 1).map((l) => pathOf(l.name)).join('|');
+      const root = layer.root ?? ROOT;
       rules.push({
-        name: `${layer.name}-only-through-its-interface`,
+        name: `${name}-only-through-its-interface`,
         severity: 'error',
         comment: `Above ${layer.name}, only ${layer.door.join(', ')} is imported; its implementation stays behind it.`,
-        from: { path: above, pathNot: pathOf(ROOT) },
+        from: { path: above, pathNot: escapeFile(root) },
         to: { path: pathOf(layer.name), pathNot: doors(layer.door) },
       });
       rules.push({
-        name: `${layer.name}-opened-only-by-the-root`,
+        name: `${name}-opened-only-by-its-root`,
         severity: 'error',
-        comment: `The composition root opens ${layer.name} (${layer.rootDoor.join(', ')}) and sees it through ${layer.door.join(', ')}.`,
-        from: { path: pathOf(ROOT) },
+        comment: `${root} opens ${layer.name} (${layer.rootDoor.join(', ')}) and sees it through ${layer.door.join(', ')}.`,
+        from: { path: escapeFile(root) },
         to: { path: pathOf(layer.name), pathNot: doors([...layer.door, ...layer.rootDoor]) },
       });
     }

@@ -5,28 +5,27 @@
  */
 import { memoryTreePrefix } from './memory-id.js';
 import { clusterFromEnv } from './cluster-node.js';
-import { serveOtherNodes } from './cluster-methods.js';
-import { ownHandlers } from './methods.js';
+import { serveOtherNodes } from './methods/cluster-methods.js';
+import { ownHandlers } from './methods/methods.js';
 import path from 'node:path';
 import { describeSweep, sweepStaleSandboxes } from '../drivers/exec/index.js';
 import { currentPid } from '../sys/blame.js';
 import type { DaemonLogger } from './log.js';
 import type { DaemonReport } from '../protocol/daemon-report.js';
-import { Kernel, KERNEL_VERSION } from '../kernel/kernel.js';
+// The daemon's composition opens the kernel it serves (kernel.ts); everything else here sees it through its door (api.ts).
+import { Kernel } from '../kernel/kernel.js';
+import { loadPolicy, parseLimits, type Policy, SecretBox, type WebhookRoutes } from '../kernel/api.js';
+import { KERNEL_VERSION } from '../sys/version.js';
 import type { AosPaths } from '../sys/paths.js';
 import { checkSandboxBinds, checkStatePlacement } from '../sys/state-placement.js';
 import type { PidLock } from './pid-lock.js';
 import { lockWorkspace, type WorkspaceLock } from './workspace-lock.js';
 import { type PolicyWatch, watchPolicy } from './policy-watch.js';
-import { parseLimits } from '../kernel/sched/model-pool.js';
 import { param } from '../sys/param.js';
-import { loadPolicy, type Policy } from '../kernel/safety/policy.js';
 import { parseDuration } from '../protocol/duration.js';
-import { SecretBox } from '../kernel/safety/secrets.js';
 import { KernelServer } from './server.js';
 import { Gateway, publicWebhookUrl } from './gateway.js';
 import { webhooksElsewhere } from './cluster-webhooks.js';
-import type { Webhooks } from '../kernel/ipc/webhooks.js';
 import { KernelClient } from '../client/client.js';
 import { McpHttpEndpoint } from './mcp-http.js';
 import { ensureToken } from '../client/mcp/token.js';
@@ -147,10 +146,10 @@ async function createKernel(policy: Policy): Promise<Kernel> {
   // A route another node of the cluster has is carried there (the kernel is known once it is made).
   let made: Kernel | null = null;
   const elsewhere = webhooksElsewhere(() => made);
-  const listen = (routes: Webhooks, at: number) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp, elsewhere });
+  const listen = (routes: WebhookRoutes, at: number) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp, elsewhere });
   // The default port taken falls back to a free one here, inside the one start: starting the kernel
   // again would open its store a second time and lose what the first open saw (a new store).
-  const gateway = async (routes: Webhooks) => {
+  const gateway = async (routes: WebhookRoutes) => {
     try {
       return await listen(routes, port);
     } catch (error) {

@@ -6,9 +6,7 @@
  * there as its own gateway would, and the process's SYS_WEBHOOK_REPLY is brought back.
  */
 import { z } from 'zod';
-import type { Kernel } from '../kernel/kernel.js';
-import { RemoteError } from '../kernel/cluster/cluster.js';
-import { jsonError, type WebhookReply, type WebhookRequest } from '../kernel/ipc/webhooks.js';
+import { jsonError, type KernelApi, RemoteError, type WebhookReply, type WebhookRequest } from '../kernel/api.js';
 import { param } from '../sys/param.js';
 import type { WebhooksElsewhere } from './gateway.js';
 import { safeHeaders } from './webhook-request.js';
@@ -36,10 +34,10 @@ const Reply = z.object({
 });
 
 /** How long the asking node waits: the process's time to reply, and a margin for the trip. */
-const askTimeoutMs = (kernel: Kernel): number => kernel.webhooks.replyTimeoutMs + 10_000;
+const askTimeoutMs = (kernel: KernelApi): number => kernel.webhooks.replyTimeoutMs + 10_000;
 
 /** The gateway's way to the other nodes' routes; none while the kernel is not a node of a cluster. */
-export function webhooksElsewhere(kernelOf: () => Kernel | null): WebhooksElsewhere {
+export function webhooksElsewhere(kernelOf: () => KernelApi | null): WebhooksElsewhere {
   return {
     async find(token, path) {
       const kernel = kernelOf();
@@ -74,7 +72,7 @@ export function webhooksElsewhere(kernelOf: () => Kernel | null): WebhooksElsewh
  * would, answered with its reply (or why not: no such route any more, its process ended, too many
  * waiting). Never throws for what a request holds.
  */
-export function deliverCarried(kernel: Kernel, carried: unknown): Promise<WebhookReply> {
+export function deliverCarried(kernel: KernelApi, carried: unknown): Promise<WebhookReply> {
   const parsed = Carried.safeParse(carried);
   if (!parsed.success) return Promise.resolve(jsonError(400, 'a malformed webhook request came from another node'));
   const { token, path, request } = parsed.data;

@@ -3,7 +3,7 @@ import type net from 'node:net';
 import { AosError } from '../sys/errno.js';
 import type { DaemonLogger } from './log.js';
 import { LineDecoder, LineTooLongError } from '../protocol/json-lines.js';
-import type { Kernel } from '../kernel/kernel.js';
+import type { KernelApi } from '../kernel/api.js';
 import { param } from '../sys/param.js';
 import { RawJson } from '../protocol/raw-json.js';
 import {
@@ -20,11 +20,11 @@ import {
   type Response,
   type WireError,
 } from '../protocol/protocol.js';
-import { handlers, type MethodContext, type ServerInfo } from './methods.js';
+import { handlers, type MethodContext, type ServerInfo } from './methods/methods.js';
 import type { PushTarget, StreamHub } from './streams.js';
 
 export interface ConnectionDeps {
-  kernel: Kernel;
+  kernel: KernelApi;
   hub: StreamHub;
   info: ServerInfo;
   log: DaemonLogger;

@@ -9,7 +9,7 @@ import { AosError } from '../sys/errno.js';
 import { param } from '../sys/param.js';
 import { type HookRoute, parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
 import { type UploadLimits, UploadBudget } from './upload-budget.js';
-import { jsonError, type Webhook, type WebhookReply, type WebhookRequest, type Webhooks } from '../kernel/ipc/webhooks.js';
+import { jsonError, type Webhook, type WebhookReply, type WebhookRequest, type WebhookRoutes } from '../kernel/api.js';
 
 export const GATEWAY_HOST = '127.0.0.1';
 
@@ -113,7 +113,7 @@ export class Gateway {
 
   private constructor(
     private readonly server: http.Server,
-    private readonly webhooks: Webhooks,
+    private readonly webhooks: WebhookRoutes,
     private readonly options: GatewayOptions,
   ) {
     this.uploads = new UploadBudget(options.uploads ?? DEFAULT_UPLOADS);
@@ -131,7 +131,7 @@ export class Gateway {
     });
   }
 
-  static listen(webhooks: Webhooks, options: GatewayOptions): Promise<Gateway> {
+  static listen(webhooks: WebhookRoutes, options: GatewayOptions): Promise<Gateway> {
     // A sender that trickles its headers or body is answered 408 and cut; checked every 250 ms, not Node's 30 s.
     const server = http.createServer({
       headersTimeout: options.headersTimeoutMs ?? param.webhookHeadersTimeoutMs,

@@ -8,8 +8,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Kernel } from '../kernel/kernel.js';
-import { parsePolicy, type Policy } from '../kernel/safety/policy.js';
+import { type KernelApi, parsePolicy, type Policy } from '../kernel/api.js';
 import { policyInReach } from '../sys/state-placement.js';
 
 type LogLevel = 'info' | 'warn' | 'error';
@@ -32,7 +31,7 @@ function restartOnly(before: Policy, after: Policy): string | null {
   return parts.length ? `${parts.join(', ')} changed: that takes effect after "aos kernel restart"` : null;
 }
 
-export function watchPolicy(kernel: Kernel, loaded: Policy, log: (level: LogLevel, message: string) => void, options: { modelFromEnv: boolean; workspace: string }): PolicyWatch {
+export function watchPolicy(kernel: KernelApi, loaded: Policy, log: (level: LogLevel, message: string) => void, options: { modelFromEnv: boolean; workspace: string }): PolicyWatch {
   let current = loaded;
   let lastText: string | null = null;
   let lastError: string | null = null;

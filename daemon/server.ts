@@ -7,9 +7,9 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { AosError } from '../sys/errno.js';
 import type { DaemonLogger } from './log.js';
-import type { Kernel } from '../kernel/kernel.js';
+import type { KernelApi } from '../kernel/api.js';
 import { Connection } from './connection.js';
-import type { ServerInfo } from './methods.js';
+import type { ServerInfo } from './methods/methods.js';
 import { StreamHub } from './streams.js';
 import { closeWebView } from './web/index.js';
 
@@ -66,7 +66,7 @@ export class KernelServer {
 
   private constructor(
     private readonly server: net.Server,
-    private readonly kernel: Kernel,
+    private readonly kernel: KernelApi,
     options: ServerOptions,
   ) {
     this.hub = new StreamHub(kernel);
@@ -79,7 +79,7 @@ export class KernelServer {
     });
   }
 
-  static async listen(kernel: Kernel, options: ServerOptions): Promise<KernelServer> {
+  static async listen(kernel: KernelApi, options: ServerOptions): Promise<KernelServer> {
     await clearStaleSocket(options.socket);
     const server = net.createServer({ allowHalfOpen: true });
     const kernelServer = new KernelServer(server, kernel, options);

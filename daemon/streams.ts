@@ -5,7 +5,7 @@
  */
 import { SeenPerProcess } from './seen-per-process.js';
 import type { KernelEvent } from '../protocol/events.js';
-import type { Kernel } from '../kernel/kernel.js';
+import type { KernelApi } from '../kernel/api.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
 import type { TextPiece } from '../protocol/live-text.js';
 import { TextPushes, type TextWatcher } from './text-pushes.js';
@@ -45,7 +45,7 @@ function pushLine(event: string, sub: number, payloadJson: string): string {
   return `{"event":"${event}","sub":${sub},"payload":${payloadJson}}`;
 }
 
-/** A process another node runs, followed by reading its store (cluster-methods.ts). */
+/** A process another node runs, followed by reading its store (methods/cluster-methods.ts). */
 interface RemoteFollow {
   target: PushTarget;
   sub: number;
@@ -68,7 +68,7 @@ export class StreamHub {
   /** Connections about to follow a process they spawned (`hold`), with when the hold lapses. */
   private readonly holds = new Map<PushTarget, { watcher: TextWatcher; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly kernel: Kernel) {
+  constructor(private readonly kernel: KernelApi) {
     this.text = new TextPushes(kernel.live);
     const stopCommits = kernel.store.onCommitted((events) => {
       // The text of a reply goes out before its `model` event.

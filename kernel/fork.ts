@@ -85,6 +85,12 @@ export function descendantsAfterTurn(k: Pick<ForkHost, 'history'>, pid: number, 
   return prompt ? madeAfter(k, pid, { at: Date.parse(prompt.ts), turn }) : undefined;
 }
 
+/** `aos rollback <pid> [--turn N]`: from a turn on, its children's changes placed by when they were made, not by their turn numbers. */
+export function rollbackFrom(k: Pick<ForkHost, 'history' | 'safety'>, pid: number, turn: number | undefined): ReturnType<typeof rollbackProcess> {
+  const after = turn ? descendantsAfterTurn(k, pid, turn) : undefined;
+  return rollbackProcess(k.safety, pid, turn ?? 0, after ? { after } : {});
+}
+
 /** Every row of a fork's context must be there: an origin removed since (aos rm) leaves a hole no fork begins with. */
 function checkWhole(entries: Entry[], context: ContextStart | null, cutoff: number, pid: number): void {
   if (context) return;

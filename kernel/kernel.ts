@@ -4,7 +4,6 @@
  * functions work on (ProcCore) and, for the daemon and programs that embed aos, a short public API:
  * spawn, kill, wait, ps, logs, stats, close. It opens no listener: the daemon attaches the gateway.
  */
-import { AosError } from '../sys/errno.js';
 import type { OpenedDrivers } from '../drivers/index.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import type { ModelRegistry } from '../drivers/llm/registry.js';
@@ -13,9 +12,11 @@ import { syscallReference } from '../syscalls/reference.js';
 import type { ProcessDrivers } from '../sys/driver-api.js';
 import { Mailboxes } from './ipc/mailboxes.js';
 import { Threads } from './ipc/threads.js';
-import { attachedThreads } from './ipc/thread-prompt.js';
+import { modelInterceptors } from './loop/model-interceptors.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
 import { openKernelDrivers, openServices } from './kernel-open.js';
+import { adminVerbs } from './admin.js';
+import type { KernelApi, PolicyChange } from './api.js';
 import type { KernelOptions } from './kernel-options.js';
 import { kernelStats } from './kernel-stats.js';
 import { closeKernel, shutdownKernel } from './kernel-stop.js';
@@ -29,8 +30,7 @@ import { type SpawnCore, type SpawnOptions, spawnRoot } from './proc/spawn.js';
 import { CapabilitySet } from '../sys/capabilities.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
 import { Safety } from './safety/safety.js';
-import type { SafetyPolicy } from './safety/policy-rules.js';
-import type { CallGate } from './loop/dispatcher.js';
+import type { CallChain } from './loop/call-chain.js';
 import { ProcServices } from './proc-services.js';
 import type { Proc } from './proc/proc.js';
 import { ProcTable } from './proc/table.js';
@@ -44,14 +44,13 @@ import { Units } from './units/units.js';
 import { unitsHost } from './units-host.js';
 import { Channels } from './channels/channels.js';
 import { type ForkAnswer, forkProcess, type ForkRequest } from './fork.js';
-import { rootModel } from './proc/root-model.js';
-import { isLadder, rungsOf } from '../sys/ladder.js';
+import { loadRootModel } from './proc/root-model.js';
 import { channelsHost } from './channels-host.js';
 import { attachCluster, type Cluster, withCluster } from './cluster-host.js';
 import type { McpServerConfig } from '../drivers/mcp/types.js';
 import { NO_COST_POLICY, type CostPolicy } from './cost/cost-policy.js';
 import { Budgets } from './cost/budgets.js';
-import { IdempotencyKeys, keyedSpawnArgs } from './proc/idempotency.js';
+import { IdempotencyKeys, spawnKeyed } from './proc/idempotency.js';
 import { realClock } from '../sys/clock.js';
 import type { LadderRules } from './sched/ladder.js';
 import type { PrivacyPolicy } from './cost/privacy-spec.js';
@@ -67,7 +66,7 @@ export { KERNEL_VERSION } from '../sys/version.js';
 export type { SpawnOptions } from './proc/spawn.js';
 export type { KernelLog, KernelOptions } from './kernel-options.js';
 
-export class Kernel implements SpawnCore {
+export class Kernel implements SpawnCore, KernelApi {
   readonly events = new EventBus();
   /** Replies as they are written, for whoever watches (never stored). */
   readonly live = new LiveText();
@@ -223,7 +222,7 @@ export class Kernel implements SpawnCore {
    * approvals for every decision from now on, the default model (unless AOS_MODEL chose it). Logged,
    * and kept in the audit trail (pid 0) with the file it came from.
    */
-  reloadPolicy(change: { file: string; rootCapabilities: readonly string[]; safety: SafetyPolicy; defaultModel?: string; fromEnv: boolean; cost?: CostPolicy }): void {
+  reloadPolicy(change: PolicyChange): void {
     this.rootCaps = new CapabilitySet(change.rootCapabilities);
     if (change.cost) {
       this.cost = change.cost;
@@ -246,21 +245,18 @@ export class Kernel implements SpawnCore {
     return kernelStats(this);
   }
 
-  // ---- the public API: what the daemon and embedding programs ask ----
+  // ---- the public API: what the daemon (through its door, api.ts) and embedding programs ask ----
+  /** What only a person asks: stop, inspect, rm, prune, diff, rollback, record, eval, up/down (admin.ts). */
+  readonly admin = adminVerbs(this);
   spawn = (options: SpawnOptions): Promise<Pcb> => spawnRoot(this, options);
   /** A root spawn with an idempotency key: the same key and arguments answer with the first process (kernel/proc/idempotency.ts). */
-  spawnKeyed = async (key: string, options: SpawnOptions): Promise<{ pcb: Pcb; replayed: boolean }> => {
-    const { pid, replayed } = await this.keys.once('root', key, keyedSpawnArgs(options), async () => (await spawnRoot(this, options)).pid);
-    const pcb = this.table.pcb(pid);
-    if (!pcb) throw new AosError('ESRCH', `idempotency key "${key}" started process ${pid}, which has been removed (aos rm): use a new key to start the work again`);
-    return { pcb, replayed };
-  };
+  spawnKeyed = (key: string, options: SpawnOptions): Promise<{ pcb: Pcb; replayed: boolean }> => spawnKeyed(this, key, options);
   kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
   /** `aos fork`: a new root process from another's turn (kernel/fork.ts). */
   fork = (request: ForkRequest): Promise<ForkAnswer> => forkProcess(this, request);
   isLive = (pid: number): boolean => { const p = this.table.get(pid); return p !== undefined && !isEnded(p.pcb.state); };
   /** Open a root's model (every rung of a ladder) as spawn would, or throw why not (kernel/fork.ts asks first). */
-  loadModel = async (model: string, cwd: string | undefined): Promise<void> => { await Promise.all(rungsOf(isLadder(model) ? model : rootModel(this, model, cwd ?? this.cwd)).map((rung) => this.models.get(rung))); };
+  loadModel = (model: string, cwd: string | undefined): Promise<void> => loadRootModel(this, model, cwd);
   /** Resolves with the PCB when the process has ended. */
   waitExit = (pid: number): Promise<Pcb> => waitExit(this, pid);
   /** A live process's PCB, or an ended one's while the table remembers it. */
@@ -284,8 +280,8 @@ export class Kernel implements SpawnCore {
   services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
   mcpReference = (proc: Proc): string | Promise<string> => this.drivers(proc).mcp.reference();
-  threadsReference = (proc: Proc): string | Promise<string> => (proc.pcb.threads?.length ? attachedThreads(this.threads, proc) : '');
-  gate = (proc: Proc): CallGate => this.safety.gate(proc);
+  readonly modelChain = modelInterceptors(this);
+  get callChain(): CallChain { return this.safety.calls; }
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send = (pid: number, text: string): void => void this.mailboxes.sendStdin(pid, text);
   stdinShown = (pid: number, ids: readonly number[]): void => this.mailboxes.shown(pid, ids);

@@ -3,7 +3,7 @@
  * that only decodes and calls the real work (xv6's sysproc.c). syscalls/table.ts lists them.
  */
 import type { z } from 'zod';
-import type { ProcessDrivers } from '../sys/driver-api.js';
+import type { ExecGate, ProcessDrivers, SecretRun } from '../sys/driver-api.js';
 import type { ProcessServices } from './services.js';
 import { andThen } from '../sys/waking.js';
 import type { CapabilityView } from '../sys/capabilities.js';
@@ -20,7 +20,26 @@ export interface SyscallContext {
   readonly drivers: ProcessDrivers;
   /** The process API: spawn, wait, IPC, timers, webhooks, exit. */
   readonly proc: ProcessServices;
+  /** What the kernel's interceptors hand this one call beside its arguments. */
+  readonly call: CallContext;
 }
+
+/**
+ * A call's kernel-side context: set by the kernel's interceptors (kernel/safety/call-interceptors.ts)
+ * and never carried in the arguments, so what the model wrote stays what events and the audit show,
+ * and nothing a model writes can pose as it (the schemas are strict besides).
+ */
+export interface CallContext {
+  /** EXEC_CMD under exec rules: each program the command starts is put to the policy (kernel/safety/exec-gate-policy.ts). */
+  readonly execGate?: ExecGate;
+  /** EXEC_CMD with a secret: the one listed program, and the values for its environment (kernel/safety/secrets.ts). */
+  readonly secretRun?: SecretRun;
+  /** NET_FETCH with a secret in a header: those headers never follow a redirect to another origin. */
+  readonly originBound?: readonly string[];
+}
+
+/** The context of a call no interceptor handed anything. */
+export const NO_CALL_CONTEXT: CallContext = Object.freeze({});
 
 export type ArgsSchema = z.ZodObject<z.ZodRawShape>;
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ExecGate, SecretRun } from '../sys/driver-api.js';
 import { param } from '../sys/param.js';
 import { defineSyscall } from './define.js';
 
@@ -21,8 +20,8 @@ export default defineSyscall({
   },
   capability: 'exec',
   run: async (args, ctx) => {
-    // Set by the kernel's policy gate after validation, never by the model (the schema is strict).
-    const { kernel_gate: gate, kernel_secret: secret } = args as { kernel_gate?: ExecGate; kernel_secret?: SecretRun };
+    // Handed by the kernel's interceptors beside the arguments: the exec gate, a secret run.
+    const { execGate: gate, secretRun: secret } = ctx.call;
     const { stdout, stderr, ...status } = await ctx.drivers.exec.run(args.cmd, {
       ...(args.timeout_s !== undefined ? { timeoutS: args.timeout_s } : {}),
       ...(gate ? { gate } : {}),

@@ -26,8 +26,8 @@ export default defineSyscall({
   capability: { label: 'net.fetch:<host>', kind: 'net.fetch', of: (args) => `net.fetch:${hostOf(args.url)}` },
   run: async (args, ctx) => {
     const { body, ...meta } = await ctx.drivers.net.fetch(args.url, args.headers, {
-      // Set by the kernel (never by the model: the schema is strict) when a header carries a secret.
-      originBound: (args as { kernel_origin_bound?: string[] }).kernel_origin_bound,
+      // Handed by the kernel's secrets interceptor beside the arguments when a header carries a secret.
+      originBound: ctx.call.originBound,
     });
     // The body goes last: when the kernel clips a long result for the model, the flags survive.
     return { ...meta, body };

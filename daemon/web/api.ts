@@ -4,7 +4,7 @@
  * by a person on the web view (`via: "web"`).
  */
 import { AosError } from '../../sys/errno.js';
-import type { Kernel } from '../../kernel/kernel.js';
+import type { KernelApi } from '../../kernel/api.js';
 import type { ProcRow } from '../../protocol/views.js';
 import { param } from '../../sys/param.js';
 import { isMethod } from '../../protocol/protocol.js';
@@ -16,7 +16,7 @@ import { usageSeries } from './usage-series.js';
 export type WebCall = (method: string, params: unknown) => Promise<unknown>;
 
 export interface ApiDeps {
-  kernel: Kernel;
+  kernel: KernelApi;
   call: WebCall;
   modelOf: ModelOf;
   csrf: string;
@@ -54,7 +54,7 @@ export function taskLine(task: string): string {
 const TASK_CHARS = 120;
 
 /** Root rows get their task; a child is named by its role and reached from its parent. */
-function withTasks(kernel: Kernel, rows: ProcRow[]): Array<ProcRow & { task?: string }> {
+function withTasks(kernel: KernelApi, rows: ProcRow[]): Array<ProcRow & { task?: string }> {
   return rows.map((row) => {
     if (row.ppid !== 0) return row;
     const task = kernel.pcb(row.pid)?.task ?? kernel.store.processes.get(row.pid)?.task;
@@ -62,7 +62,7 @@ function withTasks(kernel: Kernel, rows: ProcRow[]): Array<ProcRow & { task?: st
   });
 }
 
-function processDetail(kernel: Kernel, pid: number): ApiAnswer {
+function processDetail(kernel: KernelApi, pid: number): ApiAnswer {
   const pcb = kernel.pcb(pid);
   const row = kernel.store.processes.get(pid);
   if (!pcb && !row) throw new AosError('ESRCH', `no such process ${pid}`);

@@ -5,9 +5,8 @@
  * each stream skips ids it has sent: no gap, no repeat. Nothing listens while no tab is open.
  */
 import type http from 'node:http';
-import type { Kernel } from '../../kernel/kernel.js';
+import type { KernelApi, StoredEvent } from '../../kernel/api.js';
 import { param } from '../../sys/param.js';
-import type { StoredEvent } from '../../kernel/store/api.js';
 import { frameJson, type ModelOf } from './event-view.js';
 import { SECURITY_HEADERS } from './respond.js';
 import { TextPushes, type TextWatcher } from '../text-pushes.js';
@@ -39,7 +38,7 @@ export class EventStreams {
   };
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: KernelApi,
     private readonly modelOf: ModelOf,
   ) {
     this.text = new TextPushes(kernel.live);

@@ -5,13 +5,12 @@
 import { costOf } from '../../drivers/llm/prices.js';
 import type { ModelUsage } from '../../drivers/llm/types.js';
 import { BoundedMap } from '../../sys/bounded-map.js';
-import type { Kernel } from '../../kernel/kernel.js';
-import type { EventRow } from '../../kernel/store/api.js';
+import type { EventRow, KernelApi } from '../../kernel/api.js';
 
 export type ModelOf = (pid: number) => string | undefined;
 
 /** pid → model, from the process table or the store, remembered for the pids seen lately. */
-export function modelLookup(kernel: Kernel): ModelOf {
+export function modelLookup(kernel: KernelApi): ModelOf {
   const cache = new BoundedMap<number, string>(4_096);
   return (pid) => {
     const known = cache.get(pid);

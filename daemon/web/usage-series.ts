@@ -1,6 +1,6 @@
 /** Cost and tokens over time, for the chart: model replies summed into at most MAX_POINTS time buckets, cumulative. */
 import { costOf } from '../../drivers/llm/prices.js';
-import type { UsageRow } from '../../kernel/store/api.js';
+import type { UsageRow } from '../../kernel/api.js';
 
 const MAX_POINTS = 400;
 

@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { AosError } from '../../sys/errno.js';
-import type { Kernel } from '../../kernel/kernel.js';
+import type { KernelApi } from '../../kernel/api.js';
 import { param } from '../../sys/param.js';
 import { type ApiAnswer, GETS, POSTS, type WebCall } from './api.js';
 import { EventStreams } from './event-stream.js';
@@ -47,7 +47,7 @@ export class WebView {
 
   private constructor(
     private readonly server: http.Server,
-    private readonly kernel: Kernel,
+    private readonly kernel: KernelApi,
     private readonly call: WebCall,
     readonly port: number,
   ) {
@@ -61,7 +61,7 @@ export class WebView {
     });
   }
 
-  static async listen(kernel: Kernel, call: WebCall, port: number): Promise<WebView> {
+  static async listen(kernel: KernelApi, call: WebCall, port: number): Promise<WebView> {
     const server = http.createServer({ requestTimeout: 30_000 });
     server.listen(port, '127.0.0.1');
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);

@@ -4,7 +4,7 @@
  * each find it nowhere and each start it. Before a node starts the work of a key no node holds, it
  * claims the key here: one row per key, the claimant's name and epoch. Whoever holds the claim
  * starts the work; the others wait for its key to reach its store and answer from there
- * (daemon/cluster-methods.ts). The claim goes once the key is committed.
+ * (daemon/methods/cluster-methods.ts). The claim goes once the key is committed.
  *
  * A claim is void when its node is no longer live at that epoch (it died or was fenced mid-spawn:
  * its spawn never committed) or when it is older than `clusterKeyClaimMs` (a spawn commits in

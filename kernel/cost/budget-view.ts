@@ -54,7 +54,7 @@ function countView(count: Count, paused: number[]): BudgetCountView {
   };
 }
 
-export function budgetView(budgets: Budgets, spec: BudgetSpec): BudgetView {
+export function budgetView(budgets: Pick<Budgets, 'current' | 'pausedPids'>, spec: BudgetSpec): BudgetView {
   const paused = budgets.pausedPids(spec.name);
   return {
     name: spec.name,

@@ -1,5 +1,6 @@
 /**
- * Personal data kept local (the policy's `privacy:`): before a turn's request leaves, its system
+ * Personal data kept local (the policy's `privacy:`): before a model request leaves (a turn's, a
+ * summary's, an eval's: the privacy interceptor, kernel/loop/privacy-guard.ts, asks here), its system
  * prompt and messages are read for personal data (privacy-detect.ts). A turn to a local model goes
  * as it is; otherwise the strictest rule covering what was found decides — refuse (nothing is sent,
  * the process ends saying why), route_local (this turn goes to the rule's local model instead), or

@@ -1,9 +1,10 @@
 /**
  * A turn a budget over time refused (kernel/cost/budgets.ts; its requests are reserved and settled
- * in cost/budget-request.ts): `blocked (budget)`, off the run queue, holding no slot. Refused because
- * the budget is spent, it is paused until the window rolls or a person raises it (the budgets wake
- * it), or an hourly recheck; refused only because requests in flight hold the room, until one of
- * them settles and leaves it enough. Then it queues again and reserves anew; it is never killed for it.
+ * by the budget interceptor, budget-guard.ts): `blocked (budget)`, off the run queue, holding no
+ * slot. Refused because the budget is spent, it is paused until the window rolls or a person
+ * raises it (the budgets wake it), or an hourly recheck; refused only because requests in flight
+ * hold the room, until one of them settles and leaves it enough. Then it queues again and reserves
+ * anew; it is never killed for it.
  */
 import { param } from '../../sys/param.js';
 import type { BudgetSpent } from '../cost/budgets.js';

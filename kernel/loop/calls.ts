@@ -1,18 +1,20 @@
 /**
- * The calls of one reply, run in order: each result an event, a line of the kernel message that
- * ends the turn, and (while more calls follow) a row, so a restarted kernel goes on from the call
- * it was at. Then the process goes on: its next turn, or its end (SYS_EXIT, a loop, max turns).
+ * The calls of one reply, run in order — the spine around each: its syscall event and its row as
+ * started, then dispatch (dispatcher.ts: prepare, the interceptors, the handler), then its record:
+ * its result event, a line of the kernel message that ends the turn, and (while more calls follow)
+ * a row, so a restarted kernel goes on from the call it was at. Then the process goes on: its next
+ * turn, or its end (SYS_EXIT, a loop, max turns).
  */
 import { hash } from 'node:crypto';
-import type { SyscallContext } from '../../syscalls/define.js';
+import { NO_CALL_CONTEXT, type SyscallContext } from '../../syscalls/define.js';
 import { findSyscall } from '../../syscalls/table.js';
 import { runAs } from '../../sys/blame.js';
 import { resultChars } from '../context/context-budget.js';
 import { formatResult } from '../context/context.js';
-import { type Dispatched, dispatch, fail } from './dispatcher.js';
+import type { Dispatched } from './call-chain.js';
+import { dispatch, fail } from './dispatcher.js';
 import type { LoopHost } from './host.js';
 import { param } from '../../sys/param.js';
-import type { ParsedBlock } from '../../sys/abi/parser.js';
 import type { Proc } from '../proc/proc.js';
 import type { PendingTurn } from '../proc/proc-types.js';
 import { type Outcome, Waking } from '../../sys/waking.js';
@@ -107,20 +109,11 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
   const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
   proc.callAnswered(line);
   proc.routing?.noteResult(result.ok ? null : result.errno);
-  if (result.ok) auditDedup(kernel, pcb.pid, done.name, result.value);
   // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
   if (seq + 1 < blocks.length) kernel.store.transcripts.putResult(pcb.pid, seq, line);
   persist(kernel.store, proc);
   proc.nextCall();
   return true;
-}
-
-/** Work that was already there (a child of the same work, a memory of the same text): on the audit trail, as the result says it. */
-function auditDedup(kernel: LoopHost, pid: number, name: string, value: unknown): void {
-  if (!kernel.audit || value === null || typeof value !== 'object' || (value as { deduped?: unknown }).deduped !== true) return;
-  const { pid: child, id } = value as { pid?: number; id?: string };
-  const what = child !== undefined ? `child ${child}` : `memory ${id ?? '?'}`;
-  kernel.audit({ pid, call: name, subject: what, decision: 'allow', rule: null, decided_by: 'policy', reason: `deduped: ${what} is the same work, answered instead of doing it again` });
 }
 
 /** Every call ran: the results go to the transcript as one kernel message, and the process goes on. */
@@ -150,7 +143,8 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
   const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
   const def = block.ok ? findSyscall(block.name) : undefined;
   let resumeDeadline: number | null = null;
-  if (pending.started) {
+  const resumed = pending.started;
+  if (resumed) {
     const wait = proc.pcb.wait;
     const cut = { name: def?.name ?? block.name, args: block.ok ? block.args : {} };
     // Parked on an approval asked while its command ran (the exec gate): part of it ran, so it is never run again.
@@ -168,22 +162,11 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
     proc.countSyscall();
     proc.callStarted();
     persist(kernel.store, proc);
-    // What touches the host is committed as started before it runs, so it is never re-run.
-    if (!def?.inKernel && !def?.readOnly) {
-      return kernel.disk.commit(proc).then(() =>
-        proc.killRequested || kernel.closing
-          ? { name: block.name, args: {}, result: fail('EINTR', 'interrupted: the process is being killed') }
-          : dispatchFor(kernel, proc, block, resumeDeadline),
-      );
-    }
   }
-  return dispatchFor(kernel, proc, block, resumeDeadline);
-}
-
-function dispatchFor(kernel: LoopHost, proc: Proc, block: ParsedBlock, resumeDeadline: number | null): Dispatched | Promise<Dispatched> {
   const services = kernel.services(proc, resumeDeadline);
-  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services };
-  return dispatch(block, ctx, kernel.gate?.(proc));
+  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services, call: NO_CALL_CONTEXT };
+  // What touches the host is committed as started before it runs (commit-barrier.ts, the chain's outermost), so it is never re-run.
+  return dispatch(block, ctx, proc, kernel.callChain, resumed);
 }
 
 function isLooping(proc: Proc, reply: string, results: string): boolean {

@@ -3,12 +3,18 @@
  * warned; when it gets closer, the older turns are replaced by a summary and the newest ones stay
  * verbatim — as many as fit a share of the budget, counted in tokens, not messages. The store keeps
  * the whole transcript; prompt size per turn stops growing with the number of turns.
+ *
+ * The compaction interceptor's `prepare` stage (model-chain.ts): before each turn's request is
+ * built. Installed in every kernel — every process has a context budget. The summary is a model
+ * request of its own, through the chain (summary-call.ts). requestMessages is the turn's: the
+ * messages of its request, fitted to the budget.
  */
 import { type ModelDriver, type ModelMessage, ModelStop } from '../../drivers/llm/types.js';
 import { estimateTokens, tokensToChars } from '../context/context-budget.js';
 import { fitMessages } from '../context/context-fit.js';
 import { taskMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
+import type { ModelInterceptor } from './model-chain.js';
 import { summaryCall } from './summary-call.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
@@ -28,11 +34,22 @@ export function summaryChars(budget: number): number {
   return Math.min(param.compactSummaryChars, tokensToChars(budget * param.compactSummaryShare));
 }
 
+/** The system prompt counts against the budget: asked for first (at a process's first turn, built then). */
+export function contextCompaction(kernel: LoopHost): ModelInterceptor {
+  return {
+    prepare: (turn) => {
+      const system = turn.system();
+      if (typeof system !== 'string') return system.then((text) => manageContext(kernel, turn.proc, text, turn.driver, turn.lease));
+      return manageContext(kernel, turn.proc, system, turn.driver, turn.lease) || null;
+    },
+  };
+}
+
 /**
  * Warn, or compact, before the next inference. Returns a promise (true once it compacted) only
  * when it compacts: a turn that needs neither awaits nothing.
  */
-export function manageContext(kernel: LoopHost, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> | false {
+function manageContext(kernel: LoopHost, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> | false {
   const budget = proc.pcb.limits.contextTokens;
   const used = estimateTokens(system, proc.transcript);
   if (used >= budget * param.contextCompactAt) return compact(kernel, proc, driver, lease, used, budget);
@@ -110,7 +127,7 @@ async function summarize(kernel: LoopHost, proc: Proc, driver: ModelDriver, leas
   if (last?.role === 'user') last.text = `${last.text}${instruction}`;
   else asked.push({ role: 'user', text: instruction.trim() });
   // The summariser's request is a request like any other: within the budget, on the lease, paid by the process.
-  const reply = await summaryCall(kernel, proc, driver, lease, system, asked);
+  const reply = await summaryCall(kernel, 'compaction', { proc, driver, lease }, system, asked);
   return reply ? reply.text.slice(0, chars) : extractiveSummary(older, chars);
 }
 

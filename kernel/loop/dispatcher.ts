@@ -1,43 +1,17 @@
 /**
- * Runs one parsed syscall: look up, normalise, validate, check the capability, run.
- * Every failure becomes a result for the model; nothing thrown here reaches the turn loop.
+ * One parsed syscall, the spine's middle: prepare it (look up, normalise, validate, check the
+ * capability), run it through the interceptors installed now and its handler (call-chain.ts), and
+ * hand back its result. Every failure becomes a result for the model; nothing thrown here reaches
+ * the turn loop.
  */
 import type { z } from 'zod';
 import { AosError, type Errno } from '../../sys/errno.js';
-import type { SyscallContext, SyscallDef } from '../../syscalls/define.js';
+import { NO_CALL_CONTEXT, type SyscallContext, type SyscallDef } from '../../syscalls/define.js';
 import { findSyscall, suggestSyscalls } from '../../syscalls/table.js';
 import type { ParsedBlock } from '../../sys/abi/parser.js';
-import { andThen } from '../../sys/waking.js';
 import type { SyscallResult } from '../../sys/abi/result.js';
-
-
-export interface Dispatched {
-  /** The canonical name when known, else the name as written. */
-  name: string;
-  args: Record<string, unknown>;
-  result: SyscallResult;
-  /** The capability the process lacked, when that refused the call (for the audit trail). */
-  lacked?: string;
-}
-
-/** A granted call, as the policy's gate sees it. */
-export interface GateCall {
-  def: SyscallDef;
-  args: Record<string, unknown>;
-  capability: string | null;
-}
-
-/** Run with these arguments (secrets substituted) and pass the value through `after` (masking), or refuse. */
-export type GateOutcome =
-  | { args: Record<string, unknown>; after?: (value: unknown) => unknown; settled?: (ok: boolean) => void | Promise<void> }
-  | { refused: SyscallResult };
-
-/** The policy between the capability check and the call (kernel/safety/call-gate.ts): rules, approvals, secrets. */
-export interface CallGate {
-  check(call: GateCall): GateOutcome | Promise<GateOutcome>;
-  /** The capability check refused a call: recorded, not decided, by the gate. */
-  lacked(call: GateCall): void;
-}
+import type { Proc } from '../proc/proc.js';
+import { type Call, type CallChain, type Dispatched, runCall } from './call-chain.js';
 
 export function fail(errno: Errno, message: string): SyscallResult {
   return { ok: false, errno, message };
@@ -62,7 +36,7 @@ export function toResult(error: unknown, ctx: SyscallContext): SyscallResult {
   return fail('EIO', `host failure: ${message}`);
 }
 
-/** Resolve and validate without running: used by dispatch and by crash recovery. */
+/** Resolve and validate without running: the call as the interceptors will see it, or its refusal. */
 export function prepare(
   block: ParsedBlock,
   ctx: SyscallContext,
@@ -93,10 +67,11 @@ export function prepare(
 }
 
 /**
- * Run one call. A call whose handler answers synchronously (most in-kernel calls) is answered
- * synchronously: no await, so no other process's work slips in between its syscall and its result.
+ * Run one call of `proc` (`resumed`: a restart cut it mid-way and it goes on). A call whose
+ * interceptors and handler answer synchronously (most in-kernel calls) is answered synchronously:
+ * no await, so no other process's work slips in between its syscall and its result.
  */
-export function dispatch(block: ParsedBlock, ctx: SyscallContext, gate?: CallGate): Dispatched | Promise<Dispatched> {
+export function dispatch(block: ParsedBlock, ctx: SyscallContext, proc: Proc, chain: CallChain, resumed: boolean): Dispatched | Promise<Dispatched> {
   let prepared: ReturnType<typeof prepare>;
   try {
     prepared = prepare(block, ctx);
@@ -104,52 +79,13 @@ export function dispatch(block: ParsedBlock, ctx: SyscallContext, gate?: CallGat
     return { name: block.name, args: {}, result: toResult(error, ctx) };
   }
   if (!('def' in prepared)) {
-    const def = prepared.lacked !== undefined ? findSyscall(prepared.name) : undefined;
-    if (gate && def) gate.lacked({ def, args: prepared.args, capability: prepared.lacked ?? null });
+    const { lacked } = prepared;
+    if (lacked !== undefined) for (const { interceptor } of chain.installed) interceptor.lacked?.(proc, prepared.name, lacked);
     return prepared;
   }
-  if (!gate) return run(prepared.def, prepared.args, prepared.args, ctx);
-  const { def, args } = prepared;
-  let outcome: GateOutcome | Promise<GateOutcome>;
-  try {
-    outcome = gate.check(prepared);
-  } catch (error) {
-    return { name: def.name, args, result: toResult(error, ctx) };
-  }
-  const go = (o: GateOutcome): Dispatched | Promise<Dispatched> =>
-    'refused' in o ? { name: def.name, args, result: o.refused } : settle(run(def, args, o.args, ctx, o.after), o.settled);
-  return andThen(outcome, go, (error: unknown) => ({ name: def.name, args, result: toResult(error, ctx) }));
-}
-
-/** Tell the gate how the call ended (the rollback journal records what it changed) before its result goes on. */
-function settle(out: Dispatched | Promise<Dispatched>, settled?: (ok: boolean) => void | Promise<void>): Dispatched | Promise<Dispatched> {
-  if (!settled) return out;
-  const after = (d: Dispatched): Dispatched | Promise<Dispatched> => {
-    const pending = settled(d.result.ok);
-    return pending instanceof Promise ? pending.then(() => d, () => d) : d;
-  };
-  return andThen(out, after);
-}
-
-/** Run the handler on `runArgs`; the call is reported with `args` (as the model wrote them, before any secret went in). */
-function run(
-  def: SyscallDef,
-  args: Record<string, unknown>,
-  runArgs: Record<string, unknown>,
-  ctx: SyscallContext,
-  after?: (value: unknown) => unknown,
-): Dispatched | Promise<Dispatched> {
-  const done = (value: unknown): Dispatched => ({ name: def.name, args, result: { ok: true, value: after ? after(value) : value } });
-  const failed = (error: unknown): Dispatched => {
-    const result = toResult(error, ctx);
-    return { name: def.name, args, result: after && !result.ok ? { ...result, message: String(after(result.message)) } : result };
-  };
-  let out: unknown;
-  try {
-    out = def.run(runArgs, ctx);
-  } catch (error) {
-    return failed(error);
-  }
-  // A Waking (a blocking call woken) is mapped in the waker's stack: no microtask before the result.
-  return andThen(out, done, failed);
+  const { def, args, capability } = prepared;
+  const call: Call = { proc, def, args, capability, resumed, state: 'prepared', runArgs: args, context: NO_CALL_CONTEXT };
+  // The handler gets what the interceptors filled in (runArgs) and handed beside (ctx.call); the call is reported with `args`.
+  const handler = (c: Call): unknown => c.def.run(c.runArgs, c.context === NO_CALL_CONTEXT ? ctx : { ...ctx, call: c.context });
+  return runCall(call, chain, handler, (error) => toResult(error, ctx));
 }

@@ -1,5 +1,10 @@
-/** What the turn loop needs beyond the process API: the run queue, the model pool, the model drivers and a process's drivers. */
-import type { CallGate } from './dispatcher.js';
+/**
+ * What the turn loop needs beyond the process API: the run queue, the model pool, the model drivers,
+ * a process's drivers, and the chain its model requests go through (model-chain.ts; what the chain
+ * needs of the kernel — privacy rules, budgets, threads — is the table's, model-interceptors.ts),
+ * and the one around its syscalls (call-chain.ts; kernel/safety/call-interceptors.ts builds it).
+ */
+import type { CallChain } from './call-chain.js';
 import type { ModelRegistry } from '../../drivers/llm/registry.js';
 import type { LiveText } from '../../protocol/live-text.js';
 import type { ProcessDrivers } from '../../sys/driver-api.js';
@@ -9,9 +14,7 @@ import type { Proc } from '../proc/proc.js';
 import type { ModelPool } from '../sched/model-pool.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import type { Budgets } from '../cost/budgets.js';
-import type { PrivacyPolicy } from '../cost/privacy-spec.js';
-import type { AuditInput } from '../store/api.js';
-import type { Threads } from '../ipc/threads.js';
+import type { ModelChain } from './model-chain.js';
 
 export interface LoopHost extends ProcCore {
   readonly scheduler: Scheduler;
@@ -25,20 +28,14 @@ export interface LoopHost extends ProcCore {
   drivers(proc: Proc): ProcessDrivers;
   /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting). */
   mcpReference(proc: Proc): string | Promise<string>;
-  /** The system prompt's part on the threads attached to this process ('' when none). */
-  threadsReference?(proc: Proc): string | Promise<string>;
-  /** Context threads: a turn first brings the summaries of the threads its process uses up to date (thread-summary.ts). */
-  readonly threads?: Threads;
-  /** The policy's rules, approvals and secrets between the capability check and each call. */
-  gate?(proc: Proc): CallGate;
+  /** Every model request goes through it: a turn's, a summary's (model-interceptors.ts lists what it holds). */
+  readonly modelChain: ModelChain;
+  /** The interceptors installed around every syscall, outermost first (kernel/safety/call-interceptors.ts lists them). */
+  readonly callChain: CallChain;
   /** Approvals (kernel/safety/approvals.ts): a restart settles, with `reason`, a request asked mid-run whose command it cut. */
   readonly safety?: { readonly approvals: { cutByRestart(proc: Proc, id: string, reason: string): void } };
-  /** Personal data kept local: the policy's privacy rules, null when it has none (kernel/cost/privacy.ts). */
-  readonly privacy?: PrivacyPolicy | null;
-  /** A decision for the audit trail (the privacy rules'). */
-  audit?(input: AuditInput): void;
   /** Stdin lines (by id) the turn's notices show the model (Mailboxes.shown). */
   stdinShown?(pid: number, ids: readonly number[]): void;
-  /** Budgets over time: every model request reserves before it is sent and settles after (kernel/cost/budget-request.ts). */
-  readonly budgets?: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'pausedOn' | 'forget' | 'waitForRoom' | 'emit'>;
+  /** Budgets over time, for a turn one refused: the process waits for it (budget-pause.ts; requests reserve and settle in budget-guard.ts). */
+  readonly budgets?: Pick<Budgets, 'pausedOn' | 'forget' | 'waitForRoom' | 'emit'>;
 }

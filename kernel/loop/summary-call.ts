@@ -1,17 +1,17 @@
 /**
- * A summary as a model call (a context compaction, a thread's rolling summary): a request like a
- * turn's — within the process's context budget, on its lease, under the privacy rules and its
- * budgets over time, paid by it — on a ladder's cheapest rung when that rung shares the lease's
- * provider (a summary is easy work).
+ * A summary as a model request (a context compaction, a thread's rolling summary): a request like a
+ * turn's, through the model chain (model-chain.ts: the privacy rules, the budgets over time) —
+ * within the process's context budget, on its lease, paid by it — on a ladder's cheapest rung when
+ * that rung shares the lease's provider (a summary is easy work).
  */
 import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
 import { fitMessages } from '../context/context-fit.js';
-import { budgeted } from '../cost/budget-request.js';
-import { guardRequest } from '../cost/privacy.js';
 import { account } from '../proc/budgets.js';
 import type { Proc } from '../proc/proc.js';
 import { type Lease, providerOf } from '../sched/model-pool.js';
 import type { LoopHost } from './host.js';
+import type { ModelPurpose } from './model-chain.js';
+import { PrivacyRefusal } from './privacy-guard.js';
 
 export interface SummaryReply {
   text: string;
@@ -21,22 +21,29 @@ export interface SummaryReply {
 }
 
 /** The model's summary, or null when no request may be sent (it does not fit the budget, the privacy rules refuse it): summarise without a model then. */
-export async function summaryCall(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease, system: string, messages: readonly ModelMessage[]): Promise<SummaryReply | null> {
+export async function summaryCall(
+  kernel: LoopHost,
+  purpose: Extract<ModelPurpose, 'compaction' | 'thread-summary'>,
+  turn: { proc: Proc; driver: ModelDriver; lease: Lease },
+  system: string,
+  messages: readonly ModelMessage[],
+): Promise<SummaryReply | null> {
+  const { proc, driver, lease } = turn;
   const fitted = fitMessages(system, messages, proc.pcb.limits.contextTokens);
   if (!fitted) return null;
   const { pcb } = proc;
   const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
   const turnModel = proc.routing?.model ?? pcb.model;
   const cheapest = proc.routing?.rungs[0];
-  const chosen = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
-  // What a summary sends is the context itself: the privacy rules hold for it as for a turn.
-  const guarded = kernel.privacy ? guardRequest(kernel.privacy, chosen, request, (input) => kernel.audit?.(input)) : null;
-  if (guarded?.action === 'refuse') return null;
-  const sent = guarded ?? { model: chosen, request, restore: null };
-  const sentDriver = sent.model === turnModel ? driver : await kernel.models.get(sent.model);
-  // Under the budgets that cover the process, as a turn's request: refused (BudgetSpent) when they are spent.
-  const reply = await budgeted(kernel.budgets, proc, sent.model, sent.request, () => kernel.pool.complete(sentDriver, sent.request, lease));
-  account(proc, reply.usage, sent.model);
-  const text = sent.restore ? sent.restore(reply.text) : reply.text;
-  return { text, model: sent.model, tokens: reply.usage ? reply.usage.prompt + reply.usage.output : null };
+  const model = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
+  const chosen = model === turnModel ? driver : (kernel.models.loaded(model) ?? (await kernel.models.get(model)));
+  try {
+    // Budgets refuse it as they would the turn (BudgetSpent); what it sends is the context itself: the privacy rules hold for it.
+    const { reply, sent } = await kernel.modelChain.send({ purpose, payer: proc, model, driver: chosen, request }, (c) => kernel.pool.complete(c.driver, c.request, lease));
+    account(proc, reply.usage, sent.model);
+    return { text: reply.text, model: sent.model, tokens: reply.usage ? reply.usage.prompt + reply.usage.output : null };
+  } catch (error) {
+    if (error instanceof PrivacyRefusal) return null;
+    throw error;
+  }
 }

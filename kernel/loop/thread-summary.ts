@@ -1,14 +1,15 @@
 /**
- * A thread's rolling summary, kept current by the compaction machinery (compaction.ts): before a
+ * A thread's rolling summary, made as a compaction's is (compaction.ts): before a
  * turn of a process that attached, opened or wrote to a thread whose entries have run past what
- * its summary covers (param.threadSummaryAfterChars), the older ones are folded into the summary
- * and the newest threadRecentEntries stay verbatim. The summary is a model call like a turn's —
- * on the process's lease, within its context budget, under the privacy rules and its budgets over
- * time, paid by it, and shown as a `thread` event (summarized, with its model and tokens). A replay
- * tape scripts only the agent's replies: its summary is extractive, made here without a model.
+ * its summary covers (param.threadSummaryAfterChars), the thread-context interceptor
+ * (thread-context.ts) has the older ones folded into the summary here, and the newest
+ * threadRecentEntries stay verbatim. The summary is a model request like a turn's, through the
+ * model chain (summary-call.ts) — on the process's lease, within its context budget, under the
+ * privacy rules and its budgets over time, paid by it — and shown as a `thread` event (summarized,
+ * with its model and tokens). A replay tape scripts only the agent's replies: its summary is
+ * extractive, made here without a model.
  */
-import { type ModelDriver, type ModelMessage, ModelStop } from '../../drivers/llm/types.js';
-import { BudgetSpent } from '../cost/budgets.js';
+import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
 import type { ThreadEntry, Threads } from '../ipc/threads.js';
 import type { Proc } from '../proc/proc.js';
 import type { Lease } from '../sched/model-pool.js';
@@ -28,33 +29,8 @@ export function summaryDue(threads: Threads, key: string): boolean {
   return !!row && row.pending_chars > param.threadSummaryAfterChars && row.last_seq - row.summary_through > param.threadRecentEntries;
 }
 
-/** Bring the summaries of the threads this process uses up to date; null (nothing to await) when none is behind. */
-export function threadUpkeep(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease): Promise<void> | null {
-  const threads = kernel.threads;
-  // Every turn asks: a process that uses no thread pays one map lookup.
-  if (!threads || (!proc.pcb.threads?.length && !threads.uses(proc.pid))) return null;
-  // The threads it used, and those attached to it: a summary brought up to date before its first turn is the one it is shown.
-  const used = new Set([...threads.touchedBy(proc.pid), ...(proc.pcb.threads ?? [])]);
-  const due = [...used].filter((key) => summaryDue(threads, key));
-  if (due.length === 0) return null;
-  return (async () => {
-    for (const key of due) {
-      if (!threads.claim(key)) continue;
-      try {
-        await summarizeThread(kernel, threads, proc, driver, lease, key);
-      } catch (error) {
-        // A budget that refuses the summary pauses the process (its turn would be refused too); a kill ends it.
-        if (proc.abort.signal.aborted || error instanceof BudgetSpent || error instanceof ModelStop) throw error;
-        // The summary stays as it was: the entries are all kept, and the next turn tries again.
-        kernel.log('warn', `thread ${key}: summary not brought up to date for process ${proc.pid}: ${(error as Error).message}`);
-      } finally {
-        threads.release(key);
-      }
-    }
-  })();
-}
-
-async function summarizeThread(kernel: LoopHost, threads: Threads, proc: Proc, driver: ModelDriver, lease: Lease, key: string): Promise<void> {
+/** Fold the older entries of thread `key` into its summary (with a model, or extractive for a replay tape). */
+export async function summarizeThread(kernel: LoopHost, threads: Threads, proc: Proc, driver: ModelDriver, lease: Lease, key: string): Promise<void> {
   const row = threads.get(key);
   if (!row) return;
   const target = row.last_seq - param.threadRecentEntries;
@@ -78,7 +54,7 @@ async function summarizeThread(kernel: LoopHost, threads: Threads, proc: Proc, d
   const asked: ModelMessage[] = [
     { role: 'user', text: `[THREAD ${key}] The summary so far (of entries 1-${row.summary_through}):\n${jsonLine(row.summary)}\n\nNew entries, one JSON object per line:\n${lines}\n\n[KERNEL] Write the new summary now, as instructed.` },
   ];
-  const reply = await summaryCall(kernel, proc, driver, lease, system, asked);
+  const reply = await summaryCall(kernel, 'thread-summary', { proc, driver, lease }, system, asked);
   if (!reply) {
     threads.summarized(key, extractiveThreadSummary(row.summary, taken, max), last.seq, chars, { pid: proc.pid });
     return;

@@ -1,8 +1,11 @@
 /**
- * One turn of one process: build the context, infer, parse every syscall block, dispatch them
- * in order, and append all results as one kernel message. The loop is closed: whatever happened
- * reaches the model in the next turn. The calls of a reply are persisted as a pending turn (a few
- * numbers plus one row per result), so a restarted kernel goes on from the call it was at.
+ * One turn of one process, the spine: infer, parse, run, record. Infer: the request prepared and
+ * sent through the model chain (model-chain.ts; what wraps it — thread summaries, compaction,
+ * privacy, budgets — is listed in model-interceptors.ts, not here), its reply recorded (the
+ * events, the transcript, the counters). Parse every syscall block, run them in order (calls.ts),
+ * and append all results as one kernel message. The loop is closed: whatever happened reaches the
+ * model in the next turn. The calls of a reply are persisted as a pending turn (a few numbers plus
+ * one row per result), so a restarted kernel goes on from the call it was at.
  *
  * Nothing a process brings can escape from here: a model failure ends it with `model error: …`,
  * anything else that goes wrong while running its calls ends it with `kernel error: …`.
@@ -11,9 +14,8 @@ import type { ModelReply, ModelRequest } from '../../drivers/llm/types.js';
 import { ModelStop } from '../../drivers/llm/types.js';
 import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
-import { manageContext, requestMessages } from './compaction.js';
+import { requestMessages } from './compaction.js';
 import { buildSystemPrompt, formatNotices, reminderMessage } from '../context/context.js';
-import { threadUpkeep } from './thread-summary.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
@@ -25,9 +27,7 @@ import { finish, setState } from '../proc/lifecycle.js';
 import { account, budgetExceeded } from '../proc/budgets.js';
 import { endForKernelError } from '../proc/kill.js';
 import { BudgetSpent } from '../cost/budgets.js';
-import { budgeted } from '../cost/budget-request.js';
 import { pauseOnBudget } from './budget-pause.js';
-import { guardRequest } from '../cost/privacy.js';
 import { recordRequest } from './sent-record.js';
 
 const PARSE_LIMITS = {
@@ -140,20 +140,19 @@ function flushNotices(kernel: LoopHost, proc: Proc): void {
   else appendTranscript(kernel.store, proc, 'user', text);
 }
 
+/** Infer: the request prepared and sent through the model chain (model-chain.ts), its reply recorded. */
 async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelReply> {
   flushNotices(kernel, proc);
   const { pcb } = proc;
-  // A laddered process runs this turn on the rung it was queued for (lifecycle.ts route).
+  // A laddered process runs this turn on the rung it was queued for: the ladder chooses when the turn is queued (lifecycle.ts route).
   const model = proc.routing?.model ?? pcb.model;
   const turn = pcb.counters.turns;
   const driver = kernel.models.loaded(model) ?? (await kernel.models.get(model));
-  // The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process.
-  // The summaries of its threads first: an attached thread is shown with its summary up to date.
-  const summarizing = threadUpkeep(kernel, proc, driver, lease);
-  if (summarizing) await summarizing;
-  const system = proc.systemPrompt ?? proc.keepSystemPrompt(buildSystemPrompt(pcb) + (await kernel.mcpReference(proc)) + ((await kernel.threadsReference?.(proc)) ?? ''));
-  const compacting = manageContext(kernel, proc, system, driver, lease);
-  if (compacting) await compacting;
+  const chain = kernel.modelChain;
+  // The context brought up to date (threads' summaries, then compaction), each stage awaited only when it has work.
+  const preparing = chain.prepare({ proc, driver, lease, system: () => systemPrompt(kernel, proc) });
+  if (preparing) await preparing;
+  const system = proc.systemPrompt ?? (await systemPrompt(kernel, proc));
   if (proc.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.
     const latest = proc.transcript[proc.transcript.length - 1];
@@ -166,21 +165,21 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   const request: ModelRequest = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
   const { live } = kernel;
   if (live.watched) request.onText = (text) => live.emit({ pid: pcb.pid, turn, text });
-  // Personal data kept local (kernel/cost/privacy.ts): the request as it may leave, and where to.
-  const guarded = kernel.privacy ? guardRequest(kernel.privacy, model, request, (input) => kernel.audit?.(input)) : null;
-  if (guarded?.action === 'refuse') throw new ModelStop(guarded.reason);
-  const sent = guarded ?? { model, request, restore: null };
-  const sentDriver = sent.model === model ? driver : (kernel.models.loaded(sent.model) ?? (await kernel.models.get(sent.model)));
-  // Budgets over time: the request as it leaves is reserved (its prompt, its reply's bound) and settled from its usage.
-  const answer = await budgeted(kernel.budgets, proc, sent.model, sent.request, () => kernel.pool.complete(sentDriver, sent.request, lease));
-  const reply = sent.restore ? { ...answer, text: sent.restore(answer.text) } : answer;
-  if (kernel.closing) return reply;
+  const { reply, sent } = await chain.send({ purpose: 'turn', payer: proc, model, driver, request }, (c) => kernel.pool.complete(c.driver, c.request, lease));
+  if (!kernel.closing) recordReply(kernel, proc, request, reply, sent.model);
+  return reply;
+}
+
+/** The request and its reply kept: the events, the transcript, the counters (`model`: where it went, privacy may have changed it). */
+function recordReply(kernel: LoopHost, proc: Proc, request: ModelRequest, reply: ModelReply, model: string): void {
+  const { pcb } = proc;
+  const { turn } = request.proc;
   // What it was sent that the prompt and model events do not say, before the reply joins the transcript (sent-record.ts).
   const said = recordRequest(proc, request);
   if (said) kernel.events.emit({ type: 'request', pid: pcb.pid, turn, ...said });
   proc.countTurn();
-  if (proc.routing) proc.ranOn(sent.model);
-  account(proc, reply.usage, sent.model);
+  if (proc.routing) proc.ranOn(model);
+  account(proc, reply.usage, model);
   const replySeq = appendTranscript(kernel.store, proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',
@@ -189,10 +188,15 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
     transcript_seq: replySeq,
     ...(reply.usage ? { usage: reply.usage } : {}),
     ...(reply.finishReason ? { finish: reply.finishReason } : {}),
-    ...(proc.routing || sent.model !== pcb.model ? { model: sent.model } : {}),
+    ...(proc.routing || model !== pcb.model ? { model } : {}),
     text: reply.text,
   });
-  return reply;
+}
+
+/** The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process, its interceptors' parts after the MCP tools. */
+function systemPrompt(kernel: LoopHost, proc: Proc): string | Promise<string> {
+  if (proc.systemPrompt !== undefined) return proc.systemPrompt;
+  return (async () => proc.keepSystemPrompt(buildSystemPrompt(proc.pcb) + (await kernel.mcpReference(proc)) + (await kernel.modelChain.system(proc))))();
 }
 
 /** The blocks of a reply, parsed with the kernel's limits (again after a restart: the parser is deterministic). */

@@ -10,7 +10,8 @@
 import { AosError } from '../../sys/errno.js';
 import { canonicalJson } from '../../sys/canonical-json.js';
 import type { KernelStore } from '../store/api.js';
-import type { SpawnOptions } from './spawn.js';
+import type { Pcb } from '../../sys/types.js';
+import { type SpawnCore, type SpawnOptions, spawnRoot } from './spawn.js';
 
 interface Entry {
   args: string;
@@ -43,6 +44,25 @@ function difference(was: string, now: string): string {
 export function keyedSpawnArgs(options: SpawnOptions): Record<string, unknown> {
   const { cwd: _cwd, preface: _preface, ...args } = options;
   return args as Record<string, unknown>;
+}
+
+/** A keyed spawn whose key another node of a cluster holds: EEXIST naming what differs, unless these are the arguments it was used with. */
+export function refuseOtherSpawn(key: string, first: { args: string; created: number }, options: SpawnOptions): void {
+  IdempotencyKeys.refuseOther(key, first, keyedSpawnArgs(options));
+}
+
+/** A root spawn with an idempotency key: the same key and arguments answer with the first process (its PCB, `replayed`). */
+export async function spawnKeyed(
+  k: SpawnCore & { readonly keys: IdempotencyKeys },
+  key: string,
+  options: SpawnOptions,
+): Promise<{ pcb: Pcb; replayed: boolean }> {
+  const { pid, replayed } = await k.keys.once('root', key, keyedSpawnArgs(options), async () => (await spawnRoot(k, options)).pid);
+  const pcb = k.table.pcb(pid);
+  if (!pcb) {
+    throw new AosError('ESRCH', `idempotency key "${key}" started process ${pid}, which has been removed (aos rm): use a new key to start the work again`);
+  }
+  return { pcb, replayed };
 }
 
 export class IdempotencyKeys {

@@ -8,7 +8,8 @@ import { normalizeModel, resolveModel } from '../../drivers/llm/model-name.js';
 import { describeModelSetup } from '../../drivers/llm/setup.js';
 import { AosError } from '../../sys/errno.js';
 import { resolveRungs } from '../../drivers/llm/rungs.js';
-import { ladderModel } from '../../sys/ladder.js';
+import { isLadder, ladderModel, rungsOf } from '../../sys/ladder.js';
+import type { ModelRegistry } from '../../drivers/llm/registry.js';
 
 export interface ModelDefaults {
   /** As configured; resolved on use, so a bad AOS_MODEL fails a spawn, not the kernel's start. */
@@ -54,4 +55,9 @@ export function defaultModelOf(k: ModelDefaults): string | null {
   } catch {
     return k.defaultModel.trim();
   }
+}
+
+/** Open a root's model (every rung of a ladder) as a spawn would, or throw why not (kernel/fork.ts asks first). */
+export async function loadRootModel(k: ModelDefaults & { readonly models: Pick<ModelRegistry, 'get'> }, model: string, cwd?: string): Promise<void> {
+  await Promise.all(rungsOf(isLadder(model) ? model : rootModel(k, model, cwd ?? k.cwd)).map((rung) => k.models.get(rung)));
 }

@@ -125,9 +125,9 @@ export class Approvals {
     if (record?.pid === proc.pid) this.settle(record, 'expired', null, null, reason);
   }
 
-  /** A request of this kernel's still waiting for its answer. */
-  has(id: string): boolean {
-    return this.pending.has(id);
+  /** A request of this kernel's still waiting for its answer: `id`, or (no id) any. */
+  has(id?: string): boolean {
+    return id === undefined ? this.pending.size > 0 : this.pending.has(id);
   }
 
   /** Approve `id`, and (`also`) the requests of its group the person saw: each settled and audited on its own. */

@@ -8,6 +8,7 @@
  * that differs from the sandbox's own, secrets shown as `{{secret:NAME}}`. Only a program that is
  * all of those, unchanged, runs on the answer; anything else asks again, with its own audit record.
  * Every decision reads the policy in force at that moment, so an edit reaches running commands.
+ * The exec gate interceptor (call-interceptors.ts) hands each EXEC_CMD its gate, in the call's context.
  */
 import path from 'node:path';
 import { SANDBOX_ENV } from '../../drivers/exec/bwrap-args.js';
@@ -15,6 +16,7 @@ import { quoteArgv } from '../../protocol/show-call.js';
 import { canonicalJson } from '../../sys/canonical-json.js';
 import type { ExecGate, ExecVerdict, GatedExec } from '../../sys/driver-api.js';
 import { param } from '../../sys/param.js';
+import { GO, type CallInterceptor } from '../loop/call-chain.js';
 import type { AuditLog } from '../store/api.js';
 import type { Approvals } from './approvals.js';
 import { matchArgv, programGlob } from './exec-pattern.js';
@@ -210,6 +212,24 @@ export function execGateFor(host: ExecGateHost, proc: Proc, options: GateOptions
       );
       queue = asked.catch(() => undefined);
       return asked;
+    },
+  };
+}
+
+/**
+ * The exec gate interceptor, installed while exec rules can stop a program: the policy has some, or
+ * came from a file an edit may add some to while a command runs. Inside the secrets interceptor,
+ * whose secret run it sees.
+ */
+export function execGateInterceptor(host: ExecGateHost): CallInterceptor {
+  return {
+    name: 'exec-gate',
+    enter(call) {
+      if (call.def.name !== 'EXEC_CMD') return GO;
+      // A secret run starts its program with HOME in its private /tmp (drivers/exec/run-sandboxed.ts).
+      const secretRun = call.context.secretRun !== undefined;
+      const gate = execGateFor(host, call.proc, { cmd: String(call.args.cmd), ...(secretRun ? { baseEnv: { ...SANDBOX_ENV, HOME: '/tmp' } } : {}) });
+      return gate ? { context: { execGate: gate } } : GO;
     },
   };
 }

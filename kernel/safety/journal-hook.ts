@@ -3,12 +3,15 @@
  * file's content before, its hash after. EXEC_CMD: a snapshot of the directories it may write
  * (its fs.write grants, scoped exec), diffed after the command — the cost grows with those trees
  * (bench/journal.ts); past param.journalSnapshotMaxBytes the call runs unjournaled, with a warning.
+ * An interceptor (call-interceptors.ts), the innermost: the snapshot is taken once every other
+ * check let the call through, and recorded once its handler has answered.
  */
 import { fixedPrefix } from '../../drivers/exec/scoped-mounts.js';
 import { diffTree, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
 import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
 import type { JournalFiles } from '../../sys/driver-api.js';
-import type { GateCall } from '../loop/dispatcher.js';
+import { andThen } from '../../sys/waking.js';
+import { GO, type Call, type CallInterceptor } from '../loop/call-chain.js';
 import { param } from '../../sys/param.js';
 import type { JournalLog } from '../store/api.js';
 import type { LogLevel } from '../proc/api.js';
@@ -27,7 +30,9 @@ function turnOf(proc: Proc): number {
   return proc.pending?.turn ?? proc.pcb.counters.turns;
 }
 
-async function writeHook(host: JournalHost, proc: Proc, call: GateCall): Promise<Settled | null> {
+type Journaled = Pick<Call, 'def' | 'args'>;
+
+async function writeHook(host: JournalHost, proc: Proc, call: Journaled): Promise<Settled | null> {
   let vpath: string;
   try {
     vpath = toVirtualPathFrom(proc.pcb.cwd, String(call.args.path), param.fsMaxPathLength);
@@ -68,8 +73,31 @@ async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> 
 }
 
 /** The hook for a call that may change the workspace, or null. */
-export function journalHook(host: JournalHost, proc: Proc, call: GateCall): Settled | Promise<Settled | null> | null {
+export function journalHook(host: JournalHost, proc: Proc, call: Journaled): Settled | Promise<Settled | null> | null {
   if (call.def.name === 'FS_WRITE') return writeHook(host, proc, call);
   if (call.def.name === 'EXEC_CMD' && host.policy.journalExec) return execHook(host, proc);
   return null;
+}
+
+/** The journal interceptor: the hook before the call, and what it changed recorded after it ran (a refused call changed nothing). */
+export function journalInterceptor(host: JournalHost): CallInterceptor {
+  return {
+    name: 'journal',
+    enter(call) {
+      const hook = journalHook(host, call.proc, call);
+      if (hook === null) return GO;
+      return andThen(hook, (settled) =>
+        settled === null
+          ? GO
+          : {
+              after: (done, result) => {
+                if (done.state !== 'settled') return result;
+                // The record is the journal's business: a failure to write it never changes the call's result.
+                const recorded = settled(result.ok);
+                return recorded instanceof Promise ? recorded.then(() => result, () => result) : result;
+              },
+            },
+      );
+    },
+  };
 }

@@ -2,8 +2,9 @@
  * Secrets an agent uses but never sees. The policy names each secret, where its value comes from
  * (the kernel's environment, or a 0600 file in $AOS_HOME) and where it may go: NET_FETCH header
  * values to listed hosts, or the environment of listed exec commands. The agent writes
- * `{{secret:NAME}}`; the gate substitutes it after the capability and rule checks, and masks the
- * value — in any form (secret-mask.ts) — out of whatever comes back (results and error messages),
+ * `{{secret:NAME}}`; the secrets interceptor (below) substitutes it after the capability and
+ * policy checks, and masks the value — in any form (secret-mask.ts) — out of whatever comes back
+ * (results and error messages),
  * so no event, transcript or store row ever holds it. An EXEC_CMD with a secret is a secret run:
  * one listed program, found in the host's system directories and started without a shell, with
  * the value in its environment only — `GH_TOKEN={{secret:GH_TOKEN}} gh api user` gives gh $GH_TOKEN;
@@ -15,7 +16,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
 import type { SecretRun } from '../../sys/driver-api.js';
-import type { GateCall, GateOutcome } from '../loop/dispatcher.js';
+import type { After, Call, CallInterceptor, Step } from '../loop/call-chain.js';
 import { compileGlob } from '../../sys/capabilities.js';
 import { compileExecGlob, type SecretSpec } from './policy-rules.js';
 import { hiddenPlaceholder, parseSecretCommand, secretSpelling } from './secret-command.js';
@@ -33,7 +34,7 @@ interface Secret {
   missing: string | null;
 }
 
-function refuse(message: string): GateOutcome {
+function refuse(message: string): Step {
   return { refused: { ok: false, errno: 'EPERM', message } };
 }
 
@@ -117,8 +118,11 @@ export class SecretBox {
     return secret.value;
   }
 
-  /** Substitute the call's placeholders where the policy lets each secret go; EPERM anywhere else. */
-  substitute(call: GateCall): GateOutcome {
+  /**
+   * Substitute the call's placeholders where the policy lets each secret go; EPERM anywhere else.
+   * What a secret needs beside the arguments goes in the call's context, never in them.
+   */
+  substitute(call: Pick<Call, 'def' | 'args' | 'capability'>): Step {
     const names = new Set<string>();
     collectNames(call.args, names);
     if (names.size === 0) {
@@ -126,7 +130,7 @@ export class SecretBox {
       if (call.def.name === 'EXEC_CMD' && hiddenPlaceholder(String(call.args.cmd ?? ''))) {
         return refuse(`${secretSpelling()}; a {{secret:…}} split by quotes, escaped or encoded is never filled in`);
       }
-      return { args: call.args };
+      return {};
     }
     const secrets: Secret[] = [];
     for (const name of names) {
@@ -136,16 +140,16 @@ export class SecretBox {
       secrets.push(secret);
     }
     try {
-      const args = call.def.name === 'NET_FETCH' ? this.intoHeaders(call.args, secrets) : call.def.name === 'EXEC_CMD' ? this.intoSecretRun(call.args, secrets) : null;
-      if (args === null) return refuse(`${call.def.name} cannot carry secrets (only NET_FETCH header values and EXEC_CMD commands the policy names)`);
-      return { args, after: (value) => this.mask(value) };
+      const step = call.def.name === 'NET_FETCH' ? this.intoHeaders(call.args, secrets) : call.def.name === 'EXEC_CMD' ? this.intoSecretRun(call.args, secrets) : null;
+      if (step === null) return refuse(`${call.def.name} cannot carry secrets (only NET_FETCH header values and EXEC_CMD commands the policy names)`);
+      return step;
     } catch (error) {
       if (error instanceof AosError) return { refused: { ok: false, errno: error.code, message: error.message } };
       throw error;
     }
   }
 
-  private intoHeaders(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
+  private intoHeaders(args: Record<string, unknown>, secrets: Secret[]): Step {
     if (typeof args.url === 'string' && args.url.includes('{{secret:')) throw new AosError('EPERM', 'a secret may not go in a URL, only in a header value');
     let host: string;
     try {
@@ -163,15 +167,15 @@ export class SecretBox {
       if (headers[name] !== value) bound.push(name.toLowerCase());
     }
     // Headers that carry a secret never follow a redirect to another origin.
-    return { ...args, headers, kernel_origin_bound: bound };
+    return { args: { ...args, headers }, context: { originBound: bound } };
   }
 
   /**
    * An EXEC_CMD with a secret: one listed program and its arguments, run without a shell, each secret
    * in its environment as $NAME and nowhere else (secret-command.ts). The arguments go as written:
-   * no placeholder is ever filled into one.
+   * no placeholder is ever filled into one; the run goes beside them, in the call's context.
    */
-  private intoSecretRun(args: Record<string, unknown>, secrets: Secret[]): Record<string, unknown> {
+  private intoSecretRun(args: Record<string, unknown>, secrets: Secret[]): Step {
     const { argv, secrets: placed } = parseSecretCommand(String(args.cmd));
     const program = argv[0] as string;
     for (const s of secrets) {
@@ -189,7 +193,7 @@ export class SecretBox {
       env: Object.fromEntries(secrets.map((s) => [s.spec.name, s.value as string])),
       programs: [...new Set(secrets.flatMap((s) => s.spec.exec))],
     };
-    return { ...args, kernel_secret: secret };
+    return { context: { secretRun: secret } };
   }
 
   private fill(text: string): string {
@@ -200,6 +204,22 @@ export class SecretBox {
   mask(value: unknown): unknown {
     return this.masker.mask(value);
   }
+}
+
+/**
+ * The secrets interceptor (call-interceptors.ts), installed when the policy declares secrets: their
+ * placeholders substituted on the way in, and every result masked on the way out — ok or failed,
+ * since a value a program wrote may come back through FS_READ or an error message.
+ */
+export function secretsInterceptor(box: SecretBox): CallInterceptor {
+  const mask: After = (_call, result) => (result.ok ? { ok: true, value: box.mask(result.value) } : { ...result, message: String(box.mask(result.message)) });
+  return {
+    name: 'secrets',
+    enter(call) {
+      const step = box.substitute(call);
+      return 'refused' in step ? step : { ...step, after: mask };
+    },
+  };
 }
 
 function collectNames(value: unknown, into: Set<string>): void {

@@ -1,8 +1,8 @@
 /** Nodes of a cluster with their webhook gateways as the daemon makes them, for the tests of webhooks across nodes. */
 import type { Kernel } from '../../kernel/kernel.js';
 import { webhooksElsewhere } from '../../daemon/cluster-webhooks.js';
-import { serveOtherNodes } from '../../daemon/cluster-methods.js';
-import { ownHandlers } from '../../daemon/methods.js';
+import { serveOtherNodes } from '../../daemon/methods/cluster-methods.js';
+import { ownHandlers } from '../../daemon/methods/methods.js';
 import { ALL_CAPS, call } from '../helpers/kernel-harness.js';
 import { gatewayAt } from '../helpers/gateway.js';
 import { until } from '../helpers/until.js';

@@ -19,8 +19,8 @@ const config = createRequire(import.meta.url)(CONFIG) as { forbidden: { name: st
 /** The layers, bottom first, as the generated rules name them. */
 const layers = config.forbidden.map((r) => /^(.+)-imports-only-below$/.exec(r.name)?.[1]).filter((n): n is string => !!n);
 const dirOf = (layer: string): string => (layer === 'kernel' ? 'kernel' : layer);
-/** The file a layer's neighbours import: the store is seen through its interface. */
-const seen = (layer: string): string => (layer === 'kernel/store' ? 'api' : 'b');
+/** The file a layer's neighbours import: the store and the kernel are seen through their interfaces. */
+const seen = (layer: string): string => (layer === 'kernel/store' || layer === 'kernel' ? 'api' : 'b');
 const fileOf = (layer: string, name: string): string => path.join(dirOf(layer), `${name === 'b' ? seen(layer) : name}.ts`);
 
 interface Violation {
@@ -54,6 +54,9 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'kernel/proc/sneak.ts'), "import { impl } from '../store/impl.js';\nexport const s = impl;\n");
   await writeFile(path.join(dir, 'kernel/loop/sneak.ts'), "import { impl } from '../store/open.js';\nexport const s = impl;\n");
   await writeFile(path.join(dir, 'kernel/kernel.ts'), "import { impl } from './store/open.js';\nexport const r = impl;\n");
+  // The kernel behind its door, and the daemon's files that reach for it: its composition opens it.
+  await writeFile(path.join(dir, 'daemon/sneak.ts'), "import { r } from '../kernel/kernel.js';\nexport const s = r;\n");
+  await writeFile(path.join(dir, 'daemon/aosd-run.ts'), "import { r } from '../kernel/kernel.js';\nexport const s = r;\n");
   await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true } }));
   const tops = [...new Set(layers.map((l) => l.split('/')[0] ?? l))];
   // depcruise exits non-zero when it finds violations: its report is on stdout either way.
@@ -95,7 +98,7 @@ describe('the generated layer rule', () => {
     const downs = violations.filter((v) => v.from.endsWith('/down.ts'));
     const refused = new Set(downs.map((v) => `${layerOfFile(v.from)} -> ${layerOfFile(v.to)}`));
     // The CLI sees the kernel only over the socket; the client never loads it; drivers see only sys.
-    for (const pair of ['cmd -> daemon', 'cmd -> kernel', 'cmd -> kernel/proc', 'cmd -> drivers', 'client -> kernel', 'protocol -> drivers']) {
+    for (const pair of ['cmd -> daemon', 'cmd -> kernel', 'cmd -> kernel/proc', 'cmd -> drivers', 'client -> kernel', 'protocol -> drivers', 'daemon -> kernel/proc', 'daemon -> kernel/store']) {
       expect(refused.has(pair), pair).toBe(true);
     }
     // A syscall names a driver's shapes but never calls one.
@@ -110,5 +113,11 @@ describe('the generated layer rule', () => {
     expect(from('kernel/proc/sneak.ts')).toEqual(['kernel/store-only-through-its-interface']);
     expect(from('kernel/loop/sneak.ts')).toEqual(['kernel/store-only-through-its-interface']);
     expect(from('kernel/kernel.ts')).toEqual([]);
+  });
+
+  it('lets the daemon see the kernel only through its door, and its composition open it', () => {
+    const from = (file: string): string[] => violations.filter((v) => v.from === file).map((v) => v.rule.name);
+    expect(from('daemon/sneak.ts')).toEqual(['kernel-only-through-its-interface']);
+    expect(from('daemon/aosd-run.ts')).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { channelHandlers } from '../../daemon/channel-methods.js';
+import { channelHandlers } from '../../daemon/methods/channel-methods.js';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { tokenSecrets } from '../helpers/channel-harness.js';

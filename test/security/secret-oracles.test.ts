@@ -77,13 +77,15 @@ describe('secret oracles, at the call', () => {
 
   it('puts the value in the environment only, and every argument as written', async () => {
     const out = await exec('T={{secret:T}} true api user --header "Accept: x"');
-    expect(out).toMatchObject({ args: { kernel_secret: { argv: ['true', 'api', 'user', '--header', 'Accept: x'], env: { T: VALUE }, programs: ['git', 'expr', 'true', 'gh', 'printenv'] } } });
-    expect(JSON.stringify((out as { args: { kernel_secret: { argv: string[] } } }).args.kernel_secret.argv)).not.toContain(VALUE);
+    // The secret run goes beside the arguments (the call's context), never in them: the command runs with its arguments as written.
+    expect(out).toMatchObject({ context: { secretRun: { argv: ['true', 'api', 'user', '--header', 'Accept: x'], env: { T: VALUE }, programs: ['git', 'expr', 'true', 'gh', 'printenv'] } } });
+    expect(out).not.toHaveProperty('args');
+    expect(JSON.stringify((out as { context: { secretRun: { argv: string[] } } }).context.secretRun.argv)).not.toContain(VALUE);
   });
 
   it('still fills a header of NET_FETCH to a listed host (a header is where the value is used)', async () => {
     const out = (await box([], ['api.example.com'])).substitute({ def: def('NET_FETCH'), args: { url: 'https://api.example.com/user', headers: { authorization: 'token {{secret:T}}' } }, capability: null });
-    expect(out).toMatchObject({ args: { headers: { authorization: `token ${VALUE}` }, kernel_origin_bound: ['authorization'] } });
+    expect(out).toMatchObject({ args: { headers: { authorization: `token ${VALUE}` } }, context: { originBound: ['authorization'] } });
   });
 });
 

@@ -7,7 +7,7 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { safetyHandlers } from '../../../daemon/safety-methods.js';
+import { safetyHandlers } from '../../../daemon/methods/safety-methods.js';
 import type { Kernel } from '../../../kernel/kernel.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
 

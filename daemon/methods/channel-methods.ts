@@ -1,16 +1,15 @@
 /** Handlers of the channels' methods (protocol/channel-protocol.ts); spread into methods.ts's table with one line. */
-import type { Kernel } from '../kernel/kernel.js';
-import { customProgram } from '../drivers/channels/programs.js';
-import { AosError } from '../sys/errno.js';
-import { aosPaths } from '../sys/paths.js';
-import { checkTrustedBinds, MisplacedState } from '../sys/state-placement.js';
-import type { BindingInfo, ChannelInfo, ChannelMessageInfo, ChannelsApi, PairedSender, PairingInfo } from '../kernel/ipc/channel-types.js';
-import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
-import type { ShapeOf } from '../protocol/shape-check.js';
-import type { bindingInfo, channelInfo, channelMessage, pairedSender, pairingInfo } from '../protocol/channel-results.js';
+import { customProgram } from '../../drivers/channels/programs.js';
+import { AosError } from '../../sys/errno.js';
+import { aosPaths } from '../../sys/paths.js';
+import { checkTrustedBinds, MisplacedState } from '../../sys/state-placement.js';
+import type { BindingInfo, ChannelInfo, ChannelMessageInfo, KernelApi, PairedSender, PairingInfo } from '../../kernel/api.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
+import type { ShapeOf } from '../../protocol/shape-check.js';
+import type { bindingInfo, channelInfo, channelMessage, pairedSender, pairingInfo } from '../../protocol/channel-results.js';
 
 type ChannelMethod = 'channel_add' | 'channel_rm' | 'channel_ls' | 'channel_show' | 'channel_bind' | 'channel_unbind' | 'channel_pair' | 'channel_test';
-type ChannelHandlers = { [M in ChannelMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
+type ChannelHandlers = { [M in ChannelMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi }) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** A custom adapter's sandbox never shows the aos home (its store, audit key, tokens), nor runs what agents can rewrite. */
 function refuseStateBinds(reads: readonly string[]): void {
@@ -24,11 +23,6 @@ function refuseStateBinds(reads: readonly string[]): void {
 
 /** Messages `aos channel show` gives without --limit. */
 const SHOWN = 20;
-
-/** The kernel's channels, as the API the methods need (channel-types.ts). */
-function channelsOf(kernel: Kernel): ChannelsApi {
-  return kernel.channels;
-}
 
 export const channelHandlers: ChannelHandlers = {
   channel_add: async (p, { kernel }) => {
@@ -44,20 +38,20 @@ export const channelHandlers: ChannelHandlers = {
       ...(p.egress === undefined ? {} : { egress: p.egress }),
     };
     if (p.command) refuseStateBinds(customProgram(p.command, p.read ?? []).read);
-    return { channel: await channelsOf(kernel).add(spec) };
+    return { channel: await kernel.channels.add(spec) };
   },
-  channel_rm: async (p, { kernel }) => ({ channel: await channelsOf(kernel).remove(p.name) }),
-  channel_ls: (_p, { kernel }) => ({ channels: channelsOf(kernel).list() }),
+  channel_rm: async (p, { kernel }) => ({ channel: await kernel.channels.remove(p.name) }),
+  channel_ls: (_p, { kernel }) => ({ channels: kernel.channels.list() }),
   channel_show: async (p, { kernel }) => {
-    const channels = channelsOf(kernel);
+    const channels = kernel.channels;
     const channel = channels.info(p.name);
     const messages = await channels.messages(p.name, { limit: p.limit ?? SHOWN });
     return { channel, bindings: channels.bindings(p.name), pairings: channels.pairings(p.name), senders: channels.senders(p.name), messages };
   },
-  channel_bind: async (p, { kernel }) => ({ binding: await channelsOf(kernel).bind(p) }),
-  channel_unbind: async (p, { kernel }) => ({ binding: await channelsOf(kernel).unbind(p.id) }),
-  channel_pair: (p, { kernel }) => channelsOf(kernel).pair(p.code),
-  channel_test: (p, { kernel }) => channelsOf(kernel).test(p.name, { ...(p.chat === undefined ? {} : { chat: p.chat }), ...(p.text === undefined ? {} : { text: p.text }) }),
+  channel_bind: async (p, { kernel }) => ({ binding: await kernel.channels.bind(p) }),
+  channel_unbind: async (p, { kernel }) => ({ binding: await kernel.channels.unbind(p.id) }),
+  channel_pair: (p, { kernel }) => kernel.channels.pair(p.code),
+  channel_test: (p, { kernel }) => kernel.channels.test(p.name, { ...(p.chat === undefined ? {} : { chat: p.chat }), ...(p.text === undefined ? {} : { text: p.text }) }),
 };
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

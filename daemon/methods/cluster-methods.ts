@@ -8,22 +8,19 @@
  * requests.ts), which carries it out with the same handler as its own clients get and commits it
  * before it answers. Without a cluster every handler is as it was.
  */
-import type { Kernel } from '../kernel/kernel.js';
-import { RemoteError } from '../kernel/cluster/cluster.js';
-import { METHODS, type Method, type ParsedParamsOf } from '../protocol/protocol.js';
-import { IdempotencyKeys, keyedSpawnArgs } from '../kernel/proc/idempotency.js';
+import { type KernelApi, refuseOtherSpawn, RemoteError, type Via } from '../../kernel/api.js';
+import { METHODS, type Method, type ParsedParamsOf } from '../../protocol/protocol.js';
 import { spawnOptionsOf } from './spawn-options.js';
-import type { ProcRow } from '../protocol/views.js';
-import type { KernelEvent } from '../protocol/events.js';
-import { AosError } from '../sys/errno.js';
-import { param } from '../sys/param.js';
-import type { PushTarget, StreamHub } from './streams.js';
-import type { Via } from '../kernel/safety/approvals.js';
-import { deliverCarried, WEBHOOK_METHOD } from './cluster-webhooks.js';
+import type { ProcRow } from '../../protocol/views.js';
+import type { KernelEvent } from '../../protocol/events.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
+import type { PushTarget, StreamHub } from '../streams.js';
+import { deliverCarried, WEBHOOK_METHOD } from '../cluster-webhooks.js';
 
 /** What of a method's context this needs (methods.ts MethodContext has it). */
 interface MethodContext {
-  kernel: Kernel;
+  kernel: KernelApi;
   via: Via;
   hub: StreamHub;
   target: PushTarget;
@@ -48,7 +45,7 @@ let placedAt = 0;
  * files are where every such node reaches them), counting what it runs, what waits and what was
  * sent to it since; this node when none is lighter. Null: here.
  */
-function placeOf(kernel: Kernel, params: Record<string, unknown>): string | null {
+function placeOf(kernel: KernelApi, params: Record<string, unknown>): string | null {
   const cluster = kernel.cluster;
   const ws = cluster?.workspace;
   // A keyed spawn stays here (its key is this node's: a retry must find it), and so does one attached to a thread (its entries are this node's).
@@ -67,7 +64,7 @@ function placeOf(kernel: Kernel, params: Record<string, unknown>): string | null
   return best.name === self ? null : best.name;
 }
 
-const isLocal = (kernel: Kernel, pid: number): boolean => kernel.pcb(pid) !== undefined || kernel.store.processes.get(pid) !== undefined;
+const isLocal = (kernel: KernelApi, pid: number): boolean => kernel.pcb(pid) !== undefined || kernel.store.processes.get(pid) !== undefined;
 
 /** Another node's error as this node's own: the same errno, the same words. */
 function asLocal(error: unknown): never {
@@ -76,7 +73,7 @@ function asLocal(error: unknown): never {
 }
 
 /** The node that has this process (or approval), when it is not this one. */
-async function ownerOf(kernel: Kernel, method: Method, params: Record<string, unknown>): Promise<string | null> {
+async function ownerOf(kernel: KernelApi, method: Method, params: Record<string, unknown>): Promise<string | null> {
   const cluster = kernel.cluster;
   if (!cluster) return null;
   if (method === 'approve' || method === 'deny') {
@@ -100,7 +97,7 @@ type Keyed = { answer: unknown } | { claimed: string };
  * its work is starting there, and this request waits for that node's key to answer it. Null: the
  * key is this node's already, and its own keys answer.
  */
-async function keyedElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, via: Via): Promise<Keyed | null> {
+async function keyedElsewhere(kernel: KernelApi, params: ParsedParamsOf<'spawn'>, via: Via): Promise<Keyed | null> {
   const cluster = kernel.cluster;
   const key = params.idempotency_key;
   if (!cluster || key === undefined || kernel.keys.seen('root', key) !== null) return null;
@@ -125,7 +122,7 @@ async function keyedElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, v
 }
 
 /** The answer of the node that holds a key: asked of it while it lives, read from its store when it is dead. */
-async function heldElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, via: Via, key: string, held: { node: string; args: string; pid: number; created: number }): Promise<unknown> {
+async function heldElsewhere(kernel: KernelApi, params: ParsedParamsOf<'spawn'>, via: Via, key: string, held: { node: string; args: string; pid: number; created: number }): Promise<unknown> {
   const cluster = kernel.cluster;
   if (!cluster) throw new AosError('EIO', 'not a node of a cluster');
   // A node that joined since the last heartbeat is not listed yet: it is live.
@@ -134,7 +131,7 @@ async function heldElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, vi
     const row = (await cluster.requests.ask(held.node, 'spawn', { params: { ...params, watch: false }, via }).catch(asLocal)) as ProcRow;
     return { ...row, node: held.node };
   }
-  IdempotencyKeys.refuseOther(key, held, keyedSpawnArgs(spawnOptionsOf(params)));
+  refuseOtherSpawn(key, held, spawnOptionsOf(params));
   const where = (await cluster.remote.holderOf(held.pid)) ?? held.node;
   const row = where === cluster.member.name ? kernel.processes({ all: true }).find((r) => r.pid === held.pid) : (await cluster.remote.tree(where, held.pid, false))[0];
   if (!row) throw new AosError('ESRCH', `idempotency key "${key}" started process ${held.pid}, which has been removed (aos rm): use a new key to start the work again`);
@@ -142,7 +139,7 @@ async function heldElsewhere(kernel: Kernel, params: ParsedParamsOf<'spawn'>, vi
 }
 
 /** Start a keyed spawn here under this node's claim on its key, and give the claim back once the key is committed (or nothing started). */
-async function underClaim(kernel: Kernel, key: string, start: () => unknown): Promise<unknown> {
+async function underClaim(kernel: KernelApi, key: string, start: () => unknown): Promise<unknown> {
   try {
     return await start();
   } finally {
@@ -151,7 +148,7 @@ async function underClaim(kernel: Kernel, key: string, start: () => unknown): Pr
   }
 }
 
-async function remoteLogs(kernel: Kernel, node: string, params: { pid: number; tail?: number; tree?: boolean; follow?: boolean }, ctx: MethodContext): Promise<unknown> {
+async function remoteLogs(kernel: KernelApi, node: string, params: { pid: number; tail?: number; tree?: boolean; follow?: boolean }, ctx: MethodContext): Promise<unknown> {
   const remote = kernel.cluster?.remote;
   if (!remote) throw new AosError('ESRCH', `no process ${params.pid}`);
   const procs = await remote.tree(node, params.pid, params.tree ?? false);
@@ -172,7 +169,7 @@ async function remoteLogs(kernel: Kernel, node: string, params: { pid: number; t
 }
 
 /** `ps`: this node's rows, then every other node's (read from their stores), in pid order. */
-async function everyNode(kernel: Kernel, params: { all?: boolean; last?: number }, local: unknown): Promise<ProcRow[]> {
+async function everyNode(kernel: KernelApi, params: { all?: boolean; last?: number }, local: unknown): Promise<ProcRow[]> {
   const mine = (params.last !== undefined || !params.all ? local : kernel.processes({ all: true })) as ProcRow[] | { toJSON?: unknown };
   const own = Array.isArray(mine) ? mine : kernel.processes({ all: params.all ?? false });
   const others = (await kernel.cluster?.remote.rows({ all: params.all || params.last !== undefined }).catch(() => [])) ?? [];
@@ -223,7 +220,7 @@ export function clusterAware<H extends object>(handlers: H): H {
  * are, then its own handler, on a context with no connection (no stream: these answer once); a
  * webhook request carried from another node's gateway is delivered to its route here.
  */
-export function serveOtherNodes(kernel: Kernel, handlers: object): void {
+export function serveOtherNodes(kernel: KernelApi, handlers: object): void {
   // No connection: nothing here streams, and an answer goes back once.
   const base = { kernel, hub: null as unknown as StreamHub, target: { pushLine: () => undefined }, newSub: () => 0, afterResponse: (fn: () => void) => void setImmediate(fn) };
   kernel.cluster?.requests.serve(async (method, body) => {

@@ -1,8 +1,8 @@
 /** Protocol methods run for the web view as a socket request would run them: params checked by METHODS, no connection to push to. */
-import { AosError } from '../sys/errno.js';
-import { describeIssues, isMethod, METHODS, type Method } from '../protocol/protocol.js';
-import { RawJson } from '../protocol/raw-json.js';
-import type { WebCall } from './web/api.js';
+import { AosError } from '../../sys/errno.js';
+import { describeIssues, isMethod, METHODS, type Method } from '../../protocol/protocol.js';
+import { RawJson } from '../../protocol/raw-json.js';
+import type { WebCall } from '../web/api.js';
 
 /** The subset of a method context a call needs (methods.ts's MethodContext), given by the request that opened the view. */
 export interface CallContext {

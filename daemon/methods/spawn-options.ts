@@ -1,6 +1,6 @@
 /** A `spawn` request's params as the kernel's spawn options: one mapping, for the handler and for a key another node holds. */
-import type { SpawnOptions } from '../kernel/proc/spawn.js';
-import type { ParsedParamsOf } from '../protocol/protocol.js';
+import type { SpawnOptions } from '../../kernel/api.js';
+import type { ParsedParamsOf } from '../../protocol/protocol.js';
 
 export function spawnOptionsOf(params: ParsedParamsOf<'spawn'>): SpawnOptions {
   return {

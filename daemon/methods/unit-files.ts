@@ -8,10 +8,10 @@
 import { realpath, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { McpServerConfig } from '../drivers/mcp/types.js';
-import { mcpPolicySchema, mcpServerConfigs } from '../kernel/safety/mcp-policy.js';
-import { AosError } from '../sys/errno.js';
-import { param } from '../sys/param.js';
+import type { McpServerConfig } from '../../drivers/mcp/types.js';
+import { mcpPolicySchema, mcpServerConfigs } from '../../kernel/api.js';
+import { AosError } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
 
 /** How a server a unit declares stands against the kernel's: run as declared, not run, or run otherwise. */
 export interface McpCheck {

@@ -1,9 +1,9 @@
 /** The units' methods over a real socket: a dry run shows the plan, an add keeps the unit, and each change is answered once stored. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from '../../protocol/protocol.js';
-import { CapabilitySet } from '../../sys/capabilities.js';
-import { EXIT } from '../helpers/kernel-harness.js';
-import { rawClient, type RawClient, type ServerFixture, startServer } from '../helpers/server-fixture.js';
+import { PROTOCOL_VERSION } from '../../../protocol/protocol.js';
+import { CapabilitySet } from '../../../sys/capabilities.js';
+import { EXIT } from '../../helpers/kernel-harness.js';
+import { rawClient, type RawClient, type ServerFixture, startServer } from '../../helpers/server-fixture.js';
 
 let fx: ServerFixture | null = null;
 afterEach(async () => {

@@ -1,15 +1,15 @@
 /** The `wait` method: a process's end, or its state when `timeout_s` passes first. */
-import type { Kernel } from '../kernel/kernel.js';
-import { param } from '../sys/param.js';
-import type { Pcb } from '../sys/types.js';
-import { isEnded } from '../sys/types.js';
-import type { ResultOf } from '../protocol/protocol.js';
+import type { KernelApi } from '../../kernel/api.js';
+import { param } from '../../sys/param.js';
+import type { Pcb } from '../../sys/types.js';
+import { isEnded } from '../../sys/types.js';
+import type { ResultOf } from '../../protocol/protocol.js';
 
 function answer(pcb: Pcb, timedOut: boolean): ResultOf<'wait'> {
   return { pid: pcb.pid, state: pcb.state, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output, timed_out: timedOut };
 }
 
-export async function waitFor(kernel: Kernel, pid: number, timeoutS: number = param.mcpWaitDefaultS): Promise<ResultOf<'wait'>> {
+export async function waitFor(kernel: KernelApi, pid: number, timeoutS: number = param.mcpWaitDefaultS): Promise<ResultOf<'wait'>> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), timeoutS * 1000);

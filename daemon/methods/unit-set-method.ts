@@ -2,10 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { Kernel } from '../kernel/kernel.js';
-import { applySet, planSet, previousSet } from '../kernel/units/unit-set.js';
-import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
-import { AosError } from '../sys/errno.js';
+import type { KernelApi } from '../../kernel/api.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
+import { AosError } from '../../sys/errno.js';
 import { unitBeside, refuseLackingServers, type UnitFromFile } from './unit-files.js';
 
 function parse(text: string, source: string): unknown {
@@ -17,7 +16,7 @@ function parse(text: string, source: string): unknown {
 }
 
 /** The units a set file lists: inline, or `- file: path/to/unit.yaml` (beside the set file). */
-async function unitsOf(text: string, file: string, kernel: Kernel): Promise<UnitFromFile[]> {
+async function unitsOf(text: string, file: string, kernel: KernelApi): Promise<UnitFromFile[]> {
   const doc = parse(text, file);
   const list = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>).units : undefined;
   if (!Array.isArray(list)) throw new AosError('EINVAL', `${file}: a set of units is a mapping with a units: list`);
@@ -40,18 +39,18 @@ async function unitsOf(text: string, file: string, kernel: Kernel): Promise<Unit
   return units;
 }
 
-export async function unitApply(params: ParsedParamsOf<'unit_apply'>, kernel: Kernel): Promise<ResultOf<'unit_apply'>> {
+export async function unitApply(params: ParsedParamsOf<'unit_apply'>, kernel: KernelApi): Promise<ResultOf<'unit_apply'>> {
   const file = path.resolve(params.file);
   const units = params.down ? [] : await unitsOf(params.text, file, kernel);
   const documents = units.map((u) => u.doc);
   if (!params.dry_run) for (const unit of units) refuseLackingServers(String(unit.doc.name), unit, kernel.safety.policy.file);
-  const plan = planSet(kernel.units, kernel.rootCaps, documents, await previousSet(kernel.store, file));
+  const plan = await kernel.admin.planUnitSet(file, documents);
   const todo = plan.added.length + plan.changed.length + plan.removed.length;
   if (params.dry_run || todo === 0 || plan.beyond.length > 0) {
-    if (!params.dry_run && plan.beyond.length > 0) applySet(kernel.units, kernel.store, file, documents, plan); // throws EACCES, naming them
+    if (!params.dry_run && plan.beyond.length > 0) kernel.admin.applyUnitSet(file, documents, plan); // throws EACCES, naming them
     return { file, plan, applied: false };
   }
-  applySet(kernel.units, kernel.store, file, documents, plan);
+  kernel.admin.applyUnitSet(file, documents, plan);
   await kernel.store.committed();
   return { file, plan, applied: true };
 }

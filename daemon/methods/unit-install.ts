@@ -10,12 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { Kernel } from '../kernel/kernel.js';
-import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
-import { AosError } from '../sys/errno.js';
-import { aosPaths } from '../sys/paths.js';
+import type { KernelApi } from '../../kernel/api.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
+import { AosError } from '../../sys/errno.js';
+import { aosPaths } from '../../sys/paths.js';
 import { refuseLackingServers, unitBeside } from './unit-files.js';
-import { stageOffThread } from './unit-stage.js';
+import { stageOffThread } from '../unit-stage.js';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -43,7 +43,7 @@ async function readManifest(root: string, source: string): Promise<{ doc: unknow
   return { doc, name };
 }
 
-export async function installUnit(params: ParsedParamsOf<'unit_install'>, kernel: Kernel, home: string): Promise<ResultOf<'unit_install'>> {
+export async function installUnit(params: ParsedParamsOf<'unit_install'>, kernel: KernelApi, home: string): Promise<ResultOf<'unit_install'>> {
   const source = path.resolve(params.path);
   const base = unitsDir(home);
   await mkdir(base, { recursive: true, mode: 0o700 });

@@ -3,11 +3,11 @@
  * shape, and, over a real socket, refuses a parameter it does not know with EINVAL (never a crash).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { handlers } from '../../daemon/methods.js';
-import { METHODS } from '../../protocol/protocol.js';
-import { RESULTS } from '../../protocol/protocol-results.js';
-import { EXIT } from '../helpers/kernel-harness.js';
-import { rawClient, type ServerFixture, startServer } from '../helpers/server-fixture.js';
+import { handlers } from '../../../daemon/methods/methods.js';
+import { METHODS } from '../../../protocol/protocol.js';
+import { RESULTS } from '../../../protocol/protocol-results.js';
+import { EXIT } from '../../helpers/kernel-harness.js';
+import { rawClient, type ServerFixture, startServer } from '../../helpers/server-fixture.js';
 
 let fx: ServerFixture | null = null;
 afterEach(async () => {

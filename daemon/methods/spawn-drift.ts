@@ -5,10 +5,10 @@
  * never chose. The refusal names the difference and the one command that fixes it. A setting the
  * caller has not set is the kernel's to choose (its value is used, as before).
  */
-import { resolveModel, splitModel } from '../drivers/llm/model-name.js';
-import { providerNamed } from '../drivers/llm/providers.js';
-import { AosError } from '../sys/errno.js';
-import { describeDrift, diffSettings, type Settings, settingsOf } from '../protocol/settings.js';
+import { resolveModel, splitModel } from '../../drivers/llm/model-name.js';
+import { providerNamed } from '../../drivers/llm/providers.js';
+import { AosError } from '../../sys/errno.js';
+import { describeDrift, diffSettings, type Settings, settingsOf } from '../../protocol/settings.js';
 
 /** Throws EINVAL when `model`'s provider would run with settings the caller set otherwise. */
 export function refuseSpawnDrift(caller: Settings | undefined, model: string | undefined, kernelPid: number, env: NodeJS.ProcessEnv = process.env): void {

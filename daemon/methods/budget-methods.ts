@@ -1,13 +1,11 @@
 /** Handlers of the budgets' methods (protocol/budget-protocol.ts); spread into methods.ts's table with one line. */
-import type { Kernel } from '../kernel/kernel.js';
-import { budgetView } from '../kernel/cost/budget-view.js';
-import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
-import type { Via } from '../kernel/safety/approvals.js';
+import { budgetView, type KernelApi, type Via } from '../../kernel/api.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 
 type BudgetMethod = 'budget_ls' | 'budget_show' | 'budget_raise' | 'budget_reset';
-type BudgetHandlers = { [M in BudgetMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel; via: Via }) => ResultOf<M> | Promise<ResultOf<M>> };
+type BudgetHandlers = { [M in BudgetMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi; via: Via }) => ResultOf<M> | Promise<ResultOf<M>> };
 
-function view(kernel: Kernel, name: string): ResultOf<'budget_raise'>['budget'] {
+function view(kernel: KernelApi, name: string): ResultOf<'budget_raise'>['budget'] {
   const spec = kernel.budgets.budgets.find((b) => b.name === name);
   if (!spec) kernel.budgets.current(name); // throws ENOENT naming the budgets there are
   return budgetView(kernel.budgets, spec as NonNullable<typeof spec>);

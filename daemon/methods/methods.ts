@@ -1,11 +1,13 @@
-/** What each protocol method does: params arrive validated (protocol.ts), results go back as JSON. */
-import { KERNEL_VERSION, type Kernel } from '../kernel/kernel.js';
-import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../protocol/protocol.js';
-import type { RawJson } from '../protocol/raw-json.js';
-import { pruneProcesses, removeProcesses } from '../kernel/upkeep/retention.js';
-import { defaultModelOf } from '../kernel/proc/root-model.js';
+/**
+ * What each protocol method does: params arrive validated (protocol.ts), results go back as JSON.
+ * The table's room (daemon/methods/): this file, and one file per area spread into it with one line.
+ * A handler sees the kernel through its door (kernel/api.ts KernelApi), never a floor behind it.
+ */
+import { defaultModelOf, type KernelApi, type Via } from '../../kernel/api.js';
+import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../../protocol/protocol.js';
+import type { RawJson } from '../../protocol/raw-json.js';
 import { refuseSpawnDrift } from './spawn-drift.js';
-import type { PushTarget, StreamHub } from './streams.js';
+import type { PushTarget, StreamHub } from '../streams.js';
 import { safetyHandlers } from './safety-methods.js';
 import { unitHandlers } from './unit-methods.js';
 import { threadHandlers, threadsOf } from './thread-methods.js';
@@ -13,15 +15,13 @@ import { budgetHandlers } from './budget-methods.js';
 import { channelHandlers } from './channel-methods.js';
 import { tapeHandlers } from './tape-methods.js';
 import { forkHandlers } from './fork-methods.js';
-import { isEnded } from '../sys/types.js';
+import { isEnded } from '../../sys/types.js';
+import { KERNEL_VERSION } from '../../sys/version.js';
 import { waitFor } from './wait-method.js';
-import { toProcRow, type ProcRow } from '../protocol/views.js';
-import { settingsOf } from '../protocol/settings.js';
-import { stopProcess } from '../kernel/proc/stop.js';
-import { inspectProcess } from '../kernel/proc/inspect.js';
+import { toProcRow, type ProcRow } from '../../protocol/views.js';
+import { settingsOf } from '../../protocol/settings.js';
 import { webCall } from './web-call.js';
-import { webLogin } from './web/index.js';
-import type { Via } from '../kernel/safety/approvals.js';
+import { webLogin } from '../web/index.js';
 import { clusterAware } from './cluster-methods.js';
 import { spawnOptionsOf } from './spawn-options.js';
 
@@ -33,7 +33,7 @@ export interface ServerInfo {
 }
 
 export interface MethodContext {
-  kernel: Kernel;
+  kernel: KernelApi;
   /** The transport the request came on, decided by the server (an approval's `via`). */
   via: Via;
   hub: StreamHub;
@@ -47,7 +47,7 @@ export interface MethodContext {
 }
 
 /** A change is acknowledged only once it is committed: an answer the client saw is never undone by a crash. */
-async function durable<T>(kernel: Kernel, value: T): Promise<T> {
+async function durable<T>(kernel: KernelApi, value: T): Promise<T> {
   await kernel.store.committed();
   return value;
 }
@@ -113,18 +113,18 @@ export const ownHandlers: Handlers = {
   logs,
   stop: (params, { kernel }) => {
     kernel.disk.refuseNewWork('stop');
-    const pids = stopProcess(kernel, params.pid, params.timeout_s, { tree: params.tree ?? true });
+    const pids = kernel.admin.stop(params.pid, params.timeout_s, { tree: params.tree ?? true });
     return durable(kernel, { stopping: pids.length > 0, pids });
   },
-  inspect: (params, { kernel }) => ({ ...inspectProcess(kernel.table, params.pid), threads: threadsOf(kernel, params.pid) }),
+  inspect: (params, { kernel }) => ({ ...kernel.admin.inspect(params.pid), threads: threadsOf(kernel, params.pid) }),
   history: (params, { kernel }) => {
     kernel.store.flush();
     const events = kernel.store.events.recent(params.tail);
     const pids = [...new Set(events.map((e) => e.pid))];
     return { procs: pids.flatMap((pid) => kernel.tree(pid).slice(0, 1)), events };
   },
-  rm: async (params, { kernel }) => ({ removed: await removeProcesses(kernel, params.pids) }),
-  prune: async (params, { kernel }) => ({ removed: await pruneProcesses(kernel, Date.now() - (params.older_than_s ?? 0) * 1000) }),
+  rm: async (params, { kernel }) => ({ removed: await kernel.admin.remove(params.pids) }),
+  prune: async (params, { kernel }) => ({ removed: await kernel.admin.prune(Date.now() - (params.older_than_s ?? 0) * 1000) }),
   subscribe: (params, ctx) => {
     const sub = ctx.newSub();
     ctx.hub.subscribe(ctx.target, sub, params.topics);

@@ -1,9 +1,9 @@
 /** Handlers of the threads' methods (protocol/thread-protocol.ts); spread into methods.ts's table with one line. */
-import type { Kernel } from '../kernel/kernel.js';
-import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
+import type { KernelApi } from '../../kernel/api.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 
 type ThreadMethod = 'thread_ls' | 'thread_show' | 'thread_append' | 'thread_rm';
-type ThreadHandlers = { [M in ThreadMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel }) => ResultOf<M> | Promise<ResultOf<M>> };
+type ThreadHandlers = { [M in ThreadMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi }) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** Entries `aos thread show` gives without --limit. */
 const SHOWN = 20;
@@ -32,7 +32,7 @@ export const threadHandlers: ThreadHandlers = {
 };
 
 /** The threads a process used, each with how (`aos inspect`). */
-export function threadsOf(kernel: Kernel, pid: number): Array<{ key: string; how: Array<'attached' | 'opened' | 'wrote'> }> {
+export function threadsOf(kernel: KernelApi, pid: number): Array<{ key: string; how: Array<'attached' | 'opened' | 'wrote'> }> {
   const byKey = new Map<string, Array<'attached' | 'opened' | 'wrote'>>();
   for (const link of kernel.threads.linksOf([pid])) byKey.set(link.key, [...(byKey.get(link.key) ?? []), link.how]);
   return [...byKey].map(([key, how]) => ({ key, how }));

@@ -1,24 +1,24 @@
 /** Handlers of the units' methods (protocol/unit-protocol.ts); spread into methods.ts's table with one line. */
 import path from 'node:path';
 import YAML from 'yaml';
-import { AosError } from '../sys/errno.js';
-import type { Kernel } from '../kernel/kernel.js';
-import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
+import { AosError } from '../../sys/errno.js';
+import type { KernelApi } from '../../kernel/api.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import { unitApply } from './unit-set-method.js';
 import { refuseLackingServers, unitBeside, type UnitFromFile } from './unit-files.js';
 import { installUnit, uninstall } from './unit-install.js';
 
 type UnitMethod = 'unit_add' | 'unit_install' | 'unit_ls' | 'unit_show' | 'unit_run' | 'unit_enable' | 'unit_rm' | 'unit_runs' | 'unit_apply';
-type UnitHandlers = { [M in UnitMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel; info: { home: string } }) => ResultOf<M> | Promise<ResultOf<M>> };
+type UnitHandlers = { [M in UnitMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi; info: { home: string } }) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** A change is acknowledged once committed, like every other change. */
-async function durable<T>(kernel: Kernel, value: T): Promise<T> {
+async function durable<T>(kernel: KernelApi, value: T): Promise<T> {
   await kernel.store.committed();
   return value;
 }
 
 /** The unit a request carries: parsed, or its YAML parsed here, with what it names beside its file made whole (unit-files.ts). */
-async function unitOf(params: ParsedParamsOf<'unit_add'>, kernel: Kernel): Promise<UnitFromFile> {
+async function unitOf(params: ParsedParamsOf<'unit_add'>, kernel: KernelApi): Promise<UnitFromFile> {
   if (params.text === undefined) {
     if (params.spec === undefined) throw new AosError('EINVAL', 'unit_add: give the unit (spec) or its YAML (text)');
     return { doc: params.spec as Record<string, unknown>, mcp: [], mcpToAdd: '' };

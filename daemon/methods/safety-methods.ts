@@ -1,29 +1,28 @@
 /** Handlers of the policy's methods (protocol/safety-protocol.ts); spread into methods.ts's table with one line. */
-import { AosError } from '../sys/errno.js';
-import type { Kernel } from '../kernel/kernel.js';
-import { param } from '../sys/param.js';
-import type { ParsedParamsOf, ResultOf } from '../protocol/protocol.js';
-import { diffProcess, rollbackProcess } from '../kernel/safety/rollback.js';
-import { descendantsAfterTurn } from '../kernel/fork.js';
-import type { Via } from '../kernel/safety/approvals.js';
+import { AosError } from '../../sys/errno.js';
+import type { KernelApi, Via } from '../../kernel/api.js';
+import { param } from '../../sys/param.js';
+import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 
 type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
-type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: { kernel: Kernel; via: Via }) => ResultOf<M> | Promise<ResultOf<M>> };
+/** `via`, the transport a request came on, is what an answer to an approval records; the other methods need only the kernel. */
+type Context<M extends Safety> = M extends 'approve' | 'deny' ? { kernel: KernelApi; via: Via } : { kernel: KernelApi };
+type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: Context<M>) => ResultOf<M> | Promise<ResultOf<M>> };
 
 /** An answer is acknowledged once committed, like every other change. */
-async function durable<T>(kernel: Kernel, value: T): Promise<T> {
+async function durable<T>(kernel: KernelApi, value: T): Promise<T> {
   await kernel.store.committed();
   return value;
 }
 
-function known(kernel: Kernel, pid: number): void {
-  if (!kernel.pcb(pid) && !kernel.table.endedPcb(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
+function known(kernel: KernelApi, pid: number): void {
+  if (!kernel.pcb(pid) && !kernel.endedPcb(pid)) throw new AosError('ESRCH', `no such process ${pid}`);
 }
 
-function policyView(kernel: Kernel, pid: number | undefined): ResultOf<'policy'> {
+function policyView(kernel: KernelApi, pid: number | undefined): ResultOf<'policy'> {
   let capabilities = kernel.rootCaps.list;
   if (pid !== undefined) {
-    const pcb = kernel.pcb(pid) ?? kernel.table.endedPcb(pid);
+    const pcb = kernel.pcb(pid) ?? kernel.endedPcb(pid);
     if (!pcb) throw new AosError('ESRCH', `no such process ${pid}`);
     capabilities = pcb.capabilities;
   }
@@ -60,13 +59,12 @@ export const safetyHandlers: SafetyHandlers = {
   }),
   diff: async (params, { kernel }) => {
     known(kernel, params.pid);
-    return { pid: params.pid, files: await diffProcess(kernel.safety, params.pid) };
+    return { pid: params.pid, files: await kernel.admin.diff(params.pid) };
   },
   rollback: async (params, { kernel }) => {
     known(kernel, params.pid);
-    // From a turn on: its children's changes are placed by when they were made, not by their own turn numbers.
-    const after = params.turn ? descendantsAfterTurn(kernel, params.pid, params.turn) : undefined;
-    return durable(kernel, { pid: params.pid, files: await rollbackProcess(kernel.safety, params.pid, params.turn ?? 0, after ? { after } : {}) });
+    // From a turn on: its children's changes are placed by when they were made, not by their own turn numbers (kernel/fork.ts rollbackFrom).
+    return durable(kernel, { pid: params.pid, files: await kernel.admin.rollback(params.pid, params.turn) });
   },
   audit_verify: (_params, { kernel }) => {
     const v = kernel.safety.audit.verify();

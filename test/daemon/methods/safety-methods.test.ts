@@ -3,10 +3,10 @@
  * 27.4): a client that names its own `via` is refused, and the audit records the transport.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../kernel/safety/policy.js';
-import { call, EXIT } from '../helpers/kernel-harness.js';
-import { rawClient, type ServerFixture, startServer } from '../helpers/server-fixture.js';
-import { until } from '../helpers/until.js';
+import { parsePolicy } from '../../../kernel/safety/policy.js';
+import { call, EXIT } from '../../helpers/kernel-harness.js';
+import { rawClient, type ServerFixture, startServer } from '../../helpers/server-fixture.js';
+import { until } from '../../helpers/until.js';
 
 const ASK = parsePolicy('version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "fs.write:/src/**"\n', 'p').safety;
 
