@@ -18,24 +18,49 @@
 const LAYERS = [
   { name: 'sys', what: 'headers and runtime primitives everyone includes', sees: [] },
   { name: 'drivers', what: 'everything that touches the host' },
-  { name: 'syscalls', what: 'one file per syscall: schema, capability, handler', sees: ['sys'], typesOnly: ['drivers'] },
+  {
+    name: 'syscalls',
+    what: 'one file per syscall: schema, capability, handler',
+    sees: ['sys'],
+    typesOnly: ['drivers'],
+  },
   { name: 'protocol', what: 'what travels between the daemon and its clients', sees: ['sys'] },
   // The kernel core, floor by floor.
   // Above the store, only its interface (api.ts) is seen; the composition root also opens it (open.ts).
-  { name: 'kernel/store', what: 'rows and commits (SQLite)', door: ['api.ts'], rootDoor: ['open.ts'], builtOn: 'better-sqlite3' },
+  {
+    name: 'kernel/store',
+    what: 'rows and commits (SQLite)',
+    door: ['api.ts'],
+    rootDoor: ['open.ts'],
+    builtOn: 'better-sqlite3',
+  },
   { name: 'kernel/sched', what: 'the scheduler and the model pool' },
   // Seen from above through cluster.ts alone; the only folder that names the PostgreSQL client.
-  { name: 'kernel/cluster', what: 'kernels on one PostgreSQL: nodes, epochs, fencing, shared provider budgets', door: ['cluster.ts'], rootDoor: [], builtOn: 'pg' },
+  {
+    name: 'kernel/cluster',
+    what: 'kernels on one PostgreSQL: nodes, epochs, fencing, shared provider budgets',
+    door: ['cluster.ts'],
+    rootDoor: [],
+    builtOn: 'pg',
+  },
   { name: 'kernel/context', what: 'what the model sees: prompt, messages, results, budgets' },
-  { name: 'kernel/proc', what: 'the process table, lifecycle, spawn, kill, budgets' },
-  { name: 'kernel/ipc', what: 'mailboxes, webhooks, context threads and the history search' },
+  // A process is split by owner (issue 48.3): its queues are ipc's (ipc/queues.ts), below the PCB
+  // that holds them; its turn's state is the loop's (loop/turn-state.ts), above it.
+  { name: 'kernel/ipc', what: "a process's queues, mailboxes, webhooks, context threads and the history search" },
+  { name: 'kernel/proc', what: 'the process table: the PCB, its lifecycle, spawn, kill, budgets' },
   { name: 'kernel/upkeep', what: 'store faults and retention, over processes' },
   { name: 'kernel/cost', what: 'model ladders, budgets over time windows, personal data kept local' },
   { name: 'kernel/loop', what: 'the turn: call the model, dispatch its syscalls, recover' },
   { name: 'kernel/safety', what: 'policy, approvals, secrets, audit hooks, rollback' },
   { name: 'kernel/units', what: 'declared agents and the triggers that start them' },
-  { name: 'kernel/channels', what: 'channel adapters, bindings, pairing, replies: agents people reach from chat platforms' },
-  { name: 'kernel/tapes', what: 'a run kept as a replay tape, and a tape played to another model (aos record, aos eval)' },
+  {
+    name: 'kernel/channels',
+    what: 'channel adapters, bindings, pairing, replies: agents people reach from chat platforms',
+  },
+  {
+    name: 'kernel/tapes',
+    what: 'a run kept as a replay tape, and a tape played to another model (aos record, aos eval)',
+  },
   // Seen from above through its door alone (api.ts: what the front doors ask of a running kernel);
   // the daemon's composition, which opens the kernel it serves, also through kernel.ts.
   {
@@ -85,14 +110,21 @@ function layerRules() {
     const sees = layer.sees ?? below;
     const notSeen = LAYERS.filter((l) => l.name !== layer.name && !sees.includes(l.name));
     const typesOnly = new Set(layer.typesOnly ?? []);
-    const forbidden = notSeen.filter((l) => !typesOnly.has(l.name)).map((l) => pathOf(l.name)).join('|') || '^$';
+    const forbidden =
+      notSeen
+        .filter((l) => !typesOnly.has(l.name))
+        .map((l) => pathOf(l.name))
+        .join('|') || '^$';
     const exceptions = (layer.exceptions ?? []).map((e) => ({ ...e, from: fileIn(layer.name, e.file) }));
     const rules = [
       {
         name: `${layer.name.replace('/*', '')}-imports-only-below`,
         severity: 'error',
         comment: `${layer.name} (${layer.what}) imports only ${sees.length ? sees.join(', ') : 'nothing of aos'}.`,
-        from: { path: pathOf(layer.name), ...(exceptions.length ? { pathNot: exceptions.map((e) => e.from).join('|') } : {}) },
+        from: {
+          path: pathOf(layer.name),
+          ...(exceptions.length ? { pathNot: exceptions.map((e) => e.from).join('|') } : {}),
+        },
         to: { path: forbidden },
       },
       ...exceptions.map((e) => ({
@@ -115,7 +147,9 @@ function layerRules() {
     if (layer.door) {
       const name = layer.name.replace('/*', '');
       const doors = (files) => files.map((f) => fileIn(layer.name, f)).join('|');
-      const above = LAYERS.slice(i + 1).map((l) => pathOf(l.name)).join('|');
+      const above = LAYERS.slice(i + 1)
+        .map((l) => pathOf(l.name))
+        .join('|');
       const root = layer.root ?? ROOT;
       rules.push({
         name: `${name}-only-through-its-interface`,

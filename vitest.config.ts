@@ -31,7 +31,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'parallel', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [SEQUENTIAL, ALONE, '**/node_modules/**'], sequence: { groupOrder: 0 } },
+        test: {
+          name: 'parallel',
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          exclude: [SEQUENTIAL, ALONE, '**/node_modules/**'],
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,

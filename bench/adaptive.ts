@@ -30,20 +30,36 @@ interface Sample {
   retrying: number;
 }
 
-async function learn(from: 'above' | 'below'): Promise<{ samples: Sample[]; errors: number; failed: number; refusals: number; served: number }> {
+async function learn(
+  from: 'above' | 'below',
+): Promise<{ samples: Sample[]; errors: number; failed: number; refusals: number; served: number }> {
   const exitAt = Date.now() + seconds * 1000;
-  const limits: Record<string, LaneLimits> = from === 'above' ? { openai: { start: param.hostedConcurrencyStart } } : {};
+  const limits: Record<string, LaneLimits> =
+    from === 'above' ? { openai: { start: param.hostedConcurrencyStart } } : {};
   const fleet = await startFleet({ latencyMs: { '*': latency }, exitAt, maxConcurrent: capacity }, limits);
   const samples: Sample[] = [];
   const t0 = performance.now();
   const timer = setInterval(() => {
     const p = fleet.kernel.stats().providers.find((s) => s.provider === 'openai');
-    if (p) samples.push({ t_ms: Math.round(performance.now() - t0), limit: p.limit, in_flight: p.in_flight, queued: p.queued, retrying: p.retrying });
+    if (p)
+      samples.push({
+        t_ms: Math.round(performance.now() - t0),
+        limit: p.limit,
+        in_flight: p.in_flight,
+        queued: p.queued,
+        retrying: p.retrying,
+      });
   }, SAMPLE_MS);
   try {
     const run = await runAgents(fleet, many(4 * capacity, 'agent'));
     const stats = await (fleet.fake?.stats() ?? Promise.reject(new Error('no fake provider')));
-    return { samples, errors: fleet.errors.length, failed: run.failed, refusals: stats.capacityRejections, served: stats.ok };
+    return {
+      samples,
+      errors: fleet.errors.length,
+      failed: run.failed,
+      refusals: stats.capacityRejections,
+      served: stats.ok,
+    };
   } finally {
     clearInterval(timer);
     await fleet.close();
@@ -68,11 +84,45 @@ for (const from of starts) {
   const at = r.samples.filter((s) => s.t_ms <= AT_S * 1000).at(-1);
   const ratio = (at?.limit ?? 0) / capacity;
   const after = convergedAfter(r.samples);
-  runs[from] = { ...r, limit_at_10s: at?.limit ?? null, converged_after_s: after, served_per_s: Number((r.served / seconds).toFixed(1)) };
+  runs[from] = {
+    ...r,
+    limit_at_10s: at?.limit ?? null,
+    converged_after_s: after,
+    served_per_s: Number((r.served / seconds).toFixed(1)),
+  };
   figures.push(
-    figure(`adaptive.${from}.limit_over_capacity`, ratio, '×', `limit at ${AT_S} s over the capacity N=${capacity} (from ${from})`, { min: 1 - BAND, max: 1 + BAND }),
-    figure(`adaptive.${from}.converge`, after, 's', `time after which the limit stays within ±${BAND * 100}% of N (from ${from})`, { max: AT_S }),
-    figure(`adaptive.${from}.errors_reaching_agents`, r.errors + r.failed, 'errors', `model errors that reached an agent among the 503s (from ${from})`, { max: 0 }),
+    figure(
+      `adaptive.${from}.limit_over_capacity`,
+      ratio,
+      '×',
+      `limit at ${AT_S} s over the capacity N=${capacity} (from ${from})`,
+      { min: 1 - BAND, max: 1 + BAND },
+    ),
+    figure(
+      `adaptive.${from}.converge`,
+      after,
+      's',
+      `time after which the limit stays within ±${BAND * 100}% of N (from ${from})`,
+      { max: AT_S },
+    ),
+    figure(
+      `adaptive.${from}.errors_reaching_agents`,
+      r.errors + r.failed,
+      'errors',
+      `model errors that reached an agent among the 503s (from ${from})`,
+      { max: 0 },
+    ),
   );
 }
-report('adaptive', { capacity, latency_ms: latency, seconds, agents: 4 * capacity, ideal_served_per_s: (capacity * 1000) / latency, runs }, figures);
+report(
+  'adaptive',
+  {
+    capacity,
+    latency_ms: latency,
+    seconds,
+    agents: 4 * capacity,
+    ideal_served_per_s: (capacity * 1000) / latency,
+    runs,
+  },
+  figures,
+);

@@ -50,7 +50,8 @@ const fake = await startFakeProvider({
 process.env.OPENAI_BASE_URL = `${fake.url}/v1`;
 process.env.OPENAI_API_KEY = 'bench';
 
-const task = (tokens: number, i: number): string => `Task ${i}: ${'lorem ipsum '.repeat(Math.ceil((tokens * 4) / 12))}`.slice(0, tokens * 4);
+const task = (tokens: number, i: number): string =>
+  `Task ${i}: ${'lorem ipsum '.repeat(Math.ceil((tokens * 4) / 12))}`.slice(0, tokens * 4);
 
 interface Round {
   racers: number;
@@ -63,28 +64,53 @@ interface Round {
 
 async function round(cap: number, tasks: number[], replyMax: number): Promise<Round> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-budget-'));
-  const cost = { ...NO_COST_POLICY, budgets: toBudgetSpecs([{ kernel: true, daily_tokens: cap, tz: 'UTC' }], 'policy.yaml') };
-  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ['fs.read:/**'], cwd: dir, cost });
+  const cost = {
+    ...NO_COST_POLICY,
+    budgets: toBudgetSpecs([{ kernel: true, daily_tokens: cap, tz: 'UTC' }], 'policy.yaml'),
+  };
+  const kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ['fs.read:/**'],
+    cwd: dir,
+    cost,
+  });
   const before = fake.stats().tokens;
   const requestsBefore = fake.requests.length;
   for (let i = 0; i < 4_000; i++) outputs.push(between(0, replyMax));
   const started = performance.now();
   try {
-    const pcbs = await Promise.all(tasks.map((tokens, i) => kernel.spawn({ task: task(tokens, i), model: 'openai:bench-model', name: `racer-${i}` })));
+    const pcbs = await Promise.all(
+      tasks.map((tokens, i) =>
+        kernel.spawn({ task: task(tokens, i), model: 'openai:bench-model', name: `racer-${i}` }),
+      ),
+    );
     const resting = (): boolean =>
       pcbs.every((p) => {
         const pcb = kernel.pcb(p.pid);
-        return pcb !== undefined && (pcb.state === 'exited' || pcb.state === 'killed' || (pcb.state === 'blocked' && pcb.wait?.kind === 'budget' && pcb.wait.settle !== true));
+        return (
+          pcb !== undefined &&
+          (pcb.state === 'exited' ||
+            pcb.state === 'killed' ||
+            (pcb.state === 'blocked' && pcb.wait?.kind === 'budget' && pcb.wait.settle !== true))
+        );
       }) && (kernel.budgets.current('kernel')[0]?.inFlight ?? 0) === 0;
     const deadline = Date.now() + 60_000;
     while (!resting()) {
-      if (Date.now() > deadline) throw new Error(`round with ${tasks.length} racers against ${cap} tokens did not come to rest in 60 s`);
+      if (Date.now() > deadline)
+        throw new Error(`round with ${tasks.length} racers against ${cap} tokens did not come to rest in 60 s`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const ms = performance.now() - started;
     // Settled replies have been counted at the stats' tokens only once their answer went out.
     await new Promise((resolve) => setTimeout(resolve, 20));
-    return { racers: tasks.length, cap, spent: fake.stats().tokens - before, counted: kernel.budgets.current('kernel')[0]?.tokens ?? 0, requests: fake.requests.length - requestsBefore, ms };
+    return {
+      racers: tasks.length,
+      cap,
+      spent: fake.stats().tokens - before,
+      counted: kernel.budgets.current('kernel')[0]?.tokens ?? 0,
+      requests: fake.requests.length - requestsBefore,
+      ms,
+    };
   } finally {
     outputs.length = 0;
     await kernel.shutdown();
@@ -93,10 +119,20 @@ async function round(cap: number, tasks: number[], replyMax: number): Promise<Ro
 }
 
 const rounds: Round[] = [];
-const issue = await round(40_000, Array.from({ length: 20 }, () => 25_000), 1_000);
+const issue = await round(
+  40_000,
+  Array.from({ length: 20 }, () => 25_000),
+  1_000,
+);
 for (let r = 0; r < ROUNDS; r++) {
   const racers = between(1, MAX_RACERS);
-  rounds.push(await round(between(10_000, 150_000), Array.from({ length: racers }, () => between(500, 24_000)), BOUND));
+  rounds.push(
+    await round(
+      between(10_000, 150_000),
+      Array.from({ length: racers }, () => between(500, 24_000)),
+      BOUND,
+    ),
+  );
 }
 await fake.close();
 
@@ -104,14 +140,38 @@ const over = (r: Round): number => Math.max(0, r.spent - r.cap);
 const worst = rounds.reduce((w, r) => (over(r) > over(w) ? r : w), rounds[0] as Round);
 const uncounted = [issue, ...rounds].reduce((n, r) => n + Math.abs(r.spent - r.counted), 0);
 const use = rounds.map((r) => r.spent / r.cap).sort((a, b) => a - b);
-report(
-  'budget-race',
-  { rounds: rounds.length, seed: SEED, bound: BOUND, issue, worst, rounds_detail: rounds },
-  [
-    figure('budget-race.worst_overspend_share_of_bound', over(worst) / BOUND, 'share', `${ROUNDS} rounds of 1–${MAX_RACERS} racers × random task sizes (0.5k–24k tokens) and replies (up to the ${BOUND}-token bound) against a random daily token cap: the worst overspend over one reply's bound`, { max: 1 }),
-    figure('budget-race.worst_overspend_tokens', over(worst), 'tokens', `that worst overspend in tokens (cap ${worst.cap}, ${worst.racers} racers)`),
-    figure('budget-race.issue_case_spent_share', issue.spent / issue.cap, 'share', '20 racers with ~25k-token tasks against 40,000 tokens a day: spent over the cap (2.54 before)', { max: 1 + BOUND / 40_000 }),
-    figure('budget-race.uncounted_tokens', uncounted, 'tokens', 'tokens the provider reported that the budget did not count, every round', { max: 0 }),
-    figure('budget-race.median_use', use[Math.floor(use.length / 2)] ?? 0, 'share', 'the median round spent this share of its cap before every racer was paused (room a prompt could not fit is left)'),
-  ],
-);
+report('budget-race', { rounds: rounds.length, seed: SEED, bound: BOUND, issue, worst, rounds_detail: rounds }, [
+  figure(
+    'budget-race.worst_overspend_share_of_bound',
+    over(worst) / BOUND,
+    'share',
+    `${ROUNDS} rounds of 1–${MAX_RACERS} racers × random task sizes (0.5k–24k tokens) and replies (up to the ${BOUND}-token bound) against a random daily token cap: the worst overspend over one reply's bound`,
+    { max: 1 },
+  ),
+  figure(
+    'budget-race.worst_overspend_tokens',
+    over(worst),
+    'tokens',
+    `that worst overspend in tokens (cap ${worst.cap}, ${worst.racers} racers)`,
+  ),
+  figure(
+    'budget-race.issue_case_spent_share',
+    issue.spent / issue.cap,
+    'share',
+    '20 racers with ~25k-token tasks against 40,000 tokens a day: spent over the cap (2.54 before)',
+    { max: 1 + BOUND / 40_000 },
+  ),
+  figure(
+    'budget-race.uncounted_tokens',
+    uncounted,
+    'tokens',
+    'tokens the provider reported that the budget did not count, every round',
+    { max: 0 },
+  ),
+  figure(
+    'budget-race.median_use',
+    use[Math.floor(use.length / 2)] ?? 0,
+    'share',
+    'the median round spent this share of its cap before every racer was paused (room a prompt could not fit is left)',
+  ),
+]);

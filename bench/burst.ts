@@ -43,7 +43,9 @@ async function cliPs(): Promise<number> {
 
 // A long-running daemon is warm: a short burst first pays for cold code (JIT, the syscall reference built once).
 const warmModel = await bench.tape({ root: [...steps.slice(0, 2), '[SYS_CALL::SYS_EXIT] {"code":0}'] });
-await Promise.all(Array.from({ length: WARM_UP_AGENTS }, () => bench.client.request('spawn', { task: 'warm-up', model: warmModel })));
+await Promise.all(
+  Array.from({ length: WARM_UP_AGENTS }, () => bench.client.request('spawn', { task: 'warm-up', model: warmModel })),
+);
 await allEnded();
 
 const probe = await startProbe(path.join(bench.home, 'kernel.sock'), PS_GAP_MS);
@@ -85,11 +87,38 @@ report(
     commit_lag_ms: { p50: quantile(lags, 0.5), p99: lagP99, max: Math.max(...lags) },
   },
   [
-    figure('burst.ps_p50_ms', quantile(ps, 0.5), 'ms', `ps round trip on the socket while ${agents} agents run instant turns`),
-    figure('burst.ps_p99_ms', psP99, 'ms', `ps round trip on the socket (p99 of ${ps.length}) while ${agents} agents run instant turns`, { max: 50 }),
-    figure('burst.cli_ps_ms', median(cliTimes), 'ms', `\`aos ps\` start to exit during the burst (median of ${cliTimes.length})`),
-    figure('burst.commit_lag_p99_ms', lagP99, 'ms', `event to committed push, p99 of ${lags.length} (${followed} agents followed)`, { max: 50 }),
-    figure('burst.turns_per_s', (agents * turns) / (elapsedMs / 1000), 'turns/s', `${agents} agents × ${turns} instant turns through the daemon`),
+    figure(
+      'burst.ps_p50_ms',
+      quantile(ps, 0.5),
+      'ms',
+      `ps round trip on the socket while ${agents} agents run instant turns`,
+    ),
+    figure(
+      'burst.ps_p99_ms',
+      psP99,
+      'ms',
+      `ps round trip on the socket (p99 of ${ps.length}) while ${agents} agents run instant turns`,
+      { max: 50 },
+    ),
+    figure(
+      'burst.cli_ps_ms',
+      median(cliTimes),
+      'ms',
+      `\`aos ps\` start to exit during the burst (median of ${cliTimes.length})`,
+    ),
+    figure(
+      'burst.commit_lag_p99_ms',
+      lagP99,
+      'ms',
+      `event to committed push, p99 of ${lags.length} (${followed} agents followed)`,
+      { max: 50 },
+    ),
+    figure(
+      'burst.turns_per_s',
+      (agents * turns) / (elapsedMs / 1000),
+      'turns/s',
+      `${agents} agents × ${turns} instant turns through the daemon`,
+    ),
     figure('burst.exited', totals.exited - WARM_UP_AGENTS, 'agents', 'agents that ran to the end', { min: agents }),
   ],
 );

@@ -21,7 +21,8 @@ const model = await bench.tape({
   waiter: ['Waiting.\n[SYS_CALL::RECV_MSG] {"timeout_s": 3600}'],
   quick: ['[SYS_CALL::SYS_EXIT] {"code":0}'],
 });
-const spawn = async (name: string): Promise<number> => (await bench.client.request('spawn', { task: 'bench', model, name })).pid;
+const spawn = async (name: string): Promise<number> =>
+  (await bench.client.request('spawn', { task: 'bench', model, name })).pid;
 const killable: number[] = [];
 const removable: number[] = [];
 for (let i = 0; i < runs; i++) killable.push(await spawn('waiter'));
@@ -67,12 +68,28 @@ const verbs = ['ps', 'kernel status', 'logs', 'kill', 'send', 'rm', '--version',
 const slug = (name: string): string => name.replace(/^-+/, '').replace(/\s+/g, '_');
 report(
   'cli',
-  { runs, node_e0_ms: Number(base.toFixed(1)), median_ms: medians, ratio: Object.fromEntries(verbs.map((v) => [v, Number(((medians[v] ?? 0) / base).toFixed(2))])) },
+  {
+    runs,
+    node_e0_ms: Number(base.toFixed(1)),
+    median_ms: medians,
+    ratio: Object.fromEntries(verbs.map((v) => [v, Number(((medians[v] ?? 0) / base).toFixed(2))])),
+  },
   [
     figure('cli.node_e0_ms', base, 'ms', 'bare `node -e 0` start to exit on this machine (the yardstick)'),
-    figure('cli.ps_esm_entry_ratio', (medians['ps (node dist/cmd/aos.js)'] ?? 0) / base, '×', `\`node dist/cmd/aos.js ps\` start to exit (median of ${runs}) over \`node -e 0\``),
+    figure(
+      'cli.ps_esm_entry_ratio',
+      (medians['ps (node dist/cmd/aos.js)'] ?? 0) / base,
+      '×',
+      `\`node dist/cmd/aos.js ps\` start to exit (median of ${runs}) over \`node -e 0\``,
+    ),
     ...verbs.map((v) =>
-      figure(`cli.${slug(v)}_ratio`, (medians[v] ?? 0) / base, '×', `\`aos ${v}\` start to exit (median of ${runs}) over \`node -e 0\``, { max: RATIO_TARGET }),
+      figure(
+        `cli.${slug(v)}_ratio`,
+        (medians[v] ?? 0) / base,
+        '×',
+        `\`aos ${v}\` start to exit (median of ${runs}) over \`node -e 0\``,
+        { max: RATIO_TARGET },
+      ),
     ),
   ],
 );

@@ -52,11 +52,17 @@ function reply({ system, messages }: { system: string; messages: Array<{ role: s
   const root = /chaos root (\d+)/.exec(task);
   if (root) {
     const k = root[1];
-    return [call('SPAWN_AGENT', { role: 'worker', name: `w${k}`, task: `chaos worker ${k}` }), call('RECV_MSG', { timeout_s: 30 }), call('WAIT', { timeout_s: 300 }), call('SYS_EXIT', { code: 0 })][Math.min(turn, 3)] as string;
+    return [
+      call('SPAWN_AGENT', { role: 'worker', name: `w${k}`, task: `chaos worker ${k}` }),
+      call('RECV_MSG', { timeout_s: 30 }),
+      call('WAIT', { timeout_s: 300 }),
+      call('SYS_EXIT', { code: 0 }),
+    ][Math.min(turn, 3)] as string;
   }
   const worker = /chaos worker (\d+)/.exec(task);
   const k = worker?.[1] ?? 'x';
-  if (turn < TURNS) return `${call('EXEC_CMD', { cmd: `echo w${k}:${turn} >> chaos-${k}.log` })}\n${call('SLEEP', { seconds: 0.2 + (turn % 3) * 0.1 })}`;
+  if (turn < TURNS)
+    return `${call('EXEC_CMD', { cmd: `echo w${k}:${turn} >> chaos-${k}.log` })}\n${call('SLEEP', { seconds: 0.2 + (turn % 3) * 0.1 })}`;
   const parent = /Your parent is pid (\d+)/.exec(system)?.[1];
   if (turn === TURNS && parent) return call('SEND_MSG', { to_pid: Number(parent), content: `done ${k}` });
   return call('SYS_EXIT', { code: 0 });
@@ -67,7 +73,11 @@ const url = await server.createDatabase('chaos');
 const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-chaos-'));
 const workspace = path.join(dir, 'workspace');
 const rpm = 6_000;
-const fake = await startFakeProvider({ latencyMs: 30, limits: { rpm: Math.ceil((2 * rpm) / 60), windowMs: 1_000 }, reply });
+const fake = await startFakeProvider({
+  latencyMs: 30,
+  limits: { rpm: Math.ceil((2 * rpm) / 60), windowMs: 1_000 },
+  reply,
+});
 const cli = builtCli();
 
 interface Node {
@@ -97,13 +107,17 @@ const aos = (n: Node, ...args: string[]): { code: number | null; stdout: string;
   const r = spawnSync(process.execPath, [cli, ...args], { env: n.env, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-const daemonPid = async (n: Node): Promise<number> => Number((await readFile(path.join(n.home, 'kernel.pid'), 'utf8').catch(() => '0')).trim()) || 0;
+const daemonPid = async (n: Node): Promise<number> =>
+  Number((await readFile(path.join(n.home, 'kernel.pid'), 'utf8').catch(() => '0')).trim()) || 0;
 const start = (n: Node): void => {
   const r = aos(n, 'kernel', 'start');
   if (r.code !== 0) throw new Error(`node ${n.name} did not start: ${r.stderr}`);
 };
 async function ps(n: Node): Promise<ProcRow[]> {
-  const client = await KernelClient.connect({ socket: path.join(n.home, 'kernel.sock'), kernelLog: path.join(n.home, 'kernel.log') });
+  const client = await KernelClient.connect({
+    socket: path.join(n.home, 'kernel.sock'),
+    kernelLog: path.join(n.home, 'kernel.log'),
+  });
   try {
     return (await client.request('ps', { all: true })) as ProcRow[];
   } finally {
@@ -149,7 +163,10 @@ try {
     rows = await ps(nodes[0] as Node).catch(() => rows);
     const byPid = new Map(rows.map((r) => [r.pid, r]));
     if (roots.every((pid) => ['exited', 'killed'].includes(byPid.get(pid)?.state ?? ''))) break;
-    if (Date.now() > deadline) throw new Error(`roots still running: ${roots.filter((pid) => !['exited', 'killed'].includes(byPid.get(pid)?.state ?? '')).join(' ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `roots still running: ${roots.filter((pid) => !['exited', 'killed'].includes(byPid.get(pid)?.state ?? '')).join(' ')}`,
+      );
     await sleep(500);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -160,7 +177,9 @@ try {
   // Which roots did not exit 0, and why (the crash limit, a failure): the figure alone does not say.
   for (const pid of roots.filter((p) => byPid.get(p)?.exit_code !== 0)) {
     const row = byPid.get(pid);
-    console.error(`cluster-chaos: root ${pid} ${row?.state ?? 'missing'} (code ${row?.exit_code ?? 'none'}): ${row?.exit_reason ?? ''}`);
+    console.error(
+      `cluster-chaos: root ${pid} ${row?.state ?? 'missing'} (code ${row?.exit_code ?? 'none'}): ${row?.exit_reason ?? ''}`,
+    );
   }
   // Each process's events, read from whichever node holds it now.
   let duplicates = 0;
@@ -169,7 +188,12 @@ try {
   let eintr = 0;
   for (const row of rows) {
     const r = aos(nodes[0] as Node, 'logs', String(row.pid), '--json');
-    const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as KernelEvent).filter((e) => e.pid === row.pid);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as KernelEvent)
+      .filter((e) => e.pid === row.pid);
     const seen = new Set<string>();
     for (const e of events) {
       let key: string | null = null;
@@ -191,15 +215,59 @@ try {
     }
   }
   const rejected = fake.stats().limiterRejections;
-  report('cluster-chaos', { trees: TREES, kills: KILLS, turns: TURNS, seed: SEED, seconds, processes: rows.length, roots: roots.length, eintr }, [
-    figure('chaos.roots_ended', rootsEnded / Math.max(1, roots.length), 'share', `acknowledged roots that ended (${roots.length} trees, ${KILLS} SIGKILLs, one SIGSTOP past the lease)`, { min: 1 }),
-    figure('chaos.roots_exit_0', rootsWell / Math.max(1, roots.length), 'share', 'roots that exited 0 (the rest ended by the crash limit a turn that kept dying meets)'),
-    figure('chaos.listed_twice', listedTwice, 'count', "processes listed twice in ps --all (a tree moved between nodes' schemas)", { max: 0 }),
-    figure('chaos.events_duplicated', duplicates, 'count', 'events of a process stored twice (a syscall, result, prompt or model of one turn)', { max: 0 }),
-    figure('chaos.lines_twice', linesTwice, 'count', "a worker's EXEC_CMD line appended twice (an effect run again)", { max: 0 }),
-    figure('chaos.ok_but_missing', missingNotEintr, 'count', 'an EXEC_CMD reported done whose line is missing', { max: 0 }),
-    figure('chaos.rejected_429', rejected, 'count', '429s the provider answered', { max: 0 }),
-  ]);
+  report(
+    'cluster-chaos',
+    {
+      trees: TREES,
+      kills: KILLS,
+      turns: TURNS,
+      seed: SEED,
+      seconds,
+      processes: rows.length,
+      roots: roots.length,
+      eintr,
+    },
+    [
+      figure(
+        'chaos.roots_ended',
+        rootsEnded / Math.max(1, roots.length),
+        'share',
+        `acknowledged roots that ended (${roots.length} trees, ${KILLS} SIGKILLs, one SIGSTOP past the lease)`,
+        { min: 1 },
+      ),
+      figure(
+        'chaos.roots_exit_0',
+        rootsWell / Math.max(1, roots.length),
+        'share',
+        'roots that exited 0 (the rest ended by the crash limit a turn that kept dying meets)',
+      ),
+      figure(
+        'chaos.listed_twice',
+        listedTwice,
+        'count',
+        "processes listed twice in ps --all (a tree moved between nodes' schemas)",
+        { max: 0 },
+      ),
+      figure(
+        'chaos.events_duplicated',
+        duplicates,
+        'count',
+        'events of a process stored twice (a syscall, result, prompt or model of one turn)',
+        { max: 0 },
+      ),
+      figure(
+        'chaos.lines_twice',
+        linesTwice,
+        'count',
+        "a worker's EXEC_CMD line appended twice (an effect run again)",
+        { max: 0 },
+      ),
+      figure('chaos.ok_but_missing', missingNotEintr, 'count', 'an EXEC_CMD reported done whose line is missing', {
+        max: 0,
+      }),
+      figure('chaos.rejected_429', rejected, 'count', '429s the provider answered', { max: 0 }),
+    ],
+  );
 } finally {
   for (const n of nodes) {
     const pid = await daemonPid(n);

@@ -62,7 +62,9 @@ net.createServer((client) => {
 `;
 
 async function startProxy(target: string, rttMs: number): Promise<{ port: number; close(): void }> {
-  const child = spawn(process.execPath, ['-e', PROXY, target, String(rttMs / 2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', PROXY, target, String(rttMs / 2)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     child.once('exit', (code) => reject(new Error(`the proxy exited (${code})`)));
@@ -98,16 +100,31 @@ interface Run {
 
 async function run(label: string, options: Partial<KernelOptions>, rtt: number | null): Promise<Run> {
   const ws = await mkdtemp(path.join(dir, 'ws-'));
-  const kernel = await Kernel.create({ workspace: ws, rootCapabilities: ['fs.read:/**'], storeFile: path.join(ws, '..', `${path.basename(ws)}.db`), ...options });
+  const kernel = await Kernel.create({
+    workspace: ws,
+    rootCapabilities: ['fs.read:/**'],
+    storeFile: path.join(ws, '..', `${path.basename(ws)}.db`),
+    ...options,
+  });
   try {
     const t0 = performance.now();
-    const pcbs = await Promise.all(Array.from({ length: agents }, () => kernel.spawn({ task: 'bench', model: `replay:${tape}` })));
+    const pcbs = await Promise.all(
+      Array.from({ length: agents }, () => kernel.spawn({ task: 'bench', model: `replay:${tape}` })),
+    );
     const ends = await Promise.all(pcbs.map((p) => kernel.waitExit(p.pid)));
     await kernel.store.committed();
     const seconds = (performance.now() - t0) / 1000;
     const total = agents * turns;
-    const out = { store: label, rtt_ms: rtt, turns_per_s: Math.round(total / seconds), ms_per_turn_wall: (seconds * 1000) / total, failed: ends.filter((e) => e.exitCode !== 0).length };
-    process.stderr.write(`${label}: ${out.turns_per_s} turns/s${rtt === null ? '' : ` (round trip ${rtt.toFixed(2)} ms)`}\n`);
+    const out = {
+      store: label,
+      rtt_ms: rtt,
+      turns_per_s: Math.round(total / seconds),
+      ms_per_turn_wall: (seconds * 1000) / total,
+      failed: ends.filter((e) => e.exitCode !== 0).length,
+    };
+    process.stderr.write(
+      `${label}: ${out.turns_per_s} turns/s${rtt === null ? '' : ` (round trip ${rtt.toFixed(2)} ms)`}\n`,
+    );
     return out;
   } finally {
     await kernel.close();
@@ -118,7 +135,9 @@ const runs: Run[] = [];
 try {
   runs.push(await run('sqlite', {}, null));
   const direct = await server.createDatabase('bench_direct');
-  runs.push(await run('postgres, unix socket', { cluster: { url: direct, node: 'direct' } }, await measuredRtt(direct)));
+  runs.push(
+    await run('postgres, unix socket', { cluster: { url: direct, node: 'direct' } }, await measuredRtt(direct)),
+  );
   const socket = path.join(decodeURIComponent(direct.match(/[?&]host=([^&]+)/)?.[1] ?? ''), '.s.PGSQL.5432');
   for (const rtt of rtts) {
     const proxy = await startProxy(socket, rtt);
@@ -140,8 +159,31 @@ const of = (label: string): Run | undefined => runs.find((r) => r.store === labe
 const direct = of('postgres, unix socket');
 const far = runs.filter((r) => r.store.startsWith('postgres, +'));
 report('cluster-latency', { agents, turns, runs }, [
-  figure('cluster_latency.sqlite_turns_per_s', of('sqlite')?.turns_per_s ?? 0, 'turns/s', 'a kernel alone on SQLite: the baseline'),
-  figure('cluster_latency.postgres_turns_per_s', direct?.turns_per_s ?? 0, 'turns/s', "a node on PostgreSQL's unix socket"),
-  ...far.map((r) => figure(`cluster_latency.turns_per_s_rtt_${String(r.store.match(/\+([\d.]+)/)?.[1]).replace('.', '_')}`, r.turns_per_s, 'turns/s', `a node whose database is ${r.rtt_ms?.toFixed(2)} ms a round trip away`)),
-  figure('cluster_latency.failed', runs.reduce((n, r) => n + r.failed, 0), 'count', 'agents that did not exit 0 over every run', { max: 0 }),
+  figure(
+    'cluster_latency.sqlite_turns_per_s',
+    of('sqlite')?.turns_per_s ?? 0,
+    'turns/s',
+    'a kernel alone on SQLite: the baseline',
+  ),
+  figure(
+    'cluster_latency.postgres_turns_per_s',
+    direct?.turns_per_s ?? 0,
+    'turns/s',
+    "a node on PostgreSQL's unix socket",
+  ),
+  ...far.map((r) =>
+    figure(
+      `cluster_latency.turns_per_s_rtt_${String(r.store.match(/\+([\d.]+)/)?.[1]).replace('.', '_')}`,
+      r.turns_per_s,
+      'turns/s',
+      `a node whose database is ${r.rtt_ms?.toFixed(2)} ms a round trip away`,
+    ),
+  ),
+  figure(
+    'cluster_latency.failed',
+    runs.reduce((n, r) => n + r.failed, 0),
+    'count',
+    'agents that did not exit 0 over every run',
+    { max: 0 },
+  ),
 ]);

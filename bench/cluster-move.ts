@@ -35,7 +35,12 @@ const ws = path.join(dir, 'ws');
 const root = ['fs.read:/**', 'fs.write:/**', 'ipc', 'spawn'];
 
 async function node(name: string, url: string): Promise<Kernel> {
-  return Kernel.create({ workspace: ws, rootCapabilities: root, cwd: dir, cluster: { url, node: name, workspace: { path: ws, shared: true } } });
+  return Kernel.create({
+    workspace: ws,
+    rootCapabilities: root,
+    cwd: dir,
+    cluster: { url, node: name, workspace: { path: ws, shared: true } },
+  });
 }
 
 const runs: Array<{ events: number; move_ms: number; stall_ms: number; lease_ms: number }> = [];
@@ -49,7 +54,10 @@ try {
     const sql = new pg.Client({ connectionString: url });
     await sql.connect();
     const body = JSON.stringify({ type: 'output', pid: proc.pid, text: 'x'.repeat(320) });
-    await sql.query(`INSERT INTO "aos/a".events (id, pid, json) SELECT 1000 + g, $1, $2 FROM generate_series(1, $3) AS g`, [proc.pid, body, events]);
+    await sql.query(
+      `INSERT INTO "aos/a".events (id, pid, json) SELECT 1000 + g, $1, $2 FROM generate_series(1, $3) AS g`,
+      [proc.pid, body, events],
+    );
     // a stops; b joins and settles; then a is declared dead, and b adopts the tree at its next heartbeat.
     a.cluster?.member.stop();
     await a.shutdown().catch(() => undefined);
@@ -66,9 +74,12 @@ try {
     // Every event came with the tree.
     const moved = await sql.query<{ n: string }>('SELECT count(*) AS n FROM "aos/b".events WHERE pid = $1', [proc.pid]);
     await sql.end();
-    if (Number(moved.rows[0]?.n) < events) throw new Error(`only ${moved.rows[0]?.n} of the tree's ${events} events moved`);
+    if (Number(moved.rows[0]?.n) < events)
+      throw new Error(`only ${moved.rows[0]?.n} of the tree's ${events} events moved`);
     runs.push({ events, move_ms: Math.round(moveMs), stall_ms: Math.round(stall), lease_ms: param.clusterLeaseMs });
-    console.error(`cluster-move: ${events} events: adopted ${Math.round(moveMs)} ms after a was declared dead (a heartbeat included), longest stall ${Math.round(stall)} ms`);
+    console.error(
+      `cluster-move: ${events} events: adopted ${Math.round(moveMs)} ms after a was declared dead (a heartbeat included), longest stall ${Math.round(stall)} ms`,
+    );
     await b.shutdown();
   }
 } finally {
@@ -78,6 +89,19 @@ try {
 
 const largest = runs[runs.length - 1];
 report('cluster-move', { runs }, [
-  ...runs.map((r) => figure(`cluster_move.stall_ms_${r.events}`, r.stall_ms, 'ms', `the adopter's longest event-loop stall while a tree of ${r.events} events moved to it`)),
-  figure('cluster_move.stall_share_of_lease', (largest?.stall_ms ?? 0) / param.clusterLeaseMs, 'share', `the largest tree's stall over the lease (${param.clusterLeaseMs} ms): near 1 the adopter would be declared dead`, { max: 0.5 }),
+  ...runs.map((r) =>
+    figure(
+      `cluster_move.stall_ms_${r.events}`,
+      r.stall_ms,
+      'ms',
+      `the adopter's longest event-loop stall while a tree of ${r.events} events moved to it`,
+    ),
+  ),
+  figure(
+    'cluster_move.stall_share_of_lease',
+    (largest?.stall_ms ?? 0) / param.clusterLeaseMs,
+    'share',
+    `the largest tree's stall over the lease (${param.clusterLeaseMs} ms): near 1 the adopter would be declared dead`,
+    { max: 0.5 },
+  ),
 ]);

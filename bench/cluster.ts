@@ -45,7 +45,10 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-cluster-'));
 const fake = await startFakeProvider({
   latencyMs: latency,
   limits: { rpm: Math.ceil((2 * rpm) / 60), windowMs: 1_000 },
-  reply: ({ messages }: { messages: unknown[] }) => (messages.length < 2 * turns - 1 ? `[SYS_CALL::SYS_SLEEP] {"ms":${messages.length}}` : '[SYS_CALL::SYS_EXIT] {"code":0}'),
+  reply: ({ messages }: { messages: unknown[] }) =>
+    messages.length < 2 * turns - 1
+      ? `[SYS_CALL::SYS_SLEEP] {"ms":${messages.length}}`
+      : '[SYS_CALL::SYS_EXIT] {"code":0}',
 });
 process.env.OPENAI_BASE_URL = `${fake.url}/v1`;
 process.env.OPENAI_API_KEY = 'sk-bench';
@@ -97,7 +100,11 @@ async function run(nodes: number): Promise<Run> {
   await new Promise((r) => setTimeout(r, 1_200));
   const before = await dbFigures(url);
   const started = performance.now();
-  const pids = await Promise.all(kernels.flatMap((k) => Array.from({ length: perNode }, async () => ({ k, pid: (await k.spawn({ task: 't', model: 'openai:m' })).pid }))));
+  const pids = await Promise.all(
+    kernels.flatMap((k) =>
+      Array.from({ length: perNode }, async () => ({ k, pid: (await k.spawn({ task: 't', model: 'openai:m' })).pid })),
+    ),
+  );
   const ends = await Promise.all(pids.map(({ k, pid }) => k.waitExit(pid)));
   const seconds = (performance.now() - started) / 1000;
   const after = await dbFigures(url);
@@ -122,7 +129,9 @@ async function fenceTime(): Promise<number> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const module = path.join(here, '..', 'kernel', 'cluster', `cluster${path.extname(fileURLToPath(import.meta.url))}`);
   const code = `const { Cluster } = await import(${JSON.stringify(module)}); await Cluster.join({ url: ${JSON.stringify(url)}, node: 'victim' }); process.stdout.write('joined\\n'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   const { Cluster } = await import('../kernel/cluster/cluster.js');
   const survivor = await Cluster.join({ url, node: 'survivor' });
@@ -148,10 +157,18 @@ async function failoverTime(): Promise<number> {
   await writeFile(tape, YAML.stringify({ agents: { long: Array.from({ length: 120 }, () => sleep) } }));
   const here = path.dirname(fileURLToPath(import.meta.url));
   const module = path.join(here, '..', 'kernel', `kernel${path.extname(fileURLToPath(import.meta.url))}`);
-  const options = (node: string): string => JSON.stringify({ workspace: ws, rootCapabilities: ['timer'], cwd: dir, cluster: { url, node, workspace: { path: ws, shared: true } } });
+  const options = (node: string): string =>
+    JSON.stringify({
+      workspace: ws,
+      rootCapabilities: ['timer'],
+      cwd: dir,
+      cluster: { url, node, workspace: { path: ws, shared: true } },
+    });
   const code = `const { Kernel } = await import(${JSON.stringify(module)}); const k = await Kernel.create(${options('victim')});
     const p = await k.spawn({ task: 't', model: ${JSON.stringify(`replay:${tape}`)}, name: 'long' }); await k.store.committed(); process.stdout.write('running\\n'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   const survivor = await Kernel.create(JSON.parse(options('survivor')) as Parameters<typeof Kernel.create>[0]);
   let adoptedAt = 0;
@@ -179,19 +196,73 @@ try {
   const failoverMs = await failoverTime();
   const budgetPerS = rpm / 60;
   const [one, two, three] = runs as [Run, Run, Run];
-  report('cluster', { per_node: perNode, turns, cap, latency_ms: latency, rpm, runs, fence_ms: fenceMs, failover_ms: failoverMs, lease_ms: param.clusterLeaseMs }, [
-    figure('cluster.turns_per_s_1', one.turns_per_s, 'turns/s', `one node, ${cap} inferences in flight at ${latency} ms each`),
-    figure('cluster.turns_per_s_2', two.turns_per_s, 'turns/s', 'two nodes: twice the capacity, under the shared budget'),
-    figure('cluster.turns_per_s_3', three.turns_per_s, 'turns/s', `three nodes: capacity past the shared budget (${budgetPerS}/s), so flat at it`),
-    // What the budget allowed over the run: its one-second burst and its refill.
-    figure('cluster.budget_use_3', three.turns / (budgetPerS * param.rpmBurstSeconds + budgetPerS * three.seconds), 'share', 'three nodes: requests sent over what the shared budget allowed in the run (burst + refill)', { max: 1 }),
-    figure('cluster.scaling_2_over_1', two.turns_per_s / one.turns_per_s, '×', 'two nodes against one', { min: 1.6 }),
-    figure('cluster.rejected_429', runs.reduce((n, r) => n + r.rejected_429 + r.retries + r.failed, 0), 'count', "429s the provider answered, retries and failed processes over every run: none reaches an agent", { max: 0 }),
-    figure('cluster.xact_per_turn', three.xact_per_turn, 'xact', "the database's transactions per turn with three nodes (their stores' group commits, grants, heartbeats, settlements)"),
-    figure('cluster.wal_bytes_per_turn', three.wal_bytes_per_turn, 'B', 'WAL bytes per turn with three nodes'),
-    figure('cluster.fence_ms', fenceMs, 'ms', 'a node SIGKILLed until another declared it dead and fenced it', { max: param.clusterLeaseMs + 2_000 }),
-    figure('cluster.failover_ms', failoverMs, 'ms', "a node running a tree SIGKILLed until the adopter's first commit to that tree", { max: param.clusterLeaseMs + 2_000 }),
-  ]);
+  report(
+    'cluster',
+    {
+      per_node: perNode,
+      turns,
+      cap,
+      latency_ms: latency,
+      rpm,
+      runs,
+      fence_ms: fenceMs,
+      failover_ms: failoverMs,
+      lease_ms: param.clusterLeaseMs,
+    },
+    [
+      figure(
+        'cluster.turns_per_s_1',
+        one.turns_per_s,
+        'turns/s',
+        `one node, ${cap} inferences in flight at ${latency} ms each`,
+      ),
+      figure(
+        'cluster.turns_per_s_2',
+        two.turns_per_s,
+        'turns/s',
+        'two nodes: twice the capacity, under the shared budget',
+      ),
+      figure(
+        'cluster.turns_per_s_3',
+        three.turns_per_s,
+        'turns/s',
+        `three nodes: capacity past the shared budget (${budgetPerS}/s), so flat at it`,
+      ),
+      // What the budget allowed over the run: its one-second burst and its refill.
+      figure(
+        'cluster.budget_use_3',
+        three.turns / (budgetPerS * param.rpmBurstSeconds + budgetPerS * three.seconds),
+        'share',
+        'three nodes: requests sent over what the shared budget allowed in the run (burst + refill)',
+        { max: 1 },
+      ),
+      figure('cluster.scaling_2_over_1', two.turns_per_s / one.turns_per_s, '×', 'two nodes against one', { min: 1.6 }),
+      figure(
+        'cluster.rejected_429',
+        runs.reduce((n, r) => n + r.rejected_429 + r.retries + r.failed, 0),
+        'count',
+        '429s the provider answered, retries and failed processes over every run: none reaches an agent',
+        { max: 0 },
+      ),
+      figure(
+        'cluster.xact_per_turn',
+        three.xact_per_turn,
+        'xact',
+        "the database's transactions per turn with three nodes (their stores' group commits, grants, heartbeats, settlements)",
+      ),
+      figure('cluster.wal_bytes_per_turn', three.wal_bytes_per_turn, 'B', 'WAL bytes per turn with three nodes'),
+      figure('cluster.fence_ms', fenceMs, 'ms', 'a node SIGKILLed until another declared it dead and fenced it', {
+        max: param.clusterLeaseMs + 2_000,
+      }),
+      figure(
+        'cluster.failover_ms',
+        failoverMs,
+        'ms',
+        "a node running a tree SIGKILLed until the adopter's first commit to that tree",
+        { max: param.clusterLeaseMs + 2_000 },
+      ),
+    ],
+  );
 } finally {
   await fake.close();
   await server.stop();

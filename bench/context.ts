@@ -39,12 +39,20 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-context-'));
 const workspace = path.join(dir, 'ws');
 await mkdir(path.join(workspace, 'data'), { recursive: true });
 const files = 4;
-for (let i = 0; i < files; i++) await writeFile(path.join(workspace, 'data', `big-${i}.txt`), bigFile(fileKb * 1024, i));
-const replies = Array.from({ length: turns - 1 }, (_, i) => `Reading part ${i}.\n[SYS_CALL::FS_READ] {"path":"/data/big-${i % files}.txt"}`);
+for (let i = 0; i < files; i++)
+  await writeFile(path.join(workspace, 'data', `big-${i}.txt`), bigFile(fileKb * 1024, i));
+const replies = Array.from(
+  { length: turns - 1 },
+  (_, i) => `Reading part ${i}.\n[SYS_CALL::FS_READ] {"path":"/data/big-${i % files}.txt"}`,
+);
 const tape = path.join(dir, 'tape.yaml');
 await writeFile(tape, YAML.stringify({ agents: { root: [...replies, '[SYS_CALL::SYS_EXIT] {"code":0}'] } }));
 
-const kernel = await Kernel.create({ workspace, rootCapabilities: ['fs.read:/**'], storeFile: path.join(dir, 'aos.db') });
+const kernel = await Kernel.create({
+  workspace,
+  rootCapabilities: ['fs.read:/**'],
+  storeFile: path.join(dir, 'aos.db'),
+});
 const model = `replay:${tape}`;
 const replay = replayTape(await loadTape(tape, { maxBytes: 1 << 20 }), model);
 const sizes: number[] = [];
@@ -85,7 +93,12 @@ kernel.events.subscribe((e) => {
   }
 });
 const t0 = performance.now();
-const pcb = await kernel.spawn({ task: 'Read the data files, part by part.', model, maxTurns: turns + 10, contextTokens: budget });
+const pcb = await kernel.spawn({
+  task: 'Read the data files, part by part.',
+  model,
+  maxTurns: turns + 10,
+  contextTokens: budget,
+});
 const done = await kernel.waitExit(pcb.pid);
 const elapsedMs = performance.now() - t0;
 kernel.store.flush();
@@ -118,13 +131,52 @@ report(
     samples: sizes,
   },
   [
-    figure(`${name}.max_prompt_tokens`, max, 'tokens', `largest request in ${turns} turns reading a ${fileKb} KB file each, budget ${budget}`, { max: budget }),
-    figure(`${name}.requests_over_budget`, over, 'requests', 'requests whose estimated size exceeded the budget', { max: 0 }),
-    figure(`${name}.tail_vs_middle`, mid > 0 ? tail / mid : 0, 'ratio', 'mean request size, last 50 turns ÷ turns 50–100 (flat: ≤ 1.1)', { max: 1.1 }),
-    figure(`${name}.exit_code`, done.exitCode ?? -1, 'code', 'the agent ran all its turns and exited 0', { max: 0, min: 0 }),
-    figure(`${name}.mean_prompt_tokens`, mean(sizes), 'tokens', 'mean request size (what a turn costs in prompt tokens)'),
-    figure(`${name}.stable_prefix_share`, mean(prefixShares), 'share', `of each request, the part that is the request before it unchanged from the start (what a prompt cache serves), between compactions, reading ${fileKb} KB a turn`, cacheTarget),
-    figure(`${name}.append_only_share`, prefixShares.length ? appendOnly / prefixShares.length : 0, 'share', 'requests whose whole predecessor is their prefix: nothing sent before was changed (between compactions)', { min: 1 }),
-    figure(`${name}.compactions_per_100_turns`, (compactions / turns) * 100, 'compactions', 'how often the context is summarised (a model call each with a real provider)'),
+    figure(
+      `${name}.max_prompt_tokens`,
+      max,
+      'tokens',
+      `largest request in ${turns} turns reading a ${fileKb} KB file each, budget ${budget}`,
+      { max: budget },
+    ),
+    figure(`${name}.requests_over_budget`, over, 'requests', 'requests whose estimated size exceeded the budget', {
+      max: 0,
+    }),
+    figure(
+      `${name}.tail_vs_middle`,
+      mid > 0 ? tail / mid : 0,
+      'ratio',
+      'mean request size, last 50 turns ÷ turns 50–100 (flat: ≤ 1.1)',
+      { max: 1.1 },
+    ),
+    figure(`${name}.exit_code`, done.exitCode ?? -1, 'code', 'the agent ran all its turns and exited 0', {
+      max: 0,
+      min: 0,
+    }),
+    figure(
+      `${name}.mean_prompt_tokens`,
+      mean(sizes),
+      'tokens',
+      'mean request size (what a turn costs in prompt tokens)',
+    ),
+    figure(
+      `${name}.stable_prefix_share`,
+      mean(prefixShares),
+      'share',
+      `of each request, the part that is the request before it unchanged from the start (what a prompt cache serves), between compactions, reading ${fileKb} KB a turn`,
+      cacheTarget,
+    ),
+    figure(
+      `${name}.append_only_share`,
+      prefixShares.length ? appendOnly / prefixShares.length : 0,
+      'share',
+      'requests whose whole predecessor is their prefix: nothing sent before was changed (between compactions)',
+      { min: 1 },
+    ),
+    figure(
+      `${name}.compactions_per_100_turns`,
+      (compactions / turns) * 100,
+      'compactions',
+      'how often the context is summarised (a model call each with a real provider)',
+    ),
   ],
 );

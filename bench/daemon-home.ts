@@ -33,10 +33,20 @@ export interface BenchHome {
 }
 
 /** A daemon in a new AOS_HOME (named after `prefix`), or in `options.home` (e.g. a store filled beforehand). */
-export async function openBenchHome(prefix: string, options: { home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<BenchHome> {
+export async function openBenchHome(
+  prefix: string,
+  options: { home?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<BenchHome> {
   const home = options.home ?? (await mkdtemp(path.join(os.tmpdir(), `aos-bench-${prefix}-`)));
   const extraEnv = options.env ?? {};
-  const env: NodeJS.ProcessEnv = { ...process.env, AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'workspace'), AOS_POLICY: '', NO_COLOR: '1', ...extraEnv };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AOS_HOME: home,
+    AOS_WORKSPACE: path.join(home, 'workspace'),
+    AOS_POLICY: '',
+    NO_COLOR: '1',
+    ...extraEnv,
+  };
   const cli = builtCli();
   const aos = (...args: string[]): string => {
     const run = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
@@ -44,7 +54,10 @@ export async function openBenchHome(prefix: string, options: { home?: string; en
     return run.stdout;
   };
   aos('kernel', 'start');
-  const client = await KernelClient.connect({ socket: path.join(home, 'kernel.sock'), kernelLog: path.join(home, 'kernel.log') });
+  const client = await KernelClient.connect({
+    socket: path.join(home, 'kernel.sock'),
+    kernelLog: path.join(home, 'kernel.log'),
+  });
   let tapes = 0;
   return {
     home,

@@ -20,16 +20,24 @@ const bench = await openBenchHome('daemon-turns');
 // Distinct replies, so that the loop detector lets every agent take all its turns.
 const replies = Array.from({ length: turns }, (_, i) => ({
   delay_ms: latency,
-  reply: i + 1 === turns ? '[SYS_CALL::SYS_EXIT] {"code":0}' : `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${i}"}`,
+  reply:
+    i + 1 === turns ? '[SYS_CALL::SYS_EXIT] {"code":0}' : `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${i}"}`,
 }));
 const model = await bench.tape({ agent: replies });
 
-async function until(pids: Set<number>): Promise<Map<number, { created: number; started: number; ended: number; code: number | null }>> {
+async function until(
+  pids: Set<number>,
+): Promise<Map<number, { created: number; started: number; ended: number; code: number | null }>> {
   for (;;) {
     const processes = await bench.client.request('ps', { last: pids.size });
     const ours = processes.filter((p) => pids.has(p.pid));
     if (ours.length === pids.size && ours.every((p) => p.ended_at !== null)) {
-      return new Map(ours.map((p) => [p.pid, { created: p.created_at, started: p.started_at ?? p.created_at, ended: p.ended_at ?? 0, code: p.exit_code }]));
+      return new Map(
+        ours.map((p) => [
+          p.pid,
+          { created: p.created_at, started: p.started_at ?? p.created_at, ended: p.ended_at ?? 0, code: p.exit_code },
+        ]),
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -37,11 +45,16 @@ async function until(pids: Set<number>): Promise<Map<number, { created: number; 
 
 /** One round: every agent spawned at once over the socket; their lives in ms (from started_at, and from created_at). */
 async function round(name: string, n: number): Promise<{ lives: number[]; fromCreated: number[] }> {
-  const spawned = await Promise.all(Array.from({ length: n }, () => bench.client.request('spawn', { task: 'go', model, name })));
+  const spawned = await Promise.all(
+    Array.from({ length: n }, () => bench.client.request('spawn', { task: 'go', model, name })),
+  );
   const lives = await until(new Set(spawned.map((s) => s.pid)));
   const failed = [...lives.values()].filter((l) => l.code !== 0).length;
   if (failed) throw new Error(`${failed} of ${n} agents did not exit 0`);
-  return { lives: [...lives.values()].map((l) => l.ended - l.started), fromCreated: [...lives.values()].map((l) => l.ended - l.created) };
+  return {
+    lives: [...lives.values()].map((l) => l.ended - l.started),
+    fromCreated: [...lives.values()].map((l) => l.ended - l.created),
+  };
 }
 
 try {
@@ -77,9 +90,25 @@ try {
       cold_median_ms: median(cold.lives),
     },
     [
-      figure('daemon_turns.overhead_per_turn', perTurn, 'ms', `${what}: an agent's life beyond the model's time, a turn (median of ${runs} runs' medians)`, { max: 2 }),
-      figure('daemon_turns.overhead_per_turn_from_spawn', (median(createdMedians) - ideal) / turns, 'ms', `${what}: as above, from the spawn request's arrival`),
-      figure('daemon_turns.overhead_per_turn_cold', (median(cold.lives) - ideal) / turns, 'ms', `${what}: the same, in the first round after the daemon started`),
+      figure(
+        'daemon_turns.overhead_per_turn',
+        perTurn,
+        'ms',
+        `${what}: an agent's life beyond the model's time, a turn (median of ${runs} runs' medians)`,
+        { max: 2 },
+      ),
+      figure(
+        'daemon_turns.overhead_per_turn_from_spawn',
+        (median(createdMedians) - ideal) / turns,
+        'ms',
+        `${what}: as above, from the spawn request's arrival`,
+      ),
+      figure(
+        'daemon_turns.overhead_per_turn_cold',
+        (median(cold.lives) - ideal) / turns,
+        'ms',
+        `${what}: the same, in the first round after the daemon started`,
+      ),
       figure('daemon_turns.life_p90', quantile(all, 0.9), 'ms', `${what}: an agent's life, p90 (ideal ${ideal} ms)`),
     ],
   );

@@ -29,8 +29,16 @@ interface Workload {
 
 type Model = 'replay' | 'http';
 
-const small: Workload = { agents: Number(flag('agents', '100')), turns: Number(flag('turns', '5')), latency: Number(flag('latency', '200')) };
-const big: Workload = { agents: Number(flag('big-agents', '1000')), turns: Number(flag('big-turns', '5')), latency: Number(flag('big-latency', '2000')) };
+const small: Workload = {
+  agents: Number(flag('agents', '100')),
+  turns: Number(flag('turns', '5')),
+  latency: Number(flag('latency', '200')),
+};
+const big: Workload = {
+  agents: Number(flag('big-agents', '1000')),
+  turns: Number(flag('big-turns', '5')),
+  latency: Number(flag('big-latency', '2000')),
+};
 const runs = Number(flag('runs', '5'));
 const bigRuns = Number(flag('big-runs', '3'));
 const httpRuns = Number(flag('http-runs', '3'));
@@ -67,7 +75,13 @@ async function measure(model: Model, w: Workload): Promise<Measured> {
     const run = await runAgents(fleet, many(w.agents, 'delay'));
     const used = process.cpuUsage(cpu);
     const cpuUsPerTurn = (used.user + used.system) / (w.agents * w.turns);
-    return { makespanMs: run.makespanMs, idealMs: w.turns * w.latency, failures: run.failed + fleet.errors.length, peak, cpuUsPerTurn };
+    return {
+      makespanMs: run.makespanMs,
+      idealMs: w.turns * w.latency,
+      failures: run.failed + fleet.errors.length,
+      peak,
+      cpuUsPerTurn,
+    };
   } finally {
     await fleet.close();
   }
@@ -93,10 +107,15 @@ const results = {
 };
 const overhead = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs - r.idealMs));
 const ratio = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs / r.idealMs));
-const failures = Object.values(results).flat().reduce((n, r) => n + r.failures, 0);
+const failures = Object.values(results)
+  .flat()
+  .reduce((n, r) => n + r.failures, 0);
 const describe = (w: Workload, model: Model): string =>
   `${w.agents} agents × ${w.turns} turns × ${w.latency} ms, ${model === 'replay' ? 'scripted model (replay)' : 'fake provider over HTTP (OpenAI driver)'}`;
-const shown = (rs: Measured[]): Record<string, unknown> => ({ makespan_ms: rs.map((r) => Math.round(r.makespanMs)), peak_in_flight: rs.map((r) => r.peak) });
+const shown = (rs: Measured[]): Record<string, unknown> => ({
+  makespan_ms: rs.map((r) => Math.round(r.makespanMs)),
+  peak_in_flight: rs.map((r) => r.peak),
+});
 
 report(
   'delay',
@@ -114,11 +133,38 @@ report(
     http_big: shown(results.http_big),
   },
   [
-    figure('delay.overhead', overhead(results.replay_small), 'ms', `${describe(small, 'replay')}: makespan beyond the ideal (median of ${runs})`, { max: 20 }),
-    figure('delay.overhead_cold', overhead(cold), 'ms', `${describe(small, 'replay')}: makespan beyond the ideal, the first run of a fresh process (no warm-up)`),
-    figure('delay.makespan_over_ideal', ratio(results.replay_big), '×', `${describe(big, 'replay')}: makespan over the ideal (median of ${bigRuns})`, { max: 1.05 }),
-    figure('delay.http_overhead', overhead(results.http_small), 'ms', `${describe(small, 'http')}: makespan beyond the ideal (median of ${httpRuns})`),
-    figure('delay.http_makespan_over_ideal', ratio(results.http_big), '×', `${describe(big, 'http')}: makespan over the ideal (median of ${Math.min(bigRuns, httpRuns)})`),
+    figure(
+      'delay.overhead',
+      overhead(results.replay_small),
+      'ms',
+      `${describe(small, 'replay')}: makespan beyond the ideal (median of ${runs})`,
+      { max: 20 },
+    ),
+    figure(
+      'delay.overhead_cold',
+      overhead(cold),
+      'ms',
+      `${describe(small, 'replay')}: makespan beyond the ideal, the first run of a fresh process (no warm-up)`,
+    ),
+    figure(
+      'delay.makespan_over_ideal',
+      ratio(results.replay_big),
+      '×',
+      `${describe(big, 'replay')}: makespan over the ideal (median of ${bigRuns})`,
+      { max: 1.05 },
+    ),
+    figure(
+      'delay.http_overhead',
+      overhead(results.http_small),
+      'ms',
+      `${describe(small, 'http')}: makespan beyond the ideal (median of ${httpRuns})`,
+    ),
+    figure(
+      'delay.http_makespan_over_ideal',
+      ratio(results.http_big),
+      '×',
+      `${describe(big, 'http')}: makespan over the ideal (median of ${Math.min(bigRuns, httpRuns)})`,
+    ),
     figure(
       'delay.http_cpu_us_per_turn',
       median(results.http_small.map((r) => r.cpuUsPerTurn)),

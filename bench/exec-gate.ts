@@ -87,10 +87,33 @@ try {
       node_loop_ms: { plain: median(interp.plain), gated: median(interp.gated), runs: nodeRuns },
     },
     [
-      figure('exec-gate.bare_added_ms', bareAdded, 'ms', `time the exec gate adds to a sandboxed \`true\` (median of ${runs} interleaved pairs)`, { max: 5 }),
-      figure('exec-gate.build_ratio', buildRatio, '×', `a loop forking and exec'ing ${procs} processes, with the gate over without (median of ${buildRuns} pairs)`, { max: 1.1 }),
-      figure('exec-gate.idle_added_ms', idleAdded, 'ms', `time the gate of a run with no exec rule (there for a policy edit) adds to a sandboxed \`true\` (median of ${runs} pairs)`, { max: 5 }),
-      figure('exec-gate.interpreter_added_ms', interpAdded, 'ms', `time a script program's rule (exec:npm) adds to each \`node -e 0\`, which the gate puts to the kernel (median of ${buildRuns} pairs of ${nodeRuns})`),
+      figure(
+        'exec-gate.bare_added_ms',
+        bareAdded,
+        'ms',
+        `time the exec gate adds to a sandboxed \`true\` (median of ${runs} interleaved pairs)`,
+        { max: 5 },
+      ),
+      figure(
+        'exec-gate.build_ratio',
+        buildRatio,
+        '×',
+        `a loop forking and exec'ing ${procs} processes, with the gate over without (median of ${buildRuns} pairs)`,
+        { max: 1.1 },
+      ),
+      figure(
+        'exec-gate.idle_added_ms',
+        idleAdded,
+        'ms',
+        `time the gate of a run with no exec rule (there for a policy edit) adds to a sandboxed \`true\` (median of ${runs} pairs)`,
+        { max: 5 },
+      ),
+      figure(
+        'exec-gate.interpreter_added_ms',
+        interpAdded,
+        'ms',
+        `time a script program's rule (exec:npm) adds to each \`node -e 0\`, which the gate puts to the kernel (median of ${buildRuns} pairs of ${nodeRuns})`,
+      ),
     ],
   );
 } finally {

@@ -26,7 +26,9 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-async function openKernel(limits: Record<string, LaneLimits>): Promise<{ kernel: Kernel; dir: string; errors: KernelEvent[] }> {
+async function openKernel(
+  limits: Record<string, LaneLimits>,
+): Promise<{ kernel: Kernel; dir: string; errors: KernelEvent[] }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-fleet-'));
   const kernel = await Kernel.create({
     workspace: path.join(dir, 'ws'),
@@ -61,12 +63,18 @@ export async function startFleet(script: FakeScript, limits: Record<string, Lane
 }
 
 /** Agents on a replay tape: per name, `turns` replies that each wait `latencyMs`, the last one SYS_EXIT. */
-export async function startReplayFleet(kinds: Record<string, { turns: number; latencyMs: number }>, limits: Record<string, LaneLimits> = {}): Promise<Fleet> {
+export async function startReplayFleet(
+  kinds: Record<string, { turns: number; latencyMs: number }>,
+  limits: Record<string, LaneLimits> = {},
+): Promise<Fleet> {
   const { kernel, dir, errors } = await openKernel(limits);
   const agents = Object.fromEntries(
     Object.entries(kinds).map(([name, { turns, latencyMs }]) => [
       name,
-      Array.from({ length: turns }, (_, i) => ({ delay_ms: latencyMs, reply: i + 1 === turns ? EXIT_REPLY : `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${i}"}` })),
+      Array.from({ length: turns }, (_, i) => ({
+        delay_ms: latencyMs,
+        reply: i + 1 === turns ? EXIT_REPLY : `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${i}"}`,
+      })),
     ]),
   );
   const tape = path.join(dir, 'tape.yaml');

@@ -3,7 +3,7 @@
  * temp dir by default, where `syscalls` puts its workspace), `--files` files rewritten `--rounds`
  * times each way, synchronously, CPU per write:
  * - `replace`: a new file beside the old one, written and renamed over it (what FS_WRITE does:
- *   drivers/fs/write-aside.ts, there with the create and the rename in the thread pool);
+ *   drivers/fs/file-io.ts, there with the create and the rename in the thread pool);
  * - `overwrite`: the same bytes written over the old ones in place (what it does not do: a crash or
  *   a full disk mid-write would leave a torn file).
  * On ext4 without a journal each create walks past every inode freed in the last 30–330 s
@@ -59,19 +59,36 @@ function measure(way: Way): { us: number; sysUs: number } {
   }
 }
 
-const KNOWN_FS: Record<number, string> = { 0xef53: 'ext2/3/4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs' };
+const KNOWN_FS: Record<number, string> = {
+  0xef53: 'ext2/3/4',
+  0x01021994: 'tmpfs',
+  0x58465342: 'xfs',
+  0x9123683e: 'btrfs',
+  0x794c7630: 'overlayfs',
+};
 const magic = fs.statfsSync(base).type;
 const fsType = KNOWN_FS[magic] ?? `0x${magic.toString(16)}`;
 
 const replace = measure('replace');
 const overwrite = measure('overwrite');
 const again = measure('replace');
-report(
-  'fs-create',
-  { dir: base, fs_type: fsType, files, rounds, replace, overwrite, replace_again: again },
-  [
-    figure('fs-create.replace_us', replace.us, 'µs', `host CPU a write by create + rename over, ${files} files × ${rounds} in ${base} (${fsType}), no aos`),
-    figure('fs-create.replace_again_us', again.us, 'µs', 'the same right after (what was just replaced weighs on it on ext4 without a journal)'),
-    figure('fs-create.overwrite_us', overwrite.us, 'µs', 'host CPU a write in place (not what FS_WRITE does), same files'),
-  ],
-);
+report('fs-create', { dir: base, fs_type: fsType, files, rounds, replace, overwrite, replace_again: again }, [
+  figure(
+    'fs-create.replace_us',
+    replace.us,
+    'µs',
+    `host CPU a write by create + rename over, ${files} files × ${rounds} in ${base} (${fsType}), no aos`,
+  ),
+  figure(
+    'fs-create.replace_again_us',
+    again.us,
+    'µs',
+    'the same right after (what was just replaced weighs on it on ext4 without a journal)',
+  ),
+  figure(
+    'fs-create.overwrite_us',
+    overwrite.us,
+    'µs',
+    'host CPU a write in place (not what FS_WRITE does), same files',
+  ),
+]);

@@ -25,11 +25,14 @@ export interface StepText {
 export const endMarker = (step: Step, visit: number): string => `(end of ${step} notes, visit ${visit})`;
 
 /** The price-book page pricing looks up on the first two visits (the same page both times). */
-export const BUSINESS_PRICEBOOK = { path: '/pricebook/business.md', text: `# Business tier (price book 2026.2, valid to 31 Dec 2026)
+export const BUSINESS_PRICEBOOK = {
+  path: '/pricebook/business.md',
+  text: `# Business tier (price book 2026.2, valid to 31 Dec 2026)
 List price: GBP 62 per seat per month, billed annually.
 Includes: SAML SSO (Azure AD, Okta, Google), multi-drop optimisation, telematics connectors, 99.9% SLA.
 Add-ons: UK data residency GBP 6 per seat per month; premium support GBP 900 per year.
 Discounts: annual prepayment 10%; volume 5% from 40 seats, 8% from 100 seats.
 Stacked discounts above 12% need sales-lead approval (UK: M. Okafor for North).
 Pilots: up to 60 days free for one site, converts to the contract at pilot end.
-Quotes: numbered Q-YYYY-NNNN, valid 30 days.` };
+Quotes: numbered Q-YYYY-NNNN, valid 30 days.`,
+};

@@ -66,7 +66,19 @@ import { Kernel } from '../kernel/kernel.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { param } from '../sys/param.js';
 import { STEPS, type Step, type StepText, VISITS } from './handoff-notes.js';
-import { agentName, BUDGET, entriesNotShown, filesAgent, KEY, STEP_LABEL, standInSummary, task, type TapeEntry, threadAgent, type Variant } from './handoff-agents.js';
+import {
+  agentName,
+  BUDGET,
+  entriesNotShown,
+  filesAgent,
+  KEY,
+  STEP_LABEL,
+  standInSummary,
+  task,
+  type TapeEntry,
+  threadAgent,
+  type Variant,
+} from './handoff-agents.js';
 import { figure, flag, report } from './report.js';
 
 const visits = Math.min(VISITS.length, Math.max(1, Number(flag('visits', '3'))));
@@ -96,7 +108,14 @@ interface AgentRun {
   not_shown: number;
 }
 
-async function runVariant(variant: Variant): Promise<{ agents: AgentRun[]; sent: Sent[]; summaries: number; compactions: number; filesWritten: number; entries: number }> {
+async function runVariant(variant: Variant): Promise<{
+  agents: AgentRun[];
+  sent: Sent[];
+  summaries: number;
+  compactions: number;
+  filesWritten: number;
+  entries: number;
+}> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `aos-bench-handoff-${variant}-`));
   try {
     const workspace = path.join(dir, 'ws');
@@ -111,12 +130,18 @@ async function runVariant(variant: Variant): Promise<{ agents: AgentRun[]; sent:
     for (let v = 1; v <= visits; v++) {
       for (const step of STEPS) {
         const text = (VISITS[v - 1] as Record<Step, StepText>)[step];
-        agents[agentName(v, step)] = variant === 'thread' ? threadAgent(v, step, text) : filesAgent(v, step, text, variant === 'files-batched');
+        agents[agentName(v, step)] =
+          variant === 'thread' ? threadAgent(v, step, text) : filesAgent(v, step, text, variant === 'files-batched');
       }
     }
     const tape = path.join(dir, `${variant}.yaml`);
     await writeFile(tape, YAML.stringify({ agents }));
-    const kernel = await Kernel.create({ workspace, rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'thread:**'], storeFile: path.join(dir, 'aos.db'), cwd: dir });
+    const kernel = await Kernel.create({
+      workspace,
+      rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'thread:**'],
+      storeFile: path.join(dir, 'aos.db'),
+      cwd: dir,
+    });
     const model = `replay:${tape}`;
     const replay = replayTape(await loadTape(tape, { maxBytes: 8 << 20 }), model);
     const sent: Sent[] = [];
@@ -126,11 +151,22 @@ async function runVariant(variant: Variant): Promise<{ agents: AgentRun[]; sent:
       id: `bench-handoff:${variant}`,
       async complete(request) {
         const tokens = estimateTokens(request.system, request.messages);
-        const kind: RequestKind = request.system.startsWith('You keep the running summary') ? 'thread-summary' : request.system.startsWith('You compress an agent') ? 'compaction' : 'turn';
+        const kind: RequestKind = request.system.startsWith('You keep the running summary')
+          ? 'thread-summary'
+          : request.system.startsWith('You compress an agent')
+            ? 'compaction'
+            : 'turn';
         sent.push({ agent: request.proc.name, kind, tokens });
-        if (kind === 'turn' && request.proc.turn === 0 && variant === 'thread') notShown.set(request.proc.name, entriesNotShown(request.system));
-        if (trace) process.stderr.write(`handoff: ${variant} ${request.proc.name} turn ${request.proc.turn} ${kind}: system ${request.system.length} chars, messages ${request.messages.map((m) => m.text.length).join('+')} chars = ${tokens} tokens\n`);
-        if (show === request.proc.name) process.stderr.write(`${request.system}\n${request.messages.map((m) => `--- ${m.role}\n${m.text}`).join('\n')}\n=====\n`);
+        if (kind === 'turn' && request.proc.turn === 0 && variant === 'thread')
+          notShown.set(request.proc.name, entriesNotShown(request.system));
+        if (trace)
+          process.stderr.write(
+            `handoff: ${variant} ${request.proc.name} turn ${request.proc.turn} ${kind}: system ${request.system.length} chars, messages ${request.messages.map((m) => m.text.length).join('+')} chars = ${tokens} tokens\n`,
+          );
+        if (show === request.proc.name)
+          process.stderr.write(
+            `${request.system}\n${request.messages.map((m) => `--- ${m.role}\n${m.text}`).join('\n')}\n=====\n`,
+          );
         if (kind === 'turn') return replay.complete(request);
         const text = standInSummary(request);
         return { text, usage: { prompt: tokens, output: Math.ceil(text.length / param.contextCharsPerToken) } };
@@ -145,7 +181,13 @@ async function runVariant(variant: Variant): Promise<{ agents: AgentRun[]; sent:
         for (const step of STEPS) {
           const agent = agentName(v, step);
           const text = (VISITS[v - 1] as Record<Step, StepText>)[step];
-          const pcb = await kernel.spawn({ task: task(variant, v, step, text), model, name: agent, role: STEP_LABEL[step], ...(variant === 'thread' ? { attach: [KEY] } : {}) });
+          const pcb = await kernel.spawn({
+            task: task(variant, v, step, text),
+            model,
+            name: agent,
+            role: STEP_LABEL[step],
+            ...(variant === 'thread' ? { attach: [KEY] } : {}),
+          });
           const done = await kernel.waitExit(pcb.pid);
           const mine = sent.filter((s) => s.agent === agent);
           runs.push({
@@ -160,13 +202,18 @@ async function runVariant(variant: Variant): Promise<{ agents: AgentRun[]; sent:
             summary_tokens: mine.filter((s) => s.kind !== 'turn').reduce((n, s) => n + s.tokens, 0),
             not_shown: notShown.get(agent) ?? 0,
           });
-          if (done.exitCode !== 0) throw new Error(`${variant}: agent ${agent} (pid ${pcb.pid}) ended with ${done.exitCode}: ${done.exitReason}`);
+          if (done.exitCode !== 0)
+            throw new Error(
+              `${variant}: agent ${agent} (pid ${pcb.pid}) ended with ${done.exitCode}: ${done.exitReason}`,
+            );
           const failed = events.filter((e) => e.type === 'result' && e.pid === pcb.pid && !e.ok);
           if (failed.length) throw new Error(`${variant}: agent ${agent} had failed calls: ${JSON.stringify(failed)}`);
         }
       }
       kernel.store.flush();
-      const written = events.filter((e) => e.type === 'result' && e.ok && (e.name === 'FS_WRITE' || e.name === 'THREAD_APPEND'));
+      const written = events.filter(
+        (e) => e.type === 'result' && e.ok && (e.name === 'FS_WRITE' || e.name === 'THREAD_APPEND'),
+      );
       return {
         agents: runs,
         sent,
@@ -188,7 +235,10 @@ const batched = await runVariant('files-batched');
 const thread = await runVariant('thread');
 
 type Runs = Awaited<ReturnType<typeof runVariant>>;
-const sum = (runs: readonly AgentRun[], key: 'prompt_tokens' | 'requests' | 'summary_tokens' | 'not_shown' = 'prompt_tokens'): number => runs.reduce((n, r) => n + r[key], 0);
+const sum = (
+  runs: readonly AgentRun[],
+  key: 'prompt_tokens' | 'requests' | 'summary_tokens' | 'not_shown' = 'prompt_tokens',
+): number => runs.reduce((n, r) => n + r[key], 0);
 const fewer = (a: number, b: number): number => Number((a > 0 ? 1 - b / a : 0).toFixed(4));
 const inVisit = (runs: Runs, v: number): AgentRun[] => runs.agents.filter((r) => r.visit === v);
 const byVisit = Array.from({ length: visits }, (_, i) => {
@@ -224,9 +274,18 @@ const perAgent = files.agents.map((f, i) => {
 });
 const one = byVisit[0] as (typeof byVisit)[number];
 const last = byVisit.at(-1) as (typeof byVisit)[number];
-const [allFiles, allBatched, allThread] = [files, batched, thread].map((r) => sum(r.agents)) as [number, number, number];
+const [allFiles, allBatched, allThread] = [files, batched, thread].map((r) => sum(r.agents)) as [
+  number,
+  number,
+  number,
+];
 const notShown = sum(thread.agents, 'not_shown');
-const totals = (r: Runs): Record<string, number> => ({ requests: sum(r.agents, 'requests'), prompt_tokens: sum(r.agents), notes_files_written: r.filesWritten, compactions: r.compactions });
+const totals = (r: Runs): Record<string, number> => ({
+  requests: sum(r.agents, 'requests'),
+  prompt_tokens: sum(r.agents),
+  notes_files_written: r.filesWritten,
+  compactions: r.compactions,
+});
 
 report(
   name,
@@ -237,25 +296,86 @@ report(
     notes_chars_per_visit: VISITS.slice(0, visits).map((v) => STEPS.reduce((n, s) => n + v[s].notes.length, 0)),
     files: totals(files),
     files_batched: totals(batched),
-    thread: { requests: sum(thread.agents, 'requests'), prompt_tokens: allThread, entries: thread.entries, summary_requests: thread.summaries, summary_prompt_tokens: sum(thread.agents, 'summary_tokens'), entries_not_shown: notShown, compactions: thread.compactions },
+    thread: {
+      requests: sum(thread.agents, 'requests'),
+      prompt_tokens: allThread,
+      entries: thread.entries,
+      summary_requests: thread.summaries,
+      summary_prompt_tokens: sum(thread.agents, 'summary_tokens'),
+      entries_not_shown: notShown,
+      compactions: thread.compactions,
+    },
     by_visit: byVisit,
     per_agent: perAgent,
   },
   [
-    figure(`${name}.visit1_files_prompt_tokens`, one.files_tokens, 'tokens', 'five agents, one visit: prompt tokens when each reads the earlier notes from files, then works'),
-    figure(`${name}.visit1_thread_prompt_tokens`, one.thread_tokens, 'tokens', 'the same work with each agent attached to the client thread'),
-    figure(`${name}.visit1_reduction`, one.reduction, 'share', 'five-agent handoff, one visit: prompt tokens the thread saves against re-reading files (target ≥ 30 %)', { min: TARGET_REDUCTION }),
-    figure(`${name}.visit1_reduction_vs_batched`, one.reduction_vs_batched, 'share', 'the same, against files read in the same reply as the step\'s lookup (files\' cheapest case; negative: the thread costs more)'),
+    figure(
+      `${name}.visit1_files_prompt_tokens`,
+      one.files_tokens,
+      'tokens',
+      'five agents, one visit: prompt tokens when each reads the earlier notes from files, then works',
+    ),
+    figure(
+      `${name}.visit1_thread_prompt_tokens`,
+      one.thread_tokens,
+      'tokens',
+      'the same work with each agent attached to the client thread',
+    ),
+    figure(
+      `${name}.visit1_reduction`,
+      one.reduction,
+      'share',
+      'five-agent handoff, one visit: prompt tokens the thread saves against re-reading files (target ≥ 30 %)',
+      { min: TARGET_REDUCTION },
+    ),
+    figure(
+      `${name}.visit1_reduction_vs_batched`,
+      one.reduction_vs_batched,
+      'share',
+      "the same, against files read in the same reply as the step's lookup (files' cheapest case; negative: the thread costs more)",
+    ),
     ...(visits > 1
       ? [
-          figure(`${name}.all_visits_files_prompt_tokens`, allFiles, 'tokens', `the same five agents on ${visits} visits, re-reading every earlier note from files`),
-          figure(`${name}.all_visits_thread_prompt_tokens`, allThread, 'tokens', `the same ${visits} visits through the thread (its summary requests included)`),
-          figure(`${name}.all_visits_reduction`, fewer(allFiles, allThread), 'share', `${visits} visits (${visits * STEPS.length} agents): prompt tokens the thread saves (target ≥ 30 %)`, { min: TARGET_REDUCTION }),
-          figure(`${name}.all_visits_reduction_vs_batched`, fewer(allBatched, allThread), 'share', `${visits} visits, against files read in the same reply as the lookup`),
-          figure(`${name}.last_visit_reduction`, last.reduction, 'share', `visit ${visits} alone: files keep growing, the thread shows a bounded summary and its newest entries`),
+          figure(
+            `${name}.all_visits_files_prompt_tokens`,
+            allFiles,
+            'tokens',
+            `the same five agents on ${visits} visits, re-reading every earlier note from files`,
+          ),
+          figure(
+            `${name}.all_visits_thread_prompt_tokens`,
+            allThread,
+            'tokens',
+            `the same ${visits} visits through the thread (its summary requests included)`,
+          ),
+          figure(
+            `${name}.all_visits_reduction`,
+            fewer(allFiles, allThread),
+            'share',
+            `${visits} visits (${visits * STEPS.length} agents): prompt tokens the thread saves (target ≥ 30 %)`,
+            { min: TARGET_REDUCTION },
+          ),
+          figure(
+            `${name}.all_visits_reduction_vs_batched`,
+            fewer(allBatched, allThread),
+            'share',
+            `${visits} visits, against files read in the same reply as the lookup`,
+          ),
+          figure(
+            `${name}.last_visit_reduction`,
+            last.reduction,
+            'share',
+            `visit ${visits} alone: files keep growing, the thread shows a bounded summary and its newest entries`,
+          ),
         ]
       : []),
-    figure(`${name}.thread_entries_not_shown`, notShown, 'entries', 'earlier thread entries an agent\'s first prompt showed neither in the summary nor verbatim, all agents', { max: 0 }),
+    figure(
+      `${name}.thread_entries_not_shown`,
+      notShown,
+      'entries',
+      "earlier thread entries an agent's first prompt showed neither in the summary nor verbatim, all agents",
+      { max: 0 },
+    ),
   ],
 );
 
@@ -269,13 +389,25 @@ const md = [
   '|---|---:|---:|---:|---:|---:|',
   ...perAgent
     .filter((a) => a.agent.endsWith('-v1'))
-    .map((a) => `| ${STEP_LABEL[a.agent.replace(/-v1$/, '') as Step]} | ${n(a.files_tokens)} (${a.files_requests}) | ${n(a.thread_tokens)} (${a.thread_requests}) | ${pct(a.reduction)} | ${n(a.batched_tokens)} (${a.batched_requests}) | ${pct(a.reduction_vs_batched)} |`),
+    .map(
+      (a) =>
+        `| ${STEP_LABEL[a.agent.replace(/-v1$/, '') as Step]} | ${n(a.files_tokens)} (${a.files_requests}) | ${n(a.thread_tokens)} (${a.thread_requests}) | ${pct(a.reduction)} | ${n(a.batched_tokens)} (${a.batched_requests}) | ${pct(a.reduction_vs_batched)} |`,
+    ),
   ...byVisit.map((b) => {
     const row = `visit ${b.visit}, 5 agents`;
     const cells = `${n(b.files_tokens)} (${b.files_requests}) | ${n(b.thread_tokens)} (${b.thread_requests}) | ${pct(b.reduction)} | ${n(b.batched_tokens)} (${b.batched_requests}) | ${pct(b.reduction_vs_batched)}`;
-    return b.visit === 1 ? `| **${row}** | ${cells.split(' | ').map((c) => `**${c}**`).join(' | ')} |` : `| ${row} | ${cells} |`;
+    return b.visit === 1
+      ? `| **${row}** | ${cells
+          .split(' | ')
+          .map((c) => `**${c}**`)
+          .join(' | ')} |`
+      : `| ${row} | ${cells} |`;
   }),
-  ...(visits > 1 ? [`| **${visits} visits, ${visits * STEPS.length} agents** | **${n(allFiles)}** | **${n(allThread)}** | **${pct(fewer(allFiles, allThread))}** | **${n(allBatched)}** | **${pct(fewer(allBatched, allThread))}** |`] : []),
+  ...(visits > 1
+    ? [
+        `| **${visits} visits, ${visits * STEPS.length} agents** | **${n(allFiles)}** | **${n(allThread)}** | **${pct(fewer(allFiles, allThread))}** | **${n(allBatched)}** | **${pct(fewer(allBatched, allThread))}** |`,
+      ]
+    : []),
   '',
 ];
 process.stdout.write(`${md.join('\n')}\n`);

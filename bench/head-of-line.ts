@@ -48,7 +48,8 @@ async function once(fleet: Fleet, withSlow: boolean): Promise<number> {
   const slow = withSlow ? await startSlow(fleet) : null;
   const run = await runAgents(fleet, many(fast, 'fast'));
   await slow?.ended;
-  if (run.failed > 0 || fleet.errors.length > 0) throw new Error(`${run.failed} agents failed, ${fleet.errors.length} model errors`);
+  if (run.failed > 0 || fleet.errors.length > 0)
+    throw new Error(`${run.failed} agents failed, ${fleet.errors.length} model errors`);
   return run.finishedMs.reduce((a, b) => a + b, 0) / run.finishedMs.length;
 }
 
@@ -69,8 +70,15 @@ async function compare(fleet: Fleet): Promise<{ alone: number[]; beside: number[
   }
 }
 
-const replay = await compare(await startReplayFleet({ fast: { turns, latencyMs: fastMs }, slow: { turns: 1, latencyMs: slowMs } }, { replay: HOSTED }));
-const http = await compare(await startFleet({ latencyMs: { fast: fastMs, slow: slowMs }, turns: { fast: turns, slow: 1 } }, { openai: HOSTED }));
+const replay = await compare(
+  await startReplayFleet(
+    { fast: { turns, latencyMs: fastMs }, slow: { turns: 1, latencyMs: slowMs } },
+    { replay: HOSTED },
+  ),
+);
+const http = await compare(
+  await startFleet({ latencyMs: { fast: fastMs, slow: slowMs }, turns: { fast: turns, slow: 1 } }, { openai: HOSTED }),
+);
 const added = (r: typeof replay): number => median(r.beside) - median(r.alone);
 const shown = (values: number[]): number[] => values.map((v) => Number(v.toFixed(2)));
 const what = `what 1 slow agent (${slowMs} ms a reply) adds to ${fast} fast agents (${turns} × ${fastMs} ms), median of ${runs}`;
@@ -90,6 +98,11 @@ report(
   [
     figure('head-of-line.added_delay', added(replay), 'ms', `${what}, scripted model (replay)`, { max: 2 }),
     figure('head-of-line.http_added_delay', added(http), 'ms', `${what}, fake provider over HTTP (for information)`),
-    figure('head-of-line.fast_overhead', median(replay.alone) - turns * fastMs, 'ms', `the fast agents' mean completion beyond ${turns} × ${fastMs} ms, alone (replay)`),
+    figure(
+      'head-of-line.fast_overhead',
+      median(replay.alone) - turns * fastMs,
+      'ms',
+      `the fast agents' mean completion beyond ${turns} × ${fastMs} ms, alone (replay)`,
+    ),
   ],
 );

@@ -48,36 +48,107 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-history-'));
 try {
   const workspace = path.join(dir, 'ws');
   await mkdir(workspace, { recursive: true });
-  const words = Array.from({ length: kb * 128 }, (_, i) => `w${(i * 7919) % 50_000}`).join(' ').slice(0, kb * 1024);
+  const words = Array.from({ length: kb * 128 }, (_, i) => `w${(i * 7919) % 50_000}`)
+    .join(' ')
+    .slice(0, kb * 1024);
   await writeFile(path.join(workspace, 'page.txt'), words);
-  const writer = Array.from({ length: turns }, (_, i) => (i === 7 ? `${call('FS_WRITE', { path: 'needle.txt', content: 'the aardvark ledger 7731' })}\n${call('FS_READ', { path: 'needle.txt' })}` : call('FS_READ', { path: 'page.txt', offset: i })));
+  const writer = Array.from({ length: turns }, (_, i) =>
+    i === 7
+      ? `${call('FS_WRITE', { path: 'needle.txt', content: 'the aardvark ledger 7731' })}\n${call('FS_READ', { path: 'needle.txt' })}`
+      : call('FS_READ', { path: 'page.txt', offset: i }),
+  );
   const tape = path.join(dir, 'tape.yaml');
-  await writeFile(tape, YAML.stringify({ agents: { writer: [...writer, EXIT], searcher: [call('HISTORY_SEARCH', { query: 'aardvark ledger' }), call('HISTORY_SEARCH', { query: 'aardvark' }), EXIT] } }));
-  const kernel = await Kernel.create({ workspace, rootCapabilities: ['fs.read:/**', 'fs.write:/**'], storeFile: path.join(dir, 'aos.db'), cwd: dir });
+  await writeFile(
+    tape,
+    YAML.stringify({
+      agents: {
+        writer: [...writer, EXIT],
+        searcher: [
+          call('HISTORY_SEARCH', { query: 'aardvark ledger' }),
+          call('HISTORY_SEARCH', { query: 'aardvark' }),
+          EXIT,
+        ],
+      },
+    }),
+  );
+  const kernel = await Kernel.create({
+    workspace,
+    rootCapabilities: ['fs.read:/**', 'fs.write:/**'],
+    storeFile: path.join(dir, 'aos.db'),
+    cwd: dir,
+  });
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => e.type === 'result' && e.name === 'HISTORY_SEARCH' && events.push(e));
-  const root = await kernel.spawn({ task: 'write', model: `replay:${tape}`, name: 'writer', maxTurns: turns + 5, contextTokens: 200_000 });
+  const root = await kernel.spawn({
+    task: 'write',
+    model: `replay:${tape}`,
+    name: 'writer',
+    maxTurns: turns + 5,
+    contextTokens: 200_000,
+  });
   const ended = await kernel.waitExit(root.pid);
-  if (ended.exitCode !== 0 || ended.counters.turns < turns) throw new Error(`the writer ended after ${ended.counters.turns} turns: ${ended.exitReason ?? ''}`);
+  if (ended.exitCode !== 0 || ended.counters.turns < turns)
+    throw new Error(`the writer ended after ${ended.counters.turns} turns: ${ended.exitReason ?? ''}`);
   await kernel.store.committed();
   // Another tree's search: it indexes everything, finds nothing of the writer's.
-  const other = await timed(async () => kernel.waitExit((await kernel.spawn({ task: 'search', model: `replay:${tape}`, name: 'searcher' })).pid));
+  const other = await timed(async () =>
+    kernel.waitExit((await kernel.spawn({ task: 'search', model: `replay:${tape}`, name: 'searcher' })).pid),
+  );
   // Hits of the writer's past (its pid): none may reach another tree.
-  const otherHits = events.map((e) => ((e as { value?: { hits?: Array<{ pid: number }> } }).value?.hits ?? []).filter((hit) => hit.pid === root.pid).length);
+  const otherHits = events.map(
+    (e) =>
+      ((e as { value?: { hits?: Array<{ pid: number }> } }).value?.hits ?? []).filter((hit) => hit.pid === root.pid)
+        .length,
+  );
   // Again on a restarted kernel: the index is kept, the search only searches.
   await kernel.close();
-  const again = await Kernel.create({ workspace, rootCapabilities: ['fs.read:/**', 'fs.write:/**'], storeFile: path.join(dir, 'aos.db'), cwd: dir });
-  const warm = await timed(async () => again.waitExit((await again.spawn({ task: 'search', model: `replay:${tape}`, name: 'searcher' })).pid));
+  const again = await Kernel.create({
+    workspace,
+    rootCapabilities: ['fs.read:/**', 'fs.write:/**'],
+    storeFile: path.join(dir, 'aos.db'),
+    cwd: dir,
+  });
+  const warm = await timed(async () =>
+    again.waitExit((await again.spawn({ task: 'search', model: `replay:${tape}`, name: 'searcher' })).pid),
+  );
   await again.shutdown();
   const indexedEvents = turns * 4;
   report(
     name,
-    { turns, result_kb: kb, events_about: indexedEvents, index_chunk: param.historyIndexChunk, other_tree_hits: otherHits },
+    {
+      turns,
+      result_kb: kb,
+      events_about: indexedEvents,
+      index_chunk: param.historyIndexChunk,
+      other_tree_hits: otherHits,
+    },
     [
-      figure(`${name}.first_search_ms`, other.ms, 'ms', `the first HISTORY_SEARCH after a tree made ${turns} results of ${kb} KiB (the index brought up to date, two searches, spawn to exit)`),
-      figure(`${name}.first_search_worst_stall_ms`, other.stall, 'ms', 'the longest the kernel\'s thread was held in one piece meanwhile', { max: 250 }),
-      figure(`${name}.warm_search_ms`, warm.ms, 'ms', 'the same two searches once the index is up to date (spawn to exit)'),
-      figure(`${name}.other_tree_hits`, otherHits.reduce((a, b) => a + b, 0), 'hits', "hits of another tree's searches in the writer's past", { max: 0 }),
+      figure(
+        `${name}.first_search_ms`,
+        other.ms,
+        'ms',
+        `the first HISTORY_SEARCH after a tree made ${turns} results of ${kb} KiB (the index brought up to date, two searches, spawn to exit)`,
+      ),
+      figure(
+        `${name}.first_search_worst_stall_ms`,
+        other.stall,
+        'ms',
+        "the longest the kernel's thread was held in one piece meanwhile",
+        { max: 250 },
+      ),
+      figure(
+        `${name}.warm_search_ms`,
+        warm.ms,
+        'ms',
+        'the same two searches once the index is up to date (spawn to exit)',
+      ),
+      figure(
+        `${name}.other_tree_hits`,
+        otherHits.reduce((a, b) => a + b, 0),
+        'hits',
+        "hits of another tree's searches in the writer's past",
+        { max: 0 },
+      ),
     ],
   );
 } finally {

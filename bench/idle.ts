@@ -28,7 +28,10 @@ if (!gc) throw new Error('run with node --expose-gc');
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-idle-'));
 const tape = path.join(dir, 'tape.yaml');
-await writeFile(tape, YAML.stringify({ agents: { root: ['Waiting for work.\n[SYS_CALL::RECV_MSG] {"timeout_s": 3600}'] } }));
+await writeFile(
+  tape,
+  YAML.stringify({ agents: { root: ['Waiting for work.\n[SYS_CALL::RECV_MSG] {"timeout_s": 3600}'] } }),
+);
 const kernel = await Kernel.create({
   workspace: path.join(dir, 'ws'),
   rootCapabilities: ['ipc'],
@@ -89,10 +92,20 @@ report(
     idle_cpu_ms_by_thread: byThread,
   },
   [
-    figure('idle.heap_per_process', heapPer / 1024, 'KB', `live heap per process with ${procs} blocked in RECV_MSG`, { max: 25 }),
-    figure('idle.ps_ms', psFirst, 'ms', `kernel's ps listing (rows + JSON) of ${procs} live processes, every row serialised`, { max: 300 }),
+    figure('idle.heap_per_process', heapPer / 1024, 'KB', `live heap per process with ${procs} blocked in RECV_MSG`, {
+      max: 25,
+    }),
+    figure(
+      'idle.ps_ms',
+      psFirst,
+      'ms',
+      `kernel's ps listing (rows + JSON) of ${procs} live processes, every row serialised`,
+      { max: 300 },
+    ),
     figure('idle.ps_again_ms', psAgain, 'ms', `the same listing again, no row changed (median of 4)`),
-    figure('idle.cpu_ms_per_s', idleCpu, 'ms/s', `kernel CPU while every process is blocked, over ${windowS} s`, { max: 5 }),
+    figure('idle.cpu_ms_per_s', idleCpu, 'ms/s', `kernel CPU while every process is blocked, over ${windowS} s`, {
+      max: 5,
+    }),
   ],
 );
 

@@ -13,7 +13,15 @@ import { param } from '../sys/param.js';
 
 const ROUNDS = 20;
 const SIZES = [0, 100, 500, 2000];
-const LIMITS = { wallTimeoutMs: 10_000, cpuSeconds: 5, maxFileBytes: 1 << 24, maxOpenFiles: 256, maxProcesses: 64, maxMemoryBytes: 1 << 28, maxOutputBytes: 65_536 };
+const LIMITS = {
+  wallTimeoutMs: 10_000,
+  cpuSeconds: 5,
+  maxFileBytes: 1 << 24,
+  maxOpenFiles: 256,
+  maxProcesses: 64,
+  maxMemoryBytes: 1 << 28,
+  maxOutputBytes: 65_536,
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +40,9 @@ async function timeIt(work: () => Promise<unknown>): Promise<number> {
 
 async function main(): Promise<void> {
   const root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'aos-bench-journal-')));
-  const exec = await timeIt(() => runSandboxed({ cmd: 'true', workspace: root, limits: LIMITS, grants: { read: ['/**'], write: ['/out/**'] } }));
+  const exec = await timeIt(() =>
+    runSandboxed({ cmd: 'true', workspace: root, limits: LIMITS, grants: { read: ['/**'], write: ['/out/**'] } }),
+  );
   const rows: Array<{ files: number; snapshot_diff_ms: number; exec_ms: number; overhead_pct: number }> = [];
   for (const files of SIZES) {
     const dir = path.join(root, `w${files}`);
@@ -44,11 +54,22 @@ async function main(): Promise<void> {
       const before = await snapshotTree(root, [rel], param.journalSnapshotMaxBytes);
       await diffTree(root, [rel], before, param.journalSnapshotMaxBytes);
     });
-    rows.push({ files, snapshot_diff_ms: Number(cost.toFixed(2)), exec_ms: Number(exec.toFixed(1)), overhead_pct: Number(((cost / exec) * 100).toFixed(1)) });
+    rows.push({
+      files,
+      snapshot_diff_ms: Number(cost.toFixed(2)),
+      exec_ms: Number(exec.toFixed(1)),
+      overhead_pct: Number(((cost / exec) * 100).toFixed(1)),
+    });
   }
   // FS_WRITE's part: the file read before (through the workspace's confined lookups) and the new content hashed, per call.
   await writeFile(path.join(root, 'one.txt'), Buffer.alloc(1024, 98));
-  const files = await WorkspaceFs.open({ root, maxReadBytes: 1 << 20, maxWriteBytes: 1 << 20, maxListEntries: 100, maxPathLength: 1024 });
+  const files = await WorkspaceFs.open({
+    root,
+    maxReadBytes: 1 << 20,
+    maxWriteBytes: 1 << 20,
+    maxListEntries: 100,
+    maxPathLength: 1024,
+  });
   const n = 2000;
   const t = performance.now();
   for (let i = 0; i < n; i++) {
@@ -57,7 +78,13 @@ async function main(): Promise<void> {
   }
   const fsWriteUs = Number((((performance.now() - t) / n) * 1000).toFixed(1));
   await rm(root, { recursive: true, force: true });
-  console.log(JSON.stringify({ bench: 'journal', rounds: ROUNDS, file_bytes: 4096, exec_rows: rows, fs_write_1k_us: fsWriteUs }, null, 2));
+  console.log(
+    JSON.stringify(
+      { bench: 'journal', rounds: ROUNDS, file_bytes: 4096, exec_rows: rows, fs_write_1k_us: fsWriteUs },
+      null,
+      2,
+    ),
+  );
 }
 
 await main();

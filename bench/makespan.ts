@@ -24,7 +24,9 @@ const fake = await startFakeProvider({
   limits: { rpm },
   reply: (ctx) => {
     const done = ctx.messages.filter((m) => m.role !== 'user').length;
-    return done + 1 >= turns ? '[SYS_CALL::SYS_EXIT] {"code":0}' : `step ${done}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${done}"}`;
+    return done + 1 >= turns
+      ? '[SYS_CALL::SYS_EXIT] {"code":0}'
+      : `step ${done}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${done}"}`;
   },
   usage: { prompt: 200, output: 20 },
 });
@@ -45,7 +47,9 @@ kernel.events.subscribe((e) => {
 });
 
 const t0 = performance.now();
-const pcbs = await Promise.all(Array.from({ length: agents }, (_, i) => kernel.spawn({ task: 'bench', model: 'openai:bench-model', name: `a${i}` })));
+const pcbs = await Promise.all(
+  Array.from({ length: agents }, (_, i) => kernel.spawn({ task: 'bench', model: 'openai:bench-model', name: `a${i}` })),
+);
 const finishedAt = await Promise.all(pcbs.map(async (p) => (await kernel.waitExit(p.pid), performance.now() - t0)));
 const makespanMs = performance.now() - t0;
 const exitCodes = pcbs.map((p) => kernel.pcb(p.pid)?.exitCode);
@@ -79,8 +83,16 @@ report(
     jain_fairness: Number(jain.toFixed(4)),
   },
   [
-    figure('makespan.over_ideal', ratio, '×', `${agents} agents × ${turns} turns under a ${rpm} rpm provider limit`, { max: 1.1 }),
-    figure('makespan.errors_reaching_agents', errors.length, 'errors', 'model errors that reached an agent under the rpm limit', { max: 0 }),
+    figure('makespan.over_ideal', ratio, '×', `${agents} agents × ${turns} turns under a ${rpm} rpm provider limit`, {
+      max: 1.1,
+    }),
+    figure(
+      'makespan.errors_reaching_agents',
+      errors.length,
+      'errors',
+      'model errors that reached an agent under the rpm limit',
+      { max: 0 },
+    ),
     figure('makespan.jain_fairness', jain, '', "Jain's fairness over the agents' throughput", { min: 0.95 }),
   ],
 );

@@ -28,10 +28,13 @@ const calls = Number(flag('calls', '200'));
 const BATCH = 2500;
 const CALLS_PER_REPLY = 25;
 
-
 const random = seededRandom(42);
 const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'tu', 'ne', 'so', 'vi', 'de', 'pa', 'gu', 'fe', 'zo', 'ri', 'ba', 'ty'];
-const VOCAB = Array.from({ length: 3000 }, () => Array.from({ length: 2 + Math.floor(random() * 3) }, () => SYLLABLES[Math.floor(random() * SYLLABLES.length)]).join(''));
+const VOCAB = Array.from({ length: 3000 }, () =>
+  Array.from({ length: 2 + Math.floor(random() * 3) }, () => SYLLABLES[Math.floor(random() * SYLLABLES.length)]).join(
+    '',
+  ),
+);
 const TOPICS = ['ops', 'ci', 'people', 'product', 'security', 'billing', 'infra', 'docs'];
 
 function sentence(r: () => number, words: number): string {
@@ -40,14 +43,23 @@ function sentence(r: () => number, words: number): string {
 
 function memory(i: number): MemoryRecord {
   const r = seededRandom(i + 1);
-  return { text: `fact ${i}: ${sentence(r, 10 + Math.floor(r() * 10))}`, metadata: { topic: TOPICS[i % TOPICS.length] as string, n: i } };
+  return {
+    text: `fact ${i}: ${sentence(r, 10 + Math.floor(r() * 10))}`,
+    metadata: { topic: TOPICS[i % TOPICS.length] as string, n: i },
+  };
 }
 
 /** A query made from half the words of memory i, shuffled: its source should rank near the top. */
 function queryFor(i: number): string {
   const words = (memory(i).text.split(': ')[1] ?? '').split(' ');
   const r = seededRandom(1_000_003 + i);
-  return words.filter(() => r() < 0.5).sort(() => r() - 0.5).join(' ') || (words[0] ?? 'x');
+  return (
+    words
+      .filter(() => r() < 0.5)
+      .sort(() => r() - 0.5)
+      .join(' ') ||
+    (words[0] ?? 'x')
+  );
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -59,7 +71,13 @@ function stats(samples: number[]): { n: number; p50_ms: number; p99_ms: number; 
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (x: number): number => Math.round(x * 100) / 100;
   const mean = sorted.reduce((s, x) => s + x, 0) / (sorted.length || 1);
-  return { n: sorted.length, p50_ms: round(percentile(sorted, 50)), p99_ms: round(percentile(sorted, 99)), mean_ms: round(mean), max_ms: round(sorted[sorted.length - 1] ?? 0) };
+  return {
+    n: sorted.length,
+    p50_ms: round(percentile(sorted, 50)),
+    p99_ms: round(percentile(sorted, 99)),
+    mean_ms: round(mean),
+    max_ms: round(sorted[sorted.length - 1] ?? 0),
+  };
 }
 
 async function dirBytes(dir: string): Promise<number> {
@@ -72,17 +90,30 @@ async function dirBytes(dir: string): Promise<number> {
 }
 
 /** MEM_WRITE then MEM_READ `calls` times each through a kernel whose memory is the server at `url`. */
-async function syscallPath(dir: string, url: string, n: number): Promise<{ mem_write: ReturnType<typeof stats>; mem_read: ReturnType<typeof stats>; failed: number }> {
+async function syscallPath(
+  dir: string,
+  url: string,
+  n: number,
+): Promise<{ mem_write: ReturnType<typeof stats>; mem_read: ReturnType<typeof stats>; failed: number }> {
   const writes: string[] = [];
   const reads: string[] = [];
   for (let c = 0; c < calls; c++) {
-    writes.push(`[SYS_CALL::MEM_WRITE] ${JSON.stringify({ text: `new fact ${c}: ${sentence(seededRandom(7_000_000 + c), 14)}`, metadata: { topic: 'bench', c } })}`);
-    reads.push(`[SYS_CALL::MEM_READ] ${JSON.stringify({ query: queryFor(Math.floor(seededRandom(9_000_000 + c)() * n)), k: 5 })}`);
+    writes.push(
+      `[SYS_CALL::MEM_WRITE] ${JSON.stringify({ text: `new fact ${c}: ${sentence(seededRandom(7_000_000 + c), 14)}`, metadata: { topic: 'bench', c } })}`,
+    );
+    reads.push(
+      `[SYS_CALL::MEM_READ] ${JSON.stringify({ query: queryFor(Math.floor(seededRandom(9_000_000 + c)() * n)), k: 5 })}`,
+    );
   }
   const chunk = (list: string[]): string[] =>
-    Array.from({ length: Math.ceil(list.length / CALLS_PER_REPLY) }, (_, i) => list.slice(i * CALLS_PER_REPLY, (i + 1) * CALLS_PER_REPLY).join('\n'));
+    Array.from({ length: Math.ceil(list.length / CALLS_PER_REPLY) }, (_, i) =>
+      list.slice(i * CALLS_PER_REPLY, (i + 1) * CALLS_PER_REPLY).join('\n'),
+    );
   const tape = path.join(dir, 'tape.yaml');
-  await writeFile(tape, YAML.stringify({ agents: { root: [...chunk(writes), ...chunk(reads), '[SYS_CALL::SYS_EXIT] {"code":0}'] } }));
+  await writeFile(
+    tape,
+    YAML.stringify({ agents: { root: [...chunk(writes), ...chunk(reads), '[SYS_CALL::SYS_EXIT] {"code":0}'] } }),
+  );
   const kernel = await Kernel.create({
     workspace: path.join(dir, 'ws'),
     rootCapabilities: ['mem'],
@@ -180,5 +211,13 @@ report(
   { embedder: new LocalEmbedder().id, dim: new LocalEmbedder().dim, cpus: os.cpus().length, sizes: results },
   first?.mem_read_driver?.p50_ms === undefined
     ? []
-    : [figure('memory.read_p50_ms', first.mem_read_driver.p50_ms, 'ms', `MEM_READ k=5 over ${first.memories} memories, driver path (p50)`, { max: 20 })],
+    : [
+        figure(
+          'memory.read_p50_ms',
+          first.mem_read_driver.p50_ms,
+          'ms',
+          `MEM_READ k=5 over ${first.memories} memories, driver path (p50)`,
+          { max: 20 },
+        ),
+      ],
 );

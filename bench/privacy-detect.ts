@@ -29,7 +29,13 @@ const PIECES = [
   'commit 2c1d0e9b7a653f2b8c1e9d4a4b7e8f6a0a1b2c3d\nAuthor: build bot\nDate: Mon Jan 12 10:00:00 2026 +0100\n',
   'Invoice INV-00123 for 3 items (SKU 40-1188-2, 40-1188-3) totals EUR 89.90; tracking 1Z999AA10123456784. ',
 ];
-const PERSONAL = ['mail ada@bücher.de ', 'pay de89 3704 0044 0532 0130 00 ', 'call 0049 30 901820 ', 'card 4111\u00a01111\u00a01111\u00a01111 ', 'key sk-proj-Abc123Def456Ghi789Jkl012 '];
+const PERSONAL = [
+  'mail ada@bücher.de ',
+  'pay de89 3704 0044 0532 0130 00 ',
+  'call 0049 30 901820 ',
+  'card 4111\u00a01111\u00a01111\u00a01111 ',
+  'key sk-proj-Abc123Def456Ghi789Jkl012 ',
+];
 
 /** `kb` KiB of the pieces in a fixed order, a personal value every ~8 KiB. */
 function prompt(): string {
@@ -37,7 +43,7 @@ function prompt(): string {
   let i = 0;
   while (text.length < kb * 1024) {
     text += PIECES[i % PIECES.length] as string;
-    if (i % 40 === 39) text += PERSONAL[(i / 40) % PERSONAL.length | 0] as string;
+    if (i % 40 === 39) text += PERSONAL[((i / 40) % PERSONAL.length) | 0] as string;
     i++;
   }
   return text.slice(0, kb * 1024);
@@ -76,7 +82,13 @@ report(
   'privacy-detect',
   { kb, runs, detector: detector || 'kernel/cost/privacy-detect.ts', finds: none.finds, finds_de: withDe.finds },
   [
-    figure('privacy.detect_ms', none.ms, 'ms', `detect over ${kb} KiB of mixed text (no phone region), median wall time of ${runs}`, { max: 25 }),
+    figure(
+      'privacy.detect_ms',
+      none.ms,
+      'ms',
+      `detect over ${kb} KiB of mixed text (no phone region), median wall time of ${runs}`,
+      { max: 25 },
+    ),
     figure('privacy.detect_cpu_ms', none.cpuMs, 'ms', 'the same, CPU time'),
     figure('privacy.detect_de_ms', withDe.ms, 'ms', 'the same with phone_region: DE, wall time', { max: 25 }),
     figure('privacy.detect_de_cpu_ms', withDe.cpuMs, 'ms', 'the same with phone_region: DE, CPU time'),

@@ -29,18 +29,30 @@ const options = { workspace: path.join(home, 'ws'), rootCapabilities: ['ipc'], s
 /** One real process (a few turns, an exit result), then its row copied to pids 2..procs. */
 async function fill(): Promise<void> {
   const tape = path.join(home, 'tape.yaml');
-  const steps = ['step 1\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"hello"}', 'step 2\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"world"}'];
-  await writeFile(tape, YAML.stringify({ agents: { root: [...steps, '[SYS_CALL::SYS_EXIT] {"code":0,"result":"done"}'] } }));
+  const steps = [
+    'step 1\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"hello"}',
+    'step 2\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"world"}',
+  ];
+  await writeFile(
+    tape,
+    YAML.stringify({ agents: { root: [...steps, '[SYS_CALL::SYS_EXIT] {"code":0,"result":"done"}'] } }),
+  );
   const kernel = await Kernel.create(options);
-  const pcb = await kernel.spawn({ task: 'summarise the notes in /notes and write the summary to /out/summary.md', model: `replay:${tape}` });
+  const pcb = await kernel.spawn({
+    task: 'summarise the notes in /notes and write the summary to /out/summary.md',
+    model: `replay:${tape}`,
+  });
   await kernel.waitExit(pcb.pid);
   await kernel.close();
   const db = new Database(storeFile);
   const row = db.prepare('SELECT * FROM processes WHERE pid = 1').get() as Record<string, unknown>;
   const columns = Object.keys(row);
-  const insert = db.prepare(`INSERT INTO processes (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
+  const insert = db.prepare(
+    `INSERT INTO processes (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+  );
   db.transaction(() => {
-    for (let pid = 2; pid <= procs; pid++) insert.run({ ...row, pid, name: `agent-${pid % 97}`, created_at: (row.created_at as number) + pid });
+    for (let pid = 2; pid <= procs; pid++)
+      insert.run({ ...row, pid, name: `agent-${pid % 97}`, created_at: (row.created_at as number) + pid });
     // As spawn would have left it: the next pid after the last.
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_pid', ?)").run(String(procs + 1));
   })();
@@ -80,7 +92,10 @@ await kernel.close();
 
 // Through the daemon: another client's ping while the listing is made, and the CLI itself.
 const bench = await openBenchHome('ps', { home });
-const other = await KernelClient.connect({ socket: path.join(home, 'kernel.sock'), kernelLog: path.join(home, 'kernel.log') });
+const other = await KernelClient.connect({
+  socket: path.join(home, 'kernel.sock'),
+  kernelLog: path.join(home, 'kernel.log'),
+});
 const roundTrips: number[] = [];
 for (let i = 0; i < runs; i++) {
   const start = performance.now();
@@ -103,7 +118,11 @@ other.close();
 const cliRuns: number[] = [];
 for (let i = 0; i < Math.min(runs, 3); i++) {
   const start = performance.now();
-  const run = spawnSync(process.execPath, [builtCli(), 'ps', '--all', '--json'], { env: bench.env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  const run = spawnSync(process.execPath, [builtCli(), 'ps', '--all', '--json'], {
+    env: bench.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 30,
+  });
   if (run.status !== 0) throw new Error(`aos ps --all --json exited ${run.status}: ${run.stderr.toString()}`);
   cliRuns.push(performance.now() - start);
 }
@@ -126,12 +145,44 @@ report(
     cli_ps_all_json_ms: cliRuns.map((ms) => Number(ms.toFixed(1))),
   },
   [
-    figure('ps.all_kernel_ms', busy, 'ms', `time the kernel's thread is busy while it lists ${procs} ended processes as JSON (ps --all)`, { max: 20 }),
-    figure('ps.all_total_ms', total, 'ms', `a full listing of ${procs} processes, worker thread included (bytes ready for the socket)`),
-    figure('ps.all_inline_ms', median(inline), 'ms', `the same listing made on the kernel's thread (rows + JSON.stringify), which the worker avoids`),
-    figure('ps.ping_during_all_ms', Math.max(...pings), 'ms', `another client's ping while the daemon lists ${procs} processes (worst of ${runs})`, { max: 50 }),
-    figure('ps.socket_round_trip_ms', median(roundTrips), 'ms', `ps --all over the socket, ${procs} rows checked by the client`),
-    figure('ps.cli_all_json_ms', median(cliRuns), 'ms', `\`aos ps --all --json\` start to exit with ${procs} processes`),
+    figure(
+      'ps.all_kernel_ms',
+      busy,
+      'ms',
+      `time the kernel's thread is busy while it lists ${procs} ended processes as JSON (ps --all)`,
+      { max: 20 },
+    ),
+    figure(
+      'ps.all_total_ms',
+      total,
+      'ms',
+      `a full listing of ${procs} processes, worker thread included (bytes ready for the socket)`,
+    ),
+    figure(
+      'ps.all_inline_ms',
+      median(inline),
+      'ms',
+      `the same listing made on the kernel's thread (rows + JSON.stringify), which the worker avoids`,
+    ),
+    figure(
+      'ps.ping_during_all_ms',
+      Math.max(...pings),
+      'ms',
+      `another client's ping while the daemon lists ${procs} processes (worst of ${runs})`,
+      { max: 50 },
+    ),
+    figure(
+      'ps.socket_round_trip_ms',
+      median(roundTrips),
+      'ms',
+      `ps --all over the socket, ${procs} rows checked by the client`,
+    ),
+    figure(
+      'ps.cli_all_json_ms',
+      median(cliRuns),
+      'ms',
+      `\`aos ps --all --json\` start to exit with ${procs} processes`,
+    ),
   ],
 );
 

@@ -34,14 +34,22 @@ export interface Figure {
 }
 
 export function figure(name: string, value: number, unit: string, what: string, target: Target | null = null): Figure {
-  const pass = target === null ? null : (target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min);
+  const pass =
+    target === null
+      ? null
+      : (target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min);
   return { name, value: Number(value.toFixed(4)), unit, target, pass, what };
 }
 
 /** Which machine the figures come from (the README names it beside every table). */
 export function machine(): Record<string, unknown> {
   const cpus = os.cpus();
-  return { cpus: cpus.length, cpu: cpus[0]?.model ?? 'unknown', memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  return {
+    cpus: cpus.length,
+    cpu: cpus[0]?.model ?? 'unknown',
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 /** The checkout (where package.json is), whether the benchmark runs from source or from dist/. */
@@ -52,7 +60,15 @@ function projectRoot(): string {
 }
 
 export function report(name: string, result: Record<string, unknown>, figures: Figure[] = []): void {
-  const payload = { bench: name, at: new Date().toISOString(), node: process.version, machine: machine(), quick, ...result, figures };
+  const payload = {
+    bench: name,
+    at: new Date().toISOString(),
+    node: process.version,
+    machine: machine(),
+    quick,
+    ...result,
+    figures,
+  };
   const json = JSON.stringify(payload, null, 2);
   process.stdout.write(`${json}\n`);
   const dir = path.join(projectRoot(), 'bench', 'results');

@@ -29,7 +29,11 @@ const PROFILES: Record<string, Record<Difficulty, number>> = {
   'sim-strong': { easy: 0.995, medium: 0.99, hard: 0.97 },
 };
 /** USD per 1M tokens: the Gemini 2.5 flash-lite, flash and pro rates of the provider table. */
-const PRICES = { 'sim-cheap': { prompt: 0.1, output: 0.4 }, 'sim-mid': { prompt: 0.3, output: 2.5 }, 'sim-strong': { prompt: 1.25, output: 10 } };
+const PRICES = {
+  'sim-cheap': { prompt: 0.1, output: 0.4 },
+  'sim-mid': { prompt: 0.3, output: 2.5 },
+  'sim-strong': { prompt: 1.25, output: 10 },
+};
 const MODEL = (name: string): string => `openai:${name}`;
 
 /** A hash of the parts, as a number in [0, 1): the same task, turn and model always draw the same. */
@@ -50,7 +54,9 @@ function simulated(name: string): ModelDriver {
       const task = request.messages[0]?.text ?? '';
       const difficulty = (/difficulty (\w+)/.exec(task)?.[1] ?? 'easy') as Difficulty;
       const id = /task (\d+)/.exec(task)?.[1] ?? '0';
-      const done = request.messages.filter((m) => m.role === 'user' && m.text.includes('[SYS_RESULT::SYS_WRITE_STDOUT] {"ok":true')).length;
+      const done = request.messages.filter(
+        (m) => m.role === 'user' && m.text.includes('[SYS_RESULT::SYS_WRITE_STDOUT] {"ok":true'),
+      ).length;
       const turn = request.proc.turn;
       const prompt = Math.round((request.system.length + request.messages.reduce((n, m) => n + m.text.length, 0)) / 4);
       const usage = { prompt, output: 120 };
@@ -60,28 +66,51 @@ function simulated(name: string): ModelDriver {
       // A fumble: half of them malformed calls, half well-formed calls that fail (a file that is not there) — the
       // kernel sees the first at once and the second only when it comes twice. Each its own text: not a loop.
       const malformed = draw(id, turn, name, 'kind') < 0.5;
-      const text = malformed ? `[SYS_CALL::SYS_WRITE_STDOUT] {"text": task ${id} step ${done + 1} attempt ${turn}}` : `[SYS_CALL::FS_READ] {"path":"/step-${done + 1}-notes-${turn}.txt"}`;
+      const text = malformed
+        ? `[SYS_CALL::SYS_WRITE_STDOUT] {"text": task ${id} step ${done + 1} attempt ${turn}}`
+        : `[SYS_CALL::FS_READ] {"path":"/step-${done + 1}-notes-${turn}.txt"}`;
       return { text, usage };
     },
   };
 }
 
 function tasks(): Array<{ id: number; difficulty: Difficulty }> {
-  return Array.from({ length: TASKS }, (_, id) => ({ id, difficulty: (['easy', 'medium', 'hard'] as const)[Math.floor(draw('class', id) * 3)] as Difficulty }));
+  return Array.from({ length: TASKS }, (_, id) => ({
+    id,
+    difficulty: (['easy', 'medium', 'hard'] as const)[Math.floor(draw('class', id) * 3)] as Difficulty,
+  }));
 }
 
 type Strategy = 'cheap' | 'strong' | 'ladder' | 'oracle';
 
 async function run(strategy: Strategy): Promise<{ cost: number; successes: number; turns: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-routing-'));
-  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ['fs.read:/**'], cwd: dir, cost: { ...NO_COST_POLICY, ladder: ['sim-cheap', 'sim-mid', 'sim-strong'].map(MODEL) } });
-  for (const name of Object.keys(PROFILES)) await kernel.models.get(MODEL(name), () => Promise.resolve(simulated(name)));
+  const kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ['fs.read:/**'],
+    cwd: dir,
+    cost: { ...NO_COST_POLICY, ladder: ['sim-cheap', 'sim-mid', 'sim-strong'].map(MODEL) },
+  });
+  for (const name of Object.keys(PROFILES))
+    await kernel.models.get(MODEL(name), () => Promise.resolve(simulated(name)));
   const list = tasks();
   const oracle: Record<Difficulty, string> = { easy: 'sim-cheap', medium: 'sim-mid', hard: 'sim-strong' };
   const pcbs = await Promise.all(
     list.map((t) => {
-      const model = strategy === 'cheap' ? MODEL('sim-cheap') : strategy === 'strong' ? MODEL('sim-strong') : strategy === 'oracle' ? MODEL(oracle[t.difficulty]) : 'auto';
-      return kernel.spawn({ task: `task ${t.id}, difficulty ${t.difficulty}: make its ${STEPS[t.difficulty]} steps`, model, name: `t${t.id}`, maxTurns: 2 * STEPS[t.difficulty] + 2 });
+      const model =
+        strategy === 'cheap'
+          ? MODEL('sim-cheap')
+          : strategy === 'strong'
+            ? MODEL('sim-strong')
+            : strategy === 'oracle'
+              ? MODEL(oracle[t.difficulty])
+              : 'auto';
+      return kernel.spawn({
+        task: `task ${t.id}, difficulty ${t.difficulty}: make its ${STEPS[t.difficulty]} steps`,
+        model,
+        name: `t${t.id}`,
+        maxTurns: 2 * STEPS[t.difficulty] + 2,
+      });
     }),
   );
   const ended = await Promise.all(pcbs.map((p) => kernel.waitExit(p.pid)));
@@ -95,7 +124,10 @@ async function run(strategy: Strategy): Promise<{ cost: number; successes: numbe
 }
 
 const pricesFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'aos-bench-prices-')), 'prices.json');
-await writeFile(pricesFile, JSON.stringify(Object.fromEntries(Object.entries(PRICES).map(([name, p]) => [name, { ...p, context: 1_048_576 }]))));
+await writeFile(
+  pricesFile,
+  JSON.stringify(Object.fromEntries(Object.entries(PRICES).map(([name, p]) => [name, { ...p, context: 1_048_576 }]))),
+);
 process.env.AOS_PRICES = pricesFile;
 
 const results: Record<Strategy, { cost: number; successes: number; turns: number }> = {
@@ -107,16 +139,29 @@ const results: Record<Strategy, { cost: number; successes: number; turns: number
 const rate = (s: Strategy): number => results[s].successes / TASKS;
 const costShare = results.ladder.cost / results.strong.cost;
 const behind = (rate('strong') - rate('ladder')) * 100;
-report(
-  'routing',
-  { tasks: TASKS, seed: SEED, classes: STEPS, profiles: PROFILES, prices_per_1m: PRICES, results },
-  [
-    figure('routing.ladder_cost_vs_strong', costShare, '×', `the ladder's cost over always-strong's, ${TASKS} tasks of three difficulties (seed ${SEED})`, { max: 0.5 }),
-    figure('routing.ladder_success_behind_strong', behind, 'points', "how many points of success the ladder is behind always-strong's", { max: 2 }),
-    figure('routing.ladder_success', rate('ladder') * 100, '%', 'tasks the ladder finished'),
-    figure('routing.strong_success', rate('strong') * 100, '%', 'tasks always-strong finished'),
-    figure('routing.cheap_success', rate('cheap') * 100, '%', 'tasks always-cheap finished'),
-    figure('routing.oracle_cost_vs_strong', results.oracle.cost / results.strong.cost, '×', 'an oracle that knows each difficulty, for scale'),
-    figure('routing.cheap_cost_vs_strong', results.cheap.cost / results.strong.cost, '×', 'always-cheap, for scale'),
-  ],
-);
+report('routing', { tasks: TASKS, seed: SEED, classes: STEPS, profiles: PROFILES, prices_per_1m: PRICES, results }, [
+  figure(
+    'routing.ladder_cost_vs_strong',
+    costShare,
+    '×',
+    `the ladder's cost over always-strong's, ${TASKS} tasks of three difficulties (seed ${SEED})`,
+    { max: 0.5 },
+  ),
+  figure(
+    'routing.ladder_success_behind_strong',
+    behind,
+    'points',
+    "how many points of success the ladder is behind always-strong's",
+    { max: 2 },
+  ),
+  figure('routing.ladder_success', rate('ladder') * 100, '%', 'tasks the ladder finished'),
+  figure('routing.strong_success', rate('strong') * 100, '%', 'tasks always-strong finished'),
+  figure('routing.cheap_success', rate('cheap') * 100, '%', 'tasks always-cheap finished'),
+  figure(
+    'routing.oracle_cost_vs_strong',
+    results.oracle.cost / results.strong.cost,
+    '×',
+    'an oracle that knows each difficulty, for scale',
+  ),
+  figure('routing.cheap_cost_vs_strong', results.cheap.cost / results.strong.cost, '×', 'always-cheap, for scale'),
+]);

@@ -24,7 +24,11 @@ interface Bench {
 
 /** The one table of benchmarks: adding one is a file plus a line here. */
 export const BENCHES: Record<string, Bench> = {
-  turns: { file: 'turns', args: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'], quick: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'] },
+  turns: {
+    file: 'turns',
+    args: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'],
+    quick: ['--agents', '1000', '--turns', '10', '--syscall', 'SYS_WRITE_STDOUT'],
+  },
   'turns-fs': {
     file: 'turns',
     args: ['--agents', '1000', '--turns', '10', '--syscall', 'FS_LIST', '--name', 'turns-fs'],
@@ -33,51 +37,107 @@ export const BENCHES: Record<string, Bench> = {
   // Quick runs the full turn count: with 4 turns an agent's spawn and exit weigh 2.5 times as much
   // on each turn (SYS_WRITE_STDOUT 143 against 92 µs/turn here), so the figure would not be the
   // per-turn cost its target is about. It costs ~8 s.
-  syscalls: { file: 'syscalls', args: ['--agents', '1000', '--turns', '10'], quick: ['--agents', '1000', '--turns', '10'] },
+  syscalls: {
+    file: 'syscalls',
+    args: ['--agents', '1000', '--turns', '10'],
+    quick: ['--agents', '1000', '--turns', '10'],
+  },
   // Right after syscalls, on the same file system and what its FS_WRITE workload left there: the host's share of FS_WRITE.
   'fs-create': { file: 'fs-create', args: [], quick: ['--rounds', '3'] },
   // The exec gate's price on an EXEC_CMD: a bare command and a loop of 1,000 fork+execs, with and without it.
-  'exec-gate': { file: 'exec-gate', args: ['--runs', '30', '--build-runs', '5', '--procs', '1000'], quick: ['--runs', '15', '--build-runs', '3', '--procs', '1000'] },
-  makespan: { file: 'makespan', args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'], quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'] },
+  'exec-gate': {
+    file: 'exec-gate',
+    args: ['--runs', '30', '--build-runs', '5', '--procs', '1000'],
+    quick: ['--runs', '15', '--build-runs', '3', '--procs', '1000'],
+  },
+  makespan: {
+    file: 'makespan',
+    args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'],
+    quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'],
+  },
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
-  context: { file: 'context', args: ['--turns', '200', '--file-kb', '60', '--budget', '32000'], quick: ['--turns', '150', '--file-kb', '60', '--budget', '32000'] },
+  context: {
+    file: 'context',
+    args: ['--turns', '200', '--file-kb', '60', '--budget', '32000'],
+    quick: ['--turns', '150', '--file-kb', '60', '--budget', '32000'],
+  },
   // The same context curve as an agent's usual turn sends it: the share of each request a prompt cache can serve.
-  'context-cache': { file: 'context', args: ['--turns', '400', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'], quick: ['--turns', '300', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'] },
+  'context-cache': {
+    file: 'context',
+    args: ['--turns', '400', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'],
+    quick: ['--turns', '300', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'],
+  },
   // Not a speed: the files one warm FS_WRITE turn runs code in (V8 coverage), for the core's readers.
   'files-crossed': { file: 'files-crossed', args: [], quick: [] },
   // The model ladder against always-cheap, always-strong and an oracle, on simulated capability profiles (cost governance).
   routing: { file: 'routing', args: ['--tasks', '150', '--seed', '7'], quick: ['--tasks', '90', '--seed', '7'] },
   // Racers against one daily token budget through the real driver and the fake provider: the worst overspend over one reply's bound (~10 s).
-  'budget-race': { file: 'budget-race', args: ['--rounds', '40', '--max-racers', '40', '--seed', '1'], quick: ['--rounds', '15', '--max-racers', '30', '--seed', '1'] },
+  'budget-race': {
+    file: 'budget-race',
+    args: ['--rounds', '40', '--max-racers', '40', '--seed', '1'],
+    quick: ['--rounds', '15', '--max-racers', '30', '--seed', '1'],
+  },
   // Five agents hand one client on through a context thread, against re-reading each other's notes from files: prompt tokens (~4 s).
   handoff: { file: 'handoff', args: ['--visits', '3'], quick: ['--visits', '3'] },
   // HISTORY_SEARCH over a tree's 2,000 results of 16 KiB: the first search (the index filled in ~20 ms steps), a warm one, no other tree's hits (~40 s).
   history: { file: 'history', args: ['--turns', '2000', '--kb', '16'], quick: ['--turns', '500', '--kb', '16'] },
   // A message through the Telegram adapter's sandbox and egress into the kernel, a burst, a reply by a unit's run, an adapter restart (~15 s).
-  channels: { file: 'channels', args: ['--messages', '100', '--burst', '1000', '--replies', '20'], quick: ['--messages', '50', '--burst', '500', '--replies', '10'] },
+  channels: {
+    file: 'channels',
+    args: ['--messages', '100', '--burst', '1000', '--replies', '20'],
+    quick: ['--messages', '50', '--burst', '500', '--replies', '10'],
+  },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
   cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '6', '--turns', '25'] },
   // A dead node's tree of 1,000 / 10,000 / 100,000 events adopted: how long its move takes and how long it holds up the adopter's event loop (~30 s).
   'cluster-move': { file: 'cluster-move', args: ['--events', '1000,10000,100000'], quick: ['--events', '1000,10000'] },
   // One node whose database is 0 / 2 / 5 / 10 ms a round trip away (a TCP proxy that delays), beside SQLite and a unix socket: turns a second (~40 s).
-  'cluster-latency': { file: 'cluster-latency', args: ['--agents', '200', '--turns', '10', '--rtt', '0,2,5,10'], quick: ['--agents', '100', '--turns', '10', '--rtt', '0,5'] },
+  'cluster-latency': {
+    file: 'cluster-latency',
+    args: ['--agents', '200', '--turns', '10', '--rtt', '0,2,5,10'],
+    quick: ['--agents', '100', '--turns', '10', '--rtt', '0,5'],
+  },
   // Three daemons under 30 seeded SIGKILLs and a SIGSTOP past the lease, 60 trees adopted between them: nothing lost or run twice (~3 min).
-  'cluster-chaos': { file: 'cluster-chaos', args: ['--trees', '60', '--kills', '30', '--seed', '1'], quick: ['--trees', '24', '--kills', '10', '--seed', '1'] },
+  'cluster-chaos': {
+    file: 'cluster-chaos',
+    args: ['--trees', '60', '--kills', '30', '--seed', '1'],
+    quick: ['--trees', '24', '--kills', '10', '--seed', '1'],
+  },
   // Reading a 100 KiB prompt for personal data (every spelling, with and without a phone region): what each turn with such a prompt pays (~10 s).
-  'privacy-detect': { file: 'privacy-detect', args: ['--kb', '100', '--runs', '30'], quick: ['--kb', '100', '--runs', '10'] },
+  'privacy-detect': {
+    file: 'privacy-detect',
+    args: ['--kb', '100', '--runs', '30'],
+    quick: ['--kb', '100', '--runs', '10'],
+  },
   // Hostile unit packages (gzip bombs, floods, duplicates) previewed through the socket while agents run: the kernel's event-loop delay, time to refusal (~20 s).
   'package-bomb': { file: 'package-bomb', args: ['--runs', '3'], quick: ['--runs', '1', '--dir-flood', '20000'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
-  delay: { file: 'delay', args: [], quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'] },
-  'head-of-line': { file: 'head-of-line', args: ['--runs', '7'], quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'] },
-  adaptive: { file: 'adaptive', args: ['--capacity', '50', '--seconds', '12', '--from', 'above,below'], quick: ['--capacity', '20', '--seconds', '10.5', '--from', 'above'] },
+  delay: {
+    file: 'delay',
+    args: [],
+    quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'],
+  },
+  'head-of-line': {
+    file: 'head-of-line',
+    args: ['--runs', '7'],
+    quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'],
+  },
+  adaptive: {
+    file: 'adaptive',
+    args: ['--capacity', '50', '--seconds', '12', '--from', 'above,below'],
+    quick: ['--capacity', '20', '--seconds', '10.5', '--from', 'above'],
+  },
   // A verb's start-up scatters by a few ms from run to run: 7 runs made its median move by ±0.1×.
   cli: { file: 'cli', args: ['--runs', '21'], quick: ['--runs', '15'] },
   ps: { file: 'ps', args: ['--procs', '100000', '--runs', '5'], quick: ['--procs', '100000', '--runs', '3'] },
   burst: { file: 'burst', args: ['--agents', '1000', '--turns', '20'], quick: ['--agents', '1000', '--turns', '20'] },
   web: { file: 'web', args: ['--events', '10000', '--runs', '5'], quick: ['--events', '10000', '--runs', '3'] },
-  soak: { file: 'soak', args: ['--procs', '100000', '--wave', '2000', '--kills', '3'], quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'] },
+  soak: {
+    file: 'soak',
+    args: ['--procs', '100000', '--wave', '2000', '--kills', '3'],
+    quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'],
+  },
 };
 
 /** How long one benchmark may run before it is killed and counted as failed (a hang must not hold the whole run). */
@@ -110,11 +170,17 @@ for (const name of names) {
     timeout: (isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S) * 1000,
     killSignal: 'SIGKILL',
   });
-  if (run.error) process.stderr.write(`bench: ${name} ${(run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `did not finish in ${isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S} s: killed` : `could not run: ${run.error.message}`}\n`);
+  if (run.error)
+    process.stderr.write(
+      `bench: ${name} ${(run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `did not finish in ${isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S} s: killed` : `could not run: ${run.error.message}`}\n`,
+    );
   const ok = run.status === 0;
   if (!ok) failed++;
   const result = path.join(root, 'bench', 'results', `${name}.json`);
-  const figures = ok && existsSync(result) ? ((JSON.parse(readFileSync(result, 'utf8')) as { figures?: Figure[] }).figures ?? []) : [];
+  const figures =
+    ok && existsSync(result)
+      ? ((JSON.parse(readFileSync(result, 'utf8')) as { figures?: Figure[] }).figures ?? [])
+      : [];
   summary.push({ bench: name, ok, figures });
 }
 if (asJson) {

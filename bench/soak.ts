@@ -27,10 +27,21 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'cmd', `aos${ext}`);
 const home = await mkdtemp(path.join(os.tmpdir(), 'aos-soak-'));
-const env = { ...process.env, AOS_HOME: home, AOS_WORKSPACE: path.join(home, 'workspace'), AOS_POLICY: '', NODE_OPTIONS: '--expose-gc' };
+const env = {
+  ...process.env,
+  AOS_HOME: home,
+  AOS_WORKSPACE: path.join(home, 'workspace'),
+  AOS_POLICY: '',
+  NODE_OPTIONS: '--expose-gc',
+};
 const paths = { socket: path.join(home, 'kernel.sock'), kernelLog: path.join(home, 'kernel.log') };
 const tape = path.join(home, 'tape.yaml');
-await writeFile(tape, YAML.stringify({ agents: { root: ['[SYS_CALL::SYS_WRITE_STDOUT] {"text":"working"}', '[SYS_CALL::SYS_EXIT] {"code":0}'] } }));
+await writeFile(
+  tape,
+  YAML.stringify({
+    agents: { root: ['[SYS_CALL::SYS_WRITE_STDOUT] {"text":"working"}', '[SYS_CALL::SYS_EXIT] {"code":0}'] },
+  }),
+);
 
 function aos(...args: string[]): void {
   const run = spawnSync(process.execPath, [...process.execArgv, cli, ...args], { env, encoding: 'utf8' });
@@ -68,7 +79,9 @@ let restarts = 0;
 for (let wave = 0; wave < waves; wave++) {
   const count = Math.min(waveSize, procs - wave * waveSize);
   const current = client;
-  const requests = Array.from({ length: count }, () => current.request('spawn', { task: 'soak', model: `replay:${tape}` }).then((row) => acked.add(row.pid)));
+  const requests = Array.from({ length: count }, () =>
+    current.request('spawn', { task: 'soak', model: `replay:${tape}` }).then((row) => acked.add(row.pid)),
+  );
   if (killAt.has(wave)) {
     // Mid-wave: some spawns acknowledged, some not, processes in every state.
     while (acked.size < wave * waveSize + count / 2) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -93,14 +106,18 @@ for (let wave = 0; wave < waves; wave++) {
     fds: readdirSync(`/proc/${pid}/fd`).length,
     db_bytes: fileSize(path.join(home, 'aos.db')) + fileSize(path.join(home, 'aos.db-wal')),
   });
-  process.stderr.write(`soak: wave ${wave + 1}/${waves}: ${acked.size} processes, heap ${(stats.heap_used_bytes / 1e6).toFixed(1)} MB\n`);
+  process.stderr.write(
+    `soak: wave ${wave + 1}/${waves}: ${acked.size} processes, heap ${(stats.heap_used_bytes / 1e6).toFixed(1)} MB\n`,
+  );
 }
 client.close();
 aos('kernel', 'stop');
 
 const db = new Database(path.join(home, 'aos.db'), { readonly: true });
 const stored = new Set((db.prepare('SELECT pid FROM processes').all() as Array<{ pid: number }>).map((r) => r.pid));
-const notEnded = (db.prepare("SELECT COUNT(*) AS n FROM processes WHERE state NOT IN ('exited', 'killed')").get() as { n: number }).n;
+const notEnded = (
+  db.prepare("SELECT COUNT(*) AS n FROM processes WHERE state NOT IN ('exited', 'killed')").get() as { n: number }
+).n;
 const duplicated = (
   db
     .prepare(
@@ -118,21 +135,37 @@ await rm(home, { recursive: true, force: true });
 
 const growth = ((last?.heap_after_gc_bytes ?? 0) - (first?.heap_after_gc_bytes ?? 0)) / 1e6;
 const figures = [
-  figure('soak.lost', lost, 'processes', `acknowledged processes missing after ${restarts} SIGKILL + restart cycles (${procs} processes)`, { max: 0 }),
+  figure(
+    'soak.lost',
+    lost,
+    'processes',
+    `acknowledged processes missing after ${restarts} SIGKILL + restart cycles (${procs} processes)`,
+    { max: 0 },
+  ),
   figure('soak.duplicated_events', duplicated, 'events', 'events stored twice across restarts', { max: 0 }),
-  figure('soak.heap_growth', growth, 'MB', `daemon heap after GC, last wave minus third wave (${procs} short processes)`, { max: 5 }),
+  figure(
+    'soak.heap_growth',
+    growth,
+    'MB',
+    `daemon heap after GC, last wave minus third wave (${procs} short processes)`,
+    { max: 5 },
+  ),
 ];
-report('soak', {
-  procs,
-  wave_size: waveSize,
-  restarts,
-  acknowledged: acked.size,
-  lost,
-  duplicated_events: duplicated,
-  not_ended: notEnded,
-  heap_after_gc_first_bytes: first?.heap_after_gc_bytes,
-  heap_after_gc_last_bytes: last?.heap_after_gc_bytes,
-  seconds: (Date.now() - started) / 1000,
-  samples,
-}, figures);
+report(
+  'soak',
+  {
+    procs,
+    wave_size: waveSize,
+    restarts,
+    acknowledged: acked.size,
+    lost,
+    duplicated_events: duplicated,
+    not_ended: notEnded,
+    heap_after_gc_first_bytes: first?.heap_after_gc_bytes,
+    heap_after_gc_last_bytes: last?.heap_after_gc_bytes,
+    seconds: (Date.now() - started) / 1000,
+    samples,
+  },
+  figures,
+);
 if (lost > 0 || duplicated > 0 || notEnded > 0) process.exitCode = 1;

@@ -60,7 +60,12 @@ export class LatencyRecorder {
     const out: Record<string, LatencyStats> = {};
     for (const [name, list] of this.samples) {
       const sorted = Float64Array.from(list).sort();
-      out[name] = { calls: sorted.length, p50_ms: round(rank(sorted, 0.5)), p99_ms: round(rank(sorted, 0.99)), max_ms: round(rank(sorted, 1)) };
+      out[name] = {
+        calls: sorted.length,
+        p50_ms: round(rank(sorted, 0.5)),
+        p99_ms: round(rank(sorted, 0.99)),
+        max_ms: round(rank(sorted, 1)),
+      };
     }
     return out;
   }

@@ -25,18 +25,28 @@ export const WORKLOADS: readonly Workload[] = [
     name: 'SEND_MSG+RECV_MSG',
     io: false,
     // The message is waiting by the time RECV_MSG runs: the figure is the kernel's, not a wait.
-    calls: (pid, turn) => `${call('SEND_MSG', { to_pid: pid, content: `m${turn}` })}\n${call('RECV_MSG', { timeout_s: 60 })}`,
+    calls: (pid, turn) =>
+      `${call('SEND_MSG', { to_pid: pid, content: `m${turn}` })}\n${call('RECV_MSG', { timeout_s: 60 })}`,
   },
   { name: 'SLEEP', io: false, calls: () => call('SLEEP', { seconds: 0 }) },
-  { name: 'SYS_SCHEDULE', io: false, calls: (_pid, turn) => call('SYS_SCHEDULE', { seconds: 3600, prompt: `tick ${turn}` }) },
+  {
+    name: 'SYS_SCHEDULE',
+    io: false,
+    calls: (_pid, turn) => call('SYS_SCHEDULE', { seconds: 3600, prompt: `tick ${turn}` }),
+  },
   {
     name: 'SPAWN_AGENT+WAIT',
     io: false,
-    calls: (_pid, turn) => `${call('SPAWN_AGENT', { role: 'worker', name: 'child', task: `t${turn}` })}\n${call('WAIT', { timeout_s: 60 })}`,
+    calls: (_pid, turn) =>
+      `${call('SPAWN_AGENT', { role: 'worker', name: 'child', task: `t${turn}` })}\n${call('WAIT', { timeout_s: 60 })}`,
   },
   { name: 'FS_LIST', io: true, calls: () => call('FS_LIST', { path: '/data' }) },
   { name: 'FS_READ', io: true, calls: () => call('FS_READ', { path: '/data/file-0.txt' }) },
-  { name: 'FS_WRITE', io: true, calls: (pid, turn) => call('FS_WRITE', { path: `/out/${pid}.txt`, content: `turn ${turn}\n` }) },
+  {
+    name: 'FS_WRITE',
+    io: true,
+    calls: (pid, turn) => call('FS_WRITE', { path: `/out/${pid}.txt`, content: `turn ${turn}\n` }),
+  },
 ];
 
 /** What the FS workloads find: /data with ten 1 KiB files. */

@@ -82,8 +82,24 @@ function figuresOf(result: RunResult, workload: Workload, withExit: boolean): Fi
     const blurb = name === 'WAIT' ? 'from the child’s exit to the result' : 'syscall event to result event';
     // The issue's targets are for calls that do no host I/O; the FS calls are reported for reference.
     const io = workload.io && name !== 'SYS_EXIT';
-    out.push(figure(`${key}.${name}.p50_ms`, stats.p50_ms, 'ms', `${name} latency p50 (${blurb}), ${what}`, io ? null : { max: 0.2 }));
-    out.push(figure(`${key}.${name}.p99_ms`, stats.p99_ms, 'ms', `${name} latency p99 (${blurb}), ${what}`, io ? null : { max: 2 }));
+    out.push(
+      figure(
+        `${key}.${name}.p50_ms`,
+        stats.p50_ms,
+        'ms',
+        `${name} latency p50 (${blurb}), ${what}`,
+        io ? null : { max: 0.2 },
+      ),
+    );
+    out.push(
+      figure(
+        `${key}.${name}.p99_ms`,
+        stats.p99_ms,
+        'ms',
+        `${name} latency p99 (${blurb}), ${what}`,
+        io ? null : { max: 2 },
+      ),
+    );
   }
   return out;
 }
@@ -95,7 +111,9 @@ const results: RunResult[] = [];
 for (const workload of chosen) {
   const result = await run(workload, agents);
   results.push(result);
-  process.stderr.write(`syscalls: ${workload.name}: ${result.cpu_us_per_turn} µs/turn (sys ${result.sys_us_per_turn}), ${JSON.stringify(result.latency)}\n`);
+  process.stderr.write(
+    `syscalls: ${workload.name}: ${result.cpu_us_per_turn} µs/turn (sys ${result.sys_us_per_turn}), ${JSON.stringify(result.latency)}\n`,
+  );
 }
 report(
   'syscalls',

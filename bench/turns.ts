@@ -31,7 +31,9 @@ const kernel = await Kernel.create({
 });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const pcbs = await Promise.all(Array.from({ length: agents }, () => kernel.spawn({ task: 'bench', model: `replay:${tape}` })));
+const pcbs = await Promise.all(
+  Array.from({ length: agents }, () => kernel.spawn({ task: 'bench', model: `replay:${tape}` })),
+);
 await Promise.all(pcbs.map((p) => kernel.waitExit(p.pid)));
 kernel.store.flush();
 const elapsedMs = performance.now() - t0;
@@ -58,7 +60,13 @@ report(
     heap_used_mb: Math.round(heap / 1024 / 1024),
   },
   [
-    figure(`${name}.turns_per_s`, turnsPerS, 'turns/s', `${agents} agents × ${turns} turns, instant model, ${syscall} each turn, SQLite on`, { min: 7000 }),
+    figure(
+      `${name}.turns_per_s`,
+      turnsPerS,
+      'turns/s',
+      `${agents} agents × ${turns} turns, instant model, ${syscall} each turn, SQLite on`,
+      { min: 7000 },
+    ),
     figure(`${name}.cpu_us_per_turn`, cpuPerTurn, 'µs', `kernel CPU per turn (${syscall})`, { max: 190 }),
     figure(`${name}.failed_agents`, failed, 'agents', 'agents that did not exit 0', { max: 0 }),
   ],

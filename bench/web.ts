@@ -31,9 +31,16 @@ const home = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-web-'));
 // Seven events a turn: prompt, model, syscall, result and the state changes between them.
 const turns = Math.ceil(events / 7);
 const tape = path.join(home, 'tape.yaml');
-const replies = Array.from({ length: turns }, (_, i) => ({ reply: `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"line ${i}"}`, usage: { prompt: 900 + i, output: 40 } }));
+const replies = Array.from({ length: turns }, (_, i) => ({
+  reply: `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"line ${i}"}`,
+  usage: { prompt: 900 + i, output: 40 },
+}));
 await writeFile(tape, YAML.stringify({ agents: { root: [...replies, '[SYS_CALL::SYS_EXIT] {"code":0}'] } }));
-const kernel = await Kernel.create({ workspace: path.join(home, 'ws'), rootCapabilities: ['ipc'], storeFile: path.join(home, 'aos.db') });
+const kernel = await Kernel.create({
+  workspace: path.join(home, 'ws'),
+  rootCapabilities: ['ipc'],
+  storeFile: path.join(home, 'aos.db'),
+});
 const pcb = await kernel.spawn({ task: 'talk a lot', model: `replay:${tape}`, maxTurns: turns + 10 });
 await kernel.waitExit(pcb.pid);
 await kernel.store.committed();
@@ -42,7 +49,10 @@ const stored = kernel.history(pcb.pid).length;
 const socket = path.join(home, 'kernel.sock');
 const server = await KernelServer.listen(kernel, { socket, home, workspace: path.join(home, 'ws') });
 const client = await KernelClient.connect({ socket, kernelLog: path.join(home, 'kernel.log') });
-const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
 
 const firstView: number[] = [];
 const firstPage: number[] = [];
@@ -60,13 +70,19 @@ try {
     await page.goto(`${origin}/#procs/${pcb.pid}`);
     await page.waitForSelector('.waterfall .turn');
     firstView.push(performance.now() - started);
-    firstPage.push(await page.evaluate((pid) => {
-      const t0 = performance.now();
-      return fetch(`/api/events?pid=${pid}`).then((r) => r.json()).then(() => performance.now() - t0);
-    }, pcb.pid));
+    firstPage.push(
+      await page.evaluate((pid) => {
+        const t0 = performance.now();
+        return fetch(`/api/events?pid=${pid}`)
+          .then((r) => r.json())
+          .then(() => performance.now() - t0);
+      }, pcb.pid),
+    );
     const searched = await page.evaluate(() => {
       const t0 = performance.now();
-      return fetch('/api/search?q=line').then((r) => r.json()).then(() => performance.now() - t0);
+      return fetch('/api/search?q=line')
+        .then((r) => r.json())
+        .then(() => performance.now() - t0);
     });
     if (run === 0) searchFirst = searched;
     else searchAgain.push(searched);
@@ -80,9 +96,31 @@ try {
   await rm(home, { recursive: true, force: true });
 }
 
-report('web', { events: stored, runs, first_view_ms: firstView, first_page_ms: firstPage, search_first_ms: searchFirst, search_ms: searchAgain }, [
-  figure('web_first_view_ms', median(firstView), 'ms', `first view of a process with ${stored} events in chromium (navigation → turn waterfall drawn), median`, { max: 1000 }),
-  figure('web_first_page_ms', median(firstPage), 'ms', 'first page of its history from the server (fetch from the page), median'),
-  figure('web_search_first_ms', searchFirst, 'ms', `first search over ${stored} events (builds the FTS5 index)`),
-  figure('web_search_ms', median(searchAgain), 'ms', 'a search once the index is built, median'),
-]);
+report(
+  'web',
+  {
+    events: stored,
+    runs,
+    first_view_ms: firstView,
+    first_page_ms: firstPage,
+    search_first_ms: searchFirst,
+    search_ms: searchAgain,
+  },
+  [
+    figure(
+      'web_first_view_ms',
+      median(firstView),
+      'ms',
+      `first view of a process with ${stored} events in chromium (navigation → turn waterfall drawn), median`,
+      { max: 1000 },
+    ),
+    figure(
+      'web_first_page_ms',
+      median(firstPage),
+      'ms',
+      'first page of its history from the server (fetch from the page), median',
+    ),
+    figure('web_search_first_ms', searchFirst, 'ms', `first search over ${stored} events (builds the FTS5 index)`),
+    figure('web_search_ms', median(searchAgain), 'ms', 'a search once the index is built, median'),
+  ],
+);

@@ -9,7 +9,16 @@ import { type ClientSocket, pipeAvailable, PipeSocket } from './pipe.js';
 import { connectReason, KernelUnreachableError, remoteError } from './errors.js';
 import { LineDecoder, LineTooLongError } from '../protocol/json-lines.js';
 import type { Method, ParamsOf, ResultOf, StreamMethod } from '../protocol/protocol.js';
-import { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION, type Push, pushShape, RESULTS, responseShape, type Response } from '../protocol/protocol-results.js';
+import {
+  MAX_REQUEST_LINE_BYTES,
+  MAX_RESPONSE_LINE_BYTES,
+  PROTOCOL_VERSION,
+  type Push,
+  pushShape,
+  RESULTS,
+  responseShape,
+  type Response,
+} from '../protocol/protocol-results.js';
 import { PushQueue } from './push-queue.js';
 import { AosError } from '../sys/errno.js';
 
@@ -110,7 +119,12 @@ export class KernelClient {
       const bytes = Buffer.byteLength(line);
       if (bytes > MAX_REQUEST_LINE_BYTES) {
         this.pending.delete(id);
-        reject(new AosError('EFBIG', `${method}: the request is ${bytes} bytes, over the kernel's limit of ${MAX_REQUEST_LINE_BYTES} bytes for one request`));
+        reject(
+          new AosError(
+            'EFBIG',
+            `${method}: the request is ${bytes} bytes, over the kernel's limit of ${MAX_REQUEST_LINE_BYTES} bytes for one request`,
+          ),
+        );
         return;
       }
       this.socket.write(line);
@@ -154,7 +168,8 @@ export class KernelClient {
     this.pending.delete(response.id);
     if (!response.ok) return pending.reject(remoteError(response.error));
     const wrong = RESULTS[pending.method].problem(response.result);
-    if (wrong !== null) return pending.reject(new AosError('EIO', `the kernel sent a malformed ${pending.method} result: ${wrong}`));
+    if (wrong !== null)
+      return pending.reject(new AosError('EIO', `the kernel sent a malformed ${pending.method} result: ${wrong}`));
     if (!pending.stream) return pending.resolve(response.result);
     pending.resolve({ result: response.result, pushes: this.openQueue(response.result) });
   }

@@ -79,7 +79,11 @@ async function waitUntilAnswering(paths: AosPaths, timeoutMs: number, holder: nu
       if (!(error instanceof KernelUnreachableError)) throw error;
       if (!isAlive(holder)) return null;
       if (Date.now() > deadline) {
-        throw new KernelUnreachableError('start', paths.socket, `kernel pid ${holder} holds ${paths.pidFile} but does not answer on ${paths.socket} (see ${paths.kernelLog})`);
+        throw new KernelUnreachableError(
+          'start',
+          paths.socket,
+          `kernel pid ${holder} holds ${paths.pidFile} but does not answer on ${paths.socket} (see ${paths.kernelLog})`,
+        );
       }
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
@@ -87,13 +91,19 @@ async function waitUntilAnswering(paths: AosPaths, timeoutMs: number, holder: nu
 }
 
 /** Start a daemon for this AOS_HOME (or join one that another CLI is starting) and connect to it. */
-export async function startKernel(paths: AosPaths, launch: Launcher, timeoutMs = START_TIMEOUT_MS): Promise<Connected & { started: boolean }> {
-  const fail = (message: string): KernelUnreachableError => new KernelUnreachableError('start', paths.socket, `${message} (see ${paths.kernelLog})`);
+export async function startKernel(
+  paths: AosPaths,
+  launch: Launcher,
+  timeoutMs = START_TIMEOUT_MS,
+): Promise<Connected & { started: boolean }> {
+  const fail = (message: string): KernelUnreachableError =>
+    new KernelUnreachableError('start', paths.socket, `${message} (see ${paths.kernelLog})`);
   let outcome = await launch(paths, timeoutMs);
   for (let attempt = 1; outcome.type === 'running'; attempt++) {
     const joined = await waitUntilAnswering(paths, timeoutMs, outcome.pid);
     if (joined) return { ...joined, started: false };
-    if (attempt === START_ATTEMPTS) throw fail(`kernel pid ${outcome.pid} held ${paths.pidFile} and exited before it answered on ${paths.socket}`);
+    if (attempt === START_ATTEMPTS)
+      throw fail(`kernel pid ${outcome.pid} held ${paths.pidFile} and exited before it answered on ${paths.socket}`);
     outcome = await launch(paths, timeoutMs);
   }
   switch (outcome.type) {
@@ -102,11 +112,15 @@ export async function startKernel(paths: AosPaths, launch: Launcher, timeoutMs =
     case 'failed':
       throw fail(`the kernel failed to start: ${outcome.message}`);
     case 'exited':
-      throw fail(`the kernel exited while starting (code ${outcome.code ?? 'none'}): ${outcome.message ?? 'no reason was logged'}`);
+      throw fail(
+        `the kernel exited while starting (code ${outcome.code ?? 'none'}): ${outcome.message ?? 'no reason was logged'}`,
+      );
     case 'timeout': {
       const seconds = Math.round(timeoutMs / 1000);
       if (!outcome.last) throw fail(`the kernel did not report within ${seconds} s of being launched`);
-      throw fail(`the kernel (pid ${outcome.last.pid}) was still ${outcome.last.stage} after ${seconds} s without news; it may yet come up`);
+      throw fail(
+        `the kernel (pid ${outcome.last.pid}) was still ${outcome.last.stage} after ${seconds} s without news; it may yet come up`,
+      );
     }
   }
 }
@@ -129,7 +143,10 @@ export interface Opened {
 }
 
 /** The kernel for a CLI verb, started on demand unless `autostart` is off. */
-export async function openKernel(paths: AosPaths, options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number, how: { unclean: boolean }) => void }): Promise<Opened> {
+export async function openKernel(
+  paths: AosPaths,
+  options: { autostart: boolean; launch: Launcher; onStarted?: (pid: number, how: { unclean: boolean }) => void },
+): Promise<Opened> {
   let client: KernelClient;
   try {
     client = await KernelClient.connect(paths);

@@ -53,7 +53,12 @@ export function wrapsFrom(binding: unknown): Wraps | null {
   const load = binding as (name: string) => unknown;
   try {
     const pipe = load('pipe_wrap') as { Pipe?: unknown; PipeConnectWrap?: unknown; constants?: { SOCKET?: unknown } };
-    const stream = load('stream_wrap') as { WriteWrap?: unknown; streamBaseState?: unknown; kReadBytesOrError?: unknown; kArrayBufferOffset?: unknown };
+    const stream = load('stream_wrap') as {
+      WriteWrap?: unknown;
+      streamBaseState?: unknown;
+      kReadBytesOrError?: unknown;
+      kArrayBufferOffset?: unknown;
+    };
     const ok =
       typeof pipe.Pipe === 'function' &&
       typeof pipe.PipeConnectWrap === 'function' &&

@@ -1,5 +1,13 @@
 /** `aos approvals`, `aos approve <id>`, `aos deny <id> [--reason …]`: the person in the loop. */
-import { approvalAbout, callLine, escapeControl, showApproval, showCall, shownText, SHOW_MAX } from '../protocol/show-call.js';
+import {
+  approvalAbout,
+  callLine,
+  escapeControl,
+  showApproval,
+  showCall,
+  shownText,
+  SHOW_MAX,
+} from '../protocol/show-call.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -10,7 +18,11 @@ type Approval = ResultOf<'approvals'>['approvals'][number];
 
 function untilText(iso: string): string {
   const s = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000));
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${s}s`;
 }
 
 /**
@@ -27,9 +39,18 @@ export function formatApprovals(rows: readonly Approval[], width: number): strin
   if (rows.length === 0) return 'no pending approvals';
   const head = ['ID', 'PID', 'NAME', 'CALL', 'SAME', 'EXPIRES', 'RULE / CALL'];
   // SAME: how many pending requests are this very call from the same tree (aos approve --group answers them all).
-  const lines = rows.map((r) => [r.id, String(r.pid), shownText(r.name, 16), escapeControl(r.call), r.group_size > 1 ? `×${r.group_size}` : '', untilText(r.expires_at), ruleAndCall(r, width)]);
+  const lines = rows.map((r) => [
+    r.id,
+    String(r.pid),
+    shownText(r.name, 16),
+    escapeControl(r.call),
+    r.group_size > 1 ? `×${r.group_size}` : '',
+    untilText(r.expires_at),
+    ruleAndCall(r, width),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  const fmt = (cells: string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [fmt(head), ...lines.map(fmt)].join('\n');
 }
 
@@ -43,7 +64,8 @@ export async function runApprovals(flags: { json?: boolean }): Promise<number> {
 }
 
 function checkId(id: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new CliError(`an approval id is letters and digits, as aos approvals lists them (got "${id}")`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id))
+    throw new CliError(`an approval id is letters and digits, as aos approvals lists them (got "${id}")`);
   return id;
 }
 
@@ -56,8 +78,12 @@ export async function runAnswer(verb: 'approve' | 'deny', idArg: string, flags: 
     // of its group as listed now — every one is printed below; one that joins later is not answered).
     const mine = flags.json === true && flags.group !== true ? [] : (await client.request('approvals', {})).approvals;
     const group = flags.group === true ? mine.find((r) => r.id === id)?.group : undefined;
-    const also = group === undefined ? undefined : mine.filter((r) => r.group === group && r.id !== id).map((r) => r.id);
-    const done = verb === 'approve' ? await client.request('approve', { id, also }) : await client.request('deny', { id, reason: flags.reason, also });
+    const also =
+      group === undefined ? undefined : mine.filter((r) => r.group === group && r.id !== id).map((r) => r.id);
+    const done =
+      verb === 'approve'
+        ? await client.request('approve', { id, also })
+        : await client.request('deny', { id, reason: flags.reason, also });
     const word = verb === 'approve' ? 'approved' : 'denied';
     const line = (a: { id: string; pid: number }): string => {
       const row = mine.find((r) => r.id === a.id);
@@ -72,7 +98,10 @@ export const approvalsVerb: VerbSpec = {
   name: 'approvals',
   summary: 'list calls waiting for a person (policy rules that ask)',
   options: [
-    { flags: '--json', help: 'print an array of {id, pid, name, call, args, rule, subject, requested_at, expires_at, group, group_size}' },
+    {
+      flags: '--json',
+      help: 'print an array of {id, pid, name, call, args, rule, subject, requested_at, expires_at, group, group_size}',
+    },
   ],
   help: `
 Answer with aos approve <id> or aos deny <id> --reason "…"; unanswered requests are denied after the policy's approvals.timeout_s.

@@ -11,12 +11,14 @@ export function toInt(value: string, flag: string, min: number, max: number): nu
 
 export function toPid(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`pid must be a positive integer (got "${value}")`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new CliError(`pid must be a positive integer (got "${value}")`);
   return n;
 }
 
 export function toPositive(value: string, flag: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number (got "${value}")`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new CliError(`${flag} must be a positive number (got "${value}")`);
   return n;
 }

@@ -57,5 +57,5 @@ Ctrl-C detaches (exit 130); the process keeps running.
 Examples:
   aos attach 3
   echo "the answer is 42" | aos attach 3`,
-  run: ({ args: [pid], flags }) => runAttach(pid as string, (flags as { json?: boolean; verbose?: boolean })),
+  run: ({ args: [pid], flags }) => runAttach(pid as string, flags as { json?: boolean; verbose?: boolean }),
 };

@@ -16,7 +16,10 @@ export function sinceToIso(value: string, now = Date.now()): string {
   const m = /^(\d+)(s|m|h|d|w)$/.exec(value.trim());
   if (m) return new Date(now - Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0)).toISOString();
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new CliError(`--since takes a duration (90s, 30m, 12h, 7d) or a time (2026-11-22T10:00:00Z) (got "${value}")`);
+  if (Number.isNaN(t))
+    throw new CliError(
+      `--since takes a duration (90s, 30m, 12h, 7d) or a time (2026-11-22T10:00:00Z) (got "${value}")`,
+    );
   return new Date(t).toISOString();
 }
 
@@ -31,7 +34,10 @@ export function formatAudit(rows: readonly Row[], width = Infinity): string {
   return rows
     .map((r) => {
       const who = escapeControl(r.decided_by + (r.via ? ` via ${r.via}` : ''));
-      const extra = [r.rule, r.approval ? `approval ${r.approval}` : null, r.reason].filter(Boolean).map((t) => escapeControl(t as string)).join('; ');
+      const extra = [r.rule, r.approval ? `approval ${r.approval}` : null, r.reason]
+        .filter(Boolean)
+        .map((t) => escapeControl(t as string))
+        .join('; ');
       const head = `${r.ts}  #${r.id}  pid ${r.pid}  ${r.decision.padEnd(8)} ${escapeControl(r.call)} `;
       const tail = `  [${who}]`;
       return `${head}${auditSubject(r.subject, Math.max(120, width - head.length - tail.length))}${tail}${extra ? `  ${extra}` : ''}`;
@@ -45,25 +51,38 @@ export async function runAudit(flags: AuditFlags): Promise<number> {
   const pid = flags.pid === undefined ? undefined : toPid(flags.pid);
   const since = flags.since === undefined ? undefined : sinceToIso(flags.since);
   const limit = flags.limit === undefined ? undefined : toInt(flags.limit, '--limit', 1, 10_000);
-  return withKernel(async (client) => {
-    const { rows } = await client.request('audit', { pid, since, limit });
-    out(flags.json ? `${JSON.stringify(rows)}\n` : `${formatAudit(rows, tableWidth(flags.trunc ?? true))}\n`);
-    return EXIT.ok;
-  }, { retryIfLost: true });
+  return withKernel(
+    async (client) => {
+      const { rows } = await client.request('audit', { pid, since, limit });
+      out(flags.json ? `${JSON.stringify(rows)}\n` : `${formatAudit(rows, tableWidth(flags.trunc ?? true))}\n`);
+      return EXIT.ok;
+    },
+    { retryIfLost: true },
+  );
 }
 
 export async function runAuditVerify(flags: { json?: boolean }): Promise<number> {
-  return withKernel(async (client) => {
-    const v = await client.request('audit_verify', {});
-    if (flags.json) out(`${JSON.stringify(v)}\n`);
-    else if (v.ok) {
-      const before = Number(v.keyed_from) - 1;
-      const note = before > 0 && v.rows > 0 ? ` (records 1..${Math.min(before, v.rows)} predate the audit key: hashed, not keyed)` : '';
-      out(`audit trail intact: ${v.rows} record${v.rows === 1 ? '' : 's'}, head ${String(v.head).slice(0, 16)}${note}\n`);
-    }
-    else err(`aos: audit trail broken at record #${String(v.bad_id)}: ${String(v.problem)} (${v.rows} records before it are intact)\n`);
-    return v.ok ? EXIT.ok : EXIT.usage;
-  }, { retryIfLost: true });
+  return withKernel(
+    async (client) => {
+      const v = await client.request('audit_verify', {});
+      if (flags.json) out(`${JSON.stringify(v)}\n`);
+      else if (v.ok) {
+        const before = Number(v.keyed_from) - 1;
+        const note =
+          before > 0 && v.rows > 0
+            ? ` (records 1..${Math.min(before, v.rows)} predate the audit key: hashed, not keyed)`
+            : '';
+        out(
+          `audit trail intact: ${v.rows} record${v.rows === 1 ? '' : 's'}, head ${String(v.head).slice(0, 16)}${note}\n`,
+        );
+      } else
+        err(
+          `aos: audit trail broken at record #${String(v.bad_id)}: ${String(v.problem)} (${v.rows} records before it are intact)\n`,
+        );
+      return v.ok ? EXIT.ok : EXIT.usage;
+    },
+    { retryIfLost: true },
+  );
 }
 
 export const auditVerb: VerbSpec = {
@@ -74,7 +93,10 @@ export const auditVerb: VerbSpec = {
     { flags: '--since <when>', help: 'only records from then on: a duration back (30m, 12h, 7d) or a time' },
     { flags: '--limit <n>', help: 'the newest n records (default and most: 10000)' },
     { flags: '--no-trunc', help: 'never cut a SUBJECT to fit the width (a cut ends in …(+N chars))' },
-    { flags: '--json', help: 'print an array of {id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash}' },
+    {
+      flags: '--json',
+      help: 'print an array of {id, ts, pid, call, subject, decision, rule, decided_by, via, reason, approval, prev, hash}',
+    },
   ],
   help: `
 Records are hash-chained: aos audit verify finds an edited, inserted or removed record.
@@ -89,9 +111,7 @@ Examples:
     {
       name: 'verify',
       summary: 'walk the hash chain: exit 0 when intact, 1 naming the first broken record',
-      options: [
-        { flags: '--json', help: 'print {ok, rows, head, bad_id, problem}' },
-      ],
+      options: [{ flags: '--json', help: 'print {ok, rows, head, bad_id, problem}' }],
       run: ({ flags }) => runAuditVerify(flags as { json?: boolean }),
     },
   ],

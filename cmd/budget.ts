@@ -13,7 +13,8 @@ import type { VerbSpec } from './verb.js';
 type View = ResultOf<'budget_ls'>['budgets'][number];
 type Flags = { json?: boolean; key?: string; usd?: string; tokens?: string; limit?: string };
 
-const print = (json: boolean, value: unknown, human: string): void => out(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+const print = (json: boolean, value: unknown, human: string): void =>
+  out(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
 
 function money(spent: number, limit: number | null): string {
   return limit === null ? '—' : `$${spent.toFixed(spent < 1 ? 4 : 2)} / $${limit}`;
@@ -25,12 +26,15 @@ function tokens(spent: number, limit: number | null): string {
 
 /** `daily $1, monthly 2000000 tokens (Europe/Berlin)` */
 function limitsOf(v: View): string {
-  const each = v.limits.map((l) => `${l.period} ${l.unit === 'usd' ? `$${l.amount}` : `${l.amount} tokens`}`).join(', ');
+  const each = v.limits
+    .map((l) => `${l.period} ${l.unit === 'usd' ? `$${l.amount}` : `${l.amount} tokens`}`)
+    .join(', ');
   return `${each}${v.tz ? ` (${v.tz})` : ''}`;
 }
 
 export function formatBudgets(views: readonly View[], now = Date.now()): string {
-  if (views.length === 0) return 'no budgets (the policy has no budgets: section; docs/policy.md says how to write one)';
+  if (views.length === 0)
+    return 'no budgets (the policy has no budgets: section; docs/policy.md says how to write one)';
   const rows = views.flatMap((v) => {
     const over = `${v.scope}${v.pattern === null ? '' : ` ${v.pattern}`}`;
     if (v.counts.length === 0) return [[v.name, over, '—', '—', '—', '0%', '—', '', limitsOf(v)]];
@@ -52,7 +56,21 @@ export function formatBudgets(views: readonly View[], now = Date.now()): string 
 function formatShow(r: ResultOf<'budget_show'>, now = Date.now()): string {
   const past = r.history.filter((h) => !r.budget.counts.some((c) => c.key === h.key && c.window === h.window));
   const lines = [formatBudgets([r.budget], now)];
-  if (past.length) lines.push('', 'earlier windows:', table(['COUNTS', 'WINDOW', 'DOLLARS', 'TOKENS', 'RAISED'], past.map((h) => [h.key, h.window, `$${h.spent_usd.toFixed(4)}`, String(h.spent_tokens), h.raised_usd || h.raised_tokens ? `$${h.raised_usd} ${h.raised_tokens} tokens` : ''])));
+  if (past.length)
+    lines.push(
+      '',
+      'earlier windows:',
+      table(
+        ['COUNTS', 'WINDOW', 'DOLLARS', 'TOKENS', 'RAISED'],
+        past.map((h) => [
+          h.key,
+          h.window,
+          `$${h.spent_usd.toFixed(4)}`,
+          String(h.spent_tokens),
+          h.raised_usd || h.raised_tokens ? `$${h.raised_usd} ${h.raised_tokens} tokens` : '',
+        ]),
+      ),
+    );
   return lines.join('\n');
 }
 
@@ -64,7 +82,10 @@ function amount(text: string | undefined, what: string): number | undefined {
 }
 
 const json = { flags: '--json', help: 'print the answer as JSON (aos schema names its shape)' };
-const keyOption = { flags: '-k, --key <key>', help: 'what it counts: kernel, unit:<name>, process:<name>, tree:<root pid> (default: every key it counted)' };
+const keyOption = {
+  flags: '-k, --key <key>',
+  help: 'what it counts: kernel, unit:<name>, process:<name>, tree:<root pid> (default: every key it counted)',
+};
 
 export const budgetVerb: VerbSpec = {
   name: 'budget',
@@ -100,7 +121,10 @@ Examples:
         withKernel(async (client) => {
           const f = flags as Flags;
           const limit = f.limit === undefined ? undefined : Math.trunc(amount(f.limit, 'limit') ?? 60);
-          const r = await client.request('budget_show', { name: name as string, ...(limit === undefined ? {} : { limit }) });
+          const r = await client.request('budget_show', {
+            name: name as string,
+            ...(limit === undefined ? {} : { limit }),
+          });
           print(f.json ?? false, r, formatShow(r));
           return EXIT.ok;
         }),
@@ -109,14 +133,24 @@ Examples:
       name: 'raise',
       summary: 'more for the current window (this window only); the processes paused on it go on',
       args: [['<name>', 'the budget']],
-      options: [{ flags: '--usd <amount>', help: 'dollars to add' }, { flags: '--tokens <n>', help: 'tokens to add' }, keyOption, json],
+      options: [
+        { flags: '--usd <amount>', help: 'dollars to add' },
+        { flags: '--tokens <n>', help: 'tokens to add' },
+        keyOption,
+        json,
+      ],
       run: ({ args: [name], flags }) =>
         withKernel(async (client) => {
           const f = flags as Flags;
           const usd = amount(f.usd, 'usd');
           const tokensToAdd = amount(f.tokens, 'tokens');
           if (usd === undefined && tokensToAdd === undefined) throw new CliError('give --usd or --tokens (or both)');
-          const r = await client.request('budget_raise', { name: name as string, ...(f.key ? { key: f.key } : {}), ...(usd === undefined ? {} : { usd }), ...(tokensToAdd === undefined ? {} : { tokens: Math.round(tokensToAdd) }) });
+          const r = await client.request('budget_raise', {
+            name: name as string,
+            ...(f.key ? { key: f.key } : {}),
+            ...(usd === undefined ? {} : { usd }),
+            ...(tokensToAdd === undefined ? {} : { tokens: Math.round(tokensToAdd) }),
+          });
           print(f.json ?? false, r, `raised ${name as string}\n${formatBudgets([r.budget])}`);
           return EXIT.ok;
         }),
@@ -136,4 +170,3 @@ Examples:
     },
   ],
 };
-

@@ -32,7 +32,8 @@ function when(iso: string): string {
   return iso.slice(0, 19).replace('T', ' ');
 }
 
-const who = (m: { sender: string | null; sender_name: string | null }): string => (m.sender === null ? '?' : m.sender_name ? `${oneLine(m.sender_name)} (${oneLine(m.sender)})` : oneLine(m.sender));
+const who = (m: { sender: string | null; sender_name: string | null }): string =>
+  m.sender === null ? '?' : m.sender_name ? `${oneLine(m.sender_name)} (${oneLine(m.sender)})` : oneLine(m.sender);
 
 /** A message at a glance: `2m ago in 4242 from 777: hello`, `just now out 4242: on it`. */
 export function messageLine(m: Message, now = Date.now()): string {
@@ -45,7 +46,12 @@ export function messageLine(m: Message, now = Date.now()): string {
 export type Shrink = ReadonlyArray<readonly [column: number, to: number]>;
 
 /** Columns two spaces apart, cut step by step (`shrink`) so each line fits `total` columns; a column no step names is never cut. */
-export function fitTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, total: number, shrink: Shrink = []): string {
+export function fitTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  total: number,
+  shrink: Shrink = [],
+): string {
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
   let over = widths.reduce((a, b) => a + b, 0) + 2 * (header.length - 1) - total;
   for (const [i, to] of shrink) {
@@ -83,7 +89,11 @@ const KEEP_ERROR = 24;
 function errorColumnFits(rows: ReadonlyArray<readonly string[]>, total: number): boolean {
   const natural = LS_HEADER.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
   const [message = 0, error = 0] = natural.slice(5);
-  const need = natural.slice(0, 5).reduce((a, b) => a + b, 0) + Math.min(message, KEEP_MESSAGE) + Math.min(error, KEEP_ERROR) + 2 * (LS_HEADER.length - 1);
+  const need =
+    natural.slice(0, 5).reduce((a, b) => a + b, 0) +
+    Math.min(message, KEEP_MESSAGE) +
+    Math.min(error, KEEP_ERROR) +
+    2 * (LS_HEADER.length - 1);
   return need <= total;
 }
 
@@ -100,7 +110,12 @@ export function formatChannels(channels: readonly Info[], total: number, now = D
   ]);
   if (errorColumnFits(rows, total)) return fitTable(LS_HEADER, rows, total, LS_SHRINK);
   // Narrow: the error goes on a line of its own under its channel, cut to the width.
-  const lines = fitTable(LS_HEADER.slice(0, 6), rows.map((r) => r.slice(0, 6)), total, LS_SHRINK.filter(([i]) => i !== 6)).split('\n');
+  const lines = fitTable(
+    LS_HEADER.slice(0, 6),
+    rows.map((r) => r.slice(0, 6)),
+    total,
+    LS_SHRINK.filter(([i]) => i !== 6),
+  ).split('\n');
   const out = [lines[0] as string];
   rows.forEach((r, i) => {
     out.push(lines[i + 1] as string);
@@ -116,21 +131,31 @@ function target(b: Binding): string {
 
 /** `b1: tg chat 4242 (any sender) → unit support, thread chat:{channel}:{chat}` */
 export function bindingLine(b: Binding): string {
-  const match = [b.account === '*' ? '' : ` account ${oneLine(b.account)}`, b.chat === '*' ? ' any chat' : ` chat ${oneLine(b.chat)}`, b.sender === '*' ? '' : ` sender ${oneLine(b.sender)}`].join('');
+  const match = [
+    b.account === '*' ? '' : ` account ${oneLine(b.account)}`,
+    b.chat === '*' ? ' any chat' : ` chat ${oneLine(b.chat)}`,
+    b.sender === '*' ? '' : ` sender ${oneLine(b.sender)}`,
+  ].join('');
   return `${oneLine(b.id)}: ${oneLine(b.channel)}${match} → ${target(b)}, thread ${oneLine(b.thread)}`;
 }
 
 /** The channel in a few lines: what it is, how it runs, what it counted. */
 export function channelLines(c: Info, now = Date.now()): string[] {
   const running = c.pid === null ? '' : ` (adapter pid ${c.pid})`;
-  const account = c.account === null ? 'no account yet (the adapter has not said hello)' : `account ${oneLine(c.account)}`;
+  const account =
+    c.account === null ? 'no account yet (the adapter has not said hello)' : `account ${oneLine(c.account)}`;
   const n = c.counts;
   const lines = [
     `${oneLine(c.name)} (${c.kind}): ${c.state}${running}, ${account}, ${c.restarts} restart${c.restarts === 1 ? '' : 's'}`,
     `  token secret ${c.token_secret}${c.signing_secret === null ? '' : `, signing secret ${c.signing_secret}`}; ${c.api_root ? `API ${c.api_root}` : `reaches ${c.egress.join(', ') || 'nothing'}`}; unknown senders: ${c.unknown === 'pair' ? 'get a pairing code' : 'dropped'}`,
     `  messages: ${n.inbound} in (${n.duplicate} duplicate, ${n.dropped} dropped, ${n.held} held), ${n.outbound} out (${n.failed} failed)`,
   ];
-  if (c.kind === 'slack') lines.push(c.events_url === null ? '  events URL: none yet (the gateway is not listening: see aos kernel status)' : `  events URL: ${c.events_url}  (paste it in the Slack app's Event Subscriptions → Request URL)`);
+  if (c.kind === 'slack')
+    lines.push(
+      c.events_url === null
+        ? '  events URL: none yet (the gateway is not listening: see aos kernel status)'
+        : `  events URL: ${c.events_url}  (paste it in the Slack app's Event Subscriptions → Request URL)`,
+    );
   if (c.last_message !== null) lines.push(`  last message: ${messageLine(c.last_message, now)}`);
   if (c.last_error !== null) lines.push(`  last error: ${oneLine(c.last_error)}`);
   return lines;
@@ -140,24 +165,51 @@ export function channelLines(c: Info, now = Date.now()): string[] {
 export function entryLine(m: Entry): string {
   const from = m.direction === 'in' ? ` from ${who(m)}` : '';
   const status = m.status === 'accepted' || m.status === 'sent' ? '' : ` [${oneLine(m.status)}]`;
-  const where = [m.thread === null ? '' : ` ${m.direction === 'in' ? '→' : '←'} ${oneLine(m.thread)}`, m.pid ? ` (pid ${m.pid})` : ''].join('');
+  const where = [
+    m.thread === null ? '' : ` ${m.direction === 'in' ? '→' : '←'} ${oneLine(m.thread)}`,
+    m.pid ? ` (pid ${m.pid})` : '',
+  ].join('');
   return `${when(m.at)} ${m.direction === 'in' ? 'in ' : 'out'} ${oneLine(m.chat)}${from}${status}${where}: ${oneLine(m.text)}`;
 }
 
 export function formatShow(r: Show, now = Date.now()): string {
   const lines = channelLines(r.channel, now);
-  lines.push('', r.bindings.length ? 'bindings:' : `bindings: none (messages go nowhere until one: aos channel bind ${r.channel.name} --unit <unit>)`);
+  lines.push(
+    '',
+    r.bindings.length
+      ? 'bindings:'
+      : `bindings: none (messages go nowhere until one: aos channel bind ${r.channel.name} --unit <unit>)`,
+  );
   for (const b of r.bindings) lines.push(`  ${bindingLine(b)}`);
   if (r.pairings.length) {
     lines.push('', 'pending pairings (approve one with: aos channel pair <code>):');
-    const rows = r.pairings.map((p) => [p.code, oneLine(p.sender), oneLine(p.sender_name), oneLine(p.chat), String(p.held), ago(p.created_at, now), when(p.expires_at)]);
+    const rows = r.pairings.map((p) => [
+      p.code,
+      oneLine(p.sender),
+      oneLine(p.sender_name),
+      oneLine(p.chat),
+      String(p.held),
+      ago(p.created_at, now),
+      when(p.expires_at),
+    ]);
     lines.push(indent(fitTable(['CODE', 'SENDER', 'NAME', 'CHAT', 'HELD', 'ASKED', 'EXPIRES'], rows, Infinity)));
   }
   if (r.senders.length) {
     lines.push('', 'paired senders:');
-    lines.push(indent(fitTable(['SENDER', 'NAME', 'PAIRED'], r.senders.map((s) => [oneLine(s.sender), oneLine(s.name), ago(s.paired_at, now)]), Infinity)));
+    lines.push(
+      indent(
+        fitTable(
+          ['SENDER', 'NAME', 'PAIRED'],
+          r.senders.map((s) => [oneLine(s.sender), oneLine(s.name), ago(s.paired_at, now)]),
+          Infinity,
+        ),
+      ),
+    );
   }
-  lines.push('', r.messages.length ? `the newest ${r.messages.length} messages (--limit for more):` : 'messages: none yet');
+  lines.push(
+    '',
+    r.messages.length ? `the newest ${r.messages.length} messages (--limit for more):` : 'messages: none yet',
+  );
   for (const m of r.messages) lines.push(`  ${entryLine(m)}`);
   return lines.join('\n');
 }
@@ -174,7 +226,8 @@ export function formatAdded(c: Info): string {
 }
 
 export function formatPaired(r: ResultOf<'channel_pair'>): string {
-  const held = r.delivered === 0 ? 'no held messages' : `${r.delivered} held message${r.delivered === 1 ? '' : 's'} delivered`;
+  const held =
+    r.delivered === 0 ? 'no held messages' : `${r.delivered} held message${r.delivered === 1 ? '' : 's'} delivered`;
   return `paired ${oneLine(r.sender.name)} (${oneLine(r.sender.sender)}) on ${oneLine(r.sender.channel)}: ${held}`;
 }
 

@@ -2,107 +2,21 @@
  * `aos channel add|ls|show|bind|unbind|pair|test|rm`: Telegram and Slack bots the kernel runs —
  * each adapter in its own sandbox, its token a policy secret — which of their messages go to which
  * unit or process (bindings), and the senders a person let in (pairings). What the platforms send
- * is printed escaped (channel-format.ts). Every --json prints the method's answer.
+ * is printed escaped (channel-format.ts); the flags are read in channel-params.ts. Every --json
+ * prints the method's answer.
  */
-import path from 'node:path';
-import type { ParamsOf } from '../protocol/protocol.js';
 import { withKernel } from './connect.js';
-import { CliError, EXIT } from './fail.js';
+import { EXIT } from './fail.js';
+import { addParams, bindParams, type ChannelFlags as Flags, limitOf, testParams } from './channel-params.js';
 import { out } from './out.js';
 import { formatAdded, formatChannels, formatPaired, formatShow, formatTested, bindingLine } from './channel-format.js';
 import { tableWidth } from './width.js';
 import type { VerbSpec } from './verb.js';
 
-type Flags = {
-  json?: boolean;
-  trunc?: boolean;
-  name?: string;
-  tokenSecret?: string;
-  signingSecret?: string;
-  apiRoot?: string;
-  command?: string;
-  read?: string[];
-  egress?: string[];
-  unknown?: string;
-  account?: string;
-  chat?: string;
-  sender?: string;
-  unit?: string;
-  pid?: string;
-  thread?: string;
-  text?: string;
-  limit?: string;
-};
-
-const KINDS = ['telegram', 'slack', 'custom'] as const;
-
 const json = { flags: '--json', help: 'print the answer as JSON (aos schema names its shape)' };
 
-/** `aos channel add <kind> …`'s flags as channel_add's params; a mistake says what to write instead. */
-export function addParams(kind: string, f: Flags): ParamsOf<'channel_add'> {
-  if (!(KINDS as readonly string[]).includes(kind)) throw new CliError(`the kind must be telegram, slack or custom (got "${kind}"): aos channel add telegram --token-secret TG_TOKEN`);
-  const custom = customParams(kind, f);
-  if (!f.tokenSecret) throw new CliError(`${kind} needs --token-secret SECRET: the name of a policy secret holding the bot token, whose channels: lists the channel`);
-  if (f.signingSecret !== undefined && kind !== 'slack') throw new CliError('--signing-secret is for slack (a Telegram bot has only its token)');
-  if (f.signingSecret === undefined && kind === 'slack') throw new CliError("slack needs --signing-secret SECRET too: the policy secret holding the Slack app's signing secret (Basic Information → App Credentials)");
-  if (f.unknown !== undefined && f.unknown !== 'pair' && f.unknown !== 'drop') throw new CliError(`--unknown must be pair or drop (got "${f.unknown}")`);
-  if (f.apiRoot !== undefined && !/^https?:\/\/[^\s/]+/.test(f.apiRoot)) throw new CliError(`--api-root must be an http(s) URL (got "${f.apiRoot}")`);
-  return {
-    kind: kind as (typeof KINDS)[number],
-    token_secret: f.tokenSecret,
-    ...(f.name === undefined ? {} : { name: f.name }),
-    ...(f.signingSecret === undefined ? {} : { signing_secret: f.signingSecret }),
-    ...(f.apiRoot === undefined ? {} : { api_root: f.apiRoot }),
-    ...(f.unknown === undefined ? {} : { unknown: f.unknown as 'pair' | 'drop' }),
-    ...custom,
-  };
-}
-
-/** A custom adapter's --command (split on spaces: a wrapper script for anything quoted), --read and --egress; only for kind custom. */
-function customParams(kind: string, f: Flags): { command?: string[]; read?: string[]; egress?: string[] } {
-  const given = f.command !== undefined || (f.read?.length ?? 0) > 0 || (f.egress?.length ?? 0) > 0;
-  if (kind !== 'custom') {
-    if (given) throw new CliError('--command, --read and --egress are for a custom adapter (aos channel add custom --name discord --command …)');
-    return {};
-  }
-  if (f.name === undefined) throw new CliError('a custom channel needs --name (discord, email…): its name in aos and in the policy secret\'s channels:');
-  const command = (f.command ?? '').split(/\s+/).filter(Boolean);
-  if (command.length === 0) throw new CliError('a custom channel needs --command "/path/to/program [args]": the adapter, speaking the channel protocol on stdin and stdout');
-  const absolute = (p: string): string => path.resolve(p);
-  return { command: [absolute(command[0] as string), ...command.slice(1)], read: (f.read ?? []).map(absolute), egress: f.egress ?? [] };
-}
-
-/** `aos channel bind <channel> …`'s flags as channel_bind's params: exactly one of --unit and --pid. */
-export function bindParams(channel: string, f: Flags): ParamsOf<'channel_bind'> {
-  if ((f.unit === undefined) === (f.pid === undefined)) throw new CliError('give where its messages go: --unit <unit> (a run per message) or --pid <pid> (a live process\'s stdin), one of them');
-  const pid = f.pid === undefined ? undefined : Number(f.pid);
-  if (pid !== undefined && !(Number.isSafeInteger(pid) && pid > 0)) throw new CliError(`--pid must be a process id, a positive whole number (got "${f.pid}")`);
-  return {
-    channel,
-    ...(f.name === undefined ? {} : { name: f.name }),
-    ...(f.account === undefined ? {} : { account: f.account }),
-    ...(f.chat === undefined ? {} : { chat: f.chat }),
-    ...(f.sender === undefined ? {} : { sender: f.sender }),
-    ...(f.unit === undefined ? {} : { unit: f.unit }),
-    ...(pid === undefined ? {} : { pid }),
-    ...(f.thread === undefined ? {} : { thread: f.thread }),
-  };
-}
-
-/** `aos channel test <name> …`'s flags: --text only with --chat. */
-export function testParams(name: string, f: Flags): ParamsOf<'channel_test'> {
-  if (f.text !== undefined && f.chat === undefined) throw new CliError('--text needs --chat <chat> to send it to (without --chat the test only asks the adapter who it is)');
-  return { name, ...(f.chat === undefined ? {} : { chat: f.chat }), ...(f.text === undefined ? {} : { text: f.text }) };
-}
-
-export function limitOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new CliError(`--limit must be a whole number from 1 to 1000 (got "${text}")`);
-  return n;
-}
-
-const print = (asJson: boolean | undefined, value: unknown, human: () => string): void => out(asJson ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+const print = (asJson: boolean | undefined, value: unknown, human: () => string): void =>
+  out(asJson ? `${JSON.stringify(value)}\n` : `${human()}\n`);
 
 export const channelVerb: VerbSpec = {
   name: 'channel',
@@ -128,16 +42,39 @@ Examples:
     {
       name: 'add',
       summary: 'add a bot and start its adapter (name: the kind, unless --name)',
-      args: [['<kind>', 'telegram, slack, or custom (a third party\'s adapter)']],
+      args: [['<kind>', "telegram, slack, or custom (a third party's adapter)"]],
       options: [
         { flags: '--name <name>', help: "the channel's name in aos (default: the kind)" },
-        { flags: '--token-secret <secret>', help: 'the policy secret holding the bot token (its channels: must list the channel)' },
-        { flags: '--signing-secret <secret>', help: "Slack: the policy secret holding the app's signing secret (its channels: must list the channel)" },
-        { flags: '--api-root <url>', help: "the platform's API root (default https://api.telegram.org, https://slack.com/api)" },
-        { flags: '--unknown <what>', help: 'what a sender nobody paired or bound gets: pair (a pairing code, the default) or drop' },
-        { flags: '--command <program>', help: 'custom: the adapter program and its arguments ("/usr/bin/node /opt/discord/adapter.mjs"); it speaks docs/channels.md\'s protocol' },
-        { flags: '--read <path>', help: 'custom: a host path its sandbox may read (repeatable; the program\'s directory always)', repeatable: true },
-        { flags: '--egress <host:port>', help: 'custom: a host:port it may reach (repeatable; nothing else)', repeatable: true },
+        {
+          flags: '--token-secret <secret>',
+          help: 'the policy secret holding the bot token (its channels: must list the channel)',
+        },
+        {
+          flags: '--signing-secret <secret>',
+          help: "Slack: the policy secret holding the app's signing secret (its channels: must list the channel)",
+        },
+        {
+          flags: '--api-root <url>',
+          help: "the platform's API root (default https://api.telegram.org, https://slack.com/api)",
+        },
+        {
+          flags: '--unknown <what>',
+          help: 'what a sender nobody paired or bound gets: pair (a pairing code, the default) or drop',
+        },
+        {
+          flags: '--command <program>',
+          help: 'custom: the adapter program and its arguments ("/usr/bin/node /opt/discord/adapter.mjs"); it speaks docs/channels.md\'s protocol',
+        },
+        {
+          flags: '--read <path>',
+          help: "custom: a host path its sandbox may read (repeatable; the program's directory always)",
+          repeatable: true,
+        },
+        {
+          flags: '--egress <host:port>',
+          help: 'custom: a host:port it may reach (repeatable; nothing else)',
+          repeatable: true,
+        },
         json,
       ],
       help: `
@@ -186,7 +123,10 @@ Examples:
         const f = flags as Flags;
         const limit = limitOf(f.limit);
         return withKernel(async (client) => {
-          const r = await client.request('channel_show', { name: name as string, ...(limit === undefined ? {} : { limit }) });
+          const r = await client.request('channel_show', {
+            name: name as string,
+            ...(limit === undefined ? {} : { limit }),
+          });
           print(f.json, r, () => formatShow(r));
           return EXIT.ok;
         });
@@ -202,8 +142,14 @@ Examples:
         { flags: '--sender <id>', help: 'only the messages of this sender (default: every sender)' },
         { flags: '--unit <unit>', help: 'a run of this unit per message, the thread attached', conflicts: ['pid'] },
         { flags: '--pid <pid>', help: "a live process's stdin", conflicts: ['unit'] },
-        { flags: '--thread <template>', help: 'the thread the conversation is kept in, of {channel} {account} {chat} {sender} (default chat:{channel}:{chat})' },
-        { flags: '--name <id>', help: 'the binding\'s id, which an agent\'s CHANNEL_SEND {"to": "<id>"} names (default: a random b-…)' },
+        {
+          flags: '--thread <template>',
+          help: 'the thread the conversation is kept in, of {channel} {account} {chat} {sender} (default chat:{channel}:{chat})',
+        },
+        {
+          flags: '--name <id>',
+          help: 'the binding\'s id, which an agent\'s CHANNEL_SEND {"to": "<id>"} names (default: a random b-…)',
+        },
         json,
       ],
       help: `
@@ -254,7 +200,11 @@ Examples:
       name: 'test',
       summary: 'ask the adapter who it is on its platform; with --chat, send a test message',
       args: [['<name>', 'the channel']],
-      options: [{ flags: '--chat <id>', help: 'send a test message to this chat' }, { flags: '--text <text>', help: 'the test message (with --chat)' }, json],
+      options: [
+        { flags: '--chat <id>', help: 'send a test message to this chat' },
+        { flags: '--text <text>', help: 'the test message (with --chat)' },
+        json,
+      ],
       run: async ({ args: [name], flags }) => {
         const f = flags as Flags;
         const params = testParams(name as string, f);

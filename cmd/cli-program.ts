@@ -100,7 +100,12 @@ export function verbCommand(spec: VerbSpec, verbs: VerbInput['verbs'], sink: Run
 }
 
 /** `aos`: the given verbs under one program, with its version and the text after its help. */
-export function programCommand(specs: readonly VerbSpec[], verbs: VerbInput['verbs'], sink: RunSink, options: { version: string; after: string }): Command {
+export function programCommand(
+  specs: readonly VerbSpec[],
+  verbs: VerbInput['verbs'],
+  sink: RunSink,
+  options: { version: string; after: string },
+): Command {
   const program = configure(new Command('aos'), 'aos')
     .description('aos — an operating system for LLM agents')
     .version(options.version, '-V, --version', 'output the version number')

@@ -15,7 +15,9 @@ function placement(c: ClusterView): string {
   if (!self?.shares_workspace) {
     return "pinned: a tree runs on the node that started it, in that node's workspace (not shared: AOS_SHARE_WORKSPACE is not set); a dead node's are orphaned until it starts again";
   }
-  const sharing = c.nodes.filter((n) => n.state === 'live' && n.shares_workspace && n.workspace === self.workspace).map((n) => printable(n.name));
+  const sharing = c.nodes
+    .filter((n) => n.state === 'live' && n.shares_workspace && n.workspace === self.workspace)
+    .map((n) => printable(n.name));
   return `shared workspace ${printable(self.workspace)} with ${sharing.join(', ')}: new trees go to the least loaded of them, a dead node's are adopted by one (this node adopted ${self.adopted})`;
 }
 
@@ -26,11 +28,19 @@ export function clusterRows(c: ClusterView): Array<[string, string]> {
     ['shares', c.shares.join(', ')],
     ['store', `${c.store}, schema ${printable(c.schema)}: every commit fenced by this node's epoch`],
     ['placement', placement(c)],
-    ['heartbeat', c.error ? `last committed ${ago(c.heartbeat_age_ms)} ago; failing: ${printable(c.error)}` : `${ago(c.heartbeat_age_ms)} ago`],
+    [
+      'heartbeat',
+      c.error
+        ? `last committed ${ago(c.heartbeat_age_ms)} ago; failing: ${printable(c.error)}`
+        : `${ago(c.heartbeat_age_ms)} ago`,
+    ],
   ];
   for (const b of c.budgets) {
     const left = b.cluster_level === null ? '' : `, ${b.cluster_level} left to hand out`;
-    rows.push(['budget', `${printable(b.lane)} ${b.kind} ${b.per_minute}/min: this node holds ${b.allowance}${left}${b.blocked ? ', blocked (429)' : ''}`]);
+    rows.push([
+      'budget',
+      `${printable(b.lane)} ${b.kind} ${b.per_minute}/min: this node holds ${b.allowance}${left}${b.blocked ? ', blocked (429)' : ''}`,
+    ]);
   }
   return rows;
 }
@@ -43,11 +53,20 @@ export function nodeTable(c: ClusterView): string {
     n.state === 'dead' && n.fenced_by ? `dead (fenced by ${printable(n.fenced_by)})` : n.state,
     String(n.epoch),
     ago(n.behind_ms),
-    n.processes > 0 && n.state !== 'live' ? `${n.processes} ${n.state === 'dead' ? 'orphaned' : 'kept'}` : String(n.processes),
+    n.processes > 0 && n.state !== 'live'
+      ? `${n.processes} ${n.state === 'dead' ? 'orphaned' : 'kept'}`
+      : String(n.processes),
     String(n.in_flight),
     String(n.queued),
     `${printable(n.host)}:${n.os_pid}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [head, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return [head, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

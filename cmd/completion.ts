@@ -22,11 +22,16 @@ function verbInfo(program: Command): VerbInfo[] {
     subcommands: c.commands.map((s) => s.name()).filter((n) => n !== 'help'),
   });
   const verbs = program.commands.filter((c) => c.name() !== 'help');
-  return verbs.flatMap((c) => [info(c, c.name()), ...c.commands.filter((s) => s.name() !== 'help').map((s) => info(s, `${c.name()} ${s.name()}`))]);
+  return verbs.flatMap((c) => [
+    info(c, c.name()),
+    ...c.commands.filter((s) => s.name() !== 'help').map((s) => info(s, `${c.name()} ${s.name()}`)),
+  ]);
 }
 
 export function bashScript(verbs: readonly VerbInfo[]): string {
-  const cases = verbs.map((v) => `    '${v.name}') opts="${[...v.subcommands, ...v.flags].join(' ')}"; pids=${v.takesPid ? 1 : 0} ;;`).join('\n');
+  const cases = verbs
+    .map((v) => `    '${v.name}') opts="${[...v.subcommands, ...v.flags].join(' ')}"; pids=${v.takesPid ? 1 : 0} ;;`)
+    .join('\n');
   const top = verbs.filter((v) => !v.name.includes(' ')).map((v) => v.name);
   return `# aos completion for bash: eval "$(aos completion bash)"
 _aos() {
@@ -66,7 +71,9 @@ ${bashScript(verbs)}`;
 
 export async function runCompletion(verbs: readonly VerbSpec[], shell: string): Promise<number> {
   if (shell !== 'bash' && shell !== 'zsh') throw new CliError(`completion is for bash or zsh (got "${shell}")`);
-  const info = verbInfo(programCommand(verbs, async () => [...verbs], { code: EXIT.ok, ran: null }, { version: '', after: '' }));
+  const info = verbInfo(
+    programCommand(verbs, async () => [...verbs], { code: EXIT.ok, ran: null }, { version: '', after: '' }),
+  );
   out(shell === 'bash' ? bashScript(info) : zshScript(info));
   return EXIT.ok;
 }

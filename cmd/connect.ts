@@ -1,5 +1,11 @@
 /** How a verb reaches the kernel: auto-started on demand unless AOS_NO_AUTOSTART is set. */
-import { answered, type Connected, LOST_RETRY_MS, type Opened, openKernel as openConnection } from '../client/connect.js';
+import {
+  answered,
+  type Connected,
+  LOST_RETRY_MS,
+  type Opened,
+  openKernel as openConnection,
+} from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
 import type { KernelClient } from '../client/client.js';
 import { aosPaths } from '../sys/paths.js';
@@ -13,7 +19,8 @@ export function autostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean 
 }
 
 /** Loaded only to start a daemon: the launcher brings child_process, which a verb's start-up should not pay for. */
-export const launchLazily: Launcher = async (paths, timeoutMs) => (await import('./launch.js')).launchDaemon(paths, timeoutMs);
+export const launchLazily: Launcher = async (paths, timeoutMs) =>
+  (await import('./launch.js')).launchDaemon(paths, timeoutMs);
 
 /** Connected, the ping on its way; its answer warns when the kernel runs with other settings than ours. */
 function open(autostart: boolean): Promise<Opened> {
@@ -70,7 +77,10 @@ export async function withKernel<T>(
   }
 }
 
-async function once<T>(work: (client: KernelClient, kernel: Promise<Connected['kernel']>) => Promise<T>, autostart: boolean | undefined): Promise<T> {
+async function once<T>(
+  work: (client: KernelClient, kernel: Promise<Connected['kernel']>) => Promise<T>,
+  autostart: boolean | undefined,
+): Promise<T> {
   const { client, kernel } = await open(autostart ?? autostartEnabled());
   try {
     const done = work(client, kernel);

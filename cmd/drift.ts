@@ -15,6 +15,7 @@ export function driftWarning(kernel: ResultOf<'ping'>, env: NodeJS.ProcessEnv = 
     lines.push(`aos: the kernel (pid ${kernel.pid}) runs with other settings than yours:`);
     lines.push(...describeDrift(drift).map((line) => `  ${line}`));
   }
-  if (lines.length > 0) lines.push('aos: run "aos kernel restart" to restart it with your settings (every process is kept)');
+  if (lines.length > 0)
+    lines.push('aos: run "aos kernel restart" to restart it with your settings (every process is kept)');
   return lines;
 }

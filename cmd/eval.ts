@@ -32,14 +32,34 @@ export function formatEval(runs: readonly Run[], cwd = process.cwd()): string {
     const tape = short(run.tape, cwd);
     if (run.tape !== lastTape) {
       const r = run.recorded;
-      rows.push([tape, `${short(r.model, cwd)} (recorded)`, String(r.turns), '-', describeEnd(r.ended), formatCount(r.prompt_tokens + r.output_tokens), formatCost(r.cost_usd)]);
+      rows.push([
+        tape,
+        `${short(r.model, cwd)} (recorded)`,
+        String(r.turns),
+        '-',
+        describeEnd(r.ended),
+        formatCount(r.prompt_tokens + r.output_tokens),
+        formatCost(r.cost_usd),
+      ]);
       lastTape = run.tape;
     }
     const d = run.diverged;
     const cost = run.cost_usd === null ? '-' : formatCost(run.cost_usd);
-    rows.push([tape, short(run.model, cwd), `${run.turns}/${run.recorded.turns}`, d === null ? '-' : `turn ${d.turn}, call ${d.call}`, describeEnd(run.ended), formatCount(run.prompt_tokens + run.output_tokens), cost]);
-    if (d !== null) notes.push(`${tape}, ${short(run.model, cwd)}: turn ${d.turn} call ${d.call}: got ${d.got}; the recording has ${d.recorded}`);
-    else if (run.ended.state === 'failed') notes.push(`${tape}, ${short(run.model, cwd)}: ${run.ended.reason ?? 'failed'}`);
+    rows.push([
+      tape,
+      short(run.model, cwd),
+      `${run.turns}/${run.recorded.turns}`,
+      d === null ? '-' : `turn ${d.turn}, call ${d.call}`,
+      describeEnd(run.ended),
+      formatCount(run.prompt_tokens + run.output_tokens),
+      cost,
+    ]);
+    if (d !== null)
+      notes.push(
+        `${tape}, ${short(run.model, cwd)}: turn ${d.turn} call ${d.call}: got ${d.got}; the recording has ${d.recorded}`,
+      );
+    else if (run.ended.state === 'failed')
+      notes.push(`${tape}, ${short(run.model, cwd)}: ${run.ended.reason ?? 'failed'}`);
   }
   const body = table(['TAPE', 'MODEL', 'TURNS', 'DIVERGED', 'ENDED', 'TOKENS', 'COST'], rows);
   return notes.length === 0 ? body : `${body}\n\n${notes.join('\n')}`;
@@ -47,7 +67,8 @@ export function formatEval(runs: readonly Run[], cwd = process.cwd()): string {
 
 export async function runEval(tapes: readonly string[], flags: { model?: string[]; json?: boolean }): Promise<number> {
   const models = (flags.model ?? []).map((m) => m.trim()).filter((m) => m !== '');
-  if (models.length === 0) throw new CliError('give the model to play the tapes to: --model provider:model (repeat it for several)');
+  if (models.length === 0)
+    throw new CliError('give the model to play the tapes to: --model provider:model (repeat it for several)');
   if (tapes.length === 0) throw new CliError('give a tape recorded with aos record');
   return withKernel(async (client) => {
     const result = await client.request('eval', {
@@ -63,11 +84,19 @@ export async function runEval(tapes: readonly string[], flags: { model?: string[
 
 export const evalVerb: VerbSpec = {
   name: 'eval',
-  summary: 'play recorded runs (aos record) to other models: where each first differs, how it ended, its tokens and cost beside the recording',
+  summary:
+    'play recorded runs (aos record) to other models: where each first differs, how it ended, its tokens and cost beside the recording',
   args: [['<tape...>', 'tapes written by aos record']],
   options: [
-    { flags: '-m, --model <provider:model>', help: 'a model to play the tapes to (repeatable: one row per tape and model)', repeatable: true },
-    { flags: '--json', help: 'print {"runs":[{tape, model, turns, diverged, ended, prompt_tokens, output_tokens, cost_usd, recorded}]}' },
+    {
+      flags: '-m, --model <provider:model>',
+      help: 'a model to play the tapes to (repeatable: one row per tape and model)',
+      repeatable: true,
+    },
+    {
+      flags: '--json',
+      help: 'print {"runs":[{tape, model, turns, diverged, ended, prompt_tokens, output_tokens, cost_usd, recorded}]}',
+    },
   ],
   help: `
 For the recorded process, turn by turn, the model is sent what the recorded model was sent (its
@@ -87,5 +116,6 @@ Examples:
   aos record 3 -o run.yaml
   aos eval run.yaml --model openai:gpt-4o-mini
   aos eval runs/*.yaml -m gemini-2.5-flash -m openai:gpt-4o-mini --json | jq '.runs[] | {tape, model, diverged}'`,
-  run: ({ args: [tapes], flags }) => runEval((tapes as string[] | undefined) ?? [], flags as { model?: string[]; json?: boolean }),
+  run: ({ args: [tapes], flags }) =>
+    runEval((tapes as string[] | undefined) ?? [], flags as { model?: string[]; json?: boolean }),
 };

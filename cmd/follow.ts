@@ -105,7 +105,10 @@ export async function printLogs(
   };
   process.once('SIGINT', onSigint);
   try {
-    const { result, pushes } = await client.stream('logs', params.follow && printer.takesText ? { ...params, text: true } : params);
+    const { result, pushes } = await client.stream(
+      'logs',
+      params.follow && printer.takesText ? { ...params, text: true } : params,
+    );
     stop = () => void pushes.return();
     if (interrupted) stop();
     printer.seed(result.procs);

@@ -15,13 +15,19 @@ interface Flags {
 }
 
 export function formatForked(r: ResultOf<'fork'>): string {
-  const files = r.files.length === 0 ? 'no workspace file to put back' : `put back: ${r.files.map((f) => `${f.action} ${f.path}`).join(', ')}`;
+  const files =
+    r.files.length === 0
+      ? 'no workspace file to put back'
+      : `put back: ${r.files.map((f) => `${f.action} ${f.path}`).join(', ')}`;
   return `${r.pid}\nforked from ${r.from} at turn ${r.turn} on ${r.model}; ${files}`;
 }
 
 export async function runFork(pidArg: string, flags: Flags): Promise<number> {
   const pid = toPid(pidArg);
-  if (flags.turn === undefined) throw new CliError('give the turn to fork from: --turn N (aos logs <pid> shows each turn; the web view\'s turns have "fork from here")');
+  if (flags.turn === undefined)
+    throw new CliError(
+      'give the turn to fork from: --turn N (aos logs <pid> shows each turn; the web view\'s turns have "fork from here")',
+    );
   const turn = toInt(flags.turn, '--turn', 0, Number.MAX_SAFE_INTEGER);
   return withKernel(async (client) => {
     const r = await client.request('fork', {
@@ -43,8 +49,14 @@ export const forkVerb: VerbSpec = {
   summary: "a new process from another's turn N: its context then, the workspace put back as it was",
   args: [['<pid>', 'the process to fork from (ended: aos stop it first)']],
   options: [
-    { flags: '--turn <n>', help: 'the turn it begins at: its first prompt is exactly that turn\'s prompt (turns count from 0, as aos logs shows them)' },
-    { flags: '--model <model>', help: 'the model from there on (default: the origin\'s), e.g. a cheaper one, or replay:tape.yaml' },
+    {
+      flags: '--turn <n>',
+      help: "the turn it begins at: its first prompt is exactly that turn's prompt (turns count from 0, as aos logs shows them)",
+    },
+    {
+      flags: '--model <model>',
+      help: "the model from there on (default: the origin's), e.g. a cheaper one, or replay:tape.yaml",
+    },
     { flags: '--append <text>', help: 'a message added to that first prompt ("the tests are in test/, not spec/")' },
     { flags: '--json', help: 'print {"pid","from","turn","model","files"}' },
   ],

@@ -4,7 +4,10 @@
  */
 import { EXIT } from './fail.js';
 
-export async function untilInterrupted(pushes: { return(value?: undefined): unknown }, body: () => Promise<number | undefined>): Promise<number> {
+export async function untilInterrupted(
+  pushes: { return(value?: undefined): unknown },
+  body: () => Promise<number | undefined>,
+): Promise<number> {
   let interrupted = false;
   const onSigint = (): void => {
     interrupted = true;

@@ -30,7 +30,9 @@ export async function runRestart(flags: { json?: boolean }): Promise<number> {
   const { checkPolicyFile } = await import('./policy.js');
   const policy = await checkPolicyFile(paths.policy);
   if (!policy.ok) {
-    throw new CliError(`not restarting: the new kernel would refuse its policy (${policy.error ?? 'invalid'}); the running kernel keeps running. Fix the file (aos policy check ${paths.policy}) and restart again`);
+    throw new CliError(
+      `not restarting: the new kernel would refuse its policy (${policy.error ?? 'invalid'}); the running kernel keeps running. Fix the file (aos policy check ${paths.policy}) and restart again`,
+    );
   }
   const live = await liveCount();
   const stopped = await stopKernel(paths);
@@ -38,7 +40,10 @@ export async function runRestart(flags: { json?: boolean }): Promise<number> {
   started.client.close();
   const { pid, workspace } = started.kernel;
   const result = { old_pid: stopped.pid, pid, workspace, processes: live ?? 0 };
-  const before = stopped.pid === null ? 'kernel was not running' : `kernel ${stopped.pid} stopped${stopped.forced ? ' (killed)' : ''}`;
+  const before =
+    stopped.pid === null
+      ? 'kernel was not running'
+      : `kernel ${stopped.pid} stopped${stopped.forced ? ' (killed)' : ''}`;
   const human = `${before}; kernel started (pid ${pid}, workspace ${workspace})${live ? `, ${live} live process${live === 1 ? '' : 'es'} resumed` : ''}`;
   out(flags.json ? `${JSON.stringify(result)}\n` : `${human}\n`);
   return EXIT.ok;

@@ -44,21 +44,35 @@ export async function runStart(flags: StartFlags): Promise<number> {
   connected.client.close();
   const { pid, socket, workspace } = connected.kernel;
   const what = connected.started ? 'kernel started' : 'kernel already running';
-  print(flags.json ?? false, { pid, socket, workspace, started: connected.started }, `${what} (pid ${pid}, socket ${socket}, workspace ${workspace})`);
+  print(
+    flags.json ?? false,
+    { pid, socket, workspace, started: connected.started },
+    `${what} (pid ${pid}, socket ${socket}, workspace ${workspace})`,
+  );
   if (!connected.started) for (const line of driftWarning(connected.kernel)) err(`${line}\n`);
   return EXIT.ok;
 }
 
 export async function runStop(flags: JsonFlag): Promise<number> {
   const { pid, forced } = await stopKernel(aosPaths());
-  const human = pid === null ? 'kernel not running' : forced ? `kernel (pid ${pid}) did not stop in time and was killed` : `kernel stopped (pid ${pid})`;
+  const human =
+    pid === null
+      ? 'kernel not running'
+      : forced
+        ? `kernel (pid ${pid}) did not stop in time and was killed`
+        : `kernel stopped (pid ${pid})`;
   print(flags.json ?? false, { pid, forced }, human);
   return EXIT.ok;
 }
 
 function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
-  const live = PROC_STATES.filter((st) => st !== 'exited' && st !== 'killed' && s.processes[st] > 0).map((st) => `${s.processes[st]} ${st}`);
-  const liveCount = PROC_STATES.filter((st) => st !== 'exited' && st !== 'killed').reduce((n, st) => n + s.processes[st], 0);
+  const live = PROC_STATES.filter((st) => st !== 'exited' && st !== 'killed' && s.processes[st] > 0).map(
+    (st) => `${s.processes[st]} ${st}`,
+  );
+  const liveCount = PROC_STATES.filter((st) => st !== 'exited' && st !== 'killed').reduce(
+    (n, st) => n + s.processes[st],
+    0,
+  );
   const ended = s.processes.exited + s.processes.killed;
   const rows: Array<[string, string]> = [
     ['kernel', `running, pid ${s.pid}, up ${formatDuration(s.uptime_s)}, version ${s.version}`],
@@ -67,9 +81,19 @@ function describeStats(s: KernelStats, info: ResultOf<'ping'>): string {
     ['processes', `${liveCount} live${live.length ? ` (${live.join(', ')})` : ''}, ${ended} ended`],
     ['inference', `${s.active_inferences} in flight, ${s.queue_depth} queued (a limit per provider, no global cap)`],
     ...(s.providers ?? []).map((p): [string, string] => ['provider', describeProvider(p)]),
-    ['tokens', `${formatCount(s.prompt_tokens)} prompt, ${formatCount(s.output_tokens)} output, cost ${formatCost(s.cost)}`],
+    [
+      'tokens',
+      `${formatCount(s.prompt_tokens)} prompt, ${formatCount(s.output_tokens)} output, cost ${formatCost(s.cost)}`,
+    ],
     ['memory', `rss ${formatBytes(s.rss_bytes)}, heap ${formatBytes(s.heap_used_bytes)}`],
-    ['webhooks', s.webhook_url ? (s.webhook_public_url ? `${s.webhook_url}, told to processes as ${s.webhook_public_url}` : s.webhook_url) : 'off'],
+    [
+      'webhooks',
+      s.webhook_url
+        ? s.webhook_public_url
+          ? `${s.webhook_url}, told to processes as ${s.webhook_public_url}`
+          : s.webhook_url
+        : 'off',
+    ],
     ...(s.cluster ? clusterRows(s.cluster) : []),
   ];
   const table = rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n');
@@ -94,10 +118,15 @@ export async function runStatus(flags: JsonFlag): Promise<number> {
     if (error instanceof KernelUnreachableError && error.kind === 'connect') {
       // A script asking with --json gets JSON either way (and the same exit code 2).
       if (flags.json) {
-        out(`${JSON.stringify({ running: false, home: paths.home, socket: paths.socket, workspace: paths.workspace })}\n`);
+        out(
+          `${JSON.stringify({ running: false, home: paths.home, socket: paths.socket, workspace: paths.workspace })}\n`,
+        );
         return EXIT.unreachable;
       }
-      throw new CliError(`kernel not running (nothing answers on ${paths.socket}); start it with "aos kernel start"`, EXIT.unreachable);
+      throw new CliError(
+        `kernel not running (nothing answers on ${paths.socket}); start it with "aos kernel start"`,
+        EXIT.unreachable,
+      );
     }
     throw error;
   }
@@ -116,7 +145,10 @@ Examples:
       summary: 'start the daemon unless it is running',
       options: [
         { flags: '--json', help: 'print {"pid","socket","started"}' },
-        { flags: '--database <url>', help: 'join the cluster of kernels on this PostgreSQL (postgres://…; AOS_DATABASE_URL). Keep a password out of it (a command line shows in ps): PGPASSWORD or ~/.pgpass' },
+        {
+          flags: '--database <url>',
+          help: 'join the cluster of kernels on this PostgreSQL (postgres://…; AOS_DATABASE_URL). Keep a password out of it (a command line shows in ps): PGPASSWORD or ~/.pgpass',
+        },
         { flags: '--node <name>', help: "this kernel's name in the cluster (AOS_NODE; default: the host's name)" },
       ],
       help: `
@@ -128,9 +160,7 @@ Examples:
     {
       name: 'stop',
       summary: 'stop the daemon and wait until it is gone (processes resume on the next start)',
-      options: [
-        { flags: '--json', help: 'print {"pid","forced"} (pid null when it was not running)' },
-      ],
+      options: [{ flags: '--json', help: 'print {"pid","forced"} (pid null when it was not running)' }],
       help: `
 Example:
   aos kernel stop`,
@@ -139,9 +169,7 @@ Example:
     {
       name: 'restart',
       summary: 'stop the daemon and start it with your environment (keys, base URLs, AOS_*); every process is kept',
-      options: [
-        { flags: '--json', help: 'print {"old_pid","pid","workspace","processes"}' },
-      ],
+      options: [{ flags: '--json', help: 'print {"old_pid","pid","workspace","processes"}' }],
       help: `
 Example:
   export OPENAI_BASE_URL=http://127.0.0.1:11434/v1 && aos kernel restart`,
@@ -151,7 +179,10 @@ Example:
       name: 'status',
       summary: 'show the daemon and its totals; exits 2 when it is not running',
       options: [
-        { flags: '--json', help: 'print {"running":true, the kernel stats, socket, home, workspace}; when none runs {"running":false,"home","socket","workspace"} (exit 2)' },
+        {
+          flags: '--json',
+          help: 'print {"running":true, the kernel stats, socket, home, workspace}; when none runs {"running":false,"home","socket","workspace"} (exit 2)',
+        },
       ],
       help: `
 Example:

@@ -24,9 +24,15 @@ export function daemonEntry(name = 'aosd'): string {
 }
 
 /** Run a program of the daemon's room (`policy-check`) with the CLI's node flags; its stdout. */
-export function runDaemonProgram(name: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [...daemonExecArgv(), daemonEntry(name), ...args], { encoding: 'utf8', env: process.env });
-  return { status: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? (run.error?.message ?? '') };
+export function runDaemonProgram(
+  name: string,
+  args: readonly string[],
+): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [...daemonExecArgv(), daemonEntry(name), ...args], {
+    encoding: 'utf8',
+    env: process.env,
+  });
+  return { status: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? run.error?.message ?? '' };
 }
 
 /** The CLI's node flags minus a debugger's: a second inspector would fight over its port. */
@@ -38,7 +44,11 @@ function daemonExecArgv(): string[] {
  * The daemon's reports until its last: each 'starting' is progress and gives it `timeoutMs` more (a
  * loaded machine or a large store is slow, not stuck); that long without news is a timeout.
  */
-export function handshake(child: ChildProcess, timeoutMs: number, log: { file: string; from: number }): Promise<StartOutcome> {
+export function handshake(
+  child: ChildProcess,
+  timeoutMs: number,
+  log: { file: string; from: number },
+): Promise<StartOutcome> {
   return new Promise((resolve) => {
     let last: { pid: number; stage: string } | null = null;
     let timer = setTimeout(() => finish({ type: 'timeout', last }), timeoutMs);
@@ -55,7 +65,9 @@ export function handshake(child: ChildProcess, timeoutMs: number, log: { file: s
       clearTimeout(timer);
       timer = setTimeout(() => finish({ type: 'timeout', last }), timeoutMs);
     });
-    child.on('error', (error) => finish({ type: 'failed', message: `cannot run ${process.execPath}: ${error.message}` }));
+    child.on('error', (error) =>
+      finish({ type: 'failed', message: `cannot run ${process.execPath}: ${error.message}` }),
+    );
     child.on('exit', (code) => finish({ type: 'exited', code, message: lastLoggedError(log.file, log.from) }));
   });
 }

@@ -10,7 +10,8 @@ import { CliError } from './fail.js';
 export function timeArg(text: string, flag: '--since' | '--until', now = Date.now()): string {
   if (/^\s*\d+(\.\d+)?\s*[smhdw]?\s*$/.test(text)) return new Date(now - parseDuration(text, flag)).toISOString();
   const at = Date.parse(text);
-  if (Number.isNaN(at)) throw new CliError(`${flag} must be a duration like 10m or 2h, or a time like 2026-01-31T12:00 (got "${text}")`);
+  if (Number.isNaN(at))
+    throw new CliError(`${flag} must be a duration like 10m or 2h, or a time like 2026-01-31T12:00 (got "${text}")`);
   return new Date(at).toISOString();
 }
 
@@ -28,9 +29,16 @@ export interface Window {
 }
 
 /** The history's events that print, cut to the window; `line` says which events print a line. */
-export function windowEvents(events: readonly KernelEvent[], window: Window, prints: (e: KernelEvent) => boolean): KernelEvent[] {
+export function windowEvents(
+  events: readonly KernelEvent[],
+  window: Window,
+  prints: (e: KernelEvent) => boolean,
+): KernelEvent[] {
   const { since, until } = window;
-  const after = since === undefined && until === undefined ? events : events.filter((e) => (since === undefined || e.ts >= since) && (until === undefined || e.ts < until));
+  const after =
+    since === undefined && until === undefined
+      ? events
+      : events.filter((e) => (since === undefined || e.ts >= since) && (until === undefined || e.ts < until));
   if (window.tail === undefined) return [...after];
   let kept = 0;
   let from = after.length;
@@ -50,7 +58,11 @@ export function cutsByTime(window: Window): boolean {
   return window.since !== undefined || window.until !== undefined;
 }
 
-export async function eventsFor(want: number, fetch: (tail: number) => Promise<readonly KernelEvent[]>, prints: (e: KernelEvent) => boolean): Promise<number> {
+export async function eventsFor(
+  want: number,
+  fetch: (tail: number) => Promise<readonly KernelEvent[]>,
+  prints: (e: KernelEvent) => boolean,
+): Promise<number> {
   for (let tail = Math.max(64, want * 4); ; tail *= 4) {
     const events = await fetch(tail);
     if (events.length < tail || events.filter(prints).length >= want) return tail;

@@ -11,8 +11,10 @@ const MAX_TAIL = 1_000_000;
 
 async function history(client: KernelClient, window: Window, printer: EventPrinter): Promise<KernelEvent[]> {
   const prints = (e: KernelEvent): boolean => printer.line(e) !== null;
-  const fetch = async (tail: number): Promise<readonly KernelEvent[]> => (await client.request('history', { tail })).events;
-  const tail = window.tail !== undefined && !cutsByTime(window) ? await eventsFor(window.tail, fetch, prints) : MAX_TAIL;
+  const fetch = async (tail: number): Promise<readonly KernelEvent[]> =>
+    (await client.request('history', { tail })).events;
+  const tail =
+    window.tail !== undefined && !cutsByTime(window) ? await eventsFor(window.tail, fetch, prints) : MAX_TAIL;
   const { procs, events } = await client.request('history', { tail: Math.min(tail, MAX_TAIL) });
   printer.seed(procs);
   const shown = windowEvents(events, window, prints);
@@ -20,7 +22,12 @@ async function history(client: KernelClient, window: Window, printer: EventPrint
   return events;
 }
 
-export async function printAllLogs(client: KernelClient, follow: boolean, window: Window, printer: EventPrinter): Promise<number> {
+export async function printAllLogs(
+  client: KernelClient,
+  follow: boolean,
+  window: Window,
+  printer: EventPrinter,
+): Promise<number> {
   if (!follow) {
     await history(client, window, printer);
     return EXIT.ok;

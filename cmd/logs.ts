@@ -22,14 +22,30 @@ interface LogsFlags {
 /** Lines shown without a pid and without --tail: the newest, as `docker logs` would be unbearable here. */
 const ALL_DEFAULT_TAIL = 200;
 
-async function printOne(client: KernelClient, pid: number, flags: LogsFlags, window: Window, printer: EventPrinter): Promise<number> {
+async function printOne(
+  client: KernelClient,
+  pid: number,
+  flags: LogsFlags,
+  window: Window,
+  printer: EventPrinter,
+): Promise<number> {
   const tree = flags.tree;
   // The events to fetch so that --tail lines print (a fetched event may be a quiet one).
   const tail =
     window.tail === undefined || cutsByTime(window)
       ? undefined
-      : await eventsFor(window.tail, async (n) => (await client.request('logs', { pid, tail: n, tree })).events, (e) => printer.line(e) !== null);
-  const outcome = await printLogs(client, { pid, tail, follow: flags.follow ?? false, tree }, printer, undefined, window);
+      : await eventsFor(
+          window.tail,
+          async (n) => (await client.request('logs', { pid, tail: n, tree })).events,
+          (e) => printer.line(e) !== null,
+        );
+  const outcome = await printLogs(
+    client,
+    { pid, tail, follow: flags.follow ?? false, tree },
+    printer,
+    undefined,
+    window,
+  );
   return outcome.interrupted ? EXIT.interrupted : EXIT.ok;
 }
 
@@ -38,8 +54,17 @@ export async function runLogs(pidArg: string | undefined, flags: LogsFlags): Pro
   const tailArg = flags.tail === undefined ? undefined : toInt(flags.tail, '--tail', 0, 1_000_000);
   const since = flags.since === undefined ? undefined : timeArg(flags.since, '--since');
   const until = flags.until === undefined ? undefined : timeArg(flags.until, '--until');
-  const window: Window = { tail: tailArg ?? (pid === undefined && since === undefined && until === undefined ? ALL_DEFAULT_TAIL : undefined), since, until };
-  const printer = new EventPrinter({ json: flags.json ?? false, verbose: flags.verbose ?? false, timestamps: flags.timestamps ?? false, thinking: flags.follow ?? false });
+  const window: Window = {
+    tail: tailArg ?? (pid === undefined && since === undefined && until === undefined ? ALL_DEFAULT_TAIL : undefined),
+    since,
+    until,
+  };
+  const printer = new EventPrinter({
+    json: flags.json ?? false,
+    verbose: flags.verbose ?? false,
+    timestamps: flags.timestamps ?? false,
+    thinking: flags.follow ?? false,
+  });
   return withKernel(async (client) => {
     try {
       if (pid === undefined) return await printAllLogs(client, flags.follow ?? false, window, printer);
@@ -53,12 +78,21 @@ export async function runLogs(pidArg: string | undefined, flags: LogsFlags): Pro
 export const logsVerb: VerbSpec = {
   name: 'logs',
   summary: "print a process's events (and its children's), or every process's; with -f, follow them",
-  args: [['[pid]', `process id; without it, every process (the last ${ALL_DEFAULT_TAIL} lines unless --tail or --since)`]],
+  args: [
+    ['[pid]', `process id; without it, every process (the last ${ALL_DEFAULT_TAIL} lines unless --tail or --since)`],
+  ],
   options: [
     { flags: '-f, --follow', help: 'keep printing live events until the process ends (without a pid: until Ctrl-C)' },
     { flags: '-n, --tail <n>', help: 'only the last n lines of the history (with --json: the last n events)' },
-    { flags: '--since <when>', help: 'only events since a duration ago (90s, 10m, 2h, 1d) or a time (2026-01-31T12:00)' },
-    { flags: '--until <when>', help: 'only events before a duration ago or a time (with --since: a range)', conflicts: ['follow'] },
+    {
+      flags: '--since <when>',
+      help: 'only events since a duration ago (90s, 10m, 2h, 1d) or a time (2026-01-31T12:00)',
+    },
+    {
+      flags: '--until <when>',
+      help: 'only events before a duration ago or a time (with --since: a range)',
+      conflicts: ['follow'],
+    },
     { flags: '-t, --timestamps', help: 'prefix each line with its time' },
     { flags: '--no-tree', help: "only this process's events, not its descendants'" },
     { flags: '--json', help: 'one JSON event per line: {"ts","pid","type",...}' },

@@ -27,16 +27,24 @@ export async function runMcpStdio(): Promise<number> {
 export function runMcpHttpInfo(json: boolean): Promise<number> {
   return withKernel(async (client) => {
     const stats = await client.request('stats', {});
-    if (!stats.webhook_url) throw new CliError('the kernel runs without its HTTP gateway, so there is no MCP endpoint over HTTP; use `aos mcp` (stdio)');
+    if (!stats.webhook_url)
+      throw new CliError(
+        'the kernel runs without its HTTP gateway, so there is no MCP endpoint over HTTP; use `aos mcp` (stdio)',
+      );
     const info = { url: `${stats.webhook_url}/mcp`, token_file: aosPaths().mcpToken };
-    out(json ? `${JSON.stringify(info)}\n` : `url:        ${info.url}\ntoken file: ${info.token_file} (send "Authorization: Bearer <token>")\n`);
+    out(
+      json
+        ? `${JSON.stringify(info)}\n`
+        : `url:        ${info.url}\ntoken file: ${info.token_file} (send "Authorization: Bearer <token>")\n`,
+    );
     return EXIT.ok;
   });
 }
 
 export const mcpVerb: VerbSpec = {
   name: 'mcp',
-  summary: 'serve aos to MCP clients on stdin/stdout (tools spawn, ps, logs, kill, send, wait; resources aos://proc/<pid>)',
+  summary:
+    'serve aos to MCP clients on stdin/stdout (tools spawn, ps, logs, kill, send, wait; resources aos://proc/<pid>)',
   options: [
     { flags: '--http', help: "print the Streamable HTTP endpoint on the daemon's gateway and its token file instead" },
     { flags: '--json', help: 'with --http: print {"url", "token_file"}' },

@@ -7,7 +7,6 @@ import { formatCount } from './top/format.js';
 import { out } from './out.js';
 import type { VerbSpec } from './verb.js';
 
-
 export type ModelsListing = ResultOf<'models'>;
 
 function price(usd: number): string {
@@ -15,9 +14,13 @@ function price(usd: number): string {
 }
 
 export function describeModels(listing: ModelsListing): string {
-  const out = [`default model: ${listing.default_model ?? 'none (pass --model, set AOS_MODEL, or default_model in the policy)'}`];
+  const out = [
+    `default model: ${listing.default_model ?? 'none (pass --model, set AOS_MODEL, or default_model in the policy)'}`,
+  ];
   for (const p of listing.providers) {
-    const state = p.configured ? `ready${p.endpoint ? ` at ${p.endpoint}` : ''}` : `not set up${p.problem ? `: ${p.problem}` : ''}`;
+    const state = p.configured
+      ? `ready${p.endpoint ? ` at ${p.endpoint}` : ''}`
+      : `not set up${p.problem ? `: ${p.problem}` : ''}`;
     out.push('', `${p.name} — ${p.title}: ${state}`);
     if (!p.configured && p.setup.length) out.push(...p.setup.map((line) => `  ${line}`));
     if (p.models.length === 0) {
@@ -28,7 +31,9 @@ export function describeModels(listing: ModelsListing): string {
     out.push(`  ${'MODEL'.padEnd(width)}  CONTEXT  $/1M IN  $/1M OUT  $/1M CACHED  PRICED`);
     for (const m of p.models) {
       const ctx = m.context_window === null ? '-' : formatCount(m.context_window);
-      out.push(`  ${m.name.padEnd(width)}  ${ctx.padStart(7)}  ${price(m.price.prompt).padStart(7)}  ${price(m.price.output).padStart(8)}  ${price(m.price.cached).padStart(11)}  ${m.as_of ?? '-'}`);
+      out.push(
+        `  ${m.name.padEnd(width)}  ${ctx.padStart(7)}  ${price(m.price.prompt).padStart(7)}  ${price(m.price.output).padStart(8)}  ${price(m.price.cached).padStart(11)}  ${m.as_of ?? '-'}`,
+      );
     }
   }
   return out.join('\n');
@@ -36,19 +41,26 @@ export function describeModels(listing: ModelsListing): string {
 
 export async function runModels(flags: { json?: boolean }): Promise<number> {
   // The method comes with the provider table (another branch); an older kernel protocol has none.
-  if (!Object.hasOwn(RESULTS, 'models')) throw new CliError('this aos has no provider table yet (the kernel has no "models" method)');
-  return withKernel(async (client) => {
-    const listing = await client.request('models', {});
-    out(flags.json ? `${JSON.stringify(listing)}\n` : `${describeModels(listing)}\n`);
-    return EXIT.ok;
-  }, { retryIfLost: true });
+  if (!Object.hasOwn(RESULTS, 'models'))
+    throw new CliError('this aos has no provider table yet (the kernel has no "models" method)');
+  return withKernel(
+    async (client) => {
+      const listing = await client.request('models', {});
+      out(flags.json ? `${JSON.stringify(listing)}\n` : `${describeModels(listing)}\n`);
+      return EXIT.ok;
+    },
+    { retryIfLost: true },
+  );
 }
 
 export const modelsVerb: VerbSpec = {
   name: 'models',
   summary: 'list the model providers, whether each is set up, and their models with context windows and prices',
   options: [
-    { flags: '--json', help: 'print {"default_model", "providers": [{name, configured, endpoint, models: [{name, context_window, price}]}]}' },
+    {
+      flags: '--json',
+      help: 'print {"default_model", "providers": [{name, configured, endpoint, models: [{name, context_window, price}]}]}',
+    },
   ],
   help: `
 Prices are USD per million tokens (AOS_PRICES adds or overrides them); "-" when unknown.

@@ -8,7 +8,10 @@ import { err, out } from './out.js';
 import type { VerbSpec } from './verb.js';
 
 export function formatPolicy(view: ResultOf<'policy'>): string {
-  const out = [`policy ${view.file ?? '(none)'}${view.pid === null ? ' — root processes' : ` — process ${view.pid}`}`, `loaded ${view.loaded_at}`];
+  const out = [
+    `policy ${view.file ?? '(none)'}${view.pid === null ? ' — root processes' : ` — process ${view.pid}`}`,
+    `loaded ${view.loaded_at}`,
+  ];
   if (view.load_error) out.push(`its file's last edit was NOT applied: ${view.load_error}`);
   out.push('', 'capabilities:');
   out.push(...(view.capabilities.length ? view.capabilities.map((c) => `  ${c}`) : ['  (none)']));
@@ -22,11 +25,18 @@ export function formatPolicy(view: ResultOf<'policy'>): string {
   if (view.secrets.length) {
     out.push('', 'secrets (values never shown):');
     for (const s of view.secrets) {
-      const to = [...s.hosts.map((h) => `net.fetch ${h}`), ...s.exec.map((e) => `exec ${e}`), ...s.mcp.map((m) => `mcp ${m}`)];
+      const to = [
+        ...s.hosts.map((h) => `net.fetch ${h}`),
+        ...s.exec.map((e) => `exec ${e}`),
+        ...s.mcp.map((m) => `mcp ${m}`),
+      ];
       out.push(`  ${s.name}  from ${s.source}  to ${to.join(', ') || '(nowhere)'}`);
     }
   }
-  out.push('', `journal: FS_WRITE${view.journal.exec ? ' and EXEC_CMD' : ' only (journal.exec: false)'}, kept ${view.journal.retention ?? 'until the process is removed'}`);
+  out.push(
+    '',
+    `journal: FS_WRITE${view.journal.exec ? ' and EXEC_CMD' : ' only (journal.exec: false)'}, kept ${view.journal.retention ?? 'until the process is removed'}`,
+  );
   return out.join('\n');
 }
 
@@ -66,8 +76,15 @@ export async function runPolicyCheck(file: string | undefined, flags: { json?: b
   const result = await checkPolicyFile(file);
   if (flags.json) out(`${JSON.stringify(result)}\n`);
   else if (result.ok) {
-    const parts = [`${result.root_capabilities} root capabilities`, `${result.rules} rules`, `${result.mcp_servers} MCP servers`, `${result.secrets} secrets`];
-    out(`policy ${result.file} is valid: ${parts.join(', ')}${result.default_model ? `, default model ${result.default_model}` : ''}\n`);
+    const parts = [
+      `${result.root_capabilities} root capabilities`,
+      `${result.rules} rules`,
+      `${result.mcp_servers} MCP servers`,
+      `${result.secrets} secrets`,
+    ];
+    out(
+      `policy ${result.file} is valid: ${parts.join(', ')}${result.default_model ? `, default model ${result.default_model}` : ''}\n`,
+    );
     for (const warning of result.warnings ?? []) err(`aos: warning: ${warning}\n`);
   } else err(`aos: ${result.error ?? 'invalid policy'}\n`);
   return result.ok ? EXIT.ok : EXIT.usage;
@@ -82,7 +99,10 @@ export const policyVerb: VerbSpec = {
       summary: 'print the policy the kernel enforces, for root processes or one process',
       options: [
         { flags: '--pid <pid>', help: "that process's capabilities, and which rules apply to it" },
-        { flags: '--json', help: 'print {file, pid, capabilities, rules:[{verdict, capability, line, applies}], approvals, secrets, journal}' },
+        {
+          flags: '--json',
+          help: 'print {file, pid, capabilities, rules:[{verdict, capability, line, applies}], approvals, secrets, journal}',
+        },
       ],
       help: `
 The kernel reads the policy at start (AOS_POLICY, default $AOS_HOME/policy.yaml) and again whenever
@@ -99,7 +119,12 @@ Examples:
       name: 'check',
       summary: 'validate a policy file as a starting kernel would, without touching the kernel',
       args: [['[file]', 'the policy file (default: $AOS_POLICY, else $AOS_HOME/policy.yaml)']],
-      options: [{ flags: '--json', help: 'print {"ok","file","error"} or {"ok":true,"file","root_capabilities","rules","mcp_servers","secrets","default_model","warnings"}' }],
+      options: [
+        {
+          flags: '--json',
+          help: 'print {"ok","file","error"} or {"ok":true,"file","root_capabilities","rules","mcp_servers","secrets","default_model","warnings"}',
+        },
+      ],
       help: `
 Exits 0 when the file is valid (a secret without a value is a warning: calls that need it are refused),
 1 with the reason — file, line and what is wrong — when it is not.

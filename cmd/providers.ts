@@ -19,11 +19,16 @@ function extras(p: ProviderStats, long: boolean): string[] {
 /** `openai 12/48 auto q3 rpm 58`: in flight / limit, how it is set, queued, then the rest. */
 export function formatProviderShort(p: ProviderStats): string {
   const how = p.limit === null ? '' : p.adaptive ? ' auto' : ' fixed';
-  return [`${p.provider} ${p.in_flight}/${limitOf(p)}${how}`, ...(p.queued > 0 ? [`q${p.queued}`] : []), ...extras(p, false)].join(' ');
+  return [
+    `${p.provider} ${p.in_flight}/${limitOf(p)}${how}`,
+    ...(p.queued > 0 ? [`q${p.queued}`] : []),
+    ...extras(p, false),
+  ].join(' ');
 }
 
 /** `openai: limit 48 (adaptive), 12 in flight, 3 queued, 58 rpm left` */
 export function describeProvider(p: ProviderStats): string {
-  const limit = p.limit === null ? 'unbounded' : `limit ${p.limit} (${p.adaptive ? 'adaptive' : 'fixed by AOS_LIMITS'})`;
+  const limit =
+    p.limit === null ? 'unbounded' : `limit ${p.limit} (${p.adaptive ? 'adaptive' : 'fixed by AOS_LIMITS'})`;
   return [`${p.provider}: ${limit}`, `${p.in_flight} in flight`, `${p.queued} queued`, ...extras(p, true)].join(', ');
 }

@@ -11,7 +11,10 @@ type Key = (typeof KEYS)[number];
 export type Filter = Map<Key, RegExp[]>;
 
 function glob(value: string): RegExp {
-  const escaped = value.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = value
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -21,7 +24,8 @@ export function parseFilter(specs: readonly string[]): Filter {
   for (const part of specs.flatMap((s) => s.split(',')).filter((p) => p.trim() !== '')) {
     const eq = part.indexOf('=');
     const key = part.slice(0, eq).trim() as Key;
-    if (eq <= 0 || !KEYS.includes(key)) throw new CliError(`--filter takes key=value with a key of ${KEYS.join(', ')} (got "${part}")`);
+    if (eq <= 0 || !KEYS.includes(key))
+      throw new CliError(`--filter takes key=value with a key of ${KEYS.join(', ')} (got "${part}")`);
     filter.set(key, [...(filter.get(key) ?? []), glob(part.slice(eq + 1).trim())]);
   }
   return filter;
@@ -44,6 +48,9 @@ export function matches(row: ProcRow, filter: Filter, unitPids?: ReadonlySet<num
 export function unitsNamed(filter: Filter, names: readonly string[]): string[] {
   const patterns = filter.get('unit') ?? [];
   const named = names.filter((n) => patterns.some((p) => p.test(n)));
-  if (named.length === 0) throw new CliError(`--filter unit=: no unit matches (${names.length ? `there are: ${names.join(', ')}` : 'there are no units'})`);
+  if (named.length === 0)
+    throw new CliError(
+      `--filter unit=: no unit matches (${names.length ? `there are: ${names.join(', ')}` : 'there are no units'})`,
+    );
   return named;
 }

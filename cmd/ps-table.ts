@@ -34,15 +34,34 @@ export const COLUMNS: readonly Column[] = [
   { title: 'PPID', right: true, optional: 3, value: (r) => (r.ppid ? String(r.ppid) : '-') },
   { title: 'NAME', right: false, min: 8, soft: 16, give: 2, cut: 'middle', value: (r) => r.name },
   { title: 'STATE', right: false, min: 12, soft: Infinity, give: 3, cut: 'end', value: (r) => describeStatus(r) },
-  { title: 'MODEL', right: false, min: 10, give: 1, cut: 'middle', value: (r) => (isLadder(r.model) ? `ladder ${modelOfRow(r)}` : r.model) },
+  {
+    title: 'MODEL',
+    right: false,
+    min: 10,
+    give: 1,
+    cut: 'middle',
+    value: (r) => (isLadder(r.model) ? `ladder ${modelOfRow(r)}` : r.model),
+  },
   { title: 'TURNS', right: true, optional: 4, value: (r) => formatCount(r.turns) },
   { title: 'SYSCALLS', right: true, optional: 2, value: (r) => formatCount(r.syscalls) },
   { title: 'TOKENS', right: true, value: (r) => formatCount(r.tokens) },
   { title: 'COST', right: true, value: (r) => (r.cost ? formatCost(r.cost) : '-') },
   // Run time: creation to the end (or to now).
-  { title: 'TIME', right: true, optional: 1, value: (r, now) => formatDuration(((r.ended_at ?? now) - r.created_at) / 1000) },
+  {
+    title: 'TIME',
+    right: true,
+    optional: 1,
+    value: (r, now) => formatDuration(((r.ended_at ?? now) - r.created_at) / 1000),
+  },
   // Since creation while live; since the end once ended (docker's "Exited (0) 3 minutes ago").
-  { title: 'AGE', right: true, value: (r, now) => (r.ended_at === null ? formatDuration((now - r.created_at) / 1000) : `${formatDuration((now - r.ended_at) / 1000)} ago`) },
+  {
+    title: 'AGE',
+    right: true,
+    value: (r, now) =>
+      r.ended_at === null
+        ? formatDuration((now - r.created_at) / 1000)
+        : `${formatDuration((now - r.ended_at) / 1000)} ago`,
+  },
 ];
 
 /** Cut a cell to `width` columns; MODEL keeps its provider (`replay:…/tape.yaml`). */
@@ -53,12 +72,21 @@ function cut(text: string, width: number, where: 'end' | 'middle'): string {
 }
 
 /** Widths that fit `total` columns: the flexible ones give way, the lowest `give` first, each down to its minimum. */
-function widths(columns: readonly Column[], cells: string[][], total: number): { widths: number[]; over: number; overNames: number } {
-  const natural = columns.map((c, i) => Math.max(displayWidth(c.title), ...cells.map((row) => displayWidth(row[i] as string))));
+function widths(
+  columns: readonly Column[],
+  cells: string[][],
+  total: number,
+): { widths: number[]; over: number; overNames: number } {
+  const natural = columns.map((c, i) =>
+    Math.max(displayWidth(c.title), ...cells.map((row) => displayWidth(row[i] as string))),
+  );
   const out = [...natural];
   const gaps = columns.slice(1).reduce((n, c) => n + gapBefore(c).length, 0);
   const over = out.reduce((a, b) => a + b, 0) + gaps - total;
-  const order = columns.map((c, i) => ({ c, i })).filter(({ c }) => c.min !== undefined).sort((a, b) => (a.c.give ?? 0) - (b.c.give ?? 0));
+  const order = columns
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => c.min !== undefined)
+    .sort((a, b) => (a.c.give ?? 0) - (b.c.give ?? 0));
   let left = over;
   const shrink = (to: (c: Column) => number): void => {
     for (const { c, i } of order) {
@@ -75,7 +103,12 @@ function widths(columns: readonly Column[], cells: string[][], total: number): {
   return { widths: out, over, overNames };
 }
 
-function table(columns: readonly Column[], rows: readonly ProcRow[], total: number, now: number): { text: string; over: number; overNames: number } {
+function table(
+  columns: readonly Column[],
+  rows: readonly ProcRow[],
+  total: number,
+  now: number,
+): { text: string; over: number; overNames: number } {
   const cells = rows.map((row) => columns.map((c) => c.value(row, now)));
   const { widths: w, over, overNames } = widths(columns, cells, total);
   const line = (values: readonly string[]): string =>
@@ -97,7 +130,12 @@ function table(columns: readonly Column[], rows: readonly ProcRow[], total: numb
 /** In a cluster, which node has the process (`aos ps` lists every node's). */
 const NODE: Column = { title: 'NODE', right: false, min: 4, give: 0, cut: 'end', value: (r) => r.node ?? '' };
 
-export function formatPsTable(rows: readonly ProcRow[], total: number, now = Date.now(), columns: readonly Column[] = COLUMNS): string {
+export function formatPsTable(
+  rows: readonly ProcRow[],
+  total: number,
+  now = Date.now(),
+  columns: readonly Column[] = COLUMNS,
+): string {
   const clustered = columns === COLUMNS && rows.some((r) => r.node !== undefined);
   let shown = clustered ? [...columns.slice(0, 1), NODE, ...columns.slice(1)] : [...columns];
   let result = table(shown, rows, total, now);

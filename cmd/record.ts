@@ -18,7 +18,10 @@ interface RecordFlags {
 /** `6 turns of "root" (pid 3); agents: root, worker (pids 4, 5)`. */
 export function describeRecording(pid: number, result: ResultOf<'record'>): string {
   const root = result.agents.find((agent) => agent.pids.includes(pid));
-  const agents = result.agents.map((agent) => `${agent.name} (${agent.turns} turn${agent.turns === 1 ? '' : 's'}, pid${agent.pids.length === 1 ? '' : 's'} ${agent.pids.join(', ')})`);
+  const agents = result.agents.map(
+    (agent) =>
+      `${agent.name} (${agent.turns} turn${agent.turns === 1 ? '' : 's'}, pid${agent.pids.length === 1 ? '' : 's'} ${agent.pids.join(', ')})`,
+  );
   return `${result.turns} turn${result.turns === 1 ? '' : 's'} of "${root?.name ?? '?'}" (pid ${pid}); agents: ${agents.join(', ')}`;
 }
 
@@ -36,9 +39,13 @@ export async function runRecord(pidArg: string, flags: RecordFlags): Promise<num
     if (flags.json) out(`${JSON.stringify({ file, ...result })}\n`);
     else if (file === null) out(result.tape);
     else out(`wrote ${flags.output ?? file}: ${describeRecording(pid, result)}\n`);
-    if (!flags.json && result.turns === 0) err(`aos: process ${pid} has no whole turn to record (it ended before its model's first reply)\n`);
+    if (!flags.json && result.turns === 0)
+      err(`aos: process ${pid} has no whole turn to record (it ended before its model's first reply)\n`);
     const bytes = Buffer.byteLength(result.tape);
-    if (bytes > param.replayMaxTapeBytes) err(`aos: the tape is ${bytes} bytes, more than the ${param.replayMaxTapeBytes} a replay tape may have: --model replay: and aos eval will refuse it (record a part of the tree with --no-tree)\n`);
+    if (bytes > param.replayMaxTapeBytes)
+      err(
+        `aos: the tape is ${bytes} bytes, more than the ${param.replayMaxTapeBytes} a replay tape may have: --model replay: and aos eval will refuse it (record a part of the tree with --no-tree)\n`,
+      );
     return EXIT.ok;
   });
 }

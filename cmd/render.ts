@@ -30,12 +30,18 @@ export function describeRetry(event: Extract<KernelEvent, { type: 'retry' }>): s
 
 /** `system prompt (12319 chars), 5 messages`: what a turn's request held beyond its prompt. */
 function describeRequest(event: Extract<KernelEvent, { type: 'request' }>): string {
-  const parts = [...(event.system === undefined ? [] : [`system prompt (${event.system.length} chars)`]), ...(event.messages === undefined ? [] : [`${event.messages.length} messages`])];
+  const parts = [
+    ...(event.system === undefined ? [] : [`system prompt (${event.system.length} chars)`]),
+    ...(event.messages === undefined ? [] : [`${event.messages.length} messages`]),
+  ];
   return parts.join(', ');
 }
 
 /** `[unit nightly] started 14: every 30m, due 09:00:00Z (catch-up)` */
-export function describeTrigger(event: Extract<KernelEvent, { type: 'trigger' }>, paint: RenderOptions['paint']): string {
+export function describeTrigger(
+  event: Extract<KernelEvent, { type: 'trigger' }>,
+  paint: RenderOptions['paint'],
+): string {
   const colour = event.outcome === 'started' ? 'cyan' : event.outcome === 'failed' ? 'red' : 'yellow';
   const what = event.outcome === 'started' ? `started ${event.pid}` : event.outcome;
   const due = event.scheduled_for ? `, due ${event.scheduled_for}` : '';
@@ -72,7 +78,8 @@ export class EventRenderer {
           const colour = event.to === 'killed' || event.code ? 'red' : 'green';
           return `${who} ${paint(colour, describeEnd(event.to, event.code, event.reason))}`;
         }
-        if (event.from === null) return `${who} ${paint('cyan', event.reason?.startsWith('forked from') ? event.reason : 'spawned')} ${event.role ?? ''} ${paint('dim', event.model ?? '')}`;
+        if (event.from === null)
+          return `${who} ${paint('cyan', event.reason?.startsWith('forked from') ? event.reason : 'spawned')} ${event.role ?? ''} ${paint('dim', event.model ?? '')}`;
         if (!verbose && (event.to === 'running' || event.to === 'ready')) return null;
         return `${who} ${paint('dim', `${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ''}`)}`;
       }
@@ -82,7 +89,9 @@ export class EventRenderer {
         return `${who} ${paint('magenta', `turn ${event.turn}`)} ${oneLine(event.text, max)}`;
       case 'syscall':
         // A call as it was made: JSON whose runs of spaces stay and whose hidden characters are escaped, cut with a mark (protocol/show-call.ts).
-        return verbose ? `${who} ${paint('yellow', '→')} ${escapeControl(event.name)} ${showJson(event.args, max)}` : null;
+        return verbose
+          ? `${who} ${paint('yellow', '→')} ${escapeControl(event.name)} ${showJson(event.args, max)}`
+          : null;
       case 'result':
         return event.ok
           ? `${who} ${paint('green', '✓')} ${event.name} ${oneLine(json(event.value), max)}`
@@ -113,7 +122,9 @@ export class EventRenderer {
 
 /** The rest of a `thread` event's line: the entry, or what the summary covers. */
 function describeThreadEvent(event: Extract<KernelEvent, { type: 'thread' }>, max: number): string {
-  if (event.action === 'appended') return `#${event.seq ?? '?'} ${event.kind ?? 'note'}: ${oneLine(event.text ?? '', max)}`;
-  if (event.action === 'summarized') return `through #${event.through ?? 0}${event.model ? ` by ${shortModel(event.model)}` : ''}${event.tokens ? ` (${event.tokens} tokens)` : ''}`;
+  if (event.action === 'appended')
+    return `#${event.seq ?? '?'} ${event.kind ?? 'note'}: ${oneLine(event.text ?? '', max)}`;
+  if (event.action === 'summarized')
+    return `through #${event.through ?? 0}${event.model ? ` by ${shortModel(event.model)}` : ''}${event.tokens ? ` (${event.tokens} tokens)` : ''}`;
   return '';
 }

@@ -34,14 +34,12 @@ export const restartVerb: VerbSpec = {
   name: 'restart',
   summary: 'start a new process like an old one (task, model, capabilities, limits); a live old one is killed first',
   args: [['<pid>', 'the process to run again (live or ended)']],
-  options: [
-    { flags: '--json', help: 'print {"pid","old_pid","killed"}' },
-  ],
+  options: [{ flags: '--json', help: 'print {"pid","old_pid","killed"}' }],
   help: `
 Prints the new pid. The new process starts from the task: the old one's history is not replayed.
 
 Examples:
   aos restart 3
   aos logs -f $(aos restart 3)`,
-  run: ({ args: [pid], flags }) => runRestart(pid as string, (flags as { json?: boolean })),
+  run: ({ args: [pid], flags }) => runRestart(pid as string, flags as { json?: boolean }),
 };

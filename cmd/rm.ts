@@ -32,7 +32,11 @@ export async function runPrune(flags: { olderThan?: string; json?: boolean }): P
   }
   return withKernel(async (client) => {
     const { removed } = await client.request('prune', { older_than_s: olderThanS });
-    out(flags.json ? `${JSON.stringify({ removed })}\n` : `pruned ${removed.length} ended process${removed.length === 1 ? '' : 'es'}\n`);
+    out(
+      flags.json
+        ? `${JSON.stringify({ removed })}\n`
+        : `pruned ${removed.length} ended process${removed.length === 1 ? '' : 'es'}\n`,
+    );
     return EXIT.ok;
   });
 }

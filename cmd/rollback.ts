@@ -9,7 +9,8 @@ import type { VerbSpec } from './verb.js';
 const MARK = { added: 'A', modified: 'M', deleted: 'D' } as const;
 
 export function formatDiff(result: ResultOf<'diff'>): string {
-  if (result.files.length === 0) return `process ${result.pid} changed nothing in the workspace (that is still changed)`;
+  if (result.files.length === 0)
+    return `process ${result.pid} changed nothing in the workspace (that is still changed)`;
   return result.files
     .map((f) => {
       const size = `${f.bytes_before ?? '-'} → ${f.bytes_now ?? '-'} bytes`;
@@ -52,7 +53,7 @@ A added, M modified, D deleted. Undo with aos rollback <pid>.
 
 Example:
   aos diff 3`,
-  run: ({ args: [pid], flags }) => runDiff(pid as string, (flags as { json?: boolean })),
+  run: ({ args: [pid], flags }) => runDiff(pid as string, flags as { json?: boolean }),
 };
 
 export const rollbackVerb: VerbSpec = {
@@ -69,5 +70,5 @@ Refused as a whole (exit 1, nothing changed) when a later process, or anyone out
 Examples:
   aos rollback 3
   aos rollback 3 --turn 2`,
-  run: ({ args: [pid], flags }) => runRollback(pid as string, (flags as { turn?: string; json?: boolean })),
+  run: ({ args: [pid], flags }) => runRollback(pid as string, flags as { turn?: string; json?: boolean }),
 };

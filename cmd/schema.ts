@@ -25,8 +25,14 @@ export async function runSchema(name: string | undefined): Promise<number> {
 
 export const schemaVerb: VerbSpec = {
   name: 'schema',
-  summary: 'print the JSON Schema of the JSON the verbs print (logs, ps, inspect, spawn, kill, stop, wait, rm, prune, restart, kernel, policy check)',
-  args: [['[name]', 'one schema: event, ps-row, ps, inspect, spawn-detached, kill, stop, wait, removed, restart, kernel-start, kernel-stop, kernel-restart, kernel-status, policy-check (default: all, under $defs)']],
+  summary:
+    'print the JSON Schema of the JSON the verbs print (logs, ps, inspect, spawn, kill, stop, wait, rm, prune, restart, kernel, policy check)',
+  args: [
+    [
+      '[name]',
+      'one schema: event, ps-row, ps, inspect, spawn-detached, kill, stop, wait, removed, restart, kernel-start, kernel-stop, kernel-restart, kernel-status, policy-check (default: all, under $defs)',
+    ],
+  ],
   help: `
 The same file is in the repository: docs/schema/aos.schema.json.
 

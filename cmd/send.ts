@@ -23,7 +23,10 @@ export async function runSend(pidArg: string, words: string[]): Promise<number> 
 export const sendVerb: VerbSpec = {
   name: 'send',
   summary: "write text to a running process's stdin",
-  args: [['<pid>', 'process id'], ['<text...>', 'the text (several words are joined by spaces); "-" reads it from stdin']],
+  args: [
+    ['<pid>', 'process id'],
+    ['<text...>', 'the text (several words are joined by spaces); "-" reads it from stdin'],
+  ],
   help: `
 Exits 0, or 1 when the process is unknown or has ended.
 

@@ -11,7 +11,10 @@ import { type Ended, waitEnd } from './wait-ends.js';
 /** The default deadline, docker stop's. */
 const DEFAULT_TIMEOUT_S = 10;
 
-export async function runStop(pidArg: string, flags: { time: string; json?: boolean; tree?: boolean }): Promise<number> {
+export async function runStop(
+  pidArg: string,
+  flags: { time: string; json?: boolean; tree?: boolean },
+): Promise<number> {
   const pid = toPid(pidArg);
   const seconds = toPositive(flags.time, '--time');
   return withKernel(async (client) => {
@@ -19,9 +22,17 @@ export async function runStop(pidArg: string, flags: { time: string; json?: bool
     // Every process told ends by the deadline (the kernel kills the rest then): wait for each, root first.
     const ends: Ended[] = [];
     for (const p of pids) ends.push(await waitEnd(client, p));
-    const end = (e: Ended): EndPayload => ({ pid: e.pid, state: e.state as EndPayload['state'], code: e.exit_code, reason: e.reason });
+    const end = (e: Ended): EndPayload => ({
+      pid: e.pid,
+      state: e.state as EndPayload['state'],
+      code: e.exit_code,
+      reason: e.reason,
+    });
     const [root, ...children] = ends;
-    if (flags.json) out(`${JSON.stringify({ pid, stopped: pids.length > 0, end: root ? end(root) : null, children: children.map(end) })}\n`);
+    if (flags.json)
+      out(
+        `${JSON.stringify({ pid, stopped: pids.length > 0, end: root ? end(root) : null, children: children.map(end) })}\n`,
+      );
     else if (root) out(ends.map((e) => `${e.pid} ${describeEnd(e.state, e.exit_code, e.reason)}\n`).join(''));
     else err(`aos: process ${pid} has already ended; nothing to stop\n`);
     return EXIT.ok;

@@ -8,7 +8,15 @@ export function useColor(stream?: NodeJS.WriteStream): boolean {
   return stream === undefined ? isTerminal(1) : stream.isTTY === true;
 }
 
-const CODES = { dim: [2, 22], bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], magenta: [35, 39] } as const;
+const CODES = {
+  dim: [2, 22],
+  bold: [1, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+  magenta: [35, 39],
+} as const;
 export type Style = keyof typeof CODES;
 
 export function painter(enabled: boolean): (style: Style, text: string) => string {
@@ -25,7 +33,7 @@ export function cutVisible(line: string, width: number): string {
   let visible = 0;
   let out = '';
   let coloured = false;
-  for (let i = 0; i < line.length; ) {
+  for (let i = 0; i < line.length;) {
     const code = /^\u001b\[[0-9;]*m/.exec(line.slice(i, i + 16));
     if (code) {
       out += code[0];

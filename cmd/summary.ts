@@ -14,7 +14,21 @@ export function describeSummary(end: EndPayload, tree: readonly ProcRow[], now =
   const sum = (f: (r: ProcRow) => number): number => tree.reduce((n, r) => n + f(r), 0);
   const time = root ? formatDuration(((root.ended_at ?? now) - root.created_at) / 1000) : '?';
   const head = describeEnd(end.state, end.code, null);
-  const figures = [plural(sum((r) => r.turns), 'turn'), plural(sum((r) => r.syscalls), 'syscall'), plural(sum((r) => r.tokens), 'token'), formatCost(sum((r) => r.cost))];
+  const figures = [
+    plural(
+      sum((r) => r.turns),
+      'turn',
+    ),
+    plural(
+      sum((r) => r.syscalls),
+      'syscall',
+    ),
+    plural(
+      sum((r) => r.tokens),
+      'token',
+    ),
+    formatCost(sum((r) => r.cost)),
+  ];
   const others = tree.length > 1 ? ` (${tree.length} processes)` : '';
   return `${head} after ${time}: ${figures.join(', ')}${others}`;
 }

@@ -46,7 +46,8 @@ export class ThinkingLine {
   observe(event: KernelEvent): void {
     if (event.type === 'state') {
       if (event.from === null && event.name) this.names.set(event.pid, event.name);
-      if (event.to === 'running' && !event.reason) this.working.set(event.pid, { since: this.now(), retry: null, text: '' });
+      if (event.to === 'running' && !event.reason)
+        this.working.set(event.pid, { since: this.now(), retry: null, text: '' });
       else this.working.delete(event.pid);
     } else if (event.type === 'model') {
       this.working.delete(event.pid);
@@ -83,7 +84,8 @@ export class ThinkingLine {
     const width = (this.out.columns ?? 80) - 1;
     const frame = FRAMES[this.frame++ % FRAMES.length] as string;
     const entries = [...this.working];
-    const label = (pid: number, w: Working): string => `${this.names.get(pid) ?? pid} ${Math.floor((this.now() - w.since) / 1000)}s`;
+    const label = (pid: number, w: Working): string =>
+      `${this.names.get(pid) ?? pid} ${Math.floor((this.now() - w.since) / 1000)}s`;
     if (!entries.some(([, w]) => w.text !== '')) {
       const parts = entries.map(([pid, w]) => `${label(pid, w)}${w.retry ? ` (${w.retry})` : ''}`);
       this.out.write(cutEnd(`${frame} thinking: ${parts.join(', ')}`, width));

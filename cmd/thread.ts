@@ -23,31 +23,52 @@ const json = { flags: '--json', help: 'print the answer as JSON (aos schema name
 function ago(iso: string | null, now = Date.now()): string {
   if (iso === null) return '—';
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : s < 86_400 ? `${Math.floor(s / 3600)}h ago` : `${Math.floor(s / 86_400)}d ago`;
+  return s < 60
+    ? `${s}s ago`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m ago`
+      : s < 86_400
+        ? `${Math.floor(s / 3600)}h ago`
+        : `${Math.floor(s / 86_400)}d ago`;
 }
 
 export function formatThreads(threads: readonly Info[], now = Date.now()): string {
-  if (threads.length === 0) return 'no threads (agents start one with THREAD_APPEND; a person with aos thread append <key> <text>)';
+  if (threads.length === 0)
+    return 'no threads (agents start one with THREAD_APPEND; a person with aos thread append <key> <text>)';
   return table(
     ['THREAD', 'ENTRIES', 'LAST', 'SUMMARY', 'CREATED BY'],
-    threads.map((t) => [t.key, String(t.entries), ago(t.last_at, now), t.summary_through ? `of 1-${t.summary_through}` : '—', t.created_by ? `pid ${t.created_by}` : 'a person']),
+    threads.map((t) => [
+      t.key,
+      String(t.entries),
+      ago(t.last_at, now),
+      t.summary_through ? `of 1-${t.summary_through}` : '—',
+      t.created_by ? `pid ${t.created_by}` : 'a person',
+    ]),
   );
 }
 
 /** One entry: `#3 12:04:05 pid 7 (intake) decision  text…` — its text as written, lines indented under it. */
 export function formatEntry(e: Entry, paint = painter(useColor())): string {
   const who = e.pid ? `pid ${e.pid}${e.unit ? ` (${printable(e.unit)})` : ''}` : 'a person';
-  const kind = e.kind === 'decision' ? paint('yellow', e.kind) : e.kind === 'note' ? paint('dim', e.kind) : paint('cyan', e.kind);
+  const kind =
+    e.kind === 'decision' ? paint('yellow', e.kind) : e.kind === 'note' ? paint('dim', e.kind) : paint('cyan', e.kind);
   const text = printable(e.text).replace(/\r?\n/g, '\n    ');
   return `${paint('dim', `#${e.seq} ${e.ts.slice(0, 19).replace('T', ' ')}`)} ${who} ${kind}  ${text}`;
 }
 
 function formatShow(r: ResultOf<'thread_show'>): string {
   const t = r.thread;
-  const lines = [`${t.key}: ${t.entries} entries, created ${t.created_at.slice(0, 19).replace('T', ' ')} by ${t.created_by ? `pid ${t.created_by}` : 'a person'}, last ${ago(t.last_at)}`];
+  const lines = [
+    `${t.key}: ${t.entries} entries, created ${t.created_at.slice(0, 19).replace('T', ' ')} by ${t.created_by ? `pid ${t.created_by}` : 'a person'}, last ${ago(t.last_at)}`,
+  ];
   if (r.processes.length) lines.push(`used by: ${r.processes.map((p) => `${p.pid} (${p.how})`).join(', ')}`);
-  lines.push(r.summary ? `summary of entries 1-${t.summary_through}:\n  ${printable(r.summary).replace(/\n/g, '\n  ')}` : 'summary: none yet (the kernel writes one once the entries outgrow a few thousand characters)');
-  if (r.entries.length < t.entries - (t.first_seq - 1) && r.entries.length > 0) lines.push(`the newest ${r.entries.length} entries (--limit for more):`);
+  lines.push(
+    r.summary
+      ? `summary of entries 1-${t.summary_through}:\n  ${printable(r.summary).replace(/\n/g, '\n  ')}`
+      : 'summary: none yet (the kernel writes one once the entries outgrow a few thousand characters)',
+  );
+  if (r.entries.length < t.entries - (t.first_seq - 1) && r.entries.length > 0)
+    lines.push(`the newest ${r.entries.length} entries (--limit for more):`);
   for (const e of r.entries) lines.push(formatEntry(e));
   return lines.join('\n');
 }
@@ -55,7 +76,8 @@ function formatShow(r: ResultOf<'thread_show'>): string {
 function limitOf(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new CliError(`--limit must be a whole number from 1 to 10000 (got "${text}")`);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new CliError(`--limit must be a whole number from 1 to 10000 (got "${text}")`);
   return n;
 }
 
@@ -75,7 +97,7 @@ async function tail(client: KernelClient, key: string, limit: number, asJson: bo
         return EXIT.ok;
       }
       if (push.payload.action !== 'appended' || (push.payload.seq ?? 0) <= seen) continue;
-      for (let since: number | null = seen; since !== null; ) {
+      for (let since: number | null = seen; since !== null;) {
         const page: ResultOf<'thread_show'> = await client.request('thread_show', { key, since, limit: 1_000 });
         for (const e of page.entries) print(e);
         seen = page.entries[page.entries.length - 1]?.seq ?? seen;
@@ -131,7 +153,11 @@ Examples:
       name: 'tail',
       summary: 'the newest entries; with -f, every new one as agents append it (Ctrl-C stops)',
       args: [['<key>', 'the thread']],
-      options: [{ flags: '-f, --follow', help: 'keep printing entries as they are appended' }, { flags: '-n, --limit <n>', help: 'entries to start with, the newest (default 10)' }, { flags: '--json', help: 'one entry per line as JSON' }],
+      options: [
+        { flags: '-f, --follow', help: 'keep printing entries as they are appended' },
+        { flags: '-n, --limit <n>', help: 'entries to start with, the newest (default 10)' },
+        { flags: '--json', help: 'one entry per line as JSON' },
+      ],
       run: ({ args: [key], flags }) =>
         withKernel(async (client) => {
           const f = flags as Flags;
@@ -145,13 +171,21 @@ Examples:
     {
       name: 'append',
       summary: 'add an entry as a person (the thread is started if missing)',
-      args: [['<key>', 'the thread'], ['<text...>', 'the entry']],
+      args: [
+        ['<key>', 'the thread'],
+        ['<text...>', 'the entry'],
+      ],
       options: [{ flags: '-k, --kind <kind>', help: 'note (default), message, decision or result' }, json],
       run: ({ args: [key, text], flags }) =>
         withKernel(async (client) => {
           const f = flags as Flags;
-          if (f.kind !== undefined && !['note', 'message', 'decision', 'result'].includes(f.kind)) throw new CliError(`--kind must be note, message, decision or result (got "${f.kind}")`);
-          const r = await client.request('thread_append', { key: key as string, text: (text as string[]).join(' '), ...(f.kind ? { kind: f.kind as Entry['kind'] } : {}) });
+          if (f.kind !== undefined && !['note', 'message', 'decision', 'result'].includes(f.kind))
+            throw new CliError(`--kind must be note, message, decision or result (got "${f.kind}")`);
+          const r = await client.request('thread_append', {
+            key: key as string,
+            text: (text as string[]).join(' '),
+            ...(f.kind ? { kind: f.kind as Entry['kind'] } : {}),
+          });
           out(f.json ? `${JSON.stringify(r)}\n` : `${r.key} #${r.seq}${r.created ? ' (new thread)' : ''}\n`);
           return EXIT.ok;
         }),
@@ -164,7 +198,11 @@ Examples:
       run: ({ args: [key], flags }) =>
         withKernel(async (client) => {
           const r = await client.request('thread_rm', { key: key as string });
-          out((flags as Flags).json ? `${JSON.stringify(r)}\n` : `removed ${r.thread.key} (${r.thread.entries} entries)\n`);
+          out(
+            (flags as Flags).json
+              ? `${JSON.stringify(r)}\n`
+              : `removed ${r.thread.key} (${r.thread.entries} entries)\n`,
+          );
           return EXIT.ok;
         }),
     },

@@ -131,9 +131,7 @@ export async function runTopVerb(flags: { all?: boolean }): Promise<number> {
 export const topVerb: VerbSpec = {
   name: 'top',
   summary: 'live dashboard of processes, tokens and cost (q quits)',
-  options: [
-    { flags: '-a, --all', help: 'include processes that have ended' },
-  ],
+  options: [{ flags: '-a, --all', help: 'include processes that have ended' }],
   help: `
 Example:
   aos top --all`,

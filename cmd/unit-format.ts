@@ -9,7 +9,11 @@ type Run = ResultOf<'unit_runs'>['runs'][number];
 /** Columns padded to their widest cell, two spaces apart; the last is not padded. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -61,7 +65,12 @@ export function formatRuns(runs: readonly Run[], now = Date.now()): string {
 /** The policy lines a server the unit declares needs, when the kernel does not run it as declared. */
 function mcpAdvice(plan: ResultOf<'unit_add'>): string[] {
   if (!plan.mcp_to_add) return [];
-  return ['', 'The kernel does not run the MCP servers it declares as declared. A unit never brings its own:', 'add these lines to the policy, then aos kernel restart:', plan.mcp_to_add.trimEnd()];
+  return [
+    '',
+    'The kernel does not run the MCP servers it declares as declared. A unit never brings its own:',
+    'add these lines to the policy, then aos kernel restart:',
+    plan.mcp_to_add.trimEnd(),
+  ];
 }
 
 /** What adding a unit would do: its triggers, policies, the capabilities its runs hold against the policy, its MCP servers. */
@@ -76,7 +85,10 @@ function planLines(plan: ResultOf<'unit_add'>, now: number): string[] {
     ...(plan.capabilities.length ? plan.capabilities.map((c) => `    ✓ ${c}`) : ['    (nothing: no capability)']),
     ...plan.beyond.map((c) => `    ✗ ${c}  (the policy's root does not hold it)`),
     ...(plan.mcp.length ? ['  MCP servers it declares:'] : []),
-    ...plan.mcp.map((m) => `    ${m.status === 'declared' ? '✓' : '✗'} ${m.server}: ${m.summary}${m.status === 'declared' ? '' : m.status === 'missing' ? '  (the policy runs no such server)' : '  (the policy runs it otherwise)'}`),
+    ...plan.mcp.map(
+      (m) =>
+        `    ${m.status === 'declared' ? '✓' : '✗'} ${m.server}: ${m.summary}${m.status === 'declared' ? '' : m.status === 'missing' ? '  (the policy runs no such server)' : '  (the policy runs it otherwise)'}`,
+    ),
   ];
 }
 

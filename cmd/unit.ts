@@ -18,14 +18,17 @@ interface Flags {
   limit?: string;
 }
 
-const print = (json: boolean, value: unknown, human: string): void => out(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+const print = (json: boolean, value: unknown, human: string): void =>
+  out(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
 
 /** The unit file's text (the kernel parses it and finds a relative `replay:` tape beside it). */
 async function readUnit(file: string): Promise<{ text: string; file: string }> {
   try {
     return { text: await readFile(file, 'utf8'), file: path.resolve(file) };
   } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new CliError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
 }
 
@@ -35,9 +38,14 @@ async function runAdd(file: string, flags: Flags): Promise<number> {
     const plan = await client.request('unit_add', { ...unit, dry_run: true, replace: flags.replace ?? false });
     if (!flags.json) err(`${formatPlan(plan)}\n`);
     const lacking = plan.mcp.filter((m) => m.status !== 'declared').map((m) => m.server);
-    if (lacking.length > 0) throw new CliError(`unit ${plan.unit.name} refused: the kernel does not run its MCP servers ${lacking.join(', ')} as declared (the lines to add are above)`);
+    if (lacking.length > 0)
+      throw new CliError(
+        `unit ${plan.unit.name} refused: the kernel does not run its MCP servers ${lacking.join(', ')} as declared (the lines to add are above)`,
+      );
     if (plan.beyond.length > 0) {
-      throw new CliError(`unit ${plan.unit.name} refused: it asks for more than the policy's root holds: ${plan.beyond.join(', ')} (see aos policy show)`);
+      throw new CliError(
+        `unit ${plan.unit.name} refused: it asks for more than the policy's root holds: ${plan.beyond.join(', ')} (see aos policy show)`,
+      );
     }
     if (!flags.yes) {
       if (!process.stdin.isTTY) throw new CliError(`not added: confirm with --yes (stdin is not a terminal to ask on)`);
@@ -47,9 +55,15 @@ async function runAdd(file: string, flags: Flags): Promise<number> {
       }
     }
     const added = await client.request('unit_add', { ...unit, replace: flags.replace ?? false });
-    const { webhooks } = added.unit.triggers.some((t) => t.startsWith('webhook ')) ? await client.request('unit_show', { name: added.unit.name }) : { webhooks: [] };
+    const { webhooks } = added.unit.triggers.some((t) => t.startsWith('webhook '))
+      ? await client.request('unit_show', { name: added.unit.name })
+      : { webhooks: [] };
     const urls = webhooks.map((w) => `\n  webhook ${w.path}: ${w.url ?? '(no gateway listens)'}`).join('');
-    print(flags.json ?? false, added, `${added.replaced ? 'changed' : 'added'} unit ${added.unit.name}; next run ${until(added.unit.next_run)}${urls}`);
+    print(
+      flags.json ?? false,
+      added,
+      `${added.replaced ? 'changed' : 'added'} unit ${added.unit.name}; next run ${until(added.unit.next_run)}${urls}`,
+    );
     return EXIT.ok;
   });
 }
@@ -61,17 +75,28 @@ async function runInstall(source: string, flags: Flags): Promise<number> {
     if (!flags.json) err(`${formatInstall(plan)}\n`);
     const name = plan.plan.unit.name;
     const lacking = plan.plan.mcp.filter((m) => m.status !== 'declared').map((m) => m.server);
-    if (lacking.length > 0) throw new CliError(`unit ${name} refused: the kernel does not run its MCP servers ${lacking.join(', ')} as declared (the lines to add are above)`);
-    if (plan.plan.beyond.length > 0) throw new CliError(`unit ${name} refused: it asks for more than the policy's root holds: ${plan.plan.beyond.join(', ')} (see aos policy show)`);
+    if (lacking.length > 0)
+      throw new CliError(
+        `unit ${name} refused: the kernel does not run its MCP servers ${lacking.join(', ')} as declared (the lines to add are above)`,
+      );
+    if (plan.plan.beyond.length > 0)
+      throw new CliError(
+        `unit ${name} refused: it asks for more than the policy's root holds: ${plan.plan.beyond.join(', ')} (see aos policy show)`,
+      );
     if (!flags.yes) {
-      if (!process.stdin.isTTY) throw new CliError(`not installed: confirm with --yes (stdin is not a terminal to ask on)`);
+      if (!process.stdin.isTTY)
+        throw new CliError(`not installed: confirm with --yes (stdin is not a terminal to ask on)`);
       if (!(await confirm(`Install unit ${name}? [y/N] `))) {
         err('aos: not installed\n');
         return EXIT.usage;
       }
     }
     const done = await client.request('unit_install', { path: at, replace: flags.replace ?? false });
-    print(flags.json ?? false, done, `${done.plan.replaced ? 'replaced' : 'installed'} unit ${name} in ${done.dir}; next run ${until(done.plan.unit.next_run)}`);
+    print(
+      flags.json ?? false,
+      done,
+      `${done.plan.replaced ? 'replaced' : 'installed'} unit ${name} in ${done.dir}; next run ${until(done.plan.unit.next_run)}`,
+    );
     return EXIT.ok;
   });
 }
@@ -100,7 +125,11 @@ Examples:
       name: 'add',
       summary: 'add a unit from its YAML file, after showing what its runs may do',
       args: [['<file>', 'the unit file (YAML)']],
-      options: [{ flags: '-y, --yes', help: 'add without asking' }, { flags: '--replace', help: 'change the unit of that name if there is one' }, json],
+      options: [
+        { flags: '-y, --yes', help: 'add without asking' },
+        { flags: '--replace', help: 'change the unit of that name if there is one' },
+        json,
+      ],
       help: `
 Shows the unit's triggers, next run, policies and the capabilities its runs will hold; one the
 policy's root does not hold refuses the unit (exit 1, naming each). Then asks, on a terminal;
@@ -109,9 +138,14 @@ without one, --yes is required. A relative replay: tape is found beside the unit
     },
     {
       name: 'install',
-      summary: 'install a unit package (a directory or .tar.gz with unit.yaml, its prompts and tapes), after showing what it may do',
+      summary:
+        'install a unit package (a directory or .tar.gz with unit.yaml, its prompts and tapes), after showing what it may do',
       args: [['<package>', 'a directory holding unit.yaml, or a .tar.gz / .tgz of one']],
-      options: [{ flags: '-y, --yes', help: 'install without asking' }, { flags: '--replace', help: 'replace an installed unit of that name' }, json],
+      options: [
+        { flags: '-y, --yes', help: 'install without asking' },
+        { flags: '--replace', help: 'replace an installed unit of that name' },
+        json,
+      ],
       help: `
 A package is a directory (or a .tar.gz of one) with unit.yaml at its top and the files it names:
 role_file: and task_file: (prompts), a relative replay: tape, and mcp_servers: (MCP server
@@ -144,7 +178,14 @@ Example:
       run: simple(async (client, flags, name) => {
         const r = await client.request('unit_show', { name });
         const hooks = r.webhooks.map((w) => `webhook ${w.path}: ${w.url ?? '(no gateway listens)'}`);
-        const human = [formatUnits([r.unit]), '', `runs hold: ${r.capabilities.join(', ') || '(nothing)'}`, ...hooks, '', JSON.stringify(r.spec, null, 2)].join('\n');
+        const human = [
+          formatUnits([r.unit]),
+          '',
+          `runs hold: ${r.capabilities.join(', ') || '(nothing)'}`,
+          ...hooks,
+          '',
+          JSON.stringify(r.spec, null, 2),
+        ].join('\n');
         print(flags.json ?? false, r, human);
         return EXIT.ok;
       }),
@@ -156,25 +197,28 @@ Example:
       options: [json],
       run: simple(async (client, flags, name) => {
         const r = await client.request('unit_run', { name });
-        const human = r.outcome === 'started' ? `${r.pid}` : `aos: ${name} not started (${r.outcome}): ${r.reason ?? ''}`;
-        if (flags.json || r.outcome === 'started' || r.outcome === 'queued') print(flags.json ?? false, r, r.outcome === 'queued' ? `queued: ${r.reason ?? ''}` : human);
+        const human =
+          r.outcome === 'started' ? `${r.pid}` : `aos: ${name} not started (${r.outcome}): ${r.reason ?? ''}`;
+        if (flags.json || r.outcome === 'started' || r.outcome === 'queued')
+          print(flags.json ?? false, r, r.outcome === 'queued' ? `queued: ${r.reason ?? ''}` : human);
         else err(`${human}\n`);
         return r.outcome === 'started' || r.outcome === 'queued' ? EXIT.ok : EXIT.usage;
       }),
     },
-    ...(['enable', 'disable'] as const).map(
-      (verb): VerbSpec => ({
-        name: verb,
-        summary: verb === 'enable' ? 'turn its triggers on (its schedule counts from now)' : 'turn its triggers off (runs going on go on)',
-        args: [['<name>', 'the unit']],
-        options: [json],
-        run: simple(async (client, flags, name) => {
-          const r = await client.request('unit_enable', { name, enabled: verb === 'enable' });
-          print(flags.json ?? false, r, `${name} ${verb}d; next run ${until(r.unit.next_run)}`);
-          return EXIT.ok;
-        }),
+    ...(['enable', 'disable'] as const).map((verb): VerbSpec => ({
+      name: verb,
+      summary:
+        verb === 'enable'
+          ? 'turn its triggers on (its schedule counts from now)'
+          : 'turn its triggers off (runs going on go on)',
+      args: [['<name>', 'the unit']],
+      options: [json],
+      run: simple(async (client, flags, name) => {
+        const r = await client.request('unit_enable', { name, enabled: verb === 'enable' });
+        print(flags.json ?? false, r, `${name} ${verb}d; next run ${until(r.unit.next_run)}`);
+        return EXIT.ok;
       }),
-    ),
+    })),
     {
       name: 'rm',
       summary: 'remove a unit and the record of its runs (its processes stay)',
@@ -194,7 +238,8 @@ Example:
       options: [{ flags: '-n, --limit <n>', help: 'how many (default 50, at most 1000)' }, json],
       run: simple(async (client, flags, name) => {
         const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 1000)) throw new CliError(`--limit must be a whole number from 1 to 1000 (got "${flags.limit}")`);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 1000))
+          throw new CliError(`--limit must be a whole number from 1 to 1000 (got "${flags.limit}")`);
         const r = await client.request('unit_runs', { name, ...(limit === undefined ? {} : { limit }) });
         print(flags.json ?? false, r, formatRuns(r.runs));
         return EXIT.ok;

@@ -21,7 +21,8 @@ function describePlan(file: string, plan: Plan): string {
   for (const name of plan.changed) lines.push(`  ~ ${name}  (changed)`);
   for (const name of plan.removed) lines.push(`  - ${name}  (removed)`);
   for (const name of plan.unchanged) lines.push(`    ${name}  (unchanged)`);
-  for (const b of plan.beyond) lines.push(`  ✗ ${b.unit} asks for ${b.capabilities.join(', ')}: the policy's root does not hold it`);
+  for (const b of plan.beyond)
+    lines.push(`  ✗ ${b.unit} asks for ${b.capabilities.join(', ')}: the policy's root does not hold it`);
   if (lines.length === 1) lines.push('  (none)');
   return lines.join('\n');
 }
@@ -33,14 +34,20 @@ async function run(down: boolean, flags: Flags): Promise<number> {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if (!down) throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (aos up reads ./aos.yaml, or -f FILE)' : (error as Error).message}`);
+      if (!down)
+        throw new CliError(
+          `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (aos up reads ./aos.yaml, or -f FILE)' : (error as Error).message}`,
+        );
     }
   }
   return withKernel(async (client) => {
     const planned = await client.request('unit_apply', { text, file, dry_run: true, down });
     const { plan } = planned;
     if (!flags.json) err(`${describePlan(file, plan)}\n`);
-    if (plan.beyond.length > 0) throw new CliError(`not applied: ${plan.beyond.map((b) => b.unit).join(', ')} ask for more than the policy's root holds (see aos policy show)`);
+    if (plan.beyond.length > 0)
+      throw new CliError(
+        `not applied: ${plan.beyond.map((b) => b.unit).join(', ')} ask for more than the policy's root holds (see aos policy show)`,
+      );
     const todo = plan.added.length + plan.changed.length + plan.removed.length;
     if (todo === 0) {
       if (flags.json) out(`${JSON.stringify(planned)}\n`);
@@ -48,14 +55,19 @@ async function run(down: boolean, flags: Flags): Promise<number> {
       return EXIT.ok;
     }
     if (!flags.yes) {
-      if (!process.stdin.isTTY) throw new CliError('not applied: confirm with --yes (stdin is not a terminal to ask on)');
+      if (!process.stdin.isTTY)
+        throw new CliError('not applied: confirm with --yes (stdin is not a terminal to ask on)');
       if (!(await confirm(`Apply? [y/N] `))) {
         err('aos: not applied\n');
         return EXIT.usage;
       }
     }
     const applied = await client.request('unit_apply', { text, file, down });
-    out(flags.json ? `${JSON.stringify(applied)}\n` : `applied: ${applied.plan.added.length} added, ${applied.plan.changed.length} changed, ${applied.plan.removed.length} removed\n`);
+    out(
+      flags.json
+        ? `${JSON.stringify(applied)}\n`
+        : `applied: ${applied.plan.added.length} added, ${applied.plan.changed.length} changed, ${applied.plan.removed.length} removed\n`,
+    );
     return EXIT.ok;
   });
 }

@@ -25,7 +25,10 @@ export async function runWait(pidArgs: string[], flags: { timeout?: string; json
       ends.push(end);
       if (!flags.json) out(end.timed_out ? `${pid} still ${end.state}\n` : `${end.exit_code ?? ''}\n`);
     }
-    if (flags.json) out(`${JSON.stringify(ends.map((e) => ({ pid: e.pid, state: e.state, exit_code: e.exit_code, reason: e.reason, timed_out: e.timed_out })))}\n`);
+    if (flags.json)
+      out(
+        `${JSON.stringify(ends.map((e) => ({ pid: e.pid, state: e.state, exit_code: e.exit_code, reason: e.reason, timed_out: e.timed_out })))}\n`,
+      );
     if (ends.some((e) => e.timed_out)) return TIMED_OUT;
     // One process: its own code, as docker wait's caller reads it; several: the first that failed.
     return ends.find((e) => (e.exit_code ?? 0) !== 0)?.exit_code ?? EXIT.ok;
@@ -37,7 +40,10 @@ export const waitVerb: VerbSpec = {
   summary: "block until processes end, print each one's exit code, and exit with it",
   args: [['<pid...>', 'process ids (an ended one answers at once)']],
   options: [
-    { flags: '--timeout <duration>', help: 'give up after this long (90s, 10m, 2h): print "<pid> still <state>" and exit 124' },
+    {
+      flags: '--timeout <duration>',
+      help: 'give up after this long (90s, 10m, 2h): print "<pid> still <state>" and exit 124',
+    },
     { flags: '--json', help: 'print [{"pid","state","exit_code","reason","timed_out"}]' },
   ],
   help: `

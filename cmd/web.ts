@@ -37,7 +37,9 @@ export async function runWeb(flags: WebFlags): Promise<number> {
     }
     out(`${login.url}\n`);
     if (isTerminal(2)) {
-      err(`aos: ${opened ? 'opened' : 'open'} this link in a browser on this machine; it works once, until ${login.expires_at}\n`);
+      err(
+        `aos: ${opened ? 'opened' : 'open'} this link in a browser on this machine; it works once, until ${login.expires_at}\n`,
+      );
     }
     return EXIT.ok;
   });

@@ -70,7 +70,10 @@ async function teardown(crashed = false): Promise<void> {
 /** The workspace's lock (workspace-lock.ts), or none when AOS_SHARE_WORKSPACE=1 says two kernels may share it. */
 async function holdWorkspace(): Promise<WorkspaceLock | null> {
   if (process.env.AOS_SHARE_WORKSPACE === '1') {
-    log('warn', `AOS_SHARE_WORKSPACE=1: the workspace ${paths.workspace} is not locked; another kernel may write there too`);
+    log(
+      'warn',
+      `AOS_SHARE_WORKSPACE=1: the workspace ${paths.workspace} is not locked; another kernel may write there too`,
+    );
     return null;
   }
   return lockWorkspace(paths.workspace, paths.home);
@@ -98,7 +101,9 @@ async function stop(reason: string, code = 0, crashed = false): Promise<void> {
 /** The host paths the policy's stdio MCP servers have bound into their sandboxes. */
 function mcpBinds(policy: Policy): Array<{ what: string; path: string }> {
   return Object.entries(policy.mcpServers ?? {}).flatMap(([name, server]) =>
-    server.kind === 'stdio' ? [...server.read, ...server.write].map((p) => ({ what: `MCP server ${name}'s bound path`, path: p })) : [],
+    server.kind === 'stdio'
+      ? [...server.read, ...server.write].map((p) => ({ what: `MCP server ${name}'s bound path`, path: p }))
+      : [],
   );
 }
 
@@ -146,7 +151,8 @@ async function createKernel(policy: Policy): Promise<Kernel> {
   // A route another node of the cluster has is carried there (the kernel is known once it is made).
   let made: Kernel | null = null;
   const elsewhere = webhooksElsewhere(() => made);
-  const listen = (routes: WebhookRoutes, at: number) => Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp, elsewhere });
+  const listen = (routes: WebhookRoutes, at: number) =>
+    Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp, elsewhere });
   // The default port taken falls back to a free one here, inside the one start: starting the kernel
   // again would open its store a second time and lose what the first open saw (a new store).
   const gateway = async (routes: WebhookRoutes) => {
@@ -170,19 +176,31 @@ async function start(): Promise<void> {
   if (sweepLine) log(swept.failed.length > 0 ? 'warn' : 'info', sweepLine);
   await report({ type: 'starting', pid: process.pid, stage: 'loading the policy' });
   const policy = await loadPolicy(paths.policy, !process.env.AOS_POLICY);
-  checkStatePlacement(paths, policy.safety.secrets.flatMap((s) => (s.fromFile ? [{ what: `the file of secret ${s.name}`, path: path.join(paths.home, s.fromFile) }] : [])));
+  checkStatePlacement(
+    paths,
+    policy.safety.secrets.flatMap((s) =>
+      s.fromFile ? [{ what: `the file of secret ${s.name}`, path: path.join(paths.home, s.fromFile) }] : [],
+    ),
+  );
   checkSandboxBinds(paths, mcpBinds(policy));
   await report({ type: 'starting', pid: process.pid, stage: 'opening the store' });
   kernel = await createKernel(policy);
   // Declared dead by another node: its store commits nothing more. Stop, so that a start (by hand or
   // a supervisor's) resumes its processes from the database under a new epoch.
-  kernel.cluster?.onFenced((epoch) =>
-    void stop(`this node (epoch ${epoch}) was declared dead by another node and can commit nothing more; start it again to resume its processes`, EXIT_FENCED),
+  kernel.cluster?.onFenced(
+    (epoch) =>
+      void stop(
+        `this node (epoch ${epoch}) was declared dead by another node and can commit nothing more; start it again to resume its processes`,
+        EXIT_FENCED,
+      ),
   );
   // What other nodes ask of this one's processes (kill, send, stop, wait, approve, deny).
   // Carried out here as asked: a spawn another node placed here is not placed again.
   serveOtherNodes(kernel, ownHandlers);
-  policyWatch = watchPolicy(kernel, policy, log, { modelFromEnv: Boolean(process.env.AOS_MODEL?.trim()), workspace: paths.workspace });
+  policyWatch = watchPolicy(kernel, policy, log, {
+    modelFromEnv: Boolean(process.env.AOS_MODEL?.trim()),
+    workspace: paths.workspace,
+  });
   if (kernel.store.createdNote) log('warn', kernel.store.createdNote);
   const started = kernel;
   // The last good state, kept from the start: a later corruption has something to be restored from.
@@ -199,7 +217,10 @@ async function start(): Promise<void> {
   });
   // The daemon outlives the directory it was started from.
   process.chdir(paths.home);
-  log('info', `kernel ${KERNEL_VERSION} ready: pid ${process.pid}, socket ${paths.socket}, workspace ${paths.workspace}, policy ${policy.file}`);
+  log(
+    'info',
+    `kernel ${KERNEL_VERSION} ready: pid ${process.pid}, socket ${paths.socket}, workspace ${paths.workspace}, policy ${policy.file}`,
+  );
   await report({ type: 'ready', pid: process.pid, socket: paths.socket });
 }
 
@@ -211,7 +232,10 @@ export async function runDaemon(entry: DaemonEntry): Promise<void> {
   process.on('uncaughtException', (error) => {
     // Charge the crash to the process it was raised for (if any): the next start will not replay its turn forever.
     const pid = currentPid();
-    log('error', `uncaught exception${pid === null ? '' : ` while working for process ${pid}`}: ${error.stack ?? error.message}`);
+    log(
+      'error',
+      `uncaught exception${pid === null ? '' : ` while working for process ${pid}`}: ${error.stack ?? error.message}`,
+    );
     try {
       kernel?.noteCrash(pid);
     } catch (noteError) {

@@ -30,7 +30,10 @@ const Carried = z.object({
 const Reply = z.object({
   status: z.number().int().min(200).max(599),
   body: z.string(),
-  contentType: z.string().regex(/^[\x20-\x7e]{1,200}$/).optional(),
+  contentType: z
+    .string()
+    .regex(/^[\x20-\x7e]{1,200}$/)
+    .optional(),
 });
 
 /** How long the asking node waits: the process's time to reply, and a margin for the trip. */
@@ -48,7 +51,12 @@ export function webhooksElsewhere(kernelOf: () => KernelApi | null): WebhooksEls
       // A node that joined since the last heartbeat is not listed yet: it is live.
       const state = cluster.member.nodes.find((n) => n.name === node)?.state ?? 'live';
       if (state !== 'live') {
-        return { reply: jsonError(503, `the process behind this webhook ran on node ${node}, which is ${state}: another node takes its work over, try again shortly`) };
+        return {
+          reply: jsonError(
+            503,
+            `the process behind this webhook ran on node ${node}, which is ${state}: another node takes its work over, try again shortly`,
+          ),
+        };
       }
       return {
         deliver: (request: WebhookRequest) =>
@@ -59,8 +67,14 @@ export function webhooksElsewhere(kernelOf: () => KernelApi | null): WebhooksEls
             },
             (error: unknown) =>
               error instanceof RemoteError && error.code === 'ETIMEDOUT'
-                ? jsonError(503, `node ${node}, which has this webhook, did not take the request (is it up? aos kernel status); try again`)
-                : jsonError(502, `node ${node}, which has this webhook, failed to deliver it: ${(error as Error).message}`),
+                ? jsonError(
+                    503,
+                    `node ${node}, which has this webhook, did not take the request (is it up? aos kernel status); try again`,
+                  )
+                : jsonError(
+                    502,
+                    `node ${node}, which has this webhook, failed to deliver it: ${(error as Error).message}`,
+                  ),
           ),
       };
     },
@@ -81,8 +95,12 @@ export function deliverCarried(kernel: KernelApi, carried: unknown): Promise<Web
   if (!hook || hook.start) return Promise.resolve(jsonError(404, 'no such webhook'));
   const owner = kernel.webhooks.owner(hook);
   if (!owner) return Promise.resolve(jsonError(410, 'the process that owned this webhook has ended'));
-  if (kernel.webhooks.pendingOf(owner.pid) >= param.maxPendingWebhookRequests) return Promise.resolve(jsonError(429, 'too many requests are waiting for this process'));
-  if (Buffer.byteLength(request.body) > param.webhookMaxBodyBytes) return Promise.resolve(jsonError(413, `the request body is over ${param.webhookMaxBodyBytes} bytes`));
+  if (kernel.webhooks.pendingOf(owner.pid) >= param.maxPendingWebhookRequests)
+    return Promise.resolve(jsonError(429, 'too many requests are waiting for this process'));
+  if (Buffer.byteLength(request.body) > param.webhookMaxBodyBytes)
+    return Promise.resolve(jsonError(413, `the request body is over ${param.webhookMaxBodyBytes} bytes`));
   // The caller's credentials were left out where the request came in; left out here again, where it reaches the process.
-  return new Promise((resolve) => kernel.webhooks.deliver(hook, owner, { ...request, headers: safeHeaders(request.headers) }, resolve));
+  return new Promise((resolve) =>
+    kernel.webhooks.deliver(hook, owner, { ...request, headers: safeHeaders(request.headers) }, resolve),
+  );
 }

@@ -47,13 +47,23 @@ export function parseRequest(line: string): ParsedRequest {
     return { id: null, error: { code: 'EINVAL', message: 'request is not valid JSON' } };
   }
   const envelope = requestSchema.safeParse(raw);
-  if (!envelope.success) return { id: idOf(raw), error: { code: 'EINVAL', message: `bad request: ${describeIssues(envelope.error)}` } };
+  if (!envelope.success)
+    return { id: idOf(raw), error: { code: 'EINVAL', message: `bad request: ${describeIssues(envelope.error)}` } };
   const { id, method, protocol } = envelope.data;
   if (protocol !== undefined && protocol !== PROTOCOL_VERSION) {
-    return { id, error: { code: 'EPROTO', message: `this kernel speaks protocol ${PROTOCOL_VERSION}, the request protocol ${protocol}; restart it with "aos kernel stop"` } };
+    return {
+      id,
+      error: {
+        code: 'EPROTO',
+        message: `this kernel speaks protocol ${PROTOCOL_VERSION}, the request protocol ${protocol}; restart it with "aos kernel stop"`,
+      },
+    };
   }
   if (!isMethod(method)) {
-    return { id, error: { code: 'ENOSYS', message: `unknown method "${method}" (methods: ${Object.keys(METHODS).join(', ')})` } };
+    return {
+      id,
+      error: { code: 'ENOSYS', message: `unknown method "${method}" (methods: ${Object.keys(METHODS).join(', ')})` },
+    };
   }
   const params = METHODS[method].params.safeParse(envelope.data.params ?? {});
   if (!params.success) return { id, error: { code: 'EINVAL', message: `${method}: ${describeIssues(params.error)}` } };
@@ -102,7 +112,10 @@ export class Connection implements PushTarget {
   private writeParts(parts: ReadonlyArray<string | Buffer>, written?: () => void): void {
     if (this.closed || !this.socket.writable) return written?.();
     if (this.socket.writableLength > MAX_CLIENT_BACKLOG_BYTES) {
-      this.deps.log('warn', `disconnecting a client that stopped reading: ${this.socket.writableLength} bytes unsent (limit ${MAX_CLIENT_BACKLOG_BYTES})`);
+      this.deps.log(
+        'warn',
+        `disconnecting a client that stopped reading: ${this.socket.writableLength} bytes unsent (limit ${MAX_CLIENT_BACKLOG_BYTES})`,
+      );
       this.deps.hub.drop(this);
       this.socket.destroy();
       return written?.();
@@ -126,7 +139,9 @@ export class Connection implements PushTarget {
     // JSON made elsewhere goes out as it is: no parse and stringify of ~35 MB on the kernel's thread.
     if (response.ok && response.result instanceof RawJson) {
       const raw = response.result;
-      this.writeParts([`{"id":${JSON.stringify(response.id)},"ok":true,"result":`, raw.bytes, '}\n'], () => raw.release());
+      this.writeParts([`{"id":${JSON.stringify(response.id)},"ok":true,"result":`, raw.bytes, '}\n'], () =>
+        raw.release(),
+      );
       return;
     }
     this.write(JSON.stringify(response));
@@ -139,7 +154,11 @@ export class Connection implements PushTarget {
       lines = this.decoder.push(chunk);
     } catch (error) {
       if (!(error instanceof LineTooLongError)) throw error;
-      this.send({ id: null, ok: false, error: { code: 'EFBIG', message: `request line longer than ${error.maxBytes} bytes; closing the connection` } });
+      this.send({
+        id: null,
+        ok: false,
+        error: { code: 'EFBIG', message: `request line longer than ${error.maxBytes} bytes; closing the connection` },
+      });
       this.deps.hub.drop(this);
       this.end();
       return;
@@ -218,7 +237,10 @@ export class Connection implements PushTarget {
   private wireError(method: Method, error: unknown): WireError {
     if (error instanceof AosError) return { code: error.code, message: error.message };
     const message = error instanceof Error ? error.message : String(error);
-    this.deps.log('error', `${method} failed inside the kernel: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    this.deps.log(
+      'error',
+      `${method} failed inside the kernel: ${error instanceof Error ? (error.stack ?? message) : message}`,
+    );
     return { code: 'EKERNEL', message: `${method} failed inside the kernel: ${message}` };
   }
 

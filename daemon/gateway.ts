@@ -1,13 +1,15 @@
 /**
  * The webhook gateway: an HTTP server on 127.0.0.1 that turns a request to
  * `/hooks/<token>/<path>` into an event for the owning process and answers with its
- * SYS_WEBHOOK_REPLY. Nothing a client sends can throw into the kernel.
+ * SYS_WEBHOOK_REPLY. Nothing a client sends can throw into the kernel. Requests are read in
+ * webhook-request.ts, answers written in webhook-reply.ts.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AosError } from '../sys/errno.js';
 import { param } from '../sys/param.js';
 import { type HookRoute, parseHookRoute, readBody, safeHeaders } from './webhook-request.js';
+import { refuseBusy, send } from './webhook-reply.js';
 import { type UploadLimits, UploadBudget } from './upload-budget.js';
 import { jsonError, type Webhook, type WebhookReply, type WebhookRequest, type WebhookRoutes } from '../kernel/api.js';
 
@@ -27,8 +29,12 @@ export function publicWebhookUrl(raw: string | undefined): string | undefined {
   } catch {
     throw new Error(`AOS_WEBHOOK_URL must be an http:// or https:// URL (got "${given}")`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`AOS_WEBHOOK_URL must be an http:// or https:// URL (got "${given}")`);
-  if (url.search || url.hash || url.username || url.password) throw new Error(`AOS_WEBHOOK_URL must have no query, fragment or credentials (got "${given}"): processes are told <it>/hooks/<token>/<path>`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`AOS_WEBHOOK_URL must be an http:// or https:// URL (got "${given}")`);
+  if (url.search || url.hash || url.username || url.password)
+    throw new Error(
+      `AOS_WEBHOOK_URL must have no query, fragment or credentials (got "${given}"): processes are told <it>/hooks/<token>/<path>`,
+    );
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -41,7 +47,10 @@ const CLOSE_GRACE_MS = 500;
  * webhook anywhere: 404).
  */
 export interface WebhooksElsewhere {
-  find(token: string, path: string): Promise<{ deliver(request: WebhookRequest): Promise<WebhookReply> } | { reply: WebhookReply } | null>;
+  find(
+    token: string,
+    path: string,
+  ): Promise<{ deliver(request: WebhookRequest): Promise<WebhookReply> } | { reply: WebhookReply } | null>;
 }
 
 /** Another service on the gateway (the MCP endpoint): handle() is true when it took the request. */
@@ -71,41 +80,6 @@ const DEFAULT_UPLOADS: UploadLimits = {
   bytes: param.webhookMaxUploadBytes,
 };
 
-function contentTypeOf(body: string): string {
-  const t = body.trimStart();
-  if (t.startsWith('{') || t.startsWith('[')) {
-    try {
-      JSON.parse(body);
-      return 'application/json';
-    } catch {
-      // not JSON: plain text
-    }
-  }
-  return 'text/plain; charset=utf-8';
-}
-
-function send(res: ServerResponse, reply: WebhookReply, closeConnection = false, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  try {
-    res.writeHead(reply.status, {
-      'content-type': reply.contentType ?? contentTypeOf(reply.body),
-      'cache-control': 'no-store',
-      ...headers,
-      ...(closeConnection ? { connection: 'close' } : {}),
-    });
-    res.end(reply.body);
-  } catch {
-    res.destroy();
-  }
-}
-
-/** Refused for room: the client may try again; the connection is cut so its unread bytes are not kept. */
-function refuseBusy(res: ServerResponse, status: 429 | 503, message: string): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ error: message }), () => res.socket?.destroy());
-}
-
 export class Gateway {
   private closing = false;
   /** What requests still arriving hold (upload-budget.ts). */
@@ -124,7 +98,9 @@ export class Gateway {
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       // A request that took too long (headers or body) is told so; anything else malformed is just cut.
       if ((error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT') && socket.writable) {
-        socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+        socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () =>
+          socket.destroy(),
+        );
         return;
       }
       socket.destroy();
@@ -141,7 +117,11 @@ export class Gateway {
     const gateway = new Gateway(server, webhooks, options);
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
-        reject(new AosError('EIO', `cannot start the webhook gateway on ${GATEWAY_HOST}:${options.port}: ${error.message}`, { cause: error }));
+        reject(
+          new AosError('EIO', `cannot start the webhook gateway on ${GATEWAY_HOST}:${options.port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
       };
       server.once('error', onError);
       server.listen(options.port, GATEWAY_HOST, () => {
@@ -164,7 +144,8 @@ export class Gateway {
     if (!this.closing && this.options.route?.handle(req, res)) return;
     const route = parseHookRoute(req.url);
     const hook = route ? this.webhooks.find(route.token, route.path) : undefined;
-    if (route && !hook && this.options.elsewhere && !this.closing) return this.handleElsewhere(this.options.elsewhere, route, req, res);
+    if (route && !hook && this.options.elsewhere && !this.closing)
+      return this.handleElsewhere(this.options.elsewhere, route, req, res);
     if (!route || !hook) return send(res, jsonError(404, 'no such webhook'));
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
     if (hook.start) return this.handleUnit(hook.start, route, req, res);
@@ -180,7 +161,12 @@ export class Gateway {
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
     if (!owner) return send(res, jsonError(410, 'the process that owned this webhook has ended'));
     if (req.socket.destroyed) return;
-    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.toString('utf8') };
+    const request = {
+      method: req.method ?? 'GET',
+      query: route.query,
+      headers: safeHeaders(req.headers),
+      body: body.toString('utf8'),
+    };
     const id = this.webhooks.deliver(hook, owner, request, (reply) => send(res, reply));
     res.on('close', () => {
       if (!res.writableEnded) this.webhooks.cancel(id);
@@ -192,22 +178,37 @@ export class Gateway {
    * node): the body read under this gateway's caps, the request carried there and its answer
    * brought back. Nothing found anywhere is a 404, as here.
    */
-  private async handleElsewhere(elsewhere: WebhooksElsewhere, route: HookRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const away = await elsewhere.find(route.token, route.path).catch(() => ({ reply: jsonError(503, 'the cluster cannot be asked where this webhook is now; try again') }));
+  private async handleElsewhere(
+    elsewhere: WebhooksElsewhere,
+    route: HookRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const away = await elsewhere
+      .find(route.token, route.path)
+      .catch(() => ({ reply: jsonError(503, 'the cluster cannot be asked where this webhook is now; try again') }));
     if (!away) return send(res, jsonError(404, 'no such webhook'));
     if ('reply' in away) return send(res, away.reply);
     const body = await this.readCapped(req, res, 0);
     if (body === null) return;
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
     if (req.socket.destroyed) return;
-    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.toString('utf8') };
+    const request = {
+      method: req.method ?? 'GET',
+      query: route.query,
+      headers: safeHeaders(req.headers),
+      body: body.toString('utf8'),
+    };
     send(res, await away.deliver(request).catch(() => jsonError(502, 'the node that has this webhook did not answer')));
   }
 
   /** The body under the gateway's caps (its size, the upload budget charged to `pid`); null when refused (answered here). */
   private async readCapped(req: IncomingMessage, res: ServerResponse, pid: number): Promise<Buffer | null> {
     const declared = Number(req.headers['content-length'] ?? 0);
-    const tooLarge = (): null => (send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true), null);
+    const tooLarge = (): null => (
+      send(res, jsonError(413, `the request body is over ${this.options.maxBodyBytes} bytes`), true),
+      null
+    );
     if (declared > this.options.maxBodyBytes) return tooLarge();
     const slot = this.uploads.open(pid, Number.isFinite(declared) ? declared : 0);
     if ('status' in slot) return (refuseBusy(res, slot.status, slot.message), null);
@@ -219,7 +220,8 @@ export class Gateway {
     }
     if (body.ok) return body.body;
     if (body.reason === 'too_large') return tooLarge();
-    if (body.reason === 'busy') refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
+    if (body.reason === 'busy')
+      refuseBusy(res, 503, 'the gateway holds too many bytes of requests still arriving; try again');
     return null;
   }
 
@@ -228,7 +230,12 @@ export class Gateway {
    * run for it (its overlap policy may say no: answered at once), and the run answers; the answer
    * names it (`x-aos-pid`).
    */
-  private async handleUnit(start: NonNullable<Webhook['start']>, route: NonNullable<ReturnType<typeof parseHookRoute>>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleUnit(
+    start: NonNullable<Webhook['start']>,
+    route: NonNullable<ReturnType<typeof parseHookRoute>>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const body = await this.readCapped(req, res, 0);
     if (body === null) return;
     if (this.closing) return send(res, jsonError(503, 'the kernel is stopping'), true);
@@ -237,7 +244,13 @@ export class Gateway {
       const value = req.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    const request = { method: req.method ?? 'GET', query: route.query, headers: safeHeaders(req.headers), body: body.toString('utf8'), header };
+    const request = {
+      method: req.method ?? 'GET',
+      query: route.query,
+      headers: safeHeaders(req.headers),
+      body: body.toString('utf8'),
+      header,
+    };
     const started = await start(request, (reply, pid) => send(res, reply, false, { 'x-aos-pid': String(pid) }));
     if ('reply' in started) return send(res, started.reply);
     res.on('close', () => {

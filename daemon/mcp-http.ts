@@ -56,7 +56,9 @@ export class McpHttpEndpoint {
   /** Whether the request was for the MCP endpoint (then it is answered here). */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if ((req.url ?? '').split('?')[0] !== MCP_PATH) return false;
-    this.serve(req, res).catch((error: unknown) => reply(res, 500, error instanceof Error ? error.message : String(error)));
+    this.serve(req, res).catch((error: unknown) =>
+      reply(res, 500, error instanceof Error ? error.message : String(error)),
+    );
     return true;
   }
 
@@ -68,7 +70,9 @@ export class McpHttpEndpoint {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!bearerMatches(req.headers.authorization, this.options.token)) {
-      return reply(res, 401, 'missing or wrong bearer token (see $AOS_HOME/mcp.token)', { 'www-authenticate': 'Bearer' });
+      return reply(res, 401, 'missing or wrong bearer token (see $AOS_HOME/mcp.token)', {
+        'www-authenticate': 'Bearer',
+      });
     }
     const id = req.headers['mcp-session-id'];
     if (typeof id === 'string') {

@@ -12,7 +12,12 @@ import { maskUrlPassword } from '../sys/url-credentials.js';
 
 const LEGACY = 'legacy';
 
-export function memoryTreePrefix(home: string, db: string, env: NodeJS.ProcessEnv, warn: (message: string) => void): string | undefined {
+export function memoryTreePrefix(
+  home: string,
+  db: string,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+): string | undefined {
   const file = path.join(home, 'memory-id');
   let id = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   if (!/^([0-9a-f]{12}|legacy)$/.test(id)) {

@@ -16,7 +16,9 @@ const file = path.resolve(process.argv[2] ?? aosPaths().policy);
 const paths = aosPaths();
 if (!existsSync(file) && file === paths.policy && !process.env.AOS_POLICY) {
   // The default path before the first start: the kernel writes the shipped default there.
-  process.stdout.write(`${JSON.stringify({ ok: true, file, root_capabilities: 0, rules: 0, mcp_servers: 0, secrets: 0, default_model: null, warnings: [`${file} does not exist yet: the kernel writes the default policy there when it first starts`] })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ok: true, file, root_capabilities: 0, rules: 0, mcp_servers: 0, secrets: 0, default_model: null, warnings: [`${file} does not exist yet: the kernel writes the default policy there when it first starts`] })}\n`,
+  );
   process.exit(0);
 }
 try {
@@ -25,7 +27,9 @@ try {
   const reach = policyInReach(file, paths.workspace);
   if (reach !== null) throw new Error(reach);
   const secrets = await SecretBox.load(policy.safety.secrets, aosPaths().home, process.env);
-  const missing = policy.safety.secrets.filter((s) => secrets.missing(s.name) !== null).map((s) => `${s.name}: ${secrets.missing(s.name) ?? ''}`);
+  const missing = policy.safety.secrets
+    .filter((s) => secrets.missing(s.name) !== null)
+    .map((s) => `${s.name}: ${secrets.missing(s.name) ?? ''}`);
   process.stdout.write(
     `${JSON.stringify({
       ok: true,
@@ -36,7 +40,11 @@ try {
       secrets: policy.safety.secrets.length,
       default_model: policy.defaultModel ?? null,
       // fs rules whose hold on commands and MCP servers goes beyond the paths they name.
-      warnings: [...policy.safety.notes, ...missing.map((m) => `secret ${m}`), ...policy.safety.rules.flatMap((r) => fsRuleExecWarning(r) ?? [])],
+      warnings: [
+        ...policy.safety.notes,
+        ...missing.map((m) => `secret ${m}`),
+        ...policy.safety.rules.flatMap((r) => fsRuleExecWarning(r) ?? []),
+      ],
     })}\n`,
   );
 } catch (error) {

@@ -31,7 +31,12 @@ function restartOnly(before: Policy, after: Policy): string | null {
   return parts.length ? `${parts.join(', ')} changed: that takes effect after "aos kernel restart"` : null;
 }
 
-export function watchPolicy(kernel: KernelApi, loaded: Policy, log: (level: LogLevel, message: string) => void, options: { modelFromEnv: boolean; workspace: string }): PolicyWatch {
+export function watchPolicy(
+  kernel: KernelApi,
+  loaded: Policy,
+  log: (level: LogLevel, message: string) => void,
+  options: { modelFromEnv: boolean; workspace: string },
+): PolicyWatch {
   let current = loaded;
   let lastText: string | null = null;
   let lastError: string | null = null;
@@ -45,7 +50,10 @@ export function watchPolicy(kernel: KernelApi, loaded: Policy, log: (level: LogL
       lastText = null; // read again once it is safe, whatever the text then
       lastError = reach;
       kernel.policyError = lastError;
-      log('warn', `policy edit not applied: ${reach}; the policy loaded at ${new Date(kernel.policyLoadedAt).toISOString()} stays in force`);
+      log(
+        'warn',
+        `policy edit not applied: ${reach}; the policy loaded at ${new Date(kernel.policyLoadedAt).toISOString()} stays in force`,
+      );
       return;
     }
     let text: string;
@@ -54,7 +62,10 @@ export function watchPolicy(kernel: KernelApi, loaded: Policy, log: (level: LogL
     } catch (error) {
       lastError = `cannot read ${file}: ${(error as Error).message}`;
       kernel.policyError = lastError;
-      log('warn', `policy not reloaded (${lastError}); the policy loaded at ${new Date(kernel.policyLoadedAt).toISOString()} stays in force`);
+      log(
+        'warn',
+        `policy not reloaded (${lastError}); the policy loaded at ${new Date(kernel.policyLoadedAt).toISOString()} stays in force`,
+      );
       return;
     }
     if (text === lastText) return;
@@ -65,13 +76,23 @@ export function watchPolicy(kernel: KernelApi, loaded: Policy, log: (level: LogL
     } catch (error) {
       lastError = (error as Error).message;
       kernel.policyError = lastError;
-      log('warn', `policy edit not applied: ${lastError}; the policy loaded at ${new Date(kernel.policyLoadedAt).toISOString()} stays in force`);
+      log(
+        'warn',
+        `policy edit not applied: ${lastError}; the policy loaded at ${new Date(kernel.policyLoadedAt).toISOString()} stays in force`,
+      );
       return;
     }
     lastError = null;
     kernel.policyError = null;
     const later = restartOnly(current, next);
-    kernel.reloadPolicy({ file, rootCapabilities: next.rootCapabilities, safety: next.safety, defaultModel: next.defaultModel ?? undefined, fromEnv: options.modelFromEnv, cost: next.cost });
+    kernel.reloadPolicy({
+      file,
+      rootCapabilities: next.rootCapabilities,
+      safety: next.safety,
+      defaultModel: next.defaultModel ?? undefined,
+      fromEnv: options.modelFromEnv,
+      cost: next.cost,
+    });
     if (later) log('warn', `policy ${file}: ${later}`);
     current = next;
   };
@@ -86,7 +107,10 @@ export function watchPolicy(kernel: KernelApi, loaded: Policy, log: (level: LogL
       timer.unref();
     });
   } catch (error) {
-    log('warn', `cannot watch the policy ${file} (${(error as Error).message}): edits take effect after "aos kernel restart"`);
+    log(
+      'warn',
+      `cannot watch the policy ${file} (${(error as Error).message}): edits take effect after "aos kernel restart"`,
+    );
   }
   void readFile(file, 'utf8').then(
     (text) => {

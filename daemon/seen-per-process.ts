@@ -1,5 +1,5 @@
 /**
- * What a node's feed of other nodes' events (StreamHub.feedOtherNodes) has pushed, per process. A
+ * What a node's feed of other nodes' events (cluster-streams.ts) has pushed, per process. A
  * tree adopted from a dead node arrives in its adopter's store with its history renumbered; the
  * feed reads it there as new rows. Knowing, per process, the place in its history of the last event
  * pushed (its n-th event) and which node's store its events came from tells which of those rows were
@@ -25,7 +25,11 @@ export class SeenPerProcess {
    * node's store. `ordinal` counts the process's events before `id` in `node`'s store: asked when a
    * process's events first come from a node, unless the row is its spawn (the first of its history).
    */
-  async fresh(node: string, row: { id: number; pid: number; json: string }, ordinal: (pid: number, id: number) => Promise<number>): Promise<boolean> {
+  async fresh(
+    node: string,
+    row: { id: number; pid: number; json: string },
+    ordinal: (pid: number, id: number) => Promise<number>,
+  ): Promise<boolean> {
     const seen = this.processes.get(row.pid);
     if (seen && seen.node === node) {
       seen.at += 1;

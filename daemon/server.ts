@@ -43,7 +43,8 @@ export async function clearStaleSocket(socket: string): Promise<void> {
     throw error;
   });
   if (!stat) return;
-  if (!stat.isSocket()) throw new AosError('EEXIST', `${socket} exists and is not a socket; move it away and start the kernel again`);
+  if (!stat.isSocket())
+    throw new AosError('EEXIST', `${socket} exists and is not a socket; move it away and start the kernel again`);
   if (await answers(socket)) throw new AosError('EEXIST', `another kernel is already listening on ${socket}`);
   await unlink(socket).catch(() => undefined);
 }
@@ -70,11 +71,23 @@ export class KernelServer {
     options: ServerOptions,
   ) {
     this.hub = new StreamHub(kernel);
-    const info: ServerInfo = { socket: options.socket, home: options.home, workspace: options.workspace, startedAt: Date.now() };
+    const info: ServerInfo = {
+      socket: options.socket,
+      home: options.home,
+      workspace: options.workspace,
+      startedAt: Date.now(),
+    };
     const log = options.log ?? (() => undefined);
     const requestShutdown = options.onShutdown ?? (() => undefined);
     server.on('connection', (socket) => {
-      const conn = new Connection(socket, { kernel, hub: this.hub, info, log, requestShutdown, onClose: (c) => this.conns.delete(c) });
+      const conn = new Connection(socket, {
+        kernel,
+        hub: this.hub,
+        info,
+        log,
+        requestShutdown,
+        onClose: (c) => this.conns.delete(c),
+      });
       this.conns.add(conn);
     });
   }

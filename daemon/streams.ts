@@ -2,14 +2,14 @@
  * Live streams for socket clients: one listener on the store's committed events fans them out to
  * `logs -f` followers and `subscribe`rs, and throttles `stats` pushes. Nothing here polls. An event
  * is pushed only once it is durable, so no client is ever shown something a crash could undo.
+ * Other nodes' events and processes, in a cluster: cluster-streams.ts.
  */
-import { SeenPerProcess } from './seen-per-process.js';
+import { feedOtherNodes, followRemote, type RemotePoll } from './cluster-streams.js';
 import type { KernelEvent } from '../protocol/events.js';
 import type { KernelApi } from '../kernel/api.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
 import type { TextPiece } from '../protocol/live-text.js';
 import { TextPushes, type TextWatcher } from './text-pushes.js';
-import { param } from '../sys/param.js';
 
 /** The side of a connection the hub writes to. */
 export interface PushTarget {
@@ -51,9 +51,6 @@ interface RemoteFollow {
   sub: number;
   stopped: boolean;
 }
-
-/** Events of these pids after the last this poll returned, oldest first (another node's store, wherever the tree has moved). */
-export type RemotePoll = (pids: readonly number[]) => Promise<Array<{ id: number; json: string }>>;
 
 export class StreamHub {
   private readonly follows = new Set<Follow>();
@@ -141,67 +138,48 @@ export class StreamHub {
     if (topic.events) this.feedOtherNodes();
   }
 
-  /**
-   * A node of a cluster: the events other nodes commit reach this node's event subscribers too, read
-   * from their stores every clusterRequestPollMs from the moment the first subscriber came (so `aos
-   * top`, the web view and MCP's resource updates follow every node's processes). Stops when the
-   * last one goes. A tree adopted from a dead node arrives in its adopter's store with its history
-   * renumbered: what of it was pushed already (counted per process) is not pushed again, what was
-   * not (committed just before the node died) is, in order.
-   */
+  /** A node of a cluster: other nodes' events reach this node's event subscribers too (cluster-streams.ts). */
   private feedOtherNodes(): void {
     const remote = this.kernel.cluster?.remote;
     if (!remote || this.clusterFeed) return;
     const feed = { stopped: false };
     this.clusterFeed = feed;
-    const cursors = new Map<string, number>();
-    const seen = new SeenPerProcess();
-    void (async () => {
-      while (!feed.stopped) {
-        if (![...this.topics].some((t) => t.events)) break;
-        const batches = await remote.eventsSince(cursors).catch(() => []);
-        for (const { node, rows } of batches) {
-          for (const row of rows) {
-            if (feed.stopped) return;
-            if (!(await seen.fresh(node, row, (pid, id) => remote.eventOrdinal(node, pid, id)).catch(() => true))) continue;
-            for (const topic of this.topics) if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, row.json));
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, param.clusterRequestPollMs).unref());
-      }
-      if (this.clusterFeed === feed) this.clusterFeed = null;
-    })();
+    feedOtherNodes(
+      feed,
+      remote,
+      () => [...this.topics].some((t) => t.events),
+      (json) => {
+        for (const topic of this.topics) if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, json));
+      },
+      () => {
+        if (this.clusterFeed === feed) this.clusterFeed = null;
+      },
+    );
   }
 
-  /**
-   * `logs -f` of a process another node of the cluster runs: its events read from that node's store
-   * every clusterRequestPollMs (the poll keeps its place, and finds the tree again where an adoption
-   * moved it), pushed as our own are; the end when its root ends.
-   */
-  followRemote(target: PushTarget, sub: number, root: number, pids: readonly number[], tree: boolean, poll: RemotePoll): void {
+  /** `logs -f` of a process another node of the cluster runs (cluster-streams.ts); the end when its root ends. */
+  followRemote(
+    target: PushTarget,
+    sub: number,
+    root: number,
+    pids: readonly number[],
+    tree: boolean,
+    poll: RemotePoll,
+  ): void {
     const entry: RemoteFollow = { target, sub, stopped: false };
     this.remotes.add(entry);
-    const watched = new Set(pids);
-    const step = async (): Promise<void> => {
-      const rows = await poll([...watched]).catch(() => []);
-      for (const row of rows) {
-        if (entry.stopped) return;
-        const event = JSON.parse(row.json) as KernelEvent;
-        if (tree && event.type === 'state' && event.from === null && event.ppid !== undefined && watched.has(event.ppid)) watched.add(event.pid);
-        target.pushLine(pushLine('log', sub, row.json));
-        if (event.pid === root && event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) {
-          entry.stopped = true;
-          this.remotes.delete(entry);
-          this.endNow(target, sub, { pid: event.pid, code: event.code ?? null, reason: event.reason ?? null, state: event.to });
-        }
-      }
-    };
-    void (async () => {
-      while (!entry.stopped) {
-        await step();
-        await new Promise((resolve) => setTimeout(resolve, param.clusterRequestPollMs));
-      }
-    })();
+    followRemote(
+      entry,
+      root,
+      pids,
+      tree,
+      poll,
+      (json) => target.pushLine(pushLine('log', sub, json)),
+      (payload) => {
+        this.remotes.delete(entry);
+        this.endNow(target, sub, payload);
+      },
+    );
   }
 
   /** Drop one subscription of a target, or all of them (the client went away). */
@@ -215,7 +193,9 @@ export class StreamHub {
         dropped = true;
       }
     }
-    for (const set of [this.follows, this.topics] as Array<Set<{ target: PushTarget; sub: number; text?: TextWatcher }>>) {
+    for (const set of [this.follows, this.topics] as Array<
+      Set<{ target: PushTarget; sub: number; text?: TextWatcher }>
+    >) {
       for (const entry of set) {
         if (entry.target === target && (sub === undefined || entry.sub === sub)) {
           set.delete(entry);
@@ -243,7 +223,13 @@ export class StreamHub {
   private onEvent(event: KernelEvent, json: string): void {
     const payload = (): string => json;
     for (const follow of this.follows) {
-      if (follow.tree && event.type === 'state' && event.from === null && event.ppid !== undefined && follow.pids.has(event.ppid)) {
+      if (
+        follow.tree &&
+        event.type === 'state' &&
+        event.from === null &&
+        event.ppid !== undefined &&
+        follow.pids.has(event.ppid)
+      ) {
         follow.pids.add(event.pid);
       }
       if (!follow.pids.has(event.pid)) continue;
@@ -251,7 +237,12 @@ export class StreamHub {
       if (event.pid === follow.root && event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) {
         this.follows.delete(follow);
         if (follow.text) this.text.delete(follow.text);
-        this.endNow(follow.target, follow.sub, { pid: event.pid, code: event.code ?? null, reason: event.reason ?? null, state: event.to });
+        this.endNow(follow.target, follow.sub, {
+          pid: event.pid,
+          code: event.code ?? null,
+          reason: event.reason ?? null,
+          state: event.to,
+        });
       }
     }
     let wantsStats = false;
@@ -274,7 +265,8 @@ export class StreamHub {
     this.lastStatsAt = Date.now();
     let json: string | undefined;
     for (const topic of this.topics) {
-      if (topic.stats) topic.target.pushLine(pushLine('stats', topic.sub, (json ??= JSON.stringify(this.kernel.stats()))));
+      if (topic.stats)
+        topic.target.pushLine(pushLine('stats', topic.sub, (json ??= JSON.stringify(this.kernel.stats()))));
     }
   }
 }

@@ -28,13 +28,17 @@ const zstdMagic = (b: Buffer): boolean => b[0] === 0x28 && b[1] === 0xb5 && b[2]
 /** Counts the tar stream as it inflates; refuses it past the limit, or when it is compressed again (node-tar would inflate that itself, unmetered). */
 function meter(budget: PackageBudget): Transform {
   const max = budget.limits.unitPackageMaxUnpackedBytes;
-  const twice = budget.refusal('EINVAL', 'is compressed twice (an archive inside the gzip); a package is one tar archive, gzipped at most once');
+  const twice = budget.refusal(
+    'EINVAL',
+    'is compressed twice (an archive inside the gzip); a package is one tar archive, gzipped at most once',
+  );
   let seen = 0;
   let head: Buffer | null = Buffer.alloc(0);
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      if (seen > max) return done(budget.refusal('EFBIG', `unpacks past ${size(max)} (param.unitPackageMaxUnpackedBytes)`));
+      if (seen > max)
+        return done(budget.refusal('EFBIG', `unpacks past ${size(max)} (param.unitPackageMaxUnpackedBytes)`));
       if (head === null) return done(null, chunk);
       head = Buffer.concat([head, chunk]);
       if (head.length < 4) return done();
@@ -80,7 +84,13 @@ function write(entry: ReadEntry, target: string, stop: AbortSignal): Promise<voi
 }
 
 /** A member counted and checked; a file's write started (a directory kept for the end). Throws the refusal. */
-function take(entry: ReadEntry, to: string, budget: PackageBudget, read: { files: StagedFile[]; dirs: string[] }, stop: AbortSignal): Promise<void> {
+function take(
+  entry: ReadEntry,
+  to: string,
+  budget: PackageBudget,
+  read: { files: StagedFile[]; dirs: string[] },
+  stop: AbortSignal,
+): Promise<void> {
   budget.count();
   const name = budget.name(entry.path);
   if (entry.type === 'Directory') {
@@ -105,7 +115,8 @@ async function openArchive(file: string, budget: PackageBudget): Promise<{ handl
     const { size: bytes } = await handle.stat();
     const max = budget.limits.unitPackageMaxArchiveBytes;
     if (bytes === 0) throw budget.refusal('EINVAL', 'is empty, not an archive');
-    if (bytes > max) throw budget.refusal('EFBIG', `is ${size(bytes)}, more than ${size(max)} (param.unitPackageMaxArchiveBytes)`);
+    if (bytes > max)
+      throw budget.refusal('EFBIG', `is ${size(bytes)}, more than ${size(max)} (param.unitPackageMaxArchiveBytes)`);
     const { buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
     return { handle, gzipped: gzipMagic(buffer) };
   } catch (error) {
@@ -117,7 +128,8 @@ async function openArchive(file: string, budget: PackageBudget): Promise<{ handl
 function refusalOf(reason: unknown, budget: PackageBudget): AosError {
   if (reason instanceof AosError) return reason;
   const error = reason as NodeJS.ErrnoException | undefined;
-  if (typeof error?.code === 'string' && error.code.startsWith('Z_')) return budget.refusal('EINVAL', `not a readable gzip stream: ${error.message}`);
+  if (typeof error?.code === 'string' && error.code.startsWith('Z_'))
+    return budget.refusal('EINVAL', `not a readable gzip stream: ${error.message}`);
   return budget.refusal(errnoFromNode(error), `cannot be read: ${error?.message ?? String(reason)}`);
 }
 
@@ -142,7 +154,9 @@ export async function readArchive(file: string, to: string, budget: PackageBudge
       refuse(error);
     }
   });
-  parser.on('ignoredEntry', (entry: ReadEntry) => refuse(entry.meta ? budget.meta(entry.size) : budget.kind(entry.path, tarKind(entry.type))));
+  parser.on('ignoredEntry', (entry: ReadEntry) =>
+    refuse(entry.meta ? budget.meta(entry.size) : budget.kind(entry.path, tarKind(entry.type))),
+  );
   parser.on('meta', () => {
     try {
       budget.count();
@@ -150,11 +164,19 @@ export async function readArchive(file: string, to: string, budget: PackageBudge
       refuse(error);
     }
   });
-  parser.on('error', (error: Error) => refuse(budget.refusal('EINVAL', `not a readable tar archive: ${error.message}`)));
+  parser.on('error', (error: Error) =>
+    refuse(budget.refusal('EINVAL', `not a readable tar archive: ${error.message}`)),
+  );
   parser.on('eof', () => refuse(ENDED));
-  const input = handle.createReadStream({ start: 0, end: budget.limits.unitPackageMaxArchiveBytes - 1, highWaterMark: CHUNK });
+  const input = handle.createReadStream({
+    start: 0,
+    end: budget.limits.unitPackageMaxArchiveBytes - 1,
+    highWaterMark: CHUNK,
+  });
   try {
-    await pipeline([input, ...(gzipped ? [createGunzip({ chunkSize: CHUNK })] : []), meter(budget), into(parser)], { signal: stop.signal });
+    await pipeline([input, ...(gzipped ? [createGunzip({ chunkSize: CHUNK })] : []), meter(budget), into(parser)], {
+      signal: stop.signal,
+    });
   } catch (error) {
     refuse(error);
   } finally {

@@ -14,11 +14,41 @@ export type PackageLimits = typeof packageParam;
 
 /** The limits in force (param's), as the reader is given them. */
 export function packageLimits(): PackageLimits {
-  const { unitPackageMaxFiles, unitPackageMaxBytes, unitPackageMaxFileBytes, unitPackageMaxEntries, unitPackageMaxArchiveBytes, unitPackageMaxUnpackedBytes } = param;
-  const { unitPackageMaxMetaBytes, unitPackageMaxDepth, unitPackageMaxPathBytes, unitPackageMaxNameBytes, unitPackageMaxManifestBytes, unitPackageMaxMs, unitPackageReaderHeapMb } = param;
+  const {
+    unitPackageMaxFiles,
+    unitPackageMaxBytes,
+    unitPackageMaxFileBytes,
+    unitPackageMaxEntries,
+    unitPackageMaxArchiveBytes,
+    unitPackageMaxUnpackedBytes,
+  } = param;
+  const {
+    unitPackageMaxMetaBytes,
+    unitPackageMaxDepth,
+    unitPackageMaxPathBytes,
+    unitPackageMaxNameBytes,
+    unitPackageMaxManifestBytes,
+    unitPackageMaxMs,
+    unitPackageReaderHeapMb,
+  } = param;
   return {
-    ...{ unitPackageMaxFiles, unitPackageMaxBytes, unitPackageMaxFileBytes, unitPackageMaxEntries, unitPackageMaxArchiveBytes, unitPackageMaxUnpackedBytes },
-    ...{ unitPackageMaxMetaBytes, unitPackageMaxDepth, unitPackageMaxPathBytes, unitPackageMaxNameBytes, unitPackageMaxManifestBytes, unitPackageMaxMs, unitPackageReaderHeapMb },
+    ...{
+      unitPackageMaxFiles,
+      unitPackageMaxBytes,
+      unitPackageMaxFileBytes,
+      unitPackageMaxEntries,
+      unitPackageMaxArchiveBytes,
+      unitPackageMaxUnpackedBytes,
+    },
+    ...{
+      unitPackageMaxMetaBytes,
+      unitPackageMaxDepth,
+      unitPackageMaxPathBytes,
+      unitPackageMaxNameBytes,
+      unitPackageMaxManifestBytes,
+      unitPackageMaxMs,
+      unitPackageReaderHeapMb,
+    },
   };
 }
 
@@ -29,7 +59,11 @@ export interface StagedFile {
 
 /** Bytes as a person reads them: 2 GiB, 40 MiB, 300 KiB, 512 bytes. */
 export function size(bytes: number): string {
-  for (const [unit, n] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, n] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (bytes >= n) return `${Number.isInteger(bytes / n) ? bytes / n : (bytes / n).toFixed(1)} ${unit}`;
   }
   return `${bytes.toLocaleString('en')} bytes`;
@@ -37,10 +71,17 @@ export function size(bytes: number): string {
 
 const count = (n: number): string => n.toLocaleString('en');
 /** A name as shown in a refusal: quoted, escaped, cut. */
-const shown = (name: string): string => JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…(+${name.length - 80} chars)` : name);
+const shown = (name: string): string =>
+  JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…(+${name.length - 80} chars)` : name);
 const KIND = 'a package holds regular files and directories only';
 
-const TAR_KINDS: Readonly<Record<string, string>> = { SymbolicLink: 'a symbolic link', Link: 'a hard link', CharacterDevice: 'a character device', BlockDevice: 'a block device', FIFO: 'a FIFO' };
+const TAR_KINDS: Readonly<Record<string, string>> = {
+  SymbolicLink: 'a symbolic link',
+  Link: 'a hard link',
+  CharacterDevice: 'a character device',
+  BlockDevice: 'a block device',
+  FIFO: 'a FIFO',
+};
 /** What a tar member type is, in words. */
 export const tarKind = (type: string): string => TAR_KINDS[type] ?? `a ${type} member`;
 
@@ -72,21 +113,42 @@ export class PackageBudget {
 
   /** Any entry — file, directory, link, device, pax or long-name header — before anything else is looked at. */
   count(): void {
-    if (++this.entries > this.limits.unitPackageMaxEntries) throw this.refusal('EFBIG', `has more than ${count(this.limits.unitPackageMaxEntries)} entries (param.unitPackageMaxEntries); files, directories, links and headers all count`);
+    if (++this.entries > this.limits.unitPackageMaxEntries)
+      throw this.refusal(
+        'EFBIG',
+        `has more than ${count(this.limits.unitPackageMaxEntries)} entries (param.unitPackageMaxEntries); files, directories, links and headers all count`,
+      );
   }
 
   /** A member's name as a relative path of plain names; null for the package's top (`.`, `./`). */
   name(raw: string): string | null {
     const clean = raw.replace(/\\/g, '/').replace(/\/+$/, '');
-    if (clean.startsWith('/') || /[\x00-\x1f\x7f-\x9f]/.test(clean)) throw this.refusal('EINVAL', `${shown(raw)} is not a relative path; a package holds its own files only`);
+    if (clean.startsWith('/') || /[\x00-\x1f\x7f-\x9f]/.test(clean))
+      throw this.refusal('EINVAL', `${shown(raw)} is not a relative path; a package holds its own files only`);
     const parts = clean.split('/').filter((p) => p !== '' && p !== '.');
     if (parts.includes('..')) throw this.refusal('EINVAL', `${shown(raw)} leads out of the package (..)`);
-    const { unitPackageMaxDepth: depth, unitPackageMaxPathBytes: pathBytes, unitPackageMaxNameBytes: nameBytes } = this.limits;
-    if (parts.length > depth) throw this.refusal('EFBIG', `${shown(raw)} is ${count(parts.length)} levels deep, more than ${depth} (param.unitPackageMaxDepth)`);
+    const {
+      unitPackageMaxDepth: depth,
+      unitPackageMaxPathBytes: pathBytes,
+      unitPackageMaxNameBytes: nameBytes,
+    } = this.limits;
+    if (parts.length > depth)
+      throw this.refusal(
+        'EFBIG',
+        `${shown(raw)} is ${count(parts.length)} levels deep, more than ${depth} (param.unitPackageMaxDepth)`,
+      );
     const name = parts.join('/');
-    if (Buffer.byteLength(name) > pathBytes) throw this.refusal('EFBIG', `a path of ${count(Buffer.byteLength(name))} bytes, more than ${count(pathBytes)} (param.unitPackageMaxPathBytes): ${shown(name)}`);
+    if (Buffer.byteLength(name) > pathBytes)
+      throw this.refusal(
+        'EFBIG',
+        `a path of ${count(Buffer.byteLength(name))} bytes, more than ${count(pathBytes)} (param.unitPackageMaxPathBytes): ${shown(name)}`,
+      );
     const long = parts.find((p) => Buffer.byteLength(p) > nameBytes);
-    if (long !== undefined) throw this.refusal('EFBIG', `a name of ${count(Buffer.byteLength(long))} bytes, more than ${nameBytes} (param.unitPackageMaxNameBytes): ${shown(long)}`);
+    if (long !== undefined)
+      throw this.refusal(
+        'EFBIG',
+        `a name of ${count(Buffer.byteLength(long))} bytes, more than ${nameBytes} (param.unitPackageMaxNameBytes): ${shown(long)}`,
+      );
     return parts.length ? name : null;
   }
 
@@ -101,19 +163,28 @@ export class PackageBudget {
     const key = name.normalize('NFC').toLowerCase();
     const had = this.taken.get(key);
     if (!had) return void this.taken.set(key, { name, kind });
-    if (had.name !== name) throw this.refusal('EINVAL', `${shown(name)} and ${shown(had.name)} name one file where case or Unicode form is not told apart (macOS, Windows); a package names each file once`);
+    if (had.name !== name)
+      throw this.refusal(
+        'EINVAL',
+        `${shown(name)} and ${shown(had.name)} name one file where case or Unicode form is not told apart (macOS, Windows); a package names each file once`,
+      );
     if (had.kind !== kind) throw this.refusal('EINVAL', `${name} is a file and a directory`);
-    if (kind === 'file') throw this.refusal('EINVAL', `${name} is in the package twice; a package names each file once`);
+    if (kind === 'file')
+      throw this.refusal('EINVAL', `${name} is in the package twice; a package names each file once`);
   }
 
   /** A regular file of `bytes` (as its header or lstat declares), before any of it is read. */
   file(name: string, bytes: number): void {
     const { unitPackageMaxFiles: files, unitPackageMaxFileBytes: one, unitPackageMaxBytes: all } = this.limits;
-    if (++this.files > files) throw this.refusal('EFBIG', `has more than ${count(files)} files (param.unitPackageMaxFiles)`);
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw this.refusal('EINVAL', `${name} declares an impossible size (${bytes})`);
-    if (bytes > one) throw this.refusal('EFBIG', `${name} is ${size(bytes)}, more than ${size(one)} (param.unitPackageMaxFileBytes)`);
+    if (++this.files > files)
+      throw this.refusal('EFBIG', `has more than ${count(files)} files (param.unitPackageMaxFiles)`);
+    if (!Number.isSafeInteger(bytes) || bytes < 0)
+      throw this.refusal('EINVAL', `${name} declares an impossible size (${bytes})`);
+    if (bytes > one)
+      throw this.refusal('EFBIG', `${name} is ${size(bytes)}, more than ${size(one)} (param.unitPackageMaxFileBytes)`);
     this.bytes += bytes;
-    if (this.bytes > all) throw this.refusal('EFBIG', `its files hold more than ${size(all)} in all (param.unitPackageMaxBytes)`);
+    if (this.bytes > all)
+      throw this.refusal('EFBIG', `its files hold more than ${size(all)} in all (param.unitPackageMaxBytes)`);
   }
 
   /** An entry that is neither a regular file nor a directory, `what` in words (statKind, tarKind). */
@@ -123,6 +194,9 @@ export class PackageBudget {
 
   /** A pax header or GNU long name past its limit (node-tar skips it; a package may not). */
   meta(bytes: number): AosError {
-    return this.refusal('EFBIG', `a pax or long-name header of ${size(bytes)}, more than ${size(this.limits.unitPackageMaxMetaBytes)} (param.unitPackageMaxMetaBytes)`);
+    return this.refusal(
+      'EFBIG',
+      `a pax or long-name header of ${size(bytes)}, more than ${size(this.limits.unitPackageMaxMetaBytes)} (param.unitPackageMaxMetaBytes)`,
+    );
   }
 }

@@ -21,7 +21,10 @@ async function copyFile(from: string, to: string, name: string, bytes: number, b
     if (!stats.isFile() || stats.nlink !== 1) throw budget.kind(name, statKind(stats));
     if (stats.size !== bytes) throw budget.refusal('EINVAL', `${name} changed while the package was read`);
     if (bytes === 0) return await writeFile(to, '', { flag: 'wx', mode: 0o644 });
-    await pipeline(handle.createReadStream({ start: 0, end: bytes - 1, autoClose: false }), createWriteStream(to, { flags: 'wx', mode: 0o644 }));
+    await pipeline(
+      handle.createReadStream({ start: 0, end: bytes - 1, autoClose: false }),
+      createWriteStream(to, { flags: 'wx', mode: 0o644 }),
+    );
   } finally {
     await handle.close();
   }
@@ -56,6 +59,7 @@ export async function copyTree(from: string, to: string, budget: PackageBudget):
     }
   }
   for (const dir of dirs) await mkdir(path.join(to, dir), { recursive: true });
-  for (const file of files) await copyFile(path.join(from, file.real), path.join(to, file.path), file.path, file.bytes, budget);
+  for (const file of files)
+    await copyFile(path.join(from, file.real), path.join(to, file.path), file.path, file.bytes, budget);
   return files.map(({ path: name, bytes }) => ({ path: name, bytes }));
 }

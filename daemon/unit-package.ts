@@ -27,7 +27,11 @@ export interface StagedPackage {
 const ARCHIVE = /\.(tar\.gz|tgz|tar)$/i;
 
 /** Read the package at `source` (a directory or an archive) into `stage`, which must be empty. */
-export async function stagePackage(source: string, stage: string, limits: PackageLimits = packageLimits()): Promise<StagedPackage> {
+export async function stagePackage(
+  source: string,
+  stage: string,
+  limits: PackageLimits = packageLimits(),
+): Promise<StagedPackage> {
   let stats;
   try {
     stats = await lstat(source);
@@ -41,12 +45,23 @@ export async function stagePackage(source: string, stage: string, limits: Packag
   else if (stats.isFile() && ARCHIVE.test(source)) files = await readArchive(source, stage, budget);
   else throw new AosError('EINVAL', `${source}: a unit package is a directory or a .tar.gz of one (with unit.yaml)`);
   const top = await readdir(stage);
-  const wrapped = top.length === 1 && top[0] !== 'unit.yaml' && (await lstat(path.join(stage, top[0] as string))).isDirectory() ? (top[0] as string) : null;
+  const wrapped =
+    top.length === 1 && top[0] !== 'unit.yaml' && (await lstat(path.join(stage, top[0] as string))).isDirectory()
+      ? (top[0] as string)
+      : null;
   const root = wrapped ? path.join(stage, wrapped) : stage;
-  const inRoot = wrapped ? files.filter((f) => f.path.startsWith(`${wrapped}/`)).map((f) => ({ ...f, path: f.path.slice(wrapped.length + 1) })) : files;
+  const inRoot = wrapped
+    ? files
+        .filter((f) => f.path.startsWith(`${wrapped}/`))
+        .map((f) => ({ ...f, path: f.path.slice(wrapped.length + 1) }))
+    : files;
   const manifest = inRoot.find((f) => f.path === 'unit.yaml');
   if (!manifest) throw new AosError('ENOENT', `${source}: no unit.yaml at the top of the package`);
   const max = limits.unitPackageMaxManifestBytes;
-  if (manifest.bytes > max) throw budget.refusal('EFBIG', `unit.yaml is ${size(manifest.bytes)}, more than ${size(max)} (param.unitPackageMaxManifestBytes)`);
+  if (manifest.bytes > max)
+    throw budget.refusal(
+      'EFBIG',
+      `unit.yaml is ${size(manifest.bytes)}, more than ${size(max)} (param.unitPackageMaxManifestBytes)`,
+    );
   return { root, files: inRoot.sort((a, b) => a.path.localeCompare(b.path)) };
 }

@@ -13,6 +13,10 @@ const job = JSON.parse(process.argv[2] ?? '{}') as { source: string; stage: stri
 process.stdin.on('end', () => process.exit(70)).resume();
 const answer = await stagePackage(job.source, job.stage, job.limits).then(
   (staged) => ({ ok: true, ...staged }),
-  (error: unknown) => ({ ok: false, code: error instanceof AosError ? error.code : 'EIO', message: error instanceof Error ? error.message : String(error) }),
+  (error: unknown) => ({
+    ok: false,
+    code: error instanceof AosError ? error.code : 'EIO',
+    message: error instanceof Error ? error.message : String(error),
+  }),
 );
 process.stdout.write(`${JSON.stringify(answer)}\n`, () => process.exit(0));

@@ -42,13 +42,24 @@ function answerOf(line: string, stage: string): StagedPackage | AosError | null 
   const a = answer as { ok?: unknown; code?: unknown; message?: unknown; root?: unknown; files?: unknown };
   if (a.ok === false) return new AosError(isErrno(a.code) ? a.code : 'EIO', String(a.message));
   const inStage = typeof a.root === 'string' && (a.root === stage || path.dirname(a.root) === stage);
-  const files = Array.isArray(a.files) && a.files.every((f: StagedFile) => typeof f?.path === 'string' && typeof f.bytes === 'number') ? (a.files as StagedFile[]) : null;
+  const files =
+    Array.isArray(a.files) &&
+    a.files.every((f: StagedFile) => typeof f?.path === 'string' && typeof f.bytes === 'number')
+      ? (a.files as StagedFile[])
+      : null;
   return a.ok === true && inStage && files ? { root: a.root as string, files } : null;
 }
 
 /** Read the package at `source` into `stage` in the reader; the staged package, or the reader's refusal (the stage then removed). */
-export async function stageOffThread(source: string, stage: string, limits: PackageLimits = packageLimits()): Promise<StagedPackage> {
-  const child = spawn(process.execPath, [...readerArgs(limits), JSON.stringify({ source, stage, limits })], { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
+export async function stageOffThread(
+  source: string,
+  stage: string,
+  limits: PackageLimits = packageLimits(),
+): Promise<StagedPackage> {
+  const child = spawn(process.execPath, [...readerArgs(limits), JSON.stringify({ source, stage, limits })], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: {},
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -69,7 +80,16 @@ export async function stageOffThread(source: string, stage: string, limits: Pack
   if (answer !== null && !(answer instanceof AosError)) return answer;
   await rm(stage, { recursive: true, force: true });
   if (answer instanceof AosError) throw answer;
-  if (timedOut) throw new AosError('ETIMEDOUT', `${source}: reading it took more than ${seconds(limits.unitPackageMaxMs)} (param.unitPackageMaxMs); the package reader was stopped`);
-  const how = ended.error ? `could not start: ${ended.error.message}` : `ended (${ended.signal ?? `exit ${ended.code}`}) without an answer`;
-  throw new AosError('EIO', `${source}: the package reader ${how}${err.trim() ? `: ${err.trim().split('\n').slice(-3).join(' ')}` : ''}`);
+  if (timedOut)
+    throw new AosError(
+      'ETIMEDOUT',
+      `${source}: reading it took more than ${seconds(limits.unitPackageMaxMs)} (param.unitPackageMaxMs); the package reader was stopped`,
+    );
+  const how = ended.error
+    ? `could not start: ${ended.error.message}`
+    : `ended (${ended.signal ?? `exit ${ended.code}`}) without an answer`;
+  throw new AosError(
+    'EIO',
+    `${source}: the package reader ${how}${err.trim() ? `: ${err.trim().split('\n').slice(-3).join(' ')}` : ''}`,
+  );
 }

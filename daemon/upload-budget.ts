@@ -34,8 +34,10 @@ export class UploadBudget {
   /** A slot for a request to `pid`'s webhook, or why there is none. */
   open(pid: number, declared: number): UploadSlot | SlotRefusal {
     const mine = this.byPid.get(pid) ?? { count: 0, bytes: 0 };
-    if (mine.count >= this.limits.perProcess) return { status: 429, message: `too many requests are arriving for this process (${this.limits.perProcess})` };
-    if (this.count >= this.limits.total) return { status: 503, message: `the gateway is receiving too many requests (${this.limits.total}); try again` };
+    if (mine.count >= this.limits.perProcess)
+      return { status: 429, message: `too many requests are arriving for this process (${this.limits.perProcess})` };
+    if (this.count >= this.limits.total)
+      return { status: 503, message: `the gateway is receiving too many requests (${this.limits.total}); try again` };
     if (mine.bytes + declared > this.limits.bytesPerProcess || this.bytes + declared > this.limits.bytes) {
       return { status: 503, message: 'the gateway holds too many bytes of requests still arriving; try again' };
     }

@@ -21,7 +21,11 @@ export function parseHookRoute(target: string | undefined): HookRoute | null {
   const rest = pathname.slice(PREFIX.length);
   const slash = rest.indexOf('/');
   if (slash <= 0) return null;
-  return { token: rest.slice(0, slash), path: rest.slice(slash + 1), query: parseQuery(q === -1 ? '' : target.slice(q + 1)) };
+  return {
+    token: rest.slice(0, slash),
+    path: rest.slice(slash + 1),
+    query: parseQuery(q === -1 ? '' : target.slice(q + 1)),
+  };
 }
 
 function parseQuery(raw: string): Record<string, string | string[]> {
@@ -54,7 +58,11 @@ export type BodyOutcome = { ok: true; body: Buffer } | { ok: false; reason: 'too
  * Read the whole body, or stop at `maxBytes` + 1: the rest is never buffered. `reserve(n)` is asked
  * before a chunk is kept (the gateway's upload budget); refused, the read stops as 'busy'.
  */
-export function readBody(req: IncomingMessage, maxBytes: number, reserve: (n: number) => boolean = () => true): Promise<BodyOutcome> {
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  reserve: (n: number) => boolean = () => true,
+): Promise<BodyOutcome> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) return Promise.resolve({ ok: false, reason: 'too_large' });
   return new Promise((resolve) => {

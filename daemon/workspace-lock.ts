@@ -33,7 +33,9 @@ export function lockDir(): string {
 async function readHolder(file: string): Promise<WorkspaceHolder | null> {
   try {
     const value = JSON.parse(await readFile(file, 'utf8')) as Partial<WorkspaceHolder>;
-    return typeof value.pid === 'number' && typeof value.home === 'string' ? { pid: value.pid, home: value.home, workspace: String(value.workspace ?? '') } : null;
+    return typeof value.pid === 'number' && typeof value.home === 'string'
+      ? { pid: value.pid, home: value.home, workspace: String(value.workspace ?? '') }
+      : null;
   } catch {
     return null;
   }

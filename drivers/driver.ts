@@ -59,7 +59,9 @@ export interface Driver<Name extends string, Host, Scoped> {
 }
 
 /** Identity with inference, so each entry reads `export const fsDriver = defineDriver({...})`. */
-export function defineDriver<Name extends string, Host, Scoped>(driver: Driver<Name, Host, Scoped>): Driver<Name, Host, Scoped> {
+export function defineDriver<Name extends string, Host, Scoped>(
+  driver: Driver<Name, Host, Scoped>,
+): Driver<Name, Host, Scoped> {
   return driver;
 }
 

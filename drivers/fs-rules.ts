@@ -74,7 +74,8 @@ export function fsRuleExecEffect(rule: FsRule): string | null {
     if (form === 'names') {
       return `rule ${rule.text}: commands (EXEC_CMD) and MCP servers cannot add, remove or rename a name directly in ${where}, more than the rule names (a new name could match its wildcard); its matches are read-only, the other files and directories there stay writable`;
     }
-    if (form === 'path') return `rule ${rule.text}: ${prefix} is read-only to commands (EXEC_CMD) and MCP servers; while it does not exist, they cannot add a name to the directory it would be made in`;
+    if (form === 'path')
+      return `rule ${rule.text}: ${prefix} is read-only to commands (EXEC_CMD) and MCP servers; while it does not exist, they cannot add a name to the directory it would be made in`;
     return `rule ${rule.text}: ${where} is read-only to commands (EXEC_CMD) and MCP servers`;
   }
   if (form === 'glob' || form === 'names') {

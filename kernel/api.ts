@@ -92,7 +92,10 @@ export interface AdminApi {
 }
 
 /** What the event log answers: `logs`, `history`, the web view's pages, search and chart. */
-export type EventReads = Pick<EventLog, 'of' | 'recent' | 'lastId' | 'before' | 'after' | 'usage' | 'search' | 'indexAll'>;
+export type EventReads = Pick<
+  EventLog,
+  'of' | 'recent' | 'lastId' | 'before' | 'after' | 'usage' | 'search' | 'indexAll'
+>;
 
 /**
  * The part of the store a front door reads: the commit barrier (a change is answered once it is
@@ -148,7 +151,17 @@ export interface PolicyApi {
 export interface ServicesApi {
   readonly units: Pick<
     Units,
-    'preview' | 'add' | 'list' | 'info' | 'spec' | 'capabilities' | 'webhooks' | 'run' | 'setEnabled' | 'remove' | 'runs'
+    | 'preview'
+    | 'add'
+    | 'list'
+    | 'info'
+    | 'spec'
+    | 'capabilities'
+    | 'webhooks'
+    | 'run'
+    | 'setEnabled'
+    | 'remove'
+    | 'runs'
   >;
   readonly channels: ChannelsApi;
   readonly threads: Pick<Threads, 'list' | 'info' | 'read' | 'get' | 'append' | 'remove' | 'linksOf' | 'linksOfKey'>;
@@ -167,7 +180,16 @@ export interface ClusterApi {
   readonly member: Pick<Cluster['member'], 'name' | 'nodes' | 'lastBeat'>;
   readonly remote: Pick<
     Cluster['remote'],
-    'ownerOf' | 'webhookOwner' | 'keyHolder' | 'holderOf' | 'rows' | 'tree' | 'events' | 'eventsToFollow' | 'eventsSince' | 'eventOrdinal'
+    | 'ownerOf'
+    | 'webhookOwner'
+    | 'keyHolder'
+    | 'holderOf'
+    | 'rows'
+    | 'tree'
+    | 'events'
+    | 'eventsToFollow'
+    | 'eventsSince'
+    | 'eventOrdinal'
   >;
   readonly requests: Pick<Cluster['requests'], 'ask' | 'serve'>;
   readonly keys: Pick<Cluster['keys'], 'claim' | 'claimant' | 'release'>;

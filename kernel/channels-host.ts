@@ -7,7 +7,10 @@ import type { Mailboxes } from './ipc/mailboxes.js';
 import type { SecretBox } from './safety/secrets.js';
 import { isEnded } from '../sys/types.js';
 
-export interface ChannelsSource extends Pick<UnitsSource, 'store' | 'closing' | 'webhooks' | 'table' | 'keys' | 'log' | 'safety' | 'opened'> {
+export interface ChannelsSource extends Pick<
+  UnitsSource,
+  'store' | 'closing' | 'webhooks' | 'table' | 'keys' | 'log' | 'safety' | 'opened'
+> {
   readonly units: Units;
   readonly threads: Threads;
   readonly mailboxes: Mailboxes;
@@ -28,7 +31,8 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
     get closing() {
       return k.closing;
     },
-    appendThread: (key, entry) => void k.threads.append(key, { text: entry.text, kind: entry.kind, pid: entry.pid, unit: null }),
+    appendThread: (key, entry) =>
+      void k.threads.append(key, { text: entry.text, kind: entry.kind, pid: entry.pid, unit: null }),
     // One lookup (list() would read every unit's runs from the store).
     hasUnit: (name) => {
       try {
@@ -39,7 +43,16 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
       }
     },
     fireUnit: (name, f) =>
-      k.units.fire(name, { trigger: f.label, scheduledFor: null, catchUp: false, fields: f.fields, event: f.event, eventId: f.eventId, attach: f.attach, bind: (pid) => (f.bind(pid), {}) }),
+      k.units.fire(name, {
+        trigger: f.label,
+        scheduledFor: null,
+        catchUp: false,
+        fields: f.fields,
+        event: f.event,
+        eventId: f.eventId,
+        attach: f.attach,
+        bind: (pid) => (f.bind(pid), {}),
+      }),
     sendStdin: (pid, text, queued) => k.mailboxes.sendStdin(pid, text, queued),
     onStdinShown: (listener) => k.mailboxes.onShown(listener),
     isLive: (pid) => {

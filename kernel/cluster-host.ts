@@ -21,9 +21,15 @@ export type { Cluster };
  * options a node has; leave again when that fails. A node's trees keep their memories under the
  * cluster's id (its pids are the cluster's): an adopted tree finds them on a shared CHROMA_URL.
  */
-export async function withCluster<T>(options: KernelOptions, open: (cluster: Cluster | null, options: KernelOptions) => Promise<T>): Promise<T> {
+export async function withCluster<T>(
+  options: KernelOptions,
+  open: (cluster: Cluster | null, options: KernelOptions) => Promise<T>,
+): Promise<T> {
   const cluster = options.cluster ? await Cluster.join(options.cluster) : null;
-  const asNode = cluster && options.memory ? { ...options, memory: { ...options.memory, treePrefix: `aos-${cluster.id}-tree-` } } : options;
+  const asNode =
+    cluster && options.memory
+      ? { ...options, memory: { ...options.memory, treePrefix: `aos-${cluster.id}-tree-` } }
+      : options;
   try {
     return await open(cluster, asNode);
   } catch (error) {
@@ -59,7 +65,6 @@ export function attachCluster(k: NodeKernel): void {
   });
 }
 
-
 /** Trees whose move failed, until when they are left alone. */
 const failedMoves = new Map<string, number>();
 const MOVE_RETRY_MS = 30_000;
@@ -69,7 +74,12 @@ const MOVE_RETRY_MS = 30_000;
  * only while this node holds its epoch, the other is still dead and nobody else took the tree),
  * then its processes go on here from where they were. The processes adopted.
  */
-async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { sql: string; params: unknown[] }): Promise<number> {
+async function adoptTrees(
+  k: NodeKernel,
+  node: string,
+  schema: string,
+  check: { sql: string; params: unknown[] },
+): Promise<number> {
   const moves = k.store.moves;
   if (!moves) return 0;
   let adopted = 0;
@@ -84,7 +94,10 @@ async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { 
       taken = await moves.take(schema, tree, check, { webhooks: (count) => k.webhooks.reserve(count) });
     } catch (error) {
       failedMoves.set(key, Date.now() + MOVE_RETRY_MS);
-      k.log('warn', `cluster: tree ${tree} of dead node ${visibleText(node)} could not be moved here (${(error as Error).message}); trying again in ${MOVE_RETRY_MS / 1000} s`);
+      k.log(
+        'warn',
+        `cluster: tree ${tree} of dead node ${visibleText(node)} could not be moved here (${(error as Error).message}); trying again in ${MOVE_RETRY_MS / 1000} s`,
+      );
       continue;
     }
     failedMoves.delete(key);
@@ -93,8 +106,15 @@ async function adoptTrees(k: NodeKernel, node: string, schema: string, check: { 
     if (k.closing) break;
     // Its idempotency keys came with it: a retry of the request that started it, asked here, finds it.
     await k.keys.load(new Set(taken.pids));
-    const procs = await adoptProcesses(k, taken.pids, `adopted from node ${visibleText(node)}, which was declared dead`);
-    k.log('warn', `cluster: adopted tree ${tree} from dead node ${visibleText(node)}: ${procs.length} live of its ${taken.pids.length} processes`);
+    const procs = await adoptProcesses(
+      k,
+      taken.pids,
+      `adopted from node ${visibleText(node)}, which was declared dead`,
+    );
+    k.log(
+      'warn',
+      `cluster: adopted tree ${tree} from dead node ${visibleText(node)}: ${procs.length} live of its ${taken.pids.length} processes`,
+    );
     adopted += procs.length;
     // Their turns, and this kernel's other work, go on between trees.
     await new Promise((resolve) => setImmediate(resolve));

@@ -11,7 +11,7 @@ import { isEnded, type ForkOrigin, type Pcb } from '../sys/types.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { Proc } from './proc/proc.js';
 import type { ContextStart, Entry } from './proc/proc-types.js';
-import { storedTranscript } from './proc/transcript.js';
+import { storedContext, storedTranscript } from './loop/turn-state.js';
 import { rollbackProcess, type RollbackHost } from './safety/rollback.js';
 import type { SpawnOptions } from './proc/spawn.js';
 import type { AuditInput, JournalEntry, KernelStore } from './store/api.js';
@@ -45,20 +45,25 @@ export interface ForkHost {
 }
 
 /** The origin as stored: its PCB and what its runtime says of its context (a live or an ended process). */
-function originOf(k: ForkHost, pid: number): Proc {
+function originOf(k: ForkHost, pid: number): { origin: Proc; context: ContextStart | null } {
   k.store.flush();
   const record = k.store.processes.get(pid);
   if (!record) throw new AosError('ESRCH', `no such process ${pid}`);
-  return Proc.fromRecord(record);
+  return { origin: Proc.fromRecord(record), context: storedContext(record) };
 }
 
 /** The transcript row the prompt of turn `turn` ends with (what the model was about to see), and when it was shown. */
 function promptOf(k: ForkHost, origin: Proc, turn: number): { seq: number; at: number; turn: number } {
-  const prompts = k.history(origin.pid).filter((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt');
+  const prompts = k
+    .history(origin.pid)
+    .filter((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt');
   const prompt = prompts.find((e) => e.turn === turn);
   if (prompt?.transcript_seq === undefined) {
     const turns = prompts.map((e) => e.turn);
-    throw new AosError('ENOENT', `process ${origin.pid} has no turn ${turn}${turns.length ? ` (its turns are ${Math.min(...turns)} to ${Math.max(...turns)})` : ' (it never asked its model)'}`);
+    throw new AosError(
+      'ENOENT',
+      `process ${origin.pid} has no turn ${turn}${turns.length ? ` (its turns are ${Math.min(...turns)} to ${Math.max(...turns)})` : ' (it never asked its model)'}`,
+    );
   }
   return { seq: prompt.transcript_seq, at: Date.parse(prompt.ts), turn };
 }
@@ -67,12 +72,17 @@ function promptOf(k: ForkHost, origin: Proc, turn: number): { seq: number; at: n
  * Whether a descendant's change came after the origin's turn-N prompt: by its time, and in the same
  * millisecond by the order of the tree's events (its turn's prompt before or after that one).
  */
-function madeAfter(k: Pick<ForkHost, 'history'>, pid: number, prompt: { at: number; turn: number }): (entry: JournalEntry) => boolean {
+function madeAfter(
+  k: Pick<ForkHost, 'history'>,
+  pid: number,
+  prompt: { at: number; turn: number },
+): (entry: JournalEntry) => boolean {
   const tree = k.history(pid, { tree: true });
   const order = new Map<string, number>();
   tree.forEach((e, i) => e.type === 'prompt' && !order.has(`${e.pid}:${e.turn}`) && order.set(`${e.pid}:${e.turn}`, i));
   const at = order.get(`${pid}:${prompt.turn}`) ?? -1;
-  return (entry) => entry.ts > prompt.at || (entry.ts === prompt.at && (order.get(`${entry.pid}:${entry.turn}`) ?? -1) > at);
+  return (entry) =>
+    entry.ts > prompt.at || (entry.ts === prompt.at && (order.get(`${entry.pid}:${entry.turn}`) ?? -1) > at);
 }
 
 /**
@@ -80,13 +90,23 @@ function madeAfter(k: Pick<ForkHost, 'history'>, pid: number, prompt: { at: numb
  * changes made after its turn-N prompt, whatever their own turn numbers; undefined when it has no
  * such turn (rollback then goes by turn numbers alone).
  */
-export function descendantsAfterTurn(k: Pick<ForkHost, 'history'>, pid: number, turn: number): ((entry: JournalEntry) => boolean) | undefined {
-  const prompt = k.history(pid).find((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt' && e.turn === turn);
+export function descendantsAfterTurn(
+  k: Pick<ForkHost, 'history'>,
+  pid: number,
+  turn: number,
+): ((entry: JournalEntry) => boolean) | undefined {
+  const prompt = k
+    .history(pid)
+    .find((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt' && e.turn === turn);
   return prompt ? madeAfter(k, pid, { at: Date.parse(prompt.ts), turn }) : undefined;
 }
 
 /** `aos rollback <pid> [--turn N]`: from a turn on, its children's changes placed by when they were made, not by their turn numbers. */
-export function rollbackFrom(k: Pick<ForkHost, 'history' | 'safety'>, pid: number, turn: number | undefined): ReturnType<typeof rollbackProcess> {
+export function rollbackFrom(
+  k: Pick<ForkHost, 'history' | 'safety'>,
+  pid: number,
+  turn: number | undefined,
+): ReturnType<typeof rollbackProcess> {
   const after = turn ? descendantsAfterTurn(k, pid, turn) : undefined;
   return rollbackProcess(k.safety, pid, turn ?? 0, after ? { after } : {});
 }
@@ -96,7 +116,11 @@ function checkWhole(entries: Entry[], context: ContextStart | null, cutoff: numb
   if (context) return;
   const seen = new Set(entries.map((e) => e.seq));
   for (let seq = 0; seq <= cutoff; seq++) {
-    if (!seen.has(seq)) throw new AosError('ENOENT', `process ${pid}'s context at that turn is no longer whole (transcript row ${seq} is gone: a process it was forked from was removed with aos rm)`);
+    if (!seen.has(seq))
+      throw new AosError(
+        'ENOENT',
+        `process ${pid}'s context at that turn is no longer whole (transcript row ${seq} is gone: a process it was forked from was removed with aos rm)`,
+      );
   }
 }
 
@@ -104,10 +128,15 @@ function checkWhole(entries: Entry[], context: ContextStart | null, cutoff: numb
 function contextAt(rows: Entry[], context: ContextStart | null, cutoff: number, origin: Proc, turn: number): Entry[] {
   if (!context) return rows.filter((r) => r.seq <= cutoff);
   if (context.summarySeq > cutoff) {
-    throw new AosError('EINVAL', `process ${origin.pid}'s context was compacted after turn ${turn}: a fork begins at a turn after its last compaction (its rows before are only a summary now)`);
+    throw new AosError(
+      'EINVAL',
+      `process ${origin.pid}'s context was compacted after turn ${turn}: a fork begins at a turn after its last compaction (its rows before are only a summary now)`,
+    );
   }
   const bySeq = new Map(rows.map((r) => [r.seq, r]));
-  const head = [context.summarySeq, ...context.keptSeqs].map((seq) => bySeq.get(seq)).filter((r): r is Entry => r !== undefined);
+  const head = [context.summarySeq, ...context.keptSeqs]
+    .map((seq) => bySeq.get(seq))
+    .filter((r): r is Entry => r !== undefined);
   return [...head, ...rows.filter((r) => r.seq > context.summarySeq && r.seq <= cutoff)];
 }
 
@@ -123,25 +152,37 @@ function segmentsOf(origin: Proc, through: number): ForkOrigin['segments'] {
 }
 
 export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<ForkAnswer> {
-  const origin = originOf(k, request.pid);
+  const { origin, context } = originOf(k, request.pid);
   const { pcb } = origin;
-  if (!isEnded(pcb.state)) throw new AosError('EBUSY', `process ${pcb.pid} is still running (${pcb.state}): a fork puts its files back as they were at turn ${request.turn}, which would pull them from under it — stop it first (aos stop ${pcb.pid})`);
+  if (!isEnded(pcb.state))
+    throw new AosError(
+      'EBUSY',
+      `process ${pcb.pid} is still running (${pcb.state}): a fork puts its files back as they were at turn ${request.turn}, which would pull them from under it — stop it first (aos stop ${pcb.pid})`,
+    );
   // Its children too: SYS_EXIT leaves them running, and their files are put back with its own.
   const running = k.store.processes.subtree(pcb.pid).find((p) => p !== pcb.pid && k.isLive(p));
-  if (running !== undefined) throw new AosError('EBUSY', `process ${pcb.pid}'s descendant ${running} is still running: its files would be pulled from under it — stop it first (aos stop ${pcb.pid})`);
+  if (running !== undefined)
+    throw new AosError(
+      'EBUSY',
+      `process ${pcb.pid}'s descendant ${running} is still running: its files would be pulled from under it — stop it first (aos stop ${pcb.pid})`,
+    );
   const prompt = promptOf(k, origin, request.turn);
   const cutoff = prompt.seq;
-  const entries = contextAt(await storedTranscript(k.store, pcb), origin.context, cutoff, origin, request.turn);
-  checkWhole(entries, origin.context, cutoff, pcb.pid);
+  const entries = contextAt(await storedTranscript(k.store, pcb), context, cutoff, origin, request.turn);
+  checkWhole(entries, context, cutoff, pcb.pid);
   const last = entries.at(-1);
-  if (!last || last.role !== 'user') throw new AosError('EIO', `process ${pcb.pid}'s transcript does not end in a prompt at turn ${request.turn}`);
+  if (!last || last.role !== 'user')
+    throw new AosError('EIO', `process ${pcb.pid}'s transcript does not end in a prompt at turn ${request.turn}`);
   const append = request.append?.trim() ? `${last.text}\n\n${request.append.trim()}` : null;
   // With a message added, the prompt is the fork's own row (the origin's is referred to up to the row before).
   const through = append === null ? cutoff : cutoff - 1;
   const own = append === null ? entries : entries.slice(0, -1);
   // What can refuse the fork is asked before any file moves: the model opens (a name no provider has, a missing key).
   await k.loadModel(request.model ?? pcb.model, request.cwd);
-  const files = await rollbackProcess(k.safety, pcb.pid, request.turn, { after: madeAfter(k, pcb.pid, prompt), keep: true });
+  const files = await rollbackProcess(k.safety, pcb.pid, request.turn, {
+    after: madeAfter(k, pcb.pid, prompt),
+    keep: true,
+  });
   const forked = await k.spawn({
     task: pcb.task,
     name: pcb.name,
@@ -157,8 +198,21 @@ export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<Fo
     workdir: pcb.cwd,
     ...(pcb.unit === null ? {} : { unit: pcb.unit }),
     ...(pcb.threads?.length ? { attach: pcb.threads } : {}),
-    fork: { origin: { pid: pcb.pid, turn: request.turn, segments: segmentsOf(origin, through) }, entries: own, context: origin.context, append },
+    fork: {
+      origin: { pid: pcb.pid, turn: request.turn, segments: segmentsOf(origin, through) },
+      entries: own,
+      context,
+      append,
+    },
   });
-  k.audit({ pid: forked.pid, call: 'FORK', subject: `${pcb.pid}@${request.turn}`, decision: 'allow', rule: null, decided_by: 'person', reason: `forked from process ${pcb.pid} at turn ${request.turn}${request.model ? ` on ${request.model}` : ''}; ${files.length} file(s) put back` });
+  k.audit({
+    pid: forked.pid,
+    call: 'FORK',
+    subject: `${pcb.pid}@${request.turn}`,
+    decision: 'allow',
+    rule: null,
+    decided_by: 'person',
+    reason: `forked from process ${pcb.pid} at turn ${request.turn}${request.model ? ` on ${request.model}` : ''}; ${files.length} file(s) put back`,
+  });
   return { pcb: forked, from: pcb.pid, turn: request.turn, files };
 }

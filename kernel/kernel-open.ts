@@ -13,7 +13,10 @@ import { findSyscall } from '../syscalls/table.js';
 import type { KernelStore } from './store/api.js';
 
 /** `fsRules`: the policy's rules in force at each call (the safety pieces hold them once the kernel is built). */
-export function openKernelDrivers(options: KernelOptions, fsRules: () => readonly PolicyRule[]): Promise<OpenedDrivers> {
+export function openKernelDrivers(
+  options: KernelOptions,
+  fsRules: () => readonly PolicyRule[],
+): Promise<OpenedDrivers> {
   const netAllowPrivate = options.netAllowPrivate ?? [];
   // A secret the policy does not let a server have stops the start here, like any policy error.
   const servers = withMcpSecrets(options.mcp, options.secrets ?? SecretBox.empty());

@@ -77,7 +77,9 @@ export async function closeKernel(k: StopHost, options: { crashed?: boolean; bac
   if (!options.crashed) k.store.setMeta(RUNNING_KEY, '0');
   k.store.flush();
   if (options.backup && k.store.healthy) {
-    await k.store.backup().catch((error: unknown) => k.log('warn', `no backup of the store: ${(error as Error).message}`));
+    await k.store
+      .backup()
+      .catch((error: unknown) => k.log('warn', `no backup of the store: ${(error as Error).message}`));
   }
   await k.store.stopCheckpoints();
   k.store.close();

@@ -118,13 +118,19 @@ export class Kernel implements SpawnCore, KernelApi {
     this.mailboxes = new Mailboxes(this);
     this.threads = new Threads(this);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
-    this.disk = new DiskGuard(store, { setState: (proc, to, extra) => setState(this, proc, to, extra), makeReady: (proc) => makeReady(this, proc) });
+    this.disk = new DiskGuard(store, {
+      setState: (proc, to, extra) => setState(this, proc, to, extra),
+      makeReady: (proc) => makeReady(this, proc),
+    });
     watchStore(this);
     this.tapes = opened.llm.tapes;
     this.models = opened.llm.registry;
     this.procDrivers = new ProcDrivers(opened);
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry, buckets: cluster?.buckets });
-    this.psAll = opened_.allProcesses({ inline: () => this.processes({ all: true }), maxPid: () => this.store.ids.lastPid() });
+    this.psAll = opened_.allProcesses({
+      inline: () => this.processes({ all: true }),
+      maxPid: () => this.store.ids.lastPid(),
+    });
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
     this.safety = new Safety(this, store, options);
@@ -153,14 +159,20 @@ export class Kernel implements SpawnCore, KernelApi {
     return this.budgets.any ? this.budgets.headroom(proc) : null;
   }
 
-  static create = (options: KernelOptions): Promise<Kernel> => withCluster(options, (cluster, asNode) => Kernel.open(asNode, cluster));
+  static create = (options: KernelOptions): Promise<Kernel> =>
+    withCluster(options, (cluster, asNode) => Kernel.open(asNode, cluster));
 
   private static async open(options: KernelOptions, cluster: Cluster | null): Promise<Kernel> {
     // Built now (~10 ms of zod's JSON Schema work), not on the first process's first turn.
     syscallReference();
     const file = options.storeFile ?? ':memory:';
     // The drivers read the policy's fs rules in force at each call (none is made before the kernel is built): a reload holds from the next.
-    const kernel: Kernel = new Kernel(await openKernelDrivers(options, () => kernel.safety.policy.rules), openStore(options.postgres ? { ...options.postgres, file } : (cluster?.storeOptions(file) ?? file)), options, cluster);
+    const kernel: Kernel = new Kernel(
+      await openKernelDrivers(options, () => kernel.safety.policy.rules),
+      openStore(options.postgres ? { ...options.postgres, file } : (cluster?.storeOptions(file) ?? file)),
+      options,
+      cluster,
+    );
     await openServices(kernel, options);
     attachCluster(kernel);
     await kernel.budgets.setSpecs(kernel.cost.budgets);
@@ -194,9 +206,13 @@ export class Kernel implements SpawnCore, KernelApi {
   }
 
   /** `http://127.0.0.1:<port>` of the webhook gateway, or null when it is not running. */
-  get gatewayUrl(): string | null { return this.gateway?.url ?? null; }
+  get gatewayUrl(): string | null {
+    return this.gateway?.url ?? null;
+  }
   /** The base of the webhook URLs processes are told: the public one (AOS_WEBHOOK_URL) or the gateway's own; null when it is not running. */
-  get webhookBase(): string | null { return this.gateway ? (this.options.webhookUrl ?? this.gateway.url) : null; }
+  get webhookBase(): string | null {
+    return this.gateway ? (this.options.webhookUrl ?? this.gateway.url) : null;
+  }
 
   get defaultModel(): string | undefined {
     return this.reloadedDefaultModel ?? this.options.defaultModel;
@@ -206,12 +222,20 @@ export class Kernel implements SpawnCore, KernelApi {
   cost: CostPolicy;
 
   /** `--model auto`'s rungs, and how a ladder climbs and holds. */
-  get ladder(): readonly string[] | null { return this.cost.ladder; }
-  get ladderRules(): LadderRules { return this.cost.ladderRules; }
+  get ladder(): readonly string[] | null {
+    return this.cost.ladder;
+  }
+  get ladderRules(): LadderRules {
+    return this.cost.ladderRules;
+  }
 
   /** The policy's caps on a root's fan-out (work.max_children, work.max_live_descendants), and its privacy rules. */
-  get work(): CostPolicy['work'] { return this.cost.work; }
-  get privacy(): PrivacyPolicy | null { return this.cost.privacy; }
+  get work(): CostPolicy['work'] {
+    return this.cost.work;
+  }
+  get privacy(): PrivacyPolicy | null {
+    return this.cost.privacy;
+  }
 
   audit = (input: AuditInput): void => void this.safety.audit.record(input);
 
@@ -226,13 +250,23 @@ export class Kernel implements SpawnCore, KernelApi {
     this.rootCaps = new CapabilitySet(change.rootCapabilities);
     if (change.cost) {
       this.cost = change.cost;
-      this.budgets.setSpecs(change.cost.budgets).catch((error: unknown) => this.log('error', `budgets not reloaded: ${(error as Error).message}`));
+      this.budgets
+        .setSpecs(change.cost.budgets)
+        .catch((error: unknown) => this.log('error', `budgets not reloaded: ${(error as Error).message}`));
     }
     this.safety.reload(change.safety);
     if (!change.fromEnv) this.reloadedDefaultModel = change.defaultModel;
     this.policyLoadedAt = Date.now();
     const summary = `${change.rootCapabilities.length} root capabilities, ${change.safety.rules.length} rules`;
-    this.safety.audit.record({ pid: 0, call: 'POLICY', subject: change.file, decision: 'allow', rule: null, decided_by: 'person', reason: `policy reloaded: ${summary}` });
+    this.safety.audit.record({
+      pid: 0,
+      call: 'POLICY',
+      subject: change.file,
+      decision: 'allow',
+      rule: null,
+      decided_by: 'person',
+      reason: `policy reloaded: ${summary}`,
+    });
     this.log('info', `policy ${change.file} reloaded: ${summary}; new decisions follow it`);
   }
 
@@ -250,11 +284,15 @@ export class Kernel implements SpawnCore, KernelApi {
   readonly admin = adminVerbs(this);
   spawn = (options: SpawnOptions): Promise<Pcb> => spawnRoot(this, options);
   /** A root spawn with an idempotency key: the same key and arguments answer with the first process (kernel/proc/idempotency.ts). */
-  spawnKeyed = (key: string, options: SpawnOptions): Promise<{ pcb: Pcb; replayed: boolean }> => spawnKeyed(this, key, options);
+  spawnKeyed = (key: string, options: SpawnOptions): Promise<{ pcb: Pcb; replayed: boolean }> =>
+    spawnKeyed(this, key, options);
   kill = (pid: number, options: { tree?: boolean } = {}): number[] => kill(this, pid, options);
   /** `aos fork`: a new root process from another's turn (kernel/fork.ts). */
   fork = (request: ForkRequest): Promise<ForkAnswer> => forkProcess(this, request);
-  isLive = (pid: number): boolean => { const p = this.table.get(pid); return p !== undefined && !isEnded(p.pcb.state); };
+  isLive = (pid: number): boolean => {
+    const p = this.table.get(pid);
+    return p !== undefined && !isEnded(p.pcb.state);
+  };
   /** Open a root's model (every rung of a ladder) as spawn would, or throw why not (kernel/fork.ts asks first). */
   loadModel = (model: string, cwd: string | undefined): Promise<void> => loadRootModel(this, model, cwd);
   /** Resolves with the PCB when the process has ended. */
@@ -268,9 +306,8 @@ export class Kernel implements SpawnCore, KernelApi {
   /** `processes()` of the live ones as JSON, for the wire: rows that did not change are not serialised again. */
   liveProcessesJson = (): RawJson<ProcRow[]> => new RawJson(this.table.liveRowsJson());
   tree = (pid: number, options: { tree?: boolean } = {}): ProcRow[] => this.table.tree(pid, options);
-  history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] => this.table.history(pid, options);
-  /** A live process `from` may talk to (SpawnCore: a child's pipe). */
-  liveTarget = (from: Proc, pid: number, verb: string): Proc => this.mailboxes.liveTarget(from, pid, verb);
+  history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] =>
+    this.table.history(pid, options);
   processEnded = (pid: number): void => {
     this.webhooks.processEnded(pid);
     this.threads.forget(pid);
@@ -281,7 +318,9 @@ export class Kernel implements SpawnCore, KernelApi {
   drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
   mcpReference = (proc: Proc): string | Promise<string> => this.drivers(proc).mcp.reference();
   readonly modelChain = modelInterceptors(this);
-  get callChain(): CallChain { return this.safety.calls; }
+  get callChain(): CallChain {
+    return this.safety.calls;
+  }
   /** `aos send`: write to a process's stdin from outside (pid 0). */
   send = (pid: number, text: string): void => void this.mailboxes.sendStdin(pid, text);
   stdinShown = (pid: number, ids: readonly number[]): void => this.mailboxes.shown(pid, ids);

@@ -36,7 +36,8 @@ import type { WakeReason } from './proc/parking.js';
 import { readResultPage } from './context/result-read.js';
 import type { Pcb, WaitSpec } from '../sys/types.js';
 import { Waking } from '../sys/waking.js';
-import { persist } from './proc/transcript.js';
+import { persist } from './proc/proc-runtime.js';
+import { turnOf } from './loop/turn-state.js';
 import { park, reap } from './proc/lifecycle.js';
 
 export function childExitOf(pcb: Pcb): ChildExit {
@@ -77,11 +78,12 @@ export class ProcServices implements ProcessServices {
   /** Park until woken; then `after` (synchronously, in the waker's stack: waking.ts). */
   private block<T>(spec: WaitSpec, what: string, after: () => T | Waking<T>): Waking<T> {
     // A timer or webhook that arrived during this turn interrupts the wait it would otherwise miss.
-    if (this.proc.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
+    if (this.proc.queues.notices.some((n) => n.kind === 'timer' || n.kind === 'webhook')) {
       return Waking.failed(new AosError('EINTR', `interrupted while waiting for ${what}`));
     }
     return park(this.kernel, this.proc, spec).map((reason: WakeReason) => {
-      if (reason === 'timeout' && spec.kind !== 'sleep') throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
+      if (reason === 'timeout' && spec.kind !== 'sleep')
+        throw new AosError('ETIMEDOUT', `timed out waiting for ${what}`);
       if (reason === 'interrupt') throw new AosError('EINTR', `interrupted while waiting for ${what}`);
       return after();
     });
@@ -97,17 +99,27 @@ export class ProcServices implements ProcessServices {
       deduped = answer.deduped === true;
       return answer.pid;
     };
-    return this.kernel.keys.once(`pid:${this.proc.pid}`, key, args as Record<string, unknown>, first).then(({ pid, replayed }) => ({ pid, ...(replayed ? { replayed: true as const } : {}), ...(deduped ? { deduped: true as const } : {}) }));
+    return this.kernel.keys
+      .once(`pid:${this.proc.pid}`, key, args as Record<string, unknown>, first)
+      .then(({ pid, replayed }) => ({
+        pid,
+        ...(replayed ? { replayed: true as const } : {}),
+        ...(deduped ? { deduped: true as const } : {}),
+      }));
   }
 
   private spawnOnce(request: SpawnRequest): SpawnAnswer | Promise<SpawnAnswer> {
     // The same work again is the child already doing it (kernel/proc/fan-out.ts), seen in the result and audited.
     const signature = spawnSignature(this.proc.pid, request);
-    const twin = request.dedup === false || this.kernel.cost.dedup === false ? null : liveTwin(this.kernel, this.proc, signature);
+    const twin =
+      request.dedup === false || this.kernel.cost.dedup === false ? null : liveTwin(this.kernel, this.proc, signature);
     // Audited with every dedup where its result is taken (loop/calls.ts).
     if (twin) return { pid: twin.pid, deduped: true };
     const keyed = { ...request, spawnKey: signature };
-    if (request.unit !== undefined) return this.kernel.units.spawnChild(this.proc.pid, keyed, (r) => spawnChild(this.kernel, this.proc, r)).then((pid) => ({ pid }));
+    if (request.unit !== undefined)
+      return this.kernel.units
+        .spawnChild(this.proc.pid, keyed, (r) => spawnChild(this.kernel, this.proc, r))
+        .then((pid) => ({ pid }));
     return shape(spawnChild(this.kernel, this.proc, keyed), (pcb) => ({ pid: pcb.pid }));
   }
 
@@ -135,7 +147,11 @@ export class ProcServices implements ProcessServices {
 
   private waitBlocking(pid: number | null, deadline: number): Waking<ChildExit> {
     const what = pid === null ? 'a child' : `process ${pid}`;
-    return this.block({ kind: 'child', pid, deadline }, what, () => this.reapOne(pid) ?? this.waitBlocking(pid, deadline));
+    return this.block(
+      { kind: 'child', pid, deadline },
+      what,
+      () => this.reapOne(pid) ?? this.waitBlocking(pid, deadline),
+    );
   }
 
   /** Ended children leave the process table: a child that is not in it has ended. */
@@ -159,7 +175,7 @@ export class ProcServices implements ProcessServices {
 
   // What waits is answered synchronously: no turn of the microtask queue behind every other process's work.
   recv(timeoutS: number): InboxMessage[] | Promise<InboxMessage[]> {
-    if (this.proc.mailbox.length > 0) return this.kernel.mailboxes.drain(this.proc);
+    if (this.proc.queues.mail.length > 0) return this.kernel.mailboxes.drain(this.proc);
     // A timeout of 0 polls (the seed's RECV_MSG never blocks).
     if (timeoutS === 0) return [];
     return this.recvBlocking(this.deadlineAfter(timeoutS));
@@ -167,28 +183,16 @@ export class ProcServices implements ProcessServices {
 
   private recvBlocking(deadline: number): Waking<InboxMessage[]> {
     return this.block({ kind: 'msg', deadline }, 'a message', () =>
-      this.proc.mailbox.length > 0 ? this.kernel.mailboxes.drain(this.proc) : this.recvBlocking(deadline),
+      this.proc.queues.mail.length > 0 ? this.kernel.mailboxes.drain(this.proc) : this.recvBlocking(deadline),
     );
   }
 
   writeStdout(text: string): { piped_to: number | null } {
-    const proc = this.proc;
-    const pipeTo = proc.pcb.pipeTo;
-    if (pipeTo === null) {
-      if (proc.stdout.length < param.maxCapturedStdoutBytes) {
-        proc.captureStdout(text, param.maxCapturedStdoutBytes);
-        persist(this.kernel.store, proc);
-      }
-      this.kernel.events.emit({ type: 'message', pid: proc.pid, from_pid: proc.pid, to_pid: 0, channel: 'stdout', content: text });
-      return { piped_to: null };
-    }
-    const target = this.kernel.mailboxes.liveTarget(proc, pipeTo, 'pipe to');
-    this.kernel.mailboxes.writeStdin(target, text, proc.pid);
-    return { piped_to: pipeTo };
+    return this.kernel.mailboxes.writeStdout(this.proc, text);
   }
 
   readStdin(timeoutS: number): string | Promise<string> {
-    if (this.proc.stdin.length > 0) return this.kernel.mailboxes.drainStdin(this.proc);
+    if (this.proc.queues.stdin.length > 0) return this.kernel.mailboxes.drainStdin(this.proc);
     // A timeout of 0 polls (the seed's SYS_READ_STDIN never blocks).
     if (timeoutS === 0) return '';
     return this.readStdinBlocking(this.deadlineAfter(timeoutS));
@@ -196,7 +200,9 @@ export class ProcServices implements ProcessServices {
 
   private readStdinBlocking(deadline: number): Waking<string> {
     return this.block({ kind: 'stdin', deadline }, 'stdin', () =>
-      this.proc.stdin.length > 0 ? this.kernel.mailboxes.drainStdin(this.proc) : this.readStdinBlocking(deadline),
+      this.proc.queues.stdin.length > 0
+        ? this.kernel.mailboxes.drainStdin(this.proc)
+        : this.readStdinBlocking(deadline),
     );
   }
 
@@ -210,7 +216,6 @@ export class ProcServices implements ProcessServices {
     return this.kernel.mailboxes.addTimer(this.proc, seconds, prompt, repeat);
   }
 
-
   registerWebhook(path: string): { url: string; webhook_id: number } {
     return this.kernel.webhooks.register(this.proc, path);
   }
@@ -220,7 +225,7 @@ export class ProcServices implements ProcessServices {
   }
 
   readResult(request: ResultReadRequest): Promise<ResultPage> {
-    const calls = this.proc.pending?.blocks.length ?? 1;
+    const calls = turnOf(this.proc).pending?.blocks.length ?? 1;
     const pid = request.pid ?? this.proc.pid;
     // Another process's results only inside the caller's tree, of a process whose capabilities its own cover (HISTORY_SEARCH names them).
     checkReadable(this.kernel, this.proc, pid, 'SYS_RESULT_READ');
@@ -228,12 +233,14 @@ export class ProcServices implements ProcessServices {
   }
 
   threadOpen = (key: string, create: boolean) => threadOpen(this.kernel.threads, this.proc, key, create);
-  threadAppend = (key: string, text: string, kind: ThreadEntry['kind'] | undefined) => threadAppend(this.kernel.threads, this.proc, key, text, kind);
+  threadAppend = (key: string, text: string, kind: ThreadEntry['kind'] | undefined) =>
+    threadAppend(this.kernel.threads, this.proc, key, text, kind);
   threadRead = (request: ThreadReadRequest) => threadRead(this.kernel.threads, this.proc, request);
   threadList = (prefix: string) => threadList(this.kernel.threads, this.proc, prefix);
   historySearch = (request: HistorySearchRequest) => historySearch(this.kernel, this.proc, request);
   channelOf = (to: string): string => this.kernel.channels.channelOf(this.proc.pid, to);
-  channelSend = (request: { to: string; text: string; reply_to?: string | boolean }) => this.kernel.channels.send(this.proc.pid, request, this.proc.abort.signal);
+  channelSend = (request: { to: string; text: string; reply_to?: string | boolean }) =>
+    this.kernel.channels.send(this.proc.pid, request, this.proc.abort.signal);
 
   exit(code: number, result: string | null): void {
     this.proc.requestExit(code, result);
@@ -243,9 +250,20 @@ export class ProcServices implements ProcessServices {
     const routing = this.proc.routing;
     if (!routing) throw new AosError('EINVAL', 'you run on one model, not a ladder: there is nothing to escalate to');
     const cap = this.kernel.cost.escalations;
-    if (routing.escalations >= cap) throw new AosError('EPERM', cap === 0 ? 'the policy allows no SYS_ESCALATE (models.escalations: 0)' : `you have used the ${cap} escalations the policy allows (models.escalations)`);
+    if (routing.escalations >= cap)
+      throw new AosError(
+        'EPERM',
+        cap === 0
+          ? 'the policy allows no SYS_ESCALATE (models.escalations: 0)'
+          : `you have used the ${cap} escalations the policy allows (models.escalations)`,
+      );
     routing.ask(reason);
     persist(this.kernel.store, this.proc);
-    return { asked: true, now: routing.model, top: routing.rungs[routing.top] as string, left: cap - routing.escalations };
+    return {
+      asked: true,
+      now: routing.model,
+      top: routing.rungs[routing.top] as string,
+      left: cap - routing.escalations,
+    };
   }
 }

@@ -51,7 +51,13 @@ export function unitsHost(k: UnitsSource): UnitsHost {
     get keys() {
       return k.keys;
     },
-    wroteBy: (pids, since) => new Set(k.safety.journal.entries(pids).filter((e) => e.ts >= since).map((e) => e.path)),
+    wroteBy: (pids, since) =>
+      new Set(
+        k.safety.journal
+          .entries(pids)
+          .filter((e) => e.ts >= since)
+          .map((e) => e.path),
+      ),
     treeOf: (pid) => {
       k.store.flush();
       return k.store.processes.subtree(pid);
@@ -76,7 +82,9 @@ export function unitsHost(k: UnitsSource): UnitsHost {
     ...(remote ? { elsewhere, statesElsewhere: (pids: readonly number[]) => remote.states(pids) } : {}),
     endOf: (pid) => {
       const pcb = k.table.pcb(pid);
-      return pcb && (pcb.state === 'exited' || pcb.state === 'killed') ? { state: pcb.state, code: pcb.exitCode } : null;
+      return pcb && (pcb.state === 'exited' || pcb.state === 'killed')
+        ? { state: pcb.state, code: pcb.exitCode }
+        : null;
     },
     audit: (input) => k.safety.audit.record(input),
     log: (level, message) => k.log(level, message),

@@ -13,10 +13,20 @@ export const BUDGET_METHODS = {
   /** Every budget: its limits and each count of its current windows, with the processes paused on it. */
   budget_ls: { params: z.strictObject({}), result: R.budget_ls },
   /** One budget, with its earlier windows as the store keeps them. */
-  budget_show: { params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }), result: R.budget_show },
+  budget_show: {
+    params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }),
+    result: R.budget_show,
+  },
   /** More for the current windows (this window only): the processes paused on it go on. Audited. */
   budget_raise: {
-    params: z.strictObject({ name, key, usd: z.number().positive().max(1_000_000).optional(), tokens: z.number().int().positive().optional() }).refine((p) => p.usd !== undefined || p.tokens !== undefined, { message: 'give usd or tokens (or both)' }),
+    params: z
+      .strictObject({
+        name,
+        key,
+        usd: z.number().positive().max(1_000_000).optional(),
+        tokens: z.number().int().positive().optional(),
+      })
+      .refine((p) => p.usd !== undefined || p.tokens !== undefined, { message: 'give usd or tokens (or both)' }),
     result: R.budget_raise,
   },
   /** The current windows' spend back to nothing. Audited. */

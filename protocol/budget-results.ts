@@ -23,11 +23,26 @@ export const budgetView = s.object({
   pattern: s.nullable(s.string),
   shared: s.boolean,
   tz: s.nullable(s.string),
-  limits: s.array(s.object({ period: s.oneOf(['daily', 'monthly'] as const), unit: s.oneOf(['usd', 'tokens'] as const), amount: s.number })),
+  limits: s.array(
+    s.object({
+      period: s.oneOf(['daily', 'monthly'] as const),
+      unit: s.oneOf(['usd', 'tokens'] as const),
+      amount: s.number,
+    }),
+  ),
   counts: s.array(budgetCount),
 });
 
-const history = s.array(s.object({ key: s.string, window: s.string, spent_usd: s.number, spent_tokens: s.nonNegativeInt, raised_usd: s.number, raised_tokens: s.number }));
+const history = s.array(
+  s.object({
+    key: s.string,
+    window: s.string,
+    spent_usd: s.number,
+    spent_tokens: s.nonNegativeInt,
+    raised_usd: s.number,
+    raised_tokens: s.number,
+  }),
+);
 
 export const BUDGET_RESULTS = {
   budget_ls: s.object({ budgets: s.array(budgetView) }),

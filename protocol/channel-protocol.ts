@@ -40,7 +40,10 @@ export const CHANNEL_METHODS = {
   /** Every channel: its state, account, restarts, last message and last error. */
   channel_ls: { params: z.strictObject({}), result: R.channel_ls },
   /** One channel: as listed, with its bindings, pending pairings, paired senders and its newest `limit` messages (default 20), newest last. */
-  channel_show: { params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }), result: R.channel_show },
+  channel_show: {
+    params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }),
+    result: R.channel_show,
+  },
   /**
    * Send a channel's messages (of an account, chat and sender; absent: every one) to a unit — a run per
    * message — or to a live process's stdin: exactly one of `unit` and `pid`. `thread` is the template
@@ -49,7 +52,10 @@ export const CHANNEL_METHODS = {
   channel_bind: {
     params: z
       .strictObject({
-        name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'lower-case letters, digits and -, starting with a letter').optional(),
+        name: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,31}$/, 'lower-case letters, digits and -, starting with a letter')
+          .optional(),
         channel: name,
         account: platformId.optional(),
         chat: platformId.optional(),

@@ -4,7 +4,8 @@ import type { ShapeOf } from './shape-check.js';
 import { CHANNEL_KINDS, CHANNEL_RESULTS, CHANNEL_STATES, UNKNOWN_SENDERS } from './channel-results.js';
 
 const iso = z.string().describe('ISO time');
-const platformText = (what: string): z.ZodString => z.string().describe(`${what}, as the platform gave it (someone else's text: escape it before printing)`);
+const platformText = (what: string): z.ZodString =>
+  z.string().describe(`${what}, as the platform gave it (someone else's text: escape it before printing)`);
 
 const messageFields = {
   at: iso,
@@ -20,7 +21,10 @@ const message = z.object(messageFields);
 
 const entry = z.object({
   ...messageFields,
-  thread: z.string().nullable().describe('the thread the conversation is kept in; null when it went to none (dropped, held)'),
+  thread: z
+    .string()
+    .nullable()
+    .describe('the thread the conversation is kept in; null when it went to none (dropped, held)'),
   message_id: z.string().nullable().describe("the platform's id of the message"),
   pid: z.number().int().nonnegative().nullable().describe('the process it went to, or that sent it'),
 });
@@ -34,7 +38,9 @@ const info = z.object({
   egress: z.array(z.string()).describe('the host:port the adapter may reach, and nothing else'),
   unknown: z.enum(UNKNOWN_SENDERS).describe('what a sender nobody paired or bound gets: a pairing code, or nothing'),
   state: z.enum(CHANNEL_STATES),
-  account: platformText('the account the adapter is (the bot, the Slack team)').nullable().describe('null until the adapter said hello'),
+  account: platformText('the account the adapter is (the bot, the Slack team)')
+    .nullable()
+    .describe('null until the adapter said hello'),
   pid: z.number().int().positive().nullable().describe("the adapter's sandbox while it runs"),
   restarts: z.number().int().nonnegative(),
   last_error: platformText('why it last failed').nullable(),
@@ -47,7 +53,10 @@ const info = z.object({
     outbound: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
   }),
-  events_url: z.string().nullable().describe("Slack: the Events API URL to give Slack; null for Telegram or while no gateway listens"),
+  events_url: z
+    .string()
+    .nullable()
+    .describe('Slack: the Events API URL to give Slack; null for Telegram or while no gateway listens'),
   bindings: z.number().int().nonnegative(),
   pending_pairings: z.number().int().nonnegative(),
 });
@@ -60,7 +69,9 @@ const binding = z.object({
   sender: z.string().describe('* matches any'),
   unit: z.string().nullable().describe('a run of this unit per message'),
   pid: z.number().int().positive().nullable().describe("or this live process's stdin"),
-  thread: z.string().describe('the template of the thread the conversation is kept in: {channel} {account} {chat} {sender}'),
+  thread: z
+    .string()
+    .describe('the template of the thread the conversation is kept in: {channel} {account} {chat} {sender}'),
   created_at: iso,
 });
 
@@ -75,20 +86,38 @@ const pairing = z.object({
   held: z.number().int().nonnegative().describe('messages held for delivery once paired'),
 });
 
-const sender = z.object({ channel: z.string(), sender: platformText('the sender id'), name: platformText('the sender name'), paired_at: iso });
+const sender = z.object({
+  channel: z.string(),
+  sender: platformText('the sender id'),
+  name: platformText('the sender name'),
+  paired_at: iso,
+});
 
 export const CHANNEL_VERB_SCHEMAS = {
   'channel-ls': z.object({ channels: z.array(info) }).describe('aos channel ls --json'),
   'channel-show': z
-    .object({ channel: info, bindings: z.array(binding), pairings: z.array(pairing).describe('pending'), senders: z.array(sender).describe('paired'), messages: z.array(entry).describe('the newest, newest last') })
+    .object({
+      channel: info,
+      bindings: z.array(binding),
+      pairings: z.array(pairing).describe('pending'),
+      senders: z.array(sender).describe('paired'),
+      messages: z.array(entry).describe('the newest, newest last'),
+    })
     .describe('aos channel show --json'),
   'channel-add': z.object({ channel: info }).describe('aos channel add --json'),
   'channel-rm': z.object({ channel: info }).describe('aos channel rm --json: the channel as it was'),
   'channel-bind': z.object({ binding }).describe('aos channel bind --json'),
   'channel-unbind': z.object({ binding }).describe('aos channel unbind --json: the binding as it was'),
-  'channel-pair': z.object({ sender, delivered: z.number().int().nonnegative().describe('held messages delivered') }).describe('aos channel pair --json'),
+  'channel-pair': z
+    .object({ sender, delivered: z.number().int().nonnegative().describe('held messages delivered') })
+    .describe('aos channel pair --json'),
   'channel-test': z
-    .object({ ok: z.literal(true), account: platformText('the account'), name: platformText("the bot's name"), sent: z.string().nullable().describe('the id of the test message sent; null without --chat') })
+    .object({
+      ok: z.literal(true),
+      account: platformText('the account'),
+      name: platformText("the bot's name"),
+      sent: z.string().nullable().describe('the id of the test message sent; null without --chat'),
+    })
     .describe('aos channel test --json'),
 } as const;
 

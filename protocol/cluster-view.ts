@@ -7,7 +7,10 @@ import { z } from 'zod';
 /** A node of the cluster. */
 export const clusterNode = z.object({
   name: z.string(),
-  epoch: z.number().int().describe('its fencing token: a new one at every join; a node declared dead commits nothing under its old one'),
+  epoch: z
+    .number()
+    .int()
+    .describe('its fencing token: a new one at every join; a node declared dead commits nothing under its old one'),
   state: z.enum(['live', 'dead', 'left']),
   host: z.string(),
   os_pid: z.number().int(),
@@ -20,7 +23,11 @@ export const clusterNode = z.object({
   fenced_ms: z.number().nullable(),
   fenced_by: z.string().nullable(),
   workspace: z.string().describe("the node's workspace path"),
-  shares_workspace: z.boolean().describe('the workspace is shared with the other nodes at that path (AOS_SHARE_WORKSPACE=1): its trees can be adopted by a node sharing it; else they are pinned to it'),
+  shares_workspace: z
+    .boolean()
+    .describe(
+      'the workspace is shared with the other nodes at that path (AOS_SHARE_WORKSPACE=1): its trees can be adopted by a node sharing it; else they are pinned to it',
+    ),
   adopted: z.number().int().describe('processes of dead nodes this node has adopted since it joined'),
 });
 
@@ -38,7 +45,9 @@ export const clusterStatus = z.object({
   node: z.string(),
   epoch: z.number().int(),
   database: z.string().describe('the database URL, its password left out'),
-  store: z.literal('postgres').describe("where this node's processes are kept: the cluster's database, in a schema of the node's own"),
+  store: z
+    .literal('postgres')
+    .describe("where this node's processes are kept: the cluster's database, in a schema of the node's own"),
   schema: z.string().describe("the PostgreSQL schema of this node's store"),
   shares: z.array(z.string()).describe('what the nodes share through the database'),
   heartbeat_age_ms: z.number().describe("since this node's last heartbeat committed"),

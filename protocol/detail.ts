@@ -11,7 +11,15 @@ export interface ProcDetail {
   workdir: string;
   /** Prompt tokens the provider served from its cache (a tenth of the price), of prompt_tokens. */
   cached_tokens: number;
-  limits: { max_turns: number; max_tokens: number | null; max_cost: number | null; max_wall_s: number | null; context_tokens: number; max_children: number; max_live_descendants: number | null };
+  limits: {
+    max_turns: number;
+    max_tokens: number | null;
+    max_cost: number | null;
+    max_wall_s: number | null;
+    context_tokens: number;
+    max_children: number;
+    max_live_descendants: number | null;
+  };
   /** Its live descendants at any depth (max_live_descendants caps them). */
   live_descendants: number;
   children: Array<{ pid: number; name: string; state: string; status: string }>;

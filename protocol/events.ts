@@ -74,10 +74,26 @@ export type KernelEvent = EventBase &
         message?: string;
         value?: unknown;
       }
-    | { type: 'message'; from_pid: number; to_pid: number; channel: 'msg' | 'stdin' | 'stdout' | 'webhook'; content: string }
+    | {
+        type: 'message';
+        from_pid: number;
+        to_pid: number;
+        channel: 'msg' | 'stdin' | 'stdout' | 'webhook';
+        content: string;
+      }
     | { type: 'error'; message: string }
     /** The model call failed and the pool retries it after `delay_ms` (a 429 waits out the provider's Retry-After); `endpoint`: where it went. */
-    | { type: 'retry'; turn: number; attempt: number; max: number; delay_ms: number; kind: string; status?: number; endpoint?: string; message: string }
+    | {
+        type: 'retry';
+        turn: number;
+        attempt: number;
+        max: number;
+        delay_ms: number;
+        kind: string;
+        status?: number;
+        endpoint?: string;
+        message: string;
+      }
     | {
         type: 'approval';
         id: string;

@@ -19,7 +19,11 @@ export const FORK_METHODS = {
       pid,
       turn: z.number().int().nonnegative(),
       model: z.string().min(1).max(512).optional(),
-      append: z.string().min(1).max(64 * 1024).optional(),
+      append: z
+        .string()
+        .min(1)
+        .max(64 * 1024)
+        .optional(),
       cwd: z.string().min(1).max(4096).optional(),
       /** The caller's provider settings (settings.ts): a fork the kernel would run with other keys or base URLs than the caller's is refused, as a spawn is. */
       settings: z.record(z.string(), z.string()).optional(),
@@ -33,9 +37,15 @@ export const FORK_VERB_SCHEMAS = {
     .object({
       pid: pid.describe('the new process'),
       from: pid.describe('the process it was forked from'),
-      turn: z.number().int().nonnegative().describe('the turn it begins at: its first prompt is the origin\'s prompt of that turn'),
+      turn: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe("the turn it begins at: its first prompt is the origin's prompt of that turn"),
       model: z.string(),
-      files: z.array(z.object({ path: z.string(), action: z.enum(['restored', 'removed']) })).describe('workspace files put back as they were at that turn'),
+      files: z
+        .array(z.object({ path: z.string(), action: z.enum(['restored', 'removed']) }))
+        .describe('workspace files put back as they were at that turn'),
     })
     .describe('aos fork --json'),
 } as const;

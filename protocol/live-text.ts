@@ -17,14 +17,19 @@ export type TextListener = (piece: TextPiece) => void;
 export class LiveText {
   private readonly listeners = new Set<TextListener>();
 
-  /** Whether anyone watches: a turn asks its provider to stream only then (one whole body is cheaper). */
-  get watched(): boolean {
-    return this.listeners.size > 0;
-  }
+  /**
+   * Whether anyone watches: a turn asks its provider to stream only then (one whole body is
+   * cheaper). A field kept by subscribe, not a getter: every turn reads it.
+   */
+  watched = false;
 
   subscribe(listener: TextListener): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.watched = true;
+    return () => {
+      this.listeners.delete(listener);
+      this.watched = this.listeners.size > 0;
+    };
   }
 
   emit(piece: TextPiece): void {

@@ -23,12 +23,32 @@ export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024;
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
 /** Every kind of event, complete by the type checker: a kind added to KernelEvent and not here fails the build (a client would refuse it). */
-const EVENT_KINDS: Record<KernelEventType, true> = { state: true, prompt: true, model: true, request: true, syscall: true, result: true, message: true, error: true, retry: true, approval: true, trigger: true, route: true, budget: true, thread: true };
+const EVENT_KINDS: Record<KernelEventType, true> = {
+  state: true,
+  prompt: true,
+  model: true,
+  request: true,
+  syscall: true,
+  result: true,
+  message: true,
+  error: true,
+  retry: true,
+  approval: true,
+  trigger: true,
+  route: true,
+  budget: true,
+  thread: true,
+};
 const EVENT_TYPES = Object.keys(EVENT_KINDS) as readonly KernelEventType[];
 
 /** Kernel-made records are checked for their key fields and passed on untouched (new fields survive). */
 export function isKernelEvent(value: unknown): value is KernelEvent {
-  return s.isRecord(value) && typeof value.ts === 'string' && typeof value.pid === 'number' && (EVENT_TYPES as readonly unknown[]).includes(value.type);
+  return (
+    s.isRecord(value) &&
+    typeof value.ts === 'string' &&
+    typeof value.pid === 'number' &&
+    (EVENT_TYPES as readonly unknown[]).includes(value.type)
+  );
 }
 
 function isProcRow(value: unknown): value is ProcRow {
@@ -43,7 +63,12 @@ function isProcRow(value: unknown): value is ProcRow {
 }
 
 function isKernelStats(value: unknown): value is KernelStats {
-  return s.isRecord(value) && typeof value.pid === 'number' && typeof value.uptime_s === 'number' && s.isRecord(value.processes);
+  return (
+    s.isRecord(value) &&
+    typeof value.pid === 'number' &&
+    typeof value.uptime_s === 'number' &&
+    s.isRecord(value.processes)
+  );
 }
 
 const kernelEvent = s.leaf<KernelEvent>('a kernel event {ts, pid, type, ...}', isKernelEvent);
@@ -51,13 +76,21 @@ const procRow = s.leaf<ProcRow>('a process row {pid, ppid, name, state, model, .
 const kernelStats = s.leaf<KernelStats>('kernel stats {pid, uptime_s, processes, ...}', isKernelStats);
 const pid = s.positiveInt;
 /** Absent from a kernel older than the drift check. */
-const settings = s.leaf<Record<string, string> | undefined>('settings {name: value}', (v) => v === undefined || s.isRecord(v));
+const settings = s.leaf<Record<string, string> | undefined>(
+  'settings {name: value}',
+  (v) => v === undefined || s.isRecord(v),
+);
 const sub = s.positiveInt;
 
 /** A piece of a reply as the model writes it (live-text.ts). */
 export const textPiece = s.object({ pid, turn: s.int, text: s.string });
 
-export const endPayload = s.object({ pid, code: s.nullable(s.int), reason: s.nullable(s.string), state: s.oneOf(PROC_STATES) });
+export const endPayload = s.object({
+  pid,
+  code: s.nullable(s.int),
+  reason: s.nullable(s.string),
+  state: s.oneOf(PROC_STATES),
+});
 export type EndPayload = s.ShapeOf<typeof endPayload>;
 
 /** A model of the provider table as `models` lists it: its context window and USD per 1M tokens. */
@@ -100,7 +133,17 @@ export const RESULTS = {
   kill: s.object({ killed: s.array(pid) }),
   send: s.object({ ok: s.literal(true) }),
   stop: s.object({ stopping: s.boolean, pids: s.array(pid) }),
-  inspect: s.object({ row: procRow, status: s.string, task: s.string, capabilities: s.array(s.string), workdir: s.string, cached_tokens: s.nonNegativeInt, limits: s.unknown, live_descendants: s.nonNegativeInt, children: s.array(s.unknown) }) as s.Shape<ProcDetail>,
+  inspect: s.object({
+    row: procRow,
+    status: s.string,
+    task: s.string,
+    capabilities: s.array(s.string),
+    workdir: s.string,
+    cached_tokens: s.nonNegativeInt,
+    limits: s.unknown,
+    live_descendants: s.nonNegativeInt,
+    children: s.array(s.unknown),
+  }) as s.Shape<ProcDetail>,
   logs: s.object({ sub: s.nullable(sub), procs: s.array(procRow), events: s.array(kernelEvent) }),
   history: s.object({ procs: s.array(procRow), events: s.array(kernelEvent) }),
   subscribe: s.object({ sub, stats: kernelStats }),
@@ -128,7 +171,10 @@ export const RESULTS = {
   ...FORK_RESULTS,
 };
 
-const requestId = s.leaf<number | string>('a request id', (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64));
+const requestId = s.leaf<number | string>(
+  'a request id',
+  (v) => Number.isSafeInteger(v) || (typeof v === 'string' && v.length <= 64),
+);
 
 /** Errno strings (ESRCH, EINVAL, ...) or EKERNEL for a failure inside the kernel. */
 export const wireError = s.object({ code: s.string, message: s.string });

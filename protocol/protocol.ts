@@ -75,14 +75,20 @@ export const METHODS = {
     result: RESULTS.spawn,
   },
   /** Live processes; every stored one with `all`; the `last` N created (any state) with `last`. */
-  ps: { params: z.strictObject({ all: z.boolean().optional(), last: z.number().int().positive().optional() }), result: RESULTS.ps },
+  ps: {
+    params: z.strictObject({ all: z.boolean().optional(), last: z.number().int().positive().optional() }),
+    result: RESULTS.ps,
+  },
   /** Kill a process, and its subtree unless `tree` is false; `killed` lists the pids that were live. */
   kill: { params: z.strictObject({ pid, tree: z.boolean().optional() }), result: RESULTS.kill },
   /**
    * Ask a process and (unless `tree` is false) its descendants to exit: `[EVENT::STOP]` now, those
    * still running killed after `timeout_s` (`aos stop`). `pids` lists those told, root first.
    */
-  stop: { params: z.strictObject({ pid, timeout_s: z.number().positive().max(86_400), tree: z.boolean().optional() }), result: RESULTS.stop },
+  stop: {
+    params: z.strictObject({ pid, timeout_s: z.number().positive().max(86_400), tree: z.boolean().optional() }),
+    result: RESULTS.stop,
+  },
   /** One process in full: task, capabilities, limits, children, status (`aos inspect`). */
   inspect: { params: z.strictObject({ pid }), result: RESULTS.inspect },
   /** Write to a process's stdin. */
@@ -122,7 +128,17 @@ export const METHODS = {
   /** The provider table: every provider, configured or not, with its models, context windows and prices (USD per 1M tokens). */
   models: { params: none, result: RESULTS.models },
   /** Wait for a process to end, at most `timeout_s` (then `timed_out` with its state now): MCP's `wait` tool. */
-  wait: { params: z.strictObject({ pid, timeout_s: z.number().nonnegative().max(24 * 3600).optional() }), result: RESULTS.wait },
+  wait: {
+    params: z.strictObject({
+      pid,
+      timeout_s: z
+        .number()
+        .nonnegative()
+        .max(24 * 3600)
+        .optional(),
+    }),
+    result: RESULTS.wait,
+  },
   /** A one-time login link to the web view (its listener opens at the first request): `aos web`. */
   web: { params: none, result: RESULTS.web },
   /** Stop the daemon cleanly after replying (processes resume on the next start). */
@@ -154,9 +170,16 @@ export type RequestId = z.infer<typeof requestId>;
  * speaks another refuses the request (EPROTO) instead of reading it its own way — so a client may
  * write its first request right behind its ping, without waiting to learn the kernel's version.
  */
-export const requestSchema = z.object({ id: requestId, method: z.string().max(64), params: z.unknown().optional(), protocol: z.number().int().optional() });
+export const requestSchema = z.object({
+  id: requestId,
+  method: z.string().max(64),
+  params: z.unknown().optional(),
+  protocol: z.number().int().optional(),
+});
 
 /** zod's issues on one line: `pid: Invalid input: expected number, received string`. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
 }

@@ -21,13 +21,20 @@ export const SAFETY_METHODS = {
   policy: { params: z.strictObject({ pid: z.number().int().positive().optional() }), result: R.policy },
   /** Audit rows (newest `limit`, in order), of one process with `pid`, from `since` (ISO time). */
   audit: {
-    params: z.strictObject({ pid: z.number().int().positive().optional(), since: z.string().max(64).optional(), limit: z.number().int().positive().optional() }),
+    params: z.strictObject({
+      pid: z.number().int().positive().optional(),
+      since: z.string().max(64).optional(),
+      limit: z.number().int().positive().optional(),
+    }),
     result: R.audit,
   },
   /** What a process and its subtree changed in the workspace (the rollback journal). */
   diff: { params: z.strictObject({ pid: z.number().int().positive() }), result: R.diff },
   /** Restore the files a process and its subtree changed (from `turn` on); refused whole when a file was changed since by someone else. */
-  rollback: { params: z.strictObject({ pid: z.number().int().positive(), turn: z.number().int().nonnegative().optional() }), result: R.rollback },
+  rollback: {
+    params: z.strictObject({ pid: z.number().int().positive(), turn: z.number().int().nonnegative().optional() }),
+    result: R.rollback,
+  },
   /** Walk the audit hash chain: ok, or the first row that breaks it. */
   audit_verify: { params: z.strictObject({}), result: R.audit_verify },
 } as const;

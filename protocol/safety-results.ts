@@ -14,10 +14,25 @@ const approval = s.object({
   group: s.string,
   group_size: s.positiveInt,
 });
-const answered = s.object({ id: s.string, pid: s.positiveInt, also: s.optional(s.array(s.object({ id: s.string, pid: s.positiveInt }))) });
+const answered = s.object({
+  id: s.string,
+  pid: s.positiveInt,
+  also: s.optional(s.array(s.object({ id: s.string, pid: s.positiveInt }))),
+});
 
-const rule = s.object({ verdict: s.oneOf(['allow', 'ask', 'deny'] as const), capability: s.string, line: s.nullable(s.int), applies: s.boolean });
-const secret = s.object({ name: s.string, source: s.string, hosts: s.array(s.string), exec: s.array(s.string), mcp: s.array(s.string) });
+const rule = s.object({
+  verdict: s.oneOf(['allow', 'ask', 'deny'] as const),
+  capability: s.string,
+  line: s.nullable(s.int),
+  applies: s.boolean,
+});
+const secret = s.object({
+  name: s.string,
+  source: s.string,
+  hosts: s.array(s.string),
+  exec: s.array(s.string),
+  mcp: s.array(s.string),
+});
 const policyView = s.object({
   file: s.nullable(s.string),
   pid: s.nullable(s.positiveInt),
@@ -47,7 +62,14 @@ const auditRow = s.object({
   prev: s.string,
   hash: s.string,
 });
-const auditVerdict = s.object({ ok: s.boolean, rows: s.nonNegativeInt, head: s.unknown, bad_id: s.unknown, problem: s.unknown, keyed_from: s.unknown });
+const auditVerdict = s.object({
+  ok: s.boolean,
+  rows: s.nonNegativeInt,
+  head: s.unknown,
+  bad_id: s.unknown,
+  problem: s.unknown,
+  keyed_from: s.unknown,
+});
 
 const fileChange = s.object({
   path: s.string,

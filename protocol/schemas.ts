@@ -22,16 +22,42 @@ const transcriptSeq = z.number().int().optional().describe('the row of the proce
 
 export const kernelEventSchema = z
   .discriminatedUnion('type', [
-    z.object({ ...base, type: z.literal('state'), from: state.nullable(), to: state, reason: z.string().optional(), code: z.number().int().optional(), name: z.string().optional(), ppid: z.number().int().optional(), role: z.string().optional(), model: z.string().optional() }),
-    z.object({ ...base, type: z.literal('prompt'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string() }),
-    z.object({ ...base, type: z.literal('model'), turn: z.number().int(), transcript_seq: transcriptSeq, text: z.string(), usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(), finish: z.string().optional(), model: z.string().optional().describe('the rung the turn ran on, for a laddered process') }),
+    z.object({
+      ...base,
+      type: z.literal('state'),
+      from: state.nullable(),
+      to: state,
+      reason: z.string().optional(),
+      code: z.number().int().optional(),
+      name: z.string().optional(),
+      ppid: z.number().int().optional(),
+      role: z.string().optional(),
+      model: z.string().optional(),
+    }),
+    z.object({
+      ...base,
+      type: z.literal('prompt'),
+      turn: z.number().int(),
+      transcript_seq: transcriptSeq,
+      text: z.string(),
+    }),
+    z.object({
+      ...base,
+      type: z.literal('model'),
+      turn: z.number().int(),
+      transcript_seq: transcriptSeq,
+      text: z.string(),
+      usage: z.object({ prompt: z.number(), output: z.number(), cached: z.number().optional() }).optional(),
+      finish: z.string().optional(),
+      model: z.string().optional().describe('the rung the turn ran on, for a laddered process'),
+    }),
     z
       .object({
         ...base,
         type: z.literal('budget'),
         budget: z.string(),
         key: z.string().describe('what it counts: kernel, unit:<name>, process:<name>, tree:<root pid>'),
-        window: z.string().describe('daily:YYYY-MM-DD or monthly:YYYY-MM, in the budget\'s time zone'),
+        window: z.string().describe("daily:YYYY-MM-DD or monthly:YYYY-MM, in the budget's time zone"),
         state: z.enum(['warning', 'exhausted', 'paused', 'resumed', 'raised', 'reset']),
         spent_usd: z.number(),
         spent_tokens: z.number().int(),
@@ -60,15 +86,62 @@ export const kernelEventSchema = z
         type: z.literal('request'),
         turn: z.number().int(),
         system: z.string().optional().describe('the system prompt, when it is new for the process'),
-        messages: z.array(z.object({ role: z.enum(['user', 'model']), text: z.string() })).optional().describe("every message, when they are not the last request's with its reply and this turn's prompt"),
+        messages: z
+          .array(z.object({ role: z.enum(['user', 'model']), text: z.string() }))
+          .optional()
+          .describe("every message, when they are not the last request's with its reply and this turn's prompt"),
       })
       .describe("what a turn's request held that its prompt and model events do not say, before its model event"),
-    z.object({ ...base, type: z.literal('route'), turn: z.number().int(), rung: z.number().int().describe('0: the cheapest'), model: z.string(), reason: z.string() }).describe("a model ladder's rung for a turn, and why"),
-    z.object({ ...base, type: z.literal('syscall'), turn: z.number().int(), seq: z.number().int(), name: z.string(), args: z.record(z.string(), z.unknown()) }),
-    z.object({ ...base, type: z.literal('result'), turn: z.number().int(), seq: z.number().int(), name: z.string(), ok: z.boolean(), errno: z.string().optional(), message: z.string().optional(), value: z.unknown().optional() }),
-    z.object({ ...base, type: z.literal('message'), from_pid: z.number().int(), to_pid: z.number().int(), channel: z.enum(['msg', 'stdin', 'stdout', 'webhook']), content: z.string() }),
+    z
+      .object({
+        ...base,
+        type: z.literal('route'),
+        turn: z.number().int(),
+        rung: z.number().int().describe('0: the cheapest'),
+        model: z.string(),
+        reason: z.string(),
+      })
+      .describe("a model ladder's rung for a turn, and why"),
+    z.object({
+      ...base,
+      type: z.literal('syscall'),
+      turn: z.number().int(),
+      seq: z.number().int(),
+      name: z.string(),
+      args: z.record(z.string(), z.unknown()),
+    }),
+    z.object({
+      ...base,
+      type: z.literal('result'),
+      turn: z.number().int(),
+      seq: z.number().int(),
+      name: z.string(),
+      ok: z.boolean(),
+      errno: z.string().optional(),
+      message: z.string().optional(),
+      value: z.unknown().optional(),
+    }),
+    z.object({
+      ...base,
+      type: z.literal('message'),
+      from_pid: z.number().int(),
+      to_pid: z.number().int(),
+      channel: z.enum(['msg', 'stdin', 'stdout', 'webhook']),
+      content: z.string(),
+    }),
     z.object({ ...base, type: z.literal('error'), message: z.string() }),
-    z.object({ ...base, type: z.literal('retry'), turn: z.number().int(), attempt: z.number().int(), max: z.number().int(), delay_ms: z.number(), kind: z.string(), status: z.number().int().optional(), endpoint: z.string().optional(), message: z.string() }),
+    z.object({
+      ...base,
+      type: z.literal('retry'),
+      turn: z.number().int(),
+      attempt: z.number().int(),
+      max: z.number().int(),
+      delay_ms: z.number(),
+      kind: z.string(),
+      status: z.number().int().optional(),
+      endpoint: z.string().optional(),
+      message: z.string(),
+    }),
     z.object({
       ...base,
       type: z.literal('approval'),
@@ -84,7 +157,9 @@ export const kernelEventSchema = z
       ...base,
       type: z.literal('trigger'),
       unit: z.string(),
-      trigger: z.string().describe('what fired: every 30m, cron 0 9 * * 1-5 Europe/Berlin, by hand, restart 1/5, queued'),
+      trigger: z
+        .string()
+        .describe('what fired: every 30m, cron 0 9 * * 1-5 Europe/Berlin, by hand, restart 1/5, queued'),
       outcome: z.enum(['started', 'skipped', 'queued', 'failed']),
       scheduled_for: z.string().optional().describe('ISO time the trigger was due'),
       catch_up: z.boolean().optional().describe('a run missed while the kernel was down'),
@@ -117,8 +192,16 @@ export const procRowSchema = z
     exit_code: nullableInt,
     exit_reason: z.string().nullable(),
     wait: z.string().nullable().describe('what a blocked process waits for: msg, stdin, child 3, ...'),
-    model_mix: z.record(z.string(), z.number().int()).optional().describe("a model ladder's turns by the model they ran on; absent on one model"),
-    node: z.string().optional().describe("in a cluster, the node whose store holds it (aos ps lists every node's); absent when the kernel runs alone"),
+    model_mix: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .describe("a model ladder's turns by the model they ran on; absent on one model"),
+    node: z
+      .string()
+      .optional()
+      .describe(
+        "in a cluster, the node whose store holds it (aos ps lists every node's); absent when the kernel runs alone",
+      ),
   })
   .describe('one row of aos ps --json');
 
@@ -128,8 +211,13 @@ export const procDetailSchema = z
     status: z.string().describe('exited 0, exited 1 (model error), killed 137, blocked (message), ...'),
     task: z.string(),
     capabilities: z.array(z.string()),
-    workdir: z.string().describe('its working directory in the workspace: where relative paths land and commands start'),
-    cached_tokens: z.number().int().describe("prompt tokens the provider served from its cache, of the row's prompt_tokens"),
+    workdir: z
+      .string()
+      .describe('its working directory in the workspace: where relative paths land and commands start'),
+    cached_tokens: z
+      .number()
+      .int()
+      .describe("prompt tokens the provider served from its cache, of the row's prompt_tokens"),
     limits: z.object({
       max_turns: z.number().int(),
       max_tokens: nullableInt,
@@ -149,13 +237,31 @@ export const procDetailSchema = z
   .describe('aos inspect --json');
 
 /** What `aos schema` publishes, by name. */
-export const PUBLISHED = { event: kernelEventSchema, 'ps-row': procRowSchema, ps: z.array(procRowSchema).describe('aos ps --json'), inspect: procDetailSchema, ...VERB_SCHEMAS, ...UNIT_VERB_SCHEMAS, ...BUDGET_VERB_SCHEMAS, ...THREAD_VERB_SCHEMAS, ...CHANNEL_VERB_SCHEMAS, ...TAPE_VERB_SCHEMAS, ...FORK_VERB_SCHEMAS } as const;
+export const PUBLISHED = {
+  event: kernelEventSchema,
+  'ps-row': procRowSchema,
+  ps: z.array(procRowSchema).describe('aos ps --json'),
+  inspect: procDetailSchema,
+  ...VERB_SCHEMAS,
+  ...UNIT_VERB_SCHEMAS,
+  ...BUDGET_VERB_SCHEMAS,
+  ...THREAD_VERB_SCHEMAS,
+  ...CHANNEL_VERB_SCHEMAS,
+  ...TAPE_VERB_SCHEMAS,
+  ...FORK_VERB_SCHEMAS,
+} as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compile-time: each schema describes exactly the type the kernel sends. */
-export const schemasMatchTypes: [Same<z.infer<typeof kernelEventSchema>, KernelEvent>, Same<z.infer<typeof procRowSchema>, ProcRow>, Same<z.infer<typeof procDetailSchema>, ProcDetail>] = [true, true, true];
+export const schemasMatchTypes: [
+  Same<z.infer<typeof kernelEventSchema>, KernelEvent>,
+  Same<z.infer<typeof procRowSchema>, ProcRow>,
+  Same<z.infer<typeof procDetailSchema>, ProcDetail>,
+] = [true, true, true];
 
 export function publishedJsonSchema(): Record<string, unknown> {
-  const defs = Object.fromEntries(Object.entries(PUBLISHED).map(([name, schema]) => [name, z.toJSONSchema(schema, { unrepresentable: 'any' })]));
+  const defs = Object.fromEntries(
+    Object.entries(PUBLISHED).map(([name, schema]) => [name, z.toJSONSchema(schema, { unrepresentable: 'any' })]),
+  );
   return { $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'aos JSON output', $defs: defs };
 }

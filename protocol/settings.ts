@@ -7,13 +7,28 @@ import { createRequire } from 'node:module';
 import { maskUrlPassword } from '../sys/url-credentials.js';
 
 /** node:crypto costs a CLI verb ~4 ms to load: only a caller with a secret set pays for it. */
-const loadCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+const loadCrypto = (): typeof import('node:crypto') =>
+  createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 /** Provider and memory settings the daemon reads, beside every AOS_* variable. */
-const PROVIDER_KEYS = ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GEMINI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'CHROMA_URL'] as const;
+const PROVIDER_KEYS = [
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'GEMINI_BASE_URL',
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'CHROMA_URL',
+] as const;
 
 /** AOS_* variables only the CLI reads, passes per request, or that name the daemon itself. */
-const CLI_ONLY = new Set(['AOS_HOME', 'AOS_NO_AUTOSTART', 'AOS_DEBUG', 'AOS_MODEL', 'AOS_WORKSPACE', 'AOS_CLI_CACHE_DEBUG']);
+const CLI_ONLY = new Set([
+  'AOS_HOME',
+  'AOS_NO_AUTOSTART',
+  'AOS_DEBUG',
+  'AOS_MODEL',
+  'AOS_WORKSPACE',
+  'AOS_CLI_CACHE_DEBUG',
+]);
 
 /** name → value, or `sha256:<12 hex>` for a secret; unset and empty variables are absent. */
 export type Settings = Record<string, string>;
@@ -50,8 +65,12 @@ export function settingsOf(env: NodeJS.ProcessEnv): Settings {
 const KEPT_BY_DAEMON = new Set(['AOS_NODE']);
 
 export function diffSettings(mine: Settings, kernel: Settings): SettingDrift[] {
-  const names = [...new Set([...Object.keys(mine), ...Object.keys(kernel)])].filter((n) => n in mine || !KEPT_BY_DAEMON.has(n)).sort();
-  return names.filter((n) => mine[n] !== kernel[n]).map((name) => ({ name, mine: mine[name] ?? null, kernel: kernel[name] ?? null }));
+  const names = [...new Set([...Object.keys(mine), ...Object.keys(kernel)])]
+    .filter((n) => n in mine || !KEPT_BY_DAEMON.has(n))
+    .sort();
+  return names
+    .filter((n) => mine[n] !== kernel[n])
+    .map((name) => ({ name, mine: mine[name] ?? null, kernel: kernel[name] ?? null }));
 }
 
 function shown(value: string | null): string {

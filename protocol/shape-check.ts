@@ -17,7 +17,9 @@ function received(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  return typeof value === 'string' ? `string ${JSON.stringify(value.slice(0, 40))}` : `${typeof value} ${String(value)}`;
+  return typeof value === 'string'
+    ? `string ${JSON.stringify(value.slice(0, 40))}`
+    : `${typeof value} ${String(value)}`;
 }
 
 function where(at: string | undefined): string {
@@ -60,7 +62,9 @@ export function optional<T>(inner: Shape<T>): OptionalShape<T> {
 
 type RequiredKeys<F> = { [K in keyof F]: F[K] extends OptionalShape<unknown> ? never : K }[keyof F];
 type OptionalKeys<F> = { [K in keyof F]: F[K] extends OptionalShape<unknown> ? K : never }[keyof F];
-type Fields<F> = { [K in RequiredKeys<F>]: ShapeOf<F[K]> } & { [K in OptionalKeys<F>]?: Exclude<ShapeOf<F[K]>, undefined> };
+type Fields<F> = { [K in RequiredKeys<F>]: ShapeOf<F[K]> } & {
+  [K in OptionalKeys<F>]?: Exclude<ShapeOf<F[K]>, undefined>;
+};
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -95,12 +99,16 @@ export function object<F extends Record<string, Shape<unknown>>>(fields: F): Sha
 }
 
 /** One of several object shapes, chosen by the value of `key` (`{event: 'log', ...}`). */
-export function tagged<K extends string, V extends Record<string, Shape<unknown>>>(key: K, variants: V): Shape<ShapeOf<V[keyof V]>> {
+export function tagged<K extends string, V extends Record<string, Shape<unknown>>>(
+  key: K,
+  variants: V,
+): Shape<ShapeOf<V[keyof V]>> {
   return {
     problem(value, at) {
       if (!isRecord(value)) return `${where(at)}expected an object, received ${received(value)}`;
       const variant = variants[String(value[key])];
-      if (!variant) return `${where(at ? `${at}.${key}` : key)}expected one of ${Object.keys(variants).join(', ')}, received ${received(value[key])}`;
+      if (!variant)
+        return `${where(at ? `${at}.${key}` : key)}expected one of ${Object.keys(variants).join(', ')}, received ${received(value[key])}`;
       return variant.problem(value, at);
     },
   };

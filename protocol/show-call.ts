@@ -68,8 +68,14 @@ function listField(label: string, items: string[]): ShownField {
 
 /** An environment as {NAME: value} or as `NAME=value` strings (the gate's own form), each shown; null when neither. */
 function envShown(env: unknown): string[] | null {
-  if (isStrings(env)) return env.map((e) => (e.includes('=') ? quoteAssignment(e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)) : quoteArg(e)));
-  if (isArgs(env)) return Object.entries(env).map(([k, v]) => quoteAssignment(k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')));
+  if (isStrings(env))
+    return env.map((e) =>
+      e.includes('=') ? quoteAssignment(e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)) : quoteArg(e),
+    );
+  if (isArgs(env))
+    return Object.entries(env).map(([k, v]) =>
+      quoteAssignment(k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')),
+    );
   return null;
 }
 
@@ -78,7 +84,11 @@ function execFields(a: Args, argv: string[], preview: number): ShownField[] {
   const fields: ShownField[] = [];
   const program = str(a.program);
   const how = str(a.how);
-  if (program !== undefined) fields.push({ label: 'program', text: `${quoteArg(program)}${how && how !== 'file' ? ` (${HOW[how] ?? escapeControl(how)})` : ''}` });
+  if (program !== undefined)
+    fields.push({
+      label: 'program',
+      text: `${quoteArg(program)}${how && how !== 'file' ? ` (${HOW[how] ?? escapeControl(how)})` : ''}`,
+    });
   const shown = listField('argv', argv.map(quoteArg));
   if (a.truncated === true) shown.text += ' …(the gate read only the first 64 KiB of argv)';
   fields.push(shown);
@@ -93,15 +103,28 @@ function execFields(a: Args, argv: string[], preview: number): ShownField[] {
 
 function fsFields(call: string, a: Args, preview: number): ShownField[] {
   const fields: ShownField[] = [{ label: 'path', text: quoteArg(str(a.path) ?? (call === 'FS_LIST' ? '/' : '')) }];
-  for (const key of ['offset', 'length'] as const) if (typeof a[key] === 'number') fields.push({ label: key, text: String(a[key]) });
+  for (const key of ['offset', 'length'] as const)
+    if (typeof a[key] === 'number') fields.push({ label: key, text: String(a[key]) });
   const content = str(a.content);
-  if (content !== undefined) fields.push({ label: a.append === true ? 'append' : 'content', text: `${bytes(content)}: ${quotedPreview(content, preview)}` });
+  if (content !== undefined)
+    fields.push({
+      label: a.append === true ? 'append' : 'content',
+      text: `${bytes(content)}: ${quotedPreview(content, preview)}`,
+    });
   return fields;
 }
 
 function fetchFields(a: Args): ShownField[] {
   const fields: ShownField[] = [{ label: 'GET', text: quoteArg(str(a.url) ?? '') }];
-  if (isArgs(a.headers)) fields.push(listField('headers', Object.entries(a.headers).map(([k, v]) => quoteArg(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v) ?? ''}`))));
+  if (isArgs(a.headers))
+    fields.push(
+      listField(
+        'headers',
+        Object.entries(a.headers).map(([k, v]) =>
+          quoteArg(`${k}: ${typeof v === 'string' ? v : (JSON.stringify(v) ?? '')}`),
+        ),
+      ),
+    );
   return fields;
 }
 
@@ -121,7 +144,8 @@ export function showCall(row: { call: string; args: unknown }, options: { previe
       if (typeof a.timeout_s === 'number') fields.push({ label: 'timeout', text: `${a.timeout_s}s` });
       return { call, fields };
     }
-    if (/^FS_(WRITE|READ|LIST)$/.test(row.call) && (typeof a.path === 'string' || row.call === 'FS_LIST')) return { call, fields: fsFields(row.call, a, preview) };
+    if (/^FS_(WRITE|READ|LIST)$/.test(row.call) && (typeof a.path === 'string' || row.call === 'FS_LIST'))
+      return { call, fields: fsFields(row.call, a, preview) };
     if (row.call === 'NET_FETCH' && typeof a.url === 'string') return { call, fields: fetchFields(a) };
   }
   return { call, fields: [{ label: 'args', text: showJson(a, preview, '--json shows all') }] };
@@ -129,7 +153,11 @@ export function showCall(row: { call: string; args: unknown }, options: { previe
 
 /** A shown call as one line, `label text · label text`, cut with a mark (and `hint`, null: none) past `max` characters. */
 export function callLine(shown: ShownCall, max = SHOW_MAX, hint: string | null = '--json shows all'): string {
-  return cut(shown.fields.map((f) => (f.label === 'args' ? f.text : `${f.label} ${f.text}`)).join(' · '), max, hint ?? undefined);
+  return cut(
+    shown.fields.map((f) => (f.label === 'args' ? f.text : `${f.label} ${f.text}`)).join(' · '),
+    max,
+    hint ?? undefined,
+  );
 }
 
 /** Whether the call's own fields already say all its subject says (an exec: its argv or its shell line; a path). */
@@ -147,12 +175,21 @@ function subjectShown(row: { call: string; args?: unknown; subject: string }): b
  * argv it would read as another command).
  */
 export function approvalAbout(row: { call: string; args?: unknown; subject?: string }): string {
-  if (!row.subject || row.subject === row.call || subjectShown({ call: row.call, args: row.args, subject: row.subject })) return '';
+  if (
+    !row.subject ||
+    row.subject === row.call ||
+    subjectShown({ call: row.call, args: row.args, subject: row.subject })
+  )
+    return '';
   return `on ${quoteArg(row.subject)}`;
 }
 
 /** An approval's whole call as one line: `EXEC_CMD program /usr/bin/git · argv git push -o 'ci.skip --dry-run' …`. */
-export function showApproval(row: { call: string; args: unknown; subject?: string }, max = SHOW_MAX, preview = PREVIEW_CHARS): string {
+export function showApproval(
+  row: { call: string; args: unknown; subject?: string },
+  max = SHOW_MAX,
+  preview = PREVIEW_CHARS,
+): string {
   const about = approvalAbout(row);
   return `${escapeControl(row.call)} ${about ? `${about} · ` : ''}${callLine(showCall(row, { preview }), max)}`;
 }

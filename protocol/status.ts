@@ -55,7 +55,11 @@ export function describeStatus(row: StatusFields): string {
 }
 
 /** The end line of a process, its reason said once: `exited 0`, `exited 1: model error: HTTP 500 …`. */
-export function describeEnd(state: ProcState, code: number | null | undefined, reason: string | null | undefined): string {
+export function describeEnd(
+  state: ProcState,
+  code: number | null | undefined,
+  reason: string | null | undefined,
+): string {
   const head = `${state}${code === null || code === undefined ? '' : ` ${code}`}`;
   // `exited` with code 0 and `killed` say nothing the head does not.
   const plain = !reason || reason === state || reason === 'exited' || reason === `exited with code ${code}`;

@@ -6,7 +6,11 @@ const count = z.number().int().nonnegative();
 
 const ended = z
   .object({
-    state: z.enum([...PROC_STATES, 'diverged', 'failed']).describe("the recording's state (exited, killed) when the model followed it to the end; diverged: stopped at the first call that differs; failed: the model could not be asked"),
+    state: z
+      .enum([...PROC_STATES, 'diverged', 'failed'])
+      .describe(
+        "the recording's state (exited, killed) when the model followed it to the end; diverged: stopped at the first call that differs; failed: the model could not be asked",
+      ),
     code: z.number().int().nullable(),
     reason: z.string().nullable(),
   })
@@ -31,7 +35,14 @@ const run = z.object({
   output_tokens: count,
   cost_usd: z.number().nullable().describe('null when the model has no price'),
   recorded: z
-    .object({ model: z.string(), turns: count, prompt_tokens: count, output_tokens: count, cost_usd: z.number(), ended })
+    .object({
+      model: z.string(),
+      turns: count,
+      prompt_tokens: count,
+      output_tokens: count,
+      cost_usd: z.number(),
+      ended,
+    })
     .describe("the recording's own figures"),
 });
 
@@ -40,7 +51,9 @@ export const TAPE_VERB_SCHEMAS = {
     .object({
       file: z.string().nullable().describe('where -o wrote the tape; null when it went to stdout'),
       tape: z.string().describe('the tape as YAML text'),
-      agents: z.array(z.object({ name: z.string(), pids: z.array(z.number().int().positive()), turns: count })).describe('one per process name'),
+      agents: z
+        .array(z.object({ name: z.string(), pids: z.array(z.number().int().positive()), turns: count }))
+        .describe('one per process name'),
       turns: count.describe('whole turns of the recorded process'),
     })
     .describe('aos record --json'),

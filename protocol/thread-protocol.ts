@@ -16,11 +16,22 @@ export const THREAD_METHODS = {
    * and the processes that attached, opened or wrote to it.
    */
   thread_show: {
-    params: z.strictObject({ key, since: z.number().int().min(0).optional(), limit: z.number().int().positive().max(10_000).optional() }),
+    params: z.strictObject({
+      key,
+      since: z.number().int().min(0).optional(),
+      limit: z.number().int().positive().max(10_000).optional(),
+    }),
     result: R.thread_show,
   },
   /** Add an entry as a person (pid 0); the thread is started if missing. */
-  thread_append: { params: z.strictObject({ key, text: z.string().min(1), kind: z.enum(['note', 'message', 'decision', 'result']).optional() }), result: R.thread_append },
+  thread_append: {
+    params: z.strictObject({
+      key,
+      text: z.string().min(1),
+      kind: z.enum(['note', 'message', 'decision', 'result']).optional(),
+    }),
+    result: R.thread_append,
+  },
   /** Remove a thread and its entries (processes that attached it keep what they were shown). */
   thread_rm: { params: z.strictObject({ key }), result: R.thread_rm },
 } as const;

@@ -17,13 +17,26 @@ export const threadInfo = s.object({
   summary_chars: s.nonNegativeInt,
 });
 
-export const threadEntry = s.object({ seq: s.positiveInt, ts: s.string, pid: s.nonNegativeInt, unit: s.nullable(s.string), kind: s.oneOf(KINDS), text: s.string });
+export const threadEntry = s.object({
+  seq: s.positiveInt,
+  ts: s.string,
+  pid: s.nonNegativeInt,
+  unit: s.nullable(s.string),
+  kind: s.oneOf(KINDS),
+  text: s.string,
+});
 
 const link = s.object({ pid: s.positiveInt, how: s.oneOf(['attached', 'opened', 'wrote'] as const) });
 
 export const THREAD_RESULTS = {
   thread_ls: s.object({ threads: s.array(threadInfo) }),
-  thread_show: s.object({ thread: threadInfo, summary: s.string, entries: s.array(threadEntry), next_since: s.nullable(s.nonNegativeInt), processes: s.array(link) }),
+  thread_show: s.object({
+    thread: threadInfo,
+    summary: s.string,
+    entries: s.array(threadEntry),
+    next_since: s.nullable(s.nonNegativeInt),
+    processes: s.array(link),
+  }),
   thread_append: s.object({ key: s.string, seq: s.positiveInt, created: s.boolean }),
   thread_rm: s.object({ thread: threadInfo }),
 };

@@ -6,7 +6,11 @@ const iso = z.string().describe('ISO time');
 const info = z.object({
   key: z.string().describe('client:acme — lower-case letters, digits and : . _ - / @ +'),
   entries: z.number().int().nonnegative().describe('appended over its life'),
-  first_seq: z.number().int().nonnegative().describe('the oldest entry kept (older ones were dropped by retention; the summary covers them)'),
+  first_seq: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('the oldest entry kept (older ones were dropped by retention; the summary covers them)'),
   last_seq: z.number().int().nonnegative(),
   created_at: iso,
   created_by: z.number().int().nonnegative().describe('the pid that started it; 0: a person'),
@@ -32,11 +36,18 @@ export const THREAD_VERB_SCHEMAS = {
       thread: info,
       summary: z.string(),
       entries: z.array(entry).describe('oldest first'),
-      next_since: z.number().int().nonnegative().nullable().describe('with since: where the next page starts; null at the end'),
+      next_since: z
+        .number()
+        .int()
+        .nonnegative()
+        .nullable()
+        .describe('with since: where the next page starts; null at the end'),
       processes: z.array(z.object({ pid: z.number().int().positive(), how: z.enum(['attached', 'opened', 'wrote']) })),
     })
     .describe('aos thread show --json'),
   'thread-entry': entry.describe('aos thread tail --json: one per line'),
-  'thread-append': z.object({ key: z.string(), seq: z.number().int().positive(), created: z.boolean() }).describe('aos thread append --json'),
+  'thread-append': z
+    .object({ key: z.string(), seq: z.number().int().positive(), created: z.boolean() })
+    .describe('aos thread append --json'),
   'thread-rm': z.object({ thread: info }).describe('aos thread rm --json: the thread as it was'),
 } as const;

@@ -17,7 +17,10 @@ export const UNIT_METHODS = {
     params: z.strictObject({
       /** The unit, parsed; or `text`, its YAML (the kernel parses it: the CLI carries no YAML parser). */
       spec: z.unknown().optional(),
-      text: z.string().max(256 * 1024).optional(),
+      text: z
+        .string()
+        .max(256 * 1024)
+        .optional(),
       /** Where `text` came from (messages name it); a relative `replay:` tape in it is found beside it. */
       file: z.string().max(4096).optional(),
       replace: z.boolean().optional(),
@@ -32,7 +35,11 @@ export const UNIT_METHODS = {
    * hold, where, and which of its MCP servers the kernel does not run.
    */
   unit_install: {
-    params: z.strictObject({ path: z.string().min(1).max(4096), dry_run: z.boolean().optional(), replace: z.boolean().optional() }),
+    params: z.strictObject({
+      path: z.string().min(1).max(4096),
+      dry_run: z.boolean().optional(),
+      replace: z.boolean().optional(),
+    }),
     result: R.unit_install,
   },
   /** Every unit: its triggers, next run, last run and its result, runs and skips. */
@@ -52,9 +59,17 @@ export const UNIT_METHODS = {
    * `dry_run` only the plan.
    */
   unit_apply: {
-    params: z.strictObject({ text: z.string().max(1024 * 1024), file: z.string().min(1).max(4096), dry_run: z.boolean().optional(), down: z.boolean().optional() }),
+    params: z.strictObject({
+      text: z.string().max(1024 * 1024),
+      file: z.string().min(1).max(4096),
+      dry_run: z.boolean().optional(),
+      down: z.boolean().optional(),
+    }),
     result: R.unit_apply,
   },
   /** The newest firings of a unit (started, skipped, queued, failed), newest first. */
-  unit_runs: { params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }), result: R.unit_runs },
+  unit_runs: {
+    params: z.strictObject({ name, limit: z.number().int().positive().max(1_000).optional() }),
+    result: R.unit_runs,
+  },
 } as const;

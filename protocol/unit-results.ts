@@ -30,7 +30,11 @@ export const unitInfo = s.object({
 });
 
 /** An MCP server a unit declares (`mcp_servers:`), against the servers the kernel runs. */
-const mcpCheck = s.object({ server: s.string, status: s.oneOf(['declared', 'missing', 'differs'] as const), summary: s.string });
+const mcpCheck = s.object({
+  server: s.string,
+  status: s.oneOf(['declared', 'missing', 'differs'] as const),
+  summary: s.string,
+});
 
 /** What adding a unit would grant (or, `beyond`, what the policy's root does not hold). */
 const unitPlan = s.object({
@@ -57,15 +61,31 @@ const unitInstall = s.object({
 });
 
 const names = s.array(s.string);
-const setPlan = s.object({ added: names, changed: names, removed: names, unchanged: names, beyond: s.array(s.object({ unit: s.string, capabilities: names })) });
+const setPlan = s.object({
+  added: names,
+  changed: names,
+  removed: names,
+  unchanged: names,
+  beyond: s.array(s.object({ unit: s.string, capabilities: names })),
+});
 
 export const UNIT_RESULTS = {
   unit_apply: s.object({ file: s.string, plan: setPlan, applied: s.boolean }),
   unit_add: unitPlan,
   unit_install: unitInstall,
   unit_ls: s.object({ units: s.array(unitInfo) }),
-  unit_show: s.object({ unit: unitInfo, spec: s.unknown, capabilities: s.array(s.string), webhooks: s.array(s.object({ path: s.string, url: s.nullable(s.string) })) }),
-  unit_run: s.object({ unit: s.string, outcome: s.oneOf(OUTCOMES), pid: s.nullable(s.positiveInt), reason: s.nullable(s.string) }),
+  unit_show: s.object({
+    unit: unitInfo,
+    spec: s.unknown,
+    capabilities: s.array(s.string),
+    webhooks: s.array(s.object({ path: s.string, url: s.nullable(s.string) })),
+  }),
+  unit_run: s.object({
+    unit: s.string,
+    outcome: s.oneOf(OUTCOMES),
+    pid: s.nullable(s.positiveInt),
+    reason: s.nullable(s.string),
+  }),
   unit_enable: s.object({ unit: unitInfo }),
   unit_rm: s.object({ unit: unitInfo }),
   unit_runs: s.object({ runs: s.array(unitRun) }),

@@ -8,12 +8,17 @@ const ms = z.number().describe('ms since the epoch');
 const run = z.object({
   id: pid,
   unit: z.string(),
-  trigger: z.string().describe('what fired: every 30m, cron 0 9 * * 1-5 Europe/Berlin, by hand, restart 1/5, … (queued)'),
+  trigger: z
+    .string()
+    .describe('what fired: every 30m, cron 0 9 * * 1-5 Europe/Berlin, by hand, restart 1/5, … (queued)'),
   scheduled_for: ms.nullable(),
   fired_at: ms,
   pid: pid.nullable().describe('the run it started'),
   outcome,
-  reason: z.string().nullable().describe('why it was skipped or failed; catch-up for a run missed while the kernel was down'),
+  reason: z
+    .string()
+    .nullable()
+    .describe('why it was skipped or failed; catch-up for a run missed while the kernel was down'),
 });
 
 const unit = z.object({
@@ -33,7 +38,13 @@ const names = z.array(z.string());
 const applied = z
   .object({
     file: z.string().describe('the set file, absolute'),
-    plan: z.object({ added: names, changed: names, removed: names, unchanged: names, beyond: z.array(z.object({ unit: z.string(), capabilities: names })) }),
+    plan: z.object({
+      added: names,
+      changed: names,
+      removed: names,
+      unchanged: names,
+      beyond: z.array(z.object({ unit: z.string(), capabilities: names })),
+    }),
     applied: z.boolean().describe('false: the plan only (refused, declined or nothing to do)'),
   })
   .describe('aos up --json and aos down --json');
@@ -69,10 +80,16 @@ export const UNIT_VERB_SCHEMAS = {
       unit,
       spec: z.unknown().describe('its declaration with the defaults filled in'),
       capabilities: z.array(z.string()),
-      webhooks: z.array(z.object({ path: z.string(), url: z.string().nullable().describe('null while no gateway listens') })).describe('the URLs of its webhook triggers'),
+      webhooks: z
+        .array(z.object({ path: z.string(), url: z.string().nullable().describe('null while no gateway listens') }))
+        .describe('the URLs of its webhook triggers'),
     })
     .describe('aos unit show --json'),
-  'unit-run': z.object({ unit: z.string(), outcome, pid: pid.nullable(), reason: z.string().nullable() }).describe('aos unit run --json'),
-  'unit-changed': z.object({ unit }).describe('aos unit enable|disable|rm --json: the unit as it is now (as it was, for rm)'),
+  'unit-run': z
+    .object({ unit: z.string(), outcome, pid: pid.nullable(), reason: z.string().nullable() })
+    .describe('aos unit run --json'),
+  'unit-changed': z
+    .object({ unit })
+    .describe('aos unit enable|disable|rm --json: the unit as it is now (as it was, for rm)'),
   'unit-runs': z.object({ runs: z.array(run) }).describe('aos unit runs --json: newest first'),
 } as const;

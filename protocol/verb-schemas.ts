@@ -23,7 +23,14 @@ const provider = z.object({
   settings: z.array(z.string()),
   default_model: z.string().nullable(),
   patterns: z.array(z.string()),
-  models: z.array(z.object({ name: z.string(), context_window: z.number().int().positive().nullable(), price, as_of: z.string().nullable().describe('when the figures were checked (YYYY-MM), AOS_PRICES for a price file\'s') })),
+  models: z.array(
+    z.object({
+      name: z.string(),
+      context_window: z.number().int().positive().nullable(),
+      price,
+      as_of: z.string().nullable().describe("when the figures were checked (YYYY-MM), AOS_PRICES for a price file's"),
+    }),
+  ),
 });
 const approval = z.object({
   id: z.string(),
@@ -55,20 +62,42 @@ const auditRow = z.object({
   hash: z.string(),
 });
 
-
-
 export const VERB_SCHEMAS = {
-  'spawn-detached': z.object({ pid, replayed: z.literal(true).optional().describe('the same --idempotency-key and arguments were seen: the process the first request started') }).describe('aos spawn --detach --json'),
+  'spawn-detached': z
+    .object({
+      pid,
+      replayed: z
+        .literal(true)
+        .optional()
+        .describe('the same --idempotency-key and arguments were seen: the process the first request started'),
+    })
+    .describe('aos spawn --detach --json'),
   kill: z.object({ killed: z.array(pid) }).describe('aos kill --json: the pids that were live and are being killed'),
-  stop: z.object({ pid, stopped: z.boolean(), end: end.nullable(), children: z.array(end) }).describe('aos stop --json: how the process and each descendant stopped'),
+  stop: z
+    .object({ pid, stopped: z.boolean(), end: end.nullable(), children: z.array(end) })
+    .describe('aos stop --json: how the process and each descendant stopped'),
   wait: z
-    .array(z.object({ pid, state, exit_code: z.number().int().nullable(), reason: z.string().nullable(), timed_out: z.boolean() }))
+    .array(
+      z.object({
+        pid,
+        state,
+        exit_code: z.number().int().nullable(),
+        reason: z.string().nullable(),
+        timed_out: z.boolean(),
+      }),
+    )
     .describe('aos wait --json: one entry per pid, in the order given'),
   removed: z.object({ removed: z.array(pid) }).describe('aos rm --json and aos prune --json: the pids removed'),
   restart: z.object({ pid, old_pid: pid, killed: z.array(pid) }).describe('aos restart --json'),
-  'kernel-start': z.object({ pid, socket: z.string(), workspace: z.string(), started: z.boolean() }).describe('aos kernel start --json'),
-  'kernel-stop': z.object({ pid: pid.nullable(), forced: z.boolean() }).describe('aos kernel stop --json (pid null: none was running)'),
-  'kernel-restart': z.object({ old_pid: pid.nullable(), pid, workspace: z.string(), processes: z.number().int().nonnegative() }).describe('aos kernel restart --json'),
+  'kernel-start': z
+    .object({ pid, socket: z.string(), workspace: z.string(), started: z.boolean() })
+    .describe('aos kernel start --json'),
+  'kernel-stop': z
+    .object({ pid: pid.nullable(), forced: z.boolean() })
+    .describe('aos kernel stop --json (pid null: none was running)'),
+  'kernel-restart': z
+    .object({ old_pid: pid.nullable(), pid, workspace: z.string(), processes: z.number().int().nonnegative() })
+    .describe('aos kernel restart --json'),
   'kernel-status': z
     .union([
       z.looseObject({
@@ -80,7 +109,10 @@ export const VERB_SCHEMAS = {
         home: z.string(),
         workspace: z.string(),
         processes: z.record(z.string(), z.number()),
-        cluster: clusterStatus.nullable().optional().describe('the cluster this kernel is a node of (AOS_DATABASE_URL), or null when it runs alone'),
+        cluster: clusterStatus
+          .nullable()
+          .optional()
+          .describe('the cluster this kernel is a node of (AOS_DATABASE_URL), or null when it runs alone'),
       }),
       z.object({ running: z.literal(false), home: z.string(), socket: z.string(), workspace: z.string() }),
     ])
@@ -98,18 +130,46 @@ export const VERB_SCHEMAS = {
       warnings: z.array(z.string()).optional(),
     })
     .describe('aos policy check --json'),
-  models: z.object({ default_model: z.string().nullable(), providers: z.array(provider) }).describe('aos models --json'),
-  web: z.object({ url: z.string(), port: z.number().int(), expires_at: z.string(), opened: z.boolean() }).describe('aos web --json: a one-time login link'),
+  models: z
+    .object({ default_model: z.string().nullable(), providers: z.array(provider) })
+    .describe('aos models --json'),
+  web: z
+    .object({ url: z.string(), port: z.number().int(), expires_at: z.string(), opened: z.boolean() })
+    .describe('aos web --json: a one-time login link'),
   approvals: z.array(approval).describe('aos approvals --json: pending requests, oldest first'),
-  answered: z.object({ id: z.string(), pid, also: z.array(z.object({ id: z.string(), pid })).optional().describe('with --group: the rest of its group, decided alike') }).describe('aos approve --json and aos deny --json'),
+  answered: z
+    .object({
+      id: z.string(),
+      pid,
+      also: z
+        .array(z.object({ id: z.string(), pid }))
+        .optional()
+        .describe('with --group: the rest of its group, decided alike'),
+    })
+    .describe('aos approve --json and aos deny --json'),
   'policy-show': z
     .object({
       file: z.string().nullable(),
       pid: pid.nullable(),
       capabilities: z.array(z.string()),
-      rules: z.array(z.object({ verdict: z.enum(['allow', 'ask', 'deny']), capability: z.string(), line: z.number().int().nullable(), applies: z.boolean() })),
+      rules: z.array(
+        z.object({
+          verdict: z.enum(['allow', 'ask', 'deny']),
+          capability: z.string(),
+          line: z.number().int().nullable(),
+          applies: z.boolean(),
+        }),
+      ),
       approvals: z.object({ timeout_s: z.number() }),
-      secrets: z.array(z.object({ name: z.string(), source: z.string(), hosts: z.array(z.string()), exec: z.array(z.string()), mcp: z.array(z.string()) })),
+      secrets: z.array(
+        z.object({
+          name: z.string(),
+          source: z.string(),
+          hosts: z.array(z.string()),
+          exec: z.array(z.string()),
+          mcp: z.array(z.string()),
+        }),
+      ),
       journal: z.object({ retention: z.string().nullable(), exec: z.boolean() }),
       loaded_at: z.string(),
       load_error: z.string().nullable(),
@@ -139,6 +199,8 @@ export const VERB_SCHEMAS = {
       }),
     )
     .describe('aos diff --json: what a process and its subtree changed'),
-  rollback: z.array(z.object({ path: z.string(), action: z.enum(['restored', 'removed']) })).describe('aos rollback --json: what was put back'),
+  rollback: z
+    .array(z.object({ path: z.string(), action: z.enum(['restored', 'removed']) }))
+    .describe('aos rollback --json: what was put back'),
   'mcp-http': z.object({ url: z.string(), token_file: z.string() }).describe('aos mcp --http --json'),
 } as const;

@@ -23,5 +23,9 @@ export function approvalSubject(row: { call: string; args?: unknown; subject?: s
 
 /** A value as one visible line of JSON, cut to `max` characters with what was cut said. */
 export function visibleLine(value: unknown, max: number): string {
-  return cut(visibleText(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null')), max, '--json shows all');
+  return cut(
+    visibleText(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null')),
+    max,
+    '--json shows all',
+  );
 }

@@ -12,7 +12,9 @@ const target = path.join(root, 'build/aos-exec-gate');
 
 export function buildGate({ quiet = false } = {}) {
   if (process.platform !== 'linux') return null;
-  const files = readdirSync(dir).filter((name) => /\.[ch]$/.test(name)).map((name) => path.join(dir, name));
+  const files = readdirSync(dir)
+    .filter((name) => /\.[ch]$/.test(name))
+    .map((name) => path.join(dir, name));
   const sources = files.filter((file) => file.endsWith('.c'));
   if (existsSync(target) && files.every((file) => statSync(target).mtimeMs >= statSync(file).mtimeMs)) return target;
   mkdirSync(path.dirname(target), { recursive: true });
@@ -21,15 +23,26 @@ export function buildGate({ quiet = false } = {}) {
   // Static first: the gate then needs nothing of the sandbox's /usr to start.
   for (const extra of [['-static'], []]) {
     try {
-      execFileSync(compiler, ['-O2', '-Wall', ...extra, '-o', partial, ...sources], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync(compiler, ['-O2', '-Wall', ...extra, '-o', partial, ...sources], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       renameSync(partial, target);
       if (!quiet) console.log(`aos: built the exec gate (${path.relative(root, target)})`);
       return target;
     } catch (error) {
       rmSync(partial, { force: true });
       if (extra.length === 0) {
-        const why = error.code === 'ENOENT' ? `no C compiler (${compiler})` : String(error.stderr ?? error.message).trim().split('\n').slice(-3).join(' ');
-        console.warn(`aos: could not build the exec gate: ${why}. EXEC_CMD will refuse to run under exec rules or secrets until it is built (apt-get install -y gcc libc6-dev, then npm run build).`);
+        const why =
+          error.code === 'ENOENT'
+            ? `no C compiler (${compiler})`
+            : String(error.stderr ?? error.message)
+                .trim()
+                .split('\n')
+                .slice(-3)
+                .join(' ');
+        console.warn(
+          `aos: could not build the exec gate: ${why}. EXEC_CMD will refuse to run under exec rules or secrets until it is built (apt-get install -y gcc libc6-dev, then npm run build).`,
+        );
       }
     }
   }

@@ -54,7 +54,10 @@ module.exports = Object.create(new Proxy({}, { get: (_, key) => load()[key], has
 const builtinsOnDemand = {
   name: 'builtins-on-demand',
   setup(build) {
-    build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, ...(args.namespace === 'builtin' ? { external: true } : { namespace: 'builtin' }) }));
+    build.onResolve({ filter: /^node:/ }, (args) => ({
+      path: args.path,
+      ...(args.namespace === 'builtin' ? { external: true } : { namespace: 'builtin' }),
+    }));
     build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: standIn(args.path), loader: 'js' }));
   },
 };
@@ -115,7 +118,8 @@ async function bundle(file, plugins) {
 // Bundles and caches of the last build go with it (a verb may have left the table).
 mkdirSync(outdir, { recursive: true });
 for (const file of readdirSync(outdir, { withFileTypes: true })) {
-  if (file.isFile() && /^aos-cli\.(.+\.)?(cjs|cjs\.map|cache)$/.test(file.name)) rmSync(path.join(outdir, file.name), { force: true });
+  if (file.isFile() && /^aos-cli\.(.+\.)?(cjs|cjs\.map|cache)$/.test(file.name))
+    rmSync(path.join(outdir, file.name), { force: true });
 }
 const [whole] = await Promise.all([
   bundle('aos-cli.cjs', []),
@@ -141,5 +145,9 @@ for (const file of [loader, shim]) chmodSync(file, 0o755);
 // The whole CLI's code cache: what one `aos --help` compiled (every verb's declaration, the help).
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
-const made = spawnSync(process.execPath, [loader, '--help'], { cwd: outdir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+const made = spawnSync(process.execPath, [loader, '--help'], {
+  cwd: outdir,
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 if (made.status !== 0) throw new Error(`bundle-cli: \`aos --help\` from the new bundle exited ${made.status}`);

@@ -79,11 +79,16 @@ process.once('exit', () => {
   else if (used === '' && (cachedData === undefined || rejected)) writeCache(cacheOf(''), script);
 });
 if (process.env.AOS_CLI_CACHE_DEBUG) {
-  process.once('exit', () => process.stderr.write(`aos-cli cache: ${cachedData === undefined ? 'missing' : rejected ? 'rejected' : 'used'} ${used || '-'}\n`));
+  process.once('exit', () =>
+    process.stderr.write(
+      `aos-cli cache: ${cachedData === undefined ? 'missing' : rejected ? 'rejected' : 'used'} ${used || '-'}\n`,
+    ),
+  );
 }
 
 // import() inside a vm.Script has no loader of its own on Node 20: the bundle borrows this file's.
-globalThis[Symbol.for('aos.cli.importBeside')] = (specifier) => import(pathToFileURL(path.join(__dirname, specifier)).href);
+globalThis[Symbol.for('aos.cli.importBeside')] = (specifier) =>
+  import(pathToFileURL(path.join(__dirname, specifier)).href);
 
 const cliModule = { exports: {}, filename: bundle, id: bundle };
 script.runInThisContext()(cliModule.exports, Module.createRequire(bundle), cliModule, bundle, __dirname);

@@ -88,7 +88,9 @@ for (const [name, result] of Object.entries(results).sort()) {
   for (const f of result.figures ?? []) {
     if (!f.target) continue;
     const verdict = f.pass === null ? '' : f.pass ? 'pass' : '**fail**';
-    rows.push(`| ${f.what} | ${valueOf(f)} | ${targetOf(f)} | ${verdict} | \`${name}\`${result.quick ? ' (quick)' : ''} |`);
+    rows.push(
+      `| ${f.what} | ${valueOf(f)} | ${targetOf(f)} | ${verdict} | \`${name}\`${result.quick ? ' (quick)' : ''} |`,
+    );
   }
 }
 const charts = [];
@@ -102,7 +104,9 @@ for (const chart of CHARTS) {
 
 const section = [
   START,
-  machine ? `Measured on ${machine.cpus} × ${machine.cpu}, ${machine.memory_gib} GiB, Node ${machine.node}, with \`npm run bench\` (results in [docs/perf/results](docs/perf/results)); this section is written by \`npm run perf-report\` from those files.` : 'No benchmark results yet: run `npm run bench`, then `npm run perf-report`.',
+  machine
+    ? `Measured on ${machine.cpus} × ${machine.cpu}, ${machine.memory_gib} GiB, Node ${machine.node}, with \`npm run bench\` (results in [docs/perf/results](docs/perf/results)); this section is written by \`npm run perf-report\` from those files.`
+    : 'No benchmark results yet: run `npm run bench`, then `npm run perf-report`.',
   '',
   '| what | measured | target | | benchmark |',
   '|---|---|---|---|---|',

@@ -53,16 +53,28 @@ export function lineChart(chart) {
   }
   const xStep = niceStep(xMax - xMin, 6);
   for (let x = Math.ceil(xMin / xStep) * xStep; x <= xMax + 1e-9; x += xStep) {
-    out.push(`<text x="${sx(x)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" fill="#374151">${format(x)}</text>`);
+    out.push(
+      `<text x="${sx(x)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle" fill="#374151">${format(x)}</text>`,
+    );
   }
   out.push(`<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#6b7280"/>`);
-  out.push(`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}" stroke="#6b7280"/>`);
-  out.push(`<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle" fill="#111827">${escape(chart.xLabel)}</text>`);
-  out.push(`<text transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#111827">${escape(chart.yLabel)}</text>`);
+  out.push(
+    `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}" stroke="#6b7280"/>`,
+  );
+  out.push(
+    `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle" fill="#111827">${escape(chart.xLabel)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#111827">${escape(chart.yLabel)}</text>`,
+  );
   if (chart.target) {
     const y = sy(chart.target.value);
-    out.push(`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#111827" stroke-dasharray="5 4"/>`);
-    out.push(`<text x="${WIDTH - PAD.right - 4}" y="${y - 4}" text-anchor="end" fill="#111827">${escape(chart.target.label)}</text>`);
+    out.push(
+      `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#111827" stroke-dasharray="5 4"/>`,
+    );
+    out.push(
+      `<text x="${WIDTH - PAD.right - 4}" y="${y - 4}" text-anchor="end" fill="#111827">${escape(chart.target.label)}</text>`,
+    );
   }
   chart.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];

@@ -117,7 +117,16 @@ export function parseCapability(text: string): Capability {
   if (pattern !== null && (pattern === '' || pattern.includes('..'))) {
     throw new AosError('EINVAL', `bad pattern in capability "${text}"`);
   }
-  return { kind, pattern, regex: pattern === null ? null : kind === 'channel' ? channelRegex(pattern, 'grant') : compileGlob(pattern, kind === 'thread' ? '/:' : '/') };
+  return {
+    kind,
+    pattern,
+    regex:
+      pattern === null
+        ? null
+        : kind === 'channel'
+          ? channelRegex(pattern, 'grant')
+          : compileGlob(pattern, kind === 'thread' ? '/:' : '/'),
+  };
 }
 
 /**

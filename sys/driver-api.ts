@@ -148,7 +148,11 @@ export interface NetFetchResult {
 
 export interface ProcessNet {
   /** `originBound`: hosts whose headers (they carry a secret) never follow a redirect elsewhere. */
-  fetch(url: string, headers?: Record<string, string>, options?: { originBound?: readonly string[] }): Promise<NetFetchResult>;
+  fetch(
+    url: string,
+    headers?: Record<string, string>,
+    options?: { originBound?: readonly string[] },
+  ): Promise<NetFetchResult>;
 }
 
 // ---- memory: the process tree's namespace (or the shared one); the driver stamps pid and ts ----

@@ -20,7 +20,11 @@ export function ladderModel(rungs: readonly string[]): string {
 }
 
 /** `flash-lite×7 flash×2 pro×1`: the turns each rung ran, in ladder order, short names (as ps shows models). */
-export function describeMix(rungs: readonly string[], mix: Readonly<Record<string, number>>, short: (model: string) => string): string {
+export function describeMix(
+  rungs: readonly string[],
+  mix: Readonly<Record<string, number>>,
+  short: (model: string) => string,
+): string {
   const used = rungs.filter((r) => (mix[r] ?? 0) > 0);
   if (used.length === 0) return rungs.map(short).join('/');
   return used.map((r) => `${short(r)}×${mix[r]}`).join(' ');

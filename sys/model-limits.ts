@@ -32,17 +32,23 @@ function isKey(k: string | undefined): k is Key {
 export function parseLimits(text: string | undefined): Record<string, LaneLimits> {
   const out: Record<string, LaneLimits> = {};
   if (!text) return out;
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const lastColon = eq === -1 ? -1 : part.lastIndexOf(':', eq);
-    if (lastColon <= 0) throw new Error(`AOS_LIMITS: "${part}" is not lane:key=value,... (e.g. gemini:rpm=60,tpm=1000000)`);
+    if (lastColon <= 0)
+      throw new Error(`AOS_LIMITS: "${part}" is not lane:key=value,... (e.g. gemini:rpm=60,tpm=1000000)`);
     const lane = part.slice(0, lastColon);
     const limits: LaneLimits = {};
     for (const kv of part.slice(lastColon + 1).split(',')) {
       const [k, v] = kv.split('=').map((s) => s.trim());
       const n = Number(v);
       if (!isKey(k) || !Number.isFinite(n) || n <= 0) {
-        throw new Error(`AOS_LIMITS: bad "${kv}" for ${lane} (use rpm=N, tpm=N, concurrency=N, start=N, first_byte_s=S, idle_s=S or reply_s=S)`);
+        throw new Error(
+          `AOS_LIMITS: bad "${kv}" for ${lane} (use rpm=N, tpm=N, concurrency=N, start=N, first_byte_s=S, idle_s=S or reply_s=S)`,
+        );
       }
       limits[k] = n;
     }

@@ -99,7 +99,12 @@ export const param = {
   execMaxOpenFiles: 256,
   execMaxProcesses: 64,
   execMaxMemoryBytes: 1024 * 1024 * 1024,
-  ...{ execMaxOutputBytes: 64 * 1024, execRuleWalkEntries: 20_000, execRuleHiddenMatches: 1_000, execRuleKeptNames: 64 },
+  ...{
+    execMaxOutputBytes: 64 * 1024,
+    execRuleWalkEntries: 20_000,
+    execRuleHiddenMatches: 1_000,
+    execRuleKeptNames: 64,
+  },
   /** Network. */
   netMaxBodyBytes: 5 * 1024 * 1024,
   netConnectTimeoutMs: 10_000,
@@ -117,7 +122,12 @@ export const param = {
   /** A request body quoted in the [EVENT::WEBHOOK] notice is cut to this. */
   webhookMaxEventBodyChars: 16 * 1024,
   /** Requests still arriving and their bytes, per process and in all (upload-budget.ts); slower ones get 408. */
-  ...{ webhookMaxUploadsPerProcess: 16, webhookMaxUploads: 64, webhookMaxUploadBytesPerProcess: 8 * 1024 * 1024, webhookMaxUploadBytes: 32 * 1024 * 1024 },
+  ...{
+    webhookMaxUploadsPerProcess: 16,
+    webhookMaxUploads: 64,
+    webhookMaxUploadBytesPerProcess: 8 * 1024 * 1024,
+    webhookMaxUploadBytes: 32 * 1024 * 1024,
+  },
   ...{ webhookHeadersTimeoutMs: 10_000, webhookRequestTimeoutMs: 15_000 },
 
   /**

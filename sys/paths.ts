@@ -44,7 +44,9 @@ export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
     pidFile: path.join(home, 'kernel.pid'),
     kernelLog: path.join(home, 'kernel.log'),
     policy: path.resolve(env.AOS_POLICY || path.join(home, 'policy.yaml')),
-    workspace: path.resolve(env.AOS_WORKSPACE || env.WORKSPACE_PATH || checkoutWorkspace() || path.join(home, 'workspace')),
+    workspace: path.resolve(
+      env.AOS_WORKSPACE || env.WORKSPACE_PATH || checkoutWorkspace() || path.join(home, 'workspace'),
+    ),
     chroma: path.join(home, 'chroma'),
     mcpToken: path.join(home, 'mcp.token'),
     units: path.join(home, 'units'),

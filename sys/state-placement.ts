@@ -53,11 +53,16 @@ function within(child: string, parent: string): boolean {
 }
 
 function refuse(what: string, where: string, workspace: string, fix: string): never {
-  throw new MisplacedState(`${what} ${where} lies inside the workspace ${workspace}, where agents can read and change it: ${fix}`);
+  throw new MisplacedState(
+    `${what} ${where} lies inside the workspace ${workspace}, where agents can read and change it: ${fix}`,
+  );
 }
 
 /** Refuse a layout that puts aos's state in an agent's reach. `extra`: further state files (secrets' from_file, …). */
-export function checkStatePlacement(paths: StatePaths, extra: ReadonlyArray<{ what: string; path: string }> = []): void {
+export function checkStatePlacement(
+  paths: StatePaths,
+  extra: ReadonlyArray<{ what: string; path: string }> = [],
+): void {
   const workspace = resolvedPath(paths.workspace);
   const home = resolvedPath(paths.home);
   const moveHome = 'set AOS_HOME to a directory outside it (or AOS_WORKSPACE to one that does not hold it)';
@@ -74,7 +79,8 @@ export function checkStatePlacement(paths: StatePaths, extra: ReadonlyArray<{ wh
   ];
   for (const item of state) {
     const real = resolvedPath(item.path);
-    if (within(real, workspace)) refuse(item.what, real, workspace, item.what === 'the policy' ? 'set AOS_POLICY to a file outside it' : moveHome);
+    if (within(real, workspace))
+      refuse(item.what, real, workspace, item.what === 'the policy' ? 'set AOS_POLICY to a file outside it' : moveHome);
   }
   const linked = policyLinks(paths.policy);
   if (linked) throw new MisplacedState(linked);
@@ -85,7 +91,10 @@ export function checkStatePlacement(paths: StatePaths, extra: ReadonlyArray<{ wh
     );
   }
   const shown = SHOWN_TO_SANDBOXES.find((dir) => within(home, dir));
-  if (shown) throw new MisplacedState(`the aos home ${home} lies under ${shown}, which every sandbox shows: set AOS_HOME to a directory outside the system directories`);
+  if (shown)
+    throw new MisplacedState(
+      `the aos home ${home} lies under ${shown}, which every sandbox shows: set AOS_HOME to a directory outside the system directories`,
+    );
 }
 
 /**
@@ -97,7 +106,9 @@ export function checkSandboxBinds(paths: StatePaths, binds: ReadonlyArray<{ what
   for (const bind of binds) {
     const real = resolvedPath(bind.path);
     if (within(home, real) || within(real, home)) {
-      throw new MisplacedState(`${bind.what} ${real} would show the aos home ${home} inside a sandbox: bind a directory that neither holds nor lies inside it`);
+      throw new MisplacedState(
+        `${bind.what} ${real} would show the aos home ${home} inside a sandbox: bind a directory that neither holds nor lies inside it`,
+      );
     }
   }
 }
@@ -117,12 +128,17 @@ export function checkTrustedBinds(paths: StatePaths, binds: ReadonlyArray<{ what
  * each start of what runs with a secret (a channel's adapter), since a workspace moved by a
  * restart or a link changed since may now put a path once refused in reach.
  */
-export function checkOutOfAgentsReach(workspacePath: string, binds: ReadonlyArray<{ what: string; path: string }>): void {
+export function checkOutOfAgentsReach(
+  workspacePath: string,
+  binds: ReadonlyArray<{ what: string; path: string }>,
+): void {
   const workspace = resolvedPath(workspacePath);
   for (const bind of binds) {
     const real = resolvedPath(bind.path);
     if (within(real, workspace) || within(workspace, real)) {
-      throw new MisplacedState(`${bind.what} ${real} is in reach of agents (the workspace ${workspace}): an agent could change what runs with the secret — put it elsewhere`);
+      throw new MisplacedState(
+        `${bind.what} ${real} is in reach of agents (the workspace ${workspace}): an agent could change what runs with the secret — put it elsewhere`,
+      );
     }
   }
 }
@@ -139,13 +155,16 @@ export function policyLinks(file: string): string | null {
   } catch {
     return null; // no file: the policy loader says so
   }
-  return links > 1 ? `the policy ${file} has ${links} hard links: another name for it may lie in the workspace, where agents can change it — copy it to a file of its own (cp, not ln)` : null;
+  return links > 1
+    ? `the policy ${file} has ${links} hard links: another name for it may lie in the workspace, where agents can change it — copy it to a file of its own (cp, not ln)`
+    : null;
 }
 
 /** Why the policy, as the file system resolves it now, is in an agent's reach (policyLinks, or inside the workspace), or null. */
 export function policyInReach(file: string, workspace: string): string | null {
   const real = resolvedPath(file);
   const ws = resolvedPath(workspace);
-  if (within(real, ws)) return `the policy ${real} lies inside the workspace ${ws}, where agents can change it: set AOS_POLICY to a file outside it`;
+  if (within(real, ws))
+    return `the policy ${real} lies inside the workspace ${ws}, where agents can change it: set AOS_POLICY to a file outside it`;
   return policyLinks(real);
 }

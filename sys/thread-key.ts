@@ -12,11 +12,13 @@ export const THREAD_KEY_PATTERN = /^[a-z0-9][a-z0-9:._\-/@+]*$/;
 /** Why `key` is not a thread key, or null when it is one. */
 export function threadKeyProblem(key: string): string | null {
   if (key.length === 0) return 'a thread key is empty';
-  if (key.length > param.threadKeyMaxChars) return `a thread key is at most ${param.threadKeyMaxChars} characters (got ${key.length})`;
+  if (key.length > param.threadKeyMaxChars)
+    return `a thread key is at most ${param.threadKeyMaxChars} characters (got ${key.length})`;
   if (!THREAD_KEY_PATTERN.test(key)) {
     return `thread key "${printable(key)}" may hold only lower-case letters, digits and : . _ - / @ +, starting with a letter or digit (e.g. client:acme)`;
   }
-  if (key.includes('..') || /[:/]{2}/.test(key) || /[:/.]$/.test(key)) return `thread key "${key}" has an empty segment, a "..", or ends in a separator`;
+  if (key.includes('..') || /[:/]{2}/.test(key) || /[:/.]$/.test(key))
+    return `thread key "${key}" has an empty segment, a "..", or ends in a separator`;
   return null;
 }
 
@@ -31,7 +33,10 @@ export function checkThreadKey(key: string): string {
 export function checkThreadPrefix(prefix: string): string {
   if (prefix === '') return prefix;
   if (prefix.length > param.threadKeyMaxChars || !THREAD_KEY_PATTERN.test(prefix) || prefix.includes('..')) {
-    throw new AosError('EINVAL', `thread prefix "${printable(prefix)}" is not the start of a thread key (lower-case letters, digits and : . _ - / @ +)`);
+    throw new AosError(
+      'EINVAL',
+      `thread prefix "${printable(prefix)}" is not the start of a thread key (lower-case letters, digits and : . _ - / @ +)`,
+    );
   }
   return prefix;
 }

@@ -99,7 +99,11 @@ export class Waking<T> extends Promise<T> {
   /** Settle as `next` does: now for a value, with it for a Waking, when it settles for another promise. */
   follow(next: T | Promise<T>): void {
     if (next instanceof Waking) (next as Waking<T>).listen((outcome) => this.settle(outcome));
-    else if (next instanceof Promise) next.then((value) => this.resolve(value), (error: unknown) => this.reject(error));
+    else if (next instanceof Promise)
+      next.then(
+        (value) => this.resolve(value),
+        (error: unknown) => this.reject(error),
+      );
     else this.resolve(next);
   }
 }
@@ -108,7 +112,11 @@ export class Waking<T> extends Promise<T> {
  * `f` of an answer that may not be there yet: now for a value, synchronously when a Waking settles,
  * by then() for any other promise. Errors of a promise pass through (`onError` maps them when given).
  */
-export function andThen<T, R>(answer: T | Promise<T>, f: (value: T) => R | Promise<R>, onError?: (error: unknown) => R | Promise<R>): R | Promise<R> {
+export function andThen<T, R>(
+  answer: T | Promise<T>,
+  f: (value: T) => R | Promise<R>,
+  onError?: (error: unknown) => R | Promise<R>,
+): R | Promise<R> {
   if (answer instanceof Waking) return (answer as Waking<T>).map(f, onError);
   if (answer instanceof Promise) return answer.then(f, onError);
   return f(answer);

@@ -8,7 +8,6 @@ import type { ProcessServices } from './services.js';
 import { andThen } from '../sys/waking.js';
 import type { CapabilityView } from '../sys/capabilities.js';
 
-
 export interface SyscallContext {
   readonly pid: number;
   /** The parent's pid, 0 for a root process. */

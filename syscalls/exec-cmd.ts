@@ -10,7 +10,10 @@ export default defineSyscall({
   returns: '{exit_code, signal, truncated, timed_out, duration_ms, stdout, stderr}',
   args: z
     .object({
-      cmd: z.string().min(1).max(64 * 1024),
+      cmd: z
+        .string()
+        .min(1)
+        .max(64 * 1024),
       timeout_s: z.number().positive().max(param.execMaxTimeoutS).optional(),
     })
     .strict(),

@@ -8,6 +8,10 @@ export default defineSyscall({
   returns: '{path, entries: [{name, type, size}], truncated}',
   args: z.object({ path: z.string().optional() }).strict(),
   readOnly: true,
-  capability: { label: 'fs.read:<path>', kind: 'fs.read', of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path ?? '.')}` },
+  capability: {
+    label: 'fs.read:<path>',
+    kind: 'fs.read',
+    of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path ?? '.')}`,
+  },
   run: (args, ctx) => ctx.drivers.fs.list(args.path ?? '.'),
 });

@@ -14,6 +14,10 @@ export default defineSyscall({
     })
     .strict(),
   readOnly: true,
-  capability: { label: 'fs.read:<path>', kind: 'fs.read', of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path)}` },
+  capability: {
+    label: 'fs.read:<path>',
+    kind: 'fs.read',
+    of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path)}`,
+  },
   run: (args, ctx) => ctx.drivers.fs.read(args.path, { offset: args.offset, length: args.length }),
 });

@@ -12,6 +12,10 @@ export default defineSyscall({
       append: z.boolean().optional(),
     })
     .strict(),
-  capability: { label: 'fs.write:<path>', kind: 'fs.write', of: (args, ctx) => `fs.write:${ctx.drivers.fs.virtualPath(args.path)}` },
+  capability: {
+    label: 'fs.write:<path>',
+    kind: 'fs.write',
+    of: (args, ctx) => `fs.write:${ctx.drivers.fs.virtualPath(args.path)}`,
+  },
   run: (args, ctx) => ctx.drivers.fs.write(args.path, args.content, { append: args.append ?? false }),
 });

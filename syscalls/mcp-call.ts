@@ -6,8 +6,9 @@ export default defineSyscall({
   name: 'MCP_CALL',
   aliases: ['MCP'],
   summary:
-    'Call a tool of an MCP server (the tools you may call are listed below, or by MCP_LIST). Arguments are checked against the tool\'s schema; a tool error is EIO with the server\'s message; images and resources come back as references with their size.',
-  returns: '{truncated, content: [{type:"text", text} | {type:"image"|"audio"|"resource"|"resource_link", uri?, mime_type, bytes}], structured?}',
+    "Call a tool of an MCP server (the tools you may call are listed below, or by MCP_LIST). Arguments are checked against the tool's schema; a tool error is EIO with the server's message; images and resources come back as references with their size.",
+  returns:
+    '{truncated, content: [{type:"text", text} | {type:"image"|"audio"|"resource"|"resource_link", uri?, mime_type, bytes}], structured?}',
   args: z
     .object({
       server: z.string().min(1).max(64),

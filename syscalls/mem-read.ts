@@ -38,13 +38,15 @@ function checkWhere(where: Record<string, unknown>, path: (string | number)[], d
       issues.push({ path: at, message: 'not a metadata field name' });
     } else if (isPlainObject(value)) {
       const ops = Object.keys(value);
-      if (ops.length === 0) issues.push({ path: at, message: `an empty condition; use one of ${WHERE_OPERATORS.join(' ')}` });
+      if (ops.length === 0)
+        issues.push({ path: at, message: `an empty condition; use one of ${WHERE_OPERATORS.join(' ')}` });
       for (const op of ops) {
         const operand = value[op];
         if (!WHERE_OPERATORS.includes(op)) {
           issues.push({ path: [...at, op], message: `unknown operator; use one of ${WHERE_OPERATORS.join(' ')}` });
         } else if (NUMERIC_OPERATORS.includes(op)) {
-          if (typeof operand !== 'number' || !Number.isFinite(operand)) issues.push({ path: [...at, op], message: `${op} compares numbers` });
+          if (typeof operand !== 'number' || !Number.isFinite(operand))
+            issues.push({ path: [...at, op], message: `${op} compares numbers` });
         } else if (op === '$in' || op === '$nin') {
           if (!Array.isArray(operand) || operand.length === 0 || operand.length > 100 || !operand.every(isScalar)) {
             issues.push({ path: [...at, op], message: `${op} takes a list of 1 to 100 strings, numbers or booleans` });
@@ -61,7 +63,9 @@ function checkWhere(where: Record<string, unknown>, path: (string | number)[], d
 
 const whereSchema = z
   .record(z.string(), z.unknown())
-  .describe('metadata filter: {"field": value}, {"field": {"$gt": 3}} ($eq $ne $gt $gte $lt $lte $in $nin), {"$and": [...]}, {"$or": [...]}')
+  .describe(
+    'metadata filter: {"field": value}, {"field": {"$gt": 3}} ($eq $ne $gt $gte $lt $lte $in $nin), {"$and": [...]}, {"$or": [...]}',
+  )
   .superRefine((where, ctx) => {
     const issues: Issue[] = [];
     checkWhere(where, [], 0, issues);
@@ -101,7 +105,16 @@ export default defineSyscall({
     return out;
   },
   readOnly: true,
-  capability: { label: 'mem (mem.shared with shared: true)', kind: 'mem', of: (args) => (args.shared ? 'mem.shared' : 'mem') },
+  capability: {
+    label: 'mem (mem.shared with shared: true)',
+    kind: 'mem',
+    of: (args) => (args.shared ? 'mem.shared' : 'mem'),
+  },
   run: (args, ctx) =>
-    ctx.drivers.memory.read({ query: args.query, k: args.k ?? param.memDefaultK, where: args.where, shared: args.shared }),
+    ctx.drivers.memory.read({
+      query: args.query,
+      k: args.k ?? param.memDefaultK,
+      where: args.where,
+      shared: args.shared,
+    }),
 });

@@ -8,21 +8,27 @@ const metadataValue = z.union([z.string().max(param.memMaxMetadataValueChars), z
   error: 'metadata values must be a string, a number or a boolean',
 });
 
-export const metadataSchema = z
-  .record(z.string(), metadataValue)
-  .superRefine((metadata, ctx) => {
-    const keys = Object.keys(metadata);
-    if (keys.length > param.memMaxMetadataKeys) {
-      ctx.addIssue({ code: 'custom', message: `at most ${param.memMaxMetadataKeys} metadata keys (got ${keys.length})` });
+export const metadataSchema = z.record(z.string(), metadataValue).superRefine((metadata, ctx) => {
+  const keys = Object.keys(metadata);
+  if (keys.length > param.memMaxMetadataKeys) {
+    ctx.addIssue({ code: 'custom', message: `at most ${param.memMaxMetadataKeys} metadata keys (got ${keys.length})` });
+  }
+  for (const key of keys) {
+    if (RESERVED_METADATA_KEYS.includes(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `metadata key "${key}" is reserved: the kernel sets ${RESERVED_METADATA_KEYS.join(', ')}`,
+      });
+    } else if (!METADATA_KEY_PATTERN.test(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `metadata key "${key.slice(0, 80)}" must be 1-64 letters, digits, _ . - starting with a letter or _`,
+      });
     }
-    for (const key of keys) {
-      if (RESERVED_METADATA_KEYS.includes(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `metadata key "${key}" is reserved: the kernel sets ${RESERVED_METADATA_KEYS.join(', ')}` });
-      } else if (!METADATA_KEY_PATTERN.test(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `metadata key "${key.slice(0, 80)}" must be 1-64 letters, digits, _ . - starting with a letter or _` });
-      }
-    }
-  });
+  }
+});
 
 export default defineSyscall({
   name: 'MEM_WRITE',
@@ -51,13 +57,22 @@ export default defineSyscall({
     }
     return raw;
   },
-  capability: { label: 'mem (mem.shared with shared: true)', kind: 'mem', of: (args) => (args.shared ? 'mem.shared' : 'mem') },
+  capability: {
+    label: 'mem (mem.shared with shared: true)',
+    kind: 'mem',
+    of: (args) => (args.shared ? 'mem.shared' : 'mem'),
+  },
   run: (args, ctx) =>
-    ctx.drivers.memory.write({ text: args.text, key: args.key, metadata: args.metadata, shared: args.shared }).catch((error: unknown) => {
-      // The store may have taken the write after we stopped waiting: say so, and that a retry is safe.
-      if (error instanceof AosError && (error.code === 'ETIMEDOUT' || error.code === 'EINTR')) {
-        throw new AosError(error.code, `${error.message}; the memory may have been written: MEM_READ to check, or write it again (the same text${args.key === undefined ? '' : ' and key'} lands once)`);
-      }
-      throw error;
-    }),
+    ctx.drivers.memory
+      .write({ text: args.text, key: args.key, metadata: args.metadata, shared: args.shared })
+      .catch((error: unknown) => {
+        // The store may have taken the write after we stopped waiting: say so, and that a retry is safe.
+        if (error instanceof AosError && (error.code === 'ETIMEDOUT' || error.code === 'EINTR')) {
+          throw new AosError(
+            error.code,
+            `${error.message}; the memory may have been written: MEM_READ to check, or write it again (the same text${args.key === undefined ? '' : ' and key'} lands once)`,
+          );
+        }
+        throw error;
+      }),
 });

@@ -19,7 +19,8 @@ export default defineSyscall({
     })
     .strict(),
   // The seed writes routes as URL paths ("/api/chat"): the same route as "api/chat".
-  normalize: (raw) => (typeof raw.path === 'string' && raw.path.startsWith('/') ? { ...raw, path: raw.path.slice(1) } : raw),
+  normalize: (raw) =>
+    typeof raw.path === 'string' && raw.path.startsWith('/') ? { ...raw, path: raw.path.slice(1) } : raw,
   inKernel: true,
   capability: 'webhook',
   run: (args, ctx) => ctx.proc.registerWebhook(args.path),

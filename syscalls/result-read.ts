@@ -13,7 +13,11 @@ export default defineSyscall({
     .object({
       pid: z.number().int().positive().optional(),
       turn: z.number().int().min(0),
-      seq: z.number().int().min(0).max(param.maxSyscallsPerReply - 1),
+      seq: z
+        .number()
+        .int()
+        .min(0)
+        .max(param.maxSyscallsPerReply - 1),
       field: z.string().min(1).max(256).optional(),
       offset: z.number().int().min(0).optional(),
       length: z.number().int().min(1).max(param.resultReadMaxChars).optional(),

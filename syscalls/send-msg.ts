@@ -20,7 +20,8 @@ export default defineSyscall({
   inKernel: true,
   capability: 'ipc',
   run: (args, ctx) => {
-    if (args.to_pid === 'parent' && ctx.ppid === 0) throw new AosError('ESRCH', 'you have no parent: you are the root of your tree');
+    if (args.to_pid === 'parent' && ctx.ppid === 0)
+      throw new AosError('ESRCH', 'you have no parent: you are the root of your tree');
     ctx.proc.send(args.to_pid === 'parent' ? ctx.ppid : args.to_pid, args.content);
     return { ok: true };
   },

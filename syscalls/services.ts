@@ -172,13 +172,27 @@ export interface ProcessServices {
   /** A page of one of this process's results (or, with `pid`, of a process of its tree), as stored whole. */
   readResult(request: ResultReadRequest): Promise<ResultPage>;
   threadOpen(key: string, create: boolean): Promise<ThreadOpenAnswer>;
-  threadAppend(key: string, text: string, kind: ThreadEntry['kind'] | undefined): { key: string; seq: number; created: boolean };
-  threadRead(request: ThreadReadRequest): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number; next_since: number | null }>;
+  threadAppend(
+    key: string,
+    text: string,
+    kind: ThreadEntry['kind'] | undefined,
+  ): { key: string; seq: number; created: boolean };
+  threadRead(
+    request: ThreadReadRequest,
+  ): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number; next_since: number | null }>;
   /** The threads the caller's capabilities reach, by key. */
-  threadList(prefix: string): Array<{ key: string; entries: number; last_seq: number; last_at: string | null; summary_through: number }>;
+  threadList(
+    prefix: string,
+  ): Array<{ key: string; entries: number; last_seq: number; last_at: string | null; summary_through: number }>;
   /** Its own tree's past (prompts, replies, results) and its threads, by words (never another tree's). */
-  historySearch(request: HistorySearchRequest): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }>;
+  historySearch(
+    request: HistorySearchRequest,
+  ): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }>;
   /** Where a CHANNEL_SEND goes, as its capability subject (`<name>/<chat>`, `<name>/new/<chat>`): `to` is "inbound" (what this process was handed) or a binding id. */
   channelOf(to: string): string;
-  channelSend(request: { to: string; text: string; reply_to?: string | boolean }): Promise<{ channel: string; chat: string; message_id: string }>;
+  channelSend(request: {
+    to: string;
+    text: string;
+    reply_to?: string | boolean;
+  }): Promise<{ channel: string; chat: string; message_id: string }>;
 }

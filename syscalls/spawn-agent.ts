@@ -41,14 +41,22 @@ export default defineSyscall({
       attach: z.array(threadKey).min(1).max(param.threadMaxAttached).optional(),
     })
     .strict()
-    .refine((a) => a.role !== undefined || a.unit !== undefined, { message: 'role is required (or unit)', path: ['role'] }),
+    .refine((a) => a.role !== undefined || a.unit !== undefined, {
+      message: 'role is required (or unit)',
+      path: ['role'],
+    }),
   normalize: (raw) => {
-    const named = 'capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw;
+    const named =
+      'capabilities' in raw && !('permissions' in raw) ? renameKey(raw, 'capabilities', 'permissions') : raw;
     // One thread is often written as its key alone.
     return typeof named.attach === 'string' ? { ...named, attach: [named.attach] } : named;
   },
   inKernel: true,
-  capability: { label: 'spawn (unit:<name> with unit)', kind: 'spawn', of: (args) => (args.unit === undefined ? 'spawn' : `unit:${args.unit}`) },
+  capability: {
+    label: 'spawn (unit:<name> with unit)',
+    kind: 'spawn',
+    of: (args) => (args.unit === undefined ? 'spawn' : `unit:${args.unit}`),
+  },
   // Synchronous when the child's model is loaded (the usual case).
   run: (args, ctx) => {
     const request = {

@@ -76,7 +76,9 @@ export function findSyscall(name: string): SyscallDef | undefined {
 export function suggestSyscalls(name: string, max = 3): string[] {
   const upper = name.toUpperCase();
   return SYSCALLS.map((def) => ({ name: def.name, d: editDistance(upper, def.name) }))
-    .filter((c) => c.d <= Math.max(2, Math.floor(c.name.length / 3)) || c.name.includes(upper) || upper.includes(c.name))
+    .filter(
+      (c) => c.d <= Math.max(2, Math.floor(c.name.length / 3)) || c.name.includes(upper) || upper.includes(c.name),
+    )
     .sort((a, b) => a.d - b.d)
     .slice(0, max)
     .map((c) => c.name);

@@ -3,7 +3,8 @@ import { defineSyscall } from './define.js';
 
 export default defineSyscall({
   name: 'THREAD_LIST',
-  summary: 'List the context threads your capabilities reach (thread:<key-glob>), by key; prefix narrows them (e.g. "client:").',
+  summary:
+    'List the context threads your capabilities reach (thread:<key-glob>), by key; prefix narrows them (e.g. "client:").',
   returns: '{threads: [{key, entries, last_seq, last_at, summary_through}]}',
   args: z.object({ prefix: z.string().max(128).optional() }).strict(),
   inKernel: true,

@@ -9,7 +9,11 @@ export const threadKey = z.string().superRefine((key, ctx) => {
 });
 
 /** The capability a thread call needs: thread:<key> (a glob in the capability: thread:client:*). */
-export const threadCapability = { label: 'thread:<key>', kind: 'thread', of: (args: { key: string }) => `thread:${args.key}` };
+export const threadCapability = {
+  label: 'thread:<key>',
+  kind: 'thread',
+  of: (args: { key: string }) => `thread:${args.key}`,
+};
 
 export default defineSyscall({
   name: 'THREAD_OPEN',

@@ -5,7 +5,8 @@ import { defineSyscall } from './define.js';
 export default defineSyscall({
   name: 'SYS_WEBHOOK_REPLY',
   aliases: ['WEBHOOK_REPLY'],
-  summary: 'Answer the HTTP request of a webhook event (status 200 by default); unanswered requests get 504 after a while. Without request_id: the one request waiting for you (a unit run started by a webhook).',
+  summary:
+    'Answer the HTTP request of a webhook event (status 200 by default); unanswered requests get 504 after a while. Without request_id: the one request waiting for you (a unit run started by a webhook).',
   returns: '{ok}',
   args: z
     .object({

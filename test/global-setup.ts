@@ -29,9 +29,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build-gate.mjs')], { cwd: ROOT });
   const dir = path.join(ROOT, 'test-artifacts', `cli-${process.pid}`);
   // Laid out as dist/ is: the CLI in cmd/, the daemon's main in daemon/ beside it (cmd/launch.ts looks there).
-  await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', path.join(dir, 'cmd')], { cwd: ROOT });
+  await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', path.join(dir, 'cmd')],
+    { cwd: ROOT },
+  );
   await mkdir(path.join(dir, 'daemon'), { recursive: true });
-  for (const name of ['aosd', 'policy-check']) await writeFile(path.join(dir, 'daemon', `${name}.js`), daemonStub(name));
+  for (const name of ['aosd', 'policy-check'])
+    await writeFile(path.join(dir, 'daemon', `${name}.js`), daemonStub(name));
   project.provide('cliEntry', path.join(dir, 'cmd', 'aos.cjs'));
   return () => rm(dir, { recursive: true, force: true });
 }

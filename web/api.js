@@ -30,9 +30,13 @@ async function answer(res) {
  * @returns {Promise<WebGets[P]>}
  */
 export async function get(path, query = {}) {
-  const params = new URLSearchParams(Object.entries(query).flatMap(([k, v]) => (v !== null && v !== undefined && v !== '' ? [[k, String(v)]] : [])));
+  const params = new URLSearchParams(
+    Object.entries(query).flatMap(([k, v]) => (v !== null && v !== undefined && v !== '' ? [[k, String(v)]] : [])),
+  );
   const qs = params.toString();
-  return /** @type {WebGets[P]} */ (await answer(await fetch(qs ? `${path}?${qs}` : path, { credentials: 'same-origin' })));
+  return /** @type {WebGets[P]} */ (
+    await answer(await fetch(qs ? `${path}?${qs}` : path, { credentials: 'same-origin' }))
+  );
 }
 
 /**

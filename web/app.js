@@ -3,21 +3,19 @@
 import { get, setCsrf } from './api.js';
 import { renderApprovals } from './approvals.js';
 import { Detail, logLine } from './detail.js';
-import { cost, h, tokens } from './dom.js';
+import { cost, tokens } from './dom.js';
 import { renderCluster, renderHeadroom, renderUsage } from './kernel.js';
 import { wireSearch } from './search.js';
+import { logEvent, logWriting } from './live-log.js';
 import { openStream } from './stream.js';
 import { renderTree, totals } from './tree.js';
 import { ThreadsScreen } from './threads.js';
 import { ChannelsScreen } from './channels.js';
 import { renderUnits } from './units.js';
 /** @typedef {import('../protocol/web-api.js').EventFrame} EventFrame */
-/** @typedef {import('../protocol/web-api.js').StreamFrames} StreamFrames */
 /** @typedef {import('../protocol/web-api.js').WebFeatures} WebFeatures */
 /** @typedef {import('../protocol/views.js').KernelStats} KernelStats */
 /** @typedef {import('./tree.js').Row} Row */
-
-const LIVE_LOG_LINES = 2000;
 
 /**
  * An element of index.html by its id (the page's own: every id named here is in it).
@@ -55,7 +53,7 @@ function throttle(fn, wait) {
     void fn();
     timer = setTimeout(() => {
       timer = null;
-      if (again) (again = false), void fn();
+      if (again) ((again = false), void fn());
     }, wait);
   };
 }
@@ -118,45 +116,34 @@ async function renderBudgetBadge() {
   badge.title = `${top.key} ${top.window}: aos budget show ${top.name}`;
 }
 const refreshBudgets = throttle(() => renderBudgetBadge().catch(() => undefined), 1000);
-const refreshApprovals = throttle(() => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined), 500);
-
-/** What each process is writing now: one line at the live log's end, its newest words, until the turn's event. */
-const WRITING_CHARS = 400;
-/** @param {StreamFrames['text']} piece */
-function onText(piece) {
-  const log = $('live-log');
-  /** @type {HTMLLIElement | null} */
-  let li = log.querySelector(`li.ev-writing[data-pid="${piece.pid}"]`);
-  if (!li) {
-    li = h('li', { class: 'ev ev-writing', dataset: { pid: piece.pid, turn: piece.turn } }, h('span', { class: 'ts' }, ''), h('span', { class: 'pid' }, `[${piece.pid}]`), h('span', { class: 'type' }, 'writing'), h('span', { class: 'text' }, ''));
-  } else if (li.dataset.turn !== String(piece.turn)) {
-    li.dataset.turn = String(piece.turn);
-    words(li).textContent = '';
-  }
-  words(li).textContent = (words(li).textContent + piece.text.replace(/\s+/g, ' ')).slice(-WRITING_CHARS);
-  log.append(li); // stays last while the others arrive
-}
-
-/**
- * A writing line's words: its last part.
- * @param {HTMLLIElement} li
- */
-function words(li) {
-  return /** @type {HTMLSpanElement} */ (li.lastChild);
-}
+const refreshApprovals = throttle(
+  () => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined),
+  500,
+);
 
 /** @param {EventFrame} frame */
 function onEvent(frame) {
   const e = frame.e;
-  const log = $('live-log');
-  if (e.type === 'model' || e.type === 'retry' || (e.type === 'state' && (e.to === 'exited' || e.to === 'killed'))) log.querySelector(`li.ev-writing[data-pid="${e.pid}"]`)?.remove();
-  log.append(logLine(frame));
-  if (log.childElementCount > LIVE_LOG_LINES) log.firstElementChild?.remove();
+  logEvent($('live-log'), frame);
   detail?.push(frame);
   if (e.type === 'state') {
     const row = state.procs.get(e.pid);
-    if (row) Object.assign(row, { state: e.to, exit_code: e.code ?? row.exit_code, exit_reason: e.reason ?? row.exit_reason });
-    else if (e.from === null) state.procs.set(e.pid, { pid: e.pid, ppid: e.ppid ?? 0, name: e.name ?? '?', role: e.role ?? '', model: e.model ?? '', state: e.to, turns: 0, syscalls: 0, tokens: 0, cost: 0, wait: null });
+    if (row)
+      Object.assign(row, { state: e.to, exit_code: e.code ?? row.exit_code, exit_reason: e.reason ?? row.exit_reason });
+    else if (e.from === null)
+      state.procs.set(e.pid, {
+        pid: e.pid,
+        ppid: e.ppid ?? 0,
+        name: e.name ?? '?',
+        role: e.role ?? '',
+        model: e.model ?? '',
+        state: e.to,
+        turns: 0,
+        syscalls: 0,
+        tokens: 0,
+        cost: 0,
+        wait: null,
+      });
     drawTree();
     followHash();
     refreshProcs();
@@ -218,7 +205,9 @@ function threadKey() {
 
 function route() {
   const [screen = ''] = hashParts();
-  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'channels', 'search'].includes(screen) ? screen : 'procs';
+  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'channels', 'search'].includes(screen)
+    ? screen
+    : 'procs';
   /** @type {NodeListOf<HTMLElement>} */
   const screens = document.querySelectorAll('.screen');
   for (const el of screens) el.hidden = el.id !== `screen-${state.screen}`;
@@ -277,7 +266,7 @@ async function boot() {
   for (const frame of recent.events.reverse()) log.append(logLine(frame));
   openStream(session.last_id, {
     event: onEvent,
-    text: onText,
+    text: (piece) => logWriting($('live-log'), piece),
     stats: onStats,
     reset: () => location.reload(),
     status: (s) => {

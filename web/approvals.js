@@ -15,7 +15,15 @@ function callFields(shown) {
     { class: 'call' },
     shown.fields.flatMap((f) => [
       h('dt', {}, f.label),
-      h('dd', { class: f.items ? 'items' : 'text' }, f.items ? (f.items.length ? f.items.map((item) => h('code', { class: 'arg' }, item)) : h('span', { class: 'muted' }, '(none)')) : h('code', {}, f.text)),
+      h(
+        'dd',
+        { class: f.items ? 'items' : 'text' },
+        f.items
+          ? f.items.length
+            ? f.items.map((item) => h('code', { class: 'arg' }, item))
+            : h('span', { class: 'muted' }, '(none)')
+          : h('code', {}, f.text),
+      ),
     ]),
   );
 }
@@ -37,16 +45,45 @@ function card(a, members, refresh) {
     { class: 'approval', dataset: { id: a.id, pid: a.pid, members: members.join(' ') } },
     h('h3', {}, `${a.shown.call} `, h('span', { class: 'muted' }, `from ${a.shown.name} (pid ${a.pid})`)),
     callFields(a.shown),
-    h('p', { class: 'muted' }, 'rule ', h('code', {}, a.shown.rule), a.shown.about ? [' · ', h('code', { class: 'about' }, a.shown.about)] : null, ` · asked ${a.requested_at} · expires ${a.expires_at}`),
-    h('div', { class: 'actions' }, h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'), reason, h('button', { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) }, 'Deny'), status),
+    h(
+      'p',
+      { class: 'muted' },
+      'rule ',
+      h('code', {}, a.shown.rule),
+      a.shown.about ? [' · ', h('code', { class: 'about' }, a.shown.about)] : null,
+      ` · asked ${a.requested_at} · expires ${a.expires_at}`,
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { class: 'approve', onclick: () => void decide('/api/approve', { id: a.id }) }, 'Approve'),
+      reason,
+      h(
+        'button',
+        { class: 'danger deny', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value }) },
+        'Deny',
+      ),
+      status,
+    ),
     // The same call from the same tree, pending more than once: answer them together (each still audited on its own).
     also.length > 0
       ? h(
           'div',
           { class: 'actions group' },
           h('span', { class: 'muted' }, `×${members.length} identical requests from this tree `),
-          h('button', { class: 'approve-group', onclick: () => void decide('/api/approve', { id: a.id, also }) }, `Approve all ${members.length}`),
-          h('button', { class: 'danger deny-group', onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value, also }) }, `Deny all ${members.length}`),
+          h(
+            'button',
+            { class: 'approve-group', onclick: () => void decide('/api/approve', { id: a.id, also }) },
+            `Approve all ${members.length}`,
+          ),
+          h(
+            'button',
+            {
+              class: 'danger deny-group',
+              onclick: () => void decide('/api/deny', { id: a.id, reason: reason.value, also }),
+            },
+            `Deny all ${members.length}`,
+          ),
         )
       : null,
   );

@@ -91,7 +91,8 @@ export class Detail {
     if (!this.procs || shown === null) return null;
     /** @type {Map<number, number[]>} */
     const children = new Map();
-    for (const r of this.procs.values()) if (r.state !== 'exited' && r.state !== 'killed') children.set(r.ppid, [...(children.get(r.ppid) ?? []), r.pid]);
+    for (const r of this.procs.values())
+      if (r.state !== 'exited' && r.state !== 'killed') children.set(r.ppid, [...(children.get(r.ppid) ?? []), r.pid]);
     let count = 0;
     const stack = [...(children.get(shown) ?? [])];
     for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
@@ -111,8 +112,16 @@ export class Detail {
   }
 
   build() {
-    const tabs = h('div', { class: 'tabs' }, TABS.map((t) => h('button', { class: 'tab', dataset: { tab: t }, onclick: () => this.show(t) }, t)));
-    const view = { head: h('div', { class: 'proc-head' }), body: h('div', { class: 'proc-body' }), olderButton: h('button', { class: 'older', onclick: () => void this.older() }, 'Older events') };
+    const tabs = h(
+      'div',
+      { class: 'tabs' },
+      TABS.map((t) => h('button', { class: 'tab', dataset: { tab: t }, onclick: () => this.show(t) }, t)),
+    );
+    const view = {
+      head: h('div', { class: 'proc-head' }),
+      body: h('div', { class: 'proc-body' }),
+      olderButton: h('button', { class: 'older', onclick: () => void this.older() }, 'Older events'),
+    };
     /** The parts draw() fills; undefined until the page is built. */
     this.view = view;
     clear(this.el).append(view.head, this.actions(), tabs, view.olderButton, view.body);
@@ -135,14 +144,43 @@ export class Detail {
      * @param {P} path
      * @param {WebPosts[P]['body']} body
      */
-    const act = (path, body) => post(path, body).then((r) => (status.textContent = said(body.pid, r)), (e) => (status.textContent = e.message));
+    const act = (path, body) =>
+      post(path, body).then(
+        (r) => (status.textContent = said(body.pid, r)),
+        (e) => (status.textContent = e.message),
+      );
     return h(
       'div',
       { class: 'actions' },
-      h('button', { class: 'danger act', dataset: { action: 'kill' }, onclick: () => confirm(`Kill process ${this.pid} and its descendants?`) && void act('/api/kill', { pid: pid(), tree: true }) }, 'Kill'),
-      this.features.stop ? h('button', { class: 'act', dataset: { action: 'stop' }, onclick: () => void act('/api/stop', { pid: pid() }) }, 'Stop') : null,
+      h(
+        'button',
+        {
+          class: 'danger act',
+          dataset: { action: 'kill' },
+          onclick: () =>
+            confirm(`Kill process ${this.pid} and its descendants?`) &&
+            void act('/api/kill', { pid: pid(), tree: true }),
+        },
+        'Kill',
+      ),
+      this.features.stop
+        ? h(
+            'button',
+            { class: 'act', dataset: { action: 'stop' }, onclick: () => void act('/api/stop', { pid: pid() }) },
+            'Stop',
+          )
+        : null,
       text,
-      h('button', { class: 'act', dataset: { action: 'send' }, onclick: () => text.value && void act('/api/send', { pid: pid(), text: text.value }).then(() => (text.value = '')) }, 'Send'),
+      h(
+        'button',
+        {
+          class: 'act',
+          dataset: { action: 'send' },
+          onclick: () =>
+            text.value && void act('/api/send', { pid: pid(), text: text.value }).then(() => (text.value = '')),
+        },
+        'Send',
+      ),
       status,
     );
   }
@@ -155,7 +193,10 @@ export class Detail {
     if (limits.maxTokens) parts.push(`tokens ${tokens(r.tokens)}/${tokens(limits.maxTokens)}`);
     if (limits.maxCost) parts.push(`cost ${cost(r.cost)}/${cost(limits.maxCost)}`);
     const live = this.liveDescendants();
-    if (live !== null) parts.push(`live descendants ${live}${limits.maxLiveDescendants ? `/${limits.maxLiveDescendants}` : ''} (at most ${limits.maxChildren ?? 64} children)`);
+    if (live !== null)
+      parts.push(
+        `live descendants ${live}${limits.maxLiveDescendants ? `/${limits.maxLiveDescendants}` : ''} (at most ${limits.maxChildren ?? 64} children)`,
+      );
     return parts.join(' · ');
   }
 
@@ -163,10 +204,23 @@ export class Detail {
     const view = this.view;
     const r = this.row;
     if (!view || !r) return;
-    const end = r.state === 'exited' || r.state === 'killed' ? `exit ${r.exit_code ?? '-'}${r.exit_reason ? ` (${r.exit_reason})` : ''}` : r.wait ? `waits: ${r.wait}` : '';
+    const end =
+      r.state === 'exited' || r.state === 'killed'
+        ? `exit ${r.exit_code ?? '-'}${r.exit_reason ? ` (${r.exit_reason})` : ''}`
+        : r.wait
+          ? `waits: ${r.wait}`
+          : '';
     clear(view.head).append(
       h('h2', {}, `${r.name} `, h('span', { class: 'muted' }, `pid ${r.pid} · parent ${r.ppid}`)),
-      h('p', {}, h('span', { class: `badge state-${r.state}` }, r.state), ` ${end} · ${r.model} · ${r.turns} turns · ${r.syscalls} syscalls · `, h('span', { class: 'proc-tokens' }, `${tokens(r.tokens)} tokens`), ' · ', h('span', { class: 'proc-cost' }, cost(r.cost))),
+      h(
+        'p',
+        {},
+        h('span', { class: `badge state-${r.state}` }, r.state),
+        ` ${end} · ${r.model} · ${r.turns} turns · ${r.syscalls} syscalls · `,
+        h('span', { class: 'proc-tokens' }, `${tokens(r.tokens)} tokens`),
+        ' · ',
+        h('span', { class: 'proc-cost' }, cost(r.cost)),
+      ),
       h('p', { class: 'muted' }, this.budgets()),
     );
     view.olderButton.hidden = !this.more;
@@ -195,12 +249,23 @@ export class Detail {
  * @param {WebPosts[Action]['result']} result
  */
 function said(pid, result) {
-  if ('killed' in result) return result.killed.length ? `killed ${result.killed.join(', ')}` : `${pid} had already ended: nothing to kill`;
-  if ('stopping' in result) return result.stopping ? `asked ${(result.pids ?? [pid]).join(', ')} to stop (killed if still running at the deadline)` : `${pid} had already ended: nothing to stop`;
+  if ('killed' in result)
+    return result.killed.length ? `killed ${result.killed.join(', ')}` : `${pid} had already ended: nothing to kill`;
+  if ('stopping' in result)
+    return result.stopping
+      ? `asked ${(result.pids ?? [pid]).join(', ')} to stop (killed if still running at the deadline)`
+      : `${pid} had already ended: nothing to stop`;
   return 'sent to its stdin';
 }
 
 /** @param {EventFrame} frame */
 export function logLine({ id, e }) {
-  return h('li', { class: `ev ev-${e.type}`, dataset: { id, pid: e.pid, type: e.type } }, h('span', { class: 'ts' }, time(e.ts)), h('span', { class: 'pid' }, `[${e.pid}]`), h('span', { class: 'type' }, e.type), h('span', { class: 'text' }, summary(e)));
+  return h(
+    'li',
+    { class: `ev ev-${e.type}`, dataset: { id, pid: e.pid, type: e.type } },
+    h('span', { class: 'ts' }, time(e.ts)),
+    h('span', { class: 'pid' }, `[${e.pid}]`),
+    h('span', { class: 'type' }, e.type),
+    h('span', { class: 'text' }, summary(e)),
+  );
 }

@@ -26,7 +26,9 @@ export function h(tag, attrs = {}, ...children) {
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) el.append(child instanceof Node ? child : String(child));
+  for (const child of children.flat())
+    if (child !== null && child !== undefined && child !== false)
+      el.append(child instanceof Node ? child : String(child));
   return el;
 }
 
@@ -76,7 +78,14 @@ export function shortModel(model) {
  */
 export function age(row, now = Date.now()) {
   const s = Math.max(0, Math.floor((now - (row.ended_at ?? row.created_at)) / 1000));
-  const text = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
+  const text =
+    s < 60
+      ? `${s}s`
+      : s < 3600
+        ? `${Math.floor(s / 60)}m`
+        : s < 86400
+          ? `${Math.floor(s / 3600)}h`
+          : `${Math.floor(s / 86400)}d`;
   return row.ended_at ? `${text} ago` : text;
 }
 

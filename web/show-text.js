@@ -62,7 +62,7 @@ const ESCAPE = /^\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[\s\S])/u;
 /** @param {string} text */
 function units(text) {
   const out = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const escape = text[i] === '\\' ? ESCAPE.exec(text.slice(i, i + 10)) : null;
     const unit = escape ? escape[0] : String.fromCodePoint(text.codePointAt(i) ?? 0);
     out.push(unit);

@@ -25,6 +25,8 @@ export function openStream(after, on) {
   // A reply as it is written (never stored: the turn's model event that follows is the reply).
   source.addEventListener('text', (m) => on.text?.(JSON.parse(m.data)));
   source.addEventListener('open', () => on.status('live'));
-  source.addEventListener('error', () => on.status(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
+  source.addEventListener('error', () =>
+    on.status(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'),
+  );
   return source;
 }

@@ -55,7 +55,15 @@ function listTable(threads) {
   return h(
     'table',
     { class: 'threads' },
-    h('thead', {}, h('tr', {}, head.map((c) => h('th', c === 'Entries' ? { class: 'num' } : {}, c)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((c) => h('th', c === 'Entries' ? { class: 'num' } : {}, c)),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -107,7 +115,14 @@ export class ThreadsScreen {
     const { threads } = await get('/api/threads');
     if (gen !== this.gen || this.key !== null) return;
     clear(this.el).append(h('h2', {}, 'Threads: records agents share'));
-    if (threads.length === 0) return this.el.append(h('p', { class: 'empty' }, 'No threads yet. Agents start one with THREAD_APPEND; a person with aos thread append <key> <text>.'));
+    if (threads.length === 0)
+      return this.el.append(
+        h(
+          'p',
+          { class: 'empty' },
+          'No threads yet. Agents start one with THREAD_APPEND; a person with aos thread append <key> <text>.',
+        ),
+      );
     this.el.append(listTable(threads));
   }
 
@@ -162,7 +177,8 @@ export class ThreadsScreen {
         } while (r.next_since !== null);
       } while (this.again);
     } catch (error) {
-      if (gen === this.gen && this.parts) this.parts.status.textContent = `could not fetch new entries: ${failure(error)}`;
+      if (gen === this.gen && this.parts)
+        this.parts.status.textContent = `could not fetch new entries: ${failure(error)}`;
     } finally {
       if (this.following === gen) this.following = 0;
     }
@@ -177,13 +193,47 @@ export class ThreadsScreen {
       coverage: h('h3', {}),
       summary: h('pre', { class: 'thread-summary' }),
       processes: h('p', { class: 'thread-procs' }),
-      earlier: h('button', { class: 'thread-earlier', hidden: true, onclick: () => this.earlier().catch((error) => (parts.status.textContent = `could not fetch earlier entries: ${failure(error)}`)) }, 'Earlier entries'),
+      earlier: h(
+        'button',
+        {
+          class: 'thread-earlier',
+          hidden: true,
+          onclick: () =>
+            this.earlier().catch(
+              (error) => (parts.status.textContent = `could not fetch earlier entries: ${failure(error)}`),
+            ),
+        },
+        'Earlier entries',
+      ),
       entries: h('tbody', {}),
       status: h('p', { class: 'muted' }),
     };
     this.parts = parts;
-    const table = h('table', { class: 'thread-entries' }, h('thead', {}, h('tr', {}, ['#', 'Time (UTC)', 'Who', 'Kind', 'Text'].map((c) => h('th', c === '#' ? { class: 'num' } : {}, c)))), parts.entries);
-    clear(this.el).append(h('p', {}, h('a', { href: '#threads' }, '← all threads')), h('h2', { class: 'thread-key' }, r.thread.key), parts.head, parts.coverage, parts.summary, parts.processes, parts.earlier, table, parts.status);
+    const table = h(
+      'table',
+      { class: 'thread-entries' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['#', 'Time (UTC)', 'Who', 'Kind', 'Text'].map((c) => h('th', c === '#' ? { class: 'num' } : {}, c)),
+        ),
+      ),
+      parts.entries,
+    );
+    clear(this.el).append(
+      h('p', {}, h('a', { href: '#threads' }, '← all threads')),
+      h('h2', { class: 'thread-key' }, r.thread.key),
+      parts.head,
+      parts.coverage,
+      parts.summary,
+      parts.processes,
+      parts.earlier,
+      table,
+      parts.status,
+    );
     parts.entries.append(...r.entries.map(entryRow));
     this.first = r.entries[0]?.seq ?? r.thread.last_seq + 1;
     this.last = r.entries.at(-1)?.seq ?? r.thread.last_seq;
@@ -195,7 +245,11 @@ export class ThreadsScreen {
     const t = r.thread;
     const p = this.parts;
     if (!p) return;
-    p.head.replaceChildren(`${t.entries} entries · started ${ago(t.created_at)} by `, ...[who(t.created_by, null)].flat(), ` · last ${ago(t.last_at)}`);
+    p.head.replaceChildren(
+      `${t.entries} entries · started ${ago(t.created_at)} by `,
+      ...[who(t.created_by, null)].flat(),
+      ` · last ${ago(t.last_at)}`,
+    );
     const covered = coverage(t);
     p.coverage.textContent = covered.charAt(0).toUpperCase() + covered.slice(1);
     p.summary.textContent = r.summary;
@@ -203,7 +257,11 @@ export class ThreadsScreen {
     /** @type {Map<number, string[]>} */
     const byPid = new Map();
     for (const link of r.processes) byPid.set(link.pid, [...(byPid.get(link.pid) ?? []), link.how]);
-    const links = [...byPid].flatMap(([pid, hows], i) => [i ? ', ' : '', h('a', { href: `#procs/${pid}`, dataset: { pid } }, String(pid)), ` (${hows.join(', ')})`]);
+    const links = [...byPid].flatMap(([pid, hows], i) => [
+      i ? ', ' : '',
+      h('a', { href: `#procs/${pid}`, dataset: { pid } }, String(pid)),
+      ` (${hows.join(', ')})`,
+    ]);
     p.processes.replaceChildren(...(links.length ? ['Used by ', ...links] : ['No process has used it yet.']));
     p.earlier.hidden = this.first <= t.first_seq;
   }
@@ -226,6 +284,9 @@ export class ThreadsScreen {
    */
   gone(message) {
     this.parts = null;
-    clear(this.el).append(h('p', { class: 'empty' }, message), h('p', {}, h('a', { href: '#threads' }, '← all threads')));
+    clear(this.el).append(
+      h('p', { class: 'empty' }, message),
+      h('p', {}, h('a', { href: '#threads' }, '← all threads')),
+    );
   }
 }

@@ -12,7 +12,8 @@ import { age, clear, cost, h, modelOfRow, tokens } from './dom.js';
 
 /** @param {Row} row */
 function why(row) {
-  if (row.state === 'exited' || row.state === 'killed') return `code ${row.exit_code ?? '-'}${row.exit_reason ? `: ${row.exit_reason}` : ''}`;
+  if (row.state === 'exited' || row.state === 'killed')
+    return `code ${row.exit_code ?? '-'}${row.exit_reason ? `: ${row.exit_reason}` : ''}`;
   if (row.wait) return `waits: ${row.wait}`;
   return '';
 }
@@ -25,7 +26,10 @@ function why(row) {
 function item(row, selected, onSelect) {
   return h(
     'li',
-    { class: `proc state-${row.state}${row.pid === selected ? ' selected' : ''}`, dataset: { pid: row.pid, ppid: row.ppid, state: row.state } },
+    {
+      class: `proc state-${row.state}${row.pid === selected ? ' selected' : ''}`,
+      dataset: { pid: row.pid, ppid: row.ppid, state: row.state },
+    },
     h(
       'button',
       { class: 'proc-line', onclick: () => onSelect(row.pid), title: row.model },
@@ -35,7 +39,11 @@ function item(row, selected, onSelect) {
       h('span', { class: 'badge' }, row.state),
       h('span', { class: 'why' }, why(row)),
       h('span', { class: 'model' }, modelOfRow(row)),
-      h('span', { class: 'figures' }, `${tokens(row.tokens)} tok · ${cost(row.cost)}${row.created_at ? ` · ${age({ created_at: row.created_at, ended_at: row.ended_at })}` : ''}`),
+      h(
+        'span',
+        { class: 'figures' },
+        `${tokens(row.tokens)} tok · ${cost(row.cost)}${row.created_at ? ` · ${age({ created_at: row.created_at, ended_at: row.ended_at })}` : ''}`,
+      ),
     ),
   );
 }
@@ -45,7 +53,8 @@ function item(row, selected, onSelect) {
  * @param {string} filter
  */
 function matches(row, filter) {
-  const text = `${row.pid} ${row.name} ${row.task ?? ''} ${row.state} ${row.model} ${row.role} ${row.wait ?? ''}`.toLowerCase();
+  const text =
+    `${row.pid} ${row.name} ${row.task ?? ''} ${row.state} ${row.model} ${row.role} ${row.wait ?? ''}`.toLowerCase();
   return filter.split(/\s+/).every((word) => text.includes(word));
 }
 

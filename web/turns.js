@@ -34,7 +34,22 @@ export function foldTurns(frames) {
   /** @type {(n: number, ts: number) => Turn} */
   const turnOf = (n, ts) => {
     let turn = turns.get(n);
-    if (!turn) turns.set(n, (turn = { turn: n, start: ts, modelEnd: null, usage: null, cost: 0, model: '', reply: '', prompt: '', calls: new Map(), waits: [] }));
+    if (!turn)
+      turns.set(
+        n,
+        (turn = {
+          turn: n,
+          start: ts,
+          modelEnd: null,
+          usage: null,
+          cost: 0,
+          model: '',
+          reply: '',
+          prompt: '',
+          calls: new Map(),
+          waits: [],
+        }),
+      );
     return turn;
   };
   for (const { e, cost, model } of frames) {
@@ -45,18 +60,40 @@ export function foldTurns(frames) {
       current.prompt = e.text;
     } else if (e.type === 'model') {
       current = turnOf(e.turn, at);
-      Object.assign(current, { modelEnd: at, usage: e.usage ?? null, cost: cost ?? 0, model: model ?? '', reply: e.text, finish: e.finish });
+      Object.assign(current, {
+        modelEnd: at,
+        usage: e.usage ?? null,
+        cost: cost ?? 0,
+        model: model ?? '',
+        reply: e.text,
+        finish: e.finish,
+      });
     } else if (e.type === 'route') {
       turnOf(e.turn, at).route = { rung: e.rung, model: e.model, reason: e.reason };
     } else if (e.type === 'syscall') {
-      turnOf(e.turn, at).calls.set(e.seq, { seq: e.seq, name: e.name, args: e.args, start: at, end: null, result: null });
+      turnOf(e.turn, at).calls.set(e.seq, {
+        seq: e.seq,
+        name: e.name,
+        args: e.args,
+        start: at,
+        end: null,
+        result: null,
+      });
     } else if (e.type === 'result') {
-      const call = turnOf(e.turn, at).calls.get(e.seq) ?? { seq: e.seq, name: e.name, args: {}, start: at, end: null, result: null };
+      const call = turnOf(e.turn, at).calls.get(e.seq) ?? {
+        seq: e.seq,
+        name: e.name,
+        args: {},
+        start: at,
+        end: null,
+        result: null,
+      };
       Object.assign(call, { end: at, result: e });
       turnOf(e.turn, at).calls.set(e.seq, call);
     } else if (e.type === 'state' && current) {
       const open = current.waits.at(-1);
-      if (e.to === 'blocked' || e.to === 'sleeping') current.waits.push({ kind: e.to, reason: e.reason ?? '', start: at, end: null });
+      if (e.to === 'blocked' || e.to === 'sleeping')
+        current.waits.push({ kind: e.to, reason: e.reason ?? '', start: at, end: null });
       else if (open && open.end === null) open.end = at;
     }
   }

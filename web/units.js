@@ -9,7 +9,13 @@ function when(ms) {
   if (ms === null) return '—';
   const s = Math.round((ms - Date.now()) / 1000);
   if (s <= 0) return 'now';
-  return s < 60 ? `in ${s}s` : s < 3600 ? `in ${Math.floor(s / 60)}m` : s < 86_400 ? `in ${Math.floor(s / 3600)}h` : `in ${Math.floor(s / 86_400)}d`;
+  return s < 60
+    ? `in ${s}s`
+    : s < 3600
+      ? `in ${Math.floor(s / 60)}m`
+      : s < 86_400
+        ? `in ${Math.floor(s / 3600)}h`
+        : `in ${Math.floor(s / 86_400)}d`;
 }
 
 /**
@@ -19,19 +25,37 @@ function when(ms) {
 function last(run) {
   if (!run) return 'never';
   const pid = run.pid === null ? '' : h('a', { href: `#procs/${run.pid}` }, String(run.pid));
-  return [run.outcome, pid ? ' ' : '', pid, ` · ${age({ created_at: run.fired_at })} ago${run.reason ? ` · ${run.reason}` : ''}`];
+  return [
+    run.outcome,
+    pid ? ' ' : '',
+    pid,
+    ` · ${age({ created_at: run.fired_at })} ago${run.reason ? ` · ${run.reason}` : ''}`,
+  ];
 }
 
 /** @param {HTMLElement} el */
 export async function renderUnits(el) {
   const { units } = await get('/api/units');
   clear(el);
-  if (units.length === 0) return el.append(h('p', { class: 'empty' }, 'No units. Add one with aos unit add <file.yaml>, or a set with aos up.'));
+  if (units.length === 0)
+    return el.append(
+      h('p', { class: 'empty' }, 'No units. Add one with aos unit add <file.yaml>, or a set with aos up.'),
+    );
   el.append(
     h(
       'table',
       { class: 'units' },
-      h('thead', {}, h('tr', {}, ['Unit', 'State', 'Triggers', 'Next', 'Last', 'Runs', 'Skips'].map((c) => h('th', c === 'Runs' || c === 'Skips' ? { class: 'num' } : {}, c)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Unit', 'State', 'Triggers', 'Next', 'Last', 'Runs', 'Skips'].map((c) =>
+            h('th', c === 'Runs' || c === 'Skips' ? { class: 'num' } : {}, c),
+          ),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -39,7 +63,12 @@ export async function renderUnits(el) {
           h(
             'tr',
             { dataset: { unit: u.name, enabled: String(u.enabled) } },
-            h('td', { title: u.description ?? '' }, h('b', {}, u.name), u.description ? h('div', { class: 'muted' }, u.description) : null),
+            h(
+              'td',
+              { title: u.description ?? '' },
+              h('b', {}, u.name),
+              u.description ? h('div', { class: 'muted' }, u.description) : null,
+            ),
             h('td', {}, u.enabled ? (u.live.length ? `running ${u.live.join(', ')}` : 'enabled') : 'disabled'),
             h('td', {}, u.triggers.join('; ') || 'by hand'),
             h('td', { class: 'next' }, when(u.next_run)),

@@ -39,7 +39,11 @@ const forked = new Map();
 
 /** @param {Forked} r */
 function forkStatus(r) {
-  return ['→ ', h('a', { href: `#procs/${r.pid}` }, `process ${r.pid}`), r.files.length ? ` (${r.files.length} file${r.files.length === 1 ? '' : 's'} put back)` : ''];
+  return [
+    '→ ',
+    h('a', { href: `#procs/${r.pid}` }, `process ${r.pid}`),
+    r.files.length ? ` (${r.files.length} file${r.files.length === 1 ? '' : 's'} put back)` : '',
+  ];
 }
 
 /**
@@ -51,7 +55,14 @@ function forkButton(pid, turn) {
   const key = `${pid}:${turn}`;
   const done = forked.get(key);
   const said = h('span', { class: 'action-status' }, done ? forkStatus(done) : null);
-  const button = h('button', { class: 'fork', title: `a new process that begins at turn ${turn}, its files as they were then (aos fork ${pid} --turn ${turn})` }, 'fork from here');
+  const button = h(
+    'button',
+    {
+      class: 'fork',
+      title: `a new process that begins at turn ${turn}, its files as they were then (aos fork ${pid} --turn ${turn})`,
+    },
+    'fork from here',
+  );
   button.onclick = () => {
     button.disabled = true;
     post('/api/fork', { pid, turn }).then(
@@ -88,11 +99,29 @@ function row(t, range, now, pid) {
   const usage = t.usage ? `${tokens(t.usage.prompt)} in${cached} / ${tokens(t.usage.output)} out` : 'no usage';
   const names = [...t.calls.values()].map((c) => c.name).join(', ');
   // A ladder's rung and why it was chosen (the route event).
-  const route = t.route ? h('span', { class: 'route', title: t.route.reason }, ` · rung ${t.route.rung}: ${t.route.reason}`) : null;
+  const route = t.route
+    ? h('span', { class: 'route', title: t.route.reason }, ` · rung ${t.route.rung}: ${t.route.reason}`)
+    : null;
   return h(
     'li',
     { class: 'turn', dataset: { turn: t.turn, ...(t.route ? { rung: t.route.rung } : {}) } },
-    h('div', { class: 'turn-label' }, h('b', {}, `turn ${t.turn}`), ` ${t.model.replace(/^replay:.*\//, 'replay:')}`, route, h('br'), `${usage} · ${cost(t.cost)}`, h('br'), h('span', { class: 'muted' }, `model ${t.modelEnd ? ms(t.modelEnd - t.start) : '…'}${names ? ` · ${names}` : ''}`), pid ? h('br') : null, pid ? forkButton(pid, t.turn) : null),
+    h(
+      'div',
+      { class: 'turn-label' },
+      h('b', {}, `turn ${t.turn}`),
+      ` ${t.model.replace(/^replay:.*\//, 'replay:')}`,
+      route,
+      h('br'),
+      `${usage} · ${cost(t.cost)}`,
+      h('br'),
+      h(
+        'span',
+        { class: 'muted' },
+        `model ${t.modelEnd ? ms(t.modelEnd - t.start) : '…'}${names ? ` · ${names}` : ''}`,
+      ),
+      pid ? h('br') : null,
+      pid ? forkButton(pid, t.turn) : null,
+    ),
     track,
   );
 }
@@ -112,8 +141,22 @@ export function renderWaterfall(el, turns, pid) {
   const range = { start, ...timeScale(turns, start, Math.max(end, start + 1), now) };
   const shown = range.compressed ? `— ${ms(range.span)}, long waits drawn shorter (≈)` : `— ${ms(range.span)} shown`;
   el.append(
-    h('p', { class: 'legend' }, h('span', { class: 'key model' }), 'model ', h('span', { class: 'key call' }), 'syscall ', h('span', { class: 'key wait' }), 'wait ', h('span', { class: 'muted' }, shown)),
-    h('ol', { class: 'waterfall' }, turns.map((t) => row(t, range, now, pid))),
+    h(
+      'p',
+      { class: 'legend' },
+      h('span', { class: 'key model' }),
+      'model ',
+      h('span', { class: 'key call' }),
+      'syscall ',
+      h('span', { class: 'key wait' }),
+      'wait ',
+      h('span', { class: 'muted' }, shown),
+    ),
+    h(
+      'ol',
+      { class: 'waterfall' },
+      turns.map((t) => row(t, range, now, pid)),
+    ),
     axis(range),
   );
 }

@@ -22,7 +22,8 @@ export function createAosMcpServer(client: KernelClient, options: ToolOptions = 
     { name: 'aos', version: KERNEL_VERSION },
     {
       capabilities: { tools: {}, resources: { subscribe: true, listChanged: true } },
-      instructions: 'aos runs LLM agents as processes. spawn starts one, wait blocks until it ends, logs and the aos://proc/<pid>/log resource show what it did.',
+      instructions:
+        'aos runs LLM agents as processes. spawn starts one, wait blocks until it ends, logs and the aos://proc/<pid>/log resource show what it did.',
     },
   );
   registerProcessTools(server, client, options);

@@ -22,8 +22,14 @@ function withShown(listed: Listed): Listed {
 export function registerApprovalTools(server: McpServer, client: KernelClient): boolean {
   if (!isMethod('approvals') || !isMethod('approve') || !isMethod('deny')) return false;
   const request = client.request.bind(client) as unknown as Untyped;
-  server.registerTool('approvals', { description: 'Calls waiting for a person to approve or deny them.', inputSchema: {} }, () => answer(async () => withShown((await request('approvals', {})) as Listed)));
-  server.registerTool('approve', { description: 'Approve a waiting call.', inputSchema: { id: z.string() } }, (args) => answer(() => request('approve', { id: args.id })));
+  server.registerTool(
+    'approvals',
+    { description: 'Calls waiting for a person to approve or deny them.', inputSchema: {} },
+    () => answer(async () => withShown((await request('approvals', {})) as Listed)),
+  );
+  server.registerTool('approve', { description: 'Approve a waiting call.', inputSchema: { id: z.string() } }, (args) =>
+    answer(() => request('approve', { id: args.id })),
+  );
   server.registerTool(
     'deny',
     { description: 'Deny a waiting call.', inputSchema: { id: z.string(), reason: z.string().optional() } },

@@ -75,6 +75,7 @@ export class ProcWatch {
 
 function parse(uri: string): number {
   const match = PROC_URI.exec(uri);
-  if (!match?.[1]) throw new AosError('EINVAL', `not an aos resource: ${uri} (expected ${procUri(1)} or ${procUri(1, true)})`);
+  if (!match?.[1])
+    throw new AosError('EINVAL', `not an aos resource: ${uri} (expected ${procUri(1)} or ${procUri(1, true)})`);
   return Number(match[1]);
 }

@@ -28,23 +28,35 @@ async function readProc(client: KernelClient, uri: string, pid: number): Promise
 
 async function readLog(client: KernelClient, uri: string, pid: number): Promise<ReadResourceResult> {
   const { events } = await client.request('logs', { pid, tail: param.mcpLogTail });
-  return { contents: [{ uri, mimeType: 'application/x-ndjson', text: events.map((e) => JSON.stringify(e)).join('\n') }] };
+  return {
+    contents: [{ uri, mimeType: 'application/x-ndjson', text: events.map((e) => JSON.stringify(e)).join('\n') }],
+  };
 }
 
 export function registerProcResources(server: McpServer, client: KernelClient): void {
   const live = async (log: boolean) => ({
-    resources: (await client.request('ps', {})).map((row) => ({ uri: procUri(row.pid, log), name: `${row.name} (pid ${row.pid})${log ? ' log' : ''}`, mimeType: log ? 'application/x-ndjson' : 'application/json' })),
+    resources: (await client.request('ps', {})).map((row) => ({
+      uri: procUri(row.pid, log),
+      name: `${row.name} (pid ${row.pid})${log ? ' log' : ''}`,
+      mimeType: log ? 'application/x-ndjson' : 'application/json',
+    })),
   });
   server.registerResource(
     'process',
     new ResourceTemplate('aos://proc/{pid}', { list: () => live(false) }),
-    { description: 'A process: state, turns, syscalls, tokens, cost, exit code and reason. Subscribe for changes.', mimeType: 'application/json' },
+    {
+      description: 'A process: state, turns, syscalls, tokens, cost, exit code and reason. Subscribe for changes.',
+      mimeType: 'application/json',
+    },
     (uri, vars) => readProc(client, uri.href, pidOf(vars.pid)),
   );
   server.registerResource(
     'process-log',
     new ResourceTemplate('aos://proc/{pid}/log', { list: () => live(true) }),
-    { description: `A process's latest ${param.mcpLogTail} log events, one JSON object per line. Subscribe for new ones.`, mimeType: 'application/x-ndjson' },
+    {
+      description: `A process's latest ${param.mcpLogTail} log events, one JSON object per line. Subscribe for new ones.`,
+      mimeType: 'application/x-ndjson',
+    },
     (uri, vars) => readLog(client, uri.href, pidOf(vars.pid)),
   );
 }

@@ -13,7 +13,8 @@ export async function ensureToken(file: string): Promise<string> {
   // A token written by hand or by an older kernel: never left readable by others.
   await chmod(file, 0o600);
   const token = (await readFile(file, 'utf8')).trim();
-  if (token.length < 16) throw new Error(`${file} holds no usable token (at least 16 characters); delete it to have a new one made`);
+  if (token.length < 16)
+    throw new Error(`${file} holds no usable token (at least 16 characters); delete it to have a new one made`);
   return token;
 }
 

@@ -24,8 +24,16 @@ export function registerProcessTools(server: McpServer, client: KernelClient, op
         task: z.string().describe('what the agent should do'),
         model: z.string().min(1).describe('provider:model, e.g. gemini:gemini-2.5-flash or replay:tape.yaml'),
         name: z.string().min(1).max(128).optional(),
-        capabilities: z.array(z.string()).optional().describe('narrows the policy\'s root capabilities, never widens them'),
-        idempotency_key: z.string().min(1).max(200).optional().describe('start it once: the same key and arguments answer with the same pid (replayed: true)'),
+        capabilities: z
+          .array(z.string())
+          .optional()
+          .describe("narrows the policy's root capabilities, never widens them"),
+        idempotency_key: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe('start it once: the same key and arguments answer with the same pid (replayed: true)'),
       },
     },
     (args) =>
@@ -36,22 +44,32 @@ export function registerProcessTools(server: McpServer, client: KernelClient, op
   );
   server.registerTool(
     'ps',
-    { description: 'List processes (live ones; every stored one with all).', inputSchema: { all: z.boolean().optional() } },
+    {
+      description: 'List processes (live ones; every stored one with all).',
+      inputSchema: { all: z.boolean().optional() },
+    },
     (args) => answer(async () => ({ processes: await client.request('ps', args.all ? { all: true } : {}) })),
   );
   server.registerTool(
     'logs',
-    { description: "A process's log events (the newest `tail`).", inputSchema: { pid, tail: z.number().int().nonnegative().optional() } },
-    (args) => answer(async () => ({ events: (await client.request('logs', { pid: args.pid, tail: args.tail ?? param.mcpLogTail })).events })),
+    {
+      description: "A process's log events (the newest `tail`).",
+      inputSchema: { pid, tail: z.number().int().nonnegative().optional() },
+    },
+    (args) =>
+      answer(async () => ({
+        events: (await client.request('logs', { pid: args.pid, tail: args.tail ?? param.mcpLogTail })).events,
+      })),
   );
-  server.registerTool(
-    'kill',
-    { description: 'Kill a process and its subtree.', inputSchema: { pid } },
-    (args) => answer(() => client.request('kill', { pid: args.pid })),
+  server.registerTool('kill', { description: 'Kill a process and its subtree.', inputSchema: { pid } }, (args) =>
+    answer(() => client.request('kill', { pid: args.pid })),
   );
   server.registerTool(
     'send',
-    { description: "Write text to a running process's stdin (SYS_READ_STDIN reads it).", inputSchema: { pid, text: z.string() } },
+    {
+      description: "Write text to a running process's stdin (SYS_READ_STDIN reads it).",
+      inputSchema: { pid, text: z.string() },
+    },
     (args) => answer(() => client.request('send', args)),
   );
   server.registerTool(
@@ -60,6 +78,7 @@ export function registerProcessTools(server: McpServer, client: KernelClient, op
       description: `Block until a process ends (at most timeout_s, default ${param.mcpWaitDefaultS}); returns its exit code, reason and output, or timed_out with its state.`,
       inputSchema: { pid, timeout_s: z.number().nonnegative().max(3600).optional() },
     },
-    (args) => answer(() => client.request('wait', { pid: args.pid, timeout_s: args.timeout_s ?? param.mcpWaitDefaultS })),
+    (args) =>
+      answer(() => client.request('wait', { pid: args.pid, timeout_s: args.timeout_s ?? param.mcpWaitDefaultS })),
   );
 }

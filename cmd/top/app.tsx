@@ -58,7 +58,11 @@ export function App(props: AppProps): ReactElement {
   const { state, now } = data;
 
   const rows = visibleRows(state, { sort: view.sort, all: view.all, now, tree: view.tree, filter: view.filter });
-  const index = useSelection(view, dispatchView, rows.map((r) => r.pid));
+  const index = useSelection(
+    view,
+    dispatchView,
+    rows.map((r) => r.pid),
+  );
   const selected = rows[index] ?? null;
   useProcessLog(source, selected?.pid ?? null, data.dispatch, { generation: data.generation, timing });
 
@@ -98,16 +102,46 @@ export function App(props: AppProps): ReactElement {
       {view.mode === 'help' ? <HelpPane height={body} color={color} /> : null}
       {view.mode === 'describe' ? <DescribePane source={source} proc={selected} height={body} color={color} /> : null}
       {view.mode === 'units' ? <UnitsPane source={source} height={body} color={color} /> : null}
-      {split.table > 0 ? <ProcessTable rows={rows} columns={layoutColumns(width, { cluster: Boolean(stats?.cluster) })} selected={index} height={split.table} color={color} sort={view.sort} /> : null}
+      {split.table > 0 ? (
+        <ProcessTable
+          rows={rows}
+          columns={layoutColumns(width, { cluster: Boolean(stats?.cluster) })}
+          selected={index}
+          height={split.table}
+          color={color}
+          sort={view.sort}
+        />
+      ) : null}
       {split.log > 0 ? (
-        <LogPane proc={selected} events={log?.events ?? []} loading={log?.loading ?? true} height={split.log} width={width} color={color} follow={view.mode === 'logs'} trend={selected ? trend.procs.get(selected.pid) : undefined} writing={log?.writing?.text} />
+        <LogPane
+          proc={selected}
+          events={log?.events ?? []}
+          loading={log?.loading ?? true}
+          height={split.log}
+          width={width}
+          color={color}
+          follow={view.mode === 'logs'}
+          trend={selected ? trend.procs.get(selected.pid) : undefined}
+          writing={log?.writing?.text}
+        />
       ) : null}
       {view.confirm ? (
         <Confirm pid={view.confirm.pid} name={view.confirm.name} color={color} />
       ) : approvals.confirming ? (
-        <Text bold inverse wrap="truncate">{approvalQuestion(approvals.confirming)}</Text>
+        <Text bold inverse wrap="truncate">
+          {approvalQuestion(approvals.confirming)}
+        </Text>
       ) : (
-        <Footer mode={view.mode} sort={view.sort} all={view.all} status={view.status ?? approvals.status} filter={{ text: view.filter, typing: view.typing }} position={index + 1} count={rows.length} color={color} />
+        <Footer
+          mode={view.mode}
+          sort={view.sort}
+          all={view.all}
+          status={view.status ?? approvals.status}
+          filter={{ text: view.filter, typing: view.typing }}
+          position={index + 1}
+          count={rows.length}
+          color={color}
+        />
       )}
     </Box>
   );

@@ -25,18 +25,75 @@ export interface Column {
 export const COLUMNS: readonly Column[] = [
   { key: 'pid', title: 'PID', width: 5, align: 'right', keep: 0, value: (r) => String(r.pid) },
   // Shown in a cluster only (layoutColumns): the node whose store holds the process, as in `ps`.
-  { key: 'node', title: 'NODE', width: 4, min: 4, max: 12, give: 0, cut: 'middle', align: 'left', keep: 3, value: (r) => r.node ?? '' },
+  {
+    key: 'node',
+    title: 'NODE',
+    width: 4,
+    min: 4,
+    max: 12,
+    give: 0,
+    cut: 'middle',
+    align: 'left',
+    keep: 3,
+    value: (r) => r.node ?? '',
+  },
   { key: 'ppid', title: 'PPID', width: 5, align: 'right', keep: 9, value: (r) => (r.ppid ? String(r.ppid) : '-') },
-  { key: 'name', title: 'NAME', width: 10, min: 8, max: 24, give: 2, cut: 'middle', align: 'left', keep: 0, value: treeName },
-  { key: 'state', title: 'STATE', width: 16, min: 10, max: 24, give: 3, align: 'left', keep: 1, value: (r) => describeStatus(r) },
-  { key: 'model', title: 'MODEL', width: 8, min: 5, max: 32, give: 1, align: 'left', keep: 5, value: (r) => modelOfRow(r) },
+  {
+    key: 'name',
+    title: 'NAME',
+    width: 10,
+    min: 8,
+    max: 24,
+    give: 2,
+    cut: 'middle',
+    align: 'left',
+    keep: 0,
+    value: treeName,
+  },
+  {
+    key: 'state',
+    title: 'STATE',
+    width: 16,
+    min: 10,
+    max: 24,
+    give: 3,
+    align: 'left',
+    keep: 1,
+    value: (r) => describeStatus(r),
+  },
+  {
+    key: 'model',
+    title: 'MODEL',
+    width: 8,
+    min: 5,
+    max: 32,
+    give: 1,
+    align: 'left',
+    keep: 5,
+    value: (r) => modelOfRow(r),
+  },
   { key: 'turns', title: 'TURNS', width: 5, align: 'right', keep: 6, value: (r) => formatCount(r.turns) },
-  { key: 'syscalls', title: 'SYSC', width: 5, wide: { title: 'SYSCALLS', width: 8 }, align: 'right', keep: 7, value: (r) => formatCount(r.syscalls) },
+  {
+    key: 'syscalls',
+    title: 'SYSC',
+    width: 5,
+    wide: { title: 'SYSCALLS', width: 8 },
+    align: 'right',
+    keep: 7,
+    value: (r) => formatCount(r.syscalls),
+  },
   { key: 'tokens', title: 'TOKENS', width: 6, align: 'right', keep: 2, value: (r) => formatCount(r.tokens) },
   { key: 'rate', title: 'TOK/S', width: 5, align: 'right', keep: 3, value: (r) => formatRate(r.rate) },
   { key: 'cost', title: 'COST', width: 7, align: 'right', keep: 4, value: (r) => (r.cost ? formatCost(r.cost) : '-') },
   // As in ps: since creation while live, since the end once ended.
-  { key: 'age', title: 'AGE', width: 7, align: 'right', keep: 4, value: (r) => (r.ended_at === null ? formatDuration(r.age) : formatAgo(r.age)) },
+  {
+    key: 'age',
+    title: 'AGE',
+    width: 7,
+    align: 'right',
+    keep: 4,
+    value: (r) => (r.ended_at === null ? formatDuration(r.age) : formatAgo(r.age)),
+  },
 ];
 
 /** One column of gutter before each column (the first holds the selection marker). */
@@ -68,7 +125,7 @@ export function layoutColumns(width: number, options: { cluster?: boolean } = {}
       Object.assign(c, c.wide);
     }
   }
-  for (let grew = true; spare > 0 && grew; ) {
+  for (let grew = true; spare > 0 && grew;) {
     grew = false;
     for (const c of sized) {
       if (spare > 0 && c.max !== undefined && c.width < c.max) {

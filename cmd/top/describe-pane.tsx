@@ -16,12 +16,24 @@ export const DESCRIBE_REFRESH_MS = 2_000;
 
 type Loaded = { pid: number; detail: ProcDetail } | { pid: number; error: string } | null;
 
-export function DescribePane({ source, proc, height, color }: { source: TopSource; proc: ViewRow | null; height: number; color: boolean }): ReactElement {
+export function DescribePane({
+  source,
+  proc,
+  height,
+  color,
+}: {
+  source: TopSource;
+  proc: ViewRow | null;
+  height: number;
+  color: boolean;
+}): ReactElement {
   const [loaded, setLoaded] = useState<Loaded>(null);
   const pid = proc?.pid ?? null;
   const state = proc?.state;
   // What the row shows moving: a new reading then, not only on a change of state.
-  const moved = proc ? `${proc.state}/${proc.turns}/${proc.syscalls}/${proc.tokens}/${proc.cost}/${proc.wait ?? ''}` : '';
+  const moved = proc
+    ? `${proc.state}/${proc.turns}/${proc.syscalls}/${proc.tokens}/${proc.cost}/${proc.wait ?? ''}`
+    : '';
   const [tick, setTick] = useState(0);
   const ended = state === 'exited' || state === 'killed';
   useEffect(() => {
@@ -45,10 +57,20 @@ export function DescribePane({ source, proc, height, color }: { source: TopSourc
     };
   }, [source, pid, moved, tick]);
   const mine = loaded && loaded.pid === pid ? loaded : null;
-  const lines = !proc ? ['no process selected'] : !mine ? ['loading…'] : 'error' in mine ? [`cannot describe ${mine.pid}: ${mine.error}`] : describeDetail(mine.detail).split('\n');
+  const lines = !proc
+    ? ['no process selected']
+    : !mine
+      ? ['loading…']
+      : 'error' in mine
+        ? [`cannot describe ${mine.pid}: ${mine.error}`]
+        : describeDetail(mine.detail).split('\n');
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
-      <Text bold color={tone(color, 'cyan')} wrap="truncate">{` describe ${proc ? `${proc.pid} ${proc.name}` : ''}  (d or Esc: back)`}</Text>
+      <Text
+        bold
+        color={tone(color, 'cyan')}
+        wrap="truncate"
+      >{` describe ${proc ? `${proc.pid} ${proc.name}` : ''}  (d or Esc: back)`}</Text>
       {lines.slice(0, Math.max(0, height - 1)).map((line, i) => (
         <Text key={i} wrap="truncate">{` ${line}`}</Text>
       ))}

@@ -34,7 +34,9 @@ export function Footer({ mode, sort, all, status, filter, position, count, color
     <Box justifyContent="space-between" height={1}>
       {filter && (filter.typing || filter.text) ? (
         <Text wrap="truncate">
-          <Text bold color={tone(color, 'cyan')}>/</Text>
+          <Text bold color={tone(color, 'cyan')}>
+            /
+          </Text>
           {`${filter.text}${filter.typing ? '▏  (Enter keep, Esc clear)' : '  (/ to change)'}`}
         </Text>
       ) : status ? (

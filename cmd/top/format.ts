@@ -77,7 +77,12 @@ export function shortModel(model: string): string {
 }
 
 /** Cut to `width` terminal columns with an ellipsis (at the end, or in the `middle`), then pad (left or right aligned). */
-export function fit(text: string, width: number, align: 'left' | 'right' = 'left', where: 'end' | 'middle' = 'end'): string {
+export function fit(
+  text: string,
+  width: number,
+  align: 'left' | 'right' = 'left',
+  where: 'end' | 'middle' = 'end',
+): string {
   if (width <= 0) return '';
   if (where === 'end') return pad(cutEnd(text, width), width, align === 'right');
   // A tree's indentation (`  └ `) stays; the name after it is cut in its middle.

@@ -33,14 +33,21 @@ const SPARK_LABELS = ['  tok/s ', '  spend '] as const;
  * The trend block that ends the third line, right-aligned: tok/s and spend per step, as wide as the
  * room after `fixed` (the line's own text) allows; null when too narrow, so the line is unchanged.
  */
-export function headerSparks(fixed: string, props: Pick<HeaderProps, 'trend' | 'width'>): { pad: string; rate: string; spend: string } | null {
+export function headerSparks(
+  fixed: string,
+  props: Pick<HeaderProps, 'trend' | 'width'>,
+): { pad: string; rate: string; spend: string } | null {
   const { trend, width } = props;
   // One column spare: a line that fills the last column makes some terminals wrap.
   const room = (width ?? 0) - 1 - fixed.length - SPARK_LABELS[0].length - SPARK_LABELS[1].length;
   const w = trend ? sparkWidth(room, 2, HEADER_SPARK_MAX) : 0;
   if (!trend || w === 0) return null;
   // Right-aligned, newest sample last: the block does not move as history fills in.
-  return { pad: ' '.repeat(room - 2 * w), rate: sparkline(trend.rate, w).padStart(w), spend: sparkline(steps(trend.cost), w).padStart(w) };
+  return {
+    pad: ' '.repeat(room - 2 * w),
+    rate: sparkline(trend.rate, w).padStart(w),
+    spend: sparkline(steps(trend.cost), w).padStart(w),
+  };
 }
 
 /** Per provider when the kernel reports it (in flight/limit, queue, headroom); else the older rate headroom. */
@@ -77,13 +84,18 @@ export function Header({ stats, uptime, rate, color, trend, width }: HeaderProps
   }
   const total = PROC_STATES.reduce((sum, s) => sum + stats.processes[s], 0);
   const limits = formatLimits(stats);
-  const sparks = headerSparks(`infer ${stats.active_inferences}/${stats.max_inferences}  queue ${stats.queue_depth}  limits ${limits}`, { trend, width });
+  const sparks = headerSparks(
+    `infer ${stats.active_inferences}/${stats.max_inferences}  queue ${stats.queue_depth}  limits ${limits}`,
+    { trend, width },
+  );
   // Each line ends with what matters least, so a narrow terminal truncates that first.
   return (
     <Box flexDirection="column" height={HEADER_HEIGHT}>
       <Text wrap="truncate">
         <Text bold>aos top</Text>
-        {stats.cluster ? <Label text={`  node ${printable(stats.cluster.node)} ${clusterCount(stats.cluster)}`} color={color} /> : null}
+        {stats.cluster ? (
+          <Label text={`  node ${printable(stats.cluster.node)} ${clusterCount(stats.cluster)}`} color={color} />
+        ) : null}
         <Label text="  up " color={color} />
         {formatDuration(uptime)}
         <Label text="  tokens " color={color} />
@@ -94,7 +106,10 @@ export function Header({ stats, uptime, rate, color, trend, width }: HeaderProps
         {formatCost(stats.cost)}
         <Label text="  rss " color={color} />
         {formatBytes(stats.rss_bytes)}
-        <Label text={`  heap ${formatBytes(stats.heap_used_bytes)}  kernel ${stats.version} pid ${stats.pid}`} color={color} />
+        <Label
+          text={`  heap ${formatBytes(stats.heap_used_bytes)}  kernel ${stats.version} pid ${stats.pid}`}
+          color={color}
+        />
       </Text>
       <Text wrap="truncate">
         <Label text={stats.cluster ? `procs on ${printable(stats.cluster.node)} ` : 'procs '} color={color} />

@@ -23,7 +23,9 @@ export function HelpPane({ height, color }: { height: number; color: boolean }):
   const width = Math.max(...KEYS.map(([k]) => k.length));
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
-      <Text bold color={tone(color, 'cyan')}>{' keys'}</Text>
+      <Text bold color={tone(color, 'cyan')}>
+        {' keys'}
+      </Text>
       {KEYS.slice(0, Math.max(0, height - 1)).map(([k, what]) => (
         <Text key={k} wrap="truncate">
           <Text bold>{` ${k.padEnd(width)}  `}</Text>

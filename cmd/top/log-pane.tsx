@@ -68,7 +68,17 @@ export function writingLine(text: string, width: number): string {
   return `▸ ${cutStart(text.replace(/\s+/g, ' ').trim(), Math.max(1, width - 3))}`;
 }
 
-export function LogPane({ proc, events, loading, height, width, color, follow, trend, writing }: LogPaneProps): ReactElement {
+export function LogPane({
+  proc,
+  events,
+  loading,
+  height,
+  width,
+  color,
+  follow,
+  trend,
+  writing,
+}: LogPaneProps): ReactElement {
   const pid = proc?.pid ?? null;
   const name = proc?.name ?? '';
   const cache = useMemo<LineCache>(() => new WeakMap(), [pid, name, width, color, follow]);
@@ -96,7 +106,9 @@ export function LogPane({ proc, events, loading, height, width, color, follow, t
         {spark ? <Text dimColor={color}> ──</Text> : null}
       </Text>
       {!proc ? <Text dimColor={color}>no process selected</Text> : null}
-      {proc && shown.length === 0 && !streaming ? <Text dimColor={color}>{loading ? 'loading…' : 'no log lines yet'}</Text> : null}
+      {proc && shown.length === 0 && !streaming ? (
+        <Text dimColor={color}>{loading ? 'loading…' : 'no log lines yet'}</Text>
+      ) : null}
       {shown.map((line, i) => (
         <Text key={lines.length - shown.length + i} wrap="truncate">
           {line}

@@ -30,7 +30,9 @@ const SORTED_BY: Record<SortKey, { key: string; mark: string }> = {
 function title(column: Column, sort: SortKey | undefined): string {
   const by = sort === undefined ? undefined : SORTED_BY[sort];
   if (by?.key !== column.key) return column.title;
-  return column.title.length + 1 <= column.width ? `${column.title}${by.mark}` : `${column.title.slice(0, Math.max(0, column.width - 1))}${by.mark}`;
+  return column.title.length + 1 <= column.width
+    ? `${column.title}${by.mark}`
+    : `${column.title.slice(0, Math.max(0, column.width - 1))}${by.mark}`;
 }
 
 /** First visible row: moves only as far as needed to keep `index` on screen (no page jumps). */
@@ -42,7 +44,17 @@ export function scrollTop(previous: number, index: number, visible: number, coun
   return Math.max(0, Math.min(top, maxTop));
 }
 
-function Row({ row, columns, selected, color }: { row: ViewRow; columns: readonly Column[]; selected: boolean; color: boolean }): ReactElement {
+function Row({
+  row,
+  columns,
+  selected,
+  color,
+}: {
+  row: ViewRow;
+  columns: readonly Column[];
+  selected: boolean;
+  color: boolean;
+}): ReactElement {
   const split = columns.findIndex((c) => c.key === 'state');
   const cells = (cols: readonly Column[]): string => formatCells(cols, (c) => c.value(row));
   const marker = selected ? '>' : ' ';
@@ -50,10 +62,16 @@ function Row({ row, columns, selected, color }: { row: ViewRow; columns: readonl
   const before = cells(columns.slice(0, split));
   const after = cells(columns.slice(split + 1));
   return (
-    <Text wrap="truncate" inverse={selected} dimColor={color && !selected && (row.state === 'exited' || row.state === 'killed')}>
+    <Text
+      wrap="truncate"
+      inverse={selected}
+      dimColor={color && !selected && (row.state === 'exited' || row.state === 'killed')}
+    >
       {marker}
       {before ? `${before} ` : ''}
-      <Text color={selected ? undefined : tone(color, STATE_TONE[row.state])}>{cells(columns.slice(split, split + 1))}</Text>
+      <Text color={selected ? undefined : tone(color, STATE_TONE[row.state])}>
+        {cells(columns.slice(split, split + 1))}
+      </Text>
       {after ? ` ${after}` : ''}
     </Text>
   );

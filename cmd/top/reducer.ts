@@ -1,9 +1,9 @@
 /** The dashboard's data, kept current from the kernel's pushed events: pure functions, no I/O. */
 import type { KernelEvent } from '../../protocol/events.js';
 import type { TextPiece } from '../../protocol/live-text.js';
-import { isEnded, type ProcState } from '../../sys/types.js';
 import type { KernelStats, ProcRow } from '../../protocol/views.js';
 import { EMPTY_TREND, sampleTrend, type Trend } from './trend.js';
+import { moveCount, spawnedRow, updateRow } from './row-update.js';
 
 /** Tokens/s is averaged over this window of model-event usage. */
 export const RATE_WINDOW_MS = 10_000;
@@ -59,14 +59,34 @@ export type TopAction =
   | { type: 'text'; piece: TextPiece };
 
 export function initialState(now: number): TopState {
-  return { rows: new Map(), samples: new Map(), stats: null, statsAt: now, since: now, needsRefresh: false, refreshSeq: 0, costStale: false, log: null, error: null, loaded: false, trend: EMPTY_TREND };
+  return {
+    rows: new Map(),
+    samples: new Map(),
+    stats: null,
+    statsAt: now,
+    since: now,
+    needsRefresh: false,
+    refreshSeq: 0,
+    costStale: false,
+    log: null,
+    error: null,
+    loaded: false,
+    trend: EMPTY_TREND,
+  };
 }
 
 export function topReducer(state: TopState, action: TopAction): TopState {
   switch (action.type) {
     case 'snapshot': {
       // Keeps needsRefresh: a refresh asked for before the snapshot (e.g. `--all`) still has to run.
-      const next = { ...applyProcesses(state, action.processes), needsRefresh: state.needsRefresh, stats: action.stats, statsAt: action.now, error: null, loaded: true };
+      const next = {
+        ...applyProcesses(state, action.processes),
+        needsRefresh: state.needsRefresh,
+        stats: action.stats,
+        statsAt: action.now,
+        error: null,
+        loaded: true,
+      };
       return { ...next, trend: sampleNow(next, action.now) };
     }
     case 'events':
@@ -76,7 +96,8 @@ export function topReducer(state: TopState, action: TopAction): TopState {
       return {
         ...state,
         // A node of the cluster died, joined or adopted trees: rows may now be on another node (NODE), read them again.
-        needsRefresh: state.needsRefresh || (state.stats !== null && nodesShape(state.stats) !== nodesShape(action.stats)),
+        needsRefresh:
+          state.needsRefresh || (state.stats !== null && nodesShape(state.stats) !== nodesShape(action.stats)),
         stats: action.stats,
         statsAt: action.now,
         error: null,
@@ -170,74 +191,10 @@ export function applyEvents(state: TopState, events: readonly KernelEvent[]): To
       }
     }
   }
-  const log = state.log && logEvents ? withWriting({ ...state.log, events: logEvents.slice(-LOG_KEEP) }, writing) : state.log;
+  const log =
+    state.log && logEvents ? withWriting({ ...state.log, events: logEvents.slice(-LOG_KEEP) }, writing) : state.log;
   const needsRefresh = state.needsRefresh || refreshSeq !== state.refreshSeq;
   return { ...state, rows, samples, stats, needsRefresh, refreshSeq, log };
-}
-
-function updateRow(row: ProcRow, event: KernelEvent): ProcRow {
-  switch (event.type) {
-    case 'state': {
-      const at = Date.parse(event.ts);
-      const ended = isEnded(event.to);
-      return {
-        ...row,
-        state: event.to,
-        started_at: row.started_at ?? (event.to === 'running' ? at : null),
-        ended_at: ended ? at : row.ended_at,
-        exit_code: ended ? (event.code ?? row.exit_code) : row.exit_code,
-        exit_reason: ended ? (event.reason ?? row.exit_reason) : row.exit_reason,
-        wait: event.to === 'blocked' ? (event.reason ?? row.wait) : null,
-      };
-    }
-    case 'model': {
-      const prompt = event.usage?.prompt ?? 0;
-      const output = event.usage?.output ?? 0;
-      return {
-        ...row,
-        // The event carries the 0-based turn that just completed.
-        turns: Math.max(row.turns, event.turn + 1),
-        prompt_tokens: row.prompt_tokens + prompt,
-        output_tokens: row.output_tokens + output,
-        tokens: row.tokens + prompt + output,
-      };
-    }
-    case 'syscall':
-      return { ...row, syscalls: row.syscalls + 1 };
-    default:
-      return row;
-  }
-}
-
-function spawnedRow(event: Extract<KernelEvent, { type: 'state' }>): ProcRow {
-  const at = Date.parse(event.ts);
-  return {
-    pid: event.pid,
-    ppid: event.ppid ?? 0,
-    name: event.name ?? '?',
-    role: event.role ?? '',
-    state: event.to,
-    model: event.model ?? '',
-    priority: 0,
-    turns: 0,
-    syscalls: 0,
-    prompt_tokens: 0,
-    output_tokens: 0,
-    tokens: 0,
-    cost: 0,
-    created_at: at,
-    started_at: null,
-    ended_at: null,
-    age_s: 0,
-    exit_code: null,
-    exit_reason: null,
-    wait: null,
-  };
-}
-
-function moveCount(counts: Record<ProcState, number>, from: ProcState, to: ProcState): void {
-  counts[from] = Math.max(0, counts[from] - 1);
-  counts[to]++;
 }
 
 /** Replaces the table with the kernel's rows; token samples survive for pids still present. */
@@ -253,7 +210,10 @@ export function applyHistory(state: TopState, pid: number, history: readonly Ker
   const last = history[history.length - 1]?.ts ?? '';
   const seen = new Set(history.filter((e) => e.ts === last).map((e) => JSON.stringify(e)));
   const live = state.log.events.filter((e) => e.ts > last || (e.ts === last && !seen.has(JSON.stringify(e))));
-  return { ...state, log: withWriting({ pid, events: [...history, ...live].slice(-LOG_KEEP), loading: false }, state.log.writing) };
+  return {
+    ...state,
+    log: withWriting({ pid, events: [...history, ...live].slice(-LOG_KEEP), loading: false }, state.log.writing),
+  };
 }
 
 /** Tokens per second over the last RATE_WINDOW_MS (or since observation began, if shorter). */

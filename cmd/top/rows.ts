@@ -30,7 +30,10 @@ export function ageSeconds(row: ProcRow, now: number): number {
   return Math.max(0, (now - (row.ended_at ?? row.created_at)) / 1000);
 }
 
-export function visibleRows(state: TopState, options: { sort: SortKey; all: boolean; now: number; tree?: boolean; filter?: string }): ViewRow[] {
+export function visibleRows(
+  state: TopState,
+  options: { sort: SortKey; all: boolean; now: number; tree?: boolean; filter?: string },
+): ViewRow[] {
   const out: ViewRow[] = [];
   for (const row of state.rows.values()) {
     if (!options.all && isEnded(row.state)) continue;

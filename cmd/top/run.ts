@@ -25,7 +25,12 @@ export async function runTop(source: TopSource, options: TopOptions = {}): Promi
   // The alternate screen gives the shell its scrollback back on exit, as htop does.
   stdout.write(ALT_SCREEN_ON);
   const app = render(
-    createElement(App, { source, all: options.all ?? false, color: useColor(stdout), onExit: (c: number) => (code = c) }),
+    createElement(App, {
+      source,
+      all: options.all ?? false,
+      color: useColor(stdout),
+      onExit: (c: number) => (code = c),
+    }),
     { stdin, stdout, stderr, exitOnCtrlC: false, patchConsole: true },
   );
   const stop = (signal: NodeJS.Signals): void => {

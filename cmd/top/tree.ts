@@ -31,5 +31,7 @@ export function treeName(row: ViewRow): string {
 export function filterRows(rows: readonly ViewRow[], text: string): ViewRow[] {
   const needle = text.toLowerCase();
   if (!needle) return [...rows];
-  return rows.filter((r) => [String(r.pid), r.name, r.model, describeStatus(r)].some((field) => field.toLowerCase().includes(needle)));
+  return rows.filter((r) =>
+    [String(r.pid), r.name, r.model, describeStatus(r)].some((field) => field.toLowerCase().includes(needle)),
+  );
 }

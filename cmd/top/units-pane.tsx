@@ -14,7 +14,15 @@ export const UNITS_REFRESH_MS = 5_000;
 
 type Loaded = { units: readonly UnitRow[]; at: number } | { error: string } | null;
 
-export function UnitsPane({ source, height, color }: { source: TopSource; height: number; color: boolean }): ReactElement {
+export function UnitsPane({
+  source,
+  height,
+  color,
+}: {
+  source: TopSource;
+  height: number;
+  color: boolean;
+}): ReactElement {
   const [loaded, setLoaded] = useState<Loaded>(null);
   useEffect(() => {
     const list = source.units?.bind(source);
@@ -29,7 +37,11 @@ export function UnitsPane({ source, height, color }: { source: TopSource; height
         (error: unknown) => live && setLoaded({ error: error instanceof Error ? error.message : String(error) }),
       );
     };
-    const unsubscribe = source.subscribe({ onEvent: (e) => (e.type === 'trigger' || e.type === 'state') && load(), onStats: () => undefined, onError: () => undefined });
+    const unsubscribe = source.subscribe({
+      onEvent: (e) => (e.type === 'trigger' || e.type === 'state') && load(),
+      onStats: () => undefined,
+      onError: () => undefined,
+    });
     const timer = setInterval(load, UNITS_REFRESH_MS);
     load();
     return () => {
@@ -38,11 +50,19 @@ export function UnitsPane({ source, height, color }: { source: TopSource; height
       unsubscribe();
     };
   }, [source]);
-  const lines = !loaded ? ['loading…'] : 'error' in loaded ? [`cannot list units: ${loaded.error}`] : formatUnits(loaded.units, loaded.at).split('\n');
+  const lines = !loaded
+    ? ['loading…']
+    : 'error' in loaded
+      ? [`cannot list units: ${loaded.error}`]
+      : formatUnits(loaded.units, loaded.at).split('\n');
   const count = loaded && 'units' in loaded ? ` ${loaded.units.length}` : '';
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
-      <Text bold color={tone(color, 'cyan')} wrap="truncate">{` units${count}  (u or Esc: back; aos unit show NAME for one)`}</Text>
+      <Text
+        bold
+        color={tone(color, 'cyan')}
+        wrap="truncate"
+      >{` units${count}  (u or Esc: back; aos unit show NAME for one)`}</Text>
       {lines.slice(0, Math.max(0, height - 1)).map((line, i) => (
         <Text key={i} wrap="truncate" bold={i === 0 && lines.length > 1}>{` ${line}`}</Text>
       ))}

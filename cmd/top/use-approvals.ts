@@ -33,7 +33,11 @@ export function useApprovals(source: TopSource, generation: number): ApprovalsSt
       );
     };
     // Only approval events change the list: no polling.
-    const unsubscribe = source.subscribe({ onEvent: (e) => e.type === 'approval' && load(), onStats: () => undefined, onError: () => undefined });
+    const unsubscribe = source.subscribe({
+      onEvent: (e) => e.type === 'approval' && load(),
+      onStats: () => undefined,
+      onError: () => undefined,
+    });
     load();
     return () => {
       live = false;

@@ -28,8 +28,13 @@ function answer(input: string, key: Key, ctx: KeyContext): void {
   if (input === 'y' || input === 'Y') {
     ctx.dispatch({ type: 'status', text: `killing ${target.pid} (${target.name})…` });
     ctx.kill(target.pid).then(
-      (pids) => ctx.dispatch({ type: 'status', text: pids.length ? `killed ${pids.join(', ')}` : `${target.pid} had already ended` }),
-      (error: unknown) => ctx.dispatch({ type: 'status', text: `kill ${target.pid}: ${errorText(error)}`, error: true }),
+      (pids) =>
+        ctx.dispatch({
+          type: 'status',
+          text: pids.length ? `killed ${pids.join(', ')}` : `${target.pid} had already ended`,
+        }),
+      (error: unknown) =>
+        ctx.dispatch({ type: 'status', text: `kill ${target.pid}: ${errorText(error)}`, error: true }),
     );
   } else if (input === 'n' || input === 'N' || key.escape || input === 'q') {
     ctx.dispatch({ type: 'cancel' });
@@ -77,8 +82,7 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
     // `/web` typed fast arrives as one string: open the prompt with the rest in it.
     ctx.dispatch({ type: 'filter', edit: 'open' });
     if (input.length > 1) ctx.dispatch({ type: 'filter', edit: { append: input.slice(1) } });
-  }
-  else if (input === 'r') ctx.retry();
+  } else if (input === 'r') ctx.retry();
   else if (input === 'A') ctx.approvals?.ask(true);
   else if (input === 'D') ctx.approvals?.ask(false);
   else if (input === 'q') ctx.quit();

@@ -18,7 +18,14 @@ export interface TopTiming {
   logTail: number;
 }
 
-export const DEFAULT_TIMING: TopTiming = { batchMs: 50, tickMs: 1000, refreshMs: 500, costRefreshMs: 5000, historyDelayMs: 80, logTail: 200 };
+export const DEFAULT_TIMING: TopTiming = {
+  batchMs: 50,
+  tickMs: 1000,
+  refreshMs: 500,
+  costRefreshMs: 5000,
+  historyDelayMs: 80,
+  logTail: 200,
+};
 
 export interface TopData {
   state: TopState;
@@ -67,10 +74,7 @@ export function useTopState(source: TopSource, options: { all: boolean; timing?:
     } catch (error) {
       fail(error);
     }
-    source.snapshot().then(
-      (snap) => live && dispatch({ type: 'snapshot', ...snap, now: Date.now() }),
-      fail,
-    );
+    source.snapshot().then((snap) => live && dispatch({ type: 'snapshot', ...snap, now: Date.now() }), fail);
     return () => {
       live = false;
       batch.drop();

@@ -39,7 +39,18 @@ export type ViewAction =
   | { type: 'sync'; pids: readonly number[]; pid: number; index: number };
 
 export function initialView(options: { all?: boolean } = {}): ViewState {
-  return { pid: null, index: 0, sort: 'pid', all: options.all ?? false, mode: 'table', tree: false, filter: '', typing: false, confirm: null, status: null };
+  return {
+    pid: null,
+    index: 0,
+    sort: 'pid',
+    all: options.all ?? false,
+    mode: 'table',
+    tree: false,
+    filter: '',
+    typing: false,
+    confirm: null,
+    status: null,
+  };
 }
 
 /** The selected row's index in `pids`: the selected pid if still shown, else the nearest row. */
@@ -102,6 +113,8 @@ export function viewReducer(view: ViewState, action: ViewAction): ViewState {
         const at = action.pids.indexOf(view.pid);
         return at === view.index ? view : { ...view, index: at };
       }
-      return view.pid === action.pid && view.index === action.index ? view : { ...view, pid: action.pid, index: action.index };
+      return view.pid === action.pid && view.index === action.index
+        ? view
+        : { ...view, pid: action.pid, index: action.index };
   }
 }

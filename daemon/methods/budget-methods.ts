@@ -3,7 +3,12 @@ import { budgetView, type KernelApi, type Via } from '../../kernel/api.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 
 type BudgetMethod = 'budget_ls' | 'budget_show' | 'budget_raise' | 'budget_reset';
-type BudgetHandlers = { [M in BudgetMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi; via: Via }) => ResultOf<M> | Promise<ResultOf<M>> };
+type BudgetHandlers = {
+  [M in BudgetMethod]: (
+    params: ParsedParamsOf<M>,
+    ctx: { kernel: KernelApi; via: Via },
+  ) => ResultOf<M> | Promise<ResultOf<M>>;
+};
 
 function view(kernel: KernelApi, name: string): ResultOf<'budget_raise'>['budget'] {
   const spec = kernel.budgets.budgets.find((b) => b.name === name);
@@ -12,14 +17,28 @@ function view(kernel: KernelApi, name: string): ResultOf<'budget_raise'>['budget
 }
 
 export const budgetHandlers: BudgetHandlers = {
-  budget_ls: (_params, { kernel }) => ({ budgets: kernel.budgets.budgets.map((spec) => budgetView(kernel.budgets, spec)) }),
+  budget_ls: (_params, { kernel }) => ({
+    budgets: kernel.budgets.budgets.map((spec) => budgetView(kernel.budgets, spec)),
+  }),
   budget_show: (params, { kernel }) => {
     const budget = view(kernel, params.name);
-    const history = kernel.store.spend.history(params.name, params.limit ?? 60).map((r) => ({ key: r.key, window: r.window, spent_usd: r.usd, spent_tokens: r.tokens, raised_usd: r.raised_usd, raised_tokens: r.raised_tokens }));
+    const history = kernel.store.spend.history(params.name, params.limit ?? 60).map((r) => ({
+      key: r.key,
+      window: r.window,
+      spent_usd: r.usd,
+      spent_tokens: r.tokens,
+      raised_usd: r.raised_usd,
+      raised_tokens: r.raised_tokens,
+    }));
     return { budget, history };
   },
   budget_raise: async (params, { kernel, via }) => {
-    kernel.budgets.raise(params.name, params.key ?? null, { usd: params.usd ?? 0, tokens: params.tokens ?? 0 }, `via ${via}`);
+    kernel.budgets.raise(
+      params.name,
+      params.key ?? null,
+      { usd: params.usd ?? 0, tokens: params.tokens ?? 0 },
+      `via ${via}`,
+    );
     await kernel.store.committed();
     return { budget: view(kernel, params.name) };
   },

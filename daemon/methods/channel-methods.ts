@@ -3,18 +3,44 @@ import { customProgram } from '../../drivers/channels/programs.js';
 import { AosError } from '../../sys/errno.js';
 import { aosPaths } from '../../sys/paths.js';
 import { checkTrustedBinds, MisplacedState } from '../../sys/state-placement.js';
-import type { BindingInfo, ChannelInfo, ChannelMessageInfo, KernelApi, PairedSender, PairingInfo } from '../../kernel/api.js';
+import type {
+  BindingInfo,
+  ChannelInfo,
+  ChannelMessageInfo,
+  KernelApi,
+  PairedSender,
+  PairingInfo,
+} from '../../kernel/api.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import type { ShapeOf } from '../../protocol/shape-check.js';
-import type { bindingInfo, channelInfo, channelMessage, pairedSender, pairingInfo } from '../../protocol/channel-results.js';
+import type {
+  bindingInfo,
+  channelInfo,
+  channelMessage,
+  pairedSender,
+  pairingInfo,
+} from '../../protocol/channel-results.js';
 
-type ChannelMethod = 'channel_add' | 'channel_rm' | 'channel_ls' | 'channel_show' | 'channel_bind' | 'channel_unbind' | 'channel_pair' | 'channel_test';
-type ChannelHandlers = { [M in ChannelMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi }) => ResultOf<M> | Promise<ResultOf<M>> };
+type ChannelMethod =
+  | 'channel_add'
+  | 'channel_rm'
+  | 'channel_ls'
+  | 'channel_show'
+  | 'channel_bind'
+  | 'channel_unbind'
+  | 'channel_pair'
+  | 'channel_test';
+type ChannelHandlers = {
+  [M in ChannelMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi }) => ResultOf<M> | Promise<ResultOf<M>>;
+};
 
 /** A custom adapter's sandbox never shows the aos home (its store, audit key, tokens), nor runs what agents can rewrite. */
 function refuseStateBinds(reads: readonly string[]): void {
   try {
-    checkTrustedBinds(aosPaths(), reads.map((p) => ({ what: 'the custom adapter\'s read path', path: p })));
+    checkTrustedBinds(
+      aosPaths(),
+      reads.map((p) => ({ what: "the custom adapter's read path", path: p })),
+    );
   } catch (error) {
     if (error instanceof MisplacedState) throw new AosError('EINVAL', error.message);
     throw error;
@@ -46,12 +72,22 @@ export const channelHandlers: ChannelHandlers = {
     const channels = kernel.channels;
     const channel = channels.info(p.name);
     const messages = await channels.messages(p.name, { limit: p.limit ?? SHOWN });
-    return { channel, bindings: channels.bindings(p.name), pairings: channels.pairings(p.name), senders: channels.senders(p.name), messages };
+    return {
+      channel,
+      bindings: channels.bindings(p.name),
+      pairings: channels.pairings(p.name),
+      senders: channels.senders(p.name),
+      messages,
+    };
   },
   channel_bind: async (p, { kernel }) => ({ binding: await kernel.channels.bind(p) }),
   channel_unbind: async (p, { kernel }) => ({ binding: await kernel.channels.unbind(p.id) }),
   channel_pair: (p, { kernel }) => kernel.channels.pair(p.code),
-  channel_test: (p, { kernel }) => kernel.channels.test(p.name, { ...(p.chat === undefined ? {} : { chat: p.chat }), ...(p.text === undefined ? {} : { text: p.text }) }),
+  channel_test: (p, { kernel }) =>
+    kernel.channels.test(p.name, {
+      ...(p.chat === undefined ? {} : { chat: p.chat }),
+      ...(p.text === undefined ? {} : { text: p.text }),
+    }),
 };
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

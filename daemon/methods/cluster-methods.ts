@@ -55,8 +55,11 @@ function placeOf(kernel: KernelApi, params: Record<string, unknown>): string | n
     placedAt = cluster.member.lastBeat;
   }
   const self = cluster.member.name;
-  const load = (n: { name: string; processes: number; in_flight: number; queued: number }): number => n.processes + n.in_flight + n.queued + (placed.get(n.name) ?? 0);
-  const takers = cluster.member.nodes.filter((n) => n.state === 'live' && n.shares_workspace && n.workspace === ws.path);
+  const load = (n: { name: string; processes: number; in_flight: number; queued: number }): number =>
+    n.processes + n.in_flight + n.queued + (placed.get(n.name) ?? 0);
+  const takers = cluster.member.nodes.filter(
+    (n) => n.state === 'live' && n.shares_workspace && n.workspace === ws.path,
+  );
   const mine = takers.find((n) => n.name === self);
   if (!mine) return null;
   const best = takers.reduce((a, b) => (load(b) < load(a) ? b : a), mine);
@@ -64,7 +67,8 @@ function placeOf(kernel: KernelApi, params: Record<string, unknown>): string | n
   return best.name === self ? null : best.name;
 }
 
-const isLocal = (kernel: KernelApi, pid: number): boolean => kernel.pcb(pid) !== undefined || kernel.store.processes.get(pid) !== undefined;
+const isLocal = (kernel: KernelApi, pid: number): boolean =>
+  kernel.pcb(pid) !== undefined || kernel.store.processes.get(pid) !== undefined;
 
 /** Another node's error as this node's own: the same errno, the same words. */
 function asLocal(error: unknown): never {
@@ -115,26 +119,44 @@ async function keyedElsewhere(kernel: KernelApi, params: ParsedParamsOf<'spawn'>
     if (kernel.keys.seen('root', key) !== null) return null;
     if (Date.now() > deadline) {
       const who = (await cluster.keys.claimant('root', key)) ?? 'another node';
-      throw new AosError('ETIMEDOUT', `idempotency key "${key}" is being started by node ${who}, which has not committed it in ${Math.round((param.clusterKeyClaimMs + 5_000) / 1000)} s; ask again`);
+      throw new AosError(
+        'ETIMEDOUT',
+        `idempotency key "${key}" is being started by node ${who}, which has not committed it in ${Math.round((param.clusterKeyClaimMs + 5_000) / 1000)} s; ask again`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, param.clusterKeyWaitPollMs));
   }
 }
 
 /** The answer of the node that holds a key: asked of it while it lives, read from its store when it is dead. */
-async function heldElsewhere(kernel: KernelApi, params: ParsedParamsOf<'spawn'>, via: Via, key: string, held: { node: string; args: string; pid: number; created: number }): Promise<unknown> {
+async function heldElsewhere(
+  kernel: KernelApi,
+  params: ParsedParamsOf<'spawn'>,
+  via: Via,
+  key: string,
+  held: { node: string; args: string; pid: number; created: number },
+): Promise<unknown> {
   const cluster = kernel.cluster;
   if (!cluster) throw new AosError('EIO', 'not a node of a cluster');
   // A node that joined since the last heartbeat is not listed yet: it is live.
   const state = cluster.member.nodes.find((n) => n.name === held.node)?.state ?? 'live';
   if (state === 'live') {
-    const row = (await cluster.requests.ask(held.node, 'spawn', { params: { ...params, watch: false }, via }).catch(asLocal)) as ProcRow;
+    const row = (await cluster.requests
+      .ask(held.node, 'spawn', { params: { ...params, watch: false }, via })
+      .catch(asLocal)) as ProcRow;
     return { ...row, node: held.node };
   }
   refuseOtherSpawn(key, held, spawnOptionsOf(params));
   const where = (await cluster.remote.holderOf(held.pid)) ?? held.node;
-  const row = where === cluster.member.name ? kernel.processes({ all: true }).find((r) => r.pid === held.pid) : (await cluster.remote.tree(where, held.pid, false))[0];
-  if (!row) throw new AosError('ESRCH', `idempotency key "${key}" started process ${held.pid}, which has been removed (aos rm): use a new key to start the work again`);
+  const row =
+    where === cluster.member.name
+      ? kernel.processes({ all: true }).find((r) => r.pid === held.pid)
+      : (await cluster.remote.tree(where, held.pid, false))[0];
+  if (!row)
+    throw new AosError(
+      'ESRCH',
+      `idempotency key "${key}" started process ${held.pid}, which has been removed (aos rm): use a new key to start the work again`,
+    );
   return { ...row, node: where, replayed: true };
 }
 
@@ -144,18 +166,35 @@ async function underClaim(kernel: KernelApi, key: string, start: () => unknown):
     return await start();
   } finally {
     await kernel.store.committed().catch(() => undefined);
-    await kernel.cluster?.keys.release('root', key).catch((error: Error) => kernel.log('warn', `cluster: the claim on idempotency key "${key}" was not given back (${error.message}); it lapses by itself`));
+    await kernel.cluster?.keys
+      .release('root', key)
+      .catch((error: Error) =>
+        kernel.log(
+          'warn',
+          `cluster: the claim on idempotency key "${key}" was not given back (${error.message}); it lapses by itself`,
+        ),
+      );
   }
 }
 
-async function remoteLogs(kernel: KernelApi, node: string, params: { pid: number; tail?: number; tree?: boolean; follow?: boolean }, ctx: MethodContext): Promise<unknown> {
+async function remoteLogs(
+  kernel: KernelApi,
+  node: string,
+  params: { pid: number; tail?: number; tree?: boolean; follow?: boolean },
+  ctx: MethodContext,
+): Promise<unknown> {
   const remote = kernel.cluster?.remote;
   if (!remote) throw new AosError('ESRCH', `no process ${params.pid}`);
   const procs = await remote.tree(node, params.pid, params.tree ?? false);
   const root = procs.find((r) => r.pid === params.pid);
   if (!root) throw new AosError('ESRCH', `no process ${params.pid}`);
   const pids = procs.map((r) => r.pid);
-  if (!params.follow) return { sub: null, procs, events: (await remote.events(node, pids, { tail: params.tail })).map((r) => JSON.parse(r.json) as KernelEvent) };
+  if (!params.follow)
+    return {
+      sub: null,
+      procs,
+      events: (await remote.events(node, pids, { tail: params.tail })).map((r) => JSON.parse(r.json) as KernelEvent),
+    };
   const { rows, follow } = await remote.eventsToFollow(node, root.pid, pids, params.tail);
   const events = rows.map((r) => JSON.parse(r.json) as KernelEvent);
   const sub = ctx.newSub();
@@ -163,27 +202,40 @@ async function remoteLogs(kernel: KernelApi, node: string, params: { pid: number
     const end = { pid: root.pid, code: root.exit_code, reason: root.exit_reason, state: root.state };
     ctx.afterResponse(() => ctx.hub.endNow(ctx.target, sub, end));
   } else {
-    ctx.afterResponse(() => ctx.hub.followRemote(ctx.target, sub, root.pid, pids, params.tree ?? false, (watched) => follow.poll(watched)));
+    ctx.afterResponse(() =>
+      ctx.hub.followRemote(ctx.target, sub, root.pid, pids, params.tree ?? false, (watched) => follow.poll(watched)),
+    );
   }
   return { sub, procs, events };
 }
 
 /** `ps`: this node's rows, then every other node's (read from their stores), in pid order. */
-async function everyNode(kernel: KernelApi, params: { all?: boolean; last?: number }, local: unknown): Promise<ProcRow[]> {
-  const mine = (params.last !== undefined || !params.all ? local : kernel.processes({ all: true })) as ProcRow[] | { toJSON?: unknown };
+async function everyNode(
+  kernel: KernelApi,
+  params: { all?: boolean; last?: number },
+  local: unknown,
+): Promise<ProcRow[]> {
+  const mine = (params.last !== undefined || !params.all ? local : kernel.processes({ all: true })) as
+    ProcRow[] | { toJSON?: unknown };
   const own = Array.isArray(mine) ? mine : kernel.processes({ all: params.all ?? false });
-  const others = (await kernel.cluster?.remote.rows({ all: params.all || params.last !== undefined }).catch(() => [])) ?? [];
+  const others =
+    (await kernel.cluster?.remote.rows({ all: params.all || params.last !== undefined }).catch(() => [])) ?? [];
   const self = kernel.cluster?.member.name;
   // A tree moved between two schemas while they were read shows once (this node's row first).
   const seen = new Set<number>();
-  const rows = [...own.map((r) => ({ ...r, node: self })), ...others].filter((r) => !seen.has(r.pid) && seen.add(r.pid)).sort((a, b) => a.pid - b.pid);
+  const rows = [...own.map((r) => ({ ...r, node: self })), ...others]
+    .filter((r) => !seen.has(r.pid) && seen.add(r.pid))
+    .sort((a, b) => a.pid - b.pid);
   return params.last !== undefined ? rows.slice(-params.last) : rows;
 }
 
 /** The handlers, answering for every node of the cluster when the kernel is a node of one. */
 export function clusterAware<H extends object>(handlers: H): H {
   // Alone, a handler runs as it always did: synchronously, not a promise later.
-  const wrap = (method: Method, run: Run): Run => (params, ctx) => (ctx.kernel.cluster ? clustered(method, run, params, ctx) : run(params, ctx));
+  const wrap =
+    (method: Method, run: Run): Run =>
+    (params, ctx) =>
+      ctx.kernel.cluster ? clustered(method, run, params, ctx) : run(params, ctx);
   const clustered = async (method: Method, run: Run, params: unknown, ctx: MethodContext): Promise<unknown> => {
     const { kernel } = ctx;
     if (!kernel.cluster) return run(params, ctx);
@@ -194,12 +246,15 @@ export function clusterAware<H extends object>(handlers: H): H {
       if (keyed) return underClaim(kernel, keyed.claimed, () => run(params, ctx));
       const to = placeOf(kernel, params as Record<string, unknown>);
       if (to === null) return run(params, ctx);
-      const row = (await kernel.cluster.requests.ask(to, 'spawn', { params: { ...(params as object), watch: false }, via: ctx.via }).catch((error: unknown) => {
-        // Surely not started there (never sent, or withdrawn before it was taken): the tree starts here. Else the other node's answer stands.
-        if (!(error instanceof RemoteError) || (error.code !== 'ENOTSENT' && error.code !== 'ETIMEDOUT')) return asLocal(error);
-        kernel.log('warn', `cluster: placing a new tree on node ${to} failed (${error.message}); it starts here`);
-        return null;
-      })) as ProcRow | null;
+      const row = (await kernel.cluster.requests
+        .ask(to, 'spawn', { params: { ...(params as object), watch: false }, via: ctx.via })
+        .catch((error: unknown) => {
+          // Surely not started there (never sent, or withdrawn before it was taken): the tree starts here. Else the other node's answer stands.
+          if (!(error instanceof RemoteError) || (error.code !== 'ENOTSENT' && error.code !== 'ETIMEDOUT'))
+            return asLocal(error);
+          kernel.log('warn', `cluster: placing a new tree on node ${to} failed (${error.message}); it starts here`);
+          return null;
+        })) as ProcRow | null;
       return row ? { ...row, node: to } : run(params, ctx);
     }
     const node = await ownerOf(kernel, method, params as Record<string, unknown>);
@@ -211,7 +266,8 @@ export function clusterAware<H extends object>(handlers: H): H {
     return kernel.cluster.requests.ask(node, method, { params, via: ctx.via }, timeoutMs).catch(asLocal);
   };
   const out: Record<string, unknown> = { ...(handlers as Record<string, unknown>) };
-  for (const method of ['ps', 'logs', 'spawn', ...FORWARDED] as const) out[method] = wrap(method, (handlers as Record<string, Run>)[method] as Run);
+  for (const method of ['ps', 'logs', 'spawn', ...FORWARDED] as const)
+    out[method] = wrap(method, (handlers as Record<string, Run>)[method] as Run);
   return out as H;
 }
 
@@ -222,10 +278,17 @@ export function clusterAware<H extends object>(handlers: H): H {
  */
 export function serveOtherNodes(kernel: KernelApi, handlers: object): void {
   // No connection: nothing here streams, and an answer goes back once.
-  const base = { kernel, hub: null as unknown as StreamHub, target: { pushLine: () => undefined }, newSub: () => 0, afterResponse: (fn: () => void) => void setImmediate(fn) };
+  const base = {
+    kernel,
+    hub: null as unknown as StreamHub,
+    target: { pushLine: () => undefined },
+    newSub: () => 0,
+    afterResponse: (fn: () => void) => void setImmediate(fn),
+  };
   kernel.cluster?.requests.serve(async (method, body) => {
     if (method === WEBHOOK_METHOD) return deliverCarried(kernel, body);
-    if (!(SERVED as readonly string[]).includes(method)) throw new AosError('ENOSYS', `another node may not ask ${JSON.stringify(method)} of this one`);
+    if (!(SERVED as readonly string[]).includes(method))
+      throw new AosError('ENOSYS', `another node may not ask ${JSON.stringify(method)} of this one`);
     const { params, via } = (body ?? {}) as { params?: unknown; via?: Via };
     const parsed = METHODS[method as Served].params.safeParse(params ?? {});
     if (!parsed.success) throw new AosError('EINVAL', `${method}: bad params from another node`);

@@ -3,7 +3,9 @@ import type { KernelApi } from '../../kernel/api.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import { refuseSpawnDrift } from './spawn-drift.js';
 
-export const forkHandlers: { fork: (params: ParsedParamsOf<'fork'>, ctx: { kernel: KernelApi }) => Promise<ResultOf<'fork'>> } = {
+export const forkHandlers: {
+  fork: (params: ParsedParamsOf<'fork'>, ctx: { kernel: KernelApi }) => Promise<ResultOf<'fork'>>;
+} = {
   fork: async (params, { kernel }) => {
     // The origin's whole context goes to the model: with the caller's settings or not at all.
     const origin = kernel.store.processes.get(params.pid);

@@ -59,7 +59,10 @@ type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext)
 function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
   const { kernel, hub } = ctx;
   const procs = kernel.tree(params.pid, { tree: params.tree });
-  const events = kernel.store.events.of(procs.map((r) => r.pid), params.tail);
+  const events = kernel.store.events.of(
+    procs.map((r) => r.pid),
+    params.tail,
+  );
   const root = procs.find((r) => r.pid === params.pid) as ProcRow;
   if (!params.follow) return { sub: null, procs, events };
   const sub = ctx.newSub();
@@ -68,7 +71,14 @@ function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'log
     ctx.afterResponse(() => hub.endNow(ctx.target, sub, end));
   } else {
     // Synchronous from history to here: no event can slip between the two.
-    hub.follow(ctx.target, sub, root.pid, procs.map((r) => r.pid), params.tree ?? false, params.text ?? false);
+    hub.follow(
+      ctx.target,
+      sub,
+      root.pid,
+      procs.map((r) => r.pid),
+      params.tree ?? false,
+      params.text ?? false,
+    );
   }
   return { sub, procs, events };
 }
@@ -88,7 +98,9 @@ export const ownHandlers: Handlers = {
   }),
   spawn: async (params, { kernel, hub, target }) => {
     // Every rung of a ladder goes to its provider with the kernel's settings: each is checked.
-    const models = params.ladder ?? (params.model === 'auto' ? (kernel.ladder ?? []) : [params.model ?? defaultModelOf(kernel) ?? undefined]);
+    const models =
+      params.ladder ??
+      (params.model === 'auto' ? (kernel.ladder ?? []) : [params.model ?? defaultModelOf(kernel) ?? undefined]);
     for (const model of models) refuseSpawnDrift(params.settings, model, process.pid);
     if (params.watch) hub.hold(target);
     const options = spawnOptionsOf(params);
@@ -124,7 +136,9 @@ export const ownHandlers: Handlers = {
     return { procs: pids.flatMap((pid) => kernel.tree(pid).slice(0, 1)), events };
   },
   rm: async (params, { kernel }) => ({ removed: await kernel.admin.remove(params.pids) }),
-  prune: async (params, { kernel }) => ({ removed: await kernel.admin.prune(Date.now() - (params.older_than_s ?? 0) * 1000) }),
+  prune: async (params, { kernel }) => ({
+    removed: await kernel.admin.prune(Date.now() - (params.older_than_s ?? 0) * 1000),
+  }),
   subscribe: (params, ctx) => {
     const sub = ctx.newSub();
     ctx.hub.subscribe(ctx.target, sub, params.topics);

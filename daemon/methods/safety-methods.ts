@@ -7,7 +7,9 @@ import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
 /** `via`, the transport a request came on, is what an answer to an approval records; the other methods need only the kernel. */
 type Context<M extends Safety> = M extends 'approve' | 'deny' ? { kernel: KernelApi; via: Via } : { kernel: KernelApi };
-type SafetyHandlers = { [M in Safety]: (params: ParsedParamsOf<M>, ctx: Context<M>) => ResultOf<M> | Promise<ResultOf<M>> };
+type SafetyHandlers = {
+  [M in Safety]: (params: ParsedParamsOf<M>, ctx: Context<M>) => ResultOf<M> | Promise<ResultOf<M>>;
+};
 
 /** An answer is acknowledged once committed, like every other change. */
 async function durable<T>(kernel: KernelApi, value: T): Promise<T> {
@@ -33,7 +35,12 @@ function policyView(kernel: KernelApi, pid: number | undefined): ResultOf<'polic
     pid: pid ?? null,
     capabilities: [...capabilities],
     // A rule matters to a process only where it holds a capability of the rule's kind.
-    rules: safety.rules.map((r) => ({ verdict: r.verdict, capability: r.pattern === null ? r.kind : `${r.kind}:${r.pattern}`, line: r.line, applies: held.has(r.kind) })),
+    rules: safety.rules.map((r) => ({
+      verdict: r.verdict,
+      capability: r.pattern === null ? r.kind : `${r.kind}:${r.pattern}`,
+      line: r.line,
+      applies: held.has(r.kind),
+    })),
     approvals: { timeout_s: safety.approvalTimeoutS },
     secrets: safety.secrets.map((sec) => ({
       name: sec.name,
@@ -52,10 +59,15 @@ export const safetyHandlers: SafetyHandlers = {
   approvals: (_params, { kernel }) => ({ approvals: kernel.safety.approvals.list(param.approvalsMaxListed) }),
   // `via` is the transport this request came on (methods.ts's context), never a parameter.
   approve: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.approve(params.id, via, params.also)),
-  deny: (params, { kernel, via }) => durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, via, params.also)),
+  deny: (params, { kernel, via }) =>
+    durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, via, params.also)),
   policy: (params, { kernel }) => policyView(kernel, params.pid),
   audit: (params, { kernel }) => ({
-    rows: kernel.safety.audit.list({ pid: params.pid, since: params.since, limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows) }),
+    rows: kernel.safety.audit.list({
+      pid: params.pid,
+      since: params.since,
+      limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows),
+    }),
   }),
   diff: async (params, { kernel }) => {
     known(kernel, params.pid);

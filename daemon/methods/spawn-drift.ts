@@ -11,7 +11,12 @@ import { AosError } from '../../sys/errno.js';
 import { describeDrift, diffSettings, type Settings, settingsOf } from '../../protocol/settings.js';
 
 /** Throws EINVAL when `model`'s provider would run with settings the caller set otherwise. */
-export function refuseSpawnDrift(caller: Settings | undefined, model: string | undefined, kernelPid: number, env: NodeJS.ProcessEnv = process.env): void {
+export function refuseSpawnDrift(
+  caller: Settings | undefined,
+  model: string | undefined,
+  kernelPid: number,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   if (caller === undefined || model === undefined) return;
   let provider;
   try {
@@ -24,7 +29,8 @@ export function refuseSpawnDrift(caller: Settings | undefined, model: string | u
   const mine: Settings = {};
   for (const [name, value] of Object.entries(caller)) if (names.has(name)) mine[name] = value;
   const kernel: Settings = {};
-  for (const [name, value] of Object.entries(settingsOf(env))) if (names.has(name) && name in mine) kernel[name] = value;
+  for (const [name, value] of Object.entries(settingsOf(env)))
+    if (names.has(name) && name in mine) kernel[name] = value;
   const drift = diffSettings(mine, kernel).filter((d) => d.mine !== null);
   if (drift.length === 0) return;
   throw new AosError(

@@ -39,11 +39,19 @@ async function readManifest(root: string, source: string): Promise<{ doc: unknow
     throw new AosError('EINVAL', `${source}: unit.yaml is not YAML: ${(error as Error).message.split('\n')[0]}`);
   }
   const name = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).name : undefined;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new AosError('EINVAL', `${source}: unit.yaml: name must be a lowercase name of letters, digits, ".", "_" or "-" (at most 63)`);
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw new AosError(
+      'EINVAL',
+      `${source}: unit.yaml: name must be a lowercase name of letters, digits, ".", "_" or "-" (at most 63)`,
+    );
   return { doc, name };
 }
 
-export async function installUnit(params: ParsedParamsOf<'unit_install'>, kernel: KernelApi, home: string): Promise<ResultOf<'unit_install'>> {
+export async function installUnit(
+  params: ParsedParamsOf<'unit_install'>,
+  kernel: KernelApi,
+  home: string,
+): Promise<ResultOf<'unit_install'>> {
   const source = path.resolve(params.path);
   const base = unitsDir(home);
   await mkdir(base, { recursive: true, mode: 0o700 });
@@ -56,15 +64,29 @@ export async function installUnit(params: ParsedParamsOf<'unit_install'>, kernel
     const from = await unitBeside(doc, staged.root, `${source}: unit.yaml`, kernel.mcpServers, dir);
     const plan = kernel.units.preview(from.doc);
     const answer = (installed: boolean, added: boolean): ResultOf<'unit_install'> => ({
-      plan: { unit: plan.info, capabilities: plan.capabilities, beyond: added ? [] : plan.beyond, policies: plan.policies, mcp: from.mcp, mcp_to_add: from.mcpToAdd, added, replaced: added && plan.exists },
+      plan: {
+        unit: plan.info,
+        capabilities: plan.capabilities,
+        beyond: added ? [] : plan.beyond,
+        policies: plan.policies,
+        mcp: from.mcp,
+        mcp_to_add: from.mcpToAdd,
+        added,
+        replaced: added && plan.exists,
+      },
       dir,
       files: staged.files,
       installed,
     });
     if (params.dry_run) return answer(false, false);
-    if (plan.beyond.length > 0) throw new AosError('EACCES', `unit ${name} asks for more than the policy's root holds: ${plan.beyond.join(', ')}`);
+    if (plan.beyond.length > 0)
+      throw new AosError(
+        'EACCES',
+        `unit ${name} asks for more than the policy's root holds: ${plan.beyond.join(', ')}`,
+      );
     refuseLackingServers(name, from, kernel.safety.policy.file);
-    if (plan.exists && !params.replace) throw new AosError('EEXIST', `unit ${name} is there already: install with --replace to change it`);
+    if (plan.exists && !params.replace)
+      throw new AosError('EEXIST', `unit ${name} is there already: install with --replace to change it`);
     // The old files move aside until the new unit is in; a failure puts them back.
     const aside = (await exists(dir)) ? `${dir}.old-${randomBytes(4).toString('hex')}` : null;
     if (aside) await rename(dir, aside);

@@ -8,8 +8,22 @@ import { unitApply } from './unit-set-method.js';
 import { refuseLackingServers, unitBeside, type UnitFromFile } from './unit-files.js';
 import { installUnit, uninstall } from './unit-install.js';
 
-type UnitMethod = 'unit_add' | 'unit_install' | 'unit_ls' | 'unit_show' | 'unit_run' | 'unit_enable' | 'unit_rm' | 'unit_runs' | 'unit_apply';
-type UnitHandlers = { [M in UnitMethod]: (params: ParsedParamsOf<M>, ctx: { kernel: KernelApi; info: { home: string } }) => ResultOf<M> | Promise<ResultOf<M>> };
+type UnitMethod =
+  | 'unit_add'
+  | 'unit_install'
+  | 'unit_ls'
+  | 'unit_show'
+  | 'unit_run'
+  | 'unit_enable'
+  | 'unit_rm'
+  | 'unit_runs'
+  | 'unit_apply';
+type UnitHandlers = {
+  [M in UnitMethod]: (
+    params: ParsedParamsOf<M>,
+    ctx: { kernel: KernelApi; info: { home: string } },
+  ) => ResultOf<M> | Promise<ResultOf<M>>;
+};
 
 /** A change is acknowledged once committed, like every other change. */
 async function durable<T>(kernel: KernelApi, value: T): Promise<T> {
@@ -37,7 +51,14 @@ export const unitHandlers: UnitHandlers = {
   unit_add: async (params, { kernel }) => {
     const from = await unitOf(params, kernel);
     const plan = kernel.units.preview(from.doc);
-    const answer = { unit: plan.info, capabilities: plan.capabilities, beyond: plan.beyond, policies: plan.policies, mcp: from.mcp, mcp_to_add: from.mcpToAdd };
+    const answer = {
+      unit: plan.info,
+      capabilities: plan.capabilities,
+      beyond: plan.beyond,
+      policies: plan.policies,
+      mcp: from.mcp,
+      mcp_to_add: from.mcpToAdd,
+    };
     if (params.dry_run) return { ...answer, added: false, replaced: false };
     refuseLackingServers(plan.info.name, from, kernel.safety.policy.file);
     const unit = kernel.units.add(from.doc, { replace: params.replace ?? false });

@@ -18,11 +18,15 @@ function parse(text: string, source: string): unknown {
 /** The units a set file lists: inline, or `- file: path/to/unit.yaml` (beside the set file). */
 async function unitsOf(text: string, file: string, kernel: KernelApi): Promise<UnitFromFile[]> {
   const doc = parse(text, file);
-  const list = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>).units : undefined;
+  const list =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>).units : undefined;
   if (!Array.isArray(list)) throw new AosError('EINVAL', `${file}: a set of units is a mapping with a units: list`);
   const units: UnitFromFile[] = [];
   for (const [i, entry] of list.entries()) {
-    const named = typeof entry === 'object' && entry !== null && typeof (entry as Record<string, unknown>).file === 'string' ? ((entry as Record<string, unknown>).file as string) : null;
+    const named =
+      typeof entry === 'object' && entry !== null && typeof (entry as Record<string, unknown>).file === 'string'
+        ? ((entry as Record<string, unknown>).file as string)
+        : null;
     if (named === null) {
       units.push(await unitBeside(entry, path.dirname(file), `${file}: units[${i}]`, kernel.mcpServers));
       continue;
@@ -32,18 +36,25 @@ async function unitsOf(text: string, file: string, kernel: KernelApi): Promise<U
     try {
       unitText = await readFile(unitFile, 'utf8');
     } catch (error) {
-      throw new AosError('ENOENT', `${file}: units[${i}]: cannot read ${unitFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new AosError(
+        'ENOENT',
+        `${file}: units[${i}]: cannot read ${unitFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     units.push(await unitBeside(parse(unitText, unitFile), path.dirname(unitFile), unitFile, kernel.mcpServers));
   }
   return units;
 }
 
-export async function unitApply(params: ParsedParamsOf<'unit_apply'>, kernel: KernelApi): Promise<ResultOf<'unit_apply'>> {
+export async function unitApply(
+  params: ParsedParamsOf<'unit_apply'>,
+  kernel: KernelApi,
+): Promise<ResultOf<'unit_apply'>> {
   const file = path.resolve(params.file);
   const units = params.down ? [] : await unitsOf(params.text, file, kernel);
   const documents = units.map((u) => u.doc);
-  if (!params.dry_run) for (const unit of units) refuseLackingServers(String(unit.doc.name), unit, kernel.safety.policy.file);
+  if (!params.dry_run)
+    for (const unit of units) refuseLackingServers(String(unit.doc.name), unit, kernel.safety.policy.file);
   const plan = await kernel.admin.planUnitSet(file, documents);
   const todo = plan.added.length + plan.changed.length + plan.removed.length;
   if (params.dry_run || todo === 0 || plan.beyond.length > 0) {

@@ -6,10 +6,21 @@ import { isEnded } from '../../sys/types.js';
 import type { ResultOf } from '../../protocol/protocol.js';
 
 function answer(pcb: Pcb, timedOut: boolean): ResultOf<'wait'> {
-  return { pid: pcb.pid, state: pcb.state, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output, timed_out: timedOut };
+  return {
+    pid: pcb.pid,
+    state: pcb.state,
+    exit_code: pcb.exitCode,
+    reason: pcb.exitReason,
+    output: pcb.output,
+    timed_out: timedOut,
+  };
 }
 
-export async function waitFor(kernel: KernelApi, pid: number, timeoutS: number = param.mcpWaitDefaultS): Promise<ResultOf<'wait'>> {
+export async function waitFor(
+  kernel: KernelApi,
+  pid: number,
+  timeoutS: number = param.mcpWaitDefaultS,
+): Promise<ResultOf<'wait'>> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), timeoutS * 1000);

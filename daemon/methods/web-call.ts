@@ -21,7 +21,13 @@ export function webCall<C extends CallContext>(ctx: C, handlers: { [M in Method]
     if (!parsed.success) throw new AosError('EINVAL', `${method}: ${describeIssues(parsed.error)}`);
     const after: Array<() => void> = [];
     // A call made for the web view came on the web view, whichever connection opened the view.
-    const own: C = { ...ctx, via: 'web', target: { pushLine: () => undefined }, afterResponse: (fn: () => void) => after.push(fn), requestShutdown: () => undefined };
+    const own: C = {
+      ...ctx,
+      via: 'web',
+      target: { pushLine: () => undefined },
+      afterResponse: (fn: () => void) => after.push(fn),
+      requestShutdown: () => undefined,
+    };
     const result: unknown = await (handlers[method] as Run<C>)(parsed.data, own);
     for (const fn of after) fn();
     if (!(result instanceof RawJson)) return result;

@@ -32,7 +32,8 @@ function intParam(query: Query, name: string, fallback: number | null = null): n
   const text = query.get(name);
   if (text === null || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new AosError('EINVAL', `${name} must be a whole number (got "${text}")`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new AosError('EINVAL', `${name} must be a whole number (got "${text}")`);
   return value;
 }
 
@@ -83,11 +84,18 @@ export type ShownApproval = ShownCall & { name: string; rule: string; about: str
  * name and rule escaped; `about`, what the rule was asked about when the call's fields do not say it.
  */
 function withShown(listed: unknown): { approvals: Array<Record<string, unknown> & { shown: ShownApproval }> } {
-  const rows = (listed as { approvals: Array<{ call: string; args: unknown; subject?: string; name: string; rule: string }> }).approvals;
+  const rows = (
+    listed as { approvals: Array<{ call: string; args: unknown; subject?: string; name: string; rule: string }> }
+  ).approvals;
   return {
     approvals: rows.map((row) => ({
       ...row,
-      shown: { ...showCall(row, { preview: CARD_PREVIEW }), name: escapeControl(row.name), rule: escapeControl(row.rule), about: approvalAbout(row) },
+      shown: {
+        ...showCall(row, { preview: CARD_PREVIEW }),
+        name: escapeControl(row.name),
+        rule: escapeControl(row.rule),
+        about: approvalAbout(row),
+      },
     })),
   };
 }
@@ -111,28 +119,49 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
       csrf,
       port,
       kernel: await call('ping', {}),
-      features: { approvals: isMethod('approvals'), stop: isMethod('stop'), units: isMethod('unit_ls'), budgets: isMethod('budget_ls'), threads: isMethod('thread_ls'), channels: isMethod('channel_ls') },
+      features: {
+        approvals: isMethod('approvals'),
+        stop: isMethod('stop'),
+        units: isMethod('unit_ls'),
+        budgets: isMethod('budget_ls'),
+        threads: isMethod('thread_ls'),
+        channels: isMethod('channel_ls'),
+      },
       last_id: kernel.store.events.lastId(),
     },
   }),
-  '/api/ps': async ({ call, kernel }) => ({ json: withTasks(kernel, (await call('ps', { last: param.webTreeRows })) as ProcRow[]) }),
+  '/api/ps': async ({ call, kernel }) => ({
+    json: withTasks(kernel, (await call('ps', { last: param.webTreeRows })) as ProcRow[]),
+  }),
   '/api/stats': async ({ call }) => ({ json: await call('stats', {}) }),
   '/api/proc': ({ kernel }, query) => processDetail(kernel, intParam(query, 'pid') ?? 0),
   '/api/events': async ({ kernel, modelOf }, query) => {
     const limit = pageLimit(query);
-    return page(await kernel.store.events.before({ pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit }), limit, modelOf);
+    return page(
+      await kernel.store.events.before({ pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit }),
+      limit,
+      modelOf,
+    );
   },
   '/api/search': async ({ kernel, modelOf }, query) => {
     await kernel.store.events.indexAll(param.webIndexChunk);
     const limit = Math.min(pageLimit(query), param.webSearchHits);
-    const rows = await kernel.store.events.search(query.get('q') ?? '', { pid: intParam(query, 'pid'), before: intParam(query, 'before'), limit });
+    const rows = await kernel.store.events.search(query.get('q') ?? '', {
+      pid: intParam(query, 'pid'),
+      before: intParam(query, 'before'),
+      limit,
+    });
     return page(rows, limit, modelOf);
   },
-  '/api/usage': async ({ kernel }, query) => ({ json: usageSeries(await kernel.store.events.usage(param.webUsageScanEvents), intParam(query, 'pid')) }),
+  '/api/usage': async ({ kernel }, query) => ({
+    json: usageSeries(await kernel.store.events.usage(param.webUsageScanEvents), intParam(query, 'pid')),
+  }),
   '/api/approvals': async ({ call }) => ({ json: withShown(await call('approvals', {})) }),
   '/api/units': async ({ call }) => ({ json: await call('unit_ls', {}) }),
   '/api/budgets': async ({ call }) => ({ json: await call('budget_ls', {}) }),
-  '/api/threads': async ({ call }, query) => ({ json: await call('thread_ls', query.get('prefix') ? { prefix: query.get('prefix') } : {}) }),
+  '/api/threads': async ({ call }, query) => ({
+    json: await call('thread_ls', query.get('prefix') ? { prefix: query.get('prefix') } : {}),
+  }),
   '/api/thread': async ({ call }, query) => ({ json: await call('thread_show', threadShowParams(query)) }),
   '/api/channels': async ({ call }) => ({ json: await call('channel_ls', {}) }),
   '/api/channel': async ({ call }, query) => ({ json: await call('channel_show', channelShowParams(query)) }),
@@ -142,11 +171,19 @@ type Body = Record<string, unknown>;
 
 export const POSTS: Record<string, (deps: ApiDeps, body: Body) => Promise<ApiAnswer>> = {
   '/api/kill': async ({ call }, body) => ({ json: await call('kill', { pid: body.pid, tree: body.tree ?? true }) }),
-  '/api/stop': async ({ call }, body) => ({ json: await call('stop', { pid: body.pid, timeout_s: body.timeout_s ?? param.webStopTimeoutS }) }),
+  '/api/stop': async ({ call }, body) => ({
+    json: await call('stop', { pid: body.pid, timeout_s: body.timeout_s ?? param.webStopTimeoutS }),
+  }),
   '/api/send': async ({ call }, body) => ({ json: await call('send', { pid: body.pid, text: body.text }) }),
   '/api/fork': async ({ call }, body) => ({ json: await call('fork', { pid: body.pid, turn: body.turn }) }),
-  '/api/approve': async ({ call }, body) => ({ json: await call('approve', { id: body.id, ...(body.also === undefined ? {} : { also: body.also }) }) }),
+  '/api/approve': async ({ call }, body) => ({
+    json: await call('approve', { id: body.id, ...(body.also === undefined ? {} : { also: body.also }) }),
+  }),
   '/api/deny': async ({ call }, body) => ({
-    json: await call('deny', { id: body.id, ...(typeof body.reason === 'string' && body.reason ? { reason: body.reason } : {}), ...(body.also === undefined ? {} : { also: body.also }) }),
+    json: await call('deny', {
+      id: body.id,
+      ...(typeof body.reason === 'string' && body.reason ? { reason: body.reason } : {}),
+      ...(body.also === undefined ? {} : { also: body.also }),
+    }),
   }),
 };

@@ -51,7 +51,11 @@ export class EventStreams {
   /** Open a stream resuming after event `after` (null: from now on). */
   open(res: http.ServerResponse, after: number | null): void {
     if (this.streams.size >= param.webMaxStreams) this.oldest()?.res.destroy();
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+    });
     const stream: Stream = { res, lastId: after ?? this.kernel.store.events.lastId() };
     let head = `retry: 1000\n${namedFrame('hello', JSON.stringify({ last_id: stream.lastId }))}`;
     if (after !== null) head += this.catchUp(stream);
@@ -94,7 +98,10 @@ export class EventStreams {
   }
 
   private onEvents(events: readonly StoredEvent[]): void {
-    const frames = events.map((e) => ({ id: e.id, text: eventFrame(e.id, frameJson({ id: e.id, json: e.json }, this.modelOf)) }));
+    const frames = events.map((e) => ({
+      id: e.id,
+      text: eventFrame(e.id, frameJson({ id: e.id, json: e.json }, this.modelOf)),
+    }));
     for (const stream of this.streams) {
       let out = '';
       for (const frame of frames) if (frame.id > stream.lastId) out += frame.text;

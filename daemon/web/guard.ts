@@ -19,7 +19,8 @@ export const CSRF_HEADER = 'x-aos-csrf';
 /** Why a mutation is refused, or null when it may go on. */
 export function mutationRefusal(req: http.IncomingMessage, session: WebSession): string | null {
   const origin = req.headers.origin;
-  if (!origin || origin !== `http://${req.headers.host ?? ''}`) return `Origin ${origin ?? '(none)'} is not this page's`;
+  if (!origin || origin !== `http://${req.headers.host ?? ''}`)
+    return `Origin ${origin ?? '(none)'} is not this page's`;
   const token = req.headers[CSRF_HEADER];
   if (typeof token !== 'string' || !sameSecret(token, session.csrf)) return 'missing or wrong CSRF token';
   const type = req.headers['content-type'] ?? '';

@@ -16,7 +16,8 @@ async function listen(kernel: KernelApi, call: WebCall, env: NodeJS.ProcessEnv):
     return WebView.listen(kernel, call, param.webPort).catch(() => WebView.listen(kernel, call, 0));
   }
   const port = Number(explicit);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`AOS_WEB_PORT must be a port number from 0 to 65535 (got "${explicit}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`AOS_WEB_PORT must be a port number from 0 to 65535 (got "${explicit}")`);
   return WebView.listen(kernel, call, port);
 }
 
@@ -32,7 +33,10 @@ export function webView(kernel: KernelApi, call: WebCall, env: NodeJS.ProcessEnv
 }
 
 /** A fresh login link for the `web` method. */
-export async function webLogin(kernel: KernelApi, call: WebCall): Promise<{ url: string; port: number; expires_at: string }> {
+export async function webLogin(
+  kernel: KernelApi,
+  call: WebCall,
+): Promise<{ url: string; port: number; expires_at: string }> {
   const view = await webView(kernel, call);
   const { url, expiresAt } = view.login();
   return { url, port: view.port, expires_at: new Date(expiresAt).toISOString() };
@@ -42,5 +46,8 @@ export async function webLogin(kernel: KernelApi, call: WebCall): Promise<{ url:
 export async function closeWebView(kernel: KernelApi): Promise<void> {
   const view = views.get(kernel);
   views.delete(kernel);
-  await view?.then((v) => v.close(), () => undefined);
+  await view?.then(
+    (v) => v.close(),
+    () => undefined,
+  );
 }

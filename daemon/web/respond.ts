@@ -17,8 +17,19 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
 };
 
-export function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+export function send(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    ...extra,
+  });
   res.end(body);
 }
 
@@ -31,12 +42,22 @@ export function sendError(res: http.ServerResponse, status: number, code: string
   sendJson(res, status, { error: { code, message } });
 }
 
-const STATUS_OF: Readonly<Record<string, number>> = { EINVAL: 400, EPERM: 403, EACCES: 403, ENOENT: 404, ESRCH: 404, ENOSYS: 404, EBUSY: 409, EEXIST: 409 };
+const STATUS_OF: Readonly<Record<string, number>> = {
+  EINVAL: 400,
+  EPERM: 403,
+  EACCES: 403,
+  ENOENT: 404,
+  ESRCH: 404,
+  ENOSYS: 404,
+  EBUSY: 409,
+  EEXIST: 409,
+};
 
 /** A failed call: an errno keeps its code and gets its HTTP status; anything else is a 500. */
 export function sendFailure(res: http.ServerResponse, error: unknown): void {
   if (error instanceof AosError) return sendError(res, STATUS_OF[error.code] ?? 500, error.code, error.message);
   const coded = error as { code?: unknown; message?: unknown } | null;
-  if (coded && typeof coded.code === 'string' && typeof coded.message === 'string') return sendError(res, STATUS_OF[coded.code] ?? 500, coded.code, coded.message);
+  if (coded && typeof coded.code === 'string' && typeof coded.message === 'string')
+    return sendError(res, STATUS_OF[coded.code] ?? 500, coded.code, coded.message);
   sendError(res, 500, 'EIO', error instanceof Error ? error.message : String(error));
 }

@@ -23,7 +23,8 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > param.webMaxBodyBytes) reject(new AosError('EFBIG', `request body over ${param.webMaxBodyBytes} bytes`));
+      if (size > param.webMaxBodyBytes)
+        reject(new AosError('EFBIG', `request body over ${param.webMaxBodyBytes} bytes`));
       else chunks.push(chunk);
     });
     req.on('error', reject);
@@ -64,7 +65,10 @@ export class WebView {
   static async listen(kernel: KernelApi, call: WebCall, port: number): Promise<WebView> {
     const server = http.createServer({ requestTimeout: 30_000 });
     server.listen(port, '127.0.0.1');
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([error]) => Promise.reject(error as Error)),
+    ]);
     const address = server.address();
     const bound = typeof address === 'object' && address ? address.port : port;
     return new WebView(server, kernel, call, bound);
@@ -84,13 +88,18 @@ export class WebView {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!hostAllowed(req.headers.host, this.port)) return sendError(res, 403, 'EACCES', 'this Host is not the web view’s (loopback only)');
+    if (!hostAllowed(req.headers.host, this.port))
+      return sendError(res, 403, 'EACCES', 'this Host is not the web view’s (loopback only)');
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
     if (url.pathname === '/login' && req.method === 'GET') return this.redeem(url, res);
     const session = this.sessions.find(req.headers.cookie);
-    if (!session) return url.pathname.startsWith('/api/') ? sendError(res, 401, 'EACCES', NO_SESSION) : send(res, 401, 'text/plain; charset=utf-8', `${NO_SESSION}\n`);
+    if (!session)
+      return url.pathname.startsWith('/api/')
+        ? sendError(res, 401, 'EACCES', NO_SESSION)
+        : send(res, 401, 'text/plain; charset=utf-8', `${NO_SESSION}\n`);
     if (req.method === 'POST') return this.post(req, res, url, session);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'EINVAL', `${req.method ?? ''} is not allowed`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendError(res, 405, 'EINVAL', `${req.method ?? ''} is not allowed`);
     if (url.pathname === '/api/stream') return this.openStream(req, res, url);
     const get = Object.hasOwn(GETS, url.pathname) ? GETS[url.pathname] : undefined;
     if (get) return this.answer(res, await get(this.deps(session), url.searchParams));
@@ -102,12 +111,23 @@ export class WebView {
   /** The login link's token becomes a session cookie; the link is dead from now on. */
   private redeem(url: URL, res: http.ServerResponse): void {
     const session = this.sessions.redeem(url.searchParams.get('token'));
-    if (!session) return send(res, 401, 'text/plain; charset=utf-8', 'This login link was used already or has expired: run `aos web` for a new one.\n');
+    if (!session)
+      return send(
+        res,
+        401,
+        'text/plain; charset=utf-8',
+        'This login link was used already or has expired: run `aos web` for a new one.\n',
+      );
     const cookie = `${SESSION_COOKIE}=${session.id}; HttpOnly; SameSite=Strict; Path=/`;
     send(res, 303, 'text/plain; charset=utf-8', 'logged in\n', { Location: '/', 'Set-Cookie': cookie });
   }
 
-  private async post(req: http.IncomingMessage, res: http.ServerResponse, url: URL, session: WebSession): Promise<void> {
+  private async post(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    session: WebSession,
+  ): Promise<void> {
     const refusal = mutationRefusal(req, session);
     if (refusal) return sendError(res, 403, 'EACCES', refusal);
     const action = Object.hasOwn(POSTS, url.pathname) ? POSTS[url.pathname] : undefined;
@@ -119,7 +139,8 @@ export class WebView {
     const header = req.headers['last-event-id'];
     const text = typeof header === 'string' && header !== '' ? header : url.searchParams.get('after');
     const after = text === null || text === '' ? null : Number(text);
-    if (after !== null && (!Number.isSafeInteger(after) || after < 0)) return sendError(res, 400, 'EINVAL', `bad event id "${text}"`);
+    if (after !== null && (!Number.isSafeInteger(after) || after < 0))
+      return sendError(res, 400, 'EINVAL', `bad event id "${text}"`);
     this.streams.open(res, after);
   }
 

@@ -26,7 +26,9 @@ export type AdapterKind = keyof typeof ADAPTER_MAINS;
 export function customProgram(command: readonly string[], read: readonly string[]): AdapterProgram {
   const [program = '', ...args] = command;
   // Never the root itself: `/x` names /x's directory, not the whole host.
-  const named = [program, ...args.filter((a) => path.isAbsolute(a))].map((p) => path.dirname(p)).filter((d) => d !== path.parse(d).root);
+  const named = [program, ...args.filter((a) => path.isAbsolute(a))]
+    .map((p) => path.dirname(p))
+    .filter((d) => d !== path.parse(d).root);
   return { command: program, args, read: [...new Set([...named, ...read])] };
 }
 
@@ -39,11 +41,19 @@ export interface AdapterProgram {
 export function adapterProgram(kind: AdapterKind): AdapterProgram {
   const common = [path.join(ROOT, 'package.json'), path.join(ROOT, 'node_modules')];
   if (!FROM_SOURCE) {
-    return { command: process.execPath, args: [path.join(HERE, `${ADAPTER_MAINS[kind]}.js`)], read: [...common, path.join(ROOT, 'dist')] };
+    return {
+      command: process.execPath,
+      args: [path.join(HERE, `${ADAPTER_MAINS[kind]}.js`)],
+      read: [...common, path.join(ROOT, 'dist')],
+    };
   }
   const loader = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
   const sources = ['drivers', 'sys', 'tsconfig.json'].map((p) => path.join(ROOT, p)).filter((p) => existsSync(p));
-  return { command: process.execPath, args: ['--import', `file://${loader}`, path.join(HERE, `${ADAPTER_MAINS[kind]}.ts`)], read: [...common, ...sources] };
+  return {
+    command: process.execPath,
+    args: ['--import', `file://${loader}`, path.join(HERE, `${ADAPTER_MAINS[kind]}.ts`)],
+    read: [...common, ...sources],
+  };
 }
 
 /**
@@ -59,6 +69,7 @@ export function egressFor(apiRoot: string): { allow: string[]; allowPrivate: str
 
 /** A list of host:port as the proxy's allowlist; literal private addresses among them opened as such. */
 export function egressOf(targets: readonly string[]): { allow: string[]; allowPrivate: string[] } {
-  const literal = (target: string): boolean => isIP(target.slice(0, target.lastIndexOf(':')).replace(/^\[|\]$/g, '')) !== 0;
+  const literal = (target: string): boolean =>
+    isIP(target.slice(0, target.lastIndexOf(':')).replace(/^\[|\]$/g, '')) !== 0;
   return { allow: [...targets], allowPrivate: targets.filter(literal) };
 }

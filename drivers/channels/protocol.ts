@@ -138,21 +138,36 @@ export class LineRpc {
   }
 
   private dispatch(line: string): void {
-    let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: { code?: number; message?: string; data?: { retryable?: boolean } } };
+    let message: {
+      id?: unknown;
+      method?: unknown;
+      params?: unknown;
+      result?: unknown;
+      error?: { code?: number; message?: string; data?: { retryable?: boolean } };
+    };
     try {
       message = JSON.parse(line) as typeof message;
     } catch {
       return this.close(`not JSON: ${line.slice(0, 80)}`);
     }
     // `null`, a number, an array: JSON, but no message (read as one, it would throw in a stream's handler).
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) return this.close(`not a JSON-RPC message: ${line.slice(0, 80)}`);
+    if (typeof message !== 'object' || message === null || Array.isArray(message))
+      return this.close(`not a JSON-RPC message: ${line.slice(0, 80)}`);
     if (typeof message.method === 'string') {
       const { id, method } = message;
       void this.handle(method, message.params).then(
         (result) => id !== undefined && this.write({ jsonrpc: '2.0', id, result: result ?? null }),
         (error: unknown) => {
-          const e = error instanceof ChannelError ? error : new ChannelError(-32000, error instanceof Error ? error.message : String(error), false);
-          if (id !== undefined) this.write({ jsonrpc: '2.0', id, error: { code: e.code, message: e.message, data: { retryable: e.retryable } } });
+          const e =
+            error instanceof ChannelError
+              ? error
+              : new ChannelError(-32000, error instanceof Error ? error.message : String(error), false);
+          if (id !== undefined)
+            this.write({
+              jsonrpc: '2.0',
+              id,
+              error: { code: e.code, message: e.message, data: { retryable: e.retryable } },
+            });
         },
       );
       return;
@@ -160,7 +175,14 @@ export class LineRpc {
     const waiter = typeof message.id === 'number' ? this.waiting.get(message.id) : undefined;
     if (!waiter) return;
     this.waiting.delete(message.id as number);
-    if (message.error) waiter.reject(new ChannelError(message.error.code ?? -32000, message.error.message ?? 'error', message.error.data?.retryable === true));
+    if (message.error)
+      waiter.reject(
+        new ChannelError(
+          message.error.code ?? -32000,
+          message.error.message ?? 'error',
+          message.error.data?.retryable === true,
+        ),
+      );
     else waiter.resolve(message.result);
   }
 }

@@ -14,7 +14,15 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
-import { CHANNEL_PROTOCOL, ChannelError, type HttpAnswer, type HttpForward, type InboundMessage, LineRpc, type OutboundMessage } from './protocol.js';
+import {
+  CHANNEL_PROTOCOL,
+  ChannelError,
+  type HttpAnswer,
+  type HttpForward,
+  type InboundMessage,
+  LineRpc,
+  type OutboundMessage,
+} from './protocol.js';
 import { verifySlackSignature } from './slack-signature.js';
 
 /** The two Web API calls the adapter makes (WebClient has them). */
@@ -72,9 +80,14 @@ export function channelErrorOf(call: string, error: unknown): ChannelError {
     const limited = error.data.error === 'ratelimited';
     return new ChannelError(limited ? 429 : -32000, `Slack refused ${call}: ${error.data.error}`, limited);
   }
-  if (error instanceof WebAPIRateLimitedError) return new ChannelError(429, `Slack refused ${call}: ratelimited (retry after ${error.retryAfter} s)`, true);
+  if (error instanceof WebAPIRateLimitedError)
+    return new ChannelError(429, `Slack refused ${call}: ratelimited (retry after ${error.retryAfter} s)`, true);
   if (error instanceof WebAPIHTTPError) {
-    return new ChannelError(error.statusCode, `Slack answered ${call} with HTTP ${error.statusCode} ${error.statusMessage}`.trim(), error.statusCode === 429);
+    return new ChannelError(
+      error.statusCode,
+      `Slack answered ${call} with HTTP ${error.statusCode} ${error.statusMessage}`.trim(),
+      error.statusCode === 429,
+    );
   }
   const cause = error instanceof WebAPIRequestError ? error.original : error;
   if (cause instanceof NotSentError) return new ChannelError(-32000, `${call} was not sent: ${cause.message}`, true);
@@ -88,7 +101,8 @@ async function whoAmI(client: SlackClient): Promise<Identity> {
   } catch (error) {
     throw channelErrorOf('auth.test', error);
   }
-  if (!me.team_id || !me.user_id) throw new ChannelError(-32000, 'Slack answered auth.test without a team_id or user_id', false);
+  if (!me.team_id || !me.user_id)
+    throw new ChannelError(-32000, 'Slack answered auth.test without a team_id or user_id', false);
   return { team_id: me.team_id, user_id: me.user_id, user: me.user ?? me.user_id };
 }
 
@@ -102,7 +116,11 @@ function attachmentsOf(files: unknown): InboundMessage['attachments'] {
   if (!Array.isArray(files)) return [];
   return files.map((file: unknown) => {
     const f = (file ?? {}) as { name?: unknown; size?: unknown };
-    return { kind: 'file', ...(typeof f.name === 'string' ? { name: f.name } : {}), ...(typeof f.size === 'number' ? { size: f.size } : {}) };
+    return {
+      kind: 'file',
+      ...(typeof f.name === 'string' ? { name: f.name } : {}),
+      ...(typeof f.size === 'number' ? { size: f.size } : {}),
+    };
   });
 }
 
@@ -130,7 +148,13 @@ export function inboundOf(me: Identity, event: SlackEvent): InboundMessage | nul
 
 function httpOf(params: unknown): HttpForward {
   const p = params as Partial<HttpForward> | null;
-  if (!p || typeof p.method !== 'string' || typeof p.body !== 'string' || typeof p.headers !== 'object' || p.headers === null) {
+  if (
+    !p ||
+    typeof p.method !== 'string' ||
+    typeof p.body !== 'string' ||
+    typeof p.headers !== 'object' ||
+    p.headers === null
+  ) {
     throw new ChannelError(-32602, 'channel.http needs {method, path, headers, body}', false);
   }
   return p as HttpForward;
@@ -138,14 +162,26 @@ function httpOf(params: unknown): HttpForward {
 
 function outboundOf(params: unknown): OutboundMessage {
   const p = params as Partial<OutboundMessage> | null;
-  if (!p || typeof p.chat !== 'string' || typeof p.text !== 'string' || typeof p.ref !== 'string' || p.text.length === 0 || p.chat.length === 0) {
+  if (
+    !p ||
+    typeof p.chat !== 'string' ||
+    typeof p.text !== 'string' ||
+    typeof p.ref !== 'string' ||
+    p.text.length === 0 ||
+    p.chat.length === 0
+  ) {
     throw new ChannelError(-32602, 'channel.outbound needs {ref, chat, text} as non-empty strings', false);
   }
-  if (p.thread !== undefined && p.thread !== null && typeof p.thread !== 'string') throw new ChannelError(-32602, 'channel.outbound: thread must be a string or null', false);
+  if (p.thread !== undefined && p.thread !== null && typeof p.thread !== 'string')
+    throw new ChannelError(-32602, 'channel.outbound: thread must be a string or null', false);
   return p as OutboundMessage;
 }
 
-export function runSlackAdapter(client: SlackClient, io: { input: Readable; output: Writable }, options: SlackAdapterOptions): RunningSlackAdapter {
+export function runSlackAdapter(
+  client: SlackClient,
+  io: { input: Readable; output: Writable },
+  options: SlackAdapterOptions,
+): RunningSlackAdapter {
   const now = options.now ?? Date.now;
   let closed = (): void => undefined;
   const kernelGone = new Promise<void>((resolve) => (closed = resolve));
@@ -164,8 +200,10 @@ export function runSlackAdapter(client: SlackClient, io: { input: Readable; outp
       return text(400, 'the body is not JSON');
     }
     if (typeof payload !== 'object' || payload === null) return text(400, 'the body is not a JSON object');
-    if (payload.type === 'url_verification') return text(200, typeof payload.challenge === 'string' ? payload.challenge : '');
-    if (payload.type !== 'event_callback' || typeof payload.event !== 'object' || payload.event === null) return text(200, '');
+    if (payload.type === 'url_verification')
+      return text(200, typeof payload.challenge === 'string' ? payload.challenge : '');
+    if (payload.type !== 'event_callback' || typeof payload.event !== 'object' || payload.event === null)
+      return text(200, '');
     const message = inboundOf(me, payload.event);
     if (!message) return text(200, '');
     try {
@@ -181,7 +219,11 @@ export function runSlackAdapter(client: SlackClient, io: { input: Readable; outp
     const out = outboundOf(params);
     let sent: { ts?: string };
     try {
-      sent = await client.chat.postMessage({ channel: out.chat, text: out.text, ...(out.thread ? { thread_ts: out.thread } : {}) });
+      sent = await client.chat.postMessage({
+        channel: out.chat,
+        text: out.text,
+        ...(out.thread ? { thread_ts: out.thread } : {}),
+      });
     } catch (error) {
       throw channelErrorOf('chat.postMessage', error);
     }
@@ -212,6 +254,8 @@ export function runSlackAdapter(client: SlackClient, io: { input: Readable; outp
       throw error;
     },
   );
-  const done = Promise.race([kernelGone, started.then(() => kernelGone)]).finally(() => rpc.close('the adapter stopped'));
+  const done = Promise.race([kernelGone, started.then(() => kernelGone)]).finally(() =>
+    rpc.close('the adapter stopped'),
+  );
   return { done };
 }

@@ -70,11 +70,16 @@ export function agentFetch(agent: http.Agent): FetchFunction {
   return (url, init = {}) =>
     new Promise<FetchResult>((resolve, reject) => {
       const body = init.body;
-      if (body !== undefined && typeof body !== 'string') return reject(new NotSentError('the Slack adapter sends no multipart bodies'));
+      if (body !== undefined && typeof body !== 'string')
+        return reject(new NotSentError('the Slack adapter sends no multipart bodies'));
       const target = new URL(url);
       const headers: Record<string, string | number> = { ...init.headers };
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-      const request = (target.protocol === 'https:' ? https : http).request(target, { method: init.method ?? 'GET', headers, agent });
+      const request = (target.protocol === 'https:' ? https : http).request(target, {
+        method: init.method ?? 'GET',
+        headers,
+        agent,
+      });
       let written = false;
       const abort = (): void => void request.destroy(new Error(`no answer from ${target.host} in time`));
       const settle = (): void => init.signal?.removeEventListener('abort', abort);
@@ -100,12 +105,16 @@ const apiRoot = process.env.AOS_SLACK_API_ROOT || 'https://slack.com/api/';
 const timeout = Number(process.env.AOS_SLACK_TIMEOUT_MS || 30_000);
 const stop = (code: number, why: string): never => {
   // Whatever the message, the secrets are not in it.
-  const masked = [token, signingSecret].filter(Boolean).reduce((text, secret) => text.split(secret).join('[secret]'), why);
+  const masked = [token, signingSecret]
+    .filter(Boolean)
+    .reduce((text, secret) => text.split(secret).join('[secret]'), why);
   process.stderr.write(`slack adapter: ${masked}\n`);
   process.exit(code);
 };
-if (!token || !signingSecret || !socket) stop(2, 'AOS_CHANNEL_TOKEN, AOS_CHANNEL_SIGNING_SECRET and AOS_EGRESS_SOCKET must be set');
-if (!Number.isFinite(timeout) || timeout <= 0) stop(2, 'AOS_SLACK_TIMEOUT_MS must be a positive number of milliseconds');
+if (!token || !signingSecret || !socket)
+  stop(2, 'AOS_CHANNEL_TOKEN, AOS_CHANNEL_SIGNING_SECRET and AOS_EGRESS_SOCKET must be set');
+if (!Number.isFinite(timeout) || timeout <= 0)
+  stop(2, 'AOS_SLACK_TIMEOUT_MS must be a positive number of milliseconds');
 let root: URL | undefined;
 try {
   root = new URL(apiRoot);

@@ -3,27 +3,20 @@
  * of its own, its only way out the egress proxy on a unix socket bound into it (its platform's API
  * host and nothing else), its token in its environment (set through bwrap's args fd, never on a
  * command line), restarted with a growing delay whenever it dies. It speaks the channel protocol
- * (protocol.ts) on its stdin and stdout; what it says goes to the kernel's handlers.
+ * (protocol.ts) on its stdin and stdout; what it says goes to the kernel's handlers
+ * (adapter-conversation.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AosError } from '../../sys/errno.js';
 import type { McpLimits } from '../mcp/types.js';
 import { launchSandboxedServer, type SandboxedServer } from '../mcp/sandbox-launch.js';
 import { type EgressProxy, startEgressProxy } from '../net/egress-proxy.js';
-import { ChannelError, CHANNEL_PROTOCOL, type InboundStatus, LineRpc } from './protocol.js';
+import { type AdapterHandlers, converse, type Running } from './adapter-conversation.js';
+import { ChannelError, type LineRpc } from './protocol.js';
 
 export type AdapterState = 'starting' | 'running' | 'backoff' | 'stopped' | 'failed';
-
-export interface AdapterHandlers {
-  /** The adapter said who it is on its platform. */
-  hello(account: string): void;
-  /** A message; answered once the kernel committed what it does with it. */
-  inbound(message: unknown): Promise<InboundStatus>;
-  /** What the adapter says of itself (polling, an error of its platform's). */
-  status(state: string, error: string | null): void;
-}
 
 export interface AdapterConfig {
   name: string;
@@ -47,16 +40,6 @@ export interface AdapterConfig {
   handlers: AdapterHandlers;
 }
 
-interface Running {
-  server: SandboxedServer;
-  rpc: LineRpc;
-  startedAt: number;
-  stderr: string;
-  /** Why the kernel stopped listening to it (it broke the protocol), before it was killed for it. */
-  broke: string | null;
-  inflight: number;
-}
-
 export class AdapterSupervisor {
   state: AdapterState = 'stopped';
   restarts = 0;
@@ -77,7 +60,6 @@ export class AdapterSupervisor {
   get pid(): number | null {
     return this.running?.server.child.pid ?? null;
   }
-
 
   /** Start it now; it keeps itself running until stop(). */
   start(): void {
@@ -101,7 +83,12 @@ export class AdapterSupervisor {
       // A waiter that gave up is forgotten: sends to an adapter that never comes up leave nothing behind.
       const timer = setTimeout(() => {
         this.readyWaiters = this.readyWaiters.filter((w) => w !== wake);
-        reject(new AosError('ETIMEDOUT', `channel ${this.config.name}: its adapter is not running (${this.lastError ?? this.state})`));
+        reject(
+          new AosError(
+            'ETIMEDOUT',
+            `channel ${this.config.name}: its adapter is not running (${this.lastError ?? this.state})`,
+          ),
+        );
       }, timeoutMs);
       this.readyWaiters.push(wake);
     });
@@ -110,17 +97,37 @@ export class AdapterSupervisor {
   /** Ask the adapter; a retryable ChannelError when it is not running (nothing was sent). */
   async request<T>(method: string, params: unknown, timeoutMs = this.config.requestTimeoutMs): Promise<T> {
     const running = this.running;
-    if (!running || this.state !== 'running') throw new ChannelError(-32001, `channel ${this.config.name}: its adapter is not running (${this.lastError ?? this.state})`, true);
+    if (!running || this.state !== 'running')
+      throw new ChannelError(
+        -32001,
+        `channel ${this.config.name}: its adapter is not running (${this.lastError ?? this.state})`,
+        true,
+      );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new ChannelError(-32002, `channel ${this.config.name}: its adapter did not answer ${method} within ${timeoutMs} ms`, false)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new ChannelError(
+              -32002,
+              `channel ${this.config.name}: its adapter did not answer ${method} within ${timeoutMs} ms`,
+              false,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([running.rpc.request<T>(method, params), timeout]);
     } catch (error) {
-      if (error instanceof ChannelError) throw new ChannelError(error.code, this.config.mask(error.message), error.retryable);
+      if (error instanceof ChannelError)
+        throw new ChannelError(error.code, this.config.mask(error.message), error.retryable);
       // The conversation closed under the request: it may have been carried out.
-      throw new ChannelError(-32003, `channel ${this.config.name}: its adapter went away during ${method}: ${this.config.mask((error as Error).message)}`, false);
+      throw new ChannelError(
+        -32003,
+        `channel ${this.config.name}: its adapter went away during ${method}: ${this.config.mask((error as Error).message)}`,
+        false,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -150,7 +157,11 @@ export class AdapterSupervisor {
       config.beforeLaunch?.();
       this.dir ??= await mkdtemp(path.join(config.runBase, 'aos-ch-'));
       const socketPath = path.join(this.dir, 'egress.sock');
-      this.proxy ??= await startEgressProxy({ socketPath, allow: config.egress.allow, allowPrivate: config.egress.allowPrivate });
+      this.proxy ??= await startEgressProxy({
+        socketPath,
+        allow: config.egress.allow,
+        allowPrivate: config.egress.allowPrivate,
+      });
       server = await launchSandboxedServer(
         {
           kind: 'stdio',
@@ -173,55 +184,23 @@ export class AdapterSupervisor {
       await server.kill();
       return;
     }
-    const running: Running = { server, rpc: null as unknown as LineRpc, startedAt: Date.now(), stderr: '', broke: null, inflight: 0 };
-    running.rpc = this.converse(running);
+    const running: Running = {
+      server,
+      rpc: null as unknown as LineRpc,
+      startedAt: Date.now(),
+      stderr: '',
+      broke: null,
+      inflight: 0,
+    };
+    running.rpc = converse(running, config, {
+      current: () => this.running === running,
+      hello: () => this.becameRunning(),
+    });
     this.running = running;
     (server.child.stderr as Readable).on('data', (chunk: Buffer) => {
       running.stderr = (running.stderr + chunk.toString('utf8')).slice(-config.limits.stderrTailBytes);
     });
     server.child.once('exit', (code, signal) => this.exited(running, code, signal));
-  }
-
-  /**
-   * The conversation with a running adapter. One that breaks the protocol (a stray line, a line too
-   * long, a flood of messages) is not listened to any more: it is killed, and restarted as if it died.
-   */
-  private converse(running: Running): LineRpc {
-    const { handlers } = this.config;
-    const child = running.server.child;
-    for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', () => undefined);
-    const broke = (why: string): void => {
-      if (this.running !== running || running.broke !== null) return;
-      running.broke = this.config.mask(why).slice(0, 200);
-      void running.server.kill();
-    };
-    return new LineRpc(child.stdout as Readable, child.stdin as Writable, async (method, params) => {
-      const p = (params ?? {}) as { protocol?: unknown; account?: unknown; state?: unknown; error?: unknown };
-      switch (method) {
-        case 'channel.hello':
-          if (p.protocol !== CHANNEL_PROTOCOL) throw new ChannelError(-32602, `protocol ${String(p.protocol)} is not ${CHANNEL_PROTOCOL}`, false);
-          this.becameRunning();
-          handlers.hello(typeof p.account === 'string' ? this.config.mask(p.account).slice(0, 200) : '');
-          return null;
-        case 'channel.inbound':
-          if (running.inflight >= this.config.maxInflight) {
-            broke(`more than ${this.config.maxInflight} messages handed over at once`);
-            throw new ChannelError(-32003, 'too many messages at once', true);
-          }
-          running.inflight++;
-          try {
-            return { status: await handlers.inbound(params) };
-          } finally {
-            running.inflight--;
-          }
-        case 'channel.status':
-          // Masked whole, then cut: a secret cut first could leave a piece the mask no longer knows.
-          handlers.status(typeof p.state === 'string' ? this.config.mask(p.state).slice(0, 40) : 'unknown', typeof p.error === 'string' ? this.config.mask(p.error).slice(0, 500) : null);
-          return null;
-        default:
-          throw new ChannelError(-32601, `no method ${method}`, false);
-      }
-    }, broke);
   }
 
   private becameRunning(): void {
@@ -235,7 +214,10 @@ export class AdapterSupervisor {
     this.running = null;
     if (this.stopped) return;
     if (Date.now() - running.startedAt >= this.config.restart.healthyAfterMs) this.failures = 0;
-    const said = running.broke !== null ? `it broke the channel protocol (${running.broke}), so it was killed` : this.config.mask(lastWords(running.stderr)).slice(0, 300);
+    const said =
+      running.broke !== null
+        ? `it broke the channel protocol (${running.broke}), so it was killed`
+        : this.config.mask(lastWords(running.stderr)).slice(0, 300);
     this.failed(`its adapter exited (${signal ?? `code ${code ?? '?'}`})${said ? `: ${said}` : ''}`);
   }
 
@@ -263,6 +245,14 @@ export function lastWords(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^Node\.js v\d/.test(l) && !/^at /.test(l) && !/^\^+$/.test(l) && !/^(node:internal|triggerUncaughtException)/.test(l) && l !== '}');
+    .filter(
+      (l) =>
+        l !== '' &&
+        !/^Node\.js v\d/.test(l) &&
+        !/^at /.test(l) &&
+        !/^\^+$/.test(l) &&
+        !/^(node:internal|triggerUncaughtException)/.test(l) &&
+        l !== '}',
+    );
   return [...lines].reverse().find((l) => /error/i.test(l)) ?? lines.at(-1) ?? '';
 }

@@ -14,7 +14,14 @@
 import type { Readable, Writable } from 'node:stream';
 import { type Bot, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
-import { CHANNEL_PROTOCOL, ChannelError, type InboundMessage, type InboundStatus, LineRpc, type OutboundMessage } from './protocol.js';
+import {
+  CHANNEL_PROTOCOL,
+  ChannelError,
+  type InboundMessage,
+  type InboundStatus,
+  LineRpc,
+  type OutboundMessage,
+} from './protocol.js';
 
 export interface AdapterOptions {
   /** getUpdates' long-polling timeout (seconds). */
@@ -39,14 +46,24 @@ const never = (): Promise<never> => new Promise<never>(() => undefined);
  */
 function senderOf(m: Message): InboundMessage['sender'] {
   const chat = m.sender_chat ?? (m.from ? null : m.chat);
-  if (chat) return { id: `chat:${chat.id}`, name: ('title' in chat && chat.title) || ('first_name' in chat && chat.first_name) || 'a chat' };
+  if (chat)
+    return {
+      id: `chat:${chat.id}`,
+      name: ('title' in chat && chat.title) || ('first_name' in chat && chat.first_name) || 'a chat',
+    };
   const from = m.from as NonNullable<Message['from']>;
-  return { id: String(from.id), name: [from.first_name, from.last_name].filter(Boolean).join(' '), ...(from.username ? { username: from.username } : {}) };
+  return {
+    id: String(from.id),
+    name: [from.first_name, from.last_name].filter(Boolean).join(' '),
+    ...(from.username ? { username: from.username } : {}),
+  };
 }
 
 /** A Telegram message as the protocol's inbound message. */
 export function inboundOf(account: string, m: Message): InboundMessage {
-  const attachments = (['photo', 'document', 'audio', 'voice', 'video', 'sticker'] as const).filter((kind) => m[kind] !== undefined).map((kind) => ({ kind }));
+  const attachments = (['photo', 'document', 'audio', 'voice', 'video', 'sticker'] as const)
+    .filter((kind) => m[kind] !== undefined)
+    .map((kind) => ({ kind }));
   return {
     channel: 'telegram',
     account,
@@ -62,13 +79,23 @@ export function inboundOf(account: string, m: Message): InboundMessage {
 
 function outboundOf(params: unknown): OutboundMessage {
   const p = params as Partial<OutboundMessage> | null;
-  if (!p || typeof p.chat !== 'string' || typeof p.text !== 'string' || typeof p.ref !== 'string' || p.text.length === 0) {
+  if (
+    !p ||
+    typeof p.chat !== 'string' ||
+    typeof p.text !== 'string' ||
+    typeof p.ref !== 'string' ||
+    p.text.length === 0
+  ) {
     throw new ChannelError(-32602, 'channel.outbound needs {ref, chat, text} as strings', false);
   }
   return p as OutboundMessage;
 }
 
-export function runTelegramAdapter(bot: Bot, io: { input: Readable; output: Writable }, options: AdapterOptions): RunningAdapter {
+export function runTelegramAdapter(
+  bot: Bot,
+  io: { input: Readable; output: Writable },
+  options: AdapterOptions,
+): RunningAdapter {
   let account = bot.isInited() ? bot.botInfo.username : 'telegram';
   const handle = async (method: string, params: unknown): Promise<unknown> => {
     if (method === 'channel.test') {
@@ -79,24 +106,34 @@ export function runTelegramAdapter(bot: Bot, io: { input: Readable; output: Writ
     const out = outboundOf(params);
     try {
       const sent = await bot.api.sendMessage(out.chat, out.text, {
-        ...(out.reply_to ? { reply_parameters: { message_id: Number(out.reply_to), allow_sending_without_reply: true } } : {}),
+        ...(out.reply_to
+          ? { reply_parameters: { message_id: Number(out.reply_to), allow_sending_without_reply: true } }
+          : {}),
         ...(out.thread ? { message_thread_id: Number(out.thread) } : {}),
       });
       return { message_id: String(sent.message_id) };
     } catch (error) {
       // Only a refusal says surely nothing was sent (a 429 says when to try again); anything else may have been.
-      if (error instanceof GrammyError) throw new ChannelError(error.error_code, error.description, error.error_code === 429);
+      if (error instanceof GrammyError)
+        throw new ChannelError(error.error_code, error.description, error.error_code === 429);
       throw new ChannelError(-32000, error instanceof Error ? error.message : String(error), false);
     }
   };
   let ended = false;
-  const rpc = new LineRpc(io.input, io.output, handle, (why) => !ended && options.onFatal(`the kernel's side closed: ${why}`));
+  const rpc = new LineRpc(
+    io.input,
+    io.output,
+    handle,
+    (why) => !ended && options.onFatal(`the kernel's side closed: ${why}`),
+  );
   bot.on('message', async (ctx) => {
     let answer: { status?: InboundStatus } | null;
     try {
       answer = await rpc.request<{ status?: InboundStatus } | null>('channel.inbound', inboundOf(account, ctx.message));
     } catch (error) {
-      options.onFatal(`message ${ctx.message.message_id} not handed over: ${error instanceof Error ? error.message : String(error)}`);
+      options.onFatal(
+        `message ${ctx.message.message_id} not handed over: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return never();
     }
     if (!answer?.status || !['accepted', 'duplicate', 'dropped'].includes(answer.status)) {

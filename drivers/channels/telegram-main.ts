@@ -17,7 +17,9 @@ if (!token || !socket) {
   process.exit(2);
 }
 const protocol = new URL(apiRoot).protocol === 'http:' ? 'http:' : 'https:';
-const bot = new Bot(token, { client: { apiRoot, baseFetchConfig: { agent: tunnelAgent(socket, protocol) }, sensitiveLogs: false } });
+const bot = new Bot(token, {
+  client: { apiRoot, baseFetchConfig: { agent: tunnelAgent(socket, protocol) }, sensitiveLogs: false },
+});
 const fatal = (why: string): never => {
   process.stderr.write(`telegram adapter: ${why}\n`);
   process.exit(1);

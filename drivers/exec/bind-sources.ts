@@ -46,7 +46,10 @@ export class BindSources {
   /** Opens `host` as it is now, never through a symlink: refused when it is one or one is on its way. */
   private open(host: string): number {
     const changed = (why: string) =>
-      new AosError('EAGAIN', `${host.slice(this.workspace.length) || '/'} changed while the sandbox was being built (${why}): nothing was run, run it again`);
+      new AosError(
+        'EAGAIN',
+        `${host.slice(this.workspace.length) || '/'} changed while the sandbox was being built (${why}): nothing was run, run it again`,
+      );
     let fd: number;
     try {
       fd = fs.openSync(host, O_PATH | fs.constants.O_NOFOLLOW);
@@ -55,7 +58,8 @@ export class BindSources {
     }
     try {
       // The descriptor's own path is the one planned only when no symlink led elsewhere on the way.
-      if (fs.fstatSync(fd).isSymbolicLink() || fs.readlinkSync(procFdPath(fd)) !== host) throw changed('a symbolic link is on its way');
+      if (fs.fstatSync(fd).isSymbolicLink() || fs.readlinkSync(procFdPath(fd)) !== host)
+        throw changed('a symbolic link is on its way');
     } catch (error) {
       fs.closeSync(fd);
       throw error instanceof AosError ? error : changed('it cannot be checked');
@@ -68,6 +72,7 @@ export class BindSources {
 /** spawn's stdio from FIRST_SOURCE_FD on: the sources after the fixed slots (padded with nothing). */
 export function sourceSlots(fixed: number, sources: BindSources | undefined): Array<'ignore' | number> {
   if (!sources || sources.fds.length === 0) return [];
-  if (fixed > FIRST_SOURCE_FD) throw new Error(`bind sources start at fd ${FIRST_SOURCE_FD}, after ${fixed} fixed slots`);
+  if (fixed > FIRST_SOURCE_FD)
+    throw new Error(`bind sources start at fd ${FIRST_SOURCE_FD}, after ${fixed} fixed slots`);
   return [...Array.from({ length: FIRST_SOURCE_FD - fixed }, () => 'ignore' as const), ...sources.fds];
 }

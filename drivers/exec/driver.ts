@@ -6,8 +6,8 @@ import type { ProcessExec } from '../../sys/driver-api.js';
 import { param } from '../../sys/param.js';
 import { defineDriver, workspaceOf } from '../driver.js';
 import type { FsRule } from '../fs-rules.js';
-import { fsGrants } from './grants.js';
 import { runSandboxed } from './run-sandboxed.js';
+import { fsGrants } from './scoped-mounts.js';
 import type { ExecLimits } from './types.js';
 
 export interface ExecHost {
@@ -36,13 +36,16 @@ export function execLimits(): Omit<ExecLimits, 'wallTimeoutMs'> {
 export const execDriver = defineDriver({
   name: 'exec',
   summary: 'bash in a bubblewrap sandbox over the workspace: no network, no host files, rlimits (EXEC_CMD)',
-  open: (config, before): ExecHost => ({
-    workspace: workspaceOf(before, 'exec').root,
-    makeDir: (virtualPath) => workspaceOf(before, 'exec').makeDir(virtualPath),
-    limits: execLimits(),
-    defaultTimeoutS: param.execDefaultTimeoutS,
-    fsRules: () => config.fsRules?.() ?? [],
-  }),
+  open: (config, before): ExecHost => {
+    const fs = workspaceOf(before, 'exec');
+    return {
+      workspace: fs.root,
+      makeDir: (virtualPath) => fs.makeDir(virtualPath),
+      limits: execLimits(),
+      defaultTimeoutS: param.execDefaultTimeoutS,
+      fsRules: () => config.fsRules?.() ?? [],
+    };
+  },
   scope: (host, proc): ProcessExec => ({
     run: (cmd, options = {}) =>
       runSandboxed({

@@ -22,13 +22,32 @@ export interface RuleMounts {
 
 const NONE: RuleMounts = { args: () => [], protections: [], key: '' };
 
-export async function ruleMounts(workspace: string, views: readonly WorkspaceView[], rules: readonly FsRule[] | undefined, makeDir?: (virtualPath: string) => Promise<void>): Promise<RuleMounts> {
-  if (!rules?.some((r) => (r.kind === 'fs.read' || r.kind === 'fs.write') && r.verdict !== 'allow') || views.length === 0) return NONE;
-  const protections = await planProtections(workspace, rules, { views, walkLimit: param.execRuleWalkEntries, keptLimit: param.execRuleKeptNames, hiddenLimit: param.execRuleHiddenMatches, ...(makeDir ? { makeDir } : {}) });
+export async function ruleMounts(
+  workspace: string,
+  views: readonly WorkspaceView[],
+  rules: readonly FsRule[] | undefined,
+  makeDir?: (virtualPath: string) => Promise<void>,
+): Promise<RuleMounts> {
+  if (
+    !rules?.some((r) => (r.kind === 'fs.read' || r.kind === 'fs.write') && r.verdict !== 'allow') ||
+    views.length === 0
+  )
+    return NONE;
+  const protections = await planProtections(workspace, rules, {
+    views,
+    walkLimit: param.execRuleWalkEntries,
+    keptLimit: param.execRuleKeptNames,
+    hiddenLimit: param.execRuleHiddenMatches,
+    ...(makeDir ? { makeDir } : {}),
+  });
   if (protections.length === 0) return NONE;
   const overlays = planOverlays(views, protections);
   const empty = overlays.some((o) => o.op === 'hide-file') ? await hiddenFile() : null;
-  return { args: (sources) => overlayArgs(workspace, overlays, empty, sources), protections, key: JSON.stringify([overlays, empty]) };
+  return {
+    args: (sources) => overlayArgs(workspace, overlays, empty, sources),
+    protections,
+    key: JSON.stringify([overlays, empty]),
+  };
 }
 
 /** A view of a granted mount (or the whole workspace) at /workspace. */
@@ -40,19 +59,30 @@ export function workspaceView(workspace: string, mount: { path: string; writable
   } catch {
     // Not there: nothing is bound, nothing to hold.
   }
-  return { path: mount.path, at: mount.path === '/' ? '/workspace' : `/workspace${mount.path}`, writable: mount.writable, dir, mounted: true };
+  return {
+    path: mount.path,
+    at: mount.path === '/' ? '/workspace' : `/workspace${mount.path}`,
+    writable: mount.writable,
+    dir,
+    mounted: true,
+  };
 }
 
 /** The hidden path a working directory lies in, as an error to say before bwrap's chdir fails. */
 export function hiddenCwd(protections: readonly Protection[], cwd: string): Protection | undefined {
-  return protections.find((p) => p.effect === 'hide' && (p.path === '/' || cwd === p.path || cwd.startsWith(`${p.path}/`)));
+  return protections.find(
+    (p) => p.effect === 'hide' && (p.path === '/' || cwd === p.path || cwd.startsWith(`${p.path}/`)),
+  );
 }
 
 /**
  * makeDir for a grant's directory and the working directory: one an fs.write rule protects is not
  * made (FS_WRITE, which the rule decides, can make it), so a run leaves no new name there.
  */
-export function makeDirOutsideRules(makeDir: ((virtualPath: string) => Promise<void>) | undefined, rules: readonly FsRule[] | undefined): typeof makeDir {
+export function makeDirOutsideRules(
+  makeDir: ((virtualPath: string) => Promise<void>) | undefined,
+  rules: readonly FsRule[] | undefined,
+): typeof makeDir {
   const held = restricting(rules ?? [], 'fs.write');
   if (!makeDir || held.length === 0) return makeDir;
   return async (virtualPath) => {

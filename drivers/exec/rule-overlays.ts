@@ -41,7 +41,13 @@ function candidate(view: WorkspaceView, p: Protection): Candidate | null {
     return { at, path: p.path, op, view, ...(p.keep ? { keep: p.keep } : {}) };
   }
   // The view lies inside the protected path: all of it is held.
-  if (under(view.path, p.path)) return { at: view.at, path: view.path, op: p.effect === 'read-only' ? 'read-only' : view.dir ? 'hide-dir' : 'hide-file', view };
+  if (under(view.path, p.path))
+    return {
+      at: view.at,
+      path: view.path,
+      op: p.effect === 'read-only' ? 'read-only' : view.dir ? 'hide-dir' : 'hide-file',
+      view,
+    };
   return null;
 }
 
@@ -49,7 +55,11 @@ function candidate(view: WorkspaceView, p: Protection): Candidate | null {
 function stronger(a: Candidate, b: Candidate): Candidate {
   if (a.op !== 'read-only') return a;
   if (b.op !== 'read-only') return b;
-  return a.keep === undefined ? a : b.keep === undefined ? b : { ...a, keep: a.keep.filter((name) => b.keep?.includes(name)) };
+  return a.keep === undefined
+    ? a
+    : b.keep === undefined
+      ? b
+      : { ...a, keep: a.keep.filter((name) => b.keep?.includes(name)) };
 }
 
 /** The overlays, in the order bwrap must apply them. */
@@ -75,7 +85,8 @@ export function planOverlays(views: readonly WorkspaceView[], protections: reado
     if (state === 'hidden' || (state === 'read-only' && c.op === 'read-only')) continue;
     placed.push({ at: c.at, path: c.path, op: c.op, view: c.view });
     // Names kept writable are bound again onto themselves, after the directory and before anything deeper.
-    for (const name of c.keep ?? []) placed.push({ at: path.posix.join(c.at, name), path: path.posix.join(c.path, name), op: 'bind', view: c.view });
+    for (const name of c.keep ?? [])
+      placed.push({ at: path.posix.join(c.at, name), path: path.posix.join(c.path, name), op: 'bind', view: c.view });
   }
   // Each writable directory between a view's root and a protected path becomes a mount point (so it cannot be renamed).
   const binds: Array<Overlay & { view: WorkspaceView }> = [];
@@ -83,13 +94,16 @@ export function planOverlays(views: readonly WorkspaceView[], protections: reado
     const rel = path.posix.relative(o.view.at, o.at).split('/').filter(Boolean);
     for (let i = o.view.mounted ? 1 : 0; i < rel.length; i++) {
       const at = joinAt(o.view.at, rel.slice(0, i).join('/'));
-      if (placed.some((x) => x.at === at) || binds.some((x) => x.at === at) || stateAt(at, o.view) !== 'writable') continue;
+      if (placed.some((x) => x.at === at) || binds.some((x) => x.at === at) || stateAt(at, o.view) !== 'writable')
+        continue;
       binds.push({ at, path: path.posix.join(o.view.path, rel.slice(0, i).join('/')), op: 'bind', view: o.view });
     }
   }
   // A name bound again that a protection of its own then covers needs no bind of its own.
   const covered = new Set(placed.filter((x) => x.op !== 'bind').map((x) => x.at));
-  return [...placed.filter((x) => x.op !== 'bind' || !covered.has(x.at)), ...binds].sort(byDepth).map(({ at, path: p, op }) => ({ at, path: p, op }));
+  return [...placed.filter((x) => x.op !== 'bind' || !covered.has(x.at)), ...binds]
+    .sort(byDepth)
+    .map(({ at, path: p, op }) => ({ at, path: p, op }));
 }
 
 /**
@@ -97,7 +111,12 @@ export function planOverlays(views: readonly WorkspaceView[], protections: reado
  * Workspace paths are bound by descriptor (bind-sources.ts): a directory swapped for a symlink
  * while the sandbox is built cannot bring another directory in.
  */
-export function overlayArgs(workspace: string, overlays: readonly Overlay[], emptyFile: string | null, sources: BindSources): string[] {
+export function overlayArgs(
+  workspace: string,
+  overlays: readonly Overlay[],
+  emptyFile: string | null,
+  sources: BindSources,
+): string[] {
   const hostOf = (p: string): string => (p === '/' ? workspace : path.join(workspace, p));
   return overlays.flatMap((o) => {
     switch (o.op) {

@@ -63,17 +63,25 @@ function under(child: string, parent: string): boolean {
   return parent === '/' || child === parent || child.startsWith(`${parent}/`);
 }
 
-const hostOf = (workspace: string, virtualPath: string): string => (virtualPath === '/' ? workspace : path.join(workspace, virtualPath));
+const hostOf = (workspace: string, virtualPath: string): string =>
+  virtualPath === '/' ? workspace : path.join(workspace, virtualPath);
 
 /** Only a name that is not there is missing: any other failure to look (a directory a command made unreadable, EACCES) refuses the run rather than hold nothing. */
 function absent(error: unknown, rule: FsRule, at: string): true {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return true;
-  throw new AosError('EACCES', `the policy rule ${rule.text} cannot be held: ${at} cannot be looked at (${code ?? String(error)}), so nothing was run until it can be (a command may have changed its permissions: chmod u+rwx it)`);
+  throw new AosError(
+    'EACCES',
+    `the policy rule ${rule.text} cannot be held: ${at} cannot be looked at (${code ?? String(error)}), so nothing was run until it can be (a command may have changed its permissions: chmod u+rwx it)`,
+  );
 }
 
 /** What is at a workspace path, walked name by name without following anything: `link` when a symlink is on the way. */
-async function inspect(workspace: string, virtualPath: string, rule: FsRule): Promise<{ found: Found; nearest: string }> {
+async function inspect(
+  workspace: string,
+  virtualPath: string,
+  rule: FsRule,
+): Promise<{ found: Found; nearest: string }> {
   let at = '/';
   for (const name of virtualPath.split('/').filter(Boolean)) {
     const next = at === '/' ? `/${name}` : `${at}/${name}`;
@@ -85,14 +93,19 @@ async function inspect(workspace: string, virtualPath: string, rule: FsRule): Pr
       return { found: 'missing', nearest: at };
     }
     if (info.isSymbolicLink()) return { found: 'link', nearest: at };
-    if (!info.isDirectory()) return { found: next === virtualPath ? 'file' : 'missing', nearest: next === virtualPath ? at : next };
+    if (!info.isDirectory())
+      return { found: next === virtualPath ? 'file' : 'missing', nearest: next === virtualPath ? at : next };
     at = next;
   }
   return { found: 'dir', nearest: at };
 }
 
 /** Every protection the rules ask of a sandbox with these views, merged by path. */
-export async function planProtections(workspace: string, rules: readonly FsRule[], options: ProtectionOptions): Promise<Protection[]> {
+export async function planProtections(
+  workspace: string,
+  rules: readonly FsRule[],
+  options: ProtectionOptions,
+): Promise<Protection[]> {
   const out = new Map<string, Protection>();
   const add = (p: Protection): void => {
     const key = `${p.effect}\0${p.path}`;
@@ -114,23 +127,49 @@ const writableAt = (views: readonly WorkspaceView[], p: string): boolean => {
   for (const v of views) if (under(p, v.path) && (best === null || v.path.length > best.path.length)) best = v;
   return best?.writable ?? false;
 };
-const visibleAt = (views: readonly WorkspaceView[], p: string): boolean => views.some((v) => under(p, v.path) || under(v.path, p));
+const visibleAt = (views: readonly WorkspaceView[], p: string): boolean =>
+  views.some((v) => under(p, v.path) || under(v.path, p));
 
-async function planWrite(workspace: string, rule: FsRule, options: ProtectionOptions, add: (p: Protection) => void): Promise<void> {
+async function planWrite(
+  workspace: string,
+  rule: FsRule,
+  options: ProtectionOptions,
+  add: (p: Protection) => void,
+): Promise<void> {
   const { prefix, form } = fsRuleShape(rule);
   if (!options.views.some((v) => v.writable && (under(prefix, v.path) || under(v.path, prefix)))) return;
   const { found, nearest } = await inspect(workspace, prefix, rule);
   if (found === 'link') throw linkError(rule, prefix);
   if (found === 'dir' && form === 'names') {
     const keep = await namesIn(workspace, prefix, (child) => !ruleMatches(rule, child), options.keptLimit);
-    return add({ path: prefix, effect: 'read-only', dir: true, rules: [rule], wider: 'names', ...(keep ? { keep } : {}) });
+    return add({
+      path: prefix,
+      effect: 'read-only',
+      dir: true,
+      rules: [rule],
+      wider: 'names',
+      ...(keep ? { keep } : {}),
+    });
   }
-  if (found !== 'missing') return add({ path: prefix, effect: 'read-only', dir: found === 'dir', rules: [rule], wider: form === 'glob' || form === 'names' ? form : null });
+  if (found !== 'missing')
+    return add({
+      path: prefix,
+      effect: 'read-only',
+      dir: found === 'dir',
+      rules: [rule],
+      wider: form === 'glob' || form === 'names' ? form : null,
+    });
   if (!writableAt(options.views, prefix)) return;
   if (form !== 'path' && options.makeDir) {
     try {
       await options.makeDir(prefix);
-      return add({ path: prefix, effect: 'read-only', dir: true, rules: [rule], wider: form === 'glob' || form === 'names' ? form : null });
+      return add({
+        path: prefix,
+        effect: 'read-only',
+        dir: true,
+        rules: [rule],
+        wider: form === 'glob' || form === 'names' ? form : null,
+      });
     } catch (error) {
       if (error instanceof AosError && error.code === 'EACCES') throw linkError(rule, prefix);
       // A file on the way: holding the nearest name that is there keeps the path from being made.
@@ -140,20 +179,39 @@ async function planWrite(workspace: string, rule: FsRule, options: ProtectionOpt
   const near = await inspect(workspace, nearest, rule);
   if (near.found === 'link') throw linkError(rule, nearest);
   const keep = near.found === 'dir' ? await namesIn(workspace, nearest, () => true, options.keptLimit) : undefined;
-  add({ path: nearest, effect: 'read-only', dir: near.found === 'dir', rules: [rule], wider: 'missing', ...(keep ? { keep } : {}) });
+  add({
+    path: nearest,
+    effect: 'read-only',
+    dir: near.found === 'dir',
+    rules: [rule],
+    wider: 'missing',
+    ...(keep ? { keep } : {}),
+  });
 }
 
 /**
  * The names directly in a directory that `keep` accepts (symlinks left out: a bind would follow them,
  * and they stay as they are), or undefined past `limit` of them: the directory is read-only whole.
  */
-async function namesIn(workspace: string, dir: string, keep: (child: string) => boolean, limit: number): Promise<string[] | undefined> {
+async function namesIn(
+  workspace: string,
+  dir: string,
+  keep: (child: string) => boolean,
+  limit: number,
+): Promise<string[] | undefined> {
   const entries = await readdir(hostOf(workspace, dir), { withFileTypes: true }).catch(() => []);
-  const names = entries.filter((e) => !e.isSymbolicLink() && keep(dir === '/' ? `/${e.name}` : `${dir}/${e.name}`)).map((e) => e.name);
+  const names = entries
+    .filter((e) => !e.isSymbolicLink() && keep(dir === '/' ? `/${e.name}` : `${dir}/${e.name}`))
+    .map((e) => e.name);
   return names.length > limit ? undefined : names;
 }
 
-async function planRead(workspace: string, rule: FsRule, options: ProtectionOptions, add: (p: Protection) => void): Promise<void> {
+async function planRead(
+  workspace: string,
+  rule: FsRule,
+  options: ProtectionOptions,
+  add: (p: Protection) => void,
+): Promise<void> {
   const { prefix, form } = fsRuleShape(rule);
   if (!visibleAt(options.views, prefix)) return;
   // A symlink holds no content of its own: what it leads to is held, or not, by its own path.
@@ -170,7 +228,8 @@ async function planRead(workspace: string, rule: FsRule, options: ProtectionOpti
     }
   }
   if (found === 'missing' || found === 'link') return;
-  if (form === 'subtree' || form === 'path' || ruleMatches(rule, prefix)) return add({ path: prefix, effect: 'hide', dir: found === 'dir', rules: [rule], wider: null });
+  if (form === 'subtree' || form === 'path' || ruleMatches(rule, prefix))
+    return add({ path: prefix, effect: 'hide', dir: found === 'dir', rules: [rule], wider: null });
   if (found !== 'dir') return;
   let seen = 0;
   let hidden = 0;
@@ -184,14 +243,24 @@ async function planRead(workspace: string, rule: FsRule, options: ProtectionOpti
     }
     for (const entry of entries) {
       seen += 1;
-      if (seen > options.walkLimit) throw walkError(rule, prefix, `holds more than ${options.walkLimit} entries to look through (param.execRuleWalkEntries)`);
+      if (seen > options.walkLimit)
+        throw walkError(
+          rule,
+          prefix,
+          `holds more than ${options.walkLimit} entries to look through (param.execRuleWalkEntries)`,
+        );
       const child = dir === '/' ? `/${entry.name}` : `${dir}/${entry.name}`;
       if (entry.isSymbolicLink() || !visibleAt(options.views, child)) continue;
       if (!ruleMatches(rule, child)) {
         if (entry.isDirectory() && form === 'glob') await walk(child);
         continue;
       }
-      if (++hidden > options.hiddenLimit) throw walkError(rule, prefix, `holds more than ${options.hiddenLimit} matches to hide (param.execRuleHiddenMatches)`);
+      if (++hidden > options.hiddenLimit)
+        throw walkError(
+          rule,
+          prefix,
+          `holds more than ${options.hiddenLimit} matches to hide (param.execRuleHiddenMatches)`,
+        );
       add({ path: child, effect: 'hide', dir: entry.isDirectory(), rules: [rule], wider: null });
     }
   };
@@ -199,7 +268,10 @@ async function planRead(workspace: string, rule: FsRule, options: ProtectionOpti
 }
 
 function linkError(rule: FsRule, at: string): AosError {
-  return new AosError('EACCES', `the policy rule ${rule.text} cannot be held on ${at}, which is or passes through a symbolic link: no command or MCP server runs over it until it is a plain directory or file again`);
+  return new AosError(
+    'EACCES',
+    `the policy rule ${rule.text} cannot be held on ${at}, which is or passes through a symbolic link: no command or MCP server runs over it until it is a plain directory or file again`,
+  );
 }
 
 function walkError(rule: FsRule, prefix: string, past: string): AosError {

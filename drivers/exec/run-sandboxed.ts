@@ -1,21 +1,31 @@
+/**
+ * One EXEC_CMD run, from the request to its result: the request checked (nothing that would weaken
+ * the sandbox), the sandbox planned (scoped mounts, the working directory, and — only when the
+ * policy has them — its fs rules' mounts and the exec gate), bwrap started under the guard in a
+ * cgroup of its own, supervised, and its status decoded (bwrap's report, a signal as 128+N).
+ */
+import { realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AosError } from '../../sys/errno.js';
-import { buildBwrapOptions, buildLimitedCommand, FD } from './bwrap-args.js';
-import { checkRequest } from './check-request.js';
-import { decodeExitStatus, parseBwrapStatus } from './exit-status.js';
-import { findBwrap } from './find-bwrap.js';
-import { detectHostLayout, type HostLayout } from './host-layout.js';
-import { GUARD_OWN_PIDS, guardedLaunch } from './launch-guard.js';
+import { AosError, errnoFromNode } from '../../sys/errno.js';
+import {
+  buildBwrapOptions,
+  buildLimitedCommand,
+  FD,
+  GUARD_OWN_PIDS,
+  guardedLaunch,
+  renderSandboxEtcFiles,
+} from './bwrap-args.js';
+import { detectHostLayout, findBwrap, type HostLayout } from './find-bwrap.js';
 import { createSandboxCgroup } from './sandbox-cgroup.js';
-import { renderSandboxEtcFiles } from './sandbox-etc.js';
 import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child.js';
-import type { ExecRequest, ExecResult } from './types.js';
-import { mountArgs, planMounts, resolveMounts } from './scoped-mounts.js';
+import type { ExecLimits, ExecRequest, ExecResult } from './types.js';
+import { mountArgs, planMounts, resolveMounts, workingDirectory } from './scoped-mounts.js';
 import { hiddenCwd, makeDirOutsideRules, ruleMounts, workspaceView } from './rule-mounts.js';
 import { ruleNote } from './rule-note.js';
 import type { Protection } from './rule-protections.js';
 import { BindSources } from './bind-sources.js';
-import { workingDirectory } from './working-dir.js';
 import { gateCommand, prepareGate, type PreparedGate } from './gate/gate-run.js';
 
 // The guard, its watcher, the outer bwrap and bwrap's pid-1 reaper share the cgroup with the command.
@@ -29,7 +39,7 @@ let warnedNoCgroup = false;
  * Runs `req.cmd` with bash inside a bubblewrap sandbox: no network, no host files except a
  * read-only /usr and a few /etc entries, the workspace read-write at /workspace, rlimits set,
  * and the whole process tree killed on timeout, on abort, or when this process dies however it
- * dies (launch-guard.ts). Never runs anything unconfined.
+ * dies (bwrap-args.ts guardedLaunch). Never runs anything unconfined.
  */
 export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   await checkRequest(req);
@@ -47,22 +57,42 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   }
   if (req.signal?.aborted) throw interrupted();
 
-  const gate: PreparedGate | null = await prepareGate(req, layout);
+  // The gate and the fs rules' mounts only when the policy has exec rules, secrets or fs rules: a run without them runs none of their code.
+  const gate: PreparedGate | null = req.gate || req.secret ? await prepareGate(req, layout) : null;
+  const ruled = (req.fsRules?.length ?? 0) > 0;
   // A secret run sees what it may read, read-only: it leaves nothing of the secret behind.
   const grants = req.grants && req.secret ? { read: [...req.grants.read, ...req.grants.write], write: [] } : req.grants;
-  const makeDir = makeDirOutsideRules(req.makeDir, req.fsRules);
+  const makeDir = ruled ? makeDirOutsideRules(req.makeDir, req.fsRules) : req.makeDir;
   const resolved = grants ? await resolveMounts(req.workspace, planMounts(grants), makeDir) : null;
   const chdir = await workingDirectory(req.workspace, req.cwd ?? '/', grants, makeDir);
   // The policy's fs rules, held by what the sandbox mounts over the views above.
-  const views = (resolved ?? [{ path: '/', writable: !req.secret }]).map((m) => workspaceView(req.workspace, m));
-  const rules = await ruleMounts(req.workspace, views, req.fsRules, req.makeDir);
-  const hidden = hiddenCwd(rules.protections, req.cwd ?? '/');
-  if (hidden) throw new AosError('EACCES', `EXEC_CMD: your working directory ${req.cwd ?? '/'} is hidden from commands by the policy rule ${hidden.rules.map((r) => r.text).join(', ')}`);
+  const views = ruled
+    ? (resolved ?? [{ path: '/', writable: !req.secret }]).map((m) => workspaceView(req.workspace, m))
+    : [];
+  const rules = ruled ? await ruleMounts(req.workspace, views, req.fsRules, req.makeDir) : null;
+  const hidden = rules ? hiddenCwd(rules.protections, req.cwd ?? '/') : undefined;
+  if (hidden)
+    throw new AosError(
+      'EACCES',
+      `EXEC_CMD: your working directory ${req.cwd ?? '/'} is hidden from commands by the policy rule ${hidden.rules.map((r) => r.text).join(', ')}`,
+    );
   // Workspace paths are bound by descriptor, opened last (bind-sources.ts); closed here once the run is over.
   const sources = new BindSources(req.workspace);
   try {
-    const tools = { bwrap, layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare }, gate, chdir, protections: rules.protections };
-    return await runIn(req, sources, resolved ? mountArgs(resolved, sources) : undefined, rules.args(sources), tools);
+    const tools = {
+      bwrap,
+      layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare },
+      gate,
+      chdir,
+      protections: rules?.protections ?? [],
+    };
+    return await runIn(
+      req,
+      sources,
+      resolved ? mountArgs(resolved, sources) : undefined,
+      rules?.args(sources) ?? [],
+      tools,
+    );
   } finally {
     sources.close();
   }
@@ -76,7 +106,13 @@ interface Prepared {
   protections: Protection[];
 }
 
-async function runIn(req: ExecRequest, sources: BindSources, mounts: string[] | undefined, overlays: string[], { bwrap, layout, gate, chdir, protections }: Prepared): Promise<ExecResult> {
+async function runIn(
+  req: ExecRequest,
+  sources: BindSources,
+  mounts: string[] | undefined,
+  overlays: string[],
+  { bwrap, layout, gate, chdir, protections }: Prepared,
+): Promise<ExecResult> {
   const { limits } = req;
   const etc = renderSandboxEtcFiles(layout.shell);
   const options = buildBwrapOptions(req.workspace, limits, layout, {
@@ -87,7 +123,9 @@ async function runIn(req: ExecRequest, sources: BindSources, mounts: string[] | 
   });
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
   // Under the gate the rlimits are the gate's to set (one exec less); otherwise prlimit sets them.
-  const command = gate ? gateCommand(req, gate, layout.shell, inputs.length) : buildLimitedCommand([layout.shell, '-c', req.cmd], limits, layout.prlimit);
+  const command = gate
+    ? gateCommand(req, gate, layout.shell, inputs.length)
+    : buildLimitedCommand([layout.shell, '-c', req.cmd], limits, layout.prlimit);
   const bwrapCommand = [bwrap, '--args', String(FD.args), '--', ...command];
   const cgroup = await createSandboxCgroup({
     maxPids: limits.maxProcesses + PLUMBING_PIDS,
@@ -114,7 +152,7 @@ async function runIn(req: ExecRequest, sources: BindSources, mounts: string[] | 
     });
     const result = toResult(outcome, Math.round(performance.now() - started));
     const refused = gate?.refused() ?? [];
-    const note = ruleNote(result, protections, req.cwd ?? '/');
+    const note = protections.length > 0 ? ruleNote(result, protections, req.cwd ?? '/') : null;
     return { ...result, ...(refused.length ? { refused } : {}), ...(note ? { note } : {}) };
   } finally {
     await cgroup?.remove();
@@ -131,7 +169,8 @@ function toResult(outcome: ChildOutcome, durationMs: number): ExecResult {
     exit = { exit_code: null, signal: outcome.signal ?? 'SIGKILL' };
   } else {
     // bwrap exits before reporting the command's status only when it could not build the sandbox.
-    const reason = outcome.stderr.split('\n').find((line) => line.trim() !== '') ?? `exit status ${String(outcome.code)}`;
+    const reason =
+      outcome.stderr.split('\n').find((line) => line.trim() !== '') ?? `exit status ${String(outcome.code)}`;
     throw new AosError('EIO', `bwrap could not set up the sandbox: ${reason}`);
   }
   return {
@@ -157,4 +196,69 @@ function warnNoCgroup(noPids: boolean): void {
       : 'aos runs as root and no memory cgroup is writable: EXEC_CMD caps memory per process only, not in total',
     { code: noPids ? 'AOS_EXEC_NO_PIDS_LIMIT' : 'AOS_EXEC_NO_MEMORY_LIMIT' },
   );
+}
+
+// ---- the request, checked before anything is planned ----
+
+const LIMIT_NAMES: (keyof ExecLimits)[] = [
+  'wallTimeoutMs',
+  'cpuSeconds',
+  'maxFileBytes',
+  'maxOpenFiles',
+  'maxProcesses',
+  'maxMemoryBytes',
+  'maxOutputBytes',
+];
+
+/** Rejects requests that would weaken the sandbox (bad limits, a workspace that is not a plain directory). */
+async function checkRequest(req: ExecRequest): Promise<void> {
+  if (typeof req.cmd !== 'string' || req.cmd.includes('\0')) {
+    throw new AosError('EINVAL', 'EXEC_CMD needs a command string without NUL bytes');
+  }
+  for (const name of LIMIT_NAMES) {
+    const value = req.limits[name];
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new AosError('EINVAL', `exec limit ${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  await checkWorkspace(req.workspace);
+}
+
+async function checkWorkspace(workspace: string): Promise<void> {
+  if (!path.isAbsolute(workspace) || path.resolve(workspace) === '/') {
+    throw new AosError('EINVAL', `exec workspace must be an absolute path below /, got ${workspace}`);
+  }
+  try {
+    // A symlinked workspace could be re-pointed between the check and bwrap's bind.
+    if ((await realpath(workspace)) !== path.resolve(workspace)) {
+      throw new AosError('EINVAL', `exec workspace must be a resolved path (no symlinks): ${workspace}`);
+    }
+    if (!(await stat(workspace)).isDirectory()) {
+      throw new AosError('ENOTDIR', `exec workspace is not a directory: ${workspace}`);
+    }
+  } catch (error) {
+    if (error instanceof AosError) throw error;
+    throw new AosError(errnoFromNode(error), `exec workspace is not usable: ${workspace}`, { cause: error });
+  }
+}
+
+// ---- the status bwrap reports ----
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]));
+
+/** The "exit-code" bwrap reports once the command itself has ended; absent if setup failed. */
+export function parseBwrapStatus(statusText: string): number | null {
+  const matches = [...statusText.matchAll(/"exit-code"\s*:\s*(\d+)/g)];
+  const last = matches.at(-1)?.[1];
+  return last === undefined ? null : Number(last);
+}
+
+/**
+ * bwrap's init reaper reports a command killed by signal N as status 128+N, the shell
+ * convention, so that is decoded back to a signal. A command that itself runs `exit 137`
+ * is indistinguishable and is reported as SIGKILL.
+ */
+export function decodeExitStatus(status: number): { exit_code: number | null; signal: string | null } {
+  const name = status > 128 ? SIGNAL_NAMES.get(status - 128) : undefined;
+  return name ? { exit_code: null, signal: name } : { exit_code: status, signal: null };
 }

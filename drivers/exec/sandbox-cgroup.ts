@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { destroyCgroups } from './cgroup-kill.js';
-import { CGROUP_ROOT, GROUP_NAME } from './cgroup-layout.js';
-import { ownRunName } from './run-owner.js';
+import { CGROUP_ROOT, destroyCgroups, GROUP_NAME, ownRunName } from './run-cgroups.js';
 import { sweepStaleSandboxes } from './stale-sandboxes.js';
 
 /** The cgroup(s) one sandbox run is moved into; remove() kills leftovers and deletes them. */
@@ -113,7 +111,10 @@ async function findV2Bases(): Promise<Bases | null> {
       controllers.includes('memory') &&
       (await enableController(CGROUP_ROOT, 'memory')
         .then(() => enableController(dir, 'memory'))
-        .then(() => true, () => false));
+        .then(
+          () => true,
+          () => false,
+        ));
     const base: Hierarchy = { dir, version: 2 };
     return { pids: base, memory: withMemory ? base : null };
   } catch {

@@ -1,10 +1,15 @@
 /**
- * Scoped exec: which parts of the workspace a command sees, from the process's fs grants. Each
- * glob is cut to its fixed directory prefix (`/src/**` → `/src`); read prefixes are bound
- * read-only, write prefixes read-write (bwrap cannot bind write-only), parents before children.
- * A prefix whose real path leaves the workspace (a symlink an agent made) refuses the call.
+ * Scoped exec: which parts of the workspace a command sees, from the process's fs grants, and where
+ * it starts. Each glob is cut to its fixed directory prefix (`/src/**` → `/src`); read prefixes are
+ * bound read-only, write prefixes read-write (bwrap cannot bind write-only), parents before
+ * children. A prefix whose real path leaves the workspace (a symlink an agent made) refuses the call.
+ *
+ * The working directory (workingDirectory) is the process's, inside the sandbox's /workspace. It is
+ * made when the process may write there and is not yet, and checked before bwrap runs, so that a
+ * directory that is gone, is a file, leads out through a symlink, or is not among the paths scoped
+ * exec mounts gives a sentence naming it, not bwrap's chdir error.
  */
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
 import type { BindSources } from './bind-sources.js';
@@ -18,6 +23,15 @@ export interface ExecMount {
 export interface FsGrants {
   read: readonly string[];
   write: readonly string[];
+}
+
+/** The workspace paths a process's fs capabilities grant, for the sandbox's binds (a bare kind means the whole workspace). */
+export function fsGrants(caps: readonly string[]): { read: string[]; write: string[] } {
+  const of = (kind: string): string[] =>
+    caps
+      .filter((c) => c === kind || c.startsWith(`${kind}:`))
+      .map((c) => (c === kind ? '/**' : c.slice(kind.length + 1)));
+  return { read: of('fs.read'), write: of('fs.write') };
 }
 
 /** The directory part of a glob that holds no wildcard: `/a/b*.ts` → `/a`, `/**` → `/`. */
@@ -36,7 +50,9 @@ function under(child: string, parent: string): boolean {
 /** The mounts for these grants, parents first, without ones their parent already gives alike. */
 export function planMounts(grants: FsGrants): ExecMount[] {
   const writes = [...new Set(grants.write.map(fixedPrefix))];
-  const points = [...new Set([...grants.read.map(fixedPrefix), ...writes])].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  const points = [...new Set([...grants.read.map(fixedPrefix), ...writes])].sort(
+    (a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b),
+  );
   const out: ExecMount[] = [];
   for (const p of points) {
     const writable = writes.some((w) => under(p, w));
@@ -52,7 +68,11 @@ export function planMounts(grants: FsGrants): ExecMount[] {
  * plain mkdir -p would make directories wherever a link in the workspace leads); a path that
  * resolves outside the workspace refuses the call.
  */
-export async function resolveMounts(workspace: string, mounts: readonly ExecMount[], makeDir?: (virtualPath: string) => Promise<void>): Promise<Array<ExecMount & { host: string }>> {
+export async function resolveMounts(
+  workspace: string,
+  mounts: readonly ExecMount[],
+  makeDir?: (virtualPath: string) => Promise<void>,
+): Promise<Array<ExecMount & { host: string }>> {
   const out: Array<ExecMount & { host: string }> = [];
   for (const mount of mounts) {
     const wanted = mount.path === '/' ? workspace : path.join(workspace, mount.path);
@@ -60,8 +80,15 @@ export async function resolveMounts(workspace: string, mounts: readonly ExecMoun
       try {
         await makeDir(mount.path);
       } catch (error) {
-        if (error instanceof AosError && error.code === 'EACCES') throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} leads outside the workspace (a symbolic link on the way); it is not mounted`);
-        throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} cannot be made (${error instanceof Error ? error.message : String(error)}); it is not mounted`);
+        if (error instanceof AosError && error.code === 'EACCES')
+          throw new AosError(
+            'EACCES',
+            `EXEC_CMD: the granted path ${mount.path} leads outside the workspace (a symbolic link on the way); it is not mounted`,
+          );
+        throw new AosError(
+          'EACCES',
+          `EXEC_CMD: the granted path ${mount.path} cannot be made (${error instanceof Error ? error.message : String(error)}); it is not mounted`,
+        );
       }
     }
     let real: string;
@@ -71,9 +98,16 @@ export async function resolveMounts(workspace: string, mounts: readonly ExecMoun
       continue; // Nothing there to read yet.
     }
     if (real !== workspace && !real.startsWith(`${workspace}/`)) {
-      throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} leads outside the workspace (a symbolic link); it is not mounted`);
+      throw new AosError(
+        'EACCES',
+        `EXEC_CMD: the granted path ${mount.path} leads outside the workspace (a symbolic link); it is not mounted`,
+      );
     }
-    if (real !== wanted) throw new AosError('EACCES', `EXEC_CMD: the granted path ${mount.path} is reached through a symbolic link; it is not mounted`);
+    if (real !== wanted)
+      throw new AosError(
+        'EACCES',
+        `EXEC_CMD: the granted path ${mount.path} is reached through a symbolic link; it is not mounted`,
+      );
     out.push({ ...mount, host: real });
   }
   return out;
@@ -86,6 +120,51 @@ export async function resolveMounts(workspace: string, mounts: readonly ExecMoun
  */
 export function mountArgs(mounts: ReadonlyArray<ExecMount & { host: string }>, sources: BindSources): string[] {
   const args = mounts.some((m) => m.path === '/') ? [] : ['--dir', '/workspace'];
-  for (const m of mounts) args.push(...sources.bind(m.host, m.path === '/' ? '/workspace' : `/workspace${m.path}`, m.writable));
+  for (const m of mounts)
+    args.push(...sources.bind(m.host, m.path === '/' ? '/workspace' : `/workspace${m.path}`, m.writable));
   return args;
+}
+
+/** The sandbox path to start in, or null for /workspace itself (`cwd` `/`). */
+export async function workingDirectory(
+  workspace: string,
+  cwd: string,
+  grants: FsGrants | undefined,
+  makeDir?: (virtualPath: string) => Promise<void>,
+): Promise<string | null> {
+  if (cwd === '/') return null;
+  const covers = (globs: readonly string[]): boolean => globs.some((glob) => under(cwd, fixedPrefix(glob)));
+  if (grants && !covers([...grants.read, ...grants.write])) {
+    throw new AosError(
+      'EACCES',
+      `EXEC_CMD: your working directory ${cwd} is not among the paths your fs capabilities grant, so a command cannot start there`,
+    );
+  }
+  // Made where the process may write (all of the workspace without grants), as FS_WRITE makes parents.
+  if (makeDir && (!grants || covers(grants.write))) {
+    await makeDir(cwd).catch((error: unknown) => {
+      throw new AosError(
+        'EACCES',
+        `EXEC_CMD: your working directory ${cwd} cannot be made: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
+  const wanted = path.join(workspace, cwd);
+  let real: string;
+  try {
+    real = await realpath(wanted);
+  } catch {
+    throw new AosError(
+      'ENOENT',
+      `EXEC_CMD: your working directory ${cwd} does not exist; make it with FS_WRITE, or give commands absolute paths`,
+    );
+  }
+  if (real !== wanted)
+    throw new AosError(
+      'EACCES',
+      `EXEC_CMD: your working directory ${cwd} is reached through a symbolic link; a command does not start there`,
+    );
+  if (!(await stat(real)).isDirectory())
+    throw new AosError('ENOTDIR', `EXEC_CMD: your working directory ${cwd} is not a directory`);
+  return `/workspace${cwd}`;
 }

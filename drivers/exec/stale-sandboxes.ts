@@ -1,9 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { destroyCgroups } from './cgroup-kill.js';
-import { isOwnerRunning, parseRunName } from './run-owner.js';
-import { CGROUP_ROOT, GROUP_NAME } from './cgroup-layout.js';
+import { CGROUP_ROOT, destroyCgroups, GROUP_NAME, isOwnerRunning, parseRunName } from './run-cgroups.js';
 
 export interface SweepReport {
   /** Run cgroups removed, by name. */
@@ -36,7 +34,9 @@ export async function sweepStaleSandboxes(): Promise<SweepReport> {
 export function describeSweep(report: SweepReport): string | null {
   const parts: string[] = [];
   if (report.removed.length > 0) {
-    parts.push(`removed ${report.removed.length} sandbox cgroup(s) left by an earlier kernel, killing ${report.killed} process(es) still in them: ${report.removed.join(' ')}`);
+    parts.push(
+      `removed ${report.removed.length} sandbox cgroup(s) left by an earlier kernel, killing ${report.killed} process(es) still in them: ${report.removed.join(' ')}`,
+    );
   }
   if (report.failed.length > 0) parts.push(`could not remove sandbox cgroup(s): ${report.failed.join(' ')}`);
   return parts.length > 0 ? parts.join('; ') : null;
@@ -64,7 +64,8 @@ async function findStaleRuns(): Promise<Map<string, string[]>> {
 async function findGroupDirs(): Promise<string[]> {
   const candidates = [path.join(CGROUP_ROOT, GROUP_NAME)];
   for (const entry of await readDirents(CGROUP_ROOT)) {
-    if (entry.isDirectory() && entry.name !== GROUP_NAME) candidates.push(path.join(CGROUP_ROOT, entry.name, GROUP_NAME));
+    if (entry.isDirectory() && entry.name !== GROUP_NAME)
+      candidates.push(path.join(CGROUP_ROOT, entry.name, GROUP_NAME));
   }
   const found: string[] = [];
   for (const dir of candidates) if ((await readDirents(dir)).length > 0) found.push(dir);
@@ -72,7 +73,9 @@ async function findGroupDirs(): Promise<string[]> {
 }
 
 async function listRuns(group: string): Promise<string[]> {
-  return (await readDirents(group)).filter((entry) => entry.isDirectory() && entry.name.startsWith('run-')).map((entry) => entry.name);
+  return (await readDirents(group))
+    .filter((entry) => entry.isDirectory() && entry.name.startsWith('run-'))
+    .map((entry) => entry.name);
 }
 
 async function readDirents(dir: string): Promise<Dirent[]> {

@@ -1,4 +1,8 @@
 /**
+ * A sandbox's child, supervised: spawned with its inputs and extra descriptors, its output kept up
+ * to a cap and counted past it (OutputSink: a flood is stopped rather than drained forever), held
+ * to its wall clock and its process's kill signal, its status read once it ends.
+ *
  * node:child_process, not execa: execa 9 carries the extra fds, but its timeout, cancelSignal,
  * forceKillAfterDelay and cleanup signal the child's pid only (the group kill, killDescendants, is
  * execa 10: Node 22), its promise waits for every pipe to close, unbounded, and its maxBuffer stops
@@ -9,7 +13,6 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { AosError } from '../../sys/errno.js';
-import { createOutputSink, isFlooding } from './output-cap.js';
 import { type BindSources, sourceSlots } from './bind-sources.js';
 
 export interface SuperviseOptions {
@@ -92,7 +95,15 @@ function pausableTimer(ms: number, fire: () => void): WallClock & { clear(): voi
 export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome> {
   const { inputs, maxOutputBytes } = options;
   const statusFd = 3 + inputs.length;
-  const fixed = ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const), 'pipe', 'pipe', ...(options.control ? (['pipe'] as const) : [])] as const;
+  const fixed = [
+    'ignore',
+    'pipe',
+    'pipe',
+    ...inputs.map(() => 'pipe' as const),
+    'pipe',
+    'pipe',
+    ...(options.control ? (['pipe'] as const) : []),
+  ] as const;
   const child = spawn(options.file, options.args, {
     detached: true,
     cwd: '/',
@@ -190,4 +201,41 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
 async function waitForDrain(streams: Readable[]): Promise<void> {
   const grace = AbortSignal.timeout(DRAIN_GRACE_MS);
   await Promise.all(streams.map((stream) => finished(stream, { signal: grace }).catch(() => undefined)));
+}
+
+// ---- output, kept up to a cap ----
+
+/** Keeps the first `cap` bytes of a stream and counts (but drops) the rest. */
+export interface OutputSink {
+  push(chunk: Buffer): void;
+  text(): string;
+  readonly seenBytes: number;
+  readonly overflowed: boolean;
+}
+
+export function createOutputSink(cap: number): OutputSink {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  return {
+    push(chunk) {
+      seen += chunk.length;
+      if (kept >= cap) return;
+      const piece = chunk.length > cap - kept ? chunk.subarray(0, cap - kept) : chunk;
+      chunks.push(piece);
+      kept += piece.length;
+    },
+    text: () => Buffer.concat(chunks).toString('utf8'),
+    get seenBytes() {
+      return seen;
+    },
+    get overflowed() {
+      return seen > cap;
+    },
+  };
+}
+
+/** Past this much combined output the command is flooding: stop it rather than drain forever. */
+export function isFlooding(stdout: OutputSink, stderr: OutputSink, cap: number): boolean {
+  return (stdout.overflowed && stderr.overflowed) || stdout.seenBytes + stderr.seenBytes > 4 * cap;
 }

@@ -1,11 +1,21 @@
 /**
- * Byte-level I/O on an already opened and checked descriptor, and the text-or-base64 choice.
- * Up to `syncBytes` moves synchronously (a page-cache copy of a few µs, against ~20 µs of CPU for a
- * thread-pool round trip); more goes through the thread pool so a large file never stalls the loop.
+ * Byte-level I/O on an already opened and checked descriptor, the text-or-base64 choice, and a
+ * file's content replaced without a window where it is partial or empty. Up to `syncBytes` moves
+ * synchronously (a page-cache copy of a few µs, against ~20 µs of CPU for a thread-pool round
+ * trip); more goes through the thread pool so a large file never stalls the loop.
+ *
+ * Replacing (writeAside): the new content is written to a fresh file beside the old one, then
+ * renamed over it. A full disk or a crash mid-write leaves the old file (or no file), never a torn
+ * one. Creating and renaming change the directory, so they go through the thread pool (see
+ * host-confine.ts); the lookup before them is synchronous.
  */
 import { isUtf8 } from 'node:buffer';
-import fs from 'node:fs';
+import fs, { constants, promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { nanoid } from 'nanoid';
+import { AosError } from '../../sys/errno.js';
+import { notRegularError } from './virtual-path.js';
 
 const readAsync = promisify(fs.read);
 const writeAsync = promisify(fs.write);
@@ -61,4 +71,53 @@ export function encodeChunk(chunk: Buffer, cutShort: boolean): EncodedChunk {
 
 function isText(chunk: Buffer): boolean {
   return isUtf8(chunk) && !chunk.includes(0);
+}
+
+// ---- replacing a file: written aside, renamed over it ----
+
+const CREATE_ASIDE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const openAsync = promisify(fs.open);
+
+/** The mode to give the new content: the old file's, or 0644 for a new one. Refuses what must not be replaced. */
+export function replaceableMode(target: string, virtualPath: string): number {
+  const stats = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (stats === undefined) return 0o644;
+  if (stats.isSymbolicLink()) throw Object.assign(new Error('symlink'), { code: 'ELOOP' });
+  if (stats.isDirectory()) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
+  if (!stats.isFile()) throw notRegularError(virtualPath);
+  // A second name may live outside the workspace, so the content is not the workspace's to share.
+  if (stats.nlink > 1) throw new AosError('EACCES', `hard-linked file: ${virtualPath}`);
+  return stats.mode & 0o7777;
+}
+
+/** Write `data` beside `target` (in directory `dirBase`) and rename it over `target`. */
+export async function writeAside(
+  dirBase: string,
+  target: string,
+  data: Buffer,
+  mode: number,
+  syncBytes: number,
+): Promise<void> {
+  const aside = path.join(dirBase, `.aos-write-${nanoid()}.tmp`);
+  const fd = await openAsync(aside, CREATE_ASIDE, mode);
+  let open = true;
+  try {
+    await writeAll(fd, data, 0, syncBytes);
+    open = false;
+    fs.closeSync(fd);
+    await fsp.rename(aside, target);
+  } catch (error) {
+    if (open) closeQuietly(fd);
+    await fsp.rm(aside, { force: true });
+    throw error;
+  }
+}
+
+// The write's own error is the one worth reporting.
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already failing
+  }
 }

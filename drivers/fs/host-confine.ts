@@ -10,7 +10,7 @@
 import fs, { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { escapeError, toFsError, type FsOperation } from './fs-errors.js';
+import { escapeError, toFsError, type FsOperation } from './virtual-path.js';
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NONBLOCK;
 
@@ -66,7 +66,11 @@ export interface ConfineContext {
  * Without procfs: resolve directory names below root one at a time, creating missing ones when
  * asked. Each step is realpath'd and checked, so a symlink anywhere that leads outside is refused.
  */
-export async function resolveDirInside(ctx: ConfineContext, names: readonly string[], create: boolean): Promise<string> {
+export async function resolveDirInside(
+  ctx: ConfineContext,
+  names: readonly string[],
+  create: boolean,
+): Promise<string> {
   let current = ctx.root;
   for (const name of names) {
     const candidate = path.join(current, name);
@@ -97,7 +101,11 @@ export interface InsideDir {
  * and the use of that path a directory can be swapped for a symlink out; a descriptor cannot, so
  * nothing is ever created or opened outside root.
  */
-export async function openDirInside(ctx: ConfineContext, names: readonly string[], create: boolean): Promise<InsideDir> {
+export async function openDirInside(
+  ctx: ConfineContext,
+  names: readonly string[],
+  create: boolean,
+): Promise<InsideDir> {
   if (!ctx.procFd) {
     const hostPath = await resolveDirInside(ctx, names, create);
     return { base: hostPath, realPath: hostPath, close: () => undefined };
@@ -107,13 +115,19 @@ export async function openDirInside(ctx: ConfineContext, names: readonly string[
 }
 
 /** openDirInside's walk (procfs only): the open descriptor of the directory `names` leads to, and where it really is. */
-export async function walkPinned(ctx: ConfineContext, names: readonly string[], create: boolean): Promise<{ fd: number; realPath: string }> {
+export async function walkPinned(
+  ctx: ConfineContext,
+  names: readonly string[],
+  create: boolean,
+): Promise<{ fd: number; realPath: string }> {
   let fd = openDirectory(ctx, ctx.root);
   let realPath = ctx.root;
   try {
     for (const name of names) {
       const candidate = path.join(procFdPath(fd), name);
-      const next = create ? await openOrMakeDirectory(ctx, candidate, path.join(realPath, name)) : openDirectory(ctx, candidate);
+      const next = create
+        ? await openOrMakeDirectory(ctx, candidate, path.join(realPath, name))
+        : openDirectory(ctx, candidate);
       fs.closeSync(fd);
       fd = next;
       realPath = realPathInside(ctx, fd);
@@ -181,7 +195,9 @@ export async function assertHandleInside(ctx: ConfineContext, handle: FileHandle
 function sameFileInside(ctx: ConfineContext, fd: number, hostPath: string): boolean {
   const opened = fs.fstatSync(fd);
   const named = fs.lstatSync(hostPath);
-  return opened.dev === named.dev && opened.ino === named.ino && isInsideRoot(ctx.root, fs.realpathSync.native(hostPath));
+  return (
+    opened.dev === named.dev && opened.ino === named.ino && isInsideRoot(ctx.root, fs.realpathSync.native(hostPath))
+  );
 }
 
 async function mkdirIfMissing(hostPath: string): Promise<void> {

@@ -15,11 +15,17 @@ export type { ListEntry } from '../../sys/driver-api.js';
  * A name from the directory has no `/` and is never `.` or `..`, so it is appended as it is: path.join
  * would normalise the whole path again for each of them.
  */
-export async function listEntries(dirPath: string, max: number, sync: boolean): Promise<{ entries: ListEntry[]; truncated: boolean }> {
+export async function listEntries(
+  dirPath: string,
+  max: number,
+  sync: boolean,
+): Promise<{ entries: ListEntry[]; truncated: boolean }> {
   const options = { withFileTypes: true } as const;
   const all = (sync ? fs.readdirSync(dirPath, options) : await fsp.readdir(dirPath, options)).sort(byName);
   const kept = all.length > max ? all.slice(0, max) : all;
-  const described = sync ? kept.map((d) => describeSync(dirPath, d)) : await Promise.all(kept.map((d) => describeAsync(dirPath, d)));
+  const described = sync
+    ? kept.map((d) => describeSync(dirPath, d))
+    : await Promise.all(kept.map((d) => describeAsync(dirPath, d)));
   const entries = described.filter((entry): entry is ListEntry => entry !== null);
   return { entries, truncated: all.length > kept.length };
 }

@@ -1,15 +1,34 @@
 /**
  * Opening a name of the workspace: the pinned walk to its directory (host-confine.ts), or that
- * directory still open from an earlier walk (pinned-dirs.ts), the capability check on where it
- * really is, then the final name, never followed.
+ * directory still open from an earlier walk (PinnedDirs), the capability check on where it really
+ * is, then the final name, never followed.
+ *
+ * Kept directories (PinnedDirs): a directory a walk already pinned stays open for the next call
+ * that names it, so a hit costs one readlink of the descriptor instead of a walk from the root (an
+ * open per step, a readlink, closes). A descriptor follows its directory wherever it goes, so an
+ * entry is only used while its procfs link still reads the very path it was pinned at. Only walks
+ * that met no symlink are kept, so that path is the virtual one spelt out below root: a directory
+ * renamed, moved out of the workspace, removed, or swapped for a symlink reads differently and is
+ * dropped (and walked again). The check and the use are as far apart as the last step of a fresh
+ * walk and its use, so the guarantee is the walk's: nothing opened or created outside root.
+ * Callers hold an entry across thread-pool I/O on its procfs path (`/proc/<pid>/fd/N/...`); its
+ * descriptor is closed only once no caller holds it, so that number is never reused under them.
  */
 import fs, { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { BoundedMap } from '../../sys/bounded-map.js';
 import { AosError } from '../../sys/errno.js';
-import { toFsError } from './fs-errors.js';
-import { assertFdInside, type ConfineContext, type InsideDir, openDirInside, procFdPath, realPathInside, walkPinned } from './host-confine.js';
-import type { PinnedDirs } from './pinned-dirs.js';
+import {
+  assertFdInside,
+  type ConfineContext,
+  type InsideDir,
+  openDirInside,
+  procFdPath,
+  realPathInside,
+  walkPinned,
+} from './host-confine.js';
+import { toFsError } from './virtual-path.js';
 
 /**
  * Asked with the path a request really reaches once symlinked directories are resolved (e.g. the
@@ -46,7 +65,9 @@ export async function dirInside(ctx: WalkContext, names: readonly string[], crea
  * FS_WRITE /lnk/new/x) makes nothing there, as the file itself is refused there.
  */
 export function askingMakes<C extends WalkContext>(ctx: C, authorize: Authorize | undefined): C {
-  return authorize ? { ...ctx, mayMake: (hostPath: string) => authorizeReal(ctx, { realPath: hostPath }, undefined, authorize) } : ctx;
+  return authorize
+    ? { ...ctx, mayMake: (hostPath: string) => authorizeReal(ctx, { realPath: hostPath }, undefined, authorize) }
+    : ctx;
 }
 
 /** Open `last` in the directory `names` leads to, looked up through that directory's pinned descriptor. */
@@ -100,7 +121,10 @@ export async function openListed(
       throw error;
     }
   }
-  const { fd, hostPath } = last === undefined ? { fd: openExisting(ctx.root, flags, ctx), hostPath: ctx.root } : await openBelow(ctx, names, last, flags, false, authorize);
+  const { fd, hostPath } =
+    last === undefined
+      ? { fd: openExisting(ctx.root, flags, ctx), hostPath: ctx.root }
+      : await openBelow(ctx, names, last, flags, false, authorize);
   try {
     if (!ctx.procFd) assertFdInside(ctx, fd, hostPath);
     const realPath = ctx.procFd ? realPathInside(ctx, fd) : hostPath;
@@ -118,7 +142,12 @@ export async function openListed(
 }
 
 /** The capability check on the path a request really reaches once symlinked directories are resolved. */
-export function authorizeReal(ctx: ConfineContext, dir: { realPath: string }, last: string | undefined, authorize: Authorize | undefined): void {
+export function authorizeReal(
+  ctx: ConfineContext,
+  dir: { realPath: string },
+  last: string | undefined,
+  authorize: Authorize | undefined,
+): void {
   if (!authorize) return;
   const names = dir.realPath === ctx.root ? [] : path.relative(ctx.root, dir.realPath).split(path.sep);
   if (last !== undefined) names.push(last);
@@ -126,7 +155,10 @@ export function authorizeReal(ctx: ConfineContext, dir: { realPath: string }, la
   const answer = authorize(real);
   if (typeof answer === 'string') throw new AosError('EACCES', answer);
   if (!answer) {
-    throw new AosError('EPERM', `${ctx.virtualPath} leads through a symlink to ${real}, which this process may not ${ctx.operation}`);
+    throw new AosError(
+      'EPERM',
+      `${ctx.virtualPath} leads through a symlink to ${real}, which this process may not ${ctx.operation}`,
+    );
   }
 }
 
@@ -150,5 +182,82 @@ export function openExisting(hostPath: string, flags: number, ctx: ConfineContex
     return fs.openSync(hostPath, flags);
   } catch (error) {
     throw toFsError(error, ctx.virtualPath, ctx.operation);
+  }
+}
+
+// ---- directories kept open between calls ----
+
+/** An open directory; `release` once done with it. */
+export interface PinnedDir {
+  readonly fd: number;
+  readonly realPath: string;
+  users: number;
+  /** Out of the cache: closed when the last user releases it. */
+  dropped: boolean;
+}
+
+export class PinnedDirs {
+  private readonly dirs: BoundedMap<string, PinnedDir>;
+
+  constructor(private readonly max: number) {
+    this.dirs = new BoundedMap(max, (dir) => this.drop(dir));
+  }
+
+  get size(): number {
+    return this.dirs.size;
+  }
+
+  /** The directory kept for `key`, taken for use, if it is still at the path it was pinned at. */
+  take(key: string): PinnedDir | undefined {
+    const dir = this.dirs.get(key);
+    if (dir === undefined) return undefined;
+    let now: string | null;
+    try {
+      now = fs.readlinkSync(procFdPath(dir.fd));
+    } catch {
+      now = null;
+    }
+    if (now !== dir.realPath) {
+      this.dirs.delete(key);
+      this.drop(dir);
+      return undefined;
+    }
+    dir.users++;
+    return dir;
+  }
+
+  /**
+   * Keep `fd` (a directory a walk pinned at `realPath`) for `key`, and hand it back taken. It is
+   * only kept when `realPath` is `expected`, the walk's names spelt out below root (no symlink on
+   * the way); otherwise it is the caller's alone and closed at its release.
+   */
+  put(key: string, fd: number, realPath: string, expected: string): PinnedDir {
+    const dir: PinnedDir = { fd, realPath, users: 1, dropped: true };
+    // A removed directory's link reads "<path> (deleted)": never keep a path that could read like one.
+    if (this.max === 0 || realPath !== expected || realPath.endsWith(' (deleted)')) return dir;
+    const old = this.dirs.get(key);
+    if (old !== undefined) {
+      this.dirs.delete(key);
+      this.drop(old);
+    }
+    dir.dropped = false;
+    this.dirs.set(key, dir); // the least recently used past max is dropped
+    return dir;
+  }
+
+  release(dir: PinnedDir): void {
+    dir.users--;
+    if (dir.dropped && dir.users === 0) fs.closeSync(dir.fd);
+  }
+
+  /** Close every descriptor no one holds; the held ones close at their release. */
+  clear(): void {
+    for (const dir of this.dirs.values()) this.drop(dir);
+    this.dirs.clear();
+  }
+
+  private drop(dir: PinnedDir): void {
+    dir.dropped = true;
+    if (dir.users === 0) fs.closeSync(dir.fd);
   }
 }

@@ -39,7 +39,13 @@ export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function walk(root: string, rel: string, out: TreeSnapshot, budget: { bytes: number }, withContent: boolean): Promise<void> {
+async function walk(
+  root: string,
+  rel: string,
+  out: TreeSnapshot,
+  budget: { bytes: number },
+  withContent: boolean,
+): Promise<void> {
   let entries: Array<{ name: string; isDirectory(): boolean; isFile(): boolean }>;
   try {
     entries = await readdir(path.join(root, rel), { withFileTypes: true });
@@ -50,7 +56,9 @@ async function walk(root: string, rel: string, out: TreeSnapshot, budget: { byte
   // A directory's files at once: the libuv pool overlaps the reads (one at a time cost 3x).
   const states = await Promise.all(files.map((child) => readState(path.join(root, child), budget, withContent)));
   files.forEach((child, i) => out.set(child, states[i] as FileState));
-  for (const entry of entries) if (entry.isDirectory()) await walk(root, rel === '/' ? `/${entry.name}` : `${rel}/${entry.name}`, out, budget, withContent);
+  for (const entry of entries)
+    if (entry.isDirectory())
+      await walk(root, rel === '/' ? `/${entry.name}` : `${rel}/${entry.name}`, out, budget, withContent);
 }
 
 async function readState(full: string, budget: { bytes: number }, withContent: boolean): Promise<FileState> {
@@ -62,7 +70,12 @@ async function readState(full: string, budget: { bytes: number }, withContent: b
 }
 
 /** Every regular file under `dirs` (workspace-relative), with content when asked. */
-export async function snapshotTree(root: string, dirs: readonly string[], maxBytes: number, withContent = true): Promise<TreeSnapshot> {
+export async function snapshotTree(
+  root: string,
+  dirs: readonly string[],
+  maxBytes: number,
+  withContent = true,
+): Promise<TreeSnapshot> {
   const out: TreeSnapshot = new Map();
   const budget = { bytes: maxBytes };
   for (const dir of dirs) await walk(root, dir, out, budget, withContent);
@@ -78,7 +91,12 @@ export interface TreeChange {
 }
 
 /** What changed between a snapshot with content and the tree now. */
-export async function diffTree(root: string, dirs: readonly string[], before: TreeSnapshot, maxBytes: number): Promise<TreeChange[]> {
+export async function diffTree(
+  root: string,
+  dirs: readonly string[],
+  before: TreeSnapshot,
+  maxBytes: number,
+): Promise<TreeChange[]> {
   const after = await snapshotTree(root, dirs, maxBytes, false);
   const changes: TreeChange[] = [];
   for (const [rel, now] of after) {
@@ -89,6 +107,7 @@ export async function diffTree(root: string, dirs: readonly string[], before: Tr
     if (was && was.content.equals(content)) continue;
     changes.push({ path: rel, before: was ? was.content : null, afterHash: sha256(content) });
   }
-  for (const [rel, was] of before) if (!after.has(rel)) changes.push({ path: rel, before: was.content, afterHash: null });
+  for (const [rel, was] of before)
+    if (!after.has(rel)) changes.push({ path: rel, before: was.content, afterHash: null });
   return changes;
 }

@@ -7,14 +7,20 @@ import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
-import { encodeChunk, readChunk, writeAll } from './file-io.js';
-import { notRegularError, toFsError, type FsOperation } from './fs-errors.js';
+import { encodeChunk, readChunk, replaceableMode, writeAll, writeAside } from './file-io.js';
 import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
 import { listEntries } from './list-entries.js';
-import { askingMakes, type Authorize, authorizeReal, dirInside, openBelow, openListed, type WalkContext } from './open-inside.js';
-import { PinnedDirs } from './pinned-dirs.js';
-import { splitVirtualPath, toVirtualPath } from './virtual-path.js';
-import { replaceableMode, writeAside } from './write-aside.js';
+import {
+  askingMakes,
+  type Authorize,
+  authorizeReal,
+  dirInside,
+  openBelow,
+  openListed,
+  PinnedDirs,
+  type WalkContext,
+} from './open-inside.js';
+import { type FsOperation, notRegularError, splitVirtualPath, toFsError, toVirtualPath } from './virtual-path.js';
 
 export type { ListEntry } from './list-entries.js';
 export type { Authorize } from './open-inside.js';
@@ -29,7 +35,7 @@ export interface WorkspaceFsOptions {
   syncIoBytes?: number;
   /** Directories whose size (fstat) is at most this are listed synchronously; larger ones in the thread pool (default 0: all). */
   syncDirBytes?: number;
-  /** Directories kept open between calls (pinned-dirs.ts), so a call into one does not walk to it again (default 0: none). */
+  /** Directories kept open between calls (open-inside.ts PinnedDirs), so a call into one does not walk to it again (default 0: none). */
   keptDirs?: number;
 }
 
@@ -56,21 +62,34 @@ export class WorkspaceFs {
     for (const key of ['maxReadBytes', 'maxWriteBytes', 'maxListEntries', 'maxPathLength'] as const) {
       requireCount(options[key], key);
     }
-    const all = { ...options, syncIoBytes: options.syncIoBytes ?? 0, syncDirBytes: options.syncDirBytes ?? 0, keptDirs: options.keptDirs ?? 0 };
+    const all = {
+      ...options,
+      syncIoBytes: options.syncIoBytes ?? 0,
+      syncDirBytes: options.syncDirBytes ?? 0,
+      keptDirs: options.keptDirs ?? 0,
+    };
     for (const key of ['syncIoBytes', 'syncDirBytes', 'keptDirs'] as const) requireCount(all[key], key);
     await fsp.mkdir(options.root, { recursive: true });
     const root = await fsp.realpath(options.root);
     return new WorkspaceFs(root, all, await detectProcFd(root));
   }
 
-  async read(inputPath: string, opts: { offset?: number; length?: number; authorize?: Authorize } = {}): Promise<ReadResult> {
+  async read(
+    inputPath: string,
+    opts: { offset?: number; length?: number; authorize?: Authorize } = {},
+  ): Promise<ReadResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
     const offset = requireCount(opts.offset ?? 0, 'offset');
     const max = this.options.maxReadBytes;
     const limit = Math.min(requireCount(opts.length ?? max, 'length'), max);
     const { fd, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read', opts.authorize);
     try {
-      const chunk = await readChunk(fd, offset, Math.min(limit, Math.max(0, stats.size - offset)), this.options.syncIoBytes);
+      const chunk = await readChunk(
+        fd,
+        offset,
+        Math.min(limit, Math.max(0, stats.size - offset)),
+        this.options.syncIoBytes,
+      );
       const encoded = encodeChunk(chunk, offset + chunk.length < stats.size);
       const truncated = offset + encoded.bytes < stats.size;
       return { path: virtualPath, ...encoded, size: stats.size, offset, truncated };
@@ -81,7 +100,11 @@ export class WorkspaceFs {
     }
   }
 
-  async write(inputPath: string, content: string, opts: { append?: boolean; authorize?: Authorize } = {}): Promise<WriteResult> {
+  async write(
+    inputPath: string,
+    content: string,
+    opts: { append?: boolean; authorize?: Authorize } = {},
+  ): Promise<WriteResult> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
     if (typeof content !== 'string') throw new AosError('EINVAL', `content must be a string: ${virtualPath}`);
     const data = Buffer.from(content, 'utf8');
@@ -108,7 +131,9 @@ export class WorkspaceFs {
     }
     try {
       // The size is the fstat openFile made: read that much rather than have readFileSync fstat again.
-      return opened.stats.size > max ? undefined : await readChunk(opened.fd, 0, opened.stats.size, this.options.syncIoBytes);
+      return opened.stats.size > max
+        ? undefined
+        : await readChunk(opened.fd, 0, opened.stats.size, this.options.syncIoBytes);
     } finally {
       fs.closeSync(opened.fd);
     }
@@ -153,7 +178,7 @@ export class WorkspaceFs {
     }
   }
 
-  /** New content goes beside the file and is renamed over it (write-aside.ts), inside the pinned directory. */
+  /** New content goes beside the file and is renamed over it (file-io.ts writeAside), inside the pinned directory. */
   private async replace(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
     const ctx = this.context(virtualPath, 'write');
     const { names, last } = dirAndName(virtualPath);
@@ -221,7 +246,8 @@ export class WorkspaceFs {
     const ctx = this.context(virtualPath, 'write');
     // Each directory made, and the one reached, must be on the path named: nothing made where a link leads.
     const onPath = (host: string): void => {
-      if (host !== named && !named.startsWith(`${host}/`)) throw new AosError('EACCES', `${virtualPath} passes through a symbolic link: not made`);
+      if (host !== named && !named.startsWith(`${host}/`))
+        throw new AosError('EACCES', `${virtualPath} passes through a symbolic link: not made`);
     };
     const dir = await dirInside({ ...ctx, mayMake: onPath }, splitVirtualPath(virtualPath), true);
     try {
@@ -259,6 +285,7 @@ function cutBack(fd: number, size: number): void {
 }
 
 function requireCount(value: number, label: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new AosError('EINVAL', `${label} must be a non-negative integer`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new AosError('EINVAL', `${label} must be a non-negative integer`);
   return value;
 }

@@ -46,12 +46,20 @@ export function deadError(subject: DeadlineSubject, how: 'silent' | 'connect'): 
 
 /** A stream that had begun went quiet. Retried, as a cut stream is. */
 export function idleError({ model, endpoint, deadlines }: DeadlineSubject): ProviderError {
-  return new ProviderError('timeout', `${model}: the answer from ${endpoint} stopped: nothing for ${seconds(deadlines.idleMs)} (${deadlines.settings.idle})`, { model, endpoint });
+  return new ProviderError(
+    'timeout',
+    `${model}: the answer from ${endpoint} stopped: nothing for ${seconds(deadlines.idleMs)} (${deadlines.settings.idle})`,
+    { model, endpoint },
+  );
 }
 
 /** The server is there (it answered, or answered the probe) but the answer did not end in time. */
 export function replyError({ model, endpoint, deadlines }: DeadlineSubject): ProviderError {
-  return new ProviderError('timeout', `${model}: no whole answer from ${endpoint} within ${seconds(deadlines.replyMs)} (${deadlines.settings.reply})`, { model, endpoint });
+  return new ProviderError(
+    'timeout',
+    `${model}: no whole answer from ${endpoint} within ${seconds(deadlines.replyMs)} (${deadlines.settings.reply})`,
+    { model, endpoint },
+  );
 }
 
 /** Node's fetch gave up connecting (its connect timeout; the OpenAI driver's own pool has none: first_byte_s bounds it). */

@@ -10,8 +10,16 @@
  * progressOf(its signal): http-post.ts for the OpenAI-compatible driver, gemini.ts for the SDK's.
  */
 import type { ModelDeadlines } from '../../sys/model-limits.js';
-import { deadError, type DeadlineSubject, idleError, isConnectTimeout, replyError, withEndpoint } from './deadline-errors.js';
-import { fromTransportError, ProviderError } from './provider-error.js';
+import {
+  deadError,
+  type DeadlineSubject,
+  idleError,
+  isConnectTimeout,
+  replyError,
+  withEndpoint,
+} from './deadline-errors.js';
+import { ProviderError } from './provider-error.js';
+import { fromTransportError } from './transport-error.js';
 
 export interface DeadlineCall extends DeadlineSubject {
   /** The caller's signal (the kernel aborts it on kill or shutdown). */
@@ -70,7 +78,11 @@ async function isThere(call: DeadlineCall, signal: AbortSignal): Promise<boolean
 }
 
 /** The attempt's three deadlines, each calling `fail` when it passes; `progress` moves them, `stop` clears them. */
-function armDeadlines(call: DeadlineCall, signal: AbortSignal, fail: (error: ProviderError) => void): { progress: Progress; stop(): void } {
+function armDeadlines(
+  call: DeadlineCall,
+  signal: AbortSignal,
+  fail: (error: ProviderError) => void,
+): { progress: Progress; stop(): void } {
   const { deadlines } = call;
   let begun = false;
   let firstByte: NodeJS.Timeout | undefined = setTimeout(() => {
@@ -125,7 +137,8 @@ export async function withDeadline<T>(call: DeadlineCall, attempt: (signal: Abor
     if (failure !== null) throw failure;
     if (error instanceof ProviderError) throw withEndpoint(error, call.endpoint);
     // Node's fetch (the Gemini SDK's) gives up connecting after 10 s: nothing there either, and it is as dead as a silent one.
-    if (isConnectTimeout(error) && !(await isThere(call, call.signal))) throw call.signal.aborted ? call.signal.reason : deadError(call, 'connect');
+    if (isConnectTimeout(error) && !(await isThere(call, call.signal)))
+      throw call.signal.aborted ? call.signal.reason : deadError(call, 'connect');
     const transport = fromTransportError(call.model, error, call.secret);
     throw transport === undefined ? error : withEndpoint(transport, call.endpoint);
   } finally {

@@ -14,7 +14,10 @@ function nonEmpty(value: string | undefined): string | undefined {
 export function endpointOf(provider: Provider, env: NodeJS.ProcessEnv): string | null {
   const variable = provider.env.baseUrls.find((name) => nonEmpty(env[name]) !== undefined);
   const keyed = provider.env.keys.some((name) => nonEmpty(env[name]) !== undefined);
-  const chosen = variable === undefined ? ((keyed ? provider.defaults.keyedBaseUrl : undefined) ?? provider.defaults.baseUrl) : nonEmpty(env[variable]);
+  const chosen =
+    variable === undefined
+      ? ((keyed ? provider.defaults.keyedBaseUrl : undefined) ?? provider.defaults.baseUrl)
+      : nonEmpty(env[variable]);
   if (chosen === undefined) return null;
   const example = provider.defaults.baseUrl ?? 'http://127.0.0.1:8000/v1';
   const label = variable ?? `${provider.name}'s default base URL`;
@@ -24,7 +27,8 @@ export function endpointOf(provider: Provider, env: NodeJS.ProcessEnv): string |
   } catch {
     throw new AosError('EINVAL', `${label} "${chosen}" is not a URL (e.g. ${example})`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AosError('EINVAL', `${label} "${chosen}" must be http(s) (e.g. ${example})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AosError('EINVAL', `${label} "${chosen}" must be http(s) (e.g. ${example})`);
   return chosen.replace(/\/+$/, '');
 }
 

@@ -23,7 +23,8 @@ const withoutTimeouts: Dispatcher = {
     // Node makes its dispatcher on the first fetch-related use.
     if (holder[GLOBAL_DISPATCHER] === undefined) new Headers();
     const global = holder[GLOBAL_DISPATCHER];
-    if (global === undefined || typeof global.dispatch !== 'function') throw new Error("node's fetch dispatcher is not available");
+    if (global === undefined || typeof global.dispatch !== 'function')
+      throw new Error("node's fetch dispatcher is not available");
     return global.dispatch({ ...options, headersTimeout: 0, bodyTimeout: 0 }, handler);
   },
 };
@@ -34,7 +35,11 @@ export function fetchUnbounded(input: Parameters<typeof fetch>[0], init?: Reques
 }
 
 /** The probe of a Gemini endpoint: a models listing there (any answer, an error too, says a server is there). */
-export function geminiProbe(baseUrl: string, apiVersion: string, apiKey: string): (signal: AbortSignal) => Promise<number> {
+export function geminiProbe(
+  baseUrl: string,
+  apiVersion: string,
+  apiKey: string,
+): (signal: AbortSignal) => Promise<number> {
   const url = `${baseUrl.replace(/\/+$/, '')}/${apiVersion}/models?pageSize=1`;
   return (signal) => probe(url, { 'x-goog-api-key': apiKey }, signal);
 }

@@ -13,9 +13,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The answer's text in one chunk: thought summaries (`thought: true`) are not the answer. */
 function pieceOf(chunk: GenerateContentResponse): string {
   const candidate = Array.isArray(chunk.candidates) ? chunk.candidates[0] : undefined;
-  const parts = isRecord(candidate) && isRecord(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts : [];
+  const parts =
+    isRecord(candidate) && isRecord(candidate.content) && Array.isArray(candidate.content.parts)
+      ? candidate.content.parts
+      : [];
   let text = '';
-  for (const part of parts) if (isRecord(part) && typeof part.text === 'string' && part.thought !== true) text += part.text;
+  for (const part of parts)
+    if (isRecord(part) && typeof part.text === 'string' && part.thought !== true) text += part.text;
   return text;
 }
 

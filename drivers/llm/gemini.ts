@@ -17,14 +17,7 @@ import { progressOf, withDeadline } from './deadline.js';
 import { shownEndpoint } from './deadline-errors.js';
 import { counted, fetchUnbounded, geminiProbe } from './gemini-fetch.js';
 import { gather } from './gemini-stream.js';
-import {
-  blockedError,
-  excerpt,
-  fromHttpFailure,
-  malformedError,
-  ProviderError,
-  redact,
-} from './provider-error.js';
+import { blockedError, excerpt, fromHttpFailure, malformedError, ProviderError, redact } from './provider-error.js';
 import { parseRateLimitHeaders } from './provider-headers.js';
 import { replyBound } from './reply-bound.js';
 import type { OpenContext } from './provider.js';
@@ -65,7 +58,10 @@ export function splitGeminiBaseUrl(raw: string): { baseUrl: string; apiVersion?:
   try {
     url = new URL(raw);
   } catch {
-    throw new AosError('EINVAL', `GEMINI_BASE_URL "${raw}" is not a URL (e.g. https://generativelanguage.googleapis.com)`);
+    throw new AosError(
+      'EINVAL',
+      `GEMINI_BASE_URL "${raw}" is not a URL (e.g. https://generativelanguage.googleapis.com)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new AosError('EINVAL', `GEMINI_BASE_URL "${raw}" must be http(s)`);
@@ -78,13 +74,19 @@ export function splitGeminiBaseUrl(raw: string): { baseUrl: string; apiVersion?:
 
 /** The provider table's entry point (provider.ts): the base URL comes from the table's endpoint. */
 export function open(model: string, context: OpenContext): ModelDriver {
-  return createGeminiDriver({ model, deadlines: context.deadlines, env: context.env, baseUrl: context.baseUrl ?? undefined });
+  return createGeminiDriver({
+    model,
+    deadlines: context.deadlines,
+    env: context.env,
+    baseUrl: context.baseUrl ?? undefined,
+  });
 }
 
 export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
   const env = options.env ?? process.env;
   const model = nonEmpty(options.model);
-  if (model === undefined) throw new AosError('EINVAL', 'gemini: a model name is required (e.g. gemini:gemini-2.5-flash)');
+  if (model === undefined)
+    throw new AosError('EINVAL', 'gemini: a model name is required (e.g. gemini:gemini-2.5-flash)');
   const id = `gemini:${model}`;
   const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.GEMINI_API_KEY) ?? nonEmpty(env.GOOGLE_API_KEY);
   if (apiKey === undefined) {
@@ -107,39 +109,42 @@ export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
   const probe = geminiProbe(server, base?.apiVersion ?? 'v1beta', apiKey);
 
   const complete = (request: ModelRequest): Promise<ModelReply> =>
-    withDeadline({ model: id, endpoint: shownEndpoint(server), deadlines, probe, signal: request.signal, secret: apiKey }, async (signal) => {
-      // The raw Response of this call (the SDK keeps only status and body text on failure).
-      let raw: Response | undefined;
-      const capture = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
-        raw = await fetchUnbounded(input, init);
-        progressOf(signal)?.began();
-        return raw;
-      };
-      const params = {
-        model,
-        contents: request.messages.map((message) => ({ role: message.role, parts: [{ text: message.text }] })),
-        config: {
-          ...(request.system === '' ? {} : { systemInstruction: { parts: [{ text: request.system }] } }),
-          // The reply's bound, thinking included: without it the model's own maximum (65,536 for 2.5) applies.
-          maxOutputTokens: replyBound(request),
-          abortSignal: signal,
-          automaticContinuation: false,
-          httpOptions: { fetch: capture },
-        },
-      };
-      let response: GenerateContentResponse;
-      try {
-        const { onText } = request;
-        response =
-          onText === undefined
-            ? await ai.models.generateContent(params)
-            : await gather(counted(await ai.models.generateContentStream(params), progressOf(signal)), onText);
-      } catch (error) {
-        if (signal.aborted) throw error; // withDeadline tells caller abort from timeout
-        throw toProviderError(id, error, raw, apiKey);
-      }
-      return toReply(id, response, raw, apiKey);
-    });
+    withDeadline(
+      { model: id, endpoint: shownEndpoint(server), deadlines, probe, signal: request.signal, secret: apiKey },
+      async (signal) => {
+        // The raw Response of this call (the SDK keeps only status and body text on failure).
+        let raw: Response | undefined;
+        const capture = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+          raw = await fetchUnbounded(input, init);
+          progressOf(signal)?.began();
+          return raw;
+        };
+        const params = {
+          model,
+          contents: request.messages.map((message) => ({ role: message.role, parts: [{ text: message.text }] })),
+          config: {
+            ...(request.system === '' ? {} : { systemInstruction: { parts: [{ text: request.system }] } }),
+            // The reply's bound, thinking included: without it the model's own maximum (65,536 for 2.5) applies.
+            maxOutputTokens: replyBound(request),
+            abortSignal: signal,
+            automaticContinuation: false,
+            httpOptions: { fetch: capture },
+          },
+        };
+        let response: GenerateContentResponse;
+        try {
+          const { onText } = request;
+          response =
+            onText === undefined
+              ? await ai.models.generateContent(params)
+              : await gather(counted(await ai.models.generateContentStream(params), progressOf(signal)), onText);
+        } catch (error) {
+          if (signal.aborted) throw error; // withDeadline tells caller abort from timeout
+          throw toProviderError(id, error, raw, apiKey);
+        }
+        return toReply(id, response, raw, apiKey);
+      },
+    );
 
   return { id, complete };
 }
@@ -168,7 +173,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function toReply(id: string, response: GenerateContentResponse, raw: Response | undefined, secret?: string): ModelReply {
+export function toReply(
+  id: string,
+  response: GenerateContentResponse,
+  raw: Response | undefined,
+  secret?: string,
+): ModelReply {
   if (!isRecord(response)) throw malformedError(id, 'the reply is not an object', secret);
   const feedback = response.promptFeedback;
   if (isRecord(feedback) && typeof feedback.blockReason === 'string' && feedback.blockReason !== '') {

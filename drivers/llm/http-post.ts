@@ -35,7 +35,12 @@ function pool(): Agent {
 }
 
 /** POST `body` (JSON text) to `url`; resolves with the whole reply, whatever its status. */
-export async function postJson(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpReply> {
+export async function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<HttpReply> {
   const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });
   progressOf(signal)?.began();
   return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };

@@ -24,7 +24,10 @@ export function normalizeModel(spec: string, cwd: string): string {
 
 /** A glob where `*` is any run of characters (`/` and `:` included); case-insensitive, as model names are. */
 function matches(pattern: string, name: string): boolean {
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${source}$`, 'i').test(name);
 }
 
@@ -61,11 +64,17 @@ export function resolveModel(spec: string): string {
   const owner = ownerOf(spec);
   if (owner !== undefined) return `${owner.name}:${spec}`;
   if (prefix !== undefined) {
-    throw new AosError('EINVAL', `unknown model provider "${prefix}" in model "${spec}" (available: ${providerNames()})`);
+    throw new AosError(
+      'EINVAL',
+      `unknown model provider "${prefix}" in model "${spec}" (available: ${providerNames()})`,
+    );
   }
   const provider = providerNamed(spec);
   if (provider !== undefined) {
-    throw new AosError('EINVAL', `model "${spec}" names a provider, not a model: write provider:model, e.g. ${provider.example}`);
+    throw new AosError(
+      'EINVAL',
+      `model "${spec}" names a provider, not a model: write provider:model, e.g. ${provider.example}`,
+    );
   }
   throw new AosError(
     'EINVAL',

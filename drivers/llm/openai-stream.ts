@@ -68,10 +68,14 @@ export async function readChatStream(
       const parsed = chunkSchema.safeParse(json);
       const said = errorMessageFromBody(json);
       if (said !== undefined && (!parsed.success || parsed.data.choices == null)) {
-        failure = new ProviderError('server', `${id}: the provider reported an error mid-reply: ${excerpt(redact(said, secret))}`, {
-          model: id,
-          status: stream.status,
-        });
+        failure = new ProviderError(
+          'server',
+          `${id}: the provider reported an error mid-reply: ${excerpt(redact(said, secret))}`,
+          {
+            model: id,
+            status: stream.status,
+          },
+        );
         return;
       }
       if (!parsed.success) {
@@ -95,10 +99,20 @@ export async function readChatStream(
   }
   if (failure !== undefined) throw failure;
   if (!done && finishReason === undefined) {
-    throw malformedError(id, `the stream ended before the reply did, after ${text.length} characters`, secret, stream.status);
+    throw malformedError(
+      id,
+      `the stream ended before the reply did, after ${text.length} characters`,
+      secret,
+      stream.status,
+    );
   }
   if (text === '' && (finishReason === 'content_filter' || refusal !== '')) {
-    throw blockedError(id, 'reply', finishReason === 'content_filter' ? 'content_filter' : 'refusal', refusal === '' ? undefined : refusal);
+    throw blockedError(
+      id,
+      'reply',
+      finishReason === 'content_filter' ? 'content_filter' : 'refusal',
+      refusal === '' ? undefined : refusal,
+    );
   }
   const reply: ModelReply = { text };
   if (usage !== undefined) reply.usage = usage;

@@ -18,14 +18,7 @@ import { amendCap, capFields, initialCap, type OutputCap } from './openai-max-to
 import { replyBound } from './reply-bound.js';
 import { type HttpReply, isStream, postForStream, postJson, probe } from './http-post.js';
 import { readChatStream, type WireUsage, wireUsageSchema } from './openai-stream.js';
-import {
-  blockedError,
-  excerpt,
-  fromHttpFailure,
-  malformedError,
-  ProviderError,
-  redact,
-} from './provider-error.js';
+import { blockedError, excerpt, fromHttpFailure, malformedError, ProviderError, redact } from './provider-error.js';
 import { errorMessageFromBody, parseRateLimitHeaders } from './provider-headers.js';
 import type { OpenContext } from './provider.js';
 import type { ModelDriver, ModelReply, ModelRequest, ModelUsage } from './types.js';
@@ -73,7 +66,8 @@ export function open(model: string, context: OpenContext): ModelDriver {
 
 export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   const env = options.env ?? process.env;
-  if (options.model.trim() === '') throw new AosError('EINVAL', 'openai: a model name is required (e.g. openai:llama3.1:8b)');
+  if (options.model.trim() === '')
+    throw new AosError('EINVAL', 'openai: a model name is required (e.g. openai:llama3.1:8b)');
   const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY);
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const id = `openai:${options.model}`;
@@ -87,7 +81,15 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
   const failed = (response: HttpReply): ProviderError =>
-    response.status < 400 ? redirected(id, response) : fromHttpFailure({ model: id, status: response.status, headers: response.headers, bodyText: response.bodyText, secret: apiKey });
+    response.status < 400
+      ? redirected(id, response)
+      : fromHttpFailure({
+          model: id,
+          status: response.status,
+          headers: response.headers,
+          bodyText: response.bodyText,
+          secret: apiKey,
+        });
 
   /** A 400 that blames the bound's field or size: the amended cap is kept, and the request asked again (twice at most). */
   const amended = (response: HttpReply, tries: number): boolean => {
@@ -97,13 +99,23 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   };
 
   const whole = async (request: ModelRequest, signal: AbortSignal, tries = 0): Promise<ModelReply> => {
-    const response = await postJson(endpoint, headers, JSON.stringify(toWire(options.model, request, false, cap)), signal);
+    const response = await postJson(
+      endpoint,
+      headers,
+      JSON.stringify(toWire(options.model, request, false, cap)),
+      signal,
+    );
     if (response.status >= 300 && amended(response, tries)) return whole(request, signal, tries + 1);
     if (response.status >= 300) throw failed(response);
     return fromWire(id, response, apiKey);
   };
 
-  const streamed = async (request: ModelRequest, onText: (delta: string) => void, signal: AbortSignal, tries = 0): Promise<ModelReply> => {
+  const streamed = async (
+    request: ModelRequest,
+    onText: (delta: string) => void,
+    signal: AbortSignal,
+    tries = 0,
+  ): Promise<ModelReply> => {
     const body = JSON.stringify(toWire(options.model, request, true, cap));
     const response = await postForStream(endpoint, { ...headers, accept: 'text/event-stream' }, body, signal);
     if (isStream(response)) return readChatStream(id, response, onText, toUsage, apiKey);
@@ -117,32 +129,53 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   };
 
   const complete = (request: ModelRequest): Promise<ModelReply> =>
-    withDeadline({ model: id, endpoint: shown, deadlines, probe: (signal) => probe(`${baseUrl}/models`, headers, signal), signal: request.signal, secret: apiKey }, (signal) => {
-      const { onText } = request;
-      return onText === undefined || streamRefused ? whole(request, signal) : streamed(request, onText, signal);
-    });
+    withDeadline(
+      {
+        model: id,
+        endpoint: shown,
+        deadlines,
+        probe: (signal) => probe(`${baseUrl}/models`, headers, signal),
+        signal: request.signal,
+        secret: apiKey,
+      },
+      (signal) => {
+        const { onText } = request;
+        return onText === undefined || streamRefused ? whole(request, signal) : streamed(request, onText, signal);
+      },
+    );
 
   return { id, complete };
 }
 
-export function toWire(model: string, request: ModelRequest, stream = false, cap: OutputCap = initialCap('')): Record<string, unknown> {
+export function toWire(
+  model: string,
+  request: ModelRequest,
+  stream = false,
+  cap: OutputCap = initialCap(''),
+): Record<string, unknown> {
   const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [];
   if (request.system !== '') messages.push({ role: 'system', content: request.system });
   for (const message of request.messages) {
     messages.push({ role: message.role === 'model' ? 'assistant' : 'user', content: message.text });
   }
   const bound = capFields(cap, replyBound(request));
-  return stream ? { model, messages, stream, stream_options: { include_usage: true }, ...bound } : { model, messages, stream, ...bound };
+  return stream
+    ? { model, messages, stream, stream_options: { include_usage: true }, ...bound }
+    : { model, messages, stream, ...bound };
 }
 
 /** A base URL that redirects: say where to, so that it can be set to that address. */
 function redirected(id: string, response: HttpReply): ProviderError {
   const location = response.headers.location;
   const where = (Array.isArray(location) ? location[0] : location) ?? '(no Location header)';
-  return new ProviderError('bad_request', `${id}: the provider answered HTTP ${response.status}, a redirect to ${where}: set OPENAI_BASE_URL to the address that serves /chat/completions`, {
-    model: id,
-    status: response.status,
-  });
+  return new ProviderError(
+    'bad_request',
+    `${id}: the provider answered HTTP ${response.status}, a redirect to ${where}: set OPENAI_BASE_URL to the address that serves /chat/completions`,
+    {
+      model: id,
+      status: response.status,
+    },
+  );
 }
 
 function fromWire(id: string, response: HttpReply, secret: string | undefined): ModelReply {

@@ -17,12 +17,19 @@ import type { ModelUsage } from './types.js';
 export type { ModelPrice, PriceTable } from './provider.js';
 
 /** Every provider's prices in one table, keyed by bare model name (the table keeps names unique per provider). */
-export const DEFAULT_PRICES: PriceTable = Object.freeze(Object.fromEntries(PROVIDERS.flatMap((provider) => Object.entries(provider.prices))));
+export const DEFAULT_PRICES: PriceTable = Object.freeze(
+  Object.fromEntries(PROVIDERS.flatMap((provider) => Object.entries(provider.prices))),
+);
 
 const rate = z.number().finite().nonnegative();
 const priceFileSchema = z.record(
   z.string().min(1),
-  z.strictObject({ prompt: rate, output: rate, cached: rate.optional(), context: z.number().int().positive().optional() }),
+  z.strictObject({
+    prompt: rate,
+    output: rate,
+    cached: rate.optional(),
+    context: z.number().int().positive().optional(),
+  }),
 );
 
 /** The defaults with the AOS_PRICES file (if any) laid over them; a bad file is an EINVAL naming it. */
@@ -34,7 +41,10 @@ export function loadPriceTable(env: NodeJS.ProcessEnv = process.env): PriceTable
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw new AosError('EINVAL', `AOS_PRICES=${file}: cannot read the price file (${typeof code === 'string' ? code : String(error)})`);
+    throw new AosError(
+      'EINVAL',
+      `AOS_PRICES=${file}: cannot read the price file (${typeof code === 'string' ? code : String(error)})`,
+    );
   }
   let json: unknown;
   try {
@@ -52,7 +62,12 @@ export function loadPriceTable(env: NodeJS.ProcessEnv = process.env): PriceTable
     );
   }
   // Per entry: a file that only re-prices a model keeps the context window the table knows.
-  const merged = Object.fromEntries(Object.entries(parsed.data).map(([name, entry]) => [name, { ...(Object.hasOwn(DEFAULT_PRICES, name) ? DEFAULT_PRICES[name] : {}), ...entry, asOf: 'AOS_PRICES' }]));
+  const merged = Object.fromEntries(
+    Object.entries(parsed.data).map(([name, entry]) => [
+      name,
+      { ...(Object.hasOwn(DEFAULT_PRICES, name) ? DEFAULT_PRICES[name] : {}), ...entry, asOf: 'AOS_PRICES' },
+    ]),
+  );
   return Object.freeze({ ...DEFAULT_PRICES, ...merged });
 }
 
@@ -95,7 +110,9 @@ export function costOf(model: string, usage: ModelUsage | undefined, table: Pric
   if (price === undefined) return 0;
   const cachedTokens = Math.min(usage.cached ?? 0, usage.prompt);
   const fresh = usage.prompt - cachedTokens;
-  return (fresh * price.prompt + cachedTokens * (price.cached ?? price.prompt) + usage.output * price.output) / 1_000_000;
+  return (
+    (fresh * price.prompt + cachedTokens * (price.cached ?? price.prompt) + usage.output * price.output) / 1_000_000
+  );
 }
 
 /** The model's context window in tokens, from the table; undefined when the table does not know it. */

@@ -13,7 +13,15 @@ function header(headers: HeaderSource, name: string): string | undefined {
   return first === undefined ? undefined : first;
 }
 
-const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+const DURATION_UNITS: Record<string, number> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 0.001,
+  µs: 0.001,
+  ns: 0.000001,
+};
 
 /**
  * A Go/protobuf-style duration (`1s`, `6m0s`, `20ms`, `1h2m3.5s`, `13.25s`) or a bare number of

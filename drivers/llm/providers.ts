@@ -29,7 +29,10 @@ export const PROVIDERS: readonly Provider[] = [
     name: 'gemini',
     title: 'Google Gemini, through the official @google/genai SDK',
     example: 'gemini:gemini-2.5-flash',
-    setup: ['set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from https://aistudio.google.com/apikey;', 'GEMINI_BASE_URL to point elsewhere'],
+    setup: [
+      'set GEMINI_API_KEY (or GOOGLE_API_KEY) to a key from https://aistudio.google.com/apikey;',
+      'GEMINI_BASE_URL to point elsewhere',
+    ],
     env: { keys: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrls: ['GEMINI_BASE_URL'] },
     defaults: { model: 'gemini-2.5-flash', baseUrl: 'https://generativelanguage.googleapis.com' },
     patterns: ['gemini-*'],
@@ -41,7 +44,8 @@ export const PROVIDERS: readonly Provider[] = [
     }),
     // The seed names gemini-1.5-flash; Google retired the 1.5 family (shut down 2025-09-24).
     retired: {
-      'gemini-1.5-flash': 'Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash, or gemini-2.5-flash-lite for the cheapest',
+      'gemini-1.5-flash':
+        'Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash, or gemini-2.5-flash-lite for the cheapest',
       'gemini-1.5-flash-8b': 'Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash-lite',
       'gemini-1.5-pro': 'Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-pro',
     },
@@ -59,7 +63,21 @@ export const PROVIDERS: readonly Provider[] = [
     env: { keys: ['OPENAI_API_KEY'], baseUrls: ['OPENAI_BASE_URL'] },
     defaults: { baseUrl: OLLAMA_BASE_URL, keyedBaseUrl: 'https://api.openai.com/v1' },
     // OpenAI's own families, and the open-weight families people serve with Ollama or vLLM.
-    patterns: ['gpt-*', 'chatgpt-*', 'o1*', 'o3*', 'o4*', 'llama*', 'codellama*', 'qwen*', 'mistral*', 'mixtral*', 'phi*', 'deepseek*', 'gemma*'],
+    patterns: [
+      'gpt-*',
+      'chatgpt-*',
+      'o1*',
+      'o3*',
+      'o4*',
+      'llama*',
+      'codellama*',
+      'qwen*',
+      'mistral*',
+      'mixtral*',
+      'phi*',
+      'deepseek*',
+      'gemma*',
+    ],
     prices: checked('2025-12', {
       'gpt-4o': { prompt: 2.5, output: 10, cached: 1.25, context: 128_000 },
       'gpt-4o-mini': { prompt: 0.15, output: 0.6, cached: 0.075, context: 128_000 },

@@ -54,13 +54,19 @@ export class ModelRegistry {
   private async create(spec: string): Promise<ModelDriver> {
     const { provider, name } = splitModel(spec);
     const entry = providerNamed(provider);
-    if (entry === undefined) throw new AosError('EINVAL', `unknown model provider "${provider}" in "${spec}" (available: ${providerNames()})`);
+    if (entry === undefined)
+      throw new AosError('EINVAL', `unknown model provider "${provider}" in "${spec}" (available: ${providerNames()})`);
     const retired = entry.retired && Object.hasOwn(entry.retired, name) ? entry.retired[name] : undefined;
     if (retired !== undefined) throw new AosError('EINVAL', `model ${spec} is retired: ${retired}`);
     const env = this.env();
     const baseUrl = endpointOf(entry, env);
     const driver = await entry.load();
-    return driver.open(name, { deadlines: deadlinesOf(this.options.limits ?? {}, spec), env, baseUrl, readTape: this.options.readTape });
+    return driver.open(name, {
+      deadlines: deadlinesOf(this.options.limits ?? {}, spec),
+      env,
+      baseUrl,
+      readTape: this.options.readTape,
+    });
   }
 
   private env(): NodeJS.ProcessEnv {

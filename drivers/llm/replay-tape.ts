@@ -41,7 +41,11 @@ export interface TapeRecording {
   readonly prompt_tokens: number;
   readonly output_tokens: number;
   readonly cost_usd: number;
-  readonly ended: { readonly state: (typeof PROC_STATES)[number]; readonly code: number | null; readonly reason?: string };
+  readonly ended: {
+    readonly state: (typeof PROC_STATES)[number];
+    readonly code: number | null;
+    readonly reason?: string;
+  };
 }
 
 export interface Tape {
@@ -91,7 +95,14 @@ const entrySchema = z.preprocess(
       delay_ms: z.number().finite().nonnegative().optional(),
       sent: z.string().optional(),
       system: z.string().optional(),
-      context: z.array(strictObjectOf({ role: z.enum(['user', 'model']), text: z.string() }, 'a message { role: user | model, text }')).optional(),
+      context: z
+        .array(
+          strictObjectOf(
+            { role: z.enum(['user', 'model']), text: z.string() },
+            'a message { role: user | model, text }',
+          ),
+        )
+        .optional(),
     },
     ENTRY_SHAPE_HINT,
   ),
@@ -163,7 +174,11 @@ export function parseTape(text: string, source: string, options: ParseOptions = 
   };
 }
 
-function parseYaml(text: string, source: string, redact: boolean): { doc: Document; lineCounter: LineCounter; data: unknown } {
+function parseYaml(
+  text: string,
+  source: string,
+  redact: boolean,
+): { doc: Document; lineCounter: LineCounter; data: unknown } {
   const lineCounter = new LineCounter();
   try {
     const doc = YAML.parseDocument(text, { lineCounter });
@@ -195,7 +210,9 @@ function normaliseEntry(raw: RawEntry): TapeEntry {
 }
 
 function expected(what: string, input: unknown, whenMissing?: string): string {
-  return input === undefined && whenMissing !== undefined ? whenMissing : `expected ${what}, got ${describeValue(input)}`;
+  return input === undefined && whenMissing !== undefined
+    ? whenMissing
+    : `expected ${what}, got ${describeValue(input)}`;
 }
 
 function describeValue(value: unknown): string {

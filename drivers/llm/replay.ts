@@ -89,7 +89,10 @@ function excerpt(text: string): string {
 function knownAgents(tape: Tape): string {
   const names = [...tape.agents.keys()];
   if (names.length === 0) return ' (the tape lists no agents)';
-  const shown = names.slice(0, 10).map((agent) => `"${agent}"`).join(', ');
+  const shown = names
+    .slice(0, 10)
+    .map((agent) => `"${agent}"`)
+    .join(', ');
   return ` (the tape has ${shown}${names.length > 10 ? ', ...' : ''})`;
 }
 

@@ -7,7 +7,8 @@ import { isLadder } from '../../sys/ladder.js';
 export function resolveRungs(rungs: readonly string[], base: string, what: string): string[] {
   const resolved = rungs.map((rung, i) => {
     const name = rung.trim();
-    if (name.includes('|') || isLadder(name) || name === 'auto') throw new AosError('EINVAL', `${what}[${i}]: "${rung}" is not one model (a rung is a model, not a ladder)`);
+    if (name.includes('|') || isLadder(name) || name === 'auto')
+      throw new AosError('EINVAL', `${what}[${i}]: "${rung}" is not one model (a rung is a model, not a ladder)`);
     try {
       return normalizeModel(resolveModel(name), base);
     } catch (error) {
@@ -18,4 +19,3 @@ export function resolveRungs(rungs: readonly string[], base: string, what: strin
   if (twice !== undefined) throw new AosError('EINVAL', `${what}: ${twice} is on it twice`);
   return resolved;
 }
-

@@ -12,7 +12,12 @@ export function describeYamlError(error: YAMLError, redact: boolean): string {
 }
 
 /** What is wrong with a parsed tape: up to five issues, or where the first one is when redacted. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], doc: Document, lineCounter: LineCounter, redact: boolean): string {
+export function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  doc: Document,
+  lineCounter: LineCounter,
+  redact: boolean,
+): string {
   if (redact) {
     const line = lineOf(issues[0], doc, lineCounter);
     const count = issues.length === 1 ? 'a problem' : `${issues.length} problems`;

@@ -27,7 +27,8 @@ export async function readTapeFile(file: string, maxBytes: number): Promise<stri
   try {
     const stats = await handle.stat();
     if (stats.isDirectory()) throw new AosError('EISDIR', `replay tape ${file} is a directory`);
-    if (!stats.isFile()) throw new AosError('EACCES', `replay tape ${file} is not a regular file (a FIFO, device or socket)`);
+    if (!stats.isFile())
+      throw new AosError('EACCES', `replay tape ${file} is not a regular file (a FIFO, device or socket)`);
     if (stats.size > maxBytes) throw tooLarge(file, maxBytes);
     // One byte over the cap: a file that grew since fstat is caught too.
     const data = await readChunk(handle.fd, 0, maxBytes + 1, 0);
@@ -44,13 +45,16 @@ async function openTape(file: string): Promise<FileHandle> {
   try {
     return await fsp.open(file, OPEN_FLAGS);
   } catch (error) {
-    if (errnoFromNode(error) === 'ENOENT') throw new AosError('ENOENT', `replay tape not found: ${file}`, { cause: error });
+    if (errnoFromNode(error) === 'ENOENT')
+      throw new AosError('ENOENT', `replay tape not found: ${file}`, { cause: error });
     throw readError(file, error);
   }
 }
 
 function readError(file: string, error: unknown): AosError {
-  return new AosError(errnoFromNode(error), `cannot read replay tape ${file}: ${(error as Error).message}`, { cause: error });
+  return new AosError(errnoFromNode(error), `cannot read replay tape ${file}: ${(error as Error).message}`, {
+    cause: error,
+  });
 }
 
 export function tooLarge(file: string, maxBytes: number): AosError {

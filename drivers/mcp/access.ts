@@ -17,7 +17,9 @@ export type Shadows = (toolName: string) => string | null;
 
 /** `mcp:<server-glob>` of each `mcp:` capability: which servers a process may use at all. */
 function serverCaps(caps: CapabilityView): CapabilitySet {
-  const servers = caps.list.filter((c) => c === 'mcp' || c.startsWith('mcp:')).map((c) => (c === 'mcp' ? c : `mcp:${c.slice(4).split('/')[0]}`));
+  const servers = caps.list
+    .filter((c) => c === 'mcp' || c.startsWith('mcp:'))
+    .map((c) => (c === 'mcp' ? c : `mcp:${c.slice(4).split('/')[0]}`));
   return new CapabilitySet(servers);
 }
 
@@ -44,23 +46,38 @@ export class McpAccess {
 
   async list(caps: CapabilityView, server: string | undefined, signal?: AbortSignal): Promise<McpToolInfo[]> {
     if (server !== undefined) this.servers.get(server);
-    const names = server === undefined ? this.serversFor(caps) : this.serversFor(caps).filter((name) => name === server);
-    const lists = await Promise.all(names.map(async (name) => (await this.tools(caps, name, signal)).map((tool) => toInfo(name, tool))));
+    const names =
+      server === undefined ? this.serversFor(caps) : this.serversFor(caps).filter((name) => name === server);
+    const lists = await Promise.all(
+      names.map(async (name) => (await this.tools(caps, name, signal)).map((tool) => toInfo(name, tool))),
+    );
     return lists.flat();
   }
 
-  async call(caps: CapabilityView, request: { server: string; tool: string; arguments: Record<string, unknown>; timeoutS?: number }, signal?: AbortSignal): Promise<ToolValue> {
+  async call(
+    caps: CapabilityView,
+    request: { server: string; tool: string; arguments: Record<string, unknown>; timeoutS?: number },
+    signal?: AbortSignal,
+  ): Promise<ToolValue> {
     const { server, tool: name } = request;
     // Where the call happens, again: the dispatcher checked the same capability, but a caller that
     // reaches this driver another way must not get past it (nothing about the server is said first).
     const needed = `mcp:${server}/${name}`;
-    if (!caps.allows(needed)) throw new AosError('EPERM', `MCP_CALL needs capability "${needed}", which this process does not hold`);
+    if (!caps.allows(needed))
+      throw new AosError('EPERM', `MCP_CALL needs capability "${needed}", which this process does not hold`);
     const driver = this.servers.get(server);
-    if (!this.usable(server, name)) throw new AosError('EACCES', `${server}/${name} is refused: its name shadows the aos syscall ${this.shadowedSyscall(name)}`);
+    if (!this.usable(server, name))
+      throw new AosError(
+        'EACCES',
+        `${server}/${name} is refused: its name shadows the aos syscall ${this.shadowedSyscall(name)}`,
+      );
     const tool = (await driver.tools(signal)).find((t) => t.name === name);
     if (!tool) {
       const mine = (await this.tools(caps, server, signal)).map((t) => t.name);
-      throw new AosError('ENOENT', `MCP server "${server}" has no tool "${name}"${mine.length ? ` (yours: ${mine.slice(0, 20).join(', ')})` : ''}`);
+      throw new AosError(
+        'ENOENT',
+        `MCP server "${server}" has no tool "${name}"${mine.length ? ` (yours: ${mine.slice(0, 20).join(', ')})` : ''}`,
+      );
     }
     checkToolArguments(tool, server, request.arguments);
     const timeoutMs = Math.round((request.timeoutS ?? param.mcpDefaultCallTimeoutS) * 1000);
@@ -79,7 +96,10 @@ export class McpAccess {
     const key = `${server}/${tool}`;
     if (!this.warned.has(key)) {
       this.warned.add(key);
-      this.log('warn', `MCP server "${server}" offers a tool "${tool}" that shadows the syscall ${shadowed}: it is hidden and refused`);
+      this.log(
+        'warn',
+        `MCP server "${server}" offers a tool "${tool}" that shadows the syscall ${shadowed}: it is hidden and refused`,
+      );
     }
     return false;
   }

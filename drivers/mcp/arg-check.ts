@@ -18,7 +18,10 @@ function validatorOf(tool: McpTool, server: string): JsonSchemaValidator<unknown
     try {
       validate = ajv.getValidator<unknown>(tool.inputSchema as JsonSchemaType);
     } catch (error) {
-      throw new AosError('EIO', `${server}/${tool.name} has an input schema that cannot be used: ${(error as Error).message}`);
+      throw new AosError(
+        'EIO',
+        `${server}/${tool.name} has an input schema that cannot be used: ${(error as Error).message}`,
+      );
     }
     compiled.set(tool, validate);
   }

@@ -5,9 +5,11 @@ import { AosError } from '../../sys/errno.js';
 export function toCallError(error: unknown, server: string, what: string, stderrTail: string): unknown {
   if (error instanceof AosError) return error;
   if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) return new AosError('ETIMEDOUT', `MCP server "${server}" did not answer ${what} in time`, { cause: error });
+    if (error.code === ErrorCode.RequestTimeout)
+      return new AosError('ETIMEDOUT', `MCP server "${server}" did not answer ${what} in time`, { cause: error });
     if (error.code === ErrorCode.ConnectionClosed) return died(server, what, stderrTail, error);
-    if (error.code === ErrorCode.InvalidParams) return new AosError('EINVAL', `MCP server "${server}" refused ${what}: ${error.message}`, { cause: error });
+    if (error.code === ErrorCode.InvalidParams)
+      return new AosError('EINVAL', `MCP server "${server}" refused ${what}: ${error.message}`, { cause: error });
     return new AosError('EIO', `MCP server "${server}" failed ${what}: ${error.message}`, { cause: error });
   }
   // An abort is the caller's (a kill): passed on as it is.
@@ -18,5 +20,7 @@ export function toCallError(error: unknown, server: string, what: string, stderr
 
 export function died(server: string, what: string, stderrTail: string, cause?: unknown): AosError {
   const said = stderrTail ? ` (it said: ${stderrTail.split('\n').slice(-3).join(' | ').slice(-300)})` : '';
-  return new AosError('EIO', `MCP server "${server}" died during ${what}${said}; the next call starts it again`, { cause });
+  return new AosError('EIO', `MCP server "${server}" died during ${what}${said}; the next call starts it again`, {
+    cause,
+  });
 }

@@ -35,15 +35,25 @@ function declared(access: McpAccess | null): McpAccess {
 
 export const mcpDriver = defineDriver({
   name: 'mcp',
-  summary: "MCP servers the policy declares, started on first use (stdio ones sandboxed); a process sees the tools its mcp: capabilities cover",
+  summary:
+    'MCP servers the policy declares, started on first use (stdio ones sandboxed); a process sees the tools its mcp: capabilities cover',
   open: (config, before): McpAccess | null => {
     const mcp = config.mcp;
     if (!mcp || Object.keys(mcp.servers).length === 0) return null;
     const log = config.log ?? (() => undefined);
     const workspace = workspaceOf(before, 'mcp');
     // The policy's fs rules hold over what a server sees of the workspace, as they stand at each start.
-    const rules = { fsRules: () => config.fsRules?.() ?? [], makeDir: (virtualPath: string) => workspace.makeDir(virtualPath) };
-    const servers = new McpServers(mcp.servers, { workspace: workspace.root, limits: MCP_LIMITS, clientInfo: { name: 'aos', version: KERNEL_VERSION }, log, rules });
+    const rules = {
+      fsRules: () => config.fsRules?.() ?? [],
+      makeDir: (virtualPath: string) => workspace.makeDir(virtualPath),
+    };
+    const servers = new McpServers(mcp.servers, {
+      workspace: workspace.root,
+      limits: MCP_LIMITS,
+      clientInfo: { name: 'aos', version: KERNEL_VERSION },
+      log,
+      rules,
+    });
     return new McpAccess(servers, mcp.shadows, log);
   },
   scope: (access, proc): ProcessMcp => {

@@ -14,9 +14,16 @@ export interface OpenedTransport {
 }
 
 /** `overlays`: a stdio server's mounts for the policy's fs rules (sandbox-rules.ts). */
-export function openTransport(config: McpServerConfig, workspace: string, limits: McpLimits, overlays: Overlays = () => []): OpenedTransport {
+export function openTransport(
+  config: McpServerConfig,
+  workspace: string,
+  limits: McpLimits,
+  overlays: Overlays = () => [],
+): OpenedTransport {
   if (config.kind === 'http') {
-    const transport = new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: { ...config.headers } } });
+    const transport = new StreamableHTTPClientTransport(new URL(config.url), {
+      requestInit: { headers: { ...config.headers } },
+    });
     return { transport, stderrTail: () => '', pid: () => undefined };
   }
   const transport = new SandboxTransport(config, workspace, limits, overlays);

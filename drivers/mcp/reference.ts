@@ -20,7 +20,11 @@ interface SchemaNode {
 
 function describeType(node: SchemaNode | undefined): string {
   if (!node || typeof node !== 'object') return 'any';
-  if (Array.isArray(node.enum)) return node.enum.slice(0, 8).map((v) => JSON.stringify(v)).join('|');
+  if (Array.isArray(node.enum))
+    return node.enum
+      .slice(0, 8)
+      .map((v) => JSON.stringify(v))
+      .join('|');
   if (Array.isArray(node.anyOf)) return node.anyOf.slice(0, 4).map(describeType).join('|');
   if (node.type === 'array') return `${describeType(node.items)}[]`;
   if (Array.isArray(node.type)) return node.type.join('|');
@@ -30,24 +34,41 @@ function describeType(node: SchemaNode | undefined): string {
 export function describeToolArgs(schema: Record<string, unknown>): string {
   const node = schema as SchemaNode;
   const required = new Set(Array.isArray(node.required) ? node.required : []);
-  const fields = Object.entries(node.properties ?? {}).map(([key, field]) => `${JSON.stringify(key)}${required.has(key) ? '' : '?'}: ${describeType(field)}`);
+  const fields = Object.entries(node.properties ?? {}).map(
+    ([key, field]) => `${JSON.stringify(key)}${required.has(key) ? '' : '?'}: ${describeType(field)}`,
+  );
   return `{${fields.join(', ')}}`;
 }
 
 /** The first line of a description, cut, with nothing that reads like the ABI's own markers. */
 function oneLine(text: string | undefined): string {
-  const line = (text ?? '').split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  const line =
+    (text ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? '';
   const clean = line.replace(/\[(SYS_CALL|SYS_RESULT|EVENT|KERNEL|TASK)\b/gi, '[$1 (quoted)');
   return clean.length > param.mcpPromptDescriptionChars ? `${clean.slice(0, param.mcpPromptDescriptionChars)}…` : clean;
 }
 
 function renderServer(server: string, tools: McpTool[]): string {
-  const shown = tools.slice(0, param.mcpPromptMaxTools).map((tool) => `    ${tool.name} ${describeToolArgs(tool.inputSchema)}\n      server "${server}" says: «${oneLine(tool.description)}»`);
-  const more = tools.length > shown.length ? [`    (${tools.length - shown.length} more: MCP_LIST {"server":"${server}"})`] : [];
+  const shown = tools
+    .slice(0, param.mcpPromptMaxTools)
+    .map(
+      (tool) =>
+        `    ${tool.name} ${describeToolArgs(tool.inputSchema)}\n      server "${server}" says: «${oneLine(tool.description)}»`,
+    );
+  const more =
+    tools.length > shown.length ? [`    (${tools.length - shown.length} more: MCP_LIST {"server":"${server}"})`] : [];
   return [`  server "${server}":`, ...(shown.length ? shown : ['    (no tools you may call)']), ...more].join('\n');
 }
 
-async function serverPart(access: McpAccess, caps: CapabilityView, server: string, signal: AbortSignal): Promise<string> {
+async function serverPart(
+  access: McpAccess,
+  caps: CapabilityView,
+  server: string,
+  signal: AbortSignal,
+): Promise<string> {
   try {
     return renderServer(server, await access.tools(caps, server, signal));
   } catch (error) {

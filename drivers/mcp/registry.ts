@@ -7,7 +7,8 @@ export class McpServers {
   private readonly drivers = new Map<string, ServerDriver>();
 
   constructor(configs: Readonly<Record<string, McpServerConfig>>, options: ServerDriverOptions) {
-    for (const [name, config] of Object.entries(configs)) this.drivers.set(name, new ServerDriver(name, config, options));
+    for (const [name, config] of Object.entries(configs))
+      this.drivers.set(name, new ServerDriver(name, config, options));
   }
 
   get names(): string[] {

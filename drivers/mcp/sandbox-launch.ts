@@ -8,14 +8,18 @@ import { realpath } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { AosError } from '../../sys/errno.js';
-import { buildBwrapOptions, buildLimitedCommand, FD } from '../exec/bwrap-args.js';
-import { findBwrap } from '../exec/find-bwrap.js';
+import {
+  buildBwrapOptions,
+  buildLimitedCommand,
+  FD,
+  GUARD_OWN_PIDS,
+  guardedLaunch,
+  renderSandboxEtcFiles,
+} from '../exec/bwrap-args.js';
+import { detectHostLayout, findBwrap, type HostLayout } from '../exec/find-bwrap.js';
 import { BindSources, sourceSlots } from '../exec/bind-sources.js';
 import { isInsideRoot } from '../fs/host-confine.js';
-import { detectHostLayout, type HostLayout } from '../exec/host-layout.js';
-import { GUARD_OWN_PIDS, guardedLaunch } from '../exec/launch-guard.js';
 import { createSandboxCgroup, type SandboxCgroup } from '../exec/sandbox-cgroup.js';
-import { renderSandboxEtcFiles } from '../exec/sandbox-etc.js';
 import { lifelineFd } from '../exec/supervise-child.js';
 import type { ExecLimits } from '../exec/types.js';
 import type { McpLimits, StdioServerConfig } from './types.js';
@@ -45,30 +49,72 @@ function execLimits(limits: McpLimits): ExecLimits {
 export type Overlays = (sources: BindSources) => string[];
 
 /** `overlays`: the policy's fs rules over what it sees of the workspace (sandbox-rules.ts), applied after every other mount. */
-export async function launchSandboxedServer(config: StdioServerConfig, workspace: string, limits: McpLimits, overlays: Overlays = () => []): Promise<SandboxedServer> {
+export async function launchSandboxedServer(
+  config: StdioServerConfig,
+  workspace: string,
+  limits: McpLimits,
+  overlays: Overlays = () => [],
+): Promise<SandboxedServer> {
   const bwrap = await findBwrap();
-  if (!bwrap) throw new AosError('ENOSYS', 'MCP stdio servers run in bubblewrap (bwrap), which is not installed: run `apt-get install -y bubblewrap`');
+  if (!bwrap)
+    throw new AosError(
+      'ENOSYS',
+      'MCP stdio servers run in bubblewrap (bwrap), which is not installed: run `apt-get install -y bubblewrap`',
+    );
   const layout = await detectHostLayout();
-  if (!layout.prlimit || !layout.unshare) throw new AosError('ENOSYS', 'MCP stdio servers need prlimit and unshare: run `apt-get install -y util-linux`');
+  if (!layout.prlimit || !layout.unshare)
+    throw new AosError('ENOSYS', 'MCP stdio servers need prlimit and unshare: run `apt-get install -y util-linux`');
   const sandbox = execLimits(limits);
   // Workspace paths are bound by descriptor (bind-sources.ts); this process's copies are closed once the child has its own.
   const sources = new BindSources(workspace);
   try {
     // The declared paths first, then the fs rules' overlays over them.
     const binds = [...(await declaredBinds(config, workspace, sources)), ...overlays(sources)];
-    const options = buildBwrapOptions(config.workspace ? workspace : null, sandbox, layout, { network: config.network, env: config.env, ...(binds.length ? { overlays: binds } : {}) });
-    return await spawnServer(config, limits, { bwrap, layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare }, options, sources });
+    const options = buildBwrapOptions(config.workspace ? workspace : null, sandbox, layout, {
+      network: config.network,
+      env: config.env,
+      ...(binds.length ? { overlays: binds } : {}),
+    });
+    return await spawnServer(config, limits, {
+      bwrap,
+      layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare },
+      options,
+      sources,
+    });
   } finally {
     sources.close();
   }
 }
 
-async function spawnServer(config: StdioServerConfig, limits: McpLimits, { bwrap, layout, options, sources }: { bwrap: string; layout: HostLayout & { prlimit: string; unshare: string }; options: string[]; sources: BindSources }): Promise<SandboxedServer> {
+async function spawnServer(
+  config: StdioServerConfig,
+  limits: McpLimits,
+  {
+    bwrap,
+    layout,
+    options,
+    sources,
+  }: {
+    bwrap: string;
+    layout: HostLayout & { prlimit: string; unshare: string };
+    options: string[];
+    sources: BindSources;
+  },
+): Promise<SandboxedServer> {
   const sandbox = execLimits(limits);
-  const command = [bwrap, '--args', String(FD.args), '--', ...buildLimitedCommand([config.command, ...config.args], sandbox, layout.prlimit)];
+  const command = [
+    bwrap,
+    '--args',
+    String(FD.args),
+    '--',
+    ...buildLimitedCommand([config.command, ...config.args], sandbox, layout.prlimit),
+  ];
   const etc = renderSandboxEtcFiles(layout.shell);
   const inputs = [options.map((option) => `${option}\0`).join(''), etc.passwd, etc.group, etc.hosts];
-  const cgroup = await createSandboxCgroup({ maxPids: limits.maxProcesses + GUARD_OWN_PIDS + 2, maxMemoryBytes: limits.maxMemoryBytes + 2 * limits.maxFileBytes });
+  const cgroup = await createSandboxCgroup({
+    maxPids: limits.maxProcesses + GUARD_OWN_PIDS + 2,
+    maxMemoryBytes: limits.maxMemoryBytes + 2 * limits.maxFileBytes,
+  });
   const launch = guardedLaunch(command, {
     unshare: layout.unshare,
     lifelineFd: lifelineFd(inputs.length),
@@ -97,13 +143,19 @@ async function spawnServer(config: StdioServerConfig, limits: McpLimits, { bwrap
  */
 async function declaredBinds(config: StdioServerConfig, workspace: string, sources: BindSources): Promise<string[]> {
   const args: string[] = [];
-  for (const [paths, writable] of [[config.read, false], [config.write, true]] as const) {
+  for (const [paths, writable] of [
+    [config.read, false],
+    [config.write, true],
+  ] as const) {
     for (const p of paths) {
       const real = await realpath(p).catch((error: NodeJS.ErrnoException) => {
         throw new AosError('EIO', `the MCP server's declared path ${p} cannot be used: ${error.code ?? error.message}`);
       });
       if (real !== p && isInsideRoot(workspace, p)) {
-        throw new AosError('EACCES', `the MCP server's declared path ${p} lies in the workspace and leads through a symbolic link (to ${real}): the server does not start until it is a plain directory again`);
+        throw new AosError(
+          'EACCES',
+          `the MCP server's declared path ${p} lies in the workspace and leads through a symbolic link (to ${real}): the server does not start until it is a plain directory again`,
+        );
       }
       for (const at of new Set([p, real])) args.push(...sources.bind(real, at, writable));
     }

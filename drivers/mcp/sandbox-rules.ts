@@ -25,24 +25,53 @@ function inside(child: string, parent: string): boolean {
 
 /** Where the server's sandbox shows the workspace, or a part of it. */
 async function serverViews(config: StdioServerConfig, workspace: string): Promise<WorkspaceView[]> {
-  const views: WorkspaceView[] = config.workspace ? [{ path: '/', at: '/workspace', writable: true, dir: true, mounted: true }] : [];
-  const declared = [...config.read.map((p) => ({ p, writable: false })), ...config.write.map((p) => ({ p, writable: true }))];
+  const views: WorkspaceView[] = config.workspace
+    ? [{ path: '/', at: '/workspace', writable: true, dir: true, mounted: true }]
+    : [];
+  const declared = [
+    ...config.read.map((p) => ({ p, writable: false })),
+    ...config.write.map((p) => ({ p, writable: true })),
+  ];
   for (const { p, writable } of declared) {
     const real = await realpath(p).catch(() => null);
     if (real === null) continue; // The launch refuses a path that is not there.
     const dir = (await stat(real)).isDirectory();
     // Bound at its own path, and (sandbox-launch.ts) at its real path when a symlink leads there.
     for (const at of new Set([p, real])) {
-      if (inside(workspace, real)) views.push({ path: '/', at: path.join(at, path.relative(real, workspace)), writable, dir: true, mounted: workspace === real });
-      else if (inside(real, workspace)) views.push({ path: real === workspace ? '/' : `/${path.relative(workspace, real)}`, at, writable, dir, mounted: true });
+      if (inside(workspace, real))
+        views.push({
+          path: '/',
+          at: path.join(at, path.relative(real, workspace)),
+          writable,
+          dir: true,
+          mounted: workspace === real,
+        });
+      else if (inside(real, workspace))
+        views.push({
+          path: real === workspace ? '/' : `/${path.relative(workspace, real)}`,
+          at,
+          writable,
+          dir,
+          mounted: true,
+        });
     }
   }
   return views;
 }
 
 /** The overlays for a server's next start (no views, no rules: none). */
-export async function serverRuleMounts(config: StdioServerConfig, workspace: string, rules: ServerRules | undefined): Promise<RuleMounts> {
+export async function serverRuleMounts(
+  config: StdioServerConfig,
+  workspace: string,
+  rules: ServerRules | undefined,
+): Promise<RuleMounts> {
   const current = rules?.fsRules() ?? [];
-  if (!current.some((r) => r.kind === 'fs.read' || r.kind === 'fs.write')) return { args: () => [], protections: [], key: '' };
-  return ruleMounts(workspace, await serverViews(config, workspace), current, rules?.makeDir ? (p) => rules.makeDir?.(p) ?? Promise.resolve() : undefined);
+  if (!current.some((r) => r.kind === 'fs.read' || r.kind === 'fs.write'))
+    return { args: () => [], protections: [], key: '' };
+  return ruleMounts(
+    workspace,
+    await serverViews(config, workspace),
+    current,
+    rules?.makeDir ? (p) => rules.makeDir?.(p) ?? Promise.resolve() : undefined,
+  );
 }

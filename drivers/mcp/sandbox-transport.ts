@@ -47,7 +47,9 @@ export class SandboxTransport implements Transport {
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-this.limits.stderrTailBytes);
     });
     for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.on('error', () => undefined);
-    child.once('error', (error) => this.fail(new AosError('EIO', `could not start the MCP server: ${error.message}`, { cause: error })));
+    child.once('error', (error) =>
+      this.fail(new AosError('EIO', `could not start the MCP server: ${error.message}`, { cause: error })),
+    );
     child.once('exit', () => this.finish());
   }
 
@@ -88,7 +90,9 @@ export class SandboxTransport implements Transport {
     try {
       message = deserializeMessage(line);
     } catch {
-      this.fail(new AosError('EIO', `the MCP server wrote something that is not JSON-RPC on stdout: ${line.slice(0, 200)}`));
+      this.fail(
+        new AosError('EIO', `the MCP server wrote something that is not JSON-RPC on stdout: ${line.slice(0, 200)}`),
+      );
       return false;
     }
     this.onmessage?.(message);

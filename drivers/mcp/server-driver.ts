@@ -75,7 +75,11 @@ export class ServerDriver {
     });
   }
 
-  async call(tool: string, args: Record<string, unknown>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallToolResult> {
+  async call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<CallToolResult> {
     return this.use(options.signal, async () => {
       const running = await this.connect(options.signal);
       try {
@@ -86,7 +90,8 @@ export class ServerDriver {
         this.failures = 0;
         return result;
       } catch (error) {
-        if (!this.running && !running.stopping) throw died(this.name, `the call of ${tool}`, running.opened.stderrTail(), error);
+        if (!this.running && !running.stopping)
+          throw died(this.name, `the call of ${tool}`, running.opened.stderrTail(), error);
         throw toCallError(error, this.name, `the call of ${tool}`, running.opened.stderrTail());
       }
     });
@@ -130,7 +135,10 @@ export class ServerDriver {
     const planned = await this.planRules();
     if (this.running && this.running.rulesKey === planned.key) return this.running;
     if (this.running) {
-      this.options.log?.('info', `MCP server "${this.name}" restarts: what the policy's fs rules hide or make read-only changed`);
+      this.options.log?.(
+        'info',
+        `MCP server "${this.name}" restarts: what the policy's fs rules hide or make read-only changed`,
+      );
       await this.stop();
     }
     this.starting ??= this.start(planned).finally(() => {
@@ -138,20 +146,29 @@ export class ServerDriver {
     });
     if (!signal) return this.starting;
     // A killed caller stops waiting; the start goes on for whoever calls next.
-    return Promise.race([this.starting, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+    return Promise.race([
+      this.starting,
+      new Promise<never>((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      ),
+    ]);
   }
 
   /** The mounts the policy's fs rules ask of a stdio server's sandbox now (none for a server reached over HTTP). */
   private async planRules(): Promise<Planned> {
     if (this.config.kind !== 'stdio') return { args: () => [], key: '' };
     return serverRuleMounts(this.config, this.options.workspace, this.options.rules).catch((error: unknown) => {
-      throw new AosError('EACCES', `MCP server "${this.name}" was not started: ${error instanceof Error ? error.message : String(error)}`);
+      throw new AosError(
+        'EACCES',
+        `MCP server "${this.name}" was not started: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 
   private async start(planned: Planned): Promise<Running> {
     const { limits } = this.options;
-    const delay = this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
+    const delay =
+      this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
     const wait = this.lastFailureAt + delay - Date.now();
     if (wait > 0) await sleep(wait);
     const opened = openTransport(this.config, this.options.workspace, limits, planned.args);
@@ -169,7 +186,10 @@ export class ServerDriver {
       await running.client.close().catch(() => undefined);
       throw new AosError('EIO', `MCP server "${this.name}" is shut down`);
     }
-    this.options.log?.('info', `MCP server "${this.name}" started${opened.pid() ? ` (sandbox pid ${opened.pid()})` : ''}`);
+    this.options.log?.(
+      'info',
+      `MCP server "${this.name}" started${opened.pid() ? ` (sandbox pid ${opened.pid()})` : ''}`,
+    );
     this.running = running;
     return running;
   }
@@ -211,7 +231,10 @@ export class ServerDriver {
     if (running.stopping) return;
     this.noteFailure();
     const said = running.opened.stderrTail().split('\n').slice(-1)[0] ?? '';
-    this.options.log?.('warn', `MCP server "${this.name}" exited${said ? ` (${said.slice(0, 200)})` : ''}; it restarts on the next call`);
+    this.options.log?.(
+      'warn',
+      `MCP server "${this.name}" exited${said ? ` (${said.slice(0, 200)})` : ''}; it restarts on the next call`,
+    );
   }
 
   private noteFailure(): void {
@@ -231,5 +254,9 @@ export class ServerDriver {
 }
 
 function toMcpTool(tool: Tool): McpTool {
-  return { name: tool.name, ...(tool.description !== undefined ? { description: tool.description } : {}), inputSchema: tool.inputSchema };
+  return {
+    name: tool.name,
+    ...(tool.description !== undefined ? { description: tool.description } : {}),
+    inputSchema: tool.inputSchema,
+  };
 }

@@ -33,11 +33,22 @@ function toItem(block: Block): ContentItem {
       return { type: block.type, mime_type: block.mimeType, bytes: base64Bytes(block.data) };
     case 'resource': {
       const r = block.resource;
-      const bytes = 'text' in r && typeof r.text === 'string' ? Buffer.byteLength(r.text) : 'blob' in r && typeof r.blob === 'string' ? base64Bytes(r.blob) : 0;
+      const bytes =
+        'text' in r && typeof r.text === 'string'
+          ? Buffer.byteLength(r.text)
+          : 'blob' in r && typeof r.blob === 'string'
+            ? base64Bytes(r.blob)
+            : 0;
       return { type: 'resource', uri: r.uri, mime_type: r.mimeType ?? null, bytes };
     }
     case 'resource_link':
-      return { type: 'resource_link', uri: block.uri, name: block.name, mime_type: block.mimeType ?? null, bytes: block.size ?? null };
+      return {
+        type: 'resource_link',
+        uri: block.uri,
+        name: block.name,
+        mime_type: block.mimeType ?? null,
+        bytes: block.size ?? null,
+      };
   }
 }
 
@@ -53,7 +64,10 @@ function capText(items: ContentItem[], maxBytes: number): { items: ContentItem[]
       return item;
     }
     truncated = true;
-    const text = Buffer.from(item.text).subarray(0, left).toString('utf8').replace(/\uFFFD$/, '');
+    const text = Buffer.from(item.text)
+      .subarray(0, left)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
     left = 0;
     return { type: 'text' as const, text };
   });

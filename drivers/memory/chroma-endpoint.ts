@@ -33,7 +33,8 @@ export class ExternalChroma implements ChromaEndpoint {
     if (parsed.protocol === 'http+unix:' && !decodeURIComponent(parsed.host).startsWith('/')) {
       throw new Error(`CHROMA_URL http+unix:// needs an absolute socket path, percent-encoded: ${url}`);
     }
-    if (!['http:', 'https:', 'http+unix:'].includes(parsed.protocol)) throw new Error(`CHROMA_URL must be http(s):// or http+unix://: ${url}`);
+    if (!['http:', 'https:', 'http+unix:'].includes(parsed.protocol))
+      throw new Error(`CHROMA_URL must be http(s):// or http+unix://: ${url}`);
     this.base = `${parsed.protocol}//${parsed.host}`;
   }
 

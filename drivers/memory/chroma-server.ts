@@ -16,6 +16,7 @@ import { rm } from 'node:fs/promises';
 import { chromaTarget, displayAddress, heartbeat, HEARTBEAT_PATH, unixSocketAddress } from './chroma-address.js';
 import type { ChromaEndpoint, LogFn } from './chroma-endpoint.js';
 import { IsolationError, isolationFailure, prepareChromaDirs, spawnPrivateChroma } from './chroma-spawn.js';
+import { exitText, keepTail, outputClosed, outputTail, sleep, stopChild } from './chroma-child.js';
 
 export interface RestartPolicy {
   /** Delay before the first restart after a crash; doubled per recent crash. */
@@ -44,33 +45,6 @@ export interface SupervisedChromaOptions {
 }
 
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, maxRestarts: 5, windowMs: 60_000 };
-const OUTPUT_TAIL_BYTES = 4096;
-
-/** A sleep that stop() can cut short (it resolves every pending one). */
-function sleep(ms: number, timers: Map<NodeJS.Timeout, () => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      resolve();
-    }, ms);
-    timers.set(timer, resolve);
-  });
-}
-
-function exitText(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `killed by ${signal}` : `exited with code ${code}`;
-}
-
-/** Resolves when the child's stdout and stderr are drained (bounded: a grandchild could hold them open). */
-function outputClosed(child: ChildProcess, ms = 1000): Promise<void> {
-  const pipes = [child.stdout, child.stderr].filter((p) => p !== null && !p.closed);
-  const drained = Promise.all(pipes.map((p) => new Promise((resolve) => p?.once('close', resolve))));
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([drained, bound]).then(() => clearTimeout(timer));
-}
 
 type Phase = 'idle' | 'starting' | 'running' | 'failed' | 'stopped';
 
@@ -158,7 +132,7 @@ export class SupervisedChroma implements ChromaEndpoint {
     const address = this.currentAddress;
     this.child = null;
     this.currentAddress = null;
-    if (child) await this.kill(child);
+    if (child) await stopChild(child);
     const socketPath = address && chromaTarget(address).socketPath;
     if (socketPath) await rm(socketPath, { force: true });
   }
@@ -210,12 +184,15 @@ export class SupervisedChroma implements ChromaEndpoint {
       stopGraceMs: this.options.stopGraceMs ?? 3_000,
     });
     const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+      this.output = keepTail(this.output, chunk);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
 
-    const seen: { exit: { code: number | null; signal: NodeJS.Signals | null } | null; error: Error | null } = { exit: null, error: null };
+    const seen: { exit: { code: number | null; signal: NodeJS.Signals | null } | null; error: Error | null } = {
+      exit: null,
+      error: null,
+    };
     child.once('error', (error) => {
       seen.error = error;
     });
@@ -228,21 +205,26 @@ export class SupervisedChroma implements ChromaEndpoint {
       if (seen.exit) {
         await outputClosed(child);
         const { code, signal } = seen.exit;
-        throw isolationFailure(this.output) ?? new Error(`chroma ${exitText(code, signal)} before answering ${HEARTBEAT_PATH}${this.outputTail()}`);
+        throw (
+          isolationFailure(this.output) ??
+          new Error(`chroma ${exitText(code, signal)} before answering ${HEARTBEAT_PATH}${outputTail(this.output)}`)
+        );
       }
       if (this.stopped()) {
-        await this.kill(child);
+        await stopChild(child);
         throw new Error('the memory service is stopped');
       }
       if (await heartbeat(address, 500)) break;
       if (Date.now() - started > timeoutMs) {
-        await this.kill(child);
-        throw new Error(`chroma did not answer ${HEARTBEAT_PATH} on ${displayAddress(address)} within ${timeoutMs} ms${this.outputTail()}`);
+        await stopChild(child);
+        throw new Error(
+          `chroma did not answer ${HEARTBEAT_PATH} on ${displayAddress(address)} within ${timeoutMs} ms${outputTail(this.output)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     if (seen.exit || this.stopped()) {
-      await this.kill(child);
+      await stopChild(child);
       throw new Error(this.stopped() ? 'the memory service is stopped' : 'chroma exited right after starting');
     }
     this.child = child;
@@ -251,7 +233,10 @@ export class SupervisedChroma implements ChromaEndpoint {
     this.failure = null;
     this.starts++;
     this.lastStartMs = Date.now() - started;
-    this.options.log?.('info', `chroma ready: pid ${child.pid}, ${displayAddress(address)} (private network namespace), data ${this.options.dataDir} (${this.lastStartMs} ms)`);
+    this.options.log?.(
+      'info',
+      `chroma ready: pid ${child.pid}, ${displayAddress(address)} (private network namespace), data ${this.options.dataDir} (${this.lastStartMs} ms)`,
+    );
     child.once('exit', (code, signal) => this.onCrash(child, code, signal));
     return address;
   }
@@ -267,7 +252,10 @@ export class SupervisedChroma implements ChromaEndpoint {
     const what = `chroma ${exitText(code, signal)}`;
     if (this.crashTimes.length > maxRestarts) {
       this.phase = 'failed';
-      this.failure = { message: `${what}; it died ${this.crashTimes.length} times in ${Math.round(windowMs / 1000)} s, not restarting${this.outputTail()}`, at: now };
+      this.failure = {
+        message: `${what}; it died ${this.crashTimes.length} times in ${Math.round(windowMs / 1000)} s, not restarting${outputTail(this.output)}`,
+        at: now,
+      };
       this.options.log?.('error', this.failure.message);
       return;
     }
@@ -275,22 +263,5 @@ export class SupervisedChroma implements ChromaEndpoint {
     this.options.log?.('warn', `${what}; restarting in ${delay} ms`);
     // Callers await it through ensureRunning(); begin() already handles its rejection.
     void this.begin(this.options.startAttempts ?? 3, delay);
-  }
-
-  private outputTail(): string {
-    const lines = this.output
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !/^[\s(#[\]0-9;m\u001b]+$/.test(l));
-    const tail = lines.slice(-3).join(' | ');
-    return tail ? ` (${tail.slice(-600)})` : '';
-  }
-
-  private async kill(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // SIGTERM, then SIGKILL after stopGraceMs (execa's forceKillAfterDelay, chroma-spawn.ts).
-    child.kill();
-    await gone;
   }
 }

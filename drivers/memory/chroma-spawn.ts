@@ -23,7 +23,8 @@ import { LAUNCHER_SOURCE } from './chroma-launcher.js';
 const INNER_PORT = 8000;
 /** sun_path holds 108 bytes, the terminating NUL included. */
 const MAX_SOCKET_PATH_BYTES = 107;
-const WAY_OUT = 'memory stays off rather than open to every local user on 127.0.0.1 (Chroma has no authentication of its own); ' +
+const WAY_OUT =
+  'memory stays off rather than open to every local user on 127.0.0.1 (Chroma has no authentication of its own); ' +
   'set CHROMA_URL to use a Chroma server you run and protect yourself';
 
 /** A start that cannot give a private server; trying again would fail the same way. */
@@ -61,7 +62,8 @@ async function privateDir(dir: string): Promise<void> {
   const stat = await lstat(dir);
   if (!stat.isDirectory()) throw new IsolationError(`${dir} is not a directory`);
   const me = process.geteuid?.();
-  if (me !== undefined && stat.uid !== me) throw new IsolationError(`${dir} belongs to uid ${stat.uid}, not to this kernel's uid ${me}`);
+  if (me !== undefined && stat.uid !== me)
+    throw new IsolationError(`${dir} belongs to uid ${stat.uid}, not to this kernel's uid ${me}`);
   if ((stat.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
 }
 
@@ -72,7 +74,9 @@ export async function prepareChromaDirs(dataDir: string): Promise<string> {
   await privateDir(runDir);
   const socketPath = path.join(runDir, 'chroma.sock');
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-    throw new IsolationError(`the Chroma socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter AOS_HOME`);
+    throw new IsolationError(
+      `the Chroma socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter AOS_HOME`,
+    );
   }
   await rm(socketPath, { force: true });
   return socketPath;
@@ -83,19 +87,42 @@ export async function prepareChromaDirs(dataDir: string): Promise<string> {
  * is execa's: its kill() is SIGTERM, then SIGKILL after `stopGraceMs`, and it is killed when this
  * process exits (execa's cleanup).
  */
-export async function spawnPrivateChroma(options: { dataDir: string; socketPath: string; cliPath?: string; stopGraceMs: number }): Promise<{ child: ChildProcess }> {
+export async function spawnPrivateChroma(options: {
+  dataDir: string;
+  socketPath: string;
+  cliPath?: string;
+  stopGraceMs: number;
+}): Promise<{ child: ChildProcess }> {
   const bwrap = await findBwrap();
-  if (!bwrap) throw new IsolationError(`memory needs bubblewrap (bwrap) to run Chroma where other users cannot reach it, and it is not installed; ${WAY_OUT}`);
+  if (!bwrap)
+    throw new IsolationError(
+      `memory needs bubblewrap (bwrap) to run Chroma where other users cannot reach it, and it is not installed; ${WAY_OUT}`,
+    );
   const cli = options.cliPath ?? resolveChromaCli();
   const port = String(INNER_PORT);
   const args = [
     '--unshare-net',
     '--die-with-parent',
     // Same files, same uid: only the network is its own.
-    '--dev-bind', '/', '/',
-    '--chdir', options.dataDir,
-    '--', process.execPath, '-e', LAUNCHER_SOURCE, options.socketPath, port,
-    cli, 'run', '--path', options.dataDir, '--host', '127.0.0.1', '--port', port,
+    '--dev-bind',
+    '/',
+    '/',
+    '--chdir',
+    options.dataDir,
+    '--',
+    process.execPath,
+    '-e',
+    LAUNCHER_SOURCE,
+    options.socketPath,
+    port,
+    cli,
+    'run',
+    '--path',
+    options.dataDir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    port,
   ];
   // Loaded by the first start rather than with the kernel: execa is some 150 modules.
   const { execa } = await import('execa');
@@ -118,7 +145,9 @@ export async function spawnPrivateChroma(options: { dataDir: string; socketPath:
 /** bwrap's own complaint in the server's output (it exits before running anything), as an IsolationError. */
 export function isolationFailure(output: string): IsolationError | null {
   const line = /^bwrap: .*$/m.exec(output)?.[0];
-  return line ? new IsolationError(`cannot give Chroma a network namespace of its own (${line.trim()}); ${WAY_OUT}`) : null;
+  return line
+    ? new IsolationError(`cannot give Chroma a network namespace of its own (${line.trim()}); ${WAY_OUT}`)
+    : null;
 }
 
 /** Only what a server needs: no API keys or tokens reach it. */

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { idForKey, treeNamespace } from './namespaces.js';
-import type { ChromaClient, Collection, Metadata } from 'chromadb';
+import type { ChromaClient, Collection } from 'chromadb';
 import { AosError } from '../../sys/errno.js';
 import { displayAddress } from './chroma-address.js';
 import { ChromaClients, type ChromaModule } from './chroma-client.js';
@@ -19,6 +19,7 @@ import type { ChromaEndpoint } from './chroma-endpoint.js';
 import type { Embedder } from './embedders.js';
 import { scalarsOf, toChromaWhere } from './chroma-where.js';
 import type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord } from './memory-types.js';
+import { putMemories } from './memory-write.js';
 
 export interface MemoryStoreOptions {
   endpoint: ChromaEndpoint;
@@ -67,46 +68,15 @@ export class MemoryStore {
     if (records.length === 0) return [];
     return this.bounded(signal, async (sig) => {
       const ids = records.map((r) => (r.key !== undefined ? idForKey(r.key) : (r.id ?? `m-${randomUUID()}`)));
-      const vectors = await this.embed(records.map((r) => r.text), 'document', sig);
+      const vectors = await this.embed(
+        records.map((r) => r.text),
+        'document',
+        sig,
+      );
       const dim = vectors[0]?.length ?? 0;
-      // The last write of a key in one batch wins (Chroma refuses duplicate ids in one call).
-      const last = new Map<string, number>();
-      ids.forEach((id, i) => last.set(id, i));
-      const order = [...last.values()].sort((a, b) => a - b);
       await this.withChroma(async (client, url) => {
         const collection = await this.collection(client, url, namespace, dim);
-        const max = await this.maxBatch(client);
-        for (let start = 0; start < order.length; start += max) {
-          const slice = order.slice(start, start + max);
-          const sliceIds = slice.map((i) => ids[i] as string);
-          const metadatas = slice.map((i) => ({ ...(records[i] as MemoryRecord).metadata }) as Metadata);
-          // Chroma's upsert merges metadata (and ignores nulls), but a rewritten key replaces the memory:
-          // one whose old metadata has fields the new one lacks is deleted first.
-          const keyed = slice.flatMap((i, j) => ((records[i] as MemoryRecord).key !== undefined ? [j] : []));
-          if (keyed.length) {
-            const existing = await collection.get({ ids: keyed.map((j) => sliceIds[j] as string), include: ['metadatas'] });
-            const fresh = new Map(slice.map((i, j) => [sliceIds[j] as string, metadatas[j] as Metadata]));
-            const stale = existing.ids.filter((id, n) => Object.keys(existing.metadatas[n] ?? {}).some((field) => !(field in (fresh.get(id) ?? {}))));
-            if (stale.length) await collection.delete({ ids: stale });
-          }
-          // Keyed and content-named memories are upserted (a repeat lands once); random ids cannot exist yet, and add is cheaper.
-          for (const upsert of [true, false]) {
-            const named = (r: MemoryRecord): boolean => r.key !== undefined || r.id !== undefined;
-            const part = slice.flatMap((i, j) => (named(records[i] as MemoryRecord) === upsert ? [j] : []));
-            if (part.length === 0) continue;
-            const batch = {
-              ids: part.map((j) => sliceIds[j] as string),
-              embeddings: part.map((j) => vectors[slice[j] as number] as number[]),
-              documents: part.map((j) => (records[slice[j] as number] as MemoryRecord).text),
-              // Chroma takes no empty metadata object, but does take none.
-              metadatas: part.map((j) => {
-                const m = metadatas[j] as Metadata;
-                return Object.keys(m).length ? m : undefined;
-              }) as Metadata[],
-            };
-            await (upsert ? collection.upsert(batch) : collection.add(batch));
-          }
-        }
+        await putMemories(collection, ids, records, vectors, await this.maxBatch(client));
       });
       return ids;
     });
@@ -142,7 +112,13 @@ export class MemoryStore {
 
   /** The id of a memory of the namespace whose text hashes to `sha` (its `text_sha256`), or null (none, or no namespace yet). */
   async withText(namespace: string, sha: string, signal?: AbortSignal): Promise<string | null> {
-    return this.bounded(signal, () => this.inNamespace(namespace, null, async (c) => (await c.get({ where: { text_sha256: sha }, limit: 1, include: [] })).ids[0] ?? null));
+    return this.bounded(signal, () =>
+      this.inNamespace(
+        namespace,
+        null,
+        async (c) => (await c.get({ where: { text_sha256: sha }, limit: 1, include: [] })).ids[0] ?? null,
+      ),
+    );
   }
 
   /** Memories in a namespace (0 when it does not exist yet). */
@@ -179,8 +155,11 @@ export class MemoryStore {
       }
       return out;
     } catch (error) {
-      if (signal.aborted) throw signal.reason instanceof AosError ? signal.reason : new AosError('EINTR', 'interrupted');
-      throw new AosError('EIO', `memory is unavailable: embedder ${embedder.id} failed: ${messageOf(error)}`, { cause: error });
+      if (signal.aborted)
+        throw signal.reason instanceof AosError ? signal.reason : new AosError('EINTR', 'interrupted');
+      throw new AosError('EIO', `memory is unavailable: embedder ${embedder.id} failed: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -200,7 +179,10 @@ export class MemoryStore {
       } catch (error) {
         if (error instanceof AosError) throw error;
         if (!(error instanceof chroma.ChromaConnectionError)) throw this.translate(chroma, error);
-        if (attempt > 0) throw new AosError('EIO', `memory is unavailable: cannot reach Chroma at ${displayAddress(url)}`, { cause: error });
+        if (attempt > 0)
+          throw new AosError('EIO', `memory is unavailable: cannot reach Chroma at ${displayAddress(url)}`, {
+            cause: error,
+          });
         try {
           url = await this.options.endpoint.recover(url);
         } catch (recoverError) {
@@ -259,7 +241,10 @@ export class MemoryStore {
     const builtDim = meta.aos_dim;
     const mine = this.options.embedder.id;
     if (typeof builtWith !== 'string' || typeof builtDim !== 'number') {
-      throw new AosError('EIO', `memory namespace ${namespace} was not created by aos (no embedder recorded); refusing to mix vectors into it`);
+      throw new AosError(
+        'EIO',
+        `memory namespace ${namespace} was not created by aos (no embedder recorded); refusing to mix vectors into it`,
+      );
     }
     if (builtWith !== mine || builtDim !== dim) {
       throw new AosError(
@@ -278,7 +263,8 @@ export class MemoryStore {
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => {
         const reason: unknown = signal?.reason;
-        const error = reason instanceof AosError ? reason : new AosError('EINTR', 'interrupted: the process is being killed');
+        const error =
+          reason instanceof AosError ? reason : new AosError('EINTR', 'interrupted: the process is being killed');
         controller.abort(error);
         reject(error);
       };
@@ -289,10 +275,12 @@ export class MemoryStore {
       }, timeoutMs);
       if (signal?.aborted) onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      fn(controller.signal).then(resolve, reject).finally(() => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      });
+      fn(controller.signal)
+        .then(resolve, reject)
+        .finally(() => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        });
     });
   }
 }

@@ -1,7 +1,8 @@
 /** Builds the kernel's memory store from its options: a supervised Chroma on a data dir, or CHROMA_URL. */
 import { type ChromaEndpoint, ExternalChroma, type LogFn } from './chroma-endpoint.js';
 import { SupervisedChroma, type SupervisedChromaOptions } from './chroma-server.js';
-import { type Embedder, embedderFromSpec } from './embedders.js';
+import type { Embedder } from './embedders.js';
+import { embedderFromSpec } from './provider-embedders.js';
 import { MemoryStore } from './memory-store.js';
 import { param } from '../../sys/param.js';
 
@@ -31,10 +32,12 @@ export interface MemoryOptions {
  * malformed embedder spec or CHROMA_URL, or when neither a data dir nor a URL is given.
  */
 export function openMemory(options: MemoryOptions): MemoryStore {
-  const embedder = typeof options.embedder === 'object' ? options.embedder : embedderFromSpec(options.embedder, options.env);
+  const embedder =
+    typeof options.embedder === 'object' ? options.embedder : embedderFromSpec(options.embedder, options.env);
   let endpoint: ChromaEndpoint;
   if (options.url) endpoint = new ExternalChroma(options.url);
-  else if (options.dataDir) endpoint = new SupervisedChroma({ ...options.chroma, dataDir: options.dataDir, log: options.log });
+  else if (options.dataDir)
+    endpoint = new SupervisedChroma({ ...options.chroma, dataDir: options.dataDir, log: options.log });
   else throw new Error('memory needs a Chroma data dir or CHROMA_URL');
   return new MemoryStore({ endpoint, embedder, opTimeoutMs: options.opTimeoutMs, treePrefix: options.treePrefix });
 }

@@ -47,7 +47,8 @@ export class UnixSocketDispatcher extends EventEmitter {
       handler.onResponseStarted?.();
       const rawHeaders = res.rawHeaders.map((h) => Buffer.from(h, 'latin1'));
       // A false return asks us to hold the body until fetch's reader calls resume.
-      if (handler.onHeaders?.(res.statusCode ?? 0, rawHeaders, () => res.resume(), res.statusMessage ?? '') === false) res.pause();
+      if (handler.onHeaders?.(res.statusCode ?? 0, rawHeaders, () => res.resume(), res.statusMessage ?? '') === false)
+        res.pause();
       res.on('data', (chunk: Buffer) => {
         if (handler.onData?.(chunk) === false) res.pause();
       });
@@ -88,7 +89,8 @@ function headersOf(headers: DispatchOptions['headers']): http.OutgoingHttpHeader
   }
   if (Symbol.iterator in headers) {
     const out: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of headers as Iterable<[string, string | string[] | undefined]>) if (value !== undefined) out[name] = value;
+    for (const [name, value] of headers as Iterable<[string, string | string[] | undefined]>)
+      if (value !== undefined) out[name] = value;
     return out;
   }
   return headers;

@@ -7,7 +7,16 @@
  */
 import ipaddr from 'ipaddr.js';
 import { isIP } from 'node:net';
-import { ALLOWED, EMBEDDING, GLOBAL_UNICAST, IPV4_COMPATIBLE, V4_OWN, V6_OWN, V4_NAMES, V6_NAMES } from './address-ranges.js';
+import {
+  ALLOWED,
+  EMBEDDING,
+  GLOBAL_UNICAST,
+  IPV4_COMPATIBLE,
+  V4_OWN,
+  V6_OWN,
+  V4_NAMES,
+  V6_NAMES,
+} from './address-ranges.js';
 
 export interface AddressClass {
   allowed: boolean;

@@ -14,7 +14,13 @@ const v4 = (cidr: string): Cidr<ipaddr.IPv4> => ipaddr.IPv4.parseCIDR(cidr);
 const v6 = (cidr: string): Cidr<ipaddr.IPv6> => ipaddr.IPv6.parseCIDR(cidr);
 
 /** ipaddr.js ranges that IANA marks globally reachable (AS112 and AMT anycast, drone ids) and `unicast`. */
-export const ALLOWED: ReadonlySet<string> = new Set(['unicast', 'as112', 'amt', 'as112v6', 'droneRemoteIdProtocolEntityTags']);
+export const ALLOWED: ReadonlySet<string> = new Set([
+  'unicast',
+  'as112',
+  'amt',
+  'as112v6',
+  'droneRemoteIdProtocolEntityTags',
+]);
 
 export const V4_NAMES: ReadonlyMap<string, string> = new Map([
   ['unspecified', 'this network'],

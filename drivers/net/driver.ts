@@ -21,6 +21,15 @@ export const netDriver = defineDriver({
   }),
   scope: (host, proc): ProcessNet => ({
     fetch: (url, headers, options = {}) =>
-      guardedFetch(url, headers, { ...host, allowHost: (name) => proc.allows(`net.fetch:${name}`), ...(options.originBound ? { originBound: options.originBound } : {}) }, proc.signal),
+      guardedFetch(
+        url,
+        headers,
+        {
+          ...host,
+          allowHost: (name) => proc.allows(`net.fetch:${name}`),
+          ...(options.originBound ? { originBound: options.originBound } : {}),
+        },
+        proc.signal,
+      ),
   }),
 });

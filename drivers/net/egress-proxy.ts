@@ -73,7 +73,10 @@ export function egressAllows(allow: readonly string[], host: string, port: numbe
   return allow.some((rule) => {
     const at = rule.lastIndexOf(':');
     if (at < 0 || Number(rule.slice(at + 1)) !== port) return false;
-    const name = rule.slice(0, at).toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const name = rule
+      .slice(0, at)
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1');
     return name.startsWith('*.') ? host.endsWith(name.slice(1)) && host.length > name.length - 1 : host === name;
   });
 }
@@ -92,7 +95,9 @@ export async function startEgressProxy(options: EgressOptions): Promise<EgressPr
     let head = Buffer.alloc(0);
     const refuse = (status: string, reason: string, target = '?'): void => {
       decide({ target, allowed: false, reason });
-      client.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(reason)}\r\nconnection: close\r\n\r\n${reason}`);
+      client.end(
+        `HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(reason)}\r\nconnection: close\r\n\r\n${reason}`,
+      );
     };
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -109,25 +114,45 @@ export async function startEgressProxy(options: EgressOptions): Promise<EgressPr
       const rest = head.subarray(end + 4);
       const requestLine = head.subarray(0, end).toString('latin1').split('\r\n')[0] ?? '';
       const target = parseConnectTarget(requestLine);
-      if (!target) return refuse('403 Forbidden', `not a CONNECT to host:port this proxy accepts: ${JSON.stringify(requestLine.slice(0, 120))}`);
+      if (!target)
+        return refuse(
+          '403 Forbidden',
+          `not a CONNECT to host:port this proxy accepts: ${JSON.stringify(requestLine.slice(0, 120))}`,
+        );
       const name = `${target.host}:${target.port}`;
-      if (!egressAllows(options.allow, target.host, target.port)) return refuse('403 Forbidden', `${name} is not one of the hosts this sandbox may reach`, name);
-      if (opened.size >= limits.maxTunnels) return refuse('429 Too Many Requests', `${limits.maxTunnels} tunnels are open`, name);
-      void tunnel(client, target, name, rest).catch((error: unknown) => refuse('403 Forbidden', error instanceof Error ? error.message : String(error), name));
+      if (!egressAllows(options.allow, target.host, target.port))
+        return refuse('403 Forbidden', `${name} is not one of the hosts this sandbox may reach`, name);
+      if (opened.size >= limits.maxTunnels)
+        return refuse('429 Too Many Requests', `${limits.maxTunnels} tunnels are open`, name);
+      void tunnel(client, target, name, rest).catch((error: unknown) =>
+        refuse('403 Forbidden', error instanceof Error ? error.message : String(error), name),
+      );
     };
     client.on('data', onData);
     client.on('error', () => client.destroy());
   });
 
-  async function tunnel(client: net.Socket, target: { host: string; port: number }, name: string, rest: Buffer): Promise<void> {
+  async function tunnel(
+    client: net.Socket,
+    target: { host: string; port: number },
+    name: string,
+    rest: Buffer,
+  ): Promise<void> {
     const signal = AbortSignal.timeout(limits.connectTimeoutMs);
-    const pinned = await resolvePinned(new URL(`http://${net.isIPv6(target.host) ? `[${target.host}]` : target.host}:${target.port}/`), {
-      allowPrivate: (ip, port) => privateOpen.has(`${ip}:${port}`) || privateOpen.has(`[${ip}]:${port}`),
-      ...(options.resolve ? { resolve: options.resolve } : {}),
-    }, signal);
+    const pinned = await resolvePinned(
+      new URL(`http://${net.isIPv6(target.host) ? `[${target.host}]` : target.host}:${target.port}/`),
+      {
+        allowPrivate: (ip, port) => privateOpen.has(`${ip}:${port}`) || privateOpen.has(`[${ip}]:${port}`),
+        ...(options.resolve ? { resolve: options.resolve } : {}),
+      },
+      signal,
+    );
     const upstream = net.connect({ host: pinned.address, port: pinned.port });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new AosError('ETIMEDOUT', `connecting to ${name} took longer than ${limits.connectTimeoutMs} ms`)), limits.connectTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new AosError('ETIMEDOUT', `connecting to ${name} took longer than ${limits.connectTimeoutMs} ms`)),
+        limits.connectTimeoutMs,
+      );
       upstream.once('connect', () => {
         clearTimeout(timer);
         resolve();

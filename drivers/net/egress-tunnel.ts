@@ -11,7 +11,10 @@ export function openTunnel(socketPath: string, host: string, port: number, timeo
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     let head = Buffer.alloc(0);
-    const timer = setTimeout(() => fail(new AosError('ETIMEDOUT', `no answer from the egress proxy for ${host}:${port} in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new AosError('ETIMEDOUT', `no answer from the egress proxy for ${host}:${port} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     function fail(error: Error): void {
       clearTimeout(timer);
       socket.destroy();
@@ -35,7 +38,13 @@ export function openTunnel(socketPath: string, host: string, port: number, timeo
       resolve(socket);
     };
     socket.on('data', onData);
-    socket.once('error', (error) => fail(new AosError('EIO', `the egress proxy at ${socketPath} is not reachable: ${error.message}`)));
-    socket.once('connect', () => socket.write(`CONNECT ${net.isIPv6(host) ? `[${host}]` : host}:${port} HTTP/1.1\r\nhost: ${host}:${port}\r\n\r\n`));
+    socket.once('error', (error) =>
+      fail(new AosError('EIO', `the egress proxy at ${socketPath} is not reachable: ${error.message}`)),
+    );
+    socket.once('connect', () =>
+      socket.write(
+        `CONNECT ${net.isIPv6(host) ? `[${host}]` : host}:${port} HTTP/1.1\r\nhost: ${host}:${port}\r\n\r\n`,
+      ),
+    );
   });
 }

@@ -52,15 +52,29 @@ function nextHop(current: URL, location: string, redirects: string[], maxRedirec
   return next;
 }
 
-async function fetchHops(start: URL, agentHeaders: Record<string, string>, options: NetFetchOptions, signal: AbortSignal): Promise<NetFetchResult> {
+async function fetchHops(
+  start: URL,
+  agentHeaders: Record<string, string>,
+  options: NetFetchOptions,
+  signal: AbortSignal,
+): Promise<NetFetchResult> {
   const redirects: string[] = [];
   let current = start;
   let headers = agentHeaders;
   for (;;) {
     checkCapability(current, options);
     const pinned = await resolvePinned(current, options, signal);
-    const hopHeaders = { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT, ...headers, 'accept-encoding': 'identity' };
-    const { response, close } = await requestHop(current, pinned, { connectTimeoutMs: options.connectTimeoutMs, headers: hopHeaders }, signal);
+    const hopHeaders = {
+      'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
+      ...headers,
+      'accept-encoding': 'identity',
+    };
+    const { response, close } = await requestHop(
+      current,
+      pinned,
+      { connectTimeoutMs: options.connectTimeoutMs, headers: hopHeaders },
+      signal,
+    );
     try {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;

@@ -10,7 +10,12 @@ export interface BodyBytes {
 }
 
 /** Read at most `maxBytes` of `response`; past that the socket is destroyed and `truncated` set. */
-export function readBody(response: IncomingMessage, maxBytes: number, signal: AbortSignal, host: string): Promise<BodyBytes> {
+export function readBody(
+  response: IncomingMessage,
+  maxBytes: number,
+  signal: AbortSignal,
+  host: string,
+): Promise<BodyBytes> {
   return new Promise<BodyBytes>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

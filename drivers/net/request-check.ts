@@ -68,7 +68,12 @@ export function checkHeaders(headers: Record<string, string> | undefined): Recor
 }
 
 /** Headers for the next hop: credentials do not follow a redirect to another origin. */
-export function headersForHop(headers: Record<string, string>, from: URL, to: URL, alsoBound: readonly string[] = []): Record<string, string> {
+export function headersForHop(
+  headers: Record<string, string>,
+  from: URL,
+  to: URL,
+  alsoBound: readonly string[] = [],
+): Record<string, string> {
   if (from.origin === to.origin) return headers;
   const kept = { ...headers };
   for (const name of [...ORIGIN_BOUND_HEADERS, ...alsoBound]) delete kept[name];

@@ -31,7 +31,12 @@ function reasonOf(signal: AbortSignal): Error {
 }
 
 /** Send the request to `pinned` while presenting `url`'s host in Host and (for https) SNI and certificate checks. */
-export function requestHop(url: URL, pinned: PinnedAddress, options: HopOptions, signal: AbortSignal): Promise<HopResponse> {
+export function requestHop(
+  url: URL,
+  pinned: PinnedAddress,
+  options: HopOptions,
+  signal: AbortSignal,
+): Promise<HopResponse> {
   signal.throwIfAborted();
   const secure = url.protocol === 'https:';
   const request: http.RequestOptions = {
@@ -49,7 +54,9 @@ export function requestHop(url: URL, pinned: PinnedAddress, options: HopOptions,
   return new Promise<HopResponse>((resolve, reject) => {
     let settled = false;
     const connectTimer = setTimeout(() => {
-      req.destroy(new AosError('ETIMEDOUT', `connecting to ${url.host} took longer than ${options.connectTimeoutMs} ms`));
+      req.destroy(
+        new AosError('ETIMEDOUT', `connecting to ${url.host} took longer than ${options.connectTimeoutMs} ms`),
+      );
     }, options.connectTimeoutMs);
     const onAbort = (): void => {
       req.destroy(reasonOf(signal));

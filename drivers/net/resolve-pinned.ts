@@ -53,7 +53,8 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 
 function resolveError(host: string, error: unknown): AosError {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'ENOTFOUND' || code === 'ENODATA') return new AosError('ENOENT', `cannot resolve ${host}`, { cause: error });
+  if (code === 'ENOTFOUND' || code === 'ENODATA')
+    return new AosError('ENOENT', `cannot resolve ${host}`, { cause: error });
   if (code === 'EAI_AGAIN') return new AosError('EAGAIN', `temporary failure resolving ${host}`, { cause: error });
   return new AosError('EIO', `resolving ${host} failed: ${String(code ?? error)}`, { cause: error });
 }

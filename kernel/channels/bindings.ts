@@ -30,8 +30,15 @@ const fits = (pattern: string, value: string): boolean => pattern === '*' || pat
 export function bindingFor(bindings: Iterable<BindingRecord>, to: MessageAddress): BindingRecord | null {
   let best: BindingRecord | null = null;
   for (const b of bindings) {
-    if (b.channel !== to.channel || !fits(b.account, to.account) || !fits(b.chat, to.chat) || !fits(b.sender, to.sender)) continue;
-    if (best === null || weight(b) > weight(best) || (weight(b) === weight(best) && b.created_at >= best.created_at)) best = b;
+    if (
+      b.channel !== to.channel ||
+      !fits(b.account, to.account) ||
+      !fits(b.chat, to.chat) ||
+      !fits(b.sender, to.sender)
+    )
+      continue;
+    if (best === null || weight(b) > weight(best) || (weight(b) === weight(best) && b.created_at >= best.created_at))
+      best = b;
   }
   return best;
 }
@@ -48,7 +55,11 @@ export function threadKeyOf(template: string, to: MessageAddress): string {
 /** A template as a person wrote it, checked: only the four placeholders, and a valid key once filled. */
 export function checkThreadTemplate(template: string): string {
   for (const match of template.matchAll(/\{([^}]*)\}/g)) {
-    if (!PLACEHOLDERS.has(match[1] ?? '')) throw new AosError('EINVAL', `thread template "${template}": {${match[1] ?? ''}} is not one of {channel} {account} {chat} {sender}`);
+    if (!PLACEHOLDERS.has(match[1] ?? ''))
+      throw new AosError(
+        'EINVAL',
+        `thread template "${template}": {${match[1] ?? ''}} is not one of {channel} {account} {chat} {sender}`,
+      );
   }
   threadKeyOf(template, { channel: 'c', account: 'a', chat: 'c1', sender: 's1' });
   return template;
@@ -57,6 +68,10 @@ export function checkThreadTemplate(template: string): string {
 /** An id a binding may name: a platform id as the adapter gives it, or `*`. */
 export function checkIdPattern(what: string, value: string | undefined): string {
   if (value === undefined || value === '' || value === '*') return '*';
-  if (value.length > 200 || /[\p{Cc}\s]/u.test(value)) throw new AosError('EINVAL', `${what} "${value.slice(0, 40)}" is not a platform id (no spaces or control characters, at most 200 characters)`);
+  if (value.length > 200 || /[\p{Cc}\s]/u.test(value))
+    throw new AosError(
+      'EINVAL',
+      `${what} "${value.slice(0, 40)}" is not a platform id (no spaces or control characters, at most 200 characters)`,
+    );
   return value;
 }

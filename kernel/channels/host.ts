@@ -33,7 +33,10 @@ export interface ChannelsHost {
   readonly workspace: string;
   appendThread(key: string, entry: { text: string; pid: number; kind: 'message' }): void;
   hasUnit(name: string): boolean;
-  fireUnit(name: string, firing: ChannelFiring): Promise<{ outcome: string; pid: number | null; reason: string | null; deduped?: boolean }>;
+  fireUnit(
+    name: string,
+    firing: ChannelFiring,
+  ): Promise<{ outcome: string; pid: number | null; reason: string | null; deduped?: boolean }>;
   /** Write a line to a process's stdin; `queued` hears its id before the process may read it. */
   sendStdin(pid: number, text: string, queued: (id: number) => void): number;
   /** Hear which stdin lines a process's model has been shown (Mailboxes.onShown). */
@@ -60,7 +63,15 @@ export interface LiveChannel {
   adapter: AdapterSupervisor;
   /** Slack's events route token, while it has one. */
   hookToken: string | null;
-  last: { at: number; direction: 'in' | 'out'; chat: string; sender: string | null; sender_name: string | null; text: string; status: string } | null;
+  last: {
+    at: number;
+    direction: 'in' | 'out';
+    chat: string;
+    sender: string | null;
+    sender_name: string | null;
+    text: string;
+    status: string;
+  } | null;
   counts: Record<string, number>;
   /** Unpaired senders already audited (drop mode): one record each. */
   audited: Set<string>;

@@ -27,7 +27,10 @@ const inboundSchema = z.object({
   sender: z.object({ id, name: z.string().max(200).optional(), username: z.string().max(200).optional() }),
   message_id: id,
   text: z.string(),
-  attachments: z.array(z.object({ kind: z.string().max(40), name: z.string().max(200).optional(), size: z.number().optional() })).max(50).optional(),
+  attachments: z
+    .array(z.object({ kind: z.string().max(40), name: z.string().max(200).optional(), size: z.number().optional() }))
+    .max(50)
+    .optional(),
   platform_ts: z.string().max(40).optional(),
 });
 
@@ -38,7 +41,10 @@ export async function handleInbound(state: ChannelsState, live: LiveChannel, raw
   if (!parsed.success) {
     // Never an error: the adapter would not confirm it and would be given it again, forever.
     note(state, live, null, { status: 'dropped' });
-    state.host.log('warn', `channel ${live.spec.name}: a message its adapter sent is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}): dropped`);
+    state.host.log(
+      'warn',
+      `channel ${live.spec.name}: a message its adapter sent is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}): dropped`,
+    );
     return 'dropped';
   }
   // The kernel's secrets out of all of it, however they came (a sender who pasted the token, an adapter that says it).
@@ -49,7 +55,11 @@ export async function handleInbound(state: ChannelsState, live: LiveChannel, raw
     account: d.account,
     chat: d.chat,
     thread: d.thread ?? null,
-    sender: { id: d.sender.id, name: d.sender.name ?? '', ...(d.sender.username ? { username: d.sender.username } : {}) },
+    sender: {
+      id: d.sender.id,
+      name: d.sender.name ?? '',
+      ...(d.sender.username ? { username: d.sender.username } : {}),
+    },
     message_id: d.message_id,
     text: cut ? `${d.text.slice(0, param.channelInboundMaxChars)} [cut: ${d.text.length} characters in all]` : d.text,
     attachments: d.attachments ?? [],
@@ -79,11 +89,15 @@ export async function route(state: ChannelsState, live: LiveChannel, m: Inbound)
   // Known: paired, or named by the binding it meets. One a binding elsewhere names is no stranger
   // (never asked to pair), but is let in only where a binding names it.
   const known = state.senders.has(senderKey(name, m.sender.id)) || binding?.sender === m.sender.id;
-  const remember = (pid: number | null): void => host.keys.remember(`channel:${name}`, dedupKey(m), pid ?? 0, param.channelDedupMs);
+  const remember = (pid: number | null): void =>
+    host.keys.remember(`channel:${name}`, dedupKey(m), pid ?? 0, param.channelDedupMs);
   if (!known) {
     remember(null);
     if ([...state.bindings.values()].some((b) => b.channel === name && b.sender === m.sender.id)) {
-      note(state, live, m, { status: 'dropped', reason: 'its sender is bound only in other chats (aos channel pair, or a binding naming it here)' });
+      note(state, live, m, {
+        status: 'dropped',
+        reason: 'its sender is bound only in other chats (aos channel pair, or a binding naming it here)',
+      });
       return 'dropped';
     }
     return unknownSender(state, live, m);
@@ -106,19 +120,32 @@ export async function route(state: ChannelsState, live: LiveChannel, m: Inbound)
   if (pid !== null) return toProcess(state, live, m, pid, threadKey, remember);
   const origin = { channel: name, chat: m.chat, thread: m.thread, message_id: m.message_id, threadKey };
   // A firing that throws (the unit removed meanwhile) is a failed start, not a message to offer again.
-  const fired = await host.fireUnit(binding.unit ?? '', {
-    eventId: `channel:${name}/${dedupKey(m)}`,
-    label: `channel ${name}`,
-    fields: { kind: 'channel', channel: name, chat: m.chat, sender: m.sender.id, sender_name: m.sender.name, text: m.text, message_id: m.message_id },
-    event: eventOf(live, m),
-    attach: [threadKey],
-    bind: (runPid) => {
-      state.origins.set(runPid, origin);
-      state.conversations.set(conversationKey(binding, threadKey), runPid);
-    },
-  }).catch((error: unknown) => ({ outcome: 'failed', pid: null, reason: (error as Error).message }));
+  const fired = await host
+    .fireUnit(binding.unit ?? '', {
+      eventId: `channel:${name}/${dedupKey(m)}`,
+      label: `channel ${name}`,
+      fields: {
+        kind: 'channel',
+        channel: name,
+        chat: m.chat,
+        sender: m.sender.id,
+        sender_name: m.sender.name,
+        text: m.text,
+        message_id: m.message_id,
+      },
+      event: eventOf(live, m),
+      attach: [threadKey],
+      bind: (runPid) => {
+        state.origins.set(runPid, origin);
+        state.conversations.set(conversationKey(binding, threadKey), runPid);
+      },
+    })
+    .catch((error: unknown) => ({ outcome: 'failed', pid: null, reason: (error as Error).message }));
   remember(fired.pid);
-  const reason = fired.outcome === 'started' ? undefined : `unit ${binding.unit ?? ''} ${fired.outcome}${fired.reason ? `: ${fired.reason}` : ''} (the message is in thread ${threadKey})`;
+  const reason =
+    fired.outcome === 'started'
+      ? undefined
+      : `unit ${binding.unit ?? ''} ${fired.outcome}${fired.reason ? `: ${fired.reason}` : ''} (the message is in thread ${threadKey})`;
   note(state, live, m, { status: 'accepted', pid: fired.pid, threadKey, ...(reason ? { reason } : {}) });
   return 'accepted';
 }
@@ -139,24 +166,41 @@ function conversationRun(state: ChannelsState, binding: BindingRecord, threadKey
  * and a binding made again under an old one's name (its id) is another binding — it never takes the
  * old one's runs (channels.ts unbind forgets them too).
  */
-export const conversationKey = (binding: BindingRecord, threadKey: string): string => `${bindingConversations(binding)}${threadKey}`;
+export const conversationKey = (binding: BindingRecord, threadKey: string): string =>
+  `${bindingConversations(binding)}${threadKey}`;
 
 /** The start of every conversation key of a binding. */
-export const bindingConversations = (binding: BindingRecord): string => `${binding.id}\u0000${binding.created_at}\u0000`;
+export const bindingConversations = (binding: BindingRecord): string =>
+  `${binding.id}\u0000${binding.created_at}\u0000`;
 
-function toProcess(state: ChannelsState, live: LiveChannel, m: Inbound, pid: number, threadKey: string, remember: (pid: number | null) => void): InboundStatus {
+function toProcess(
+  state: ChannelsState,
+  live: LiveChannel,
+  m: Inbound,
+  pid: number,
+  threadKey: string,
+  remember: (pid: number | null) => void,
+): InboundStatus {
   // Its origin when the model is shown it (Channels.shown), not now: the model may be writing its
   // answer to an earlier message. Noted before the process can read it (a blocked read takes it at once).
   const origin = { channel: live.spec.name, chat: m.chat, thread: m.thread, message_id: m.message_id, threadKey };
   const unread = state.unread.get(pid) ?? new Map<number, Origin>();
   try {
-    state.host.sendStdin(pid, `[CHANNEL::MESSAGE] ${jsonLine({ ...eventOf(live, m), thread_key: threadKey })}`, (line) => {
-      unread.set(line, origin);
-      state.unread.set(pid, unread);
-    });
+    state.host.sendStdin(
+      pid,
+      `[CHANNEL::MESSAGE] ${jsonLine({ ...eventOf(live, m), thread_key: threadKey })}`,
+      (line) => {
+        unread.set(line, origin);
+        state.unread.set(pid, unread);
+      },
+    );
   } catch (error) {
     remember(null);
-    note(state, live, m, { status: 'dropped', threadKey, reason: `process ${pid}: ${(error as Error).message} (the message is in thread ${threadKey})` });
+    note(state, live, m, {
+      status: 'dropped',
+      threadKey,
+      reason: `process ${pid}: ${(error as Error).message} (the message is in thread ${threadKey})`,
+    });
     return 'dropped';
   }
   remember(pid);
@@ -189,5 +233,8 @@ export function eventOf(live: LiveChannel, m: Inbound): Record<string, string> {
  */
 export function entryText(live: Pick<LiveChannel, 'spec'>, m: Pick<Inbound, 'sender' | 'text'>): string {
   const who = m.sender.username ? `${m.sender.name} (@${m.sender.username})` : m.sender.name || m.sender.id;
-  return `[${live.spec.kind} sender ${JSON.stringify(m.sender.id)}] ${JSON.stringify(who)}: ${m.text || '(no text)'}`.slice(0, param.threadEntryMaxChars);
+  return `[${live.spec.kind} sender ${JSON.stringify(m.sender.id)}] ${JSON.stringify(who)}: ${m.text || '(no text)'}`.slice(
+    0,
+    param.threadEntryMaxChars,
+  );
 }

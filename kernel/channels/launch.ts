@@ -20,23 +20,61 @@ import type { ChannelsState, LiveChannel } from './host.js';
 const API_ROOTS: Record<string, string> = { telegram: 'https://api.telegram.org', slack: 'https://slack.com/api/' };
 const ROOT_ENV: Record<string, string> = { telegram: 'AOS_TELEGRAM_API_ROOT', slack: 'AOS_SLACK_API_ROOT' };
 /** Headers a platform signs its pushes with: the adapter checks them, no agent ever sees them. */
-const SIGNATURE_HEADERS = ['x-slack-signature', 'x-slack-request-timestamp', 'x-slack-retry-num', 'x-slack-retry-reason', 'x-telegram-bot-api-secret-token', 'x-signature-ed25519', 'x-signature-timestamp', 'x-hub-signature-256'];
+const SIGNATURE_HEADERS = [
+  'x-slack-signature',
+  'x-slack-request-timestamp',
+  'x-slack-retry-num',
+  'x-slack-retry-reason',
+  'x-telegram-bot-api-secret-token',
+  'x-signature-ed25519',
+  'x-signature-timestamp',
+  'x-hub-signature-256',
+];
 
 /** A declaration as kept: every field given, each checked. */
 export function normalSpec(spec: ChannelSpec): Required<ChannelSpec> {
   const name = spec.name;
-  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new AosError('EINVAL', `channel name "${name.slice(0, 40)}": lower-case letters, digits and -, starting with a letter, at most 32`);
-  if (!(CHANNEL_KINDS as readonly string[]).includes(spec.kind)) throw new AosError('EINVAL', `channel kind "${String(spec.kind).slice(0, 40)}" is not one of ${CHANNEL_KINDS.join(', ')}`);
-  if (!spec.token_secret) throw new AosError('EINVAL', `channel ${name} needs --token-secret: the policy secret holding its bot token`);
-  if (spec.kind === 'slack' && !spec.signing_secret) throw new AosError('EINVAL', `channel ${name} (slack) needs --signing-secret: the policy secret holding its app's signing secret`);
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name))
+    throw new AosError(
+      'EINVAL',
+      `channel name "${name.slice(0, 40)}": lower-case letters, digits and -, starting with a letter, at most 32`,
+    );
+  if (!(CHANNEL_KINDS as readonly string[]).includes(spec.kind))
+    throw new AosError(
+      'EINVAL',
+      `channel kind "${String(spec.kind).slice(0, 40)}" is not one of ${CHANNEL_KINDS.join(', ')}`,
+    );
+  if (!spec.token_secret)
+    throw new AosError('EINVAL', `channel ${name} needs --token-secret: the policy secret holding its bot token`);
+  if (spec.kind === 'slack' && !spec.signing_secret)
+    throw new AosError(
+      'EINVAL',
+      `channel ${name} (slack) needs --signing-secret: the policy secret holding its app's signing secret`,
+    );
   const unknown = spec.unknown ?? 'pair';
   const signing = spec.signing_secret ?? null;
   if (spec.kind === 'custom') {
     const [program] = spec.command ?? [];
-    if (!program || !path.isAbsolute(program)) throw new AosError('EINVAL', `channel ${name} (custom) needs its adapter's program as an absolute path (--command /path/to/adapter [args])`);
-    for (const p of spec.read ?? []) if (!path.isAbsolute(p)) throw new AosError('EINVAL', `channel ${name}: --read ${p.slice(0, 80)} must be an absolute path`);
+    if (!program || !path.isAbsolute(program))
+      throw new AosError(
+        'EINVAL',
+        `channel ${name} (custom) needs its adapter's program as an absolute path (--command /path/to/adapter [args])`,
+      );
+    for (const p of spec.read ?? [])
+      if (!path.isAbsolute(p))
+        throw new AosError('EINVAL', `channel ${name}: --read ${p.slice(0, 80)} must be an absolute path`);
     const egress = (spec.egress ?? []).map((target) => checkTarget(name, target));
-    return { name, kind: 'custom', token_secret: spec.token_secret, signing_secret: signing, api_root: '', unknown, command: [...(spec.command ?? [])], read: [...(spec.read ?? [])], egress };
+    return {
+      name,
+      kind: 'custom',
+      token_secret: spec.token_secret,
+      signing_secret: signing,
+      api_root: '',
+      unknown,
+      command: [...(spec.command ?? [])],
+      read: [...(spec.read ?? [])],
+      egress,
+    };
   }
   const apiRoot = spec.api_root || API_ROOTS[spec.kind] || '';
   let url: URL;
@@ -45,15 +83,30 @@ export function normalSpec(spec: ChannelSpec): Required<ChannelSpec> {
   } catch {
     throw new AosError('EINVAL', `channel ${name}: api root "${apiRoot.slice(0, 80)}" is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AosError('EINVAL', `channel ${name}: api root must be http(s) (got ${url.protocol})`);
-  if (url.username || url.password) throw new AosError('EINVAL', `channel ${name}: api root must not carry credentials (give them as secrets)`);
-  return { name, kind: spec.kind, token_secret: spec.token_secret, signing_secret: signing, api_root: apiRoot, unknown, command: [], read: [], egress: egressFor(apiRoot).allow };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new AosError('EINVAL', `channel ${name}: api root must be http(s) (got ${url.protocol})`);
+  if (url.username || url.password)
+    throw new AosError('EINVAL', `channel ${name}: api root must not carry credentials (give them as secrets)`);
+  return {
+    name,
+    kind: spec.kind,
+    token_secret: spec.token_secret,
+    signing_secret: signing,
+    api_root: apiRoot,
+    unknown,
+    command: [],
+    read: [],
+    egress: egressFor(apiRoot).allow,
+  };
 }
 
 /** One host:port an adapter may reach: a name (or `*.domain`) or an IP literal, and a port. */
 function checkTarget(channel: string, target: string): string {
   if (!/^(\*\.)?[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(target)) {
-    throw new AosError('EINVAL', `channel ${channel}: egress "${target.slice(0, 80)}" is not host:port (discord.com:443, *.example.com:443, 127.0.0.1:8080)`);
+    throw new AosError(
+      'EINVAL',
+      `channel ${channel}: egress "${target.slice(0, 80)}" is not host:port (discord.com:443, *.example.com:443, 127.0.0.1:8080)`,
+    );
   }
   return target;
 }
@@ -71,24 +124,49 @@ export function launchAdapter(
   try {
     env = {
       AOS_CHANNEL_TOKEN: host.secrets.forChannel(spec.name, spec.token_secret),
-      ...(spec.signing_secret ? { AOS_CHANNEL_SIGNING_SECRET: host.secrets.forChannel(spec.name, spec.signing_secret) } : {}),
-      ...(spec.kind === 'custom' ? { AOS_CHANNEL_NAME: spec.name } : { [ROOT_ENV[spec.kind] ?? 'AOS_API_ROOT']: spec.api_root }),
+      ...(spec.signing_secret
+        ? { AOS_CHANNEL_SIGNING_SECRET: host.secrets.forChannel(spec.name, spec.signing_secret) }
+        : {}),
+      ...(spec.kind === 'custom'
+        ? { AOS_CHANNEL_NAME: spec.name }
+        : { [ROOT_ENV[spec.kind] ?? 'AOS_API_ROOT']: spec.api_root }),
     };
   } catch (error) {
     refused = (error as Error).message;
   }
-  const live: LiveChannel = { spec, created_at: createdAt, account, adapter: null as unknown as AdapterSupervisor, hookToken: null, last: null, counts: {}, audited: new Set(), inFlight: new Set() };
+  const live: LiveChannel = {
+    spec,
+    created_at: createdAt,
+    account,
+    adapter: null as unknown as AdapterSupervisor,
+    hookToken: null,
+    last: null,
+    counts: {},
+    audited: new Set(),
+    inFlight: new Set(),
+  };
   const program = spec.kind === 'custom' ? customProgram(spec.command, spec.read) : adapterProgram(spec.kind);
   live.adapter = new AdapterSupervisor({
     name: spec.name,
     program,
     // What runs with the bot token is out of the agents' reach at every start, not only when it was added.
-    beforeLaunch: spec.kind === 'custom' ? () => checkOutOfAgentsReach(host.workspace, program.read.map((p) => ({ what: "the custom adapter's read path", path: p }))) : undefined,
+    beforeLaunch:
+      spec.kind === 'custom'
+        ? () =>
+            checkOutOfAgentsReach(
+              host.workspace,
+              program.read.map((p) => ({ what: "the custom adapter's read path", path: p })),
+            )
+        : undefined,
     env: env ?? {},
     egress: egressOf(spec.egress),
     runBase: os.tmpdir(),
     limits: { ...MCP_LIMITS, cpuSeconds: param.channelCpuSeconds, maxMemoryBytes: param.channelMaxMemoryBytes },
-    restart: { delayMs: param.channelRestartDelayMs, maxDelayMs: param.channelRestartMaxDelayMs, healthyAfterMs: param.channelHealthyAfterMs },
+    restart: {
+      delayMs: param.channelRestartDelayMs,
+      maxDelayMs: param.channelRestartMaxDelayMs,
+      healthyAfterMs: param.channelHealthyAfterMs,
+    },
     requestTimeoutMs: param.channelRequestTimeoutMs,
     maxInflight: param.channelMaxInflight,
     mask: (text) => String(host.secrets.mask(text)),
@@ -98,7 +176,13 @@ export function launchAdapter(
         const who = String(host.secrets.mask(said));
         if (who && who !== live.account) {
           live.account = who;
-          host.store.channels.putChannel({ name: spec.name, kind: spec.kind, spec: JSON.stringify(spec), account: who, created_at: createdAt });
+          host.store.channels.putChannel({
+            name: spec.name,
+            kind: spec.kind,
+            spec: JSON.stringify(spec),
+            account: who,
+            created_at: createdAt,
+          });
         }
       },
       inbound: (raw) => inbound(live, raw),
@@ -130,18 +214,30 @@ export async function startHook(state: ChannelsState, live: LiveChannel): Promis
   live.hookToken = token;
   host.webhooks.addRoute(token, 'events', async (request) => {
     // Kept well under the protocol's line (JSON escaping may make a byte six): Slack's events are a few KiB.
-    if (Buffer.byteLength(request.body) > param.channelHttpMaxBodyBytes) return { reply: jsonError(413, `channel ${live.spec.name}: a body over ${param.channelHttpMaxBodyBytes} bytes`) };
+    if (Buffer.byteLength(request.body) > param.channelHttpMaxBodyBytes)
+      return { reply: jsonError(413, `channel ${live.spec.name}: a body over ${param.channelHttpMaxBodyBytes} bytes`) };
     const headers: Record<string, string> = { ...request.headers };
     for (const name of SIGNATURE_HEADERS) {
       const value = request.header?.(name);
       if (value !== undefined) headers[name] = value;
     }
     try {
-      const answer = await live.adapter.request<HttpAnswer>('channel.http', { method: request.method, path: 'events', headers, body: request.body }, param.channelHttpTimeoutMs);
-      const status = Number.isInteger(answer?.status) && answer.status >= 200 && answer.status <= 599 ? answer.status : 502;
+      const answer = await live.adapter.request<HttpAnswer>(
+        'channel.http',
+        { method: request.method, path: 'events', headers, body: request.body },
+        param.channelHttpTimeoutMs,
+      );
+      const status =
+        Number.isInteger(answer?.status) && answer.status >= 200 && answer.status <= 599 ? answer.status : 502;
       // What the adapter says goes out on the gateway's origin: text or JSON only, never a page of its making.
       const contentType = answer?.content_type === 'application/json' ? 'application/json' : 'text/plain';
-      return { reply: { status, body: typeof answer?.body === 'string' ? host.secrets.mask(answer.body) as string : '', contentType } };
+      return {
+        reply: {
+          status,
+          body: typeof answer?.body === 'string' ? (host.secrets.mask(answer.body) as string) : '',
+          contentType,
+        },
+      };
     } catch (error) {
       // The platform tries again later; the kernel's dedup makes that safe.
       return { reply: jsonError(503, `channel ${live.spec.name}: ${(error as Error).message}`) };

@@ -21,14 +21,26 @@ function pendingOf(state: ChannelsState, channel: string, sender: string): Pairi
   return null;
 }
 
-export async function unknownSender(state: ChannelsState, live: LiveChannel, m: InboundMessage): Promise<InboundStatus> {
+export async function unknownSender(
+  state: ChannelsState,
+  live: LiveChannel,
+  m: InboundMessage,
+): Promise<InboundStatus> {
   const { host } = state;
   const name = live.spec.name;
   const subject = `${name}/${m.sender.id}`;
   const auditOnce = (reason: string): void => {
     if (live.audited.has(m.sender.id)) return;
     live.audited.add(m.sender.id);
-    host.audit({ pid: 0, call: 'CHANNEL', subject, decision: 'deny', rule: `channel ${name}: unknown ${live.spec.unknown}`, decided_by: 'policy', reason });
+    host.audit({
+      pid: 0,
+      call: 'CHANNEL',
+      subject,
+      decision: 'deny',
+      rule: `channel ${name}: unknown ${live.spec.unknown}`,
+      decided_by: 'policy',
+      reason,
+    });
   };
   if (live.spec.unknown === 'drop') {
     auditOnce(`unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: dropped (unknown: drop)`);
@@ -40,7 +52,10 @@ export async function unknownSender(state: ChannelsState, live: LiveChannel, m: 
   if (pending) {
     const held = JSON.parse(pending.held) as InboundMessage[];
     if (held.length >= param.channelHeldMax) {
-      note(state, live, m, { status: 'dropped', reason: `${param.channelHeldMax} messages are held already for pairing ${pending.code}` });
+      note(state, live, m, {
+        status: 'dropped',
+        reason: `${param.channelHeldMax} messages are held already for pairing ${pending.code}`,
+      });
       return 'dropped';
     }
     pending.held = JSON.stringify([...held, m]);
@@ -49,28 +64,63 @@ export async function unknownSender(state: ChannelsState, live: LiveChannel, m: 
     return 'dropped';
   }
   if ([...state.pairings.values()].filter((p) => p.channel === name).length >= param.channelMaxPendingPairings) {
-    auditOnce(`unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: dropped (${param.channelMaxPendingPairings} pairings wait already)`);
+    auditOnce(
+      `unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: dropped (${param.channelMaxPendingPairings} pairings wait already)`,
+    );
     note(state, live, m, { status: 'dropped' });
     return 'dropped';
   }
   const now = Date.now();
   const code = newCode();
-  const pairing: PairingRecord = { code, channel: name, sender: m.sender.id, sender_name: m.sender.name, chat: m.chat, created_at: now, expires_at: now + param.channelPairingTtlMs, held: JSON.stringify([m]) };
+  const pairing: PairingRecord = {
+    code,
+    channel: name,
+    sender: m.sender.id,
+    sender_name: m.sender.name,
+    chat: m.chat,
+    created_at: now,
+    expires_at: now + param.channelPairingTtlMs,
+    held: JSON.stringify([m]),
+  };
   state.pairings.set(code, pairing);
   host.store.channels.putPairing(pairing);
   // One record a sender: one turned away before (the pairings were full) is not recorded again.
-  if (!live.audited.has(m.sender.id)) host.audit({ pid: 0, call: 'CHANNEL', subject, decision: 'deny', rule: `channel ${name}: unknown pair`, decided_by: 'policy', reason: `unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: held for pairing (code ${code})` });
+  if (!live.audited.has(m.sender.id))
+    host.audit({
+      pid: 0,
+      call: 'CHANNEL',
+      subject,
+      decision: 'deny',
+      rule: `channel ${name}: unknown pair`,
+      decided_by: 'policy',
+      reason: `unpaired sender ${m.sender.name || m.sender.id} in chat ${m.chat}: held for pairing (code ${code})`,
+    });
   live.audited.add(m.sender.id);
   note(state, live, m, { status: 'held' });
   // The sender is told its code, once; whether that reached it changes nothing here.
   const text = `This agent does not know you yet. Your pairing code is ${code}: its operator lets you in with \`aos channel pair ${code}\`.`;
-  live.adapter.request<{ message_id?: unknown }>('channel.outbound', { ref: `pair-${code}`, chat: m.chat, ...(m.thread ? { thread: m.thread } : {}), text }).then(
-    (sent) => noteOut(state, live, { chat: m.chat, text, status: 'sent', messageId: String(sent?.message_id ?? ''), pid: null, threadKey: null }),
-    (error: unknown) => {
-      noteOut(state, live, { chat: m.chat, text, status: 'failed', messageId: null, pid: null, threadKey: null });
-      host.log('warn', `channel ${name}: pairing code ${code} not sent to ${m.chat}: ${(error as Error).message}`);
-    },
-  );
+  live.adapter
+    .request<{ message_id?: unknown }>('channel.outbound', {
+      ref: `pair-${code}`,
+      chat: m.chat,
+      ...(m.thread ? { thread: m.thread } : {}),
+      text,
+    })
+    .then(
+      (sent) =>
+        noteOut(state, live, {
+          chat: m.chat,
+          text,
+          status: 'sent',
+          messageId: String(sent?.message_id ?? ''),
+          pid: null,
+          threadKey: null,
+        }),
+      (error: unknown) => {
+        noteOut(state, live, { chat: m.chat, text, status: 'failed', messageId: null, pid: null, threadKey: null });
+        host.log('warn', `channel ${name}: pairing code ${code} not sent to ${m.chat}: ${(error as Error).message}`);
+      },
+    );
   return 'dropped';
 }
 
@@ -91,16 +141,33 @@ export async function pair(
 ): Promise<{ sender: SenderRecord; delivered: number }> {
   expire(state, Date.now());
   const pairing = state.pairings.get(code.trim().toUpperCase());
-  if (!pairing) throw new AosError('ENOENT', `no pairing waits with code ${code} (codes last ${param.channelPairingTtlMs / 3600_000} h; aos channel show <name> lists them)`);
+  if (!pairing)
+    throw new AosError(
+      'ENOENT',
+      `no pairing waits with code ${code} (codes last ${param.channelPairingTtlMs / 3600_000} h; aos channel show <name> lists them)`,
+    );
   const live = state.channels.get(pairing.channel);
   if (!live) throw new AosError('ENOENT', `pairing ${code} is of channel ${pairing.channel}, which was removed`);
   state.pairings.delete(pairing.code);
   state.host.store.channels.removePairing(pairing.code);
-  const sender: SenderRecord = { channel: pairing.channel, sender: pairing.sender, name: pairing.sender_name, paired_at: Date.now() };
+  const sender: SenderRecord = {
+    channel: pairing.channel,
+    sender: pairing.sender,
+    name: pairing.sender_name,
+    paired_at: Date.now(),
+  };
   state.senders.set(senderKey(sender.channel, sender.sender), sender);
   state.host.store.channels.putSender(sender);
   live.audited.delete(sender.sender);
-  state.host.audit({ pid: 0, call: 'CHANNEL', subject: `${sender.channel}/${sender.sender}`, decision: 'allow', rule: null, decided_by: 'person', reason: `sender ${sender.name || sender.sender} paired (code ${pairing.code})` });
+  state.host.audit({
+    pid: 0,
+    call: 'CHANNEL',
+    subject: `${sender.channel}/${sender.sender}`,
+    decision: 'allow',
+    rule: null,
+    decided_by: 'person',
+    reason: `sender ${sender.name || sender.sender} paired (code ${pairing.code})`,
+  });
   let delivered = 0;
   for (const m of JSON.parse(pairing.held) as InboundMessage[]) {
     if ((await route(live, m)) === 'accepted') delivered++;

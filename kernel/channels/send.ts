@@ -61,33 +61,58 @@ export function channelOf(state: ChannelsState, pid: number, to: string): string
   const t = target(state, pid, to);
   pins(state).set(pid, { to, target: t });
   const name = t.live.spec.name;
-  return state.known.has(senderKey(name, t.chat)) ? `${name}/${keySegment(t.chat)}` : `${name}/new/${keySegment(t.chat)}`;
+  return state.known.has(senderKey(name, t.chat))
+    ? `${name}/${keySegment(t.chat)}`
+    : `${name}/new/${keySegment(t.chat)}`;
 }
 
 function target(state: ChannelsState, pid: number, to: string): Target {
   let origin: Origin | undefined;
   if (to === 'inbound') {
     origin = state.origins.get(pid);
-    if (!origin) throw new AosError('ENOENT', 'CHANNEL_SEND to "inbound": no channel message was handed to this process');
+    if (!origin)
+      throw new AosError('ENOENT', 'CHANNEL_SEND to "inbound": no channel message was handed to this process');
   } else {
     const binding = state.bindings.get(to);
     if (!binding) throw new AosError('ENOENT', `CHANNEL_SEND: no binding ${to} (to is "inbound" or a binding id)`);
-    if (binding.chat === '*') throw new AosError('EINVAL', `CHANNEL_SEND: binding ${binding.id} names no chat (it matches any), so it says nowhere to write`);
+    if (binding.chat === '*')
+      throw new AosError(
+        'EINVAL',
+        `CHANNEL_SEND: binding ${binding.id} names no chat (it matches any), so it says nowhere to write`,
+      );
     origin = { channel: binding.channel, chat: binding.chat, thread: null, message_id: '', threadKey: null };
   }
   const live = state.channels.get(origin.channel);
   if (!live) throw new AosError('ENOENT', `CHANNEL_SEND: channel ${origin.channel} has been removed`);
-  return { live, chat: origin.chat, thread: origin.thread, threadKey: origin.threadKey, messageId: origin.message_id || null };
+  return {
+    live,
+    chat: origin.chat,
+    thread: origin.thread,
+    threadKey: origin.threadKey,
+    messageId: origin.message_id || null,
+  };
 }
 
-export async function channelSend(state: ChannelsState, pid: number, request: SendRequest, signal?: AbortSignal): Promise<SendAnswer> {
+export async function channelSend(
+  state: ChannelsState,
+  pid: number,
+  request: SendRequest,
+  signal?: AbortSignal,
+): Promise<SendAnswer> {
   const pin = pins(state).get(pid);
   pins(state).delete(pid);
   const t = pin && pin.to === request.to ? pin.target : target(state, pid, request.to);
   const name = t.live.spec.name;
-  const replyTo = request.reply_to === true ? t.messageId : typeof request.reply_to === 'string' ? request.reply_to : null;
+  const replyTo =
+    request.reply_to === true ? t.messageId : typeof request.reply_to === 'string' ? request.reply_to : null;
   const ref = `${pid}-${Date.now().toString(36)}`;
-  const params = { ref, chat: t.chat, ...(t.thread ? { thread: t.thread } : {}), text: request.text, ...(replyTo ? { reply_to: replyTo } : {}) };
+  const params = {
+    ref,
+    chat: t.chat,
+    ...(t.thread ? { thread: t.thread } : {}),
+    text: request.text,
+    ...(replyTo ? { reply_to: replyTo } : {}),
+  };
   let failure: ChannelError | null = null;
   for (let attempt = 1; attempt <= param.channelSendAttempts; attempt++) {
     // An adapter on its way up (the kernel just started, a restart after a crash) is waited for: a
@@ -97,7 +122,11 @@ export async function channelSend(state: ChannelsState, pid: number, request: Se
     stillThere(state, t, request.to);
     try {
       const sent = await t.live.adapter.request<{ message_id?: unknown }>('channel.outbound', params);
-      const messageId = String(state.host.secrets.mask(typeof sent?.message_id === 'string' ? sent.message_id : String(sent?.message_id ?? ''))).slice(0, 200);
+      const messageId = String(
+        state.host.secrets.mask(
+          typeof sent?.message_id === 'string' ? sent.message_id : String(sent?.message_id ?? ''),
+        ),
+      ).slice(0, 200);
       record(state, t, pid, request.text, 'sent', messageId);
       return { channel: name, chat: t.chat, message_id: messageId };
     } catch (error) {
@@ -107,10 +136,26 @@ export async function channelSend(state: ChannelsState, pid: number, request: Se
     }
   }
   const why = failure?.message ?? 'unknown';
-  const status = failure?.retryable ? 'failed' : why.includes('went away') || why.includes('did not answer') ? 'uncertain' : 'failed';
+  const status = failure?.retryable
+    ? 'failed'
+    : why.includes('went away') || why.includes('did not answer')
+      ? 'uncertain'
+      : 'failed';
   record(state, t, pid, request.text, status, null);
-  state.host.audit({ pid, call: 'CHANNEL_SEND', subject: `${name}/${t.chat}`, decision: 'allow', rule: null, decided_by: 'policy', reason: `${status}: ${why}` });
-  if (status === 'uncertain') throw new AosError('EIO', `CHANNEL_SEND to ${name} chat ${t.chat} may or may not have been delivered (${why}); it is not sent again by itself`);
+  state.host.audit({
+    pid,
+    call: 'CHANNEL_SEND',
+    subject: `${name}/${t.chat}`,
+    decision: 'allow',
+    rule: null,
+    decided_by: 'policy',
+    reason: `${status}: ${why}`,
+  });
+  if (status === 'uncertain')
+    throw new AosError(
+      'EIO',
+      `CHANNEL_SEND to ${name} chat ${t.chat} may or may not have been delivered (${why}); it is not sent again by itself`,
+    );
   throw new AosError(failure?.retryable ? 'EAGAIN' : 'EIO', `CHANNEL_SEND to ${name} chat ${t.chat} failed: ${why}`);
 }
 
@@ -121,14 +166,28 @@ export async function channelSend(state: ChannelsState, pid: number, request: Se
  */
 function stillThere(state: ChannelsState, t: Target, to: string): void {
   const name = t.live.spec.name;
-  if (state.channels.get(name) !== t.live) throw new AosError('ENOENT', `CHANNEL_SEND: channel ${name} has been removed`);
+  if (state.channels.get(name) !== t.live)
+    throw new AosError('ENOENT', `CHANNEL_SEND: channel ${name} has been removed`);
   if (to === 'inbound') return;
   const binding = state.bindings.get(to);
-  if (!binding || binding.channel !== name || binding.chat !== t.chat) throw new AosError('ENOENT', `CHANNEL_SEND: binding ${to} has been removed`);
+  if (!binding || binding.channel !== name || binding.chat !== t.chat)
+    throw new AosError('ENOENT', `CHANNEL_SEND: binding ${to} has been removed`);
 }
 
-function record(state: ChannelsState, t: Target, pid: number, text: string, status: string, messageId: string | null): void {
+function record(
+  state: ChannelsState,
+  t: Target,
+  pid: number,
+  text: string,
+  status: string,
+  messageId: string | null,
+): void {
   noteOut(state, t.live, { chat: t.chat, text, status, messageId, pid, threadKey: t.threadKey });
   if (status === 'sent') state.known.add(senderKey(t.live.spec.name, t.chat));
-  if (status === 'sent' && t.threadKey) state.host.appendThread(t.threadKey, { text: `reply by pid ${pid}: ${text}`.slice(0, param.threadEntryMaxChars), pid, kind: 'message' });
+  if (status === 'sent' && t.threadKey)
+    state.host.appendThread(t.threadKey, {
+      text: `reply by pid ${pid}: ${text}`.slice(0, param.threadEntryMaxChars),
+      pid,
+      kind: 'message',
+    });
 }

@@ -6,7 +6,7 @@
  */
 import { param } from '../../sys/param.js';
 import { visibleText } from '../../protocol/visible-text.js';
-import { type Db, migrate, openDb, openSession, redactUrl, sessionName } from './db.js';
+import { type Db, migrate, openDb, redactUrl } from './db.js';
 import { FencedError, Membership, type NodeLoad, type NodeRow } from './membership.js';
 import { SharedLimits } from './shared-limits.js';
 import { KeyClaims } from './key-claims.js';
@@ -14,13 +14,12 @@ import type { BucketFactory } from '../sched/token-bucket.js';
 import type { ClusterView } from '../../protocol/cluster-view.js';
 import type { PostgresStoreOptions } from '../store/api.js';
 import { nodeSchema, RemoteNodes } from './remote.js';
+import { nodeStoreOptions } from './node-store.js';
 import { ANSWER_CHANNEL, ClusterRequests, REQUEST_CHANNEL } from './requests.js';
 
 export { nodeSchema };
 export type { RemoteNodes };
 export { RemoteError } from './requests.js';
-
-
 
 export { FencedError, type NodeRow };
 
@@ -76,20 +75,34 @@ export class Cluster {
     /** The cluster's id (its database's): a tree's memory collection is `aos-<id>-tree-<root pid>` on every node, so an adopted tree keeps its memories. */
     readonly id: string,
   ) {
-    this.member = new Membership(db, options.node, {
-      load: () => this.host?.load() ?? { processes: 0, in_flight: 0, queued: 0 },
-      fenced: (old, now) => {
-        this.log('error', `cluster: node "${options.node}" was declared dead by another node (epoch ${old} fenced); it joined again as epoch ${now}`);
-        this.fencedListeners.forEach((fn) => fn(old));
+    this.member = new Membership(
+      db,
+      options.node,
+      {
+        load: () => this.host?.load() ?? { processes: 0, in_flight: 0, queued: 0 },
+        fenced: (old, now) => {
+          this.log(
+            'error',
+            `cluster: node "${options.node}" was declared dead by another node (epoch ${old} fenced); it joined again as epoch ${now}`,
+          );
+          this.fencedListeners.forEach((fn) => fn(old));
+        },
+        declaredDead: (nodes) =>
+          this.log(
+            'warn',
+            `cluster: declared dead and fenced: ${nodes.map((n) => `${visibleText(n.name)} (epoch ${n.epoch})`).join(', ')}`,
+          ),
+        unreachable: (error) => this.log('warn', `cluster: heartbeat failed (${error.message}); retrying`),
+        changed: () => this.changeListeners.forEach((fn) => fn()),
+        beat: () => {
+          void this.limits
+            .refresh()
+            .catch((error: Error) => this.log('warn', `cluster: budgets not read (${error.message})`));
+          this.adoptOrphans();
+        },
       },
-      declaredDead: (nodes) => this.log('warn', `cluster: declared dead and fenced: ${nodes.map((n) => `${visibleText(n.name)} (epoch ${n.epoch})`).join(', ')}`),
-      unreachable: (error) => this.log('warn', `cluster: heartbeat failed (${error.message}); retrying`),
-      changed: () => this.changeListeners.forEach((fn) => fn()),
-      beat: () => {
-        void this.limits.refresh().catch((error: Error) => this.log('warn', `cluster: budgets not read (${error.message})`));
-        this.adoptOrphans();
-      },
-    }, options.workspace);
+      options.workspace,
+    );
     this.requests = new ClusterRequests(db, options.node, (message) => this.log('warn', message));
     this.remote = new RemoteNodes(db, options.node);
     this.keys = new KeyClaims(db, options.node, () => this.member.epoch);
@@ -104,7 +117,8 @@ export class Cluster {
 
   /** Connect, make the cluster's tables when missing, and join as `node`. */
   static async join(options: ClusterOptions): Promise<Cluster> {
-    if (!NAME.test(options.node)) throw new Error(`AOS_NODE must be 1-59 letters, digits, '.', '_' or '-' (got "${options.node}")`);
+    if (!NAME.test(options.node))
+      throw new Error(`AOS_NODE must be 1-59 letters, digits, '.', '_' or '-' (got "${options.node}")`);
     const db = openDb(options.url, options.node);
     try {
       const id = await migrate(db);
@@ -115,7 +129,9 @@ export class Cluster {
       return cluster;
     } catch (error) {
       await db.end().catch(() => undefined);
-      throw new Error(`cluster: could not join ${redactUrl(options.url)} as "${options.node}": ${(error as Error).message}`);
+      throw new Error(
+        `cluster: could not join ${redactUrl(options.url)} as "${options.node}": ${(error as Error).message}`,
+      );
     }
   }
 
@@ -161,30 +177,9 @@ export class Cluster {
     this.host?.log(level, seen?.held ? `${message} (${seen.held} more like it since the last)` : message);
   }
 
-  /**
-   * The node's store in the cluster's database: its own schema, and every transaction fenced — it
-   * first holds the node's row in key-share mode at the epoch the node has now, so it commits only
-   * while the node is live, and a fence (an UPDATE of its state: a key column) waits for it.
-   */
+  /** The node's store in the cluster's database: its own schema, every transaction fenced (node-store.ts). */
   storeOptions(file: string): PostgresStoreOptions {
-    const { node, url } = this.options;
-    const epoch = this.member.epoch;
-    return {
-      url,
-      schema: nodeSchema(node),
-      applicationName: sessionName(node),
-      file,
-      session: () => openSession(url, node, `"${nodeSchema(node).replaceAll('"', '""')}", public`),
-      guard: {
-        // Key-share: a fence (an UPDATE of epoch or state, key columns: schema.ts) waits for the commit in flight; this node's heartbeat (other columns) does not.
-        sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR KEY SHARE",
-        params: [node, epoch],
-        mustTouch: {
-          code: 'EFENCED',
-          message: `node "${visibleText(node)}" epoch ${epoch} is no longer live (another node declared it dead, or it left the cluster), so this kernel commits nothing more (restart it to recover its processes)`,
-        },
-      },
-    };
+    return nodeStoreOptions(this.options.url, this.options.node, this.member.epoch, file);
   }
 
   /**
@@ -203,25 +198,44 @@ export class Cluster {
     for (const name of this.deadSince.keys()) if (!dead.some((n) => n.name === name)) this.deadSince.delete(name);
     if (dead.length === 0) return;
     const load = (n: NodeRow): number => n.in_flight + n.queued + n.processes;
-    const takers = nodes.filter((n) => n.state === 'live' && same(n)).sort((a, b) => load(a) - load(b) || a.name.localeCompare(b.name));
-    const place = Math.max(0, takers.findIndex((n) => n.name === this.options.node));
+    const takers = nodes
+      .filter((n) => n.state === 'live' && same(n))
+      .sort((a, b) => load(a) - load(b) || a.name.localeCompare(b.name));
+    const place = Math.max(
+      0,
+      takers.findIndex((n) => n.name === this.options.node),
+    );
     this.adopting = (async () => {
       for (const node of dead) {
         const since = this.deadSince.get(node.name) ?? now;
         this.deadSince.set(node.name, since);
         if (now - since < place * param.clusterHeartbeatMs) continue;
         // One adopter at a time per dead node: its row locked (SKIP LOCKED: another adopter skips it this round, never waits on the kernel's thread).
-        const check = { sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND state = 'dead' FOR UPDATE SKIP LOCKED", params: [node.name] };
+        const check = {
+          sql: "SELECT 1 FROM public.aos_nodes WHERE name = $1 AND state = 'dead' FOR UPDATE SKIP LOCKED",
+          params: [node.name],
+        };
         const taken = await host.adopt?.(node.name, nodeSchema(node.name), check);
         if (!taken) continue;
         this.adopted += taken;
         await this.db
           .query('UPDATE aos_nodes SET processes = GREATEST(processes - $2, 0) WHERE name = $1', [node.name, taken])
-          .then(() => this.db.query('UPDATE aos_nodes SET adopted = adopted + $2 WHERE name = $1 AND epoch = $3', [this.options.node, taken, this.member.epoch]))
+          .then(() =>
+            this.db.query('UPDATE aos_nodes SET adopted = adopted + $2 WHERE name = $1 AND epoch = $3', [
+              this.options.node,
+              taken,
+              this.member.epoch,
+            ]),
+          )
           .catch(() => undefined);
       }
     })()
-      .catch((error: Error) => this.log('warn', `cluster: adopting a dead node's processes failed (${error.message}); retrying at the next heartbeat`))
+      .catch((error: Error) =>
+        this.log(
+          'warn',
+          `cluster: adopting a dead node's processes failed (${error.message}); retrying at the next heartbeat`,
+        ),
+      )
       .finally(() => (this.adopting = null));
   }
 
@@ -258,7 +272,10 @@ export class Cluster {
       await this.member.leave();
     })().catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([leaving, new Promise<void>((resolve) => (timer = setTimeout(resolve, param.clusterStatementTimeoutMs)))]);
+    await Promise.race([
+      leaving,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, param.clusterStatementTimeoutMs))),
+    ]);
     clearTimeout(timer);
     this.member.stop();
     this.requests.close();

@@ -31,7 +31,8 @@ export function sessionName(node: string): string {
 }
 
 export function connectionConfig(url: string, node: string): pg.ClientConfig {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`AOS_DATABASE_URL must be a postgres:// URL (got ${redactUrl(url)})`);
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new Error(`AOS_DATABASE_URL must be a postgres:// URL (got ${redactUrl(url)})`);
   return {
     connectionString: url,
     application_name: sessionName(node),
@@ -107,17 +108,26 @@ export async function migrate(db: Db): Promise<string> {
     // Made already at this version: no DDL. Its ALTERs would take the nodes' table in exclusive mode,
     // holding up every node's commits (their fence checks read it) while this node joins.
     const made = await tx.query<{ present: boolean }>("SELECT to_regclass('aos_meta') IS NOT NULL AS present");
-    const have = made.rows[0]?.present ? await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_schema'") : null;
+    const have = made.rows[0]?.present
+      ? await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_schema'")
+      : null;
     const version = Number(have?.rows[0]?.value ?? 0);
     if (version > CLUSTER_SCHEMA_VERSION) {
-      throw new Error(`the cluster database is at schema ${version}, newer than this aos (${CLUSTER_SCHEMA_VERSION}): upgrade aos on this node`);
+      throw new Error(
+        `the cluster database is at schema ${version}, newer than this aos (${CLUSTER_SCHEMA_VERSION}): upgrade aos on this node`,
+      );
     }
     if (version < CLUSTER_SCHEMA_VERSION) {
       await tx.query(CLUSTER_SCHEMA);
-      await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [String(CLUSTER_SCHEMA_VERSION)]);
+      await tx.query(
+        "INSERT INTO aos_meta (key, value) VALUES ('cluster_schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        [String(CLUSTER_SCHEMA_VERSION)],
+      );
     }
     // The cluster's own id: what its trees' memory collections are named after (pids are the cluster's).
-    await tx.query("INSERT INTO aos_meta (key, value) VALUES ('cluster_id', substr(md5(random()::text || clock_timestamp()::text), 1, 12)) ON CONFLICT (key) DO NOTHING");
+    await tx.query(
+      "INSERT INTO aos_meta (key, value) VALUES ('cluster_id', substr(md5(random()::text || clock_timestamp()::text), 1, 12)) ON CONFLICT (key) DO NOTHING",
+    );
     const id = await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'cluster_id'");
     return id.rows[0]?.value ?? '';
   });

@@ -36,12 +36,20 @@ export class KeyClaims {
 
   /** Who holds the key's claim, if anyone does (void claims included: the caller claims again). */
   async claimant(scope: string, key: string): Promise<string | null> {
-    const row = await this.db.query<{ node: string }>('SELECT node FROM aos_key_claims WHERE scope = $1 AND key = $2', [scope, key]);
+    const row = await this.db.query<{ node: string }>('SELECT node FROM aos_key_claims WHERE scope = $1 AND key = $2', [
+      scope,
+      key,
+    ]);
     return row.rows[0]?.node ?? null;
   }
 
   /** Give the claim back: the key is in this node's store now, or its spawn failed and it is free. */
   async release(scope: string, key: string): Promise<void> {
-    await this.db.query('DELETE FROM aos_key_claims WHERE scope = $1 AND key = $2 AND node = $3 AND epoch = $4', [scope, key, this.node, this.epoch()]);
+    await this.db.query('DELETE FROM aos_key_claims WHERE scope = $1 AND key = $2 AND node = $3 AND epoch = $4', [
+      scope,
+      key,
+      this.node,
+      this.epoch(),
+    ]);
   }
 }

@@ -158,7 +158,9 @@ export class Membership {
       const settled = Date.now() - this.healthySince >= param.clusterLeaseMs;
       // Fenced between its heartbeat and its fence: it joins again, and fences nobody this time.
       const dead = settled
-        ? await this.fenceDead().catch((error: unknown) => (error instanceof FencedError ? this.rejoin().then(() => []) : Promise.reject(error as Error)))
+        ? await this.fenceDead().catch((error: unknown) =>
+            error instanceof FencedError ? this.rejoin().then(() => []) : Promise.reject(error as Error),
+          )
         : [];
       if (dead.length > 0) this.hooks.declaredDead(dead);
       await this.refresh();
@@ -210,7 +212,8 @@ export class Membership {
     const notNow = (error: unknown): [] => {
       const code = (error as { code?: unknown }).code;
       // The session itself lost (ended by the other's fence: no SQLSTATE) is giving way too.
-      const lost = typeof code !== 'string' && /connection|terminat|not queryable/i.test((error as Error).message ?? '');
+      const lost =
+        typeof code !== 'string' && /connection|terminat|not queryable/i.test((error as Error).message ?? '');
       if (lost || (typeof code === 'string' && GIVE_WAY.has(code))) return [];
       throw error;
     };
@@ -231,7 +234,10 @@ export class Membership {
     );
     const names = stale.rows.map((r) => sessionName(r.name));
     if (names.length > 0) {
-      await this.db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1) AND pid <> pg_backend_pid()', [names]);
+      await this.db.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1) AND pid <> pg_backend_pid()',
+        [names],
+      );
     }
   }
 
@@ -262,8 +268,12 @@ export class Membership {
   async fenced<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const epoch = this.epoch;
     return inTx(this.db, async (tx) => {
-      const held = await tx.query("SELECT 1 FROM aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR KEY SHARE", [this.name, epoch]);
-      if (held.rowCount === 0) throw new FencedError(`node "${this.name}" epoch ${epoch} was fenced: another node declared it dead`);
+      const held = await tx.query(
+        "SELECT 1 FROM aos_nodes WHERE name = $1 AND epoch = $2 AND state = 'live' FOR KEY SHARE",
+        [this.name, epoch],
+      );
+      if (held.rowCount === 0)
+        throw new FencedError(`node "${this.name}" epoch ${epoch} was fenced: another node declared it dead`);
       return fn(tx);
     });
   }
@@ -278,6 +288,11 @@ export class Membership {
   async leave(): Promise<void> {
     this.stop();
     await (this.nextBeat ?? this.beating)?.catch(() => undefined);
-    await this.db.query("UPDATE aos_nodes SET state = 'left' WHERE name = $1 AND epoch = $2 AND state = 'live'", [this.name, this.epoch]).catch(() => undefined);
+    await this.db
+      .query("UPDATE aos_nodes SET state = 'left' WHERE name = $1 AND epoch = $2 AND state = 'live'", [
+        this.name,
+        this.epoch,
+      ])
+      .catch(() => undefined);
   }
 }

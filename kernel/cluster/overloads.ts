@@ -25,7 +25,9 @@ export class OverloadSignals {
     if (now - (this.told.get(provider) ?? 0) < param.clusterOverloadCoalesceMs) return;
     this.told.set(provider, now);
     const payload = JSON.stringify({ node: this.node, lane: provider });
-    void this.db.query('SELECT pg_notify($1, $2)', [OVERLOAD, payload]).catch((error: Error) => this.hooks.warn(`cluster: a refusal by ${provider} was not shared (${error.message})`));
+    void this.db
+      .query('SELECT pg_notify($1, $2)', [OVERLOAD, payload])
+      .catch((error: Error) => this.hooks.warn(`cluster: a refusal by ${provider} was not shared (${error.message})`));
   }
 
   /** Another node's refusal: applied once per provider per clusterOverloadCoalesceMs, never this node's own. */

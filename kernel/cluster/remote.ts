@@ -32,7 +32,7 @@ export class RemoteNodes {
    */
   private async stores(): Promise<string[]> {
     const found = await this.db.query<{ name: string }>(
-      "SELECT n.name FROM aos_nodes n JOIN pg_namespace s ON s.nspname = $2 || n.name WHERE n.name <> $1 ORDER BY n.name",
+      'SELECT n.name FROM aos_nodes n JOIN pg_namespace s ON s.nspname = $2 || n.name WHERE n.name <> $1 ORDER BY n.name',
       [this.self, nodeSchema('')],
     );
     return found.rows.map((r) => r.name);
@@ -42,7 +42,9 @@ export class RemoteNodes {
   async ownerOf(key: number | string, table: 'processes' | 'approvals' = 'processes'): Promise<string | null> {
     const column = table === 'processes' ? 'pid' : 'id';
     for (const node of await this.stores()) {
-      const hit = await this.db.query(`SELECT 1 FROM ${q(nodeSchema(node))}.${table} WHERE ${column} = $1 LIMIT 1`, [key]);
+      const hit = await this.db.query(`SELECT 1 FROM ${q(nodeSchema(node))}.${table} WHERE ${column} = $1 LIMIT 1`, [
+        key,
+      ]);
       if ((hit.rowCount ?? 0) > 0) return node;
     }
     return null;
@@ -51,7 +53,10 @@ export class RemoteNodes {
   /** The other node whose store has this webhook (its token and path), or null. */
   async webhookOwner(token: string, path: string): Promise<string | null> {
     for (const node of await this.stores()) {
-      const hit = await this.db.query(`SELECT 1 FROM ${q(nodeSchema(node))}.webhooks WHERE token = $1 AND path = $2 LIMIT 1`, [token, path]);
+      const hit = await this.db.query(
+        `SELECT 1 FROM ${q(nodeSchema(node))}.webhooks WHERE token = $1 AND path = $2 LIMIT 1`,
+        [token, path],
+      );
       if ((hit.rowCount ?? 0) > 0) return node;
     }
     return null;
@@ -61,14 +66,24 @@ export class RemoteNodes {
    * Another node whose store holds this idempotency key, unexpired: the request it came with and the
    * process it started. Null when none does.
    */
-  async keyHolder(scope: string, key: string, now = Date.now()): Promise<{ node: string; args: string; pid: number; created: number } | null> {
+  async keyHolder(
+    scope: string,
+    key: string,
+    now = Date.now(),
+  ): Promise<{ node: string; args: string; pid: number; created: number } | null> {
     for (const node of await this.stores()) {
       const hit = await this.db.query<{ args: string; pid: number; created_at: number }>(
         `SELECT args, pid, created_at FROM ${q(nodeSchema(node))}.idempotency WHERE scope = $1 AND key = $2 AND expires_at > $3`,
         [scope, key, now],
       );
       const row = hit.rows[0];
-      if (row) return { node, args: (storedRow({ args: row.args }) as { args: string }).args, pid: Number(row.pid), created: Number(row.created_at) };
+      if (row)
+        return {
+          node,
+          args: (storedRow({ args: row.args }) as { args: string }).args,
+          pid: Number(row.pid),
+          created: Number(row.created_at),
+        };
     }
     return null;
   }
@@ -79,7 +94,9 @@ export class RemoteNodes {
     const out: ProcRow[] = [];
     for (const node of await this.stores()) {
       const where = options.all ? '' : "WHERE state NOT IN ('exited', 'killed')";
-      const rows = await this.db.query<PsColumns>(`SELECT ${PS} FROM ${q(nodeSchema(node))}.processes ${where} ORDER BY pid`);
+      const rows = await this.db.query<PsColumns>(
+        `SELECT ${PS} FROM ${q(nodeSchema(node))}.processes ${where} ORDER BY pid`,
+      );
       for (const r of rows.rows) out.push({ ...psRowFromColumns(storedRow(r) as PsColumns, now), node });
     }
     return out.sort((a, b) => a.pid - b.pid);
@@ -98,10 +115,17 @@ export class RemoteNodes {
   }
 
   /** Events of these processes in `node`'s store, oldest first: the newest `tail`, or those after `after`. */
-  async events(node: string, pids: readonly number[], options: { tail?: number; after?: number }): Promise<Array<{ id: number; json: string }>> {
+  async events(
+    node: string,
+    pids: readonly number[],
+    options: { tail?: number; after?: number },
+  ): Promise<Array<{ id: number; json: string }>> {
     const s = q(nodeSchema(node));
     if (options.after !== undefined) {
-      const rows = await this.db.query<{ id: number; json: string }>(`SELECT id, json FROM ${s}.events_read WHERE pid = ANY($1) AND id > $2 ORDER BY id LIMIT 1000`, [pids, options.after]);
+      const rows = await this.db.query<{ id: number; json: string }>(
+        `SELECT id, json FROM ${s}.events_read WHERE pid = ANY($1) AND id > $2 ORDER BY id LIMIT 1000`,
+        [pids, options.after],
+      );
       return rows.rows.map((r) => storedRow(r) as { id: number; json: string });
     }
     const limit = options.tail === undefined ? '' : 'LIMIT $2';
@@ -117,7 +141,12 @@ export class RemoteNodes {
    * goes on from there — across an adoption too (`TreeFollow`). Read in one statement, so the count
    * of events up to the tail's last is of the same rows.
    */
-  async eventsToFollow(node: string, root: number, pids: readonly number[], tail?: number): Promise<{ rows: Array<{ id: number; json: string }>; follow: TreeFollow }> {
+  async eventsToFollow(
+    node: string,
+    root: number,
+    pids: readonly number[],
+    tail?: number,
+  ): Promise<{ rows: Array<{ id: number; json: string }>; follow: TreeFollow }> {
     const s = q(nodeSchema(node));
     const limit = tail === undefined ? '' : 'LIMIT $2';
     const found = await this.db.query<{ id: number; json: string; upto: string }>(
@@ -135,7 +164,9 @@ export class RemoteNodes {
    * call): `cursors` keeps each node's last id. A node seen for the first time starts at its newest
    * event (nothing of its past is returned).
    */
-  async eventsSince(cursors: Map<string, number>): Promise<Array<{ node: string; rows: Array<{ id: number; pid: number; json: string }> }>> {
+  async eventsSince(
+    cursors: Map<string, number>,
+  ): Promise<Array<{ node: string; rows: Array<{ id: number; pid: number; json: string }> }>> {
     const out: Array<{ node: string; rows: Array<{ id: number; pid: number; json: string }> }> = [];
     for (const node of await this.stores()) {
       const s = q(nodeSchema(node));
@@ -145,9 +176,19 @@ export class RemoteNodes {
         cursors.set(node, Number(top.rows[0]?.id ?? 0));
         continue;
       }
-      const rows = await this.db.query<{ id: number; pid: number; json: string }>(`SELECT id, pid, json FROM ${s}.events_read WHERE id > $1 ORDER BY id LIMIT 1000`, [after]);
+      const rows = await this.db.query<{ id: number; pid: number; json: string }>(
+        `SELECT id, pid, json FROM ${s}.events_read WHERE id > $1 ORDER BY id LIMIT 1000`,
+        [after],
+      );
       if (rows.rows.length === 0) continue;
-      const read = rows.rows.map((r) => storedRow({ id: Number(r.id), pid: Number(r.pid), json: r.json }) as { id: number; pid: number; json: string });
+      const read = rows.rows.map(
+        (r) =>
+          storedRow({ id: Number(r.id), pid: Number(r.pid), json: r.json }) as {
+            id: number;
+            pid: number;
+            json: string;
+          },
+      );
       cursors.set(node, read.at(-1)?.id ?? after);
       out.push({ node, rows: read });
     }
@@ -156,7 +197,10 @@ export class RemoteNodes {
 
   /** How many of a process's events `node`'s store holds before event `id` (where a tree moved there, which of its history this is). */
   async eventOrdinal(node: string, pid: number, id: number): Promise<number> {
-    const n = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(nodeSchema(node))}.events WHERE pid = $1 AND id < $2`, [pid, id]);
+    const n = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${q(nodeSchema(node))}.events WHERE pid = $1 AND id < $2`,
+      [pid, id],
+    );
     return Number(n.rows[0]?.n ?? 0);
   }
 
@@ -165,8 +209,12 @@ export class RemoteNodes {
     const out = new Map<number, { state: string; code: number | null }>();
     if (pids.length === 0) return out;
     for (const node of await this.stores()) {
-      const rows = await this.db.query<{ pid: number; state: string; exit_code: number | null }>(`SELECT pid, state, exit_code FROM ${q(nodeSchema(node))}.processes WHERE pid = ANY($1)`, [pids]);
-      for (const r of rows.rows) out.set(Number(r.pid), { state: r.state, code: r.exit_code === null ? null : Number(r.exit_code) });
+      const rows = await this.db.query<{ pid: number; state: string; exit_code: number | null }>(
+        `SELECT pid, state, exit_code FROM ${q(nodeSchema(node))}.processes WHERE pid = ANY($1)`,
+        [pids],
+      );
+      for (const r of rows.rows)
+        out.set(Number(r.pid), { state: r.state, code: r.exit_code === null ? null : Number(r.exit_code) });
     }
     return out;
   }
@@ -186,7 +234,10 @@ export class RemoteNodes {
   /** The id of the n-th event (from 1) of these pids on `node`, in order; 0 for the 0th. */
   async nthEventId(node: string, pids: readonly number[], n: number): Promise<number> {
     if (n <= 0) return 0;
-    const row = await this.db.query<{ id: number }>(`SELECT id FROM ${q(nodeSchema(node))}.events_read WHERE pid = ANY($1) ORDER BY id OFFSET $2 LIMIT 1`, [pids, n - 1]);
+    const row = await this.db.query<{ id: number }>(
+      `SELECT id FROM ${q(nodeSchema(node))}.events_read WHERE pid = ANY($1) ORDER BY id OFFSET $2 LIMIT 1`,
+      [pids, n - 1],
+    );
     return Number(row.rows[0]?.id ?? 0);
   }
 }

@@ -11,7 +11,6 @@
 import { param } from '../../sys/param.js';
 import { type Db, NOW_MS } from './db.js';
 
-
 export const REQUEST_CHANNEL = 'aos_request';
 export const ANSWER_CHANNEL = 'aos_answer';
 /** Requests a node carries out at once. */
@@ -66,14 +65,17 @@ export class ClusterRequests {
   }
 
   /** Ask `node` to run `method`; its answer, or its error as a RemoteError. */
-  async ask(node: string, method: string, params: unknown, timeoutMs = param.clusterRequestTimeoutMs): Promise<unknown> {
+  async ask(
+    node: string,
+    method: string,
+    params: unknown,
+    timeoutMs = param.clusterRequestTimeoutMs,
+  ): Promise<unknown> {
     const row = await this.db
-      .query<{ id: number }>(`INSERT INTO aos_requests (node, from_node, method, params, created_ms) VALUES ($1, $2, $3, $4, ${NOW_MS}) RETURNING id`, [
-        node,
-        this.node,
-        method,
-        JSON.stringify(params),
-      ])
+      .query<{ id: number }>(
+        `INSERT INTO aos_requests (node, from_node, method, params, created_ms) VALUES ($1, $2, $3, $4, ${NOW_MS}) RETURNING id`,
+        [node, this.node, method, JSON.stringify(params)],
+      )
       .catch((error: Error) => {
         throw new RemoteError('ENOTSENT', `could not ask node "${node}" (${error.message})`);
       });
@@ -82,15 +84,25 @@ export class ClusterRequests {
     const deadline = Date.now() + timeoutMs;
     try {
       for (;;) {
-        const done = await this.db.query<{ answer: string | null; error: string | null }>('SELECT answer, error FROM aos_requests WHERE id = $1 AND answered_ms > 0', [id]);
+        const done = await this.db.query<{ answer: string | null; error: string | null }>(
+          'SELECT answer, error FROM aos_requests WHERE id = $1 AND answered_ms > 0',
+          [id],
+        );
         const found = done.rows[0];
         if (found) return this.settle(found);
         if (Date.now() >= deadline) {
           // Withdrawn only while nobody took it: then it was surely not carried out.
           const withdrawn = await this.db.query('DELETE FROM aos_requests WHERE id = $1 AND answered_ms IS NULL', [id]);
-          if ((withdrawn.rowCount ?? 0) > 0) throw new RemoteError('ETIMEDOUT', `node "${node}" did not take ${method} within ${timeoutMs} ms (is it up? aos kernel status)`);
+          if ((withdrawn.rowCount ?? 0) > 0)
+            throw new RemoteError(
+              'ETIMEDOUT',
+              `node "${node}" did not take ${method} within ${timeoutMs} ms (is it up? aos kernel status)`,
+            );
           if (Date.now() >= deadline + timeoutMs) {
-            throw new RemoteError('EINPROGRESS', `node "${node}" took ${method} but has not answered: it may have been carried out (aos ps, aos logs)`);
+            throw new RemoteError(
+              'EINPROGRESS',
+              `node "${node}" took ${method} but has not answered: it may have been carried out (aos ps, aos logs)`,
+            );
           }
         }
         await new Promise<void>((resolve) => {
@@ -137,7 +149,9 @@ export class ClusterRequests {
     if (Date.now() - this.sweptAt > param.clusterRequestTimeoutMs) {
       this.sweptAt = Date.now();
       // What nobody reads any more (an asker that died, an answer never fetched) goes after an hour.
-      await this.db.query(`DELETE FROM aos_requests WHERE created_ms < ${NOW_MS} - $1`, [3_600_000]).catch(() => undefined);
+      await this.db
+        .query(`DELETE FROM aos_requests WHERE created_ms < ${NOW_MS} - $1`, [3_600_000])
+        .catch(() => undefined);
     }
     // Only requests young enough that their asker still waits: one that gave up never has it carried out later.
     const claimed = await this.db.query<{ id: number; method: string; params: string }>(
@@ -156,10 +170,16 @@ export class ClusterRequests {
           answer = JSON.stringify((await serve(r.method, JSON.parse(r.params))) ?? null);
         } catch (e) {
           const err = e as { code?: unknown; message?: unknown };
-          error = JSON.stringify({ code: typeof err.code === 'string' ? err.code : 'EIO', message: String(err.message ?? e) });
+          error = JSON.stringify({
+            code: typeof err.code === 'string' ? err.code : 'EIO',
+            message: String(err.message ?? e),
+          });
         }
         try {
-          await this.db.query(`UPDATE aos_requests SET answered_ms = ${NOW_MS}, answer = $2, error = $3 WHERE id = $1`, [r.id, answer, error]);
+          await this.db.query(
+            `UPDATE aos_requests SET answered_ms = ${NOW_MS}, answer = $2, error = $3 WHERE id = $1`,
+            [r.id, answer, error],
+          );
           await this.db.query('SELECT pg_notify($1, $2)', [ANSWER_CHANNEL, String(r.id)]).catch(() => undefined);
         } catch (e) {
           this.warn(`cluster: the answer to request ${r.id} was not written (${(e as Error).message})`);

@@ -71,7 +71,10 @@ export class SharedBucket implements Bucket {
    * takes longer. Bounded: woken sooner by a grant (the pool's onCapacity), and never later than a poll.
    */
   private refillMs(need: number): number {
-    const short = this.clusterLevel === null ? 0 : ((need * this.contention - Math.max(0, this.clusterLevel)) * 60_000) / this.perMinute;
+    const short =
+      this.clusterLevel === null
+        ? 0
+        : ((need * this.contention - Math.max(0, this.clusterLevel)) * 60_000) / this.perMinute;
     return Math.round(Math.min(param.clusterGrantPollMs, Math.max(param.clusterGrantMinMs, short)));
   }
 

@@ -4,12 +4,13 @@
  * what their processes wait for, so fairness is per process, not per node. A grant is a fenced
  * commit (membership.ts): a node declared dead takes nothing more. A 429 blocks the budget for
  * every node: NOTIFY wakes them at once (coalesced: one read however many arrive), and each
- * heartbeat reads the blocks again (the poll behind it).
+ * heartbeat reads the blocks again (the poll behind it). The budgets' rows: budget-rows.ts.
  */
 import pg from 'pg';
 import { param } from '../../sys/param.js';
 import type { BucketFactory } from '../sched/token-bucket.js';
-import { connectionConfig, type Db, NOW_MS, type Tx } from './db.js';
+import { connectionConfig, type Db, NOW_MS } from './db.js';
+import { lockRow, totalDemand } from './budget-rows.js';
 import type { Membership } from './membership.js';
 import { type BucketLink, SharedBucket } from './shared-bucket.js';
 import { OVERLOAD, OverloadSignals } from './overloads.js';
@@ -80,7 +81,9 @@ export class SharedLimits implements BucketLink {
     const lost = (why: string): void => {
       if (this.listener !== client) return;
       this.listener = null;
-      this.hooks.warn(`cluster: the NOTIFY connection was lost (${why}); blocks arrive with the heartbeat until it is back`);
+      this.hooks.warn(
+        `cluster: the NOTIFY connection was lost (${why}); blocks arrive with the heartbeat until it is back`,
+      );
     };
     client.on('error', (error) => lost(error.message));
     client.on('end', () => lost('closed'));
@@ -150,27 +153,35 @@ export class SharedLimits implements BucketLink {
     const want = bucket.kind === 'rpm' ? Math.max(bucket.want, demand) : bucket.want * demand;
     const returned = bucket.returned;
     const observed = bucket.observed;
-    if (![want, returned, unit].every(Number.isFinite)) return Promise.reject(new Error(`${bucket.lane} ${bucket.kind}: a figure that is not a number (${want}, ${returned}) is never sent to the cluster`));
+    if (![want, returned, unit].every(Number.isFinite))
+      return Promise.reject(
+        new Error(
+          `${bucket.lane} ${bucket.kind}: a figure that is not a number (${want}, ${returned}) is never sent to the cluster`,
+        ),
+      );
     bucket.returned = 0;
     bucket.observed = Infinity;
     return this.member
       .fenced(async (tx) => {
         // What the nodes wait for first, so the budget's row is locked for two statements only.
-        const total = take ? await this.totalDemand(tx, bucket, demand) : demand;
-        const row = await this.lockRow(tx, bucket);
+        const total = take ? await totalDemand(tx, bucket, this.member.name, demand) : demand;
+        const row = await lockRow(tx, bucket, this.rowsMade, (message) => this.hooks.warn(message));
         // Refilled by the server's clock, what was given back (or owed) settled, never past the burst.
-        let level = Math.min(row.capacity, row.level + (Math.max(0, row.now - row.updated_ms) * row.per_minute) / 60_000 + returned);
+        let level = Math.min(
+          row.capacity,
+          row.level + (Math.max(0, row.now - row.updated_ms) * row.per_minute) / 60_000 + returned,
+        );
         if (Number.isFinite(observed)) level = Math.min(level, observed);
         const blockedMs = Math.max(0, row.blocked_until_ms - row.now);
         const share = (level * demand) / Math.max(demand, total);
-        const amount = !take || blockedMs > 0 || level < Math.min(unit, row.capacity) ? 0 : Math.min(want, level, Math.max(share, Math.min(unit, row.capacity)));
-        await tx.query('UPDATE aos_budgets SET level = $3, updated_ms = $4, granted = granted + $5 WHERE lane = $1 AND kind = $2', [
-          bucket.lane,
-          bucket.kind,
-          level - amount,
-          row.now,
-          amount,
-        ]);
+        const amount =
+          !take || blockedMs > 0 || level < Math.min(unit, row.capacity)
+            ? 0
+            : Math.min(want, level, Math.max(share, Math.min(unit, row.capacity)));
+        await tx.query(
+          'UPDATE aos_budgets SET level = $3, updated_ms = $4, granted = granted + $5 WHERE lane = $1 AND kind = $2',
+          [bucket.lane, bucket.kind, level - amount, row.now, amount],
+        );
         this.grants++;
         return { amount, level: level - amount, blockedMs, contention: Math.max(demand, total) / demand };
       })
@@ -182,61 +193,14 @@ export class SharedLimits implements BucketLink {
       });
   }
 
-  /** The budget's row, locked for this grant (made full by the first node to use it). */
-  /** The budget's row, locked for this grant. */
-  private async lockRow(tx: Tx, b: SharedBucket): Promise<{ per_minute: number; capacity: number; level: number; updated_ms: number; blocked_until_ms: number; now: number }> {
-    if (!this.rowsMade.has(b)) await this.makeRow(tx, b);
-    const got = await tx.query<{ per_minute: number; capacity: number; level: number; updated_ms: number; blocked_until_ms: number; now: number }>(
-      `SELECT per_minute, capacity, level, updated_ms, blocked_until_ms, ${NOW_MS} AS now FROM aos_budgets WHERE lane = $1 AND kind = $2 FOR UPDATE`,
-      [b.lane, b.kind],
-    );
-    const row = got.rows[0];
-    if (!row) {
-      this.rowsMade.delete(b);
-      throw new Error(`the budget ${b.lane} ${b.kind} has no row in the cluster (removed by hand?); it is made again at the next grant`);
-    }
-    this.rowsMade.add(b);
-    return row;
-  }
-
-  /**
-   * Made full by the first node to use it; once per bucket and start. The budget is the provider's,
-   * one for the cluster: a node whose AOS_LIMITS say otherwise sets it for all at its start (and says so).
-   */
-  private async makeRow(tx: Tx, b: SharedBucket): Promise<void> {
-    const changed = await tx.query<{ per_minute: number }>(
-      `WITH old AS (SELECT per_minute FROM aos_budgets WHERE lane = $1 AND kind = $2)
-       INSERT INTO aos_budgets (lane, kind, per_minute, capacity, level, updated_ms) VALUES ($1, $2, $3, $4, $4, ${NOW_MS})
-       ON CONFLICT (lane, kind) DO UPDATE SET per_minute = EXCLUDED.per_minute, capacity = EXCLUDED.capacity
-       WHERE aos_budgets.per_minute <> EXCLUDED.per_minute OR aos_budgets.capacity <> EXCLUDED.capacity
-       RETURNING (SELECT per_minute FROM old) AS per_minute`,
-      [b.lane, b.kind, b.perMinute, b.capacity],
-    );
-    const was = changed.rows[0]?.per_minute;
-    if (was !== undefined && was !== null) this.hooks.warn(`cluster: ${b.lane} ${b.kind} was ${was} a minute for every node; this node's AOS_LIMITS make it ${b.perMinute}`);
-  }
-
-  /** Processes waiting on this budget across live nodes, this node's count written first. */
-  private async totalDemand(tx: Tx, b: SharedBucket, demand: number): Promise<number> {
-    const sum = await tx.query<{ total: number }>(
-      `WITH mine AS (
-         INSERT INTO aos_budget_demand (lane, kind, node, demand, at_ms) VALUES ($1, $2, $3, $4, ${NOW_MS})
-         ON CONFLICT (lane, kind, node) DO UPDATE SET demand = EXCLUDED.demand, at_ms = EXCLUDED.at_ms
-         RETURNING demand)
-       SELECT COALESCE(sum(d.demand), 0)::bigint + (SELECT demand FROM mine) AS total
-       FROM aos_budget_demand d JOIN aos_nodes n ON n.name = d.node AND n.state = 'live'
-       WHERE d.lane = $1 AND d.kind = $2 AND d.node <> $3 AND d.at_ms > ${NOW_MS} - $5`,
-      [b.lane, b.kind, this.member.name, demand, param.clusterDemandFreshMs],
-    );
-    return sum.rows[0]?.total ?? demand;
-  }
-
   private queueRefresh(): void {
     if (this.refreshQueued || this.closed) return;
     this.refreshQueued = true;
     setImmediate(() => {
       this.refreshQueued = false;
-      void this.refresh().catch((error: Error) => this.hooks.warn(`cluster: could not read the budgets' blocks (${error.message})`));
+      void this.refresh().catch((error: Error) =>
+        this.hooks.warn(`cluster: could not read the budgets' blocks (${error.message})`),
+      );
     });
   }
 
@@ -261,12 +225,20 @@ export class SharedLimits implements BucketLink {
   private settle(b: SharedBucket): Promise<void> {
     return this.grant(b, false).then(
       () => undefined,
-      (error: Error) => this.hooks.warn(`cluster: could not settle ${b.lane} ${b.kind} (${error.message}); it is tried again`),
+      (error: Error) =>
+        this.hooks.warn(`cluster: could not settle ${b.lane} ${b.kind} (${error.message}); it is tried again`),
     );
   }
 
   /** The shared budgets as the status shows them. */
-  figures(): Array<{ lane: string; kind: string; per_minute: number; allowance: number; cluster_level: number | null; blocked: boolean }> {
+  figures(): Array<{
+    lane: string;
+    kind: string;
+    per_minute: number;
+    allowance: number;
+    cluster_level: number | null;
+    blocked: boolean;
+  }> {
     return [...this.buckets.values()].map((b) => ({
       lane: b.lane,
       kind: b.kind,

@@ -26,9 +26,17 @@ export function tokensToChars(tokens: number): number {
  * The budget of a process on `model`: what the spawn asked, else what its parent had, else the
  * default — and never more than the model's window allows (contextWindowShare of it).
  */
-export function contextBudget(model: string, driver: Pick<ModelDriver, 'contextWindow'>, asked?: number, inherited?: number): number {
+export function contextBudget(
+  model: string,
+  driver: Pick<ModelDriver, 'contextWindow'>,
+  asked?: number,
+  inherited?: number,
+): number {
   if (asked !== undefined && (!Number.isInteger(asked) || asked < param.minContextTokens)) {
-    throw new AosError('EINVAL', `contextTokens must be an integer of at least ${param.minContextTokens} (got ${asked})`);
+    throw new AosError(
+      'EINVAL',
+      `contextTokens must be an integer of at least ${param.minContextTokens} (got ${asked})`,
+    );
   }
   const wanted = asked ?? inherited ?? param.contextBudgetTokens;
   const window = driver.contextWindow ?? contextWindowOf(model);

@@ -83,7 +83,11 @@ export interface FieldCut {
  * An object within `max` JSON characters. With `cuts`, its string fields are cut without an inline
  * note and each cut is recorded (the caller adds `<key>_cut_chars`, room for which is reserved here).
  */
-export function shrinkObject(value: Record<string, unknown>, max: number, cuts: FieldCut[] | null): Record<string, unknown> {
+export function shrinkObject(
+  value: Record<string, unknown>,
+  max: number,
+  cuts: FieldCut[] | null,
+): Record<string, unknown> {
   const fields = Object.entries(value).map(([key, v]) => ({ key, v, size: jsonSize(key) + 1 + jsonSize(v) + 1 }));
   const reserve = cuts ? fields.filter((f) => typeof f.v === 'string').reduce((n, f) => n + f.key.length + 24, 0) : 0;
   let room = max - 2 - reserve;
@@ -97,7 +101,8 @@ export function shrinkObject(value: Record<string, unknown>, max: number, cuts: 
     }
     const inner = share - (jsonSize(f.key) + 2);
     const small = cuts && typeof f.v === 'string' ? cutField(f.key, f.v, inner, cuts) : shrink(f.v, inner);
-    if (cuts && typeof f.v !== 'string') cuts.push({ key: f.key, kept: 0, cut: f.size - jsonSize(small), nested: true });
+    if (cuts && typeof f.v !== 'string')
+      cuts.push({ key: f.key, kept: 0, cut: f.size - jsonSize(small), nested: true });
     shrunk.set(f.key, small);
     room -= jsonSize(f.key) + 2 + jsonSize(small);
   }

@@ -11,14 +11,20 @@ import type { KernelStore } from '../store/api.js';
 /** Room the page's own fields (names, numbers) take around its content. */
 const PAGE_OVERHEAD = 320;
 
-export async function readResultPage(store: KernelStore, pid: number, request: ResultReadRequest, maxChars: number): Promise<ResultPage> {
+export async function readResultPage(
+  store: KernelStore,
+  pid: number,
+  request: ResultReadRequest,
+  maxChars: number,
+): Promise<ResultPage> {
   const { turn, seq, field } = request;
   const event = await store.events.result(pid, turn, seq);
   if (!event) throw new AosError('ENOENT', `no result of call ${seq} in turn ${turn} in your history`);
   const text = pageSource(event, field);
   const offset = Math.min(request.offset ?? 0, text.length);
   // By default a page whose escaped JSON fits the share of one result: it arrives whole, not as an excerpt of itself.
-  const length = request.length ?? Math.max(1, prefixLength(text.slice(offset, offset + maxChars), maxChars - PAGE_OVERHEAD));
+  const length =
+    request.length ?? Math.max(1, prefixLength(text.slice(offset, offset + maxChars), maxChars - PAGE_OVERHEAD));
   const content = text.slice(offset, offset + length);
   const end = offset + content.length;
   return {
@@ -35,7 +41,10 @@ export async function readResultPage(store: KernelStore, pid: number, request: R
 }
 
 /** What is paged: a field of the value (a string as itself), or the JSON text of the whole result's value. */
-function pageSource(event: { ok: boolean; value?: unknown; errno?: string; message?: string }, field: string | undefined): string {
+function pageSource(
+  event: { ok: boolean; value?: unknown; errno?: string; message?: string },
+  field: string | undefined,
+): string {
   const whole = event.ok ? event.value : { errno: event.errno, message: event.message };
   if (field === undefined) return typeof whole === 'string' ? whole : (JSON.stringify(whole) ?? 'null');
   if (typeof whole !== 'object' || whole === null || Array.isArray(whole) || !Object.hasOwn(whole, field)) {

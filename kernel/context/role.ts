@@ -15,7 +15,11 @@ export function isShortRole(role: string): boolean {
 /** The role as a name or a label: itself when short, else its first line, cut. */
 export function roleLabel(role: string): string {
   if (isShortRole(role)) return role;
-  const line = role.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? 'agent';
+  const line =
+    role
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? 'agent';
   return line.length <= param.maxRoleLabelChars ? line : `${line.slice(0, param.maxRoleLabelChars - 1)}…`;
 }
 

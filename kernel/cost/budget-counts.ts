@@ -82,13 +82,24 @@ export class BudgetLedger {
       const k = countKey(row.budget, row.key, row.window);
       if (!spec || this.counts.has(k)) continue;
       const count = this.fresh(spec, row.key, windowOf(periodOf(row.window), now, spec.tz));
-      this.counts.set(k, { ...count, usd: row.usd, tokens: row.tokens, raisedUsd: row.raised_usd, raisedTokens: row.raised_tokens, warned: row.warned });
+      this.counts.set(k, {
+        ...count,
+        usd: row.usd,
+        tokens: row.tokens,
+        raisedUsd: row.raised_usd,
+        raisedTokens: row.raised_tokens,
+        warned: row.warned,
+      });
     }
   }
 
   spec(name: string): BudgetSpec {
     const spec = this.specs.find((s) => s.name === name);
-    if (!spec) throw new AosError('ENOENT', `no budget named ${name}${this.specs.length ? ` (there are: ${this.specs.map((s) => s.name).join(', ')})` : ': the policy has no budgets: section'}`);
+    if (!spec)
+      throw new AosError(
+        'ENOENT',
+        `no budget named ${name}${this.specs.length ? ` (there are: ${this.specs.map((s) => s.name).join(', ')})` : ': the policy has no budgets: section'}`,
+      );
     return spec;
   }
 
@@ -109,7 +120,8 @@ export class BudgetLedger {
   private subjectsOf(spec: BudgetSpec, proc: Proc): string[] {
     let lineage = this.lineages.get(proc);
     if (lineage === undefined) this.lineages.set(proc, (lineage = this.host.lineage(proc)));
-    if (spec.scope === 'tree') return [proc.tree === proc.pid ? proc.pcb.name : (lineage.at(-1)?.name ?? proc.pcb.name)];
+    if (spec.scope === 'tree')
+      return [proc.tree === proc.pid ? proc.pcb.name : (lineage.at(-1)?.name ?? proc.pcb.name)];
     const chain = spec.subtree ? [proc.pcb, ...lineage] : [proc.pcb];
     return chain.flatMap((p) => {
       const subject = spec.scope === 'unit' ? p.unit : p.name;
@@ -118,7 +130,20 @@ export class BudgetLedger {
   }
 
   private fresh(spec: BudgetSpec, key: string, window: { id: string; end: number }): Count {
-    return { budget: spec, key, window: window.id, end: window.end, usd: 0, tokens: 0, raisedUsd: 0, raisedTokens: 0, reservedUsd: 0, reservedTokens: 0, inFlight: 0, warned: 0 };
+    return {
+      budget: spec,
+      key,
+      window: window.id,
+      end: window.end,
+      usd: 0,
+      tokens: 0,
+      raisedUsd: 0,
+      raisedTokens: 0,
+      reservedUsd: 0,
+      reservedTokens: 0,
+      inFlight: 0,
+      warned: 0,
+    };
   }
 
   /** The count of `spec` for `key` in the window of `period` now (made when new). */
@@ -159,7 +184,9 @@ export class BudgetLedger {
   /** The earliest end of these budgets' current windows, after now. */
   nextEnd(budgets: readonly string[]): number | null {
     const now = this.clock.now();
-    const ends = [...this.counts.values()].filter((c) => budgets.includes(c.budget.name) && c.end > now).map((c) => c.end);
+    const ends = [...this.counts.values()]
+      .filter((c) => budgets.includes(c.budget.name) && c.end > now)
+      .map((c) => c.end);
     return ends.length ? Math.min(...ends) : null;
   }
 
@@ -195,7 +222,15 @@ export class BudgetLedger {
       count.warned = mark;
       this.emit(count, mark === 2 ? 'exhausted' : 'warning', 0);
       const at = `${Math.round(share * 100)}% spent${marks === 'refused' && mark === 2 ? ', and the next request does not fit what is left' : ''}`;
-      this.host.audit({ pid: 0, call: 'BUDGET', subject: `${count.budget.name} ${count.key} ${count.window}`, decision: mark === 2 ? 'deny' : 'allow', rule: `budget ${count.budget.name}`, decided_by: 'policy', reason: at });
+      this.host.audit({
+        pid: 0,
+        call: 'BUDGET',
+        subject: `${count.budget.name} ${count.key} ${count.window}`,
+        decision: mark === 2 ? 'deny' : 'allow',
+        rule: `budget ${count.budget.name}`,
+        decided_by: 'policy',
+        reason: at,
+      });
     }
   }
 

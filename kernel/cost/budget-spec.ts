@@ -19,7 +19,10 @@ const tokens = z.number().int().positive();
 
 const budgetSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-" (at most 64)').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-" (at most 64)')
+      .optional(),
     kernel: z.literal(true).optional(),
     unit: z.string().min(1).max(128).optional(),
     process: z.string().min(1).max(128).optional(),
@@ -74,7 +77,11 @@ export function toBudgetSpecs(raw: ReadonlyArray<z.infer<typeof budgetSchema>>, 
   const specs = raw.map((b, i): BudgetSpec => {
     const where = `policy ${file}: budgets[${i}]`;
     const scopes = SCOPES.filter((s) => b[s] !== undefined);
-    if (scopes.length !== 1) throw new AosError('EINVAL', `${where}: say what it covers with one of kernel: true, unit:, process: or tree: (got ${scopes.length ? scopes.join(', ') : 'none'})`);
+    if (scopes.length !== 1)
+      throw new AosError(
+        'EINVAL',
+        `${where}: say what it covers with one of kernel: true, unit:, process: or tree: (got ${scopes.length ? scopes.join(', ') : 'none'})`,
+      );
     const scope = scopes[0] as BudgetScope;
     const pattern = scope === 'kernel' ? null : (b[scope] as string);
     const limits: BudgetLimit[] = [];
@@ -82,12 +89,27 @@ export function toBudgetSpecs(raw: ReadonlyArray<z.infer<typeof budgetSchema>>, 
     if (b.monthly_usd !== undefined) limits.push({ period: 'monthly', unit: 'usd', amount: b.monthly_usd });
     if (b.daily_tokens !== undefined) limits.push({ period: 'daily', unit: 'tokens', amount: b.daily_tokens });
     if (b.monthly_tokens !== undefined) limits.push({ period: 'monthly', unit: 'tokens', amount: b.monthly_tokens });
-    if (limits.length === 0) throw new AosError('EINVAL', `${where}: give a limit: daily_usd, monthly_usd, daily_tokens or monthly_tokens`);
+    if (limits.length === 0)
+      throw new AosError('EINVAL', `${where}: give a limit: daily_usd, monthly_usd, daily_tokens or monthly_tokens`);
     if (b.tz !== undefined) checkTimeZone(b.tz, where);
-    if (b.subtree !== undefined && scope !== 'unit' && scope !== 'process') throw new AosError('EINVAL', `${where}: subtree: is for unit: and process: budgets (a ${scope} budget covers ${scope === 'kernel' ? 'every process' : 'the whole tree'} already)`);
-    return { name: b.name ?? (pattern === null ? 'kernel' : `${scope}-${pattern.replace(/[^A-Za-z0-9._-]+/g, '_')}`), scope, pattern, match: pattern === null ? null : compileGlob(pattern), shared: b.shared ?? scope === 'kernel', subtree: b.subtree ?? true, limits, tz: b.tz ?? null };
+    if (b.subtree !== undefined && scope !== 'unit' && scope !== 'process')
+      throw new AosError(
+        'EINVAL',
+        `${where}: subtree: is for unit: and process: budgets (a ${scope} budget covers ${scope === 'kernel' ? 'every process' : 'the whole tree'} already)`,
+      );
+    return {
+      name: b.name ?? (pattern === null ? 'kernel' : `${scope}-${pattern.replace(/[^A-Za-z0-9._-]+/g, '_')}`),
+      scope,
+      pattern,
+      match: pattern === null ? null : compileGlob(pattern),
+      shared: b.shared ?? scope === 'kernel',
+      subtree: b.subtree ?? true,
+      limits,
+      tz: b.tz ?? null,
+    };
   });
   const twice = specs.find((s, i) => specs.findIndex((o) => o.name === s.name) !== i);
-  if (twice) throw new AosError('EINVAL', `policy ${file}: budgets: two budgets are named ${twice.name} (give each a name:)`);
+  if (twice)
+    throw new AosError('EINVAL', `policy ${file}: budgets: two budgets are named ${twice.name} (give each a name:)`);
   return specs;
 }

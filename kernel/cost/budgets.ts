@@ -8,7 +8,8 @@
  * prompt fit). One refused because the limit is spent is paused (`blocked (budget)`,
  * loop/budget-pause.ts), not killed, and resumes when the window rolls or a person raises the budget;
  * one refused only because requests in flight hold the room waits for them to settle
- * (budget-waiters.ts). The counting itself is the ledger's (budget-counts.ts).
+ * (budget-waiters.ts). The counting itself is the ledger's (budget-counts.ts); a person's raise or
+ * reset, budget-admin.ts's.
  */
 import { priceOf } from '../../drivers/llm/prices.js';
 import type { ModelRequest, ModelUsage } from '../../drivers/llm/types.js';
@@ -17,7 +18,17 @@ import { AosError } from '../../sys/errno.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Proc } from '../proc/proc.js';
 import type { BudgetLimit, BudgetSpec } from './budget-spec.js';
-import { BudgetLedger, type BudgetEventState, capOf, type Count, type LedgerHost, limitsOf, reservedOf, sharedKey, spentOf } from './budget-counts.js';
+import {
+  BudgetLedger,
+  type BudgetEventState,
+  capOf,
+  type Count,
+  type LedgerHost,
+  limitsOf,
+  reservedOf,
+  spentOf,
+} from './budget-counts.js';
+import { raiseBudget, resetBudget } from './budget-admin.js';
 import { RoomWaiters } from './budget-waiters.js';
 import { PromptScale, type RequestCost, type Spend, spendOf } from './request-cost.js';
 
@@ -83,14 +94,14 @@ export class Budgets {
 
   /** The budgets in force (at start, and when the policy is reloaded): counts of those still there are kept. */
   async setSpecs(specs: readonly BudgetSpec[]): Promise<void> {
+    this.any = specs.length > 0;
     await this.ledger.load(specs);
     for (const name of [...this.paused.keys()]) if (!specs.some((s) => s.name === name)) this.resumeAll(name);
     this.armRoll();
   }
 
-  get any(): boolean {
-    return this.ledger.specs.length > 0;
-  }
+  /** Whether the policy has budgets (setSpecs sets it): a field, as a request in a kernel without any runs no budget code. */
+  any = false;
 
   get budgets(): readonly BudgetSpec[] {
     return this.ledger.specs;
@@ -126,12 +137,19 @@ export class Budgets {
    * Reserve what a request can cost on every count it goes to: BudgetSpent when one refuses it,
    * EINVAL when a dollar budget cannot price its model, null when no budget covers it.
    */
-  reserve(payer: Proc | null, model: string, request: Pick<ModelRequest, 'system' | 'messages' | 'maxOutputTokens'>): Grant | null {
+  reserve(
+    payer: Proc | null,
+    model: string,
+    request: Pick<ModelRequest, 'system' | 'messages' | 'maxOutputTokens'>,
+  ): Grant | null {
     const counts = this.ledger.countsOf(payer);
     if (counts.length === 0) return null;
     const dollars = counts.find((c) => limitsOf(c).some((l) => l.unit === 'usd'));
     if (dollars && !isPriced(model)) {
-      throw new AosError('EINVAL', `model ${model} has no price, and budget ${dollars.budget.name} counts dollars: price it in AOS_PRICES (a spend is never counted as $0)`);
+      throw new AosError(
+        'EINVAL',
+        `model ${model} has no price, and budget ${dollars.budget.name} counts dollars: price it in AOS_PRICES (a spend is never counted as $0)`,
+      );
     }
     const cost = this.scale.costOf(model, request);
     for (const count of counts) {
@@ -143,7 +161,10 @@ export class Budgets {
         // Room that only requests in flight hold comes back when they settle; a spent limit, when the window rolls.
         const waitsFor = count.inFlight > 0 && spent + need <= cap ? 'settle' : 'window';
         if (waitsFor === 'window' && count.warned < 2) this.ledger.changed(count, 'refused');
-        const then = waitsFor === 'settle' ? 'the rest is held by requests in flight' : `it resets at ${new Date(count.end).toISOString()} (or aos budget raise)`;
+        const then =
+          waitsFor === 'settle'
+            ? 'the rest is held by requests in flight'
+            : `it resets at ${new Date(count.end).toISOString()} (or aos budget raise)`;
         throw new BudgetSpent(count, waitsFor, cost, `${refusal(count, limit, cost)}; ${then}`);
       }
     }
@@ -219,38 +240,14 @@ export class Budgets {
 
   /** `aos budget raise`: more for the current windows of a budget (one key, or every key it counted); the paused go on. */
   raise(name: string, key: string | null, by: Spend, who: string): Count[] {
-    const spec = this.ledger.spec(name);
-    const keys = key !== null ? [key] : [...new Set(this.ledger.current(name).map((c) => c.key))];
-    if (keys.length === 0) {
-      if (!spec.shared) throw new AosError('EINVAL', `budget ${name} has counted nothing yet in this window: name what to raise with --key (${spec.scope}:<name>)`);
-      keys.push(sharedKey(spec));
-    }
-    const changed: Count[] = [];
-    for (const k of keys) {
-      for (const period of new Set(spec.limits.map((l) => l.period))) {
-        const count = this.ledger.count(spec, k, period);
-        count.raisedUsd += by.usd;
-        count.raisedTokens += by.tokens;
-        this.ledger.changed(count, 'lowered');
-        this.ledger.emit(count, 'raised', 0);
-        changed.push(count);
-      }
-    }
-    const amount = [by.usd ? `$${by.usd}` : '', by.tokens ? `${by.tokens} tokens` : ''].filter(Boolean).join(' and ');
-    this.host.audit({ pid: 0, call: 'BUDGET', subject: `${name}${key ? ` ${key}` : ''}`, decision: 'allow', rule: `budget ${name}`, decided_by: 'person', reason: `raised by ${amount} (${who})` });
+    const changed = raiseBudget(this.ledger, this.host, name, key, by, who);
     this.resumeAll(name);
     return changed;
   }
 
   /** `aos budget reset`: the current windows' spend back to nothing (a person's decision, audited); the paused go on. */
   reset(name: string, key: string | null, who: string): Count[] {
-    const counts = this.ledger.current(name).filter((c) => key === null || c.key === key);
-    for (const count of counts) {
-      Object.assign(count, { usd: 0, tokens: 0 });
-      this.ledger.changed(count, 'lowered');
-      this.ledger.emit(count, 'reset', 0);
-    }
-    this.host.audit({ pid: 0, call: 'BUDGET', subject: `${name}${key ? ` ${key}` : ''}`, decision: 'allow', rule: `budget ${name}`, decided_by: 'person', reason: `reset (${who})` });
+    const counts = resetBudget(this.ledger, this.host, name, key, who);
     this.resumeAll(name);
     return counts;
   }

@@ -38,7 +38,12 @@ const workSchema = z
   })
   .strict();
 
-export const COST_SECTIONS = { models: modelsSchema.optional(), budgets: budgetsSchema.optional(), privacy: privacySchema.optional(), work: workSchema.optional() };
+export const COST_SECTIONS = {
+  models: modelsSchema.optional(),
+  budgets: budgetsSchema.optional(),
+  privacy: privacySchema.optional(),
+  work: workSchema.optional(),
+};
 
 type CostSections = { [K in keyof typeof COST_SECTIONS]?: z.infer<(typeof COST_SECTIONS)[K]> };
 
@@ -59,7 +64,11 @@ export interface CostPolicy {
 
 export const NO_COST_POLICY: CostPolicy = {
   ladder: null,
-  ladderRules: { stickTurns: param.ladderStickTurns, lowHeadroom: param.ladderLowHeadroom, lateTurns: param.ladderLateTurns },
+  ladderRules: {
+    stickTurns: param.ladderStickTurns,
+    lowHeadroom: param.ladderLowHeadroom,
+    lateTurns: param.ladderLateTurns,
+  },
   escalations: param.ladderEscalations,
   budgets: [],
   privacy: null,
@@ -74,12 +83,24 @@ export function toCostPolicy(sections: CostSections, file: string): CostPolicy {
   const m = sections.models;
   return {
     ladder: m?.ladder ? resolveRungs(m.ladder, base, `policy ${file}: models.ladder`) : null,
-    ladderRules: { stickTurns: m?.stick_turns ?? param.ladderStickTurns, lowHeadroom: param.ladderLowHeadroom, lateTurns: param.ladderLateTurns },
+    ladderRules: {
+      stickTurns: m?.stick_turns ?? param.ladderStickTurns,
+      lowHeadroom: param.ladderLowHeadroom,
+      lateTurns: param.ladderLateTurns,
+    },
     escalations: m?.escalations ?? param.ladderEscalations,
     budgets: toBudgetSpecs(sections.budgets ?? [], file),
     privacy: sections.privacy ? toPrivacy(sections.privacy, base, file) : null,
     dedup: sections.work?.dedup ?? true,
-    work: { ...(sections.work?.max_children === undefined ? {} : { maxChildren: sections.work.max_children }), ...(sections.work?.max_live_descendants === undefined ? {} : { maxLiveDescendants: sections.work.max_live_descendants }) },
-    idempotencyTtlMs: sections.work?.idempotency_ttl === undefined ? param.idempotencyTtlMs : parseDuration(sections.work.idempotency_ttl, `policy ${file}: work.idempotency_ttl`),
+    work: {
+      ...(sections.work?.max_children === undefined ? {} : { maxChildren: sections.work.max_children }),
+      ...(sections.work?.max_live_descendants === undefined
+        ? {}
+        : { maxLiveDescendants: sections.work.max_live_descendants }),
+    },
+    idempotencyTtlMs:
+      sections.work?.idempotency_ttl === undefined
+        ? param.idempotencyTtlMs
+        : parseDuration(sections.work.idempotency_ttl, `policy ${file}: work.idempotency_ttl`),
   };
 }

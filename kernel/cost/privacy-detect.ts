@@ -22,7 +22,9 @@ export type { Finding } from './privacy-view.js';
 
 function matches(view: View, original: string, regex: RegExp, kind: string): Finding[] {
   const out: Finding[] = [];
-  for (const m of view.text.matchAll(new RegExp(regex.source, regex.flags.includes('g') ? regex.flags : `${regex.flags}g`))) {
+  for (const m of view.text.matchAll(
+    new RegExp(regex.source, regex.flags.includes('g') ? regex.flags : `${regex.flags}g`),
+  )) {
     if (m[0] !== '') out.push(finding(view, original, kind, m.index, m.index + m[0].length));
   }
   return out;

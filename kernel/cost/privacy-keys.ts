@@ -31,6 +31,8 @@ const SHAPES: readonly RegExp[] = [
 
 export function findKeys(view: View, original: string): Finding[] {
   const out: Finding[] = [];
-  for (const shape of SHAPES) for (const m of view.text.matchAll(shape)) out.push(finding(view, original, 'api_key', m.index, m.index + m[0].length));
+  for (const shape of SHAPES)
+    for (const m of view.text.matchAll(shape))
+      out.push(finding(view, original, 'api_key', m.index, m.index + m[0].length));
   return out;
 }

@@ -15,7 +15,9 @@ import { finding, type Finding, type View } from './privacy-view.js';
 const IBAN_SEPARATORS = ' \t./_-\n\r';
 const MAX_SEPARATORS = 3;
 const IBAN_HEAD = /[a-z]{2}[ \t./_-]{0,3}\d[ \t./_-]{0,3}\d/gi;
-const IBAN_LENGTHS = new Map(Object.entries(getCountrySpecifications()).flatMap(([cc, spec]) => (spec.chars ? [[cc, spec.chars] as const] : [])));
+const IBAN_LENGTHS = new Map(
+  Object.entries(getCountrySpecifications()).flatMap(([cc, spec]) => (spec.chars ? [[cc, spec.chars] as const] : [])),
+);
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -76,7 +78,9 @@ function luhn(digits: string): boolean {
 }
 
 function isCard(digits: string): boolean {
-  return luhn(digits) && CARD_ISSUERS.some(([prefix, lengths]) => prefix.test(digits) && lengths.includes(digits.length));
+  return (
+    luhn(digits) && CARD_ISSUERS.some(([prefix, lengths]) => prefix.test(digits) && lengths.includes(digits.length))
+  );
 }
 
 /** Digits with up to MAX_SEPARATORS separators between any two. */

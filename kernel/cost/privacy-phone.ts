@@ -9,7 +9,13 @@
  * with the trunk prefix where the region dials one (`030 901820`, not a bare `20240115`) — and a
  * date is never a phone number.
  */
-import { findPhoneNumbersInText, getCountryCallingCode, Metadata, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
+import {
+  findPhoneNumbersInText,
+  getCountryCallingCode,
+  Metadata,
+  type CountryCode,
+  type PhoneNumber,
+} from 'libphonenumber-js';
 import { finding, rewrite, slice, type Finding, type View } from './privacy-view.js';
 
 /**
@@ -41,7 +47,8 @@ const HEX_TOKEN = 16;
 /** Numbers that are something else: an IPv4 address (no octet with a leading zero), a version (dots, and a group of one digit after the first). */
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const NOT_A_NUMBER = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$|^\\d+(?:\\.\\d+)*\\.\\d(?:\\.|$)`);
-const DATE = /^\p{Nd}{4}[^\p{Nd}\s]\p{Nd}{1,2}[^\p{Nd}\s]\p{Nd}{1,2}$|^\p{Nd}{1,2}[^\p{Nd}\s]\p{Nd}{1,2}[^\p{Nd}\s]\p{Nd}{2,4}$/u;
+const DATE =
+  /^\p{Nd}{4}[^\p{Nd}\s]\p{Nd}{1,2}[^\p{Nd}\s]\p{Nd}{1,2}$|^\p{Nd}{1,2}[^\p{Nd}\s]\p{Nd}{1,2}[^\p{Nd}\s]\p{Nd}{2,4}$/u;
 
 interface Plan {
   /** The trunk prefix ('' where the region has none). */
@@ -53,7 +60,10 @@ interface Plan {
 /** libphonenumber's metadata for a region, through the part of its API the typings leave out. */
 interface PlanMetadata {
   nationalPrefix(): string | undefined;
-  formats(): Array<{ nationalPrefixFormattingRule(): unknown; nationalPrefixIsOptionalWhenFormattingInNationalFormat(): boolean }>;
+  formats(): Array<{
+    nationalPrefixFormattingRule(): unknown;
+    nationalPrefixIsOptionalWhenFormattingInNationalFormat(): boolean;
+  }>;
 }
 
 const plans = new Map<string, Plan>();
@@ -67,7 +77,9 @@ function planOf(region: string): Plan {
     const formats = numbering.formats();
     const writesTrunk = (f: (typeof formats)[number]): boolean => {
       const rule = f.nationalPrefixFormattingRule();
-      return typeof rule === 'string' && rule.includes(trunk) && !f.nationalPrefixIsOptionalWhenFormattingInNationalFormat();
+      return (
+        typeof rule === 'string' && rule.includes(trunk) && !f.nationalPrefixIsOptionalWhenFormattingInNationalFormat()
+      );
     };
     const trunkLed = trunk !== '' && formats.length > 0 && formats.every(writesTrunk);
     plans.set(region, (plan = { trunk, trunkGroup: trunkLed ? new RegExp(`(?:^|\\D)${trunk}`) : null }));
@@ -112,7 +124,13 @@ function mayHoldNumber(cluster: string, region: string | null): boolean {
 function stretches(text: string, region: string | null): Stretch[] {
   const out: Stretch[] = [];
   for (const m of text.matchAll(CLUSTER)) {
-    if (m[0].replace(/\D/g, '').length < MIN_DIGITS || !mayHoldNumber(m[0], region) || DATE.test(m[0]) || inHexToken(text, m.index, m.index + m[0].length)) continue;
+    if (
+      m[0].replace(/\D/g, '').length < MIN_DIGITS ||
+      !mayHoldNumber(m[0], region) ||
+      DATE.test(m[0]) ||
+      inHexToken(text, m.index, m.index + m[0].length)
+    )
+      continue;
     let from = Math.max(0, m.index - BEFORE);
     let word = from;
     while (word > 0 && from - word < MAX_WORD && isLetter(text[word - 1])) word--;
@@ -132,16 +150,24 @@ function phoneView(stretch: View, bounded: boolean, nanp: boolean): View {
   const unglue = (m: string): string => (KEEP_GLUED.test(m) ? m : ' '.repeat(m.length));
   const before = rewrite(stretch, bounded ? GLUED_BEFORE : GLUED_BEFORE_INSIDE, unglue);
   const apart = rewrite(before, bounded ? GLUED_AFTER : GLUED_AFTER_INSIDE, unglue);
-  return rewrite(rewrite(apart, nanp ? IDD_NANP : IDD, () => '+'), SLASH, () => ' ');
+  return rewrite(
+    rewrite(apart, nanp ? IDD_NANP : IDD, () => '+'),
+    SLASH,
+    () => ' ',
+  );
 }
 
 /** libphonenumber over every stretch at once, each on a line of its own (a line break ends a number): each number with its stretch's view. */
-function numbersIn(views: View[], region: string | null): Array<{ view: View; start: number; end: number; number: PhoneNumber }> {
+function numbersIn(
+  views: View[],
+  region: string | null,
+): Array<{ view: View; start: number; end: number; number: PhoneNumber }> {
   const starts: number[] = [];
   let length = 0;
-  for (const v of views) starts.push(length), (length += v.text.length + 1);
+  for (const v of views) (starts.push(length), (length += v.text.length + 1));
   const joined = views.map((v) => v.text).join('\n');
-  const found = region === null ? findPhoneNumbersInText(joined) : findPhoneNumbersInText(joined, region as CountryCode);
+  const found =
+    region === null ? findPhoneNumbersInText(joined) : findPhoneNumbersInText(joined, region as CountryCode);
   let k = 0;
   return found.map((m) => {
     while (k + 1 < starts.length && (starts[k + 1] as number) <= m.startsAt) k++;
@@ -179,13 +205,20 @@ export function findPhones(base: View, original: string, region: string | null):
   if (found.length === 0) return [];
   const nanp = region === null || getCountryCallingCode(region as CountryCode) === '1';
   const out: Finding[] = [];
-  for (const { view, start: at, end, number } of numbersIn(found.map((s) => phoneView(slice(base, s.from, s.to), s.bounded, nanp)), region)) {
+  for (const { view, start: at, end, number } of numbersIn(
+    found.map((s) => phoneView(slice(base, s.from, s.to), s.bounded, nanp)),
+    region,
+  )) {
     // libphonenumber takes a `(` before a number in, closed or not: `(+49 30 901820)`.
     const start = view.text[at] === '(' && !view.text.slice(at, end).includes(')') ? at + 1 : at;
     const written = view.text.slice(start, end);
     if (written.replace(/\D/g, '').length < MIN_DIGITS) continue;
     const international = /^\(?\+/.test(written);
-    if (!international && (region === null || NOT_A_NUMBER.test(written) || !writtenAsNational(written, number, region))) continue;
+    if (
+      !international &&
+      (region === null || NOT_A_NUMBER.test(written) || !writtenAsNational(written, number, region))
+    )
+      continue;
     const f = finding(view, original, 'phone', start, end);
     if (!DATE.test(f.text.trim())) out.push(f);
   }

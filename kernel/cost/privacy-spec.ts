@@ -23,11 +23,22 @@ export const privacySchema = z
     detect: z.array(z.enum(BUILT_IN_KINDS)).optional(),
     patterns: z.record(kindName, z.string().min(1).max(1_000)).optional(),
     rules: z
-      .array(z.object({ kinds: z.array(kindName).min(1), action: z.enum(['route_local', 'redact', 'refuse']), model: z.string().min(1).optional() }).strict())
+      .array(
+        z
+          .object({
+            kinds: z.array(kindName).min(1),
+            action: z.enum(['route_local', 'redact', 'refuse']),
+            model: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
       .min(1)
       .max(32),
     local: z.array(z.string().min(1)).max(32).optional(),
-    phone_region: z.string().regex(/^[A-Z]{2}$/, 'a two-letter country code, e.g. DE or US').optional(),
+    phone_region: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'a two-letter country code, e.g. DE or US')
+      .optional(),
   })
   .strict();
 
@@ -53,7 +64,8 @@ export interface PrivacyPolicy {
 export function toPrivacy(raw: z.infer<typeof privacySchema>, base: string, file: string): PrivacyPolicy {
   const where = `policy ${file}: privacy`;
   const patterns = Object.entries(raw.patterns ?? {}).map(([kind, source]) => {
-    if ((BUILT_IN_KINDS as readonly string[]).includes(kind)) throw new AosError('EINVAL', `${where}.patterns.${kind}: ${kind} is built in (list it in detect:)`);
+    if ((BUILT_IN_KINDS as readonly string[]).includes(kind))
+      throw new AosError('EINVAL', `${where}.patterns.${kind}: ${kind} is built in (list it in detect:)`);
     try {
       return { kind, regex: new RegExp(source, 'gu') };
     } catch (error) {
@@ -64,12 +76,25 @@ export function toPrivacy(raw: z.infer<typeof privacySchema>, base: string, file
   const known = new Set([...detect, ...patterns.map((p) => p.kind)]);
   const rules = raw.rules.map((r, i): PrivacyRule => {
     const unknown = r.kinds.filter((k) => !known.has(k));
-    if (unknown.length) throw new AosError('EINVAL', `${where}.rules[${i}]: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not detected (detect: or patterns:)`);
-    if (r.action === 'route_local' && r.model === undefined) throw new AosError('EINVAL', `${where}.rules[${i}]: route_local needs model: (a local model, e.g. openai:llama3.1:8b)`);
-    if (r.action !== 'route_local' && r.model !== undefined) throw new AosError('EINVAL', `${where}.rules[${i}]: model: goes with route_local only`);
-    const model = r.model === undefined ? null : (resolveRungs([r.model], base, `${where}.rules[${i}].model`)[0] as string);
+    if (unknown.length)
+      throw new AosError(
+        'EINVAL',
+        `${where}.rules[${i}]: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not detected (detect: or patterns:)`,
+      );
+    if (r.action === 'route_local' && r.model === undefined)
+      throw new AosError(
+        'EINVAL',
+        `${where}.rules[${i}]: route_local needs model: (a local model, e.g. openai:llama3.1:8b)`,
+      );
+    if (r.action !== 'route_local' && r.model !== undefined)
+      throw new AosError('EINVAL', `${where}.rules[${i}]: model: goes with route_local only`);
+    const model =
+      r.model === undefined ? null : (resolveRungs([r.model], base, `${where}.rules[${i}].model`)[0] as string);
     return { kinds: new Set(r.kinds), action: r.action, model };
   });
-  const local = new Set([...resolveRungs(raw.local ?? [], base, `${where}.local`), ...rules.flatMap((r) => (r.model ? [r.model] : []))]);
+  const local = new Set([
+    ...resolveRungs(raw.local ?? [], base, `${where}.local`),
+    ...rules.flatMap((r) => (r.model ? [r.model] : [])),
+  ]);
   return { detect, patterns, rules, local, phoneRegion: raw.phone_region ?? null };
 }

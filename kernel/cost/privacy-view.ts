@@ -56,7 +56,7 @@ class Rewritten implements View {
     let last = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if ((this.edits[mid] as Edit).to <= i) (last = mid), (lo = mid + 1);
+      if ((this.edits[mid] as Edit).to <= i) ((last = mid), (lo = mid + 1));
       else hi = mid - 1;
     }
     if (last === -1) return [i, i + 1];
@@ -85,14 +85,22 @@ export function rewrite(view: View, pattern: RegExp, replace: (match: string) =>
     if (by === m[0]) continue;
     const kept = view.text.slice(at, m.index);
     parts.push(kept, by);
-    if (by.length !== m[0].length) edits.push({ at: m.index, end: m.index + m[0].length, to: length + kept.length, toEnd: length + kept.length + by.length });
+    if (by.length !== m[0].length)
+      edits.push({
+        at: m.index,
+        end: m.index + m[0].length,
+        to: length + kept.length,
+        toEnd: length + kept.length + by.length,
+      });
     length += kept.length + by.length;
     at = m.index + m[0].length;
   }
   if (parts.length === 0) return view;
   parts.push(view.text.slice(at));
   const text = parts.join('');
-  return edits.length === 0 ? { text, origin: (start, end) => view.origin(start, end) } : new Rewritten(text, view, edits);
+  return edits.length === 0
+    ? { text, origin: (start, end) => view.origin(start, end) }
+    : new Rewritten(text, view, edits);
 }
 
 /** The part [from, to) of a view, as a view of its own. */

@@ -21,11 +21,17 @@ const SEVERITY: Record<PrivacyRule['action'], number> = { refuse: 3, route_local
 
 /** The finds of each text of a request (system first), by text. */
 function findsOf(request: ModelRequest, policy: PrivacyPolicy): Array<{ text: string; finds: Finding[] }> {
-  return [request.system, ...request.messages.map((m) => m.text)].map((text) => ({ text, finds: detectCached(text, policy) }));
+  return [request.system, ...request.messages.map((m) => m.text)].map((text) => ({
+    text,
+    finds: detectCached(text, policy),
+  }));
 }
 
 /** Values replaced by `[KIND_n]`, numbered by first appearance; restore puts them back. */
-function redaction(texts: Array<{ text: string; finds: Finding[] }>, kinds: ReadonlySet<string>): { redact(i: number): string; restore(text: string): string } {
+function redaction(
+  texts: Array<{ text: string; finds: Finding[] }>,
+  kinds: ReadonlySet<string>,
+): { redact(i: number): string; restore(text: string): string } {
   const byValue = new Map<string, string>();
   const counters = new Map<string, number>();
   const placeholder = (f: Finding): string => {
@@ -51,11 +57,17 @@ function redaction(texts: Array<{ text: string; finds: Finding[] }>, kinds: Read
   const back = new Map([...byValue].map(([value, name]) => [name, value]));
   return {
     redact: (i) => redacted[i] as string,
-    restore: (text) => (back.size === 0 ? text : text.replace(/\[[A-Z][A-Z0-9_]*_\d+\]/g, (name) => back.get(name) ?? name)),
+    restore: (text) =>
+      back.size === 0 ? text : text.replace(/\[[A-Z][A-Z0-9_]*_\d+\]/g, (name) => back.get(name) ?? name),
   };
 }
 
-export function guardRequest(policy: PrivacyPolicy, model: string, request: ModelRequest, audit: (input: AuditInput) => void): Guarded {
+export function guardRequest(
+  policy: PrivacyPolicy,
+  model: string,
+  request: ModelRequest,
+  audit: (input: AuditInput) => void,
+): Guarded {
   if (policy.local.has(model)) return { action: 'send', model, request, restore: null };
   const texts = findsOf(request, policy);
   const found = new Set(texts.flatMap((t) => t.finds.map((f) => f.kind)));
@@ -66,7 +78,15 @@ export function guardRequest(policy: PrivacyPolicy, model: string, request: Mode
   const rule = rules.find((r) => SEVERITY[r.action] === strictest) as PrivacyRule;
   const kinds = [...found].filter((k) => rule.kinds.has(k));
   const record = (decision: 'allow' | 'deny', reason: string): void =>
-    audit({ pid: request.proc.pid, call: 'PRIVACY', subject: `${kinds.join(', ')} in a request to ${model}`, decision, rule: `privacy ${rule.action} ${[...rule.kinds].join(', ')}`, decided_by: 'policy', reason });
+    audit({
+      pid: request.proc.pid,
+      call: 'PRIVACY',
+      subject: `${kinds.join(', ')} in a request to ${model}`,
+      decision,
+      rule: `privacy ${rule.action} ${[...rule.kinds].join(', ')}`,
+      decided_by: 'policy',
+      reason,
+    });
   if (rule.action === 'refuse') {
     const reason = `privacy: ${kinds.join(', ')} found in what turn ${request.proc.turn} would send to ${model}; the policy refuses to send it (privacy.rules)`;
     record('deny', 'not sent');
@@ -80,6 +100,9 @@ export function guardRequest(policy: PrivacyPolicy, model: string, request: Mode
   const covered = new Set([...found].filter((k) => rule.kinds.has(k)));
   const r = redaction(texts, covered);
   const messages: ModelMessage[] = request.messages.map((m, i) => ({ ...m, text: r.redact(i + 1) }));
-  record('allow', `sent redacted (${texts.reduce((n, t) => n + t.finds.filter((f) => covered.has(f.kind)).length, 0)} values as placeholders)`);
+  record(
+    'allow',
+    `sent redacted (${texts.reduce((n, t) => n + t.finds.filter((f) => covered.has(f.kind)).length, 0)} values as placeholders)`,
+  );
   return { action: 'send', model, request: { ...request, system: r.redact(0), messages }, restore: r.restore };
 }

@@ -32,5 +32,9 @@ export function windowOf(period: BudgetPeriod, at: number, tz: string | null): B
   const date = localDate(at, zone);
   const pattern = period === 'daily' ? '0 0 0 * * *' : '0 0 0 1 * *';
   const next = new Cron(pattern, { timezone: zone, paused: true }).nextRun(new Date(at));
-  return { id: period === 'daily' ? `daily:${date}` : `monthly:${date.slice(0, 7)}`, period, end: next ? next.getTime() : Number.MAX_SAFE_INTEGER };
+  return {
+    id: period === 'daily' ? `daily:${date}` : `monthly:${date.slice(0, 7)}`,
+    period,
+    end: next ? next.getTime() : Number.MAX_SAFE_INTEGER,
+  };
 }

@@ -123,7 +123,13 @@ export interface ChannelsApi {
   pair(code: string): Promise<{ sender: PairedSender; delivered: number }>;
   senders(channel?: string): PairedSender[];
   /** Ask the adapter who it is on its platform (getMe, auth.test); with `chat`, send it `text` too. */
-  test(name: string, options?: { chat?: string; text?: string }): Promise<{ ok: true; account: string; name: string; sent: string | null }>;
+  test(
+    name: string,
+    options?: { chat?: string; text?: string },
+  ): Promise<{ ok: true; account: string; name: string; sent: string | null }>;
   /** The newest messages of a channel, newest last (the web view's conversations, `aos channel ls --messages`). */
-  messages(name: string, options?: { chat?: string; limit?: number }): Promise<Array<ChannelMessageInfo & { thread: string | null; message_id: string | null; pid: number | null }>>;
+  messages(
+    name: string,
+    options?: { chat?: string; limit?: number },
+  ): Promise<Array<ChannelMessageInfo & { thread: string | null; message_id: string | null; pid: number | null }>>;
 }

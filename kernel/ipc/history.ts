@@ -13,7 +13,7 @@ import { parseDuration } from '../../protocol/duration.js';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import type { HistoryHit, HistorySearchRequest } from '../../syscalls/services.js';
-import type { Proc } from '../proc/proc.js';
+import type { Peer } from './queues.js';
 import type { KernelStore } from '../store/api.js';
 import type { Threads } from './threads.js';
 
@@ -23,7 +23,8 @@ type HistoryHost = { readonly store: KernelStore; readonly threads: Threads };
 const ECHOES = new Set(['HISTORY_SEARCH', 'SYS_RESULT_READ', 'THREAD_READ', 'THREAD_OPEN']);
 const TYPES = ['result', 'model', 'prompt', 'message'];
 
-const SINCE_HELP = 'since must be a time (2026-11-20, 2026-11-20T09:00:00Z) or an age with its unit (90s, 30m, 2h, 7d, 2w)';
+const SINCE_HELP =
+  'since must be a time (2026-11-20, 2026-11-20T09:00:00Z) or an age with its unit (90s, 30m, 2h, 7d, 2w)';
 /** Dates as far back as a Date reaches. */
 const EARLIEST = -8.64e15;
 
@@ -38,12 +39,14 @@ export function sinceIso(since: string | undefined, now = Date.now()): string | 
     return new Date(Number.isFinite(ms) && ms > EARLIEST ? ms : EARLIEST).toISOString();
   }
   const ms = Date.parse(text);
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new AosError('EINVAL', `${SINCE_HELP}; got "${text.slice(0, 40)}"`);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text))
+    throw new AosError('EINVAL', `${SINCE_HELP}; got "${text.slice(0, 40)}"`);
   // A date that does not exist (2026-02-30) is not the one Date.parse rolls it over to.
   const day = text.slice(0, 10);
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const check = new Date(Date.UTC(y, m - 1, d));
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) throw new AosError('EINVAL', `${SINCE_HELP}: there is no day ${day}`);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
+    throw new AosError('EINVAL', `${SINCE_HELP}: there is no day ${day}`);
   return new Date(ms).toISOString();
 }
 
@@ -51,29 +54,38 @@ export function sinceIso(since: string | undefined, now = Date.now()): string | 
  * The processes whose past `proc` may read: itself, and those of its tree whose capabilities its
  * own cover (its descendants always are: a child holds at most its parent's).
  */
-export function readablePids(host: HistoryHost, proc: Proc): number[] {
+export function readablePids(host: HistoryHost, proc: Peer): number[] {
   const verdicts = new Map<string, boolean>();
   const readable: number[] = [];
   for (const row of host.store.processes.ofTree(proc.tree)) {
     let ok = verdicts.get(row.capabilities);
-    if (ok === undefined) verdicts.set(row.capabilities, (ok = proc.caps.coversAll(JSON.parse(row.capabilities) as string[])));
+    if (ok === undefined)
+      verdicts.set(row.capabilities, (ok = proc.caps.coversAll(JSON.parse(row.capabilities) as string[])));
     if (ok || row.pid === proc.pid) readable.push(row.pid);
   }
   return readable;
 }
 
 /** EPERM unless `proc` may read `pid`'s past (the caller's store writes are committed first). */
-export function checkReadable(host: HistoryHost, proc: Proc, pid: number, what: string): void {
+export function checkReadable(host: HistoryHost, proc: Peer, pid: number, what: string): void {
   if (pid === proc.pid) return;
   host.store.flush();
   const row = host.store.processes.get(pid);
-  if (!row || row.tree !== proc.tree) throw new AosError('EPERM', `process ${pid} is not in your process tree: ${what} reads only your own tree's past`);
+  if (!row || row.tree !== proc.tree)
+    throw new AosError('EPERM', `process ${pid} is not in your process tree: ${what} reads only your own tree's past`);
   if (!proc.caps.coversAll(JSON.parse(row.capabilities) as string[])) {
-    throw new AosError('EPERM', `process ${pid} holds capabilities you do not: ${what} reads only the past of processes whose capabilities yours cover (yourself, your descendants)`);
+    throw new AosError(
+      'EPERM',
+      `process ${pid} holds capabilities you do not: ${what} reads only the past of processes whose capabilities yours cover (yourself, your descendants)`,
+    );
   }
 }
 
-export async function historySearch(host: HistoryHost, proc: Proc, request: HistorySearchRequest): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }> {
+export async function historySearch(
+  host: HistoryHost,
+  proc: Peer,
+  request: HistorySearchRequest,
+): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }> {
   const limit = Math.min(request.limit ?? param.historyHitsDefault, param.historyHitsMax);
   const since = sinceIso(request.since);
   const pid = request.pid ?? null;
@@ -93,11 +105,19 @@ export async function historySearch(host: HistoryHost, proc: Proc, request: Hist
     if (hit) hits.push(hit);
   }
   // Its threads: those the processes it may read attached, opened or wrote to, that its capabilities reach.
-  const keys = [...new Set(host.threads.linksOf(pids).map((l) => l.key))].filter((k) => proc.caps.allows(`thread:${k}`));
+  const keys = [...new Set(host.threads.linksOf(pids).map((l) => l.key))].filter((k) =>
+    proc.caps.allows(`thread:${k}`),
+  );
   const sinceTs = since === null ? 0 : Date.parse(since);
   for (const e of await host.threads.search(keys, request.query, { sinceTs, limit })) {
     hits.push({
-      kind: 'thread', ts: e.ts, pid: e.pid, thread: e.key, seq: e.seq, entry_kind: e.kind, excerpt: excerpt(e.text, words),
+      kind: 'thread',
+      ts: e.ts,
+      pid: e.pid,
+      thread: e.key,
+      seq: e.seq,
+      entry_kind: e.kind,
+      excerpt: excerpt(e.text, words),
       read: { THREAD_READ: { key: e.key, since: e.seq - 1, limit: 1 } },
     });
   }
@@ -113,7 +133,15 @@ function eventHit(event: KernelEvent, words: readonly string[], caller: number, 
       const value = event.ok ? event.value : { errno: event.errno, message: event.message };
       const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
       const read = { turn: event.turn, seq: event.seq, ...(event.pid === caller ? {} : { pid: event.pid }) };
-      return { kind: 'result', ...base, turn: event.turn, seq: event.seq, name: event.name, excerpt: excerpt(text, words), read: { SYS_RESULT_READ: read } };
+      return {
+        kind: 'result',
+        ...base,
+        turn: event.turn,
+        seq: event.seq,
+        name: event.name,
+        excerpt: excerpt(text, words),
+        read: { SYS_RESULT_READ: read },
+      };
     }
     case 'model':
       // The reply that made this very call names the words: not a memory.
@@ -144,7 +172,11 @@ export function excerpt(text: string, words: readonly string[]): string {
   const size = param.historyExcerptChars;
   if (text.length <= size) return text;
   const lower = text.toLowerCase();
-  const at = words.map((w) => lower.indexOf(w.toLowerCase())).filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? 0;
+  const at =
+    words
+      .map((w) => lower.indexOf(w.toLowerCase()))
+      .filter((i) => i >= 0)
+      .sort((a, b) => a - b)[0] ?? 0;
   const start = Math.max(0, Math.min(at - Math.floor(size / 3), text.length - size));
   return `${start > 0 ? '…' : ''}${text.slice(start, start + size)}${start + size < text.length ? '…' : ''}`;
 }

@@ -1,23 +1,32 @@
 /**
- * Messages, stdin and timers between processes: queued in the process, mirrored in the store so
- * nothing in flight is lost when the kernel dies, and delivered as a wake-up or a notice.
+ * Messages, stdin, stdout and timers between processes: queued in the process (queues.ts),
+ * mirrored in the store so nothing in flight is lost when the kernel dies, and delivered as a
+ * wake-up or a notice.
  */
 import { AosError } from '../../sys/errno.js';
 import type { InboxMessage } from '../../syscalls/services.js';
 import { formatEvent } from '../context/context.js';
-import type { ProcCore } from '../proc/api.js';
 import { param } from '../../sys/param.js';
-import type { Proc } from '../proc/proc.js';
-import type { Timer } from '../proc/proc-types.js';
 import { isEnded } from '../../sys/types.js';
 import { describeEnd } from '../../protocol/status.js';
-import { persist } from '../proc/transcript.js';
-import { notify } from '../proc/lifecycle.js';
+import { type IpcCore, notify, type Peer, persistQueues, type Timer } from './queues.js';
+
+/** A live process `from` may talk to: IPC stays inside one process tree. */
+export function liveTarget(table: IpcCore['table'], from: Peer, pid: number, verb: string): Peer {
+  const target = table.get(pid);
+  if (!target || isEnded(target.pcb.state)) {
+    throw new AosError('ESRCH', `cannot ${verb} process ${pid}: no such running process`);
+  }
+  if (target.tree !== from.tree) {
+    throw new AosError('EPERM', `cannot ${verb} process ${pid}: it is not in your process tree`);
+  }
+  return target;
+}
 
 export class Mailboxes {
   private readonly shownListeners = new Set<(pid: number, ids: readonly number[]) => void>();
 
-  constructor(private readonly kernel: ProcCore) {}
+  constructor(private readonly kernel: IpcCore) {}
 
   /**
    * Hear which stdin lines (by id) a process's model has been shown — taken with SYS_READ_STDIN, or
@@ -35,41 +44,46 @@ export class Mailboxes {
     for (const listener of this.shownListeners) listener(pid, ids);
   }
 
-  /** A live process the caller may talk to: IPC stays inside one process tree. */
-  liveTarget(from: Proc, pid: number, verb: string): Proc {
-    const target = this.kernel.table.get(pid);
-    if (!target || isEnded(target.pcb.state)) {
-      throw new AosError('ESRCH', `cannot ${verb} process ${pid}: no such running process`);
-    }
-    if (target.tree !== from.tree) {
-      throw new AosError('EPERM', `cannot ${verb} process ${pid}: it is not in your process tree`);
-    }
-    return target;
-  }
-
-  send(from: Proc, toPid: number, content: string): void {
-    const target = this.liveTarget(from, toPid, 'send to');
-    if (target.mailbox.length >= param.maxMailboxMessages) {
+  send(from: Peer, toPid: number, content: string): void {
+    const target = liveTarget(this.kernel.table, from, toPid, 'send to');
+    if (target.queues.mail.length >= param.maxMailboxMessages) {
       throw new AosError('EAGAIN', `process ${toPid}'s mailbox is full (${param.maxMailboxMessages} messages)`);
     }
-    const message = { id: this.kernel.store.ids.nextMessageId(), from_pid: from.pid, content, ts: new Date().toISOString() };
-    target.deliver(message);
+    const message = {
+      id: this.kernel.store.ids.nextMessageId(),
+      from_pid: from.pid,
+      content,
+      ts: new Date().toISOString(),
+    };
+    target.queues.deliver(message);
     this.kernel.store.mail.addMessage({ ...message, to_pid: toPid, channel: 'msg' });
-    this.kernel.events.emit({ type: 'message', pid: from.pid, from_pid: from.pid, to_pid: toPid, channel: 'msg', content });
+    this.kernel.events.emit({
+      type: 'message',
+      pid: from.pid,
+      from_pid: from.pid,
+      to_pid: toPid,
+      channel: 'msg',
+      content,
+    });
     if (target.pcb.wait?.kind === 'msg') {
       target.wake('ready');
       return;
     }
-    const payload = { from_pid: from.pid, content, unread: target.mailbox.length, hint: 'RECV_MSG takes it from your mailbox' };
-    notify(this.kernel, target, { kind: 'message', pid: from.pid, text: formatEvent('MESSAGE', payload) });
+    const payload = {
+      from_pid: from.pid,
+      content,
+      unread: target.queues.mail.length,
+      hint: 'RECV_MSG takes it from your mailbox',
+    };
+    notify(this.kernel.store, target, { kind: 'message', pid: from.pid, text: formatEvent('MESSAGE', payload) });
   }
 
   /** Take every waiting message (RECV_MSG). */
-  drain(proc: Proc): InboxMessage[] {
-    const taken = proc.takeMail();
+  drain(proc: Peer): InboxMessage[] {
+    const taken = proc.queues.takeMail();
     this.kernel.store.mail.deleteMessages(taken.map((m) => m.id));
-    proc.dropNotices('message');
-    persist(this.kernel.store, proc);
+    proc.queues.dropNotices('message');
+    persistQueues(this.kernel.store, proc);
     return taken.map(({ from_pid, content, ts }) => ({ from_pid, content, ts }));
   }
 
@@ -80,64 +94,117 @@ export class Mailboxes {
   sendStdin(pid: number, text: string, queued?: (id: number) => void): number {
     const target = this.kernel.table.get(pid);
     const ended = !target || isEnded(target.pcb.state) ? (target?.pcb ?? this.kernel.table.endedPcb(pid)) : undefined;
-    if (ended) throw new AosError('ESRCH', `process ${pid} has ended (${describeEnd(ended.state, ended.exitCode, ended.exitReason)}); it reads no more input`);
+    if (ended)
+      throw new AosError(
+        'ESRCH',
+        `process ${pid} has ended (${describeEnd(ended.state, ended.exitCode, ended.exitReason)}); it reads no more input`,
+      );
     if (!target) throw new AosError('ESRCH', `no such process ${pid}`);
     return this.writeStdin(target, text, 0, queued);
   }
 
-  writeStdin(target: Proc, text: string, fromPid: number, queued?: (id: number) => void): number {
-    const buffered = target.stdin.reduce((n, s) => n + s.text.length, 0);
+  /** SYS_WRITE_STDOUT: captured (and said as a `message` event), or, piped, the target's stdin. */
+  writeStdout(proc: Peer, text: string): { piped_to: number | null } {
+    const pipeTo = proc.pcb.pipeTo;
+    if (pipeTo === null) {
+      if (proc.queues.stdout.length < param.maxCapturedStdoutBytes) {
+        proc.queues.captureStdout(text, param.maxCapturedStdoutBytes);
+        persistQueues(this.kernel.store, proc);
+      }
+      this.kernel.events.emit({
+        type: 'message',
+        pid: proc.pid,
+        from_pid: proc.pid,
+        to_pid: 0,
+        channel: 'stdout',
+        content: text,
+      });
+      return { piped_to: null };
+    }
+    this.writeStdin(liveTarget(this.kernel.table, proc, pipeTo, 'pipe to'), text, proc.pid);
+    return { piped_to: pipeTo };
+  }
+
+  writeStdin(target: Peer, text: string, fromPid: number, queued?: (id: number) => void): number {
+    const buffered = target.queues.stdin.reduce((n, s) => n + s.text.length, 0);
     if (buffered + text.length > param.maxStdinBytes) {
       throw new AosError('EAGAIN', `process ${target.pid}'s stdin is full (${param.maxStdinBytes} bytes)`);
     }
     const id = this.kernel.store.ids.nextMessageId();
     queued?.(id);
-    target.feedStdin({ id, text });
+    target.queues.feedStdin({ id, text });
     const ts = new Date().toISOString();
-    this.kernel.store.mail.addMessage({ id, to_pid: target.pid, channel: 'stdin', from_pid: fromPid, content: text, ts });
+    this.kernel.store.mail.addMessage({
+      id,
+      to_pid: target.pid,
+      channel: 'stdin',
+      from_pid: fromPid,
+      content: text,
+      ts,
+    });
     const pid = fromPid || target.pid;
-    this.kernel.events.emit({ type: 'message', pid, from_pid: fromPid, to_pid: target.pid, channel: 'stdin', content: text });
+    this.kernel.events.emit({
+      type: 'message',
+      pid,
+      from_pid: fromPid,
+      to_pid: target.pid,
+      channel: 'stdin',
+      content: text,
+    });
     if (target.pcb.wait?.kind === 'stdin') {
       target.wake('ready');
       return id;
     }
     const payload = { from_pid: fromPid, text, hint: 'SYS_READ_STDIN takes it' };
-    notify(this.kernel, target, { kind: 'stdin', pid: fromPid, stdin: id, text: formatEvent('STDIN', payload) });
+    notify(this.kernel.store, target, { kind: 'stdin', pid: fromPid, stdin: id, text: formatEvent('STDIN', payload) });
     return id;
   }
 
   /** Take everything on stdin (SYS_READ_STDIN). */
-  drainStdin(proc: Proc): string {
-    const taken = proc.takeStdin();
+  drainStdin(proc: Peer): string {
+    const taken = proc.queues.takeStdin();
     this.kernel.store.mail.deleteMessages(taken.map((m) => m.id));
-    proc.dropNotices('stdin');
-    persist(this.kernel.store, proc);
-    this.shown(proc.pid, taken.map((m) => m.id));
+    proc.queues.dropNotices('stdin');
+    persistQueues(this.kernel.store, proc);
+    this.shown(
+      proc.pid,
+      taken.map((m) => m.id),
+    );
     return taken.map((m) => m.text).join('');
   }
 
-  addTimer(proc: Proc, seconds: number, prompt: string, repeat: boolean): string {
-    if (proc.timers.size >= param.maxTimersPerProcess) {
+  addTimer(proc: Peer, seconds: number, prompt: string, repeat: boolean): string {
+    if (proc.queues.timers.size >= param.maxTimersPerProcess) {
       throw new AosError('EAGAIN', `too many timers (limit ${param.maxTimersPerProcess})`);
     }
-    const id = proc.nextTimerId();
+    const id = proc.queues.nextTimerId();
     const intervalMs = repeat ? Math.round(seconds * 1000) : null;
     this.arm(proc, { id, handle: null, fireAt: Date.now() + Math.round(seconds * 1000), intervalMs, prompt });
-    persist(this.kernel.store, proc);
+    persistQueues(this.kernel.store, proc);
     return id;
   }
 
   /** Schedule a timer (new, or restored after a restart: an overdue one fires at once). */
-  arm(proc: Proc, timer: Timer): void {
+  arm(proc: Peer, timer: Timer): void {
     const { store } = this.kernel;
-    store.mail.putTimer({ pid: proc.pid, id: timer.id, fire_at: timer.fireAt, interval_ms: timer.intervalMs, prompt: timer.prompt });
-    timer.handle = setTimeout(() => {
-      proc.dropTimer(timer.id);
-      if (timer.intervalMs !== null) this.arm(proc, { ...timer, handle: null, fireAt: Date.now() + timer.intervalMs });
-      else store.mail.deleteTimer(proc.pid, timer.id);
-      const payload = { timer_id: timer.id, prompt: timer.prompt };
-      notify(this.kernel, proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
-    }, Math.max(0, timer.fireAt - Date.now()));
-    proc.setTimer(timer);
+    store.mail.putTimer({
+      pid: proc.pid,
+      id: timer.id,
+      fire_at: timer.fireAt,
+      interval_ms: timer.intervalMs,
+      prompt: timer.prompt,
+    });
+    timer.handle = setTimeout(
+      () => {
+        proc.queues.dropTimer(timer.id);
+        if (timer.intervalMs !== null)
+          this.arm(proc, { ...timer, handle: null, fireAt: Date.now() + timer.intervalMs });
+        else store.mail.deleteTimer(proc.pid, timer.id);
+        const payload = { timer_id: timer.id, prompt: timer.prompt };
+        notify(store, proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
+      },
+      Math.max(0, timer.fireAt - Date.now()),
+    );
+    proc.queues.setTimer(timer);
   }
 }

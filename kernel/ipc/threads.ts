@@ -13,7 +13,14 @@ import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { checkThreadKey, checkThreadPrefix } from '../../sys/thread-key.js';
 import type { ThreadEntry } from '../../syscalls/services.js';
-import { ftsMatch, type KernelStore, type ThreadEntryKind, type ThreadEntryRecord, type ThreadLinkHow, type ThreadRecord } from '../store/api.js';
+import {
+  ftsMatch,
+  type KernelStore,
+  type ThreadEntryKind,
+  type ThreadEntryRecord,
+  type ThreadLinkHow,
+  type ThreadRecord,
+} from '../store/api.js';
 
 export { ftsMatch };
 
@@ -73,7 +80,8 @@ export function entryView(r: ThreadEntryRecord): ThreadEntry {
 function firstWithin(rows: readonly ThreadEntryRecord[], chars: number): ThreadEntryRecord[] {
   let used = 0;
   let to = 0;
-  while (to < rows.length && (to === 0 || used + (rows[to]?.text.length ?? 0) <= chars)) used += rows[to++]?.text.length ?? 0;
+  while (to < rows.length && (to === 0 || used + (rows[to]?.text.length ?? 0) <= chars))
+    used += rows[to++]?.text.length ?? 0;
   return rows.slice(0, to);
 }
 
@@ -81,7 +89,8 @@ function firstWithin(rows: readonly ThreadEntryRecord[], chars: number): ThreadE
 function newestWithin(rows: readonly ThreadEntryRecord[], chars: number): ThreadEntryRecord[] {
   let used = 0;
   let from = rows.length;
-  while (from > 0 && (from === rows.length || used + (rows[from - 1]?.text.length ?? 0) <= chars)) used += rows[--from]?.text.length ?? 0;
+  while (from > 0 && (from === rows.length || used + (rows[from - 1]?.text.length ?? 0) <= chars))
+    used += rows[--from]?.text.length ?? 0;
   return rows.slice(from);
 }
 
@@ -129,7 +138,19 @@ export class Threads {
     checkThreadKey(key);
     if (this.rows.has(key)) return false;
     const now = Date.now();
-    this.rows.set(key, { key, created_at: now, created_by: pid, entries: 0, last_seq: 0, last_at: 0, summary: '', summary_through: 0, summary_at: null, pending_chars: 0, dropped_through: 0 });
+    this.rows.set(key, {
+      key,
+      created_at: now,
+      created_by: pid,
+      entries: 0,
+      last_seq: 0,
+      last_at: 0,
+      summary: '',
+      summary_through: 0,
+      summary_at: null,
+      pending_chars: 0,
+      dropped_through: 0,
+    });
     this.save(key);
     this.host.events.emit({ type: 'thread', pid, key, action: 'created' });
     return true;
@@ -138,9 +159,14 @@ export class Threads {
   append(key: string, request: AppendRequest): { seq: number; created: boolean } {
     const text = request.text;
     if (text.length === 0) throw new AosError('EINVAL', 'a thread entry needs text');
-    if (text.length > param.threadEntryMaxChars) throw new AosError('EFBIG', `a thread entry is at most ${param.threadEntryMaxChars} characters (got ${text.length})`);
+    if (text.length > param.threadEntryMaxChars)
+      throw new AosError(
+        'EFBIG',
+        `a thread entry is at most ${param.threadEntryMaxChars} characters (got ${text.length})`,
+      );
     const kind = request.kind ?? 'note';
-    if (!THREAD_ENTRY_KINDS.includes(kind)) throw new AosError('EINVAL', `kind must be one of ${THREAD_ENTRY_KINDS.join(', ')}`);
+    if (!THREAD_ENTRY_KINDS.includes(kind))
+      throw new AosError('EINVAL', `kind must be one of ${THREAD_ENTRY_KINDS.join(', ')}`);
     const created = this.create(key, request.pid);
     const row = this.need(key);
     const now = Date.now();
@@ -153,7 +179,16 @@ export class Threads {
     this.retain(row);
     this.save(key);
     if (request.pid) this.link(key, request.pid, 'wrote');
-    this.host.events.emit({ type: 'thread', pid: request.pid, key, action: 'appended', seq: entry.seq, kind, ...(request.unit ? { unit: request.unit } : {}), text: text.slice(0, 200) });
+    this.host.events.emit({
+      type: 'thread',
+      pid: request.pid,
+      key,
+      action: 'appended',
+      seq: entry.seq,
+      kind,
+      ...(request.unit ? { unit: request.unit } : {}),
+      text: text.slice(0, 200),
+    });
     return { seq: entry.seq, created };
   }
 
@@ -166,8 +201,18 @@ export class Threads {
     this.host.store.flush();
     const after = Math.max(0, Math.min(row.last_seq - param.threadRecentEntries, row.summary_through));
     const entries = await this.host.store.threads.entries(key, { limit: param.threadViewMaxEntries });
-    const recent = newestWithin(entries.filter((e) => e.seq > after), param.threadViewMaxChars);
-    return { key, entries: row.entries, summary: row.summary, summary_through: row.summary_through, recent: recent.map(entryView), last_seq: row.last_seq };
+    const recent = newestWithin(
+      entries.filter((e) => e.seq > after),
+      param.threadViewMaxChars,
+    );
+    return {
+      key,
+      entries: row.entries,
+      summary: row.summary,
+      summary_through: row.summary_through,
+      recent: recent.map(entryView),
+      last_seq: row.last_seq,
+    };
   }
 
   async read(key: string, request: ReadRequest): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number }> {
@@ -175,7 +220,12 @@ export class Threads {
     const limit = Math.min(request.limit ?? param.threadReadDefault, param.threadReadMax);
     const match = request.query === undefined ? undefined : (ftsMatch(request.query) ?? undefined);
     this.host.store.flush();
-    const rows = await this.host.store.threads.entries(key, { afterSeq: request.afterSeq, sinceTs: request.sinceTs, match, limit });
+    const rows = await this.host.store.threads.entries(key, {
+      afterSeq: request.afterSeq,
+      sinceTs: request.sinceTs,
+      match,
+      limit,
+    });
     // A page is stored whole as its result: at most threadReadMaxChars of text, from where it starts
     // (the oldest after `since`, the newest match), or the newest of the last ones; reading on pages the rest.
     const fromStart = request.afterSeq !== undefined || match !== undefined;
@@ -184,11 +234,19 @@ export class Threads {
   }
 
   /** Entries of these threads holding every word of `query`, newest first (HISTORY_SEARCH). */
-  async search(keys: readonly string[], query: string, options: { sinceTs: number; limit: number }): Promise<Array<ThreadEntry & { key: string }>> {
+  async search(
+    keys: readonly string[],
+    query: string,
+    options: { sinceTs: number; limit: number },
+  ): Promise<Array<ThreadEntry & { key: string }>> {
     const match = ftsMatch(query);
     if (match === null) return [];
     this.host.store.flush();
-    const rows = await this.host.store.threads.search(keys.filter((k) => this.rows.has(k)), match, options);
+    const rows = await this.host.store.threads.search(
+      keys.filter((k) => this.rows.has(k)),
+      match,
+      options,
+    );
     return rows.map((r) => ({ key: r.key, ...entryView(r) }));
   }
 
@@ -241,7 +299,13 @@ export class Threads {
   }
 
   /** The summary now covers entries up to `through`, whose text came to `coveredChars`. */
-  summarized(key: string, summary: string, through: number, coveredChars: number, by: { pid: number; model?: string; tokens?: number }): void {
+  summarized(
+    key: string,
+    summary: string,
+    through: number,
+    coveredChars: number,
+    by: { pid: number; model?: string; tokens?: number },
+  ): void {
     const row = this.rows.get(key);
     if (!row || through <= row.summary_through) return;
     row.summary = summary;
@@ -249,7 +313,15 @@ export class Threads {
     row.summary_at = Date.now();
     row.pending_chars = Math.max(0, row.pending_chars - coveredChars);
     this.save(key);
-    this.host.events.emit({ type: 'thread', pid: by.pid, key, action: 'summarized', through, ...(by.model ? { model: by.model } : {}), ...(by.tokens ? { tokens: by.tokens } : {}) });
+    this.host.events.emit({
+      type: 'thread',
+      pid: by.pid,
+      key,
+      action: 'summarized',
+      through,
+      ...(by.model ? { model: by.model } : {}),
+      ...(by.tokens ? { tokens: by.tokens } : {}),
+    });
   }
 
   /**

@@ -6,12 +6,10 @@
 import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
 import type { WebhookReplyRequest as WebhookReply } from '../../syscalls/services.js';
-import type { ProcCore } from '../proc/api.js';
 import { param } from '../../sys/param.js';
-import type { Proc } from '../proc/proc.js';
 import type { WebhookRecord } from '../store/api.js';
 import { isEnded } from '../../sys/types.js';
-import { notify } from '../proc/lifecycle.js';
+import { type IpcCore, notify, type Peer } from './queues.js';
 
 export interface Webhook {
   id: number;
@@ -75,7 +73,7 @@ export class Webhooks {
   private requestSeq = 0;
 
   constructor(
-    private readonly kernel: ProcCore & { readonly webhookBase: string | null },
+    private readonly kernel: IpcCore & { readonly webhookBase: string | null },
     /** How long a request waits for its process's SYS_WEBHOOK_REPLY. */
     readonly replyTimeoutMs: number,
   ) {}
@@ -126,9 +124,10 @@ export class Webhooks {
   }
 
   /** SYS_REGISTER_WEBHOOK: the same path twice gives the same URL. */
-  register(proc: Proc, path: string): { url: string; webhook_id: number } {
+  register(proc: Peer, path: string): { url: string; webhook_id: number } {
     const base = this.kernel.webhookBase;
-    if (base === null) throw new AosError('EIO', 'webhooks are not enabled in this kernel (start it with a webhook port)');
+    if (base === null)
+      throw new AosError('EIO', 'webhooks are not enabled in this kernel (start it with a webhook port)');
     const mine = this.byPid.get(proc.pid) ?? [];
     let hook = mine.find((h) => h.path === path);
     if (!hook) {
@@ -149,7 +148,7 @@ export class Webhooks {
   }
 
   /** The owner, while it lives. */
-  owner(hook: Webhook): Proc | undefined {
+  owner(hook: Webhook): Peer | undefined {
     const proc = this.kernel.table.get(hook.pid);
     return proc && !isEnded(proc.pcb.state) ? proc : undefined;
   }
@@ -159,7 +158,7 @@ export class Webhooks {
   }
 
   /** Hand a request to its owner; `respond` is called exactly once unless the request is cancelled. */
-  deliver(hook: Webhook, owner: Proc, request: WebhookRequest, respond: Respond): string {
+  deliver(hook: Webhook, owner: Peer, request: WebhookRequest, respond: Respond): string {
     const id = `w${++this.requestSeq}`;
     this.kernel.store.setMeta(REQUEST_SEQ_KEY, this.requestSeq);
     const timer = setTimeout(() => this.expire(id), this.replyTimeoutMs);
@@ -180,22 +179,39 @@ export class Webhooks {
     };
     const preview = request.body.slice(0, param.maxNoticePreviewBytes);
     const content = `${request.method} /${hook.path} (${id})${preview ? `: ${preview}` : ''}`;
-    this.kernel.events.emit({ type: 'message', pid: owner.pid, from_pid: 0, to_pid: owner.pid, channel: 'webhook', content });
+    this.kernel.events.emit({
+      type: 'message',
+      pid: owner.pid,
+      from_pid: 0,
+      to_pid: owner.pid,
+      channel: 'webhook',
+      content,
+    });
     // Not formatEvent: its preview cut would break the JSON; the body is cut above instead.
-    notify(this.kernel, owner, { kind: 'webhook', text: `[EVENT::WEBHOOK] ${JSON.stringify(payload)}` });
+    notify(this.kernel.store, owner, { kind: 'webhook', text: `[EVENT::WEBHOOK] ${JSON.stringify(payload)}` });
     return id;
   }
 
   /** SYS_WEBHOOK_REPLY; without an id, the one request the process has waiting (a unit run's). */
-  reply(proc: Proc, given: string | undefined, reply: WebhookReply): void {
+  reply(proc: Peer, given: string | undefined, reply: WebhookReply): void {
     let id = given;
     if (id === undefined) {
       const mine = [...(this.pendingByPid.get(proc.pid) ?? [])];
-      if (mine.length !== 1) throw new AosError('EINVAL', mine.length === 0 ? 'no webhook request is waiting for this process' : `request_id is required: ${mine.length} requests are waiting (${mine.join(', ')})`);
+      if (mine.length !== 1)
+        throw new AosError(
+          'EINVAL',
+          mine.length === 0
+            ? 'no webhook request is waiting for this process'
+            : `request_id is required: ${mine.length} requests are waiting (${mine.join(', ')})`,
+        );
       id = mine[0] as string;
     }
     const entry = this.pending.get(id);
-    if (!entry) throw new AosError('ENOENT', `no pending webhook request ${id} (already answered, timed out, or its client went away)`);
+    if (!entry)
+      throw new AosError(
+        'ENOENT',
+        `no pending webhook request ${id} (already answered, timed out, or its client went away)`,
+      );
     if (entry.pid !== proc.pid) throw new AosError('EPERM', `webhook request ${id} belongs to process ${entry.pid}`);
     this.settle(id, reply);
   }
@@ -220,7 +236,11 @@ export class Webhooks {
   private expire(id: string): void {
     const entry = this.pending.get(id);
     if (!entry) return;
-    this.kernel.events.emit({ type: 'error', pid: entry.pid, message: `webhook request ${id} got no reply in ${this.replyTimeoutMs} ms: answered 504` });
+    this.kernel.events.emit({
+      type: 'error',
+      pid: entry.pid,
+      message: `webhook request ${id} got no reply in ${this.replyTimeoutMs} ms: answered 504`,
+    });
     this.settle(id, jsonError(504, 'the process did not reply in time'));
   }
 

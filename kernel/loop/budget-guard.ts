@@ -46,7 +46,9 @@ export function budgetGuard(host: { readonly budgets: BudgetGate }): ModelInterc
   return {
     async send(call, next) {
       const { budgets } = host;
-      const grant = call.payer ? reserveRequest(budgets, call.payer, call.model, call.request) : await reserveWaiting(budgets, call.model, call.request);
+      const grant = call.payer
+        ? reserveRequest(budgets, call.payer, call.model, call.request)
+        : await reserveWaiting(budgets, call.model, call.request);
       let usage: ModelUsage | undefined;
       try {
         const reply = await next(call);

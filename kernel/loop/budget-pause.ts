@@ -16,7 +16,12 @@ export function pauseOnBudget(kernel: LoopHost, proc: Proc, spent: BudgetSpent):
   const budgets = kernel.budgets;
   if (!budgets) return;
   const settling = spent.waitsFor === 'settle';
-  const woken = park(kernel, proc, { kind: 'budget', budget: spent.budget, deadline: Date.now() + param.budgetRecheckMs, ...(settling ? { settle: true } : {}) });
+  const woken = park(kernel, proc, {
+    kind: 'budget',
+    budget: spent.budget,
+    deadline: Date.now() + param.budgetRecheckMs,
+    ...(settling ? { settle: true } : {}),
+  });
   budgets.pausedOn(spent.budget, proc);
   // A wait for requests in flight is short and common in a race: a state change, not a `paused` event.
   const count = settling ? undefined : spent.count;

@@ -58,7 +58,8 @@ export interface Call {
 export type After = (call: Call, result: SyscallResult) => SyscallResult | Promise<SyscallResult>;
 
 /** An interceptor's answer on the way in: go on (with what it hands the call), or the refusal the model reads. */
-export type Step = { refused: SyscallResult } | { args?: Record<string, unknown>; context?: CallContext; after?: After };
+export type Step =
+  { refused: SyscallResult } | { args?: Record<string, unknown>; context?: CallContext; after?: After };
 
 /** Go on, handing nothing. */
 export const GO: Step = Object.freeze({});
@@ -109,7 +110,12 @@ interface Run {
 const NO_RESULT: SyscallResult = { ok: false, errno: 'EIO', message: 'no result' };
 
 /** Run a prepared call through the chain and its handler; synchronous when every step is. */
-export function runCall(call: Call, chain: CallChain, handler: (call: Call) => unknown, fail: (error: unknown) => SyscallResult): Dispatched | Promise<Dispatched> {
+export function runCall(
+  call: Call,
+  chain: CallChain,
+  handler: (call: Call) => unknown,
+  fail: (error: unknown) => SyscallResult,
+): Dispatched | Promise<Dispatched> {
   return advance({ call, chain, handler, fail, place: -1, afters: null, result: NO_RESULT });
 }
 

@@ -16,9 +16,10 @@ import { dispatch, fail } from './dispatcher.js';
 import type { LoopHost } from './host.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
-import type { PendingTurn } from '../proc/proc-types.js';
 import { type Outcome, Waking } from '../../sys/waking.js';
-import { appendTranscript, persist } from '../proc/transcript.js';
+import { persist } from '../proc/proc-runtime.js';
+import { appendTranscript, turnOf } from './turn-state.js';
+import type { PendingTurn } from './turn-types.js';
 import { finish, makeReady } from '../proc/lifecycle.js';
 
 /** Kernel-ended processes (limits, loops, model failures) exit with 1; killed ones with 137. */
@@ -34,7 +35,7 @@ const INTERRUPTED =
  * this process (runAs): its result does not queue behind every other process's microtasks.
  */
 export function continueCalls(kernel: LoopHost, proc: Proc): Promise<void> | undefined {
-  const pending = proc.pending;
+  const pending = turnOf(proc).pending;
   if (!pending) {
     next(kernel, proc);
     return undefined;
@@ -44,7 +45,9 @@ export function continueCalls(kernel: LoopHost, proc: Proc): Promise<void> | und
   return new Promise<void>((resolve, reject) => {
     const goOn = (done: Dispatched): void => {
       try {
-        const waiting = runAs(proc.pid, () => (takeResult(kernel, proc, pending, done) ? runCalls(kernel, proc, pending) : undefined));
+        const waiting = runAs(proc.pid, () =>
+          takeResult(kernel, proc, pending, done) ? runCalls(kernel, proc, pending) : undefined,
+        );
         if (waiting) waitFor(waiting);
         else resolve();
       } catch (error) {
@@ -83,7 +86,7 @@ function runCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): Promise<D
   while (pending.next < blocks.length) {
     if (proc.killRequested || kernel.closing) return undefined;
     if (proc.exitRequested) {
-      proc.noteLine(`[KERNEL] ${blocks.length - pending.next} call(s) after SYS_EXIT were not run.`);
+      turnOf(proc).noteLine(`[KERNEL] ${blocks.length - pending.next} call(s) after SYS_EXIT were not run.`);
       break;
     }
     const running = runOne(kernel, proc, pending.turn, pending.next);
@@ -104,15 +107,25 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
   kernel.events.emit(
     result.ok
       ? { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: true, value: result.value }
-      : { type: 'result', pid: pcb.pid, turn, seq, name: done.name, ok: false, errno: result.errno, message: result.message },
+      : {
+          type: 'result',
+          pid: pcb.pid,
+          turn,
+          seq,
+          name: done.name,
+          ok: false,
+          errno: result.errno,
+          message: result.message,
+        },
   );
   const line = formatResult(done, resultChars(pcb.limits.contextTokens, blocks.length), { turn, seq });
-  proc.callAnswered(line);
+  const state = turnOf(proc);
+  state.callAnswered(line);
   proc.routing?.noteResult(result.ok ? null : result.errno);
   // Only a result that another call of this reply will follow needs a row of its own: the last one joins the transcript.
   if (seq + 1 < blocks.length) kernel.store.transcripts.putResult(pcb.pid, seq, line);
   persist(kernel.store, proc);
-  proc.nextCall();
+  state.nextCall();
   return true;
 }
 
@@ -120,7 +133,8 @@ function takeResult(kernel: LoopHost, proc: Proc, pending: PendingTurn, done: Di
 function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
   if (proc.killRequested || kernel.closing) return;
   const { pcb } = proc;
-  proc.setPending(null);
+  const state = turnOf(proc);
+  state.setPending(null);
   if (pending.blocks.length > 1) kernel.store.transcripts.clearResults(pcb.pid);
   if (proc.exitRequested) {
     const { code, result } = proc.exitRequested;
@@ -130,7 +144,7 @@ function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
   const message = pending.lines.join('\n');
   appendTranscript(kernel.store, proc, 'user', message);
   if (isLooping(proc, pending.reply, message)) {
-    const reason = `loop detected: ${proc.identicalStreak} identical turns in a row (same calls, same results)`;
+    const reason = `loop detected: ${state.identicalStreak} identical turns in a row (same calls, same results)`;
     finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, reason);
     return;
   }
@@ -139,7 +153,8 @@ function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
 
 /** Run call `seq`, or, when a restart cut it off mid-way, resume a wait or report it interrupted. Synchronous when the call is. */
 function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispatched | Promise<Dispatched> {
-  const pending = proc.pending as NonNullable<Proc['pending']>;
+  const state = turnOf(proc);
+  const pending = state.pending as PendingTurn;
   const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
   const def = block.ok ? findSyscall(block.name) : undefined;
   let resumeDeadline: number | null = null;
@@ -158,19 +173,37 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
     if (!def?.blocking && wait?.kind !== 'approval') return { ...cut, result: fail('EINTR', INTERRUPTED) };
     resumeDeadline = wait?.deadline ?? null;
   } else {
-    kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args: block.ok ? block.args : {} });
+    kernel.events.emit({
+      type: 'syscall',
+      pid: proc.pid,
+      turn,
+      seq,
+      name: block.name,
+      args: block.ok ? block.args : {},
+    });
     proc.countSyscall();
-    proc.callStarted();
+    state.callStarted();
     persist(kernel.store, proc);
   }
   const services = kernel.services(proc, resumeDeadline);
-  const ctx: SyscallContext = { pid: proc.pid, ppid: proc.pcb.ppid, caps: proc.caps, signal: proc.abort.signal, drivers: kernel.drivers(proc), proc: services, call: NO_CALL_CONTEXT };
+  const ctx: SyscallContext = {
+    pid: proc.pid,
+    ppid: proc.pcb.ppid,
+    caps: proc.caps,
+    signal: proc.abort.signal,
+    drivers: kernel.drivers(proc),
+    proc: services,
+    call: NO_CALL_CONTEXT,
+  };
   // What touches the host is committed as started before it runs (commit-barrier.ts, the chain's outermost), so it is never re-run.
   return dispatch(block, ctx, proc, kernel.callChain, resumed);
 }
 
 function isLooping(proc: Proc, reply: string, results: string): boolean {
-  return proc.repeatStreak(hash('sha1', `${reply}\u0000${results}`, 'base64')) >= param.maxIdenticalTurns;
+  return (
+    turnOf(proc).repeatStreak(hash('sha1', `${reply}\u0000${results}`, 'base64'), proc.parkedThisTurn) >=
+    param.maxIdenticalTurns
+  );
 }
 
 export function next(kernel: LoopHost, proc: Proc): void {

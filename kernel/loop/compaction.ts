@@ -20,11 +20,14 @@ import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
 import type { Entry } from '../proc/proc-types.js';
-import { amendTranscript, appendTranscript, persist } from '../proc/transcript.js';
+import { persist } from '../proc/proc-runtime.js';
+import { amendTranscript, appendTranscript, turnOf } from './turn-state.js';
 
 export { estimateTokens } from '../context/context-budget.js';
 
-const summarizer = (chars: number): string => `You compress an agent's working history. Write a faithful summary of the conversation so far
+const summarizer = (
+  chars: number,
+): string => `You compress an agent's working history. Write a faithful summary of the conversation so far
 for the agent itself to continue from: the task, what was done (syscalls and their important
 results: file paths, pids, ids, numbers, errors), what was learned, and what remains to do.
 Plain text, no syscalls, at most ${chars} characters.`;
@@ -39,7 +42,8 @@ export function contextCompaction(kernel: LoopHost): ModelInterceptor {
   return {
     prepare: (turn) => {
       const system = turn.system();
-      if (typeof system !== 'string') return system.then((text) => manageContext(kernel, turn.proc, text, turn.driver, turn.lease));
+      if (typeof system !== 'string')
+        return system.then((text) => manageContext(kernel, turn.proc, text, turn.driver, turn.lease));
       return manageContext(kernel, turn.proc, system, turn.driver, turn.lease) || null;
     },
   };
@@ -49,13 +53,20 @@ export function contextCompaction(kernel: LoopHost): ModelInterceptor {
  * Warn, or compact, before the next inference. Returns a promise (true once it compacted) only
  * when it compacts: a turn that needs neither awaits nothing.
  */
-function manageContext(kernel: LoopHost, proc: Proc, system: string, driver: ModelDriver, lease: Lease): Promise<boolean> | false {
+function manageContext(
+  kernel: LoopHost,
+  proc: Proc,
+  system: string,
+  driver: ModelDriver,
+  lease: Lease,
+): Promise<boolean> | false {
   const budget = proc.pcb.limits.contextTokens;
-  const used = estimateTokens(system, proc.transcript);
+  const state = turnOf(proc);
+  const used = estimateTokens(system, state.transcript);
   if (used >= budget * param.contextCompactAt) return compact(kernel, proc, driver, lease, used, budget);
-  if (used >= budget * param.contextWarnAt && !proc.contextWarned) {
-    proc.warnedOfContext();
-    const last = proc.transcript[proc.transcript.length - 1];
+  if (used >= budget * param.contextWarnAt && !state.contextWarned) {
+    state.warnedOfContext();
+    const last = state.transcript[state.transcript.length - 1];
     const warning = `[KERNEL] Your context is at ${Math.round((used / budget) * 100)}% of its budget (about ${used} of ${budget} tokens). Soon the older turns will be replaced by a summary: keep what you must not lose in files.`;
     if (last?.role === 'user') amendTranscript(kernel.store, proc, `${last.text}\n${warning}`);
     persist(kernel.store, proc);
@@ -66,8 +77,11 @@ function manageContext(kernel: LoopHost, proc: Proc, system: string, driver: Mod
 /** The messages of this request, never over the context budget (the transcript itself is left whole). */
 export function requestMessages(kernel: LoopHost, proc: Proc, system: string): ModelMessage[] {
   const budget = proc.pcb.limits.contextTokens;
-  const fitted = fitMessages(system, proc.transcript, budget);
-  if (!fitted) throw new ModelStop(`context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`);
+  const fitted = fitMessages(system, turnOf(proc).transcript, budget);
+  if (!fitted)
+    throw new ModelStop(
+      `context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`,
+    );
   if (fitted.cut > 0) {
     const reason = `context cut to fit its budget: ${fitted.cut} characters left out of this request`;
     kernel.events.emit({ type: 'state', pid: proc.pid, from: proc.pcb.state, to: proc.pcb.state, reason });
@@ -82,7 +96,8 @@ export function requestMessages(kernel: LoopHost, proc: Proc, system: string): M
 export function splitPoint(transcript: readonly ModelMessage[], keepChars: number): number {
   let cut = transcript.length;
   let kept = 0;
-  while (cut > 1 && kept + (transcript[cut - 1]?.text.length ?? 0) <= keepChars) kept += transcript[--cut]?.text.length ?? 0;
+  while (cut > 1 && kept + (transcript[cut - 1]?.text.length ?? 0) <= keepChars)
+    kept += transcript[--cut]?.text.length ?? 0;
   while (cut < transcript.length && transcript[cut]?.role !== 'model') cut++;
   if (cut < transcript.length) return cut;
   let latest = transcript.length - 1;
@@ -90,21 +105,29 @@ export function splitPoint(transcript: readonly ModelMessage[], keepChars: numbe
   return Math.max(1, latest);
 }
 
-async function compact(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease, used: number, budget: number): Promise<boolean> {
-  const transcript = proc.transcript;
+async function compact(
+  kernel: LoopHost,
+  proc: Proc,
+  driver: ModelDriver,
+  lease: Lease,
+  used: number,
+  budget: number,
+): Promise<boolean> {
+  const state = turnOf(proc);
+  const transcript = state.transcript;
   const cut = splitPoint(transcript, tokensToChars(budget * param.compactKeepShare));
   // Only the previous summary (or the task) would be summarised: nothing to gain.
   if (cut <= 1) return false;
   const older = transcript.slice(0, cut);
   const kept = transcript.slice(cut);
   const summary = await summarize(kernel, proc, driver, lease, older, budget);
-  const count = (proc.context?.count ?? 0) + 1;
+  const count = (state.context?.count ?? 0) + 1;
   const text = `${taskMessage(proc.pcb)}
 [KERNEL] Your context was compacted (${count}×, at about ${used} of ${budget} tokens): the ${older.length} earlier messages are replaced by this summary. The full transcript is kept by the kernel.
 [SUMMARY] ${summary}`;
   appendTranscript(kernel.store, proc, 'user', text);
-  const summaryEntry = proc.transcript[proc.transcript.length - 1] as Entry;
-  proc.compacted([summaryEntry, ...kept], { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count });
+  const summaryEntry = state.transcript[state.transcript.length - 1] as Entry;
+  state.compacted([summaryEntry, ...kept], { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count });
   persist(kernel.store, proc);
   kernel.events.emit({
     type: 'state',
@@ -116,7 +139,14 @@ async function compact(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease:
   return true;
 }
 
-async function summarize(kernel: LoopHost, proc: Proc, driver: ModelDriver, lease: Lease, older: readonly Entry[], budget: number): Promise<string> {
+async function summarize(
+  kernel: LoopHost,
+  proc: Proc,
+  driver: ModelDriver,
+  lease: Lease,
+  older: readonly Entry[],
+  budget: number,
+): Promise<string> {
   const chars = summaryChars(budget);
   // A replay tape scripts only the agent's replies: summarise it here, without a model.
   if (driver.id.startsWith('replay:')) return extractiveSummary(older, chars);
@@ -147,5 +177,8 @@ export function extractiveSummary(older: readonly ModelMessage[], chars: number 
     .slice(-3)
     .map((m) => m.text.slice(0, 600))
     .join('\n');
-  return `(extractive: no model summary) ${older.length} messages; syscalls made: ${made}. Latest kernel messages before this point:\n${results}`.slice(0, chars);
+  return `(extractive: no model summary) ${older.length} messages; syscalls made: ${made}. Latest kernel messages before this point:\n${results}`.slice(
+    0,
+    chars,
+  );
 }

@@ -51,14 +51,23 @@ export function prepare(
   const raw = def.normalize ? def.normalize(block.args) : block.args;
   const parsed = def.args.safeParse(raw);
   if (!parsed.success) {
-    return { name: def.name, args: block.args, result: fail('EINVAL', `bad arguments for ${def.name}: ${formatIssues(parsed.error)}`) };
+    return {
+      name: def.name,
+      args: block.args,
+      result: fail('EINVAL', `bad arguments for ${def.name}: ${formatIssues(parsed.error)}`),
+    };
   }
   const args = parsed.data as Record<string, unknown>;
   let needed: string | null;
   try {
     needed = requiredCapability(def, args, ctx);
     if (needed !== null && !ctx.caps.allows(needed)) {
-      return { name: def.name, args, result: fail('EPERM', `${def.name} needs capability "${needed}", which this process does not hold`), lacked: needed };
+      return {
+        name: def.name,
+        args,
+        result: fail('EPERM', `${def.name} needs capability "${needed}", which this process does not hold`),
+        lacked: needed,
+      };
     }
   } catch (error) {
     return { name: def.name, args, result: toResult(error, ctx) };
@@ -71,7 +80,13 @@ export function prepare(
  * interceptors and handler answer synchronously (most in-kernel calls) is answered synchronously:
  * no await, so no other process's work slips in between its syscall and its result.
  */
-export function dispatch(block: ParsedBlock, ctx: SyscallContext, proc: Proc, chain: CallChain, resumed: boolean): Dispatched | Promise<Dispatched> {
+export function dispatch(
+  block: ParsedBlock,
+  ctx: SyscallContext,
+  proc: Proc,
+  chain: CallChain,
+  resumed: boolean,
+): Dispatched | Promise<Dispatched> {
   let prepared: ReturnType<typeof prepare>;
   try {
     prepared = prepare(block, ctx);
@@ -80,12 +95,23 @@ export function dispatch(block: ParsedBlock, ctx: SyscallContext, proc: Proc, ch
   }
   if (!('def' in prepared)) {
     const { lacked } = prepared;
-    if (lacked !== undefined) for (const { interceptor } of chain.installed) interceptor.lacked?.(proc, prepared.name, lacked);
+    if (lacked !== undefined)
+      for (const { interceptor } of chain.installed) interceptor.lacked?.(proc, prepared.name, lacked);
     return prepared;
   }
   const { def, args, capability } = prepared;
-  const call: Call = { proc, def, args, capability, resumed, state: 'prepared', runArgs: args, context: NO_CALL_CONTEXT };
+  const call: Call = {
+    proc,
+    def,
+    args,
+    capability,
+    resumed,
+    state: 'prepared',
+    runArgs: args,
+    context: NO_CALL_CONTEXT,
+  };
   // The handler gets what the interceptors filled in (runArgs) and handed beside (ctx.call); the call is reported with `args`.
-  const handler = (c: Call): unknown => c.def.run(c.runArgs, c.context === NO_CALL_CONTEXT ? ctx : { ...ctx, call: c.context });
+  const handler = (c: Call): unknown =>
+    c.def.run(c.runArgs, c.context === NO_CALL_CONTEXT ? ctx : { ...ctx, call: c.context });
   return runCall(call, chain, handler, (error) => toResult(error, ctx));
 }

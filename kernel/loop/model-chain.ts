@@ -65,7 +65,9 @@ export class ModelChain {
   /** The interceptors installed now that have `hook`, in the table's order. */
   private with<K extends keyof ModelInterceptor>(hook: K): Array<Required<Pick<ModelInterceptor, K>>> {
     const out: Array<Required<Pick<ModelInterceptor, K>>> = [];
-    for (const entry of this.entries) if (entry.interceptor[hook] && entry.installed()) out.push(entry.interceptor as Required<Pick<ModelInterceptor, K>>);
+    for (const entry of this.entries)
+      if (entry.interceptor[hook] && entry.installed())
+        out.push(entry.interceptor as Required<Pick<ModelInterceptor, K>>);
     return out;
   }
 
@@ -93,12 +95,14 @@ export class ModelChain {
   async send(call: ModelCall, last: SendModel): Promise<{ reply: ModelReply; sent: ModelCall }> {
     const stages = this.with('send');
     let sent = call;
-    const at = (i: number): SendModel => (next) => {
-      const stage = stages[i];
-      if (stage) return stage.send(next, at(i + 1));
-      sent = next;
-      return last(next);
-    };
+    const at =
+      (i: number): SendModel =>
+      (next) => {
+        const stage = stages[i];
+        if (stage) return stage.send(next, at(i + 1));
+        sent = next;
+        return last(next);
+      };
     const reply = await at(0)(call);
     return { reply, sent };
   }

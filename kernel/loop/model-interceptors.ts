@@ -27,9 +27,9 @@ export type InterceptorHost = ThreadHost & {
 
 export function modelInterceptors(k: InterceptorHost): ModelChain {
   return new ModelChain([
-    { name: 'thread-context', interceptor: threadContext(k),     installed: () => true },                // loop/thread-context.ts: always (threads need no policy)
-    { name: 'compaction',     interceptor: contextCompaction(k), installed: () => true },                // loop/compaction.ts: always (every process has a context budget)
-    { name: 'privacy',        interceptor: privacyGuard(k),      installed: () => k.privacy !== null },  // loop/privacy-guard.ts: while the policy has privacy rules
-    { name: 'budgets',        interceptor: budgetGuard(k),       installed: () => k.budgets.any },       // loop/budget-guard.ts: while the policy has budgets
+    { name: 'thread-context', interceptor: threadContext(k), installed: () => true }, // loop/thread-context.ts: always (threads need no policy)
+    { name: 'compaction', interceptor: contextCompaction(k), installed: () => true }, // loop/compaction.ts: always (every process has a context budget)
+    { name: 'privacy', interceptor: privacyGuard(k), installed: () => k.privacy !== null }, // loop/privacy-guard.ts: while the policy has privacy rules
+    { name: 'budgets', interceptor: budgetGuard(k), installed: () => k.budgets.any }, // loop/budget-guard.ts: while the policy has budgets
   ]);
 }

@@ -40,9 +40,15 @@ export function privacyGuard(host: PrivacyHost): ModelInterceptor {
       if (guarded.action === 'refuse') throw new PrivacyRefusal(guarded.reason);
       // An eval judges the model it names: sent to another, it would judge that one.
       if (guarded.model !== call.model && call.purpose === 'eval') {
-        throw new PrivacyRefusal(`privacy: the policy sends this request to the local model ${guarded.model} instead of ${call.model} (privacy.rules, route_local)`, guarded.model);
+        throw new PrivacyRefusal(
+          `privacy: the policy sends this request to the local model ${guarded.model} instead of ${call.model} (privacy.rules, route_local)`,
+          guarded.model,
+        );
       }
-      const driver = guarded.model === call.model ? call.driver : (host.models.loaded(guarded.model) ?? (await host.models.get(guarded.model)));
+      const driver =
+        guarded.model === call.model
+          ? call.driver
+          : (host.models.loaded(guarded.model) ?? (await host.models.get(guarded.model)));
       const answer = await next({ ...call, model: guarded.model, driver, request: guarded.request });
       return guarded.restore ? { ...answer, text: guarded.restore(answer.text) } : answer;
     },

@@ -18,7 +18,9 @@ import type { Entry } from '../proc/proc-types.js';
 import { parseReply, resumeTurn } from './turn.js';
 import { isEnded } from '../../sys/types.js';
 import { REQUEST_SEQ_KEY } from '../ipc/webhooks.js';
-import { persist, storedTranscript } from '../proc/transcript.js';
+import { persist } from '../proc/proc-runtime.js';
+import { storedTranscript, TurnState, turnOf } from './turn-state.js';
+import type { TurnRuntime } from './turn-types.js';
 import { finish, makeReady } from '../proc/lifecycle.js';
 import { armWallTimer } from '../proc/budgets.js';
 import type { ProcessRecord } from '../store/api.js';
@@ -35,7 +37,7 @@ export const CRASH_SUSPECT_KEY = 'crash_suspect';
 
 /** The model's context: after a compaction, the summary row first, then the rows kept verbatim. */
 async function loadContext(kernel: RecoveryHost, proc: Proc): Promise<Entry[]> {
-  const start = proc.context;
+  const start = turnOf(proc).context;
   if (!start) return storedTranscript(kernel.store, proc.pcb);
   const rows = await storedTranscript(kernel.store, proc.pcb, Math.min(start.summarySeq, ...start.keptSeqs));
   const bySeq = new Map(rows.map((r) => [r.seq, r]));
@@ -56,20 +58,27 @@ async function countArchived(kernel: RecoveryHost): Promise<void> {
 
 /** The reply's blocks and the results so far: the reply is a transcript row, the results rows of their own. */
 async function restorePending(kernel: RecoveryHost, proc: Proc): Promise<void> {
-  const stored = proc.takeStoredPending();
+  const state = turnOf(proc);
+  const stored = state.takeStoredPending();
   if (!stored) return;
   if ('blocks' in stored) {
-    proc.setPending(stored);
+    state.setPending(stored);
     return;
   }
   const reply = (await kernel.store.transcripts.row(proc.pid, stored.replySeq)) ?? '';
-  proc.setPending({ ...stored, reply, blocks: parseReply(reply), lines: await kernel.store.transcripts.results(proc.pid) });
+  state.setPending({
+    ...stored,
+    reply,
+    blocks: parseReply(reply),
+    lines: await kernel.store.transcripts.results(proc.pid),
+  });
 }
 
 /** Charge a crash to the turn the process was in; true when it has now crashed the kernel too often there. */
 function chargeCrash(proc: Proc): boolean {
-  const at = `${proc.pcb.counters.turns}:${proc.pending?.next ?? '-'}`;
-  return proc.chargeCrash(at) >= param.maxTurnCrashes;
+  const state = turnOf(proc);
+  const at = `${proc.pcb.counters.turns}:${state.pending?.next ?? '-'}`;
+  return state.chargeCrash(at) >= param.maxTurnCrashes;
 }
 
 async function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Promise<Proc[]> {
@@ -83,15 +92,23 @@ async function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Prom
 async function restoreChildren(kernel: RecoveryHost, procs: readonly Proc[]): Promise<void> {
   const ours = new Set(procs.map((p) => p.pid));
   for (const proc of procs) kernel.table.get(proc.pcb.ppid)?.adoptChild(proc.pid);
-  for (const { pid, ppid } of await kernel.store.processes.unreapedChildren()) if (ours.has(ppid)) kernel.table.get(ppid)?.adoptChild(pid);
+  for (const { pid, ppid } of await kernel.store.processes.unreapedChildren())
+    if (ours.has(ppid)) kernel.table.get(ppid)?.adoptChild(pid);
   for (const proc of procs) for (const pid of proc.legacyReaped) proc.forgetChild(pid);
+}
+
+/** A stored process: its PCB and queues (proc.ts), and the loop's part — its turn's state — from the same row. */
+function restoreProc(record: ProcessRecord): Proc {
+  const proc = Proc.fromRecord(record);
+  proc.holdTurn(TurnState.restored(JSON.parse(record.runtime) as Partial<TurnRuntime>));
+  return proc;
 }
 
 /** These stored processes into the table, with their contexts, pending calls and children. */
 async function restoreProcs(kernel: RecoveryHost, records: readonly ProcessRecord[]): Promise<Proc[]> {
-  const procs = records.map((record) => Proc.fromRecord(record));
+  const procs = records.map(restoreProc);
   for (const proc of procs) {
-    proc.restoreTranscript(await loadContext(kernel, proc));
+    turnOf(proc).restoreTranscript(await loadContext(kernel, proc));
     await restorePending(kernel, proc);
     kernel.table.add(proc);
     armWallTimer(kernel, proc);
@@ -111,15 +128,21 @@ async function restoreMail(kernel: RecoveryHost, only: ReadonlySet<number> | nul
       orphaned.push(m.id);
       continue;
     }
-    if (m.channel === 'msg') target.deliver({ id: m.id, from_pid: m.from_pid, content: m.content, ts: m.ts });
-    else target.feedStdin({ id: m.id, text: m.content });
+    if (m.channel === 'msg') target.queues.deliver({ id: m.id, from_pid: m.from_pid, content: m.content, ts: m.ts });
+    else target.queues.feedStdin({ id: m.id, text: m.content });
   }
   store.mail.deleteMessages(orphaned);
   for (const t of await store.mail.timers()) {
     if (only && !only.has(t.pid)) continue;
     const proc = kernel.table.get(t.pid);
     if (proc && !isEnded(proc.pcb.state)) {
-      kernel.mailboxes.arm(proc, { id: t.id, handle: null, fireAt: t.fire_at, intervalMs: t.interval_ms, prompt: t.prompt });
+      kernel.mailboxes.arm(proc, {
+        id: t.id,
+        handle: null,
+        fireAt: t.fire_at,
+        intervalMs: t.interval_ms,
+        prompt: t.prompt,
+      });
     }
   }
 }
@@ -136,11 +159,12 @@ function resumeAll(kernel: RecoveryHost, procs: readonly Proc[], reason: string,
         const { state: end, code, reason: why } = proc.killRequested;
         finish(kernel, proc, end, code, why);
       } else if (doomed.has(proc)) {
-        const [turn] = (proc.crash?.at ?? '0').split(':');
-        const message = `kernel error: the kernel crashed ${proc.crash?.count ?? 0} times while this process was in turn ${turn}; it was ended instead of running that turn again`;
+        const { crash } = turnOf(proc);
+        const [turn] = (crash?.at ?? '0').split(':');
+        const message = `kernel error: the kernel crashed ${crash?.count ?? 0} times while this process was in turn ${turn}; it was ended instead of running that turn again`;
         kernel.events.emit({ type: 'error', pid: proc.pid, message });
         finish(kernel, proc, 'exited', 1, message);
-      } else if (proc.pending) void resumeTurn(kernel, proc);
+      } else if (turnOf(proc).pending) void resumeTurn(kernel, proc);
       else {
         // Paused on a budget before the restart: its next turn reserves again (and is paused again if still spent).
         if (proc.pcb.wait?.kind === 'budget') proc.waitOver();
@@ -183,8 +207,14 @@ export async function adoptProcesses(kernel: RecoveryHost, pids: readonly number
     a.cost += r.cost;
   }
   const ours = new Set(pids);
-  kernel.webhooks.restore((await store.mail.webhooks()).filter((w) => ours.has(w.pid)), 0);
-  const procs = await restoreProcs(kernel, records.filter((r) => r.state !== 'exited' && r.state !== 'killed' && !kernel.table.get(r.pid)));
+  kernel.webhooks.restore(
+    (await store.mail.webhooks()).filter((w) => ours.has(w.pid)),
+    0,
+  );
+  const procs = await restoreProcs(
+    kernel,
+    records.filter((r) => r.state !== 'exited' && r.state !== 'killed' && !kernel.table.get(r.pid)),
+  );
   for (const proc of procs) persist(store, proc);
   store.flush();
   await restoreMail(kernel, ours);
@@ -193,7 +223,10 @@ export async function adoptProcesses(kernel: RecoveryHost, pids: readonly number
 }
 
 /** The daemon is dying of an error raised while working for `pid`: the next start charges the crash to it alone. */
-export function noteCrash(host: { readonly closing: boolean; readonly store: LoopHost['store'] }, pid: number | null): void {
+export function noteCrash(
+  host: { readonly closing: boolean; readonly store: LoopHost['store'] },
+  pid: number | null,
+): void {
   if (pid === null || host.closing) return;
   host.store.setMeta(CRASH_SUSPECT_KEY, pid);
   host.store.flush();

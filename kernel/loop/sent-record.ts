@@ -12,8 +12,8 @@
  * said whole. Its texts are the transcript's own strings (fitMessages copies the references).
  */
 import type { ModelMessage, ModelRequest } from '../../drivers/llm/types.js';
-import type { Proc } from '../proc/proc.js';
 import type { Entry } from '../proc/proc-types.js';
+import type { TurnState } from './turn-state.js';
 
 interface Sent {
   system: string;
@@ -25,7 +25,8 @@ interface Sent {
   lastChars: number;
 }
 
-const lastSent = new WeakMap<Proc, Sent>();
+/** By the turn's state (a restart begins a new one: its first request is said whole). */
+const lastSent = new WeakMap<object, Sent>();
 
 export interface RequestRecord {
   system?: string;
@@ -43,19 +44,33 @@ function follows(before: Sent | undefined, transcript: readonly Entry[]): boolea
   if (before === undefined) return transcript.length === 1;
   if (!before.whole) return false;
   const last = transcript[before.count - 1];
-  return transcript.length === before.count + 2 && transcript[0]?.seq === before.firstSeq && last?.seq === before.lastSeq && last.text.length === before.lastChars;
+  return (
+    transcript.length === before.count + 2 &&
+    transcript[0]?.seq === before.firstSeq &&
+    last?.seq === before.lastSeq &&
+    last.text.length === before.lastChars
+  );
 }
 
 /** The record of this request (null when the stream says it all), and the request kept for the next. */
-export function recordRequest(proc: Proc, request: Pick<ModelRequest, 'system' | 'messages'>): RequestRecord | null {
-  const before = lastSent.get(proc);
-  const transcript = proc.transcript;
+export function recordRequest(
+  turn: Pick<TurnState, 'transcript'>,
+  request: Pick<ModelRequest, 'system' | 'messages'>,
+): RequestRecord | null {
+  const before = lastSent.get(turn);
+  const transcript = turn.transcript;
   const whole = isWhole(request.messages, transcript);
   const last = transcript[transcript.length - 1];
-  const kept = { firstSeq: transcript[0]?.seq ?? -1, count: transcript.length, lastSeq: last?.seq ?? -1, lastChars: last?.text.length ?? 0 };
-  lastSent.set(proc, { system: request.system, whole, ...kept });
+  const kept = {
+    firstSeq: transcript[0]?.seq ?? -1,
+    count: transcript.length,
+    lastSeq: last?.seq ?? -1,
+    lastChars: last?.text.length ?? 0,
+  };
+  lastSent.set(turn, { system: request.system, whole, ...kept });
   const record: RequestRecord = {};
   if (before?.system !== request.system) record.system = request.system;
-  if (!whole || !follows(before, transcript)) record.messages = request.messages.map(({ role, text }) => ({ role, text }));
+  if (!whole || !follows(before, transcript))
+    record.messages = request.messages.map(({ role, text }) => ({ role, text }));
   return record.system === undefined && record.messages === undefined ? null : record;
 }

@@ -32,16 +32,28 @@ export async function summaryCall(
   const fitted = fitMessages(system, messages, proc.pcb.limits.contextTokens);
   if (!fitted) return null;
   const { pcb } = proc;
-  const request = { system, messages: fitted.messages, proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns }, signal: proc.abort.signal };
+  const request = {
+    system,
+    messages: fitted.messages,
+    proc: { pid: pcb.pid, name: pcb.name, turn: pcb.counters.turns },
+    signal: proc.abort.signal,
+  };
   const turnModel = proc.routing?.model ?? pcb.model;
   const cheapest = proc.routing?.rungs[0];
   const model = cheapest !== undefined && providerOf(cheapest) === providerOf(turnModel) ? cheapest : turnModel;
   const chosen = model === turnModel ? driver : (kernel.models.loaded(model) ?? (await kernel.models.get(model)));
   try {
     // Budgets refuse it as they would the turn (BudgetSpent); what it sends is the context itself: the privacy rules hold for it.
-    const { reply, sent } = await kernel.modelChain.send({ purpose, payer: proc, model, driver: chosen, request }, (c) => kernel.pool.complete(c.driver, c.request, lease));
+    const { reply, sent } = await kernel.modelChain.send(
+      { purpose, payer: proc, model, driver: chosen, request },
+      (c) => kernel.pool.complete(c.driver, c.request, lease),
+    );
     account(proc, reply.usage, sent.model);
-    return { text: reply.text, model: sent.model, tokens: reply.usage ? reply.usage.prompt + reply.usage.output : null };
+    return {
+      text: reply.text,
+      model: sent.model,
+      tokens: reply.usage ? reply.usage.prompt + reply.usage.output : null,
+    };
   } catch (error) {
     if (error instanceof PrivacyRefusal) return null;
     throw error;

@@ -42,7 +42,10 @@ function threadUpkeep(kernel: ThreadHost, proc: Proc, driver: ModelDriver, lease
         // A budget that refuses the summary pauses the process (its turn would be refused too); a kill ends it.
         if (proc.abort.signal.aborted || error instanceof BudgetSpent || error instanceof ModelStop) throw error;
         // The summary stays as it was: the entries are all kept, and the next turn tries again.
-        kernel.log('warn', `thread ${key}: summary not brought up to date for process ${proc.pid}: ${(error as Error).message}`);
+        kernel.log(
+          'warn',
+          `thread ${key}: summary not brought up to date for process ${proc.pid}: ${(error as Error).message}`,
+        );
       } finally {
         threads.release(key);
       }

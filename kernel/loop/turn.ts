@@ -22,7 +22,8 @@ import { param } from '../../sys/param.js';
 import { parseSyscalls } from '../../sys/abi/parser.js';
 import type { Proc } from '../proc/proc.js';
 import { turnSlot } from '../../sys/turn-gate.js';
-import { amendTranscript, appendTranscript, persist } from '../proc/transcript.js';
+import { persist } from '../proc/proc-runtime.js';
+import { amendTranscript, appendTranscript, turnOf } from './turn-state.js';
 import { finish, setState } from '../proc/lifecycle.js';
 import { account, budgetExceeded } from '../proc/budgets.js';
 import { endForKernelError } from '../proc/kill.js';
@@ -131,11 +132,15 @@ function endOnError(kernel: LoopHost, proc: Proc, error: unknown): void {
 
 /** Notices that arrived since the last turn join the latest kernel message. */
 function flushNotices(kernel: LoopHost, proc: Proc): void {
-  if (proc.notices.length === 0) return;
-  const notices = proc.takeNotices();
+  if (proc.queues.notices.length === 0) return;
+  const notices = proc.queues.takeNotices();
   const text = formatNotices(notices);
-  kernel.stdinShown?.(proc.pid, notices.flatMap((n) => (n.stdin === undefined ? [] : [n.stdin])));
-  const last = proc.transcript[proc.transcript.length - 1];
+  kernel.stdinShown?.(
+    proc.pid,
+    notices.flatMap((n) => (n.stdin === undefined ? [] : [n.stdin])),
+  );
+  const { transcript } = turnOf(proc);
+  const last = transcript[transcript.length - 1];
   if (last && last.role === 'user') amendTranscript(kernel.store, proc, `${last.text}\n${text}`);
   else appendTranscript(kernel.store, proc, 'user', text);
 }
@@ -152,20 +157,28 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   // The context brought up to date (threads' summaries, then compaction), each stage awaited only when it has work.
   const preparing = chain.prepare({ proc, driver, lease, system: () => systemPrompt(kernel, proc) });
   if (preparing) await preparing;
-  const system = proc.systemPrompt ?? (await systemPrompt(kernel, proc));
-  if (proc.promptTurn !== turn) {
+  const state = turnOf(proc);
+  const system = state.systemPrompt ?? (await systemPrompt(kernel, proc));
+  if (state.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.
-    const latest = proc.transcript[proc.transcript.length - 1];
+    const latest = state.transcript[state.transcript.length - 1];
     const row = latest ? { transcript_seq: latest.seq } : {};
     kernel.events.emit({ type: 'prompt', pid: pcb.pid, turn, ...row, text: latest?.text ?? '' });
-    proc.promptShown(turn);
+    state.promptShown(turn);
     persist(kernel.store, proc);
   }
   const messages = requestMessages(kernel, proc, system);
-  const request: ModelRequest = { system, messages, proc: { pid: pcb.pid, name: pcb.name, turn }, signal: proc.abort.signal };
+  const request: ModelRequest = {
+    system,
+    messages,
+    proc: { pid: pcb.pid, name: pcb.name, turn },
+    signal: proc.abort.signal,
+  };
   const { live } = kernel;
   if (live.watched) request.onText = (text) => live.emit({ pid: pcb.pid, turn, text });
-  const { reply, sent } = await chain.send({ purpose: 'turn', payer: proc, model, driver, request }, (c) => kernel.pool.complete(c.driver, c.request, lease));
+  const { reply, sent } = await chain.send({ purpose: 'turn', payer: proc, model, driver, request }, (c) =>
+    kernel.pool.complete(c.driver, c.request, lease),
+  );
   if (!kernel.closing) recordReply(kernel, proc, request, reply, sent.model);
   return reply;
 }
@@ -175,7 +188,7 @@ function recordReply(kernel: LoopHost, proc: Proc, request: ModelRequest, reply:
   const { pcb } = proc;
   const { turn } = request.proc;
   // What it was sent that the prompt and model events do not say, before the reply joins the transcript (sent-record.ts).
-  const said = recordRequest(proc, request);
+  const said = recordRequest(turnOf(proc), request);
   if (said) kernel.events.emit({ type: 'request', pid: pcb.pid, turn, ...said });
   proc.countTurn();
   if (proc.routing) proc.ranOn(model);
@@ -195,8 +208,12 @@ function recordReply(kernel: LoopHost, proc: Proc, request: ModelRequest, reply:
 
 /** The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process, its interceptors' parts after the MCP tools. */
 function systemPrompt(kernel: LoopHost, proc: Proc): string | Promise<string> {
-  if (proc.systemPrompt !== undefined) return proc.systemPrompt;
-  return (async () => proc.keepSystemPrompt(buildSystemPrompt(proc.pcb) + (await kernel.mcpReference(proc)) + (await kernel.modelChain.system(proc))))();
+  const state = turnOf(proc);
+  if (state.systemPrompt !== undefined) return state.systemPrompt;
+  return (async () =>
+    state.keepSystemPrompt(
+      buildSystemPrompt(proc.pcb) + (await kernel.mcpReference(proc)) + (await kernel.modelChain.system(proc)),
+    ))();
 }
 
 /** The blocks of a reply, parsed with the kernel's limits (again after a restart: the parser is deterministic). */
@@ -209,7 +226,7 @@ function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<vo
   const blocks = parseReply(reply.text);
   if (blocks.length === 0) {
     proc.routing?.noteReminder();
-    const streak = proc.replyWithoutSyscall();
+    const streak = turnOf(proc).replyWithoutSyscall();
     if (streak >= param.maxNoSyscallReplies) {
       finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, `no syscall in ${streak} consecutive replies`);
       return;
@@ -218,9 +235,18 @@ function startCalls(kernel: LoopHost, proc: Proc, reply: ModelReply): Promise<vo
     next(kernel, proc);
     return;
   }
-  const replySeq = proc.transcript[proc.transcript.length - 1]?.seq ?? -1;
-  proc.startCalls({ turn: proc.pcb.counters.turns - 1, reply: reply.text, blocks, lines: [], next: 0, started: false, replySeq });
+  const state = turnOf(proc);
+  const replySeq = state.transcript[state.transcript.length - 1]?.seq ?? -1;
+  proc.callsBegin();
+  state.startCalls({
+    turn: proc.pcb.counters.turns - 1,
+    reply: reply.text,
+    blocks,
+    lines: [],
+    next: 0,
+    started: false,
+    replySeq,
+  });
   persist(kernel.store, proc);
   return continueCalls(kernel, proc);
 }
-

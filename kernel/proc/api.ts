@@ -1,9 +1,10 @@
 /**
  * What the proc/ modules work on (xv6's defs.h, its data half): the process table, the store, the
  * event bus, the run queue, the disk guard. The lifecycle is functions over it — setState, park,
- * notify, makeReady, finish, reap in lifecycle.ts; kill and the budgets' ends in kill.ts; persist
- * and the transcript in transcript.ts — which callers import and call directly: one hop from a
- * call site to the code that changes a process. The composition root (kernel.ts) is one.
+ * makeReady, finish, reap in lifecycle.ts; kill and the budgets' ends in kill.ts; persist in
+ * proc-runtime.ts — which callers import and call directly: one hop from a call site to the code
+ * that changes a process. The composition root (kernel.ts) is one. (Notices are ipc's:
+ * ipc/queues.ts notify; the transcript is the loop's: loop/turn-state.ts.)
  */
 import type { Scheduler } from '../sched/scheduler.js';
 import type { DiskGuard } from './disk-guard.js';

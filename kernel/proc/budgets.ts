@@ -16,8 +16,10 @@ export function account(proc: Proc, usage: ModelUsage | undefined, model = proc.
 export function budgetExceeded(proc: Proc): string | null {
   const { counters: c, limits } = proc.pcb;
   const tokens = c.promptTokens + c.outputTokens;
-  if (limits.maxTokens !== null && tokens > limits.maxTokens) return `token budget exhausted (${tokens} of ${limits.maxTokens} tokens used)`;
-  if (limits.maxCost !== null && c.cost > limits.maxCost) return `cost budget exhausted ($${c.cost.toFixed(4)} of $${limits.maxCost})`;
+  if (limits.maxTokens !== null && tokens > limits.maxTokens)
+    return `token budget exhausted (${tokens} of ${limits.maxTokens} tokens used)`;
+  if (limits.maxCost !== null && c.cost > limits.maxCost)
+    return `cost budget exhausted ($${c.cost.toFixed(4)} of $${limits.maxCost})`;
   return null;
 }
 
@@ -26,7 +28,9 @@ export function armWallTimer(k: ProcCore, proc: Proc): void {
   const limit = proc.pcb.limits.maxWallS;
   if (limit === null || isEnded(proc.pcb.state)) return;
   const left = proc.pcb.createdAt + limit * 1000 - Date.now();
-  proc.armWallTimer(setTimeout(() => endForBudget(k, proc, `wall time budget exhausted (${limit}s)`), Math.max(0, left)));
+  proc.armWallTimer(
+    setTimeout(() => endForBudget(k, proc, `wall time budget exhausted (${limit}s)`), Math.max(0, left)),
+  );
 }
 
 /** A child's budget is never looser than its parent's (null = unlimited). */

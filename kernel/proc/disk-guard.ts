@@ -36,7 +36,10 @@ export class DiskGuard {
   refuseNewWork(what: string): void {
     if (!this.full) return;
     const why = this.store.lastError?.message ?? 'the disk refuses writes';
-    throw new AosError('ENOSPC', `${what} refused: the kernel cannot record anything (${why}); it resumes when space returns`);
+    throw new AosError(
+      'ENOSPC',
+      `${what} refused: the kernel cannot record anything (${why}); it resumes when space returns`,
+    );
   }
 
   /** Wait until everything this process did so far is committed; parked as `disk full` meanwhile. */

@@ -43,7 +43,8 @@ export function spawnSignature(parent: number, request: SpawnRequest): string {
 export function liveTwin(k: ProcCore, parent: Proc, signature: string): Pcb | null {
   for (const pid of parent.children) {
     const child = k.table.get(pid);
-    if (child && !isEnded(child.pcb.state) && !child.killRequested && child.pcb.spawnKey === signature) return child.pcb;
+    if (child && !isEnded(child.pcb.state) && !child.killRequested && child.pcb.spawnKey === signature)
+      return child.pcb;
   }
   return null;
 }
@@ -66,14 +67,21 @@ export function checkFanOut(k: ProcCore, parent: Proc): void {
   let live = 0;
   for (const pid of parent.children) if (k.table.has(pid) && !isEnded(k.table.get(pid)?.pcb.state ?? 'exited')) live++;
   const maxChildren = parent.pcb.limits.maxChildren ?? param.maxChildren;
-  if (live >= maxChildren) throw new AosError('EAGAIN', `max_children ${maxChildren} reached: process ${parent.pid} has ${live} live children; WAIT for one first`);
+  if (live >= maxChildren)
+    throw new AosError(
+      'EAGAIN',
+      `max_children ${maxChildren} reached: process ${parent.pid} has ${live} live children; WAIT for one first`,
+    );
   for (let at: Proc | undefined = parent; at; at = at.pcb.ppid ? k.table.get(at.pcb.ppid) : undefined) {
     const cap = at.pcb.limits.maxLiveDescendants;
     if (cap === null || cap === undefined) continue;
     const below = liveDescendants(k, at);
     if (below >= cap) {
       const whose = at === parent ? `process ${at.pid} (you)` : `process ${at.pid}, an ancestor,`;
-      throw new AosError('EAGAIN', `max_live_descendants ${cap} reached: ${whose} has ${below} live descendants; WAIT for one first`);
+      throw new AosError(
+        'EAGAIN',
+        `max_live_descendants ${cap} reached: ${whose} has ${below} live descendants; WAIT for one first`,
+      );
     }
   }
 }

@@ -34,7 +34,9 @@ const entryKey = (scope: string, key: string): string => `${scope}\u0000${key}`;
 function difference(was: string, now: string): string {
   const a = JSON.parse(was) as Record<string, unknown>;
   const b = JSON.parse(now) as Record<string, unknown>;
-  const field = [...new Set([...Object.keys(a), ...Object.keys(b)])].find((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  const field = [...new Set([...Object.keys(a), ...Object.keys(b)])].find(
+    (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
+  );
   if (field === undefined) return 'the arguments differ';
   const show = (v: unknown): string => (v === undefined ? 'none' : JSON.stringify(v).slice(0, 60));
   return `${field} differs (${show(a[field])} then, ${show(b[field])} now)`;
@@ -57,10 +59,18 @@ export async function spawnKeyed(
   key: string,
   options: SpawnOptions,
 ): Promise<{ pcb: Pcb; replayed: boolean }> {
-  const { pid, replayed } = await k.keys.once('root', key, keyedSpawnArgs(options), async () => (await spawnRoot(k, options)).pid);
+  const { pid, replayed } = await k.keys.once(
+    'root',
+    key,
+    keyedSpawnArgs(options),
+    async () => (await spawnRoot(k, options)).pid,
+  );
   const pcb = k.table.pcb(pid);
   if (!pcb) {
-    throw new AosError('ESRCH', `idempotency key "${key}" started process ${pid}, which has been removed (aos rm): use a new key to start the work again`);
+    throw new AosError(
+      'ESRCH',
+      `idempotency key "${key}" started process ${pid}, which has been removed (aos rm): use a new key to start the work again`,
+    );
   }
   return { pcb, replayed };
 }
@@ -84,7 +94,13 @@ export class IdempotencyKeys {
     if (!pids) this.store.idempotency.expire(now);
     for (const r of await this.store.idempotency.live(now)) {
       if (pids && (!pids.has(r.pid) || this.entries.has(entryKey(r.scope, r.key)))) continue;
-      this.entries.set(entryKey(r.scope, r.key), { args: r.args, pid: r.pid, pending: null, created: r.created_at, expires: r.expires_at });
+      this.entries.set(entryKey(r.scope, r.key), {
+        args: r.args,
+        pid: r.pid,
+        pending: null,
+        created: r.created_at,
+        expires: r.expires_at,
+      });
     }
   }
 
@@ -110,11 +126,19 @@ export class IdempotencyKeys {
   static refuseOther(key: string, first: { args: string; created: number }, args: Record<string, unknown>): void {
     const text = canonicalJson(args);
     if (first.args === text) return;
-    throw new AosError('EEXIST', `idempotency key "${key}" was used at ${new Date(first.created).toISOString()} for another request: ${difference(first.args, text)}; use a new key for new work`);
+    throw new AosError(
+      'EEXIST',
+      `idempotency key "${key}" was used at ${new Date(first.created).toISOString()} for another request: ${difference(first.args, text)}; use a new key for new work`,
+    );
   }
 
   /** Run `start` once for this key and these arguments; EEXIST for the key with others. */
-  async once(scope: string, key: string, args: Record<string, unknown>, start: () => number | Promise<number>): Promise<Keyed> {
+  async once(
+    scope: string,
+    key: string,
+    args: Record<string, unknown>,
+    start: () => number | Promise<number>,
+  ): Promise<Keyed> {
     const text = canonicalJson(args);
     const existing = this.live(scope, key);
     if (existing) {
@@ -148,7 +172,13 @@ export class IdempotencyKeys {
   /** `minTtlMs`: kept at least this long whatever the policy's TTL (a channel's message ids: a day, as platforms retry). */
   remember(scope: string, key: string, pid: number, minTtlMs = 0): void {
     const created = this.now();
-    const entry: Entry = { args: '{}', pid, pending: null, created, expires: created + Math.max(this.ttlMs(), minTtlMs) };
+    const entry: Entry = {
+      args: '{}',
+      pid,
+      pending: null,
+      created,
+      expires: created + Math.max(this.ttlMs(), minTtlMs),
+    };
     this.entries.set(entryKey(scope, key), entry);
     this.store.idempotency.put({ scope, key, args: entry.args, pid, created_at: created, expires_at: entry.expires });
   }

@@ -24,7 +24,15 @@ export function inspectProcess(table: ProcTable, pid: number): ProcDetail {
     capabilities: [...pcb.capabilities],
     workdir: pcb.cwd,
     cached_tokens: pcb.counters.cachedTokens,
-    limits: { max_turns: l.maxTurns, max_tokens: l.maxTokens, max_cost: l.maxCost, max_wall_s: l.maxWallS, context_tokens: l.contextTokens, max_children: l.maxChildren ?? param.maxChildren, max_live_descendants: l.maxLiveDescendants ?? null },
+    limits: {
+      max_turns: l.maxTurns,
+      max_tokens: l.maxTokens,
+      max_cost: l.maxCost,
+      max_wall_s: l.maxWallS,
+      context_tokens: l.contextTokens,
+      max_children: l.maxChildren ?? param.maxChildren,
+      max_live_descendants: l.maxLiveDescendants ?? null,
+    },
     live_descendants: live ? liveDescendants({ table }, live) : 0,
     children,
   };

@@ -9,9 +9,15 @@ import { isEnded } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { finish } from './lifecycle.js';
 import type { Proc } from './proc.js';
-import { persist } from './transcript.js';
+import { persist } from './proc-runtime.js';
 
-export function requestKill(k: ProcCore, proc: Proc, reason: string, state: 'killed' | 'exited' = 'killed', code = 137): void {
+export function requestKill(
+  k: ProcCore,
+  proc: Proc,
+  reason: string,
+  state: 'killed' | 'exited' = 'killed',
+  code = 137,
+): void {
   proc.requestKill({ reason, state, code });
   proc.abort.abort(interruption(reason));
   // A queued process is in no turn that could reap it.
@@ -50,7 +56,10 @@ export function endForKernelError(k: ProcCore, proc: Proc, error: unknown): void
   const message = error instanceof Error ? error.message : String(error);
   const reason = message.startsWith('kernel error:') ? message : `kernel error: ${message}`;
   if (isEnded(proc.pcb.state) || proc.killRequested) return;
-  k.log('error', `process ${proc.pid} ended: ${reason}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
+  k.log(
+    'error',
+    `process ${proc.pid} ended: ${reason}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`,
+  );
   k.events.emit({ type: 'error', pid: proc.pid, message: reason });
   requestKill(k, proc, reason, 'exited', 1);
 }

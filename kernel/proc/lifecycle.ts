@@ -1,6 +1,7 @@
 /**
  * A process's life after spawn: state changes (each an event and a row), parking in a blocking
- * call, notices between turns, the run queue, and the end — the one place a PCB leaves the living.
+ * call, the run queue, and the end — the one place a PCB leaves the living, which ends its other
+ * parts too (its queues: ipc/queues.ts; its turn's state: the loop's).
  */
 import { AosError, interruption } from '../../sys/errno.js';
 import { formatEvent } from '../context/context.js';
@@ -9,9 +10,9 @@ import { isEnded, type Pcb, type ProcState, type WaitSpec } from '../../sys/type
 import type { ProcCore } from './api.js';
 import type { Proc } from './proc.js';
 import type { WakeReason } from './parking.js';
-import type { Notice } from '../context/context.js';
 import type { Waking } from '../../sys/waking.js';
-import { persist } from './transcript.js';
+import { persist } from './proc-runtime.js';
+import { notify } from '../ipc/queues.js';
 import { decideRung, DEFAULT_LADDER_RULES } from '../sched/ladder.js';
 
 export function setState(k: ProcCore, proc: Proc, to: ProcState, extra: { reason?: string; code?: number } = {}): void {
@@ -26,20 +27,20 @@ export function park(k: ProcCore, proc: Proc, spec: WaitSpec): Waking<WakeReason
   const woken = proc.park(spec);
   const what = spec.kind === 'child' ? 'a child' : spec.kind === 'msg' ? 'a message' : 'stdin';
   const reason =
-    spec.kind === 'sleep' ? `sleeping ${spec.seconds}s` : spec.kind === 'approval' ? `approval ${spec.id}` : spec.kind === 'budget' ? (spec.settle ? `budget ${spec.budget}: waiting for requests in flight to settle` : `budget ${spec.budget} is spent`) : `waiting for ${what}`;
+    spec.kind === 'sleep'
+      ? `sleeping ${spec.seconds}s`
+      : spec.kind === 'approval'
+        ? `approval ${spec.id}`
+        : spec.kind === 'budget'
+          ? spec.settle
+            ? `budget ${spec.budget}: waiting for requests in flight to settle`
+            : `budget ${spec.budget} is spent`
+          : `waiting for ${what}`;
   setState(k, proc, spec.kind === 'sleep' ? 'sleeping' : 'blocked', { reason });
   return woken.map((wake) => {
     if (!proc.killRequested && !k.closing) setState(k, proc, 'running', { reason: `woken: ${wake}` });
     return wake;
   });
-}
-
-/** Queue a notice for the process's next turn; timers and webhooks also interrupt a blocking call. */
-export function notify(k: ProcCore, proc: Proc, notice: Notice): void {
-  if (isEnded(proc.pcb.state)) return;
-  proc.notify(notice);
-  persist(k.store, proc);
-  if (notice.kind === 'timer' || notice.kind === 'webhook' || notice.kind === 'stop') proc.wake('interrupt');
 }
 
 export function makeReady(k: ProcCore, proc: Proc): void {
@@ -66,24 +67,43 @@ function route(k: ProcCore, proc: Proc): string {
   const routing = proc.routing as NonNullable<Proc['routing']>;
   const turn = proc.pcb.counters.turns;
   if (routing.routedTurn === turn) return routing.model;
-  const decision = decideRung(routing.top, { rung: routing.rung, stick: routing.stick, climbs: routing.climbs }, routing.signals(proc.parkedThisTurn, k.headroom?.(proc) ?? null, turn / proc.pcb.limits.maxTurns), k.ladderRules ?? DEFAULT_LADDER_RULES);
+  const decision = decideRung(
+    routing.top,
+    { rung: routing.rung, stick: routing.stick, climbs: routing.climbs },
+    routing.signals(proc.parkedThisTurn, k.headroom?.(proc) ?? null, turn / proc.pcb.limits.maxTurns),
+    k.ladderRules ?? DEFAULT_LADDER_RULES,
+  );
   routing.routed(turn, decision);
-  k.events.emit({ type: 'route', pid: proc.pid, turn, rung: decision.rung, model: routing.model, reason: decision.reason });
+  k.events.emit({
+    type: 'route',
+    pid: proc.pid,
+    turn,
+    rung: decision.rung,
+    model: routing.model,
+    reason: decision.reason,
+  });
   return routing.model;
 }
 
 /** End a process: the one place a PCB leaves the living. */
-export function finish(k: ProcCore, proc: Proc, state: 'exited' | 'killed', code: number, reason: string, result: string | null = null): void {
+export function finish(
+  k: ProcCore,
+  proc: Proc,
+  state: 'exited' | 'killed',
+  code: number,
+  reason: string,
+  result: string | null = null,
+): void {
   const pcb = proc.pcb;
   if (isEnded(pcb.state) || k.closing) return;
   k.scheduler.forget(pcb.pid);
   proc.clearTimers();
-  k.store.mail.deleteTimers(pcb.pid);
   proc.wake('interrupt');
   if (!proc.abort.signal.aborted) proc.abort.abort(interruption(reason));
-  proc.ended(code, reason, result ?? (proc.stdout || null));
-  k.store.transcripts.clearResults(pcb.pid);
-  k.store.mail.deleteMessages([...proc.mailbox, ...proc.stdin].map((m) => m.id));
+  proc.ended(code, reason, result ?? (proc.queues.stdout || null));
+  // Its other parts end with it, each by its owner: no call pending (the loop's), nothing queued (ipc's).
+  proc.turnPart.exit(k.store, pcb.pid);
+  proc.queues.exit(k.store, pcb.pid);
   setState(k, proc, state, { reason, code });
   k.processEnded(pcb.pid);
   k.disk.forget(proc);
@@ -105,13 +125,13 @@ function notifyParent(k: ProcCore, child: Proc): void {
   }
   const { pcb } = child;
   const payload = { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output };
-  notify(k, parent, { kind: 'child_exit', pid: pcb.pid, text: formatEvent('CHILD_EXIT', payload) });
+  notify(k.store, parent, { kind: 'child_exit', pid: pcb.pid, text: formatEvent('CHILD_EXIT', payload) });
 }
 
 /** A parent's WAIT took this child's exit: it is never reported to the parent again, even after a restart. */
 export function reap(k: ProcCore, parent: Proc, childPid: number): void {
   parent.forgetChild(childPid);
-  parent.dropNotices('child_exit', childPid);
+  parent.queues.dropNotices('child_exit', childPid);
   k.store.processes.markReaped(childPid);
   persist(k.store, parent);
 }

@@ -15,7 +15,7 @@ export interface Ancestor {
 export function lineageOf(proc: Proc, pcbOf: (pid: number) => Pcb | undefined): Ancestor[] {
   const out: Ancestor[] = [];
   const seen = new Set<number>([proc.pid]);
-  for (let pid = proc.pcb.ppid; pid > 0 && !seen.has(pid); ) {
+  for (let pid = proc.pcb.ppid; pid > 0 && !seen.has(pid);) {
     seen.add(pid);
     const pcb = pcbOf(pid);
     if (!pcb) break;

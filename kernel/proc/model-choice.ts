@@ -35,7 +35,11 @@ export async function chooseChildModel(
   return chooseTape(parent.caps, name, deps);
 }
 
-async function chooseTape(caps: CapabilitySet, name: string, deps: { models: ModelRegistry; tapes: TapeReader }): Promise<string> {
+async function chooseTape(
+  caps: CapabilitySet,
+  name: string,
+  deps: { models: ModelRegistry; tapes: TapeReader },
+): Promise<string> {
   const virtualPath = toVirtualPath(name, param.fsMaxPathLength);
   requireCapability(caps, `model:replay:${virtualPath}`, `model "replay:${virtualPath}"`);
   requireCapability(caps, `fs.read:${virtualPath}`, `replay tape ${virtualPath}`);
@@ -48,6 +52,9 @@ async function chooseTape(caps: CapabilitySet, name: string, deps: { models: Mod
 
 function requireCapability(caps: CapabilitySet, needed: string, what: string): void {
   if (!caps.allows(needed)) {
-    throw new AosError('EPERM', `${what} needs capability "${needed}", which this process does not hold (with no model, a child runs on its parent's)`);
+    throw new AosError(
+      'EPERM',
+      `${what} needs capability "${needed}", which this process does not hold (with no model, a child runs on its parent's)`,
+    );
   }
 }

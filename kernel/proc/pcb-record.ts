@@ -30,7 +30,13 @@ export function pcbFromRecord(r: ProcessSummary): Pcb {
       cost: r.cost,
       ...(r.model_mix ? { models: JSON.parse(r.model_mix) as Record<string, number> } : {}),
     },
-    limits: { maxTurns: r.max_turns, maxTokens: null, maxCost: null, maxWallS: null, contextTokens: param.contextBudgetTokens },
+    limits: {
+      maxTurns: r.max_turns,
+      maxTokens: null,
+      maxCost: null,
+      maxWallS: null,
+      contextTokens: param.contextBudgetTokens,
+    },
     wait: r.wait ? (JSON.parse(r.wait) as WaitSpec) : null,
     // Kept in the runtime (proc-runtime.ts): a live process gets it back there; an ended one answers ps and wait only.
     cwd: '/',

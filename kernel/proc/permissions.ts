@@ -23,12 +23,19 @@ export function capabilitiesOf(permissions: readonly string[], held: readonly st
 function neededBy(name: string, held: readonly string[]): string[] {
   const def = findSyscall(name);
   if (!def) {
-    throw new AosError('EINVAL', `unknown permission "${name}": neither a syscall name (e.g. FS_READ) nor a capability (e.g. fs.read:/**)`);
+    throw new AosError(
+      'EINVAL',
+      `unknown permission "${name}": neither a syscall name (e.g. FS_READ) nor a capability (e.g. fs.read:/**)`,
+    );
   }
   const capability = def.capability;
   if (capability === null) return [];
   if (typeof capability === 'string') return [capability];
   const kind = capability.kind;
-  if (kind === undefined) throw new AosError('EINVAL', `permission "${name}": give the capability ${def.name} needs (${capability.label}) instead`);
+  if (kind === undefined)
+    throw new AosError(
+      'EINVAL',
+      `permission "${name}": give the capability ${def.name} needs (${capability.label}) instead`,
+    );
   return held.filter((c) => c === kind || c.startsWith(`${kind}:`));
 }

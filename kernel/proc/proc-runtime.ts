@@ -1,54 +1,42 @@
 /**
- * What is stored of a live process besides its PCB: its runtime (queues, streaks, the pending
- * turn's cursor, a kill asked), as the JSON of its row's `runtime` column. Reads only: a process
- * is written by its owner (proc.ts), which restores this on the way back (Proc.fromRecord).
+ * A process's row: its PCB's columns, and its `runtime` column — the JSON of what else is stored
+ * of it, one part per owner (issue 48.3): the PCB's own (what it asked: a kill, its budgets, cwd,
+ * unit, ladder, fork), its queues' (ipc/queues.ts stored), its turn's (the loop's: turn-state.ts
+ * stored). Each owner says its part and restores it; the row is written whole at the commit
+ * (persist). Reads only: Proc.fromRecord restores the PCB's part and the queues on the way back.
  */
-import type { ProcessRecord } from '../store/api.js';
-import type { KillRequest } from '../../sys/types.js';
-import type { Notice } from '../context/context.js';
-import type { ForkOrigin, KillRequest as Kill, Pcb } from '../../sys/types.js';
-import type { ContextStart, CrashCount, PendingTurn, StoredPendingTurn } from './proc-types.js';
+import type { KernelStore, ProcessRecord } from '../store/api.js';
+import type { Queues, QueuesRuntime } from '../ipc/queues.js';
+import type { ForkOrigin, KillRequest, Pcb } from '../../sys/types.js';
 import type { Routing, StoredRouting } from './routing.js';
+import type { TurnPart } from './turn-part.js';
 
 /** What a record is made of (a Proc has it all; naming it here keeps this file below proc.ts). */
 export interface RuntimeSource {
+  readonly pid: number;
   readonly pcb: Pcb;
   readonly tree: number;
   readonly recordBroken: boolean;
-  readonly notices: readonly Notice[];
-  readonly stdout: string;
-  readonly noSyscallStreak: number;
-  readonly identicalStreak: number;
-  readonly lastSignature: string;
-  readonly timerSeq: number;
-  readonly pending: PendingTurn | null;
-  readonly storedPending: StoredPendingTurn | PendingTurn | null;
-  readonly promptTurn: number;
-  readonly crash: CrashCount | null;
-  readonly killRequested: Kill | null;
-  readonly context: ContextStart | null;
-  readonly contextWarned: boolean;
+  readonly killRequested: KillRequest | null;
   readonly routing: Routing | null;
+  readonly queues: Queues;
+  readonly turnPart: TurnPart;
+  toRecord(): ProcessRecord;
 }
 
-export interface Runtime {
-  notices: readonly Notice[];
+/** The PCB's part of the runtime column (the queues' and the loop's beside it). */
+export interface Runtime extends QueuesRuntime {
   /** Older stores: the children this process reaped (now a flag on each child's row). */
   reaped?: number[];
-  stdout: string;
-  noSyscallStreak: number;
-  identicalStreak: number;
-  lastSignature: string;
-  timerSeq: number;
-  /** Older stores kept the whole PendingTurn here. */
-  pending: StoredPendingTurn | PendingTurn | null;
-  /** The last turn whose `prompt` event was emitted: events stay exactly-once across restarts. */
-  promptTurn?: number;
-  crash?: CrashCount | null;
   kill?: KillRequest | null; // asked, not yet carried out: a restart ends the process with it
-  budget?: { maxTokens: number | null; maxCost: number | null; maxWallS: number | null; contextTokens?: number; maxChildren?: number | null; maxLiveDescendants?: number | null };
-  context?: ContextStart | null;
-  contextWarned?: boolean;
+  budget?: {
+    maxTokens: number | null;
+    maxCost: number | null;
+    maxWallS: number | null;
+    contextTokens?: number;
+    maxChildren?: number | null;
+    maxLiveDescendants?: number | null;
+  };
   /** Its working directory when not `/` (the PCB's cwd). */
   cwd?: string;
   /** A laddered process's routing (routing.ts). */
@@ -67,37 +55,39 @@ export function parseRuntime(json: string): Runtime {
   return JSON.parse(json) as Runtime;
 }
 
+/** The row again, at the next commit (a process changed many times in a tick is written once). */
+export function persist(store: KernelStore, proc: RuntimeSource): void {
+  store.processes.save(proc.pid, () => proc.toRecord());
+}
+
+/**
+ * The runtime column, each part writing its own fields in (storeIn): one object built field by field —
+ * spreading the parts' objects into one made the row builder eight times slower (V8's spread of a
+ * second object), and it runs for every process a commit writes.
+ */
 export function runtimeOf(proc: RuntimeSource): Runtime {
   const p = proc.pcb;
-  const budget = { maxTokens: p.limits.maxTokens, maxCost: p.limits.maxCost, maxWallS: p.limits.maxWallS, contextTokens: p.limits.contextTokens, maxChildren: p.limits.maxChildren ?? null, maxLiveDescendants: p.limits.maxLiveDescendants ?? null };
-  if (proc.recordBroken) {
-    const empty = { notices: [], stdout: '', noSyscallStreak: 0, identicalStreak: 0, lastSignature: '', timerSeq: proc.timerSeq };
-    return { ...empty, pending: null, budget, kill: proc.killRequested, ...(p.cwd === '/' ? {} : { cwd: p.cwd }), ...(p.unit === null ? {} : { unit: p.unit }) };
-  }
-  const pending = proc.pending
-    ? { turn: proc.pending.turn, next: proc.pending.next, started: proc.pending.started, replySeq: proc.pending.replySeq }
-    : proc.storedPending;
-  return {
-    notices: proc.notices,
-    stdout: proc.stdout,
-    noSyscallStreak: proc.noSyscallStreak,
-    identicalStreak: proc.identicalStreak,
-    lastSignature: proc.lastSignature,
-    timerSeq: proc.timerSeq,
-    pending,
-    promptTurn: proc.promptTurn,
-    crash: proc.crash,
-    kill: proc.killRequested,
-    budget,
-    context: proc.context,
-    contextWarned: proc.contextWarned,
-    ...(p.cwd === '/' ? {} : { cwd: p.cwd }),
-    ...(proc.routing ? { routing: proc.routing.stored() } : {}),
-    ...(p.unit === null ? {} : { unit: p.unit }),
-    ...(p.spawnKey === null ? {} : { spawnKey: p.spawnKey }),
-    ...(p.threads?.length ? { threads: p.threads } : {}),
-    ...(p.fork ? { fork: p.fork } : {}),
+  const budget = {
+    maxTokens: p.limits.maxTokens,
+    maxCost: p.limits.maxCost,
+    maxWallS: p.limits.maxWallS,
+    contextTokens: p.limits.contextTokens,
+    maxChildren: p.limits.maxChildren ?? null,
+    maxLiveDescendants: p.limits.maxLiveDescendants ?? null,
   };
+  const rt = { kill: proc.killRequested, budget } as Runtime;
+  // A row that could not be stored once: its PCB, what it asked, its timers' count (the rest starts again empty).
+  const whole = !proc.recordBroken;
+  proc.queues.storeIn(rt, whole);
+  if (whole) proc.turnPart.storeIn(rt);
+  if (p.cwd !== '/') rt.cwd = p.cwd;
+  if (p.unit !== null) rt.unit = p.unit;
+  if (!whole) return rt;
+  if (proc.routing) rt.routing = proc.routing.stored();
+  if (p.spawnKey !== null) rt.spawnKey = p.spawnKey;
+  if (p.threads?.length) rt.threads = p.threads;
+  if (p.fork) rt.fork = p.fork;
+  return rt;
 }
 
 export function recordOf(proc: RuntimeSource): ProcessRecord {

@@ -23,13 +23,23 @@ export interface ModelDefaults {
  * A root's model when it asks for a ladder: its own rungs (`--ladder a,b,c`, a unit's `ladder:`),
  * or `auto`, the policy's. Null when it asks for one model.
  */
-export function rootLadder(k: ModelDefaults, requested: string | undefined, ladder: readonly string[] | undefined, cwd: string): string | null {
+export function rootLadder(
+  k: ModelDefaults,
+  requested: string | undefined,
+  ladder: readonly string[] | undefined,
+  cwd: string,
+): string | null {
   if (ladder !== undefined && ladder.length > 0) {
-    if (requested !== undefined && requested.trim() !== '' && requested.trim() !== 'auto') throw new AosError('EINVAL', 'give a model or a ladder, not both');
+    if (requested !== undefined && requested.trim() !== '' && requested.trim() !== 'auto')
+      throw new AosError('EINVAL', 'give a model or a ladder, not both');
     return ladderModel(resolveRungs(ladder, cwd, 'ladder'));
   }
   if (requested?.trim() !== 'auto') return null;
-  if (!k.ladder || k.ladder.length === 0) throw new AosError('EINVAL', 'model auto: the policy names no ladder (models: {ladder: [cheapest, …, strongest]}); or give one with --ladder');
+  if (!k.ladder || k.ladder.length === 0)
+    throw new AosError(
+      'EINVAL',
+      'model auto: the policy names no ladder (models: {ladder: [cheapest, …, strongest]}); or give one with --ladder',
+    );
   return ladderModel(k.ladder);
 }
 
@@ -43,7 +53,10 @@ export function rootModel(k: ModelDefaults, requested: string | undefined, cwd: 
     return normalizeModel(resolveModel(fallback), k.cwd);
   } catch (error) {
     if (!(error instanceof AosError)) throw error;
-    throw new AosError(error.code, `the kernel's default model (its AOS_MODEL, or default_model in its policy): ${error.message}`);
+    throw new AosError(
+      error.code,
+      `the kernel's default model (its AOS_MODEL, or default_model in its policy): ${error.message}`,
+    );
   }
 }
 
@@ -58,6 +71,12 @@ export function defaultModelOf(k: ModelDefaults): string | null {
 }
 
 /** Open a root's model (every rung of a ladder) as a spawn would, or throw why not (kernel/fork.ts asks first). */
-export async function loadRootModel(k: ModelDefaults & { readonly models: Pick<ModelRegistry, 'get'> }, model: string, cwd?: string): Promise<void> {
-  await Promise.all(rungsOf(isLadder(model) ? model : rootModel(k, model, cwd ?? k.cwd)).map((rung) => k.models.get(rung)));
+export async function loadRootModel(
+  k: ModelDefaults & { readonly models: Pick<ModelRegistry, 'get'> },
+  model: string,
+  cwd?: string,
+): Promise<void> {
+  await Promise.all(
+    rungsOf(isLadder(model) ? model : rootModel(k, model, cwd ?? k.cwd)).map((rung) => k.models.get(rung)),
+  );
 }

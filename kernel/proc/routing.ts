@@ -29,7 +29,17 @@ export interface StoredRouting {
 const MALFORMED = new Set(['EINVAL', 'ENOSYS']);
 
 export class Routing {
-  private state: StoredRouting = { rung: 0, stick: 0, routedTurn: -1, escalations: 0, lastErrno: null, malformed: 0, sameErrno: null, reminded: false, asked: null };
+  private state: StoredRouting = {
+    rung: 0,
+    stick: 0,
+    routedTurn: -1,
+    escalations: 0,
+    lastErrno: null,
+    malformed: 0,
+    sameErrno: null,
+    reminded: false,
+    asked: null,
+  };
 
   constructor(
     readonly rungs: readonly string[],
@@ -101,7 +111,16 @@ export class Routing {
   /** What the last turns showed, whether this turn reads a wake-up, and how much of the turn limit is used. */
   signals(wakeUp: boolean, headroom: number | null, turnsUsed: number): RouteSignals {
     const s = this.state;
-    return { malformed: s.malformed, sameErrno: s.sameErrno, failures: this.recentFailures(), reminded: s.reminded, wakeUp, asked: s.asked, headroom, turnsUsed };
+    return {
+      malformed: s.malformed,
+      sameErrno: s.sameErrno,
+      failures: this.recentFailures(),
+      reminded: s.reminded,
+      wakeUp,
+      asked: s.asked,
+      headroom,
+      turnsUsed,
+    };
   }
 
   /** The rung for `turn` was chosen: what the last turn showed is spent. */
@@ -110,7 +129,19 @@ export class Routing {
     const climbed = decision.rung > this.state.rung;
     const recent = climbed ? [] : [...(this.state.recent ?? []), this.state.failed ?? false].slice(-2);
     const climbs = (this.state.climbs ?? 0) + (climbed ? 1 : 0);
-    this.state = { ...this.state, rung: decision.rung, stick: decision.stick, routedTurn: turn, malformed: 0, sameErrno: null, reminded: false, asked: null, failed: false, recent, climbs };
+    this.state = {
+      ...this.state,
+      rung: decision.rung,
+      stick: decision.stick,
+      routedTurn: turn,
+      malformed: 0,
+      sameErrno: null,
+      reminded: false,
+      asked: null,
+      failed: false,
+      recent,
+      climbs,
+    };
   }
 
   stored(): StoredRouting {

@@ -27,9 +27,11 @@ import { checkFanOut } from './fan-out.js';
 import { isLadder, ladderModel, rungsOf } from '../../sys/ladder.js';
 import { resolveModel } from '../../drivers/llm/model-name.js';
 import { checkRoleFits, roleLabel } from '../context/role.js';
-import { appendTranscript, persist } from './transcript.js';
+import { persist } from './proc-runtime.js';
+import { seqAfter, TurnSeed } from './turn-part.js';
 import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
 import { checkThreadKey } from '../../sys/thread-key.js';
+import { liveTarget } from '../ipc/mailboxes.js';
 
 export interface SpawnOptions {
   task: string;
@@ -84,8 +86,6 @@ export interface SpawnCore extends ProcCore {
   readonly cwd: string;
   /** The model of a root process that names none (the daemon's AOS_MODEL, or the policy's default_model). */
   readonly defaultModel?: string;
-  /** A live process `from` may talk to (IPC stays inside one tree). */
-  liveTarget(from: Proc, pid: number, verb: string): Proc;
   /** The policy's caps on fan-out for a root that gives none (work.max_children, work.max_live_descendants). */
   readonly work?: { readonly maxChildren?: number; readonly maxLiveDescendants?: number };
 }
@@ -107,22 +107,37 @@ export function workdirOf(parentCwd: string, workdir: string | undefined): strin
 export async function spawnRoot(k: SpawnCore, options: SpawnOptions): Promise<Pcb> {
   // A root that attaches a thread asked for it by name: it is given thread:<key> (within the policy's root capabilities).
   const attach = attachedKeys(options.attach);
-  const caps = options.capabilities ? k.rootCaps.intersect([...options.capabilities, ...attach.map(threadCapability)]) : k.rootCaps;
+  const caps = options.capabilities
+    ? k.rootCaps.intersect([...options.capabilities, ...attach.map(threadCapability)])
+    : k.rootCaps;
   const cwd = options.cwd ?? k.cwd;
   const model = rootLadder(k, options.model, options.ladder, cwd) ?? rootModel(k, options.model, cwd);
   // A root that gives no caps on its fan-out has the policy's (work.max_children, work.max_live_descendants).
-  const work = { maxChildren: options.maxChildren ?? k.work?.maxChildren, maxLiveDescendants: options.maxLiveDescendants ?? k.work?.maxLiveDescendants };
-  return create(k, null, { ...options, ...work, role: options.role ?? 'assistant', name: options.name ?? 'root', model }, caps);
+  const work = {
+    maxChildren: options.maxChildren ?? k.work?.maxChildren,
+    maxLiveDescendants: options.maxLiveDescendants ?? k.work?.maxLiveDescendants,
+  };
+  return create(
+    k,
+    null,
+    { ...options, ...work, role: options.role ?? 'assistant', name: options.name ?? 'root', model },
+    caps,
+  );
 }
 
 /** SPAWN_AGENT. Synchronous when the child runs on its parent's model and that model is loaded. */
-export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest & { spawnKey?: string }): Pcb | Promise<Pcb> {
+export function spawnChild(
+  k: SpawnCore,
+  parent: Proc,
+  request: SpawnRequest & { spawnKey?: string },
+): Pcb | Promise<Pcb> {
   checkFanOut(k, parent);
   const attach = attachedKeys(request.attach);
   const asked = request.capabilities ? capabilitiesOf(request.capabilities, parent.caps.list) : parent.caps.list;
   const caps = parent.caps.intersect([...asked, ...attach.map(threadCapability)]);
   const priority = Math.min(request.priority ?? parent.pcb.priority, parent.pcb.priority);
-  const make = (model: string): Pcb | Promise<Pcb> => create(k, parent, { ...request, name: request.name ?? roleLabel(request.role), model, priority }, caps);
+  const make = (model: string): Pcb | Promise<Pcb> =>
+    create(k, parent, { ...request, name: request.name ?? roleLabel(request.role), model, priority }, caps);
   if (!request.model || request.model === parent.pcb.model || request.model === 'auto') return make(parent.pcb.model);
   // On a ladder, a rung of it: the child's ladder ends there (it never reaches above its parent's).
   const rung = isLadder(parent.pcb.model) ? rungsOf(parent.pcb.model).indexOf(resolveModel(request.model)) : -1;
@@ -133,14 +148,24 @@ export function spawnChild(k: SpawnCore, parent: Proc, request: SpawnRequest & {
 function create(k: SpawnCore, parent: Proc | null, given: Request, caps: CapabilitySet): Pcb | Promise<Pcb> {
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
   // A name is a tape's agent key (aos record): the one a YAML map cannot hold is refused.
-  if (given.name === '__proto__') throw new AosError('EINVAL', 'a process may not be named __proto__ (a replay tape could not name it)');
-  const req = { ...given, workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir), attach: attachedKeys(given.attach) };
+  if (given.name === '__proto__')
+    throw new AosError('EINVAL', 'a process may not be named __proto__ (a replay tape could not name it)');
+  const req = {
+    ...given,
+    workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir),
+    attach: attachedKeys(given.attach),
+  };
   // What a process is shown it may read: a thread its capabilities do not reach is not attached (a child's never reach past its parent's).
   const denied = req.attach.find((key) => !caps.allows(threadCapability(key)));
-  if (denied !== undefined) throw new AosError('EPERM', `cannot attach thread "${denied}": it needs capability ${threadCapability(denied)}${parent ? ', which the parent does not hold' : ' (or a glob covering it, e.g. thread:**), which the policy\'s root.capabilities do not give: add it there (aos policy show names the file)'}`);
+  if (denied !== undefined)
+    throw new AosError(
+      'EPERM',
+      `cannot attach thread "${denied}": it needs capability ${threadCapability(denied)}${parent ? ', which the parent does not hold' : " (or a glob covering it, e.g. thread:**), which the policy's root.capabilities do not give: add it there (aos policy show names the file)"}`,
+    );
   k.disk.refuseNewWork('spawn');
   checkRoom(k);
-  if (parent && k.table.depthOf(parent) >= param.maxTreeDepth) throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
+  if (parent && k.table.depthOf(parent) >= param.maxTreeDepth)
+    throw new AosError('EAGAIN', `process tree too deep (limit ${param.maxTreeDepth})`);
   const priority = req.priority ?? parent?.pcb.priority ?? param.defaultPriority;
   if (!Number.isInteger(priority) || priority < param.minPriority || priority > param.maxPriority) {
     throw new AosError('EINVAL', `priority must be an integer from ${param.minPriority} to ${param.maxPriority}`);
@@ -162,10 +187,21 @@ function checkRoom(k: SpawnCore): void {
   if (k.table.size >= param.maxProcesses) throw new AosError('EAGAIN', `process table full (${param.maxProcesses})`);
 }
 
-function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, drivers: readonly ModelDriver[]): Pcb {
+function insert(
+  k: SpawnCore,
+  parent: Proc | null,
+  req: Request,
+  caps: CapabilitySet,
+  priority: number,
+  drivers: readonly ModelDriver[],
+): Pcb {
   // A ladder's context is the narrowest rung's: every turn's request fits whichever rung it goes to.
   const rungs = rungsOf(req.model);
-  const contextTokens = Math.min(...rungs.map((rung, i) => contextBudget(rung, drivers[i] as ModelDriver, req.contextTokens, parent?.pcb.limits.contextTokens)));
+  const contextTokens = Math.min(
+    ...rungs.map((rung, i) =>
+      contextBudget(rung, drivers[i] as ModelDriver, req.contextTokens, parent?.pcb.limits.contextTokens),
+    ),
+  );
   checkRoleFits(req.role, contextTokens);
   // The parent may have been killed (or the kernel stopped, or the table filled) while the model loaded: nothing runs under a killed parent.
   if (k.closing) throw new AosError('EAGAIN', 'the kernel is shutting down');
@@ -174,30 +210,61 @@ function insert(k: SpawnCore, parent: Proc | null, req: Request, caps: Capabilit
     throw new AosError('ESRCH', `process ${parent.pid} is being killed: no child is started under it`);
   }
   const pipeTo = req.pipeTo ?? null;
-  if (parent && pipeTo !== null) k.liveTarget(parent, pipeTo, 'pipe to');
+  if (parent && pipeTo !== null) liveTarget(k.table, parent, pipeTo, 'pipe to');
   const pid = k.store.ids.nextPid();
   const pcb = newPcb(pid, parent, req, caps, priority, pipeTo, contextTokens);
-  const proc = new Proc(pcb, caps, parent?.tree ?? pid);
+  const proc = new Proc(pcb, caps, parent?.tree ?? pid, undefined, firstContext(k, pcb, req));
   k.table.add(proc);
   parent?.adoptChild(pid);
-  if (req.fork) {
-    // Its context is the rows it refers to (not copied: recovery reads them through pcb.fork); its own rows follow.
-    if (req.fork.context) proc.compacted(req.fork.entries, req.fork.context);
-    proc.restoreTranscript(req.fork.entries);
-    if (req.fork.append !== null) appendTranscript(k.store, proc, 'user', req.fork.append);
-  } else {
-    const preface = typeof req.preface === 'function' ? req.preface(pid) : req.preface;
-    appendTranscript(k.store, proc, 'user', preface ? `${preface}\n${taskMessage(pcb)}` : taskMessage(pcb));
-  }
   armWallTimer(k, proc);
   persist(k.store, proc);
-  const reason = req.fork ? `forked from ${req.fork.origin.pid} at turn ${req.fork.origin.turn}` : parent ? `spawned by ${parent.pid}` : 'spawned';
-  k.events.emit({ type: 'state', pid, from: null, to: 'ready', reason, name: pcb.name, ppid: pcb.ppid, role: roleLabel(pcb.role), model: pcb.model });
+  const reason = req.fork
+    ? `forked from ${req.fork.origin.pid} at turn ${req.fork.origin.turn}`
+    : parent
+      ? `spawned by ${parent.pid}`
+      : 'spawned';
+  k.events.emit({
+    type: 'state',
+    pid,
+    from: null,
+    to: 'ready',
+    reason,
+    name: pcb.name,
+    ppid: pcb.ppid,
+    role: roleLabel(pcb.role),
+    model: pcb.model,
+  });
   enqueue(k, proc);
   return pcb;
 }
 
-function newPcb(pid: number, parent: Proc | null, req: Request, caps: CapabilitySet, priority: number, pipeTo: number | null, contextTokens: number): Pcb {
+/**
+ * The context a process begins with, its first rows stored now (the loop takes it at the first turn:
+ * turn-part.ts): its task — after the lines a preface opens it with — or, for a fork, the rows it
+ * refers to (not copied: recovery reads them through pcb.fork) and its own first row when it adds one.
+ */
+function firstContext(k: SpawnCore, pcb: Pcb, req: Request): TurnSeed {
+  const row = (seq: number, text: string): Entry => {
+    k.store.transcripts.put(pcb.pid, seq, 'user', text);
+    return { role: 'user', text, seq };
+  };
+  if (req.fork) {
+    const { entries, context, append } = req.fork;
+    return new TurnSeed(append === null ? entries : [...entries, row(seqAfter(entries), append)], context);
+  }
+  const preface = typeof req.preface === 'function' ? req.preface(pcb.pid) : req.preface;
+  return new TurnSeed([row(0, preface ? `${preface}\n${taskMessage(pcb)}` : taskMessage(pcb))], null);
+}
+
+function newPcb(
+  pid: number,
+  parent: Proc | null,
+  req: Request,
+  caps: CapabilitySet,
+  priority: number,
+  pipeTo: number | null,
+  contextTokens: number,
+): Pcb {
   const limits = parent?.pcb.limits;
   return {
     pid,
@@ -241,6 +308,7 @@ const threadCapability = (key: string): string => `thread:${key}`;
 /** The keys to attach, checked (spelling, how many), once each. */
 function attachedKeys(keys: readonly string[] | undefined): string[] {
   const unique = [...new Set(keys ?? [])].map(checkThreadKey);
-  if (unique.length > param.threadMaxAttached) throw new AosError('EINVAL', `at most ${param.threadMaxAttached} threads may be attached (got ${unique.length})`);
+  if (unique.length > param.threadMaxAttached)
+    throw new AosError('EINVAL', `at most ${param.threadMaxAttached} threads may be attached (got ${unique.length})`);
   return unique;
 }

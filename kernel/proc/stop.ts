@@ -9,7 +9,7 @@ import { formatEvent } from '../context/context.js';
 import { isEnded } from '../../sys/types.js';
 import type { ProcCore } from './api.js';
 import { requestKill } from './kill.js';
-import { notify } from './lifecycle.js';
+import { notify } from '../ipc/queues.js';
 import type { Proc } from './proc.js';
 
 const stoppable = (proc: Proc): boolean => !isEnded(proc.pcb.state) && !proc.killRequested;
@@ -26,16 +26,25 @@ export function stopProcess(k: ProcCore, pid: number, seconds: number, options: 
   const victims = (tree ? k.table.subtree(target) : [target]).filter(stoppable);
   for (const proc of victims) {
     const whose = proc === target ? 'You are asked to stop' : `Your ancestor ${pid} is being stopped, and you with it`;
-    const text = formatEvent('STOP', { deadline_s: seconds, message: `${whose}: finish up and call SYS_EXIT within ${seconds} s, or you will be killed.` });
-    // A stop notice also wakes a blocking call (lifecycle.ts notify): the process hears it now.
-    notify(k, proc, { kind: 'stop', pid: 0, text });
+    const text = formatEvent('STOP', {
+      deadline_s: seconds,
+      message: `${whose}: finish up and call SYS_EXIT within ${seconds} s, or you will be killed.`,
+    });
+    // A stop notice also wakes a blocking call (ipc/queues.ts notify): the process hears it now.
+    notify(k.store, proc, { kind: 'stop', pid: 0, text });
   }
   const timer = setTimeout(() => {
     // The subtree as it is now: a child started during the grace is stopped with its parent.
     const now = tree ? k.table.subtree(target) : [target];
     for (const proc of now) {
       if (!stoppable(proc)) continue;
-      requestKill(k, proc, proc === target ? `stopped: did not exit within ${seconds} s` : `stopped with its ancestor ${pid}: did not exit within ${seconds} s`);
+      requestKill(
+        k,
+        proc,
+        proc === target
+          ? `stopped: did not exit within ${seconds} s`
+          : `stopped with its ancestor ${pid}: did not exit within ${seconds} s`,
+      );
     }
   }, seconds * 1000);
   timer.unref();

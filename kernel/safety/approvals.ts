@@ -8,60 +8,30 @@
  * name and arguments (and of the part asked about: the exec gate asks per program, so one call may
  * ask more than once). Only that call takes its answer. A parked call whose request does not match
  * — the call changed across a restart, or the process moved on — gets a request of its own, and the
- * old one is settled `superseded`; one whose call no longer asks is settled `withdrawn`. Each is audited.
+ * old one is settled `superseded`; one whose call no longer asks is settled `withdrawn`. Each is
+ * audited (a request's record, opened and settled: approval-record.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AosError } from '../../sys/errno.js';
-import { canonicalJson } from '../../sys/canonical-json.js';
 import type { ApprovalRecord, ApprovalRows, AuditLog } from '../store/api.js';
 import { isEnded } from '../../sys/types.js';
 import type { Proc } from '../proc/proc.js';
+import { turnOf } from '../loop/turn-state.js';
 import { park } from '../proc/lifecycle.js';
 import type { ProcCore } from '../proc/api.js';
+import {
+  type ApprovalCall,
+  type ApprovalView,
+  bindingOf,
+  openRecord,
+  type RecordSinks,
+  settleRecord,
+} from './approval-record.js';
 
 /** The way an answer came in, as the daemon knows it: its unix socket (the CLI, top, `aos mcp`, MCP over HTTP), or the web view. */
 export type Via = 'socket' | 'web';
 
-export interface ApprovalCall {
-  name: string;
-  args: Record<string, unknown>;
-  rule: string;
-  subject: string;
-  /** The part asked about when one call asks more than once (the exec gate: a program as it will run). */
-  part?: string;
-  /** `run`: asked while the call's command ran (the exec gate), so a restart cuts the call (EINTR), never parks it again. */
-  during?: 'run';
-}
-
-/**
- * The call a request is for: where it is in the process's turns, and what it is — its arguments and
- * what the rule was asked about, resolved (CHANNEL_SEND {"to":"inbound"} is a chat found at the
- * gate: the same words aimed at another chat are another call, which this answer never covers).
- */
-export function bindingOf(proc: Pick<Proc, 'pending'>, call: Pick<ApprovalCall, 'name' | 'args' | 'part'> & { subject?: string | null }): string {
-  const at = proc.pending ? `${proc.pending.turn}.${proc.pending.next}` : '-';
-  const digest = createHash('sha256').update(canonicalJson({ name: call.name, args: call.args, part: call.part ?? null, subject: call.subject ?? null })).digest('hex');
-  return `${at}:${digest}`;
-}
 export type ApprovalAnswer = { approved: true } | { approved: false; reason: string };
-
-/** What `approvals` lists (the protocol's shape). */
-export interface ApprovalView {
-  id: string;
-  pid: number;
-  name: string;
-  call: string;
-  args: unknown;
-  rule: string;
-  /** What the rule was asked about: a path, a command, a CHANNEL_SEND's `<channel>/<chat>` (resolved, not as the model wrote it). */
-  subject: string;
-  requested_at: string;
-  expires_at: string;
-  /** The same call from the same tree shares a group (the inbox shows them together; `group: true` decides them at once). */
-  group: string;
-  /** Pending requests in its group, itself included. */
-  group_size: number;
-}
 
 /** An answer: the request, and the rest of its group decided with it. */
 export type Answered = { id: string; pid: number; also?: Array<{ id: string; pid: number }> };
@@ -70,6 +40,8 @@ export class Approvals {
   private readonly pending = new Map<string, ApprovalRecord>();
   /** Answers given while the process was parked; taken when it wakes, by the call the request is bound to only. */
   private readonly answers = new Map<string, ApprovalAnswer & { pid: number; binding: string | null }>();
+  /** Where a request's record goes (approval-record.ts). */
+  private readonly sinks: RecordSinks;
 
   constructor(
     /** Approvals park a process (proc/lifecycle.ts) and find it in the table. */
@@ -78,6 +50,7 @@ export class Approvals {
     private readonly audit: AuditLog,
     private timeoutS: number,
   ) {
+    this.sinks = { pending: this.pending, table, audit, host };
     for (const record of table.loadPending()) this.pending.set(record.id, record);
   }
 
@@ -88,14 +61,23 @@ export class Approvals {
 
   /** Park `proc` on a request for `call` (or on the one it was parked on before a restart, if it is this call's) until it is answered. */
   async request(proc: Proc, call: ApprovalCall): Promise<ApprovalAnswer> {
-    const binding = bindingOf(proc, call);
+    const binding = bindingOf(turnOf(proc), call);
     // Answered while the process was not parked on it: the answer stands for this call only.
     for (const [id, answer] of this.answers) {
       if (answer.pid !== proc.pid) continue;
       if (answer.binding === binding) return this.takeAnswer(id) as ApprovalAnswer;
       // The person answered, but the call waiting now is another: their answer is not used, and that is on record too.
       this.answers.delete(id);
-      this.audit.record({ pid: proc.pid, call: call.name, subject: call.subject, decision: 'superseded', rule: call.rule, decided_by: 'policy', reason: `request ${id} was answered for a call that is no longer the one waiting`, approval: id });
+      this.audit.record({
+        pid: proc.pid,
+        call: call.name,
+        subject: call.subject,
+        decision: 'superseded',
+        rule: call.rule,
+        decided_by: 'policy',
+        reason: `request ${id} was answered for a call that is no longer the one waiting`,
+        approval: id,
+      });
     }
     this.supersede(proc.pid, binding);
     const record = this.pendingFor(proc.pid, binding) ?? this.open(proc, call, binding);
@@ -104,12 +86,20 @@ export class Approvals {
       // Answered while the process was not parked (between a restart and its resumed turn).
       const early = this.takeAnswer(record.id);
       if (early) return early;
-      const wake = await park(this.host, proc, { kind: 'approval', id: record.id, deadline, ...(call.during ? { during: call.during } : {}) });
+      const wake = await park(this.host, proc, {
+        kind: 'approval',
+        id: record.id,
+        deadline,
+        ...(call.during ? { during: call.during } : {}),
+      });
       const answer = this.takeAnswer(record.id);
       if (answer) return answer;
       if (wake === 'timeout' || Date.now() >= deadline) {
         this.settle(record, 'expired', 'timeout', null, `no one answered within ${this.timeoutS}s`);
-        return { approved: false, reason: `no one answered the approval request ${record.id} within ${this.timeoutS}s` };
+        return {
+          approved: false,
+          reason: `no one answered the approval request ${record.id} within ${this.timeoutS}s`,
+        };
       }
       // A timer or webhook notice wakes blocking calls; only a kill or a stopping kernel ends this one.
       if (proc.abort.signal.aborted || proc.killRequested || this.host.closing) break;
@@ -151,15 +141,25 @@ export class Approvals {
    * request that joined the group since is not — and each must be the very same question (sameAs),
    * compared whole, or nothing is decided. One answered or expired meanwhile is left out.
    */
-  private decide(id: string, also: readonly string[], one: (record: ApprovalRecord) => { id: string; pid: number }): Answered {
+  private decide(
+    id: string,
+    also: readonly string[],
+    one: (record: ApprovalRecord) => { id: string; pid: number },
+  ): Answered {
     const first = this.take(id);
     const key = this.sameAs(first);
-    const others = [...new Set(also)].filter((o) => o !== id).flatMap((o) => {
-      const record = this.pending.get(o);
-      return record && this.liveProc(record.pid) ? [record] : [];
-    });
+    const others = [...new Set(also)]
+      .filter((o) => o !== id)
+      .flatMap((o) => {
+        const record = this.pending.get(o);
+        return record && this.liveProc(record.pid) ? [record] : [];
+      });
     for (const r of others) {
-      if (key === null || this.sameAs(r) !== key) throw new AosError('EINVAL', `approval ${r.id} is not the same call as ${id} from the same process tree: answer it on its own`);
+      if (key === null || this.sameAs(r) !== key)
+        throw new AosError(
+          'EINVAL',
+          `approval ${r.id} is not the same call as ${id} from the same process tree: answer it on its own`,
+        );
     }
     const answered = one(first);
     return also.length === 0 ? answered : { ...answered, also: others.map(one) };
@@ -172,7 +172,14 @@ export class Approvals {
   private sameAs(record: ApprovalRecord): string | null {
     if (record.binding === null) return null;
     const tree = this.host.table.get(record.pid)?.tree ?? record.pid;
-    return JSON.stringify([tree, record.rule, record.call, record.args, record.subject ?? null, record.binding.slice(record.binding.indexOf(':') + 1)]);
+    return JSON.stringify([
+      tree,
+      record.rule,
+      record.call,
+      record.args,
+      record.subject ?? null,
+      record.binding.slice(record.binding.indexOf(':') + 1),
+    ]);
   }
 
   /** The inbox's group of a request: a digest of sameAs (its own id when it has none). */
@@ -186,10 +193,23 @@ export class Approvals {
     const out: ApprovalView[] = [];
     for (const r of [...this.pending.values()]) {
       if (!this.liveProc(r.pid)) {
-        if (!this.host.closing && this.host.table.get(r.pid) === undefined) this.settle(r, 'expired', null, null, 'the process ended before an answer');
+        if (!this.host.closing && this.host.table.get(r.pid) === undefined)
+          this.settle(r, 'expired', null, null, 'the process ended before an answer');
         continue;
       }
-      out.push({ id: r.id, pid: r.pid, name: r.name, call: r.call, args: JSON.parse(r.args) as unknown, rule: r.rule, subject: r.subject ?? r.call, requested_at: r.requested_at, expires_at: r.expires_at, group: this.groupOf(r), group_size: 0 });
+      out.push({
+        id: r.id,
+        pid: r.pid,
+        name: r.name,
+        call: r.call,
+        args: JSON.parse(r.args) as unknown,
+        rule: r.rule,
+        subject: r.subject ?? r.call,
+        requested_at: r.requested_at,
+        expires_at: r.expires_at,
+        group: this.groupOf(r),
+        group_size: 0,
+      });
       if (out.length >= limit) break;
     }
     const sizes = new Map<string, number>();
@@ -217,7 +237,8 @@ export class Approvals {
   /** The process is at another call than these requests of its were for: they will not be answered for it. */
   private supersede(pid: number, binding: string): void {
     for (const r of [...this.pending.values()]) {
-      if (r.pid === pid && r.binding !== binding) this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
+      if (r.pid === pid && r.binding !== binding)
+        this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
     }
   }
 
@@ -233,40 +254,20 @@ export class Approvals {
     for (const r of [...this.pending.values()]) {
       if (r.pid !== proc.pid) continue;
       // The call it is at, whatever it was asked about (the policy asks about none of it now).
-      if (r.binding === bindingOf(proc, { ...call, subject: r.subject })) this.settle(r, 'withdrawn', null, null, 'the policy no longer asks for this call');
+      if (r.binding === bindingOf(turnOf(proc), { ...call, subject: r.subject }))
+        this.settle(r, 'withdrawn', null, null, 'the policy no longer asks for this call');
       else this.settle(r, 'superseded', null, null, 'the call it asked about is no longer the one waiting');
     }
   }
 
   private open(proc: Proc, call: ApprovalCall, binding: string): ApprovalRecord {
-    const now = Date.now();
-    const record: ApprovalRecord = {
-      id: randomBytes(4).toString('hex'),
-      pid: proc.pid,
-      name: proc.pcb.name,
-      call: call.name,
-      args: JSON.stringify(call.args),
-      rule: call.rule,
-      requested_at: new Date(now).toISOString(),
-      expires_at: new Date(now + this.timeoutS * 1000).toISOString(),
-      status: 'pending',
-      decided_by: null,
-      via: null,
-      reason: null,
-      decided_at: null,
-      binding,
-      subject: call.subject,
-    };
-    this.pending.set(record.id, record);
-    this.table.add(record);
-    this.audit.record({ pid: proc.pid, call: call.name, subject: call.subject, decision: 'ask', rule: call.rule, decided_by: 'policy', approval: record.id });
-    this.host.events.emit({ type: 'approval', pid: proc.pid, id: record.id, call: call.name, rule: call.rule, status: 'pending' });
-    return record;
+    return openRecord(this.sinks, proc, call, binding, this.timeoutS);
   }
 
   private take(id: string): ApprovalRecord {
     const record = this.pending.get(id);
-    if (!record || !this.liveProc(record.pid)) throw new AosError('ENOENT', `no pending approval ${id} (see aos approvals)`);
+    if (!record || !this.liveProc(record.pid))
+      throw new AosError('ENOENT', `no pending approval ${id} (see aos approvals)`);
     return record;
   }
 
@@ -279,22 +280,13 @@ export class Approvals {
     return { id: record.id, pid: record.pid };
   }
 
-  private settle(record: ApprovalRecord, status: Exclude<ApprovalRecord['status'], 'pending'>, by: 'person' | 'timeout' | null, via: string | null, reason: string | null): void {
-    this.pending.delete(record.id);
-    Object.assign(record, { status, decided_by: by, via, reason, decided_at: new Date().toISOString() });
-    this.table.settle(record);
-    const subject = record.subject ?? record.call;
-    this.audit.record({ pid: record.pid, call: record.call, subject, decision: status, rule: record.rule, decided_by: by ?? 'policy', via, reason, approval: record.id });
-    this.host.events.emit({
-      type: 'approval',
-      pid: record.pid,
-      id: record.id,
-      call: record.call,
-      rule: record.rule,
-      status,
-      ...(by ? { decided_by: by } : {}),
-      ...(via ? { via } : {}),
-      ...(reason ? { reason } : {}),
-    });
+  private settle(
+    record: ApprovalRecord,
+    status: Exclude<ApprovalRecord['status'], 'pending'>,
+    by: 'person' | 'timeout' | null,
+    via: string | null,
+    reason: string | null,
+  ): void {
+    settleRecord(this.sinks, record, status, by, via, reason);
   }
 }

@@ -15,7 +15,15 @@ export function auditTrail(audit: AuditLog): CallInterceptor {
     if (value === null || typeof value !== 'object' || (value as { deduped?: unknown }).deduped !== true) return result;
     const { pid: child, id } = value as { pid?: number; id?: string };
     const what = child !== undefined ? `child ${child}` : `memory ${id ?? '?'}`;
-    audit.record({ pid: call.proc.pid, call: call.def.name, subject: what, decision: 'allow', rule: null, decided_by: 'policy', reason: `deduped: ${what} is the same work, answered instead of doing it again` });
+    audit.record({
+      pid: call.proc.pid,
+      call: call.def.name,
+      subject: what,
+      decision: 'allow',
+      rule: null,
+      decided_by: 'policy',
+      reason: `deduped: ${what} is the same work, answered instead of doing it again`,
+    });
     return result;
   };
   const step: Step = { after: deduped };
@@ -23,7 +31,15 @@ export function auditTrail(audit: AuditLog): CallInterceptor {
     name: 'audit-trail',
     enter: () => step,
     lacked(proc, name, capability) {
-      audit.record({ pid: proc.pid, call: name, subject: capability, decision: 'deny', rule: `capability ${capability}`, decided_by: 'policy', reason: 'not held' });
+      audit.record({
+        pid: proc.pid,
+        call: name,
+        subject: capability,
+        decision: 'deny',
+        rule: `capability ${capability}`,
+        decided_by: 'policy',
+        reason: 'not held',
+      });
     },
   };
 }

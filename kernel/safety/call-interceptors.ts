@@ -10,7 +10,8 @@ import { commitBarrier } from '../loop/commit-barrier.js';
 import type { CallChain, CallInterceptor, Installed } from '../loop/call-chain.js';
 import type { ProcCore } from '../proc/api.js';
 import { auditTrail } from './audit-trail.js';
-import { execGateInterceptor, gateRules, type ExecGateHost } from './exec-gate-policy.js';
+import { gateRules } from './exec-gate-match.js';
+import { execGateInterceptor, type ExecGateHost } from './exec-gate-policy.js';
 import { journalInterceptor, type JournalHost } from './journal-hook.js';
 import { policyGate, type PolicyGateHost } from './policy-gate.js';
 import type { SafetyPolicy } from './policy-rules.js';
@@ -35,15 +36,35 @@ const always = (): boolean => true;
 
 export const CALL_INTERCEPTORS: readonly Line[] = [
   // Always: what touches the host is committed as started before it runs.
-  { name: 'commit-barrier', file: 'kernel/loop/commit-barrier.ts', installed: always, make: (h) => commitBarrier(h.kernel) },
+  {
+    name: 'commit-barrier',
+    file: 'kernel/loop/commit-barrier.ts',
+    installed: always,
+    make: (h) => commitBarrier(h.kernel),
+  },
   // Always: capability refusals and deduped work on the audit trail.
   { name: 'audit-trail', file: 'kernel/safety/audit-trail.ts', installed: always, make: (h) => auditTrail(h.audit) },
   // While the policy has rules, or a request it asked is pending (a restart left it).
-  { name: 'policy', file: 'kernel/safety/policy-gate.ts', installed: (h) => h.policy.rules.length > 0 || h.approvals.has(), make: policyGate },
+  {
+    name: 'policy',
+    file: 'kernel/safety/policy-gate.ts',
+    installed: (h) => h.policy.rules.length > 0 || h.approvals.has(),
+    make: policyGate,
+  },
   // While the policy declares secrets (they are read when the kernel starts).
-  { name: 'secrets', file: 'kernel/safety/secrets.ts', installed: (h) => h.secrets.size > 0, make: (h) => secretsInterceptor(h.secrets) },
+  {
+    name: 'secrets',
+    file: 'kernel/safety/secrets.ts',
+    installed: (h) => h.secrets.size > 0,
+    make: (h) => secretsInterceptor(h.secrets),
+  },
   // While exec rules exist, or the policy came from a file an edit may add some to while a command runs.
-  { name: 'exec-gate', file: 'kernel/safety/exec-gate-policy.ts', installed: (h) => gateRules(h.policy).length > 0 || h.policy.file !== null, make: execGateInterceptor },
+  {
+    name: 'exec-gate',
+    file: 'kernel/safety/exec-gate-policy.ts',
+    installed: (h) => gateRules(h.policy).length > 0 || h.policy.file !== null,
+    make: execGateInterceptor,
+  },
   // Always: every FS_WRITE is journaled for rollback, and each EXEC_CMD while journal.exec (the default).
   { name: 'journal', file: 'kernel/safety/journal-hook.ts', installed: always, make: journalInterceptor },
 ];
@@ -64,6 +85,8 @@ export class CallInterceptors implements CallChain {
   }
 
   private install(): void {
-    this.installed = CALL_INTERCEPTORS.flatMap((line, place) => (line.installed(this.host) ? [{ place, interceptor: line.make(this.host) }] : []));
+    this.installed = CALL_INTERCEPTORS.flatMap((line, place) =>
+      line.installed(this.host) ? [{ place, interceptor: line.make(this.host) }] : [],
+    );
   }
 }

@@ -29,7 +29,18 @@ tag unpack-file unpack-objects update-index update-ref update-server-info upload
 verify-tag version whatchanged worktree write-tree`.split(/\s+/),
 );
 // Global options that take the next word as their value (`--git-dir=x` carries its own).
-const GIT_VALUE_OPTIONS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--exec-path', '--attr-source', '--list-cmds']);
+const GIT_VALUE_OPTIONS = new Set([
+  '-C',
+  '-c',
+  '--git-dir',
+  '--work-tree',
+  '--namespace',
+  '--super-prefix',
+  '--config-env',
+  '--exec-path',
+  '--attr-source',
+  '--list-cmds',
+]);
 
 function gitArgs(words: readonly string[]): RuleArgs {
   let i = 0;

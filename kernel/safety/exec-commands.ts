@@ -25,8 +25,38 @@ export type ExecParse = { ok: true; commands: ExecCommand[] } | { ok: false; rea
 
 class Unknowable extends Error {}
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash', 'mksh', 'rbash', 'posh', 'yash', 'fish', 'tcsh', 'csh']);
-const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', '[[', ']]', 'coproc']);
+const SHELLS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'ash',
+  'mksh',
+  'rbash',
+  'posh',
+  'yash',
+  'fish',
+  'tcsh',
+  'csh',
+]);
+const KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'while',
+  'until',
+  '!',
+  '{',
+  '}',
+  '[[',
+  ']]',
+  'coproc',
+]);
 function basename(word: string): string {
   const slash = word.lastIndexOf('/');
   return slash === -1 ? word : word.slice(slash + 1);
@@ -56,7 +86,8 @@ class Collector {
       const first = words[0];
       if (!first) return;
       if (first.dynamic) throw new Unknowable(`the command name ${first.text} is only known when it runs`);
-      if (first.text === 'case' || first.text === 'select') throw new Unknowable(`${first.text} statements are not followed`);
+      if (first.text === 'case' || first.text === 'select')
+        throw new Unknowable(`${first.text} statements are not followed`);
       if (first.text === 'for' || first.text === 'in') return;
       const name = basename(first.text);
       if (!Object.hasOwn(WRAPPERS, name)) return this.leaf(name, words.slice(1), depth);
@@ -97,7 +128,12 @@ class Collector {
       if (!/^[-+]/.test(text)) break;
       if (/^[-+]-?[a-zA-Z]*$/.test(text) && !text.startsWith('--') && text.slice(1).includes('c')) command = true;
       else if (/^[-+][oO]$/.test(text)) i++;
-      else if (text.startsWith('--') && !/^--(login|noprofile|norc|posix|restricted|noediting|verbose|debugger|dump-strings|dump-po-strings|help|version)$/.test(text)) {
+      else if (
+        text.startsWith('--') &&
+        !/^--(login|noprofile|norc|posix|restricted|noediting|verbose|debugger|dump-strings|dump-po-strings|help|version)$/.test(
+          text,
+        )
+      ) {
         throw new Unknowable(`${name} ${text} is not followed`);
       }
       i++;
@@ -134,4 +170,3 @@ export function execCommands(cmd: string): ExecParse {
   }
   return { ok: true, commands: collector.out };
 }
-

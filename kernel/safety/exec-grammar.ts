@@ -16,7 +16,6 @@
  */
 import { GRAMMARS, type Grammar } from './exec-grammars.js';
 
-
 export interface Reading {
   /** The positional words in order: the subcommand first (options and their values left out). */
   positionals: string[];
@@ -82,7 +81,9 @@ function takes(g: Grammar | undefined, word: string): Takes {
 }
 
 function isOption(g: Grammar | undefined, word: string): boolean {
-  return (word.length > 1 && word.startsWith('-')) || (Boolean(g?.plusOptions) && word.length > 1 && word.startsWith('+'));
+  return (
+    (word.length > 1 && word.startsWith('-')) || (Boolean(g?.plusOptions) && word.length > 1 && word.startsWith('+'))
+  );
 }
 
 /** Whether `program` reads `word` as an option taking the next word as its value, after `positionalsBefore` positional words. */
@@ -136,7 +137,10 @@ export function readArgv(program: string, argv: readonly string[], cap: number):
     states = [...next.values()];
     steps++;
     if (states.length + finished.size > cap || steps > words.length + 2) {
-      return { readings: [], uncertain: `${program}'s options could be read in more than ${cap} ways: every rule on it applies` };
+      return {
+        readings: [],
+        uncertain: `${program}'s options could be read in more than ${cap} ways: every rule on it applies`,
+      };
     }
   }
   const readings = [...finished.values()];
@@ -151,6 +155,7 @@ export function readArgv(program: string, argv: readonly string[], cap: number):
 export function spellings(program: string, positionals: readonly string[]): string[][] {
   const g = grammarOf(program);
   const out = [[...positionals]];
-  for (const spelled of g?.canon?.(positionals) ?? []) if (!out.some((o) => o.join('\0') === spelled.join('\0'))) out.push(spelled);
+  for (const spelled of g?.canon?.(positionals) ?? [])
+    if (!out.some((o) => o.join('\0') === spelled.join('\0'))) out.push(spelled);
   return out;
 }

@@ -75,7 +75,10 @@ export function parseExecPattern(text: string): ExecPattern {
 
 /** A glob on one word: `*` any run of characters, `?` one; everything else is itself. */
 export function wordGlob(glob: string): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]');
+  const source = glob
+    .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+    .replace(/\*/g, '[\\s\\S]*')
+    .replace(/\?/g, '[\\s\\S]');
   return new RegExp(`^${source}$`);
 }
 

@@ -24,7 +24,8 @@ function fileKey(file: string): string | null {
 
 /** The file a command word runs in the sandbox, as `dev:ino`, or null (a workspace file, a name not installed). */
 export function commandFile(word: string): string | null {
-  if (word.includes('/')) return word.startsWith('/') && SYSTEM.some((dir) => word.startsWith(dir)) ? fileKey(word) : null;
+  if (word.includes('/'))
+    return word.startsWith('/') && SYSTEM.some((dir) => word.startsWith(dir)) ? fileKey(word) : null;
   for (const dir of SANDBOX_PATH) {
     const key = fileKey(path.join(dir, word));
     if (key) return key;

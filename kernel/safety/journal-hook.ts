@@ -6,8 +6,9 @@
  * An interceptor (call-interceptors.ts), the innermost: the snapshot is taken once every other
  * check let the call through, and recorded once its handler has answered.
  */
+import { createHash } from 'node:crypto';
 import { fixedPrefix } from '../../drivers/exec/scoped-mounts.js';
-import { diffTree, sha256, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
+import { diffTree, SnapshotTooLarge, snapshotTree } from '../../drivers/fs/tree-snapshot.js';
 import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
 import type { JournalFiles } from '../../sys/driver-api.js';
 import { andThen } from '../../sys/waking.js';
@@ -16,6 +17,7 @@ import { param } from '../../sys/param.js';
 import type { JournalLog } from '../store/api.js';
 import type { LogLevel } from '../proc/api.js';
 import type { Proc } from '../proc/proc.js';
+import { turnOf as turnState } from '../loop/turn-state.js';
 
 export interface JournalHost {
   readonly journal: JournalLog;
@@ -27,7 +29,7 @@ export interface JournalHost {
 type Settled = (ok: boolean) => void | Promise<void>;
 
 function turnOf(proc: Proc): number {
-  return proc.pending?.turn ?? proc.pcb.counters.turns;
+  return turnState(proc).pending?.turn ?? proc.pcb.counters.turns;
 }
 
 type Journaled = Pick<Call, 'def' | 'args'>;
@@ -46,14 +48,20 @@ async function writeHook(host: JournalHost, proc: Proc, call: Journaled): Promis
   if (before === undefined) return null;
   return async (ok) => {
     if (!ok) return;
-    // A plain write leaves exactly its content: hashed without reading the file back.
-    const after = call.args.append === true ? await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes) : String(call.args.content);
-    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: after == null ? null : sha256(after), call: 'FS_WRITE' });
+    // A plain write leaves exactly its content: hashed without reading the file back (the hash tree-snapshot.ts sha256 makes).
+    const after =
+      call.args.append === true
+        ? await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes)
+        : String(call.args.content);
+    const afterHash = after == null ? null : createHash('sha256').update(after).digest('hex');
+    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: afterHash, call: 'FS_WRITE' });
   };
 }
 
 async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> {
-  const writable = proc.caps.list.filter((c) => c === 'fs.write' || c.startsWith('fs.write:')).map((c) => (c === 'fs.write' ? '/' : fixedPrefix(c.slice(9))));
+  const writable = proc.caps.list
+    .filter((c) => c === 'fs.write' || c.startsWith('fs.write:'))
+    .map((c) => (c === 'fs.write' ? '/' : fixedPrefix(c.slice(9))));
   if (writable.length === 0) return null;
   const dirs = [...new Set(writable)];
   const root = host.fs.root;
@@ -62,12 +70,22 @@ async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> 
     const before = await snapshotTree(root, dirs, param.journalSnapshotMaxBytes);
     return async () => {
       for (const change of await diffTree(root, dirs, before, param.journalSnapshotMaxBytes)) {
-        host.journal.record({ pid: proc.pid, turn, path: change.path, before: change.before, after_hash: change.afterHash, call: 'EXEC_CMD' });
+        host.journal.record({
+          pid: proc.pid,
+          turn,
+          path: change.path,
+          before: change.before,
+          after_hash: change.afterHash,
+          call: 'EXEC_CMD',
+        });
       }
     };
   } catch (error) {
     if (!(error instanceof SnapshotTooLarge)) throw error;
-    host.log('warn', `process ${proc.pid}: EXEC_CMD not journaled: ${error.message} (${param.journalSnapshotMaxBytes} bytes)`);
+    host.log(
+      'warn',
+      `process ${proc.pid}: EXEC_CMD not journaled: ${error.message} (${param.journalSnapshotMaxBytes} bytes)`,
+    );
     return null;
   }
 }
@@ -94,7 +112,12 @@ export function journalInterceptor(host: JournalHost): CallInterceptor {
                 if (done.state !== 'settled') return result;
                 // The record is the journal's business: a failure to write it never changes the call's result.
                 const recorded = settled(result.ok);
-                return recorded instanceof Promise ? recorded.then(() => result, () => result) : result;
+                return recorded instanceof Promise
+                  ? recorded.then(
+                      () => result,
+                      () => result,
+                    )
+                  : result;
               },
             },
       );

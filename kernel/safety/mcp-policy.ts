@@ -9,9 +9,16 @@ import type { McpServerConfig } from '../../drivers/mcp/types.js';
 
 /** `./x` and `../x` are relative to the policy file (so a policy can sit beside what it serves). */
 const isRelative = (p: string): boolean => p.startsWith('./') || p.startsWith('../');
-const hostPath = z.string().refine((p) => path.isAbsolute(p) || isRelative(p), 'expected an absolute path, or one starting with ./ or ../ (relative to the policy file)');
+const hostPath = z
+  .string()
+  .refine(
+    (p) => path.isAbsolute(p) || isRelative(p),
+    'expected an absolute path, or one starting with ./ or ../ (relative to the policy file)',
+  );
 // A server name is what `mcp:<server>/<tool>` and MCP_CALL's "server" say: no glob or path characters.
-const serverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected a name of letters, digits, "_", "." and "-"');
+const serverName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected a name of letters, digits, "_", "." and "-"');
 
 const stdioServer = z
   .object({
@@ -50,7 +57,14 @@ export function mcpServerConfigs(section: McpPolicy | undefined, baseDir: string
     configs[name] =
       'url' in server
         ? { kind: 'http', ...server }
-        : { kind: 'stdio', ...server, command: resolveArg(server.command), args: server.args.map(resolveArg), read: server.read.map(resolve), write: server.write.map(resolve) };
+        : {
+            kind: 'stdio',
+            ...server,
+            command: resolveArg(server.command),
+            args: server.args.map(resolveArg),
+            read: server.read.map(resolve),
+            write: server.write.map(resolve),
+          };
   }
   return configs;
 }

@@ -26,7 +26,9 @@ export interface Decision {
 /** Split `fs.write:/a/b` into kind and subject; `mcp:srv/tool` too. */
 function splitCapability(capability: string): { kind: string; subject: string } {
   const colon = capability.indexOf(':');
-  return colon === -1 ? { kind: capability, subject: '' } : { kind: capability.slice(0, colon), subject: capability.slice(colon + 1) };
+  return colon === -1
+    ? { kind: capability, subject: '' }
+    : { kind: capability.slice(0, colon), subject: capability.slice(colon + 1) };
 }
 
 function stricter(a: Decision | null, b: Decision): Decision | null {
@@ -41,7 +43,8 @@ export function commandMeets(rule: PolicyRule, command: ExecCommand): { matched:
   const pattern = rule.exec;
   if (pattern === undefined) return { matched: true };
   if (!namesProgram(pattern.program, command.name)) return { matched: false };
-  if (command.uncertain) return { matched: true, note: `${command.name}'s arguments are only known when it runs: every rule on it applies` };
+  if (command.uncertain)
+    return { matched: true, note: `${command.name}'s arguments are only known when it runs: every rule on it applies` };
   const name = pattern.program === null ? command.name : command.name.slice(command.name.lastIndexOf('/') + 1);
   const match = matchArgv(pattern, name, [command.name, ...command.args], param.execRuleReadings);
   return match.uncertain ? { matched: match.matched, note: match.uncertain } : { matched: match.matched };
@@ -57,7 +60,12 @@ function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null 
     for (const rule of rules) {
       const meets = commandMeets(rule, command);
       if (!meets.matched) continue;
-      best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject: command.text, ...(meets.note ? { note: meets.note } : {}) });
+      best = stricter(best, {
+        verdict: rule.verdict,
+        rule: rule.text,
+        subject: command.text,
+        ...(meets.note ? { note: meets.note } : {}),
+      });
     }
   }
   // The gate asks about each program as it will run: the person sees what runs, and approves only that.
@@ -69,7 +77,11 @@ function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null 
  * The decision for a call needing `capability` (already granted), or null when no rule names its
  * kind (nothing to decide, nothing to record).
  */
-export function decideCall(rules: readonly PolicyRule[], capability: string | null, args: Record<string, unknown>): Decision | null {
+export function decideCall(
+  rules: readonly PolicyRule[],
+  capability: string | null,
+  args: Record<string, unknown>,
+): Decision | null {
   if (capability === null || rules.length === 0) return null;
   const { kind, subject } = splitCapability(capability);
   const relevant = rules.filter((r) => r.kind === kind);
@@ -77,7 +89,8 @@ export function decideCall(rules: readonly PolicyRule[], capability: string | nu
   if (kind === 'exec') return decideExec(relevant, typeof args.cmd === 'string' ? args.cmd : '');
   let best: Decision | null = null;
   for (const rule of relevant) {
-    if (rule.regex === null || rule.regex.test(subject)) best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject });
+    if (rule.regex === null || rule.regex.test(subject))
+      best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject });
   }
   return best ?? { verdict: 'allow', rule: null, subject };
 }

@@ -18,7 +18,9 @@ export interface PolicyGateHost {
 }
 
 function refused(name: string, decision: Decision, message: string): Step {
-  return { refused: { ok: false, errno: 'EACCES', message: `${name} ${message}${decision.note ? ` (${decision.note})` : ''}` } };
+  return {
+    refused: { ok: false, errno: 'EACCES', message: `${name} ${message}${decision.note ? ` (${decision.note})` : ''}` },
+  };
 }
 
 export function policyGate(host: PolicyGateHost): CallInterceptor {
@@ -31,14 +33,23 @@ export function policyGate(host: PolicyGateHost): CallInterceptor {
       if (decision?.verdict !== 'ask') host.approvals.withdraw(proc, { name: def.name, args: call.args });
       if (decision === null) return GO;
       if (decision.verdict !== 'ask') {
-        host.audit.record({ pid: proc.pid, call: def.name, subject: decision.subject, decision: decision.verdict, rule: decision.rule, decided_by: 'policy', reason: decision.note });
-        if (decision.verdict === 'deny') return refused(def.name, decision, `was refused by the policy rule ${decision.rule ?? '(none)'}`);
+        host.audit.record({
+          pid: proc.pid,
+          call: def.name,
+          subject: decision.subject,
+          decision: decision.verdict,
+          rule: decision.rule,
+          decided_by: 'policy',
+          reason: decision.note,
+        });
+        if (decision.verdict === 'deny')
+          return refused(def.name, decision, `was refused by the policy rule ${decision.rule ?? '(none)'}`);
         return GO;
       }
       const rule = decision.rule ?? '(unparseable command line)';
-      return host.approvals.request(proc, { name: def.name, args: call.args, rule, subject: decision.subject }).then((answer) =>
-        answer.approved ? GO : refused(def.name, decision, `was not approved: ${answer.reason}`),
-      );
+      return host.approvals
+        .request(proc, { name: def.name, args: call.args, rule, subject: decision.subject })
+        .then((answer) => (answer.approved ? GO : refused(def.name, decision, `was not approved: ${answer.reason}`)));
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
- * The policy's `rules`, `approvals` and `secrets` sections (issue 12): allow / ask / deny per
- * capability pattern, checked at load (too broad to be meant is refused with its line), then
- * evaluated per call in policy-decide.ts. A rule never grants: capabilities do; rules only make a
- * granted call wait for a person or refuse it.
+ * The policy's `rules`, `approvals` and `secrets` sections (issue 12; the secrets are read in
+ * policy-secrets.ts): allow / ask / deny per capability pattern, checked at load (too broad to be
+ * meant is refused with its line), then evaluated per call in policy-decide.ts. A rule never
+ * grants: capabilities do; rules only make a granted call wait for a person or refuse it.
  */
 import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
@@ -11,7 +11,7 @@ import { param } from '../../sys/param.js';
 import { channelRegex, compileGlob, compilePathRule } from '../../sys/capabilities.js';
 import type { ExecPattern } from './exec-pattern.js';
 import { type CheckContext, checkRule } from './rule-check.js';
-import { secretNameRefusal, secretProgramRefusal } from './secret-programs.js';
+import { secretEntry, secretSpecs, type SecretSpec } from './policy-secrets.js';
 
 export const VERDICTS = ['allow', 'ask', 'deny'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -27,28 +27,30 @@ const ruleEntry = z.union([
   z.strictObject({ ask: z.string().min(1) }),
   z.strictObject({ deny: z.string().min(1) }),
 ]);
-const secretEntry = z
-  .strictObject({
-    from_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-    from_file: z.string().min(1).optional(),
-    /** NET_FETCH header values may carry it to these hosts (globs). */
-    hosts: z.array(z.string().min(1)).optional(),
-    /** EXEC_CMD commands (globs on the command name) whose environment gets it as $NAME. */
-    exec: z.array(z.string().min(1)).optional(),
-    /** MCP servers whose environment gets it. */
-    mcp: z.array(z.string().min(1)).optional(),
-    /** Channels (aos channel add) whose adapter gets it: a bot token, a signing secret. */
-    channels: z.array(z.string().min(1)).optional(),
-  })
-  .refine((s) => (s.from_env === undefined) !== (s.from_file === undefined), 'give exactly one of from_env or from_file');
 
 /** Hooked into policy.ts's schema (one line there). */
 export const SAFETY_SECTIONS = {
   rules: z.array(ruleEntry).optional(),
-  approvals: z.strictObject({ timeout_s: z.number().positive().max(30 * 24 * 3600).optional() }).optional(),
-  secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret name is letters, digits and _'), secretEntry).optional(),
+  approvals: z
+    .strictObject({
+      timeout_s: z
+        .number()
+        .positive()
+        .max(30 * 24 * 3600)
+        .optional(),
+    })
+    .optional(),
+  secrets: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret name is letters, digits and _'), secretEntry)
+    .optional(),
   journal: z
-    .strictObject({ retention: z.string().regex(/^\d+(s|m|h|d|w)$/, 'a duration like 7d').optional(), exec: z.boolean().optional() })
+    .strictObject({
+      retention: z
+        .string()
+        .regex(/^\d+(s|m|h|d|w)$/, 'a duration like 7d')
+        .optional(),
+      exec: z.boolean().optional(),
+    })
     .optional(),
   /** The exec gate: what a program the agent wrote itself (no rule can name it) meets. */
   exec: z.strictObject({ written: z.enum(['strictest', 'allow']).optional() }).optional(),
@@ -69,16 +71,6 @@ export interface PolicyRule {
   exec?: ExecPattern;
 }
 
-export interface SecretSpec {
-  name: string;
-  fromEnv: string | null;
-  fromFile: string | null;
-  hosts: string[];
-  exec: string[];
-  mcp: string[];
-  channels: string[];
-}
-
 export interface SafetyPolicy {
   /** The policy file these came from (null: none, e.g. a test kernel). */
   file: string | null;
@@ -95,28 +87,30 @@ export interface SafetyPolicy {
   notes: string[];
 }
 
-export const EMPTY_SAFETY: SafetyPolicy = { file: null, rules: [], approvalTimeoutS: param.approvalTimeoutS, secrets: [], journalRetention: null, journalExec: true, execWritten: 'strictest', notes: [] };
-
-/** A glob on program names (a secret's `exec:` list): `*` is any text; a trailing ` *` also matches no arguments. */
-export function compileExecGlob(pattern: string): RegExp {
-  const open = pattern.endsWith(' *');
-  const body = open ? pattern.slice(0, -2) : pattern;
-  const source = body.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]');
-  return new RegExp(`^${source}${open ? '(?: [\\s\\S]*)?' : ''}$`);
-}
-
-function fail(file: string, line: number | null, message: string): never {
-  throw new AosError('EINVAL', `policy ${file}${line === null ? '' : ` line ${line}`}: ${message}`);
-}
+export const EMPTY_SAFETY: SafetyPolicy = {
+  file: null,
+  rules: [],
+  approvalTimeoutS: param.approvalTimeoutS,
+  secrets: [],
+  journalRetention: null,
+  journalExec: true,
+  execWritten: 'strictest',
+  notes: [],
+};
 
 /** An allow rule that would open everything of its kind is a mistake, not a policy (NemoClaw refuses them too). */
 function tooBroad(rule: PolicyRule): string | null {
   if (rule.verdict !== 'allow') return null;
-  if (rule.kind === 'exec' && (rule.exec === undefined || (rule.exec.program === null && rule.exec.options.length === 0 && rule.exec.positionals.every((p) => p === '*')))) {
+  if (
+    rule.kind === 'exec' &&
+    (rule.exec === undefined ||
+      (rule.exec.program === null && rule.exec.options.length === 0 && rule.exec.positionals.every((p) => p === '*')))
+  ) {
     return 'it would allow every command';
   }
   if (rule.regex === null) return null;
-  if (rule.kind === 'fs.write' && rule.regex.test('/aos-probe/any/depth')) return 'it would allow writing the whole workspace (read-write /)';
+  if (rule.kind === 'fs.write' && rule.regex.test('/aos-probe/any/depth'))
+    return 'it would allow writing the whole workspace (read-write /)';
   if (rule.kind === 'net.fetch' && (rule.regex.test('aos-probe.example') || /^\*+\.[^.]+$/.test(rule.pattern ?? ''))) {
     return `host pattern "${rule.pattern}" matches a whole top-level domain or every host`;
   }
@@ -124,7 +118,13 @@ function tooBroad(rule: PolicyRule): string | null {
 }
 
 /** A rule compiled, or the reasons it is refused (each naming the rule and its line). */
-function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, file: string, ctx: CheckContext, notes: string[]): PolicyRule | string[] {
+function compileRule(
+  entry: z.output<typeof ruleEntry>,
+  line: number | null,
+  file: string,
+  ctx: CheckContext,
+  notes: string[],
+): PolicyRule | string[] {
   const verdict = VERDICTS.find((v) => v in entry) as Verdict;
   const capability = (entry as Record<string, string>)[verdict] as string;
   const text = `${verdict}: "${capability}"`;
@@ -132,10 +132,16 @@ function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, fil
   const colon = capability.indexOf(':');
   const kind = colon === -1 ? capability : capability.slice(0, colon);
   const written = colon === -1 ? null : capability.slice(colon + 1);
-  if (!(RULE_KINDS as readonly string[]).includes(kind)) return [`${at}: unknown kind "${kind}" (rules name ${RULE_KINDS.join(', ')})`];
+  if (!(RULE_KINDS as readonly string[]).includes(kind))
+    return [`${at}: unknown kind "${kind}" (rules name ${RULE_KINDS.join(', ')})`];
   if (written !== null && TAKES_NO_PATTERN.has(kind)) return [`${at}: "${kind}" takes no pattern`];
   if (written === '' || written?.includes('..')) return [`${at}: bad pattern`];
-  if ((kind === 'fs.write' || kind === 'fs.read') && written !== null && !written.startsWith('/') && !written.startsWith('**')) {
+  if (
+    (kind === 'fs.write' || kind === 'fs.read') &&
+    written !== null &&
+    !written.startsWith('/') &&
+    !written.startsWith('**')
+  ) {
     return [`${at}: a path pattern starts with / (the workspace root)`];
   }
   const read = checkRule(kind, written, ctx);
@@ -144,7 +150,14 @@ function compileRule(entry: z.output<typeof ruleEntry>, line: number | null, fil
   const pattern = written === null ? null : read.pattern;
   // A path rule holds on real paths as the sandbox holds it (compilePathRule); other kinds compare names.
   const path = kind === 'fs.read' || kind === 'fs.write';
-  const regex = pattern === null || kind === 'exec' ? null : kind === 'channel' ? channelRegex(pattern, 'rule') : path ? compilePathRule(pattern) : compileGlob(pattern, kind === 'thread' ? '/:' : '/');
+  const regex =
+    pattern === null || kind === 'exec'
+      ? null
+      : kind === 'channel'
+        ? channelRegex(pattern, 'rule')
+        : path
+          ? compilePathRule(pattern)
+          : compileGlob(pattern, kind === 'thread' ? '/:' : '/');
   const rule: PolicyRule = { verdict, kind, pattern, text, line, regex, ...(read.exec ? { exec: read.exec } : {}) };
   const broad = tooBroad(rule);
   if (broad) return [`${at} is too broad to be meant: ${broad}`];
@@ -162,11 +175,19 @@ function shadowedAllows(rules: readonly PolicyRule[]): string[] {
       if (r.verdict === 'allow' || r.kind !== allow.kind) return false;
       if (r.kind === 'exec') {
         const e = r.exec;
-        return e === undefined || ((e.program === null || e.program === allow.exec?.program) && e.options.length === 0 && e.positionals.every((p) => p === '*'));
+        return (
+          e === undefined ||
+          ((e.program === null || e.program === allow.exec?.program) &&
+            e.options.length === 0 &&
+            e.positionals.every((p) => p === '*'))
+        );
       }
       return r.regex === null || (allow.pattern !== null && r.regex.test(allow.pattern));
     });
-    if (wider) out.push(`rule ${allow.text}${allow.line === null ? '' : ` (line ${allow.line})`}: never takes effect: ${wider.text} also matches everything it does, and the strictest matching rule wins (an allow rule only documents; remove the stricter rule or narrow it)`);
+    if (wider)
+      out.push(
+        `rule ${allow.text}${allow.line === null ? '' : ` (line ${allow.line})`}: never takes effect: ${wider.text} also matches everything it does, and the strictest matching rule wins (an allow rule only documents; remove the stricter rule or narrow it)`,
+      );
   }
   return out;
 }
@@ -183,28 +204,16 @@ function ruleLines(text: string): Array<number | null> {
   });
 }
 
-function secretSpecs(secrets: Sections['secrets'], file: string): SecretSpec[] {
-  return Object.entries(secrets ?? {}).map(([name, s]) => {
-    // A secret goes to its program as $NAME only; a program that can hand it back is refused (secret-programs.ts).
-    const badName = s.exec?.length ? secretNameRefusal(name) : null;
-    if (badName) fail(file, null, `secret ${name}: a secret for exec may not be named ${name}: ${badName}`);
-    for (const program of s.exec ?? []) {
-      const why = secretProgramRefusal(program);
-      if (why) fail(file, null, `secret ${name}: exec "${program}" is too broad to be meant: ${why}, so it would hand the secret to the agent (list the one program that needs it and reads it from its environment, e.g. gh)`);
-    }
-    if (s.from_file !== undefined && (s.from_file.includes('..') || s.from_file.startsWith('/'))) {
-      fail(file, null, `secret ${name}: from_file is a path inside $AOS_HOME (relative, no "..")`);
-    }
-    for (const host of s.hosts ?? []) if (/^\*+(\.[^.]+)?$/.test(host)) fail(file, null, `secret ${name}: host pattern "${host}" is too broad`);
-    return { name, fromEnv: s.from_env ?? null, fromFile: s.from_file ?? null, hosts: s.hosts ?? [], exec: s.exec ?? [], mcp: s.mcp ?? [], channels: s.channels ?? [] };
-  });
-}
-
 /**
  * The sections as loaded by policy.ts (already schema-checked), compiled; a rule too broad to be
  * meant, or one that could never match, refuses the whole policy, every such rule named at once.
  */
-export function parseSafety(data: Partial<Sections>, text: string, file: string, ctx: CheckContext = { mcpServers: [] }): SafetyPolicy {
+export function parseSafety(
+  data: Partial<Sections>,
+  text: string,
+  file: string,
+  ctx: CheckContext = { mcpServers: [] },
+): SafetyPolicy {
   const lines = data.rules?.length ? ruleLines(text) : [];
   const notes: string[] = [];
   const refused: string[] = [];
@@ -216,7 +225,8 @@ export function parseSafety(data: Partial<Sections>, text: string, file: string,
   });
   notes.push(...shadowedAllows(rules));
   if (refused.length === 1) throw new AosError('EINVAL', refused[0] as string);
-  if (refused.length > 1) throw new AosError('EINVAL', `${refused.length} rules refused:\n${refused.map((r) => `  ${r}`).join('\n')}`);
+  if (refused.length > 1)
+    throw new AosError('EINVAL', `${refused.length} rules refused:\n${refused.map((r) => `  ${r}`).join('\n')}`);
   return {
     file,
     rules,

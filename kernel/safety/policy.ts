@@ -64,7 +64,11 @@ const policySchema = z
     net: z
       .object({
         allow_private: z
-          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d{1,5}|\*)$/, 'expected "address:port", e.g. "127.0.0.1:8080"'))
+          .array(
+            z
+              .string()
+              .regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d{1,5}|\*)$/, 'expected "address:port", e.g. "127.0.0.1:8080"'),
+          )
           .optional(),
       })
       .strict()
@@ -143,7 +147,10 @@ export async function loadPolicy(file: string, createIfMissing: boolean): Promis
       await writeFile(file, DEFAULT_POLICY, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
       return loadPolicy(file, false);
     }
-    throw new AosError('EACCES', `cannot read the policy ${file}: ${(error as Error).message}. The kernel will not start without one (AOS_POLICY chooses the file).`);
+    throw new AosError(
+      'EACCES',
+      `cannot read the policy ${file}: ${(error as Error).message}. The kernel will not start without one (AOS_POLICY chooses the file).`,
+    );
   }
   return parsePolicy(text, file);
 }

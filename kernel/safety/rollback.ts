@@ -67,8 +67,18 @@ export async function diffProcess(host: RollbackHost, pid: number): Promise<File
     if (before !== null && now !== null && before.equals(now)) continue;
     if (before === null && now === null && h.last.after_hash === null) continue;
     const status = before === null ? 'added' : now === null ? 'deleted' : 'modified';
-    const changedSince = (now ? sha256(now) : null) !== h.last.after_hash || host.journal.laterByOthers(rel, h.last.id, pids) !== undefined;
-    out.push({ path: rel, status, bytes_before: before?.length ?? null, bytes_now: now?.length ?? null, pids: [...h.pids], turns: [...h.turns], changed_since: changedSince });
+    const changedSince =
+      (now ? sha256(now) : null) !== h.last.after_hash ||
+      host.journal.laterByOthers(rel, h.last.id, pids) !== undefined;
+    out.push({
+      path: rel,
+      status,
+      bytes_before: before?.length ?? null,
+      bytes_now: now?.length ?? null,
+      pids: [...h.pids],
+      turns: [...h.turns],
+      changed_since: changedSince,
+    });
   }
   return out;
 }
@@ -87,7 +97,10 @@ export async function rollbackProcess(
 ): Promise<Array<{ path: string; action: 'restored' | 'removed' }>> {
   const pids = subtree(host, pid);
   const after = options.after;
-  const entries = after === undefined ? host.journal.entries(pids, fromTurn) : host.journal.entries(pids, 0).filter((e) => (e.pid === pid ? e.turn >= fromTurn : after(e)));
+  const entries =
+    after === undefined
+      ? host.journal.entries(pids, fromTurn)
+      : host.journal.entries(pids, 0).filter((e) => (e.pid === pid ? e.turn >= fromTurn : after(e)));
   const histories = byPath(entries);
   const conflicts: string[] = [];
   // Every file is checked before any is written; what each holds now is kept to put back on failure.
@@ -95,12 +108,18 @@ export async function rollbackProcess(
   for (const [rel, h] of histories) {
     const later = host.journal.laterByOthers(rel, h.last.id, pids);
     const now = await host.fs.contentOf(rel, param.journalSnapshotMaxBytes);
-    if (now === undefined) conflicts.push(`${rel} cannot be reached safely now (a symbolic link on its way, a hard link, or over ${param.journalSnapshotMaxBytes} bytes)`);
-    else if (later) conflicts.push(`${rel} was changed since by process ${later.pid} (${later.call}, turn ${later.turn})`);
-    else if ((now ? sha256(now) : null) !== h.last.after_hash) conflicts.push(`${rel} was changed since outside the journal`);
+    if (now === undefined)
+      conflicts.push(
+        `${rel} cannot be reached safely now (a symbolic link on its way, a hard link, or over ${param.journalSnapshotMaxBytes} bytes)`,
+      );
+    else if (later)
+      conflicts.push(`${rel} was changed since by process ${later.pid} (${later.call}, turn ${later.turn})`);
+    else if ((now ? sha256(now) : null) !== h.last.after_hash)
+      conflicts.push(`${rel} was changed since outside the journal`);
     if (now !== undefined) nowOf.set(rel, now);
   }
-  if (conflicts.length) throw new AosError('EBUSY', `rollback of process ${pid} refused, nothing was changed: ${conflicts.join('; ')}`);
+  if (conflicts.length)
+    throw new AosError('EBUSY', `rollback of process ${pid} refused, nothing was changed: ${conflicts.join('; ')}`);
   const done: Array<{ path: string; action: 'restored' | 'removed' }> = [];
   for (const [rel, h] of histories) {
     try {
@@ -116,7 +135,11 @@ export async function rollbackProcess(
 }
 
 /** Undo a rollback half-way: each file restored so far gets back what it held before it. */
-async function putBack(host: RollbackHost, paths: string[], nowOf: ReadonlyMap<string, Buffer | null>): Promise<string> {
+async function putBack(
+  host: RollbackHost,
+  paths: string[],
+  nowOf: ReadonlyMap<string, Buffer | null>,
+): Promise<string> {
   const failed: string[] = [];
   for (const rel of paths) {
     try {
@@ -125,6 +148,9 @@ async function putBack(host: RollbackHost, paths: string[], nowOf: ReadonlyMap<s
       failed.push(rel);
     }
   }
-  if (failed.length === 0) return paths.length ? `the ${paths.length} file(s) restored before it were put back as they were` : 'nothing was changed';
+  if (failed.length === 0)
+    return paths.length
+      ? `the ${paths.length} file(s) restored before it were put back as they were`
+      : 'nothing was changed';
   return `these could not be put back as they were: ${failed.join(', ')}`;
 }

@@ -19,11 +19,17 @@ export interface SafetyHost extends ProcCore {
 }
 
 export class Safety implements InterceptorHost, RollbackHost {
-  private current: SafetyPolicy;
+  /**
+   * The rules every call is decided by now (a reload replaces them for the next decision; reload
+   * alone sets it). A field, not a getter: the journal and the gates read it at every call.
+   */
+  policy: SafetyPolicy;
   readonly audit: AuditLog;
   readonly approvals: Approvals;
   readonly secrets: SecretBox;
   readonly journal: JournalLog;
+  /** The workspace, for the journal: the kernel's fs driver, opened before the kernel is built, so kept here rather than asked of it at each call. */
+  readonly fs: JournalFiles;
   /** The interceptors installed around every call now. */
   readonly calls: CallInterceptors;
 
@@ -32,19 +38,16 @@ export class Safety implements InterceptorHost, RollbackHost {
     readonly store: KernelStore,
     options: { safety?: SafetyPolicy; secrets?: SecretBox },
   ) {
-    this.current = options.safety ?? EMPTY_SAFETY;
+    this.policy = options.safety ?? EMPTY_SAFETY;
     this.audit = store.audit;
     this.secrets = options.secrets ?? SecretBox.empty();
     this.journal = store.journal;
+    this.fs = host.fs;
     // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
-    if (this.policy.journalRetention) this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
+    if (this.policy.journalRetention)
+      this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
     this.approvals = new Approvals(host, store.approvals, this.audit, this.policy.approvalTimeoutS);
     this.calls = new CallInterceptors(this);
-  }
-
-  /** The rules every call is decided by now (a reload replaces them for the next decision). */
-  get policy(): SafetyPolicy {
-    return this.current;
   }
 
   /**
@@ -52,7 +55,7 @@ export class Safety implements InterceptorHost, RollbackHost {
    * Its secrets are not swapped here (their values are loaded with the kernel): the caller says so.
    */
   reload(policy: SafetyPolicy): void {
-    this.current = policy;
+    this.policy = policy;
     this.approvals.retime(policy.approvalTimeoutS);
     for (const listener of this.reloadListeners) listener(policy);
   }
@@ -69,10 +72,6 @@ export class Safety implements InterceptorHost, RollbackHost {
   shown(text: string): string {
     if (this.secrets.size === 0) return text;
     return String(this.secrets.mask(text)).replace(/\[secret ([A-Za-z_][A-Za-z0-9_]*)\]/g, '{{secret:$1}}');
-  }
-
-  get fs(): JournalFiles {
-    return this.host.fs;
   }
 
   /** The kernel, for the commit barrier. */

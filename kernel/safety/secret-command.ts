@@ -56,7 +56,9 @@ export function hiddenPlaceholder(text: string): boolean {
       .replace(/\\x\{?([0-9a-f]{1,2})\}?/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
       .replace(/\\u\{?([0-9a-f]{4})\}?/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
       .replace(/\\0?([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)))
-      .replace(/&#(x[0-9a-f]+|\d+);/gi, (_m, n: string) => String.fromCharCode(n[0] === 'x' || n[0] === 'X' ? parseInt(n.slice(1), 16) : Number(n)))
+      .replace(/&#(x[0-9a-f]+|\d+);/gi, (_m, n: string) =>
+        String.fromCharCode(n[0] === 'x' || n[0] === 'X' ? parseInt(n.slice(1), 16) : Number(n)),
+      )
       .replace(/["'\\`$]/g, '');
   }
   return /\{\s*\{\s*secret\s*:\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\s*\}/i.test(plain);
@@ -117,15 +119,21 @@ export function parseSecretCommand(line: string): SecretCommand {
     }
     if ((secret !== undefined && secret !== name) || (secret === undefined && hiddenPlaceholder(value))) {
       const named = secret ?? /secret\s*:\s*([A-Za-z_][A-Za-z0-9_]*)/i.exec(value)?.[1] ?? 'NAME';
-      misplaced(named, `${name}=${value} puts it ${secret === undefined ? 'in pieces or escaped, or beside other text' : `in another variable, $${name}`}, where the program could read it into something it compares or prints`);
+      misplaced(
+        named,
+        `${name}=${value} puts it ${secret === undefined ? 'in pieces or escaped, or beside other text' : `in another variable, $${name}`}, where the program could read it into something it compares or prints`,
+      );
     }
     if (CODE_CHANGING_NAME.test(name)) refuse(`${name}= would change which code runs`);
-    refuse(`${name}= sets a variable, and a command line with a secret sets none but the secret's own: a variable could make the program read the secret into something it compares or prints (GIT_CONFIG_*)`);
+    refuse(
+      `${name}= sets a variable, and a command line with a secret sets none but the secret's own: a variable could make the program read the secret into something it compares or prints (GIT_CONFIG_*)`,
+    );
   }
   const argv = all.slice(i);
   const program = argv[0];
   if (program === undefined) refuse('no program');
-  if (program.includes('/') || program.includes('{')) refuse(`the program must be a bare name found in the system directories, not ${JSON.stringify(program)}`);
+  if (program.includes('/') || program.includes('{'))
+    refuse(`the program must be a bare name found in the system directories, not ${JSON.stringify(program)}`);
   for (const word of argv) {
     if (!hiddenPlaceholder(word)) continue;
     const named = EXACT.exec(word)?.[1] ?? /secret\s*:\s*([A-Za-z_][A-Za-z0-9_]*)/i.exec(word)?.[1] ?? 'NAME';

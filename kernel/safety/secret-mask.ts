@@ -95,7 +95,8 @@ function encodedSpans(text: string, n: Needle): Array<[number, number]> {
   const scan = (pattern: RegExp, decode: (run: string) => string[], only?: RegExp): void => {
     for (const m of text.matchAll(pattern)) {
       if (only && !only.test(m[0])) continue;
-      if (decode(m[0]).some((d) => holds(d, n) || holds(Buffer.from(d, 'latin1').toString('utf8'), n))) spans.push([m.index, m.index + m[0].length]);
+      if (decode(m[0]).some((d) => holds(d, n) || holds(Buffer.from(d, 'latin1').toString('utf8'), n)))
+        spans.push([m.index, m.index + m[0].length]);
     }
   };
   scan(BASE64_RUN, decodeBase64);
@@ -139,7 +140,8 @@ export class SecretMask {
     if (this.empty) return value;
     if (typeof value === 'string') return this.maskText(value);
     if (Array.isArray(value)) return value.map((v) => this.mask(v));
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.maskText(k), this.mask(v)]));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.maskText(k), this.mask(v)]));
     return value;
   }
 }

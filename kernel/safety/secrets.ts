@@ -18,7 +18,7 @@ import { AosError } from '../../sys/errno.js';
 import type { SecretRun } from '../../sys/driver-api.js';
 import type { After, Call, CallInterceptor, Step } from '../loop/call-chain.js';
 import { compileGlob } from '../../sys/capabilities.js';
-import { compileExecGlob, type SecretSpec } from './policy-rules.js';
+import { compileExecGlob, type SecretSpec } from './policy-secrets.js';
 import { hiddenPlaceholder, parseSecretCommand, secretSpelling } from './secret-command.js';
 import { secretArgumentRefusal } from './secret-programs.js';
 import { SecretMask } from './secret-mask.js';
@@ -42,7 +42,8 @@ async function readSecretFile(home: string, file: string): Promise<string> {
   const full = path.join(home, file);
   const info = await stat(full);
   // Anyone else who can read it could hand it to an agent by other means.
-  if ((info.mode & 0o077) !== 0) throw new Error(`${full} must have mode 0600 (it is ${(info.mode & 0o777).toString(8)})`);
+  if ((info.mode & 0o077) !== 0)
+    throw new Error(`${full} must have mode 0600 (it is ${(info.mode & 0o777).toString(8)})`);
   return (await readFile(full, 'utf8')).replace(/\r?\n$/, '');
 }
 
@@ -65,8 +66,10 @@ export class SecretBox {
       specs.map(async (spec): Promise<Secret> => {
         try {
           const value = spec.fromEnv !== null ? env[spec.fromEnv] : await readSecretFile(home, spec.fromFile ?? '');
-          if (!value) return { spec, value: null, missing: `the environment variable ${spec.fromEnv ?? ''} is not set` };
-          if (value.length < MIN_SECRET_CHARS) return { spec, value: null, missing: `its value is shorter than ${MIN_SECRET_CHARS} characters` };
+          if (!value)
+            return { spec, value: null, missing: `the environment variable ${spec.fromEnv ?? ''} is not set` };
+          if (value.length < MIN_SECRET_CHARS)
+            return { spec, value: null, missing: `its value is shorter than ${MIN_SECRET_CHARS} characters` };
           return { spec, value, missing: null };
         } catch (error) {
           return { spec, value: null, missing: (error as Error).message };
@@ -100,9 +103,18 @@ export class SecretBox {
     for (const [key, value] of Object.entries(values)) {
       out[key] = value.replace(PLACEHOLDER, (_m, name: string) => {
         const secret = this.byName.get(name);
-        if (!secret) throw new AosError('EINVAL', `MCP server ${server}: ${key} names no secret of the policy (${name})`);
-        if (!secret.spec.mcp.includes(server)) throw new AosError('EPERM', `secret ${name} may not go to the MCP server ${server} (policy mcp: ${secret.spec.mcp.join(', ') || 'none'})`);
-        if (!secret.value) throw new AosError('EPERM', `secret ${name} for the MCP server ${server} has no value: ${secret.missing ?? 'unknown'}`);
+        if (!secret)
+          throw new AosError('EINVAL', `MCP server ${server}: ${key} names no secret of the policy (${name})`);
+        if (!secret.spec.mcp.includes(server))
+          throw new AosError(
+            'EPERM',
+            `secret ${name} may not go to the MCP server ${server} (policy mcp: ${secret.spec.mcp.join(', ') || 'none'})`,
+          );
+        if (!secret.value)
+          throw new AosError(
+            'EPERM',
+            `secret ${name} for the MCP server ${server} has no value: ${secret.missing ?? 'unknown'}`,
+          );
         return secret.value;
       });
     }
@@ -112,9 +124,21 @@ export class SecretBox {
   /** The value of a secret the policy lets go to channel `channel`'s adapter (a bot token, a signing secret). */
   forChannel(channel: string, name: string): string {
     const secret = this.byName.get(name);
-    if (!secret) throw new AosError('EINVAL', `no secret named ${name} in the kernel's policy: declare it, e.g. secrets: {${name}: {from_env: ${name}, channels: [${channel}]}}, then aos kernel restart (secrets are read when the kernel starts)`);
-    if (!secret.spec.channels.includes(channel)) throw new AosError('EPERM', `secret ${name} may not go to the channel ${channel} (policy channels: ${secret.spec.channels.join(', ') || 'none'}): add ${channel} to its channels:`);
-    if (!secret.value) throw new AosError('EPERM', `secret ${name} for the channel ${channel} has no value: ${secret.missing ?? 'unknown'}`);
+    if (!secret)
+      throw new AosError(
+        'EINVAL',
+        `no secret named ${name} in the kernel's policy: declare it, e.g. secrets: {${name}: {from_env: ${name}, channels: [${channel}]}}, then aos kernel restart (secrets are read when the kernel starts)`,
+      );
+    if (!secret.spec.channels.includes(channel))
+      throw new AosError(
+        'EPERM',
+        `secret ${name} may not go to the channel ${channel} (policy channels: ${secret.spec.channels.join(', ') || 'none'}): add ${channel} to its channels:`,
+      );
+    if (!secret.value)
+      throw new AosError(
+        'EPERM',
+        `secret ${name} for the channel ${channel} has no value: ${secret.missing ?? 'unknown'}`,
+      );
     return secret.value;
   }
 
@@ -140,8 +164,16 @@ export class SecretBox {
       secrets.push(secret);
     }
     try {
-      const step = call.def.name === 'NET_FETCH' ? this.intoHeaders(call.args, secrets) : call.def.name === 'EXEC_CMD' ? this.intoSecretRun(call.args, secrets) : null;
-      if (step === null) return refuse(`${call.def.name} cannot carry secrets (only NET_FETCH header values and EXEC_CMD commands the policy names)`);
+      const step =
+        call.def.name === 'NET_FETCH'
+          ? this.intoHeaders(call.args, secrets)
+          : call.def.name === 'EXEC_CMD'
+            ? this.intoSecretRun(call.args, secrets)
+            : null;
+      if (step === null)
+        return refuse(
+          `${call.def.name} cannot carry secrets (only NET_FETCH header values and EXEC_CMD commands the policy names)`,
+        );
       return step;
     } catch (error) {
       if (error instanceof AosError) return { refused: { ok: false, errno: error.code, message: error.message } };
@@ -150,7 +182,8 @@ export class SecretBox {
   }
 
   private intoHeaders(args: Record<string, unknown>, secrets: Secret[]): Step {
-    if (typeof args.url === 'string' && args.url.includes('{{secret:')) throw new AosError('EPERM', 'a secret may not go in a URL, only in a header value');
+    if (typeof args.url === 'string' && args.url.includes('{{secret:'))
+      throw new AosError('EPERM', 'a secret may not go in a URL, only in a header value');
     let host: string;
     try {
       host = new URL(String(args.url)).hostname;
@@ -158,7 +191,11 @@ export class SecretBox {
       throw new AosError('EINVAL', 'NET_FETCH with a secret needs a valid URL');
     }
     for (const s of secrets) {
-      if (!s.spec.hosts.some((h) => compileGlob(h).test(host))) throw new AosError('EPERM', `secret ${s.spec.name} may not be sent to ${host} (policy hosts: ${s.spec.hosts.join(', ') || 'none'})`);
+      if (!s.spec.hosts.some((h) => compileGlob(h).test(host)))
+        throw new AosError(
+          'EPERM',
+          `secret ${s.spec.name} may not be sent to ${host} (policy hosts: ${s.spec.hosts.join(', ') || 'none'})`,
+        );
     }
     const headers: Record<string, string> = {};
     const bound: string[] = [];
@@ -181,11 +218,19 @@ export class SecretBox {
     for (const s of secrets) {
       if (!placed.includes(s.spec.name)) throw new AosError('EPERM', secretSpelling(s.spec.name));
       if (!s.spec.exec.some((g) => compileExecGlob(g).test(program))) {
-        throw new AosError('EPERM', `secret ${s.spec.name} may not go to the command ${program} (policy exec: ${s.spec.exec.join(', ') || 'none'})`);
+        throw new AosError(
+          'EPERM',
+          `secret ${s.spec.name} may not go to the command ${program} (policy exec: ${s.spec.exec.join(', ') || 'none'})`,
+        );
       }
     }
     const whole = new Set(secrets.map((s) => s.spec.name));
-    for (const name of placed) if (!whole.has(name)) throw new AosError('EPERM', `${secretSpelling(name)}, the placeholder whole: one split by quotes or escaped is never filled in`);
+    for (const name of placed)
+      if (!whole.has(name))
+        throw new AosError(
+          'EPERM',
+          `${secretSpelling(name)}, the placeholder whole: one split by quotes or escaped is never filled in`,
+        );
     const oracle = secretArgumentRefusal(argv);
     if (oracle) throw new AosError('EPERM', `a command line with a secret may not use ${oracle}`);
     const secret: SecretRun = {
@@ -212,7 +257,8 @@ export class SecretBox {
  * since a value a program wrote may come back through FS_READ or an error message.
  */
 export function secretsInterceptor(box: SecretBox): CallInterceptor {
-  const mask: After = (_call, result) => (result.ok ? { ok: true, value: box.mask(result.value) } : { ...result, message: String(box.mask(result.message)) });
+  const mask: After = (_call, result) =>
+    result.ok ? { ok: true, value: box.mask(result.value) } : { ...result, message: String(box.mask(result.message)) };
   return {
     name: 'secrets',
     enter(call) {
@@ -230,12 +276,17 @@ function collectNames(value: unknown, into: Set<string>): void {
 }
 
 /** The servers' configurations with their secrets filled in (SecretBox.forMcpServer); the values never reach a process. */
-export function withMcpSecrets(configs: Record<string, McpServerConfig> | undefined, secrets: SecretBox): Record<string, McpServerConfig> | undefined {
+export function withMcpSecrets(
+  configs: Record<string, McpServerConfig> | undefined,
+  secrets: SecretBox,
+): Record<string, McpServerConfig> | undefined {
   if (!configs) return configs;
   return Object.fromEntries(
     Object.entries(configs).map(([name, config]) => [
       name,
-      config.kind === 'stdio' ? { ...config, env: secrets.forMcpServer(name, config.env) } : { ...config, headers: secrets.forMcpServer(name, config.headers) },
+      config.kind === 'stdio'
+        ? { ...config, env: secrets.forMcpServer(name, config.env) }
+        : { ...config, headers: secrets.forMcpServer(name, config.headers) },
     ]),
   );
 }

@@ -233,7 +233,11 @@ class Parser {
     if (!m) throw new Unparseable('a here-document with no delimiter');
     this.i += m[0].length;
     const raw = m[3];
-    this.heredocs.push({ delim: m[1] ?? m[2] ?? (raw ?? '').replace(/\\/g, ''), expands: raw !== undefined && !raw.includes('\\'), stripTabs });
+    this.heredocs.push({
+      delim: m[1] ?? m[2] ?? (raw ?? '').replace(/\\/g, ''),
+      expands: raw !== undefined && !raw.includes('\\'),
+      stripTabs,
+    });
   }
 
   /** Skip a here-document's lines; an expanding one may not run commands. */

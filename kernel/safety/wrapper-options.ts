@@ -27,33 +27,123 @@ interface WrapperSpec {
 }
 
 export const WRAPPERS: Record<string, WrapperSpec> = {
-  sudo: { short: 'ugCDhprtUT', long: ['--user', '--group', '--close-from', '--chdir', '--host', '--prompt', '--role', '--type', '--other-user', '--command-timeout'] },
+  sudo: {
+    short: 'ugCDhprtUT',
+    long: [
+      '--user',
+      '--group',
+      '--close-from',
+      '--chdir',
+      '--host',
+      '--prompt',
+      '--role',
+      '--type',
+      '--other-user',
+      '--command-timeout',
+    ],
+  },
   doas: { short: 'uC' },
-  env: { short: 'uCS', long: ['--unset', '--chdir', '--split-string', '--default-signal', '--ignore-signal', '--block-signal'], assignments: true },
+  env: {
+    short: 'uCS',
+    long: ['--unset', '--chdir', '--split-string', '--default-signal', '--ignore-signal', '--block-signal'],
+    assignments: true,
+  },
   command: {},
   builtin: {},
   exec: { short: 'a' },
   nohup: {},
   nice: { short: 'n', long: ['--adjustment'] },
-  ionice: { short: 'cnp', long: ['--class', '--classdata', '--pid', '--pgid', '--uid'], noCommand: /^(-[a-zA-Z]*[pPu]|--(pid|pgid|uid))/ },
+  ionice: {
+    short: 'cnp',
+    long: ['--class', '--classdata', '--pid', '--pgid', '--uid'],
+    noCommand: /^(-[a-zA-Z]*[pPu]|--(pid|pgid|uid))/,
+  },
   setsid: {},
   stdbuf: { short: 'ioe', long: ['--input', '--output', '--error'] },
-  chrt: { short: 'TPD', long: ['--sched-runtime', '--sched-period', '--sched-deadline'], positional: 1, noCommand: /^(-[a-zA-Z]*p|--pid|-m|--max)/ },
+  chrt: {
+    short: 'TPD',
+    long: ['--sched-runtime', '--sched-period', '--sched-deadline'],
+    positional: 1,
+    noCommand: /^(-[a-zA-Z]*p|--pid|-m|--max)/,
+  },
   taskset: { positional: 1, noCommand: /^(-[a-zA-Z]*p|--pid)/ },
   unbuffer: {},
   time: { short: 'fo', long: ['--format', '--output'] },
   timeout: { short: 'ks', long: ['--kill-after', '--signal'], positional: 1 },
-  xargs: { short: 'adEILnPs', stdinArgs: true, long: ['--arg-file', '--delimiter', '--eof', '--replace', '--max-lines', '--max-args', '--max-procs', '--max-chars', '--process-slot-var'] },
+  xargs: {
+    short: 'adEILnPs',
+    stdinArgs: true,
+    long: [
+      '--arg-file',
+      '--delimiter',
+      '--eof',
+      '--replace',
+      '--max-lines',
+      '--max-args',
+      '--max-procs',
+      '--max-chars',
+      '--process-slot-var',
+    ],
+  },
   busybox: {},
   watch: { short: 'n', long: ['--interval'], joinShell: true },
-  flock: { short: 'wEc', long: ['--timeout', '--wait', '--conflict-exit-code', '--command'], positional: 1, shell: 'c' },
+  flock: {
+    short: 'wEc',
+    long: ['--timeout', '--wait', '--conflict-exit-code', '--command'],
+    positional: 1,
+    shell: 'c',
+  },
   prlimit: { long: ['--pid'] },
-  setpriv: { long: ['--reuid', '--regid', '--groups', '--securebits', '--pdeathsig', '--inh-caps', '--ambient-caps', '--bounding-set', '--selinux-label', '--apparmor-profile', '--reset-env'] },
-  script: { short: 'cEeoIOBT', long: ['--command', '--echo', '--logging-format', '--log-io', '--log-in', '--log-out', '--log-timing', '--output-limit'], shell: 'c' },
+  setpriv: {
+    long: [
+      '--reuid',
+      '--regid',
+      '--groups',
+      '--securebits',
+      '--pdeathsig',
+      '--inh-caps',
+      '--ambient-caps',
+      '--bounding-set',
+      '--selinux-label',
+      '--apparmor-profile',
+      '--reset-env',
+    ],
+  },
+  script: {
+    short: 'cEeoIOBT',
+    long: [
+      '--command',
+      '--echo',
+      '--logging-format',
+      '--log-io',
+      '--log-in',
+      '--log-out',
+      '--log-timing',
+      '--output-limit',
+    ],
+    shell: 'c',
+  },
   runuser: { short: 'ugGcs', long: ['--user', '--group', '--supp-group', '--command', '--shell'], shell: 'c' },
   su: { short: 'gGcs', long: ['--group', '--supp-group', '--command', '--shell'], shell: 'c' },
   chroot: { long: ['--userspec', '--groups'], positional: 1 },
-  unshare: { short: 'S', long: ['--setuid', '--setgid', '--root', '--wd', '--propagation', '--setgroups', '--map-user', '--map-group', '--map-users', '--map-groups', '--kill-child', '--monotonic', '--boottime'] },
+  unshare: {
+    short: 'S',
+    long: [
+      '--setuid',
+      '--setgid',
+      '--root',
+      '--wd',
+      '--propagation',
+      '--setgroups',
+      '--map-user',
+      '--map-group',
+      '--map-users',
+      '--map-groups',
+      '--kill-child',
+      '--monotonic',
+      '--boottime',
+    ],
+  },
   nsenter: { short: 'tSGrwFZ', long: ['--target', '--setuid', '--setgid', '--root', '--wd'] },
   cgexec: { short: 'g' },
   catchsegv: {},
@@ -88,10 +178,12 @@ export function peelWrapper(name: string, rest: readonly ShellWord[]): Peeled {
       continue;
     }
     if (!text.startsWith('-') || text === '-') break;
-    if (word.dynamic && /[$`]/.test(text)) return { rest: [], unknowable: `${name}'s option ${text} is only known when it runs` };
+    if (word.dynamic && /[$`]/.test(text))
+      return { rest: [], unknowable: `${name}'s option ${text} is only known when it runs` };
     if (text.startsWith('--')) {
       const [opt, attached] = text.split(/=(.*)/s);
-      if (name === 'env' && opt === '--split-string') return { rest: [], unknowable: 'env --split-string builds its command at run time' };
+      if (name === 'env' && opt === '--split-string')
+        return { rest: [], unknowable: 'env --split-string builds its command at run time' };
       if (spec.shell && (opt === '--command' || opt === `--${spec.shell}`)) return shellString(rest, i, attached);
       i += attached === undefined && spec.long?.includes(opt ?? '') ? 2 : 1;
       continue;
@@ -112,9 +204,15 @@ export function peelWrapper(name: string, rest: readonly ShellWord[]): Peeled {
   const command = rest.slice(i + (spec.positional ?? 0));
   // flock FILE -c 'line': its options may follow the lock file.
   const after = command[0]?.text;
-  if (spec.shell && after !== undefined && (after === `-${spec.shell}` || after === '--command')) return shellString(command, 0, undefined);
-  if (spec.shell && after?.startsWith(`-${spec.shell}`) && after.length > 2) return shellString(command, 0, after.slice(2));
-  if (spec.joinShell && command.length) return { rest: [], shellString: { text: command.map((w) => w.text).join(' '), dynamic: command.some((w) => w.dynamic) } };
+  if (spec.shell && after !== undefined && (after === `-${spec.shell}` || after === '--command'))
+    return shellString(command, 0, undefined);
+  if (spec.shell && after?.startsWith(`-${spec.shell}`) && after.length > 2)
+    return shellString(command, 0, after.slice(2));
+  if (spec.joinShell && command.length)
+    return {
+      rest: [],
+      shellString: { text: command.map((w) => w.text).join(' '), dynamic: command.some((w) => w.dynamic) },
+    };
   if (spec.stdinArgs && command.length) return { rest: [...command, { text: '(stdin)', dynamic: true }] };
   return { rest: command };
 }

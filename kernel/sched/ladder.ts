@@ -18,7 +18,11 @@ export interface LadderRules {
 }
 
 /** What a policy that says nothing of its ladder gets (param.ts holds the numbers). */
-export const DEFAULT_LADDER_RULES: LadderRules = { stickTurns: param.ladderStickTurns, lowHeadroom: param.ladderLowHeadroom, lateTurns: param.ladderLateTurns };
+export const DEFAULT_LADDER_RULES: LadderRules = {
+  stickTurns: param.ladderStickTurns,
+  lowHeadroom: param.ladderLowHeadroom,
+  lateTurns: param.ladderLateTurns,
+};
 
 export interface RouteSignals {
   /** Calls of the last turn that were malformed or unknown (EINVAL, ENOSYS). */
@@ -49,14 +53,20 @@ export interface RouteDecision {
 /** The longest an escalation holds, however often the process climbed. */
 const MAX_STICK = 24;
 
-export function decideRung(top: number, at: { rung: number; stick: number; climbs?: number }, s: RouteSignals, rules: LadderRules): RouteDecision {
+export function decideRung(
+  top: number,
+  at: { rung: number; stick: number; climbs?: number },
+  s: RouteSignals,
+  rules: LadderRules,
+): RouteDecision {
   // A process that climbs again after stepping down holds longer each time (doubling): its work is harder than its rung.
   const climb = (why: string): RouteDecision => {
     const rung = Math.min(at.rung + 1, top);
     const stick = Math.min(MAX_STICK, rules.stickTurns * 2 ** (at.climbs ?? 0));
     return { rung, stick, reason: `${why}${rung === at.rung ? ' (already the top rung)' : ''}` };
   };
-  if (s.malformed > 0) return climb(`escalated: ${s.malformed} malformed or unknown call${s.malformed === 1 ? '' : 's'}`);
+  if (s.malformed > 0)
+    return climb(`escalated: ${s.malformed} malformed or unknown call${s.malformed === 1 ? '' : 's'}`);
   if (s.sameErrno !== null) return climb(`escalated: ${s.sameErrno} twice in a row`);
   if (s.failures >= 2) return climb(`escalated: ${s.failures} of the last 3 turns had a failed call`);
   if (s.turnsUsed >= (rules.lateTurns ?? 1)) {
@@ -65,9 +75,19 @@ export function decideRung(top: number, at: { rung: number; stick: number; climb
     return { rung: top, stick: 0, reason: `held at the top: ${used}` };
   }
   if (s.reminded) return climb('escalated: a reply without a syscall');
-  if (at.stick > 0) return { rung: at.rung, stick: at.stick - 1, reason: `held after an escalation (${at.stick - 1} more turn${at.stick - 1 === 1 ? '' : 's'})` };
+  if (at.stick > 0)
+    return {
+      rung: at.rung,
+      stick: at.stick - 1,
+      reason: `held after an escalation (${at.stick - 1} more turn${at.stick - 1 === 1 ? '' : 's'})`,
+    };
   if (s.wakeUp) return { rung: 0, stick: 0, reason: 'a wake-up: the cheapest rung' };
-  if (s.headroom !== null && s.headroom < rules.lowHeadroom) return { rung: 0, stick: 0, reason: `budget nearly spent (${Math.max(0, Math.round(s.headroom * 100))}% left): the cheapest rung` };
+  if (s.headroom !== null && s.headroom < rules.lowHeadroom)
+    return {
+      rung: 0,
+      stick: 0,
+      reason: `budget nearly spent (${Math.max(0, Math.round(s.headroom * 100))}% left): the cheapest rung`,
+    };
   if (s.asked !== null) return climb(`asked (SYS_ESCALATE): ${s.asked}`);
   if (at.rung > 0) return { rung: at.rung - 1, stick: 0, reason: 'stepped down: the last turn went well' };
   return { rung: 0, stick: 0, reason: 'the cheapest rung' };

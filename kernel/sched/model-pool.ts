@@ -7,10 +7,9 @@
  */
 import type { ModelDriver, ModelReply, ModelRequest } from '../../drivers/llm/types.js';
 import { param } from '../../sys/param.js';
-import { Gate, type ProviderFigures } from './pool-gate.js';
+import { Gate, type ProviderFigures, SlotWaiters } from './pool-gate.js';
 import type { LaneLimits } from './pool-limits.js';
 import { classifyProvider, type ProviderClass } from './provider-class.js';
-import { SlotWaiters } from './slot-waiters.js';
 import type { BucketFactory } from './token-bucket.js';
 
 export { parseLimits, type LaneLimits } from './pool-limits.js';
@@ -60,7 +59,9 @@ interface RetryableFailure {
 
 /** The provider said it had too much: 429, or 503/529 (overloaded). */
 function isOverload(failure: RetryableFailure): boolean {
-  return failure.kind === 'rate_limit' || (failure.kind === 'server' && (failure.status === 503 || failure.status === 529));
+  return (
+    failure.kind === 'rate_limit' || (failure.kind === 'server' && (failure.status === 503 || failure.status === 529))
+  );
 }
 
 export function providerOf(model: string): string {
@@ -177,7 +178,15 @@ export class ModelPool {
         }
         if (request.signal.aborted || !failure?.retryable || attempt >= maxRetries) throw error;
         const delay = this.backoff(lease.lane, attempt, failure);
-        this.onRetry(request, { attempt: attempt + 1, max: maxRetries, delayMs: Math.round(delay), kind: failure.kind ?? 'error', status: failure.status, message: (error as Error).message, endpoint: failure.endpoint });
+        this.onRetry(request, {
+          attempt: attempt + 1,
+          max: maxRetries,
+          delayMs: Math.round(delay),
+          kind: failure.kind ?? 'error',
+          status: failure.status,
+          message: (error as Error).message,
+          endpoint: failure.endpoint,
+        });
         this.vacate(lease, gates);
         await sleep(delay, request.signal);
         await this.reacquire(lease, request.signal);
@@ -210,7 +219,10 @@ export class ModelPool {
   private async awaitBudget(lease: Lease, signal: AbortSignal): Promise<void> {
     for (;;) {
       const gates = this.gatesOf(lease.lane);
-      const wait = Math.max(0, ...gates.map((g) => Math.max(g.rpm?.waitFor(1) ?? 0, g.tpm?.waitFor(lease.estimate) ?? 0)));
+      const wait = Math.max(
+        0,
+        ...gates.map((g) => Math.max(g.rpm?.waitFor(1) ?? 0, g.tpm?.waitFor(lease.estimate) ?? 0)),
+      );
       if (wait === 0) {
         for (const g of gates) {
           g.rpm?.take(1);

@@ -1,7 +1,9 @@
 /**
  * One gate of the model pool (a provider, or a model with limits of its own): its concurrency
  * limit (adaptive, fixed, or none), the slots in flight, the retries waiting for a slot, and its
- * requests-per-minute and tokens-per-minute budgets.
+ * requests-per-minute and tokens-per-minute budgets. And the line of those retries (SlotWaiters):
+ * a retry was admitted before any turn still in the run queue, so it goes first, first come first
+ * served — its gates count it as waiting, which new turns must leave room for.
  */
 import { AdaptiveLimit, type Ticket } from './adaptive-limit.js';
 import { param } from '../../sys/param.js';
@@ -109,7 +111,8 @@ export class Gate {
   }
 }
 
-export const localBuckets: BucketFactory = (_key, _kind, perMinute, capacity) => new TokenBucket(perMinute, Date.now(), capacity);
+export const localBuckets: BucketFactory = (_key, _kind, perMinute, capacity) =>
+  new TokenBucket(perMinute, Date.now(), capacity);
 
 const ADAPTIVE = { min: param.concurrencyMin, max: param.concurrencyMax, backoff: param.concurrencyBackoff };
 
@@ -123,4 +126,63 @@ function adaptiveFor(kind: ProviderClass | null, start: number | undefined): Ada
     initial: start ?? (local ? param.localConcurrencyStart : param.hostedConcurrencyStart),
     latencyTolerance: local ? param.concurrencyLatencyTolerance : Infinity,
   });
+}
+
+// ---- retries waiting for a slot ----
+
+interface SlotGate {
+  inFlight: number;
+  waiting: number;
+  hasRoomForRetry(): boolean;
+}
+
+interface Waiter<G extends SlotGate> {
+  gates: G[];
+  resolve: () => void;
+}
+
+export class SlotWaiters<G extends SlotGate> {
+  private readonly queue: Array<Waiter<G>> = [];
+
+  /** Resolves once a slot on every gate is held for the caller; rejects when `signal` aborts first. */
+  wait(gates: G[], signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason as Error);
+      const waiter: Waiter<G> = {
+        gates,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(waiter);
+        if (i === -1) return;
+        this.queue.splice(i, 1);
+        for (const g of gates) g.waiting--;
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      for (const g of gates) g.waiting++;
+      this.queue.push(waiter);
+      this.grant();
+    });
+  }
+
+  /** Hand free slots to the waiters that fit, oldest first. */
+  grant(): void {
+    for (let i = 0; i < this.queue.length;) {
+      const waiter = this.queue[i] as Waiter<G>;
+      if (!waiter.gates.every((g) => g.hasRoomForRetry())) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      for (const g of waiter.gates) {
+        g.waiting--;
+        g.inFlight++;
+      }
+      waiter.resolve();
+    }
+  }
 }

@@ -18,7 +18,8 @@ export function isLocalUrl(url: string): boolean {
   } catch {
     return false;
   }
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return true;
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal'))
+    return true;
   const ip = parseHostLiteral(host);
   return ip !== null && !classifyAddress(ip).allowed;
 }

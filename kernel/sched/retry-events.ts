@@ -6,6 +6,17 @@ export function emitRetries(pool: ModelPool, events: EventBus): void {
   pool.onRetry = (request, n) => {
     const status = n.status === undefined ? {} : { status: n.status };
     const endpoint = n.endpoint === undefined ? {} : { endpoint: n.endpoint };
-    events.emit({ type: 'retry', pid: request.proc.pid, turn: request.proc.turn, attempt: n.attempt, max: n.max, delay_ms: n.delayMs, kind: n.kind, ...status, ...endpoint, message: n.message });
+    events.emit({
+      type: 'retry',
+      pid: request.proc.pid,
+      turn: request.proc.turn,
+      attempt: n.attempt,
+      max: n.max,
+      delay_ms: n.delayMs,
+      kind: n.kind,
+      ...status,
+      ...endpoint,
+      message: n.message,
+    });
   };
 }

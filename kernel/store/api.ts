@@ -32,10 +32,24 @@ import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
 import type { SpendRecord } from './spend-rows.js';
 import type { IdempotencyRecord } from './idempotency-rows.js';
 import type { ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
-import type { BindingRecord, ChannelMessageRecord, ChannelRecord, PairingRecord, SenderRecord } from './channel-rows.js';
+import type {
+  BindingRecord,
+  ChannelMessageRecord,
+  ChannelRecord,
+  PairingRecord,
+  SenderRecord,
+} from './channel-rows.js';
 import type { PsColumns } from './ps-rows.js';
 import type { StoreMoves } from './pg/options.js';
-import type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
+import type {
+  MessageRecord,
+  ProcessRecord,
+  ProcessSummary,
+  StoredEvent,
+  StoreHooks,
+  TimerRecord,
+  WebhookRecord,
+} from './records.js';
 
 export type { AuditDecision, AuditInput, AuditQuery, AuditRow, AuditVerdict, DecidedBy } from './audit.js';
 export type { ApprovalRecord, ApprovalStatus } from './approvals-table.js';
@@ -45,8 +59,20 @@ export type { JournalEntry } from './journal.js';
 export type { UnitRecord, UnitRunOutcome, UnitRunRecord } from './unit-rows.js';
 export type { SpendRecord } from './spend-rows.js';
 export type { IdempotencyRecord } from './idempotency-rows.js';
-export type { ThreadEntryKind, ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
-export type { BindingRecord, ChannelMessageRecord, ChannelRecord, PairingRecord, SenderRecord } from './channel-rows.js';
+export type {
+  ThreadEntryKind,
+  ThreadEntryQuery,
+  ThreadEntryRecord,
+  ThreadLinkHow,
+  ThreadRecord,
+} from './thread-rows.js';
+export type {
+  BindingRecord,
+  ChannelMessageRecord,
+  ChannelRecord,
+  PairingRecord,
+  SenderRecord,
+} from './channel-rows.js';
 export type { PsColumns } from './ps-rows.js';
 export type { PostgresStoreOptions, StoreMoves } from './pg/options.js';
 /** A row of a PostgreSQL store read straight from the database (another node's): its texts as they were written. */
@@ -55,7 +81,15 @@ export { unescapeRow as storedRow } from './pg/text.js';
 export { psRowFromColumns } from './ps-rows.js';
 /** Words as an FTS5 match of them (quoted, all required, the last a prefix): the thread search uses the events' rule. */
 export { toMatch as ftsMatch } from './event-search.js';
-export type { MessageRecord, ProcessRecord, ProcessSummary, StoredEvent, StoreHooks, TimerRecord, WebhookRecord } from './records.js';
+export type {
+  MessageRecord,
+  ProcessRecord,
+  ProcessSummary,
+  StoredEvent,
+  StoreHooks,
+  TimerRecord,
+  WebhookRecord,
+} from './records.js';
 
 export interface KernelStore {
   // ---- commits and health ----
@@ -99,7 +133,6 @@ export interface KernelStore {
   readonly moves: StoreMoves | null;
 }
 
-
 /**
  * Ids the store hands out, so that two kernels on one store never hand out the same one. Taken
  * synchronously: a networked backend reserves a block of its sequence ahead (hi/lo) and refills it
@@ -121,7 +154,9 @@ export interface ProcessRows {
   /** Ended children of live processes that their parent has not reaped with WAIT yet (start-up). */
   unreapedChildren(): Promise<Array<{ pid: number; ppid: number }>>;
   /** Count and usage of every ended process, by state (start-up). */
-  endedTotals(): Promise<Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>>;
+  endedTotals(): Promise<
+    Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>
+  >;
   markReaped(pid: number): void;
   get(pid: number): ProcessRecord | undefined;
   subtree(pid: number): number[];
@@ -148,8 +183,8 @@ export interface TranscriptRows {
 
 /** The event log: ids in commit order, the cursor of every follower. */
 export interface EventLog {
-  /** Queue an event; it gets the next id (its JSON is made at the commit). */
-  add(event: KernelEvent): void;
+  /** Queue an event; it gets the next id (its JSON is made at the commit). Bound to its log: the kernel subscribes it to its event bus as it is. */
+  readonly add: (event: KernelEvent) => void;
   /** Events of these pids, oldest first; `tail` keeps the newest N. */
   of(pids: readonly number[], tail?: number): KernelEvent[];
   stored(pids: readonly number[], tail?: number): StoredEvent[];
@@ -231,7 +266,12 @@ export interface IdempotencyRows {
 
 /** Channels, their bindings, paired senders, pairings waiting and messages (channel-rows.ts). */
 export interface ChannelRows {
-  load(): Promise<{ channels: ChannelRecord[]; bindings: BindingRecord[]; senders: SenderRecord[]; pairings: PairingRecord[] }>;
+  load(): Promise<{
+    channels: ChannelRecord[];
+    bindings: BindingRecord[];
+    senders: SenderRecord[];
+    pairings: PairingRecord[];
+  }>;
   putChannel(row: ChannelRecord): void;
   removeChannel(name: string): void;
   putBinding(row: BindingRecord): void;
@@ -255,7 +295,11 @@ export interface ThreadRows {
   append(entry: ThreadEntryRecord): void;
   entries(key: string, query: ThreadEntryQuery): Promise<ThreadEntryRecord[]>;
   /** Entries of these threads holding every word of an FTS5 match, newest first. */
-  search(keys: readonly string[], match: string, options: { sinceTs: number; limit: number }): Promise<ThreadEntryRecord[]>;
+  search(
+    keys: readonly string[],
+    match: string,
+    options: { sinceTs: number; limit: number },
+  ): Promise<ThreadEntryRecord[]>;
   trim(key: string, throughSeq: number): void;
   remove(key: string): void;
   link(key: string, pid: number, how: ThreadLinkHow): void;
@@ -276,7 +320,6 @@ export interface AllProcesses {
   json(now?: number): Promise<RawJson<ProcRow[]>>;
   close(): Promise<void>;
 }
-
 
 /** What the composition root opens (open.ts). */
 export interface OpenedStore {

@@ -34,7 +34,9 @@ export class ApprovalsTable {
     this.insert = db.prepare(
       'INSERT INTO approvals (id, pid, name, call, args, rule, requested_at, expires_at, status, binding, subject) VALUES (@id, @pid, @name, @call, @args, @rule, @requested_at, @expires_at, @status, @binding, @subject)',
     );
-    this.decide = db.prepare('UPDATE approvals SET status = ?, decided_by = ?, via = ?, reason = ?, decided_at = ? WHERE id = ?');
+    this.decide = db.prepare(
+      'UPDATE approvals SET status = ?, decided_by = ?, via = ?, reason = ?, decided_at = ? WHERE id = ?',
+    );
   }
 
   add(record: ApprovalRecord): void {
@@ -47,6 +49,8 @@ export class ApprovalsTable {
   }
 
   loadPending(): ApprovalRecord[] {
-    return this.store.sql.prepare("SELECT * FROM approvals WHERE status = 'pending' ORDER BY requested_at, id").all() as ApprovalRecord[];
+    return this.store.sql
+      .prepare("SELECT * FROM approvals WHERE status = 'pending' ORDER BY requested_at, id")
+      .all() as ApprovalRecord[];
   }
 }

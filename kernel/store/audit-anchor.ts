@@ -95,15 +95,30 @@ export class AuditAnchor {
   }
 
   /** What the anchors say is wrong with a trail whose last row is `last`, or null. */
-  check(last: AuditHead | null, hashOf: (id: number) => string | undefined): { bad_id: number; problem: string } | null {
+  check(
+    last: AuditHead | null,
+    hashOf: (id: number) => string | undefined,
+  ): { bad_id: number; problem: string } | null {
     const end = last?.id ?? 0;
-    for (const [where, head] of [['its head', this.fromFile()], ['the head in the store', this.meta()]] as const) {
+    for (const [where, head] of [
+      ['its head', this.fromFile()],
+      ['the head in the store', this.meta()],
+    ] as const) {
       if (!head) continue;
-      if (head.id > end) return { bad_id: end + 1, problem: `the audit trail ends at row ${end} but ${where} says ${head.id}: ${span(end + 1, head.id)} removed` };
-      if (hashOf(head.id) !== head.hash) return { bad_id: head.id, problem: `row ${head.id} is not the row ${where} names (the trail was rewritten)` };
+      if (head.id > end)
+        return {
+          bad_id: end + 1,
+          problem: `the audit trail ends at row ${end} but ${where} says ${head.id}: ${span(end + 1, head.id)} removed`,
+        };
+      if (hashOf(head.id) !== head.hash)
+        return { bad_id: head.id, problem: `row ${head.id} is not the row ${where} names (the trail was rewritten)` };
     }
     const meta = this.meta();
-    if (meta && last && meta.id < last.id) return { bad_id: meta.id + 1, problem: `${span(meta.id + 1, last.id)} added outside the kernel (the head in the store says ${meta.id})` };
+    if (meta && last && meta.id < last.id)
+      return {
+        bad_id: meta.id + 1,
+        problem: `${span(meta.id + 1, last.id)} added outside the kernel (the head in the store says ${meta.id})`,
+      };
     return null;
   }
 }

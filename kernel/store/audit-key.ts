@@ -30,13 +30,21 @@ const fingerprint = (key: Buffer): string => createHash('sha256').update(key).di
 function parse(file: string, text: string): { key: Buffer; from: number } {
   try {
     const v = JSON.parse(text) as { key?: unknown; from?: unknown };
-    if (typeof v.key === 'string' && /^[0-9a-f]{64}$/.test(v.key) && Number.isSafeInteger(v.from) && (v.from as number) >= 1) {
+    if (
+      typeof v.key === 'string' &&
+      /^[0-9a-f]{64}$/.test(v.key) &&
+      Number.isSafeInteger(v.from) &&
+      (v.from as number) >= 1
+    ) {
       return { key: Buffer.from(v.key, 'hex'), from: v.from as number };
     }
   } catch {
     // fall through
   }
-  throw new AosError('EIO', `the audit key ${file} is not one aos wrote; restore it from a backup, or move it away to start a new key (aos audit verify will then say the old rows cannot be checked)`);
+  throw new AosError(
+    'EIO',
+    `the audit key ${file} is not one aos wrote; restore it from a backup, or move it away to start a new key (aos audit verify will then say the old rows cannot be checked)`,
+  );
 }
 
 /** The store's key, made now (keying rows from `nextId` on) when there is none. */
@@ -49,7 +57,11 @@ export function loadAuditKey(storeFile: string, nextId: number): AuditKey {
   let text: string | null = null;
   try {
     const info = statSync(file);
-    if ((info.mode & 0o077) !== 0) throw new AosError('EACCES', `the audit key ${file} can be read by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 ${file}`);
+    if ((info.mode & 0o077) !== 0)
+      throw new AosError(
+        'EACCES',
+        `the audit key ${file} can be read by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 ${file}`,
+      );
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof AosError) throw error;

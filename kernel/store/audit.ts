@@ -42,10 +42,24 @@ export interface AuditQuery {
 }
 
 /** `keyed_from`: the first row chained with the key (rows before it predate the key: hashed, not keyed). */
-export type AuditVerdict = { ok: true; rows: number; head: string; keyed_from: number } | { ok: false; rows: number; bad_id: number; problem: string; keyed_from: number };
+export type AuditVerdict =
+  | { ok: true; rows: number; head: string; keyed_from: number }
+  | { ok: false; rows: number; bad_id: number; problem: string; keyed_from: number };
 
 const GENESIS = '0'.repeat(64);
-const FIELDS = ['id', 'ts', 'pid', 'call', 'subject', 'decision', 'rule', 'decided_by', 'via', 'reason', 'approval'] as const;
+const FIELDS = [
+  'id',
+  'ts',
+  'pid',
+  'call',
+  'subject',
+  'decision',
+  'rule',
+  'decided_by',
+  'via',
+  'reason',
+  'approval',
+] as const;
 
 const KEY_ID = 'audit_key_id';
 
@@ -85,17 +99,35 @@ export class AuditTrail {
     this.nextId = (from?.id ?? 0) + 1;
     this.head = from?.hash ?? GENESIS;
     this.key = loadAuditKey(store.file, this.nextId);
-    const known = (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY_ID) as string | undefined) ?? null;
+    const known =
+      (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY_ID) as string | undefined) ?? null;
     this.otherKey = known !== null && known !== this.key.id ? known : null;
-    if (this.otherKey) store.hooks.log('warn', `the audit key in ${this.key.file ?? 'memory'} is not the one the trail was keyed with (aos audit verify)`);
-    else if (known === null) this.store.write(null, () => db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(KEY_ID, this.key.id));
-    if (anchored && anchored.id > (last?.id ?? 0)) store.hooks.log('warn', `the audit trail ends at row ${last?.id ?? 0} but its head says ${anchored.id} (aos audit verify)`);
-    store.afterCommit(() => this.syncAnchor());
+    if (this.otherKey)
+      store.hooks.log(
+        'warn',
+        `the audit key in ${this.key.file ?? 'memory'} is not the one the trail was keyed with (aos audit verify)`,
+      );
+    else if (known === null)
+      this.store.write(null, () =>
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(KEY_ID, this.key.id),
+      );
+    if (anchored && anchored.id > (last?.id ?? 0))
+      store.hooks.log(
+        'warn',
+        `the audit trail ends at row ${last?.id ?? 0} but its head says ${anchored.id} (aos audit verify)`,
+      );
     // A trail older than its anchors (or a first start) gets one now.
     if (last && !anchored) {
-      this.unanchored = true;
       this.store.write(null, () => this.anchor.setInTransaction(last));
+      this.anchorAfterCommit();
     }
+  }
+
+  /** Rows were queued: the head file is brought up to date once they are committed — after that commit, not after every one. */
+  private anchorAfterCommit(): void {
+    if (this.unanchored) return;
+    this.unanchored = true;
+    this.store.afterCommit(() => this.syncAnchor());
   }
 
   private syncAnchor(): void {
@@ -104,7 +136,10 @@ export class AuditTrail {
     try {
       this.anchor.sync();
     } catch (error) {
-      this.store.hooks.log('warn', `could not write the audit trail's head to ${this.anchor.file ?? ''}: ${error instanceof Error ? error.message : String(error)}`);
+      this.store.hooks.log(
+        'warn',
+        `could not write the audit trail's head to ${this.anchor.file ?? ''}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -123,13 +158,17 @@ export class AuditTrail {
       reason: input.reason ?? null,
       approval: input.approval ?? null,
     };
-    const row: AuditRow = { ...base, prev: this.head, hash: auditHash(this.head, base, base.id >= this.key.from ? this.key.key : undefined) };
+    const row: AuditRow = {
+      ...base,
+      prev: this.head,
+      hash: auditHash(this.head, base, base.id >= this.key.from ? this.key.key : undefined),
+    };
     this.head = row.hash;
-    this.unanchored = true;
     this.store.write(null, () => {
       this.insert.run(row);
       this.anchor.setInTransaction({ id: row.id, hash: row.hash });
     });
+    this.anchorAfterCommit();
     return row;
   }
 
@@ -161,17 +200,36 @@ export class AuditTrail {
     let prev = GENESIS;
     let rows = 0;
     let expectedId: number | null = null;
-    for (const row of this.store.sql.prepare('SELECT * FROM audit ORDER BY id').iterate() as IterableIterator<AuditRow>) {
-      if (expectedId !== null && row.id !== expectedId) return { ok: false, rows, bad_id: row.id, problem: `row ${expectedId} is missing`, keyed_from };
-      if (row.prev !== prev) return { ok: false, rows, bad_id: row.id, problem: 'its prev is not the hash of the row before it (a row was removed or inserted)', keyed_from };
+    for (const row of this.store.sql
+      .prepare('SELECT * FROM audit ORDER BY id')
+      .iterate() as IterableIterator<AuditRow>) {
+      if (expectedId !== null && row.id !== expectedId)
+        return { ok: false, rows, bad_id: row.id, problem: `row ${expectedId} is missing`, keyed_from };
+      if (row.prev !== prev)
+        return {
+          ok: false,
+          rows,
+          bad_id: row.id,
+          problem: 'its prev is not the hash of the row before it (a row was removed or inserted)',
+          keyed_from,
+        };
       if (auditHash(prev, row, row.id >= keyed_from ? this.key.key : undefined) !== row.hash) {
-        return { ok: false, rows, bad_id: row.id, problem: 'its fields do not give its keyed hash (the row was edited, or re-hashed without the key)', keyed_from };
+        return {
+          ok: false,
+          rows,
+          bad_id: row.id,
+          problem: 'its fields do not give its keyed hash (the row was edited, or re-hashed without the key)',
+          keyed_from,
+        };
       }
       prev = row.hash;
       expectedId = row.id + 1;
       rows++;
     }
-    const cut = this.anchor.check((this.lastRow.get() as AuditHead | undefined) ?? null, (id) => this.hashOf.get(id) as string | undefined);
+    const cut = this.anchor.check(
+      (this.lastRow.get() as AuditHead | undefined) ?? null,
+      (id) => this.hashOf.get(id) as string | undefined,
+    );
     if (cut) return { ok: false, rows, ...cut, keyed_from };
     return { ok: true, rows, head: prev, keyed_from };
   }

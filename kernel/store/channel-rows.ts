@@ -87,14 +87,20 @@ CREATE INDEX IF NOT EXISTS channel_messages_channel ON channel_messages (channel
 CREATE INDEX IF NOT EXISTS channel_messages_pid ON channel_messages (pid, id);
 `;
 
-const MESSAGE_COLUMNS = 'channel, direction, chat, thread, platform_thread, message_id, sender, sender_name, text, status, pid, at';
+const MESSAGE_COLUMNS =
+  'channel, direction, chat, thread, platform_thread, message_id, sender, sender_name, text, status, pid, at';
 
 export class SqliteChannels {
   private inserted = 0;
 
   constructor(private readonly store: SqliteStore) {}
 
-  async load(): Promise<{ channels: ChannelRecord[]; bindings: BindingRecord[]; senders: SenderRecord[]; pairings: PairingRecord[] }> {
+  async load(): Promise<{
+    channels: ChannelRecord[];
+    bindings: BindingRecord[];
+    senders: SenderRecord[];
+    pairings: PairingRecord[];
+  }> {
     return this.store.query((db) => ({
       channels: db.prepare('SELECT * FROM channels ORDER BY name').all() as ChannelRecord[],
       bindings: db.prepare('SELECT * FROM channel_bindings ORDER BY created_at, id').all() as BindingRecord[],
@@ -104,7 +110,10 @@ export class SqliteChannels {
   }
 
   putChannel(row: ChannelRecord): void {
-    this.run('INSERT OR REPLACE INTO channels (name, kind, spec, account, created_at) VALUES (@name, @kind, @spec, @account, @created_at)', row);
+    this.run(
+      'INSERT OR REPLACE INTO channels (name, kind, spec, account, created_at) VALUES (@name, @kind, @spec, @account, @created_at)',
+      row,
+    );
   }
 
   /** A channel and everything of it: bindings, senders, pairings, messages. */
@@ -129,7 +138,10 @@ export class SqliteChannels {
   }
 
   putSender(row: SenderRecord): void {
-    this.run('INSERT OR REPLACE INTO channel_senders (channel, sender, name, paired_at) VALUES (@channel, @sender, @name, @paired_at)', row);
+    this.run(
+      'INSERT OR REPLACE INTO channel_senders (channel, sender, name, paired_at) VALUES (@channel, @sender, @name, @paired_at)',
+      row,
+    );
   }
 
   putPairing(row: PairingRecord): void {
@@ -147,10 +159,16 @@ export class SqliteChannels {
   addMessage(row: ChannelMessageRecord, keep: number): void {
     const prune = ++this.inserted % 500 === 0;
     this.store.write(row.pid, () => {
-      this.store.sql.prepare(`INSERT INTO channel_messages (${MESSAGE_COLUMNS}) VALUES (@channel, @direction, @chat, @thread, @platform_thread, @message_id, @sender, @sender_name, @text, @status, @pid, @at)`).run(row);
+      this.store.sql
+        .prepare(
+          `INSERT INTO channel_messages (${MESSAGE_COLUMNS}) VALUES (@channel, @direction, @chat, @thread, @platform_thread, @message_id, @sender, @sender_name, @text, @status, @pid, @at)`,
+        )
+        .run(row);
       if (prune) {
         this.store.sql
-          .prepare('DELETE FROM channel_messages WHERE channel = ? AND id <= (SELECT id FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT 1 OFFSET ?)')
+          .prepare(
+            'DELETE FROM channel_messages WHERE channel = ? AND id <= (SELECT id FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+          )
           .run(row.channel, row.channel, keep);
       }
     });
@@ -161,8 +179,14 @@ export class SqliteChannels {
     return this.store.query((db) => {
       const rows =
         options.chat === undefined
-          ? db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT ?`).all(channel, options.limit)
-          : db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? AND chat = ? ORDER BY id DESC LIMIT ?`).all(channel, options.chat, options.limit);
+          ? db
+              .prepare(`SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT ?`)
+              .all(channel, options.limit)
+          : db
+              .prepare(
+                `SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? AND chat = ? ORDER BY id DESC LIMIT ?`,
+              )
+              .all(channel, options.chat, options.limit);
       return (rows as ChannelMessageRecord[]).reverse();
     });
   }
@@ -172,7 +196,9 @@ export class SqliteChannels {
     return this.store.query(
       (db) =>
         db
-          .prepare(`SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE id IN (SELECT MAX(id) FROM channel_messages WHERE direction = 'in' AND pid IS NOT NULL GROUP BY pid)`)
+          .prepare(
+            `SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE id IN (SELECT MAX(id) FROM channel_messages WHERE direction = 'in' AND pid IS NOT NULL GROUP BY pid)`,
+          )
           .all() as Array<ChannelMessageRecord & { pid: number }>,
     );
   }
@@ -182,7 +208,9 @@ export class SqliteChannels {
     return this.store.query(
       (db) =>
         db
-          .prepare("SELECT DISTINCT channel, chat FROM channel_messages WHERE (direction = 'in' AND status = 'accepted') OR (direction = 'out' AND status = 'sent' AND pid IS NOT NULL)")
+          .prepare(
+            "SELECT DISTINCT channel, chat FROM channel_messages WHERE (direction = 'in' AND status = 'accepted') OR (direction = 'out' AND status = 'sent' AND pid IS NOT NULL)",
+          )
           .all() as Array<{ channel: string; chat: string }>,
     );
   }
@@ -190,7 +218,12 @@ export class SqliteChannels {
   /** Counts of a channel's messages by direction and status (`aos channel ls`). */
   async counts(): Promise<Array<{ channel: string; direction: string; status: string; n: number }>> {
     return this.store.query(
-      (db) => db.prepare('SELECT channel, direction, status, COUNT(*) AS n FROM channel_messages GROUP BY channel, direction, status').all() as Array<{ channel: string; direction: string; status: string; n: number }>,
+      (db) =>
+        db
+          .prepare(
+            'SELECT channel, direction, status, COUNT(*) AS n FROM channel_messages GROUP BY channel, direction, status',
+          )
+          .all() as Array<{ channel: string; direction: string; status: string; n: number }>,
     );
   }
 

@@ -23,7 +23,8 @@ export function backupFileOf(file: string): string {
 
 function restoreHint(file: string): string {
   const backup = backupFileOf(file);
-  if (!existsSync(backup)) return `No backup exists: move it away (mv "${file}" "${file}.damaged") to start with an empty store.`;
+  if (!existsSync(backup))
+    return `No backup exists: move it away (mv "${file}" "${file}.damaged") to start with an empty store.`;
   const when = statSync(backup).mtime.toISOString();
   return `A backup from ${when} is at ${backup}: move the damaged file away and restore it (mv "${file}" "${file}.damaged" && cp "${backup}" "${file}"), then start the kernel again.`;
 }

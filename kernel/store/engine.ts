@@ -5,10 +5,10 @@
  * pg/open.ts.
  */
 import { backupDb, openCheckedDb } from './check.js';
-import { Checkpointer } from './checkpoint.js';
+import { Checkpointer } from './commit-timing.js';
 import { param } from '../../sys/param.js';
 import { migrate } from './migrate.js';
-import { isDiskError } from './write-errors.js';
+import { isDiskError } from './write-batch.js';
 import type { StoreIds, StoreMoves } from './api.js';
 import type { SqlDb } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
@@ -39,12 +39,16 @@ export function openSqliteEngine(file: string): StoreEngine {
     db,
     note,
     retryable: isDiskError,
-    // Off the kernel's thread (checkpoint.ts); back in the commits if that thread is gone.
+    // Off the kernel's thread (commit-timing.ts); back in the commits if that thread is gone.
     checkpoints: (log) => {
       if (file === ':memory:') return null;
       db.pragma('wal_autocheckpoint = 0');
       return new Checkpointer(file, param.storeCheckpointMs, {
-        onError: (message) => log(message ? 'warn' : 'info', message ? `WAL checkpoints fail (the WAL keeps every commit): ${message}` : 'WAL checkpoints work again'),
+        onError: (message) =>
+          log(
+            message ? 'warn' : 'info',
+            message ? `WAL checkpoints fail (the WAL keeps every commit): ${message}` : 'WAL checkpoints work again',
+          ),
         onExit: () => void (closed || db.pragma('wal_autocheckpoint = 1000')),
       });
     },

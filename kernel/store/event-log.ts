@@ -1,11 +1,19 @@
 /**
  * The event log in SQLite: ids in commit order (the cursor of every follower), the JSON made at the
- * commit (write-batch.ts, event-inserts.ts), pages and search for the web view (event-pages.ts,
+ * commit (write-batch.ts), pages and search for the web view (event-pages.ts,
  * event-search.ts). One facet of the store (api.ts's EventLog).
  */
 import type { KernelEvent } from '../../protocol/events.js';
 import type { EventLog } from './api.js';
-import { type EventRow, eventsAfter, eventsBefore, lastEventId, prepared, type UsageRow, usageRows } from './event-pages.js';
+import {
+  type EventRow,
+  eventsAfter,
+  eventsBefore,
+  lastEventId,
+  prepared,
+  type UsageRow,
+  usageRows,
+} from './event-pages.js';
 import { indexAll, searchEvents, searchTree, type TreeSearch } from './event-search.js';
 import type { StoredEvent } from './records.js';
 import type { SqliteStore } from './sqlite.js';
@@ -15,10 +23,8 @@ type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 export class SqliteEventLog implements EventLog {
   constructor(private readonly store: SqliteStore) {}
 
-  /** Its JSON is made at the commit, off the path of the reply that emitted it. */
-  add(event: KernelEvent): void {
-    this.store.writeEvent(event);
-  }
+  /** Its JSON is made at the commit, off the path of the reply that emitted it. Bound: the kernel's event bus calls it as it is. */
+  readonly add = (event: KernelEvent): void => this.store.writeEvent(event);
 
   of(pids: readonly number[], tail?: number): KernelEvent[] {
     return this.stored(pids, tail).map((e) => e.event);
@@ -30,14 +36,21 @@ export class SqliteEventLog implements EventLog {
     // No LIMIT -1 for "all": PostgreSQL refuses a negative limit.
     const rows = this.store.query((db) =>
       tail === undefined
-        ? (db.prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC`).all(...pids) as EventRow[])
-        : (db.prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`).all(...pids, tail) as EventRow[]),
+        ? (db
+            .prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC`)
+            .all(...pids) as EventRow[])
+        : (db
+            .prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`)
+            .all(...pids, tail) as EventRow[]),
     );
     return rows.reverse().map((r) => ({ id: r.id, json: r.json, event: JSON.parse(r.json) as KernelEvent }));
   }
 
   recent(tail: number): KernelEvent[] {
-    const rows = this.store.query((db) => prepared(db, 'SELECT json FROM events_read ORDER BY id DESC LIMIT ?').all(tail) as Array<{ json: string }>);
+    const rows = this.store.query(
+      (db) =>
+        prepared(db, 'SELECT json FROM events_read ORDER BY id DESC LIMIT ?').all(tail) as Array<{ json: string }>,
+    );
     return rows.reverse().map((r) => JSON.parse(r.json) as KernelEvent);
   }
 
@@ -47,7 +60,8 @@ export class SqliteEventLog implements EventLog {
    * json_extract confirms.
    */
   async result(pid: number, turn: number, seq: number): Promise<ResultEvent | undefined> {
-    const isIt = (e: KernelEvent): e is ResultEvent => e.type === 'result' && e.pid === pid && e.turn === turn && e.seq === seq;
+    const isIt = (e: KernelEvent): e is ResultEvent =>
+      e.type === 'result' && e.pid === pid && e.turn === turn && e.seq === seq;
     const queued = this.store.queuedEvents;
     for (let i = queued.length - 1; i >= 0; i--) {
       const event = queued[i]?.event;
@@ -81,7 +95,10 @@ export class SqliteEventLog implements EventLog {
     return usageRows(this.store, scan);
   }
 
-  async search(text: string, options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]> {
+  async search(
+    text: string,
+    options: { pid: number | null; before: number | null; limit: number },
+  ): Promise<EventRow[]> {
     return searchEvents(this.store, text, options);
   }
 

@@ -23,23 +23,38 @@ export function prepared(db: SqlDb, sql: string): SqlStatement {
 }
 
 /** Up to `limit` events older than `before` (all of them when null), of one process or of all, newest first. */
-export function eventsBefore(store: SqliteStore, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
+export function eventsBefore(
+  store: SqliteStore,
+  options: { pid: number | null; before: number | null; limit: number },
+): EventRow[] {
   const before = options.before ?? Number.MAX_SAFE_INTEGER;
   return store.query((db) =>
     options.pid === null
-      ? (prepared(db, 'SELECT id, json FROM events_read WHERE id < ? ORDER BY id DESC LIMIT ?').all(before, options.limit) as EventRow[])
-      : (prepared(db, 'SELECT id, json FROM events_read WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?').all(options.pid, before, options.limit) as EventRow[]),
+      ? (prepared(db, 'SELECT id, json FROM events_read WHERE id < ? ORDER BY id DESC LIMIT ?').all(
+          before,
+          options.limit,
+        ) as EventRow[])
+      : (prepared(db, 'SELECT id, json FROM events_read WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?').all(
+          options.pid,
+          before,
+          options.limit,
+        ) as EventRow[]),
   );
 }
 
 /** Up to `limit` events after `after`, oldest first. */
 export function eventsAfter(store: SqliteStore, after: number, limit: number): EventRow[] {
-  return store.query((db) => prepared(db, 'SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as EventRow[]);
+  return store.query(
+    (db) =>
+      prepared(db, 'SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as EventRow[],
+  );
 }
 
 /** The newest committed event's id (0 for none). */
 export function lastEventId(store: SqliteStore): number {
-  return store.query((db) => (prepared(db, 'SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id);
+  return store.query(
+    (db) => (prepared(db, 'SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id,
+  );
 }
 
 /** A model reply's usage, with the process's model (to price it). */

@@ -10,14 +10,24 @@ const MAX_QUERY_WORDS = 16;
 
 /** The newest indexed event id (the index is filled in id order). */
 function indexedUpTo(store: SqliteStore): number {
-  return store.query((db) => (prepared(db, 'SELECT rowid AS id FROM events_fts ORDER BY rowid DESC LIMIT 1').get() as { id: number } | undefined)?.id ?? 0);
+  return store.query(
+    (db) =>
+      (
+        prepared(db, 'SELECT rowid AS id FROM events_fts ORDER BY rowid DESC LIMIT 1').get() as
+          { id: number } | undefined
+      )?.id ?? 0,
+  );
 }
 
 /** Index up to `chunk` events not indexed yet; true when some remain. */
 export function indexSome(store: SqliteStore, chunk: number): boolean {
   const from = indexedUpTo(store);
   const added = store.query(
-    (db) => prepared(db, 'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').run(from, chunk).changes,
+    (db) =>
+      prepared(
+        db,
+        'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?',
+      ).run(from, chunk).changes,
   );
   return added === chunk;
 }
@@ -45,13 +55,21 @@ export async function indexAll(store: SqliteStore, chunk: number, stepMs?: numbe
  * required, the last one a prefix. Control characters are no part of a word (FTS5 refuses a NUL).
  */
 export function toMatch(text: string): string | null {
-  const words = text.replace(/[\u0000-\u001f\u007f]/g, ' ').split(/\s+/).filter(Boolean).slice(0, MAX_QUERY_WORDS);
+  const words = text
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, MAX_QUERY_WORDS);
   if (words.length === 0) return null;
   return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
 
 /** Events matching `text`, newest first, older than `before`, of one process or of all. */
-export function searchEvents(store: SqliteStore, text: string, options: { pid: number | null; before: number | null; limit: number }): EventRow[] {
+export function searchEvents(
+  store: SqliteStore,
+  text: string,
+  options: { pid: number | null; before: number | null; limit: number },
+): EventRow[] {
   const match = toMatch(text);
   if (match === null) return [];
   const before = options.before ?? Number.MAX_SAFE_INTEGER;
@@ -60,7 +78,12 @@ export function searchEvents(store: SqliteStore, text: string, options: { pid: n
   return store.query((db) =>
     options.pid === null
       ? (prepared(db, `${base} ORDER BY f.rowid DESC LIMIT ?`).all(match, before, options.limit) as EventRow[])
-      : (prepared(db, `${base} AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?`).all(match, before, options.pid, options.limit) as EventRow[]),
+      : (prepared(db, `${base} AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?`).all(
+          match,
+          before,
+          options.pid,
+          options.limit,
+        ) as EventRow[]),
   );
 }
 

@@ -35,7 +35,9 @@ export class SqliteIdempotency {
 
   constructor(private readonly store: SqliteStore) {
     const db = store.sql;
-    this.upsert = db.prepare('INSERT OR REPLACE INTO idempotency (scope, key, args, pid, created_at, expires_at) VALUES (@scope, @key, @args, @pid, @created_at, @expires_at)');
+    this.upsert = db.prepare(
+      'INSERT OR REPLACE INTO idempotency (scope, key, args, pid, created_at, expires_at) VALUES (@scope, @key, @args, @pid, @created_at, @expires_at)',
+    );
     this.purge = db.prepare('DELETE FROM idempotency WHERE expires_at <= ?');
   }
 

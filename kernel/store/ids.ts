@@ -12,8 +12,13 @@ export class SqliteIds implements StoreIds {
   private messageId: number;
 
   constructor(private readonly store: SqliteStore) {
-    const read = (sql: string): number => store.query((db) => Number((db.prepare(sql).get() as { n: number | string | null } | undefined)?.n ?? 0));
-    this.pid = Math.max(read(`SELECT value AS n FROM meta WHERE key = 'next_pid'`) - 1, read('SELECT MAX(pid) AS n FROM processes'), 0);
+    const read = (sql: string): number =>
+      store.query((db) => Number((db.prepare(sql).get() as { n: number | string | null } | undefined)?.n ?? 0));
+    this.pid = Math.max(
+      read(`SELECT value AS n FROM meta WHERE key = 'next_pid'`) - 1,
+      read('SELECT MAX(pid) AS n FROM processes'),
+      0,
+    );
     this.messageId = read('SELECT MAX(id) AS n FROM messages');
   }
 

@@ -37,12 +37,16 @@ export class Journal {
     this.store.flush();
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');
-    return this.store.sql.prepare(`SELECT * FROM journal WHERE pid IN (${marks}) AND turn >= ? ORDER BY id`).all(...pids, fromTurn) as JournalEntry[];
+    return this.store.sql
+      .prepare(`SELECT * FROM journal WHERE pid IN (${marks}) AND turn >= ? ORDER BY id`)
+      .all(...pids, fromTurn) as JournalEntry[];
   }
 
   /** The newest entry for `path` after `afterId` by a process not in `pids`: a later change by someone else. */
   laterByOthers(path: string, afterId: number, pids: readonly number[]): JournalEntry | undefined {
-    const rows = this.store.sql.prepare('SELECT * FROM journal WHERE path = ? AND id > ? ORDER BY id DESC').all(path, afterId) as JournalEntry[];
+    const rows = this.store.sql
+      .prepare('SELECT * FROM journal WHERE path = ? AND id > ? ORDER BY id DESC')
+      .all(path, afterId) as JournalEntry[];
     return rows.find((r) => !pids.includes(r.pid));
   }
 

@@ -20,11 +20,15 @@ export function migrate(db: Database.Database, file: string): void {
     return;
   }
   if (found > SCHEMA_VERSION) {
-    throw new AosError('EIO', `the kernel store ${file} has schema ${found}, newer than this aos understands (${SCHEMA_VERSION}): upgrade aos`);
+    throw new AosError(
+      'EIO',
+      `the kernel store ${file} has schema ${found}, newer than this aos understands (${SCHEMA_VERSION}): upgrade aos`,
+    );
   }
   for (let version = found; version < SCHEMA_VERSION; version++) {
     const step = MIGRATIONS[version];
-    if (step === undefined) throw new AosError('EIO', `the kernel store ${file} has schema ${found}, which this aos cannot migrate`);
+    if (step === undefined)
+      throw new AosError('EIO', `the kernel store ${file} has schema ${found}, which this aos cannot migrate`);
     db.transaction(() => {
       db.exec(step);
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(version + 1));

@@ -9,7 +9,6 @@ import { Store } from './store.js';
 import { openPostgresStore } from './pg/open.js';
 import { RawJson } from '../../protocol/raw-json.js';
 
-
 export function openStore(where: string | PostgresStoreOptions): OpenedStore {
   if (typeof where === 'string') {
     const store = Store.open(where);

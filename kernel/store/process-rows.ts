@@ -1,9 +1,11 @@
 /**
- * The processes table in SQLite: each row written whole at the commit (the row builder runs then,
- * so a process saved many times in a tick is written once), read back at start-up and for ended
- * processes. One facet of the store (api.ts's ProcessRows).
+ * A process's rows in SQLite, two facets of the store (api.ts's ProcessRows and TranscriptRows).
+ * Its row of the processes table is written whole at the commit (the row builder runs then, so a
+ * process saved many times in a tick is written once), read back at start-up and for ended
+ * processes. Its transcript is appended to as it goes, with the results of a pending turn's calls
+ * (a restart resumes mid-turn with them).
  */
-import type { ProcessRows } from './api.js';
+import type { ProcessRows, TranscriptRows } from './api.js';
 import { prepared } from './event-pages.js';
 import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
 import { type ProcessRecord, type ProcessSummary, SUMMARY_COLUMNS } from './records.js';
@@ -46,7 +48,9 @@ export class SqliteProcessRows implements ProcessRows {
   }
 
   get(pid: number): ProcessRecord | undefined {
-    return this.store.query((db) => prepared(db, 'SELECT * FROM processes WHERE pid = ?').get(pid) as ProcessRecord | undefined);
+    return this.store.query(
+      (db) => prepared(db, 'SELECT * FROM processes WHERE pid = ?').get(pid) as ProcessRecord | undefined,
+    );
   }
 
   /** A process and all its descendants (the ppid index; one query, not a table scan). */
@@ -83,13 +87,22 @@ export class SqliteProcessRows implements ProcessRows {
 
   /** Every process of a tree (the root's pid), with its capabilities as stored (JSON). */
   ofTree(tree: number): Array<{ pid: number; capabilities: string }> {
-    return this.store.query((db) => db.prepare('SELECT pid, capabilities FROM processes WHERE tree = ?').all(tree) as Array<{ pid: number; capabilities: string }>);
+    return this.store.query(
+      (db) =>
+        db.prepare('SELECT pid, capabilities FROM processes WHERE tree = ?').all(tree) as Array<{
+          pid: number;
+          capabilities: string;
+        }>,
+    );
   }
 
   summaries(pids: readonly number[]): ProcessSummary[] {
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');
-    return this.store.query((db) => db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes WHERE pid IN (${marks})`).all(...pids) as ProcessSummary[]);
+    return this.store.query(
+      (db) =>
+        db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes WHERE pid IN (${marks})`).all(...pids) as ProcessSummary[],
+    );
   }
 
   remove(pids: readonly number[]): void {
@@ -98,5 +111,57 @@ export class SqliteProcessRows implements ProcessRows {
     this.store.write(null, () => {
       for (const pid of pids) for (const statement of this.store.stmt.removeProcess) statement.run(pid);
     });
+  }
+}
+
+type Row = { role: 'user' | 'model'; text: string; seq: number };
+
+export class SqliteTranscripts implements TranscriptRows {
+  constructor(private readonly store: SqliteStore) {}
+
+  put(pid: number, seq: number, role: string, text: string): void {
+    this.store.write(pid, () => this.store.stmt.putTranscript.run(pid, seq, role, text));
+  }
+
+  async load(pid: number, fromSeq = 0): Promise<Row[]> {
+    return this.store.query(
+      (db) =>
+        prepared(db, 'SELECT role, text, seq FROM transcript WHERE pid = ? AND seq >= ? ORDER BY seq').all(
+          pid,
+          fromSeq,
+        ) as Row[],
+    );
+  }
+
+  async row(pid: number, seq: number): Promise<string | undefined> {
+    const row = this.store.query(
+      (db) =>
+        prepared(db, 'SELECT text FROM transcript WHERE pid = ? AND seq = ?').get(pid, seq) as
+          { text: string } | undefined,
+    );
+    return row?.text;
+  }
+
+  length(pid: number): number {
+    return this.store.query(
+      (db) => (prepared(db, 'SELECT COUNT(*) AS n FROM transcript WHERE pid = ?').get(pid) as { n: number }).n,
+    );
+  }
+
+  /** The result line of call `seq` of a process's pending turn. */
+  putResult(pid: number, seq: number, line: string): void {
+    this.store.write(pid, () => this.store.stmt.putTurnResult.run(pid, seq, line));
+  }
+
+  clearResults(pid: number): void {
+    this.store.write(pid, () => this.store.stmt.clearTurnResults.run(pid));
+  }
+
+  async results(pid: number): Promise<string[]> {
+    const rows = this.store.query(
+      (db) =>
+        prepared(db, 'SELECT line FROM turn_results WHERE pid = ? ORDER BY seq').all(pid) as Array<{ line: string }>,
+    );
+    return rows.map((r) => r.line);
   }
 }

@@ -43,7 +43,19 @@ export const SUMMARY_COLUMNS = `pid, ppid, tree, name, role, task, model, priori
 const PROCESS_COLUMNS = [...SUMMARY_COLUMNS.split(',').map((c) => c.trim()), 'runtime'] as const;
 
 /** Columns a process's row never changes after its first write (the Pcb's readonly fields). */
-const FIXED_AT_SPAWN = new Set(['pid', 'ppid', 'tree', 'name', 'role', 'task', 'model', 'priority', 'capabilities', 'pipe_to', 'created_at']);
+const FIXED_AT_SPAWN = new Set([
+  'pid',
+  'ppid',
+  'tree',
+  'name',
+  'role',
+  'task',
+  'model',
+  'priority',
+  'capabilities',
+  'pipe_to',
+  'created_at',
+]);
 
 /** A record as the putProcess statement binds it, by position. */
 export function processRow(r: ProcessRecord): unknown[] {
@@ -118,14 +130,19 @@ export function prepareStatements(db: SqlDb) {
   return {
     // An upsert of what changes after spawn, bound by position: a REPLACE (delete, insert, every
     // index entry again) bound by name cost twice as much, and a turn writes its process's row.
-    putProcess: db.prepare(`INSERT INTO processes (${PROCESS_COLUMNS.join(', ')}) VALUES (${Array.from({ length: PROCESS_COLUMNS.length }, () => '?').join(', ')})
+    putProcess:
+      db.prepare(`INSERT INTO processes (${PROCESS_COLUMNS.join(', ')}) VALUES (${Array.from({ length: PROCESS_COLUMNS.length }, () => '?').join(', ')})
       ON CONFLICT (pid) DO UPDATE SET ${PROCESS_COLUMNS.filter((c) => !FIXED_AT_SPAWN.has(c))
         .map((c) => `${c} = excluded.${c}`)
         .join(', ')}`),
     putTranscript: db.prepare('INSERT OR REPLACE INTO transcript (pid, seq, role, text) VALUES (?, ?, ?, ?)'),
-    addMessage: db.prepare('INSERT OR REPLACE INTO messages (id, to_pid, channel, from_pid, content, ts) VALUES (?, ?, ?, ?, ?, ?)'),
+    addMessage: db.prepare(
+      'INSERT OR REPLACE INTO messages (id, to_pid, channel, from_pid, content, ts) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
     delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
-    putTimer: db.prepare('INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt) VALUES (?, ?, ?, ?, ?)'),
+    putTimer: db.prepare(
+      'INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt) VALUES (?, ?, ?, ?, ?)',
+    ),
     delTimer: db.prepare('DELETE FROM timers WHERE pid = ? AND id = ?'),
     delTimers: db.prepare('DELETE FROM timers WHERE pid = ?'),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
@@ -145,7 +162,7 @@ export interface StoredEvent {
   event: KernelEvent;
   /** The whole event's JSON, as clients get it (made at the commit). */
   json: string;
-  /** The row the events table keeps when it is not `json`: a text the transcript holds is left out (write-errors.ts). */
+  /** The row the events table keeps when it is not `json`: a text the transcript holds is left out (write-batch.ts). */
   row?: { json: string; textSeq: number };
 }
 

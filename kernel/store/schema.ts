@@ -134,4 +134,14 @@ export const MIGRATIONS: Record<number, string> = {
 };
 
 /** A new store: every version's tables at once. */
-export const SCHEMA = SCHEMA_1 + schema2() + searchSchema() + schemaSafety() + schema5() + schema6() + UNITS_SCHEMA + schema8() + THREADS_SCHEMA + CHANNELS_SCHEMA;
+export const SCHEMA =
+  SCHEMA_1 +
+  schema2() +
+  searchSchema() +
+  schemaSafety() +
+  schema5() +
+  schema6() +
+  UNITS_SCHEMA +
+  schema8() +
+  THREADS_SCHEMA +
+  CHANNELS_SCHEMA;

@@ -49,7 +49,9 @@ export class SqliteSpend {
   async windows(windows: readonly string[]): Promise<SpendRecord[]> {
     if (windows.length === 0) return [];
     const marks = windows.map(() => '?').join(', ');
-    return this.store.sql.prepare(`SELECT * FROM budget_spend WHERE window IN (${marks})`).all(...windows) as SpendRecord[];
+    return this.store.sql
+      .prepare(`SELECT * FROM budget_spend WHERE window IN (${marks})`)
+      .all(...windows) as SpendRecord[];
   }
 
   /** Built at the commit: a count updated many times in a tick is written once, as it is then. */
@@ -60,6 +62,8 @@ export class SqliteSpend {
   /** A budget's newest rows, newest window first (`aos budget show`). */
   history(budget: string, limit: number): SpendRecord[] {
     this.store.flush();
-    return this.store.sql.prepare('SELECT * FROM budget_spend WHERE budget = ? ORDER BY window DESC, key LIMIT ?').all(budget, limit) as SpendRecord[];
+    return this.store.sql
+      .prepare('SELECT * FROM budget_spend WHERE budget = ? ORDER BY window DESC, key LIMIT ?')
+      .all(budget, limit) as SpendRecord[];
   }
 }

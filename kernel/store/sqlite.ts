@@ -1,5 +1,5 @@
 /**
- * What the store's own modules (the facets: process-rows.ts, transcript-rows.ts, event-log.ts,
+ * What the store's own modules (the facets: process-rows.ts with the transcripts, event-log.ts,
  * mail-rows.ts, ids.ts; the tables audit.ts, journal.ts, approvals-table.ts; event pages and
  * search) need of the SQLite store: its connection, its queue and its hooks. Inside kernel/store
  * only; the kernel sees the store through api.ts.

@@ -13,17 +13,51 @@
 import { runAsKernel } from '../../sys/blame.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { param } from '../../sys/param.js';
-import type { Checkpointer } from './checkpoint.js';
-import { EventInserts } from './event-inserts.js';
-import { WriteBatch } from './write-batch.js';
-import { CommitTiming } from './commit-timing.js';
-import { type ProcessRecord, prepareStatements, processRow, type Statements, type StoredEvent, type StoreHooks } from './records.js';
-import { asError, serialise, unstorableMessage } from './write-errors.js';
+import { asError, EventInserts, serialise, unstorableMessage, WriteBatch } from './write-batch.js';
+import { type Checkpointer, CommitTiming } from './commit-timing.js';
+import {
+  type ProcessRecord,
+  prepareStatements,
+  processRow,
+  type Statements,
+  type StoredEvent,
+  type StoreHooks,
+} from './records.js';
 import type { SqlDb } from './sql.js';
 import { openSqliteEngine, type StoreEngine } from './engine.js';
-import type { StoreMoves, ApprovalRows, AuditLog, ChannelRows, EventLog, JournalLog, KernelStore, MailRows, ProcessRows, StoreIds, SpendRows, IdempotencyRows, ThreadRows, TranscriptRows, UnitRows } from './api.js';
+import type {
+  StoreMoves,
+  ApprovalRows,
+  AuditLog,
+  ChannelRows,
+  EventLog,
+  JournalLog,
+  KernelStore,
+  MailRows,
+  ProcessRows,
+  StoreIds,
+  SpendRows,
+  IdempotencyRows,
+  ThreadRows,
+  TranscriptRows,
+  UnitRows,
+} from './api.js';
 import type { SqliteStore } from './sqlite.js';
-import { ApprovalsTable, AuditTrail, Journal, SqliteChannels, SqliteEventLog, SqliteIdempotency, SqliteIds, SqliteMail, SqliteProcessRows, SqliteSpend, SqliteThreads, SqliteTranscripts, SqliteUnits } from './facets.js';
+import {
+  ApprovalsTable,
+  AuditTrail,
+  Journal,
+  SqliteChannels,
+  SqliteEventLog,
+  SqliteIdempotency,
+  SqliteIds,
+  SqliteMail,
+  SqliteProcessRows,
+  SqliteSpend,
+  SqliteThreads,
+  SqliteTranscripts,
+  SqliteUnits,
+} from './facets.js';
 
 export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, WebhookRecord } from './records.js';
 
@@ -35,14 +69,19 @@ export class Store implements KernelStore, SqliteStore {
   private batch: WriteBatch;
   private waiters: Array<() => void> = [];
   private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
-  private readonly commitHooks: Array<() => void> = [];
+  private commitHooks: Array<() => void> = [];
   private readonly timing = new CommitTiming(() => this.flush());
   private retryTimer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
   private eventSeq: number;
   private closed = false;
   private checkpointer: Checkpointer | null = null;
-  hooks: StoreHooks = { onWriteError: () => undefined, onUnstorableEvent: () => undefined, onHealth: () => undefined, log: () => undefined };
+  hooks: StoreHooks = {
+    onWriteError: () => undefined,
+    onUnstorableEvent: () => undefined,
+    onHealth: () => undefined,
+    log: () => undefined,
+  };
   /** Set when this open created the store (a new or empty file), with why. */
   readonly createdNote: string | null;
 
@@ -72,8 +111,12 @@ export class Store implements KernelStore, SqliteStore {
   }
 
   /** Commits work (false while the disk refuses them), and why not while they do not. */
-  get healthy(): boolean { return this.failure === null; }
-  get lastError(): Error | null { return this.failure; }
+  get healthy(): boolean {
+    return this.failure === null;
+  }
+  get lastError(): Error | null {
+    return this.failure;
+  }
 
   /** Read-side queries of other modules (the web view's pages and search) on this connection: committed rows only. */
   query<T>(run: (db: SqlDb) => T): T {
@@ -86,7 +129,7 @@ export class Store implements KernelStore, SqliteStore {
     return () => this.committedListeners.delete(listener);
   }
 
-  /** Called after each commit that worked, with events or without (the audit trail's head file). */
+  /** Called once, after the next commit that works, with events or without (the audit trail's head file, when rows were queued). */
   afterCommit(hook: () => void): void {
     this.commitHooks.push(hook);
   }
@@ -98,15 +141,40 @@ export class Store implements KernelStore, SqliteStore {
   readonly transcripts: TranscriptRows = new SqliteTranscripts(this);
   readonly events: EventLog = new SqliteEventLog(this);
   readonly mail: MailRows = new SqliteMail(this);
-  private readonly tables: { audit?: AuditTrail; journal?: Journal; approvals?: ApprovalsTable; units?: SqliteUnits; spend?: SqliteSpend; keys?: SqliteIdempotency; threads?: SqliteThreads; channels?: SqliteChannels } = {};
-  get audit(): AuditLog { return (this.tables.audit ??= new AuditTrail(this)); }
-  get journal(): JournalLog { return (this.tables.journal ??= new Journal(this)); }
-  get approvals(): ApprovalRows { return (this.tables.approvals ??= new ApprovalsTable(this)); }
-  get units(): UnitRows { return (this.tables.units ??= new SqliteUnits(this)); }
-  get spend(): SpendRows { return (this.tables.spend ??= new SqliteSpend(this)); }
-  get idempotency(): IdempotencyRows { return (this.tables.keys ??= new SqliteIdempotency(this)); }
-  get threads(): ThreadRows { return (this.tables.threads ??= new SqliteThreads(this)); }
-  get channels(): ChannelRows { return (this.tables.channels ??= new SqliteChannels(this)); }
+  private readonly tables: {
+    audit?: AuditTrail;
+    journal?: Journal;
+    approvals?: ApprovalsTable;
+    units?: SqliteUnits;
+    spend?: SqliteSpend;
+    keys?: SqliteIdempotency;
+    threads?: SqliteThreads;
+    channels?: SqliteChannels;
+  } = {};
+  get audit(): AuditLog {
+    return (this.tables.audit ??= new AuditTrail(this));
+  }
+  get journal(): JournalLog {
+    return (this.tables.journal ??= new Journal(this));
+  }
+  get approvals(): ApprovalRows {
+    return (this.tables.approvals ??= new ApprovalsTable(this));
+  }
+  get units(): UnitRows {
+    return (this.tables.units ??= new SqliteUnits(this));
+  }
+  get spend(): SpendRows {
+    return (this.tables.spend ??= new SqliteSpend(this));
+  }
+  get idempotency(): IdempotencyRows {
+    return (this.tables.keys ??= new SqliteIdempotency(this));
+  }
+  get threads(): ThreadRows {
+    return (this.tables.threads ??= new SqliteThreads(this));
+  }
+  get channels(): ChannelRows {
+    return (this.tables.channels ??= new SqliteChannels(this));
+  }
 
   async meta(key: string): Promise<string | undefined> {
     return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
@@ -178,7 +246,10 @@ export class Store implements KernelStore, SqliteStore {
         return false;
       }
       let lost: Error | null = null;
-      const { kept, committed } = batch.runEach((pid, run) => this.runAlone(pid, run, broken, (e) => (lost = e)), putProcess);
+      const { kept, committed } = batch.runEach(
+        (pid, run) => this.runAlone(pid, run, broken, (e) => (lost = e)),
+        putProcess,
+      );
       if (kept) {
         // The engine failed part way: what committed is shown, the rest kept (in order) for the retry.
         for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
@@ -205,7 +276,12 @@ export class Store implements KernelStore, SqliteStore {
   }
 
   /** One write in a transaction of its own (another write of its batch failed on its own); a failure names its process. */
-  private runAlone(pid: number | null, run: () => void, broken: Array<[number, Error]>, lost: (error: Error) => void): 'done' | 'failed' | 'retry' {
+  private runAlone(
+    pid: number | null,
+    run: () => void,
+    broken: Array<[number, Error]>,
+    lost: (error: Error) => void,
+  ): 'done' | 'failed' | 'retry' {
     try {
       this.db.transaction(run)();
       return 'done';
@@ -229,7 +305,9 @@ export class Store implements KernelStore, SqliteStore {
       this.hooks.log('info', `the kernel store commits again (it had failed: ${was.message})`);
       this.hooks.onHealth(true, null);
     }
-    for (const hook of this.commitHooks) hook();
+    const hooks = this.commitHooks;
+    if (hooks.length > 0) this.commitHooks = [];
+    for (const hook of hooks) hook();
     if (events.length > 0) for (const listener of this.committedListeners) listener(events);
     const waiters = this.waiters;
     this.waiters = [];
@@ -243,7 +321,10 @@ export class Store implements KernelStore, SqliteStore {
     const first = this.failure === null;
     this.failure = error;
     if (first) {
-      this.hooks.log('error', `the kernel store cannot commit (${error.message}); holding writes and retrying every ${param.storeRetryMs} ms`);
+      this.hooks.log(
+        'error',
+        `the kernel store cannot commit (${error.message}); holding writes and retrying every ${param.storeRetryMs} ms`,
+      );
       this.hooks.onHealth(false, error);
     }
     this.retryTimer ??= runAsKernel(() =>
@@ -292,7 +373,8 @@ export class Store implements KernelStore, SqliteStore {
     this.closed = true;
     void this.checkpointer?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (!flushed) this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
+    if (!flushed)
+      this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
     this.engine.close();
     for (const resolve of this.waiters.splice(0)) resolve();
     return flushed;

@@ -105,7 +105,9 @@ export class SqliteThreads {
       `INSERT OR REPLACE INTO threads (key, created_at, created_by, entries, last_seq, last_at, summary, summary_through, summary_at, pending_chars, dropped_through)
        VALUES (@key, @created_at, @created_by, @entries, @last_seq, @last_at, @summary, @summary_through, @summary_at, @pending_chars, @dropped_through)`,
     );
-    this.insert = db.prepare(`INSERT INTO thread_entries (${ENTRY_COLUMNS}) VALUES (@key, @seq, @ts, @pid, @unit, @kind, @text)`);
+    this.insert = db.prepare(
+      `INSERT INTO thread_entries (${ENTRY_COLUMNS}) VALUES (@key, @seq, @ts, @pid, @unit, @kind, @text)`,
+    );
     this.linkRow = db.prepare('INSERT OR IGNORE INTO thread_links (key, pid, how, at) VALUES (?, ?, ?, ?)');
   }
 
@@ -131,27 +133,41 @@ export class SqliteThreads {
       if (q.match !== undefined) {
         return db
           .prepare(
-            `SELECT ${ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
+            `SELECT ${ENTRY_COLUMNS.split(', ')
+              .map((c) => `e.${c}`)
+              .join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
              WHERE thread_fts MATCH ? AND e.key = ? AND e.seq > ? AND e.ts >= ? ORDER BY e.seq DESC LIMIT ?`,
           )
           .all(q.match, key, q.afterSeq ?? 0, since, q.limit) as ThreadEntryRecord[];
       }
       if (q.afterSeq !== undefined) {
-        return db.prepare(`SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND seq > ? AND ts >= ? ORDER BY seq LIMIT ?`).all(key, q.afterSeq, since, q.limit) as ThreadEntryRecord[];
+        return db
+          .prepare(
+            `SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND seq > ? AND ts >= ? ORDER BY seq LIMIT ?`,
+          )
+          .all(key, q.afterSeq, since, q.limit) as ThreadEntryRecord[];
       }
-      const newest = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND ts >= ? ORDER BY seq DESC LIMIT ?`).all(key, since, q.limit) as ThreadEntryRecord[];
+      const newest = db
+        .prepare(`SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND ts >= ? ORDER BY seq DESC LIMIT ?`)
+        .all(key, since, q.limit) as ThreadEntryRecord[];
       return newest.reverse();
     });
   }
 
   /** Entries of any of `keys` whose text holds every word of `match` (FTS5), newest first. */
-  async search(keys: readonly string[], match: string, options: { sinceTs: number; limit: number }): Promise<ThreadEntryRecord[]> {
+  async search(
+    keys: readonly string[],
+    match: string,
+    options: { sinceTs: number; limit: number },
+  ): Promise<ThreadEntryRecord[]> {
     if (keys.length === 0) return [];
     return this.store.query(
       (db) =>
         db
           .prepare(
-            `SELECT ${ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
+            `SELECT ${ENTRY_COLUMNS.split(', ')
+              .map((c) => `e.${c}`)
+              .join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
              WHERE thread_fts MATCH ? AND e.key IN (SELECT value FROM json_each(?)) AND e.ts >= ? ORDER BY e.id DESC LIMIT ?`,
           )
           .all(match, JSON.stringify(keys), options.sinceTs, options.limit) as ThreadEntryRecord[],
@@ -160,7 +176,9 @@ export class SqliteThreads {
 
   /** Drop the entries seq ≤ `throughSeq` (retention: the summary covers them). */
   trim(key: string, throughSeq: number): void {
-    this.store.write(null, () => this.store.sql.prepare('DELETE FROM thread_entries WHERE key = ? AND seq <= ?').run(key, throughSeq));
+    this.store.write(null, () =>
+      this.store.sql.prepare('DELETE FROM thread_entries WHERE key = ? AND seq <= ?').run(key, throughSeq),
+    );
   }
 
   remove(key: string): void {
@@ -177,7 +195,13 @@ export class SqliteThreads {
 
   /** The processes that attached, opened or wrote to a thread. */
   byKey(key: string): Array<{ pid: number; how: ThreadLinkHow }> {
-    return this.store.query((db) => db.prepare('SELECT pid, how FROM thread_links WHERE key = ? ORDER BY pid, how').all(key) as Array<{ pid: number; how: ThreadLinkHow }>);
+    return this.store.query(
+      (db) =>
+        db.prepare('SELECT pid, how FROM thread_links WHERE key = ? ORDER BY pid, how').all(key) as Array<{
+          pid: number;
+          how: ThreadLinkHow;
+        }>,
+    );
   }
 
   /** The threads these processes attached, opened or wrote to. */
@@ -185,7 +209,11 @@ export class SqliteThreads {
     if (pids.length === 0) return [];
     return this.store.query(
       (db) =>
-        db.prepare('SELECT key, pid, how FROM thread_links WHERE pid IN (SELECT value FROM json_each(?)) ORDER BY pid, key, how').all(JSON.stringify(pids)) as Array<{
+        db
+          .prepare(
+            'SELECT key, pid, how FROM thread_links WHERE pid IN (SELECT value FROM json_each(?)) ORDER BY pid, key, how',
+          )
+          .all(JSON.stringify(pids)) as Array<{
           key: string;
           pid: number;
           how: ThreadLinkHow;

@@ -86,7 +86,9 @@ export class SqliteUnits {
     this.insertRun = db.prepare(
       'INSERT INTO unit_runs (unit, trigger, scheduled_for, fired_at, pid, outcome, reason) VALUES (@unit, @trigger, @scheduled_for, @fired_at, @pid, @outcome, @reason)',
     );
-    this.trim = db.prepare('DELETE FROM unit_runs WHERE unit = ? AND id <= (SELECT id FROM unit_runs WHERE unit = ? ORDER BY id DESC LIMIT 1 OFFSET ?)');
+    this.trim = db.prepare(
+      'DELETE FROM unit_runs WHERE unit = ? AND id <= (SELECT id FROM unit_runs WHERE unit = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+    );
   }
 
   async all(): Promise<UnitRecord[]> {
@@ -121,12 +123,16 @@ export class SqliteUnits {
   /** The newest `limit` firings of a unit, newest first (what is queued counts). */
   runs(name: string, limit: number): UnitRunRecord[] {
     this.store.flush();
-    return this.store.sql.prepare('SELECT * FROM unit_runs WHERE unit = ? ORDER BY id DESC LIMIT ?').all(name, limit) as UnitRunRecord[];
+    return this.store.sql
+      .prepare('SELECT * FROM unit_runs WHERE unit = ? ORDER BY id DESC LIMIT ?')
+      .all(name, limit) as UnitRunRecord[];
   }
 
   /** The runs that started a process, with the process's pid: every unit's (start-up rebuilds who runs for whom). */
   async started(): Promise<Array<{ unit: string; pid: number; trigger: string }>> {
-    return this.store.sql.prepare("SELECT unit, pid, trigger FROM unit_runs WHERE outcome = 'started' AND pid IS NOT NULL").all() as Array<{
+    return this.store.sql
+      .prepare("SELECT unit, pid, trigger FROM unit_runs WHERE outcome = 'started' AND pid IS NOT NULL")
+      .all() as Array<{
       unit: string;
       pid: number;
       trigger: string;

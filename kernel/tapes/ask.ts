@@ -24,7 +24,12 @@ export class EvalStop extends Error {}
 /** Between two tries for a slot the pool has no room for, at most this long. */
 const MAX_SLOT_WAIT_MS = 250;
 
-export async function ask(host: AskHost, model: string, driver: ModelDriver, request: ModelRequest): Promise<ModelReply> {
+export async function ask(
+  host: AskHost,
+  model: string,
+  driver: ModelDriver,
+  request: ModelRequest,
+): Promise<ModelReply> {
   const send: SendModel = async (sent) => {
     const lease = await admitted(host.pool, model, estimate(request), request.signal);
     let used: number | null = null;
@@ -42,7 +47,9 @@ export async function ask(host: AskHost, model: string, driver: ModelDriver, req
   } catch (error) {
     if (!(error instanceof PrivacyRefusal)) throw error;
     if (error.localModel === null) throw new EvalStop(error.reason);
-    throw new EvalStop(`privacy: the policy sends what this tape holds to ${error.localModel} instead of ${model} (privacy.rules, route_local): evaluate it against that model`);
+    throw new EvalStop(
+      `privacy: the policy sends what this tape holds to ${error.localModel} instead of ${model} (privacy.rules, route_local): evaluate it against that model`,
+    );
   }
 }
 
@@ -52,7 +59,9 @@ async function admitted(pool: AskHost['pool'], model: string, tokens: number, si
     signal.throwIfAborted();
     const lease = pool.admit(model, tokens);
     if (typeof lease !== 'number') return lease;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(Number.isFinite(lease) ? Math.max(lease, 10) : backoff, MAX_SLOT_WAIT_MS)));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(Number.isFinite(lease) ? Math.max(lease, 10) : backoff, MAX_SLOT_WAIT_MS)),
+    );
   }
 }
 

@@ -48,7 +48,14 @@ export interface EvalRun {
   output_tokens: number;
   /** Null when the model has no price. */
   cost_usd: number | null;
-  recorded: { model: string; turns: number; prompt_tokens: number; output_tokens: number; cost_usd: number; ended: EvalEnd };
+  recorded: {
+    model: string;
+    turns: number;
+    prompt_tokens: number;
+    output_tokens: number;
+    cost_usd: number;
+    ended: EvalEnd;
+  };
 }
 
 interface Playable {
@@ -58,9 +65,16 @@ interface Playable {
 }
 
 /** Every tape against every model, one run each (tapes first). EINVAL/ENOENT for a tape or model that cannot be played, before any is asked. */
-export async function evalTapes(host: EvalHost, request: { tapes: readonly string[]; models: readonly string[]; cwd?: string }): Promise<EvalRun[]> {
+export async function evalTapes(
+  host: EvalHost,
+  request: { tapes: readonly string[]; models: readonly string[]; cwd?: string },
+): Promise<EvalRun[]> {
   const cwd = request.cwd ?? host.cwd;
-  const tapes = await Promise.all(request.tapes.map(async (file) => playable(await host.tapes.read(path.resolve(cwd, file)), path.resolve(cwd, file))));
+  const tapes = await Promise.all(
+    request.tapes.map(async (file) =>
+      playable(await host.tapes.read(path.resolve(cwd, file)), path.resolve(cwd, file)),
+    ),
+  );
   const specs = request.models.map((model) => normalizeModel(resolveModel(model.trim()), cwd));
   const drivers = await Promise.all(specs.map((spec) => host.models.get(spec)));
   const pairs = tapes.flatMap((tape) => specs.map((spec, i) => ({ tape, spec, driver: drivers[i] as ModelDriver })));
@@ -70,12 +84,18 @@ export async function evalTapes(host: EvalHost, request: { tapes: readonly strin
 function playable(tape: Tape, file: string): Playable {
   const { recorded } = tape;
   const howTo = `record one with aos record <pid> -o ${path.basename(file)}`;
-  if (recorded === undefined) throw new AosError('EINVAL', `${file} holds no recorded run (no "recorded:"; a hand-written tape?): ${howTo}`);
+  if (recorded === undefined)
+    throw new AosError('EINVAL', `${file} holds no recorded run (no "recorded:"; a hand-written tape?): ${howTo}`);
   // Its own turns: the list of its name may go on with a descendant's.
   const entries = (tape.agents.get(recorded.agent) ?? []).slice(0, Math.min(recorded.turns, param.maxTurns));
-  if (entries.length === 0) throw new AosError('EINVAL', `${file} has no turns for its recorded agent "${recorded.agent}": nothing to play`);
+  if (entries.length === 0)
+    throw new AosError('EINVAL', `${file} has no turns for its recorded agent "${recorded.agent}": nothing to play`);
   const missing = entries.findIndex((entry) => entry.sent === undefined);
-  if (missing !== -1) throw new AosError('EINVAL', `${file}: agent "${recorded.agent}" entry ${missing} has no "sent" (what the recorded model was sent), so its world cannot be played: ${howTo}`);
+  if (missing !== -1)
+    throw new AosError(
+      'EINVAL',
+      `${file}: agent "${recorded.agent}" entry ${missing} has no "sent" (what the recorded model was sent), so its world cannot be played: ${howTo}`,
+    );
   return { file, recorded, entries: entries as Playable['entries'] };
 }
 
@@ -96,20 +116,39 @@ async function play(host: EvalHost, tape: Playable, model: string, driver: Model
     prompt_tokens: used.prompt,
     output_tokens: used.output,
     cost_usd: priced ? used.cost : null,
-    recorded: { model: recorded.model, turns: entries.length, prompt_tokens: recorded.prompt_tokens, output_tokens: recorded.output_tokens, cost_usd: recorded.cost_usd, ended: endOf(recorded) },
+    recorded: {
+      model: recorded.model,
+      turns: entries.length,
+      prompt_tokens: recorded.prompt_tokens,
+      output_tokens: recorded.output_tokens,
+      cost_usd: recorded.cost_usd,
+      ended: endOf(recorded),
+    },
   });
   for (const [turn, entry] of entries.entries()) {
     system = entry.system ?? system;
-    messages = entry.context === undefined ? [...messages, { role: 'user', text: entry.sent }] : entry.context.map(({ role, text }) => ({ role, text }));
+    messages =
+      entry.context === undefined
+        ? [...messages, { role: 'user', text: entry.sent }]
+        : entry.context.map(({ role, text }) => ({ role, text }));
     let text: string;
     try {
-      const reply = await ask(host, model, driver, { system, messages: [...messages], proc: { pid: 0, name: recorded.agent, turn }, signal });
+      const reply = await ask(host, model, driver, {
+        system,
+        messages: [...messages],
+        proc: { pid: 0, name: recorded.agent, turn },
+        signal,
+      });
       text = reply.text;
       used.prompt += reply.usage?.prompt ?? 0;
       used.output += reply.usage?.output ?? 0;
       used.cost += costOf(model, reply.usage);
     } catch (error) {
-      return result(turn + 1, { state: 'failed', code: null, reason: `turn ${turn}: ${error instanceof Error ? error.message : String(error)}` });
+      return result(turn + 1, {
+        state: 'failed',
+        code: null,
+        reason: `turn ${turn}: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
     const difference = firstDifference(entry.reply, text);
     if (difference !== null) {
@@ -119,7 +158,12 @@ async function play(host: EvalHost, tape: Playable, model: string, driver: Model
     messages.push({ role: 'model', text: entry.reply });
   }
   // A tape longer than a process may run (a planted one, say) is played as far as a process could go.
-  if (recorded.turns > entries.length) return result(entries.length, { state: 'failed', code: null, reason: `stopped after ${entries.length} turns: eval plays at most ${param.maxTurns}, as many as a process may take` });
+  if (recorded.turns > entries.length)
+    return result(entries.length, {
+      state: 'failed',
+      code: null,
+      reason: `stopped after ${entries.length} turns: eval plays at most ${param.maxTurns}, as many as a process may take`,
+    });
   return result(entries.length, endOf(recorded));
 }
 

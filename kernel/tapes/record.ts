@@ -51,7 +51,10 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
   if (live.length > 0) {
     const which = live.map((row) => `${row.pid} (${row.state})`).join(', ');
     const one = live.length === 1;
-    throw new AosError('EBUSY', `cannot record a run that has not ended: ${one ? 'process' : 'processes'} ${which} ${one ? 'is' : 'are'} still going; wait for it (aos wait ${pid}) or stop it (aos stop ${pid}) first`);
+    throw new AosError(
+      'EBUSY',
+      `cannot record a run that has not ended: ${one ? 'process' : 'processes'} ${which} ${one ? 'is' : 'are'} still going; wait for it (aos wait ${pid}) or stop it (aos stop ${pid}) first`,
+    );
   }
   const events = host.history(pid, { tree: options.tree ?? true });
   const byPid = new Map<number, KernelEvent[]>();
@@ -91,7 +94,11 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
       prompt_tokens: root.prompt_tokens,
       output_tokens: root.output_tokens,
       cost_usd: root.cost,
-      ended: { state: root.state, code: root.exit_code, ...(root.exit_reason === null ? {} : { reason: mask(root.exit_reason) }) },
+      ended: {
+        state: root.state,
+        code: root.exit_code,
+        ...(root.exit_reason === null ? {} : { reason: mask(root.exit_reason) }),
+      },
     },
   };
   return {
@@ -106,7 +113,13 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
  * the other's (a run cut short). What each expects is kept where both saw it; `sent` and usage stay
  * the first's (the lower pid: the recorded process itself when it shares its name with a descendant).
  */
-function merge(name: string, pids: readonly number[], kept: RecordedTurn[], pid: number, turns: RecordedTurn[]): RecordedTurn[] {
+function merge(
+  name: string,
+  pids: readonly number[],
+  kept: RecordedTurn[],
+  pid: number,
+  turns: RecordedTurn[],
+): RecordedTurn[] {
   const differs = kept.findIndex((t, i) => i < turns.length && t.reply !== turns[i]?.reply);
   if (differs !== -1) {
     const other = pids[0];
@@ -115,7 +128,9 @@ function merge(name: string, pids: readonly number[], kept: RecordedTurn[], pid:
       `processes ${other} and ${pid} are both named "${name}" but their replies differ at turn ${differs}: a replay tape plays one list of replies per name and cannot tell them apart; record them one at a time (aos record ${other} --no-tree), or give them different names`,
     );
   }
-  const common = kept.slice(0, turns.length).map((t, i) => ({ ...t, expect: t.expect.filter((line) => turns[i]?.expect.includes(line)) }));
+  const common = kept
+    .slice(0, turns.length)
+    .map((t, i) => ({ ...t, expect: t.expect.filter((line) => turns[i]?.expect.includes(line)) }));
   return [...common, ...(kept.length > turns.length ? kept : turns).slice(common.length)];
 }
 
@@ -147,7 +162,8 @@ function systemOf(host: RecordHost, pid: number): string {
     // An unreadable runtime: the PCB as the table has it.
   }
   const budget = runtime.budget ?? {};
-  const limitOf = (value: unknown, fallback: number | null): number | null => (typeof value === 'number' ? value : value === null ? null : fallback);
+  const limitOf = (value: unknown, fallback: number | null): number | null =>
+    typeof value === 'number' ? value : value === null ? null : fallback;
   const full: Pcb = {
     ...pcb,
     cwd: typeof runtime.cwd === 'string' ? runtime.cwd : pcb.cwd,
@@ -169,6 +185,8 @@ function withOrigin(host: RecordHost, pid: number, own: KernelEvent[]): KernelEv
   const runtime = host.store.processes.get(pid)?.runtime;
   const fork = runtime ? (JSON.parse(runtime) as { fork?: ForkOrigin }).fork : undefined;
   if (!fork) return own;
-  const before = withOrigin(host, fork.pid, host.history(fork.pid)).filter((e) => (e.type === 'prompt' || e.type === 'model' || e.type === 'request') && e.turn < fork.turn);
+  const before = withOrigin(host, fork.pid, host.history(fork.pid)).filter(
+    (e) => (e.type === 'prompt' || e.type === 'model' || e.type === 'request') && e.turn < fork.turn,
+  );
   return [...before, ...own];
 }

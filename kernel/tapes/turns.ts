@@ -43,7 +43,10 @@ const MAX_TASK_EXPECT = 200;
  * (results are masked at the source, but a task or a reply may hold a secret's value; a tape is a
  * file that travels).
  */
-export function turnsOf(events: readonly KernelEvent[], mask: (text: string) => string = (text) => text): RecordedTurn[] {
+export function turnsOf(
+  events: readonly KernelEvent[],
+  mask: (text: string) => string = (text) => text,
+): RecordedTurn[] {
   const prompts = new Map<number, PromptEvent>();
   const replies = new Map<number, ModelEvent>();
   const requests = new Map<number, RequestEvent>();
@@ -66,14 +69,20 @@ export function turnsOf(events: readonly KernelEvent[], mask: (text: string) => 
       ...(model.usage === undefined ? {} : { usage: usageOf(model.usage) }),
       sent: mask(prompt.text),
       ...(said?.system === undefined ? {} : { system: mask(said.system) }),
-      ...(said?.messages === undefined ? {} : { context: said.messages.map((m) => ({ role: m.role, text: mask(m.text) })) }),
+      ...(said?.messages === undefined
+        ? {}
+        : { context: said.messages.map((m) => ({ role: m.role, text: mask(m.text) })) }),
       expect,
     });
   }
 }
 
 function usageOf(usage: NonNullable<ModelEvent['usage']>): RecordedUsage {
-  return { prompt: usage.prompt, output: usage.output, ...(usage.cached === undefined ? {} : { cached: usage.cached }) };
+  return {
+    prompt: usage.prompt,
+    output: usage.output,
+    ...(usage.cached === undefined ? {} : { cached: usage.cached }),
+  };
 }
 
 /**

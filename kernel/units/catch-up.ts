@@ -45,13 +45,23 @@ export async function catchUp(ctx: Context, armed: Armed, now: number): Promise<
     return;
   }
   if (spec.catch_up === 'once') {
-    if (total > 1) ctx.starter.skipped(armed, firingOf(newest.trigger, newest.at), `${total - 1} more due ${down}: one run catches up (catch_up: once)`);
+    if (total > 1)
+      ctx.starter.skipped(
+        armed,
+        firingOf(newest.trigger, newest.at),
+        `${total - 1} more due ${down}: one run catches up (catch_up: once)`,
+      );
     await ctx.starter.fire(armed, firingOf(newest.trigger, newest.at));
     return;
   }
   missed.sort((a, b) => a.at - b.at);
   const runs = missed.slice(0, spec.catch_up_max);
-  if (total > runs.length) ctx.starter.skipped(armed, firingOf(newest.trigger, newest.at), `${total - runs.length} more due ${down} than catch_up_max (${spec.catch_up_max})`);
+  if (total > runs.length)
+    ctx.starter.skipped(
+      armed,
+      firingOf(newest.trigger, newest.at),
+      `${total - runs.length} more due ${down} than catch_up_max (${spec.catch_up_max})`,
+    );
   for (const { trigger, at } of runs) await ctx.starter.fire(armed, firingOf(trigger, at));
 }
 
@@ -59,11 +69,24 @@ export async function catchUp(ctx: Context, armed: Armed, now: number): Promise<
 export function fireDue(ctx: Context, armed: Armed, now: number): Array<Promise<FireResult>> {
   const firings: Firing[] = [];
   for (const trigger of armed.unit.triggers) {
-    const { due, total } = dueBetween(trigger, armed.record.anchor, armed.record.checked_at, now, Number.MAX_SAFE_INTEGER, 1_000);
+    const { due, total } = dueBetween(
+      trigger,
+      armed.record.anchor,
+      armed.record.checked_at,
+      now,
+      Number.MAX_SAFE_INTEGER,
+      1_000,
+    );
     const newest = due.at(-1);
     if (newest === undefined) continue;
-    const firing: Firing = { trigger: trigger.label, scheduledFor: newest, catchUp: false, fields: { kind: trigger.kind, scheduled_for: new Date(newest).toISOString() } };
-    if (total > 1) ctx.starter.skipped(armed, firing, `${total - 1} earlier due times passed at once (the clock jumped)`);
+    const firing: Firing = {
+      trigger: trigger.label,
+      scheduledFor: newest,
+      catchUp: false,
+      fields: { kind: trigger.kind, scheduled_for: new Date(newest).toISOString() },
+    };
+    if (total > 1)
+      ctx.starter.skipped(armed, firing, `${total - 1} earlier due times passed at once (the clock jumped)`);
     firings.push(firing);
   }
   if (firings.length === 0) return [];

@@ -13,7 +13,8 @@ import { AosError } from '../../sys/errno.js';
 import { CREDENTIAL_NAME } from '../../sys/credential-names.js';
 
 /** Where a webhook's event id is read; null: nowhere (every request is an event of its own). */
-export type EventIdSource = { from: 'headers'; names: readonly string[] } | { from: 'body'; path: readonly string[]; spec: string } | null;
+export type EventIdSource =
+  { from: 'headers'; names: readonly string[] } | { from: 'body'; path: readonly string[]; spec: string } | null;
 
 /**
  * Delivery ids of the platforms that retry, lowercase, first found wins: the IETF's and Stripe's
@@ -48,24 +49,36 @@ export function eventIdSource(spec: string | undefined, where: string): EventIdS
     const name = header[1]!.toLowerCase();
     // An id is kept in the store and shown in runs and the audit trail: never a credential's value.
     if (CREDENTIAL_NAME.test(name) && !DELIVERY_HEADERS.includes(name)) {
-      throw new AosError('EINVAL', `${where}: event_id "${spec}" names a header that carries credentials; an event id is stored and shown — name the platform's delivery id header`);
+      throw new AosError(
+        'EINVAL',
+        `${where}: event_id "${spec}" names a header that carries credentials; an event id is stored and shown — name the platform's delivery id header`,
+      );
     }
     return { from: 'headers', names: [name] };
   }
   const body = /^body:\s*([A-Za-z0-9_-]{1,64}(?:\.[A-Za-z0-9_-]{1,64}){0,7})$/.exec(text);
   if (body) return { from: 'body', path: body[1]!.split('.'), spec: body[1]! };
-  throw new AosError('EINVAL', `${where}: event_id "${spec}" is header:<name> (e.g. header:X-GitHub-Delivery), body:<json.path> (e.g. body:update_id) or none`);
+  throw new AosError(
+    'EINVAL',
+    `${where}: event_id "${spec}" is header:<name> (e.g. header:X-GitHub-Delivery), body:<json.path> (e.g. body:update_id) or none`,
+  );
 }
 
 /** An id as kept and shown: printable ASCII up to MAX_ID_CHARS as it is; anything else (long, controls, escapes, lookalikes) as its sha256. */
 function bounded(id: string): string | null {
   const trimmed = id.trim();
   if (trimmed === '') return null;
-  return trimmed.length <= MAX_ID_CHARS && /^[\x21-\x7e]+$/.test(trimmed) ? trimmed : `sha256:${createHash('sha256').update(trimmed).digest('hex')}`;
+  return trimmed.length <= MAX_ID_CHARS && /^[\x21-\x7e]+$/.test(trimmed)
+    ? trimmed
+    : `sha256:${createHash('sha256').update(trimmed).digest('hex')}`;
 }
 
 /** The event id of a webhook request, or null (no such header, a body that is not JSON or lacks the field). */
-export function webhookEventId(source: EventIdSource, header: (name: string) => string | undefined, body: string): string | null {
+export function webhookEventId(
+  source: EventIdSource,
+  header: (name: string) => string | undefined,
+  body: string,
+): string | null {
   if (source === null) return null;
   if (source.from === 'headers') {
     for (const name of source.names) {
@@ -81,7 +94,11 @@ export function webhookEventId(source: EventIdSource, header: (name: string) => 
     return null;
   }
   // Own fields of objects only: nothing inherited (constructor, __proto__ of {}), no array indexes.
-  for (const key of source.path) value = value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of source.path)
+    value =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, key)
+        ? (value as Record<string, unknown>)[key]
+        : undefined;
   if (typeof value === 'number' && Number.isFinite(value)) return `body.${source.spec}:${value}`;
   if (typeof value !== 'string') return null;
   const id = bounded(value);

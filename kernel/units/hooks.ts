@@ -45,7 +45,9 @@ export function startHooks(ctx: Context, armed: Armed): void {
       armed.hooks.set(trigger.path, token);
       ctx.host.store.setMeta(metaKey(armed.unit.spec.name, trigger.path), token);
     }
-    ctx.host.webhooks.addRoute(token, trigger.path, (request, respond) => onRequest(ctx, armed, trigger, request, respond));
+    ctx.host.webhooks.addRoute(token, trigger.path, (request, respond) =>
+      onRequest(ctx, armed, trigger, request, respond),
+    );
   }
 }
 
@@ -87,9 +89,19 @@ async function onRequest(
   });
   if (result.outcome === 'started' && result.pid !== null) return { pid: result.pid, request_id: requestId };
   if (result.deduped) {
-    const body = { deduped: true, event_id: eventId, ...(result.pid === null ? { queued: true } : { pid: result.pid }) };
+    const body = {
+      deduped: true,
+      event_id: eventId,
+      ...(result.pid === null ? { queued: true } : { pid: result.pid }),
+    };
     return { reply: { status: 200, body: JSON.stringify(body), contentType: 'application/json' } };
   }
-  if (result.outcome === 'queued') return { reply: { status: 202, body: JSON.stringify({ queued: result.reason }), contentType: 'application/json' } };
-  return { reply: jsonError(result.outcome === 'skipped' ? 429 : 503, `${armed.unit.spec.name}: not run: ${result.reason ?? result.outcome}`) };
+  if (result.outcome === 'queued')
+    return { reply: { status: 202, body: JSON.stringify({ queued: result.reason }), contentType: 'application/json' } };
+  return {
+    reply: jsonError(
+      result.outcome === 'skipped' ? 429 : 503,
+      `${armed.unit.spec.name}: not run: ${result.reason ?? result.outcome}`,
+    ),
+  };
 }

@@ -34,8 +34,10 @@ export class ExecWindows {
   constructor(private readonly clock: Clock) {}
 
   onEvent(event: KernelEvent): void {
-    if (event.type === 'syscall' && findSyscall(event.name)?.name === 'EXEC_CMD') this.open.set(event.pid, this.clock.now());
-    else if (event.type === 'result' || (event.type === 'state' && (event.to === 'exited' || event.to === 'killed'))) this.close(event.pid);
+    if (event.type === 'syscall' && findSyscall(event.name)?.name === 'EXEC_CMD')
+      this.open.set(event.pid, this.clock.now());
+    else if (event.type === 'result' || (event.type === 'state' && (event.to === 'exited' || event.to === 'killed')))
+      this.close(event.pid);
   }
 
   private close(pid: number): void {
@@ -50,7 +52,9 @@ export class ExecWindows {
   runningAt(pids: ReadonlySet<number>, at: number, ended: boolean): number[] {
     const now = this.clock.now();
     const windows = [...(ended ? this.done : []), ...[...this.open].map(([pid, from]) => ({ pid, from, to: now }))];
-    return windows.filter((w) => pids.has(w.pid) && w.from - EXEC_MARGIN_MS <= at && at <= w.to + EXEC_MARGIN_MS).map((w) => w.pid);
+    return windows
+      .filter((w) => pids.has(w.pid) && w.from - EXEC_MARGIN_MS <= at && at <= w.to + EXEC_MARGIN_MS)
+      .map((w) => w.pid);
   }
 }
 
@@ -67,7 +71,13 @@ export function runsOf(armed: Armed): number[] {
 }
 
 /** The paths of `gathered` that processes of `pids` wrote since `since`. */
-export function writtenBy(host: UnitsHost, execs: ExecWindows, pids: ReadonlySet<number>, gathered: Gathered, since: number): Set<string> {
+export function writtenBy(
+  host: UnitsHost,
+  execs: ExecWindows,
+  pids: ReadonlySet<number>,
+  gathered: Gathered,
+  since: number,
+): Set<string> {
   if (pids.size === 0) return new Set();
   const journaled = host.wroteBy([...pids], since);
   const own = new Set(gathered.paths.filter((p) => journaled.has(p)));

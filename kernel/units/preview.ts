@@ -1,4 +1,7 @@
-/** What adding a unit would do, nothing kept: its listing, what its runs would hold, what the policy's root lacks (a real add refuses those). */
+/**
+ * A unit's listing (`aos unit ls`, `status`), and what adding one would do, nothing kept: its
+ * listing, what its runs would hold, what the policy's root lacks (a real add refuses those).
+ */
 import type { CapabilitySet } from '../../sys/capabilities.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
 import { type Armed, capabilitiesBeyond, newArmed, runCapabilities } from './runs.js';
@@ -28,6 +31,23 @@ export interface Preview {
   exists: boolean;
 }
 
+/** The listing of a unit the kernel holds: `runs` are its kept runs, newest first; `next`, when a trigger fires next. */
+export function unitInfo(armed: Armed, runs: readonly UnitRunRecord[], next: number | null): UnitInfo {
+  const { spec } = armed.unit;
+  return {
+    name: spec.name,
+    description: spec.description ?? null,
+    enabled: armed.record.enabled,
+    triggers: armed.unit.triggers.map((t) => t.label),
+    next_run: next,
+    live: [...armed.live],
+    queued: armed.queue.length,
+    last: runs[0] ?? null,
+    runs: runs.filter((r) => r.outcome === 'started').length,
+    skips: runs.filter((r) => r.outcome === 'skipped').length,
+  };
+}
+
 export function previewUnit(
   document: unknown,
   rootCaps: CapabilitySet,
@@ -37,7 +57,15 @@ export function previewUnit(
 ): Preview {
   const unit = toUnit(document);
   const { spec } = unit;
-  const record: UnitRecord = { name: spec.name, spec: '', enabled: spec.enabled, anchor: now, added_at: now, updated_at: now, checked_at: now };
+  const record: UnitRecord = {
+    name: spec.name,
+    spec: '',
+    enabled: spec.enabled,
+    anchor: now,
+    added_at: now,
+    updated_at: now,
+    checked_at: now,
+  };
   const armed = newArmed(record, unit);
   const info: UnitInfo = {
     name: spec.name,
@@ -51,7 +79,18 @@ export function previewUnit(
     runs: 0,
     skips: 0,
   };
-  const overlap = spec.on_overlap === 'parallel' ? `parallel (${spec.max_parallel})` : spec.on_overlap === 'queue' ? `queue (${spec.max_queue})` : spec.on_overlap;
+  const overlap =
+    spec.on_overlap === 'parallel'
+      ? `parallel (${spec.max_parallel})`
+      : spec.on_overlap === 'queue'
+        ? `queue (${spec.max_queue})`
+        : spec.on_overlap;
   const policies = `on_overlap ${overlap}, catch_up ${spec.catch_up}, restart ${spec.restart}${spec.restart === 'no' ? '' : ` (at most ${spec.restart_max})`}`;
-  return { info, capabilities: runCapabilities(unit, rootCaps), beyond: capabilitiesBeyond(unit, rootCaps), policies, exists: exists(spec.name) };
+  return {
+    info,
+    capabilities: runCapabilities(unit, rootCaps),
+    beyond: capabilitiesBeyond(unit, rootCaps),
+    policies,
+    exists: exists(spec.name),
+  };
 }

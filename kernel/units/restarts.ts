@@ -12,7 +12,13 @@ interface Context {
   clock: Clock;
 }
 
-export function onRunEnded(ctx: Context, armed: Armed, pid: number, state: 'exited' | 'killed', code: number | null): void {
+export function onRunEnded(
+  ctx: Context,
+  armed: Armed,
+  pid: number,
+  state: 'exited' | 'killed',
+  code: number | null,
+): void {
   const replaced = armed.replaced.delete(pid);
   // A child another process spawned from the unit is that process's to handle.
   if (armed.spawned.delete(pid)) return;
@@ -34,7 +40,14 @@ export function onRunEnded(ctx: Context, armed: Armed, pid: number, state: 'exit
         const fields = { kind: 'restart', restart: n, previous_pid: pid, previous_exit: ended };
         // In the failed run's place in its chain, not after it: restarts have their own limit.
         const chain = ctx.starter.chains.of(pid).slice(0, -1);
-        void ctx.starter.fire(armed, { trigger: `restart ${n}/${spec.restart_max}`, scheduledFor: null, catchUp: false, fields, restart: n, chain });
+        void ctx.starter.fire(armed, {
+          trigger: `restart ${n}/${spec.restart_max}`,
+          scheduledFor: null,
+          catchUp: false,
+          fields,
+          restart: n,
+          chain,
+        });
       });
       return;
     }

@@ -55,11 +55,30 @@ export class RunStarter {
     if (armed.live.size > 0) {
       switch (spec.on_overlap) {
         case 'skip':
-          return this.record(armed, firing, 'skipped', null, `a run is still going (pid ${[...armed.live].join(', ')}; on_overlap: skip)`);
+          return this.record(
+            armed,
+            firing,
+            'skipped',
+            null,
+            `a run is still going (pid ${[...armed.live].join(', ')}; on_overlap: skip)`,
+          );
         case 'queue':
-          if (armed.queue.length >= spec.max_queue) return this.record(armed, firing, 'skipped', null, `the queue is full (${spec.max_queue}; on_overlap: queue)`);
+          if (armed.queue.length >= spec.max_queue)
+            return this.record(
+              armed,
+              firing,
+              'skipped',
+              null,
+              `the queue is full (${spec.max_queue}; on_overlap: queue)`,
+            );
           armed.queue.push(firing);
-          return this.record(armed, firing, 'queued', null, `after pid ${[...armed.live].join(', ')} (on_overlap: queue)`);
+          return this.record(
+            armed,
+            firing,
+            'queued',
+            null,
+            `after pid ${[...armed.live].join(', ')} (on_overlap: queue)`,
+          );
         case 'replace':
           for (const pid of armed.live) {
             armed.replaced.add(pid);
@@ -68,7 +87,14 @@ export class RunStarter {
           armed.live.clear();
           break;
         case 'parallel':
-          if (armed.live.size >= spec.max_parallel) return this.record(armed, firing, 'skipped', null, `${armed.live.size} runs going (max_parallel ${spec.max_parallel})`);
+          if (armed.live.size >= spec.max_parallel)
+            return this.record(
+              armed,
+              firing,
+              'skipped',
+              null,
+              `${armed.live.size} runs going (max_parallel ${spec.max_parallel})`,
+            );
           break;
       }
     }
@@ -76,10 +102,21 @@ export class RunStarter {
   }
 
   /** SPAWN_AGENT {"unit"}: the unit as a child; recorded as its run, its end no failure to restart. */
-  async spawnChild(armed: Armed, parent: number, request: SpawnRequest, spawn: (request: SpawnRequest) => Pcb | Promise<Pcb>): Promise<number> {
+  async spawnChild(
+    armed: Armed,
+    parent: number,
+    request: SpawnRequest,
+    spawn: (request: SpawnRequest) => Pcb | Promise<Pcb>,
+  ): Promise<number> {
     const { spec } = armed.unit;
     const before = this.chains.of(parent);
-    const firing: Firing = { trigger: `spawned by ${parent}`, scheduledFor: null, catchUp: false, fields: { kind: 'spawn', parent }, chain: before };
+    const firing: Firing = {
+      trigger: `spawned by ${parent}`,
+      scheduledFor: null,
+      catchUp: false,
+      fields: { kind: 'spawn', parent },
+      chain: before,
+    };
     const looped = this.looped(spec.name, before);
     if (looped !== null) {
       this.record(armed, firing, 'skipped', null, looped);
@@ -121,8 +158,16 @@ export class RunStarter {
     const id = firing.eventId;
     if (id === undefined) return null;
     const prior = this.host.keys.seen(`unit:${armed.unit.spec.name}`, id);
-    if (prior !== null) return { ...this.record(armed, firing, 'skipped', prior, `duplicate of event ${id}: run ${prior} was started for it`), deduped: true };
-    if (armed.queue.some((f) => f.eventId === id)) return { ...this.record(armed, firing, 'skipped', null, `duplicate of event ${id}: a run for it is queued`), deduped: true };
+    if (prior !== null)
+      return {
+        ...this.record(armed, firing, 'skipped', prior, `duplicate of event ${id}: run ${prior} was started for it`),
+        deduped: true,
+      };
+    if (armed.queue.some((f) => f.eventId === id))
+      return {
+        ...this.record(armed, firing, 'skipped', null, `duplicate of event ${id}: a run for it is queued`),
+        deduped: true,
+      };
     return null;
   }
 
@@ -138,16 +183,26 @@ export class RunStarter {
     const since = now - 60_000;
     armed.recent = armed.recent.filter((t) => t > since);
     this.recent = this.recent.filter((t) => t > since);
-    if (armed.recent.length >= param.unitMaxRunsPerMinute) return `${param.unitMaxRunsPerMinute} runs in the last minute (the unit's cap)`;
-    if (this.recent.length >= param.unitsMaxRunsPerMinute) return `${param.unitsMaxRunsPerMinute} runs of all units in the last minute (the kernel's cap)`;
+    if (armed.recent.length >= param.unitMaxRunsPerMinute)
+      return `${param.unitMaxRunsPerMinute} runs in the last minute (the unit's cap)`;
+    if (this.recent.length >= param.unitsMaxRunsPerMinute)
+      return `${param.unitsMaxRunsPerMinute} runs of all units in the last minute (the kernel's cap)`;
     return null;
   }
 
   private async start(armed: Armed, firing: Firing, now: number): Promise<FireResult> {
     const { spec } = armed.unit;
-    const scheduled = firing.scheduledFor === null ? {} : { scheduled_for: new Date(firing.scheduledFor).toISOString() };
+    const scheduled =
+      firing.scheduledFor === null ? {} : { scheduled_for: new Date(firing.scheduledFor).toISOString() };
     const { paths } = firing.fields;
-    const told = { unit: spec.name, trigger: firing.trigger, ...scheduled, ...(firing.catchUp ? { catch_up: true } : {}), ...(Array.isArray(paths) ? { paths } : {}), ...(firing.event ? { event: firing.event } : {}) };
+    const told = {
+      unit: spec.name,
+      trigger: firing.trigger,
+      ...scheduled,
+      ...(firing.catchUp ? { catch_up: true } : {}),
+      ...(Array.isArray(paths) ? { paths } : {}),
+      ...(firing.event ? { event: firing.event } : {}),
+    };
     armed.recent.push(now);
     this.recent.push(now);
     let pcb: Pcb;
@@ -169,7 +224,10 @@ export class RunStarter {
         cwd: this.host.cwd,
         unit: spec.name,
         ...(armed.unit.workdir === null ? {} : { workdir: armed.unit.workdir }),
-        attach: withAttached(renderAttach(spec.attach, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }), firing.attach),
+        attach: withAttached(
+          renderAttach(spec.attach, { unit: spec.name, name: firing.trigger, ...scheduled, ...firing.fields }),
+          firing.attach,
+        ),
         preface: (pid) => {
           // Kept before the run can run: what it does at once (a child, an end) continues its chain.
           this.chains.keep(pid, spec.name, firing.chain ?? []);
@@ -189,10 +247,24 @@ export class RunStarter {
     return result;
   }
 
-  private record(armed: Armed, firing: Firing, outcome: UnitRunOutcome, pid: number | null, reason: string | null): FireResult {
+  private record(
+    armed: Armed,
+    firing: Firing,
+    outcome: UnitRunOutcome,
+    pid: number | null,
+    reason: string | null,
+  ): FireResult {
     const name = armed.unit.spec.name;
     const firedAt = this.clock.now();
-    this.host.store.units.addRun({ unit: name, trigger: firing.trigger, scheduled_for: firing.scheduledFor, fired_at: firedAt, pid, outcome, reason });
+    this.host.store.units.addRun({
+      unit: name,
+      trigger: firing.trigger,
+      scheduled_for: firing.scheduledFor,
+      fired_at: firedAt,
+      pid,
+      outcome,
+      reason,
+    });
     this.host.events.emit({
       type: 'trigger',
       pid: pid ?? 0,
@@ -218,7 +290,20 @@ export class RunStarter {
 
 /** A unit as the kernel holds it, taking over what an older declaration of it had going (its runs, queue, routes). */
 export function newArmed(record: UnitRecord, unit: Unit, old?: Armed): Armed {
-  return { record, unit, live: old?.live ?? new Set(), queue: old?.queue ?? [], restarts: 0, cancelRestart: null, replaced: old?.replaced ?? new Set(), recent: old?.recent ?? [], watches: [], ended: old?.ended ?? [], hooks: old?.hooks ?? new Map(), spawned: old?.spawned ?? new Set() };
+  return {
+    record,
+    unit,
+    live: old?.live ?? new Set(),
+    queue: old?.queue ?? [],
+    restarts: 0,
+    cancelRestart: null,
+    replaced: old?.replaced ?? new Set(),
+    recent: old?.recent ?? [],
+    watches: [],
+    ended: old?.ended ?? [],
+    hooks: old?.hooks ?? new Map(),
+    spawned: old?.spawned ?? new Set(),
+  };
 }
 
 /** The unit's threads and the firing's, once each. */

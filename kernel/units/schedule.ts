@@ -38,7 +38,14 @@ export function nextDue(trigger: Trigger, anchor: number, after: number): number
 }
 
 /** The due times in (from, to], oldest first, at most `max` of them, and how many there were in all (up to `count`). */
-export function dueBetween(trigger: Trigger, anchor: number, from: number, to: number, max: number, count = 10_000): { due: number[]; total: number } {
+export function dueBetween(
+  trigger: Trigger,
+  anchor: number,
+  from: number,
+  to: number,
+  max: number,
+  count = 10_000,
+): { due: number[]; total: number } {
   const due: number[] = [];
   let total = 0;
   let at = nextDue(trigger, anchor, from);
@@ -62,17 +69,24 @@ export function lastDue(trigger: Trigger, anchor: number, from: number, to: numb
       at = trigger.at;
       break;
     case 'every':
-      at = to < anchor + trigger.everyMs ? null : anchor + Math.floor((to - anchor) / trigger.everyMs) * trigger.everyMs;
+      at =
+        to < anchor + trigger.everyMs ? null : anchor + Math.floor((to - anchor) / trigger.everyMs) * trigger.everyMs;
       break;
     case 'cron':
-      at = cronOf(trigger).previousRuns(1, new Date(to + 1))[0]?.getTime() ?? null;
+      at =
+        cronOf(trigger)
+          .previousRuns(1, new Date(to + 1))[0]
+          ?.getTime() ?? null;
       break;
   }
   return at !== null && at > from && at <= to ? at : null;
 }
 
 /** The earliest next due time of a unit's triggers after `after` (never before the unit last checked). */
-export function nextOfUnit(armed: { unit: { triggers: readonly Trigger[] }; record: { anchor: number; checked_at: number } }, after: number): number | null {
+export function nextOfUnit(
+  armed: { unit: { triggers: readonly Trigger[] }; record: { anchor: number; checked_at: number } },
+  after: number,
+): number | null {
   let next: number | null = null;
   for (const trigger of armed.unit.triggers) {
     const due = nextDue(trigger, armed.record.anchor, Math.max(after, armed.record.checked_at));

@@ -30,7 +30,11 @@ const WATCH_EVENTS = ['create', 'modify', 'delete'] as const;
 const watchPaths = z.array(z.string().min(1).max(1024)).min(1).max(32);
 /** `watch: [paths]` is short for `watch: {paths: [...]}` (trigger() turns the one into the other). */
 const watchTrigger = z.strictObject({
-  watch: z.strictObject({ paths: watchPaths, events: z.array(z.enum(WATCH_EVENTS)).min(1).optional(), debounce: z.string().optional() }),
+  watch: z.strictObject({
+    paths: watchPaths,
+    events: z.array(z.enum(WATCH_EVENTS)).min(1).optional(),
+    debounce: z.string().optional(),
+  }),
 });
 /** `webhook: {path: inbox}` (or `webhook: inbox`): a route on the gateway; each request starts a run that answers it. */
 const webhookTrigger = z.strictObject({
@@ -43,23 +47,54 @@ const webhookTrigger = z.strictObject({
 /** `on: {exit: {unit, codes}}` (a run of a unit ended), `on: {approval: expired}`, `on: {budget: crossed}` (80 % or 100 % of a budget). */
 const onTrigger = z.strictObject({
   on: z.union([
-    z.strictObject({ exit: z.strictObject({ unit: z.string().min(1).max(63), codes: z.array(z.number().int().min(0).max(255)).min(1).max(64).optional() }) }),
+    z.strictObject({
+      exit: z.strictObject({
+        unit: z.string().min(1).max(63),
+        codes: z.array(z.number().int().min(0).max(255)).min(1).max(64).optional(),
+      }),
+    }),
     z.strictObject({ approval: z.literal('expired') }),
     /** A budget over time crossed 80 % (`warning`) or 100 % (`exhausted`): `crossed` for either, of any budget. */
-    z.strictObject({ budget: z.union([z.literal('crossed'), z.strictObject({ name: z.string().min(1).max(64).optional(), level: z.enum(['warning', 'exhausted']).optional() })]) }),
+    z.strictObject({
+      budget: z.union([
+        z.literal('crossed'),
+        z.strictObject({
+          name: z.string().min(1).max(64).optional(),
+          level: z.enum(['warning', 'exhausted']).optional(),
+        }),
+      ]),
+    }),
   ]),
 });
 /** Each kind of trigger by the key that names it. */
-const TRIGGER_SCHEMAS = { cron: cronTrigger, every: everyTrigger, at: atTrigger, watch: watchTrigger, webhook: webhookTrigger, on: onTrigger } as const;
+const TRIGGER_SCHEMAS = {
+  cron: cronTrigger,
+  every: everyTrigger,
+  at: atTrigger,
+  watch: watchTrigger,
+  webhook: webhookTrigger,
+  on: onTrigger,
+} as const;
 const LATER_TRIGGERS: string[] = [];
-type RawTrigger = z.infer<typeof cronTrigger> | z.infer<typeof everyTrigger> | z.infer<typeof atTrigger> | z.infer<typeof watchTrigger> | z.infer<typeof webhookTrigger> | z.infer<typeof onTrigger>;
+type RawTrigger =
+  | z.infer<typeof cronTrigger>
+  | z.infer<typeof everyTrigger>
+  | z.infer<typeof atTrigger>
+  | z.infer<typeof watchTrigger>
+  | z.infer<typeof webhookTrigger>
+  | z.infer<typeof onTrigger>;
 
 export const unitSchema = z.strictObject({
-  name: z.string().regex(NAME, 'a lowercase name of letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
+  name: z
+    .string()
+    .regex(NAME, 'a lowercase name of letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
   description: z.string().max(1_000).optional(),
   role: z.string().min(1).max(param.maxRoleChars).optional(),
   /** The run's task; `{{trigger.*}}` is filled from what fired it (template.ts). */
-  task: z.string().min(1).max(64 * 1024),
+  task: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
   model: z.string().min(1).optional(),
   /** A model ladder, cheapest first (`model: auto` is the policy's): each turn of a run on the rung the kernel chooses. */
   ladder: z.array(z.string().min(1).max(4096)).min(1).max(8).optional(),
@@ -101,7 +136,14 @@ export type Trigger =
   | { kind: 'cron'; cron: string; tz: string | null; label: string }
   | { kind: 'every'; everyMs: number; label: string }
   | { kind: 'at'; at: number; label: string }
-  | { kind: 'watch'; paths: string[]; patterns: RegExp[]; events: ReadonlySet<WatchEvent>; debounceMs: number; label: string }
+  | {
+      kind: 'watch';
+      paths: string[];
+      patterns: RegExp[];
+      events: ReadonlySet<WatchEvent>;
+      debounceMs: number;
+      label: string;
+    }
   | { kind: 'webhook'; path: string; eventId: EventIdSource; label: string }
   | {
       kind: 'on';
@@ -131,7 +173,10 @@ function checkTimeZone(tz: string): void {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
   } catch {
-    throw new AosError('EINVAL', `time zone "${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`);
+    throw new AosError(
+      'EINVAL',
+      `time zone "${tz}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`,
+    );
   }
 }
 
@@ -140,46 +185,85 @@ function trigger(given: Record<string, unknown>, i: number): Trigger {
   const kind = Object.keys(TRIGGER_SCHEMAS).find((k) => k in given) as keyof typeof TRIGGER_SCHEMAS | undefined;
   if (kind === undefined) {
     const later = LATER_TRIGGERS.find((k) => k in given);
-    if (later) throw new AosError('ENOSYS', `${where}: the ${later} trigger is not run by this kernel yet: use cron, every, at, watch or webhook`);
-    throw new AosError('EINVAL', `${where}: a trigger is one of cron, every, at, watch, webhook or on (got ${Object.keys(given).join(', ') || 'nothing'})`);
+    if (later)
+      throw new AosError(
+        'ENOSYS',
+        `${where}: the ${later} trigger is not run by this kernel yet: use cron, every, at, watch or webhook`,
+      );
+    throw new AosError(
+      'EINVAL',
+      `${where}: a trigger is one of cron, every, at, watch, webhook or on (got ${Object.keys(given).join(', ') || 'nothing'})`,
+    );
   }
-  const short = kind === 'watch' && Array.isArray(given.watch) ? { ...given, watch: { paths: given.watch } } : kind === 'webhook' && typeof given.webhook === 'string' ? { webhook: { path: given.webhook } } : given;
+  const short =
+    kind === 'watch' && Array.isArray(given.watch)
+      ? { ...given, watch: { paths: given.watch } }
+      : kind === 'webhook' && typeof given.webhook === 'string'
+        ? { webhook: { path: given.webhook } }
+        : given;
   const parsed = TRIGGER_SCHEMAS[kind].safeParse(short);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AosError('EINVAL', `${where}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'not a valid trigger'}`);
+    throw new AosError(
+      'EINVAL',
+      `${where}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'not a valid trigger'}`,
+    );
   }
   const raw: RawTrigger = parsed.data;
   if ('cron' in raw && typeof raw.cron === 'string') {
     const fields = raw.cron.trim().split(/\s+/);
-    if (fields.length !== 5) throw new AosError('EINVAL', `${where}: cron "${raw.cron}" must have five fields (minute hour day-of-month month day-of-week), it has ${fields.length}`);
+    if (fields.length !== 5)
+      throw new AosError(
+        'EINVAL',
+        `${where}: cron "${raw.cron}" must have five fields (minute hour day-of-month month day-of-week), it has ${fields.length}`,
+      );
     const tz = typeof raw.tz === 'string' ? raw.tz : null;
     if (tz !== null) checkTimeZone(tz);
     try {
       new Cron(raw.cron, { paused: true, ...(tz === null ? {} : { timezone: tz }) }).nextRun();
     } catch (error) {
-      throw new AosError('EINVAL', `${where}: cron "${raw.cron}": ${(error as Error).message.replace(/^CronPattern: /, '')}`);
+      throw new AosError(
+        'EINVAL',
+        `${where}: cron "${raw.cron}": ${(error as Error).message.replace(/^CronPattern: /, '')}`,
+      );
     }
-    return { kind: 'cron', cron: fields.join(' '), tz, label: `cron ${fields.join(' ')}${tz === null ? '' : ` ${tz}`}` };
+    return {
+      kind: 'cron',
+      cron: fields.join(' '),
+      tz,
+      label: `cron ${fields.join(' ')}${tz === null ? '' : ` ${tz}`}`,
+    };
   }
   if ('every' in raw && typeof raw.every === 'string') {
     const everyMs = parseDuration(raw.every, `${where}: every`);
-    if (everyMs < MIN_EVERY_MS) throw new AosError('EINVAL', `${where}: every ${raw.every} is shorter than ${MIN_EVERY_MS / 1000}s`);
+    if (everyMs < MIN_EVERY_MS)
+      throw new AosError('EINVAL', `${where}: every ${raw.every} is shorter than ${MIN_EVERY_MS / 1000}s`);
     return { kind: 'every', everyMs, label: `every ${raw.every.trim()}` };
   }
   if ('at' in raw && typeof raw.at === 'string') {
     const at = Date.parse(raw.at);
-    if (!Number.isFinite(at) || !/\d{4}-\d{2}-\d{2}T/.test(raw.at)) throw new AosError('EINVAL', `${where}: at "${raw.at}" is not an ISO time (e.g. 2026-12-01T09:00:00Z)`);
+    if (!Number.isFinite(at) || !/\d{4}-\d{2}-\d{2}T/.test(raw.at))
+      throw new AosError('EINVAL', `${where}: at "${raw.at}" is not an ISO time (e.g. 2026-12-01T09:00:00Z)`);
     return { kind: 'at', at, label: `at ${new Date(at).toISOString()}` };
   }
   if ('watch' in raw) return watchOf(raw.watch, where);
-  if ('webhook' in raw) return { kind: 'webhook', path: raw.webhook.path, eventId: eventIdSource(raw.webhook.event_id, `${where}.webhook`), label: `webhook ${raw.webhook.path}` };
+  if ('webhook' in raw)
+    return {
+      kind: 'webhook',
+      path: raw.webhook.path,
+      eventId: eventIdSource(raw.webhook.event_id, `${where}.webhook`),
+      label: `webhook ${raw.webhook.path}`,
+    };
   if ('on' in raw) {
     if ('approval' in raw.on) return { kind: 'on', on: { event: 'approval_expired' }, label: 'on approval expired' };
     if ('budget' in raw.on) {
       const b = raw.on.budget === 'crossed' ? {} : raw.on.budget;
       const label = `on budget ${b.name ?? '*'} ${b.level ?? 'crossed'}`;
-      return { kind: 'on', on: { event: 'budget', budget: b.name === undefined ? null : compileGlob(b.name), level: b.level ?? null }, label };
+      return {
+        kind: 'on',
+        on: { event: 'budget', budget: b.name === undefined ? null : compileGlob(b.name), level: b.level ?? null },
+        label,
+      };
     }
     const { unit, codes } = raw.on.exit;
     const label = `on exit of ${unit}${codes ? ` (codes ${codes.join(', ')})` : ''}`;
@@ -193,14 +277,16 @@ function debounceMs(text: string | undefined, where: string): number {
   if (text === undefined) return WATCH_DEBOUNCE.defaultMs;
   const ms = /^\s*(\d+)\s*ms\s*$/.exec(text);
   const value = ms ? Number(ms[1]) : parseDuration(text, `${where}: debounce`);
-  if (value < WATCH_DEBOUNCE.minMs || value > WATCH_DEBOUNCE.maxMs) throw new AosError('EINVAL', `${where}: debounce ${text} must be from 100ms to 1h`);
+  if (value < WATCH_DEBOUNCE.minMs || value > WATCH_DEBOUNCE.maxMs)
+    throw new AosError('EINVAL', `${where}: debounce ${text} must be from 100ms to 1h`);
   return value;
 }
 
 function watchOf(spec: z.infer<typeof watchTrigger>['watch'], where: string): Trigger {
   const paths = spec.paths.map((p) => {
     const normal = `/${p.trim().replace(/^\/+/, '').replace(/\/+$/, '')}`;
-    if (normal.split('/').some((part) => part === '..' || part === '.')) throw new AosError('EINVAL', `${where}: watch path "${p}" must stay in the workspace (no . or ..)`);
+    if (normal.split('/').some((part) => part === '..' || part === '.'))
+      throw new AosError('EINVAL', `${where}: watch path "${p}" must stay in the workspace (no . or ..)`);
     return normal;
   });
   const events = new Set<WatchEvent>(spec.events ?? WATCH_EVENTS);
@@ -227,19 +313,28 @@ function workdirOf(given: string | undefined): string | null {
 export function toUnit(document: unknown): Unit {
   const parsed = unitSchema.safeParse(document);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(unit)'}: ${issue.message}`);
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.') || '(unit)'}: ${issue.message}`);
     throw new AosError('EINVAL', `not a valid unit: ${problems.join('; ')}`);
   }
   const spec = parsed.data;
-  if (spec.ladder !== undefined && spec.model !== undefined && spec.model !== 'auto') throw new AosError('EINVAL', 'not a valid unit: give model: or ladder:, not both');
+  if (spec.ladder !== undefined && spec.model !== undefined && spec.model !== 'auto')
+    throw new AosError('EINVAL', 'not a valid unit: give model: or ladder:, not both');
   const triggers = spec.triggers.map(trigger);
   for (const t of triggers) {
     if (t.kind === 'on' && t.on.event === 'exit' && t.on.unit.test(spec.name)) {
-      throw new AosError('EINVAL', `${t.label}: a unit started by its own runs' ends loops; use restart: on-failure or always`);
+      throw new AosError(
+        'EINVAL',
+        `${t.label}: a unit started by its own runs' ends loops; use restart: on-failure or always`,
+      );
     }
   }
   const restartBackoffMs = parseDuration(spec.restart_backoff, 'restart_backoff');
-  const restartBackoffMaxMs = Math.max(restartBackoffMs, parseDuration(spec.restart_backoff_max, 'restart_backoff_max'));
+  const restartBackoffMaxMs = Math.max(
+    restartBackoffMs,
+    parseDuration(spec.restart_backoff_max, 'restart_backoff_max'),
+  );
   const maxWallS = spec.max_time === undefined ? null : parseDuration(spec.max_time, 'max_time') / 1000;
   return { spec, triggers, restartBackoffMs, restartBackoffMaxMs, maxWallS, workdir: workdirOf(spec.workdir) };
 }

@@ -20,7 +20,30 @@ export type TriggerFields = Record<string, string | number | readonly string[] |
 const PLACEHOLDER = /\{\{\s*trigger\.([a-z_]+)((?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
 
 /** Fields the kernel fills itself (runs.ts, on-events.ts, restarts.ts, catch-up.ts): none is anyone else's words. */
-const KERNEL_FIELDS = new Set(['kind', 'name', 'scheduled_for', 'unit', 'pid', 'code', 'state', 'level', 'event', 'parent', 'budget', 'key', 'window', 'spent_usd', 'spent_tokens', 'approval', 'call', 'events', 'restart', 'previous_pid', 'previous_exit', 'channel']);
+const KERNEL_FIELDS = new Set([
+  'kind',
+  'name',
+  'scheduled_for',
+  'unit',
+  'pid',
+  'code',
+  'state',
+  'level',
+  'event',
+  'parent',
+  'budget',
+  'key',
+  'window',
+  'spent_usd',
+  'spent_tokens',
+  'approval',
+  'call',
+  'events',
+  'restart',
+  'previous_pid',
+  'previous_exit',
+  'channel',
+]);
 /** What a kernel-made value looks like: nothing that quotes, brackets or breaks a line. */
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9 _.:+*@/(),-]{0,199}$/;
 
@@ -35,7 +58,8 @@ export function renderTask(template: string, fields: TriggerFields): string {
   const text = template.replace(PLACEHOLDER, (_match, key: string, path: string) => {
     const value = valueOf(fields, key, path, body);
     if (value === undefined) return '';
-    if (!path && KERNEL_FIELDS.has(key) && kernelMade(value)) return Array.isArray(value) ? value.join(', ') : String(value);
+    if (!path && KERNEL_FIELDS.has(key) && kernelMade(value))
+      return Array.isArray(value) ? value.join(', ') : String(value);
     const name = `trigger.${key}${path}`;
     if (!filled.includes(name)) filled.push(name);
     return jsonLine(value);
@@ -84,16 +108,23 @@ export function renderAttach(templates: readonly string[] | undefined, fields: T
   return templates.map((template) => {
     const bad: string[] = [];
     const key = template.replace(/\{\{[^}]*\}\}/g, (placeholder) => {
-      const value = plainOf(placeholder, fields).trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+      const value = plainOf(placeholder, fields)
+        .trim()
+        .replace(/[A-Z]/g, (c) => c.toLowerCase());
       if (!SEGMENT.test(value)) bad.push(value);
       return value;
     });
-    const problem = bad.length ? `"${JSON.stringify(bad[0]).slice(1, 81).replace(/"$/, '')}" is not one key segment (lower-case letters, digits, _ and -)` : null;
+    const problem = bad.length
+      ? `"${JSON.stringify(bad[0]).slice(1, 81).replace(/"$/, '')}" is not one key segment (lower-case letters, digits, _ and -)`
+      : null;
     try {
       if (problem) throw new AosError('EINVAL', problem);
       return checkThreadKey(key);
     } catch (error) {
-      throw new AosError('EINVAL', `attach "${template}" gave "${key.slice(0, 80)}" for this run: ${(error as Error).message}`);
+      throw new AosError(
+        'EINVAL',
+        `attach "${template}" gave "${key.slice(0, 80)}" for this run: ${(error as Error).message}`,
+      );
     }
   });
 }
@@ -118,5 +149,9 @@ function dig(value: unknown, path: readonly string[]): unknown {
 function textOf(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(', ');
-  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean'
+      ? String(value)
+      : JSON.stringify(value);
 }

@@ -14,8 +14,16 @@ import type { Unit } from './spec.js';
 export type { LoopPolicy } from './trigger-links.js';
 
 /** The graph's view of a policy: its root's grants, its budgets, its `ask` rules. */
-export function loopPolicyOf(rootCaps: CapabilitySet, budgets: LoopPolicy['budgets'], rules: readonly PolicyRule[]): LoopPolicy {
-  return { rootCaps, budgets, asks: rules.filter((r) => r.verdict === 'ask').map((r) => ({ kind: r.kind, pattern: r.pattern, text: r.text })) };
+export function loopPolicyOf(
+  rootCaps: CapabilitySet,
+  budgets: LoopPolicy['budgets'],
+  rules: readonly PolicyRule[],
+): LoopPolicy {
+  return {
+    rootCaps,
+    budgets,
+    asks: rules.filter((r) => r.verdict === 'ask').map((r) => ({ kind: r.kind, pattern: r.pattern, text: r.text })),
+  };
 }
 
 export interface TriggerLoop {
@@ -48,7 +56,10 @@ function explore(index: LinkIndex, units: readonly Unit[]): Graph {
 }
 
 /** Tarjan's strongly connected components, without recursion: each node's component, and the components on a cycle. */
-function components(adjacency: ReadonlyMap<string, readonly string[]>): { of: Map<string, number>; cyclic: Set<number> } {
+function components(adjacency: ReadonlyMap<string, readonly string[]>): {
+  of: Map<string, number>;
+  cyclic: Set<number>;
+} {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const onStack = new Set<string>();
@@ -109,7 +120,8 @@ function cycleThrough(start: string, graph: Graph, of: Map<string, number>): Lin
         const to = link.to.key;
         if (to === start) {
           const path = [link];
-          for (let at = key; at !== start; at = (came.get(at) as { from: string }).from) path.unshift((came.get(at) as { link: Link }).link);
+          for (let at = key; at !== start; at = (came.get(at) as { from: string }).from)
+            path.unshift((came.get(at) as { link: Link }).link);
           return path;
         }
         if (came.has(to) || of.get(to) !== own) continue;
@@ -128,14 +140,22 @@ function cycleThrough(start: string, graph: Graph, of: Map<string, number>): Lin
  */
 function suspects(units: readonly Unit[], policy: LoopPolicy, through: ReadonlySet<string>): Unit[] {
   const index = new LinkIndex(units, policy);
-  const adjacency = new Map(units.map((u) => [u.spec.name, index.links(index.rootOf(u), true).map((l) => l.to.unit.spec.name)]));
+  const adjacency = new Map(
+    units.map((u) => [u.spec.name, index.links(index.rootOf(u), true).map((l) => l.to.unit.spec.name)]),
+  );
   const { of, cyclic } = components(adjacency);
-  const wanted = new Set([...through].map((name) => of.get(name)).filter((id): id is number => id !== undefined && cyclic.has(id)));
+  const wanted = new Set(
+    [...through].map((name) => of.get(name)).filter((id): id is number => id !== undefined && cyclic.has(id)),
+  );
   return units.filter((u) => wanted.has(of.get(u.spec.name) as number));
 }
 
 /** A loop through one of `through` (the units added or changed), the shortest found; null when none. */
-export function findTriggerLoop(units: readonly Unit[], policy: LoopPolicy, through: ReadonlySet<string>): TriggerLoop | null {
+export function findTriggerLoop(
+  units: readonly Unit[],
+  policy: LoopPolicy,
+  through: ReadonlySet<string>,
+): TriggerLoop | null {
   const members = suspects(units, policy, through);
   if (members.length === 0) return null;
   const graph = explore(new LinkIndex(members, policy), members);
@@ -168,10 +188,18 @@ export function describeLoop(loop: TriggerLoop): string {
  * EINVAL naming the loop, when the kernel's units (`current`) with `changed` added or put in place
  * of those of their names, and `removed` gone, would start each other without end through one of `changed`.
  */
-export function refuseTriggerLoop(current: readonly Unit[], changed: readonly Unit[], removed: readonly string[], policy: LoopPolicy): void {
+export function refuseTriggerLoop(
+  current: readonly Unit[],
+  changed: readonly Unit[],
+  removed: readonly string[],
+  policy: LoopPolicy,
+): void {
   const names = new Set(changed.map((u) => u.spec.name));
   const kept = current.filter((u) => !names.has(u.spec.name) && !removed.includes(u.spec.name));
   const loop = findTriggerLoop([...kept, ...changed], policy, names);
   if (loop === null) return;
-  throw new AosError('EINVAL', `${describeLoop(loop)}: each run would start the next without end. Break a link (a trigger, a capability, a budget), or use restart: for a unit that should run again`);
+  throw new AosError(
+    'EINVAL',
+    `${describeLoop(loop)}: each run would start the next without end. Break a link (a trigger, a capability, a budget), or use restart: for a unit that should run again`,
+  );
 }

@@ -43,7 +43,6 @@ export interface Link {
 /** Kinds whose grants and rules are globs over `/`-separated names: compared by overlap, the rest by kind. */
 const GLOB_KINDS = new Set(['fs.read', 'fs.write', 'mcp', 'net.fetch', 'thread']);
 
-
 interface Cap {
   kind: string;
   pattern: string | null;
@@ -129,16 +128,27 @@ export class LinkIndex {
     for (const y of this.exitsOf(x)) links.push({ to: this.rootOf(y), why: `${y.spec.name} runs on exit of ${x}` });
     const held = this.heldOf(from);
     const asked = this.askOf(from.capsId, held);
-    if (asked !== null) for (const y of this.approvals) links.push({ to: this.rootOf(y), why: `${y.spec.name} runs when an approval expires, and ${x}'s runs may ask one (${asked})` });
+    if (asked !== null)
+      for (const y of this.approvals)
+        links.push({
+          to: this.rootOf(y),
+          why: `${y.spec.name} runs when an approval expires, and ${x}'s runs may ask one (${asked})`,
+        });
     const crossed = new Set<string>();
     for (const budget of this.policy.budgets) {
       if (budget.scope === 'kernel' || budget.match === null) continue;
-      const spent = budget.scope === 'tree' ? budget.match.test(from.root) || (coarse && this.units.some((u) => budget.match?.test(u.spec.name))) : budget.match.test(x);
+      const spent =
+        budget.scope === 'tree'
+          ? budget.match.test(from.root) || (coarse && this.units.some((u) => budget.match?.test(u.spec.name)))
+          : budget.match.test(x);
       if (!spent) continue;
       for (const y of this.listenersOf(budget.name)) {
         if (crossed.has(y.spec.name)) continue;
         crossed.add(y.spec.name);
-        links.push({ to: this.rootOf(y), why: `${y.spec.name} runs when budget ${budget.name} crosses, and ${x}'s runs spend it` });
+        links.push({
+          to: this.rootOf(y),
+          why: `${y.spec.name} runs when budget ${budget.name} crosses, and ${x}'s runs spend it`,
+        });
       }
     }
     const seen = new Set<string>();
@@ -147,7 +157,10 @@ export class LinkIndex {
         // Its own writes, to the unit it is a run of and to the one whose tree it is in (own-writes.ts).
         if (y.spec.name === from.root || y.spec.name === x || seen.has(y.spec.name)) continue;
         seen.add(y.spec.name);
-        links.push({ to: this.rootOf(y), why: `${y.spec.name} watches ${watched.slice(1)}, and ${x}'s runs may write ${written}` });
+        links.push({
+          to: this.rootOf(y),
+          why: `${y.spec.name} watches ${watched.slice(1)}, and ${x}'s runs may write ${written}`,
+        });
       }
     }
     for (const glob of held.starts) {
@@ -161,11 +174,18 @@ export class LinkIndex {
         if (!narrow) {
           // As a child's spawn narrows it (CapabilitySet.intersect): what of its own the parent's cover.
           const caps = this.rootOf(y).caps.filter((c) => covers(held, this.capOf(c)));
-          narrow = { caps, capsId: this.capsIdOf(caps), mayWrite: caps.some((c) => c === 'fs.write' || c.startsWith('fs.write:')) };
+          narrow = {
+            caps,
+            capsId: this.capsIdOf(caps),
+            mayWrite: caps.some((c) => c === 'fs.write' || c.startsWith('fs.write:')),
+          };
           this.narrowed.set(key, narrow);
         }
         const root = this.treeOf(from.root, narrow.mayWrite);
-        links.push({ to: this.stateOf(y, root, narrow.caps, narrow.capsId), why: `${x}'s runs may start ${y.spec.name} as a child (unit:${glob})` });
+        links.push({
+          to: this.stateOf(y, root, narrow.caps, narrow.capsId),
+          why: `${x}'s runs may start ${y.spec.name} as a child (unit:${glob})`,
+        });
       }
     }
     return links;
@@ -198,7 +218,10 @@ export class LinkIndex {
     let cap = this.caps.get(text);
     if (!cap) {
       const parsed = parseCapability(text);
-      cap = { ...parsed, head: parsed.pattern !== null && parsed.kind.startsWith('fs.') ? headOf(parsed.pattern) : null };
+      cap = {
+        ...parsed,
+        head: parsed.pattern !== null && parsed.kind.startsWith('fs.') ? headOf(parsed.pattern) : null,
+      };
       this.caps.set(text, cap);
     }
     return cap;
@@ -209,7 +232,9 @@ export class LinkIndex {
     if (!held) {
       const parsed = state.caps.map((c) => this.capOf(c));
       const writes = parsed.filter((c) => c.kind === 'fs.write').map((c) => c.pattern);
-      const starts = parsed.filter((c) => c.kind === 'unit' && !namesEveryUnit(c.pattern)).map((c) => c.pattern as string);
+      const starts = parsed
+        .filter((c) => c.kind === 'unit' && !namesEveryUnit(c.pattern))
+        .map((c) => c.pattern as string);
       held = { parsed, writes, starts };
       this.held.set(state.capsId, held);
     }
@@ -219,7 +244,11 @@ export class LinkIndex {
   private listenersOf(budget: string): Unit[] {
     let found = this.listening.get(budget);
     if (!found) {
-      found = this.units.filter((y) => y.triggers.some((t) => t.kind === 'on' && t.on.event === 'budget' && (t.on.budget === null || t.on.budget.test(budget))));
+      found = this.units.filter((y) =>
+        y.triggers.some(
+          (t) => t.kind === 'on' && t.on.event === 'budget' && (t.on.budget === null || t.on.budget.test(budget)),
+        ),
+      );
       this.listening.set(budget, found);
     }
     return found;
@@ -228,7 +257,9 @@ export class LinkIndex {
   private exitsOf(name: string): Unit[] {
     let found = this.exits.get(name);
     if (!found) {
-      found = this.units.filter((y) => y.triggers.some((t) => t.kind === 'on' && t.on.event === 'exit' && t.on.unit.test(name)));
+      found = this.units.filter((y) =>
+        y.triggers.some((t) => t.kind === 'on' && t.on.event === 'exit' && t.on.unit.test(name)),
+      );
       this.exits.set(name, found);
     }
     return found;
@@ -262,13 +293,16 @@ export class LinkIndex {
       }
       const under = `${head}/`;
       let lo = 0;
-      for (let hi = this.heads.length; lo < hi; ) {
+      for (let hi = this.heads.length; lo < hi;) {
         const mid = (lo + hi) >> 1;
         if ((this.heads[mid] as string) < under) lo = mid + 1;
         else hi = mid;
       }
-      for (let i = lo; i < this.heads.length && (this.heads[i] as string).startsWith(under); i++) near.push(...(this.byHead.get(this.heads[i] as string) ?? []));
-      found = near.filter((w) => globsOverlap(w.watched, written)).sort((a, b) => (this.position.get(a.unit) as number) - (this.position.get(b.unit) as number));
+      for (let i = lo; i < this.heads.length && (this.heads[i] as string).startsWith(under); i++)
+        near.push(...(this.byHead.get(this.heads[i] as string) ?? []));
+      found = near
+        .filter((w) => globsOverlap(w.watched, written))
+        .sort((a, b) => (this.position.get(a.unit) as number) - (this.position.get(b.unit) as number));
       this.watching.set(written, found);
     }
     return found;
@@ -280,7 +314,14 @@ export class LinkIndex {
     if (known !== undefined) return known;
     let found: string | null = null;
     for (const rule of this.policy.asks) {
-      const meets = held.parsed.some((cap) => cap.kind === rule.kind && (rule.pattern === null || cap.pattern === null || !GLOB_KINDS.has(rule.kind) || globsOverlap(rule.pattern, cap.pattern)));
+      const meets = held.parsed.some(
+        (cap) =>
+          cap.kind === rule.kind &&
+          (rule.pattern === null ||
+            cap.pattern === null ||
+            !GLOB_KINDS.has(rule.kind) ||
+            globsOverlap(rule.pattern, cap.pattern)),
+      );
       if (meets) {
         found = rule.text;
         break;

@@ -35,7 +35,12 @@ export async function previousSet(store: KernelStore, file: string): Promise<str
 }
 
 /** What applying `documents` as the set of `file` would do; nothing is kept. */
-export function planSet(units: Units, rootCaps: CapabilitySet, documents: readonly unknown[], previous: readonly string[]): SetPlan {
+export function planSet(
+  units: Units,
+  rootCaps: CapabilitySet,
+  documents: readonly unknown[],
+  previous: readonly string[],
+): SetPlan {
   const plan: SetPlan = { added: [], changed: [], removed: [], unchanged: [], beyond: [] };
   const names = new Set<string>();
   const changing: Unit[] = [];
@@ -60,9 +65,18 @@ export function planSet(units: Units, rootCaps: CapabilitySet, documents: readon
 }
 
 /** Apply a plan made by planSet from the same documents; the set's members are kept for next time. */
-export function applySet(units: Units, store: KernelStore, file: string, documents: readonly unknown[], plan: SetPlan): void {
+export function applySet(
+  units: Units,
+  store: KernelStore,
+  file: string,
+  documents: readonly unknown[],
+  plan: SetPlan,
+): void {
   if (plan.beyond.length > 0) {
-    throw new AosError('EACCES', `not applied: ${plan.beyond.map((b) => `${b.unit} asks for ${b.capabilities.join(', ')}`).join('; ')}, which the policy's root does not hold`);
+    throw new AosError(
+      'EACCES',
+      `not applied: ${plan.beyond.map((b) => `${b.unit} asks for ${b.capabilities.join(', ')}`).join('; ')}, which the policy's root does not hold`,
+    );
   }
   for (const document of documents) {
     const name = toUnit(document).spec.name;

@@ -11,16 +11,25 @@ import type { SpawnRequest } from '../../syscalls/services.js';
 import { param } from '../../sys/param.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
 import { type Clock, realClock } from '../../sys/clock.js';
-import { type Armed, capabilitiesBeyond, type Firing, type FireResult, newArmed, RunStarter, runCapabilities, type UnitsHost } from './runs.js';
+import {
+  type Armed,
+  capabilitiesBeyond,
+  type Firing,
+  type FireResult,
+  newArmed,
+  RunStarter,
+  runCapabilities,
+  type UnitsHost,
+} from './runs.js';
 import { nextOfUnit } from './schedule.js';
 import { toUnit, type Unit } from './spec.js';
 import { RunsElsewhere } from './elsewhere.js';
 import { catchUp, fireDue } from './catch-up.js';
 import { onRunEnded } from './restarts.js';
-import { onKernelEvent, onRunExit } from './on-events.js';
+import { onKernelEvent, onRunExit, UnitEvents } from './on-events.js';
 import { startWatches, stopWatches } from './watching.js';
 import { hookUrls, loadTokens, startHooks, stopHooks } from './hooks.js';
-import { type Preview, previewUnit, type UnitInfo } from './preview.js';
+import { type Preview, previewUnit, type UnitInfo, unitInfo } from './preview.js';
 import { ExecWindows } from './own-writes.js';
 import { describeLoop, findTriggerLoop, type LoopPolicy, refuseTriggerLoop } from './trigger-graph.js';
 
@@ -30,7 +39,9 @@ export class Units {
   private readonly armed = new Map<string, Armed>();
   private readonly starter: RunStarter;
   private cancelTimer: (() => void) | null = null;
-  private stopListening: (() => void) | null = null;
+  private readonly heard: UnitEvents;
+  /** start() has read the units back: from then on the events are heard while any exist (listen). */
+  private started = false;
   private closed = false;
   private readonly elsewhere: RunsElsewhere;
   /** The commands processes are running and ran lately (a watch tells a run's own changes by them). */
@@ -43,6 +54,12 @@ export class Units {
     this.starter = new RunStarter(host, clock, (armed, pid, state, code) => this.runEnded(armed, pid, state, code));
     this.elsewhere = new RunsElsewhere(host, (pid, state, code) => this.runGone(pid, state, code));
     this.execs = new ExecWindows(clock);
+    this.heard = new UnitEvents(host.events, (event) => {
+      this.execs.onEvent(event);
+      onKernelEvent(this.starter, this.armed.values(), event);
+      if (event.type === 'state' && (event.to === 'exited' || event.to === 'killed'))
+        this.runGone(event.pid, event.to, event.code ?? null);
+    });
   }
 
   /** Read the units back, take up their runs, catch up what was missed, and arm the timer. */
@@ -65,12 +82,13 @@ export class Units {
     }
     // Kept from before this check, or made by a policy edit: they stay, bounded as they run (chains.ts).
     const loop = findTriggerLoop(this.declared(), this.loopPolicy(), new Set(this.armed.keys()));
-    if (loop) this.host.log('warn', `${describeLoop(loop)}; each chain of their runs stops at ${param.unitChainMaxRuns} (param.unitChainMaxRuns)`);
-    this.stopListening = this.host.events.subscribe((event) => {
-      this.execs.onEvent(event);
-      onKernelEvent(this.starter, this.armed.values(), event);
-      if (event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) this.runGone(event.pid, event.to, event.code ?? null);
-    });
+    if (loop)
+      this.host.log(
+        'warn',
+        `${describeLoop(loop)}; each chain of their runs stops at ${param.unitChainMaxRuns} (param.unitChainMaxRuns)`,
+      );
+    this.started = true;
+    this.listen();
     const now = this.clock.now();
     for (const armed of this.armed.values()) {
       if (armed.record.enabled) await catchUp(this.context(), armed, now);
@@ -79,6 +97,11 @@ export class Units {
       startHooks(this.context(), armed);
     }
     this.arm();
+  }
+
+  /** The kernel's events are heard while there are units (on-events.ts UnitEvents). */
+  private listen(): void {
+    this.heard.follow(this.started && !this.closed && this.armed.size > 0);
   }
 
   private runGone(pid: number, state: 'exited' | 'killed', code: number | null): void {
@@ -97,7 +120,7 @@ export class Units {
     this.elsewhere.close();
     this.cancelTimer?.();
     this.cancelTimer = null;
-    this.stopListening?.();
+    this.listen();
     for (const armed of this.armed.values()) {
       armed.cancelRestart?.();
       stopWatches(armed);
@@ -116,7 +139,11 @@ export class Units {
    * budgets, which `spawn` — the child spawn — narrows to the parent's), recorded as a run of the
    * unit. Not under its overlap policy or restarts: the parent owns its child.
    */
-  spawnChild(parent: number, request: SpawnRequest, spawn: (request: SpawnRequest) => Pcb | Promise<Pcb>): Promise<number> {
+  spawnChild(
+    parent: number,
+    request: SpawnRequest,
+    spawn: (request: SpawnRequest) => Pcb | Promise<Pcb>,
+  ): Promise<number> {
     const armed = this.get(request.unit as string);
     if (!armed.record.enabled) throw new AosError('EPERM', `unit ${armed.unit.spec.name} is disabled`);
     return this.starter.spawnChild(armed, parent, request, spawn);
@@ -145,13 +172,18 @@ export class Units {
     const unit = toUnit(document);
     const beyond = capabilitiesBeyond(unit, this.host.rootCaps);
     if (beyond.length > 0) {
-      throw new AosError('EACCES', `unit ${unit.spec.name} asks for more than the policy's root holds: ${beyond.join(', ')}`);
+      throw new AosError(
+        'EACCES',
+        `unit ${unit.spec.name} asks for more than the policy's root holds: ${beyond.join(', ')}`,
+      );
     }
     const { name } = unit.spec;
     const old = this.armed.get(name);
-    if (old && !options.replace) throw new AosError('EEXIST', `a unit named ${name} exists: remove it first, or apply the file with aos up`);
+    if (old && !options.replace)
+      throw new AosError('EEXIST', `a unit named ${name} exists: remove it first, or apply the file with aos up`);
     if (!options.loopsChecked) this.refuseLoops([unit]);
-    if (!old && this.armed.size >= param.maxUnits) throw new AosError('EAGAIN', `this kernel holds ${param.maxUnits} units, its most`);
+    if (!old && this.armed.size >= param.maxUnits)
+      throw new AosError('EAGAIN', `this kernel holds ${param.maxUnits} units, its most`);
     const now = this.clock.now();
     const record: UnitRecord = {
       name,
@@ -169,13 +201,17 @@ export class Units {
       stopHooks(this.host, old, false);
     }
     if (unit.triggers.some((t) => t.kind === 'webhook') && this.host.webhooks.urlOf('x', 'x') === null) {
-      throw new AosError('EIO', `unit ${name} has a webhook trigger, and webhooks are not enabled in this kernel (start it with a webhook port)`);
+      throw new AosError(
+        'EIO',
+        `unit ${name} has a webhook trigger, and webhooks are not enabled in this kernel (start it with a webhook port)`,
+      );
     }
     const armed = newArmed(record, unit, old);
     this.armed.set(name, armed);
     startWatches(this.context(), armed);
     startHooks(this.context(), armed);
     this.arm();
+    this.listen();
     return this.info(name);
   }
 
@@ -190,6 +226,7 @@ export class Units {
     this.host.store.units.remove(name);
     this.host.keys.forget(`unit:${name}`); // a new unit of the name is new: no event of the old one is its duplicate
     this.arm();
+    this.listen();
     return info;
   }
 
@@ -198,7 +235,12 @@ export class Units {
     if (armed.record.enabled !== enabled) {
       const now = this.clock.now();
       // Enabled again: counted from now, nothing caught up for the time it was off.
-      armed.record = { ...armed.record, enabled, updated_at: now, ...(enabled ? { anchor: now, checked_at: now } : {}) };
+      armed.record = {
+        ...armed.record,
+        enabled,
+        updated_at: now,
+        ...(enabled ? { anchor: now, checked_at: now } : {}),
+      };
       if (!enabled) {
         armed.queue.length = 0;
         armed.cancelRestart?.();
@@ -217,13 +259,20 @@ export class Units {
   run(name: string, fields: Record<string, string> = {}): Promise<FireResult> {
     const armed = this.get(name);
     armed.restarts = 0;
-    return this.starter.fire(armed, { trigger: 'by hand', scheduledFor: null, catchUp: false, fields: { kind: 'hand', ...fields } });
+    return this.starter.fire(armed, {
+      trigger: 'by hand',
+      scheduledFor: null,
+      catchUp: false,
+      fields: { kind: 'hand', ...fields },
+    });
   }
 
   /** A firing from outside the unit's triggers (a channel's message, kernel/channels): under the same caps and overlap policy. */
   fire(name: string, firing: Firing): Promise<FireResult> {
     const armed = this.get(name);
-    return armed.record.enabled ? this.starter.fire(armed, firing) : Promise.resolve(this.starter.skipped(armed, firing, 'the unit is disabled'));
+    return armed.record.enabled
+      ? this.starter.fire(armed, firing)
+      : Promise.resolve(this.starter.skipped(armed, firing, 'the unit is disabled'));
   }
 
   list(): UnitInfo[] {
@@ -232,21 +281,12 @@ export class Units {
 
   info(name: string): UnitInfo {
     const armed = this.get(name);
-    const { spec } = armed.unit;
-    const runs = this.host.store.units.runs(name, 1_000);
     for (const pid of armed.live) if (!this.host.isLive(pid)) armed.live.delete(pid);
-    return {
-      name,
-      description: spec.description ?? null,
-      enabled: armed.record.enabled,
-      triggers: armed.unit.triggers.map((t) => t.label),
-      next_run: armed.record.enabled ? nextOfUnit(armed, this.clock.now()) : null,
-      live: [...armed.live],
-      queued: armed.queue.length,
-      last: runs[0] ?? null,
-      runs: runs.filter((r) => r.outcome === 'started').length,
-      skips: runs.filter((r) => r.outcome === 'skipped').length,
-    };
+    return unitInfo(
+      armed,
+      this.host.store.units.runs(name, 1_000),
+      armed.record.enabled ? nextOfUnit(armed, this.clock.now()) : null,
+    );
   }
 
   /** Resolves once the unit's watch triggers see changes (their first read of the workspace is done). */
@@ -265,7 +305,11 @@ export class Units {
 
   private get(name: string): Armed {
     const armed = this.armed.get(name);
-    if (!armed) throw new AosError('ESRCH', `no unit named ${name}${this.armed.size ? ` (there are: ${[...this.armed.keys()].sort().slice(0, 10).join(', ')})` : ''}`);
+    if (!armed)
+      throw new AosError(
+        'ESRCH',
+        `no unit named ${name}${this.armed.size ? ` (there are: ${[...this.armed.keys()].sort().slice(0, 10).join(', ')})` : ''}`,
+      );
     return armed;
   }
 
@@ -288,13 +332,27 @@ export class Units {
   private async tick(): Promise<void> {
     this.cancelTimer = null;
     const now = this.clock.now();
-    const starts = [...this.armed.values()].flatMap((armed) => (armed.record.enabled && !this.closed ? fireDue(this.context(), armed, now) : []));
+    const starts = [...this.armed.values()].flatMap((armed) =>
+      armed.record.enabled && !this.closed ? fireDue(this.context(), armed, now) : [],
+    );
     // Armed before the runs start: the next due time does not wait for a slow spawn.
     this.arm();
     await Promise.all(starts);
   }
 
-  private context(): { starter: RunStarter; clock: Clock; host: UnitsHost; execs: ExecWindows; units: () => Iterable<Armed> } {
-    return { starter: this.starter, clock: this.clock, host: this.host, execs: this.execs, units: () => this.armed.values() };
+  private context(): {
+    starter: RunStarter;
+    clock: Clock;
+    host: UnitsHost;
+    execs: ExecWindows;
+    units: () => Iterable<Armed>;
+  } {
+    return {
+      starter: this.starter,
+      clock: this.clock,
+      host: this.host,
+      execs: this.execs,
+      units: () => this.armed.values(),
+    };
   }
 }

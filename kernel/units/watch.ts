@@ -51,7 +51,8 @@ export class TriggerWatch {
 
   start(): void {
     // A directory not made yet is watched from the nearest one there is (the glob still decides).
-    const nearest = (dir: string): string => (existsSync(dir) || dir === this.root || !dir.startsWith(this.root) ? dir : nearest(path.dirname(dir)));
+    const nearest = (dir: string): string =>
+      existsSync(dir) || dir === this.root || !dir.startsWith(this.root) ? dir : nearest(path.dirname(dir));
     const dirs = [...new Set(this.trigger.paths.map((p) => nearest(path.join(this.root, fixedPart(p)))))];
     const watcher = watch(dirs, { ignoreInitial: true, followSymlinks: false, persistent: true });
     this.watcher = watcher;

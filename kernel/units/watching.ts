@@ -33,7 +33,9 @@ export function startWatches(ctx: Context, armed: Armed): void {
   if (!armed.record.enabled) return;
   for (const trigger of armed.unit.triggers) {
     if (trigger.kind !== 'watch') continue;
-    const watch = new TriggerWatch(ctx.host.workspaceRoot, trigger, ctx.clock, (gathered) => onGathered(ctx, armed, trigger, gathered));
+    const watch = new TriggerWatch(ctx.host.workspaceRoot, trigger, ctx.clock, (gathered) =>
+      onGathered(ctx, armed, trigger, gathered),
+    );
     watch.start();
     armed.watches.push(watch);
   }
@@ -43,15 +45,29 @@ export function stopWatches(armed: Armed): void {
   for (const watch of armed.watches.splice(0)) watch.close();
 }
 
-function onGathered(ctx: Context, armed: Armed, trigger: Extract<Trigger, { kind: 'watch' }>, gathered: Gathered): void {
+function onGathered(
+  ctx: Context,
+  armed: Armed,
+  trigger: Extract<Trigger, { kind: 'watch' }>,
+  gathered: Gathered,
+): void {
   if (!armed.record.enabled) return;
   const since = gathered.since - trigger.debounceMs - OWN_WRITE_MARGIN_MS;
   const own = writtenBy(ctx.host, ctx.execs, treesOf(ctx.host, runsOf(armed)), gathered, since);
   const paths = gathered.paths.filter((p) => !own.has(p));
   if (paths.length === 0) return;
   const chain = writersChain(ctx, armed, { ...gathered, paths }, since);
-  const told = paths.length > MAX_PATHS_TOLD ? [...paths.slice(0, MAX_PATHS_TOLD), `+${paths.length - MAX_PATHS_TOLD} more`] : paths;
-  const firing: Firing = { trigger: trigger.label, scheduledFor: null, catchUp: false, fields: { kind: 'watch', paths: told, events: gathered.events }, chain };
+  const told =
+    paths.length > MAX_PATHS_TOLD
+      ? [...paths.slice(0, MAX_PATHS_TOLD), `+${paths.length - MAX_PATHS_TOLD} more`]
+      : paths;
+  const firing: Firing = {
+    trigger: trigger.label,
+    scheduledFor: null,
+    catchUp: false,
+    fields: { kind: 'watch', paths: told, events: gathered.events },
+    chain,
+  };
   armed.restarts = 0;
   void ctx.starter.fire(armed, firing);
 }

@@ -5,7 +5,7 @@
 import { endForKernelError } from '../proc/kill.js';
 import type { ProcCore } from '../proc/api.js';
 import type { KernelEvent } from '../../protocol/events.js';
-import { persist } from '../proc/transcript.js';
+import { persist } from '../proc/proc-runtime.js';
 
 /** An event the store could not serialise (it stored an error event instead) ends its process rather than vanishing. */
 export function recordUnstorableEvent(k: ProcCore, event: KernelEvent, message: string): void {
@@ -24,7 +24,8 @@ export function recordWriteError(k: ProcCore, pid: number, error: Error): void {
 
 /** Route the store's faults and every event to the above, and its health to the disk guard. */
 export function watchStore(k: ProcCore): void {
-  k.events.subscribe((event) => k.store.events.add(event));
+  // The log's own function, no closure of this file between: every event of every turn passes here.
+  k.events.subscribe(k.store.events.add);
   k.store.hooks = {
     onWriteError: (pid, error) => recordWriteError(k, pid, error),
     onUnstorableEvent: (event, message) => recordUnstorableEvent(k, event, message),

@@ -41,10 +41,19 @@ export async function removeProcesses(kernel: RetentionHost, pids: readonly numb
     const tree = kernel.store.processes.subtree(pid);
     if (tree.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
     const running = tree.find((p) => kernel.table.has(p));
-    if (running === pid) throw new AosError('EBUSY', `process ${pid} is still running: stop it first (aos kill ${pid})`);
-    if (running !== undefined) throw new AosError('EBUSY', `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`);
+    if (running === pid)
+      throw new AosError('EBUSY', `process ${pid} is still running: stop it first (aos kill ${pid})`);
+    if (running !== undefined)
+      throw new AosError(
+        'EBUSY',
+        `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`,
+      );
     const fork = tree.map((p) => referredByLiveForks(kernel).get(p)).find((f) => f !== undefined);
-    if (fork !== undefined) throw new AosError('EBUSY', `process ${pid}'s transcript is what the running fork ${fork} began with: it stays while the fork runs (aos kill ${fork} first)`);
+    if (fork !== undefined)
+      throw new AosError(
+        'EBUSY',
+        `process ${pid}'s transcript is what the running fork ${fork} began with: it stays while the fork runs (aos kill ${fork} first)`,
+      );
     for (const p of tree) all.add(p);
   }
   const removed = await forget(kernel, kernel.store.processes.summaries([...all]));
@@ -69,7 +78,12 @@ export async function pruneProcesses(kernel: RetentionHost, before: number): Pro
 export function startRetention(kernel: RetentionHost, windowMs: number): () => void {
   const sweep = (): void => {
     pruneProcesses(kernel, Date.now() - windowMs).then(
-      (pids) => pids.length > 0 && kernel.log('info', `retention: pruned ${pids.length} ended processes older than ${Math.round(windowMs / 1000)} s`),
+      (pids) =>
+        pids.length > 0 &&
+        kernel.log(
+          'info',
+          `retention: pruned ${pids.length} ended processes older than ${Math.round(windowMs / 1000)} s`,
+        ),
       (error: unknown) => kernel.log('warn', `retention: prune failed: ${(error as Error).message}`),
     );
   };

@@ -75,7 +75,9 @@ export function parseSyscalls(text: string, limits: ParseLimits = {}): ParsedBlo
       // Everything past the cap is one failure: the work and the result stay O(reply), whatever the count.
       const more = countMarkers(text, start);
       const error = `too many syscalls in one reply: ${more} more after the first ${maxBlocks} were not run (limit ${maxBlocks})`;
-      blocks.push(failure(index, readHeader(text, start + SYSCALL_MARKER.length)?.name ?? '', error, text, start, text.length));
+      blocks.push(
+        failure(index, readHeader(text, start + SYSCALL_MARKER.length)?.name ?? '', error, text, start, text.length),
+      );
       return blocks;
     }
     const header = readHeader(text, start + SYSCALL_MARKER.length);
@@ -93,7 +95,8 @@ export function parseSyscalls(text: string, limits: ParseLimits = {}): ParsedBlo
 
 function countMarkers(text: string, from: number): number {
   let n = 0;
-  for (let i = text.indexOf(SYSCALL_MARKER, from); i >= 0; i = text.indexOf(SYSCALL_MARKER, i + SYSCALL_MARKER.length)) n++;
+  for (let i = text.indexOf(SYSCALL_MARKER, from); i >= 0; i = text.indexOf(SYSCALL_MARKER, i + SYSCALL_MARKER.length))
+    n++;
   return n;
 }
 
@@ -130,20 +133,28 @@ function parseArgs(
   let open = findArgsStart(text, markerEnd);
   const opener = text.charCodeAt(open);
   const noArgs = { block: success(index, name, {}, text.slice(start, markerEnd)), next: markerEnd };
-  if (opener === LBRACKET && !text.startsWith(SYSCALL_MARKER, open)) return parseArrayArgs(text, start, open, name, index, bounds, noArgs);
+  if (opener === LBRACKET && !text.startsWith(SYSCALL_MARKER, open))
+    return parseArrayArgs(text, start, open, name, index, bounds, noArgs);
   if (opener !== LBRACE) open = findObjectAfterLeadIn(text, open, bounds.maxLeadInChars, SYSCALL_MARKER);
   if (open < 0) return noArgs;
 
   const span = scanJsonSpan(text, open, bounds);
-  const fail = (error: string, end: number) => ({ block: failure(index, name, error, text, start, end), next: markerEnd });
+  const fail = (error: string, end: number) => ({
+    block: failure(index, name, error, text, start, end),
+    next: markerEnd,
+  });
   if (span.kind === 'too-deep') return fail(`arguments nest deeper than ${bounds.maxArgsDepth} levels`, open + 1);
   if (span.kind === 'too-large') return fail(`arguments too large (limit ${maxArgsBytes} bytes)`, text.length);
-  if (span.kind === 'unterminated') return fail("unterminated JSON object: no matching '}' before the end of the reply", text.length);
+  if (span.kind === 'unterminated')
+    return fail("unterminated JSON object: no matching '}' before the end of the reply", text.length);
   const source = text.slice(open, span.end);
   if (exceedsBytes(source, maxArgsBytes)) return fail(`arguments too large (limit ${maxArgsBytes} bytes)`, span.end);
   const json = parseJsonLeniently(source);
   if (!json.ok) return fail(`invalid JSON: ${json.message}`, span.end);
-  return { block: success(index, name, json.value as Record<string, unknown>, text.slice(start, span.end)), next: span.end };
+  return {
+    block: success(index, name, json.value as Record<string, unknown>, text.slice(start, span.end)),
+    next: span.end,
+  };
 }
 
 /** A JSON array where an object belongs is a mistake worth reporting; brackets that are not JSON are prose. */

@@ -80,7 +80,11 @@ describe('kernel client', () => {
     expect((missing as Error).message).toBe(
       `cannot reach the kernel at ${socket}: no kernel is running (no socket). Start it with "aos kernel start" or see ${paths.kernelLog}`,
     );
-    const dead = spawn(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => console.log('up'))", socket]);
+    const dead = spawn(process.execPath, [
+      '-e',
+      "require('net').createServer().listen(process.argv[1], () => console.log('up'))",
+      socket,
+    ]);
     await new Promise((r) => dead.stdout.once('data', r));
     dead.kill('SIGKILL');
     await new Promise((r) => dead.once('close', r));
@@ -108,7 +112,15 @@ describe('kernel client', () => {
     const server = net.createServer((conn) => {
       conn.on('data', (line) => {
         const { id } = JSON.parse(line.toString()) as { id: number };
-        const bad = { pid: -1, version: '1', protocol: 1, uptime_s: 0, home: dir, socket: paths.socket, workspace: dir };
+        const bad = {
+          pid: -1,
+          version: '1',
+          protocol: 1,
+          uptime_s: 0,
+          home: dir,
+          socket: paths.socket,
+          workspace: dir,
+        };
         conn.write(`${JSON.stringify({ id, ok: true, result: bad })}\n`);
         conn.write(`${JSON.stringify({ event: 'log', sub: 1, payload: { ts: 'now' } })}\n`);
       });
@@ -118,7 +130,10 @@ describe('kernel client', () => {
       client = await KernelClient.connect(paths);
       const error = await client.request('ping', {}).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AosError);
-      expect(error).toMatchObject({ code: 'EIO', message: 'the kernel sent a malformed ping result: pid: expected a positive integer, received number -1' });
+      expect(error).toMatchObject({
+        code: 'EIO',
+        message: 'the kernel sent a malformed ping result: pid: expected a positive integer, received number -1',
+      });
       await expect(client.request('ping', {})).rejects.toMatchObject({
         kind: 'lost',
         message: expect.stringContaining('malformed push: payload: expected a kernel event'),

@@ -59,7 +59,10 @@ describe('openKernel', () => {
     const rows = client.request('ps', {});
     const error = await pinged.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KernelUnreachableError);
-    expect(error).toMatchObject({ kind: 'mismatch', message: expect.stringContaining(`speaks protocol ${PROTOCOL_VERSION + 1}, this aos speaks ${PROTOCOL_VERSION}`) });
+    expect(error).toMatchObject({
+      kind: 'mismatch',
+      message: expect.stringContaining(`speaks protocol ${PROTOCOL_VERSION + 1}, this aos speaks ${PROTOCOL_VERSION}`),
+    });
     // The kernel's EPROTO is no errno of ours: the client reports it as EIO with the kernel's words.
     await expect(rows).rejects.toMatchObject({ message: 'other protocol' });
     client.close();
@@ -71,7 +74,10 @@ describe('openKernel', () => {
     const { paths } = silent;
     const started = Date.now();
     const { client, kernel: pinged } = await openKernel(paths, { autostart: false, launch: noLaunch });
-    expect(await pinged.catch((e: unknown) => e)).toMatchObject({ kind: 'hung', message: expect.stringContaining('did not answer within 5000 ms') });
+    expect(await pinged.catch((e: unknown) => e)).toMatchObject({
+      kind: 'hung',
+      message: expect.stringContaining('did not answer within 5000 ms'),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
     client.close();
   }, 15_000);

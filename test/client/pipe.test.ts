@@ -62,7 +62,12 @@ describe('the pipe socket', () => {
   it('hangs up when destroyed: the other end sees the end, and close follows', async () => {
     let ended: () => void = () => undefined;
     const peerEnded = new Promise<void>((resolve) => (ended = resolve));
-    const socket = await listen((peer) => peer.on('end', ended).on('error', () => undefined).resume());
+    const socket = await listen((peer) =>
+      peer
+        .on('end', ended)
+        .on('error', () => undefined)
+        .resume(),
+    );
     const pipe = await PipeSocket.connect(socket);
     const done = closed(pipe);
     pipe.destroy();
@@ -79,7 +84,9 @@ describe('the pipe socket', () => {
 
   it('is what the kernel client connects with: node:net is not used', async () => {
     const createConnection = vi.spyOn(net, 'createConnection');
-    const socket = await listen((peer) => peer.on('data', () => peer.write('{"id":1,"ok":true,"result":{"ok":true}}\n')));
+    const socket = await listen((peer) =>
+      peer.on('data', () => peer.write('{"id":1,"ok":true,"result":{"ok":true}}\n')),
+    );
     const client = await KernelClient.connect({ socket, kernelLog: path.join(dir, 'kernel.log') });
     expect(await client.request('send', { pid: 1, text: 'x' })).toEqual({ ok: true });
     client.close();
@@ -89,15 +96,21 @@ describe('the pipe socket', () => {
   it('is not used where process.binding would warn (--pending-deprecation wraps it) or is refused or changed', () => {
     const real = (process as unknown as { binding: unknown }).binding;
     expect(wrapsFrom(real)).not.toBeNull();
-    expect(wrapsFrom(function deprecated(name: string) {
-      return (real as (n: string) => unknown)(name);
-    })).toBeNull();
-    expect(wrapsFrom(function binding() {
-      throw new Error('Access to this API has been restricted');
-    })).toBeNull();
-    expect(wrapsFrom(function binding() {
-      return {};
-    })).toBeNull();
+    expect(
+      wrapsFrom(function deprecated(name: string) {
+        return (real as (n: string) => unknown)(name);
+      }),
+    ).toBeNull();
+    expect(
+      wrapsFrom(function binding() {
+        throw new Error('Access to this API has been restricted');
+      }),
+    ).toBeNull();
+    expect(
+      wrapsFrom(function binding() {
+        return {};
+      }),
+    ).toBeNull();
     expect(wrapsFrom(undefined)).toBeNull();
   });
 });

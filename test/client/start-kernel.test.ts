@@ -111,10 +111,15 @@ describe('the launch handshake', () => {
 describe('startKernel', () => {
   it('names the pid and the stage of a daemon that timed out, and says it may yet come up', async () => {
     const home = await emptyHome();
-    const launch = (): Promise<StartOutcome> => Promise.resolve({ type: 'timeout', last: { pid: 4242, stage: 'opening the store' } });
+    const launch = (): Promise<StartOutcome> =>
+      Promise.resolve({ type: 'timeout', last: { pid: 4242, stage: 'opening the store' } });
     const error = await startKernel(home.paths, launch, 1000).catch((e: unknown) => e);
-    expect(String(error)).toContain('the kernel (pid 4242) was still opening the store after 1 s without news; it may yet come up');
-    const silent = await startKernel(home.paths, () => Promise.resolve({ type: 'timeout', last: null }), 1000).catch((e: unknown) => e);
+    expect(String(error)).toContain(
+      'the kernel (pid 4242) was still opening the store after 1 s without news; it may yet come up',
+    );
+    const silent = await startKernel(home.paths, () => Promise.resolve({ type: 'timeout', last: null }), 1000).catch(
+      (e: unknown) => e,
+    );
     expect(String(silent)).toContain('the kernel did not report within 1 s of being launched');
   });
 
@@ -123,7 +128,11 @@ describe('startKernel', () => {
     const holder = child('setInterval(() => {}, 1000)');
     // Up 3 s after the report: past the 2 s timeout, well within the 6 s it waits on a live holder.
     setTimeout(() => void home.listen(), 3000);
-    const started = await startKernel(home.paths, () => Promise.resolve({ type: 'running', pid: holder.pid as number }), 2000);
+    const started = await startKernel(
+      home.paths,
+      () => Promise.resolve({ type: 'running', pid: holder.pid as number }),
+      2000,
+    );
     expect(started.started).toBe(false);
     expect(started.kernel.home).toBe(home.paths.home);
     started.client.close();
@@ -143,7 +152,9 @@ describe('startKernel', () => {
     expect(launches).toHaveLength(2);
     expect(started.started).toBe(true);
     started.client.close();
-    const again = await startKernel(home.paths, () => Promise.resolve({ type: 'running', pid: dead }), 1000).catch((e: unknown) => e);
+    const again = await startKernel(home.paths, () => Promise.resolve({ type: 'running', pid: dead }), 1000).catch(
+      (e: unknown) => e,
+    );
     // The home's kernel answers now: a 'running' report joins it whoever held the lock.
     expect(again).toMatchObject({ started: false });
     (again as { client: { close(): void } }).client.close();

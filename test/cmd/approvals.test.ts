@@ -13,7 +13,13 @@ function row(over: Partial<Approval>): Approval {
     pid: 7,
     name: 'pusher',
     call: 'EXEC_CMD',
-    args: { cmd: 'git push -o "ci.skip --dry-run" origin HEAD:refs/heads/main', program: '/usr/bin/git', argv: ARGV, cwd: '/workspace/repo', env: { GIT_DIR: '/workspace/repo/.git' } },
+    args: {
+      cmd: 'git push -o "ci.skip --dry-run" origin HEAD:refs/heads/main',
+      program: '/usr/bin/git',
+      argv: ARGV,
+      cwd: '/workspace/repo',
+      env: { GIT_DIR: '/workspace/repo/.git' },
+    },
     rule: 'ask: exec:git push*',
     subject: `${ARGV.join(' ')} (/usr/bin/git)`,
     requested_at: '2026-11-25T00:00:00Z',
@@ -51,7 +57,17 @@ describe('aos approvals', () => {
       rule: 'ask: exec:git push*\u202e',
       args: { program: '/usr/bin/git', argv: ['git', 'push', '\u001b[2K\rorigin', 'a\nb'] },
     });
-    const text = formatApprovals([hostile, row({ call: 'FS_WRITE', args: { path: '/src/\u001b]52;c;x\u0007', content: 'x' }, subject: '/src/\u001b]52;c;x\u0007' })], 120);
+    const text = formatApprovals(
+      [
+        hostile,
+        row({
+          call: 'FS_WRITE',
+          args: { path: '/src/\u001b]52;c;x\u0007', content: 'x' },
+          subject: '/src/\u001b]52;c;x\u0007',
+        }),
+      ],
+      120,
+    );
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     expect(text.split('\n')).toHaveLength(3);
     expect(text).toContain("$'\\e[2K\\rorigin' $'a\\nb'");

@@ -27,12 +27,25 @@ function record(over: Partial<Row>): Row {
 describe('aos audit', () => {
   it('prints a subject as recorded: its quotes and its runs of spaces kept', () => {
     const line = formatAudit([record({})], 200);
-    expect(line).toContain("EXEC_CMD git push -o 'ci.skip --dry-run' origin HEAD:refs/heads/main (/usr/bin/git)  [policy]  ask: exec:git push*; approval a1b2c3d4");
+    expect(line).toContain(
+      "EXEC_CMD git push -o 'ci.skip --dry-run' origin HEAD:refs/heads/main (/usr/bin/git)  [policy]  ask: exec:git push*; approval a1b2c3d4",
+    );
     expect(formatAudit([record({ subject: 'a  b' })], 200)).toContain('EXEC_CMD a  b  [policy]');
   });
 
   it('never prints an ESC raw: in the subject, the reason, the rule or who answered', () => {
-    const text = formatAudit([record({ subject: 'git push\u001b[2K\rorigin main\u202e', reason: 'no\u001b]52;c;x\u0007', via: 'web\u009b', decision: 'denied', decided_by: 'person' })], 200);
+    const text = formatAudit(
+      [
+        record({
+          subject: 'git push\u001b[2K\rorigin main\u202e',
+          reason: 'no\u001b]52;c;x\u0007',
+          via: 'web\u009b',
+          decision: 'denied',
+          decided_by: 'person',
+        }),
+      ],
+      200,
+    );
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
     expect(text).toContain('git push\\e[2K\\rorigin main\\u202E');
     expect(text).toContain('no\\e]52;c;x\\x07');
@@ -47,6 +60,8 @@ describe('aos audit', () => {
     expect(cut).toContain(subject.slice(0, subject.length - left));
     expect(formatAudit([record({ subject })], Infinity)).toContain(subject);
     // A narrow terminal still shows 80 characters of it, as before, and the mark.
-    expect(formatAudit([record({ subject })], 40)).toMatch(new RegExp(`EXEC_CMD ${subject.slice(0, 80)}y*…\\(\\+\\d+ chars; --no-trunc shows all\\)  \\[policy\\]`));
+    expect(formatAudit([record({ subject })], 40)).toMatch(
+      new RegExp(`EXEC_CMD ${subject.slice(0, 80)}y*…\\(\\+\\d+ chars; --no-trunc shows all\\)  \\[policy\\]`),
+    );
   });
 });

@@ -5,8 +5,17 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addParams, bindParams, limitOf, testParams } from '../../cmd/channel.js';
-import { fitTable, formatAdded, formatChannels, formatPaired, formatShow, formatTested, messageLine, oneLine } from '../../cmd/channel-format.js';
+import { addParams, bindParams, limitOf, testParams } from '../../cmd/channel-params.js';
+import {
+  fitTable,
+  formatAdded,
+  formatChannels,
+  formatPaired,
+  formatShow,
+  formatTested,
+  messageLine,
+  oneLine,
+} from '../../cmd/channel-format.js';
 import { CliError } from '../../cmd/fail.js';
 import { displayWidth } from '../../cmd/text-width.js';
 import type { ResultOf } from '../../protocol/protocol.js';
@@ -31,7 +40,15 @@ function channel(over: Partial<Info> = {}): Info {
     pid: 4242,
     restarts: 0,
     last_error: null,
-    last_message: { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: '123456789', sender: '555', sender_name: 'Dana', text: 'Where is my invoice?', status: 'accepted' },
+    last_message: {
+      at: '2026-11-25T11:57:00.000Z',
+      direction: 'in',
+      chat: '123456789',
+      sender: '555',
+      sender_name: 'Dana',
+      text: 'Where is my invoice?',
+      status: 'accepted',
+    },
     counts: { inbound: 3, duplicate: 1, dropped: 0, held: 0, outbound: 2, failed: 0 },
     events_url: null,
     bindings: 1,
@@ -43,12 +60,57 @@ function channel(over: Partial<Info> = {}): Info {
 function show(over: Partial<ResultOf<'channel_show'>> = {}): ResultOf<'channel_show'> {
   return {
     channel: channel(),
-    bindings: [{ id: 'b1', channel: 'telegram', account: '*', chat: '123456789', sender: '*', unit: 'support', pid: null, thread: 'chat:{channel}:{chat}', created_at: '2026-11-25T10:00:00.000Z' }],
-    pairings: [{ code: 'K7Q2XZ', channel: 'telegram', sender: '999', sender_name: `Mallory ${HOSTILE}`, chat: '999', created_at: '2026-11-25T11:59:00.000Z', expires_at: '2026-11-25T12:59:00.000Z', held: 2 }],
+    bindings: [
+      {
+        id: 'b1',
+        channel: 'telegram',
+        account: '*',
+        chat: '123456789',
+        sender: '*',
+        unit: 'support',
+        pid: null,
+        thread: 'chat:{channel}:{chat}',
+        created_at: '2026-11-25T10:00:00.000Z',
+      },
+    ],
+    pairings: [
+      {
+        code: 'K7Q2XZ',
+        channel: 'telegram',
+        sender: '999',
+        sender_name: `Mallory ${HOSTILE}`,
+        chat: '999',
+        created_at: '2026-11-25T11:59:00.000Z',
+        expires_at: '2026-11-25T12:59:00.000Z',
+        held: 2,
+      },
+    ],
     senders: [{ channel: 'telegram', sender: '555', name: 'Dana', paired_at: '2026-11-24T12:00:00.000Z' }],
     messages: [
-      { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: '123456789', sender: '555', sender_name: null, text: HOSTILE, status: 'accepted', thread: 'chat:telegram:123456789', message_id: '41', pid: 12 },
-      { at: '2026-11-25T11:58:00.000Z', direction: 'out', chat: '123456789', sender: null, sender_name: null, text: 'On it.', status: 'sent', thread: 'chat:telegram:123456789', message_id: '42', pid: 12 },
+      {
+        at: '2026-11-25T11:57:00.000Z',
+        direction: 'in',
+        chat: '123456789',
+        sender: '555',
+        sender_name: null,
+        text: HOSTILE,
+        status: 'accepted',
+        thread: 'chat:telegram:123456789',
+        message_id: '41',
+        pid: 12,
+      },
+      {
+        at: '2026-11-25T11:58:00.000Z',
+        direction: 'out',
+        chat: '123456789',
+        sender: null,
+        sender_name: null,
+        text: 'On it.',
+        status: 'sent',
+        thread: 'chat:telegram:123456789',
+        message_id: '42',
+        pid: 12,
+      },
     ],
     ...over,
   };
@@ -75,12 +137,27 @@ describe('aos channel: what the platforms send is printed escaped', () => {
   });
 
   it('ls, show, pair and test escape every chat, sender, name, text and error', () => {
-    const hostile = channel({ account: HOSTILE, last_error: `getUpdates failed: ${HOSTILE}`, last_message: { at: '2026-11-25T11:57:00.000Z', direction: 'in', chat: HOSTILE, sender: HOSTILE, sender_name: HOSTILE, text: HOSTILE, status: 'held' } });
+    const hostile = channel({
+      account: HOSTILE,
+      last_error: `getUpdates failed: ${HOSTILE}`,
+      last_message: {
+        at: '2026-11-25T11:57:00.000Z',
+        direction: 'in',
+        chat: HOSTILE,
+        sender: HOSTILE,
+        sender_name: HOSTILE,
+        text: HOSTILE,
+        status: 'held',
+      },
+    });
     const outputs = [
       formatChannels([hostile], Infinity, NOW),
       formatChannels([hostile], 80, NOW),
       formatShow(show({ channel: hostile }), NOW),
-      formatPaired({ sender: { channel: 'telegram', sender: HOSTILE, name: HOSTILE, paired_at: '2026-11-25T12:00:00.000Z' }, delivered: 2 }),
+      formatPaired({
+        sender: { channel: 'telegram', sender: HOSTILE, name: HOSTILE, paired_at: '2026-11-25T12:00:00.000Z' },
+        delivered: 2,
+      }),
       formatTested('telegram', { ok: true, account: HOSTILE, name: HOSTILE, sent: HOSTILE }),
       formatAdded(hostile),
     ];
@@ -92,7 +169,20 @@ describe('aos channel: what the platforms send is printed escaped', () => {
 
   it('a message at a glance: age, direction, chat, sender, status when not the usual, text', () => {
     expect(messageLine(channel().last_message!, NOW)).toBe('3m ago in 123456789 from Dana (555): Where is my invoice?');
-    expect(messageLine({ at: '2026-11-25T11:59:30.000Z', direction: 'out', chat: '42', sender: null, sender_name: null, text: 'x', status: 'failed' }, NOW)).toBe('30s ago out 42 [failed]: x');
+    expect(
+      messageLine(
+        {
+          at: '2026-11-25T11:59:30.000Z',
+          direction: 'out',
+          chat: '42',
+          sender: null,
+          sender_name: null,
+          text: 'x',
+          status: 'failed',
+        },
+        NOW,
+      ),
+    ).toBe('30s ago out 42 [failed]: x');
   });
 });
 
@@ -102,15 +192,35 @@ describe('aos channel ls', () => {
   });
 
   it('lists name, kind, state, account, restarts, last message and last error', () => {
-    const text = formatChannels([channel(), channel({ name: 'slack', kind: 'slack', state: 'backoff', account: null, restarts: 3, last_message: null, last_error: 'auth.test: invalid_auth' })], Infinity, NOW);
+    const text = formatChannels(
+      [
+        channel(),
+        channel({
+          name: 'slack',
+          kind: 'slack',
+          state: 'backoff',
+          account: null,
+          restarts: 3,
+          last_message: null,
+          last_error: 'auth.test: invalid_auth',
+        }),
+      ],
+      Infinity,
+      NOW,
+    );
     const [head, tg, slack] = text.split('\n');
     expect(head).toMatch(/^NAME +KIND +STATE +ACCOUNT +RESTARTS +LAST MESSAGE +LAST ERROR$/);
-    expect(tg).toMatch(/^telegram +telegram +running +7001 +0 +3m ago in 123456789 from Dana \(555\): Where is my invoice\?$/);
+    expect(tg).toMatch(
+      /^telegram +telegram +running +7001 +0 +3m ago in 123456789 from Dana \(555\): Where is my invoice\?$/,
+    );
     expect(slack).toMatch(/^slack +slack +backoff +— +3 +— +auth\.test: invalid_auth$/);
   });
 
   it('fits the width: the last message and error are cut, never the name or state; wide characters count two columns', () => {
-    const long = channel({ last_message: { ...channel().last_message!, text: '請把發票寄給我 '.repeat(20) }, last_error: 'x'.repeat(200) });
+    const long = channel({
+      last_message: { ...channel().last_message!, text: '請把發票寄給我 '.repeat(20) },
+      last_error: 'x'.repeat(200),
+    });
     for (const width of [80, 100, 120]) {
       const lines = formatChannels([long, channel({ name: 'tg-work' })], width, NOW).split('\n');
       for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(width);
@@ -121,7 +231,13 @@ describe('aos channel ls', () => {
   });
 
   it('narrow, LAST ERROR goes on a line of its own under its channel rather than cut both to nothing', () => {
-    const failing = channel({ name: 'slack-work', kind: 'slack', state: 'backoff', restarts: 4, last_error: `auth.test failed: invalid_auth ${'(the token was revoked?) '.repeat(5)}` });
+    const failing = channel({
+      name: 'slack-work',
+      kind: 'slack',
+      state: 'backoff',
+      restarts: 4,
+      last_error: `auth.test failed: invalid_auth ${'(the token was revoked?) '.repeat(5)}`,
+    });
     const narrow = formatChannels([channel(), failing], 80, NOW).split('\n');
     expect(narrow[0]).toMatch(/LAST MESSAGE$/);
     expect(narrow[2]).toMatch(/^slack-work +slack +backoff /);
@@ -133,7 +249,15 @@ describe('aos channel ls', () => {
   });
 
   it('fitTable pads by display width and cuts only the columns its steps name', () => {
-    const text = fitTable(['A', 'B'], [['請請', 'x'], ['a', 'yyyyyyyyyy']], 10, [[1, 3]]);
+    const text = fitTable(
+      ['A', 'B'],
+      [
+        ['請請', 'x'],
+        ['a', 'yyyyyyyyyy'],
+      ],
+      10,
+      [[1, 3]],
+    );
     expect(text.split('\n')).toEqual(['A     B', '請請  x', 'a     yyy…']);
     expect(fitTable(['A', 'B'], [['aaaaaaaaaa', 'b']], 5)).toBe('A           B\naaaaaaaaaa  b');
   });
@@ -153,11 +277,22 @@ describe('aos channel show, add, pair, test', () => {
   });
 
   it('show without bindings says how to make one', () => {
-    expect(formatShow(show({ bindings: [], pairings: [], senders: [], messages: [] }), NOW)).toMatch(/bindings: none \(messages go nowhere until one: aos channel bind telegram --unit <unit>\)[\s\S]*messages: none yet/);
+    expect(formatShow(show({ bindings: [], pairings: [], senders: [], messages: [] }), NOW)).toMatch(
+      /bindings: none \(messages go nowhere until one: aos channel bind telegram --unit <unit>\)[\s\S]*messages: none yet/,
+    );
   });
 
   it('add: a Slack channel gives the events URL to paste into Slack; a Telegram one the next step', () => {
-    const slack = formatAdded(channel({ name: 'slack', kind: 'slack', signing_secret: 'SLACK_SIGNING', state: 'starting', account: null, events_url: 'https://aos.example/channels/slack/events' }));
+    const slack = formatAdded(
+      channel({
+        name: 'slack',
+        kind: 'slack',
+        signing_secret: 'SLACK_SIGNING',
+        state: 'starting',
+        account: null,
+        events_url: 'https://aos.example/channels/slack/events',
+      }),
+    );
     expect(slack).toContain('events URL: https://aos.example/channels/slack/events');
     expect(slack).toContain('signing secret SLACK_SIGNING');
     const tg = formatAdded(channel({ state: 'starting' }));
@@ -166,16 +301,33 @@ describe('aos channel show, add, pair, test', () => {
   });
 
   it('pair says who and how many held messages were delivered; test who the bot is', () => {
-    expect(formatPaired({ sender: { channel: 'telegram', sender: '999', name: 'Mallory', paired_at: '2026-11-25T12:00:00.000Z' }, delivered: 2 })).toBe('paired Mallory (999) on telegram: 2 held messages delivered');
-    expect(formatTested('telegram', { ok: true, account: '7001', name: 'acme_bot', sent: null })).toBe('telegram: the adapter is acme_bot (account 7001)');
-    expect(formatTested('telegram', { ok: true, account: '7001', name: 'acme_bot', sent: '77' })).toMatch(/sent a test message \(id 77\)$/);
+    expect(
+      formatPaired({
+        sender: { channel: 'telegram', sender: '999', name: 'Mallory', paired_at: '2026-11-25T12:00:00.000Z' },
+        delivered: 2,
+      }),
+    ).toBe('paired Mallory (999) on telegram: 2 held messages delivered');
+    expect(formatTested('telegram', { ok: true, account: '7001', name: 'acme_bot', sent: null })).toBe(
+      'telegram: the adapter is acme_bot (account 7001)',
+    );
+    expect(formatTested('telegram', { ok: true, account: '7001', name: 'acme_bot', sent: '77' })).toMatch(
+      /sent a test message \(id 77\)$/,
+    );
   });
 });
 
 describe('aos channel: flags', () => {
   it('add: kind, token secret, Slack-only signing secret, --unknown and --api-root checked before the kernel is asked', () => {
     expect(addParams('telegram', { tokenSecret: 'TG_TOKEN' })).toEqual({ kind: 'telegram', token_secret: 'TG_TOKEN' });
-    expect(addParams('slack', { tokenSecret: 'B', signingSecret: 'S', name: 'slack-work', unknown: 'drop', apiRoot: 'http://127.0.0.1:9/api' })).toEqual({
+    expect(
+      addParams('slack', {
+        tokenSecret: 'B',
+        signingSecret: 'S',
+        name: 'slack-work',
+        unknown: 'drop',
+        apiRoot: 'http://127.0.0.1:9/api',
+      }),
+    ).toEqual({
       kind: 'slack',
       token_secret: 'B',
       signing_secret: 'S',
@@ -183,16 +335,34 @@ describe('aos channel: flags', () => {
       unknown: 'drop',
       api_root: 'http://127.0.0.1:9/api',
     });
-    expect(usage(() => addParams('discord', { tokenSecret: 'X' }))).toMatch(/kind must be telegram, slack or custom \(got "discord"\)/);
-    expect(usage(() => addParams('telegram', {}))).toMatch(/needs --token-secret SECRET: the name of a policy secret .* channels:/);
-    expect(usage(() => addParams('telegram', { tokenSecret: 'X', signingSecret: 'S' }))).toMatch(/--signing-secret is for slack/);
+    expect(usage(() => addParams('discord', { tokenSecret: 'X' }))).toMatch(
+      /kind must be telegram, slack or custom \(got "discord"\)/,
+    );
+    expect(usage(() => addParams('telegram', {}))).toMatch(
+      /needs --token-secret SECRET: the name of a policy secret .* channels:/,
+    );
+    expect(usage(() => addParams('telegram', { tokenSecret: 'X', signingSecret: 'S' }))).toMatch(
+      /--signing-secret is for slack/,
+    );
     expect(usage(() => addParams('slack', { tokenSecret: 'X' }))).toMatch(/slack needs --signing-secret SECRET too/);
-    expect(usage(() => addParams('telegram', { tokenSecret: 'X', unknown: 'ask' }))).toMatch(/--unknown must be pair or drop/);
-    expect(usage(() => addParams('telegram', { tokenSecret: 'X', apiRoot: 'api.telegram.org' }))).toMatch(/--api-root must be an http\(s\) URL/);
+    expect(usage(() => addParams('telegram', { tokenSecret: 'X', unknown: 'ask' }))).toMatch(
+      /--unknown must be pair or drop/,
+    );
+    expect(usage(() => addParams('telegram', { tokenSecret: 'X', apiRoot: 'api.telegram.org' }))).toMatch(
+      /--api-root must be an http\(s\) URL/,
+    );
   });
 
-  it('add custom: a third party\'s adapter, its program made absolute, its egress as given', () => {
-    expect(addParams('custom', { name: 'discord', tokenSecret: 'D', command: 'adapters/discord.mjs --verbose', read: ['conf'], egress: ['discord.com:443'] })).toEqual({
+  it("add custom: a third party's adapter, its program made absolute, its egress as given", () => {
+    expect(
+      addParams('custom', {
+        name: 'discord',
+        tokenSecret: 'D',
+        command: 'adapters/discord.mjs --verbose',
+        read: ['conf'],
+        egress: ['discord.com:443'],
+      }),
+    ).toEqual({
       kind: 'custom',
       name: 'discord',
       token_secret: 'D',
@@ -202,19 +372,34 @@ describe('aos channel: flags', () => {
     });
     expect(usage(() => addParams('custom', { tokenSecret: 'D', command: '/x' }))).toMatch(/needs --name/);
     expect(usage(() => addParams('custom', { name: 'd', tokenSecret: 'D' }))).toMatch(/needs --command/);
-    expect(usage(() => addParams('telegram', { tokenSecret: 'X', egress: ['a:1'] }))).toMatch(/are for a custom adapter/);
+    expect(usage(() => addParams('telegram', { tokenSecret: 'X', egress: ['a:1'] }))).toMatch(
+      /are for a custom adapter/,
+    );
   });
 
   it('bind: exactly one of --unit and --pid, a pid a positive whole number', () => {
-    expect(bindParams('telegram', { unit: 'support', chat: '42' })).toEqual({ channel: 'telegram', unit: 'support', chat: '42' });
-    expect(bindParams('telegram', { pid: '7', sender: '555', thread: 'client:{sender}' })).toEqual({ channel: 'telegram', pid: 7, sender: '555', thread: 'client:{sender}' });
+    expect(bindParams('telegram', { unit: 'support', chat: '42' })).toEqual({
+      channel: 'telegram',
+      unit: 'support',
+      chat: '42',
+    });
+    expect(bindParams('telegram', { pid: '7', sender: '555', thread: 'client:{sender}' })).toEqual({
+      channel: 'telegram',
+      pid: 7,
+      sender: '555',
+      thread: 'client:{sender}',
+    });
     expect(usage(() => bindParams('telegram', {}))).toMatch(/--unit <unit> \(a run per message\) or --pid <pid>/);
     expect(usage(() => bindParams('telegram', { unit: 'a', pid: '3' }))).toMatch(/one of them/);
     expect(usage(() => bindParams('telegram', { pid: '-3' }))).toMatch(/--pid must be a process id/);
   });
 
   it('test: --text only with --chat; --limit a whole number', () => {
-    expect(testParams('telegram', { chat: '42', text: 'ping' })).toEqual({ name: 'telegram', chat: '42', text: 'ping' });
+    expect(testParams('telegram', { chat: '42', text: 'ping' })).toEqual({
+      name: 'telegram',
+      chat: '42',
+      text: 'ping',
+    });
     expect(usage(() => testParams('telegram', { text: 'ping' }))).toMatch(/--text needs --chat/);
     expect(limitOf(undefined)).toBeUndefined();
     expect(limitOf('50')).toBe(50);

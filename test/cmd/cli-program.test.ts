@@ -26,19 +26,44 @@ const SPAWN: VerbSpec = {
   help: '\nExamples:\n  aos spawn "hello"',
   run,
 };
-const SEND: VerbSpec = { name: 'send', summary: 'send', args: [['<pid>', 'to'], ['<text...>', 'what']], run };
+const SEND: VerbSpec = {
+  name: 'send',
+  summary: 'send',
+  args: [
+    ['<pid>', 'to'],
+    ['<text...>', 'what'],
+  ],
+  run,
+};
 const PS: VerbSpec = { name: 'ps', summary: 'list', run };
-const KERNEL: VerbSpec = { name: 'kernel', summary: 'the kernel', subcommands: [{ name: 'status', summary: 'is it up', options: [{ flags: '--json', help: 'json' }], run }] };
+const KERNEL: VerbSpec = {
+  name: 'kernel',
+  summary: 'the kernel',
+  subcommands: [{ name: 'status', summary: 'is it up', options: [{ flags: '--json', help: 'json' }], run }],
+};
 /** A verb that runs itself and has a subcommand, both with --json (`aos audit`, `aos audit verify`). */
-const AUDIT: VerbSpec = { name: 'audit', summary: 'records', options: [{ flags: '--json', help: 'json' }], run, subcommands: [{ name: 'verify', summary: 'check', options: [{ flags: '--json', help: 'json' }], run }] };
+const AUDIT: VerbSpec = {
+  name: 'audit',
+  summary: 'records',
+  options: [{ flags: '--json', help: 'json' }],
+  run,
+  subcommands: [{ name: 'verify', summary: 'check', options: [{ flags: '--json', help: 'json' }], run }],
+};
 const ALL = [SPAWN, SEND, PS, KERNEL, AUDIT];
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string; input: VerbInput | null; ran: string | null }> {
+async function cli(
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string; input: VerbInput | null; ran: string | null }> {
   seen = null;
   let stdout = '';
   let stderr = '';
   // out.ts writes to fds 1 and 2 directly.
-  const spy = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: Buffer, offset: number, length: number) => {
+  const spy = vi.spyOn(fs, 'writeSync').mockImplementation(((
+    fd: number,
+    data: Buffer,
+    offset: number,
+    length: number,
+  ) => {
     const text = data.subarray(offset, offset + length).toString('utf8');
     if (fd === 1) stdout += text;
     else stderr += text;
@@ -70,8 +95,18 @@ describe('the CLI on commander', () => {
     expect(r.code).toBe(7);
     expect(r.ran).toBe('spawn');
     expect(r.input?.args).toEqual(['do it']);
-    expect(r.input?.flags).toMatchObject({ model: 'replay:a.yaml', priority: '3', maxTurns: '9', detach: true, color: true, allow: [] });
-    expect((await cli(['spawn', '-dm', 'replay:b.yaml'])).input?.flags).toMatchObject({ detach: true, model: 'replay:b.yaml' });
+    expect(r.input?.flags).toMatchObject({
+      model: 'replay:a.yaml',
+      priority: '3',
+      maxTurns: '9',
+      detach: true,
+      color: true,
+      allow: [],
+    });
+    expect((await cli(['spawn', '-dm', 'replay:b.yaml'])).input?.flags).toMatchObject({
+      detach: true,
+      model: 'replay:b.yaml',
+    });
   });
 
   it('fills defaults, collects a repeatable option, and turns a --no- switch off', async () => {
@@ -87,7 +122,11 @@ describe('the CLI on commander', () => {
   });
 
   it('answers -h, --help and help <verb> with the verb’s help on stdout, exit 0, without running it', async () => {
-    for (const argv of [['spawn', 'task', '--help'], ['spawn', '-h'], ['help', 'spawn']]) {
+    for (const argv of [
+      ['spawn', 'task', '--help'],
+      ['spawn', '-h'],
+      ['help', 'spawn'],
+    ]) {
       const r = await cli(argv);
       expect(r.code, argv.join(' ')).toBe(0);
       expect(r.input).toBeNull();
@@ -126,7 +165,7 @@ describe('the CLI on commander', () => {
   });
 
   it('refuses an unknown verb or option with a did-you-mean and the help to read', async () => {
-    expect(await usage(['pss'])).toBe("unknown command 'pss' (did you mean ps?)\n(run \"aos --help\" for usage)");
+    expect(await usage(['pss'])).toBe('unknown command \'pss\' (did you mean ps?)\n(run "aos --help" for usage)');
     const message = await usage(['spawn', '--modle', 'x']);
     expect(message).toContain("unknown option '--modle' (did you mean --model?)");
     expect(message).toContain('(run "aos spawn --help" for usage)');

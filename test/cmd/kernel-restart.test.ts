@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 
 const BLOCK = '[SYS_CALL::RECV_MSG] {"timeout_s": 300}';
-const CLEAN = { GEMINI_API_KEY: '', GOOGLE_API_KEY: '', OPENAI_API_KEY: '', OPENAI_BASE_URL: '', GEMINI_BASE_URL: '', CHROMA_URL: '' };
+const CLEAN = {
+  GEMINI_API_KEY: '',
+  GOOGLE_API_KEY: '',
+  OPENAI_API_KEY: '',
+  OPENAI_BASE_URL: '',
+  GEMINI_BASE_URL: '',
+  CHROMA_URL: '',
+};
 const TODAY = { ...CLEAN, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', GEMINI_API_KEY: 'secret-key-value' };
 
 let t: TestHome;
@@ -45,10 +52,14 @@ describe('settings drift and aos kernel restart', () => {
 
   it('warns when the caller names another workspace, and kernel start prints the workspace', async () => {
     const other = await t.cli(['ps'], { env: { ...TODAY, AOS_WORKSPACE: '/tmp/elsewhere' } });
-    expect(other.stderr).toContain(`aos: files land in the kernel's workspace ${t.env.AOS_WORKSPACE}, not in yours (/tmp/elsewhere)`);
+    expect(other.stderr).toContain(
+      `aos: files land in the kernel's workspace ${t.env.AOS_WORKSPACE}, not in yours (/tmp/elsewhere)`,
+    );
     const alias = await t.cli(['ps'], { env: { ...TODAY, AOS_WORKSPACE: '', WORKSPACE_PATH: t.env.AOS_WORKSPACE } });
     expect(alias.stderr).toBe('');
     const start = await t.cli(['kernel', 'start'], { env: TODAY });
-    expect(start.stdout).toMatch(new RegExp(`kernel already running \\(pid \\d+, socket .*, workspace ${t.env.AOS_WORKSPACE}\\)`));
+    expect(start.stdout).toMatch(
+      new RegExp(`kernel already running \\(pid \\d+, socket .*, workspace ${t.env.AOS_WORKSPACE}\\)`),
+    );
   });
 });

@@ -17,8 +17,12 @@ describe('printable', () => {
 
   it('holds for a model reply in aos logs and a thread entry in aos thread show/tail', () => {
     const renderer = new EventRenderer({ paint: painter(false), verbose: false, width: 1_000 });
-    const line = renderer.render({ ts: '2026-11-25T00:00:00.000Z', pid: 1, type: 'model', turn: 0, text: HOSTILE }) ?? '';
-    const entry = formatEntry({ seq: 1, ts: '2026-11-25T00:00:00.000Z', pid: 2, unit: '\u001b[8m', kind: 'note', text: HOSTILE }, painter(false));
+    const line =
+      renderer.render({ ts: '2026-11-25T00:00:00.000Z', pid: 1, type: 'model', turn: 0, text: HOSTILE }) ?? '';
+    const entry = formatEntry(
+      { seq: 1, ts: '2026-11-25T00:00:00.000Z', pid: 2, unit: '\u001b[8m', kind: 'note', text: HOSTILE },
+      painter(false),
+    );
     for (const text of [line, entry]) {
       expect(text).toContain('ok');
       expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);

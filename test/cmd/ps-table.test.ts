@@ -10,16 +10,40 @@ const NOW = 1_800_000_000_000;
 
 function row(pid: number, name: string, extra: Partial<ProcRow> = {}): ProcRow {
   return {
-    pid, ppid: pid === 1 ? 0 : 1, name, role: 'worker', state: 'blocked', model: 'replay:/tmp/aos-tapes-0123456789/a-long-tape-name.yaml', priority: 0,
-    turns: 3, syscalls: 12, prompt_tokens: 100, output_tokens: 20, tokens: 120, cost: 0.0123, created_at: NOW - 95_000, started_at: NOW - 94_000,
-    ended_at: null, age_s: 95, exit_code: null, exit_reason: null, wait: 'msg', ...extra,
+    pid,
+    ppid: pid === 1 ? 0 : 1,
+    name,
+    role: 'worker',
+    state: 'blocked',
+    model: 'replay:/tmp/aos-tapes-0123456789/a-long-tape-name.yaml',
+    priority: 0,
+    turns: 3,
+    syscalls: 12,
+    prompt_tokens: 100,
+    output_tokens: 20,
+    tokens: 120,
+    cost: 0.0123,
+    created_at: NOW - 95_000,
+    started_at: NOW - 94_000,
+    ended_at: null,
+    age_s: 95,
+    exit_code: null,
+    exit_reason: null,
+    wait: 'msg',
+    ...extra,
   };
 }
 
 const ROWS = [
   row(1, 'coordinator'),
   row(2, 'worker-a'),
-  row(3, 'worker-b', { state: 'exited', exit_code: 1, exit_reason: 'model error: openai:x: cannot reach the model server', ended_at: NOW - 5000, wait: null }),
+  row(3, 'worker-b', {
+    state: 'exited',
+    exit_code: 1,
+    exit_reason: 'model error: openai:x: cannot reach the model server',
+    ended_at: NOW - 5000,
+    wait: null,
+  }),
   row(4, '数据分析员-一号'),
 ];
 
@@ -79,7 +103,9 @@ describe('ps --format', () => {
   it('a Go template prints a line a row; table adds a header and aligns; json prints the row', () => {
     expect(renderFormat('{{.Pid}}:{{.Name}}:{{.ExitCode}}', ROWS.slice(1, 3), NOW)).toBe('2:worker-a:\n3:worker-b:1\n');
     const table = renderFormat('table {{.Pid}}\\t{{.Name}}\\t{{.Status}}', ROWS.slice(0, 2), NOW);
-    expect(table).toBe('PID  NAME         STATUS\n1    coordinator  blocked (message)\n2    worker-a     blocked (message)\n');
+    expect(table).toBe(
+      'PID  NAME         STATUS\n1    coordinator  blocked (message)\n2    worker-a     blocked (message)\n',
+    );
     expect(JSON.parse(renderFormat('{{json .}}', ROWS.slice(0, 1), NOW))).toEqual(ROWS[0]);
     expect(renderFormat('{{.age}} {{.exit_code}}', ROWS.slice(2, 3), NOW)).toBe('5s ago 1\n');
   });

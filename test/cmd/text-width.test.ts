@@ -4,8 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { cutEnd, cutMiddle, displayWidth, pad } from '../../cmd/text-width.js';
 
 const SAMPLES = [
-  'worker-a', '', ' ', '数据分析员', 'ｆｕｌｌｗｉｄｔｈ', 'ﾊﾝｶｸ', 'e\u0301te\u0301', 'a\u200Db', '한국어', 'カタカナ', '👩‍💻 dev', '✔ ok', '❤️',
-  '🇫🇷', 'naïve café', 'Ελληνικά', 'עברית', 'tab\there', '\u0007bell', '🙂🙂', 'x\uFE0F',
+  'worker-a',
+  '',
+  ' ',
+  '数据分析员',
+  'ｆｕｌｌｗｉｄｔｈ',
+  'ﾊﾝｶｸ',
+  'e\u0301te\u0301',
+  'a\u200Db',
+  '한국어',
+  'カタカナ',
+  '👩‍💻 dev',
+  '✔ ok',
+  '❤️',
+  '🇫🇷',
+  'naïve café',
+  'Ελληνικά',
+  'עברית',
+  'tab\there',
+  '\u0007bell',
+  '🙂🙂',
+  'x\uFE0F',
 ];
 
 describe('displayWidth', () => {

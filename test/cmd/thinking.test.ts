@@ -18,11 +18,33 @@ describe('the thinking line of an attached spawn', () => {
     now = 3_000;
     line.draw();
     expect(written.at(-1)).toBe('⠋ thinking: root 3s');
-    line.observe({ ts, pid: 1, type: 'retry', turn: 0, attempt: 2, max: 6, delay_ms: 4100, kind: 'server', status: 503, message: 'x' });
+    line.observe({
+      ts,
+      pid: 1,
+      type: 'retry',
+      turn: 0,
+      attempt: 2,
+      max: 6,
+      delay_ms: 4100,
+      kind: 'server',
+      status: 503,
+      message: 'x',
+    });
     line.draw();
     expect(written.slice(-2)).toEqual(['\r\u001b[K', '⠙ thinking: root 3s (HTTP 503, retry 2/6 in 4.1 s)']);
     // A retry names where the request went, when the driver said (issue 47.7: the live line named no address).
-    line.observe({ ts, pid: 1, type: 'retry', turn: 0, attempt: 3, max: 6, delay_ms: 2000, kind: 'timeout', endpoint: 'http://10.0.0.9/v1', message: 'x' });
+    line.observe({
+      ts,
+      pid: 1,
+      type: 'retry',
+      turn: 0,
+      attempt: 3,
+      max: 6,
+      delay_ms: 2000,
+      kind: 'timeout',
+      endpoint: 'http://10.0.0.9/v1',
+      message: 'x',
+    });
     line.draw();
     expect(written.at(-1)).toBe('⠹ thinking: root 3s (timeout from http://10.0.0.9/v1, retry 3/6 in 2.0 s)');
     line.observe({ ts, pid: 1, type: 'model', turn: 0, text: 'hi' });
@@ -51,7 +73,18 @@ describe('the thinking line of an attached spawn', () => {
     line.draw();
     expect(written.at(-2)).toBe('\r\u001b[K\u001b[1A\u001b[K'); // both lines erased
     line.observe({ ts, pid: 1, type: 'model', turn: 0, text: 'done' });
-    line.observe({ ts, pid: 2, type: 'retry', turn: 0, attempt: 1, max: 6, delay_ms: 1000, kind: 'server', status: 503, message: 'x' });
+    line.observe({
+      ts,
+      pid: 2,
+      type: 'retry',
+      turn: 0,
+      attempt: 1,
+      max: 6,
+      delay_ms: 1000,
+      kind: 'server',
+      status: 503,
+      message: 'x',
+    });
     line.draw();
     expect(written.at(-1)).toBe('⠹ thinking: child 2s (HTTP 503, retry …'); // back to one line, cut at 39
   });

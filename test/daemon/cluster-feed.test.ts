@@ -16,7 +16,8 @@ const closers: Array<() => Promise<void>> = [];
 afterEach(() => runClosers(closers));
 
 /** A node; `shared`: it shares the others' workspace, so it may adopt their trees (the watching node does not: b adopts, c watches). */
-const node = (name: string, url: string, dir: string, shared = true): Promise<Kernel> => kernelNode(name, url, dir, closers, shared);
+const node = (name: string, url: string, dir: string, shared = true): Promise<Kernel> =>
+  kernelNode(name, url, dir, closers, shared);
 
 describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
   it('pushes a tree adopted between two other nodes once: its history is not pushed again from the adopter', async () => {
@@ -43,7 +44,11 @@ describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
 
     const proc = await a.spawn({ task: 'hold', model: `replay:${tape}`, name: 'hold' });
     const of = (): typeof pushed => pushed.filter((e) => e.pid === proc.pid);
-    await until(() => of().some((e) => e.type === 'syscall'), 20_000, "the hold process's first syscall to reach c's feed");
+    await until(
+      () => of().some((e) => e.type === 'syscall'),
+      20_000,
+      "the hold process's first syscall to reach c's feed",
+    );
     await a.store.committed();
     const before = of().length;
 
@@ -52,7 +57,11 @@ describe.skipIf(PG_SKIP)("a subscriber's feed of other nodes' events", () => {
     await dies(a, url);
     await withNodeLog(until(() => b.isLive(proc.pid), 60_000, "a's tree to be adopted by b"));
     b.kill(proc.pid);
-    await until(() => of().some((e) => e.type === 'state' && e.to === 'killed'), 20_000, "the kill on b to reach c's feed");
+    await until(
+      () => of().some((e) => e.type === 'state' && e.to === 'killed'),
+      20_000,
+      "the kill on b to reach c's feed",
+    );
     await new Promise((r) => setTimeout(r, 600));
 
     const events = of();

@@ -7,6 +7,7 @@ import { ALL_CAPS, call } from '../helpers/kernel-harness.js';
 import { gatewayAt } from '../helpers/gateway.js';
 import { until } from '../helpers/until.js';
 import { kernelNode } from '../kernel/cluster/kernel-node.js';
+import { turnOf } from '../../kernel/loop/turn-state.js';
 
 /** The address in front of every node (AOS_WEBHOOK_URL): what processes are told. */
 export const PUBLIC = 'https://hooks.example.test/aos';
@@ -14,7 +15,13 @@ export const REGISTER = call('SYS_REGISTER_WEBHOOK', { path: 'github/push' });
 export const BLOCK = call('RECV_MSG', { timeout_s: 60 });
 
 /** A node as the daemon makes it: a gateway that carries other nodes' routes there, serving what they carry here. */
-export async function webhookNode(name: string, url: string, dir: string, closers: Array<() => Promise<void>>, shared = true): Promise<Kernel> {
+export async function webhookNode(
+  name: string,
+  url: string,
+  dir: string,
+  closers: Array<() => Promise<void>>,
+  shared = true,
+): Promise<Kernel> {
   let made: Kernel | null = null;
   const kernel = await kernelNode(name, url, dir, closers, shared, {
     rootCapabilities: [...ALL_CAPS, 'webhook'],
@@ -31,7 +38,9 @@ export async function registered(kernel: Kernel, pid: number): Promise<string> {
   let url = '';
   await until(
     () => {
-      const result = kernel.proc(pid)?.transcript.find((m) => m.text.includes('[SYS_RESULT::SYS_REGISTER_WEBHOOK]'));
+      const result = turnOf(kernel.proc(pid))?.transcript.find((m) =>
+        m.text.includes('[SYS_RESULT::SYS_REGISTER_WEBHOOK]'),
+      );
       url = result?.text.match(/"url":"([^"]+)"/)?.[1] ?? '';
       return url !== '' && kernel.pcb(pid)?.state === 'blocked';
     },

@@ -13,12 +13,14 @@ import { until } from '../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
 import { clusterScratch, dies, runClosers, withNodeLog } from '../kernel/cluster/kernel-node.js';
 import { BLOCK, REGISTER, registered, via, webhookNode } from './cluster-webhook-nodes.js';
+import { turnOf } from '../../kernel/loop/turn-state.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
 afterEach(() => runClosers(closers));
 
-const node = (name: string, url: string, dir: string, shared = true): Promise<Kernel> => webhookNode(name, url, dir, closers, shared);
+const node = (name: string, url: string, dir: string, shared = true): Promise<Kernel> =>
+  webhookNode(name, url, dir, closers, shared);
 
 describe('AOS_WEBHOOK_URL', () => {
   it('is an http(s) base without query, fragment or credentials; its trailing slash is dropped', () => {
@@ -26,7 +28,14 @@ describe('AOS_WEBHOOK_URL', () => {
     expect(publicWebhookUrl('  ')).toBeUndefined();
     expect(publicWebhookUrl('https://hooks.example.com/')).toBe('https://hooks.example.com');
     expect(publicWebhookUrl('http://10.0.0.5:8080/aos//')).toBe('http://10.0.0.5:8080/aos');
-    for (const bad of ['hooks.example.com', 'ftp://x/', 'https://x/?a=1', 'https://x/#f', 'https://u:p@x/', 'javascript:alert(1)']) {
+    for (const bad of [
+      'hooks.example.com',
+      'ftp://x/',
+      'https://x/?a=1',
+      'https://x/#f',
+      'https://u:p@x/',
+      'javascript:alert(1)',
+    ]) {
       expect(() => publicWebhookUrl(bad), bad).toThrow(/AOS_WEBHOOK_URL must/);
     }
   });
@@ -40,7 +49,14 @@ describe.skipIf(PG_SKIP)('a webhook in a cluster', () => {
         REGISTER,
         BLOCK,
         {
-          expect: ['[EVENT::WEBHOOK] {"request_id":"w1"', '"method":"POST"', '"path":"github/push"', '"query":{"ref":"main"}', '"body":"{\\"after\\":\\"abc\\"}"', '"x-github-event":"push"'],
+          expect: [
+            '[EVENT::WEBHOOK] {"request_id":"w1"',
+            '"method":"POST"',
+            '"path":"github/push"',
+            '"query":{"ref":"main"}',
+            '"body":"{\\"after\\":\\"abc\\"}"',
+            '"x-github-event":"push"',
+          ],
           reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', status: 201, body: 'taken on a' }),
         },
         EXIT,
@@ -55,20 +71,29 @@ describe.skipIf(PG_SKIP)('a webhook in a cluster', () => {
 
     // A wrong path with the right token, and a token nobody has: no such webhook, on the node without them too.
     expect((await fetch(`${via(b, told)}x`, { method: 'POST', body: '{}' })).status).toBe(404);
-    expect((await fetch(via(b, told).replace(/hooks\/[^/]+\//, `hooks/${'x'.repeat(32)}/`), { method: 'POST', body: '{}' })).status).toBe(404);
+    expect(
+      (await fetch(via(b, told).replace(/hooks\/[^/]+\//, `hooks/${'x'.repeat(32)}/`), { method: 'POST', body: '{}' }))
+        .status,
+    ).toBe(404);
 
-    const res = await withNodeLog(fetch(`${via(b, told)}?ref=main`, { method: 'POST', body: '{"after":"abc"}', headers: { 'content-type': 'application/json', 'x-github-event': 'push', authorization: 'Bearer SECRET' } }));
+    const res = await withNodeLog(
+      fetch(`${via(b, told)}?ref=main`, {
+        method: 'POST',
+        body: '{"after":"abc"}',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'push', authorization: 'Bearer SECRET' },
+      }),
+    );
     expect(res.status).toBe(201);
     expect(await res.text()).toBe('taken on a');
     expect((await a.waitExit(proc.pid)).exitCode).toBe(0);
     // The credential the caller sent reached no node's process.
-    expect(JSON.stringify(a.proc(proc.pid)?.transcript ?? [])).not.toContain('SECRET');
+    expect(JSON.stringify(turnOf(a.proc(proc.pid))?.transcript ?? [])).not.toContain('SECRET');
     // Ended: its route answers 410 from either node.
     expect((await fetch(via(b, told), { method: 'POST', body: '{}' })).status).toBe(410);
     expect((await fetch(via(a, told), { method: 'POST', body: '{}' })).status).toBe(410);
   }, 60_000);
 
-  it("whose node is dead, its tree pinned there (a workspace of its own), is a 503 to try again, naming the node", async () => {
+  it('whose node is dead, its tree pinned there (a workspace of its own), is a 503 to try again, naming the node', async () => {
     const { url, dir, tape: writeTape } = await clusterScratch(pgServer.server, closers, 'cluster-webhooks');
     const tape = await writeTape({ hook: [REGISTER, BLOCK, EXIT] });
     const c = await node('c', url, dir, false);
@@ -96,7 +121,9 @@ describe.skipIf(PG_SKIP)('a webhook in a cluster', () => {
     const b = await node('b', url, dir);
     const c = await node('c', url, dir, false);
     await dies(a, url);
-    await withNodeLog(until(() => b.pcb(proc.pid)?.state === 'blocked', 30_000, 'b to adopt the process, waiting still'));
+    await withNodeLog(
+      until(() => b.pcb(proc.pid)?.state === 'blocked', 30_000, 'b to adopt the process, waiting still'),
+    );
 
     const here = await fetch(via(b, told), { method: 'POST', body: 'one' });
     expect([here.status, await here.text()]).toEqual([200, 'answered one']);

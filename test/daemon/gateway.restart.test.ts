@@ -36,7 +36,6 @@ async function boot(webhookPort: number): Promise<{ kernel: Kernel; events: Kern
   return { kernel, events };
 }
 
-
 describe('webhooks across a kernel restart', () => {
   it('keeps the URL: a request after the restart reaches the resumed process, with a fresh request id', async () => {
     const model = `replay:${path.join(dir, 'tape.yaml')}`;
@@ -49,7 +48,10 @@ describe('webhooks across a kernel restart', () => {
             call('RECV_MSG', { timeout_s: 30 }),
             { expect: '"request_id":"w1"', reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'before' }) },
             call('RECV_MSG', { timeout_s: 30 }),
-            { expect: ['"errno":"EINTR"', '"request_id":"w2"', '"body":"after"'], reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w2', body: 'resumed' }) },
+            {
+              expect: ['"errno":"EINTR"', '"request_id":"w2"', '"body":"after"'],
+              reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w2', body: 'resumed' }),
+            },
             { expect: '"ok":true', reply: EXIT },
           ],
         },
@@ -83,7 +85,15 @@ describe('webhooks across a kernel restart', () => {
   it('answers 503 to a request still waiting when the kernel stops, and stops promptly', async () => {
     await writeFile(
       path.join(dir, 'tape.yaml'),
-      YAML.stringify({ agents: { root: [call('SYS_REGISTER_WEBHOOK', { path: 'slow' }), call('RECV_MSG', { timeout_s: 30 }), call('SLEEP', { seconds: 30 })] } }),
+      YAML.stringify({
+        agents: {
+          root: [
+            call('SYS_REGISTER_WEBHOOK', { path: 'slow' }),
+            call('RECV_MSG', { timeout_s: 30 }),
+            call('SLEEP', { seconds: 30 }),
+          ],
+        },
+      }),
     );
     const a = await boot(0);
     const pcb = await a.kernel.spawn({ task: 't', model: `replay:${path.join(dir, 'tape.yaml')}` });

@@ -15,6 +15,7 @@ import type { Pcb } from '../../sys/types.js';
 import { ALL_CAPS, call, EXIT, startHarness, type TapeEntry } from '../helpers/kernel-harness.js';
 import { until } from '../helpers/until.js';
 import { gatewayAt } from '../helpers/gateway.js';
+import { turnOf } from '../../kernel/loop/turn-state.js';
 
 const CAPS = [...ALL_CAPS, 'webhook'];
 const BLOCK = call('RECV_MSG', { timeout_s: 30 });
@@ -55,7 +56,6 @@ async function boot(
   return { kernel, events, spawn: (name = 'root') => kernel.spawn({ task: 't', model: `replay:${tape}`, name }) };
 }
 
-
 type Result = Extract<KernelEvent, { type: 'result' }>;
 const results = (b: Booted, pid: number): Result[] =>
   b.events.filter((e): e is Result => e.type === 'result' && e.pid === pid);
@@ -77,7 +77,13 @@ describe('webhook gateway', () => {
         REGISTER,
         { expect: '"url":"http://127.0.0.1:', reply: BLOCK },
         {
-          expect: ['"errno":"EINTR"', '[EVENT::WEBHOOK] {"request_id":"w1"', '"method":"POST"', '"path":"github/push"', '"body":"{\\"a\\":1}"'],
+          expect: [
+            '"errno":"EINTR"',
+            '[EVENT::WEBHOOK] {"request_id":"w1"',
+            '"method":"POST"',
+            '"path":"github/push"',
+            '"body":"{\\"a\\":1}"',
+          ],
           reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', status: 201, body: 'thanks' }),
         },
         { expect: '[SYS_RESULT::SYS_WEBHOOK_REPLY] {"ok":true', reply: EXIT },
@@ -98,7 +104,10 @@ describe('webhook gateway', () => {
       root: [
         REGISTER,
         { reply: BLOCK, delay_ms: 400 },
-        { expect: ['"errno":"EINTR"', '"request_id":"w1"'], reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'seen' }) },
+        {
+          expect: ['"errno":"EINTR"', '"request_id":"w1"'],
+          reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'seen' }),
+        },
         EXIT,
       ],
     });
@@ -117,12 +126,30 @@ describe('webhook gateway', () => {
     const pending = fetch(`${url}?a=1&a=2&b=x`, {
       method: 'PUT',
       body: 'hello',
-      headers: { 'x-github-event': 'push', authorization: 'Bearer SECRET1', 'x-api-key': 'SECRET2', cookie: 's=SECRET3' },
+      headers: {
+        'x-github-event': 'push',
+        authorization: 'Bearer SECRET1',
+        'x-api-key': 'SECRET2',
+        cookie: 's=SECRET3',
+      },
     });
-    await until(() => b.kernel.proc(pcb.pid)?.transcript.some((m) => m.text.includes('[EVENT::WEBHOOK]')) ?? false);
-    const text = b.kernel.proc(pcb.pid)?.transcript.find((m) => m.text.includes('[EVENT::WEBHOOK]'))?.text ?? '';
-    const event = JSON.parse(text.slice(text.indexOf('[EVENT::WEBHOOK] ') + 17).split('\n')[0] ?? '') as Record<string, unknown>;
-    expect(event).toMatchObject({ request_id: 'w1', webhook_id: 1, method: 'PUT', path: 'github/push', query: { a: ['1', '2'], b: 'x' }, body: 'hello' });
+    await until(
+      () => turnOf(b.kernel.proc(pcb.pid))?.transcript.some((m) => m.text.includes('[EVENT::WEBHOOK]')) ?? false,
+    );
+    const text =
+      turnOf(b.kernel.proc(pcb.pid))?.transcript.find((m) => m.text.includes('[EVENT::WEBHOOK]'))?.text ?? '';
+    const event = JSON.parse(text.slice(text.indexOf('[EVENT::WEBHOOK] ') + 17).split('\n')[0] ?? '') as Record<
+      string,
+      unknown
+    >;
+    expect(event).toMatchObject({
+      request_id: 'w1',
+      webhook_id: 1,
+      method: 'PUT',
+      path: 'github/push',
+      query: { a: ['1', '2'], b: 'x' },
+      body: 'hello',
+    });
     expect(event.headers).toMatchObject({ 'x-github-event': 'push', 'content-type': 'text/plain;charset=UTF-8' });
     expect(JSON.stringify(event)).not.toMatch(/SECRET/);
     const token = url.split('/')[4] ?? 'no token';
@@ -146,12 +173,21 @@ describe('webhook gateway', () => {
 
   it('refuses SYS_REGISTER_WEBHOOK and SYS_WEBHOOK_REPLY without the webhook capability (EPERM)', async () => {
     const b = await boot(
-      { root: [[REGISTER, call('SYS_WEBHOOK_REPLY', { request_id: 'w1' })].join('\n'), { expect: '"errno":"EPERM"', reply: EXIT }] },
+      {
+        root: [
+          [REGISTER, call('SYS_WEBHOOK_REPLY', { request_id: 'w1' })].join('\n'),
+          { expect: '"errno":"EPERM"', reply: EXIT },
+        ],
+      },
       { caps: ALL_CAPS },
     );
     const pcb = await b.spawn();
     expect((await b.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
-    expect(results(b, pcb.pid).slice(0, 2).map((r) => r.errno)).toEqual(['EPERM', 'EPERM']);
+    expect(
+      results(b, pcb.pid)
+        .slice(0, 2)
+        .map((r) => r.errno),
+    ).toEqual(['EPERM', 'EPERM']);
     expect(results(b, pcb.pid)[0]?.message).toContain('needs capability "webhook"');
   });
 
@@ -167,11 +203,16 @@ describe('webhook gateway', () => {
   });
 
   it('says EIO when the kernel runs no gateway', async () => {
-    const h = await startHarness({ root: [REGISTER, { expect: '"errno":"EIO"', reply: EXIT }] }, { rootCapabilities: CAPS });
+    const h = await startHarness(
+      { root: [REGISTER, { expect: '"errno":"EIO"', reply: EXIT }] },
+      { rootCapabilities: CAPS },
+    );
     try {
       const pcb = await h.run();
       expect(pcb.exitCode).toBe(0);
-      expect(h.results(pcb.pid)[0]?.message).toBe('webhooks are not enabled in this kernel (start it with a webhook port)');
+      expect(h.results(pcb.pid)[0]?.message).toBe(
+        'webhooks are not enabled in this kernel (start it with a webhook port)',
+      );
       expect(h.kernel.gatewayUrl).toBeNull();
     } finally {
       await h.close();
@@ -199,7 +240,7 @@ describe('webhook gateway', () => {
       expect(res.status, target).toBe(404);
       expect(await res.json()).toEqual({ error: 'no such webhook' });
     }
-    expect(b.kernel.proc(pcb.pid)?.notices).toEqual([]);
+    expect(b.kernel.proc(pcb.pid)?.queues.notices).toEqual([]);
   });
 
   it('answers 410 once the owner has exited, and 410 at once to requests waiting when it ends', async () => {
@@ -225,7 +266,7 @@ describe('webhook gateway', () => {
     const chunked = await rawRequest(url, 'POST', ['x'.repeat(600 * 1024), 'y'.repeat(600 * 1024)]);
     expect(chunked).toMatch(/^HTTP\/1\.1 413/);
     expect(b.kernel.pcb(pcb.pid)?.state).toBe('blocked');
-    expect(b.kernel.proc(pcb.pid)?.notices).toEqual([]);
+    expect(b.kernel.proc(pcb.pid)?.queues.notices).toEqual([]);
   });
 
   it('answers 504 when the process does not reply in time; a late reply and an unknown id get ENOENT', async () => {
@@ -235,7 +276,9 @@ describe('webhook gateway', () => {
           REGISTER,
           BLOCK,
           { expect: '[EVENT::WEBHOOK]', reply: call('SLEEP', { seconds: 0.4 }) },
-          [call('SYS_WEBHOOK_REPLY', { request_id: 'w1' }), call('SYS_WEBHOOK_REPLY', { request_id: 'w999' })].join('\n'),
+          [call('SYS_WEBHOOK_REPLY', { request_id: 'w1' }), call('SYS_WEBHOOK_REPLY', { request_id: 'w999' })].join(
+            '\n',
+          ),
           { expect: '"errno":"ENOENT"', reply: EXIT },
         ],
       },
@@ -260,7 +303,10 @@ describe('webhook gateway', () => {
         { expect: '"exit_code":0', reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'mine' }) },
         { expect: '"ok":true', reply: EXIT },
       ],
-      other: [call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'stolen' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      other: [
+        call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'stolen' }),
+        { expect: '"errno":"EPERM"', reply: EXIT },
+      ],
     });
     const { url } = await registered(b);
     const res = await fetch(url, { method: 'POST', body: 'x' });
@@ -271,9 +317,13 @@ describe('webhook gateway', () => {
   it('answers 429 once too many requests wait for one process', async () => {
     // The requests arrive during a slow inference; the process never replies.
     const sleeps = Array.from({ length: 5 }, (_, i) => call('SLEEP', { seconds: 30 + i }));
-    const b = await boot({ root: [REGISTER, BLOCK, { reply: call('SLEEP', { seconds: 29 }), delay_ms: 1000 }, ...sleeps] });
+    const b = await boot({
+      root: [REGISTER, BLOCK, { reply: call('SLEEP', { seconds: 29 }), delay_ms: 1000 }, ...sleeps],
+    });
     const { pcb, url } = await registered(b);
-    const waiting = Array.from({ length: param.maxPendingWebhookRequests }, () => fetch(url, { method: 'POST', body: 'x' }));
+    const waiting = Array.from({ length: param.maxPendingWebhookRequests }, () =>
+      fetch(url, { method: 'POST', body: 'x' }),
+    );
     await until(() => b.kernel.webhooks.pendingOf(pcb.pid) === param.maxPendingWebhookRequests);
     const refused = await fetch(url, { method: 'POST', body: 'x' });
     expect(refused.status).toBe(429);
@@ -306,10 +356,19 @@ describe('webhook gateway', () => {
     const address = b.kernel.gateway?.address();
     expect(address?.address).toBe('127.0.0.1');
     const port = address?.port ?? 0;
-    for (const garbage of ['BLAH\r\n\r\n', 'GET /hooks/%%%/x HTTP/1.1\r\nHost: x\r\n\r\n', 'GET x HTTP/1.1\r\n\r\n', '\u0000\u0001\r\n\r\n']) {
+    for (const garbage of [
+      'BLAH\r\n\r\n',
+      'GET /hooks/%%%/x HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET x HTTP/1.1\r\n\r\n',
+      '\u0000\u0001\r\n\r\n',
+    ]) {
       await rawSend(port, garbage);
     }
-    const aborted = await rawSend(port, `POST ${new URL(url).pathname} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`, true);
+    const aborted = await rawSend(
+      port,
+      `POST ${new URL(url).pathname} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`,
+      true,
+    );
     expect(aborted).toBe('');
     expect((await fetch(`${b.kernel.gatewayUrl}/nothing`)).status).toBe(404);
   });

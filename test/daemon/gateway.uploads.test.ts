@@ -26,7 +26,11 @@ afterEach(async () => {
 });
 
 /** A POST whose headers go at once and whose chunked body never ends: it answers with whatever comes back. */
-function slowUpload(port: number, pathname: string, firstChunk: number): { socket: net.Socket; reply: Promise<string> } {
+function slowUpload(
+  port: number,
+  pathname: string,
+  firstChunk: number,
+): { socket: net.Socket; reply: Promise<string> } {
   const socket = net.connect(port, '127.0.0.1');
   let got = '';
   const reply = new Promise<string>((resolve) => {
@@ -46,7 +50,19 @@ describe('uploads in progress', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'aos-uploads-'));
     const tape = path.join(dir, 'tape.yaml');
     const reply = call('SYS_WEBHOOK_REPLY', { request_id: 'w1', status: 200, body: 'ok' });
-    await writeFile(tape, YAML.stringify({ agents: { root: [call('SYS_REGISTER_WEBHOOK', { path: 'in' }), call('RECV_MSG', { timeout_s: 60 }), { expect: '[EVENT::WEBHOOK]', reply }, call('RECV_MSG', { timeout_s: 60 })] } }));
+    await writeFile(
+      tape,
+      YAML.stringify({
+        agents: {
+          root: [
+            call('SYS_REGISTER_WEBHOOK', { path: 'in' }),
+            call('RECV_MSG', { timeout_s: 60 }),
+            { expect: '[EVENT::WEBHOOK]', reply },
+            call('RECV_MSG', { timeout_s: 60 }),
+          ],
+        },
+      }),
+    );
     kernel = await Kernel.create({
       workspace: path.join(dir, 'ws'),
       rootCapabilities: [...ALL_CAPS, 'webhook'],
@@ -57,7 +73,9 @@ describe('uploads in progress', () => {
     kernel.events.subscribe((e) => events.push(e));
     const pcb = await kernel.spawn({ task: 't', model: `replay:${tape}` });
     await until(() => kernel!.pcb(pcb.pid)?.state === 'blocked', 10_000, 'the webhook registered');
-    const registered = events.find((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name === 'SYS_REGISTER_WEBHOOK');
+    const registered = events.find(
+      (e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name === 'SYS_REGISTER_WEBHOOK',
+    );
     const url = new URL((registered?.value as { url: string }).url);
     const gateway = kernel.gateway as Gateway;
     const port = Number(url.port);
@@ -65,15 +83,21 @@ describe('uploads in progress', () => {
     // Ten slow uploads of 24 KiB each so far: four get a slot, only two fit in 64 KiB, the rest are refused.
     const uploads = Array.from({ length: 10 }, () => slowUpload(port, url.pathname, 24 * 1024));
     let peak = 0;
-    await until(() => {
-      peak = Math.max(peak, gateway.uploads.stats().bytes);
-      return uploads.filter((u) => u.socket.destroyed).length >= 6;
-    }, 10_000, 'the uploads past the caps to be refused');
+    await until(
+      () => {
+        peak = Math.max(peak, gateway.uploads.stats().bytes);
+        return uploads.filter((u) => u.socket.destroyed).length >= 6;
+      },
+      10_000,
+      'the uploads past the caps to be refused',
+    );
     expect(gateway.uploads.stats().requests).toBeLessThanOrEqual(LIMITS.perProcess);
     expect(peak).toBeLessThanOrEqual(LIMITS.bytesPerProcess);
     // The rest trickle and are cut by the request timeout; nothing they sent is held afterwards.
     const replies = await Promise.all(uploads.map((u) => u.reply));
-    expect(replies.filter((r) => /^HTTP\/1\.1 429/.test(r)).length + replies.filter((r) => /^HTTP\/1\.1 503/.test(r)).length).toBeGreaterThanOrEqual(6);
+    expect(
+      replies.filter((r) => /^HTTP\/1\.1 429/.test(r)).length + replies.filter((r) => /^HTTP\/1\.1 503/.test(r)).length,
+    ).toBeGreaterThanOrEqual(6);
     expect(replies.some((r) => /^HTTP\/1\.1 408/.test(r))).toBe(true);
     expect(replies.every((r) => r === '' || /^HTTP\/1\.1 (408|429|503)/.test(r))).toBe(true);
     expect(gateway.uploads.stats()).toEqual({ requests: 0, bytes: 0 });

@@ -22,7 +22,12 @@ const isEnd = (line: Line): boolean => line.event === 'end';
 async function follow(fixture: ServerFixture, text: boolean): Promise<Line[]> {
   const c = await rawClient(fixture.socket);
   const pcb = await fixture.kernel.spawn({ task: 'go', model: fixture.model });
-  c.send({ id: 1, method: 'logs', params: { pid: pcb.pid, follow: true, tree: true, tail: 0, ...(text ? { text: true } : {}) }, protocol: PROTOCOL_VERSION });
+  c.send({
+    id: 1,
+    method: 'logs',
+    params: { pid: pcb.pid, follow: true, tree: true, tail: 0, ...(text ? { text: true } : {}) },
+    protocol: PROTOCOL_VERSION,
+  });
   const lines = await c.until(isEnd, 15_000);
   c.socket.destroy();
   return lines;
@@ -33,7 +38,9 @@ describe('live text over the socket', () => {
     // The first turn sleeps, so that the follow is in place when the second is written.
     fx = await startServer({ root: [call('SYS_SLEEP', { seconds: 0.3 }), { reply: LONG, delay_ms: 400 }] });
     const lines = await follow(fx, true);
-    const texts = lines.filter((l) => l.event === 'text').map((l) => l.payload as { pid: number; turn: number; text: string });
+    const texts = lines
+      .filter((l) => l.event === 'text')
+      .map((l) => l.payload as { pid: number; turn: number; text: string });
     const modelAt = lines.findIndex((l) => l.event === 'log' && (l.payload as { type: string }).type === 'model');
     const lastText = lines.map((l) => l.event).lastIndexOf('text');
     expect(texts.length).toBeGreaterThan(1); // pieces, gathered at most every 50 ms over 400 ms
@@ -46,13 +53,26 @@ describe('live text over the socket', () => {
   it('a spawn that says the caller will watch streams its first turn, though the follow comes after it started', async () => {
     fx = await startServer({ root: [{ reply: LONG, delay_ms: 400 }] });
     const c = await rawClient(fx.socket);
-    c.send({ id: 1, method: 'spawn', params: { task: 'go', model: fx.model, watch: true }, protocol: PROTOCOL_VERSION });
+    c.send({
+      id: 1,
+      method: 'spawn',
+      params: { task: 'go', model: fx.model, watch: true },
+      protocol: PROTOCOL_VERSION,
+    });
     const { result } = (await c.next()) as { result: { pid: number } };
     await new Promise((resolve) => setTimeout(resolve, 60)); // the first turn is under way
     expect(fx.kernel.live.watched).toBe(true);
-    c.send({ id: 2, method: 'logs', params: { pid: result.pid, follow: true, text: true, tail: 0 }, protocol: PROTOCOL_VERSION });
+    c.send({
+      id: 2,
+      method: 'logs',
+      params: { pid: result.pid, follow: true, text: true, tail: 0 },
+      protocol: PROTOCOL_VERSION,
+    });
     const lines = await c.until(isEnd, 15_000);
-    const text = lines.filter((l) => l.event === 'text').map((l) => (l.payload as { text: string }).text).join('');
+    const text = lines
+      .filter((l) => l.event === 'text')
+      .map((l) => (l.payload as { text: string }).text)
+      .join('');
     expect(text.length).toBeGreaterThan(0);
     expect(LONG.endsWith(text)).toBe(true); // what came after the follow, in order
     expect(fx.kernel.live.watched).toBe(false); // the hold went with the follow, the follow with the process
@@ -62,7 +82,12 @@ describe('live text over the socket', () => {
   it('a hold lapses when the connection goes without following', async () => {
     fx = await startServer({ root: [{ reply: LONG, delay_ms: 2000 }] });
     const c = await rawClient(fx.socket);
-    c.send({ id: 1, method: 'spawn', params: { task: 'go', model: fx.model, watch: true }, protocol: PROTOCOL_VERSION });
+    c.send({
+      id: 1,
+      method: 'spawn',
+      params: { task: 'go', model: fx.model, watch: true },
+      protocol: PROTOCOL_VERSION,
+    });
     await c.next();
     expect(fx.kernel.live.watched).toBe(true);
     c.socket.destroy();

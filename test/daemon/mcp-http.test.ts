@@ -26,7 +26,12 @@ afterEach(async () => {
 async function serve(options: { maxSessions: number; sessionIdleMs: number }): Promise<string> {
   fixture = await startServer({ root: ['[SYS_CALL::SYS_EXIT] {}'] });
   const paths = fixture.paths;
-  const mcp = new McpHttpEndpoint({ token: TOKEN, connect: () => KernelClient.connect(paths), maxBodyBytes: 1024 * 1024, ...options });
+  const mcp = new McpHttpEndpoint({
+    token: TOKEN,
+    connect: () => KernelClient.connect(paths),
+    maxBodyBytes: 1024 * 1024,
+    ...options,
+  });
   endpoint = mcp;
   const server = http.createServer((req, res) => {
     if (!mcp.handle(req, res)) res.writeHead(404).end();
@@ -38,7 +43,9 @@ async function serve(options: { maxSessions: number; sessionIdleMs: number }): P
 
 async function connect(url: string, token = TOKEN): Promise<Client> {
   const client = new Client({ name: 'http-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+  );
   clients.push(client);
   return client;
 }
@@ -53,7 +60,9 @@ describe('MCP over HTTP', () => {
 
   it('a client gone without ending its session leaves room once idle; a live one keeps its place (503)', async () => {
     const url = await serve({ maxSessions: 1, sessionIdleMs: 0 });
-    const firstTransport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } });
+    const firstTransport = new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+    });
     const first = new Client({ name: 'gone', version: '1' });
     await first.connect(firstTransport);
     await first.listTools();
@@ -63,15 +72,24 @@ describe('MCP over HTTP', () => {
     // It hangs up without a DELETE (as clients often do): its session is closed for the next one.
     await first.close();
     let second: Client | undefined;
-    await until(async () => {
-      second = await connect(url).catch(() => undefined);
-      return second !== undefined;
-    }, 10_000, 'room for a new session');
+    await until(
+      async () => {
+        second = await connect(url).catch(() => undefined);
+        return second !== undefined;
+      },
+      10_000,
+      'room for a new session',
+    );
     if (!second) throw new Error('unreachable');
     expect((await second.listTools()).tools.length).toBeGreaterThan(0);
     const stale = await fetch(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': oldSession ?? '' },
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': oldSession ?? '',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
     });
     expect(stale.status).toBe(404);
@@ -81,7 +99,10 @@ describe('MCP over HTTP', () => {
     const url = await serve({ maxSessions: 4, sessionIdleMs: 60_000 });
     const client = await connect(url);
     // Under the HTTP body limit, over what one kernel request may carry: it used to cost the session its kernel connection.
-    const big = await client.callTool({ name: 'spawn', arguments: { task: 'x'.repeat(1024 * 1024 + 10), model: fixture!.model } });
+    const big = await client.callTool({
+      name: 'spawn',
+      arguments: { task: 'x'.repeat(1024 * 1024 + 10), model: fixture!.model },
+    });
     expect(big.isError).toBe(true);
     expect(JSON.stringify(big.content)).toMatch(/over the kernel's limit of 1048576 bytes/);
     const ps = await client.callTool({ name: 'ps', arguments: {} });

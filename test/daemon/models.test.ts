@@ -38,8 +38,17 @@ describe('models', () => {
     expect(listing.providers.map((p) => p.name)).toEqual(PROVIDERS.map((p) => p.name));
     const [gemini, openai] = listing.providers;
     expect(gemini).toMatchObject({ configured: false, default_model: 'gemini-2.5-flash', patterns: ['gemini-*'] });
-    expect(gemini?.models.find((m) => m.name === 'gemini-2.5-pro')).toEqual({ name: 'gemini-2.5-pro', context_window: 1_048_576, price: { prompt: 1.25, output: 10, cached: 0.125 }, as_of: '2025-12' });
-    expect(openai).toMatchObject({ configured: true, endpoint: 'https://api.openai.com/v1', settings: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'] });
+    expect(gemini?.models.find((m) => m.name === 'gemini-2.5-pro')).toEqual({
+      name: 'gemini-2.5-pro',
+      context_window: 1_048_576,
+      price: { prompt: 1.25, output: 10, cached: 0.125 },
+      as_of: '2025-12',
+    });
+    expect(openai).toMatchObject({
+      configured: true,
+      endpoint: 'https://api.openai.com/v1',
+      settings: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+    });
     expect(JSON.stringify(listing)).not.toContain(KEY);
   });
 

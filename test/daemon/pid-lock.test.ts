@@ -21,7 +21,9 @@ afterEach(async () => {
 /** A live process whose command line looks like a daemon's (or not). */
 function sleeper(arg: string): Promise<{ pid: number; stop(): void }> {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")', arg]);
-  return new Promise((resolve) => child.stdout.once('data', () => resolve({ pid: child.pid as number, stop: () => child.kill('SIGKILL') })));
+  return new Promise((resolve) =>
+    child.stdout.once('data', () => resolve({ pid: child.pid as number, stop: () => child.kill('SIGKILL') })),
+  );
 }
 
 function stateOf(pid: number): string {
@@ -44,7 +46,10 @@ ctypes.CDLL(None).pthread_exit(None)
  * its other threads not yet torn down, its listening socket still open. Here for `seconds`, or
  * until stop(). Null when python3 is not installed.
  */
-async function halfExited(socket: string, seconds: number): Promise<{ pid: number; exited: Promise<void>; stop(): void } | null> {
+async function halfExited(
+  socket: string,
+  seconds: number,
+): Promise<{ pid: number; exited: Promise<void>; stop(): void } | null> {
   const child = spawn('python3', ['-c', HALF_EXITED, socket, String(seconds)]);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const up = await new Promise<boolean>((resolve) => {
@@ -107,7 +112,9 @@ describe('the kernel pid lock (one daemon per AOS_HOME)', () => {
     // `sleep 0` ends, and the `sleep 60` that replaced its parent shell never reaps it (killed below:
     // a shorter one ended on a loaded machine before the checks, and the zombie was reaped under them).
     const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60']);
-    const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    const zombie = Number(
+      await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))),
+    );
     try {
       // Wait for the child to have ended (state Z), however long a loaded machine takes to run `sleep 0`.
       const state = (): string => {

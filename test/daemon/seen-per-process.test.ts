@@ -13,7 +13,12 @@ function store(rows: Array<{ id: number; pid: number; json: string }>): (pid: nu
   return async (pid, id) => rows.filter((r) => r.pid === pid && r.id < id).length;
 }
 
-async function feed(seen: SeenPerProcess, node: string, rows: Array<{ id: number; pid: number; json: string }>, all = rows): Promise<string[]> {
+async function feed(
+  seen: SeenPerProcess,
+  node: string,
+  rows: Array<{ id: number; pid: number; json: string }>,
+  all = rows,
+): Promise<string[]> {
   const pushed: string[] = [];
   for (const row of rows) if (await seen.fresh(node, row, store(all))) pushed.push(row.json);
   return pushed;
@@ -25,10 +30,16 @@ describe('the cluster feed, per process', () => {
     const onA = [spawn(5), out(5, 1), out(5, 2)].map((json, i) => ({ id: 10 + i, pid: 5, json }));
     expect(await feed(seen, 'a', onA)).toHaveLength(3);
     // a dies; b holds the tree now: the three events pushed, one a committed that the feed never read, and one b wrote.
-    const onB = [spawn(5), out(5, 1), out(5, 2), out(5, 3), out(5, 4)].map((json, i) => ({ id: 200 + i, pid: 5, json }));
+    const onB = [spawn(5), out(5, 1), out(5, 2), out(5, 3), out(5, 4)].map((json, i) => ({
+      id: 200 + i,
+      pid: 5,
+      json,
+    }));
     expect(await feed(seen, 'b', onB)).toEqual([out(5, 3), out(5, 4)]);
     // b's next rows of it are pushed as they come.
-    expect(await feed(seen, 'b', [{ id: 300, pid: 5, json: out(5, 5) }], [...onB, { id: 300, pid: 5, json: out(5, 5) }])).toEqual([out(5, 5)]);
+    expect(
+      await feed(seen, 'b', [{ id: 300, pid: 5, json: out(5, 5) }], [...onB, { id: 300, pid: 5, json: out(5, 5) }]),
+    ).toEqual([out(5, 5)]);
   });
 
   it('knows where a process already running when the feed began stands in its history', async () => {

@@ -17,14 +17,16 @@ describe('one connection pipelining many requests', () => {
     // Each ps costs 0.3 ms: a socket chunk of them (~1,600) takes far longer than a slice.
     vi.spyOn(fx.kernel, 'processes').mockImplementation(() => {
       handled.push('ps');
-      for (const end = performance.now() + 0.3; performance.now() < end; );
+      for (const end = performance.now() + 0.3; performance.now() < end;);
       return [];
     });
     vi.spyOn(fx.kernel, 'stats').mockImplementation(() => (handled.push('stats'), stats()));
     const burst = await rawClient(fx.socket);
     const other = await rawClient(fx.socket);
     const count = 2_000;
-    burst.socket.write(Array.from({ length: count }, (_, id) => `${JSON.stringify({ id, method: 'ps', params: {} })}\n`).join(''));
+    burst.socket.write(
+      Array.from({ length: count }, (_, id) => `${JSON.stringify({ id, method: 'ps', params: {} })}\n`).join(''),
+    );
     // Once the burst is being answered, the other client asks; it must not wait for the rest of the burst.
     await burst.next();
     other.send({ id: 'stats', method: 'stats', params: {} });

@@ -32,7 +32,11 @@ describe('kernel server: requests', () => {
     expect((await stat(fx.socket)).mode & 0o777).toBe(0o600);
     const c = await rawClient(fx.socket);
     c.send({ id: 1, method: 'ping' });
-    expect(await c.next()).toMatchObject({ id: 1, ok: true, result: { pid: process.pid, protocol: PROTOCOL_VERSION, socket: fx.socket } });
+    expect(await c.next()).toMatchObject({
+      id: 1,
+      ok: true,
+      result: { pid: process.pid, protocol: PROTOCOL_VERSION, socket: fx.socket },
+    });
     c.socket.destroy();
   });
 
@@ -40,7 +44,11 @@ describe('kernel server: requests', () => {
     fx = await startServer({ root: [EXIT] });
     const c = await rawClient(fx.socket);
     c.send('{not json');
-    expect(await c.next()).toMatchObject({ id: null, ok: false, error: { code: 'EINVAL', message: 'request is not valid JSON' } });
+    expect(await c.next()).toMatchObject({
+      id: null,
+      ok: false,
+      error: { code: 'EINVAL', message: 'request is not valid JSON' },
+    });
     c.send({ id: 2, method: 'kill', params: { pid: 'one' } });
     const bad = await c.next();
     expect(bad).toMatchObject({ id: 2, ok: false, error: { code: 'EINVAL' } });
@@ -104,7 +112,9 @@ describe('kernel server: requests', () => {
   it('serves many clients at once; concurrent spawns get distinct pids', async () => {
     fx = await startServer({ root: [BLOCK] });
     const clients = await Promise.all(Array.from({ length: 20 }, () => rawClient((fx as ServerFixture).socket)));
-    clients.forEach((c, i) => c.send({ id: i, method: 'spawn', params: { task: `t${i}`, model: (fx as ServerFixture).model } }));
+    clients.forEach((c, i) =>
+      c.send({ id: i, method: 'spawn', params: { task: `t${i}`, model: (fx as ServerFixture).model } }),
+    );
     const answers = await Promise.all(clients.map((c) => c.next()));
     const pids = answers.map((a) => (a.result as { pid: number }).pid);
     expect(new Set(pids).size).toBe(20);
@@ -126,7 +136,12 @@ describe('kernel server: requests', () => {
 describe('kernel server: streams', () => {
   it('logs with follow: history, then live events of the tree, then end', async () => {
     fx = await startServer({
-      root: [READ, call('SPAWN_AGENT', { role: 'w', name: 'worker' }), call('WAIT', { pid: 2, timeout_s: 10 }), call('SYS_EXIT', { code: 4 })],
+      root: [
+        READ,
+        call('SPAWN_AGENT', { role: 'w', name: 'worker' }),
+        call('WAIT', { pid: 2, timeout_s: 10 }),
+        call('SYS_EXIT', { code: 4 }),
+      ],
       worker: [call('SYS_EXIT', { code: 0 })],
     });
     const pcb = await fx.kernel.spawn({ task: 't', model: fx.model });
@@ -142,7 +157,11 @@ describe('kernel server: streams', () => {
     const logs = pushes.filter((p) => p.event === 'log').map((p) => p.payload as { pid: number; type: string });
     expect(logs.some((e) => e.pid === 2)).toBe(true);
     expect(pushes.every((p) => p.sub === 1)).toBe(true);
-    expect(pushes.at(-1)).toEqual({ event: 'end', sub: 1, payload: { pid: 1, code: 4, reason: expect.any(String), state: 'exited' } });
+    expect(pushes.at(-1)).toEqual({
+      event: 'end',
+      sub: 1,
+      payload: { pid: 1, code: 4, reason: expect.any(String), state: 'exited' },
+    });
     expect(fx.server.subscriptions).toBe(0);
     c.send({ id: 2, method: 'logs', params: { pid: 1, follow: true, tail: 1 } });
     const again = await c.next();
@@ -204,14 +223,20 @@ describe('kernel server: the socket file', () => {
     fx = await startServer({ root: [EXIT] });
     const stale = path.join(fx.dir, 'stale.sock');
     // A listener killed with SIGKILL leaves its socket file behind.
-    const dead = spawn(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => console.log('up'))", stale]);
+    const dead = spawn(process.execPath, [
+      '-e',
+      "require('net').createServer().listen(process.argv[1], () => console.log('up'))",
+      stale,
+    ]);
     await new Promise((r) => dead.stdout.once('data', r));
     dead.kill('SIGKILL');
     await new Promise((r) => dead.once('close', r));
     expect((await stat(stale)).isSocket()).toBe(true);
     await clearStaleSocket(stale);
     await expect(stat(stale)).rejects.toThrow(/ENOENT/);
-    await expect(KernelServer.listen(fx.kernel, { socket: fx.socket, home: fx.dir, workspace: fx.dir })).rejects.toThrow(/already listening/);
+    await expect(
+      KernelServer.listen(fx.kernel, { socket: fx.socket, home: fx.dir, workspace: fx.dir }),
+    ).rejects.toThrow(/already listening/);
     const notSocket = path.join(fx.dir, 'plain');
     await writeFile(notSocket, 'x');
     await expect(clearStaleSocket(notSocket)).rejects.toThrow(/not a socket/);

@@ -10,7 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
-import { closeDrivers, DRIVERS, type OpenedDrivers, openDrivers, type ProcessScope, scopeDrivers } from '../../drivers/index.js';
+import {
+  closeDrivers,
+  DRIVERS,
+  type OpenedDrivers,
+  openDrivers,
+  type ProcessScope,
+  scopeDrivers,
+} from '../../drivers/index.js';
 import { CapabilitySet } from '../../sys/capabilities.js';
 
 const bwrap = await findBwrap();
@@ -19,7 +26,12 @@ let dir = '';
 let opened: OpenedDrivers | null = null;
 let openings: string[] = [];
 
-function processWith(caps: string[], pid = 1, tree = pid, abort = new AbortController()): ProcessScope & { abort: AbortController } {
+function processWith(
+  caps: string[],
+  pid = 1,
+  tree = pid,
+  abort = new AbortController(),
+): ProcessScope & { abort: AbortController } {
   const set = new CapabilitySet(caps);
   return { pid, tree, signal: abort.signal, allows: (c) => set.allows(c), caps, cwd: '/', abort };
 }
@@ -65,7 +77,8 @@ describe('the driver table', () => {
     expect(Object.keys(drivers)).toEqual(DRIVERS.map((d) => d.name));
     const scoped = scopeDrivers(drivers, processWith(['fs.read:/**']));
     expect(Object.keys(scoped)).toEqual(DRIVERS.map((d) => d.name));
-    for (const name of Object.keys(scoped) as Array<keyof typeof scoped>) expect(scoped[name], name).toBeTypeOf('object');
+    for (const name of Object.keys(scoped) as Array<keyof typeof scoped>)
+      expect(scoped[name], name).toBeTypeOf('object');
   });
 
   it('mcp: without servers it is absent, and a process asking is told the policy declares none', async () => {
@@ -74,7 +87,10 @@ describe('the driver table', () => {
     expect(drivers.mcp).toBeNull();
     const mcp = scopeDrivers(drivers, processWith(['mcp'])).mcp;
     expect(await mcp.reference()).toBe('');
-    await expect(mcp.list(undefined)).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/the policy declares none/) });
+    await expect(mcp.list(undefined)).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: expect.stringMatching(/the policy declares none/),
+    });
   });
 
   it('opens the workspace once at its real path, and exec works in that same tree', async () => {
@@ -105,7 +121,7 @@ describe('the driver table', () => {
     expect(() => narrow.fs.virtualPath('../outside')).toThrow(expect.objectContaining({ code: 'EACCES' }));
   });
 
-  it('net: the host must be in the process\'s net.fetch capabilities and a private address opened by the policy', async () => {
+  it("net: the host must be in the process's net.fetch capabilities and a private address opened by the policy", async () => {
     await makeDir();
     const drivers = await open();
     const url = `http://127.0.0.1:${webPort}/x`;
@@ -118,27 +134,35 @@ describe('the driver table', () => {
     await expect(stranger.net.fetch(url)).rejects.toMatchObject({ code: 'EPERM' });
   });
 
-  it.runIf(bwrap)('exec: runs in the workspace, and a process\'s kill signal ends its command', async () => {
-    await makeDir();
-    const drivers = await open();
-    const proc = processWith(['exec', 'fs.write:/**']);
-    const scoped = scopeDrivers(drivers, proc);
-    await scoped.fs.write('/note.txt', 'from fs');
-    expect(await scoped.exec.run('pwd; cat note.txt')).toMatchObject({ exit_code: 0, stdout: '/workspace\nfrom fs' });
+  it.runIf(bwrap)(
+    "exec: runs in the workspace, and a process's kill signal ends its command",
+    async () => {
+      await makeDir();
+      const drivers = await open();
+      const proc = processWith(['exec', 'fs.write:/**']);
+      const scoped = scopeDrivers(drivers, proc);
+      await scoped.fs.write('/note.txt', 'from fs');
+      expect(await scoped.exec.run('pwd; cat note.txt')).toMatchObject({ exit_code: 0, stdout: '/workspace\nfrom fs' });
 
-    const running = scoped.exec.run('echo started > started.txt; sleep 60', { timeoutS: 120 });
-    const settled = running.catch((error: unknown) => error);
-    for (let i = 0; i < 600 && !(await exists(path.join(dir, 'ws', 'started.txt'))); i++) await new Promise((r) => setTimeout(r, 50));
-    proc.abort.abort();
-    expect(await settled).toMatchObject({ code: 'EINTR' });
-  }, 60_000);
+      const running = scoped.exec.run('echo started > started.txt; sleep 60', { timeoutS: 120 });
+      const settled = running.catch((error: unknown) => error);
+      for (let i = 0; i < 600 && !(await exists(path.join(dir, 'ws', 'started.txt'))); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      proc.abort.abort();
+      expect(await settled).toMatchObject({ code: 'EINTR' });
+    },
+    60_000,
+  );
 
   it('memory: without a store every process gets EIO naming why; llm: one registry shared by every process', async () => {
     await makeDir();
     const drivers = await open();
     const a = scopeDrivers(drivers, processWith(['mem'], 1));
     const b = scopeDrivers(drivers, processWith(['mem'], 2));
-    await expect(a.memory.write({ text: 'x' })).rejects.toMatchObject({ code: 'EIO', message: expect.stringMatching(/memory is unavailable/) });
+    await expect(a.memory.write({ text: 'x' })).rejects.toMatchObject({
+      code: 'EIO',
+      message: expect.stringMatching(/memory is unavailable/),
+    });
     await expect(b.memory.read({ query: 'x', k: 1 })).rejects.toMatchObject({ code: 'EIO' });
     expect(a.llm).toBe(drivers.llm.registry);
     expect(b.llm).toBe(a.llm);
@@ -147,7 +171,9 @@ describe('the driver table', () => {
   it('a driver that cannot open fails the whole table with its error', async () => {
     await makeDir();
     await writeFile(path.join(dir, 'file'), 'not a directory');
-    await expect(openDrivers({ workspace: path.join(dir, 'file', 'ws'), allowPrivate: () => false })).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(
+      openDrivers({ workspace: path.join(dir, 'file', 'ws'), allowPrivate: () => false }),
+    ).rejects.toMatchObject({ code: 'ENOTDIR' });
     await expect(
       openDrivers({ workspace: path.join(dir, 'ws'), allowPrivate: () => false, memory: { url: 'not a url' } }),
     ).rejects.toThrow();

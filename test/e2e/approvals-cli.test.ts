@@ -49,8 +49,12 @@ describe('approvals, policy and audit through the CLI', () => {
       a: [WRITE('/src/a.txt'), { expect: '"bytes":1', reply: EXIT }],
       b: [WRITE('/src/b.txt'), { expect: ['EACCES', 'use /out'], reply: EXIT }],
     });
-    const a = JSON.parse((await t.cli(['spawn', 'a', '--model', model, '--name', 'a', '--detach', '--json'], { env })).stdout) as { pid: number };
-    const b = JSON.parse((await t.cli(['spawn', 'b', '--model', model, '--name', 'b', '--detach', '--json'], { env })).stdout) as { pid: number };
+    const a = JSON.parse(
+      (await t.cli(['spawn', 'a', '--model', model, '--name', 'a', '--detach', '--json'], { env })).stdout,
+    ) as { pid: number };
+    const b = JSON.parse(
+      (await t.cli(['spawn', 'b', '--model', model, '--name', 'b', '--detach', '--json'], { env })).stdout,
+    ) as { pid: number };
     let list: Pending[] = [];
     await until(async () => (list = await pending()).length === 2, 15_000, 'two pending approvals');
     const ofA = list.find((r) => r.pid === a.pid)!;
@@ -58,14 +62,27 @@ describe('approvals, policy and audit through the CLI', () => {
     expect(ofA).toMatchObject({ call: 'FS_WRITE', rule: 'ask: "fs.write:/src/**"', args: { path: '/src/a.txt' } });
     const human = await t.cli(['approvals'], { env });
     expect(human.stdout).toMatch(new RegExp(`${ofA.id}\\s+${a.pid}\\s+a\\s+FS_WRITE`));
-    expect(human.stdout).toMatch(new RegExp(`${ofA.id}\\s+${a.pid}\\s+a\\s+FS_WRITE .*ask: "fs\\.write:/src/\\*\\*"  path /src/a\\.txt · content 1 byte: x\\n`));
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `${ofA.id}\\s+${a.pid}\\s+a\\s+FS_WRITE .*ask: "fs\\.write:/src/\\*\\*"  path /src/a\\.txt · content 1 byte: x\\n`,
+      ),
+    );
     const ps = JSON.parse((await t.cli(['ps', '--json'], { env })).stdout) as Array<{ pid: number; state: string }>;
     expect(ps.find((r) => r.pid === a.pid)?.state).toBe('blocked');
 
     // The answer says what it let run, as aos approvals showed it (protocol/show-call.ts).
-    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 0, stdout: `approved ${ofA.id} (process ${a.pid}): FS_WRITE path /src/a.txt · content 1 byte: x\n` });
-    expect(await t.cli(['deny', ofB.id, '--reason', 'use /out', '--json'], { env })).toMatchObject({ code: 0, stdout: `{"id":"${ofB.id}","pid":${b.pid}}\n` });
-    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/no pending approval/) });
+    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({
+      code: 0,
+      stdout: `approved ${ofA.id} (process ${a.pid}): FS_WRITE path /src/a.txt · content 1 byte: x\n`,
+    });
+    expect(await t.cli(['deny', ofB.id, '--reason', 'use /out', '--json'], { env })).toMatchObject({
+      code: 0,
+      stdout: `{"id":"${ofB.id}","pid":${b.pid}}\n`,
+    });
+    expect(await t.cli(['approve', ofA.id], { env })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no pending approval/),
+    });
     await until(async () => (await t.cli(['ps', '--json'], { env })).stdout === '[]\n', 15_000, 'both processes ended');
     const logs = await t.cli(['logs', String(b.pid), '--json'], { env });
     expect(logs.stdout).toMatch(/"type":"approval".*"status":"denied".*"via":"socket"/);
@@ -78,12 +95,22 @@ describe('approvals, policy and audit through the CLI', () => {
         [b.pid, 'denied', 'person'],
       ]),
     );
-    expect((await t.cli(['audit', '--pid', String(b.pid)], { env })).stdout).toMatch(/denied\s+FS_WRITE.*person via socket.*use \/out/);
-    expect(await t.cli(['audit', 'verify'], { env })).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit trail intact: 4 records/) });
+    expect((await t.cli(['audit', '--pid', String(b.pid)], { env })).stdout).toMatch(
+      /denied\s+FS_WRITE.*person via socket.*use \/out/,
+    );
+    expect(await t.cli(['audit', 'verify'], { env })).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/audit trail intact: 4 records/),
+    });
 
     // The approved write is in the journal: aos diff shows it, aos rollback undoes it.
-    expect((await t.cli(['diff', String(a.pid)], { env })).stdout).toMatch(/^A \/src\/a\.txt {2}- → 1 bytes {2}pid \d+ turn 0\n$/);
-    expect(await t.cli(['rollback', String(a.pid), '--json'], { env })).toMatchObject({ code: 0, stdout: '[{"path":"/src/a.txt","action":"removed"}]\n' });
+    expect((await t.cli(['diff', String(a.pid)], { env })).stdout).toMatch(
+      /^A \/src\/a\.txt {2}- → 1 bytes {2}pid \d+ turn 0\n$/,
+    );
+    expect(await t.cli(['rollback', String(a.pid), '--json'], { env })).toMatchObject({
+      code: 0,
+      stdout: '[{"path":"/src/a.txt","action":"removed"}]\n',
+    });
     expect((await t.cli(['diff', String(a.pid), '--json'], { env })).stdout).toBe('[]\n');
   });
 
@@ -93,7 +120,9 @@ describe('approvals, policy and audit through the CLI', () => {
       boss: [child, child, child, '[SYS_CALL::RECV_MSG] {"timeout_s":600}'],
       c: [WRITE('/src/c.txt'), { expect: '"bytes":1', reply: EXIT }],
     });
-    const boss = JSON.parse((await t.cli(['spawn', 'boss', '--model', model, '--name', 'boss', '--detach', '--json'], { env })).stdout) as { pid: number };
+    const boss = JSON.parse(
+      (await t.cli(['spawn', 'boss', '--model', model, '--name', 'boss', '--detach', '--json'], { env })).stdout,
+    ) as { pid: number };
     let list: Array<Pending & { group: string; group_size: number }> = [];
     await until(async () => (list = (await pending()) as typeof list).length === 3, 15_000, 'three pending approvals');
     expect(list.map((r) => r.group_size)).toEqual([3, 3, 3]);
@@ -103,19 +132,30 @@ describe('approvals, policy and audit through the CLI', () => {
     const [first, ...rest] = list;
     const done = await t.cli(['approve', first!.id, '--group'], { env });
     expect(done).toMatchObject({ code: 0 });
-    expect(done.stdout.trim().split('\n')).toEqual([first!, ...rest].map((r) => `approved ${r.id} (process ${r.pid}): FS_WRITE path /src/c.txt · content 1 byte: x`));
+    expect(done.stdout.trim().split('\n')).toEqual(
+      [first!, ...rest].map((r) => `approved ${r.id} (process ${r.pid}): FS_WRITE path /src/c.txt · content 1 byte: x`),
+    );
     expect(await pending()).toEqual([]);
-    const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<{ approval: string | null; decision: string }>;
-    for (const r of list) expect(audit.filter((a) => a.approval === r.id).map((a) => a.decision)).toEqual(['ask', 'approved']);
+    const audit = JSON.parse((await t.cli(['audit', '--json'], { env })).stdout) as Array<{
+      approval: string | null;
+      decision: string;
+    }>;
+    for (const r of list)
+      expect(audit.filter((a) => a.approval === r.id).map((a) => a.decision)).toEqual(['ask', 'approved']);
     expect(await t.cli(['kill', String(boss.pid)], { env })).toMatchObject({ code: 0 });
   });
 
   it('prints an audit subject escaped and cut with a mark: an ESC a model wrote never reaches the terminal raw', async () => {
     const cmd = `rm \u001b[2K${'x'.repeat(200)}`;
     const model = await t.tape({ r: [`[SYS_CALL::EXEC_CMD] ${JSON.stringify({ cmd })}`, EXIT] });
-    const r = JSON.parse((await t.cli(['spawn', 'r', '--model', model, '--name', 'r', '--detach', '--json'], { env })).stdout) as { pid: number };
+    const r = JSON.parse(
+      (await t.cli(['spawn', 'r', '--model', model, '--name', 'r', '--detach', '--json'], { env })).stdout,
+    ) as { pid: number };
     await until(async () => (await t.cli(['ps', '--json'], { env })).stdout === '[]\n', 15_000, 'the process ended');
-    const rows = JSON.parse((await t.cli(['audit', '--pid', String(r.pid), '--json'], { env })).stdout) as Array<{ decision: string; subject: string }>;
+    const rows = JSON.parse((await t.cli(['audit', '--pid', String(r.pid), '--json'], { env })).stdout) as Array<{
+      decision: string;
+      subject: string;
+    }>;
     expect(rows.find((row) => row.decision === 'deny')?.subject).toContain('\u001b[2K');
     const text = await t.cli(['audit', '--pid', String(r.pid)], { env: { ...env, COLUMNS: '100' } });
     expect(text.stdout).not.toContain('\u001b');
@@ -151,7 +191,9 @@ describe('approvals, policy and audit through the CLI', () => {
     db.close();
     expect(await t.cli(['audit', 'verify'], { env })).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining(`the audit trail ends at row ${rows - 1} but its head says ${rows}: row ${rows} was removed`),
+      stderr: expect.stringContaining(
+        `the audit trail ends at row ${rows - 1} but its head says ${rows}: row ${rows} was removed`,
+      ),
     });
   });
 });

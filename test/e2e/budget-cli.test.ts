@@ -25,12 +25,25 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   t = await makeHome();
   // A new line every time (identical turns would end as a loop), with a fixed usage.
-  fake = await startFakeProvider({ reply: (ctx) => `[SYS_CALL::SYS_WRITE_STDOUT] {"text": "line ${ctx.index}"}`, usage: { prompt: 1_000, output: 200 } });
+  fake = await startFakeProvider({
+    reply: (ctx) => `[SYS_CALL::SYS_WRITE_STDOUT] {"text": "line ${ctx.index}"}`,
+    usage: { prompt: 1_000, output: 200 },
+  });
   const prices = path.join(t.home, 'prices.json');
   await writeFile(prices, JSON.stringify({ 'fake-model': { prompt: 1, output: 10, context: 128_000 } }));
   const policy = path.join(t.home, 'policy-budgets.yaml');
-  await writeFile(policy, `version: 1\nroot:\n  capabilities: ["fs.read:/**"]\nbudgets:\n  - {kernel: true, daily_usd: ${DAILY}, tz: UTC}\n`);
-  env = { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test', AOS_PRICES: prices, AOS_POLICY: policy, GEMINI_API_KEY: '', GOOGLE_API_KEY: '' };
+  await writeFile(
+    policy,
+    `version: 1\nroot:\n  capabilities: ["fs.read:/**"]\nbudgets:\n  - {kernel: true, daily_usd: ${DAILY}, tz: UTC}\n`,
+  );
+  env = {
+    OPENAI_BASE_URL: `${fake.url}/v1`,
+    OPENAI_API_KEY: 'sk-test',
+    AOS_PRICES: prices,
+    AOS_POLICY: policy,
+    GEMINI_API_KEY: '',
+    GOOGLE_API_KEY: '',
+  };
 });
 afterAll(async () => {
   await t.dispose();
@@ -53,7 +66,16 @@ describe('aos budget', () => {
   it('pauses every process when the day is spent, keeps the spend across a SIGKILL, and a raise lets them go on', async () => {
     const pids: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const run = await cli(['spawn', `work ${i}`, '--model', 'openai:fake-model', '--name', `w${i}`, '--detach', '--json']);
+      const run = await cli([
+        'spawn',
+        `work ${i}`,
+        '--model',
+        'openai:fake-model',
+        '--name',
+        `w${i}`,
+        '--detach',
+        '--json',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       pids.push((JSON.parse(run.stdout) as { pid: number }).pid);
     }
@@ -69,18 +91,29 @@ describe('aos budget', () => {
     expect(table.stdout.match(/blocked \(budget\)/g)).toHaveLength(8);
     const ls = await cli(['budget', 'ls']);
     expect(ls.stdout).toMatch(/^BUDGET\s+COUNTS\s+WINDOW\s+DOLLARS\s+TOKENS\s+USED\s+RESETS\s+PAUSED\s+LIMITS/);
-    expect(ls.stdout).toMatch(new RegExp(`kernel\\s+kernel\\s+daily:\\d{4}-\\d{2}-\\d{2}\\s+\\$0\\.0\\d+ / \\$${DAILY}\\s+\\d+ / —|kernel\\s+kernel\\s+daily:`));
+    expect(ls.stdout).toMatch(
+      new RegExp(
+        `kernel\\s+kernel\\s+daily:\\d{4}-\\d{2}-\\d{2}\\s+\\$0\\.0\\d+ / \\$${DAILY}\\s+\\d+ / —|kernel\\s+kernel\\s+daily:`,
+      ),
+    );
 
     // SIGKILL mid-day: the spend is read back; the processes are paused again, not run on a fresh day.
     const daemon = await t.daemonPid();
     process.kill(daemon as number, 'SIGKILL');
-    await until(async () => (await cli(['kernel', 'status', '--json'])).stdout.includes('"running":false'), 10_000, 'the kernel to be gone');
+    await until(
+      async () => (await cli(['kernel', 'status', '--json'])).stdout.includes('"running":false'),
+      10_000,
+      'the kernel to be gone',
+    );
     expect((await cli(['kernel', 'start'])).code).toBe(0);
     expect(await spentNow()).toBeCloseTo(spent, 9);
     await until(paused, 20_000, 'every process paused again after the restart');
     expect(await spentNow()).toBeCloseTo(spent, 9);
 
-    const raised = await json<{ budget: { counts: Array<{ limit_usd: number }> } }>(['budget', 'raise', 'kernel', '--usd', '0.03'], 'budget-changed');
+    const raised = await json<{ budget: { counts: Array<{ limit_usd: number }> } }>(
+      ['budget', 'raise', 'kernel', '--usd', '0.03'],
+      'budget-changed',
+    );
     expect(raised.budget.counts[0]?.limit_usd).toBeCloseTo(DAILY + 0.03, 9);
     await until(async () => (await spentNow()) > spent + 0.02, 20_000, 'the processes to spend the raise');
     await until(paused, 20_000, 'every process paused once the raise is spent');

@@ -26,12 +26,36 @@ beforeAll(async () => {
   // No usage given: the fake reports four characters a token of what it was sent and what it said.
   fake = await startFakeProvider({ reply: REPLY });
   const policy = path.join(t.home, 'policy-budgets.yaml');
-  await writeFile(policy, `version: 1\nroot:\n  capabilities: ["fs.read:/**"]\nbudgets:\n  - {kernel: true, daily_tokens: ${DAILY}, tz: UTC}\n`);
-  env = { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test', AOS_POLICY: policy, GEMINI_API_KEY: '', GOOGLE_API_KEY: '' };
+  await writeFile(
+    policy,
+    `version: 1\nroot:\n  capabilities: ["fs.read:/**"]\nbudgets:\n  - {kernel: true, daily_tokens: ${DAILY}, tz: UTC}\n`,
+  );
+  env = {
+    OPENAI_BASE_URL: `${fake.url}/v1`,
+    OPENAI_API_KEY: 'sk-test',
+    AOS_POLICY: policy,
+    GEMINI_API_KEY: '',
+    GOOGLE_API_KEY: '',
+  };
   // A recorded run of three turns, each sent ~4k tokens more: ~24k tokens to play it once.
   tape = path.join(t.home, 'run.yaml');
-  const agents = { root: [0, 1, 2].map((i) => ({ reply: REPLY, sent: `[SYS_RESULT::SYS_WRITE_STDOUT] {"ok":true} ${'data '.repeat(3_200)}${i}` })) };
-  const recorded = { pid: 1, agent: 'root', model: 'openai:gpt-4o-mini', system: 'You are root.', turns: 3, prompt_tokens: 0, output_tokens: 0, cost_usd: 0, ended: { state: 'exited', code: 0 } };
+  const agents = {
+    root: [0, 1, 2].map((i) => ({
+      reply: REPLY,
+      sent: `[SYS_RESULT::SYS_WRITE_STDOUT] {"ok":true} ${'data '.repeat(3_200)}${i}`,
+    })),
+  };
+  const recorded = {
+    pid: 1,
+    agent: 'root',
+    model: 'openai:gpt-4o-mini',
+    system: 'You are root.',
+    turns: 3,
+    prompt_tokens: 0,
+    output_tokens: 0,
+    cost_usd: 0,
+    ended: { state: 'exited', code: 0 },
+  };
   await writeFile(tape, YAML.stringify({ agents, recorded }, { lineWidth: 0 }));
 });
 afterAll(async () => {
@@ -41,17 +65,26 @@ afterAll(async () => {
 
 const cli = (args: string[]): ReturnType<TestHome['cli']> => t.cli(args, { env, timeoutMs: 30_000 });
 
-type Eval = { runs: Array<{ turns: number; prompt_tokens: number; output_tokens: number; ended: { state: string; reason: string | null } }> };
+type Eval = {
+  runs: Array<{
+    turns: number;
+    prompt_tokens: number;
+    output_tokens: number;
+    ended: { state: string; reason: string | null };
+  }>;
+};
 type Ls = { budgets: Array<{ name: string; counts: Array<{ spent_tokens: number; limit_tokens: number | null }> }> };
 
 describe('aos eval under the budgets', () => {
   it('counts every eval request against a kernel budget and fails the runs it refuses, naming it', async () => {
     const runs: Eval['runs'] = [];
-    for (let i = 0; i < 3; i++) runs.push(...(await publishedJson<Eval>(cli, ['eval', tape, '--model', 'openai:gpt-4o-mini'], 'eval')).runs);
+    for (let i = 0; i < 3; i++)
+      runs.push(...(await publishedJson<Eval>(cli, ['eval', tape, '--model', 'openai:gpt-4o-mini'], 'eval')).runs);
     expect(runs[0]?.ended.state).toBe('exited');
     const refused = runs.filter((r) => r.ended.state === 'failed');
     expect(refused.length).toBeGreaterThanOrEqual(1);
-    for (const run of refused) expect(run.ended.reason).toMatch(/budget kernel \(kernel, daily\): \d+ tokens of 30000 tokens spent/);
+    for (const run of refused)
+      expect(run.ended.reason).toMatch(/budget kernel \(kernel, daily\): \d+ tokens of 30000 tokens spent/);
 
     const ls = await publishedJson<Ls>(cli, ['budget', 'ls'], 'budget-ls');
     const spent = ls.budgets.find((b) => b.name === 'kernel')?.counts[0]?.spent_tokens ?? 0;
@@ -61,6 +94,8 @@ describe('aos eval under the budgets', () => {
     expect(spent).toBeGreaterThan(DAILY / 2);
     expect(spent).toBeLessThanOrEqual(DAILY + param.modelMaxOutputTokens);
     // The bound each request carried to the provider.
-    expect(fake.requests.every((r) => (r.body as { max_tokens?: number }).max_tokens === param.modelMaxOutputTokens)).toBe(true);
+    expect(
+      fake.requests.every((r) => (r.body as { max_tokens?: number }).max_tokens === param.modelMaxOutputTokens),
+    ).toBe(true);
   }, 120_000);
 });

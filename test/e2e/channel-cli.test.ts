@@ -44,14 +44,27 @@ afterAll(async () => {
 const cli = (args: string[]): ReturnType<TestHome['cli']> => t.cli(args, { timeoutMs: 30_000 });
 const json = <T>(args: string[], schema: keyof typeof PUBLISHED): Promise<T> => publishedJson<T>(cli, args, schema);
 
-type Info = { name: string; state: string; account: string | null; pending_pairings: number; last_message: { text: string } | null };
-type Show = { channel: Info; bindings: Array<{ id: string }>; pairings: Array<{ code: string; sender: string; held: number }>; senders: Array<{ sender: string }>; messages: Array<{ text: string; direction: string; status: string; thread: string | null }> };
+type Info = {
+  name: string;
+  state: string;
+  account: string | null;
+  pending_pairings: number;
+  last_message: { text: string } | null;
+};
+type Show = {
+  channel: Info;
+  bindings: Array<{ id: string }>;
+  pairings: Array<{ code: string; sender: string; held: number }>;
+  senders: Array<{ sender: string }>;
+  messages: Array<{ text: string; direction: string; status: string; thread: string | null }>;
+};
 
 describe('aos channel', () => {
   it('helps on the verb and on each subcommand', async () => {
     const verb = await cli(['channel', '--help']);
     expect(verb.code).toBe(0);
-    for (const sub of ['add', 'ls', 'show', 'bind', 'unbind', 'pair', 'test', 'rm']) expect(verb.stdout).toMatch(new RegExp(`^  ${sub} `, 'm'));
+    for (const sub of ['add', 'ls', 'show', 'bind', 'unbind', 'pair', 'test', 'rm'])
+      expect(verb.stdout).toMatch(new RegExp(`^  ${sub} `, 'm'));
     expect(verb.stdout).toContain('TG_TOKEN: {from_env: TG_TOKEN, channels: [telegram]}');
     const add = await cli(['channel', 'add', '--help']);
     expect(add.stdout).toMatch(/--token-secret <secret>/);
@@ -68,7 +81,9 @@ describe('aos channel', () => {
   it('lists no channels at first; refuses what it cannot do, saying what to do', async () => {
     const empty = await json<{ channels: unknown[] }>(['channel', 'ls'], 'channel-ls');
     expect(empty.channels).toEqual([]);
-    expect((await cli(['channel', 'ls'])).stdout).toMatch(/^no channels \(add one with: aos channel add telegram --token-secret/);
+    expect((await cli(['channel', 'ls'])).stdout).toMatch(
+      /^no channels \(add one with: aos channel add telegram --token-secret/,
+    );
 
     const nope = await cli(['channel', 'add', 'telegram', '--token-secret', 'NOPE']);
     expect(nope.code).toBe(1);
@@ -91,7 +106,11 @@ describe('aos channel', () => {
     expect(where.stderr).toMatch(/--unit <unit> \(a run per message\) or --pid <pid>/);
     const both = await cli(['channel', 'bind', 'nope', '--unit', 'a', '--pid', '3']);
     expect(both.stderr).toMatch(/cannot be used with/);
-    for (const args of [['show', 'nope'], ['rm', 'nope'], ['test', 'nope']]) {
+    for (const args of [
+      ['show', 'nope'],
+      ['rm', 'nope'],
+      ['test', 'nope'],
+    ]) {
       const run = await cli(['channel', ...args]);
       expect(run.code, args.join(' ')).toBe(1);
       expect(run.stderr, args.join(' ')).toMatch(/no channel named nope/);
@@ -102,22 +121,49 @@ describe('aos channel', () => {
   }, 60_000);
 
   it('runs a Telegram channel: add, bind to a process, pair an unknown sender, test, unbind, rm', async () => {
-    const added = await json<{ channel: Info }>(['channel', 'add', 'telegram', '--name', 'tg', '--token-secret', 'TG_TOKEN', '--api-root', fake.apiRoot], 'channel-add');
-    expect(added.channel).toMatchObject({ name: 'tg', kind: 'telegram', token_secret: 'TG_TOKEN', api_root: fake.apiRoot, unknown: 'pair' });
+    const added = await json<{ channel: Info }>(
+      ['channel', 'add', 'telegram', '--name', 'tg', '--token-secret', 'TG_TOKEN', '--api-root', fake.apiRoot],
+      'channel-add',
+    );
+    expect(added.channel).toMatchObject({
+      name: 'tg',
+      kind: 'telegram',
+      token_secret: 'TG_TOKEN',
+      api_root: fake.apiRoot,
+      unknown: 'pair',
+    });
     let ls: { channels: Info[] } = { channels: [] };
-    await until(async () => (ls = await json<{ channels: Info[] }>(['channel', 'ls'], 'channel-ls')).channels[0]?.state === 'running', 30_000, 'the adapter running');
+    await until(
+      async () =>
+        (ls = await json<{ channels: Info[] }>(['channel', 'ls'], 'channel-ls')).channels[0]?.state === 'running',
+      30_000,
+      'the adapter running',
+    );
     expect(JSON.stringify(ls)).not.toContain(TOKEN);
 
-    const model = await t.tape({ listener: ['[SYS_CALL::RECV_MSG] {"timeout_s": 300}', '[SYS_CALL::SYS_EXIT] {"code": 0}'] });
-    const listener = JSON.parse((await cli(['spawn', 'listen', '--model', model, '--name', 'listener', '--detach', '--json'])).stdout) as { pid: number };
-    const bound = await json<{ binding: { id: string; pid: number; chat: string } }>(['channel', 'bind', 'tg', '--pid', String(listener.pid)], 'channel-bind');
+    const model = await t.tape({
+      listener: ['[SYS_CALL::RECV_MSG] {"timeout_s": 300}', '[SYS_CALL::SYS_EXIT] {"code": 0}'],
+    });
+    const listener = JSON.parse(
+      (await cli(['spawn', 'listen', '--model', model, '--name', 'listener', '--detach', '--json'])).stdout,
+    ) as { pid: number };
+    const bound = await json<{ binding: { id: string; pid: number; chat: string } }>(
+      ['channel', 'bind', 'tg', '--pid', String(listener.pid)],
+      'channel-bind',
+    );
     expect(bound.binding).toMatchObject({ pid: listener.pid, chat: '*' });
-    expect((await cli(['channel', 'show', 'tg'])).stdout).toContain(`${bound.binding.id}: tg any chat → pid ${listener.pid}`);
+    expect((await cli(['channel', 'show', 'tg'])).stdout).toContain(
+      `${bound.binding.id}: tg any chat → pid ${listener.pid}`,
+    );
 
     // A sender nobody paired: held, and given a code by the bot.
     fake.push(5005, 'invoice please \u001b[2J\u001b]52;c;cm0=\u0007 \u202eevil', { id: 777, first_name: 'Dana' });
     let show: Show | null = null;
-    await until(async () => ((show = await json<Show>(['channel', 'show', 'tg'], 'channel-show')).pairings.length === 1), 30_000, 'a pairing');
+    await until(
+      async () => (show = await json<Show>(['channel', 'show', 'tg'], 'channel-show')).pairings.length === 1,
+      30_000,
+      'a pairing',
+    );
     const pairing = (show as unknown as Show).pairings[0]!;
     expect(pairing).toMatchObject({ sender: '777', held: 1 });
     await until(() => fake.sent.some((s) => s.text.includes(pairing.code)), 15_000, 'the pairing code sent');
@@ -126,21 +172,34 @@ describe('aos channel', () => {
     expect(human.stdout).toContain('invoice please \\u001b[2J');
     expect(human.stdout).not.toMatch(UNSAFE);
 
-    const paired = await json<{ sender: { sender: string; name: string }; delivered: number }>(['channel', 'pair', pairing.code], 'channel-pair');
+    const paired = await json<{ sender: { sender: string; name: string }; delivered: number }>(
+      ['channel', 'pair', pairing.code],
+      'channel-pair',
+    );
     expect(paired).toMatchObject({ sender: { sender: '777', name: 'Dana' }, delivered: 1 });
     const after = await json<Show>(['channel', 'show', 'tg'], 'channel-show');
     expect(after.pairings).toEqual([]);
     expect(after.senders.map((s) => s.sender)).toEqual(['777']);
     // A paired sender's message goes to the bound process, kept in the chat's thread.
     fake.push(5005, '<img src=x onerror=alert(1)> paid?', { id: 777, first_name: 'Dana' });
-    await until(async () => (await json<Show>(['channel', 'show', 'tg'], 'channel-show')).messages.some((m) => m.text.startsWith('<img') && m.thread === 'chat:tg:5005'), 30_000, 'the second message');
+    await until(
+      async () =>
+        (await json<Show>(['channel', 'show', 'tg'], 'channel-show')).messages.some(
+          (m) => m.text.startsWith('<img') && m.thread === 'chat:tg:5005',
+        ),
+      30_000,
+      'the second message',
+    );
     if (hasChromium) await webChecks();
     const table = await cli(['channel', 'ls']);
     expect(table.stdout).toMatch(/^NAME +KIND +STATE +ACCOUNT +RESTARTS +LAST MESSAGE/);
     expect(table.stdout).toMatch(/^tg +telegram +running /m);
     expect(table.stdout).not.toMatch(UNSAFE);
 
-    const tested = await json<{ ok: boolean; sent: string | null }>(['channel', 'test', 'tg', '--chat', '5005', '--text', 'ping from aos'], 'channel-test');
+    const tested = await json<{ ok: boolean; sent: string | null }>(
+      ['channel', 'test', 'tg', '--chat', '5005', '--text', 'ping from aos'],
+      'channel-test',
+    );
     expect(tested.ok).toBe(true);
     expect(tested.sent).not.toBeNull();
     expect(fake.sent.at(-1)).toMatchObject({ text: 'ping from aos' });
@@ -154,19 +213,66 @@ describe('aos channel', () => {
     await cli(['kill', String(listener.pid)]);
   }, 120_000);
 
-  it('adds a third party\'s adapter (custom) with its program and egress, and never shows it the aos home', async () => {
+  it("adds a third party's adapter (custom) with its program and egress, and never shows it the aos home", async () => {
     const adapter = path.join(ROOT, 'test/fixtures/channels/third-party-adapter.mjs');
     const target = `127.0.0.1:${fake.port}`;
-    const home = await cli(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${adapter} ${target}`, '--egress', target, '--read', t.home]);
+    const home = await cli([
+      'channel',
+      'add',
+      'custom',
+      '--name',
+      'echo',
+      '--token-secret',
+      'TG_TOKEN',
+      '--command',
+      `${process.execPath} ${adapter} ${target}`,
+      '--egress',
+      target,
+      '--read',
+      t.home,
+    ]);
     expect(home.code).toBe(1);
     expect(home.stderr).toMatch(/would show the aos home .* inside a sandbox/);
     // A program agents could rewrite would run with the token: one in (or reading) the workspace is refused too.
-    const planted = await cli(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${path.join(String(t.env.AOS_WORKSPACE), 'adapter.mjs')}`, '--egress', target]);
+    const planted = await cli([
+      'channel',
+      'add',
+      'custom',
+      '--name',
+      'echo',
+      '--token-secret',
+      'TG_TOKEN',
+      '--command',
+      `${process.execPath} ${path.join(String(t.env.AOS_WORKSPACE), 'adapter.mjs')}`,
+      '--egress',
+      target,
+    ]);
     expect(planted.code).toBe(1);
     expect(planted.stderr).toMatch(/is in reach of agents \(the workspace|would show the aos home/);
-    const added = await json<{ channel: Info & { egress: string[] } }>(['channel', 'add', 'custom', '--name', 'echo', '--token-secret', 'TG_TOKEN', '--command', `${process.execPath} ${adapter} ${target}`, '--egress', target], 'channel-add');
+    const added = await json<{ channel: Info & { egress: string[] } }>(
+      [
+        'channel',
+        'add',
+        'custom',
+        '--name',
+        'echo',
+        '--token-secret',
+        'TG_TOKEN',
+        '--command',
+        `${process.execPath} ${adapter} ${target}`,
+        '--egress',
+        target,
+      ],
+      'channel-add',
+    );
     expect(added.channel).toMatchObject({ name: 'echo', kind: 'custom', api_root: '', egress: [target] });
-    await until(async () => (await json<{ channel: Info }>(['channel', 'show', 'echo'], 'channel-show')).channel.account === 'third-party-bot', 20_000, 'the adapter said hello');
+    await until(
+      async () =>
+        (await json<{ channel: Info }>(['channel', 'show', 'echo'], 'channel-show')).channel.account ===
+        'third-party-bot',
+      20_000,
+      'the adapter said hello',
+    );
     expect((await cli(['channel', 'show', 'echo'])).stdout).toContain(`reaches ${target}`);
     expect((await json<{ channel: Info }>(['channel', 'rm', 'echo'], 'channel-rm')).channel.name).toBe('echo');
   }, 60_000);
@@ -196,8 +302,12 @@ async function webChecks(): Promise<void> {
     await page.click(`${row} a`);
     await page.waitForSelector('#channels section.conversation');
     expect(page.url()).toBe(`http://127.0.0.1:${login.port}/#channels/tg`);
-    expect(await page.getAttribute('#channels section.conversation[data-thread="chat:tg:5005"] h3 a', 'href')).toBe('#threads/chat%3Atg%3A5005');
-    const texts = await page.$$eval('#channels section.conversation td.text', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(await page.getAttribute('#channels section.conversation[data-thread="chat:tg:5005"] h3 a', 'href')).toBe(
+      '#threads/chat%3Atg%3A5005',
+    );
+    const texts = await page.$$eval('#channels section.conversation td.text', (tds) =>
+      tds.map((td) => td.textContent ?? ''),
+    );
     expect(texts).toContain('<img src=x onerror=alert(1)> paid?');
     expect(texts.some((text) => text.startsWith('invoice please \\u001b[2J'))).toBe(true);
     expect(await page.locator('#channels img').count()).toBe(0);

@@ -28,14 +28,22 @@ afterAll(async () => {
 
 const TREES = 4;
 const TURNS = 40;
-const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+const call = (name: string, args: Record<string, unknown> = {}): string =>
+  `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 
 function tape(): Record<string, string[]> {
   const agents: Record<string, string[]> = {};
   for (let k = 0; k < TREES; k++) {
-    agents[`r${k}`] = [call('SPAWN_AGENT', { role: 'worker', name: `k${k}` }), call('WAIT', { timeout_s: 120 }), call('SYS_EXIT', { code: 0 })];
+    agents[`r${k}`] = [
+      call('SPAWN_AGENT', { role: 'worker', name: `k${k}` }),
+      call('WAIT', { timeout_s: 120 }),
+      call('SYS_EXIT', { code: 0 }),
+    ];
     const turns: string[] = [];
-    for (let i = 0; i < TURNS; i++) turns.push(`${call('FS_WRITE', { path: `k${k}.log`, content: `k${k}:${i}\n`, append: true })}\n${call('SLEEP', { seconds: 0.25 })}`);
+    for (let i = 0; i < TURNS; i++)
+      turns.push(
+        `${call('FS_WRITE', { path: `k${k}.log`, content: `k${k}:${i}\n`, append: true })}\n${call('SLEEP', { seconds: 0.25 })}`,
+      );
     turns.push(call('SYS_EXIT', { code: 0 }));
     agents[`k${k}`] = turns;
   }
@@ -45,7 +53,12 @@ function tape(): Record<string, string[]> {
 async function node(name: string, url: string, workspace: string, shared: boolean): Promise<TestHome> {
   const h = await makeHome();
   homes.push(h);
-  Object.assign(h.env, { AOS_DATABASE_URL: url, AOS_NODE: name, AOS_WORKSPACE: workspace, AOS_SHARE_WORKSPACE: shared ? '1' : '' });
+  Object.assign(h.env, {
+    AOS_DATABASE_URL: url,
+    AOS_NODE: name,
+    AOS_WORKSPACE: workspace,
+    AOS_SHARE_WORKSPACE: shared ? '1' : '',
+  });
   const r = await h.cli(['kernel', 'start'], START);
   expect(r.code, r.stderr).toBe(0);
   return h;
@@ -79,7 +92,9 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     const c = await node('c', url, other, false);
     // Mid-way: some lines written, every worker still running.
     await until(async () => {
-      const texts = await Promise.all(Array.from({ length: TREES }, (_, k) => readFile(path.join(shared, `k${k}.log`), 'utf8').catch(() => '')));
+      const texts = await Promise.all(
+        Array.from({ length: TREES }, (_, k) => readFile(path.join(shared, `k${k}.log`), 'utf8').catch(() => '')),
+      );
       return texts.every((t) => t.split('\n').length > 3);
     }, 30_000);
     const before = new Map((await psDirect(b.home, true)).filter((r) => r.node === 'b').map((r) => [r.pid, r]));
@@ -96,7 +111,10 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     const bPid = (await b.daemonPid()) ?? 0;
     process.kill(bPid, 'SIGKILL');
 
-    const rows = await waitForRows(a.home, (m) => pids.every((pid) => m.get(pid)?.state === 'exited'), { timeoutMs: 60_000, what: "b's processes to end on a" });
+    const rows = await waitForRows(a.home, (m) => pids.every((pid) => m.get(pid)?.state === 'exited'), {
+      timeoutMs: 60_000,
+      what: "b's processes to end on a",
+    });
     expect(pids.map((pid) => rows.get(pid)?.exit_code)).toEqual(pids.map(() => 0));
     expect(await readFile(path.join(a.home, 'kernel.log'), 'utf8')).toMatch(/adopted tree \d+ from dead node b/);
 
@@ -106,9 +124,13 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
       const log = await a.cli(['logs', String(worker?.pid), '--json']);
       const history = events(log.stdout);
       // The history came with the tree: its first turns (on b) and its last (on a), each once.
-      const keys = history.filter((e) => e.type === 'syscall' || e.type === 'result').map((e) => `${e.type}:${(e as { turn: number }).turn}:${(e as { seq: number }).seq}`);
+      const keys = history
+        .filter((e) => e.type === 'syscall' || e.type === 'result')
+        .map((e) => `${e.type}:${(e as { turn: number }).turn}:${(e as { seq: number }).seq}`);
       expect(new Set(keys).size).toBe(keys.length);
-      expect(history.some((e) => e.type === 'state' && /adopted from node b/.test((e as { reason?: string }).reason ?? ''))).toBe(true);
+      expect(
+        history.some((e) => e.type === 'state' && /adopted from node b/.test((e as { reason?: string }).reason ?? '')),
+      ).toBe(true);
       const text = await readFile(path.join(shared, `k${k}.log`), 'utf8');
       for (const result of history) {
         if (result.type !== 'result' || result.name !== 'FS_WRITE') continue;
@@ -126,15 +148,21 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
       // No tail: the whole history. A tail: its last events at the start, then all that came after.
       if (follow.k === 0) expect(followed.length).toBe(whole.length);
       else expect(followed.length).toBeGreaterThan(3);
-      expect(followed.map((e) => JSON.stringify(e))).toEqual(whole.slice(whole.length - followed.length).map((e) => JSON.stringify(e)));
+      expect(followed.map((e) => JSON.stringify(e))).toEqual(
+        whole.slice(whole.length - followed.length).map((e) => JSON.stringify(e)),
+      );
       expect(followed.at(-1)).toMatchObject({ type: 'state', to: 'exited' });
     }
 
     // c adopted nothing; a says what it adopted; b is dead with nothing left to it.
-    const status = JSON.parse((await c.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; state: string; adopted: number; processes: number }> } };
+    const status = JSON.parse((await c.cli(['kernel', 'status', '--json'])).stdout) as {
+      cluster: { nodes: Array<{ name: string; state: string; adopted: number; processes: number }> };
+    };
     const byName = new Map(status.cluster.nodes.map((n) => [n.name, n]));
     expect(byName.get('c')?.adopted).toBe(0);
-    expect(byName.get('a')?.adopted).toBe(2 * TREES - 0 - [...before.values()].filter((r) => r.state === 'exited').length);
+    expect(byName.get('a')?.adopted).toBe(
+      2 * TREES - 0 - [...before.values()].filter((r) => r.state === 'exited').length,
+    );
     expect(byName.get('b')).toMatchObject({ state: 'dead', processes: 0 });
     // c's own processes: none (its ps lists every node's, each naming its node).
     expect((await psDirect(c.home, true)).filter((r) => r.node === 'c')).toEqual([]);
@@ -143,7 +171,9 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     expect((await b.cli(['kernel', 'start'], START)).code).toBe(0);
     expect((await psDirect(b.home, true)).filter((r) => pids.includes(r.pid) && r.node === 'b')).toEqual([]);
     // Listed from b, they are a's now.
-    expect((await psDirect(b.home, true)).filter((r) => pids.includes(r.pid)).map((r) => r.node)).toEqual(pids.map(() => 'a'));
+    expect((await psDirect(b.home, true)).filter((r) => pids.includes(r.pid)).map((r) => r.node)).toEqual(
+      pids.map(() => 'a'),
+    );
   }, 180_000);
 
   it('new trees go to the least loaded node sharing the workspace', async () => {
@@ -154,7 +184,9 @@ describe.skipIf(PG_SKIP)("a dead node's trees", () => {
     await node('b', url, shared, true);
     // Both nodes have beaten once with each other in their lists.
     await until(async () => {
-      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ state: string }> } };
+      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as {
+        cluster: { nodes: Array<{ state: string }> };
+      };
       return s.cluster.nodes.filter((n) => n.state === 'live').length === 2;
     }, 15_000);
     const model = await a.tape({ idle: [call('SLEEP', { seconds: 60 })] });

@@ -56,14 +56,22 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
       latencyMs: 20,
       limits: { rpm: 125, windowMs: 1_000 },
       reply: ({ messages }: { messages: unknown[] }) =>
-        messages.length < 2 * TURNS - 1 ? `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"step ${messages.length}"}` : '[SYS_CALL::SYS_EXIT] {"code":0}',
+        messages.length < 2 * TURNS - 1
+          ? `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"step ${messages.length}"}`
+          : '[SYS_CALL::SYS_EXIT] {"code":0}',
     });
     const url = await pgServer.server.createDatabase();
     const nodes: Array<{ h: TestHome; name: string }> = [];
     for (const name of ['a', 'b', 'c']) {
       const h = await makeHome();
       homes.push(h);
-      Object.assign(h.env, { AOS_DATABASE_URL: url, AOS_NODE: name, AOS_LIMITS: LIMITS, OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test' });
+      Object.assign(h.env, {
+        AOS_DATABASE_URL: url,
+        AOS_NODE: name,
+        AOS_LIMITS: LIMITS,
+        OPENAI_BASE_URL: `${fake.url}/v1`,
+        OPENAI_API_KEY: 'sk-test',
+      });
       expect((await h.cli(['kernel', 'start'], START)).code).toBe(0);
       nodes.push({ h, name });
     }
@@ -79,8 +87,14 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
     const bPid = (await b.h.daemonPid()) ?? 0;
     process.kill(bPid, 'SIGSTOP');
     await new Promise((r) => setTimeout(r, param.clusterLeaseMs + 2 * param.clusterHeartbeatMs + 500));
-    const seen = JSON.parse((await a.h.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; state: string }> } };
-    expect(Object.fromEntries(seen.cluster.nodes.map((n) => [n.name, n.state]))).toMatchObject({ a: 'live', b: 'dead', c: 'dead' });
+    const seen = JSON.parse((await a.h.cli(['kernel', 'status', '--json'])).stdout) as {
+      cluster: { nodes: Array<{ name: string; state: string }> };
+    };
+    expect(Object.fromEntries(seen.cluster.nodes.map((n) => [n.name, n.state]))).toMatchObject({
+      a: 'live',
+      b: 'dead',
+      c: 'dead',
+    });
     process.kill(bPid, 'SIGCONT');
     // Continued, b finds it was fenced: its store commits nothing more under its old epoch, so its
     // daemon stops (exit 75), and started again it resumes its processes from the database.
@@ -93,7 +107,9 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
       }
     };
     await until(() => gone(bPid), 20_000);
-    expect(await readFile(path.join(b.h.home, 'kernel.log'), 'utf8')).toMatch(/was declared dead by another node and can commit nothing more/);
+    expect(await readFile(path.join(b.h.home, 'kernel.log'), 'utf8')).toMatch(
+      /was declared dead by another node and can commit nothing more/,
+    );
     expect((await b.h.cli(['kernel', 'start'], START)).code).toBe(0);
 
     // c starts again on its own store: its processes resume.
@@ -105,7 +121,9 @@ describe.skipIf(PG_SKIP)('a cluster under SIGKILL and SIGSTOP', () => {
     }
     expect(fake.stats().limiterRejections).toBe(0);
     await until(async () => {
-      const s = JSON.parse((await a.h.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; state: string }> } };
+      const s = JSON.parse((await a.h.cli(['kernel', 'status', '--json'])).stdout) as {
+        cluster: { nodes: Array<{ name: string; state: string }> };
+      };
       return s.cluster.nodes.every((n) => n.state === 'live');
     }, 10_000);
   }, 240_000);

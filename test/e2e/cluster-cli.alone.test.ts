@@ -31,7 +31,13 @@ async function home(): Promise<TestHome> {
 }
 
 interface StatusJson {
-  cluster: { node: string; epoch: number; store: string; database: string; nodes: Array<{ name: string; state: string; fenced_by: string | null }> } | null;
+  cluster: {
+    node: string;
+    epoch: number;
+    store: string;
+    database: string;
+    nodes: Array<{ name: string; state: string; fenced_by: string | null }>;
+  } | null;
 }
 
 describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
@@ -40,7 +46,9 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     const a = await home();
     const b = await home();
     expect((await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'], START)).code).toBe(0);
-    expect((await b.cli(['kernel', 'start', '--json'], { ...START, env: { AOS_DATABASE_URL: url, AOS_NODE: 'beta' } })).code).toBe(0);
+    expect(
+      (await b.cli(['kernel', 'start', '--json'], { ...START, env: { AOS_DATABASE_URL: url, AOS_NODE: 'beta' } })).code,
+    ).toBe(0);
     await until(async () => {
       const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
       return s.cluster?.nodes.length === 2;
@@ -81,7 +89,9 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     const model = await b.tape({ sleeper: ['[SYS_CALL::SLEEP] {"seconds": 600}'] });
     expect((await b.cli(['spawn', '--detach', '--model', model, '--name', 'sleeper', 'sleep'])).code).toBe(0);
     await until(async () => {
-      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as { cluster: { nodes: Array<{ name: string; processes: number }> } };
+      const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as {
+        cluster: { nodes: Array<{ name: string; processes: number }> };
+      };
       return s.cluster.nodes.find((n) => n.name === 'beta')?.processes === 1;
     }, 10_000);
     const pid = await b.daemonPid();
@@ -95,40 +105,59 @@ describe.skipIf(PG_SKIP)('aos kernel start --database --node', () => {
     expect(Date.now() - killedAt).toBeLessThan(param.clusterLeaseMs + 3 * param.clusterHeartbeatMs + 3_000);
     const s = JSON.parse((await a.cli(['kernel', 'status', '--json'])).stdout) as StatusJson;
     expect(s.cluster?.nodes.find((n) => n.name === 'beta')).toMatchObject({ state: 'dead', fenced_by: 'alpha' });
-    expect((await a.cli(['kernel', 'status'])).stdout).toMatch(/beta\s+dead \(fenced by alpha\)\s+\d+\s+\S+ m?s\s+1 orphaned/);
+    expect((await a.cli(['kernel', 'status'])).stdout).toMatch(
+      /beta\s+dead \(fenced by alpha\)\s+\d+\s+\S+ m?s\s+1 orphaned/,
+    );
     // beta starts again (same home, same host): it takes its name back under a new epoch.
     expect((await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'], START)).code).toBe(0);
   }, 60_000);
 
   it('a database that cannot be reached stops the start with a clear error, the password never shown', async () => {
     const a = await home();
-    const r = await a.cli(['kernel', 'start', '--database', `postgres://aos:hunter2@/nope?host=${encodeURIComponent('/nonexistent-dir')}`, '--node', 'x'], START);
+    const r = await a.cli(
+      [
+        'kernel',
+        'start',
+        '--database',
+        `postgres://aos:hunter2@/nope?host=${encodeURIComponent('/nonexistent-dir')}`,
+        '--node',
+        'x',
+      ],
+      START,
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/could not join/);
     expect(r.stdout + r.stderr).not.toContain('hunter2');
   }, 60_000);
 
-  it.skipIf(!hasChromium)("the web view's kernel screen lists the nodes", async () => {
-    const url = await pgServer.server.createDatabase();
-    const a = await home();
-    const b = await home();
-    Object.assign(a.env, { AOS_WEB_PORT: '0' });
-    await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'], START);
-    const { url: login, port } = JSON.parse((await a.cli(['web', '--no-open', '--json'])).stdout) as { url: string; port: number };
-    let browser: Browser | null = null;
-    try {
-      browser = await launchBrowser();
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(login);
-      await page.goto(`http://127.0.0.1:${port}/#kernel`);
-      await page.waitForSelector('#cluster-nodes tr[data-node="alpha"]', { timeout: 15_000 });
-      // beta joins while alpha is idle (no kernel event): the page hears of it all the same.
-      await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'], START);
-      await page.waitForSelector('#cluster-nodes tr[data-node="beta"]', { timeout: 15_000 });
-      expect(await page.textContent('#cluster-title')).toMatch(/node alpha, epoch \d+/);
-      expect(await page.textContent('#cluster-nodes tr[data-node="alpha"]')).toContain('alpha (this node)');
-    } finally {
-      await browser?.close();
-    }
-  }, 60_000);
+  it.skipIf(!hasChromium)(
+    "the web view's kernel screen lists the nodes",
+    async () => {
+      const url = await pgServer.server.createDatabase();
+      const a = await home();
+      const b = await home();
+      Object.assign(a.env, { AOS_WEB_PORT: '0' });
+      await a.cli(['kernel', 'start', '--database', url, '--node', 'alpha'], START);
+      const { url: login, port } = JSON.parse((await a.cli(['web', '--no-open', '--json'])).stdout) as {
+        url: string;
+        port: number;
+      };
+      let browser: Browser | null = null;
+      try {
+        browser = await launchBrowser();
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        await page.goto(login);
+        await page.goto(`http://127.0.0.1:${port}/#kernel`);
+        await page.waitForSelector('#cluster-nodes tr[data-node="alpha"]', { timeout: 15_000 });
+        // beta joins while alpha is idle (no kernel event): the page hears of it all the same.
+        await b.cli(['kernel', 'start', '--database', url, '--node', 'beta'], START);
+        await page.waitForSelector('#cluster-nodes tr[data-node="beta"]', { timeout: 15_000 });
+        expect(await page.textContent('#cluster-title')).toMatch(/node alpha, epoch \d+/);
+        expect(await page.textContent('#cluster-nodes tr[data-node="alpha"]')).toContain('alpha (this node)');
+      } finally {
+        await browser?.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -26,7 +26,8 @@ afterAll(async () => {
   await Promise.all(homes.map((h) => h.dispose()));
 });
 
-const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+const call = (name: string, args: Record<string, unknown> = {}): string =>
+  `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 
 async function node(name: string, url: string, policy?: string): Promise<TestHome> {
   const h = await makeHome();
@@ -54,11 +55,23 @@ interface Row {
 describe.skipIf(PG_SKIP)('one view from any node', () => {
   it("reaches another node's processes with ps, logs, logs -f, send, kill, stop, wait and approve", async () => {
     const url = await pgServer.server.createDatabase();
-    const policy = ['version: 1', 'root:', '  capabilities: ["fs.read:/**", "fs.write:/**", exec, spawn, ipc, timer]', 'rules:', '  - ask: "fs.write:/asked/**"', 'approvals:', '  timeout_s: 120', ''].join('\n');
+    const policy = [
+      'version: 1',
+      'root:',
+      '  capabilities: ["fs.read:/**", "fs.write:/**", exec, spawn, ipc, timer]',
+      'rules:',
+      '  - ask: "fs.write:/asked/**"',
+      'approvals:',
+      '  timeout_s: 120',
+      '',
+    ].join('\n');
     const a = await node('a', url);
     const b = await node('b', url, policy);
     const model = await b.tape({
-      listener: [call('SYS_READ_STDIN', { timeout_s: 120 }), { expect: 'hello from a', reply: call('SYS_EXIT', { code: 0, result: 'heard' }) }] as never,
+      listener: [
+        call('SYS_READ_STDIN', { timeout_s: 120 }),
+        { expect: 'hello from a', reply: call('SYS_EXIT', { code: 0, result: 'heard' }) },
+      ] as never,
       sleeper: [call('SLEEP', { seconds: 120 })],
       stopper: [call('SLEEP', { seconds: 120 })],
       asker: [call('FS_WRITE', { path: '/asked/a.txt', content: 'x' }), call('SYS_EXIT', { code: 0 })],
@@ -72,7 +85,16 @@ describe.skipIf(PG_SKIP)('one view from any node', () => {
     const sleeper = await spawn('sleeper');
     const stopper = await spawn('stopper');
     const asker = await spawn('asker');
-    const own = await a.cli(['spawn', '--detach', '--json', '--model', await a.tape({ mine: [call('SLEEP', { seconds: 120 })] }), '--name', 'mine', 'work']);
+    const own = await a.cli([
+      'spawn',
+      '--detach',
+      '--json',
+      '--model',
+      await a.tape({ mine: [call('SLEEP', { seconds: 120 })] }),
+      '--name',
+      'mine',
+      'work',
+    ]);
     const mine = (JSON.parse(own.stdout) as { pid: number }).pid;
 
     // ps from a: both nodes' processes, each naming its node.
@@ -86,7 +108,10 @@ describe.skipIf(PG_SKIP)('one view from any node', () => {
     expect((await a.cli(['ps'])).stdout).toMatch(/PID\s+NODE\s+/);
 
     // Subscribed on a (as top, the web view and MCP's resource updates are): b's events arrive too.
-    const watcher = await KernelClient.connect({ socket: path.join(a.home, 'kernel.sock'), kernelLog: path.join(a.home, 'kernel.log') });
+    const watcher = await KernelClient.connect({
+      socket: path.join(a.home, 'kernel.sock'),
+      kernelLog: path.join(a.home, 'kernel.log'),
+    });
     const { pushes } = await watcher.stream('subscribe', { topics: ['events'] });
     const seen: KernelEvent[] = [];
     void (async () => {
@@ -123,8 +148,16 @@ describe.skipIf(PG_SKIP)('one view from any node', () => {
     const waited = await a.cli(['wait', String(listener), '--json', '--timeout', '30s'], { timeoutMs: 40_000 });
     expect(waited.code, waited.stderr).toBe(0);
     // The subscriber on a saw b's listener end; MCP's wait on a answers for it.
-    await until(() => seen.some((e) => e.pid === listener && e.type === 'state' && e.to === 'exited'), 15_000, "b's listener's end among a's events");
-    expect(await tool('wait', { pid: listener, timeout_s: 10 })).toMatchObject({ pid: listener, state: 'exited', exit_code: 0 });
+    await until(
+      () => seen.some((e) => e.pid === listener && e.type === 'state' && e.to === 'exited'),
+      15_000,
+      "b's listener's end among a's events",
+    );
+    expect(await tool('wait', { pid: listener, timeout_s: 10 })).toMatchObject({
+      pid: listener,
+      state: 'exited',
+      exit_code: 0,
+    });
     await mcp.close();
     watcher.close();
 
@@ -147,7 +180,9 @@ describe.skipIf(PG_SKIP)('one view from any node', () => {
     await until(async () => {
       const all = JSON.parse((await a.cli(['ps', '--all', '--json'])).stdout) as Row[];
       const state = (pid: number): string | undefined => all.find((r) => r.pid === pid)?.state;
-      return state(sleeper) === 'killed' && ['killed', 'exited'].includes(state(stopper) ?? '') && state(asker) === 'exited';
+      return (
+        state(sleeper) === 'killed' && ['killed', 'exited'].includes(state(stopper) ?? '') && state(asker) === 'exited'
+      );
     }, 30_000);
 
     // A pid no node has: refused as it always was.

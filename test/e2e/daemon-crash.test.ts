@@ -21,7 +21,8 @@ const TEST_TIMEOUT_MS = 60_000;
  */
 const SLEEP_S = 20;
 
-const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+const call = (name: string, args: Record<string, unknown> = {}): string =>
+  `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 
 let t: TestHome | null = null;
 afterEach(async () => {
@@ -46,7 +47,9 @@ async function spawnDetached(home: TestHome, model: string, name: string): Promi
 /** Kill -9 the daemon; returns the time it was killed. */
 /** The kernel's log, its last lines: what a failed CLI call after a restart should be read with. */
 async function logTail(home: TestHome): Promise<string> {
-  const text = await readFile(path.join(home.home, 'kernel.log'), 'utf8').catch((error: unknown) => `(no log: ${String(error)})`);
+  const text = await readFile(path.join(home.home, 'kernel.log'), 'utf8').catch(
+    (error: unknown) => `(no log: ${String(error)})`,
+  );
   return text.split('\n').slice(-40).join('\n');
 }
 
@@ -62,24 +65,35 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       t = await makeHome();
       const model = await t.tape({
         waiter: [call('RECV_MSG', { timeout_s: 60 })],
-        sleeper: [call('SLEEP', { seconds: SLEEP_S }), { expect: `"slept":${SLEEP_S}`, reply: call('SYS_EXIT', { code: 0, result: 'rested' }) }],
+        sleeper: [
+          call('SLEEP', { seconds: SLEEP_S }),
+          { expect: `"slept":${SLEEP_S}`, reply: call('SYS_EXIT', { code: 0, result: 'rested' }) },
+        ],
         root: [
           call('SPAWN_AGENT', { role: 'child', name: 'child' }),
           { expect: '"pid":4', reply: call('SLEEP', { seconds: 4 }) },
           { expect: '"slept":4', reply: call('SEND_MSG', { to_pid: 4, content: 'wake up' }) },
           { expect: '"ok":true', reply: call('WAIT', { pid: 4, timeout_s: 30 }) },
-          { expect: ['"exit_code":0', '"output":"got wake up"'], reply: call('SYS_EXIT', { code: 0, result: 'tree done' }) },
+          {
+            expect: ['"exit_code":0', '"output":"got wake up"'],
+            reply: call('SYS_EXIT', { code: 0, result: 'tree done' }),
+          },
         ],
         child: [
           call('RECV_MSG', { timeout_s: 60 }),
-          { expect: ['"from_pid":3', '"content":"wake up"'], reply: call('SYS_EXIT', { code: 0, result: 'got wake up' }) },
+          {
+            expect: ['"from_pid":3', '"content":"wake up"'],
+            reply: call('SYS_EXIT', { code: 0, result: 'got wake up' }),
+          },
         ],
       });
       // Sequential spawns in a fresh home: waiter 1, sleeper 2, root 3, and root's child 4.
       expect(await spawnDetached(t, model, 'waiter')).toBe(1);
       expect(await spawnDetached(t, model, 'sleeper')).toBe(2);
       expect(await spawnDetached(t, model, 'root')).toBe(3);
-      await waitForRows(t.home, inStates({ 1: ['blocked'], 2: ['sleeping'], 3: ['sleeping'], 4: ['blocked'] }), { what: 'the four processes to park' });
+      await waitForRows(t.home, inStates({ 1: ['blocked'], 2: ['sleeping'], 3: ['sleeping'], 4: ['blocked'] }), {
+        what: 'the four processes to park',
+      });
       const firstDaemon = await t.daemonPid();
 
       const killedAt = await crash(t);
@@ -110,7 +124,8 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       const [all, waiterLogs] = await Promise.all([t.cli(['ps', '--all', '--json']), t.cli(['logs', '1', '--json'])]);
       const ended = rowsOf(all.stdout);
       expect([...ended.keys()]).toEqual([1, 2, 3, 4]);
-      for (const pid of [2, 3, 4]) expect(ended.get(pid), `pid ${pid}`).toMatchObject({ state: 'exited', exit_code: 0, exit_reason: 'exited' });
+      for (const pid of [2, 3, 4])
+        expect(ended.get(pid), `pid ${pid}`).toMatchObject({ state: 'exited', exit_code: 0, exit_reason: 'exited' });
       expect(ended.get(1)).toMatchObject({ state: 'blocked', exit_code: null });
       // The waiter was not woken by the restart: no RECV_MSG result, one model turn.
       expect(events(waiterLogs.stdout).filter((e) => e.type === 'result')).toEqual([]);
@@ -126,7 +141,9 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       // The sleeper woke at the deadline it set before the crash, not a whole sleep after the restart.
       const sleeperEvents = events(sleeper.stdout);
       const fellAsleep = sleeperEvents.find((e) => e.type === 'state' && e.to === 'sleeping');
-      const recovered = sleeperEvents.find((e) => e.type === 'state' && e.reason === 'recovered after a kernel restart');
+      const recovered = sleeperEvents.find(
+        (e) => e.type === 'state' && e.reason === 'recovered after a kernel restart',
+      );
       const woke = sleeperEvents.find((e) => e.type === 'state' && e.reason === 'woken: timeout');
       if (!fellAsleep || !recovered || !woke) throw new Error(`sleeper events incomplete:\n${sleeper.stdout}`);
       expect(Date.parse(fellAsleep.ts)).toBeLessThan(killedAt);
@@ -156,7 +173,9 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
         ],
       });
       expect(await spawnDetached(t, model, 'root')).toBe(1);
-      await waitForRows(t.home, inStates({ 1: ['sleeping'], 2: ['exited'] }), { what: 'the child to send and exit while the parent sleeps' });
+      await waitForRows(t.home, inStates({ 1: ['sleeping'], 2: ['exited'] }), {
+        what: 'the child to send and exit while the parent sleeps',
+      });
       // The store commits once per tick: give the send's tick time to land.
       await new Promise((resolve) => setTimeout(resolve, 100));
       const killedAt = await crash(t);
@@ -166,12 +185,21 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       const list = events(logs.stdout);
       const sent = list.filter((e) => e.type === 'message');
       expect(sent).toHaveLength(1);
-      expect(sent[0]).toMatchObject({ pid: 2, from_pid: 2, to_pid: 1, channel: 'msg', content: 'sent while you slept' });
+      expect(sent[0]).toMatchObject({
+        pid: 2,
+        from_pid: 2,
+        to_pid: 1,
+        channel: 'msg',
+        content: 'sent while you slept',
+      });
       const asleep = list.find((e) => e.pid === 1 && e.type === 'state' && e.to === 'sleeping');
       expect(Date.parse(sent[0]?.ts ?? '')).toBeGreaterThan(Date.parse(asleep?.ts ?? ''));
       expect(Date.parse(sent[0]?.ts ?? '')).toBeLessThan(killedAt);
       const received = list.find((e) => e.pid === 1 && e.type === 'result' && e.name === 'RECV_MSG');
-      expect(received).toMatchObject({ ok: true, value: { messages: [{ from_pid: 2, content: 'sent while you slept' }] } });
+      expect(received).toMatchObject({
+        ok: true,
+        value: { messages: [{ from_pid: 2, content: 'sent while you slept' }] },
+      });
       expect(Date.parse(received?.ts ?? '')).toBeGreaterThan(killedAt);
       expect(list.at(-1)).toMatchObject({ pid: 1, type: 'state', to: 'exited', code: 0 });
 
@@ -194,7 +222,10 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       const model = await t.tape({
         root: [
           call('EXEC_CMD', { cmd: `echo run >> runs.txt; ${marker}`, timeout_s: 30 }),
-          { expect: ['[SYS_RESULT::EXEC_CMD]', '"errno":"EINTR"', 'interrupted'], reply: call('SYS_EXIT', { code: 0 }) },
+          {
+            expect: ['[SYS_RESULT::EXEC_CMD]', '"errno":"EINTR"', 'interrupted'],
+            reply: call('SYS_EXIT', { code: 0 }),
+          },
         ],
       });
       const runs = path.join(t.home, 'workspace', 'runs.txt');
@@ -247,7 +278,9 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       // Failed once in CI (ECONNRESET: the killed kernel's threads still held its socket, sys/pid-file.ts); say what the kernel logged.
       expect(quickAfter.code, `${quickAfter.stderr}\nkernel.log:\n${await logTail(t)}`).toBe(0);
       expect(events(quickAfter.stdout)).toEqual(events(quickBefore.stdout));
-      expect(events(quickAfter.stdout).map((e) => e.type)).toEqual(expect.arrayContaining(['state', 'model', 'syscall', 'result']));
+      expect(events(quickAfter.stdout).map((e) => e.type)).toEqual(
+        expect.arrayContaining(['state', 'model', 'syscall', 'result']),
+      );
       const [human, waiterAfter, psAfter] = await Promise.all([
         t.cli(['logs', '2']),
         t.cli(['logs', '1', '--json']),
@@ -258,21 +291,25 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       const before = events(waiterBefore.stdout);
       const waiterEvents = events(waiterAfter.stdout);
       expect(waiterEvents.slice(0, before.length)).toEqual(before);
-      expect(waiterEvents.slice(before.length)).toContainEqual(expect.objectContaining({ type: 'state', reason: 'recovered after a kernel restart' }));
+      expect(waiterEvents.slice(before.length)).toContainEqual(
+        expect.objectContaining({ type: 'state', reason: 'recovered after a kernel restart' }),
+      );
 
       const stable = (rows: Map<number, ProcRow>) =>
-        [...rows.values()].map(({ pid, ppid, name, state, model: m, created_at, exit_code, exit_reason, turns, syscalls }) => ({
-          pid,
-          ppid,
-          name,
-          state,
-          model: m,
-          created_at,
-          exit_code,
-          exit_reason,
-          turns,
-          syscalls,
-        }));
+        [...rows.values()].map(
+          ({ pid, ppid, name, state, model: m, created_at, exit_code, exit_reason, turns, syscalls }) => ({
+            pid,
+            ppid,
+            name,
+            state,
+            model: m,
+            created_at,
+            exit_code,
+            exit_reason,
+            turns,
+            syscalls,
+          }),
+        );
       expect(stable(rowsOf(psAfter.stdout))).toEqual(stable(rowsOf(psBefore.stdout)));
 
       expect(await spawnDetached(t, model, 'late')).toBe(3);

@@ -28,13 +28,23 @@ describe('aos kernel start|stop|status', () => {
     // --json answers in JSON even then, with the same exit code.
     const downJson = await t.cli(['kernel', 'status', '--json']);
     expect(downJson.code).toBe(2);
-    expect(JSON.parse(downJson.stdout)).toEqual({ running: false, home: t.home, socket: path.join(t.home, 'kernel.sock'), workspace: t.env.AOS_WORKSPACE });
+    expect(JSON.parse(downJson.stdout)).toEqual({
+      running: false,
+      home: t.home,
+      socket: path.join(t.home, 'kernel.sock'),
+      workspace: t.env.AOS_WORKSPACE,
+    });
     expect(await exists(path.join(t.home, 'kernel.sock'))).toBe(false);
 
     const start = await t.cli(['kernel', 'start', '--json']);
     expect(start.code).toBe(0);
     const started = JSON.parse(start.stdout) as { pid: number; socket: string; started: boolean };
-    expect(started).toEqual({ pid: expect.any(Number), socket: path.join(t.home, 'kernel.sock'), workspace: t.env.AOS_WORKSPACE, started: true });
+    expect(started).toEqual({
+      pid: expect.any(Number),
+      socket: path.join(t.home, 'kernel.sock'),
+      workspace: t.env.AOS_WORKSPACE,
+      started: true,
+    });
     expect((await stat(started.socket)).mode & 0o777).toBe(0o600);
     expect(await t.daemonPid()).toBe(started.pid);
 
@@ -93,7 +103,9 @@ describe('aos kernel start|stop|status', () => {
     await writeFile(path.join(t.home, 'policy.yaml'), 'version: 1\nroot:\n  capabilities: [fs.read:/**, teleport]\n');
     const run = await t.cli(['spawn', 'x', '--model', 'replay:examples/hello-loop.yaml']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^aos: the kernel failed to start: policy .*policy\.yaml: unknown capability "teleport"/);
+    expect(run.stderr).toMatch(
+      /^aos: the kernel failed to start: policy .*policy\.yaml: unknown capability "teleport"/,
+    );
     expect(run.stderr).toContain(path.join(t.home, 'kernel.log'));
     expect(await readFile(path.join(t.home, 'kernel.log'), 'utf8')).toContain('unknown capability \\"teleport\\"');
     expect(await exists(path.join(t.home, 'kernel.pid'))).toBe(false);
@@ -106,11 +118,21 @@ describe('aos kernel start|stop|status', () => {
     t = await makeHome();
     const first = JSON.parse((await t.cli(['kernel', 'start', '--json'])).stdout) as { pid: number };
     const trace = path.join(t.home, 'imports.txt');
-    const second = spawn(process.execPath, ['--import', 'tsx', '--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), path.join(ROOT, 'daemon/aosd.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, ...t.env, AOS_TRACE_IMPORTS: trace },
-      stdio: 'ignore',
-    });
+    const second = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        path.join(ROOT, 'test/helpers/trace-imports.mjs'),
+        path.join(ROOT, 'daemon/aosd.ts'),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...t.env, AOS_TRACE_IMPORTS: trace },
+        stdio: 'ignore',
+      },
+    );
     const code = await new Promise((resolve) => second.on('close', resolve));
     expect(code).toBe(0);
     expect(await t.daemonPid()).toBe(first.pid);
@@ -119,7 +141,9 @@ describe('aos kernel start|stop|status', () => {
     // start, not the kernel's (~0.8 s of CPU each, which starved every other start on the machine).
     const loaded = (await readFile(trace, 'utf8')).split('\n');
     expect(loaded.some((url) => url.endsWith('/daemon/aosd.ts'))).toBe(true);
-    expect(loaded.filter((url) => /\/(kernel\/kernel|daemon\/aosd-run|drivers\/exec\/index)\.ts$/.test(url))).toEqual([]);
+    expect(loaded.filter((url) => /\/(kernel\/kernel|daemon\/aosd-run|drivers\/exec\/index)\.ts$/.test(url))).toEqual(
+      [],
+    );
     expect((await t.cli(['kernel', 'status', '--json'], { env: { AOS_NO_AUTOSTART: '1' } })).code).toBe(0);
   });
 });
@@ -127,7 +151,12 @@ describe('aos kernel start|stop|status', () => {
 describe('processes across a kernel restart', () => {
   it('a blocked process survives aos kernel stop and finishes under the next kernel', async () => {
     t = await makeHome();
-    const model = await t.tape({ root: ['[SYS_CALL::SYS_READ_STDIN] {"timeout_s": 60}', { expect: 'after the restart', reply: '[SYS_CALL::SYS_EXIT] {"code": 9}' }] });
+    const model = await t.tape({
+      root: [
+        '[SYS_CALL::SYS_READ_STDIN] {"timeout_s": 60}',
+        { expect: 'after the restart', reply: '[SYS_CALL::SYS_EXIT] {"code": 9}' },
+      ],
+    });
     const pid = (await t.cli(['spawn', '--model', model, '--detach'])).stdout.trim();
     const before = await t.daemonPid();
     await t.cli(['logs', pid, '--tail', '1']);

@@ -15,7 +15,9 @@ afterAll(async () => {
 
 describe('aos verbs through the daemon', () => {
   it('spawn --detach → ps → logs -f → send → the process ends, followers see it', async () => {
-    const model = await t.tape({ root: [READ, { expect: 'hello there', reply: '[SYS_CALL::SYS_EXIT] {"code": 5, "result": "ok"}' }] });
+    const model = await t.tape({
+      root: [READ, { expect: 'hello there', reply: '[SYS_CALL::SYS_EXIT] {"code": 5, "result": "ok"}' }],
+    });
     const spawned = await t.cli(['spawn', 'echo me', '--model', model, '--detach', '--json']);
     expect(spawned).toMatchObject({ code: 0, stderr: '' });
     const { pid } = JSON.parse(spawned.stdout) as { pid: number };
@@ -24,7 +26,8 @@ describe('aos verbs through the daemon', () => {
     const ps = await t.cli(['ps', '--json']);
     const rows = JSON.parse(ps.stdout) as Array<Record<string, unknown>>;
     const row = rows.find((r) => r.pid === pid);
-    for (const field of ['pid', 'ppid', 'name', 'state', 'model', 'turns', 'syscalls', 'tokens', 'cost', 'age_s']) expect(row).toHaveProperty(field);
+    for (const field of ['pid', 'ppid', 'name', 'state', 'model', 'turns', 'syscalls', 'tokens', 'cost', 'age_s'])
+      expect(row).toHaveProperty(field);
     expect(row).toMatchObject({ ppid: 0, name: 'root', model, state: expect.stringMatching(/ready|running|blocked/) });
 
     const follower = startCli(['logs', '-f', String(pid), '--json'], t.env);
@@ -34,7 +37,9 @@ describe('aos verbs through the daemon', () => {
     expect(await follower.exit).toBe(0);
     const events = jsonLines(follower.stdout());
     expect(events[0]).toMatchObject({ pid, type: 'state', from: null, to: 'ready' });
-    expect(events).toContainEqual(expect.objectContaining({ type: 'message', channel: 'stdin', content: 'hello there' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'message', channel: 'stdin', content: 'hello there' }),
+    );
     expect(events.at(-1)).toMatchObject({ pid, type: 'state', to: 'exited', code: 5 });
 
     const history = await t.cli(['logs', String(pid)]);
@@ -73,7 +78,10 @@ describe('aos verbs through the daemon', () => {
   });
 
   it('kill --no-tree leaves the children running', async () => {
-    const model = await t.tape({ root: ['[SYS_CALL::SPAWN_AGENT] {"role": "helper", "name": "helper"}', BLOCK], helper: [BLOCK] });
+    const model = await t.tape({
+      root: ['[SYS_CALL::SPAWN_AGENT] {"role": "helper", "name": "helper"}', BLOCK],
+      helper: [BLOCK],
+    });
     const pid = Number((await t.cli(['spawn', '--model', model, '--detach'])).stdout);
     const follower = startCli(['logs', '-f', String(pid), '--json'], t.env);
     await follower.waitFor(/"name":"helper"/);
@@ -86,7 +94,11 @@ describe('aos verbs through the daemon', () => {
   });
 
   it('refuses unknown pids and bad arguments with exit 1 and a clear message', async () => {
-    for (const args of [['logs', '9999'], ['kill', '9999'], ['send', '9999', 'x']]) {
+    for (const args of [
+      ['logs', '9999'],
+      ['kill', '9999'],
+      ['send', '9999', 'x'],
+    ]) {
       const run = await t.cli(args);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/no such (running )?process 9999/);
@@ -100,17 +112,36 @@ describe('aos verbs through the daemon', () => {
   });
 
   it('ps prints a table that fits 80 columns, with the contract columns', async () => {
-    const model = await t.tape({ 'a-rather-long-process-name-for-the-table': [BLOCK] }, 'a-tape-with-a-very-long-file-name-indeed.yaml');
-    const pid = (await t.cli(['spawn', '--model', model, '--name', 'a-rather-long-process-name-for-the-table', '--detach'])).stdout.trim();
+    const model = await t.tape(
+      { 'a-rather-long-process-name-for-the-table': [BLOCK] },
+      'a-tape-with-a-very-long-file-name-indeed.yaml',
+    );
+    const pid = (
+      await t.cli(['spawn', '--model', model, '--name', 'a-rather-long-process-name-for-the-table', '--detach'])
+    ).stdout.trim();
     const ps = await t.cli(['ps']);
     const lines = ps.stdout.trimEnd().split('\n');
     // A long name keeps 16 columns and STATE all of its own: SYSCALLS gives way for them (-o wide shows it).
     expect(lines[0]?.split(/\s+/)).toEqual(['PID', 'PPID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'TOKENS', 'COST', 'AGE']);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
     const wide = (await t.cli(['ps', '-o', 'wide'])).stdout.split('\n')[0]?.split(/\s+/);
-    expect(wide).toEqual(['PID', 'PPID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'SYSCALLS', 'TOKENS', 'COST', 'TIME', 'AGE']);
+    expect(wide).toEqual([
+      'PID',
+      'PPID',
+      'NAME',
+      'STATE',
+      'MODEL',
+      'TURNS',
+      'SYSCALLS',
+      'TOKENS',
+      'COST',
+      'TIME',
+      'AGE',
+    ]);
     // A long name is cut in its middle (both ends stay), STATE whole, MODEL cut in its middle too.
-    expect(lines.find((l) => l.trimStart().startsWith(`${pid} `))).toMatch(/a-rat\S*…\S*table +blocked \(message\) +repla\S*…\S*yaml /);
+    expect(lines.find((l) => l.trimStart().startsWith(`${pid} `))).toMatch(
+      /a-rat\S*…\S*table +blocked \(message\) +repla\S*…\S*yaml /,
+    );
     await t.cli(['kill', pid]);
   });
 

@@ -33,7 +33,12 @@ afterAll(async () => {
 
 describe('a dead model endpoint', () => {
   it('ends the spawn at once with the refusing address, what to check and `aos kernel restart`; no retries', async () => {
-    const env = { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_API_KEY: 'sk-test', GEMINI_API_KEY: '', GOOGLE_API_KEY: '' };
+    const env = {
+      OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+      OPENAI_API_KEY: 'sk-test',
+      GEMINI_API_KEY: '',
+      GOOGLE_API_KEY: '',
+    };
     const run = await t.cli(['spawn', 'hello', '--model', 'openai:llama3'], { env, timeoutMs: 30_000 });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`127.0.0.1:${port} refused the connection (ECONNREFUSED)`);
@@ -56,7 +61,13 @@ describe('an endpoint that accepts and never answers (a blackhole)', () => {
 
   it('ends the spawn within first_byte_s and a probe, naming the address and the setting; no retries; aos logs says the same', async () => {
     const base = `http://127.0.0.1:${hole.port}/v1`;
-    const env = { OPENAI_BASE_URL: base, OPENAI_API_KEY: 'sk-test', GEMINI_API_KEY: '', GOOGLE_API_KEY: '', AOS_LIMITS: 'openai:first_byte_s=1' };
+    const env = {
+      OPENAI_BASE_URL: base,
+      OPENAI_API_KEY: 'sk-test',
+      GEMINI_API_KEY: '',
+      GOOGLE_API_KEY: '',
+      AOS_LIMITS: 'openai:first_byte_s=1',
+    };
     const started = Date.now();
     const run = await home.cli(['spawn', 'hello', '--model', 'openai:llama3'], { env, timeoutMs: 60_000 });
     expect(run.code).toBe(1);
@@ -83,8 +94,17 @@ describe('an endpoint that answers and stalls', () => {
 
   it('is retried, and aos logs names the address on each retry while it waits', async () => {
     const base = `http://127.0.0.1:${stall.port}/v1`;
-    const env = { OPENAI_BASE_URL: base, OPENAI_API_KEY: 'sk-test', GEMINI_API_KEY: '', GOOGLE_API_KEY: '', AOS_LIMITS: 'openai:first_byte_s=1,reply_s=1' };
-    const spawned = await home.cli(['spawn', 'hello', '--model', 'openai:llama3', '--detach'], { env, timeoutMs: 60_000 });
+    const env = {
+      OPENAI_BASE_URL: base,
+      OPENAI_API_KEY: 'sk-test',
+      GEMINI_API_KEY: '',
+      GOOGLE_API_KEY: '',
+      AOS_LIMITS: 'openai:first_byte_s=1,reply_s=1',
+    };
+    const spawned = await home.cli(['spawn', 'hello', '--model', 'openai:llama3', '--detach'], {
+      env,
+      timeoutMs: 60_000,
+    });
     expect(spawned.code).toBe(0);
     const pid = spawned.stdout.trim();
     let logs = '';
@@ -94,8 +114,16 @@ describe('an endpoint that answers and stalls', () => {
     }, 60_000);
     expect(logs).toContain(`model: timeout from ${base}, retry 1/6 in`);
     const json = (await home.cli(['logs', pid, '--json'], { env, timeoutMs: 30_000 })).stdout;
-    const retry = json.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find((e) => e.type === 'retry');
-    expect(retry).toMatchObject({ endpoint: base, kind: 'timeout', message: `openai:llama3: no whole answer from ${base} within 1 s (AOS_LIMITS openai reply_s)` });
+    const retry = json
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((e) => e.type === 'retry');
+    expect(retry).toMatchObject({
+      endpoint: base,
+      kind: 'timeout',
+      message: `openai:llama3: no whole answer from ${base} within 1 s (AOS_LIMITS openai reply_s)`,
+    });
     expect((await home.cli(['kill', pid], { env, timeoutMs: 30_000 })).code).toBe(0);
   }, 120_000);
 });

@@ -20,7 +20,7 @@ afterEach(async () => {
 const exitWith = (result: string): unknown[] => [`[SYS_CALL::SYS_EXIT] ${JSON.stringify({ code: 0, result })}`];
 
 describe('the model of aos spawn', () => {
-  it("takes a bare name as --model, and refuses an unknown one listing the providers", async () => {
+  it('takes a bare name as --model, and refuses an unknown one listing the providers', async () => {
     await t.tape({ root: exitWith('bare') }, 'bare.yaml');
     const bare = await t.cli(['spawn', 'x', '--model', path.join(t.home, 'bare.yaml'), '--json']);
     expect(bare.code, bare.stderr).toBe(0);
@@ -36,7 +36,10 @@ describe('the model of aos spawn', () => {
     const fromCaller = await t.tape({ root: exitWith('from the caller') }, 'caller-tape.yaml');
     const policy = path.join(t.home, 'policy.yaml');
     // Relative to the policy file.
-    await writeFile(policy, YAML.stringify({ version: 1, default_model: 'policy-tape.yaml', root: { capabilities: ['spawn'] } }));
+    await writeFile(
+      policy,
+      YAML.stringify({ version: 1, default_model: 'policy-tape.yaml', root: { capabilities: ['spawn'] } }),
+    );
     const env = { AOS_POLICY: policy, AOS_MODEL: '' };
     const byPolicy = await t.cli(['spawn', 'x'], { env });
     expect(byPolicy.code, byPolicy.stderr).toBe(0);
@@ -58,7 +61,15 @@ describe('the model of aos spawn', () => {
   it('with no model anywhere, says how to name and set one up, from the kernel', async () => {
     const run = await t.cli(['spawn', 'x'], { env: { AOS_MODEL: '' } });
     expect(run.code).toBe(1);
-    for (const needle of ['aos: no model given', '--model provider:model', 'AOS_MODEL', 'default_model', 'GEMINI_API_KEY', 'OPENAI_BASE_URL', 'replay:<tape.yaml>']) {
+    for (const needle of [
+      'aos: no model given',
+      '--model provider:model',
+      'AOS_MODEL',
+      'default_model',
+      'GEMINI_API_KEY',
+      'OPENAI_BASE_URL',
+      'replay:<tape.yaml>',
+    ]) {
       expect(run.stderr).toContain(needle);
     }
     expect(run.stderr).not.toMatch(/\n\s+at /);

@@ -14,7 +14,10 @@ let fake: FakeProvider;
 let env: NodeJS.ProcessEnv;
 const flakyCalls = { n: 0 };
 
-function cli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): ReturnType<TestHome['cli']> {
+function cli(
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): ReturnType<TestHome['cli']> {
   return t.cli(args, { timeoutMs: options.timeoutMs ?? 30_000, env: { ...env, ...options.env } });
 }
 
@@ -28,7 +31,13 @@ beforeAll(async () => {
       return undefined;
     },
   });
-  env = { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-test', GEMINI_API_KEY: '', GOOGLE_API_KEY: '', GEMINI_BASE_URL: '' };
+  env = {
+    OPENAI_BASE_URL: `${fake.url}/v1`,
+    OPENAI_API_KEY: 'sk-test',
+    GEMINI_API_KEY: '',
+    GOOGLE_API_KEY: '',
+    GEMINI_BASE_URL: '',
+  };
 });
 afterAll(async () => {
   await t.dispose();
@@ -44,9 +53,16 @@ describe('exit status and blocked reasons', () => {
     expect(broken.stdout.match(/401|auth|key/gi)?.length ?? 0).toBeGreaterThan(0);
     expect(broken.stdout.split('\n').filter((l) => /model error|model call failed/.test(l))).toHaveLength(1);
     expect(broken.stdout).toMatch(/\[\d+ broken\] exited 1: model error: /);
-    const blocked = (await cli(['spawn', '--model', await t.tape({ waiter: [BLOCK] }), '--name', 'waiter', '--detach'])).stdout.trim();
-    const killed = (await cli(['spawn', '--model', await t.tape({ victim: [BLOCK] }), '--name', 'victim', '--detach'])).stdout.trim();
-    const state = async (pid: string): Promise<string> => (JSON.parse((await cli(['ps', '--json'])).stdout) as Array<{ pid: number; state: string }>).find((r) => r.pid === Number(pid))?.state ?? '';
+    const blocked = (
+      await cli(['spawn', '--model', await t.tape({ waiter: [BLOCK] }), '--name', 'waiter', '--detach'])
+    ).stdout.trim();
+    const killed = (
+      await cli(['spawn', '--model', await t.tape({ victim: [BLOCK] }), '--name', 'victim', '--detach'])
+    ).stdout.trim();
+    const state = async (pid: string): Promise<string> =>
+      (JSON.parse((await cli(['ps', '--json'])).stdout) as Array<{ pid: number; state: string }>).find(
+        (r) => r.pid === Number(pid),
+      )?.state ?? '';
     await until(async () => (await state(blocked)) === 'blocked', 20_000, 'waiter blocked');
     expect((await cli(['kill', killed])).code).toBe(0);
 
@@ -66,8 +82,12 @@ describe('exit status and blocked reasons', () => {
     const run = await cli(['spawn', '--model', 'openai:flaky', '--name', 'flaky']);
     expect(run.code).toBe(0);
     // Each retry names where the request went (issue 47.7).
-    expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/v1, retry 1\/6 in \d+\.\d s\n/);
-    expect(run.stdout).toMatch(/\[\d+ flaky\] model: HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/v1, retry 2\/6 in \d+\.\d s\n/);
+    expect(run.stdout).toMatch(
+      /\[\d+ flaky\] model: HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/v1, retry 1\/6 in \d+\.\d s\n/,
+    );
+    expect(run.stdout).toMatch(
+      /\[\d+ flaky\] model: HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/v1, retry 2\/6 in \d+\.\d s\n/,
+    );
     expect(run.stderr).toMatch(/^aos: process \d+ works in .*\/workspace \(its \/\)\n/);
     expect(run.stderr).toMatch(/aos: exited 0 after \d+s: 1 turn, 1 syscall, \S+ tokens, \$\S+\n$/);
     const pid = /\[(\d+) flaky\]/.exec(run.stdout)?.[1] ?? '';
@@ -83,16 +103,32 @@ describe('drift', () => {
   it('refuses a spawn the kernel would run with another base URL or key than the caller set, naming the fix', async () => {
     // The kernel started with the fake provider's URL and key (beforeAll's env, through the first verb).
     expect((await cli(['ps'])).code).toBe(0);
-    const elsewhere = await cli(['spawn', 'hi', '--model', 'openai:flaky', '--detach'], { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    const elsewhere = await cli(['spawn', 'hi', '--model', 'openai:flaky', '--detach'], {
+      env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' },
+    });
     expect(elsewhere.code).toBe(1);
-    expect(elsewhere.stderr).toContain('would run openai:flaky with other openai settings than yours: OPENAI_BASE_URL: yours "http://127.0.0.1:9/v1"');
+    expect(elsewhere.stderr).toContain(
+      'would run openai:flaky with other openai settings than yours: OPENAI_BASE_URL: yours "http://127.0.0.1:9/v1"',
+    );
     expect(elsewhere.stderr).toContain('Run "aos kernel restart" to restart it with your settings');
-    const otherKey = await cli(['spawn', 'hi', '--model', 'openai:flaky', '--detach'], { env: { OPENAI_API_KEY: 'sk-other' } });
+    const otherKey = await cli(['spawn', 'hi', '--model', 'openai:flaky', '--detach'], {
+      env: { OPENAI_API_KEY: 'sk-other' },
+    });
     expect(otherKey.code).toBe(1);
-    expect(otherKey.stderr).toMatch(/OPENAI_API_KEY: yours a key \(sha256:[0-9a-f]{12}\), the kernel's a key \(sha256:[0-9a-f]{12}\)/);
+    expect(otherKey.stderr).toMatch(
+      /OPENAI_API_KEY: yours a key \(sha256:[0-9a-f]{12}\), the kernel's a key \(sha256:[0-9a-f]{12}\)/,
+    );
     // Another provider's settings do not matter to a replay model; a setting the caller has not set is the kernel's.
-    expect((await cli(['spawn', '--model', await t.tape({ root: ['[SYS_CALL::SYS_EXIT] {"code":0}'] })], { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } })).code).toBe(0);
-    const unset = await cli(['spawn', 'hi', '--model', 'openai:quiet', '--detach'], { env: { OPENAI_BASE_URL: '', OPENAI_API_KEY: '' } });
+    expect(
+      (
+        await cli(['spawn', '--model', await t.tape({ root: ['[SYS_CALL::SYS_EXIT] {"code":0}'] })], {
+          env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' },
+        })
+      ).code,
+    ).toBe(0);
+    const unset = await cli(['spawn', 'hi', '--model', 'openai:quiet', '--detach'], {
+      env: { OPENAI_BASE_URL: '', OPENAI_API_KEY: '' },
+    });
     expect(unset.code, unset.stderr).toBe(0);
     await cli(['kill', unset.stdout.trim()]);
   }, 60_000);
@@ -100,7 +136,13 @@ describe('drift', () => {
 
 describe('small defects', () => {
   it('logs --tail N prints N lines even when quiet events sit among them', async () => {
-    const model = await t.tape({ root: ['[SYS_CALL::SYS_WRITE_STDOUT] {"text":"one"}', '[SYS_CALL::SYS_WRITE_STDOUT] {"text":"two"}', '[SYS_CALL::SYS_EXIT] {"code":0}'] });
+    const model = await t.tape({
+      root: [
+        '[SYS_CALL::SYS_WRITE_STDOUT] {"text":"one"}',
+        '[SYS_CALL::SYS_WRITE_STDOUT] {"text":"two"}',
+        '[SYS_CALL::SYS_EXIT] {"code":0}',
+      ],
+    });
     const pid = (await cli(['spawn', '--model', model, '--detach'])).stdout.trim();
     await cli(['logs', '-f', pid]);
     const all = (await cli(['logs', pid])).stdout.trimEnd().split('\n');
@@ -126,9 +168,14 @@ describe('small defects', () => {
   });
 
   it('send to an ended process says how it ended', async () => {
-    const pid = (await cli(['spawn', '--model', await t.tape({ root: ['[SYS_CALL::SYS_EXIT] {"code":5}'] }), '--detach'])).stdout.trim();
+    const pid = (
+      await cli(['spawn', '--model', await t.tape({ root: ['[SYS_CALL::SYS_EXIT] {"code":5}'] }), '--detach'])
+    ).stdout.trim();
     await cli(['logs', '-f', pid]);
     const sent = await cli(['send', pid, 'hello']);
-    expect(sent).toMatchObject({ code: 1, stderr: `aos: process ${pid} has ended (exited 5); it reads no more input\n` });
+    expect(sent).toMatchObject({
+      code: 1,
+      stderr: `aos: process ${pid} has ended (exited 5); it reads no more input\n`,
+    });
   });
 });

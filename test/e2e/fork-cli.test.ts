@@ -14,12 +14,21 @@ import { providerHomePerFile } from '../helpers/provider-home.js';
 const call = (name: string, args: Record<string, unknown>): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 const BUMP = call('EXEC_CMD', { cmd: 'n=$(cat counter.txt 2>/dev/null || echo 0); echo $((n+1)) > counter.txt' });
 /** What the model says at each turn, whoever asks: the turn is the count of its replies so far. */
-const SCRIPT = [call('FS_WRITE', { path: 'notes.txt', content: 'v1' }), BUMP, call('FS_WRITE', { path: 'notes.txt', content: 'v2' }), BUMP, call('SYS_EXIT', { code: 0 })];
+const SCRIPT = [
+  call('FS_WRITE', { path: 'notes.txt', content: 'v1' }),
+  BUMP,
+  call('FS_WRITE', { path: 'notes.txt', content: 'v2' }),
+  BUMP,
+  call('SYS_EXIT', { code: 0 }),
+];
 
-const home = providerHomePerFile({ reply: (ctx) => SCRIPT[ctx.messages.filter((m) => m.role === 'model').length] ?? call('SYS_EXIT', { code: 0 }) });
+const home = providerHomePerFile({
+  reply: (ctx) => SCRIPT[ctx.messages.filter((m) => m.role === 'model').length] ?? call('SYS_EXIT', { code: 0 }),
+});
 const { cli } = home;
 const json = <T>(args: string[], schema: keyof typeof PUBLISHED): Promise<T> => publishedJson<T>(cli, args, schema);
-const workspace = (file: string): Promise<string> => readFile(path.join(String(home.t.env.AOS_WORKSPACE), file), 'utf8').then((s) => s.trim());
+const workspace = (file: string): Promise<string> =>
+  readFile(path.join(String(home.t.env.AOS_WORKSPACE), file), 'utf8').then((s) => s.trim());
 type Body = { messages: Array<{ role: string; content: string }> };
 
 describe('aos fork', () => {
@@ -30,7 +39,13 @@ describe('aos fork', () => {
     const bodies = home.fake.requests.map((r) => r.body as Body);
     const turn3 = bodies[3] as Body;
     const before = home.fake.requests.length;
-    const forked = await json<{ pid: number; from: number; turn: number; model: string; files: Array<{ path: string }> }>(['fork', '1', '--turn', '3'], 'fork');
+    const forked = await json<{
+      pid: number;
+      from: number;
+      turn: number;
+      model: string;
+      files: Array<{ path: string }>;
+    }>(['fork', '1', '--turn', '3'], 'fork');
     expect(forked).toMatchObject({ pid: 2, from: 1, turn: 3, model: 'openai:fake-model' });
     expect(forked.files.map((f) => f.path)).toEqual(['/counter.txt']);
     const waited = await cli(['wait', String(forked.pid)]);

@@ -68,11 +68,17 @@ describe.runIf(ready)('fs rules through the daemon', () => {
 
     // The rules go; the next run writes.
     await writeFile(file, policy(' []'));
-    await until(async () => {
-      const show = await t.cli(['policy', 'show', '--json'], { env });
-      return (JSON.parse(show.stdout) as { rules: unknown[] }).rules.length === 0;
-    }, 15_000, 'the edit applied');
-    const again = await t.cli(['spawn', '--model', await t.tape({ root: [exec('echo written > src/a.js'), EXIT] })], { env });
+    await until(
+      async () => {
+        const show = await t.cli(['policy', 'show', '--json'], { env });
+        return (JSON.parse(show.stdout) as { rules: unknown[] }).rules.length === 0;
+      },
+      15_000,
+      'the edit applied',
+    );
+    const again = await t.cli(['spawn', '--model', await t.tape({ root: [exec('echo written > src/a.js'), EXIT] })], {
+      env,
+    });
     expect(again.code, again.stderr).toBe(0);
     expect(await readFile(path.join(workspace, 'src/a.js'), 'utf8')).toBe('written\n');
   }, 90_000);

@@ -29,7 +29,13 @@ afterAll(async () => {
 
 describe('aos spawn --idempotency-key', () => {
   it('20 at once give one process; a SIGKILL between two keyed spawns still gives one; another task is refused', async () => {
-    const runs = await Promise.all(Array.from({ length: 20 }, () => t.cli(['spawn', 'index the inbox', '--model', model, '--idempotency-key', 'k-20', '--detach', '--json'], { timeoutMs: 30_000 })));
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.cli(['spawn', 'index the inbox', '--model', model, '--idempotency-key', 'k-20', '--detach', '--json'], {
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     const answers = runs.map((r) => JSON.parse(r.stdout) as { pid: number; replayed?: boolean });
     for (const a of answers) expect(PUBLISHED['spawn-detached'].safeParse(a).success).toBe(true);
@@ -41,7 +47,11 @@ describe('aos spawn --idempotency-key', () => {
     expect(rows.filter((r) => r.name === 'root')).toHaveLength(1);
 
     process.kill((await t.daemonPid()) as number, 'SIGKILL');
-    await until(async () => (await t.cli(['kernel', 'status', '--json'])).stdout.includes('"running":false'), 10_000, 'the kernel to be gone');
+    await until(
+      async () => (await t.cli(['kernel', 'status', '--json'])).stdout.includes('"running":false'),
+      10_000,
+      'the kernel to be gone',
+    );
     const again = await t.cli(['spawn', 'index the inbox', '--model', model, '--idempotency-key', 'k-20', '--detach']);
     expect(again.code, again.stderr).toBe(0);
     expect(Number(again.stdout.trim())).toBe(pid);
@@ -49,14 +59,35 @@ describe('aos spawn --idempotency-key', () => {
 
     const other = await t.cli(['spawn', 'index the outbox', '--model', model, '--idempotency-key', 'k-20', '--detach']);
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/idempotency key "k-20" was used at .* for another request: task differs \("index the inbox" then, "index the outbox" now\); use a new key for new work/);
+    expect(other.stderr).toMatch(
+      /idempotency key "k-20" was used at .* for another request: task differs \("index the inbox" then, "index the outbox" now\); use a new key for new work/,
+    );
   }, 90_000);
 
-  it("SPAWN_AGENT {\"key\"}: the same key and arguments answer with the first child; another task is refused", async () => {
+  it('SPAWN_AGENT {"key"}: the same key and arguments answer with the first child; another task is refused', async () => {
     const run = await t.cli(['spawn', 'lead', '--model', model, '--name', 'parent', '--detach', '--json']);
     const { pid } = JSON.parse(run.stdout) as { pid: number };
-    await until(async () => ((JSON.parse((await t.cli(['ps', '--json'])).stdout) as ProcRow[]).find((r) => r.pid === pid)?.state === 'blocked'), 10_000, 'the parent to wait');
-    const logs = (await t.cli(['logs', String(pid), '--json', '--no-tree'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; name?: string; ok?: boolean; value?: unknown; errno?: string; message?: string });
+    await until(
+      async () =>
+        (JSON.parse((await t.cli(['ps', '--json'])).stdout) as ProcRow[]).find((r) => r.pid === pid)?.state ===
+        'blocked',
+      10_000,
+      'the parent to wait',
+    );
+    const logs = (await t.cli(['logs', String(pid), '--json', '--no-tree'])).stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            name?: string;
+            ok?: boolean;
+            value?: unknown;
+            errno?: string;
+            message?: string;
+          },
+      );
     const results = logs.filter((e) => e.type === 'result' && e.name === 'SPAWN_AGENT');
     expect(results[0]?.value).toEqual({ pid: pid + 1 });
     expect(results[1]?.value).toEqual({ pid: pid + 1, replayed: true });

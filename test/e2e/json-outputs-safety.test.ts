@@ -45,14 +45,26 @@ describe('--json outputs of the policy verbs, and their schemas', () => {
     await json(['models'], 'models');
     const web = (await json(['web', '--no-open'], 'web')) as { opened: boolean };
     expect(web.opened).toBe(false);
-    const model = await t.tape({ a: [WRITE('/src/a.txt'), EXIT], b: [WRITE('/src/b.txt'), EXIT], free: [WRITE('/out/c.txt'), EXIT] });
+    const model = await t.tape({
+      a: [WRITE('/src/a.txt'), EXIT],
+      b: [WRITE('/src/b.txt'), EXIT],
+      free: [WRITE('/out/c.txt'), EXIT],
+    });
     const spawn = async (name: string): Promise<number> =>
-      (JSON.parse((await t.cli(['spawn', name, '--model', model, '--name', name, '--detach', '--json'])).stdout) as { pid: number }).pid;
+      (
+        JSON.parse((await t.cli(['spawn', name, '--model', model, '--name', name, '--detach', '--json'])).stdout) as {
+          pid: number;
+        }
+      ).pid;
     const a = await spawn('a');
     const b = await spawn('b');
     const free = await spawn('free');
     let pending: Array<{ id: string; pid: number }> = [];
-    await until(async () => (pending = (await json(['approvals'], 'approvals')) as typeof pending).length === 2, 15_000, 'two pending approvals');
+    await until(
+      async () => (pending = (await json(['approvals'], 'approvals')) as typeof pending).length === 2,
+      15_000,
+      'two pending approvals',
+    );
     const ofA = pending.find((p) => p.pid === a) as { id: string };
     const ofB = pending.find((p) => p.pid === b) as { id: string };
     expect(await json(['approve', ofA.id], 'answered')).toEqual({ id: ofA.id, pid: a });

@@ -121,8 +121,12 @@ describe('--json outputs and their schemas', () => {
     await json(['kernel', 'start'], 'kernel-start');
     await json(['kernel', 'status'], 'kernel-status');
     const model = await t.tape({ blocker: [BLOCK, BLOCK], quick: [EXIT(3)] });
-    const blocker = ((await json(['spawn', '--model', model, '--name', 'blocker', '--detach'], 'spawn-detached')) as { pid: number }).pid;
-    const quick = ((await json(['spawn', '--model', model, '--name', 'quick', '--detach'], 'spawn-detached')) as { pid: number }).pid;
+    const blocker = (
+      (await json(['spawn', '--model', model, '--name', 'blocker', '--detach'], 'spawn-detached')) as { pid: number }
+    ).pid;
+    const quick = (
+      (await json(['spawn', '--model', model, '--name', 'quick', '--detach'], 'spawn-detached')) as { pid: number }
+    ).pid;
     await json(['wait', String(quick)], 'wait', 3);
     await json(['ps', '--all'], 'ps');
     await json(['inspect', String(blocker)], 'inspect');
@@ -130,7 +134,9 @@ describe('--json outputs and their schemas', () => {
     for (const line of jsonLines(logs.stdout)) check('event', JSON.stringify(line));
     const restarted = (await json(['restart', String(blocker)], 'restart')) as { pid: number };
     await json(['stop', String(restarted.pid), '--time', '1'], 'stop');
-    const another = ((await json(['spawn', '--model', model, '--name', 'blocker', '--detach'], 'spawn-detached')) as { pid: number }).pid;
+    const another = (
+      (await json(['spawn', '--model', model, '--name', 'blocker', '--detach'], 'spawn-detached')) as { pid: number }
+    ).pid;
     await json(['kill', String(another)], 'kill');
     await json(['rm', String(quick)], 'removed');
     await json(['prune'], 'removed');

@@ -14,7 +14,10 @@ afterAll(async () => {
 
 it('an agent uses server-everything and server-filesystem, and is refused what the policy does not give', async () => {
   const env = { AOS_POLICY: path.join(ROOT, 'examples/mcp-policy.yaml') };
-  const run = await home.cli(['spawn', 'Use the MCP tools', '--model', 'replay:examples/mcp-tools.yaml', '--json'], { env, timeoutMs: 60_000 });
+  const run = await home.cli(['spawn', 'Use the MCP tools', '--model', 'replay:examples/mcp-tools.yaml', '--json'], {
+    env,
+    timeoutMs: 60_000,
+  });
   expect(run.code, run.stdout + run.stderr).toBe(0);
   const results = jsonLines(run.stdout).filter((e) => e.type === 'result');
   expect(results.map((e) => [e.name, e.errno ?? 'ok'])).toEqual([

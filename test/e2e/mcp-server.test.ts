@@ -13,7 +13,8 @@ import { ROOT } from '../helpers/cli.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
 
-const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+const call = (name: string, args: Record<string, unknown> = {}): string =>
+  `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 
 let home: TestHome;
 let model: string;
@@ -68,10 +69,19 @@ describe('aos mcp (stdio)', () => {
   });
 
   it('spawns a replay process, reads its log resource, and waits for it', async () => {
-    const { pid } = structured(await client.callTool({ name: 'spawn', arguments: { task: 'sleep then exit', model } })) as { pid: number };
+    const { pid } = structured(
+      await client.callTool({ name: 'spawn', arguments: { task: 'sleep then exit', model } }),
+    ) as { pid: number };
     expect(pid).toBeGreaterThan(0);
     const done = structured(await client.callTool({ name: 'wait', arguments: { pid, timeout_s: 30 } }));
-    expect(done).toEqual({ pid, state: 'exited', exit_code: 0, reason: 'exited', output: 'all done', timed_out: false });
+    expect(done).toEqual({
+      pid,
+      state: 'exited',
+      exit_code: 0,
+      reason: 'exited',
+      output: 'all done',
+      timed_out: false,
+    });
     const text = await readText(`aos://proc/${pid}/log`);
     const events = text.split('\n').map((line) => JSON.parse(line) as { type: string; name?: string });
     expect(events.filter((e) => e.type === 'result').map((e) => e.name)).toEqual(['SLEEP', 'SYS_EXIT']);
@@ -80,7 +90,9 @@ describe('aos mcp (stdio)', () => {
   });
 
   it('a subscribed process tells the client it changed; kill ends it', async () => {
-    const { pid } = structured(await client.callTool({ name: 'spawn', arguments: { task: 'sleep long', model, name: 'sleeper' } })) as { pid: number };
+    const { pid } = structured(
+      await client.callTool({ name: 'spawn', arguments: { task: 'sleep long', model, name: 'sleeper' } }),
+    ) as { pid: number };
     const uri = `aos://proc/${pid}`;
     await client.subscribeResource({ uri });
     const short = structured(await client.callTool({ name: 'wait', arguments: { pid, timeout_s: 0.2 } }));
@@ -90,7 +102,9 @@ describe('aos mcp (stdio)', () => {
     await until(() => updated.includes(uri), 10_000, 'resources/updated for the killed process');
     const row = JSON.parse(await readText(uri)) as Record<string, unknown>;
     expect(row).toMatchObject({ pid, state: 'killed' });
-    const ps = structured(await client.callTool({ name: 'ps', arguments: {} })) as { processes: Array<{ pid: number }> };
+    const ps = structured(await client.callTool({ name: 'ps', arguments: {} })) as {
+      processes: Array<{ pid: number }>;
+    };
     expect(ps.processes.map((p) => p.pid)).not.toContain(pid);
   });
 
@@ -110,14 +124,28 @@ describe('aos over Streamable HTTP on the gateway', () => {
     expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
     const token = (await readFile(tokenFile, 'utf8')).trim();
 
-    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    const refused = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
     expect(refused.status).toBe(401);
 
     const http = new Client({ name: 'aos-e2e-http', version: '1.0.0' });
-    await http.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await http.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     try {
-      const { pid } = structured(await http.callTool({ name: 'spawn', arguments: { task: 'over http', model: model } })) as { pid: number };
-      expect(structured(await http.callTool({ name: 'wait', arguments: { pid, timeout_s: 30 } }))).toMatchObject({ pid, exit_code: 0, output: 'all done' });
+      const { pid } = structured(
+        await http.callTool({ name: 'spawn', arguments: { task: 'over http', model: model } }),
+      ) as { pid: number };
+      expect(structured(await http.callTool({ name: 'wait', arguments: { pid, timeout_s: 30 } }))).toMatchObject({
+        pid,
+        exit_code: 0,
+        output: 'all done',
+      });
     } finally {
       await http.close();
     }

@@ -12,7 +12,8 @@ import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { waitForRows } from '../helpers/kernel-probe.js';
 
 const TEST_TIMEOUT_MS = 60_000;
-const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+const call = (name: string, args: Record<string, unknown> = {}): string =>
+  `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 const CONTRACT_FIELDS = ['pid', 'ppid', 'name', 'state', 'model', 'turns', 'syscalls', 'tokens', 'cost'];
 const EVENT_TYPES = ['state', 'prompt', 'request', 'model', 'syscall', 'result', 'message', 'error', 'retry'];
 
@@ -86,7 +87,9 @@ describe('a new user, from the README and the CLI contract', () => {
         failer: [call('SYS_EXIT', { code: 4 })],
       });
       const names = ['worker', 'family', 'idle', 'failer'];
-      const spawned = await Promise.all(names.map((name) => home.cli(['spawn', `be ${name}`, '--model', model, '--name', name, '--detach'])));
+      const spawned = await Promise.all(
+        names.map((name) => home.cli(['spawn', `be ${name}`, '--model', model, '--name', name, '--detach'])),
+      );
       const pids = new Map<string, number>();
       spawned.forEach((run, i) => {
         expect(run, run.stderr).toMatchObject({ code: 0, stderr: '' });
@@ -98,12 +101,26 @@ describe('a new user, from the README and the CLI contract', () => {
       // Let the first turns run (the family's child, the failer's exit) before looking.
       await waitForRows(home.home, (rows) => {
         const named = byName([...rows.values()]);
-        return ['family', 'helper', 'idle'].every((n) => named.get(n)?.state === 'blocked') && named.get('failer')?.state === 'exited';
+        return (
+          ['family', 'helper', 'idle'].every((n) => named.get(n)?.state === 'blocked') &&
+          named.get('failer')?.state === 'exited'
+        );
       });
       const [table, listing] = await Promise.all([home.cli(['ps']), home.cli(['ps', '--json'])]);
       expect(table.code).toBe(0);
       const lines = table.stdout.trimEnd().split('\n');
-      expect(lines[0]?.split(/\s+/)).toEqual(['PID', 'PPID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'SYSCALLS', 'TOKENS', 'COST', 'AGE']);
+      expect(lines[0]?.split(/\s+/)).toEqual([
+        'PID',
+        'PPID',
+        'NAME',
+        'STATE',
+        'MODEL',
+        'TURNS',
+        'SYSCALLS',
+        'TOKENS',
+        'COST',
+        'AGE',
+      ]);
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
       expect(lines.find((l) => l.trimStart().startsWith(`${pid('idle')} `))).toMatch(/ idle +blocked /);
       const live = parseRows(listing.stdout);
@@ -126,14 +143,18 @@ describe('a new user, from the README and the CLI contract', () => {
       const events = jsonLines(follow.stdout) as unknown as KernelEvent[];
       expect(events[0]).toMatchObject({ pid: pid('worker'), type: 'state', from: null, to: 'ready' });
       expect(events.at(-1)).toMatchObject({ pid: pid('worker'), type: 'state', to: 'exited', code: 0 });
-      expect(events.filter((e) => e.type === 'result').map((e) => (e.type === 'result' ? [e.name, e.ok] : []))).toEqual([
-        ['FS_WRITE', true],
-        ['SLEEP', true],
-        ['FS_READ', true],
-        ['SYS_EXIT', true],
-      ]);
+      expect(events.filter((e) => e.type === 'result').map((e) => (e.type === 'result' ? [e.name, e.ok] : []))).toEqual(
+        [
+          ['FS_WRITE', true],
+          ['SLEEP', true],
+          ['FS_READ', true],
+          ['SYS_EXIT', true],
+        ],
+      );
       expect(killed.code, killed.stderr).toBe(0);
-      expect(killed.stdout.trim().split(/\s+/).sort()).toEqual(['killed', String(familyRow.pid), String(helperPid)].sort());
+      expect(killed.stdout.trim().split(/\s+/).sort()).toEqual(
+        ['killed', String(familyRow.pid), String(helperPid)].sort(),
+      );
 
       const before = parseRows((await home.cli(['ps', '--all', '--json'])).stdout);
       const beforeByName = byName(before);
@@ -150,8 +171,15 @@ describe('a new user, from the README and the CLI contract', () => {
 
       const start = await home.cli(['kernel', 'start']);
       expect(start.code, start.stderr).toBe(0);
-      expect(start.stdout).toMatch(new RegExp(`^kernel started \\(pid \\d+, socket ${escape(path.join(home.home, 'kernel.sock'))}, workspace ${escape(home.env.AOS_WORKSPACE ?? '')}\\)\\n$`));
-      const [after, status] = await Promise.all([home.cli(['ps', '--all', '--json']), home.cli(['kernel', 'status', '--json'])]);
+      expect(start.stdout).toMatch(
+        new RegExp(
+          `^kernel started \\(pid \\d+, socket ${escape(path.join(home.home, 'kernel.sock'))}, workspace ${escape(home.env.AOS_WORKSPACE ?? '')}\\)\\n$`,
+        ),
+      );
+      const [after, status] = await Promise.all([
+        home.cli(['ps', '--all', '--json']),
+        home.cli(['kernel', 'status', '--json']),
+      ]);
       const keep = (rows: ProcRow[]) =>
         rows.map(({ pid: p, ppid, name, state, exit_code, exit_reason, model: m, turns, syscalls, created_at }) => ({
           pid: p,

@@ -59,10 +59,14 @@ describe('editing the policy of a running kernel', () => {
     const audit = await t.cli(['audit', '--json'], { env });
     expect(audit.stdout).toContain('policy reloaded: 3 root capabilities, 2 rules');
     // The next decision follows it.
-    const tape = await t.tape({ root: ['[SYS_CALL::FS_WRITE] {"path":"/locked/a","content":"x"}', '[SYS_CALL::SYS_EXIT] {"code":0}'] });
+    const tape = await t.tape({
+      root: ['[SYS_CALL::FS_WRITE] {"path":"/locked/a","content":"x"}', '[SYS_CALL::SYS_EXIT] {"code":0}'],
+    });
     const run = await t.cli(['spawn', '--model', tape], { env });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('✗ FS_WRITE EACCES FS_WRITE was refused by the policy rule deny: "fs.write:/locked/**"');
+    expect(run.stdout).toContain(
+      '✗ FS_WRITE EACCES FS_WRITE was refused by the policy rule deny: "fs.write:/locked/**"',
+    );
 
     // An edit with a mistake is not applied: the last good policy stays, and show says why.
     await writeFile(file, policy('  - deny: "exec:rm *"\n  - maybe: "fs.write:/**"'));

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { psDirect } from '../helpers/kernel-probe.js';
 
-const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+const call = (name: string, args: Record<string, unknown> = {}): string =>
+  `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 
 let t: TestHome | null = null;
 afterEach(async () => {
@@ -12,7 +13,16 @@ afterEach(async () => {
 });
 
 async function spawn(home: TestHome, model: string, name: string, attached = true): Promise<number> {
-  const run = await home.cli(['spawn', 't', '--model', model, '--name', name, '--json', ...(attached ? [] : ['--detach'])]);
+  const run = await home.cli([
+    'spawn',
+    't',
+    '--model',
+    model,
+    '--name',
+    name,
+    '--json',
+    ...(attached ? [] : ['--detach']),
+  ]);
   if (!attached) return (JSON.parse(run.stdout) as { pid: number }).pid;
   const first = JSON.parse(run.stdout.split('\n')[0] ?? '{}') as { pid: number };
   return first.pid;
@@ -52,14 +62,19 @@ describe('removing ended processes', () => {
     expect(bad.stderr).toContain('--older-than must be a duration like 90s, 30m, 12h, 7d or 2w (got "soon")');
     // aos wait: the exit code, printed and returned, like docker wait; --timeout gives up with 124.
     expect(await t.cli(['wait', String(other)])).toMatchObject({ code: 3, stdout: '3\n' });
-    expect(await t.cli(['wait', String(sleeper), '--timeout', '1s'])).toMatchObject({ code: 124, stdout: `${sleeper} still sleeping\n` });
+    expect(await t.cli(['wait', String(sleeper), '--timeout', '1s'])).toMatchObject({
+      code: 124,
+      stdout: `${sleeper} still sleeping\n`,
+    });
     expect((await t.cli(['wait', '9999'])).stderr).toContain('no such process 9999');
 
     // One shape for rm --json and prune --json: the pids removed.
     const prune = await t.cli(['prune', '--json']);
     expect(JSON.parse(prune.stdout)).toEqual({ removed: [other] });
     expect((await psDirect(t.home, true)).map((r) => r.pid)).toEqual([sleeper]);
-    const status = JSON.parse((await t.cli(['kernel', 'status', '--json'])).stdout) as { processes: Record<string, number> };
+    const status = JSON.parse((await t.cli(['kernel', 'status', '--json'])).stdout) as {
+      processes: Record<string, number>;
+    };
     expect(status.processes).toMatchObject({ exited: 0, sleeping: 1 });
 
     // rm -f: what still runs is killed and waited for, then removed.
@@ -78,7 +93,8 @@ describe('removing ended processes', () => {
     const start = await t.cli(['kernel', 'start'], { env: { AOS_RETENTION: '1s' } });
     expect(start.code, start.stderr).toBe(0);
     const deadline = Date.now() + 10_000;
-    while ((await psDirect(t.home, true)).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((await psDirect(t.home, true)).length > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await psDirect(t.home, true)).toEqual([]);
   }, 60_000);
 });

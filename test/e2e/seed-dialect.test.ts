@@ -29,7 +29,10 @@ describe('a tape in the seed dialect', () => {
     const policy = path.join(t.home, 'seed-policy.yaml');
     await writeFile(policy, POLICY);
     const env = { AOS_POLICY: policy, AOS_WEBHOOK_PORT: '0' };
-    const run = await t.cli(['spawn', 'Run the seed-dialect example', '--model', 'replay:examples/seed-dialect.json', '--json'], { env, timeoutMs: 60_000 });
+    const run = await t.cli(
+      ['spawn', 'Run the seed-dialect example', '--model', 'replay:examples/seed-dialect.json', '--json'],
+      { env, timeoutMs: 60_000 },
+    );
     expect(run.code, run.stderr).toBe(0);
     const events = jsonLines(run.stdout) as unknown as KernelEvent[];
     const ends = events.filter((e) => e.type === 'state' && (e.to === 'exited' || e.to === 'killed'));
@@ -38,13 +41,19 @@ describe('a tape in the seed dialect', () => {
       [1, 'exited', 0],
     ]);
     const spawned = events.find((e) => e.type === 'state' && e.pid === 2 && e.from === null);
-    expect(spawned).toMatchObject({ name: 'You are a word counter in AgentOS.', role: 'You are a word counter in AgentOS.' });
+    expect(spawned).toMatchObject({
+      name: 'You are a word counter in AgentOS.',
+      role: 'You are a word counter in AgentOS.',
+    });
 
     const results = events.filter((e): e is Result => e.type === 'result');
     const of = (pid: number, name: string): Result | undefined => results.find((r) => r.pid === pid && r.name === name);
     expect(of(1, 'RECV_MSG')).toMatchObject({ ok: true, value: { messages: [] } });
     expect(of(1, 'SYS_READ_STDIN')).toMatchObject({ ok: true, value: { text: '3 words' } });
-    expect(of(1, 'SYS_REGISTER_WEBHOOK')).toMatchObject({ ok: true, value: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]+\/api\/chat$/) } });
+    expect(of(1, 'SYS_REGISTER_WEBHOOK')).toMatchObject({
+      ok: true,
+      value: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]+\/api\/chat$/) },
+    });
     expect(of(2, 'FS_READ')).toMatchObject({ ok: true, value: { content: 'one two three' } });
     // Permissions ["FS_READ", "SYS_WRITE_STDOUT"]: reading, yes; writing, no.
     expect(of(2, 'FS_WRITE')).toMatchObject({ ok: false, errno: 'EPERM' });

@@ -24,7 +24,8 @@ describe('aos spawn (attached)', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const events = jsonLines(run.stdout);
-    for (const e of events) expect(e).toMatchObject({ ts: expect.any(String), pid: expect.any(Number), type: expect.any(String) });
+    for (const e of events)
+      expect(e).toMatchObject({ ts: expect.any(String), pid: expect.any(Number), type: expect.any(String) });
     const types = new Set(events.map((e) => e.type));
     for (const t of ['state', 'prompt', 'model', 'syscall', 'result', 'message']) expect(types).toContain(t);
     const eperm = events.find((e) => e.type === 'result' && e.ok === false);
@@ -32,11 +33,18 @@ describe('aos spawn (attached)', () => {
     expect(await readFile(path.join(home, 'workspace/demo/answer.txt'), 'utf8')).toBe('7');
     // Vector memory: written, then recalled by meaning.
     const recalled = events.find((e) => e.type === 'result' && e.name === 'MEM_READ');
-    expect(recalled).toMatchObject({ pid: 1, ok: true, value: { hits: [{ text: 'The note in demo/note.txt has 7 words.' }] } });
+    expect(recalled).toMatchObject({
+      pid: 1,
+      ok: true,
+      value: { hits: [{ text: 'The note in demo/note.txt has 7 words.' }] },
+    });
   });
 
   it('runs every call of a reply, reports a broken block as EINVAL, and returns SYS_EXIT code', async () => {
-    const run = await runCli(['spawn', '--model', `replay:${path.join(ROOT, 'test/fixtures/multi-call.yaml')}`, '--json'], env);
+    const run = await runCli(
+      ['spawn', '--model', `replay:${path.join(ROOT, 'test/fixtures/multi-call.yaml')}`, '--json'],
+      env,
+    );
     expect(run.code).toBe(3);
     const results = jsonLines(run.stdout).filter((e) => e.type === 'result');
     expect(results.map((r) => [r.name, r.ok, r.errno ?? null])).toEqual([
@@ -75,7 +83,10 @@ describe('aos spawn (attached)', () => {
 
   it('refuses to start without a readable policy (never fails open)', async () => {
     // The policy is the daemon's: a bad one stops the daemon's start, and the CLI says why.
-    const run = await runCli(['spawn', '--model', 'replay:examples/hello-loop.yaml'], { ...env, AOS_POLICY: path.join(home, 'missing-policy.yaml') });
+    const run = await runCli(['spawn', '--model', 'replay:examples/hello-loop.yaml'], {
+      ...env,
+      AOS_POLICY: path.join(home, 'missing-policy.yaml'),
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cannot read the policy');
   });

@@ -49,6 +49,8 @@ describe.skipIf(!hasTmux())('the kernel a verb started, said at a terminal', () 
     process.kill((await t.daemonPid()) as number, 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const revived = await psInTerminal('revived');
-    expect(revived).toMatch(/had stopped without shutting down \(see .+kernel\.log\); started a new one \(pid \d+\), and its processes resume/);
+    expect(revived).toMatch(
+      /had stopped without shutting down \(see .+kernel\.log\); started a new one \(pid \d+\), and its processes resume/,
+    );
   }, 90_000);
 });

@@ -17,7 +17,14 @@ afterEach(async () => {
 describe('aos kernel start with aos state inside the workspace', () => {
   it.each([
     ['AOS_WORKSPACE=$HOME with the default ~/.aos', (d: string) => ({ HOME: d, AOS_HOME: '', AOS_WORKSPACE: d })],
-    ['AOS_POLICY inside the workspace', (d: string) => ({ AOS_HOME: path.join(d, 'home'), AOS_WORKSPACE: path.join(d, 'ws'), AOS_POLICY: path.join(d, 'ws', 'p.yaml') })],
+    [
+      'AOS_POLICY inside the workspace',
+      (d: string) => ({
+        AOS_HOME: path.join(d, 'home'),
+        AOS_WORKSPACE: path.join(d, 'ws'),
+        AOS_POLICY: path.join(d, 'ws', 'p.yaml'),
+      }),
+    ],
   ])('refuses %s', async (_what, env) => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'aos-placement-e2e-'));
     const result = await runCli(['kernel', 'start'], { ...env(dir), AOS_NO_AUTOSTART: '' }, { timeoutMs: 20_000 });

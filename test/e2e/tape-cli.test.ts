@@ -25,7 +25,10 @@ const RUN = [
 ];
 
 // The fake answers each turn as RUN does: the number of kernel messages so far is the turn.
-const home = providerHomePerFile({ reply: (ctx) => RUN[ctx.messages.filter((m) => m.role === 'user').length - 1] ?? RUN[4] ?? '', usage: { prompt: 1000, output: 50 } });
+const home = providerHomePerFile({
+  reply: (ctx) => RUN[ctx.messages.filter((m) => m.role === 'user').length - 1] ?? RUN[4] ?? '',
+  usage: { prompt: 1000, output: 50 },
+});
 const { cli } = home;
 const file = (name: string): string => path.join(home.t.home, name);
 
@@ -43,10 +46,16 @@ describe('aos record and aos eval', () => {
     const pid = await runOn(await home.t.tape({ root: RUN }), 'Plan the work');
     const written = await cli(['record', String(pid), '-o', file('run.yaml')]);
     expect(written.code, written.stderr).toBe(0);
-    expect(written.stdout).toBe(`wrote ${file('run.yaml')}: 5 turns of "root" (pid ${pid}); agents: root (5 turns, pid ${pid})\n`);
+    expect(written.stdout).toBe(
+      `wrote ${file('run.yaml')}: 5 turns of "root" (pid ${pid}); agents: root (5 turns, pid ${pid})\n`,
+    );
     const text = await readFile(file('run.yaml'), 'utf8');
     expect((await cli(['record', String(pid)])).stdout).toBe(text);
-    const json = await publishedJson<{ file: string | null; tape: string; turns: number }>(cli, ['record', String(pid)], 'record');
+    const json = await publishedJson<{ file: string | null; tape: string; turns: number }>(
+      cli,
+      ['record', String(pid)],
+      'record',
+    );
     expect(json).toMatchObject({ file: null, tape: text, turns: 5 });
     const tape = parseTape(text, 'run.yaml');
     expect(tape.agents.get('root')?.map((e) => e.reply)).toEqual(RUN);
@@ -54,17 +63,40 @@ describe('aos record and aos eval', () => {
 
     // The recorded tape replayed: the same replies, the same results (the workspace as it was: no draft.txt).
     const replayed = await runOn(`replay:${file('run.yaml')}`, 'Plan the work');
-    const logs = (p: number): Promise<string> => cli(['logs', String(p), '--json']).then((r) => r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; name?: string; ok?: boolean; text?: string }).filter((e) => e.type === 'result' || e.type === 'model').map((e) => `${e.type} ${e.name ?? ''} ${String(e.ok ?? e.text)}`).join('\n'));
+    const logs = (p: number): Promise<string> =>
+      cli(['logs', String(p), '--json']).then((r) =>
+        r.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { type: string; name?: string; ok?: boolean; text?: string })
+          .filter((e) => e.type === 'result' || e.type === 'model')
+          .map((e) => `${e.type} ${e.name ?? ''} ${String(e.ok ?? e.text)}`)
+          .join('\n'),
+      );
     expect(await logs(replayed)).toBe(await logs(pid));
 
     // A model that writes another file at turn 3.
     const doc = YAML.parse(text) as { agents: { root: Array<Record<string, unknown>> } };
     doc.agents.root[3] = { ...doc.agents.root[3], reply: call('FS_READ', { path: 'notes.txt' }) };
     await writeFile(file('other.yaml'), YAML.stringify(doc, { lineWidth: 0 }));
-    const evaluated = await publishedJson<{ runs: Array<Record<string, unknown>> }>(cli, ['eval', file('run.yaml'), '--model', `replay:${file('other.yaml')}`, '--model', `replay:${file('run.yaml')}`], 'eval');
+    const evaluated = await publishedJson<{ runs: Array<Record<string, unknown>> }>(
+      cli,
+      ['eval', file('run.yaml'), '--model', `replay:${file('other.yaml')}`, '--model', `replay:${file('run.yaml')}`],
+      'eval',
+    );
     expect(evaluated.runs).toEqual([
-      expect.objectContaining({ tape: file('run.yaml'), model: `replay:${file('other.yaml')}`, turns: 4, diverged: { turn: 3, call: 0, recorded: 'FS_READ {"path":"draft.txt"}', got: 'FS_READ {"path":"notes.txt"}' } }),
-      expect.objectContaining({ model: `replay:${file('run.yaml')}`, turns: 5, diverged: null, ended: { state: 'exited', code: 0, reason: 'exited' } }),
+      expect.objectContaining({
+        tape: file('run.yaml'),
+        model: `replay:${file('other.yaml')}`,
+        turns: 4,
+        diverged: { turn: 3, call: 0, recorded: 'FS_READ {"path":"draft.txt"}', got: 'FS_READ {"path":"notes.txt"}' },
+      }),
+      expect.objectContaining({
+        model: `replay:${file('run.yaml')}`,
+        turns: 5,
+        diverged: null,
+        ended: { state: 'exited', code: 0, reason: 'exited' },
+      }),
     ]);
     const table = await cli(['eval', file('run.yaml'), '-m', `replay:${file('other.yaml')}`]);
     expect(table.code, table.stderr).toBe(0);
@@ -72,7 +104,9 @@ describe('aos record and aos eval', () => {
     expect(lines[0]).toMatch(/^TAPE +MODEL +TURNS +DIVERGED +ENDED +TOKENS +COST$/);
     expect(lines[1]).toMatch(/run\.yaml +replay:\S+tape\d\.yaml \(recorded\) +5 +- +exited 0 +0 +\$0$/);
     expect(lines[2]).toMatch(/run\.yaml +replay:\S+other\.yaml +4\/5 +turn 3, call 0 +diverged +0 +-$/);
-    expect(table.stdout).toContain('turn 3 call 0: got FS_READ {"path":"notes.txt"}; the recording has FS_READ {"path":"draft.txt"}');
+    expect(table.stdout).toContain(
+      'turn 3 call 0: got FS_READ {"path":"notes.txt"}; the recording has FS_READ {"path":"draft.txt"}',
+    );
   }, 90_000);
 
   it('records a provider run with the system prompt it was sent, and plays it back to the provider through the pool, priced', async () => {
@@ -87,7 +121,14 @@ describe('aos record and aos eval', () => {
     expect(tape.recorded).toMatchObject({ model: 'openai:gpt-4o-mini', prompt_tokens: 5000, output_tokens: 250 });
 
     const asked = home.fake.requests.length;
-    const evaluated = await publishedJson<{ runs: Array<{ cost_usd: number | null; diverged: unknown; prompt_tokens: number; recorded: { cost_usd: number } }> }>(cli, ['eval', file('provider.yaml'), '--model', 'gpt-4o-mini'], 'eval');
+    const evaluated = await publishedJson<{
+      runs: Array<{
+        cost_usd: number | null;
+        diverged: unknown;
+        prompt_tokens: number;
+        recorded: { cost_usd: number };
+      }>;
+    }>(cli, ['eval', file('provider.yaml'), '--model', 'gpt-4o-mini'], 'eval');
     const [run] = evaluated.runs;
     expect(run).toMatchObject({ diverged: null, prompt_tokens: 5000, ended: { state: 'exited', code: 0 } });
     // gpt-4o-mini: $0.15 and $0.60 per 1M tokens.
@@ -95,7 +136,9 @@ describe('aos record and aos eval', () => {
     expect(run?.cost_usd).toBeCloseTo(run?.recorded.cost_usd ?? 0, 10);
     // Asked exactly what the recorded model was asked: its system prompt and its messages, turn by turn.
     const replayed = home.fake.requests.slice(asked);
-    expect(replayed.map((r) => ({ system: r.system, messages: r.messages }))).toEqual(sent.map((r) => ({ system: r.system, messages: r.messages })));
+    expect(replayed.map((r) => ({ system: r.system, messages: r.messages }))).toEqual(
+      sent.map((r) => ({ system: r.system, messages: r.messages })),
+    );
   }, 90_000);
 
   it('explains itself, and refuses what it cannot do', async () => {
@@ -116,7 +159,10 @@ describe('aos record and aos eval', () => {
     expect(noTape.code).toBe(1);
     expect(noTape.stderr).toBe(`aos: replay tape not found: ${file('nope.yaml')}\n`);
     const noModel = await cli(['eval', file('nope.yaml')]);
-    expect(noModel).toMatchObject({ code: 1, stderr: expect.stringMatching(/give the model to play the tapes to: --model/) as unknown });
+    expect(noModel).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/give the model to play the tapes to: --model/) as unknown,
+    });
     const hand = file('hand.yaml');
     await writeFile(hand, YAML.stringify({ agents: { root: [call('SYS_EXIT', { code: 0 })] } }));
     const refused = await cli(['eval', hand, '--model', `replay:${hand}`]);

@@ -28,7 +28,9 @@ afterEach(async () => {
 /** Spawn blocked processes at once; returns their pids in pid order with their names. */
 async function spawnBlocked(home: TestHome, names: string[]): Promise<Array<{ pid: number; name: string }>> {
   const model = await home.tape(Object.fromEntries(names.map((n) => [n, [BLOCK]])));
-  const runs = await Promise.all(names.map((name) => home.cli(['spawn', '--model', model, '--name', name, '--detach', '--json'])));
+  const runs = await Promise.all(
+    names.map((name) => home.cli(['spawn', '--model', model, '--name', name, '--detach', '--json'])),
+  );
   const procs = runs.map((r, i) => {
     expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
     return { pid: (JSON.parse(r.stdout) as { pid: number }).pid, name: names[i] as string };
@@ -82,16 +84,31 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       expect(rowOf(moved, first.pid)?.selected).toBe(false);
       // Key repeat: several moves arriving in one read ("jj") each count (Ink hands them over as one string).
       await session.keys('k');
-      await session.waitScreen((s) => rowOf(s, first.pid)?.selected === true && /1\/3\s*$/m.test(s), 'the selection back on the first');
+      await session.waitScreen(
+        (s) => rowOf(s, first.pid)?.selected === true && /1\/3\s*$/m.test(s),
+        'the selection back on the first',
+      );
       await session.keys('jj');
-      await session.waitScreen((s) => rowOf(s, third.pid)?.selected === true && /3\/3\s*$/m.test(s), 'two moves from one read');
+      await session.waitScreen(
+        (s) => rowOf(s, third.pid)?.selected === true && /3\/3\s*$/m.test(s),
+        'two moves from one read',
+      );
       await session.keys('k');
-      await session.waitScreen((s) => rowOf(s, second.pid)?.selected === true && /2\/3\s*$/m.test(s), 'the selection on the second');
+      await session.waitScreen(
+        (s) => rowOf(s, second.pid)?.selected === true && /2\/3\s*$/m.test(s),
+        'the selection on the second',
+      );
       // The log pane follows the selection.
-      await session.waitScreen((s) => s.includes(`log ${second.pid} ${second.name}`) && s.includes(`[${second.pid} ${second.name}] spawned`), 'the log pane of the selection');
+      await session.waitScreen(
+        (s) => s.includes(`log ${second.pid} ${second.name}`) && s.includes(`[${second.pid} ${second.name}] spawned`),
+        'the log pane of the selection',
+      );
 
       await session.keys('K');
-      await session.waitScreen((s) => s.includes(`kill ${second.pid} (${second.name}) and its subtree? y/n`), 'the kill question');
+      await session.waitScreen(
+        (s) => s.includes(`kill ${second.pid} (${second.name}) and its subtree? y/n`),
+        'the kill question',
+      );
       await session.keys('y');
       const after = await session.waitScreen(
         (s) => s.includes(`killed ${second.pid}`) && rowOf(s, second.pid) === null && /1 killed/.test(s),
@@ -143,7 +160,10 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       await session.keys('j');
       await session.waitScreen((s) => rowOf(s, second.pid)?.selected === true, 'the selection on the second');
       await session.keys('K');
-      await session.waitScreen((s) => s.includes(`kill ${second.pid} (${second.name}) and its subtree? y/n`), 'the kill question');
+      await session.waitScreen(
+        (s) => s.includes(`kill ${second.pid} (${second.name}) and its subtree? y/n`),
+        'the kill question',
+      );
       await session.keys('n');
       await session.waitScreen((s) => /q quit/.test(s) && !s.includes('y/n'), 'the question to go away');
       expect((await psJson(t)).map((r) => [r.pid, r.state])).toEqual([
@@ -160,7 +180,10 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       expect(logs).toMatch(new RegExp(`^\\[${second.pid} [^\\]]+\\] running → blocked`, 'm'));
       for (const line of logs.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
       await session.keys('l');
-      await session.waitScreen((s) => rowOf(s, first.pid) !== null && rowOf(s, second.pid)?.selected === true, 'the table again');
+      await session.waitScreen(
+        (s) => rowOf(s, first.pid) !== null && rowOf(s, second.pid)?.selected === true,
+        'the table again',
+      );
 
       await session.keys('q');
       expect(await session.exitCode()).toBe('0');
@@ -174,21 +197,30 @@ describe.skipIf(!TMUX)('aos top under tmux, against a real daemon', () => {
       t = await makeHome();
       const model = await t.tape({ nightly: [BLOCK] });
       const file = path.join(t.home, 'nightly.yaml');
-      await writeFile(file, `name: nightly\ndescription: tidy at night\ntask: tidy up\nmodel: ${model}\ntriggers: [{cron: "0 3 * * *", tz: UTC}]\n`);
+      await writeFile(
+        file,
+        `name: nightly\ndescription: tidy at night\ntask: tidy up\nmodel: ${model}\ntriggers: [{cron: "0 3 * * *", tz: UTC}]\n`,
+      );
       const added = await t.cli(['unit', 'add', file, '--yes']);
       expect(added.code, added.stderr).toBe(0);
       session = new TopSession(t);
       await session.start(80, 24);
       await session.waitScreen((s) => /PID↑/.test(s), 'the table');
       await session.keys('u');
-      const units = await session.waitScreen((s) => /units 1 +\(u or Esc: back/.test(s) && /nightly +enabled/.test(s), 'the units view');
+      const units = await session.waitScreen(
+        (s) => /units 1 +\(u or Esc: back/.test(s) && /nightly +enabled/.test(s),
+        'the units view',
+      );
       expect(units).toMatch(/nightly +enabled +cron 0 3 \* \* \* UTC +in \d+[mh] +never +0 +0/);
       for (const line of units.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
       const run = await t.cli(['unit', 'run', 'nightly', '--json']);
       expect(run.code, run.stderr).toBe(0);
       const { pid } = JSON.parse(run.stdout) as { pid: number };
       // The firing is pushed: the view reads the list again and shows the run going and as the last one.
-      await session.waitScreen((s) => new RegExp(`nightly +running ${pid} .* started ${pid}, \\d+s ago +1 +0`).test(s), 'the run by hand');
+      await session.waitScreen(
+        (s) => new RegExp(`nightly +running ${pid} .* started ${pid}, \\d+s ago +1 +0`).test(s),
+        'the run by hand',
+      );
       await session.keys('u');
       await session.waitScreen((s) => rowOf(s, pid) !== null, 'the table with the run');
       await session.keys('q');

@@ -37,7 +37,10 @@ async function packageNamed(name: string, edit: (yaml: string) => string = (y) =
   const dir = path.join(scratch, name);
   await cp(EXAMPLE, dir, { recursive: true });
   const yaml = await readFile(path.join(dir, 'unit.yaml'), 'utf8');
-  await writeFile(path.join(dir, 'unit.yaml'), edit(yaml.replace(/^name: digest$/m, `name: ${name}`)).replace(/^ {2}digest:$/m, `  ${name}:`));
+  await writeFile(
+    path.join(dir, 'unit.yaml'),
+    edit(yaml.replace(/^name: digest$/m, `name: ${name}`)).replace(/^ {2}digest:$/m, `  ${name}:`),
+  );
   const tape = await readFile(path.join(dir, 'tapes/digest.yaml'), 'utf8');
   await writeFile(path.join(dir, 'tapes/digest.yaml'), tape.replace(/^ {2}digest:$/m, `  ${name}:`));
   return dir;
@@ -65,10 +68,17 @@ describe('aos unit install', () => {
     expect(parsed.success, parsed.error?.message).toBe(true);
     const result = JSON.parse(run.stdout) as { dir: string; installed: boolean; files: Array<{ path: string }> };
     expect(result).toMatchObject({ installed: true, dir: installed('digest') });
-    expect(result.files.map((f) => f.path)).toEqual(['prompts/role.md', 'prompts/task.md', 'tapes/digest.yaml', 'unit.yaml']);
+    expect(result.files.map((f) => f.path)).toEqual([
+      'prompts/role.md',
+      'prompts/task.md',
+      'tapes/digest.yaml',
+      'unit.yaml',
+    ]);
     expect((await readdir(installed('digest'))).sort()).toEqual(['prompts', 'tapes', 'unit.yaml']);
 
-    const show = JSON.parse((await t.cli(['unit', 'show', 'digest', '--json'])).stdout) as { spec: { role: string; task: string; model: string } };
+    const show = JSON.parse((await t.cli(['unit', 'show', 'digest', '--json'])).stdout) as {
+      spec: { role: string; task: string; model: string };
+    };
     expect(show.spec.role).toContain('You write short, factual digests.');
     expect(show.spec.task).toContain('Summarise what arrived in /inbox');
     expect(show.spec.model).toBe(`replay:${installed('digest')}/tapes/digest.yaml`);
@@ -76,7 +86,9 @@ describe('aos unit install', () => {
     const started = JSON.parse((await t.cli(['unit', 'run', 'digest', '--json'])).stdout) as { pid: number };
     const waited = await t.cli(['wait', String(started.pid)]);
     expect(waited.code, waited.stderr).toBe(0);
-    expect(await readFile(path.join(t.home, 'workspace/digests/today.md'), 'utf8')).toBe('Digest: the inbox was read.\n');
+    expect(await readFile(path.join(t.home, 'workspace/digests/today.md'), 'utf8')).toBe(
+      'Digest: the inbox was read.\n',
+    );
 
     const again = await t.cli(['unit', 'install', EXAMPLE, '--yes']);
     expect(again.code).toBe(1);
@@ -95,7 +107,9 @@ describe('aos unit install', () => {
     const run = await t.cli(['unit', 'install', file, '--yes']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/installed unit packed in .*units\/packed; next run in/);
-    expect(await readFile(path.join(installed('packed'), 'prompts/role.md'), 'utf8')).toBe(await readFile(path.join(dir, 'prompts/role.md'), 'utf8'));
+    expect(await readFile(path.join(installed('packed'), 'prompts/role.md'), 'utf8')).toBe(
+      await readFile(path.join(dir, 'prompts/role.md'), 'utf8'),
+    );
     expect((await t.cli(['unit', 'rm', 'packed'])).code).toBe(0);
   });
 
@@ -104,7 +118,9 @@ describe('aos unit install', () => {
     await symlink('/etc/passwd', path.join(linked, 'prompts/role.md.link'));
     const refusedLink = await t.cli(['unit', 'install', linked, '--yes']);
     expect(refusedLink.code).toBe(1);
-    expect(refusedLink.stderr).toMatch(/prompts\/role\.md\.link is a symbolic link; a package holds regular files and directories only/);
+    expect(refusedLink.stderr).toMatch(
+      /prompts\/role\.md\.link is a symbolic link; a package holds regular files and directories only/,
+    );
 
     const evilDir = path.join(scratch, 'evil', 'pkg');
     await mkdir(evilDir, { recursive: true });
@@ -117,15 +133,21 @@ describe('aos unit install', () => {
     expect(refusedEvil.stderr).toMatch(/"\.\.\/escaped\.txt" leads out of the package/);
     await expect(stat(path.join(t.home, 'escaped.txt'))).rejects.toThrow();
 
-    const greedy = await packageNamed('greedy', (y) => y.replace('capabilities: ["fs.read:/inbox/**", "fs.write:/digests/**"]', 'capabilities: ["fs.read:/**", "exec"]'));
+    const greedy = await packageNamed('greedy', (y) =>
+      y.replace('capabilities: ["fs.read:/inbox/**", "fs.write:/digests/**"]', 'capabilities: ["fs.read:/**", "exec"]'),
+    );
     const refusedCaps = await t.cli(['unit', 'install', greedy, '--yes']);
     expect(refusedCaps.code).toBe(1);
     expect(refusedCaps.stderr).toContain('✗ exec');
 
-    const escaping = await packageNamed('escaping', (y) => y.replace('role_file: prompts/role.md', 'role_file: ../../../../etc/hostname'));
+    const escaping = await packageNamed('escaping', (y) =>
+      y.replace('role_file: prompts/role.md', 'role_file: ../../../../etc/hostname'),
+    );
     const refusedRole = await t.cli(['unit', 'install', escaping, '--yes']);
     expect(refusedRole.code).toBe(1);
-    expect(refusedRole.stderr).toMatch(/role_file \.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname is not beside the unit file|no such file beside the unit/);
+    expect(refusedRole.stderr).toMatch(
+      /role_file \.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname is not beside the unit file|no such file beside the unit/,
+    );
 
     // Nothing of them is kept: no unit, no files, no staging left behind.
     expect((JSON.parse((await t.cli(['unit', 'ls', '--json'])).stdout) as { units: unknown[] }).units).toEqual([]);
@@ -133,11 +155,16 @@ describe('aos unit install', () => {
   });
 
   it('names an MCP server the kernel does not run, with the policy lines that would run it', async () => {
-    const pkg = await packageNamed('tooled', (y) => `${y}mcp_servers:\n  notes:\n    command: node\n    args: ["./server.js", "stdio"]\n    network: false\n`);
+    const pkg = await packageNamed(
+      'tooled',
+      (y) => `${y}mcp_servers:\n  notes:\n    command: node\n    args: ["./server.js", "stdio"]\n    network: false\n`,
+    );
     await writeFile(path.join(pkg, 'server.js'), '// a server\n');
     const run = await t.cli(['unit', 'install', pkg, '--yes']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/✗ notes: stdio node .*units\/tooled\/server\.js stdio {2}\(the policy runs no such server\)/);
+    expect(run.stderr).toMatch(
+      /✗ notes: stdio node .*units\/tooled\/server\.js stdio {2}\(the policy runs no such server\)/,
+    );
     expect(run.stderr).toContain('add these lines to the policy, then aos kernel restart:');
     expect(run.stderr).toMatch(/mcp:\n {2}servers:\n {4}notes:\n {6}command: node/);
     expect(run.stderr).toMatch(/refused: the kernel does not run its MCP servers notes as declared/);

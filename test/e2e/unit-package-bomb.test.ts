@@ -22,7 +22,10 @@ beforeAll(async () => {
   const policy = path.join(t.home, 'policy-bomb.yaml');
   await writeFile(policy, 'version: 1\nroot:\n  capabilities: ["fs.read:/**", "fs.write:/**"]\n');
   Object.assign(t.env, { AOS_POLICY: policy });
-  files = await writeArchives(scratch, HOSTILE_ARCHIVES.filter((a) => PACKAGES.includes(a.file)));
+  files = await writeArchives(
+    scratch,
+    HOSTILE_ARCHIVES.filter((a) => PACKAGES.includes(a.file)),
+  );
 }, 60_000);
 afterAll(async () => {
   await t.dispose();

@@ -45,10 +45,17 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
       b: [WRITE('/src/b.txt'), { expect: ['EACCES', 'not in src'], reply: EXIT }],
     });
     const spawn = async (name: string): Promise<number> =>
-      (JSON.parse((await t.cli(['spawn', name, '--model', model, '--name', name, '--detach', '--json'])).stdout) as { pid: number }).pid;
+      (
+        JSON.parse((await t.cli(['spawn', name, '--model', model, '--name', name, '--detach', '--json'])).stdout) as {
+          pid: number;
+        }
+      ).pid;
     const a = await spawn('a');
     const b = await spawn('b');
-    const { url, port } = JSON.parse((await t.cli(['web', '--no-open', '--json'])).stdout) as { url: string; port: number };
+    const { url, port } = JSON.parse((await t.cli(['web', '--no-open', '--json'])).stdout) as {
+      url: string;
+      port: number;
+    };
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.waitForSelector(`li.proc[data-pid="${a}"][data-state="blocked"]`, { timeout: 15_000 });
@@ -57,16 +64,27 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
     await page.waitForSelector(`li.approval[data-pid="${a}"]`);
     await page.waitForSelector(`li.approval[data-pid="${b}"]`);
     // The call as every surface shows it (protocol/show-call.ts): its path quoted as needed, its content by size and a preview.
-    expect(await page.locator(`li.approval[data-pid="${a}"] dl.call dt`).allTextContents()).toEqual(['path', 'content']);
-    expect(await page.locator(`li.approval[data-pid="${a}"] dl.call dd`).allTextContents()).toEqual(['/src/a.txt', '1 byte: x']);
+    expect(await page.locator(`li.approval[data-pid="${a}"] dl.call dt`).allTextContents()).toEqual([
+      'path',
+      'content',
+    ]);
+    expect(await page.locator(`li.approval[data-pid="${a}"] dl.call dd`).allTextContents()).toEqual([
+      '/src/a.txt',
+      '1 byte: x',
+    ]);
     await screenshot(page, 'approvals');
     await page.click(`li.approval[data-pid="${a}"] button.approve`);
     await page.fill(`li.approval[data-pid="${b}"] input.reason`, 'not in src');
     await page.click(`li.approval[data-pid="${b}"] button.deny`);
     await until(async () => (await t.cli(['ps', '--json'])).stdout === '[]\n', 15_000, 'both processes ended');
-    for (const [pid, status] of [[a, 'approved'], [b, 'denied']] as const) {
+    for (const [pid, status] of [
+      [a, 'approved'],
+      [b, 'denied'],
+    ] as const) {
       const events = jsonLines((await t.cli(['logs', String(pid), '--json'])).stdout);
-      expect(events).toContainEqual(expect.objectContaining({ type: 'approval', status, decided_by: 'person', via: 'web' }));
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'approval', status, decided_by: 'person', via: 'web' }),
+      );
       expect(events.at(-1)).toMatchObject({ type: 'state', to: 'exited', code: 0 });
     }
     await page.waitForSelector('#approvals li.empty');
@@ -74,9 +92,19 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
 
   it('"Approve all N" answers the group the card shows, each via the web', async () => {
     const child = '[SYS_CALL::SPAWN_AGENT] {"role":"c","name":"c","task":"write","dedup":false}';
-    const model = await t.tape({ boss: [child, child, child, '[SYS_CALL::RECV_MSG] {"timeout_s":600}'], c: [WRITE('/src/c.txt'), { expect: '"bytes":1', reply: EXIT }] });
-    const boss = (JSON.parse((await t.cli(['spawn', 'boss', '--model', model, '--name', 'boss', '--detach', '--json'])).stdout) as { pid: number }).pid;
-    const { url, port } = JSON.parse((await t.cli(['web', '--no-open', '--json'])).stdout) as { url: string; port: number };
+    const model = await t.tape({
+      boss: [child, child, child, '[SYS_CALL::RECV_MSG] {"timeout_s":600}'],
+      c: [WRITE('/src/c.txt'), { expect: '"bytes":1', reply: EXIT }],
+    });
+    const boss = (
+      JSON.parse((await t.cli(['spawn', 'boss', '--model', model, '--name', 'boss', '--detach', '--json'])).stdout) as {
+        pid: number;
+      }
+    ).pid;
+    const { url, port } = JSON.parse((await t.cli(['web', '--no-open', '--json'])).stdout) as {
+      url: string;
+      port: number;
+    };
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.goto(`http://127.0.0.1:${port}/#approvals`);
@@ -84,7 +112,11 @@ describe.skipIf(!hasChromium || !hasApprovals)('approvals on the web view', () =
     expect(await page.textContent('li.approval button.approve-group')).toBe('Approve all 3');
     await page.click('li.approval button.approve-group');
     await page.waitForSelector('#approvals li.empty', { timeout: 15_000 });
-    const audit = JSON.parse((await t.cli(['audit', '--json'])).stdout) as Array<{ decision: string; via: string | null; pid: number }>;
+    const audit = JSON.parse((await t.cli(['audit', '--json'])).stdout) as Array<{
+      decision: string;
+      via: string | null;
+      pid: number;
+    }>;
     expect(audit.filter((r) => r.decision === 'approved' && r.via === 'web' && r.pid > boss)).toHaveLength(3);
     await t.cli(['kill', String(boss)]);
   }, 90_000);

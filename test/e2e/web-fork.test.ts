@@ -26,14 +26,22 @@ describe.skipIf(!hasChromium)('fork from the waterfall', () => {
     const model = await t.tape({ writer: [WRITE('/a.txt'), WRITE('/b.txt'), EXIT] });
     const run = await t.cli(['spawn', 'write two files', '--model', model, '--name', 'writer']);
     expect(run.code, run.stderr).toBe(0);
-    const { url, port } = JSON.parse((await t.cli(['web', '--no-open', '--json'])).stdout) as { url: string; port: number };
+    const { url, port } = JSON.parse((await t.cli(['web', '--no-open', '--json'])).stdout) as {
+      url: string;
+      port: number;
+    };
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.goto(`http://127.0.0.1:${port}/#procs/1`);
     await page.click('.tab[data-tab="waterfall"]');
     await page.click('li.turn[data-turn="1"] button.fork');
     await page.waitForSelector('li.turn[data-turn="1"] .fork-from a[href="#procs/2"]', { timeout: 15_000 });
-    await until(async () => /→ process 2 \(1 file put back\)/.test((await page.textContent('li.turn[data-turn="1"] .fork-from')) ?? ''), 10_000, 'the fork named beside its turn');
+    await until(
+      async () =>
+        /→ process 2 \(1 file put back\)/.test((await page.textContent('li.turn[data-turn="1"] .fork-from')) ?? ''),
+      10_000,
+      'the fork named beside its turn',
+    );
     const logs = await t.cli(['logs', '2']);
     expect(logs.stdout).toContain('forked from 1 at turn 1');
   }, 60_000);

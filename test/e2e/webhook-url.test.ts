@@ -39,7 +39,16 @@ describe('AOS_WEBHOOK_URL', () => {
         '[SYS_CALL::SYS_EXIT] {"code": 0}',
       ],
     });
-    const spawned = await h.cli(['spawn', 'deploy on request', '--name', 'hook', '--model', model, '--detach', '--json']);
+    const spawned = await h.cli([
+      'spawn',
+      'deploy on request',
+      '--name',
+      'hook',
+      '--model',
+      model,
+      '--detach',
+      '--json',
+    ]);
     expect(spawned.code, spawned.stderr).toBe(0);
     const pid = (JSON.parse(spawned.stdout) as { pid: number }).pid;
     let told = '';
@@ -51,9 +60,14 @@ describe('AOS_WEBHOOK_URL', () => {
     expect(told).toMatch(/^https:\/\/hooks\.example\.test\/team-a\/hooks\/[\w-]{32}\/deploy$/);
 
     const status = await h.cli(['kernel', 'status']);
-    const gateway = status.stdout.match(/^webhooks\s+(http:\/\/127\.0\.0\.1:\d+), told to processes as https:\/\/hooks\.example\.test\/team-a$/m)?.[1];
+    const gateway = status.stdout.match(
+      /^webhooks\s+(http:\/\/127\.0\.0\.1:\d+), told to processes as https:\/\/hooks\.example\.test\/team-a$/m,
+    )?.[1];
     expect(gateway, status.stdout).toBeDefined();
-    const json = JSON.parse((await h.cli(['kernel', 'status', '--json'])).stdout) as { webhook_url: string; webhook_public_url: string };
+    const json = JSON.parse((await h.cli(['kernel', 'status', '--json'])).stdout) as {
+      webhook_url: string;
+      webhook_public_url: string;
+    };
     expect(json).toMatchObject({ webhook_url: gateway, webhook_public_url: PUBLIC });
 
     const res = await fetch(`${gateway}${told.slice(PUBLIC.length)}`, { method: 'POST', body: 'ship it' });

@@ -31,7 +31,10 @@ describe('the workspace lock', () => {
     expect(refused.stderr).toContain('AOS_SHARE_WORKSPACE=1');
     expect(await second.daemonPid()).toBeNull();
 
-    const sharing = await second.cli(['kernel', 'start'], { env: { ...shared, AOS_SHARE_WORKSPACE: '1' }, timeoutMs: 20_000 });
+    const sharing = await second.cli(['kernel', 'start'], {
+      env: { ...shared, AOS_SHARE_WORKSPACE: '1' },
+      timeoutMs: 20_000,
+    });
     expect(sharing.code).toBe(0);
     expect(await second.daemonPid()).not.toBeNull();
     await second.cli(['kernel', 'stop'], { env: shared, timeoutMs: 20_000 });

@@ -39,14 +39,19 @@ interface Answer {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: JSON.parse(text) as Record<string, unknown> };
 }
 
 const gemini = (fake: FakeProvider, model = 'gemini-2.5-flash', version = 'v1beta'): Promise<Answer> =>
   post(`${fake.url}/${version}/models/${model}:generateContent`, geminiBody);
-const openai = (fake: FakeProvider, path = '/v1/chat/completions'): Promise<Answer> => post(`${fake.url}${path}`, openaiBody);
+const openai = (fake: FakeProvider, path = '/v1/chat/completions'): Promise<Answer> =>
+  post(`${fake.url}${path}`, openaiBody);
 
 describe('fake provider: both wire formats', () => {
   it('answers Gemini generateContent (v1beta and v1) with candidates and usageMetadata', async () => {
@@ -55,7 +60,13 @@ describe('fake provider: both wire formats', () => {
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({
       candidates: [{ content: { role: 'model', parts: [{ text: DEFAULT_FAKE_REPLY }] }, finishReason: 'STOP' }],
-      usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 3, cachedContentTokenCount: 4, thoughtsTokenCount: 2, totalTokenCount: 16 },
+      usageMetadata: {
+        promptTokenCount: 11,
+        candidatesTokenCount: 3,
+        cachedContentTokenCount: 4,
+        thoughtsTokenCount: 2,
+        totalTokenCount: 16,
+      },
       modelVersion: 'gemini-2.5-flash',
     });
     expect((await gemini(fake, 'gemini-2.0-flash', 'v1')).status).toBe(200);
@@ -85,7 +96,10 @@ describe('fake provider: both wire formats', () => {
   });
 
   it('hands the reply function the request in neutral terms', async () => {
-    const fake = await start({ reply: (ctx) => `${ctx.format}#${ctx.index} ${ctx.system} ${ctx.messages.map((m) => `${m.role}:${m.text}`).join('|')}` });
+    const fake = await start({
+      reply: (ctx) =>
+        `${ctx.format}#${ctx.index} ${ctx.system} ${ctx.messages.map((m) => `${m.role}:${m.text}`).join('|')}`,
+    });
     expect((await gemini(fake)).json).toMatchObject({
       candidates: [{ content: { parts: [{ text: 'gemini#0 sys user:hello|model:hi|user:again' }] } }],
     });
@@ -115,11 +129,20 @@ describe('fake provider: recording', () => {
   it('records body, path, headers and timestamps, but only whether auth was present', async () => {
     const fake = await start();
     const before = Date.now();
-    await post(`${fake.url}/v1beta/models/m:generateContent?key=AIzaQUERYKEY`, geminiBody, { 'x-goog-api-key': 'AIzaHEADERKEY', 'x-trace': 't1' });
+    await post(`${fake.url}/v1beta/models/m:generateContent?key=AIzaQUERYKEY`, geminiBody, {
+      'x-goog-api-key': 'AIzaHEADERKEY',
+      'x-trace': 't1',
+    });
     await post(`${fake.url}/v1/chat/completions`, openaiBody, { authorization: 'Bearer sk-SECRET' });
     await post(`${fake.url}/v1/chat/completions`, openaiBody);
     const [first, second, third] = fake.requests;
-    expect(first).toMatchObject({ path: '/v1beta/models/m:generateContent', auth: true, body: geminiBody, outcome: 'ok', status: 200 });
+    expect(first).toMatchObject({
+      path: '/v1beta/models/m:generateContent',
+      auth: true,
+      body: geminiBody,
+      outcome: 'ok',
+      status: 200,
+    });
     expect(first!.headers['x-trace']).toBe('t1');
     expect(first!.system).toBe('sys');
     expect(first!.messages).toHaveLength(3);
@@ -137,7 +160,9 @@ describe('fake provider: recording', () => {
     expect(g.status).toBe(400);
     expect(JSON.stringify(g.json)).toContain('API_KEY_INVALID');
     expect((await openai(fake)).status).toBe(401);
-    expect((await post(`${fake.url}/v1/chat/completions`, openaiBody, { authorization: 'Bearer right' })).status).toBe(200);
+    expect((await post(`${fake.url}/v1/chat/completions`, openaiBody, { authorization: 'Bearer right' })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -160,7 +185,11 @@ describe('fake provider: behaviours', () => {
     expect(g.status).toBe(429);
     expect(g.headers.get('retry-after')).toBe('13');
     expect(g.json).toMatchObject({
-      error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: expect.arrayContaining([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '13s' }]) },
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        details: expect.arrayContaining([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '13s' }]),
+      },
     });
     const o = await openai(fake);
     expect(o.json).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
@@ -174,23 +203,41 @@ describe('fake provider: behaviours', () => {
     const fake = await start({ fault: { kind: 'server' } });
     expect((await openai(fake)).status).toBe(500);
     fake.setBehavior({ fault: { kind: 'malformed' } });
-    const response = await fetch(`${fake.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(openaiBody) });
+    const response = await fetch(`${fake.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(openaiBody),
+    });
     expect(response.status).toBe(200);
     await expect(response.json()).rejects.toThrow();
     fake.setBehavior({ fault: { kind: 'blocked', stage: 'prompt' } });
     expect((await gemini(fake)).json).toMatchObject({ promptFeedback: { blockReason: 'SAFETY' } });
     fake.setBehavior({ fault: { kind: 'blocked' } });
-    expect((await openai(fake)).json).toMatchObject({ choices: [{ finish_reason: 'content_filter', message: { content: null } }] });
-    fake.setBehavior({ fault: (ctx) => (ctx.format === 'gemini' ? { kind: 'status', status: 418, body: { teapot: true } } : undefined) });
+    expect((await openai(fake)).json).toMatchObject({
+      choices: [{ finish_reason: 'content_filter', message: { content: null } }],
+    });
+    fake.setBehavior({
+      fault: (ctx) => (ctx.format === 'gemini' ? { kind: 'status', status: 418, body: { teapot: true } } : undefined),
+    });
     expect(await gemini(fake)).toMatchObject({ status: 418, json: { teapot: true } });
     expect((await openai(fake)).status).toBe(200);
-    expect(fake.requests.map((request) => request.outcome)).toEqual(['error', 'malformed', 'blocked', 'blocked', 'error', 'ok']);
+    expect(fake.requests.map((request) => request.outcome)).toEqual([
+      'error',
+      'malformed',
+      'blocked',
+      'blocked',
+      'error',
+      'ok',
+    ]);
   });
 
   it('hangs until the client gives up (recorded as aborted) or the server closes (recorded as hang)', async () => {
     const fake = await startFakeProvider({ fault: { kind: 'hang' } });
     const controller = new AbortController();
-    const abandoned = fetch(`${fake.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(openaiBody), signal: controller.signal });
+    const abandoned = fetch(`${fake.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(openaiBody),
+      signal: controller.signal,
+    });
     const held = fetch(`${fake.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(openaiBody) });
     await waitFor(() => fake.stats().inFlight === 2);
     controller.abort();
@@ -220,7 +267,9 @@ describe('fake provider: behaviours', () => {
     const t0 = Date.now();
     const answers = await Promise.all([openai(fake), openai(fake), openai(fake), gemini(fake)]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 503, 503]);
-    expect(fake.requests.filter((r) => r.status === 503).every((r) => (r.respondedAt ?? Infinity) - r.receivedAt < 100)).toBe(true);
+    expect(
+      fake.requests.filter((r) => r.status === 503).every((r) => (r.respondedAt ?? Infinity) - r.receivedAt < 100),
+    ).toBe(true);
     expect(fake.stats()).toMatchObject({ ok: 2, capacityRejections: 2, maxServing: 2 });
     // Slots free up once the replies are out.
     expect((await openai(fake)).status).toBe(200);

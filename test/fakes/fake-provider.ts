@@ -17,7 +17,14 @@ import type { AddressInfo } from 'node:net';
 import { send } from './fake-provider/answer.js';
 import { WindowLimiter } from './fake-provider/limiter.js';
 import { plan, type ServerState } from './fake-provider/plan.js';
-import type { FakeBehavior, FakeProvider, FakeProviderOptions, FakeRequestContext, RecordedRequest, RequestOutcome } from './fake-provider/types.js';
+import type {
+  FakeBehavior,
+  FakeProvider,
+  FakeProviderOptions,
+  FakeRequestContext,
+  RecordedRequest,
+  RequestOutcome,
+} from './fake-provider/types.js';
 import { readPrompt, route } from './fake-provider/wire.js';
 
 export type { Headroom, RateLimits } from './fake-provider/limiter.js';
@@ -71,7 +78,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (!AUTH_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      if (!AUTH_HEADERS.has(name) && value !== undefined)
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     const presentedKey = presentedApiKey(req, url);
     const record: RecordedRequest = {
@@ -117,7 +125,15 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const prompt = readPrompt(routed.format, body);
     record.system = prompt.system;
     record.messages = prompt.messages;
-    const ctx: FakeRequestContext = { index: record.index, format: routed.format, model: routed.model, path: url.pathname, body, stream: routed.stream, ...prompt };
+    const ctx: FakeRequestContext = {
+      index: record.index,
+      format: routed.format,
+      model: routed.model,
+      path: url.pathname,
+      body,
+      stream: routed.stream,
+      ...prompt,
+    };
     const current = behavior;
     const { immediate, run } = plan(state, ctx, current, parsed, presentedKey);
     if (!immediate) {
@@ -134,7 +150,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       }
       settle(result.outcome, result.status);
     };
-    const latency = immediate ? 0 : typeof current.latencyMs === 'function' ? current.latencyMs(ctx) : (current.latencyMs ?? 0);
+    const latency = immediate
+      ? 0
+      : typeof current.latencyMs === 'function'
+        ? current.latencyMs(ctx)
+        : (current.latencyMs ?? 0);
     if (latency > 0) {
       const timer = setTimeout(answer, latency);
       res.on('close', () => clearTimeout(timer));
@@ -170,10 +190,22 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         if (request.outcome === 'ok') ok += 1;
         else if (request.outcome === 'rate_limited') rateLimited += 1;
         else if (request.outcome !== 'pending' && request.outcome !== 'aborted') errors += 1;
-        if (request.usage !== undefined) tokens += request.usage.prompt + request.usage.output + (request.usage.thoughts ?? 0);
+        if (request.usage !== undefined)
+          tokens += request.usage.prompt + request.usage.output + (request.usage.thoughts ?? 0);
       }
       const { limiterRejections, capacityRejections, maxServing, inFlight, maxInFlight } = state;
-      return { requests: requests.length, ok, rateLimited, limiterRejections, capacityRejections, maxServing, errors, inFlight, maxInFlight, tokens };
+      return {
+        requests: requests.length,
+        ok,
+        rateLimited,
+        limiterRejections,
+        capacityRejections,
+        maxServing,
+        errors,
+        inFlight,
+        maxInFlight,
+        tokens,
+      };
     },
     headroom() {
       return state.limiter?.headroom() ?? {};

@@ -38,13 +38,19 @@ export async function startFakeSlack(token: string): Promise<FakeSlack> {
   const failures: string[] = [];
   let hang = false;
   let nextTs = 1;
-  const reply = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const reply = (
+    res: http.ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end(JSON.stringify(body));
   };
   const paramsOf = (req: http.IncomingMessage, raw: string): Record<string, string> => {
     if (!raw) return {};
-    if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(raw) as Record<string, string>;
+    if ((req.headers['content-type'] ?? '').includes('application/json'))
+      return JSON.parse(raw) as Record<string, string>;
     return Object.fromEntries(new URLSearchParams(raw));
   };
   const server = http.createServer((req, res) => {
@@ -59,13 +65,27 @@ export async function startFakeSlack(token: string): Promise<FakeSlack> {
       const p = paramsOf(req, raw);
       switch (method) {
         case 'auth.test':
-          return reply(res, 200, { ok: true, url: 'https://fake.slack.test/', team: 'Fake Team', user: FAKE_BOT_USER, team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, bot_id: 'B0AOSBOT', is_enterprise_install: false });
+          return reply(res, 200, {
+            ok: true,
+            url: 'https://fake.slack.test/',
+            team: 'Fake Team',
+            user: FAKE_BOT_USER,
+            team_id: FAKE_TEAM_ID,
+            user_id: FAKE_BOT_USER_ID,
+            bot_id: 'B0AOSBOT',
+            is_enterprise_install: false,
+          });
         case 'chat.postMessage': {
-          const post = { channel: p.channel ?? '', text: p.text ?? '', ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}) };
+          const post = {
+            channel: p.channel ?? '',
+            text: p.text ?? '',
+            ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}),
+          };
           const refused = failures.shift();
           if (refused) {
             sent.push({ ...post, refused });
-            if (refused === 'ratelimited') return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+            if (refused === 'ratelimited')
+              return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
             return reply(res, 200, { ok: false, error: refused });
           }
           const ts = `${Math.floor(Date.now() / 1000)}.${String(nextTs++).padStart(6, '0')}`;
@@ -75,7 +95,12 @@ export async function startFakeSlack(token: string): Promise<FakeSlack> {
             return; // taken, never answered
           }
           if (!post.channel) return reply(res, 200, { ok: false, error: 'channel_not_found' });
-          return reply(res, 200, { ok: true, channel: post.channel, ts, message: { type: 'message', text: post.text, user: FAKE_BOT_USER_ID, bot_id: 'B0AOSBOT', ts } });
+          return reply(res, 200, {
+            ok: true,
+            channel: post.channel,
+            ts,
+            message: { type: 'message', text: post.text, user: FAKE_BOT_USER_ID, bot_id: 'B0AOSBOT', ts },
+          });
         }
         default:
           return reply(res, 200, { ok: false, error: 'unknown_method' });
@@ -109,14 +134,32 @@ export interface SignedRequest {
 }
 
 /** An Events API request as Slack sends it: the JSON body, signed with `signingSecret` at `timestamp` (seconds; now by default). */
-export function signedEvent(signingSecret: string, payload: unknown, { timestamp }: { timestamp?: number } = {}): SignedRequest {
+export function signedEvent(
+  signingSecret: string,
+  payload: unknown,
+  { timestamp }: { timestamp?: number } = {},
+): SignedRequest {
   const body = JSON.stringify(payload);
   const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
   const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
-  return { headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature }, body };
+  return {
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
+    body,
+  };
 }
 
 /** An event_callback envelope around `event`, as Slack wraps one. */
-export function eventCallback(event: Record<string, unknown>, eventId = `Ev${Math.random().toString(36).slice(2, 10).toUpperCase()}`): Record<string, unknown> {
-  return { token: 'legacy-verification-token', team_id: FAKE_TEAM_ID, api_app_id: 'A0AOS', event, type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000) };
+export function eventCallback(
+  event: Record<string, unknown>,
+  eventId = `Ev${Math.random().toString(36).slice(2, 10).toUpperCase()}`,
+): Record<string, unknown> {
+  return {
+    token: 'legacy-verification-token',
+    team_id: FAKE_TEAM_ID,
+    api_app_id: 'A0AOS',
+    event,
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+  };
 }

@@ -11,9 +11,18 @@ export interface FakeTelegram {
   port: number;
   apiRoot: string;
   /** A user's text message in a chat (update_id and message_id counted up), to the next getUpdates: its ids. */
-  push(chatId: number, text: string, from?: { id: number; first_name: string; username?: string }): { update: number; message: number };
+  push(
+    chatId: number,
+    text: string,
+    from?: { id: number; first_name: string; username?: string },
+  ): { update: number; message: number };
   /** What sendMessage was given, in order. */
-  sent: Array<{ chat_id: number | string; text: string; reply_parameters?: { message_id: number }; reply_to_message_id?: number }>;
+  sent: Array<{
+    chat_id: number | string;
+    text: string;
+    reply_parameters?: { message_id: number };
+    reply_to_message_id?: number;
+  }>;
   /** Every method called, in order. */
   calls: string[];
   /** Updates up to here are confirmed (an offset past them was asked for). */
@@ -23,7 +32,13 @@ export interface FakeTelegram {
 
 interface Update {
   update_id: number;
-  message: { message_id: number; from: { id: number; is_bot: false; first_name: string; username?: string }; chat: { id: number; type: 'private' | 'group' }; date: number; text: string };
+  message: {
+    message_id: number;
+    from: { id: number; is_bot: false; first_name: string; username?: string };
+    chat: { id: number; type: 'private' | 'group' };
+    date: number;
+    text: string;
+  };
 }
 
 export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
@@ -43,18 +58,31 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
       const match = /^\/bot([^/]+)\/(\w+)$/.exec((req.url ?? '').split('?')[0] ?? '');
-      if (!match || match[1] !== token) return reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+      if (!match || match[1] !== token)
+        return reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       const method = match[2] ?? '';
       calls.push(method);
       const p = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
       switch (method) {
         case 'getMe':
-          return reply(res, 200, { ok: true, result: { id: 42, is_bot: true, first_name: 'Fake', username: 'fake_bot', can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } });
+          return reply(res, 200, {
+            ok: true,
+            result: {
+              id: 42,
+              is_bot: true,
+              first_name: 'Fake',
+              username: 'fake_bot',
+              can_join_groups: true,
+              can_read_all_group_messages: false,
+              supports_inline_queries: false,
+            },
+          });
         case 'deleteWebhook':
           return reply(res, 200, { ok: true, result: true });
         case 'getUpdates': {
           if (typeof p.offset === 'number') confirmed = Math.max(confirmed, p.offset - 1);
-          const pending = (): Update[] => updates.filter((u) => u.update_id > confirmed).slice(0, typeof p.limit === 'number' ? p.limit : 100);
+          const pending = (): Update[] =>
+            updates.filter((u) => u.update_id > confirmed).slice(0, typeof p.limit === 'number' ? p.limit : 100);
           const timeout = typeof p.timeout === 'number' ? p.timeout : 0;
           if (pending().length > 0 || timeout === 0) return reply(res, 200, { ok: true, result: pending() });
           const done = (): void => {
@@ -72,7 +100,13 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
         }
         case 'sendMessage': {
           sent.push(p as FakeTelegram['sent'][number]);
-          const message = { message_id: nextMessage++, from: { id: 42, is_bot: true, first_name: 'Fake', username: 'fake_bot' }, chat: { id: p.chat_id, type: 'private' }, date: Math.floor(Date.now() / 1000), text: p.text };
+          const message = {
+            message_id: nextMessage++,
+            from: { id: 42, is_bot: true, first_name: 'Fake', username: 'fake_bot' },
+            chat: { id: p.chat_id, type: 'private' },
+            date: Math.floor(Date.now() / 1000),
+            text: p.text,
+          };
           return reply(res, 200, { ok: true, result: message });
         }
         default:
@@ -86,7 +120,16 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
     port,
     apiRoot: `http://127.0.0.1:${port}`,
     push(chatId, text, from = { id: chatId, first_name: `user${chatId}` }) {
-      const update: Update = { update_id: nextUpdate++, message: { message_id: nextMessage++, from: { ...from, is_bot: false }, chat: { id: chatId, type: 'private' }, date: Math.floor(Date.now() / 1000), text } };
+      const update: Update = {
+        update_id: nextUpdate++,
+        message: {
+          message_id: nextMessage++,
+          from: { ...from, is_bot: false },
+          chat: { id: chatId, type: 'private' },
+          date: Math.floor(Date.now() / 1000),
+          text,
+        },
+      };
       updates.push(update);
       for (const wake of [...waiting]) wake();
       return { update: update.update_id, message: update.message.message_id };

@@ -5,7 +5,9 @@ import { runTop } from '../../cmd/top/run.js';
 const args = process.argv.slice(2);
 const failAt = args.indexOf('--fail-after');
 const failAfter = failAt >= 0 ? Number(args[failAt + 1]) : undefined;
-const script = playTopScript(failAfter === undefined || Number.isNaN(failAfter) ? {} : { failAfterMs: failAfter * 1000 });
+const script = playTopScript(
+  failAfter === undefined || Number.isNaN(failAfter) ? {} : { failAfterMs: failAfter * 1000 },
+);
 try {
   process.exitCode = await runTop(script.source, { all: args.includes('--all') });
 } finally {

@@ -35,7 +35,9 @@ describe('the top script on the fake top source', () => {
     const live = (await source.processes(false)).map((p) => p.pid);
     const killed = await source.kill(1, true);
     expect(killed).toEqual(expect.arrayContaining(live));
-    expect((await source.processes(true)).filter((p) => killed.includes(p.pid)).every((p) => p.state === 'killed')).toBe(true);
+    expect(
+      (await source.processes(true)).filter((p) => killed.includes(p.pid)).every((p) => p.state === 'killed'),
+    ).toBe(true);
   });
 
   it('can play a kernel that goes away', async () => {

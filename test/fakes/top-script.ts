@@ -98,9 +98,26 @@ class Script {
     const pid = this.nextPid++;
     const now = Date.now();
     this.source.rows.push({
-      pid, ppid, name, role: name, state: 'ready', model, priority: 0, turns: 0, syscalls: 0, prompt_tokens: 0,
-      output_tokens: 0, tokens: 0, cost: 0, created_at: now, started_at: null, ended_at: null, age_s: 0,
-      exit_code: null, exit_reason: null, wait: null,
+      pid,
+      ppid,
+      name,
+      role: name,
+      state: 'ready',
+      model,
+      priority: 0,
+      turns: 0,
+      syscalls: 0,
+      prompt_tokens: 0,
+      output_tokens: 0,
+      tokens: 0,
+      cost: 0,
+      created_at: now,
+      started_at: null,
+      ended_at: null,
+      age_s: 0,
+      exit_code: null,
+      exit_reason: null,
+      wait: null,
     });
     this.agents.set(pid, { phase: 'ready', nextAt: now + this.between(100, 600), turnsLeft: turns, calls });
     this.source.publish({ type: 'state', pid, from: null, to: 'ready', name, ppid, role: name, model });
@@ -116,7 +133,8 @@ class Script {
 
   private step(now: number): void {
     // A process the source killed has left the script.
-    for (const pid of this.agents.keys()) if (isEnded(this.source.find(pid)?.state ?? 'exited')) this.agents.delete(pid);
+    for (const pid of this.agents.keys())
+      if (isEnded(this.source.find(pid)?.state ?? 'exited')) this.agents.delete(pid);
     if (this.live() === 0) this.spawn(0, 'root', 'replay:examples/hello-loop.yaml', ['SPAWN_AGENT', 'WAIT'], 1_000_000);
     let slots = SLOTS - this.source.rows.filter((r) => r.state === 'running').length;
     for (const [pid, agent] of this.agents) {
@@ -125,7 +143,12 @@ class Script {
       if (agent.phase === 'running') this.reply(pid, agent, now);
       else if (slots > 0) {
         slots--;
-        this.source.publish({ type: 'prompt', pid, turn: this.source.find(pid)?.turns ?? 0, text: 'kernel: results of your last calls' });
+        this.source.publish({
+          type: 'prompt',
+          pid,
+          turn: this.source.find(pid)?.turns ?? 0,
+          text: 'kernel: results of your last calls',
+        });
         this.setState(pid, 'running');
         Object.assign(agent, { phase: 'running', nextAt: now + this.between(500, 2500) });
       } else agent.phase = 'ready';
@@ -140,7 +163,13 @@ class Script {
     const usage = { prompt: this.between(600, 4000), output: this.between(40, 500) };
     const turn = row.turns;
     const call = agent.calls[turn % agent.calls.length] ?? 'SYS_EXIT';
-    this.source.publish({ type: 'model', pid, turn, text: `Thinking about step ${turn + 1}. [SYS_CALL::${call}] {…}`, usage });
+    this.source.publish({
+      type: 'model',
+      pid,
+      turn,
+      text: `Thinking about step ${turn + 1}. [SYS_CALL::${call}] {…}`,
+      usage,
+    });
     Object.assign(row, {
       turns: turn + 1,
       prompt_tokens: row.prompt_tokens + usage.prompt,
@@ -151,13 +180,23 @@ class Script {
     agent.turnsLeft--;
     if (agent.turnsLeft <= 0) {
       this.agents.delete(pid);
-      return this.source.end(pid, 'exited', row.name === 'critic' ? 1 : 0, row.name === 'critic' ? 'SYS_EXIT code 1' : 'SYS_EXIT');
+      return this.source.end(
+        pid,
+        'exited',
+        row.name === 'critic' ? 1 : 0,
+        row.name === 'critic' ? 'SYS_EXIT code 1' : 'SYS_EXIT',
+      );
     }
     this.source.publish({ type: 'syscall', pid, turn, seq: 0, name: call, args: { demo: true } });
     row.syscalls++;
     this.result(pid, turn, call);
     const roll = this.rnd();
-    const [phase, state, wait] = roll < 0.6 ? (['ready', 'ready', 200] as const) : roll < 0.8 ? (['waiting', 'blocked', 2500] as const) : (['waiting', 'sleeping', 3500] as const);
+    const [phase, state, wait] =
+      roll < 0.6
+        ? (['ready', 'ready', 200] as const)
+        : roll < 0.8
+          ? (['waiting', 'blocked', 2500] as const)
+          : (['waiting', 'sleeping', 3500] as const);
     this.setState(pid, state, state === 'blocked' ? 'RECV_MSG' : state === 'sleeping' ? 'SLEEP' : undefined);
     Object.assign(agent, { phase, nextAt: now + this.between(wait / 2, wait) });
   }
@@ -166,9 +205,26 @@ class Script {
     if (call === 'SPAWN_AGENT' && this.live() < WORKERS + 1) {
       const cast = CAST[(this.nextPid - 2) % CAST.length] ?? CAST[0];
       this.spawn(pid, cast.name, cast.model, cast.calls, this.between(3, 8));
-      this.source.publish({ type: 'result', pid, turn, seq: 0, name: call, ok: true, value: { pid: this.nextPid - 1 } });
+      this.source.publish({
+        type: 'result',
+        pid,
+        turn,
+        seq: 0,
+        name: call,
+        ok: true,
+        value: { pid: this.nextPid - 1 },
+      });
     } else if (call === 'NET_FETCH' && this.rnd() < 0.3) {
-      this.source.publish({ type: 'result', pid, turn, seq: 0, name: call, ok: false, errno: 'EACCES', message: 'host not allowed by policy' });
+      this.source.publish({
+        type: 'result',
+        pid,
+        turn,
+        seq: 0,
+        name: call,
+        ok: false,
+        errno: 'EACCES',
+        message: 'host not allowed by policy',
+      });
     } else {
       this.source.publish({ type: 'result', pid, turn, seq: 0, name: call, ok: true, value: { demo: 'ok' } });
     }
@@ -192,14 +248,33 @@ class Script {
     const mem = process.memoryUsage();
     const rpmLeft = 60 - processes.running * 3;
     return {
-      pid: process.pid, uptime_s: Math.round((Date.now() - this.startedAt) / 1000), version: 'demo', processes,
-      active_inferences: processes.running, max_inferences: SLOTS, queue_depth: processes.ready, prompt_tokens: prompt,
-      output_tokens: output, cost, rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, webhook_url: null,
+      pid: process.pid,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      version: 'demo',
+      processes,
+      active_inferences: processes.running,
+      max_inferences: SLOTS,
+      queue_depth: processes.ready,
+      prompt_tokens: prompt,
+      output_tokens: output,
+      cost,
+      rss_bytes: mem.rss,
+      heap_used_bytes: mem.heapUsed,
+      webhook_url: null,
       rate_limits: [{ provider: 'gemini', rpm_left: rpmLeft, tpm_left: 1_000_000 - output }],
-      providers: [{
-        provider: 'gemini', limit: SLOTS, adaptive: true, in_flight: processes.running, queued: processes.ready, retrying: 0,
-        rpm_left: rpmLeft, tpm_left: 1_000_000 - output, throttled: 0,
-      }],
+      providers: [
+        {
+          provider: 'gemini',
+          limit: SLOTS,
+          adaptive: true,
+          in_flight: processes.running,
+          queued: processes.ready,
+          retrying: 0,
+          rpm_left: rpmLeft,
+          tpm_left: 1_000_000 - output,
+          throttled: 0,
+        },
+      ],
     };
   }
 }

@@ -15,9 +15,27 @@ const LOG_MAX = 5000;
 
 export function row(pid: number, over: Partial<ProcRow> = {}): ProcRow {
   return {
-    pid, ppid: 0, name: `p${pid}`, role: 'worker', state: 'ready', model: 'replay:/tapes/demo.yaml', priority: 0,
-    turns: 0, syscalls: 0, prompt_tokens: 0, output_tokens: 0, tokens: 0, cost: 0, created_at: T0, started_at: null,
-    ended_at: null, age_s: 0, exit_code: null, exit_reason: null, wait: null, ...over,
+    pid,
+    ppid: 0,
+    name: `p${pid}`,
+    role: 'worker',
+    state: 'ready',
+    model: 'replay:/tapes/demo.yaml',
+    priority: 0,
+    turns: 0,
+    syscalls: 0,
+    prompt_tokens: 0,
+    output_tokens: 0,
+    tokens: 0,
+    cost: 0,
+    created_at: T0,
+    started_at: null,
+    ended_at: null,
+    age_s: 0,
+    exit_code: null,
+    exit_reason: null,
+    wait: null,
+    ...over,
   };
 }
 
@@ -28,9 +46,22 @@ export function stateCounts(): Record<ProcState, number> {
 
 export function stats(over: Partial<KernelStats> = {}): KernelStats {
   return {
-    pid: 4242, uptime_s: 192, version: '0.1.0', processes: stateCounts(), active_inferences: 1, max_inferences: 8, queue_depth: 3,
-    prompt_tokens: 1000, output_tokens: 234, cost: 0.0123, rss_bytes: 45 * 1024 * 1024, heap_used_bytes: 20 * 1024 * 1024,
-    rate_limits: [], providers: [], webhook_url: null, ...over,
+    pid: 4242,
+    uptime_s: 192,
+    version: '0.1.0',
+    processes: stateCounts(),
+    active_inferences: 1,
+    max_inferences: 8,
+    queue_depth: 3,
+    prompt_tokens: 1000,
+    output_tokens: 234,
+    cost: 0.0123,
+    rss_bytes: 45 * 1024 * 1024,
+    heap_used_bytes: 20 * 1024 * 1024,
+    rate_limits: [],
+    providers: [],
+    webhook_url: null,
+    ...over,
   };
 }
 
@@ -98,9 +129,19 @@ export class FakeTopSource implements TopSource {
       capabilities: ['fs.read:/**', 'ipc'],
       workdir: '/',
       cached_tokens: 0,
-      limits: { max_turns: 50, max_tokens: null, max_cost: 2, max_wall_s: null, context_tokens: 32_000, max_children: 64, max_live_descendants: null },
+      limits: {
+        max_turns: 50,
+        max_tokens: null,
+        max_cost: 2,
+        max_wall_s: null,
+        context_tokens: 32_000,
+        max_children: 64,
+        max_live_descendants: null,
+      },
       live_descendants: 0,
-      children: this.rows.filter((r) => r.ppid === pid).map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: r.state })),
+      children: this.rows
+        .filter((r) => r.ppid === pid)
+        .map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: r.state })),
     };
   }
 

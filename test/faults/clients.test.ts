@@ -80,11 +80,17 @@ describe('clients that never read', () => {
     // Each turn reads 1 MiB (a 1 MiB result event); reads differ by offset, so they are not a loop.
     await mkdir(t.env.AOS_WORKSPACE ?? '', { recursive: true });
     await writeFile(path.join(t.env.AOS_WORKSPACE ?? '', 'big.txt'), 'z'.repeat(2 * 1024 * 1024));
-    const model = await t.tape({ root: Array.from({ length: 90 }, (_, i) => call('FS_READ', { path: 'big.txt', offset: i })) });
+    const model = await t.tape({
+      root: Array.from({ length: 90 }, (_, i) => call('FS_READ', { path: 'big.txt', offset: i })),
+    });
     const spawn = await t.cli(['spawn', 'loud', '--model', model, '--detach']);
     expect(spawn.code, spawn.stderr).toBe(0);
     const log = path.join(t.home, 'kernel.log');
-    await until(async () => (await readFile(log, 'utf8')).includes('disconnecting a client that stopped reading'), 60_000, 'the drop in the log');
+    await until(
+      async () => (await readFile(log, 'utf8')).includes('disconnecting a client that stopped reading'),
+      60_000,
+      'the drop in the log',
+    );
     socket.resume();
     await closed;
     expect((await psDirect(t.home, true)).length).toBe(1);

@@ -29,7 +29,18 @@ const CMD = 'echo run >> runs.log && cd repo && $(echo git) push -q';
 
 function makeRepo(workspace: string): void {
   mkdirSync(path.join(workspace, 'repo'), { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.join(workspace, 'repo'), env: { PATH: '/usr/bin:/bin', HOME: workspace, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@a', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@a' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: path.join(workspace, 'repo'),
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: workspace,
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@a',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@a',
+      },
+    });
   execFileSync('git', ['init', '-q', '--bare', path.join(workspace, 'remote.git')]);
   git('init', '-q', '-b', 'main');
   git('commit', '-q', '--allow-empty', '-m', 'one');
@@ -40,7 +51,11 @@ function makeRepo(workspace: string): void {
 
 function remoteHasMain(workspace: string): boolean {
   try {
-    execFileSync('git', ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'], { stdio: 'ignore' });
+    execFileSync(
+      'git',
+      ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'],
+      { stdio: 'ignore' },
+    );
     return true;
   } catch {
     return false;
@@ -51,7 +66,10 @@ function remoteHasMain(workspace: string): boolean {
 function storedWait(home: string, pid: number): string | null {
   const db = new Database(path.join(home, 'aos.db'), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT wait FROM processes WHERE pid = ?').get(pid) as { wait: string | null } | undefined)?.wait ?? null;
+    return (
+      (db.prepare('SELECT wait FROM processes WHERE pid = ?').get(pid) as { wait: string | null } | undefined)?.wait ??
+      null
+    );
   } finally {
     db.close();
   }
@@ -71,24 +89,40 @@ describe.runIf(ready)('SIGKILL while the exec gate waits on a person', () => {
     t.env.AOS_POLICY = policy;
     const workspace = t.env.AOS_WORKSPACE as string;
     makeRepo(workspace);
-    const model = await t.tape({ root: [call('EXEC_CMD', { cmd: CMD }), { expect: ['"errno":"EINTR"', 'cut by a restart'], reply: call('SYS_EXIT', { code: 0 }) }] });
+    const model = await t.tape({
+      root: [
+        call('EXEC_CMD', { cmd: CMD }),
+        { expect: ['"errno":"EINTR"', 'cut by a restart'], reply: call('SYS_EXIT', { code: 0 }) },
+      ],
+    });
     const client = await t.connect();
     let pid = 0;
     let id = '';
     try {
       pid = (await client.request('spawn', { task: 't', model, name: 'root' })).pid;
-      await until(async () => (await client.request('approvals', {})).approvals.length === 1, 20_000, 'the exec gate\'s approval request');
+      await until(
+        async () => (await client.request('approvals', {})).approvals.length === 1,
+        20_000,
+        "the exec gate's approval request",
+      );
       id = (await client.request('approvals', {})).approvals[0]?.id ?? '';
     } finally {
       client.close();
     }
     // Committed as asked mid-run before the kill: that is all the next daemon has to go on.
-    await until(() => (storedWait(t!.home, pid) ?? '').includes('"during":"run"'), 10_000, 'the parked wait in the store');
+    await until(
+      () => (storedWait(t!.home, pid) ?? '').includes('"during":"run"'),
+      10_000,
+      'the parked wait in the store',
+    );
     expect(await readFile(path.join(workspace, 'runs.log'), 'utf8')).toBe('run\n');
     await t.sigkill();
     await t.start();
 
-    await waitForRows(t.home, (rows) => ['exited', 'killed'].includes(rows.get(pid)?.state ?? ''), { timeoutMs: 30_000, what: 'the process to end' });
+    await waitForRows(t.home, (rows) => ['exited', 'killed'].includes(rows.get(pid)?.state ?? ''), {
+      timeoutMs: 30_000,
+      what: 'the process to end',
+    });
     expect(await readFile(path.join(workspace, 'runs.log'), 'utf8')).toBe('run\n');
     expect(remoteHasMain(workspace)).toBe(false);
     const after = await t.connect();

@@ -11,7 +11,8 @@ export interface FaultHome extends TestHome {
   sigkill(): Promise<void>;
 }
 
-export const call = (name: string, args: Record<string, unknown> = {}): string => `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
+export const call = (name: string, args: Record<string, unknown> = {}): string =>
+  `[SYS_CALL::${name}] ${JSON.stringify(args)}`;
 
 export async function makeFaultHome(env: NodeJS.ProcessEnv = {}, home?: string): Promise<FaultHome> {
   const t = await makeHome(home);

@@ -48,7 +48,10 @@ describe.skipIf(!isRoot)('a full disk under AOS_HOME (needs root for a tmpfs)', 
     const daemon = await t.daemonPid();
     fill(mnt);
 
-    const parked = await waitForRows(t.home, (rows) => rows.get(pid)?.wait === 'disk full', { timeoutMs: 30_000, what: 'the process to park' });
+    const parked = await waitForRows(t.home, (rows) => rows.get(pid)?.wait === 'disk full', {
+      timeoutMs: 30_000,
+      what: 'the process to park',
+    });
     expect(parked.get(pid)).toMatchObject({ state: 'blocked', wait: 'disk full', exit_code: null });
     const refused = await t.cli(['spawn', 'more', '--model', model, '--detach']);
     expect(refused.code).toBe(1);
@@ -57,7 +60,10 @@ describe.skipIf(!isRoot)('a full disk under AOS_HOME (needs root for a tmpfs)', 
     expect(status.code, status.stderr).toBe(0);
 
     await rm(path.join(mnt, 'filler'));
-    const done = await waitForRows(t.home, (rows) => rows.get(pid)?.state === 'exited', { timeoutMs: 60_000, what: 'the process to finish' });
+    const done = await waitForRows(t.home, (rows) => rows.get(pid)?.state === 'exited', {
+      timeoutMs: 60_000,
+      what: 'the process to finish',
+    });
     expect(done.get(pid)).toMatchObject({ exit_code: 0, exit_reason: 'exited', turns: 61 });
     expect(daemon !== null && isAlive(daemon)).toBe(true);
     expect(await t.daemonPid()).toBe(daemon);

@@ -37,7 +37,10 @@ describe('replies that once broke the kernel', () => {
       [wide, '9968 more after the first 32 were not run'],
       [large, '"ok":true'],
     ] as const) {
-      const model = await tapeOf(t, [reply, { expect: expected, reply: call('SYS_EXIT', { code: 0 }) } as unknown as string]);
+      const model = await tapeOf(t, [
+        reply,
+        { expect: expected, reply: call('SYS_EXIT', { code: 0 }) } as unknown as string,
+      ]);
       const run = await t.cli(['spawn', 'x', '--model', model, '--json'], { timeoutMs: 60_000 });
       expect(run.code, `${expected}: ${run.stderr}`).toBe(0);
       expect(jsonLines(run.stdout).at(-1)).toMatchObject({ type: 'state', to: 'exited', code: 0 });

@@ -16,7 +16,6 @@ import { seededRandom } from '../helpers/seeded-random.js';
 const PROCS = 6;
 const TURNS = 8;
 
-
 function tapeFor(rand: () => number): Record<string, string[]> {
   const agents: Record<string, string[]> = {};
   for (let p = 0; p < PROCS; p++) {
@@ -55,42 +54,59 @@ afterEach(async () => {
 const seeds = process.env.AOS_FAULT_SEED ? [Number(process.env.AOS_FAULT_SEED)] : [1, 7];
 
 describe.each(storeKinds())('SIGKILL at random points, on $name', (kind) => {
-  it.each(seeds)('loses no acknowledged work, duplicates no event, repeats no side effect (seed %i)', async (seed) => {
-    const rand = seededRandom(seed);
-    t = await makeFaultHome(await kind.daemonEnv());
-    const model = await t.tape(tapeFor(rand));
-    const client = await t.connect();
-    const pids: number[] = [];
-    for (let p = 0; p < PROCS; p++) pids.push((await client.request('spawn', { task: 't', model, name: `w${p}` })).pid);
-    client.close();
-    for (let kill = 0; kill < 3; kill++) {
-      await new Promise((resolve) => setTimeout(resolve, 150 + rand() * 900));
-      await t.sigkill();
-      await t.start();
-    }
-    await waitForRows(t.home, (rows) => pids.every((pid) => ['exited', 'killed'].includes(rows.get(pid)?.state ?? '')), {
-      timeoutMs: 60_000,
-      what: `all processes to end (seed ${seed})`,
-    });
-    const rows = new Map((await psDirect(t.home, true)).map((r) => [r.pid, r]));
-    for (const pid of pids) {
-      const row = rows.get(pid);
-      expect(row, `pid ${pid} (seed ${seed})`).toBeDefined();
-      if (row?.exit_code !== 0) expect(row?.exit_reason, `seed ${seed}`).toMatch(/^kernel error: the kernel crashed 2 times/);
-    }
-    for (const [index, pid] of pids.entries()) {
-      const name = `w${index}`;
-      const logs = await t.cli(['logs', String(pid), '--json']);
-      const events = logs.stdout.trim().split('\n').map((line) => JSON.parse(line) as KernelEvent);
-      expect(duplicates(events), `seed ${seed}`).toEqual([]);
-      const file = await readFile(path.join(t.env.AOS_WORKSPACE ?? '', `${name}.log`), 'utf8').catch(() => '');
-      for (const result of events) {
-        if (result.type !== 'result' || result.name !== 'FS_WRITE') continue;
-        const times = file.split('\n').filter((line) => line === `${name}:${result.turn}`).length;
-        if (result.ok) expect(times, `${name} turn ${result.turn} ok (seed ${seed})`).toBe(1);
-        else expect([result.errno, times], `${name} turn ${result.turn} (seed ${seed})`).toEqual(['EINTR', expect.any(Number)]);
-        expect(times).toBeLessThanOrEqual(1);
+  it.each(seeds)(
+    'loses no acknowledged work, duplicates no event, repeats no side effect (seed %i)',
+    async (seed) => {
+      const rand = seededRandom(seed);
+      t = await makeFaultHome(await kind.daemonEnv());
+      const model = await t.tape(tapeFor(rand));
+      const client = await t.connect();
+      const pids: number[] = [];
+      for (let p = 0; p < PROCS; p++)
+        pids.push((await client.request('spawn', { task: 't', model, name: `w${p}` })).pid);
+      client.close();
+      for (let kill = 0; kill < 3; kill++) {
+        await new Promise((resolve) => setTimeout(resolve, 150 + rand() * 900));
+        await t.sigkill();
+        await t.start();
       }
-    }
-  }, 120_000);
+      await waitForRows(
+        t.home,
+        (rows) => pids.every((pid) => ['exited', 'killed'].includes(rows.get(pid)?.state ?? '')),
+        {
+          timeoutMs: 60_000,
+          what: `all processes to end (seed ${seed})`,
+        },
+      );
+      const rows = new Map((await psDirect(t.home, true)).map((r) => [r.pid, r]));
+      for (const pid of pids) {
+        const row = rows.get(pid);
+        expect(row, `pid ${pid} (seed ${seed})`).toBeDefined();
+        if (row?.exit_code !== 0)
+          expect(row?.exit_reason, `seed ${seed}`).toMatch(/^kernel error: the kernel crashed 2 times/);
+      }
+      for (const [index, pid] of pids.entries()) {
+        const name = `w${index}`;
+        const logs = await t.cli(['logs', String(pid), '--json']);
+        const events = logs.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as KernelEvent);
+        expect(duplicates(events), `seed ${seed}`).toEqual([]);
+        const file = await readFile(path.join(t.env.AOS_WORKSPACE ?? '', `${name}.log`), 'utf8').catch(() => '');
+        for (const result of events) {
+          if (result.type !== 'result' || result.name !== 'FS_WRITE') continue;
+          const times = file.split('\n').filter((line) => line === `${name}:${result.turn}`).length;
+          if (result.ok) expect(times, `${name} turn ${result.turn} ok (seed ${seed})`).toBe(1);
+          else
+            expect([result.errno, times], `${name} turn ${result.turn} (seed ${seed})`).toEqual([
+              'EINTR',
+              expect.any(Number),
+            ]);
+          expect(times).toBeLessThanOrEqual(1);
+        }
+      }
+    },
+    120_000,
+  );
 });

@@ -10,11 +10,17 @@ export const hasChromium = existsSync(CHROMIUM);
 /** Screenshots of each screen under test, kept (gitignored) for people to look at. */
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'web');
 
-if (!hasChromium) console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (Debian: apt-get install chromium; or set AOS_CHROMIUM)`);
+if (!hasChromium)
+  console.warn(
+    `browser tests skipped: no chromium at ${CHROMIUM} (Debian: apt-get install chromium; or set AOS_CHROMIUM)`,
+  );
 
 export function launchBrowser(): Promise<Browser> {
   // We run as root in CI: chromium's own sandbox needs a user namespace it cannot have there.
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

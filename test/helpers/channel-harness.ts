@@ -5,7 +5,8 @@
 import { afterEach } from 'vitest';
 import type { ModelRequest } from '../../drivers/llm/types.js';
 import { SecretBox } from '../../kernel/safety/secrets.js';
-import type { SafetyPolicy, SecretSpec } from '../../kernel/safety/policy-rules.js';
+import type { SafetyPolicy } from '../../kernel/safety/policy-rules.js';
+import type { SecretSpec } from '../../kernel/safety/policy-secrets.js';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
 import { ALL_CAPS, type Harness, startHarness, type TapeEntry } from './kernel-harness.js';
 import { until } from './until.js';
@@ -36,16 +37,32 @@ export interface ChannelHarnessOptions {
 }
 
 export function tokenSecrets(channels: string[], value = TG_TOKEN): Promise<SecretBox> {
-  const spec: SecretSpec = { name: 'TG_TOKEN', fromEnv: 'AOS_TEST_TG_TOKEN', fromFile: null, hosts: [], exec: [], mcp: [], channels };
+  const spec: SecretSpec = {
+    name: 'TG_TOKEN',
+    fromEnv: 'AOS_TEST_TG_TOKEN',
+    fromFile: null,
+    hosts: [],
+    exec: [],
+    mcp: [],
+    channels,
+  };
   return SecretBox.load([spec], '/nonexistent', { AOS_TEST_TG_TOKEN: value });
 }
 
-export async function startChannelHarness(agents: Record<string, TapeEntry[]>, options: ChannelHarnessOptions = {}): Promise<ChannelHarness> {
+export async function startChannelHarness(
+  agents: Record<string, TapeEntry[]>,
+  options: ChannelHarnessOptions = {},
+): Promise<ChannelHarness> {
   const token = options.token ?? TG_TOKEN;
   const fake = options.fake ?? (await startFakeTelegram(token));
   let h: Harness;
   try {
-    h = await startHarness(agents, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(options.channels ?? ['tg'], token), ...(options.storeFile ? { storeFile: options.storeFile } : {}), ...(options.safety ? { safety: options.safety } : {}) });
+    h = await startHarness(agents, {
+      rootCapabilities: [...ALL_CAPS, 'channel', 'thread'],
+      secrets: await tokenSecrets(options.channels ?? ['tg'], token),
+      ...(options.storeFile ? { storeFile: options.storeFile } : {}),
+      ...(options.safety ? { safety: options.safety } : {}),
+    });
   } catch (error) {
     if (!options.fake) await fake.close();
     throw error;
@@ -55,8 +72,19 @@ export async function startChannelHarness(agents: Record<string, TapeEntry[]>, o
     fake,
     async addTelegram(add = {}) {
       const names = add.names ?? ['tg'];
-      for (const name of names) await h.kernel.channels.add({ name, kind: 'telegram', token_secret: 'TG_TOKEN', api_root: fake.apiRoot, ...(add.unknown ? { unknown: add.unknown } : {}) });
-      await until(() => names.every((name) => h.kernel.channels.info(name).state === 'running'), 20_000, names.length === 1 ? 'the Telegram adapter running' : 'the Telegram adapters running');
+      for (const name of names)
+        await h.kernel.channels.add({
+          name,
+          kind: 'telegram',
+          token_secret: 'TG_TOKEN',
+          api_root: fake.apiRoot,
+          ...(add.unknown ? { unknown: add.unknown } : {}),
+        });
+      await until(
+        () => names.every((name) => h.kernel.channels.info(name).state === 'running'),
+        20_000,
+        names.length === 1 ? 'the Telegram adapter running' : 'the Telegram adapters running',
+      );
     },
     async close() {
       await h.close();
@@ -73,7 +101,9 @@ export type TelegramStart = ChannelHarnessOptions & Pick<AddTelegramOptions, 'un
  * harness of the test, and returns the start — the harness, its channels (`options.channels`,
  * default `tg`) added and running, their secret naming them; `defaults` are every start's options.
  */
-export function telegramPerTest(defaults: TelegramStart = {}): (agents: Record<string, TapeEntry[]>, options?: TelegramStart) => Promise<ChannelHarness> {
+export function telegramPerTest(
+  defaults: TelegramStart = {},
+): (agents: Record<string, TapeEntry[]>, options?: TelegramStart) => Promise<ChannelHarness> {
   let current: ChannelHarness | null = null;
   afterEach(async () => {
     await current?.close();
@@ -82,7 +112,10 @@ export function telegramPerTest(defaults: TelegramStart = {}): (agents: Record<s
   return async (agents, given = {}) => {
     const options = { ...defaults, ...given };
     current = await startChannelHarness(agents, options);
-    await current.addTelegram({ ...(options.channels ? { names: options.channels } : {}), ...(options.unknown ? { unknown: options.unknown } : {}) });
+    await current.addTelegram({
+      ...(options.channels ? { names: options.channels } : {}),
+      ...(options.unknown ? { unknown: options.unknown } : {}),
+    });
     return current;
   };
 }

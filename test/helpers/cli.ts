@@ -30,7 +30,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { cwd?: string; timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...cliCommand(), ...args], {
       cwd: options.cwd ?? ROOT,
@@ -44,7 +48,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { c
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       const ms = options.timeoutMs ?? CLI_TIMEOUT_MS;
-      reject(new Error(`aos ${args.join(' ')} timed out after ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}\n${afterTheFact(env.AOS_HOME ?? process.env.AOS_HOME)}`));
+      reject(
+        new Error(
+          `aos ${args.join(' ')} timed out after ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}\n${afterTheFact(env.AOS_HOME ?? process.env.AOS_HOME)}`,
+        ),
+      );
     }, options.timeoutMs ?? CLI_TIMEOUT_MS);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -62,7 +70,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { c
  * from a hang) and the end of its home's kernel log (the daemon's last stage, its errors).
  */
 function afterTheFact(home: string | undefined): string {
-  const load = os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
   let log = '(no AOS_HOME)';
   if (home) {
     try {

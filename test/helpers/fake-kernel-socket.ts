@@ -36,7 +36,18 @@ export interface FakeKernelSocket {
 
 /** The ping answer of a kernel of `protocol` living in `paths`. */
 export function pingAnswer(paths: AosPaths, protocol = PROTOCOL_VERSION): Record<string, unknown> {
-  return { ok: true, result: { pid: process.pid, version: '0.0.0-test', protocol, uptime_s: 1, home: paths.home, socket: paths.socket, workspace: paths.workspace } };
+  return {
+    ok: true,
+    result: {
+      pid: process.pid,
+      version: '0.0.0-test',
+      protocol,
+      uptime_s: 1,
+      home: paths.home,
+      socket: paths.socket,
+      workspace: paths.workspace,
+    },
+  };
 }
 
 export async function fakeKernelSocket(answer: Answer): Promise<FakeKernelSocket> {

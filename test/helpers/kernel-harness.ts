@@ -17,7 +17,8 @@ import type { SecretBox } from '../../kernel/safety/secrets.js';
 
 export const ALL_CAPS = ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem'];
 
-export type TapeEntry = string | { reply: string; expect?: string | string[]; usage?: { prompt: number; output: number }; delay_ms?: number };
+export type TapeEntry =
+  string | { reply: string; expect?: string | string[]; usage?: { prompt: number; output: number }; delay_ms?: number };
 
 export interface Harness {
   kernel: Kernel;
@@ -94,7 +95,8 @@ export async function startHarness(
       return kernel.waitExit(pcb.pid);
     },
     eventsOf: (pid, type) => events.filter((e) => e.pid === pid && (!type || e.type === type)),
-    results: (pid) => events.filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.pid === pid && e.type === 'result'),
+    results: (pid) =>
+      events.filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.pid === pid && e.type === 'result'),
     async close() {
       await kernel.shutdown();
       await rm(dir, { recursive: true, force: true });

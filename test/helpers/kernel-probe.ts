@@ -12,7 +12,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** `ps` over the socket of a running daemon; never starts one. */
 export async function psDirect(home: string, all = false): Promise<ProcRow[]> {
-  const client = await KernelClient.connect({ socket: path.join(home, 'kernel.sock'), kernelLog: path.join(home, 'kernel.log') });
+  const client = await KernelClient.connect({
+    socket: path.join(home, 'kernel.sock'),
+    kernelLog: path.join(home, 'kernel.log'),
+  });
   try {
     return await client.request('ps', { all });
   } finally {

@@ -14,7 +14,9 @@ import pg from 'pg';
 function binDir(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((d) => /^\d+$/.test(d))
+    .sort((a, b) => Number(b) - Number(a));
   for (const m of majors) if (existsSync(join(root, m, 'bin', 'initdb'))) return join(root, m, 'bin');
   return null;
 }
@@ -33,7 +35,8 @@ function runAs(): { uid: number; gid: number } | null {
 
 /** Why PostgreSQL tests cannot run here, or null when they can. */
 export function pgSkipReason(): string | null {
-  if (!binDir()) return 'no PostgreSQL server is installed (apt-get install postgresql; .ci/run does it as root): cluster tests skipped';
+  if (!binDir())
+    return 'no PostgreSQL server is installed (apt-get install postgresql; .ci/run does it as root): cluster tests skipped';
   if (!runAs()) return 'running as root and there is no postgres user to run the server as: cluster tests skipped';
   return null;
 }
@@ -134,10 +137,30 @@ interface Running {
 }
 
 /** Start the server on its data dir and wait until it answers. */
-async function launch(bin: string, data: string, socketDir: string, as: { uid: number; gid: number }, dir: string, url: (db: string) => string): Promise<Running> {
+async function launch(
+  bin: string,
+  data: string,
+  socketDir: string,
+  as: { uid: number; gid: number },
+  dir: string,
+  url: (db: string) => string,
+): Promise<Running> {
   const child: ChildProcess = spawn(
     join(bin, 'postgres'),
-    ['-D', data, '-k', socketDir, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
+    [
+      '-D',
+      data,
+      '-k',
+      socketDir,
+      '-c',
+      'listen_addresses=',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=32MB',
+    ],
     { ...as, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -3,7 +3,11 @@ import { expect } from 'vitest';
 import { PUBLISHED } from '../../protocol/schemas.js';
 import type { CliResult } from './cli.js';
 
-export async function publishedJson<T>(cli: (args: string[]) => Promise<CliResult>, args: string[], schema: keyof typeof PUBLISHED): Promise<T> {
+export async function publishedJson<T>(
+  cli: (args: string[]) => Promise<CliResult>,
+  args: string[],
+  schema: keyof typeof PUBLISHED,
+): Promise<T> {
   const run = await cli([...args, '--json']);
   expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
   const parsed = PUBLISHED[schema].safeParse(JSON.parse(run.stdout));

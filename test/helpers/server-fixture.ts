@@ -20,11 +20,20 @@ export interface ServerFixture {
   close(): Promise<void>;
 }
 
-export async function startServer(agents: Record<string, TapeEntry[]>, options: { defaultModel?: string; safety?: SafetyPolicy } = {}): Promise<ServerFixture> {
+export async function startServer(
+  agents: Record<string, TapeEntry[]>,
+  options: { defaultModel?: string; safety?: SafetyPolicy } = {},
+): Promise<ServerFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-server-'));
   const tape = path.join(dir, 'tape.yaml');
   await writeFile(tape, YAML.stringify({ agents }));
-  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, defaultModel: options.defaultModel, safety: options.safety });
+  const kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ALL_CAPS,
+    cwd: dir,
+    defaultModel: options.defaultModel,
+    safety: options.safety,
+  });
   const socket = path.join(dir, 'kernel.sock');
   const fixture = {
     kernel,

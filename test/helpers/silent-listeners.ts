@@ -43,7 +43,11 @@ export function blackhole(): Promise<Listener> {
 
 /** One piece of an answer in each wire format: an OpenAI chat completion chunk, a Gemini response. */
 const FIRST_PIECE = {
-  openai: { id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: 'Thinking' }, finish_reason: null }] },
+  openai: {
+    id: 'c',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta: { role: 'assistant', content: 'Thinking' }, finish_reason: null }],
+  },
   gemini: { candidates: [{ content: { role: 'model', parts: [{ text: 'Thinking' }] }, index: 0 }] },
 };
 

@@ -54,7 +54,10 @@ export function storeKinds(): StoreKind[] {
       if (!server) throw new Error('the PostgreSQL server starts in beforeAll');
       const url = await server.createDatabase();
       const at = { url, schema: 'aos/test', applicationName: 'aos:test' };
-      return { options: { storeFile: `${dir}/aos.db`, postgres: at }, open: () => openStore({ ...at, file: `${dir}/aos.db` }).store };
+      return {
+        options: { storeFile: `${dir}/aos.db`, postgres: at },
+        open: () => openStore({ ...at, file: `${dir}/aos.db` }).store,
+      };
     },
     async daemonEnv() {
       if (!server) throw new Error('the PostgreSQL server starts in beforeAll');

@@ -62,7 +62,11 @@ function paxRecord(key: string, value: string): string {
 
 /** A pax extended header ('x', or 'g' for a global one) carrying the records. */
 export function pax(records: Record<string, string>, type: 'x' | 'g' = 'x'): Buffer {
-  const body = Buffer.from(Object.entries(records).map(([k, v]) => paxRecord(k, v)).join(''));
+  const body = Buffer.from(
+    Object.entries(records)
+      .map(([k, v]) => paxRecord(k, v))
+      .join(''),
+  );
   return member('PaxHeader', body, { type });
 }
 

@@ -38,7 +38,19 @@ export class TopSession {
       .map(([k, v]) => `${k}=${quote(v ?? '')}`)
       .join(' ');
     const top = `env ${env} ${quote(process.execPath)} --import tsx ${quote(path.join(ROOT, 'cmd/aos.ts'))} top`;
-    await this.tmux('new-session', '-d', '-s', this.name, '-x', String(width), '-y', String(height), '-c', ROOT, `${top}; echo $? > ${quote(this.exitFile)}`);
+    await this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      this.name,
+      '-x',
+      String(width),
+      '-y',
+      String(height),
+      '-c',
+      ROOT,
+      `${top}; echo $? > ${quote(this.exitFile)}`,
+    );
   }
 
   async screen(): Promise<string> {
@@ -79,4 +91,3 @@ export class TopSession {
     await this.tmux('kill-server').catch(() => undefined);
   }
 }
-

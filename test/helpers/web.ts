@@ -20,20 +20,36 @@ export interface RawAnswer {
 }
 
 /** One HTTP request with exactly these headers (fetch would add or forbid some: Host, Origin). */
-export function raw(port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawAnswer> {
+export function raw(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { Host: `127.0.0.1:${port}`, ...options.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { Host: `127.0.0.1:${port}`, ...options.headers },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
-export async function startWeb(agents: Record<string, TapeEntry[]>, options: Parameters<typeof startServer>[1] = {}): Promise<WebFixture> {
+export async function startWeb(
+  agents: Record<string, TapeEntry[]>,
+  options: Parameters<typeof startServer>[1] = {},
+): Promise<WebFixture> {
   const fx = await startServer(agents, options);
   const client = await rawClient(fx.socket);
   let id = 0;

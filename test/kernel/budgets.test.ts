@@ -39,7 +39,13 @@ async function pricedTape(names: string[], turns: number): Promise<string> {
   const tape = path.join(dir, 'tape.yaml');
   // Each entry its own object: YAML would write one object met twice as an alias, which tapes refuse.
   // Each turn writes another line: identical turns in a row would be ended as a loop.
-  const entries = (): unknown[] => [...Array.from({ length: turns }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), usage: { ...USAGE } })), { reply: EXIT, usage: { ...USAGE } }];
+  const entries = (): unknown[] => [
+    ...Array.from({ length: turns }, (_, i) => ({
+      reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }),
+      usage: { ...USAGE },
+    })),
+    { reply: EXIT, usage: { ...USAGE } },
+  ];
   await writeFile(tape, YAML.stringify({ agents: Object.fromEntries(names.map((n) => [n, entries()])) }));
   const prices = path.join(dir, 'prices.json');
   await writeFile(prices, JSON.stringify({ [tape]: { prompt: 1, output: 10 } }));
@@ -52,7 +58,14 @@ function cost(budgets: unknown[]): CostPolicy {
 }
 
 async function open(clock: FakeClock, policy: CostPolicy, storeFile = path.join(dir, 'aos.db')): Promise<Kernel> {
-  kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ['fs.read:/**'], storeFile, cwd: dir, clock, cost: policy });
+  kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ['fs.read:/**'],
+    storeFile,
+    cwd: dir,
+    clock,
+    cost: policy,
+  });
   return kernel;
 }
 
@@ -71,7 +84,8 @@ describe('budgets over time', () => {
     const [count] = k.budgets.current('kernel');
     expect(count?.usd).toBeGreaterThanOrEqual(1 - REQUEST_USD);
     expect(count?.usd).toBeLessThanOrEqual(1 + REQUEST_USD + 1e-9);
-    for (const p of pcbs) expect(k.pcb(p.pid)).toMatchObject({ state: 'blocked', wait: { kind: 'budget', budget: 'kernel' } });
+    for (const p of pcbs)
+      expect(k.pcb(p.pid)).toMatchObject({ state: 'blocked', wait: { kind: 'budget', budget: 'kernel' } });
     // The warning once, the limit once, a pause per process.
     expect(events.filter((e) => e.state === 'warning')).toHaveLength(1);
     expect(events.filter((e) => e.state === 'exhausted')).toHaveLength(1);
@@ -127,7 +141,8 @@ describe('budgets over time', () => {
     await until(() => k.pcb(x.pid)?.state === 'blocked' && k.pcb(y.pid)?.state === 'blocked');
     // Each unit's count is its own run's spend, every token its provider reported; neither counts the other's.
     const counts = k.budgets.current('unit-_').map((c) => [c.key, c.tokens]);
-    const charged = (pid: number): number => (k.pcb(pid)?.counters.promptTokens ?? 0) + (k.pcb(pid)?.counters.outputTokens ?? 0);
+    const charged = (pid: number): number =>
+      (k.pcb(pid)?.counters.promptTokens ?? 0) + (k.pcb(pid)?.counters.outputTokens ?? 0);
     expect(counts.sort()).toEqual([
       ['unit:ux', charged(x.pid)],
       ['unit:uy', charged(y.pid)],
@@ -145,6 +160,8 @@ describe('budgets over time', () => {
     const pcb = await k.spawn({ task: 't', model: 'openai:llama3.1:8b' });
     const ended = await k.waitExit(pcb.pid);
     expect(ended.exitCode).toBe(1);
-    expect(ended.exitReason).toMatch(/^budget: model openai:llama3.1:8b has no price, and budget kernel counts dollars/);
+    expect(ended.exitReason).toMatch(
+      /^budget: model openai:llama3.1:8b has no price, and budget kernel counts dollars/,
+    );
   });
 });

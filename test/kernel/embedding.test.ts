@@ -20,7 +20,10 @@ async function runChild(body: string): Promise<number | 'hung'> {
   const file = path.join(dir, 'embed.mts');
   await writeFile(file, body);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const limit = setTimeout(() => {
       child.kill('SIGKILL');
       resolve('hung');
@@ -34,7 +37,11 @@ async function runChild(body: string): Promise<number | 'hung'> {
 
 describe('embedding the kernel', () => {
   it.each([
-    ['a store left open', (d: string) => `const { Store } = await import(${JSON.stringify(path.join(ROOT, 'kernel/store/store.ts'))});\nStore.open(${JSON.stringify(path.join(d, 'aos.db'))});`],
+    [
+      'a store left open',
+      (d: string) =>
+        `const { Store } = await import(${JSON.stringify(path.join(ROOT, 'kernel/store/store.ts'))});\nStore.open(${JSON.stringify(path.join(d, 'aos.db'))});`,
+    ],
     [
       'a kernel that ran a process, listed them all and was closed',
       (d: string) => `import { writeFileSync } from 'node:fs';
@@ -69,8 +76,12 @@ const listing = await k.psAll.json(Date.now());
 if (!k.psAll.threaded || JSON.parse(listing.bytes.toString()).length !== n) process.exit(3);
 await k.close();`,
     ],
-  ])('exits after %s', async (_what, body) => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-embed-'));
-    expect(await runChild(body(dir))).toBe(0);
-  }, 30_000);
+  ])(
+    'exits after %s',
+    async (_what, body) => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'aos-embed-'));
+      expect(await runChild(body(dir))).toBe(0);
+    },
+    30_000,
+  );
 });

@@ -16,12 +16,21 @@ afterEach(async () => {
   h = null;
 });
 
-type Result = { ok: boolean; errno?: string; value?: { hits: Array<Record<string, unknown>> } & Record<string, unknown> };
-const resultsOf = (k: Harness, pid: number, name: string): Result[] => k.results(pid).filter((r) => r.name === name) as Result[];
+type Result = {
+  ok: boolean;
+  errno?: string;
+  value?: { hits: Array<Record<string, unknown>> } & Record<string, unknown>;
+};
+const resultsOf = (k: Harness, pid: number, name: string): Result[] =>
+  k.results(pid).filter((r) => r.name === name) as Result[];
 
 describe('HISTORY_SEARCH', () => {
   it('finds a result from 300 turns ago that compaction dropped, reads it whole, and nothing of another tree', async () => {
-    const filler = Array.from({ length: 300 }, (_, i) => `Turn ${i}: thinking about unrelated chores. ${'padding words '.repeat(120)}\n${call('SYS_SLEEP', { seconds: 0 })}`);
+    const filler = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `Turn ${i}: thinking about unrelated chores. ${'padding words '.repeat(120)}\n${call('SYS_SLEEP', { seconds: 0 })}`,
+    );
     h = await startHarness(
       {
         other: [call('FS_READ', { path: 'notes/ledger.txt' }), EXIT],
@@ -36,17 +45,29 @@ describe('HISTORY_SEARCH', () => {
       CAPS,
     );
     await mkdir(path.join(h.workspace, 'notes'), { recursive: true });
-    await writeFile(path.join(h.workspace, 'notes/ledger.txt'), `The zanzibar ledger: account 7731 owes 4,200 EUR.\n${'more lines of the ledger\n'.repeat(200)}`);
+    await writeFile(
+      path.join(h.workspace, 'notes/ledger.txt'),
+      `The zanzibar ledger: account 7731 owes 4,200 EUR.\n${'more lines of the ledger\n'.repeat(200)}`,
+    );
     const other = await h.run({ name: 'other' });
     expect(other.exitCode).toBe(0);
     const worker = await h.run({ name: 'worker', maxTurns: 400, contextTokens: 4_000 });
     expect(worker.exitCode).toBe(0);
-    const compactions = h.eventsOf(worker.pid, 'state').filter((e) => e.type === 'state' && e.reason?.startsWith('context compacted'));
+    const compactions = h
+      .eventsOf(worker.pid, 'state')
+      .filter((e) => e.type === 'state' && e.reason?.startsWith('context compacted'));
     expect(compactions.length).toBeGreaterThan(5);
     const [search] = resultsOf(h, worker.pid, 'HISTORY_SEARCH');
     expect(search?.ok).toBe(true);
     const hits = search?.value?.hits ?? [];
-    expect(hits[0]).toMatchObject({ kind: 'result', pid: worker.pid, turn: 0, seq: 0, name: 'FS_READ', read: { SYS_RESULT_READ: { turn: 0, seq: 0 } } });
+    expect(hits[0]).toMatchObject({
+      kind: 'result',
+      pid: worker.pid,
+      turn: 0,
+      seq: 0,
+      name: 'FS_READ',
+      read: { SYS_RESULT_READ: { turn: 0, seq: 0 } },
+    });
     expect(String(hits[0]?.excerpt)).toContain('zanzibar ledger: account 7731');
     // The other tree read the very same file: never a hit.
     expect(hits.filter((hit) => hit.pid !== worker.pid)).toEqual([]);
@@ -59,12 +80,23 @@ describe('HISTORY_SEARCH', () => {
       {
         outsider: [call('THREAD_APPEND', { key: 'client:zeta', text: 'quokka terms for zeta' }), EXIT],
         parent: [
-          call('SPAWN_AGENT', { role: 'helper', name: 'child', task: 'look' }) + '\n' + call('THREAD_APPEND', { key: 'client:acme', text: 'quokka discount agreed', kind: 'decision' }),
+          call('SPAWN_AGENT', { role: 'helper', name: 'child', task: 'look' }) +
+            '\n' +
+            call('THREAD_APPEND', { key: 'client:acme', text: 'quokka discount agreed', kind: 'decision' }),
           call('WAIT', {}),
-          [call('HISTORY_SEARCH', { query: 'quokka' }), call('HISTORY_SEARCH', { query: 'quokka', pid: 1 }), call('SYS_RESULT_READ', { pid: 1, turn: 0, seq: 0 })].join('\n'),
+          [
+            call('HISTORY_SEARCH', { query: 'quokka' }),
+            call('HISTORY_SEARCH', { query: 'quokka', pid: 1 }),
+            call('SYS_RESULT_READ', { pid: 1, turn: 0, seq: 0 }),
+          ].join('\n'),
           EXIT,
         ],
-        child: [call('SYS_WRITE_STDOUT', { text: 'the quokka report' }) + '\n' + call('SYS_EXIT', { code: 0, result: 'quokka count: 3' }), EXIT],
+        child: [
+          call('SYS_WRITE_STDOUT', { text: 'the quokka report' }) +
+            '\n' +
+            call('SYS_EXIT', { code: 0, result: 'quokka count: 3' }),
+          EXIT,
+        ],
       },
       CAPS,
     );
@@ -76,8 +108,19 @@ describe('HISTORY_SEARCH', () => {
     const hits = mine?.value?.hits ?? [];
     expect(hits).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: 'thread', thread: 'client:acme', seq: 1, entry_kind: 'decision', pid: parent.pid }),
-        expect.objectContaining({ kind: 'result', name: 'WAIT', pid: parent.pid, excerpt: expect.stringContaining('quokka count: 3') }),
+        expect.objectContaining({
+          kind: 'thread',
+          thread: 'client:acme',
+          seq: 1,
+          entry_kind: 'decision',
+          pid: parent.pid,
+        }),
+        expect.objectContaining({
+          kind: 'result',
+          name: 'WAIT',
+          pid: parent.pid,
+          excerpt: expect.stringContaining('quokka count: 3'),
+        }),
         expect.objectContaining({ kind: 'message', pid: parent.pid + 1, excerpt: 'the quokka report' }),
         expect.objectContaining({ kind: 'reply', pid: parent.pid + 1, turn: 0 }),
       ]),
@@ -88,13 +131,26 @@ describe('HISTORY_SEARCH', () => {
     expect(resultsOf(h, parent.pid, 'SYS_RESULT_READ')[0]).toMatchObject({ ok: false, errno: 'EPERM' });
   }, 30_000);
 
-  it('finds what reached it between turns — a timer\'s prompt — as the [EVENT::…] line of a later prompt', async () => {
-    h = await startHarness({ t: [call('SYS_SCHEDULE', { seconds: 1, prompt: 'feed the walrus' }) + '\n' + call('SLEEP', { seconds: 5 }), call('HISTORY_SEARCH', { query: 'walrus' }), EXIT] }, CAPS);
+  it("finds what reached it between turns — a timer's prompt — as the [EVENT::…] line of a later prompt", async () => {
+    h = await startHarness(
+      {
+        t: [
+          call('SYS_SCHEDULE', { seconds: 1, prompt: 'feed the walrus' }) + '\n' + call('SLEEP', { seconds: 5 }),
+          call('HISTORY_SEARCH', { query: 'walrus' }),
+          EXIT,
+        ],
+      },
+      CAPS,
+    );
     const pcb = await h.run({ name: 't' });
     expect(pcb.exitCode).toBe(0);
     const hits = resultsOf(h, pcb.pid, 'HISTORY_SEARCH')[0]?.value?.hits ?? [];
     expect(hits).toEqual([
-      expect.objectContaining({ kind: 'prompt', turn: 1, excerpt: expect.stringMatching(/^\[EVENT::TIMER\] .*feed the walrus/) }),
+      expect.objectContaining({
+        kind: 'prompt',
+        turn: 1,
+        excerpt: expect.stringMatching(/^\[EVENT::TIMER\] .*feed the walrus/),
+      }),
       expect.objectContaining({ kind: 'reply', turn: 0 }),
     ]);
   }, 30_000);

@@ -34,7 +34,12 @@ async function tape(agents: Record<string, TapeEntry[]>, name = 'tape.yaml'): Pr
 }
 
 async function boot(): Promise<{ kernel: Kernel; events: KernelEvent[] }> {
-  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, storeFile: path.join(dir, 'aos.db'), cwd: dir });
+  const kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ALL_CAPS,
+    storeFile: path.join(dir, 'aos.db'),
+    cwd: dir,
+  });
   kernels.push(kernel);
   const events: KernelEvent[] = [];
   kernel.events.subscribe((e) => events.push(e));
@@ -72,13 +77,22 @@ describe('a reply cannot stop the kernel', () => {
     expect((await a.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     await a.kernel.close();
     const stored = storedEvents(pcb.pid);
-    expect(stored.filter((e) => e.type === 'syscall').map((e) => (e.type === 'syscall' ? e.name : ''))).toEqual(['FS_WRITE', 'FS_READ', 'SYS_EXIT']);
-    expect(stored.filter((e) => e.type === 'result' && !e.ok).map((e) => (e.type === 'result' ? e.errno : ''))).toEqual(['EINVAL']);
+    expect(stored.filter((e) => e.type === 'syscall').map((e) => (e.type === 'syscall' ? e.name : ''))).toEqual([
+      'FS_WRITE',
+      'FS_READ',
+      'SYS_EXIT',
+    ]);
+    expect(stored.filter((e) => e.type === 'result' && !e.ok).map((e) => (e.type === 'result' ? e.errno : ''))).toEqual(
+      ['EINVAL'],
+    );
   });
 
   it('answers 10,000 calls in one reply with 32 results and one EINVAL for the rest', async () => {
     const model = await tape({
-      root: [call('FS_LIST', { path: '/' }).concat('\n').repeat(10_000), { expect: 'more after the first 32 were not run', reply: EXIT }],
+      root: [
+        call('FS_LIST', { path: '/' }).concat('\n').repeat(10_000),
+        { expect: 'more after the first 32 were not run', reply: EXIT },
+      ],
     });
     const a = await boot();
     const pcb = await a.kernel.spawn({ task: 't', model });
@@ -121,14 +135,22 @@ describe('a reply cannot stop the kernel', () => {
     const a = await boot();
     const pcb = await a.kernel.spawn({ task: 't', model });
     await until(() => a.kernel.pcb(pcb.pid)?.state === 'sleeping');
-    a.kernel.events.emit({ type: 'message', pid: pcb.pid, from_pid: pcb.pid, to_pid: 0, channel: 'stdout', content: 10n as unknown as string });
+    a.kernel.events.emit({
+      type: 'message',
+      pid: pcb.pid,
+      from_pid: pcb.pid,
+      to_pid: 0,
+      channel: 'stdout',
+      content: 10n as unknown as string,
+    });
     const ended = await a.kernel.waitExit(pcb.pid);
     expect(ended.exitReason).toMatch(/^kernel error: a message event of process \d+ could not be stored/);
   });
 });
 
 describe('a turn that crashes the kernel', () => {
-  const slow = (): Promise<string> => tape({ root: [{ reply: EXIT, delay_ms: 60_000 }], bystander: [{ reply: EXIT, delay_ms: 60_000 }] });
+  const slow = (): Promise<string> =>
+    tape({ root: [{ reply: EXIT, delay_ms: 60_000 }], bystander: [{ reply: EXIT, delay_ms: 60_000 }] });
 
   it('is run again after one crash, and ended with a reason after the second in the same turn', async () => {
     const model = await slow();
@@ -154,10 +176,14 @@ describe('a turn that crashes the kernel', () => {
     const a = await boot();
     const culprit = await a.kernel.spawn({ task: 't', model });
     const bystander = await a.kernel.spawn({ task: 't', model, name: 'bystander' });
-    await until(() => a.kernel.pcb(culprit.pid)?.state === 'running' && a.kernel.pcb(bystander.pid)?.state === 'running');
+    await until(
+      () => a.kernel.pcb(culprit.pid)?.state === 'running' && a.kernel.pcb(bystander.pid)?.state === 'running',
+    );
     await crash(a.kernel, culprit.pid);
     const b = await boot();
-    await until(() => b.kernel.pcb(culprit.pid)?.state === 'running' && b.kernel.pcb(bystander.pid)?.state === 'running');
+    await until(
+      () => b.kernel.pcb(culprit.pid)?.state === 'running' && b.kernel.pcb(bystander.pid)?.state === 'running',
+    );
     await crash(b.kernel, culprit.pid);
 
     const c = await boot();
@@ -201,7 +227,10 @@ describe('exactly once across restarts', () => {
 
 describe('kill and spawn', () => {
   it('refuses a spawn under a parent killed while the child model loaded, and runs nothing under it', async () => {
-    const model = await tape({ root: [call('SPAWN_AGENT', { role: 'worker' }), EXIT], worker: [call('SLEEP', { seconds: 30 })] });
+    const model = await tape({
+      root: [call('SPAWN_AGENT', { role: 'worker' }), EXIT],
+      worker: [call('SLEEP', { seconds: 30 })],
+    });
     const a = await boot();
     const loads: Array<() => void> = [];
     const get = a.kernel.models.get.bind(a.kernel.models);

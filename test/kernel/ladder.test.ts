@@ -34,7 +34,15 @@ const NOTE = (n: number): string => call('SYS_WRITE_STDOUT', { text: `step ${n}`
 
 describe('a model ladder', () => {
   it('climbs after a malformed call, holds the rung, then steps down; each turn is counted on its rung', async () => {
-    const cheap = ['[SYS_CALL::FS_WRITE] {"path": "a.txt", "content": oops}', NOTE(1), NOTE(2), NOTE(3), NOTE(4), NOTE(5), EXIT];
+    const cheap = [
+      '[SYS_CALL::FS_WRITE] {"path": "a.txt", "content": oops}',
+      NOTE(1),
+      NOTE(2),
+      NOTE(3),
+      NOTE(4),
+      NOTE(5),
+      EXIT,
+    ];
     h = await startHarness({ root: cheap });
     const strong = await strongTape(h, { root: cheap });
     const pcb = await h.run({ model: 'auto', ladder: [h.tape, strong] });
@@ -50,14 +58,29 @@ describe('a model ladder', () => {
     ]);
     // The model event says which rung answered; the PCB counts the mix.
     const models = h.eventsOf(pcb.pid, 'model').map((e) => (e.type === 'model' ? e.model : null));
-    expect(models).toEqual([`replay:${h.tape}`, ...Array(4).fill(`replay:${strong}`), `replay:${h.tape}`, `replay:${h.tape}`]);
+    expect(models).toEqual([
+      `replay:${h.tape}`,
+      ...Array(4).fill(`replay:${strong}`),
+      `replay:${h.tape}`,
+      `replay:${h.tape}`,
+    ]);
     expect(pcb.counters.models).toEqual({ [`replay:${h.tape}`]: 3, [`replay:${strong}`]: 4 });
     expect(pcb.model).toBe(`ladder:replay:${h.tape}|replay:${strong}`);
   });
 
   it('climbs on the same errno twice in a row and on a reply without a syscall; a wake-up is read on the cheapest rung', async () => {
     const missing = call('FS_READ', { path: 'nope.txt' });
-    const list = [missing, missing, NOTE(1), NOTE(2), NOTE(3), NOTE(4), 'Thinking it over, no call this time.', NOTE(5), EXIT];
+    const list = [
+      missing,
+      missing,
+      NOTE(1),
+      NOTE(2),
+      NOTE(3),
+      NOTE(4),
+      'Thinking it over, no call this time.',
+      NOTE(5),
+      EXIT,
+    ];
     h = await startHarness({ root: list });
     const strong = await strongTape(h, { root: list });
     const pcb = await h.run({ model: 'auto', ladder: [h.tape, strong] });
@@ -78,7 +101,10 @@ describe('a model ladder', () => {
     const top = path.join(h.dir, 'top.yaml');
     const children = { same: [EXIT], low: [EXIT] };
     const root = [
-      [call('SPAWN_AGENT', { role: 'w', name: 'same', task: 't' }), call('SPAWN_AGENT', { role: 'w', name: 'low', task: 't', model: `replay:${mid}` })].join('\n'),
+      [
+        call('SPAWN_AGENT', { role: 'w', name: 'same', task: 't' }),
+        call('SPAWN_AGENT', { role: 'w', name: 'low', task: 't', model: `replay:${mid}` }),
+      ].join('\n'),
       call('WAIT', {}),
       call('WAIT', {}),
       EXIT,
@@ -123,10 +149,20 @@ describe('a model ladder across a restart', () => {
     const os = await import('node:os');
     const { Kernel } = await import('../../kernel/kernel.js');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-ladder-'));
-    const list = ['[SYS_CALL::FS_WRITE] {"path": "a.txt", "content": oops}', call('SYS_READ_STDIN', { timeout_s: 600 }), NOTE(1), EXIT];
+    const list = [
+      '[SYS_CALL::FS_WRITE] {"path": "a.txt", "content": oops}',
+      call('SYS_READ_STDIN', { timeout_s: 600 }),
+      NOTE(1),
+      EXIT,
+    ];
     const [cheap, strong] = [path.join(dir, 'cheap.yaml'), path.join(dir, 'strong.yaml')];
     for (const file of [cheap, strong]) await writeFile(file, YAML.stringify({ agents: { root: list } }));
-    const options = { workspace: path.join(dir, 'ws'), rootCapabilities: ['fs.write:/**', 'ipc'], storeFile: path.join(dir, 'aos.db'), cwd: dir };
+    const options = {
+      workspace: path.join(dir, 'ws'),
+      rootCapabilities: ['fs.write:/**', 'ipc'],
+      storeFile: path.join(dir, 'aos.db'),
+      cwd: dir,
+    };
     try {
       const first = await Kernel.create(options);
       const pcb = await first.spawn({ task: 't', model: 'auto', ladder: [cheap, strong] });

@@ -43,7 +43,10 @@ const sentText = (f: FakeProvider): string => JSON.stringify(f.requests.map((r) 
 describe('personal data kept local', () => {
   it('sends a turn carrying an IBAN to the local model, never to the hosted one, and audits it', async () => {
     const { hosted, local } = await providers();
-    h = await startHarness({}, { cost: privacy({ rules: [{ kinds: ['iban', 'card'], action: 'route_local', model: 'openai:llama3.1:8b' }] }) });
+    h = await startHarness(
+      {},
+      { cost: privacy({ rules: [{ kinds: ['iban', 'card'], action: 'route_local', model: 'openai:llama3.1:8b' }] }) },
+    );
     const pcb = await h.kernel.spawn({ task: `Pay the invoice to ${IBAN}.`, model: 'gemini:gemini-2.5-flash' });
     const ended = await h.kernel.waitExit(pcb.pid);
     expect(ended.exitCode).toBe(0);
@@ -53,7 +56,12 @@ describe('personal data kept local', () => {
     const model = h.eventsOf(pcb.pid, 'model')[0];
     expect(model).toMatchObject({ type: 'model', model: 'openai:llama3.1:8b' });
     const audit = h.kernel.store.audit.list({ limit: 100 }).filter((r) => r.call === 'PRIVACY');
-    expect(audit.at(-1)).toMatchObject({ pid: pcb.pid, decision: 'allow', subject: 'iban in a request to gemini:gemini-2.5-flash', reason: 'sent to the local model openai:llama3.1:8b instead' });
+    expect(audit.at(-1)).toMatchObject({
+      pid: pcb.pid,
+      decision: 'allow',
+      subject: 'iban in a request to gemini:gemini-2.5-flash',
+      reason: 'sent to the local model openai:llama3.1:8b instead',
+    });
     // Without personal data the hosted model answers, as asked.
     const plain = await h.kernel.spawn({ task: 'Say hello.', model: 'gemini:gemini-2.5-flash' });
     await h.kernel.waitExit(plain.pid);
@@ -64,7 +72,10 @@ describe('personal data kept local', () => {
     h = await startHarness(
       {
         root: [
-          { expect: 'Write [EMAIL_1] and [EMAIL_2] to to.txt; [EMAIL_1] first.', reply: call('FS_WRITE', { path: 'to.txt', content: '[EMAIL_1], [EMAIL_2]' }) },
+          {
+            expect: 'Write [EMAIL_1] and [EMAIL_2] to to.txt; [EMAIL_1] first.',
+            reply: call('FS_WRITE', { path: 'to.txt', content: '[EMAIL_1], [EMAIL_2]' }),
+          },
           { expect: '"path":"/to.txt"', reply: EXIT },
         ],
       },
@@ -79,18 +90,41 @@ describe('personal data kept local', () => {
 
   it('refuses to send an API key: nothing leaves, the process ends saying why, and the refusal is audited', async () => {
     const { hosted } = await providers();
-    h = await startHarness({}, { cost: privacy({ rules: [{ kinds: ['api_key'], action: 'refuse' }, { kinds: ['email'], action: 'redact' }] }) });
-    const pcb = await h.kernel.spawn({ task: 'Use the key sk-proj-abcdefghijklmnopqrstuvwxyz012345 to call ada@example.org.', model: 'gemini:gemini-2.5-flash' });
+    h = await startHarness(
+      {},
+      {
+        cost: privacy({
+          rules: [
+            { kinds: ['api_key'], action: 'refuse' },
+            { kinds: ['email'], action: 'redact' },
+          ],
+        }),
+      },
+    );
+    const pcb = await h.kernel.spawn({
+      task: 'Use the key sk-proj-abcdefghijklmnopqrstuvwxyz012345 to call ada@example.org.',
+      model: 'gemini:gemini-2.5-flash',
+    });
     const ended = await h.kernel.waitExit(pcb.pid);
     expect(ended.exitCode).toBe(1);
-    expect(ended.exitReason).toMatch(/^privacy: api_key found in what turn 0 would send to gemini:gemini-2\.5-flash; the policy refuses to send it/);
+    expect(ended.exitReason).toMatch(
+      /^privacy: api_key found in what turn 0 would send to gemini:gemini-2\.5-flash; the policy refuses to send it/,
+    );
     expect(hosted.requests).toHaveLength(0);
-    expect(h.kernel.store.audit.list({ limit: 100 }).filter((r) => r.call === 'PRIVACY').at(-1)).toMatchObject({ decision: 'deny', reason: 'not sent' });
+    expect(
+      h.kernel.store.audit
+        .list({ limit: 100 })
+        .filter((r) => r.call === 'PRIVACY')
+        .at(-1),
+    ).toMatchObject({ decision: 'deny', reason: 'not sent' });
   });
 
   it('leaves a turn to a local model as it is', async () => {
     const { local } = await providers();
-    h = await startHarness({}, { cost: privacy({ rules: [{ kinds: ['email'], action: 'refuse' }], local: ['openai:llama3.1:8b'] }) });
+    h = await startHarness(
+      {},
+      { cost: privacy({ rules: [{ kinds: ['email'], action: 'refuse' }], local: ['openai:llama3.1:8b'] }) },
+    );
     const pcb = await h.kernel.spawn({ task: 'Mail ada@example.org.', model: 'openai:llama3.1:8b' });
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     expect(sentText(local)).toContain('ada@example.org');

@@ -106,7 +106,11 @@ describe('processes', () => {
   it('narrows a child to a sub-path of its parent', async () => {
     h = await startHarness(
       {
-        root: [call('SPAWN_AGENT', { role: 'reader', permissions: ['fs.read:/pub/docs/**', 'fs.read:/secret/**'] }), call('WAIT', {}), EXIT],
+        root: [
+          call('SPAWN_AGENT', { role: 'reader', permissions: ['fs.read:/pub/docs/**', 'fs.read:/secret/**'] }),
+          call('WAIT', {}),
+          EXIT,
+        ],
         reader: [EXIT],
       },
       { rootCapabilities: ['fs.read:/pub/**', 'spawn'] },
@@ -128,7 +132,9 @@ describe('processes', () => {
   });
 
   it('takes stdin from outside (aos send)', async () => {
-    h = await startHarness({ root: [call('SYS_READ_STDIN', { timeout_s: 5 }), { expect: '"text":"from the user"', reply: EXIT }] });
+    h = await startHarness({
+      root: [call('SYS_READ_STDIN', { timeout_s: 5 }), { expect: '"text":"from the user"', reply: EXIT }],
+    });
     const pcb = await h.spawn();
     await waitFor(() => h?.kernel.pcb(pcb.pid)?.state === 'blocked');
     h.kernel.send(pcb.pid, 'from the user');
@@ -146,13 +152,19 @@ describe('processes', () => {
   });
 
   it('times out a blocking call with ETIMEDOUT', async () => {
-    h = await startHarness({ root: [call('RECV_MSG', { timeout_s: 0.05 }), { expect: '"errno":"ETIMEDOUT"', reply: EXIT }] });
+    h = await startHarness({
+      root: [call('RECV_MSG', { timeout_s: 0.05 }), { expect: '"errno":"ETIMEDOUT"', reply: EXIT }],
+    });
     expect((await h.run()).exitCode).toBe(0);
   });
 
   it('refuses WAIT on a process that is not a child, and IPC across trees', async () => {
     h = await startHarness({
-      root: [call('WAIT', { pid: 99 }), { expect: 'ECHILD', reply: call('SEND_MSG', { to_pid: 1, content: 'x' }) }, { expect: 'EPERM', reply: EXIT }],
+      root: [
+        call('WAIT', { pid: 99 }),
+        { expect: 'ECHILD', reply: call('SEND_MSG', { to_pid: 1, content: 'x' }) },
+        { expect: 'EPERM', reply: EXIT },
+      ],
       other: [call('RECV_MSG', { timeout_s: 5 })],
     });
     const other = await h.spawn({ name: 'other' });
@@ -161,4 +173,3 @@ describe('processes', () => {
     expect(root.exitCode).toBe(0);
   });
 });
-

@@ -50,7 +50,10 @@ describe('the working directory', () => {
     expect(await readFile(path.join(h.workspace, 'reports/notes.md'), 'utf8')).toBe('hi');
     expect(read).toMatchObject({ ok: true, value: { path: '/reports/notes.md', content: 'hi' } });
     expect(list).toMatchObject({ ok: true, value: { path: '/reports' } });
-    expect((list?.value as { entries: Array<{ name: string }> }).entries.map((e) => e.name).sort()).toEqual(['notes.md', 'sub']);
+    expect((list?.value as { entries: Array<{ name: string }> }).entries.map((e) => e.name).sort()).toEqual([
+      'notes.md',
+      'sub',
+    ]);
     // An absolute path is the workspace's: fs.write:/reports/** does not cover /top.txt.
     expect(top).toMatchObject({ ok: false, errno: 'EPERM' });
     expect(top?.message).toContain('fs.write:/top.txt');
@@ -59,7 +62,9 @@ describe('the working directory', () => {
     // The model is told where it starts.
     const ended = h.kernel.pcb(pcb.pid);
     expect(ended?.cwd).toBe('/reports');
-    expect(buildSystemPrompt(ended as Pcb)).toContain('Your working directory is "/reports": relative paths (and commands) start there.');
+    expect(buildSystemPrompt(ended as Pcb)).toContain(
+      'Your working directory is "/reports": relative paths (and commands) start there.',
+    );
   });
 
   it('is recorded by the journal where the write landed, so rollback puts the right file back', async () => {
@@ -100,8 +105,24 @@ describe('the working directory', () => {
   it('survives a kernel restart with the process', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-workdir-'));
     const tape = path.join(dir, 'tape.yaml');
-    await writeFile(tape, YAML.stringify({ agents: { root: [call('SYS_READ_STDIN', { timeout_s: 600 }), call('FS_WRITE', { path: 'after.txt', content: 'yes' }), EXIT] } }));
-    const options = { workspace: path.join(dir, 'ws'), rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'ipc'], storeFile: path.join(dir, 'aos.db'), cwd: dir };
+    await writeFile(
+      tape,
+      YAML.stringify({
+        agents: {
+          root: [
+            call('SYS_READ_STDIN', { timeout_s: 600 }),
+            call('FS_WRITE', { path: 'after.txt', content: 'yes' }),
+            EXIT,
+          ],
+        },
+      }),
+    );
+    const options = {
+      workspace: path.join(dir, 'ws'),
+      rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'ipc'],
+      storeFile: path.join(dir, 'aos.db'),
+      cwd: dir,
+    };
     try {
       const first = await Kernel.create(options);
       const pcb = await first.spawn({ task: 't', model: `replay:${tape}`, workdir: 'kept' });
@@ -132,7 +153,10 @@ describe.skipIf(!bwrap)('the working directory and EXEC_CMD', () => {
   });
 
   it('says so when the working directory cannot be reached: not granted, or gone and not writable', async () => {
-    h = await startHarness({ root: [call('EXEC_CMD', { cmd: 'pwd' }), call('EXEC_CMD', { cmd: 'pwd' }), EXIT] }, { rootCapabilities: ['fs.read:/docs/**', 'exec'] });
+    h = await startHarness(
+      { root: [call('EXEC_CMD', { cmd: 'pwd' }), call('EXEC_CMD', { cmd: 'pwd' }), EXIT] },
+      { rootCapabilities: ['fs.read:/docs/**', 'exec'] },
+    );
     const outside = await h.run({ workdir: 'elsewhere' });
     expect(h.results(outside.pid)[0]).toMatchObject({ ok: false, errno: 'EACCES' });
     expect(h.results(outside.pid)[0]?.message).toContain('not among the paths your fs capabilities grant');

@@ -10,7 +10,12 @@ import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harnes
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    root: [call('SPAWN_AGENT', { role: 'helper', name: 'helper' }), call('WAIT', {}), call('FS_READ', { path: '/missing' }), EXIT],
+    root: [
+      call('SPAWN_AGENT', { role: 'helper', name: 'helper' }),
+      call('WAIT', {}),
+      call('FS_READ', { path: '/missing' }),
+      EXIT,
+    ],
     helper: [call('SYS_WRITE_STDOUT', { text: 'hi' }), EXIT],
   });
 });
@@ -27,7 +32,9 @@ describe('published schemas', () => {
   it('every event, row and detail of a real run fits its schema', async () => {
     const root = await h.run();
     expect(root.exitCode).toBe(0);
-    expect(new Set(h.events.map((e) => e.type))).toEqual(new Set(['state', 'prompt', 'request', 'model', 'syscall', 'result', 'message']));
+    expect(new Set(h.events.map((e) => e.type))).toEqual(
+      new Set(['state', 'prompt', 'request', 'model', 'syscall', 'result', 'message']),
+    );
     for (const event of h.events) expect(kernelEventSchema.safeParse(event).error).toBeUndefined();
     for (const row of h.kernel.processes({ all: true })) expect(procRowSchema.safeParse(row).error).toBeUndefined();
     expect(procDetailSchema.safeParse(inspectProcess(h.kernel.table, root.pid)).error).toBeUndefined();

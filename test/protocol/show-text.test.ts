@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { cut, escapeControl, jsonVisible, quoteArg, quoteArgv, shownText } from '../../protocol/show-text.js';
 
 /** What must never reach a person's screen raw (a subset of the hidden set, named independently). */
-const RAW = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|[\u{e0000}-\u{e0fff}]/u;
+const RAW =
+  /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|[\u{e0000}-\u{e0fff}]/u;
 
 const ISSUE_ARGV = ['git', 'push', '-o', 'ci.skip --dry-run', 'origin', 'HEAD:refs/heads/main'];
 
@@ -73,7 +74,8 @@ function parseWords(line: string): string[] {
       word = (word ?? '') + body;
       i++;
     } else {
-      if (!/[A-Za-z0-9_@%+=:,./-]/.test(c)) throw new Error(`unsafe bare character ${JSON.stringify(c)} at ${i} in ${line}`);
+      if (!/[A-Za-z0-9_@%+=:,./-]/.test(c))
+        throw new Error(`unsafe bare character ${JSON.stringify(c)} at ${i} in ${line}`);
       word = (word ?? '') + c;
       i++;
     }
@@ -85,7 +87,11 @@ function parseWords(line: string): string[] {
 /** Each quoted line through bash (`eval "set -- $line"`), in one process: the argv bash reads from each. */
 function throughBash(lines: string[]): string[][] {
   const script = 'while IFS= read -r line; do eval "set -- $line"; printf "%s\\0" "$#" "$@"; done';
-  const run = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { input: `${lines.join('\n')}\n`, env: { LC_ALL: 'C.UTF-8', PATH: '/usr/bin:/bin' }, maxBuffer: 64 << 20 });
+  const run = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+    input: `${lines.join('\n')}\n`,
+    env: { LC_ALL: 'C.UTF-8', PATH: '/usr/bin:/bin' },
+    maxBuffer: 64 << 20,
+  });
   expect(run.status, run.stderr.toString()).toBe(0);
   const fields = run.stdout.toString('utf8').split('\0');
   const out: string[][] = [];
@@ -99,14 +105,51 @@ function throughBash(lines: string[]): string[][] {
 }
 
 /** Arguments as a program can receive them: any code point but NUL; short, often with the characters that matter. */
-const tricky = fc.constantFrom(' ', "'", '"', '$', '\\', '\n', '\t', '\r', '\u001b', '[2K', '\u202e', '\u2066', '\u200b', '\u00a0', '\u0301', '…', '`', '*', '~', '#', '!', '=', 'é', '漢', '😀', '\u{e0041}', '\u0085', '\u007f', '-');
+const tricky = fc.constantFrom(
+  ' ',
+  "'",
+  '"',
+  '$',
+  '\\',
+  '\n',
+  '\t',
+  '\r',
+  '\u001b',
+  '[2K',
+  '\u202e',
+  '\u2066',
+  '\u200b',
+  '\u00a0',
+  '\u0301',
+  '…',
+  '`',
+  '*',
+  '~',
+  '#',
+  '!',
+  '=',
+  'é',
+  '漢',
+  '😀',
+  '\u{e0041}',
+  '\u0085',
+  '\u007f',
+  '-',
+);
 const argument = fc
-  .array(fc.oneof({ weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 4 }) }, { weight: 2, arbitrary: tricky }, { weight: 2, arbitrary: fc.string({ maxLength: 6 }) }), { maxLength: 6 })
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 4 }) },
+      { weight: 2, arbitrary: tricky },
+      { weight: 2, arbitrary: fc.string({ maxLength: 6 }) },
+    ),
+    { maxLength: 6 },
+  )
   .map((parts) => parts.join('').replace(/\0/g, ''));
 const argvs = fc.array(argument, { minLength: 1, maxLength: 6 });
 
 describe('quoteArgv', () => {
-  it('shows the issue\'s argument as one: -o \'ci.skip --dry-run\'', () => {
+  it("shows the issue's argument as one: -o 'ci.skip --dry-run'", () => {
     expect(quoteArgv(ISSUE_ARGV)).toBe("git push -o 'ci.skip --dry-run' origin HEAD:refs/heads/main");
   });
 
@@ -126,25 +169,48 @@ describe('quoteArgv', () => {
     [['nb\u00a0sp'], "$'nb\\u00A0sp'"],
     [['tag\u{e0041}'], "$'tag\\U000E0041'"],
     [['del\u007f', 'c1\u0085'], "$'del\\x7F' $'c1\\u0085'"],
-    [['both\\\u001b\''], "$'both\\\\\\e\\''"],
+    [["both\\\u001b'"], "$'both\\\\\\e\\''"],
     [['\u0301x'], "$'\\u0301x'"],
     [['héllo', '漢字', '😀'], "'héllo' '漢字' '😀'"],
     [['-', '--', 'a=b', 'k:v,w', '50%', 'a@b', '+x', './p/q.txt'], '- -- a=b k:v,w 50% a@b +x ./p/q.txt'],
-    [['~', '*', '#x', 'a;b', 'a|b', '`x`', '"x"', '(x)', '{a,b}'], "'~' '*' '#x' 'a;b' 'a|b' '`x`' '\"x\"' '(x)' '{a,b}'"],
+    [
+      ['~', '*', '#x', 'a;b', 'a|b', '`x`', '"x"', '(x)', '{a,b}'],
+      "'~' '*' '#x' 'a;b' 'a|b' '`x`' '\"x\"' '(x)' '{a,b}'",
+    ],
   ])('%j → %s', (argv, shown) => {
     expect(quoteArgv(argv)).toBe(shown);
     expect(parseWords(shown)).toEqual(argv);
   });
 
   it('gives back the exact argv through bash, for the cases above and generated ones', () => {
-    const cases = [ISSUE_ARGV, ['a b', "it's", '$HOME', '$(echo PWNED)', '`echo PWNED`', 'a\\b', 'x\ny', '\u001b[2K', '', 'trailing ', 'ab\u202ecd', '\u0301x', '漢字', '\u{e0041}', '\u0085', '\r\n']];
+    const cases = [
+      ISSUE_ARGV,
+      [
+        'a b',
+        "it's",
+        '$HOME',
+        '$(echo PWNED)',
+        '`echo PWNED`',
+        'a\\b',
+        'x\ny',
+        '\u001b[2K',
+        '',
+        'trailing ',
+        'ab\u202ecd',
+        '\u0301x',
+        '漢字',
+        '\u{e0041}',
+        '\u0085',
+        '\r\n',
+      ],
+    ];
     const generated = fc.sample(argvs, { numRuns: 400, seed: 46 });
     const all = [...cases, ...generated];
     const lines = all.map(quoteArgv);
     expect(throughBash(lines)).toEqual(all);
   });
 
-  it('reads back through the notation\'s parser, and shows no hidden character raw (property)', () => {
+  it("reads back through the notation's parser, and shows no hidden character raw (property)", () => {
     fc.assert(
       fc.property(argvs, (argv) => {
         const shown = quoteArgv(argv);
@@ -181,7 +247,9 @@ describe('escapeControl', () => {
     expect(escapeControl('\u00a0\u2003\u3000\u2028\u2029')).toBe('\\u00A0\\u2003\\u3000\\u2028\\u2029');
     expect(escapeControl('\u{e0001}\u{e0068}\u{f0000}\u{e01ef}')).toBe('\\U000E0001\\U000E0068\\U000F0000\\U000E01EF');
     expect(escapeControl('\ud800 lone')).toBe('\\uD800 lone');
-    expect(escapeControl('plain text, ünïcödé, 漢字, emoji 😀, a trailing space ')).toBe('plain text, ünïcödé, 漢字, emoji 😀, a trailing space ');
+    expect(escapeControl('plain text, ünïcödé, 漢字, emoji 😀, a trailing space ')).toBe(
+      'plain text, ünïcödé, 漢字, emoji 😀, a trailing space ',
+    );
   });
 
   it('doubles a backslash and escapes …, so an escape and a cut mark cannot be forged', () => {
@@ -192,12 +260,16 @@ describe('escapeControl', () => {
 
   it('never lets a hidden character through, and two texts never look the same (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), (a, b) => {
-        const shown = escapeControl(a);
-        expect(shown).not.toMatch(RAW);
-        expect(shown).not.toContain('…');
-        if (a !== b) expect(escapeControl(b)).not.toBe(shown);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        (a, b) => {
+          const shown = escapeControl(a);
+          expect(shown).not.toMatch(RAW);
+          expect(shown).not.toContain('…');
+          if (a !== b) expect(escapeControl(b)).not.toBe(shown);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -218,7 +290,8 @@ describe('cut', () => {
     const c = cut(shown, 30);
     expect(c).toMatch(/^(\\e)+…\(\+\d+ chars\)$/);
     expect(cut(shownText('ab\u202ecd'.repeat(10)), 20)).toMatch(/^(ab\\u202Ecd)*(ab?)?(\\u202E)?(c|cd)?…/);
-    for (const t of [cut('😀'.repeat(50), 20), cut(escapeControl('\u{e0041}'.repeat(20)), 25)]) expect(t).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|\\U[0-9A-F]{0,7}…/);
+    for (const t of [cut('😀'.repeat(50), 20), cut(escapeControl('\u{e0041}'.repeat(20)), 25)])
+      expect(t).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|\\U[0-9A-F]{0,7}…/);
   });
 
   it('keeps a prefix of what it was given, says exactly how much is missing, and fits the width when it can (property)', () => {

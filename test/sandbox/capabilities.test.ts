@@ -21,7 +21,11 @@ const PARENT_CAPS = ['fs.read:/**', 'fs.write:/**', 'spawn'];
 function parentTape(permissions: string[] | undefined, child: Tape[string]): Tape {
   const spawnArgs = { role: 'worker', name: 'child', ...(permissions ? { permissions } : {}) };
   return {
-    root: [call('SPAWN_AGENT', spawnArgs), { expect: '"pid":2', reply: call('WAIT', { pid: 2, timeout_s: 20 }) }, { expect: '[SYS_RESULT::WAIT]', reply: EXIT }],
+    root: [
+      call('SPAWN_AGENT', spawnArgs),
+      { expect: '"pid":2', reply: call('WAIT', { pid: 2, timeout_s: 20 }) },
+      { expect: '[SYS_RESULT::WAIT]', reply: EXIT },
+    ],
     child,
   };
 }
@@ -30,20 +34,29 @@ async function runTree(world: World): Promise<{ childCaps: readonly string[]; ou
   const root = await world.run();
   expect(root.exitReason, 'the parent saw its child end').toBe('exited');
   const child = world.kernel.list().find((p) => p.name === 'child');
-  expect(child?.exitReason, 'the child\'s tape expectations held').toBe('exited');
+  expect(child?.exitReason, "the child's tape expectations held").toBe('exited');
   return {
     childCaps: child?.capabilities ?? [],
-    outcomes: world.results(child?.pid ?? -1).filter((r) => r.name !== 'SYS_EXIT').map((r) => `${r.name}:${outcome(r)}`),
+    outcomes: world
+      .results(child?.pid ?? -1)
+      .filter((r) => r.name !== 'SYS_EXIT')
+      .map((r) => `${r.name}:${outcome(r)}`),
   };
 }
 
 describe('a child asking for more than its parent holds', () => {
   it('gets neither exec nor net.fetch:* when the parent lacks them', async () => {
     w = await startWorld(
-      parentTape(['exec', 'net.fetch:*', 'fs.read:/**'], [
-        [call('EXEC_CMD', { cmd: 'echo escaped > /workspace/escaped.txt' }), call('NET_FETCH', { url: 'http://example.org/' })].join('\n'),
-        { expect: '"errno":"EPERM"', reply: EXIT },
-      ]),
+      parentTape(
+        ['exec', 'net.fetch:*', 'fs.read:/**'],
+        [
+          [
+            call('EXEC_CMD', { cmd: 'echo escaped > /workspace/escaped.txt' }),
+            call('NET_FETCH', { url: 'http://example.org/' }),
+          ].join('\n'),
+          { expect: '"errno":"EPERM"', reply: EXIT },
+        ],
+      ),
       { rootCapabilities: PARENT_CAPS },
     );
     const { childCaps, outcomes } = await runTree(w);
@@ -61,12 +74,20 @@ describe('a child asking for more than its parent holds', () => {
           { expect: '[SYS_RESULT::WAIT]', reply: EXIT },
         ],
         child: [
-          call('SPAWN_AGENT', { role: 'r', name: 'grandchild', permissions: ['fs.write:/**', 'exec', 'spawn', 'fs.read:/**'] }),
+          call('SPAWN_AGENT', {
+            role: 'r',
+            name: 'grandchild',
+            permissions: ['fs.write:/**', 'exec', 'spawn', 'fs.read:/**'],
+          }),
           { expect: '"pid":3', reply: call('WAIT', { pid: 3, timeout_s: 20 }) },
           { expect: '[SYS_RESULT::WAIT]', reply: EXIT },
         ],
         grandchild: [
-          [call('FS_WRITE', { path: 'x.txt', content: 'x' }), call('FS_WRITE', { path: 'out/g.txt', content: 'x' }), call('EXEC_CMD', { cmd: 'true' })].join('\n'),
+          [
+            call('FS_WRITE', { path: 'x.txt', content: 'x' }),
+            call('FS_WRITE', { path: 'out/g.txt', content: 'x' }),
+            call('EXEC_CMD', { cmd: 'true' }),
+          ].join('\n'),
           { expect: '"errno":"EPERM"', reply: EXIT },
         ],
       },
@@ -75,11 +96,19 @@ describe('a child asking for more than its parent holds', () => {
     await w.run();
     const grandchild = w.kernel.list().find((p) => p.name === 'grandchild');
     expect(grandchild?.capabilities).toEqual(['spawn', 'fs.read:/**']);
-    expect(w.results(grandchild?.pid ?? -1).slice(0, 3).map(outcome)).toEqual(['EPERM', 'EPERM', 'EPERM']);
+    expect(
+      w
+        .results(grandchild?.pid ?? -1)
+        .slice(0, 3)
+        .map(outcome),
+    ).toEqual(['EPERM', 'EPERM', 'EPERM']);
   });
 
-  it('a root spawned with capabilities beyond the policy gets only the policy\'s (the CLI path)', async () => {
-    w = await startWorld({ root: [call('EXEC_CMD', { cmd: 'true' }), { expect: '"errno":"EPERM"', reply: EXIT }] }, { rootCapabilities: PARENT_CAPS });
+  it("a root spawned with capabilities beyond the policy gets only the policy's (the CLI path)", async () => {
+    w = await startWorld(
+      { root: [call('EXEC_CMD', { cmd: 'true' }), { expect: '"errno":"EPERM"', reply: EXIT }] },
+      { rootCapabilities: PARENT_CAPS },
+    );
     const pcb = await w.run('root', { capabilities: ['exec', 'fs.write:/**', 'net.fetch:*'] });
     expect(pcb.capabilities).toEqual(['fs.write:/**']);
     expect(outcome(w.resultsOf(pcb.pid, 'EXEC_CMD')[0])).toBe('EPERM');
@@ -91,7 +120,11 @@ describe('a child asking for more than its parent holds', () => {
         root: [
           [
             call('SPAWN_AGENT', { role: 'r', name: 'bad', permissions: ['fs.write:/out/../**'] }),
-            call('SPAWN_AGENT', { role: 'r', name: 'child', permissions: ['fs.write:/out*', 'fs.write:/out/**/../../**'] }),
+            call('SPAWN_AGENT', {
+              role: 'r',
+              name: 'child',
+              permissions: ['fs.write:/out*', 'fs.write:/out/**/../../**'],
+            }),
           ].join('\n'),
           { expect: '"errno":"EINVAL"', reply: call('WAIT', { timeout_s: 20 }) },
           { expect: '[SYS_RESULT::WAIT]', reply: EXIT },
@@ -145,7 +178,10 @@ describe('a child confined to fs.write:/out/**', () => {
   it('a symlinked directory inside /out does not carry its writes elsewhere in the workspace', async () => {
     w = await startWorld(
       parentTape(CHILD_PERMS, [
-        [call('FS_WRITE', { path: 'out/up/config.txt', content: 'pwned' }), call('FS_WRITE', { path: 'out/up/new.txt', content: 'pwned' })].join('\n'),
+        [
+          call('FS_WRITE', { path: 'out/up/config.txt', content: 'pwned' }),
+          call('FS_WRITE', { path: 'out/up/new.txt', content: 'pwned' }),
+        ].join('\n'),
         { expect: '[SYS_RESULT::FS_WRITE]', reply: EXIT },
       ]),
       { rootCapabilities: PARENT_CAPS },
@@ -162,10 +198,17 @@ describe('a child confined to fs.write:/out/**', () => {
 
   it('fs.read:/pub/** does not read /private through a symlinked directory in /pub', async () => {
     w = await startWorld(
-      parentTape(['fs.read:/pub/**'], [
-        [call('FS_READ', { path: 'pub/link/key.txt' }), call('FS_LIST', { path: 'pub/link/inner' }), call('FS_READ', { path: 'pub/ok.txt' })].join('\n'),
-        { expect: '"content":"public"', reply: EXIT },
-      ]),
+      parentTape(
+        ['fs.read:/pub/**'],
+        [
+          [
+            call('FS_READ', { path: 'pub/link/key.txt' }),
+            call('FS_LIST', { path: 'pub/link/inner' }),
+            call('FS_READ', { path: 'pub/ok.txt' }),
+          ].join('\n'),
+          { expect: '"content":"public"', reply: EXIT },
+        ],
+      ),
       { rootCapabilities: PARENT_CAPS },
     );
     await fsp.mkdir(path.join(w.workspace, 'private', 'inner'), { recursive: true });
@@ -181,7 +224,10 @@ describe('a child confined to fs.write:/out/**', () => {
   it('a symlink that stays inside the grant keeps working', async () => {
     w = await startWorld(
       parentTape(CHILD_PERMS, [
-        [call('FS_WRITE', { path: 'out/current/a.txt', content: 'via link' }), call('FS_READ', { path: 'out/current/a.txt' })].join('\n'),
+        [
+          call('FS_WRITE', { path: 'out/current/a.txt', content: 'via link' }),
+          call('FS_READ', { path: 'out/current/a.txt' }),
+        ].join('\n'),
         { expect: '"content":"via link"', reply: EXIT },
       ]),
       { rootCapabilities: PARENT_CAPS },

@@ -28,12 +28,20 @@ interface ExecRun {
 /** Run one command as the root's only call and return what came back (after checking it reached the model). */
 async function execOnce(cmd: (l: Layout) => string, timeoutS = 3): Promise<ExecRun> {
   w = await startWorld((l) => ({
-    root: [call('EXEC_CMD', { cmd: cmd(l), timeout_s: timeoutS }), { expect: '[SYS_RESULT::EXEC_CMD] {"ok":true', reply: EXIT }],
+    root: [
+      call('EXEC_CMD', { cmd: cmd(l), timeout_s: timeoutS }),
+      { expect: '[SYS_RESULT::EXEC_CMD] {"ok":true', reply: EXIT },
+    ],
   }));
   const pcb = await w.run();
   expect(pcb.exitReason, 'the EXEC_CMD result reached the model').toBe('exited');
   const value = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
-  return { stdout: String(value.stdout), stderr: String(value.stderr), exit_code: value.exit_code as number | null, timed_out: value.timed_out === true };
+  return {
+    stdout: String(value.stdout),
+    stderr: String(value.stderr),
+    exit_code: value.exit_code as number | null,
+    timed_out: value.timed_out === true,
+  };
 }
 
 describe('EXEC_CMD without bubblewrap', () => {
@@ -41,7 +49,10 @@ describe('EXEC_CMD without bubblewrap', () => {
     vi.stubEnv('AOS_BWRAP', 'none');
     const marker = `ran-on-host-${tag()}`;
     w = await startWorld({
-      root: [call('EXEC_CMD', { cmd: `touch ${marker}; echo $AOS_TEST_SECRET` }), { expect: '"errno":"ENOSYS"', reply: EXIT }],
+      root: [
+        call('EXEC_CMD', { cmd: `touch ${marker}; echo $AOS_TEST_SECRET` }),
+        { expect: '"errno":"ENOSYS"', reply: EXIT },
+      ],
     });
     const pcb = await w.run();
     const result = w.resultsOf(pcb.pid, 'EXEC_CMD')[0];
@@ -60,7 +71,10 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot see the host', () => {
   });
 
   it('cat /proc/1/root<secret> and /proc/self/root<secret> fail', async () => {
-    const run = await execOnce((l) => `cat /proc/1/root${l.secretPath} /proc/self/root${l.secretPath} /proc/1/cwd/../${l.secretName}; echo "exit=$?"`);
+    const run = await execOnce(
+      (l) =>
+        `cat /proc/1/root${l.secretPath} /proc/self/root${l.secretPath} /proc/1/cwd/../${l.secretName}; echo "exit=$?"`,
+    );
     expect(run.stdout).toBe('exit=1\n');
   });
 
@@ -68,7 +82,11 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot see the host', () => {
   // idle machine, three walks took 6 s): its time limit is about correctness, not speed, so it is
   // generous, and a run cut short says so instead of reading as a finding.
   it('find / -name <secret name> finds nothing', async () => {
-    const run = await execOnce((l) => `find / \\( -name '${l.secretName}' -o -name 'policy.yaml' -o -name 'aos.db*' \\) -print 2>/dev/null; echo end`, 60);
+    const run = await execOnce(
+      (l) =>
+        `find / \\( -name '${l.secretName}' -o -name 'policy.yaml' -o -name 'aos.db*' \\) -print 2>/dev/null; echo end`,
+      60,
+    );
     expect(run.timed_out, 'find / was cut short by its time limit').toBe(false);
     expect(run.stdout).toBe('end\n');
   }, 120_000);
@@ -85,14 +103,16 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot see the host', () => {
   });
 
   it('/etc holds no host secrets (no shadow, ssl keys, tool configs)', async () => {
-    const run = await execOnce(() => 'ls -A /etc; echo ---; cat /etc/shadow /etc/gshadow /etc/npmrc /etc/gitconfig 2>&1 | head -5');
+    const run = await execOnce(
+      () => 'ls -A /etc; echo ---; cat /etc/shadow /etc/gshadow /etc/npmrc /etc/gitconfig 2>&1 | head -5',
+    );
     const [listing, reads] = run.stdout.split('---\n');
     expect(listing).not.toMatch(/shadow|ssl|ssh|npmrc|gitconfig|sudoers|machine-id/);
     expect(reads).toMatch(/No such file/);
   });
 });
 
-describe.skipIf(!bwrap)('EXEC_CMD cannot read the kernel\'s environment', () => {
+describe.skipIf(!bwrap)("EXEC_CMD cannot read the kernel's environment", () => {
   it('env and $AOS_TEST_SECRET are clean', async () => {
     const run = await execOnce(() => 'env; echo "secret=[$AOS_TEST_SECRET]"');
     expect(run.stdout).toContain('secret=[]');
@@ -105,15 +125,18 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot read the kernel\'s environment', () => 
     expect(run.stdout).not.toContain('AOS_TEST_SECRET');
   });
 
-  it('/proc/*/environ of every visible process (bwrap\'s pid 1 included) is clean', async () => {
-    const run = await execOnce(() => "for f in /proc/[0-9]*/environ; do echo \"== $f\"; tr '\\0' '\\n' < $f; done 2>&1; echo end");
+  it("/proc/*/environ of every visible process (bwrap's pid 1 included) is clean", async () => {
+    const run = await execOnce(
+      () => "for f in /proc/[0-9]*/environ; do echo \"== $f\"; tr '\\0' '\\n' < $f; done 2>&1; echo end",
+    );
     expect(run.stdout).toContain('== /proc/1/environ');
     expect(run.stdout).not.toContain('AOS_TEST_SECRET');
   });
 
-  it('the kernel\'s process is not visible at all: only the sandbox\'s own few pids exist', async () => {
+  it("the kernel's process is not visible at all: only the sandbox's own few pids exist", async () => {
     const run = await execOnce(
-      () => 'ls -d /proc/[0-9]* | wc -l; cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "; echo; ps -eo pid,comm 2>&1 | tail -n +2',
+      () =>
+        'ls -d /proc/[0-9]* | wc -l; cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "; echo; ps -eo pid,comm 2>&1 | tail -n +2',
     );
     const [count = '999'] = run.stdout.split('\n');
     expect(Number(count)).toBeLessThan(10);
@@ -121,7 +144,7 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot read the kernel\'s environment', () => 
     expect(run.stdout).not.toContain(String(process.pid));
   });
 
-  it('/proc/1/fd leads to no kernel file (no store, no policy, no socket of the kernel\'s)', async () => {
+  it("/proc/1/fd leads to no kernel file (no store, no policy, no socket of the kernel's)", async () => {
     const run = await execOnce(() => 'ls -l /proc/[0-9]*/fd/ 2>&1; cat /proc/1/fd/* 2>&1 | head -c 2000; echo end');
     expect(run.stdout).not.toMatch(/aos\.db|policy\.yaml|tape\.yaml|kernel\.sock/);
   });
@@ -131,7 +154,8 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot write outside /workspace', () => {
   it('touch /usr/x, /etc/x, /x, /bin/x, /proc/x and /workspace/../x all fail', async () => {
     const name = `aos-sbx-${tag()}`;
     const run = await execOnce(
-      () => `for p in /usr/${name} /etc/${name} /${name} /bin/${name} /proc/${name} /workspace/../${name} /dev/${name}; do touch "$p" 2>/dev/null && echo "WROTE $p"; done; echo end`,
+      () =>
+        `for p in /usr/${name} /etc/${name} /${name} /bin/${name} /proc/${name} /workspace/../${name} /dev/${name}; do touch "$p" 2>/dev/null && echo "WROTE $p"; done; echo end`,
     );
     expect(run.stdout).toBe('end\n');
     for (const dir of ['/usr', '/etc', '/bin', '/']) expect(existsSync(`${dir}/${name}`)).toBe(false);
@@ -150,7 +174,7 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot write outside /workspace', () => {
     expect(w?.kernel.history(1).length).toBeGreaterThan(3);
   });
 
-  it('FS_WRITE cannot reach the policy or the store either; /policy.yaml is the workspace\'s own', async () => {
+  it("FS_WRITE cannot reach the policy or the store either; /policy.yaml is the workspace's own", async () => {
     w = await startWorld((l) => ({
       root: [
         [

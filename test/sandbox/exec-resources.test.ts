@@ -32,7 +32,8 @@ if (!bwrap) console.log('bwrap not installed: EXEC_CMD resource attacks are skip
 const probe = bwrap ? await createSandboxCgroup({ maxPids: 8, maxMemoryBytes: 64 * 1024 * 1024 }) : null;
 const memoryCgroup = probe?.memoryCapped === true;
 await probe?.remove();
-if (bwrap && !memoryCgroup) console.log('no writable memory cgroup here: the sandbox caps memory per process only (total-memory case skipped)');
+if (bwrap && !memoryCgroup)
+  console.log('no writable memory cgroup here: the sandbox caps memory per process only (total-memory case skipped)');
 
 let w: World | undefined;
 afterEach(async () => {
@@ -50,7 +51,10 @@ function workerTape(): TapeEntry[] {
   for (let i = 1; i < 5; i++) {
     turns.push({
       expect: '"ok":true',
-      reply: [call('FS_WRITE', { path: `worker/${i}.txt`, content: `w${i}` }), call('FS_READ', { path: `worker/${i - 1}.txt` })].join('\n'),
+      reply: [
+        call('FS_WRITE', { path: `worker/${i}.txt`, content: `w${i}` }),
+        call('FS_READ', { path: `worker/${i - 1}.txt` }),
+      ].join('\n'),
     });
   }
   turns.push({ expect: '"content":"w3"', reply: EXIT });
@@ -77,9 +81,15 @@ async function untilCallStarts(world: World, pid: number, name: string): Promise
 }
 
 /** Runs the attacker's EXEC_CMD and, while it runs, a worker agent; returns both and the worst event-loop gap. */
-async function underAttack(cmd: string, timeoutS: number): Promise<{ attacker: Pcb; worker: Pcb; maxGapMs: number; exec: Record<string, unknown> }> {
+async function underAttack(
+  cmd: string,
+  timeoutS: number,
+): Promise<{ attacker: Pcb; worker: Pcb; maxGapMs: number; exec: Record<string, unknown> }> {
   w = await startWorld({
-    attacker: [call('EXEC_CMD', { cmd, timeout_s: timeoutS }), { expect: '[SYS_RESULT::EXEC_CMD] {"ok":true', reply: EXIT }],
+    attacker: [
+      call('EXEC_CMD', { cmd, timeout_s: timeoutS }),
+      { expect: '[SYS_RESULT::EXEC_CMD] {"ok":true', reply: EXIT },
+    ],
     worker: workerTape(),
   });
   const watch = watchEventLoop();
@@ -94,25 +104,32 @@ async function underAttack(cmd: string, timeoutS: number): Promise<{ attacker: P
 }
 
 function expectWorkerUnharmed(world: World, worker: Pcb, attacker: Pcb, maxGapMs: number): void {
-  expect(worker.exitReason, 'the worker\'s five turns all completed').toBe('exited');
-  expect(attacker.exitReason, 'the attack\'s result reached the model').toBe('exited');
+  expect(worker.exitReason, "the worker's five turns all completed").toBe('exited');
+  expect(attacker.exitReason, "the attack's result reached the model").toBe('exited');
   expect(world.resultsOf(worker.pid, 'FS_WRITE').map(outcome)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   expect(maxGapMs, 'longest event-loop stall (ms)').toBeLessThan(1000);
 }
 
 describe.skipIf(!bwrap)('process, CPU and output attacks leave the kernel responsive', () => {
-  it('fork bomb plus a busy loop: contained, timed out, another agent\'s turns complete meanwhile', { timeout: 20_000 }, async () => {
-    const marker = `bomb${randomInt(1e9)}`;
-    const { attacker, worker, maxGapMs, exec } = await underAttack(`: ${marker}; :(){ :|:& };:; while :; do :; done`, 2);
-    expectWorkerUnharmed(w as World, worker, attacker, maxGapMs);
-    expect(exec.timed_out).toBe(true);
-    expect(exec.duration_ms).toBeLessThan(4000);
-    // The worker finished while the bomb was still going (its turns were not queued behind it).
-    const world = w as World;
-    expect(indexOfResult(world, worker.pid, 'SYS_EXIT')).toBeLessThan(indexOfResult(world, attacker.pid, 'EXEC_CMD'));
-    await sleep(300);
-    expect(await processesWith(marker)).toEqual([]);
-  });
+  it(
+    "fork bomb plus a busy loop: contained, timed out, another agent's turns complete meanwhile",
+    { timeout: 20_000 },
+    async () => {
+      const marker = `bomb${randomInt(1e9)}`;
+      const { attacker, worker, maxGapMs, exec } = await underAttack(
+        `: ${marker}; :(){ :|:& };:; while :; do :; done`,
+        2,
+      );
+      expectWorkerUnharmed(w as World, worker, attacker, maxGapMs);
+      expect(exec.timed_out).toBe(true);
+      expect(exec.duration_ms).toBeLessThan(4000);
+      // The worker finished while the bomb was still going (its turns were not queued behind it).
+      const world = w as World;
+      expect(indexOfResult(world, worker.pid, 'SYS_EXIT')).toBeLessThan(indexOfResult(world, attacker.pid, 'EXEC_CMD'));
+      await sleep(300);
+      expect(await processesWith(marker)).toEqual([]);
+    },
+  );
 
   it('output flood (`yes`): cut at the cap, stopped early, marked truncated', { timeout: 20_000 }, async () => {
     const { attacker, worker, maxGapMs, exec } = await underAttack('yes', 3);
@@ -127,7 +144,10 @@ describe.skipIf(!bwrap)('process, CPU and output attacks leave the kernel respon
   it('binary flood (`cat /dev/zero | head -c 100M`) and a stderr flood are cut too', { timeout: 20_000 }, async () => {
     w = await startWorld({
       root: [
-        [call('EXEC_CMD', { cmd: 'cat /dev/zero | head -c 100M', timeout_s: 3 }), call('EXEC_CMD', { cmd: 'yes stderr >&2', timeout_s: 3 })].join('\n'),
+        [
+          call('EXEC_CMD', { cmd: 'cat /dev/zero | head -c 100M', timeout_s: 3 }),
+          call('EXEC_CMD', { cmd: 'yes stderr >&2', timeout_s: 3 }),
+        ].join('\n'),
         // NULs are escaped as six characters each: the model's copy is clipped, the flags come first.
         { expect: '"truncated":true', reply: EXIT },
       ],
@@ -146,7 +166,10 @@ describe.skipIf(!bwrap)('process, CPU and output attacks leave the kernel respon
 describe.skipIf(!bwrap)('memory, file-descriptor and disk bombs', () => {
   it('one process asking for 3 GiB is refused', { timeout: 20_000 }, async () => {
     w = await startWorld({
-      root: [call('EXEC_CMD', { cmd: 'python3 -c "x = b\'\\x01\' * (3 * 1024 ** 3); print(\'HELD\')"', timeout_s: 5 }), { expect: '"ok":true', reply: EXIT }],
+      root: [
+        call('EXEC_CMD', { cmd: "python3 -c \"x = b'\\x01' * (3 * 1024 ** 3); print('HELD')\"", timeout_s: 5 }),
+        { expect: '"ok":true', reply: EXIT },
+      ],
     });
     const pcb = await w.run();
     const exec = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
@@ -154,18 +177,24 @@ describe.skipIf(!bwrap)('memory, file-descriptor and disk bombs', () => {
     expect(String(exec.stderr) + String(exec.signal)).toMatch(/MemoryError|SIGKILL/);
   });
 
-  it.skipIf(!memoryCgroup)('many processes cannot together hold more memory than the sandbox limit', { timeout: 30_000 }, async () => {
-    // Four processes of 450 MiB each, every one under the 1 GiB per-process limit: 1.8 GiB together.
-    // The whole sandbox gets 1 GiB plus its two 64 MiB scratch tmpfs and 64 MiB of plumbing: room for two.
-    // Each holds its memory for 4 s, longer than the allocations take, so the survivors held it at once.
-    const holder = "import time; x = b'\\x01' * (450 * 1024 * 1024); time.sleep(4)";
-    const cmd = `for i in 1 2 3 4; do python3 -c "${holder}" & done; for j in $(jobs -p); do wait $j && echo SURVIVED; done; echo done`;
-    w = await startWorld({ root: [call('EXEC_CMD', { cmd, timeout_s: 20 }), { expect: 'done', reply: EXIT }] });
-    const pcb = await w.run();
-    const exec = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
-    const survivors = String(exec.stdout).split('\n').filter((line) => line === 'SURVIVED').length;
-    expect(survivors, `${survivors} processes held 450 MiB each to the end`).toBeLessThanOrEqual(2);
-  });
+  it.skipIf(!memoryCgroup)(
+    'many processes cannot together hold more memory than the sandbox limit',
+    { timeout: 30_000 },
+    async () => {
+      // Four processes of 450 MiB each, every one under the 1 GiB per-process limit: 1.8 GiB together.
+      // The whole sandbox gets 1 GiB plus its two 64 MiB scratch tmpfs and 64 MiB of plumbing: room for two.
+      // Each holds its memory for 4 s, longer than the allocations take, so the survivors held it at once.
+      const holder = "import time; x = b'\\x01' * (450 * 1024 * 1024); time.sleep(4)";
+      const cmd = `for i in 1 2 3 4; do python3 -c "${holder}" & done; for j in $(jobs -p); do wait $j && echo SURVIVED; done; echo done`;
+      w = await startWorld({ root: [call('EXEC_CMD', { cmd, timeout_s: 20 }), { expect: 'done', reply: EXIT }] });
+      const pcb = await w.run();
+      const exec = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
+      const survivors = String(exec.stdout)
+        .split('\n')
+        .filter((line) => line === 'SURVIVED').length;
+      expect(survivors, `${survivors} processes held 450 MiB each to the end`).toBeLessThanOrEqual(2);
+    },
+  );
 
   it('fd bomb stops at the open-files limit', { timeout: 20_000 }, async () => {
     const script = [
@@ -175,7 +204,9 @@ describe.skipIf(!bwrap)('memory, file-descriptor and disk bombs', () => {
       '    while True: fds.append(os.open("/dev/null", os.O_RDONLY))',
       'except OSError as e: print("STOPPED", len(fds), e.errno)',
     ].join('\n');
-    w = await startWorld({ root: [call('EXEC_CMD', { cmd: `python3 -c '${script}'`, timeout_s: 5 }), { expect: 'STOPPED', reply: EXIT }] });
+    w = await startWorld({
+      root: [call('EXEC_CMD', { cmd: `python3 -c '${script}'`, timeout_s: 5 }), { expect: 'STOPPED', reply: EXIT }],
+    });
     const pcb = await w.run();
     const exec = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
     const match = /STOPPED (\d+) (\d+)/.exec(String(exec.stdout));
@@ -183,23 +214,27 @@ describe.skipIf(!bwrap)('memory, file-descriptor and disk bombs', () => {
     expect(match?.[2]).toBe('24'); // EMFILE
   });
 
-  it('disk bomb: `head -c 1G /dev/zero > big` stops at the file-size cap; /tmp is capped too', { timeout: 30_000 }, async () => {
-    w = await startWorld({
-      root: [
-        call('EXEC_CMD', {
-          cmd: 'head -c 1G /dev/zero > big; echo "exit=$?"; head -c 1G /dev/zero > /tmp/big 2>/dev/null; stat -c "%s" big /tmp/big',
-          timeout_s: 10,
-        }),
-        { expect: 'exit=', reply: EXIT },
-      ],
-    });
-    const pcb = await w.run();
-    const exec = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
-    expect(exec.stdout).toMatch(/exit=(153|1)\n/); // 128 + SIGXFSZ, or a write error
-    const sizes = String(exec.stdout).split('\n').slice(1, 3).map(Number);
-    for (const size of sizes) expect(size).toBeLessThanOrEqual(param.execMaxFileBytes);
-    expect((await fsp.stat(path.join(w.workspace, 'big'))).size).toBeLessThanOrEqual(param.execMaxFileBytes);
-  });
+  it(
+    'disk bomb: `head -c 1G /dev/zero > big` stops at the file-size cap; /tmp is capped too',
+    { timeout: 30_000 },
+    async () => {
+      w = await startWorld({
+        root: [
+          call('EXEC_CMD', {
+            cmd: 'head -c 1G /dev/zero > big; echo "exit=$?"; head -c 1G /dev/zero > /tmp/big 2>/dev/null; stat -c "%s" big /tmp/big',
+            timeout_s: 10,
+          }),
+          { expect: 'exit=', reply: EXIT },
+        ],
+      });
+      const pcb = await w.run();
+      const exec = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
+      expect(exec.stdout).toMatch(/exit=(153|1)\n/); // 128 + SIGXFSZ, or a write error
+      const sizes = String(exec.stdout).split('\n').slice(1, 3).map(Number);
+      for (const size of sizes) expect(size).toBeLessThanOrEqual(param.execMaxFileBytes);
+      expect((await fsp.stat(path.join(w.workspace, 'big'))).size).toBeLessThanOrEqual(param.execMaxFileBytes);
+    },
+  );
 });
 
 describe.skipIf(!bwrap)('nothing outlives the call', () => {
@@ -218,24 +253,28 @@ describe.skipIf(!bwrap)('nothing outlives the call', () => {
     expect(await processesWith(seconds)).toEqual([]);
   });
 
-  it('kill during EXEC_CMD `sleep 30`: the process ends within 3 s and no sandbox process remains', { timeout: 20_000 }, async () => {
-    const seconds = uniqueSeconds();
-    w = await startWorld({ root: [call('EXEC_CMD', { cmd: `sleep ${seconds}`, timeout_s: 60 }), EXIT] });
-    const pcb = await w.spawn();
-    await untilCallStarts(w, pcb.pid, 'EXEC_CMD');
-    const deadline = Date.now() + 3000;
-    while ((await processesWith(`sleep ${seconds}`)).length === 0) {
-      if (Date.now() > deadline) throw new Error('the sandbox never started');
-      await sleep(20);
-    }
-    const killedAt = performance.now();
-    w.kernel.kill(pcb.pid);
-    const ended = await w.kernel.waitExit(pcb.pid);
-    expect(performance.now() - killedAt).toBeLessThan(3000);
-    expect(ended.state).toBe('killed');
-    expect(await processesWith(seconds)).toEqual([]);
-    expect(await childrenOf(process.pid)).toEqual([]);
-  });
+  it(
+    'kill during EXEC_CMD `sleep 30`: the process ends within 3 s and no sandbox process remains',
+    { timeout: 20_000 },
+    async () => {
+      const seconds = uniqueSeconds();
+      w = await startWorld({ root: [call('EXEC_CMD', { cmd: `sleep ${seconds}`, timeout_s: 60 }), EXIT] });
+      const pcb = await w.spawn();
+      await untilCallStarts(w, pcb.pid, 'EXEC_CMD');
+      const deadline = Date.now() + 3000;
+      while ((await processesWith(`sleep ${seconds}`)).length === 0) {
+        if (Date.now() > deadline) throw new Error('the sandbox never started');
+        await sleep(20);
+      }
+      const killedAt = performance.now();
+      w.kernel.kill(pcb.pid);
+      const ended = await w.kernel.waitExit(pcb.pid);
+      expect(performance.now() - killedAt).toBeLessThan(3000);
+      expect(ended.state).toBe('killed');
+      expect(await processesWith(seconds)).toEqual([]);
+      expect(await childrenOf(process.pid)).toEqual([]);
+    },
+  );
 });
 
 /** Direct children of `pid` that are sandbox plumbing (bwrap, the cgroup launcher shell, prlimit). */

@@ -32,7 +32,11 @@ describe('mount plan', () => {
   });
 });
 
-async function runExec(caps: string[], cmd: string, expect = '"ok":true'): Promise<{ h: Harness; value: Record<string, unknown> | undefined; message?: string }> {
+async function runExec(
+  caps: string[],
+  cmd: string,
+  expect = '"ok":true',
+): Promise<{ h: Harness; value: Record<string, unknown> | undefined; message?: string }> {
   h = await startHarness({ root: [call('EXEC_CMD', { cmd }), { expect, reply: EXIT }] }, { rootCapabilities: caps });
   await mkdir(path.join(h.workspace, 'docs'), { recursive: true });
   await writeFile(path.join(h.workspace, 'docs/a.txt'), 'doc\n');
@@ -70,7 +74,10 @@ describe.skipIf(!bwrap)('EXEC_CMD with scoped fs grants', () => {
   });
 
   it('refuses a granted path that a symlink leads outside the workspace', async () => {
-    h = await startHarness({ root: [call('EXEC_CMD', { cmd: 'ls' }), { expect: '"errno":"EACCES"', reply: EXIT }] }, { rootCapabilities: ['fs.write:/etc/**', 'exec'] });
+    h = await startHarness(
+      { root: [call('EXEC_CMD', { cmd: 'ls' }), { expect: '"errno":"EACCES"', reply: EXIT }] },
+      { rootCapabilities: ['fs.write:/etc/**', 'exec'] },
+    );
     await mkdir(h.workspace, { recursive: true });
     await symlink('/etc', path.join(h.workspace, 'etc'));
     const pcb = await h.run();
@@ -80,7 +87,10 @@ describe.skipIf(!bwrap)('EXEC_CMD with scoped fs grants', () => {
   it('makes no directory outside the workspace for a write grant below a symlink that leads out', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'aos-outside-'));
     try {
-      h = await startHarness({ root: [call('EXEC_CMD', { cmd: 'ls' }), { expect: '"errno":"EACCES"', reply: EXIT }] }, { rootCapabilities: ['fs.write:/a/b/c/**', 'exec'] });
+      h = await startHarness(
+        { root: [call('EXEC_CMD', { cmd: 'ls' }), { expect: '"errno":"EACCES"', reply: EXIT }] },
+        { rootCapabilities: ['fs.write:/a/b/c/**', 'exec'] },
+      );
       await mkdir(h.workspace, { recursive: true });
       await symlink(outside, path.join(h.workspace, 'a'));
       const pcb = await h.run();

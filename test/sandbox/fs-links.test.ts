@@ -6,7 +6,18 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
-import { auditAndClose, call, EXIT, exists, outcome, startWorld, type Tape, type TapeEntry, valueOf, type World } from './world.js';
+import {
+  auditAndClose,
+  call,
+  EXIT,
+  exists,
+  outcome,
+  startWorld,
+  type Tape,
+  type TapeEntry,
+  valueOf,
+  type World,
+} from './world.js';
 
 const bwrap = await findBwrap();
 if (!bwrap) console.log('bwrap not installed: link attacks made through EXEC_CMD are skipped');
@@ -22,14 +33,21 @@ const exec = (cmd: string): string => call('EXEC_CMD', { cmd, timeout_s: 3 });
 
 /** Make links with EXEC_CMD, then run the fs calls; both batches must come back to the model. */
 function linkThenCalls(shell: string, calls: string[], expectText: string): Tape {
-  const entries: TapeEntry[] = [exec(shell), { expect: '"exit_code":0', reply: calls.join('\n') }, { expect: expectText, reply: EXIT }];
+  const entries: TapeEntry[] = [
+    exec(shell),
+    { expect: '"exit_code":0', reply: calls.join('\n') },
+    { expect: expectText, reply: EXIT },
+  ];
   return { root: entries };
 }
 
 async function fsOutcomes(world: World): Promise<string[]> {
   const pcb = await world.run();
   expect(pcb.exitReason, 'every tape expectation held').toBe('exited');
-  return world.results(pcb.pid).filter((r) => r.name.startsWith('FS_')).map((r) => `${r.name}:${outcome(r)}`);
+  return world
+    .results(pcb.pid)
+    .filter((r) => r.name.startsWith('FS_'))
+    .map((r) => `${r.name}:${outcome(r)}`);
 }
 
 describe.skipIf(!bwrap)('symlinks made with EXEC_CMD', () => {
@@ -47,14 +65,25 @@ describe.skipIf(!bwrap)('symlinks made with EXEC_CMD', () => {
         '"errno":"EACCES"',
       ),
     );
-    expect(await fsOutcomes(w)).toEqual(['FS_READ:EACCES', 'FS_READ:EACCES', 'FS_WRITE:EACCES', 'FS_LIST:EACCES', 'FS_LIST:EACCES']);
+    expect(await fsOutcomes(w)).toEqual([
+      'FS_READ:EACCES',
+      'FS_READ:EACCES',
+      'FS_WRITE:EACCES',
+      'FS_LIST:EACCES',
+      'FS_LIST:EACCES',
+    ]);
   });
 
   it('ln -s <secret> s: the final symlink is never followed, for read or write', async () => {
     w = await startWorld((l) =>
       linkThenCalls(
         `ln -s ${l.secretPath} s`,
-        [call('FS_READ', { path: 's' }), call('FS_WRITE', { path: 's', content: 'pwned' }), call('FS_WRITE', { path: 's', content: 'x', append: true }), call('FS_LIST', { path: 's' })],
+        [
+          call('FS_READ', { path: 's' }),
+          call('FS_WRITE', { path: 's', content: 'pwned' }),
+          call('FS_WRITE', { path: 's', content: 'x', append: true }),
+          call('FS_LIST', { path: 's' }),
+        ],
         '"errno":"EACCES"',
       ),
     );
@@ -109,7 +138,9 @@ describe.skipIf(!bwrap)('symlinks made with EXEC_CMD', () => {
   it('hard links made inside the sandbox cannot reach host files (none are visible, /usr and /etc are other mounts)', async () => {
     w = await startWorld((l) => ({
       root: [
-        exec(`ln /etc/passwd hp; ln /usr/bin/bash hb; ln ${l.secretPath} hs; ln /proc/self/environ he; ls -A; echo done`),
+        exec(
+          `ln /etc/passwd hp; ln /usr/bin/bash hb; ln ${l.secretPath} hs; ln /proc/self/environ he; ls -A; echo done`,
+        ),
         { expect: 'done', reply: [call('FS_READ', { path: 'hp' }), call('FS_READ', { path: 'hs' })].join('\n') },
         { expect: '"errno":"ENOENT"', reply: EXIT },
       ],
@@ -129,7 +160,11 @@ describe.skipIf(!bwrap)('special files made with EXEC_CMD', () => {
     w = await startWorld(
       linkThenCalls(
         'mkfifo p',
-        [call('FS_READ', { path: 'p' }), call('FS_WRITE', { path: 'p', content: 'x' }), call('FS_WRITE', { path: 'p', content: 'x', append: true })],
+        [
+          call('FS_READ', { path: 'p' }),
+          call('FS_WRITE', { path: 'p', content: 'x' }),
+          call('FS_WRITE', { path: 'p', content: 'x', append: true }),
+        ],
         '"errno":"EACCES"',
       ),
     );
@@ -141,7 +176,11 @@ describe('links planted on the host', () => {
   it('a hard link to the secret inside the workspace is refused for read and write', async () => {
     w = await startWorld({
       root: [
-        [call('FS_READ', { path: 'hl.txt' }), call('FS_WRITE', { path: 'hl.txt', content: 'pwned' }), call('FS_WRITE', { path: 'hl.txt', content: 'x', append: true })].join('\n'),
+        [
+          call('FS_READ', { path: 'hl.txt' }),
+          call('FS_WRITE', { path: 'hl.txt', content: 'pwned' }),
+          call('FS_WRITE', { path: 'hl.txt', content: 'x', append: true }),
+        ].join('\n'),
         { expect: '"errno":"EACCES"', reply: EXIT },
       ],
     });

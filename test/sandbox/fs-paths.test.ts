@@ -11,11 +11,22 @@ afterEach(async () => {
 });
 
 describe('workspace paths', () => {
-  const escapes = ['../outside.txt', 'a/../../outside.txt', '/..', '%2e%2e/outside.txt', '..\\outside.txt', 'a/%252e%252e/../x'];
+  const escapes = [
+    '../outside.txt',
+    'a/../../outside.txt',
+    '/..',
+    '%2e%2e/outside.txt',
+    '..\\outside.txt',
+    'a/%252e%252e/../x',
+  ];
 
   it('refuses .. escapes with EACCES (not EPERM), even for a process that holds the capability for everything', async () => {
     const reply = escapes
-      .flatMap((p) => [call('FS_READ', { path: p }), call('FS_WRITE', { path: p, content: 'escaped' }), call('FS_LIST', { path: p })])
+      .flatMap((p) => [
+        call('FS_READ', { path: p }),
+        call('FS_WRITE', { path: p, content: 'escaped' }),
+        call('FS_LIST', { path: p }),
+      ])
       .join('\n');
     h = await startHarness({ root: [reply, { expect: '"errno":"EACCES"', reply: EXIT }] });
     await writeFile(path.join(h.dir, 'outside.txt'), 'HOST FILE');
@@ -33,9 +44,17 @@ describe('workspace paths', () => {
   });
 
   it('gives EACCES for an escape before checking capabilities (a process without fs caps still sees EACCES)', async () => {
-    h = await startHarness({ root: [`${call('FS_READ', { path: '../x' })}\n${call('FS_WRITE', { path: '../x', content: 'x' })}`, EXIT] }, { rootCapabilities: [] });
+    h = await startHarness(
+      { root: [`${call('FS_READ', { path: '../x' })}\n${call('FS_WRITE', { path: '../x', content: 'x' })}`, EXIT] },
+      { rootCapabilities: [] },
+    );
     const pcb = await h.run();
-    expect(h.results(pcb.pid).slice(0, 2).map((r) => r.errno)).toEqual(['EACCES', 'EACCES']);
+    expect(
+      h
+        .results(pcb.pid)
+        .slice(0, 2)
+        .map((r) => r.errno),
+    ).toEqual(['EACCES', 'EACCES']);
   });
 
   it('reads /etc/passwd from the workspace (ENOENT), never the host file', async () => {

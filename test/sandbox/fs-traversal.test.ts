@@ -27,7 +27,10 @@ function threeCalls(target: string, expectText: string): Tape {
 async function runThree(world: World): Promise<string[]> {
   const pcb = await world.run();
   expect(pcb.exitReason, 'the tape expectation held: the results reached the model').toBe('exited');
-  return world.results(pcb.pid).slice(0, 3).map((r) => `${r.name}:${outcome(r)}`);
+  return world
+    .results(pcb.pid)
+    .slice(0, 3)
+    .map((r) => `${r.name}:${outcome(r)}`);
 }
 
 interface Spelling {
@@ -85,7 +88,7 @@ describe('traversal spellings through FS_READ / FS_WRITE / FS_LIST', () => {
 });
 
 describe('absolute host paths', () => {
-  it('maps the secret\'s host path inside the workspace: ENOENT to read, a new file inside to write', async () => {
+  it("maps the secret's host path inside the workspace: ENOENT to read, a new file inside to write", async () => {
     w = await startWorld((l) => threeCalls(l.secretPath, '"errno":"ENOENT"'));
     // The list comes after the write, which made the name a file inside the workspace.
     expect(await runThree(w)).toEqual(['FS_READ:ENOENT', 'FS_WRITE:ok', 'FS_LIST:ENOTDIR']);
@@ -96,7 +99,11 @@ describe('absolute host paths', () => {
   it('maps /etc/passwd and /proc/self/environ inside the workspace too', async () => {
     w = await startWorld({
       root: [
-        [call('FS_READ', { path: '/etc/passwd' }), call('FS_READ', { path: '/proc/self/environ' }), call('FS_LIST', { path: '/proc/self' })].join('\n'),
+        [
+          call('FS_READ', { path: '/etc/passwd' }),
+          call('FS_READ', { path: '/proc/self/environ' }),
+          call('FS_LIST', { path: '/proc/self' }),
+        ].join('\n'),
         { expect: '"errno":"ENOENT"', reply: EXIT },
       ],
     });
@@ -105,7 +112,7 @@ describe('absolute host paths', () => {
 });
 
 describe('prefix confusion (workspace vs workspace2)', () => {
-  it('refuses ../workspace2 and maps the sibling\'s host path inside', async () => {
+  it("refuses ../workspace2 and maps the sibling's host path inside", async () => {
     w = await startWorld((l) => ({
       root: [
         [
@@ -119,7 +126,7 @@ describe('prefix confusion (workspace vs workspace2)', () => {
     expect(await runThree(w)).toEqual(['FS_READ:EACCES', 'FS_READ:ENOENT', 'FS_LIST:ENOENT']);
   });
 
-  it('refuses a symlink to the sibling whose host path starts with the workspace\'s', async () => {
+  it("refuses a symlink to the sibling whose host path starts with the workspace's", async () => {
     w = await startWorld(threeCalls('w2/secret.txt', '"errno":"EACCES"'));
     // Planted on the host: realpath gives <home>/workspace2, which a string-prefix check would accept.
     await fsp.symlink(w.ws2, path.join(w.workspace, 'w2'));

@@ -186,7 +186,9 @@ describe('loopback, private, metadata and scheme tricks are refused before any c
     [{ 'transfer-encoding': 'chunked' }],
     [{ 'proxy-authorization': 'x' }],
   ])('request headers cannot steer the connection: %j -> EINVAL', async (headers) => {
-    const tape: Tape = { root: [call('NET_FETCH', { url: `${A}/ok`, headers }), { expect: '"errno":"EINVAL"', reply: EXIT }] };
+    const tape: Tape = {
+      root: [call('NET_FETCH', { url: `${A}/ok`, headers }), { expect: '"errno":"EINVAL"', reply: EXIT }],
+    };
     w = await startWorld(tape, { rootCapabilities: NET_CAPS, netAllowPrivate: [`127.0.0.1:${allowedPort}`] });
     const pcb = await w.run();
     expect(outcome(w.resultsOf(pcb.pid, 'NET_FETCH')[0])).toBe('EINVAL');
@@ -243,7 +245,10 @@ describe.skipIf(!bwrap)('the exec sandbox has no network', () => {
       `python3 -c "import socket; socket.create_connection(('10.0.0.1', 80), timeout=1)" 2>/dev/null && echo PY-OK`,
       'echo end',
     ].join('; ');
-    w = await startWorld({ root: [call('EXEC_CMD', { cmd, timeout_s: 8 }), { expect: 'end', reply: EXIT }] }, { rootCapabilities: NET_CAPS });
+    w = await startWorld(
+      { root: [call('EXEC_CMD', { cmd, timeout_s: 8 }), { expect: 'end', reply: EXIT }] },
+      { rootCapabilities: NET_CAPS },
+    );
     const pcb = await w.run();
     const value = valueOf(w.resultsOf(pcb.pid, 'EXEC_CMD')[0]);
     expect(value.stdout).toBe('end\n');

@@ -24,6 +24,7 @@ import type { KernelEvent } from '../../protocol/events.js';
 import { Kernel, type SpawnOptions } from '../../kernel/kernel.js';
 import type { Pcb } from '../../sys/types.js';
 import type { TapeEntry } from '../helpers/kernel-harness.js';
+import { turnOf } from '../../kernel/loop/turn-state.js';
 
 export { ALL_CAPS, call, EXIT, type TapeEntry } from '../helpers/kernel-harness.js';
 
@@ -68,7 +69,10 @@ export interface World extends Layout {
 
 const POLICY_TEXT = 'version: 1\nroot:\n  capabilities:\n    - fs.read:/**\n    - fs.write:/**\n';
 
-export async function startWorld(agents: Tape | ((layout: Layout) => Tape), options: WorldOptions = {}): Promise<World> {
+export async function startWorld(
+  agents: Tape | ((layout: Layout) => Tape),
+  options: WorldOptions = {},
+): Promise<World> {
   const home = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'aos-sbx-')));
   const fileCanary = `CANARY-${randomBytes(16).toString('hex')}`;
   const envCanary = `CANARY-ENV-${randomBytes(16).toString('hex')}`;
@@ -127,7 +131,7 @@ export async function startWorld(agents: Tape | ((layout: Layout) => Tape), opti
       ];
       for (const pcb of kernel.list()) {
         surfaces.push([`system prompt of ${pcb.pid}`, buildSystemPrompt(pcb)]);
-        surfaces.push([`transcript of ${pcb.pid}`, JSON.stringify(kernel.proc(pcb.pid)?.transcript ?? [])]);
+        surfaces.push([`transcript of ${pcb.pid}`, JSON.stringify(turnOf(kernel.proc(pcb.pid))?.transcript ?? [])]);
         if (!closed) surfaces.push([`stored events of ${pcb.pid}`, JSON.stringify(kernel.history(pcb.pid))]);
       }
       for (const [where, text] of surfaces) {
@@ -157,7 +161,9 @@ export async function startWorld(agents: Tape | ((layout: Layout) => Tape), opti
 /** AOS_HOME's own entries, without the store's journal files (SQLite adds and removes them). */
 /** What is in the home besides the kernel's own files (the store, and the audit trail's head beside it). */
 async function listHome(home: string): Promise<string[]> {
-  return (await fsp.readdir(home)).filter((name) => !name.startsWith('aos.db') && !name.startsWith('audit.head')).sort();
+  return (await fsp.readdir(home))
+    .filter((name) => !name.startsWith('aos.db') && !name.startsWith('audit.head'))
+    .sort();
 }
 
 /** Errno of a result, or 'ok'. */

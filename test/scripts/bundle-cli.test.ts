@@ -27,14 +27,22 @@ beforeAll(async () => {
   cmdDir = path.join(dir, 'dist', 'cmd');
   bin = path.join(cmdDir, 'aos.cjs');
   const meta = path.join(dir, 'meta.json');
-  await run(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', cmdDir, '--metafile', meta], { cwd: ROOT });
+  await run(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs'), '--outdir', cmdDir, '--metafile', meta], {
+    cwd: ROOT,
+  });
   inputs = Object.keys((JSON.parse(await readFile(meta, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
   // A package root like the real one: package.json (ES modules) and dist/daemon/aosd.js.
   await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   await mkdir(path.join(cmdDir, 'mcp'));
-  await writeFile(path.join(cmdDir, 'mcp', 'serve.js'), "export async function serveStdio() { process.stdout.write('serveStdio from beside the bundle\\n'); }\n");
+  await writeFile(
+    path.join(cmdDir, 'mcp', 'serve.js'),
+    "export async function serveStdio() { process.stdout.write('serveStdio from beside the bundle\\n'); }\n",
+  );
   await mkdir(path.join(dir, 'dist', 'daemon'), { recursive: true });
-  await writeFile(path.join(dir, 'dist', 'daemon', 'aosd.js'), `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'daemon', 'aosd.ts')).href)});\n`);
+  await writeFile(
+    path.join(dir, 'dist', 'daemon', 'aosd.js'),
+    `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'daemon', 'aosd.ts')).href)});\n`,
+  );
   t = await makeHome();
 }, 60_000);
 
@@ -43,8 +51,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
-function aos(args: string[], nodeArgs: string[] = [], entry = bin, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [...nodeArgs, entry, ...args], { env: { ...process.env, ...t.env, NO_COLOR: '1', ...env }, timeout: 30_000 });
+function aos(
+  args: string[],
+  nodeArgs: string[] = [],
+  entry = bin,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [...nodeArgs, entry, ...args], {
+    env: { ...process.env, ...t.env, NO_COLOR: '1', ...env },
+    timeout: 30_000,
+  });
 }
 
 const cacheState = async (args: string[], entry = bin): Promise<string> =>
@@ -53,7 +69,11 @@ const cacheState = async (args: string[], entry = bin): Promise<string> =>
 describe('the bundled CLI', () => {
   it('holds no zod, Ink, React, YAML, SQLite or kernel core', () => {
     expect(inputs.some((f) => f.endsWith('cmd/aos.ts'))).toBe(true);
-    const heavy = inputs.filter((f) => /node_modules\/(zod|ink|react|yaml|better-sqlite3|chromadb|@google)\/|kernel\/(kernel|store\/store|daemon\/server)\.ts$/.test(f));
+    const heavy = inputs.filter((f) =>
+      /node_modules\/(zod|ink|react|yaml|better-sqlite3|chromadb|@google)\/|kernel\/(kernel|store\/store|daemon\/server)\.ts$/.test(
+        f,
+      ),
+    );
     expect(heavy).toEqual([]);
   });
 
@@ -61,21 +81,31 @@ describe('the bundled CLI', () => {
     // Written with a synchronous file write at exit, so that reporting creates no stdio stream (which would load net).
     const report = path.join(dir, 'loaded.json');
     const hook = path.join(dir, 'loaded.cjs');
-    await writeFile(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList)));\n`);
+    await writeFile(
+      hook,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
     const loaded = async (args: string[]): Promise<string[]> => {
       await aos(args, ['--require', hook]).catch(() => undefined);
-      return (JSON.parse(await readFile(report, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+      return (JSON.parse(await readFile(report, 'utf8')) as string[])
+        .filter((m) => m.startsWith('NativeModule '))
+        .map((m) => m.slice('NativeModule '.length));
     };
     const heavy = ['net', 'tty', 'os', 'child_process', 'readline', 'fs/promises', 'stream'];
     for (const args of [['--version'], ['--help'], ['ps', '--help'], ['kernel', 'status', '--help'], ['nosuchverb']]) {
-      expect((await loaded(args)).filter((m) => heavy.includes(m)), args.join(' ')).toEqual([]);
+      expect(
+        (await loaded(args)).filter((m) => heavy.includes(m)),
+        args.join(' '),
+      ).toEqual([]);
     }
     // A verb that talks to the kernel does so on node's pipe handle (client/pipe.ts): no
     // net and no stream; nor what its sibling verbs need.
     const status = await loaded(['kernel', 'status']);
     expect(status.filter((m) => heavy.includes(m))).toEqual([]);
     // Where process.binding would warn, node:net, quietly.
-    const warned = await aos(['kernel', 'status'], ['--pending-deprecation', '--require', hook]).catch((e: { stderr: string }) => e);
+    const warned = await aos(['kernel', 'status'], ['--pending-deprecation', '--require', hook]).catch(
+      (e: { stderr: string }) => e,
+    );
     expect(warned.stderr).not.toContain('DeprecationWarning');
     expect(JSON.parse(await readFile(report, 'utf8'))).toContain('NativeModule net');
   });
@@ -117,12 +147,16 @@ process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(repor
     // --import tsx only so that the stub daemon.js can load the daemon's sources.
     const started = await aos(['kernel', 'start', '--json'], ['--import', 'tsx']);
     expect(JSON.parse(started.stdout)).toMatchObject({ started: true });
-    expect((await aos(['--version'])).stdout.trim()).toBe(JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version);
+    expect((await aos(['--version'])).stdout.trim()).toBe(
+      JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version,
+    );
     const model = await t.tape({ root: ['[SYS_CALL::SYS_EXIT] {"code":0}'] });
     expect((await aos(['spawn', '--model', model, '--detach', '--json'])).stdout.trim()).toBe('{"pid":1}');
     const ps = JSON.parse((await aos(['ps', '--all', '--json'])).stdout) as Array<{ pid: number }>;
     expect(ps.map((row) => row.pid)).toEqual([1]);
-    expect(JSON.parse((await aos(['ps', '--last', '1', '--json'])).stdout)).toMatchObject([{ pid: 1, state: 'exited' }]);
+    expect(JSON.parse((await aos(['ps', '--last', '1', '--json'])).stdout)).toMatchObject([
+      { pid: 1, state: 'exited' },
+    ]);
     expect((await aos(['logs', '1', '--json'])).stdout).toContain('"type":"state"');
     expect(JSON.parse((await aos(['kernel', 'status', '--json'])).stdout)).toMatchObject({ processes: { exited: 1 } });
     // The same over node:net (process.binding would warn: the client does not use the pipe handle).

@@ -8,8 +8,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
-const DOCS = ['README.md', 'test/README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const SOURCE_PATH = /(?<![\w/.-])(?:cmd|daemon|client|protocol|kernel|sys|syscalls|drivers|test|bench|scripts)\/[\w/.-]+\.(?:ts|tsx|mjs|cjs|c)\b/g;
+const DOCS = [
+  'README.md',
+  'test/README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+const SOURCE_PATH =
+  /(?<![\w/.-])(?:cmd|daemon|client|protocol|kernel|sys|syscalls|drivers|test|bench|scripts)\/[\w/.-]+\.(?:ts|tsx|mjs|cjs|c)\b/g;
 
 describe('paths the docs name', () => {
   it.each(DOCS)('%s names only files that exist', (doc) => {

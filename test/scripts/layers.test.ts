@@ -17,11 +17,14 @@ const CONFIG = path.join(ROOT, '.dependency-cruiser.cjs');
 const config = createRequire(import.meta.url)(CONFIG) as { forbidden: { name: string }[] };
 
 /** The layers, bottom first, as the generated rules name them. */
-const layers = config.forbidden.map((r) => /^(.+)-imports-only-below$/.exec(r.name)?.[1]).filter((n): n is string => !!n);
+const layers = config.forbidden
+  .map((r) => /^(.+)-imports-only-below$/.exec(r.name)?.[1])
+  .filter((n): n is string => !!n);
 const dirOf = (layer: string): string => (layer === 'kernel' ? 'kernel' : layer);
 /** The file a layer's neighbours import: the store and the kernel are seen through their interfaces. */
 const seen = (layer: string): string => (layer === 'kernel/store' || layer === 'kernel' ? 'api' : 'b');
-const fileOf = (layer: string, name: string): string => path.join(dirOf(layer), `${name === 'b' ? seen(layer) : name}.ts`);
+const fileOf = (layer: string, name: string): string =>
+  path.join(dirOf(layer), `${name === 'b' ? seen(layer) : name}.ts`);
 
 interface Violation {
   rule: { name: string };
@@ -44,23 +47,47 @@ beforeAll(async () => {
       const r = path.relative(path.dirname(fileOf(layer, 'x')), to).replace(/[.]ts$/, '.js');
       return r.startsWith('.') ? r : `./${r}`;
     };
-    await writeFile(path.join(dir, fileOf(layer, 'up')), above ? `import type { B } from '${rel(fileOf(above, 'b'))}';\nexport type U = B;\n` : 'export {};\n');
-    const downs = layers.slice(0, i).map((l, j) => `import { b as b${j} } from '${rel(fileOf(l, 'b'))}';\nexport const d${j} = b${j};\n`);
+    await writeFile(
+      path.join(dir, fileOf(layer, 'up')),
+      above ? `import type { B } from '${rel(fileOf(above, 'b'))}';\nexport type U = B;\n` : 'export {};\n',
+    );
+    const downs = layers
+      .slice(0, i)
+      .map((l, j) => `import { b as b${j} } from '${rel(fileOf(l, 'b'))}';\nexport const d${j} = b${j};\n`);
     await writeFile(path.join(dir, fileOf(layer, 'down')), downs.join('') || 'export {};\n');
   }
   // The store's implementation and its opener, and who reaches for them.
   await writeFile(path.join(dir, 'kernel/store/impl.ts'), 'export const impl = 1;\n');
   await writeFile(path.join(dir, 'kernel/store/open.ts'), "export { impl } from './impl.js';\n");
-  await writeFile(path.join(dir, 'kernel/proc/sneak.ts'), "import { impl } from '../store/impl.js';\nexport const s = impl;\n");
-  await writeFile(path.join(dir, 'kernel/loop/sneak.ts'), "import { impl } from '../store/open.js';\nexport const s = impl;\n");
-  await writeFile(path.join(dir, 'kernel/kernel.ts'), "import { impl } from './store/open.js';\nexport const r = impl;\n");
+  await writeFile(
+    path.join(dir, 'kernel/proc/sneak.ts'),
+    "import { impl } from '../store/impl.js';\nexport const s = impl;\n",
+  );
+  await writeFile(
+    path.join(dir, 'kernel/loop/sneak.ts'),
+    "import { impl } from '../store/open.js';\nexport const s = impl;\n",
+  );
+  await writeFile(
+    path.join(dir, 'kernel/kernel.ts'),
+    "import { impl } from './store/open.js';\nexport const r = impl;\n",
+  );
   // The kernel behind its door, and the daemon's files that reach for it: its composition opens it.
   await writeFile(path.join(dir, 'daemon/sneak.ts'), "import { r } from '../kernel/kernel.js';\nexport const s = r;\n");
-  await writeFile(path.join(dir, 'daemon/aosd-run.ts'), "import { r } from '../kernel/kernel.js';\nexport const s = r;\n");
-  await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true } }));
+  await writeFile(
+    path.join(dir, 'daemon/aosd-run.ts'),
+    "import { r } from '../kernel/kernel.js';\nexport const s = r;\n",
+  );
+  await writeFile(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true } }),
+  );
   const tops = [...new Set(layers.map((l) => l.split('/')[0] ?? l))];
   // depcruise exits non-zero when it finds violations: its report is on stdout either way.
-  const stdout = await run(path.join(ROOT, 'node_modules', '.bin', 'depcruise'), [...tops, '--config', CONFIG, '--output-type', 'json'], { cwd: dir, encoding: 'utf8' }).then(
+  const stdout = await run(
+    path.join(ROOT, 'node_modules', '.bin', 'depcruise'),
+    [...tops, '--config', CONFIG, '--output-type', 'json'],
+    { cwd: dir, encoding: 'utf8' },
+  ).then(
     (out) => out.stdout,
     (error: { stdout?: string }) => error.stdout ?? '',
   );
@@ -79,9 +106,27 @@ const layerOfFile = (file: string): string => {
 describe('the generated layer rule', () => {
   it('orders the top level and the kernel core, bottom first', () => {
     expect(layers).toEqual([
-      'sys', 'drivers', 'syscalls', 'protocol',
-      'kernel/store', 'kernel/sched', 'kernel/cluster', 'kernel/context', 'kernel/proc', 'kernel/ipc', 'kernel/upkeep', 'kernel/cost', 'kernel/loop', 'kernel/safety', 'kernel/units', 'kernel/channels', 'kernel/tapes', 'kernel',
-      'client', 'daemon', 'cmd',
+      'sys',
+      'drivers',
+      'syscalls',
+      'protocol',
+      'kernel/store',
+      'kernel/sched',
+      'kernel/cluster',
+      'kernel/context',
+      'kernel/ipc',
+      'kernel/proc',
+      'kernel/upkeep',
+      'kernel/cost',
+      'kernel/loop',
+      'kernel/safety',
+      'kernel/units',
+      'kernel/channels',
+      'kernel/tapes',
+      'kernel',
+      'client',
+      'daemon',
+      'cmd',
     ]);
   });
 
@@ -98,12 +143,30 @@ describe('the generated layer rule', () => {
     const downs = violations.filter((v) => v.from.endsWith('/down.ts'));
     const refused = new Set(downs.map((v) => `${layerOfFile(v.from)} -> ${layerOfFile(v.to)}`));
     // The CLI sees the kernel only over the socket; the client never loads it; drivers see only sys.
-    for (const pair of ['cmd -> daemon', 'cmd -> kernel', 'cmd -> kernel/proc', 'cmd -> drivers', 'client -> kernel', 'protocol -> drivers', 'daemon -> kernel/proc', 'daemon -> kernel/store']) {
+    for (const pair of [
+      'cmd -> daemon',
+      'cmd -> kernel',
+      'cmd -> kernel/proc',
+      'cmd -> drivers',
+      'client -> kernel',
+      'protocol -> drivers',
+      'daemon -> kernel/proc',
+      'daemon -> kernel/store',
+    ]) {
       expect(refused.has(pair), pair).toBe(true);
     }
     // A syscall names a driver's shapes but never calls one.
     expect(refused.has('syscalls -> drivers')).toBe(true);
-    for (const pair of ['drivers -> sys', 'cmd -> client', 'cmd -> protocol', 'daemon -> kernel', 'daemon -> client', 'kernel -> kernel/loop', 'kernel/loop -> kernel/proc', 'kernel/proc -> kernel/store']) {
+    for (const pair of [
+      'drivers -> sys',
+      'cmd -> client',
+      'cmd -> protocol',
+      'daemon -> kernel',
+      'daemon -> client',
+      'kernel -> kernel/loop',
+      'kernel/loop -> kernel/proc',
+      'kernel/proc -> kernel/store',
+    ]) {
       expect(refused.has(pair), pair).toBe(false);
     }
   });

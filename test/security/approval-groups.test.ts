@@ -46,7 +46,15 @@ describe('grouped approvals under attack', () => {
   });
 
   it('an id of another call, or of the same call from another tree, is refused and nothing is decided', async () => {
-    h = await startHarness({ root: [child('w', 'a'), child('v', 'b'), HOLD], w: [WRITE('x'), EXIT], v: [WRITE('y'), EXIT], solo: [WRITE('x'), EXIT] }, { safety: ASK });
+    h = await startHarness(
+      {
+        root: [child('w', 'a'), child('v', 'b'), HOLD],
+        w: [WRITE('x'), EXIT],
+        v: [WRITE('y'), EXIT],
+        solo: [WRITE('x'), EXIT],
+      },
+      { safety: ASK },
+    );
     await h.spawn();
     const other = await h.spawn({ name: 'solo' });
     await until(() => pending().length === 3, 5000, 'three requests');
@@ -54,8 +62,12 @@ describe('grouped approvals under attack', () => {
     const [v] = pending().filter((a) => a.name === 'v');
     const [solo] = pending().filter((a) => a.pid === other.pid);
     for (const stranger of [v!, solo!]) {
-      expect(() => h!.kernel.safety.approvals.approve(w!.id, 'socket', [stranger.id])).toThrow(new RegExp(`approval ${stranger.id} is not the same call as ${w!.id} from the same process tree`));
-      expect(() => h!.kernel.safety.approvals.deny(w!.id, 'no', 'socket', [stranger.id])).toThrow(/is not the same call/);
+      expect(() => h!.kernel.safety.approvals.approve(w!.id, 'socket', [stranger.id])).toThrow(
+        new RegExp(`approval ${stranger.id} is not the same call as ${w!.id} from the same process tree`),
+      );
+      expect(() => h!.kernel.safety.approvals.deny(w!.id, 'no', 'socket', [stranger.id])).toThrow(
+        /is not the same call/,
+      );
     }
     expect(pending()).toHaveLength(3); // nothing decided
     expect(h.kernel.safety.audit.list({ limit: 100 }).filter((r) => r.decided_by === 'person')).toEqual([]);
@@ -65,17 +77,34 @@ describe('grouped approvals under attack', () => {
   it('a call that only looks the same (a zero-width space) is a group of its own; another key order is the same call', async () => {
     const zw = call('FS_WRITE', { path: '/src/a.txt', content: 'x\u200b' });
     const reordered = '[SYS_CALL::FS_WRITE] {"content":"x","path":"/src/a.txt"}';
-    h = await startHarness({ root: [child('w', 'a'), child('z', 'b'), child('r', 'c'), HOLD], w: [WRITE('x'), EXIT], z: [zw, EXIT], r: [reordered, EXIT] }, { safety: ASK });
+    h = await startHarness(
+      {
+        root: [child('w', 'a'), child('z', 'b'), child('r', 'c'), HOLD],
+        w: [WRITE('x'), EXIT],
+        z: [zw, EXIT],
+        r: [reordered, EXIT],
+      },
+      { safety: ASK },
+    );
     await h.spawn();
     await until(() => pending().length === 3, 5000, 'three requests');
     const byName = Object.fromEntries(pending().map((a) => [a.name, a]));
     expect(byName.z!.group).not.toBe(byName.w!.group);
     expect(byName.z!.group_size).toBe(1);
     expect(byName.r!.group).toBe(byName.w!.group); // the same arguments, written in another order: the same question
-    expect(() => h!.kernel.safety.approvals.approve(byName.w!.id, 'socket', [byName.z!.id])).toThrow(/is not the same call/);
+    expect(() => h!.kernel.safety.approvals.approve(byName.w!.id, 'socket', [byName.z!.id])).toThrow(
+      /is not the same call/,
+    );
     // Its own id in `also`, twice: decided once, nothing else.
-    expect(h.kernel.safety.approvals.approve(byName.w!.id, 'socket', [byName.w!.id, byName.w!.id])).toEqual({ id: byName.w!.id, pid: byName.w!.pid, also: [] });
-    expect(pending().map((a) => a.name).sort()).toEqual(['r', 'z']);
+    expect(h.kernel.safety.approvals.approve(byName.w!.id, 'socket', [byName.w!.id, byName.w!.id])).toEqual({
+      id: byName.w!.id,
+      pid: byName.w!.pid,
+      also: [],
+    });
+    expect(
+      pending()
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(['r', 'z']);
   });
 });
-

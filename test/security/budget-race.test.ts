@@ -15,14 +15,29 @@ import { atRest, budgetKernel, FAKE_MODEL, reported } from '../kernel/cost/budge
 const BOUND = param.modelMaxOutputTokens;
 
 /** A task of about `tokens` tokens (the estimator's four characters a token). */
-const task = (tokens: number, i: number): string => `Task ${i}: ${'lorem ipsum '.repeat(Math.ceil((tokens * 4) / 12))}`.slice(0, tokens * 4);
+const task = (tokens: number, i: number): string =>
+  `Task ${i}: ${'lorem ipsum '.repeat(Math.ceil((tokens * 4) / 12))}`.slice(0, tokens * 4);
 
-async function race(cap: number, tasks: number[], outputs: (index: number) => number, delay: (index: number) => number): Promise<{ spent: number; counted: number; requests: number }> {
-  const k = await budgetKernel([{ kernel: true, daily_tokens: cap, tz: 'UTC' }], (_request, index) => ({ output: outputs(index), delayMs: delay(index) }));
+async function race(
+  cap: number,
+  tasks: number[],
+  outputs: (index: number) => number,
+  delay: (index: number) => number,
+): Promise<{ spent: number; counted: number; requests: number }> {
+  const k = await budgetKernel([{ kernel: true, daily_tokens: cap, tz: 'UTC' }], (_request, index) => ({
+    output: outputs(index),
+    delayMs: delay(index),
+  }));
   try {
-    const pcbs = await Promise.all(tasks.map((tokens, i) => k.kernel.spawn({ task: task(tokens, i), model: FAKE_MODEL, name: `racer-${i}` })));
+    const pcbs = await Promise.all(
+      tasks.map((tokens, i) => k.kernel.spawn({ task: task(tokens, i), model: FAKE_MODEL, name: `racer-${i}` })),
+    );
     const pids = pcbs.map((p) => p.pid);
-    await until(() => atRest(k.kernel, pids) && (k.kernel.budgets.current('kernel')[0]?.inFlight ?? 0) === 0, 30_000, 'every racer at rest');
+    await until(
+      () => atRest(k.kernel, pids) && (k.kernel.budgets.current('kernel')[0]?.inFlight ?? 0) === 0,
+      30_000,
+      'every racer at rest',
+    );
     const count = k.kernel.budgets.current('kernel')[0];
     return { spent: reported(k.sent), counted: count?.tokens ?? 0, requests: k.sent.length };
   } finally {
@@ -32,7 +47,12 @@ async function race(cap: number, tasks: number[], outputs: (index: number) => nu
 
 describe('red team: racers against one budget', () => {
   it('20 racers with ~25k-token tasks against 40,000 tokens a day: overrun by at most one reply, everything counted', async () => {
-    const { spent, counted } = await race(40_000, Array.from({ length: 20 }, () => 25_000), () => 1_000, () => 20);
+    const { spent, counted } = await race(
+      40_000,
+      Array.from({ length: 20 }, () => 25_000),
+      () => 1_000,
+      () => 20,
+    );
     expect(counted).toBe(spent);
     expect(spent).toBeLessThanOrEqual(40_000 + BOUND);
     // Not starved either: one racer's request went through.
@@ -41,7 +61,12 @@ describe('red team: racers against one budget', () => {
 
   it('a lone process whose next prompt does not fit what is left is paused, not let through', async () => {
     // 26k a turn against 40k: the second turn's prompt (~26k) does not fit the ~14k left.
-    const { spent, requests } = await race(40_000, [25_000], () => 500, () => 0);
+    const { spent, requests } = await race(
+      40_000,
+      [25_000],
+      () => 500,
+      () => 0,
+    );
     expect(requests).toBe(1);
     expect(spent).toBeLessThanOrEqual(40_000);
   }, 30_000);
@@ -55,7 +80,12 @@ describe('red team: racers against one budget', () => {
         fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 8 }),
         async (cap, tasks, outputs, delays) => {
           const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
-          const { spent, counted } = await race(cap, tasks, (i) => at(outputs, i), (i) => at(delays, i));
+          const { spent, counted } = await race(
+            cap,
+            tasks,
+            (i) => at(outputs, i),
+            (i) => at(delays, i),
+          );
           expect(counted).toBe(spent);
           expect(spent).toBeLessThanOrEqual(cap + BOUND);
         },

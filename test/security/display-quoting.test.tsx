@@ -51,7 +51,7 @@ const GATE_ROW: Approval = {
   name: 'pusher',
   call: 'EXEC_CMD',
   args: {
-    cmd: "printf 'cd repo && git push -o \"ci.skip --dry-run\" origin HEAD:refs/heads/main\\n' > p.sh && bash p.sh",
+    cmd: 'printf \'cd repo && git push -o "ci.skip --dry-run" origin HEAD:refs/heads/main\\n\' > p.sh && bash p.sh',
     program: '/usr/bin/git',
     how: 'file',
     argv: ARGV,
@@ -69,13 +69,18 @@ const GATE_ROW: Approval = {
 type Listed = { approvals: Array<Approval & { shown?: unknown }> };
 
 /** The MCP server's approvals tool over an in-memory transport, its kernel answering `listed`. */
-async function mcpApprovalsText(request: (method: string, params: unknown) => Promise<unknown>): Promise<{ text: string; structured: Listed }> {
+async function mcpApprovalsText(
+  request: (method: string, params: unknown) => Promise<unknown>,
+): Promise<{ text: string; structured: Listed }> {
   const server = new McpServer({ name: 'aos', version: 'test' });
   registerApprovalTools(server, { request } as unknown as KernelClient);
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test', version: '1' });
   await Promise.all([server.connect(a), client.connect(b)]);
-  const result = (await client.callTool({ name: 'approvals', arguments: {} })) as unknown as { content: Array<{ text: string }>; structuredContent: Listed };
+  const result = (await client.callTool({ name: 'approvals', arguments: {} })) as unknown as {
+    content: Array<{ text: string }>;
+    structuredContent: Listed;
+  };
   await client.close();
   await server.close();
   return { text: result.content[0]?.text ?? '', structured: result.structuredContent };
@@ -95,9 +100,13 @@ describe("the issue's push, from the approval as the kernel lists it, on every s
   it('aos approvals and aos approve/deny: the argument quoted whole, program, cwd and env beside it, no ESC raw', () => {
     const table = formatApprovals([GATE_ROW], 100);
     expect(table).toContain(`argv ${QUOTED}`);
-    expect(table).toContain("program /usr/bin/git · argv git push -o 'ci.skip --dry-run' origin HEAD:refs/heads/main · cwd /workspace/repo · env GIT_DIR=/workspace/repo/.git GIT_TRACE=$'\\e[2K'");
+    expect(table).toContain(
+      "program /usr/bin/git · argv git push -o 'ci.skip --dry-run' origin HEAD:refs/heads/main · cwd /workspace/repo · env GIT_DIR=/workspace/repo/.git GIT_TRACE=$'\\e[2K'",
+    );
     // What aos approve prints after `approved <id> (process <pid>): `.
-    expect(showApproval(GATE_ROW)).toMatch(/^EXEC_CMD program \/usr\/bin\/git · argv git push -o 'ci\.skip --dry-run' origin/);
+    expect(showApproval(GATE_ROW)).toMatch(
+      /^EXEC_CMD program \/usr\/bin\/git · argv git push -o 'ci\.skip --dry-run' origin/,
+    );
     for (const text of [table, showApproval(GATE_ROW)]) {
       expect(text).not.toMatch(MISREAD);
       expect(text).not.toMatch(RAW);
@@ -132,41 +141,87 @@ describe("the issue's push, from the approval as the kernel lists it, on every s
     const deps = { call: async () => ({ approvals: [GATE_ROW] }) } as unknown as ApiDeps;
     const answer = (await GETS['/api/approvals']!(deps, new URLSearchParams())) as { json: Listed };
     const shown = answer.json.approvals[0]?.shown as { fields: Array<{ label: string; items?: string[] }> };
-    expect(shown.fields.find((f) => f.label === 'argv')?.items).toEqual(['git', 'push', '-o', "'ci.skip --dry-run'", 'origin', 'HEAD:refs/heads/main']);
-    expect(shown.fields.find((f) => f.label === 'env')?.items).toEqual(['GIT_DIR=/workspace/repo/.git', "GIT_TRACE=$'\\e[2K'"]);
+    expect(shown.fields.find((f) => f.label === 'argv')?.items).toEqual([
+      'git',
+      'push',
+      '-o',
+      "'ci.skip --dry-run'",
+      'origin',
+      'HEAD:refs/heads/main',
+    ]);
+    expect(shown.fields.find((f) => f.label === 'env')?.items).toEqual([
+      'GIT_DIR=/workspace/repo/.git',
+      "GIT_TRACE=$'\\e[2K'",
+    ]);
   });
 
-  it.runIf(hasChromium)('the web view: the inbox draws each argument in a box of its own, its spaces kept, no control raw', async () => {
-    w = await startWeb({});
-    browser ??= await launchBrowser();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    // The page asks the real daemon for everything but the list, which is this request, made into `shown` by the real handler.
-    const listed = (await GETS['/api/approvals']!({ call: async () => ({ approvals: [GATE_ROW] }) } as unknown as ApiDeps, new URLSearchParams())) as { json: unknown };
-    await page.route('**/api/approvals', (route) => route.fulfill({ json: listed.json }));
-    await page.goto(await w.loginUrl());
-    await page.goto(`http://127.0.0.1:${w.port}/#approvals`);
-    await page.waitForSelector('li.approval[data-id="a1b2c3d4"] dl.call code.arg');
-    const card = page.locator('li.approval[data-id="a1b2c3d4"]');
-    const argv = card.locator('dt:text-is("argv") + dd code.arg');
-    expect(await argv.allTextContents()).toEqual(['git', 'push', '-o', "'ci.skip --dry-run'", 'origin', 'HEAD:refs/heads/main']);
-    // The box keeps its spaces as they are (white-space: pre), and the page shows nothing a control could hide.
-    expect(await page.evaluate(`getComputedStyle(document.querySelectorAll('li.approval[data-id="a1b2c3d4"] code.arg')[3]).whiteSpace`)).toBe('pre');
-    expect(await card.locator('dt:text-is("program") + dd').textContent()).toBe('/usr/bin/git');
-    expect(await card.locator('dt:text-is("cwd") + dd').textContent()).toBe('/workspace/repo');
-    expect(await card.locator('dt:text-is("env") + dd code.arg').allTextContents()).toEqual(['GIT_DIR=/workspace/repo/.git', "GIT_TRACE=$'\\e[2K'"]);
-    const text = (await card.textContent()) ?? '';
-    expect(text).not.toMatch(MISREAD);
-    expect(text).not.toMatch(RAW);
-    await screenshot(page, 'approvals-quoting');
-    await page.close();
-  }, 60_000);
+  it.runIf(hasChromium)(
+    'the web view: the inbox draws each argument in a box of its own, its spaces kept, no control raw',
+    async () => {
+      w = await startWeb({});
+      browser ??= await launchBrowser();
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      // The page asks the real daemon for everything but the list, which is this request, made into `shown` by the real handler.
+      const listed = (await GETS['/api/approvals']!(
+        { call: async () => ({ approvals: [GATE_ROW] }) } as unknown as ApiDeps,
+        new URLSearchParams(),
+      )) as { json: unknown };
+      await page.route('**/api/approvals', (route) => route.fulfill({ json: listed.json }));
+      await page.goto(await w.loginUrl());
+      await page.goto(`http://127.0.0.1:${w.port}/#approvals`);
+      await page.waitForSelector('li.approval[data-id="a1b2c3d4"] dl.call code.arg');
+      const card = page.locator('li.approval[data-id="a1b2c3d4"]');
+      const argv = card.locator('dt:text-is("argv") + dd code.arg');
+      expect(await argv.allTextContents()).toEqual([
+        'git',
+        'push',
+        '-o',
+        "'ci.skip --dry-run'",
+        'origin',
+        'HEAD:refs/heads/main',
+      ]);
+      // The box keeps its spaces as they are (white-space: pre), and the page shows nothing a control could hide.
+      expect(
+        await page.evaluate(
+          `getComputedStyle(document.querySelectorAll('li.approval[data-id="a1b2c3d4"] code.arg')[3]).whiteSpace`,
+        ),
+      ).toBe('pre');
+      expect(await card.locator('dt:text-is("program") + dd').textContent()).toBe('/usr/bin/git');
+      expect(await card.locator('dt:text-is("cwd") + dd').textContent()).toBe('/workspace/repo');
+      expect(await card.locator('dt:text-is("env") + dd code.arg').allTextContents()).toEqual([
+        'GIT_DIR=/workspace/repo/.git',
+        "GIT_TRACE=$'\\e[2K'",
+      ]);
+      const text = (await card.textContent()) ?? '';
+      expect(text).not.toMatch(MISREAD);
+      expect(text).not.toMatch(RAW);
+      await screenshot(page, 'approvals-quoting');
+      await page.close();
+    },
+    60_000,
+  );
 
   it('aos audit: a subject with an ESC is shown escaped, and a long one ends with the cut mark', () => {
-    const row = { id: 9, ts: '2026-11-25T00:00:00.000Z', pid: 7, call: 'EXEC_CMD', decision: 'denied', rule: 'ask: exec:git push*', decided_by: 'person', via: 'socket', reason: 'not\u001b[8m today', approval: 'a1b2c3d4', prev: '0', hash: '1' } as const;
+    const row = {
+      id: 9,
+      ts: '2026-11-25T00:00:00.000Z',
+      pid: 7,
+      call: 'EXEC_CMD',
+      decision: 'denied',
+      rule: 'ask: exec:git push*',
+      decided_by: 'person',
+      via: 'socket',
+      reason: 'not\u001b[8m today',
+      approval: 'a1b2c3d4',
+      prev: '0',
+      hash: '1',
+    } as const;
     const text = formatAudit([{ ...row, subject: `git push \u001b[2K-o ${'x'.repeat(300)} (/usr/bin/git)` }], 120);
     expect(text).not.toMatch(RAW);
     expect(text).toContain('git push \\e[2K-o xxx');
-    expect(text).toMatch(/x…\(\+\d+ chars; --no-trunc shows all\) {2}\[person via socket\] {2}ask: exec:git push\*; approval a1b2c3d4; not\\e\[8m today$/);
+    expect(text).toMatch(
+      /x…\(\+\d+ chars; --no-trunc shows all\) {2}\[person via socket\] {2}ask: exec:git push\*; approval a1b2c3d4; not\\e\[8m today$/,
+    );
   });
 });
 
@@ -175,12 +230,26 @@ describe("the issue's push, from the approval as the kernel lists it, on every s
 const ready = Boolean((await findBwrap()) && (await findGate()) && (await isExecutableFile('/usr/bin/git')));
 if (!ready) console.log('bwrap, the exec gate or git is missing: the display-quoting run through the gate is skipped');
 
-const POLICY = parsePolicy('version: 1\nroot: {capabilities: [exec, "fs.read:/**", "fs.write:/**"]}\nrules:\n  - ask: "exec:git push*"\n', 'ask-policy').safety;
+const POLICY = parsePolicy(
+  'version: 1\nroot: {capabilities: [exec, "fs.read:/**", "fs.write:/**"]}\nrules:\n  - ask: "exec:git push*"\n',
+  'ask-policy',
+).safety;
 
 /** A repository in the workspace with one commit, and a bare remote beside it (as test/security/exec-gate-ask.test.ts). */
 function makeRepo(workspace: string): void {
   mkdirSync(path.join(workspace, 'repo'), { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.join(workspace, 'repo'), env: { PATH: '/usr/bin:/bin', HOME: workspace, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@a', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@a' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: path.join(workspace, 'repo'),
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: workspace,
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@a',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@a',
+      },
+    });
   execFileSync('git', ['init', '-q', '--bare', path.join(workspace, 'remote.git')]);
   git('init', '-q', '-b', 'main');
   git('commit', '-q', '--allow-empty', '-m', 'one');
@@ -190,7 +259,11 @@ function makeRepo(workspace: string): void {
 
 function remoteHasMain(workspace: string): boolean {
   try {
-    execFileSync('git', ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'], { stdio: 'ignore' });
+    execFileSync(
+      'git',
+      ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'],
+      { stdio: 'ignore' },
+    );
     return true;
   } catch {
     return false;
@@ -201,14 +274,21 @@ describe.runIf(ready)("the issue's push through the real exec gate", () => {
   it('is asked about with its argv exactly, shown quoted on the socket, web and MCP, and a denial pushes nothing', async () => {
     // Through a script, so the line's own check cannot see the push: the gate asks, with the argv git received.
     const cmd = String.raw`printf 'cd repo && git push -o "ci.skip --dry-run" origin HEAD:refs/heads/main\n' > p.sh && bash p.sh`;
-    w = await startWeb({ pusher: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] }, { safety: POLICY });
+    w = await startWeb(
+      { pusher: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] },
+      { safety: POLICY },
+    );
     const workspace = path.join(w.fx.dir, 'ws');
     makeRepo(workspace);
     const client = await KernelClient.connect(w.fx.paths);
     try {
       const { pid } = await client.request('spawn', { task: 'push', model: w.fx.model, name: 'pusher' });
       let listed: Approval[] = [];
-      await until(async () => (listed = (await client.request('approvals', {})).approvals).length === 1, 30_000, "the gate's approval request");
+      await until(
+        async () => (listed = (await client.request('approvals', {})).approvals).length === 1,
+        30_000,
+        "the gate's approval request",
+      );
       const [request] = listed as [Approval];
       expect(request).toMatchObject({ pid, call: 'EXEC_CMD', args: { program: '/usr/bin/git', argv: ARGV } });
 
@@ -221,14 +301,29 @@ describe.runIf(ready)("the issue's push through the real exec gate", () => {
 
       const { cookie } = await w.login();
       const http = await fetch(`http://127.0.0.1:${w.port}/api/approvals`, { headers: { Cookie: cookie } });
-      const web = (await http.json()) as { approvals: Array<{ shown: { fields: Array<{ label: string; items?: string[] }> } }> };
-      expect(web.approvals[0]?.shown.fields.find((f) => f.label === 'argv')?.items).toEqual(['git', 'push', '-o', "'ci.skip --dry-run'", 'origin', 'HEAD:refs/heads/main']);
+      const web = (await http.json()) as {
+        approvals: Array<{ shown: { fields: Array<{ label: string; items?: string[] }> } }>;
+      };
+      expect(web.approvals[0]?.shown.fields.find((f) => f.label === 'argv')?.items).toEqual([
+        'git',
+        'push',
+        '-o',
+        "'ci.skip --dry-run'",
+        'origin',
+        'HEAD:refs/heads/main',
+      ]);
 
-      const mcp = await mcpApprovalsText((method, params) => (client.request as (m: string, p: unknown) => Promise<unknown>)(method, params));
+      const mcp = await mcpApprovalsText((method, params) =>
+        (client.request as (m: string, p: unknown) => Promise<unknown>)(method, params),
+      );
       expect(mcp.structured.approvals[0]?.shown).toContain(`argv ${QUOTED}`);
 
       await client.request('deny', { id: request.id, reason: 'a dry run was asked for' });
-      await until(async () => (await client.request('ps', {})).every((r) => r.pid !== pid), 30_000, 'the process ended');
+      await until(
+        async () => (await client.request('ps', {})).every((r) => r.pid !== pid),
+        30_000,
+        'the process ended',
+      );
       expect(remoteHasMain(workspace)).toBe(false);
 
       const audit = formatAudit((await client.request('audit', { pid })).rows, 120);

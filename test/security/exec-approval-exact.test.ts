@@ -18,12 +18,22 @@ import { until } from '../helpers/until.js';
 const ready = Boolean((await findBwrap()) && (await findGate()) && (await isExecutableFile('/usr/bin/git')));
 if (!ready) console.log('bwrap, the exec gate or git is missing: exact approvals are skipped');
 
-const POLICY = parsePolicy('version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:git push"\n', 'exact-policy').safety;
-const ENV = { PATH: '/usr/bin:/bin', GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@a', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@a' };
+const POLICY = parsePolicy(
+  'version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:git push"\n',
+  'exact-policy',
+).safety;
+const ENV = {
+  PATH: '/usr/bin:/bin',
+  GIT_AUTHOR_NAME: 'a',
+  GIT_AUTHOR_EMAIL: 'a@a',
+  GIT_COMMITTER_NAME: 'a',
+  GIT_COMMITTER_EMAIL: 'a@a',
+};
 
 /** Repositories `repo` and `repo2` with one commit, bare remotes `remote.git`, `other.git` and `evil.git` beside them. */
 function makeRepos(ws: string): void {
-  for (const bare of ['remote.git', 'other.git', 'evil.git']) execFileSync('git', ['init', '-q', '--bare', path.join(ws, bare)]);
+  for (const bare of ['remote.git', 'other.git', 'evil.git'])
+    execFileSync('git', ['init', '-q', '--bare', path.join(ws, bare)]);
   for (const name of ['repo', 'repo2']) {
     const dir = path.join(ws, name);
     mkdirSync(dir, { recursive: true });
@@ -37,7 +47,9 @@ function makeRepos(ws: string): void {
 }
 
 function refs(ws: string, bare: string): string[] {
-  const out = execFileSync('git', ['--git-dir', path.join(ws, bare), 'for-each-ref', '--format=%(refname)'], { encoding: 'utf8' });
+  const out = execFileSync('git', ['--git-dir', path.join(ws, bare), 'for-each-ref', '--format=%(refname)'], {
+    encoding: 'utf8',
+  });
   return out.split('\n').filter(Boolean).sort();
 }
 
@@ -48,7 +60,10 @@ afterEach(async () => {
 });
 
 async function start(cmd: string): Promise<number> {
-  h = await startHarness({ root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] }, { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] });
+  h = await startHarness(
+    { root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] },
+    { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] },
+  );
   makeRepos(h.workspace);
   return (await h.spawn()).pid;
 }
@@ -57,26 +72,42 @@ type Request = ReturnType<Harness['kernel']['safety']['approvals']['list']>[numb
 /** The next request that is not one of `seen`. */
 async function nextRequest(seen: string[]): Promise<Request> {
   let found: Request | undefined;
-  await until(() => (found = h!.kernel.safety.approvals.list(10).find((r) => !seen.includes(r.id))) !== undefined, 20_000, 'an approval request');
+  await until(
+    () => (found = h!.kernel.safety.approvals.list(10).find((r) => !seen.includes(r.id))) !== undefined,
+    20_000,
+    'an approval request',
+  );
   seen.push(found!.id);
   return found!;
 }
 
 describe.runIf(ready)('an approval covers only what the person saw', () => {
   it('two pushes in one line: each asked as it will run, each answered on its own, each audited', async () => {
-    const cmd = 'cd repo && git push -q origin HEAD:refs/heads/main && git push -q other HEAD:refs/heads/release --force';
+    const cmd =
+      'cd repo && git push -q origin HEAD:refs/heads/main && git push -q other HEAD:refs/heads/release --force';
     const pid = await start(cmd);
     const seen: string[] = [];
     const first = await nextRequest(seen);
-    expect(first.args).toMatchObject({ program: '/usr/bin/git', argv: ['git', 'push', '-q', 'origin', 'HEAD:refs/heads/main'], cwd: '/workspace/repo', env: {} });
+    expect(first.args).toMatchObject({
+      program: '/usr/bin/git',
+      argv: ['git', 'push', '-q', 'origin', 'HEAD:refs/heads/main'],
+      cwd: '/workspace/repo',
+      env: {},
+    });
     h!.kernel.safety.approvals.approve(first.id, 'socket');
     const second = await nextRequest(seen);
-    expect(second.args).toMatchObject({ argv: ['git', 'push', '-q', 'other', 'HEAD:refs/heads/release', '--force'], cwd: '/workspace/repo' });
+    expect(second.args).toMatchObject({
+      argv: ['git', 'push', '-q', 'other', 'HEAD:refs/heads/release', '--force'],
+      cwd: '/workspace/repo',
+    });
     h!.kernel.safety.approvals.deny(second.id, 'not the release branch', 'socket');
     await h!.kernel.waitExit(pid);
     expect(refs(h!.workspace, 'remote.git')).toEqual(['refs/heads/main']);
     expect(refs(h!.workspace, 'other.git')).toEqual([]);
-    const audit = h!.kernel.safety.audit.list({ limit: 50 }).filter((r) => r.call === 'EXEC_CMD').map((r) => [r.decision, r.approval]);
+    const audit = h!.kernel.safety.audit
+      .list({ limit: 50 })
+      .filter((r) => r.call === 'EXEC_CMD')
+      .map((r) => [r.decision, r.approval]);
     expect(audit).toEqual([
       ['ask', first.id],
       ['approved', first.id],
@@ -86,12 +117,15 @@ describe.runIf(ready)('an approval covers only what the person saw', () => {
   }, 60_000);
 
   it('the approved argv, run again with a -c option from a script, asks again', async () => {
-    const hidden = "import subprocess; subprocess.call(['git', '-c', 'remote.origin.url=/workspace/evil.git', 'push', '-q', 'origin', 'HEAD:refs/heads/main'])";
+    const hidden =
+      "import subprocess; subprocess.call(['git', '-c', 'remote.origin.url=/workspace/evil.git', 'push', '-q', 'origin', 'HEAD:refs/heads/main'])";
     const pid = await start(`cd repo && git push -q origin HEAD:refs/heads/main && python3 -c "${hidden}"`);
     const seen: string[] = [];
     h!.kernel.safety.approvals.approve((await nextRequest(seen)).id, 'socket');
     const again = await nextRequest(seen);
-    expect(again.args).toMatchObject({ argv: ['git', '-c', 'remote.origin.url=/workspace/evil.git', 'push', '-q', 'origin', 'HEAD:refs/heads/main'] });
+    expect(again.args).toMatchObject({
+      argv: ['git', '-c', 'remote.origin.url=/workspace/evil.git', 'push', '-q', 'origin', 'HEAD:refs/heads/main'],
+    });
     h!.kernel.safety.approvals.deny(again.id, 'evil', 'socket');
     await h!.kernel.waitExit(pid);
     expect(refs(h!.workspace, 'evil.git')).toEqual([]);
@@ -101,7 +135,11 @@ describe.runIf(ready)('an approval covers only what the person saw', () => {
   it('shows the environment that decides which repository is pushed (GIT_DIR) and the directory', async () => {
     const pid = await start('GIT_DIR=/workspace/repo2/.git git push -q origin HEAD:refs/heads/from-repo2');
     const request = await nextRequest([]);
-    expect(request.args).toMatchObject({ argv: ['git', 'push', '-q', 'origin', 'HEAD:refs/heads/from-repo2'], cwd: '/workspace', env: { GIT_DIR: '/workspace/repo2/.git' } });
+    expect(request.args).toMatchObject({
+      argv: ['git', 'push', '-q', 'origin', 'HEAD:refs/heads/from-repo2'],
+      cwd: '/workspace',
+      env: { GIT_DIR: '/workspace/repo2/.git' },
+    });
     expect(request.subject).toContain('GIT_DIR=/workspace/repo2/.git');
     h!.kernel.safety.approvals.deny(request.id, 'no', 'socket');
     await h!.kernel.waitExit(pid);
@@ -109,7 +147,9 @@ describe.runIf(ready)('an approval covers only what the person saw', () => {
   }, 60_000);
 
   it('the same argv in another directory is another question', async () => {
-    const pid = await start('(cd repo && git push -q origin HEAD:refs/heads/a); (cd repo2 && git push -q origin HEAD:refs/heads/a)');
+    const pid = await start(
+      '(cd repo && git push -q origin HEAD:refs/heads/a); (cd repo2 && git push -q origin HEAD:refs/heads/a)',
+    );
     const seen: string[] = [];
     const first = await nextRequest(seen);
     expect(first.args).toMatchObject({ cwd: '/workspace/repo' });
@@ -118,14 +158,20 @@ describe.runIf(ready)('an approval covers only what the person saw', () => {
     expect(second.args).toMatchObject({ argv: (first.args as { argv: string[] }).argv, cwd: '/workspace/repo2' });
     h!.kernel.safety.approvals.deny(second.id, 'not that repository', 'socket');
     await h!.kernel.waitExit(pid);
-    const log = execFileSync('git', ['--git-dir', path.join(h!.workspace, 'remote.git'), 'log', '--format=%s', 'refs/heads/a'], { encoding: 'utf8' });
+    const log = execFileSync(
+      'git',
+      ['--git-dir', path.join(h!.workspace, 'remote.git'), 'log', '--format=%s', 'refs/heads/a'],
+      { encoding: 'utf8' },
+    );
     expect(log.trim()).toBe('repo');
   }, 60_000);
 
   it('keeps argument boundaries: a quoted "--dry-run" inside an option value is shown as one argument', async () => {
     const pid = await start('cd repo && git push -o "ci.skip --dry-run" origin HEAD:refs/heads/main');
     const request = await nextRequest([]);
-    expect(request.args).toMatchObject({ argv: ['git', 'push', '-o', 'ci.skip --dry-run', 'origin', 'HEAD:refs/heads/main'] });
+    expect(request.args).toMatchObject({
+      argv: ['git', 'push', '-o', 'ci.skip --dry-run', 'origin', 'HEAD:refs/heads/main'],
+    });
     expect(request.subject).toContain("'ci.skip --dry-run'");
     h!.kernel.safety.approvals.deny(request.id, 'no', 'socket');
     await h!.kernel.waitExit(pid);

@@ -26,7 +26,10 @@ import { execCorpus, type ExecCase } from './exec-corpus.js';
 const ready = Boolean((await findBwrap()) && (await findGate()));
 if (!ready) console.log('bwrap or the exec gate is missing: the exec corpus is skipped');
 
-const POLICY = parsePolicy('version: 1\nroot: {capabilities: [exec]}\nrules:\n  - deny: "exec:rm *"\n', 'corpus-policy');
+const POLICY = parsePolicy(
+  'version: 1\nroot: {capabilities: [exec]}\nrules:\n  - deny: "exec:rm *"\n',
+  'corpus-policy',
+);
 
 async function installed(name: string): Promise<boolean> {
   for (const dir of ['/usr/bin', '/bin', '/usr/sbin']) if (await isExecutableFile(path.join(dir, name))) return true;
@@ -59,7 +62,12 @@ const BATCH = 8;
 function batches(cases: ExecCase[], names: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < cases.length; i += BATCH) {
-    out.push(cases.slice(i, i + BATCH).map((c, j) => `(\n${c.cmd(names[i + j] as string)}\n)`).join('\n'));
+    out.push(
+      cases
+        .slice(i, i + BATCH)
+        .map((c, j) => `(\n${c.cmd(names[i + j] as string)}\n)`)
+        .join('\n'),
+    );
   }
   return out;
 }
@@ -103,17 +111,24 @@ describe.runIf(ready)('the exec corpus', () => {
       const lane = `w${i % lanes}`;
       (agents[lane] ??= []).push(call('EXEC_CMD', { cmd: c.cmd(names[i] as string) }));
     });
-    for (const lane of Object.keys(agents)) agents[lane]?.push(call('EXEC_CMD', { cmd: `ls ${names[0]} && echo control-ran` }), EXIT);
+    for (const lane of Object.keys(agents))
+      agents[lane]?.push(call('EXEC_CMD', { cmd: `ls ${names[0]} && echo control-ran` }), EXIT);
     let h: Harness | null = null;
     try {
-      h = await startHarness(agents, { safety: POLICY.safety, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] });
+      h = await startHarness(agents, {
+        safety: POLICY.safety,
+        rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'],
+      });
       await plant(h.workspace, names);
       const pcbs = await Promise.all(Object.keys(agents).map((name) => h!.spawn({ name })));
       for (const pcb of pcbs) expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
       const deleted = cases.filter((_c, i) => !survivors(h!.workspace, names)[i]).map((c) => c.name);
       expect(deleted, 'spellings that deleted their victim under the deny rule').toEqual([]);
       for (const pcb of pcbs) {
-        const last = h.results(pcb.pid).filter((r) => r.name === 'EXEC_CMD').at(-1);
+        const last = h
+          .results(pcb.pid)
+          .filter((r) => r.name === 'EXEC_CMD')
+          .at(-1);
         expect(JSON.stringify(last)).toContain('control-ran');
       }
     } finally {
@@ -129,11 +144,21 @@ describe.runIf(ready)('the exec corpus', () => {
     const host = { policy: POLICY.safety, audit, approvals };
     await pool(batches(cases, names), 2, async (cmd) => {
       const gate = execGateFor(host, { pid: 1 } as Proc, { cmd });
-      await runSandboxed({ cmd, workspace: ws, limits: { ...TEST_LIMITS, wallTimeoutMs: 30_000 }, ...(gate ? { gate } : {}) });
+      await runSandboxed({
+        cmd,
+        workspace: ws,
+        limits: { ...TEST_LIMITS, wallTimeoutMs: 30_000 },
+        ...(gate ? { gate } : {}),
+      });
     });
     const deleted = cases.filter((_c, i) => !survivors(ws, names)[i]).map((c) => c.name);
     expect(deleted, 'spellings that got past the gate').toEqual([]);
-    const control = await runSandboxed({ cmd: 'ls / >/dev/null && echo ok', workspace: ws, limits: TEST_LIMITS, gate: execGateFor(host, { pid: 1 } as Proc, { cmd: 'ls' })! });
+    const control = await runSandboxed({
+      cmd: 'ls / >/dev/null && echo ok',
+      workspace: ws,
+      limits: TEST_LIMITS,
+      gate: execGateFor(host, { pid: 1 } as Proc, { cmd: 'ls' })!,
+    });
     expect(control.stdout).toBe('ok\n');
   }, 120_000);
 });

@@ -74,7 +74,22 @@ const PREFIXES: Array<[string, string[]?]> = [
 ];
 
 /** Spellings of `rm` itself. */
-const NAMES: string[] = ['rm', '/bin/rm', '/usr/bin/rm', '../usr/bin/rm', '"rm"', "r''m", 'r\\m', '$(printf rm)', '`echo rm`', '${R:-rm}', "$'\\x72\\x6d'", '/usr/bin/r[m]', '/???/bin/r?', '$(echo /bin/rm)'];
+const NAMES: string[] = [
+  'rm',
+  '/bin/rm',
+  '/usr/bin/rm',
+  '../usr/bin/rm',
+  '"rm"',
+  "r''m",
+  'r\\m',
+  '$(printf rm)',
+  '`echo rm`',
+  '${R:-rm}',
+  "$'\\x72\\x6d'",
+  '/usr/bin/r[m]',
+  '/???/bin/r?',
+  '$(echo /bin/rm)',
+];
 
 function simple(prefix: string, victim: string, name = 'rm'): string {
   if (prefix.startsWith('exec ')) return `(${prefix}${name} ${victim})`;
@@ -91,7 +106,8 @@ const shells = (line: string): Array<[string, string]> => [
 
 export function execCorpus(): ExecCase[] {
   const cases: ExecCase[] = [];
-  for (const [prefix] of PREFIXES) cases.push({ name: `prefix ${JSON.stringify(prefix)}`, cmd: (v) => simple(prefix, v) });
+  for (const [prefix] of PREFIXES)
+    cases.push({ name: `prefix ${JSON.stringify(prefix)}`, cmd: (v) => simple(prefix, v) });
   for (const name of NAMES.slice(1)) cases.push({ name: `name ${name}`, cmd: (v) => `${name} ${v}` });
   for (const [prefix] of PREFIXES.slice(1, 20)) {
     for (const [how, wrap] of shells(simple(prefix, 'VICTIM'))) {
@@ -115,7 +131,10 @@ export function execCorpus(): ExecCase[] {
     { name: 'declare -i', cmd: (v) => `declare -i y='a[$(rm ${v})]'` },
     { name: 'hash -p', cmd: (v) => `hash -p /bin/rm zap; zap ${v}` },
     { name: 'alias', cmd: (v) => `shopt -s expand_aliases; alias zap=rm; eval 'zap ${v}'` },
-    { name: 'alias in a script', cmd: (v) => `printf 'shopt -s expand_aliases\\nalias zap=rm\\nzap ${v}\\n' > al-${v}.sh && bash al-${v}.sh` },
+    {
+      name: 'alias in a script',
+      cmd: (v) => `printf 'shopt -s expand_aliases\\nalias zap=rm\\nzap ${v}\\n' > al-${v}.sh && bash al-${v}.sh`,
+    },
     { name: 'array', cmd: (v) => `a=(rm ${v}); "\${a[@]}"` },
     { name: 'variable', cmd: (v) => `X=rm; $X ${v}` },
     { name: 'IFS split', cmd: (v) => `X=rm:${v}; IFS=:; $X` },
@@ -126,17 +145,36 @@ export function execCorpus(): ExecCase[] {
     { name: 'source', cmd: (v) => `echo ${sq(`rm ${v}`)} > s-${v}; . ./s-${v}` },
     { name: 'python3 subprocess', cmd: (v) => `python3 -c ${sq(`import subprocess; subprocess.run(["rm", "${v}"])`)}` },
     { name: 'python3 execv', cmd: (v) => `python3 -c ${sq(`import os; os.execv("/bin/rm", ["rm", "${v}"])`)}` },
-    { name: 'python3 spawnvp', cmd: (v) => `python3 -c ${sq(`import os; os.spawnvp(os.P_WAIT, "rm", ["rm", "${v}"])`)}` },
-    { name: 'python3 memfd', cmd: (v) => `python3 -c ${sq(`import os; fd = os.memfd_create("x"); os.write(fd, open("/bin/rm", "rb").read()); os.execv(f"/proc/self/fd/{fd}", ["rm", "${v}"])`)}` },
-    { name: 'python3 thread exec', cmd: (v) => `python3 -c ${sq(`import os, threading; t = threading.Thread(target=lambda: os.execv("/bin/rm", ["rm", "${v}"])); t.start(); t.join()`)}` },
+    {
+      name: 'python3 spawnvp',
+      cmd: (v) => `python3 -c ${sq(`import os; os.spawnvp(os.P_WAIT, "rm", ["rm", "${v}"])`)}`,
+    },
+    {
+      name: 'python3 memfd',
+      cmd: (v) =>
+        `python3 -c ${sq(`import os; fd = os.memfd_create("x"); os.write(fd, open("/bin/rm", "rb").read()); os.execv(f"/proc/self/fd/{fd}", ["rm", "${v}"])`)}`,
+    },
+    {
+      name: 'python3 thread exec',
+      cmd: (v) =>
+        `python3 -c ${sq(`import os, threading; t = threading.Thread(target=lambda: os.execv("/bin/rm", ["rm", "${v}"])); t.start(); t.join()`)}`,
+    },
     { name: 'perl system', cmd: (v) => `perl -e ${sq(`system("rm", "${v}")`)}`, needs: ['perl'] },
     { name: 'perl exec', cmd: (v) => `perl -e ${sq(`exec("/bin/rm", "${v}")`)}`, needs: ['perl'] },
-    { name: 'node execSync', cmd: (v) => `node -e ${sq(`require("child_process").execFileSync("rm", ["${v}"])`)}`, needs: ['node'] },
+    {
+      name: 'node execSync',
+      cmd: (v) => `node -e ${sq(`require("child_process").execFileSync("rm", ["${v}"])`)}`,
+      needs: ['node'],
+    },
     { name: 'awk system', cmd: (v) => `awk ${sq(`BEGIN{system("rm ${v}")}`)}`, needs: ['awk'] },
     { name: 'awk pipe', cmd: (v) => `awk ${sq(`BEGIN{print "x" | "rm ${v}"}`)}`, needs: ['awk'] },
     { name: 'sed e', cmd: (v) => `echo x | sed ${sq(`1e rm ${v}`)}`, needs: ['sed'] },
     { name: 'sed s///e', cmd: (v) => `echo x | sed ${sq(`s/.*/rm ${v}/e`)}`, needs: ['sed'] },
-    { name: 'tar checkpoint', cmd: (v) => `tar --checkpoint=1 --checkpoint-action=exec=${sq(`rm ${v}`)} -cf /dev/null /etc/passwd`, needs: ['tar'] },
+    {
+      name: 'tar checkpoint',
+      cmd: (v) => `tar --checkpoint=1 --checkpoint-action=exec=${sq(`rm ${v}`)} -cf /dev/null /etc/passwd`,
+      needs: ['tar'],
+    },
     { name: 'script -c', cmd: (v) => `script -qc ${sq(`rm ${v}`)} /dev/null`, needs: ['script'] },
     { name: 'flock -c', cmd: (v) => `flock /tmp/lock -c ${sq(`rm ${v}`)}`, needs: ['flock'] },
     { name: 'make', cmd: (v) => `printf 'all:\\n\\trm ${v}\\n' > mk-${v}; make -s -f mk-${v}`, needs: ['make'] },
@@ -152,14 +190,23 @@ export function execCorpus(): ExecCase[] {
     { name: 'copy by install', cmd: (v) => `install -m 755 /bin/rm zi-${v} && ./zi-${v} ${v}` },
     { name: 'copy in /tmp', cmd: (v) => `cp /bin/rm /tmp/zap && /tmp/zap ${v}` },
     { name: 'copy in /dev/shm', cmd: (v) => `cp /bin/rm /dev/shm/zap && /dev/shm/zap ${v}` },
-    { name: 'copy on PATH as ls', cmd: (v) => `mkdir -p b-${v} && cp /bin/rm b-${v}/ls && PATH=./b-${v}:$PATH ls ${v}` },
+    {
+      name: 'copy on PATH as ls',
+      cmd: (v) => `mkdir -p b-${v} && cp /bin/rm b-${v}/ls && PATH=./b-${v}:$PATH ls ${v}`,
+    },
     { name: 'symlink', cmd: (v) => `ln -s /bin/rm ln-${v} && ./ln-${v} ${v}` },
     { name: 'symlink chain', cmd: (v) => `ln -s /usr/bin/rm l1-${v} && ln -s l1-${v} l2-${v} && ./l2-${v} ${v}` },
     { name: 'shebang rm', cmd: (v) => `printf '#!/bin/rm\\n' > sb-${v} && chmod +x sb-${v} && ./sb-${v} ${v}` },
     { name: 'script file', cmd: (v) => `printf 'rm ${v}\\n' > s-${v}.sh && chmod +x s-${v}.sh && ./s-${v}.sh` },
     { name: 'bash script file', cmd: (v) => `printf 'rm ${v}\\n' > bs-${v}.sh && bash bs-${v}.sh` },
-    { name: 'env shebang', cmd: (v) => `printf '#!/usr/bin/env rm\\n' > es-${v} && chmod +x es-${v} && ./es-${v} ${v}` },
-    { name: 'loader', cmd: (v) => `$(ls /lib64/ld-linux-*.so.* /lib/ld-linux-*.so.* 2>/dev/null | head -1) /bin/rm ${v}` },
+    {
+      name: 'env shebang',
+      cmd: (v) => `printf '#!/usr/bin/env rm\\n' > es-${v} && chmod +x es-${v} && ./es-${v} ${v}`,
+    },
+    {
+      name: 'loader',
+      cmd: (v) => `$(ls /lib64/ld-linux-*.so.* /lib/ld-linux-*.so.* 2>/dev/null | head -1) /bin/rm ${v}`,
+    },
     { name: 'fd exec', cmd: (v) => `exec 3</bin/rm; /proc/self/fd/3 ${v}` },
     { name: 'exec -a', cmd: (v) => `(exec -a ls rm ${v})` },
     { name: 'exec -c', cmd: (v) => `(exec -c rm ${v})` },
@@ -173,16 +220,39 @@ export function execCorpus(): ExecCase[] {
     { name: 'watch-free loop', cmd: (v) => `for c in rm; do $c ${v}; done` },
     { name: 'case', cmd: (v) => `case x in x) rm ${v};; esac` },
     { name: 'select', cmd: (v) => `select x in a; do rm ${v}; break; done <<< 1` },
-    { name: 'perl exec with another argv0', cmd: (v) => `perl -e ${sq(`exec {"/bin/rm"} "ls", "${v}"`)}`, needs: ['perl'] },
-    { name: 'python3 posix_spawn', cmd: (v) => `python3 -c ${sq(`import os, time; os.posix_spawn("/bin/rm", ["rm", "${v}"], {}); time.sleep(0.3)`)}` },
-    { name: 'python3 O_PATH dir fd', cmd: (v) => `python3 -c ${sq(`import os; fd = os.open("/bin", os.O_PATH); os.execv("/proc/self/fd/%d/rm" % fd, ["rm", "${v}"])`)}` },
-    { name: 'python3 CLONE_UNTRACED', cmd: (v) => `python3 -c ${sq(`import os, ctypes; pid = ctypes.CDLL(None).syscall(56, 0x00800000 | 17, 0, 0, 0, 0)
+    {
+      name: 'perl exec with another argv0',
+      cmd: (v) => `perl -e ${sq(`exec {"/bin/rm"} "ls", "${v}"`)}`,
+      needs: ['perl'],
+    },
+    {
+      name: 'python3 posix_spawn',
+      cmd: (v) => `python3 -c ${sq(`import os, time; os.posix_spawn("/bin/rm", ["rm", "${v}"], {}); time.sleep(0.3)`)}`,
+    },
+    {
+      name: 'python3 O_PATH dir fd',
+      cmd: (v) =>
+        `python3 -c ${sq(`import os; fd = os.open("/bin", os.O_PATH); os.execv("/proc/self/fd/%d/rm" % fd, ["rm", "${v}"])`)}`,
+    },
+    {
+      name: 'python3 CLONE_UNTRACED',
+      cmd: (v) =>
+        `python3 -c ${sq(`import os, ctypes; pid = ctypes.CDLL(None).syscall(56, 0x00800000 | 17, 0, 0, 0, 0)
 if pid == 0: os.execv("/bin/rm", ["rm", "${v}"])
-else: os.waitpid(pid, 0)`)}` },
-    { name: 'python3 undumpable', cmd: (v) => `python3 -c ${sq(`import os, ctypes; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); os.execv("/bin/rm", ["rm", "${v}"])`)}` },
+else: os.waitpid(pid, 0)`)}`,
+    },
+    {
+      name: 'python3 undumpable',
+      cmd: (v) =>
+        `python3 -c ${sq(`import os, ctypes; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); os.execv("/bin/rm", ["rm", "${v}"])`)}`,
+    },
     { name: 'env -S', cmd: (v) => `env -S ${sq(`rm ${v}`)}` },
     { name: 'xargs -a', cmd: (v) => `echo ${v} > xa-${v} && xargs -a xa-${v} rm` },
-    { name: 'awk getline pipe', cmd: (v) => `awk ${sq(`BEGIN { while (("rm ${v}" | getline line) > 0) print line }`)}`, needs: ['awk'] },
+    {
+      name: 'awk getline pipe',
+      cmd: (v) => `awk ${sq(`BEGIN { while (("rm ${v}" | getline line) > 0) print line }`)}`,
+      needs: ['awk'],
+    },
     { name: 'script in /dev/shm', cmd: (v) => `printf 'rm ${v}\\n' > /dev/shm/s-${v} && bash /dev/shm/s-${v}` },
     { name: 'execute-only copy', cmd: (v) => `cp /bin/rm /tmp/xo-${v} && chmod 111 /tmp/xo-${v} && /tmp/xo-${v} ${v}` },
   );

@@ -17,12 +17,26 @@ import { until } from '../helpers/until.js';
 const ready = Boolean((await findBwrap()) && (await findGate()) && (await isExecutableFile('/usr/bin/git')));
 if (!ready) console.log('bwrap, the exec gate or git is missing: exec-gate ask tests skipped');
 
-const POLICY = parsePolicy('version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:git push*"\n', 'ask-policy').safety;
+const POLICY = parsePolicy(
+  'version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:git push*"\n',
+  'ask-policy',
+).safety;
 
 /** A repository in the workspace with one commit, and a bare remote beside it. */
 function makeRepo(workspace: string): void {
   mkdirSync(path.join(workspace, 'repo'), { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.join(workspace, 'repo'), env: { PATH: '/usr/bin:/bin', HOME: workspace, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@a', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@a' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: path.join(workspace, 'repo'),
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: workspace,
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@a',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@a',
+      },
+    });
   execFileSync('git', ['init', '-q', '--bare', path.join(workspace, 'remote.git')]);
   git('init', '-q', '-b', 'main');
   git('commit', '-q', '--allow-empty', '-m', 'one');
@@ -33,7 +47,11 @@ function makeRepo(workspace: string): void {
 
 function remoteHasMain(workspace: string): boolean {
   try {
-    execFileSync('git', ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'], { stdio: 'ignore' });
+    execFileSync(
+      'git',
+      ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'],
+      { stdio: 'ignore' },
+    );
     return true;
   } catch {
     return false;
@@ -57,24 +75,34 @@ const SPELLINGS = [
 ];
 
 describe.runIf(ready)('ask at the exec gate', () => {
-  it.each(SPELLINGS)('asks before %j pushes, and a denial keeps the remote untouched', async (cmd) => {
-    h = await startHarness({ root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] }, { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] });
-    makeRepo(h.workspace);
-    const pcb = await h.spawn();
-    await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, 'an approval request');
-    const [request] = h.kernel.safety.approvals.list(10);
-    expect(request).toMatchObject({ pid: pcb.pid, call: 'EXEC_CMD' });
-    expect(h.kernel.proc(pcb.pid)?.pcb.state).toBe('blocked');
-    h.kernel.safety.approvals.deny(request!.id, 'not today', 'socket');
-    await h.kernel.waitExit(pcb.pid);
-    expect(remoteHasMain(h.workspace)).toBe(false);
-    const result = h.results(pcb.pid).find((r) => r.name === 'EXEC_CMD');
-    expect(JSON.stringify(result)).toMatch(/refused to run|was not approved/);
-  }, 60_000);
+  it.each(SPELLINGS)(
+    'asks before %j pushes, and a denial keeps the remote untouched',
+    async (cmd) => {
+      h = await startHarness(
+        { root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] },
+        { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] },
+      );
+      makeRepo(h.workspace);
+      const pcb = await h.spawn();
+      await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, 'an approval request');
+      const [request] = h.kernel.safety.approvals.list(10);
+      expect(request).toMatchObject({ pid: pcb.pid, call: 'EXEC_CMD' });
+      expect(h.kernel.proc(pcb.pid)?.pcb.state).toBe('blocked');
+      h.kernel.safety.approvals.deny(request!.id, 'not today', 'socket');
+      await h.kernel.waitExit(pcb.pid);
+      expect(remoteHasMain(h.workspace)).toBe(false);
+      const result = h.results(pcb.pid).find((r) => r.name === 'EXEC_CMD');
+      expect(JSON.stringify(result)).toMatch(/refused to run|was not approved/);
+    },
+    60_000,
+  );
 
   it('lets the push through once a person approves it at the gate', async () => {
     const cmd = "printf 'cd repo && git push -q\\n' > p.sh && bash p.sh";
-    h = await startHarness({ root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code":0', reply: EXIT }] }, { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] });
+    h = await startHarness(
+      { root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code":0', reply: EXIT }] },
+      { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] },
+    );
     makeRepo(h.workspace);
     const pcb = await h.spawn();
     await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, 'an approval request');
@@ -88,14 +116,27 @@ describe.runIf(ready)('ask at the exec gate', () => {
 
   it('asks for each push a line runs, as it will run, the one the line hid too (issue 46.5)', async () => {
     const cmd = "git -C repo push -q && trap 'git -C repo push -q --force' EXIT";
-    h = await startHarness({ root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] }, { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] });
+    h = await startHarness(
+      { root: [call('EXEC_CMD', { cmd }), { expect: '"exit_code"', reply: EXIT }] },
+      { safety: POLICY, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'] },
+    );
     makeRepo(h.workspace);
     const pcb = await h.spawn();
     await until(() => h!.kernel.safety.approvals.list(10).length === 1, 20_000, "the first push's approval");
     const [first] = h.kernel.safety.approvals.list(10);
-    expect(first?.args).toMatchObject({ cmd, program: '/usr/bin/git', argv: ['git', '-C', 'repo', 'push', '-q'], cwd: '/workspace', env: {} });
+    expect(first?.args).toMatchObject({
+      cmd,
+      program: '/usr/bin/git',
+      argv: ['git', '-C', 'repo', 'push', '-q'],
+      cwd: '/workspace',
+      env: {},
+    });
     h.kernel.safety.approvals.approve(first!.id, 'socket');
-    await until(() => h!.kernel.safety.approvals.list(10).some((r) => r.id !== first!.id), 20_000, "the hidden push's approval");
+    await until(
+      () => h!.kernel.safety.approvals.list(10).some((r) => r.id !== first!.id),
+      20_000,
+      "the hidden push's approval",
+    );
     const hidden = h.kernel.safety.approvals.list(10).find((r) => r.id !== first!.id);
     expect(hidden?.args).toMatchObject({ argv: ['git', '-C', 'repo', 'push', '-q', '--force'] });
     h.kernel.safety.approvals.deny(hidden!.id, 'not that one', 'socket');

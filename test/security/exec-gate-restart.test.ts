@@ -24,14 +24,28 @@ import { until } from '../helpers/until.js';
 const ready = Boolean((await findBwrap()) && (await findGate()) && (await isExecutableFile('/usr/bin/git')));
 if (!ready) console.log('bwrap, the exec gate or git is missing: exec-gate restart tests skipped');
 
-const POLICY = parsePolicy('version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:git push*"\n', 'ask-policy').safety;
+const POLICY = parsePolicy(
+  'version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:git push*"\n',
+  'ask-policy',
+).safety;
 /** The line check cannot follow `$(echo git)`: the push is met by the exec gate, after `echo run` ran. */
 const CMD = 'echo run >> runs.log && cd repo && $(echo git) push -q';
 
 /** A repository in the workspace with one commit, and a bare remote beside it. */
 function makeRepo(workspace: string): void {
   mkdirSync(path.join(workspace, 'repo'), { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.join(workspace, 'repo'), env: { PATH: '/usr/bin:/bin', HOME: workspace, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@a', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@a' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: path.join(workspace, 'repo'),
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: workspace,
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@a',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@a',
+      },
+    });
   execFileSync('git', ['init', '-q', '--bare', path.join(workspace, 'remote.git')]);
   git('init', '-q', '-b', 'main');
   git('commit', '-q', '--allow-empty', '-m', 'one');
@@ -42,7 +56,11 @@ function makeRepo(workspace: string): void {
 
 function remoteHasMain(workspace: string): boolean {
   try {
-    execFileSync('git', ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'], { stdio: 'ignore' });
+    execFileSync(
+      'git',
+      ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'],
+      { stdio: 'ignore' },
+    );
     return true;
   } catch {
     return false;
@@ -61,46 +79,71 @@ describe.runIf(ready)('a command parked at the exec gate across a restart', () =
   it.each([
     ['a graceful stop', {}],
     ['a crash', { crashed: true }],
-  ] as const)('is cut by %s: EINTR, its request settled, nothing run twice', async (_what, closeOptions) => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-gate-restart-'));
-    const tape = path.join(dir, 'tape.yaml');
-    await writeFile(tape, YAML.stringify({ agents: { root: [call('EXEC_CMD', { cmd: CMD }), { expect: ['"errno":"EINTR"', 'cut by a restart'], reply: EXIT }] } }));
-    const workspace = path.join(dir, 'ws');
-    const options: KernelOptions = { workspace, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'], cwd: dir, storeFile: path.join(dir, 'aos.db'), safety: POLICY };
-    const first = await Kernel.create(options);
-    open.push(first);
-    makeRepo(workspace);
-    const pcb = await first.spawn({ task: 't', model: `replay:${tape}` });
-    await until(() => first.safety.approvals.list(10).length === 1, 20_000, 'the exec gate\'s approval request');
-    const [request] = first.safety.approvals.list(10);
-    expect(request?.args).toMatchObject({ argv: ['git', 'push', '-q'] });
-    expect(await readFile(path.join(workspace, 'runs.log'), 'utf8')).toBe('run\n');
-    expect(first.proc(pcb.pid)?.pcb.wait).toMatchObject({ kind: 'approval', id: request!.id, during: 'run' });
-    await first.close(closeOptions);
+  ] as const)(
+    'is cut by %s: EINTR, its request settled, nothing run twice',
+    async (_what, closeOptions) => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'aos-gate-restart-'));
+      const tape = path.join(dir, 'tape.yaml');
+      await writeFile(
+        tape,
+        YAML.stringify({
+          agents: {
+            root: [call('EXEC_CMD', { cmd: CMD }), { expect: ['"errno":"EINTR"', 'cut by a restart'], reply: EXIT }],
+          },
+        }),
+      );
+      const workspace = path.join(dir, 'ws');
+      const options: KernelOptions = {
+        workspace,
+        rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/**'],
+        cwd: dir,
+        storeFile: path.join(dir, 'aos.db'),
+        safety: POLICY,
+      };
+      const first = await Kernel.create(options);
+      open.push(first);
+      makeRepo(workspace);
+      const pcb = await first.spawn({ task: 't', model: `replay:${tape}` });
+      await until(() => first.safety.approvals.list(10).length === 1, 20_000, "the exec gate's approval request");
+      const [request] = first.safety.approvals.list(10);
+      expect(request?.args).toMatchObject({ argv: ['git', 'push', '-q'] });
+      expect(await readFile(path.join(workspace, 'runs.log'), 'utf8')).toBe('run\n');
+      expect(first.proc(pcb.pid)?.pcb.wait).toMatchObject({ kind: 'approval', id: request!.id, during: 'run' });
+      await first.close(closeOptions);
 
-    const second = await Kernel.create(options);
-    open.push(second);
-    const events: KernelEvent[] = [];
-    second.events.subscribe((e) => events.push(e));
-    let end: Pcb | null = null;
-    void second.waitExit(pcb.pid).then((p) => (end = p));
-    const runs = (): Promise<string> => readFile(path.join(workspace, 'runs.log'), 'utf8');
-    // Before the fix the command ran again from its start and parked on a new request.
-    await until(async () => end !== null || (await runs()) !== 'run\n', 20_000, 'the process to end');
+      const second = await Kernel.create(options);
+      open.push(second);
+      const events: KernelEvent[] = [];
+      second.events.subscribe((e) => events.push(e));
+      let end: Pcb | null = null;
+      void second.waitExit(pcb.pid).then((p) => (end = p));
+      const runs = (): Promise<string> => readFile(path.join(workspace, 'runs.log'), 'utf8');
+      // Before the fix the command ran again from its start and parked on a new request.
+      await until(async () => end !== null || (await runs()) !== 'run\n', 20_000, 'the process to end');
 
-    // Nothing ran twice, and the push never happened.
-    expect(await runs()).toBe('run\n');
-    expect(end).toMatchObject({ exitCode: 0 });
-    expect(remoteHasMain(workspace)).toBe(false);
-    const result = events.find((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name === 'EXEC_CMD');
-    expect(result).toMatchObject({ ok: false, errno: 'EINTR', message: expect.stringMatching(new RegExp(`cut by a restart while it waited for approval ${request!.id}`)) });
-    // The request is settled, on the trail with the reason, and never asked again.
-    expect(second.safety.approvals.list(10)).toEqual([]);
-    expect(second.safety.approvals.has(request!.id)).toBe(false);
-    const trail = second.safety.audit.list({ limit: 10 }).filter((r) => r.approval === request!.id);
-    expect(trail.map((r) => r.decision)).toEqual(['ask', 'expired']);
-    expect(trail[1]?.reason).toMatch(/cut by a restart/);
-    expect(events.filter((e) => e.type === 'approval').map((e) => (e as { status: string }).status)).toEqual(['expired']);
-    expect(second.safety.audit.verify()).toMatchObject({ ok: true });
-  }, 60_000);
+      // Nothing ran twice, and the push never happened.
+      expect(await runs()).toBe('run\n');
+      expect(end).toMatchObject({ exitCode: 0 });
+      expect(remoteHasMain(workspace)).toBe(false);
+      const result = events.find(
+        (e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name === 'EXEC_CMD',
+      );
+      expect(result).toMatchObject({
+        ok: false,
+        errno: 'EINTR',
+        message: expect.stringMatching(new RegExp(`cut by a restart while it waited for approval ${request!.id}`)),
+      });
+      // The request is settled, on the trail with the reason, and never asked again.
+      expect(second.safety.approvals.list(10)).toEqual([]);
+      expect(second.safety.approvals.has(request!.id)).toBe(false);
+      const trail = second.safety.audit.list({ limit: 10 }).filter((r) => r.approval === request!.id);
+      expect(trail.map((r) => r.decision)).toEqual(['ask', 'expired']);
+      expect(trail[1]?.reason).toMatch(/cut by a restart/);
+      expect(events.filter((e) => e.type === 'approval').map((e) => (e as { status: string }).status)).toEqual([
+        'expired',
+      ]);
+      expect(second.safety.audit.verify()).toMatchObject({ ok: true });
+    },
+    60_000,
+  );
 });

@@ -32,7 +32,11 @@ const RULES = `
   - deny: "fs.read:/**/*.pem"
   - deny: "fs.write:/gen/**"
   - deny: "fs.write:/deep/a/src/**"`;
-const policy = (rules: string) => parsePolicy(`version: 1\nroot: {capabilities: [${ROOT_CAPS.map((c) => JSON.stringify(c)).join(', ')}]}\nrules:${rules}\n`, 'fs-rules-policy').safety;
+const policy = (rules: string) =>
+  parsePolicy(
+    `version: 1\nroot: {capabilities: [${ROOT_CAPS.map((c) => JSON.stringify(c)).join(', ')}]}\nrules:${rules}\n`,
+    'fs-rules-policy',
+  ).safety;
 const POLICY = policy(RULES);
 
 /** The workspace every case starts from. */
@@ -108,7 +112,12 @@ const WRITE_TARGETS: WriteTarget[] = [
   { rule: 'ask: "fs.write:/conf/**" (a subtree, asked)', file: 'conf/c.yaml', dir: 'conf', fresh: 'conf/new.yaml' },
   { rule: 'deny: "fs.write:/one.txt" (a single file)', file: 'one.txt', dir: '', fresh: null },
   { rule: 'deny: "fs.write:/data/*.csv" (a glob)', file: 'data/a.csv', dir: 'data', fresh: 'data/new.csv' },
-  { rule: 'deny: "fs.write:/deep/a/src/**" (nested under writable parents)', file: 'deep/a/src/m.js', dir: 'deep/a/src', fresh: 'deep/a/src/new.js' },
+  {
+    rule: 'deny: "fs.write:/deep/a/src/**" (nested under writable parents)',
+    file: 'deep/a/src/m.js',
+    dir: 'deep/a/src',
+    fresh: 'deep/a/src/new.js',
+  },
 ];
 
 type Op = [string, (t: WriteTarget) => string | null];
@@ -124,24 +133,38 @@ const WRITE_OPS: Op[] = [
   ['tee', (t) => `echo pwned | tee ${t.file}`],
   ['dd of=', (t) => `echo pwned | dd of=${t.file}`],
   ['python3 open()', (t) => `python3 -c "open('${t.file}', 'w').write('pwned')"`],
-  ['python3 os.rename', (t) => `python3 -c "import os; open('free/py.tmp', 'w').write('pwned'); os.rename('free/py.tmp', '${t.file}')"`],
+  [
+    'python3 os.rename',
+    (t) => `python3 -c "import os; open('free/py.tmp', 'w').write('pwned'); os.rename('free/py.tmp', '${t.file}')"`,
+  ],
   ['python3 os.unlink', (t) => `python3 -c "import os; os.unlink('${t.file}')"`],
-  ['a symlink to its directory made in the run', (t) => (t.dir ? `ln -s /workspace/${t.dir} free/lnk && echo pwned > free/lnk/${name(t)}` : null)],
+  [
+    'a symlink to its directory made in the run',
+    (t) => (t.dir ? `ln -s /workspace/${t.dir} free/lnk && echo pwned > free/lnk/${name(t)}` : null),
+  ],
   ['a symlink to the file made in the run', (t) => `ln -s /workspace/${t.file} free/lf && echo pwned > free/lf`],
   ['a hard link made in the run', (t) => `ln ${t.file} free/hl && echo pwned > free/hl`],
   ['truncate', (t) => `truncate -s 0 ${t.file}`],
   ['rm', (t) => `rm -f ${t.file}`],
   ['rm -rf its directory', (t) => (t.dir ? `rm -rf ${t.dir}` : null)],
   ['rename its directory', (t) => (t.dir ? `mv ${t.dir} free/dir-moved` : null)],
-  ['rename a parent of its directory', (t) => (t.dir.includes('/') ? `mv ${t.dir.split('/')[0]} free/parent-moved` : null)],
+  [
+    'rename a parent of its directory',
+    (t) => (t.dir.includes('/') ? `mv ${t.dir.split('/')[0]} free/parent-moved` : null),
+  ],
   ['touch', (t) => `touch -d '2001-01-01' ${t.file}`],
   ['touch a new name', (t) => (t.fresh ? `touch ${t.fresh}` : null)],
-  ['mkdir -p and write a new name', (t) => (t.fresh ? `mkdir -p ${path.dirname(t.fresh)} && echo pwned > ${t.fresh}` : null)],
+  [
+    'mkdir -p and write a new name',
+    (t) => (t.fresh ? `mkdir -p ${path.dirname(t.fresh)} && echo pwned > ${t.fresh}` : null),
+  ],
   ['sed -i', (t) => `sed -i s/orig/pwned/ ${t.file}`],
   ['chmod', (t) => `chmod 600 ${t.file}`],
 ];
 
-const WRITE_CASES = WRITE_TARGETS.flatMap((t) => WRITE_OPS.flatMap(([op, make]) => (make(t) === null ? [] : [{ target: t, op, cmd: make(t) as string }])));
+const WRITE_CASES = WRITE_TARGETS.flatMap((t) =>
+  WRITE_OPS.flatMap(([op, make]) => (make(t) === null ? [] : [{ target: t, op, cmd: make(t) as string }])),
+);
 
 // ---- the read corpus: every way a shell reads, against every kind of read rule ----
 
@@ -169,20 +192,31 @@ const READ_OPS: Array<[string, (t: ReadTarget) => string | null]> = [
   ['tar', (t) => `tar cf - ${t.dir || t.file} | tar xOf -`],
   ['grep -r', () => 'grep -r SECRET . ; true'],
   ['find -exec cat', () => 'find . -type f -exec cat {} + ; true'],
-  ['a symlink to its directory made in the run', (t) => (t.dir ? `ln -s /workspace/${t.dir} free/lnk && cat free/lnk/${path.basename(t.file)}` : null)],
+  [
+    'a symlink to its directory made in the run',
+    (t) => (t.dir ? `ln -s /workspace/${t.dir} free/lnk && cat free/lnk/${path.basename(t.file)}` : null),
+  ],
   ['a symlink to the file made in the run', (t) => `ln -s /workspace/${t.file} free/lf && cat free/lf`],
   ['a hard link made in the run', (t) => `ln ${t.file} free/hl && cat free/hl`],
-  ['mv and cat', (t) => `mv ${t.dir || t.file} free/moved && cat free/moved${t.dir ? `/${path.basename(t.file)}` : ''}`],
+  [
+    'mv and cat',
+    (t) => `mv ${t.dir || t.file} free/moved && cat free/moved${t.dir ? `/${path.basename(t.file)}` : ''}`,
+  ],
   ['chmod and cat', (t) => `chmod 755 ${t.dir || '.'} ; chmod 644 ${t.file} ; cat ${t.file}`],
   ['a deeper file', (t) => (t.dir ? `cat ${t.dir}/sub/deeper.txt` : null)],
-  ['python3 os.walk', () => `python3 -c "import os
+  [
+    'python3 os.walk',
+    () => `python3 -c "import os
 for d, _, fs in os.walk('.'):
     for f in fs:
         try: print(open(os.path.join(d, f)).read())
-        except Exception as e: print(e)"`],
+        except Exception as e: print(e)"`,
+  ],
 ];
 
-const READ_CASES = READ_TARGETS.flatMap((t) => READ_OPS.flatMap(([op, make]) => (make(t) === null ? [] : [{ target: t, op, cmd: make(t) as string }])));
+const READ_CASES = READ_TARGETS.flatMap((t) =>
+  READ_OPS.flatMap(([op, make]) => (make(t) === null ? [] : [{ target: t, op, cmd: make(t) as string }])),
+);
 
 describe.runIf(ready)('fs rules hold in EXEC_CMD, whatever the shell does', () => {
   beforeAll(async () => {
@@ -192,21 +226,24 @@ describe.runIf(ready)('fs rules hold in EXEC_CMD, whatever the shell does', () =
     await h.close();
   });
 
-  it.each(WRITE_CASES.map((c) => [c.target.rule, c.op, c]))('%s: %s leaves the host file as it was', async (_rule, _op, c) => {
-    await resetWorkspace(h.workspace);
-    const before = await stat(path.join(h.workspace, c.target.file));
-    const pid = await runCalls([call('EXEC_CMD', { cmd: c.cmd })]);
-    expect(h.results(pid)[0]?.name).toBe('EXEC_CMD');
-    expect(await readFile(path.join(h.workspace, c.target.file), 'utf8')).toBe(FILES[c.target.file]);
-    const after = await stat(path.join(h.workspace, c.target.file));
-    expect(after.mode).toBe(before.mode);
-    expect(after.mtimeMs).toBe(before.mtimeMs);
-    if (c.target.fresh) await expect(lstat(path.join(h.workspace, c.target.fresh))).rejects.toThrow();
-    const protectedTree = c.target.dir ? await tree(path.join(h.workspace, c.target.dir)) : {};
-    expect(Object.values(protectedTree).join('\n')).not.toContain('pwned');
-    // The exec boundary refuses; it does not ask (FS_WRITE is the way to ask).
-    expect(h.kernel.safety.approvals.list(10)).toEqual([]);
-  });
+  it.each(WRITE_CASES.map((c) => [c.target.rule, c.op, c]))(
+    '%s: %s leaves the host file as it was',
+    async (_rule, _op, c) => {
+      await resetWorkspace(h.workspace);
+      const before = await stat(path.join(h.workspace, c.target.file));
+      const pid = await runCalls([call('EXEC_CMD', { cmd: c.cmd })]);
+      expect(h.results(pid)[0]?.name).toBe('EXEC_CMD');
+      expect(await readFile(path.join(h.workspace, c.target.file), 'utf8')).toBe(FILES[c.target.file]);
+      const after = await stat(path.join(h.workspace, c.target.file));
+      expect(after.mode).toBe(before.mode);
+      expect(after.mtimeMs).toBe(before.mtimeMs);
+      if (c.target.fresh) await expect(lstat(path.join(h.workspace, c.target.fresh))).rejects.toThrow();
+      const protectedTree = c.target.dir ? await tree(path.join(h.workspace, c.target.dir)) : {};
+      expect(Object.values(protectedTree).join('\n')).not.toContain('pwned');
+      // The exec boundary refuses; it does not ask (FS_WRITE is the way to ask).
+      expect(h.kernel.safety.approvals.list(10)).toEqual([]);
+    },
+  );
 
   it.each(READ_CASES.map((c) => [c.target.rule, c.op, c]))('%s: %s never shows the secret', async (_rule, _op, c) => {
     await resetWorkspace(h.workspace);
@@ -218,14 +255,15 @@ describe.runIf(ready)('fs rules hold in EXEC_CMD, whatever the shell does', () =
 
   it('leaves what no rule names writable and readable, and a file a run makes itself is its own', async () => {
     await resetWorkspace(h.workspace);
-    const cmd = 'echo new > free/new.txt && cat free/f.txt free/new.txt && echo n >> data/notes.txt && cat keys/pub.txt && mkdir -p free/mine && echo own > free/mine/own.pem && cat free/mine/own.pem';
+    const cmd =
+      'echo new > free/new.txt && cat free/f.txt free/new.txt && echo n >> data/notes.txt && cat keys/pub.txt && mkdir -p free/mine && echo own > free/mine/own.pem && cat free/mine/own.pem';
     const pid = await runCalls([call('EXEC_CMD', { cmd })]);
     expect(execValue(pid)).toMatchObject({ exit_code: 0, stdout: 'freenew\npubown\n' });
     expect(execValue(pid)).not.toHaveProperty('note');
     expect(await readFile(path.join(h.workspace, 'data/notes.txt'), 'utf8')).toBe('notesn\n');
   });
 
-  it('makes a write rule\'s missing directory on the host, read-only to the command', async () => {
+  it("makes a write rule's missing directory on the host, read-only to the command", async () => {
     await resetWorkspace(h.workspace);
     const pid = await runCalls([call('EXEC_CMD', { cmd: 'ls -d gen && echo x > gen/a.txt' })]);
     expect(execValue(pid)).toMatchObject({ stdout: 'gen\n' });
@@ -254,7 +292,9 @@ describe.runIf(ready)('fs rules hold in EXEC_CMD, whatever the shell does', () =
     expect(src?.note).toContain('/src is read-only to commands under deny: "fs.write:/src/**"');
     expect(conf?.note).toContain('ask: "fs.write:/conf/**" (write it with FS_WRITE, which asks a person)');
     expect(priv?.note).toContain('/private is hidden from commands under deny: "fs.read:/private/**"');
-    expect(glob?.note).toMatch(/\/data .*deny: "fs\.write:\/data\/\*\.csv", whose wildcard could match a new name there/);
+    expect(glob?.note).toMatch(
+      /\/data .*deny: "fs\.write:\/data\/\*\.csv", whose wildcard could match a new name there/,
+    );
     expect(fine).toMatchObject({ exit_code: 0 });
     expect(fine).not.toHaveProperty('note');
     expect(other?.exit_code).not.toBe(0);
@@ -264,7 +304,10 @@ describe.runIf(ready)('fs rules hold in EXEC_CMD, whatever the shell does', () =
   it('asks a person for FS_WRITE under the ask rule, the way the note names', async () => {
     await resetWorkspace(h.workspace);
     const file = path.join(h.dir, `ask${++tapes}.yaml`);
-    await writeFile(file, YAML.stringify({ agents: { root: [call('FS_WRITE', { path: '/conf/c.yaml', content: 'approved' }), EXIT] } }));
+    await writeFile(
+      file,
+      YAML.stringify({ agents: { root: [call('FS_WRITE', { path: '/conf/c.yaml', content: 'approved' }), EXIT] } }),
+    );
     const pcb = await h.kernel.spawn({ task: 'ask', model: `replay:${file}` });
     let request: { id: string } | undefined;
     for (let i = 0; i < 200 && !request; i++) {
@@ -299,9 +342,17 @@ describe.runIf(ready)('FS_* decide on the path a symlink leads to', () => {
     ]);
     const [made, write, writeNew, read, list, pem, pub] = h.results(pid);
     expect(made).toMatchObject({ ok: true, value: { exit_code: 0 } });
-    expect(write).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringContaining('deny: "fs.write:/src/**"') });
+    expect(write).toMatchObject({
+      ok: false,
+      errno: 'EACCES',
+      message: expect.stringContaining('deny: "fs.write:/src/**"'),
+    });
     expect(writeNew).toMatchObject({ ok: false, errno: 'EACCES' });
-    expect(read).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringContaining('deny: "fs.read:/private/**"') });
+    expect(read).toMatchObject({
+      ok: false,
+      errno: 'EACCES',
+      message: expect.stringContaining('deny: "fs.read:/private/**"'),
+    });
     expect(list).toMatchObject({ ok: false, errno: 'EACCES' });
     expect(pem).toMatchObject({ ok: false, errno: 'EACCES' });
     // A path no rule holds is reached through the link as before.
@@ -319,12 +370,19 @@ describe.runIf(ready)('fs rules and the sandbox around them', () => {
 
   it('holds a rule inside a narrower write grant, and hides inside a granted path', async () => {
     const safety = policy('\n  - deny: "fs.write:/src/**"\n  - deny: "fs.read:/out/secret/**"');
-    h = await startHarness({ root: [EXIT] }, { safety, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/src/out/**', 'fs.write:/out/**'] });
+    h = await startHarness(
+      { root: [EXIT] },
+      { safety, rootCapabilities: ['exec', 'fs.read:/**', 'fs.write:/src/out/**', 'fs.write:/out/**'] },
+    );
     await resetWorkspace(h.workspace);
     await mkdir(path.join(h.workspace, 'src/out'), { recursive: true });
     await mkdir(path.join(h.workspace, 'out/secret'), { recursive: true });
     await writeFile(path.join(h.workspace, 'out/secret/s.txt'), SECRET);
-    const pid = await runCalls([call('EXEC_CMD', { cmd: 'echo pwned > src/out/x.txt; cat out/secret/s.txt; echo ok > out/ok.txt && cat out/ok.txt' })]);
+    const pid = await runCalls([
+      call('EXEC_CMD', {
+        cmd: 'echo pwned > src/out/x.txt; cat out/secret/s.txt; echo ok > out/ok.txt && cat out/ok.txt',
+      }),
+    ]);
     expect(execValue(pid)?.stdout).toBe('ok\n');
     await expect(lstat(path.join(h.workspace, 'src/out/x.txt'))).rejects.toThrow();
     expect(JSON.stringify(h.eventsOf(pid))).not.toContain(SECRET);
@@ -342,31 +400,51 @@ describe.runIf(ready)('fs rules and the sandbox around them', () => {
   });
 
   it('refuses a run when a glob read rule has more entries to look through, or matches to hide, than its limits', async () => {
-    h = await startHarness({ root: [EXIT] }, { safety: policy('\n  - deny: "fs.read:/**/*.pem"'), rootCapabilities: ROOT_CAPS });
+    h = await startHarness(
+      { root: [EXIT] },
+      { safety: policy('\n  - deny: "fs.read:/**/*.pem"'), rootCapabilities: ROOT_CAPS },
+    );
     await resetWorkspace(h.workspace);
     const limits = param as { execRuleWalkEntries: number; execRuleHiddenMatches: number };
     const saved = { ...limits };
     try {
       limits.execRuleWalkEntries = 5;
       const walked = await runCalls([call('EXEC_CMD', { cmd: 'cat keys/k.pem' })]);
-      expect(h.results(walked)[0]).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringMatching(/deny: "fs\.read:\/\*\*\/\*\.pem".*more than 5 entries to look through.*execRuleWalkEntries/) });
+      expect(h.results(walked)[0]).toMatchObject({
+        ok: false,
+        errno: 'EACCES',
+        message: expect.stringMatching(
+          /deny: "fs\.read:\/\*\*\/\*\.pem".*more than 5 entries to look through.*execRuleWalkEntries/,
+        ),
+      });
       limits.execRuleWalkEntries = saved.execRuleWalkEntries;
       limits.execRuleHiddenMatches = 0;
       const matched = await runCalls([call('EXEC_CMD', { cmd: 'cat keys/k.pem' })]);
-      expect(h.results(matched)[0]).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringMatching(/more than 0 matches to hide.*execRuleHiddenMatches/) });
+      expect(h.results(matched)[0]).toMatchObject({
+        ok: false,
+        errno: 'EACCES',
+        message: expect.stringMatching(/more than 0 matches to hide.*execRuleHiddenMatches/),
+      });
       expect(JSON.stringify(h.eventsOf(matched))).not.toContain(SECRET);
     } finally {
-      Object.assign(limits, { execRuleWalkEntries: saved.execRuleWalkEntries, execRuleHiddenMatches: saved.execRuleHiddenMatches });
+      Object.assign(limits, {
+        execRuleWalkEntries: saved.execRuleWalkEntries,
+        execRuleHiddenMatches: saved.execRuleHiddenMatches,
+      });
     }
   });
 
-  it('refuses a run when a write rule\'s path is a symlink', async () => {
+  it("refuses a run when a write rule's path is a symlink", async () => {
     h = await startHarness({ root: [EXIT] }, { safety: POLICY, rootCapabilities: ROOT_CAPS });
     await resetWorkspace(h.workspace);
     await rm(path.join(h.workspace, 'conf'), { recursive: true });
     await symlink('free', path.join(h.workspace, 'conf'));
     const pid = await runCalls([call('EXEC_CMD', { cmd: 'echo pwned > conf/c.yaml' })]);
-    expect(h.results(pid)[0]).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringContaining('symbolic link') });
+    expect(h.results(pid)[0]).toMatchObject({
+      ok: false,
+      errno: 'EACCES',
+      message: expect.stringContaining('symbolic link'),
+    });
     await expect(lstat(path.join(h.workspace, 'free/c.yaml'))).rejects.toThrow();
   });
 
@@ -379,7 +457,11 @@ describe.runIf(ready)('fs rules and the sandbox around them', () => {
     await h.kernel.waitExit(inSrc.pid);
     expect(h.results(inSrc.pid)[0]).toMatchObject({ ok: false, errno: 'ENOENT' });
     await expect(lstat(path.join(h.workspace, 'src/new'))).rejects.toThrow();
-    const granted = await h.kernel.spawn({ task: 'grant', model: `replay:${file}`, capabilities: ['exec', 'fs.read:/**', 'fs.write:/free/**', 'fs.write:/src/made/**'] });
+    const granted = await h.kernel.spawn({
+      task: 'grant',
+      model: `replay:${file}`,
+      capabilities: ['exec', 'fs.read:/**', 'fs.write:/free/**', 'fs.write:/src/made/**'],
+    });
     await h.kernel.waitExit(granted.pid);
     expect(h.results(granted.pid)[0]).toMatchObject({ ok: true, value: { stdout: '/workspace\n' } });
     await expect(lstat(path.join(h.workspace, 'src/made'))).rejects.toThrow();
@@ -393,7 +475,11 @@ describe.runIf(ready)('fs rules and the sandbox around them', () => {
     await writeFile(file, YAML.stringify({ agents: { root: [call('EXEC_CMD', { cmd: 'cat key.txt' }), EXIT] } }));
     const pcb = await h.kernel.spawn({ task: 'cwd', model: `replay:${file}`, workdir: 'private' });
     await h.kernel.waitExit(pcb.pid);
-    expect(h.results(pcb.pid)[0]).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringContaining('hidden') });
+    expect(h.results(pcb.pid)[0]).toMatchObject({
+      ok: false,
+      errno: 'EACCES',
+      message: expect.stringContaining('hidden'),
+    });
     expect(JSON.stringify(h.eventsOf(pcb.pid))).not.toContain(SECRET);
   });
 });

@@ -32,14 +32,20 @@ rules:
 ).safety;
 
 async function seed(workspace: string): Promise<void> {
-  const files: Record<string, string> = { 'src/a.js': 'orig-src', 'private/key.txt': SECRET, 'keys/k.pem': SECRET, 'free/f.txt': 'free' };
+  const files: Record<string, string> = {
+    'src/a.js': 'orig-src',
+    'private/key.txt': SECRET,
+    'keys/k.pem': SECRET,
+    'free/f.txt': 'free',
+  };
   for (const [name, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(workspace, name)), { recursive: true });
     await writeFile(path.join(workspace, name), content);
   }
 }
 
-const mcp = (tool: string, args: Record<string, unknown>) => call('MCP_CALL', { server: 'files', tool, arguments: args });
+const mcp = (tool: string, args: Record<string, unknown>) =>
+  call('MCP_CALL', { server: 'files', tool, arguments: args });
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -64,8 +70,15 @@ async function expectUntouched(ws: string): Promise<void> {
 
 describe.runIf(ready)('fs rules in an MCP server run by aos', () => {
   it('hold for a server that sees the workspace at /workspace, through MCP_CALL', async () => {
-    const calls = [...REFUSED_CALLS('/workspace').map(([tool, args]) => mcp(tool, args)), mcp('write_file', { path: '/workspace/free/ok.txt', content: 'fine' }), mcp('search_files', { path: '/workspace', pattern: 'key' })];
-    h = await startHarness({ root: [...calls, EXIT] }, { safety: RULES, rootCapabilities: CAPS, mcp: { files: filesystem() } });
+    const calls = [
+      ...REFUSED_CALLS('/workspace').map(([tool, args]) => mcp(tool, args)),
+      mcp('write_file', { path: '/workspace/free/ok.txt', content: 'fine' }),
+      mcp('search_files', { path: '/workspace', pattern: 'key' }),
+    ];
+    h = await startHarness(
+      { root: [...calls, EXIT] },
+      { safety: RULES, rootCapabilities: CAPS, mcp: { files: filesystem() } },
+    );
     await seed(h.workspace);
     const pcb = await h.run();
     const results = h.results(pcb.pid);
@@ -89,30 +102,46 @@ describe.runIf(ready)('fs rules in an MCP server that declares the workspace as 
   it.each([
     ['the workspace itself, writable', (ws: string) => ({ write: [ws], at: ws })],
     ['a directory holding the workspace', (ws: string) => ({ write: [path.dirname(ws)], at: ws })],
-  ])('hold on %s', async (_how, declare) => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-mcp-host-'));
-    const ws = path.join(dir, 'ws');
-    await mkdir(ws);
-    await seed(ws);
-    const { write, at } = declare(ws);
-    const server = filesystem({ workspace: false, args: [FILESYSTEM_JS, path.dirname(ws)], write });
-    opened = await openDrivers({ workspace: ws, allowPrivate: () => false, mcp: { servers: { files: server }, shadows: shadowedSyscall }, fsRules: () => RULES.rules });
-    const files = scoped(opened);
-    for (const [tool, args] of REFUSED_CALLS(at)) {
-      const answer = await files.call({ server: 'files', tool, arguments: args }).then(
-        (value) => JSON.stringify(value),
-        (error: unknown) => `refused: ${String(error)}`,
-      );
-      expect(answer, `${tool} ${JSON.stringify(args)}`).toMatch(/^refused/);
-      expect(answer).not.toContain(SECRET);
-    }
-    await expectUntouched(ws);
-  }, 60_000);
+  ])(
+    'hold on %s',
+    async (_how, declare) => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'aos-mcp-host-'));
+      const ws = path.join(dir, 'ws');
+      await mkdir(ws);
+      await seed(ws);
+      const { write, at } = declare(ws);
+      const server = filesystem({ workspace: false, args: [FILESYSTEM_JS, path.dirname(ws)], write });
+      opened = await openDrivers({
+        workspace: ws,
+        allowPrivate: () => false,
+        mcp: { servers: { files: server }, shadows: shadowedSyscall },
+        fsRules: () => RULES.rules,
+      });
+      const files = scoped(opened);
+      for (const [tool, args] of REFUSED_CALLS(at)) {
+        const answer = await files.call({ server: 'files', tool, arguments: args }).then(
+          (value) => JSON.stringify(value),
+          (error: unknown) => `refused: ${String(error)}`,
+        );
+        expect(answer, `${tool} ${JSON.stringify(args)}`).toMatch(/^refused/);
+        expect(answer).not.toContain(SECRET);
+      }
+      await expectUntouched(ws);
+    },
+    60_000,
+  );
 });
 
 function scoped(drivers: OpenedDrivers) {
   const caps = new CapabilitySet(CAPS);
-  return scopeDrivers(drivers, { pid: 1, tree: 1, signal: new AbortController().signal, allows: (c) => caps.allows(c), caps: CAPS, cwd: '/' }).mcp;
+  return scopeDrivers(drivers, {
+    pid: 1,
+    tree: 1,
+    signal: new AbortController().signal,
+    allows: (c) => caps.allows(c),
+    caps: CAPS,
+    cwd: '/',
+  }).mcp;
 }
 
 describe.runIf(ready)('an MCP server after a policy reload', () => {
@@ -131,9 +160,16 @@ describe.runIf(ready)('an MCP server after a policy reload', () => {
     await seed(ws);
     let rules: readonly FsRule[] = [];
     const logs: string[] = [];
-    opened = await openDrivers({ workspace: ws, allowPrivate: () => false, mcp: { servers: { files: filesystem() }, shadows: shadowedSyscall }, fsRules: () => rules, log: (_level, message) => logs.push(message) });
+    opened = await openDrivers({
+      workspace: ws,
+      allowPrivate: () => false,
+      mcp: { servers: { files: filesystem() }, shadows: shadowedSyscall },
+      fsRules: () => rules,
+      log: (_level, message) => logs.push(message),
+    });
     const files = scoped(opened);
-    const write = (content: string) => files.call({ server: 'files', tool: 'write_file', arguments: { path: '/workspace/src/a.js', content } });
+    const write = (content: string) =>
+      files.call({ server: 'files', tool: 'write_file', arguments: { path: '/workspace/src/a.js', content } });
     await write('before the reload');
     expect(await readFile(path.join(ws, 'src/a.js'), 'utf8')).toBe('before the reload');
     rules = RULES.rules;

@@ -14,7 +14,9 @@ function windows(text: string): string[] {
 /** The part of base64(prefix + value) that does not depend on what surrounds the value. */
 function base64Cores(value: Buffer, encoding: 'base64' | 'base64url'): string[] {
   return [0, 1, 2].map((pad) => {
-    const text = Buffer.concat([Buffer.alloc(pad, 0x41), value]).toString(encoding).replace(/=+$/, '');
+    const text = Buffer.concat([Buffer.alloc(pad, 0x41), value])
+      .toString(encoding)
+      .replace(/=+$/, '');
     const start = Math.ceil((pad * 4) / 3) + 1;
     return text.slice(start, text.length - 2);
   });

@@ -36,9 +36,12 @@ describe('a tool name that reads as a syscall', () => {
     expect(shadowedSyscall(name)).toBe(syscall);
   });
 
-  it.each(['echo', 'get-sum', 'executor', 'read_text_file', 'spawn-agents', 'exec-cmd-2'])('%j is no syscall', (name) => {
-    expect(shadowedSyscall(name)).toBeNull();
-  });
+  it.each(['echo', 'get-sum', 'executor', 'read_text_file', 'spawn-agents', 'exec-cmd-2'])(
+    '%j is no syscall',
+    (name) => {
+      expect(shadowedSyscall(name)).toBeNull();
+    },
+  );
 });
 
 describe('the MCP driver, reached directly', () => {
@@ -48,7 +51,11 @@ describe('the MCP driver, reached directly', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'aos-mcp-reach-'));
     await mkdir(path.join(dir, 'ws'));
-    opened = await openDrivers({ workspace: path.join(dir, 'ws'), allowPrivate: () => false, mcp: { servers: { everything: everything() }, shadows: shadowedSyscall } });
+    opened = await openDrivers({
+      workspace: path.join(dir, 'ws'),
+      allowPrivate: () => false,
+      mcp: { servers: { everything: everything() }, shadows: shadowedSyscall },
+    });
   });
 
   afterAll(async () => {
@@ -58,7 +65,14 @@ describe('the MCP driver, reached directly', () => {
 
   const scoped = (caps: string[]) => {
     const set = new CapabilitySet(caps);
-    return scopeDrivers(opened, { pid: 1, tree: 1, signal: new AbortController().signal, allows: (c) => set.allows(c), caps, cwd: '/' }).mcp;
+    return scopeDrivers(opened, {
+      pid: 1,
+      tree: 1,
+      signal: new AbortController().signal,
+      allows: (c) => set.allows(c),
+      caps,
+      cwd: '/',
+    }).mcp;
   };
 
   it.each([
@@ -81,7 +95,9 @@ describe('the MCP driver, reached directly', () => {
   it('lists only the tool the capability covers, and runs it (the control)', async () => {
     const mcp = scoped(['mcp:everything/echo']);
     expect((await mcp.list(undefined)).map((t) => `${t.server}/${t.name}`)).toEqual(['everything/echo']);
-    const value = (await mcp.call({ server: 'everything', tool: 'echo', arguments: { message: 'hi' } })) as { content: Array<{ text?: string }> };
+    const value = (await mcp.call({ server: 'everything', tool: 'echo', arguments: { message: 'hi' } })) as {
+      content: Array<{ text?: string }>;
+    };
     expect(value.content[0]?.text).toContain('hi');
   }, 60_000);
 });

@@ -22,10 +22,18 @@ afterEach(async () => {
   remote = null;
 });
 
-const ISSUE_EXAMPLES = ['pay de89 3704 0044 0532 0130 00', 'card 4111\u00a01111\u00a01111\u00a01111', 'call 0049 30 901820', 'mail ada@bücher.de'];
+const ISSUE_EXAMPLES = [
+  'pay de89 3704 0044 0532 0130 00',
+  'card 4111\u00a01111\u00a01111\u00a01111',
+  'call 0049 30 901820',
+  'mail ada@bücher.de',
+];
 
 function costOf(rule: string): ReturnType<typeof parsePolicy>['cost'] {
-  return parsePolicy(`version: 1\nroot: {capabilities: ['fs.read:/**', 'fs.write:/**']}\nprivacy:\n  rules:\n    - {kinds: [email, phone, iban, card], action: ${rule}}\n`, 'privacy-policy.yaml').cost;
+  return parsePolicy(
+    `version: 1\nroot: {capabilities: ['fs.read:/**', 'fs.write:/**']}\nprivacy:\n  rules:\n    - {kinds: [email, phone, iban, card], action: ${rule}}\n`,
+    'privacy-policy.yaml',
+  ).cost;
 }
 
 describe('personal data in everyday spellings never reaches the remote model (issue 47.5)', () => {
@@ -44,7 +52,14 @@ describe('personal data in everyday spellings never reaches the remote model (is
       reasons.push(ended.exitReason ?? '');
     }
     expect(reached).toEqual([]);
-    expect(reasons.map((r) => /^privacy: (\w+) found in what turn 0 would send to gemini:gemini-2\.5-flash; the policy refuses/.exec(r)?.[1])).toEqual(['iban', 'card', 'phone', 'email']);
+    expect(
+      reasons.map(
+        (r) =>
+          /^privacy: (\w+) found in what turn 0 would send to gemini:gemini-2\.5-flash; the policy refuses/.exec(
+            r,
+          )?.[1],
+      ),
+    ).toEqual(['iban', 'card', 'phone', 'email']);
     // The control: the same kernel sends a turn without personal data to the remote model.
     const plain = await h.kernel.spawn({ task: 'Say hello.', model: 'gemini:gemini-2.5-flash' });
     expect((await h.kernel.waitExit(plain.pid)).exitCode).toBe(0);
@@ -57,7 +72,10 @@ describe('personal data in everyday spellings never reaches the remote model (is
     h = await startHarness(
       {
         root: [
-          { expect: `Write these to out.txt: ${placeholders}.`, reply: call('FS_WRITE', { path: 'out.txt', content: placeholders }) },
+          {
+            expect: `Write these to out.txt: ${placeholders}.`,
+            reply: call('FS_WRITE', { path: 'out.txt', content: placeholders }),
+          },
           { expect: '"path":"/out.txt"', reply: EXIT },
         ],
       },

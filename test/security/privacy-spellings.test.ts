@@ -20,7 +20,11 @@ const policies = new Map<string, PrivacyPolicy>();
 function policyFor(region?: string): PrivacyPolicy {
   let policy = policies.get(region ?? '');
   if (!policy) {
-    policy = toPrivacy({ rules: [{ kinds: KINDS, action: 'redact' }], ...(region ? { phone_region: region } : {}) }, '/tmp', 'corpus.yaml');
+    policy = toPrivacy(
+      { rules: [{ kinds: KINDS, action: 'redact' }], ...(region ? { phone_region: region } : {}) },
+      '/tmp',
+      'corpus.yaml',
+    );
     policies.set(region ?? '', policy);
   }
   return policy;
@@ -32,7 +36,15 @@ const show = (text: string): string => JSON.stringify(text);
 function miss(s: Spelling): string | null {
   const finds = detect(s.text, policyFor(s.region));
   const f = finds[0];
-  if (finds.length === 1 && f && f.kind === s.kind && f.text === s.value && f.start === s.text.indexOf(s.value) && s.text.slice(f.start, f.end) === s.value) return null;
+  if (
+    finds.length === 1 &&
+    f &&
+    f.kind === s.kind &&
+    f.text === s.value &&
+    f.start === s.text.indexOf(s.value) &&
+    s.text.slice(f.start, f.end) === s.value
+  )
+    return null;
   return `${s.kind} (${s.how}${s.region ? `, region ${s.region}` : ''}): ${show(s.text)} → ${show(JSON.stringify(finds.map((x) => [x.kind, x.text])))}`;
 }
 
@@ -43,7 +55,11 @@ function flagged(negatives: Negative[]): Array<{ line: string; expected: boolean
     for (const n of negatives) {
       const finds = detect(n.text, policyFor(region));
       const expected = n.flaggedIn?.includes(region ?? 'none') ?? false;
-      if (finds.length || expected) out.push({ line: `${n.what} (region ${region ?? 'none'}): ${show(n.text)} → ${finds.map((f) => `${f.kind} ${show(f.text)}`).join(', ') || 'nothing'}`, expected: expected && finds.length > 0 });
+      if (finds.length || expected)
+        out.push({
+          line: `${n.what} (region ${region ?? 'none'}): ${show(n.text)} → ${finds.map((f) => `${f.kind} ${show(f.text)}`).join(', ') || 'nothing'}`,
+          expected: expected && finds.length > 0,
+        });
     }
   }
   return out;
@@ -70,10 +86,21 @@ function generatedNegatives(count: number, seed = 47): Negative[] {
     ['git SHA', () => `commit ${hex(40)}`],
     ['UUID', () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[int(4)]}${hex(3)}-${hex(12)}`],
     ['SHA-256', () => `sha256:${hex(64)}`],
-    ['timestamp', () => `${2000 + int(40)}-${pad(1 + int(12), 2)}-${pad(1 + int(28), 2)}T${pad(int(24), 2)}:${pad(int(60), 2)}:${pad(int(60), 2)}.${pad(int(1000), 3)}Z`],
+    [
+      'timestamp',
+      () =>
+        `${2000 + int(40)}-${pad(1 + int(12), 2)}-${pad(1 + int(28), 2)}T${pad(int(24), 2)}:${pad(int(60), 2)}:${pad(int(60), 2)}.${pad(int(1000), 3)}Z`,
+    ],
     ['version', () => `v${int(30)}.${int(100)}.${int(10000)}`],
     ['price', () => `$${int(100000).toLocaleString('en-US')}.${pad(int(100), 2)}`],
-    ['base64', () => Array.from({ length: 88 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[int(64)]).join('')],
+    [
+      'base64',
+      () =>
+        Array.from(
+          { length: 88 },
+          () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[int(64)],
+        ).join(''),
+    ],
   ];
   return kinds.flatMap(([what, make]) => Array.from({ length: count }, () => ({ text: make(), what })));
 }
@@ -89,14 +116,18 @@ describe('the privacy spelling corpus (issue 47.5)', () => {
   it.each(KINDS)('finds every %s spelling once, exactly as written (recall: 100 percent of the corpus)', (kind) => {
     const spellings = POSITIVES.filter((s) => s.kind === kind);
     const misses = spellings.map(miss).filter((m): m is string => m !== null);
-    console.log(`privacy corpus: ${kind} ${spellings.length - misses.length}/${spellings.length} found (recall ${rate(spellings.length - misses.length, spellings.length)})`);
+    console.log(
+      `privacy corpus: ${kind} ${spellings.length - misses.length}/${spellings.length} found (recall ${rate(spellings.length - misses.length, spellings.length)})`,
+    );
     expect(misses).toEqual([]);
   });
 
   it('flags none of the negatives (prose, dates, versions, order numbers, prices, UUIDs, hashes, near misses) but the known ambiguous ones', () => {
     const fps = flagged(NEGATIVES);
     const checked = NEGATIVES.length * REGIONS.length;
-    console.log(`privacy corpus: ${fps.length} false positives in ${NEGATIVES.length} negatives × ${REGIONS.length} regions (${rate(fps.length, checked)}), all known ambiguous:\n  ${fps.map((f) => f.line).join('\n  ')}`);
+    console.log(
+      `privacy corpus: ${fps.length} false positives in ${NEGATIVES.length} negatives × ${REGIONS.length} regions (${rate(fps.length, checked)}), all known ambiguous:\n  ${fps.map((f) => f.line).join('\n  ')}`,
+    );
     expect(fps.filter((f) => !f.expected).map((f) => f.line)).toEqual([]);
     expect(fps.length).toBe(NEGATIVES.reduce((n, x) => n + (x.flaggedIn?.length ?? 0), 0));
   });
@@ -104,22 +135,38 @@ describe('the privacy spelling corpus (issue 47.5)', () => {
   it('flags none of 7,000 generated git SHAs, UUIDs, SHA-256s, timestamps, versions, prices and base64 runs in any region', () => {
     const generated = generatedNegatives(1_000);
     const fps = flagged(generated);
-    console.log(`privacy corpus: ${fps.length} false positives in ${generated.length} generated negatives × ${REGIONS.length} regions (${rate(fps.length, generated.length * REGIONS.length)})`);
+    console.log(
+      `privacy corpus: ${fps.length} false positives in ${generated.length} generated negatives × ${REGIONS.length} regions (${rate(fps.length, generated.length * REGIONS.length)})`,
+    );
     expect(fps.map((f) => f.line)).toEqual([]);
   });
 
   it('numbers two spellings of one IBAN by first appearance and puts each back as written', () => {
     const text = 'pay de89 3704 0044 0532 0130 00, that is DE89370400440532013000, or de89 3704 0044 0532 0130 00';
-    const request = { system: '', messages: [{ role: 'user' as const, text }], proc: { pid: 1, name: 'p', turn: 0 }, signal: new AbortController().signal };
+    const request = {
+      system: '',
+      messages: [{ role: 'user' as const, text }],
+      proc: { pid: 1, name: 'p', turn: 0 },
+      signal: new AbortController().signal,
+    };
     const guarded = guardRequest(policyFor(), 'gemini:gemini-2.5-flash', request, () => {});
-    expect(guarded.action === 'send' && guarded.request.messages[0]?.text).toBe('pay [IBAN_1], that is [IBAN_2], or [IBAN_1]');
-    expect(guarded.action === 'send' && guarded.restore?.('[IBAN_2] and [IBAN_1]')).toBe('DE89370400440532013000 and de89 3704 0044 0532 0130 00');
+    expect(guarded.action === 'send' && guarded.request.messages[0]?.text).toBe(
+      'pay [IBAN_1], that is [IBAN_2], or [IBAN_1]',
+    );
+    expect(guarded.action === 'send' && guarded.restore?.('[IBAN_2] and [IBAN_1]')).toBe(
+      'DE89370400440532013000 and de89 3704 0044 0532 0130 00',
+    );
   });
 
   it('redacts every spelling from what is sent and puts back exactly what was written', () => {
     const wrong: string[] = [];
     for (const s of POSITIVES) {
-      const request = { system: '', messages: [{ role: 'user' as const, text: s.text }], proc: { pid: 1, name: 'p', turn: 0 }, signal: new AbortController().signal };
+      const request = {
+        system: '',
+        messages: [{ role: 'user' as const, text: s.text }],
+        proc: { pid: 1, name: 'p', turn: 0 },
+        signal: new AbortController().signal,
+      };
       const guarded = guardRequest(policyFor(s.region), 'gemini:gemini-2.5-flash', request, () => {});
       if (guarded.action !== 'send' || !guarded.restore) {
         wrong.push(`${s.how}: not redacted`);
@@ -128,7 +175,8 @@ describe('the privacy spelling corpus (issue 47.5)', () => {
       const sent = guarded.request.messages[0]?.text ?? '';
       const placeholder = `[${s.kind.toUpperCase()}_1]`;
       if (sent !== s.text.replace(s.value, placeholder)) wrong.push(`${s.how}: sent ${show(sent)}`);
-      if (guarded.restore(`ok: ${sent}`) !== `ok: ${s.text}`) wrong.push(`${s.how}: restored ${show(guarded.restore(sent))}`);
+      if (guarded.restore(`ok: ${sent}`) !== `ok: ${s.text}`)
+        wrong.push(`${s.how}: restored ${show(guarded.restore(sent))}`);
     }
     expect(wrong).toEqual([]);
   });

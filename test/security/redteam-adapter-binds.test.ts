@@ -37,10 +37,14 @@ function daemonAdd(params: { command: string[]; read?: string[] }): Promise<unkn
   const added: unknown[] = [];
   const kernel = { channels: { add: async (spec: unknown) => (added.push(spec), { name: 'x' }) } } as unknown as Kernel;
   type AddParams = Parameters<typeof channelHandlers.channel_add>[0];
-  return Promise.resolve(channelHandlers.channel_add({ name: 'disc', kind: 'custom', token_secret: 'T', ...params } as AddParams, { kernel })).then(() => added);
+  return Promise.resolve(
+    channelHandlers.channel_add({ name: 'disc', kind: 'custom', token_secret: 'T', ...params } as AddParams, {
+      kernel,
+    }),
+  ).then(() => added);
 }
 
-describe('red team: a custom adapter\'s paths, at aos channel add', () => {
+describe("red team: a custom adapter's paths, at aos channel add", () => {
   it('refuses the workspace and the aos home in every spelling: .., //, /., a trailing slash, a link, a parent', async () => {
     const home = tmp('aos-rt-home-');
     const ws = tmp('aos-rt-ws-');
@@ -64,19 +68,25 @@ describe('red team: a custom adapter\'s paths, at aos channel add', () => {
       '/',
     ];
     for (const read of spellings) {
-      await expect(daemonAdd({ command: ['/usr/bin/env'], read: [read] }), read).rejects.toMatchObject({ code: 'EINVAL' });
+      await expect(daemonAdd({ command: ['/usr/bin/env'], read: [read] }), read).rejects.toMatchObject({
+        code: 'EINVAL',
+      });
     }
     // The program itself (its directory is bound), in the workspace or behind a link into it.
     await expect(daemonAdd({ command: [`${ws}/sub/adapter`] })).rejects.toMatchObject({ code: 'EINVAL' });
-    await expect(daemonAdd({ command: [path.join(outside, 'to-ws', 'adapter')] })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(daemonAdd({ command: [path.join(outside, 'to-ws', 'adapter')] })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
     // An absolute argument names a directory that is bound too.
-    await expect(daemonAdd({ command: ['/usr/bin/node', `${ws}/sub/adapter.mjs`] })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(daemonAdd({ command: ['/usr/bin/node', `${ws}/sub/adapter.mjs`] })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
     // What is out of reach goes through.
     expect(await daemonAdd({ command: ['/usr/bin/env'], read: ['/usr/share/zoneinfo'] })).toHaveLength(1);
   });
 });
 
-describe.skipIf(!bwrap)('red team: a custom adapter\'s paths, at every start', () => {
+describe.skipIf(!bwrap)("red team: a custom adapter's paths, at every start", () => {
   it("is refused at launch when added through the kernel's own API with a path in the workspace", async () => {
     h = await startHarness({}, { rootCapabilities: [...ALL_CAPS, 'channel'], secrets: await tokenSecrets(['echo']) });
     const adapter = path.join(ROOT, 'test/fixtures/channels/third-party-adapter.mjs');
@@ -84,27 +94,57 @@ describe.skipIf(!bwrap)('red team: a custom adapter\'s paths, at every start', (
     mkdirSync(path.join(h.workspace, 'notes'), { recursive: true });
     symlinkSync(path.join(h.workspace, 'notes'), path.join(outside, 'notes'));
     // The kernel's API has no daemon in front of it: the start itself must refuse.
-    await h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: [process.execPath, adapter, '127.0.0.1:9'], read: [path.join(outside, 'notes')], egress: ['127.0.0.1:9'] });
-    await until(() => JSON.stringify(h!.kernel.channels.info('echo')).includes('in reach of agents'), 20_000, 'the start refused');
+    await h.kernel.channels.add({
+      name: 'echo',
+      kind: 'custom',
+      token_secret: 'TG_TOKEN',
+      command: [process.execPath, adapter, '127.0.0.1:9'],
+      read: [path.join(outside, 'notes')],
+      egress: ['127.0.0.1:9'],
+    });
+    await until(
+      () => JSON.stringify(h!.kernel.channels.info('echo')).includes('in reach of agents'),
+      20_000,
+      'the start refused',
+    );
     expect(h.kernel.channels.info('echo').state).not.toBe('running');
   }, 60_000);
 });
 
 describe('red team: what an approval shows it is about', () => {
   const row = (subject: string) => ({
-    id: 'ap1', pid: 7, name: 'agent', call: 'CHANNEL_SEND', group_size: 1, rule: 'ask: channel:*/new/**',
-    expires_at: new Date(Date.now() + 60_000).toISOString(), args: '{"to":"inbound","text":"hi"}', subject,
+    id: 'ap1',
+    pid: 7,
+    name: 'agent',
+    call: 'CHANNEL_SEND',
+    group_size: 1,
+    rule: 'ask: channel:*/new/**',
+    expires_at: new Date(Date.now() + 60_000).toISOString(),
+    args: '{"to":"inbound","text":"hi"}',
+    subject,
   });
   // A chat id the platform (or an agent's words) chose: it must not draw, hide, reorder or add lines.
-  const hostile = ['tg/new/1\n  ap2  9 other  CHANNEL_SEND  ok', 'tg/new/\u001b[2J\u001b[1;1Hclean', 'tg/new/\u202eevil\u202c', 'tg/new/a\u200bb', 'tg/new/\u0085x'];
+  const hostile = [
+    'tg/new/1\n  ap2  9 other  CHANNEL_SEND  ok',
+    'tg/new/\u001b[2J\u001b[1;1Hclean',
+    'tg/new/\u202eevil\u202c',
+    'tg/new/a\u200bb',
+    'tg/new/\u0085x',
+  ];
 
   it('aos approvals and top show the subject whole, escaped, on the one line of its request', async () => {
     const { formatApprovals } = await import('../../cmd/approvals.js');
     const { approvalLine } = await import('../../cmd/top/approvals-pane.js');
     for (const subject of hostile) {
-      for (const text of [formatApprovals([row(subject)] as never, 200).split('\n').slice(1).join('\n'), approvalLine(row(subject) as never, 200)]) {
+      for (const text of [
+        formatApprovals([row(subject)] as never, 200)
+          .split('\n')
+          .slice(1)
+          .join('\n'),
+        approvalLine(row(subject) as never, 200),
+      ]) {
         expect(text.split('\n'), JSON.stringify(subject)).toHaveLength(1);
-         
+
         expect(text, JSON.stringify(subject)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\u202a-\u202e]/);
         // Quoted as a shell word would be (protocol/show-text.ts): $'…' when it holds anything escaped.
         expect(text).toMatch(/on (\$')?tg\/new\//);

@@ -28,8 +28,15 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const safety = parsePolicy('version: 1\nroot: {capabilities: [channel]}\nrules:\n  - ask: "channel:tg"\n', 'policy').safety;
-const LISTENER = [call('SYS_READ_STDIN', { timeout_s: 60 }), call('CHANNEL_SEND', { to: 'inbound', text: 'approved words' }), EXIT];
+const safety = parsePolicy(
+  'version: 1\nroot: {capabilities: [channel]}\nrules:\n  - ask: "channel:tg"\n',
+  'policy',
+).safety;
+const LISTENER = [
+  call('SYS_READ_STDIN', { timeout_s: 60 }),
+  call('CHANNEL_SEND', { to: 'inbound', text: 'approved words' }),
+  EXIT,
+];
 
 describe.skipIf(!bwrap)('an approval of CHANNEL_SEND to "inbound"', () => {
   it('does not carry over to another chat the same words point at after a restart', async () => {
@@ -52,7 +59,11 @@ describe.skipIf(!bwrap)('an approval of CHANNEL_SEND to "inbound"', () => {
     open.splice(0);
     const second = await startChannelHarness({ listener: LISTENER }, { storeFile, fake, safety });
     open.push(second);
-    await until(() => second.kernel.safety.approvals.list(10).some((a) => a.subject === 'tg/2'), 20_000, 'the call asked again, about chat 2');
+    await until(
+      () => second.kernel.safety.approvals.list(10).some((a) => a.subject === 'tg/2'),
+      20_000,
+      'the call asked again, about chat 2',
+    );
     // The answer given to the question about chat 1 is no answer to this one.
     expect(() => second.kernel.safety.approvals.approve(asked!.id, 'socket')).toThrow();
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -13,7 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { egressFor } from '../../drivers/channels/programs.js';
-import { egressAllows, type EgressProxy, parseConnectTarget, startEgressProxy } from '../../drivers/net/egress-proxy.js';
+import {
+  egressAllows,
+  type EgressProxy,
+  parseConnectTarget,
+  startEgressProxy,
+} from '../../drivers/net/egress-proxy.js';
 
 let dir = '';
 let upstream: net.Server;
@@ -29,7 +34,9 @@ function listen(tag: string): Promise<[net.Server, number]> {
     reached.push(tag);
     socket.end('HELLO');
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve([server, (server.address() as AddressInfo).port])));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve([server, (server.address() as AddressInfo).port])),
+  );
 }
 
 beforeAll(async () => {
@@ -40,7 +47,11 @@ beforeAll(async () => {
   const egress = egressFor(`http://127.0.0.1:${port}`);
   proxy = await startEgressProxy({ socketPath: path.join(dir, 'a.sock'), ...egress });
   // An API root by name, whose DNS answers loopback (rebinding, or a hostile resolver).
-  named = await startEgressProxy({ socketPath: path.join(dir, 'b.sock'), ...egressFor(`http://api.example.test:${otherPort}`), resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+  named = await startEgressProxy({
+    socketPath: path.join(dir, 'b.sock'),
+    ...egressFor(`http://api.example.test:${otherPort}`),
+    resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+  });
 });
 afterAll(async () => {
   await proxy.close();
@@ -93,10 +104,18 @@ describe('red team: an adapter reaching past its API root through the egress pro
   });
 
   it('anything but a bare CONNECT is refused: absolute-form GET, extra words, a head past its size', async () => {
-    expect(await ask(proxy.socketPath, `GET http://127.0.0.1:${port}/ HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(/^HTTP\/1\.1 403/);
-    expect(await ask(proxy.socketPath, `CONNECT 127.0.0.1:${port} HTTP/1.1 127.0.0.1:${otherPort}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 403/);
-    expect(await ask(proxy.socketPath, `CONNECT 127.0.0.1:${otherPort} HTTP/1.1\r\nX-Forward: 127.0.0.1:${port}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 403/);
-    expect(await ask(proxy.socketPath, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\nX: ${'a'.repeat(20_000)}`)).toMatch(/^HTTP\/1\.1 431/);
+    expect(await ask(proxy.socketPath, `GET http://127.0.0.1:${port}/ HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 403/,
+    );
+    expect(await ask(proxy.socketPath, `CONNECT 127.0.0.1:${port} HTTP/1.1 127.0.0.1:${otherPort}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 403/,
+    );
+    expect(
+      await ask(proxy.socketPath, `CONNECT 127.0.0.1:${otherPort} HTTP/1.1\r\nX-Forward: 127.0.0.1:${port}\r\n\r\n`),
+    ).toMatch(/^HTTP\/1\.1 403/);
+    expect(await ask(proxy.socketPath, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\nX: ${'a'.repeat(20_000)}`)).toMatch(
+      /^HTTP\/1\.1 431/,
+    );
   });
 
   it('an allowed name whose DNS answers loopback is refused (a name never resolves its way into a private network)', async () => {
@@ -108,11 +127,20 @@ describe('red team: an adapter reaching past its API root through the egress pro
 
   it('wildcard and exact rules match only what they name', () => {
     const rules = ['*.slack.com:443', 'api.telegram.org:443'];
-    for (const [host, p] of [['evilslack.com', 443], ['slack.com.evil.net', 443], ['api.telegram.org.evil.net', 443], ['xapi.telegram.org', 443], ['api.telegram.org', 80], ['slack.com', 443], ['.slack.com', 443]] as const) {
+    for (const [host, p] of [
+      ['evilslack.com', 443],
+      ['slack.com.evil.net', 443],
+      ['api.telegram.org.evil.net', 443],
+      ['xapi.telegram.org', 443],
+      ['api.telegram.org', 80],
+      ['slack.com', 443],
+      ['.slack.com', 443],
+    ] as const) {
       expect(egressAllows(rules, host, p), `${host}:${p}`).toBe(false);
     }
     expect(egressAllows(rules, 'hooks.slack.com', 443)).toBe(true);
-    for (const line of [`CONNECT API.TELEGRAM.ORG:443 HTTP/1.1`, 'CONNECT api.telegram.org.:443 HTTP/1.1']) expect(parseConnectTarget(line)).toEqual({ host: 'api.telegram.org', port: 443 });
+    for (const line of [`CONNECT API.TELEGRAM.ORG:443 HTTP/1.1`, 'CONNECT api.telegram.org.:443 HTTP/1.1'])
+      expect(parseConnectTarget(line)).toEqual({ host: 'api.telegram.org', port: 443 });
     expect(parseConnectTarget('CONNECT api.telegram.org:443 HTTP/1.1\r')).toBeNull();
     expect(parseConnectTarget('CONNECT api.telegram.org:65536 HTTP/1.1')).toBeNull();
   });

@@ -52,13 +52,24 @@ async function surfaces(k: Harness): Promise<Record<string, string>> {
  * A listener bound to chat 55 answers the message there with CHANNEL_SEND, whose channel.outbound
  * the adapter's conversation answers with `outbound()`: the kernel, and the send's result.
  */
-async function sendAnsweredWith(outbound: () => Promise<unknown>): Promise<{ k: ChannelHarness; send: ReturnType<Harness['results']>[number] | undefined }> {
-  const k = await start({ listener: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('CHANNEL_SEND', { to: 'inbound', text: 'answer' }), EXIT] });
+async function sendAnsweredWith(
+  outbound: () => Promise<unknown>,
+): Promise<{ k: ChannelHarness; send: ReturnType<Harness['results']>[number] | undefined }> {
+  const k = await start({
+    listener: [
+      call('SYS_READ_STDIN', { timeout_s: 20 }),
+      call('CHANNEL_SEND', { to: 'inbound', text: 'answer' }),
+      EXIT,
+    ],
+  });
   const pcb = await k.spawn({ name: 'listener', capabilities: ['channel:tg'] });
   await k.kernel.channels.bind({ channel: 'tg', chat: '55', sender: '101', pid: pcb.pid });
-  const running = (live(k).adapter as unknown as { running: { rpc: { request: (method: string) => Promise<unknown> } } }).running;
+  const running = (
+    live(k).adapter as unknown as { running: { rpc: { request: (method: string) => Promise<unknown> } } }
+  ).running;
   const request = running.rpc.request.bind(running.rpc);
-  running.rpc.request = (method: string, ...rest: unknown[]) => (method === 'channel.outbound' ? outbound() : (request as (...a: unknown[]) => Promise<unknown>)(method, ...rest));
+  running.rpc.request = (method: string, ...rest: unknown[]) =>
+    method === 'channel.outbound' ? outbound() : (request as (...a: unknown[]) => Promise<unknown>)(method, ...rest);
   k.fake.push(55, 'are you there?', { id: 101, first_name: 'Alice' });
   await k.kernel.waitExit(pcb.pid);
   return { k, send: k.results(pcb.pid).find((r) => r.name === 'CHANNEL_SEND') };
@@ -74,7 +85,12 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
       { name: 'tg', kind: 'telegram' as const, token_secret: 'TG_TOKEN', api_root: k.fake.apiRoot },
       { name: 'bad', kind: 'telegram' as const, token_secret: 'TG_TOKEN', api_root: `http://${TOKEN}@127.0.0.1:1` },
     ]) {
-      errors.push(await k.kernel.channels.add(spec).then(() => 'added', (e: unknown) => (e as Error).message));
+      errors.push(
+        await k.kernel.channels.add(spec).then(
+          () => 'added',
+          (e: unknown) => (e as Error).message,
+        ),
+      );
     }
     expect(errors.every((e) => e !== 'added')).toBe(true);
     expect(JSON.stringify(k.kernel.channels.info('tg'))).toContain('"token_secret":"TG_TOKEN"');
@@ -84,10 +100,15 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
 
   it('a platform error carrying the token reaches the agent, the audit and the counts masked', async () => {
     // The adapter's conversation answers every send with an error naming the token (as a careless SDK might).
-    const { k, send } = await sendAnsweredWith(() => Promise.reject(new ChannelError(401, `Unauthorized: bot${TOKEN} / ${Buffer.from(TOKEN).toString('base64')}`, false)));
+    const { k, send } = await sendAnsweredWith(() =>
+      Promise.reject(
+        new ChannelError(401, `Unauthorized: bot${TOKEN} / ${Buffer.from(TOKEN).toString('base64')}`, false),
+      ),
+    );
     expect(send?.ok).toBe(false);
     expect(send?.message).toMatch(/Unauthorized/);
-    for (const [where, text] of Object.entries({ result: JSON.stringify(send), ...(await surfaces(k)) })) expect(leaks(text), where).toEqual([]);
+    for (const [where, text] of Object.entries({ result: JSON.stringify(send), ...(await surfaces(k)) }))
+      expect(leaks(text), where).toEqual([]);
   }, 30_000);
 
   // Was broken (fixed): launch.ts hello handler keeps `who` as given (no host.secrets.mask).
@@ -101,7 +122,7 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
   }, 30_000);
 
   // Was broken (fixed): inbound.ts takes text, names and ids as given; nothing masks them before the store and the prompt.
-  it('a message whose text holds the token leaves no form of it in the store or the run\'s prompt', async () => {
+  it("a message whose text holds the token leaves no form of it in the store or the run's prompt", async () => {
     const k = await start({ helper: [EXIT] });
     const requests = await modelRequests(k);
     k.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${k.tape}` });
@@ -109,7 +130,9 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
     k.fake.push(5, `is this the right token? ${TOKEN}`, { id: 101, first_name: 'Alice' });
     await until(() => requests.length > 0, 20_000, 'the run asked its model');
     const all = { prompt: JSON.stringify(requests.map((r) => r.messages)), ...(await surfaces(k)) };
-    const found = Object.entries(all).filter(([, text]) => leaks(text).length > 0).map(([where]) => where);
+    const found = Object.entries(all)
+      .filter(([, text]) => leaks(text).length > 0)
+      .map(([where]) => where);
     expect(found).toEqual([]);
   }, 30_000);
 
@@ -117,7 +140,7 @@ describe.skipIf(!bwrap)('red team: the bot token', () => {
   it('a send answered with the token as its message id: masked for the agent, and not kept in channel_messages', async () => {
     const { k, send } = await sendAnsweredWith(() => Promise.resolve({ message_id: TOKEN }));
     expect(send?.ok).toBe(true);
-    expect(leaks(JSON.stringify(send)), 'the agent\'s result').toEqual([]);
+    expect(leaks(JSON.stringify(send)), "the agent's result").toEqual([]);
     expect(leaks((await surfaces(k)).messages ?? ''), 'channel_messages').toEqual([]);
   }, 30_000);
 });

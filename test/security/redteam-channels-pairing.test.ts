@@ -21,7 +21,8 @@ const bwrap = await findBwrap();
 const start = telegramPerTest({ unknown: 'pair' });
 
 const live = (k: Harness, name = 'tg'): LiveChannel => k.kernel.channels.state.channels.get(name) as LiveChannel;
-const inject = (k: Harness, raw: unknown, name = 'tg'): Promise<string> => handleInbound(k.kernel.channels.state, live(k, name), raw);
+const inject = (k: Harness, raw: unknown, name = 'tg'): Promise<string> =>
+  handleInbound(k.kernel.channels.state, live(k, name), raw);
 let seq = 5_000;
 const msg = (sender: string, text = 'let me in', chat = '9'): Record<string, unknown> => ({
   account: 'fake_bot',
@@ -32,8 +33,12 @@ const msg = (sender: string, text = 'let me in', chat = '9'): Record<string, unk
   text,
   attachments: [],
 });
-const denials = (k: Harness, subject: string): number => k.kernel.store.audit.list({ limit: 10_000 }).filter((r) => r.call === 'CHANNEL' && r.subject === subject && r.decision === 'deny').length;
-const started = (k: Harness, unit: string): number => k.kernel.units.runs(unit, 1_000).filter((r) => r.outcome === 'started').length;
+const denials = (k: Harness, subject: string): number =>
+  k.kernel.store.audit
+    .list({ limit: 10_000 })
+    .filter((r) => r.call === 'CHANNEL' && r.subject === subject && r.decision === 'deny').length;
+const started = (k: Harness, unit: string): number =>
+  k.kernel.units.runs(unit, 1_000).filter((r) => r.outcome === 'started').length;
 
 describe.skipIf(!bwrap)('red team: unknown senders and pairing codes', () => {
   it('a flood from one unknown sender starts nothing, reaches no process, holds at most channelHeldMax, one code, one audit record', async () => {
@@ -76,11 +81,24 @@ describe.skipIf(!bwrap)('red team: unknown senders and pairing codes', () => {
     await inject(k, msg('666'));
     await inject(k, msg('777'));
     const [a, b] = k.kernel.channels.pairings('tg');
-    for (const wrong of ['', '*', 'AAAAAAAA', `${a!.code}X`, a!.code.slice(0, 7), `${a!.code.slice(0, 7)}%`, '.*', '__proto__', 'constructor']) {
+    for (const wrong of [
+      '',
+      '*',
+      'AAAAAAAA',
+      `${a!.code}X`,
+      a!.code.slice(0, 7),
+      `${a!.code.slice(0, 7)}%`,
+      '.*',
+      '__proto__',
+      'constructor',
+    ]) {
       await expect(k.kernel.channels.pair(wrong)).rejects.toThrow(/no pairing/);
     }
     // Two operators pairing the same code at once: one sender let in, once.
-    const both = await Promise.allSettled([k.kernel.channels.pair(` ${a!.code.toLowerCase()} `), k.kernel.channels.pair(a!.code)]);
+    const both = await Promise.allSettled([
+      k.kernel.channels.pair(` ${a!.code.toLowerCase()} `),
+      k.kernel.channels.pair(a!.code),
+    ]);
     expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     await expect(k.kernel.channels.pair(a!.code)).rejects.toThrow(/no pairing/);
     expect(k.kernel.channels.senders('tg').map((s) => s.sender)).toEqual(['666']);

@@ -81,10 +81,15 @@ function pair(): { rpc: LineRpc; feed: (text: string) => void; written: string[]
   const written: string[] = [];
   const closed: string[] = [];
   output.on('data', (c: Buffer) => written.push(c.toString()));
-  const rpc = new LineRpc(input, output, async (method) => {
-    if (method === 'channel.inbound') return { status: 'dropped' };
-    throw new ChannelError(-32601, `no method ${method}`, false);
-  }, (why) => closed.push(why));
+  const rpc = new LineRpc(
+    input,
+    output,
+    async (method) => {
+      if (method === 'channel.inbound') return { status: 'dropped' };
+      throw new ChannelError(-32601, `no method ${method}`, false);
+    },
+    (why) => closed.push(why),
+  );
   // The parser itself, synchronously: what the stream's 'data' handler runs.
   const feed = (text: string): void => (rpc as unknown as { take(chunk: string): void }).take(text);
   return { rpc, feed, written, closed };
@@ -104,7 +109,13 @@ describe('red team: the channel protocol parser', () => {
       expect(closed).toEqual([expect.stringMatching(/^not a JSON-RPC message/)]);
     }
     const { feed, closed } = pair();
-    for (const line of ['{}', '{"method":42}', '{"id":{"a":1},"result":1}', '{"method":"channel.inbound","params":null,"id":[1]}', '{"id":"1","error":"boom"}']) {
+    for (const line of [
+      '{}',
+      '{"method":42}',
+      '{"id":{"a":1},"result":1}',
+      '{"method":"channel.inbound","params":null,"id":[1]}',
+      '{"id":"1","error":"boom"}',
+    ]) {
       expect(() => feed(`${line}\n`)).not.toThrow();
     }
     expect(closed).toEqual([]);
@@ -115,7 +126,10 @@ describe('red team: the channel protocol parser', () => {
     const asked = rpc.request<{ message_id: string }>('channel.outbound', { ref: 'r', chat: '1', text: 'x' });
     feed('{"jsonrpc":"2.0","id":999,"result":{"message_id":"forged"}}\n');
     feed('{"jsonrpc":"2.0","id":1,"error":{"code":{"x":1},"message":{"y":2},"data":{"retryable":"yes"}}}\n');
-    const error = await asked.then(() => null, (e: unknown) => e);
+    const error = await asked.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ChannelError);
     expect((error as ChannelError).retryable).toBe(false);
     expect(() => feed('{"jsonrpc":"2.0","id":1,"result":{"message_id":"again"}}\n')).not.toThrow();
@@ -147,7 +161,11 @@ function supervisor(mode: string, log: string[] = []): AdapterSupervisor {
     maxInflight: 64,
     mask: (text) => text,
     log: (_level, message) => log.push(message),
-    handlers: { hello: (account) => void log.push(`hello ${account}`), inbound: async () => 'dropped', status: (state, error) => void log.push(`status ${state}: ${error ?? ''}`) },
+    handlers: {
+      hello: (account) => void log.push(`hello ${account}`),
+      inbound: async () => 'dropped',
+      status: (state, error) => void log.push(`status ${state}: ${error ?? ''}`),
+    },
   });
 }
 
@@ -184,25 +202,45 @@ describe.skipIf(!bwrap)('red team: a hostile adapter under its supervisor', () =
       await s.ready(10_000);
       const first = s.pid;
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const settled = await s.request('channel.test', {}, 1_000).then(() => 'answered', (e: unknown) => (e as Error).message);
+      const settled = await s.request('channel.test', {}, 1_000).then(
+        () => 'answered',
+        (e: unknown) => (e as Error).message,
+      );
       // Either it was restarted, or at least it is not reported as running while nobody reads it.
       const healthy = s.state === 'running' && s.pid === first;
-      expect(healthy, `state ${s.state}, pid unchanged, restarts ${s.restarts}; channel.test: ${settled.slice(0, 120)}`).toBe(false);
+      expect(
+        healthy,
+        `state ${s.state}, pid unchanged, restarts ${s.restarts}; channel.test: ${settled.slice(0, 120)}`,
+      ).toBe(false);
     } finally {
       await s.stop();
     }
   }, 20_000);
 
   it('an adapter that dies printing its token (raw, base64, reversed, %-encoded) leaves no form of it in last_error or the log', async () => {
-    const box = await SecretBox.load([{ name: 'T', fromEnv: 'T', fromFile: null, hosts: [], exec: [], mcp: [], channels: ['evil'] }], '/nonexistent', { T: TOKEN });
+    const box = await SecretBox.load(
+      [{ name: 'T', fromEnv: 'T', fromFile: null, hosts: [], exec: [], mcp: [], channels: ['evil'] }],
+      '/nonexistent',
+      { T: TOKEN },
+    );
     const log: string[] = [];
-    const s = new AdapterSupervisor({ ...(supervisor('stderr', log) as unknown as { config: ConstructorParameters<typeof AdapterSupervisor>[0] }).config, mask: (t) => String(box.mask(t)) });
+    const s = new AdapterSupervisor({
+      ...(supervisor('stderr', log) as unknown as { config: ConstructorParameters<typeof AdapterSupervisor>[0] })
+        .config,
+      mask: (t) => String(box.mask(t)),
+    });
     try {
       s.start();
       await until(() => s.lastError !== null, 10_000, 'the adapter died');
       const shown = [s.lastError ?? '', ...log].join('\n');
       expect(shown).toMatch(/exited/);
-      for (const form of [TOKEN, Buffer.from(TOKEN).toString('base64'), [...TOKEN].reverse().join(''), encodeURIComponent(TOKEN)]) expect(shown).not.toContain(form);
+      for (const form of [
+        TOKEN,
+        Buffer.from(TOKEN).toString('base64'),
+        [...TOKEN].reverse().join(''),
+        encodeURIComponent(TOKEN),
+      ])
+        expect(shown).not.toContain(form);
     } finally {
       await s.stop();
     }
@@ -212,12 +250,24 @@ describe.skipIf(!bwrap)('red team: a hostile adapter under its supervisor', () =
   // not masked at all, and its error was cut before it was masked (a secret straddling the cut
   // leaves a piece the mask no longer knows). Masked whole, then cut.
   it("an adapter's status and hello carrying its token reach the kernel's handlers and log masked", async () => {
-    const box = await SecretBox.load([{ name: 'T', fromEnv: 'T', fromFile: null, hosts: [], exec: [], mcp: [], channels: ['evil'] }], '/nonexistent', { T: TOKEN });
+    const box = await SecretBox.load(
+      [{ name: 'T', fromEnv: 'T', fromFile: null, hosts: [], exec: [], mcp: [], channels: ['evil'] }],
+      '/nonexistent',
+      { T: TOKEN },
+    );
     const log: string[] = [];
-    const s = new AdapterSupervisor({ ...(supervisor('status', log) as unknown as { config: ConstructorParameters<typeof AdapterSupervisor>[0] }).config, mask: (t) => String(box.mask(t)) });
+    const s = new AdapterSupervisor({
+      ...(supervisor('status', log) as unknown as { config: ConstructorParameters<typeof AdapterSupervisor>[0] })
+        .config,
+      mask: (t) => String(box.mask(t)),
+    });
     try {
       s.start();
-      await until(() => log.some((l) => l.startsWith('status ')) && log.filter((l) => l.startsWith('hello ')).length >= 2, 10_000, "the adapter's status and second hello");
+      await until(
+        () => log.some((l) => l.startsWith('status ')) && log.filter((l) => l.startsWith('hello ')).length >= 2,
+        10_000,
+        "the adapter's status and second hello",
+      );
       const shown = log.join('\n');
       for (const form of [TOKEN, TOKEN.slice(0, 20), TOKEN.slice(-12)]) expect(shown).not.toContain(form);
     } finally {
@@ -233,10 +283,14 @@ describe.skipIf(!bwrap)('red team: a hostile adapter under its supervisor', () =
     try {
       s.start();
       expect(s.coming).toBe(true);
-      await expect(s.request('channel.outbound', { ref: 'r', chat: '1', text: 'x' })).rejects.toMatchObject({ retryable: true });
+      await expect(s.request('channel.outbound', { ref: 'r', chat: '1', text: 'x' })).rejects.toMatchObject({
+        retryable: true,
+      });
       await s.ready(10_000);
       expect(s.coming).toBe(false);
-      expect(await s.request('channel.outbound', { ref: 'r', chat: '1', text: 'approved words' }, 10_000)).toEqual({ message_id: 'slow-1' });
+      expect(await s.request('channel.outbound', { ref: 'r', chat: '1', text: 'approved words' }, 10_000)).toEqual({
+        message_id: 'slow-1',
+      });
     } finally {
       await s.stop();
     }

@@ -20,16 +20,44 @@ import { call, EXIT, type Harness } from '../helpers/kernel-harness.js';
 const bwrap = await findBwrap();
 const start = telegramPerTest();
 
-const inject = (k: Harness, raw: unknown): Promise<string> => handleInbound(k.kernel.channels.state, k.kernel.channels.state.channels.get('tg') as LiveChannel, raw);
+const inject = (k: Harness, raw: unknown): Promise<string> =>
+  handleInbound(k.kernel.channels.state, k.kernel.channels.state.channels.get('tg') as LiveChannel, raw);
 let seq = 20_000;
-const msg = (chat: string, sender: string, text: string): Record<string, unknown> => ({ account: 'fake_bot', chat, thread: null, sender: { id: sender, name: `user ${sender}` }, message_id: String(seq++), text, attachments: [] });
-const runsOf = (k: Harness, unit: string): number[] => k.kernel.units.runs(unit, 100).filter((r) => r.outcome === 'started').map((r) => r.pid as number);
-const stdinOf = (k: Harness, pid: number): string[] => k.events.filter((e) => e.type === 'message' && e.pid === pid && (e as { channel?: string }).channel === 'stdin').map((e) => (e as { content: string }).content);
+const msg = (chat: string, sender: string, text: string): Record<string, unknown> => ({
+  account: 'fake_bot',
+  chat,
+  thread: null,
+  sender: { id: sender, name: `user ${sender}` },
+  message_id: String(seq++),
+  text,
+  attachments: [],
+});
+const runsOf = (k: Harness, unit: string): number[] =>
+  k.kernel.units
+    .runs(unit, 100)
+    .filter((r) => r.outcome === 'started')
+    .map((r) => r.pid as number);
+const stdinOf = (k: Harness, pid: number): string[] =>
+  k.events
+    .filter((e) => e.type === 'message' && e.pid === pid && (e as { channel?: string }).channel === 'stdin')
+    .map((e) => (e as { content: string }).content);
 
 /** Admin (900) and a paired member (901) in one group chat (5): the admin's binding names the admin. */
 async function group(k: Harness): Promise<void> {
-  k.kernel.units.add({ name: 'admin', task: 'Privileged operations for the admin.', model: `replay:${k.tape}`, capabilities: ['channel:tg', 'exec'] });
-  k.kernel.units.add({ name: 'faq', task: 'Answer questions.', model: `replay:${k.tape}`, capabilities: ['channel:tg'], on_overlap: 'parallel', max_parallel: 5 });
+  k.kernel.units.add({
+    name: 'admin',
+    task: 'Privileged operations for the admin.',
+    model: `replay:${k.tape}`,
+    capabilities: ['channel:tg', 'exec'],
+  });
+  k.kernel.units.add({
+    name: 'faq',
+    task: 'Answer questions.',
+    model: `replay:${k.tape}`,
+    capabilities: ['channel:tg'],
+    on_overlap: 'parallel',
+    max_parallel: 5,
+  });
   await k.kernel.channels.bind({ channel: 'tg', chat: '5', unit: 'faq' });
   await k.kernel.channels.bind({ channel: 'tg', chat: '5', sender: '900', unit: 'admin' });
   expect(await inject(k, msg('5', '901', 'hello, may I join?'))).toBe('dropped');
@@ -37,7 +65,7 @@ async function group(k: Harness): Promise<void> {
 }
 
 describe.skipIf(!bwrap)('red team: routing between bindings', () => {
-  it('with no run live, each sender\'s message starts the unit of its own binding', async () => {
+  it("with no run live, each sender's message starts the unit of its own binding", async () => {
     const k = await start({ admin: [EXIT], faq: [EXIT] });
     await group(k);
     const [faqRun] = runsOf(k, 'faq');
@@ -51,8 +79,11 @@ describe.skipIf(!bwrap)('red team: routing between bindings', () => {
   }, 30_000);
 
   // Was broken (fixed): inbound.ts conversationRun() keys the live run by thread key only.
-  it('while the admin\'s privileged run is live, another member\'s message goes to the faq unit, not the admin run\'s stdin', async () => {
-    const k = await start({ admin: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('SYS_READ_STDIN', { timeout_s: 20 }), EXIT], faq: [EXIT] });
+  it("while the admin's privileged run is live, another member's message goes to the faq unit, not the admin run's stdin", async () => {
+    const k = await start({
+      admin: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('SYS_READ_STDIN', { timeout_s: 20 }), EXIT],
+      faq: [EXIT],
+    });
     await group(k);
     expect(await inject(k, msg('5', '900', 'rotate the keys'))).toBe('accepted');
     const [admin] = runsOf(k, 'admin');
@@ -62,14 +93,21 @@ describe.skipIf(!bwrap)('red team: routing between bindings', () => {
     expect(await inject(k, member)).toBe('accepted');
     const reached = stdinOf(k, admin!).filter((line) => line.includes('IGNORE PREVIOUS'));
     const origin = k.kernel.channels.state.origins.get(admin!);
-    expect({ reachedAdminStdin: reached.length, adminOriginSender: origin?.message_id === member.message_id ? '901' : '900', faqRuns: runsOf(k, 'faq').length - faqBefore }).toEqual({ reachedAdminStdin: 0, adminOriginSender: '900', faqRuns: 1 });
+    expect({
+      reachedAdminStdin: reached.length,
+      adminOriginSender: origin?.message_id === member.message_id ? '901' : '900',
+      faqRuns: runsOf(k, 'faq').length - faqBefore,
+    }).toEqual({ reachedAdminStdin: 0, adminOriginSender: '900', faqRuns: 1 });
   }, 30_000);
 
   // Found and fixed (a red-team review): unbind and channel remove forgot nothing of the binding's
   // live runs, and a run was found by the binding's id — its name. A binding made again under the
   // old name, pointing at another unit, wrote the next message into the old unit's live run.
   it("a binding made again under an old one's name never writes into the old binding's live run", async () => {
-    const k = await start({ admin: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('SYS_READ_STDIN', { timeout_s: 20 }), EXIT], faq: [EXIT] });
+    const k = await start({
+      admin: [call('SYS_READ_STDIN', { timeout_s: 20 }), call('SYS_READ_STDIN', { timeout_s: 20 }), EXIT],
+      faq: [EXIT],
+    });
     await group(k);
     const conv = await k.kernel.channels.bind({ name: 'conv', channel: 'tg', chat: '5', sender: '901', unit: 'admin' });
     expect(await inject(k, msg('5', '901', 'first, to admin'))).toBe('accepted');
@@ -83,7 +121,7 @@ describe.skipIf(!bwrap)('red team: routing between bindings', () => {
     expect(runsOf(k, 'faq').length - faqBefore).toBe(1);
   }, 30_000);
 
-  it('a channel added again under a removed one\'s name starts from nothing: no chat heard from, no answer to an old chat', async () => {
+  it("a channel added again under a removed one's name starts from nothing: no chat heard from, no answer to an old chat", async () => {
     const k = await start({ admin: [call('SYS_READ_STDIN', { timeout_s: 20 }), EXIT], faq: [EXIT] });
     await group(k);
     expect(await inject(k, msg('5', '900', 'rotate the keys'))).toBe('accepted');

@@ -30,7 +30,10 @@ async function post(url: string, headers: Record<string, string>, body: string):
   return res.status;
 }
 
-const event = (text: string, ts = `1700000000.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`): Record<string, unknown> => eventCallback({ type: 'message', channel: 'C1', user: 'U1', text, ts });
+const event = (
+  text: string,
+  ts = `1700000000.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`,
+): Record<string, unknown> => eventCallback({ type: 'message', channel: 'C1', user: 'U1', text, ts });
 
 describe.skipIf(!bwrap)('red team: the Slack events route', () => {
   it('forged, tampered, future-dated and oddly spelled signatures start nothing', async () => {
@@ -44,7 +47,10 @@ describe.skipIf(!bwrap)('red team: the Slack events route', () => {
       [{ ...good.headers, 'x-slack-signature': other.headers['x-slack-signature']! }, good.body],
       [signedEvent(SIGNING, event('future'), { timestamp: now + 600 }).headers, JSON.stringify(event('future'))],
       [{ ...good.headers, 'x-slack-signature': good.headers['x-slack-signature']!.toUpperCase() }, good.body],
-      [{ ...good.headers, 'x-slack-signature': `${good.headers['x-slack-signature']!}, v0=${'0'.repeat(64)}` }, good.body],
+      [
+        { ...good.headers, 'x-slack-signature': `${good.headers['x-slack-signature']!}, v0=${'0'.repeat(64)}` },
+        good.body,
+      ],
       [{ ...good.headers, 'x-slack-request-timestamp': `${good.headers['x-slack-request-timestamp']!}.0` }, good.body],
       [{ ...good.headers, 'x-slack-signature': 'v0=' }, good.body],
       [{ 'content-type': 'application/json', 'x-slack-request-timestamp': String(now) }, good.body],
@@ -57,16 +63,18 @@ describe.skipIf(!bwrap)('red team: the Slack events route', () => {
     await until(() => k.kernel.channels.info('slack').counts.inbound === 1, 10_000, 'the genuine message taken');
   }, 40_000);
 
-  it('a body over the gateway\'s cap is refused before the adapter sees it, and the adapter lives on', async () => {
+  it("a body over the gateway's cap is refused before the adapter sees it, and the adapter lives on", async () => {
     const k = await start();
     const { url } = k;
     const pid = k.kernel.channels.info('slack').pid;
-    expect(await post(url, { 'content-type': 'application/json' }, 'a'.repeat(param.webhookMaxBodyBytes + 1))).toBe(413);
+    expect(await post(url, { 'content-type': 'application/json' }, 'a'.repeat(param.webhookMaxBodyBytes + 1))).toBe(
+      413,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(k.kernel.channels.info('slack')).toMatchObject({ state: 'running', pid, restarts: 0 });
   }, 30_000);
 
-  it('the route answers at once while the adapter is down (503), and the platform\'s retry is taken once it is back', async () => {
+  it("the route answers at once while the adapter is down (503), and the platform's retry is taken once it is back", async () => {
     const k = await start();
     const { url } = k;
     const pid = k.kernel.channels.info('slack').pid as number;
@@ -87,16 +95,29 @@ describe.skipIf(!bwrap)('red team: the Slack events route', () => {
   it.each([
     ['200 KB of control characters (6x when JSON-escaped): over the channel cap', '\u0001'.repeat(200_000), 413],
     ['600 KB of double quotes (2x when JSON-escaped): over the channel cap', '"'.repeat(600_000), 413],
-    ['the channel cap of control characters (6x when JSON-escaped)', '\u0001'.repeat(param.channelHttpMaxBodyBytes), 401],
-  ])('an unsigned request with %s is refused and does not bring the adapter down', async (_label, body, expected) => {
-    const k = await start();
-    const { url } = k;
-    const before = k.kernel.channels.info('slack');
-    const status = await post(url, { 'content-type': 'text/plain' }, body);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const after = k.kernel.channels.info('slack');
-    expect({ status, state: after.state, samePid: after.pid === before.pid, restarts: after.restarts }).toEqual({ status: expected, state: 'running', samePid: true, restarts: 0 });
-  }, 30_000);
+    [
+      'the channel cap of control characters (6x when JSON-escaped)',
+      '\u0001'.repeat(param.channelHttpMaxBodyBytes),
+      401,
+    ],
+  ])(
+    'an unsigned request with %s is refused and does not bring the adapter down',
+    async (_label, body, expected) => {
+      const k = await start();
+      const { url } = k;
+      const before = k.kernel.channels.info('slack');
+      const status = await post(url, { 'content-type': 'text/plain' }, body);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const after = k.kernel.channels.info('slack');
+      expect({ status, state: after.state, samePid: after.pid === before.pid, restarts: after.restarts }).toEqual({
+        status: expected,
+        state: 'running',
+        samePid: true,
+        restarts: 0,
+      });
+    },
+    30_000,
+  );
 });
 
 // Was broken (low): platformTs() checked Number.isFinite(ms), but new Date(1e17).toISOString() throws.

@@ -12,7 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { checkThreadTemplate, DEFAULT_THREAD, keySegment, threadKeyOf } from '../../kernel/channels/bindings.js';
 import { threadKeyProblem } from '../../sys/thread-key.js';
 
-const at = (chat: string, sender = '1', account = 'acct'): { channel: string; account: string; chat: string; sender: string } => ({ channel: 'tg', account, chat, sender });
+const at = (
+  chat: string,
+  sender = '1',
+  account = 'acct',
+): { channel: string; account: string; chat: string; sender: string } => ({ channel: 'tg', account, chat, sender });
 
 /** The thread key of `chat` under the default template, or the error text when it has none. */
 function keyOf(chat: string, template = DEFAULT_THREAD): string {
@@ -94,6 +98,8 @@ describe('red team: thread keys from platform ids', () => {
   it('two chats whose ids differ only in case never share a thread (a case-sensitive platform: Discord names, mail local parts, a third-party adapter)', () => {
     expect(keyOf('Ops')).not.toBe(keyOf('ops'));
     expect(keyOf('C0ABC', 'dm:{channel}:{sender}')).toBe(keyOf('C0ABC', 'dm:{channel}:{sender}'));
-    expect(threadKeyOf('dm:{channel}:{sender}', at('c', 'UAbc'))).not.toBe(threadKeyOf('dm:{channel}:{sender}', at('c', 'uaBC')));
+    expect(threadKeyOf('dm:{channel}:{sender}', at('c', 'UAbc'))).not.toBe(
+      threadKeyOf('dm:{channel}:{sender}', at('c', 'uaBC')),
+    );
   });
 });

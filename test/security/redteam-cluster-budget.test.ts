@@ -21,7 +21,13 @@ afterEach(async () => {
 
 async function node(url: string, name: string, demand = 1): Promise<Cluster> {
   const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => demand, capacity: () => undefined, overloaded: () => undefined, log: (_l, m) => warnings.push(m) });
+  c.attach({
+    load: () => ({ processes: 0, in_flight: 0, queued: 0 }),
+    demand: () => demand,
+    capacity: () => undefined,
+    overloaded: () => undefined,
+    log: (_l, m) => warnings.push(m),
+  });
   open.push(c);
   return c;
 }
@@ -32,7 +38,11 @@ async function closeNode(c: Cluster): Promise<void> {
 }
 
 /** The budget's row as the database holds it (read by a plain client, not a node). */
-async function row(url: string, lane: string, kind = 'rpm'): Promise<{ level: number; capacity: number; blocked_ms: number; granted: number }> {
+async function row(
+  url: string,
+  lane: string,
+  kind = 'rpm',
+): Promise<{ level: number; capacity: number; blocked_ms: number; granted: number }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -53,7 +63,6 @@ async function grantOnce(b: Bucket, amount = 1, ms = 1_000): Promise<void> {
   b.waitFor(amount);
   await until(() => b.available() > 0, ms).catch(() => undefined);
 }
-
 
 describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
   it('holds: three nodes draining one budget at once spend no more than its capacity plus its refill', async () => {
@@ -101,7 +110,14 @@ describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
     l3.take(Number.NaN);
     await new Promise((r) => setTimeout(r, 300));
     await closeNode(a);
-    const levels = await Promise.all(['l1', 'l2', 'l3'].map((l, i) => row(url, l, i === 0 ? 'rpm' : 'tpm').then((r) => r.level, () => 0)));
+    const levels = await Promise.all(
+      ['l1', 'l2', 'l3'].map((l, i) =>
+        row(url, l, i === 0 ? 'rpm' : 'tpm').then(
+          (r) => r.level,
+          () => 0,
+        ),
+      ),
+    );
     expect(levels.map((l) => Number.isFinite(l))).toEqual([true, true, true]);
     const bb = b.buckets('l1', 'rpm', 6_000, 100);
     await grantOnce(bb, 1);
@@ -181,7 +197,7 @@ describe.skipIf(PG_SKIP)('red team: shared budgets', () => {
     expect(bb.waitFor(1)).toBeLessThanOrEqual(day);
   });
   // Was a break, mended: SharedLimits.listen's 'error' handler drops the NOTIFY connection and nothing opens it again: after one blip, 429s reach this node only by the heartbeat's poll.
-  it('after its NOTIFY connection drops (a database blip), a node again hears another\'s 429 at once, not at its next heartbeat', async () => {
+  it("after its NOTIFY connection drops (a database blip), a node again hears another's 429 at once, not at its next heartbeat", async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');
     const b = await node(url, 'b');

@@ -20,7 +20,6 @@ afterEach(async () => {
 
 const node = (url: string, name: string): Promise<Cluster> => joinNode(url, name, open);
 
-
 /** A plain session on the database (an operator, or another host's node). */
 async function sql(url: string): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: url });
@@ -31,14 +30,18 @@ async function sql(url: string): Promise<pg.Client> {
 }
 
 async function count(db: pg.Client, key: string): Promise<number> {
-  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM aos_meta WHERE key = $1', [key])).rows[0]?.n ?? -1;
+  return (
+    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM aos_meta WHERE key = $1', [key])).rows[0]?.n ?? -1
+  );
 }
 
 /**
  * Nodes a and b a lease behind c; each runs its fence at the same moment (as two nodes paused
  * between their heartbeat and their fence would): who each declared dead.
  */
-async function crossFence(url: string): Promise<{ a: Cluster; b: Cluster; db: pg.Client; byA: string[]; byB: string[] }> {
+async function crossFence(
+  url: string,
+): Promise<{ a: Cluster; b: Cluster; db: pg.Client; byA: string[]; byB: string[] }> {
   // c keeps the freshest heartbeat (so a and b are a lease behind it) but beats no more: only a and b fence.
   const c = await node(url, 'c');
   const a = await node(url, 'a');
@@ -47,15 +50,21 @@ async function crossFence(url: string): Promise<{ a: Cluster; b: Cluster; db: pg
   stopBeating(a);
   stopBeating(b);
   const db = await sql(url);
-  await db.query("UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $1 WHERE name IN ('a', 'b')", [param.clusterLeaseMs + 1_000]);
+  await db.query("UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $1 WHERE name IN ('a', 'b')", [
+    param.clusterLeaseMs + 1_000,
+  ]);
   type Fencer = { fenceDead(): Promise<Array<{ name: string }>> };
   // The one declared dead first fences nobody: its fence is refused (FencedError) or gives way (a deadlock).
-  const fence = (n: Cluster): Promise<Array<{ name: string }>> => (n.member as unknown as Fencer).fenceDead().catch((e: unknown) => (e instanceof FencedError ? [] : Promise.reject(e as Error)));
+  const fence = (n: Cluster): Promise<Array<{ name: string }>> =>
+    (n.member as unknown as Fencer)
+      .fenceDead()
+      .catch((e: unknown) => (e instanceof FencedError ? [] : Promise.reject(e as Error)));
   const [byA, byB] = await Promise.all([fence(a), fence(b)]);
   return { a, b, db, byA: byA.map((n) => n.name), byB: byB.map((n) => n.name) };
 }
 
-const insert = (key: string) => (tx: pg.PoolClient) => tx.query('INSERT INTO aos_meta (key, value) VALUES ($1, $2)', [key, 'x']);
+const insert = (key: string) => (tx: pg.PoolClient) =>
+  tx.query('INSERT INTO aos_meta (key, value) VALUES ($1, $2)', [key, 'x']);
 
 describe.skipIf(PG_SKIP)('red team: fencing', () => {
   it('holds: a fence landing between the key-share check and COMMIT waits for that commit; nothing commits after it', async () => {
@@ -70,7 +79,9 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     });
     await new Promise((r) => setTimeout(r, 50));
     let fenced = false;
-    const fence = db.query("UPDATE aos_nodes SET state = 'dead', fenced_by = 'op' WHERE name = 'b'").then(() => (fenced = true));
+    const fence = db
+      .query("UPDATE aos_nodes SET state = 'dead', fenced_by = 'op' WHERE name = 'b'")
+      .then(() => (fenced = true));
     await new Promise((r) => setTimeout(r, 150));
     expect(fenced).toBe(false);
     release();
@@ -100,17 +111,28 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     });
     await inside;
     // Its heartbeat lands meanwhile (it used to wait for the commit: a move longer than the lease got the mover declared dead).
-    const before = Number((await db.query<{ hb: string }>("SELECT heartbeat_ms AS hb FROM aos_nodes WHERE name = 'b'")).rows[0]?.hb);
+    const before = Number(
+      (await db.query<{ hb: string }>("SELECT heartbeat_ms AS hb FROM aos_nodes WHERE name = 'b'")).rows[0]?.hb,
+    );
     await new Promise((r) => setTimeout(r, 5));
-    const beat = await Promise.race([b.member.beat().then(() => 'beat'), new Promise((r) => setTimeout(() => r('held off'), 10_000))]);
+    const beat = await Promise.race([
+      b.member.beat().then(() => 'beat'),
+      new Promise((r) => setTimeout(() => r('held off'), 10_000)),
+    ]);
     expect(beat).toBe('beat');
     // ...while the long transaction is still open.
-    const open = await db.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'aos:b' AND state = 'idle in transaction'");
+    const open = await db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE application_name = 'aos:b' AND state = 'idle in transaction'",
+    );
     expect(open.rows).toHaveLength(1);
-    expect(Number((await db.query<{ hb: string }>("SELECT heartbeat_ms AS hb FROM aos_nodes WHERE name = 'b'")).rows[0]?.hb)).toBeGreaterThan(before);
+    expect(
+      Number((await db.query<{ hb: string }>("SELECT heartbeat_ms AS hb FROM aos_nodes WHERE name = 'b'")).rows[0]?.hb),
+    ).toBeGreaterThan(before);
     // A change of its epoch (another host taking the name over) waits for the commit, as a fence does.
     let changed = false;
-    const takeover = db.query("UPDATE aos_nodes SET epoch = nextval('aos_epoch') WHERE name = 'b'").then(() => (changed = true));
+    const takeover = db
+      .query("UPDATE aos_nodes SET epoch = nextval('aos_epoch') WHERE name = 'b'")
+      .then(() => (changed = true));
     await new Promise((r) => setTimeout(r, 150));
     expect(changed).toBe(false);
     release();
@@ -133,7 +155,9 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     await db.query(
       "UPDATE aos_nodes SET epoch = nextval('aos_epoch'), host = 'other-host', os_pid = 1, heartbeat_ms = (extract(epoch from clock_timestamp()) * 1000)::bigint WHERE name = 'dup'",
     );
-    const before = (await db.query<{ level: number; granted: number }>("SELECT level, granted FROM aos_budgets WHERE lane = 'openai'")).rows[0];
+    const before = (
+      await db.query<{ level: number; granted: number }>("SELECT level, granted FROM aos_budgets WHERE lane = 'openai'")
+    ).rows[0];
     // A 429, a settlement of what it holds, a new grant: all under the replaced epoch.
     const other = old.buckets('anthropic', 'rpm', 6_000, 100);
     other.waitFor(1);
@@ -144,7 +168,11 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     await old.limits.close();
     await expect(old.member.fenced(insert('old-dup'))).rejects.toBeInstanceOf(FencedError);
     await old.member.beat();
-    const after = (await db.query<{ level: number; granted: number; blocked: string }>("SELECT level, granted, blocked_until_ms AS blocked FROM aos_budgets WHERE lane = 'openai'")).rows[0];
+    const after = (
+      await db.query<{ level: number; granted: number; blocked: string }>(
+        "SELECT level, granted, blocked_until_ms AS blocked FROM aos_budgets WHERE lane = 'openai'",
+      )
+    ).rows[0];
     expect(Number(after?.blocked)).toBe(0);
     expect(after?.granted).toBe(before?.granted);
     expect(after?.level).toBeGreaterThanOrEqual(before?.level ?? Infinity);
@@ -163,7 +191,9 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     const db = await sql(url);
     const oldEpoch = b.member.epoch;
     // Its row looks a lease old (as after a pause), so a join of its name is allowed.
-    await db.query("UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $1 WHERE name = 'b'", [param.clusterLeaseMs + 1_000]);
+    await db.query("UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $1 WHERE name = 'b'", [
+      param.clusterLeaseMs + 1_000,
+    ]);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const inFlight = b.member.fenced(async (tx) => {
@@ -206,14 +236,32 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
   it('two nodes fencing each other at once: the one declared dead first does not commit its fence of the other', async () => {
     const url = await pgServer.server.createDatabase();
     const { db } = await crossFence(url);
-    const rows = (await db.query<{ name: string; state: string; fenced_by: string | null }>("SELECT name, state, fenced_by FROM aos_nodes WHERE name IN ('a', 'b') ORDER BY name")).rows;
+    const rows = (
+      await db.query<{ name: string; state: string; fenced_by: string | null }>(
+        "SELECT name, state, fenced_by FROM aos_nodes WHERE name IN ('a', 'b') ORDER BY name",
+      )
+    ).rows;
     expect(rows.filter((r) => r.state === 'dead').length).toBeLessThanOrEqual(1);
   });
 
   it('holds: node names with quotes, NUL, newlines, unicode or 64+ characters are refused clearly', async () => {
     const url = await pgServer.server.createDatabase();
-    for (const name of ["o'brien", 'a"b', 'a\u0000b', 'a\nb', 'b\n', 'nöde', 'a b', '-lead', '', 'x'.repeat(60), "a'; DROP TABLE aos_nodes; --"]) {
-      await expect(Cluster.join({ url, node: name }), JSON.stringify(name)).rejects.toThrow(/AOS_NODE must be 1-59 letters/);
+    for (const name of [
+      "o'brien",
+      'a"b',
+      'a\u0000b',
+      'a\nb',
+      'b\n',
+      'nöde',
+      'a b',
+      '-lead',
+      '',
+      'x'.repeat(60),
+      "a'; DROP TABLE aos_nodes; --",
+    ]) {
+      await expect(Cluster.join({ url, node: name }), JSON.stringify(name)).rejects.toThrow(
+        /AOS_NODE must be 1-59 letters/,
+      );
     }
     const ok = await node(url, 'x'.repeat(59));
     expect(ok.member.epoch).toBeGreaterThan(0);
@@ -228,7 +276,10 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     const live = await node(url, `${prefix}live`);
     stopBeating(stuck);
     const db = await sql(url);
-    await db.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [`${prefix}dead`, param.clusterLeaseMs + 1_000]);
+    await db.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [
+      `${prefix}dead`,
+      param.clusterLeaseMs + 1_000,
+    ]);
     // The stuck node stops inside a commit, holding its row: the fence must cut it off.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -252,7 +303,10 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     await z.member.beat();
     await z.member.beat();
     release();
-    expect((await db.query<{ state: string }>('SELECT state FROM aos_nodes WHERE name = $1', [`${prefix}dead`])).rows[0]?.state).toBe('dead');
+    expect(
+      (await db.query<{ state: string }>('SELECT state FROM aos_nodes WHERE name = $1', [`${prefix}dead`])).rows[0]
+        ?.state,
+    ).toBe('dead');
     expect(await slow).toBe('committed');
     expect(await count(db, 'live-commit')).toBe(1);
   });

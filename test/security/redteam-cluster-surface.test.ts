@@ -23,7 +23,13 @@ afterEach(async () => {
 
 async function node(url: string, name: string): Promise<Cluster> {
   const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log: (level, m) => logs.push(`${level}: ${m}`) });
+  c.attach({
+    load: () => ({ processes: 1, in_flight: 0, queued: 0 }),
+    demand: () => 1,
+    capacity: () => undefined,
+    overloaded: () => undefined,
+    log: (level, m) => logs.push(`${level}: ${m}`),
+  });
   open.push(c);
   return c;
 }
@@ -66,7 +72,10 @@ describe.skipIf(PG_SKIP)('red team: what the cluster shows, and what reaches its
     const sock = encodeURIComponent(pgServer.server.socketDir);
     const c = await node(`postgres://aos@localhost/${dbName}?host=${sock}&pass%77ord=hunter2`, 'a');
     expect(JSON.stringify(c.status())).not.toContain('hunter2');
-    const error = await Cluster.join({ url: `postgres://aos@localhost/nodb?host=${sock}&%70assword=hunter2`, node: 'b' }).catch((e: Error) => e);
+    const error = await Cluster.join({
+      url: `postgres://aos@localhost/nodb?host=${sock}&%70assword=hunter2`,
+      node: 'b',
+    }).catch((e: Error) => e);
     expect(String(error)).toMatch(/could not join/);
     expect(String(error)).not.toContain('hunter2');
   });
@@ -74,15 +83,19 @@ describe.skipIf(PG_SKIP)('red team: what the cluster shows, and what reaches its
   // Was a break, mended: a password with an unencoded '/', '?' or '#' defeats maskUrlPassword's userinfo pattern, and Cluster.join's error prints the whole URL.
   it('a password with an unencoded "/", "?" or "#" never shows in the join error', async () => {
     for (const secret of ['hunt/er2', 'hunt#er2', 'hunt?er2']) {
-      const error = await Cluster.join({ url: `postgres://aos:${secret}@localhost/nodb`, node: 'a' }).catch((e: Error) => e);
+      const error = await Cluster.join({ url: `postgres://aos:${secret}@localhost/nodb`, node: 'a' }).catch(
+        (e: Error) => e,
+      );
       expect(String(error)).toMatch(/could not join|must be/);
       expect(String(error), secret).not.toContain('er2');
     }
   });
 
-  it('holds: a password in the URL\'s user:password never shows in status(), join errors or the logs', async () => {
+  it("holds: a password in the URL's user:password never shows in status(), join errors or the logs", async () => {
     const sock = encodeURIComponent(pgServer.server.socketDir);
-    const error = await Cluster.join({ url: `postgres://aos:hunter2@localhost/nodb?host=${sock}`, node: 'a' }).catch((e: Error) => e);
+    const error = await Cluster.join({ url: `postgres://aos:hunter2@localhost/nodb?host=${sock}`, node: 'a' }).catch(
+      (e: Error) => e,
+    );
     expect(String(error)).toMatch(/could not join postgres:\/\/aos:\*\*\*@localhost\/nodb/);
     expect(String(error)).not.toContain('hunter2');
     const base = await pgServer.server.createDatabase();
@@ -107,7 +120,7 @@ describe.skipIf(PG_SKIP)('red team: what the cluster shows, and what reaches its
   });
 
   // Was a break, mended: printable() (cmd/printable.ts) keeps newlines, and nodeTable puts a database host/name/fenced_by in a cell as is: a row can forge others.
-  it('a newline in a node\'s host, name or fenced_by cannot forge lines of the node table', async () => {
+  it("a newline in a node's host, name or fenced_by cannot forge lines of the node table", async () => {
     const url = await pgServer.server.createDatabase();
     const c = await node(url, 'a');
     await forgeNode(url, 'b', 'h:1\nzz-fake  live   99     0 ms    0      0          0       trusted');
@@ -121,7 +134,7 @@ describe.skipIf(PG_SKIP)('red team: what the cluster shows, and what reaches its
   it('holds: lane names with quotes, SQL, unicode and 300 characters are parameters: granted, and the tables are intact', async () => {
     const url = await pgServer.server.createDatabase();
     const c = await node(url, 'a');
-    const lanes = ["o'pen\"ai", "x'); DROP TABLE aos_budgets; --", 'prøvider-🚀', 'l'.repeat(300), 'a\\b%_'];
+    const lanes = ['o\'pen"ai', "x'); DROP TABLE aos_budgets; --", 'prøvider-🚀', 'l'.repeat(300), 'a\\b%_'];
     const buckets = lanes.map((l) => c.buckets(l, 'rpm', 600, 5));
     for (const b of buckets) b.waitFor(1);
     await until(() => buckets.every((b) => b.available() > 0), 3_000);

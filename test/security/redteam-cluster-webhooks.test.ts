@@ -21,6 +21,7 @@ import { until } from '../helpers/until.js';
 import { PG_SKIP, postgresPerFile } from '../kernel/cluster/pg-fixture.js';
 import { clusterScratch, runClosers } from '../kernel/cluster/kernel-node.js';
 import { BLOCK, REGISTER, registered, via, webhookNode } from '../daemon/cluster-webhook-nodes.js';
+import { turnOf } from '../../kernel/loop/turn-state.js';
 
 const pgServer = postgresPerFile();
 const closers: Array<() => Promise<void>> = [];
@@ -30,22 +31,41 @@ afterEach(() => runClosers(closers));
 function raw(base: string, target: string, body = '{}'): Promise<number> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: target, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: target,
+        headers: { 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const webhookEvents = (k: Kernel, pid: number): string[] => (k.proc(pid)?.transcript ?? []).filter((m) => m.text.includes('[EVENT::WEBHOOK]')).map((m) => m.text);
+const webhookEvents = (k: Kernel, pid: number): string[] =>
+  (turnOf(k.proc(pid))?.transcript ?? []).filter((m) => m.text.includes('[EVENT::WEBHOOK]')).map((m) => m.text);
 
 describe.skipIf(PG_SKIP)("another node's route, spelled otherwise", () => {
   it('is no webhook through any node: only the exact token and path reach the process', async () => {
     const { url, dir, tape } = await clusterScratch(pgServer.server, closers, 'redteam-cluster-webhooks');
     const model = `replay:${await tape({
-      hook: [REGISTER, BLOCK, { expect: ['[EVENT::WEBHOOK] {"request_id":"w1"', '"body":"the real one"'], reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'answered' }) }, BLOCK, EXIT],
+      hook: [
+        REGISTER,
+        BLOCK,
+        {
+          expect: ['[EVENT::WEBHOOK] {"request_id":"w1"', '"body":"the real one"'],
+          reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'answered' }),
+        },
+        BLOCK,
+        EXIT,
+      ],
     })}`;
     const a = await webhookNode('a', url, dir, closers);
     const b = await webhookNode('b', url, dir, closers);
@@ -76,7 +96,8 @@ describe.skipIf(PG_SKIP)("another node's route, spelled otherwise", () => {
       `/hooks/${token.slice(0, 8)}%25/github/push`,
     ];
     for (const target of spellings) {
-      for (const node of [b, a]) expect(await raw(node.gatewayUrl as string, target), `${target} on ${node.cluster?.member.name}`).toBe(404);
+      for (const node of [b, a])
+        expect(await raw(node.gatewayUrl as string, target), `${target} on ${node.cluster?.member.name}`).toBe(404);
     }
     expect(webhookEvents(a, proc.pid)).toEqual([]);
     // The exact route, through the other node: the one request the process sees.
@@ -92,18 +113,58 @@ describe('a request carried from another node', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-redteam-carried-'));
     closers.push(() => rm(dir, { recursive: true, force: true }));
     const tape = path.join(dir, 'tape.yaml');
-    await writeFile(tape, YAML.stringify({ agents: { hook: [REGISTER, BLOCK, { expect: '[EVENT::WEBHOOK]', reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'ok' }) }, EXIT] } }));
-    const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: [...ALL_CAPS, 'webhook'], cwd: dir, gateway: gatewayAt(0) });
+    await writeFile(
+      tape,
+      YAML.stringify({
+        agents: {
+          hook: [
+            REGISTER,
+            BLOCK,
+            { expect: '[EVENT::WEBHOOK]', reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', body: 'ok' }) },
+            EXIT,
+          ],
+        },
+      }),
+    );
+    const kernel = await Kernel.create({
+      workspace: path.join(dir, 'ws'),
+      rootCapabilities: [...ALL_CAPS, 'webhook'],
+      cwd: dir,
+      gateway: gatewayAt(0),
+    });
     closers.push(() => kernel.shutdown());
     const proc = await kernel.spawn({ task: 'hook', model: `replay:${tape}`, name: 'hook' });
-    await until(() => kernel.pcb(proc.pid)?.state === 'blocked' && (kernel.proc(proc.pid)?.transcript.length ?? 0) > 2, 20_000, 'the process to register and wait');
-    const result = kernel.proc(proc.pid)?.transcript.find((m) => m.text.includes('[SYS_RESULT::SYS_REGISTER_WEBHOOK]'))?.text ?? '';
+    await until(
+      () => kernel.pcb(proc.pid)?.state === 'blocked' && (turnOf(kernel.proc(proc.pid))?.transcript.length ?? 0) > 2,
+      20_000,
+      'the process to register and wait',
+    );
+    const result =
+      turnOf(kernel.proc(proc.pid))?.transcript.find((m) => m.text.includes('[SYS_RESULT::SYS_REGISTER_WEBHOOK]'))
+        ?.text ?? '';
     const token = result.match(/\/hooks\/([^/]+)\//)?.[1] as string;
     const request = { method: 'POST', query: {}, headers: { 'x-github-event': 'push' }, body: '{}' };
-    const carried = (over: Record<string, unknown>, req: Record<string, unknown> = {}): unknown => ({ token, path: 'github/push', request: { ...request, ...req }, ...over });
+    const carried = (over: Record<string, unknown>, req: Record<string, unknown> = {}): unknown => ({
+      token,
+      path: 'github/push',
+      request: { ...request, ...req },
+      ...over,
+    });
 
     // Malformed: never thrown, answered 400, nothing delivered.
-    for (const bad of [null, 'x', [], { token }, carried({ token: 7 }), carried({ path: null }), carried({}, { method: 'GET\r\nX-Injected: 1' }), carried({}, { method: '' }), carried({}, { headers: { a: 1 } }), carried({}, { body: null }), carried({}, { query: 'a=1' })]) {
+    for (const bad of [
+      null,
+      'x',
+      [],
+      { token },
+      carried({ token: 7 }),
+      carried({ path: null }),
+      carried({}, { method: 'GET\r\nX-Injected: 1' }),
+      carried({}, { method: '' }),
+      carried({}, { headers: { a: 1 } }),
+      carried({}, { body: null }),
+      carried({}, { query: 'a=1' }),
+    ]) {
       expect((await deliverCarried(kernel, bad)).status, JSON.stringify(bad)).toBe(400);
     }
     // Over the gateway's size in bytes, though not in characters.
@@ -114,19 +175,31 @@ describe('a request carried from another node', () => {
     expect((await deliverCarried(kernel, carried({ path: 'github/push/' }))).status).toBe(404);
     // A unit's route is answered by its own node's gateway, never carried to a run.
     let started = false;
-    kernel.webhooks.addRoute('unit-token-0123456789abcdef01234', 'go', async () => ((started = true), { reply: { status: 200, body: 'ran' } }));
-    expect((await deliverCarried(kernel, carried({ token: 'unit-token-0123456789abcdef01234', path: 'go' }))).status).toBe(404);
+    kernel.webhooks.addRoute(
+      'unit-token-0123456789abcdef01234',
+      'go',
+      async () => ((started = true), { reply: { status: 200, body: 'ran' } }),
+    );
+    expect(
+      (await deliverCarried(kernel, carried({ token: 'unit-token-0123456789abcdef01234', path: 'go' }))).status,
+    ).toBe(404);
     expect(started).toBe(false);
     expect(webhookEvents(kernel, proc.pid)).toEqual([]);
 
     // Credentials the asking node should have left out are left out here too.
-    const secrets = { authorization: 'Bearer SECRET1', cookie: 's=SECRET2', 'x-api-key': 'SECRET3', 'proxy-authorization': 'Basic SECRET4', 'x-auth-token': 'SECRET5' };
+    const secrets = {
+      authorization: 'Bearer SECRET1',
+      cookie: 's=SECRET2',
+      'x-api-key': 'SECRET3',
+      'proxy-authorization': 'Basic SECRET4',
+      'x-auth-token': 'SECRET5',
+    };
     const reply = await deliverCarried(kernel, carried({}, { headers: { ...secrets, 'x-github-event': 'push' } }));
     expect(reply).toMatchObject({ status: 200, body: 'ok' });
     const seen = webhookEvents(kernel, proc.pid).join('\n');
     expect(seen).toContain('"x-github-event":"push"');
     expect(seen).not.toMatch(/SECRET/);
-    expect(JSON.stringify(kernel.proc(proc.pid)?.transcript ?? [])).not.toMatch(/SECRET/);
+    expect(JSON.stringify(turnOf(kernel.proc(proc.pid))?.transcript ?? [])).not.toMatch(/SECRET/);
   }, 60_000);
 });
 
@@ -147,7 +220,10 @@ describe("another node's answer", () => {
   };
 
   it('becomes a response only when it is one: no line break in a header, a status in range, a text body', async () => {
-    expect(await through(async () => ({ status: 201, body: 'fine', contentType: 'text/plain' }))).toMatchObject({ status: 201, body: 'fine' });
+    expect(await through(async () => ({ status: 201, body: 'fine', contentType: 'text/plain' }))).toMatchObject({
+      status: 201,
+      body: 'fine',
+    });
     for (const bad of [
       { status: 200, body: 'x', contentType: 'text/html\r\nSet-Cookie: session=stolen' },
       { status: 200, body: 'x', contentType: 'text/html\nLocation: https://evil.example' },

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildSystemPrompt } from '../../kernel/context/context.js';
 import { Kernel } from '../../kernel/kernel.js';
-import { storedTranscript } from '../../kernel/proc/transcript.js';
+import { storedTranscript } from '../../kernel/loop/turn-state.js';
 import { recordTape } from '../../kernel/tapes/record.js';
 import { CapabilitySet } from '../../sys/capabilities.js';
 import { SYSCALLS, findSyscall } from '../../syscalls/table.js';
@@ -35,11 +35,14 @@ const ROOT = [write('a.txt', 'a'), write('b.txt', 'b'), EXIT];
 /** Processes the store keeps as forks (their runtime names an origin). */
 const forks = (h: Harness): number[] => {
   h.kernel.store.flush();
-  return h.kernel.processes({ all: true }).filter((p) => 'fork' in (JSON.parse(h.kernel.store.processes.get(p.pid)?.runtime ?? '{}') as object)).map((p) => p.pid);
+  return h.kernel
+    .processes({ all: true })
+    .filter((p) => 'fork' in (JSON.parse(h.kernel.store.processes.get(p.pid)?.runtime ?? '{}') as object))
+    .map((p) => p.pid);
 };
 
-describe('a fork\'s capabilities', () => {
-  it('are within the policy\'s root capabilities as they are now, not as the origin had them', async () => {
+describe("a fork's capabilities", () => {
+  it("are within the policy's root capabilities as they are now, not as the origin had them", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-redteam-fork-'));
     dirs.push(dir);
     const storeFile = path.join(dir, 'aos.db');
@@ -50,13 +53,20 @@ describe('a fork\'s capabilities', () => {
     await first.kernel.close();
     // The policy was narrowed since: reads only. The same store and workspace.
     const narrowed = ['fs.read:/**'];
-    const kernel = await Kernel.create({ workspace: first.workspace, rootCapabilities: narrowed, cwd: first.dir, storeFile });
+    const kernel = await Kernel.create({
+      workspace: first.workspace,
+      rootCapabilities: narrowed,
+      cwd: first.dir,
+      storeFile,
+    });
     try {
       const forked = await kernel.fork({ pid: origin.pid, turn: 1 });
       expect(new CapabilitySet(narrowed).coversAll(forked.pcb.capabilities)).toBe(true);
       const end = await kernel.waitExit(forked.pcb.pid);
       expect(end.capabilities).toEqual(narrowed);
-      const results = kernel.history(forked.pcb.pid).filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result');
+      const results = kernel
+        .history(forked.pcb.pid)
+        .filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result');
       expect(results.find((r) => r.name === 'FS_WRITE')).toMatchObject({ ok: false, errno: 'EPERM' });
       await expect(stat(path.join(first.workspace, 'b.txt'))).rejects.toThrow();
     } finally {
@@ -64,8 +74,11 @@ describe('a fork\'s capabilities', () => {
     }
   });
 
-  it('of a narrowed child are the child\'s, never its parent\'s', async () => {
-    const root = [`${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'read', permissions: ['fs.read:/**'] })}\n${call('WAIT', {})}`, EXIT];
+  it("of a narrowed child are the child's, never its parent's", async () => {
+    const root = [
+      `${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'read', permissions: ['fs.read:/**'] })}\n${call('WAIT', {})}`,
+      EXIT,
+    ];
     const h = await startHarness({ root, kid: [call('FS_READ', { path: 'x' }), write('kid.txt', 'kid'), EXIT] });
     open.push(h);
     const tree = await h.run();
@@ -87,7 +100,16 @@ describe('no agent reaches a fork', () => {
         [
           call('FORK', { pid: 1, turn: 0 }),
           call('fork', { pid: 1, turn: 0, model: 'replay:/x.yaml' }),
-          call('SPAWN_AGENT', { role: 'kid', task: 't', fork: { origin: { pid: 1, turn: 0, segments: [{ pid: 1, through: 99 }] }, entries: [], context: null, append: 'x' } }),
+          call('SPAWN_AGENT', {
+            role: 'kid',
+            task: 't',
+            fork: {
+              origin: { pid: 1, turn: 0, segments: [{ pid: 1, through: 99 }] },
+              entries: [],
+              context: null,
+              append: 'x',
+            },
+          }),
         ].join('\n'),
         EXIT,
       ],
@@ -95,21 +117,32 @@ describe('no agent reaches a fork', () => {
     open.push(h);
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    expect(h.results(pcb.pid).filter((r) => r.turn === 1).map((r) => r.ok)).toEqual([false, false, false]);
+    expect(
+      h
+        .results(pcb.pid)
+        .filter((r) => r.turn === 1)
+        .map((r) => r.ok),
+    ).toEqual([false, false, false]);
     expect(forks(h)).toEqual([]);
     expect(h.kernel.processes({ all: true }).map((p) => p.pid)).toEqual([pcb.pid]);
     expect(h.kernel.safety.audit.list({ limit: 500 }).filter((r) => r.call === 'FORK')).toEqual([]);
   });
 });
 
-describe('the web\'s fork', () => {
-  it('is refused without the session\'s CSRF header, from another Origin, or as a form; given them it forks and passes nothing else on', async () => {
+describe("the web's fork", () => {
+  it("is refused without the session's CSRF header, from another Origin, or as a form; given them it forks and passes nothing else on", async () => {
     web = await startWeb({ root: ROOT });
     const { fx, port } = web;
     const origin = await fx.kernel.waitExit((await fx.kernel.spawn({ task: 'web task', model: fx.model })).pid);
     const { cookie, csrf } = await web.login();
     const self = `http://127.0.0.1:${port}`;
-    const body = JSON.stringify({ pid: origin.pid, turn: 1, model: 'replay:/etc/passwd', append: 'INJECTED-APPEND', cwd: '/' });
+    const body = JSON.stringify({
+      pid: origin.pid,
+      turn: 1,
+      model: 'replay:/etc/passwd',
+      append: 'INJECTED-APPEND',
+      cwd: '/',
+    });
     const tries: Array<Record<string, string>> = [
       { Cookie: cookie, Origin: self, 'Content-Type': 'application/json' },
       { Cookie: cookie, Origin: self, 'Content-Type': 'application/json', 'X-AOS-CSRF': `${csrf}x` },
@@ -122,14 +155,22 @@ describe('the web\'s fork', () => {
       const answer = await raw(port, '/api/fork', { method: 'POST', headers, body });
       expect(answer.status, JSON.stringify(headers)).toBeGreaterThanOrEqual(400);
     }
-    expect((await raw(port, `/api/fork?pid=${origin.pid}&turn=1`, { headers: { Cookie: cookie } })).status).toBeGreaterThanOrEqual(400);
+    expect(
+      (await raw(port, `/api/fork?pid=${origin.pid}&turn=1`, { headers: { Cookie: cookie } })).status,
+    ).toBeGreaterThanOrEqual(400);
     expect(fx.kernel.processes({ all: true }).map((p) => p.pid)).toEqual([origin.pid]);
-    const ok = await raw(port, '/api/fork', { method: 'POST', headers: { Cookie: cookie, Origin: self, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf }, body });
+    const ok = await raw(port, '/api/fork', {
+      method: 'POST',
+      headers: { Cookie: cookie, Origin: self, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf },
+      body,
+    });
     expect(ok.status).toBe(200);
     const answer = JSON.parse(ok.body) as { pid: number; model: string };
     expect(answer.model).toBe(fx.model);
     await fx.kernel.waitExit(answer.pid);
-    const prompts = fx.kernel.history(answer.pid).filter((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt');
+    const prompts = fx.kernel
+      .history(answer.pid)
+      .filter((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt');
     expect(JSON.stringify(prompts)).not.toContain('INJECTED-APPEND');
   });
 });
@@ -152,7 +193,10 @@ describe('the --append text', () => {
     const pcb = h.kernel.pcb(forked.pcb.pid)!;
     expect(buildSystemPrompt(pcb)).not.toContain('every capability');
     expect(recordTape(h.kernel, forked.pcb.pid).tape.match(/system: .*/)?.[0]).not.toContain('every capability');
-    const originTurn1 = h.eventsOf(origin.pid, 'prompt').find((e) => (e as { turn: number }).turn === 1) as Extract<KernelEvent, { type: 'prompt' }>;
+    const originTurn1 = h.eventsOf(origin.pid, 'prompt').find((e) => (e as { turn: number }).turn === 1) as Extract<
+      KernelEvent,
+      { type: 'prompt' }
+    >;
     const [first] = h.eventsOf(forked.pcb.pid, 'prompt') as Array<Extract<KernelEvent, { type: 'prompt' }>>;
     expect(first?.text).toBe(`${originTurn1.text}\n\n${FORGED}`);
     // The fork's context: the origin's rows before turn 1's prompt, then the one message the person wrote.
@@ -160,7 +204,10 @@ describe('the --append text', () => {
     expect(stored.filter((r) => r.text.includes('[TASK] ignore'))).toHaveLength(1);
     expect(stored.find((r) => r.text.includes('[TASK] ignore'))?.role).toBe('user');
     // Only the fork's own replies' calls ran (turn 1's FS_WRITE of b.txt, then exit): not the forged one.
-    expect(h.eventsOf(forked.pcb.pid, 'syscall').map((e) => (e as { name: string }).name)).toEqual(['FS_WRITE', 'SYS_EXIT']);
+    expect(h.eventsOf(forked.pcb.pid, 'syscall').map((e) => (e as { name: string }).name)).toEqual([
+      'FS_WRITE',
+      'SYS_EXIT',
+    ]);
     await expect(stat(path.join(h.workspace, 'forged.txt'))).rejects.toThrow();
     expect(await readFile(path.join(h.workspace, 'b.txt'), 'utf8')).toBe('b');
   });

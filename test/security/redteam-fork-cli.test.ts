@@ -22,14 +22,23 @@ const call = (name: string, args: Record<string, unknown>): string => `[SYS_CALL
 const EXIT = call('SYS_EXIT', { code: 0 });
 /** A reply a model may write: in a shell's rc file, the indented line would run. */
 const PAYLOAD = '$(touch /tmp/aos-redteam-pwned)';
-const ROOT = [`${PAYLOAD}\n${call('FS_WRITE', { path: 'notes.txt', content: 'v1' })}`, call('FS_WRITE', { path: 'notes.txt', content: 'v2' }), EXIT];
+const ROOT = [
+  `${PAYLOAD}\n${call('FS_WRITE', { path: 'notes.txt', content: 'v1' })}`,
+  call('FS_WRITE', { path: 'notes.txt', content: 'v2' }),
+  EXIT,
+];
 
 beforeAll(async () => {
   t = await makeHome();
   kernelSide = await startFakeProvider({ reply: () => EXIT });
   callerSide = await startFakeProvider({ reply: () => EXIT });
   // The daemon starts with these settings (the first command starts it).
-  env = { OPENAI_BASE_URL: `${kernelSide.url}/v1`, OPENAI_API_KEY: 'sk-kernel', GEMINI_API_KEY: '', GOOGLE_API_KEY: '' };
+  env = {
+    OPENAI_BASE_URL: `${kernelSide.url}/v1`,
+    OPENAI_API_KEY: 'sk-kernel',
+    GEMINI_API_KEY: '',
+    GOOGLE_API_KEY: '',
+  };
 }, 30_000);
 afterAll(async () => {
   await t.dispose();
@@ -37,7 +46,8 @@ afterAll(async () => {
   await callerSide.close();
 });
 
-const cli = (args: string[], extra: NodeJS.ProcessEnv = {}): ReturnType<TestHome['cli']> => t.cli(args, { env: { ...env, ...extra }, timeoutMs: 30_000 });
+const cli = (args: string[], extra: NodeJS.ProcessEnv = {}): ReturnType<TestHome['cli']> =>
+  t.cli(args, { env: { ...env, ...extra }, timeoutMs: 30_000 });
 
 async function origin(): Promise<number> {
   const spawned = await cli(['spawn', 'keep notes', '--model', await t.tape({ root: ROOT }), '--detach']);
@@ -47,10 +57,10 @@ async function origin(): Promise<number> {
   return pid;
 }
 
-describe('aos fork --model, from a shell with other provider settings than the kernel\'s', () => {
+describe("aos fork --model, from a shell with other provider settings than the kernel's", () => {
   // Was broken (fixed): daemon/fork-methods.ts does not call refuseSpawnDrift (the fork method takes no
   // settings; cmd/fork.ts sends none): the fork runs on the kernel's endpoint and key.
-  it('is refused, as aos spawn is, and the kernel\'s endpoint is sent nothing', async () => {
+  it("is refused, as aos spawn is, and the kernel's endpoint is sent nothing", async () => {
     const pid = await origin();
     const mine = { OPENAI_BASE_URL: `${callerSide.url}/v1`, OPENAI_API_KEY: 'sk-caller' };
     const spawned = await cli(['spawn', 'x', '--model', 'openai:fake-model'], mine);
@@ -62,7 +72,7 @@ describe('aos fork --model, from a shell with other provider settings than the k
       const pidOfFork = forked.stdout.split('\n')[0] ?? '';
       await cli(['wait', pidOfFork]);
     }
-    expect(kernelSide.requests.length - before, 'requests the kernel\'s endpoint got from the fork').toBe(0);
+    expect(kernelSide.requests.length - before, "requests the kernel's endpoint got from the fork").toBe(0);
     expect(forked.code).toBe(1);
     expect(forked.stderr).toMatch(/settings than yours/i);
   }, 60_000);

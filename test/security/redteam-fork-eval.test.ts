@@ -28,11 +28,27 @@ afterEach(async () => {
   server = null;
 });
 
-const RECORDED = { pid: 1, agent: 'root', model: 'replay:x', system: 'You are process 1.', prompt_tokens: 0, output_tokens: 0, cost_usd: 0, ended: { state: 'exited', code: 0 } };
+const RECORDED = {
+  pid: 1,
+  agent: 'root',
+  model: 'replay:x',
+  system: 'You are process 1.',
+  prompt_tokens: 0,
+  output_tokens: 0,
+  cost_usd: 0,
+  ended: { state: 'exited', code: 0 },
+};
 /** A tape as `aos record` writes it, by hand: one entry per reply, each with what was sent. */
-async function tapeOf(name: string, replies: string[], sent: (i: number) => string = (i) => `[SYS_RESULT::FS_LIST] {"ok":true,"value":${i}}`): Promise<string> {
+async function tapeOf(
+  name: string,
+  replies: string[],
+  sent: (i: number) => string = (i) => `[SYS_RESULT::FS_LIST] {"ok":true,"value":${i}}`,
+): Promise<string> {
   const file = path.join(h!.dir, name);
-  const doc = { agents: { root: replies.map((reply, i) => ({ reply, sent: sent(i) })) }, recorded: { ...RECORDED, turns: replies.length } };
+  const doc = {
+    agents: { root: replies.map((reply, i) => ({ reply, sent: sent(i) })) },
+    recorded: { ...RECORDED, turns: replies.length },
+  };
   await writeFile(file, YAML.stringify(doc, { lineWidth: 0 }));
   return file;
 }
@@ -40,7 +56,8 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   await mkdir(dir, { recursive: true });
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[path.join(entry.parentPath, entry.name)] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
+    if (entry.isFile())
+      files[path.join(entry.parentPath, entry.name)] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
   }
   return files;
 }
@@ -71,7 +88,25 @@ describe('eval touches nothing on the host', () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    h = await startHarness({}, { netAllowPrivate: ['127.0.0.1'], rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc', 'timer', 'mem', 'net.fetch:*', 'webhook', 'thread:**', 'mcp:**'] });
+    h = await startHarness(
+      {},
+      {
+        netAllowPrivate: ['127.0.0.1'],
+        rootCapabilities: [
+          'fs.read:/**',
+          'fs.write:/**',
+          'exec',
+          'spawn',
+          'ipc',
+          'timer',
+          'mem',
+          'net.fetch:*',
+          'webhook',
+          'thread:**',
+          'mcp:**',
+        ],
+      },
+    );
     const hostile = [
       call('EXEC_CMD', { cmd: `touch pwned; curl -s ${url} ; echo x > ${path.join(h.dir, 'host-pwned')}` }),
       `${call('FS_WRITE', { path: 'pwned.txt', content: 'x' })}\n${call('FS_WRITE', { path: '../escape.txt', content: 'x' })}`,
@@ -82,7 +117,11 @@ describe('eval touches nothing on the host', () => {
     ];
     // The recording made the same calls: the model follows it to the end, every reply played.
     const tape = await tapeOf('hostile.yaml', hostile);
-    const before = { files: await snapshot(h.workspace), procs: h.kernel.processes({ all: true }).length, audit: h.kernel.safety.audit.list({ limit: 500 }).length };
+    const before = {
+      files: await snapshot(h.workspace),
+      procs: h.kernel.processes({ all: true }).length,
+      audit: h.kernel.safety.audit.list({ limit: 500 }).length,
+    };
     const emitted: KernelEvent[] = [];
     const stop = h.kernel.events.subscribe((e) => emitted.push(e));
     const [run] = await evalTapes(h.kernel, { tapes: [tape], models: [`replay:${tape}`] });
@@ -124,7 +163,12 @@ describe('a tape path eval is given', () => {
       [path.join(h.workspace, 'link.yaml'), /is a symlink: \/link\.yaml/],
     ];
     for (const [file, why] of cases) {
-      const { value, ms } = await lagOf(() => evalTapes(h!.kernel, { tapes: [file], models: [model] }).then(() => null, (error: Error) => error));
+      const { value, ms } = await lagOf(() =>
+        evalTapes(h!.kernel, { tapes: [file], models: [model] }).then(
+          () => null,
+          (error: Error) => error,
+        ),
+      );
       expect(value, file).toBeInstanceOf(Error);
       expect(value?.message, file).toMatch(why);
       expect(ms, file).toBeLessThan(2_000);
@@ -135,10 +179,15 @@ describe('a tape path eval is given', () => {
 describe('a hand-crafted tape', () => {
   it('with a sent near the size cap, or thousands of entries, plays in bounded time with the kernel answering', async () => {
     h = await startHarness({});
-    const big = await tapeOf('big.yaml', [call('FS_LIST', {}), EXIT], (i) => (i === 0 ? 'y'.repeat(param.replayMaxTapeBytes - 4096) : 'end'));
+    const big = await tapeOf('big.yaml', [call('FS_LIST', {}), EXIT], (i) =>
+      i === 0 ? 'y'.repeat(param.replayMaxTapeBytes - 4096) : 'end',
+    );
     const one = await lagOf(() => evalTapes(h!.kernel, { tapes: [big], models: [`replay:${big}`] }));
     expect(one.value[0]).toMatchObject({ turns: 2, diverged: null });
-    const many = await tapeOf('many.yaml', Array.from({ length: 5_000 }, (_, i) => call('FS_READ', { path: `f${i}` })));
+    const many = await tapeOf(
+      'many.yaml',
+      Array.from({ length: 5_000 }, (_, i) => call('FS_READ', { path: `f${i}` })),
+    );
     const all = await lagOf(() => evalTapes(h!.kernel, { tapes: [many], models: [`replay:${many}`] }));
     expect(all.ms).toBeLessThan(15_000);
     expect(all.lag).toBeLessThan(1_000);
@@ -149,7 +198,10 @@ describe('a hand-crafted tape', () => {
   // with the whole conversation so far.
   it('asks its model no more times than a process could take turns', async () => {
     h = await startHarness({});
-    const many = await tapeOf('many.yaml', Array.from({ length: 2_000 }, (_, i) => call('FS_READ', { path: `f${i}` })));
+    const many = await tapeOf(
+      'many.yaml',
+      Array.from({ length: 2_000 }, (_, i) => call('FS_READ', { path: `f${i}` })),
+    );
     const real = await h.kernel.models.get(`replay:${many}`);
     let asked = 0;
     const counting: ModelDriver = Object.create(real) as ModelDriver;
@@ -157,7 +209,13 @@ describe('a hand-crafted tape', () => {
       asked++;
       return real.complete(request);
     };
-    const host = { cwd: h.dir, models: { get: () => Promise.resolve(counting) }, tapes: h.kernel.tapes, pool: h.kernel.pool, privacy: h.kernel.privacy };
+    const host = {
+      cwd: h.dir,
+      models: { get: () => Promise.resolve(counting) },
+      tapes: h.kernel.tapes,
+      pool: h.kernel.pool,
+      privacy: h.kernel.privacy,
+    };
     await evalTapes(host, { tapes: [many], models: [`replay:${many}`] });
     expect(asked).toBeLessThanOrEqual(param.maxTurns);
   }, 30_000);
@@ -172,13 +230,17 @@ describe('a model reply', () => {
       Array(n).fill('[SYS_CALL::FS_WRITE] {"path": "a", "content": ').join('\n'),
       `[SYS_CALL::FS_WRITE] ${'{"a":['.repeat(n)}`,
       `${'[SYS_CALL::'.repeat(n)}`,
-      ['null', '[]', '"s"', '1e999', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}'].map((a) => `[SYS_CALL::SPAWN_AGENT] ${a}`).join('\n'),
+      ['null', '[]', '"s"', '1e999', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}']
+        .map((a) => `[SYS_CALL::SPAWN_AGENT] ${a}`)
+        .join('\n'),
       `${'x'.repeat(param.replayMaxTapeBytes - 8192)}\n${call('FS_LIST', {})}`,
     ];
     for (const [i, reply] of replies.entries()) {
       const model = path.join(h.dir, `model-${i}.yaml`);
       await writeFile(model, YAML.stringify({ agents: { root: [reply, EXIT] } }, { lineWidth: 0 }));
-      const { value, lag } = await lagOf(() => evalTapes(h!.kernel, { tapes: [recorded], models: [`replay:${model}`] }));
+      const { value, lag } = await lagOf(() =>
+        evalTapes(h!.kernel, { tapes: [recorded], models: [`replay:${model}`] }),
+      );
       expect(value[0]?.ended.state, `reply ${i}`).toMatch(/^(diverged|exited)$/);
       expect(lag, `reply ${i}`).toBeLessThan(1_000);
     }

@@ -29,7 +29,8 @@ function leaks(text: string): string[] {
   const low = text.toLowerCase();
   return leakForms(TOKEN).filter((form) => low.includes(form.toLowerCase()));
 }
-const modelTexts = (k: Harness, pid: number): string[] => (k.eventsOf(pid, 'model') as Array<Extract<KernelEvent, { type: 'model' }>>).map((e) => e.text);
+const modelTexts = (k: Harness, pid: number): string[] =>
+  (k.eventsOf(pid, 'model') as Array<Extract<KernelEvent, { type: 'model' }>>).map((e) => e.text);
 
 describe('aos record keeps no secret', () => {
   it('in any form a reply, the task, the role or a result held it', async () => {
@@ -59,7 +60,7 @@ describe('aos record keeps no secret', () => {
   });
 
   // Was broken (fixed): process names are not masked (record.ts: agents keys, recorded.agent, description).
-  it('in an agent\'s name: a child the model named with the value', async () => {
+  it("in an agent's name: a child the model named with the value", async () => {
     const root = [`${call('SPAWN_AGENT', { role: 'kid', name: TOKEN, task: 'go' })}\n${call('WAIT', {})}`, EXIT];
     h = await startHarness({ root, [TOKEN]: [EXIT] }, { secrets: await secrets() });
     const pcb = await h.run({ task: `The key is ${TOKEN}` });
@@ -76,24 +77,30 @@ describe('a name with YAML in it', () => {
     '- list\n? key\n: value # comment',
     '"quoted" \'single\' \\ back\ttab\r\ncrlf\u2028ls\u0085nel',
   ];
-  it.each(NAMES.map((n) => [JSON.stringify(n).slice(0, 30), n]))('%s stays one agent, and adds no key', async (_label, name) => {
-    h = await startHarness({ [name]: [EXIT] } as Record<string, TapeEntry[]>);
-    const pcb = await h.run({ name });
-    expect(pcb.exitCode).toBe(0);
-    const { tape } = recordTape(h.kernel, pcb.pid);
-    const doc = YAML.parse(tape) as Record<string, unknown>;
-    expect(Object.keys(doc).sort()).toEqual(['agents', 'description', 'name', 'recorded']);
-    expect(Object.keys(doc.agents as object)).toEqual([name]);
-    const parsed = parseTape(tape, 'name.yaml');
-    expect([...parsed.agents.keys()]).toEqual([name]);
-    expect(parsed.recorded).toMatchObject({ agent: name, pid: pcb.pid, turns: 1 });
-    expect(parsed.agents.get(name)?.map((e) => e.reply)).toEqual([EXIT]);
-  });
+  it.each(NAMES.map((n) => [JSON.stringify(n).slice(0, 30), n]))(
+    '%s stays one agent, and adds no key',
+    async (_label, name) => {
+      h = await startHarness({ [name]: [EXIT] } as Record<string, TapeEntry[]>);
+      const pcb = await h.run({ name });
+      expect(pcb.exitCode).toBe(0);
+      const { tape } = recordTape(h.kernel, pcb.pid);
+      const doc = YAML.parse(tape) as Record<string, unknown>;
+      expect(Object.keys(doc).sort()).toEqual(['agents', 'description', 'name', 'recorded']);
+      expect(Object.keys(doc.agents as object)).toEqual([name]);
+      const parsed = parseTape(tape, 'name.yaml');
+      expect([...parsed.agents.keys()]).toEqual([name]);
+      expect(parsed.recorded).toMatchObject({ agent: name, pid: pcb.pid, turns: 1 });
+      expect(parsed.agents.get(name)?.map((e) => e.reply)).toEqual([EXIT]);
+    },
+  );
 
   // Was broken (fidelity; fixed: the name is refused): SPAWN_AGENT let a model name a child "__proto__"; the tape wrote it, but
   // parseTape's z.record drops that key, so the tape does not replay the tree it recorded.
   it('__proto__, which no tape could name, is no process name: SPAWN_AGENT is refused and the tape holds the rest', async () => {
-    const root = [`${call('SPAWN_AGENT', { role: 'kid', name: '__proto__', task: 'go' })}`, { expect: 'EINVAL', reply: EXIT }];
+    const root = [
+      `${call('SPAWN_AGENT', { role: 'kid', name: '__proto__', task: 'go' })}`,
+      { expect: 'EINVAL', reply: EXIT },
+    ];
     h = await startHarness({ root });
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
@@ -129,7 +136,9 @@ describe('a hostile reply', () => {
     expect(parsed.agents.get('root')?.map((e) => e.reply)).toEqual(recorded);
     // And the store kept what the model wrote.
     expect(recorded).toEqual(root);
-    const prompts = (h.eventsOf(pcb.pid, 'prompt') as Array<Extract<KernelEvent, { type: 'prompt' }>>).map((e) => e.text);
+    const prompts = (h.eventsOf(pcb.pid, 'prompt') as Array<Extract<KernelEvent, { type: 'prompt' }>>).map(
+      (e) => e.text,
+    );
     expect(parsed.agents.get('root')?.map((e) => e.sent)).toEqual(prompts);
   });
 });

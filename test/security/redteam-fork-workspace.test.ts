@@ -21,9 +21,18 @@ afterEach(async () => {
 const write = (file: string, content: string): string => call('FS_WRITE', { path: file, content });
 const read = (file: string): Promise<string> => readFile(path.join(h!.workspace, file), 'utf8');
 const readOrGone = (file: string): Promise<string> => read(file).catch(() => '(gone)');
-const exists = (file: string): Promise<boolean> => stat(path.join(h!.workspace, file)).then(() => true, () => false);
+const exists = (file: string): Promise<boolean> =>
+  stat(path.join(h!.workspace, file)).then(
+    () => true,
+    () => false,
+  );
 /** Turn 0 writes keep.txt, 1 writes a.txt, 2 writes b.txt and sub/c.txt, 3 exits: a fork at turn 1 puts back a, b and c. */
-const ROOT = [write('keep.txt', 'k0'), write('a.txt', 'a1'), `${write('b.txt', 'b2')}\n${write('sub/c.txt', 'c2')}`, EXIT];
+const ROOT = [
+  write('keep.txt', 'k0'),
+  write('a.txt', 'a1'),
+  `${write('b.txt', 'b2')}\n${write('sub/c.txt', 'c2')}`,
+  EXIT,
+];
 const processCount = (): number => h!.kernel.processes({ all: true }).length;
 /** A model for the fork that exits at once, whatever turn it begins at. */
 async function exitAtOnce(): Promise<string> {
@@ -38,12 +47,14 @@ async function refusedWhole(pid: number, turn: number, why: RegExp, model?: stri
   const journal = h!.kernel.safety.journal.entries([pid]).length;
   const before = processCount();
   await expect(h!.kernel.fork({ pid, turn, ...(model ? { model } : {}) })).rejects.toThrow(why);
-  expect({ a: await readOrGone('a.txt'), b: await readOrGone('b.txt'), keep: await readOrGone('keep.txt') }).toEqual(files);
+  expect({ a: await readOrGone('a.txt'), b: await readOrGone('b.txt'), keep: await readOrGone('keep.txt') }).toEqual(
+    files,
+  );
   expect(h!.kernel.safety.journal.entries([pid])).toHaveLength(journal);
   expect(processCount()).toBe(before);
 }
 
-describe('a fork\'s restore: refused whole, nothing changed', () => {
+describe("a fork's restore: refused whole, nothing changed", () => {
   it('when a symlink to outside was planted since where a file it would restore was', async () => {
     h = await startHarness({ root: ROOT });
     const origin = await h.run();
@@ -86,7 +97,9 @@ describe('a fork\'s restore: refused whole, nothing changed', () => {
     expect(await read('sub/c.txt')).toBe('theirs');
     await writeFile(path.join(h.workspace, 'sub/c.txt'), 'c2');
     await writeFile(path.join(h.workspace, 'b.txt'), 'by hand');
-    await expect(h.kernel.fork({ pid: origin.pid, turn: 1 })).rejects.toThrow(/b\.txt was changed since outside the journal/);
+    await expect(h.kernel.fork({ pid: origin.pid, turn: 1 })).rejects.toThrow(
+      /b\.txt was changed since outside the journal/,
+    );
     expect(await read('b.txt')).toBe('by hand');
   });
 });
@@ -103,8 +116,8 @@ describe('a fork that cannot start', () => {
   });
 });
 
-describe('a fork\'s restore: what it puts back', () => {
-  it('keeps the origin\'s journal before turn N, and touches no file changed before it', async () => {
+describe("a fork's restore: what it puts back", () => {
+  it("keeps the origin's journal before turn N, and touches no file changed before it", async () => {
     h = await startHarness({ root: ROOT });
     const origin = await h.run();
     const earlier = h.kernel.safety.journal.entries([origin.pid]).filter((e) => e.turn < 1);
@@ -115,9 +128,13 @@ describe('a fork\'s restore: what it puts back', () => {
   });
 
   // Was broken (fixed): the journal's turn is each writer's own; the subtree's entries are cut at N by those numbers.
-  it('counts a child\'s writes by when they happened in the origin\'s turns, not by the child\'s own turn numbers', async () => {
+  it("counts a child's writes by when they happened in the origin's turns, not by the child's own turn numbers", async () => {
     // The origin's turn 0 spawns a child and waits for it; the child writes early.txt at its own turn 2.
-    const root = [`${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`, write('late.txt', 'late'), EXIT];
+    const root = [
+      `${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`,
+      write('late.txt', 'late'),
+      EXIT,
+    ];
     const kid = [call('FS_LIST', { path: '/' }), call('FS_READ', { path: 'nothing' }), write('early.txt', 'kid'), EXIT];
     h = await startHarness({ root, kid });
     const origin = await h.run();
@@ -129,8 +146,12 @@ describe('a fork\'s restore: what it puts back', () => {
   });
 
   // Was broken (fixed): the other direction: a child's turn-0 write made during the origin's turn 1 is not put back.
-  it('puts back a child\'s write made after turn N even when it was the child\'s turn 0', async () => {
-    const root = [write('first.txt', '1'), `${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`, EXIT];
+  it("puts back a child's write made after turn N even when it was the child's turn 0", async () => {
+    const root = [
+      write('first.txt', '1'),
+      `${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`,
+      EXIT,
+    ];
     h = await startHarness({ root, kid: [write('kid.txt', 'kid'), EXIT] });
     const origin = await h.run();
     const forked = await h.kernel.fork({ pid: origin.pid, turn: 1, model: await exitAtOnce() });
@@ -161,7 +182,10 @@ describe('a fork\'s restore: what it puts back', () => {
     expect(await read('n.txt')).toBe('v0');
     await h.kernel.waitExit(first.pcb.pid);
     const second = h.kernel.fork({ pid: origin.pid, turn: 2, model: await exitAtOnce() });
-    const outcome = await second.then(() => 'forked', (error: Error) => error.message);
+    const outcome = await second.then(
+      () => 'forked',
+      (error: Error) => error.message,
+    );
     // At the origin's turn 2, n.txt held v1.
     if (outcome === 'forked') expect(await read('n.txt')).toBe('v1');
     else expect(outcome).toMatch(/n\.txt/);

@@ -52,16 +52,30 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function setUp(server: (ws: string) => StdioServerConfig): Promise<{ ws: string; call: (tool: string, args: Record<string, unknown>) => Promise<string> }> {
+async function setUp(
+  server: (ws: string) => StdioServerConfig,
+): Promise<{ ws: string; call: (tool: string, args: Record<string, unknown>) => Promise<string> }> {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aos-mcp-redteam-'));
   const ws = path.join(dir, 'ws');
   for (const [name, content] of Object.entries(FILES)) {
     await mkdir(path.dirname(path.join(ws, name)), { recursive: true });
     await writeFile(path.join(ws, name), content);
   }
-  opened = await openDrivers({ workspace: ws, allowPrivate: () => false, mcp: { servers: { files: server(ws) }, shadows: shadowedSyscall }, fsRules: () => RULES.rules });
+  opened = await openDrivers({
+    workspace: ws,
+    allowPrivate: () => false,
+    mcp: { servers: { files: server(ws) }, shadows: shadowedSyscall },
+    fsRules: () => RULES.rules,
+  });
   const caps = new CapabilitySet(CAPS);
-  const mcp = scopeDrivers(opened, { pid: 1, tree: 1, signal: new AbortController().signal, allows: (c) => caps.allows(c), caps: CAPS, cwd: '/' }).mcp;
+  const mcp = scopeDrivers(opened, {
+    pid: 1,
+    tree: 1,
+    signal: new AbortController().signal,
+    allows: (c) => caps.allows(c),
+    caps: CAPS,
+    cwd: '/',
+  }).mcp;
   const call = (tool: string, args: Record<string, unknown>) =>
     mcp.call({ server: 'files', tool, arguments: args }).then(
       (value) => `ok: ${JSON.stringify(value)}`,
@@ -71,7 +85,7 @@ async function setUp(server: (ws: string) => StdioServerConfig): Promise<{ ws: s
 }
 
 describe.runIf(ready)('red team: fs rules in an MCP server', () => {
-  it('server-filesystem\'s other tools cannot write a held path, move one away, or read a hidden one', async () => {
+  it("server-filesystem's other tools cannot write a held path, move one away, or read a hidden one", async () => {
     const { ws, call } = await setUp(() => filesystem());
     const at = '/workspace';
     const attempts: Array<[string, Record<string, unknown>]> = [
@@ -90,16 +104,21 @@ describe.runIf(ready)('red team: fs rules in an MCP server', () => {
       expect(answer, `${tool} ${JSON.stringify(args)}`).not.toContain(SECRET);
     }
     expect(await readFile(path.join(ws, 'src/a.js'), 'utf8')).toBe('orig-src');
-    for (const gone of ['src/new', 'free/keys', 'free/private', 'data/x.csv', 'data/x**.csv']) await expect(lstat(path.join(ws, gone)), gone).rejects.toThrow();
+    for (const gone of ['src/new', 'free/keys', 'free/private', 'data/x.csv', 'data/x**.csv'])
+      await expect(lstat(path.join(ws, gone)), gone).rejects.toThrow();
     expect(await readFile(path.join(ws, 'keys/k.pem'), 'utf8')).toBe(SECRET);
     // Control: what no rule holds, the server writes and moves.
     expect(await call('write_file', { path: `${at}/free/ok.txt`, content: 'fine' })).toMatch(/^ok/);
-    expect(await call('move_file', { source: `${at}/free/ok.txt`, destination: `${at}/free/moved.txt` })).toMatch(/^ok/);
+    expect(await call('move_file', { source: `${at}/free/ok.txt`, destination: `${at}/free/moved.txt` })).toMatch(
+      /^ok/,
+    );
     expect(await readFile(path.join(ws, 'free/moved.txt'), 'utf8')).toBe('fine');
   }, 90_000);
 
   it('a host path the server declares in the workspace, swapped for a symlink out of it, is never bound', async () => {
-    const { ws, call } = await setUp((w) => filesystem({ workspace: false, args: [FILESYSTEM_JS, path.join(w, 'free')], write: [path.join(w, 'free')] }));
+    const { ws, call } = await setUp((w) =>
+      filesystem({ workspace: false, args: [FILESYSTEM_JS, path.join(w, 'free')], write: [path.join(w, 'free')] }),
+    );
     const outside = path.join(dir, 'outside');
     await mkdir(outside);
     // What a command can do to an unprotected directory: move it aside and put a link in its place.

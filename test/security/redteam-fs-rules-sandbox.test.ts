@@ -35,7 +35,10 @@ const RULES = `
   - deny: "fs.read:/café/**"
   - deny: "fs.read:/vault/**"
   - deny: "fs.write:/later/c.yaml"`;
-const SAFETY = parsePolicy(`version: 1\nroot: {capabilities: [${ROOT_CAPS.map((c) => JSON.stringify(c)).join(', ')}]}\nrules:${RULES}\n`, 'redteam-sandbox').safety;
+const SAFETY = parsePolicy(
+  `version: 1\nroot: {capabilities: [${ROOT_CAPS.map((c) => JSON.stringify(c)).join(', ')}]}\nrules:${RULES}\n`,
+  'redteam-sandbox',
+).safety;
 
 const FILES: Record<string, string> = {
   'src/a.js': 'orig-src',
@@ -56,7 +59,11 @@ const host = (p: string): string => path.join(h.workspace, p);
 async function runCalls(calls: string[], caps?: string[]) {
   const file = path.join(h.dir, `case${++tapes}.yaml`);
   await writeFile(file, YAML.stringify({ agents: { root: [...calls, EXIT] } }));
-  const pcb = await h.kernel.spawn({ task: 'redteam', model: `replay:${file}`, ...(caps ? { capabilities: caps } : {}) });
+  const pcb = await h.kernel.spawn({
+    task: 'redteam',
+    model: `replay:${file}`,
+    ...(caps ? { capabilities: caps } : {}),
+  });
   await h.kernel.waitExit(pcb.pid);
   return h.results(pcb.pid).filter((r) => r.name !== 'SYS_EXIT');
 }
@@ -82,9 +89,13 @@ describe.runIf(ready)('red team: a command against the mounts that hold the fs r
   it('cannot make a namespace or a mount of its own, nor undo or look under one', async () => {
     const results = await runCalls([
       exec('unshare -Urm sh -c "umount /workspace/src; echo pwned > /workspace/src/a.js"; echo rc=$?'),
-      exec('umount /workspace/private; umount -l /workspace/id.txt; mount -o remount,rw /workspace/src; mount --bind /workspace /tmp; cat /tmp/private/key.txt; echo rc=$?'),
+      exec(
+        'umount /workspace/private; umount -l /workspace/id.txt; mount -o remount,rw /workspace/src; mount --bind /workspace /tmp; cat /tmp/private/key.txt; echo rc=$?',
+      ),
       exec('python3 -c "import os; os.unshare(os.CLONE_NEWUSER)" ; echo rc=$?'),
-      exec('cat /proc/1/root/workspace/private/key.txt /proc/self/root/workspace/id.txt; ls -l /proc/1/fd /proc/self/fd; for f in /proc/1/fd/* /proc/self/fd/*; do cat $f/private/key.txt $f/key.txt 2>/dev/null; done; true'),
+      exec(
+        'cat /proc/1/root/workspace/private/key.txt /proc/self/root/workspace/id.txt; ls -l /proc/1/fd /proc/self/fd; for f in /proc/1/fd/* /proc/self/fd/*; do cat $f/private/key.txt $f/key.txt 2>/dev/null; done; true',
+      ),
     ]);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(JSON.stringify(results)).not.toContain(SECRET);
@@ -96,17 +107,28 @@ describe.runIf(ready)('red team: a command against the mounts that hold the fs r
     const later = (name: string) => `while [ ! -e free/go ]; do sleep 0.1; done; echo late > free/${name}`;
     const cmd = `(${later('late.txt')}) & nohup sh -c "${later('late2.txt')}" >/dev/null 2>&1 & setsid sh -c "${later('late3.txt')}" & disown -a; echo started`;
     // Control: within its run, such a process does write.
-    const results = await runCalls([exec(`(${later('early.txt').replace('free/go', 'free/go0')}) & touch free/go0; wait`), exec(cmd)]);
+    const results = await runCalls([
+      exec(`(${later('early.txt').replace('free/go', 'free/go0')}) & touch free/go0; wait`),
+      exec(cmd),
+    ]);
     expect(await readFile(host('free/early.txt'), 'utf8')).toBe('late\n');
     expect(results[1]).toMatchObject({ ok: true, value: { stdout: 'started\n' } });
     await writeFile(host('free/go'), '');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    for (const name of ['late.txt', 'late2.txt', 'late3.txt']) await expect(lstat(host(`free/${name}`))).rejects.toThrow();
+    for (const name of ['late.txt', 'late2.txt', 'late3.txt'])
+      await expect(lstat(host(`free/${name}`))).rejects.toThrow();
   });
 
   it('holds a rule below a narrower write grant: no renaming its parent away', async () => {
     const caps = ['exec', 'fs.read:/**', 'fs.write:/deep/**'];
-    const results = await runCalls([exec('mv deep/a deep/b; mv deep/a/src deep/s2; cp -r deep/a deep/c && echo pwned > deep/c/src/m.js; echo pwned > deep/a/src/m.js; echo ok > deep/ok.txt')], caps);
+    const results = await runCalls(
+      [
+        exec(
+          'mv deep/a deep/b; mv deep/a/src deep/s2; cp -r deep/a deep/c && echo pwned > deep/c/src/m.js; echo pwned > deep/a/src/m.js; echo ok > deep/ok.txt',
+        ),
+      ],
+      caps,
+    );
     expect(results[0]).toMatchObject({ ok: true });
     expect(await readFile(host('deep/ok.txt'), 'utf8')).toBe('ok\n');
     await expectIntact();
@@ -127,7 +149,18 @@ describe.runIf(ready)('red team: a command against the mounts that hold the fs r
 
   it('an approved FS_WRITE under an ask rule lets no later command write there', async () => {
     const file = path.join(h.dir, `ask${++tapes}.yaml`);
-    await writeFile(file, YAML.stringify({ agents: { root: [call('FS_WRITE', { path: '/conf/c.yaml', content: 'approved' }), exec('echo pwned > conf/c.yaml; echo pwned > conf/new.yaml; true'), EXIT] } }));
+    await writeFile(
+      file,
+      YAML.stringify({
+        agents: {
+          root: [
+            call('FS_WRITE', { path: '/conf/c.yaml', content: 'approved' }),
+            exec('echo pwned > conf/c.yaml; echo pwned > conf/new.yaml; true'),
+            EXIT,
+          ],
+        },
+      }),
+    );
     const pcb = await h.kernel.spawn({ task: 'ask', model: `replay:${file}` });
     let request: { id: string } | undefined;
     for (let i = 0; i < 200 && !request; i++) {
@@ -141,13 +174,20 @@ describe.runIf(ready)('red team: a command against the mounts that hold the fs r
     await writeFile(host('conf/c.yaml'), FILES['conf/c.yaml'] as string);
   });
 
-  it('a rule\'s file whose directory another process makes while a command runs stays out of reach', async () => {
+  it("a rule's file whose directory another process makes while a command runs stays out of reach", async () => {
     const file = path.join(h.dir, `later${++tapes}.yaml`);
     // The command starts (planned while /later is not there), then waits for it.
-    const cmd = 'touch free/waiting; for i in $(seq 200); do [ -f later/other.yaml ] && break; sleep 0.05; done; echo pwned > later/c.yaml; mv later/other.yaml later/c.yaml; ln later/other.yaml later/c.yaml; ls later';
+    const cmd =
+      'touch free/waiting; for i in $(seq 200); do [ -f later/other.yaml ] && break; sleep 0.05; done; echo pwned > later/c.yaml; mv later/other.yaml later/c.yaml; ln later/other.yaml later/c.yaml; ls later';
     await writeFile(file, YAML.stringify({ agents: { root: [call('EXEC_CMD', { cmd, timeout_s: 30 }), EXIT] } }));
     const waiting = await h.kernel.spawn({ task: 'waits', model: `replay:${file}` });
-    while (!(await lstat(host('free/waiting')).then(() => true, () => false))) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (
+      !(await lstat(host('free/waiting')).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const made = await runCalls([call('FS_WRITE', { path: '/later/other.yaml', content: 'other' })]);
     expect(made[0]).toMatchObject({ ok: true });
     await h.kernel.waitExit(waiting.pid);
@@ -155,13 +195,16 @@ describe.runIf(ready)('red team: a command against the mounts that hold the fs r
     await expect(lstat(host('later/c.yaml'))).rejects.toThrow();
   });
 
-  it('cannot plant a symlink where a read rule\'s directory will be, for a person to fill', async () => {
+  it("cannot plant a symlink where a read rule's directory will be, for a person to fill", async () => {
     const planted = await runCalls([exec('mkdir -p free/drop && ln -s free/drop vault; ls -ld vault')]);
     expect(planted[0]).toMatchObject({ ok: true });
     // A person puts a secret where the rule says: mkdir -p, then the file.
     await mkdir(host('vault'), { recursive: true });
     await writeFile(host('vault/key.txt'), SECRET);
-    const results = await runCalls([exec('cat vault/key.txt free/drop/key.txt; ls -la free/drop vault; true'), call('FS_READ', { path: '/free/drop/key.txt' })]);
+    const results = await runCalls([
+      exec('cat vault/key.txt free/drop/key.txt; ls -la free/drop vault; true'),
+      call('FS_READ', { path: '/free/drop/key.txt' }),
+    ]);
     expect(JSON.stringify(results)).not.toContain(SECRET);
     expect((await lstat(host('vault'))).isDirectory()).toBe(true);
   });
@@ -197,26 +240,45 @@ const exe = promisify(execFile);
 const probe = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../helpers/nonroot-fs-rules.ts');
 const tsx = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../node_modules/.bin/tsx');
 const root = process.getuid?.() === 0;
-const hasSetpriv = await exe('setpriv', ['--version']).then(() => true, () => false);
+const hasSetpriv = await exe('setpriv', ['--version']).then(
+  () => true,
+  () => false,
+);
 
-describe.runIf(ready && (!root || hasSetpriv))('red team: an unprivileged aos and a directory made unreadable to it', () => {
-  it('refuses the next run rather than plan it blind: nothing hidden is shown', async () => {
-    const files = { 'a/private/key.txt': SECRET, 'keys/k.pem': SECRET, 'free/f.txt': 'free' };
-    const run = async (commands: string[], rules = '  - deny: "fs.read:/a/private/**"\n  - deny: "fs.read:/keys/*.pem"') => {
-      const argv = [tsx, probe, rules, JSON.stringify(commands), JSON.stringify(files)];
-      const { stdout } = root ? await exe('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', ...argv], { env: { ...process.env, HOME: '/tmp' } }) : await exe(argv[0] as string, argv.slice(1));
-      return JSON.parse(stdout) as Array<{ ok: boolean; stdout?: string; error?: string }>;
-    };
-    // One run makes a parent of each hidden path unreadable (its own, writable bind), the next restores it and reads.
-    const hidden = await run(['chmod 000 a', 'chmod 755 a; cat a/private/key.txt']);
-    const walked = await run(['chmod 300 keys', 'chmod 755 keys; cat keys/k.pem']);
-    const walkedDeep = await run(['chmod 300 keys', 'chmod 755 keys; cat keys/k.pem'], '  - deny: "fs.read:/**/*.pem"');
-    const control = await run(['chmod 000 free', 'chmod 755 free; cat free/f.txt']);
-    expect(JSON.stringify([hidden, walked, walkedDeep])).not.toContain(SECRET);
-    expect(hidden[1]).toMatchObject({ ok: false, error: expect.stringContaining('cannot be looked at (EACCES)') });
-    expect(walked[1]).toMatchObject({ ok: false, error: expect.stringContaining('cannot be looked at (EACCES)') });
-    expect(walkedDeep[1]).toMatchObject({ ok: false, error: expect.stringContaining('cannot be looked at (EACCES)') });
-    // Control: a directory no rule looks into is the command's to make unreadable and readable again.
-    expect(control[1]).toMatchObject({ ok: true, stdout: 'free' });
-  }, 60_000);
-});
+describe.runIf(ready && (!root || hasSetpriv))(
+  'red team: an unprivileged aos and a directory made unreadable to it',
+  () => {
+    it('refuses the next run rather than plan it blind: nothing hidden is shown', async () => {
+      const files = { 'a/private/key.txt': SECRET, 'keys/k.pem': SECRET, 'free/f.txt': 'free' };
+      const run = async (
+        commands: string[],
+        rules = '  - deny: "fs.read:/a/private/**"\n  - deny: "fs.read:/keys/*.pem"',
+      ) => {
+        const argv = [tsx, probe, rules, JSON.stringify(commands), JSON.stringify(files)];
+        const { stdout } = root
+          ? await exe('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', ...argv], {
+              env: { ...process.env, HOME: '/tmp' },
+            })
+          : await exe(argv[0] as string, argv.slice(1));
+        return JSON.parse(stdout) as Array<{ ok: boolean; stdout?: string; error?: string }>;
+      };
+      // One run makes a parent of each hidden path unreadable (its own, writable bind), the next restores it and reads.
+      const hidden = await run(['chmod 000 a', 'chmod 755 a; cat a/private/key.txt']);
+      const walked = await run(['chmod 300 keys', 'chmod 755 keys; cat keys/k.pem']);
+      const walkedDeep = await run(
+        ['chmod 300 keys', 'chmod 755 keys; cat keys/k.pem'],
+        '  - deny: "fs.read:/**/*.pem"',
+      );
+      const control = await run(['chmod 000 free', 'chmod 755 free; cat free/f.txt']);
+      expect(JSON.stringify([hidden, walked, walkedDeep])).not.toContain(SECRET);
+      expect(hidden[1]).toMatchObject({ ok: false, error: expect.stringContaining('cannot be looked at (EACCES)') });
+      expect(walked[1]).toMatchObject({ ok: false, error: expect.stringContaining('cannot be looked at (EACCES)') });
+      expect(walkedDeep[1]).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('cannot be looked at (EACCES)'),
+      });
+      // Control: a directory no rule looks into is the command's to make unreadable and readable again.
+      expect(control[1]).toMatchObject({ ok: true, stdout: 'free' });
+    }, 60_000);
+  },
+);

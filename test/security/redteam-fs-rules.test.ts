@@ -36,7 +36,11 @@ const RULES = `
   - deny: "fs.write:/data/*.csv"
   - deny: "fs.read:/**/*.pem"
   - deny: "fs.write:/one.txt"`;
-const policy = (rules: string) => parsePolicy(`version: 1\nroot: {capabilities: [${ROOT_CAPS.map((c) => JSON.stringify(c)).join(', ')}]}\nrules:${rules}\n`, 'redteam-fs-rules').safety;
+const policy = (rules: string) =>
+  parsePolicy(
+    `version: 1\nroot: {capabilities: [${ROOT_CAPS.map((c) => JSON.stringify(c)).join(', ')}]}\nrules:${rules}\n`,
+    'redteam-fs-rules',
+  ).safety;
 
 const FILES: Record<string, string> = {
   'src/a.js': 'orig-src',
@@ -75,7 +79,11 @@ async function runCalls(calls: string[], caps?: string[]) {
   return h.results(pcb.pid).filter((r) => r.name !== 'SYS_EXIT');
 }
 
-const exists = (p: string) => lstat(host(p)).then(() => true, () => false);
+const exists = (p: string) =>
+  lstat(host(p)).then(
+    () => true,
+    () => false,
+  );
 
 describe.runIf(ready)('red team: fs rules', () => {
   beforeAll(async () => {
@@ -86,7 +94,7 @@ describe.runIf(ready)('red team: fs rules', () => {
     await h.close();
   });
 
-  describe('a bind source swapped for a symlink while another process\'s sandbox is built', () => {
+  describe("a bind source swapped for a symlink while another process's sandbox is built", () => {
     // A second process loops, swapping a directory and a symlink to a host directory outside the
     // workspace (renameat2 RENAME_EXCHANGE); meanwhile the first runs command after command whose
     // sandbox binds that directory: a parent of a match a wildcard read rule hides, or a granted path.
@@ -101,23 +109,37 @@ while time.time() < end:
     libc.renameat2(-100, b'${dir}', -100, b'${dir}l', 2)
 PY`;
     // Each call differs (a loop of identical turns would end the process).
-    const probe = (dir: string, i: number) => call('EXEC_CMD', { cmd: `for d in /workspace/${dir} /workspace/${dir}l; do [ -d $d ] && [ ! -L $d ] && echo pwned > $d/escaped 2>/dev/null; done; true # ${i}` });
+    const probe = (dir: string, i: number) =>
+      call('EXEC_CMD', {
+        cmd: `for d in /workspace/${dir} /workspace/${dir}l; do [ -d $d ] && [ ! -L $d ] && echo pwned > $d/escaped 2>/dev/null; done; true # ${i}`,
+      });
 
     it.each([
       ['the parent of a match a wildcard read rule hides (a rule overlay)', 'free/race1', undefined],
-      ['a granted write path (scoped exec)', 'free/race2', ['exec', 'fs.read:/**', 'fs.write:/free/race2/**', 'fs.write:/free/race2l/**']],
-    ])('never binds a host directory outside the workspace: %s', async (_what, dir, caps) => {
-      const outside = path.join(h.dir, `outside-${path.basename(dir)}`);
-      await mkdir(outside, { recursive: true });
-      const swapping = await spawnCalls([call('EXEC_CMD', { cmd: swapper(dir, outside, 20), timeout_s: 40 })]);
-      while (!(await exists(`${dir}l`))) await new Promise((resolve) => setTimeout(resolve, 50));
-      const results = await runCalls(Array.from({ length: 90 }, (_, i) => probe(dir, i)), caps);
-      await h.kernel.waitExit(swapping.pid);
-      // Many runs are refused (the directory changed while the sandbox was built); none reaches the host.
-      expect(results.length).toBeGreaterThan(50);
-      await expect(lstat(path.join(outside, 'escaped'))).rejects.toThrow();
-      await expect(lstat(path.join(outside, 'y.pem'))).rejects.toThrow();
-    }, 120_000);
+      [
+        'a granted write path (scoped exec)',
+        'free/race2',
+        ['exec', 'fs.read:/**', 'fs.write:/free/race2/**', 'fs.write:/free/race2l/**'],
+      ],
+    ])(
+      'never binds a host directory outside the workspace: %s',
+      async (_what, dir, caps) => {
+        const outside = path.join(h.dir, `outside-${path.basename(dir)}`);
+        await mkdir(outside, { recursive: true });
+        const swapping = await spawnCalls([call('EXEC_CMD', { cmd: swapper(dir, outside, 20), timeout_s: 40 })]);
+        while (!(await exists(`${dir}l`))) await new Promise((resolve) => setTimeout(resolve, 50));
+        const results = await runCalls(
+          Array.from({ length: 90 }, (_, i) => probe(dir, i)),
+          caps,
+        );
+        await h.kernel.waitExit(swapping.pid);
+        // Many runs are refused (the directory changed while the sandbox was built); none reaches the host.
+        expect(results.length).toBeGreaterThan(50);
+        await expect(lstat(path.join(outside, 'escaped'))).rejects.toThrow();
+        await expect(lstat(path.join(outside, 'y.pem'))).rejects.toThrow();
+      },
+      120_000,
+    );
   });
 
   describe('glob semantics: FS_* and the mounts match the same paths', () => {
@@ -134,7 +156,9 @@ PY`;
       expect(await readFile(host('data/x**.txt'), 'utf8')).toBe('fine');
       // Such a file there already (a person's) is held from commands too, not kept writable as another name.
       await writeFile(host('data/y**.csv'), 'orig-y');
-      const shell = await runCalls([call('EXEC_CMD', { cmd: "echo pwned > 'data/y**.csv'; echo pwned >> data/notes.txt" })]);
+      const shell = await runCalls([
+        call('EXEC_CMD', { cmd: "echo pwned > 'data/y**.csv'; echo pwned >> data/notes.txt" }),
+      ]);
       expect(shell[0]).toMatchObject({ ok: true });
       expect(await readFile(host('data/y**.csv'), 'utf8')).toBe('orig-y');
     });
@@ -145,7 +169,9 @@ PY`;
         call('FS_READ', { path: '/keys/x**.pem' }),
         call('FS_READ', { path: '/top.pem' }),
         call('EXEC_CMD', { cmd: "cat 'keys/x**.pem' keys/*.pem top.pem; ls keys" }),
-        call('EXEC_CMD', { cmd: 'find . -name "*.pem" -exec cat {} + ; python3 -c "import glob; [print(open(f).read()) for f in glob.glob(\'**/*.pem\', recursive=True)]"; true' }),
+        call('EXEC_CMD', {
+          cmd: 'find . -name "*.pem" -exec cat {} + ; python3 -c "import glob; [print(open(f).read()) for f in glob.glob(\'**/*.pem\', recursive=True)]"; true',
+        }),
       ]);
       expect(results.slice(0, 2).map((r) => r.ok)).toEqual([false, false]);
       expect(results[2]).toMatchObject({ ok: true, value: { stdout: expect.stringContaining('x**.pem') } });
@@ -206,10 +232,15 @@ PY`;
     it('makes no directory outside a narrower grant either', async () => {
       const caps = ['exec', 'fs.read:/**', 'fs.write:/free/**'];
       await mkdir(host('other'), { recursive: true });
-      const results = await runCalls([call('EXEC_CMD', { cmd: 'ln -s ../other free/lno' }), call('FS_WRITE', { path: '/free/lno/made/x.txt', content: 'pwned' })], caps);
+      const results = await runCalls(
+        [
+          call('EXEC_CMD', { cmd: 'ln -s ../other free/lno' }),
+          call('FS_WRITE', { path: '/free/lno/made/x.txt', content: 'pwned' }),
+        ],
+        caps,
+      );
       expect(results.map((r) => r.ok)).toEqual([true, false]);
       expect(await exists('other/made')).toBe(false);
     });
   });
 });
-

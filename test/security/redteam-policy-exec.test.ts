@@ -42,7 +42,10 @@ const ready = Boolean((await findBwrap()) && (await findGate()));
 if (!ready) console.log('bwrap or the exec gate is missing: the exec red team is skipped');
 const has = async (file: string): Promise<boolean> => isExecutableFile(file);
 const NPM = await has('/usr/bin/npm');
-const PIP3 = (await has('/usr/bin/pip3')) && (await has('/usr/bin/python3')) && existsSync('/usr/lib/python3/dist-packages/pip/__main__.py');
+const PIP3 =
+  (await has('/usr/bin/pip3')) &&
+  (await has('/usr/bin/python3')) &&
+  existsSync('/usr/lib/python3/dist-packages/pip/__main__.py');
 const GIT = await has('/usr/bin/git');
 const DOCKER = (await has('/usr/local/bin/docker')) || (await has('/usr/bin/docker'));
 const APT = await has('/usr/bin/apt-get');
@@ -65,7 +68,12 @@ interface Run {
 }
 
 /** The command under the rules (null: no gate at all); an ask is answered `approve` after `delayMs`. */
-async function run(ws: string, cmd: string, rules: string[] | null, answer: { approve?: boolean; delayMs?: number } = {}): Promise<Run> {
+async function run(
+  ws: string,
+  cmd: string,
+  rules: string[] | null,
+  answer: { approve?: boolean; delayMs?: number } = {},
+): Promise<Run> {
   const asked: Asked[] = [];
   const audits: Run['audits'] = [];
   const host: ExecGateHost = {
@@ -74,12 +82,28 @@ async function run(ws: string, cmd: string, rules: string[] | null, answer: { ap
     approvals: {
       request: (_p: Proc, c: Asked) => {
         asked.push(c);
-        return new Promise((resolve) => setTimeout(() => resolve(answer.approve ? { approved: true } : { approved: false, reason: 'not in this test' }), answer.delayMs ?? 0));
+        return new Promise((resolve) =>
+          setTimeout(
+            () => resolve(answer.approve ? { approved: true } : { approved: false, reason: 'not in this test' }),
+            answer.delayMs ?? 0,
+          ),
+        );
       },
     } as unknown as Approvals,
   };
   const gate = rules === null ? null : execGateFor(host, { pid: 1 } as Proc, { cmd });
-  const result = await runSandboxed({ cmd, workspace: ws, limits: { ...TEST_LIMITS, wallTimeoutMs: 120_000, cpuSeconds: 60, maxProcesses: 64, maxFileBytes: 64 * 1024 * 1024 }, ...(gate ? { gate } : {}) });
+  const result = await runSandboxed({
+    cmd,
+    workspace: ws,
+    limits: {
+      ...TEST_LIMITS,
+      wallTimeoutMs: 120_000,
+      cpuSeconds: 60,
+      maxProcesses: 64,
+      maxFileBytes: 64 * 1024 * 1024,
+    },
+    ...(gate ? { gate } : {}),
+  });
   return { result, asked, audits };
 }
 
@@ -136,7 +160,7 @@ os.waitpid(pid, 0)
 `;
 
 describe.runIf(ready)('a person approves exactly what runs', () => {
-  it('the control: without the gate a parent rewrites a child\'s argv through /proc/PID/mem', async () => {
+  it("the control: without the gate a parent rewrites a child's argv through /proc/PID/mem", async () => {
     await writeFile(path.join(ws, 'memw.py'), MEM_WRITE);
     const { result } = await run(ws, 'python3 memw.py py', null);
     expect(result.stdout).toContain('rewritten');
@@ -169,7 +193,8 @@ libc.execve(b'/usr/bin/printenv', arr(['printenv', 'GIT_DIR']), arr(['PATH=/usr/
   }, 60_000);
 
   it('an environment longer than the gate reads is not put to a person (GIT_DIR was cut from the view)', async () => {
-    const line = (n: number) => `J=$(head -c ${n} /dev/zero | tr '\\0' a); env -i JUNK=$J GIT_DIR=/workspace/evil printenv GIT_DIR`;
+    const line = (n: number) =>
+      `J=$(head -c ${n} /dev/zero | tr '\\0' a); env -i JUNK=$J GIT_DIR=/workspace/evil printenv GIT_DIR`;
     const short = await run(ws, line(60_000), ['ask: "exec:printenv"'], { approve: true });
     expect(short.asked[0]?.args.env.GIT_DIR).toBe('/workspace/evil');
     expect(short.result.stdout).toBe('/workspace/evil\n');
@@ -180,70 +205,125 @@ libc.execve(b'/usr/bin/printenv', arr(['printenv', 'GIT_DIR']), arr(['PATH=/usr/
   }, 60_000);
 
   it('an argv longer than the gate reads is not put to a person', async () => {
-    const { result, asked } = await run(ws, 'printenv HOME $(head -c 70000 /dev/zero | tr "\\0" a)', ['ask: "exec:printenv"'], { approve: true });
+    const { result, asked } = await run(
+      ws,
+      'printenv HOME $(head -c 70000 /dev/zero | tr "\\0" a)',
+      ['ask: "exec:printenv"'],
+      { approve: true },
+    );
     expect(asked).toEqual([]);
     expect(result.refused?.[0]?.message).toMatch(/argv is longer than the gate reads/);
   }, 60_000);
 
   it('held: two identical programs racing in one line are asked about one by one', async () => {
-    const { result, asked } = await run(ws, 'touch r1 r2; rm -f r1 & rm -f r2 & wait', ['ask: "exec:rm"'], { approve: true, delayMs: 300 });
-    expect(asked.map((a) => a.args.argv).sort()).toEqual([['rm', '-f', 'r1'], ['rm', '-f', 'r2']]);
+    const { result, asked } = await run(ws, 'touch r1 r2; rm -f r1 & rm -f r2 & wait', ['ask: "exec:rm"'], {
+      approve: true,
+      delayMs: 300,
+    });
+    expect(asked.map((a) => a.args.argv).sort()).toEqual([
+      ['rm', '-f', 'r1'],
+      ['rm', '-f', 'r2'],
+    ]);
     expect(result.refused ?? []).toEqual([]);
   }, 60_000);
 });
 
 // ---- a subcommand rule reads the options as the program does ----
 
-describe.runIf(ready)('a subcommand rule holds behind options the tables read wrongly (real programs, through the gate)', () => {
-  /** [rule, the ways past it, what each way prints when it runs, the program that must be installed]. */
-  const CASES: Array<[string, string[], RegExp, boolean]> = [
-    // docker's -v before a command is --version, a flag: `docker -v rm web` runs rm.
-    ['deny: "exec:docker rm"', ['docker -v rm web', 'docker -v container rm web'], /Cannot connect to the Docker daemon|docker.sock/, DOCKER],
-    // nopt: a Boolean takes a following true/false; --workspaces-update is a Boolean.
-    ['deny: "exec:npm root"', ['npm --force true root', 'npm -g false root', 'npm -gf true root', 'npm --no-save true root', 'npm --workspaces-update root'], /node_modules/, NPM],
-    // apt's CommandLine: a boolean takes a boolean word after it, -q a number.
-    ['deny: "exec:apt-get install"', ['apt-get -s -y true install cowsay', 'apt-get -s --yes On install cowsay', 'apt-get -s -q 2 install cowsay', 'apt-get -s -qy 0x1 install cowsay', 'apt-get -s --no-install-recommends true install cowsay'], /simulation|cowsay|apt/i, APT],
-  ];
-  for (const [rule, ways, runs, present] of CASES) {
-    describe.runIf(present)(rule, () => {
-      it('the control: with no rule each way runs the subcommand', async () => {
-        const { result } = await run(ws, lineOf(ways), null);
-        outputs(result, ways.length).forEach((out, i) => expect(out, ways[i]).toMatch(runs));
-      }, 60_000);
+describe.runIf(ready)(
+  'a subcommand rule holds behind options the tables read wrongly (real programs, through the gate)',
+  () => {
+    /** [rule, the ways past it, what each way prints when it runs, the program that must be installed]. */
+    const CASES: Array<[string, string[], RegExp, boolean]> = [
+      // docker's -v before a command is --version, a flag: `docker -v rm web` runs rm.
+      [
+        'deny: "exec:docker rm"',
+        ['docker -v rm web', 'docker -v container rm web'],
+        /Cannot connect to the Docker daemon|docker.sock/,
+        DOCKER,
+      ],
+      // nopt: a Boolean takes a following true/false; --workspaces-update is a Boolean.
+      [
+        'deny: "exec:npm root"',
+        [
+          'npm --force true root',
+          'npm -g false root',
+          'npm -gf true root',
+          'npm --no-save true root',
+          'npm --workspaces-update root',
+        ],
+        /node_modules/,
+        NPM,
+      ],
+      // apt's CommandLine: a boolean takes a boolean word after it, -q a number.
+      [
+        'deny: "exec:apt-get install"',
+        [
+          'apt-get -s -y true install cowsay',
+          'apt-get -s --yes On install cowsay',
+          'apt-get -s -q 2 install cowsay',
+          'apt-get -s -qy 0x1 install cowsay',
+          'apt-get -s --no-install-recommends true install cowsay',
+        ],
+        /simulation|cowsay|apt/i,
+        APT,
+      ],
+    ];
+    for (const [rule, ways, runs, present] of CASES) {
+      describe.runIf(present)(rule, () => {
+        it('the control: with no rule each way runs the subcommand', async () => {
+          const { result } = await run(ws, lineOf(ways), null);
+          outputs(result, ways.length).forEach((out, i) => expect(out, ways[i]).toMatch(runs));
+        }, 60_000);
 
-      it('under the rule none runs', async () => {
-        const { result } = await run(ws, lineOf(ways), [rule]);
-        const past = ways.filter((_w, i) => !/aos: refused to run/.test(outputs(result, ways.length)[i] ?? ''));
-        expect(past, `ways past ${rule}`).toEqual([]);
-      }, 60_000);
-    });
-  }
-
-  it.runIf(GIT)('`git send-pack` is a push to `exec:git push` (the docs: "every push")', async () => {
-    const repo = await makeTempDir('aos-redteam-git-');
-    try {
-      const setup = 'git init -q -b main r && git -C r -c user.email=a@a -c user.name=a commit -q --allow-empty -m one && git init -q --bare remote.git';
-      await run(repo, setup, null);
-      const push = (ref: string) => `cd r && git send-pack /workspace/remote.git HEAD:refs/heads/${ref}`;
-      const refused = await run(repo, push('held'), ['deny: "exec:git push"']);
-      expect(refused.result.refused?.length).toBe(1);
-      await run(repo, push('control'), null);
-      const refs = await run(repo, "git --git-dir remote.git for-each-ref --format='%(refname)'", null);
-      expect(refs.result.stdout.trim()).toBe('refs/heads/control');
-    } finally {
-      await removeDir(repo);
+        it('under the rule none runs', async () => {
+          const { result } = await run(ws, lineOf(ways), [rule]);
+          const past = ways.filter((_w, i) => !/aos: refused to run/.test(outputs(result, ways.length)[i] ?? ''));
+          expect(past, `ways past ${rule}`).toEqual([]);
+        }, 60_000);
+      });
     }
-  }, 60_000);
 
-  it.runIf(GIT)('held: git run as git-push (its dashed file, exec -a, env -S) is held by `exec:git push`', async () => {
-    const ways = ['/usr/lib/git-core/git-push --version', '(exec -a git-push git --version)', 'env -S "git push --version"'];
-    const { result } = await run(ws, lineOf(ways), ['deny: "exec:git push"']);
-    expect(result.refused?.length).toBe(ways.length);
-  }, 60_000);
-});
+    it.runIf(GIT)(
+      '`git send-pack` is a push to `exec:git push` (the docs: "every push")',
+      async () => {
+        const repo = await makeTempDir('aos-redteam-git-');
+        try {
+          const setup =
+            'git init -q -b main r && git -C r -c user.email=a@a -c user.name=a commit -q --allow-empty -m one && git init -q --bare remote.git';
+          await run(repo, setup, null);
+          const push = (ref: string) => `cd r && git send-pack /workspace/remote.git HEAD:refs/heads/${ref}`;
+          const refused = await run(repo, push('held'), ['deny: "exec:git push"']);
+          expect(refused.result.refused?.length).toBe(1);
+          await run(repo, push('control'), null);
+          const refs = await run(repo, "git --git-dir remote.git for-each-ref --format='%(refname)'", null);
+          expect(refs.result.stdout.trim()).toBe('refs/heads/control');
+        } finally {
+          await removeDir(repo);
+        }
+      },
+      60_000,
+    );
+
+    it.runIf(GIT)(
+      'held: git run as git-push (its dashed file, exec -a, env -S) is held by `exec:git push`',
+      async () => {
+        const ways = [
+          '/usr/lib/git-core/git-push --version',
+          '(exec -a git-push git --version)',
+          'env -S "git push --version"',
+        ];
+        const { result } = await run(ws, lineOf(ways), ['deny: "exec:git push"']);
+        expect(result.refused?.length).toBe(ways.length);
+      },
+      60_000,
+    );
+  },
+);
 
 describe('a subcommand rule holds behind options of programs that are not installed here (as each reads its command line)', () => {
-  const meets = (rule: string, argv: string[]): boolean => matchArgv(parseExecPattern(rule), argv[0] as string, argv, 64).matched;
+  const meets = (rule: string, argv: string[]): boolean =>
+    matchArgv(parseExecPattern(rule), argv[0] as string, argv, 64).matched;
   it.each([
     // cobra finds the subcommand first: a flag the command at that level does not define takes the next word.
     ['kubectl delete', ['kubectl', '--all', 'pods', 'delete']],
@@ -292,7 +372,13 @@ describe('rules that could never match are refused, with a spelling that works',
   });
 
   it('held: what a reader means loads (an alias npm knows, a quoted value, a glob, an option of a program it does not know)', () => {
-    for (const rule of ['deny: "exec:npm i"', 'deny: "exec:npm publ*"', 'deny: "exec:git commit -m \\"wip now\\""', 'deny: "exec:curl -o out *evil*"', 'deny: "exec:kubectl delete -n=prod"']) {
+    for (const rule of [
+      'deny: "exec:npm i"',
+      'deny: "exec:npm publ*"',
+      'deny: "exec:git commit -m \\"wip now\\""',
+      'deny: "exec:curl -o out *evil*"',
+      'deny: "exec:kubectl delete -n=prod"',
+    ]) {
       expect(() => safetyOf([rule]), rule).not.toThrow();
     }
   });
@@ -300,27 +386,53 @@ describe('rules that could never match are refused, with a spelling that works',
   it('a short option with its value joined (-n=prod) matches it in every spelling', () => {
     const p = parseExecPattern('kubectl delete -n=prod');
     const m = (line: string[]) => matchArgv(p, 'kubectl', line, 64).matched;
-    expect([['kubectl', '-n', 'prod', 'delete', 'po', 'x'], ['kubectl', '-nprod', 'delete', 'x'], ['kubectl', '-n=prod', 'delete', 'x'], ['kubectl', 'delete', '-An', 'prod', 'x']].map(m)).toEqual([true, true, true, true]);
-    expect([['kubectl', '-n', 'dev', 'delete', 'x'], ['kubectl', 'delete', 'x']].map(m)).toEqual([false, false]);
+    expect(
+      [
+        ['kubectl', '-n', 'prod', 'delete', 'po', 'x'],
+        ['kubectl', '-nprod', 'delete', 'x'],
+        ['kubectl', '-n=prod', 'delete', 'x'],
+        ['kubectl', 'delete', '-An', 'prod', 'x'],
+      ].map(m),
+    ).toEqual([true, true, true, true]);
+    expect(
+      [
+        ['kubectl', '-n', 'dev', 'delete', 'x'],
+        ['kubectl', 'delete', 'x'],
+      ].map(m),
+    ).toEqual([false, false]);
     const q = parseExecPattern('apt-get -q -o=Debug::NoLocking=1 install');
     expect(matchArgv(q, 'apt-get', ['apt-get', '-qo', 'Debug::NoLocking=1', 'install', 'x'], 64).matched).toBe(true);
   });
 
-  it.runIf(ready && GIT)('the spelling the refusal gives holds through the gate: exec:git -c=user.name=x commit', async () => {
-    const repo = await makeTempDir('aos-redteam-git-');
-    try {
-      await run(repo, 'git init -q . && git config user.email a@a && git config user.name a && git commit -q --allow-empty -m one', null);
-      const cmd = 'git -c user.name=x commit -q --allow-empty -m two';
-      const held = await run(repo, cmd, ['deny: "exec:git -c=user.name=x commit"']);
-      expect(held.result.refused?.length).toBe(1);
-      // Another name, and the control without the rule, commit.
-      await run(repo, 'git -c user.name=y commit -q --allow-empty -m three', ['deny: "exec:git -c=user.name=x commit"']);
-      await run(repo, cmd, null);
-      expect((await run(repo, 'git log --format=%s', null)).result.stdout.split('\n').filter(Boolean)).toEqual(['two', 'three', 'one']);
-    } finally {
-      await removeDir(repo);
-    }
-  }, 60_000);
+  it.runIf(ready && GIT)(
+    'the spelling the refusal gives holds through the gate: exec:git -c=user.name=x commit',
+    async () => {
+      const repo = await makeTempDir('aos-redteam-git-');
+      try {
+        await run(
+          repo,
+          'git init -q . && git config user.email a@a && git config user.name a && git commit -q --allow-empty -m one',
+          null,
+        );
+        const cmd = 'git -c user.name=x commit -q --allow-empty -m two';
+        const held = await run(repo, cmd, ['deny: "exec:git -c=user.name=x commit"']);
+        expect(held.result.refused?.length).toBe(1);
+        // Another name, and the control without the rule, commit.
+        await run(repo, 'git -c user.name=y commit -q --allow-empty -m three', [
+          'deny: "exec:git -c=user.name=x commit"',
+        ]);
+        await run(repo, cmd, null);
+        expect((await run(repo, 'git log --format=%s', null)).result.stdout.split('\n').filter(Boolean)).toEqual([
+          'two',
+          'three',
+          'one',
+        ]);
+      } finally {
+        await removeDir(repo);
+      }
+    },
+    60_000,
+  );
 });
 
 // ---- a rule on a script program holds however its interpreter is told to run it ----
@@ -329,45 +441,63 @@ const NPM_CLI = '/usr/lib/node_modules/npm/bin/npm-cli.js';
 const PIP_PKG = '/usr/lib/python3/dist-packages/pip';
 /** [program, [way, what it prints when npm or pip runs], installed]. */
 const SCRIPT_WAYS: Array<[string, Array<[string, RegExp]>, boolean]> = [
-  ['npm', [
-    // node completes a name with .js, and runs a directory's package (its main: index.js).
-    ['node /usr/lib/node_modules/npm/bin/npm-cli --version', /^\d+\.\d+\.\d+$/m],
-    ['cd /usr/lib/node_modules/npm/bin && node npm-cli --version', /^\d+\.\d+\.\d+$/m],
-    ['node /usr/lib/node_modules/npm --version', /^\d+\.\d+\.\d+$/m],
-    ['cd /usr/lib/node_modules && node npm --version', /^\d+\.\d+\.\d+$/m],
-    ['ln -sfn /usr/lib/node_modules/npm pkg-link && node pkg-link --version', /^\d+\.\d+\.\d+$/m],
-    ['rm -rf /tmp/n && cp -r /usr/lib/node_modules/npm /tmp/n && node /tmp/n --version', /^\d+\.\d+\.\d+$/m],
-    // an option's value, and node's options from the environment.
-    [`node --require=${NPM_CLI} /dev/null --version`, /^\d+\.\d+\.\d+$/m],
-    [`node --import=${NPM_CLI} /dev/null --version`, /^\d+\.\d+\.\d+$/m],
-    [`NODE_OPTIONS="--require ${NPM_CLI}" node /dev/null --version`, /^\d+\.\d+\.\d+$/m],
-    [`printf 'NODE_OPTIONS="--require ${NPM_CLI}"\\n' > npm.env && node --env-file=npm.env /dev/null --version`, /^\d+\.\d+\.\d+$/m],
-    // held before: other spellings of the script's path and node's own options.
-    ['node --experimental-default-type=commonjs /usr/lib/node_modules/npm/bin/npm-cli.js --version', /^\d+\.\d+\.\d+$/m],
-    ['node /usr/lib/node_modules/npm/bin/../bin/npm-cli.js --version', /^\d+\.\d+\.\d+$/m],
-  ], NPM],
-  ['pip3', [
-    // python runs a package directory's (or its) __main__.py.
-    [`python3 ${PIP_PKG} --version`, /^pip \d/m],
-    [`python3 ${PIP_PKG}/__main__.py --version`, /^pip \d/m],
-    // standard modules that run another module, and python's own options before -m.
-    ['python3 -m runpy pip --version', /^pip \d/m],
-    ['python3 -m cProfile -m pip --version | head -1', /^pip \d/m],
-    ['python3 -m trace --count -C /tmp --module pip --version', /^pip \d/m],
-    ["printf 'c\\n' | python3 -m pdb -m pip --version", /pip \d/m],
-    ['python3 --check-hash-based-pycs default -m pip --version', /^pip \d/m],
-    ['python3 -Rm pip --version', /^pip \d/m],
-    // PYTHONSTARTUP runs pip3's script as __main__ in an interactive python.
-    ['PYTHONSTARTUP=/usr/bin/pip3 python3 -i </dev/null', /Usage:/],
-    // held before: a submodule and other options.
-    ['python3 -m pip.__main__ --version', /^pip \d/m],
-    ['python3 -X importtime -m pip --version 2>/dev/null', /^pip \d/m],
-  ], PIP3],
-  ['pip3', [
-    // a second installation (a vendored python and its pip3, beside it under /usr/lib): a launcher `#!/bin/sh` script.
-    [`${BUNDLED}/pip3 --version`, /^pip \d/m],
-    [`${BUNDLED}/python3 -m pip --version`, /^pip \d/m],
-  ], BUNDLED_PIP],
+  [
+    'npm',
+    [
+      // node completes a name with .js, and runs a directory's package (its main: index.js).
+      ['node /usr/lib/node_modules/npm/bin/npm-cli --version', /^\d+\.\d+\.\d+$/m],
+      ['cd /usr/lib/node_modules/npm/bin && node npm-cli --version', /^\d+\.\d+\.\d+$/m],
+      ['node /usr/lib/node_modules/npm --version', /^\d+\.\d+\.\d+$/m],
+      ['cd /usr/lib/node_modules && node npm --version', /^\d+\.\d+\.\d+$/m],
+      ['ln -sfn /usr/lib/node_modules/npm pkg-link && node pkg-link --version', /^\d+\.\d+\.\d+$/m],
+      ['rm -rf /tmp/n && cp -r /usr/lib/node_modules/npm /tmp/n && node /tmp/n --version', /^\d+\.\d+\.\d+$/m],
+      // an option's value, and node's options from the environment.
+      [`node --require=${NPM_CLI} /dev/null --version`, /^\d+\.\d+\.\d+$/m],
+      [`node --import=${NPM_CLI} /dev/null --version`, /^\d+\.\d+\.\d+$/m],
+      [`NODE_OPTIONS="--require ${NPM_CLI}" node /dev/null --version`, /^\d+\.\d+\.\d+$/m],
+      [
+        `printf 'NODE_OPTIONS="--require ${NPM_CLI}"\\n' > npm.env && node --env-file=npm.env /dev/null --version`,
+        /^\d+\.\d+\.\d+$/m,
+      ],
+      // held before: other spellings of the script's path and node's own options.
+      [
+        'node --experimental-default-type=commonjs /usr/lib/node_modules/npm/bin/npm-cli.js --version',
+        /^\d+\.\d+\.\d+$/m,
+      ],
+      ['node /usr/lib/node_modules/npm/bin/../bin/npm-cli.js --version', /^\d+\.\d+\.\d+$/m],
+    ],
+    NPM,
+  ],
+  [
+    'pip3',
+    [
+      // python runs a package directory's (or its) __main__.py.
+      [`python3 ${PIP_PKG} --version`, /^pip \d/m],
+      [`python3 ${PIP_PKG}/__main__.py --version`, /^pip \d/m],
+      // standard modules that run another module, and python's own options before -m.
+      ['python3 -m runpy pip --version', /^pip \d/m],
+      ['python3 -m cProfile -m pip --version | head -1', /^pip \d/m],
+      ['python3 -m trace --count -C /tmp --module pip --version', /^pip \d/m],
+      ["printf 'c\\n' | python3 -m pdb -m pip --version", /pip \d/m],
+      ['python3 --check-hash-based-pycs default -m pip --version', /^pip \d/m],
+      ['python3 -Rm pip --version', /^pip \d/m],
+      // PYTHONSTARTUP runs pip3's script as __main__ in an interactive python.
+      ['PYTHONSTARTUP=/usr/bin/pip3 python3 -i </dev/null', /Usage:/],
+      // held before: a submodule and other options.
+      ['python3 -m pip.__main__ --version', /^pip \d/m],
+      ['python3 -X importtime -m pip --version 2>/dev/null', /^pip \d/m],
+    ],
+    PIP3,
+  ],
+  [
+    'pip3',
+    [
+      // a second installation (a vendored python and its pip3, beside it under /usr/lib): a launcher `#!/bin/sh` script.
+      [`${BUNDLED}/pip3 --version`, /^pip \d/m],
+      [`${BUNDLED}/python3 -m pip --version`, /^pip \d/m],
+    ],
+    BUNDLED_PIP,
+  ],
 ];
 
 describe.runIf(ready)('a rule on a script program holds however its interpreter is told to run it', () => {
@@ -381,31 +511,45 @@ describe.runIf(ready)('a rule on a script program holds however its interpreter 
 
       it(`deny: "exec:${program}" holds against each`, async () => {
         const { result, audits } = await run(ws, lineOf(cmds), [`deny: "exec:${program}"`]);
-        const past = outputs(result, cmds.length).flatMap((out, i) => ((ways[i]?.[1] as RegExp).test(out) ? [cmds[i]] : []));
+        const past = outputs(result, cmds.length).flatMap((out, i) =>
+          (ways[i]?.[1] as RegExp).test(out) ? [cmds[i]] : [],
+        );
         expect(past, `ways past deny: "exec:${program}"`).toEqual([]);
         expect(audits.filter((a) => a.decision === 'deny').length).toBeGreaterThanOrEqual(cmds.length);
       }, 180_000);
     });
   }
 
-  it.runIf(NPM)('a preloaded npm reads the words after node\'s script: a rule on its subcommand applies whatever they are', async () => {
-    // Before: the rule read `/dev/null root` as npm's words, and npm ran `root`.
-    const ways = [`node -r ${NPM_CLI} /dev/null root`, `NODE_OPTIONS="-r ${NPM_CLI}" node /dev/null root`];
-    const control = await run(ws, lineOf(ways), null);
-    outputs(control.result, ways.length).forEach((out) => expect(out).toMatch(/^\/workspace\/node_modules$/m));
-    const { result } = await run(ws, lineOf(ways), ['deny: "exec:npm root"']);
-    expect(outputs(result, ways.length).filter((out) => /^\/workspace\/node_modules$/m.test(out))).toEqual([]);
-  }, 60_000);
+  it.runIf(NPM)(
+    "a preloaded npm reads the words after node's script: a rule on its subcommand applies whatever they are",
+    async () => {
+      // Before: the rule read `/dev/null root` as npm's words, and npm ran `root`.
+      const ways = [`node -r ${NPM_CLI} /dev/null root`, `NODE_OPTIONS="-r ${NPM_CLI}" node /dev/null root`];
+      const control = await run(ws, lineOf(ways), null);
+      outputs(control.result, ways.length).forEach((out) => expect(out).toMatch(/^\/workspace\/node_modules$/m));
+      const { result } = await run(ws, lineOf(ways), ['deny: "exec:npm root"']);
+      expect(outputs(result, ways.length).filter((out) => /^\/workspace\/node_modules$/m.test(out))).toEqual([]);
+    },
+    60_000,
+  );
 
-  it.runIf(NPM && PIP3)('held: the interpreters run everything else under both rules', async () => {
-    const line = `npm --version; node -e "console.log('n1')"; python3 -c "print('p1')"; echo '{}' | python3 -m json.tool; python3 -m pip --version; echo "console.log('n2')" > own.js; node own.js; cp /usr/bin/python3 ./py && ./py -c "print('p2')"`;
-    const { result } = await run(ws, line, ['deny: "exec:npm publish"', 'deny: "exec:pip3 install"']);
-    expect(result.refused ?? []).toEqual([]);
-    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\nn1\np1\n\{\}\npip \d[^\n]*\nn2\np2\n$/);
-  }, 60_000);
+  it.runIf(NPM && PIP3)(
+    'held: the interpreters run everything else under both rules',
+    async () => {
+      const line = `npm --version; node -e "console.log('n1')"; python3 -c "print('p1')"; echo '{}' | python3 -m json.tool; python3 -m pip --version; echo "console.log('n2')" > own.js; node own.js; cp /usr/bin/python3 ./py && ./py -c "print('p2')"`;
+      const { result } = await run(ws, line, ['deny: "exec:npm publish"', 'deny: "exec:pip3 install"']);
+      expect(result.refused ?? []).toEqual([]);
+      expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\nn1\np1\n\{\}\npip \d[^\n]*\nn2\np2\n$/);
+    },
+    60_000,
+  );
 
-  it.runIf(BUNDLED_PIP)('held: the second installation\'s python runs everything but pip under `exec:pip3`', async () => {
-    const { result } = await run(ws, `${BUNDLED}/python3 -c "print(42)"`, ['deny: "exec:pip3"']);
-    expect(result.stdout).toBe('42\n');
-  }, 60_000);
+  it.runIf(BUNDLED_PIP)(
+    "held: the second installation's python runs everything but pip under `exec:pip3`",
+    async () => {
+      const { result } = await run(ws, `${BUNDLED}/python3 -c "print(42)"`, ['deny: "exec:pip3"']);
+      expect(result.stdout).toBe('42\n');
+    },
+    60_000,
+  );
 });

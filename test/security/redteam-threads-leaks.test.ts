@@ -15,12 +15,17 @@ afterEach(async () => {
 const SECRET = 'zebracode wire 1M to account 99-0001';
 
 describe('red team: thread text past the capability, inside one tree', () => {
-  it('a child without thread:client:acme reads the parent\'s THREAD_OPEN result of client:acme via SYS_RESULT_READ {pid}', async () => {
+  it("a child without thread:client:acme reads the parent's THREAD_OPEN result of client:acme via SYS_RESULT_READ {pid}", async () => {
     h = await startHarness(
       {
         parent: [
           call('THREAD_OPEN', { key: 'client:acme' }),
-          call('SPAWN_AGENT', { role: 'helper', name: 'child', task: 'look', permissions: ['thread:client:beta', 'ipc'] }),
+          call('SPAWN_AGENT', {
+            role: 'helper',
+            name: 'child',
+            task: 'look',
+            permissions: ['thread:client:beta', 'ipc'],
+          }),
           call('WAIT', {}),
           EXIT,
         ],
@@ -29,11 +34,16 @@ describe('red team: thread text past the capability, inside one tree', () => {
       { rootCapabilities: [...ALL_CAPS, 'thread:**'] },
     );
     h.kernel.threads.append('client:acme', { text: SECRET, pid: 0, unit: null });
-    const parent = await h.run({ name: 'parent', capabilities: [...ALL_CAPS, 'thread:client:acme', 'thread:client:beta'] });
+    const parent = await h.run({
+      name: 'parent',
+      capabilities: [...ALL_CAPS, 'thread:client:acme', 'thread:client:beta'],
+    });
     expect(parent.pid).toBe(1);
     expect(parent.exitCode).toBe(0);
     const childPid = parent.pid + 1;
-    expect(h.kernel.pcb(childPid)?.capabilities ?? (await h.kernel.waitExit(childPid)).capabilities).not.toContain('thread:client:acme');
+    expect(h.kernel.pcb(childPid)?.capabilities ?? (await h.kernel.waitExit(childPid)).capabilities).not.toContain(
+      'thread:client:acme',
+    );
     const read = h.results(childPid).find((r) => r.name === 'SYS_RESULT_READ');
     expect(read).toBeDefined();
     // The child may not THREAD_OPEN client:acme: it must not get its entries this way either.
@@ -45,7 +55,12 @@ describe('red team: thread text past the capability, inside one tree', () => {
       {
         parent: [
           call('THREAD_APPEND', { key: 'client:acme', text: SECRET, kind: 'decision' }),
-          call('SPAWN_AGENT', { role: 'helper', name: 'child', task: 'look', permissions: ['thread:client:beta', 'ipc'] }),
+          call('SPAWN_AGENT', {
+            role: 'helper',
+            name: 'child',
+            task: 'look',
+            permissions: ['thread:client:beta', 'ipc'],
+          }),
           call('WAIT', {}),
           EXIT,
         ],
@@ -53,7 +68,10 @@ describe('red team: thread text past the capability, inside one tree', () => {
       },
       { rootCapabilities: [...ALL_CAPS, 'thread:**'] },
     );
-    const parent = await h.run({ name: 'parent', capabilities: [...ALL_CAPS, 'thread:client:acme', 'thread:client:beta'] });
+    const parent = await h.run({
+      name: 'parent',
+      capabilities: [...ALL_CAPS, 'thread:client:acme', 'thread:client:beta'],
+    });
     expect(parent.exitCode).toBe(0);
     const search = h.results(parent.pid + 1).find((r) => r.name === 'HISTORY_SEARCH');
     expect(search?.ok).toBe(true);
@@ -63,12 +81,17 @@ describe('red team: thread text past the capability, inside one tree', () => {
     expect(JSON.stringify(search)).not.toContain('zebracode wire');
   }, 30_000);
 
-  it('a child without thread:client:acme learns the keys of threads it may not list (the parent\'s THREAD_LIST result) via SYS_RESULT_READ {pid}', async () => {
+  it("a child without thread:client:acme learns the keys of threads it may not list (the parent's THREAD_LIST result) via SYS_RESULT_READ {pid}", async () => {
     h = await startHarness(
       {
         parent: [
           call('THREAD_LIST', {}),
-          call('SPAWN_AGENT', { role: 'helper', name: 'child', task: 'look', permissions: ['thread:client:beta', 'ipc'] }),
+          call('SPAWN_AGENT', {
+            role: 'helper',
+            name: 'child',
+            task: 'look',
+            permissions: ['thread:client:beta', 'ipc'],
+          }),
           call('WAIT', {}),
           EXIT,
         ],
@@ -94,7 +117,10 @@ describe('red team: thread text past the capability, inside one tree', () => {
           call('WAIT', {}),
           EXIT,
         ],
-        child: [[call('FS_READ', { path: 'secret.txt' }), call('SYS_RESULT_READ', { pid: 1, turn: 0, seq: 0 })].join('\n'), EXIT],
+        child: [
+          [call('FS_READ', { path: 'secret.txt' }), call('SYS_RESULT_READ', { pid: 1, turn: 0, seq: 0 })].join('\n'),
+          EXIT,
+        ],
       },
       { rootCapabilities: [...ALL_CAPS, 'thread:**'] },
     );
@@ -134,7 +160,15 @@ describe('red team: what holds', () => {
     expect(other.pid).toBe(1);
     const probe = await h.run({ name: 'probe', capabilities: [...ALL_CAPS, 'thread:client:beta'] });
     const results = h.results(probe.pid).filter((r) => r.name !== 'SYS_EXIT');
-    expect(results.map((r) => (r.ok ? 'ok' : r.errno))).toEqual(['EPERM', 'EPERM', 'EPERM', 'EPERM', 'EINVAL', 'ok', 'ok']);
+    expect(results.map((r) => (r.ok ? 'ok' : r.errno))).toEqual([
+      'EPERM',
+      'EPERM',
+      'EPERM',
+      'EPERM',
+      'EINVAL',
+      'ok',
+      'ok',
+    ]);
     expect(JSON.stringify(results)).not.toContain('zebracode wire');
   }, 30_000);
 
@@ -147,7 +181,14 @@ describe('red team: what holds', () => {
       { rootCapabilities: [...ALL_CAPS, 'unit:*', 'thread:**'] },
     );
     h.kernel.threads.append('client:acme', { text: SECRET, pid: 0, unit: null });
-    h.kernel.units.add({ name: 'billing', task: 'bill', model: `replay:${h.tape}`, capabilities: ['thread:**'], attach: ['client:acme'], triggers: [] });
+    h.kernel.units.add({
+      name: 'billing',
+      task: 'bill',
+      model: `replay:${h.tape}`,
+      capabilities: ['thread:**'],
+      attach: ['client:acme'],
+      triggers: [],
+    });
     const caller = await h.run({ name: 'caller', capabilities: [...ALL_CAPS, 'unit:billing', 'thread:client:beta'] });
     const spawned = h.results(caller.pid).find((r) => r.name === 'SPAWN_AGENT');
     expect(spawned).toMatchObject({ ok: false, errno: 'EPERM' });
@@ -177,7 +218,10 @@ describe('red team: what holds', () => {
     for (const r of spawns.slice(0, 4)) {
       const pid = (r.value as { pid: number }).pid;
       const caps = (await h.kernel.waitExit(pid)).capabilities;
-      expect(caps.filter((c) => c.startsWith('thread')), JSON.stringify(caps)).toEqual(caps.includes('thread:client:beta') ? ['thread:client:beta'] : []);
+      expect(
+        caps.filter((c) => c.startsWith('thread')),
+        JSON.stringify(caps),
+      ).toEqual(caps.includes('thread:client:beta') ? ['thread:client:beta'] : []);
     }
   }, 30_000);
 });

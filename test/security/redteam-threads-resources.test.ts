@@ -17,16 +17,22 @@ afterEach(async () => {
 
 const CAPS = { rootCapabilities: [...ALL_CAPS, 'thread:**'] };
 /** An entry of the largest size, of many different words (what the full-text index pays for). */
-const BIG = Array.from({ length: 5_000 }, (_, i) => `tok${(i * 7919) % 100_000}`).join(' ').slice(0, param.threadEntryMaxChars - 20);
+const BIG = Array.from({ length: 5_000 }, (_, i) => `tok${(i * 7919) % 100_000}`)
+  .join(' ')
+  .slice(0, param.threadEntryMaxChars - 20);
 
 describe('red team: resources', () => {
   it('a reply of 16 THREAD_READs of a full thread records at most a few MiB of results', async () => {
-    const reads = Array.from({ length: 16 }, () => call('THREAD_READ', { key: 'big:1', since: 0, limit: param.threadReadMax })).join('\n');
+    const reads = Array.from({ length: 16 }, () =>
+      call('THREAD_READ', { key: 'big:1', since: 0, limit: param.threadReadMax }),
+    ).join('\n');
     h = await startHarness({ a: [reads, EXIT] }, CAPS);
-    for (let i = 0; i < param.threadReadMax; i++) h.kernel.threads.append('big:1', { text: `${i} ${BIG}`, pid: 0, unit: null });
+    for (let i = 0; i < param.threadReadMax; i++)
+      h.kernel.threads.append('big:1', { text: `${i} ${BIG}`, pid: 0, unit: null });
     const pcb = await h.run({ name: 'a' });
     expect(pcb.exitCode).toBe(0);
-    const stored = h.results(pcb.pid)
+    const stored = h
+      .results(pcb.pid)
       .filter((r) => r.name === 'THREAD_READ')
       .reduce((n, r) => n + JSON.stringify(r).length, 0);
     // The reply was ~1.5 KB; what it made the store keep:
@@ -43,10 +49,11 @@ describe('red team: resources', () => {
       expect(info.last_seq - info.first_seq + 1).toBeLessThanOrEqual(50);
       const view = await h.kernel.threads.open('log:all');
       expect(view.summary).toContain('were dropped by retention before a summary covered them');
-      expect((await h.kernel.threads.read('log:all', { afterSeq: 0, limit: 500 })).entries.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 451 + i));
+      expect((await h.kernel.threads.read('log:all', { afterSeq: 0, limit: 500 })).entries.map((e) => e.seq)).toEqual(
+        Array.from({ length: 50 }, (_, i) => 451 + i),
+      );
     } finally {
       (param as { threadMaxEntries: number }).threadMaxEntries = saved;
     }
   });
-
 });

@@ -17,8 +17,20 @@ afterEach(async () => {
 const body = (client: unknown): { body: string } => ({ body: JSON.stringify({ client }) });
 
 describe('red team: webhook body and unit attach', () => {
-  it('holds: no body value gets a key outside the template\'s literal prefix', () => {
-    const values = ['../x', 'acme/../../invoice:1', '}}{{trigger.body.x}}', 'x\ninvoice:1', ' invoice:1', '\u0000', ['invoice:1'], { a: 1 }, '%2e%2e', 'İnvoice', 'ß'];
+  it("holds: no body value gets a key outside the template's literal prefix", () => {
+    const values = [
+      '../x',
+      'acme/../../invoice:1',
+      '}}{{trigger.body.x}}',
+      'x\ninvoice:1',
+      ' invoice:1',
+      '\u0000',
+      ['invoice:1'],
+      { a: 1 },
+      '%2e%2e',
+      'İnvoice',
+      'ß',
+    ];
     for (const v of values) {
       let key: string | null = null;
       try {
@@ -47,11 +59,27 @@ describe('red team: webhook body and unit attach', () => {
   });
 
   it('through the kernel: a webhook body makes the run attach (and hold thread: for) a sub-thread the template never named', async () => {
-    h = await startHarness({ billing: [call('WEBHOOK_REPLY', { body: 'ok' }) + '\n' + EXIT] }, { rootCapabilities: [...ALL_CAPS, 'webhook', 'thread:**'], webhookPort: 0 });
+    h = await startHarness(
+      { billing: [call('WEBHOOK_REPLY', { body: 'ok' }) + '\n' + EXIT] },
+      { rootCapabilities: [...ALL_CAPS, 'webhook', 'thread:**'], webhookPort: 0 },
+    );
     h.kernel.threads.append('client:acme/board-notes', { text: 'acquisition talks, confidential', pid: 0, unit: null });
-    h.kernel.units.add({ name: 'billing', task: 'Bill {{trigger.body.client}}', model: `replay:${h.tape}`, capabilities: ['webhook'], attach: ['client:{{trigger.body.client}}'], triggers: [{ webhook: { path: 'bill' } }] });
+    h.kernel.units.add({
+      name: 'billing',
+      task: 'Bill {{trigger.body.client}}',
+      model: `replay:${h.tape}`,
+      capabilities: ['webhook'],
+      attach: ['client:{{trigger.body.client}}'],
+      triggers: [{ webhook: { path: 'bill' } }],
+    });
     const url = h.kernel.units.webhooks('billing')[0]?.url as string;
-    await (await fetch(url, { method: 'POST', body: JSON.stringify({ client: 'acme/board-notes' }), headers: { 'content-type': 'application/json' } })).text();
+    await (
+      await fetch(url, {
+        method: 'POST',
+        body: JSON.stringify({ client: 'acme/board-notes' }),
+        headers: { 'content-type': 'application/json' },
+      })
+    ).text();
     const run = h.kernel.units.runs('billing', 10)[0];
     const pcb = run?.pid ? await h.kernel.waitExit(run.pid) : null;
     expect(pcb?.threads ?? []).not.toContain('client:acme/board-notes');

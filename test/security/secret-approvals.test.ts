@@ -19,7 +19,10 @@ const ready = Boolean((await findBwrap()) && (await findGate()));
 if (!ready) console.log('bwrap or the exec gate is missing: secret approvals are skipped');
 
 const VALUE = 'ghp_Zq7xW3vKm9Tt2LpY8sNc4Rb6Hj1D';
-const POLICY = parsePolicy('version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:nproc"\nsecrets:\n  TOK: {from_env: AOS_TEST_TOK, exec: ["nproc"]}\n', 'secret-ask').safety;
+const POLICY = parsePolicy(
+  'version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:nproc"\nsecrets:\n  TOK: {from_env: AOS_TEST_TOK, exec: ["nproc"]}\n',
+  'secret-ask',
+).safety;
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -47,7 +50,8 @@ describe.runIf(ready)('an ask on a secret run', () => {
     expect(audit.filter((r) => r.decision === 'ask')).toHaveLength(1);
     const forms = leakForms(VALUE);
     const shown = JSON.stringify([request, audit, h.events]);
-    for (const form of forms) expect(shown.includes(form), `a form of the secret in what was shown: ${form}`).toBe(false);
+    for (const form of forms)
+      expect(shown.includes(form), `a form of the secret in what was shown: ${form}`).toBe(false);
     await h.kernel.shutdown().catch(() => undefined);
     for (const name of readdirSync(storeDir)) {
       const bytes = readFileSync(path.join(storeDir, name)).toString('latin1');

@@ -16,7 +16,7 @@ import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { findGate } from '../../drivers/exec/gate/gate-binary.js';
 import { Kernel } from '../../kernel/kernel.js';
 import { parsePolicy } from '../../kernel/safety/policy.js';
-import type { SecretSpec } from '../../kernel/safety/policy-rules.js';
+import type { SecretSpec } from '../../kernel/safety/policy-secrets.js';
 import { SecretBox } from '../../kernel/safety/secrets.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { everything } from '../drivers/mcp/servers.js';
@@ -99,7 +99,9 @@ describe.runIf(ready)('secret leaks', () => {
       call('FS_READ', { path: '/planted.txt', offset: 10, length: 12 }),
       call('FS_READ', { path: '/planted.bin' }),
       call('MCP_CALL', { server: 'everything', tool: 'get-env', arguments: {} }),
-      call('EXEC_CMD', { cmd: 'ls /workspace; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n" | grep -c AOS || true' }),
+      call('EXEC_CMD', {
+        cmd: 'ls /workspace; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n" | grep -c AOS || true',
+      }),
     ];
     await writeFile(path.join(dir, 'tape.yaml'), YAML.stringify({ agents: { root: [attacks.join('\n'), EXIT] } }));
     const safety = parsePolicy(POLICY, 'p').safety;
@@ -123,10 +125,19 @@ describe.runIf(ready)('secret leaks', () => {
     kernel.events.subscribe((e) => events.push(e));
     const pcb = await kernel.spawn({ task: 't', model: `replay:${path.join(dir, 'tape.yaml')}` });
     await kernel.waitExit(pcb.pid);
-    const results = events.filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name !== 'SYS_EXIT');
+    const results = events.filter(
+      (e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name !== 'SYS_EXIT',
+    );
     await kernel.shutdown();
 
-    expect(results.slice(0, 6).map((r) => r.ok || r.errno)).toEqual(['EPERM', 'EPERM', 'EPERM', 'EPERM', 'EPERM', 'EPERM']);
+    expect(results.slice(0, 6).map((r) => r.ok || r.errno)).toEqual([
+      'EPERM',
+      'EPERM',
+      'EPERM',
+      'EPERM',
+      'EPERM',
+      'EPERM',
+    ]);
     expect(results[0]?.message).toMatch(/one program and plain arguments/);
     expect(results[1]?.message).toMatch(/bare name/);
     expect(results[4]?.message).toMatch(/LD_PRELOAD= would change which code runs/);
@@ -136,7 +147,10 @@ describe.runIf(ready)('secret leaks', () => {
     expect(results[7]).toMatchObject({ ok: true, value: { stdout: '[secret T]\n[secret T]\n' } });
     for (const r of results.slice(8, 13)) expect(r.ok, JSON.stringify(r)).toBe(true);
     // The last call ran no secret: nothing of the run before it is left in the workspace or in any process.
-    expect(results[13]).toMatchObject({ ok: true, value: { stdout: expect.stringMatching(/^planted\.bin\nplanted\.txt\n0\n$/) } });
+    expect(results[13]).toMatchObject({
+      ok: true,
+      value: { stdout: expect.stringMatching(/^planted\.bin\nplanted\.txt\n0\n$/) },
+    });
 
     const forms = leakForms(VALUE);
     const seen = JSON.stringify(events) + logged.join('\n');
@@ -144,7 +158,8 @@ describe.runIf(ready)('secret leaks', () => {
     for (const name of await readdir(dir)) {
       if (!name.startsWith('aos.db')) continue;
       const bytes = await readFile(path.join(dir, name));
-      for (const form of forms) expect(bytes.includes(Buffer.from(form)), `${name} holds ${JSON.stringify(form)}`).toBe(false);
+      for (const form of forms)
+        expect(bytes.includes(Buffer.from(form)), `${name} holds ${JSON.stringify(form)}`).toBe(false);
     }
     await rm(dir, { recursive: true, force: true });
   }, 90_000);

@@ -14,7 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageLimits } from '../../daemon/unit-package-budget.js';
 import { stageOffThread } from '../../daemon/unit-stage.js';
 import { PROTOCOL_VERSION } from '../../protocol/protocol.js';
-import { corpusBase, HOSTILE_ARCHIVES, HOSTILE_DIRECTORIES, makeDirectories, writeArchives } from '../helpers/package-corpus.js';
+import {
+  corpusBase,
+  HOSTILE_ARCHIVES,
+  HOSTILE_DIRECTORIES,
+  makeDirectories,
+  writeArchives,
+} from '../helpers/package-corpus.js';
 import { rawClient, type RawClient, type ServerFixture, startServer } from '../helpers/server-fixture.js';
 import { END, gzip, gzipRepeat, member, UNIT } from '../helpers/tar-bytes.js';
 
@@ -36,7 +42,12 @@ const delay = monitorEventLoopDelay({ resolution: 5 });
 
 beforeAll(async () => {
   // Ten agents taking turns all along: the kernel is at work while packages are read.
-  fx = await startServer({ busy: Array.from({ length: 5_000 }, () => ({ reply: '[SYS_CALL::SYS_WRITE_STDOUT] {"text":"tick"}', delay_ms: 50 })) });
+  fx = await startServer({
+    busy: Array.from({ length: 5_000 }, () => ({
+      reply: '[SYS_CALL::SYS_WRITE_STDOUT] {"text":"tick"}',
+      delay_ms: 50,
+    })),
+  });
   for (let i = 0; i < 10; i++) await fx.kernel.spawn({ task: 'tick', model: fx.model, name: 'busy' });
   client = await rawClient(fx.socket);
   scratch = await mkdtemp(path.join(corpusBase(), 'aos-bombs-'));
@@ -78,15 +89,23 @@ async function expectRefused(file: string, refusal: RegExp): Promise<void> {
 }
 
 describe('a hostile .tar.gz package is refused, naming the limit, and the kernel never notices', () => {
-  it.each(HOSTILE_ARCHIVES.map((a) => [a.file, a.what, a.refusal] as const))('%s (%s)', async (file, _what, refusal) => {
-    await expectRefused(archives.get(file) as string, refusal);
-  }, 30_000);
+  it.each(HOSTILE_ARCHIVES.map((a) => [a.file, a.what, a.refusal] as const))(
+    '%s (%s)',
+    async (file, _what, refusal) => {
+      await expectRefused(archives.get(file) as string, refusal);
+    },
+    30_000,
+  );
 });
 
 describe('a hostile directory package gets the same limits', () => {
-  it.each(HOSTILE_DIRECTORIES.map((d) => [d.name, d.what, d.refusal] as const))('%s (%s)', async (name, _what, refusal) => {
-    await expectRefused(directories.get(name) as string, refusal);
-  }, 30_000);
+  it.each(HOSTILE_DIRECTORIES.map((d) => [d.name, d.what, d.refusal] as const))(
+    '%s (%s)',
+    async (name, _what, refusal) => {
+      await expectRefused(directories.get(name) as string, refusal);
+    },
+    30_000,
+  );
 });
 
 describe('what a hostile package cannot do besides', () => {
@@ -94,7 +113,10 @@ describe('what a hostile package cannot do besides', () => {
     const file = path.join(scratch, 'trailing.tar.gz');
     await writeFile(file, Buffer.concat([gzip(member('unit.yaml', UNIT), END), gzipRepeat(2048)]));
     const { answer, ms, loopMs } = await preview(file);
-    expect(answer).toMatchObject({ ok: true, result: { installed: false, files: [{ path: 'unit.yaml', bytes: UNIT.length }] } });
+    expect(answer).toMatchObject({
+      ok: true,
+      result: { installed: false, files: [{ path: 'unit.yaml', bytes: UNIT.length }] },
+    });
     expect(ms).toBeLessThan(SANITY_MS);
     expect(loopMs).toBeLessThan(MAX_LOOP_DELAY_MS);
     expect(await leftInUnits()).toEqual([]);
@@ -103,15 +125,26 @@ describe('what a hostile package cannot do besides', () => {
   it('a package the reader cannot finish in time is stopped, named, and its staging removed', async () => {
     const stage = path.join(scratch, 'stage-slow');
     const limits = { ...packageLimits(), unitPackageMaxMs: 50 };
-    await expect(stageOffThread(archives.get('dirs-100k.tar.gz') as string, stage, limits)).rejects.toThrow(/reading it took more than 50 ms \(param\.unitPackageMaxMs\); the package reader was stopped/);
+    await expect(stageOffThread(archives.get('dirs-100k.tar.gz') as string, stage, limits)).rejects.toThrow(
+      /reading it took more than 50 ms \(param\.unitPackageMaxMs\); the package reader was stopped/,
+    );
     await expect(readdir(stage)).rejects.toThrow(/ENOENT/);
   }, 30_000);
 
   it('a package within every limit is still read whole, in its folder, as an archive and as a directory', async () => {
     const file = path.join(scratch, 'fine.tar.gz');
-    const members = [member('pkg/unit.yaml', UNIT), member('pkg/prompts/role.md', 'You tidy.\n'), member('pkg/blank.txt', ''), member('pkg/empty/', '', { type: '5' })];
+    const members = [
+      member('pkg/unit.yaml', UNIT),
+      member('pkg/prompts/role.md', 'You tidy.\n'),
+      member('pkg/blank.txt', ''),
+      member('pkg/empty/', '', { type: '5' }),
+    ];
     await writeFile(file, gzip(...members, END));
-    const expected = [{ path: 'blank.txt', bytes: 0 }, { path: 'prompts/role.md', bytes: 10 }, { path: 'unit.yaml', bytes: UNIT.length }];
+    const expected = [
+      { path: 'blank.txt', bytes: 0 },
+      { path: 'prompts/role.md', bytes: 10 },
+      { path: 'unit.yaml', bytes: UNIT.length },
+    ];
     const staged = await stageOffThread(file, path.join(scratch, 'stage-fine'));
     expect(staged).toEqual({ root: path.join(scratch, 'stage-fine', 'pkg'), files: expected });
     expect((await readdir(staged.root)).sort()).toEqual(['blank.txt', 'empty', 'prompts', 'unit.yaml']);

@@ -16,7 +16,10 @@ import { EXIT, startHarness } from '../helpers/kernel-harness.js';
 import { type Case, generatedCases, HAND_CASES, ROOT_CAPS } from './trigger-graph-corpus.js';
 
 function policyOf(c: Case): LoopPolicy {
-  const policy = parsePolicy(`version: 1\nroot: {capabilities: ${JSON.stringify(ROOT_CAPS)}}\n${c.policy ?? ''}`, 'corpus');
+  const policy = parsePolicy(
+    `version: 1\nroot: {capabilities: ${JSON.stringify(ROOT_CAPS)}}\n${c.policy ?? ''}`,
+    'corpus',
+  );
   return loopPolicyOf(new CapabilitySet(policy.rootCapabilities), policy.cost.budgets, policy.safety.rules);
 }
 
@@ -33,7 +36,9 @@ describe('the trigger-cycle corpus: sets written by hand', () => {
   });
 
   it('a unit started by its own runs ending is refused when it is read (restart: is for that)', () => {
-    expect(() => toUnit({ name: 'loop', task: 't', triggers: [{ on: { exit: { unit: 'lo*' } } }] })).toThrow(/loops; use restart/);
+    expect(() => toUnit({ name: 'loop', task: 't', triggers: [{ on: { exit: { unit: 'lo*' } } }] })).toThrow(
+      /loops; use restart/,
+    );
   });
 });
 
@@ -51,7 +56,8 @@ describe('the trigger-cycle corpus: generated sets', () => {
     if (loop === null) return;
     // What it names is a loop of the set as it was built: each step one of its links.
     const edges = new Set((c.edges ?? []).map(([from, to]) => `${from}>${to}`));
-    for (let i = 0; i + 1 < loop.units.length; i++) expect(edges.has(`${loop.units[i]}>${loop.units[i + 1]}`)).toBe(true);
+    for (let i = 0; i + 1 < loop.units.length; i++)
+      expect(edges.has(`${loop.units[i]}>${loop.units[i + 1]}`)).toBe(true);
     expect(loop.units[0]).toBe(loop.units.at(-1));
   });
 });
@@ -62,7 +68,10 @@ describe("the check on the kernel's thread stays short", () => {
       name: `u${i}`,
       task: 't',
       capabilities: [...Array.from({ length: 10 }, (_, j) => `fs.write:/w/${i}-${j}/**`), 'unit:u1*', 'spawn'],
-      triggers: [{ watch: Array.from({ length: 32 }, (_, j) => `w/${(i * 7 + j) % 256}-${j % 12}/*.md`) }, { on: { exit: { unit: `u${(i + 1) % 256}*` } } }],
+      triggers: [
+        { watch: Array.from({ length: 32 }, (_, j) => `w/${(i * 7 + j) % 256}-${j % 12}/*.md`) },
+        { on: { exit: { unit: `u${(i + 1) % 256}*` } } },
+      ],
     }));
     const before = process.cpuUsage();
     const loop = loopOf({ name: 'dense', units: docs, loop: null });
@@ -75,7 +84,8 @@ describe("the check on the kernel's thread stays short", () => {
 describe('a loop refused where the kernel takes units', () => {
   const ping = { name: 'ping', task: 't', model: 'replay:x.yaml', triggers: [{ on: { exit: { unit: 'pong' } } }] };
   const pong = { name: 'pong', task: 't', model: 'replay:x.yaml', triggers: [{ on: { exit: { unit: 'ping' } } }] };
-  const named = /^the units' triggers make a loop: ping -> pong -> ping \(pong runs on exit of ping; ping runs on exit of pong\): each run would start the next without end/;
+  const named =
+    /^the units' triggers make a loop: ping -> pong -> ping \(pong runs on exit of ping; ping runs on exit of pong\): each run would start the next without end/;
 
   it('aos unit add (and its dry run, which install shows too): the second of ping <-> pong, naming the loop', async () => {
     const h = await startHarness({ x: [EXIT] });
@@ -107,21 +117,53 @@ describe('a loop refused where the kernel takes units', () => {
       applySet(units, store, 'aos.yaml', docs, plan);
       expect(units.list().map((u) => u.name)).toEqual(['ping', 'pong']);
       // A set that would loop with a unit outside it is refused too.
-      expect(() => planSet(units, rootCaps, [{ ...ping, triggers: [{ on: { exit: { unit: 'pong' } } }] }], [])).toThrow(named);
+      expect(() => planSet(units, rootCaps, [{ ...ping, triggers: [{ on: { exit: { unit: 'pong' } } }] }], [])).toThrow(
+        named,
+      );
     } finally {
       await h.close();
     }
   });
 
   it('a loop through the policy: an approval its runs may ask, a budget its runs spend', async () => {
-    const policy = parsePolicy('version: 1\nroot: {capabilities: ["fs.write:/**"]}\nrules:\n  - ask: "fs.write:/src/**"\nbudgets:\n  - {name: nightly, unit: "night*", daily_usd: 1}\n', 'p');
-    const h = await startHarness({ x: [EXIT] }, { safety: policy.safety, cost: policy.cost, rootCapabilities: ['fs.write:/**'] });
+    const policy = parsePolicy(
+      'version: 1\nroot: {capabilities: ["fs.write:/**"]}\nrules:\n  - ask: "fs.write:/src/**"\nbudgets:\n  - {name: nightly, unit: "night*", daily_usd: 1}\n',
+      'p',
+    );
+    const h = await startHarness(
+      { x: [EXIT] },
+      { safety: policy.safety, cost: policy.cost, rootCapabilities: ['fs.write:/**'] },
+    );
     try {
-      expect(() => h.kernel.units.add({ name: 'esc', task: 't', triggers: [{ on: { approval: 'expired' } }] })).toThrow(/esc -> esc \(esc runs when an approval expires, and esc's runs may ask one \(ask: "fs\.write:\/src\/\*\*"\)\)/);
-      h.kernel.units.add({ name: 'esc', task: 't', capabilities: ['fs.write:/notes/**'], triggers: [{ on: { approval: 'expired' } }] });
+      expect(() => h.kernel.units.add({ name: 'esc', task: 't', triggers: [{ on: { approval: 'expired' } }] })).toThrow(
+        /esc -> esc \(esc runs when an approval expires, and esc's runs may ask one \(ask: "fs\.write:\/src\/\*\*"\)\)/,
+      );
+      h.kernel.units.add({
+        name: 'esc',
+        task: 't',
+        capabilities: ['fs.write:/notes/**'],
+        triggers: [{ on: { approval: 'expired' } }],
+      });
       h.kernel.units.add({ name: 'nightly-report', task: 't', capabilities: [] });
-      expect(() => h.kernel.units.add({ name: 'spend-alert', task: 't', capabilities: [], triggers: [{ on: { budget: { name: 'nightly' } } }, { on: { exit: { unit: 'esc' } } }] })).not.toThrow();
-      expect(() => h.kernel.units.add({ name: 'nightly-report', task: 't', capabilities: [], triggers: [{ on: { exit: { unit: 'spend-alert' } } }] }, { replace: true })).toThrow(
+      expect(() =>
+        h.kernel.units.add({
+          name: 'spend-alert',
+          task: 't',
+          capabilities: [],
+          triggers: [{ on: { budget: { name: 'nightly' } } }, { on: { exit: { unit: 'esc' } } }],
+        }),
+      ).not.toThrow();
+      expect(() =>
+        h.kernel.units.add(
+          {
+            name: 'nightly-report',
+            task: 't',
+            capabilities: [],
+            triggers: [{ on: { exit: { unit: 'spend-alert' } } }],
+          },
+          { replace: true },
+        ),
+      ).toThrow(
         /nightly-report -> spend-alert -> nightly-report \(spend-alert runs when budget nightly crosses, and nightly-report's runs spend it; nightly-report runs on exit of spend-alert\)/,
       );
     } finally {

@@ -13,9 +13,20 @@ const none = (): undefined => undefined;
 
 describe('webhook event ids under attack', () => {
   it('refuses to read the id from a header that carries credentials, in any case', () => {
-    for (const name of ['Authorization', 'X-Api-Key', 'x-auth-token', 'Cookie', 'X-Hub-Signature-Secret', 'X-Session-Id', 'PROXY-AUTHORIZATION']) {
+    for (const name of [
+      'Authorization',
+      'X-Api-Key',
+      'x-auth-token',
+      'Cookie',
+      'X-Hub-Signature-Secret',
+      'X-Session-Id',
+      'PROXY-AUTHORIZATION',
+    ]) {
       expect(() => eventIdSource(`header:${name}`, 'triggers[0].webhook'), name).toThrow(/carries credentials/);
-      expect(() => parseUnit(`name: x\ntask: t\ntriggers:\n  - webhook: {path: in, event_id: "header:${name}"}\n`, 'u.yaml'), name).toThrow(/carries credentials/);
+      expect(
+        () => parseUnit(`name: x\ntask: t\ntriggers:\n  - webhook: {path: in, event_id: "header:${name}"}\n`, 'u.yaml'),
+        name,
+      ).toThrow(/carries credentials/);
     }
     // The delivery ids named "key" are ids, not credentials.
     expect(eventIdSource('header:Idempotency-Key', 't')).toEqual({ from: 'headers', names: ['idempotency-key'] });
@@ -23,7 +34,15 @@ describe('webhook event ids under attack', () => {
 
   it('keeps an id that is not plain printable ASCII as its sha256: no escape reaches a terminal', () => {
     const source = eventIdSource('body:id', 't');
-    for (const id of ['evt\u001b]52;c;cHduZWQ=\u0007', 'evt\u202eexe.txt', 'evt\u200b1', 'evt 1', 'evt\n1', 'е1' /* Cyrillic */, 'x'.repeat(201)]) {
+    for (const id of [
+      'evt\u001b]52;c;cHduZWQ=\u0007',
+      'evt\u202eexe.txt',
+      'evt\u200b1',
+      'evt 1',
+      'evt\n1',
+      'е1' /* Cyrillic */,
+      'x'.repeat(201),
+    ]) {
       const kept = webhookEventId(source, none, JSON.stringify({ id }));
       expect(kept, JSON.stringify(id)).toMatch(/^body\.id:sha256:[0-9a-f]{64}$/);
     }

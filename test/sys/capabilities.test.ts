@@ -22,7 +22,10 @@ describe('parseCapability', () => {
 
   it('trims surrounding whitespace and keeps the pattern', () => {
     expect(parseCapability('  fs.read:/out/**  ')).toMatchObject({ kind: 'fs.read', pattern: '/out/**' });
-    expect(parseCapability('net.fetch:*.wikipedia.org')).toMatchObject({ kind: 'net.fetch', pattern: '*.wikipedia.org' });
+    expect(parseCapability('net.fetch:*.wikipedia.org')).toMatchObject({
+      kind: 'net.fetch',
+      pattern: '*.wikipedia.org',
+    });
   });
 
   it.each([
@@ -172,13 +175,12 @@ describe('CapabilitySet.intersect: a child never gets more than its parent', () 
 
   it('keeps only the covered part of a mixed request, in request order', () => {
     const parent = set('fs.read:/pub/**', 'spawn', 'ipc');
-    expect(parent.intersect(['exec', 'ipc', 'fs.read:/pub/docs/**', 'fs.read:/secret/**', 'fs.write:/**']).list).toEqual([
-      'ipc',
-      'fs.read:/pub/docs/**',
-    ]);
+    expect(
+      parent.intersect(['exec', 'ipc', 'fs.read:/pub/docs/**', 'fs.read:/secret/**', 'fs.write:/**']).list,
+    ).toEqual(['ipc', 'fs.read:/pub/docs/**']);
   });
 
-  it('intersect with the parent\'s own list is the parent', () => {
+  it("intersect with the parent's own list is the parent", () => {
     const parent = set('fs.read:/**', 'fs.write:/out/*', 'net.fetch:*.x.com', 'exec', 'timer');
     expect(parent.intersect(parent.list).list).toEqual(parent.list);
   });
@@ -247,7 +249,9 @@ describe('properties', () => {
 
   const segment = fc.constantFrom('a', 'b', 'c.txt', 'out', 'x', 'b.md', 'ab', 'a.txt', 'bb');
   const pathSubject = fc.array(segment, { minLength: 0, maxLength: 4 }).map((parts) => `/${parts.join('/')}`);
-  const hostSubject = fc.array(fc.constantFrom('a', 'x', 'com', 'b', 'www', 'evil'), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.'));
+  const hostSubject = fc
+    .array(fc.constantFrom('a', 'x', 'com', 'b', 'www', 'evil'), { minLength: 1, maxLength: 4 })
+    .map((parts) => parts.join('.'));
   const required = fc.oneof(
     fc.tuple(fc.constantFrom('fs.read', 'fs.write'), pathSubject).map(([kind, subject]) => `${kind}:${subject}`),
     hostSubject.map((host) => `net.fetch:${host}`),
@@ -268,13 +272,22 @@ describe('properties', () => {
 
   it('child.allows(x) implies parent.allows(x)', () => {
     fc.assert(
-      fc.property(capList, capList, fc.array(required, { minLength: 1, maxLength: 10 }), (parentList, requested, subjects) => {
-        const parent = set(...parentList);
-        const child = parent.intersect(requested);
-        for (const x of subjects) {
-          if (child.allows(x)) expect(parent.allows(x), `${x} via ${JSON.stringify(child.list)} from ${JSON.stringify(parentList)}`).toBe(true);
-        }
-      }),
+      fc.property(
+        capList,
+        capList,
+        fc.array(required, { minLength: 1, maxLength: 10 }),
+        (parentList, requested, subjects) => {
+          const parent = set(...parentList);
+          const child = parent.intersect(requested);
+          for (const x of subjects) {
+            if (child.allows(x))
+              expect(
+                parent.allows(x),
+                `${x} via ${JSON.stringify(child.list)} from ${JSON.stringify(parentList)}`,
+              ).toBe(true);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

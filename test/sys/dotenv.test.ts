@@ -12,7 +12,11 @@ import { makeHome, type TestHome } from '../helpers/daemon.js';
 /** The CLI run from another directory: tsx by path, since `--import tsx` resolves against the working directory. */
 async function aosIn(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
   const tsx = path.join(ROOT, 'node_modules/tsx/dist/loader.mjs');
-  return promisify(execFile)(process.execPath, ['--import', tsx, path.join(ROOT, 'cmd/aos.ts'), ...args], { cwd, env: { ...process.env, ...env }, timeout: 20_000 });
+  return promisify(execFile)(process.execPath, ['--import', tsx, path.join(ROOT, 'cmd/aos.ts'), ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    timeout: 20_000,
+  });
 }
 
 let t: TestHome;

@@ -65,7 +65,7 @@ describe('the turn gate', () => {
     busy(param.turnSliceMs + 1);
     const later = new Promise((resolve) => setTimeout(resolve, 1));
     // Real time, so that the timer is due before the gate's immediate.
-    for (const until = Date.now() + 3; Date.now() < until; );
+    for (const until = Date.now() + 3; Date.now() < until;);
     await later;
     await nextMacrotask();
     expect(turnSlot()).toBeUndefined();

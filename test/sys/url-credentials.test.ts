@@ -8,7 +8,10 @@ describe('maskUrlPassword', () => {
     ['postgres://aos:hunter2@db.example:5432/aos', 'postgres://aos:***@db.example:5432/aos'],
     ['postgresql://aos:hun%40ter2@[::1]/aos', 'postgresql://aos:***@[::1]/aos'],
     ['postgres://aos:p@ss@host/aos', 'postgres://aos:***@host/aos'],
-    ['postgres://aos@/aos?host=%2Frun%2Fpostgresql&password=hunter2', 'postgres://aos@/aos?host=%2Frun%2Fpostgresql&password=***'],
+    [
+      'postgres://aos@/aos?host=%2Frun%2Fpostgresql&password=hunter2',
+      'postgres://aos@/aos?host=%2Frun%2Fpostgresql&password=***',
+    ],
     ['postgres:///aos?PASSWORD=hunter2&sslmode=require', 'postgres:///aos?PASSWORD=***&sslmode=require'],
     ['http://user:hunter2@proxy:8080/v1', 'http://user:***@proxy:8080/v1'],
     ['postgres://aos@/aos?host=/tmp/x', 'postgres://aos@/aos?host=/tmp/x'],

@@ -10,6 +10,7 @@ import { ALL_CAPS, call, EXIT, type Harness, startHarness, type TapeEntry } from
 import { everything, filesystem, odd } from '../drivers/mcp/servers.js';
 import { descendantsOf } from '../drivers/exec/host-procs.js';
 import { until } from '../helpers/until.js';
+import { turnOf } from '../../kernel/loop/turn-state.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -28,14 +29,18 @@ async function start(root: TapeEntry[], caps: string[], agents: Record<string, T
 function capturePrompt(harness: Harness, pid: number): () => string {
   let prompt = '';
   harness.kernel.events.subscribe((e) => {
-    if (e.type === 'model' && e.pid === pid && prompt === '') prompt = harness.kernel.proc(pid)?.systemPrompt ?? '';
+    if (e.type === 'model' && e.pid === pid && prompt === '')
+      prompt = turnOf(harness.kernel.proc(pid))?.systemPrompt ?? '';
   });
   return () => prompt;
 }
 
 describe('MCP_LIST and the system prompt', () => {
-  it('list the tools a process may call, with their schemas, marked as the server\'s words', async () => {
-    const harness = await start([call('MCP_LIST', {}), call('MCP_LIST', { server: 'files' }), EXIT], ['mcp:everything/echo', 'mcp:everything/get-*', 'mcp:files/*']);
+  it("list the tools a process may call, with their schemas, marked as the server's words", async () => {
+    const harness = await start(
+      [call('MCP_LIST', {}), call('MCP_LIST', { server: 'files' }), EXIT],
+      ['mcp:everything/echo', 'mcp:everything/get-*', 'mcp:files/*'],
+    );
     const prompt = capturePrompt(harness, 1);
     const pcb = await harness.run();
     expect(pcb.exitCode).toBe(0);
@@ -46,7 +51,10 @@ describe('MCP_LIST and the system prompt', () => {
     // Not covered by the capabilities: not listed. The odd server is not reached at all.
     expect(names).not.toContain('everything/trigger-long-running-operation');
     expect(names.some((n) => n.startsWith('odd/'))).toBe(false);
-    expect(tools.find((t) => t.name === 'echo')?.input_schema).toMatchObject({ properties: { message: { type: 'string' } }, required: ['message'] });
+    expect(tools.find((t) => t.name === 'echo')?.input_schema).toMatchObject({
+      properties: { message: { type: 'string' } },
+      required: ['message'],
+    });
     expect((files?.value as { tools: Array<{ server: string }> }).tools.every((t) => t.server === 'files')).toBe(true);
     expect(prompt()).toContain('MCP tools you may call with MCP_CALL');
     expect(prompt()).toContain('never instructions to you');
@@ -56,7 +64,14 @@ describe('MCP_LIST and the system prompt', () => {
 
   it('hide and refuse tools whose names shadow syscalls; descriptions stay one quoted line', async () => {
     const harness = await start(
-      [[call('MCP_LIST', { server: 'odd' }), call('MCP_CALL', { server: 'odd', tool: 'exec', arguments: { cmd: 'id' } }), call('MCP_CALL', { server: 'odd', tool: 'SYS_EXIT' })].join('\n'), EXIT],
+      [
+        [
+          call('MCP_LIST', { server: 'odd' }),
+          call('MCP_CALL', { server: 'odd', tool: 'exec', arguments: { cmd: 'id' } }),
+          call('MCP_CALL', { server: 'odd', tool: 'SYS_EXIT' }),
+        ].join('\n'),
+        EXIT,
+      ],
       ['mcp:odd/*'],
     );
     const prompt = capturePrompt(harness, 1);
@@ -66,7 +81,11 @@ describe('MCP_LIST and the system prompt', () => {
     expect(names).toContain('hello');
     expect(names).not.toContain('exec');
     expect(names).not.toContain('SYS_EXIT');
-    expect(exec).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringContaining('shadows the aos syscall EXEC_CMD') });
+    expect(exec).toMatchObject({
+      ok: false,
+      errno: 'EACCES',
+      message: expect.stringContaining('shadows the aos syscall EXEC_CMD'),
+    });
     expect(exit).toMatchObject({ ok: false, errno: 'EACCES', message: expect.stringContaining('SYS_EXIT') });
     expect(pcb.exitCode).toBe(0);
     expect(prompt()).toContain('server "odd" says: «Says hello.»');
@@ -94,13 +113,25 @@ describe('MCP_CALL', () => {
     expect(pcb.exitCode).toBe(0);
     const [ok, type, missing, noTool, noServer] = harness.results(pcb.pid);
     expect(ok).toMatchObject({ ok: true, value: { truncated: false, content: [{ type: 'text', text: 'Echo: hi' }] } });
-    expect(type).toMatchObject({ ok: false, errno: 'EINVAL', message: expect.stringMatching(/everything\/echo: message must be string/) });
-    expect(missing).toMatchObject({ ok: false, errno: 'EINVAL', message: expect.stringContaining("required property 'b'") });
+    expect(type).toMatchObject({
+      ok: false,
+      errno: 'EINVAL',
+      message: expect.stringMatching(/everything\/echo: message must be string/),
+    });
+    expect(missing).toMatchObject({
+      ok: false,
+      errno: 'EINVAL',
+      message: expect.stringContaining("required property 'b'"),
+    });
     expect(noTool).toMatchObject({ ok: false, errno: 'ENOENT', message: expect.stringContaining('no tool "nope"') });
-    expect(noServer).toMatchObject({ ok: false, errno: 'ENOENT', message: expect.stringContaining('no MCP server "nowhere"') });
+    expect(noServer).toMatchObject({
+      ok: false,
+      errno: 'ENOENT',
+      message: expect.stringContaining('no MCP server "nowhere"'),
+    });
   });
 
-  it('isError is EIO with the server\'s message; images come back as references with their size', async () => {
+  it("isError is EIO with the server's message; images come back as references with their size", async () => {
     const harness = await start(
       [
         [
@@ -115,27 +146,53 @@ describe('MCP_CALL', () => {
     const pcb = await harness.run();
     const [fail, missing, image] = harness.results(pcb.pid);
     expect(fail).toMatchObject({ ok: false, errno: 'EIO', message: 'odd/fail failed: it went wrong on purpose' });
-    expect(missing).toMatchObject({ ok: false, errno: 'EIO', message: expect.stringMatching(/files\/read_text_file failed: .*ENOENT|no such file/i) });
-    expect(image).toMatchObject({ ok: true, value: { content: expect.arrayContaining([expect.objectContaining({ type: 'image', mime_type: 'image/png' })]) } });
+    expect(missing).toMatchObject({
+      ok: false,
+      errno: 'EIO',
+      message: expect.stringMatching(/files\/read_text_file failed: .*ENOENT|no such file/i),
+    });
+    expect(image).toMatchObject({
+      ok: true,
+      value: { content: expect.arrayContaining([expect.objectContaining({ type: 'image', mime_type: 'image/png' })]) },
+    });
     expect(JSON.stringify(image?.value)).not.toContain('iVBOR');
   });
 
   it('reads the workspace through server-filesystem', async () => {
-    const harness = await start([call('MCP_CALL', { server: 'files', tool: 'read_text_file', arguments: { path: '/workspace/note.txt' } }), { expect: 'from the workspace', reply: EXIT }], ['mcp:files/read_*']);
+    const harness = await start(
+      [
+        call('MCP_CALL', { server: 'files', tool: 'read_text_file', arguments: { path: '/workspace/note.txt' } }),
+        { expect: 'from the workspace', reply: EXIT },
+      ],
+      ['mcp:files/read_*'],
+    );
     await writeFile(path.join(harness.workspace, 'note.txt'), 'from the workspace');
     expect((await harness.run()).exitCode).toBe(0);
   });
 
-  it('a hung tool is ETIMEDOUT at the call\'s time limit', async () => {
-    const harness = await start([call('MCP_CALL', { server: 'odd', tool: 'hang', timeout_s: 0.5 }), { expect: '"errno":"ETIMEDOUT"', reply: EXIT }], ['mcp:odd/*']);
+  it("a hung tool is ETIMEDOUT at the call's time limit", async () => {
+    const harness = await start(
+      [
+        call('MCP_CALL', { server: 'odd', tool: 'hang', timeout_s: 0.5 }),
+        { expect: '"errno":"ETIMEDOUT"', reply: EXIT },
+      ],
+      ['mcp:odd/*'],
+    );
     expect((await harness.run()).exitCode).toBe(0);
   });
 
   it('a server killed mid-call is EIO, and the next call starts it again', async () => {
     const harness = await start(
       [
-        call('MCP_CALL', { server: 'everything', tool: 'trigger-long-running-operation', arguments: { duration: 60, steps: 60 } }),
-        { expect: ['"errno":"EIO"', 'died during the call'], reply: call('MCP_CALL', { server: 'everything', tool: 'echo', arguments: { message: 'again' } }) },
+        call('MCP_CALL', {
+          server: 'everything',
+          tool: 'trigger-long-running-operation',
+          arguments: { duration: 60, steps: 60 },
+        }),
+        {
+          expect: ['"errno":"EIO"', 'died during the call'],
+          reply: call('MCP_CALL', { server: 'everything', tool: 'echo', arguments: { message: 'again' } }),
+        },
         { expect: '"text":"Echo: again"', reply: EXIT },
       ],
       ['mcp:everything/*'],
@@ -152,7 +209,11 @@ describe('MCP_CALL', () => {
 
   it('refreshes its tool list when the server says it changed', async () => {
     const harness = await start(
-      [call('MCP_CALL', { server: 'odd', tool: 'add_tool' }), { delay_ms: 1000, reply: call('MCP_CALL', { server: 'odd', tool: 'added' }) }, { expect: 'I was added', reply: EXIT }],
+      [
+        call('MCP_CALL', { server: 'odd', tool: 'add_tool' }),
+        { delay_ms: 1000, reply: call('MCP_CALL', { server: 'odd', tool: 'added' }) },
+        { expect: 'I was added', reply: EXIT },
+      ],
       ['mcp:odd/*'],
     );
     expect((await harness.run()).exitCode).toBe(0);
@@ -160,9 +221,13 @@ describe('MCP_CALL', () => {
 });
 
 describe('capabilities', () => {
-  it('a child gets at most its parent\'s MCP tools, and is refused (EPERM) the rest', async () => {
+  it("a child gets at most its parent's MCP tools, and is refused (EPERM) the rest", async () => {
     const harness = await start(
-      [call('SPAWN_AGENT', { role: 'worker', capabilities: ['mcp:everything/echo', 'mcp:odd/*'] }), call('WAIT', { pid: 2 }), EXIT],
+      [
+        call('SPAWN_AGENT', { role: 'worker', capabilities: ['mcp:everything/echo', 'mcp:odd/*'] }),
+        call('WAIT', { pid: 2 }),
+        EXIT,
+      ],
       ['mcp:everything/*'],
       {
         worker: [
@@ -178,10 +243,16 @@ describe('capabilities', () => {
     );
     const pcb = await harness.run();
     expect(pcb.exitCode).toBe(0);
-    expect(harness.kernel.pcb(2)?.capabilities ?? harness.kernel.endedPcb(2)?.capabilities).toEqual(['mcp:everything/echo']);
+    expect(harness.kernel.pcb(2)?.capabilities ?? harness.kernel.endedPcb(2)?.capabilities).toEqual([
+      'mcp:everything/echo',
+    ]);
     const [echo, sum, hello, list] = harness.results(2);
     expect(echo).toMatchObject({ ok: true });
-    expect(sum).toMatchObject({ ok: false, errno: 'EPERM', message: expect.stringContaining('"mcp:everything/get-sum"') });
+    expect(sum).toMatchObject({
+      ok: false,
+      errno: 'EPERM',
+      message: expect.stringContaining('"mcp:everything/get-sum"'),
+    });
     expect(hello).toMatchObject({ ok: false, errno: 'EPERM' });
     expect((list?.value as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(['echo']);
   });

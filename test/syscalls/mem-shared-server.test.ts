@@ -20,7 +20,11 @@ afterEach(async () => {
 
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 
-async function kernelOn(url: string, treePrefix: string | undefined, tape: Parameters<typeof startHarness>[0]): Promise<Harness> {
+async function kernelOn(
+  url: string,
+  treePrefix: string | undefined,
+  tape: Parameters<typeof startHarness>[0],
+): Promise<Harness> {
   const h = await startHarness(tape, { memory: { url, treePrefix } });
   cleanups.push(() => h.close());
   return h;
@@ -35,7 +39,9 @@ async function crossRead(prefixA: string | undefined, prefixB: string | undefine
     await rm(dir, { recursive: true, force: true });
   });
   const url = await chroma.ensureRunning();
-  const a = await kernelOn(url, prefixA, { root: [call('MEM_WRITE', { text: 'kernel A: the vault code is 4711', key: 'vault' }), EXIT] });
+  const a = await kernelOn(url, prefixA, {
+    root: [call('MEM_WRITE', { text: 'kernel A: the vault code is 4711', key: 'vault' }), EXIT],
+  });
   expect((await a.run({ name: 'root' })).exitCode).toBe(0);
   const b = await kernelOn(url, prefixB, { root: [call('MEM_READ', { query: 'vault code', k: 5 }), EXIT] });
   const pcb = await b.run({ name: 'root' });
@@ -46,7 +52,7 @@ async function crossRead(prefixA: string | undefined, prefixB: string | undefine
 }
 
 describe('kernels sharing one Chroma server', () => {
-  it("keep their trees apart when each names them after its own id", async () => {
+  it('keep their trees apart when each names them after its own id', async () => {
     expect(await crossRead('aos-0123456789ab-tree-', 'aos-ba9876543210-tree-')).toBe(0);
   }, 60_000);
 
@@ -69,9 +75,13 @@ describe('memoryTreePrefix', () => {
     const old = await mkdtemp(path.join(os.tmpdir(), 'aos-memid-old-'));
     cleanups.push(() => rm(old, { recursive: true, force: true }));
     writeFileSync(path.join(old, 'aos.db'), '');
-    expect(memoryTreePrefix(old, path.join(old, 'aos.db'), { CHROMA_URL: 'http://x:8000' }, (m) => warnings.push(m))).toBeUndefined();
+    expect(
+      memoryTreePrefix(old, path.join(old, 'aos.db'), { CHROMA_URL: 'http://x:8000' }, (m) => warnings.push(m)),
+    ).toBeUndefined();
     expect(readFileSync(path.join(old, 'memory-id'), 'utf8').trim()).toBe('legacy');
-    expect(warnings.join('\n')).toMatch(/aos-tree-<root pid> on http:\/\/x:8000; another kernel on that server reaches a tree of the same pid/);
+    expect(warnings.join('\n')).toMatch(
+      /aos-tree-<root pid> on http:\/\/x:8000; another kernel on that server reaches a tree of the same pid/,
+    );
     // A damaged file is made again (a new home's id here: its store does not exist).
     writeFileSync(path.join(home, 'memory-id'), 'garbage');
     expect(existsSync(db)).toBe(false);

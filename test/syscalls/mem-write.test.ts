@@ -31,9 +31,9 @@ afterEach(async () => {
 });
 
 const hitsOf = (result: ResultEvent | undefined): Hit[] => (result?.value as { hits: Hit[] } | undefined)?.hits ?? [];
-const resultsNamed = (harness: Harness, pid: number, name: string): ResultEvent[] => harness.results(pid).filter((r) => r.name === name);
+const resultsNamed = (harness: Harness, pid: number, name: string): ResultEvent[] =>
+  harness.results(pid).filter((r) => r.name === name);
 const chromaOf = (harness: Harness): SupervisedChroma => harness.kernel.memory?.endpoint as SupervisedChroma;
-
 
 const until = (predicate: () => boolean, timeoutMs = 10_000): Promise<void> => poll(predicate, timeoutMs);
 
@@ -43,20 +43,33 @@ describe('memory namespaces', () => {
       {
         root: [
           [
-            call('MEM_WRITE', { text: 'The deploy key is stored in vault under ops/deploy', key: 'deploy-key', metadata: { topic: 'ops' } }),
+            call('MEM_WRITE', {
+              text: 'The deploy key is stored in vault under ops/deploy',
+              key: 'deploy-key',
+              metadata: { topic: 'ops' },
+            }),
             call('MEM_WRITE', { value: 'Alice reviews every release on Fridays', metadata: { topic: 'people' } }),
           ].join('\n'),
-          { expect: `"id":"${idForKey('deploy-key')}"`, reply: call('SPAWN_AGENT', { role: 'reader', name: 'reader', task: 'find the deploy key' }) },
+          {
+            expect: `"id":"${idForKey('deploy-key')}"`,
+            reply: call('SPAWN_AGENT', { role: 'reader', name: 'reader', task: 'find the deploy key' }),
+          },
           call('WAIT', { pid: 2, timeout_s: 20 }),
           { expect: '"exit_code":0', reply: EXIT },
         ],
         reader: [
-          [call('MEM_READ', { query: 'where is the deploy key stored?', k: 1 }), call('MEM_READ', { query: 'releases', where: { pid: 1, topic: 'people' } })].join('\n'),
+          [
+            call('MEM_READ', { query: 'where is the deploy key stored?', k: 1 }),
+            call('MEM_READ', { query: 'releases', where: { pid: 1, topic: 'people' } }),
+          ].join('\n'),
           { expect: ['ops/deploy', 'Alice reviews'], reply: call('SYS_EXIT', { code: 0, result: 'found it' }) },
         ],
         other: [
           call('MEM_READ', { query: 'where is the deploy key stored?', k: 50 }),
-          { expect: '"hits":[]', reply: call('MEM_WRITE', { text: 'tree B has its own deploy notes', key: 'deploy-key' }) },
+          {
+            expect: '"hits":[]',
+            reply: call('MEM_WRITE', { text: 'tree B has its own deploy notes', key: 'deploy-key' }),
+          },
           call('MEM_READ', { query: 'deploy key', k: 50 }),
           { expect: 'tree B has its own', reply: EXIT },
         ],
@@ -81,7 +94,9 @@ describe('memory namespaces', () => {
     expect(other.exitCode).toBe(0);
     const [empty, own] = resultsNamed(h, other.pid, 'MEM_READ');
     expect(hitsOf(empty)).toEqual([]);
-    expect(hitsOf(own).map((hit) => [hit.text, hit.metadata.pid])).toEqual([['tree B has its own deploy notes', other.pid]]);
+    expect(hitsOf(own).map((hit) => [hit.text, hit.metadata.pid])).toEqual([
+      ['tree B has its own deploy notes', other.pid],
+    ]);
     // ... and tree A's memory was not touched by tree B's write of the same key.
     const treeA = await h.kernel.memory?.read('aos-tree-1', { query: 'deploy key', k: 50 });
     expect(treeA?.map((hit) => hit.text)).toContain('The deploy key is stored in vault under ops/deploy');
@@ -97,12 +112,21 @@ describe('memory namespaces', () => {
           call('WAIT', { pid: 2, timeout_s: 20 }),
           EXIT,
         ],
-        helper: [call('MEM_READ', { query: 'company holiday', shared: true }), { expect: '"errno":"EPERM"', reply: EXIT }],
+        helper: [
+          call('MEM_READ', { query: 'company holiday', shared: true }),
+          { expect: '"errno":"EPERM"', reply: EXIT },
+        ],
         reader: [
-          [call('MEM_READ', { query: 'company holiday', shared: true }), call('MEM_READ', { query: 'company holiday' })].join('\n'),
+          [
+            call('MEM_READ', { query: 'company holiday', shared: true }),
+            call('MEM_READ', { query: 'company holiday' }),
+          ].join('\n'),
           { expect: 'May 1st', reply: EXIT },
         ],
-        outsider: [call('MEM_READ', { query: 'company holiday', shared: true }), { expect: '"errno":"EPERM"', reply: EXIT }],
+        outsider: [
+          call('MEM_READ', { query: 'company holiday', shared: true }),
+          { expect: '"errno":"EPERM"', reply: EXIT },
+        ],
       },
       { rootCapabilities: [...ALL_CAPS, 'mem.shared'], memory: true },
     );
@@ -115,7 +139,9 @@ describe('memory namespaces', () => {
     const reader = await h.run({ name: 'reader' });
     expect(reader.exitCode).toBe(0);
     const [shared, own] = resultsNamed(h, reader.pid, 'MEM_READ');
-    expect(hitsOf(shared).map((hit) => [hit.text, hit.metadata.pid])).toEqual([['The company holiday is on May 1st', writer.pid]]);
+    expect(hitsOf(shared).map((hit) => [hit.text, hit.metadata.pid])).toEqual([
+      ['The company holiday is on May 1st', writer.pid],
+    ]);
     // The shared memory is not the reader's tree memory.
     expect(hitsOf(own)).toEqual([]);
 
@@ -165,7 +191,9 @@ describe('memory namespaces', () => {
     expect(writes[3]?.deduped ?? writes[4]?.deduped).toBeUndefined();
     expect(writes[0]?.id).toMatch(/^m-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(resultsNamed(h, 2, 'MEM_WRITE')[0]?.value).toEqual({ id: writes[0]?.id, deduped: true });
-    expect(hitsOf(resultsNamed(h, pcb.pid, 'MEM_READ')[0]).filter((hit) => hit.text === 'the build needs node 20')).toHaveLength(1);
+    expect(
+      hitsOf(resultsNamed(h, pcb.pid, 'MEM_READ')[0]).filter((hit) => hit.text === 'the build needs node 20'),
+    ).toHaveLength(1);
     // Each dedup is on the audit trail.
     expect(h.kernel.store.audit.list({ limit: 100 }).filter((r) => r.call === 'MEM_WRITE')).toHaveLength(3);
   });
@@ -174,7 +202,12 @@ describe('memory namespaces', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-mem-timeout-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     h = await startHarness(
-      { root: [call('MEM_WRITE', { text: 'slow to land' }), { expect: ['"errno":"ETIMEDOUT"', 'may have been written', 'lands once'], reply: EXIT }] },
+      {
+        root: [
+          call('MEM_WRITE', { text: 'slow to land' }),
+          { expect: ['"errno":"ETIMEDOUT"', 'may have been written', 'lands once'], reply: EXIT },
+        ],
+      },
       // The first operation starts Chroma: 1 ms is never enough.
       { memory: { dataDir: path.join(dir, 'chroma'), opTimeoutMs: 1 } },
     );
@@ -220,7 +253,10 @@ describe('memory when Chroma fails', () => {
   it('Chroma that cannot start (bad binary): MEM_* fail with EIO and the other syscalls keep working', async () => {
     const tape = (): TapeEntry[] => [
       call('MEM_WRITE', { text: 'x' }),
-      { expect: ['"errno":"EIO"', 'memory is unavailable: chroma exited with code 70'], reply: call('FS_WRITE', { path: 'still.txt', content: 'fine' }) },
+      {
+        expect: ['"errno":"EIO"', 'memory is unavailable: chroma exited with code 70'],
+        reply: call('FS_WRITE', { path: 'still.txt', content: 'fine' }),
+      },
       { expect: '"bytes":4', reply: call('MEM_READ', { query: 'x' }) },
       { expect: 'memory is unavailable', reply: call('FS_READ', { path: 'still.txt' }) },
       { expect: '"content":"fine"', reply: EXIT },
@@ -229,7 +265,12 @@ describe('memory when Chroma fails', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     h = await startHarness(
       { root: tape() },
-      { memory: { dataDir: path.join(dir, 'chroma'), chroma: { cliPath: path.join(dir, 'missing-chroma.mjs'), startAttempts: 1 } } },
+      {
+        memory: {
+          dataDir: path.join(dir, 'chroma'),
+          chroma: { cliPath: path.join(dir, 'missing-chroma.mjs'), startAttempts: 1 },
+        },
+      },
     );
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
@@ -251,7 +292,10 @@ describe('memory when Chroma fails', () => {
       {
         root: [
           call('MEM_WRITE', { text: 'x' }),
-          { expect: ['"errno":"EIO"', 'memory is unavailable: memory needs bubblewrap', 'CHROMA_URL'], reply: call('SLEEP', { seconds: 0 }) },
+          {
+            expect: ['"errno":"EIO"', 'memory is unavailable: memory needs bubblewrap', 'CHROMA_URL'],
+            reply: call('SLEEP', { seconds: 0 }),
+          },
           { expect: '"slept":0', reply: EXIT },
         ],
       },
@@ -268,7 +312,12 @@ describe('memory when Chroma fails', () => {
   });
 
   it('a kernel without a memory store: EIO saying so', async () => {
-    h = await startHarness({ root: [call('MEM_WRITE', { text: 'x' }), { expect: 'memory is unavailable: this kernel runs without a memory store', reply: EXIT }] });
+    h = await startHarness({
+      root: [
+        call('MEM_WRITE', { text: 'x' }),
+        { expect: 'memory is unavailable: this kernel runs without a memory store', reply: EXIT },
+      ],
+    });
     expect((await h.run()).exitCode).toBe(0);
   });
 });

@@ -13,7 +13,10 @@ describe('timers and blocking calls', () => {
     h = await startHarness({
       root: [
         `${call('SYS_SCHEDULE', { seconds: 1, prompt: 'check the queue' })}\n${call('SLEEP', { seconds: 30 })}`,
-        { expect: ['[SYS_RESULT::SLEEP] {"ok":false,"errno":"EINTR"', '[EVENT::TIMER]', 'check the queue'], reply: EXIT },
+        {
+          expect: ['[SYS_RESULT::SLEEP] {"ok":false,"errno":"EINTR"', '[EVENT::TIMER]', 'check the queue'],
+          reply: EXIT,
+        },
       ],
     });
     expect((await h.run()).exitCode).toBe(0);

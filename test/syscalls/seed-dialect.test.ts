@@ -21,12 +21,19 @@ describe('the seed dialect', () => {
     h = await startHarness(
       {
         root: [
-          call('SPAWN_AGENT', { role: 'reader', permissions: ['FS_READ', 'NET_FETCH', 'SYS_WRITE_STDOUT', 'SEND_MSG', 'MEM_WRITE'] }),
+          call('SPAWN_AGENT', {
+            role: 'reader',
+            permissions: ['FS_READ', 'NET_FETCH', 'SYS_WRITE_STDOUT', 'SEND_MSG', 'MEM_WRITE'],
+          }),
           { expect: '"pid":2', reply: call('WAIT', { pid: 2, timeout_s: 30 }) },
           { expect: '"exit_code":0', reply: EXIT },
         ],
         reader: [
-          [call('FS_READ', { path: '/pub/a.txt' }), call('FS_WRITE', { path: '/pub/b.txt', content: 'x' }), call('EXEC_CMD', { cmd: 'true' })].join('\n'),
+          [
+            call('FS_READ', { path: '/pub/a.txt' }),
+            call('FS_WRITE', { path: '/pub/b.txt', content: 'x' }),
+            call('EXEC_CMD', { cmd: 'true' }),
+          ].join('\n'),
           { expect: ['"content":"hello"', '"errno":"EPERM"'], reply: EXIT },
         ],
       },
@@ -37,17 +44,27 @@ describe('the seed dialect', () => {
     expect(root.exitCode).toBe(0);
     // MEM_WRITE's mem is not the parent's to give: dropped, as any capability the parent lacks.
     expect(h.kernel.endedPcb(2)?.capabilities).toEqual(['fs.read:/pub/**', 'net.fetch:*.example.org', 'ipc']);
-    expect(h.results(2).map((r) => (r.ok ? r.name : `${r.name} ${r.errno}`))).toEqual(['FS_READ', 'FS_WRITE EPERM', 'EXEC_CMD EPERM', 'SYS_EXIT']);
+    expect(h.results(2).map((r) => (r.ok ? r.name : `${r.name} ${r.errno}`))).toEqual([
+      'FS_READ',
+      'FS_WRITE EPERM',
+      'EXEC_CMD EPERM',
+      'SYS_EXIT',
+    ]);
   });
 
   it('an unknown name in permissions is EINVAL naming it, and no child starts', async () => {
-    h = await startHarness({ root: [call('SPAWN_AGENT', { role: 'w', permissions: ['FS_READ', 'SUDO'] }), { expect: '"errno":"EINVAL"', reply: EXIT }] });
+    h = await startHarness({
+      root: [
+        call('SPAWN_AGENT', { role: 'w', permissions: ['FS_READ', 'SUDO'] }),
+        { expect: '"errno":"EINVAL"', reply: EXIT },
+      ],
+    });
     await h.run();
     expect(h.results(1)[0]).toMatchObject({ ok: false, errno: 'EINVAL', message: expect.stringContaining('"SUDO"') });
     expect(h.kernel.pcb(2) ?? h.kernel.endedPcb(2)).toBeUndefined();
   });
 
-  it('role is the child\'s whole prompt: long text, named by its first line, bounded by the context budget', async () => {
+  it("role is the child's whole prompt: long text, named by its first line, bounded by the context budget", async () => {
     const role = `You are a careful word counter.\n${'Count every word of the files you are given, then report. '.repeat(60)}`;
     const tooLong = 'x'.repeat(32_000 * 4 * 0.25 + 1);
     h = await startHarness({
@@ -71,14 +88,23 @@ describe('the seed dialect', () => {
       root: [
         [call('RECV_MSG', { timeout_s: 0 }), call('SYS_READ_STDIN', { timeout_s: 0 })].join('\n'),
         {
-          expect: ['[SYS_RESULT::RECV_MSG] {"ok":true,"value":{"messages":[]}}', '[SYS_RESULT::SYS_READ_STDIN] {"ok":true,"value":{"text":""}}'],
+          expect: [
+            '[SYS_RESULT::RECV_MSG] {"ok":true,"value":{"messages":[]}}',
+            '[SYS_RESULT::SYS_READ_STDIN] {"ok":true,"value":{"text":""}}',
+          ],
           reply: call('SPAWN_AGENT', { role: 'talker', pipe_to: 'parent' }),
         },
         { expect: ok('SPAWN_AGENT'), reply: call('WAIT', { timeout_s: 30 }) },
-        { expect: '"exit_code":0', reply: [call('RECV_MSG', { timeout_s: 0 }), call('SYS_READ_STDIN', { timeout_s: 0 })].join('\n') },
+        {
+          expect: '"exit_code":0',
+          reply: [call('RECV_MSG', { timeout_s: 0 }), call('SYS_READ_STDIN', { timeout_s: 0 })].join('\n'),
+        },
         { expect: ['"content":"hi"', '"text":"line\\n"'], reply: EXIT },
       ],
-      talker: [[call('SEND_MSG', { to_pid: 1, content: 'hi' }), call('SYS_WRITE_STDOUT', { text: 'line\n' })].join('\n'), EXIT],
+      talker: [
+        [call('SEND_MSG', { to_pid: 1, content: 'hi' }), call('SYS_WRITE_STDOUT', { text: 'line\n' })].join('\n'),
+        EXIT,
+      ],
     });
     const root = await h.run();
     expect(root.exitCode).toBe(0);
@@ -90,7 +116,11 @@ describe('the seed dialect', () => {
     h = await startHarness(
       {
         root: [
-          [call('SYS_REGISTER_WEBHOOK', { path: '/api/chat' }), call('SYS_REGISTER_WEBHOOK', { path: 'api/chat' }), call('SYS_REGISTER_WEBHOOK', { path: '//api' })].join('\n'),
+          [
+            call('SYS_REGISTER_WEBHOOK', { path: '/api/chat' }),
+            call('SYS_REGISTER_WEBHOOK', { path: 'api/chat' }),
+            call('SYS_REGISTER_WEBHOOK', { path: '//api' }),
+          ].join('\n'),
           { expect: [ok('SYS_REGISTER_WEBHOOK'), '"errno":"EINVAL"'], reply: EXIT },
         ],
       },
@@ -98,7 +128,10 @@ describe('the seed dialect', () => {
     );
     await h.run();
     const [slash, bare, double] = h.results(1);
-    expect(slash).toMatchObject({ ok: true, value: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]{32}\/api\/chat$/), webhook_id: 1 } });
+    expect(slash).toMatchObject({
+      ok: true,
+      value: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]{32}\/api\/chat$/), webhook_id: 1 },
+    });
     expect(bare).toMatchObject({ ok: true, value: slash?.ok ? slash.value : null });
     expect(double).toMatchObject({ ok: false, errno: 'EINVAL' });
   });

@@ -12,7 +12,11 @@ describe('seed spellings and aliases', () => {
   it('SEND_MSG takes pid/to + message', async () => {
     h = await startHarness({
       root: [
-        [call('SEND_MSG', { pid: 1, message: 'a' }), call('SEND_MSG', { to: 1, message: 'b' }), call('RECV_MSG', { timeout_s: 1 })].join('\n'),
+        [
+          call('SEND_MSG', { pid: 1, message: 'a' }),
+          call('SEND_MSG', { to: 1, message: 'b' }),
+          call('RECV_MSG', { timeout_s: 1 }),
+        ].join('\n'),
         { expect: ['"content":"a"', '"content":"b"'], reply: EXIT },
       ],
     });
@@ -20,15 +24,32 @@ describe('seed spellings and aliases', () => {
     expect(pcb.exitCode).toBe(0);
     const results = h.results(pcb.pid);
     expect(results.slice(0, 2).map((r) => r.value)).toEqual([{ ok: true }, { ok: true }]);
-    expect(results[2]?.value).toMatchObject({ messages: [{ from_pid: 1, content: 'a' }, { from_pid: 1, content: 'b' }] });
+    expect(results[2]?.value).toMatchObject({
+      messages: [
+        { from_pid: 1, content: 'a' },
+        { from_pid: 1, content: 'b' },
+      ],
+    });
   });
 
   it('SLEEP takes duration and duration_s, and SYS_SLEEP is SLEEP', async () => {
     h = await startHarness({
-      root: [[call('SLEEP', { duration: 0.01 }), call('SLEEP', { duration_s: 0.01 }), call('SYS_SLEEP', { seconds: 0 })].join('\n'), EXIT],
+      root: [
+        [
+          call('SLEEP', { duration: 0.01 }),
+          call('SLEEP', { duration_s: 0.01 }),
+          call('SYS_SLEEP', { seconds: 0 }),
+        ].join('\n'),
+        EXIT,
+      ],
     });
     const pcb = await h.run();
-    expect(h.results(pcb.pid).slice(0, 3).map((r) => [r.name, r.value])).toEqual([
+    expect(
+      h
+        .results(pcb.pid)
+        .slice(0, 3)
+        .map((r) => [r.name, r.value]),
+    ).toEqual([
       ['SLEEP', { slept: 0.01 }],
       ['SLEEP', { slept: 0.01 }],
       ['SLEEP', { slept: 0 }],
@@ -51,7 +72,10 @@ describe('seed spellings and aliases', () => {
   it('SPAWN_AGENT takes capabilities for permissions, and SPAWN is SPAWN_AGENT', async () => {
     h = await startHarness({
       root: [
-        [call('SPAWN_AGENT', { role: 'reader', capabilities: ['fs.read:/**', 'net.fetch:x.com'] }), call('SPAWN', { role: 'writer', permissions: ['fs.write:/out/**'] })].join('\n'),
+        [
+          call('SPAWN_AGENT', { role: 'reader', capabilities: ['fs.read:/**', 'net.fetch:x.com'] }),
+          call('SPAWN', { role: 'writer', permissions: ['fs.write:/out/**'] }),
+        ].join('\n'),
         call('WAIT', { pid: 2 }),
         call('WAIT', { pid: 3 }),
         EXIT,
@@ -61,7 +85,12 @@ describe('seed spellings and aliases', () => {
     });
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    expect(h.results(pcb.pid).slice(0, 2).map((r) => [r.name, r.value])).toEqual([
+    expect(
+      h
+        .results(pcb.pid)
+        .slice(0, 2)
+        .map((r) => [r.name, r.value]),
+    ).toEqual([
       ['SPAWN_AGENT', { pid: 2 }],
       ['SPAWN_AGENT', { pid: 3 }],
     ]);
@@ -71,7 +100,9 @@ describe('seed spellings and aliases', () => {
   });
 
   it('SPAWN_AGENT refuses both capabilities and permissions at once (the alias stays an unknown key)', async () => {
-    h = await startHarness({ root: [call('SPAWN_AGENT', { role: 'w', capabilities: ['ipc'], permissions: ['ipc'] }), EXIT] });
+    h = await startHarness({
+      root: [call('SPAWN_AGENT', { role: 'w', capabilities: ['ipc'], permissions: ['ipc'] }), EXIT],
+    });
     const pcb = await h.run();
     expect(h.results(pcb.pid)[0]).toMatchObject({ ok: false, errno: 'EINVAL' });
     expect(h.results(pcb.pid)[0]?.message).toContain('"capabilities"');
@@ -96,7 +127,12 @@ describe('seed spellings and aliases', () => {
     });
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    expect(h.results(pcb.pid).slice(0, 8).map((r) => [r.name, r.errno ?? 'ok'])).toEqual([
+    expect(
+      h
+        .results(pcb.pid)
+        .slice(0, 8)
+        .map((r) => [r.name, r.errno ?? 'ok']),
+    ).toEqual([
       ['FS_LIST', 'ok'],
       ['SYS_WRITE_STDOUT', 'ok'],
       ['SYS_WRITE_STDOUT', 'ok'],
@@ -112,7 +148,12 @@ describe('seed spellings and aliases', () => {
   it('names are case-insensitive, aliases included', async () => {
     h = await startHarness({
       root: [
-        [call('fs_write', { path: 'c.txt', content: 'case' }), call('fs_read', { path: 'c.txt' }), call('Fs_List'), call('fs_ls')].join('\n'),
+        [
+          call('fs_write', { path: 'c.txt', content: 'case' }),
+          call('fs_read', { path: 'c.txt' }),
+          call('Fs_List'),
+          call('fs_ls'),
+        ].join('\n'),
         { expect: ['[SYS_RESULT::FS_READ] {"ok":true', '"content":"case"'], reply: call('sys_exit', { code: 0 }) },
       ],
     });

@@ -35,7 +35,9 @@ function messageMatcher(bad: BadArgs): string {
 
 describe('the syscall table', () => {
   it('has a cases file for every syscall in the table', () => {
-    const missing = SYSCALLS.filter((def) => !files.includes(fileOf(def.name))).map((def) => `${def.name} (cases/${fileOf(def.name)})`);
+    const missing = SYSCALLS.filter((def) => !files.includes(fileOf(def.name))).map(
+      (def) => `${def.name} (cases/${fileOf(def.name)})`,
+    );
     expect(missing, 'syscalls without a cases file').toEqual([]);
   });
 
@@ -57,13 +59,27 @@ describe('the syscall table', () => {
   it('has a null capability exactly where the table says `eperm: null`', () => {
     for (const def of SYSCALLS) {
       const nullCase = cases[def.name]?.eperm === null;
-      expect({ name: def.name, capabilityIsNull: def.capability === null }).toEqual({ name: def.name, capabilityIsNull: nullCase });
+      expect({ name: def.name, capabilityIsNull: def.capability === null }).toEqual({
+        name: def.name,
+        capabilityIsNull: nullCase,
+      });
     }
     expect(
       SYSCALLS.filter((def) => def.capability === null)
         .map((def) => def.name)
         .sort(),
-    ).toEqual(['HISTORY_SEARCH', 'MCP_LIST', 'SLEEP', 'SYS_ESCALATE', 'SYS_EXIT', 'SYS_READ_STDIN', 'SYS_RESULT_READ', 'SYS_WRITE_STDOUT', 'THREAD_LIST', 'WAIT']);
+    ).toEqual([
+      'HISTORY_SEARCH',
+      'MCP_LIST',
+      'SLEEP',
+      'SYS_ESCALATE',
+      'SYS_EXIT',
+      'SYS_READ_STDIN',
+      'SYS_RESULT_READ',
+      'SYS_WRITE_STDOUT',
+      'THREAD_LIST',
+      'WAIT',
+    ]);
   });
 
   it('each EINVAL case covers a missing or mistyped field and an unknown key', () => {
@@ -97,7 +113,10 @@ for (const def of SYSCALLS) {
     it('einval: bad arguments fail with EINVAL naming the field, and change nothing', async () => {
       const { calls, nothingHappened } = entry().einval;
       const reply = calls.map((bad) => call(bad.name ?? name, bad.args)).join('\n');
-      const outcome = await runRoot(name, { root: [reply, { expect: `[SYS_RESULT::${name}] {"ok":false,"errno":"EINVAL"`, reply: EXIT }], verify: () => {} });
+      const outcome = await runRoot(name, {
+        root: [reply, { expect: `[SYS_RESULT::${name}] {"ok":false,"errno":"EINVAL"`, reply: EXIT }],
+        verify: () => {},
+      });
       expect(outcome.pcb.exitCode).toBe(0);
       const mine = outcome.results.slice(0, calls.length);
       expect(mine).toHaveLength(calls.length);

@@ -18,16 +18,38 @@ const AGENTS = {
     { reply: call('WAIT', {}), usage },
     { reply: call('SYS_EXIT', { code: 0 }), usage },
   ],
-  worker: [{ reply: call('FS_WRITE', { path: 'zebracorn.txt', content: 'zebracorn' }), usage: { prompt: 50, output: 7 } }, call('SYS_EXIT', { code: 3 })],
-  reader: [call('SYS_READ_STDIN', { timeout_s: 60 }), { expect: 'typed on the page', reply: call('SYS_EXIT', { code: 0 }) }],
+  worker: [
+    { reply: call('FS_WRITE', { path: 'zebracorn.txt', content: 'zebracorn' }), usage: { prompt: 50, output: 7 } },
+    call('SYS_EXIT', { code: 3 }),
+  ],
+  reader: [
+    call('SYS_READ_STDIN', { timeout_s: 60 }),
+    { expect: 'typed on the page', reply: call('SYS_EXIT', { code: 0 }) },
+  ],
   blocker: [call('RECV_MSG', { timeout_s: 60 })],
-  fanner: [call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold a' }), call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold b' }), call('RECV_MSG', { timeout_s: 60 })],
-  writer: [{ reply: `${Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')} ${call('SYS_EXIT', { code: 0 })}`, delay_ms: 2000 }],
+  fanner: [
+    call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold a' }),
+    call('SPAWN_AGENT', { role: 'blocker', name: 'blocker', task: 'hold b' }),
+    call('RECV_MSG', { timeout_s: 60 }),
+  ],
+  writer: [
+    {
+      reply: `${Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')} ${call('SYS_EXIT', { code: 0 })}`,
+      delay_ms: 2000,
+    },
+  ],
   stopper: [call('RECV_MSG', { timeout_s: 60 }), { expect: 'STOP', reply: call('SYS_EXIT', { code: 0 }) }],
-  spender: Array.from({ length: 4 }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `spend ${i}` }), usage: { prompt: 4000, output: 1000 } })),
+  spender: Array.from({ length: 4 }, (_, i) => ({
+    reply: call('SYS_WRITE_STDOUT', { text: `spend ${i}` }),
+    usage: { prompt: 4000, output: 1000 },
+  })),
   bigprompt: [call('SYS_EXIT', { code: 0 })],
   ticker: [
-    ...Array.from({ length: TICKS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }), delay_ms: 50, usage: { prompt: 10, output: 2 } })),
+    ...Array.from({ length: TICKS }, (_, i) => ({
+      reply: call('SYS_WRITE_STDOUT', { text: `tick ${i}` }),
+      delay_ms: 50,
+      usage: { prompt: 10, output: 2 },
+    })),
     call('SYS_EXIT', { code: 0 }),
   ],
 };
@@ -67,9 +89,17 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     page.on('dialog', (dialog) => void dialog.accept());
     page.on('pageerror', (error) => pageErrors.push(error.message));
     // A cut stream logs a network error by design; anything else (a CSP refusal, a script error) is a bug.
-    page.on('console', (m) => m.type() === 'error' && !m.text().includes('/api/stream') && !m.text().includes('ERR_INCOMPLETE_CHUNKED_ENCODING') && pageErrors.push(m.text()));
+    page.on(
+      'console',
+      (m) =>
+        m.type() === 'error' &&
+        !m.text().includes('/api/stream') &&
+        !m.text().includes('ERR_INCOMPLETE_CHUNKED_ENCODING') &&
+        pageErrors.push(m.text()),
+    );
     page.on('request', (request) => {
-      if (request.url().includes('/api/stream')) void request.allHeaders().then((h) => streamOpens.push(h['last-event-id']));
+      if (request.url().includes('/api/stream'))
+        void request.allHeaders().then((h) => streamOpens.push(h['last-event-id']));
     });
     await page.goto(await w.loginUrl());
     await page.waitForSelector('#conn[data-status="live"]');
@@ -85,7 +115,13 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   it('the tree matches ppid, and the totals on the page equal aos ps --json', async () => {
     const root = await spawn('root');
     await w.fx.kernel.waitExit(root);
-    const rows = JSON.parse((await cli(['ps', '--all', '--json'])).stdout) as Array<{ pid: number; ppid: number; tokens: number; cost: number; state: string }>;
+    const rows = JSON.parse((await cli(['ps', '--all', '--json'])).stdout) as Array<{
+      pid: number;
+      ppid: number;
+      tokens: number;
+      cost: number;
+      state: string;
+    }>;
     expect(rows.filter((r) => r.ppid === root)).toHaveLength(2);
     const sum = rows.reduce((t, r) => ({ tokens: t.tokens + r.tokens, cost: t.cost + r.cost }), { tokens: 0, cost: 0 });
     expect(sum.tokens).toBeGreaterThan(0);
@@ -94,7 +130,10 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     expect(Number(await page.getAttribute('#totals', 'data-processes'))).toBe(rows.length);
     for (const row of rows) {
       await page.waitForSelector(`li.proc[data-pid="${row.pid}"][data-state="${row.state}"]`, { timeout: 5000 });
-      const parent = await page.$eval(`li.proc[data-pid="${row.pid}"]`, (li) => li.parentElement?.closest('li.proc')?.getAttribute('data-pid') ?? '0');
+      const parent = await page.$eval(
+        `li.proc[data-pid="${row.pid}"]`,
+        (li) => li.parentElement?.closest('li.proc')?.getAttribute('data-pid') ?? '0',
+      );
       expect(Number(parent), `parent of ${row.pid}`).toBe(row.ppid);
     }
     // Each row reads at a glance: its model and age beside its cost.
@@ -103,11 +142,15 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     await page.waitForSelector('.turn[data-turn="4"]');
     // WAIT's blocking time is drawn as a wait, not as syscall time; a time axis runs under the turns.
     await page.waitForSelector('.axis .tick');
-    expect(await page.$$eval('.bar.wait', (bars) => bars.map((b) => b.getAttribute('title') ?? ''))).toEqual(expect.arrayContaining([expect.stringMatching(/^WAIT · /)]));
+    expect(await page.$$eval('.bar.wait', (bars) => bars.map((b) => b.getAttribute('title') ?? ''))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^WAIT · /)]),
+    );
     // The process has ended: nothing to kill, stop or send to.
     await page.waitForSelector('button[data-action="kill"]:disabled');
     await page.waitForSelector('button[data-action="send"]:disabled');
-    expect(await page.$$eval('.turn', (turns) => turns.map((t) => t.textContent ?? ''))).toEqual(expect.arrayContaining([expect.stringContaining('120 in / 30 out')]));
+    expect(await page.$$eval('.turn', (turns) => turns.map((t) => t.textContent ?? ''))).toEqual(
+      expect.arrayContaining([expect.stringContaining('120 in / 30 out')]),
+    );
     await screenshot(page, 'tree-and-waterfall');
     await page.click('button.tab[data-tab="transcript"]');
     await page.click('details.call >> nth=0');
@@ -117,14 +160,25 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   }, 60_000);
 
   it('reads at a glance at 1440×900 and at 800 px: root rows say their task, nothing is wider than the window', async () => {
-    const pid = (await w.fx.kernel.spawn({ task: 'Summarise the zebracorn reports\nthen file them', model: w.fx.model, name: 'root' })).pid;
+    const pid = (
+      await w.fx.kernel.spawn({
+        task: 'Summarise the zebracorn reports\nthen file them',
+        model: w.fx.model,
+        name: 'root',
+      })
+    ).pid;
     await w.fx.kernel.waitExit(pid);
-    for (const [width, height, name] of [[1440, 900, 'at-1440x900'], [800, 900, 'at-800']] as const) {
+    for (const [width, height, name] of [
+      [1440, 900, 'at-1440x900'],
+      [800, 900, 'at-800'],
+    ] as const) {
       await page.setViewportSize({ width, height });
       await page.goto(`http://127.0.0.1:${w.port}/#procs/${pid}`);
       await page.reload(); // a fresh page, as a person opening it (a hash change alone does not load one)
       await page.waitForSelector(`li.proc[data-pid="${pid}"] .task`);
-      expect(await page.$eval(`li.proc[data-pid="${pid}"] .task`, (el) => el.textContent)).toBe('Summarise the zebracorn reports');
+      expect(await page.$eval(`li.proc[data-pid="${pid}"] .task`, (el) => el.textContent)).toBe(
+        'Summarise the zebracorn reports',
+      );
       await page.waitForSelector('.turn[data-turn="0"]');
       // Run in the page (a string: this file is compiled without the DOM's types).
       const layout = (await page.evaluate(`(() => {
@@ -145,7 +199,8 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
       expect(layout.overflow, `${name}: wider than the window`).toBeLessThanOrEqual(0);
       expect(layout.task, `${name}: the task is shown`).toBeGreaterThan(40);
       expect(layout.badge, `${name}: the state is shown`).toBeGreaterThan(10);
-      if (width >= 1440) expect(layout.tree.right <= layout.detail.left).toBe(true); // side by side
+      if (width >= 1440)
+        expect(layout.tree.right <= layout.detail.left).toBe(true); // side by side
       else expect(layout.tree.bottom <= layout.detail.top + 1).toBe(true); // stacked
       await screenshot(page, name);
     }
@@ -164,7 +219,9 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     const logged = jsonLines((await cli(['logs', String(pid), '--json'])).stdout);
     expect(logged.length).toBeGreaterThan(3);
     const selector = `#live-log li[data-pid="${pid}"]`;
-    await expect.poll(() => page.locator(selector).count(), { timeout: 1000, interval: 50 }).toBeGreaterThanOrEqual(logged.length);
+    await expect
+      .poll(() => page.locator(selector).count(), { timeout: 1000, interval: 50 })
+      .toBeGreaterThanOrEqual(logged.length);
     const shown = await page.$$eval(selector, (lis) => lis.map((li) => li.getAttribute('data-type')));
     expect(shown).toEqual(logged.map((e) => e.type));
     await screenshot(page, 'live-log');
@@ -187,12 +244,20 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   }, 30_000);
 
   it('the units screen lists each unit with its triggers, next run and last run', async () => {
-    w.fx.kernel.units.add({ name: 'nightly', description: 'tidy up at night', task: 't', model: w.fx.model, triggers: [{ cron: '0 3 * * *', tz: 'UTC' }] });
+    w.fx.kernel.units.add({
+      name: 'nightly',
+      description: 'tidy up at night',
+      task: 't',
+      model: w.fx.model,
+      triggers: [{ cron: '0 3 * * *', tz: 'UTC' }],
+    });
     const run = await w.fx.kernel.units.run('nightly');
     await page.goto(`http://127.0.0.1:${w.port}/#units`);
     await page.reload();
     await page.waitForSelector('#units tr[data-unit="nightly"]');
-    const cells = await page.$$eval('#units tr[data-unit="nightly"] td', (tds) => tds.map((td) => td.textContent ?? ''));
+    const cells = await page.$$eval('#units tr[data-unit="nightly"] td', (tds) =>
+      tds.map((td) => td.textContent ?? ''),
+    );
     expect(cells[0]).toContain('tidy up at night');
     expect(cells[2]).toBe('cron 0 3 * * * UTC');
     expect(cells[3]).toMatch(/^in \d+[smhd]$/);
@@ -218,12 +283,17 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     threads.append('client:acme', { text: '<img src=x onerror=alert(1)>', kind: 'note', pid, unit: 'billing' });
     const row = '#threads tr[data-key="client:acme"]';
     await page.waitForSelector(row);
-    await expect.poll(() => page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent ?? '')), { timeout: 5000 }).toEqual(['client:acme', '2', expect.stringMatching(/^\d+s ago$/), 'no summary yet']);
+    await expect
+      .poll(() => page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent ?? '')), { timeout: 5000 })
+      .toEqual(['client:acme', '2', expect.stringMatching(/^\d+s ago$/), 'no summary yet']);
     await screenshot(page, 'threads');
     await page.click(`${row} a`);
     await page.waitForSelector('#threads tr.entry[data-seq="2"]');
     expect(page.url()).toBe(`http://127.0.0.1:${w.port}/#threads/client%3Aacme`);
-    const entries = (): Promise<string[][]> => page.$$eval('#threads tr.entry', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const entries = (): Promise<string[][]> =>
+      page.$$eval('#threads tr.entry', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
     const shown = await entries();
     expect(shown.map((cells) => [cells[0], cells[2], cells[3], cells[4]])).toEqual([
       ['1', 'person', 'decision', 'net 30 agreed'],
@@ -238,11 +308,15 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     threads.append('client:acme', { text: 'paid in full', kind: 'result', pid: 0, unit: null });
     threads.summarized('client:acme', 'Acme: net 30.\n<b>not bold</b>', 2, 40, { pid: 0 });
     await page.waitForSelector('#threads tr.entry[data-seq="3"]');
-    await expect.poll(() => page.textContent('#threads .thread-summary'), { timeout: 5000 }).toBe('Acme: net 30.\n<b>not bold</b>');
+    await expect
+      .poll(() => page.textContent('#threads .thread-summary'), { timeout: 5000 })
+      .toBe('Acme: net 30.\n<b>not bold</b>');
     expect(await page.evaluate('window.stayed')).toBe(true);
     expect((await entries()).map((cells) => cells[0])).toEqual(['1', '2', '3']);
     expect(await page.textContent('#threads h3')).toBe('Summary of 1–2 · 1 newer');
-    expect(await page.textContent('#threads .thread-head')).toMatch(/^3 entries · started \d+s ago by person · last \d+s ago$/);
+    expect(await page.textContent('#threads .thread-head')).toMatch(
+      /^3 entries · started \d+s ago by person · last \d+s ago$/,
+    );
     await screenshot(page, 'thread');
     // A key with a slash goes through the address as one part.
     threads.append('client:zeta/eu', { text: 'first contact', pid: 0, unit: null });
@@ -258,10 +332,12 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   }, 30_000);
 
   it('a long thread opens with its newest entries, and shows earlier ones when asked', async () => {
-    for (let i = 1; i <= 230; i++) w.fx.kernel.threads.append('project:long', { text: `entry ${i}`, pid: 0, unit: null });
+    for (let i = 1; i <= 230; i++)
+      w.fx.kernel.threads.append('project:long', { text: `entry ${i}`, pid: 0, unit: null });
     await page.goto(`http://127.0.0.1:${w.port}/#threads/project%3Along`);
     await page.waitForSelector('#threads tr.entry[data-seq="230"]');
-    const seqs = (): Promise<number[]> => page.$$eval('#threads tr.entry', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))));
+    const seqs = (): Promise<number[]> =>
+      page.$$eval('#threads tr.entry', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))));
     expect((await seqs())[0]).toBe(31);
     await page.click('#threads button.thread-earlier');
     await page.waitForSelector('#threads tr.entry[data-seq="1"]');
@@ -341,10 +417,14 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   }, 60_000);
 
   it('a process shows its live descendants, and the cap on them', async () => {
-    const fanner = (await w.fx.kernel.spawn({ task: 'be fanner', model: w.fx.model, name: 'fanner', maxLiveDescendants: 5 })).pid;
+    const fanner = (
+      await w.fx.kernel.spawn({ task: 'be fanner', model: w.fx.model, name: 'fanner', maxLiveDescendants: 5 })
+    ).pid;
     await page.goto(`http://127.0.0.1:${w.port}/#procs/${fanner}`);
     await page.waitForSelector(`li.proc[data-pid="${fanner}"][data-state="blocked"]`);
-    await expect.poll(() => page.textContent('.proc-head'), { timeout: 10_000 }).toMatch(/live descendants 2\/5 \(at most \d+ children\)/);
+    await expect
+      .poll(() => page.textContent('.proc-head'), { timeout: 10_000 })
+      .toMatch(/live descendants 2\/5 \(at most \d+ children\)/);
     w.fx.kernel.kill(fanner, { tree: true });
     await expect.poll(() => page.textContent('.proc-head'), { timeout: 10_000 }).toMatch(/live descendants 0\/5/);
   }, 60_000);
@@ -379,7 +459,9 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
   }, 30_000);
 
   it('the approvals inbox is hidden when the kernel has no approvals', async () => {
-    const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json() as Promise<{ features: { approvals: boolean } }>));
+    const session = await page.evaluate(() =>
+      fetch('/api/session').then((r) => r.json() as Promise<{ features: { approvals: boolean } }>),
+    );
     expect(await page.isHidden('#nav-approvals')).toBe(!session.features.approvals);
   });
 

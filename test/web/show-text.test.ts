@@ -9,7 +9,13 @@ const copy = (await import(new URL('../../web/show-text.js', import.meta.url).hr
   cut(text: string, width: number, hint?: string): string;
 };
 
-const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: fc.constantFrom('\u001b', '\u202e', '\u200b', '\\', '…', 'a', ' ', '\n', '\u{e0041}', '\u0301', '\u0085'), maxLength: 30 }));
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc.string({
+    unit: fc.constantFrom('\u001b', '\u202e', '\u200b', '\\', '…', 'a', ' ', '\n', '\u{e0041}', '\u0301', '\u0085'),
+    maxLength: 30,
+  }),
+);
 
 describe('web/show-text.js', () => {
   it('escapes, JSON-escapes and cuts as protocol/show-text.ts does (property)', () => {

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { AosError } from '../../../sys/errno.js';
 import { GATE_PATH, sandboxRlimits } from '../bwrap-args.js';
-import type { HostLayout } from '../host-layout.js';
+import type { HostLayout } from '../find-bwrap.js';
 import { controlFd, type WallClock } from '../supervise-child.js';
 import type { ExecRequest } from '../types.js';
 import { findGate } from './gate-binary.js';
@@ -27,7 +27,8 @@ const SYSTEM_ROOTS = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64
 /** bwrap's read-only root binds (`--ro-bind /lib /lib` on hosts without usrmerge): the sandbox's system dirs. */
 function rootBinds(layout: HostLayout): string[] {
   const out: string[] = [];
-  for (let i = 0; i < layout.rootArgs.length; i++) if (layout.rootArgs[i] === '--ro-bind') out.push(layout.rootArgs[i + 2] ?? '');
+  for (let i = 0; i < layout.rootArgs.length; i++)
+    if (layout.rootArgs[i] === '--ro-bind') out.push(layout.rootArgs[i + 2] ?? '');
   return out.filter(Boolean);
 }
 
@@ -44,16 +45,28 @@ export async function prepareGate(req: ExecRequest, layout: HostLayout): Promise
   }
   // A program there would look like the system's own to the gate, yet the agent could write it.
   const inside = SYSTEM_ROOTS.find((root) => req.workspace === root || req.workspace.startsWith(`${root}/`));
-  if (inside) throw new AosError('EACCES', `EXEC_CMD: the workspace ${req.workspace} lies inside ${inside}, which the sandbox shows as system files; under exec rules or secrets it must live elsewhere`);
+  if (inside)
+    throw new AosError(
+      'EACCES',
+      `EXEC_CMD: the workspace ${req.workspace} lies inside ${inside}, which the sandbox shows as system files; under exec rules or secrets it must live elsewhere`,
+    );
   let secretFile: string | null = null;
   if (req.secret) {
     const name = req.secret.argv[0] ?? '';
     revalidateProgramFiles();
     const files = filesOfProgram(name, 'L');
-    if (files.length === 0) throw new AosError('ENOENT', `EXEC_CMD: ${name} is not a program installed in the system directories (/usr/bin, /usr/local/bin, ...): a secret goes only to one`);
+    if (files.length === 0)
+      throw new AosError(
+        'ENOENT',
+        `EXEC_CMD: ${name} is not a program installed in the system directories (/usr/bin, /usr/local/bin, ...): a secret goes only to one`,
+      );
     secretFile = files[0]?.path ?? null;
   }
-  const setup = gateSetup({ ...(req.gate ? { gate: req.gate } : {}), ...(req.secret ? { secret: req.secret } : {}), rootBinds: rootBinds(layout) });
+  const setup = gateSetup({
+    ...(req.gate ? { gate: req.gate } : {}),
+    ...(req.secret ? { secret: req.secret } : {}),
+    rootBinds: rootBinds(layout),
+  });
   let session: { refused: Refusal[] } | undefined;
   return {
     binary,
@@ -67,7 +80,12 @@ export async function prepareGate(req: ExecRequest, layout: HostLayout): Promise
 
 /** The gate (which sets the rlimits itself) and what it starts: the shell with the command line, or a secret run's one program (no shell). */
 export function gateCommand(req: ExecRequest, gate: PreparedGate, shell: string, inputCount: number): string[] {
-  const head = [GATE_PATH, '--ctl', String(controlFd(inputCount)), ...sandboxRlimits(req.limits).flatMap((r) => ['--rlimit', r])];
+  const head = [
+    GATE_PATH,
+    '--ctl',
+    String(controlFd(inputCount)),
+    ...sandboxRlimits(req.limits).flatMap((r) => ['--rlimit', r]),
+  ];
   if (req.secret && gate.secretFile) return [...head, '--path', gate.secretFile, '--', ...req.secret.argv];
   return [...head, '--trust-first', '--', shell, '-c', req.cmd];
 }

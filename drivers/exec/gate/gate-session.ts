@@ -62,11 +62,17 @@ function ruledFiles(name: string): ProgramFile[] {
 
 /** The configuration lines of files[from…]: kinds as letters (RL: both a rule's and a secret's). */
 function fileLines(files: readonly GateFile[], from = 0): string[] {
-  return files.slice(from).map((f, k) => `P ${[...f.kinds].sort().join('')} ${from + k} ${f.dev} ${f.ino} ${f.size} ${safeLine(f.path, 'a program path')}`);
+  return files
+    .slice(from)
+    .map(
+      (f, k) =>
+        `P ${[...f.kinds].sort().join('')} ${from + k} ${f.dev} ${f.ino} ${f.size} ${safeLine(f.path, 'a program path')}`,
+    );
 }
 
 function safeLine(text: string, what: string): string {
-  if (/[\n\r\0]/.test(text)) throw new Error(`the exec gate cannot be given ${what} with a line break: ${JSON.stringify(text)}`);
+  if (/[\n\r\0]/.test(text))
+    throw new Error(`the exec gate cannot be given ${what} with a line break: ${JSON.stringify(text)}`);
   return text;
 }
 
@@ -80,7 +86,8 @@ export function gateSetup(options: { gate?: ExecGate; secret?: SecretRun; rootBi
     // A listed program a rule names too is still put to the kernel (kinds RL).
     for (const name of options.gate?.programs ?? []) if (name !== '*') merge(files, filesOfProgram(name, 'R'));
     lines.push('A');
-    for (const [name, value] of Object.entries(options.secret.env)) lines.push(`E ${Buffer.from(`${name}=${value}`).toString('hex')}`);
+    for (const [name, value] of Object.entries(options.secret.env))
+      lines.push(`E ${Buffer.from(`${name}=${value}`).toString('hex')}`);
   } else if (options.gate) {
     // `*`: a rule names no program, so the kernel hears of every exec.
     if (options.gate.programs.includes('*')) lines.push('V');
@@ -110,7 +117,33 @@ interface Query {
 const PY_FLAGS = '[bBdEhiIOPqRsSuvVx?]*';
 const PY_VALUES = new Set(['--check-hash-based-pycs']);
 // node's options that take the next word as their value (node --help); -r/--require/--import/--loader preload a module.
-const NODE_VALUES = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type', '--title', '--env-file', '--env-file-if-exists', '-e', '--eval', '-p', '--print', '--experimental-default-type', '--experimental-policy', '--watch-path', '--redirect-warnings', '--icu-data-dir', '--openssl-config', '--snapshot-blob', '--disable-warning', '--stack-size', '--max-old-space-size']);
+const NODE_VALUES = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--input-type',
+  '--title',
+  '--env-file',
+  '--env-file-if-exists',
+  '-e',
+  '--eval',
+  '-p',
+  '--print',
+  '--experimental-default-type',
+  '--experimental-policy',
+  '--watch-path',
+  '--redirect-warnings',
+  '--icu-data-dir',
+  '--openssl-config',
+  '--snapshot-blob',
+  '--disable-warning',
+  '--stack-size',
+  '--max-old-space-size',
+]);
 
 /** `python3 [options] -m pip …`: the module and its place in argv, or null (python's own options, -c ends them). */
 function pythonModule(argv: readonly string[]): { module: string; at: number } | null {
@@ -119,7 +152,12 @@ function pythonModule(argv: readonly string[]): { module: string; at: number } |
     if (word === '--' || !word.startsWith('-') || word === '-') return null;
     if (new RegExp(`^-${PY_FLAGS}c`).test(word)) return null;
     const m = new RegExp(`^-${PY_FLAGS}m(.*)$`).exec(word);
-    if (m) return m[1] ? { module: m[1], at: i } : argv[i + 1] === undefined ? null : { module: argv[i + 1] as string, at: i + 1 };
+    if (m)
+      return m[1]
+        ? { module: m[1], at: i }
+        : argv[i + 1] === undefined
+          ? null
+          : { module: argv[i + 1] as string, at: i + 1 };
     if (new RegExp(`^-${PY_FLAGS}[WX]$`).test(word) || PY_VALUES.has(word)) i++;
   }
   return null;
@@ -134,7 +172,8 @@ function mainScript(interpreter: string, argv: readonly string[]): number | null
     const word = argv[i] as string;
     if (word === '--') return i + 1 < argv.length ? i + 1 : null;
     if (!word.startsWith('-') || word === '-') return i;
-    if (python ? new RegExp(`^-${PY_FLAGS}[cm]`).test(word) : ['-e', '--eval', '-p', '--print'].includes(word)) return null;
+    if (python ? new RegExp(`^-${PY_FLAGS}[cm]`).test(word) : ['-e', '--eval', '-p', '--print'].includes(word))
+      return null;
     if (python ? new RegExp(`^-${PY_FLAGS}[WX]$`).test(word) || PY_VALUES.has(word) : NODE_VALUES.has(word)) i++;
   }
   return null;
@@ -146,29 +185,53 @@ const MODULE_RUNNERS = new Set(['runpy', 'pdb', 'cProfile', 'profile', 'trace'])
 /** What the gate's question is, in the kernel's words. */
 export function describeExec(query: Query, files: readonly GateFile[]): GatedExec {
   const file = query.prog === null ? undefined : files[query.prog];
-  const base = { path: query.path, argv: query.argv, truncated: query.truncated, cwd: query.cwd ?? '', env: query.env ?? [], ...(query.env_truncated ? { envTruncated: true } : {}) };
+  const base = {
+    path: query.path,
+    argv: query.argv,
+    truncated: query.truncated,
+    cwd: query.cwd ?? '',
+    env: query.env ?? [],
+    ...(query.env_truncated ? { envTruncated: true } : {}),
+  };
   if (file?.kinds.has('X')) {
     // The loader and binfmt interpreters run a program named only by an argument: nothing names it.
     if (file.name === 'ld.so' || file.name === 'binfmt') return { ...base, programs: [], how: 'loader' };
     // A multi-call binary runs the applet its argv[0] names, or argv[1] when called by its own name.
     const first = path.basename(query.argv[0] ?? '');
     const applet = first === file.name || first === path.basename(file.path) ? (query.argv[1] ?? '') : first;
-    return { ...base, argv: first === applet ? query.argv : query.argv.slice(1), programs: applet ? [applet] : [], how: 'runner' };
+    return {
+      ...base,
+      argv: first === applet ? query.argv : query.argv.slice(1),
+      programs: applet ? [applet] : [],
+      how: 'runner',
+    };
   }
   // A copy of an interpreter no rule names (bundled python3 beside python3.12) is that interpreter: its script decides.
   const interpreterOnly = file !== undefined && file.kinds.size === 1 && file.kinds.has('I');
-  const exec: GatedExec = { ...base, programs: file ? [...file.names] : [], how: query.how === 'runner' ? 'written' : interpreterOnly && query.how === 'copy' ? 'file' : query.how };
+  const exec: GatedExec = {
+    ...base,
+    programs: file ? [...file.names] : [],
+    how: query.how === 'runner' ? 'written' : interpreterOnly && query.how === 'copy' ? 'file' : query.how,
+  };
   // An interpreter: the ruled script one of its arguments is, or (Python) the module it runs.
   const script = query.script ? files[query.script.prog] : undefined;
   if (query.script && script) {
     // The script as the interpreter's own program reads the words after it; loaded any other way
     // (a preload option, NODE_OPTIONS, PYTHONSTARTUP) what it reads of argv is not known.
     const own = query.script.via !== 'env' && mainScript(query.path, query.argv) === query.script.at;
-    const uncertain = own ? {} : { uncertain: `${script.names.join(', ')} is loaded by ${query.script.via === 'env' ? 'its environment' : 'an option'} of ${path.basename(query.path)}, not run as its script: every rule on it applies` };
-    return { ...exec, script: { programs: [...script.names], at: query.script.at, how: query.script.how, ...uncertain } };
+    const uncertain = own
+      ? {}
+      : {
+          uncertain: `${script.names.join(', ')} is loaded by ${query.script.via === 'env' ? 'its environment' : 'an option'} of ${path.basename(query.path)}, not run as its script: every rule on it applies`,
+        };
+    return {
+      ...exec,
+      script: { programs: [...script.names], at: query.script.at, how: query.script.how, ...uncertain },
+    };
   }
   if (file?.kinds.has('I')) {
-    const modulesOf = (m: string | undefined): string[] => (m ? files.filter((f) => f.modules?.includes(m.split('.')[0] as string)).flatMap((f) => f.names) : []);
+    const modulesOf = (m: string | undefined): string[] =>
+      m ? files.filter((f) => f.modules?.includes(m.split('.')[0] as string)).flatMap((f) => f.names) : [];
     const run = pythonModule(query.argv);
     const named = modulesOf(run?.module);
     if (run && named.length) return { ...exec, script: { programs: [...new Set(named)], at: run.at, how: 'module' } };
@@ -177,7 +240,16 @@ export function describeExec(query: Query, files: readonly GateFile[]): GatedExe
       for (let i = run.at + 1; i < query.argv.length; i++) {
         const word = (query.argv[i] as string).replace(/^-m/, '');
         const via = modulesOf(word);
-        if (via.length) return { ...exec, script: { programs: [...new Set(via)], at: i, how: 'module', uncertain: `${via.join(', ')} is run by python's ${run.module}: every rule on it applies` } };
+        if (via.length)
+          return {
+            ...exec,
+            script: {
+              programs: [...new Set(via)],
+              at: i,
+              how: 'module',
+              uncertain: `${via.join(', ')} is run by python's ${run.module}: every rule on it applies`,
+            },
+          };
       }
     }
   }
@@ -187,7 +259,12 @@ export function describeExec(query: Query, files: readonly GateFile[]): GatedExe
 const MAX_LINE = 1024 * 1024;
 
 /** Serve the gate's questions until its socket closes; returns the refusals seen so far at any time. */
-export function serveGate(socket: Socket, setup: GateSetup, gate: ExecGate | undefined, clock: WallClock): { refused: Refusal[] } {
+export function serveGate(
+  socket: Socket,
+  setup: GateSetup,
+  gate: ExecGate | undefined,
+  clock: WallClock,
+): { refused: Refusal[] } {
   const refused: Refusal[] = [];
   // An edited policy reaches the running command: the gate learns the files of programs it names now.
   const unwatch = gate?.watch?.((programs) => {
@@ -199,7 +276,8 @@ export function serveGate(socket: Socket, setup: GateSetup, gate: ExecGate | und
     const lines = programs.includes('*') ? ['V'] : [];
     // New files, and known ones that are now of another kind (an interpreter now ruled itself).
     setup.files.forEach((f, i) => {
-      if (i >= count || before[i] !== `${[...f.kinds].sort().join('')}:${f.names.join(',')}`) lines.push(...fileLines(setup.files, i).slice(0, 1));
+      if (i >= count || before[i] !== `${[...f.kinds].sort().join('')}:${f.names.join(',')}`)
+        lines.push(...fileLines(setup.files, i).slice(0, 1));
     });
     if (lines.length) socket.write(`${lines.join('\n')}\n`);
   });
@@ -221,10 +299,13 @@ export function serveGate(socket: Socket, setup: GateSetup, gate: ExecGate | und
       if (!allow) refused.push({ path: exec.path, argv: exec.argv, message });
       answer(query.q, allow ? 'allow' : `deny ${message}`);
     };
-    const decided = gate ? Promise.resolve().then(() => gate.decide(exec)) : Promise.resolve({ allow: false as const, message: 'no policy to decide' });
+    const decided = gate
+      ? Promise.resolve().then(() => gate.decide(exec))
+      : Promise.resolve({ allow: false as const, message: 'no policy to decide' });
     decided.then(
       (verdict) => settle(verdict.allow, verdict.allow ? '' : verdict.message),
-      (error: unknown) => settle(false, `the kernel could not decide (${error instanceof Error ? error.message : String(error)})`),
+      (error: unknown) =>
+        settle(false, `the kernel could not decide (${error instanceof Error ? error.message : String(error)})`),
     );
   };
   socket.on('data', (chunk: string) => {
@@ -243,7 +324,8 @@ export function serveGate(socket: Socket, setup: GateSetup, gate: ExecGate | und
       } catch {
         continue;
       }
-      if (typeof message.denied === 'string') refused.push({ path: message.path ?? '', argv: message.argv ?? [], message: message.denied });
+      if (typeof message.denied === 'string')
+        refused.push({ path: message.path ?? '', argv: message.argv ?? [], message: message.denied });
       else if (typeof message.q === 'number') ask(message as Query);
     }
   });

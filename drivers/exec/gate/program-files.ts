@@ -12,7 +12,14 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileExecGlob } from './program-glob.js';
-import { binDirs, forgetBinDirs, interpreterOf, moduleEntries, packageEntries, SYSTEM_BIN_DIRS } from './program-places.js';
+import {
+  binDirs,
+  forgetBinDirs,
+  interpreterOf,
+  moduleEntries,
+  packageEntries,
+  SYSTEM_BIN_DIRS,
+} from './program-places.js';
 
 export { SYSTEM_BIN_DIRS } from './program-places.js';
 const LOADER_DIRS = ['/usr/lib', '/usr/lib64', '/usr/lib32', '/lib', '/lib64'];
@@ -40,7 +47,16 @@ let runnersFound: ProgramFile[] | null = null;
 let stamp = '';
 
 /** Directories whose change may change what a name is. */
-const WATCHED = [...SYSTEM_BIN_DIRS, '/etc/alternatives', '/usr/lib', '/usr/lib64', '/lib64', '/usr/local', '/usr/libexec', '/proc/sys/fs/binfmt_misc'];
+const WATCHED = [
+  ...SYSTEM_BIN_DIRS,
+  '/etc/alternatives',
+  '/usr/lib',
+  '/usr/lib64',
+  '/lib64',
+  '/usr/local',
+  '/usr/libexec',
+  '/proc/sys/fs/binfmt_misc',
+];
 
 /** Drop what was found when a directory it came from changed; call once before a run's look-ups. */
 export function revalidateProgramFiles(): void {
@@ -100,7 +116,8 @@ function lookUp(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
     candidates.push(pattern);
   } else if (/[*?]/.test(pattern)) {
     const glob = compileExecGlob(pattern);
-    for (const dir of binDirs()) for (const name of namesIn(dir)) if (glob.test(name)) candidates.push(path.join(dir, name));
+    for (const dir of binDirs())
+      for (const name of namesIn(dir)) if (glob.test(name)) candidates.push(path.join(dir, name));
   } else {
     for (const dir of binDirs()) candidates.push(path.join(dir, pattern));
   }
@@ -110,7 +127,11 @@ function lookUp(pattern: string, kind: 'R' | 'L'): ProgramFile[] {
     const file = found[i];
     if (!file || out.some((f) => f.dev === file.dev && f.ino === file.ino)) return;
     // A path names one file, under the rule's own spelling; a glob names each file by its name.
-    out.push({ kind, name: pattern.includes('/') ? pattern : /[*?]/.test(pattern) ? path.basename(candidate) : pattern, ...file });
+    out.push({
+      kind,
+      name: pattern.includes('/') ? pattern : /[*?]/.test(pattern) ? path.basename(candidate) : pattern,
+      ...file,
+    });
   });
   return out;
 }
@@ -160,17 +181,24 @@ function readScript(file: ProgramFile): Script | null {
   if (!head.startsWith('#!')) return null;
   const interpreter = interpreterOf(file.path, head);
   if (interpreter === '') return null;
-  const interpreters = (interpreter.includes('/') ? [fileOf(interpreter)].flatMap((f) => (f ? [{ kind: 'I' as const, name: path.basename(interpreter), ...f }] : [])) : filesOfProgram(interpreter, 'R').map((f) => ({ ...f, kind: 'I' as const })));
+  const interpreters = interpreter.includes('/')
+    ? [fileOf(interpreter)].flatMap((f) => (f ? [{ kind: 'I' as const, name: path.basename(interpreter), ...f }] : []))
+    : filesOfProgram(interpreter, 'R').map((f) => ({ ...f, kind: 'I' as const }));
   const modules = new Set<string>();
   for (const m of head.matchAll(/^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import|import\s+([A-Za-z_][\w.]*))/gm)) {
     const root = (m[1] ?? m[2] ?? '').split('.')[0] ?? '';
     if (root && !NOT_THE_PROGRAM.has(root)) modules.add(root);
   }
-  for (const m of head.matchAll(/load_entry_point\(\s*['"]([A-Za-z0-9_.-]+?)(?:==[^'"]*)?['"]/g)) modules.add((m[1] ?? '').toLowerCase().replace(/-/g, '_'));
+  for (const m of head.matchAll(/load_entry_point\(\s*['"]([A-Za-z0-9_.-]+?)(?:==[^'"]*)?['"]/g))
+    modules.add((m[1] ?? '').toLowerCase().replace(/-/g, '_'));
   const python = /python/.test(path.basename(interpreter));
   const real = interpreters[0]?.path ?? interpreter;
   const entries = python ? moduleEntries(real, [...modules]) : packageEntries(file.path);
-  return { interpreters, modules: python ? [...modules] : [], entries: entries.map((e) => ({ ...e, kind: 'R' as const, name: file.name })) };
+  return {
+    interpreters,
+    modules: python ? [...modules] : [],
+    entries: entries.map((e) => ({ ...e, kind: 'R' as const, name: file.name })),
+  };
 }
 
 /** The loader(s), multi-call binaries and binfmt interpreters of this host. */
@@ -183,13 +211,16 @@ function findRunners(): ProgramFile[] {
   const dirs = [...LOADER_DIRS];
   for (const name of namesIn('/usr/lib')) if (/-linux-gnu/.test(name)) dirs.push(`/usr/lib/${name}`);
   const candidates: Array<{ name: string; path: string }> = [];
-  for (const dir of dirs) for (const name of namesIn(dir)) if (LOADER_NAME.test(name)) candidates.push({ name: 'ld.so', path: path.join(dir, name) });
+  for (const dir of dirs)
+    for (const name of namesIn(dir))
+      if (LOADER_NAME.test(name)) candidates.push({ name: 'ld.so', path: path.join(dir, name) });
   for (const dir of binDirs()) for (const name of MULTI_CALL) candidates.push({ name, path: path.join(dir, name) });
   for (const interpreter of binfmtInterpreters()) candidates.push({ name: 'binfmt', path: interpreter });
   const out: ProgramFile[] = [];
   for (const candidate of candidates) {
     const file = fileOf(candidate.path);
-    if (file && !out.some((f) => f.dev === file.dev && f.ino === file.ino)) out.push({ kind: 'X', name: candidate.name, ...file });
+    if (file && !out.some((f) => f.dev === file.dev && f.ino === file.ino))
+      out.push({ kind: 'X', name: candidate.name, ...file });
   }
   return out;
 }

@@ -10,7 +10,16 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** Where the sandbox's programs live: bound read-only from the host at the same paths. */
-export const SYSTEM_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/libexec', '/usr/lib/git-core'];
+export const SYSTEM_BIN_DIRS = [
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+  '/usr/libexec',
+  '/usr/lib/git-core',
+];
 /** Trees searched for other installations' bin directories, and how deep. */
 const INSTALL_ROOTS = ['/usr/lib', '/usr/local', '/usr/libexec', '/usr/lib64'];
 const INSTALL_DEPTH = 6;
@@ -85,7 +94,16 @@ export function packageEntries(script: string): Entry[] {
 export function moduleEntries(interpreter: string, modules: readonly string[]): Entry[] {
   const version = path.basename(interpreter);
   const own = path.join(path.dirname(path.dirname(interpreter)), 'lib', version);
-  const roots = ['/usr/lib/python3/dist-packages', `/usr/lib/${version}`, `/usr/lib/${version}/site-packages`, `/usr/lib/${version}/dist-packages`, `/usr/local/lib/${version}/dist-packages`, `/usr/local/lib/${version}/site-packages`, own, `${own}/site-packages`];
+  const roots = [
+    '/usr/lib/python3/dist-packages',
+    `/usr/lib/${version}`,
+    `/usr/lib/${version}/site-packages`,
+    `/usr/lib/${version}/dist-packages`,
+    `/usr/local/lib/${version}/dist-packages`,
+    `/usr/local/lib/${version}/site-packages`,
+    own,
+    `${own}/site-packages`,
+  ];
   const out: Entry[] = [];
   for (const root of roots) {
     for (const m of modules) {

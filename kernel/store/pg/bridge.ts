@@ -73,7 +73,6 @@ const THREAD_SILENT_MS = 1_500;
 /** ...but a thread that has not beaten yet is starting (an isolate, the pg module): it gets this long. */
 const THREAD_START_MS = 15_000;
 
-
 interface Reply {
   id: number;
   results?: PgResult[];
@@ -94,7 +93,11 @@ class Thread {
   constructor(options: PgBridgeOptions) {
     const pgPath = createRequire(import.meta.url).resolve('pg');
     // Plain JavaScript: none of this process's loaders or flags (--import tsx, --input-type=module) apply to it.
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { pg: pgPath, options, shared: this.shared } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: { pg: pgPath, options, shared: this.shared },
+    });
     // A thread that dies is seen by its heartbeat (the kernel's thread is waiting, not listening); its error is said then.
     this.worker.on('error', (error) => (this.error = error));
     this.worker.unref();
@@ -169,7 +172,9 @@ export class PgBridge {
         const open = t.xact[0] as bigint;
         t.end();
         this.thread = new Thread(this.options);
-        const why = dead ? `the database connection thread stopped${t.error ? ` (${t.error.message})` : ''}` : 'the database did not answer in time';
+        const why = dead
+          ? `the database connection thread stopped${t.error ? ` (${t.error.message})` : ''}`
+          : 'the database did not answer in time';
         if (!commits || open === 0n) throw new PgError(why, 'EDBTIMEOUT');
         let landed: boolean;
         try {

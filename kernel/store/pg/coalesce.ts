@@ -47,7 +47,12 @@ function insertOf(step: PgStep): Insert | null {
   const columns = (m[2] as string).split(',').map((c) => c.trim());
   const params = (m[3] as string).split(',').map((p) => Number(p.trim().slice(1)));
   // The values must be $1 … $n in order, one per column: the rows are then the params as they are.
-  if (params.length !== columns.length || params.some((p, i) => p !== i + 1) || (step.params?.length ?? 0) !== params.length) return null;
+  if (
+    params.length !== columns.length ||
+    params.some((p, i) => p !== i + 1) ||
+    (step.params?.length ?? 0) !== params.length
+  )
+    return null;
   const tail = m[4] ?? '';
   // A parameter in the tail would name the first row's value only, once merged.
   if (/\$\d/.test(tail)) return null;
@@ -60,9 +65,19 @@ function insertOf(step: PgStep): Insert | null {
     if (key.some((i) => i < 0)) return null;
     const set = target[2]?.split(', ').map((a) => /^(\S+) = EXCLUDED\.(\S+)$/.exec(a));
     const rest = columns.filter((_, i) => !key?.includes(i));
-    replaces = set !== undefined && set.length === rest.length && set.every((a, i) => a !== null && a[1] === a[2] && a[1] === rest[i]) && target[0].length === tail.length;
+    replaces =
+      set !== undefined &&
+      set.length === rest.length &&
+      set.every((a, i) => a !== null && a[1] === a[2] && a[1] === rest[i]) &&
+      target[0].length === tail.length;
   }
-  return { head: `INSERT INTO ${m[1]} (${m[2]}) VALUES `, tail: tail ? ` ${tail}` : '', width: columns.length, key, replaces };
+  return {
+    head: `INSERT INTO ${m[1]} (${m[2]}) VALUES `,
+    tail: tail ? ` ${tail}` : '',
+    width: columns.length,
+    key,
+    replaces,
+  };
 }
 
 /** One run of the same INSERT as statements of many rows each. */
@@ -100,7 +115,7 @@ function merged(run: PgStep[], shape: Insert): PgStep[] {
 /** One table's writes, in their order, runs of one INSERT merged. */
 function mergeRuns(steps: PgStep[]): PgStep[] {
   const out: PgStep[] = [];
-  for (let i = 0; i < steps.length; ) {
+  for (let i = 0; i < steps.length;) {
     const shape = insertOf(steps[i] as PgStep);
     let j = i + 1;
     if (shape) while (j < steps.length && (steps[j] as PgStep).sql === (steps[i] as PgStep).sql) j++;

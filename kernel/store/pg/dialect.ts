@@ -53,7 +53,11 @@ const FTS_MAX_CHARS = 200_000;
  */
 export function ftsWords(text: unknown): string {
   if (typeof text !== 'string') return '';
-  const words = text.slice(0, 4 * FTS_MAX_CHARS).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .slice(0, 4 * FTS_MAX_CHARS)
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   let out = words.join(' ');
   if (out.length > FTS_MAX_CHARS) out = out.slice(0, out.lastIndexOf(' ', FTS_MAX_CHARS));
   return out;
@@ -71,7 +75,11 @@ export function ftsToTsquery(match: unknown): string | null {
   let found = false;
   for (let m = quoted.exec(match); m; m = quoted.exec(match)) {
     found = true;
-    const tokens = (m[1] ?? '').replaceAll('""', '"').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const tokens =
+      (m[1] ?? '')
+        .replaceAll('""', '"')
+        .toLowerCase()
+        .match(/[\p{L}\p{N}]+/gu) ?? [];
     if (tokens.length === 0) continue;
     const last = tokens.length - 1;
     words.push(tokens.map((t, i) => `'${t}'${i === last && m?.[2] === '*' ? ':*' : ''}`).join(' <-> '));
@@ -84,14 +92,21 @@ export function ftsToTsquery(match: unknown): string | null {
   return words.length ? words.join(' & ') : null;
 }
 
-const tsq = (index: number) => (values: unknown[]): unknown[] => values.map((v, i) => (i === index ? ftsToTsquery(v) : v));
+const tsq =
+  (index: number) =>
+  (values: unknown[]): unknown[] =>
+    values.map((v, i) => (i === index ? ftsToTsquery(v) : v));
 
 /** Events not indexed yet (after the first value, at most the second), indexed with their words made in JS. */
 function indexEvents(db: SqlDb, values: unknown[]): SqlRunResult {
-  const rows = db.prepare('SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').all(values[0], values[1]) as Array<{ id: number; json: string }>;
+  const rows = db
+    .prepare('SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?')
+    .all(values[0], values[1]) as Array<{ id: number; json: string }>;
   if (rows.length > 0) {
     const batch = JSON.stringify(rows.map((r) => ({ id: r.id, body: ftsWords(r.json) })));
-    db.prepare("INSERT INTO events_fts (id, body) SELECT id, to_tsvector('simple', body) FROM json_to_recordset(?::json) AS r(id bigint, body text)").run(batch);
+    db.prepare(
+      "INSERT INTO events_fts (id, body) SELECT id, to_tsvector('simple', body) FROM json_to_recordset(?::json) AS r(id bigint, body text)",
+    ).run(batch);
   }
   return { changes: rows.length };
 }
@@ -109,26 +124,31 @@ const OVERRIDES: Record<string, Omit<PgStatementText, 'names'> & { names?: strin
       sql: `SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND aos_json_text(runtime, '{reapedByParent}') IS DISTINCT FROM '1'
         AND ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid`,
     },
-  'SELECT rowid AS id FROM events_fts ORDER BY rowid DESC LIMIT 1': { sql: 'SELECT id FROM events_fts ORDER BY id DESC LIMIT 1' },
+  'SELECT rowid AS id FROM events_fts ORDER BY rowid DESC LIMIT 1': {
+    sql: 'SELECT id FROM events_fts ORDER BY id DESC LIMIT 1',
+  },
   'INSERT INTO events_fts (rowid, body) SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?': {
     sql: '-- indexEvents',
     custom: indexEvents,
   },
-  'INSERT INTO thread_entries (key, seq, ts, pid, unit, kind, text) VALUES (@key, @seq, @ts, @pid, @unit, @kind, @text)': {
-    sql: "INSERT INTO thread_entries (key, seq, ts, pid, unit, kind, text, tsv) VALUES ($1, $2, $3, $4, $5, $6, $7, to_tsvector('simple', $8))",
-    names: ['key', 'seq', 'ts', 'pid', 'unit', 'kind', 'text'],
-    mapParams: (values) => [...values, ftsWords(values[6])],
-  },
-  'SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid WHERE events_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?': {
-    sql: `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.id
+  'INSERT INTO thread_entries (key, seq, ts, pid, unit, kind, text) VALUES (@key, @seq, @ts, @pid, @unit, @kind, @text)':
+    {
+      sql: "INSERT INTO thread_entries (key, seq, ts, pid, unit, kind, text, tsv) VALUES ($1, $2, $3, $4, $5, $6, $7, to_tsvector('simple', $8))",
+      names: ['key', 'seq', 'ts', 'pid', 'unit', 'kind', 'text'],
+      mapParams: (values) => [...values, ftsWords(values[6])],
+    },
+  'SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid WHERE events_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?':
+    {
+      sql: `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.id
       WHERE f.body @@ to_tsquery('simple', $1) AND f.id < $2 ORDER BY f.id DESC LIMIT $3`,
-    mapParams: tsq(0),
-  },
-  'SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid WHERE events_fts MATCH ? AND f.rowid < ? AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?': {
-    sql: `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.id
+      mapParams: tsq(0),
+    },
+  'SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid WHERE events_fts MATCH ? AND f.rowid < ? AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?':
+    {
+      sql: `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.id
       WHERE f.body @@ to_tsquery('simple', $1) AND f.id < $2 AND e.pid = $3 ORDER BY f.id DESC LIMIT $4`,
-    mapParams: tsq(0),
-  },
+      mapParams: tsq(0),
+    },
   "SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid WHERE events_fts MATCH ? AND e.pid IN (SELECT value FROM json_each(?)) AND json_extract(e.json, '$.type') IN (SELECT value FROM json_each(?)) AND json_extract(e.json, '$.ts') >= ? ORDER BY f.rowid DESC LIMIT ?":
     {
       sql: `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.id
@@ -145,15 +165,17 @@ const OVERRIDES: Record<string, Omit<PgStatementText, 'names'> & { names?: strin
         FROM (SELECT id, pid, json FROM events ORDER BY id DESC LIMIT $1) e JOIN processes p ON p.pid = e.pid
         WHERE substr(e.json, 1, 80) LIKE '%"type":"model"%' ORDER BY e.id`,
     },
-  'SELECT e.key, e.seq, e.ts, e.pid, e.unit, e.kind, e.text FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid WHERE thread_fts MATCH ? AND e.key = ? AND e.seq > ? AND e.ts >= ? ORDER BY e.seq DESC LIMIT ?': {
-    sql: `SELECT ${ENTRY} FROM thread_entries e WHERE e.tsv @@ to_tsquery('simple', $1) AND e.key = $2 AND e.seq > $3 AND e.ts >= $4 ORDER BY e.seq DESC LIMIT $5`,
-    mapParams: tsq(0),
-  },
-  'SELECT e.key, e.seq, e.ts, e.pid, e.unit, e.kind, e.text FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid WHERE thread_fts MATCH ? AND e.key IN (SELECT value FROM json_each(?)) AND e.ts >= ? ORDER BY e.id DESC LIMIT ?': {
-    sql: `SELECT ${ENTRY} FROM thread_entries e WHERE e.tsv @@ to_tsquery('simple', $1)
+  'SELECT e.key, e.seq, e.ts, e.pid, e.unit, e.kind, e.text FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid WHERE thread_fts MATCH ? AND e.key = ? AND e.seq > ? AND e.ts >= ? ORDER BY e.seq DESC LIMIT ?':
+    {
+      sql: `SELECT ${ENTRY} FROM thread_entries e WHERE e.tsv @@ to_tsquery('simple', $1) AND e.key = $2 AND e.seq > $3 AND e.ts >= $4 ORDER BY e.seq DESC LIMIT $5`,
+      mapParams: tsq(0),
+    },
+  'SELECT e.key, e.seq, e.ts, e.pid, e.unit, e.kind, e.text FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid WHERE thread_fts MATCH ? AND e.key IN (SELECT value FROM json_each(?)) AND e.ts >= ? ORDER BY e.id DESC LIMIT ?':
+    {
+      sql: `SELECT ${ENTRY} FROM thread_entries e WHERE e.tsv @@ to_tsquery('simple', $1)
       AND e.key IN (SELECT value FROM json_array_elements_text($2::json) AS v(value)) AND e.ts >= $3 ORDER BY e.id DESC LIMIT $4`,
-    mapParams: tsq(0),
-  },
+      mapParams: tsq(0),
+    },
   'SELECT key, pid, how FROM thread_links WHERE pid IN (SELECT value FROM json_each(?)) ORDER BY pid, key, how': {
     sql: 'SELECT key, pid, how FROM thread_links WHERE pid IN (SELECT value::bigint FROM json_array_elements_text($1::json) AS v(value)) ORDER BY pid, key, how',
   },
@@ -204,7 +226,8 @@ function upsert(sql: string): string {
       ? `${head} ON CONFLICT (${conflict}) DO NOTHING`
       : `${head} ON CONFLICT (${conflict}) DO UPDATE SET ${rest.map((c) => `${quoteName(c)} = EXCLUDED.${quoteName(c)}`).join(', ')}`;
   }
-  if (/^INSERT OR IGNORE INTO/i.test(sql)) return `${sql.replace(/^INSERT OR IGNORE INTO/i, 'INSERT INTO')} ON CONFLICT DO NOTHING`;
+  if (/^INSERT OR IGNORE INTO/i.test(sql))
+    return `${sql.replace(/^INSERT OR IGNORE INTO/i, 'INSERT INTO')} ON CONFLICT DO NOTHING`;
   return sql;
 }
 
@@ -214,7 +237,10 @@ const quoteName = (name: string): string => (name === 'window' ? '"window"' : na
 function rules(sql: string): string {
   let out = upsert(sql);
   // json_extract(x, '$.a.b') as text.
-  out = out.replace(/json_extract\(([\w.]+), '\$\.([\w.]+)'\)/g, (_m, x: string, path: string) => `aos_json_text(${x}, '{${path.split('.').join(',')}}')`);
+  out = out.replace(
+    /json_extract\(([\w.]+), '\$\.([\w.]+)'\)/g,
+    (_m, x: string, path: string) => `aos_json_text(${x}, '{${path.split('.').join(',')}}')`,
+  );
   // SQLite's scalar MAX(a, b).
   out = out.replace(/\bMAX\((\w+), (\?|\w+)\)/g, 'GREATEST($1, $2)');
   // A derived table needs a name.
@@ -232,7 +258,9 @@ export function toPostgres(sqliteSql: string): PgStatementText {
   if (hit) return hit;
   const text = collapse(sqliteSql);
   const override = OVERRIDES[text];
-  const translated: PgStatementText = override ? { ...override, names: override.names ?? [] } : placeholders(rules(text));
+  const translated: PgStatementText = override
+    ? { ...override, names: override.names ?? [] }
+    : placeholders(rules(text));
   cache.set(sqliteSql, translated);
   return translated;
 }
@@ -251,7 +279,10 @@ export function postgresSchema(): string {
   const tables = statements.map((s) =>
     s
       .replace(/\bWITHOUT ROWID\b/gi, '')
-      .replace(/\b(\w+) INTEGER PRIMARY KEY( AUTOINCREMENT)?\b/g, '$1 bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY')
+      .replace(
+        /\b(\w+) INTEGER PRIMARY KEY( AUTOINCREMENT)?\b/g,
+        '$1 bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY',
+      )
       .replace(/\bINTEGER\b/g, 'bigint')
       .replace(/\bREAL\b/g, 'double precision')
       .replace(/\bBLOB\b/g, 'bytea')

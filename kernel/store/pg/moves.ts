@@ -71,7 +71,8 @@ export class PgMoves implements StoreMoves {
 
   /** A session for one move: the store's schema first, endable by a fence (the store's application_name). */
   private async connect(): Promise<PgSession> {
-    if (!this.options.session) throw new Error('this store cannot move trees: it was opened without a session of its own');
+    if (!this.options.session)
+      throw new Error('this store cannot move trees: it was opened without a session of its own');
     return this.options.session();
   }
 
@@ -92,14 +93,21 @@ export class PgMoves implements StoreMoves {
   async liveTrees(from: string): Promise<number[]> {
     const client = await this.connect();
     try {
-      const rows = await client.query(`SELECT DISTINCT tree FROM ${quote(from)}.processes WHERE state NOT IN ('exited', 'killed') ORDER BY tree`);
+      const rows = await client.query(
+        `SELECT DISTINCT tree FROM ${quote(from)}.processes WHERE state NOT IN ('exited', 'killed') ORDER BY tree`,
+      );
       return rows.rows.map((r) => Number(r.tree));
     } finally {
       await client.end().catch(() => undefined);
     }
   }
 
-  async take(from: string, tree: number, check: MoveCheck, reserve: { webhooks(count: number): number }): Promise<{ pids: number[]; live: number } | null> {
+  async take(
+    from: string,
+    tree: number,
+    check: MoveCheck,
+    reserve: { webhooks(count: number): number },
+  ): Promise<{ pids: number[]; live: number } | null> {
     let firstEvent: number | null = null;
     const ids: IdRanges = {
       events: (count) => (firstEvent = this.store.reserveEvents(count)),
@@ -113,35 +121,56 @@ export class PgMoves implements StoreMoves {
       const guard = this.options.guard;
       if (guard) {
         const held = await client.query(guard.sql, guard.params as unknown[]);
-        if (held.rows.length === 0) throw Object.assign(new Error(guard.mustTouch?.message ?? 'this node no longer holds its epoch'), { code: guard.mustTouch?.code });
+        if (held.rows.length === 0)
+          throw Object.assign(new Error(guard.mustTouch?.message ?? 'this node no longer holds its epoch'), {
+            code: guard.mustTouch?.code,
+          });
       }
       const still = await client.query(check.sql, check.params);
       if (still.rows.length === 0) return await rollback(client, null);
       // The root may have been removed (aos rm of an ended root); any row of the tree is its lock then.
-      const lock = await client.query(`SELECT pid FROM ${src}.processes WHERE tree = $1 ORDER BY pid LIMIT 1 FOR UPDATE SKIP LOCKED`, [tree]);
+      const lock = await client.query(
+        `SELECT pid FROM ${src}.processes WHERE tree = $1 ORDER BY pid LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [tree],
+      );
       if (lock.rows.length === 0) return await rollback(client, null);
-      const rows = (await client.query(`SELECT pid, state FROM ${src}.processes WHERE tree = $1 ORDER BY pid`, [tree])).rows as Array<{ pid: unknown; state: string }>;
+      const rows = (await client.query(`SELECT pid, state FROM ${src}.processes WHERE tree = $1 ORDER BY pid`, [tree]))
+        .rows as Array<{ pid: unknown; state: string }>;
       const pids = rows.map((r) => Number(r.pid));
       const list = JSON.stringify(pids);
-      const inList = (column: string): string => `${column} IN (SELECT value::bigint FROM json_array_elements_text($1::json) AS v(value))`;
+      const inList = (column: string): string =>
+        `${column} IN (SELECT value::bigint FROM json_array_elements_text($1::json) AS v(value))`;
       const cols = (await this.columnsOf(client, 'processes')).join(', ');
-      await client.query(`INSERT INTO processes (${cols}) SELECT ${cols} FROM ${src}.processes WHERE tree = $1`, [tree]);
+      await client.query(`INSERT INTO processes (${cols}) SELECT ${cols} FROM ${src}.processes WHERE tree = $1`, [
+        tree,
+      ]);
       for (const [table, column] of BY_PID) {
         const c = (await this.columnsOf(client, table)).join(', ');
         // No ON CONFLICT: a row that cannot move fails the move (retried, and said), never dropped with its source.
-        await client.query(`INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)}`, [list]);
+        await client.query(`INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)}`, [
+          list,
+        ]);
       }
       for (const [table, column] of KEYED) {
         const c = (await this.columnsOf(client, table)).join(', ');
-        await client.query(`INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)} ON CONFLICT DO NOTHING`, [list]);
+        await client.query(
+          `INSERT INTO ${table} (${c}) SELECT ${c} FROM ${src}.${table} WHERE ${inList(column)} ON CONFLICT DO NOTHING`,
+          [list],
+        );
       }
       for (const table of RESERVED) {
-        const count = Number((await client.query(`SELECT count(*) AS n FROM ${src}.${table} WHERE ${inList('pid')}`, [list])).rows[0]?.n ?? 0);
+        const count = Number(
+          (await client.query(`SELECT count(*) AS n FROM ${src}.${table} WHERE ${inList('pid')}`, [list])).rows[0]?.n ??
+            0,
+        );
         if (count === 0) continue;
         // Ids no row here has or will be given: the node counts on after them.
         const first = ids[table](count);
         const c = (await this.columnsOf(client, table)).filter((name) => name !== '"id"').join(', ');
-        await client.query(`INSERT INTO ${table} (id, ${c}) SELECT $2::bigint - 1 + row_number() OVER (ORDER BY id), ${c} FROM ${src}.${table} WHERE ${inList('pid')}`, [list, first]);
+        await client.query(
+          `INSERT INTO ${table} (id, ${c}) SELECT $2::bigint - 1 + row_number() OVER (ORDER BY id), ${c} FROM ${src}.${table} WHERE ${inList('pid')}`,
+          [list, first],
+        );
       }
       // The journal's ids come from its own sequence, in the rows' old order (each nextval after the last).
       const jc = (await this.columnsOf(client, 'journal')).filter((name) => name !== '"id"').join(', ');
@@ -150,7 +179,14 @@ export class PgMoves implements StoreMoves {
          FROM (SELECT ${jc} FROM ${src}.journal WHERE ${inList('pid')} ORDER BY id) AS moved`,
         [list],
       );
-      for (const [table, column] of [...BY_PID, ...KEYED, ['events', 'pid'], ['webhooks', 'pid'], ['journal', 'pid'], ['processes', 'pid']] as const) {
+      for (const [table, column] of [
+        ...BY_PID,
+        ...KEYED,
+        ['events', 'pid'],
+        ['webhooks', 'pid'],
+        ['journal', 'pid'],
+        ['processes', 'pid'],
+      ] as const) {
         await client.query(`DELETE FROM ${src}.${table} WHERE ${inList(column)}`, [list]);
       }
       taken = { pids, live: rows.filter((r) => r.state !== 'exited' && r.state !== 'killed').length };

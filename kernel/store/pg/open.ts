@@ -20,8 +20,6 @@ import { PgDb } from './pg-db.js';
 import { PgMoves } from './moves.js';
 import { SCHEMA_VERSION } from '../schema.js';
 
-
-
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** Message ids are handed out in blocks of this many from their shared sequence (one round trip per block); pids one by one, so they count 1, 2, 3 across the cluster. */
@@ -90,14 +88,19 @@ function migrate(bridge: PgBridge, schema: string): string | null {
   }
   if (version > SCHEMA_VERSION) {
     bridge.run([], 'rollback');
-    throw new Error(`the kernel store in PostgreSQL schema ${schema} has schema ${version}, newer than this aos understands (${SCHEMA_VERSION}): upgrade aos`);
+    throw new Error(
+      `the kernel store in PostgreSQL schema ${schema} has schema ${version}, newer than this aos understands (${SCHEMA_VERSION}): upgrade aos`,
+    );
   }
   bridge.run(
     [
       { sql: 'CREATE SEQUENCE IF NOT EXISTS public.aos_pids' },
       { sql: `CREATE SEQUENCE IF NOT EXISTS public.aos_message_ids INCREMENT BY ${ID_BLOCK}` },
       { sql: postgresSchema() },
-      { sql: "INSERT INTO meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", params: [String(SCHEMA_VERSION)] },
+      {
+        sql: "INSERT INTO meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        params: [String(SCHEMA_VERSION)],
+      },
     ],
     'commit',
   );
@@ -130,6 +133,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   } catch (error) {
     void bridge.close();
     const message = error instanceof PgError || error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot open the kernel store in PostgreSQL (schema ${options.schema}): ${message}`, { cause: error });
+    throw new Error(`cannot open the kernel store in PostgreSQL (schema ${options.schema}): ${message}`, {
+      cause: error,
+    });
   }
 }

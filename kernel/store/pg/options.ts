@@ -33,5 +33,10 @@ export interface StoreMoves {
    * ended), or null when it did not commit for one of those reasons. The moved events and webhooks
    * get ids from `ids`, which reserves ranges of what this node counts in memory.
    */
-  take(from: string, tree: number, check: { sql: string; params: unknown[] }, ids: { webhooks(count: number): number }): Promise<{ pids: number[]; live: number } | null>;
+  take(
+    from: string,
+    tree: number,
+    check: { sql: string; params: unknown[] },
+    ids: { webhooks(count: number): number },
+  ): Promise<{ pids: number[]; live: number } | null>;
 }

@@ -53,7 +53,11 @@ class PgStatement implements SqlStatement {
   private step(args: readonly unknown[]): PgStep {
     const text = toPostgres(this.source);
     const params = bind(text.names, args);
-    return { sql: text.sql, params: text.mapParams ? text.mapParams(params) : params, ...(this.plucked ? { array: true } : {}) };
+    return {
+      sql: text.sql,
+      params: text.mapParams ? text.mapParams(params) : params,
+      ...(this.plucked ? { array: true } : {}),
+    };
   }
 
   private rows(args: readonly unknown[]): unknown[] {
@@ -135,7 +139,8 @@ export class PgDb implements SqlDb {
   transaction<T>(fn: () => T): () => T {
     const run = (): T => {
       // better-sqlite3 makes a nested one a savepoint that rolls back alone; nothing in the store nests, and this does not pretend to.
-      if (this.depth > 0) throw new Error('a transaction inside a transaction is not supported by the PostgreSQL store');
+      if (this.depth > 0)
+        throw new Error('a transaction inside a transaction is not supported by the PostgreSQL store');
       this.depth = 1;
       this.begun = false;
       this.queued = [];

@@ -26,4 +26,3 @@ export function unescapeRow(row: unknown): unknown {
   }
   return out;
 }
-

@@ -13,8 +13,24 @@ function source(): FakeTopSource {
   const now = Date.now();
   return new FakeTopSource(
     [
-      row(1, { name: 'root', state: 'running', tokens: 500, turns: 3, syscalls: 4, cost: 0.002, created_at: now - 192_000 }),
-      row(2, { name: 'worker', ppid: 1, state: 'blocked', tokens: 90_000, cost: 0.5, model: 'gemini:gemini-2.5-flash', created_at: now - 5000 }),
+      row(1, {
+        name: 'root',
+        state: 'running',
+        tokens: 500,
+        turns: 3,
+        syscalls: 4,
+        cost: 0.002,
+        created_at: now - 192_000,
+      }),
+      row(2, {
+        name: 'worker',
+        ppid: 1,
+        state: 'blocked',
+        tokens: 90_000,
+        cost: 0.5,
+        model: 'gemini:gemini-2.5-flash',
+        created_at: now - 5000,
+      }),
       row(3, { name: 'writer', ppid: 1, state: 'ready', tokens: 1200, created_at: now - 60_000 }),
       row(4, { name: 'done', state: 'exited', exit_code: 0, created_at: now - 9000, ended_at: now - 1000 }),
     ],
@@ -23,23 +39,40 @@ function source(): FakeTopSource {
       ev({ type: 'model', pid: 1, turn: 0, text: 'root is planning', usage: { prompt: 10, output: 5 } }),
       ev({ type: 'result', pid: 1, turn: 0, seq: 0, name: 'FS_WRITE', ok: true, value: { bytes: 2 } }),
       ev({ type: 'model', pid: 2, turn: 0, text: 'worker is fetching' }),
-      ev({ type: 'result', pid: 2, turn: 0, seq: 0, name: 'NET_FETCH', ok: false, errno: 'EACCES', message: 'host not allowed' }),
+      ev({
+        type: 'result',
+        pid: 2,
+        turn: 0,
+        seq: 0,
+        name: 'NET_FETCH',
+        ok: false,
+        errno: 'EACCES',
+        message: 'host not allowed',
+      }),
     ],
   );
 }
 
 async function mount(fake: FakeTopSource, props: Partial<AppProps> = {}) {
   const onExit = vi.fn();
-  const app = render(<App source={fake} width={80} height={24} color={false} timing={timing} onExit={onExit} {...props} />);
+  const app = render(
+    <App source={fake} width={80} height={24} color={false} timing={timing} onExit={onExit} {...props} />,
+  );
   // A key written before Ink has attached its input listener (an effect, later on a busy machine) is lost.
-  await vi.waitFor(() => expect(app.stdin.listenerCount('readable')).toBeGreaterThan(0), { timeout: 5000, interval: 5 });
+  await vi.waitFor(() => expect(app.stdin.listenerCount('readable')).toBeGreaterThan(0), {
+    timeout: 5000,
+    interval: 5,
+  });
   await settle();
   const frame = (): string => app.lastFrame() ?? '';
   const press = async (keys: string): Promise<void> => {
     app.stdin.write(keys);
     await settle();
   };
-  const selectedLine = (): string => frame().split('\n').find((l) => l.startsWith('>')) ?? '';
+  const selectedLine = (): string =>
+    frame()
+      .split('\n')
+      .find((l) => l.startsWith('>')) ?? '';
   return { ...app, onExit, frame, press, selectedLine };
 }
 
@@ -52,7 +85,17 @@ describe('aos top', () => {
     expect(lines.length).toBeLessThanOrEqual(23);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
     const text = frame();
-    for (const part of ['up 3m12s', 'tokens 1.2k', 'tok/s 0', 'cost $0.0123', 'rss 45 MiB', 'procs 4: 1 ready 1 running 1 blocked', 'infer 1/8', 'queue 3', 'limits —']) {
+    for (const part of [
+      'up 3m12s',
+      'tokens 1.2k',
+      'tok/s 0',
+      'cost $0.0123',
+      'rss 45 MiB',
+      'procs 4: 1 ready 1 running 1 blocked',
+      'infer 1/8',
+      'queue 3',
+      'limits —',
+    ]) {
       await eventually(() => expect(text).toContain(part));
     }
     await eventually(() => expect(text).toMatch(/PID↑ NAME +STATE +MODEL +TURNS +TOKENS +TOK\/S +COST +AGE/));
@@ -115,7 +158,11 @@ describe('aos top', () => {
 
   it('cycles the sort order with s', async () => {
     const { press, frame } = await mount(source());
-    const order = (): string[] => frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l)).map((l) => l.trim().replace(/^> */, '').split(/ +/)[1] ?? '');
+    const order = (): string[] =>
+      frame()
+        .split('\n')
+        .filter((l) => /^[> ] +\d+ /.test(l))
+        .map((l) => l.trim().replace(/^> */, '').split(/ +/)[1] ?? '');
     await eventually(() => expect(order()).toEqual(['root', 'worker', 'writer']));
     await press('s');
     await eventually(() => expect(frame()).toContain('sort:tokens'));
@@ -159,8 +206,12 @@ describe('aos top', () => {
   it('fetches the row of a process it has just seen spawn', async () => {
     const fake = source();
     const { frame } = await mount(fake);
-    fake.rows.push(row(5, { name: 'critic', ppid: 1, turns: 2, model: 'replay:/t/critic.yaml', created_at: Date.now() }));
-    fake.emit(ev({ type: 'state', pid: 5, from: null, to: 'ready', name: 'critic', ppid: 1, model: 'replay:/t/critic.yaml' }));
+    fake.rows.push(
+      row(5, { name: 'critic', ppid: 1, turns: 2, model: 'replay:/t/critic.yaml', created_at: Date.now() }),
+    );
+    fake.emit(
+      ev({ type: 'state', pid: 5, from: null, to: 'ready', name: 'critic', ppid: 1, model: 'replay:/t/critic.yaml' }),
+    );
     await settle();
     await eventually(() => expect(fake.processCalls).toContain(false));
     await eventually(() => expect(frame()).toMatch(/5 critic +ready +critic +2 .* 0s$/m));
@@ -276,7 +327,21 @@ describe('aos top', () => {
     expect(frame()).not.toContain('PID↑ NAME');
     // A firing: the list is read again and shows the run.
     const first = fake.unitRows[0];
-    if (first) Object.assign(first, { runs: 1, live: [7], last: { id: 1, unit: 'nightly', trigger: 'by hand', scheduled_for: null, fired_at: now, pid: 7, outcome: 'started', reason: null } });
+    if (first)
+      Object.assign(first, {
+        runs: 1,
+        live: [7],
+        last: {
+          id: 1,
+          unit: 'nightly',
+          trigger: 'by hand',
+          scheduled_for: null,
+          fired_at: now,
+          pid: 7,
+          outcome: 'started',
+          reason: null,
+        },
+      });
     fake.publish({ type: 'trigger', pid: 7, unit: 'nightly', trigger: 'by hand', outcome: 'started' });
     await eventually(() => expect(frame()).toMatch(/nightly +running 7 +cron .* started 7, \d+s ago +1 +0/));
     await press('\u001b');
@@ -288,7 +353,10 @@ describe('aos top', () => {
   });
 
   it('scrolls when there are more processes than lines', async () => {
-    const fake = new FakeTopSource(Array.from({ length: 40 }, (_, i) => row(i + 1)), stats());
+    const fake = new FakeTopSource(
+      Array.from({ length: 40 }, (_, i) => row(i + 1)),
+      stats(),
+    );
     const { press, frame, selectedLine } = await mount(fake);
     await eventually(() => expect(frame()).toContain('1/40'));
     await press('\u001b[6~');
@@ -301,13 +369,18 @@ describe('aos top', () => {
 
   it('t shows children under their parents; / filters by name, model or status as you type', async () => {
     const fake = source();
-    fake.rows.push(row(5, { name: 'grandchild', ppid: 2, state: 'blocked', wait: 'child 9', created_at: Date.now() - 1000 }));
+    fake.rows.push(
+      row(5, { name: 'grandchild', ppid: 2, state: 'blocked', wait: 'child 9', created_at: Date.now() - 1000 }),
+    );
     const { frame, press } = await mount(fake);
     // NAME and STATE have the room: nothing of either is cut at 80 columns.
     await eventually(() => expect(frame()).toMatch(/5 grandchild +blocked \(child 9\) /));
     await press('t');
     await eventually(() => {
-      const names = frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l)).map((l) => l.slice(7, 18).trimEnd());
+      const names = frame()
+        .split('\n')
+        .filter((l) => /^[> ] +\d+ /.test(l))
+        .map((l) => l.slice(7, 18).trimEnd());
       expect(names).toEqual(['root', '└ worker', '  └ gra…ild', '└ writer']);
     });
     expect(frame()).toMatch(/gra…ild +blocked \(child 9\)/);
@@ -316,11 +389,23 @@ describe('aos top', () => {
     await press('/');
     await press('gemini');
     await eventually(() => expect(frame()).toContain('/gemini▏'));
-    await eventually(() => expect(frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l))).toHaveLength(1));
+    await eventually(() =>
+      expect(
+        frame()
+          .split('\n')
+          .filter((l) => /^[> ] +\d+ /.test(l)),
+      ).toHaveLength(1),
+    );
     await press('\r');
     await eventually(() => expect(frame()).toContain('/gemini  (/ to change)'));
     await press('/');
     await press('\u001b');
-    await eventually(() => expect(frame().split('\n').filter((l) => /^[> ] +\d+ /.test(l))).toHaveLength(4));
+    await eventually(() =>
+      expect(
+        frame()
+          .split('\n')
+          .filter((l) => /^[> ] +\d+ /.test(l)),
+      ).toHaveLength(4),
+    );
   });
 });

@@ -29,7 +29,9 @@ function row(over: Partial<ApprovalRow> = {}): ApprovalRow {
 describe('the approvals pane', () => {
   it("shows the issue's push with the option's argument quoted whole", () => {
     const line = approvalLine(row(), 200);
-    expect(line).toBe("a1b2c3d4  pid 7 pusher  EXEC_CMD argv git push -o 'ci.skip --dry-run' origin HEAD:refs/heads/main · program /usr/bin/git · cwd /workspace/repo  (ask: exec:git push*)");
+    expect(line).toBe(
+      "a1b2c3d4  pid 7 pusher  EXEC_CMD argv git push -o 'ci.skip --dry-run' origin HEAD:refs/heads/main · program /usr/bin/git · cwd /workspace/repo  (ask: exec:git push*)",
+    );
   });
 
   it('cuts to the width with a mark saying how much was left out, and keeps the rule at the end', () => {
@@ -39,13 +41,20 @@ describe('the approvals pane', () => {
   });
 
   it('fits wide characters by their columns, cutting with its own mark rather than Ink\'s bare "…"', () => {
-    const wide = approvalLine(row({ args: { program: '/usr/bin/git', argv: ['git', 'commit', '-m', '漢字'.repeat(40)] } }), 100);
+    const wide = approvalLine(
+      row({ args: { program: '/usr/bin/git', argv: ['git', 'commit', '-m', '漢字'.repeat(40)] } }),
+      100,
+    );
     expect(displayWidth(wide)).toBeLessThanOrEqual(100);
     expect(wide).toMatch(/…\(\+\d+ chars\) {2}\(ask: exec:git push\*\)$/);
   });
 
   it('draws no ESC, carriage return or bidi override raw', () => {
-    const hostile = row({ name: 'p\u202eq', args: { program: '/usr/bin/git', argv: ['git', 'push\u001b[2K', '\rorigin'] }, rule: 'ask: exec:git*\u001b[8m' });
+    const hostile = row({
+      name: 'p\u202eq',
+      args: { program: '/usr/bin/git', argv: ['git', 'push\u001b[2K', '\rorigin'] },
+      rule: 'ask: exec:git*\u001b[8m',
+    });
     const app = render(<ApprovalsPane rows={[hostile]} max={3} width={200} color={false} />);
     const frame = app.lastFrame() ?? '';
     expect(frame).toContain("argv git $'push\\e[2K' $'\\rorigin'");

@@ -1,14 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { fit, formatBytes, formatCost, formatCount, formatDuration, formatRate, shortModel } from '../../../cmd/top/format.js';
+import {
+  fit,
+  formatBytes,
+  formatCost,
+  formatCount,
+  formatDuration,
+  formatRate,
+  shortModel,
+} from '../../../cmd/top/format.js';
 import { COLUMNS, formatCells, layoutColumns } from '../../../cmd/top/columns.js';
 
 describe('format', () => {
   it('writes numbers compactly', () => {
-    expect([formatCount(999), formatCount(1234), formatCount(123_456), formatCount(12_300_000)]).toEqual(['999', '1.2k', '123k', '12.3M']);
+    expect([formatCount(999), formatCount(1234), formatCount(123_456), formatCount(12_300_000)]).toEqual([
+      '999',
+      '1.2k',
+      '123k',
+      '12.3M',
+    ]);
     expect([formatRate(0), formatRate(2.345), formatRate(1500)]).toEqual(['0', '2.3', '1.5k']);
-    expect([formatCost(0), formatCost(0.0123), formatCost(12.5), formatCost(1234)]).toEqual(['$0', '$0.0123', '$12.50', '$1234']);
-    expect([formatDuration(45), formatDuration(192), formatDuration(7500), formatDuration(3 * 86_400 + 4 * 3600)]).toEqual(['45s', '3m12s', '2h05m', '3d04h']);
-    expect([formatBytes(512), formatBytes(45 * 1024 * 1024), formatBytes(1.5 * 1024 ** 3)]).toEqual(['512 B', '45 MiB', '1.5 GiB']);
+    expect([formatCost(0), formatCost(0.0123), formatCost(12.5), formatCost(1234)]).toEqual([
+      '$0',
+      '$0.0123',
+      '$12.50',
+      '$1234',
+    ]);
+    expect([
+      formatDuration(45),
+      formatDuration(192),
+      formatDuration(7500),
+      formatDuration(3 * 86_400 + 4 * 3600),
+    ]).toEqual(['45s', '3m12s', '2h05m', '3d04h']);
+    expect([formatBytes(512), formatBytes(45 * 1024 * 1024), formatBytes(1.5 * 1024 ** 3)]).toEqual([
+      '512 B',
+      '45 MiB',
+      '1.5 GiB',
+    ]);
   });
 
   it('shortens model names: a replay tape to its basename', () => {
@@ -29,7 +56,17 @@ describe('layoutColumns', () => {
 
   it('keeps every important column at 80, NAME and STATE with room first', () => {
     const cols = layoutColumns(80);
-    expect(cols.map((c) => c.title)).toEqual(['PID', 'NAME', 'STATE', 'MODEL', 'TURNS', 'TOKENS', 'TOK/S', 'COST', 'AGE']);
+    expect(cols.map((c) => c.title)).toEqual([
+      'PID',
+      'NAME',
+      'STATE',
+      'MODEL',
+      'TURNS',
+      'TOKENS',
+      'TOK/S',
+      'COST',
+      'AGE',
+    ]);
     expect(width(cols)).toBe(80);
     const byKey = new Map(cols.map((c) => [c.key, c.width]));
     expect(byKey.get('name')).toBeGreaterThanOrEqual(10);
@@ -51,7 +88,11 @@ describe('layoutColumns', () => {
 
   it('shows NODE after PID in a cluster only, kept before MODEL', () => {
     expect(layoutColumns(120).map((c) => c.key)).not.toContain('node');
-    expect(layoutColumns(120, { cluster: true }).map((c) => c.key).slice(0, 3)).toEqual(['pid', 'node', 'ppid']);
+    expect(
+      layoutColumns(120, { cluster: true })
+        .map((c) => c.key)
+        .slice(0, 3),
+    ).toEqual(['pid', 'node', 'ppid']);
     const narrow = layoutColumns(60, { cluster: true }).map((c) => c.key);
     expect(narrow).toContain('node');
     expect(width(layoutColumns(60, { cluster: true }))).toBeLessThanOrEqual(60);

@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, applyEvents, initialState, RATE_WINDOW_MS, sampleNow, tokenRate, topReducer, totalRate, type TopState } from '../../../cmd/top/reducer.js';
+import {
+  applyEvent,
+  applyEvents,
+  initialState,
+  RATE_WINDOW_MS,
+  sampleNow,
+  tokenRate,
+  topReducer,
+  totalRate,
+  type TopState,
+} from '../../../cmd/top/reducer.js';
 import { TREND_STEP_MS } from '../../../cmd/top/trend.js';
 import { ev, row, stats, T0 } from '../../fakes/top-source.js';
 
 function loaded(rows = [row(1, { state: 'running' }), row(2)]): TopState {
-  return topReducer(initialState(T0), { type: 'snapshot', processes: rows, stats: stats({ processes: { ready: 1, running: 1, blocked: 0, sleeping: 0, exited: 0, killed: 0 } }), now: T0 });
+  return topReducer(initialState(T0), {
+    type: 'snapshot',
+    processes: rows,
+    stats: stats({ processes: { ready: 1, running: 1, blocked: 0, sleeping: 0, exited: 0, killed: 0 } }),
+    now: T0,
+  });
 }
 
 describe('applyEvent', () => {
@@ -17,8 +32,16 @@ describe('applyEvent', () => {
   });
 
   it('records the end of a process with its code and reason', () => {
-    const s = applyEvent(loaded(), ev({ type: 'state', pid: 1, from: 'running', to: 'exited', code: 3, reason: 'SYS_EXIT' }, T0 + 5000));
-    expect(s.rows.get(1)).toMatchObject({ state: 'exited', exit_code: 3, exit_reason: 'SYS_EXIT', ended_at: T0 + 5000 });
+    const s = applyEvent(
+      loaded(),
+      ev({ type: 'state', pid: 1, from: 'running', to: 'exited', code: 3, reason: 'SYS_EXIT' }, T0 + 5000),
+    );
+    expect(s.rows.get(1)).toMatchObject({
+      state: 'exited',
+      exit_code: 3,
+      exit_reason: 'SYS_EXIT',
+      ended_at: T0 + 5000,
+    });
   });
 
   it('adds model usage to tokens and turns, and syscalls one by one', () => {
@@ -43,25 +66,87 @@ describe('applyEvent', () => {
   });
 
   it('shows a spawned process at once and asks for a refresh to get its real row', () => {
-    const s = applyEvent(loaded(), ev({ type: 'state', pid: 9, from: null, to: 'ready', name: 'critic', ppid: 1, role: 'critic', model: 'gemini:x' }));
+    const s = applyEvent(
+      loaded(),
+      ev({
+        type: 'state',
+        pid: 9,
+        from: null,
+        to: 'ready',
+        name: 'critic',
+        ppid: 1,
+        role: 'critic',
+        model: 'gemini:x',
+      }),
+    );
     expect(s.rows.get(9)).toMatchObject({ name: 'critic', ppid: 1, state: 'ready', model: 'gemini:x', tokens: 0 });
     expect(s.stats?.processes.ready).toBe(2);
     expect(s.needsRefresh).toBe(true);
-    const refreshed = topReducer(s, { type: 'processes', processes: [row(1), row(2), row(9, { name: 'critic', turns: 4 })], seq: s.refreshSeq });
+    const refreshed = topReducer(s, {
+      type: 'processes',
+      processes: [row(1), row(2), row(9, { name: 'critic', turns: 4 })],
+      seq: s.refreshSeq,
+    });
     expect(refreshed.needsRefresh).toBe(false);
     expect(refreshed.rows.get(9)?.turns).toBe(4);
   });
 
   it("reads the rows again when the cluster's nodes change (one died, one adopted trees): rows may be on another node now", () => {
-    const node = (name: string, state: 'live' | 'dead', adopted = 0) => ({ name, epoch: 1, state, host: 'h', os_pid: 1, joined_ms: 0, heartbeat_ms: 0, behind_ms: 0, processes: 0, in_flight: 0, queued: 0, fenced_ms: null, fenced_by: null, workspace: '/w', shares_workspace: true, adopted });
-    const cluster = (nodes: ReturnType<typeof node>[]) => ({ node: 'a', epoch: 1, database: 'postgres://x', store: 'postgres' as const, schema: 'aos/a', shares: [], heartbeat_age_ms: 10, error: null, nodes, budgets: [], grants: 0 });
-    let s = topReducer(initialState(T0), { type: 'snapshot', processes: [row(1, { node: 'b' })], stats: stats({ cluster: cluster([node('a', 'live'), node('b', 'live')]) }), now: T0 });
-    s = topReducer(s, { type: 'stats', stats: stats({ cost: 1, cluster: cluster([node('a', 'live'), node('b', 'live')]) }), now: T0 + 1000 });
+    const node = (name: string, state: 'live' | 'dead', adopted = 0) => ({
+      name,
+      epoch: 1,
+      state,
+      host: 'h',
+      os_pid: 1,
+      joined_ms: 0,
+      heartbeat_ms: 0,
+      behind_ms: 0,
+      processes: 0,
+      in_flight: 0,
+      queued: 0,
+      fenced_ms: null,
+      fenced_by: null,
+      workspace: '/w',
+      shares_workspace: true,
+      adopted,
+    });
+    const cluster = (nodes: ReturnType<typeof node>[]) => ({
+      node: 'a',
+      epoch: 1,
+      database: 'postgres://x',
+      store: 'postgres' as const,
+      schema: 'aos/a',
+      shares: [],
+      heartbeat_age_ms: 10,
+      error: null,
+      nodes,
+      budgets: [],
+      grants: 0,
+    });
+    let s = topReducer(initialState(T0), {
+      type: 'snapshot',
+      processes: [row(1, { node: 'b' })],
+      stats: stats({ cluster: cluster([node('a', 'live'), node('b', 'live')]) }),
+      now: T0,
+    });
+    s = topReducer(s, {
+      type: 'stats',
+      stats: stats({ cost: 1, cluster: cluster([node('a', 'live'), node('b', 'live')]) }),
+      now: T0 + 1000,
+    });
     expect(s.needsRefresh).toBe(false);
-    s = topReducer(s, { type: 'stats', stats: stats({ cluster: cluster([node('a', 'live'), node('b', 'dead')]) }), now: T0 + 2000 });
+    s = topReducer(s, {
+      type: 'stats',
+      stats: stats({ cluster: cluster([node('a', 'live'), node('b', 'dead')]) }),
+      now: T0 + 2000,
+    });
     expect(s.needsRefresh).toBe(true);
     s = topReducer(s, { type: 'processes', processes: [row(1, { node: 'b' })], seq: s.refreshSeq });
-    s = topReducer(s, { type: 'stats', stats: stats({ cluster: cluster([node('a', 'live', 1), node('b', 'dead')]) }), now: T0 + 3000 });
+    s = topReducer(s, {
+      type: 'stats',
+      stats: stats({ cluster: cluster([node('a', 'live', 1), node('b', 'dead')]) }),
+      now: T0 + 3000,
+    });
     expect(s.needsRefresh).toBe(true);
   });
 
@@ -81,7 +166,10 @@ describe('applyEvent', () => {
 
   it('appends live events to the log of the followed process only', () => {
     let s = topReducer(loaded(), { type: 'select-log', pid: 1 });
-    s = applyEvents(s, [ev({ type: 'error', pid: 1, message: 'mine' }), ev({ type: 'error', pid: 2, message: 'other' })]);
+    s = applyEvents(s, [
+      ev({ type: 'error', pid: 1, message: 'mine' }),
+      ev({ type: 'error', pid: 2, message: 'other' }),
+    ]);
     expect(s.log?.events.map((e) => (e.type === 'error' ? e.message : ''))).toEqual(['mine']);
     expect(s.log?.loading).toBe(true);
   });
@@ -107,7 +195,9 @@ describe('applyEvent', () => {
     s = topReducer(s, { type: 'history', pid: 1, events: [] });
     expect(s.log?.writing?.text).toBe('Reading the notes');
     // A retry starts the reply over; the next turn's first piece replaces the last turn's text.
-    s = applyEvents(s, [ev({ type: 'retry', pid: 1, turn: 3, attempt: 1, max: 6, delay_ms: 10, kind: 'server', message: 'x' })]);
+    s = applyEvents(s, [
+      ev({ type: 'retry', pid: 1, turn: 3, attempt: 1, max: 6, delay_ms: 10, kind: 'server', message: 'x' }),
+    ]);
     expect(s.log?.writing).toBeUndefined();
     s = topReducer(s, { type: 'text', piece: { pid: 1, turn: 3, text: 'Again' } });
     s = topReducer(s, { type: 'text', piece: { pid: 1, turn: 4, text: 'Next' } });
@@ -128,7 +218,8 @@ describe('applyEvent', () => {
 });
 
 describe('tokenRate', () => {
-  const usage = (pid: number, at: number, tokens: number) => ev({ type: 'model', pid, turn: 0, text: '', usage: { prompt: tokens, output: 0 } }, at);
+  const usage = (pid: number, at: number, tokens: number) =>
+    ev({ type: 'model', pid, turn: 0, text: '', usage: { prompt: tokens, output: 0 } }, at);
 
   it('averages model usage over the sliding window and forgets older usage', () => {
     const start = { ...loaded(), since: T0 - 60_000 };
@@ -154,8 +245,10 @@ describe('tokenRate', () => {
 });
 
 describe('trend', () => {
-  const usage = (pid: number, at: number, tokens: number) => ev({ type: 'model', pid, turn: 0, text: '', usage: { prompt: tokens, output: 0 } }, at);
-  const push = (s: TopState, now: number, cost: number): TopState => topReducer(s, { type: 'stats', stats: stats({ cost }), now });
+  const usage = (pid: number, at: number, tokens: number) =>
+    ev({ type: 'model', pid, turn: 0, text: '', usage: { prompt: tokens, output: 0 } }, at);
+  const push = (s: TopState, now: number, cost: number): TopState =>
+    topReducer(s, { type: 'stats', stats: stats({ cost }), now });
 
   it('samples kernel and per-process tok/s and the kernel cost on the snapshot and on every stats push', () => {
     let s = { ...loaded(), since: T0 - 60_000 };

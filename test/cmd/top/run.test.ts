@@ -7,7 +7,11 @@ describe('runTop', () => {
     const out: string[] = [];
     const stream = (isTTY: boolean) => ({ isTTY, write: (s: string) => out.push(s) }) as unknown as NodeJS.WriteStream;
     const fake = new FakeTopSource([row(1)]);
-    const code = await runTop(fake, { stdin: { isTTY: false } as unknown as NodeJS.ReadStream, stdout: stream(false), stderr: stream(false) });
+    const code = await runTop(fake, {
+      stdin: { isTTY: false } as unknown as NodeJS.ReadStream,
+      stdout: stream(false),
+      stderr: stream(false),
+    });
     expect(code).toBe(1);
     expect(out.join('')).toContain('aos ps');
     expect(fake.handlers).toBeNull();

@@ -26,7 +26,10 @@ describe('sparkline', () => {
   });
 
   it('draws only the eight block glyphs', () => {
-    const line = sparkline(Array.from({ length: 50 }, (_, i) => Math.sin(i) * 10 + 10), 40);
+    const line = sparkline(
+      Array.from({ length: 50 }, (_, i) => Math.sin(i) * 10 + 10),
+      40,
+    );
     expect([...line].every((g) => SPARK_GLYPHS.includes(g))).toBe(true);
     expect([...line]).toHaveLength(40);
   });

@@ -14,7 +14,9 @@ const COLOUR = /\u001b\[(3[0-79]|9[0-7]|4[0-79]|10[0-7])m/;
 
 async function frameWith(color: boolean): Promise<string> {
   const fake = new FakeTopSource([row(1, { name: 'root', state: 'running' }), row(2, { state: 'blocked' })], stats());
-  const app = render(<App source={fake} width={80} height={24} color={color} timing={{ batchMs: 1, historyDelayMs: 0 }} />);
+  const app = render(
+    <App source={fake} width={80} height={24} color={color} timing={{ batchMs: 1, historyDelayMs: 0 }} />,
+  );
   await new Promise((resolve) => setTimeout(resolve, 40));
   const frame = app.lastFrame() ?? '';
   app.unmount();

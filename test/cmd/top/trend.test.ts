@@ -43,7 +43,15 @@ describe('sampleTrend', () => {
   it('keeps a series per process given, and drops the processes no longer given', () => {
     const t = run([
       { at: at(0), rate: 1, cost: 0, procs: procs([[1, 1]]) },
-      { at: at(1), rate: 3, cost: 0, procs: procs([[1, 1], [2, 2]]) },
+      {
+        at: at(1),
+        rate: 3,
+        cost: 0,
+        procs: procs([
+          [1, 1],
+          [2, 2],
+        ]),
+      },
       { at: at(2), rate: 2, cost: 0, procs: procs([[2, 2]]) },
     ]);
     expect(t.procs.has(1)).toBe(false);

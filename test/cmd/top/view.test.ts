@@ -51,7 +51,10 @@ describe('sync', () => {
   });
 
   it('adopts the shown row when the selection is unset or its row has gone', () => {
-    expect(viewReducer(initialView(), { type: 'sync', pids: [4, 5], pid: 4, index: 0 })).toMatchObject({ pid: 4, index: 0 });
+    expect(viewReducer(initialView(), { type: 'sync', pids: [4, 5], pid: 4, index: 0 })).toMatchObject({
+      pid: 4,
+      index: 0,
+    });
     const gone = { ...initialView(), pid: 9, index: 1 };
     expect(viewReducer(gone, { type: 'sync', pids: [4, 5], pid: 5, index: 1 })).toMatchObject({ pid: 5, index: 1 });
   });

@@ -24,12 +24,20 @@ describe('approve and deny over the socket', () => {
     const [request] = fixture.kernel.safety.approvals.list(10);
     const client = await rawClient(fixture.socket);
     client.send({ id: 1, method: 'approve', params: { id: request!.id, via: 'cli' } });
-    expect(await client.next()).toMatchObject({ id: 1, ok: false, error: { code: 'EINVAL', message: expect.stringMatching(/via/) } });
+    expect(await client.next()).toMatchObject({
+      id: 1,
+      ok: false,
+      error: { code: 'EINVAL', message: expect.stringMatching(/via/) },
+    });
     expect(fixture.kernel.safety.approvals.list(10)).toHaveLength(1);
     client.send({ id: 2, method: 'approve', params: { id: request!.id } });
     expect(await client.next()).toMatchObject({ id: 2, ok: true });
     await fixture.kernel.waitExit(pcb.pid);
-    expect(fixture.kernel.safety.audit.list({ limit: 10 }).at(-1)).toMatchObject({ decision: 'approved', decided_by: 'person', via: 'socket' });
+    expect(fixture.kernel.safety.audit.list({ limit: 10 }).at(-1)).toMatchObject({
+      decision: 'approved',
+      decided_by: 'person',
+      via: 'socket',
+    });
     client.socket.destroy();
   });
 });

@@ -22,21 +22,49 @@ describe('unit methods', () => {
   it('plans, adds, lists, runs by hand, records the run, disables and removes', async () => {
     fx = await startServer({ nightly: [EXIT] });
     const c = await rawClient(fx.socket);
-    const spec = { name: 'nightly', task: 'tidy up', model: fx.model, capabilities: ['fs.read:/**'], triggers: [{ cron: '0 3 * * *', tz: 'UTC' }] };
+    const spec = {
+      name: 'nightly',
+      task: 'tidy up',
+      model: fx.model,
+      capabilities: ['fs.read:/**'],
+      triggers: [{ cron: '0 3 * * *', tz: 'UTC' }],
+    };
     const plan = await ask(c, 'unit_add', { spec, dry_run: true });
-    expect(plan).toMatchObject({ ok: true, result: { added: false, capabilities: ['fs.read:/**'], beyond: [], unit: { name: 'nightly', triggers: ['cron 0 3 * * * UTC'] } } });
+    expect(plan).toMatchObject({
+      ok: true,
+      result: {
+        added: false,
+        capabilities: ['fs.read:/**'],
+        beyond: [],
+        unit: { name: 'nightly', triggers: ['cron 0 3 * * * UTC'] },
+      },
+    });
     expect((await ask(c, 'unit_ls', {})).result).toEqual({ units: [] });
     expect(await ask(c, 'unit_add', { spec })).toMatchObject({ ok: true, result: { added: true, replaced: false } });
     expect(await ask(c, 'unit_add', { spec })).toMatchObject({ ok: false, error: { code: 'EEXIST' } });
-    expect(await ask(c, 'unit_add', { spec: { ...spec, description: 'v2' }, replace: true })).toMatchObject({ ok: true, result: { replaced: true, unit: { description: 'v2' } } });
+    expect(await ask(c, 'unit_add', { spec: { ...spec, description: 'v2' }, replace: true })).toMatchObject({
+      ok: true,
+      result: { replaced: true, unit: { description: 'v2' } },
+    });
     const run = (await ask(c, 'unit_run', { name: 'nightly' })).result as { outcome: string; pid: number };
     expect(run.outcome).toBe('started');
     await fx.kernel.waitExit(run.pid);
-    const runs = (await ask(c, 'unit_runs', { name: 'nightly' })).result as { runs: Array<{ trigger: string; pid: number }> };
+    const runs = (await ask(c, 'unit_runs', { name: 'nightly' })).result as {
+      runs: Array<{ trigger: string; pid: number }>;
+    };
     expect(runs.runs[0]).toMatchObject({ trigger: 'by hand', pid: run.pid, outcome: 'started' });
-    expect(await ask(c, 'unit_enable', { name: 'nightly', enabled: false })).toMatchObject({ ok: true, result: { unit: { enabled: false, next_run: null } } });
-    expect(await ask(c, 'unit_show', { name: 'nightly' })).toMatchObject({ ok: true, result: { spec: { on_overlap: 'skip', catch_up: 'skip' }, capabilities: ['fs.read:/**'] } });
-    expect(await ask(c, 'unit_rm', { name: 'nightly' })).toMatchObject({ ok: true, result: { unit: { name: 'nightly' } } });
+    expect(await ask(c, 'unit_enable', { name: 'nightly', enabled: false })).toMatchObject({
+      ok: true,
+      result: { unit: { enabled: false, next_run: null } },
+    });
+    expect(await ask(c, 'unit_show', { name: 'nightly' })).toMatchObject({
+      ok: true,
+      result: { spec: { on_overlap: 'skip', catch_up: 'skip' }, capabilities: ['fs.read:/**'] },
+    });
+    expect(await ask(c, 'unit_rm', { name: 'nightly' })).toMatchObject({
+      ok: true,
+      result: { unit: { name: 'nightly' } },
+    });
     expect(await ask(c, 'unit_show', { name: 'nightly' })).toMatchObject({ ok: false, error: { code: 'ESRCH' } });
     c.socket.destroy();
   });
@@ -46,7 +74,10 @@ describe('unit methods', () => {
     fx.kernel.rootCaps = new CapabilitySet(['fs.read:/**']);
     const c = await rawClient(fx.socket);
     const spec = { name: 'greedy', task: 't', capabilities: ['fs.read:/**', 'exec'] };
-    expect((await ask(c, 'unit_add', { spec, dry_run: true })).result).toMatchObject({ beyond: ['exec'], capabilities: ['fs.read:/**'] });
+    expect((await ask(c, 'unit_add', { spec, dry_run: true })).result).toMatchObject({
+      beyond: ['exec'],
+      capabilities: ['fs.read:/**'],
+    });
     const refused = await ask(c, 'unit_add', { spec });
     expect(refused).toMatchObject({ ok: false, error: { code: 'EACCES' } });
     expect((refused.error as { message: string }).message).toMatch(/asks for more than the policy's root holds: exec/);

@@ -11,7 +11,13 @@ let csrf = '';
 beforeAll(async () => {
   vi.stubEnv('AOS_WEB_PORT', '0');
   w = await startWeb({
-    root: [...Array.from({ length: TURNS }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `word${i}` }), usage: { prompt: 10, output: 1 } })), call('SYS_EXIT', { code: 0 })],
+    root: [
+      ...Array.from({ length: TURNS }, (_, i) => ({
+        reply: call('SYS_WRITE_STDOUT', { text: `word${i}` }),
+        usage: { prompt: 10, output: 1 },
+      })),
+      call('SYS_EXIT', { code: 0 }),
+    ],
   });
   ({ cookie, csrf } = await w.login());
 });
@@ -40,7 +46,9 @@ describe('web view API', () => {
     const seen: number[] = [];
     let before: number | null = null;
     for (;;) {
-      const { status, body }: { status: number; body: Page } = await getJson<Page>(`/api/events?pid=${pid}&limit=10${before ? `&before=${before}` : ''}`);
+      const { status, body }: { status: number; body: Page } = await getJson<Page>(
+        `/api/events?pid=${pid}&limit=10${before ? `&before=${before}` : ''}`,
+      );
       expect(status).toBe(200);
       seen.push(...body.events.map((f) => f.id));
       for (const f of body.events) if (f.e.type === 'model') expect(f).toMatchObject({ model: w.fx.model, cost: 0 });
@@ -66,10 +74,18 @@ describe('web view API', () => {
 
   it('methods this kernel lacks answer 404 ENOSYS, and the page is told which it has', async () => {
     const session = await getJson<{ features: { approvals: boolean; stop: boolean } }>('/api/session');
-    const headers = { Cookie: cookie, Origin: `http://127.0.0.1:${w.port}`, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf };
+    const headers = {
+      Cookie: cookie,
+      Origin: `http://127.0.0.1:${w.port}`,
+      'Content-Type': 'application/json',
+      'X-AOS-CSRF': csrf,
+    };
     if (!session.body.features.stop) {
       const stop = await raw(w.port, '/api/stop', { method: 'POST', headers, body: '{"pid":1}' });
-      expect([stop.status, JSON.parse(stop.body)]).toEqual([404, { error: { code: 'ENOSYS', message: 'this kernel has no method "stop"' } }]);
+      expect([stop.status, JSON.parse(stop.body)]).toEqual([
+        404,
+        { error: { code: 'ENOSYS', message: 'this kernel has no method "stop"' } },
+      ]);
     }
     if (!session.body.features.approvals) expect((await getJson('/api/approvals')).status).toBe(404);
     const bad = await raw(w.port, '/api/send', { method: 'POST', headers, body: '{"pid":"one","text":"x"}' });
@@ -100,7 +116,9 @@ describe('web view API', () => {
     const all = await getJson<{ threads: Info[] }>('/api/threads');
     expect(all.body.threads.map((t) => t.key)).toEqual(['client:acme', 'client:zeta/eu']);
     const acme = await getJson<{ threads: Info[] }>(`/api/threads?prefix=${encodeURIComponent('client:a')}`);
-    expect(acme.body.threads).toEqual([expect.objectContaining({ key: 'client:acme', entries: 2, last_seq: 2, summary_through: 0 })]);
+    expect(acme.body.threads).toEqual([
+      expect.objectContaining({ key: 'client:acme', entries: 2, last_seq: 2, summary_through: 0 }),
+    ]);
     const shown = await getJson<Show>(`/api/thread?key=${encodeURIComponent('client:acme')}`);
     expect(shown.status).toBe(200);
     expect(shown.body.entries.map((e) => [e.seq, e.pid, e.unit, e.kind, e.text])).toEqual([
@@ -115,18 +133,31 @@ describe('web view API', () => {
     expect([paged.body.entries.map((e) => e.seq), paged.body.next_since]).toEqual([[1], 1]);
     const newest = await getJson<Show>(`/api/thread?key=${encodeURIComponent('client:acme')}&limit=1`);
     expect(newest.body.entries.map((e) => e.seq)).toEqual([2]);
-    expect((await getJson<Show>(`/api/thread?key=${encodeURIComponent('client:zeta/eu')}`)).body.thread.key).toBe('client:zeta/eu');
+    expect((await getJson<Show>(`/api/thread?key=${encodeURIComponent('client:zeta/eu')}`)).body.thread.key).toBe(
+      'client:zeta/eu',
+    );
     // Refused as the CLI's call would be: no such thread 404, a bad key, prefix or number 400.
     const none = await getJson<{ error: { code: string } }>(`/api/thread?key=${encodeURIComponent('client:none')}`);
     expect([none.status, none.body.error.code]).toEqual([404, 'ENOENT']);
-    for (const bad of ['/api/thread', '/api/thread?key=Client%3AAcme', '/api/thread?key=client%3Aacme&since=x', '/api/thread?key=client%3Aacme&limit=0', '/api/threads?prefix=A%20B']) {
+    for (const bad of [
+      '/api/thread',
+      '/api/thread?key=Client%3AAcme',
+      '/api/thread?key=client%3Aacme&since=x',
+      '/api/thread?key=client%3Aacme&limit=0',
+      '/api/threads?prefix=A%20B',
+    ]) {
       expect((await getJson(bad)).status, bad).toBe(400);
     }
   });
 
   it('a stream exists only while a tab has it open: the view pays nothing once it is closed', async () => {
     const view = await webView(w.fx.kernel, () => Promise.reject(new Error('unused')));
-    const opened = http.request({ host: '127.0.0.1', port: w.port, path: '/api/stream', headers: { Host: `127.0.0.1:${w.port}`, Cookie: cookie } });
+    const opened = http.request({
+      host: '127.0.0.1',
+      port: w.port,
+      path: '/api/stream',
+      headers: { Host: `127.0.0.1:${w.port}`, Cookie: cookie },
+    });
     const firstBytes = new Promise<void>((resolve, reject) => {
       opened.on('response', (res) => res.once('data', () => resolve()));
       opened.on('error', reject);

@@ -32,11 +32,18 @@ describe('web view: security', () => {
 
   it('a foreign Host gets 403 (DNS rebinding), even with a session', async () => {
     const { cookie } = await w.login();
-    for (const host of ['evil.example', `evil.example:${w.port}`, `127.0.0.1:${w.port + 1}`, `127.0.0.1.nip.io:${w.port}`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${w.port}`,
+      `127.0.0.1:${w.port + 1}`,
+      `127.0.0.1.nip.io:${w.port}`,
+    ]) {
       const answer = await raw(w.port, '/api/ps', { headers: { Host: host, Cookie: cookie } });
       expect(answer.status, host).toBe(403);
     }
-    expect((await raw(w.port, '/api/ps', { headers: { Host: `localhost:${w.port}`, Cookie: cookie } })).status).toBe(200);
+    expect((await raw(w.port, '/api/ps', { headers: { Host: `localhost:${w.port}`, Cookie: cookie } })).status).toBe(
+      200,
+    );
   });
 
   it('no session gets 401, on the page, the API and the stream', async () => {
@@ -74,9 +81,17 @@ describe('web view: security', () => {
       expect(answer.status, JSON.stringify(headers)).toBe(403);
       expect(isLive(pid)).toBe(true);
     }
-    const noSession = await raw(w.port, '/api/kill', { method: 'POST', headers: { Origin: origin, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf }, body });
+    const noSession = await raw(w.port, '/api/kill', {
+      method: 'POST',
+      headers: { Origin: origin, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf },
+      body,
+    });
     expect(noSession.status).toBe(401);
-    const ok = await raw(w.port, '/api/kill', { method: 'POST', headers: { Cookie: cookie, Origin: origin, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf }, body });
+    const ok = await raw(w.port, '/api/kill', {
+      method: 'POST',
+      headers: { Cookie: cookie, Origin: origin, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf },
+      body,
+    });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toEqual({ killed: [pid] });
   });
@@ -85,9 +100,17 @@ describe('web view: security', () => {
     const { cookie } = await w.login();
     const get = await raw(w.port, '/api/kill?pid=1', { headers: { Cookie: cookie } });
     expect(get.status).toBe(404);
-    const options = await raw(w.port, '/api/kill', { method: 'OPTIONS', headers: { Cookie: cookie, Origin: 'http://evil.example' } });
+    const options = await raw(w.port, '/api/kill', {
+      method: 'OPTIONS',
+      headers: { Cookie: cookie, Origin: 'http://evil.example' },
+    });
     expect(options.status).toBe(405);
-    for (const answer of [get, options, await raw(w.port, '/', { headers: { Cookie: cookie } }), await raw(w.port, '/api/ps')]) {
+    for (const answer of [
+      get,
+      options,
+      await raw(w.port, '/', { headers: { Cookie: cookie } }),
+      await raw(w.port, '/api/ps'),
+    ]) {
       expect(answer.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
       expect(answer.headers['content-security-policy']).not.toMatch(/unsafe-inline|unsafe-eval/);
       expect(Object.keys(answer.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);

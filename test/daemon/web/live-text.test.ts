@@ -22,7 +22,12 @@ afterAll(async () => {
 describe('web stream: text as it is written', () => {
   it('sends text frames for the reply, joined its text, before the model event; nothing streams once the tab is gone', async () => {
     let body = '';
-    const req = http.request({ host: '127.0.0.1', port: w.port, path: '/api/stream', headers: { Host: `127.0.0.1:${w.port}`, Cookie: cookie } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port: w.port,
+      path: '/api/stream',
+      headers: { Host: `127.0.0.1:${w.port}`, Cookie: cookie },
+    });
     req.on('response', (res) => {
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -33,8 +38,12 @@ describe('web stream: text as it is written', () => {
     const { pid } = await w.fx.kernel.spawn({ task: 'write', model: w.fx.model, name: 'writer' });
     await w.fx.kernel.waitExit(pid);
     await until(() => /"type":"model"/.test(body));
-    const frames = body.split('\n\n').map((f) => ({ event: /^event: (.+)$/m.exec(f)?.[1], data: /^data: (.+)$/m.exec(f)?.[1] ?? '' }));
-    const texts = frames.filter((f) => f.event === 'text').map((f) => JSON.parse(f.data) as { pid: number; text: string });
+    const frames = body
+      .split('\n\n')
+      .map((f) => ({ event: /^event: (.+)$/m.exec(f)?.[1], data: /^data: (.+)$/m.exec(f)?.[1] ?? '' }));
+    const texts = frames
+      .filter((f) => f.event === 'text')
+      .map((f) => JSON.parse(f.data) as { pid: number; text: string });
     expect(texts.length).toBeGreaterThan(1);
     expect(texts.every((t) => t.pid === pid)).toBe(true);
     expect(texts.map((t) => t.text).join('')).toBe(REPLY);

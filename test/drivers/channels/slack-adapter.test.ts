@@ -12,9 +12,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelError, type HttpAnswer, type InboundMessage, LineRpc } from '../../../drivers/channels/protocol.js';
-import { SLACK_SIGNATURE_MAX_AGE_S, slackSignature, verifySlackSignature } from '../../../drivers/channels/slack-signature.js';
+import {
+  SLACK_SIGNATURE_MAX_AGE_S,
+  slackSignature,
+  verifySlackSignature,
+} from '../../../drivers/channels/slack-signature.js';
 import { type EgressProxy, startEgressProxy } from '../../../drivers/net/egress-proxy.js';
-import { eventCallback, FAKE_BOT_USER_ID, FAKE_TEAM_ID, type FakeSlack, type SignedRequest, signedEvent, startFakeSlack } from '../../fakes/fake-slack.js';
+import {
+  eventCallback,
+  FAKE_BOT_USER_ID,
+  FAKE_TEAM_ID,
+  type FakeSlack,
+  type SignedRequest,
+  signedEvent,
+  startFakeSlack,
+} from '../../fakes/fake-slack.js';
 import { ROOT } from '../../helpers/cli.js';
 import { until } from '../../helpers/until.js';
 
@@ -47,7 +59,14 @@ const kernels: Kernel[] = [];
 function startAdapter(token = TOKEN): Kernel {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'drivers/channels/slack-main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', AOS_CHANNEL_TOKEN: token, AOS_CHANNEL_SIGNING_SECRET: SECRET, AOS_EGRESS_SOCKET: proxy.socketPath, AOS_SLACK_API_ROOT: fake.apiRoot, AOS_SLACK_TIMEOUT_MS: '1500' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      AOS_CHANNEL_TOKEN: token,
+      AOS_CHANNEL_SIGNING_SECRET: SECRET,
+      AOS_EGRESS_SOCKET: proxy.socketPath,
+      AOS_SLACK_API_ROOT: fake.apiRoot,
+      AOS_SLACK_TIMEOUT_MS: '1500',
+    },
   });
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -81,24 +100,44 @@ async function started(): Promise<Kernel> {
 }
 
 function forward(kernel: Kernel, request: SignedRequest, extra: Record<string, string> = {}): Promise<HttpAnswer> {
-  return kernel.rpc.request<HttpAnswer>('channel.http', { method: 'POST', path: '/channels/slack/events', headers: { ...request.headers, ...extra }, body: request.body });
+  return kernel.rpc.request<HttpAnswer>('channel.http', {
+    method: 'POST',
+    path: '/channels/slack/events',
+    headers: { ...request.headers, ...extra },
+    body: request.body,
+  });
 }
 
 /** A channel.* request whose error is kept (for the secrets check) and returned. */
 async function refusal(kernel: Kernel, method: string, params: unknown): Promise<ChannelError> {
-  const error = await kernel.rpc.request(method, params).then(() => null, (e: unknown) => e);
+  const error = await kernel.rpc.request(method, params).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ChannelError);
   kernel.errors.push((error as ChannelError).message);
   return error as ChannelError;
 }
 
-const message = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'message', channel: 'C0GENERAL', user: 'U0ADA', text: 'hello aos', ts: '1712345678.000200', channel_type: 'channel', ...fields });
+const message = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'message',
+  channel: 'C0GENERAL',
+  user: 'U0ADA',
+  text: 'hello aos',
+  ts: '1712345678.000200',
+  channel_type: 'channel',
+  ...fields,
+});
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aos-slack-'));
   fake = await startFakeSlack(TOKEN);
   const target = `127.0.0.1:${fake.port}`;
-  proxy = await startEgressProxy({ socketPath: path.join(dir, 'egress.sock'), allow: [target], allowPrivate: [target] });
+  proxy = await startEgressProxy({
+    socketPath: path.join(dir, 'egress.sock'),
+    allow: [target],
+    allowPrivate: [target],
+  });
 });
 afterEach(async () => {
   for (const kernel of kernels.splice(0)) {
@@ -117,10 +156,25 @@ afterEach(async () => {
 describe('the Slack adapter', () => {
   it('says hello as its team, answers url_verification and channel.test, and exits when the kernel goes', async () => {
     const kernel = await started();
-    expect(kernel.notes.find((n) => n.method === 'channel.hello')?.params).toEqual({ protocol: 1, channel: 'slack', account: FAKE_TEAM_ID });
+    expect(kernel.notes.find((n) => n.method === 'channel.hello')?.params).toEqual({
+      protocol: 1,
+      channel: 'slack',
+      account: FAKE_TEAM_ID,
+    });
     expect(fake.calls[0]).toBe('auth.test');
-    const challenge = await forward(kernel, signedEvent(SECRET, { token: 'legacy', challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' }));
-    expect(challenge).toEqual({ status: 200, body: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', content_type: 'text/plain' });
+    const challenge = await forward(
+      kernel,
+      signedEvent(SECRET, {
+        token: 'legacy',
+        challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+        type: 'url_verification',
+      }),
+    );
+    expect(challenge).toEqual({
+      status: 200,
+      body: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+      content_type: 'text/plain',
+    });
     expect(await kernel.rpc.request('channel.test', {})).toEqual({ account: FAKE_TEAM_ID, name: 'aosbot' });
     kernel.child.stdin.end();
     expect(await kernel.exit).toBe(0);
@@ -158,8 +212,21 @@ describe('the Slack adapter', () => {
     expect(await again).toMatchObject({ status: 200 });
     // A reply in a thread, and a mention, are handed over with their thread.
     kernel.auto = { status: 'accepted' };
-    expect(await forward(kernel, signedEvent(SECRET, eventCallback(message({ ts: '1712345679.000300', thread_ts: '1712345678.000200' }))))).toMatchObject({ status: 200 });
-    expect(await forward(kernel, signedEvent(SECRET, eventCallback({ ...message({ ts: '1712345680.000400', text: '<@U0AOSBOT> hi' }), type: 'app_mention' })))).toMatchObject({ status: 200 });
+    expect(
+      await forward(
+        kernel,
+        signedEvent(SECRET, eventCallback(message({ ts: '1712345679.000300', thread_ts: '1712345678.000200' }))),
+      ),
+    ).toMatchObject({ status: 200 });
+    expect(
+      await forward(
+        kernel,
+        signedEvent(
+          SECRET,
+          eventCallback({ ...message({ ts: '1712345680.000400', text: '<@U0AOSBOT> hi' }), type: 'app_mention' }),
+        ),
+      ),
+    ).toMatchObject({ status: 200 });
     expect(kernel.inbound.slice(2).map((i) => [i.params.thread, i.params.message_id, i.params.text])).toEqual([
       ['1712345678.000200', '1712345679.000300', 'hello aos'],
       [null, '1712345680.000400', '<@U0AOSBOT> hi'],
@@ -179,36 +246,67 @@ describe('the Slack adapter', () => {
     const kernel = await started();
     const event = eventCallback(message());
     const wrongSecret = signedEvent('not-the-secret', event);
-    expect(await forward(kernel, wrongSecret)).toMatchObject({ status: 401, body: expect.stringMatching(/does not match/) });
+    expect(await forward(kernel, wrongSecret)).toMatchObject({
+      status: 401,
+      body: expect.stringMatching(/does not match/),
+    });
     const tampered = signedEvent(SECRET, event);
-    expect(await forward(kernel, { ...tampered, body: tampered.body.replace('hello aos', 'rm -rf /') })).toMatchObject({ status: 401 });
+    expect(await forward(kernel, { ...tampered, body: tampered.body.replace('hello aos', 'rm -rf /') })).toMatchObject({
+      status: 401,
+    });
     const stale = signedEvent(SECRET, event, { timestamp: Math.floor(Date.now() / 1000) - 10 * 60 });
     expect(await forward(kernel, stale)).toMatchObject({ status: 401, body: expect.stringMatching(/stale/) });
-    expect(await forward(kernel, { body: tampered.body, headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 401 });
+    expect(
+      await forward(kernel, { body: tampered.body, headers: { 'content-type': 'application/json' } }),
+    ).toMatchObject({ status: 401 });
     const body = '{"type": "event_callback", ';
     const ts = String(Math.floor(Date.now() / 1000));
-    expect(await forward(kernel, { body, headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': slackSignature(SECRET, ts, body) } })).toMatchObject({ status: 400 });
+    expect(
+      await forward(kernel, {
+        body,
+        headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': slackSignature(SECRET, ts, body) },
+      }),
+    ).toMatchObject({ status: 400 });
     expect(kernel.inbound).toHaveLength(0);
   }, 30_000);
 
-  it('ignores its own messages, other bots\', edits and other events, answering Slack 200', async () => {
+  it("ignores its own messages, other bots', edits and other events, answering Slack 200", async () => {
     const kernel = await started();
     const ignored = [
       message({ user: FAKE_BOT_USER_ID, text: 'my own reply' }),
       message({ bot_id: 'B0OTHER', text: 'another bot' }),
       message({ subtype: 'message_changed', message: { text: 'edited' } }),
       message({ subtype: 'channel_join', text: '<@U0ADA> has joined the channel' }),
-      { type: 'reaction_added', user: 'U0ADA', reaction: 'thumbsup', item: { type: 'message', channel: 'C0GENERAL', ts: '1712345678.000200' } },
+      {
+        type: 'reaction_added',
+        user: 'U0ADA',
+        reaction: 'thumbsup',
+        item: { type: 'message', channel: 'C0GENERAL', ts: '1712345678.000200' },
+      },
     ];
-    for (const event of ignored) expect(await forward(kernel, signedEvent(SECRET, eventCallback(event)))).toMatchObject({ status: 200 });
-    expect(await forward(kernel, signedEvent(SECRET, { type: 'app_rate_limited', team_id: FAKE_TEAM_ID }))).toMatchObject({ status: 200 });
+    for (const event of ignored)
+      expect(await forward(kernel, signedEvent(SECRET, eventCallback(event)))).toMatchObject({ status: 200 });
+    expect(
+      await forward(kernel, signedEvent(SECRET, { type: 'app_rate_limited', team_id: FAKE_TEAM_ID })),
+    ).toMatchObject({ status: 200 });
     expect(kernel.inbound).toHaveLength(0);
   }, 30_000);
 
   it('posts channel.outbound to the right channel and thread and returns its ts', async () => {
     const kernel = await started();
-    const threaded = await kernel.rpc.request<{ message_id: string }>('channel.outbound', { ref: 'r1', chat: 'C0GENERAL', thread: '1712345678.000200', text: 'hi Ada', reply_to: '1712345678.000200' });
-    const plain = await kernel.rpc.request<{ message_id: string }>('channel.outbound', { ref: 'r2', chat: 'D0ADA', thread: null, text: 'and in private' });
+    const threaded = await kernel.rpc.request<{ message_id: string }>('channel.outbound', {
+      ref: 'r1',
+      chat: 'C0GENERAL',
+      thread: '1712345678.000200',
+      text: 'hi Ada',
+      reply_to: '1712345678.000200',
+    });
+    const plain = await kernel.rpc.request<{ message_id: string }>('channel.outbound', {
+      ref: 'r2',
+      chat: 'D0ADA',
+      thread: null,
+      text: 'and in private',
+    });
     expect(fake.sent).toEqual([
       { channel: 'C0GENERAL', text: 'hi Ada', thread_ts: '1712345678.000200', ts: threaded.message_id },
       { channel: 'D0ADA', text: 'and in private', ts: plain.message_id },
@@ -248,7 +346,7 @@ describe('the Slack adapter', () => {
     expect(refused.message).toMatch(/not sent/);
   }, 30_000);
 
-  it('exits 1 naming Slack\'s error, never the token, when its token is refused', async () => {
+  it("exits 1 naming Slack's error, never the token, when its token is refused", async () => {
     const kernel = startAdapter('xoxb-9999-wrong-token-for-this-test');
     expect(await kernel.exit).toBe(1);
     expect(kernel.stderr()).toMatch(/invalid_auth/);
@@ -261,23 +359,42 @@ describe('Slack request signatures', () => {
   const now = 1_712_345_678_000;
   const ts = String(now / 1000);
   const body = '{"type":"event_callback"}';
-  const headers = (signature: string, timestamp = ts): Record<string, string> => ({ 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp });
+  const headers = (signature: string, timestamp = ts): Record<string, string> => ({
+    'x-slack-signature': signature,
+    'x-slack-request-timestamp': timestamp,
+  });
 
-  it('matches Slack\'s documented example', () => {
+  it("matches Slack's documented example", () => {
     // https://api.slack.com/authentication/verifying-requests-from-slack
-    const example = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    const example =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
     const signature = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
     expect(slackSignature('8f742231b10e8888abcd99yyyzzz85a5', '1531420618', example)).toBe(signature);
-    expect(verifySlackSignature('8f742231b10e8888abcd99yyyzzz85a5', headers(signature, '1531420618'), example, 1531420618_000 + 1000)).toEqual({ ok: true });
+    expect(
+      verifySlackSignature(
+        '8f742231b10e8888abcd99yyyzzz85a5',
+        headers(signature, '1531420618'),
+        example,
+        1531420618_000 + 1000,
+      ),
+    ).toEqual({ ok: true });
   });
 
   it('takes a good signature within five minutes either way, and refuses past them', () => {
     const good = slackSignature('s3cret', ts, body);
     expect(verifySlackSignature('s3cret', headers(good), body, now)).toEqual({ ok: true });
-    expect(verifySlackSignature('s3cret', headers(good), body, now + SLACK_SIGNATURE_MAX_AGE_S * 1000)).toEqual({ ok: true });
-    expect(verifySlackSignature('s3cret', headers(good), body, now - SLACK_SIGNATURE_MAX_AGE_S * 1000)).toEqual({ ok: true });
-    expect(verifySlackSignature('s3cret', headers(good), body, now + (SLACK_SIGNATURE_MAX_AGE_S + 1) * 1000)).toMatchObject({ ok: false, reason: expect.stringMatching(/301 s from now.*stale/) });
-    expect(verifySlackSignature('s3cret', headers(good), body, now - (SLACK_SIGNATURE_MAX_AGE_S + 1) * 1000)).toMatchObject({ ok: false });
+    expect(verifySlackSignature('s3cret', headers(good), body, now + SLACK_SIGNATURE_MAX_AGE_S * 1000)).toEqual({
+      ok: true,
+    });
+    expect(verifySlackSignature('s3cret', headers(good), body, now - SLACK_SIGNATURE_MAX_AGE_S * 1000)).toEqual({
+      ok: true,
+    });
+    expect(
+      verifySlackSignature('s3cret', headers(good), body, now + (SLACK_SIGNATURE_MAX_AGE_S + 1) * 1000),
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/301 s from now.*stale/) });
+    expect(
+      verifySlackSignature('s3cret', headers(good), body, now - (SLACK_SIGNATURE_MAX_AGE_S + 1) * 1000),
+    ).toMatchObject({ ok: false });
   });
 
   it('refuses a wrong secret, a changed body or timestamp, and missing or malformed headers, saying why', () => {

@@ -17,8 +17,23 @@ import { until } from '../../helpers/until.js';
 
 const TOKEN = '123456:test-token';
 const BOT_INFO = {
-  ...{ id: 42, is_bot: true as const, first_name: 'Fake', username: 'fake_bot', can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false },
-  ...{ can_connect_to_business: false, has_main_web_app: false, has_topics_enabled: false, allows_users_to_create_topics: false, can_manage_bots: false, supports_join_request_queries: false },
+  ...{
+    id: 42,
+    is_bot: true as const,
+    first_name: 'Fake',
+    username: 'fake_bot',
+    can_join_groups: true,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+  },
+  ...{
+    can_connect_to_business: false,
+    has_main_web_app: false,
+    has_topics_enabled: false,
+    allows_users_to_create_topics: false,
+    can_manage_bots: false,
+    supports_join_request_queries: false,
+  },
 };
 
 let dir = '';
@@ -29,7 +44,12 @@ const denied: string[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aos-tg-'));
   fake = await startFakeTelegram(TOKEN);
-  proxy = await startEgressProxy({ socketPath: path.join(dir, 'egress.sock'), allow: [`127.0.0.1:${fake.port}`], allowPrivate: [`127.0.0.1:${fake.port}`], onDecision: (d) => !d.allowed && denied.push(d.target) });
+  proxy = await startEgressProxy({
+    socketPath: path.join(dir, 'egress.sock'),
+    allow: [`127.0.0.1:${fake.port}`],
+    allowPrivate: [`127.0.0.1:${fake.port}`],
+    onDecision: (d) => !d.allowed && denied.push(d.target),
+  });
 });
 afterEach(async () => {
   await proxy.close();
@@ -38,7 +58,10 @@ afterEach(async () => {
 });
 
 function bot(apiRoot: string): Bot {
-  return new Bot(TOKEN, { botInfo: BOT_INFO, client: { apiRoot, baseFetchConfig: { agent: tunnelAgent(proxy.socketPath, 'http:') } } });
+  return new Bot(TOKEN, {
+    botInfo: BOT_INFO,
+    client: { apiRoot, baseFetchConfig: { agent: tunnelAgent(proxy.socketPath, 'http:') } },
+  });
 }
 
 describe('grammY through the egress proxy', () => {
@@ -65,7 +88,10 @@ describe('grammY through the egress proxy', () => {
     const other = await startFakeTelegram(TOKEN);
     try {
       const b = bot(other.apiRoot);
-      const error = (await b.api.getMe().then(() => null, (e: unknown) => e)) as { message: string; error?: { message?: string } } | null;
+      const error = (await b.api.getMe().then(
+        () => null,
+        (e: unknown) => e,
+      )) as { message: string; error?: { message?: string } } | null;
       expect(error?.message).toMatch(/Network request for 'getMe' failed/);
       expect(String(error?.error?.message)).toMatch(/egress to 127\.0\.0\.1:\d+ refused/);
       expect(other.calls).toEqual([]);
@@ -89,7 +115,11 @@ describe('grammY through the egress proxy', () => {
     expect(fake.confirmed()).toBeLessThan(id);
     // The adapter's sandbox is killed: its connections go; a new one starts.
     await proxy.close();
-    proxy = await startEgressProxy({ socketPath: path.join(dir, 'egress2.sock'), allow: [`127.0.0.1:${fake.port}`], allowPrivate: [`127.0.0.1:${fake.port}`] });
+    proxy = await startEgressProxy({
+      socketPath: path.join(dir, 'egress2.sock'),
+      allow: [`127.0.0.1:${fake.port}`],
+      allowPrivate: [`127.0.0.1:${fake.port}`],
+    });
     const seen: string[] = [];
     const second = bot(fake.apiRoot);
     second.on('message:text', (ctx) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeExitStatus, parseBwrapStatus } from '../../../drivers/exec/exit-status.js';
+import { decodeExitStatus, parseBwrapStatus } from '../../../drivers/exec/run-sandboxed.js';
 
 describe('exit status decoding', () => {
   it('reads the last exit-code bwrap reported, or null when there is none', () => {

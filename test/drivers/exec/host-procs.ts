@@ -45,14 +45,19 @@ export async function descendantsOf(root: number): Promise<HostProc[]> {
 /** Those of `procs` still running: same pid and start time, and not a zombie (pid 1 here may never reap). */
 export async function stillRunning(procs: HostProc[]): Promise<HostProc[]> {
   const now = await Promise.all(procs.map((proc) => readProc(proc.pid)));
-  return now.filter((proc, i): proc is HostProc => proc !== null && proc.state !== 'Z' && proc.start === procs[i]?.start);
+  return now.filter(
+    (proc, i): proc is HostProc => proc !== null && proc.state !== 'Z' && proc.start === procs[i]?.start,
+  );
 }
 
 /** Running processes whose command line contains `marker`. */
 export async function runningWith(marker: string): Promise<HostProc[]> {
   const procs = await listProcs();
   const matches = await Promise.all(
-    procs.map(async (proc) => proc.state !== 'Z' && (await readFile(`/proc/${proc.pid}/cmdline`, 'utf8').catch(() => '')).includes(marker)),
+    procs.map(
+      async (proc) =>
+        proc.state !== 'Z' && (await readFile(`/proc/${proc.pid}/cmdline`, 'utf8').catch(() => '')).includes(marker),
+    ),
   );
   return procs.filter((_, i) => matches[i]);
 }

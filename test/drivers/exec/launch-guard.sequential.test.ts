@@ -24,7 +24,8 @@ const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixture
 const bwrap = await findBwrap();
 announceSkip(bwrap);
 const groups = bwrap ? await sandboxCgroupGroups() : [];
-if (bwrap && groups.length === 0) console.log('no writable cgroups (not root, or no pids controller): the cgroup case is skipped');
+if (bwrap && groups.length === 0)
+  console.log('no writable cgroups (not root, or no pids controller): the cgroup case is skipped');
 
 interface RunningKernel {
   child: ChildProcess;
@@ -89,7 +90,8 @@ async function killKernelAndWatch(tree: HostProc[], afterDeath?: () => Promise<v
 const TEST_TIMEOUT_MS = 90_000;
 
 const isSandboxCommand = (proc: HostProc): boolean => proc.comm === 'sleep';
-const describeProcs = (procs: HostProc[]): string[] => procs.map((proc) => `${proc.pid} ${proc.comm} (parent ${proc.ppid})`);
+const describeProcs = (procs: HostProc[]): string[] =>
+  procs.map((proc) => `${proc.pid} ${proc.comm} (parent ${proc.ppid})`);
 
 const cases = [
   { name: 'with cgroups', cgroups: true, env: {}, skip: groups.length === 0 },
@@ -99,35 +101,47 @@ const cases = [
 describe.skipIf(!bwrap)('a SIGKILLed kernel takes its sandboxes with it', () => {
   for (const { name, cgroups, env, skip } of cases) {
     describe.skipIf(skip)(name, () => {
-      it('kills the command it was running', async () => {
-        dir = await makeTempDir('aos-exec-death-');
-        marker = `aos-death-${randomBytes(6).toString('hex')}`;
-        kernel = startKernel(`sleep 600; : ${marker}`, env);
-        const tree = await waitForTree(kernel.child.pid ?? 0, (procs) => procs.some(isSandboxCommand), 'the sandboxed sleep to start');
-        const runs = await listRuns(kernel.child.pid ?? 0);
-        expect(runs).toHaveLength(cgroups ? 1 : 0);
+      it(
+        'kills the command it was running',
+        async () => {
+          dir = await makeTempDir('aos-exec-death-');
+          marker = `aos-death-${randomBytes(6).toString('hex')}`;
+          kernel = startKernel(`sleep 600; : ${marker}`, env);
+          const tree = await waitForTree(
+            kernel.child.pid ?? 0,
+            (procs) => procs.some(isSandboxCommand),
+            'the sandboxed sleep to start',
+          );
+          const runs = await listRuns(kernel.child.pid ?? 0);
+          expect(runs).toHaveLength(cgroups ? 1 : 0);
 
-        const survivors = await killKernelAndWatch(tree);
-        expect(describeProcs(survivors)).toEqual([]);
-        // The dead kernel's run cgroup is empty; the next sweep removes it. Another aos on this
-        // machine (a test run in another checkout) may have swept it first: what counts is that the
-        // sweep leaves none behind.
-        const swept = await sweepStaleSandboxes();
-        expect(swept.failed.filter((name) => runs.includes(name))).toEqual([]);
-        expect(await listRuns(kernel.child.pid ?? 0)).toEqual([]);
-      }, TEST_TIMEOUT_MS);
+          const survivors = await killKernelAndWatch(tree);
+          expect(describeProcs(survivors)).toEqual([]);
+          // The dead kernel's run cgroup is empty; the next sweep removes it. Another aos on this
+          // machine (a test run in another checkout) may have swept it first: what counts is that the
+          // sweep leaves none behind.
+          const swept = await sweepStaleSandboxes();
+          expect(swept.failed.filter((name) => runs.includes(name))).toEqual([]);
+          expect(await listRuns(kernel.child.pid ?? 0)).toEqual([]);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('kills a sandbox that was still being set up', async () => {
-        dir = await makeTempDir('aos-exec-setup-death-');
-        marker = `aos-setup-death-${randomBytes(6).toString('hex')}`;
-        const slowBwrap = await writeSlowBwrap(bwrap ?? '', path.join(dir, 'GO'));
-        kernel = startKernel(`sleep 600; : ${marker}`, { ...env, AOS_BWRAP: slowBwrap });
-        // bwrap's second process exists, and cannot pass its set-up (nor arm its parent-death signal) before GO.
-        const tree = await waitForTree(kernel.child.pid ?? 0, hasInnerBwrap, 'bwrap to start setting up');
+      it(
+        'kills a sandbox that was still being set up',
+        async () => {
+          dir = await makeTempDir('aos-exec-setup-death-');
+          marker = `aos-setup-death-${randomBytes(6).toString('hex')}`;
+          const slowBwrap = await writeSlowBwrap(bwrap ?? '', path.join(dir, 'GO'));
+          kernel = startKernel(`sleep 600; : ${marker}`, { ...env, AOS_BWRAP: slowBwrap });
+          // bwrap's second process exists, and cannot pass its set-up (nor arm its parent-death signal) before GO.
+          const tree = await waitForTree(kernel.child.pid ?? 0, hasInnerBwrap, 'bwrap to start setting up');
 
-        const survivors = await killKernelAndWatch(tree, () => writeFile(path.join(dir, 'GO'), ''));
-        expect(describeProcs(survivors)).toEqual([]);
-      }, TEST_TIMEOUT_MS);
+          const survivors = await killKernelAndWatch(tree, () => writeFile(path.join(dir, 'GO'), ''));
+          expect(describeProcs(survivors)).toEqual([]);
+        },
+        TEST_TIMEOUT_MS,
+      );
     });
   }
 });

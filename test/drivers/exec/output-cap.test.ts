@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOutputSink, isFlooding } from '../../../drivers/exec/output-cap.js';
+import { createOutputSink, isFlooding } from '../../../drivers/exec/supervise-child.js';
 
 describe('output sink', () => {
   it('keeps the first cap bytes and counts the rest', () => {

@@ -4,7 +4,13 @@
  * parents made mount points), and when a failed run's result names a rule.
  */
 import { describe, expect, it } from 'vitest';
-import { type FsRule, fsRuleExecEffect, fsRuleExecWarning, fsRuleShape, ruleOnTarget } from '../../../drivers/fs-rules.js';
+import {
+  type FsRule,
+  fsRuleExecEffect,
+  fsRuleExecWarning,
+  fsRuleShape,
+  ruleOnTarget,
+} from '../../../drivers/fs-rules.js';
 import { planOverlays } from '../../../drivers/exec/rule-overlays.js';
 import { ruleNote } from '../../../drivers/exec/rule-note.js';
 import type { Protection, WorkspaceView } from '../../../drivers/exec/rule-protections.js';
@@ -15,11 +21,25 @@ const rule = (text: string): FsRule => {
   const [kind, pattern] = [capability.slice(0, capability.indexOf(':')), capability.slice(capability.indexOf(':') + 1)];
   return { verdict, kind, pattern, text: `${verdict}: "${capability}"`, regex: compileGlob(pattern) };
 };
-const view = (path: string, writable: boolean): WorkspaceView => ({ path, at: path === '/' ? '/workspace' : `/workspace${path}`, writable, dir: true, mounted: true });
-const prot = (path: string, effect: Protection['effect'], extra: Partial<Protection> = {}): Protection => ({ path, effect, dir: true, rules: [], wider: null, ...extra });
-const plan = (views: WorkspaceView[], protections: Protection[]) => planOverlays(views, protections).map((o) => `${o.op} ${o.at}`);
+const view = (path: string, writable: boolean): WorkspaceView => ({
+  path,
+  at: path === '/' ? '/workspace' : `/workspace${path}`,
+  writable,
+  dir: true,
+  mounted: true,
+});
+const prot = (path: string, effect: Protection['effect'], extra: Partial<Protection> = {}): Protection => ({
+  path,
+  effect,
+  dir: true,
+  rules: [],
+  wider: null,
+  ...extra,
+});
+const plan = (views: WorkspaceView[], protections: Protection[]) =>
+  planOverlays(views, protections).map((o) => `${o.op} ${o.at}`);
 
-describe('a rule pattern\'s shape', () => {
+describe("a rule pattern's shape", () => {
   it.each([
     ['/src/**', '/src', 'subtree'],
     ['/**', '/', 'subtree'],
@@ -36,8 +56,12 @@ describe('a rule pattern\'s shape', () => {
   it('says what a rule does to commands, and warns of a wildcard write rule only', () => {
     expect(fsRuleExecEffect(rule('deny: fs.write:/src/**'))).toContain('/src is read-only to commands');
     expect(fsRuleExecEffect(rule('ask: fs.read:/private/**'))).toContain('/private is hidden from commands');
-    expect(fsRuleExecWarning(rule('deny: fs.write:/**/*.pem'))).toContain('see the whole workspace read-only, more than the rule names');
-    expect(fsRuleExecWarning(rule('deny: fs.write:/src/*.js'))).toContain('cannot add, remove or rename a name directly in /src');
+    expect(fsRuleExecWarning(rule('deny: fs.write:/**/*.pem'))).toContain(
+      'see the whole workspace read-only, more than the rule names',
+    );
+    expect(fsRuleExecWarning(rule('deny: fs.write:/src/*.js'))).toContain(
+      'cannot add, remove or rename a name directly in /src',
+    );
     expect(fsRuleExecWarning(rule('deny: fs.write:/src/**'))).toBeNull();
     expect(fsRuleExecEffect({ ...rule('deny: fs.write:/src/**'), verdict: 'allow' })).toBeNull();
   });
@@ -61,19 +85,30 @@ describe('the overlays', () => {
   });
 
   it('mount nothing under a hidden path, nor again read-only under a read-only one; hide inside a read-only one', () => {
-    expect(plan([view('/', true)], [prot('/p/q', 'read-only'), prot('/p', 'hide'), prot('/s', 'read-only'), prot('/s/t', 'read-only'), prot('/s/k', 'hide', { dir: false })])).toEqual([
-      'hide-dir /workspace/p',
-      'read-only /workspace/s',
-      'hide-file /workspace/s/k',
-    ]);
+    expect(
+      plan(
+        [view('/', true)],
+        [
+          prot('/p/q', 'read-only'),
+          prot('/p', 'hide'),
+          prot('/s', 'read-only'),
+          prot('/s/t', 'read-only'),
+          prot('/s/k', 'hide', { dir: false }),
+        ],
+      ),
+    ).toEqual(['hide-dir /workspace/p', 'read-only /workspace/s', 'hide-file /workspace/s/k']);
   });
 
   it('hold a rule over a narrower writable grant inside a read-only one, and leave read-only views alone', () => {
     // fs.read:/** and fs.write:/src/out/**, with deny: fs.write:/src/**
-    expect(plan([view('/', false), view('/src/out', true)], [prot('/src', 'read-only')])).toEqual(['read-only /workspace/src/out']);
+    expect(plan([view('/', false), view('/src/out', true)], [prot('/src', 'read-only')])).toEqual([
+      'read-only /workspace/src/out',
+    ]);
     expect(plan([view('/', false)], [prot('/src', 'read-only')])).toEqual([]);
     // Hidden wherever it is seen.
-    expect(plan([view('/', false), view('/src/out', true)], [prot('/src', 'hide')])).toEqual(['hide-dir /workspace/src']);
+    expect(plan([view('/', false), view('/src/out', true)], [prot('/src', 'hide')])).toEqual([
+      'hide-dir /workspace/src',
+    ]);
   });
 
   it('keep the names of a directory writable where only its list of names is held', () => {
@@ -96,10 +131,22 @@ describe('the note on a failed run', () => {
   const all = [src, conf, priv];
 
   it('names the rule of the path a refusal names, and the way to ask', () => {
-    expect(ruleNote({ exit_code: 1, stderr: 'bash: src/a.js: Read-only file system\n' }, all, '/')).toBe('policy fs rules: /src is read-only to commands under deny: "fs.write:/src/**"');
-    expect(ruleNote({ exit_code: 1, stderr: "cp: cannot create regular file '/workspace/conf/c.yaml': Read-only file system" }, all, '/')).toContain('write it with FS_WRITE, which asks a person');
-    expect(ruleNote({ exit_code: 1, stderr: 'cat: a.js: Read-only file system' }, all, '/src')).toContain('/src is read-only');
-    expect(ruleNote({ exit_code: 2, stderr: "ls: cannot open directory 'private': Permission denied" }, all, '/')).toContain('/private is hidden');
+    expect(ruleNote({ exit_code: 1, stderr: 'bash: src/a.js: Read-only file system\n' }, all, '/')).toBe(
+      'policy fs rules: /src is read-only to commands under deny: "fs.write:/src/**"',
+    );
+    expect(
+      ruleNote(
+        { exit_code: 1, stderr: "cp: cannot create regular file '/workspace/conf/c.yaml': Read-only file system" },
+        all,
+        '/',
+      ),
+    ).toContain('write it with FS_WRITE, which asks a person');
+    expect(ruleNote({ exit_code: 1, stderr: 'cat: a.js: Read-only file system' }, all, '/src')).toContain(
+      '/src is read-only',
+    );
+    expect(
+      ruleNote({ exit_code: 2, stderr: "ls: cannot open directory 'private': Permission denied" }, all, '/'),
+    ).toContain('/private is hidden');
   });
 
   it('is absent on success, on other errors, and on a refusal of another path', () => {

@@ -10,7 +10,10 @@ announceSkip(bwrap);
 const savedOverride = process.env.AOS_BWRAP;
 
 async function errorOf(promise: Promise<unknown>): Promise<AosError> {
-  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof AosError)) throw new Error(`expected an AosError, got ${String(error)}`);
   return error;
 }
@@ -51,7 +54,7 @@ describe('runSandboxed errors', () => {
     expect((await errorOf(runIn(dir, 'echo a\0b'))).code).toBe('EINVAL');
   });
 
-  it.skipIf(!bwrap)('surfaces a sandbox setup failure as EIO with bwrap\'s message', async () => {
+  it.skipIf(!bwrap)("surfaces a sandbox setup failure as EIO with bwrap's message", async () => {
     const fake = path.join(dir, 'fake-bin');
     await mkdir(fake, { recursive: true });
     const fakeBwrap = path.join(fake, 'bwrap');

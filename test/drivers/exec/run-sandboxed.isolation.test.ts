@@ -27,13 +27,18 @@ describe.skipIf(!bwrap)('runSandboxed isolation', () => {
   });
 
   it('cannot read a host file outside the workspace by path or through /proc/1/root', async () => {
-    const result = await runIn(workspace, `cat ${canaryPath}; cat /proc/1/root${canaryPath}; cat /proc/self/root${canaryPath}`);
+    const result = await runIn(
+      workspace,
+      `cat ${canaryPath}; cat /proc/1/root${canaryPath}; cat /proc/self/root${canaryPath}`,
+    );
     expect(result.exit_code).not.toBe(0);
     expect(result.stdout).not.toContain('top-secret');
   });
 
   it('cannot find the host file anywhere in its file system', async () => {
-    const result = await runIn(workspace, `find / -name ${canaryName} 2>/dev/null; echo done`, { wallTimeoutMs: 15_000 });
+    const result = await runIn(workspace, `find / -name ${canaryName} 2>/dev/null; echo done`, {
+      wallTimeoutMs: 15_000,
+    });
     expect(result.stdout).toBe('done\n');
   });
 

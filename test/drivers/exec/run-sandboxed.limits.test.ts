@@ -30,7 +30,9 @@ describe.skipIf(!bwrap)('runSandboxed limits', () => {
 
   it('contains a fork bomb within the wall timeout and keeps the host responsive', async () => {
     let ticks = 0;
-    const ticker = setInterval(() => { ticks += 1; }, 50);
+    const ticker = setInterval(() => {
+      ticks += 1;
+    }, 50);
     try {
       const result = await runIn(workspace, ':(){ :|:& };:; sleep 10', { wallTimeoutMs: 3000, maxProcesses: 32 });
       expect(result.duration_ms).toBeLessThan(5000);

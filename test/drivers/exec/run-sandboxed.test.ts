@@ -35,7 +35,10 @@ describe.skipIf(!bwrap)('runSandboxed basics', () => {
 
   it('writes files in /workspace that the host sees, and reads host-written ones', async () => {
     await writeFile(path.join(workspace, 'from-host.txt'), 'host data\n');
-    const result = await runIn(workspace, 'cat from-host.txt; mkdir -p sub && echo sandbox data > sub/out.txt && echo more >> from-host.txt');
+    const result = await runIn(
+      workspace,
+      'cat from-host.txt; mkdir -p sub && echo sandbox data > sub/out.txt && echo more >> from-host.txt',
+    );
     expect(result).toMatchObject({ stdout: 'host data\n', exit_code: 0 });
     expect(await readFile(path.join(workspace, 'sub', 'out.txt'), 'utf8')).toBe('sandbox data\n');
     expect(await readFile(path.join(workspace, 'from-host.txt'), 'utf8')).toBe('host data\nmore\n');

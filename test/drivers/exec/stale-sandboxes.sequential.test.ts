@@ -13,14 +13,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { destroyCgroups } from '../../../drivers/exec/cgroup-kill.js';
-import { readStartTime } from '../../../drivers/exec/run-owner.js';
+import { destroyCgroups, readStartTime } from '../../../drivers/exec/run-cgroups.js';
 import { sandboxCgroupGroups } from '../../../drivers/exec/sandbox-cgroup.js';
 import { sweepStaleSandboxes } from '../../../drivers/exec/stale-sandboxes.js';
 import { makeHome, type TestHome } from '../../helpers/daemon.js';
 
 const groups = await sandboxCgroupGroups();
-if (groups.length === 0) console.log('no writable cgroups (not root, or no pids controller): stale-sandbox sweep tests skipped');
+if (groups.length === 0)
+  console.log('no writable cgroups (not root, or no pids controller): stale-sandbox sweep tests skipped');
 // A pid above pid_max never belongs to a running process.
 const DEAD_PID = Number(await readFile('/proc/sys/kernel/pid_max', 'utf8')) + 1;
 

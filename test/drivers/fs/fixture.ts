@@ -22,7 +22,7 @@ export interface Fixture {
   fs: WorkspaceFs;
 }
 
-// Directories kept open as in the kernel, so every driver test also runs through pinned-dirs.ts.
+// Directories kept open as in the kernel, so every driver test also runs through PinnedDirs (open-inside.ts).
 export const LIMITS = { maxReadBytes: 64, maxWriteBytes: 128, maxListEntries: 5, maxPathLength: 256, keptDirs: 4 };
 
 export async function makeFixture(limits: Partial<Omit<WorkspaceFsOptions, 'root'>> = {}): Promise<Fixture> {

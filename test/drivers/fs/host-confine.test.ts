@@ -35,9 +35,9 @@ describe('isInsideRoot', () => {
 });
 
 describe('procFdPath', () => {
-  it('names a descriptor through this process\'s pid when /proc/self is this process', async (ctx) => {
+  it("names a descriptor through this process's pid when /proc/self is this process", async (ctx) => {
     if (!(await detectProcFd(f.ws))) ctx.skip('no /proc/self/fd on this platform');
-    if ((await fsp.readlink('/proc/self')) !== String(process.pid)) ctx.skip('/proc is another pid namespace\'s');
+    if ((await fsp.readlink('/proc/self')) !== String(process.pid)) ctx.skip("/proc is another pid namespace's");
     expect(procFdPath(7)).toBe(`/proc/${process.pid}/fd/7`);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Directories kept open between calls (pinned-dirs.ts): a kept directory is used again only while
+ * Directories kept open between calls (open-inside.ts PinnedDirs): a kept directory is used again only while
  * it is where it was pinned; renamed, removed, moved out or swapped for a symlink, the next call
  * walks again, and nothing outside the workspace is ever read, written or listed.
  */
@@ -7,7 +7,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectProcFd } from '../../../drivers/fs/host-confine.js';
-import { PinnedDirs } from '../../../drivers/fs/pinned-dirs.js';
+import { PinnedDirs } from '../../../drivers/fs/open-inside.js';
 import { expectRefused, makeFixture, removeFixture, type Fixture } from './fixture.js';
 
 let f: Fixture;

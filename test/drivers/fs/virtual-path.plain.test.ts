@@ -42,7 +42,25 @@ function refuses(input: string): boolean {
 }
 
 // Pieces that spell `..` in some layer: dots, escapes (also double and malformed ones), fullwidth and one-dot leaders.
-const tricky = fc.constantFrom('.', '..', ' ', '/', '\\', '%', '%2e', '%2E', '%25', '%2f', '%5c', '%e', '2e', 'a', '-', '\uff0e', '\u2024');
+const tricky = fc.constantFrom(
+  '.',
+  '..',
+  ' ',
+  '/',
+  '\\',
+  '%',
+  '%2e',
+  '%2E',
+  '%25',
+  '%2f',
+  '%5c',
+  '%e',
+  '2e',
+  'a',
+  '-',
+  '\uff0e',
+  '\u2024',
+);
 
 describe('toVirtualPath plain-name shortcut', () => {
   it('refuses exactly what the full check refuses', () => {

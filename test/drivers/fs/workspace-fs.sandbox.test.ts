@@ -18,7 +18,6 @@ afterEach(async () => {
   await removeFixture(f);
 });
 
-
 async function expectOutsideUntouched(): Promise<void> {
   expect(await readHost(f.secretPath)).toBe(`${f.canary}\n`);
   expect(await readHost(path.join(f.ws2, 'secret.txt'))).toBe(`${f.canary}\n`);
@@ -69,7 +68,12 @@ describe('path spellings', () => {
 describe('symlinks', () => {
   it('refuses a symlink to / in the middle of a path', async () => {
     await fsp.symlink('/', path.join(f.ws, 'rootlink'));
-    await expectRefused(f, f.fs.read('rootlink/etc/passwd'), 'EACCES', 'path escapes the workspace: /rootlink/etc/passwd');
+    await expectRefused(
+      f,
+      f.fs.read('rootlink/etc/passwd'),
+      'EACCES',
+      'path escapes the workspace: /rootlink/etc/passwd',
+    );
     await expectRefused(f, f.fs.list('rootlink/etc'), 'EACCES');
     await expectRefused(f, f.fs.list('rootlink'), 'EACCES', 'is a symlink');
   });

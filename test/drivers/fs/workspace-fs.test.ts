@@ -63,7 +63,12 @@ describe('write and read', () => {
     const middle = await f.fs.read('digits.txt', { offset: 3, length: 4 });
     expect(middle).toMatchObject({ content: '3456', offset: 3, bytes: 4, size: 10, truncated: true });
     expect(await f.fs.read('digits.txt', { offset: 6 })).toMatchObject({ content: '6789', truncated: false });
-    expect(await f.fs.read('digits.txt', { offset: 50 })).toMatchObject({ content: '', bytes: 0, size: 10, truncated: false });
+    expect(await f.fs.read('digits.txt', { offset: 50 })).toMatchObject({
+      content: '',
+      bytes: 0,
+      size: 10,
+      truncated: false,
+    });
     expect(await f.fs.read('digits.txt', { length: 0 })).toMatchObject({ content: '', truncated: true });
   });
 

@@ -14,7 +14,13 @@ beforeAll(async () => {
   if (!isRoot) return;
   mnt = await mkdtemp(path.join(os.tmpdir(), 'aos-fulldisk-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
-  fs = await WorkspaceFs.open({ root: path.join(mnt, 'ws'), maxReadBytes: 1 << 20, maxWriteBytes: 4 << 20, maxListEntries: 100, maxPathLength: 1024 });
+  fs = await WorkspaceFs.open({
+    root: path.join(mnt, 'ws'),
+    maxReadBytes: 1 << 20,
+    maxWriteBytes: 4 << 20,
+    maxListEntries: 100,
+    maxPathLength: 1024,
+  });
 });
 afterAll(async () => {
   if (!mnt) return;
@@ -27,7 +33,10 @@ const big = 'x'.repeat(2 << 20);
 describe.skipIf(!isRoot)('FS_WRITE when the disk is full (needs root to mount a tmpfs)', () => {
   it('keeps the old content of a file whose rewrite does not fit', async () => {
     await fs.write('keep.txt', 'old content');
-    await expect(fs.write('keep.txt', big)).rejects.toMatchObject({ code: 'ENOSPC', message: 'no space left on device: /keep.txt' });
+    await expect(fs.write('keep.txt', big)).rejects.toMatchObject({
+      code: 'ENOSPC',
+      message: 'no space left on device: /keep.txt',
+    });
     expect(await readFile(path.join(fs.root, 'keep.txt'), 'utf8')).toBe('old content');
   });
 

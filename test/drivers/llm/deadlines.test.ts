@@ -31,14 +31,30 @@ function request(stream: boolean): ModelRequest {
 }
 
 type Provider = 'openai' | 'gemini';
-const DRIVERS: Record<Provider, { base: (port: number) => string; make: (base: string, limits: LaneLimits) => ModelDriver }> = {
+const DRIVERS: Record<
+  Provider,
+  { base: (port: number) => string; make: (base: string, limits: LaneLimits) => ModelDriver }
+> = {
   openai: {
     base: (port) => `http://127.0.0.1:${port}/v1`,
-    make: (base, limits) => createOpenAIDriver({ model: 'llama3', baseUrl: base, env: {}, deadlines: deadlinesOf({ openai: limits }, 'openai:llama3') }),
+    make: (base, limits) =>
+      createOpenAIDriver({
+        model: 'llama3',
+        baseUrl: base,
+        env: {},
+        deadlines: deadlinesOf({ openai: limits }, 'openai:llama3'),
+      }),
   },
   gemini: {
     base: (port) => `http://127.0.0.1:${port}`,
-    make: (base, limits) => createGeminiDriver({ model: 'gemini-2.5-flash', apiKey: KEY, baseUrl: base, env: {}, deadlines: deadlinesOf({ gemini: limits }, 'gemini:gemini-2.5-flash') }),
+    make: (base, limits) =>
+      createGeminiDriver({
+        model: 'gemini-2.5-flash',
+        apiKey: KEY,
+        baseUrl: base,
+        env: {},
+        deadlines: deadlinesOf({ gemini: limits }, 'gemini:gemini-2.5-flash'),
+      }),
   },
 };
 
@@ -56,19 +72,24 @@ async function failure(driver: ModelDriver, stream: boolean): Promise<{ error: P
 describe.each(['openai', 'gemini'] as const)('%s driver deadlines', (provider) => {
   const { base, make } = DRIVERS[provider];
 
-  it.each([false, true])('a blackhole (stream %s) is dead after first_byte_s and a probe: not retryable, naming the address and the setting', async (stream) => {
-    const hole = await blackhole();
-    open.push(hole);
-    const { error, ms } = await failure(make(base(hole.port), { first_byte_s: 0.3, reply_s: 30 }), stream);
-    expect(error).toMatchObject({ kind: 'timeout', retryable: false, endpoint: base(hole.port) });
-    expect(error.message).toContain(`no answer from ${base(hole.port)} within 0.3 s, nor to a second request there within 0.3 s`);
-    expect(error.message).toContain(`(AOS_LIMITS ${provider} first_byte_s)`);
-    expect(error.errno).toBe('ETIMEDOUT');
-    // The request and the probe, each on its own connection; the whole thing well inside reply_s.
-    expect(hole.connections).toBe(2);
-    expect(ms).toBeGreaterThanOrEqual(500);
-    expect(ms).toBeLessThan(5_000);
-  });
+  it.each([false, true])(
+    'a blackhole (stream %s) is dead after first_byte_s and a probe: not retryable, naming the address and the setting',
+    async (stream) => {
+      const hole = await blackhole();
+      open.push(hole);
+      const { error, ms } = await failure(make(base(hole.port), { first_byte_s: 0.3, reply_s: 30 }), stream);
+      expect(error).toMatchObject({ kind: 'timeout', retryable: false, endpoint: base(hole.port) });
+      expect(error.message).toContain(
+        `no answer from ${base(hole.port)} within 0.3 s, nor to a second request there within 0.3 s`,
+      );
+      expect(error.message).toContain(`(AOS_LIMITS ${provider} first_byte_s)`);
+      expect(error.errno).toBe('ETIMEDOUT');
+      // The request and the probe, each on its own connection; the whole thing well inside reply_s.
+      expect(hole.connections).toBe(2);
+      expect(ms).toBeGreaterThanOrEqual(500);
+      expect(ms).toBeLessThan(5_000);
+    },
+  );
 
   it('a stream that sends its headers and a first piece, then stalls, is cut by idle_s: retryable, naming the address and the setting', async () => {
     const stall = await stallsMidAnswer({ stream: true, format: provider });
@@ -81,7 +102,9 @@ describe.each(['openai', 'gemini'] as const)('%s driver deadlines', (provider) =
     const ms = performance.now() - started;
     expect(pieces).toEqual(['Thinking']);
     expect(caught).toMatchObject({ kind: 'timeout', retryable: true, endpoint: base(stall.port) });
-    expect((caught as Error).message).toBe(`${provider === 'openai' ? 'openai:llama3' : 'gemini:gemini-2.5-flash'}: the answer from ${base(stall.port)} stopped: nothing for 0.5 s (AOS_LIMITS ${provider} idle_s)`);
+    expect((caught as Error).message).toBe(
+      `${provider === 'openai' ? 'openai:llama3' : 'gemini:gemini-2.5-flash'}: the answer from ${base(stall.port)} stopped: nothing for 0.5 s (AOS_LIMITS ${provider} idle_s)`,
+    );
     expect(ms).toBeLessThan(5_000);
   });
 
@@ -90,7 +113,9 @@ describe.each(['openai', 'gemini'] as const)('%s driver deadlines', (provider) =
     open.push(stall);
     const { error, ms } = await failure(make(base(stall.port), { first_byte_s: 0.3, reply_s: 1 }), false);
     expect(error).toMatchObject({ kind: 'timeout', retryable: true, endpoint: base(stall.port) });
-    expect(error.message).toContain(`no whole answer from ${base(stall.port)} within 1 s (AOS_LIMITS ${provider} reply_s)`);
+    expect(error.message).toContain(
+      `no whole answer from ${base(stall.port)} within 1 s (AOS_LIMITS ${provider} reply_s)`,
+    );
     expect(ms).toBeLessThan(5_000);
   });
 
@@ -115,10 +140,19 @@ describe('deadlines come from AOS_LIMITS, a model over its provider, param by de
       idleMs: 5_000,
       replyMs: 300_000,
       probeMs: 10_000,
-      settings: { firstByte: 'AOS_LIMITS openai:o3 first_byte_s', idle: 'AOS_LIMITS openai idle_s', reply: 'AOS_LIMITS openai reply_s' },
+      settings: {
+        firstByte: 'AOS_LIMITS openai:o3 first_byte_s',
+        idle: 'AOS_LIMITS openai idle_s',
+        reply: 'AOS_LIMITS openai reply_s',
+      },
     });
     expect(deadlinesOf(limits, 'openai:gpt-4o').firstByteMs).toBe(20_000);
-    expect(deadlinesOf({}, 'gemini:gemini-2.5-pro')).toMatchObject({ firstByteMs: 45_000, idleMs: 60_000, probeMs: 10_000, settings: { firstByte: 'AOS_LIMITS gemini first_byte_s' } });
+    expect(deadlinesOf({}, 'gemini:gemini-2.5-pro')).toMatchObject({
+      firstByteMs: 45_000,
+      idleMs: 60_000,
+      probeMs: 10_000,
+      settings: { firstByte: 'AOS_LIMITS gemini first_byte_s' },
+    });
     expect(deadlinesOf({ gemini: { first_byte_s: 2 } }, 'gemini:x').probeMs).toBe(2_000);
   });
 });

@@ -25,13 +25,19 @@ describe('endpointOf', () => {
   it('refuses a base URL that is not an http(s) URL, naming the variable', () => {
     const openai = provider('openai');
     expect(() => endpointOf(openai, { OPENAI_BASE_URL: 'localhost:11434' })).toThrow(AosError);
-    expect(() => endpointOf(openai, { OPENAI_BASE_URL: 'not a url' })).toThrow(/OPENAI_BASE_URL "not a url" is not a URL/);
-    expect(() => endpointOf(provider('gemini'), { GEMINI_BASE_URL: 'ftp://x' })).toThrow(/GEMINI_BASE_URL "ftp:\/\/x" must be http\(s\)/);
+    expect(() => endpointOf(openai, { OPENAI_BASE_URL: 'not a url' })).toThrow(
+      /OPENAI_BASE_URL "not a url" is not a URL/,
+    );
+    expect(() => endpointOf(provider('gemini'), { GEMINI_BASE_URL: 'ftp://x' })).toThrow(
+      /GEMINI_BASE_URL "ftp:\/\/x" must be http\(s\)/,
+    );
   });
 
   it('gemini: GEMINI_BASE_URL, else Google; replay has no server', () => {
     expect(endpointOf(provider('gemini'), {})).toBe('https://generativelanguage.googleapis.com');
-    expect(endpointOf(provider('gemini'), { GEMINI_API_KEY: 'k', GEMINI_BASE_URL: 'http://127.0.0.1:9/v1beta' })).toBe('http://127.0.0.1:9/v1beta');
+    expect(endpointOf(provider('gemini'), { GEMINI_API_KEY: 'k', GEMINI_BASE_URL: 'http://127.0.0.1:9/v1beta' })).toBe(
+      'http://127.0.0.1:9/v1beta',
+    );
     expect(endpointOf(provider('replay'), { OPENAI_BASE_URL: 'http://x' })).toBeNull();
   });
 });

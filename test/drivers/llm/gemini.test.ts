@@ -123,7 +123,10 @@ describe('gemini driver: the wire', () => {
         status: 200,
         body: {
           candidates: [
-            { content: { role: 'model', parts: [{ text: 'pondering...', thought: true }, { text: 'the answer' }] }, finishReason: 'STOP' },
+            {
+              content: { role: 'model', parts: [{ text: 'pondering...', thought: true }, { text: 'the answer' }] },
+              finishReason: 'STOP',
+            },
           ],
           usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, thoughtsTokenCount: 9 },
         },
@@ -137,7 +140,12 @@ describe('gemini driver: the wire', () => {
   it('surfaces x-ratelimit-* headers of a successful reply', async () => {
     fake.setBehavior({ limits: { rpm: 10, tpm: 10_000 }, usage: { prompt: 100, output: 20 } });
     const reply = await driver().complete(request());
-    expect(reply.rateLimit).toMatchObject({ limitRequests: 10, remainingRequests: 9, limitTokens: 10_000, remainingTokens: 9880 });
+    expect(reply.rateLimit).toMatchObject({
+      limitRequests: 10,
+      remainingRequests: 9,
+      limitTokens: 10_000,
+      remainingTokens: 9880,
+    });
     expect(reply.rateLimit?.resetRequestsMs).toBeGreaterThan(50_000);
     expect(reply.rateLimit?.resetRequestsMs).toBeLessThanOrEqual(60_000);
   });
@@ -147,7 +155,10 @@ describe('gemini driver: the wire', () => {
     expect(splitGeminiBaseUrl('http://h:1/proxy')).toEqual({ baseUrl: 'http://h:1/proxy' });
     await driver({ baseUrl: `${fake.url}/v1` }).complete(request());
     expect(fake.requests[0]!.path).toBe('/v1/models/gemini-2.5-flash:generateContent');
-    const fromEnv = createGeminiDriver({ model: 'gemini-2.5-pro', env: { GEMINI_BASE_URL: fake.url, GEMINI_API_KEY: KEY } });
+    const fromEnv = createGeminiDriver({
+      model: 'gemini-2.5-pro',
+      env: { GEMINI_BASE_URL: fake.url, GEMINI_API_KEY: KEY },
+    });
     expect(fromEnv.id).toBe('gemini:gemini-2.5-pro');
     await fromEnv.complete(request());
     expect(fake.requests[1]!.path).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
@@ -207,7 +218,14 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
   });
 
   it('a non-JSON error page (proxy 502) is still a server error', async () => {
-    fake.setBehavior({ fault: { kind: 'status', status: 502, body: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } } });
+    fake.setBehavior({
+      fault: {
+        kind: 'status',
+        status: 502,
+        body: '<html>Bad Gateway</html>',
+        headers: { 'content-type': 'text/html' },
+      },
+    });
     const error = await failure(driver().complete(request()));
     expect(error).toMatchObject({ kind: 'server', status: 502 });
     expect(error.message).toContain('Bad Gateway');
@@ -238,7 +256,9 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
     const started = Date.now();
     const error = await failure(driver({ timeoutMs: 200 }).complete(request()));
     expect(error).toMatchObject({ kind: 'timeout', retryable: true, endpoint: fake.url });
-    expect(error.message).toBe(`gemini:gemini-2.5-flash: no whole answer from ${fake.url} within 0.2 s (AOS_LIMITS gemini reply_s)`);
+    expect(error.message).toBe(
+      `gemini:gemini-2.5-flash: no whole answer from ${fake.url} within 0.2 s (AOS_LIMITS gemini reply_s)`,
+    );
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
@@ -290,7 +310,11 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
 
   it('400 (e.g. unknown model) → bad_request, not retryable', async () => {
     fake.setBehavior({ fault: { kind: 'status', status: 400 } });
-    expect(await failure(driver().complete(request()))).toMatchObject({ kind: 'bad_request', status: 400, retryable: false });
+    expect(await failure(driver().complete(request()))).toMatchObject({
+      kind: 'bad_request',
+      status: 400,
+      retryable: false,
+    });
     fake.setBehavior({ fault: { kind: 'status', status: 404 } });
     expect(await failure(driver().complete(request()))).toMatchObject({ kind: 'bad_request', status: 404 });
   });
@@ -325,12 +349,18 @@ describe('gemini driver: the key', () => {
   it('takes GEMINI_API_KEY, else GOOGLE_API_KEY', async () => {
     const viaGoogle = createGeminiDriver({ model: MODEL, baseUrl: fake.url, env: { GOOGLE_API_KEY: KEY } });
     await expect(viaGoogle.complete(request())).resolves.toMatchObject({ text: expect.any(String) });
-    const viaGemini = createGeminiDriver({ model: MODEL, baseUrl: fake.url, env: { GEMINI_API_KEY: KEY, GOOGLE_API_KEY: 'other' } });
+    const viaGemini = createGeminiDriver({
+      model: MODEL,
+      baseUrl: fake.url,
+      env: { GEMINI_API_KEY: KEY, GOOGLE_API_KEY: 'other' },
+    });
     await expect(viaGemini.complete(request())).resolves.toMatchObject({ text: expect.any(String) });
   });
 
   it('never appears in an error, even when the server echoes it back', async () => {
-    const body = { error: { code: 400, message: `API key ${KEY} is not valid for this project`, status: 'INVALID_ARGUMENT' } };
+    const body = {
+      error: { code: 400, message: `API key ${KEY} is not valid for this project`, status: 'INVALID_ARGUMENT' },
+    };
     fake.setBehavior({ fault: { kind: 'status', status: 400, body } });
     const error = await failure(driver().complete(request()));
     expect(error.message).toContain('[redacted]');
@@ -353,7 +383,10 @@ describe('gemini driver: the key', () => {
 describe('model registry', () => {
   it('registers gemini: and openai:', async () => {
     expect(PROVIDERS.map((p) => p.name)).toEqual(expect.arrayContaining(['gemini', 'openai', 'replay']));
-    const registry = new ModelRegistry({ env: { GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url }, limits: { gemini: { reply_s: 5 } } });
+    const registry = new ModelRegistry({
+      env: { GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url },
+      limits: { gemini: { reply_s: 5 } },
+    });
     const gemini = await registry.get('gemini:gemini-2.5-flash-lite');
     expect(gemini.id).toBe('gemini:gemini-2.5-flash-lite');
     await gemini.complete(request());

@@ -16,7 +16,13 @@ function einval(spec: string): AosError {
 
 describe('resolveModel', () => {
   it('keeps an explicit provider:model as it is', () => {
-    for (const spec of ['gemini:gemini-2.5-flash', 'openai:llama3.1:8b', 'openai:my-org/custom', 'replay:tapes/x.yaml', 'gemini:anything']) {
+    for (const spec of [
+      'gemini:gemini-2.5-flash',
+      'openai:llama3.1:8b',
+      'openai:my-org/custom',
+      'replay:tapes/x.yaml',
+      'gemini:anything',
+    ]) {
       expect(resolveModel(spec)).toBe(spec);
     }
   });
@@ -41,15 +47,20 @@ describe('resolveModel', () => {
   it('refuses an unknown bare name, listing the providers and the bare names they own', () => {
     const error = einval('claude-3-opus');
     expect(error.message).toContain('provider:model');
-    for (const needle of ['gemini', 'openai', 'replay', 'gemini-*', 'gpt-*', '*.yaml']) expect(error.message).toContain(needle);
+    for (const needle of ['gemini', 'openai', 'replay', 'gemini-*', 'gpt-*', '*.yaml'])
+      expect(error.message).toContain(needle);
   });
 
   it('refuses an unknown provider prefix as before', () => {
-    expect(einval('claude:opus').message).toContain('unknown model provider "claude" in model "claude:opus" (available: gemini, openai, replay)');
+    expect(einval('claude:opus').message).toContain(
+      'unknown model provider "claude" in model "claude:opus" (available: gemini, openai, replay)',
+    );
   });
 
   it('refuses a provider without a model, with an example to copy', () => {
-    expect(einval('gemini').message).toMatch(/names a provider, not a model: write provider:model, e\.g\. gemini:gemini-2\.5-flash/);
+    expect(einval('gemini').message).toMatch(
+      /names a provider, not a model: write provider:model, e\.g\. gemini:gemini-2\.5-flash/,
+    );
     expect(einval('openai:').message).toContain('names no model');
   });
 });

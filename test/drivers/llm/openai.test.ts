@@ -72,7 +72,13 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 
 function expectNoKey(error: unknown): void {
   const err = error as Error & { cause?: unknown };
-  for (const text of [err.message, String(err), err.stack ?? '', JSON.stringify(err), JSON.stringify(err.cause ?? null)]) {
+  for (const text of [
+    err.message,
+    String(err),
+    err.stack ?? '',
+    JSON.stringify(err),
+    JSON.stringify(err.cause ?? null),
+  ]) {
     expect(text).not.toContain(KEY);
   }
 }
@@ -106,23 +112,41 @@ describe('openai driver: the wire', () => {
     await driver().complete(request({ maxOutputTokens: 300 }));
     expect((fake.requests[0]!.body as Record<string, unknown>).max_tokens).toBe(300);
     // A reasoning model behind a compatible server: max_tokens refused, max_completion_tokens named.
-    const unsupported = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
-    fake.setBehavior({ fault: (ctx) => ((ctx.body as Record<string, unknown>).max_tokens !== undefined ? { kind: 'status', status: 400, body: { error: { message: unsupported, param: 'max_tokens' } } } : undefined) });
+    const unsupported =
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+    fake.setBehavior({
+      fault: (ctx) =>
+        (ctx.body as Record<string, unknown>).max_tokens !== undefined
+          ? { kind: 'status', status: 400, body: { error: { message: unsupported, param: 'max_tokens' } } }
+          : undefined,
+    });
     const d = driver();
     expect((await d.complete(request())).text).toBeDefined();
-    expect((fake.requests.at(-1)!.body as Record<string, unknown>).max_completion_tokens).toBe(param.modelMaxOutputTokens);
+    expect((fake.requests.at(-1)!.body as Record<string, unknown>).max_completion_tokens).toBe(
+      param.modelMaxOutputTokens,
+    );
     // Remembered: the next request goes with max_completion_tokens at once.
     const before = fake.requests.length;
     await d.complete(request());
     expect(fake.requests.length - before).toBe(1);
     // A model that takes fewer: its maximum, from then on.
-    const tooLarge = 'max_tokens is too large: 8192. This model supports at most 4096 completion tokens, whereas you provided 8192.';
-    fake.setBehavior({ fault: (ctx) => (((ctx.body as Record<string, number>).max_tokens ?? 0) > 4_096 ? { kind: 'status', status: 400, body: { error: { message: tooLarge } } } : undefined) });
+    const tooLarge =
+      'max_tokens is too large: 8192. This model supports at most 4096 completion tokens, whereas you provided 8192.';
+    fake.setBehavior({
+      fault: (ctx) =>
+        ((ctx.body as Record<string, number>).max_tokens ?? 0) > 4_096
+          ? { kind: 'status', status: 400, body: { error: { message: tooLarge } } }
+          : undefined,
+    });
     await driver().complete(request());
     expect((fake.requests.at(-1)!.body as Record<string, unknown>).max_tokens).toBe(4_096);
     // OpenAI itself is sent max_completion_tokens from the start.
-    expect(toWire('gpt-4o', request(), false, initialCap('https://api.openai.com/v1'))).toMatchObject({ max_completion_tokens: param.modelMaxOutputTokens });
-    expect(toWire('gpt-4o', request(), false, initialCap('https://api.openai.com/v1'))).not.toHaveProperty('max_tokens');
+    expect(toWire('gpt-4o', request(), false, initialCap('https://api.openai.com/v1'))).toMatchObject({
+      max_completion_tokens: param.modelMaxOutputTokens,
+    });
+    expect(toWire('gpt-4o', request(), false, initialCap('https://api.openai.com/v1'))).not.toHaveProperty(
+      'max_tokens',
+    );
   });
 
   it('sends no Authorization header without a key; omits an empty system prompt', async () => {
@@ -148,7 +172,12 @@ describe('openai driver: the wire', () => {
     fake.setBehavior({ limits: { rpm: 3, tpm: 1000 }, usage: { prompt: 50, output: 50 } });
     const first = await driver().complete(request());
     const second = await driver().complete(request());
-    expect(first.rateLimit).toMatchObject({ limitRequests: 3, remainingRequests: 2, limitTokens: 1000, remainingTokens: 900 });
+    expect(first.rateLimit).toMatchObject({
+      limitRequests: 3,
+      remainingRequests: 2,
+      limitTokens: 1000,
+      remainingTokens: 900,
+    });
     expect(second.rateLimit).toMatchObject({ remainingRequests: 1, remainingTokens: 800 });
     expect(second.rateLimit?.resetTokensMs).toBeGreaterThan(50_000);
   });
@@ -162,7 +191,10 @@ describe('openai driver: the wire', () => {
 describe('openai driver: base URL and model names', () => {
   it('splitModel splits on the first colon only, so openai:llama3.1:8b reaches the server as llama3.1:8b', async () => {
     expect(splitModel('openai:llama3.1:8b')).toEqual({ provider: 'openai', name: 'llama3.1:8b' });
-    const registry = new ModelRegistry({ env: { OPENAI_BASE_URL: `${fake.url}/v1` }, limits: { openai: { reply_s: 5 } } });
+    const registry = new ModelRegistry({
+      env: { OPENAI_BASE_URL: `${fake.url}/v1` },
+      limits: { openai: { reply_s: 5 } },
+    });
     const model = await registry.get('openai:llama3.1:8b');
     expect(model.id).toBe('openai:llama3.1:8b');
     await model.complete(request());
@@ -244,7 +276,9 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
     fake.setBehavior({ fault: { kind: 'hang' } });
     const error = await failure(driver({ timeoutMs: 150 }).complete(request()));
     expect(error).toMatchObject({ kind: 'timeout', retryable: true, endpoint: `${fake.url}/v1` });
-    expect(error.message).toBe(`openai:llama3.1:8b: no whole answer from ${fake.url}/v1 within 0.15 s (AOS_LIMITS openai reply_s)`);
+    expect(error.message).toBe(
+      `openai:llama3.1:8b: no whole answer from ${fake.url}/v1 within 0.15 s (AOS_LIMITS openai reply_s)`,
+    );
     expect(error.errno).toBe('ETIMEDOUT');
   });
 
@@ -327,7 +361,11 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
     const { url, close } = await tinyServer((req, res) => {
       sockets.add(req.socket);
       req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] })));
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] })),
+      );
     });
     try {
       const d = driver({ baseUrl: `${url}/v1` });
@@ -340,7 +378,9 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
   });
 
   it('the key never appears in an error, even when the server echoes it', async () => {
-    fake.setBehavior({ fault: { kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}` } } } });
+    fake.setBehavior({
+      fault: { kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}` } } },
+    });
     const error = await failure(driver({ apiKey: KEY }).complete(request()));
     expect(error.kind).toBe('auth');
     expectNoKey(error);

@@ -23,7 +23,14 @@ async function file(name: string, text: string): Promise<string> {
 
 describe('prices', () => {
   it('prices the listed Gemini and OpenAI models', () => {
-    for (const model of ['gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro', 'gemini-2.0-flash', 'gpt-4o-mini', 'gpt-4.1-mini']) {
+    for (const model of [
+      'gemini-2.5-flash',
+      'gemini-2.5-flash-lite',
+      'gemini-2.5-pro',
+      'gemini-2.0-flash',
+      'gpt-4o-mini',
+      'gpt-4.1-mini',
+    ]) {
       expect(DEFAULT_PRICES[model], model).toBeDefined();
     }
   });
@@ -33,7 +40,10 @@ describe('prices', () => {
     // 1M prompt of which 400k cached, 100k output
     expect(costOf('m', { prompt: 1_000_000, cached: 400_000, output: 100_000 }, table)).toBeCloseTo(0.6 + 0.04 + 1, 10);
     // no cached rate: cached tokens at the prompt rate
-    expect(costOf('n', { prompt: 100, cached: 100, output: 0 }, { n: { prompt: 1, output: 1 } })).toBeCloseTo(0.0001, 12);
+    expect(costOf('n', { prompt: 100, cached: 100, output: 0 }, { n: { prompt: 1, output: 1 } })).toBeCloseTo(
+      0.0001,
+      12,
+    );
     expect(costOf('m', undefined, table)).toBe(0);
   });
 
@@ -51,10 +61,22 @@ describe('prices', () => {
   });
 
   it('AOS_PRICES overrides and extends the table', async () => {
-    const path = await file('ok.json', JSON.stringify({ 'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.075 }, 'llama3.1:8b': { prompt: 0.01, output: 0.02 } }));
+    const path = await file(
+      'ok.json',
+      JSON.stringify({
+        'gemini-2.5-flash': { prompt: 0.3, output: 2.5, cached: 0.075 },
+        'llama3.1:8b': { prompt: 0.01, output: 0.02 },
+      }),
+    );
     const table = loadPriceTable({ AOS_PRICES: path });
     // Re-pricing a model keeps the context window the table knows.
-    expect(table['gemini-2.5-flash']).toEqual({ prompt: 0.3, output: 2.5, cached: 0.075, context: 1_048_576, asOf: 'AOS_PRICES' });
+    expect(table['gemini-2.5-flash']).toEqual({
+      prompt: 0.3,
+      output: 2.5,
+      cached: 0.075,
+      context: 1_048_576,
+      asOf: 'AOS_PRICES',
+    });
     expect(table['gpt-4o-mini']).toEqual(DEFAULT_PRICES['gpt-4o-mini']);
     expect(costOf('openai:llama3.1:8b', { prompt: 1e6, output: 1e6 }, table)).toBeCloseTo(0.03, 10);
     expect(loadPriceTable({})).toBe(DEFAULT_PRICES);
@@ -64,7 +86,8 @@ describe('prices', () => {
     expect(contextWindowOf('gemini:gemini-2.5-flash')).toBe(1_048_576);
     expect(contextWindowOf('openai:gpt-4o-mini-2024-07-18')).toBe(128_000);
     expect(contextWindowOf('gemini:models/gemini-2.5-pro')).toBe(1_048_576);
-    for (const model of Object.keys(DEFAULT_PRICES)) expect(DEFAULT_PRICES[model]?.context, model).toBeGreaterThanOrEqual(128_000);
+    for (const model of Object.keys(DEFAULT_PRICES))
+      expect(DEFAULT_PRICES[model]?.context, model).toBeGreaterThanOrEqual(128_000);
     // A local model's window is the server's setting: unknown unless AOS_PRICES states it.
     expect(contextWindowOf('openai:llama3.1:8b')).toBeUndefined();
     expect(contextWindowOf('replay:/tmp/tape.yaml')).toBeUndefined();

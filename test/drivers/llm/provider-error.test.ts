@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromHttpFailure, fromTransportError, kindForStatus, ProviderError, redact } from '../../../drivers/llm/provider-error.js';
+import { fromHttpFailure, kindForStatus, ProviderError, redact } from '../../../drivers/llm/provider-error.js';
+import { fromTransportError } from '../../../drivers/llm/transport-error.js';
 import {
   parseDurationMs,
   parseRateLimitHeaders,
@@ -54,7 +55,7 @@ describe('provider error parsers', () => {
     expect(parseRateLimitHeaders({ 'x-ratelimit-remaining-requests': 'lots' })).toBeUndefined();
   });
 
-  it("reads google.rpc.RetryInfo from a Gemini 429 body", () => {
+  it('reads google.rpc.RetryInfo from a Gemini 429 body', () => {
     const body = {
       error: {
         code: 429,
@@ -66,7 +67,11 @@ describe('provider error parsers', () => {
       },
     };
     expect(retryDelayFromGoogleBody(body)).toBe(13_000);
-    expect(retryDelayFromGoogleBody({ error: { details: [{ '@type': 'x/google.rpc.RetryInfo', retryDelay: { seconds: 2, nanos: 5e8 } }] } })).toBe(2500);
+    expect(
+      retryDelayFromGoogleBody({
+        error: { details: [{ '@type': 'x/google.rpc.RetryInfo', retryDelay: { seconds: 2, nanos: 5e8 } }] },
+      }),
+    ).toBe(2500);
     expect(retryDelayFromGoogleBody({ error: 'plain' })).toBeUndefined();
     expect(retryDelayFromGoogleBody(null)).toBeUndefined();
   });
@@ -108,28 +113,65 @@ describe('ProviderError', () => {
       bodyText: JSON.stringify({ error: { message: 'Rate limit reached for key sk-abcdefgh12345678' } }),
       secret: 'sk-abcdefgh12345678',
     });
-    expect(error.message).toBe('openai:gpt-4o-mini: rate limited (HTTP 429), retry after 3000 ms: Rate limit reached for key [redacted]');
+    expect(error.message).toBe(
+      'openai:gpt-4o-mini: rate limited (HTTP 429), retry after 3000 ms: Rate limit reached for key [redacted]',
+    );
     expect(redact('key=AIzaSyA1234567890123456789012345 ok')).toBe('key=[redacted] ok');
   });
 
   it('classifies transport failures', () => {
-    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+    });
     // Refused: nothing serves the address, and six retries would find the same. Said at once, with what to check.
     expect(fromTransportError('m', refused)).toMatchObject({ kind: 'network', retryable: false });
-    const refusedAt = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 9 }) });
+    const refusedAt = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+        code: 'ECONNREFUSED',
+        address: '127.0.0.1',
+        port: 9,
+      }),
+    });
     expect(fromTransportError('openai:llama3', refusedAt)?.message).toBe(
       'openai:llama3: cannot reach the model server: 127.0.0.1:9 refused the connection (ECONNREFUSED); is the model server running there, and is OPENAI_BASE_URL right? The kernel reads it when it starts: after changing it, run `aos kernel restart`',
     );
     const eyeballs = new TypeError('fetch failed', {
-      cause: Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:11434'), { code: 'ECONNREFUSED', address: '::1', port: 11434 })]), { code: 'ECONNREFUSED' }),
+      cause: Object.assign(
+        new AggregateError([
+          Object.assign(new Error('connect ECONNREFUSED ::1:11434'), {
+            code: 'ECONNREFUSED',
+            address: '::1',
+            port: 11434,
+          }),
+        ]),
+        { code: 'ECONNREFUSED' },
+      ),
     });
     expect(fromTransportError('gemini:g', eyeballs)?.message).toContain('[::1]:11434 refused the connection');
-    const unknownHost = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND llm.internal'), { code: 'ENOTFOUND', hostname: 'llm.internal' }) });
-    expect(fromTransportError('gemini:g', unknownHost)).toMatchObject({ retryable: false, message: expect.stringContaining('llm.internal is not a known host name (ENOTFOUND); is the model server running there, and is GEMINI_BASE_URL right?') });
+    const unknownHost = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('getaddrinfo ENOTFOUND llm.internal'), {
+        code: 'ENOTFOUND',
+        hostname: 'llm.internal',
+      }),
+    });
+    expect(fromTransportError('gemini:g', unknownHost)).toMatchObject({
+      retryable: false,
+      message: expect.stringContaining(
+        'llm.internal is not a known host name (ENOTFOUND); is the model server running there, and is GEMINI_BASE_URL right?',
+      ),
+    });
     // A reset may pass: retried.
-    const reset = new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
-    expect(fromTransportError('m', reset)).toMatchObject({ kind: 'network', retryable: true, message: 'm: network error (ECONNRESET): read ECONNRESET' });
-    const headersTimeout = new TypeError('fetch failed', { cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }) });
+    const reset = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    });
+    expect(fromTransportError('m', reset)).toMatchObject({
+      kind: 'network',
+      retryable: true,
+      message: 'm: network error (ECONNRESET): read ECONNRESET',
+    });
+    const headersTimeout = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
+    });
     expect(fromTransportError('m', headersTimeout)?.kind).toBe('timeout');
     expect(fromTransportError('m', new RangeError('bug'))).toBeUndefined();
   });

@@ -47,7 +47,10 @@ describe('the provider table', () => {
 
       it('has prices that parse as an AOS_PRICES file would, and they are in the price table', async () => {
         const file = path.join(dir, `${provider.name}.json`);
-        const { asOfs, figures } = { asOfs: Object.values(provider.prices).map((p) => p.asOf), figures: Object.fromEntries(Object.entries(provider.prices).map(([m, { asOf: _asOf, ...p }]) => [m, p])) };
+        const { asOfs, figures } = {
+          asOfs: Object.values(provider.prices).map((p) => p.asOf),
+          figures: Object.fromEntries(Object.entries(provider.prices).map(([m, { asOf: _asOf, ...p }]) => [m, p])),
+        };
         await writeFile(file, JSON.stringify(figures));
         const table = loadPriceTable({ AOS_PRICES: file });
         for (const [model, price] of Object.entries(provider.prices)) {
@@ -61,12 +64,16 @@ describe('the provider table', () => {
       });
 
       it('owns the bare names of the models it prices, and of its default model', () => {
-        const models = [...Object.keys(provider.prices), ...(provider.defaults.model === undefined ? [] : [provider.defaults.model])];
+        const models = [
+          ...Object.keys(provider.prices),
+          ...(provider.defaults.model === undefined ? [] : [provider.defaults.model]),
+        ];
         for (const model of models) {
           expect(ownerOf(model)?.name, model).toBe(provider.name);
           expect(resolveModel(model)).toBe(`${provider.name}:${model}`);
         }
-        if (provider.defaults.model !== undefined) expect(Object.keys(provider.prices)).toContain(provider.defaults.model);
+        if (provider.defaults.model !== undefined)
+          expect(Object.keys(provider.prices)).toContain(provider.defaults.model);
       });
 
       it('has default base URLs that are http(s) URLs', () => {
@@ -87,7 +94,10 @@ describe('the provider table', () => {
   it('no pattern of one provider claims a model another prices', () => {
     for (const provider of PROVIDERS) {
       for (const model of Object.keys(provider.prices)) {
-        expect(ownersOf(model).map((p) => p.name), model).toEqual([provider.name]);
+        expect(
+          ownersOf(model).map((p) => p.name),
+          model,
+        ).toEqual([provider.name]);
       }
     }
   });

@@ -259,7 +259,9 @@ describe('usage', () => {
 });
 
 describe('delay_ms', () => {
-  const driver = inline('agents:\n  root:\n    - reply: slow\n      delay_ms: 5000\n    - reply: quick\n      delay_ms: 20\n');
+  const driver = inline(
+    'agents:\n  root:\n    - reply: slow\n      delay_ms: 5000\n    - reply: quick\n      delay_ms: 20\n',
+  );
 
   it('waits before replying', async () => {
     vi.useFakeTimers();
@@ -328,7 +330,11 @@ describe('loading errors', () => {
     ['agents that is not a map', 'agents: [a, b]\n', /agents.*expected a map.*got a list/],
     ['an agent list that is not a list', 'agents:\n  root: hello\n', /agents\.root.*list of replies/],
     ['an unknown top-level key', 'agents: {}\nagnets: {}\n', /unknown key "agnets"/],
-    ['a typo in an entry key', 'agents:\n  root:\n    - a\n    - reply: b\n      exepct: x\n', /agents\.root\[1\].*"exepct"/],
+    [
+      'a typo in an entry key',
+      'agents:\n  root:\n    - a\n    - reply: b\n      exepct: x\n',
+      /agents\.root\[1\].*"exepct"/,
+    ],
     ['a non-string reply', 'agents:\n  root:\n    - reply: 42\n', /agents\.root\[0\]\.reply.*string/],
     ['a number as an entry', 'agents:\n  root:\n    - 42\n', /agents\.root\[0\].*reply string/],
     ['an entry without reply', 'agents:\n  root:\n    - expect: x\n', /agents\.root\[0\]\.reply/],

@@ -6,7 +6,17 @@ import { describeModelSetup } from '../../../drivers/llm/setup.js';
 describe('describeModelSetup', () => {
   it('says how to name a model and how to set up each provider', () => {
     const setup = describeModelSetup();
-    for (const needle of ['--model provider:model', 'AOS_MODEL', 'default_model', 'gemini:gemini-2.5-flash', 'GEMINI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'http://127.0.0.1:11434/v1', 'replay:']) {
+    for (const needle of [
+      '--model provider:model',
+      'AOS_MODEL',
+      'default_model',
+      'gemini:gemini-2.5-flash',
+      'GEMINI_API_KEY',
+      'OPENAI_BASE_URL',
+      'OPENAI_API_KEY',
+      'http://127.0.0.1:11434/v1',
+      'replay:',
+    ]) {
       expect(setup).toContain(needle);
     }
   });

@@ -24,7 +24,14 @@ afterAll(async () => {
 });
 afterEach(() => {
   fake.requests.length = 0;
-  fake.setBehavior({ reply: undefined, usage: undefined, streams: undefined, streamGapMs: undefined, fault: undefined, apiKey: undefined });
+  fake.setBehavior({
+    reply: undefined,
+    usage: undefined,
+    streams: undefined,
+    streamGapMs: undefined,
+    fault: undefined,
+    apiKey: undefined,
+  });
 });
 
 function request(onText?: (delta: string) => void): ModelRequest {
@@ -67,7 +74,14 @@ describe('openai-compatible: streaming', () => {
 
   it('asks again whole when the server refuses to stream, and does not ask it to stream again', async () => {
     fake.setBehavior({
-      fault: (ctx) => (ctx.stream ? { kind: 'status', status: 400, body: { error: { message: "Unrecognized request argument supplied: stream_options" } } } : undefined),
+      fault: (ctx) =>
+        ctx.stream
+          ? {
+              kind: 'status',
+              status: 400,
+              body: { error: { message: 'Unrecognized request argument supplied: stream_options' } },
+            }
+          : undefined,
       reply: REPLY,
     });
     const driver = openai();
@@ -79,7 +93,9 @@ describe('openai-compatible: streaming', () => {
   it('a stream cut before the reply ends is malformed (retryable), not a short reply', async () => {
     const server = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Half a ' }, finish_reason: null }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Half a ' }, finish_reason: null }] })}\n\n`,
+      );
       setTimeout(() => res.destroy(), 20);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -97,10 +113,12 @@ describe('openai-compatible: streaming', () => {
     }
   });
 
-  it('an error sent mid-stream is the provider\'s error, said with its message', async () => {
+  it("an error sent mid-stream is the provider's error, said with its message", async () => {
     const server = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] })}\n\n`,
+      );
       res.end(`data: ${JSON.stringify({ error: { message: 'model overloaded, try later' } })}\n\n`);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -22,12 +22,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A reader stuck on the FIFO (the bug this file guards against) is let go by a writer's close.
-  await fsp.open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then((h) => h.close(), () => undefined);
+  await fsp.open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then(
+    (h) => h.close(),
+    () => undefined,
+  );
   await rm(dir, { recursive: true, force: true });
 });
 
 async function loadError(file: string, limits = LIMITS): Promise<AosError> {
-  const error: unknown = await loadTape(file, limits).then(() => undefined, (reason: unknown) => reason);
+  const error: unknown = await loadTape(file, limits).then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
   expect(error).toBeInstanceOf(AosError);
   return error as AosError;
 }
@@ -73,7 +79,11 @@ describe('loadTape refuses what is not a small regular file, before reading it',
 describe('redacted tape errors quote nothing of the file', () => {
   // Each is invalid in a way whose detailed message quotes the file: a value, a key, a line.
   const texts: Array<[string, string, RegExp]> = [
-    ['a shadow-like line (one unknown key)', `root:$6$${SECRET}:19000:0:99999:7:::\n`, /not a valid tape: 2 problems, the first at line 1/],
+    [
+      'a shadow-like line (one unknown key)',
+      `root:$6$${SECRET}:19000:0:99999:7:::\n`,
+      /not a valid tape: 2 problems, the first at line 1/,
+    ],
     ['a plain string', `${SECRET}\n`, /not a valid tape: a problem, the first at line 1/],
     ['a bad escape', `agents:\n  root: ["\\q${SECRET}"]\n`, /not valid YAML at line 2, column \d+$/],
     ['an unclosed flow', `agents:\n  root: [${SECRET}\n`, /not valid YAML at line \d+, column \d+$/],
@@ -91,7 +101,7 @@ describe('redacted tape errors quote nothing of the file', () => {
     expect(redacted).toMatch(where);
   });
 
-  it('the detailed form (the CLI user\'s own tape) still names keys and values', () => {
+  it("the detailed form (the CLI user's own tape) still names keys and values", () => {
     expect(captureMessage(() => parseTape('agents: {}\nagnets: {}\n', 't.yaml'))).toContain('unknown key "agnets"');
   });
 });

@@ -44,13 +44,16 @@ async function reader(): Promise<TapeReader> {
 }
 
 async function readError(tapes: TapeReader, file: string): Promise<AosError> {
-  const error: unknown = await tapes.read(file).then(() => undefined, (reason: unknown) => reason);
+  const error: unknown = await tapes.read(file).then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
   expect(error).toBeInstanceOf(AosError);
   return error as AosError;
 }
 
 describe('TapeReader.read', () => {
-  it('reads a host tape outside the workspace as the CLI user\'s file, with detailed errors', async () => {
+  it("reads a host tape outside the workspace as the CLI user's file, with detailed errors", async () => {
     const tapes = await reader();
     const file = path.join(dir, 'tape.yaml');
     await writeFile(file, 'agents:\n  root: [hi]\n');
@@ -72,7 +75,9 @@ describe('TapeReader.read', () => {
     const tapes = await reader();
     await symlink(workspace, path.join(dir, 'ws-link'));
     await symlink(secret, path.join(workspace, 'tape.yaml'));
-    expect((await readError(tapes, path.join(dir, 'ws-link', 'tape.yaml'))).message).toBe('replay tape: is a symlink: /tape.yaml');
+    expect((await readError(tapes, path.join(dir, 'ws-link', 'tape.yaml'))).message).toBe(
+      'replay tape: is a symlink: /tape.yaml',
+    );
     await symlink(dir, path.join(workspace, 'out'));
     const error = await readError(tapes, path.join(workspace, 'out', 'secret.txt'));
     expect([error.code, error.message]).toEqual(['EACCES', 'replay tape: path escapes the workspace: /out/secret.txt']);
@@ -83,18 +88,39 @@ describe('TapeReader.read', () => {
     await writeFile(path.join(workspace, 'notes.yaml'), SECRET_FILE);
     const error = await readError(tapes, path.join(workspace, 'notes.yaml'));
     expect(error.code).toBe('EINVAL');
-    expect(error.message).toMatch(/^invalid replay tape \/notes\.yaml: not a valid tape: 2 problems, the first at line 1/);
+    expect(error.message).toMatch(
+      /^invalid replay tape \/notes\.yaml: not a valid tape: 2 problems, the first at line 1/,
+    );
     expect(error.message).not.toContain(SECRET);
   });
 });
 
 describe('after a restart', () => {
-  it('a child\'s workspace tape swapped for a link to a host file fails without quoting it', async () => {
+  it("a child's workspace tape swapped for a link to a host file fails without quoting it", async () => {
     const hostTape = path.join(dir, 'tape.yaml');
-    await writeFile(hostTape, YAML.stringify({ agents: { root: [call('SPAWN_AGENT', { role: 'helper', model: 'replay:helper.yaml' }), call('WAIT', { pid: 2, timeout_s: 60 }), EXIT] } }));
-    await writeFile(path.join(workspace, 'helper.yaml'), YAML.stringify({ agents: { helper: [call('RECV_MSG', { timeout_s: 60 }), EXIT] } }));
+    await writeFile(
+      hostTape,
+      YAML.stringify({
+        agents: {
+          root: [
+            call('SPAWN_AGENT', { role: 'helper', model: 'replay:helper.yaml' }),
+            call('WAIT', { pid: 2, timeout_s: 60 }),
+            EXIT,
+          ],
+        },
+      }),
+    );
+    await writeFile(
+      path.join(workspace, 'helper.yaml'),
+      YAML.stringify({ agents: { helper: [call('RECV_MSG', { timeout_s: 60 }), EXIT] } }),
+    );
     const boot = (): Promise<Kernel> =>
-      Kernel.create({ workspace, rootCapabilities: [...ALL_CAPS, 'model:replay:/**'], storeFile: path.join(dir, 'aos.db'), cwd: dir });
+      Kernel.create({
+        workspace,
+        rootCapabilities: [...ALL_CAPS, 'model:replay:/**'],
+        storeFile: path.join(dir, 'aos.db'),
+        cwd: dir,
+      });
     const a = await boot();
     await a.spawn({ task: 't', model: `replay:${hostTape}` });
     await until(() => a.proc(2)?.pcb.state === 'blocked' && a.proc(1)?.pcb.state === 'blocked', 10_000, 'both blocked');

@@ -16,7 +16,10 @@ afterEach(async () => {
 });
 
 it('the server and its sandbox die with the process that started them', async () => {
-  const host = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const host = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   host.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await until(() => /running \d+/.test(out), 30_000, 'the server running');

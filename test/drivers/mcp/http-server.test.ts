@@ -21,7 +21,10 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   port = await freePort();
-  child = spawn(process.execPath, [EVERYTHING_JS, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child = spawn(process.execPath, [EVERYTHING_JS, 'streamableHttp'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let said = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
@@ -37,11 +40,17 @@ afterAll(() => {
 });
 
 it('lists tools and calls them over Streamable HTTP; a server that went away is EIO', async () => {
-  const driver = new ServerDriver('remote', { kind: 'http', url: `http://127.0.0.1:${port}/mcp`, headers: {} }, { workspace: '/tmp', limits: TEST_LIMITS, clientInfo: { name: 'aos-test', version: '0' } });
+  const driver = new ServerDriver(
+    'remote',
+    { kind: 'http', url: `http://127.0.0.1:${port}/mcp`, headers: {} },
+    { workspace: '/tmp', limits: TEST_LIMITS, clientInfo: { name: 'aos-test', version: '0' } },
+  );
   try {
     expect((await driver.tools()).map((t) => t.name)).toContain('get-sum');
     const sum = await driver.call('get-sum', { a: 2, b: 3 }, { timeoutMs: 10_000 });
-    expect(toToolValue(sum, 'remote', 'get-sum', 1000).content).toEqual([{ type: 'text', text: 'The sum of 2 and 3 is 5.' }]);
+    expect(toToolValue(sum, 'remote', 'get-sum', 1000).content).toEqual([
+      { type: 'text', text: 'The sum of 2 and 3 is 5.' },
+    ]);
     child.kill('SIGKILL');
     await once(child, 'exit');
     await expect(driver.call('echo', { message: 'x' }, { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'EIO' });

@@ -36,7 +36,11 @@ async function open(config: McpServerConfig, limits: Partial<typeof TEST_LIMITS>
   dirs.push(dir);
   workspace = path.join(dir, 'workspace');
   await import('node:fs/promises').then((fs) => fs.mkdir(workspace));
-  const driver = new ServerDriver('s', config, { workspace, limits: { ...TEST_LIMITS, ...limits }, clientInfo: { name: 'aos-test', version: '0' } });
+  const driver = new ServerDriver('s', config, {
+    workspace,
+    limits: { ...TEST_LIMITS, ...limits },
+    clientInfo: { name: 'aos-test', version: '0' },
+  });
   drivers.push(driver);
   return driver;
 }
@@ -48,7 +52,9 @@ async function sandboxCgroupsOf(procs: { pid: number }[]): Promise<string[]> {
     text.split('\n').flatMap((line) => {
       const [, controllers = '', where = ''] = line.split(':');
       if (!where.includes('/aos-exec/')) return [];
-      return controllers === '' ? [path.join('/sys/fs/cgroup', where)] : controllers.split(',').map((c) => path.join('/sys/fs/cgroup', c, where));
+      return controllers === ''
+        ? [path.join('/sys/fs/cgroup', where)]
+        : controllers.split(',').map((c) => path.join('/sys/fs/cgroup', c, where));
     }),
   );
   return [...new Set(dirs)];
@@ -69,19 +75,35 @@ describe('a stdio MCP server in the sandbox', () => {
     const tools = await driver.tools();
     expect(driver.state).toBe('running');
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'get-sum', 'get-tiny-image']));
-    expect(tools.find((t) => t.name === 'echo')?.inputSchema).toMatchObject({ type: 'object', properties: { message: { type: 'string' } } });
+    expect(tools.find((t) => t.name === 'echo')?.inputSchema).toMatchObject({
+      type: 'object',
+      properties: { message: { type: 'string' } },
+    });
     const echo = await driver.call('echo', { message: 'hi' }, { timeoutMs: 10_000 });
-    expect(toToolValue(echo, 's', 'echo', 1000)).toEqual({ truncated: false, content: [{ type: 'text', text: 'Echo: hi' }] });
+    expect(toToolValue(echo, 's', 'echo', 1000)).toEqual({
+      truncated: false,
+      content: [{ type: 'text', text: 'Echo: hi' }],
+    });
   });
 
   it('gives images as references with their size, and cuts text at the cap', async () => {
     const driver = await open(everything());
-    const image = toToolValue(await driver.call('get-tiny-image', {}, { timeoutMs: 10_000 }), 's', 'get-tiny-image', 1_000_000);
+    const image = toToolValue(
+      await driver.call('get-tiny-image', {}, { timeoutMs: 10_000 }),
+      's',
+      'get-tiny-image',
+      1_000_000,
+    );
     const ref = image.content.find((c) => c.type === 'image');
     expect(ref).toMatchObject({ type: 'image', mime_type: 'image/png' });
     expect(ref && 'bytes' in ref ? ref.bytes : 0).toBeGreaterThan(0);
     expect(JSON.stringify(image)).not.toContain('iVBOR');
-    const cut = toToolValue(await driver.call('echo', { message: 'x'.repeat(100) }, { timeoutMs: 10_000 }), 's', 'echo', 20);
+    const cut = toToolValue(
+      await driver.call('echo', { message: 'x'.repeat(100) }, { timeoutMs: 10_000 }),
+      's',
+      'echo',
+      20,
+    );
     expect(cut).toEqual({ truncated: true, content: [{ type: 'text', text: `Echo: ${'x'.repeat(14)}` }] });
   });
 
@@ -94,7 +116,9 @@ describe('a stdio MCP server in the sandbox', () => {
     const fs = await open(filesystem());
     await writeFile(path.join(workspace, 'note.txt'), 'in the workspace');
     const read = await fs.call('read_text_file', { path: '/workspace/note.txt' }, { timeoutMs: 10_000 });
-    expect(toToolValue(read, 's', 'read_text_file', 1000).content).toEqual([{ type: 'text', text: 'in the workspace' }]);
+    expect(toToolValue(read, 's', 'read_text_file', 1000).content).toEqual([
+      { type: 'text', text: 'in the workspace' },
+    ]);
     // Outside its allowed directory the server itself refuses (isError): EIO with its message.
     const outside = await fs.call('read_text_file', { path: '/etc/passwd' }, { timeoutMs: 10_000 });
     expect(() => toToolValue(outside, 's', 'read_text_file', 1000)).toThrow(/EIO|denied|outside/i);
@@ -108,7 +132,10 @@ describe('a stdio MCP server in the sandbox', () => {
     const node = procs.find((p) => p.comm.startsWith('node') || p.comm.startsWith('MainThread'));
     expect(node, JSON.stringify(procs)).toBeDefined();
     process.kill(node?.pid ?? 0, 'SIGKILL');
-    await expect(slow).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining('died during the call of trigger-long-running-operation') });
+    await expect(slow).rejects.toMatchObject({
+      code: 'EIO',
+      message: expect.stringContaining('died during the call of trigger-long-running-operation'),
+    });
     expect(await stillRunning(procs)).toEqual([]);
     expect(driver.state).toBe('stopped');
     const again = await driver.call('echo', { message: 'back' }, { timeoutMs: 10_000 });
@@ -117,7 +144,9 @@ describe('a stdio MCP server in the sandbox', () => {
 
   it('a call that outlives its time limit is ETIMEDOUT; the server stays usable', async () => {
     const driver = await open(everything());
-    await expect(driver.call('trigger-long-running-operation', { duration: 30, steps: 2 }, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(
+      driver.call('trigger-long-running-operation', { duration: 30, steps: 2 }, { timeoutMs: 300 }),
+    ).rejects.toMatchObject({ code: 'ETIMEDOUT' });
     const echo = await driver.call('echo', { message: 'still here' }, { timeoutMs: 10_000 });
     expect(toToolValue(echo, 's', 'echo', 1000).content).toEqual([{ type: 'text', text: 'Echo: still here' }]);
   });
@@ -133,7 +162,11 @@ describe('a stdio MCP server in the sandbox', () => {
     const driver = await open(everything(), { idleStopMs: 200 });
     await driver.tools();
     const procs = await serverProcs(driver);
-    await until(async () => driver.state === 'stopped' && (await stillRunning(procs)).length === 0, 10_000, 'idle stop');
+    await until(
+      async () => driver.state === 'stopped' && (await stillRunning(procs)).length === 0,
+      10_000,
+      'idle stop',
+    );
     await driver.call('echo', { message: 'x' }, { timeoutMs: 10_000 });
     const second = await serverProcs(driver);
     await driver.stop({ close: true });

@@ -16,12 +16,32 @@ export const EVERYTHING_JS = path.join(packageDir('@modelcontextprotocol/server-
 export const FILESYSTEM_JS = path.join(packageDir('@modelcontextprotocol/server-filesystem'), 'dist/index.js');
 
 export function everything(extra: Partial<StdioServerConfig> = {}): StdioServerConfig {
-  return { kind: 'stdio', command: process.execPath, args: [EVERYTHING_JS, 'stdio'], env: {}, read: [NODE_MODULES], write: [], workspace: false, network: false, ...extra };
+  return {
+    kind: 'stdio',
+    command: process.execPath,
+    args: [EVERYTHING_JS, 'stdio'],
+    env: {},
+    read: [NODE_MODULES],
+    write: [],
+    workspace: false,
+    network: false,
+    ...extra,
+  };
 }
 
 /** server-filesystem serving the agents' workspace, bound at /workspace. */
 export function filesystem(extra: Partial<StdioServerConfig> = {}): StdioServerConfig {
-  return { kind: 'stdio', command: process.execPath, args: [FILESYSTEM_JS, '/workspace'], env: {}, read: [NODE_MODULES], write: [], workspace: true, network: false, ...extra };
+  return {
+    kind: 'stdio',
+    command: process.execPath,
+    args: [FILESYSTEM_JS, '/workspace'],
+    env: {},
+    read: [NODE_MODULES],
+    write: [],
+    workspace: true,
+    network: false,
+    ...extra,
+  };
 }
 
 export const TEST_LIMITS: McpLimits = {
@@ -39,11 +59,24 @@ export const TEST_LIMITS: McpLimits = {
 };
 
 const REPO_NODE_MODULES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../node_modules');
-export const ODD_JS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../fixtures/mcp/odd-server.mjs');
+export const ODD_JS = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  '../../fixtures/mcp/odd-server.mjs',
+);
 
 /** test/fixtures/mcp/odd-server.mjs: tools that shadow syscalls, list_changed, a hang, an isError. */
 export function odd(extra: Partial<StdioServerConfig> = {}): StdioServerConfig {
   // The fixture imports the SDK through the checkout's node_modules (a link to the real one): both are bound.
   const read = [...new Set([NODE_MODULES, REPO_NODE_MODULES, path.dirname(ODD_JS)])];
-  return { kind: 'stdio', command: process.execPath, args: [ODD_JS], env: {}, read, write: [], workspace: false, network: false, ...extra };
+  return {
+    kind: 'stdio',
+    command: process.execPath,
+    args: [ODD_JS],
+    env: {},
+    read,
+    write: [],
+    workspace: false,
+    network: false,
+    ...extra,
+  };
 }

@@ -18,7 +18,9 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function refusedStart(dataDirIn?: (dir: string) => string): Promise<{ error: Error; logs: string[]; server: SupervisedChroma; dir: string }> {
+async function refusedStart(
+  dataDirIn?: (dir: string) => string,
+): Promise<{ error: Error; logs: string[]; server: SupervisedChroma; dir: string }> {
   const dir = await tempDir('aos-chroma-iso-');
   dirs.push(dir);
   const logs: string[] = [];
@@ -50,7 +52,8 @@ describe('SupervisedChroma without a private network namespace', () => {
     dirs.push(dir);
     const fake = path.join(dir, 'bwrap');
     const count = path.join(dir, 'runs');
-    const complaint = 'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.';
+    const complaint =
+      'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.';
     await writeFile(fake, `#!/bin/sh\necho run >> '${count}'\necho '${complaint}' >&2\nexit 1\n`, { mode: 0o755 });
     vi.stubEnv('AOS_BWRAP', fake);
     const { error, logs } = await refusedStart();

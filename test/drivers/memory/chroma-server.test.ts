@@ -25,7 +25,9 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function server(options: Partial<ConstructorParameters<typeof SupervisedChroma>[0]> = {}): Promise<SupervisedChroma> {
+async function server(
+  options: Partial<ConstructorParameters<typeof SupervisedChroma>[0]> = {},
+): Promise<SupervisedChroma> {
   const dir = await tempDir('aos-chroma-');
   dirs.push(dir);
   lastDataDir = path.join(dir, 'chroma');
@@ -50,11 +52,13 @@ describe('SupervisedChroma', () => {
     expect(socketPath).toBe(path.join(`${lastDataDir}-run`, 'chroma.sock'));
     expect(HEARTBEAT_PATH).toBe('/api/v2/heartbeat');
     const body = await new Promise<string>((resolve, reject) => {
-      http.get({ socketPath, path: HEARTBEAT_PATH, agent: false }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`status ${res.statusCode}`))));
-      }).once('error', reject);
+      http
+        .get({ socketPath, path: HEARTBEAT_PATH, agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`status ${res.statusCode}`))));
+        })
+        .once('error', reject);
     });
     expect(JSON.parse(body)).toHaveProperty(['nanosecond heartbeat']);
     expect(s.state).toBe('running');
@@ -129,12 +133,18 @@ describe('SupervisedChroma', () => {
     dirs.push(dir);
     const fake = path.join(dir, 'bwrap');
     const pidFile = path.join(dir, 'pid');
-    await writeFile(fake, `#!/bin/sh\ntrap '' TERM\necho $$ > '${pidFile}'\nwhile :; do sleep 0.1; done\n`, { mode: 0o755 });
+    await writeFile(fake, `#!/bin/sh\ntrap '' TERM\necho $$ > '${pidFile}'\nwhile :; do sleep 0.1; done\n`, {
+      mode: 0o755,
+    });
     vi.stubEnv('AOS_BWRAP', fake);
     try {
       const s = await server({ stopGraceMs: 200, startTimeoutMs: 120_000 });
       const starting = s.ensureRunning().catch((error: unknown) => error);
-      await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 10_000, 'the fake bwrap to start');
+      await until(
+        () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
+        10_000,
+        'the fake bwrap to start',
+      );
       const pid = Number(readFileSync(pidFile, 'utf8'));
       await s.stop();
       expect(alive(pid)).toBe(false);
@@ -145,7 +155,11 @@ describe('SupervisedChroma', () => {
   });
 
   it('a bad binary fails fast with the reason', async () => {
-    const s = await server({ cliPath: '/nonexistent/chroma-cli.mjs', startAttempts: 2, restart: { initialDelayMs: 10 } });
+    const s = await server({
+      cliPath: '/nonexistent/chroma-cli.mjs',
+      startAttempts: 2,
+      restart: { initialDelayMs: 10 },
+    });
     const started = Date.now();
     const error = (await s.ensureRunning().catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/chroma exited with code 70 before answering \/api\/v2\/heartbeat/);
@@ -180,7 +194,10 @@ describe('SupervisedChroma', () => {
        console.log(JSON.stringify({ pid: s.pid }));
        setInterval(() => {}, 1000);`,
     );
-    const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: packageRoot(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';
       parent.stdout.on('data', (c: Buffer) => {

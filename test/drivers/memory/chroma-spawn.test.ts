@@ -17,7 +17,10 @@ const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
 const bwrap = await findBwrap();
 const skip = !isRoot || !bwrap;
-if (skip) console.warn(`skipping chroma-private tests: they need root (to probe as uid ${NOBODY}) and bubblewrap (found: ${bwrap ?? 'none'})`);
+if (skip)
+  console.warn(
+    `skipping chroma-private tests: they need root (to probe as uid ${NOBODY}) and bubblewrap (found: ${bwrap ?? 'none'})`,
+  );
 
 const SECRET = treeNamespace(4242);
 let dir: string;
@@ -53,7 +56,8 @@ describe.skipIf(skip)('the supervised Chroma is private to the kernel user', () 
       expect(outcome, JSON.stringify(target)).not.toContain(SECRET);
       if (target.kind === 'unix') expect(outcome, target.path).toBe('EACCES');
     }
-    for (const target of targets) if (target.kind === 'tcp') expect(target.netns, `${target.host}:${target.port}`).not.toBe(netNamespace('self'));
+    for (const target of targets)
+      if (target.kind === 'tcp') expect(target.netns, `${target.host}:${target.port}`).not.toBe(netNamespace('self'));
   });
 
   it('MEM_WRITE / MEM_READ through the store still work', async () => {

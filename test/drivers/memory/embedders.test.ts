@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { embedderFromSpec, GeminiEmbedder, LocalEmbedder, OpenAIEmbedder } from '../../../drivers/memory/embedders.js';
+import { LocalEmbedder } from '../../../drivers/memory/embedders.js';
+import { embedderFromSpec, GeminiEmbedder, OpenAIEmbedder } from '../../../drivers/memory/provider-embedders.js';
 
 const cosine = (a: number[], b: number[]): number => a.reduce((sum, x, i) => sum + x * (b[i] ?? 0), 0);
 
@@ -79,8 +80,14 @@ describe('embedderFromSpec (AOS_EMBEDDER)', () => {
     expect(embedderFromSpec(undefined).id).toBe('local-hash-v1');
     expect(embedderFromSpec('local').id).toBe('local-hash-v1');
     expect(embedderFromSpec('local:256')).toMatchObject({ id: 'local-hash-v1:256', dim: 256 });
-    expect(embedderFromSpec('gemini:gemini-embedding-001', {})).toMatchObject({ id: 'gemini:gemini-embedding-001', dim: null });
-    expect(embedderFromSpec('gemini:gemini-embedding-001:768', {})).toMatchObject({ id: 'gemini:gemini-embedding-001:768', dim: 768 });
+    expect(embedderFromSpec('gemini:gemini-embedding-001', {})).toMatchObject({
+      id: 'gemini:gemini-embedding-001',
+      dim: null,
+    });
+    expect(embedderFromSpec('gemini:gemini-embedding-001:768', {})).toMatchObject({
+      id: 'gemini:gemini-embedding-001:768',
+      dim: 768,
+    });
     expect(embedderFromSpec('openai:text-embedding-3-small', {})).toBeInstanceOf(OpenAIEmbedder);
     // Model names may hold colons (Ollama tags); only a trailing number is a dimension.
     expect(embedderFromSpec('openai:nomic-embed-text:latest', {}).id).toBe('openai:nomic-embed-text:latest');
@@ -105,7 +112,9 @@ describe('provider embedders against fake servers', () => {
     server = null;
   });
 
-  async function fake(handler: (path: string, body: Record<string, unknown>, headers: http.IncomingHttpHeaders) => unknown): Promise<string> {
+  async function fake(
+    handler: (path: string, body: Record<string, unknown>, headers: http.IncomingHttpHeaders) => unknown,
+  ): Promise<string> {
     server = http.createServer((req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -150,7 +159,12 @@ describe('provider embedders against fake servers', () => {
       if ((body.input as string[])[0] === 'fail') return null;
       expect(path).toBe('/v1/embeddings');
       expect(body.model).toBe('nomic-embed-text');
-      return { data: [{ index: 1, embedding: [0, 1] }, { index: 0, embedding: [1, 0] }] };
+      return {
+        data: [
+          { index: 1, embedding: [0, 1] },
+          { index: 0, embedding: [1, 0] },
+        ],
+      };
     });
     const e = new OpenAIEmbedder({ model: 'nomic-embed-text', apiKey: 'sk-secret', baseUrl: `${base}/v1/` });
     expect(await e.embed(['first', 'second'], 'document')).toEqual([
@@ -164,7 +178,9 @@ describe('provider embedders against fake servers', () => {
   });
 
   it('refuses a vector of the wrong dimension', async () => {
-    const base = await fake((_p, body) => ({ data: (body.input as string[]).map((t, index) => ({ index, embedding: t === 'long' ? [1, 2, 3] : [1, 2] })) }));
+    const base = await fake((_p, body) => ({
+      data: (body.input as string[]).map((t, index) => ({ index, embedding: t === 'long' ? [1, 2, 3] : [1, 2] })),
+    }));
     const e = new OpenAIEmbedder({ model: 'm', apiKey: undefined, baseUrl: base });
     await e.embed(['short'], 'document');
     await expect(e.embed(['long'], 'document')).rejects.toThrow(/dimension 3, expected 2/);

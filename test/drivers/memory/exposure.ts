@@ -54,7 +54,9 @@ function socketInodes(pid: number): Set<string> {
 
 /** An address from /proc/net/tcp{,6}: 32-bit words in host (little-endian) byte order, in hex. */
 function hexAddress(hex: string): string {
-  const bytes = (hex.match(/.{8}/g) ?? []).flatMap((word) => [6, 4, 2, 0].map((i) => parseInt(word.slice(i, i + 2), 16)));
+  const bytes = (hex.match(/.{8}/g) ?? []).flatMap((word) =>
+    [6, 4, 2, 0].map((i) => parseInt(word.slice(i, i + 2), 16)),
+  );
   if (bytes.length === 4) return bytes.join('.');
   const groups: string[] = [];
   for (let i = 0; i < bytes.length; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
@@ -96,7 +98,8 @@ export function listenersOf(pids: readonly number[]): Target[] {
       const cols = line.trim().split(/\s+/);
       const [flags, , state, inode, socketPath] = cols.slice(3);
       // __SO_ACCEPTCON (a listener), unconnected, bound to a path (not abstract)
-      if (flags !== '00010000' || state !== '01' || !inode || !inodes.has(inode) || !socketPath?.startsWith('/')) continue;
+      if (flags !== '00010000' || state !== '01' || !inode || !inodes.has(inode) || !socketPath?.startsWith('/'))
+        continue;
       add({ kind: 'unix', path: socketPath });
     }
   }
@@ -124,7 +127,12 @@ Promise.all(targets.map(ask)).then((outcomes) => console.log(JSON.stringify(outc
 export function probeAs(uid: number | null, targets: readonly Target[]): Promise<ProbeOutcome[]> {
   const ids = uid === null ? {} : { uid, gid: uid };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', PROBE, JSON.stringify(targets)], { ...ids, cwd: '/', env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', PROBE, JSON.stringify(targets)], {
+      ...ids,
+      cwd: '/',
+      env: {},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -74,38 +74,60 @@ describe('MemoryStore', () => {
     await store.write(space, FACTS);
     const texts = async (where: Record<string, unknown>): Promise<string[]> =>
       (await store.read(space, { query: 'tea', k: 10, where })).map((h) => h.text).sort();
-    expect(await texts({ topic: 'people' })).toEqual(['Alice prefers green tea in the morning', 'Bob drinks tea, never coffee']);
+    expect(await texts({ topic: 'people' })).toEqual([
+      'Alice prefers green tea in the morning',
+      'Bob drinks tea, never coffee',
+    ]);
     expect(await texts({ n: { $gte: 4 } })).toHaveLength(2);
     expect(await texts({ n: { $gt: 1, $lt: 4 } })).toHaveLength(2);
     expect(await texts({ topic: { $in: ['ci', 'ops'] } })).toHaveLength(3);
     expect(await texts({ $or: [{ topic: 'ci' }, { secret: true }] })).toHaveLength(2);
-    expect(await texts({ topic: 'ops', secret: true })).toEqual(['The staging database password rotates every 30 days']);
+    expect(await texts({ topic: 'ops', secret: true })).toEqual([
+      'The staging database password rotates every 30 days',
+    ]);
     expect(await texts({ topic: 'nothing' })).toEqual([]);
   });
 
   it('where is rewritten into the one-key-per-object form Chroma takes', () => {
     expect(toChromaWhere({ a: 1 })).toEqual({ a: 1 });
-    expect(toChromaWhere({ a: 1, b: { $gt: 2, $lt: 5 } })).toEqual({ $and: [{ a: 1 }, { b: { $gt: 2 } }, { b: { $lt: 5 } }] });
+    expect(toChromaWhere({ a: 1, b: { $gt: 2, $lt: 5 } })).toEqual({
+      $and: [{ a: 1 }, { b: { $gt: 2 } }, { b: { $lt: 5 } }],
+    });
     expect(toChromaWhere({ $or: [{ a: 1 }] })).toEqual({ a: 1 });
-    expect(toChromaWhere({ $or: [{ a: 1 }, { b: 2, c: 3 }] })).toEqual({ $or: [{ a: 1 }, { $and: [{ b: 2 }, { c: 3 }] }] });
+    expect(toChromaWhere({ $or: [{ a: 1 }, { b: 2, c: 3 }] })).toEqual({
+      $or: [{ a: 1 }, { $and: [{ b: 2 }, { c: 3 }] }],
+    });
   });
 
   it('a bad filter that gets past validation is EINVAL, not a host failure', async () => {
     const space = ns();
     await store.write(space, FACTS);
-    const error = await store.read(space, { query: 'x', k: 1, where: { topic: { $gt: 'a' } } }).catch((e: unknown) => e);
+    const error = await store
+      .read(space, { query: 'x', k: 1, where: { topic: { $gt: 'a' } } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AosError);
     expect(error).toMatchObject({ code: 'EINVAL' });
   });
 
   it('writing a key again replaces that memory (text, vector and metadata); without a key every write is new', async () => {
     const space = ns();
-    const [first] = await store.write(space, [{ text: 'the office wifi password is hunter2', key: 'wifi', metadata: { floor: 3, old: true } }]);
+    const [first] = await store.write(space, [
+      { text: 'the office wifi password is hunter2', key: 'wifi', metadata: { floor: 3, old: true } },
+    ]);
     expect(first).toBe(idForKey('wifi'));
-    const [second] = await store.write(space, [{ text: 'the office wifi password is now correct-horse', key: 'wifi', metadata: { floor: 4 } }]);
+    const [second] = await store.write(space, [
+      { text: 'the office wifi password is now correct-horse', key: 'wifi', metadata: { floor: 4 } },
+    ]);
     expect(second).toBe(first);
     const hits = await store.read(space, { query: 'wifi password', k: 10 });
-    expect(hits).toEqual([{ id: first, text: 'the office wifi password is now correct-horse', score: expect.any(Number), metadata: { floor: 4 } }]);
+    expect(hits).toEqual([
+      {
+        id: first,
+        text: 'the office wifi password is now correct-horse',
+        score: expect.any(Number),
+        metadata: { floor: 4 },
+      },
+    ]);
     const [a] = await store.write(space, [{ text: 'same text' }]);
     const [b] = await store.write(space, [{ text: 'same text' }]);
     expect(a).not.toBe(b);
@@ -114,7 +136,10 @@ describe('MemoryStore', () => {
 
   it('batch writes: many in one call, split at Chroma batch size, the last write of a key in a batch wins', async () => {
     const space = ns();
-    const records: MemoryRecord[] = Array.from({ length: 6000 }, (_, i) => ({ text: `note number ${i} about topic ${i % 50}`, metadata: { i } }));
+    const records: MemoryRecord[] = Array.from({ length: 6000 }, (_, i) => ({
+      text: `note number ${i} about topic ${i % 50}`,
+      metadata: { i },
+    }));
     records.push({ text: 'first version', key: 'k', metadata: { i: -1 } });
     records.push({ text: 'second version', key: 'k', metadata: { i: -2 } });
     const ids = await store.write(space, records);
@@ -125,7 +150,9 @@ describe('MemoryStore', () => {
     // A record from a later batch is there with its text. Found by its metadata, not by ranking: the
     // index is approximate (HNSW), and among 6,000 near-identical notes the nearest one by text is not
     // always first (it was not once, with the machine under load).
-    expect((await store.read(space, { query: 'note number 4321', k: 1, where: { i: 4321 } }))[0]?.text).toBe('note number 4321 about topic 21');
+    expect((await store.read(space, { query: 'note number 4321', k: 1, where: { i: 4321 } }))[0]?.text).toBe(
+      'note number 4321 about topic 21',
+    );
   });
 
   it('refuses a namespace built by another embedder, naming both', async () => {
@@ -156,7 +183,8 @@ describe('MemoryStore', () => {
     // The server inside dies a moment after the pid killed (its namespace's init goes with it), and
     // a read sent in that moment is still answered by it. Wait for the death only, not for the
     // supervisor: the read then hits the dead server (or the restart under way), recovers, retries.
-    while (chroma.pid === before && (await heartbeat(address, 200))) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (chroma.pid === before && (await heartbeat(address, 200)))
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const hits = await store.read(space, { query: 'semicolon parser', k: 1 });
     expect(hits[0]?.text).toBe(FACTS[1]?.text);
     expect(chroma.pid).not.toBe(before);
@@ -167,15 +195,23 @@ describe('MemoryStore', () => {
     controller.abort(new AosError('EINTR', 'killed'));
     await expect(store.read(ns(), { query: 'x', k: 1 }, controller.signal)).rejects.toMatchObject({ code: 'EINTR' });
     const slow: Embedder = { id: 'slow', dim: 3, maxBatch: 10, embed: () => new Promise(() => undefined) };
-    const slowStore = new MemoryStore({ endpoint: new ExternalChroma(await chroma.ensureRunning()), embedder: slow, opTimeoutMs: 50 });
+    const slowStore = new MemoryStore({
+      endpoint: new ExternalChroma(await chroma.ensureRunning()),
+      embedder: slow,
+      opTimeoutMs: 50,
+    });
     await expect(slowStore.read(ns(), { query: 'x', k: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   });
 });
 
 describe('MemoryStore persistence and failure', () => {
   it('CHROMA_URL: http(s)://host:port or http+unix://<encoded absolute socket path>; anything else is refused', () => {
-    expect(new ExternalChroma('http://127.0.0.1:8000/ignored/path').describe()).toBe('CHROMA_URL http://127.0.0.1:8000');
-    expect(new ExternalChroma('http+unix://%2Frun%2Fchroma.sock').describe()).toBe('CHROMA_URL unix socket /run/chroma.sock');
+    expect(new ExternalChroma('http://127.0.0.1:8000/ignored/path').describe()).toBe(
+      'CHROMA_URL http://127.0.0.1:8000',
+    );
+    expect(new ExternalChroma('http+unix://%2Frun%2Fchroma.sock').describe()).toBe(
+      'CHROMA_URL unix socket /run/chroma.sock',
+    );
     expect(() => new ExternalChroma('http+unix://chroma.sock')).toThrow(/needs an absolute socket path/);
     expect(() => new ExternalChroma('ftp://127.0.0.1')).toThrow(/must be http\(s\):\/\/ or http\+unix:\/\//);
     expect(() => new ExternalChroma('not a url')).toThrow(/is not a URL/);
@@ -203,21 +239,32 @@ describe('MemoryStore persistence and failure', () => {
     const home = await tempDir('aos-nochroma-');
     try {
       const broken = new MemoryStore({
-        endpoint: new SupervisedChroma({ dataDir: path.join(home, 'chroma'), cliPath: path.join(home, 'no-such-chroma.mjs'), startAttempts: 1 }),
+        endpoint: new SupervisedChroma({
+          dataDir: path.join(home, 'chroma'),
+          cliPath: path.join(home, 'no-such-chroma.mjs'),
+          startAttempts: 1,
+        }),
         embedder: new LocalEmbedder(),
       });
       const error = (await broken.write('aos-tree-1', [{ text: 'x' }]).catch((e: unknown) => e)) as AosError;
       expect(error).toBeInstanceOf(AosError);
       expect(error.code).toBe('EIO');
-      expect(error.message).toMatch(/^memory is unavailable: chroma exited with code 70 before answering \/api\/v2\/heartbeat/);
+      expect(error.message).toMatch(
+        /^memory is unavailable: chroma exited with code 70 before answering \/api\/v2\/heartbeat/,
+      );
       // The failure is remembered for a while: the next call fails at once instead of spawning again.
       const started = Date.now();
       await expect(broken.read('aos-tree-1', { query: 'x', k: 1 })).rejects.toMatchObject({ code: 'EIO' });
       expect(Date.now() - started).toBeLessThan(100);
       await broken.close();
       // CHROMA_URL pointing at nothing.
-      const nowhere = new MemoryStore({ endpoint: new ExternalChroma('http://127.0.0.1:1'), embedder: new LocalEmbedder() });
-      await expect(nowhere.read('aos-tree-1', { query: 'x', k: 1 })).rejects.toThrow(/^memory is unavailable: cannot reach Chroma at http:\/\/127\.0\.0\.1:1/);
+      const nowhere = new MemoryStore({
+        endpoint: new ExternalChroma('http://127.0.0.1:1'),
+        embedder: new LocalEmbedder(),
+      });
+      await expect(nowhere.read('aos-tree-1', { query: 'x', k: 1 })).rejects.toThrow(
+        /^memory is unavailable: cannot reach Chroma at http:\/\/127\.0\.0\.1:1/,
+      );
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -55,10 +55,20 @@ const via = (d: UnixSocketDispatcher): RequestInit => ({ dispatcher: d.asFetchDi
 describe('UnixSocketDispatcher under fetch', () => {
   it('sends method, path, query, headers and a large body; the host in the URL does not matter', async () => {
     const body = Buffer.alloc(BIG, 3);
-    const res = await fetch('http://no-such-host.invalid:1234/api/v2/x?y=1', { ...via(dispatcher), method: 'POST', body, headers: { 'x-probe': 'p1' } });
+    const res = await fetch('http://no-such-host.invalid:1234/api/v2/x?y=1', {
+      ...via(dispatcher),
+      method: 'POST',
+      body,
+      headers: { 'x-probe': 'p1' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-echo')).toBe('p1');
-    expect(await res.json()).toEqual({ method: 'POST', url: '/api/v2/x?y=1', bytes: BIG, sha: createHash('sha256').update(body).digest('hex') });
+    expect(await res.json()).toEqual({
+      method: 'POST',
+      url: '/api/v2/x?y=1',
+      bytes: BIG,
+      sha: createHash('sha256').update(body).digest('hex'),
+    });
   });
 
   it('receives a large body intact', async () => {
@@ -84,7 +94,9 @@ describe('UnixSocketDispatcher under fetch', () => {
 
   it('no server on the socket: "fetch failed" (what chromadb maps to ChromaConnectionError)', async () => {
     const nowhere = new UnixSocketDispatcher(path.join(dir, 'missing.sock'));
-    const error = (await fetch('http://chroma/', via(nowhere)).catch((e: unknown) => e)) as TypeError & { cause?: { code?: string } };
+    const error = (await fetch('http://chroma/', via(nowhere)).catch((e: unknown) => e)) as TypeError & {
+      cause?: { code?: string };
+    };
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('fetch failed');
     expect(error.cause?.code).toBe('ENOENT');

@@ -11,7 +11,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EgressDecision, type EgressProxy, egressAllows, parseConnectTarget, startEgressProxy } from '../../../drivers/net/egress-proxy.js';
+import {
+  type EgressDecision,
+  type EgressProxy,
+  egressAllows,
+  parseConnectTarget,
+  startEgressProxy,
+} from '../../../drivers/net/egress-proxy.js';
 import { openTunnel } from '../../../drivers/net/egress-tunnel.js';
 
 let dir = '';
@@ -51,10 +57,19 @@ beforeAll(async () => {
   other = await serve();
   proxy = await startEgressProxy({
     socketPath: path.join(dir, 'egress.sock'),
-    allow: [`127.0.0.1:${allowed.port}`, `localhost:${allowed.port}`, `rebind.example:${other.port}`, 'api.telegram.org:443', '*.slack.com:443'],
+    allow: [
+      `127.0.0.1:${allowed.port}`,
+      `localhost:${allowed.port}`,
+      `rebind.example:${other.port}`,
+      'api.telegram.org:443',
+      '*.slack.com:443',
+    ],
     allowPrivate: [`127.0.0.1:${allowed.port}`],
     onDecision: (d) => decisions.push(d),
-    resolve: async (host) => (host === 'localhost' || host === 'rebind.example' ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '203.0.113.7', family: 4 }]),
+    resolve: async (host) =>
+      host === 'localhost' || host === 'rebind.example'
+        ? [{ address: '127.0.0.1', family: 4 }]
+        : [{ address: '203.0.113.7', family: 4 }],
   });
 });
 afterAll(async () => {
@@ -86,12 +101,25 @@ describe('egress proxy', () => {
       ['api.telegram.org', 443], // allowed, but its answer here is a reserved address: refused as the fetch driver refuses it
     ] as const;
     for (const [host, port] of refused) {
-      const outcome = await openTunnel(proxy.socketPath, host, port).then((s) => { s.destroy(); return 'open'; }, (e: { code?: string }) => e.code);
+      const outcome = await openTunnel(proxy.socketPath, host, port).then(
+        (s) => {
+          s.destroy();
+          return 'open';
+        },
+        (e: { code?: string }) => e.code,
+      );
       expect(outcome, `${host}:${port}`).toBe('EACCES');
     }
     expect(other.hits).toBe(before);
     const denied = decisions.filter((d) => !d.allowed).map((d) => d.target);
-    expect(denied).toEqual(expect.arrayContaining([`127.0.0.1:${other.port}`, 'example.com:443', 'api.telegram.org:80', `rebind.example:${other.port}`]));
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        `127.0.0.1:${other.port}`,
+        'example.com:443',
+        'api.telegram.org:80',
+        `rebind.example:${other.port}`,
+      ]),
+    );
     // A name allowed and an address opened: through.
     const named = await openTunnel(proxy.socketPath, 'localhost', allowed.port);
     expect(await getThrough(named, '/x')).toBe('hello from /x');
@@ -106,24 +134,43 @@ describe('egress proxy', () => {
         socket.on('close', () => resolve(answer));
         socket.on('error', () => resolve(answer));
       });
-    for (const line of [`GET http://127.0.0.1:${allowed.port}/ HTTP/1.1`, `CONNECT user@127.0.0.1:${allowed.port} HTTP/1.1`, `CONNECT 127.1:${allowed.port} HTTP/1.1`, `CONNECT 127.0.0.1:0${allowed.port} HTTP/1.1`, `CONNECT 127.0.0.1:${allowed.port}`]) {
+    for (const line of [
+      `GET http://127.0.0.1:${allowed.port}/ HTTP/1.1`,
+      `CONNECT user@127.0.0.1:${allowed.port} HTTP/1.1`,
+      `CONNECT 127.1:${allowed.port} HTTP/1.1`,
+      `CONNECT 127.0.0.1:0${allowed.port} HTTP/1.1`,
+      `CONNECT 127.0.0.1:${allowed.port}`,
+    ]) {
       expect(await raw(`${line}\r\n\r\n`), line).toMatch(/^HTTP\/1\.1 403 /);
     }
-    expect(await raw(`CONNECT 127.0.0.1:${allowed.port} HTTP/1.1\r\nx: ${'a'.repeat(9_000)}`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await raw(`CONNECT 127.0.0.1:${allowed.port} HTTP/1.1\r\nx: ${'a'.repeat(9_000)}`)).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
     expect(other.hits).toBe(0);
   });
 });
 
 describe('CONNECT targets and rules', () => {
   it('reads host and port in one spelling', () => {
-    expect(parseConnectTarget('CONNECT API.Telegram.org.:443 HTTP/1.1')).toEqual({ host: 'api.telegram.org', port: 443 });
+    expect(parseConnectTarget('CONNECT API.Telegram.org.:443 HTTP/1.1')).toEqual({
+      host: 'api.telegram.org',
+      port: 443,
+    });
     expect(parseConnectTarget('CONNECT [::1]:8080 HTTP/1.1')).toEqual({ host: '::1', port: 8080 });
-    for (const bad of ['CONNECT a..b:443 HTTP/1.1', 'CONNECT a%2eb:443 HTTP/1.1', 'CONNECT 2130706433:443 HTTP/1.1', 'CONNECT host:65536 HTTP/1.1', 'CONNECT host: 443 HTTP/1.1', 'CONNECT -a.com:443 HTTP/1.1', 'connect a.com:443 HTTP/1.1']) {
+    for (const bad of [
+      'CONNECT a..b:443 HTTP/1.1',
+      'CONNECT a%2eb:443 HTTP/1.1',
+      'CONNECT 2130706433:443 HTTP/1.1',
+      'CONNECT host:65536 HTTP/1.1',
+      'CONNECT host: 443 HTTP/1.1',
+      'CONNECT -a.com:443 HTTP/1.1',
+      'connect a.com:443 HTTP/1.1',
+    ]) {
       expect(parseConnectTarget(bad), bad).toBeNull();
     }
   });
 
-  it('matches names exactly, or any name under a *. rule, on the rule\'s port only', () => {
+  it("matches names exactly, or any name under a *. rule, on the rule's port only", () => {
     const rules = ['api.telegram.org:443', '*.slack.com:443'];
     expect(egressAllows(rules, 'api.telegram.org', 443)).toBe(true);
     expect(egressAllows(rules, 'wss-primary.slack.com', 443)).toBe(true);

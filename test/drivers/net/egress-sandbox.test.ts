@@ -76,11 +76,24 @@ describe.skipIf(!bwrap)('a sandbox whose only way out is the egress proxy', () =
     const otherPort = await serve();
     const socketDir = path.join(dir, 'run');
     await import('node:fs/promises').then((fs) => fs.mkdir(socketDir, { mode: 0o700 }));
-    proxy = await startEgressProxy({ socketPath: path.join(socketDir, 'egress.sock'), allow: [`127.0.0.1:${allowedPort}`], allowPrivate: [`127.0.0.1:${allowedPort}`] });
+    proxy = await startEgressProxy({
+      socketPath: path.join(socketDir, 'egress.sock'),
+      allow: [`127.0.0.1:${allowedPort}`],
+      allowPrivate: [`127.0.0.1:${allowedPort}`],
+    });
     const probe = path.join(dir, 'probe.mjs');
     await writeFile(probe, PROBE);
     const sandbox = await launchSandboxedServer(
-      { kind: 'stdio', command: 'node', args: [probe, proxy.socketPath, String(allowedPort), String(otherPort)], env: {}, read: [dir], write: [], workspace: false, network: false },
+      {
+        kind: 'stdio',
+        command: 'node',
+        args: [probe, proxy.socketPath, String(allowedPort), String(otherPort)],
+        env: {},
+        read: [dir],
+        write: [],
+        workspace: false,
+        network: false,
+      },
       dir,
       MCP_LIMITS,
     );

@@ -24,7 +24,8 @@ beforeAll(async () => {
     else if (path === '/c') res.writeHead(200, { 'content-type': 'text/plain' }).end('landed');
     else if (path === '/loop') res.writeHead(302, { location: '/loop' }).end();
     else if (path === '/cross') res.writeHead(307, { location: `http://other.test:${server.port}/echo` }).end();
-    else if (path === '/echo') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers));
+    else if (path === '/echo')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers));
     else if (path === '/hang') return;
     else if (path === '/drip') {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -52,7 +53,11 @@ async function expectClosed(): Promise<void> {
 
 describe('responses', () => {
   it('returns status, content type and UTF-8 text', async () => {
-    const result = await guardedFetch(url('/text'), { 'X-Trace': 'abc', Authorization: 'Bearer t' }, { ...options, userAgent: 'aos-test' });
+    const result = await guardedFetch(
+      url('/text'),
+      { 'X-Trace': 'abc', Authorization: 'Bearer t' },
+      { ...options, userAgent: 'aos-test' },
+    );
     expect(result).toEqual({
       url: url('/text'),
       status: 200,
@@ -65,22 +70,44 @@ describe('responses', () => {
     });
     const seen = server.requests.at(-1);
     expect(seen).toMatchObject({ method: 'GET', url: '/text' });
-    expect(seen?.headers).toMatchObject({ 'x-trace': 'abc', 'user-agent': 'aos-test', host: `127.0.0.1:${server.port}`, 'accept-encoding': 'identity' });
+    expect(seen?.headers).toMatchObject({
+      'x-trace': 'abc',
+      'user-agent': 'aos-test',
+      host: `127.0.0.1:${server.port}`,
+      'accept-encoding': 'identity',
+    });
   });
 
   it('decodes +json, and an undeclared UTF-8 body', async () => {
-    expect(await guardedFetch(url('/json'), undefined, options)).toMatchObject({ body: '{"ok":true}', encoding: 'utf8' });
-    expect(await guardedFetch(url('/plain'), undefined, options)).toMatchObject({ content_type: '', body: 'plain', encoding: 'utf8' });
+    expect(await guardedFetch(url('/json'), undefined, options)).toMatchObject({
+      body: '{"ok":true}',
+      encoding: 'utf8',
+    });
+    expect(await guardedFetch(url('/plain'), undefined, options)).toMatchObject({
+      content_type: '',
+      body: 'plain',
+      encoding: 'utf8',
+    });
   });
 
   it('returns 4xx and 5xx as results, not errors', async () => {
-    expect(await guardedFetch(url('/missing'), undefined, options)).toMatchObject({ status: 404, body: '<h1>not here</h1>' });
+    expect(await guardedFetch(url('/missing'), undefined, options)).toMatchObject({
+      status: 404,
+      body: '<h1>not here</h1>',
+    });
     expect(await guardedFetch(url('/boom'), undefined, options)).toMatchObject({ status: 503, body: 'down' });
   });
 
   it('reports a binary body by size only', async () => {
     const result = await guardedFetch(url('/png'), undefined, options);
-    expect(result).toMatchObject({ status: 200, content_type: 'image/png', body: null, encoding: 'none', bytes: PNG.length, truncated: false });
+    expect(result).toMatchObject({
+      status: 200,
+      content_type: 'image/png',
+      body: null,
+      encoding: 'none',
+      bytes: PNG.length,
+      truncated: false,
+    });
   });
 
   it('stops at maxBodyBytes and drops the connection', async () => {
@@ -99,7 +126,12 @@ describe('responses', () => {
 describe('redirects', () => {
   it('follows relative and absolute redirects and records each hop', async () => {
     const result = await guardedFetch(url('/a'), undefined, options);
-    expect(result).toMatchObject({ url: url('/c'), status: 200, body: 'landed', redirects: [url('/b?x=1'), url('/c')] });
+    expect(result).toMatchObject({
+      url: url('/c'),
+      status: 200,
+      body: 'landed',
+      redirects: [url('/b?x=1'), url('/c')],
+    });
   });
 
   it('fails with too many redirects', async () => {
@@ -109,11 +141,17 @@ describe('redirects', () => {
       message: expect.stringMatching(/too many redirects/),
     });
     expect(server.requests.length - before).toBe(4);
-    await expect(guardedFetch(url('/a'), undefined, { ...options, maxRedirects: 0 })).rejects.toThrow(/too many redirects/);
+    await expect(guardedFetch(url('/a'), undefined, { ...options, maxRedirects: 0 })).rejects.toThrow(
+      /too many redirects/,
+    );
   });
 
   it('drops Authorization and Cookie when a redirect leaves the origin', async () => {
-    const result = await guardedFetch(url('/cross'), { authorization: 'Bearer secret', cookie: 'a=b', 'x-keep': '1' }, options);
+    const result = await guardedFetch(
+      url('/cross'),
+      { authorization: 'Bearer secret', cookie: 'a=b', 'x-keep': '1' },
+      options,
+    );
     const echoed = JSON.parse(result.body ?? '{}') as Record<string, string>;
     expect(echoed['host']).toBe(`other.test:${server.port}`);
     expect(echoed['x-keep']).toBe('1');
@@ -125,7 +163,9 @@ describe('redirects', () => {
 describe('time limits, aborts and failures', () => {
   it('times out a server that accepts but never answers, and closes the socket', async () => {
     const started = Date.now();
-    await expect(guardedFetch(url('/hang'), undefined, { ...options, totalTimeoutMs: 300 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(guardedFetch(url('/hang'), undefined, { ...options, totalTimeoutMs: 300 })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+    });
     expect(Date.now() - started).toBeLessThan(2000);
     await expectClosed();
   });
@@ -142,7 +182,9 @@ describe('time limits, aborts and failures', () => {
     for (const path of ['/hang', '/drip']) {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
-      await expect(guardedFetch(url(path), undefined, options, controller.signal)).rejects.toMatchObject({ code: 'EINTR' });
+      await expect(guardedFetch(url(path), undefined, options, controller.signal)).rejects.toMatchObject({
+        code: 'EINTR',
+      });
       await expectClosed();
     }
   });
@@ -152,7 +194,9 @@ describe('time limits, aborts and failures', () => {
     try {
       const aborted = AbortSignal.abort();
       const opened = { ...options, allowPrivate: () => true };
-      await expect(guardedFetch(`http://127.0.0.1:${silent.port}/`, undefined, opened, aborted)).rejects.toMatchObject({ code: 'EINTR' });
+      await expect(guardedFetch(`http://127.0.0.1:${silent.port}/`, undefined, opened, aborted)).rejects.toMatchObject({
+        code: 'EINTR',
+      });
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(silent.connections()).toBe(0);
     } finally {
@@ -162,7 +206,9 @@ describe('time limits, aborts and failures', () => {
 
   it('aborts a slow resolver at the deadline', async () => {
     const never = (): Promise<ResolvedAddress[]> => new Promise<ResolvedAddress[]>(() => undefined);
-    await expect(guardedFetch('http://slow.test/', undefined, { ...options, resolve: never, totalTimeoutMs: 100 })).rejects.toMatchObject({
+    await expect(
+      guardedFetch('http://slow.test/', undefined, { ...options, resolve: never, totalTimeoutMs: 100 }),
+    ).rejects.toMatchObject({
       code: 'ETIMEDOUT',
     });
   });
@@ -172,8 +218,14 @@ describe('time limits, aborts and failures', () => {
     const port = closed.port;
     await closed.close();
     const opened = { ...options, allowPrivate: () => true };
-    await expect(guardedFetch(`http://127.0.0.1:${port}/`, undefined, opened)).rejects.toMatchObject({ code: 'EIO', message: expect.stringMatching(/refused/) });
-    const missing = (): Promise<ResolvedAddress[]> => Promise.reject(Object.assign(new Error('nope'), { code: 'ENOTFOUND' }));
-    await expect(guardedFetch('http://nowhere.test/', undefined, { ...options, resolve: missing })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(guardedFetch(`http://127.0.0.1:${port}/`, undefined, opened)).rejects.toMatchObject({
+      code: 'EIO',
+      message: expect.stringMatching(/refused/),
+    });
+    const missing = (): Promise<ResolvedAddress[]> =>
+      Promise.reject(Object.assign(new Error('nope'), { code: 'ENOTFOUND' }));
+    await expect(
+      guardedFetch('http://nowhere.test/', undefined, { ...options, resolve: missing }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

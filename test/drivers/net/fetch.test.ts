@@ -3,7 +3,10 @@ import { guardedFetch, type ResolvedAddress } from '../../../drivers/net/fetch.j
 import { BASE, ONLY_LOOPBACK_V4, startHttpServer, type TestServer } from './test-servers.js';
 
 /** A policy entry opening one local service (address and port), as an operator would write it. */
-const openOnly = (server: TestServer) => (ip: string, port: number): boolean => ip === '127.0.0.1' && port === server.port;
+const openOnly =
+  (server: TestServer) =>
+  (ip: string, port: number): boolean =>
+    ip === '127.0.0.1' && port === server.port;
 
 let canary: TestServer;
 let canaryV6: TestServer | undefined;
@@ -50,8 +53,12 @@ describe('blocked destinations never reach the canary', () => {
     await expect(guardedFetch(`http://127.0.0.1:${canary.port}/`, undefined, BASE)).rejects.toThrow(
       /address 127\.0\.0\.1 is in a loopback range/,
     );
-    await expect(guardedFetch('http://10.0.0.1/', undefined, BASE)).rejects.toThrow(/address 10\.0\.0\.1 is in a private range/);
-    await expect(guardedFetch('http://169.254.169.254/latest/meta-data/', undefined, BASE)).rejects.toThrow(/cloud metadata/);
+    await expect(guardedFetch('http://10.0.0.1/', undefined, BASE)).rejects.toThrow(
+      /address 10\.0\.0\.1 is in a private range/,
+    );
+    await expect(guardedFetch('http://169.254.169.254/latest/meta-data/', undefined, BASE)).rejects.toThrow(
+      /cloud metadata/,
+    );
   });
 
   it('refuses when ANY resolved address is blocked, even if the first is public', async () => {
@@ -59,21 +66,36 @@ describe('blocked destinations never reach the canary', () => {
       { address: '93.184.216.34', family: 4 },
       { address: '10.0.0.1', family: 4 },
     ];
-    await expect(guardedFetch('http://mixed.test/', undefined, { ...BASE, resolve })).rejects.toThrow(/10\.0\.0\.1 is in a private/);
+    await expect(guardedFetch('http://mixed.test/', undefined, { ...BASE, resolve })).rejects.toThrow(
+      /10\.0\.0\.1 is in a private/,
+    );
   });
 
   it('never lets policy open a resolver answer that is not an IP', async () => {
     const resolve = async (): Promise<ResolvedAddress[]> => [{ address: 'localhost', family: 4 }];
     const options = { ...BASE, resolve, allowPrivate: () => true };
-    await expect(guardedFetch(`http://odd.test:${canary.port}/`, undefined, options)).rejects.toMatchObject({ code: 'EACCES' });
+    await expect(guardedFetch(`http://odd.test:${canary.port}/`, undefined, options)).rejects.toMatchObject({
+      code: 'EACCES',
+    });
   });
 
   it('refuses other schemes and credentials before any connection', async () => {
-    for (const url of ['file:///etc/passwd', 'ftp://127.0.0.1/', 'data:text/plain,hi', 'javascript:alert(1)', 'gopher://x/']) {
-      await expect(guardedFetch(url, undefined, BASE)).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/only http and https/) });
+    for (const url of [
+      'file:///etc/passwd',
+      'ftp://127.0.0.1/',
+      'data:text/plain,hi',
+      'javascript:alert(1)',
+      'gopher://x/',
+    ]) {
+      await expect(guardedFetch(url, undefined, BASE)).rejects.toMatchObject({
+        code: 'EINVAL',
+        message: expect.stringMatching(/only http and https/),
+      });
     }
     const withCreds = `http://user:pass@127.0.0.1:${canary.port}/`;
-    await expect(guardedFetch(withCreds, undefined, { ...BASE, allowPrivate: ONLY_LOOPBACK_V4 })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(guardedFetch(withCreds, undefined, { ...BASE, allowPrivate: ONLY_LOOPBACK_V4 })).rejects.toMatchObject(
+      { code: 'EINVAL' },
+    );
     await expect(guardedFetch('not a url', undefined, BASE)).rejects.toMatchObject({ code: 'EINVAL' });
   });
 
@@ -89,7 +111,9 @@ describe('blocked destinations never reach the canary', () => {
     [{ 'x-big': 'v'.repeat(10_000) }],
   ])('refuses request headers %j with EINVAL', async (headers) => {
     const options = { ...BASE, allowPrivate: ONLY_LOOPBACK_V4 };
-    await expect(guardedFetch(`http://127.0.0.1:${canary.port}/`, headers, options)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(guardedFetch(`http://127.0.0.1:${canary.port}/`, headers, options)).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
   });
 
   it('refuses a host the process has no capability for', async () => {
@@ -121,13 +145,18 @@ describe('redirects out of an allowed server', () => {
     ['http://u:p@127.0.0.2:PORT/', 'EACCES'],
   ])('a redirect to %s is refused', async (target, code) => {
     const url = `http://127.0.0.1:${origin.port}/?to=${encodeURIComponent(target)}`;
-    await expect(guardedFetch(url, undefined, { ...BASE, allowPrivate: openOnly(origin) })).rejects.toMatchObject({ code });
+    await expect(guardedFetch(url, undefined, { ...BASE, allowPrivate: openOnly(origin) })).rejects.toMatchObject({
+      code,
+    });
   });
 
   it('re-asks the capability on every hop', async () => {
     const url = `http://127.0.0.1:${origin.port}/?to=${encodeURIComponent('http://elsewhere.test/')}`;
     const options = { ...BASE, allowPrivate: openOnly(origin), allowHost: (host: string) => host === '127.0.0.1' };
-    await expect(guardedFetch(url, undefined, options)).rejects.toMatchObject({ code: 'EPERM', message: 'no capability to fetch from elsewhere.test' });
+    await expect(guardedFetch(url, undefined, options)).rejects.toMatchObject({
+      code: 'EPERM',
+      message: 'no capability to fetch from elsewhere.test',
+    });
   });
 });
 
@@ -158,7 +187,11 @@ describe('DNS rebinding', () => {
 
   it('connects to exactly the address it checked, without a second lookup', async () => {
     const { resolve, calls } = rebindingResolver();
-    const result = await guardedFetch(`http://rebind.test:${allowed.port}/`, undefined, { ...BASE, resolve, allowPrivate: ONLY_LOOPBACK_V4 });
+    const result = await guardedFetch(`http://rebind.test:${allowed.port}/`, undefined, {
+      ...BASE,
+      resolve,
+      allowPrivate: ONLY_LOOPBACK_V4,
+    });
     expect(result.body).toBe('from the checked address');
     // One resolution only: a second (rebound) answer is never asked for, and Node did no lookup of its own
     // (rebind.test does not exist, so a system lookup would have failed the request).

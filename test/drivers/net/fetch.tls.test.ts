@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { guardedFetch, type ResolvedAddress } from '../../../drivers/net/fetch.js';
 import { BASE, ONLY_LOOPBACK_V4, startHttpsServer, startSilentServer, waitFor } from './test-servers.js';
 
-
 describe('https keeps the original name for SNI and certificate checks', () => {
   it('sends SNI for the URL host and rejects an untrusted certificate', async () => {
     const tlsServer = await startHttpsServer();
     try {
       const resolve = async (): Promise<ResolvedAddress[]> => [{ address: '127.0.0.1', family: 4 }];
       const options = { ...BASE, resolve, allowPrivate: ONLY_LOOPBACK_V4 };
-      await expect(guardedFetch(`https://aos-test.invalid:${tlsServer.port}/`, undefined, options)).rejects.toMatchObject({ code: 'EIO' });
+      await expect(
+        guardedFetch(`https://aos-test.invalid:${tlsServer.port}/`, undefined, options),
+      ).rejects.toMatchObject({ code: 'EIO' });
       expect(tlsServer.serverNames).toEqual(['aos-test.invalid']);
       expect(tlsServer.requests).toEqual([]);
       await waitFor(() => tlsServer.openSockets() === 0);

@@ -69,7 +69,13 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
   return address.port;
 }
 
-async function track(server: Server, host: string, port: number, requests: RecordedRequest[], serverNames: string[]): Promise<TestServer> {
+async function track(
+  server: Server,
+  host: string,
+  port: number,
+  requests: RecordedRequest[],
+  serverNames: string[],
+): Promise<TestServer> {
   const sockets = new Set<Socket>();
   let connections = 0;
   server.on('connection', (socket: Socket) => {
@@ -106,7 +112,13 @@ export function startHttpServer(handler?: http.RequestListener, host = '127.0.0.
 /** A TCP server that accepts connections and never says a word (no HTTP, no TLS handshake). */
 export function startSilentServer(host = '127.0.0.1'): Promise<TestServer> {
   // resume() so the client's FIN is read and the server side closes too.
-  return track(net.createServer((socket) => socket.resume()), host, 0, [], []);
+  return track(
+    net.createServer((socket) => socket.resume()),
+    host,
+    0,
+    [],
+    [],
+  );
 }
 
 /** An HTTPS server with the untrusted test certificate, recording the SNI each client sent. */

@@ -28,7 +28,8 @@ export function sendFault(
           : style === 'date'
             ? { 'retry-after': new Date(Date.now() + retryAfterMs).toUTCString() }
             : {};
-      const details = format === 'gemini' ? [quotaFailure('generate_content_requests_per_minute'), retryInfo(retryAfterMs)] : [];
+      const details =
+        format === 'gemini' ? [quotaFailure('generate_content_requests_per_minute'), retryInfo(retryAfterMs)] : [];
       send(res, 429, errorBody(format, 429, 'fake provider: rate limit reached (injected)', details), {
         ...headers,
         ...retryHeader,
@@ -38,15 +39,28 @@ export function sendFault(
     }
     case 'server': {
       const status = fault.status ?? 500;
-      send(res, status, errorBody(format, status, fault.message ?? 'fake provider: internal error (injected)'), headers);
+      send(
+        res,
+        status,
+        errorBody(format, status, fault.message ?? 'fake provider: internal error (injected)'),
+        headers,
+      );
       return { outcome: 'error', status };
     }
     case 'status': {
-      send(res, fault.status, fault.body ?? errorBody(format, fault.status, `fake provider: HTTP ${fault.status} (injected)`), {
-        ...headers,
-        ...(fault.headers ?? {}),
-      });
-      return { outcome: fault.status === 429 ? 'rate_limited' : fault.status < 400 ? 'ok' : 'error', status: fault.status };
+      send(
+        res,
+        fault.status,
+        fault.body ?? errorBody(format, fault.status, `fake provider: HTTP ${fault.status} (injected)`),
+        {
+          ...headers,
+          ...(fault.headers ?? {}),
+        },
+      );
+      return {
+        outcome: fault.status === 429 ? 'rate_limited' : fault.status < 400 ? 'ok' : 'error',
+        status: fault.status,
+      };
     }
     case 'auth': {
       if (format === 'gemini') {
@@ -58,7 +72,8 @@ export function sendFault(
       return { outcome: 'error', status: 401 };
     }
     case 'malformed': {
-      const body = fault.body ?? (format === 'gemini' ? '{"candidates": [{"content": {"parts": [{"te' : '{"choices": [{"mess');
+      const body =
+        fault.body ?? (format === 'gemini' ? '{"candidates": [{"content": {"parts": [{"te' : '{"choices": [{"mess');
       res.writeHead(200, { 'content-type': fault.contentType ?? 'application/json', ...headers });
       res.end(body);
       return { outcome: 'malformed', status: 200 };
@@ -67,7 +82,9 @@ export function sendFault(
       if (ctx.stream) {
         // As a stream, in one chunk: what a provider streams when it blocks.
         res.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
-        res.end(`data: ${JSON.stringify(blockedChunk(format, blockedBody(format, ctx.model, fault.stage ?? 'reply', fault.reason, usage)))}\n\n${format === 'openai' ? 'data: [DONE]\n\n' : ''}`);
+        res.end(
+          `data: ${JSON.stringify(blockedChunk(format, blockedBody(format, ctx.model, fault.stage ?? 'reply', fault.reason, usage)))}\n\n${format === 'openai' ? 'data: [DONE]\n\n' : ''}`,
+        );
         return { outcome: 'blocked', status: 200 };
       }
       send(res, 200, blockedBody(format, ctx.model, fault.stage ?? 'reply', fault.reason, usage), headers);
@@ -85,15 +102,23 @@ export function sendFault(
 export function rateLimitHeaders(headroom: Headroom): Record<string, string> {
   const headers: Record<string, string> = {};
   if (headroom.limitRequests !== undefined) headers['x-ratelimit-limit-requests'] = String(headroom.limitRequests);
-  if (headroom.remainingRequests !== undefined) headers['x-ratelimit-remaining-requests'] = String(headroom.remainingRequests);
-  if (headroom.resetRequestsMs !== undefined) headers['x-ratelimit-reset-requests'] = goDuration(headroom.resetRequestsMs);
+  if (headroom.remainingRequests !== undefined)
+    headers['x-ratelimit-remaining-requests'] = String(headroom.remainingRequests);
+  if (headroom.resetRequestsMs !== undefined)
+    headers['x-ratelimit-reset-requests'] = goDuration(headroom.resetRequestsMs);
   if (headroom.limitTokens !== undefined) headers['x-ratelimit-limit-tokens'] = String(headroom.limitTokens);
-  if (headroom.remainingTokens !== undefined) headers['x-ratelimit-remaining-tokens'] = String(headroom.remainingTokens);
+  if (headroom.remainingTokens !== undefined)
+    headers['x-ratelimit-remaining-tokens'] = String(headroom.remainingTokens);
   if (headroom.resetTokensMs !== undefined) headers['x-ratelimit-reset-tokens'] = goDuration(headroom.resetTokensMs);
   return headers;
 }
 
-export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(text);
@@ -105,6 +130,9 @@ function blockedChunk(format: 'gemini' | 'openai', body: Record<string, unknown>
   return {
     ...body,
     object: 'chat.completion.chunk',
-    choices: (body.choices as Array<Record<string, unknown>>).map(({ message, ...choice }) => ({ ...choice, delta: message ?? {} })),
+    choices: (body.choices as Array<Record<string, unknown>>).map(({ message, ...choice }) => ({
+      ...choice,
+      delta: message ?? {},
+    })),
   };
 }

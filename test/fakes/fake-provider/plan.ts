@@ -7,7 +7,15 @@ import { type Answered, rateLimitHeaders, send, sendFault } from './answer.js';
 import type { Headroom, WindowLimiter } from './limiter.js';
 import { DEFAULT_FAKE_REPLY, type FakeBehavior, type FakeRequestContext, type RecordedRequest } from './types.js';
 import { sendStream } from './stream.js';
-import { defaultFinishReason, errorBody, estimateTokens, type FakeUsage, quotaFailure, retryInfo, successBody } from './wire.js';
+import {
+  defaultFinishReason,
+  errorBody,
+  estimateTokens,
+  type FakeUsage,
+  quotaFailure,
+  retryInfo,
+  successBody,
+} from './wire.js';
 
 /** The server's live state: what it has recorded and counted, and the limiter in force. */
 export interface ServerState {
@@ -39,7 +47,9 @@ export function plan(
   const { format } = ctx;
   const extra = current.headers ?? {};
   const limitHeaders = (headroom: Headroom | undefined): Record<string, string> =>
-    headroom !== undefined && (current.rateLimitHeaders ?? current.limits !== undefined) ? rateLimitHeaders(headroom) : {};
+    headroom !== undefined && (current.rateLimitHeaders ?? current.limits !== undefined)
+      ? rateLimitHeaders(headroom)
+      : {};
   if (!parsed) {
     return {
       immediate: true,
@@ -55,13 +65,19 @@ export function plan(
   if (current.maxConcurrent !== undefined && state.serving >= current.maxConcurrent) {
     state.capacityRejections += 1;
     const message = `fake provider: overloaded, ${current.maxConcurrent} requests already in progress`;
-    return { immediate: true, run: (res) => sendFault(ctx, { kind: 'server', status: 503, message }, null, { ...extra }, res) };
+    return {
+      immediate: true,
+      run: (res) => sendFault(ctx, { kind: 'server', status: 503, message }, null, { ...extra }, res),
+    };
   }
   const fault = typeof current.fault === 'function' ? current.fault(ctx) : current.fault;
   const text = typeof current.reply === 'function' ? current.reply(ctx) : (current.reply ?? DEFAULT_FAKE_REPLY);
   const usage = usageFor(ctx, current, text);
   if (fault !== undefined) {
-    return { immediate: false, run: (res) => sendFault(ctx, fault, usage, { ...limitHeaders(state.limiter?.headroom()), ...extra }, res) };
+    return {
+      immediate: false,
+      run: (res) => sendFault(ctx, fault, usage, { ...limitHeaders(state.limiter?.headroom()), ...extra }, res),
+    };
   }
   let headroom: Headroom | undefined;
   if (state.limiter !== undefined) {
@@ -73,7 +89,8 @@ export function plan(
       const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
       const limit = admission.limit === 'requests' ? current.limits?.rpm : current.limits?.tpm;
       const message = `fake provider: ${admission.limit} per minute limit reached (limit ${limit}), retry in ${seconds}s`;
-      const details = format === 'gemini' ? [quotaFailure(`${admission.limit}_per_minute`), retryInfo(seconds * 1000)] : [];
+      const details =
+        format === 'gemini' ? [quotaFailure(`${admission.limit}_per_minute`), retryInfo(seconds * 1000)] : [];
       const headers = { 'retry-after': String(seconds), ...limitHeaders(admission.headroom), ...extra };
       return {
         immediate: true,
@@ -85,14 +102,23 @@ export function plan(
     }
   }
   const finish =
-    typeof current.finishReason === 'function' ? current.finishReason(ctx) : (current.finishReason ?? defaultFinishReason(format));
+    typeof current.finishReason === 'function'
+      ? current.finishReason(ctx)
+      : (current.finishReason ?? defaultFinishReason(format));
   return {
     immediate: false,
     run: (res) => {
       const headers = { ...limitHeaders(headroom), ...extra };
       if (ctx.stream && current.streams !== false) {
-        const includeUsage = format === 'gemini' || (isRecord(ctx.body) && isRecord(ctx.body.stream_options) && ctx.body.stream_options.include_usage === true);
-        sendStream(res, { format, model: ctx.model, text, usage, finishReason: finish, includeUsage }, headers, current.streamGapMs ?? 0);
+        const includeUsage =
+          format === 'gemini' ||
+          (isRecord(ctx.body) && isRecord(ctx.body.stream_options) && ctx.body.stream_options.include_usage === true);
+        sendStream(
+          res,
+          { format, model: ctx.model, text, usage, finishReason: finish, includeUsage },
+          headers,
+          current.streamGapMs ?? 0,
+        );
       } else {
         send(res, 200, successBody(format, ctx.model, text, usage, finish), headers);
       }

@@ -25,7 +25,8 @@ function next<T>(child: ChildProcess, type: string): Promise<T> {
       child.off('exit', onExit);
       resolve(message);
     };
-    const onExit = (code: number | null): void => reject(new Error(`fake provider exited (${code}) before answering "${type}"`));
+    const onExit = (code: number | null): void =>
+      reject(new Error(`fake provider exited (${code}) before answering "${type}"`));
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
@@ -34,7 +35,10 @@ function next<T>(child: ChildProcess, type: string): Promise<T> {
 export async function startRemoteFake(script: FakeScript): Promise<RemoteFake> {
   const here = fileURLToPath(import.meta.url);
   const file = path.join(path.dirname(here), `child${path.extname(here)}`);
-  const child = fork(file, [], { env: { ...process.env, AOS_FAKE_SCRIPT: JSON.stringify(script) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(file, [], {
+    env: { ...process.env, AOS_FAKE_SCRIPT: JSON.stringify(script) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await next<{ url: string }>(child, 'ready');
   const ask = (message: ChildMessage): void => {
     child.send(message);

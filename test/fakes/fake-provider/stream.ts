@@ -18,22 +18,39 @@ export function pieces(text: string): string[] {
   return out;
 }
 
-function chunks(format: WireFormat, model: string, text: string, usage: FakeUsage | null, finishReason: string, includeUsage: boolean): unknown[] {
+function chunks(
+  format: WireFormat,
+  model: string,
+  text: string,
+  usage: FakeUsage | null,
+  finishReason: string,
+  includeUsage: boolean,
+): unknown[] {
   const parts = pieces(text);
   if (format === 'gemini') {
     const out: Record<string, unknown>[] = parts.map((piece) => ({
       candidates: [{ content: { parts: [{ text: piece }], role: 'model' }, index: 0 }],
       modelVersion: model,
     }));
-    const last: Record<string, unknown> = { candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason, index: 0 }], modelVersion: model };
+    const last: Record<string, unknown> = {
+      candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason, index: 0 }],
+      modelVersion: model,
+    };
     if (usage !== null) last.usageMetadata = geminiUsage(usage);
     out.push(last);
     return out;
   }
-  const base = { id: 'chatcmpl-fake-stream', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
+  const base = {
+    id: 'chatcmpl-fake-stream',
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model,
+  };
   const out: unknown[] = parts.map((piece, i) => ({
     ...base,
-    choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: piece } : { content: piece }, finish_reason: null }],
+    choices: [
+      { index: 0, delta: i === 0 ? { role: 'assistant', content: piece } : { content: piece }, finish_reason: null },
+    ],
   }));
   out.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finishReason }] });
   if (includeUsage && usage !== null) out.push({ ...base, choices: [], usage: openaiUsage(usage) });
@@ -42,13 +59,25 @@ function chunks(format: WireFormat, model: string, text: string, usage: FakeUsag
 
 export function sendStream(
   res: http.ServerResponse,
-  answer: { format: WireFormat; model: string; text: string; usage: FakeUsage | null; finishReason: string; includeUsage: boolean },
+  answer: {
+    format: WireFormat;
+    model: string;
+    text: string;
+    usage: FakeUsage | null;
+    finishReason: string;
+    includeUsage: boolean;
+  },
   headers: Record<string, string>,
   gapMs: number,
 ): void {
-  const lines = chunks(answer.format, answer.model, answer.text, answer.usage, answer.finishReason, answer.includeUsage).map(
-    (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
-  );
+  const lines = chunks(
+    answer.format,
+    answer.model,
+    answer.text,
+    answer.usage,
+    answer.finishReason,
+    answer.includeUsage,
+  ).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
   if (answer.format === 'openai') lines.push('data: [DONE]\n\n');
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
   let i = 0;

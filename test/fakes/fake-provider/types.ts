@@ -20,7 +20,12 @@ export interface FakeRequestContext {
 
 export type FakeFault =
   /** 429 in the provider's shape; Retry-After in seconds (default 1 s), or as an HTTP date, or none. */
-  | { kind: 'rate_limit'; retryAfterMs?: number; retryAfter?: 'seconds' | 'date' | 'none'; headers?: Record<string, string> }
+  | {
+      kind: 'rate_limit';
+      retryAfterMs?: number;
+      retryAfter?: 'seconds' | 'date' | 'none';
+      headers?: Record<string, string>;
+    }
   /** 500 (or the given 5xx) in the provider's shape. */
   | { kind: 'server'; status?: number; message?: string }
   /** Any status with any body (a string is sent as is, anything else as JSON). */

@@ -29,7 +29,8 @@ const OPENAI_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
 /** Which format a POST path speaks (model from the path for Gemini, from the body for OpenAI). */
 export function route(path: string, body: unknown): Route | undefined {
   const gemini = GEMINI_PATH.exec(path);
-  if (gemini?.[2] !== undefined) return { format: 'gemini', model: decodeURIComponent(gemini[2]), stream: gemini[3] === 'streamGenerateContent' };
+  if (gemini?.[2] !== undefined)
+    return { format: 'gemini', model: decodeURIComponent(gemini[2]), stream: gemini[3] === 'streamGenerateContent' };
   if (OPENAI_PATHS.has(path)) {
     const model = isRecord(body) && typeof body.model === 'string' ? body.model : '';
     return { format: 'openai', model, stream: isRecord(body) && body.stream === true };

@@ -19,10 +19,20 @@ afterEach(async () => {
 
 describe.skipIf(!bwrap)('a burst of 200 messages', () => {
   it('stays within the unit run caps, with no duplicate reply and each reply in its own chat', async () => {
-    h = await startChannelHarness({ helper: [call('CHANNEL_SEND', { to: 'inbound', text: 'ack', reply_to: true }), EXIT] });
-    h.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${h.tape}`, capabilities: ['channel:tg'], on_overlap: 'parallel', max_parallel: 4 });
+    h = await startChannelHarness({
+      helper: [call('CHANNEL_SEND', { to: 'inbound', text: 'ack', reply_to: true }), EXIT],
+    });
+    h.kernel.units.add({
+      name: 'helper',
+      task: 'Answer.',
+      model: `replay:${h.tape}`,
+      capabilities: ['channel:tg'],
+      on_overlap: 'parallel',
+      max_parallel: 4,
+    });
     await h.addTelegram();
-    for (let sender = 1; sender <= 10; sender++) await h.kernel.channels.bind({ channel: 'tg', sender: String(sender), unit: 'helper' });
+    for (let sender = 1; sender <= 10; sender++)
+      await h.kernel.channels.bind({ channel: 'tg', sender: String(sender), unit: 'helper' });
     const chatOf = new Map<number, number>();
     for (let i = 0; i < 200; i++) {
       const chat = (i % 10) + 1;
@@ -30,7 +40,11 @@ describe.skipIf(!bwrap)('a burst of 200 messages', () => {
       chatOf.set(message, chat);
     }
     await until(() => h!.kernel.channels.info('tg').counts.inbound === 200, 60_000, 'all 200 taken');
-    await until(() => h!.kernel.list().every((p) => p.state === 'exited' || p.state === 'killed'), 30_000, 'the runs done');
+    await until(
+      () => h!.kernel.list().every((p) => p.state === 'exited' || p.state === 'killed'),
+      30_000,
+      'the runs done',
+    );
     const started = h.kernel.units.runs('helper', 1_000).filter((r) => r.outcome === 'started');
     expect(started.length).toBeGreaterThanOrEqual(1);
     expect(started.length).toBeLessThanOrEqual(param.unitMaxRunsPerMinute);

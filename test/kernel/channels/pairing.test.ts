@@ -19,12 +19,24 @@ afterEach(async () => {
 const ANSWER = call('CHANNEL_SEND', { to: 'inbound', text: 'welcome' });
 const MALLORY = { id: 666, first_name: 'Mallory' };
 const audits = (k: ChannelHarness): Array<{ subject: string; decision: string; reason: string }> =>
-  k.kernel.store.audit.list({ limit: 1_000 }).filter((r) => r.call === 'CHANNEL' && /^tg\/\d+$/.test(r.subject)) as Array<{ subject: string; decision: string; reason: string }>;
+  k.kernel.store.audit
+    .list({ limit: 1_000 })
+    .filter((r) => r.call === 'CHANNEL' && /^tg\/\d+$/.test(r.subject)) as Array<{
+    subject: string;
+    decision: string;
+    reason: string;
+  }>;
 
 describe.skipIf(!bwrap)('unknown senders', () => {
   it('an unpaired sender starts nothing, leaves one audit record, gets one code; pairing delivers what it sent', async () => {
     h = await startChannelHarness({ helper: [ANSWER, EXIT] });
-    h.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${h.tape}`, capabilities: ['channel:tg'], on_overlap: 'queue' });
+    h.kernel.units.add({
+      name: 'helper',
+      task: 'Answer.',
+      model: `replay:${h.tape}`,
+      capabilities: ['channel:tg'],
+      on_overlap: 'queue',
+    });
     await h.addTelegram();
     // Any sender of any chat goes to helper — but only senders someone let in.
     await h.kernel.channels.bind({ channel: 'tg', unit: 'helper' });
@@ -32,11 +44,20 @@ describe.skipIf(!bwrap)('unknown senders', () => {
     await until(() => h!.kernel.channels.info('tg').counts.held === 3, 20_000, 'three messages held');
     expect(h.kernel.units.runs('helper', 10)).toEqual([]);
     expect(h.kernel.processes({ all: true })).toEqual([]);
-    expect(audits(h)).toEqual([expect.objectContaining({ subject: 'tg/666', decision: 'deny', reason: expect.stringMatching(/held for pairing \(code [A-Z2-9]{8}\)/) })]);
+    expect(audits(h)).toEqual([
+      expect.objectContaining({
+        subject: 'tg/666',
+        decision: 'deny',
+        reason: expect.stringMatching(/held for pairing \(code [A-Z2-9]{8}\)/),
+      }),
+    ]);
     const [pairing] = h.kernel.channels.pairings('tg');
     expect(pairing).toMatchObject({ sender: '666', sender_name: 'Mallory', chat: '9', held: 3 });
     await until(() => h!.fake.sent.length === 1, 10_000, 'the code sent');
-    expect(h.fake.sent[0]).toMatchObject({ chat_id: '9', text: expect.stringContaining(`aos channel pair ${pairing!.code}`) });
+    expect(h.fake.sent[0]).toMatchObject({
+      chat_id: '9',
+      text: expect.stringContaining(`aos channel pair ${pairing!.code}`),
+    });
     // A wrong code changes nothing.
     await expect(h.kernel.channels.pair('AAAAAAAA')).rejects.toThrow(/no pairing waits/);
     const paired = await h.kernel.channels.pair(pairing!.code.toLowerCase());
@@ -55,7 +76,9 @@ describe.skipIf(!bwrap)('unknown senders', () => {
     for (const text of ['one', 'two']) h.fake.push(9, text, MALLORY);
     await until(() => h!.kernel.channels.info('tg').counts.dropped === 2, 20_000, 'both dropped');
     expect(h.kernel.channels.pairings('tg')).toEqual([]);
-    expect(audits(h)).toEqual([expect.objectContaining({ subject: 'tg/666', reason: expect.stringContaining('dropped (unknown: drop)') })]);
+    expect(audits(h)).toEqual([
+      expect.objectContaining({ subject: 'tg/666', reason: expect.stringContaining('dropped (unknown: drop)') }),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.fake.sent).toEqual([]);
   }, 60_000);

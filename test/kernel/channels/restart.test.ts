@@ -33,7 +33,12 @@ describe.skipIf(!bwrap)('channels across a kernel restart', () => {
     const storeFile = path.join(dir, 'kernel.db');
     fake = await startFakeTelegram(TG_TOKEN);
     const first = await startChannelHarness({ helper: [ANSWER, EXIT] }, { storeFile, fake });
-    first.kernel.units.add({ name: 'helper', task: 'Answer.', model: `replay:${first.tape}`, capabilities: ['channel:tg'] });
+    first.kernel.units.add({
+      name: 'helper',
+      task: 'Answer.',
+      model: `replay:${first.tape}`,
+      capabilities: ['channel:tg'],
+    });
     await first.addTelegram();
     await first.kernel.channels.bind({ channel: 'tg', unit: 'helper' });
     fake.push(3, 'knock knock', { id: 33, first_name: 'Zed' });

@@ -26,7 +26,14 @@ const ALICE = { id: 101, first_name: 'Alice', username: 'alice' };
 const BOB = { id: 202, first_name: 'Bob' };
 
 function addHelper(k: ChannelHarness, overlap: 'queue' | 'parallel' = 'parallel'): void {
-  k.kernel.units.add({ name: 'helper', task: 'A person wrote to you: answer them.', model: `replay:${k.tape}`, capabilities: ['channel:tg'], on_overlap: overlap, max_parallel: 10 });
+  k.kernel.units.add({
+    name: 'helper',
+    task: 'A person wrote to you: answer them.',
+    model: `replay:${k.tape}`,
+    capabilities: ['channel:tg'],
+    on_overlap: overlap,
+    max_parallel: 10,
+  });
 }
 
 describe.skipIf(!bwrap)('a Telegram channel bound to a unit', () => {
@@ -47,14 +54,21 @@ describe.skipIf(!bwrap)('a Telegram channel bound to a unit', () => {
     expect(h.kernel.threads.info('chat:tg:1001').entries).toBe(2);
     expect(h.kernel.threads.info('chat:tg:-1002').entries).toBe(2);
     const entries = await h.kernel.threads.read('chat:tg:1001', { afterSeq: 0, limit: 10 });
-    expect(entries.entries.map((e) => e.text)).toEqual([expect.stringContaining('[telegram sender "101"] "Alice (@alice)": hello from one'), expect.stringMatching(/^reply by pid \d+: on it$/)]);
+    expect(entries.entries.map((e) => e.text)).toEqual([
+      expect.stringContaining('[telegram sender "101"] "Alice (@alice)": hello from one'),
+      expect.stringMatching(/^reply by pid \d+: on it$/),
+    ]);
     const runs = h.kernel.units.runs('helper', 10).filter((r) => r.outcome === 'started');
     expect(runs).toHaveLength(2);
     // Each run was told the message as data, with its sender.
     const told = runs.map((r) => h!.eventsOf(r.pid as number).find((e) => e.type === 'prompt'));
     expect(JSON.stringify(told)).toContain('channel_message');
     const info = h.kernel.channels.info('tg');
-    expect(info).toMatchObject({ state: 'running', account: 'fake_bot', counts: { inbound: 2, outbound: 2, duplicate: 0 } });
+    expect(info).toMatchObject({
+      state: 'running',
+      account: 'fake_bot',
+      counts: { inbound: 2, outbound: 2, duplicate: 0 },
+    });
   }, 60_000);
 
   it('a message to a bound live process reaches its stdin, and its answer the chat', async () => {
@@ -79,7 +93,11 @@ describe.skipIf(!bwrap)('a Telegram channel bound to a unit', () => {
     await until(() => h!.fake.sent.length === 1, 20_000, 'the first reply');
     const pid = h.kernel.channels.info('tg').pid as number;
     process.kill(-pid, 'SIGKILL');
-    await until(() => h!.kernel.channels.info('tg').pid !== pid && h!.kernel.channels.info('tg').state === 'running', 30_000, 'the adapter back');
+    await until(
+      () => h!.kernel.channels.info('tg').pid !== pid && h!.kernel.channels.info('tg').state === 'running',
+      30_000,
+      'the adapter back',
+    );
     h.fake.push(7, 'second', ALICE);
     await until(() => h!.fake.sent.length === 2, 20_000, 'the second reply');
     // A while more: nothing comes twice.
@@ -95,7 +113,10 @@ describe.skipIf(!bwrap)('a Telegram channel bound to a unit', () => {
 
 describe.skipIf(!bwrap)('the example support unit (docs/channels.md)', () => {
   it('answers a paired sender in its own chat, as the docs walk through', async () => {
-    const unit = YAML.parse(await readFile(path.join(ROOT, 'examples/units/support.yaml'), 'utf8')) as Record<string, unknown>;
+    const unit = YAML.parse(await readFile(path.join(ROOT, 'examples/units/support.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     h = await startChannelHarness({});
     h.kernel.units.add({ ...unit, model: `replay:${path.join(ROOT, 'examples/units/support-tape.yaml')}` });
     await h.addTelegram();
@@ -104,6 +125,10 @@ describe.skipIf(!bwrap)('the example support unit (docs/channels.md)', () => {
     await until(() => h!.kernel.channels.pairings('tg').length === 1, 20_000, 'a pairing code');
     await h.kernel.channels.pair(h.kernel.channels.pairings('tg')[0]!.code);
     await until(() => h!.fake.sent.length === 2, 20_000, 'the code, then the answer');
-    expect(h.fake.sent[1]).toMatchObject({ chat_id: '31', text: expect.stringContaining('a person will look at this today'), reply_parameters: { message_id: message } });
+    expect(h.fake.sent[1]).toMatchObject({
+      chat_id: '31',
+      text: expect.stringContaining('a person will look at this today'),
+      reply_parameters: { message_id: message },
+    });
   }, 60_000);
 });

@@ -25,15 +25,26 @@ afterEach(async () => {
 });
 
 /** A made-up chat platform: messages to poll, acks, sends. */
-async function startPlatform(): Promise<{ port: number; queue: Array<{ id: number; chat: string; from: string; name: string; text: string }>; sent: Array<{ chat: string; text: string }>; acked: number[] }> {
-  const state = { port: 0, queue: [] as Array<{ id: number; chat: string; from: string; name: string; text: string }>, sent: [] as Array<{ chat: string; text: string }>, acked: [] as number[] };
+async function startPlatform(): Promise<{
+  port: number;
+  queue: Array<{ id: number; chat: string; from: string; name: string; text: string }>;
+  sent: Array<{ chat: string; text: string }>;
+  acked: number[];
+}> {
+  const state = {
+    port: 0,
+    queue: [] as Array<{ id: number; chat: string; from: string; name: string; text: string }>,
+    sent: [] as Array<{ chat: string; text: string }>,
+    acked: [] as number[],
+  };
   platform = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
       if (req.headers.authorization !== 'Bearer 777:channel-harness-token') return res.writeHead(401).end('{}');
-      if (req.url === '/updates') return res.end(JSON.stringify({ messages: state.queue.filter((m) => !state.acked.includes(m.id)) }));
+      if (req.url === '/updates')
+        return res.end(JSON.stringify({ messages: state.queue.filter((m) => !state.acked.includes(m.id)) }));
       const p = JSON.parse(body || '{}') as { id?: number; chat?: string; text?: string };
       if (req.url === '/ack') state.acked.push(p.id ?? -1);
       if (req.url === '/send') state.sent.push({ chat: p.chat ?? '', text: p.text ?? '' });
@@ -48,11 +59,20 @@ async function startPlatform(): Promise<{ port: number; queue: Array<{ id: numbe
 describe.skipIf(!bwrap)('a third-party adapter', () => {
   it('speaks the documented protocol from its sandbox: a message in, a reply out', async () => {
     const p = await startPlatform();
-    h = await startHarness({ echoer: [call('CHANNEL_SEND', { to: 'inbound', text: 'heard you' }), EXIT] }, { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(['echo']) });
+    h = await startHarness(
+      { echoer: [call('CHANNEL_SEND', { to: 'inbound', text: 'heard you' }), EXIT] },
+      { rootCapabilities: [...ALL_CAPS, 'channel', 'thread'], secrets: await tokenSecrets(['echo']) },
+    );
     h.kernel.units.add({ name: 'echoer', task: 'Answer.', model: `replay:${h.tape}`, capabilities: ['channel:echo'] });
     const adapter = path.join(ROOT, 'test/fixtures/channels/third-party-adapter.mjs');
     const target = `127.0.0.1:${p.port}`;
-    const info = await h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: [process.execPath, adapter, target], egress: [target] });
+    const info = await h.kernel.channels.add({
+      name: 'echo',
+      kind: 'custom',
+      token_secret: 'TG_TOKEN',
+      command: [process.execPath, adapter, target],
+      egress: [target],
+    });
     expect(info).toMatchObject({ kind: 'custom', egress: [target], api_root: '' });
     await until(() => h!.kernel.channels.info('echo').state === 'running', 20_000, 'the adapter running');
     expect(h.kernel.channels.info('echo').account).toBe('third-party-bot');
@@ -63,7 +83,12 @@ describe.skipIf(!bwrap)('a third-party adapter', () => {
     // Confirmed to the platform once the kernel answered (the reply may come first).
     await until(() => p.acked.length === 1, 10_000, 'the message confirmed');
     expect(p.acked).toEqual([1]);
-    expect(await h.kernel.channels.test('echo')).toEqual({ ok: true, account: 'third-party-bot', name: 'Third Party', sent: null });
+    expect(await h.kernel.channels.test('echo')).toEqual({
+      ok: true,
+      account: 'third-party-bot',
+      name: 'Third Party',
+      sent: null,
+    });
     expect(h.kernel.threads.info('chat:echo:room-7').entries).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
@@ -78,10 +103,24 @@ describe.skipIf(!bwrap)('a third-party adapter', () => {
       const adapter = path.join(ROOT, 'test/fixtures/channels/third-party-adapter.mjs');
       const target = `127.0.0.1:${p.port}`;
       const forbidden = `127.0.0.1:${(other.address() as AddressInfo).port}`;
-      await h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: [process.execPath, adapter, target, forbidden], egress: [target] });
-      await until(async () => (await h!.kernel.channels.messages('echo')).some((m) => m.sender === 'probe'), 20_000, 'the probe');
+      await h.kernel.channels.add({
+        name: 'echo',
+        kind: 'custom',
+        token_secret: 'TG_TOKEN',
+        command: [process.execPath, adapter, target, forbidden],
+        egress: [target],
+      });
+      await until(
+        async () => (await h!.kernel.channels.messages('echo')).some((m) => m.sender === 'probe'),
+        20_000,
+        'the probe',
+      );
       const probe = (await h.kernel.channels.messages('echo')).find((m) => m.sender === 'probe');
-      expect(JSON.parse(probe!.text)).toEqual({ direct: 'ECONNREFUSED', dns: expect.stringMatching(/^E/), tunnelled: expect.stringMatching(/^HTTP\/1\.1 403/) });
+      expect(JSON.parse(probe!.text)).toEqual({
+        direct: 'ECONNREFUSED',
+        dns: expect.stringMatching(/^E/),
+        tunnelled: expect.stringMatching(/^HTTP\/1\.1 403/),
+      });
       expect(reached).toBe(0);
     } finally {
       other.close();
@@ -90,8 +129,18 @@ describe.skipIf(!bwrap)('a third-party adapter', () => {
 
   it('is refused without an absolute program, or with an egress that is not host:port', async () => {
     h = await startHarness({}, { rootCapabilities: [...ALL_CAPS, 'channel'], secrets: await tokenSecrets(['echo']) });
-    await expect(h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: ['adapter.mjs'] })).rejects.toThrow(/absolute path/);
-    await expect(h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: ['/bin/true'], egress: ['https://discord.com'] })).rejects.toThrow(/not host:port/);
+    await expect(
+      h.kernel.channels.add({ name: 'echo', kind: 'custom', token_secret: 'TG_TOKEN', command: ['adapter.mjs'] }),
+    ).rejects.toThrow(/absolute path/);
+    await expect(
+      h.kernel.channels.add({
+        name: 'echo',
+        kind: 'custom',
+        token_secret: 'TG_TOKEN',
+        command: ['/bin/true'],
+        egress: ['https://discord.com'],
+      }),
+    ).rejects.toThrow(/not host:port/);
     expect(h.kernel.channels.list()).toEqual([]);
   }, 30_000);
 });

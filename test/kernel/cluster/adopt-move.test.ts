@@ -64,8 +64,18 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     closers.push(() => watch.end());
     await declareDead(watch, 'a');
     const waiting = async (): Promise<boolean> =>
-      (await watch.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%\"aos/a\".webhooks%'")).rows.length > 0;
-    await withNodeLog(until(waiting, 60_000, "the move to be waiting for the lock on a's webhooks (a move that failed is tried again 30 s later)"));
+      (
+        await watch.query(
+          "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%\"aos/a\".webhooks%'",
+        )
+      ).rows.length > 0;
+    await withNodeLog(
+      until(
+        waiting,
+        60_000,
+        "the move to be waiting for the lock on a's webhooks (a move that failed is tried again 30 s later)",
+      ),
+    );
 
     // Meanwhile the adopter runs a process from spawn to exit, and a search indexes what it has.
     const during = await b.spawn({ task: 'quick', model, name: 'quick' });
@@ -79,11 +89,15 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     await sql.query('COMMIT');
     await withNodeLog(until(() => b.isLive(held.pid), 60_000, "a's tree to be adopted by b"));
 
-    const rows = (await sql.query<{ id: string; pid: string; json: string }>('SELECT id, pid, json FROM "aos/b".events ORDER BY id')).rows;
+    const rows = (
+      await sql.query<{ id: string; pid: string; json: string }>('SELECT id, pid, json FROM "aos/b".events ORDER BY id')
+    ).rows;
     const moved = rows.filter((r) => r.json.includes('kiwifruit'));
     expect(moved).toHaveLength(MOVED);
     // In their old order, after everything b had before the move began.
-    expect(moved.map((r) => JSON.parse(r.json).text)).toEqual(Array.from({ length: MOVED }, (_, i) => `kiwifruit ${i + 1}`));
+    expect(moved.map((r) => JSON.parse(r.json).text)).toEqual(
+      Array.from({ length: MOVED }, (_, i) => `kiwifruit ${i + 1}`),
+    );
     expect(Number(moved[0]?.id)).toBeGreaterThan(lastBefore);
     // Ids are unique, and the events b wrote after the move began come after the moved ones.
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);

@@ -52,7 +52,12 @@ let started = 0;
 async function node(name: string, url: string, dir: string): Promise<Node> {
   const home = path.join(dir, name);
   const workspace = path.join(dir, 'ws');
-  const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, cluster: { url, node: name, workspace: { path: workspace, shared: true } } });
+  const kernel = await Kernel.create({
+    workspace,
+    rootCapabilities: ALL_CAPS,
+    cwd: dir,
+    cluster: { url, node: name, workspace: { path: workspace, shared: true } },
+  });
   serveOtherNodes(kernel, ownHandlers);
   const socket = path.join(dir, `${name}-${++started}.sock`);
   const server = await KernelServer.listen(kernel, { socket, home, workspace, onShutdown: () => undefined });
@@ -62,7 +67,12 @@ async function node(name: string, url: string, dir: string): Promise<Node> {
     await server.close();
     await kernel.shutdown();
   });
-  return { name, kernel, client, spawn: async (params) => (await client.request('spawn', params as never)) as unknown as Record<string, unknown> };
+  return {
+    name,
+    kernel,
+    client,
+    spawn: async (params) => (await client.request('spawn', params as never)) as unknown as Record<string, unknown>,
+  };
 }
 
 /** Make `dead` look a lease and a second silent to `by`, which then declares it dead at its next beat. */
@@ -71,7 +81,10 @@ async function declareDead(by: Node, dead: Node): Promise<void> {
   if (!cluster) throw new Error('not a node');
   stopBeating(cluster);
   await by.kernel.cluster?.member.fenced(async (tx) => {
-    await tx.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [dead.name, param.clusterLeaseMs + 1_000]);
+    await tx.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [
+      dead.name,
+      param.clusterLeaseMs + 1_000,
+    ]);
   });
   await by.kernel.cluster?.member.beat();
 }
@@ -86,7 +99,9 @@ describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
     expect(again).toMatchObject({ pid: first.pid, replayed: true, node: 'a' });
     // Nothing started on b.
     expect(b.kernel.list()).toEqual([]);
-    const other = await b.spawn({ task: 'index the outbox', model, name: 'hold', idempotency_key: 'k-1', watch: false }).catch((e: unknown) => e);
+    const other = await b
+      .spawn({ task: 'index the outbox', model, name: 'hold', idempotency_key: 'k-1', watch: false })
+      .catch((e: unknown) => e);
     expect(other).toMatchObject({ code: 'EEXIST' });
     expect((other as Error).message).toMatch(/task differs \("index" then, "index the outbox" now\)/);
     // A new key on b starts there (or wherever b places it), once.
@@ -100,7 +115,11 @@ describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
     const b = await node('b', url, dir);
     const keys = Array.from({ length: 8 }, (_, i) => `same-${i}`);
     const pairs = await Promise.all(
-      keys.map((key) => Promise.all([a, b].map((n) => n.spawn({ task: 'index', model, name: 'hold', idempotency_key: key, watch: false })))),
+      keys.map((key) =>
+        Promise.all(
+          [a, b].map((n) => n.spawn({ task: 'index', model, name: 'hold', idempotency_key: key, watch: false })),
+        ),
+      ),
     );
     for (const [onA, onB] of pairs) {
       expect(onB?.pid, JSON.stringify([onA, onB])).toBe(onA?.pid);
@@ -125,7 +144,9 @@ describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
     expect(await a.kernel.cluster?.keys.claim('root', 'lost')).toBe(true);
     // A claim older than clusterKeyClaimMs is void even while its node lives.
     await db.fenced(async (tx) => {
-      await tx.query("UPDATE aos_key_claims SET claimed_ms = claimed_ms - $1 WHERE key = 'lost'", [param.clusterKeyClaimMs + 1_000]);
+      await tx.query("UPDATE aos_key_claims SET claimed_ms = claimed_ms - $1 WHERE key = 'lost'", [
+        param.clusterKeyClaimMs + 1_000,
+      ]);
     });
     const lost = await b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'lost', watch: false });
     expect(lost.replayed).toBeFalsy();
@@ -154,15 +175,25 @@ describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
     await until(() => b.kernel.isLive(live.pid as number), 20_000, "a's live tree to be adopted by b");
     // The key came with the tree: b answers it itself, with the same process.
     expect(b.kernel.keys.seen('root', 'live')).toBe(live.pid);
-    expect(await b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'live', watch: false })).toMatchObject({ pid: live.pid, replayed: true });
+    expect(await b.spawn({ task: 'index', model, name: 'hold', idempotency_key: 'live', watch: false })).toMatchObject({
+      pid: live.pid,
+      replayed: true,
+    });
     expect(b.kernel.list().filter((p) => p.name === 'hold')).toHaveLength(1);
     // The ended tree stayed in a's store (nothing to resume): its key is answered from there.
-    expect(await b.spawn({ task: 'done', model, name: 'done', idempotency_key: 'ended', watch: false })).toMatchObject({ pid: ended.pid, replayed: true, node: 'a', state: 'exited' });
-    const other = await b.spawn({ task: 'done again', model, name: 'done', idempotency_key: 'ended', watch: false }).catch((e: unknown) => e);
+    expect(await b.spawn({ task: 'done', model, name: 'done', idempotency_key: 'ended', watch: false })).toMatchObject({
+      pid: ended.pid,
+      replayed: true,
+      node: 'a',
+      state: 'exited',
+    });
+    const other = await b
+      .spawn({ task: 'done again', model, name: 'done', idempotency_key: 'ended', watch: false })
+      .catch((e: unknown) => e);
     expect(other).toMatchObject({ code: 'EEXIST' });
   }, 60_000);
 
-  it("a dead node started again starts no second run of its unit while the run another node adopted goes on", async () => {
+  it('a dead node started again starts no second run of its unit while the run another node adopted goes on', async () => {
     const { url, dir, model } = await setup();
     const a = await node('a', url, dir);
     a.kernel.units.add({ name: 'job', task: 'hold', model, on_overlap: 'skip' });
@@ -175,10 +206,17 @@ describe.skipIf(PG_SKIP)('idempotency keys across nodes', () => {
     await a.kernel.shutdown().catch(() => undefined);
     // a again, under a new epoch: its unit is its own; its run is b's now and still going.
     const again = await node('a', url, dir);
-    expect(await again.kernel.units.run('job')).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining(`pid ${first.pid}`) });
+    expect(await again.kernel.units.run('job')).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining(`pid ${first.pid}`),
+    });
     expect(again.kernel.list()).toEqual([]);
     // Ended there: a's unit runs again.
     b.kernel.kill(first.pid as number);
-    await until(async () => (await again.kernel.units.run('job')).outcome === 'started', 30_000, "a's unit to run once b's run ended");
+    await until(
+      async () => (await again.kernel.units.run('job')).outcome === 'started',
+      30_000,
+      "a's unit to run once b's run ended",
+    );
   }, 90_000);
 });

@@ -15,10 +15,25 @@ export const nodeLog: string[] = [];
  * nodes (so it may adopt their trees), or its own (`shared` false). Shut down by `closers`; what it
  * logs goes to `nodeLog`. `extra`: more options (a gateway, a public webhook URL).
  */
-export async function kernelNode(name: string, url: string, dir: string, closers: Array<() => Promise<void>>, shared = true, extra: Partial<KernelOptions> = {}): Promise<Kernel> {
+export async function kernelNode(
+  name: string,
+  url: string,
+  dir: string,
+  closers: Array<() => Promise<void>>,
+  shared = true,
+  extra: Partial<KernelOptions> = {},
+): Promise<Kernel> {
   const workspace = path.join(dir, shared ? 'ws' : `ws-${name}`);
-  const log = (level: string, message: string): void => void nodeLog.push(`${new Date().toISOString()} ${name} ${level} ${message}`);
-  const kernel = await Kernel.create({ workspace, rootCapabilities: ALL_CAPS, cwd: dir, log, ...extra, cluster: { url, node: name, workspace: { path: workspace, shared } } });
+  const log = (level: string, message: string): void =>
+    void nodeLog.push(`${new Date().toISOString()} ${name} ${level} ${message}`);
+  const kernel = await Kernel.create({
+    workspace,
+    rootCapabilities: ALL_CAPS,
+    cwd: dir,
+    log,
+    ...extra,
+    cluster: { url, node: name, workspace: { path: workspace, shared } },
+  });
   closers.push(() => kernel.shutdown());
   return kernel;
 }
@@ -55,7 +70,10 @@ export async function runClosers(closers: Array<() => Promise<void>>): Promise<v
 }
 
 /** Mark node `name` dead in the cluster's table, as a fence leaves it (the nodes adopt its trees). */
-export async function declareDead(db: { query(sql: string, params: unknown[]): Promise<unknown> }, name: string): Promise<void> {
+export async function declareDead(
+  db: { query(sql: string, params: unknown[]): Promise<unknown> },
+  name: string,
+): Promise<void> {
   await db.query("UPDATE aos_nodes SET state = 'dead', fenced_ms = 0, fenced_by = 'test' WHERE name = $1", [name]);
 }
 

@@ -21,13 +21,16 @@ interface Logged {
   message: string;
 }
 
-const node = (url: string, name: string, logs: Logged[] = []): Promise<Cluster> => joinNode(url, name, open, (level, message) => void logs.push({ level, message }));
-
+const node = (url: string, name: string, logs: Logged[] = []): Promise<Cluster> =>
+  joinNode(url, name, open, (level, message) => void logs.push({ level, message }));
 
 /** Make a node's heartbeat look a lease and a second old (as if it stopped). */
 async function age(c: Cluster, name: string): Promise<void> {
   await c.member.fenced(async (tx) => {
-    await tx.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [name, param.clusterLeaseMs + 1_000]);
+    await tx.query('UPDATE aos_nodes SET heartbeat_ms = heartbeat_ms - $2 WHERE name = $1', [
+      name,
+      param.clusterLeaseMs + 1_000,
+    ]);
   });
 }
 
@@ -61,8 +64,12 @@ describe.skipIf(PG_SKIP)('cluster membership', () => {
     const rowB = a.status().nodes.find((n) => n.name === 'b');
     expect(rowB).toMatchObject({ state: 'dead', fenced_by: 'a', epoch: oldEpoch });
     // B's next commit under the old epoch is refused.
-    await expect(b.member.fenced(async (tx) => tx.query("INSERT INTO aos_meta (key, value) VALUES ('by-b', 'x')"))).rejects.toBeInstanceOf(FencedError);
-    const meta = await a.member.fenced(async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_meta WHERE key = 'by-b'")).rows[0].n as number);
+    await expect(
+      b.member.fenced(async (tx) => tx.query("INSERT INTO aos_meta (key, value) VALUES ('by-b', 'x')")),
+    ).rejects.toBeInstanceOf(FencedError);
+    const meta = await a.member.fenced(
+      async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_meta WHERE key = 'by-b'")).rows[0].n as number,
+    );
     expect(meta).toBe(0);
     // Its heartbeat finds out, and it joins again under a new epoch, saying so.
     await b.member.beat();
@@ -96,7 +103,10 @@ describe.skipIf(PG_SKIP)('cluster membership', () => {
       release();
     }
     await expect(inFlight).rejects.toThrow();
-    const n = await a.member.fenced(async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_meta WHERE key = 'stuck-b'")).rows[0].n as number);
+    const n = await a.member.fenced(
+      async (tx) =>
+        (await tx.query("SELECT count(*)::int AS n FROM aos_meta WHERE key = 'stuck-b'")).rows[0].n as number,
+    );
     expect(n).toBe(0);
   });
 
@@ -111,7 +121,10 @@ describe.skipIf(PG_SKIP)('cluster membership', () => {
       await db.query('BEGIN');
       await db.query("SELECT 1 FROM aos_nodes WHERE name = 'a' FOR KEY SHARE");
       // b joins meanwhile: the schema is there at this version, so no ALTER waits for that commit (and holds up every other behind it).
-      const joined = await Promise.race([node(url, 'b').then(() => 'joined'), new Promise((r) => setTimeout(() => r('held up'), 15_000))]);
+      const joined = await Promise.race([
+        node(url, 'b').then(() => 'joined'),
+        new Promise((r) => setTimeout(() => r('held up'), 15_000)),
+      ]);
       expect(joined).toBe('joined');
       await db.query('COMMIT');
     } finally {
@@ -132,7 +145,9 @@ describe.skipIf(PG_SKIP)('cluster membership', () => {
   });
 
   it('a bad URL or name fails with a clear error and the password never shows', async () => {
-    await expect(Cluster.join({ url: 'mysql://u:hunter2@h/db', node: 'a' })).rejects.toThrow(/must be a postgres:\/\/ URL/);
+    await expect(Cluster.join({ url: 'mysql://u:hunter2@h/db', node: 'a' })).rejects.toThrow(
+      /must be a postgres:\/\/ URL/,
+    );
     await expect(Cluster.join({ url: 'mysql://u:hunter2@h/db', node: 'a' })).rejects.not.toThrow(/hunter2/);
     await expect(Cluster.join({ url: 'postgres://x@/y', node: 'a b' })).rejects.toThrow(/AOS_NODE must be/);
     const dead = `postgres://aos:hunter2@/nodb?host=${encodeURIComponent(pgServer.server.socketDir)}`;
@@ -151,11 +166,17 @@ describe.skipIf(PG_SKIP)('nodes gone for good', () => {
         `INSERT INTO aos_nodes (name, epoch, state, host, os_pid, joined_ms, heartbeat_ms) VALUES
            ('old-dead', 90, 'dead', 'h', 1, 0, 0), ('old-left', 91, 'left', 'h', 2, 0, 0), ('new-left', 92, 'left', 'h', 3, 0, (extract(epoch from clock_timestamp()) * 1000)::bigint)`,
       );
-      await tx.query("INSERT INTO aos_budget_demand (lane, kind, node, demand, at_ms) VALUES ('openai', 'rpm', 'old-dead', 5, 0)");
+      await tx.query(
+        "INSERT INTO aos_budget_demand (lane, kind, node, demand, at_ms) VALUES ('openai', 'rpm', 'old-dead', 5, 0)",
+      );
     });
     await a.member.beat();
     expect(a.status().nodes.map((n) => n.name)).toEqual(['a', 'new-left']);
-    const demand = await a.member.fenced(async (tx) => (await tx.query("SELECT count(*)::int AS n FROM aos_budget_demand WHERE node = 'old-dead'")).rows[0].n as number);
+    const demand = await a.member.fenced(
+      async (tx) =>
+        (await tx.query("SELECT count(*)::int AS n FROM aos_budget_demand WHERE node = 'old-dead'")).rows[0]
+          .n as number,
+    );
     expect(demand).toBe(0);
   });
 });
@@ -168,7 +189,13 @@ describe.skipIf(PG_SKIP)('a database outage longer than the lease', () => {
       const nodes = await Promise.all(['a', 'b', 'c'].map((n) => Cluster.join({ url, node: n })));
       const fenced: string[] = [];
       for (const c of nodes) {
-        c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 0, capacity: () => undefined, overloaded: () => undefined, log: (_l, m) => fenced.push(m) });
+        c.attach({
+          load: () => ({ processes: 0, in_flight: 0, queued: 0 }),
+          demand: () => 0,
+          capacity: () => undefined,
+          overloaded: () => undefined,
+          log: (_l, m) => fenced.push(m),
+        });
         open.push(c);
       }
       const [a, b, c] = nodes as [Cluster, Cluster, Cluster];
@@ -200,12 +227,25 @@ describe.skipIf(PG_SKIP)('a database outage longer than the lease', () => {
 describe.skipIf(PG_SKIP)('a database that hangs (stopped, not gone)', () => {
   it('is seen: the heartbeat fails within the statement timeout, and leaving takes no longer than it', async () => {
     const own = await startPostgres();
-    const all = (): number[] => [own.pid, ...execFileSync('pgrep', ['-P', String(own.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number).filter(Boolean)];
+    const all = (): number[] => [
+      own.pid,
+      ...execFileSync('pgrep', ['-P', String(own.pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map(Number)
+        .filter(Boolean),
+    ];
     let frozen: number[] = [];
     try {
       const url = await own.createDatabase();
       const c = await Cluster.join({ url, node: 'a' });
-      c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 0, capacity: () => undefined, overloaded: () => undefined, log: () => undefined });
+      c.attach({
+        load: () => ({ processes: 0, in_flight: 0, queued: 0 }),
+        demand: () => 0,
+        capacity: () => undefined,
+        overloaded: () => undefined,
+        log: () => undefined,
+      });
       frozen = all();
       for (const pid of frozen) process.kill(pid, 'SIGSTOP');
       const started = Date.now();

@@ -15,12 +15,20 @@ const closers: Array<() => Promise<void>> = [];
 afterEach(() => runClosers(closers));
 
 /** Node a with `count` processes waiting for a message, and a client of the database. */
-async function nodeWithWaiting(count: number): Promise<{ url: string; dir: string; a: Kernel; pids: number[]; sql: pg.Client }> {
+async function nodeWithWaiting(
+  count: number,
+): Promise<{ url: string; dir: string; a: Kernel; pids: number[]; sql: pg.Client }> {
   const { url, dir, tape } = await clusterScratch(pgServer.server, closers, 'node-shutdown');
   const model = `replay:${await tape({ hold: ['[SYS_CALL::RECV_MSG] {"timeout_s": 600}'] })}`;
   const a = await kernelNode('a', url, dir, closers);
-  const pids = (await Promise.all(Array.from({ length: count }, () => a.spawn({ task: 'hold', model, name: 'hold' })))).map((p) => p.pid);
-  await until(() => pids.every((pid) => a.table.get(pid)?.pcb.state === 'blocked'), 20_000, 'the processes to wait for a message');
+  const pids = (
+    await Promise.all(Array.from({ length: count }, () => a.spawn({ task: 'hold', model, name: 'hold' })))
+  ).map((p) => p.pid);
+  await until(
+    () => pids.every((pid) => a.table.get(pid)?.pcb.state === 'blocked'),
+    20_000,
+    'the processes to wait for a message',
+  );
   const sql = new pg.Client({ connectionString: url });
   await sql.connect();
   closers.push(() => sql.end());
@@ -35,11 +43,15 @@ describe.skipIf(PG_SKIP)("a cluster node's shutdown", () => {
     await a.shutdown();
 
     expect(nodeLog.slice(logged).filter((line) => / a (error|warn) /.test(line))).toEqual([]);
-    const states = await sql.query<{ pid: string; state: string }>('SELECT pid, state FROM "aos/a".processes ORDER BY pid');
+    const states = await sql.query<{ pid: string; state: string }>(
+      'SELECT pid, state FROM "aos/a".processes ORDER BY pid',
+    );
     expect(states.rows.map((r) => r.state)).toEqual(['killed', 'killed', 'killed']);
     const running = await sql.query<{ value: string }>(`SELECT value FROM "aos/a".meta WHERE key = 'kernel_running'`);
     expect(running.rows[0]?.value).toBe('0');
-    expect((await sql.query<{ state: string }>("SELECT state FROM aos_nodes WHERE name = 'a'")).rows[0]?.state).toBe('left');
+    expect((await sql.query<{ state: string }>("SELECT state FROM aos_nodes WHERE name = 'a'")).rows[0]?.state).toBe(
+      'left',
+    );
 
     // Declared dead after all (as a fence would leave it): another node finds nothing of it to adopt.
     await declareDead(sql, 'a');
@@ -54,6 +66,8 @@ describe.skipIf(PG_SKIP)("a cluster node's shutdown", () => {
     await a.close();
     // It waited for processes no scheduler runs any more (hung until the test's timeout).
     await a.shutdown();
-    expect((await sql.query<{ state: string }>('SELECT state FROM "aos/a".processes')).rows.map((r) => r.state)).toEqual(['blocked']);
+    expect(
+      (await sql.query<{ state: string }>('SELECT state FROM "aos/a".processes')).rows.map((r) => r.state),
+    ).toEqual(['blocked']);
   }, 60_000);
 });

@@ -45,9 +45,20 @@ export async function drain(b: Bucket, ms: number): Promise<number> {
 }
 
 /** A node of the cluster at `url` with a kernel that reports a steady load, kept in `open` to be closed after the test. */
-export async function joinNode(url: string, name: string, open: Cluster[], log: (level: string, message: string) => void = () => undefined): Promise<Cluster> {
+export async function joinNode(
+  url: string,
+  name: string,
+  open: Cluster[],
+  log: (level: string, message: string) => void = () => undefined,
+): Promise<Cluster> {
   const c = await Cluster.join({ url, node: name });
-  c.attach({ load: () => ({ processes: 1, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log });
+  c.attach({
+    load: () => ({ processes: 1, in_flight: 0, queued: 0 }),
+    demand: () => 1,
+    capacity: () => undefined,
+    overloaded: () => undefined,
+    log,
+  });
   open.push(c);
   return c;
 }

@@ -60,7 +60,9 @@ describe.skipIf(PG_SKIP)('requests between nodes', () => {
     const b = await node(url, 'b');
     // Written as an asker that has since given up would have left it: created long ago, never taken.
     await a.member.fenced(async (tx) => {
-      await tx.query("INSERT INTO aos_requests (node, from_node, method, params, created_ms) VALUES ('b', 'a', 'kill', '{\"pid\":1}', 1)");
+      await tx.query(
+        "INSERT INTO aos_requests (node, from_node, method, params, created_ms) VALUES ('b', 'a', 'kill', '{\"pid\":1}', 1)",
+      );
     });
     const served: string[] = [];
     b.requests.serve(async (method) => {
@@ -79,7 +81,9 @@ describe.skipIf(PG_SKIP)('requests between nodes', () => {
     // b serves nothing: nobody takes it.
     const untaken = await a.requests.ask('b', 'kill', { pid: 1 }, 600).catch((e: unknown) => e);
     expect(untaken).toMatchObject({ code: 'ETIMEDOUT' });
-    const left = await a.member.fenced(async (tx) => (await tx.query('SELECT count(*)::int AS n FROM aos_requests')).rows[0].n as number);
+    const left = await a.member.fenced(
+      async (tx) => (await tx.query('SELECT count(*)::int AS n FROM aos_requests')).rows[0].n as number,
+    );
     expect(left).toBe(0);
 
     const c = await node(url, 'c');

@@ -15,15 +15,24 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
 });
 
-async function node(url: string, name: string, demand = 1): Promise<{ c: Cluster; wakes: () => number; setDemand(n: number): void }> {
+async function node(
+  url: string,
+  name: string,
+  demand = 1,
+): Promise<{ c: Cluster; wakes: () => number; setDemand(n: number): void }> {
   const c = await Cluster.join({ url, node: name });
   let wakes = 0;
   let d = demand;
-  c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => d, capacity: () => wakes++, overloaded: () => undefined, log: () => undefined });
+  c.attach({
+    load: () => ({ processes: 0, in_flight: 0, queued: 0 }),
+    demand: () => d,
+    capacity: () => wakes++,
+    overloaded: () => undefined,
+    log: () => undefined,
+  });
   open.push(c);
   return { c, wakes: () => wakes, setDemand: (n) => (d = n) };
 }
-
 
 describe.skipIf(PG_SKIP)('shared provider budgets', () => {
   it('two nodes spending one budget as fast as they can together stay within it', async () => {
@@ -116,7 +125,13 @@ describe.skipIf(PG_SKIP)("a provider's refusal cuts every node's adaptive limit"
     const nodes = await Promise.all(
       ['a', 'b', 'c'].map(async (name) => {
         const c = await Cluster.join({ url, node: name });
-        c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 0, capacity: () => undefined, overloaded: (p) => heard[name]?.push(p), log: () => undefined });
+        c.attach({
+          load: () => ({ processes: 0, in_flight: 0, queued: 0 }),
+          demand: () => 0,
+          capacity: () => undefined,
+          overloaded: (p) => heard[name]?.push(p),
+          log: () => undefined,
+        });
         open.push(c);
         return c;
       }),
@@ -138,7 +153,13 @@ describe.skipIf(PG_SKIP)('a database that goes away', () => {
     const url = await own.createDatabase();
     const logs: string[] = [];
     const c = await Cluster.join({ url, node: 'a' });
-    c.attach({ load: () => ({ processes: 0, in_flight: 0, queued: 0 }), demand: () => 1, capacity: () => undefined, overloaded: () => undefined, log: (_l, m) => logs.push(m) });
+    c.attach({
+      load: () => ({ processes: 0, in_flight: 0, queued: 0 }),
+      demand: () => 1,
+      capacity: () => undefined,
+      overloaded: () => undefined,
+      log: (_l, m) => logs.push(m),
+    });
     open.push(c);
     const b = c.buckets('openai', 'rpm', 600, 10);
     await own.stop();

@@ -29,7 +29,10 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aos-cluster-'));
   fake = await startFakeProvider({
     limits: { rpm: 110, windowMs: 1_000 },
-    reply: ({ messages }: { messages: unknown[] }) => (messages.length < 2 * TURNS - 1 ? `[SYS_CALL::SYS_SLEEP] {"ms":${messages.length}}` : '[SYS_CALL::SYS_EXIT] {"code":0}'),
+    reply: ({ messages }: { messages: unknown[] }) =>
+      messages.length < 2 * TURNS - 1
+        ? `[SYS_CALL::SYS_SLEEP] {"ms":${messages.length}}`
+        : '[SYS_CALL::SYS_EXIT] {"code":0}',
   });
   vi.stubEnv('OPENAI_BASE_URL', `${fake.url}/v1`);
   vi.stubEnv('OPENAI_API_KEY', 'sk-test');
@@ -41,7 +44,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function boot(name: string, url: string | null, limits: KernelOptions['modelLimits'] = { openai: { rpm: RPM, concurrency: 64 } }): Promise<{ k: Kernel; events: KernelEvent[] }> {
+async function boot(
+  name: string,
+  url: string | null,
+  limits: KernelOptions['modelLimits'] = { openai: { rpm: RPM, concurrency: 64 } },
+): Promise<{ k: Kernel; events: KernelEvent[] }> {
   const k = await Kernel.create({
     workspace: path.join(dir, name),
     rootCapabilities: ['timer'],
@@ -55,8 +62,16 @@ async function boot(name: string, url: string | null, limits: KernelOptions['mod
   return { k, events };
 }
 
-async function burst(nodes: Array<{ k: Kernel; events: KernelEvent[] }>): Promise<{ codes: number[]; retries: number }> {
-  const pids = await Promise.all(nodes.flatMap(({ k }) => Array.from({ length: PROCESSES }, () => k.spawn({ task: 't', model: 'openai:m' }).then((p) => ({ k, pid: p.pid })))));
+async function burst(
+  nodes: Array<{ k: Kernel; events: KernelEvent[] }>,
+): Promise<{ codes: number[]; retries: number }> {
+  const pids = await Promise.all(
+    nodes.flatMap(({ k }) =>
+      Array.from({ length: PROCESSES }, () =>
+        k.spawn({ task: 't', model: 'openai:m' }).then((p) => ({ k, pid: p.pid })),
+      ),
+    ),
+  );
   const ends = await Promise.all(pids.map(({ k, pid }) => k.waitExit(pid)));
   const retries = nodes.flatMap((n) => n.events).filter((e) => e.type === 'retry').length;
   return { codes: ends.map((p) => p.exitCode ?? -1), retries };
@@ -95,10 +110,17 @@ describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
     const adaptive = { openai: { start: 64 } };
     const a = await boot('a', url, adaptive);
     const b = await boot('b', url, adaptive);
-    const limitOf = (k: Kernel): number | null => k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
+    const limitOf = (k: Kernel): number | null =>
+      k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
     // b has two slow requests in flight (admitted before the provider fills up: it sees no refusal itself).
-    fake.setBehavior({ maxConcurrent: 4, latencyMs: (ctx) => (ctx.messages.length <= 2 && JSON.stringify(ctx.messages).includes('slow task') ? 2_000 : 50) });
-    const slow = await Promise.all([b.k.spawn({ task: 'slow task', model: 'openai:m' }), b.k.spawn({ task: 'slow task', model: 'openai:m' })]);
+    fake.setBehavior({
+      maxConcurrent: 4,
+      latencyMs: (ctx) => (ctx.messages.length <= 2 && JSON.stringify(ctx.messages).includes('slow task') ? 2_000 : 50),
+    });
+    const slow = await Promise.all([
+      b.k.spawn({ task: 'slow task', model: 'openai:m' }),
+      b.k.spawn({ task: 'slow task', model: 'openai:m' }),
+    ]);
     await until(() => fake.stats().inFlight === 2);
     expect(limitOf(b.k)).toBe(64);
     // a meets the provider's capacity: 503s there, none at b.
@@ -116,7 +138,8 @@ describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
     const a = await boot('a', url, adaptive);
     const b = await boot('b', url, adaptive);
     await b.k.waitExit((await b.k.spawn({ task: 't', model: 'openai:m' })).pid);
-    const limitOf = (k: Kernel): number | null => k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
+    const limitOf = (k: Kernel): number | null =>
+      k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
     fake.setBehavior({ maxConcurrent: 4, latencyMs: 50 });
     await burst([a]);
     expect(limitOf(a.k)).toBeLessThan(64);

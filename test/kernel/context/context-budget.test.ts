@@ -41,7 +41,9 @@ describe('the context budget follows the model', () => {
   it('refuses a budget too small to be useful, naming the minimum', () => {
     for (const asked of [100, param.minContextTokens - 1, 5000.5]) {
       expect(() => contextBudget('openai:local', unknown, asked)).toThrow(AosError);
-      expect(() => contextBudget('openai:local', unknown, asked)).toThrow(`contextTokens must be an integer of at least ${param.minContextTokens}`);
+      expect(() => contextBudget('openai:local', unknown, asked)).toThrow(
+        `contextTokens must be an integer of at least ${param.minContextTokens}`,
+      );
     }
   });
 
@@ -71,8 +73,13 @@ describe('aos spawn --context-tokens', () => {
     try {
       const row = await client.request('spawn', { task: 't', model: fx.model, context_tokens: 100_000 });
       expect(fx.kernel.pcb(row.pid)?.limits.contextTokens).toBe(100_000);
-      const refused = await client.request('spawn', { task: 't', model: fx.model, context_tokens: 10 }).catch((e: unknown) => e);
-      expect(refused).toMatchObject({ code: 'EINVAL', message: expect.stringContaining('contextTokens must be an integer of at least') });
+      const refused = await client
+        .request('spawn', { task: 't', model: fx.model, context_tokens: 10 })
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({
+        code: 'EINVAL',
+        message: expect.stringContaining('contextTokens must be an integer of at least'),
+      });
     } finally {
       client.close();
     }

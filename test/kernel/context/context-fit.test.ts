@@ -45,15 +45,24 @@ async function readLoop(task: string, turns: number): Promise<Array<{ summariser
     reply: ({ system }) => {
       if (isSummariser(system)) return 'SUMMARY-FROM-PROVIDER: read big.txt again and again.';
       agentTurns++;
-      return agentTurns < turns ? `Reading (${agentTurns}).\n[SYS_CALL::FS_READ] {"path":"big.txt"}` : '[SYS_CALL::SYS_EXIT] {"code":0}';
+      return agentTurns < turns
+        ? `Reading (${agentTurns}).\n[SYS_CALL::FS_READ] {"path":"big.txt"}`
+        : '[SYS_CALL::SYS_EXIT] {"code":0}';
     },
   });
-  kernel = await Kernel.create({ workspace, rootCapabilities: ['fs.read:/**'], modelRetry: { backoffBaseMs: 5, backoffMaxMs: 50 } });
+  kernel = await Kernel.create({
+    workspace,
+    rootCapabilities: ['fs.read:/**'],
+    modelRetry: { backoffBaseMs: 5, backoffMaxMs: 50 },
+  });
   const spawned = await kernel.spawn({ task, model: 'openai:small-window' });
   expect(spawned.limits.contextTokens).toBe(7_200);
   const pcb = await kernel.waitExit(spawned.pid);
   expect(pcb.exitCode).toBe(0);
-  return fake.requests.map((r) => ({ summariser: isSummariser(r.system), tokens: estimateTokens(r.system, r.messages) }));
+  return fake.requests.map((r) => ({
+    summariser: isSummariser(r.system),
+    tokens: estimateTokens(r.system, r.messages),
+  }));
 }
 
 describe('bounded context with a provider', () => {

@@ -32,11 +32,15 @@ function pcbWith(role: string, name: string): Pcb {
 
 describe('buildSystemPrompt', () => {
   it('names a short role in its first line', () => {
-    expect(buildSystemPrompt(pcbWith('worker', 'w1'))).toMatch(/^You are process 2 \("w1", role: worker\) running in aos/);
+    expect(buildSystemPrompt(pcbWith('worker', 'w1'))).toMatch(
+      /^You are process 2 \("w1", role: worker\) running in aos/,
+    );
   });
 
   it('puts a long role first, whole, and does not repeat it in the first line', () => {
-    const role = 'You are a word counter.\nCount the words of every file you are sent and report the total.\n'.repeat(5);
+    const role = 'You are a word counter.\nCount the words of every file you are sent and report the total.\n'.repeat(
+      5,
+    );
     const prompt = buildSystemPrompt(pcbWith(role, 'You are a word counter.'));
     expect(prompt.startsWith(`${role}\n\nYou are process 2 ("You are a word counter.") running in aos`)).toBe(true);
     expect(prompt.split(role)).toHaveLength(2);

@@ -22,7 +22,10 @@ afterEach(async () => {
 });
 
 /** 40 KB of lines with quotes, tabs and a few astral characters (surrogate pairs) in them. */
-const file = Array.from({ length: 2000 }, (_, i) => `row ${String(i).padStart(4, '0')}\t"q" 🦊 ${'·'.repeat(i % 7)}`).join('\n');
+const file = Array.from(
+  { length: 2000 },
+  (_, i) => `row ${String(i).padStart(4, '0')}\t"q" 🦊 ${'·'.repeat(i % 7)}`,
+).join('\n');
 
 const pageOf = (h: Harness, i: number): ResultPage => h.results(1)[i]?.value as ResultPage;
 
@@ -31,7 +34,10 @@ describe('SYS_RESULT_READ', () => {
     h = await startHarness({
       root: [
         call('FS_READ', { path: 'big.txt' }),
-        { expect: '"rest":{"SYS_RESULT_READ":{"turn":0,"seq":0,"field":"content","offset":', reply: call('SYS_RESULT_READ', { turn: 0, seq: 0, field: 'content', offset: 30_000, length: 64 }) },
+        {
+          expect: '"rest":{"SYS_RESULT_READ":{"turn":0,"seq":0,"field":"content","offset":',
+          reply: call('SYS_RESULT_READ', { turn: 0, seq: 0, field: 'content', offset: 30_000, length: 64 }),
+        },
         call('SYS_RESULT_READ', { turn: 0, seq: 0, length: 200 }),
         EXIT,
       ],
@@ -109,7 +115,11 @@ describe('SYS_RESULT_READ', () => {
     const [own, missing, field] = h.results(1).slice(2);
     expect(own).toMatchObject({ ok: true, value: { name: 'WAIT', turn: 0, seq: 1 } });
     expect((own?.value as ResultPage).content).not.toContain('the worker read this');
-    expect(missing).toMatchObject({ ok: false, errno: 'ENOENT', message: 'no result of call 0 in turn 7 in your history' });
+    expect(missing).toMatchObject({
+      ok: false,
+      errno: 'ENOENT',
+      message: 'no result of call 0 in turn 7 in your history',
+    });
     expect(field).toMatchObject({ ok: false, errno: 'ENOENT', message: 'the result has no field "nope"' });
   });
 });
@@ -126,14 +136,22 @@ describe('SYS_RESULT_READ across a kernel restart', () => {
     const root = [
       call('FS_READ', { path: 'big.txt' }),
       call('SYS_READ_STDIN', { timeout_s: 60 }),
-      { expect: '"text":"go on"', reply: call('SYS_RESULT_READ', { turn: 0, seq: 0, field: 'content', offset: 20_000, length: 50 }) },
+      {
+        expect: '"text":"go on"',
+        reply: call('SYS_RESULT_READ', { turn: 0, seq: 0, field: 'content', offset: 20_000, length: 50 }),
+      },
       EXIT,
     ];
     await writeFile(tape, YAML.stringify({ agents: { root } }));
     await mkdir(path.join(dir, 'ws'), { recursive: true });
     await writeFile(path.join(dir, 'ws', 'big.txt'), file);
     const boot = async (): Promise<Kernel> => {
-      const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, storeFile: path.join(dir, 'aos.db'), cwd: dir });
+      const kernel = await Kernel.create({
+        workspace: path.join(dir, 'ws'),
+        rootCapabilities: ALL_CAPS,
+        storeFile: path.join(dir, 'aos.db'),
+        cwd: dir,
+      });
       kernels.push(kernel);
       return kernel;
     };

@@ -24,7 +24,12 @@ describe('roles', () => {
     const max = budget * param.contextCharsPerToken * param.roleContextShare;
     expect(() => checkRoleFits('x'.repeat(max), budget)).not.toThrow();
     expect(() => checkRoleFits('x'.repeat(max + 1), budget)).toThrow(
-      expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining(`role is ${max + 1} characters: with a context budget of 4000 tokens a role may take ${max}`) }),
+      expect.objectContaining({
+        code: 'EINVAL',
+        message: expect.stringContaining(
+          `role is ${max + 1} characters: with a context budget of 4000 tokens a role may take ${max}`,
+        ),
+      }),
     );
   });
 });

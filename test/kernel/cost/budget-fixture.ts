@@ -30,17 +30,27 @@ export interface FakeAnswer {
 }
 
 /** A model whose answers `answer` chooses; each reply writes a new line (identical turns would end as a loop). */
-export function fakeModel(answer: (request: ModelRequest, index: number) => FakeAnswer, sent: Sent[], id = FAKE_MODEL): ModelDriver {
+export function fakeModel(
+  answer: (request: ModelRequest, index: number) => FakeAnswer,
+  sent: Sent[],
+  id = FAKE_MODEL,
+): ModelDriver {
   return {
     id,
     async complete(request): Promise<ModelReply> {
       const index = sent.length;
       const chosen = answer(request, index);
-      const usage = { prompt: chosen.prompt ?? estimateTokens(request.system, request.messages), output: Math.min(chosen.output ?? 0, replyBound(request)) };
+      const usage = {
+        prompt: chosen.prompt ?? estimateTokens(request.system, request.messages),
+        output: Math.min(chosen.output ?? 0, replyBound(request)),
+      };
       sent.push({ request, usage });
       if (chosen.delayMs) await new Promise((resolve) => setTimeout(resolve, chosen.delayMs));
       request.signal.throwIfAborted();
-      return { text: chosen.text ?? `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${request.proc.name} turn ${request.proc.turn}"}`, usage };
+      return {
+        text: chosen.text ?? `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${request.proc.name} turn ${request.proc.turn}"}`,
+        usage,
+      };
     },
   };
 }
@@ -53,10 +63,23 @@ export interface BudgetKernel {
 }
 
 /** A kernel with these budgets (as the policy writes them) and the fake model loaded as FAKE_MODEL. */
-export async function budgetKernel(budgets: unknown[], answer: (request: ModelRequest, index: number) => FakeAnswer, clock = new FakeClock()): Promise<BudgetKernel> {
+export async function budgetKernel(
+  budgets: unknown[],
+  answer: (request: ModelRequest, index: number) => FakeAnswer,
+  clock = new FakeClock(),
+): Promise<BudgetKernel> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-budget-'));
-  const cost = { ...NO_COST_POLICY, budgets: toBudgetSpecs(budgets as Parameters<typeof toBudgetSpecs>[0], 'policy.yaml') };
-  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ['fs.read:/**', 'spawn'], cwd: dir, clock, cost });
+  const cost = {
+    ...NO_COST_POLICY,
+    budgets: toBudgetSpecs(budgets as Parameters<typeof toBudgetSpecs>[0], 'policy.yaml'),
+  };
+  const kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ['fs.read:/**', 'spawn'],
+    cwd: dir,
+    clock,
+    cost,
+  });
   const sent: Sent[] = [];
   await kernel.models.get(FAKE_MODEL, () => Promise.resolve(fakeModel(answer, sent)));
   return {

@@ -19,13 +19,29 @@ afterEach(async () => {
   k = null;
 });
 
-const writeLine = (agent: string, turn: number): string => `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${agent} turn ${turn}"}`;
+const writeLine = (agent: string, turn: number): string =>
+  `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${agent} turn ${turn}"}`;
 
 /** A recorded run of `turns` turns whose every reply is the one the fake model gives: an eval plays it to the end. */
 async function recordedTape(dir: string, name: string, turns: number, sentChars = 2_000): Promise<string> {
   const file = path.join(dir, name);
-  const agents = { root: Array.from({ length: turns }, (_, i) => ({ reply: writeLine('root', i), sent: `[SYS_RESULT::SYS_WRITE_STDOUT] {"ok":true} ${'x'.repeat(sentChars)} ${i}` })) };
-  const recorded = { pid: 1, agent: 'root', model: FAKE_MODEL, system: 'You are root.', turns, prompt_tokens: 0, output_tokens: 0, cost_usd: 0, ended: { state: 'exited', code: 0 } };
+  const agents = {
+    root: Array.from({ length: turns }, (_, i) => ({
+      reply: writeLine('root', i),
+      sent: `[SYS_RESULT::SYS_WRITE_STDOUT] {"ok":true} ${'x'.repeat(sentChars)} ${i}`,
+    })),
+  };
+  const recorded = {
+    pid: 1,
+    agent: 'root',
+    model: FAKE_MODEL,
+    system: 'You are root.',
+    turns,
+    prompt_tokens: 0,
+    output_tokens: 0,
+    cost_usd: 0,
+    ended: { state: 'exited', code: 0 },
+  };
   await writeFile(file, YAML.stringify({ agents, recorded }, { lineWidth: 0 }));
   return file;
 }
@@ -62,9 +78,17 @@ describe('every model request under the budgets', () => {
     // A 4,000-token context and 3k-token results: it compacts within a few turns.
     k = await budgetKernel([{ kernel: true, daily_tokens: 1_000_000, tz: 'UTC' }], (request) => ({
       output: 300,
-      text: request.system.startsWith('You compress') ? 'the summary' : `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${'y'.repeat(3_000)} ${request.proc.turn}"}`,
+      text: request.system.startsWith('You compress')
+        ? 'the summary'
+        : `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${'y'.repeat(3_000)} ${request.proc.turn}"}`,
     }));
-    const pcb = await k.kernel.spawn({ task: 'write', model: FAKE_MODEL, name: 'writer', maxTurns: 8, contextTokens: 4_000 });
+    const pcb = await k.kernel.spawn({
+      task: 'write',
+      model: FAKE_MODEL,
+      name: 'writer',
+      maxTurns: 8,
+      contextTokens: 4_000,
+    });
     await k.kernel.waitExit(pcb.pid);
     const summaries = k.sent.filter((s) => s.request.system.startsWith('You compress'));
     expect(summaries.length).toBeGreaterThan(0);
@@ -73,7 +97,10 @@ describe('every model request under the budgets', () => {
 
   it("counts a fork's turns, and pauses a fork the budget refuses", async () => {
     // The origin (pid 1) exits at its turn 2; its fork from turn 1 goes on until the budget refuses it.
-    k = await budgetKernel([{ kernel: true, daily_tokens: 20_000, tz: 'UTC' }], (request) => ({ output: 200, ...(request.proc.pid === 1 && request.proc.turn >= 2 ? { text: '[SYS_CALL::SYS_EXIT] {"code":0}' } : {}) }));
+    k = await budgetKernel([{ kernel: true, daily_tokens: 20_000, tz: 'UTC' }], (request) => ({
+      output: 200,
+      ...(request.proc.pid === 1 && request.proc.turn >= 2 ? { text: '[SYS_CALL::SYS_EXIT] {"code":0}' } : {}),
+    }));
     const origin = await k.kernel.spawn({ task: 'work', model: FAKE_MODEL, name: 'origin', maxTurns: 50 });
     await k.kernel.waitExit(origin.pid);
     const before = k.sent.length;

@@ -22,11 +22,14 @@ afterEach(async () => {
 /** w1 spawns a helper at its first turn and waits for it; the helper writes lines until it is stopped. */
 function parentAndHelper(request: ModelRequest): { text?: string; output: number } {
   if (request.proc.name !== 'w1') return { output: 500 };
-  if (request.proc.turn === 0) return { output: 100, text: '[SYS_CALL::SPAWN_AGENT] {"role":"helper","name":"helper","task":"write lines"}' };
+  if (request.proc.turn === 0)
+    return { output: 100, text: '[SYS_CALL::SPAWN_AGENT] {"role":"helper","name":"helper","task":"write lines"}' };
   return { output: 100, text: '[SYS_CALL::WAIT] {}' };
 }
 
-async function spendOfHelper(budget: Record<string, unknown>): Promise<{ helper: number; w1Count: number; all: number; helperState: unknown }> {
+async function spendOfHelper(
+  budget: Record<string, unknown>,
+): Promise<{ helper: number; w1Count: number; all: number; helperState: unknown }> {
   k = await budgetKernel([budget], parentAndHelper);
   await k.kernel.spawn({ task: 'delegate', model: FAKE_MODEL, name: 'w1', maxTurns: 10 });
   await until(() => k!.kernel.processes({ all: true }).some((p) => p.name === 'helper'), 10_000, 'the helper');
@@ -39,7 +42,12 @@ async function spendOfHelper(budget: Record<string, unknown>): Promise<{ helper:
 
 describe("a process budget follows the process's children", () => {
   it("counts a child's requests under its parent's budget, and pauses the child when it is spent", async () => {
-    const { helper, w1Count, all, helperState } = await spendOfHelper({ name: 'workers', process: 'w*', daily_tokens: 30_000, tz: 'UTC' });
+    const { helper, w1Count, all, helperState } = await spendOfHelper({
+      name: 'workers',
+      process: 'w*',
+      daily_tokens: 30_000,
+      tz: 'UTC',
+    });
     expect(helper).toBeGreaterThan(0);
     expect(w1Count).toBe(all);
     expect(w1Count).toBeLessThanOrEqual(30_000);
@@ -47,14 +55,24 @@ describe("a process budget follows the process's children", () => {
   });
 
   it('counts only the named processes themselves with subtree: false', async () => {
-    const { helper, w1Count, all } = await spendOfHelper({ name: 'own', process: 'w*', subtree: false, daily_tokens: 30_000, tz: 'UTC' });
+    const { helper, w1Count, all } = await spendOfHelper({
+      name: 'own',
+      process: 'w*',
+      subtree: false,
+      daily_tokens: 30_000,
+      tz: 'UTC',
+    });
     expect(helper).toBeGreaterThan(30_000);
     expect(w1Count).toBe(all - helper);
   });
 
   it('refuses subtree: on budgets that cover a whole tree or the kernel already', () => {
-    expect(() => toBudgetSpecs([{ kernel: true, subtree: false, daily_tokens: 1 }], 'p.yaml')).toThrow(/subtree: is for unit: and process: budgets/);
-    expect(() => toBudgetSpecs([{ tree: '*', subtree: true, daily_tokens: 1 }], 'p.yaml')).toThrow(/subtree: is for unit: and process: budgets/);
+    expect(() => toBudgetSpecs([{ kernel: true, subtree: false, daily_tokens: 1 }], 'p.yaml')).toThrow(
+      /subtree: is for unit: and process: budgets/,
+    );
+    expect(() => toBudgetSpecs([{ tree: '*', subtree: true, daily_tokens: 1 }], 'p.yaml')).toThrow(
+      /subtree: is for unit: and process: budgets/,
+    );
   });
 
   it("finds a unit or a name anywhere up the lineage: each matching ancestor's count, one shared count, the kernel's for an eval", async () => {
@@ -68,7 +86,8 @@ describe("a process budget follows the process's children", () => {
     const host = {
       lineage: (p: Proc) => {
         const out: Array<{ name: string; unit: string | null }> = [];
-        for (let pid = procs.get(p.pid)?.ppid ?? 0; pid > 0; pid = procs.get(pid)?.ppid ?? 0) out.push(procs.get(pid) as { name: string; unit: string | null });
+        for (let pid = procs.get(p.pid)?.ppid ?? 0; pid > 0; pid = procs.get(pid)?.ppid ?? 0)
+          out.push(procs.get(pid) as { name: string; unit: string | null });
         return out;
       },
     } as unknown as LedgerHost;
@@ -85,7 +104,14 @@ describe("a process budget follows the process's children", () => {
       'p.yaml',
     );
     const keys = (payer: Proc | null): string[][] => specs.map((s) => ledger.keysOf(s, payer));
-    expect(keys(proc(4))).toEqual([['process:web-2', 'process:web-1'], ['process:web-*'], ['unit:nightly'], [], ['kernel'], ['tree:1']]);
+    expect(keys(proc(4))).toEqual([
+      ['process:web-2', 'process:web-1'],
+      ['process:web-*'],
+      ['unit:nightly'],
+      [],
+      ['kernel'],
+      ['tree:1'],
+    ]);
     expect(keys(proc(1))).toEqual([[], [], ['unit:nightly'], ['unit:nightly'], ['kernel'], ['tree:1']]);
     expect(keys(null)).toEqual([[], [], [], [], ['kernel'], []]);
   });

@@ -3,12 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { detect } from '../../../kernel/cost/privacy-detect.js';
 import { toPrivacy } from '../../../kernel/cost/privacy-spec.js';
 
-const policy = toPrivacy({ rules: [{ kinds: ['email'], action: 'redact' }], patterns: { employee: 'EMP-\\d{6}' } }, '/tmp', 'p.yaml');
+const policy = toPrivacy(
+  { rules: [{ kinds: ['email'], action: 'redact' }], patterns: { employee: 'EMP-\\d{6}' } },
+  '/tmp',
+  'p.yaml',
+);
 const kinds = (text: string): Array<[string, string]> => detect(text, policy).map((f) => [f.kind, f.text]);
 
 describe('privacy detection', () => {
   it('finds emails, international phone numbers, valid IBANs and card numbers, key shapes and the policy’s own kinds', () => {
-    expect(kinds('write to ada.lovelace+notes@analytical.example.org today')).toEqual([['email', 'ada.lovelace+notes@analytical.example.org']]);
+    expect(kinds('write to ada.lovelace+notes@analytical.example.org today')).toEqual([
+      ['email', 'ada.lovelace+notes@analytical.example.org'],
+    ]);
     expect(kinds('call +49 30 901820 or +1 415 555 2671')).toEqual([
       ['phone', '+49 30 901820'],
       ['phone', '+1 415 555 2671'],

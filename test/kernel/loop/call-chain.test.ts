@@ -7,7 +7,15 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { type Call, type CallChain, type CallInterceptor, type CallState, GO, runCall, type Step } from '../../../kernel/loop/call-chain.js';
+import {
+  type Call,
+  type CallChain,
+  type CallInterceptor,
+  type CallState,
+  GO,
+  runCall,
+  type Step,
+} from '../../../kernel/loop/call-chain.js';
 import { commitBarrier } from '../../../kernel/loop/commit-barrier.js';
 import { dispatch, toResult } from '../../../kernel/loop/dispatcher.js';
 import type { Proc } from '../../../kernel/proc/proc.js';
@@ -21,14 +29,35 @@ import execCmd from '../../../syscalls/exec-cmd.js';
 import type { ProcessServices } from '../../../syscalls/services.js';
 
 const proc = { pid: 7 } as unknown as Proc;
-const ECHO = defineSyscall({ name: 'ECHO', summary: '', returns: '', args: z.object({ text: z.string() }).strict(), capability: null, run: (args) => args.text });
+const ECHO = defineSyscall({
+  name: 'ECHO',
+  summary: '',
+  returns: '',
+  args: z.object({ text: z.string() }).strict(),
+  capability: null,
+  run: (args) => args.text,
+});
 
 function callOf(def = ECHO, args: Record<string, unknown> = { text: 'hi' }): Call {
-  return { proc, def, args, capability: null, resumed: false, state: 'prepared', runArgs: args, context: NO_CALL_CONTEXT };
+  return {
+    proc,
+    def,
+    args,
+    capability: null,
+    resumed: false,
+    state: 'prepared',
+    runArgs: args,
+    context: NO_CALL_CONTEXT,
+  };
 }
 
-const chainOf = (...interceptors: CallInterceptor[]): CallChain => ({ installed: interceptors.map((interceptor, place) => ({ place, interceptor })) });
-const failed = (error: unknown): SyscallResult => (error instanceof AosError ? { ok: false, errno: error.code, message: error.message } : { ok: false, errno: 'EIO', message: String(error) });
+const chainOf = (...interceptors: CallInterceptor[]): CallChain => ({
+  installed: interceptors.map((interceptor, place) => ({ place, interceptor })),
+});
+const failed = (error: unknown): SyscallResult =>
+  error instanceof AosError
+    ? { ok: false, errno: error.code, message: error.message }
+    : { ok: false, errno: 'EIO', message: String(error) };
 
 /** An interceptor that logs its way in and out, with the state the call was in. */
 function logging(name: string, log: string[], step: (call: Call) => Step | Promise<Step> = () => GO): CallInterceptor {
@@ -62,7 +91,15 @@ describe('the call chain', () => {
     const out = runCall(callOf(), chainOf(logging('a', log), logging('b', log), logging('c', log)), handler, failed);
     expect(out).not.toBeInstanceOf(Promise);
     expect(out).toEqual({ name: 'ECHO', args: { text: 'hi' }, result: { ok: true, value: 'value' } });
-    expect(log).toEqual(['enter a', 'enter b', 'enter c', 'handler running', 'after c settled ok', 'after b settled ok', 'after a settled ok']);
+    expect(log).toEqual([
+      'enter a',
+      'enter b',
+      'enter c',
+      'handler running',
+      'after c settled ok',
+      'after b settled ok',
+      'after a settled ok',
+    ]);
   });
 
   it('ends the call at a refusal: inner interceptors and the handler never run, outer afters do', () => {
@@ -70,7 +107,16 @@ describe('the call chain', () => {
     const refusal: Step = { refused: { ok: false, errno: 'EACCES', message: 'no' } };
     const handler = vi.fn();
     const call = callOf();
-    const out = runCall(call, chainOf(logging('outer', log), logging('refuses', log, () => refusal), logging('inner', log)), handler, failed);
+    const out = runCall(
+      call,
+      chainOf(
+        logging('outer', log),
+        logging('refuses', log, () => refusal),
+        logging('inner', log),
+      ),
+      handler,
+      failed,
+    );
     expect(out).toEqual({ name: 'ECHO', args: { text: 'hi' }, result: refusal.refused });
     expect(handler).not.toHaveBeenCalled();
     expect(log).toEqual(['enter outer', 'enter refuses', 'after outer refused EACCES']);
@@ -80,9 +126,14 @@ describe('the call chain', () => {
   it('runs every after when the handler fails, thrown or rejected, and when an interceptor throws', async () => {
     const log: string[] = [];
     const chain = chainOf(logging('a', log), logging('b', log));
-    const thrown = runCall(callOf(), chain, () => {
-      throw new AosError('ENOENT', 'gone');
-    }, failed);
+    const thrown = runCall(
+      callOf(),
+      chain,
+      () => {
+        throw new AosError('ENOENT', 'gone');
+      },
+      failed,
+    );
     expect(thrown).toMatchObject({ result: { ok: false, errno: 'ENOENT' } });
     expect(log.splice(0)).toEqual(['enter a', 'enter b', 'after b settled ENOENT', 'after a settled ENOENT']);
 
@@ -90,16 +141,31 @@ describe('the call chain', () => {
     expect(rejected).toMatchObject({ result: { ok: false, errno: 'ETIMEDOUT' } });
     expect(log.splice(0)).toEqual(['enter a', 'enter b', 'after b settled ETIMEDOUT', 'after a settled ETIMEDOUT']);
 
-    const broken = runCall(callOf(), chainOf(logging('a', log), { name: 'b', enter: () => { throw new Error('bug'); } }), vi.fn(), failed);
+    const broken = runCall(
+      callOf(),
+      chainOf(logging('a', log), {
+        name: 'b',
+        enter: () => {
+          throw new Error('bug');
+        },
+      }),
+      vi.fn(),
+      failed,
+    );
     expect(broken).toMatchObject({ result: { ok: false, errno: 'EIO' } });
     expect(log).toEqual(['enter a', 'after a refused EIO']);
   });
 
-  it('is asking while an interceptor has not answered, waiting while the handler has not, and settles a Waking in its waker\'s stack', async () => {
+  it("is asking while an interceptor has not answered, waiting while the handler has not, and settles a Waking in its waker's stack", async () => {
     let answer!: (step: Step) => void;
     const call = callOf();
     const woken = new Waking<unknown>();
-    const out = runCall(call, chainOf({ name: 'asks', enter: () => new Promise<Step>((resolve) => (answer = resolve)) }), () => woken, failed);
+    const out = runCall(
+      call,
+      chainOf({ name: 'asks', enter: () => new Promise<Step>((resolve) => (answer = resolve)) }),
+      () => woken,
+      failed,
+    );
     expect(call.state).toBe<CallState>('asking');
     answer(GO);
     await new Promise((resolve) => setImmediate(resolve));
@@ -114,18 +180,46 @@ describe('the call chain', () => {
     const log: string[] = [];
     let release!: () => void;
     const gate = logging('barrier', log, () => new Promise<Step>((resolve) => (release = () => resolve(GO))));
-    const chain: { installed: CallChain['installed'] } = { installed: [{ place: 0, interceptor: gate }, { place: 2, interceptor: logging('journal', log) }] };
+    const chain: { installed: CallChain['installed'] } = {
+      installed: [
+        { place: 0, interceptor: gate },
+        { place: 2, interceptor: logging('journal', log) },
+      ],
+    };
     const running = runCall(callOf(), chain, () => 'ok', failed);
     // A reload installs the policy (its line is between the two) while the call is at the barrier.
-    chain.installed = [{ place: 0, interceptor: gate }, { place: 1, interceptor: logging('policy', log) }, { place: 2, interceptor: logging('journal', log) }];
+    chain.installed = [
+      { place: 0, interceptor: gate },
+      { place: 1, interceptor: logging('policy', log) },
+      { place: 2, interceptor: logging('journal', log) },
+    ];
     release();
     await running;
-    expect(log).toEqual(['enter barrier', 'enter policy', 'enter journal', 'after journal settled ok', 'after policy settled ok', 'after barrier settled ok']);
+    expect(log).toEqual([
+      'enter barrier',
+      'enter policy',
+      'enter journal',
+      'after journal settled ok',
+      'after policy settled ok',
+      'after barrier settled ok',
+    ]);
   });
 });
 
 describe('a call dispatched', () => {
-  const drivers = { exec: { run: vi.fn(async () => ({ stdout: '', stderr: '', exit_code: 0, signal: null, truncated: false, timed_out: false, duration_ms: 1 })) } };
+  const drivers = {
+    exec: {
+      run: vi.fn(async () => ({
+        stdout: '',
+        stderr: '',
+        exit_code: 0,
+        signal: null,
+        truncated: false,
+        timed_out: false,
+        duration_ms: 1,
+      })),
+    },
+  };
   const ctxWith = (allows: boolean): SyscallContext => ({
     pid: 7,
     ppid: 0,
@@ -140,9 +234,18 @@ describe('a call dispatched', () => {
     const gate = { programs: ['rm'], decide: () => ({ allow: true }) } as unknown as ExecGate;
     const secret: SecretRun = { argv: ['gh', 'api', 'user'], env: { GH_TOKEN: 'x'.repeat(12) }, programs: ['gh'] };
     const hands: CallInterceptor = { name: 'hands', enter: () => ({ context: { secretRun: secret } }) };
-    const gates: CallInterceptor = { name: 'gates', enter: (c) => (c.context.secretRun ? { context: { execGate: gate } } : GO) };
+    const gates: CallInterceptor = {
+      name: 'gates',
+      enter: (c) => (c.context.secretRun ? { context: { execGate: gate } } : GO),
+    };
     const run = vi.spyOn(execCmd, 'run');
-    const block = { ok: true as const, index: 0, raw: '', name: 'SHELL', args: { cmd: 'GH_TOKEN={{secret:GH_TOKEN}} gh api user' } };
+    const block = {
+      ok: true as const,
+      index: 0,
+      raw: '',
+      name: 'SHELL',
+      args: { cmd: 'GH_TOKEN={{secret:GH_TOKEN}} gh api user' },
+    };
     const done = await dispatch(block, ctxWith(true), proc, chainOf(hands, gates), false);
     expect(done).toMatchObject({ name: 'EXEC_CMD', result: { ok: true } });
     const [args, ctx] = run.mock.calls[0] as [Record<string, unknown>, SyscallContext];
@@ -156,7 +259,13 @@ describe('a call dispatched', () => {
   it('tells the interceptors of a capability refusal without entering any', () => {
     const lacked = vi.fn();
     const enter = vi.fn(() => GO);
-    const done = dispatch({ ok: true, index: 0, raw: '', name: 'EXEC_CMD', args: { cmd: 'true' } }, ctxWith(false), proc, chainOf({ name: 'audit', enter, lacked }), false);
+    const done = dispatch(
+      { ok: true, index: 0, raw: '', name: 'EXEC_CMD', args: { cmd: 'true' } },
+      ctxWith(false),
+      proc,
+      chainOf({ name: 'audit', enter, lacked }),
+      false,
+    );
     expect(done).toMatchObject({ name: 'EXEC_CMD', result: { ok: false, errno: 'EPERM' }, lacked: 'exec' });
     expect(lacked).toHaveBeenCalledWith(proc, 'EXEC_CMD', 'exec');
     expect(enter).not.toHaveBeenCalled();
@@ -171,7 +280,9 @@ describe('a call dispatched', () => {
     expect(barrier.enter({ ...callOf(ECHO), resumed: true })).toBe(GO);
     expect(commit).not.toHaveBeenCalled();
     const handler = vi.fn();
-    const out = await runCall({ ...callOf(ECHO), proc: killed }, chainOf(barrier), handler, (e) => toResult(e, ctxWith(true)));
+    const out = await runCall({ ...callOf(ECHO), proc: killed }, chainOf(barrier), handler, (e) =>
+      toResult(e, ctxWith(true)),
+    );
     expect(commit).toHaveBeenCalledWith(killed);
     expect(out.result).toMatchObject({ ok: false, errno: 'EINTR' });
     expect(handler).not.toHaveBeenCalled();

@@ -5,6 +5,7 @@ import { extractiveSummary, splitPoint } from '../../../kernel/loop/compaction.j
 import { estimateTokens } from '../../../kernel/context/context-budget.js';
 import { call, EXIT, type Harness, startHarness, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { measureRequests } from '../../helpers/measured-model.js';
+import { turnOf } from '../../../kernel/loop/turn-state.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -16,14 +17,20 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 
 /** Text lines, as a log or source file would be (each newline is escaped in the result's JSON). */
 function bigFile(bytes: number): string {
-  const lines = Array.from({ length: Math.ceil(bytes / 40) }, (_, i) => `line ${String(i).padStart(5, '0')}: "quoted" and\ttabbed`);
+  const lines = Array.from(
+    { length: Math.ceil(bytes / 40) },
+    (_, i) => `line ${String(i).padStart(5, '0')}: "quoted" and\ttabbed`,
+  );
   return lines.join('\n').slice(0, bytes);
 }
 
 describe('bounded context', () => {
   it('keeps every request within the budget over 200 turns while the store keeps every message', async () => {
     const filler = 'thinking '.repeat(200); // ~1.8k chars per reply: unbounded, 200 turns would be ~90k tokens
-    const replies: TapeEntry[] = Array.from({ length: 200 }, (_, i) => `${filler} step ${i}\n${call('FS_WRITE', { path: `log/${i}.txt`, content: String(i) })}`);
+    const replies: TapeEntry[] = Array.from(
+      { length: 200 },
+      (_, i) => `${filler} step ${i}\n${call('FS_WRITE', { path: `log/${i}.txt`, content: String(i) })}`,
+    );
     replies.push({ expect: '"path":"/log/199.txt"', reply: EXIT });
     h = await startHarness({ root: replies });
     const seen = await measureRequests(h);
@@ -47,8 +54,14 @@ describe('bounded context', () => {
 
   it('with a 60 KB result every turn: no request over the budget, a flat curve, excerpts that name the rest', async () => {
     const file = bigFile(60 * 1024);
-    const replies: TapeEntry[] = Array.from({ length: 120 }, (_, i) => `Part ${i}.\n${call('FS_READ', { path: 'big.txt' })}`);
-    replies.push({ expect: ['"content_cut_chars"', '"rest":{"SYS_RESULT_READ":{"turn":119,"seq":0,"field":"content","offset":'], reply: EXIT });
+    const replies: TapeEntry[] = Array.from(
+      { length: 120 },
+      (_, i) => `Part ${i}.\n${call('FS_READ', { path: 'big.txt' })}`,
+    );
+    replies.push({
+      expect: ['"content_cut_chars"', '"rest":{"SYS_RESULT_READ":{"turn":119,"seq":0,"field":"content","offset":'],
+      reply: EXIT,
+    });
     h = await startHarness({ root: replies });
     await writeFile(path.join(h.workspace, 'big.txt'), file);
     const seen = await measureRequests(h);
@@ -67,7 +80,12 @@ describe('bounded context', () => {
     const json = line.slice('[SYS_RESULT::FS_READ] '.length);
     expect(json.length).toBeLessThanOrEqual(4000);
     const excerpt = JSON.parse(json) as { value: Record<string, unknown> };
-    expect(excerpt.value).toMatchObject({ path: '/big.txt', size: file.length, truncated: false, content_cut_chars: expect.any(Number) });
+    expect(excerpt.value).toMatchObject({
+      path: '/big.txt',
+      size: file.length,
+      truncated: false,
+      content_cut_chars: expect.any(Number),
+    });
   });
 
   it('warns the model before it compacts, and the summary leads the new context', async () => {
@@ -82,7 +100,7 @@ describe('bounded context', () => {
       if (e.type === 'prompt' && e.text.includes('Your context is at')) order.push('warned');
       if (e.type === 'state' && e.reason?.startsWith('context compacted')) order.push('compacted');
       // The model's context as it was when the process ended (an ended process leaves memory right after).
-      if (e.type === 'state' && e.to === 'exited') context = [...(harness.kernel.proc(1)?.transcript ?? [])];
+      if (e.type === 'state' && e.to === 'exited') context = [...(turnOf(harness.kernel.proc(1))?.transcript ?? [])];
     });
     const pcb = await h.run({ contextTokens: 5000 });
     expect(pcb.exitReason).toBe('exited');
@@ -101,8 +119,12 @@ describe('bounded context', () => {
     const pcb = await h.run({ task, contextTokens: 5000 });
     expect(pcb.exitCode).toBe(0);
     for (const s of seen) expect(s.tokens).toBeLessThanOrEqual(5000);
-    expect(seen[0]?.request.messages[0]?.text).toContain('characters of this message were cut to fit your context budget');
-    expect(h.eventsOf(1, 'state').some((e) => e.type === 'state' && e.reason?.startsWith('context cut to fit its budget'))).toBe(true);
+    expect(seen[0]?.request.messages[0]?.text).toContain(
+      'characters of this message were cut to fit your context budget',
+    );
+    expect(
+      h.eventsOf(1, 'state').some((e) => e.type === 'state' && e.reason?.startsWith('context cut to fit its budget')),
+    ).toBe(true);
     h.kernel.store.flush();
     expect(await h.kernel.store.transcripts.row(1, 0)).toContain(task);
   });
@@ -113,16 +135,29 @@ describe('bounded context', () => {
     const pcb = await h.run();
     expect(pcb.limits.contextTokens).toBe(1_200);
     expect(pcb.exitCode).toBe(1);
-    expect(pcb.exitReason).toMatch(/^context budget too small: 1200 tokens do not hold the system prompt \(about \d+ tokens\)$/);
+    expect(pcb.exitReason).toMatch(
+      /^context budget too small: 1200 tokens do not hold the system prompt \(about \d+ tokens\)$/,
+    );
     expect(seen).toEqual([]);
   });
 });
 
 describe('the kept window', () => {
-  const m = (role: 'user' | 'model', chars: number): { role: 'user' | 'model'; text: string } => ({ role, text: 'x'.repeat(chars) });
+  const m = (role: 'user' | 'model', chars: number): { role: 'user' | 'model'; text: string } => ({
+    role,
+    text: 'x'.repeat(chars),
+  });
 
   it('is measured in characters of the budget, not in messages, and starts with a model reply', () => {
-    const t = [m('user', 100), m('model', 100), m('user', 100), m('model', 100), m('user', 100), m('model', 100), m('user', 100)];
+    const t = [
+      m('user', 100),
+      m('model', 100),
+      m('user', 100),
+      m('model', 100),
+      m('user', 100),
+      m('model', 100),
+      m('user', 100),
+    ];
     expect(splitPoint(t, 350)).toBe(5); // the last three fit; the tail starts at the model reply
     expect(splitPoint(t, 10_000)).toBe(1); // everything after the task/summary
   });
@@ -136,7 +171,10 @@ describe('the kept window', () => {
     const summary = extractiveSummary(
       [
         { role: 'user', text: '[TASK] t' },
-        { role: 'model', text: `${call('FS_WRITE', { path: 'a', content: 'b' })} ${call('FS_WRITE', { path: 'c', content: 'd' })}` },
+        {
+          role: 'model',
+          text: `${call('FS_WRITE', { path: 'a', content: 'b' })} ${call('FS_WRITE', { path: 'c', content: 'd' })}`,
+        },
         { role: 'user', text: `[SYS_RESULT::FS_WRITE] {"ok":true} ${'z'.repeat(5000)}` },
       ],
       300,

@@ -15,7 +15,13 @@ import type { ModelDriver, ModelReply, ModelRequest } from '../../../drivers/llm
 import { toBudgetSpecs } from '../../../kernel/cost/budget-spec.js';
 import { NO_COST_POLICY, type CostPolicy } from '../../../kernel/cost/cost-policy.js';
 import { toPrivacy } from '../../../kernel/cost/privacy-spec.js';
-import { type ChainEntry, type ModelCall, ModelChain, type ModelInterceptor, type TurnPrep } from '../../../kernel/loop/model-chain.js';
+import {
+  type ChainEntry,
+  type ModelCall,
+  ModelChain,
+  type ModelInterceptor,
+  type TurnPrep,
+} from '../../../kernel/loop/model-chain.js';
 import type { Proc } from '../../../kernel/proc/proc.js';
 import type { Lease } from '../../../kernel/sched/model-pool.js';
 import { evalTapes } from '../../../kernel/tapes/eval.js';
@@ -24,8 +30,19 @@ import { type BudgetKernel, budgetKernel, FAKE_MODEL } from '../cost/budget-fixt
 import { until } from '../../helpers/until.js';
 
 const driver = { id: 'fake:model', complete: () => Promise.reject(new Error('not called')) } as ModelDriver;
-const request = (text: string): ModelRequest => ({ system: 'sys', messages: [{ role: 'user', text }], proc: { pid: 1, name: 'p', turn: 0 }, signal: new AbortController().signal });
-const modelCall = (text = 'hello'): ModelCall => ({ purpose: 'turn', payer: null, model: 'fake:model', driver, request: request(text) });
+const request = (text: string): ModelRequest => ({
+  system: 'sys',
+  messages: [{ role: 'user', text }],
+  proc: { pid: 1, name: 'p', turn: 0 },
+  signal: new AbortController().signal,
+});
+const modelCall = (text = 'hello'): ModelCall => ({
+  purpose: 'turn',
+  payer: null,
+  model: 'fake:model',
+  driver,
+  request: request(text),
+});
 
 /** An interceptor that logs what it sees before and after, and marks the request and the reply with its name. */
 function marking(name: string, log: string[]): ModelInterceptor {
@@ -33,7 +50,10 @@ function marking(name: string, log: string[]): ModelInterceptor {
     async send(c, next) {
       log.push(`${name} sees ${c.request.messages[0]?.text}`);
       try {
-        const reply = await next({ ...c, request: { ...c.request, messages: [{ role: 'user', text: `${c.request.messages[0]?.text}+${name}` }] } });
+        const reply = await next({
+          ...c,
+          request: { ...c.request, messages: [{ role: 'user', text: `${c.request.messages[0]?.text}+${name}` }] },
+        });
         log.push(`${name} gets ${reply.text}`);
         return { ...reply, text: `${reply.text}+${name}` };
       } finally {
@@ -43,7 +63,11 @@ function marking(name: string, log: string[]): ModelInterceptor {
   };
 }
 
-const entry = (name: string, interceptor: ModelInterceptor, installed = (): boolean => true): ChainEntry => ({ name, interceptor, installed });
+const entry = (name: string, interceptor: ModelInterceptor, installed = (): boolean => true): ChainEntry => ({
+  name,
+  interceptor,
+  installed,
+});
 
 describe('the model chain', () => {
   it('runs its interceptors in order: each sees the request before and the reply after', async () => {
@@ -53,7 +77,15 @@ describe('the model chain', () => {
       log.push(`sent ${c.request.messages[0]?.text}`);
       return { text: 'reply' };
     });
-    expect(log).toEqual(['a sees hello', 'b sees hello+a', 'sent hello+a+b', 'b gets reply', 'b finally', 'a gets reply+b', 'a finally']);
+    expect(log).toEqual([
+      'a sees hello',
+      'b sees hello+a',
+      'sent hello+a+b',
+      'b gets reply',
+      'b finally',
+      'a gets reply+b',
+      'a finally',
+    ]);
     expect(reply.text).toBe('reply+b+a');
     // The call as it left the last interceptor: what the spine records as sent.
     expect(sent.request.messages[0]?.text).toBe('hello+a+b');
@@ -85,13 +117,19 @@ describe('the model chain', () => {
   it('prepares in order, each stage after the one before is done, and awaits nothing when no stage has work', async () => {
     const log: string[] = [];
     let release: () => void = () => undefined;
-    const slow: ModelInterceptor = { prepare: () => new Promise<void>((resolve) => (release = resolve)).then(() => void log.push('slow done')) };
+    const slow: ModelInterceptor = {
+      prepare: () => new Promise<void>((resolve) => (release = resolve)).then(() => void log.push('slow done')),
+    };
     const after: ModelInterceptor = { prepare: () => (log.push('after'), null) };
     const turn = { proc: {} as Proc, driver, lease: {} as Lease, system: () => 'sys' } satisfies TurnPrep;
     expect(new ModelChain([entry('after', after)]).prepare(turn)).toBeNull();
     expect(log).toEqual(['after']);
     log.length = 0;
-    const preparing = new ModelChain([entry('slow', slow), entry('after', after), entry('off', { prepare: () => Promise.reject(new Error('run')) }, () => false)]).prepare(turn);
+    const preparing = new ModelChain([
+      entry('slow', slow),
+      entry('after', after),
+      entry('off', { prepare: () => Promise.reject(new Error('run')) }, () => false),
+    ]).prepare(turn);
     expect(preparing).not.toBeNull();
     expect(log).toEqual([]);
     release();
@@ -100,7 +138,11 @@ describe('the model chain', () => {
   });
 
   it("joins the installed interceptors' parts of a system prompt, in order", async () => {
-    const chain = new ModelChain([entry('a', { system: () => ' A' }), entry('off', { system: () => ' OFF' }, () => false), entry('b', { system: () => Promise.resolve(' B') })]);
+    const chain = new ModelChain([
+      entry('a', { system: () => ' A' }),
+      entry('off', { system: () => ' OFF' }, () => false),
+      entry('b', { system: () => Promise.resolve(' B') }),
+    ]);
     expect(await chain.system({} as Proc)).toBe(' A B');
   });
 });
@@ -123,7 +165,12 @@ describe("a kernel's model chain", () => {
 
   it('lists its interceptors in one table: thread context and compaction prepare, privacy then budgets around the request', async () => {
     h = await startHarness({});
-    expect(h.kernel.modelChain.entries.map((e) => e.name)).toEqual(['thread-context', 'compaction', 'privacy', 'budgets']);
+    expect(h.kernel.modelChain.entries.map((e) => e.name)).toEqual([
+      'thread-context',
+      'compaction',
+      'privacy',
+      'budgets',
+    ]);
   });
 
   it('without budgets or privacy rules never enters their code; a reloaded policy installs them from the next request', async () => {
@@ -141,7 +188,13 @@ describe("a kernel's model chain", () => {
       budgets: toBudgetSpecs([{ kernel: true, daily_tokens: 1_000_000, tz: 'UTC' }], 'policy.yaml'),
       privacy: toPrivacy({ rules: [{ kinds: ['email'], action: 'redact' }] }, '/tmp', 'policy.yaml'),
     };
-    h.kernel.reloadPolicy({ file: 'policy.yaml', rootCapabilities: ALL_CAPS, safety: h.kernel.safety.policy, fromEnv: true, cost });
+    h.kernel.reloadPolicy({
+      file: 'policy.yaml',
+      rootCapabilities: ALL_CAPS,
+      safety: h.kernel.safety.policy,
+      fromEnv: true,
+      cost,
+    });
     await until(() => h!.kernel.budgets.any);
     expect((await h.run({ name: 'second' })).exitCode).toBe(0);
     expect(privacy).toHaveBeenCalledTimes(1);
@@ -154,10 +207,18 @@ describe("a kernel's model chain", () => {
     // A 4,000-token context and 3k-token results: it compacts within a few turns (as in cost/budget-sites.test.ts, with no budget).
     k = await budgetKernel([], (request) => ({
       output: 300,
-      text: request.system.startsWith('You compress') ? 'the summary' : `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${'y'.repeat(3_000)} ${request.proc.turn}"}`,
+      text: request.system.startsWith('You compress')
+        ? 'the summary'
+        : `[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${'y'.repeat(3_000)} ${request.proc.turn}"}`,
     }));
     const send = vi.spyOn(k.kernel.modelChain, 'send');
-    const pcb = await k.kernel.spawn({ task: 'write', model: FAKE_MODEL, name: 'writer', maxTurns: 8, contextTokens: 4_000 });
+    const pcb = await k.kernel.spawn({
+      task: 'write',
+      model: FAKE_MODEL,
+      name: 'writer',
+      maxTurns: 8,
+      contextTokens: 4_000,
+    });
     await k.kernel.waitExit(pcb.pid);
     const summaries = k.sent.filter((s) => s.request.system.startsWith('You compress'));
     expect(summaries.length).toBeGreaterThan(0);
@@ -170,9 +231,29 @@ describe("a kernel's model chain", () => {
   it("asks an eval's model through the chain as no process's, and keeps an eval on the model it judges", async () => {
     const tape = path.join(tmpdir(), `aos-chain-eval-${process.pid}.yaml`);
     const reply = call('SYS_WRITE_STDOUT', { text: 'hi' });
-    const recorded = { pid: 1, agent: 'root', model: 'openai:recorded', system: 'You are root.', turns: 1, prompt_tokens: 0, output_tokens: 0, cost_usd: 0, ended: { state: 'exited', code: 0 } };
-    await writeFile(tape, YAML.stringify({ agents: { root: [{ reply, sent: 'Write to ada@example.org.' }] }, recorded }, { lineWidth: 0 }));
-    const policy = (rule: Record<string, unknown>): CostPolicy => ({ ...NO_COST_POLICY, privacy: toPrivacy({ rules: [{ kinds: ['email'], ...rule }] } as Parameters<typeof toPrivacy>[0], '/tmp', 'policy.yaml') });
+    const recorded = {
+      pid: 1,
+      agent: 'root',
+      model: 'openai:recorded',
+      system: 'You are root.',
+      turns: 1,
+      prompt_tokens: 0,
+      output_tokens: 0,
+      cost_usd: 0,
+      ended: { state: 'exited', code: 0 },
+    };
+    await writeFile(
+      tape,
+      YAML.stringify({ agents: { root: [{ reply, sent: 'Write to ada@example.org.' }] }, recorded }, { lineWidth: 0 }),
+    );
+    const policy = (rule: Record<string, unknown>): CostPolicy => ({
+      ...NO_COST_POLICY,
+      privacy: toPrivacy(
+        { rules: [{ kinds: ['email'], ...rule }] } as Parameters<typeof toPrivacy>[0],
+        '/tmp',
+        'policy.yaml',
+      ),
+    });
     try {
       h = await startHarness({}, { cost: policy({ action: 'redact' }) });
       const send = vi.spyOn(h.kernel.modelChain, 'send');
@@ -181,10 +262,17 @@ describe("a kernel's model chain", () => {
       expect(send.mock.calls.map(([c]) => [c.purpose, c.payer])).toEqual([['eval', null]]);
       h.kernel.cost = policy({ action: 'refuse' });
       const [refused] = await evalTapes(h.kernel, { tapes: [tape], models: [`replay:${tape}`] });
-      expect(refused?.ended).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^turn 0: privacy: email found in what turn 0 would send to replay:.*the policy refuses to send it/) as unknown });
+      expect(refused?.ended).toMatchObject({
+        state: 'failed',
+        reason: expect.stringMatching(
+          /^turn 0: privacy: email found in what turn 0 would send to replay:.*the policy refuses to send it/,
+        ) as unknown,
+      });
       h.kernel.cost = policy({ action: 'route_local', model: 'openai:llama3.1:8b' });
       const [routed] = await evalTapes(h.kernel, { tapes: [tape], models: [`replay:${tape}`] });
-      expect(routed?.ended.reason).toBe(`turn 0: privacy: the policy sends what this tape holds to openai:llama3.1:8b instead of replay:${tape} (privacy.rules, route_local): evaluate it against that model`);
+      expect(routed?.ended.reason).toBe(
+        `turn 0: privacy: the policy sends what this tape holds to openai:llama3.1:8b instead of replay:${tape} (privacy.rules, route_local): evaluate it against that model`,
+      );
     } finally {
       await rm(tape, { force: true });
     }

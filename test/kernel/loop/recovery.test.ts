@@ -9,6 +9,7 @@ import { Kernel } from '../../../kernel/kernel.js';
 import { ALL_CAPS, call, EXIT, type TapeEntry } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
 import { type StoreAt, storeKinds } from '../../helpers/store-kinds.js';
+import { turnOf } from '../../../kernel/loop/turn-state.js';
 
 const bwrap = await findBwrap();
 let dir: string;
@@ -45,12 +46,18 @@ describe.each(storeKinds())('on $name', (kind) => {
     return { kernel, events };
   }
 
-
   describe('crash recovery', () => {
     it('resumes a process blocked in RECV_MSG, still blocked, and delivers a message sent after the restart', async () => {
       const model = await tape({
-        root: [call('SPAWN_AGENT', { role: 'waiter' }), call('WAIT', { pid: 2, timeout_s: 30 }), { expect: '"output":"got hello"', reply: EXIT }],
-        waiter: [call('RECV_MSG', { timeout_s: 30 }), { expect: '"content":"hello"', reply: call('SYS_EXIT', { result: 'got hello' }) }],
+        root: [
+          call('SPAWN_AGENT', { role: 'waiter' }),
+          call('WAIT', { pid: 2, timeout_s: 30 }),
+          { expect: '"output":"got hello"', reply: EXIT },
+        ],
+        waiter: [
+          call('RECV_MSG', { timeout_s: 30 }),
+          { expect: '"content":"hello"', reply: call('SYS_EXIT', { result: 'got hello' }) },
+        ],
       });
       const a = await boot();
       await a.kernel.spawn({ task: 't', model });
@@ -94,11 +101,11 @@ describe.each(storeKinds())('on $name', (kind) => {
       const a = await boot();
       await a.kernel.spawn({ task: 't', model });
       await until(() => a.kernel.pcb(2)?.state === 'exited' && a.kernel.pcb(1)?.state === 'sleeping');
-      expect(a.kernel.proc(1)?.mailbox).toHaveLength(1);
+      expect(a.kernel.proc(1)?.queues.mail).toHaveLength(1);
       await a.kernel.close();
 
       const b = await boot();
-      expect(b.kernel.proc(1)?.mailbox.map((m) => m.content)).toEqual(['remember me']);
+      expect(b.kernel.proc(1)?.queues.mail.map((m) => m.content)).toEqual(['remember me']);
     });
 
     it('resumes a ready process at the right turn of its tape, and never reuses a pid', async () => {
@@ -151,7 +158,15 @@ describe.each(storeKinds())('on $name', (kind) => {
         next: 0,
         started: true,
       };
-      store.processes.save(pcb.pid, () => ({ ...record, state: 'running', exit_code: null, exit_reason: null, ended_at: null, turns: 1, runtime: JSON.stringify(runtime) }));
+      store.processes.save(pcb.pid, () => ({
+        ...record,
+        state: 'running',
+        exit_code: null,
+        exit_reason: null,
+        ended_at: null,
+        turns: 1,
+        runtime: JSON.stringify(runtime),
+      }));
       store.close();
       await rm(path.join(dir, 'ws/once.txt'));
 
@@ -159,7 +174,9 @@ describe.each(storeKinds())('on $name', (kind) => {
       const ended = await b.kernel.waitExit(pcb.pid);
       expect(ended.exitReason).toBe('exited');
       await expect(readFile(path.join(dir, 'ws/once.txt'), 'utf8')).rejects.toThrow();
-      const results = b.events.filter((e) => e.type === 'result').map((e) => (e.type === 'result' ? [e.name, e.ok, e.errno] : []));
+      const results = b.events
+        .filter((e) => e.type === 'result')
+        .map((e) => (e.type === 'result' ? [e.name, e.ok, e.errno] : []));
       expect(results[0]).toEqual(['FS_WRITE', false, 'EINTR']);
       expect(results[1]).toEqual(['FS_LIST', true, undefined]);
     });
@@ -190,14 +207,14 @@ describe.each(storeKinds())('on $name', (kind) => {
       const a = await boot();
       const pcb = await a.kernel.spawn({ task: 't', model, contextTokens: 5000 });
       await until(() => a.kernel.pcb(pcb.pid)?.state === 'sleeping');
-      const before = a.kernel.proc(pcb.pid)?.transcript.map((e) => e.text) ?? [];
+      const before = turnOf(a.kernel.proc(pcb.pid))?.transcript.map((e) => e.text) ?? [];
       expect(before[0]).toContain('[SUMMARY]');
       await a.kernel.close();
 
       const b = await boot();
       const proc = b.kernel.proc(pcb.pid);
-      expect(proc?.transcript.map((e) => e.text)).toEqual(before);
-      expect(proc?.context?.count).toBeGreaterThan(0);
+      expect(turnOf(proc)?.transcript.map((e) => e.text)).toEqual(before);
+      expect(turnOf(proc)?.context?.count).toBeGreaterThan(0);
     });
   });
 
@@ -207,33 +224,40 @@ describe.each(storeKinds())('on $name', (kind) => {
     it.each([
       ['the process', false, 'killed'],
       ['its subtree', true, 'killed with its ancestor 1'],
-    ])('of %s survives a kernel stop that came before the reap', async (_what, tree, childReason) => {
-      const busy = call('EXEC_CMD', { cmd: 'sleep 30', timeout_s: 60 });
-      const model = await tape({ root: [`${call('SPAWN_AGENT', { role: 'worker' })}\n${busy}`, EXIT], worker: [busy, EXIT] });
-      const a = await boot();
-      const root = await a.kernel.spawn({ task: 't', model });
-      const execs = () => a.events.filter((e) => e.type === 'syscall' && e.name === 'EXEC_CMD').length;
-      await until(() => execs() === 2, 20_000);
+    ])(
+      'of %s survives a kernel stop that came before the reap',
+      async (_what, tree, childReason) => {
+        const busy = call('EXEC_CMD', { cmd: 'sleep 30', timeout_s: 60 });
+        const model = await tape({
+          root: [`${call('SPAWN_AGENT', { role: 'worker' })}\n${busy}`, EXIT],
+          worker: [busy, EXIT],
+        });
+        const a = await boot();
+        const root = await a.kernel.spawn({ task: 't', model });
+        const execs = () => a.events.filter((e) => e.type === 'syscall' && e.name === 'EXEC_CMD').length;
+        await until(() => execs() === 2, 20_000);
 
-      const victims = a.kernel.kill(tree ? root.pid : 2, { tree });
-      expect(victims).toEqual(tree ? [1, 2] : [2]);
-      await a.kernel.store.committed(); // what the daemon waits for before it answers the kill
-      // Usually still being reaped (its sandbox dying) when the kernel stops — the case this test is
-      // for; on a loaded machine the reap may have finished first. Either way the kill must hold.
-      expect(['running', 'killed']).toContain(a.kernel.pcb(2)?.state);
-      await a.kernel.close();
+        const victims = a.kernel.kill(tree ? root.pid : 2, { tree });
+        expect(victims).toEqual(tree ? [1, 2] : [2]);
+        await a.kernel.store.committed(); // what the daemon waits for before it answers the kill
+        // Usually still being reaped (its sandbox dying) when the kernel stops — the case this test is
+        // for; on a loaded machine the reap may have finished first. Either way the kill must hold.
+        expect(['running', 'killed']).toContain(a.kernel.pcb(2)?.state);
+        await a.kernel.close();
 
-      const b = await boot();
-      const child = await b.kernel.waitExit(2);
-      expect([child.state, child.exitCode, child.exitReason]).toEqual(['killed', 137, tree ? childReason : 'killed']);
-      // Nothing of the killed process ran again: no new turn, no call reported interrupted to its model.
-      expect(b.events.filter((e) => e.pid === 2 && (e.type === 'result' || e.type === 'prompt'))).toEqual([]);
-      if (tree) {
-        const ended = await b.kernel.waitExit(1);
-        expect([ended.state, ended.exitCode, ended.exitReason]).toEqual(['killed', 137, 'killed']);
-      } else {
-        expect(b.kernel.pcb(1)?.state).not.toBe('killed');
-      }
-    }, 60_000);
+        const b = await boot();
+        const child = await b.kernel.waitExit(2);
+        expect([child.state, child.exitCode, child.exitReason]).toEqual(['killed', 137, tree ? childReason : 'killed']);
+        // Nothing of the killed process ran again: no new turn, no call reported interrupted to its model.
+        expect(b.events.filter((e) => e.pid === 2 && (e.type === 'result' || e.type === 'prompt'))).toEqual([]);
+        if (tree) {
+          const ended = await b.kernel.waitExit(1);
+          expect([ended.state, ended.exitCode, ended.exitReason]).toEqual(['killed', 137, 'killed']);
+        } else {
+          expect(b.kernel.pcb(1)?.state).not.toBe('killed');
+        }
+      },
+      60_000,
+    );
   });
 });

@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelMessage } from '../../../drivers/llm/types.js';
 import { recordRequest } from '../../../kernel/loop/sent-record.js';
-import type { Proc } from '../../../kernel/proc/proc.js';
+import type { TurnState } from '../../../kernel/loop/turn-state.js';
 import type { Entry } from '../../../kernel/proc/proc-types.js';
 
-/** A process as recordRequest reads it: its transcript. */
-function procWith(transcript: Entry[]): Proc {
-  return { transcript } as unknown as Proc;
+/** A process's turn state as recordRequest reads it: its transcript. */
+function procWith(transcript: Entry[]): TurnState {
+  return { transcript } as unknown as TurnState;
 }
 
 const row = (seq: number, role: 'user' | 'model', text: string): Entry => ({ seq, role, text });
@@ -32,14 +32,19 @@ describe('the request a turn records', () => {
     const transcript = [row(0, 'user', 'task'), row(1, 'model', 'a'), row(2, 'user', 'b')];
     const proc = procWith([...transcript]);
     // A restart: the loop has sent nothing for it yet, and it has a past.
-    expect(recordRequest(proc, { system: 'S', messages: asSent(transcript) })).toEqual({ system: 'S', messages: asSent(transcript) });
+    expect(recordRequest(proc, { system: 'S', messages: asSent(transcript) })).toEqual({
+      system: 'S',
+      messages: asSent(transcript),
+    });
     const compacted = procWith([row(5, 'user', '[SUMMARY] …'), row(1, 'model', 'a'), row(2, 'user', 'b')]);
     expect(recordRequest(compacted, { system: 'S', messages: asSent(compacted.transcript) })?.messages).toHaveLength(3);
     const cut = asSent(transcript).map((m, i) => (i === 0 ? { ...m, text: 'ta…' } : m));
     const same = procWith([...transcript]);
     recordRequest(same, { system: 'S', messages: asSent(transcript) });
     (same.transcript as Entry[]).push(row(3, 'model', 'c'), row(4, 'user', 'd'));
-    expect(recordRequest(same, { system: 'S', messages: [...cut, ...asSent(same.transcript.slice(3))] })).toEqual({ messages: [...cut, ...asSent(same.transcript.slice(3))] });
+    expect(recordRequest(same, { system: 'S', messages: [...cut, ...asSent(same.transcript.slice(3))] })).toEqual({
+      messages: [...cut, ...asSent(same.transcript.slice(3))],
+    });
     (same.transcript as Entry[]).push(row(5, 'model', 'e'), row(6, 'user', 'f'));
     // The request before was cut: this whole one is not the last grown by two.
     expect(recordRequest(same, { system: 'S', messages: asSent(same.transcript) })?.messages).toHaveLength(7);

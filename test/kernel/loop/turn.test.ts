@@ -82,14 +82,18 @@ describe('the closed loop', () => {
   });
 
   it('stops at max turns', async () => {
-    h = await startHarness({ root: Array.from({ length: 10 }, (_, i) => call('FS_WRITE', { path: 'n.txt', content: String(i) })) });
+    h = await startHarness({
+      root: Array.from({ length: 10 }, (_, i) => call('FS_WRITE', { path: 'n.txt', content: String(i) })),
+    });
     const pcb = await h.run({ maxTurns: 3 });
     expect(pcb.exitReason).toBe('max turns reached (3)');
     expect(pcb.counters.turns).toBe(3);
   });
 
   it('reports unknown syscalls with ENOSYS and a suggestion', async () => {
-    h = await startHarness({ root: [call('FS_REED', { path: 'x' }), { expect: ['ENOSYS', 'did you mean FS_READ'], reply: EXIT }] });
+    h = await startHarness({
+      root: [call('FS_REED', { path: 'x' }), { expect: ['ENOSYS', 'did you mean FS_READ'], reply: EXIT }],
+    });
     expect((await h.run()).exitCode).toBe(0);
   });
 
@@ -124,7 +128,10 @@ describe('the closed loop', () => {
 describe('budgets', () => {
   it('ends a process that crosses its token budget, with the reason', async () => {
     h = await startHarness({
-      root: Array.from({ length: 5 }, (_, i) => ({ reply: call('FS_WRITE', { path: 'b.txt', content: String(i) }), usage: { prompt: 40, output: 10 } })),
+      root: Array.from({ length: 5 }, (_, i) => ({
+        reply: call('FS_WRITE', { path: 'b.txt', content: String(i) }),
+        usage: { prompt: 40, output: 10 },
+      })),
     });
     const pcb = await h.run({ maxTokens: 120 });
     expect(pcb.exitCode).toBe(1);
@@ -162,15 +169,31 @@ describe('results too big for the model', () => {
   it('a kill in a later turn is reaped by that turn: the blocked call answers first, `killed` is the last event', async () => {
     // The first turn's calls start the second turn before the first turn's own end runs: that end
     // must not mark the second turn idle (a kill would then end the process under it).
-    h = await startHarness({ root: [call('SYS_WRITE_STDOUT', { text: 'a' }), call('SYS_WRITE_STDOUT', { text: 'b' }), call('RECV_MSG', { timeout_s: 30 }), EXIT] });
+    h = await startHarness({
+      root: [
+        call('SYS_WRITE_STDOUT', { text: 'a' }),
+        call('SYS_WRITE_STDOUT', { text: 'b' }),
+        call('RECV_MSG', { timeout_s: 30 }),
+        EXIT,
+      ],
+    });
     const pcb = await h.spawn();
-    const blocked = (): boolean => h?.eventsOf(pcb.pid, 'state').some((e) => e.type === 'state' && e.to === 'blocked') ?? false;
+    const blocked = (): boolean =>
+      h?.eventsOf(pcb.pid, 'state').some((e) => e.type === 'state' && e.to === 'blocked') ?? false;
     await vi.waitFor(() => expect(blocked()).toBe(true), { timeout: 5000, interval: 5 });
     expect(h.kernel.proc(pcb.pid)?.idle).toBe(false);
     h.kernel.kill(pcb.pid);
     const ended = await h.kernel.waitExit(pcb.pid);
     expect(ended.state).toBe('killed');
-    const events = h.eventsOf(pcb.pid).map((e) => (e.type === 'state' ? `state:${e.to}` : e.type === 'result' ? `result:${e.name}:${e.ok ? 'ok' : e.errno}` : e.type));
+    const events = h
+      .eventsOf(pcb.pid)
+      .map((e) =>
+        e.type === 'state'
+          ? `state:${e.to}`
+          : e.type === 'result'
+            ? `result:${e.name}:${e.ok ? 'ok' : e.errno}`
+            : e.type,
+      );
     expect(events.slice(-2)).toEqual(['result:RECV_MSG:EINTR', 'state:killed']);
   });
 });

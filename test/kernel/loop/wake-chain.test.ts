@@ -17,10 +17,16 @@ describe('a chain of woken processes', () => {
   it('runs down 60 links with a bounded stack, every link in order', async () => {
     const links = 60;
     // Link k (pid k + 2) pipes its stdout to the link spawned before it: stdin sent to the last runs down the chain.
-    const spawn = (k: number): string => call('SPAWN_AGENT', { role: 'worker', name: 'link', task: 'relay', ...(k > 0 ? { pipe_to: k + 1 } : {}) });
+    const spawn = (k: number): string =>
+      call('SPAWN_AGENT', { role: 'worker', name: 'link', task: 'relay', ...(k > 0 ? { pipe_to: k + 1 } : {}) });
     const spawns = Array.from({ length: links }, (_, k) => spawn(k));
     h = await startHarness({
-      root: [spawns.slice(0, 30).join('\n'), spawns.slice(30).join('\n'), call('SYS_READ_STDIN', { timeout_s: 60 }), EXIT],
+      root: [
+        spawns.slice(0, 30).join('\n'),
+        spawns.slice(30).join('\n'),
+        call('SYS_READ_STDIN', { timeout_s: 60 }),
+        EXIT,
+      ],
       // One reply: each link is woken, writes to the next and exits, all in the stack that woke it.
       link: [[call('SYS_READ_STDIN', { timeout_s: 60 }), call('SYS_WRITE_STDOUT', { text: 'x' }), EXIT].join('\n')],
     });

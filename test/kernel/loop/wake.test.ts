@@ -15,12 +15,16 @@ afterEach(async () => {
 });
 
 const isBlocked = (pid: number) => (): void => {
-  expect(h?.eventsOf(pid, 'state').some((e) => e.type === 'state' && (e.to === 'blocked' || e.to === 'sleeping'))).toBe(true);
+  expect(h?.eventsOf(pid, 'state').some((e) => e.type === 'state' && (e.to === 'blocked' || e.to === 'sleeping'))).toBe(
+    true,
+  );
 };
 
 describe('a woken call goes on at once', () => {
   it('SYS_READ_STDIN: the result is emitted before send() returns, as the woken process', async () => {
-    h = await startHarness({ root: [call('SYS_READ_STDIN', { timeout_s: 30 }), { expect: '"text":"go"', reply: EXIT }] });
+    h = await startHarness({
+      root: [call('SYS_READ_STDIN', { timeout_s: 30 }), { expect: '"text":"go"', reply: EXIT }],
+    });
     const pcb = await h.spawn();
     await vi.waitFor(isBlocked(pcb.pid), { timeout: 5000, interval: 5 });
     let blamed: number | null | undefined;
@@ -37,7 +41,10 @@ describe('a woken call goes on at once', () => {
 
   it('WAIT: the parent’s result comes before any microtask queued at the child’s exit', async () => {
     h = await startHarness({
-      root: [call('SPAWN_AGENT', { role: 'worker', name: 'child', task: 'x' }) + '\n' + call('WAIT', { timeout_s: 30 }), { expect: '"exit_code":0', reply: EXIT }],
+      root: [
+        call('SPAWN_AGENT', { role: 'worker', name: 'child', task: 'x' }) + '\n' + call('WAIT', { timeout_s: 30 }),
+        { expect: '"exit_code":0', reply: EXIT },
+      ],
       child: [call('SYS_READ_STDIN', { timeout_s: 30 }), EXIT],
     });
     const root = await h.spawn();
@@ -85,7 +92,8 @@ describe('a woken call goes on at once', () => {
     h = await startHarness({ root: [call('SLEEP', { seconds: 0.05 }), EXIT] });
     const order: string[] = [];
     h.kernel.events.subscribe((e) => {
-      if (e.type === 'state' && e.to === 'running' && e.reason === 'woken: timeout') queueMicrotask(() => order.push('microtask'));
+      if (e.type === 'state' && e.to === 'running' && e.reason === 'woken: timeout')
+        queueMicrotask(() => order.push('microtask'));
       if (e.type === 'result' && e.name === 'SLEEP') order.push('SLEEP');
     });
     expect((await h.run()).exitCode).toBe(0);

@@ -36,7 +36,9 @@ function visible(harness: Harness): string {
 /** The host's real /etc/shadow, when this test can read it: none of its lines may show up. */
 function shadowLines(): string[] {
   try {
-    return readFileSync('/etc/shadow', 'utf8').split('\n').filter((line) => line.includes(':$') || line.length > 20);
+    return readFileSync('/etc/shadow', 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(':$') || line.length > 20);
   } catch {
     return [];
   }
@@ -59,7 +61,12 @@ describe('a model named by a process never reads host files', () => {
     await writeFile(secret, SECRET_FILE);
     // Absolute, and relative to the parent's tape (where a child's tape used to be looked up).
     const tries = ['replay:/etc/shadow', `replay:${secret}`, 'replay:shadow', 'replay:../shadow'];
-    await writeFile(h.tape, YAML.stringify({ agents: { root: [tries.map((model) => call('SPAWN_AGENT', { role: 'w', model })).join('\n'), EXIT] } }));
+    await writeFile(
+      h.tape,
+      YAML.stringify({
+        agents: { root: [tries.map((model) => call('SPAWN_AGENT', { role: 'w', model })).join('\n'), EXIT] },
+      }),
+    );
     await h.run();
     expect(visible(h)).not.toContain(SECRET);
     const results = spawnResults(h);
@@ -70,7 +77,10 @@ describe('a model named by a process never reads host files', () => {
 
   it('SPAWN_AGENT {"model":"replay:/etc/shadow"} without a model capability: EPERM naming it, nothing read', async () => {
     h = await startHarness({
-      root: [call('SPAWN_AGENT', { role: 'w', model: 'replay:/etc/shadow' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      root: [
+        call('SPAWN_AGENT', { role: 'w', model: 'replay:/etc/shadow' }),
+        { expect: '"errno":"EPERM"', reply: EXIT },
+      ],
     });
     const root = await h.run();
     expect(root.exitCode).toBe(0);
@@ -87,7 +97,13 @@ describe('a model named by a process never reads host files', () => {
     await writeFile(secret, SECRET_FILE);
     await symlink(secret, path.join(h.workspace, 'link.yaml'));
     await link(secret, path.join(h.workspace, 'hard.yaml'));
-    const tries = ['replay:/etc/shadow', `replay:${secret}`, 'replay:../shadow', 'replay:link.yaml', 'replay:hard.yaml'];
+    const tries = [
+      'replay:/etc/shadow',
+      `replay:${secret}`,
+      'replay:../shadow',
+      'replay:link.yaml',
+      'replay:hard.yaml',
+    ];
     const root: TapeEntry[] = [tries.map((model) => call('SPAWN_AGENT', { role: 'w', model })).join('\n'), EXIT];
     await writeFile(h.tape, YAML.stringify({ agents: { root } }));
     await h.run();
@@ -104,12 +120,18 @@ describe('a model named by a process never reads host files', () => {
   });
 
   it('an invalid or oversized workspace tape fails with positions only, never its content', async () => {
-    h = await startHarness({
-      root: [
-        [call('SPAWN_AGENT', { role: 'w', model: 'replay:bad.yaml' }), call('SPAWN_AGENT', { role: 'w', model: 'replay:big.yaml' })].join('\n'),
-        EXIT,
-      ],
-    }, { rootCapabilities: MODEL_CAPS });
+    h = await startHarness(
+      {
+        root: [
+          [
+            call('SPAWN_AGENT', { role: 'w', model: 'replay:bad.yaml' }),
+            call('SPAWN_AGENT', { role: 'w', model: 'replay:big.yaml' }),
+          ].join('\n'),
+          EXIT,
+        ],
+      },
+      { rootCapabilities: MODEL_CAPS },
+    );
     await writeFile(path.join(h.workspace, 'bad.yaml'), `agents:\n  root: ["${SECRET}\\q"]\n`);
     await writeFile(path.join(h.workspace, 'big.yaml'), `# ${SECRET}\n${'#'.repeat(1024 * 1024)}\n`);
     await h.run();
@@ -135,7 +157,11 @@ describe('the model policy', () => {
     );
     await writeWorkspace(h, 'tapes/team.yaml', {
       // The child's child names no model: it runs on the workspace tape too.
-      helper: [call('SPAWN_AGENT', { role: 'sub' }), call('WAIT', { pid: 3, timeout_s: 10 }), call('SYS_EXIT', { result: 'helped by 3' })],
+      helper: [
+        call('SPAWN_AGENT', { role: 'sub' }),
+        call('WAIT', { pid: 3, timeout_s: 10 }),
+        call('SYS_EXIT', { result: 'helped by 3' }),
+      ],
       sub: [EXIT],
     });
     const root = await h.run();
@@ -145,11 +171,16 @@ describe('the model policy', () => {
     expect(h.kernel.pcb(3)?.model).toBe(spec);
   });
 
-  it('a child with no model, or its parent\'s own, runs on the parent\'s model without any model capability', async () => {
+  it("a child with no model, or its parent's own, runs on the parent's model without any model capability", async () => {
     h = await startHarness({ root: [] });
     const model = `replay:${h.tape}`;
     const agents = {
-      root: [[call('SPAWN_AGENT', { role: 'a' }), call('SPAWN_AGENT', { role: 'b', model })].join('\n'), call('WAIT', {}), call('WAIT', {}), EXIT],
+      root: [
+        [call('SPAWN_AGENT', { role: 'a' }), call('SPAWN_AGENT', { role: 'b', model })].join('\n'),
+        call('WAIT', {}),
+        call('WAIT', {}),
+        EXIT,
+      ],
       a: [EXIT],
       b: [EXIT],
     };
@@ -180,10 +211,19 @@ describe('the model policy', () => {
     await symlink('../private', path.join(h.workspace, 'tapes/public/link'));
     await h.run();
     expect(spawnResults(h).map((r) => [r.errno, r.message])).toEqual([
-      ['EPERM', expect.stringContaining('model "gemini:gemini-2.5-pro" needs capability "model:gemini:gemini-2.5-pro"')],
+      [
+        'EPERM',
+        expect.stringContaining('model "gemini:gemini-2.5-pro" needs capability "model:gemini:gemini-2.5-pro"'),
+      ],
       ['EPERM', expect.stringContaining('needs capability "model:replay:/other/t.yaml"')],
-      ['EPERM', expect.stringContaining('replay tape /tapes/private/t.yaml needs capability "fs.read:/tapes/private/t.yaml"')],
-      ['EPERM', 'replay tape: /tapes/public/link/t.yaml leads through a symlink to /tapes/private/t.yaml, which this process may not read'],
+      [
+        'EPERM',
+        expect.stringContaining('replay tape /tapes/private/t.yaml needs capability "fs.read:/tapes/private/t.yaml"'),
+      ],
+      [
+        'EPERM',
+        'replay tape: /tapes/public/link/t.yaml leads through a symlink to /tapes/private/t.yaml, which this process may not read',
+      ],
     ]);
     expect(h.kernel.list().map((p) => p.pid)).toEqual([1]);
   });
@@ -191,8 +231,15 @@ describe('the model policy', () => {
   it('a child gets model capabilities only by intersection: one spawned without them can only pass on its own model', async () => {
     h = await startHarness(
       {
-        root: [call('SPAWN_AGENT', { role: 'mid', permissions: ['spawn', 'fs.read:/**'] }), call('WAIT', { pid: 2, timeout_s: 10 }), EXIT],
-        mid: [call('SPAWN_AGENT', { role: 'leaf', model: 'replay:t.yaml' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+        root: [
+          call('SPAWN_AGENT', { role: 'mid', permissions: ['spawn', 'fs.read:/**'] }),
+          call('WAIT', { pid: 2, timeout_s: 10 }),
+          EXIT,
+        ],
+        mid: [
+          call('SPAWN_AGENT', { role: 'leaf', model: 'replay:t.yaml' }),
+          { expect: '"errno":"EPERM"', reply: EXIT },
+        ],
       },
       { rootCapabilities: MODEL_CAPS },
     );
@@ -205,29 +252,40 @@ describe('the model policy', () => {
 
 describe('a FIFO or a device as a tape fails at once; the rest of the kernel runs on', () => {
   it.each([
-    ['without a model capability: EPERM', ALL_CAPS, 'EPERM', 'model "replay:/pipe.yaml" needs capability "model:replay:/pipe.yaml"'],
+    [
+      'without a model capability: EPERM',
+      ALL_CAPS,
+      'EPERM',
+      'model "replay:/pipe.yaml" needs capability "model:replay:/pipe.yaml"',
+    ],
     ['with one: EACCES, not a regular file', MODEL_CAPS, 'EACCES', 'replay tape: not a regular file: /pipe.yaml'],
-  ])('a child naming a FIFO, %s; other processes are killed and spawned as usual', async (_label, caps, errno, message) => {
-    h = await startHarness(
-      {
-        root: [Array.from({ length: 6 }, () => call('SPAWN_AGENT', { role: 'w', model: 'replay:pipe.yaml' })).join('\n'), EXIT],
-        waiter: [call('RECV_MSG', { timeout_s: 3600 })],
-        writer: [call('FS_WRITE', { path: 'out.txt', content: 'still here' }), EXIT],
-      },
-      { rootCapabilities: caps },
-    );
-    // In the workspace, and next to the parent's tape, where a child's tape used to be looked up.
-    execFileSync('mkfifo', [path.join(h.workspace, 'pipe.yaml'), path.join(h.dir, 'pipe.yaml')]);
-    const waiter = await h.spawn({ name: 'waiter' });
-    await until(() => h?.kernel.pcb(waiter.pid)?.state === 'blocked', 10_000, 'waiter blocked');
-    const root = await h.run();
-    const results = spawnResults(h, root.pid);
-    expect(results.map((r) => r.errno)).toEqual(Array.from({ length: 6 }, () => errno));
-    for (const r of results) expect(r.message).toContain(message);
-    expect(h.kernel.kill(waiter.pid)).toEqual([waiter.pid]);
-    expect((await h.kernel.waitExit(waiter.pid)).state).toBe('killed');
-    expect((await h.run({ name: 'writer' })).exitCode).toBe(0);
-  });
+  ])(
+    'a child naming a FIFO, %s; other processes are killed and spawned as usual',
+    async (_label, caps, errno, message) => {
+      h = await startHarness(
+        {
+          root: [
+            Array.from({ length: 6 }, () => call('SPAWN_AGENT', { role: 'w', model: 'replay:pipe.yaml' })).join('\n'),
+            EXIT,
+          ],
+          waiter: [call('RECV_MSG', { timeout_s: 3600 })],
+          writer: [call('FS_WRITE', { path: 'out.txt', content: 'still here' }), EXIT],
+        },
+        { rootCapabilities: caps },
+      );
+      // In the workspace, and next to the parent's tape, where a child's tape used to be looked up.
+      execFileSync('mkfifo', [path.join(h.workspace, 'pipe.yaml'), path.join(h.dir, 'pipe.yaml')]);
+      const waiter = await h.spawn({ name: 'waiter' });
+      await until(() => h?.kernel.pcb(waiter.pid)?.state === 'blocked', 10_000, 'waiter blocked');
+      const root = await h.run();
+      const results = spawnResults(h, root.pid);
+      expect(results.map((r) => r.errno)).toEqual(Array.from({ length: 6 }, () => errno));
+      for (const r of results) expect(r.message).toContain(message);
+      expect(h.kernel.kill(waiter.pid)).toEqual([waiter.pid]);
+      expect((await h.kernel.waitExit(waiter.pid)).state).toBe('killed');
+      expect((await h.run({ name: 'writer' })).exitCode).toBe(0);
+    },
+  );
 
   it('the CLI user naming a FIFO or /dev/zero gets EACCES at once; spawns and kills go on', async () => {
     h = await startHarness({ waiter: [call('RECV_MSG', { timeout_s: 3600 })], writer: [EXIT] });
@@ -236,10 +294,16 @@ describe('a FIFO or a device as a tape fails at once; the rest of the kernel run
     const waiter = await h.spawn({ name: 'waiter' });
     // More than libuv's four threads: a blocking open on each used to stall every file operation.
     const attempts = [...Array.from({ length: 6 }, () => `replay:${fifo}`), 'replay:/dev/zero'].map((model) =>
-      h?.kernel.spawn({ task: 't', model }).then(() => 'spawned', (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`),
+      h?.kernel.spawn({ task: 't', model }).then(
+        () => 'spawned',
+        (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+      ),
     );
     expect(await Promise.all(attempts)).toEqual([
-      ...Array.from({ length: 6 }, () => `EACCES: replay tape ${fifo} is not a regular file (a FIFO, device or socket)`),
+      ...Array.from(
+        { length: 6 },
+        () => `EACCES: replay tape ${fifo} is not a regular file (a FIFO, device or socket)`,
+      ),
       'EACCES: replay tape /dev/zero is not a regular file (a FIFO, device or socket)',
     ]);
     expect(h.kernel.kill(waiter.pid)).toEqual([waiter.pid]);
@@ -267,14 +331,25 @@ describe("bare model names (the Go seed's dialect)", () => {
     expect(spawnResults(h).map((r) => [r.errno, r.message])).toEqual([
       ['EPERM', expect.stringContaining('model "openai:gpt-4o-mini" needs capability "model:openai:gpt-4o-mini"')],
       ['EPERM', expect.stringContaining('model "openai:llama3.1:8b" needs capability "model:openai:llama3.1:8b"')],
-      ['EINVAL', expect.stringContaining('model "claude-3-opus" is not of the form provider:model, and no provider owns it as a bare name')],
+      [
+        'EINVAL',
+        expect.stringContaining(
+          'model "claude-3-opus" is not of the form provider:model, and no provider owns it as a bare name',
+        ),
+      ],
     ]);
     expect(h.kernel.list().map((p) => p.pid)).toEqual([1]);
   });
 
   it('a bare workspace tape is a replay tape, confined like replay:<path>', async () => {
     h = await startHarness(
-      { root: [call('SPAWN_AGENT', { role: 'helper', model: 'tapes/team.yaml' }), call('WAIT', { pid: 2, timeout_s: 10 }), EXIT] },
+      {
+        root: [
+          call('SPAWN_AGENT', { role: 'helper', model: 'tapes/team.yaml' }),
+          call('WAIT', { pid: 2, timeout_s: 10 }),
+          EXIT,
+        ],
+      },
       { rootCapabilities: [...ALL_CAPS, 'model:replay:/tapes/**'] },
     );
     await writeWorkspace(h, 'tapes/team.yaml', { helper: [EXIT] });
@@ -291,7 +366,11 @@ describe("bare model names (the Go seed's dialect)", () => {
         {
           root: [
             call('SPAWN_AGENT', { role: 'w', model: 'gemini-1.5-flash' }),
-            { expect: 'model gemini:gemini-1.5-flash is retired: Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash', reply: call('SPAWN_AGENT', { role: 'w', model: 'gemini-2.5-flash-lite' }) },
+            {
+              expect:
+                'model gemini:gemini-1.5-flash is retired: Google retired the Gemini 1.5 models (shut down 2025-09-24): use gemini-2.5-flash',
+              reply: call('SPAWN_AGENT', { role: 'w', model: 'gemini-2.5-flash-lite' }),
+            },
             { expect: '"pid":2', reply: call('WAIT', { pid: 2, timeout_s: 10 }) },
             EXIT,
           ],

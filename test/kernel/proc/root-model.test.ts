@@ -45,7 +45,9 @@ describe('a root process without a model', () => {
     h = await startHarness({ root: [EXIT] }, { defaultModel: 'claude-3-opus' });
     const error = await refusal(h.kernel.spawn({ task: 'x' }));
     expect(error.code).toBe('EINVAL');
-    expect(error.message).toMatch(/^the kernel's default model \(its AOS_MODEL, or default_model in its policy\): model "claude-3-opus"/);
+    expect(error.message).toMatch(
+      /^the kernel's default model \(its AOS_MODEL, or default_model in its policy\): model "claude-3-opus"/,
+    );
     expect(defaultModelOf(h.kernel)).toBe('claude-3-opus');
   });
 });

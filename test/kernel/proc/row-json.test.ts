@@ -22,12 +22,18 @@ describe('the live rows as JSON', () => {
       sleeper: [call('SLEEP', { seconds: 60 })],
     });
     const harness = h;
-    const check = (): void => expect(JSON.parse(sent(harness))).toEqual(JSON.parse(JSON.stringify(harness.kernel.processes())));
+    const check = (): void =>
+      expect(JSON.parse(sent(harness))).toEqual(JSON.parse(JSON.stringify(harness.kernel.processes())));
     check();
     const waiter = await harness.spawn({ name: 'waiter' });
     check();
     const sleeper = await harness.spawn({ name: 'sleeper' });
-    await until(() => harness.kernel.pcb(waiter.pid)?.state === 'blocked' && harness.kernel.pcb(sleeper.pid)?.state === 'sleeping', 5000, 'both to park');
+    await until(
+      () =>
+        harness.kernel.pcb(waiter.pid)?.state === 'blocked' && harness.kernel.pcb(sleeper.pid)?.state === 'sleeping',
+      5000,
+      'both to park',
+    );
     check();
     harness.kernel.send(waiter.pid, 'go');
     await harness.kernel.waitExit(waiter.pid);
@@ -63,7 +69,10 @@ describe('the live rows as JSON', () => {
     const row = h.kernel.processes()[0] as ProcRow;
     expect(sameRow(row, { ...row })).toBe(true);
     for (const key of Object.keys(row) as Array<keyof ProcRow>) {
-      const other = { ...row, [key]: typeof row[key] === 'number' ? (row[key] as number) + 1 : `${String(row[key])}x` } as ProcRow;
+      const other = {
+        ...row,
+        [key]: typeof row[key] === 'number' ? (row[key] as number) + 1 : `${String(row[key])}x`,
+      } as ProcRow;
       expect(sameRow(row, other), key).toBe(false);
     }
   });

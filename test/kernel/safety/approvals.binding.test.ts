@@ -12,7 +12,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel } from '../../../kernel/kernel.js';
-import { bindingOf } from '../../../kernel/safety/approvals.js';
+import { bindingOf } from '../../../kernel/safety/approval-record.js';
 import { parsePolicy } from '../../../kernel/safety/policy.js';
 import { ALL_CAPS, call, EXIT } from '../../helpers/kernel-harness.js';
 import { until } from '../../helpers/until.js';
@@ -34,7 +34,12 @@ describe('an approval is bound to one call', () => {
     const conf = call('FS_WRITE', { path: '/conf/app.yaml', content: 'debug: true' });
     const backdoor = call('FS_WRITE', { path: '/src/backdoor.js', content: 'evil()' });
     await writeFile(tape, YAML.stringify({ agents: { root: [`${conf}\n${backdoor}`, EXIT] } }));
-    const base = { workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, storeFile: path.join(dir, 'aos.db') };
+    const base = {
+      workspace: path.join(dir, 'ws'),
+      rootCapabilities: ALL_CAPS,
+      cwd: dir,
+      storeFile: path.join(dir, 'aos.db'),
+    };
 
     const first = await Kernel.create({ ...base, safety: ASK_CONF });
     const pcb = await first.spawn({ task: 't', model: `replay:${tape}` });
@@ -46,7 +51,11 @@ describe('an approval is bound to one call', () => {
     const second = await Kernel.create({ ...base, safety: ASK_SRC });
     try {
       // The first write no longer asks: its request is withdrawn, the second asks on a request of its own.
-      await until(() => second.safety.approvals.list(10).some((r) => r.id !== old!.id), 20_000, 'the write to be asked');
+      await until(
+        () => second.safety.approvals.list(10).some((r) => r.id !== old!.id),
+        20_000,
+        'the write to be asked',
+      );
       const [fresh] = second.safety.approvals.list(10);
       expect(fresh).toMatchObject({ call: 'FS_WRITE', args: { path: '/src/backdoor.js' } });
       expect(() => second.safety.approvals.approve(old!.id, 'socket')).toThrow(/no pending approval/);
@@ -63,7 +72,10 @@ describe('an approval is bound to one call', () => {
         ['FS_WRITE', 'denied', fresh!.id],
       ]);
       // Each decision names what was asked about, not only the call.
-      expect(second.safety.audit.list({ limit: 20 }).at(-1)).toMatchObject({ subject: '/src/backdoor.js', reason: 'no backdoors' });
+      expect(second.safety.audit.list({ limit: 20 }).at(-1)).toMatchObject({
+        subject: '/src/backdoor.js',
+        reason: 'no backdoors',
+      });
     } finally {
       await second.shutdown();
     }
@@ -72,10 +84,14 @@ describe('an approval is bound to one call', () => {
   it('binds to the turn, the call index and what the call is', () => {
     const at = (turn: number, next: number) => ({ pending: { turn, next } }) as Parameters<typeof bindingOf>[0];
     const write = { name: 'FS_WRITE', args: { path: '/src/a', content: 'x' } };
-    expect(bindingOf(at(3, 1), write)).toBe(bindingOf(at(3, 1), { name: 'FS_WRITE', args: { content: 'x', path: '/src/a' } }));
+    expect(bindingOf(at(3, 1), write)).toBe(
+      bindingOf(at(3, 1), { name: 'FS_WRITE', args: { content: 'x', path: '/src/a' } }),
+    );
     expect(bindingOf(at(3, 1), write)).not.toBe(bindingOf(at(3, 2), write));
     expect(bindingOf(at(3, 1), write)).not.toBe(bindingOf(at(4, 1), write));
-    expect(bindingOf(at(3, 1), write)).not.toBe(bindingOf(at(3, 1), { ...write, args: { path: '/src/b', content: 'x' } }));
+    expect(bindingOf(at(3, 1), write)).not.toBe(
+      bindingOf(at(3, 1), { ...write, args: { path: '/src/b', content: 'x' } }),
+    );
     expect(bindingOf(at(3, 1), write)).not.toBe(bindingOf(at(3, 1), { ...write, part: 'git push' }));
   });
 });

@@ -34,7 +34,13 @@ describe('approvals', () => {
     const pcb = await h.spawn();
     await until(() => h!.kernel.safety.approvals.list(10).length === 1, 5000, 'a pending approval');
     const [req] = h.kernel.safety.approvals.list(10);
-    expect(req).toMatchObject({ pid: pcb.pid, name: pcb.name, call: 'FS_WRITE', args: { path: '/src/a.txt', content: 'hello' }, rule: 'ask: "fs.write:/src/**"' });
+    expect(req).toMatchObject({
+      pid: pcb.pid,
+      name: pcb.name,
+      call: 'FS_WRITE',
+      args: { path: '/src/a.txt', content: 'hello' },
+      rule: 'ask: "fs.write:/src/**"',
+    });
     const proc = h.kernel.proc(pcb.pid)!;
     expect(proc.pcb.state).toBe('blocked');
     const blocked = h.eventsOf(pcb.pid, 'state').at(-1);
@@ -58,22 +64,36 @@ describe('approvals', () => {
   });
 
   it('answers a denied request with EACCES and the reason', async () => {
-    h = await startHarness({ root: [WRITE, { expect: ['"errno":"EACCES"', 'not on a Friday'], reply: EXIT }] }, { safety: ASK_SRC });
+    h = await startHarness(
+      { root: [WRITE, { expect: ['"errno":"EACCES"', 'not on a Friday'], reply: EXIT }] },
+      { safety: ASK_SRC },
+    );
     const pcb = await h.spawn();
     await until(() => h!.kernel.safety.approvals.list(10).length === 1);
     h.kernel.safety.approvals.deny(h.kernel.safety.approvals.list(10)[0]!.id, 'not on a Friday', 'socket');
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     await expect(readFile(path.join(h.workspace, 'src/a.txt'), 'utf8')).rejects.toThrow();
-    expect(approvalEvents(h.events).at(-1)).toMatchObject({ status: 'denied', decided_by: 'person', via: 'socket', reason: 'not on a Friday' });
+    expect(approvalEvents(h.events).at(-1)).toMatchObject({
+      status: 'denied',
+      decided_by: 'person',
+      via: 'socket',
+      reason: 'not on a Friday',
+    });
   });
 
   it('denies a request nobody answers after the policy timeout', async () => {
     const quick = safety('  - ask: "fs.write:/src/**"\n', 'approvals:\n  timeout_s: 0.3\n');
-    h = await startHarness({ root: [WRITE, { expect: ['"errno":"EACCES"', 'within 0.3s'], reply: EXIT }] }, { safety: quick });
+    h = await startHarness(
+      { root: [WRITE, { expect: ['"errno":"EACCES"', 'within 0.3s'], reply: EXIT }] },
+      { safety: quick },
+    );
     const pcb = await h.spawn();
     expect((await h.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     expect(approvalEvents(h.events).at(-1)).toMatchObject({ status: 'expired', decided_by: 'timeout' });
-    expect(h.kernel.safety.audit.list({ limit: 10 }).at(-1)).toMatchObject({ decision: 'expired', decided_by: 'timeout' });
+    expect(h.kernel.safety.audit.list({ limit: 10 }).at(-1)).toMatchObject({
+      decision: 'expired',
+      decided_by: 'timeout',
+    });
   });
 
   it('withdraws the request of a process killed while it waits', async () => {
@@ -85,7 +105,11 @@ describe('approvals', () => {
     expect((await h.kernel.waitExit(pcb.pid)).state).toBe('killed');
     await until(() => approvalEvents(h!.events).length === 2, 5000, 'the expired event');
     expect(h.kernel.safety.approvals.list(10)).toEqual([]);
-    expect(approvalEvents(h.events).at(-1)).toMatchObject({ id: req!.id, status: 'expired', reason: 'the process ended before an answer' });
+    expect(approvalEvents(h.events).at(-1)).toMatchObject({
+      id: req!.id,
+      status: 'expired',
+      reason: 'the process ended before an answer',
+    });
     expect(() => h!.kernel.safety.approvals.approve(req!.id, 'socket')).toThrow(/no pending approval/);
   });
 
@@ -102,7 +126,7 @@ describe('approvals', () => {
     await h.spawn();
     await until(() => h!.kernel.safety.approvals.list(10).length === 4, 5000, 'four pending approvals');
     const other = await h.spawn({ name: 'w' }); // the same call, from a tree of its own
-    await until(() => h!.kernel.safety.approvals.list(10).length === 5, 5000, 'the other tree\'s approval');
+    await until(() => h!.kernel.safety.approvals.list(10).length === 5, 5000, "the other tree's approval");
     const [alone] = h.kernel.safety.approvals.list(10).filter((a) => a.pid === other.pid);
     expect(alone).toMatchObject({ call: 'FS_WRITE', group_size: 1 });
     const pending = h.kernel.safety.approvals.list(10).filter((a) => a.pid !== other.pid);
@@ -114,7 +138,12 @@ describe('approvals', () => {
     expect(v!.group).not.toBe(ws[0]!.group); // other arguments: another group
     // Without group, one request only.
     expect(h.kernel.safety.approvals.approve(ws[0]!.id, 'socket')).toEqual({ id: ws[0]!.id, pid: ws[0]!.pid });
-    expect(h.kernel.safety.approvals.list(10).filter((a) => a.name === 'w').map((a) => a.group_size)).toEqual([2, 2, 1]);
+    expect(
+      h.kernel.safety.approvals
+        .list(10)
+        .filter((a) => a.name === 'w')
+        .map((a) => a.group_size),
+    ).toEqual([2, 2, 1]);
     const answered = h.kernel.safety.approvals.approve(ws[1]!.id, 'socket', [ws[2]!.id]);
     expect(answered).toEqual({ id: ws[1]!.id, pid: ws[1]!.pid, also: [{ id: ws[2]!.id, pid: ws[2]!.pid }] });
     expect(h.kernel.safety.approvals.list(10).map((a) => a.id)).toEqual([v!.id, alone!.id]);
@@ -131,25 +160,48 @@ describe('approvals', () => {
 
   it('refuses a deny rule at once, naming it, and audits it', async () => {
     h = await startHarness(
-      { root: [call('FS_WRITE', { path: '/etc/x', content: 'x' }), { expect: ['"errno":"EACCES"', 'deny: \\"fs.write:/etc/**\\"'], reply: EXIT }] },
+      {
+        root: [
+          call('FS_WRITE', { path: '/etc/x', content: 'x' }),
+          { expect: ['"errno":"EACCES"', 'deny: \\"fs.write:/etc/**\\"'], reply: EXIT },
+        ],
+      },
       { safety: ASK_SRC },
     );
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    expect(h.kernel.safety.audit.list({ limit: 10 })).toEqual([expect.objectContaining({ decision: 'deny', subject: '/etc/x', rule: 'deny: "fs.write:/etc/**"', decided_by: 'policy' })]);
+    expect(h.kernel.safety.audit.list({ limit: 10 })).toEqual([
+      expect.objectContaining({
+        decision: 'deny',
+        subject: '/etc/x',
+        rule: 'deny: "fs.write:/etc/**"',
+        decided_by: 'policy',
+      }),
+    ]);
   });
 
   it('audits what the capability check refused', async () => {
-    h = await startHarness({ root: [call('NET_FETCH', { url: 'https://example.com/' }), { expect: '"errno":"EPERM"', reply: EXIT }] }, { safety: ASK_SRC });
+    h = await startHarness(
+      { root: [call('NET_FETCH', { url: 'https://example.com/' }), { expect: '"errno":"EPERM"', reply: EXIT }] },
+      { safety: ASK_SRC },
+    );
     await h.run();
-    expect(h.kernel.safety.audit.list({ limit: 10 })).toEqual([expect.objectContaining({ call: 'NET_FETCH', decision: 'deny', rule: 'capability net.fetch:example.com' })]);
+    expect(h.kernel.safety.audit.list({ limit: 10 })).toEqual([
+      expect.objectContaining({ call: 'NET_FETCH', decision: 'deny', rule: 'capability net.fetch:example.com' }),
+    ]);
   });
 
   it('keeps a pending request across a kernel restart and runs the call when approved after it', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-approval-'));
     const tape = path.join(dir, 'tape.yaml');
     await writeFile(tape, YAML.stringify({ agents: { root: [WRITE, { expect: '"bytes":5', reply: EXIT }] } }));
-    const options = { workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, storeFile: path.join(dir, 'aos.db'), safety: ASK_SRC };
+    const options = {
+      workspace: path.join(dir, 'ws'),
+      rootCapabilities: ALL_CAPS,
+      cwd: dir,
+      storeFile: path.join(dir, 'aos.db'),
+      safety: ASK_SRC,
+    };
     const first = await Kernel.create(options);
     const pcb = await first.spawn({ task: 't', model: `replay:${tape}` });
     await until(() => first.safety.approvals.list(10).length === 1);

@@ -33,7 +33,14 @@ const rows = (harness: Harness) => harness.kernel.safety.audit.list({ limit: 100
 describe('the audit trail has every decision', () => {
   it('an allow rule, a deny rule and a capability not held, each with its subject and rule', async () => {
     h = await startHarness(
-      { root: [call('FS_WRITE', { path: '/out/a.txt', content: 'x' }), call('FS_WRITE', { path: '/etc/passwd', content: 'x' }), call('NET_FETCH', { url: 'https://example.com/' }), EXIT] },
+      {
+        root: [
+          call('FS_WRITE', { path: '/out/a.txt', content: 'x' }),
+          call('FS_WRITE', { path: '/etc/passwd', content: 'x' }),
+          call('NET_FETCH', { url: 'https://example.com/' }),
+          EXIT,
+        ],
+      },
       { safety: POLICY, rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'exec'] },
     );
     const pcb = await h.run();
@@ -47,19 +54,38 @@ describe('the audit trail has every decision', () => {
 
   it('a policy reload, as the kernel itself (pid 0), naming the file', async () => {
     h = await startHarness({ root: [EXIT] }, { safety: POLICY });
-    h.kernel.reloadPolicy({ file: '/etc/aos/policy.yaml', rootCapabilities: ['fs.read:/**'], safety: POLICY, fromEnv: false });
-    expect(rows(h).at(-1)).toMatchObject({ pid: 0, call: 'POLICY', subject: '/etc/aos/policy.yaml', decision: 'allow', decided_by: 'person' });
+    h.kernel.reloadPolicy({
+      file: '/etc/aos/policy.yaml',
+      rootCapabilities: ['fs.read:/**'],
+      safety: POLICY,
+      fromEnv: false,
+    });
+    expect(rows(h).at(-1)).toMatchObject({
+      pid: 0,
+      call: 'POLICY',
+      subject: '/etc/aos/policy.yaml',
+      decision: 'allow',
+      decided_by: 'person',
+    });
     expect(rows(h).at(-1)?.reason).toMatch(/^policy reloaded: 1 root capabilities, 3 rules$/);
   });
 
   it.skipIf(!bwrap)('a command refused at the exec gate, though the line the model wrote did not name it', async () => {
     h = await startHarness(
-      { root: [call('FS_WRITE', { path: '/tidy.sh', content: 'rm -f /workspace/a.txt\n' }), call('EXEC_CMD', { cmd: 'sh tidy.sh' }), EXIT] },
+      {
+        root: [
+          call('FS_WRITE', { path: '/tidy.sh', content: 'rm -f /workspace/a.txt\n' }),
+          call('EXEC_CMD', { cmd: 'sh tidy.sh' }),
+          EXIT,
+        ],
+      },
       { safety: POLICY, rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'exec'] },
     );
     const pcb = await h.run();
     const refused = rows(h).filter((r) => r.call === 'EXEC_CMD' && r.decision === 'deny');
-    expect(refused).toEqual([expect.objectContaining({ pid: pcb.pid, rule: 'deny: "exec:rm *"', decided_by: 'policy' })]);
+    expect(refused).toEqual([
+      expect.objectContaining({ pid: pcb.pid, rule: 'deny: "exec:rm *"', decided_by: 'policy' }),
+    ]);
     expect(refused[0]?.subject).toMatch(/^rm -f /);
     expect(h.kernel.safety.audit.verify().ok).toBe(true);
   });

@@ -18,13 +18,25 @@ const policy = (text: string) => parsePolicy(`version: 1\nroot: {capabilities: [
 
 describe('the call interceptors table', () => {
   it('names, for each line, the file that implements it', () => {
-    for (const line of CALL_INTERCEPTORS) expect(readFileSync(line.file, 'utf8'), line.file).toContain(`name: '${line.name}'`);
-    expect(CALL_INTERCEPTORS.map((l) => l.name)).toEqual(['commit-barrier', 'audit-trail', 'policy', 'secrets', 'exec-gate', 'journal']);
+    for (const line of CALL_INTERCEPTORS)
+      expect(readFileSync(line.file, 'utf8'), line.file).toContain(`name: '${line.name}'`);
+    expect(CALL_INTERCEPTORS.map((l) => l.name)).toEqual([
+      'commit-barrier',
+      'audit-trail',
+      'policy',
+      'secrets',
+      'exec-gate',
+      'journal',
+    ]);
   });
 
   it('installs only what is configured, and what a reload configures', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-interceptors-'));
-    const bare = await Kernel.create({ workspace: path.join(dir, 'a'), rootCapabilities: ['exec'], storeFile: path.join(dir, 'a.db') });
+    const bare = await Kernel.create({
+      workspace: path.join(dir, 'a'),
+      rootCapabilities: ['exec'],
+      storeFile: path.join(dir, 'a.db'),
+    });
     try {
       expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'journal']);
       bare.safety.reload(policy('rules:\n  - deny: "exec:rm *"\n'));
@@ -32,12 +44,32 @@ describe('the call interceptors table', () => {
     } finally {
       await bare.close();
     }
-    const spec = { name: 'T', fromEnv: 'T', fromFile: null, hosts: ['api.example.com'], exec: [], mcp: [], channels: [] };
+    const spec = {
+      name: 'T',
+      fromEnv: 'T',
+      fromFile: null,
+      hosts: ['api.example.com'],
+      exec: [],
+      mcp: [],
+      channels: [],
+    };
     const secrets = await SecretBox.load([spec], dir, { T: 'ghp_0123456789abcdef' });
-    const withSecrets = await Kernel.create({ workspace: path.join(dir, 'b'), rootCapabilities: ['exec'], storeFile: path.join(dir, 'b.db'), secrets, safety: policy('') });
+    const withSecrets = await Kernel.create({
+      workspace: path.join(dir, 'b'),
+      rootCapabilities: ['exec'],
+      storeFile: path.join(dir, 'b.db'),
+      secrets,
+      safety: policy(''),
+    });
     try {
       // A policy from a file: no rules now, but an edit may add exec rules while a command runs.
-      expect(withSecrets.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'secrets', 'exec-gate', 'journal']);
+      expect(withSecrets.safety.calls.names).toEqual([
+        'commit-barrier',
+        'audit-trail',
+        'secrets',
+        'exec-gate',
+        'journal',
+      ]);
     } finally {
       await withSecrets.close();
       await rm(dir, { recursive: true, force: true });

@@ -11,15 +11,31 @@ describe('the mcp section of the policy', () => {
       'p.yaml',
     );
     expect(policy.mcpServers).toEqual({
-      everything: { kind: 'stdio', command: 'node', args: ['/opt/mcp/everything/dist/index.js', 'stdio'], env: {}, read: ['/opt/mcp/everything'], write: [], workspace: false, network: false },
+      everything: {
+        kind: 'stdio',
+        command: 'node',
+        args: ['/opt/mcp/everything/dist/index.js', 'stdio'],
+        env: {},
+        read: ['/opt/mcp/everything'],
+        write: [],
+        workspace: false,
+        network: false,
+      },
       remote: { kind: 'http', url: 'http://127.0.0.1:9000/mcp', headers: { authorization: 'Bearer x' } },
     });
     expect(policy.rootCapabilities).toContain('mcp:everything/*');
   });
 
   it('resolves ./ and ../ paths and arguments against the policy file', () => {
-    const policy = parsePolicy(`${base}mcp:\n  servers:\n    x:\n      command: node\n      args: ["../lib/server.js", "--flag", "/abs"]\n      read: ["../lib"]\n      write: ["./out"]\n`, '/etc/aos/policy.yaml');
-    expect(policy.mcpServers.x).toMatchObject({ args: ['/etc/lib/server.js', '--flag', '/abs'], read: ['/etc/lib'], write: ['/etc/aos/out'] });
+    const policy = parsePolicy(
+      `${base}mcp:\n  servers:\n    x:\n      command: node\n      args: ["../lib/server.js", "--flag", "/abs"]\n      read: ["../lib"]\n      write: ["./out"]\n`,
+      '/etc/aos/policy.yaml',
+    );
+    expect(policy.mcpServers.x).toMatchObject({
+      args: ['/etc/lib/server.js', '--flag', '/abs'],
+      read: ['/etc/lib'],
+      write: ['/etc/aos/out'],
+    });
   });
 
   it('has no servers without the section', () => {
@@ -36,6 +52,8 @@ describe('the mcp section of the policy', () => {
   });
 
   it('takes mcp: capabilities with a pattern', () => {
-    expect(() => parsePolicy('version: 1\nroot:\n  capabilities: ["mcp:*/*", "mcp:git/git_log"]\n', 'p.yaml')).not.toThrow();
+    expect(() =>
+      parsePolicy('version: 1\nroot:\n  capabilities: ["mcp:*/*", "mcp:git/git_log"]\n', 'p.yaml'),
+    ).not.toThrow();
   });
 });

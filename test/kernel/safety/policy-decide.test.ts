@@ -14,7 +14,10 @@ rules:
 `;
 const { rules } = parsePolicy(POLICY, 'p.yaml').safety;
 const exec = (cmd: string) => decideCall(rules, 'exec', { cmd });
-const DENY_PUSH = parsePolicy('version: 1\nroot: {capabilities: [exec]}\nrules:\n  - deny: "exec:git push*"\n', 'd.yaml').safety.rules;
+const DENY_PUSH = parsePolicy(
+  'version: 1\nroot: {capabilities: [exec]}\nrules:\n  - deny: "exec:git push*"\n',
+  'd.yaml',
+).safety.rules;
 const execDenyPush = (cmd: string) => decideCall(DENY_PUSH, 'exec', { cmd });
 
 describe('exec rules on the parsed command line', () => {
@@ -40,8 +43,8 @@ describe('exec rules on the parsed command line', () => {
     'eval rm -rf x',
     "sh -c 'rm -rf x'",
     "bash -c 'true; rm -rf x'",
-    "bash -lc \"echo hi && rm -rf x\"",
-    "sh -c \"sh -c 'rm -rf x'\"",
+    'bash -lc "echo hi && rm -rf x"',
+    'sh -c "sh -c \'rm -rf x\'"',
     'true\nrm -rf x',
     '(rm -rf x)',
     '{ rm -rf x; }',
@@ -72,11 +75,23 @@ describe('exec rules on the parsed command line', () => {
   });
 
   // An ask is the exec gate's to put, per program, exactly as it will run (issue 46.5): never for a line.
-  it.each(['git push origin main', 'true && git push', 'echo $(git push --force)', "bash -c 'git push'", 'git status; git push'])('leaves the asked git push in %j to the gate', (cmd) => {
+  it.each([
+    'git push origin main',
+    'true && git push',
+    'echo $(git push --force)',
+    "bash -c 'git push'",
+    'git status; git push',
+  ])('leaves the asked git push in %j to the gate', (cmd) => {
     expect(exec(cmd)).toBeNull();
   });
 
-  it.each(['git push origin main', 'true && git push', 'echo $(git push --force)', "bash -c 'git push'", 'git status; git push'])('refuses the denied git push in %j before it runs', (cmd) => {
+  it.each([
+    'git push origin main',
+    'true && git push',
+    'echo $(git push --force)',
+    "bash -c 'git push'",
+    'git status; git push',
+  ])('refuses the denied git push in %j before it runs', (cmd) => {
     expect(execDenyPush(cmd)).toMatchObject({ verdict: 'deny', rule: 'deny: "exec:git push*"' });
   });
 
@@ -89,7 +104,7 @@ describe('exec rules on the parsed command line', () => {
     "echo 'unterminated",
     'echo "unterminated',
     'echo $(unterminated',
-    "eval \"$X\"",
+    'eval "$X"',
     'sh script.sh',
     'curl x | sh',
     'source ./x.sh',
@@ -124,12 +139,15 @@ describe('exec rules on the parsed command line', () => {
     expect(exec(cmd)).toMatchObject({ verdict: 'deny', rule: 'deny: "exec:rm *"' });
   });
 
-  it.each(['git -C dir push', 'git -c k=v push', 'git --no-pager push origin', 'git --git-dir=.git push', 'git -c alias.p=push p'])(
-    'reads %j past git\'s global options (an alias: every rule on git)',
-    (cmd) => {
-      expect(execDenyPush(cmd)?.verdict).toBe('deny');
-    },
-  );
+  it.each([
+    'git -C dir push',
+    'git -c k=v push',
+    'git --no-pager push origin',
+    'git --git-dir=.git push',
+    'git -c alias.p=push p',
+  ])("reads %j past git's global options (an alias: every rule on git)", (cmd) => {
+    expect(execDenyPush(cmd)?.verdict).toBe('deny');
+  });
 
   it('follows quoted here-documents and redirections without mistaking their words for commands', () => {
     expect(exec("cat > rm <<'EOF'\nrm -rf x\nEOF\necho done")?.verdict).toBe('allow');

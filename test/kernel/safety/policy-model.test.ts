@@ -13,14 +13,26 @@ describe('default_model', () => {
   });
 
   it('is resolved: a bare name goes to its provider, an explicit one stays, a tape is relative to the policy file', () => {
-    expect(parsePolicy(`${BASE}default_model: llama3.1:8b\n`, '/p/policy.yaml').defaultModel).toBe('openai:llama3.1:8b');
-    expect(parsePolicy(`${BASE}default_model: openai:my/model\n`, '/p/policy.yaml').defaultModel).toBe('openai:my/model');
-    expect(parsePolicy(`${BASE}default_model: tapes/t.yaml\n`, '/p/policy.yaml').defaultModel).toBe('replay:/p/tapes/t.yaml');
-    expect(parsePolicy(`${BASE}default_model: replay:t.yaml\n`, '/p/policy.yaml').defaultModel).toBe('replay:/p/t.yaml');
+    expect(parsePolicy(`${BASE}default_model: llama3.1:8b\n`, '/p/policy.yaml').defaultModel).toBe(
+      'openai:llama3.1:8b',
+    );
+    expect(parsePolicy(`${BASE}default_model: openai:my/model\n`, '/p/policy.yaml').defaultModel).toBe(
+      'openai:my/model',
+    );
+    expect(parsePolicy(`${BASE}default_model: tapes/t.yaml\n`, '/p/policy.yaml').defaultModel).toBe(
+      'replay:/p/tapes/t.yaml',
+    );
+    expect(parsePolicy(`${BASE}default_model: replay:t.yaml\n`, '/p/policy.yaml').defaultModel).toBe(
+      'replay:/p/t.yaml',
+    );
   });
 
   it.each([
-    ['an unknown bare name', 'mystery', /policy \/p\/policy\.yaml: default_model: model "mystery" is not of the form provider:model.*Providers: gemini, openai, replay/],
+    [
+      'an unknown bare name',
+      'mystery',
+      /policy \/p\/policy\.yaml: default_model: model "mystery" is not of the form provider:model.*Providers: gemini, openai, replay/,
+    ],
     ['an unknown provider', 'claude:opus', /default_model: unknown model provider "claude"/],
     ['an empty name', '""', /default_model/],
     ['a list', '[a, b]', /default_model/],

@@ -12,7 +12,17 @@ describe('policy rules at load', () => {
       ['deny', 'exec', 'rm *', 5],
     ]);
     expect(safety.approvalTimeoutS).toBe(30);
-    expect(safety.secrets).toEqual([{ name: 'GH_TOKEN', fromEnv: 'GH_TOKEN', fromFile: null, hosts: ['api.github.com'], exec: [], mcp: [], channels: [] }]);
+    expect(safety.secrets).toEqual([
+      {
+        name: 'GH_TOKEN',
+        fromEnv: 'GH_TOKEN',
+        fromFile: null,
+        hosts: ['api.github.com'],
+        exec: [],
+        mcp: [],
+        channels: [],
+      },
+    ]);
   });
 
   it.each([
@@ -41,12 +51,24 @@ describe('policy rules at load', () => {
     expect(() => parsePolicy(`${head}secrets:\n  A: {from_file: ../x}\n`, 'p')).toThrow(/inside \$AOS_HOME/);
   });
 
-  it.each(['bash', 'python3', 'env', 'printenv', 'cut', 'cat', 'base64', 'openssl', 'xargs', 'g*', './bin/gh', '/usr/bin/gh'])(
-    'refuses a secret for %j: it would hand the secret to the agent',
-    (program) => {
-      expect(() => parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: ["${program}"]}\n`, 'p')).toThrow(/too broad to be meant/);
-    },
-  );
+  it.each([
+    'bash',
+    'python3',
+    'env',
+    'printenv',
+    'cut',
+    'cat',
+    'base64',
+    'openssl',
+    'xargs',
+    'g*',
+    './bin/gh',
+    '/usr/bin/gh',
+  ])('refuses a secret for %j: it would hand the secret to the agent', (program) => {
+    expect(() => parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: ["${program}"]}\n`, 'p')).toThrow(
+      /too broad to be meant/,
+    );
+  });
 
   // Issue 46.8: programs that compare, slice or print what they are given, or read a variable by name (each with its reason).
   it.each([
@@ -71,14 +93,24 @@ describe('policy rules at load', () => {
     expect(load).toThrow(why);
   });
 
-  it.each(['PATH', 'LD_PRELOAD', 'GIT_CONFIG_VALUE_0', 'BASH_ENV', 'NODE_OPTIONS'])('refuses a secret for exec named %s: it goes in as $NAME', (name) => {
-    expect(() => parsePolicy(`${head}secrets:\n  ${name}: {from_env: A, exec: [gh]}\n`, 'p')).toThrow(new RegExp(`may not be named ${name}: it goes to its program as \\$${name}`));
-    // A secret that goes to no program may be named so.
-    expect(parsePolicy(`${head}secrets:\n  ${name}: {from_env: A, hosts: [a.example]}\n`, 'p').safety.secrets).toHaveLength(1);
-  });
+  it.each(['PATH', 'LD_PRELOAD', 'GIT_CONFIG_VALUE_0', 'BASH_ENV', 'NODE_OPTIONS'])(
+    'refuses a secret for exec named %s: it goes in as $NAME',
+    (name) => {
+      expect(() => parsePolicy(`${head}secrets:\n  ${name}: {from_env: A, exec: [gh]}\n`, 'p')).toThrow(
+        new RegExp(`may not be named ${name}: it goes to its program as \\$${name}`),
+      );
+      // A secret that goes to no program may be named so.
+      expect(
+        parsePolicy(`${head}secrets:\n  ${name}: {from_env: A, hosts: [a.example]}\n`, 'p').safety.secrets,
+      ).toHaveLength(1);
+    },
+  );
 
   it('takes a secret for a narrow program, and exec.written', () => {
-    const { safety } = parsePolicy(`${head}secrets:\n  A: {from_env: A, exec: [gh, glab]}\nexec:\n  written: allow\n`, 'p');
+    const { safety } = parsePolicy(
+      `${head}secrets:\n  A: {from_env: A, exec: [gh, glab]}\nexec:\n  written: allow\n`,
+      'p',
+    );
     expect(safety.secrets[0]?.exec).toEqual(['gh', 'glab']);
     expect(safety.execWritten).toBe('allow');
   });

@@ -16,7 +16,9 @@ afterEach(async () => {
 describe('policy', () => {
   it('ships a default that grants the workspace, exec, spawn and IPC, and no network', () => {
     const policy = parsePolicy(DEFAULT_POLICY, 'default');
-    expect(policy.rootCapabilities).toEqual(expect.arrayContaining(['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc']));
+    expect(policy.rootCapabilities).toEqual(
+      expect.arrayContaining(['fs.read:/**', 'fs.write:/**', 'exec', 'spawn', 'ipc']),
+    );
     expect(policy.rootCapabilities.some((c) => c.startsWith('net.fetch'))).toBe(false);
     expect(policy.netAllowPrivate).toEqual([]);
   });
@@ -27,7 +29,10 @@ describe('policy', () => {
     expect(caps.allows('model:gemini:gemini-2.5-pro')).toBe(false);
     expect(caps.allows('model:openai:llama3.1:8b')).toBe(false);
     // The commented-out lines are valid when uncommented.
-    const opened = DEFAULT_POLICY.replace('# - model:gemini:*', '- model:gemini:*').replace('# - model:openai:**', '- model:openai:**');
+    const opened = DEFAULT_POLICY.replace('# - model:gemini:*', '- model:gemini:*').replace(
+      '# - model:openai:**',
+      '- model:openai:**',
+    );
     const more = new CapabilitySet(parsePolicy(opened, 'opened').rootCapabilities);
     expect(more.allows('model:gemini:gemini-2.5-pro') && more.allows('model:openai:meta-llama/Llama-3-8B')).toBe(true);
   });

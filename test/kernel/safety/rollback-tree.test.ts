@@ -18,14 +18,24 @@ afterEach(async () => {
 });
 
 const write = (file: string, content: string): string => call('FS_WRITE', { path: file, content });
-const exists = (file: string): Promise<boolean> => access(path.join(h!.workspace, file)).then(() => true, () => false);
+const exists = (file: string): Promise<boolean> =>
+  access(path.join(h!.workspace, file)).then(
+    () => true,
+    () => false,
+  );
 type RollbackCtx = Parameters<typeof safetyHandlers.rollback>[1];
 const rollback = (kernel: Kernel, pid: number, turn: number): Promise<{ files: Array<{ path: string }> }> =>
-  Promise.resolve(safetyHandlers.rollback({ pid, turn }, { kernel } as RollbackCtx)) as Promise<{ files: Array<{ path: string }> }>;
+  Promise.resolve(safetyHandlers.rollback({ pid, turn }, { kernel } as RollbackCtx)) as Promise<{
+    files: Array<{ path: string }>;
+  }>;
 
 describe('rollback from a turn, over a tree', () => {
-  it('keeps what a child wrote during an earlier turn of its parent, whatever the child\'s turn number', async () => {
-    const root = [`${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`, write('late.txt', 'late'), EXIT];
+  it("keeps what a child wrote during an earlier turn of its parent, whatever the child's turn number", async () => {
+    const root = [
+      `${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`,
+      write('late.txt', 'late'),
+      EXIT,
+    ];
     const kid = [call('FS_LIST', { path: '/' }), call('FS_LIST', { path: '/' }), write('early.txt', 'kid'), EXIT];
     h = await startHarness({ root, kid });
     const origin = await h.run();
@@ -34,8 +44,12 @@ describe('rollback from a turn, over a tree', () => {
     expect(await readFile(path.join(h.workspace, 'early.txt'), 'utf8')).toBe('kid');
   });
 
-  it('puts back what a child wrote during a later turn of its parent, even at the child\'s turn 0', async () => {
-    const root = [write('first.txt', '1'), `${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`, EXIT];
+  it("puts back what a child wrote during a later turn of its parent, even at the child's turn 0", async () => {
+    const root = [
+      write('first.txt', '1'),
+      `${call('SPAWN_AGENT', { role: 'kid', name: 'kid', task: 'write' })}\n${call('WAIT', {})}`,
+      EXIT,
+    ];
     h = await startHarness({ root, kid: [write('kid.txt', 'kid'), EXIT] });
     const origin = await h.run();
     const undone = await rollback(h.kernel, origin.pid, 1);

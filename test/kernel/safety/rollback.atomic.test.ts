@@ -24,7 +24,9 @@ const read = (rel: string): Promise<string | null> => readFile(path.join(h!.work
 
 /** A process that rewrites a.txt and removes d/b.txt, both there before it. */
 async function changeTwo(): Promise<number> {
-  h = await startHarness({ root: [call('FS_WRITE', { path: '/a.txt', content: 'new a' }), call('EXEC_CMD', { cmd: 'rm d/b.txt' }), EXIT] });
+  h = await startHarness({
+    root: [call('FS_WRITE', { path: '/a.txt', content: 'new a' }), call('EXEC_CMD', { cmd: 'rm d/b.txt' }), EXIT],
+  });
   await mkdir(path.join(h.workspace, 'd'), { recursive: true });
   await writeFile(path.join(h.workspace, 'a.txt'), 'old a');
   await writeFile(path.join(h.workspace, 'd/b.txt'), 'old b');
@@ -40,7 +42,9 @@ describe.skipIf(!bwrap)('rollback, all or nothing', () => {
     outside = await mkdtemp(path.join(os.tmpdir(), 'aos-outside-'));
     await rename(path.join(h!.workspace, 'd'), path.join(h!.workspace, 'd-moved'));
     await symlink(outside, path.join(h!.workspace, 'd'));
-    await expect(rollbackProcess(h!.kernel.safety, pid, 0)).rejects.toThrow(/nothing was changed: \/d\/b\.txt cannot be reached safely/);
+    await expect(rollbackProcess(h!.kernel.safety, pid, 0)).rejects.toThrow(
+      /nothing was changed: \/d\/b\.txt cannot be reached safely/,
+    );
     expect(await read('a.txt')).toBe('new a');
     expect(await readFile(path.join(outside, 'b.txt'), 'utf8').catch(() => null)).toBeNull();
   });
@@ -62,7 +66,9 @@ describe.skipIf(!bwrap)('rollback, all or nothing', () => {
         },
       },
     };
-    await expect(rollbackProcess(failing, pid, 0)).rejects.toThrow(/failed at \/d\/b\.txt \(ENOSPC.*\); the 1 file\(s\) restored before it were put back/);
+    await expect(rollbackProcess(failing, pid, 0)).rejects.toThrow(
+      /failed at \/d\/b\.txt \(ENOSPC.*\); the 1 file\(s\) restored before it were put back/,
+    );
     expect([await read('a.txt'), await read('d/b.txt')]).toEqual(['new a', null]);
     // The journal still holds the changes: the rollback can be run again once the disk has room.
     expect(await rollbackProcess(real, pid, 0)).toHaveLength(2);

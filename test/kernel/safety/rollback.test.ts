@@ -45,19 +45,32 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     expect(await read('c.txt')).toBeNull();
     expect(await read('b.txt')).toBe('made\n');
     await rollbackProcess(h.kernel.safety, pcb.pid, 0);
-    expect([await read('a.txt'), await read('b.txt'), await read('gone.txt'), await read('keep.txt')]).toEqual(['old a', null, 'was here', 'kept\n']);
+    expect([await read('a.txt'), await read('b.txt'), await read('gone.txt'), await read('keep.txt')]).toEqual([
+      'old a',
+      null,
+      'was here',
+      'kept\n',
+    ]);
     expect(await diffProcess(h.kernel.safety, pcb.pid)).toEqual([]);
   });
 
   it('refuses, changing nothing, when a later process changed the same file', async () => {
     h = await startHarness({
-      first: [call('FS_WRITE', { path: '/shared.txt', content: 'first' }), call('FS_WRITE', { path: '/own.txt', content: 'own' }), EXIT],
+      first: [
+        call('FS_WRITE', { path: '/shared.txt', content: 'first' }),
+        call('FS_WRITE', { path: '/own.txt', content: 'own' }),
+        EXIT,
+      ],
       second: [call('EXEC_CMD', { cmd: 'echo second > shared.txt' }), EXIT],
     });
     const first = await h.run({ name: 'first' });
     const second = await h.run({ name: 'second' });
-    expect((await diffProcess(h.kernel.safety, first.pid)).find((f) => f.path === '/shared.txt')?.changed_since).toBe(true);
-    await expect(rollbackProcess(h.kernel.safety, first.pid, 0)).rejects.toThrow(/shared\.txt was changed since by process 2 \(EXEC_CMD, turn 0\)/);
+    expect((await diffProcess(h.kernel.safety, first.pid)).find((f) => f.path === '/shared.txt')?.changed_since).toBe(
+      true,
+    );
+    await expect(rollbackProcess(h.kernel.safety, first.pid, 0)).rejects.toThrow(
+      /shared\.txt was changed since by process 2 \(EXEC_CMD, turn 0\)/,
+    );
     expect([await read('shared.txt'), await read('own.txt')]).toEqual(['second\n', 'own']);
     // The later process's own change rolls back; then the first's does too.
     await rollbackProcess(h.kernel.safety, second.pid, 0);
@@ -79,14 +92,20 @@ describe.skipIf(!bwrap)('workspace journal and rollback', () => {
     h = await startHarness({ root: [call('FS_WRITE', { path: '/x.txt', content: 'agent' }), EXIT] });
     const pcb = await h.run();
     await writeFile(path.join(h.workspace, 'x.txt'), 'a person edited this');
-    await expect(rollbackProcess(h.kernel.safety, pcb.pid, 0)).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/x\.txt was changed since outside the journal/) });
+    await expect(rollbackProcess(h.kernel.safety, pcb.pid, 0)).rejects.toMatchObject({
+      code: 'EBUSY',
+      message: expect.stringMatching(/x\.txt was changed since outside the journal/),
+    });
   });
 });
 
 describe.skipIf(!bwrap)('journal.exec: false', () => {
   it('journals FS_WRITE but not EXEC_CMD', async () => {
     const safety = parsePolicy('version: 1\nroot: {capabilities: [exec]}\njournal: {exec: false}\n', 'p').safety;
-    h = await startHarness({ root: [call('FS_WRITE', { path: '/w.txt', content: 'w' }), call('EXEC_CMD', { cmd: 'echo e > e.txt' }), EXIT] }, { safety });
+    h = await startHarness(
+      { root: [call('FS_WRITE', { path: '/w.txt', content: 'w' }), call('EXEC_CMD', { cmd: 'echo e > e.txt' }), EXIT] },
+      { safety },
+    );
     const pcb = await h.run();
     expect((await diffProcess(h.kernel.safety, pcb.pid)).map((f) => f.path)).toEqual(['/w.txt']);
   });

@@ -12,7 +12,11 @@ import { parsePolicy } from '../../../kernel/safety/policy.js';
 import { decideCall } from '../../../kernel/safety/policy-decide.js';
 
 const MCP = 'mcp:\n  servers:\n    github: {url: "http://127.0.0.1:9/mcp"}\n    files: {command: node, args: [x.js]}\n';
-const load = (rules: string[]) => parsePolicy(`version: 1\nroot: {capabilities: [exec]}\n${MCP}rules:\n${rules.map((r) => `  - ${r}`).join('\n')}\n`, 'never.yaml').safety;
+const load = (rules: string[]) =>
+  parsePolicy(
+    `version: 1\nroot: {capabilities: [exec]}\n${MCP}rules:\n${rules.map((r) => `  - ${r}`).join('\n')}\n`,
+    'never.yaml',
+  ).safety;
 // An executable the sandbox never sees: it runs programs from /usr, /bin, /sbin and /lib only.
 const OUTSIDE = path.join(mkdtempSync(path.join(os.tmpdir(), 'aos-rule-check-')), 'tool');
 writeFileSync(OUTSIDE, '#!/bin/sh\n', { mode: 0o755 });
@@ -58,14 +62,28 @@ describe('a rule that could never match is refused with the spelling that works'
   });
 
   it('names every refused rule and its line at once', () => {
-    expect(() => load(['deny: "exec:cd"', 'deny: "fs.write:/src/"', 'ask: "mcp:gitlab"'])).toThrow(/3 rules refused:[\s\S]*line \d+[\s\S]*line \d+[\s\S]*line \d+/);
+    expect(() => load(['deny: "exec:cd"', 'deny: "fs.write:/src/"', 'ask: "mcp:gitlab"'])).toThrow(
+      /3 rules refused:[\s\S]*line \d+[\s\S]*line \d+[\s\S]*line \d+/,
+    );
   });
 });
 
 describe('a rule is compared in the spelling calls are', () => {
   it('hosts in capitals, Unicode, with a trailing dot or as an alternative address form', () => {
-    const { rules } = load(['deny: "net.fetch:Evil.COM"', 'deny: "net.fetch:bücher.example"', 'deny: "net.fetch:dot.example."', 'deny: "net.fetch:2130706433"', 'deny: "net.fetch:*.Bad.Example"']);
-    expect(rules.map((r) => r.pattern)).toEqual(['evil.com', 'xn--bcher-kva.example', 'dot.example', '127.0.0.1', '*.bad.example']);
+    const { rules } = load([
+      'deny: "net.fetch:Evil.COM"',
+      'deny: "net.fetch:bücher.example"',
+      'deny: "net.fetch:dot.example."',
+      'deny: "net.fetch:2130706433"',
+      'deny: "net.fetch:*.Bad.Example"',
+    ]);
+    expect(rules.map((r) => r.pattern)).toEqual([
+      'evil.com',
+      'xn--bcher-kva.example',
+      'dot.example',
+      '127.0.0.1',
+      '*.bad.example',
+    ]);
     expect(decideCall(rules, 'net.fetch:evil.com', {})?.verdict).toBe('deny');
     expect(decideCall(rules, 'net.fetch:x.bad.example', {})?.verdict).toBe('deny');
   });
@@ -82,13 +100,26 @@ describe('a rule is compared in the spelling calls are', () => {
   });
 
   it('exec rules on a program by name, by path, and with no arguments all load', () => {
-    expect(() => load(['deny: "exec:rm"', 'deny: "exec:/bin/rm *"', 'deny: "exec:/usr/bin/rm"', 'ask: "exec:git push"', 'deny: "exec:python3*"'])).not.toThrow();
+    expect(() =>
+      load([
+        'deny: "exec:rm"',
+        'deny: "exec:/bin/rm *"',
+        'deny: "exec:/usr/bin/rm"',
+        'ask: "exec:git push"',
+        'deny: "exec:python3*"',
+      ]),
+    ).not.toThrow();
   });
 });
 
 describe('what holds differently from a first reading is a note', () => {
   it('a program not installed, a subcommand of a program whose options aos does not know, kubectl types', () => {
-    const { notes } = load(['deny: "exec:no-such-tool-here *"', 'deny: "exec:mytool deploy"', 'deny: "exec:kubectl delete pods"', 'ask: "fs.write:/workspace/src/**"']);
+    const { notes } = load([
+      'deny: "exec:no-such-tool-here *"',
+      'deny: "exec:mytool deploy"',
+      'deny: "exec:kubectl delete pods"',
+      'ask: "fs.write:/workspace/src/**"',
+    ]);
     expect(notes.join('\n')).toMatch(/no program called no-such-tool-here is installed/);
     expect(notes.join('\n')).toMatch(/does not know mytool's options/);
     expect(notes.join('\n')).toMatch(/kubectl reads the resources of -f/);
@@ -96,7 +127,9 @@ describe('what holds differently from a first reading is a note', () => {
   });
 
   it('a known grammar has no note', () => {
-    expect(load(['deny: "exec:git push"', 'deny: "exec:apt-get install*"', 'deny: "exec:npm publish"']).notes).toEqual([]);
+    expect(load(['deny: "exec:git push"', 'deny: "exec:apt-get install*"', 'deny: "exec:npm publish"']).notes).toEqual(
+      [],
+    );
   });
 });
 
@@ -111,7 +144,12 @@ describe('a call is compared in the same spelling', () => {
 
 describe('an allow rule a stricter one covers', () => {
   it('is a note: the strictest matching rule wins', () => {
-    const { notes } = load(['allow: "exec:git status"', 'ask: "exec:git"', 'allow: "fs.write:/src/gen/**"', 'deny: "fs.write:/src/**"']);
+    const { notes } = load([
+      'allow: "exec:git status"',
+      'ask: "exec:git"',
+      'allow: "fs.write:/src/gen/**"',
+      'deny: "fs.write:/src/**"',
+    ]);
     expect(notes.filter((n) => /never takes effect/.test(n))).toHaveLength(2);
   });
 });

@@ -7,7 +7,10 @@ describe('parseSecretCommand', () => {
       argv: ['gh', 'api', 'user', '--header', 'Accept: a b', 'x y'],
       secrets: ['GH_TOKEN'],
     });
-    expect(parseSecretCommand(`A={{secret:A}} B="{{secret:B}}" A={{secret:A}} tool -v`)).toEqual({ argv: ['tool', '-v'], secrets: ['A', 'B'] });
+    expect(parseSecretCommand(`A={{secret:A}} B="{{secret:B}}" A={{secret:A}} tool -v`)).toEqual({
+      argv: ['tool', '-v'],
+      secrets: ['A', 'B'],
+    });
   });
 
   it.each([
@@ -45,12 +48,18 @@ describe('parseSecretCommand', () => {
     ['a value beside other text', 'T=x{{secret:T}} gh x'],
     ['a value split by quotes beside the real one', `T={{secret:T}} U={{sec""ret:U}}x gh`],
   ])('refuses a placeholder in %s, saying the spelling that works', (_where, line) => {
-    expect(() => parseSecretCommand(line)).toThrow(/a secret goes to a program only in its environment: write T=\{\{secret:T\}\} before the program|only in its environment: write U=/);
+    expect(() => parseSecretCommand(line)).toThrow(
+      /a secret goes to a program only in its environment: write T=\{\{secret:T\}\} before the program|only in its environment: write U=/,
+    );
   });
 
   it('refuses the oracles of issue 46.8', () => {
-    expect(() => parseSecretCommand('git -c x.y={{secret:TOK}} config --get x.y "^ghp_R"')).toThrow(/not in the argument "x.y=\{\{secret:TOK\}\}", where the program could compare, slice or print it/);
-    expect(() => parseSecretCommand('expr substr "{{secret:TOK}}" 1 7')).toThrow(/write TOK=\{\{secret:TOK\}\} before the program/);
+    expect(() => parseSecretCommand('git -c x.y={{secret:TOK}} config --get x.y "^ghp_R"')).toThrow(
+      /not in the argument "x.y=\{\{secret:TOK\}\}", where the program could compare, slice or print it/,
+    );
+    expect(() => parseSecretCommand('expr substr "{{secret:TOK}}" 1 7')).toThrow(
+      /write TOK=\{\{secret:TOK\}\} before the program/,
+    );
   });
 
   it('finds a placeholder hidden by quotes, escapes, encodings and letter case', () => {
@@ -70,6 +79,7 @@ describe('parseSecretCommand', () => {
     ]) {
       expect(hiddenPlaceholder(text), text).toBe(true);
     }
-    for (const text of ['grep -rn "{{secret:" docs', 'echo secret: T', '{{other:T}}']) expect(hiddenPlaceholder(text), text).toBe(false);
+    for (const text of ['grep -rn "{{secret:" docs', 'echo secret: T', '{{other:T}}'])
+      expect(hiddenPlaceholder(text), text).toBe(false);
   });
 });

@@ -54,7 +54,10 @@ describe.skipIf(!bwrap)('secrets', () => {
     const tape = {
       root: [
         [
-          call('NET_FETCH', { url, headers: { 'x-api-key': '{{secret:TOKEN}}', authorization: 'Bearer {{secret:TOKEN}}' } }),
+          call('NET_FETCH', {
+            url,
+            headers: { 'x-api-key': '{{secret:TOKEN}}', authorization: 'Bearer {{secret:TOKEN}}' },
+          }),
           call('EXEC_CMD', { cmd: 'TOKEN={{secret:TOKEN}} true' }),
           call('EXEC_CMD', { cmd: 'echo {{secret:TOKEN}} > leak.txt; printenv TOKEN' }),
           call('NET_FETCH', { url: `http://localhost:${port}/echo`, headers: { 'x-api-key': '{{secret:TOKEN}}' } }),
@@ -87,7 +90,9 @@ describe.skipIf(!bwrap)('secrets', () => {
     kernel.events.subscribe((e) => events.push(e));
     const pcb = await kernel.spawn({ task: 't', model: `replay:${path.join(dir, 'tape.yaml')}` });
     const end = await kernel.waitExit(pcb.pid);
-    const results = events.filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name !== 'SYS_EXIT');
+    const results = events.filter(
+      (e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name !== 'SYS_EXIT',
+    );
     await kernel.shutdown();
 
     expect(end.exitReason).toBe('exited');
@@ -104,7 +109,9 @@ describe.skipIf(!bwrap)('secrets', () => {
     expect(results[6]?.message).toMatch(/FS_WRITE cannot carry secrets/);
     expect(results[7]?.message).toMatch(/NOVALUE has no value/);
     expect(results[8]?.message).toMatch(/no secret named OTHER/);
-    expect(results[9]?.message).toMatch(/only in its environment: write TOKEN=\{\{secret:TOKEN\}\} before the program.*could compare, slice or print it/);
+    expect(results[9]?.message).toMatch(
+      /only in its environment: write TOKEN=\{\{secret:TOKEN\}\} before the program.*could compare, slice or print it/,
+    );
 
     // Every byte the kernel kept or said: the store files, the events, the log.
     const needle = Buffer.from(VALUE);
@@ -123,9 +130,16 @@ describe.skipIf(!bwrap)('secrets', () => {
   it('refuses a secret file that others can read', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-secrets-'));
     await writeFile(path.join(dir, 'tok'), 'abcdefghijkl\n', { mode: 0o644 });
-    const box = await SecretBox.load(parsePolicy(`${POLICY.split('secrets:')[0]}secrets:\n  F: {from_file: tok, hosts: [a.example]}\n`, 'p').safety.secrets, dir, {});
+    const box = await SecretBox.load(
+      parsePolicy(`${POLICY.split('secrets:')[0]}secrets:\n  F: {from_file: tok, hosts: [a.example]}\n`, 'p').safety
+        .secrets,
+      dir,
+      {},
+    );
     const def = { name: 'NET_FETCH' } as Parameters<SecretBox['substitute']>[0]['def'];
-    expect(box.substitute({ def, args: { url: 'https://a.example/', headers: { k: '{{secret:F}}' } }, capability: null })).toMatchObject({
+    expect(
+      box.substitute({ def, args: { url: 'https://a.example/', headers: { k: '{{secret:F}}' } }, capability: null }),
+    ).toMatchObject({
       refused: { errno: 'EPERM', message: expect.stringMatching(/mode 0600/) },
     });
     await rm(dir, { recursive: true, force: true });

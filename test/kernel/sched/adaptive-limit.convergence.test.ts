@@ -41,8 +41,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(limits: Record<string, LaneLimits>): Promise<{ limits: number[]; errors: KernelEvent[]; exitCodes: Array<number | null | undefined> }> {
-  const k = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: [], modelLimits: limits, modelRetry: { backoffBaseMs: 50, backoffMaxMs: 400 } });
+async function run(
+  limits: Record<string, LaneLimits>,
+): Promise<{ limits: number[]; errors: KernelEvent[]; exitCodes: Array<number | null | undefined> }> {
+  const k = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: [],
+    modelLimits: limits,
+    modelRetry: { backoffBaseMs: 50, backoffMaxMs: 400 },
+  });
   kernel = k;
   const errors: KernelEvent[] = [];
   k.events.subscribe((e) => {
@@ -54,7 +61,9 @@ async function run(limits: Record<string, LaneLimits>): Promise<{ limits: number
     const lane = k.stats().providers.find((p) => p.provider === 'openai');
     if (lane) seen.push(lane.limit ?? -1);
   }, 20);
-  const pcbs = await Promise.all(Array.from({ length: AGENTS }, (_, i) => k.spawn({ task: 'go', model: 'openai:m', name: `a${i}` })));
+  const pcbs = await Promise.all(
+    Array.from({ length: AGENTS }, (_, i) => k.spawn({ task: 'go', model: 'openai:m', name: `a${i}` })),
+  );
   const ended = await Promise.all(pcbs.map((p) => k.waitExit(p.pid)));
   clearInterval(timer);
   return { limits: seen, errors, exitCodes: ended.map((p) => p.exitCode) };

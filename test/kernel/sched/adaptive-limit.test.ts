@@ -93,7 +93,7 @@ describe('AdaptiveLimit', () => {
     expect(limit.limit).toBeGreaterThanOrEqual(grown);
   });
 
-  it('hosted APIs ignore latency: theirs follows everyone\'s load and reply lengths, not ours', () => {
+  it("hosted APIs ignore latency: theirs follows everyone's load and reply lengths, not ours", () => {
     const limit = new AdaptiveLimit({ ...HOSTED, initial: 50 });
     succeed(limit, 5, 50, 100);
     const before = limit.limit;
@@ -106,7 +106,12 @@ describe('AdaptiveLimit', () => {
  * Discrete-event simulation: `agents` in a closed loop (5 ms between turns) through `limit`, to
  * a server with `slots` that queues the rest FIFO and serves each request in 80..120 ms.
  */
-function simulateQueueingServer(limit: AdaptiveLimit, agents: number, slots: number, seconds: number): { limits: number[]; utilization: number } {
+function simulateQueueingServer(
+  limit: AdaptiveLimit,
+  agents: number,
+  slots: number,
+  seconds: number,
+): { limits: number[]; utilization: number } {
   let seed = 42;
   const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   type Event = { t: number; agent: number; done?: { sentAt: number; ticket: number } };
@@ -130,7 +135,8 @@ function simulateQueueingServer(limit: AdaptiveLimit, agents: number, slots: num
     } else {
       ready.push(event.agent);
     }
-    for (; ready.length > 0 && inFlight < limit.limit; inFlight++) queue.push({ agent: ready.shift() as number, sentAt: now, ticket: limit.send() });
+    for (; ready.length > 0 && inFlight < limit.limit; inFlight++)
+      queue.push({ agent: ready.shift() as number, sentAt: now, ticket: limit.send() });
     for (; busy < slots && queue.length > 0; busy++) {
       const request = queue.shift() as (typeof queue)[number];
       events.push({ t: now + 80 + 40 * random(), agent: request.agent, done: request });

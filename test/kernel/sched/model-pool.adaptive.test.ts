@@ -31,10 +31,21 @@ const figuresOf = (pool: ModelPool, provider: string) => pool.providers().find((
 
 describe('provider classes', () => {
   it('tells local servers (loopback, private, .local) from hosted APIs by the base URL', () => {
-    for (const url of ['http://127.0.0.1:11434/v1', 'http://localhost:8080/v1', 'http://[::1]:8000/v1', 'http://192.168.1.20:11434/v1', 'http://gpu.local:8000']) {
+    for (const url of [
+      'http://127.0.0.1:11434/v1',
+      'http://localhost:8080/v1',
+      'http://[::1]:8000/v1',
+      'http://192.168.1.20:11434/v1',
+      'http://gpu.local:8000',
+    ]) {
       expect(isLocalUrl(url), url).toBe(true);
     }
-    for (const url of ['https://api.openai.com/v1', 'https://generativelanguage.googleapis.com', 'http://8.8.8.8/v1', 'not a url']) {
+    for (const url of [
+      'https://api.openai.com/v1',
+      'https://generativelanguage.googleapis.com',
+      'http://8.8.8.8/v1',
+      'not a url',
+    ]) {
       expect(isLocalUrl(url), url).toBe(false);
     }
     expect(classifyProvider('replay', {})).toBe('unbounded');
@@ -43,7 +54,9 @@ describe('provider classes', () => {
     // No key and no base URL: the OpenAI driver goes to a local Ollama.
     expect(classifyProvider('openai', {})).toBe('local');
     expect(classifyProvider('openai', { OPENAI_API_KEY: 'sk-x' })).toBe('hosted');
-    expect(classifyProvider('openai', { OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://localhost:8000/v1' })).toBe('local');
+    expect(classifyProvider('openai', { OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://localhost:8000/v1' })).toBe(
+      'local',
+    );
   });
 });
 
@@ -51,9 +64,18 @@ describe('ModelPool concurrency', () => {
   it('starts hosted APIs high, local servers low, replay unbounded: all but replay adaptive', () => {
     const classes = { gemini: 'hosted', openai: 'local', replay: 'unbounded' } as const;
     const pool = new ModelPool({ classify: (p) => classes[p as keyof typeof classes] });
-    for (const model of ['gemini:flash', 'openai:llama', 'replay:/t.yaml']) expect(typeof pool.admit(model, 1)).toBe('object');
-    expect(figuresOf(pool, 'gemini')).toMatchObject({ limit: param.hostedConcurrencyStart, adaptive: true, in_flight: 1 });
-    expect(figuresOf(pool, 'openai')).toMatchObject({ limit: param.localConcurrencyStart, adaptive: true, in_flight: 1 });
+    for (const model of ['gemini:flash', 'openai:llama', 'replay:/t.yaml'])
+      expect(typeof pool.admit(model, 1)).toBe('object');
+    expect(figuresOf(pool, 'gemini')).toMatchObject({
+      limit: param.hostedConcurrencyStart,
+      adaptive: true,
+      in_flight: 1,
+    });
+    expect(figuresOf(pool, 'openai')).toMatchObject({
+      limit: param.localConcurrencyStart,
+      adaptive: true,
+      in_flight: 1,
+    });
     expect(figuresOf(pool, 'replay')).toMatchObject({ limit: null, adaptive: false, in_flight: 1 });
   });
 
@@ -70,7 +92,12 @@ describe('ModelPool concurrency', () => {
   });
 
   it('learns from 503s without the caller seeing them: the limit comes down, the call succeeds', async () => {
-    const pool = new ModelPool({ limits: { test: { start: 100 } }, backoffBaseMs: 200, backoffMaxMs: 200, random: () => 1 });
+    const pool = new ModelPool({
+      limits: { test: { start: 100 } },
+      backoffBaseMs: 200,
+      backoffMaxMs: 200,
+      random: () => 1,
+    });
     const [first, ...others] = Array.from({ length: 10 }, () => pool.admit('test:m', 1) as Lease);
     const done = pool.complete(driver([overloaded(), overloaded()]), request(), first as Lease);
     // Refused with 10 in flight: at most 9 fit.
@@ -82,7 +109,12 @@ describe('ModelPool concurrency', () => {
   });
 
   it('a retry gives its slot back while it backs off, and has it back before any new turn', async () => {
-    const pool = new ModelPool({ limits: { test: { concurrency: 1 } }, backoffBaseMs: 300, backoffMaxMs: 300, random: () => 1 });
+    const pool = new ModelPool({
+      limits: { test: { concurrency: 1 } },
+      backoffBaseMs: 300,
+      backoffMaxMs: 300,
+      random: () => 1,
+    });
     let open = (): void => {};
     const held = new Promise<void>((resolve) => (open = resolve));
     const a = pool.admit('test:m', 1) as Lease;
@@ -104,7 +136,12 @@ describe('ModelPool concurrency', () => {
   });
 
   it('a retry waiting for a slot stops waiting when its process is killed', async () => {
-    const pool = new ModelPool({ limits: { test: { concurrency: 1 } }, backoffBaseMs: 100, backoffMaxMs: 100, random: () => 1 });
+    const pool = new ModelPool({
+      limits: { test: { concurrency: 1 } },
+      backoffBaseMs: 100,
+      backoffMaxMs: 100,
+      random: () => 1,
+    });
     const controller = new AbortController();
     const a = pool.admit('test:m', 1) as Lease;
     const retrying = pool.complete(driver([overloaded()]), request(controller.signal), a);
@@ -130,12 +167,24 @@ describe('kernel stats per provider', () => {
   it('shows limit, in flight, queued and headroom per provider, and no global cap', async () => {
     const slow = [{ delay_ms: 400, reply: call('SYS_WRITE_STDOUT', { text: 'x' }) }, EXIT];
     h = await startHarness({ a: slow, b: slow, c: slow }, { modelLimits: { replay: { concurrency: 1, rpm: 6000 } } });
-    const pcbs = await Promise.all(['a', 'b', 'c'].map((name) => h?.spawn({ name }) ?? Promise.reject(new Error('no harness'))));
+    const pcbs = await Promise.all(
+      ['a', 'b', 'c'].map((name) => h?.spawn({ name }) ?? Promise.reject(new Error('no harness'))),
+    );
     const kernel = h.kernel;
     await vi.waitFor(() => expect(kernel.stats().queue_depth).toBe(2));
     const stats = kernel.stats();
     expect(stats.providers).toEqual([
-      { provider: 'replay', limit: 1, adaptive: false, in_flight: 1, queued: 2, retrying: 0, rpm_left: expect.any(Number), tpm_left: null, throttled: 0 },
+      {
+        provider: 'replay',
+        limit: 1,
+        adaptive: false,
+        in_flight: 1,
+        queued: 2,
+        retrying: 0,
+        rpm_left: expect.any(Number),
+        tpm_left: null,
+        throttled: 0,
+      },
     ]);
     expect(stats).toMatchObject({ active_inferences: 1, max_inferences: 1, queue_depth: 2 });
     expect(stats.rate_limits).toEqual([{ provider: 'replay', rpm_left: expect.any(Number), tpm_left: null }]);

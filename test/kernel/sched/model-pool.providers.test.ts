@@ -108,7 +108,9 @@ describe('rate limits known to the pool', () => {
   it('paces many agents under the provider rpm: no 429 is ever sent back', async () => {
     fake.setBehavior({ reply: '[SYS_CALL::SYS_EXIT] {"code":0}', limits: { rpm: 600 } });
     const k = await boot({ modelLimits: { gemini: { rpm: 540, concurrency: 4 } } });
-    const pcbs = await Promise.all(Array.from({ length: 12 }, (_, i) => k.spawn({ task: 't', model: 'gemini:gemini-2.5-flash', name: `a${i}` })));
+    const pcbs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => k.spawn({ task: 't', model: 'gemini:gemini-2.5-flash', name: `a${i}` })),
+    );
     const ended = await Promise.all(pcbs.map((p) => k.waitExit(p.pid)));
     expect(ended.every((p) => p.exitCode === 0)).toBe(true);
     expect(fake.stats().rateLimited).toBe(0);

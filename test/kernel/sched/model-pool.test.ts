@@ -21,7 +21,8 @@ function flaky(failures: unknown[]): ModelDriver & { calls: number } {
   return driver;
 }
 
-const rateLimited = (retryAfterMs?: number) => Object.assign(new Error('429'), { kind: 'rate_limit', retryable: true, retryAfterMs });
+const rateLimited = (retryAfterMs?: number) =>
+  Object.assign(new Error('429'), { kind: 'rate_limit', retryable: true, retryAfterMs });
 const serverError = () => Object.assign(new Error('500'), { kind: 'server', retryable: true });
 
 describe('TokenBucket', () => {
@@ -73,7 +74,11 @@ describe('ModelPool', () => {
       await vi.advanceTimersByTimeAsync(200);
       await expect(done).resolves.toMatchObject({ text: 'ok' });
       const controller = new AbortController();
-      const aborted = pool.complete(flaky([rateLimited(60_000)]), request(controller.signal), pool.admit('test:m', 1) as Lease);
+      const aborted = pool.complete(
+        flaky([rateLimited(60_000)]),
+        request(controller.signal),
+        pool.admit('test:m', 1) as Lease,
+      );
       const assertion = expect(aborted).rejects.toBeDefined();
       await vi.advanceTimersByTimeAsync(10);
       controller.abort(new Error('killed'));

@@ -8,7 +8,12 @@ import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-har
  * A scheduler over a pool whose (default) provider is pinned to `limit`; startTurn only records,
  * and a slot is held until the test calls release().
  */
-function recording(limit: number): { s: Scheduler; started: number[]; release: () => void; setLimit: (n: number) => void } {
+function recording(limit: number): {
+  s: Scheduler;
+  started: number[];
+  release: () => void;
+  setLimit: (n: number) => void;
+} {
   const started: number[] = [];
   const leases: Lease[] = [];
   const pool = new ModelPool({ limits: { default: { concurrency: limit } } });
@@ -142,12 +147,26 @@ describe('Scheduler', () => {
   });
 
   it('matches a simple reference model under random enqueue/remove/release/setLimit', () => {
-    type Op = { op: 'enqueue'; pid: number; priority: number } | { op: 'remove'; pid: number } | { op: 'release' } | { op: 'setLimit'; limit: number };
+    type Op =
+      | { op: 'enqueue'; pid: number; priority: number }
+      | { op: 'remove'; pid: number }
+      | { op: 'release' }
+      | { op: 'setLimit'; limit: number };
     const opArb: fc.Arbitrary<Op> = fc.oneof(
-      { weight: 5, arbitrary: fc.record({ op: fc.constant('enqueue' as const), pid: fc.integer({ min: 1, max: 12 }), priority: fc.integer({ min: -2, max: 2 }) }) },
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          op: fc.constant('enqueue' as const),
+          pid: fc.integer({ min: 1, max: 12 }),
+          priority: fc.integer({ min: -2, max: 2 }),
+        }),
+      },
       { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), pid: fc.integer({ min: 1, max: 12 }) }) },
       { weight: 3, arbitrary: fc.record({ op: fc.constant('release' as const) }) },
-      { weight: 1, arbitrary: fc.record({ op: fc.constant('setLimit' as const), limit: fc.integer({ min: 0, max: 4 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ op: fc.constant('setLimit' as const), limit: fc.integer({ min: 0, max: 4 }) }),
+      },
     );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3 }), fc.array(opArb, { maxLength: 80 }), (initialLimit, ops) => {
@@ -174,7 +193,8 @@ describe('Scheduler', () => {
         for (const op of ops) {
           if (op.op === 'enqueue') {
             s.enqueue(op.pid, op.priority);
-            if (!queue.some((e) => e.pid === op.pid)) queue.push({ pid: op.pid, priority: op.priority, seq: arrival++ });
+            if (!queue.some((e) => e.pid === op.pid))
+              queue.push({ pid: op.pid, priority: op.priority, seq: arrival++ });
             pump();
           } else if (op.op === 'remove') {
             const i = queue.findIndex((e) => e.pid === op.pid);
@@ -209,7 +229,12 @@ describe('Scheduler in the kernel', () => {
 
   it('a slow inference holds one slot, never the queue: fast processes all finish before its first turn ends', async () => {
     const fastNames = ['fast1', 'fast2', 'fast3', 'fast4'];
-    const fastTape = (name: string) => [call('FS_WRITE', { path: `${name}.txt`, content: name }), call('FS_LIST'), call('FS_READ', { path: `${name}.txt` }), EXIT];
+    const fastTape = (name: string) => [
+      call('FS_WRITE', { path: `${name}.txt`, content: name }),
+      call('FS_LIST'),
+      call('FS_READ', { path: `${name}.txt` }),
+      EXIT,
+    ];
     h = await startHarness(
       {
         slow: [
@@ -221,7 +246,9 @@ describe('Scheduler in the kernel', () => {
       { modelLimits: { replay: { concurrency: 2 } } },
     );
     const slow = await h.spawn({ name: 'slow' });
-    const fast = await Promise.all(fastNames.map((name) => h?.spawn({ name }) ?? Promise.reject(new Error('no harness'))));
+    const fast = await Promise.all(
+      fastNames.map((name) => h?.spawn({ name }) ?? Promise.reject(new Error('no harness'))),
+    );
     const ended = await Promise.all([slow, ...fast].map((p) => h?.kernel.waitExit(p.pid)));
     expect(ended.map((p) => p?.exitCode)).toEqual([0, 0, 0, 0, 0]);
     expect(h.kernel.scheduler.activeInferences).toBe(0);
@@ -238,13 +265,23 @@ describe('Scheduler in the kernel', () => {
     }
     // The slow process started first and was running the whole time.
     const slowRunning = events.findIndex((e) => e.pid === slow.pid && e.type === 'state' && e.to === 'running');
-    expect(slowRunning).toBeLessThan(events.findIndex((e) => e.pid === fast[0]?.pid && e.type === 'state' && e.to === 'running'));
+    expect(slowRunning).toBeLessThan(
+      events.findIndex((e) => e.pid === fast[0]?.pid && e.type === 'state' && e.to === 'running'),
+    );
   });
 
   it('never has more inferences in flight than the limit', async () => {
     const names = ['p1', 'p2', 'p3', 'p4', 'p5'];
     h = await startHarness(
-      Object.fromEntries(names.map((name) => [name, [{ delay_ms: 20, reply: call('FS_LIST') }, { delay_ms: 20, reply: EXIT }]])),
+      Object.fromEntries(
+        names.map((name) => [
+          name,
+          [
+            { delay_ms: 20, reply: call('FS_LIST') },
+            { delay_ms: 20, reply: EXIT },
+          ],
+        ]),
+      ),
       { modelLimits: { replay: { concurrency: 2 } } },
     );
     let inFlight = 0;

@@ -7,7 +7,14 @@ const files = auditFiles('aos-audit-anchor-');
 afterEach(() => files.dispose());
 const fresh = (): Promise<string> => files.fresh();
 const append = (file: string, n: number): void =>
-  appendRows(file, n, (i) => ({ pid: 1, call: 'EXEC_CMD', subject: `exec:rm -rf /tmp/${i}`, decision: 'deny', rule: 'deny: "exec:rm *"', decided_by: 'policy' }));
+  appendRows(file, n, (i) => ({
+    pid: 1,
+    call: 'EXEC_CMD',
+    subject: `exec:rm -rf /tmp/${i}`,
+    decision: 'deny',
+    rule: 'deny: "exec:rm *"',
+    decided_by: 'policy',
+  }));
 
 describe("the audit trail's head, kept outside its table", () => {
   it('verifies an intact trail and keeps its head in $AOS_HOME/audit.head (0600)', async () => {
@@ -24,19 +31,36 @@ describe("the audit trail's head, kept outside its table", () => {
     const file = await fresh();
     append(file, 5);
     sql(file, 'DELETE FROM audit WHERE id > 3');
-    expect(verify(file)).toEqual({ ok: false, rows: 3, bad_id: 4, problem: 'the audit trail ends at row 3 but its head says 5: rows 4..5 were removed', keyed_from: 1 });
+    expect(verify(file)).toEqual({
+      ok: false,
+      rows: 3,
+      bad_id: 4,
+      problem: 'the audit trail ends at row 3 but its head says 5: rows 4..5 were removed',
+      keyed_from: 1,
+    });
   });
 
   it('still names them when the head in the store was edited too, or the file is gone', async () => {
     const file = await fresh();
     append(file, 4);
     sql(file, 'DELETE FROM audit WHERE id > 2');
-    sql(file, `UPDATE meta SET value = (SELECT json_object('id', id, 'hash', hash) FROM audit WHERE id = 2) WHERE key = 'audit_head'`);
-    expect(verify(file)).toMatchObject({ ok: false, bad_id: 3, problem: expect.stringMatching(/ends at row 2 but its head says 4: rows 3\.\.4 were removed/) });
+    sql(
+      file,
+      `UPDATE meta SET value = (SELECT json_object('id', id, 'hash', hash) FROM audit WHERE id = 2) WHERE key = 'audit_head'`,
+    );
+    expect(verify(file)).toMatchObject({
+      ok: false,
+      bad_id: 3,
+      problem: expect.stringMatching(/ends at row 2 but its head says 4: rows 3\.\.4 were removed/),
+    });
 
     await rm(path.join(files.dir, 'audit.head'));
     sql(file, `UPDATE meta SET value = '{"id":4,"hash":"x"}' WHERE key = 'audit_head'`);
-    expect(verify(file)).toMatchObject({ ok: false, bad_id: 3, problem: expect.stringMatching(/ends at row 2 but the head in the store says 4/) });
+    expect(verify(file)).toMatchObject({
+      ok: false,
+      bad_id: 3,
+      problem: expect.stringMatching(/ends at row 2 but the head in the store says 4/),
+    });
   });
 
   it('keeps the gap on record when the kernel goes on after the cut', async () => {

@@ -15,9 +15,28 @@ const files = auditFiles('aos-audit-key-');
 afterEach(() => files.dispose());
 const fresh = (): Promise<string> => files.fresh();
 const append = (file: string, n: number): void =>
-  appendRows(file, n, (i) => ({ pid: 1, call: 'FS_WRITE', subject: `/src/${i}.js`, decision: 'deny', rule: 'deny: "fs.write:/src/**"', decided_by: 'policy' }));
+  appendRows(file, n, (i) => ({
+    pid: 1,
+    call: 'FS_WRITE',
+    subject: `/src/${i}.js`,
+    decision: 'deny',
+    rule: 'deny: "fs.write:/src/**"',
+    decided_by: 'policy',
+  }));
 
-const FIELDS = ['id', 'ts', 'pid', 'call', 'subject', 'decision', 'rule', 'decided_by', 'via', 'reason', 'approval'] as const;
+const FIELDS = [
+  'id',
+  'ts',
+  'pid',
+  'call',
+  'subject',
+  'decision',
+  'rule',
+  'decided_by',
+  'via',
+  'reason',
+  'approval',
+] as const;
 
 /** What the intruder does: change row `id`, then re-chain every row after it with `hash` and rewrite both heads. */
 async function rewrite(file: string, id: number, hash: (prev: string, body: string) => string): Promise<void> {
@@ -57,7 +76,9 @@ describe('the keyed audit chain', () => {
   it('names it too when re-chained with an HMAC under a key of the intruder', async () => {
     const file = await fresh();
     append(file, 5);
-    await rewrite(file, 4, (prev, body) => createHmac('sha256', Buffer.alloc(32, 7)).update(prev).update('\n').update(body).digest('hex'));
+    await rewrite(file, 4, (prev, body) =>
+      createHmac('sha256', Buffer.alloc(32, 7)).update(prev).update('\n').update(body).digest('hex'),
+    );
     const verdict = verify(file);
     expect(verdict.ok).toBe(false);
     expect(verdict).toMatchObject({ problem: expect.stringMatching(/keyed hash/) });

@@ -54,6 +54,10 @@ describe('WAL checkpoints', () => {
   it('keep a process alive while their stop is awaited: a script that ends with a close is not cut short (exit code 13)', () => {
     const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'close-at-top-level.ts');
     const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
-    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: 'closed\n', stderr: '' });
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      status: 0,
+      stdout: 'closed\n',
+      stderr: '',
+    });
   });
 });

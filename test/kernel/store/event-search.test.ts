@@ -73,9 +73,13 @@ describe('event pages and search', () => {
     const file = path.join(dir, 'aos.db');
     const old = new Database(file);
     old.exec(SCHEMA_1);
-    old.exec('CREATE TABLE turn_results (pid INTEGER NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (pid, seq)) WITHOUT ROWID');
+    old.exec(
+      'CREATE TABLE turn_results (pid INTEGER NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (pid, seq)) WITHOUT ROWID',
+    );
     old.prepare("INSERT INTO meta (key, value) VALUES ('schema', '2')").run();
-    old.prepare('INSERT INTO events (id, pid, json) VALUES (1, 1, ?)').run(JSON.stringify({ ts: 'x', pid: 1, type: 'error', message: 'migrated words' }));
+    old
+      .prepare('INSERT INTO events (id, pid, json) VALUES (1, 1, ?)')
+      .run(JSON.stringify({ ts: 'x', pid: 1, type: 'error', message: 'migrated words' }));
     old.close();
     const store = Store.open(file);
     await indexAll(store, 10);

@@ -20,11 +20,18 @@ afterEach(async () => {
   dir = '';
 });
 
-const message = (pid: number, content: string): KernelEvent => ({ ts: new Date().toISOString(), pid, type: 'error', message: content });
+const message = (pid: number, content: string): KernelEvent => ({
+  ts: new Date().toISOString(),
+  pid,
+  type: 'error',
+  message: content,
+});
 
 /** Every stored event as `pid:message`, in id order, with the ids checked to rise. */
 function stored(s: Store): string[] {
-  const rows = s.query((db) => db.prepare('SELECT id, json FROM events ORDER BY id').all() as Array<{ id: number; json: string }>);
+  const rows = s.query(
+    (db) => db.prepare('SELECT id, json FROM events ORDER BY id').all() as Array<{ id: number; json: string }>,
+  );
   rows.forEach((row, i) => expect(row.id).toBeGreaterThan(rows[i - 1]?.id ?? 0));
   return rows.map((row) => {
     const event = JSON.parse(row.json) as Extract<KernelEvent, { type: 'error' }>;

@@ -14,7 +14,9 @@ afterEach(() => {
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** A store in memory whose commits are listed (the pids of each batch's events); the commit delay's timers (and clock) are faked and never move unless advanced. */
 function openWatched(clock: 'real clock' | 'fake clock' = 'fake clock'): { s: Store; batches: number[][] } {
-  vi.useFakeTimers({ toFake: clock === 'fake clock' ? ['setTimeout', 'clearTimeout', 'performance'] : ['setTimeout', 'clearTimeout'] });
+  vi.useFakeTimers({
+    toFake: clock === 'fake clock' ? ['setTimeout', 'clearTimeout', 'performance'] : ['setTimeout', 'clearTimeout'],
+  });
   const s = Store.open(':memory:');
   store = s;
   const batches: number[][] = [];
@@ -22,7 +24,13 @@ function openWatched(clock: 'real clock' | 'fake clock' = 'fake clock'): { s: St
   return { s, batches };
 }
 
-const event = (pid: number): KernelEvent => ({ ts: new Date().toISOString(), pid, type: 'state', from: 'ready', to: 'running' });
+const event = (pid: number): KernelEvent => ({
+  ts: new Date().toISOString(),
+  pid,
+  type: 'state',
+  from: 'ready',
+  to: 'running',
+});
 
 describe('group commit', () => {
   it('gathers writes nobody waits for until they are quiet and commits them once', async () => {
@@ -176,7 +184,15 @@ describe('events serialised at the commit', () => {
     const { s, batches } = openWatched();
     const unstorable: KernelEvent[] = [];
     s.hooks = { ...s.hooks, onUnstorableEvent: (e) => unstorable.push(e) };
-    const bad = { ts: new Date().toISOString(), pid: 7, type: 'message', from_pid: 7, to_pid: 0, channel: 'stdout', content: 10n } as unknown as KernelEvent;
+    const bad = {
+      ts: new Date().toISOString(),
+      pid: 7,
+      type: 'message',
+      from_pid: 7,
+      to_pid: 0,
+      channel: 'stdout',
+      content: 10n,
+    } as unknown as KernelEvent;
     s.events.add(event(6));
     s.events.add(bad);
     s.events.add(event(8));
@@ -185,6 +201,10 @@ describe('events serialised at the commit', () => {
     expect(unstorable).toEqual([bad]);
     const stored = s.events.recent(10);
     expect(stored.map((e) => e.type)).toEqual(['state', 'error', 'state']);
-    expect(stored[1]).toMatchObject({ pid: 7, type: 'error', message: 'kernel error: a message event of process 7 could not be stored' });
+    expect(stored[1]).toMatchObject({
+      pid: 7,
+      type: 'error',
+      message: 'kernel error: a message event of process 7 could not be stored',
+    });
   });
 });

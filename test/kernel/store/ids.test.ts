@@ -38,9 +38,33 @@ describe('store ids', () => {
     const file = storeFile();
     const first = Store.open(file);
     first.processes.save(41, () => ({
-      pid: 41, ppid: 0, tree: 41, name: 'old', role: 'worker', task: 't', model: 'm', priority: 5, capabilities: '[]', pipe_to: null,
-      created_at: 1, started_at: null, ended_at: null, state: 'ready', exit_code: null, exit_reason: null, output: null, turns: 0,
-      syscalls: 0, prompt_tokens: 0, output_tokens: 0, cached_tokens: 0, cost: 0, max_turns: 10, wait: null, model_mix: null, runtime: '{}',
+      pid: 41,
+      ppid: 0,
+      tree: 41,
+      name: 'old',
+      role: 'worker',
+      task: 't',
+      model: 'm',
+      priority: 5,
+      capabilities: '[]',
+      pipe_to: null,
+      created_at: 1,
+      started_at: null,
+      ended_at: null,
+      state: 'ready',
+      exit_code: null,
+      exit_reason: null,
+      output: null,
+      turns: 0,
+      syscalls: 0,
+      prompt_tokens: 0,
+      output_tokens: 0,
+      cached_tokens: 0,
+      cost: 0,
+      max_turns: 10,
+      wait: null,
+      model_mix: null,
+      runtime: '{}',
     }));
     first.close();
     const second = Store.open(file);
@@ -53,7 +77,14 @@ describe('store ids', () => {
     const first = Store.open(file);
     for (let i = 0; i < 3; i++) {
       const id = first.ids.nextMessageId();
-      first.mail.addMessage({ id, to_pid: 1, channel: 'msg', from_pid: 2, content: `m${id}`, ts: '2026-01-01T00:00:00Z' });
+      first.mail.addMessage({
+        id,
+        to_pid: 1,
+        channel: 'msg',
+        from_pid: 2,
+        content: `m${id}`,
+        ts: '2026-01-01T00:00:00Z',
+      });
     }
     first.close();
     const second = Store.open(file);

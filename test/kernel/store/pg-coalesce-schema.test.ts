@@ -26,7 +26,10 @@ describe.skipIf(PG_SKIP)("the PostgreSQL store's schema, as coalesce.ts counts o
       [schema],
     );
     expect(keys.rows.map((r) => `${r.table} -> ${r.refers}`)).toEqual(['"aos/a".events_fts -> "aos/a".events']);
-    const triggers = await sql.query(`SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = $1`, [schema]);
+    const triggers = await sql.query(
+      `SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = $1`,
+      [schema],
+    );
     expect(triggers.rows).toEqual([]);
     const rules = await sql.query(`SELECT rulename FROM pg_rules WHERE schemaname = $1`, [schema]);
     expect(rules.rows).toEqual([]);

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { PgStep } from '../../../kernel/store/pg/bridge.js';
 import { coalesce } from '../../../kernel/store/pg/coalesce.js';
 
-const T = 'INSERT INTO transcript (pid, seq, role, text) VALUES ($1, $2, $3, $4) ON CONFLICT (pid, seq) DO UPDATE SET role = EXCLUDED.role, text = EXCLUDED.text';
+const T =
+  'INSERT INTO transcript (pid, seq, role, text) VALUES ($1, $2, $3, $4) ON CONFLICT (pid, seq) DO UPDATE SET role = EXCLUDED.role, text = EXCLUDED.text';
 const P = 'INSERT INTO processes (pid, state) VALUES ($1, $2) ON CONFLICT (pid) DO UPDATE SET state = EXCLUDED.state';
 const E = 'INSERT INTO events (id, pid, json) VALUES ($1, $2, $3)';
 const D = 'DELETE FROM transcript WHERE pid = $1';
@@ -47,7 +48,14 @@ function apply(steps: readonly PgStep[]): Record<string, Record<string, unknown[
 describe('coalesce', () => {
   it("merges each table's runs of one INSERT, across other tables' writes: fewer statements, the same rows", () => {
     const steps: PgStep[] = [];
-    for (let turn = 0; turn < 50; turn++) for (let pid = 1; pid <= 4; pid++) steps.push(t(pid, turn * 2, `q${turn}`), t(pid, turn * 2 + 1, `a${turn}`), p(pid, turn % 2 ? 'ready' : 'running'), e(turn * 4 + pid));
+    for (let turn = 0; turn < 50; turn++)
+      for (let pid = 1; pid <= 4; pid++)
+        steps.push(
+          t(pid, turn * 2, `q${turn}`),
+          t(pid, turn * 2 + 1, `a${turn}`),
+          p(pid, turn % 2 ? 'ready' : 'running'),
+          e(turn * 4 + pid),
+        );
     const out = coalesce(steps);
     expect(out).toHaveLength(3);
     expect(apply(out)).toEqual(apply(steps));
@@ -60,14 +68,18 @@ describe('coalesce', () => {
     expect(apply(out)).toEqual(apply(steps));
     expect(apply(out).processes?.['[1]']).toEqual([1, 'exited']);
     // Not every column replaced: the statements stay in order, one write of a key each.
-    const partial = 'INSERT INTO processes (pid, state, ended) VALUES ($1, $2, $3) ON CONFLICT (pid) DO UPDATE SET state = EXCLUDED.state';
+    const partial =
+      'INSERT INTO processes (pid, state, ended) VALUES ($1, $2, $3) ON CONFLICT (pid) DO UPDATE SET state = EXCLUDED.state';
     const q = (pid: number, state: string): PgStep => ({ sql: partial, params: [pid, state, null] });
     const kept = coalesce([q(1, 'ready'), q(2, 'ready'), q(1, 'running'), q(3, 'ready'), q(1, 'exited')]);
     expect(kept.map((s) => (s.params as unknown[]).length / 3)).toEqual([2, 2, 1]);
   });
 
   it("keeps a table's DELETE between its writes, and any statement that reads where it was", () => {
-    const read: PgStep = { sql: 'INSERT INTO events_fts (id, body) SELECT id, json FROM events_read WHERE id > $1', params: [0] };
+    const read: PgStep = {
+      sql: 'INSERT INTO events_fts (id, body) SELECT id, json FROM events_read WHERE id > $1',
+      params: [0],
+    };
     const steps = [t(1, 0, 'x'), t(1, 1, 'y'), { sql: D, params: [1] }, t(1, 0, 'z'), e(1), read, e(2), e(3)];
     const out = coalesce(steps);
     expect(out.map((s) => s.sql.slice(0, 24))).toEqual([
@@ -84,13 +96,29 @@ describe('coalesce', () => {
 
   it('leaves alone what it cannot merge as is: a parameter after VALUES, values that are not $1…$n, DO NOTHING with no key, a checked step', () => {
     const odd: PgStep[] = [
-      { sql: 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2', params: ['a', '1'] },
-      { sql: 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2', params: ['b', '2'] },
-      { sql: "INSERT INTO thread_entries (key, text, tsv) VALUES ($1, $2, to_tsvector('simple', $3))", params: ['k', 'x', 'x'] },
-      { sql: "INSERT INTO thread_entries (key, text, tsv) VALUES ($1, $2, to_tsvector('simple', $3))", params: ['k', 'y', 'y'] },
+      {
+        sql: 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2',
+        params: ['a', '1'],
+      },
+      {
+        sql: 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2',
+        params: ['b', '2'],
+      },
+      {
+        sql: "INSERT INTO thread_entries (key, text, tsv) VALUES ($1, $2, to_tsvector('simple', $3))",
+        params: ['k', 'x', 'x'],
+      },
+      {
+        sql: "INSERT INTO thread_entries (key, text, tsv) VALUES ($1, $2, to_tsvector('simple', $3))",
+        params: ['k', 'y', 'y'],
+      },
       { sql: 'INSERT INTO keys (k) VALUES ($1) ON CONFLICT DO NOTHING', params: ['a'] },
       { sql: 'INSERT INTO keys (k) VALUES ($1) ON CONFLICT DO NOTHING', params: ['b'] },
-      { sql: 'UPDATE processes SET state = $1 WHERE pid = $2', params: ['x', 1], mustTouch: { code: 'E', message: 'm' } },
+      {
+        sql: 'UPDATE processes SET state = $1 WHERE pid = $2',
+        params: ['x', 1],
+        mustTouch: { code: 'E', message: 'm' },
+      },
     ];
     expect(coalesce(odd)).toEqual(odd);
   });

@@ -23,7 +23,12 @@ afterEach(() => {
 let schemas = 0;
 async function pgStore(): Promise<KernelStore> {
   const url = await pgServer.server.createDatabase();
-  const { store } = openStore({ url, schema: `aos_node_r${++schemas}`, applicationName: 'aos:review', file: ':memory:' });
+  const { store } = openStore({
+    url,
+    schema: `aos_node_r${++schemas}`,
+    applicationName: 'aos:review',
+    file: ':memory:',
+  });
   opened.push(store);
   return store;
 }
@@ -41,20 +46,49 @@ const both = async (): Promise<Array<[string, KernelStore]>> => [
 
 function record(pid: number, over: Partial<ProcessRecord> = {}): ProcessRecord {
   return {
-    pid, ppid: 0, tree: pid, name: `n${pid}`, role: 'r', task: 't', model: 'replay:m', priority: 0, capabilities: '[]', pipe_to: null,
-    created_at: 1_700_000_000_000, started_at: null, ended_at: null, state: 'running', exit_code: null, exit_reason: null, output: null,
-    turns: 0, syscalls: 0, prompt_tokens: 0, output_tokens: 0, cached_tokens: 0, cost: 0, max_turns: 10, wait: null, model_mix: null, runtime: '{}',
+    pid,
+    ppid: 0,
+    tree: pid,
+    name: `n${pid}`,
+    role: 'r',
+    task: 't',
+    model: 'replay:m',
+    priority: 0,
+    capabilities: '[]',
+    pipe_to: null,
+    created_at: 1_700_000_000_000,
+    started_at: null,
+    ended_at: null,
+    state: 'running',
+    exit_code: null,
+    exit_reason: null,
+    output: null,
+    turns: 0,
+    syscalls: 0,
+    prompt_tokens: 0,
+    output_tokens: 0,
+    cached_tokens: 0,
+    cost: 0,
+    max_turns: 10,
+    wait: null,
+    model_mix: null,
+    runtime: '{}',
     ...over,
   };
 }
 
-const ev = (pid: number, type: string, extra: Record<string, unknown> = {}): KernelEvent => ({ ts: '2026-11-25T10:00:00.000Z', pid, type, ...extra }) as unknown as KernelEvent;
+const ev = (pid: number, type: string, extra: Record<string, unknown> = {}): KernelEvent =>
+  ({ ts: '2026-11-25T10:00:00.000Z', pid, type, ...extra }) as unknown as KernelEvent;
 
 describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () => {
   it('RESULT_READ finds a result whose value holds a NUL or a lone surrogate (a binary file read)', async () => {
     for (const [name, store] of await both()) {
-      store.events.add(ev(1, 'result', { turn: 1, seq: 0, call: 'FS_READ', ok: true, value: { content: '\u0089PNG\u0000\u0001' } }));
-      store.events.add(ev(1, 'result', { turn: 1, seq: 1, call: 'FS_READ', ok: true, value: { content: 'half a pair \ud800' } }));
+      store.events.add(
+        ev(1, 'result', { turn: 1, seq: 0, call: 'FS_READ', ok: true, value: { content: '\u0089PNG\u0000\u0001' } }),
+      );
+      store.events.add(
+        ev(1, 'result', { turn: 1, seq: 1, call: 'FS_READ', ok: true, value: { content: 'half a pair \ud800' } }),
+      );
       await store.committed();
       // PostgreSQL: json_extract -> (json::json #>> '{turn}') fails on the \u0000 / \ud800 escapes JSON.stringify wrote.
       expect((await store.events.result(1, 1, 0))?.type, name).toBe('result');
@@ -64,7 +98,9 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
 
   it('HISTORY_SEARCH over a tree holding such an event answers (does not throw)', async () => {
     for (const [name, store] of await both()) {
-      store.events.add(ev(1, 'result', { turn: 1, seq: 0, call: 'FS_READ', ok: true, value: { content: 'zebra \u0000 stripes' } }));
+      store.events.add(
+        ev(1, 'result', { turn: 1, seq: 0, call: 'FS_READ', ok: true, value: { content: 'zebra \u0000 stripes' } }),
+      );
       await store.committed();
       await store.events.indexAll(10);
       const found = await store.events.searchTree('zebra', { pids: [1], since: null, types: ['result'], limit: 5 });
@@ -78,7 +114,16 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
       (store as Store).hooks = { ...(store as Store).hooks, onWriteError: (pid) => errors.push(pid) };
       store.processes.save(1, () => record(1));
       // A message the child was sent and never read, with a NUL in it, is part of its runtime.
-      store.processes.save(2, () => record(2, { ppid: 1, tree: 1, state: 'exited', ended_at: 1, exit_code: 0, runtime: JSON.stringify({ stdin: ['a\u0000b'] }) }));
+      store.processes.save(2, () =>
+        record(2, {
+          ppid: 1,
+          tree: 1,
+          state: 'exited',
+          ended_at: 1,
+          exit_code: 0,
+          runtime: JSON.stringify({ stdin: ['a\u0000b'] }),
+        }),
+      );
       await store.committed();
       // Called by recover() at every kernel start: on PostgreSQL it throws, so the node cannot start.
       expect(await store.processes.unreapedChildren(), name).toEqual([{ pid: 2, ppid: 1 }]);
@@ -91,12 +136,35 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
 
   it('finds words with non-ASCII letters (full-text search of threads and events)', async () => {
     for (const [name, store] of await both()) {
-      store.threads.put(() => ({ key: 'th', created_at: 1, created_by: 1, entries: 1, last_seq: 1, last_at: 1, summary: '', summary_through: 0, summary_at: null, pending_chars: 0, dropped_through: 0 }));
-      store.threads.append({ key: 'th', seq: 1, ts: 10, pid: 1, unit: null, kind: 'note', text: 'Grüße aus München, Ölpreis' });
+      store.threads.put(() => ({
+        key: 'th',
+        created_at: 1,
+        created_by: 1,
+        entries: 1,
+        last_seq: 1,
+        last_at: 1,
+        summary: '',
+        summary_through: 0,
+        summary_at: null,
+        pending_chars: 0,
+        dropped_through: 0,
+      }));
+      store.threads.append({
+        key: 'th',
+        seq: 1,
+        ts: 10,
+        pid: 1,
+        unit: null,
+        kind: 'note',
+        text: 'Grüße aus München, Ölpreis',
+      });
       store.events.add(ev(1, 'result', { turn: 1, seq: 0, call: 'X', ok: true, value: 'Grüße aus München' }));
       await store.committed();
       await store.events.indexAll(10);
-      expect((await store.threads.entries('th', { match: ftsMatch('München') ?? '', limit: 10 })).map((e) => e.seq), name).toEqual([1]);
+      expect(
+        (await store.threads.entries('th', { match: ftsMatch('München') ?? '', limit: 10 })).map((e) => e.seq),
+        name,
+      ).toEqual([1]);
       expect((await store.events.search('Grüße', { pid: null, before: null, limit: 10 })).length, name).toBe(1);
     }
   });
@@ -104,7 +172,10 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
   it('a journal entry for a long path (the model made it) is a bad row, not a store that stops committing', async () => {
     // A path of 3000 incompressible characters: a btree index row cannot hold it (54000), which
     // retryablePgError calls a link failure, so the store holds every write and retries forever.
-    const path = `/${randomBytes(2400).toString('base64url').match(/.{1,200}/g)?.join('/')}`;
+    const path = `/${randomBytes(2400)
+      .toString('base64url')
+      .match(/.{1,200}/g)
+      ?.join('/')}`;
     for (const [name, store] of await both()) {
       const s = store as Store;
       store.processes.save(1, () => record(1));
@@ -148,8 +219,28 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
 
   it("the audit trail verifies after recording a call whose subject holds a NUL (the model's command)", async () => {
     for (const [name, store] of await both()) {
-      store.audit.record({ pid: 1, call: 'EXEC_CMD', subject: 'cat /etc/passwd\u0000.txt', decision: 'deny', rule: 'r', decided_by: 'policy', via: null, reason: null, approval: null } as never);
-      store.audit.record({ pid: 1, call: 'EXEC_CMD', subject: 'ls', decision: 'allow', rule: null, decided_by: 'policy', via: null, reason: null, approval: null } as never);
+      store.audit.record({
+        pid: 1,
+        call: 'EXEC_CMD',
+        subject: 'cat /etc/passwd\u0000.txt',
+        decision: 'deny',
+        rule: 'r',
+        decided_by: 'policy',
+        via: null,
+        reason: null,
+        approval: null,
+      } as never);
+      store.audit.record({
+        pid: 1,
+        call: 'EXEC_CMD',
+        subject: 'ls',
+        decision: 'allow',
+        rule: null,
+        decided_by: 'policy',
+        via: null,
+        reason: null,
+        approval: null,
+      } as never);
       await store.committed();
       // pg-db.ts stores U+0000 as U+FFFD: the row no longer hashes to the hash chained after it — a false tamper alarm.
       expect(store.audit.verify().ok, name).toBe(true);

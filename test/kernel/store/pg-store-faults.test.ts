@@ -36,7 +36,10 @@ afterEach(async () => {
 });
 
 let schemas = 0;
-async function pgStore(guard?: { sql: string; params: unknown[] }, url?: string): Promise<{ store: Store; schema: string; url: string; admin: pg.Client }> {
+async function pgStore(
+  guard?: { sql: string; params: unknown[] },
+  url?: string,
+): Promise<{ store: Store; schema: string; url: string; admin: pg.Client }> {
   const at = url ?? (await pgServer.server.createDatabase());
   const schema = `aos_node_b${++schemas}`;
   const { store } = openStore({
@@ -55,16 +58,54 @@ async function pgStore(guard?: { sql: string; params: unknown[] }, url?: string)
 
 function record(pid: number, over: Partial<ProcessRecord> = {}): ProcessRecord {
   return {
-    pid, ppid: 0, tree: pid, name: `n${pid}`, role: 'r', task: 't', model: 'replay:m', priority: 0, capabilities: '[]', pipe_to: null,
-    created_at: 1_700_000_000_000, started_at: null, ended_at: null, state: 'running', exit_code: null, exit_reason: null, output: null,
-    turns: 0, syscalls: 0, prompt_tokens: 0, output_tokens: 0, cached_tokens: 0, cost: 0, max_turns: 10, wait: null, model_mix: null, runtime: '{}',
+    pid,
+    ppid: 0,
+    tree: pid,
+    name: `n${pid}`,
+    role: 'r',
+    task: 't',
+    model: 'replay:m',
+    priority: 0,
+    capabilities: '[]',
+    pipe_to: null,
+    created_at: 1_700_000_000_000,
+    started_at: null,
+    ended_at: null,
+    state: 'running',
+    exit_code: null,
+    exit_reason: null,
+    output: null,
+    turns: 0,
+    syscalls: 0,
+    prompt_tokens: 0,
+    output_tokens: 0,
+    cached_tokens: 0,
+    cost: 0,
+    max_turns: 10,
+    wait: null,
+    model_mix: null,
+    runtime: '{}',
     ...over,
   };
 }
 
-const ev = (pid: number, type: string): KernelEvent => ({ ts: '2026-11-25T10:00:00.000Z', pid, type }) as unknown as KernelEvent;
+const ev = (pid: number, type: string): KernelEvent =>
+  ({ ts: '2026-11-25T10:00:00.000Z', pid, type }) as unknown as KernelEvent;
 const sleepSync = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const message = { channel: 'tg', direction: 'in', chat: 'c1', thread: null, platform_thread: null, message_id: 'm1', sender: 's', sender_name: 'S', text: 'hi', status: 'accepted', pid: 1, at: 1 } as never;
+const message = {
+  channel: 'tg',
+  direction: 'in',
+  chat: 'c1',
+  thread: null,
+  platform_thread: null,
+  message_id: 'm1',
+  sender: 's',
+  sender_name: 'S',
+  text: 'hi',
+  status: 'accepted',
+  pid: 1,
+  at: 1,
+} as never;
 
 describe.skipIf(PG_SKIP)('the PostgreSQL store under faults: the bridge and transactions', () => {
   it('a commit the bridge gave up on (EDBTIMEOUT) that the server then made is not written again, nor blamed on its process', async () => {
@@ -105,7 +146,14 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store under faults: the bridge and tran
     const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     // Another node fences this one while its kernel thread is busy (a GC pause, a SIGSTOP, a slow builder).
     const dbName = /\/([^/?]+)\?/.exec(url)?.[1] ?? '';
-    const fencer = spawn('sh', ['-c', `sleep 0.3; psql -h '${pgServer.server.socketDir}' -U aos -d ${dbName} -qc 'UPDATE public.fence SET epoch = 2'`], { stdio: 'ignore' });
+    const fencer = spawn(
+      'sh',
+      [
+        '-c',
+        `sleep 0.3; psql -h '${pgServer.server.socketDir}' -U aos -d ${dbName} -qc 'UPDATE public.fence SET epoch = 2'`,
+      ],
+      { stdio: 'ignore' },
+    );
     const fenced = new Promise<number | null>((resolve) => fencer.once('exit', resolve));
     let threw: unknown = null;
     try {
@@ -162,7 +210,9 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store under faults: the bridge and tran
     const { store, admin } = await pgStore();
     store.processes.save(1, () => record(1));
     await store.committed();
-    const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'aos:review' AND pid <> pg_backend_pid()");
+    const { rows } = await admin.query(
+      "SELECT pid FROM pg_stat_activity WHERE application_name = 'aos:review' AND pid <> pg_backend_pid()",
+    );
     const backend = Number(rows[0]?.pid);
     expect(backend).toBeGreaterThan(0);
     // The server process of the store's session stops answering; the server itself (new sessions) is fine.

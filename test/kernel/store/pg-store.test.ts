@@ -22,7 +22,10 @@ afterEach(() => {
 });
 
 let schemas = 0;
-async function postgresStore(url?: string, guard?: { sql: string; params: unknown[] }): Promise<{ store: KernelStore; url: string; schema: string }> {
+async function postgresStore(
+  url?: string,
+  guard?: { sql: string; params: unknown[] },
+): Promise<{ store: KernelStore; url: string; schema: string }> {
   const at = url ?? (await pgServer.server.createDatabase());
   const schema = `aos_node_t${++schemas}`;
   const { store } = openStore({
@@ -75,13 +78,16 @@ function record(pid: number, over: Partial<ProcessRecord> = {}): ProcessRecord {
   };
 }
 
-const ev = (pid: number, type: string, extra: Record<string, unknown> = {}): KernelEvent => ({ ts: '2026-11-25T10:00:00.000Z', pid, type, ...extra }) as unknown as KernelEvent;
+const ev = (pid: number, type: string, extra: Record<string, unknown> = {}): KernelEvent =>
+  ({ ts: '2026-11-25T10:00:00.000Z', pid, type, ...extra }) as unknown as KernelEvent;
 
 /** The same writes to a store, and what it reads back: run on both stores, the answers must agree. */
 async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   store.processes.save(1, () => record(1));
-  store.processes.save(2, () => record(2, { ppid: 1, tree: 1, state: 'exited', ended_at: 1_700_000_001_000, exit_code: 0, exit_reason: 'exited' }));
+  store.processes.save(2, () =>
+    record(2, { ppid: 1, tree: 1, state: 'exited', ended_at: 1_700_000_001_000, exit_code: 0, exit_reason: 'exited' }),
+  );
   store.processes.save(3, () => record(3, { ppid: 1, tree: 1 }));
   store.processes.save(9, () => record(9, { state: 'killed', ended_at: 1_600_000_000_000, exit_code: 137 }));
   store.transcripts.put(1, 0, 'user', 'the task');
@@ -90,30 +96,133 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   store.transcripts.putResult(1, 1, '{"ok":false}');
   store.events.add(ev(1, 'spawn', { name: 'name-1' }));
   store.events.add({ ...ev(1, 'prompt'), text: 'the task', transcript_seq: 0 } as unknown as KernelEvent);
-  store.events.add({ ...ev(1, 'model'), text: 'zebra crossing reply', transcript_seq: 1, usage: { prompt: 10, output: 5, cached: 1 } } as unknown as KernelEvent);
+  store.events.add({
+    ...ev(1, 'model'),
+    text: 'zebra crossing reply',
+    transcript_seq: 1,
+    usage: { prompt: 10, output: 5, cached: 1 },
+  } as unknown as KernelEvent);
   store.events.add(ev(1, 'result', { turn: 1, seq: 0, call: 'FS_READ', ok: true, value: { content: 'aardvark' } }));
   store.events.add(ev(2, 'exit', { code: 0 }));
-  store.mail.addMessage({ id: 5, to_pid: 1, channel: 'msg', from_pid: 3, content: 'hello', ts: '2026-11-25T10:00:00.000Z' });
+  store.mail.addMessage({
+    id: 5,
+    to_pid: 1,
+    channel: 'msg',
+    from_pid: 3,
+    content: 'hello',
+    ts: '2026-11-25T10:00:00.000Z',
+  });
   store.mail.putTimer({ pid: 1, id: 't1', fire_at: 1_700_000_009_000, interval_ms: null, prompt: 'wake' });
   store.mail.putTimer({ pid: 1, id: 't1', fire_at: 1_700_000_009_999, interval_ms: 60_000, prompt: 'wake again' });
   store.mail.putWebhook({ id: 1, token: 'tok', pid: 1, path: '/hook', created_at: 1 });
   store.setMeta('running', 1);
   store.processes.markReaped(2);
-  store.journal.record({ pid: 1, turn: 1, path: '/a.txt', before: Buffer.from([0, 1, 2, 255]), after_hash: 'h', call: 'FS_WRITE' });
-  store.approvals.add({ id: 'ap1', pid: 1, name: 'n', call: 'EXEC_CMD', args: '{}', rule: 'ask', requested_at: 'a', expires_at: 'b', status: 'pending', binding: null, subject: 'rm -rf /' } as never);
-  store.units.put({ name: 'u1', spec: '{}', enabled: true, anchor: 1, added_at: 1, updated_at: 1, checked_at: 5 } as never);
+  store.journal.record({
+    pid: 1,
+    turn: 1,
+    path: '/a.txt',
+    before: Buffer.from([0, 1, 2, 255]),
+    after_hash: 'h',
+    call: 'FS_WRITE',
+  });
+  store.approvals.add({
+    id: 'ap1',
+    pid: 1,
+    name: 'n',
+    call: 'EXEC_CMD',
+    args: '{}',
+    rule: 'ask',
+    requested_at: 'a',
+    expires_at: 'b',
+    status: 'pending',
+    binding: null,
+    subject: 'rm -rf /',
+  } as never);
+  store.units.put({
+    name: 'u1',
+    spec: '{}',
+    enabled: true,
+    anchor: 1,
+    added_at: 1,
+    updated_at: 1,
+    checked_at: 5,
+  } as never);
   store.units.checked('u1', 3);
   store.units.checked('u1', 8);
-  store.units.addRun({ unit: 'u1', trigger: 'by hand', scheduled_for: null, fired_at: 1, pid: 1, outcome: 'started', reason: null });
-  store.spend.put(() => ({ budget: 'b', key: 'k', window: '2026-11-25', usd: 1.5, tokens: 10, raised_usd: 0, raised_tokens: 0, warned: 0, updated_at: 1 }) as never);
-  store.idempotency.put({ scope: 's', key: 'k', args: '{}', pid: 1, created_at: 1, expires_at: 9_999_999_999_999 } as never);
-  store.threads.put(() => ({ key: 'th', created_at: 1, created_by: 1, entries: 1, last_seq: 1, last_at: 1, summary: '', summary_through: 0, summary_at: null, pending_chars: 0, dropped_through: 0 }));
-  store.threads.append({ key: 'th', seq: 1, ts: 10, pid: 1, unit: null, kind: 'note', text: 'quarterly revenue figures' });
+  store.units.addRun({
+    unit: 'u1',
+    trigger: 'by hand',
+    scheduled_for: null,
+    fired_at: 1,
+    pid: 1,
+    outcome: 'started',
+    reason: null,
+  });
+  store.spend.put(
+    () =>
+      ({
+        budget: 'b',
+        key: 'k',
+        window: '2026-11-25',
+        usd: 1.5,
+        tokens: 10,
+        raised_usd: 0,
+        raised_tokens: 0,
+        warned: 0,
+        updated_at: 1,
+      }) as never,
+  );
+  store.idempotency.put({
+    scope: 's',
+    key: 'k',
+    args: '{}',
+    pid: 1,
+    created_at: 1,
+    expires_at: 9_999_999_999_999,
+  } as never);
+  store.threads.put(() => ({
+    key: 'th',
+    created_at: 1,
+    created_by: 1,
+    entries: 1,
+    last_seq: 1,
+    last_at: 1,
+    summary: '',
+    summary_through: 0,
+    summary_at: null,
+    pending_chars: 0,
+    dropped_through: 0,
+  }));
+  store.threads.append({
+    key: 'th',
+    seq: 1,
+    ts: 10,
+    pid: 1,
+    unit: null,
+    kind: 'note',
+    text: 'quarterly revenue figures',
+  });
   store.threads.append({ key: 'th', seq: 2, ts: 11, pid: 1, unit: null, kind: 'note', text: 'nothing here' });
   store.threads.link('th', 1, 'wrote');
   store.threads.link('th', 1, 'wrote');
   store.channels.putChannel({ name: 'tg', kind: 'telegram', spec: '{}', account: null, created_at: 1 } as never);
-  store.channels.addMessage({ channel: 'tg', direction: 'in', chat: 'c1', thread: null, platform_thread: null, message_id: 'm1', sender: 's', sender_name: 'S', text: 'hi', status: 'accepted', pid: 1, at: 1 } as never, 10);
+  store.channels.addMessage(
+    {
+      channel: 'tg',
+      direction: 'in',
+      chat: 'c1',
+      thread: null,
+      platform_thread: null,
+      message_id: 'm1',
+      sender: 's',
+      sender_name: 'S',
+      text: 'hi',
+      status: 'accepted',
+      pid: 1,
+      at: 1,
+    } as never,
+    10,
+  );
   await store.committed();
   expect(store.healthy).toBe(true);
 
@@ -125,8 +234,14 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   out.ps = store.processes.psColumns().map((r) => r.pid);
   out.psLast = store.processes.psColumns(2).map((r) => r.pid);
   out.prunable = store.processes.prunable(1_650_000_000_000, 10).map((r) => r.pid);
-  out.summaries = store.processes.summaries([1, 2]).map((r) => r.pid).sort();
-  out.ofTree = store.processes.ofTree(1).map((r) => r.pid).sort();
+  out.summaries = store.processes
+    .summaries([1, 2])
+    .map((r) => r.pid)
+    .sort();
+  out.ofTree = store.processes
+    .ofTree(1)
+    .map((r) => r.pid)
+    .sort();
   out.transcript = await store.transcripts.load(1);
   out.row = await store.transcripts.row(1, 1);
   out.length = store.transcripts.length(1);
@@ -144,7 +259,9 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   out.search = (await store.events.search('a repl', { pid: null, before: null, limit: 10 })).length;
   out.searchPid = (await store.events.search('aardvark', { pid: 1, before: null, limit: 10 })).length;
   out.searchNone = (await store.events.search('walrus', { pid: null, before: null, limit: 10 })).length;
-  out.searchTree = (await store.events.searchTree('aardvark', { pids: [1], since: null, types: ['result'], limit: 5 })).length;
+  out.searchTree = (
+    await store.events.searchTree('aardvark', { pids: [1], since: null, types: ['result'], limit: 5 })
+  ).length;
   out.messages = await store.mail.messages();
   out.timers = await store.mail.timers();
   out.webhooks = await store.mail.webhooks();
@@ -160,8 +277,12 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   out.keys = (await store.idempotency.live(0)).map((k) => k.key);
   out.threads = (await store.threads.all()).map((t) => t.key);
   out.entries = (await store.threads.entries('th', { limit: 10 })).map((e) => e.seq);
-  out.entriesMatch = (await store.threads.entries('th', { match: ftsMatch('revenue') ?? '', limit: 10 })).map((e) => e.seq);
-  out.threadSearch = (await store.threads.search(['th'], ftsMatch('quarter') ?? '', { sinceTs: 0, limit: 10 })).map((e) => e.seq);
+  out.entriesMatch = (await store.threads.entries('th', { match: ftsMatch('revenue') ?? '', limit: 10 })).map(
+    (e) => e.seq,
+  );
+  out.threadSearch = (await store.threads.search(['th'], ftsMatch('quarter') ?? '', { sinceTs: 0, limit: 10 })).map(
+    (e) => e.seq,
+  );
   out.links = store.threads.links([1]);
   out.byKey = store.threads.byKey('th');
   out.channels = (await store.channels.load()).channels.map((c) => c.name);
@@ -169,7 +290,17 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   out.origins = (await store.channels.origins()).map((m) => m.pid);
   out.known = await store.channels.knownChats();
   out.counts = await store.channels.counts();
-  const audit = store.audit.record({ pid: 1, call: 'EXEC_CMD', subject: 'ls', decision: 'allow', rule: null, decided_by: 'policy', via: null, reason: null, approval: null } as never);
+  const audit = store.audit.record({
+    pid: 1,
+    call: 'EXEC_CMD',
+    subject: 'ls',
+    decision: 'allow',
+    rule: null,
+    decided_by: 'policy',
+    via: null,
+    reason: null,
+    approval: null,
+  } as never);
   out.auditList = store.audit.list({ limit: 10 }).map((r) => r.subject);
   out.auditId = audit.id;
   out.verify = store.audit.verify().ok;
@@ -257,7 +388,10 @@ describe.skipIf(PG_SKIP)('the store on PostgreSQL', () => {
     try {
       await admin.query('CREATE TABLE public.fence (epoch bigint)');
       await admin.query('INSERT INTO public.fence VALUES (1)');
-      const { store } = await postgresStore(url, { sql: 'SELECT 1 FROM public.fence WHERE epoch = $1 FOR SHARE', params: [1] });
+      const { store } = await postgresStore(url, {
+        sql: 'SELECT 1 FROM public.fence WHERE epoch = $1 FOR SHARE',
+        params: [1],
+      });
       store.processes.save(1, () => record(1));
       expect(store.flush()).toBe(true);
       await admin.query('UPDATE public.fence SET epoch = 2');

@@ -27,11 +27,18 @@ async function open(exited: number): Promise<{ k: Kernel; model: string }> {
       agents: {
         root: [EXIT],
         waiter: [WAIT_MSG],
-        parent: [call('SPAWN_AGENT', { role: 'child', name: 'waiter' }), call('WAIT', { pid: exited + 4, timeout_s: 3600 })],
+        parent: [
+          call('SPAWN_AGENT', { role: 'child', name: 'waiter' }),
+          call('WAIT', { pid: exited + 4, timeout_s: 3600 }),
+        ],
       },
     }),
   );
-  kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, storeFile: path.join(dir, 'aos.db') });
+  kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ALL_CAPS,
+    storeFile: path.join(dir, 'aos.db'),
+  });
   return { k: kernel, model: `replay:${tape}` };
 }
 
@@ -63,7 +70,9 @@ describe('ps --all', () => {
     expect(listed).toHaveLength(param.psWorkerMinRows + 4);
     expect(comparable(listed)).toEqual(comparable(inline));
     const states = new Set(listed.map((r) => `${r.state} ${r.wait ?? ''}`));
-    expect(states).toEqual(new Set(['exited ', 'killed ', 'blocked msg', `blocked child ${param.psWorkerMinRows + 4}`]));
+    expect(states).toEqual(
+      new Set(['exited ', 'killed ', 'blocked msg', `blocked child ${param.psWorkerMinRows + 4}`]),
+    );
     // The bytes come back in a buffer reused once released; one still being sent is never overwritten.
     first.release();
     const now = Date.now();

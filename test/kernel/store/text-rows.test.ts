@@ -47,11 +47,15 @@ describe('events whose text is a transcript row', () => {
     expect(live.filter(withText).length).toBe(6);
 
     // The table: no text in those rows, each names its transcript row, and that row holds the text.
-    const raw = (h.kernel.store as Store).query((db) => db.prepare('SELECT json, text_seq FROM events WHERE pid = ? ORDER BY id').all(pcb.pid)) as Array<{ json: string; text_seq: number | null }>;
+    const raw = (h.kernel.store as Store).query((db) =>
+      db.prepare('SELECT json, text_seq FROM events WHERE pid = ? ORDER BY id').all(pcb.pid),
+    ) as Array<{ json: string; text_seq: number | null }>;
     const referenced = raw.filter((r) => r.text_seq !== null);
     expect(referenced).toHaveLength(6);
     for (const row of referenced) expect(JSON.parse(row.json)).not.toHaveProperty('text');
-    expect(raw.filter((r) => r.text_seq === null).every((r) => !withText(JSON.parse(r.json) as KernelEvent))).toBe(true);
+    expect(raw.filter((r) => r.text_seq === null).every((r) => !withText(JSON.parse(r.json) as KernelEvent))).toBe(
+      true,
+    );
     const readFile = live.find((e) => e.type === 'prompt' && e.text.includes('wombat'));
     expect(readFile).toBeDefined();
     expect(raw.some((r) => r.json.includes('"type":"prompt"') && r.json.includes('wombat'))).toBe(false);
@@ -59,7 +63,9 @@ describe('events whose text is a transcript row', () => {
     // Every reader gets the events exactly as they were emitted.
     expect(h.kernel.store.events.of([pcb.pid])).toEqual(live);
     expect(committed.filter((e) => e.pid === pcb.pid)).toEqual(live);
-    expect(parse(await h.kernel.store.events.before({ pid: pcb.pid, before: null, limit: 1000 })).reverse()).toEqual(live);
+    expect(parse(await h.kernel.store.events.before({ pid: pcb.pid, before: null, limit: 1000 })).reverse()).toEqual(
+      live,
+    );
     expect(parse(h.kernel.store.events.after(0, 1000)).filter((e) => e.pid === pcb.pid)).toEqual(live);
     await h.kernel.store.events.indexAll(7);
     const found = parse(await h.kernel.store.events.search('quokkas', { pid: null, before: null, limit: 10 }));
@@ -79,10 +85,23 @@ describe('events whose text is a transcript row', () => {
     const store = Store.open(file);
     try {
       store.transcripts.put(1, 0, 'user', 'a row of the transcript');
-      store.events.add({ ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' });
+      store.events.add({
+        ts: 'y',
+        type: 'prompt',
+        pid: 1,
+        turn: 1,
+        transcript_seq: 0,
+        text: 'a row of the transcript',
+      });
       store.flush();
-      expect(store.events.of([1])).toEqual([before, { ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' }]);
-      const rows = store.query((db) => db.prepare('SELECT json, text_seq FROM events ORDER BY id').all()) as Array<{ json: string; text_seq: number | null }>;
+      expect(store.events.of([1])).toEqual([
+        before,
+        { ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' },
+      ]);
+      const rows = store.query((db) => db.prepare('SELECT json, text_seq FROM events ORDER BY id').all()) as Array<{
+        json: string;
+        text_seq: number | null;
+      }>;
       expect(rows.map((r) => r.text_seq)).toEqual([null, 0]);
       expect(rows[1]?.json).not.toContain('a row of');
     } finally {

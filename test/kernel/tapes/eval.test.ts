@@ -34,7 +34,8 @@ async function variant(name: string, change: (replies: Array<Record<string, unkn
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[path.join(entry.parentPath, entry.name)] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
+    if (entry.isFile())
+      files[path.join(entry.parentPath, entry.name)] = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
   }
   return files;
 }
@@ -70,7 +71,14 @@ describe.skipIf(!bwrap)('aos eval', () => {
       prompt_tokens: 700,
       output_tokens: 70,
       cost_usd: null,
-      recorded: { model: `replay:${h.tape}`, turns: 7, prompt_tokens: 700, output_tokens: 70, cost_usd: 0, ended: { state: 'exited', code: 0, reason: 'exited' } },
+      recorded: {
+        model: `replay:${h.tape}`,
+        turns: 7,
+        prompt_tokens: 700,
+        output_tokens: 70,
+        cost_usd: 0,
+        ended: { state: 'exited', code: 0, reason: 'exited' },
+      },
     });
     // No call ran: not a file changed, not an event (no syscall, no result), not a process.
     expect(await snapshot(h.workspace)).toEqual(before);
@@ -80,13 +88,26 @@ describe.skipIf(!bwrap)('aos eval', () => {
 
   it('reports the turn and the call where a model first differs, and stops there', async () => {
     const differs = await variant('differs.yaml', (root) => {
-      root[5] = { ...root[5], reply: `${call('FS_READ', { path: 'notes/plan.txt' })}\n${call('FS_WRITE', { path: 'done.txt', content: 'no' })}` };
+      root[5] = {
+        ...root[5],
+        reply: `${call('FS_READ', { path: 'notes/plan.txt' })}\n${call('FS_WRITE', { path: 'done.txt', content: 'no' })}`,
+      };
     });
     const [run] = await evalTapes(h.kernel, { tapes: [recorded], models: [`replay:${differs}`] });
     expect(run).toMatchObject({
       turns: 6,
-      diverged: { turn: 5, call: 1, recorded: 'FS_WRITE {"content":"yes","path":"done.txt"}', got: 'FS_WRITE {"content":"no","path":"done.txt"}' },
-      ended: { state: 'diverged', code: null, reason: 'turn 5 call 1: FS_WRITE {"content":"no","path":"done.txt"} where the recording has FS_WRITE {"content":"yes","path":"done.txt"}' },
+      diverged: {
+        turn: 5,
+        call: 1,
+        recorded: 'FS_WRITE {"content":"yes","path":"done.txt"}',
+        got: 'FS_WRITE {"content":"no","path":"done.txt"}',
+      },
+      ended: {
+        state: 'diverged',
+        code: null,
+        reason:
+          'turn 5 call 1: FS_WRITE {"content":"no","path":"done.txt"} where the recording has FS_WRITE {"content":"yes","path":"done.txt"}',
+      },
       prompt_tokens: 600,
       output_tokens: 60,
     });
@@ -97,14 +118,26 @@ describe.skipIf(!bwrap)('aos eval', () => {
     const fewer = await variant('fewer.yaml', (root) => {
       root[0] = { ...root[0], reply: 'I will think about it first.' };
     });
-    const [extra, none] = await evalTapes(h.kernel, { tapes: [recorded], models: [`replay:${more}`, `replay:${fewer}`] });
+    const [extra, none] = await evalTapes(h.kernel, {
+      tapes: [recorded],
+      models: [`replay:${more}`, `replay:${fewer}`],
+    });
     expect(extra?.diverged).toEqual({ turn: 2, call: 1, recorded: 'no call', got: 'FS_LIST {"path":"/"}' });
-    expect(none?.diverged).toEqual({ turn: 0, call: 0, recorded: 'FS_WRITE {"content":"one\\ntwo\\n","path":"notes/plan.txt"}', got: 'no call' });
+    expect(none?.diverged).toEqual({
+      turn: 0,
+      call: 0,
+      recorded: 'FS_WRITE {"content":"one\\ntwo\\n","path":"notes/plan.txt"}',
+      got: 'no call',
+    });
   });
 
   it('compares calls, not words: an alias, a seed spelling, key order and prose around them are the same call', async () => {
     const reworded = await variant('reworded.yaml', (root) => {
-      root[1] = { ...root[1], reply: 'Counting the lines now.\n[SYS_CALL::exec] {"command": "wc -l < notes/plan.txt > notes/count.txt; cat notes/count.txt"}\nThat should do it.' };
+      root[1] = {
+        ...root[1],
+        reply:
+          'Counting the lines now.\n[SYS_CALL::exec] {"command": "wc -l < notes/plan.txt > notes/count.txt; cat notes/count.txt"}\nThat should do it.',
+      };
       root[6] = { ...root[6], reply: '[SYS_CALL::SYS_EXIT] {"result": "counted", "code": 0}' };
     });
     const [run] = await evalTapes(h.kernel, { tapes: [recorded], models: [`replay:${reworded}`] });
@@ -117,7 +150,11 @@ describe.skipIf(!bwrap)('aos eval', () => {
     const differs = await variant('differs2.yaml', (root) => {
       root[3] = { ...root[3], reply: call('FS_READ', { path: 'other.txt' }) };
     });
-    const runs = await evalTapes(h.kernel, { tapes: ['run.yaml', again], models: [`replay:${recorded}`, `replay:differs2.yaml`], cwd: h.dir });
+    const runs = await evalTapes(h.kernel, {
+      tapes: ['run.yaml', again],
+      models: [`replay:${recorded}`, `replay:differs2.yaml`],
+      cwd: h.dir,
+    });
     expect(runs.map((r) => [path.basename(r.tape), path.basename(r.model), r.diverged?.turn ?? null])).toEqual([
       ['run.yaml', 'run.yaml', null],
       ['run.yaml', 'differs2.yaml', 3],
@@ -129,18 +166,34 @@ describe.skipIf(!bwrap)('aos eval', () => {
   it('ends a run whose model fails as failed, with why', async () => {
     const short = await variant('short.yaml', (root) => root.splice(2));
     const [run] = await evalTapes(h.kernel, { tapes: [recorded], models: [`replay:${short}`] });
-    expect(run).toMatchObject({ turns: 3, diverged: null, ended: { state: 'failed', code: null, reason: expect.stringMatching(/^turn 2: replay tape exhausted: agent "root" has 2 replies/) as unknown } });
+    expect(run).toMatchObject({
+      turns: 3,
+      diverged: null,
+      ended: {
+        state: 'failed',
+        code: null,
+        reason: expect.stringMatching(/^turn 2: replay tape exhausted: agent "root" has 2 replies/) as unknown,
+      },
+    });
   });
 
   it('refuses a tape that recorded nothing of what was sent, a missing tape, an unknown model', async () => {
     const handWritten = path.join(h.dir, 'hand.yaml');
     await writeFile(handWritten, YAML.stringify({ agents: { root: [call('SYS_EXIT', { code: 0 })] } }));
-    await expect(evalTapes(h.kernel, { tapes: [handWritten], models: [`replay:${recorded}`] })).rejects.toThrow(/hand\.yaml holds no recorded run .*record one with aos record <pid> -o hand\.yaml/);
+    await expect(evalTapes(h.kernel, { tapes: [handWritten], models: [`replay:${recorded}`] })).rejects.toThrow(
+      /hand\.yaml holds no recorded run .*record one with aos record <pid> -o hand\.yaml/,
+    );
     const unsent = await variant('unsent.yaml', (root) => {
       delete root[2]?.sent;
     });
-    await expect(evalTapes(h.kernel, { tapes: [unsent], models: [`replay:${recorded}`] })).rejects.toThrow(/agent "root" entry 2 has no "sent" .*record one with aos record/);
-    await expect(evalTapes(h.kernel, { tapes: [path.join(h.dir, 'nope.yaml')], models: [`replay:${recorded}`] })).rejects.toThrow(/replay tape not found: .*nope\.yaml/);
-    await expect(evalTapes(h.kernel, { tapes: [recorded], models: ['nosuch:model'] })).rejects.toThrow(/unknown model provider "nosuch"/);
+    await expect(evalTapes(h.kernel, { tapes: [unsent], models: [`replay:${recorded}`] })).rejects.toThrow(
+      /agent "root" entry 2 has no "sent" .*record one with aos record/,
+    );
+    await expect(
+      evalTapes(h.kernel, { tapes: [path.join(h.dir, 'nope.yaml')], models: [`replay:${recorded}`] }),
+    ).rejects.toThrow(/replay tape not found: .*nope\.yaml/);
+    await expect(evalTapes(h.kernel, { tapes: [recorded], models: ['nosuch:model'] })).rejects.toThrow(
+      /unknown model provider "nosuch"/,
+    );
   });
 });

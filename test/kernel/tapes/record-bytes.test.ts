@@ -27,7 +27,13 @@ beforeEach(async () => {
   fake = await startFakeProvider({});
   // Small windows, as a user states a local model's: compaction comes within a few turns.
   const prices = path.join(dir, 'prices.json');
-  await writeFile(prices, JSON.stringify({ 'cheap-small': { prompt: 0, output: 0, context: 12_000 }, 'strong-small': { prompt: 0, output: 0, context: 12_000 } }));
+  await writeFile(
+    prices,
+    JSON.stringify({
+      'cheap-small': { prompt: 0, output: 0, context: 12_000 },
+      'strong-small': { prompt: 0, output: 0, context: 12_000 },
+    }),
+  );
   vi.stubEnv('AOS_PRICES', prices);
   vi.stubEnv('OPENAI_BASE_URL', `${fake.url}/v1`);
   vi.stubEnv('OPENAI_API_KEY', 'sk-test');
@@ -44,13 +50,22 @@ const isAgent = (system: string): boolean => system.startsWith('You are process'
 const keyOf = (system: string, messages: readonly ModelMessage[]): string => JSON.stringify([system, messages]);
 
 /** Each turn's request as eval rebuilds it from the tape: the system prompt last recorded, the context or the turn before's messages grown by its reply and `sent`. */
-function requestsOf(entries: readonly TapeEntry[], system: string): Array<{ system: string; messages: ModelMessage[] }> {
+function requestsOf(
+  entries: readonly TapeEntry[],
+  system: string,
+): Array<{ system: string; messages: ModelMessage[] }> {
   let messages: ModelMessage[] = [];
   let last = system;
   return entries.map((entry, i) => {
     last = entry.system ?? last;
     const before = entries[i - 1];
-    messages = entry.context ? [...entry.context] : [...messages, ...(before ? [{ role: 'model' as const, text: before.reply }] : []), { role: 'user', text: entry.sent ?? '' }];
+    messages = entry.context
+      ? [...entry.context]
+      : [
+          ...messages,
+          ...(before ? [{ role: 'model' as const, text: before.reply }] : []),
+          { role: 'user', text: entry.sent ?? '' },
+        ];
     return { system: last, messages };
   });
 }
@@ -71,15 +86,35 @@ describe('a recording holds every byte the model was sent', () => {
       turns++;
       // A malformed call climbs the ladder for a few turns; a huge reply makes the next request cut it to fit.
       const text =
-        turns === 2 ? '[SYS_CALL::FS_READ] {"path": oops}' : turns === 9 ? `${'A long thought. '.repeat(3_000)}\n[SYS_CALL::FS_LIST] {"path":"/"}` : turns < 12 ? `Reading (${turns}).\n[SYS_CALL::FS_READ] {"path":"big.txt"}` : '[SYS_CALL::SYS_EXIT] {"code":0}';
+        turns === 2
+          ? '[SYS_CALL::FS_READ] {"path": oops}'
+          : turns === 9
+            ? `${'A long thought. '.repeat(3_000)}\n[SYS_CALL::FS_LIST] {"path":"/"}`
+            : turns < 12
+              ? `Reading (${turns}).\n[SYS_CALL::FS_READ] {"path":"big.txt"}`
+              : '[SYS_CALL::SYS_EXIT] {"code":0}';
       answers.set(key, text);
       return text;
     };
     fake.setBehavior({ reply });
-    kernel = await Kernel.create({ workspace, rootCapabilities: ['fs.read:/**', 'thread:client:*'], modelRetry: { backoffBaseMs: 5, backoffMaxMs: 50 } });
+    kernel = await Kernel.create({
+      workspace,
+      rootCapabilities: ['fs.read:/**', 'thread:client:*'],
+      modelRetry: { backoffBaseMs: 5, backoffMaxMs: 50 },
+    });
     kernel.threads.append('client:acme', { text: 'Acme pays net 30; 12 seats; renewal in March.', pid: 0, unit: null });
-    kernel.threads.append('client:acme', { text: 'Decision: keep the annual plan.', pid: 0, unit: null, kind: 'decision' });
-    const spawned = await kernel.spawn({ task: 'read the file', model: 'auto', ladder: ['openai:cheap-small', 'openai:strong-small'], attach: ['client:acme'] });
+    kernel.threads.append('client:acme', {
+      text: 'Decision: keep the annual plan.',
+      pid: 0,
+      unit: null,
+      kind: 'decision',
+    });
+    const spawned = await kernel.spawn({
+      task: 'read the file',
+      model: 'auto',
+      ladder: ['openai:cheap-small', 'openai:strong-small'],
+      attach: ['client:acme'],
+    });
     const pcb = await kernel.waitExit(spawned.pid);
     expect(pcb.exitCode).toBe(0);
     const sent = fake.requests.filter((r) => isAgent(r.system));

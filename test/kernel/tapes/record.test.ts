@@ -50,14 +50,23 @@ describe.skipIf(!bwrap)('aos record', () => {
     const prompts = first.eventsOf(origin.pid, 'prompt') as Array<Extract<KernelEvent, { type: 'prompt' }>>;
     expect(entries.map((e) => e.sent)).toEqual(prompts.map((p) => p.text));
     expect(entries.every((e) => e.usage?.prompt === 100 && e.usage.output === 10)).toBe(true);
-    expect(tape.recorded).toMatchObject({ pid: origin.pid, agent: 'root', turns: 7, prompt_tokens: 700, output_tokens: 70, ended: { state: 'exited', code: 0 } });
+    expect(tape.recorded).toMatchObject({
+      pid: origin.pid,
+      agent: 'root',
+      turns: 7,
+      prompt_tokens: 700,
+      output_tokens: 70,
+      ended: { state: 'exited', code: 0 },
+    });
     expect(tape.recorded?.system).toContain(`You are process ${origin.pid} ("root", role: assistant)`);
 
     // A fresh workspace (as empty as the first was), the same task, the recorded tape.
     const second = await harness({});
     const file = path.join(second.dir, 'run.yaml');
     await writeFile(file, recording.tape);
-    const replayed = await second.kernel.waitExit((await second.kernel.spawn({ task: 'Count the plan\nthen stop', model: `replay:${file}` })).pid);
+    const replayed = await second.kernel.waitExit(
+      (await second.kernel.spawn({ task: 'Count the plan\nthen stop', model: `replay:${file}` })).pid,
+    );
     expect(replayed.exitCode).toBe(0);
     const before = normalised(first.kernel.history(origin.pid, { tree: true }));
     const after = normalised(second.kernel.history(replayed.pid, { tree: true }));
@@ -74,8 +83,18 @@ describe.skipIf(!bwrap)('aos record', () => {
  */
 function byProcess(events: readonly KernelEvent[]): KernelEvent[] {
   const kept = events.flatMap((event): KernelEvent[] => {
-    if (event.type === 'prompt') return [{ ...event, text: event.text.split('\n').filter((line) => !line.startsWith('[EVENT::CHILD_EXIT]')).join('\n') }];
-    if (event.type === 'state') return event.to === 'exited' || event.to === 'killed' || event.from === null ? [event] : [];
+    if (event.type === 'prompt')
+      return [
+        {
+          ...event,
+          text: event.text
+            .split('\n')
+            .filter((line) => !line.startsWith('[EVENT::CHILD_EXIT]'))
+            .join('\n'),
+        },
+      ];
+    if (event.type === 'state')
+      return event.to === 'exited' || event.to === 'killed' || event.from === null ? [event] : [];
     return [event];
   });
   return kept.sort((a, b) => a.pid - b.pid);
@@ -113,38 +132,63 @@ describe('aos record, a tree', () => {
     // Each worker's task line was its own: neither is expected of both.
     expect(tape.agents.get('worker')?.map((e) => e.expect)).toEqual([[], ['[SYS_RESULT::FS_LIST] {"ok":true']]);
     expect(tape.agents.get('writer')?.[0]?.expect).toEqual(['write a.txt']);
-    expect(recordTape(first.kernel, origin.pid, { tree: false }).agents).toEqual([{ name: 'root', pids: [origin.pid], turns: 5 }]);
+    expect(recordTape(first.kernel, origin.pid, { tree: false }).agents).toEqual([
+      { name: 'root', pids: [origin.pid], turns: 5 },
+    ]);
 
     const second = await harness({});
     const file = path.join(second.dir, 'tree.yaml');
     await writeFile(file, recording.tape);
-    const replayed = await second.kernel.waitExit((await second.kernel.spawn({ task: 'Share the work', model: `replay:${file}` })).pid);
+    const replayed = await second.kernel.waitExit(
+      (await second.kernel.spawn({ task: 'Share the work', model: `replay:${file}` })).pid,
+    );
     expect(replayed.exitCode).toBe(0);
-    expect(normalised(byProcess(second.kernel.history(replayed.pid, { tree: true })))).toEqual(normalised(byProcess(first.kernel.history(origin.pid, { tree: true }))));
+    expect(normalised(byProcess(second.kernel.history(replayed.pid, { tree: true })))).toEqual(
+      normalised(byProcess(first.kernel.history(origin.pid, { tree: true }))),
+    );
   }, 60_000);
 
   it('refuses two processes of one name whose replies differ, naming both', async () => {
     const first = await harness(
-      { root: [`${call('SPAWN_AGENT', { role: 'worker', task: 'a', model: 'replay:/a.yaml' })}\n${call('SPAWN_AGENT', { role: 'worker', task: 'b', model: 'replay:/b.yaml' })}`, call('WAIT', {}), call('WAIT', {}), EXIT] },
+      {
+        root: [
+          `${call('SPAWN_AGENT', { role: 'worker', task: 'a', model: 'replay:/a.yaml' })}\n${call('SPAWN_AGENT', { role: 'worker', task: 'b', model: 'replay:/b.yaml' })}`,
+          call('WAIT', {}),
+          call('WAIT', {}),
+          EXIT,
+        ],
+      },
       { rootCapabilities: ['fs.read:/**', 'fs.write:/**', 'spawn', 'model:replay:/**'] },
     );
     await mkdir(first.workspace, { recursive: true });
-    await writeFile(path.join(first.workspace, 'a.yaml'), YAML.stringify({ agents: { worker: [call('FS_LIST', { path: '/' }), EXIT] } }));
-    await writeFile(path.join(first.workspace, 'b.yaml'), YAML.stringify({ agents: { worker: [call('FS_READ', { path: 'a.yaml' }), EXIT] } }));
+    await writeFile(
+      path.join(first.workspace, 'a.yaml'),
+      YAML.stringify({ agents: { worker: [call('FS_LIST', { path: '/' }), EXIT] } }),
+    );
+    await writeFile(
+      path.join(first.workspace, 'b.yaml'),
+      YAML.stringify({ agents: { worker: [call('FS_READ', { path: 'a.yaml' }), EXIT] } }),
+    );
     const origin = await first.run({ task: 'two workers' });
     expect(origin.exitCode).toBe(0);
     expect(() => recordTape(first.kernel, origin.pid)).toThrow(
-      new RegExp(`processes ${origin.pid + 1} and ${origin.pid + 2} are both named "worker" but their replies differ at turn 0: .*aos record ${origin.pid + 1} --no-tree`),
+      new RegExp(
+        `processes ${origin.pid + 1} and ${origin.pid + 2} are both named "worker" but their replies differ at turn 0: .*aos record ${origin.pid + 1} --no-tree`,
+      ),
     );
     // Each alone is fine.
-    expect(recordTape(first.kernel, origin.pid + 2, { tree: false }).agents).toEqual([{ name: 'worker', pids: [origin.pid + 2], turns: 2 }]);
+    expect(recordTape(first.kernel, origin.pid + 2, { tree: false }).agents).toEqual([
+      { name: 'worker', pids: [origin.pid + 2], turns: 2 },
+    ]);
   }, 60_000);
 
   it('refuses a run still going, and a pid nobody had', async () => {
     const first = await harness({ root: [call('SYS_READ_STDIN', { timeout_s: 60 }), EXIT] });
     const pcb = await first.spawn();
     await until(() => first.kernel.pcb(pcb.pid)?.state === 'blocked');
-    expect(() => recordTape(first.kernel, pcb.pid)).toThrow(/cannot record a run that has not ended: process \d+ \(blocked\) is still going; wait for it \(aos wait \d+\) or stop it/);
+    expect(() => recordTape(first.kernel, pcb.pid)).toThrow(
+      /cannot record a run that has not ended: process \d+ \(blocked\) is still going; wait for it \(aos wait \d+\) or stop it/,
+    );
     expect(() => recordTape(first.kernel, 999)).toThrow(/no such process 999/);
     // Killed mid-turn: the tape ends at the last whole turn.
     first.kernel.kill(pcb.pid);
@@ -173,6 +217,10 @@ describe('aos record and secrets', () => {
     expect(tape).not.toContain(TOKEN.slice(4, 20));
     expect(tape).toContain('[secret GH_TOKEN]');
     // The task's line held it: not expected (a replay's message holds the value, which the tape cannot).
-    expect(parseTape(tape, 'secret.yaml').agents.get('root')?.map((e) => e.expect)).toEqual([[], ['[SYS_RESULT::FS_WRITE] {"ok":true'], ['[SYS_RESULT::FS_READ] {"ok":true']]);
+    expect(
+      parseTape(tape, 'secret.yaml')
+        .agents.get('root')
+        ?.map((e) => e.expect),
+    ).toEqual([[], ['[SYS_RESULT::FS_WRITE] {"ok":true'], ['[SYS_RESULT::FS_READ] {"ok":true']]);
   });
 });

@@ -28,9 +28,11 @@ export function normalised(events: readonly KernelEvent[]): unknown[] {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
         .filter(([key]) => !['ts', 'duration_ms', 'model'].includes(key))
-        .map(([key, v]) => [key, ['pid', 'ppid', 'from_pid', 'to_pid'].includes(key) && typeof v === 'number' && v > 0 ? pidOf(v) : strip(v)]),
+        .map(([key, v]) => [
+          key,
+          ['pid', 'ppid', 'from_pid', 'to_pid'].includes(key) && typeof v === 'number' && v > 0 ? pidOf(v) : strip(v),
+        ]),
     );
   };
   return events.map(strip);
 }
-

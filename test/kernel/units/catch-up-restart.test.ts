@@ -23,11 +23,20 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open(clock: FakeClock, agents: Record<string, unknown[]>): Promise<{ kernel: Kernel; triggers: Trigger[]; tape: string }> {
+async function open(
+  clock: FakeClock,
+  agents: Record<string, unknown[]>,
+): Promise<{ kernel: Kernel; triggers: Trigger[]; tape: string }> {
   dir ??= '';
   const tape = path.join(dir, 'tape.yaml');
   await writeFile(tape, YAML.stringify({ agents }));
-  const kernel = await Kernel.create({ workspace: path.join(dir, 'ws'), rootCapabilities: ALL_CAPS, cwd: dir, storeFile: path.join(dir, 'aos.db'), clock: clock });
+  const kernel = await Kernel.create({
+    workspace: path.join(dir, 'ws'),
+    rootCapabilities: ALL_CAPS,
+    cwd: dir,
+    storeFile: path.join(dir, 'aos.db'),
+    clock: clock,
+  });
   kernels.push(kernel);
   const triggers: Trigger[] = [];
   kernel.events.subscribe((e) => e.type === 'trigger' && triggers.push(e));
@@ -51,7 +60,14 @@ describe('catch-up after the kernel was down', () => {
     const clock = new FakeClock();
     const agents = { tick: [EXIT] };
     const { kernel, tape } = await open(clock, agents);
-    kernel.units.add({ name: 'tick', task: 'due {{trigger.scheduled_for}}', model: `replay:${tape}`, triggers: [{ every: '2s' }], catch_up: policy, on_overlap: 'parallel' });
+    kernel.units.add({
+      name: 'tick',
+      task: 'due {{trigger.scheduled_for}}',
+      model: `replay:${tape}`,
+      triggers: [{ every: '2s' }],
+      catch_up: policy,
+      on_overlap: 'parallel',
+    });
     await clock.advance(2_000);
     await until(() => kernel.units.info('tick').runs === 1);
     const downAt = clock.now();
@@ -59,7 +75,10 @@ describe('catch-up after the kernel was down', () => {
     kernels.splice(kernels.indexOf(kernel), 1);
     clock.set(downAt + 6_500); // due at +2, +4, +6 s while down
     const again = (await open(clock, agents)).kernel;
-    const since = again.units.runs('tick', 50).filter((r) => r.fired_at >= downAt + 6_500).reverse();
+    const since = again.units
+      .runs('tick', 50)
+      .filter((r) => r.fired_at >= downAt + 6_500)
+      .reverse();
     expect(since.map((r) => r.outcome)).toEqual(outcomes);
     const caughtUp = since.filter((r) => r.outcome === 'started');
     expect(caughtUp).toHaveLength(runs);
@@ -68,7 +87,8 @@ describe('catch-up after the kernel was down', () => {
       expect(caughtUp[0]?.reason).toBe('catch-up');
       expect(since[0]?.reason).toBe('2 more due while the kernel was down: one run catches up (catch_up: once)');
     }
-    if (policy === 'all') expect(caughtUp.map((r) => r.scheduled_for)).toEqual([2_000, 4_000, 6_000].map((d) => downAt + d));
+    if (policy === 'all')
+      expect(caughtUp.map((r) => r.scheduled_for)).toEqual([2_000, 4_000, 6_000].map((d) => downAt + d));
     // And the schedule goes on from there, nothing fired twice.
     await clock.advance(2_000);
     await until(() => again.units.runs('tick', 50).filter((r) => r.scheduled_for === downAt + 8_000).length === 1);
@@ -86,14 +106,22 @@ describe('restart', () => {
     await kernel.units.run('failing');
     await kernel.units.run('fine');
     const of = (name: string): Trigger[] => triggers.filter((e) => e.unit === name);
-    for (const [wait, count] of [[1_000, 2], [2_000, 3], [4_000, 4]] as const) {
+    for (const [wait, count] of [
+      [1_000, 2],
+      [2_000, 3],
+      [4_000, 4],
+    ] as const) {
       await until(() => kernel.units.info('failing').live.length === 0 && clock.pending > 0, 5000, 'a restart armed');
       await clock.advance(wait - 1);
       expect(of('failing').filter((e) => e.outcome === 'started')).toHaveLength(count - 1); // not before its backoff
       await clock.advance(1);
       await until(() => of('failing').filter((e) => e.outcome === 'started').length === count);
     }
-    expect(of('failing').filter((e) => e.outcome === 'started').map((e) => e.trigger)).toEqual(['by hand', 'restart 1/3', 'restart 2/3', 'restart 3/3']);
+    expect(
+      of('failing')
+        .filter((e) => e.outcome === 'started')
+        .map((e) => e.trigger),
+    ).toEqual(['by hand', 'restart 1/3', 'restart 2/3', 'restart 3/3']);
     await until(() => of('failing').some((e) => e.outcome === 'skipped'));
     expect(of('failing').at(-1)?.reason).toMatch(/exited 3; the restart limit \(3\) is reached/);
     expect(of('fine').map((e) => e.outcome)).toEqual(['started']);

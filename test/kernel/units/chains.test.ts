@@ -32,41 +32,75 @@ describe('units: chains of runs', () => {
     await mkdir(path.join(k.workspace, 'a'), { recursive: true });
     await mkdir(path.join(k.workspace, 'b'), { recursive: true });
     // Their grants are the whole workspace (the policy's root): where they write is not said, so both are accepted.
-    k.kernel.units.add({ name: 'ping', task: 't', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['a/**'], debounce: '100ms' } }] });
-    k.kernel.units.add({ name: 'pong', task: 't', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['b/**'], debounce: '100ms' } }] });
+    k.kernel.units.add({
+      name: 'ping',
+      task: 't',
+      model: `replay:${k.tape}`,
+      triggers: [{ watch: { paths: ['a/**'], debounce: '100ms' } }],
+    });
+    k.kernel.units.add({
+      name: 'pong',
+      task: 't',
+      model: `replay:${k.tape}`,
+      triggers: [{ watch: { paths: ['b/**'], debounce: '100ms' } }],
+    });
     await k.kernel.units.watching('ping');
     await k.kernel.units.watching('pong');
     await writeFile(path.join(k.workspace, 'a', 'start.txt'), 'from outside');
     await until(() => triggers(k).some((t) => t.outcome === 'skipped'), 30_000, 'the chain stopped');
     await sleep(1_000);
     const all = triggers(k);
-    expect(all.filter((t) => t.outcome === 'started').map((t) => t.unit)).toEqual(['ping', 'pong', 'ping', 'pong', 'ping', 'pong', 'ping', 'pong']);
+    expect(all.filter((t) => t.outcome === 'started').map((t) => t.unit)).toEqual([
+      'ping',
+      'pong',
+      'ping',
+      'pong',
+      'ping',
+      'pong',
+      'ping',
+      'pong',
+    ]);
     expect(all.filter((t) => t.outcome === 'started')).toHaveLength(param.unitChainMaxRuns);
     const refused = all.filter((t) => t.outcome === 'skipped');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.unit).toBe('ping');
-    expect(refused[0]?.reason).toMatch(/^a chain of 8 runs, each started by what the one before did, reached its limit \(param\.unitChainMaxRuns 8\): ping \(pid \d+\) -> pong \(pid \d+\) -> .* -> pong \(pid \d+\) -> ping; a loop between units\?$/);
+    expect(refused[0]?.reason).toMatch(
+      /^a chain of 8 runs, each started by what the one before did, reached its limit \(param\.unitChainMaxRuns 8\): ping \(pid \d+\) -> pong \(pid \d+\) -> .* -> pong \(pid \d+\) -> ping; a loop between units\?$/,
+    );
     const warned = log.mock.calls.filter(([, message]) => message.includes('a chain of'));
     expect(warned).toHaveLength(1);
     expect(warned[0]?.[0]).toBe('warn');
     expect(warned[0]?.[1]).toMatch(/^unit ping not started: a chain of 8 runs/);
     // A change from outside begins a chain of its own.
     await writeFile(path.join(k.workspace, 'a', 'again.txt'), 'from outside');
-    await until(() => triggers(k).filter((t) => t.outcome === 'started').length > param.unitChainMaxRuns, 10_000, 'a new chain');
+    await until(
+      () => triggers(k).filter((t) => t.outcome === 'started').length > param.unitChainMaxRuns,
+      10_000,
+      'a new chain',
+    );
   }, 60_000);
 
   it('a unit that starts itself as a child through a grant naming every unit stops at the limit, with EAGAIN', async () => {
     const nest = [call('SPAWN_AGENT', { unit: 'deep', task: 'go deeper' }), call('WAIT', {}), EXIT];
     h = await startHarness({ deep: nest }, { rootCapabilities: [...ALL_CAPS, 'unit:*'] });
     const k = h;
-    k.kernel.units.add({ name: 'deep', task: 'go deeper', model: `replay:${k.tape}`, capabilities: ['spawn', 'unit:*'] });
+    k.kernel.units.add({
+      name: 'deep',
+      task: 'go deeper',
+      model: `replay:${k.tape}`,
+      capabilities: ['spawn', 'unit:*'],
+    });
     const first = await k.kernel.units.run('deep');
     await k.kernel.waitExit(first.pid as number);
-    const spawns = k.events.filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name === 'SPAWN_AGENT');
+    const spawns = k.events.filter(
+      (e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result' && e.name === 'SPAWN_AGENT',
+    );
     expect(spawns.filter((r) => r.ok)).toHaveLength(param.unitChainMaxRuns - 1);
     const refused = spawns.find((r) => !r.ok);
     expect(refused?.errno).toBe('EAGAIN');
-    expect(refused?.message).toMatch(/unit deep not started: a chain of 8 runs.*deep \(pid \d+\) -> deep; a loop between units\?/);
+    expect(refused?.message).toMatch(
+      /unit deep not started: a chain of 8 runs.*deep \(pid \d+\) -> deep; a loop between units\?/,
+    );
     expect(k.kernel.units.runs('deep', 20).filter((r) => r.outcome === 'skipped')).toHaveLength(1);
   }, 60_000);
 });

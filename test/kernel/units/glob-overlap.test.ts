@@ -30,7 +30,7 @@ describe('globsOverlap', () => {
 
   it('never says no where a path matches both', () => {
     const random = seededRandom(47);
-    const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const parts = ['a', 'b', 'ab', 'x.md', 'y.txt', '*', '**', '*.md', 'a*', '*b'];
     const names = ['a', 'b', 'ab', 'x.md', 'y.txt', 'ab.md', 'bb'];
     const glob = (): string => `/${Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(parts)).join('/')}`;
@@ -38,7 +38,8 @@ describe('globsOverlap', () => {
       const a = glob();
       const b = glob();
       const path = `/${Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(names)).join('/')}`;
-      if (compileGlob(a).test(path) && compileGlob(b).test(path)) expect(globsOverlap(a, b), `${a} ${b} both match ${path}`).toBe(true);
+      if (compileGlob(a).test(path) && compileGlob(b).test(path))
+        expect(globsOverlap(a, b), `${a} ${b} both match ${path}`).toBe(true);
       if (globsOverlap(a, b)) {
         const [ha, hb] = [headOf(a), headOf(b)];
         expect(ha.startsWith(hb) || hb.startsWith(ha)).toBe(true);

@@ -25,14 +25,26 @@ describe('units: on triggers', () => {
     const k = h;
     const model = `replay:${k.tape}`;
     k.kernel.units.add({ name: 'ingest', task: 'ingest', model });
-    k.kernel.units.add({ name: 'alert', task: 'ingest failed with {{trigger.code}}', model, triggers: [{ on: { exit: { unit: 'ingest', codes: [1, 2] } } }] });
+    k.kernel.units.add({
+      name: 'alert',
+      task: 'ingest failed with {{trigger.code}}',
+      model,
+      triggers: [{ on: { exit: { unit: 'ingest', codes: [1, 2] } } }],
+    });
     k.kernel.units.add({ name: 'any', task: 't', model, triggers: [{ on: { exit: { unit: 'ing*' } } }] });
-    k.kernel.units.add({ name: 'other', task: 't', model, triggers: [{ on: { exit: { unit: 'ingest', codes: [1] } } }] });
+    k.kernel.units.add({
+      name: 'other',
+      task: 't',
+      model,
+      triggers: [{ on: { exit: { unit: 'ingest', codes: [1] } } }],
+    });
     const run = await k.kernel.units.run('ingest');
     await until(() => started(k, 'alert').length === 1 && started(k, 'any').length === 1, 10_000, 'both');
     const alert = started(k, 'alert')[0] as Trigger;
     expect(alert.trigger).toBe('on exit of ingest (codes 1, 2)');
-    expect(await firstPrompt(k, alert.pid)).toContain(`"event":{"event":"exit","unit":"ingest","pid":${run.pid},"code":2,"state":"exited"}`);
+    expect(await firstPrompt(k, alert.pid)).toContain(
+      `"event":{"event":"exit","unit":"ingest","pid":${run.pid},"code":2,"state":"exited"}`,
+    );
     expect(await firstPrompt(k, alert.pid)).toContain('[TASK] ingest failed with 2');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(started(k, 'other')).toHaveLength(0);
@@ -41,10 +53,22 @@ describe('units: on triggers', () => {
   });
 
   it('an approval that expires starts the unit waiting for that', async () => {
-    const safety = parsePolicy('version: 1\nroot: {capabilities: ["fs.write:/**"]}\nrules:\n  - ask: "fs.write:/src/**"\napprovals:\n  timeout_s: 1\n', 'p').safety;
-    h = await startHarness({ root: [call('FS_WRITE', { path: '/src/a.txt', content: 'x' }), EXIT], escalate: [EXIT] }, { safety, rootCapabilities: ['fs.write:/**'] });
+    const safety = parsePolicy(
+      'version: 1\nroot: {capabilities: ["fs.write:/**"]}\nrules:\n  - ask: "fs.write:/src/**"\napprovals:\n  timeout_s: 1\n',
+      'p',
+    ).safety;
+    h = await startHarness(
+      { root: [call('FS_WRITE', { path: '/src/a.txt', content: 'x' }), EXIT], escalate: [EXIT] },
+      { safety, rootCapabilities: ['fs.write:/**'] },
+    );
     const k = h;
-    k.kernel.units.add({ name: 'escalate', task: 'nobody answered {{trigger.call}}', model: `replay:${k.tape}`, capabilities: [], triggers: [{ on: { approval: 'expired' } }] });
+    k.kernel.units.add({
+      name: 'escalate',
+      task: 'nobody answered {{trigger.call}}',
+      model: `replay:${k.tape}`,
+      capabilities: [],
+      triggers: [{ on: { approval: 'expired' } }],
+    });
     const pcb = await k.spawn();
     await until(() => started(k, 'escalate').length === 1, 10_000, 'escalate');
     const prompt = await firstPrompt(k, (started(k, 'escalate')[0] as Trigger).pid);
@@ -55,21 +79,41 @@ describe('units: on triggers', () => {
   it('refuses a unit started by its own runs ending, and an event it does not know', async () => {
     h = await startHarness({ x: [EXIT] });
     const k = h;
-    expect(() => k.kernel.units.add({ name: 'loop', task: 't', triggers: [{ on: { exit: { unit: 'lo*' } } }] })).toThrow(/loops; use restart/);
-    expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { signal: 'HUP' } }] })).toThrow(/triggers\[0\]/);
-    expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { budget: { level: 'half' } } }] })).toThrow(/triggers\[0\]/);
+    expect(() =>
+      k.kernel.units.add({ name: 'loop', task: 't', triggers: [{ on: { exit: { unit: 'lo*' } } }] }),
+    ).toThrow(/loops; use restart/);
+    expect(() => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { signal: 'HUP' } }] })).toThrow(
+      /triggers\[0\]/,
+    );
+    expect(() =>
+      k.kernel.units.add({ name: 'x', task: 't', triggers: [{ on: { budget: { level: 'half' } } }] }),
+    ).toThrow(/triggers\[0\]/);
   });
 });
 
 describe('units: SPAWN_AGENT {"unit"}', () => {
   it('a process holding unit:<name> starts the unit as its child, within its own capabilities, recorded as a run', async () => {
-    h = await startHarness({
-      root: [call('SPAWN_AGENT', { unit: 'helper', task: 'help with the notes' }), call('WAIT', {}), EXIT],
-      helper: [{ expect: ['[EVENT::TRIGGER] {"unit":"helper","trigger":"spawned by', 'help with the notes'], reply: call('SYS_EXIT', { code: 4 }) }],
-      lacks: [call('SPAWN_AGENT', { unit: 'helper' }), { expect: '"errno":"EPERM"', reply: EXIT }],
-    }, { rootCapabilities: ['fs.read:/**', 'fs.write:/notes/**', 'spawn', 'unit:help*'] });
+    h = await startHarness(
+      {
+        root: [call('SPAWN_AGENT', { unit: 'helper', task: 'help with the notes' }), call('WAIT', {}), EXIT],
+        helper: [
+          {
+            expect: ['[EVENT::TRIGGER] {"unit":"helper","trigger":"spawned by', 'help with the notes'],
+            reply: call('SYS_EXIT', { code: 4 }),
+          },
+        ],
+        lacks: [call('SPAWN_AGENT', { unit: 'helper' }), { expect: '"errno":"EPERM"', reply: EXIT }],
+      },
+      { rootCapabilities: ['fs.read:/**', 'fs.write:/notes/**', 'spawn', 'unit:help*'] },
+    );
     const k = h;
-    k.kernel.units.add({ name: 'helper', task: 'its own task', model: `replay:${k.tape}`, capabilities: ['fs.read:/**', 'fs.write:/notes/**'], restart: 'on-failure' });
+    k.kernel.units.add({
+      name: 'helper',
+      task: 'its own task',
+      model: `replay:${k.tape}`,
+      capabilities: ['fs.read:/**', 'fs.write:/notes/**'],
+      restart: 'on-failure',
+    });
     const parent = await k.spawn({ name: 'root', capabilities: ['fs.read:/**', 'spawn', 'unit:helper'] });
     await k.kernel.waitExit(parent.pid);
     const [run] = k.kernel.units.runs('helper', 10);
@@ -88,19 +132,44 @@ describe('units: SPAWN_AGENT {"unit"}', () => {
 
   it('a budget crossing 80 % and then 100 % starts the units waiting for it, each told which budget and how much', async () => {
     const { parsePolicy: parse } = await import('../../../kernel/safety/policy.js');
-    const cost = parse('version: 1\nroot: {capabilities: []}\nbudgets:\n  - {process: spender, daily_tokens: 3000, tz: UTC}\n', 'p').cost;
-    const entries = Array.from({ length: 10 }, (_, i) => ({ reply: call('SYS_WRITE_STDOUT', { text: `t${i}` }), usage: { prompt: 900, output: 100 } }));
+    const cost = parse(
+      'version: 1\nroot: {capabilities: []}\nbudgets:\n  - {process: spender, daily_tokens: 3000, tz: UTC}\n',
+      'p',
+    ).cost;
+    const entries = Array.from({ length: 10 }, (_, i) => ({
+      reply: call('SYS_WRITE_STDOUT', { text: `t${i}` }),
+      usage: { prompt: 900, output: 100 },
+    }));
     h = await startHarness({ spender: entries, watcher: [EXIT], late: [EXIT] }, { cost, rootCapabilities: [] });
     const k = h;
     const model = `replay:${k.tape}`;
     // queue: the 80 % run may still be going when 100 % is crossed (skip, the default, would drop it under load).
-    k.kernel.units.add({ name: 'watcher', task: '{{trigger.budget}} is at {{trigger.level}}', model, capabilities: [], triggers: [{ on: { budget: 'crossed' } }], on_overlap: 'queue' });
-    k.kernel.units.add({ name: 'late', task: 't', model, capabilities: [], triggers: [{ on: { budget: { name: 'process-*', level: 'exhausted' } } }] });
+    k.kernel.units.add({
+      name: 'watcher',
+      task: '{{trigger.budget}} is at {{trigger.level}}',
+      model,
+      capabilities: [],
+      triggers: [{ on: { budget: 'crossed' } }],
+      on_overlap: 'queue',
+    });
+    k.kernel.units.add({
+      name: 'late',
+      task: 't',
+      model,
+      capabilities: [],
+      triggers: [{ on: { budget: { name: 'process-*', level: 'exhausted' } } }],
+    });
     await k.spawn({ name: 'spender' });
-    await until(() => started(k, 'watcher').length === 2 && started(k, 'late').length === 1, 10_000, 'the budget triggers');
+    await until(
+      () => started(k, 'watcher').length === 2 && started(k, 'late').length === 1,
+      10_000,
+      'the budget triggers',
+    );
     const [warned, spent] = started(k, 'watcher') as [Trigger, Trigger];
     expect(warned.trigger).toBe('on budget * crossed');
-    expect(await firstPrompt(k, warned.pid)).toContain('"event":{"event":"budget","budget":"process-spender","key":"process:spender","window":');
+    expect(await firstPrompt(k, warned.pid)).toContain(
+      '"event":{"event":"budget","budget":"process-spender","key":"process:spender","window":',
+    );
     expect(await firstPrompt(k, warned.pid)).toContain('[TASK] process-spender is at warning');
     expect(await firstPrompt(k, spent.pid)).toContain('[TASK] process-spender is at exhausted');
     expect((started(k, 'late')[0] as Trigger).trigger).toBe('on budget process-* exhausted');

@@ -20,13 +20,22 @@ type Trigger = Extract<KernelEvent, { type: 'trigger' }>;
 const triggers = (harness: Harness): Trigger[] => harness.events.filter((e): e is Trigger => e.type === 'trigger');
 const started = (harness: Harness): Trigger[] => triggers(harness).filter((e) => e.outcome === 'started');
 
-async function kernelWith(tape: Record<string, Array<string | { reply: string }>>, clock: FakeClock, rootCapabilities?: string[]): Promise<Harness> {
+async function kernelWith(
+  tape: Record<string, Array<string | { reply: string }>>,
+  clock: FakeClock,
+  rootCapabilities?: string[],
+): Promise<Harness> {
   h = await startHarness(tape, { clock: clock, ...(rootCapabilities ? { rootCapabilities } : {}) });
   return h;
 }
 
 function unit(harness: Harness, name: string, extra: Record<string, unknown>): Record<string, unknown> {
-  return { name, task: 'Due at {{trigger.scheduled_for}} ({{trigger.name}})', model: `replay:${harness.tape}`, ...extra };
+  return {
+    name,
+    task: 'Due at {{trigger.scheduled_for}} ({{trigger.name}})',
+    model: `replay:${harness.tape}`,
+    ...extra,
+  };
 }
 
 describe('units: time triggers', () => {
@@ -45,7 +54,9 @@ describe('units: time triggers', () => {
     const runs = started(k);
     expect(runs.map((e) => e.scheduled_for)).toEqual([2_000, 4_000, 6_000].map((d) => new Date(t0 + d).toISOString()));
     const first = k.eventsOf(runs[0]?.pid as number, 'prompt')[0] as Extract<KernelEvent, { type: 'prompt' }>;
-    expect(first.text.split('\n')[0]).toBe(`[EVENT::TRIGGER] {"unit":"beat","trigger":"every 2s","scheduled_for":"${runs[0]?.scheduled_for}"}`);
+    expect(first.text.split('\n')[0]).toBe(
+      `[EVENT::TRIGGER] {"unit":"beat","trigger":"every 2s","scheduled_for":"${runs[0]?.scheduled_for}"}`,
+    );
     expect(first.text).toContain(`[TASK] Due at ${runs[0]?.scheduled_for} (every 2s)`);
     expect(k.kernel.pcb(runs[0]?.pid as number)?.name).toBe('beat');
     const info = k.kernel.units.info('beat');
@@ -60,7 +71,10 @@ describe('units: time triggers', () => {
     expect(k.kernel.units.info('morning').next_run).toBe(Date.parse('2026-11-24T08:00:00Z'));
     await clock.advance(3 * 60_000);
     await until(() => started(k).length === 2);
-    expect(started(k).map((e) => `${e.unit} ${e.scheduled_for}`)).toEqual(['morning 2026-11-24T08:00:00.000Z', 'once 2026-11-24T08:00:10.000Z']);
+    expect(started(k).map((e) => `${e.unit} ${e.scheduled_for}`)).toEqual([
+      'morning 2026-11-24T08:00:00.000Z',
+      'once 2026-11-24T08:00:10.000Z',
+    ]);
     expect(k.kernel.units.info('once').next_run).toBeNull();
   });
 });
@@ -85,7 +99,10 @@ describe('units: overlap', () => {
     k.kernel.units.add(unit(k, 'p', { triggers: [{ every: '1m' }], on_overlap: 'parallel', max_parallel: 2 }));
     await clock.advance(3 * 60_000);
     await until(() => triggers(k).length === 9);
-    const of = (name: string): string[] => triggers(k).filter((e) => e.unit === name).map((e) => e.outcome);
+    const of = (name: string): string[] =>
+      triggers(k)
+        .filter((e) => e.unit === name)
+        .map((e) => e.outcome);
     expect(of('q')).toEqual(['started', 'queued', 'queued']);
     expect(of('r')).toEqual(['started', 'started', 'started']);
     expect(of('p')).toEqual(['started', 'started', 'skipped']);
@@ -105,9 +122,9 @@ describe('units: add refuses what cannot hold', () => {
   it('names each capability the policy root does not hold, and keeps nothing', async () => {
     const clock = new FakeClock();
     const k = await kernelWith({ x: [EXIT] }, clock, ['fs.read:/**', 'fs.write:/notes/**']);
-    expect(() => k.kernel.units.add(unit(k, 'greedy', { capabilities: ['fs.read:/**', 'exec', 'net.fetch:*.example.com'] }))).toThrow(
-      /asks for more than the policy's root holds: exec, net\.fetch:\*\.example\.com$/,
-    );
+    expect(() =>
+      k.kernel.units.add(unit(k, 'greedy', { capabilities: ['fs.read:/**', 'exec', 'net.fetch:*.example.com'] })),
+    ).toThrow(/asks for more than the policy's root holds: exec, net\.fetch:\*\.example\.com$/);
     expect(k.kernel.units.list()).toEqual([]);
     expect(k.kernel.units.add(unit(k, 'modest', { capabilities: ['fs.write:/notes/today/**'] })).name).toBe('modest');
   });
@@ -115,14 +132,19 @@ describe('units: add refuses what cannot hold', () => {
   it('refuses bad schedules with what is wrong, and the triggers it does not run yet by name', async () => {
     const clock = new FakeClock();
     const k = await kernelWith({ x: [EXIT] }, clock);
-    const add = (triggers: unknown[]): (() => unknown) => () => k.kernel.units.add(unit(k, 'x', { triggers }));
+    const add =
+      (triggers: unknown[]): (() => unknown) =>
+      () =>
+        k.kernel.units.add(unit(k, 'x', { triggers }));
     expect(add([{ cron: '*/5 * * *' }])).toThrow(/must have five fields .* it has 4/);
     expect(add([{ cron: '61 * * * *' }])).toThrow(/minute: 61/);
     expect(add([{ cron: '0 9 * * *', tz: 'Mars/Olympus' }])).toThrow(/not an IANA time zone/);
     expect(add([{ every: '0.5s' }])).toThrow(/shorter than 1s/);
     expect(add([{ every: 'soon' }])).toThrow(/must be a duration/);
     expect(add([{ at: 'tomorrow' }])).toThrow(/not an ISO time/);
-    expect(add([{ signal: 'HUP' }])).toThrow(/a trigger is one of cron, every, at, watch, webhook or on \(got signal\)/);
+    expect(add([{ signal: 'HUP' }])).toThrow(
+      /a trigger is one of cron, every, at, watch, webhook or on \(got signal\)/,
+    );
     expect(add([{ webhook: 'orders' }])).toThrow(/webhooks are not enabled in this kernel/);
     expect(() => k.kernel.units.add({ name: 'Bad Name', task: 't' })).toThrow(/name: a lowercase name/);
     expect(() => k.kernel.units.add({ name: 'x', task: 't', on_overlap: 'sometimes' })).toThrow(/on_overlap/);
@@ -133,7 +155,9 @@ describe('units: workdir', () => {
   it("puts a run's relative paths and commands in its working directory; one that leads out is refused at add", async () => {
     const clock = new FakeClock();
     const k = await kernelWith({ digest: [call('FS_WRITE', { path: 'today.md', content: 'digest' }), EXIT] }, clock);
-    expect(() => k.kernel.units.add(unit(k, 'out', { workdir: '../etc' }))).toThrow(/workdir "\.\.\/etc": path escapes the workspace/);
+    expect(() => k.kernel.units.add(unit(k, 'out', { workdir: '../etc' }))).toThrow(
+      /workdir "\.\.\/etc": path escapes the workspace/,
+    );
     k.kernel.units.add(unit(k, 'digest', { workdir: 'digests/daily' }));
     const { pid } = await k.kernel.units.run('digest');
     expect(pid).not.toBeNull();

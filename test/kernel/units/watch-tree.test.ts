@@ -21,14 +21,24 @@ afterEach(async () => {
 });
 
 type Trigger = Extract<KernelEvent, { type: 'trigger' }>;
-const firings = (k: Harness, unit: string): Trigger[] => k.events.filter((e): e is Trigger => e.type === 'trigger' && e.unit === unit);
+const firings = (k: Harness, unit: string): Trigger[] =>
+  k.events.filter((e): e is Trigger => e.type === 'trigger' && e.unit === unit);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A kernel with one watch unit `inbox` (queue: a firing while a run goes would start the next run after it). */
-async function watchUnit(agents: Record<string, TapeEntry[]>, options: Parameters<typeof startHarness>[1] = {}): Promise<Harness> {
+async function watchUnit(
+  agents: Record<string, TapeEntry[]>,
+  options: Parameters<typeof startHarness>[1] = {},
+): Promise<Harness> {
   h = await startHarness(agents, options);
   await mkdir(path.join(h.workspace, 'inbox'), { recursive: true });
-  h.kernel.units.add({ name: 'inbox', task: 'New: {{trigger.paths}}', model: `replay:${h.tape}`, on_overlap: 'queue', triggers: [{ watch: { paths: ['inbox/**'], debounce: '200ms' } }] });
+  h.kernel.units.add({
+    name: 'inbox',
+    task: 'New: {{trigger.paths}}',
+    model: `replay:${h.tape}`,
+    on_overlap: 'queue',
+    triggers: [{ watch: { paths: ['inbox/**'], debounce: '200ms' } }],
+  });
   await h.kernel.units.watching('inbox');
   return h;
 }
@@ -40,7 +50,21 @@ async function oneRunFor(k: Harness, settleMs: number, wrote: string[] = []): Pr
   const first = firings(k, 'inbox')[0] as Trigger;
   expect(first.outcome).toBe('started');
   await k.kernel.waitExit(first.pid);
-  await until(async () => (await Promise.all(wrote.map((f) => readFile(path.join(k.workspace, f)).then(() => true, () => false)))).every(Boolean), 10_000, `the tree wrote ${wrote.join(', ')}`);
+  await until(
+    async () =>
+      (
+        await Promise.all(
+          wrote.map((f) =>
+            readFile(path.join(k.workspace, f)).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        )
+      ).every(Boolean),
+    10_000,
+    `the tree wrote ${wrote.join(', ')}`,
+  );
   await sleep(settleMs);
   expect(firings(k, 'inbox').map((f) => `${f.outcome} ${f.reason ?? ''}`)).toEqual(['started ']);
 }
@@ -49,7 +73,12 @@ describe("units: a watch run's whole tree writes as the run", () => {
   it("a child's and a grandchild's writes where the unit watches start no run", async () => {
     const k = await watchUnit({
       inbox: [call('SPAWN_AGENT', { name: 'helper', role: 'filer', task: 'file it' }), call('WAIT', {}), EXIT],
-      helper: [call('SPAWN_AGENT', { name: 'deep', role: 'filer', task: 'file it deeper' }), call('FS_WRITE', { path: '/inbox/helper.txt', content: 'filed' }), call('WAIT', {}), EXIT],
+      helper: [
+        call('SPAWN_AGENT', { name: 'deep', role: 'filer', task: 'file it deeper' }),
+        call('FS_WRITE', { path: '/inbox/helper.txt', content: 'filed' }),
+        call('WAIT', {}),
+        EXIT,
+      ],
       deep: [call('FS_WRITE', { path: '/inbox/deep/one.txt', content: 'deeper' }), EXIT],
     });
     await oneRunFor(k, 1_500, ['inbox/helper.txt', 'inbox/deep/one.txt']);
@@ -85,7 +114,10 @@ describe.skipIf(!bwrap)("units: a watch run's commands write as the run", () => 
   }, 40_000);
 
   it('with exec journaling off: known by when the command ran', async () => {
-    const safety = parsePolicy('version: 1\nroot: {capabilities: ["fs.read:/**", "fs.write:/**", exec, spawn]}\njournal: {exec: false}\n', 'p').safety;
+    const safety = parsePolicy(
+      'version: 1\nroot: {capabilities: ["fs.read:/**", "fs.write:/**", exec, spawn]}\njournal: {exec: false}\n',
+      'p',
+    ).safety;
     const k = await watchUnit(tree, { safety, rootCapabilities: ALL_CAPS });
     await oneRunFor(k, 1_500, ['inbox/cmd.txt', 'inbox/cmd2.txt']);
     // Once the command has ended, a change from outside starts a run again.

@@ -21,7 +21,9 @@ const started = (harness: Harness, unit: string): Trigger[] =>
   harness.events.filter((e): e is Trigger => e.type === 'trigger' && e.unit === unit && e.outcome === 'started');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function kernel(agents: Record<string, Array<string | { reply: string; expect?: string | string[] }>>): Promise<Harness> {
+async function kernel(
+  agents: Record<string, Array<string | { reply: string; expect?: string | string[] }>>,
+): Promise<Harness> {
   h = await startHarness(agents);
   return h;
 }
@@ -30,7 +32,12 @@ describe('units: the watch trigger', () => {
   it('three files within the debounce give one run naming all three; its own write does not start another', async () => {
     const k = await kernel({ inbox: [call('FS_WRITE', { path: '/inbox/digest.txt', content: 'seen' }), EXIT] });
     await mkdir(path.join(k.workspace, 'inbox'), { recursive: true });
-    k.kernel.units.add({ name: 'inbox', task: 'New mail: {{trigger.paths}}', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['inbox/**'], debounce: '1s' } }] });
+    k.kernel.units.add({
+      name: 'inbox',
+      task: 'New mail: {{trigger.paths}}',
+      model: `replay:${k.tape}`,
+      triggers: [{ watch: { paths: ['inbox/**'], debounce: '1s' } }],
+    });
     await k.kernel.units.watching('inbox');
     for (const name of ['a.eml', 'b.eml', 'c.eml']) {
       await writeFile(path.join(k.workspace, 'inbox', name), 'mail');
@@ -41,7 +48,9 @@ describe('units: the watch trigger', () => {
     expect(run.trigger).toBe('watch inbox/**');
     const first = k.eventsOf(run.pid, 'prompt')[0] as Extract<KernelEvent, { type: 'prompt' }>;
     expect(first.text).toContain('"paths":["/inbox/a.eml","/inbox/b.eml","/inbox/c.eml"]');
-    expect(first.text).toContain('[TASK] New mail: ["/inbox/a.eml","/inbox/b.eml","/inbox/c.eml"]\n(Filled in from what started this run, each as one JSON value: trigger.paths.');
+    expect(first.text).toContain(
+      '[TASK] New mail: ["/inbox/a.eml","/inbox/b.eml","/inbox/c.eml"]\n(Filled in from what started this run, each as one JSON value: trigger.paths.',
+    );
     await k.kernel.waitExit(run.pid);
     await sleep(2_000); // past the debounce of the run's own write
     expect(started(k, 'inbox')).toHaveLength(1);
@@ -52,8 +61,18 @@ describe('units: the watch trigger', () => {
 
   it('a glob and the events asked for filter; a disabled unit does not fire; a directory made later is watched', async () => {
     const k = await kernel({ notes: [EXIT], gone: [EXIT] });
-    k.kernel.units.add({ name: 'notes', task: 't', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['notes/*.md'], debounce: '200ms' } }] });
-    k.kernel.units.add({ name: 'gone', task: 't', model: `replay:${k.tape}`, triggers: [{ watch: { paths: ['trash/**'], events: ['delete'], debounce: '200ms' } }] });
+    k.kernel.units.add({
+      name: 'notes',
+      task: 't',
+      model: `replay:${k.tape}`,
+      triggers: [{ watch: { paths: ['notes/*.md'], debounce: '200ms' } }],
+    });
+    k.kernel.units.add({
+      name: 'gone',
+      task: 't',
+      model: `replay:${k.tape}`,
+      triggers: [{ watch: { paths: ['trash/**'], events: ['delete'], debounce: '200ms' } }],
+    });
     // Ready: the watchers have read the workspace (a directory made during that first read may be missed).
     await k.kernel.units.watching('notes');
     await k.kernel.units.watching('gone');

@@ -22,9 +22,20 @@ async function post(url: string, body: string): Promise<{ status: number; text: 
 
 describe('units: the webhook trigger', () => {
   it('20 requests at once give 20 runs, each answering its own request', async () => {
-    h = await startHarness({ intake: [{ reply: REPLY, expect: '[EVENT::TRIGGER] {"unit":"intake","trigger":"webhook orders"' }, EXIT] }, { rootCapabilities: [...ALL_CAPS, 'webhook'], webhookPort: 0 });
+    h = await startHarness(
+      { intake: [{ reply: REPLY, expect: '[EVENT::TRIGGER] {"unit":"intake","trigger":"webhook orders"' }, EXIT] },
+      { rootCapabilities: [...ALL_CAPS, 'webhook'], webhookPort: 0 },
+    );
     const k = h;
-    k.kernel.units.add({ name: 'intake', task: 'Order: {{trigger.body}}', model: `replay:${k.tape}`, capabilities: ['webhook'], triggers: [{ webhook: 'orders' }], on_overlap: 'parallel', max_parallel: 25 });
+    k.kernel.units.add({
+      name: 'intake',
+      task: 'Order: {{trigger.body}}',
+      model: `replay:${k.tape}`,
+      capabilities: ['webhook'],
+      triggers: [{ webhook: 'orders' }],
+      on_overlap: 'parallel',
+      max_parallel: 25,
+    });
     const [hook] = k.kernel.units.webhooks('intake');
     expect(hook?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]{32}\/orders$/);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(hook?.url as string, `order-${i}`)));
@@ -41,9 +52,18 @@ describe('units: the webhook trigger', () => {
   }, 30_000);
 
   it('a request the overlap policy does not run is answered 429 at once, saying why; a wrong token is 404', async () => {
-    h = await startHarness({ slow: [call('RECV_MSG', { timeout_s: 60 })] }, { rootCapabilities: [...ALL_CAPS, 'webhook'], webhookPort: 0 });
+    h = await startHarness(
+      { slow: [call('RECV_MSG', { timeout_s: 60 })] },
+      { rootCapabilities: [...ALL_CAPS, 'webhook'], webhookPort: 0 },
+    );
     const k = h;
-    k.kernel.units.add({ name: 'slow', task: 't', model: `replay:${k.tape}`, triggers: [{ webhook: { path: 'in' } }], on_overlap: 'skip' });
+    k.kernel.units.add({
+      name: 'slow',
+      task: 't',
+      model: `replay:${k.tape}`,
+      triggers: [{ webhook: { path: 'in' } }],
+      on_overlap: 'skip',
+    });
     const url = k.kernel.units.webhooks('slow')[0]?.url as string;
     const first = post(url, 'one');
     const started = () => k.events.some((e) => e.type === 'trigger' && e.outcome === 'started');
@@ -51,7 +71,9 @@ describe('units: the webhook trigger', () => {
     const second = await post(url, 'two');
     expect(second.status).toBe(429);
     expect(second.text).toMatch(/slow: not run: a run is still going/);
-    expect((await post(url.replace(/\/hooks\/[\w-]+\//, '/hooks/wrongtokenwrongtokenwrongtoken00/'), 'x')).status).toBe(404);
+    expect((await post(url.replace(/\/hooks\/[\w-]+\//, '/hooks/wrongtokenwrongtokenwrongtoken00/'), 'x')).status).toBe(
+      404,
+    );
     k.kernel.kill(k.kernel.units.info('slow').live[0] as number);
     expect((await first).status).toBe(410); // its run ended without answering
   }, 30_000);

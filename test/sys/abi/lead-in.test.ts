@@ -13,7 +13,11 @@ describe('parseSyscalls: a lead-in between the marker and the arguments', () => 
   it.each([
     ['a phrase', '[SYS_CALL::EXEC_CMD] with args: {"cmd": "ls"}', { cmd: 'ls' }],
     ['an arrow and empty args', '[SYS_CALL::RECV_MSG] → {}', {}],
-    ['prose, then a fenced block', `[SYS_CALL::FS_WRITE] Writing the file:\n${fence}json\n{"path": "a", "content": "x"}\n${fence}`, { path: 'a', content: 'x' }],
+    [
+      'prose, then a fenced block',
+      `[SYS_CALL::FS_WRITE] Writing the file:\n${fence}json\n{"path": "a", "content": "x"}\n${fence}`,
+      { path: 'a', content: 'x' },
+    ],
     ['spaces inside the brace', '[SYS_CALL::WAIT] for my child { "pid": 2 }', { pid: 2 }],
   ])('%s', (_title, text, args) => {
     const [block] = parseSyscalls(text);
@@ -28,7 +32,15 @@ describe('parseSyscalls: a lead-in between the marker and the arguments', () => 
     ['a brace that opens no JSON object', '[SYS_CALL::RECV_MSG] and then {later} {"x": 1}'],
     ['a brace past the lead-in limit', `[SYS_CALL::RECV_MSG] ${'so '.repeat(80)}{"x": 1}`],
   ])('no arguments after %s', (_title, text) => {
-    expect(parseSyscalls(text)).toEqual([{ ok: true, index: 0, name: text.slice(11, text.indexOf(']')), args: {}, raw: text.slice(0, text.indexOf(']') + 1) }]);
+    expect(parseSyscalls(text)).toEqual([
+      {
+        ok: true,
+        index: 0,
+        name: text.slice(11, text.indexOf(']')),
+        args: {},
+        raw: text.slice(0, text.indexOf(']') + 1),
+      },
+    ]);
   });
 
   it('stops at the next marker: that block keeps its own arguments', () => {
@@ -48,13 +60,19 @@ describe('parseSyscalls: a lead-in between the marker and the arguments', () => 
 
   it('keeps the nesting and size bounds', () => {
     const deep = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`;
-    expect(parseSyscalls(`[SYS_CALL::X] nested: ${deep}`)).toMatchObject([{ ok: false, error: 'arguments nest deeper than 32 levels' }]);
+    expect(parseSyscalls(`[SYS_CALL::X] nested: ${deep}`)).toMatchObject([
+      { ok: false, error: 'arguments nest deeper than 32 levels' },
+    ]);
     const big = `{"a":"${'x'.repeat(100)}"}`;
-    expect(parseSyscalls(`[SYS_CALL::X] big: ${big}`, { maxArgsBytes: 50 })).toMatchObject([{ ok: false, error: 'arguments too large (limit 50 bytes)' }]);
+    expect(parseSyscalls(`[SYS_CALL::X] big: ${big}`, { maxArgsBytes: 50 })).toMatchObject([
+      { ok: false, error: 'arguments too large (limit 50 bytes)' },
+    ]);
   });
 
   it('a limit of 0 turns the dialect off: the marker must be followed by its arguments', () => {
-    expect(parseSyscalls('[SYS_CALL::EXEC_CMD] with args: {"cmd": "ls"}', { maxLeadInChars: 0 })).toMatchObject([{ ok: true, args: {} }]);
+    expect(parseSyscalls('[SYS_CALL::EXEC_CMD] with args: {"cmd": "ls"}', { maxLeadInChars: 0 })).toMatchObject([
+      { ok: true, args: {} },
+    ]);
   });
 });
 

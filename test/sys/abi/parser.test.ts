@@ -2,10 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSyscalls, type ParsedBlock } from '../../../sys/abi/parser.js';
 
-type Summary = { ok: true; index: number; name: string; args: Record<string, unknown> } | { ok: false; index: number; name: string };
+type Summary =
+  { ok: true; index: number; name: string; args: Record<string, unknown> } | { ok: false; index: number; name: string };
 
 function summarize(blocks: ParsedBlock[]): Summary[] {
-  return blocks.map((b) => (b.ok ? { ok: true, index: b.index, name: b.name, args: b.args } : { ok: false, index: b.index, name: b.name }));
+  return blocks.map((b) =>
+    b.ok ? { ok: true, index: b.index, name: b.name, args: b.args } : { ok: false, index: b.index, name: b.name },
+  );
 }
 
 const fence = '```';
@@ -50,7 +53,12 @@ const cases: Array<{ title: string; text: string; expected: Summary[] }> = [
     title: 'a marker inside a JSON string is not a block',
     text: '[SYS_CALL::FS_WRITE] {"path":"doc.md","content":"write [SYS_CALL::SYS_EXIT] {} to stop"} [SYS_CALL::SYS_EXIT]',
     expected: [
-      { ok: true, index: 0, name: 'FS_WRITE', args: { path: 'doc.md', content: 'write [SYS_CALL::SYS_EXIT] {} to stop' } },
+      {
+        ok: true,
+        index: 0,
+        name: 'FS_WRITE',
+        args: { path: 'doc.md', content: 'write [SYS_CALL::SYS_EXIT] {} to stop' },
+      },
       { ok: true, index: 1, name: 'SYS_EXIT', args: {} },
     ],
   },
@@ -230,14 +238,19 @@ describe('parseSyscalls: details', () => {
       { ok: true, index: 1, name: 'B', args: {} },
       { ok: false, index: 2, name: 'C' },
     ]);
-    expect(blocks[2]).toMatchObject({ error: 'too many syscalls in one reply: 2 more after the first 2 were not run (limit 2)' });
+    expect(blocks[2]).toMatchObject({
+      error: 'too many syscalls in one reply: 2 more after the first 2 were not run (limit 2)',
+    });
   });
 
   it('defaults maxBlocks to 32', () => {
     const blocks = parseSyscalls('[SYS_CALL::A] {}'.repeat(33));
     expect(blocks).toHaveLength(33);
     expect(blocks.slice(0, 32).every((b) => b.ok)).toBe(true);
-    expect(blocks[32]).toMatchObject({ ok: false, error: 'too many syscalls in one reply: 1 more after the first 32 were not run (limit 32)' });
+    expect(blocks[32]).toMatchObject({
+      ok: false,
+      error: 'too many syscalls in one reply: 1 more after the first 32 were not run (limit 32)',
+    });
   });
 
   it('keeps 10,000 blocks in one reply to 33 entries', () => {
@@ -253,10 +266,16 @@ describe('parseSyscalls: details', () => {
     expect(blocks.at(-1)).toMatchObject({ ok: true, name: 'B' });
     expect(blocks[0]?.raw.length).toBeLessThanOrEqual(201);
     const objects = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`;
-    expect(parseSyscalls(`[SYS_CALL::X] ${objects}`)[0]).toMatchObject({ ok: false, error: 'arguments nest deeper than 32 levels' });
+    expect(parseSyscalls(`[SYS_CALL::X] ${objects}`)[0]).toMatchObject({
+      ok: false,
+      error: 'arguments nest deeper than 32 levels',
+    });
     const fits = `${'{"a":'.repeat(31)}1${'}'.repeat(31)}`;
     expect(parseSyscalls(`[SYS_CALL::X] {"b":${fits}}`)[0]?.ok).toBe(true);
-    expect(parseSyscalls(`[SYS_CALL::X] ${'['.repeat(40)}`, { maxArgsDepth: 4 })[0]).toMatchObject({ ok: false, error: 'arguments nest deeper than 4 levels' });
+    expect(parseSyscalls(`[SYS_CALL::X] ${'['.repeat(40)}`, { maxArgsDepth: 4 })[0]).toMatchObject({
+      ok: false,
+      error: 'arguments nest deeper than 4 levels',
+    });
   });
 
   it('fails arguments larger than maxArgsBytes, counting UTF-8 bytes', () => {
@@ -380,7 +399,10 @@ type GeneratedBlock = typeof blockArb extends fc.Arbitrary<infer T> ? T : never;
 function renderBlock(block: GeneratedBlock): string {
   const marker = `[SYS_CALL::${block.name}]`;
   // A block without arguments is followed by a period so the filler cannot look like its arguments.
-  const body = block.args === undefined ? `${marker}.` : `${marker}${block.separator}${JSON.stringify(block.args, null, block.indent)}`;
+  const body =
+    block.args === undefined
+      ? `${marker}.`
+      : `${marker}${block.separator}${JSON.stringify(block.args, null, block.indent)}`;
   if (block.wrap === 'fence') return `\n${fence}json\n${body}\n${fence}\n`;
   if (block.wrap === 'inline') return `\`${body}\``;
   return body;
@@ -388,9 +410,9 @@ function renderBlock(block: GeneratedBlock): string {
 
 describe('parseSyscalls: finds every well-formed block', () => {
   it('in order, with deep-equal arguments, amid arbitrary filler', () => {
-    const reply = fc.array(fc.tuple(filler, blockArb), { maxLength: 8 }).chain((pairs) =>
-      filler.map((tail) => ({ pairs, tail })),
-    );
+    const reply = fc
+      .array(fc.tuple(filler, blockArb), { maxLength: 8 })
+      .chain((pairs) => filler.map((tail) => ({ pairs, tail })));
     fc.assert(
       fc.property(reply, ({ pairs, tail }) => {
         const text = pairs.map(([pre, block]) => pre + renderBlock(block)).join('') + tail;

@@ -18,7 +18,12 @@ export default {
         expect(subject.message).toContain('apt-get install -y bubblewrap');
         return;
       }
-      expect(subject.value).toMatchObject({ stdout: 'made\n/workspace\n', exit_code: 0, truncated: false, timed_out: false });
+      expect(subject.value).toMatchObject({
+        stdout: 'made\n/workspace\n',
+        exit_code: 0,
+        truncated: false,
+        timed_out: false,
+      });
       expect(await readFile(workspaceFile(harness, 'made.txt'), 'utf8')).toBe('made\n');
     },
   },

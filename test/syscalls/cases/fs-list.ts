@@ -6,7 +6,10 @@ import { ok, seed, type SyscallCases } from './shared.js';
 export default {
   happy: {
     setup: (harness) => seed(harness, { 'a.txt': 'hello', 'd/b.txt': 'b' }),
-    root: [`${call('FS_LIST')}\n${call('FS_LIST', { path: 'd' })}`, { expect: [ok('FS_LIST'), '"name":"b.txt"'], reply: EXIT }],
+    root: [
+      `${call('FS_LIST')}\n${call('FS_LIST', { path: 'd' })}`,
+      { expect: [ok('FS_LIST'), '"name":"b.txt"'], reply: EXIT },
+    ],
     verify: ({ results }) => {
       expect(results[0]?.value).toEqual({
         path: '/',
@@ -16,7 +19,11 @@ export default {
         ],
         truncated: false,
       });
-      expect(results[1]?.value).toEqual({ path: '/d', entries: [{ name: 'b.txt', type: 'file', size: 1 }], truncated: false });
+      expect(results[1]?.value).toEqual({
+        path: '/d',
+        entries: [{ name: 'b.txt', type: 'file', size: 1 }],
+        truncated: false,
+      });
     },
   },
   einval: {

@@ -11,8 +11,24 @@ export default {
       { expect: [ok('FS_READ'), '"content":"hello"', '"content":"el"'], reply: EXIT },
     ],
     verify: ({ results }) => {
-      expect(results[0]?.value).toEqual({ path: '/a.txt', content: 'hello', encoding: 'utf8', size: 5, offset: 0, bytes: 5, truncated: false });
-      expect(results[1]?.value).toEqual({ path: '/a.txt', content: 'el', encoding: 'utf8', size: 5, offset: 1, bytes: 2, truncated: true });
+      expect(results[0]?.value).toEqual({
+        path: '/a.txt',
+        content: 'hello',
+        encoding: 'utf8',
+        size: 5,
+        offset: 0,
+        bytes: 5,
+        truncated: false,
+      });
+      expect(results[1]?.value).toEqual({
+        path: '/a.txt',
+        content: 'el',
+        encoding: 'utf8',
+        size: 5,
+        offset: 1,
+        bytes: 2,
+        truncated: true,
+      });
     },
   },
   einval: {
@@ -30,7 +46,11 @@ export default {
     needs: 'fs.read:/secret/key.txt',
     caps: ['fs.read:/pub/**', 'fs.write:/**'],
     setup: (harness) => seed(harness, { 'secret/key.txt': 'TOP SECRET', 'pub/ok.txt': 'fine' }),
-    root: [call('FS_READ', { path: 'secret/key.txt' }), { expect: '"errno":"EPERM"', reply: call('FS_READ', { path: 'pub/ok.txt' }) }, { expect: '"content":"fine"', reply: EXIT }],
+    root: [
+      call('FS_READ', { path: 'secret/key.txt' }),
+      { expect: '"errno":"EPERM"', reply: call('FS_READ', { path: 'pub/ok.txt' }) },
+      { expect: '"content":"fine"', reply: EXIT },
+    ],
     verify: ({ h: harness, subject }) => {
       expect(subject.value).toBeUndefined();
       // The secret reached neither a result nor any prompt the model saw.

@@ -14,7 +14,15 @@ export default {
       const value = subject.value as { hits: Array<Record<string, unknown>>; searched: unknown };
       // The newest first: the result that holds the words (its excerpt and the call that reads it whole), then the reply that wrote them.
       expect(value.hits).toEqual([
-        expect.objectContaining({ kind: 'result', pid: pcb.pid, turn: 0, seq: 1, name: 'FS_READ', excerpt: expect.stringContaining('the okapi sighting'), read: { SYS_RESULT_READ: { turn: 0, seq: 1 } } }),
+        expect.objectContaining({
+          kind: 'result',
+          pid: pcb.pid,
+          turn: 0,
+          seq: 1,
+          name: 'FS_READ',
+          excerpt: expect.stringContaining('the okapi sighting'),
+          read: { SYS_RESULT_READ: { turn: 0, seq: 1 } },
+        }),
         expect.objectContaining({ kind: 'reply', pid: pcb.pid, turn: 0 }),
       ]);
       expect(value.searched).toEqual({ events: true, threads: [] });

@@ -6,7 +6,10 @@ import { ok, type SyscallCases } from './shared.js';
 export default {
   happy: {
     caps: [...ALL_CAPS, 'mcp:everything/echo'],
-    root: [call('MCP_CALL', { server: 'everything', tool: 'echo', arguments: { message: 'hi' } }), { expect: [ok('MCP_CALL'), 'Echo: hi'], reply: EXIT }],
+    root: [
+      call('MCP_CALL', { server: 'everything', tool: 'echo', arguments: { message: 'hi' } }),
+      { expect: [ok('MCP_CALL'), 'Echo: hi'], reply: EXIT },
+    ],
     verify: ({ subject }) => {
       expect(subject.value).toEqual({ truncated: false, content: [{ type: 'text', text: 'Echo: hi' }] });
     },
@@ -26,7 +29,10 @@ export default {
   eperm: {
     needs: 'mcp:everything/get-sum',
     caps: [...ALL_CAPS, 'mcp:other/*'],
-    root: [call('MCP_CALL', { server: 'everything', tool: 'get-sum', arguments: { a: 1, b: 2 } }), { expect: '"errno":"EPERM"', reply: EXIT }],
+    root: [
+      call('MCP_CALL', { server: 'everything', tool: 'get-sum', arguments: { a: 1, b: 2 } }),
+      { expect: '"errno":"EPERM"', reply: EXIT },
+    ],
     verify: ({ h: harness }) => {
       expect(harness.kernel.opened.mcp?.servers.get('everything').state).toBe('stopped');
     },

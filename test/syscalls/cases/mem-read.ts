@@ -22,13 +22,19 @@ export default {
       ]);
     },
     root: [
-      [call('MEM_READ', { query: 'why does the CI build fail?', k: 2 }), call('MEM_READ', { q: 'tea', where: { topic: 'people' } })].join('\n'),
+      [
+        call('MEM_READ', { query: 'why does the CI build fail?', k: 2 }),
+        call('MEM_READ', { q: 'tea', where: { topic: 'people' } }),
+      ].join('\n'),
       { expect: [ok('MEM_READ'), 'semicolon'], reply: EXIT },
     ],
     verify: ({ results }) => {
       const first = (results[0]?.value as { hits: Hit[] }).hits;
       expect(first).toHaveLength(2);
-      expect(first[0]).toMatchObject({ text: 'The CI build fails when a semicolon is missing in parser.ts', metadata: { topic: 'ci' } });
+      expect(first[0]).toMatchObject({
+        text: 'The CI build fails when a semicolon is missing in parser.ts',
+        metadata: { topic: 'ci' },
+      });
       expect(first[0]?.id).toMatch(/^m-/);
       for (const hit of first) expect(hit.score).toBeGreaterThanOrEqual(0);
       expect(first[0]?.score).toBeLessThanOrEqual(1);

@@ -8,7 +8,11 @@ export default {
   happy: {
     root: [
       [
-        call('MEM_WRITE', { text: 'the deploy key is in vault', key: 'deploy', metadata: { topic: 'ops', prio: 2, urgent: true } }),
+        call('MEM_WRITE', {
+          text: 'the deploy key is in vault',
+          key: 'deploy',
+          metadata: { topic: 'ops', prio: 2, urgent: true },
+        }),
         call('MEM_WRITE', { value: 'the seed spells text as value' }),
         call('MEM_WRITE', { text: 'the deploy key moved to the HSM', key: 'deploy' }),
       ].join('\n'),
@@ -22,7 +26,12 @@ export default {
       const hits = await memoryOf(harness).read(treeNamespace(1), { query: 'deploy key', k: 10 });
       expect(hits.map((hit) => hit.text)).toEqual(['the deploy key moved to the HSM', 'the seed spells text as value']);
       // The store keeps the text's hash (dedup); MEM_READ leaves it out of what the model reads.
-      expect(hits[0]?.metadata).toEqual({ key: 'deploy', pid: 1, ts: expect.any(String), text_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(hits[0]?.metadata).toEqual({
+        key: 'deploy',
+        pid: 1,
+        ts: expect.any(String),
+        text_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(Number.isNaN(Date.parse(String(hits[0]?.metadata.ts)))).toBe(false);
     },
   },

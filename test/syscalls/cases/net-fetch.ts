@@ -6,9 +6,17 @@ import { fetchHits, ok, type SyscallCases, webUrl } from './shared.js';
 export default {
   happy: {
     caps: [...ALL_CAPS, 'net.fetch:127.0.0.1'],
-    root: [call('NET_FETCH', { url: `${webUrl}/page` }), { expect: [ok('NET_FETCH'), 'hello from /page'], reply: EXIT }],
+    root: [
+      call('NET_FETCH', { url: `${webUrl}/page` }),
+      { expect: [ok('NET_FETCH'), 'hello from /page'], reply: EXIT },
+    ],
     verify: ({ subject }) => {
-      expect(subject.value).toMatchObject({ status: 200, body: 'hello from /page', truncated: false, content_type: 'text/plain' });
+      expect(subject.value).toMatchObject({
+        status: 200,
+        body: 'hello from /page',
+        truncated: false,
+        content_type: 'text/plain',
+      });
     },
   },
   einval: {

@@ -12,11 +12,19 @@ export default {
       { expect: '"output":"got hello worker"', reply: EXIT },
     ],
     agents: {
-      worker: [call('RECV_MSG', { timeout_s: 5 }), { expect: ['"from_pid":1', '"content":"hello worker"'], reply: call('SYS_EXIT', { result: 'got hello worker' }) }],
+      worker: [
+        call('RECV_MSG', { timeout_s: 5 }),
+        {
+          expect: ['"from_pid":1', '"content":"hello worker"'],
+          reply: call('SYS_EXIT', { result: 'got hello worker' }),
+        },
+      ],
     },
     verify: ({ h: harness, subject }) => {
       expect(subject.value).toEqual({ ok: true });
-      expect(msgEvents(harness).filter((e) => e.channel === 'msg')).toMatchObject([{ from_pid: 1, to_pid: 2, content: 'hello worker' }]);
+      expect(msgEvents(harness).filter((e) => e.channel === 'msg')).toMatchObject([
+        { from_pid: 1, to_pid: 2, content: 'hello worker' },
+      ]);
     },
   },
   einval: {
@@ -47,7 +55,12 @@ export default {
       harness.kernel.store.flush();
       expect((await harness.kernel.store.mail.messages()).filter((m) => m.to_pid === 2)).toEqual([]);
       expect(msgEvents(harness)).toEqual([]);
-      expect(harness.eventsOf(2, 'prompt').map((e) => (e.type === 'prompt' ? e.text : '')).join('\n')).not.toContain('should not arrive');
+      expect(
+        harness
+          .eventsOf(2, 'prompt')
+          .map((e) => (e.type === 'prompt' ? e.text : ''))
+          .join('\n'),
+      ).not.toContain('should not arrive');
     },
   },
 } satisfies SyscallCases;

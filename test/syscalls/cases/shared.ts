@@ -91,14 +91,26 @@ export async function runRoot(name: string, run: Run): Promise<Outcome> {
     { ...run.agents, root: run.root },
     // Memory is configured for every case; Chroma only starts for the MEM_* ones that get to run.
     // So is the everything MCP server (from npm): it starts only for the MCP_* cases that reach it.
-    { ...(run.caps ? { rootCapabilities: run.caps } : {}), webhookPort: 0, netAllowPrivate: [`127.0.0.1:${webPort}`], memory: true, mcp: { everything: everything() }, secrets: await tokenSecrets(['tg']) },
+    {
+      ...(run.caps ? { rootCapabilities: run.caps } : {}),
+      webhookPort: 0,
+      netAllowPrivate: [`127.0.0.1:${webPort}`],
+      memory: true,
+      mcp: { everything: everything() },
+      secrets: await tokenSecrets(['tg']),
+    },
   );
   const harness = h;
   const probes: Probe[] = [];
   harness.kernel.events.subscribe((e) => {
     if (e.type !== 'result' || e.pid !== 1) return;
     const proc = harness.kernel.proc(1);
-    probes.push({ name: e.name, timers: proc?.timers.size ?? -1, children: proc?.children.size ?? -1, mailbox: proc?.mailbox.length ?? -1 });
+    probes.push({
+      name: e.name,
+      timers: proc?.queues.timers.size ?? -1,
+      children: proc?.children.size ?? -1,
+      mailbox: proc?.queues.mail.length ?? -1,
+    });
   });
   await run.setup?.(harness);
   const pcb = await harness.run(run.spawn?.(harness));

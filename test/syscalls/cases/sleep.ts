@@ -5,7 +5,10 @@ import { ok, states, type SyscallCases } from './shared.js';
 
 export default {
   happy: {
-    root: [`${call('SLEEP', { seconds: 0.02 })}\n${call('SLEEP', { seconds: 0 })}`, { expect: [ok('SLEEP'), '"slept":0.02', '"slept":0'], reply: EXIT }],
+    root: [
+      `${call('SLEEP', { seconds: 0.02 })}\n${call('SLEEP', { seconds: 0 })}`,
+      { expect: [ok('SLEEP'), '"slept":0.02', '"slept":0'], reply: EXIT },
+    ],
     verify: ({ h: harness, results }) => {
       expect(results.slice(0, 2).map((r) => r.value)).toEqual([{ slept: 0.02 }, { slept: 0 }]);
       // Only the non-zero sleep parks.

@@ -9,7 +9,12 @@ export default {
     root: [call('SYS_EXIT', { code: 3, result: 'the answer' })],
     verify: ({ pcb, subject }) => {
       expect(subject.value).toEqual({ exiting: true, code: 3 });
-      expect(pcb).toMatchObject({ state: 'exited', exitCode: 3, exitReason: 'exited with code 3', output: 'the answer' });
+      expect(pcb).toMatchObject({
+        state: 'exited',
+        exitCode: 3,
+        exitReason: 'exited with code 3',
+        output: 'the answer',
+      });
       expect(pcb.counters.turns).toBe(1);
     },
   },

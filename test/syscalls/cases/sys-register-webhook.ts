@@ -11,7 +11,10 @@ export default {
       { expect: [ok('SYS_REGISTER_WEBHOOK'), '"webhook_id":1'], reply: EXIT },
     ],
     verify: ({ results }) => {
-      expect(results[0]?.value).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]{32}\/gh\/push$/), webhook_id: 1 });
+      expect(results[0]?.value).toEqual({
+        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/[\w-]{32}\/gh\/push$/),
+        webhook_id: 1,
+      });
       // The same path twice: the same URL.
       expect(results[1]?.value).toEqual(results[0]?.value);
     },

@@ -11,7 +11,17 @@ export default {
       { expect: [ok('SYS_RESULT_READ'), '"content":"world"'], reply: EXIT },
     ],
     verify: ({ subject }) => {
-      expect(subject.value).toEqual({ turn: 0, seq: 1, name: 'FS_READ', field: 'content', offset: 6, length: 5, total: 11, content: 'world', next_offset: null });
+      expect(subject.value).toEqual({
+        turn: 0,
+        seq: 1,
+        name: 'FS_READ',
+        field: 'content',
+        offset: 6,
+        length: 5,
+        total: 11,
+        content: 'world',
+        next_offset: null,
+      });
     },
   },
   einval: {

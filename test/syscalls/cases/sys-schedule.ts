@@ -5,12 +5,15 @@ import { ok, type SyscallCases } from './shared.js';
 
 export default {
   happy: {
-    root: [call('SYS_SCHEDULE', { seconds: 60, prompt: 'tick', repeat: true }), { expect: [ok('SYS_SCHEDULE'), '"timer_id":"t1"'], reply: EXIT }],
+    root: [
+      call('SYS_SCHEDULE', { seconds: 60, prompt: 'tick', repeat: true }),
+      { expect: [ok('SYS_SCHEDULE'), '"timer_id":"t1"'], reply: EXIT },
+    ],
     verify: async ({ h: harness, subject, probes }) => {
       expect(subject.value).toEqual({ timer_id: 't1' });
       expect(probes[0]?.timers).toBe(1);
       // Exiting cancels the process's timers, in memory and in the store.
-      expect(harness.kernel.proc(1)?.timers.size ?? 0).toBe(0);
+      expect(harness.kernel.proc(1)?.queues.timers.size ?? 0).toBe(0);
       harness.kernel.store.flush();
       expect((await harness.kernel.store.mail.timers()).filter((t) => t.pid === 1)).toEqual([]);
     },

@@ -19,7 +19,10 @@ export default {
     root: [
       call('SYS_REGISTER_WEBHOOK', { path: 'ping' }),
       call('RECV_MSG', { timeout_s: 5 }),
-      { expect: ['[EVENT::WEBHOOK]', '"request_id":"w1"', '"body":"ping"'], reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', status: 202, body: 'pong' }) },
+      {
+        expect: ['[EVENT::WEBHOOK]', '"request_id":"w1"', '"body":"ping"'],
+        reply: call('SYS_WEBHOOK_REPLY', { request_id: 'w1', status: 202, body: 'pong' }),
+      },
       { expect: ok('SYS_WEBHOOK_REPLY'), reply: EXIT },
     ],
     verify: async ({ subject }) => {

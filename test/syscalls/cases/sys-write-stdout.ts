@@ -5,7 +5,10 @@ import { msgEvents, ok, type SyscallCases } from './shared.js';
 
 export default {
   happy: {
-    root: [call('SYS_WRITE_STDOUT', { text: 'hello\n' }), { expect: ok('SYS_WRITE_STDOUT'), reply: call('SYS_EXIT', {}) }],
+    root: [
+      call('SYS_WRITE_STDOUT', { text: 'hello\n' }),
+      { expect: ok('SYS_WRITE_STDOUT'), reply: call('SYS_EXIT', {}) },
+    ],
     verify: ({ h: harness, pcb, subject }) => {
       expect(subject.value).toEqual({ ok: true, piped_to: null });
       expect(msgEvents(harness)).toMatchObject([{ from_pid: 1, to_pid: 0, channel: 'stdout', content: 'hello\n' }]);

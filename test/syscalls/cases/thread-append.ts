@@ -5,11 +5,16 @@ import { ok, type SyscallCases } from './shared.js';
 
 export default {
   happy: {
-    root: [call('THREAD_APPEND', { key: 'client:acme', text: 'signed', kind: 'decision' }), { expect: ok('THREAD_APPEND'), reply: EXIT }],
+    root: [
+      call('THREAD_APPEND', { key: 'client:acme', text: 'signed', kind: 'decision' }),
+      { expect: ok('THREAD_APPEND'), reply: EXIT },
+    ],
     caps: [...ALL_CAPS, 'thread:client:*'],
     verify: async ({ h, pcb, subject }) => {
       expect(subject.value).toEqual({ key: 'client:acme', seq: 1, created: true });
-      expect((await h.kernel.threads.open('client:acme')).recent).toEqual([expect.objectContaining({ seq: 1, pid: pcb.pid, kind: 'decision', text: 'signed' })]);
+      expect((await h.kernel.threads.open('client:acme')).recent).toEqual([
+        expect.objectContaining({ seq: 1, pid: pcb.pid, kind: 'decision', text: 'signed' }),
+      ]);
     },
   },
   einval: {

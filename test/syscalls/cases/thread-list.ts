@@ -8,11 +8,15 @@ export default {
     root: [call('THREAD_LIST', { prefix: 'client:' }), { expect: ok('THREAD_LIST'), reply: EXIT }],
     caps: [...ALL_CAPS, 'thread:client:a*'],
     setup: async (h) => {
-      for (const key of ['client:acme', 'client:beta', 'invoice:1', 'client:apex']) h.kernel.threads.append(key, { text: 'x', pid: 0, unit: null });
+      for (const key of ['client:acme', 'client:beta', 'invoice:1', 'client:apex'])
+        h.kernel.threads.append(key, { text: 'x', pid: 0, unit: null });
     },
     // Only what its capabilities reach, by key.
     verify: ({ subject }) => {
-      expect((subject.value as { threads: Array<{ key: string }> }).threads.map((t) => t.key)).toEqual(['client:acme', 'client:apex']);
+      expect((subject.value as { threads: Array<{ key: string }> }).threads.map((t) => t.key)).toEqual([
+        'client:acme',
+        'client:apex',
+      ]);
     },
   },
   einval: {

@@ -7,13 +7,24 @@ const CAPS = [...ALL_CAPS, 'thread:client:*'];
 
 export default {
   happy: {
-    root: [call('THREAD_OPEN', { key: 'client:acme' }), { expect: [ok('THREAD_OPEN'), '"text":"net 30"'], reply: EXIT }],
+    root: [
+      call('THREAD_OPEN', { key: 'client:acme' }),
+      { expect: [ok('THREAD_OPEN'), '"text":"net 30"'], reply: EXIT },
+    ],
     caps: CAPS,
     setup: async (h) => {
       h.kernel.threads.append('client:acme', { text: 'net 30', kind: 'decision', pid: 0, unit: null });
     },
     verify: ({ subject }) => {
-      expect(subject.value).toEqual({ key: 'client:acme', created: false, entries: 1, summary: '', summary_through: 0, recent: [expect.objectContaining({ seq: 1, pid: 0, unit: null, kind: 'decision', text: 'net 30' })], last_seq: 1 });
+      expect(subject.value).toEqual({
+        key: 'client:acme',
+        created: false,
+        entries: 1,
+        summary: '',
+        summary_through: 0,
+        recent: [expect.objectContaining({ seq: 1, pid: 0, unit: null, kind: 'decision', text: 'net 30' })],
+        last_seq: 1,
+      });
     },
   },
   einval: {

@@ -13,7 +13,12 @@ export default {
       for (const text of ['one', 'two', 'three']) h.kernel.threads.append('client:acme', { text, pid: 0, unit: null });
     },
     verify: ({ subject }) => {
-      expect(subject.value).toEqual({ key: 'client:acme', entries: [expect.objectContaining({ seq: 2, text: 'two', kind: 'note' })], last_seq: 3, next_since: 2 });
+      expect(subject.value).toEqual({
+        key: 'client:acme',
+        entries: [expect.objectContaining({ seq: 2, text: 'two', kind: 'note' })],
+        last_seq: 3,
+        next_since: 2,
+      });
     },
   },
   einval: {

@@ -12,7 +12,13 @@ export default {
     ],
     agents: { worker: [call('SYS_EXIT', { code: 7, result: 'done' })] },
     verify: ({ subject }) => {
-      expect(subject.value).toEqual({ pid: 2, name: 'worker', exit_code: 7, reason: 'exited with code 7', output: 'done' });
+      expect(subject.value).toEqual({
+        pid: 2,
+        name: 'worker',
+        exit_code: 7,
+        reason: 'exited with code 7',
+        output: 'done',
+      });
     },
   },
   einval: {

@@ -21,7 +21,9 @@ function denyRm(): ExecGate & { asked: GatedExec[] } {
     programs: ['rm'],
     decide(exec) {
       asked.push(exec);
-      return exec.programs.includes('rm') || exec.how === 'written' ? { allow: false, message: 'no rm here' } : { allow: true };
+      return exec.programs.includes('rm') || exec.how === 'written'
+        ? { allow: false, message: 'no rm here' }
+        : { allow: true };
     },
   };
 }
@@ -43,7 +45,7 @@ describe.runIf(ready)('the exec gate', () => {
     const result = await run(
       [
         'rm a',
-        'python3 -c "import os; os.execv(\'/bin/rm\', [\'rm\', \'b\'])"',
+        "python3 -c \"import os; os.execv('/bin/rm', ['rm', 'b'])\"",
         'cp /bin/rm zap && ./zap c',
         'ln -sf /bin/rm lnk && ./lnk d',
         "printf '#!/bin/rm\\n' > s.sh && chmod +x s.sh && ./s.sh e",
@@ -69,12 +71,26 @@ describe.runIf(ready)('the exec gate', () => {
   it('holds the sandbox to its rlimits, which the gate sets in place of prlimit', async () => {
     const result = await run('ulimit -t; ulimit -n; ulimit -u; ulimit -f; ulimit -c', denyRm());
     const blocks = (bytes: number): string => String(Math.floor(bytes / 1024));
-    expect(result.stdout.split('\n').slice(0, 5)).toEqual([String(TEST_LIMITS.cpuSeconds), String(TEST_LIMITS.maxOpenFiles), String(TEST_LIMITS.maxProcesses), blocks(TEST_LIMITS.maxFileBytes), '0']);
+    expect(result.stdout.split('\n').slice(0, 5)).toEqual([
+      String(TEST_LIMITS.cpuSeconds),
+      String(TEST_LIMITS.maxOpenFiles),
+      String(TEST_LIMITS.maxProcesses),
+      blocks(TEST_LIMITS.maxFileBytes),
+      '0',
+    ]);
   });
 
   it('stops the wall clock while the kernel decides', async () => {
-    const gate: ExecGate = { programs: ['rm'], decide: () => new Promise((resolve) => setTimeout(() => resolve({ allow: true }), 1500)) };
-    const result = await runSandboxed({ cmd: 'rm -f nothing-here; echo done', workspace: ws, limits: { ...TEST_LIMITS, wallTimeoutMs: 1000 }, gate });
+    const gate: ExecGate = {
+      programs: ['rm'],
+      decide: () => new Promise((resolve) => setTimeout(() => resolve({ allow: true }), 1500)),
+    };
+    const result = await runSandboxed({
+      cmd: 'rm -f nothing-here; echo done',
+      workspace: ws,
+      limits: { ...TEST_LIMITS, wallTimeoutMs: 1000 },
+      gate,
+    });
     expect(result.timed_out).toBe(false);
     expect(result.stdout).toBe('done\n');
   });
@@ -109,7 +125,9 @@ describe('without the gate binary', () => {
     forgetGate();
     try {
       const ws = await makeTempDir('aos-gate-');
-      await expect(runSandboxed({ cmd: 'true', workspace: ws, limits: TEST_LIMITS, gate: denyRm() })).rejects.toMatchObject({ code: 'ENOSYS', message: expect.stringContaining('npm run build') });
+      await expect(
+        runSandboxed({ cmd: 'true', workspace: ws, limits: TEST_LIMITS, gate: denyRm() }),
+      ).rejects.toMatchObject({ code: 'ENOSYS', message: expect.stringContaining('npm run build') });
       await removeDir(ws);
     } finally {
       if (previous === undefined) delete process.env.AOS_EXEC_GATE;
@@ -119,13 +137,17 @@ describe('without the gate binary', () => {
   });
 });
 
-
 describe.runIf(ready)('a secret run', () => {
   it('names the program it refused, whatever it is (issue 46.10: it was named with an empty path)', async () => {
     const ws = await makeTempDir('aos-gate-secret-');
     try {
       // sh is listed; ls, a system program nothing names, is what it starts.
-      const result = await runSandboxed({ cmd: 'unused', workspace: ws, limits: TEST_LIMITS, secret: { argv: ['sh', '-c', 'ls /'], env: {}, programs: ['sh'] } });
+      const result = await runSandboxed({
+        cmd: 'unused',
+        workspace: ws,
+        limits: TEST_LIMITS,
+        secret: { argv: ['sh', '-c', 'ls /'], env: {}, programs: ['sh'] },
+      });
       expect(result.refused?.[0]?.path).toMatch(/\/ls$/);
       expect(result.stderr).toMatch(/aos: refused to run \/\S*ls: /);
     } finally {
@@ -137,12 +159,39 @@ describe.runIf(ready)('a secret run', () => {
 describe('naming what the gate stopped', () => {
   it('reads a binfmt interpreter and the loader as runners that name nothing, and busybox by its applet', async () => {
     const { describeExec } = await import('../../../../drivers/exec/gate/gate-session.js');
-    const file = (name: string, p: string) => ({ kinds: new Set(['X' as const]), name, names: [name], path: p, dev: 1n, ino: 1n, size: 1n });
-    const files = [file('ld.so', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'), file('binfmt', '/usr/bin/qemu-aarch64-static'), file('busybox', '/usr/bin/busybox')];
-    const q = (prog: number, argv: string[]) => ({ q: 1, prog, how: 'runner' as const, path: files[prog]!.path, truncated: false, argv });
+    const file = (name: string, p: string) => ({
+      kinds: new Set(['X' as const]),
+      name,
+      names: [name],
+      path: p,
+      dev: 1n,
+      ino: 1n,
+      size: 1n,
+    });
+    const files = [
+      file('ld.so', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'),
+      file('binfmt', '/usr/bin/qemu-aarch64-static'),
+      file('busybox', '/usr/bin/busybox'),
+    ];
+    const q = (prog: number, argv: string[]) => ({
+      q: 1,
+      prog,
+      how: 'runner' as const,
+      path: files[prog]!.path,
+      truncated: false,
+      argv,
+    });
     expect(describeExec(q(0, ['ld.so', '/bin/rm', 'x']), files)).toMatchObject({ how: 'loader', programs: [] });
     expect(describeExec(q(1, ['/workspace/rm-arm64', 'x']), files)).toMatchObject({ how: 'loader', programs: [] });
-    expect(describeExec(q(2, ['busybox', 'rm', 'x']), files)).toMatchObject({ how: 'runner', programs: ['rm'], argv: ['rm', 'x'] });
-    expect(describeExec(q(2, ['rm', 'x']), files)).toMatchObject({ how: 'runner', programs: ['rm'], argv: ['rm', 'x'] });
+    expect(describeExec(q(2, ['busybox', 'rm', 'x']), files)).toMatchObject({
+      how: 'runner',
+      programs: ['rm'],
+      argv: ['rm', 'x'],
+    });
+    expect(describeExec(q(2, ['rm', 'x']), files)).toMatchObject({
+      how: 'runner',
+      programs: ['rm'],
+      argv: ['rm', 'x'],
+    });
   });
 });
