@@ -19,15 +19,6 @@ const ROOTS_AND_TABLES = {
  * leaves this list with its split, and nothing may join it.
  */
 const TO_SPLIT = {
-  'drivers/exec/gate/gate-session.ts': 334,
-  'kernel/ipc/threads.ts': 372,
-  'kernel/proc/spawn.ts': 314,
-  'kernel/store/api.ts': 329,
-  'kernel/store/pg/dialect.ts': 314,
-  'kernel/store/store.ts': 382,
-  'kernel/units/runs.ts': 312,
-  'kernel/units/spec.ts': 356,
-  'kernel/units/trigger-links.ts': 333,
   'kernel/units/units.ts': 358,
 };
 

@@ -31,7 +31,7 @@ import type { Webhooks } from './ipc/webhooks.js';
 import type { LogLevel } from './proc/api.js';
 import type { DiskGuard } from './proc/disk-guard.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
-import type { SpawnOptions } from './proc/spawn.js';
+import type { SpawnOptions } from './proc/spawn-options.js';
 import type { Safety } from './safety/safety.js';
 import type { SafetyPolicy } from './safety/policy-rules.js';
 import type { FileChange } from './safety/rollback.js';
@@ -208,7 +208,7 @@ export interface KernelApi extends ProcessesApi, PolicyApi, ServicesApi {
 }
 
 // ---- named by the front doors ----
-export type { SpawnOptions } from './proc/spawn.js';
+export type { SpawnOptions } from './proc/spawn-options.js';
 export type { Via } from './safety/approvals.js';
 export type { Policy } from './safety/policy.js';
 export type { Webhook, WebhookReply, WebhookRequest } from './ipc/webhooks.js';

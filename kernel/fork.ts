@@ -13,7 +13,7 @@ import { Proc } from './proc/proc.js';
 import type { ContextStart, Entry } from './proc/proc-types.js';
 import { storedContext, storedTranscript } from './loop/turn-state.js';
 import { rollbackProcess, type RollbackHost } from './safety/rollback.js';
-import type { SpawnOptions } from './proc/spawn.js';
+import type { SpawnOptions } from './proc/spawn-options.js';
 import type { AuditInput, JournalEntry, KernelStore } from './store/api.js';
 
 export interface ForkRequest {

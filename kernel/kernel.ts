@@ -26,7 +26,8 @@ import { param } from '../sys/param.js';
 import type { LogLevel } from './proc/api.js';
 import { kill } from './proc/kill.js';
 import { makeReady, setState, waitExit } from './proc/lifecycle.js';
-import { type SpawnCore, type SpawnOptions, spawnRoot } from './proc/spawn.js';
+import type { SpawnCore, SpawnOptions } from './proc/spawn-options.js';
+import { spawnRoot } from './proc/spawn.js';
 import { CapabilitySet } from '../sys/capabilities.js';
 import { ProcDrivers } from './proc/proc-drivers.js';
 import { Safety } from './safety/safety.js';
@@ -63,7 +64,7 @@ import { isEnded, type Pcb } from '../sys/types.js';
 import type { KernelStats, ProcRow } from '../protocol/views.js';
 
 export { KERNEL_VERSION } from '../sys/version.js';
-export type { SpawnOptions } from './proc/spawn.js';
+export type { SpawnOptions } from './proc/spawn-options.js';
 export type { KernelLog, KernelOptions } from './kernel-options.js';
 
 export class Kernel implements SpawnCore, KernelApi {

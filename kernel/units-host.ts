@@ -6,7 +6,7 @@ import type { EventBus } from '../protocol/events.js';
 import type { AuditLog, JournalLog, KernelStore } from './store/api.js';
 import type { Webhooks } from './ipc/webhooks.js';
 import type { ProcTable } from './proc/table.js';
-import type { SpawnOptions } from './proc/spawn.js';
+import type { SpawnOptions } from './proc/spawn-options.js';
 import type { LogLevel } from './proc/api.js';
 import type { IdempotencyKeys } from './proc/idempotency.js';
 import type { RemoteNodes } from './cluster/cluster.js';

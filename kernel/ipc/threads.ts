@@ -6,7 +6,9 @@
  * (`thread:<key-glob>`), checked by the caller (syscalls, attach); this class keeps the rows.
  *
  * What a thread holds was written by agents and people: it reaches a model only as data — JSON
- * lines naming who wrote each entry — never as lines a model could take for the kernel's.
+ * lines naming who wrote each entry — never as lines a model could take for the kernel's. What a
+ * reader gets back (info, view, pages) is shaped in thread-pages.ts; what is dropped, in
+ * thread-retention.ts.
  */
 import type { EventBus } from '../../protocol/events.js';
 import { AosError } from '../../sys/errno.js';
@@ -17,41 +19,25 @@ import {
   ftsMatch,
   type KernelStore,
   type ThreadEntryKind,
-  type ThreadEntryRecord,
   type ThreadLinkHow,
   type ThreadRecord,
 } from '../store/api.js';
+import {
+  entryView,
+  firstWithin,
+  newestWithin,
+  type ReadRequest,
+  threadInfo,
+  type ThreadInfo,
+  type ThreadView,
+} from './thread-pages.js';
+import { retainEntries } from './thread-retention.js';
 
 export { ftsMatch };
 
 export const THREAD_ENTRY_KINDS = ['note', 'message', 'decision', 'result'] as const;
 
 export type { ThreadEntry };
-
-export interface ThreadInfo {
-  key: string;
-  /** Entries appended over its life; the oldest still kept and the newest. */
-  entries: number;
-  first_seq: number;
-  last_seq: number;
-  created_at: string;
-  created_by: number;
-  last_at: string | null;
-  /** The summary covers entries up to this seq (0: none yet). */
-  summary_through: number;
-  summary_at: string | null;
-  summary_chars: number;
-}
-
-export interface ThreadView {
-  key: string;
-  entries: number;
-  summary: string;
-  summary_through: number;
-  /** Every entry after the summary (the newest threadViewMaxEntries of them), and at least the newest threadRecentEntries. */
-  recent: ThreadEntry[];
-  last_seq: number;
-}
 
 export interface AppendRequest {
   text: string;
@@ -60,39 +46,7 @@ export interface AppendRequest {
   unit: string | null;
 }
 
-export interface ReadRequest {
-  /** Entries after this seq (a number), or written at or after this time (ms). */
-  afterSeq?: number;
-  sinceTs?: number;
-  query?: string;
-  limit?: number;
-}
-
 type ThreadsHost = { readonly store: KernelStore; readonly events: EventBus };
-
-const iso = (ms: number | null): string | null => (ms === null || ms === 0 ? null : new Date(ms).toISOString());
-
-export function entryView(r: ThreadEntryRecord): ThreadEntry {
-  return { seq: r.seq, ts: new Date(r.ts).toISOString(), pid: r.pid, unit: r.unit, kind: r.kind, text: r.text };
-}
-
-/** The first of these whose text fits `chars`, and at least the first. */
-function firstWithin(rows: readonly ThreadEntryRecord[], chars: number): ThreadEntryRecord[] {
-  let used = 0;
-  let to = 0;
-  while (to < rows.length && (to === 0 || used + (rows[to]?.text.length ?? 0) <= chars))
-    used += rows[to++]?.text.length ?? 0;
-  return rows.slice(0, to);
-}
-
-/** The newest of these (oldest first) whose text fits `chars`, and at least the newest one. */
-function newestWithin(rows: readonly ThreadEntryRecord[], chars: number): ThreadEntryRecord[] {
-  let used = 0;
-  let from = rows.length;
-  while (from > 0 && (from === rows.length || used + (rows[from - 1]?.text.length ?? 0) <= chars))
-    used += rows[--from]?.text.length ?? 0;
-  return rows.slice(from);
-}
 
 export class Threads {
   private readonly rows = new Map<string, ThreadRecord>();
@@ -112,19 +66,7 @@ export class Threads {
   }
 
   info(key: string): ThreadInfo {
-    const r = this.need(key);
-    return {
-      key: r.key,
-      entries: r.entries,
-      first_seq: Math.min(r.dropped_through + 1, r.last_seq),
-      last_seq: r.last_seq,
-      created_at: new Date(r.created_at).toISOString(),
-      created_by: r.created_by,
-      last_at: iso(r.last_at),
-      summary_through: r.summary_through,
-      summary_at: iso(r.summary_at),
-      summary_chars: r.summary.length,
-    };
+    return threadInfo(this.need(key));
   }
 
   /** Threads whose key starts with `prefix` that `allows` lets the caller see, by key. */
@@ -176,7 +118,7 @@ export class Threads {
     row.pending_chars += text.length;
     const entry = { key, seq: row.last_seq, ts: now, pid: request.pid, unit: request.unit, kind, text };
     this.host.store.threads.append(entry);
-    this.retain(row);
+    retainEntries(row, this.host.store.threads);
     this.save(key);
     if (request.pid) this.link(key, request.pid, 'wrote');
     this.host.events.emit({
@@ -322,28 +264,6 @@ export class Threads {
       ...(by.model ? { model: by.model } : {}),
       ...(by.tokens ? { tokens: by.tokens } : {}),
     });
-  }
-
-  /**
-   * Retention: past threadMaxEntries the oldest entries go — those the summary covers first; when
-   * it covers too few (nobody keeps it up, or appends outrun it), unsummarised ones too, and the
-   * summary says which were dropped unread.
-   */
-  private retain(row: ThreadRecord): void {
-    const over = row.last_seq - row.dropped_through - param.threadMaxEntries;
-    if (over <= 0) return;
-    const through = row.dropped_through + over;
-    if (through > row.summary_through) {
-      const unread = through - Math.max(row.summary_through, row.dropped_through);
-      const pendingEntries = Math.max(1, row.last_seq - row.summary_through);
-      // What was pending of the dropped ones leaves the count (their share of it: their texts are gone unread).
-      row.pending_chars = Math.round(row.pending_chars * (1 - Math.min(1, unread / pendingEntries)));
-      const note = `(entries ${through - unread + 1}-${through} were dropped by retention before a summary covered them)`;
-      row.summary = `${row.summary}${row.summary ? '\n' : ''}${note}`.slice(-param.threadSummaryChars);
-      row.summary_through = through;
-    }
-    row.dropped_through = through;
-    this.host.store.threads.trim(row.key, through);
   }
 
   claim(key: string): boolean {

@@ -11,7 +11,8 @@ import { AosError } from '../../sys/errno.js';
 import { canonicalJson } from '../../sys/canonical-json.js';
 import type { KernelStore } from '../store/api.js';
 import type { Pcb } from '../../sys/types.js';
-import { type SpawnCore, type SpawnOptions, spawnRoot } from './spawn.js';
+import type { SpawnCore, SpawnOptions } from './spawn-options.js';
+import { spawnRoot } from './spawn.js';
 
 interface Entry {
   args: string;

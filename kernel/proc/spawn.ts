@@ -2,20 +2,19 @@
  * Spawn: a root process from the CLI, a child from SPAWN_AGENT. A child holds the intersection of
  * its parent's capabilities and what it asks for, no looser budgets and no higher priority, and
  * its parent's model unless the parent may choose another (model-choice.ts). A root's model is
- * the caller's or the kernel's default (root-model.ts).
+ * the caller's or the kernel's default (root-model.ts). What a spawn is asked, and the kernel it
+ * needs, are spawn-options.ts's.
  */
-import type { ModelRegistry } from '../../drivers/llm/registry.js';
 import type { ModelDriver } from '../../drivers/llm/types.js';
-import type { TapeReader } from '../../drivers/llm/workspace-tapes.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import { AosError } from '../../sys/errno.js';
 import { contextBudget } from '../context/context-budget.js';
 import { turnSlot } from '../../sys/turn-gate.js';
 import { taskMessage } from '../context/context.js';
 import { param } from '../../sys/param.js';
-import { emptyCounters, type ForkOrigin, isEnded, type Pcb } from '../../sys/types.js';
-import type { ContextStart, Entry } from './proc-types.js';
-import type { ProcCore } from './api.js';
+import { emptyCounters, isEnded, type Pcb } from '../../sys/types.js';
+import type { Entry } from './proc-types.js';
+import type { SpawnCore, SpawnOptions } from './spawn-options.js';
 import { armWallTimer, tighter } from './budgets.js';
 import type { CapabilitySet } from '../../sys/capabilities.js';
 import { enqueue } from './lifecycle.js';
@@ -32,63 +31,6 @@ import { seqAfter, TurnSeed } from './turn-part.js';
 import { toVirtualPathFrom } from '../../drivers/fs/virtual-path.js';
 import { checkThreadKey } from '../../sys/thread-key.js';
 import { liveTarget } from '../ipc/mailboxes.js';
-
-export interface SpawnOptions {
-  task: string;
-  /** `provider:model` or a bare name a provider owns; `auto` for the policy's ladder; the kernel's default when absent. */
-  model?: string;
-  /** A model ladder, cheapest first: each turn runs on the rung the kernel chooses (kernel/sched/ladder.ts). */
-  ladder?: readonly string[];
-  /** The unit this process is a run of (its children are the unit's too): budgets that match units count it. */
-  unit?: string;
-  /** Its live children and live descendants at once (the policy's work defaults when absent; a child's never above its parent's). */
-  maxChildren?: number;
-  maxLiveDescendants?: number;
-  /** A child's spawn signature (fan-out.ts), kept so the same SPAWN_AGENT again finds it. */
-  spawnKey?: string;
-  name?: string;
-  role?: string;
-  priority?: number;
-  maxTurns?: number;
-  /** Narrows the policy's root capabilities. */
-  capabilities?: readonly string[];
-  maxTokens?: number;
-  maxCost?: number;
-  maxWallS?: number;
-  /** Context budget in tokens (default param.contextBudgetTokens), never above the model's window allows. */
-  contextTokens?: number;
-  /** Where relative model paths (replay tapes) are resolved: the caller's directory. */
-  cwd?: string;
-  /**
-   * Its working directory in the workspace (a unit's `workdir`, `aos spawn --workdir`, SPAWN_AGENT's
-   * `workdir`): relative to the parent's, whose it is when absent; `/` for a root that gives none.
-   */
-  workdir?: string;
-  /**
-   * Lines the first message opens with, before the task (a unit's run: `[EVENT::TRIGGER] {...}`);
-   * a function is given the new pid before the process can run (a webhook request is bound to it then).
-   */
-  preface?: string | ((pid: number) => string);
-  /** Context threads to attach (kernel/ipc/threads.ts): their summary and newest entries go in its system prompt. */
-  attach?: readonly string[];
-  /**
-   * A fork (kernel/fork.ts): it begins at `origin.turn` with `entries` as its context (the rows it
-   * refers to, `context` when they were compacted), and `append` as its own first row when given.
-   */
-  fork?: { origin: ForkOrigin; entries: Entry[]; context: ContextStart | null; append: string | null };
-}
-
-export interface SpawnCore extends ProcCore {
-  readonly models: ModelRegistry;
-  readonly tapes: TapeReader;
-  readonly rootCaps: CapabilitySet;
-  /** Base for relative model paths when the caller gives none. */
-  readonly cwd: string;
-  /** The model of a root process that names none (the daemon's AOS_MODEL, or the policy's default_model). */
-  readonly defaultModel?: string;
-  /** The policy's caps on fan-out for a root that gives none (work.max_children, work.max_live_descendants). */
-  readonly work?: { readonly maxChildren?: number; readonly maxLiveDescendants?: number };
-}
 
 type Request = SpawnOptions & { model: string; role: string; name: string; pipeTo?: number | null };
 

@@ -15,7 +15,7 @@
  *   backend hands them out from its own sequences. A transcript's sequence numbers are its process's.
  *
  * The tables are facets (`processes`, `transcripts`, `events`, `mail`, `audit`, ...), each its own
- * module in a backend. Reads a networked backend must make on the kernel's way are asynchronous:
+ * module in a backend; those kept by modules of their own (audit to channels) are table-api.ts's. Reads a networked backend must make on the kernel's way are asynchronous:
  * start-up (recovery), a turn's reads (a result page) and the web view's pages. The reads that stay
  * synchronous answer a client about ended processes (`ps --all`, `logs`, a subtree to roll back or
  * prune); a networked backend answers them from its own cache or makes them asynchronous too.
@@ -23,24 +23,20 @@
 import type { KernelEvent } from '../../protocol/events.js';
 import type { RawJson } from '../../protocol/raw-json.js';
 import type { ProcRow } from '../../protocol/views.js';
-import type { AuditInput, AuditQuery, AuditRow, AuditVerdict } from './audit.js';
-import type { ApprovalRecord } from './approvals-table.js';
 import type { EventRow, UsageRow } from './event-pages.js';
 import type { TreeSearch } from './event-search.js';
-import type { JournalEntry } from './journal.js';
-import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
-import type { SpendRecord } from './spend-rows.js';
-import type { IdempotencyRecord } from './idempotency-rows.js';
-import type { ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
-import type {
-  BindingRecord,
-  ChannelMessageRecord,
-  ChannelRecord,
-  PairingRecord,
-  SenderRecord,
-} from './channel-rows.js';
 import type { PsColumns } from './ps-rows.js';
 import type { StoreMoves } from './pg/options.js';
+import type {
+  ApprovalRows,
+  AuditLog,
+  ChannelRows,
+  IdempotencyRows,
+  JournalLog,
+  SpendRows,
+  ThreadRows,
+  UnitRows,
+} from './table-api.js';
 import type {
   MessageRecord,
   ProcessRecord,
@@ -74,6 +70,16 @@ export type {
   SenderRecord,
 } from './channel-rows.js';
 export type { PsColumns } from './ps-rows.js';
+export type {
+  ApprovalRows,
+  AuditLog,
+  ChannelRows,
+  IdempotencyRows,
+  JournalLog,
+  SpendRows,
+  ThreadRows,
+  UnitRows,
+} from './table-api.js';
 export type { PostgresStoreOptions, StoreMoves } from './pg/options.js';
 /** A row of a PostgreSQL store read straight from the database (another node's): its texts as they were written. */
 export { unescapeRow as storedRow } from './pg/text.js';
@@ -215,103 +221,6 @@ export interface MailRows {
   timers(): Promise<TimerRecord[]>;
   putWebhook(w: WebhookRecord): void;
   webhooks(): Promise<WebhookRecord[]>;
-}
-
-/** The audit trail: append-only, each row chained to the one before by a keyed hash. */
-export interface AuditLog {
-  record(input: AuditInput): AuditRow;
-  list(query: AuditQuery): AuditRow[];
-  verify(): AuditVerdict;
-}
-
-/** The rollback journal: what each call changed, to put back. */
-export interface JournalLog {
-  record(entry: Omit<JournalEntry, 'id' | 'ts' | 'before_kind'>): void;
-  entries(pids: readonly number[], fromTurn?: number): JournalEntry[];
-  laterByOthers(path: string, afterId: number, pids: readonly number[]): JournalEntry | undefined;
-  sync(): void;
-  remove(ids: readonly number[]): void;
-  prune(ts: number): void;
-}
-
-/** Approval requests and their answers. */
-export interface ApprovalRows {
-  add(record: ApprovalRecord): void;
-  settle(record: ApprovalRecord): void;
-  loadPending(): ApprovalRecord[];
-}
-
-/** Units (declared agents) and a record of every firing of their triggers (unit-rows.ts). */
-export interface UnitRows {
-  all(): Promise<UnitRecord[]>;
-  put(record: UnitRecord): void;
-  remove(name: string): void;
-  /** Due times up to `at` are handled (never moves back). */
-  checked(name: string, at: number): void;
-  addRun(run: Omit<UnitRunRecord, 'id'>): void;
-  /** The newest `limit` firings, newest first. */
-  runs(name: string, limit: number): UnitRunRecord[];
-  /** Every run that started a process (start-up). */
-  started(): Promise<Array<{ unit: string; pid: number; trigger: string }>>;
-}
-
-/** Idempotency keys and the processes they started (idempotency-rows.ts). */
-export interface IdempotencyRows {
-  live(now: number): Promise<IdempotencyRecord[]>;
-  put(record: IdempotencyRecord): void;
-  expire(now: number): void;
-  /** Every key of a scope (a unit removed: a new unit of its name starts with none). */
-  forget(scope: string): void;
-}
-
-/** Channels, their bindings, paired senders, pairings waiting and messages (channel-rows.ts). */
-export interface ChannelRows {
-  load(): Promise<{
-    channels: ChannelRecord[];
-    bindings: BindingRecord[];
-    senders: SenderRecord[];
-    pairings: PairingRecord[];
-  }>;
-  putChannel(row: ChannelRecord): void;
-  removeChannel(name: string): void;
-  putBinding(row: BindingRecord): void;
-  removeBinding(id: string): void;
-  putSender(row: SenderRecord): void;
-  putPairing(row: PairingRecord): void;
-  removePairing(code: string): void;
-  addMessage(row: ChannelMessageRecord, keep: number): void;
-  messages(channel: string, options: { chat?: string; limit: number }): Promise<ChannelMessageRecord[]>;
-  origins(): Promise<Array<ChannelMessageRecord & { pid: number }>>;
-  knownChats(): Promise<Array<{ channel: string; chat: string }>>;
-  counts(): Promise<Array<{ channel: string; direction: string; status: string; n: number }>>;
-}
-
-/** Context threads: their rows, append-only entries (full-text indexed) and who used them (thread-rows.ts). */
-export interface ThreadRows {
-  /** Every thread's row (start-up: the kernel keeps them and numbers entries). */
-  all(): Promise<ThreadRecord[]>;
-  /** The row as it is at the commit (null: removed meanwhile, nothing written). */
-  put(build: () => ThreadRecord | null): void;
-  append(entry: ThreadEntryRecord): void;
-  entries(key: string, query: ThreadEntryQuery): Promise<ThreadEntryRecord[]>;
-  /** Entries of these threads holding every word of an FTS5 match, newest first. */
-  search(
-    keys: readonly string[],
-    match: string,
-    options: { sinceTs: number; limit: number },
-  ): Promise<ThreadEntryRecord[]>;
-  trim(key: string, throughSeq: number): void;
-  remove(key: string): void;
-  link(key: string, pid: number, how: ThreadLinkHow): void;
-  links(pids: readonly number[]): Array<{ key: string; pid: number; how: ThreadLinkHow }>;
-  byKey(key: string): Array<{ pid: number; how: ThreadLinkHow }>;
-}
-
-/** Budgets' spend by window (spend-rows.ts). */
-export interface SpendRows {
-  windows(windows: readonly string[]): Promise<SpendRecord[]>;
-  put(build: () => SpendRecord): void;
-  history(budget: string, limit: number): SpendRecord[];
 }
 
 /** `ps --all`: every stored process as JSON, made off the kernel's thread when the store is large (ps-all.ts). */

@@ -3,45 +3,34 @@
  * Writes are queued and committed together (group commit) — never an fsync per event. Whoever acknowledges a change waits for `committed()`,
  * so nothing reported as done can be lost or rolled back; a wait makes the commit run at once.
  * When a commit runs is commit-timing.ts's: at once (paced) for a waiter, else once writes are quiet;
- * what it writes, in what order, is write-batch.ts's.
+ * what it writes, in what order, is write-batch.ts's; how a commit goes (each write alone when one fails) is
+ * commit-batch.ts's; who hears of it (waiters, listeners, the store's health) is commit-reports.ts's.
  *
  * One process's bad data cannot stop the store: a row that cannot be built or written is reported
  * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
  * commits (full, read-only, I/O errors) keeps every queued write in memory, reports the store
  * unhealthy, and retries until space returns.
  */
-import { runAsKernel } from '../../sys/blame.js';
 import type { KernelEvent } from '../../protocol/events.js';
-import { param } from '../../sys/param.js';
-import { asError, EventInserts, serialise, unstorableMessage, WriteBatch } from './write-batch.js';
+import { EventInserts, serialise, unstorableMessage, WriteBatch } from './write-batch.js';
+import { type CommitContext, commitBatch } from './commit-batch.js';
+import { CommitReports } from './commit-reports.js';
 import { type Checkpointer, CommitTiming } from './commit-timing.js';
-import {
-  type ProcessRecord,
-  prepareStatements,
-  processRow,
-  type Statements,
-  type StoredEvent,
-  type StoreHooks,
-} from './records.js';
+import { prepareStatements } from './records.js';
+import type { ProcessRecord, Statements, StoredEvent, StoreHooks } from './records.js';
 import type { SqlDb } from './sql.js';
 import { openSqliteEngine, type StoreEngine } from './engine.js';
+import type { EventLog, KernelStore, MailRows, ProcessRows, StoreIds, StoreMoves, TranscriptRows } from './api.js';
 import type {
-  StoreMoves,
   ApprovalRows,
   AuditLog,
   ChannelRows,
-  EventLog,
-  JournalLog,
-  KernelStore,
-  MailRows,
-  ProcessRows,
-  StoreIds,
-  SpendRows,
   IdempotencyRows,
+  JournalLog,
+  SpendRows,
   ThreadRows,
-  TranscriptRows,
   UnitRows,
-} from './api.js';
+} from './table-api.js';
 import type { SqliteStore } from './sqlite.js';
 import {
   ApprovalsTable,
@@ -67,12 +56,11 @@ export class Store implements KernelStore, SqliteStore {
   private readonly eventInserts: EventInserts;
   /** What the next commit writes. */
   private batch: WriteBatch;
-  private waiters: Array<() => void> = [];
-  private readonly committedListeners = new Set<(events: readonly StoredEvent[]) => void>();
-  private commitHooks: Array<() => void> = [];
   private readonly timing = new CommitTiming(() => this.flush());
-  private retryTimer: NodeJS.Timeout | null = null;
-  private failure: Error | null = null;
+  private readonly reports = new CommitReports(
+    () => this.hooks,
+    () => this.flush(),
+  );
   private eventSeq: number;
   private closed = false;
   private checkpointer: Checkpointer | null = null;
@@ -84,6 +72,7 @@ export class Store implements KernelStore, SqliteStore {
   };
   /** Set when this open created the store (a new or empty file), with why. */
   readonly createdNote: string | null;
+  private readonly commitContext: CommitContext;
 
   private constructor(
     readonly file: string,
@@ -98,6 +87,12 @@ export class Store implements KernelStore, SqliteStore {
     this.ids = engine.ids?.(this) ?? new SqliteIds(this);
     this.moves = engine.moves?.({ reserveEvents: (count) => (this.eventSeq += count) - count + 1 }) ?? null;
     this.checkpointer = engine.checkpoints?.((level, message) => this.hooks.log(level, message)) ?? null;
+    this.commitContext = {
+      db: this.db,
+      stmt: this.stmt,
+      retryable: (error) => this.engine.retryable(error),
+      log: (level, message) => this.hooks.log(level, message),
+    };
   }
 
   /** A SQLite store in this file (':memory:' for none): made or brought up to date, checked first (check.ts). */
@@ -112,10 +107,10 @@ export class Store implements KernelStore, SqliteStore {
 
   /** Commits work (false while the disk refuses them), and why not while they do not. */
   get healthy(): boolean {
-    return this.failure === null;
+    return this.reports.failure === null;
   }
   get lastError(): Error | null {
-    return this.failure;
+    return this.reports.failure;
   }
 
   /** Read-side queries of other modules (the web view's pages and search) on this connection: committed rows only. */
@@ -125,13 +120,12 @@ export class Store implements KernelStore, SqliteStore {
 
   /** Called with each batch of events once it is durable, in order: what may be shown to clients. */
   onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void {
-    this.committedListeners.add(listener);
-    return () => this.committedListeners.delete(listener);
+    return this.reports.onCommitted(listener);
   }
 
   /** Called once, after the next commit that works, with events or without (the audit trail's head file, when rows were queued). */
   afterCommit(hook: () => void): void {
-    this.commitHooks.push(hook);
+    this.reports.afterCommit(hook);
   }
 
   // ---- the facets, each a module of its own on this connection ----
@@ -212,7 +206,7 @@ export class Store implements KernelStore, SqliteStore {
 
   /** `now`: someone waits for the commit (commit-timing.ts decides when it runs). */
   private scheduleFlush(now = false): void {
-    if (this.closed || this.failure) return;
+    if (this.closed || this.reports.failure) return;
     this.timing.request(now);
   }
 
@@ -220,7 +214,7 @@ export class Store implements KernelStore, SqliteStore {
   committed(): Promise<void> {
     if (!this.pending || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      this.waiters.push(resolve);
+      this.reports.wait(resolve);
       this.scheduleFlush(true);
     });
   }
@@ -232,107 +226,26 @@ export class Store implements KernelStore, SqliteStore {
     if (!this.pending) return this.settle([]);
     const batch = this.batch;
     this.batch = new WriteBatch(this.eventInserts);
-    const broken: Array<[number, Error]> = [];
-    const putProcess = (pid: number, build: () => ProcessRecord): void => this.putProcess(pid, build, broken);
     const unstorable = serialise(batch.events);
     for (const event of unstorable) this.hooks.onUnstorableEvent(event, unstorableMessage(event));
-    try {
-      this.db.transaction(() => batch.run(putProcess))();
-    } catch (error) {
-      if (this.engine.retryable(error)) {
-        // Kept, in the same order, for the retry.
-        this.batch = batch.before(this.batch);
-        this.fail(asError(error));
-        return false;
-      }
-      let lost: Error | null = null;
-      const { kept, committed } = batch.runEach(
-        (pid, run) => this.runAlone(pid, run, broken, (e) => (lost = e)),
-        putProcess,
-      );
-      if (kept) {
-        // The engine failed part way: what committed is shown, the rest kept (in order) for the retry.
-        for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
-        if (committed.length > 0) for (const listener of this.committedListeners) listener(committed);
-        this.batch = kept.before(this.batch);
-        this.fail(lost ?? new Error('the store failed'));
-        return false;
-      }
+    const outcome = commitBatch(this.commitContext, batch);
+    if (outcome.kind === 'kept') {
+      for (const [pid, error] of outcome.broken) this.hooks.onWriteError(pid, error);
+      this.reports.shown(outcome.committed);
+      this.batch = outcome.kept.before(this.batch);
+      this.reports.fail(outcome.error);
+      return false;
     }
     this.checkpointer?.committed();
-    for (const [pid, error] of broken) this.hooks.onWriteError(pid, error);
+    for (const [pid, error] of outcome.broken) this.hooks.onWriteError(pid, error);
     return this.settle(batch.events);
   }
 
-  private putProcess(pid: number, build: () => ProcessRecord, broken: Array<[number, Error]>): void {
-    let record: ProcessRecord;
-    try {
-      record = build();
-    } catch (error) {
-      broken.push([pid, asError(error)]);
-      return;
-    }
-    this.stmt.putProcess.run(processRow(record));
-  }
-
-  /** One write in a transaction of its own (another write of its batch failed on its own); a failure names its process. */
-  private runAlone(
-    pid: number | null,
-    run: () => void,
-    broken: Array<[number, Error]>,
-    lost: (error: Error) => void,
-  ): 'done' | 'failed' | 'retry' {
-    try {
-      this.db.transaction(run)();
-      return 'done';
-    } catch (error) {
-      if (this.engine.retryable(error)) {
-        lost(asError(error));
-        return 'retry';
-      }
-      if (pid !== null) broken.push([pid, asError(error)]);
-      else this.hooks.log('error', `a kernel write failed and was dropped: ${asError(error).message}`);
-      return 'failed';
-    }
-  }
-
   private settle(events: StoredEvent[]): boolean {
-    if (this.failure) {
-      const was = this.failure;
-      this.failure = null;
-      if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.retryTimer = null;
-      this.hooks.log('info', `the kernel store commits again (it had failed: ${was.message})`);
-      this.hooks.onHealth(true, null);
-    }
-    const hooks = this.commitHooks;
-    if (hooks.length > 0) this.commitHooks = [];
-    for (const hook of hooks) hook();
-    if (events.length > 0) for (const listener of this.committedListeners) listener(events);
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) resolve();
+    this.reports.committed(events);
     // A committed() called from a listener above has already asked for its commit.
     if (this.pending) this.scheduleFlush();
     return true;
-  }
-
-  private fail(error: Error): void {
-    const first = this.failure === null;
-    this.failure = error;
-    if (first) {
-      this.hooks.log(
-        'error',
-        `the kernel store cannot commit (${error.message}); holding writes and retrying every ${param.storeRetryMs} ms`,
-      );
-      this.hooks.onHealth(false, error);
-    }
-    this.retryTimer ??= runAsKernel(() =>
-      setTimeout(() => {
-        this.retryTimer = null;
-        this.flush();
-      }, param.storeRetryMs),
-    );
   }
 
   writeRow(pid: number, build: () => ProcessRecord): void {
@@ -372,11 +285,14 @@ export class Store implements KernelStore, SqliteStore {
     const flushed = this.flush();
     this.closed = true;
     void this.checkpointer?.stop();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.reports.stopRetry();
     if (!flushed)
-      this.hooks.log('error', `closing the kernel store with uncommitted writes: ${this.failure?.message ?? ''}`);
+      this.hooks.log(
+        'error',
+        `closing the kernel store with uncommitted writes: ${this.reports.failure?.message ?? ''}`,
+      );
     this.engine.close();
-    for (const resolve of this.waiters.splice(0)) resolve();
+    this.reports.release();
     return flushed;
   }
 }

@@ -7,7 +7,7 @@
 import type { Clock } from '../../sys/clock.js';
 import type { Armed, Firing, FireResult, RunStarter, UnitsHost } from './runs.js';
 import { dueBetween, lastDue } from './schedule.js';
-import type { Trigger } from './spec.js';
+import type { Trigger } from './trigger-spec.js';
 
 interface Context {
   starter: RunStarter;

@@ -13,7 +13,7 @@ import { jsonError, type StartedRun, type WebhookRequest } from '../ipc/webhooks
 import { param } from '../../sys/param.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Armed, RunStarter, UnitsHost } from './runs.js';
-import type { Trigger } from './spec.js';
+import type { Trigger } from './trigger-spec.js';
 import { webhookEventId } from './event-id.js';
 
 interface Context {

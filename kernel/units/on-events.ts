@@ -7,7 +7,7 @@
  */
 import type { EventBus, KernelEvent } from '../../protocol/events.js';
 import type { Armed, RunStarter } from './runs.js';
-import type { Trigger } from './spec.js';
+import type { Trigger } from './trigger-spec.js';
 import { onEventId } from './event-id.js';
 import type { Chain } from './chains.js';
 

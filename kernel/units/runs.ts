@@ -2,7 +2,7 @@
  * One firing of a unit's trigger, carried out: the caps on runs a minute, the overlap policy
  * (skip, queue, replace, parallel), then the run — an ordinary root process named for its unit,
  * told why it runs at the top of its first turn (`[EVENT::TRIGGER] {...}`). Every firing is a row
- * of unit_runs, a `trigger` event and an audit record, whatever came of it.
+ * of unit_runs, a `trigger` event and an audit record, whatever came of it (run-record.ts).
  */
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
@@ -16,6 +16,7 @@ import { runCapabilities } from './run-caps.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import type { Armed, Firing, FireResult, UnitsHost } from './unit-types.js';
 import { type Chain, TriggerChains } from './chains.js';
+import { recordFiring } from './run-record.js';
 
 export type { Armed, Firing, FireResult, UnitsHost } from './unit-types.js';
 export { capabilitiesBeyond, runCapabilities } from './run-caps.js';
@@ -254,37 +255,7 @@ export class RunStarter {
     pid: number | null,
     reason: string | null,
   ): FireResult {
-    const name = armed.unit.spec.name;
-    const firedAt = this.clock.now();
-    this.host.store.units.addRun({
-      unit: name,
-      trigger: firing.trigger,
-      scheduled_for: firing.scheduledFor,
-      fired_at: firedAt,
-      pid,
-      outcome,
-      reason,
-    });
-    this.host.events.emit({
-      type: 'trigger',
-      pid: pid ?? 0,
-      unit: name,
-      trigger: firing.trigger,
-      outcome,
-      ...(firing.scheduledFor === null ? {} : { scheduled_for: new Date(firing.scheduledFor).toISOString() }),
-      ...(firing.catchUp ? { catch_up: true } : {}),
-      ...(reason === null ? {} : { reason }),
-    });
-    this.host.audit({
-      pid: pid ?? 0,
-      call: 'TRIGGER',
-      subject: `${name}: ${firing.trigger}`,
-      decision: outcome === 'started' || outcome === 'queued' ? 'allow' : 'deny',
-      rule: `unit ${name}`,
-      decided_by: firing.trigger === 'by hand' ? 'person' : 'policy',
-      reason: `${outcome}${reason === null ? '' : `: ${reason}`}`,
-    });
-    return { outcome, pid, reason };
+    return recordFiring(this.host, this.clock.now(), armed, firing, { outcome, pid, reason });
   }
 }
 

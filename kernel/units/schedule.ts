@@ -4,7 +4,7 @@
  * (time zones and daylight saving included); `at` is due once.
  */
 import { Cron } from 'croner';
-import type { Trigger } from './spec.js';
+import type { Trigger } from './trigger-spec.js';
 
 const crons = new Map<string, Cron>();
 

@@ -10,12 +10,14 @@
  *   - spawn     X's runs hold `unit:<glob>` naming Y (a glob naming every unit tells nothing): Y runs
  *               as a child in X's tree, its capabilities narrowed to X's run's.
  * A run is a state — its unit, the unit whose tree it is in, its capabilities — so that narrowing
- * and own writes count. What every state of a kind shares is worked out once (the index below):
- * a set of 256 units is checked on the kernel's thread at every add.
+ * and own writes count. What every state of a kind shares is worked out once (the index below, and
+ * link-caps.ts for what a set of capabilities says): a set of 256 units is checked on the kernel's
+ * thread at every add.
  */
-import { type CapabilitySet, compileGlob, parseCapability } from '../../sys/capabilities.js';
+import { type CapabilitySet, compileGlob } from '../../sys/capabilities.js';
 import type { BudgetSpec } from '../cost/budget-spec.js';
-import { coversWorkspace, globsOverlap, headOf, namesEveryUnit } from './glob-overlap.js';
+import { coversWorkspace, globsOverlap, headOf } from './glob-overlap.js';
+import { CapsRead, covers, type Held } from './link-caps.js';
 import { runCapabilities } from './run-caps.js';
 import type { Unit } from './spec.js';
 
@@ -40,36 +42,7 @@ export interface Link {
   why: string;
 }
 
-/** Kinds whose grants and rules are globs over `/`-separated names: compared by overlap, the rest by kind. */
-const GLOB_KINDS = new Set(['fs.read', 'fs.write', 'mcp', 'net.fetch', 'thread']);
-
-interface Cap {
-  kind: string;
-  pattern: string | null;
-  regex: RegExp | null;
-  /** For fs grants: what every path it covers begins with (headOf). */
-  head: string | null;
-}
-
-/** What the links ask of a set of capabilities, read once per set. */
-interface Held {
-  parsed: Cap[];
-  writes: Array<string | null>;
-  starts: string[];
-}
-
 type Watcher = { unit: Unit; watched: string; head: string };
-
-/** Whether a grant of `held` covers `wanted` (CapabilitySet's covers, with a path's head compared first). */
-function covers(held: Held, wanted: Cap): boolean {
-  return held.parsed.some((cap) => {
-    if (cap.kind !== wanted.kind) return false;
-    if (cap.regex === null) return true;
-    if (wanted.pattern === null) return false;
-    if (cap.head !== null && wanted.head !== null && !wanted.head.startsWith(cap.head)) return false;
-    return cap.regex.test(wanted.pattern);
-  });
-}
 
 export class LinkIndex {
   private readonly fresh = new Map<string, State>();
@@ -77,12 +50,8 @@ export class LinkIndex {
   private readonly named = new Map<string, Unit[]>();
   private readonly listening = new Map<string, Unit[]>();
   private readonly watching = new Map<string, Array<{ unit: Unit; watched: string }>>();
-  private readonly asked = new Map<number, string | null>();
-  private readonly held = new Map<number, Held>();
-  private readonly caps = new Map<string, Cap>();
   private readonly narrowed = new Map<string, { caps: string[]; capsId: number; mayWrite: boolean }>();
-  /** Each set of capabilities seen, by its sorted list: its number. */
-  private readonly capsIds = new Map<string, number>();
+  private readonly read: CapsRead;
   /** Watched globs by their head, and the heads in order (those under a head are a run of them). */
   private readonly byHead = new Map<string, Watcher[]>();
   private readonly heads: string[];
@@ -93,6 +62,7 @@ export class LinkIndex {
     private readonly units: readonly Unit[],
     private readonly policy: LoopPolicy,
   ) {
+    this.read = new CapsRead(policy.asks);
     for (const unit of units) {
       for (const t of unit.triggers) {
         if (t.kind !== 'watch') continue;
@@ -112,7 +82,7 @@ export class LinkIndex {
     const known = this.fresh.get(unit.spec.name);
     if (known) return known;
     const caps = runCapabilities(unit, this.policy.rootCaps);
-    const state = this.stateOf(unit, unit.spec.name, caps, this.capsIdOf(caps));
+    const state = this.stateOf(unit, unit.spec.name, caps, this.read.idOf(caps));
     this.fresh.set(unit.spec.name, state);
     return state;
   }
@@ -126,8 +96,8 @@ export class LinkIndex {
     const x = from.unit.spec.name;
     const links: Link[] = [];
     for (const y of this.exitsOf(x)) links.push({ to: this.rootOf(y), why: `${y.spec.name} runs on exit of ${x}` });
-    const held = this.heldOf(from);
-    const asked = this.askOf(from.capsId, held);
+    const held = this.read.heldOf(from);
+    const asked = this.read.askOf(from.capsId, held);
     if (asked !== null)
       for (const y of this.approvals)
         links.push({
@@ -173,10 +143,10 @@ export class LinkIndex {
         let narrow = this.narrowed.get(key);
         if (!narrow) {
           // As a child's spawn narrows it (CapabilitySet.intersect): what of its own the parent's cover.
-          const caps = this.rootOf(y).caps.filter((c) => covers(held, this.capOf(c)));
+          const caps = this.rootOf(y).caps.filter((c) => covers(held, this.read.capOf(c)));
           narrow = {
             caps,
-            capsId: this.capsIdOf(caps),
+            capsId: this.read.idOf(caps),
             mayWrite: caps.some((c) => c === 'fs.write' || c.startsWith('fs.write:')),
           };
           this.narrowed.set(key, narrow);
@@ -202,43 +172,6 @@ export class LinkIndex {
 
   private stateOf(unit: Unit, root: string, caps: readonly string[], capsId: number): State {
     return { unit, root, caps, capsId, key: `${unit.spec.name}\u0000${root}\u0000${capsId}` };
-  }
-
-  private capsIdOf(caps: readonly string[]): number {
-    const key = [...caps].sort().join('\u0001');
-    let id = this.capsIds.get(key);
-    if (id === undefined) {
-      id = this.capsIds.size;
-      this.capsIds.set(key, id);
-    }
-    return id;
-  }
-
-  private capOf(text: string): Cap {
-    let cap = this.caps.get(text);
-    if (!cap) {
-      const parsed = parseCapability(text);
-      cap = {
-        ...parsed,
-        head: parsed.pattern !== null && parsed.kind.startsWith('fs.') ? headOf(parsed.pattern) : null,
-      };
-      this.caps.set(text, cap);
-    }
-    return cap;
-  }
-
-  private heldOf(state: State): Held {
-    let held = this.held.get(state.capsId);
-    if (!held) {
-      const parsed = state.caps.map((c) => this.capOf(c));
-      const writes = parsed.filter((c) => c.kind === 'fs.write').map((c) => c.pattern);
-      const starts = parsed
-        .filter((c) => c.kind === 'unit' && !namesEveryUnit(c.pattern))
-        .map((c) => c.pattern as string);
-      held = { parsed, writes, starts };
-      this.held.set(state.capsId, held);
-    }
-    return held;
   }
 
   private listenersOf(budget: string): Unit[] {
@@ -305,29 +238,6 @@ export class LinkIndex {
         .sort((a, b) => (this.position.get(a.unit) as number) - (this.position.get(b.unit) as number));
       this.watching.set(written, found);
     }
-    return found;
-  }
-
-  /** The first `ask` rule a run holding `caps` can meet, as written; null when none. */
-  private askOf(key: number, held: Held): string | null {
-    const known = this.asked.get(key);
-    if (known !== undefined) return known;
-    let found: string | null = null;
-    for (const rule of this.policy.asks) {
-      const meets = held.parsed.some(
-        (cap) =>
-          cap.kind === rule.kind &&
-          (rule.pattern === null ||
-            cap.pattern === null ||
-            !GLOB_KINDS.has(rule.kind) ||
-            globsOverlap(rule.pattern, cap.pattern)),
-      );
-      if (meets) {
-        found = rule.text;
-        break;
-      }
-    }
-    this.asked.set(key, found);
     return found;
   }
 }

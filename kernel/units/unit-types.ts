@@ -2,7 +2,7 @@
 import type { Pcb } from '../../sys/types.js';
 import type { EventBus } from '../../protocol/events.js';
 import type { AuditInput, KernelStore, UnitRecord, UnitRunOutcome } from '../store/api.js';
-import type { SpawnOptions } from '../proc/spawn.js';
+import type { SpawnOptions } from '../proc/spawn-options.js';
 import type { CapabilitySet } from '../../sys/capabilities.js';
 import type { Unit } from './spec.js';
 import type { TriggerFields } from './template.js';

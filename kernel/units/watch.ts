@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { Clock } from '../../sys/clock.js';
-import type { Trigger, WatchEvent } from './spec.js';
+import type { Trigger, WatchEvent } from './trigger-spec.js';
 
 type Watch = Extract<Trigger, { kind: 'watch' }>;
 

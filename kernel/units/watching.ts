@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../../sys/clock.js';
 import type { Armed, Firing, RunStarter, UnitsHost } from './runs.js';
-import type { Trigger } from './spec.js';
+import type { Trigger } from './trigger-spec.js';
 import { type Gathered, TriggerWatch } from './watch.js';
 import type { Chain } from './chains.js';
 import { type ExecWindows, runsOf, treesOf, writtenBy } from './own-writes.js';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelRequest } from '../../drivers/llm/types.js';
 import { formatAttached } from '../../kernel/ipc/thread-prompt.js';
-import type { ThreadView } from '../../kernel/ipc/threads.js';
+import type { ThreadView } from '../../kernel/ipc/thread-pages.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 
 let h: Harness | null = null;

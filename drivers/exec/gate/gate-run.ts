@@ -10,7 +10,8 @@ import type { HostLayout } from '../find-bwrap.js';
 import { controlFd, type WallClock } from '../supervise-child.js';
 import type { ExecRequest } from '../types.js';
 import { findGate } from './gate-binary.js';
-import { gateSetup, serveGate, type Refusal } from './gate-session.js';
+import { gateSetup } from './gate-setup.js';
+import { serveGate, type Refusal } from './gate-session.js';
 import { filesOfProgram, revalidateProgramFiles } from './program-files.js';
 
 export interface PreparedGate {

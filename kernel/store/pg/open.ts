@@ -1,7 +1,7 @@
 /**
  * The kernel's store on PostgreSQL (AOS_DATABASE_URL, issue 36): the same store (store.ts: group
  * commit, health, the facets) on a connection of its own (bridge.ts), its tables made from the
- * SQLite schema (dialect.ts) in a schema of their own — one per node, `aos_node_<name>` — so two
+ * SQLite schema (pg-schema.ts) in a schema of their own — one per node, `aos_node_<name>` — so two
  * kernels on one database never read each other's rows. Pids and message ids come from sequences
  * every node shares, so no two nodes hand out the same one.
  *
@@ -15,7 +15,7 @@ import type { PostgresStoreOptions, StoreIds } from '../api.js';
 import { Store } from '../store.js';
 import type { SqliteStore } from '../sqlite.js';
 import { PgBridge, PgError } from './bridge.js';
-import { postgresSchema } from './dialect.js';
+import { postgresSchema } from './pg-schema.js';
 import { PgDb } from './pg-db.js';
 import { PgMoves } from './moves.js';
 import { SCHEMA_VERSION } from '../schema.js';
