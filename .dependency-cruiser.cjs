@@ -16,7 +16,11 @@
  * fails `npm run lint` with the rule's name saying which two floors.
  */
 const LAYERS = [
-  { name: 'sys', what: 'headers and runtime primitives everyone includes', sees: [] },
+  {
+    name: 'sys',
+    what: 'headers and runtime primitives everyone includes (sys/host: the helpers that touch the file system)',
+    sees: [],
+  },
   { name: 'drivers', what: 'everything that touches the host' },
   {
     name: 'syscalls',
@@ -190,6 +194,17 @@ module.exports = {
       to: { circular: true },
     },
     ...layerRules(),
+    {
+      name: 'sys-headers-touch-no-host',
+      severity: 'error',
+      comment:
+        'sys/ is headers (errno, param, types, the ABI, the driver API) and primitives; what reads or writes the host (files, processes, sockets) is sys/host/ (issue 48.4).',
+      from: { path: '^sys/', pathNot: '^sys/host/' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(node:)?(fs|fs/promises|child_process|net|dgram|http|https|http2|worker_threads|os)$',
+      },
+    },
     {
       name: 'every-source-file-is-in-a-layer',
       severity: 'error',

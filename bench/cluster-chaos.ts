@@ -23,7 +23,7 @@ import { KernelClient } from '../client/client.js';
 import type { KernelEvent } from '../protocol/events.js';
 import type { ProcRow } from '../protocol/views.js';
 import { param } from '../sys/param.js';
-import { isAlive } from '../sys/pid-file.js';
+import { isAlive } from '../sys/host/pid-file.js';
 import { startFakeProvider } from '../test/fakes/fake-provider.js';
 import { pgSkipReason, startPostgres } from '../test/helpers/postgres.js';
 import { builtCli } from './daemon-home.js';

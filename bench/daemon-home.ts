@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { KernelClient } from '../client/client.js';
-import { packageRoot } from '../sys/paths.js';
+import { packageRoot } from '../sys/host/paths.js';
 
 /** The CLI as users run it: the built `bin`, never the sources through tsx (that measures tsx). */
 export function builtCli(): string {

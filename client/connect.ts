@@ -4,10 +4,10 @@
  * launch the daemon with the launcher the CLI hands in (cmd/launch.ts) and connect to it. Failures are KernelUnreachableError.
  */
 import { existsSync } from 'node:fs';
-import { isAlive } from '../sys/pid-file.js';
+import { isAlive } from '../sys/host/pid-file.js';
 import { KernelClient } from './client.js';
 import { KernelUnreachableError } from './errors.js';
-import type { AosPaths } from '../sys/paths.js';
+import type { AosPaths } from '../sys/host/paths.js';
 import type { Launcher } from '../protocol/daemon-report.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { PROTOCOL_VERSION } from '../protocol/protocol-results.js';

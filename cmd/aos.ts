@@ -2,7 +2,7 @@
 /** The aos CLI: builds the commands argv needs from the verb table (verbs.ts, cli-program.ts), runs one verb, maps failures to the contract's exit codes. */
 import { KERNEL_VERSION } from '../sys/version.js';
 import { programCommand, type RunSink, runProgram } from './cli-program.js';
-import { loadDotEnv } from '../sys/dotenv.js';
+import { loadDotEnv } from '../sys/host/dotenv.js';
 import { EXIT, reportError } from './fail.js';
 import type { VerbSpec } from './verb.js';
 import { allVerbs, verbLoader } from './verbs.js';

@@ -8,7 +8,7 @@ import {
 } from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
 import type { KernelClient } from '../client/client.js';
-import { aosPaths } from '../sys/paths.js';
+import { aosPaths } from '../sys/host/paths.js';
 import type { Launcher } from '../protocol/daemon-report.js';
 import { driftWarning } from './drift.js';
 import { err, isTerminal } from './out.js';

@@ -1,5 +1,5 @@
 /** Trap: a daemon keeps the settings of the CLI that started it. Say what differs and what to do. */
-import { aosPaths } from '../sys/paths.js';
+import { aosPaths } from '../sys/host/paths.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { describeDrift, diffSettings, settingsOf } from '../protocol/settings.js';
 

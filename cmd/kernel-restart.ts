@@ -1,7 +1,7 @@
 /** `aos kernel restart`: check the policy, stop the daemon and start it with the caller's settings; its processes resume. */
 import { pingKernel, startKernel } from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
-import { aosPaths } from '../sys/paths.js';
+import { aosPaths } from '../sys/host/paths.js';
 import { isEnded, PROC_STATES } from '../sys/types.js';
 import { CliError, EXIT } from './fail.js';
 import { launchLazily } from './connect.js';

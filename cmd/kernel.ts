@@ -5,7 +5,7 @@ import { launchLazily, withKernel } from './connect.js';
 import { stopKernel } from './launch-stop.js';
 import { runRestart } from './kernel-restart.js';
 import { driftWarning } from './drift.js';
-import { aosPaths } from '../sys/paths.js';
+import { aosPaths } from '../sys/host/paths.js';
 import type { ResultOf } from '../protocol/protocol.js';
 import { PROC_STATES } from '../sys/types.js';
 import type { KernelStats } from '../protocol/views.js';

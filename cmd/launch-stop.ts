@@ -1,8 +1,8 @@
 /** Stop the daemon of an AOS_HOME: ask it over the socket, or signal it when it does not answer. */
 import { pingKernel } from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
-import type { AosPaths } from '../sys/paths.js';
-import { isAlive, isDaemon, readPidFile } from '../sys/pid-file.js';
+import type { AosPaths } from '../sys/host/paths.js';
+import { isAlive, isDaemon, readPidFile } from '../sys/host/pid-file.js';
 
 /** A clean stop closes the store; past this the daemon is killed. */
 export const STOP_TIMEOUT_MS = 15_000;

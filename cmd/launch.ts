@@ -7,11 +7,11 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { checkStatePlacement, MisplacedState } from '../sys/state-placement.js';
+import { checkStatePlacement, MisplacedState } from '../sys/host/state-placement.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastLoggedError, logSize } from '../client/daemon-log.js';
-import type { AosPaths } from '../sys/paths.js';
+import type { AosPaths } from '../sys/host/paths.js';
 import type { DaemonReport, StartOutcome } from '../protocol/daemon-report.js';
 
 /**

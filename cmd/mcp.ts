@@ -3,7 +3,7 @@
  * (`{"command": "aos", "args": ["mcp"]}`). With --http, where the daemon serves the same over
  * Streamable HTTP instead, and the file holding its bearer token.
  */
-import { aosPaths } from '../sys/paths.js';
+import { aosPaths } from '../sys/host/paths.js';
 import { openKernel, withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { importBeside } from './import-beside.js';

@@ -1,7 +1,7 @@
 /** `aos schema [name]`: the JSON Schema of what `--json` prints (docs/schema/aos.schema.json, made from the zod types). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../sys/paths.js';
+import { packageRoot } from '../sys/host/paths.js';
 import { CliError, EXIT } from './fail.js';
 import { out } from './out.js';
 import type { VerbSpec } from './verb.js';

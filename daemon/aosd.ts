@@ -9,9 +9,9 @@
  * other start on the machine past its deadline).
  */
 import { mkdir } from 'node:fs/promises';
-import { loadDotEnv } from '../sys/dotenv.js';
-import { aosPaths } from '../sys/paths.js';
-import { checkStatePlacement } from '../sys/state-placement.js';
+import { loadDotEnv } from '../sys/host/dotenv.js';
+import { aosPaths } from '../sys/host/paths.js';
+import { checkStatePlacement } from '../sys/host/state-placement.js';
 import type { DaemonReport } from '../protocol/daemon-report.js';
 import { openDaemonLog, rotateLog } from './log.js';
 import { acquirePidLock } from './pid-lock.js';
@@ -35,7 +35,7 @@ function report(message: DaemonReport): Promise<void> {
 }
 
 // Before anything is written, the log included: aos's own files never go where an agent can reach
-// them (sys/state-placement.ts). The refusal goes to the CLI that started us, or to stderr.
+// them (sys/host/state-placement.ts). The refusal goes to the CLI that started us, or to stderr.
 try {
   checkStatePlacement(paths);
 } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { link, rename, unlink, writeFile } from 'node:fs/promises';
 import { AosError } from '../sys/errno.js';
-import { isAlive, isDaemon, isExiting, readPidFile } from '../sys/pid-file.js';
+import { isAlive, isDaemon, isExiting, readPidFile } from '../sys/host/pid-file.js';
 
 export interface PidLock {
   release(): Promise<void>;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fsRuleExecWarning } from '../drivers/fs-rules.js';
 import { loadPolicy } from '../kernel/safety/policy.js';
 import { SecretBox } from '../kernel/safety/secrets.js';
-import { aosPaths } from '../sys/paths.js';
-import { policyInReach } from '../sys/state-placement.js';
+import { aosPaths } from '../sys/host/paths.js';
+import { policyInReach } from '../sys/host/state-placement.js';
 
 const file = path.resolve(process.argv[2] ?? aosPaths().policy);
 const paths = aosPaths();
@@ -23,7 +23,7 @@ if (!existsSync(file) && file === paths.policy && !process.env.AOS_POLICY) {
 }
 try {
   const policy = await loadPolicy(file, false);
-  // A starting kernel refuses a policy an agent could change (sys/state-placement.ts): so does the check.
+  // A starting kernel refuses a policy an agent could change (sys/host/state-placement.ts): so does the check.
   const reach = policyInReach(file, paths.workspace);
   if (reach !== null) throw new Error(reach);
   const secrets = await SecretBox.load(policy.safety.secrets, aosPaths().home, process.env);

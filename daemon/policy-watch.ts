@@ -9,7 +9,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type KernelApi, parsePolicy, type Policy } from '../kernel/api.js';
-import { policyInReach } from '../sys/state-placement.js';
+import { policyInReach } from '../sys/host/state-placement.js';
 
 type LogLevel = 'info' | 'warn' | 'error';
 

@@ -12,7 +12,7 @@ import { chmod, link, mkdir, readFile, realpath, rename, unlink, writeFile } fro
 import os from 'node:os';
 import path from 'node:path';
 import { AosError } from '../sys/errno.js';
-import { isDaemon } from '../sys/pid-file.js';
+import { isDaemon } from '../sys/host/pid-file.js';
 
 export interface WorkspaceHolder {
   pid: number;

@@ -20,4 +20,4 @@ export type StartOutcome =
  * Starts a daemon for these paths: the CLI's launcher, handed to the client so that the client never
  * loads it. `timeoutMs` is how long it waits without news: each progress report starts it again.
  */
-export type Launcher = (paths: import('../sys/paths.js').AosPaths, timeoutMs: number) => Promise<StartOutcome>;
+export type Launcher = (paths: import('../sys/host/paths.js').AosPaths, timeoutMs: number) => Promise<StartOutcome>;

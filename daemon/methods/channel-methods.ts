@@ -1,8 +1,8 @@
 /** Handlers of the channels' methods (protocol/channel-protocol.ts); spread into methods.ts's table with one line. */
 import { customProgram } from '../../drivers/channels/programs.js';
 import { AosError } from '../../sys/errno.js';
-import { aosPaths } from '../../sys/paths.js';
-import { checkTrustedBinds, MisplacedState } from '../../sys/state-placement.js';
+import { aosPaths } from '../../sys/host/paths.js';
+import { checkTrustedBinds, MisplacedState } from '../../sys/host/state-placement.js';
 import type {
   BindingInfo,
   ChannelInfo,

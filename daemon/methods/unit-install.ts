@@ -13,7 +13,7 @@ import YAML from 'yaml';
 import type { KernelApi } from '../../kernel/api.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import { AosError } from '../../sys/errno.js';
-import { aosPaths } from '../../sys/paths.js';
+import { aosPaths } from '../../sys/host/paths.js';
 import { refuseLackingServers, unitBeside } from './unit-files.js';
 import { stageOffThread } from '../unit-stage.js';
 

@@ -10,7 +10,7 @@ import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { MCP_LIMITS } from '../../drivers/mcp/driver.js';
 import { adapterProgram, customProgram, egressFor, egressOf } from '../../drivers/channels/programs.js';
-import { checkOutOfAgentsReach } from '../../sys/state-placement.js';
+import { checkOutOfAgentsReach } from '../../sys/host/state-placement.js';
 import type { HttpAnswer } from '../../drivers/channels/protocol.js';
 import { AdapterSupervisor } from '../../drivers/channels/supervisor.js';
 import { jsonError } from '../ipc/webhooks.js';

@@ -10,7 +10,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { param } from '../../sys/param.js';
-import { isAlive } from '../../sys/pid-file.js';
+import { isAlive } from '../../sys/host/pid-file.js';
 import { visibleText } from '../../protocol/visible-text.js';
 import type { ClusterNodeView } from '../../protocol/cluster-view.js';
 import { type Db, inTx, NOW_MS, sessionName, type Tx } from './db.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openKernel } from '../../client/connect.js';
 import { KernelUnreachableError } from '../../client/errors.js';
-import { aosPaths, type AosPaths } from '../../sys/paths.js';
+import { aosPaths, type AosPaths } from '../../sys/host/paths.js';
 import { PROTOCOL_VERSION } from '../../protocol/protocol.js';
 import { fakeKernelSocket, pingAnswer } from '../helpers/fake-kernel-socket.js';
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startKernel } from '../../client/connect.js';
 import { handshake } from '../../cmd/launch.js';
 import type { StartOutcome } from '../../protocol/daemon-report.js';
-import type { AosPaths } from '../../sys/paths.js';
+import type { AosPaths } from '../../sys/host/paths.js';
 import { fakeKernelSocket, pingAnswer } from '../helpers/fake-kernel-socket.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquirePidLock } from '../../daemon/pid-lock.js';
-import { isAlive, isDaemon, isExiting } from '../../sys/pid-file.js';
+import { isAlive, isDaemon, isExiting } from '../../sys/host/pid-file.js';
 
 let dir: string;
 let file: string;

@@ -275,7 +275,7 @@ describe('a kernel killed with SIGKILL resumes every process from the store', ()
       await crash(t);
 
       const quickAfter = await t.cli(['logs', '2', '--json']);
-      // Failed once in CI (ECONNRESET: the killed kernel's threads still held its socket, sys/pid-file.ts); say what the kernel logged.
+      // Failed once in CI (ECONNRESET: the killed kernel's threads still held its socket, sys/host/pid-file.ts); say what the kernel logged.
       expect(quickAfter.code, `${quickAfter.stderr}\nkernel.log:\n${await logTail(t)}`).toBe(0);
       expect(events(quickAfter.stdout)).toEqual(events(quickBefore.stdout));
       expect(events(quickAfter.stdout).map((e) => e.type)).toEqual(

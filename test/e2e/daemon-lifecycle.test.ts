@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../sys/pid-file.js';
+import { isAlive } from '../../sys/host/pid-file.js';
 import { ROOT } from '../helpers/cli.js';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 

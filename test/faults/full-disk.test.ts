@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../sys/pid-file.js';
+import { isAlive } from '../../sys/host/pid-file.js';
 import { waitForRows } from '../helpers/kernel-probe.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { isAlive } from '../../sys/pid-file.js';
+import { isAlive } from '../../sys/host/pid-file.js';
 import { type CliResult, cliCommand, ROOT, runCli } from './cli.js';
 
 export interface TestHome {
@@ -27,7 +27,7 @@ export async function readPid(file: string): Promise<number | null> {
 /** A fresh AOS_HOME (or `home`, e.g. a small tmpfs, with the workspace outside it). */
 export async function makeHome(given?: string): Promise<TestHome> {
   const home = given ?? (await mkdtemp(path.join(os.tmpdir(), 'aos-daemon-')));
-  // The one directory inside the home the kernel accepts as a workspace (sys/state-placement.ts).
+  // The one directory inside the home the kernel accepts as a workspace (sys/host/state-placement.ts).
   const workspace = given ? await mkdtemp(path.join(os.tmpdir(), 'aos-ws-')) : path.join(home, 'workspace');
   const env: NodeJS.ProcessEnv = { AOS_HOME: home, AOS_WORKSPACE: workspace, AOS_NO_AUTOSTART: '', AOS_POLICY: '' };
   let tapes = 0;

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { aosPaths, type AosPaths } from '../../sys/paths.js';
+import { aosPaths, type AosPaths } from '../../sys/host/paths.js';
 import { PROTOCOL_VERSION } from '../../protocol/protocol.js';
 
 export interface FakeRequest {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { KernelClient } from '../../client/client.js';
-import { isAlive } from '../../sys/pid-file.js';
+import { isAlive } from '../../sys/host/pid-file.js';
 import type { ProcRow } from '../../protocol/views.js';
 import type { TestHome } from './daemon.js';
 

@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatApprovals } from '../../cmd/approvals.js';
 import { approvalLine } from '../../cmd/top/approvals-pane.js';
 import type { ResultOf } from '../../protocol/protocol.js';
-import { policyInReach } from '../../sys/state-placement.js';
+import { policyInReach } from '../../sys/host/state-placement.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 
 type Approval = ResultOf<'approvals'>['approvals'][number];

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { packageRoot } from '../../../sys/paths.js';
+import { packageRoot } from '../../../sys/host/paths.js';
 
 let found: Promise<string | null> | undefined;
 

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chromaTarget, HEARTBEAT_PATH, heartbeat } from '../../../drivers/memory/chroma-address.js';
 import { SupervisedChroma } from '../../../drivers/memory/chroma-server.js';
 import { resolveChromaCli } from '../../../drivers/memory/chroma-spawn.js';
-import { packageRoot } from '../../../sys/paths.js';
+import { packageRoot } from '../../../sys/host/paths.js';
 import { processTree } from './exposure.js';
 import { alive, tempDir, until } from './helpers.js';
 

@@ -2,8 +2,8 @@ import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aosPaths } from '../../sys/paths.js';
-import { checkSandboxBinds, checkStatePlacement, policyInReach } from '../../sys/state-placement.js';
+import { aosPaths } from '../../../sys/host/paths.js';
+import { checkSandboxBinds, checkStatePlacement, policyInReach } from '../../../sys/host/state-placement.js';
 
 let dir = '';
 beforeEach(async () => {

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDotEnv } from '../../sys/dotenv.js';
+import { loadDotEnv } from '../../../sys/host/dotenv.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ROOT } from '../helpers/cli.js';
-import { makeHome, type TestHome } from '../helpers/daemon.js';
+import { ROOT } from '../../helpers/cli.js';
+import { makeHome, type TestHome } from '../../helpers/daemon.js';
 
 /** The CLI run from another directory: tsx by path, since `--import tsx` resolves against the working directory. */
 async function aosIn(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
