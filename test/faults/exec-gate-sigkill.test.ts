@@ -15,6 +15,7 @@ import { findGate } from '../../drivers/exec/gate/gate-binary.js';
 import { waitForRows } from '../helpers/kernel-probe.js';
 import { until } from '../helpers/until.js';
 import { call, type FaultHome, makeFaultHome } from './fault-home.js';
+import { makeRepo, remoteHasMain } from '../helpers/git-repo.js';
 
 const ready = Boolean((await findBwrap()) && (await findGate()) && (await isExecutableFile('/usr/bin/git')));
 if (!ready) console.log('bwrap, the exec gate or git is missing: exec-gate SIGKILL test skipped');
@@ -26,41 +27,6 @@ rules:
   - ask: "exec:git push*"
 `;
 const CMD = 'echo run >> runs.log && cd repo && $(echo git) push -q';
-
-function makeRepo(workspace: string): void {
-  mkdirSync(path.join(workspace, 'repo'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: path.join(workspace, 'repo'),
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: workspace,
-        GIT_AUTHOR_NAME: 'a',
-        GIT_AUTHOR_EMAIL: 'a@a',
-        GIT_COMMITTER_NAME: 'a',
-        GIT_COMMITTER_EMAIL: 'a@a',
-      },
-    });
-  execFileSync('git', ['init', '-q', '--bare', path.join(workspace, 'remote.git')]);
-  git('init', '-q', '-b', 'main');
-  git('commit', '-q', '--allow-empty', '-m', 'one');
-  git('remote', 'add', 'origin', '/workspace/remote.git');
-  git('config', 'push.default', 'current');
-  git('config', 'safe.directory', '*');
-}
-
-function remoteHasMain(workspace: string): boolean {
-  try {
-    execFileSync(
-      'git',
-      ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'],
-      { stdio: 'ignore' },
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The process's wait as the store holds it (what a SIGKILL leaves for the next daemon). */
 function storedWait(home: string, pid: number): string | null {

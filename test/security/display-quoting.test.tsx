@@ -34,6 +34,7 @@ import { hasChromium, launchBrowser, screenshot } from '../helpers/browser.js';
 import { call, EXIT } from '../helpers/kernel-harness.js';
 import { until } from '../helpers/until.js';
 import { startWeb, type WebFixture } from '../helpers/web.js';
+import { makeRepo, remoteHasMain } from '../helpers/git-repo.js';
 
 type Approval = ResultOf<'approvals'>['approvals'][number];
 
@@ -234,41 +235,6 @@ const POLICY = parsePolicy(
   'version: 1\nroot: {capabilities: [exec, "fs.read:/**", "fs.write:/**"]}\nrules:\n  - ask: "exec:git push*"\n',
   'ask-policy',
 ).safety;
-
-/** A repository in the workspace with one commit, and a bare remote beside it (as test/security/exec-gate-ask.test.ts). */
-function makeRepo(workspace: string): void {
-  mkdirSync(path.join(workspace, 'repo'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: path.join(workspace, 'repo'),
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: workspace,
-        GIT_AUTHOR_NAME: 'a',
-        GIT_AUTHOR_EMAIL: 'a@a',
-        GIT_COMMITTER_NAME: 'a',
-        GIT_COMMITTER_EMAIL: 'a@a',
-      },
-    });
-  execFileSync('git', ['init', '-q', '--bare', path.join(workspace, 'remote.git')]);
-  git('init', '-q', '-b', 'main');
-  git('commit', '-q', '--allow-empty', '-m', 'one');
-  git('remote', 'add', 'origin', '/workspace/remote.git');
-  git('config', 'safe.directory', '*');
-}
-
-function remoteHasMain(workspace: string): boolean {
-  try {
-    execFileSync(
-      'git',
-      ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'],
-      { stdio: 'ignore' },
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.runIf(ready)("the issue's push through the real exec gate", () => {
   it('is asked about with its argv exactly, shown quoted on the socket, web and MCP, and a denial pushes nothing', async () => {

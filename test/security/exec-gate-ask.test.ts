@@ -13,6 +13,7 @@ import { isExecutableFile } from '../../drivers/exec/find-bwrap.js';
 import { parsePolicy } from '../../kernel/safety/policy.js';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 import { until } from '../helpers/until.js';
+import { makeRepo, remoteHasMain } from '../helpers/git-repo.js';
 
 const ready = Boolean((await findBwrap()) && (await findGate()) && (await isExecutableFile('/usr/bin/git')));
 if (!ready) console.log('bwrap, the exec gate or git is missing: exec-gate ask tests skipped');
@@ -21,42 +22,6 @@ const POLICY = parsePolicy(
   'version: 1\nroot: {capabilities: [exec]}\nrules:\n  - ask: "exec:git push*"\n',
   'ask-policy',
 ).safety;
-
-/** A repository in the workspace with one commit, and a bare remote beside it. */
-function makeRepo(workspace: string): void {
-  mkdirSync(path.join(workspace, 'repo'), { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: path.join(workspace, 'repo'),
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: workspace,
-        GIT_AUTHOR_NAME: 'a',
-        GIT_AUTHOR_EMAIL: 'a@a',
-        GIT_COMMITTER_NAME: 'a',
-        GIT_COMMITTER_EMAIL: 'a@a',
-      },
-    });
-  execFileSync('git', ['init', '-q', '--bare', path.join(workspace, 'remote.git')]);
-  git('init', '-q', '-b', 'main');
-  git('commit', '-q', '--allow-empty', '-m', 'one');
-  git('remote', 'add', 'origin', '/workspace/remote.git');
-  git('config', 'push.default', 'current');
-  git('config', 'safe.directory', '*');
-}
-
-function remoteHasMain(workspace: string): boolean {
-  try {
-    execFileSync(
-      'git',
-      ['--git-dir', path.join(workspace, 'remote.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main'],
-      { stdio: 'ignore' },
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let h: Harness | null = null;
 afterEach(async () => {
