@@ -1,24 +1,53 @@
 /**
  * The store as the kernel sees it: what it writes and reads, and when a write is safe. Everything
  * above kernel/store imports this file and nothing else of the store (the layer rule checks it);
- * the composition root opens an implementation (open.ts: SQLite today, store.ts). A second backend
- * implements these interfaces.
+ * the composition root opens an implementation (open.ts: SQLite in a file, or PostgreSQL).
  *
  * The contract a backend keeps:
  * - Writes are queued and committed together (group commit); they never throw for a bad row: a row
  *   that cannot be written is reported through `hooks.onWriteError` and the rest commits.
+ * - One commit at a time, in the order the writes were queued: writes queued while a commit is
+ *   under way wait for the next one, and a commit the engine refused is kept whole and goes before
+ *   them. `onCommitted` sees each durable batch of events in id order.
  * - `committed()` resolves once everything queued before the call is durable; whoever acknowledges
  *   a change to a person or to the host waits for it. While commits fail `healthy` is false, the
- *   writes are kept, and `hooks.onHealth` says so both ways.
+ *   writes are kept and retried, and `hooks.onHealth` says so both ways.
  * - Reads see committed data; a caller that needs what it just queued calls `flush()` first.
  * - Process ids, message ids and event ids are the store's (`ids`, `events.add`): a networked
  *   backend hands them out from its own sequences. A transcript's sequence numbers are its process's.
  *
+ * What is asynchronous. The group commit: `committed()` is awaited, and a networked backend sends
+ * each commit and awaits its answer, the kernel's thread free meanwhile. The reads on the kernel's
+ * way return promises: start-up (recovery), a turn's reads (a result page, a transcript) and the web
+ * view's pages and searches. The rest is synchronous, and on PostgreSQL each is a round trip the
+ * kernel's thread waits for (pg/bridge.ts, Atomics.wait) — said plainly, they are not served from
+ * memory yet: `flush()` (it commits for a synchronous read that follows) and `close()`; pids and
+ * message ids (`ids`: a sequence's next value, message ids in blocks); the reads that answer a
+ * client or an admin about stored, mostly ended, processes — `processes.get`, `subtree`,
+ * `psColumns` (`ps --all`, `ps --last`), `prunable`, `summaries`, `ofTree`, `transcripts.length`,
+ * `events.of`/`stored`/`recent`/`after`/`lastId` (`logs`, `history`, a stream's resume), the
+ * journal's, audit's, approvals', unit runs', thread links' and spend history's reads. A caller
+ * that can wait better awaits `committed()` and an asynchronous read.
+ *
+ * What a new backend implements. The kernel needs a `KernelStore` and an `OpenedStore` (below):
+ * anything that keeps this contract will do. The one in this folder is built to take another
+ * engine with little code: store.ts (the queue and the facets), commit.ts (when a commit runs, how
+ * it goes, who hears) and write-batch.ts (what it writes) are the engine's users, and an engine is
+ * a `StoreEngine` (engine.ts) —
+ * - `db`: a `SqlDb` (sql.ts: better-sqlite3's synchronous shape) on which the facets' SQLite SQL
+ *   runs, translated as needed (pg/dialect.ts): every read above, and the writes' statements.
+ * - `commit(body)`, optional: one transaction of a group commit, sent and not waited for — `body`
+ *   runs at once and makes the writes (the engine takes them, as pg/pg-db.ts does), and the answer
+ *   comes back as a `PendingCommit`: a promise the store awaits, and `wait()` for `flush()`. It
+ *   rejects with the engine's error or the row's; `retryable(error)` tells them apart (kept and
+ *   retried, or that write alone blamed). Without it a commit is `db.transaction(body)()`, done
+ *   when it returns (SQLite).
+ * - `ids` (sequences every node shares), `moves` (trees taken over from a dead node), `backup`,
+ *   `close`, and for SQLite `checkpoints`.
+ * Its tests: test/kernel/store/pg-store.test.ts runs each facet on both engines side by side.
+ *
  * The tables are facets (`processes`, `transcripts`, `events`, `mail`, `audit`, ...), each its own
- * module in a backend; those kept by modules of their own (audit to channels) are table-api.ts's. Reads a networked backend must make on the kernel's way are asynchronous:
- * start-up (recovery), a turn's reads (a result page) and the web view's pages. The reads that stay
- * synchronous answer a client about ended processes (`ps --all`, `logs`, a subtree to roll back or
- * prune); a networked backend answers them from its own cache or makes them asynchronous too.
+ * module in a backend; those kept by modules of their own (audit to channels) are table-api.ts's.
  */
 import type { KernelEvent } from '../../protocol/events.js';
 import type { RawJson } from '../../protocol/raw-json.js';

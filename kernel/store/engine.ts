@@ -1,20 +1,38 @@
 /**
  * What a store backend brings to the store (store.ts): its connection, and what differs between
- * engines — which failures mean "keep the writes and retry" rather than "this row is bad", where
- * ids come from, how a copy is kept, how it closes. SQLite's is made in store.ts; PostgreSQL's in
- * pg/open.ts.
+ * engines — how a group commit's transaction is sent (at once, or awaited), which failures mean
+ * "keep the writes and retry" rather than "this row is bad", where ids come from, how a copy is
+ * kept, how it closes. SQLite's is made here (with its checkpoint thread, checkpoint.ts);
+ * PostgreSQL's in pg/open.ts. api.ts's header says what a new backend implements.
  */
 import { backupDb, openCheckedDb } from './check.js';
-import { Checkpointer } from './commit-timing.js';
+import { Checkpointer } from './checkpoint.js';
 import { param } from '../../sys/param.js';
 import { migrate } from './migrate.js';
-import { isDiskError } from './write-batch.js';
+import type { PendingCommit } from './commit.js';
 import type { StoreIds, StoreMoves } from './api.js';
 import type { SqlDb } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
 
+export type { Checkpointer } from './checkpoint.js';
+
+/** Errors of the disk or the file, not of the data: wait and retry rather than blame a process. */
+export function isDiskError(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return (
+    /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL)/.test(code) || /^(ENOSPC|EDQUOT|EROFS|EIO)$/.test(code)
+  );
+}
+
 export interface StoreEngine {
+  /** Reads, and the transactions of an engine without `commit` (SQLite: a commit is `db.transaction`, done when it returns). */
   readonly db: SqlDb;
+  /**
+   * A group commit's transaction, sent and not waited for (a networked engine): `body` runs now and
+   * makes its writes (a throw is its own: nothing is sent), which go as one transaction whose
+   * answer is awaited — or waited for on the kernel's thread when `flush()` needs it. Null: nothing to send.
+   */
+  commit?(body: () => void): PendingCommit | null;
   /** Why the store counts as new, for the log (null: it held data). */
   readonly note: string | null;
   /** WAL checkpoints on a thread of their own (SQLite's; none elsewhere). */
@@ -39,7 +57,7 @@ export function openSqliteEngine(file: string): StoreEngine {
     db,
     note,
     retryable: isDiskError,
-    // Off the kernel's thread (commit-timing.ts); back in the commits if that thread is gone.
+    // Off the kernel's thread (checkpoint.ts); back in the commits if that thread is gone.
     checkpoints: (log) => {
       if (file === ':memory:') return null;
       db.pragma('wal_autocheckpoint = 0');

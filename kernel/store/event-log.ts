@@ -21,10 +21,12 @@ import type { SqliteStore } from './sqlite.js';
 type ResultEvent = Extract<KernelEvent, { type: 'result' }>;
 
 export class SqliteEventLog implements EventLog {
-  constructor(private readonly store: SqliteStore) {}
+  /** The store's queue of events: its JSON is made at the commit, off the path of the reply that emitted it. Bound: the kernel's event bus calls it as it is. */
+  readonly add: (event: KernelEvent) => void;
 
-  /** Its JSON is made at the commit, off the path of the reply that emitted it. Bound: the kernel's event bus calls it as it is. */
-  readonly add = (event: KernelEvent): void => this.store.writeEvent(event);
+  constructor(private readonly store: SqliteStore) {
+    this.add = store.writeEvent;
+  }
 
   of(pids: readonly number[], tail?: number): KernelEvent[] {
     return this.stored(pids, tail).map((e) => e.event);

@@ -14,14 +14,15 @@ import type { SqliteStore } from './sqlite.js';
 type Totals = Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>;
 
 export class SqliteProcessRows implements ProcessRows {
-  constructor(private readonly store: SqliteStore) {}
+  /** The row is built at the commit: the store's own queue of rows. */
+  readonly save: (pid: number, build: () => ProcessRecord) => void;
+
+  constructor(private readonly store: SqliteStore) {
+    this.save = store.writeRow;
+  }
 
   private all<T>(sql: string, ...args: unknown[]): T[] {
     return this.store.query((db) => prepared(db, sql).all(...args) as T[]);
-  }
-
-  save(pid: number, build: () => ProcessRecord): void {
-    this.store.writeRow(pid, build);
   }
 
   async live(): Promise<ProcessRecord[]> {
@@ -117,10 +118,16 @@ export class SqliteProcessRows implements ProcessRows {
 type Row = { role: 'user' | 'model'; text: string; seq: number };
 
 export class SqliteTranscripts implements TranscriptRows {
-  constructor(private readonly store: SqliteStore) {}
+  // A turn's writes, each its statement queued with the call's values (the store's queue runs them at the commit).
+  readonly put: (pid: number, seq: number, role: string, text: string) => void;
+  /** The result line of call `seq` of a process's pending turn. */
+  readonly putResult: (pid: number, seq: number, line: string) => void;
+  readonly clearResults: (pid: number) => void;
 
-  put(pid: number, seq: number, role: string, text: string): void {
-    this.store.write(pid, () => this.store.stmt.putTranscript.run(pid, seq, role, text));
+  constructor(private readonly store: SqliteStore) {
+    this.put = store.writer(store.stmt.putTranscript);
+    this.putResult = store.writer(store.stmt.putTurnResult);
+    this.clearResults = store.writer(store.stmt.clearTurnResults);
   }
 
   async load(pid: number, fromSeq = 0): Promise<Row[]> {
@@ -146,15 +153,6 @@ export class SqliteTranscripts implements TranscriptRows {
     return this.store.query(
       (db) => (prepared(db, 'SELECT COUNT(*) AS n FROM transcript WHERE pid = ?').get(pid) as { n: number }).n,
     );
-  }
-
-  /** The result line of call `seq` of a process's pending turn. */
-  putResult(pid: number, seq: number, line: string): void {
-    this.store.write(pid, () => this.store.stmt.putTurnResult.run(pid, seq, line));
-  }
-
-  clearResults(pid: number): void {
-    this.store.write(pid, () => this.store.stmt.clearTurnResults.run(pid));
   }
 
   async results(pid: number): Promise<string[]> {

@@ -39,7 +39,7 @@ export type ProcessSummary = Omit<ProcessRecord, 'runtime'>;
 export const SUMMARY_COLUMNS = `pid, ppid, tree, name, role, task, model, priority, capabilities, pipe_to, created_at, started_at,
   ended_at, state, exit_code, exit_reason, output, turns, syscalls, prompt_tokens, output_tokens, cached_tokens, cost, max_turns, wait, model_mix`;
 
-/** The processes table's columns, in its order (schema.ts). */
+/** The processes table's columns, in its order (schema.ts; write-batch.ts processRow binds a record in it). */
 const PROCESS_COLUMNS = [...SUMMARY_COLUMNS.split(',').map((c) => c.trim()), 'runtime'] as const;
 
 /** Columns a process's row never changes after its first write (the Pcb's readonly fields). */
@@ -56,39 +56,6 @@ const FIXED_AT_SPAWN = new Set([
   'pipe_to',
   'created_at',
 ]);
-
-/** A record as the putProcess statement binds it, by position. */
-export function processRow(r: ProcessRecord): unknown[] {
-  return [
-    r.pid,
-    r.ppid,
-    r.tree,
-    r.name,
-    r.role,
-    r.task,
-    r.model,
-    r.priority,
-    r.capabilities,
-    r.pipe_to,
-    r.created_at,
-    r.started_at,
-    r.ended_at,
-    r.state,
-    r.exit_code,
-    r.exit_reason,
-    r.output,
-    r.turns,
-    r.syscalls,
-    r.prompt_tokens,
-    r.output_tokens,
-    r.cached_tokens,
-    r.cost,
-    r.max_turns,
-    r.wait,
-    r.model_mix,
-    r.runtime,
-  ];
-}
 
 export interface MessageRecord {
   id: number;

@@ -20,10 +20,12 @@ export interface SqliteStore {
   query<T>(run: (db: SqlDb) => T): T;
   /** Queue a write: it commits with this tick's transaction, in order. */
   write(pid: number | null, run: () => void): void;
-  /** Queue a process's row, built at the commit (once however often it is saved in a tick). */
-  writeRow(pid: number, build: () => ProcessRecord): void;
-  /** Queue an event with the next event id. */
-  writeEvent(event: KernelEvent): void;
+  /** A write of one statement with the caller's values (the process's pid first), queued as it is. */
+  writer<A extends [pid: number, ...rest: unknown[]]>(statement: SqlStatement): (...values: A) => void;
+  /** Queue a process's row, built at the commit (once however often it is saved in a tick); bound. */
+  readonly writeRow: (pid: number, build: () => ProcessRecord) => void;
+  /** Queue an event with the next event id; bound. */
+  readonly writeEvent: (event: KernelEvent) => void;
   /** The events queued so far go in before the writes queued after this (a write that deletes events). */
   placeEvents(): void;
   /** Events queued and not yet committed (reads that must see them look there first). */

@@ -1,25 +1,22 @@
 /**
  * The kernel's state, on SQLite (better-sqlite3, WAL) or PostgreSQL (pg/): engine.ts says which.
- * Writes are queued and committed together (group commit) — never an fsync per event. Whoever acknowledges a change waits for `committed()`,
- * so nothing reported as done can be lost or rolled back; a wait makes the commit run at once.
- * When a commit runs is commit-timing.ts's: at once (paced) for a waiter, else once writes are quiet;
- * what it writes, in what order, is write-batch.ts's; how a commit goes (each write alone when one fails) is
- * commit-batch.ts's; who hears of it (waiters, listeners, the store's health) is commit-reports.ts's.
+ * Writes are queued and committed together (group commit) — never an fsync per event. Whoever
+ * acknowledges a change waits for `committed()`, so nothing reported as done can be lost or
+ * rolled back; a wait makes the commit run at once. This file is the queue and the facets on it;
+ * when a commit runs, how it goes and who hears of it is commit.ts's, what it writes write-batch.ts's.
  *
  * One process's bad data cannot stop the store: a row that cannot be built or written is reported
- * through `onWriteError` (the kernel ends that process) and the rest commits. A disk that refuses
- * commits (full, read-only, I/O errors) keeps every queued write in memory, reports the store
- * unhealthy, and retries until space returns.
+ * through `onWriteError` (the kernel ends that process) and the rest commits. A disk or a database
+ * that refuses commits (full, read-only, I/O errors, unreachable) keeps every queued write in
+ * memory, reports the store unhealthy, and retries until commits work again.
  */
 import type { KernelEvent } from '../../protocol/events.js';
-import { EventInserts, serialise, unstorableMessage, WriteBatch } from './write-batch.js';
-import { type CommitContext, commitBatch } from './commit-batch.js';
-import { CommitReports } from './commit-reports.js';
-import { type Checkpointer, CommitTiming } from './commit-timing.js';
+import { EventInserts, processRow, WriteBatch } from './write-batch.js';
+import { GroupCommit, type PendingCommit } from './commit.js';
 import { prepareStatements } from './records.js';
 import type { ProcessRecord, Statements, StoredEvent, StoreHooks } from './records.js';
-import type { SqlDb } from './sql.js';
-import { openSqliteEngine, type StoreEngine } from './engine.js';
+import type { SqlDb, SqlStatement } from './sql.js';
+import { type Checkpointer, openSqliteEngine, type StoreEngine } from './engine.js';
 import type { EventLog, KernelStore, MailRows, ProcessRows, StoreIds, StoreMoves, TranscriptRows } from './api.js';
 import type {
   ApprovalRows,
@@ -53,14 +50,7 @@ export type { MessageRecord, ProcessRecord, ProcessSummary, TimerRecord, Webhook
 export class Store implements KernelStore, SqliteStore {
   private readonly db: SqlDb;
   readonly stmt: Statements;
-  private readonly eventInserts: EventInserts;
-  /** What the next commit writes. */
-  private batch: WriteBatch;
-  private readonly timing = new CommitTiming(() => this.flush());
-  private readonly reports = new CommitReports(
-    () => this.hooks,
-    () => this.flush(),
-  );
+  private readonly commits: GroupCommit;
   private eventSeq: number;
   private closed = false;
   private checkpointer: Checkpointer | null = null;
@@ -72,7 +62,6 @@ export class Store implements KernelStore, SqliteStore {
   };
   /** Set when this open created the store (a new or empty file), with why. */
   readonly createdNote: string | null;
-  private readonly commitContext: CommitContext;
 
   private constructor(
     readonly file: string,
@@ -81,18 +70,25 @@ export class Store implements KernelStore, SqliteStore {
     this.db = engine.db;
     this.createdNote = engine.note;
     this.stmt = prepareStatements(this.db);
-    this.eventInserts = new EventInserts(this.db);
-    this.batch = new WriteBatch(this.eventInserts);
+    const inserts = new EventInserts(this.db);
     this.eventSeq = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
     this.ids = engine.ids?.(this) ?? new SqliteIds(this);
     this.moves = engine.moves?.({ reserveEvents: (count) => (this.eventSeq += count) - count + 1 }) ?? null;
     this.checkpointer = engine.checkpoints?.((level, message) => this.hooks.log(level, message)) ?? null;
-    this.commitContext = {
-      db: this.db,
-      stmt: this.stmt,
-      retryable: (error) => this.engine.retryable(error),
-      log: (level, message) => this.hooks.log(level, message),
-    };
+    const { db, stmt } = this;
+    this.commits = new GroupCommit({
+      hooks: () => this.hooks,
+      // The backend's transaction: SQLite's is done when it returns; PostgreSQL's is sent, its answer awaited.
+      transact: engine.commit ?? ((body): PendingCommit | null => (db.transaction(body)(), null)),
+      putProcess: (record) => stmt.putProcess.run(processRow(record)),
+      retryable: (error) => engine.retryable(error),
+      commits: this.checkpointer?.commits ?? null,
+      fresh: () => new WriteBatch(inserts),
+    });
+    this.processes = new SqliteProcessRows(this);
+    this.transcripts = new SqliteTranscripts(this);
+    this.events = new SqliteEventLog(this);
+    this.mail = new SqliteMail(this);
   }
 
   /** A SQLite store in this file (':memory:' for none): made or brought up to date, checked first (check.ts). */
@@ -107,10 +103,10 @@ export class Store implements KernelStore, SqliteStore {
 
   /** Commits work (false while the disk refuses them), and why not while they do not. */
   get healthy(): boolean {
-    return this.reports.failure === null;
+    return this.commits.failure === null;
   }
   get lastError(): Error | null {
-    return this.reports.failure;
+    return this.commits.failure;
   }
 
   /** Read-side queries of other modules (the web view's pages and search) on this connection: committed rows only. */
@@ -120,21 +116,22 @@ export class Store implements KernelStore, SqliteStore {
 
   /** Called with each batch of events once it is durable, in order: what may be shown to clients. */
   onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void {
-    return this.reports.onCommitted(listener);
+    return this.commits.onCommitted(listener);
   }
 
   /** Called once, after the next commit that works, with events or without (the audit trail's head file, when rows were queued). */
   afterCommit(hook: () => void): void {
-    this.reports.afterCommit(hook);
+    this.commits.next.after.push(hook);
   }
 
   // ---- the facets, each a module of its own on this connection ----
   readonly ids: StoreIds;
   readonly moves: StoreMoves | null;
-  readonly processes: ProcessRows = new SqliteProcessRows(this);
-  readonly transcripts: TranscriptRows = new SqliteTranscripts(this);
-  readonly events: EventLog = new SqliteEventLog(this);
-  readonly mail: MailRows = new SqliteMail(this);
+  // Made once the statements and the queue are (their writes are the queue's own functions).
+  readonly processes: ProcessRows;
+  readonly transcripts: TranscriptRows;
+  readonly events: EventLog;
+  readonly mail: MailRows;
   private readonly tables: {
     audit?: AuditTrail;
     journal?: Journal;
@@ -175,7 +172,7 @@ export class Store implements KernelStore, SqliteStore {
   }
 
   setMeta(key: string, value: string | number): void {
-    this.enqueue(null, () => this.stmt.setMeta.run(key, String(value)));
+    this.write(null, () => this.stmt.setMeta.run(key, String(value)));
   }
 
   // ---- queued writes ----
@@ -187,83 +184,55 @@ export class Store implements KernelStore, SqliteStore {
 
   /** Queue a write of such a module: it commits with this tick's transaction, in order. */
   write(pid: number | null, run: () => void): void {
-    this.enqueue(pid, run);
+    this.commits.next.queue.push({ pid, run });
+    this.commits.request(false);
   }
 
-  private enqueue(pid: number | null, run: () => void): void {
-    this.batch.queue.push({ pid, run });
-    this.scheduleFlush();
+  /** A write of one statement with the caller's values (the process's pid first), queued as it is. */
+  writer<A extends [pid: number, ...rest: unknown[]]>(statement: SqlStatement): (...values: A) => void {
+    return (...values) => {
+      this.commits.next.queue.push({ pid: values[0], run: () => statement.run(...values) });
+      this.commits.request(false);
+    };
+  }
+
+  /** A process's row, built at the commit (once however often it is saved in a tick). Bound: the process rows' `save` is it. */
+  readonly writeRow = (pid: number, build: () => ProcessRecord): void => {
+    this.commits.next.dirty.set(pid, build);
+    this.commits.request(false);
+  };
+
+  /**
+   * Queue an event with the next id. Its JSON is made at the commit, off the path of the reply that
+   * emitted it; one that cannot be serialised is stored as an error event in its place
+   * (`onUnstorableEvent`). Bound: the event log's `add` is it.
+   */
+  readonly writeEvent = (event: KernelEvent): void => {
+    this.commits.next.events.push({ id: ++this.eventSeq, event, json: '' });
+    this.commits.request(false);
+  };
+
+  placeEvents(): void {
+    this.commits.next.placeEvents();
   }
 
   /** Events not committed yet (for reads that must see them). */
   get queuedEvents(): readonly StoredEvent[] {
-    return this.batch.events;
+    return this.commits.next.events;
   }
 
-  private get pending(): boolean {
-    return !this.batch.empty;
-  }
-
-  /** `now`: someone waits for the commit (commit-timing.ts decides when it runs). */
-  private scheduleFlush(now = false): void {
-    if (this.closed || this.reports.failure) return;
-    this.timing.request(now);
-  }
-
-  /** Resolves once everything queued so far is committed (waits out a full disk). */
+  /** Resolves once everything queued so far is committed (waits out a full disk or a database that does not answer). */
   committed(): Promise<void> {
-    if (!this.pending || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.reports.wait(resolve);
-      this.scheduleFlush(true);
-    });
-  }
-
-  /** Commit everything queued, in one transaction. Returns false when the disk refused it (kept for a retry). */
-  flush(): boolean {
-    this.timing.reset();
-    if (this.closed) return true;
-    if (!this.pending) return this.settle([]);
-    const batch = this.batch;
-    this.batch = new WriteBatch(this.eventInserts);
-    const unstorable = serialise(batch.events);
-    for (const event of unstorable) this.hooks.onUnstorableEvent(event, unstorableMessage(event));
-    const outcome = commitBatch(this.commitContext, batch);
-    if (outcome.kind === 'kept') {
-      for (const [pid, error] of outcome.broken) this.hooks.onWriteError(pid, error);
-      this.reports.shown(outcome.committed);
-      this.batch = outcome.kept.before(this.batch);
-      this.reports.fail(outcome.error);
-      return false;
-    }
-    this.checkpointer?.committed();
-    for (const [pid, error] of outcome.broken) this.hooks.onWriteError(pid, error);
-    return this.settle(batch.events);
-  }
-
-  private settle(events: StoredEvent[]): boolean {
-    this.reports.committed(events);
-    // A committed() called from a listener above has already asked for its commit.
-    if (this.pending) this.scheduleFlush();
-    return true;
-  }
-
-  writeRow(pid: number, build: () => ProcessRecord): void {
-    this.batch.dirty.set(pid, build);
-    this.scheduleFlush();
+    return this.commits.committed();
   }
 
   /**
-   * Queue an event. Its JSON is made at the commit, off the path of the reply that emitted it; one
-   * that cannot be serialised is stored as an error event in its place (`onUnstorableEvent`).
+   * Commit everything queued now, for a synchronous read that follows; false when the engine
+   * refused it (kept for a retry). A commit under way ends first. On PostgreSQL this waits on the
+   * kernel's thread (pg/bridge.ts): the group commits do not, this does (api.ts).
    */
-  writeEvent(event: KernelEvent): void {
-    this.batch.events.push({ id: ++this.eventSeq, event, json: '' });
-    this.scheduleFlush();
-  }
-
-  placeEvents(): void {
-    this.batch.placeEvents();
+  flush(): boolean {
+    return this.commits.flush();
   }
 
   /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */
@@ -282,17 +251,15 @@ export class Store implements KernelStore, SqliteStore {
   /** Commit what can be committed and close; false when writes were left uncommitted (a full disk). */
   close(): boolean {
     if (this.closed) return true;
-    const flushed = this.flush();
+    const flushed = this.commits.close();
     this.closed = true;
     void this.checkpointer?.stop();
-    this.reports.stopRetry();
     if (!flushed)
       this.hooks.log(
         'error',
-        `closing the kernel store with uncommitted writes: ${this.reports.failure?.message ?? ''}`,
+        `closing the kernel store with uncommitted writes: ${this.commits.failure?.message ?? ''}`,
       );
     this.engine.close();
-    this.reports.release();
     return flushed;
   }
 }

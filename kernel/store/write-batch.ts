@@ -1,26 +1,19 @@
 /**
- * One group commit's writes: queued statements in order, each process's row once, and the events.
- * Each event is made a row here, once: its JSON (one that cannot be serialised is replaced by an
- * error event saying so), without the text a transcript row already holds. Events are only ever
- * inserted, with new ids, so they go in after the batch's other writes, in multi-row INSERTs (one
- * statement per row cost more than the row itself; a turn makes 7 events) — but for a write that
- * deletes events, which places those queued before it first (`placeEvents`). A batch the disk
- * refused goes before the writes queued since (`before`). What a failure is, is said here too: the
- * disk's (kept and retried) or a row's (its process is told).
+ * What one group commit writes: queued statements in order, each process's row once (built now,
+ * bound by position), and the events, with who waits for them. Each event is made a row here,
+ * once: its JSON (one that cannot be serialised is replaced by an error event saying so), without
+ * the text a transcript row already holds. Events are only ever inserted, with new ids, so they go
+ * in after the batch's other writes, in multi-row INSERTs (one statement per row cost more than
+ * the row itself; a turn makes 7 events) — but for a write that deletes events, which places those
+ * queued before it first (`placeEvents`). When one write fails on its own the batch is written
+ * write by write (`alone`, `commitPlan`); a batch the engine refused goes before the writes queued
+ * since (`before`). commit.ts decides when a batch commits and sends each of its transactions.
  */
 import type { KernelEvent } from '../../protocol/events.js';
 import type { ProcessRecord, StoredEvent } from './records.js';
 import type { SqlDb, SqlStatement } from './sql.js';
 
-// ---- what a failure is, and an event made a row ----
-
-/** Errors of the disk or the file, not of the data: wait and retry rather than blame a process. */
-export function isDiskError(error: unknown): boolean {
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
-  return (
-    /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL)/.test(code) || /^(ENOSPC|EDQUOT|EROFS|EIO)$/.test(code)
-  );
-}
+// ---- an event made a row ----
 
 export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -123,14 +116,25 @@ export interface Write {
   events?: readonly [number, number];
 }
 
-/** Run one write in a transaction of its own: done, failed on its own (the caller reports it), or the engine failed (kept for a retry). */
-export type RunAlone = (pid: number | null, run: () => void) => 'done' | 'failed' | 'retry';
+/** One write of a batch in a transaction of its own: what it runs, and how it is kept for a retry. */
+export interface LoneWrite {
+  pid: number | null;
+  run: () => void;
+  keep(into: WriteBatch): void;
+  /** The queued events it commits. */
+  events: readonly StoredEvent[];
+}
+
+type PutProcess = (pid: number, build: () => ProcessRecord) => void;
 
 export class WriteBatch {
   readonly queue: Write[] = [];
   /** pid -> row builder; a process dirtied many times in a batch is written once. */
   readonly dirty = new Map<number, () => ProcessRecord>();
   readonly events: StoredEvent[] = [];
+  /** Who waits for this batch to be durable (`committed()`), and hooks run once it is (`afterCommit`). */
+  readonly waiters: Array<() => void> = [];
+  readonly after: Array<() => void> = [];
   /** How many of `events` a queued write already inserts. */
   private placed = 0;
 
@@ -150,42 +154,35 @@ export class WriteBatch {
   }
 
   /** The transaction's body. Process rows first: a queued write may amend or delete a row written in the same batch. */
-  run(putProcess: (pid: number, build: () => ProcessRecord) => void): void {
+  run(putProcess: PutProcess): void {
     for (const [pid, build] of this.dirty) putProcess(pid, build);
     for (const write of this.queue) write.run();
     this.inserts.insert(this.events, this.placed, this.events.length);
   }
 
   /**
-   * Each write alone (one failed on its own): the rest commits, and each failure names its process.
-   * When the engine fails under one (the link, not the row), it and every write after it are kept,
-   * in order, for a retry: returned, with the events that did commit.
+   * Each write alone, in order (one failed on its own): the rest commits, and each failure names
+   * its process. A write kept for a retry goes into a batch of its own (`keep`): the kept queue's
+   * writes insert their own ranges of this batch's events (they close over them), the rest of the
+   * events are kept's own.
    */
-  runEach(
-    alone: RunAlone,
-    putProcess: (pid: number, build: () => ProcessRecord) => void,
-  ): { kept: WriteBatch | null; committed: StoredEvent[] } {
-    const kept = new WriteBatch(this.inserts);
-    const committed: StoredEvent[] = [];
-    let failing = false;
-    const step = (pid: number | null, run: () => void): boolean => !failing && !(failing = alone(pid, run) === 'retry');
-    for (const [pid, build] of this.dirty) if (!step(pid, () => putProcess(pid, build))) kept.dirty.set(pid, build);
+  alone(putProcess: PutProcess): LoneWrite[] {
+    const writes: LoneWrite[] = [];
+    for (const [pid, build] of this.dirty)
+      writes.push({ pid, run: () => putProcess(pid, build), keep: (k) => k.dirty.set(pid, build), events: [] });
     for (const write of this.queue) {
-      if (!step(write.pid, write.run)) kept.queue.push(write);
-      else if (write.events) committed.push(...this.events.slice(write.events[0], write.events[1]));
+      const events = write.events ? this.events.slice(write.events[0], write.events[1]) : [];
+      writes.push({ pid: write.pid, run: write.run, keep: (k) => k.queue.push(write), events });
     }
     for (let i = this.placed; i < this.events.length; i++) {
       const stored = this.events[i] as StoredEvent;
-      if (step(stored.event.pid, () => this.inserts.insert(this.events, i, i + 1))) committed.push(stored);
-      else kept.events.push(stored);
+      const run = (): void => this.inserts.insert(this.events, i, i + 1);
+      writes.push({ pid: stored.event.pid, run, keep: (k) => k.events.push(stored), events: [stored] });
     }
-    if (!failing) return { kept: null, committed: this.events };
-    // The kept queue's writes insert their own ranges of this batch's events (they close over them); the rest are kept's own.
-    kept.placed = 0;
-    return { kept, committed };
+    return writes;
   }
 
-  /** This batch (the disk refused it) and then `later`, as one batch in the same order. */
+  /** This batch (the engine refused it) and then `later`, as one batch in the same order, with the waiters and hooks of both. */
   before(later: WriteBatch): WriteBatch {
     const merged = new WriteBatch(this.inserts);
     this.placeEvents();
@@ -194,6 +191,96 @@ export class WriteBatch {
     for (const [pid, build] of later.dirty) merged.dirty.set(pid, build);
     merged.events.push(...this.events, ...later.events);
     merged.placed = this.events.length + later.placed;
+    merged.waiters.push(...this.waiters, ...later.waiters);
+    merged.after.push(...this.after, ...later.after);
     return merged;
   }
+}
+
+// ---- one commit's transactions ----
+
+export type Plan = Generator<() => void, Outcome, Error | null>;
+
+export type Outcome = { broken: Array<[number, Error]> } & (
+  { kept: null } | { kept: WriteBatch; committed: StoredEvent[]; error: Error }
+);
+
+/** What a commit's plan needs of the store: its hooks, the process rows' statement, which failures are the engine's, a batch. */
+export interface PlanHost {
+  hooks(): { log(level: 'error', message: string): void };
+  putProcess(record: ProcessRecord): void;
+  retryable(error: unknown): boolean;
+  fresh(): WriteBatch;
+}
+
+/**
+ * The transactions of one commit of a batch (its events serialised), each yielded to be run and
+ * answered with null or why it failed: all the writes in one, or — when one failed on its own —
+ * each write alone, so that the rest commits and the failure names its process. When the engine
+ * fails (the disk, the link; not a row) that write and every one after it are kept, in order.
+ */
+export function* commitPlan(c: PlanHost, batch: WriteBatch): Plan {
+  let broken: Array<[number, Error]> = [];
+  const put = (pid: number, build: () => ProcessRecord): void => {
+    let record: ProcessRecord;
+    try {
+      record = build();
+    } catch (error) {
+      broken.push([pid, asError(error)]);
+      return;
+    }
+    c.putProcess(record);
+  };
+  const whole = yield () => batch.run(put);
+  if (whole === null) return { broken, kept: null };
+  // Kept whole, in the same order, for the retry.
+  if (c.retryable(whole)) return { broken: [], kept: batch, committed: [], error: whole };
+  broken = [];
+  const kept = c.fresh();
+  const committed: StoredEvent[] = [];
+  let lost: Error | null = null;
+  for (const write of batch.alone(put)) {
+    const error: Error | null = lost ?? (yield write.run);
+    if (error === null) committed.push(...write.events);
+    else if (lost || c.retryable(error)) {
+      // The engine failed part way: this write and every one after it are kept, in order.
+      lost = error;
+      write.keep(kept);
+    } else if (write.pid !== null) broken.push([write.pid, error]);
+    else c.hooks().log('error', `a kernel write failed and was dropped: ${error.message}`);
+  }
+  return lost ? { broken, kept, committed, error: lost } : { broken, kept: null };
+}
+
+/** A record as the putProcess statement binds it, by position (records.ts PROCESS_COLUMNS' order). */
+export function processRow(r: ProcessRecord): unknown[] {
+  return [
+    r.pid,
+    r.ppid,
+    r.tree,
+    r.name,
+    r.role,
+    r.task,
+    r.model,
+    r.priority,
+    r.capabilities,
+    r.pipe_to,
+    r.created_at,
+    r.started_at,
+    r.ended_at,
+    r.state,
+    r.exit_code,
+    r.exit_reason,
+    r.output,
+    r.turns,
+    r.syscalls,
+    r.prompt_tokens,
+    r.output_tokens,
+    r.cached_tokens,
+    r.cost,
+    r.max_turns,
+    r.wait,
+    r.model_mix,
+    r.runtime,
+  ];
 }

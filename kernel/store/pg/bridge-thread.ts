@@ -1,10 +1,13 @@
 /**
- * The PostgreSQL store's connection thread (bridge.ts starts it and says what its answers mean):
- * one `pg` client, requests run one at a time, a heartbeat and the open transaction's id in shared
- * memory for the kernel's thread to read while it waits.
+ * The PostgreSQL store's connection thread (bridge.ts sends it requests and says what its answers
+ * mean): one `pg` client, requests run one at a time in the order they came, a heartbeat and the
+ * open transaction's id in shared memory for the kernel's thread to read while it waits.
  */
+import { createRequire } from 'node:module';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+
 /** Plain JavaScript evaluated as is: the same from dist, under tsx and in a test runner. */
-export const WORKER_SOURCE = `
+const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const pg = require(workerData.pg);
 const o = workerData.options;
@@ -83,6 +86,12 @@ async function outcome(id) {
 async function handle(m) {
   const results = [];
   if (m.resolve) return { results: [], committed: await outcome(m.resolve) };
+  // A commit whose outcome was lost with an earlier thread is looked up before anything else runs.
+  if (m.unknown) {
+    const landed = await outcome(m.unknown);
+    looked = true;
+    if (landed) throw fail('ECOMMITTED', 'a commit thought lost had landed');
+  }
   const c = await connect();
   const begins = m.tx === 'begin' || m.tx === 'beginCommit';
   if (begins && inTx) { inTx = false; await q(c, 'ROLLBACK').catch(() => {}); }
@@ -123,6 +132,7 @@ async function handle(m) {
 }
 let port = null;
 let chain = Promise.resolve();
+let looked = false;
 parentPort.on('message', (m) => {
   if (m.port) { port = m.port; return; }
   if (m.close) {
@@ -131,11 +141,13 @@ parentPort.on('message', (m) => {
   }
   chain = chain.then(async () => {
     let reply;
+    looked = false;
     try {
       reply = { id: m.id, ...(await handle(m)) };
     } catch (e) {
       reply = { id: m.id, error: { message: String((e && e.message) || e), code: String((e && e.code) || 'EDB') } };
     }
+    if (looked) reply.looked = true;
     port.postMessage(reply);
     Atomics.add(shared, 1, 1);
     Atomics.store(shared, 0, 1);
@@ -143,3 +155,43 @@ parentPort.on('message', (m) => {
   });
 });
 `;
+
+/** Shared words: [0] the answer flag, [1] the thread's heartbeat; the bigint after them the open transaction's id. */
+export const FLAG = 0;
+export const BEAT = 1;
+
+/** The thread that holds the connection, and how to reach it. */
+export class Thread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly shared = new SharedArrayBuffer(16);
+  readonly words = new Int32Array(this.shared, 0, 2);
+  readonly xact = new BigInt64Array(this.shared, 8, 1);
+  /** Why the thread ended, when it threw. */
+  error: Error | null = null;
+
+  /** `onReply`: an answer that came while nobody waited on the kernel's thread (a request awaited). */
+  constructor(options: object, onReply: (reply: unknown) => void) {
+    const pgPath = createRequire(import.meta.url).resolve('pg');
+    // Plain JavaScript: none of this process's loaders or flags (--import tsx, --input-type=module) apply to it.
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: { pg: pgPath, options, shared: this.shared },
+    });
+    // A thread that dies is seen by its heartbeat; its error is said then.
+    this.worker.on('error', (error) => (this.error = error));
+    this.worker.unref();
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.port.on('message', onReply);
+    // After the listener, which refs the port: only a request awaited keeps the program alive (bridge.ts refs it then).
+    this.port.unref();
+    this.worker.postMessage({ port: channel.port2 }, [channel.port2]);
+  }
+
+  end(): void {
+    void this.worker.terminate();
+    this.port.close();
+  }
+}

@@ -9,8 +9,12 @@
  *
  * A transaction whose commit fails throws from the function `transaction()` returned, as
  * better-sqlite3's does, and leaves nothing behind: the queued writes are dropped with it.
+ *
+ * The store's group commits go another way (`commit`): the writes are taken as statements here, on
+ * the kernel's thread, and sent as one transaction whose answer is awaited (bridge.ts `send`). No
+ * write of a commit reads (a read would be a round trip in the middle of it): one that does fails.
  */
-import { type PgBridge, PgError, type PgStep } from './bridge.js';
+import { type PgBridge, PgError, type PgPending, type PgStep } from './bridge.js';
 import { coalesce } from './coalesce.js';
 import { toPostgres } from './dialect.js';
 import { escapeText, unescapeRow } from './text.js';
@@ -96,6 +100,8 @@ export class PgDb implements SqlDb {
   private begun = false;
   /** Sent first in every transaction (the node's fence check): a transaction commits only when it holds. */
   guard: PgStep | null = null;
+  /** `body` of a commit is running: its writes are taken, not sent. */
+  private collecting = false;
 
   constructor(readonly bridge: PgBridge) {}
 
@@ -109,6 +115,8 @@ export class PgDb implements SqlDb {
   }
 
   private send(steps: PgStep[]): unknown[] {
+    if (this.collecting)
+      throw new Error('a write of a PostgreSQL group commit may not read (its statements are sent together)');
     if (this.depth === 0) return this.bridge.run(steps, 'none').at(-1)?.rows ?? [];
     // The guard goes first in the request that begins the transaction; a later one goes on only on that session.
     const first = !this.begun && this.guard ? [this.guard] : [];
@@ -134,6 +142,29 @@ export class PgDb implements SqlDb {
     }
     this.queued.push(step);
     return QUEUED;
+  }
+
+  /**
+   * One transaction of the store's commits, sent and not waited for: `body` runs now (a throw is
+   * its own, nothing sent), its writes as one request whose answer is awaited or waited for.
+   * Null when it wrote nothing.
+   */
+  commit(body: () => void): PgPending | null {
+    if (this.depth > 0) throw new Error('a commit inside a transaction is not supported by the PostgreSQL store');
+    this.depth = 1;
+    this.collecting = true;
+    this.queued = [];
+    try {
+      body();
+      const writes = coalesce(this.queued);
+      return writes.length === 0
+        ? null
+        : this.bridge.send([...(this.guard ? [this.guard] : []), ...writes], 'beginCommit');
+    } finally {
+      this.queued = [];
+      this.collecting = false;
+      this.depth = 0;
+    }
   }
 
   transaction<T>(fn: () => T): () => T {
