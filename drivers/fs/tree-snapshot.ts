@@ -55,14 +55,30 @@ async function walk(
   const files = entries.filter((e) => e.isFile()).map((e) => (rel === '/' ? `/${e.name}` : `${rel}/${e.name}`));
   // A directory's files at once: the libuv pool overlaps the reads (one at a time cost 3x).
   const states = await Promise.all(files.map((child) => readState(path.join(root, child), budget, withContent)));
-  files.forEach((child, i) => out.set(child, states[i] as FileState));
+  files.forEach((child, i) => {
+    const state = states[i];
+    if (state) out.set(child, state);
+  });
   for (const entry of entries)
     if (entry.isDirectory())
       await walk(root, rel === '/' ? `/${entry.name}` : `${rel}/${entry.name}`, out, budget, withContent);
 }
 
-async function readState(full: string, budget: { bytes: number }, withContent: boolean): Promise<FileState> {
-  const info = await lstat(full, { bigint: true });
+/**
+ * A listed file's state, or null when it is no longer a regular file there: another process's write
+ * renamed its temporary file away (or replaced the name) between readdir and lstat — a file that is
+ * gone is not in the tree, and a race with a neighbour must not fail the command (EIO).
+ */
+export async function readState(
+  full: string,
+  budget: { bytes: number },
+  withContent: boolean,
+): Promise<FileState | null> {
+  const info = await lstat(full, { bigint: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+    throw error;
+  });
+  if (info === null || !info.isFile()) return null;
   budget.bytes -= Number(info.size);
   if (budget.bytes < 0) throw new SnapshotTooLarge(`the writable paths hold more than the journal's snapshot limit`);
   const content = withContent ? ((await readRegular(full, Number(info.size))) ?? Buffer.alloc(0)) : Buffer.alloc(0);
