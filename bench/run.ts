@@ -88,6 +88,8 @@ export const BENCHES: Record<string, Bench> = {
     args: ['--messages', '100', '--burst', '1000', '--replies', '20'],
     quick: ['--messages', '50', '--burst', '500', '--replies', '10'],
   },
+  // 47 prompt injections (7 sources × 6 goals, and variants) on a model that obeys them, under the default policy's taint rules and without: effects that happened, benign twins finished without a person (~25 s).
+  injection: { file: 'injection', args: [], quick: [] },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
   cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '6', '--turns', '25'] },
   // A dead node's tree of 1,000 / 10,000 / 100,000 events adopted: how long its move takes and how long it holds up the adopter's event loop (~30 s).

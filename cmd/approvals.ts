@@ -9,6 +9,7 @@ import {
   SHOW_MAX,
 } from '../protocol/show-call.js';
 import type { ResultOf } from '../protocol/protocol.js';
+import { taintLines } from '../protocol/taint-show.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { out, terminalColumns } from './out.js';
@@ -51,7 +52,8 @@ export function formatApprovals(rows: readonly Approval[], width: number): strin
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]): string =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  return [fmt(head), ...lines.map(fmt)].join('\n');
+  // A request of a process that holds outside content: where it came from, under the request.
+  return [fmt(head), ...lines.flatMap((l, i) => [fmt(l), ...taintLines(rows[i]?.taint, '    ', width)])].join('\n');
 }
 
 export async function runApprovals(flags: { json?: boolean }): Promise<number> {

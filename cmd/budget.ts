@@ -24,12 +24,48 @@ function tokens(spent: number, limit: number | null): string {
   return limit === null ? '—' : `${spent} / ${limit}`;
 }
 
-/** `daily $1, monthly 2000000 tokens (Europe/Berlin)` */
-function limitsOf(v: View): string {
+type Count = View['counts'][number];
+
+/** `daily $1, monthly 2000000 tokens (Europe/Berlin)`: the policy's limits. */
+export function limitsOf(v: View): string {
   const each = v.limits
     .map((l) => `${l.period} ${l.unit === 'usd' ? `$${l.amount}` : `${l.amount} tokens`}`)
     .join(', ');
   return `${each}${v.tz ? ` (${v.tz})` : ''}`;
+}
+
+/** The policy's budgets, as `aos policy show` lists them beside its rules (what each spent: aos budget ls). */
+export function policyBudgets(views: readonly View[]): string {
+  if (views.length === 0) return 'budgets: none (the policy has no budgets: section)';
+  const rows = views.map((v) => [
+    `  ${v.name}`,
+    `${v.scope}${v.pattern === null ? '' : ` ${v.pattern}`}${v.shared && v.scope !== 'kernel' ? ' (shared)' : ''}`,
+    limitsOf(v),
+  ]);
+  return `budgets (what each has spent: aos budget ls):\n${table(['  NAME', 'COUNTS', 'LIMITS'], rows)}`;
+}
+
+/** A dollar amount as the policy writes it: `$0.08`, not `$0.08000000000000002`. */
+const usd = (n: number): string => `$${Number(n.toFixed(6))}`;
+
+/**
+ * The limits of one count's window, a raise included: `daily $0.08 ($0.05 + $0.03 raised)`. The
+ * column showed the policy's limits whatever was raised, so a raise seemed not to take (issue 51.4).
+ */
+function windowLimits(v: View, c: Count): string {
+  const period = c.window.startsWith('daily:') ? 'daily' : 'monthly';
+  const parts = v.limits
+    .filter((l) => l.period === period)
+    .map((l) => {
+      if (l.unit === 'usd')
+        return c.raised_usd
+          ? `${usd(l.amount + c.raised_usd)} (${usd(l.amount)} + ${usd(c.raised_usd)} raised)`
+          : usd(l.amount);
+      return c.raised_tokens
+        ? `${l.amount + c.raised_tokens} tokens (${l.amount} + ${c.raised_tokens} raised)`
+        : `${l.amount} tokens`;
+    });
+  return `${period} ${parts.join(', ')}${v.tz ? ` (${v.tz})` : ''}`;
 }
 
 export function formatBudgets(views: readonly View[], now = Date.now()): string {
@@ -47,7 +83,7 @@ export function formatBudgets(views: readonly View[], now = Date.now()): string 
       `${Math.round(c.share * 100)}%`,
       until(c.resets_at, now),
       c.paused.length ? c.paused.join(',') : '',
-      limitsOf(v),
+      windowLimits(v, c),
     ]);
   });
   return table(['BUDGET', 'COUNTS', 'WINDOW', 'DOLLARS', 'TOKENS', 'USED', 'RESETS', 'PAUSED', 'LIMITS'], rows);
@@ -79,6 +115,28 @@ function amount(text: string | undefined, what: string): number | undefined {
   const value = Number(text.replace(/^\$/, ''));
   if (!Number.isFinite(value) || value <= 0) throw new CliError(`--${what} must be a positive number (got "${text}")`);
   return value;
+}
+
+/**
+ * What a raise did, count by count: it adds to the window's limit (`--usd 2` on $1 is $3), which a
+ * person reading "raise --usd 2" as "the limit is $2 now" was not told (issue 51.4).
+ */
+function raisedLines(v: View, by: { usd?: number; tokens?: number }, key: string | undefined): string {
+  const counts = v.counts.filter((c) => key === undefined || c.key === key);
+  const lines = counts.flatMap((c) => [
+    ...(by.usd !== undefined && c.limit_usd !== null
+      ? [
+          `raised ${v.name} ${c.key} ${c.window} by ${usd(by.usd)}: its limit is ${usd(c.limit_usd)} now, was ${usd(c.limit_usd - by.usd)}`,
+        ]
+      : []),
+    ...(by.tokens !== undefined && c.limit_tokens !== null
+      ? [
+          `raised ${v.name} ${c.key} ${c.window} by ${Math.round(by.tokens)} tokens: its limit is ${c.limit_tokens} tokens now, was ${c.limit_tokens - Math.round(by.tokens)}`,
+        ]
+      : []),
+  ]);
+  const note = "(a raise adds to this window only; the next window has the policy's limits again)";
+  return lines.length ? [...lines, note].join('\n') : `raised ${v.name} (no window of it counts anything yet)`;
 }
 
 const json = { flags: '--json', help: 'print the answer as JSON (aos schema names its shape)' };
@@ -131,11 +189,14 @@ Examples:
     },
     {
       name: 'raise',
-      summary: 'more for the current window (this window only); the processes paused on it go on',
+      summary: "add to the current window's limit (this window only); the processes paused on it go on",
       args: [['<name>', 'the budget']],
       options: [
-        { flags: '--usd <amount>', help: 'dollars to add' },
-        { flags: '--tokens <n>', help: 'tokens to add' },
+        {
+          flags: '--usd <amount>',
+          help: "dollars to add to this window's limit (not the new limit: $1 raised by 2 is $3)",
+        },
+        { flags: '--tokens <n>', help: "tokens to add to this window's limit" },
         keyOption,
         json,
       ],
@@ -151,7 +212,11 @@ Examples:
             ...(usd === undefined ? {} : { usd }),
             ...(tokensToAdd === undefined ? {} : { tokens: Math.round(tokensToAdd) }),
           });
-          print(f.json ?? false, r, `raised ${name as string}\n${formatBudgets([r.budget])}`);
+          print(
+            f.json ?? false,
+            r,
+            `${raisedLines(r.budget, { usd, tokens: tokensToAdd }, f.key)}\n\n${formatBudgets([r.budget])}`,
+          );
           return EXIT.ok;
         }),
     },

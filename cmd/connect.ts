@@ -22,6 +22,21 @@ export function autostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean 
 export const launchLazily: Launcher = async (paths, timeoutMs) =>
   (await import('./launch.js')).launchDaemon(paths, timeoutMs);
 
+/** The kernel this CLI started (its pid), if it did: a long verb says so again at its end (remindStarted). */
+let startedHere: number | null = null;
+
+/**
+ * At the end of an attached spawn (`npm run demo` is one), when this CLI started the kernel: the
+ * notice given at the start has scrolled away, and a person would not know a daemon and its memory
+ * server outlive the command (issue 51.4). Said once more, at a terminal only, as the notice is.
+ */
+export function remindStarted(): void {
+  if (startedHere === null || !isTerminal(2)) return;
+  err(
+    `aos: the kernel this started (pid ${startedHere}, for ${aosPaths().home}) keeps running in the background, with its memory server (Chroma) if an agent used memory: "aos kernel stop" stops both\n`,
+  );
+}
+
 /** Connected, the ping on its way; its answer warns when the kernel runs with other settings than ours. */
 function open(autostart: boolean): Promise<Opened> {
   return openConnection(aosPaths(), {
@@ -30,6 +45,7 @@ function open(autostart: boolean): Promise<Opened> {
     // Scripts read stdout/stderr; only a person at a terminal is told about the start, once: what
     // now runs in the background and how to stop it, or that the last kernel had died.
     onStarted: (pid, { unclean }) => {
+      startedHere = pid;
       if (!isTerminal(2)) return;
       const home = aosPaths().home;
       err(

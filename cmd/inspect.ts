@@ -6,6 +6,7 @@ import { EXIT } from './fail.js';
 import { formatCost, formatCount, formatDuration, modelOfRow } from './top/format.js';
 import { isLadder, rungsOf } from '../sys/ladder.js';
 import { out } from './out.js';
+import { taintLines } from '../protocol/taint-show.js';
 import type { VerbSpec } from './verb.js';
 
 function when(ms: number | null): string {
@@ -55,7 +56,10 @@ export function describeDetail(d: ProcDetail, now = Date.now()): string {
     ['ended', r.ended_at === null ? '-' : `${when(r.ended_at)} (${formatDuration((now - r.ended_at) / 1000)} ago)`],
     ['run time', formatDuration(((r.ended_at ?? now) - r.created_at) / 1000)],
   ];
-  return rows.map(([k, v]) => `${k.padEnd(9)} ${v}`).join('\n');
+  const taint = d.taint
+    ? [`taint     ${d.taint.tainted ? 'tainted' : 'clean'}`, ...taintLines(d.taint, '          ')]
+    : [];
+  return [...rows.map(([k, v]) => `${k.padEnd(9)} ${v}`), ...taint].join('\n');
 }
 
 export async function runInspect(pidArg: string, flags: { json?: boolean }): Promise<number> {

@@ -1,4 +1,7 @@
-/** `aos kernel restart`: check the policy, stop the daemon and start it with the caller's settings; its processes resume. */
+/**
+ * `aos kernel restart`: check the policy and what a start needs, stop the daemon and start it with
+ * the caller's settings; its processes resume.
+ */
 import { pingKernel, startKernel } from '../client/connect.js';
 import { KernelUnreachableError } from '../client/errors.js';
 import { aosPaths } from '../sys/host/paths.js';
@@ -34,6 +37,19 @@ export async function runRestart(flags: { json?: boolean }): Promise<number> {
       `not restarting: the new kernel would refuse its policy (${policy.error ?? 'invalid'}); the running kernel keeps running. Fix the file (aos policy check ${paths.policy}) and restart again`,
     );
   }
+  // So must a workspace or home it could not start in (a file, another home's kernel's): nothing stops.
+  const { runDaemonProgram } = await import('./launch.js');
+  const check = runDaemonProgram('start-check', []);
+  let startable: { ok: boolean; problems: string[] };
+  try {
+    startable = JSON.parse(check.stdout) as typeof startable;
+  } catch {
+    throw new CliError(`could not check the start: ${check.stderr.trim() || `the checker exited ${check.status}`}`);
+  }
+  if (!startable.ok)
+    throw new CliError(
+      `not restarting: a new kernel could not start (${startable.problems.join('; ')}); the running kernel keeps running`,
+    );
   const live = await liveCount();
   const stopped = await stopKernel(paths);
   const started = await startKernel(paths, launchLazily);

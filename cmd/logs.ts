@@ -1,11 +1,15 @@
-/** `aos logs [pid]`: events from the kernel's store, then (with -f) live; without a pid, every process's. */
+/**
+ * `aos logs [pid]`: events from the kernel's store, then (with -f) live; without a pid, every
+ * process's, or (--unit) a unit's runs'.
+ */
 import type { KernelClient } from '../client/client.js';
 import { toInt, toPid } from './args.js';
 import { withKernel } from './connect.js';
-import { EXIT } from './fail.js';
+import { CliError, EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
 import { cutsByTime, eventsFor, timeArg, type Window } from './log-window.js';
 import { printAllLogs } from './logs-all.js';
+import { EVERY_PROCESS, unitScope } from './logs-unit.js';
 import type { VerbSpec } from './verb.js';
 
 interface LogsFlags {
@@ -17,6 +21,7 @@ interface LogsFlags {
   tree: boolean;
   json?: boolean;
   verbose?: boolean;
+  unit?: string;
 }
 
 /** Lines shown without a pid and without --tail: the newest, as `docker logs` would be unbearable here. */
@@ -51,6 +56,8 @@ async function printOne(
 
 export async function runLogs(pidArg: string | undefined, flags: LogsFlags): Promise<number> {
   const pid = pidArg === undefined ? undefined : toPid(pidArg);
+  if (pid !== undefined && flags.unit !== undefined)
+    throw new CliError(`give a pid or --unit, not both (aos logs --unit ${flags.unit} prints its runs')`);
   const tailArg = flags.tail === undefined ? undefined : toInt(flags.tail, '--tail', 0, 1_000_000);
   const since = flags.since === undefined ? undefined : timeArg(flags.since, '--since');
   const until = flags.until === undefined ? undefined : timeArg(flags.until, '--until');
@@ -67,7 +74,10 @@ export async function runLogs(pidArg: string | undefined, flags: LogsFlags): Pro
   });
   return withKernel(async (client) => {
     try {
-      if (pid === undefined) return await printAllLogs(client, flags.follow ?? false, window, printer);
+      if (pid === undefined) {
+        const scope = flags.unit === undefined ? EVERY_PROCESS : await unitScope(client, flags.unit, flags.tree);
+        return await printAllLogs(client, flags.follow ?? false, window, printer, scope);
+      }
       return await printOne(client, pid, flags, window, printer);
     } finally {
       printer.close();
@@ -94,6 +104,10 @@ export const logsVerb: VerbSpec = {
       conflicts: ['follow'],
     },
     { flags: '-t, --timestamps', help: 'prefix each line with its time' },
+    {
+      flags: '-u, --unit <name>',
+      help: "only a unit's runs (and their children) and its trigger's firings, as journalctl -u",
+    },
     { flags: '--no-tree', help: "only this process's events, not its descendants'" },
     { flags: '--json', help: 'one JSON event per line: {"ts","pid","type",...}' },
     { flags: '-v, --verbose', help: 'also print prompts, syscall arguments and every state change' },
@@ -105,6 +119,7 @@ Examples:
   aos logs 1
   aos logs -f 1                 # re-attach to a detached spawn (aos attach 1 also sends your lines to its stdin)
   aos logs --since 10m -t       # every process, the last ten minutes, with times
+  aos logs --unit nightly -n 50 # a unit's runs, the last 50 lines
   aos logs 3 --tail 20 --json | jq 'select(.type == "result")'`,
   run: ({ args: [pid], flags }) => runLogs(pid as string | undefined, flags as unknown as LogsFlags),
 };

@@ -2,6 +2,7 @@
 import type { ResultOf } from '../protocol/protocol.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
+import { policyBudgets } from './budget.js';
 import path from 'node:path';
 import { CliError, EXIT } from './fail.js';
 import { err, out } from './out.js';
@@ -33,6 +34,16 @@ export function formatPolicy(view: ResultOf<'policy'>): string {
       out.push(`  ${s.name}  from ${s.source}  to ${to.join(', ') || '(nowhere)'}`);
     }
   }
+  const taint = view.taint as Record<string, unknown> | undefined;
+  out.push(
+    '',
+    taint === undefined
+      ? 'taint: not tracked (the policy has no taint: section)'
+      : `taint: ${taint.enabled === true ? 'tracked' : 'enabled: false (nothing tracked)'}`,
+  );
+  if (taint?.enabled === true)
+    for (const [key, value] of Object.entries(taint))
+      if (key !== 'enabled') out.push(`  ${key.padEnd(9)} ${Array.isArray(value) ? value.join(', ') : String(value)}`);
   out.push(
     '',
     `journal: FS_WRITE${view.journal.exec ? ' and EXEC_CMD' : ' only (journal.exec: false)'}, kept ${view.journal.retention ?? 'until the process is removed'}`,
@@ -44,7 +55,9 @@ export async function runPolicyShow(flags: { pid?: string; json?: boolean }): Pr
   const pid = flags.pid === undefined ? undefined : toPid(flags.pid);
   return withKernel(async (client) => {
     const view = await client.request('policy', pid === undefined ? {} : { pid });
-    out(flags.json ? `${JSON.stringify(view)}\n` : `${formatPolicy(view)}\n`);
+    // Its budgets are the policy's too (issue 51.4); their --json is aos budget ls --json.
+    const budgets = flags.json ? '' : policyBudgets((await client.request('budget_ls', {})).budgets);
+    out(flags.json ? `${JSON.stringify(view)}\n` : `${formatPolicy(view)}\n\n${budgets}\n`);
     return EXIT.ok;
   });
 }

@@ -1,7 +1,7 @@
 /** `aos spawn [task]`: start a root process in the kernel; attached, stream its tree until it ends. */
 import { param } from '../sys/param.js';
 import { toInt, toPositive } from './args.js';
-import { withKernel } from './connect.js';
+import { remindStarted, withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { EventPrinter, printLogs } from './follow.js';
 import { describeSummary } from './summary.js';
@@ -129,6 +129,7 @@ export async function runSpawn(task: string | undefined, flags: SpawnFlags): Pro
     }).finally(() => printer.close());
     if (outcome.end) {
       if (!json) await printSummary(client, outcome.end);
+      if (!json) remindStarted();
       return outcome.end.code ?? EXIT.usage;
     }
     return outcome.interrupted ? EXIT.interrupted : EXIT.unreachable;

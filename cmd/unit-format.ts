@@ -1,5 +1,6 @@
 /** How `aos unit …` prints units, their plans and their runs (the --json twins print the results as they are). */
 import type { ResultOf } from '../protocol/protocol.js';
+import { UNIT_FAILING_SCAN } from '../protocol/unit-results.js';
 import { pad } from './text-width.js';
 import { formatAgo } from './top/format.js';
 
@@ -29,17 +30,36 @@ function ago(at: number, now: number): string {
   return formatAgo((now - at) / 1000);
 }
 
-/** The last firing, as a person reads it: `started 14, 3m ago`, `skipped, 1m ago`. */
+/** How a firing came out: its run's end once it ended (`exited 1`, `killed 137`), else its outcome (`started`, `skipped`). */
+export function runOutcome(run: Run): string {
+  if (run.end === null) return run.outcome;
+  return `${run.end.state}${run.end.code === null ? '' : ` ${run.end.code}`}`;
+}
+
+/** Why its run ended, when the reason says more than its code (`model error: …`, not `exited with code 1`). */
+export function endReason(run: Run): string {
+  const reason = run.end?.reason ?? '';
+  return /^exited with code -?\d+$/.test(reason) ? '' : reason;
+}
+
+/** The last firing, as a person reads it: `exited 1 (pid 14), 3m ago`, `started 15, 2s ago`, `skipped, 1m ago`. */
 export function lastRun(run: Run | null, now = Date.now()): string {
   if (run === null) return 'never';
-  return `${run.outcome}${run.pid === null ? '' : ` ${run.pid}`}, ${ago(run.fired_at, now)}`;
+  const pid = run.pid === null ? '' : run.end === null ? ` ${run.pid}` : ` (pid ${run.pid})`;
+  return `${runOutcome(run)}${pid}, ${ago(run.fired_at, now)}`;
+}
+
+/** Its state, and a mark when its newest firings failed in a row (a run that exited 1 is no success). */
+function unitState(u: Info): string {
+  const state = u.enabled ? (u.live.length ? `running ${u.live.join(',')}` : 'enabled') : 'disabled';
+  return u.failing === 0 ? state : `${state}, ${u.failing}${u.failing >= UNIT_FAILING_SCAN ? '+' : ''} failed in a row`;
 }
 
 export function formatUnits(units: readonly Info[], now = Date.now()): string {
   if (units.length === 0) return 'no units (add one with: aos unit add <file.yaml>)';
   const rows = units.map((u) => [
     u.name,
-    u.enabled ? (u.live.length ? `running ${u.live.join(',')}` : 'enabled') : 'disabled',
+    unitState(u),
     u.triggers.join('; ') || 'by hand',
     until(u.next_run, now),
     lastRun(u.last, now),
@@ -55,9 +75,9 @@ export function formatRuns(runs: readonly Run[], now = Date.now()): string {
     ago(r.fired_at, now),
     r.trigger,
     r.scheduled_for === null ? '—' : new Date(r.scheduled_for).toISOString(),
-    r.outcome,
+    runOutcome(r),
     r.pid === null ? '—' : String(r.pid),
-    r.reason ?? '',
+    r.reason ?? endReason(r),
   ]);
   return table(['WHEN', 'TRIGGER', 'DUE', 'OUTCOME', 'PID', 'REASON'], rows);
 }

@@ -8,7 +8,16 @@ import type { KernelClient } from '../client/client.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
 import { confirm, err, out } from './out.js';
-import { formatInstall, formatPlan, formatRuns, formatUnits, lastRun, until } from './unit-format.js';
+import {
+  endReason,
+  formatInstall,
+  formatPlan,
+  formatRuns,
+  formatUnits,
+  lastRun,
+  runOutcome,
+  until,
+} from './unit-format.js';
 import type { VerbSpec } from './verb.js';
 
 interface Flags {
@@ -178,9 +187,15 @@ Example:
       run: simple(async (client, flags, name) => {
         const r = await client.request('unit_show', { name });
         const hooks = r.webhooks.map((w) => `webhook ${w.path}: ${w.url ?? '(no gateway listens)'}`);
+        const { last: run } = r.unit;
+        const last = run?.end
+          ? [`last run: pid ${run.pid} ${runOutcome(run)}${endReason(run) ? `: ${endReason(run)}` : ''}`]
+          : [];
         const human = [
           formatUnits([r.unit]),
           '',
+          ...last,
+          `its runs' logs: aos logs --unit ${name}`,
           `runs hold: ${r.capabilities.join(', ') || '(nothing)'}`,
           ...hooks,
           '',

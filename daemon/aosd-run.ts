@@ -29,6 +29,7 @@ import { webhooksElsewhere } from './cluster-webhooks.js';
 import { KernelClient } from '../client/client.js';
 import { McpHttpEndpoint } from './mcp-http.js';
 import { ensureToken } from '../client/mcp/token.js';
+import { MetricsRoute, metricsWanted } from './metrics-route.js';
 
 /** What the entry hands over: where, its log, the pid-file lock it holds, and its line to the CLI. */
 export interface DaemonEntry {
@@ -148,11 +149,13 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     maxSessions: param.mcpHttpMaxSessions,
     sessionIdleMs: param.mcpHttpSessionIdleMs,
   });
+  // AOS_METRICS=1: Prometheus's /metrics on the same gateway, in front of MCP (metrics-route.ts).
+  const metrics = metricsWanted(process.env.AOS_METRICS) ? new MetricsRoute(mcp) : null;
   // A route another node of the cluster has is carried there (the kernel is known once it is made).
   let made: Kernel | null = null;
   const elsewhere = webhooksElsewhere(() => made);
   const listen = (routes: WebhookRoutes, at: number) =>
-    Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: mcp, elsewhere });
+    Gateway.listen(routes, { port: at, maxBodyBytes: param.webhookMaxBodyBytes, route: metrics ?? mcp, elsewhere });
   // The default port taken falls back to a free one here, inside the one start: starting the kernel
   // again would open its store a second time and lose what the first open saw (a new store).
   const gateway = async (routes: WebhookRoutes) => {
@@ -165,6 +168,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     }
   };
   made = await Kernel.create({ ...options, gateway });
+  metrics?.attach(made);
   return made;
 }
 
@@ -215,7 +219,9 @@ async function start(): Promise<void> {
     log,
     onShutdown: () => void stop('shutdown requested by a client'),
   });
-  // The daemon outlives the directory it was started from.
+  // The daemon outlives the directory it was started from. A relative AOS_POLICY named a file from
+  // there: pinned to it, so that the policy it runs and the settings it shows (ping) stay that file.
+  if (process.env.AOS_POLICY) process.env.AOS_POLICY = paths.policy;
   process.chdir(paths.home);
   log(
     'info',

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AosError } from '../sys/errno.js';
 import { isDaemon } from '../sys/host/pid-file.js';
+import { directoryProblem } from './start-dirs.js';
 
 export interface WorkspaceHolder {
   pid: number;
@@ -77,13 +78,31 @@ function refusal(workspace: string, holder: WorkspaceHolder): AosError {
   );
 }
 
+const lockFile = (dir: string, real: string): string =>
+  path.join(dir, `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
+
+/**
+ * Why a kernel of `home` could not take the workspace: the live kernel of another home holds it (the
+ * EBUSY lockWorkspace would throw). Null when free, held by this home's own kernel, or not made yet.
+ */
+export async function workspaceHeldElsewhere(workspace: string, home: string, dir = lockDir()): Promise<string | null> {
+  const real = await realpath(workspace).catch(() => null);
+  if (real === null) return null;
+  const holder = await readHolder(lockFile(dir, real));
+  return holder && path.resolve(holder.home) !== path.resolve(home) && isDaemon(holder.pid)
+    ? refusal(real, holder).message
+    : null;
+}
+
 /** Take the workspace for the kernel of `home`; throws EBUSY naming the live kernel that holds it. */
 export async function lockWorkspace(workspace: string, home: string, dir = lockDir()): Promise<WorkspaceLock> {
+  const problem = await directoryProblem('the workspace', workspace, 'AOS_WORKSPACE');
+  if (problem !== null) throw new AosError('ENOTDIR', problem);
   await mkdir(workspace, { recursive: true });
   const real = await realpath(workspace);
   await mkdir(dir, { recursive: true, mode: 0o1777 });
   await chmod(dir, 0o1777).catch(() => undefined);
-  const file = path.join(dir, `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.json`);
+  const file = lockFile(dir, real);
   const me: WorkspaceHolder = { pid: process.pid, home, workspace: real };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await create(file, me)) {

@@ -16,17 +16,21 @@ import { type RecordHost, recordTape } from './tapes/record.js';
 import { applySet, planSet, previousSet } from './units/unit-set.js';
 import type { Units } from './units/units.js';
 import { pruneProcesses, removeProcesses } from './upkeep/retention.js';
+import type { TaintLedger } from './safety/taint-ledger.js';
 
 /** The kernel's parts these verbs work on: what each floor's function already asks of it. */
 type KernelParts = ProcCore &
   Pick<ForkHost, 'history' | 'safety'> &
   RecordHost &
-  EvalHost & { readonly units: Units; readonly rootCaps: CapabilitySet };
+  EvalHost & { readonly units: Units; readonly rootCaps: CapabilitySet } & {
+    readonly safety: { readonly ledger: Pick<TaintLedger, 'viewOf'> };
+  };
 
 export function adminVerbs(k: KernelParts): AdminApi {
   return {
     stop: (pid, seconds, options) => stopProcess(k, pid, seconds, options),
-    inspect: (pid) => inspectProcess(k.table, pid),
+    // Its taint beside the rest (issue 49): the ledger reads an ended process's from its row.
+    inspect: (pid) => ({ ...inspectProcess(k.table, pid), taint: k.safety.ledger.viewOf(pid) }),
     remove: (pids) => removeProcesses(k, pids),
     prune: (before) => pruneProcesses(k, before),
     diff: (pid) => diffProcess(k.safety, pid),

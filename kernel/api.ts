@@ -230,3 +230,5 @@ export { refuseOtherSpawn } from './proc/idempotency.js';
 /** The kernel's default model as `provider:model`, or null; what `aos budget show` shows of a budget. */
 export { defaultModelOf } from './proc/root-model.js';
 export { budgetView } from './cost/budget-view.js';
+/** A unit file's mistakes, all at once and each with its line (issue 51.4). */
+export { refuseUnitText } from './units/spec.js';

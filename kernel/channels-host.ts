@@ -59,6 +59,7 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
       const proc = k.table.get(pid);
       return proc !== undefined && !isEnded(proc.pcb.state);
     },
+    outside: (pid, detail, text) => k.safety.outside(pid, 'channel', detail, text, true),
     audit: (input) => k.safety.audit.record(input),
     log: (level, message) => k.log(level, message),
   };

@@ -4,7 +4,7 @@
  * functions work on (ProcCore) and, for the daemon and programs that embed aos, a short public API:
  * spawn, kill, wait, ps, logs, stats, close. It opens no listener: the daemon attaches the gateway.
  */
-import type { OpenedDrivers } from '../drivers/index.js';
+import { type OpenedDrivers, type ScopedDrivers, scopeDrivers } from '../drivers/index.js';
 import type { MemoryStore } from '../drivers/memory/memory-store.js';
 import type { ModelRegistry } from '../drivers/llm/registry.js';
 import type { TapeReader } from '../drivers/llm/workspace-tapes.js';
@@ -12,7 +12,7 @@ import { syscallReference } from '../syscalls/reference.js';
 import type { ProcessDrivers } from '../sys/driver-api.js';
 import { Mailboxes } from './ipc/mailboxes.js';
 import { Threads } from './ipc/threads.js';
-import { modelInterceptors } from './loop/model-interceptors.js';
+import { modelInterceptors } from './loop/model-chain.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
 import { openKernelDrivers, openServices } from './kernel-open.js';
 import { adminVerbs } from './admin.js';
@@ -21,7 +21,7 @@ import type { KernelOptions } from './kernel-options.js';
 import { kernelStats } from './kernel-stats.js';
 import { closeKernel, shutdownKernel } from './kernel-stop.js';
 import { noteCrash, recover } from './loop/recovery.js';
-import { startTurn } from './loop/start-turn.js';
+import { startTurn } from './loop/turn.js';
 import { param } from '../sys/param.js';
 import type { LogLevel } from './proc/api.js';
 import { kill } from './proc/kill.js';
@@ -29,7 +29,6 @@ import { makeReady, setState, waitExit } from './proc/lifecycle.js';
 import type { SpawnCore, SpawnOptions } from './proc/spawn-options.js';
 import { spawnRoot } from './proc/spawn.js';
 import { CapabilitySet } from '../sys/capabilities.js';
-import { ProcDrivers } from './proc/proc-drivers.js';
 import { Safety } from './safety/safety.js';
 import type { CallChain } from './loop/call-chain.js';
 import { ProcServices } from './proc-services.js';
@@ -99,7 +98,13 @@ export class Kernel implements SpawnCore, KernelApi {
   readonly channels: Channels;
   closing = false;
   gateway: WebhookListener | null = null;
-  private readonly procDrivers: ProcDrivers;
+  /**
+   * Each process's drivers and services, made at its first syscall and kept for its life: the
+   * driver table is opened once, and a process sees it through its own capabilities and kill
+   * signal. Weak: a process that ended and left the table takes them with it.
+   */
+  private readonly procDrivers = new WeakMap<Proc, ScopedDrivers>();
+  private readonly procServices = new WeakMap<Proc, ProcServices>();
   stopRetention: () => void = () => undefined;
 
   private constructor(
@@ -126,7 +131,6 @@ export class Kernel implements SpawnCore, KernelApi {
     watchStore(this);
     this.tapes = opened.llm.tapes;
     this.models = opened.llm.registry;
-    this.procDrivers = new ProcDrivers(opened);
     this.pool = new ModelPool({ limits: options.modelLimits ?? {}, ...options.modelRetry, buckets: cluster?.buckets });
     this.psAll = opened_.allProcesses({
       inline: () => this.processes({ all: true }),
@@ -309,14 +313,37 @@ export class Kernel implements SpawnCore, KernelApi {
   tree = (pid: number, options: { tree?: boolean } = {}): ProcRow[] => this.table.tree(pid, options);
   history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] =>
     this.table.history(pid, options);
+  /** A webhook's body for its owner: framed as outside data, a source of its taint (issue 49; ipc/webhooks.ts). */
+  webhookBody = (pid: number, detail: string, body: string): string =>
+    this.safety.outside(pid, 'webhook', detail, body);
   processEnded = (pid: number): void => {
     this.webhooks.processEnded(pid);
     this.threads.forget(pid);
     this.channels.processEnded(pid);
   };
 
-  services = (proc: Proc, resumeDeadline: number | null): ProcServices => new ProcServices(this, proc, resumeDeadline);
-  drivers = (proc: Proc): ProcessDrivers => this.procDrivers.of(proc);
+  services = (proc: Proc, resumeDeadline: number | null): ProcServices => {
+    // A call a restart cut goes on with a services of its own, holding the deadline it had.
+    if (resumeDeadline !== null) return new ProcServices(this, proc, resumeDeadline);
+    let services = this.procServices.get(proc);
+    if (!services) this.procServices.set(proc, (services = new ProcServices(this, proc)));
+    return services;
+  };
+  drivers = (proc: Proc): ProcessDrivers => {
+    let drivers = this.procDrivers.get(proc);
+    if (!drivers) {
+      drivers = scopeDrivers(this.opened, {
+        pid: proc.pid,
+        tree: proc.tree,
+        signal: proc.abort.signal,
+        allows: (required) => proc.caps.allows(required),
+        caps: proc.caps.list,
+        cwd: proc.pcb.cwd,
+      });
+      this.procDrivers.set(proc, drivers);
+    }
+    return drivers;
+  };
   mcpReference = (proc: Proc): string | Promise<string> => this.drivers(proc).mcp.reference();
   readonly modelChain = modelInterceptors(this);
   get callChain(): CallChain {

@@ -1,7 +1,8 @@
 /**
  * The kernel as one process sees it: the ProcessServices a syscall handler calls (`ctx.proc`;
- * the host is reached through the process's drivers instead). Blocking calls follow the
- * condition-variable pattern: check, park, re-check.
+ * the host is reached through the process's drivers instead). One per process, made at its first
+ * syscall (kernel.ts services); a call a restart cut gets one of its own, with the deadline it had.
+ * Blocking calls follow the condition-variable pattern: check, park, re-check.
  */
 import type { Units } from './units/units.js';
 import { shape } from '../syscalls/define.js';

@@ -13,6 +13,7 @@ import type { RemoteNodes } from './cluster/cluster.js';
 import type { SafetyPolicy } from './safety/policy-rules.js';
 import type { CostPolicy } from './cost/cost-policy.js';
 import { loopPolicyOf } from './units/trigger-graph.js';
+import type { Safety } from './safety/safety.js';
 
 /** The kernel as the units see it: spawn, kill, the table, the policy's root and its audit trail. */
 export interface UnitsSource {
@@ -23,7 +24,10 @@ export interface UnitsSource {
   readonly cwd: string;
   readonly opened: { readonly fs: { readonly root: string } };
   readonly webhooks: Webhooks;
-  readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog; readonly policy: SafetyPolicy };
+  readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog; readonly policy: SafetyPolicy } & Pick<
+    Safety,
+    'outside' | 'tainted'
+  >;
   readonly cost: CostPolicy;
   readonly table: ProcTable;
   readonly keys: IdempotencyKeys;
@@ -83,8 +87,12 @@ export function unitsHost(k: UnitsSource): UnitsHost {
     endOf: (pid) => {
       const pcb = k.table.pcb(pid);
       return pcb && (pcb.state === 'exited' || pcb.state === 'killed')
-        ? { state: pcb.state, code: pcb.exitCode }
+        ? { state: pcb.state, code: pcb.exitCode, reason: pcb.exitReason }
         : null;
+    },
+    startTainted: (pid, tag, source, detail, excerpt) => {
+      k.table.get(pid)?.taint.adopt(tag);
+      k.safety.tainted(pid, source, detail, excerpt, true);
     },
     audit: (input) => k.safety.audit.record(input),
     log: (level, message) => k.log(level, message),

@@ -1,5 +1,6 @@
 /** `aos inspect`'s view of one process: everything ps shows, and what it was given and may do. */
 import type { ProcRow } from './views.js';
+import type { TaintShown } from './taint-show.js';
 
 export interface ProcDetail {
   row: ProcRow;
@@ -25,4 +26,6 @@ export interface ProcDetail {
   children: Array<{ pid: number; name: string; state: string; status: string }>;
   /** The context threads it attached, opened or wrote to (absent from a kernel before threads). */
   threads?: Array<{ key: string; how: Array<'attached' | 'opened' | 'wrote'> }>;
+  /** Whether its context holds outside content, and where that came from (issue 49; absent from an older kernel). */
+  taint?: TaintShown;
 }

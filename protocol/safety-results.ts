@@ -13,6 +13,8 @@ const approval = s.object({
   expires_at: s.string,
   group: s.string,
   group_size: s.positiveInt,
+  /** The process holds outside content (issue 49): its taint's sources, for the person to see why. */
+  taint: s.optional(s.unknown),
 });
 const answered = s.object({
   id: s.string,
@@ -45,6 +47,8 @@ const policyView = s.object({
   loaded_at: s.string,
   /** Why the file's last edit was not applied (the policy loaded at `loaded_at` stays in force), or null. */
   load_error: s.nullable(s.string),
+  /** The policy's `taint:` section (issue 49), absent when it has none. */
+  taint: s.optional(s.unknown),
 });
 
 const auditRow = s.object({

@@ -233,6 +233,24 @@ export const procDetailSchema = z
       .array(z.object({ key: z.string(), how: z.array(z.enum(['attached', 'opened', 'wrote'])) }))
       .optional()
       .describe('the context threads it attached, opened or wrote to'),
+    taint: z
+      .object({
+        tainted: z.boolean().describe('its context holds content from outside the operator now'),
+        count: z.number().int(),
+        sources: z.array(
+          z.object({
+            source: z.string().describe('channel, webhook, net, mcp, thread, mail, file, memory or parent'),
+            detail: z.string(),
+            excerpt: z.string(),
+            at: z.string().optional(),
+            turn: z.number().int().optional(),
+          }),
+        ),
+        sticky: z.boolean().optional(),
+        ended: z.object({ at: z.string(), count: z.number().int() }).nullable().optional(),
+      })
+      .optional()
+      .describe('whether it holds outside content, and from where (issue 49)'),
   })
   .describe('aos inspect --json');
 

@@ -4,6 +4,7 @@
  * daemon started is reported as drift, not as "set the key". Secrets travel as fingerprints only.
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { maskUrlPassword } from '../sys/url-credentials.js';
 
 /** node:crypto costs a CLI verb ~4 ms to load: only a caller with a secret set pays for it. */
@@ -29,6 +30,12 @@ const CLI_ONLY = new Set([
   'AOS_WORKSPACE',
   'AOS_CLI_CACHE_DEBUG',
 ]);
+
+/**
+ * Settings that name a file: compared as absolute paths, each resolved where its process runs, so
+ * that `AOS_POLICY=examples/x.yaml` from another directory is told apart from the kernel's own.
+ */
+const FILE_SETTINGS = new Set(['AOS_POLICY']);
 
 /** name → value, or `sha256:<12 hex>` for a secret; unset and empty variables are absent. */
 export type Settings = Record<string, string>;
@@ -56,7 +63,11 @@ export function settingsOf(env: NodeJS.ProcessEnv): Settings {
     const value = env[name];
     if (value === undefined || value === '') continue;
     // A URL's password (AOS_DATABASE_URL, a base URL with credentials) travels as its fingerprint too.
-    out[name] = isSecret(name) ? fingerprint(value) : maskUrlPassword(value, fingerprint);
+    out[name] = isSecret(name)
+      ? fingerprint(value)
+      : FILE_SETTINGS.has(name)
+        ? path.resolve(value)
+        : maskUrlPassword(value, fingerprint);
   }
   return out;
 }

@@ -3,6 +3,9 @@ import * as s from './shape-check.js';
 
 const OUTCOMES = ['started', 'skipped', 'queued', 'failed'] as const;
 
+/** How far back a unit's failures in a row are counted (`failing`): at it, "at least" that many. */
+export const UNIT_FAILING_SCAN = 50;
+
 /** One firing of a unit's trigger, as unit_runs keeps it (times in ms since the epoch). */
 export const unitRun = s.object({
   id: s.positiveInt,
@@ -13,6 +16,10 @@ export const unitRun = s.object({
   pid: s.nullable(s.positiveInt),
   outcome: s.oneOf(OUTCOMES),
   reason: s.nullable(s.string),
+  /** How its run ended: null while it runs, or when it started none. */
+  end: s.nullable(
+    s.object({ state: s.oneOf(['exited', 'killed'] as const), code: s.nullable(s.int), reason: s.nullable(s.string) }),
+  ),
 });
 
 /** A unit as `aos unit ls` lists it. */
@@ -27,6 +34,8 @@ export const unitInfo = s.object({
   last: s.nullable(unitRun),
   runs: s.nonNegativeInt,
   skips: s.nonNegativeInt,
+  /** Its newest firings that failed in a row (a run that exited other than 0 or was killed, a start that failed). */
+  failing: s.nonNegativeInt,
 });
 
 /** An MCP server a unit declares (`mcp_servers:`), against the servers the kernel runs. */

@@ -19,6 +19,14 @@ const run = z.object({
     .string()
     .nullable()
     .describe('why it was skipped or failed; catch-up for a run missed while the kernel was down'),
+  end: z
+    .object({
+      state: z.enum(['exited', 'killed']),
+      code: z.number().int().nullable(),
+      reason: z.string().nullable().describe("the process's exit reason"),
+    })
+    .nullable()
+    .describe('how its run ended: null while it runs, or when it started none'),
 });
 
 const unit = z.object({
@@ -32,6 +40,13 @@ const unit = z.object({
   last: run.nullable(),
   runs: z.number().int().nonnegative().describe('runs started, of the newest 1000 firings'),
   skips: z.number().int().nonnegative(),
+  failing: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe(
+      'its newest firings that failed in a row (exited other than 0, killed, or not started); 0: the last to end did not fail',
+    ),
 });
 
 const names = z.array(z.string());

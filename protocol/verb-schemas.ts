@@ -44,6 +44,7 @@ const approval = z.object({
   expires_at: z.string(),
   group: z.string().describe('the same call from the same process tree shares a group'),
   group_size: z.number().int().positive().describe('pending requests in its group'),
+  taint: z.unknown().optional().describe('the outside content its process holds: {tainted, count, sources}'),
 });
 const decision = z.enum(['allow', 'ask', 'deny', 'approved', 'denied', 'expired', 'superseded', 'withdrawn']);
 const auditRow = z.object({

@@ -208,6 +208,8 @@ export interface McpToolInfo {
   name: string;
   description: string;
   input_schema: Record<string, unknown>;
+  /** Marked read-only by its server (annotations.readOnlyHint). */
+  read_only?: true;
 }
 
 export interface McpCallRequest {

@@ -5,9 +5,10 @@ import { channelParam } from './param-channels.js';
 import { clusterParam } from './param-cluster.js';
 import { packageParam } from './param-packages.js';
 import { modelParam } from './param-models.js';
+import { taintParam } from './param-taint.js';
 
 export const param = {
-  ...{ ...costParam, ...threadParam, ...channelParam, ...clusterParam, ...modelParam, ...packageParam },
+  ...{ ...costParam, ...threadParam, ...channelParam, ...clusterParam, ...modelParam, ...packageParam, ...taintParam },
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /**

@@ -18,7 +18,7 @@ declare module 'vitest' {
   }
 }
 
-/** A program of the daemon's room from source (aosd, policy-check): tsx's loader registered here, since this process starts without it. */
+/** A program of the daemon's room from source (aosd, policy-check, start-check): tsx's loader registered here, since this process starts without it. */
 const daemonStub = (name: string): string => `import { register } from 'tsx/esm/api';
 register();
 await import(${JSON.stringify(path.join(ROOT, 'daemon', `${name}.ts`))});
@@ -35,7 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     { cwd: ROOT },
   );
   await mkdir(path.join(dir, 'daemon'), { recursive: true });
-  for (const name of ['aosd', 'policy-check'])
+  for (const name of ['aosd', 'policy-check', 'start-check'])
     await writeFile(path.join(dir, 'daemon', `${name}.js`), daemonStub(name));
   project.provide('cliEntry', path.join(dir, 'cmd', 'aos.cjs'));
   return () => rm(dir, { recursive: true, force: true });

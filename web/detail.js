@@ -3,6 +3,7 @@
 import { get, post } from './api.js';
 import { clear, cost, h, summary, time, tokens } from './dom.js';
 import { renderTranscript } from './transcript.js';
+import { badgeClass } from './tree.js';
 import { foldTurns } from './turns.js';
 import { renderWaterfall } from './waterfall.js';
 /** @typedef {import('../protocol/web-api.js').EventFrame} EventFrame */
@@ -215,7 +216,7 @@ export class Detail {
       h(
         'p',
         {},
-        h('span', { class: `badge state-${r.state}` }, r.state),
+        h('span', { class: badgeClass(r) }, r.state),
         ` ${end} · ${r.model} · ${r.turns} turns · ${r.syscalls} syscalls · `,
         h('span', { class: 'proc-tokens' }, `${tokens(r.tokens)} tokens`),
         ' · ',

@@ -10,10 +10,25 @@ import { age, clear, cost, h, modelOfRow, tokens } from './dom.js';
  */
 /** @typedef {ReadonlyMap<number, Row>} Procs */
 
+/**
+ * A process that ended other than with exit 0 (killed, or a code not 0): its badge is the failure's
+ * colour, not exit 0's green (issue 51.4). Said on the badge itself, not by its row's class, which
+ * the rows of its children nested inside would inherit.
+ * @param {Pick<Row, 'state' | 'exit_code'>} row
+ */
+export function badgeClass(row) {
+  const failed =
+    row.state === 'killed' || (row.state === 'exited' && typeof row.exit_code === 'number' && row.exit_code !== 0);
+  return `badge state-${row.state}${failed ? ' failed' : ''}`;
+}
+
 /** @param {Row} row */
 function why(row) {
-  if (row.state === 'exited' || row.state === 'killed')
-    return `code ${row.exit_code ?? '-'}${row.exit_reason ? `: ${row.exit_reason}` : ''}`;
+  if (row.state === 'exited' || row.state === 'killed') {
+    // `exited with code 3` says no more than `code 3`: only a reason that adds something follows.
+    const reason = row.exit_reason && !/^exited( with code -?\d+)?$/.test(row.exit_reason) ? row.exit_reason : '';
+    return `code ${row.exit_code ?? '-'}${reason ? `: ${reason}` : ''}`;
+  }
   if (row.wait) return `waits: ${row.wait}`;
   return '';
 }
@@ -36,7 +51,7 @@ function item(row, selected, onSelect) {
       h('span', { class: 'pid' }, row.pid),
       h('span', { class: 'name' }, row.name),
       row.task ? h('span', { class: 'task', title: row.task }, row.task) : null,
-      h('span', { class: 'badge' }, row.state),
+      h('span', { class: badgeClass(row) }, row.state),
       h('span', { class: 'why' }, why(row)),
       h('span', { class: 'model' }, modelOfRow(row)),
       h(

@@ -2,7 +2,9 @@
 // The units screen: each declared agent with its triggers, next run, last run and its result, runs and skips (aos unit ls).
 import { age, clear, h } from './dom.js';
 import { get } from './api.js';
+import { badgeClass } from './tree.js';
 /** @typedef {import('../protocol/web-api.js').WebResult<'unit_runs'>['runs'][number]} UnitRun */
+/** @typedef {import('../protocol/web-api.js').WebResult<'unit_ls'>['units'][number]} UnitInfo */
 
 /** @param {number | null} ms the next run, in ms since the epoch */
 function when(ms) {
@@ -19,18 +21,36 @@ function when(ms) {
 }
 
 /**
- * The last firing; its process a link to it.
+ * The last firing, as its run came out once it ended (`exited 1`, not `started`: issue 51.4); its
+ * process a link to it.
  * @param {UnitRun | null} run
  */
 function last(run) {
   if (!run) return 'never';
   const pid = run.pid === null ? '' : h('a', { href: `#procs/${run.pid}` }, String(run.pid));
+  const end = run.end;
+  const outcome = end
+    ? h(
+        'span',
+        { class: badgeClass({ state: end.state, exit_code: end.code ?? undefined }) },
+        `${end.state} ${end.code ?? ''}`.trim(),
+      )
+    : run.outcome;
   return [
-    run.outcome,
+    outcome,
     pid ? ' ' : '',
     pid,
     ` · ${age({ created_at: run.fired_at })} ago${run.reason ? ` · ${run.reason}` : ''}`,
   ];
+}
+
+/**
+ * Its state, and how many of its newest firings failed in a row.
+ * @param {UnitInfo} u
+ */
+function state(u) {
+  const now = u.enabled ? (u.live.length ? `running ${u.live.join(', ')}` : 'enabled') : 'disabled';
+  return u.failing ? `${now}, ${u.failing} failed in a row` : now;
 }
 
 /** @param {HTMLElement} el */
@@ -69,7 +89,7 @@ export async function renderUnits(el) {
               h('b', {}, u.name),
               u.description ? h('div', { class: 'muted' }, u.description) : null,
             ),
-            h('td', {}, u.enabled ? (u.live.length ? `running ${u.live.join(', ')}` : 'enabled') : 'disabled'),
+            h('td', { class: u.failing ? 'failing' : '' }, state(u)),
             h('td', {}, u.triggers.join('; ') || 'by hand'),
             h('td', { class: 'next' }, when(u.next_run)),
             h('td', { class: 'last' }, last(u.last)),

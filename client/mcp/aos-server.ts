@@ -1,12 +1,14 @@
 /**
- * aos as an MCP server: tools that start, list, follow, message, wait for and kill processes,
- * and process resources with subscriptions. It talks to the daemon over the protocol, like the
- * CLI, so `aos mcp` (stdio) and the gateway's /mcp (Streamable HTTP) are clients among others.
+ * aos as an MCP server: tools that start, list, follow, message, wait for, stop, inspect, restart,
+ * kill and remove processes, and process resources with subscriptions. It talks to the daemon over
+ * the protocol, like the CLI, so `aos mcp` (stdio) and the gateway's /mcp (Streamable HTTP) are
+ * clients among others.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { KERNEL_VERSION } from '../../sys/version.js';
 import type { KernelClient } from '../client.js';
 import { registerApprovalTools } from './approval-tools.js';
+import { registerLifecycleTools } from './lifecycle-tools.js';
 import { ProcWatch } from './proc-watch.js';
 import { registerProcResources } from './resources.js';
 import { registerProcessTools, type ToolOptions } from './tools.js';
@@ -27,6 +29,7 @@ export function createAosMcpServer(client: KernelClient, options: ToolOptions = 
     },
   );
   registerProcessTools(server, client, options);
+  registerLifecycleTools(server, client);
   registerApprovalTools(server, client);
   registerProcResources(server, client);
   const watch = new ProcWatch(server, client);

@@ -52,6 +52,21 @@ function policyView(kernel: KernelApi, pid: number | undefined): ResultOf<'polic
     journal: { retention: safety.journalRetention, exec: safety.journalExec },
     loaded_at: new Date(kernel.policyLoadedAt).toISOString(),
     load_error: kernel.policyError,
+    // The `taint:` section as the file's words say it (issue 49), when the policy has one.
+    ...(safety.taint
+      ? {
+          taint: {
+            enabled: safety.taint.enabled,
+            exec: safety.taint.exec,
+            'fs.write': safety.taint.fsWrite,
+            scratch: safety.taint.scratch,
+            net: safety.taint.net,
+            channel: safety.taint.channel,
+            spawn: safety.taint.spawn,
+            mcp: safety.taint.mcp,
+          },
+        }
+      : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import YAML from 'yaml';
 import { AosError } from '../../sys/errno.js';
-import type { KernelApi } from '../../kernel/api.js';
+import { type KernelApi, refuseUnitText } from '../../kernel/api.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import { unitApply } from './unit-set-method.js';
 import { refuseLackingServers, unitBeside, type UnitFromFile } from './unit-files.js';
@@ -44,7 +44,15 @@ async function unitOf(params: ParsedParamsOf<'unit_add'>, kernel: KernelApi): Pr
   } catch (error) {
     throw new AosError('EINVAL', `${source} is not YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  return unitBeside(doc, params.file === undefined ? kernel.cwd : path.dirname(params.file), source, kernel.mcpServers);
+  const from = await unitBeside(
+    doc,
+    params.file === undefined ? kernel.cwd : path.dirname(params.file),
+    source,
+    kernel.mcpServers,
+  );
+  // Every mistake of the file at once, each with its line, before the kernel reads it as a unit.
+  refuseUnitText(from.doc, params.text, source);
+  return from;
 }
 
 export const unitHandlers: UnitHandlers = {

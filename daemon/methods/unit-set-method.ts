@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { KernelApi } from '../../kernel/api.js';
+import { type KernelApi, refuseUnitText } from '../../kernel/api.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import { AosError } from '../../sys/errno.js';
 import { unitBeside, refuseLackingServers, type UnitFromFile } from './unit-files.js';
@@ -28,7 +28,10 @@ async function unitsOf(text: string, file: string, kernel: KernelApi): Promise<U
         ? ((entry as Record<string, unknown>).file as string)
         : null;
     if (named === null) {
-      units.push(await unitBeside(entry, path.dirname(file), `${file}: units[${i}]`, kernel.mcpServers));
+      const inline = await unitBeside(entry, path.dirname(file), `${file}: units[${i}]`, kernel.mcpServers);
+      // Every mistake of the unit at once, each with its line in the set file.
+      refuseUnitText(inline.doc, text, `${file}: units[${i}]`, ['units', i]);
+      units.push(inline);
       continue;
     }
     const unitFile = path.resolve(path.dirname(file), named);
@@ -41,7 +44,9 @@ async function unitsOf(text: string, file: string, kernel: KernelApi): Promise<U
         `${file}: units[${i}]: cannot read ${unitFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       );
     }
-    units.push(await unitBeside(parse(unitText, unitFile), path.dirname(unitFile), unitFile, kernel.mcpServers));
+    const fromFile = await unitBeside(parse(unitText, unitFile), path.dirname(unitFile), unitFile, kernel.mcpServers);
+    refuseUnitText(fromFile.doc, unitText, unitFile);
+    units.push(fromFile);
   }
   return units;
 }

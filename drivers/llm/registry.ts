@@ -28,6 +28,7 @@ export class ModelRegistry {
 
   /** The driver of `spec`, made by `load` (or as its provider says) when there is none yet. */
   get(spec: string, load: () => Promise<ModelDriver> = () => this.create(spec)): Promise<ModelDriver> {
+    this.dropStale(spec);
     let driver = this.drivers.get(spec);
     if (!driver) {
       driver = load();
@@ -43,7 +44,15 @@ export class ModelRegistry {
 
   /** The driver of `spec` if it has already loaded (a spawn on a loaded model needs no await). */
   loaded(spec: string): ModelDriver | undefined {
+    this.dropStale(spec);
     return this.drivers.get(spec) ? this.ready.get(spec) : undefined;
+  }
+
+  /** A driver whose source changed (a replay tape edited) is forgotten: the next get makes it again. */
+  private dropStale(spec: string): void {
+    if (!this.ready.get(spec)?.stale?.()) return;
+    this.ready.delete(spec);
+    this.drivers.delete(spec);
   }
 
   /** Every provider of the table, with its models and whether this environment sets it up (`aos models`). */

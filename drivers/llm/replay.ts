@@ -1,4 +1,5 @@
 /** The replay model driver: answers each process from its own list on a tape, indexed by its turn. */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { param } from '../../sys/param.js';
 import type { OpenContext } from './provider.js';
@@ -13,11 +14,30 @@ const EXCERPT_CHARS = 300;
 /** How many pieces a streamed replay reply comes in, at most. */
 const STREAM_PIECES = 24;
 
-/** The provider table's entry point (provider.ts): `name` is the tape's path; the kernel confines the read through `readTape`. */
+/**
+ * A file's identity and version, to tell an edited tape from the one read: a tape saved anew (a new
+ * inode), edited in place (mtime, ctime, size) or removed reads differently. Only compared, never shown.
+ */
+function stampOf(file: string): string {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/**
+ * The provider table's entry point (provider.ts): `name` is the tape's path; the kernel confines the
+ * read through `readTape`. The driver is kept by the registry under the model's name: it says when
+ * its tape changed (stale), so that an edited tape is read again rather than replayed as it was
+ * (issue 51.4). Stamped before the read: an edit during it reads again next time, never the reverse.
+ */
 export async function open(name: string, context: OpenContext): Promise<ModelDriver> {
   const file = resolve(name);
+  const stamp = stampOf(file);
   const tape = await (context.readTape?.(file) ?? loadTape(file, { maxBytes: param.replayMaxTapeBytes }));
-  return replayTape(tape, `replay:${file}`);
+  return { ...replayTape(tape, `replay:${file}`), stale: () => stampOf(file) !== stamp };
 }
 
 /** Load the tape once; the driver's id is `replay:<absolute path>`. */

@@ -71,6 +71,8 @@ export interface ModelDriver {
   /** The model's context window in tokens when the provider told the driver; the price table's figure otherwise. */
   readonly contextWindow?: number;
   complete(request: ModelRequest): Promise<ModelReply>;
+  /** Whether what it was made from has changed since (a replay tape edited): the registry makes it again. */
+  stale?(): boolean;
 }
 
 /** Thrown by a driver when the process cannot go on (tape exhausted, expectation failed). */

@@ -106,5 +106,11 @@ export class McpAccess {
 }
 
 function toInfo(server: string, tool: McpTool): McpToolInfo {
-  return { server, name: tool.name, description: tool.description ?? '', input_schema: tool.inputSchema };
+  return {
+    server,
+    name: tool.name,
+    description: tool.description ?? '',
+    input_schema: tool.inputSchema,
+    ...(tool.readOnly ? { read_only: true as const } : {}),
+  };
 }

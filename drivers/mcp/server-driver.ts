@@ -258,5 +258,6 @@ function toMcpTool(tool: Tool): McpTool {
     name: tool.name,
     ...(tool.description !== undefined ? { description: tool.description } : {}),
     inputSchema: tool.inputSchema,
+    ...(tool.annotations?.readOnlyHint === true ? { readOnly: true as const } : {}),
   };
 }

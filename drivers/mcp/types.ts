@@ -47,4 +47,6 @@ export interface McpTool {
   name: string;
   description?: string;
   inputSchema: Record<string, unknown>;
+  /** The server marks it read-only (annotations.readOnlyHint): the policy's `taint.mcp` lets it through (issue 49). */
+  readOnly?: true;
 }

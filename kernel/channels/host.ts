@@ -42,6 +42,8 @@ export interface ChannelsHost {
   /** Hear which stdin lines a process's model has been shown (Mailboxes.onShown). */
   onStdinShown(listener: (pid: number, ids: readonly number[]) => void): () => void;
   isLive(pid: number): boolean;
+  /** A person's words for process `pid`: framed as outside data for it, a source of its taint (kernel/safety Safety.outside). */
+  outside(pid: number, detail: string, text: string): string;
   audit(input: AuditInput): void;
   log(level: LogLevel, message: string): void;
 }

@@ -17,7 +17,7 @@ export interface BudgetCountView {
   /** The largest share spent of its limits (1 = all of it). */
   share: number;
   in_flight: number;
-  /** Processes paused on this budget. */
+  /** Processes paused on this budget by this count (its key, its window). */
   paused: number[];
 }
 
@@ -55,7 +55,6 @@ function countView(count: Count, paused: number[]): BudgetCountView {
 }
 
 export function budgetView(budgets: Pick<Budgets, 'current' | 'pausedPids'>, spec: BudgetSpec): BudgetView {
-  const paused = budgets.pausedPids(spec.name);
   return {
     name: spec.name,
     scope: spec.scope,
@@ -65,7 +64,7 @@ export function budgetView(budgets: Pick<Budgets, 'current' | 'pausedPids'>, spe
     limits: spec.limits.map((l) => ({ ...l })),
     counts: budgets
       .current(spec.name)
-      .map((c) => countView(c, paused))
+      .map((c) => countView(c, budgets.pausedPids(spec.name, c)))
       .sort((a, b) => a.key.localeCompare(b.key) || a.window.localeCompare(b.window)),
   };
 }

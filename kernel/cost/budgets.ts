@@ -79,8 +79,8 @@ function refusal(count: Count, limit: BudgetLimit, cost: RequestCost): string {
 
 export class Budgets {
   private readonly ledger: BudgetLedger;
-  /** Processes paused on a budget, by the budget's name. */
-  private readonly paused = new Map<string, Set<Proc>>();
+  /** Processes paused on a budget, by the budget's name, each with the count that refused it (null: not said). */
+  private readonly paused = new Map<string, Map<Proc, Count | null>>();
   private readonly waiters = new RoomWaiters();
   private readonly scale = new PromptScale();
   private cancelRoll: (() => void) | null = null;
@@ -200,10 +200,10 @@ export class Budgets {
   }
 
   /** A process a budget refused waits for it (loop/budget-pause.ts parks it; its wake comes from here). */
-  pausedOn(budget: string, proc: Proc): void {
+  pausedOn(budget: string, proc: Proc, count: Count | null = null): void {
     let set = this.paused.get(budget);
-    if (!set) this.paused.set(budget, (set = new Set()));
-    set.add(proc);
+    if (!set) this.paused.set(budget, (set = new Map()));
+    set.set(proc, count);
     this.armRoll();
   }
 
@@ -212,8 +212,15 @@ export class Budgets {
     for (const set of this.paused.values()) set.delete(proc);
   }
 
-  pausedPids(budget: string): number[] {
-    return [...(this.paused.get(budget) ?? [])].map((p) => p.pid).sort((a, b) => a - b);
+  /**
+   * The processes paused on a budget; with `count`, only those that count refused (one unit's run is
+   * not paused on another unit's count, nor a monthly refusal on the day's), and those whose count is not known.
+   */
+  pausedPids(budget: string, count?: Pick<Count, 'key' | 'window'>): number[] {
+    return [...(this.paused.get(budget) ?? [])]
+      .filter(([, on]) => !count || !on || (on.key === count.key && on.window === count.window))
+      .map(([p]) => p.pid)
+      .sort((a, b) => a - b);
   }
 
   private resumeAll(budget: string): void {
@@ -221,7 +228,7 @@ export class Budgets {
     const set = this.paused.get(budget);
     if (!set) return;
     this.paused.delete(budget);
-    for (const proc of set) this.host.wake(proc);
+    for (const proc of set.keys()) this.host.wake(proc);
   }
 
   /** One timer, on the ledger's clock, for the earliest window end a paused process waits for. */

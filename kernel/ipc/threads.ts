@@ -52,6 +52,8 @@ export class Threads {
   private readonly rows = new Map<string, ThreadRecord>();
   /** Which threads each live process attached, opened or wrote to, and how (the summary upkeep's list; the links are stored too). */
   private readonly used = new Map<number, Map<string, Set<ThreadLinkHow>>>();
+  /** The live processes that used a thread, by pid: the thread-context interceptor's line reads it every turn (kernel/loop/model-chain.ts). */
+  readonly users: ReadonlyMap<number, unknown> = this.used;
   /** Threads whose summary a process is bringing up to date now (one at a time each). */
   private readonly summarizing = new Set<string>();
 

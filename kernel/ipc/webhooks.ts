@@ -73,7 +73,11 @@ export class Webhooks {
   private requestSeq = 0;
 
   constructor(
-    private readonly kernel: IpcCore & { readonly webhookBase: string | null },
+    private readonly kernel: IpcCore & {
+      readonly webhookBase: string | null;
+      /** The body framed as outside data for its owner, who it taints (issue 49); absent: as it came. */
+      webhookBody?(pid: number, detail: string, body: string): string;
+    },
     /** How long a request waits for its process's SYS_WEBHOOK_REPLY. */
     readonly replyTimeoutMs: number,
   ) {}
@@ -173,7 +177,11 @@ export class Webhooks {
       path: hook.path,
       query: request.query,
       headers: request.headers,
-      body: cut ? request.body.slice(0, param.webhookMaxEventBodyChars) : request.body,
+      body: this.framed(
+        owner.pid,
+        `${request.method} /${hook.path}`,
+        cut ? request.body.slice(0, param.webhookMaxEventBodyChars) : request.body,
+      ),
       ...(cut ? { body_truncated: true, body_chars: request.body.length } : {}),
       hint: `answer with SYS_WEBHOOK_REPLY {"request_id":"${id}"} within ${Math.round(this.replyTimeoutMs / 1000)}s`,
     };
@@ -190,6 +198,10 @@ export class Webhooks {
     // Not formatEvent: its preview cut would break the JSON; the body is cut above instead.
     notify(this.kernel.store, owner, { kind: 'webhook', text: `[EVENT::WEBHOOK] ${JSON.stringify(payload)}` });
     return id;
+  }
+
+  private framed(pid: number, detail: string, body: string): string {
+    return this.kernel.webhookBody ? this.kernel.webhookBody(pid, detail, body) : body;
   }
 
   /** SYS_WEBHOOK_REPLY; without an id, the one request the process has waiting (a unit run's). */

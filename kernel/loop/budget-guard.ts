@@ -14,7 +14,7 @@ import { ModelStop, type ModelRequest, type ModelUsage } from '../../drivers/llm
 import { AosError } from '../../sys/errno.js';
 import { BudgetSpent, type Budgets, type Grant } from '../cost/budgets.js';
 import type { Proc } from '../proc/proc.js';
-import type { ModelInterceptor } from './model-chain.js';
+import type { ModelInterceptor } from './host.js';
 
 export type BudgetGate = Pick<Budgets, 'reserve' | 'settle' | 'waitForRoom'>;
 

@@ -22,7 +22,7 @@ export function pauseOnBudget(kernel: LoopHost, proc: Proc, spent: BudgetSpent):
     deadline: Date.now() + param.budgetRecheckMs,
     ...(settling ? { settle: true } : {}),
   });
-  budgets.pausedOn(spent.budget, proc);
+  budgets.pausedOn(spent.budget, proc, spent.count);
   // A wait for requests in flight is short and common in a race: a state change, not a `paused` event.
   const count = settling ? undefined : spent.count;
   if (count) {

@@ -67,6 +67,8 @@ export const GO: Step = Object.freeze({});
 export interface CallInterceptor {
   /** As the table (kernel/safety/call-interceptors.ts) names it. */
   readonly name: string;
+  /** The syscalls it wraps, when not every one: entered for those alone, a call of another runs none of its code. */
+  readonly calls?: ReadonlySet<string>;
   enter(call: Call): Step | Promise<Step>;
   /** The capability check refused a call before any interceptor was entered: told, for the record. */
   lacked?(proc: Proc, name: string, capability: string): void;
@@ -125,7 +127,7 @@ function advance(run: Run): Dispatched | Promise<Dispatched> {
   for (;;) {
     switch (call.state) {
       case 'prepared': {
-        const next = nextInstalled(run.chain, run.place);
+        const next = nextInstalled(run.chain, run.place, call.def.name);
         if (!next) {
           call.state = 'running';
           break;
@@ -219,8 +221,12 @@ function advance(run: Run): Dispatched | Promise<Dispatched> {
   }
 }
 
-function nextInstalled(chain: CallChain, after: number): Installed | undefined {
-  for (const entry of chain.installed) if (entry.place > after) return entry;
+/** The first interceptor installed after table line `after` that wraps the syscall `name`. */
+function nextInstalled(chain: CallChain, after: number, name: string): Installed | undefined {
+  for (const entry of chain.installed) {
+    const { calls } = entry.interceptor;
+    if (entry.place > after && (calls === undefined || calls.has(name))) return entry;
+  }
   return undefined;
 }
 

@@ -1,18 +1,22 @@
 /**
  * The calls of one reply, run in order — the spine around each: its syscall event and its row as
- * started, then dispatch (dispatcher.ts: prepare, the interceptors, the handler), then its record:
- * its result event, a line of the kernel message that ends the turn, and (while more calls follow)
- * a row, so a restarted kernel goes on from the call it was at. Then the process goes on: its next
- * turn, or its end (SYS_EXIT, a loop, max turns).
+ * started, then dispatch (below: prepare it — look up, normalise, validate, check the capability —
+ * then run it through the interceptors installed now and its handler, call-chain.ts), then its
+ * record: its result event, a line of the kernel message that ends the turn, and (while more calls
+ * follow) a row, so a restarted kernel goes on from the call it was at. Then the process goes on:
+ * its next turn, or its end (SYS_EXIT, a loop, max turns). Every failure of a call becomes a result
+ * for the model; nothing thrown in dispatch reaches the turn loop.
  */
 import { hash } from 'node:crypto';
-import { NO_CALL_CONTEXT, type SyscallContext } from '../../syscalls/define.js';
-import { findSyscall } from '../../syscalls/table.js';
+import type { z } from 'zod';
+import type { ParsedBlock } from '../../sys/abi/parser.js';
+import { fail, toResult } from '../../sys/abi/result.js';
+import { NO_CALL_CONTEXT, type SyscallContext, type SyscallDef } from '../../syscalls/define.js';
+import { findSyscall, suggestSyscalls } from '../../syscalls/table.js';
 import { runAs } from '../../sys/blame.js';
 import { resultChars } from '../context/context-budget.js';
 import { formatResult } from '../context/context.js';
-import type { Dispatched } from './call-chain.js';
-import { dispatch, fail } from './dispatcher.js';
+import { type Call, type CallChain, type Dispatched, runCall } from './call-chain.js';
 import type { LoopHost } from './host.js';
 import { param } from '../../sys/param.js';
 import type { Proc } from '../proc/proc.js';
@@ -143,7 +147,8 @@ function endCalls(kernel: LoopHost, proc: Proc, pending: PendingTurn): void {
   }
   const message = pending.lines.join('\n');
   appendTranscript(kernel.store, proc, 'user', message);
-  if (isLooping(proc, pending.reply, message)) {
+  const signature = hash('sha1', `${pending.reply}\u0000${message}`, 'base64');
+  if (state.repeatStreak(signature, proc.parkedThisTurn) >= param.maxIdenticalTurns) {
     const reason = `loop detected: ${state.identicalStreak} identical turns in a row (same calls, same results)`;
     finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, reason);
     return;
@@ -157,11 +162,12 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
   const pending = state.pending as PendingTurn;
   const block = pending.blocks[seq] as NonNullable<(typeof pending.blocks)[number]>;
   const def = block.ok ? findSyscall(block.name) : undefined;
+  const args = block.ok ? block.args : {};
   let resumeDeadline: number | null = null;
   const resumed = pending.started;
   if (resumed) {
     const wait = proc.pcb.wait;
-    const cut = { name: def?.name ?? block.name, args: block.ok ? block.args : {} };
+    const cut = { name: def?.name ?? block.name, args };
     // Parked on an approval asked while its command ran (the exec gate): part of it ran, so it is never run again.
     if (wait?.kind === 'approval' && wait.during === 'run') {
       const reason = `the command was cut by a restart while it waited for approval ${wait.id}; it did not run to its end — check what it did before running it again`;
@@ -173,37 +179,22 @@ function runOne(kernel: LoopHost, proc: Proc, turn: number, seq: number): Dispat
     if (!def?.blocking && wait?.kind !== 'approval') return { ...cut, result: fail('EINTR', INTERRUPTED) };
     resumeDeadline = wait?.deadline ?? null;
   } else {
-    kernel.events.emit({
-      type: 'syscall',
-      pid: proc.pid,
-      turn,
-      seq,
-      name: block.name,
-      args: block.ok ? block.args : {},
-    });
+    kernel.events.emit({ type: 'syscall', pid: proc.pid, turn, seq, name: block.name, args });
     proc.countSyscall();
     state.callStarted();
     persist(kernel.store, proc);
   }
-  const services = kernel.services(proc, resumeDeadline);
   const ctx: SyscallContext = {
     pid: proc.pid,
     ppid: proc.pcb.ppid,
     caps: proc.caps,
     signal: proc.abort.signal,
     drivers: kernel.drivers(proc),
-    proc: services,
+    proc: kernel.services(proc, resumeDeadline),
     call: NO_CALL_CONTEXT,
   };
   // What touches the host is committed as started before it runs (commit-barrier.ts, the chain's outermost), so it is never re-run.
   return dispatch(block, ctx, proc, kernel.callChain, resumed);
-}
-
-function isLooping(proc: Proc, reply: string, results: string): boolean {
-  return (
-    turnOf(proc).repeatStreak(hash('sha1', `${reply}\u0000${results}`, 'base64'), proc.parkedThisTurn) >=
-    param.maxIdenticalTurns
-  );
 }
 
 export function next(kernel: LoopHost, proc: Proc): void {
@@ -212,4 +203,94 @@ export function next(kernel: LoopHost, proc: Proc): void {
     return;
   }
   makeReady(kernel, proc);
+}
+
+// ---- one call: prepared, then through the chain and its handler ----
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(args)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Resolve and validate without running: the call as the interceptors will see it, or its refusal. */
+export function prepare(
+  block: ParsedBlock,
+  ctx: SyscallContext,
+): { def: SyscallDef; args: Record<string, unknown>; capability: string | null } | Dispatched {
+  if (!block.ok) return { name: block.name, args: {}, result: fail('EINVAL', `malformed syscall: ${block.error}`) };
+  const def = findSyscall(block.name);
+  if (!def) {
+    const hints = suggestSyscalls(block.name);
+    const hint = hints.length ? ` — did you mean ${hints.join(' or ')}?` : '';
+    return { name: block.name, args: block.args, result: fail('ENOSYS', `no such syscall ${block.name}${hint}`) };
+  }
+  const raw = def.normalize ? def.normalize(block.args) : block.args;
+  const parsed = def.args.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      name: def.name,
+      args: block.args,
+      result: fail('EINVAL', `bad arguments for ${def.name}: ${formatIssues(parsed.error)}`),
+    };
+  }
+  const args = parsed.data as Record<string, unknown>;
+  let needed: string | null;
+  try {
+    needed =
+      def.capability === null || typeof def.capability === 'string' ? def.capability : def.capability.of(args, ctx);
+    if (needed !== null && !ctx.caps.allows(needed)) {
+      return {
+        name: def.name,
+        args,
+        result: fail('EPERM', `${def.name} needs capability "${needed}", which this process does not hold`),
+        lacked: needed,
+      };
+    }
+  } catch (error) {
+    return { name: def.name, args, result: toResult(error, ctx) };
+  }
+  return { def, args, capability: needed };
+}
+
+/**
+ * Run one call of `proc` (`resumed`: a restart cut it mid-way and it goes on). A call whose
+ * interceptors and handler answer synchronously (most in-kernel calls) is answered synchronously:
+ * no await, so no other process's work slips in between its syscall and its result.
+ */
+export function dispatch(
+  block: ParsedBlock,
+  ctx: SyscallContext,
+  proc: Proc,
+  chain: CallChain,
+  resumed: boolean,
+): Dispatched | Promise<Dispatched> {
+  let prepared: ReturnType<typeof prepare>;
+  try {
+    prepared = prepare(block, ctx);
+  } catch (error) {
+    return { name: block.name, args: {}, result: toResult(error, ctx) };
+  }
+  if (!('def' in prepared)) {
+    const { lacked } = prepared;
+    if (lacked !== undefined)
+      for (const { interceptor } of chain.installed) interceptor.lacked?.(proc, prepared.name, lacked);
+    return prepared;
+  }
+  const { def, args, capability } = prepared;
+  const call: Call = {
+    proc,
+    def,
+    args,
+    capability,
+    resumed,
+    state: 'prepared',
+    runArgs: args,
+    context: NO_CALL_CONTEXT,
+  };
+  // The handler gets what the interceptors filled in (runArgs) and handed beside (ctx.call); the call is reported with `args`.
+  const handler = (c: Call): unknown =>
+    c.def.run(c.runArgs, c.context === NO_CALL_CONTEXT ? ctx : { ...ctx, call: c.context });
+  return runCall(call, chain, handler, (error) => toResult(error, ctx));
 }

@@ -4,20 +4,21 @@
  * verbatim — as many as fit a share of the budget, counted in tokens, not messages. The store keeps
  * the whole transcript; prompt size per turn stops growing with the number of turns.
  *
- * The compaction interceptor's `prepare` stage (model-chain.ts): before each turn's request is
- * built. Installed in every kernel — every process has a context budget. The summary is a model
- * request of its own, through the chain (summary-call.ts). requestMessages is the turn's: the
- * messages of its request, fitted to the budget.
+ * The compaction interceptor's `prepare` stage (model-chain.ts): before a turn's request is built.
+ * Installed for a process whose context has reached the warning mark (model-chain.ts, its table):
+ * below it there is nothing to warn of or compact, and a turn runs none of this file. The summary
+ * is a model request of its own, through the chain (summary-call.ts). The turn's request itself is
+ * fitted to the budget in turn.ts.
  */
-import { type ModelDriver, type ModelMessage, ModelStop } from '../../drivers/llm/types.js';
+import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
 import { estimateTokens, tokensToChars } from '../context/context-budget.js';
-import { fitMessages } from '../context/context-fit.js';
 import { taskMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
-import type { ModelInterceptor } from './model-chain.js';
+import type { ModelInterceptor } from './host.js';
 import { summaryCall } from './summary-call.js';
 import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
+import { holdsFrame, withholdFrames } from '../../sys/outside-data.js';
 import type { Proc } from '../proc/proc.js';
 import type { Entry } from '../proc/proc-types.js';
 import { persist } from '../proc/proc-runtime.js';
@@ -74,21 +75,6 @@ function manageContext(
   return false;
 }
 
-/** The messages of this request, never over the context budget (the transcript itself is left whole). */
-export function requestMessages(kernel: LoopHost, proc: Proc, system: string): ModelMessage[] {
-  const budget = proc.pcb.limits.contextTokens;
-  const fitted = fitMessages(system, turnOf(proc).transcript, budget);
-  if (!fitted)
-    throw new ModelStop(
-      `context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`,
-    );
-  if (fitted.cut > 0) {
-    const reason = `context cut to fit its budget: ${fitted.cut} characters left out of this request`;
-    kernel.events.emit({ type: 'state', pid: proc.pid, from: proc.pcb.state, to: proc.pcb.state, reason });
-  }
-  return fitted.messages;
-}
-
 /**
  * Where the verbatim tail starts: the newest messages within `keepChars`, starting with a model
  * reply — and at least the latest reply with the kernel message after it, which the model has not seen.
@@ -120,7 +106,11 @@ async function compact(
   if (cut <= 1) return false;
   const older = transcript.slice(0, cut);
   const kept = transcript.slice(cut);
-  const summary = await summarize(kernel, proc, driver, lease, older, budget);
+  // A tainted process's summary is made without the outside content it read (issue 49): when no
+  // frame is left in what is kept, its context holds none, and its taint ends (docs/policy.md).
+  const tag = proc.taint.tainted ? proc.taint.tag : null;
+  const summarised = tag ? older.map((e) => ({ ...e, text: withholdFrames(e.text, tag) })) : older;
+  const summary = await summarize(kernel, proc, driver, lease, summarised, budget);
   const count = (state.context?.count ?? 0) + 1;
   const text = `${taskMessage(proc.pcb)}
 [KERNEL] Your context was compacted (${count}×, at about ${used} of ${budget} tokens): the ${older.length} earlier messages are replaced by this summary. The full transcript is kept by the kernel.
@@ -128,13 +118,15 @@ async function compact(
   appendTranscript(kernel.store, proc, 'user', text);
   const summaryEntry = state.transcript[state.transcript.length - 1] as Entry;
   state.compacted([summaryEntry, ...kept], { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count });
+  const untainted =
+    tag !== null && !kept.some((e) => holdsFrame(e.text, tag)) && proc.taint.end(new Date().toISOString());
   persist(kernel.store, proc);
   kernel.events.emit({
     type: 'state',
     pid: proc.pid,
     from: proc.pcb.state,
     to: proc.pcb.state,
-    reason: `context compacted: ${older.length} messages (about ${used} tokens) summarised, ${kept.length} kept`,
+    reason: `context compacted: ${older.length} messages (about ${used} tokens) summarised, ${kept.length} kept${untainted ? '; no outside content is left in it: its taint ended' : ''}`,
   });
   return true;
 }

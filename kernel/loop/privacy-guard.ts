@@ -10,7 +10,7 @@ import { ModelStop } from '../../drivers/llm/types.js';
 import { guardRequest } from '../cost/privacy.js';
 import type { PrivacyPolicy } from '../cost/privacy-spec.js';
 import type { AuditInput } from '../store/api.js';
-import type { ModelInterceptor } from './model-chain.js';
+import type { ModelInterceptor } from './host.js';
 
 /** A request the privacy rules keep from leaving: a turn's process ends with `reason`; a summary is made without a model. */
 export class PrivacyRefusal extends ModelStop {
@@ -34,7 +34,7 @@ export function privacyGuard(host: PrivacyHost): ModelInterceptor {
   return {
     async send(call, next) {
       const policy = host.privacy;
-      // Installed only while there are rules (model-interceptors.ts): null here only to the type checker.
+      // Installed only while there are rules (model-chain.ts, its table): null here only to the type checker.
       if (!policy) return next(call);
       const guarded = guardRequest(policy, call.model, call.request, (input) => host.audit(input));
       if (guarded.action === 'refuse') throw new PrivacyRefusal(guarded.reason);

@@ -6,11 +6,10 @@
  */
 import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
 import { fitMessages } from '../context/context-fit.js';
-import { account } from '../proc/budgets.js';
 import type { Proc } from '../proc/proc.js';
 import { type Lease, providerOf } from '../sched/model-pool.js';
 import type { LoopHost } from './host.js';
-import type { ModelPurpose } from './model-chain.js';
+import type { ModelPurpose } from './host.js';
 import { PrivacyRefusal } from './privacy-guard.js';
 
 export interface SummaryReply {
@@ -48,7 +47,7 @@ export async function summaryCall(
       { purpose, payer: proc, model, driver: chosen, request },
       (c) => kernel.pool.complete(c.driver, c.request, lease),
     );
-    account(proc, reply.usage, sent.model);
+    if (reply.usage) proc.charge(reply.usage, sent.model);
     return {
       text: reply.text,
       model: sent.model,

@@ -2,8 +2,8 @@
  * The thread-context interceptor: what a process's context threads (kernel/ipc/threads.ts) add to
  * its requests. Its part of the system prompt shows the threads attached to it (ipc/thread-prompt.ts);
  * before each turn it brings the rolling summaries of the threads the process uses up to date
- * (thread-summary.ts), first — an attached thread is shown with its summary current. Installed in
- * every kernel (threads need no policy); a process that uses no thread pays one map lookup a turn.
+ * (thread-summary.ts), first — an attached thread is shown with its summary current. Installed for
+ * a process that was attached a thread or used one (model-chain.ts, its table): no other runs its code.
  */
 import type { ModelDriver } from '../../drivers/llm/types.js';
 import { ModelStop } from '../../drivers/llm/types.js';
@@ -13,7 +13,7 @@ import type { Threads } from '../ipc/threads.js';
 import type { Proc } from '../proc/proc.js';
 import type { Lease } from '../sched/model-pool.js';
 import type { LoopHost } from './host.js';
-import type { ModelInterceptor } from './model-chain.js';
+import type { ModelInterceptor } from './host.js';
 import { summarizeThread, summaryDue } from './thread-summary.js';
 
 export type ThreadHost = LoopHost & { readonly threads: Threads };

@@ -1,7 +1,7 @@
 /**
  * One turn of one process, the spine: infer, parse, run, record. Infer: the request prepared and
  * sent through the model chain (model-chain.ts; what wraps it — thread summaries, compaction,
- * privacy, budgets — is listed in model-interceptors.ts, not here), its reply recorded (the
+ * privacy, budgets — is listed in that file's table, not here), its reply recorded (the
  * events, the transcript, the counters). Parse every syscall block, run them in order (calls.ts),
  * and append all results as one kernel message. The loop is closed: whatever happened reaches the
  * model in the next turn. The calls of a reply are persisted as a pending turn (a few numbers plus
@@ -10,11 +10,12 @@
  * Nothing a process brings can escape from here: a model failure ends it with `model error: …`,
  * anything else that goes wrong while running its calls ends it with `kernel error: …`.
  */
-import type { ModelReply, ModelRequest } from '../../drivers/llm/types.js';
+import type { ModelMessage, ModelReply, ModelRequest } from '../../drivers/llm/types.js';
 import { ModelStop } from '../../drivers/llm/types.js';
 import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
-import { requestMessages } from './compaction.js';
+import { estimateTokens } from '../context/context-budget.js';
+import { fitMessages } from '../context/context-fit.js';
 import { buildSystemPrompt, formatNotices, reminderMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
@@ -25,11 +26,11 @@ import { turnSlot } from '../../sys/turn-gate.js';
 import { persist } from '../proc/proc-runtime.js';
 import { amendTranscript, appendTranscript, turnOf } from './turn-state.js';
 import { finish, setState } from '../proc/lifecycle.js';
-import { account, budgetExceeded } from '../proc/budgets.js';
 import { endForKernelError } from '../proc/kill.js';
 import { BudgetSpent } from '../cost/budgets.js';
 import { pauseOnBudget } from './budget-pause.js';
 import { recordRequest } from './sent-record.js';
+import { isEnded } from '../../sys/types.js';
 
 const PARSE_LIMITS = {
   maxBlocks: param.maxSyscallsPerReply,
@@ -45,7 +46,17 @@ class ModelFailure extends Error {
   }
 }
 
-export function runTurn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
+/** The scheduler's dispatch: a lease granted to a process that is still alive starts its turn; otherwise it goes back. */
+export function startTurn(host: LoopHost, pid: number, lease: Lease): void {
+  const proc = host.table.get(pid);
+  if (!proc || isEnded(proc.pcb.state) || host.closing) {
+    host.scheduler.release(lease);
+    return;
+  }
+  void runTurn(host, proc, lease);
+}
+
+function runTurn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
   return runAs(proc.pid, () => turn(kernel, proc, lease));
 }
 
@@ -73,7 +84,7 @@ async function turn(kernel: LoopHost, proc: Proc, lease: Lease): Promise<void> {
     used = reply.usage ? reply.usage.prompt + reply.usage.output : null;
     kernel.scheduler.charge(proc.pid, used ?? 1);
     releaseSlot();
-    const over = budgetExceeded(proc);
+    const over = proc.overBudget();
     if (over) {
       finish(kernel, proc, 'exited', KERNEL_EXIT_CODE, over);
       return;
@@ -192,7 +203,7 @@ function recordReply(kernel: LoopHost, proc: Proc, request: ModelRequest, reply:
   if (said) kernel.events.emit({ type: 'request', pid: pcb.pid, turn, ...said });
   proc.countTurn();
   if (proc.routing) proc.ranOn(model);
-  account(proc, reply.usage, model);
+  if (reply.usage) proc.charge(reply.usage, model);
   const replySeq = appendTranscript(kernel.store, proc, 'model', reply.text);
   kernel.events.emit({
     type: 'model',
@@ -214,6 +225,21 @@ function systemPrompt(kernel: LoopHost, proc: Proc): string | Promise<string> {
     state.keepSystemPrompt(
       buildSystemPrompt(proc.pcb) + (await kernel.mcpReference(proc)) + (await kernel.modelChain.system(proc)),
     ))();
+}
+
+/** The messages of this request, never over the context budget (the transcript itself is left whole). */
+function requestMessages(kernel: LoopHost, proc: Proc, system: string): ModelMessage[] {
+  const budget = proc.pcb.limits.contextTokens;
+  const fitted = fitMessages(system, turnOf(proc).transcript, budget);
+  if (!fitted)
+    throw new ModelStop(
+      `context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`,
+    );
+  if (fitted.cut > 0) {
+    const reason = `context cut to fit its budget: ${fitted.cut} characters left out of this request`;
+    kernel.events.emit({ type: 'state', pid: proc.pid, from: proc.pcb.state, to: proc.pcb.state, reason });
+  }
+  return fitted.messages;
 }
 
 /** The blocks of a reply, parsed with the kernel's limits (again after a restart: the parser is deterministic). */

@@ -10,6 +10,7 @@ import type { Queues, QueuesRuntime } from '../ipc/queues.js';
 import type { ForkOrigin, KillRequest, Pcb } from '../../sys/types.js';
 import type { Routing, StoredRouting } from './routing.js';
 import type { TurnPart } from './turn-part.js';
+import type { StoredTaint, TaintState } from '../../sys/taint.js';
 
 /** What a record is made of (a Proc has it all; naming it here keeps this file below proc.ts). */
 export interface RuntimeSource {
@@ -21,6 +22,7 @@ export interface RuntimeSource {
   readonly routing: Routing | null;
   readonly queues: Queues;
   readonly turnPart: TurnPart;
+  readonly taint: TaintState;
   toRecord(): ProcessRecord;
 }
 
@@ -49,6 +51,8 @@ export interface Runtime extends QueuesRuntime {
   threads?: readonly string[];
   /** A fork's origin (the PCB's fork). */
   fork?: ForkOrigin;
+  /** Its taint (sys/taint.ts), kept even when the rest is not: a restart must not forget outside content. */
+  taint?: StoredTaint;
 }
 
 export function parseRuntime(json: string): Runtime {
@@ -82,6 +86,7 @@ export function runtimeOf(proc: RuntimeSource): Runtime {
   if (whole) proc.turnPart.storeIn(rt);
   if (p.cwd !== '/') rt.cwd = p.cwd;
   if (p.unit !== null) rt.unit = p.unit;
+  if (proc.taint.held) rt.taint = proc.taint.stored();
   if (!whole) return rt;
   if (proc.routing) rt.routing = proc.routing.stored();
   if (p.spawnKey !== null) rt.spawnKey = p.spawnKey;

@@ -1,3 +1,5 @@
+import { costOf } from '../../drivers/llm/prices.js';
+import type { ModelUsage } from '../../drivers/llm/types.js';
 import { CapabilitySet } from '../../sys/capabilities.js';
 import { pcbFromRecord } from './pcb-record.js';
 import { parseRuntime, recordOf } from './proc-runtime.js';
@@ -9,6 +11,7 @@ import { Queues } from '../ipc/queues.js';
 import { isLadder, rungsOf } from '../../sys/ladder.js';
 import { Routing } from './routing.js';
 import { type TurnPart, TurnSeed } from './turn-part.js';
+import { TaintState } from '../../sys/taint.js';
 
 /** Proc's fields as its own methods write them; outside this file they are read-only. */
 type Own = { -readonly [K in keyof Proc]: Proc[K] };
@@ -50,6 +53,8 @@ export class Proc {
   readonly routing: Routing | null;
   /** The turn's state, the loop's (loop/turn-state.ts turnOf): until its first turn, what its spawn began it with. */
   readonly turnPart: TurnPart;
+  /** Whether its context holds content from outside the operator, and from where (issue 49): its own writer, stored in its row. */
+  readonly taint: TaintState = new TaintState();
 
   /** This process and its PCB, writable: for its own methods only. */
   private get own(): Own {
@@ -78,15 +83,26 @@ export class Proc {
     this.ownPcb.counters.syscalls++;
   }
 
-  /** A reply's usage, as the provider counted it, and its price. */
-  charge(usage: { prompt: number; output: number; cached?: number }, cost: number): void {
+  /** A reply's usage, as the provider counted it (never guessed), priced at the rates of `model`, the one that answered (a ladder's rung). */
+  charge(usage: ModelUsage, model: string): void {
     const c = this.ownPcb.counters;
     Object.assign(c, {
       promptTokens: c.promptTokens + usage.prompt,
       outputTokens: c.outputTokens + usage.output,
       cachedTokens: c.cachedTokens + (usage.cached ?? 0),
-      cost: c.cost + cost,
+      cost: c.cost + costOf(model, usage),
     });
+  }
+
+  /** The reason it has crossed its token or cost budget, if it has (its wall time is its timer's: budgets.ts). */
+  overBudget(): string | null {
+    const { counters: c, limits } = this.pcb;
+    const tokens = c.promptTokens + c.outputTokens;
+    if (limits.maxTokens !== null && tokens > limits.maxTokens)
+      return `token budget exhausted (${tokens} of ${limits.maxTokens} tokens used)`;
+    if (limits.maxCost !== null && c.cost > limits.maxCost)
+      return `cost budget exhausted ($${c.cost.toFixed(4)} of $${limits.maxCost})`;
+    return null;
   }
 
   /** It leaves the living (proc/lifecycle.ts finish): how, and what it hands a parent's WAIT. */
@@ -233,6 +249,7 @@ export class Proc {
       legacyReaped: rt.reaped ?? [],
       killRequested: rt.kill ?? null,
       routing: proc.routing && rt.routing ? new Routing(proc.routing.rungs, rt.routing) : proc.routing,
+      taint: TaintState.restored(rt.taint),
     };
     Object.assign(proc.own, restored);
     return proc;

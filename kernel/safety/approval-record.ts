@@ -10,6 +10,7 @@ import type { ApprovalRecord, ApprovalRows, AuditLog } from '../store/api.js';
 import type { Proc } from '../proc/proc.js';
 import type { TurnState } from '../loop/turn-state.js';
 import type { ProcCore } from '../proc/api.js';
+import type { TaintView } from '../../sys/taint.js';
 
 export interface ApprovalCall {
   name: string;
@@ -54,6 +55,8 @@ export interface ApprovalView {
   group: string;
   /** Pending requests in its group, itself included. */
   group_size: number;
+  /** Its process holds outside content (issue 49): where it came from, so the person sees why. */
+  taint?: TaintView;
 }
 
 /** Where a request's record goes: the pending requests in memory, their rows, the audit trail, the events. */

@@ -192,7 +192,8 @@ export class Approvals {
   list(limit: number): ApprovalView[] {
     const out: ApprovalView[] = [];
     for (const r of [...this.pending.values()]) {
-      if (!this.liveProc(r.pid)) {
+      const proc = this.liveProc(r.pid);
+      if (!proc) {
         if (!this.host.closing && this.host.table.get(r.pid) === undefined)
           this.settle(r, 'expired', null, null, 'the process ended before an answer');
         continue;
@@ -209,6 +210,7 @@ export class Approvals {
         expires_at: r.expires_at,
         group: this.groupOf(r),
         group_size: 0,
+        ...(proc.taint.tainted ? { taint: proc.taint.view() } : {}),
       });
       if (out.length >= limit) break;
     }
@@ -244,15 +246,17 @@ export class Approvals {
 
   /**
    * The policy no longer asks for the call `proc` is at: a request bound to it is settled
-   * `withdrawn`, any other of the process's `superseded`. Cheap when nothing is pending.
+   * `withdrawn`, any other of the process's `superseded`. Cheap when nothing is pending. `owns`: the
+   * requests of the gate that no longer asks (the policy's rules, or its `taint:` settings, each
+   * withdraws only its own: a restart's request of the other stays to be taken again).
    */
-  withdraw(proc: Proc, call: Pick<ApprovalCall, 'name' | 'args'>): void {
+  withdraw(proc: Proc, call: Pick<ApprovalCall, 'name' | 'args'>, owns: (rule: string) => boolean = () => true): void {
     if (this.pending.size === 0) return;
     let mine = false;
-    for (const r of this.pending.values()) mine ||= r.pid === proc.pid;
+    for (const r of this.pending.values()) mine ||= r.pid === proc.pid && owns(r.rule);
     if (!mine) return;
     for (const r of [...this.pending.values()]) {
-      if (r.pid !== proc.pid) continue;
+      if (r.pid !== proc.pid || !owns(r.rule)) continue;
       // The call it is at, whatever it was asked about (the policy asks about none of it now).
       if (r.binding === bindingOf(turnOf(proc), { ...call, subject: r.subject }))
         this.settle(r, 'withdrawn', null, null, 'the policy no longer asks for this call');

@@ -4,9 +4,13 @@
  * process lacks the capability, and work answered as already there (a child of the same work, a
  * memory of the same text). The decisions themselves are recorded where they are made: the
  * policy's (policy-gate.ts), the exec gate's (exec-gate-policy.ts), a person's (approvals.ts).
+ * It wraps only the calls that can answer with work already there: any other runs none of its code.
  */
 import type { After, CallInterceptor, Step } from '../loop/call-chain.js';
 import type { AuditLog } from '../store/api.js';
+
+/** The calls whose answer may be work already there: SPAWN_AGENT (a live child doing it), MEM_WRITE (the same text stored). */
+const DEDUPING: ReadonlySet<string> = new Set(['SPAWN_AGENT', 'MEM_WRITE']);
 
 export function auditTrail(audit: AuditLog): CallInterceptor {
   /** Work that was already there: on the audit trail, as the result says it. */
@@ -29,6 +33,7 @@ export function auditTrail(audit: AuditLog): CallInterceptor {
   const step: Step = { after: deduped };
   return {
     name: 'audit-trail',
+    calls: DEDUPING,
     enter: () => step,
     lacked(proc, name, capability) {
       audit.record({

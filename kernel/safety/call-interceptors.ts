@@ -1,6 +1,6 @@
 /**
  * The interceptors around every syscall, outermost first: one line each — its name, the file that
- * does it, and when it is installed. The spine (kernel/loop/dispatcher.ts, call-chain.ts) enters
+ * does it, and when it is installed. The spine (kernel/loop/calls.ts, call-chain.ts) enters
  * those installed as a call reaches them, in this order; one not installed runs no code for it.
  * What is installed is read at start and again at each policy reload, and a call on its way in
  * goes on through the chain as it is then (a call parked at the commit barrier meets rules added
@@ -16,11 +16,14 @@ import { journalInterceptor, type JournalHost } from './journal-hook.js';
 import { policyGate, type PolicyGateHost } from './policy-gate.js';
 import type { SafetyPolicy } from './policy-rules.js';
 import { secretsInterceptor, type SecretBox } from './secrets.js';
+import { taintInterceptor, type TaintHost } from './taint.js';
+import type { TaintLedger } from './taint-ledger.js';
 
 /** What the interceptors are built from: the safety pieces (safety.ts) and, for the commit barrier, the kernel. */
-export interface InterceptorHost extends PolicyGateHost, ExecGateHost, JournalHost {
+export interface InterceptorHost extends PolicyGateHost, ExecGateHost, JournalHost, TaintHost {
   readonly policy: SafetyPolicy;
   readonly secrets: SecretBox;
+  readonly ledger: TaintLedger;
   readonly kernel: Pick<ProcCore, 'disk' | 'closing'>;
   onReload(listener: (policy: SafetyPolicy) => void): () => void;
 }
@@ -64,6 +67,13 @@ export const CALL_INTERCEPTORS: readonly Line[] = [
     file: 'kernel/safety/exec-gate-policy.ts',
     installed: (h) => gateRules(h.policy).length > 0 || h.policy.file !== null,
     make: execGateInterceptor,
+  },
+  // While the policy has an enabled taint: section: inside the exec gate, whose gate it wraps for a tainted process.
+  {
+    name: 'taint',
+    file: 'kernel/safety/taint.ts',
+    installed: (h) => h.policy.taint?.enabled === true,
+    make: taintInterceptor,
   },
   // Always: every FS_WRITE is journaled for rollback, and each EXEC_CMD while journal.exec (the default).
   { name: 'journal', file: 'kernel/safety/journal-hook.ts', installed: always, make: journalInterceptor },

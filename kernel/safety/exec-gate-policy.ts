@@ -96,7 +96,7 @@ export function shownExec(
 }
 
 /** The audit's and the inbox's one line for it: the argv quoted, where it runs, and what it was given. */
-function subjectOf(view: ShownExec, matched: string): string {
+export function subjectOf(view: ShownExec, matched: string): string {
   const env = Object.entries(view.env).map(([k, v]) => `${k}=${quoteArgv([v])}`);
   const where = view.cwd && view.cwd !== '/workspace' ? ` in ${view.cwd}` : '';
   return `${env.length ? `${env.join(' ')} ` : ''}${matched}${where}`;

@@ -18,11 +18,14 @@ import type { JournalLog } from '../store/api.js';
 import type { LogLevel } from '../proc/api.js';
 import type { Proc } from '../proc/proc.js';
 import { turnOf as turnState } from '../loop/turn-state.js';
+import { TaintLedger } from './taint-ledger.js';
 
 export interface JournalHost {
   readonly journal: JournalLog;
-  readonly policy: { readonly journalExec: boolean };
+  readonly policy: { readonly journalExec: boolean; readonly taint?: { readonly enabled: boolean } | null };
   readonly fs: JournalFiles;
+  /** Where a tainted writer's changes are noted for later readers (issue 49). */
+  readonly ledger?: TaintLedger;
   log(level: LogLevel, message: string): void;
 }
 
@@ -33,6 +36,14 @@ function turnOf(proc: Proc): number {
 }
 
 type Journaled = Pick<Call, 'def' | 'args'>;
+
+/** The writer's taint for the journal, noted for readers of `path` (null when taint is not tracked). */
+function taintOf(host: JournalHost, proc: Proc, path: string): string | null {
+  if (host.policy.taint?.enabled !== true) return null;
+  const mark = TaintLedger.markOf(proc);
+  host.ledger?.wrote(path, mark);
+  return mark;
+}
 
 async function writeHook(host: JournalHost, proc: Proc, call: Journaled): Promise<Settled | null> {
   let vpath: string;
@@ -54,7 +65,15 @@ async function writeHook(host: JournalHost, proc: Proc, call: Journaled): Promis
         ? await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes)
         : String(call.args.content);
     const afterHash = after == null ? null : createHash('sha256').update(after).digest('hex');
-    host.journal.record({ pid: proc.pid, turn, path: vpath, before, after_hash: afterHash, call: 'FS_WRITE' });
+    host.journal.record({
+      pid: proc.pid,
+      turn,
+      path: vpath,
+      before,
+      after_hash: afterHash,
+      call: 'FS_WRITE',
+      taint: taintOf(host, proc, vpath),
+    });
   };
 }
 
@@ -77,6 +96,7 @@ async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> 
           before: change.before,
           after_hash: change.afterHash,
           call: 'EXEC_CMD',
+          taint: taintOf(host, proc, change.path),
         });
       }
     };
@@ -97,10 +117,14 @@ export function journalHook(host: JournalHost, proc: Proc, call: Journaled): Set
   return null;
 }
 
+/** The calls that may change the workspace: no other call enters the journal. */
+const JOURNALED: ReadonlySet<string> = new Set(['FS_WRITE', 'EXEC_CMD']);
+
 /** The journal interceptor: the hook before the call, and what it changed recorded after it ran (a refused call changed nothing). */
 export function journalInterceptor(host: JournalHost): CallInterceptor {
   return {
     name: 'journal',
+    calls: JOURNALED,
     enter(call) {
       const hook = journalHook(host, call.proc, call);
       if (hook === null) return GO;

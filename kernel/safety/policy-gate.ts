@@ -10,6 +10,7 @@ import type { AuditLog } from '../store/api.js';
 import type { Approvals } from './approvals.js';
 import { decideCall, type Decision } from './policy-decide.js';
 import type { SafetyPolicy } from './policy-rules.js';
+import { isTaintRule } from './taint-policy.js';
 
 export interface PolicyGateHost {
   readonly policy: SafetyPolicy;
@@ -30,7 +31,8 @@ export function policyGate(host: PolicyGateHost): CallInterceptor {
       const { proc, def } = call;
       const decision = decideCall(host.policy.rules, call.capability, call.args);
       // A request a restart left for this call (or an older one) no longer stands when the policy does not ask.
-      if (decision?.verdict !== 'ask') host.approvals.withdraw(proc, { name: def.name, args: call.args });
+      if (decision?.verdict !== 'ask')
+        host.approvals.withdraw(proc, { name: def.name, args: call.args }, (rule) => !isTaintRule(rule));
       if (decision === null) return GO;
       if (decision.verdict !== 'ask') {
         host.audit.record({

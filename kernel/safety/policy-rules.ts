@@ -12,6 +12,7 @@ import { channelRegex, compileGlob, compilePathRule } from '../../sys/capabiliti
 import type { ExecPattern } from './exec-pattern.js';
 import { type CheckContext, checkRule } from './rule-check.js';
 import { secretEntry, secretSpecs, type SecretSpec } from './policy-secrets.js';
+import { parseTaint, taintSection, type TaintPolicy } from './taint-policy.js';
 
 export const VERDICTS = ['allow', 'ask', 'deny'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -54,6 +55,8 @@ export const SAFETY_SECTIONS = {
     .optional(),
   /** The exec gate: what a program the agent wrote itself (no rule can name it) meets. */
   exec: z.strictObject({ written: z.enum(['strictest', 'allow']).optional() }).optional(),
+  /** What a process holding outside content may do without a person (taint-policy.ts checks it, with lines). */
+  taint: taintSection,
 };
 
 type Sections = { [K in keyof typeof SAFETY_SECTIONS]: z.output<(typeof SAFETY_SECTIONS)[K]> };
@@ -83,6 +86,8 @@ export interface SafetyPolicy {
   journalExec: boolean;
   /** exec.written: a program written in the sandbox meets the strictest exec rule (default) or runs. */
   execWritten: 'strictest' | 'allow';
+  /** The `taint:` section (taint-policy.ts), null when the policy has none: nothing is tracked. */
+  taint: TaintPolicy | null;
   /** What a reader of the rules should know (rule-check.ts), each naming its rule: `aos policy check` prints them. */
   notes: string[];
 }
@@ -95,6 +100,7 @@ export const EMPTY_SAFETY: SafetyPolicy = {
   journalRetention: null,
   journalExec: true,
   execWritten: 'strictest',
+  taint: null,
   notes: [],
 };
 
@@ -235,6 +241,7 @@ export function parseSafety(
     journalRetention: data.journal?.retention ?? null,
     journalExec: data.journal?.exec ?? true,
     execWritten: data.exec?.written ?? 'strictest',
+    taint: parseTaint(data.taint, text, file),
     notes,
   };
 }

@@ -50,6 +50,19 @@ root:
 #       read: ["/opt/mcp/everything"]
 #     remote:
 #       url: "http://127.0.0.1:9000/mcp"
+# Content from outside the operator (channel messages, webhook bodies, NET_FETCH pages, MCP results,
+# and whatever a process that read them wrote) is shown to agents framed as data, and taints the
+# process whose context holds it; a tainted process's effects meet these settings on top of the
+# rules above (the strictest wins; docs/policy.md "Taint"). enabled: false tracks nothing.
+taint:
+  enabled: true
+  exec: ask                  # allow | ask | deny: each program its EXEC_CMD starts, at the exec gate
+  fs.write: ask              # allow | ask | deny: FS_WRITE outside scratch
+  scratch: ["/scratch/**"]   # where a tainted process writes without a person (the files stay tainted)
+  net: ask                   # allow | get | ask | deny (a GET URL can still carry data out)
+  channel: ask               # allow | ask | deny: CHANNEL_SEND to anything but "inbound"
+  spawn: inherit             # inherit (the child starts tainted) | ask | deny
+  mcp: ask                   # allow | ask | deny: MCP tools not marked read-only
 # Secrets agents use but never see; a channel's bot token is one its adapter alone gets
 # (aos channel add telegram --token-secret TG_TOKEN; docs/channels.md):
 # secrets:

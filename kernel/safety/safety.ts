@@ -3,7 +3,8 @@
  * hash-chained audit trail, approvals, secrets and the rollback journal, and the interceptors
  * every call passes through (call-interceptors.ts), built from them.
  */
-import type { JournalFiles } from '../../sys/driver-api.js';
+import type { JournalFiles, ProcessDrivers } from '../../sys/driver-api.js';
+import type { Proc } from '../proc/proc.js';
 import type { AuditLog, JournalLog, KernelStore } from '../store/api.js';
 import { parseDuration } from '../../protocol/duration.js';
 import type { LogLevel, ProcCore } from '../proc/api.js';
@@ -12,10 +13,16 @@ import { CallInterceptors, type InterceptorHost } from './call-interceptors.js';
 import { EMPTY_SAFETY, type SafetyPolicy } from './policy-rules.js';
 import type { RollbackHost } from './rollback.js';
 import { SecretBox } from './secrets.js';
+import { TaintLedger } from './taint-ledger.js';
+import { taintedAudit } from './taint-audit.js';
+import { noteSource, takeOutside } from './taint-mark.js';
+import type { TaintSourceKind } from '../../sys/taint.js';
 
 /** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
 export interface SafetyHost extends ProcCore {
   readonly fs: JournalFiles;
+  /** A process's drivers (the kernel's), for whether an MCP tool is read-only (taint.mcp). */
+  readonly drivers?: (proc: Proc) => Pick<ProcessDrivers, 'mcp'>;
 }
 
 export class Safety implements InterceptorHost, RollbackHost {
@@ -30,6 +37,8 @@ export class Safety implements InterceptorHost, RollbackHost {
   readonly journal: JournalLog;
   /** The workspace, for the journal: the kernel's fs driver, opened before the kernel is built, so kept here rather than asked of it at each call. */
   readonly fs: JournalFiles;
+  /** Who wrote what while tainted: files (from the journal) and writers (issue 49). */
+  readonly ledger: TaintLedger;
   /** The interceptors installed around every call now. */
   readonly calls: CallInterceptors;
 
@@ -39,13 +48,17 @@ export class Safety implements InterceptorHost, RollbackHost {
     options: { safety?: SafetyPolicy; secrets?: SecretBox },
   ) {
     this.policy = options.safety ?? EMPTY_SAFETY;
-    this.audit = store.audit;
+    // Each decision about a tainted process says so (taint-audit.ts), while the policy tracks taint.
+    this.audit = taintedAudit(store.audit, (pid) =>
+      this.policy.taint?.enabled === true ? host.table.get(pid)?.taint : null,
+    );
     this.secrets = options.secrets ?? SecretBox.empty();
     this.journal = store.journal;
     this.fs = host.fs;
     // The policy's journal.retention bounds the journal: older entries go at start (and with each rollback's commit).
     if (this.policy.journalRetention)
       this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
+    this.ledger = new TaintLedger({ store, table: host.table });
     this.approvals = new Approvals(host, store.approvals, this.audit, this.policy.approvalTimeoutS);
     this.calls = new CallInterceptors(this);
   }
@@ -72,6 +85,41 @@ export class Safety implements InterceptorHost, RollbackHost {
   shown(text: string): string {
     if (this.secrets.size === 0) return text;
     return String(this.secrets.mask(text)).replace(/\[secret ([A-Za-z_][A-Za-z0-9_]*)\]/g, '{{secret:$1}}');
+  }
+
+  /** The processes and the store, for taint: a message's reader, a spawned child, their rows. */
+  get procs(): ProcCore {
+    return this.host;
+  }
+
+  /**
+   * Outside content given to process `pid` (a channel message, a webhook body): framed for it, and a
+   * source of its taint, while the policy tracks taint; `always` frames it even when it does not (a
+   * channel message: the framing is its only mark as data). A process that is not live gets the
+   * text as it is: nothing will read it.
+   */
+  outside(pid: number, source: TaintSourceKind, detail: string, text: string, always = false): string {
+    const proc = this.host.table.get(pid);
+    const track = this.policy.taint?.enabled === true;
+    if (!proc || (!track && !always)) return text;
+    return takeOutside(this.marks, proc, source, detail, text, track);
+  }
+
+  /** A source of `pid`'s taint, with nothing framed (a run whose task holds a webhook body). */
+  tainted(pid: number, source: TaintSourceKind, detail: string, excerpt: string, sticky = false): void {
+    const proc = this.host.table.get(pid);
+    if (proc && this.policy.taint?.enabled === true) noteSource(this.marks, proc, source, detail, excerpt, sticky);
+  }
+
+  private get marks(): { store: KernelStore; shown(text: string): string } {
+    return { store: this.store, shown: (text) => this.shown(text) };
+  }
+
+  /** Whether the MCP tool `proc` calls is marked read-only by its server: `taint.mcp` lets it through. */
+  async mcpReadOnly(proc: Proc, server: string, tool: string): Promise<boolean> {
+    const drivers = this.host.drivers?.(proc);
+    if (!drivers) return false;
+    return (await drivers.mcp.list(server)).some((t) => t.name === tool && t.read_only === true);
   }
 
   /** The kernel, for the commit barrier. */

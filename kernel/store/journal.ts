@@ -16,6 +16,8 @@ export interface JournalEntry {
   before_kind: 'file' | 'absent';
   after_hash: string | null;
   call: string;
+  /** The writer's taint when it was tainted (JSON: kernel/safety/taint-ledger.ts), else null (issue 49). */
+  taint?: string | null;
 }
 
 export class Journal {
@@ -23,12 +25,17 @@ export class Journal {
 
   constructor(private readonly store: SqliteStore) {
     this.insert = store.sql.prepare(
-      'INSERT INTO journal (pid, turn, ts, path, before, before_kind, after_hash, call) VALUES (@pid, @turn, @ts, @path, @before, @before_kind, @after_hash, @call)',
+      'INSERT INTO journal (pid, turn, ts, path, before, before_kind, after_hash, call, taint) VALUES (@pid, @turn, @ts, @path, @before, @before_kind, @after_hash, @call, @taint)',
     );
   }
 
   record(entry: Omit<JournalEntry, 'id' | 'ts' | 'before_kind'>): void {
-    const row = { ...entry, ts: Date.now(), before_kind: entry.before === null ? 'absent' : 'file' };
+    const row = {
+      ...entry,
+      ts: Date.now(),
+      before_kind: entry.before === null ? 'absent' : 'file',
+      taint: entry.taint ?? null,
+    };
     this.store.write(entry.pid, () => this.insert.run(row));
   }
 
@@ -48,6 +55,16 @@ export class Journal {
       .prepare('SELECT * FROM journal WHERE path = ? AND id > ? ORDER BY id DESC')
       .all(path, afterId) as JournalEntry[];
     return rows.find((r) => !pids.includes(r.pid));
+  }
+
+  /** Each path whose newest change came from a tainted writer, with that taint (issue 49). */
+  taintedPaths(): Array<{ path: string; taint: string }> {
+    this.store.flush();
+    return this.store.sql
+      .prepare(
+        'SELECT path, taint FROM journal WHERE id IN (SELECT MAX(id) FROM journal GROUP BY path) AND taint IS NOT NULL',
+      )
+      .all() as Array<{ path: string; taint: string }>;
   }
 
   /** Commit what is queued, so reads of other tables (the process tree) see it too. */

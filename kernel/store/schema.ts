@@ -7,7 +7,7 @@ import { THREADS_SCHEMA } from './thread-rows.js';
 import { CHANNELS_SCHEMA } from './channel-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,6 +117,11 @@ ALTER TABLE processes ADD COLUMN model_mix TEXT;
 ${SPEND_SCHEMA}${IDEMPOTENCY_SCHEMA}`;
 }
 
+/** Version 11 (issue 49): the taint of the process that made each file change, for a later reader (kernel/safety/taint-ledger.ts). */
+const JOURNAL_TAINT_SCHEMA = `
+ALTER TABLE journal ADD COLUMN taint TEXT;
+`;
+
 /** Statements that take a store at version `from` to `from + 1`. */
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
@@ -131,6 +136,7 @@ export const MIGRATIONS: Record<number, string> = {
   8: THREADS_SCHEMA,
   // Version 10 (issue 34): channels (channel-rows.ts).
   9: CHANNELS_SCHEMA,
+  10: JOURNAL_TAINT_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
@@ -144,4 +150,5 @@ export const SCHEMA =
   UNITS_SCHEMA +
   schema8() +
   THREADS_SCHEMA +
-  CHANNELS_SCHEMA;
+  CHANNELS_SCHEMA +
+  JOURNAL_TAINT_SCHEMA;

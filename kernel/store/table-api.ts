@@ -31,6 +31,8 @@ export interface JournalLog {
   record(entry: Omit<JournalEntry, 'id' | 'ts' | 'before_kind'>): void;
   entries(pids: readonly number[], fromTurn?: number): JournalEntry[];
   laterByOthers(path: string, afterId: number, pids: readonly number[]): JournalEntry | undefined;
+  /** Each path whose newest change came from a tainted writer (issue 49). */
+  taintedPaths(): Array<{ path: string; taint: string }>;
   sync(): void;
   remove(ids: readonly number[]): void;
   prune(ts: number): void;

@@ -4,7 +4,10 @@
  */
 import type { CapabilitySet } from '../../sys/capabilities.js';
 import type { UnitRecord, UnitRunRecord } from '../store/api.js';
-import { type Armed, capabilitiesBeyond, newArmed, runCapabilities } from './runs.js';
+import { type Armed, capabilitiesBeyond, newArmed, runCapabilities, type UnitsHost } from './runs.js';
+import { unanswerableWebhook } from './run-caps.js';
+import { AosError } from '../../sys/errno.js';
+import { failingInARow, type UnitRun, withEnd } from './run-ends.js';
 import { toUnit } from './spec.js';
 
 export interface UnitInfo {
@@ -16,9 +19,12 @@ export interface UnitInfo {
   next_run: number | null;
   live: number[];
   queued: number;
-  last: UnitRunRecord | null;
+  /** Its newest firing, with how its run ended. */
+  last: UnitRun | null;
   runs: number;
   skips: number;
+  /** Its newest firings that failed in a row (run-ends.ts): 0 when the last that ended did not fail. */
+  failing: number;
 }
 
 export interface Preview {
@@ -32,7 +38,12 @@ export interface Preview {
 }
 
 /** The listing of a unit the kernel holds: `runs` are its kept runs, newest first; `next`, when a trigger fires next. */
-export function unitInfo(armed: Armed, runs: readonly UnitRunRecord[], next: number | null): UnitInfo {
+export function unitInfo(
+  armed: Armed,
+  runs: readonly UnitRunRecord[],
+  next: number | null,
+  endOf: UnitsHost['endOf'],
+): UnitInfo {
   const { spec } = armed.unit;
   return {
     name: spec.name,
@@ -42,9 +53,10 @@ export function unitInfo(armed: Armed, runs: readonly UnitRunRecord[], next: num
     next_run: next,
     live: [...armed.live],
     queued: armed.queue.length,
-    last: runs[0] ?? null,
+    last: runs[0] ? withEnd(runs[0], endOf) : null,
     runs: runs.filter((r) => r.outcome === 'started').length,
     skips: runs.filter((r) => r.outcome === 'skipped').length,
+    failing: failingInARow(runs, endOf),
   };
 }
 
@@ -57,6 +69,9 @@ export function previewUnit(
 ): Preview {
   const unit = toUnit(document);
   const { spec } = unit;
+  // Shown, not refused, when it asks for too much (the preview names each); a webhook no run could answer is refused now.
+  const unanswerable = unanswerableWebhook(unit, rootCaps);
+  if (unanswerable !== null) throw new AosError('EINVAL', unanswerable);
   const record: UnitRecord = {
     name: spec.name,
     spec: '',
@@ -78,6 +93,7 @@ export function previewUnit(
     last: null,
     runs: 0,
     skips: 0,
+    failing: 0,
   };
   const overlap =
     spec.on_overlap === 'parallel'

@@ -1,5 +1,6 @@
 /** What a unit's runs hold: its capabilities (and its MCP servers), within the policy's root in force. */
 import type { CapabilitySet } from '../../sys/capabilities.js';
+import { AosError } from '../../sys/errno.js';
 import type { Unit } from './spec.js';
 
 /** What a run may hold: the unit's capabilities (its MCP servers as mcp:<server>/*), never more than the root's now. */
@@ -13,4 +14,33 @@ export function runCapabilities(unit: Unit, rootCaps: CapabilitySet): string[] {
 export function capabilitiesBeyond(unit: Unit, rootCaps: CapabilitySet): string[] {
   const asked = [...(unit.spec.capabilities ?? []), ...(unit.spec.mcp ?? []).map((server) => `mcp:${server}/*`)];
   return asked.filter((cap) => rootCaps.intersect([cap]).list.length === 0);
+}
+
+/**
+ * Why a unit's webhook trigger could never be answered, or null: its runs answer a request with
+ * SYS_WEBHOOK_REPLY, which needs `webhook`, and a run without it ends with the caller told 410 while
+ * `unit runs` says "started" (issue 51.4). A unit that asks for `webhook` the root lacks is refused
+ * as asking for too much (capabilitiesBeyond), so this names only a capability nobody asked for.
+ */
+export function unanswerableWebhook(unit: Unit, rootCaps: CapabilitySet): string | null {
+  if (!unit.triggers.some((t) => t.kind === 'webhook')) return null;
+  const { name, capabilities } = unit.spec;
+  if (capabilities === undefined) {
+    if (rootCaps.allows('webhook')) return null;
+    return `unit ${name} has a webhook trigger, but the policy's root does not hold the webhook capability, so no run of it could answer a request (the caller would get 410): add "webhook" to the policy's root capabilities`;
+  }
+  if (capabilities.some((cap) => cap.trim() === 'webhook')) return null;
+  return `unit ${name} has a webhook trigger, but its capabilities lack "webhook", so no run of it could answer a request (SYS_WEBHOOK_REPLY needs it; the caller would get 410): add "webhook" to its capabilities`;
+}
+
+/** What `add` refuses of a unit against the root in force: what it asks for beyond it (EACCES), a webhook it could not answer (EINVAL). */
+export function refuseUnheld(unit: Unit, rootCaps: CapabilitySet): void {
+  const beyond = capabilitiesBeyond(unit, rootCaps);
+  if (beyond.length > 0)
+    throw new AosError(
+      'EACCES',
+      `unit ${unit.spec.name} asks for more than the policy's root holds: ${beyond.join(', ')}`,
+    );
+  const unanswerable = unanswerableWebhook(unit, rootCaps);
+  if (unanswerable !== null) throw new AosError('EINVAL', unanswerable);
 }

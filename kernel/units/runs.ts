@@ -12,6 +12,7 @@ import type { UnitRecord, UnitRunOutcome } from '../store/api.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Unit } from './spec.js';
 import { renderAttach, renderTask } from './template.js';
+import { framedEvent, outsideOf, startOutside } from './outside-run.js';
 import { runCapabilities } from './run-caps.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import type { Armed, Firing, FireResult, UnitsHost } from './unit-types.js';
@@ -196,13 +197,15 @@ export class RunStarter {
     const scheduled =
       firing.scheduledFor === null ? {} : { scheduled_for: new Date(firing.scheduledFor).toISOString() };
     const { paths } = firing.fields;
+    const outside = outsideOf(firing);
+    const event = framedEvent(firing.event, outside);
     const told = {
       unit: spec.name,
       trigger: firing.trigger,
       ...scheduled,
       ...(firing.catchUp ? { catch_up: true } : {}),
       ...(Array.isArray(paths) ? { paths } : {}),
-      ...(firing.event ? { event: firing.event } : {}),
+      ...(event ? { event } : {}),
     };
     armed.recent.push(now);
     this.recent.push(now);
@@ -238,6 +241,7 @@ export class RunStarter {
     } catch (error) {
       return this.record(armed, firing, 'failed', null, error instanceof Error ? error.message : String(error));
     }
+    startOutside(this.host, pcb.pid, outside);
     // Kept before the firing is answered: a retry of the event, now or after a restart, finds this run.
     if (firing.eventId !== undefined) this.host.keys.remember(`unit:${spec.name}`, firing.eventId, pcb.pid);
     const result = this.record(armed, firing, 'started', pcb.pid, firing.catchUp ? 'catch-up' : null);

@@ -9,6 +9,7 @@
 import { AosError } from '../../sys/errno.js';
 import type { KernelStore } from '../store/api.js';
 import { capabilitiesBeyond } from './runs.js';
+import { unanswerableWebhook } from './run-caps.js';
 import { toUnit, type Unit } from './spec.js';
 import type { Units } from './units.js';
 import type { CapabilitySet } from '../../sys/capabilities.js';
@@ -51,6 +52,9 @@ export function planSet(
     names.add(name);
     const beyond = capabilitiesBeyond(unit, rootCaps);
     if (beyond.length > 0) plan.beyond.push({ unit: name, capabilities: beyond });
+    // Refused at the plan, whole: a run could never answer its webhook (run-caps.ts).
+    const unanswerable = unanswerableWebhook(unit, rootCaps);
+    if (unanswerable !== null) throw new AosError('EINVAL', unanswerable);
     const existing = units.list().find((u) => u.name === name);
     if (!existing) plan.added.push(name);
     else if (JSON.stringify(units.spec(name)) === JSON.stringify(unit.spec)) plan.unchanged.push(name);

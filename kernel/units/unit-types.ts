@@ -46,8 +46,14 @@ export interface UnitsHost {
   readonly journalsExec: boolean;
   /** What the trigger graph asks of the policy in force: its root's grants, its budgets, its `ask` rules (trigger-graph.ts). */
   readonly loopPolicy: LoopPolicy;
-  /** How an ended process ended; null while it lives (or when it is unknown). */
-  endOf(pid: number): { state: 'exited' | 'killed'; code: number | null } | null;
+  /** How an ended process ended (its exit reason too); null while it lives (or when it is unknown). */
+  endOf(pid: number): { state: 'exited' | 'killed'; code: number | null; reason: string | null } | null;
+  /**
+   * A run started by outside content (a webhook body, a channel message: issue 49): it takes `tag`
+   * (its trigger event was framed with it) and starts tainted by `source` for its life (its task
+   * holds the content). Absent: nothing is tracked.
+   */
+  startTainted?(pid: number, tag: string, source: 'webhook' | 'channel', detail: string, excerpt: string): void;
   audit(input: AuditInput): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }

@@ -9,11 +9,10 @@ import { AosError } from '../../sys/errno.js';
 import type { Pcb } from '../../sys/types.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import { param } from '../../sys/param.js';
-import type { UnitRecord, UnitRunRecord } from '../store/api.js';
+import type { UnitRecord } from '../store/api.js';
 import { type Clock, realClock } from '../../sys/clock.js';
 import {
   type Armed,
-  capabilitiesBeyond,
   type Firing,
   type FireResult,
   newArmed,
@@ -22,6 +21,8 @@ import {
   type UnitsHost,
 } from './runs.js';
 import { nextOfUnit } from './schedule.js';
+import { refuseUnheld, unanswerableWebhook } from './run-caps.js';
+import { type UnitRun, withEnd } from './run-ends.js';
 import { toUnit, type Unit } from './spec.js';
 import { RunsElsewhere } from './elsewhere.js';
 import { catchUp, fireDue } from './catch-up.js';
@@ -76,6 +77,8 @@ export class Units {
         this.host.log('warn', `unit ${record.name} is not valid any more and stays idle: ${(error as Error).message}`);
         continue;
       }
+      const unanswerable = unanswerableWebhook(unit, this.host.rootCaps); // the policy changed since its add
+      if (unanswerable !== null) this.host.log('warn', unanswerable);
       const armed = newArmed(record, unit);
       for (const r of started) if (r.unit === record.name && this.host.isLive(r.pid)) armed.live.add(r.pid);
       this.armed.set(record.name, armed);
@@ -170,14 +173,15 @@ export class Units {
   /** Add a unit, or replace the one of that name (its runs going on); EEXIST when it exists and `replace` is not set. `loopsChecked`: by its set, whole (unit-set.ts). */
   add(document: unknown, options: { replace?: boolean; loopsChecked?: boolean } = {}): UnitInfo {
     const unit = toUnit(document);
-    const beyond = capabilitiesBeyond(unit, this.host.rootCaps);
-    if (beyond.length > 0) {
+    const { name } = unit.spec;
+    // Before anything is kept: a unit refused here must not come back at the next start.
+    if (unit.triggers.some((t) => t.kind === 'webhook') && this.host.webhooks.urlOf('x', 'x') === null) {
       throw new AosError(
-        'EACCES',
-        `unit ${unit.spec.name} asks for more than the policy's root holds: ${beyond.join(', ')}`,
+        'EIO',
+        `unit ${name} has a webhook trigger, and webhooks are not enabled in this kernel (start it with a webhook port)`,
       );
     }
-    const { name } = unit.spec;
+    refuseUnheld(unit, this.host.rootCaps);
     const old = this.armed.get(name);
     if (old && !options.replace)
       throw new AosError('EEXIST', `a unit named ${name} exists: remove it first, or apply the file with aos up`);
@@ -199,12 +203,6 @@ export class Units {
     if (old) {
       stopWatches(old);
       stopHooks(this.host, old, false);
-    }
-    if (unit.triggers.some((t) => t.kind === 'webhook') && this.host.webhooks.urlOf('x', 'x') === null) {
-      throw new AosError(
-        'EIO',
-        `unit ${name} has a webhook trigger, and webhooks are not enabled in this kernel (start it with a webhook port)`,
-      );
     }
     const armed = newArmed(record, unit, old);
     this.armed.set(name, armed);
@@ -286,6 +284,7 @@ export class Units {
       armed,
       this.host.store.units.runs(name, 1_000),
       armed.record.enabled ? nextOfUnit(armed, this.clock.now()) : null,
+      this.host.endOf,
     );
   }
 
@@ -298,9 +297,9 @@ export class Units {
     return this.get(name).unit.spec;
   }
 
-  runs(name: string, limit: number): UnitRunRecord[] {
+  runs(name: string, limit: number): UnitRun[] {
     this.get(name);
-    return this.host.store.units.runs(name, limit);
+    return this.host.store.units.runs(name, limit).map((run) => withEnd(run, this.host.endOf));
   }
 
   private get(name: string): Armed {

@@ -1,4 +1,8 @@
-/** Reading a syscall's JSON arguments: strict first, then the two safe repairs models often need. */
+/**
+ * Reading a syscall's JSON arguments when strict JSON.parse refused them (the parser tries that
+ * first: a reply a model wrote well never runs this file): one retry with two safe repairs models
+ * often need.
+ */
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -8,22 +12,15 @@ const COMMA = 0x2c;
 
 export type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
 
-export function parseJson(source: string): JsonResult {
-  try {
-    return { ok: true, value: JSON.parse(source) as unknown };
-  } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/** Strict JSON first; then one retry with two safe repairs models often need. */
-export function parseJsonLeniently(source: string): JsonResult {
-  const strict = parseJson(source);
-  if (strict.ok) return strict;
+/** `source` repaired and parsed again; `strict`, the strict parse's failure, when that does not help. */
+export function parseRepaired(source: string, strict: JsonResult): JsonResult {
   const repaired = repairJson(source);
   if (repaired === source) return strict;
-  const retry = parseJson(repaired);
-  return retry.ok ? retry : strict;
+  try {
+    return { ok: true, value: JSON.parse(repaired) as unknown };
+  } catch {
+    return strict;
+  }
 }
 
 /**
@@ -46,7 +43,7 @@ function repairJson(source: string): string {
     } else if (c === QUOTE) {
       inString = true;
     } else if (c === COMMA) {
-      const next = skipWhitespace(source, i + 1);
+      const next = skipJsonWhitespace(source, i + 1);
       const after = source.charCodeAt(next);
       if (after === RBRACE || after === RBRACKET) {
         out += source.slice(copied, i);
@@ -64,11 +61,15 @@ function escapeControl(c: number): string {
   return `\\u${c.toString(16).padStart(4, '0')}`;
 }
 
-export function skipWhitespace(text: string, from: number): number {
+/**
+ * JSON's own whitespace: a comma that other whitespace (a form feed, a no-break space) parts from
+ * its `}` is left, as the repaired text would not parse either way.
+ */
+function skipJsonWhitespace(text: string, from: number): number {
   let i = from;
   while (i < text.length) {
     const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x0c && c !== 0x0b && c !== 0xa0) break;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
     i++;
   }
   return i;

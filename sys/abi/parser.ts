@@ -2,7 +2,7 @@
  * Finds every `[SYS_CALL::NAME] {json}` block in a model reply, in order, without ever throwing.
  * One forward pass: indexOf jumps between markers and a string-aware scanner finds each JSON span.
  */
-import { parseJson, parseJsonLeniently, skipWhitespace } from './json-repair.js';
+import { type JsonResult, parseRepaired } from './json-repair.js';
 import { findObjectAfterLeadIn } from './lead-in.js';
 
 export interface ParsedCall {
@@ -149,7 +149,8 @@ function parseArgs(
     return fail("unterminated JSON object: no matching '}' before the end of the reply", text.length);
   const source = text.slice(open, span.end);
   if (exceedsBytes(source, maxArgsBytes)) return fail(`arguments too large (limit ${maxArgsBytes} bytes)`, span.end);
-  const json = parseJsonLeniently(source);
+  const strict = parseJson(source);
+  const json = strict.ok ? strict : parseRepaired(source, strict);
   if (!json.ok) return fail(`invalid JSON: ${json.message}`, span.end);
   return {
     block: success(index, name, json.value as Record<string, unknown>, text.slice(start, span.end)),
@@ -236,6 +237,25 @@ function failure(index: number, name: string, error: string, text: string, start
   const stop = Math.min(end, start + MAX_RAW_LENGTH);
   const raw = text.slice(start, stop) + (stop < end ? '…' : '');
   return { ok: false, index, name, error, raw };
+}
+
+/** Strict JSON, as a model almost always writes it: the repairs (json-repair.ts) are for what it refuses. */
+function parseJson(source: string): JsonResult {
+  try {
+    return { ok: true, value: JSON.parse(source) as unknown };
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function skipWhitespace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x0c && c !== 0x0b && c !== 0xa0) break;
+    i++;
+  }
+  return i;
 }
 
 function isNameStart(c: number): boolean {

@@ -37,6 +37,8 @@ function checkoutWorkspace(): string | null {
 
 export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
   const home = path.resolve(env.AOS_HOME || path.join(os.homedir(), '.aos'));
+  // ~/.aos named by AOS_HOME is the default home still; judged by $HOME, as the CLI's start loads no node:os.
+  const isDefault = !env.AOS_HOME || (env.HOME !== undefined && home === path.join(env.HOME, '.aos'));
   return {
     home,
     socket: path.join(home, 'kernel.sock'),
@@ -44,8 +46,13 @@ export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
     pidFile: path.join(home, 'kernel.pid'),
     kernelLog: path.join(home, 'kernel.log'),
     policy: path.resolve(env.AOS_POLICY || path.join(home, 'policy.yaml')),
+    // The checkout's workspace/ is the default home's: another home gets its own, or its kernel
+    // would be refused the workspace the default home's kernel holds (issue 51.4).
     workspace: path.resolve(
-      env.AOS_WORKSPACE || env.WORKSPACE_PATH || checkoutWorkspace() || path.join(home, 'workspace'),
+      env.AOS_WORKSPACE ||
+        env.WORKSPACE_PATH ||
+        (isDefault ? checkoutWorkspace() : null) ||
+        path.join(home, 'workspace'),
     ),
     chroma: path.join(home, 'chroma'),
     mcpToken: path.join(home, 'mcp.token'),

@@ -34,7 +34,7 @@ beforeAll(async () => {
   const policy = path.join(t.home, 'policy-budgets.yaml');
   await writeFile(
     policy,
-    `version: 1\nroot:\n  capabilities: ["fs.read:/**"]\nbudgets:\n  - {kernel: true, daily_usd: ${DAILY}, tz: UTC}\n`,
+    `version: 1\nroot:\n  capabilities: ["fs.read:/**"]\nbudgets:\n  - {kernel: true, daily_usd: ${DAILY}, monthly_usd: 10, tz: UTC}\n`,
   );
   env = {
     OPENAI_BASE_URL: `${fake.url}/v1`,
@@ -96,6 +96,16 @@ describe('aos budget', () => {
         `kernel\\s+kernel\\s+daily:\\d{4}-\\d{2}-\\d{2}\\s+\\$0\\.0\\d+ / \\$${DAILY}\\s+\\d+ / —|kernel\\s+kernel\\s+daily:`,
       ),
     );
+    // Paused by the day's limit: their pids on the day's row, not on the month's (issue 51.4).
+    const row = (text: string, window: string): string => text.split('\n').find((l) => l.includes(` ${window}:`)) ?? '';
+    expect(row(ls.stdout, 'daily')).toContain(` ${[...pids].sort((a, b) => a - b).join(',')} `);
+    expect(row(ls.stdout, 'monthly')).not.toMatch(/\d+,\d+/);
+    expect(row(ls.stdout, 'daily')).toMatch(/daily \$0\.05 \(UTC\)$/);
+    expect(row(ls.stdout, 'monthly')).toMatch(/monthly \$10 \(UTC\)$/);
+    const policy = await cli(['policy', 'show']);
+    expect(policy.stdout).toMatch(
+      /budgets \(what each has spent: aos budget ls\):\n +NAME +COUNTS +LIMITS\n +kernel +kernel +daily \$0\.05, monthly \$10 \(UTC\)/,
+    );
 
     // SIGKILL mid-day: the spend is read back; the processes are paused again, not run on a fresh day.
     const daemon = await t.daemonPid();
@@ -115,6 +125,9 @@ describe('aos budget', () => {
       'budget-changed',
     );
     expect(raised.budget.counts[0]?.limit_usd).toBeCloseTo(DAILY + 0.03, 9);
+    // What a raise did, in words: it adds (the limit is $0.08 now, not $0.03), and the LIMITS column shows it.
+    const says = await cli(['budget', 'ls']);
+    expect(row(says.stdout, 'daily')).toMatch(/daily \$0\.08 \(\$0\.05 \+ \$0\.03 raised\) \(UTC\)$/);
     await until(async () => (await spentNow()) > spent + 0.02, 20_000, 'the processes to spend the raise');
     await until(paused, 20_000, 'every process paused once the raise is spent');
     expect(await spentNow()).toBeLessThanOrEqual(DAILY + 0.03 + REQUEST_USD + 1e-9);
@@ -129,6 +142,15 @@ describe('aos budget', () => {
     expect(rows.filter((r) => pids.includes(r.pid)).every((r) => r.state === 'blocked')).toBe(true);
     expect((await json<{ budget: unknown }>(['budget', 'reset', 'kernel'], 'budget-changed')).budget).toBeDefined();
   }, 120_000);
+
+  it('a raise says it adds to the window, and what the limit is now', async () => {
+    const raised = await cli(['budget', 'raise', 'kernel', '--usd', '1']);
+    expect(raised.code, raised.stderr).toBe(0);
+    // On top of the first test's raise of $0.03 (a reset zeroes the spend, not the raises).
+    expect(raised.stdout).toMatch(/raised kernel kernel daily:\S+ by \$1: its limit is \$1\.08 now, was \$0\.08\n/);
+    expect(raised.stdout).toMatch(/raised kernel kernel monthly:\S+ by \$1: its limit is \$11\.03 now, was \$10\.03\n/);
+    expect(raised.stdout).toContain("a raise adds to this window only; the next window has the policy's limits again");
+  });
 
   it('says what is wrong: an unknown budget, raise without an amount', async () => {
     const unknown = await cli(['budget', 'show', 'nope']);

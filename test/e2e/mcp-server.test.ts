@@ -108,6 +108,39 @@ describe('aos mcp (stdio)', () => {
     expect(ps.processes.map((p) => p.pid)).not.toContain(pid);
   });
 
+  it('inspect, restart, stop and rm a process, as the CLI does and refused where it is refused (issue 51.4)', async () => {
+    const tools = (await client.listTools()).tools.map((t) => t.name);
+    expect(tools).toEqual(expect.arrayContaining(['stop', 'inspect', 'restart', 'rm']));
+    const { pid } = structured(
+      await client.callTool({ name: 'spawn', arguments: { task: 'sleep on it', model, name: 'sleeper' } }),
+    ) as { pid: number };
+    const seen = structured(await client.callTool({ name: 'inspect', arguments: { pid } })) as {
+      row: { pid: number; name: string };
+      task: string;
+    };
+    expect(seen).toMatchObject({ row: { pid, name: 'sleeper' }, task: 'sleep on it' });
+    // A live process is not removed: the daemon refuses it as it refuses aos rm.
+    const live = (await client.callTool({ name: 'rm', arguments: { pids: [pid] } })) as CallToolResult;
+    expect(live.isError).toBe(true);
+    expect(JSON.stringify(live.content)).toMatch(/EBUSY/);
+    const again = structured(await client.callTool({ name: 'restart', arguments: { pid } })) as {
+      pid: number;
+      old_pid: number;
+      killed: number[];
+    };
+    expect(again).toMatchObject({ old_pid: pid, killed: [pid] });
+    expect(again.pid).not.toBe(pid);
+    const told = structured(await client.callTool({ name: 'stop', arguments: { pid: again.pid, timeout_s: 1 } }));
+    expect(told).toMatchObject({ pids: [again.pid] });
+    const end = structured(await client.callTool({ name: 'wait', arguments: { pid: again.pid, timeout_s: 30 } }));
+    expect(end).toMatchObject({ pid: again.pid, timed_out: false });
+    expect(structured(await client.callTool({ name: 'rm', arguments: { pids: [pid, again.pid] } }))).toEqual({
+      removed: [pid, again.pid],
+    });
+    const gone = (await client.callTool({ name: 'inspect', arguments: { pid } })) as CallToolResult;
+    expect(gone.isError).toBe(true);
+  }, 60_000);
+
   it('kernel errors come back as tool errors, not protocol failures', async () => {
     const result = (await client.callTool({ name: 'kill', arguments: { pid: 9999 } })) as CallToolResult;
     expect(result.isError).toBe(true);

@@ -128,7 +128,10 @@ describe('aos unit', () => {
     expect(none.stderr).toMatch(/no unit matches \(there are: beat\)/);
     const human = await t.cli(['unit', 'ls']);
     expect(human.stdout).toMatch(/^NAME\s+STATE\s+TRIGGERS\s+NEXT\s+LAST\s+RUNS\s+SKIPS/);
-    expect(human.stdout).toMatch(/beat\s+(enabled|running \d+)\s+every 2s\s+(in \d+s|now)\s+started \d+, \d+s ago/);
+    // Its last run as it came out: still going (started), or ended (exited 0).
+    expect(human.stdout).toMatch(
+      /beat\s+(enabled|running \d+)\s+every 2s\s+(in \d+s|now)\s+(started \d+|exited 0 \(pid \d+\)), \d+s ago/,
+    );
     await json(['unit', 'show', 'beat'], 'unit-show');
     const byHand = (await json(['unit', 'run', 'beat'], 'unit-run')) as { outcome: string; pid: number | null };
     expect(['started', 'skipped']).toContain(byHand.outcome);

@@ -288,7 +288,7 @@ describe.skipIf(!bwrap)('red team: CHANNEL_SEND', () => {
     expect(k.kernel.channels.info('tg').state).toBe('running');
   }, 30_000);
 
-  // Was broken (fixed): dispatcher.ts prepare() checks channelOf() once; send.ts channelSend() re-reads state.origins at run time.
+  // Was broken (fixed): calls.ts prepare() checks channelOf() once; send.ts channelSend() re-reads state.origins at run time.
   it('a send a person approved for chat 5 is not delivered to chat 6 because a message from 6 arrived while it waited', async () => {
     const policy = parsePolicy(
       'version: 1\nroot: {capabilities: [channel, spawn, ipc]}\nrules:\n  - ask: "channel:tg/**"\n',

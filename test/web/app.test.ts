@@ -207,6 +207,46 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     await page.setViewportSize({ width: 1400, height: 900 });
   }, 60_000);
 
+  it('at 1400 px a failed exit is red, not exit 0’s green, and its reason is whole on its row (issue 51.4)', async () => {
+    const failed = await spawn('worker'); // exits 3
+    const ok = await spawn('bigprompt'); // exits 0
+    const lost = await spawn('nobody'); // no lines on the tape: a reason of a sentence
+    expect((await w.fx.kernel.waitExit(failed)).exitCode).toBe(3);
+    expect((await w.fx.kernel.waitExit(ok)).exitCode).toBe(0);
+    expect((await w.fx.kernel.waitExit(lost)).exitCode).not.toBe(0);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    // Nothing selected, as the page first opens, and then with the failed one selected.
+    for (const hash of ['', `#procs/${failed}`]) {
+      await page.goto(`http://127.0.0.1:${w.port}/${hash}`);
+      await page.reload();
+      await page.waitForSelector(`li.proc[data-pid="${failed}"][data-state="exited"]`);
+      await page.waitForSelector(`li.proc[data-pid="${ok}"][data-state="exited"]`);
+      const seen = (await page.evaluate(`(() => {
+        const row = (pid) => document.querySelector('li.proc[data-pid="' + pid + '"] > button');
+        const badge = (pid) => getComputedStyle(row(pid).querySelector('.badge')).backgroundColor;
+        const why = row(${failed}).querySelector('.why');
+        const long = row(${lost}).querySelector('.why');
+        return { failed: badge(${failed}), ok: badge(${ok}), text: why.textContent, cut: why.scrollWidth > why.clientWidth + 1, width: why.getBoundingClientRect().width, long: long.getBoundingClientRect().width, longText: long.textContent, head: document.querySelector('#detail .badge') ? getComputedStyle(document.querySelector('#detail .badge')).backgroundColor : null };
+      })()`)) as {
+        failed: string;
+        ok: string;
+        text: string;
+        cut: boolean;
+        width: number;
+        long: number;
+        longText: string;
+        head: string | null;
+      };
+      expect(seen.failed, hash).not.toBe(seen.ok);
+      expect(seen.text).toMatch(/^code 3/);
+      expect(seen.cut, `${hash}: "${seen.text}" is cut to ${seen.width}px`).toBe(false);
+      if (hash) expect(seen.head).toBe(seen.failed); // the detail's badge says it too
+      // A reason of a sentence has the row's room (it had 25 px: one character and an ellipsis).
+      expect(seen.long, `${hash}: "${seen.longText}"`).toBeGreaterThan(150);
+    }
+    await screenshot(page, 'failed-exit-at-1400');
+  }, 60_000);
+
   it('every event of aos logs --json appears on the page', async () => {
     await page.goto(`http://127.0.0.1:${w.port}/#log`);
     await page.waitForSelector('#conn[data-status="live"]');
@@ -252,6 +292,8 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
       triggers: [{ cron: '0 3 * * *', tz: 'UTC' }],
     });
     const run = await w.fx.kernel.units.run('nightly');
+    // The tape has no lines for it: its run exits 1, and the screen says so (it said "started").
+    expect((await w.fx.kernel.waitExit(run.pid as number)).exitCode).toBe(1);
     await page.goto(`http://127.0.0.1:${w.port}/#units`);
     await page.reload();
     await page.waitForSelector('#units tr[data-unit="nightly"]');
@@ -261,7 +303,9 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     expect(cells[0]).toContain('tidy up at night');
     expect(cells[2]).toBe('cron 0 3 * * * UTC');
     expect(cells[3]).toMatch(/^in \d+[smhd]$/);
-    expect(cells[4]).toMatch(new RegExp(`^started ${run.pid} · \\d+s ago`));
+    expect(cells[1]).toBe('enabled, 1 failed in a row');
+    expect(cells[4]).toMatch(new RegExp(`^exited 1 ${run.pid} · \\d+s ago`));
+    expect(await page.$eval('#units tr[data-unit="nightly"] td.last .badge', (b) => b.className)).toContain('failed');
     expect(cells[5]).toBe('1');
     await screenshot(page, 'units');
     w.fx.kernel.units.remove('nightly');

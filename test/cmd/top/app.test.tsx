@@ -312,7 +312,16 @@ describe('aos top', () => {
   it('u lists the units with their next run and last run, read again when one fires', async () => {
     const fake = source();
     const now = Date.now();
-    const unit = { description: null, enabled: true, queued: 0, skips: 0, live: [] as number[], last: null, runs: 0 };
+    const unit = {
+      description: null,
+      enabled: true,
+      queued: 0,
+      skips: 0,
+      live: [] as number[],
+      last: null,
+      runs: 0,
+      failing: 0,
+    };
     fake.unitRows = [
       { ...unit, name: 'nightly', triggers: ['cron 0 3 * * * UTC'], next_run: now + 2 * 3600_000 + 60_000 },
       { ...unit, name: 'inbox', triggers: ['watch inbox/**'], next_run: null, enabled: false },
@@ -340,6 +349,7 @@ describe('aos top', () => {
           pid: 7,
           outcome: 'started',
           reason: null,
+          end: null,
         },
       });
     fake.publish({ type: 'trigger', pid: 7, unit: 'nightly', trigger: 'by hand', outcome: 'started' });

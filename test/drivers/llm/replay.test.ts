@@ -383,3 +383,29 @@ describe('loading errors', () => {
     ]);
   });
 });
+
+describe('replay tapes in the model registry', () => {
+  it('an edited tape is read again, in place or saved anew; an unchanged one is kept (issue 51.4)', async () => {
+    const { ModelRegistry } = await import('../../../drivers/llm/registry.js');
+    const { rename } = await import('node:fs/promises');
+    const file = await writeTape('edited.yaml', 'agents:\n  root:\n    - "first text"\n');
+    const registry = new ModelRegistry();
+    const spec = `replay:${file}`;
+    const reply = async (): Promise<string> => {
+      const driver = registry.loaded(spec) ?? (await registry.get(spec));
+      return (await driver.complete(request('root', 0))).text;
+    };
+    expect(await reply()).toBe('first text');
+    const kept = registry.loaded(spec);
+    expect(kept).toBeDefined();
+    expect(registry.loaded(spec)).toBe(kept);
+    // Same length, edited in place: the old text was replayed before.
+    await writeFile(file, 'agents:\n  root:\n    - "fresh text"\n');
+    expect(registry.loaded(spec)).toBeUndefined();
+    expect(await reply()).toBe('fresh text');
+    // Saved as editors do: a new file renamed over it.
+    await writeFile(`${file}.tmp`, 'agents:\n  root:\n    - "third"\n');
+    await rename(`${file}.tmp`, file);
+    expect(await reply()).toBe('third');
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * The interceptor chain around a syscall (kernel/loop/call-chain.ts, dispatcher.ts): entered
+ * The interceptor chain around a syscall (kernel/loop/call-chain.ts, calls.ts): entered
  * outermost first, each `after` innermost first however the call ended; a refusal ends the call
  * where it is made; an interceptor that is not installed is never entered, and one installed by a
  * reload while a call waits further out is; the call's kernel-side context reaches the handler
@@ -17,7 +17,8 @@ import {
   type Step,
 } from '../../../kernel/loop/call-chain.js';
 import { commitBarrier } from '../../../kernel/loop/commit-barrier.js';
-import { dispatch, toResult } from '../../../kernel/loop/dispatcher.js';
+import { dispatch } from '../../../kernel/loop/calls.js';
+import { toResult } from '../../../sys/abi/result.js';
 import type { Proc } from '../../../kernel/proc/proc.js';
 import type { SyscallResult } from '../../../sys/abi/result.js';
 import type { CapabilityView } from '../../../sys/capabilities.js';
@@ -203,6 +204,15 @@ describe('the call chain', () => {
       'after policy settled ok',
       'after barrier settled ok',
     ]);
+  });
+
+  it('enters an interceptor that names the calls it wraps for those alone: another call runs none of its code', () => {
+    const log: string[] = [];
+    const onlyOther = { ...logging('only-other', log), calls: new Set(['OTHER']) };
+    const onlyEcho = { ...logging('only-echo', log), calls: new Set(['ECHO']) };
+    const out = runCall(callOf(), chainOf(logging('a', log), onlyOther, onlyEcho), () => 'ok', failed);
+    expect(out).toMatchObject({ result: { ok: true, value: 'ok' } });
+    expect(log).toEqual(['enter a', 'enter only-echo', 'after only-echo settled ok', 'after a settled ok']);
   });
 });
 

@@ -1,10 +1,12 @@
 /**
- * The model chain (kernel/loop/model-chain.ts) and its table (model-interceptors.ts): interceptors
- * run in the table's order, each sees the request before and the reply after; one not installed
- * is not run; a failure of the inner send passes back through every interceptor's finally; the
- * prepare stage awaits only what has work. In a real kernel: without budgets or privacy rules, the
- * budget and privacy interceptors are never entered; a reloaded policy installs them from the next
- * request on; every request of a turn and of a compaction's summary goes through the chain with its purpose.
+ * The model chain (kernel/loop/model-chain.ts) and its table (modelInterceptors, in the same
+ * file): interceptors run in the table's order, each sees the request before and the reply after;
+ * one not installed is not run; a failure of the inner send passes back through every
+ * interceptor's finally; the prepare stage awaits only what has work. In a real kernel: without
+ * budgets or privacy rules, the budget and privacy interceptors are never entered; a reloaded
+ * policy installs them from the next request on; a process without a thread, its context far from
+ * its budget, runs no thread or compaction code; every request of a turn and of a compaction's
+ * summary goes through the chain with its purpose.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -201,6 +203,29 @@ describe("a kernel's model chain", () => {
     expect(budgets).toHaveBeenCalledTimes(1);
     expect(budgets.mock.calls[0]?.[0]).toMatchObject({ purpose: 'turn', model: `replay:${h.tape}` });
     expect(reserve).toHaveBeenCalledTimes(1);
+  });
+
+  it('prepares a process with no thread and a context far from its budget with no thread or compaction code; a thread used installs it for that process', async () => {
+    const note = call('THREAD_APPEND', { key: 'notes', text: 'seen' });
+    const idle = call('SYS_WRITE_STDOUT', { text: 'x' });
+    h = await startHarness(
+      { plain: [idle, idle, EXIT], threaded: [note, idle, EXIT] },
+      {
+        rootCapabilities: [...ALL_CAPS, 'thread:*'],
+      },
+    );
+    const threads = vi.spyOn(interceptor(h.kernel, 'thread-context'), 'prepare');
+    const compaction = vi.spyOn(interceptor(h.kernel, 'compaction'), 'prepare');
+    const plain = await h.run({ name: 'plain' });
+    expect(plain.exitCode).toBe(0);
+    expect(threads).not.toHaveBeenCalled();
+    // Only at its first turn, which builds the system prompt compaction counts.
+    expect(compaction).toHaveBeenCalledTimes(1);
+    const threaded = await h.run({ name: 'threaded' });
+    expect(threaded.exitCode).toBe(0);
+    // The turns after the one that wrote to the thread.
+    expect(threads).toHaveBeenCalledTimes(2);
+    expect(threads.mock.calls.every(([turn]) => turn.proc.pid === threaded.pid)).toBe(true);
   });
 
   it("sends a compaction's summary through the chain with its purpose, paid by the process", async () => {

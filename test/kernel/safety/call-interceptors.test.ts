@@ -26,6 +26,7 @@ describe('the call interceptors table', () => {
       'policy',
       'secrets',
       'exec-gate',
+      'taint',
       'journal',
     ]);
   });
@@ -41,6 +42,11 @@ describe('the call interceptors table', () => {
       expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'journal']);
       bare.safety.reload(policy('rules:\n  - deny: "exec:rm *"\n'));
       expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'policy', 'exec-gate', 'journal']);
+      // A taint: section installs the taint line (issue 49); enabled: false installs nothing.
+      bare.safety.reload(policy('taint:\n  enabled: true\n'));
+      expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'exec-gate', 'taint', 'journal']);
+      bare.safety.reload(policy('taint:\n  enabled: false\n'));
+      expect(bare.safety.calls.names).not.toContain('taint');
     } finally {
       await bare.close();
     }

@@ -77,4 +77,29 @@ describe('units: the webhook trigger', () => {
     k.kernel.kill(k.kernel.units.info('slow').live[0] as number);
     expect((await first).status).toBe(410); // its run ended without answering
   }, 30_000);
+
+  it('a webhook unit whose runs would not hold webhook is refused at add, preview and up, saying what to add (issue 51.4)', async () => {
+    h = await startHarness({ x: [EXIT] }, { rootCapabilities: ALL_CAPS, webhookPort: 0 });
+    const k = h;
+    const hook = (capabilities?: string[]): Record<string, unknown> => ({
+      name: 'hook',
+      task: 't',
+      model: `replay:${k.tape}`,
+      ...(capabilities ? { capabilities } : {}),
+      triggers: [{ webhook: 'in' }],
+    });
+    expect(() => k.kernel.units.add(hook(['fs.read:/**']))).toThrow(
+      /unit hook has a webhook trigger, but its capabilities lack "webhook".*add "webhook" to its capabilities/,
+    );
+    expect(() => k.kernel.units.preview(hook(['fs.read:/**']))).toThrow(/its capabilities lack "webhook"/);
+    // Its runs would hold the root's all: the root lacks it.
+    expect(() => k.kernel.units.add(hook())).toThrow(/the policy's root does not hold the webhook capability/);
+    // Asked for and not held: the usual refusal, naming it.
+    expect(() => k.kernel.units.add(hook(['webhook']))).toThrow(/asks for more than the policy's root holds: webhook/);
+    expect(k.kernel.units.list()).toEqual([]);
+    // A unit without a webhook trigger needs no webhook.
+    expect(
+      k.kernel.units.add({ name: 'plain', task: 't', model: `replay:${k.tape}`, capabilities: ['ipc'] }).name,
+    ).toBe('plain');
+  });
 });

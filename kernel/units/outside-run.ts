@@ -1,0 +1,48 @@
+/**
+ * A unit's run started by content from outside the operator (issue 49): a webhook's body, a
+ * channel message. What its trigger event carries of it is framed as outside data under a tag made
+ * for the run before it exists (the run takes the tag when it is made), and the run starts tainted,
+ * for its life: the content is in its task, which never leaves its context. Task values filled from
+ * the content stay one JSON value each with the note naming them data (template.ts).
+ */
+import { frameOutside } from '../../sys/outside-data.js';
+import { newTag } from '../../sys/taint.js';
+import type { Firing, UnitsHost } from './unit-types.js';
+
+export interface OutsideRun {
+  tag: string;
+  source: 'webhook' | 'channel';
+  detail: string;
+  excerpt: string;
+}
+
+/** What of `firing` came from outside, or null for a firing the kernel made (a schedule, a child's end). */
+export function outsideOf(firing: Firing): OutsideRun | null {
+  const f = firing.fields;
+  if (f.kind === 'webhook')
+    return {
+      tag: newTag(),
+      source: 'webhook',
+      detail: `${String(f.method ?? 'POST')} /${String(f.path ?? '')}`,
+      excerpt: String(f.body ?? ''),
+    };
+  if (f.kind === 'channel')
+    return {
+      tag: newTag(),
+      source: 'channel',
+      detail: `${String(f.channel)}/${String(f.chat)}`,
+      excerpt: String(f.text ?? ''),
+    };
+  return null;
+}
+
+/** The trigger event's outside words framed for the run (a channel message's text). */
+export function framedEvent(event: Firing['event'], outside: OutsideRun | null): Firing['event'] | undefined {
+  if (!event || !outside || typeof event.text !== 'string') return event;
+  return { ...event, text: frameOutside(outside.tag, outside.source, outside.detail, event.text) };
+}
+
+/** The run `pid` takes the tag and starts tainted. */
+export function startOutside(host: UnitsHost, pid: number, outside: OutsideRun | null): void {
+  if (outside) host.startTainted?.(pid, outside.tag, outside.source, outside.detail, outside.excerpt);
+}
