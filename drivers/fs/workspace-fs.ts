@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
 import { encodeChunk, readChunk, replaceableMode, writeAll, writeAside } from './file-io.js';
-import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
+import { assertFdInside, detectProcFd, type InsideDir, plainlyAbsent } from './host-confine.js';
 import { listEntries } from './list-entries.js';
 import {
   askingMakes,
@@ -123,6 +123,8 @@ export class WorkspaceFs {
    */
   async contentOf(inputPath: string, max: number): Promise<Buffer | null | undefined> {
     const virtualPath = toVirtualPath(inputPath, this.options.maxPathLength);
+    // Most writes make a new file: said without the confined walk's error (a link on the way takes the walk).
+    if (plainlyAbsent(this.root, virtualPath)) return null;
     let opened: { fd: number; stats: Stats };
     try {
       opened = await this.openFile(virtualPath, READ_FLAGS, 'read', undefined);

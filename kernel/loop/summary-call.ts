@@ -5,7 +5,7 @@
  * that rung shares the lease's provider (a summary is easy work).
  */
 import type { ModelDriver, ModelMessage } from '../../drivers/llm/types.js';
-import { fitMessages } from '../context/context-fit.js';
+import { fitMessages } from '../context/context-budget.js';
 import type { Proc } from '../proc/proc.js';
 import { type Lease, providerOf } from '../sched/model-pool.js';
 import type { LoopHost } from './host.js';

@@ -14,8 +14,7 @@ import type { ModelMessage, ModelReply, ModelRequest } from '../../drivers/llm/t
 import { ModelStop } from '../../drivers/llm/types.js';
 import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
-import { estimateTokens } from '../context/context-budget.js';
-import { fitMessages } from '../context/context-fit.js';
+import { estimateTokens, fitMessages } from '../context/context-budget.js';
 import { buildSystemPrompt, formatNotices, reminderMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AosError } from '../../../sys/errno.js';
-import { contextBudget, resultChars } from '../../../kernel/context/context-budget.js';
-import { fitMessages } from '../../../kernel/context/context-fit.js';
+import { contextBudget, fitMessages, resultChars } from '../../../kernel/context/context-budget.js';
 import { param } from '../../../sys/param.js';
 import { KernelClient } from '../../../client/client.js';
 import { call, EXIT, type Harness, startHarness } from '../../helpers/kernel-harness.js';
