@@ -7,6 +7,8 @@
  * `model` switches the model from there; `append` adds a message to that first prompt.
  */
 import { AosError } from '../sys/errno.js';
+import { holdsFrame } from '../sys/outside-data.js';
+import type { TaintSourceKind } from '../sys/taint.js';
 import { isEnded, type ForkOrigin, type Pcb } from '../sys/types.js';
 import type { KernelEvent } from '../protocol/events.js';
 import { Proc } from './proc/proc.js';
@@ -35,7 +37,11 @@ export interface ForkAnswer {
 
 export interface ForkHost {
   readonly store: KernelStore;
-  readonly safety: RollbackHost;
+  /** The journal to put files back; `tainted` notes a source of a process's taint (while the policy tracks it). */
+  readonly safety: RollbackHost & {
+    tainted?(pid: number, source: TaintSourceKind, detail: string, excerpt: string, sticky?: boolean): void;
+  };
+  readonly table?: { get(pid: number): Proc | undefined };
   history(pid: number, options?: { tree?: boolean }): KernelEvent[];
   spawn(options: SpawnOptions): Promise<Pcb>;
   isLive(pid: number): boolean;
@@ -151,6 +157,30 @@ function segmentsOf(origin: Proc, through: number): ForkOrigin['segments'] {
   return (out.at(-1)?.through ?? -1) >= through ? out : [...out, { pid: origin.pid, through }];
 }
 
+/**
+ * A fork whose context holds the origin's outside content starts tainted, as the origin was (issue
+ * 49): its frames keep the origin's tag, which the fork takes so its compaction finds them, and the
+ * origin's sources (or, when its taint has ended since, the origin itself) are its own.
+ */
+function forkTaint(k: ForkHost, origin: Proc, entries: Entry[], pid: number, turn: number): void {
+  const fork = k.table?.get(pid);
+  if (!fork || !origin.taint.framed) return;
+  const tag = origin.taint.tag;
+  if (!entries.some((e) => holdsFrame(e.text, tag))) return;
+  fork.taint.adopt(tag);
+  const sticky = origin.taint.sticky;
+  const sources = origin.taint.sources;
+  if (sources.length === 0)
+    k.safety.tainted?.(
+      pid,
+      'parent',
+      `process ${origin.pid} (forked at turn ${turn}: outside content in its context)`,
+      '',
+      sticky,
+    );
+  for (const s of sources) k.safety.tainted?.(pid, s.source, s.detail, s.excerpt, sticky);
+}
+
 export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<ForkAnswer> {
   const { origin, context } = originOf(k, request.pid);
   const { pcb } = origin;
@@ -205,6 +235,7 @@ export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<Fo
       append,
     },
   });
+  forkTaint(k, origin, entries, forked.pid, request.turn);
   k.audit({
     pid: forked.pid,
     call: 'FORK',

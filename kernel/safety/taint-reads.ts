@@ -1,0 +1,226 @@
+/**
+ * Results that bring outside content into a context (issue 49), framed and noted as they leave the
+ * call (the taint interceptor's `after`, taint.ts): a NET_FETCH body, an MCP result, a file whose
+ * newest change came from a tainted process, an EXEC_CMD that could read one, thread entries from a
+ * channel or from a tainted writer, memories a tainted writer stored, a tainted child's result,
+ * a stored result or history hit of a tainted process, and names a tainted writer chose.
+ * Only the parts that came from outside are framed; the rest of the result keeps its shape.
+ */
+import type { SyscallResult } from '../../sys/abi/result.js';
+import type { TaintSourceKind } from '../../sys/taint.js';
+import type { Call } from '../loop/call-chain.js';
+import type { FileTaint, TaintLedger } from './taint-ledger.js';
+import { noteSource, takeOutside, type MarkHost } from './taint-mark.js';
+
+export interface ReadsHost extends MarkHost {
+  readonly ledger: TaintLedger;
+}
+
+type Value = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Value => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The calls whose results may hold outside content. */
+export const READS: ReadonlySet<string> = new Set([
+  'NET_FETCH',
+  'MCP_CALL',
+  'FS_READ',
+  'EXEC_CMD',
+  'THREAD_READ',
+  'THREAD_OPEN',
+  'MEM_READ',
+  'WAIT',
+  'SYS_RESULT_READ',
+  'HISTORY_SEARCH',
+  'FS_LIST',
+]);
+
+/** The source a tainted child's result is to its parent. */
+export const childResult = (pid: number): string => `process ${pid} (its result, written while tainted)`;
+
+/** `call`'s result with its outside parts framed for its process, each noted as a source of its taint. */
+export function readOutside(host: ReadsHost, call: Call, result: SyscallResult): SyscallResult {
+  if (!result.ok || !isObject(result.value)) return result;
+  const value = { ...result.value };
+  const take = (source: TaintSourceKind, detail: string, text: string): string =>
+    takeOutside(host, call.proc, source, detail, text, true);
+  switch (call.def.name) {
+    case 'NET_FETCH': {
+      const url = typeof value.url === 'string' ? value.url : String(call.args.url);
+      if (typeof value.body === 'string') value.body = take('net', url, value.body);
+      else noteSource(host, call.proc, 'net', url, `(${String(value.content_type ?? 'binary')} body)`);
+      break;
+    }
+    case 'MCP_CALL':
+      frameMcp(host, call, value);
+      break;
+    case 'FS_READ': {
+      const path = (call.capability ?? '').slice('fs.read:'.length);
+      const by = host.ledger.fileTaint(path);
+      if (!by) return result;
+      const detail = `${path} (written by process ${by.pid} while tainted)`;
+      if (value.encoding === 'utf8' && typeof value.content === 'string')
+        value.content = take('file', detail, value.content);
+      else noteSource(host, call.proc, 'file', detail, '(binary content)');
+      break;
+    }
+    case 'EXEC_CMD': {
+      const readable = readableTainted(host, call);
+      if (readable === null) return result;
+      const detail = execDetail(readable);
+      const out = `${String(value.stdout ?? '')}${String(value.stderr ?? '')}`;
+      // A clean process was tainted as its command began (execCouldRead): one command, one source.
+      if (!call.proc.taint.sources.some((s) => s.detail === detail))
+        noteSource(host, call.proc, 'file', detail, out || '(no output)');
+      for (const key of ['stdout', 'stderr'] as const)
+        if (typeof value[key] === 'string' && value[key] !== '')
+          value[key] = takeOutside(host, call.proc, 'file', detail, value[key], false);
+      break;
+    }
+    case 'THREAD_READ':
+    case 'THREAD_OPEN':
+      if (!frameThread(host, call, value)) return result;
+      break;
+    case 'MEM_READ':
+      if (!frameMemories(host, call, value)) return result;
+      break;
+    case 'WAIT': {
+      const child = Number(value.pid);
+      if (typeof value.output !== 'string' || host.ledger.writerSince(child) === null) return result;
+      // Its parent was tainted as it exited (taint.ts): framed here, noted once.
+      const detail = childResult(child);
+      const noted = call.proc.taint.sources.some((s) => s.detail === detail);
+      value.output = takeOutside(host, call.proc, 'mail', detail, value.output, !noted);
+      break;
+    }
+    case 'SYS_RESULT_READ': {
+      // A stored result holds what reached that process: a fetched page, a tool's text. The page has
+      // no time, so any result of a process ever tainted is taken as outside content (the safe side).
+      const pid = typeof call.args.pid === 'number' ? call.args.pid : call.proc.pid;
+      if (typeof value.content !== 'string' || host.ledger.writerSince(pid) === null) return result;
+      const detail = `process ${pid} (its result of turn ${String(value.turn)}, call ${String(value.seq)})`;
+      value.content = take('mail', detail, value.content);
+      break;
+    }
+    case 'HISTORY_SEARCH':
+      if (!frameHits(host, call, value)) return result;
+      break;
+    case 'FS_LIST':
+      if (!frameNames(host, call, value)) return result;
+      break;
+    default:
+      return result;
+  }
+  return { ok: true, value };
+}
+
+function frameMcp(host: ReadsHost, call: Call, value: Value): void {
+  const detail = `${String(call.args.server)}/${String(call.args.tool)}`;
+  const parts = Array.isArray(value.content) ? (value.content as unknown[]) : [];
+  let framed = false;
+  value.content = parts.map((part) => {
+    if (!isObject(part) || typeof part.text !== 'string') return part;
+    framed = true;
+    return { ...part, text: takeOutside(host, call.proc, 'mcp', detail, part.text, true) };
+  });
+  if (value.structured !== undefined) {
+    framed = true;
+    value.structured = takeOutside(host, call.proc, 'mcp', detail, JSON.stringify(value.structured), true);
+  }
+  if (!framed) noteSource(host, call.proc, 'mcp', detail, '(no text)');
+}
+
+const execDetail = (path: string): string => `EXEC_CMD could read ${path}, written while tainted`;
+
+/**
+ * A clean process's EXEC_CMD whose sandbox could read a tainted file: tainted before it runs, so the
+ * rollback journal marks what the command changes (a `cp` of that file out of scratch stays
+ * tainted for its readers). Its output is framed after it, as any such command's is.
+ */
+export function execCouldRead(host: ReadsHost, call: Call): void {
+  const readable = readableTainted(host, call);
+  if (readable !== null) noteSource(host, call.proc, 'file', execDetail(readable), '(a command that could read it)');
+}
+
+/** A tainted file the process's sandbox could read (its fs.read grants), or null. */
+function readableTainted(host: ReadsHost, call: Call): string | null {
+  for (const [path] of host.ledger.taintedFiles()) if (call.proc.caps.allows(`fs.read:${path}`)) return path;
+  return null;
+}
+
+/** Entries of a channel (pid 0's messages) or of a writer tainted when it wrote them: framed. */
+function frameThread(host: ReadsHost, call: Call, value: Value): boolean {
+  const key = typeof value.key === 'string' ? value.key : String(call.args.key);
+  let any = false;
+  for (const field of ['entries', 'recent'] as const) {
+    const entries = value[field];
+    if (!Array.isArray(entries)) continue;
+    value[field] = entries.map((entry: unknown) => {
+      if (!isObject(entry) || typeof entry.text !== 'string') return entry;
+      const pid = Number(entry.pid);
+      const channel = pid === 0 && entry.kind === 'message';
+      if (!channel && !host.ledger.writtenTainted(pid, entry.ts as string | number | undefined)) return entry;
+      any = true;
+      const detail = channel ? `thread ${key}, a channel message` : `thread ${key}, by process ${pid}`;
+      return { ...entry, text: takeOutside(host, call.proc, 'thread', detail, entry.text, true) };
+    });
+  }
+  // A summary of a thread that holds outside entries was made from them.
+  if (any && typeof value.summary === 'string' && value.summary !== '')
+    value.summary = takeOutside(host, call.proc, 'thread', `thread ${key}, its summary`, value.summary, false);
+  return any;
+}
+
+function frameMemories(host: ReadsHost, call: Call, value: Value): boolean {
+  if (!Array.isArray(value.hits)) return false;
+  let any = false;
+  value.hits = (value.hits as unknown[]).map((hit) => {
+    if (!isObject(hit) || typeof hit.text !== 'string' || !isObject(hit.metadata)) return hit;
+    const pid = Number(hit.metadata.pid);
+    if (!host.ledger.writtenTainted(pid, hit.metadata.ts as string | undefined)) return hit;
+    any = true;
+    const detail = `memory ${String(hit.id)}, by process ${pid}`;
+    return { ...hit, text: takeOutside(host, call.proc, 'memory', detail, hit.text, true) };
+  });
+  return any;
+}
+
+/** Excerpts of what a tainted process read or wrote (its results, replies, messages) or of a channel's entries. */
+function frameHits(host: ReadsHost, call: Call, value: Value): boolean {
+  if (!Array.isArray(value.hits)) return false;
+  let any = false;
+  value.hits = (value.hits as unknown[]).map((hit) => {
+    if (!isObject(hit) || typeof hit.excerpt !== 'string') return hit;
+    const pid = Number(hit.pid);
+    const channel = hit.kind === 'thread' && pid === 0 && hit.entry_kind === 'message';
+    if (!channel && !host.ledger.writtenTainted(pid, hit.ts as string | undefined)) return hit;
+    any = true;
+    const detail = channel
+      ? `history: thread ${String(hit.thread)}, a channel message`
+      : `history: ${String(hit.kind)} of process ${pid}`;
+    return { ...hit, excerpt: takeOutside(host, call.proc, channel ? 'thread' : 'mail', detail, hit.excerpt, true) };
+  });
+  return any;
+}
+
+/** Names a tainted writer chose (a file it made, or a directory holding one): framed, as its content would be. */
+function frameNames(host: ReadsHost, call: Call, value: Value): boolean {
+  if (!Array.isArray(value.entries)) return false;
+  const dir = (call.capability ?? '').slice('fs.read:'.length).replace(/\/+$/, '');
+  let any = false;
+  value.entries = (value.entries as unknown[]).map((entry) => {
+    if (!isObject(entry) || typeof entry.name !== 'string') return entry;
+    const full = `${dir}/${entry.name}`;
+    const by = host.ledger.fileTaint(full) ?? under(host, `${full}/`);
+    if (!by) return entry;
+    any = true;
+    const detail = `${full} (named by process ${by.pid} while tainted)`;
+    return { ...entry, name: takeOutside(host, call.proc, 'file', detail, entry.name, true) };
+  });
+  return any;
+}
+
+function under(host: ReadsHost, prefix: string): FileTaint | undefined {
+  for (const [path, taint] of host.ledger.taintedFiles()) if (path.startsWith(prefix)) return taint;
+  return undefined;
+}

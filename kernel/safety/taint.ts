@@ -20,7 +20,7 @@ import { taintExecGate } from './taint-exec.js';
 import type { TaintLedger } from './taint-ledger.js';
 import { noteSource } from './taint-mark.js';
 import { isTaintRule, type TaintPolicy, type TaintVerdict } from './taint-policy.js';
-import { READS, readOutside } from './taint-reads.js';
+import { childResult, execCouldRead, READS, readOutside } from './taint-reads.js';
 
 export interface TaintHost {
   readonly policy: SafetyPolicy;
@@ -42,6 +42,7 @@ const WRAPS: ReadonlySet<string> = new Set([
   'SPAWN_AGENT',
   'SEND_MSG',
   'SYS_WRITE_STDOUT',
+  'SYS_EXIT',
 ]);
 
 type Setting = { key: string; verdict: TaintVerdict; subject: string };
@@ -105,6 +106,23 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
       },
     };
   };
+  /**
+   * A tainted writer's result reaches its parent whether the parent WAITs (framed there: taint-reads.ts)
+   * or not — then in an [EVENT::CHILD_EXIT] notice with its output — so the parent is tainted by it as
+   * it exits.
+   */
+  const exitTo = (call: Call, t: TaintPolicy): Step => {
+    const text = call.args.result;
+    const parent = host.procs.table.get(call.proc.pcb.ppid);
+    if (!parent || call.proc.taint.first === null || typeof text !== 'string' || text === '') return GO;
+    return {
+      after: (done, result) => {
+        if (done.state === 'settled' && result.ok && t.enabled)
+          noteSource(sinks, parent, 'mail', childResult(call.proc.pid), text);
+        return result;
+      },
+    };
+  };
   return {
     name: 'taint',
     calls: WRAPS,
@@ -114,7 +132,11 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
       const { proc, def } = call;
       if (def.name === 'SEND_MSG') return sendOn(call, 'content', Number(call.args.to_pid), t);
       if (def.name === 'SYS_WRITE_STDOUT') return sendOn(call, 'text', proc.pcb.pipeTo, t);
-      if (!proc.taint.tainted) return READS.has(def.name) ? reads : GO;
+      if (def.name === 'SYS_EXIT') return exitTo(call, t);
+      if (!proc.taint.tainted) {
+        if (def.name === 'EXEC_CMD') execCouldRead(sinks, call);
+        return READS.has(def.name) ? reads : GO;
+      }
       if (def.name === 'EXEC_CMD') {
         if (t.exec === 'allow') return reads;
         // deny: nothing of the line runs, not even what its shell does itself (a builtin is no program the gate sees).

@@ -3,6 +3,7 @@
  * results (the page it fetched) and its replies stay in the store; SYS_RESULT_READ and
  * HISTORY_SEARCH give them to another process of the tree — or to itself after its taint ended —
  * which must then be tainted, and see them framed, as a reader of any other tainted writer's words.
+ * A tainted child's result reaches a parent that does not WAIT too, in its exit notice.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -55,8 +56,8 @@ async function runRoot(k: Harness) {
 
 describe("a tainted child's stored result", () => {
   it('taints the parent that pages it with SYS_RESULT_READ, framed, and its write is refused', async () => {
-    // The worker's NET_FETCH is its turn 1, call 0 (turn 0 is its task).
-    const k = await start((url) => tape(url, call('SYS_RESULT_READ', { pid: 2, turn: 1, seq: 0, field: 'body' })));
+    // The worker's NET_FETCH is the first call of its first turn.
+    const k = await start((url) => tape(url, call('SYS_RESULT_READ', { pid: 2, turn: 0, seq: 0, field: 'body' })));
     const root = await runRoot(k);
     const page = k.results(root.pid).find((r) => r.name === 'SYS_RESULT_READ');
     expect(page?.ok).toBe(true);
@@ -74,6 +75,28 @@ describe("a tainted process's history", () => {
     expect(JSON.stringify(found?.value)).toContain('pwned');
     expect(root.taint).toMatchObject({ tainted: true });
     expect(promptText(k, root.pid)).toMatch(/OUTSIDE-DATA od-[a-z0-9]{16} from mail/);
+    expect(existsSync(path.join(k.workspace, 'pwned.txt'))).toBe(false);
+  });
+});
+
+describe("a tainted child's exit notice", () => {
+  it('taints the parent that does not WAIT: its [EVENT::CHILD_EXIT] carries the output', async () => {
+    const k = await start((url) => ({
+      root: [
+        call('SPAWN_AGENT', { role: 'worker', name: 'worker', task: 'fetch the page' }),
+        call('SLEEP', { seconds: 1.5 }),
+        // The notice reached its model, with the child's output in it.
+        { expect: 'CHILD_EXIT', reply: call('FS_WRITE', { path: '/pwned.txt', content: 'done as the page said' }) },
+        EXIT,
+      ],
+      worker: [call('NET_FETCH', { url: `${url}/page` }), call('SYS_EXIT', { code: 0, result: PAGE })],
+    }));
+    const root = await runRoot(k);
+    expect(root.taint).toMatchObject({
+      tainted: true,
+      count: 1,
+      sources: [{ source: 'mail', detail: 'process 2 (its result, written while tainted)' }],
+    });
     expect(existsSync(path.join(k.workspace, 'pwned.txt'))).toBe(false);
   });
 });
