@@ -92,9 +92,7 @@ export function quoteExecArg(arg: string): string {
 
 /** One Environment= assignment, quoted so that spaces stay inside the value. */
 export function quoteAssignment(name: string, value: string): string {
-  const escaped = specifiers(oneLine(name, value))
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"');
+  const escaped = specifiers(oneLine(name, value)).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   return `"${name}=${escaped}"`;
 }
 
@@ -143,7 +141,8 @@ export function renderUnit(input: UnitInput): string {
 /** The environment file's text: NAME="value" lines, as systemd's EnvironmentFile= parses them. */
 export function renderEnvFile(secret: Readonly<Record<string, string>>): string {
   const lines = Object.entries(secret).map(
-    ([name, value]) => `${name}="${oneLine(name, value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '\\$')}"`,
+    ([name, value]) =>
+      `${name}="${oneLine(name, value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '\\$')}"`,
   );
   return `# Secrets of the aos service (aos service install). Mode 0600; the unit file never holds them.\n${lines.join('\n')}\n`;
 }

@@ -28,6 +28,7 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   deny: async () => (await import('./approvals.js')).denyVerb,
   policy: async () => (await import('./policy.js')).policyVerb,
   audit: async () => (await import('./audit.js')).auditVerb,
+  why: async () => (await import('./why.js')).whyVerb,
   diff: async () => (await import('./rollback.js')).diffVerb,
   rollback: async () => (await import('./rollback.js')).rollbackVerb,
   fork: async () => (await import('./fork.js')).forkVerb,
@@ -41,6 +42,8 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   down: async () => (await import('./up.js')).downVerb,
   kernel: async () => (await import('./kernel.js')).kernelVerb,
   mcp: async () => (await import('./mcp.js')).mcpVerb,
+  service: async () => (await import('./service.js')).serviceVerb,
+  demo: async () => (await import('./demo.js')).demoVerb,
 };
 
 /** The verb named `name`, or undefined (not a verb; `toString` neither). */

@@ -138,6 +138,29 @@ export const VERB_SCHEMAS = {
     .object({ url: z.string(), port: z.number().int(), expires_at: z.string(), opened: z.boolean() })
     .describe('aos web --json: a one-time login link'),
   approvals: z.array(approval).describe('aos approvals --json: pending requests, oldest first'),
+  why: z
+    .object({
+      pid,
+      turn: z.number().int().nonnegative(),
+      frames: z
+        .array(z.object({ source: z.string(), detail: z.string(), turn: z.number().int().nonnegative() }))
+        .describe('outside content the context held by that turn, oldest first'),
+      calls: z.array(
+        z.object({
+          seq: z.number().int().nonnegative(),
+          name: z.string(),
+          args: z.record(z.string(), z.unknown()),
+          result: z
+            .object({ ok: z.boolean(), errno: z.string().optional(), message: z.string().optional() })
+            .nullable()
+            .describe('null: no result yet'),
+          decisions: z.array(auditRow.omit({ pid: true, prev: true, hash: true }).loose()),
+        }),
+      ),
+      other: z.array(auditRow.omit({ pid: true, prev: true, hash: true }).loose()),
+      taint: z.unknown().nullable().describe("the process's taint now: {tainted, count, sources, ended}"),
+    })
+    .describe('aos why <pid> <turn> --json: each call of the turn, its result, the decisions on it'),
   answered: z
     .object({
       id: z.string(),

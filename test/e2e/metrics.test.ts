@@ -38,14 +38,14 @@ let ranPid: number;
 
 /** Every sample of the exposition text: `name{labels} value`, labels as a map. */
 function samples(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
-  const out = [];
+  const out: Array<{ name: string; labels: Record<string, string>; value: number }> = [];
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) continue;
     const labels = Object.fromEntries(
-      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1] ?? '', l[2] ?? '']),
     );
-    out.push({ name: m[1], labels, value: Number(m[3]) });
+    out.push({ name: m[1] ?? '', labels, value: Number(m[3]) });
   }
   return out;
 }
@@ -150,7 +150,8 @@ describe('/metrics on the gateway (AOS_METRICS=1)', () => {
         );
         if (!res?.ok) return null;
         const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
-        return body.data.result.length === 1 ? Number(body.data.result[0].value[1]) : null;
+        const [only, ...more] = body.data.result;
+        return only && more.length === 0 ? Number(only.value[1]) : null;
       };
       // Prometheus starts, scrapes once a second, and answers: the answer is what is waited for.
       await until(
@@ -173,6 +174,8 @@ describe('/metrics on the gateway (AOS_METRICS=1)', () => {
     const off = await makeHome();
     try {
       Object.assign(off.env, { AOS_WEBHOOK_PORT: '0' });
+      const started = await off.cli(['kernel', 'start']);
+      expect(started.code, started.stderr).toBe(0);
       const status = await off.cli(['kernel', 'status', '--json']);
       const base = (JSON.parse(status.stdout) as { webhook_url: string }).webhook_url;
       expect((await scrape(base)).status).toBe(404);
