@@ -243,6 +243,9 @@ export class Kernel implements SpawnCore, KernelApi {
   }
 
   audit = (input: AuditInput): void => void this.safety.audit.record(input);
+  /** A thread attached to a process, shown with its outside entries framed (thread-context.ts; the taint rules'). */
+  attachedThread = <V extends object>(proc: Proc, key: string, view: V): V =>
+    this.safety.attachedThread(proc, key, view);
 
   private reloadedDefaultModel: string | undefined;
 

@@ -12,6 +12,7 @@ import type { ShapeOf } from './shape-check.js';
 import type { ShownCall } from './show-call.js';
 import type { KernelStats, ProcRow } from './views.js';
 import type { ProcLimits } from '../sys/types.js';
+import type { TaintShown } from './taint-show.js';
 
 /** A method's result as the page gets it: RESULTS' shape, the one the CLI checks (ResultOf in protocol.ts, without its zod tables). */
 export type WebResult<M extends keyof typeof RESULTS> = ShapeOf<(typeof RESULTS)[M]>;
@@ -59,6 +60,8 @@ export interface WebProc {
   task: string;
   capabilities: readonly string[];
   limits: Readonly<ProcLimits> | null;
+  /** Its taint (issue 49): the outside content its context holds, by source; null when not known. */
+  taint?: TaintShown | null;
 }
 
 /** /api/usage: cost and tokens summed over time, cumulative (daemon/web/usage-series.ts). */

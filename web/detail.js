@@ -201,6 +201,33 @@ export class Detail {
     return parts.join(' · ');
   }
 
+  /** Where the outside content in its context came from (as `aos inspect`), each text set as text, never as markup. */
+  taint() {
+    const t = this.proc?.taint;
+    if (!t) return '';
+    if (!t.tainted)
+      return t.ended
+        ? h('p', { class: 'muted taint' }, `taint ended ${t.ended.at} (had ${t.ended.count} sources)`)
+        : '';
+    const more = t.count - t.sources.length;
+    return h(
+      'div',
+      { class: 'taint' },
+      h(
+        'p',
+        {},
+        h('span', { class: 'badge failed' }, 'tainted'),
+        ` by ${t.count} outside source${t.count === 1 ? '' : 's'}${t.sticky ? ' (in its task: for its life)' : ''}`,
+      ),
+      h(
+        'ul',
+        {},
+        t.sources.map((s) => h('li', {}, `${s.source} `, h('code', {}, s.detail), s.excerpt ? ` «${s.excerpt}»` : '')),
+        more > 0 ? h('li', { class: 'muted' }, `… and ${more} more`) : '',
+      ),
+    );
+  }
+
   draw() {
     const view = this.view;
     const r = this.row;
@@ -223,6 +250,7 @@ export class Detail {
         h('span', { class: 'proc-cost' }, cost(r.cost)),
       ),
       h('p', { class: 'muted' }, this.budgets()),
+      this.taint(),
     );
     view.olderButton.hidden = !this.more;
     // Nothing to kill, stop or send to once a process has ended: the controls say so rather than fail.

@@ -68,7 +68,9 @@ function processDetail(kernel: KernelApi, pid: number): ApiAnswer {
   const row = kernel.store.processes.get(pid);
   if (!pcb && !row) throw new AosError('ESRCH', `no such process ${pid}`);
   const limits = pcb?.limits ?? null;
-  return { json: { pid, task: pcb?.task ?? row?.task ?? '', capabilities: pcb?.capabilities ?? [], limits } };
+  // Its taint as `aos inspect` shows it (issue 49.4): where the outside content in its context came from.
+  const taint = kernel.admin.inspect(pid).taint ?? null;
+  return { json: { pid, task: pcb?.task ?? row?.task ?? '', capabilities: pcb?.capabilities ?? [], limits, taint } };
 }
 
 /** How much of a call's content (a write's, unknown arguments) an approval card previews; what will run is shown whole. */

@@ -101,15 +101,19 @@ async function compact(
 ): Promise<boolean> {
   const state = turnOf(proc);
   const transcript = state.transcript;
-  const cut = splitPoint(transcript, tokensToChars(budget * param.compactKeepShare));
+  // A tainted process's compaction is a fresh window (issue 49, docs/policy.md): the outside content
+  // is withheld from its summary (each frame named by its source), and so is every reply the model
+  // wrote since the first of it came in — the kernel cannot tell the model's words from what it
+  // copied (an order restated in each reply) — and nothing from then on is kept verbatim: the
+  // context holds none of it after, and its taint ends.
+  const tag = proc.taint.tainted && !proc.taint.sticky ? proc.taint.tag : null;
+  const since = tag === null ? -1 : transcript.findIndex((e) => holdsFrame(e.text, tag));
+  const cut = since >= 0 ? transcript.length : splitPoint(transcript, tokensToChars(budget * param.compactKeepShare));
   // Only the previous summary (or the task) would be summarised: nothing to gain.
   if (cut <= 1) return false;
   const older = transcript.slice(0, cut);
   const kept = transcript.slice(cut);
-  // A tainted process's summary is made without the outside content it read (issue 49): when no
-  // frame is left in what is kept, its context holds none, and its taint ends (docs/policy.md).
-  const tag = proc.taint.tainted ? proc.taint.tag : null;
-  const summarised = tag ? older.map((e) => ({ ...e, text: withholdFrames(e.text, tag) })) : older;
+  const summarised = tag ? older.map((e, i) => ({ ...e, text: withheld(e, tag, since >= 0 && i >= since) })) : older;
   const summary = await summarize(kernel, proc, driver, lease, summarised, budget);
   const count = (state.context?.count ?? 0) + 1;
   const text = `${taskMessage(proc.pcb)}
@@ -129,6 +133,13 @@ async function compact(
     reason: `context compacted: ${older.length} messages (about ${used} tokens) summarised, ${kept.length} kept${untainted ? '; no outside content is left in it: its taint ended' : ''}`,
   });
   return true;
+}
+
+/** What a tainted process's summary is made from of one message: outside content named, never shown. */
+function withheld(entry: Entry, tag: string, afterOutside: boolean): string {
+  if (!afterOutside || entry.role !== 'model') return withholdFrames(entry.text, tag);
+  const calls = [...entry.text.matchAll(/\[SYS_CALL::([A-Z_]{1,40})\]/g)].map((m) => m[1]);
+  return `[a reply written while the context held outside content, withheld${calls.length ? `: it called ${calls.join(', ')}` : ''}]`;
 }
 
 async function summarize(
@@ -164,12 +175,15 @@ export function extractiveSummary(older: readonly ModelMessage[], chars: number 
     }
   }
   const made = [...calls].map(([name, n]) => `${name}×${n}`).join(', ') || 'none';
+  // Outside content a tainted context held is named (never shown), wherever it was.
+  const named = older.flatMap((m) => m.text.match(/\(outside data [^()\n]{0,220} withheld from this summary\)/g) ?? []);
+  const outside = named.length ? ` ${[...new Set(named)].slice(0, 5).join(' ')}.` : '';
   const results = older
     .filter((m) => m.role === 'user')
     .slice(-3)
     .map((m) => m.text.slice(0, 600))
     .join('\n');
-  return `(extractive: no model summary) ${older.length} messages; syscalls made: ${made}. Latest kernel messages before this point:\n${results}`.slice(
+  return `(extractive: no model summary) ${older.length} messages; syscalls made: ${made}.${outside} Latest kernel messages before this point:\n${results}`.slice(
     0,
     chars,
   );

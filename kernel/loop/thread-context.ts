@@ -16,11 +16,22 @@ import type { LoopHost } from './host.js';
 import type { ModelInterceptor } from './host.js';
 import { summarizeThread, summaryDue } from './thread-summary.js';
 
-export type ThreadHost = LoopHost & { readonly threads: Threads };
+export type ThreadHost = LoopHost & {
+  readonly threads: Threads;
+  /** An attached thread as `proc` is shown it: outside entries framed and tainting it (kernel/safety), or as it is. */
+  attachedThread?<V extends object>(proc: Proc, key: string, view: V): V;
+};
 
 export function threadContext(host: ThreadHost): ModelInterceptor {
   return {
-    system: (proc) => (proc.pcb.threads?.length ? attachedThreads(host.threads, proc) : ''),
+    system: (proc) =>
+      proc.pcb.threads?.length
+        ? attachedThreads(
+            host.threads,
+            proc,
+            host.attachedThread && ((key, view) => host.attachedThread!(proc, key, view)),
+          )
+        : '',
     prepare: (turn) => threadUpkeep(host, turn.proc, turn.driver, turn.lease),
   };
 }

@@ -16,6 +16,7 @@ import { SecretBox } from './secrets.js';
 import { TaintLedger } from './taint-ledger.js';
 import { taintedAudit } from './taint-audit.js';
 import { noteSource, takeOutside } from './taint-mark.js';
+import { frameThreadView } from './taint-reads.js';
 import type { TaintSourceKind } from '../../sys/taint.js';
 
 /** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
@@ -103,6 +104,18 @@ export class Safety implements InterceptorHost, RollbackHost {
     const track = this.policy.taint?.enabled === true;
     if (!proc || (!track && !always)) return text;
     return takeOutside(this.marks, proc, source, detail, text, track);
+  }
+
+  /**
+   * A thread attached to `proc`, as its system prompt shows it: while the policy tracks taint, a
+   * channel's messages and a tainted writer's entries framed, and `proc` tainted by them for its life
+   * (the system prompt stays in its context) — as THREAD_READ would show them.
+   */
+  attachedThread<V extends object>(proc: Proc, key: string, view: V): V {
+    if (this.policy.taint?.enabled !== true) return view;
+    const shown = { ...view } as Record<string, unknown>;
+    frameThreadView({ ...this.marks, ledger: this.ledger }, proc, key, shown, true);
+    return shown as V;
   }
 
   /** A source of `pid`'s taint, with nothing framed (a run whose task holds a webhook body). */

@@ -9,6 +9,7 @@
 import type { SyscallResult } from '../../sys/abi/result.js';
 import type { TaintSourceKind } from '../../sys/taint.js';
 import type { Call } from '../loop/call-chain.js';
+import type { Proc } from '../proc/proc.js';
 import type { FileTaint, TaintLedger } from './taint-ledger.js';
 import { noteSource, takeOutside, type MarkHost } from './taint-mark.js';
 
@@ -151,7 +152,19 @@ function readableTainted(host: ReadsHost, call: Call): string | null {
 /** Entries of a channel (pid 0's messages) or of a writer tainted when it wrote them: framed. */
 function frameThread(host: ReadsHost, call: Call, value: Value): boolean {
   const key = typeof value.key === 'string' ? value.key : String(call.args.key);
+  return frameThreadView(host, call.proc, key, value, false);
+}
+
+/**
+ * A thread's entries and summary as `proc` is shown them (a THREAD_* result, or the threads attached
+ * to it in its system prompt): a channel's messages and a tainted writer's entries framed, each a
+ * source of its taint — for its life when `sticky` (the system prompt never leaves its context) —
+ * and the summary too once one entry was, since it was made from them. Whether any was.
+ */
+export function frameThreadView(host: ReadsHost, proc: Proc, key: string, value: Value, sticky: boolean): boolean {
   let any = false;
+  const take = (detail: string, text: string, track: boolean) =>
+    takeOutside(host, proc, 'thread', detail, text, track, { sticky });
   for (const field of ['entries', 'recent'] as const) {
     const entries = value[field];
     if (!Array.isArray(entries)) continue;
@@ -162,12 +175,12 @@ function frameThread(host: ReadsHost, call: Call, value: Value): boolean {
       if (!channel && !host.ledger.writtenTainted(pid, entry.ts as string | number | undefined)) return entry;
       any = true;
       const detail = channel ? `thread ${key}, a channel message` : `thread ${key}, by process ${pid}`;
-      return { ...entry, text: takeOutside(host, call.proc, 'thread', detail, entry.text, true) };
+      return { ...entry, text: take(detail, entry.text, true) };
     });
   }
   // A summary of a thread that holds outside entries was made from them.
   if (any && typeof value.summary === 'string' && value.summary !== '')
-    value.summary = takeOutside(host, call.proc, 'thread', `thread ${key}, its summary`, value.summary, false);
+    value.summary = take(`thread ${key}, its summary`, value.summary, false);
   return any;
 }
 

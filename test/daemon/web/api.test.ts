@@ -64,8 +64,12 @@ describe('web view API', () => {
   it('searches, describes a process, and charts its usage', async () => {
     const hits = await getJson<Page>('/api/search?q=word11');
     expect(hits.body.events.length).toBeGreaterThan(0);
-    const proc = await getJson<{ limits: { maxTurns: number } }>('/api/proc?pid=1');
+    const proc = await getJson<{ limits: { maxTurns: number }; taint: { tainted: boolean; sources: unknown[] } }>(
+      '/api/proc?pid=1',
+    );
     expect(proc.body.limits.maxTurns).toBeGreaterThan(0);
+    // Its taint as aos inspect shows it (issue 49.4): this process read nothing from outside.
+    expect(proc.body.taint).toMatchObject({ tainted: false, sources: [] });
     expect((await getJson('/api/proc?pid=999')).status).toBe(404);
     const usage = await getJson<{ t: number[]; tokens: number[] }>('/api/usage?pid=1');
     expect(usage.body.tokens.at(-1)).toBe(TURNS * 11);

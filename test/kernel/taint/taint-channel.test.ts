@@ -69,11 +69,14 @@ describe.skipIf(!bwrap)('a channel message', () => {
     await until(() => k.kernel.units.runs('helper', 10).some((r) => r.pid !== null), 20_000, 'the run');
     const pid = k.kernel.units.runs('helper', 10).find((r) => r.pid !== null)!.pid!;
     await k.kernel.waitExit(pid);
-    expect(k.kernel.safety.ledger.viewOf(pid)).toMatchObject({
-      tainted: true,
-      sticky: true,
-      sources: [{ source: 'channel', detail: 'tg/1', excerpt: 'hello from outside' }],
-    });
+    const view = k.kernel.safety.ledger.viewOf(pid);
+    expect(view).toMatchObject({ tainted: true, sticky: true });
+    expect(view.sources).toContainEqual(
+      expect.objectContaining({ source: 'channel', detail: 'tg/1', excerpt: 'hello from outside' }),
+    );
+    // The channel's thread attached to the run shows the same message, framed too: another place it came in by.
+    for (const s of view.sources.filter((x) => x.source !== 'channel'))
+      expect(s).toMatchObject({ source: 'thread', excerpt: expect.stringContaining('hello from outside') });
     expect(promptText(k, pid)).toMatch(/\[EVENT::TRIGGER\] .*OUTSIDE-DATA od-[a-z0-9]{16} from channel/);
   }, 60_000);
 });
