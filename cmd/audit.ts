@@ -7,6 +7,7 @@ import { CliError, EXIT } from './fail.js';
 import { out, err } from './out.js';
 import type { VerbSpec } from './verb.js';
 import { tableWidth } from './width.js';
+import { type ExportFlags, runAuditExport, runExportVerify } from './audit-export.js';
 
 type Row = ResultOf<'audit'>['rows'][number];
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -61,7 +62,12 @@ export async function runAudit(flags: AuditFlags): Promise<number> {
   );
 }
 
-export async function runAuditVerify(flags: { json?: boolean }): Promise<number> {
+export async function runAuditVerify(flags: { json?: boolean; export?: string; pubkey?: string }): Promise<number> {
+  if (flags.export !== undefined) return runExportVerify({ ...flags, export: flags.export });
+  if (flags.pubkey !== undefined)
+    throw new CliError(
+      '--pubkey checks an export: add --export FILE (without both, verify checks the running kernel’s trail)',
+    );
   return withKernel(
     async (client) => {
       const v = await client.request('audit_verify', {});
@@ -100,19 +106,56 @@ export const auditVerb: VerbSpec = {
   ],
   help: `
 Records are hash-chained: aos audit verify finds an edited, inserted or removed record.
+aos audit export writes them with an Ed25519 signature that anyone with the public key can check
+on another machine: aos audit verify --export FILE --pubkey KEY (no kernel, no audit key needed).
 Subjects and reasons are shown escaped (controls as \\e \\n \\xHH \\uHHHH, a backslash as \\\\); --json has them as recorded.
 
 Examples:
   aos audit --pid 3
   aos audit --since 1h --json
-  aos audit verify`,
+  aos audit verify
+  aos audit export --out trail.jsonl
+  aos audit verify --export trail.jsonl --pubkey ~/.aos/audit-sign.pub`,
   run: ({ flags }) => runAudit(flags as AuditFlags),
   subcommands: [
     {
       name: 'verify',
-      summary: 'walk the hash chain: exit 0 when intact, 1 naming the first broken record',
-      options: [{ flags: '--json', help: 'print {ok, rows, head, bad_id, problem}' }],
-      run: ({ flags }) => runAuditVerify(flags as { json?: boolean }),
+      summary: 'walk the hash chain (or check an export offline): exit 0 when intact, 1 naming the first broken record',
+      options: [
+        { flags: '--export <file>', help: 'check an export written by aos audit export, without a kernel' },
+        { flags: '--pubkey <file>', help: "with --export: the exporting kernel's public key (audit-sign.pub)" },
+        {
+          flags: '--json',
+          help: 'print {ok, rows, head, bad_id, problem}; with --export {ok, statement, problem, line}',
+        },
+      ],
+      run: ({ flags }) => runAuditVerify(flags as { json?: boolean; export?: string; pubkey?: string }),
+    },
+    {
+      name: 'export',
+      summary: 'write the trail with an Ed25519 signature over its head, for someone else to check',
+      options: [
+        {
+          flags: '-o, --out <file>',
+          help: 'write the export here (default: standard output; the summary goes to stderr)',
+        },
+        { flags: '--after <id>', help: 'only records after this one (an export that follows an earlier one)' },
+        { flags: '--pubkey-out <file>', help: 'also write the public key that checks it' },
+        {
+          flags: '--json',
+          help: 'print {file, rows, first_id, last_id, head, key, public_key_file, exported_at} (needs --out)',
+        },
+      ],
+      help: `
+The export is JSON lines: a signed statement (rows, first and last id, the chain's head, a digest
+over every row), then one record a line. The signing key is made at the first export and kept in
+the kernel's home (audit-sign.key, mode 0600; its public half in audit-sign.pub). The trail is
+verified first: a broken chain is never signed.
+
+Examples:
+  aos audit export -o trail.jsonl
+  aos audit export --after 1200 -o trail-2.jsonl --pubkey-out aos.pub`,
+      run: ({ flags }) => runAuditExport(flags as ExportFlags),
     },
   ],
 };

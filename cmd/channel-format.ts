@@ -136,7 +136,8 @@ export function bindingLine(b: Binding): string {
     b.chat === '*' ? ' any chat' : ` chat ${oneLine(b.chat)}`,
     b.sender === '*' ? '' : ` sender ${oneLine(b.sender)}`,
   ].join('');
-  return `${oneLine(b.id)}: ${oneLine(b.channel)}${match} → ${target(b)}, thread ${oneLine(b.thread)}`;
+  const approvers = b.approvers.length ? `, approvals from ${b.approvers.map(oneLine).join(', ')}` : '';
+  return `${oneLine(b.id)}: ${oneLine(b.channel)}${match} → ${target(b)}, thread ${oneLine(b.thread)}${approvers}`;
 }
 
 /** The channel in a few lines: what it is, how it runs, what it counted. */

@@ -24,6 +24,7 @@ export type ChannelFlags = {
   unit?: string;
   pid?: string;
   thread?: string;
+  approvers?: string;
   text?: string;
   limit?: string;
 };
@@ -107,6 +108,14 @@ export function bindParams(channel: string, f: ChannelFlags): ParamsOf<'channel_
     ...(f.unit === undefined ? {} : { unit: f.unit }),
     ...(pid === undefined ? {} : { pid }),
     ...(f.thread === undefined ? {} : { thread: f.thread }),
+    ...(f.approvers === undefined
+      ? {}
+      : {
+          approvers: f.approvers
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }),
   };
 }
 

@@ -147,6 +147,10 @@ Examples:
           help: 'the thread the conversation is kept in, of {channel} {account} {chat} {sender} (default chat:{channel}:{chat})',
         },
         {
+          flags: '--approvers <ids>',
+          help: "paired senders (comma-separated ids) sent each approval of the binding's processes, with buttons",
+        },
+        {
           flags: '--name <id>',
           help: 'the binding\'s id, which an agent\'s CHANNEL_SEND {"to": "<id>"} names (default: a random b-…)',
         },
@@ -159,7 +163,8 @@ Examples:
   aos channel bind telegram --unit support
   aos channel bind telegram --chat 123456789 --pid 42
   aos channel bind telegram --name alerts --chat -100200300 --unit notifier
-  aos channel bind slack --unit triage --thread 'client:{sender}'`,
+  aos channel bind slack --unit triage --thread 'client:{sender}'
+  aos channel bind telegram --unit support --approvers 555,777`,
       run: async ({ args: [channel], flags }) => {
         const f = flags as Flags;
         const params = bindParams(channel as string, f);

@@ -29,6 +29,7 @@ export const VERBS: Record<string, () => Promise<VerbSpec>> = {
   policy: async () => (await import('./policy.js')).policyVerb,
   audit: async () => (await import('./audit.js')).auditVerb,
   why: async () => (await import('./why.js')).whyVerb,
+  blame: async () => (await import('./blame.js')).blameVerb,
   diff: async () => (await import('./rollback.js')).diffVerb,
   rollback: async () => (await import('./rollback.js')).rollbackVerb,
   fork: async () => (await import('./fork.js')).forkVerb,

@@ -6,6 +6,8 @@ import type { Threads } from './ipc/threads.js';
 import type { Mailboxes } from './ipc/mailboxes.js';
 import type { SecretBox } from './safety/secrets.js';
 import { isEnded } from '../sys/types.js';
+import type { EventBus } from '../protocol/events.js';
+import type { Approvals } from './safety/approvals.js';
 
 export interface ChannelsSource extends Pick<
   UnitsSource,
@@ -14,7 +16,8 @@ export interface ChannelsSource extends Pick<
   readonly units: Units;
   readonly threads: Threads;
   readonly mailboxes: Mailboxes;
-  readonly safety: UnitsSource['safety'] & { readonly secrets: SecretBox };
+  readonly safety: UnitsSource['safety'] & { readonly secrets: SecretBox; readonly approvals: Approvals };
+  readonly events: EventBus;
 }
 
 export function channelsHost(k: ChannelsSource): ChannelsHost {
@@ -62,5 +65,26 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
     outside: (pid, detail, text) => k.safety.outside(pid, 'channel', detail, text, true),
     audit: (input) => k.safety.audit.record(input),
     log: (level, message) => k.log(level, message),
+    approvals: {
+      subscribe: (listener) =>
+        k.events.subscribe((e) => {
+          if (e.type === 'approval')
+            listener({
+              id: e.id,
+              pid: e.pid,
+              status: e.status,
+              ...(e.via ? { via: e.via } : {}),
+              ...(e.reason ? { reason: e.reason } : {}),
+            });
+        }),
+      view: (id) => k.safety.approvals.list(1_000).find((a) => a.id === id),
+      pendingOf: (pid) =>
+        k.safety.approvals
+          .list(1_000)
+          .filter((a) => a.pid === pid)
+          .map((a) => a.id),
+      approve: (id, via) => void k.safety.approvals.approve(id, via),
+      deny: (id, reason, via) => void k.safety.approvals.deny(id, reason, via),
+    },
   };
 }

@@ -63,6 +63,8 @@ export const CHANNEL_METHODS = {
         unit: z.string().min(1).max(63).optional(),
         pid: z.number().int().positive().optional(),
         thread: z.string().min(1).max(256).optional(),
+        /** Paired senders who may decide the binding's processes' approvals from the chat (issue 52). */
+        approvers: z.array(platformId).max(20).optional(),
       })
       .refine((p) => (p.unit === undefined) !== (p.pid === undefined), { message: 'give exactly one of unit and pid' }),
     result: R.channel_bind,

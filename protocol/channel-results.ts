@@ -66,6 +66,7 @@ export const bindingInfo = s.object({
   pid: s.nullable(s.positiveInt),
   thread: s.string,
   created_at: s.string,
+  approvers: s.array(s.string),
 });
 
 export const pairingInfo = s.object({

@@ -73,6 +73,7 @@ const binding = z.object({
     .string()
     .describe('the template of the thread the conversation is kept in: {channel} {account} {chat} {sender}'),
   created_at: iso,
+  approvers: z.array(z.string()).describe("senders who may decide its processes' approvals from the chat"),
 });
 
 const pairing = z.object({

@@ -35,6 +35,25 @@ export const SAFETY_METHODS = {
     params: z.strictObject({ pid: z.number().int().positive(), turn: z.number().int().nonnegative().optional() }),
     result: R.rollback,
   },
+  /** Who wrote a workspace file, line by line, from the journal (issue 52.4): a path as agents see it, or the host path inside the workspace; `at` an ISO time for an earlier state. */
+  blame: {
+    params: z.strictObject({ path: z.string().min(1).max(4096), at: z.string().max(64).optional() }),
+    result: R.blame,
+  },
   /** Walk the audit hash chain: ok, or the first row that breaks it. */
   audit_verify: { params: z.strictObject({}), result: R.audit_verify },
+  /** The signed head of an audit export (issue 52.5) of the rows after `after`: EIO when the trail does not verify. */
+  audit_export: {
+    params: z.strictObject({ after: z.number().int().nonnegative().optional() }),
+    result: R.audit_export,
+  },
+  /** Audit rows after `after` up to `upto`, in id order, at most `limit`: an export's pages. */
+  audit_rows: {
+    params: z.strictObject({
+      after: z.number().int().nonnegative(),
+      upto: z.number().int().nonnegative(),
+      limit: z.number().int().positive().optional(),
+    }),
+    result: R.audit_rows,
+  },
 } as const;

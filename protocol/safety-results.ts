@@ -75,6 +75,53 @@ const auditVerdict = s.object({
   keyed_from: s.unknown,
 });
 
+const exportStatement = s.object({
+  format: s.literal('aos-audit-export/1'),
+  exported_at: s.string,
+  after: s.nonNegativeInt,
+  first_id: s.nullable(s.positiveInt),
+  last_id: s.nullable(s.positiveInt),
+  rows: s.nonNegativeInt,
+  head: s.nullable(s.string),
+  keyed_from: s.positiveInt,
+  digest: s.string,
+  key: s.string,
+});
+const auditExport = s.object({
+  header: s.object({ format: s.literal('aos-audit-export/1'), statement: exportStatement, signature: s.string }),
+  public_key: s.string,
+  key_file: s.nullable(s.string),
+});
+
+const blameView = s.object({
+  path: s.string,
+  at: s.nullable(s.string),
+  exists: s.boolean,
+  lines: s.nullable(s.array(s.object({ n: s.positiveInt, write: s.nullable(s.positiveInt), text: s.string }))),
+  writes: s.array(
+    s.object({
+      id: s.positiveInt,
+      pid: s.positiveInt,
+      turn: s.nonNegativeInt,
+      ts: s.string,
+      call: s.string,
+      decision: s.nullable(
+        s.object({
+          audit_id: s.positiveInt,
+          decision: s.string,
+          rule: s.nullable(s.string),
+          decided_by: s.string,
+          via: s.nullable(s.string),
+          approval: s.nullable(s.string),
+        }),
+      ),
+      taint: s.unknown,
+      lines: s.nonNegativeInt,
+      changed_after: s.boolean,
+    }),
+  ),
+});
+
 const fileChange = s.object({
   path: s.string,
   status: s.oneOf(['added', 'modified', 'deleted'] as const),
@@ -95,4 +142,7 @@ export const SAFETY_RESULTS = {
   policy: policyView,
   audit: s.object({ rows: s.array(auditRow) }),
   audit_verify: auditVerdict,
+  audit_export: auditExport,
+  audit_rows: s.object({ rows: s.array(auditRow) }),
+  blame: blameView,
 };

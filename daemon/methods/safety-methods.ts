@@ -1,10 +1,22 @@
 /** Handlers of the policy's methods (protocol/safety-protocol.ts); spread into methods.ts's table with one line. */
+import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
-import type { KernelApi, Via } from '../../kernel/api.js';
+import { blame, type KernelApi, type Via } from '../../kernel/api.js';
 import { param } from '../../sys/param.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 
-type Safety = 'approvals' | 'approve' | 'deny' | 'policy' | 'audit' | 'audit_verify' | 'diff' | 'rollback';
+type Safety =
+  | 'approvals'
+  | 'approve'
+  | 'deny'
+  | 'policy'
+  | 'audit'
+  | 'audit_verify'
+  | 'audit_export'
+  | 'audit_rows'
+  | 'blame'
+  | 'diff'
+  | 'rollback';
 /** `via`, the transport a request came on, is what an answer to an approval records; the other methods need only the kernel. */
 type Context<M extends Safety> = M extends 'approve' | 'deny' ? { kernel: KernelApi; via: Via } : { kernel: KernelApi };
 type SafetyHandlers = {
@@ -92,6 +104,25 @@ export const safetyHandlers: SafetyHandlers = {
     known(kernel, params.pid);
     // From a turn on: its children's changes are placed by when they were made, not by their own turn numbers (kernel/fork.ts rollbackFrom).
     return durable(kernel, { pid: params.pid, files: await kernel.admin.rollback(params.pid, params.turn) });
+  },
+  audit_export: (params, { kernel }) => kernel.safety.audit.signExport(params.after ?? 0),
+  audit_rows: (params, { kernel }) => ({
+    rows: kernel.safety.audit.page(
+      params.after,
+      params.upto,
+      Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows),
+    ),
+  }),
+  blame: (params, { kernel }) => {
+    const root = kernel.safety.fs.root;
+    // A host path inside the workspace is named as agents see it; anything else is read as that already.
+    const given =
+      params.path === root || params.path.startsWith(`${root}/`) ? `/${path.relative(root, params.path)}` : params.path;
+    if (!given.startsWith('/'))
+      throw new AosError('EINVAL', `blame takes an absolute path (as agents see it, or inside the workspace ${root})`);
+    const at = params.at === undefined ? null : Date.parse(params.at);
+    if (Number.isNaN(at)) throw new AosError('EINVAL', `at must be an ISO time (got "${String(params.at)}")`);
+    return blame(kernel.safety, path.posix.normalize(given), at);
   },
   audit_verify: (_params, { kernel }) => {
     const v = kernel.safety.audit.verify();

@@ -13,6 +13,8 @@ export interface AdapterHandlers {
   hello(account: string): void;
   /** A message; answered once the kernel committed what it does with it. */
   inbound(message: unknown): Promise<InboundStatus>;
+  /** A button pressed (channel.callback); answered with what the presser is shown. */
+  callback(message: unknown): Promise<{ text: string }>;
   /** What the adapter says of itself (polling, an error of its platform's). */
   status(state: string, error: string | null): void;
 }
@@ -76,6 +78,18 @@ export function converse(running: Running, config: ConverseConfig, hooks: Conver
           running.inflight++;
           try {
             return { status: await handlers.inbound(params) };
+          } finally {
+            running.inflight--;
+          }
+        case 'channel.callback':
+          // Bounded as messages are: a flood of presses is a broken adapter.
+          if (running.inflight >= config.maxInflight) {
+            broke(`more than ${config.maxInflight} messages handed over at once`);
+            throw new ChannelError(-32003, 'too many messages at once', true);
+          }
+          running.inflight++;
+          try {
+            return await handlers.callback(params);
           } finally {
             running.inflight--;
           }

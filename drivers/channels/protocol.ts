@@ -22,6 +22,15 @@
  *                     platform that pushes events, as Slack's Events API does), its headers raw
  *                     (lowercase names) so the adapter can check the platform's signature itself.
  *                     The adapter sends channel.inbound for what it holds and answers after.
+ *   kernel → adapter  channel.approval (request)      {ref, chat, text, buttons: [{label, data}]} → {message_id, chat?}:
+ *                     a message with buttons (Telegram's inline keyboard, Slack's block actions);
+ *                     a button pressed comes back as channel.callback with its `data`; `chat`: where it
+ *                     landed when that is another id (a Slack user's direct message channel).
+ *   kernel → adapter  channel.edit     (request)      {chat, message_id, text} → {}: the message's text
+ *                     replaced and its buttons taken away (editMessageText, chat.update).
+ *   adapter → kernel  channel.callback (request)      {channel, account, chat, sender: {id, name}, message_id, data}
+ *                     → {text}: a button pressed (Telegram's callback_query, Slack's block_actions, its
+ *                     signature checked first); the adapter shows `text` to whoever pressed it.
  *
  * Ids are the platform's, as strings: chat and message ids are not always numbers (Slack's are not).
  */
@@ -53,6 +62,63 @@ export interface OutboundMessage {
   thread?: string | null;
   text: string;
   reply_to?: string | null;
+}
+
+/** A message with buttons (issue 52: an approval request); `data` comes back in a channel.callback. */
+export interface ButtonMessage {
+  ref: string;
+  chat: string;
+  text: string;
+  buttons: Array<{ label: string; data: string }>;
+}
+
+/** A sent message's text replaced, its buttons taken away. */
+export interface EditMessage {
+  chat: string;
+  message_id: string;
+  text: string;
+}
+
+/** A button pressed: on which message, by whom, its `data`. */
+export interface CallbackMessage {
+  channel: string;
+  account: string;
+  chat: string;
+  sender: { id: string; name: string };
+  message_id: string;
+  data: string;
+}
+
+/** Telegram's callback_data holds 64 bytes: a button's data is at most this. */
+export const MAX_BUTTON_DATA = 64;
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/** channel.approval's params, checked (an adapter's side). */
+export function buttonMessageOf(params: unknown): ButtonMessage {
+  const p = params as Partial<ButtonMessage> | null;
+  if (!p || !nonEmpty(p.ref) || !nonEmpty(p.chat) || !nonEmpty(p.text) || !Array.isArray(p.buttons))
+    throw new ChannelError(-32602, 'channel.approval needs {ref, chat, text, buttons}', false);
+  for (const b of p.buttons as unknown[]) {
+    const button = b as { label?: unknown; data?: unknown } | null;
+    if (!button || !nonEmpty(button.label) || !nonEmpty(button.data) || button.data.length > MAX_BUTTON_DATA)
+      throw new ChannelError(
+        -32602,
+        `a button needs {label, data}, its data at most ${MAX_BUTTON_DATA} characters`,
+        false,
+      );
+  }
+  return p as ButtonMessage;
+}
+
+/** channel.edit's params, checked (an adapter's side). */
+export function editMessageOf(params: unknown): EditMessage {
+  const p = params as Partial<EditMessage> | null;
+  if (!p || !nonEmpty(p.chat) || !nonEmpty(p.message_id) || !nonEmpty(p.text))
+    throw new ChannelError(-32602, 'channel.edit needs {chat, message_id, text}', false);
+  return p as EditMessage;
 }
 
 export interface HttpForward {

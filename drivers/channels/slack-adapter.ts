@@ -8,15 +8,23 @@
  * dedups by chat and message id, the message's `ts`). `channel.outbound` is chat.postMessage:
  * an error is retryable only when Slack surely posted nothing (rate limited, a connection refused
  * or reset before the request was sent). It never answers itself: messages from a bot, or from the
- * bot's own user, are not handed over.
- *
+ * bot's own user, are not handed over. Buttons (issue 52): `channel.approval`, `channel.edit`, and
+ * presses (signed interactivity requests, same URL) as `channel.callback` (slack-interaction.ts).
  * The Slack client is injected (slack-main.ts gives @slack/web-api's WebClient, its retries off).
  */
 import type { Readable, Writable } from 'node:stream';
-import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
+import {
+  type WebClient,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
+} from '@slack/web-api';
 import {
   CHANNEL_PROTOCOL,
   ChannelError,
+  buttonMessageOf,
+  editMessageOf,
   type HttpAnswer,
   type HttpForward,
   type InboundMessage,
@@ -24,12 +32,10 @@ import {
   type OutboundMessage,
 } from './protocol.js';
 import { verifySlackSignature } from './slack-signature.js';
+import { interactionOf, isInteraction, postButtons, tellPresser, updateMessage } from './slack-interaction.js';
 
-/** The two Web API calls the adapter makes (WebClient has them). */
-export interface SlackClient {
-  auth: { test(): Promise<{ team_id?: string; team?: string; user_id?: string; user?: string }> };
-  chat: { postMessage(args: { channel: string; text: string; thread_ts?: string }): Promise<{ ts?: string }> };
-}
+/** The Web API calls the adapter makes (WebClient has them). */
+export type SlackClient = Pick<WebClient, 'auth' | 'chat'>;
 
 export interface SlackAdapterOptions {
   /** The app's signing secret: every forwarded request must carry its signature. */
@@ -193,6 +199,7 @@ export function runSlackAdapter(
     if (request.method.toUpperCase() !== 'POST') return text(405, 'Slack sends events with POST');
     const verdict = verifySlackSignature(options.signingSecret, request.headers, request.body, now());
     if (!verdict.ok) return text(401, `signature refused: ${verdict.reason}`);
+    if (isInteraction(request.headers)) return pressed(me, request.body);
     let payload: { type?: unknown; challenge?: unknown; event?: SlackEvent };
     try {
       payload = JSON.parse(request.body) as typeof payload;
@@ -215,21 +222,37 @@ export function runSlackAdapter(
     return text(200, '');
   };
 
-  const send = async (params: unknown): Promise<{ message_id: string }> => {
-    const out = outboundOf(params);
+  // A button pressed (its signature checked): the kernel decides; the presser alone is told what happened.
+  const pressed = async (me: Identity, body: string): Promise<HttpAnswer> => {
+    const press = interactionOf(me.team_id, body);
+    if (!press) return text(200, '');
+    let said: { text?: unknown } | null;
+    try {
+      said = await rpc.request<{ text?: unknown } | null>('channel.callback', { channel: 'slack', ...press });
+    } catch (error) {
+      said = { text: `not handed over: ${errorText(error)}` };
+    }
+    const answer = typeof said?.text === 'string' ? said.text.slice(0, 500) : '';
+    await tellPresser(client, press.chat, press.sender.id, answer).catch(() => undefined);
+    return text(200, '');
+  };
+
+  /** A chat.postMessage's answer: its ts, or the protocol's error. */
+  const posted = async (post: () => Promise<{ ts?: string }>): Promise<{ message_id: string }> => {
     let sent: { ts?: string };
     try {
-      sent = await client.chat.postMessage({
-        channel: out.chat,
-        text: out.text,
-        ...(out.thread ? { thread_ts: out.thread } : {}),
-      });
+      sent = await post();
     } catch (error) {
       throw channelErrorOf('chat.postMessage', error);
     }
     if (!sent.ts) throw new ChannelError(-32000, 'Slack answered chat.postMessage without a ts', false);
     return { message_id: sent.ts };
   };
+
+  const send = (out: OutboundMessage): Promise<{ message_id: string }> =>
+    posted(() =>
+      client.chat.postMessage({ channel: out.chat, text: out.text, ...(out.thread ? { thread_ts: out.thread } : {}) }),
+    );
 
   const handle = async (method: string, params: unknown): Promise<unknown> => {
     if (method === 'channel.test') {
@@ -238,8 +261,23 @@ export function runSlackAdapter(
     }
     if (method === 'channel.http') return receive(await ready, params);
     if (method === 'channel.outbound') {
+      const out = outboundOf(params);
       await ready;
-      return send(params);
+      return send(out);
+    }
+    if (method === 'channel.approval') {
+      const ask = buttonMessageOf(params);
+      await ready;
+      let dm: string | undefined; // a post to a user lands in a DM channel (D…), which chat.update needs
+      const out = await posted(() => postButtons(client, ask).then((sent) => ((dm = sent.channel), sent)));
+      return { ...out, ...(dm ? { chat: dm } : {}) };
+    }
+    if (method === 'channel.edit') {
+      await ready;
+      await updateMessage(client, editMessageOf(params)).catch((error: unknown) => {
+        throw channelErrorOf('chat.update', error);
+      });
+      return {};
     }
     throw new ChannelError(-32601, `no method ${method}`, false);
   };

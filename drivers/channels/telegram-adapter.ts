@@ -3,7 +3,10 @@
  * protocol (protocol.ts) to the kernel. A message becomes `channel.inbound`, and grammY confirms it
  * to Telegram (its next getUpdates offset) only once the kernel has answered — so a message the
  * adapter was handing over when it died comes again, and the kernel's dedup says "duplicate".
- * `channel.outbound` becomes sendMessage. It holds the bot token; nothing it is sent reaches any host
+ * `channel.outbound` becomes sendMessage; `channel.approval` a message with an inline keyboard, whose
+ * presses (callback_query) go to the kernel as `channel.callback` and are answered with what it says
+ * (answerCallbackQuery) — a press not handed over is answered so and not offered again (the person
+ * presses again); `channel.edit` is editMessageText, the keyboard removed (issue 52). It holds the bot token; nothing it is sent reaches any host
  * but the Bot API's (its sandbox goes out only through the egress proxy).
  *
  * grammY confirms the update it was handling whenever it stops or polls again, even one whose
@@ -15,8 +18,10 @@ import type { Readable, Writable } from 'node:stream';
 import { type Bot, GrammyError } from 'grammy';
 import type { Message } from 'grammy/types';
 import {
+  buttonMessageOf,
   CHANNEL_PROTOCOL,
   ChannelError,
+  editMessageOf,
   type InboundMessage,
   type InboundStatus,
   LineRpc,
@@ -91,6 +96,13 @@ function outboundOf(params: unknown): OutboundMessage {
   return p as OutboundMessage;
 }
 
+/** Only a refusal says surely nothing was sent (a 429 says when to try again); anything else may have been. */
+function channelErrorOf(error: unknown): ChannelError {
+  if (error instanceof GrammyError)
+    return new ChannelError(error.error_code, error.description, error.error_code === 429);
+  return new ChannelError(-32000, error instanceof Error ? error.message : String(error), false);
+}
+
 export function runTelegramAdapter(
   bot: Bot,
   io: { input: Readable; output: Writable },
@@ -101,6 +113,22 @@ export function runTelegramAdapter(
     if (method === 'channel.test') {
       const me = await bot.api.getMe();
       return { account: me.username, name: me.first_name };
+    }
+    if (method === 'channel.approval') {
+      const ask = buttonMessageOf(params);
+      const keyboard = [ask.buttons.map((b) => ({ text: b.label, callback_data: b.data }))];
+      const sent = await bot.api
+        .sendMessage(ask.chat, ask.text, { reply_markup: { inline_keyboard: keyboard } })
+        .catch((error: unknown) => Promise.reject(channelErrorOf(error)));
+      return { message_id: String(sent.message_id) };
+    }
+    if (method === 'channel.edit') {
+      const edit = editMessageOf(params);
+      // The new text, and no keyboard: the buttons go with the question.
+      await bot.api
+        .editMessageText(edit.chat, Number(edit.message_id), edit.text, { reply_markup: { inline_keyboard: [] } })
+        .catch((error: unknown) => Promise.reject(channelErrorOf(error)));
+      return {};
     }
     if (method !== 'channel.outbound') throw new ChannelError(-32601, `no method ${method}`, false);
     const out = outboundOf(params);
@@ -113,10 +141,7 @@ export function runTelegramAdapter(
       });
       return { message_id: String(sent.message_id) };
     } catch (error) {
-      // Only a refusal says surely nothing was sent (a 429 says when to try again); anything else may have been.
-      if (error instanceof GrammyError)
-        throw new ChannelError(error.error_code, error.description, error.error_code === 429);
-      throw new ChannelError(-32000, error instanceof Error ? error.message : String(error), false);
+      throw channelErrorOf(error);
     }
   };
   let ended = false;
@@ -141,6 +166,26 @@ export function runTelegramAdapter(
       return never();
     }
   });
+  // A button pressed (issue 52): the kernel decides, and says what the presser is shown.
+  bot.on('callback_query:data', async (ctx) => {
+    const q = ctx.callbackQuery;
+    const message = q.message;
+    let answer: { text?: unknown } | null = null;
+    try {
+      answer = await rpc.request<{ text?: unknown } | null>('channel.callback', {
+        channel: 'telegram',
+        account,
+        chat: message ? String(message.chat.id) : '',
+        sender: { id: String(q.from.id), name: [q.from.first_name, q.from.last_name].filter(Boolean).join(' ') },
+        message_id: message ? String(message.message_id) : '',
+        data: q.data,
+      });
+    } catch (error) {
+      answer = { text: `not handed over: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const text = typeof answer?.text === 'string' ? answer.text.slice(0, 200) : '';
+    await ctx.answerCallbackQuery(text ? { text } : {}).catch(() => undefined);
+  });
   bot.catch((error) => {
     rpc.notify('channel.status', { state: 'error', error: error.message });
     options.onFatal(error.message);
@@ -149,7 +194,7 @@ export function runTelegramAdapter(
   const done = bot
     .start({
       timeout: options.pollTimeoutS ?? 30,
-      allowed_updates: ['message'],
+      allowed_updates: ['message', 'callback_query'],
       onStart: (me) => {
         account = me.username;
         rpc.notify('channel.hello', { protocol: CHANNEL_PROTOCOL, channel: 'telegram', account });

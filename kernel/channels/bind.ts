@@ -41,6 +41,7 @@ export async function bind(state: ChannelsState, spec: BindingSpec): Promise<Bin
     pid: spec.pid ?? null,
     thread: checkThreadTemplate(spec.thread ?? DEFAULT_THREAD),
     created_at: Date.now(),
+    approvers: approversParam(spec.approvers),
   };
   state.bindings.set(row.id, row);
   state.host.store.channels.putBinding(row);
@@ -51,10 +52,24 @@ export async function bind(state: ChannelsState, spec: BindingSpec): Promise<Bin
     decision: 'allow',
     rule: null,
     decided_by: 'person',
-    reason: `bound to ${row.unit ? `unit ${row.unit}` : `pid ${row.pid ?? ''}`} (${row.id})`,
+    reason: `bound to ${row.unit ? `unit ${row.unit}` : `pid ${row.pid ?? ''}`} (${row.id})${row.approvers ? `, approvals decided by ${row.approvers}` : ''}`,
   });
   await state.host.store.committed();
   return bindingInfo(row);
+}
+
+/** `--approvers`: senders by id (a person's, never `*` or a chat speaking as itself), each once. */
+function approversParam(approvers: string[] | undefined): string | null {
+  if (!approvers || approvers.length === 0) return null;
+  if (approvers.length > 20) throw new AosError('EINVAL', 'at most 20 approvers on a binding');
+  const ids = [...new Set(approvers.map((a) => checkIdPattern('approver', a.trim())))];
+  for (const id of ids)
+    if (id === '*' || id.startsWith('chat:'))
+      throw new AosError(
+        'EINVAL',
+        `approver "${id.slice(0, 40)}": name a person's sender id (aos channel show lists them)`,
+      );
+  return JSON.stringify(ids);
 }
 
 export async function unbind(state: ChannelsState, id: string): Promise<BindingInfo> {

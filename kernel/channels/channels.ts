@@ -20,6 +20,7 @@ import type {
 import { bind, forgetConversations, unbind } from './bind.js';
 import { type ChannelsHost, type ChannelsState, type InboundMessage, type LiveChannel, senderKey } from './host.js';
 import { handleInbound, route } from './inbound.js';
+import { ChatApprovals } from './chat-approvals.js';
 import { forgetHook, launchAdapter, normalSpec, startHook, stopHook } from './launch.js';
 import { expire, pair } from './pairing.js';
 import { channelOf, channelSend, forgetPin, type SendAnswer, type SendRequest } from './send.js';
@@ -27,6 +28,7 @@ import { bindingInfo, channelInfo, iso, messageInfo, pairingInfo } from './views
 
 export class Channels implements ChannelsApi {
   readonly state: ChannelsState;
+  private readonly chatApprovals: ChatApprovals;
 
   constructor(host: ChannelsHost) {
     this.state = {
@@ -38,9 +40,11 @@ export class Channels implements ChannelsApi {
       origins: new Map(),
       unread: new Map(),
       conversations: new Map(),
+      startedBy: new Map(),
       known: new Set(),
     };
     host.onStdinShown((pid, ids) => this.shown(pid, ids));
+    this.chatApprovals = new ChatApprovals(this.state);
   }
 
   /** A process's model was shown these stdin lines: the last channel message among them is what `to: "inbound"` answers. */
@@ -61,6 +65,7 @@ export class Channels implements ChannelsApi {
     const { host } = this.state;
     const rows = await host.store.channels.load();
     for (const b of rows.bindings) this.state.bindings.set(b.id, b);
+    if (rows.bindings.some((b) => b.approvers)) this.chatApprovals.listen();
     for (const s of rows.senders) this.state.senders.set(senderKey(s.channel, s.sender), s);
     for (const p of rows.pairings) this.state.pairings.set(p.code, p);
     for (const o of await host.store.channels.origins()) {
@@ -159,7 +164,9 @@ export class Channels implements ChannelsApi {
 
   async bind(spec: BindingSpec): Promise<BindingInfo> {
     this.get(spec.channel);
-    return bind(this.state, spec);
+    const bound = await bind(this.state, spec);
+    if (spec.approvers?.length) this.chatApprovals.listen();
+    return bound;
   }
 
   unbind(id: string): Promise<BindingInfo> {
@@ -236,6 +243,7 @@ export class Channels implements ChannelsApi {
   processEnded(pid: number): void {
     this.state.origins.delete(pid);
     this.state.unread.delete(pid);
+    this.state.startedBy.delete(pid);
     forgetPin(this.state, pid);
   }
 
@@ -246,7 +254,18 @@ export class Channels implements ChannelsApi {
   }
 
   private async open(spec: Required<ChannelSpec>, createdAt: number, account: string | null): Promise<LiveChannel> {
-    const live = launchAdapter(this.state, spec, createdAt, account, (l, raw) => this.inbound(l, raw));
+    const live = launchAdapter(
+      this.state,
+      spec,
+      createdAt,
+      account,
+      (l, raw) => this.inbound(l, raw),
+      async (l, raw) => {
+        if (this.state.host.closing || this.state.channels.get(l.spec.name) !== l)
+          throw new Error('the kernel is stopping');
+        return this.chatApprovals.callback(l, raw);
+      },
+    );
     this.state.channels.set(spec.name, live);
     await startHook(this.state, live);
     return live;

@@ -11,6 +11,7 @@ import type { IdempotencyKeys } from '../proc/idempotency.js';
 import type { Webhooks } from '../ipc/webhooks.js';
 import type { ChannelSpec } from '../ipc/channel-types.js';
 import type { LogLevel } from '../proc/api.js';
+import type { ApprovalView } from '../safety/approval-record.js';
 
 /** A message for a bound unit: started like a trigger's run, the conversation's thread attached. */
 export interface ChannelFiring {
@@ -46,6 +47,29 @@ export interface ChannelsHost {
   outside(pid: number, detail: string, text: string): string;
   audit(input: AuditInput): void;
   log(level: LogLevel, message: string): void;
+  /** The approvals a binding's approvers decide from the chat (issue 52; chat-approvals.ts). */
+  readonly approvals: ChatApprovalsHost;
+}
+
+/** An approval event (protocol/events.ts `approval`): opened (`pending`) or settled. */
+export interface ApprovalNotice {
+  id: string;
+  pid: number;
+  status: string;
+  via?: string;
+  reason?: string;
+}
+
+/** What deciding approvals from a chat needs of the kernel's approvals (kernel/safety/approvals.ts). */
+export interface ChatApprovalsHost {
+  /** Hear each request opened and settled. */
+  subscribe(listener: (notice: ApprovalNotice) => void): () => void;
+  /** A pending request of a live process, as `aos approvals` lists it; undefined when it is not pending. */
+  view(id: string): ApprovalView | undefined;
+  /** The pending requests of process `pid`. */
+  pendingOf(pid: number): string[];
+  approve(id: string, via: `channel:${string}`): void;
+  deny(id: string, reason: string, via: `channel:${string}`): void;
 }
 
 /** Where a reply to what a process was handed goes (CHANNEL_SEND `to: "inbound"`). */
@@ -97,6 +121,8 @@ export interface ChannelsState {
   readonly unread: Map<number, Map<number, Origin>>;
   /** A unit binding's live run per thread: later messages of that conversation go to its stdin. */
   readonly conversations: Map<string, number>;
+  /** The runs a unit binding started, by pid: their approvals go to its approvers (chat-approvals.ts). */
+  readonly startedBy: Map<number, string>;
   /** `${channel}\0${chat}` of chats heard from or written to: a send anywhere else is to a new recipient. */
   readonly known: Set<string>;
 }

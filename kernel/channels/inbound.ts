@@ -139,6 +139,7 @@ export async function route(state: ChannelsState, live: LiveChannel, m: Inbound)
       bind: (runPid) => {
         state.origins.set(runPid, origin);
         state.conversations.set(conversationKey(binding, threadKey), runPid);
+        state.startedBy.set(runPid, binding.id);
       },
     })
     .catch((error: unknown) => ({ outcome: 'failed', pid: null, reason: (error as Error).message }));

@@ -117,6 +117,7 @@ export function launchAdapter(
   createdAt: number,
   account: string | null,
   inbound: (live: LiveChannel, raw: unknown) => Promise<'accepted' | 'duplicate' | 'dropped'>,
+  callback: (live: LiveChannel, raw: unknown) => Promise<{ text: string }>,
 ): LiveChannel {
   const { host } = state;
   let env: Record<string, string> | null = null;
@@ -186,6 +187,7 @@ export function launchAdapter(
         }
       },
       inbound: (raw) => inbound(live, raw),
+      callback: (raw) => callback(live, raw),
       status: (said, error) => {
         if (error) host.log('warn', `channel ${spec.name}: its adapter says ${said}: ${error}`);
       },

@@ -6,6 +6,13 @@ import type { BindingInfo, ChannelInfo, ChannelMessageInfo, PairingInfo } from '
 import type { BindingRecord, ChannelMessageRecord, PairingRecord } from '../store/api.js';
 import type { ChannelsState, LiveChannel } from './host.js';
 
+/** Who may decide a binding's approvals from the chat (none for a binding older than issue 52). */
+export function approversOf(b: Pick<BindingRecord, 'approvers'>): string[] {
+  if (!b.approvers) return [];
+  const list = JSON.parse(b.approvers) as unknown;
+  return Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string') : [];
+}
+
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function channelInfo(state: ChannelsState, name: string, live: LiveChannel): ChannelInfo {
@@ -41,7 +48,7 @@ export function channelInfo(state: ChannelsState, name: string, live: LiveChanne
 }
 
 export function bindingInfo(b: BindingRecord): BindingInfo {
-  return { ...b, created_at: iso(b.created_at) };
+  return { ...b, created_at: iso(b.created_at), approvers: approversOf(b) };
 }
 
 export function pairingInfo(p: PairingRecord): PairingInfo {

@@ -85,10 +85,12 @@ export interface BindingSpec {
   pid?: number | null;
   /** The thread the conversation is kept in: a template of {channel} {account} {chat} {sender} (default `chat:{channel}:{chat}`). */
   thread?: string | null;
+  /** Paired senders who may decide its processes' approvals from the chat (issue 52; docs/channels.md). */
+  approvers?: string[];
 }
 
 /** A binding as shown: its stored row (`*` where it matches every one), its time as ISO. */
-export type BindingInfo = Omit<BindingRecord, 'created_at'> & { created_at: string };
+export type BindingInfo = Omit<BindingRecord, 'created_at' | 'approvers'> & { created_at: string; approvers: string[] };
 
 export interface PairingInfo {
   code: string;

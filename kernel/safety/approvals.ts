@@ -30,6 +30,8 @@ import {
 
 /** The way an answer came in, as the daemon knows it: its unix socket (the CLI, top, `aos mcp`, MCP over HTTP), or the web view. */
 export type Via = 'socket' | 'web';
+/** An answer from a chat's button (issue 52): `channel:<channel>/<sender>` (kernel/channels/chat-approvals.ts). */
+export type ChatVia = `channel:${string}`;
 
 export type ApprovalAnswer = { approved: true } | { approved: false; reason: string };
 
@@ -121,14 +123,14 @@ export class Approvals {
   }
 
   /** Approve `id`, and (`also`) the requests of its group the person saw: each settled and audited on its own. */
-  approve(id: string, via: Via, also: readonly string[] = []): Answered {
+  approve(id: string, via: Via | ChatVia, also: readonly string[] = []): Answered {
     return this.decide(id, also, (record) => {
       this.settle(record, 'approved', 'person', via, null);
       return this.answer(record, { approved: true });
     });
   }
 
-  deny(id: string, reason: string | undefined, via: Via, also: readonly string[] = []): Answered {
+  deny(id: string, reason: string | undefined, via: Via | ChatVia, also: readonly string[] = []): Answered {
     const why = reason?.trim() || 'denied by a person';
     return this.decide(id, also, (record) => {
       this.settle(record, 'denied', 'person', via, why);

@@ -11,6 +11,9 @@ import type { SqlStatement as Statement } from './sql.js';
 import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
 import { type AuditKey, loadAuditKey } from './audit-key.js';
 import type { SqliteStore } from './sqlite.js';
+import { AosError } from '../../sys/errno.js';
+import { type SignedExport, signAuditExport } from './audit-export-sign.js';
+import { type AuditSigner, loadAuditSigner } from './audit-sign.js';
 
 export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
 export type DecidedBy = 'policy' | 'person' | 'timeout';
@@ -187,6 +190,31 @@ export class AuditTrail {
     }
     const sql = `SELECT * FROM (SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit) ORDER BY id`;
     return this.store.sql.prepare(sql).all(params) as AuditRow[];
+  }
+
+  /** Rows after `after` up to `upto`, in id order, at most `limit`: the pages of an export. */
+  page(after: number, upto: number, limit: number): AuditRow[] {
+    this.store.flush();
+    return this.store.sql
+      .prepare('SELECT * FROM audit WHERE id > ? AND id <= ? ORDER BY id LIMIT ?')
+      .all(after, upto, limit) as AuditRow[];
+  }
+
+  private signer: AuditSigner | null = null;
+
+  /** The signed head of an export of the rows after `after` (issue 52.5), once the whole trail verifies. */
+  signExport(after: number): SignedExport {
+    const v = this.verify();
+    if (!v.ok)
+      throw new AosError(
+        'EIO',
+        `the audit trail is broken at record #${v.bad_id}: ${v.problem}; an export would sign it (aos audit verify)`,
+      );
+    this.signer ??= loadAuditSigner(this.store.file);
+    const rows = this.store.sql
+      .prepare('SELECT * FROM audit WHERE id > ? ORDER BY id')
+      .iterate(after) as IterableIterator<AuditRow>;
+    return signAuditExport(rows, after, v.keyed_from, this.signer);
   }
 
   /** Walk the whole chain: every row's prev is the last hash, and its hash is what its fields give. */

@@ -25,6 +25,8 @@ export interface BindingRecord {
   pid: number | null;
   thread: string;
   created_at: number;
+  /** Who may decide its processes' approvals from the chat (issue 52): sender ids as a JSON array; null: none. */
+  approvers: string | null;
 }
 
 export interface SenderRecord {
@@ -87,6 +89,11 @@ CREATE INDEX IF NOT EXISTS channel_messages_channel ON channel_messages (channel
 CREATE INDEX IF NOT EXISTS channel_messages_pid ON channel_messages (pid, id);
 `;
 
+/** Version 12 (issue 52): who may decide a binding's approvals from the chat. */
+export const BINDING_APPROVERS_SCHEMA = `
+ALTER TABLE channel_bindings ADD COLUMN approvers TEXT;
+`;
+
 const MESSAGE_COLUMNS =
   'channel, direction, chat, thread, platform_thread, message_id, sender, sender_name, text, status, pid, at';
 
@@ -128,7 +135,7 @@ export class SqliteChannels {
 
   putBinding(row: BindingRecord): void {
     this.run(
-      'INSERT OR REPLACE INTO channel_bindings (id, channel, account, chat, sender, unit, pid, thread, created_at) VALUES (@id, @channel, @account, @chat, @sender, @unit, @pid, @thread, @created_at)',
+      'INSERT OR REPLACE INTO channel_bindings (id, channel, account, chat, sender, unit, pid, thread, created_at, approvers) VALUES (@id, @channel, @account, @chat, @sender, @unit, @pid, @thread, @created_at, @approvers)',
       row,
     );
   }

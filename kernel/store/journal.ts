@@ -49,6 +49,12 @@ export class Journal {
       .all(...pids, fromTurn) as JournalEntry[];
   }
 
+  /** Every entry for `path`, oldest first: who wrote it, turn by turn (`aos blame`). */
+  history(path: string): JournalEntry[] {
+    this.store.flush();
+    return this.store.sql.prepare('SELECT * FROM journal WHERE path = ? ORDER BY id').all(path) as JournalEntry[];
+  }
+
   /** The newest entry for `path` after `afterId` by a process not in `pids`: a later change by someone else. */
   laterByOthers(path: string, afterId: number, pids: readonly number[]): JournalEntry | undefined {
     const rows = this.store.sql

@@ -68,6 +68,7 @@ function show(over: Partial<ResultOf<'channel_show'>> = {}): ResultOf<'channel_s
         chat: '123456789',
         sender: '*',
         unit: 'support',
+        approvers: [],
         pid: null,
         thread: 'chat:{channel}:{chat}',
         created_at: '2026-11-25T10:00:00.000Z',

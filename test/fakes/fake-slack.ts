@@ -22,7 +22,11 @@ export interface FakeSlack {
   /** The Web API root to give the adapter (AOS_SLACK_API_ROOT). */
   apiRoot: string;
   /** What chat.postMessage was given, in order (also the refused ones' `refused`). */
-  sent: Array<{ channel: string; text: string; thread_ts?: string; ts?: string; refused?: string }>;
+  sent: Array<{ channel: string; text: string; thread_ts?: string; ts?: string; refused?: string; blocks?: string }>;
+  /** What chat.update was given (issue 52: an approval's message edited), in order. */
+  updated: Array<{ channel: string; ts: string; text: string; blocks?: string }>;
+  /** What chat.postEphemeral was given (what a presser of a button was told), in order. */
+  ephemeral: Array<{ channel: string; user: string; text: string }>;
   /** Every method called, in order (including those refused for their token). */
   calls: string[];
   /** The next `count` chat.postMessage calls are refused with `error` (`ratelimited`: HTTP 429). */
@@ -35,6 +39,8 @@ export interface FakeSlack {
 export async function startFakeSlack(token: string): Promise<FakeSlack> {
   const sent: FakeSlack['sent'] = [];
   const calls: string[] = [];
+  const updated: FakeSlack['updated'] = [];
+  const ephemeral: FakeSlack['ephemeral'] = [];
   const failures: string[] = [];
   let hang = false;
   let nextTs = 1;
@@ -80,6 +86,7 @@ export async function startFakeSlack(token: string): Promise<FakeSlack> {
             channel: p.channel ?? '',
             text: p.text ?? '',
             ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}),
+            ...(p.blocks ? { blocks: typeof p.blocks === 'string' ? p.blocks : JSON.stringify(p.blocks) } : {}),
           };
           const refused = failures.shift();
           if (refused) {
@@ -97,11 +104,23 @@ export async function startFakeSlack(token: string): Promise<FakeSlack> {
           if (!post.channel) return reply(res, 200, { ok: false, error: 'channel_not_found' });
           return reply(res, 200, {
             ok: true,
-            channel: post.channel,
+            // As Slack does: a post to a user (U…) lands in the direct message channel with them (D…).
+            channel: post.channel.startsWith('U') ? `D${post.channel.slice(1)}` : post.channel,
             ts,
             message: { type: 'message', text: post.text, user: FAKE_BOT_USER_ID, bot_id: 'B0AOSBOT', ts },
           });
         }
+        case 'chat.update':
+          updated.push({
+            channel: p.channel ?? '',
+            ts: p.ts ?? '',
+            text: p.text ?? '',
+            ...(p.blocks !== undefined ? { blocks: String(p.blocks) } : {}),
+          });
+          return reply(res, 200, { ok: true, channel: p.channel, ts: p.ts, text: p.text });
+        case 'chat.postEphemeral':
+          ephemeral.push({ channel: p.channel ?? '', user: p.user ?? '', text: p.text ?? '' });
+          return reply(res, 200, { ok: true, message_ts: `${Date.now() / 1000}` });
         default:
           return reply(res, 200, { ok: false, error: 'unknown_method' });
       }
@@ -113,6 +132,8 @@ export async function startFakeSlack(token: string): Promise<FakeSlack> {
     port,
     apiRoot: `http://127.0.0.1:${port}/api/`,
     sent,
+    updated,
+    ephemeral,
     calls,
     failNextPosts(count, error) {
       for (let i = 0; i < count; i++) failures.push(error);
@@ -145,6 +166,38 @@ export function signedEvent(
   return {
     headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
     body,
+  };
+}
+
+/** An interactivity request as Slack sends it: form-encoded `payload=<JSON>`, signed with `signingSecret`. */
+export function signedInteraction(
+  signingSecret: string,
+  payload: unknown,
+  { timestamp }: { timestamp?: number } = {},
+): SignedRequest {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return {
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': signature,
+    },
+    body,
+  };
+}
+
+/** A block_actions payload: `user` pressed the button whose value is `value` on message `ts` in `channel`. */
+export function blockActions(user: string, channel: string, ts: string, value: string): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    team: { id: FAKE_TEAM_ID },
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase() },
+    channel: { id: channel },
+    container: { type: 'message', message_ts: ts, channel_id: channel },
+    message: { ts },
+    actions: [{ action_id: 'aos-0', type: 'button', value }],
   };
 }
 

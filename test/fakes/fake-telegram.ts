@@ -2,7 +2,8 @@
  * A fake Telegram Bot API on loopback, for channel adapters' tests (issue 34): `POST
  * /bot<token>/<method>` with the methods an adapter uses — getMe, deleteWebhook, getUpdates (long
  * polling: an offset confirms every update below it, as Telegram does; unconfirmed updates come
- * again) and sendMessage — with the Bot API's response shapes. A wrong token is 401.
+ * again), sendMessage, and for buttons editMessageText and answerCallbackQuery (`press` makes a
+ * callback_query) — with the Bot API's response shapes. A wrong token is 401.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,14 @@ export interface FakeTelegram {
     text: string;
     reply_parameters?: { message_id: number };
     reply_to_message_id?: number;
+    reply_markup?: { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
   }>;
+  /** A user pressed a button of message `messageId` in chat `chatId` (a callback_query update): its update id. */
+  press(chatId: number, messageId: number, data: string, from?: { id: number; first_name: string }): number;
+  /** What editMessageText was given, in order. */
+  edited: Array<{ chat_id: number | string; message_id: number; text: string; reply_markup?: unknown }>;
+  /** What answerCallbackQuery was given, in order. */
+  answered: Array<{ callback_query_id: string; text?: string }>;
   /** Every method called, in order. */
   calls: string[];
   /** Updates up to here are confirmed (an offset past them was asked for). */
@@ -32,7 +40,14 @@ export interface FakeTelegram {
 
 interface Update {
   update_id: number;
-  message: {
+  callback_query?: {
+    id: string;
+    from: { id: number; is_bot: false; first_name: string };
+    chat_instance: string;
+    data: string;
+    message: { message_id: number; chat: { id: number; type: 'private' }; date: number; text: string };
+  };
+  message?: {
     message_id: number;
     from: { id: number; is_bot: false; first_name: string; username?: string };
     chat: { id: number; type: 'private' | 'group' };
@@ -44,6 +59,8 @@ interface Update {
 export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
   const updates: Update[] = [];
   const sent: FakeTelegram['sent'] = [];
+  const edited: FakeTelegram['edited'] = [];
+  const answered: FakeTelegram['answered'] = [];
   const calls: string[] = [];
   const waiting = new Set<() => void>();
   let confirmed = 0;
@@ -109,6 +126,15 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
           };
           return reply(res, 200, { ok: true, result: message });
         }
+        case 'editMessageText':
+          edited.push(p as FakeTelegram['edited'][number]);
+          return reply(res, 200, {
+            ok: true,
+            result: { message_id: p.message_id, chat: { id: p.chat_id, type: 'private' }, date: 0, text: p.text },
+          });
+        case 'answerCallbackQuery':
+          answered.push(p as FakeTelegram['answered'][number]);
+          return reply(res, 200, { ok: true, result: true });
         default:
           return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
       }
@@ -120,10 +146,11 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
     port,
     apiRoot: `http://127.0.0.1:${port}`,
     push(chatId, text, from = { id: chatId, first_name: `user${chatId}` }) {
+      const message_id = nextMessage++;
       const update: Update = {
         update_id: nextUpdate++,
         message: {
-          message_id: nextMessage++,
+          message_id,
           from: { ...from, is_bot: false },
           chat: { id: chatId, type: 'private' },
           date: Math.floor(Date.now() / 1000),
@@ -132,9 +159,26 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
       };
       updates.push(update);
       for (const wake of [...waiting]) wake();
-      return { update: update.update_id, message: update.message.message_id };
+      return { update: update.update_id, message: message_id };
+    },
+    press(chatId, messageId, data, from = { id: chatId, first_name: `user${chatId}` }) {
+      const update: Update = {
+        update_id: nextUpdate++,
+        callback_query: {
+          id: `cq${nextUpdate}`,
+          from: { ...from, is_bot: false },
+          chat_instance: `ci${chatId}`,
+          data,
+          message: { message_id: messageId, chat: { id: chatId, type: 'private' }, date: 0, text: '' },
+        },
+      };
+      updates.push(update);
+      for (const wake of [...waiting]) wake();
+      return update.update_id;
     },
     sent,
+    edited,
+    answered,
     calls,
     confirmed: () => confirmed,
     close: () =>

@@ -6,6 +6,7 @@
 import { afterEach } from 'vitest';
 import type { SecretSpec } from '../../kernel/safety/policy-secrets.js';
 import { SecretBox } from '../../kernel/safety/secrets.js';
+import type { SafetyPolicy } from '../../kernel/safety/policy-rules.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { ALL_CAPS, type Harness, startHarness, type TapeEntry } from './kernel-harness.js';
 import { until } from './until.js';
@@ -23,6 +24,8 @@ export interface SlackStart {
   agents: Record<string, TapeEntry[]>;
   /** The unit `helper`'s capabilities (none when absent). */
   helperCapabilities?: string[];
+  /** The kernel's policy (rules that ask, for approvals from the chat). */
+  safety?: SafetyPolicy;
 }
 
 const spec = (name: string, env: string): SecretSpec => ({
@@ -56,6 +59,7 @@ export function slackPerTest(options: SlackStart): () => Promise<SlackHarness> {
       rootCapabilities: [...ALL_CAPS, 'channel', 'thread'],
       secrets,
       webhookPort: 0,
+      ...(options.safety ? { safety: options.safety } : {}),
     });
     h = k;
     k.kernel.units.add({

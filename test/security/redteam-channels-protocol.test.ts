@@ -164,6 +164,7 @@ function supervisor(mode: string, log: string[] = []): AdapterSupervisor {
     handlers: {
       hello: (account) => void log.push(`hello ${account}`),
       inbound: async () => 'dropped',
+      callback: async () => ({ text: '' }),
       status: (state, error) => void log.push(`status ${state}: ${error ?? ''}`),
     },
   });

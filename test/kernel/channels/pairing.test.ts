@@ -43,7 +43,7 @@ describe.skipIf(!bwrap)('unknown senders', () => {
     for (const text of ['hi', 'let me in', 'rm -rf / please']) h.fake.push(9, text, MALLORY);
     await until(() => h!.kernel.channels.info('tg').counts.held === 3, 20_000, 'three messages held');
     expect(h.kernel.units.runs('helper', 10)).toEqual([]);
-    expect(h.kernel.processes({ all: true })).toEqual([]);
+    expect(await h.kernel.processes({ all: true })).toEqual([]);
     expect(audits(h)).toEqual([
       expect.objectContaining({
         subject: 'tg/666',

@@ -1,0 +1,226 @@
+/**
+ * Approvals decided from the chat (issue 52). A binding may name approvers (`--approvers`: senders
+ * by id); each approval request of a process the binding reaches — the runs of its unit it started,
+ * or the process it is bound to — is sent to each approver's own chat (`channel.approval`) with the
+ * call shown as `aos approvals` shows it, and three buttons: approve, deny, and approve this request
+ * and every other request of the same process pending at that moment (each approved on its own,
+ * each audited; nothing is granted for requests opened later).
+ *
+ * Each request gets one unguessable token (nanoid, 126 bits) the buttons carry; the kernel maps it
+ * to the request and the approvers named when it was sent. A press (`channel.callback`) decides only
+ * when the token is known on this channel, not used before, its request still pending, and the
+ * presser one of those approvers and still one of the binding's: anything else decides nothing and
+ * the presser is told why (a refusal of a known token is audited; an unknown one is only logged, so
+ * strangers cannot fill the audit). The decision is audited `via: channel:<channel>/<sender>`, and
+ * every approver's message is edited to say how the request ended — wherever it was decided.
+ * Tokens live in memory: after a kernel restart the buttons of earlier messages are unknown.
+ */
+import { nanoid } from 'nanoid';
+import { showApproval } from '../../protocol/show-call.js';
+import { taintLines } from '../../protocol/taint-show.js';
+import type { ApprovalView } from '../safety/approval-record.js';
+import type { ApprovalNotice, ChannelsState, LiveChannel } from './host.js';
+import { approversOf } from './views.js';
+
+interface Ask {
+  approval: string;
+  pid: number;
+  channel: string;
+  binding: string;
+  approvers: ReadonlySet<string>;
+  text: string;
+  sent: Array<{ chat: string; message_id: string }>;
+  /** How it ended (null while pending); a press after that decides nothing. */
+  outcome: string | null;
+  /** A button of it was pressed and decided. */
+  used: boolean;
+}
+
+/** Decided requests kept so a late or replayed press is told what happened (the oldest forgotten past this). */
+const KEEP_DONE = 500;
+const TOKEN = /^([adp]):([A-Za-z0-9_-]{21})$/;
+
+const outcomeOf = (n: ApprovalNotice): string => {
+  const via = n.via?.startsWith('channel:') ? ` by ${n.via.slice('channel:'.length)}` : n.via ? ` (${n.via})` : '';
+  const reason = n.status !== 'approved' && n.reason ? `: ${n.reason}` : '';
+  return `${n.status}${via}${reason}`;
+};
+
+export class ChatApprovals {
+  private readonly asks = new Map<string, Ask>();
+  private readonly byApproval = new Map<string, string>();
+
+  private listening = false;
+
+  constructor(private readonly state: ChannelsState) {}
+
+  /**
+   * Hear approval notices from now on, once a binding names approvers (at load, or when bound):
+   * a kernel whose bindings name none runs none of this on its events (files crossed, issue 48).
+   */
+  listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.state.host.approvals.subscribe((notice) => this.notice(notice));
+  }
+
+  private notice(n: ApprovalNotice): void {
+    if (n.status === 'pending') return this.opened(n);
+    const token = this.byApproval.get(n.id);
+    const ask = token ? this.asks.get(token) : undefined;
+    if (!ask || ask.outcome !== null) return;
+    ask.outcome = outcomeOf(n);
+    for (const m of ask.sent) void this.edit(ask, m);
+    this.prune();
+  }
+
+  /** The binding whose approvers decide process `pid`'s requests: the one that started it, or is bound to it. */
+  private bindingOf(pid: number): { id: string; channel: string; approvers: string[] } | null {
+    const started = this.state.startedBy.get(pid);
+    const candidates = [...this.state.bindings.values()].filter((b) => b.id === started || b.pid === pid);
+    for (const b of candidates.reverse()) {
+      const approvers = approversOf(b);
+      if (approvers.length) return { id: b.id, channel: b.channel, approvers };
+    }
+    return null;
+  }
+
+  private opened(n: ApprovalNotice): void {
+    const binding = this.bindingOf(n.pid);
+    const live = binding ? this.state.channels.get(binding.channel) : undefined;
+    const view = binding ? this.state.host.approvals.view(n.id) : undefined;
+    if (!binding || !live || !view) return;
+    const token = nanoid();
+    const ask: Ask = {
+      approval: n.id,
+      pid: n.pid,
+      channel: binding.channel,
+      binding: binding.id,
+      approvers: new Set(binding.approvers),
+      text: requestText(view),
+      sent: [],
+      outcome: null,
+      used: false,
+    };
+    this.asks.set(token, ask);
+    this.byApproval.set(n.id, token);
+    const buttons = [
+      { label: 'Approve', data: `a:${token}` },
+      { label: 'Deny', data: `d:${token}` },
+      { label: 'Approve all of this process', data: `p:${token}` },
+    ];
+    for (const chat of ask.approvers) void this.send(live, ask, chat, buttons);
+  }
+
+  private async send(live: LiveChannel, ask: Ask, chat: string, buttons: Array<{ label: string; data: string }>) {
+    try {
+      const out = await live.adapter.request<{ message_id?: unknown; chat?: unknown }>('channel.approval', {
+        ref: `approval-${ask.approval}-${chat}`,
+        chat,
+        text: ask.text,
+        buttons,
+      });
+      // The chat it landed in, when the platform says (Slack: a user's direct message channel).
+      const landed = typeof out?.chat === 'string' && out.chat.length > 0 ? out.chat.slice(0, 200) : chat;
+      const m = { chat: landed, message_id: String(out?.message_id ?? '') };
+      if (!m.message_id) return;
+      ask.sent.push(m);
+      // Decided while it was on its way: said at once.
+      if (ask.outcome !== null) await this.edit(ask, m);
+    } catch (error) {
+      this.state.host.log(
+        'warn',
+        `channel ${ask.channel}: approval ${ask.approval} not sent to ${chat}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async edit(ask: Ask, m: { chat: string; message_id: string }): Promise<void> {
+    const live = this.state.channels.get(ask.channel);
+    if (!live) return;
+    await live.adapter
+      .request('channel.edit', { ...m, text: `${ask.text}\n\n→ ${ask.outcome ?? ''}` })
+      .catch((error: unknown) =>
+        this.state.host.log(
+          'warn',
+          `channel ${ask.channel}: approval message ${m.message_id} not updated: ${(error as Error).message}`,
+        ),
+      );
+  }
+
+  private prune(): void {
+    const done = [...this.asks].filter(([, a]) => a.outcome !== null);
+    for (const [token, a] of done.slice(0, Math.max(0, done.length - KEEP_DONE))) {
+      this.asks.delete(token);
+      this.byApproval.delete(a.approval);
+    }
+  }
+
+  /** A button pressed on channel `live`: decided only if everything holds; the presser is told what happened. */
+  callback(live: LiveChannel, raw: unknown): { text: string } {
+    const p = (raw ?? {}) as { sender?: { id?: unknown }; data?: unknown };
+    const sender = typeof p.sender?.id === 'string' ? p.sender.id : '';
+    const match = typeof p.data === 'string' ? TOKEN.exec(p.data) : null;
+    const ask = match ? this.asks.get(match[2] ?? '') : undefined;
+    const channel = live.spec.name;
+    if (!match || !ask || ask.channel !== channel || !sender) {
+      this.state.host.log('info', `channel ${channel}: a button press with no request of this channel's: ignored`);
+      return {
+        text: 'This button is not one of a request aos knows (forged, or sent before the kernel restarted): nothing was decided.',
+      };
+    }
+    const refuse = (why: string, text: string): { text: string } => {
+      this.state.host.audit({
+        pid: ask.pid,
+        call: 'CHANNEL',
+        subject: `${channel}/${sender}`,
+        decision: 'deny',
+        rule: null,
+        decided_by: 'policy',
+        reason: `a button of approval ${ask.approval} pressed and refused: ${why}`,
+        approval: ask.approval,
+      });
+      return { text };
+    };
+    const binding = this.state.bindings.get(ask.binding);
+    if (!ask.approvers.has(sender) || !binding || !approversOf(binding).includes(sender))
+      return refuse('not an approver of the binding', 'You are not an approver of this request: nothing was decided.');
+    if (ask.used)
+      return refuse(
+        'already answered (a replay)',
+        `Already answered (${ask.outcome ?? 'decided'}): nothing more was done.`,
+      );
+    if (ask.outcome !== null || !this.state.host.approvals.view(ask.approval))
+      return refuse(
+        'no longer pending',
+        `This request is no longer pending (${ask.outcome ?? 'settled'}): nothing was decided.`,
+      );
+    ask.used = true;
+    const via = `channel:${channel}/${sender}` as const;
+    const kind = match[1];
+    try {
+      if (kind === 'd') {
+        this.state.host.approvals.deny(ask.approval, `denied from ${channel} by ${sender}`, via);
+        return { text: 'Denied.' };
+      }
+      this.state.host.approvals.approve(ask.approval, via);
+      if (kind === 'a') return { text: 'Approved.' };
+      let more = 0;
+      for (const id of this.state.host.approvals.pendingOf(ask.pid)) {
+        this.state.host.approvals.approve(id, via);
+        more++;
+      }
+      return { text: `Approved, and ${more} other pending request(s) of process ${ask.pid}.` };
+    } catch (error) {
+      return { text: `Nothing was decided: ${(error as Error).message}` };
+    }
+  }
+}
+
+/** The request as an approver reads it: who asks, under which rule, and the call exactly as `aos approvals` shows it. */
+function requestText(view: ApprovalView): string {
+  const taint = taintLines(view.taint, '')
+    .map((l) => `\n${l}`)
+    .join('');
+  return `aos approval ${view.id}: process ${view.pid} (${view.name}) asks, rule ${view.rule}\n${showApproval(view)}${taint}\nExpires ${view.expires_at}.`;
+}
