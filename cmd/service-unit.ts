@@ -27,7 +27,7 @@ export interface UnitInput {
 
 /**
  * Provider settings the daemon reads (protocol/settings.ts keeps the same list for drift), beside
- * every AOS_* variable, PATH and HOME.
+ * every AOS_* variable, every OTEL_* one (traces: drivers/otel/config.ts), PATH and HOME.
  */
 const PROVIDER_SETTINGS = [
   'GEMINI_API_KEY',
@@ -47,7 +47,8 @@ const CLI_ONLY = new Set(['AOS_NO_AUTOSTART', 'AOS_DEBUG', 'AOS_CLI_CACHE_DEBUG'
  * password, so it counts as one.
  */
 export function isSecretName(name: string): boolean {
-  return /KEY|TOKEN|SECRET|PASSWORD/.test(name) || name === 'AOS_DATABASE_URL';
+  // OTEL_EXPORTER_OTLP_(TRACES_)HEADERS carry a collector's API key.
+  return /KEY|TOKEN|SECRET|PASSWORD/.test(name) || name === 'AOS_DATABASE_URL' || /^OTEL_.*HEADERS$/.test(name);
 }
 
 /** The environment the daemon needs, split into what the unit may show and what goes to the 0600 file. */
@@ -59,7 +60,7 @@ export function splitEnvironment(env: NodeJS.ProcessEnv): {
     'PATH',
     ...PROVIDER_SETTINGS,
     ...Object.keys(env)
-      .filter((name) => name.startsWith('AOS_') && !CLI_ONLY.has(name))
+      .filter((name) => (name.startsWith('AOS_') && !CLI_ONLY.has(name)) || name.startsWith('OTEL_'))
       .sort(),
   ];
   const plain: Record<string, string> = {};

@@ -15,6 +15,7 @@ import { err, out } from './out.js';
 import { answer, lingers, systemctl, unitDirectory } from './service-systemd.js';
 import { renderEnvFile, renderUnit, splitEnvironment, type ServiceScope } from './service-unit.js';
 import type { VerbSpec } from './verb.js';
+import type { ServiceStatus } from '../protocol/service-view.js';
 
 interface Flags {
   system?: boolean;
@@ -154,15 +155,6 @@ async function uninstall(flags: Flags): Promise<number> {
   return EXIT.ok;
 }
 
-interface Status {
-  unit: string;
-  installed: boolean;
-  enabled: string;
-  active: string;
-  env_file: string | null;
-  secrets: number;
-}
-
 async function status(flags: Flags): Promise<number> {
   const p = plan(flags);
   const installed = existsSync(p.unitFile);
@@ -175,7 +167,7 @@ async function status(flags: Flags): Promise<number> {
         .split('\n')
         .filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line)).length
     : 0;
-  const s: Status = {
+  const s: ServiceStatus = {
     unit: p.unitFile,
     installed,
     enabled: installed ? ask('is-enabled') : 'not installed',
@@ -209,8 +201,8 @@ export const serviceVerb: VerbSpec = {
   summary: 'run the kernel of $AOS_HOME as a systemd service: started at boot, restarted on failure',
   help: `
 The unit runs the daemon in the foreground with this AOS_HOME, its policy and workspace, PATH and
-the AOS_* and provider settings of your environment. Secrets (names with KEY, TOKEN, SECRET or
-PASSWORD, and AOS_DATABASE_URL) never go into the unit, which any local user can read: install
+the AOS_*, OTEL_* (traces) and provider settings of your environment. Secrets (names with KEY,
+TOKEN, SECRET or PASSWORD, AOS_DATABASE_URL, OTEL_*HEADERS) never go into the unit, which any local user can read: install
 writes them to $AOS_HOME/service.env (mode 0600), which the unit reads (--no-secrets: not at all).
 The log goes to the journal: journalctl --user -u aos -f.
 
@@ -244,7 +236,10 @@ Examples:
       summary: 'whether the unit is installed, enabled and active',
       options: [
         ...common,
-        { flags: '--json', help: 'print {"unit","installed","enabled","active","env_file","secrets"}' },
+        {
+          flags: '--json',
+          help: 'print {"unit","installed","enabled","active","env_file","secrets"} (aos schema service-status)',
+        },
       ],
       run: ({ flags }) => status(flags as Flags),
     },

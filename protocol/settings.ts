@@ -49,7 +49,8 @@ export interface SettingDrift {
 }
 
 function isSecret(name: string): boolean {
-  return /KEY|TOKEN|SECRET|PASSWORD/.test(name);
+  // OTEL_EXPORTER_OTLP_(TRACES_)HEADERS carry a collector's API key.
+  return /KEY|TOKEN|SECRET|PASSWORD/.test(name) || /^OTEL_.*HEADERS$/.test(name);
 }
 
 export function fingerprint(value: string): string {
@@ -57,7 +58,11 @@ export function fingerprint(value: string): string {
 }
 
 export function settingsOf(env: NodeJS.ProcessEnv): Settings {
-  const names = [...PROVIDER_KEYS, ...Object.keys(env).filter((k) => k.startsWith('AOS_') && !CLI_ONLY.has(k))];
+  // OTEL_*: the daemon's traces (drivers/otel/config.ts).
+  const names = [
+    ...PROVIDER_KEYS,
+    ...Object.keys(env).filter((k) => (k.startsWith('AOS_') && !CLI_ONLY.has(k)) || k.startsWith('OTEL_')),
+  ];
   const out: Settings = {};
   for (const name of [...new Set(names)].sort()) {
     const value = env[name];

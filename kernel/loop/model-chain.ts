@@ -35,6 +35,7 @@ import { contextCompaction } from './compaction.js';
 import type { ModelCall, ModelInterceptor, ModelRequests, SendModel, TurnPrep } from './host.js';
 import { privacyGuard } from './privacy-guard.js';
 import { threadContext, type ThreadHost } from './thread-context.js';
+import { tracedRequests, type KernelTracing } from './tracing.js';
 import { turnOf } from './turn-state.js';
 
 export type { ModelCall, ModelInterceptor, ModelPurpose, SendModel, TurnPrep } from './host.js';
@@ -109,6 +110,7 @@ export type InterceptorHost = ThreadHost & {
   readonly privacy: PrivacyPolicy | null;
   readonly budgets: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'waitForRoom'>;
   audit(input: AuditInput): void;
+  readonly tracing: KernelTracing | null;
 };
 
 /** Threads need no policy: a process that was attached one, or opened or wrote one, has its thread context. */
@@ -132,5 +134,6 @@ export function modelInterceptors(k: InterceptorHost): ModelChain {
     { name: 'compaction', interceptor: contextCompaction(k), installed: (p) => p !== null && nearingBudget(p) }, // loop/compaction.ts: once a context nears its budget
     { name: 'privacy', interceptor: privacyGuard(k), installed: () => k.privacy !== null }, // loop/privacy-guard.ts: while the policy has privacy rules
     { name: 'budgets', interceptor: budgetGuard(k), installed: () => k.budgets.any }, // loop/budget-guard.ts: while the policy has budgets
+    { name: 'tracing', interceptor: tracedRequests(k), installed: () => k.tracing !== null }, // loop/tracing.ts: while traces are exported (OTEL_*)
   ]);
 }

@@ -8,6 +8,7 @@
  */
 import { commitBarrier } from '../loop/commit-barrier.js';
 import type { CallChain, CallInterceptor, Installed } from '../loop/call-chain.js';
+import { tracedCalls, type KernelTracing } from '../loop/tracing.js';
 import type { ProcCore } from '../proc/api.js';
 import { auditTrail } from './audit-trail.js';
 import { gateRules } from './exec-gate-match.js';
@@ -26,6 +27,7 @@ export interface InterceptorHost extends PolicyGateHost, ExecGateHost, JournalHo
   readonly ledger: TaintLedger;
   readonly kernel: Pick<ProcCore, 'disk' | 'closing'>;
   onReload(listener: (policy: SafetyPolicy) => void): () => void;
+  readonly tracing: KernelTracing | null;
 }
 
 interface Line {
@@ -38,6 +40,8 @@ interface Line {
 const always = (): boolean => true;
 
 export const CALL_INTERCEPTORS: readonly Line[] = [
+  // While traces are exported (OTEL_*): outermost, so its span holds the whole call and the result the model reads.
+  { name: 'tracing', file: 'kernel/loop/tracing.ts', installed: (h) => h.tracing !== null, make: tracedCalls },
   // Always: what touches the host is committed as started before it runs.
   {
     name: 'commit-barrier',

@@ -75,10 +75,21 @@ describe('the unit text', () => {
       AOS_MODEL: 'gemini:gemini-2.5-flash',
       AOS_DEBUG: '1',
       HOSTNAME: 'box',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=otel-secret',
     });
-    expect(plain).toEqual({ PATH: '/bin', OPENAI_BASE_URL: 'http://x', AOS_MODEL: 'gemini:gemini-2.5-flash' });
-    expect(secret).toEqual({ GEMINI_API_KEY: 'g-secret', AOS_DATABASE_URL: 'postgres://aos:pw@db/aos' });
-    expect(renderUnit(input({ env: plain }))).not.toMatch(/g-secret|pw@/);
+    expect(plain).toEqual({
+      PATH: '/bin',
+      OPENAI_BASE_URL: 'http://x',
+      AOS_MODEL: 'gemini:gemini-2.5-flash',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    });
+    expect(secret).toEqual({
+      GEMINI_API_KEY: 'g-secret',
+      AOS_DATABASE_URL: 'postgres://aos:pw@db/aos',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=otel-secret',
+    });
+    expect(renderUnit(input({ env: plain }))).not.toMatch(/g-secret|pw@|otel-secret/);
     expect(renderEnvFile({ K: 'a"b$c' })).toMatch(/^K="a\\"b\\\$c"$/m);
   });
 });

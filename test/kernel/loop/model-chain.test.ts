@@ -172,6 +172,7 @@ describe("a kernel's model chain", () => {
       'compaction',
       'privacy',
       'budgets',
+      'tracing',
     ]);
   });
 

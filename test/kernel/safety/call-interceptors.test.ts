@@ -21,6 +21,7 @@ describe('the call interceptors table', () => {
     for (const line of CALL_INTERCEPTORS)
       expect(readFileSync(line.file, 'utf8'), line.file).toContain(`name: '${line.name}'`);
     expect(CALL_INTERCEPTORS.map((l) => l.name)).toEqual([
+      'tracing',
       'commit-barrier',
       'audit-trail',
       'policy',
