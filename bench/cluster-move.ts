@@ -53,14 +53,15 @@ try {
     // N events for the tree, as a's store writes them (ids after its own).
     const sql = new pg.Client({ connectionString: url });
     await sql.connect();
-    const body = JSON.stringify({ type: 'output', pid: proc.pid, text: 'x'.repeat(320) });
+    const body = JSON.stringify({ type: 'output', pid: proc.pid, ts: new Date().toISOString(), text: 'x'.repeat(320) });
     await sql.query(
       `INSERT INTO "aos/a".events (id, pid, json) SELECT 1000 + g, $1, $2 FROM generate_series(1, $3) AS g`,
       [proc.pid, body, events],
     );
-    // a stops; b joins and settles; then a is declared dead, and b adopts the tree at its next heartbeat.
+    // a dies, its tree left as it was (a.shutdown() would end it: then there is nothing to adopt and
+    // b waited forever); b joins and settles; then a is declared dead, and b adopts the tree at its next heartbeat.
     a.cluster?.member.stop();
-    await a.shutdown().catch(() => undefined);
+    await a.close().catch(() => undefined);
     const b = await node('b', url);
     await new Promise((r) => setTimeout(r, 1_500));
     const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -2,13 +2,15 @@
  * The path users take: a real daemon started by the built CLI, agents spawned over the socket,
  * the store committing. N agents × T turns × L ms of model time (a replay tape whose replies wait
  * L ms); each agent's life is read from `ps` — its `started_at` to its `ended_at`, the kernel's own
- * timestamps — and what it lived beyond T × L, divided by T, is the kernel's overhead a turn.
+ * timestamps — and what it lived beyond T × L, divided by T, is the kernel's overhead a turn. Each
+ * agent's end is awaited with the `wait` method (daemon-fleet.ts): nothing polls the daemon meanwhile.
  *
  *   node dist/bench/daemon-turns.js [--agents 100] [--turns 5] [--latency 200] [--runs 3]
  *
  * A first round (the same shape) warms the daemon up; it is reported as the cold figure.
  */
 import { median, openBenchHome, quantile } from './daemon-home.js';
+import { fleetTape, spawnAndWait } from './daemon-fleet.js';
 import { figure, flag, report } from './report.js';
 
 const agents = Number(flag('agents', '100'));
@@ -17,55 +19,26 @@ const latency = Number(flag('latency', '200'));
 const runs = Number(flag('runs', '3'));
 
 const bench = await openBenchHome('daemon-turns');
-// Distinct replies, so that the loop detector lets every agent take all its turns.
-const replies = Array.from({ length: turns }, (_, i) => ({
-  delay_ms: latency,
-  reply:
-    i + 1 === turns ? '[SYS_CALL::SYS_EXIT] {"code":0}' : `step ${i}\n[SYS_CALL::SYS_WRITE_STDOUT] {"text":"${i}"}`,
-}));
-const model = await bench.tape({ agent: replies });
-
-async function until(
-  pids: Set<number>,
-): Promise<Map<number, { created: number; started: number; ended: number; code: number | null }>> {
-  for (;;) {
-    const processes = await bench.client.request('ps', { last: pids.size });
-    const ours = processes.filter((p) => pids.has(p.pid));
-    if (ours.length === pids.size && ours.every((p) => p.ended_at !== null)) {
-      return new Map(
-        ours.map((p) => [
-          p.pid,
-          { created: p.created_at, started: p.started_at ?? p.created_at, ended: p.ended_at ?? 0, code: p.exit_code },
-        ]),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const model = await fleetTape(bench, 'agent', turns, latency);
 
 /** One round: every agent spawned at once over the socket; their lives in ms (from started_at, and from created_at). */
-async function round(name: string, n: number): Promise<{ lives: number[]; fromCreated: number[] }> {
-  const spawned = await Promise.all(
-    Array.from({ length: n }, () => bench.client.request('spawn', { task: 'go', model, name })),
-  );
-  const lives = await until(new Set(spawned.map((s) => s.pid)));
-  const failed = [...lives.values()].filter((l) => l.code !== 0).length;
-  if (failed) throw new Error(`${failed} of ${n} agents did not exit 0`);
+async function round(n: number): Promise<{ lives: number[]; fromCreated: number[] }> {
+  const { agents: lives } = await spawnAndWait(bench.client, n, model, 'agent');
   return {
-    lives: [...lives.values()].map((l) => l.ended - l.started),
-    fromCreated: [...lives.values()].map((l) => l.ended - l.created),
+    lives: lives.map((l) => l.ended - l.started),
+    fromCreated: lives.map((l) => l.ended - l.created),
   };
 }
 
 try {
   // The first round after a start runs code V8 has not optimised yet: reported, not the figure.
-  const cold = await round('agent', agents);
+  const cold = await round(agents);
   process.stderr.write(`cold run: median ${median(cold.lives)}\n`);
   const all: number[] = [];
   const medians: number[] = [];
   const createdMedians: number[] = [];
   for (let r = 0; r < runs; r++) {
-    const { lives, fromCreated } = await round('agent', agents);
+    const { lives, fromCreated } = await round(agents);
     medians.push(median(lives));
     createdMedians.push(median(fromCreated));
     all.push(...lives);

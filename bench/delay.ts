@@ -19,6 +19,7 @@
  */
 import { param } from '../sys/param.js';
 import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
+import { cpuUs, fakeCpuDuring, measureHttpClient } from './http-client.js';
 import { figure, flag, report } from './report.js';
 
 interface Workload {
@@ -60,6 +61,9 @@ interface Measured {
   peak: number;
   /** CPU of this process (the kernel; the HTTP fake runs in a child) per turn. */
   cpuUsPerTurn: number;
+  /** HTTP only: the fake provider's CPU per request, and the most requests it held at once. */
+  fakeCpuUsPerRequest: number | null;
+  fakePeak: number | null;
 }
 
 async function measure(model: Model, w: Workload): Promise<Measured> {
@@ -72,15 +76,19 @@ async function measure(model: Model, w: Workload): Promise<Measured> {
   });
   try {
     const cpu = process.cpuUsage();
-    const run = await runAgents(fleet, many(w.agents, 'delay'));
-    const used = process.cpuUsage(cpu);
-    const cpuUsPerTurn = (used.user + used.system) / (w.agents * w.turns);
+    const agents = (): ReturnType<typeof runAgents> => runAgents(fleet, many(w.agents, 'delay'));
+    const { fake } = fleet;
+    const { result: run, us: fakeUs } = fake ? await fakeCpuDuring(fake, agents) : { result: await agents(), us: 0 };
+    const turns = w.agents * w.turns;
+    const cpuUsPerTurn = cpuUs(process.cpuUsage(cpu)) / turns;
     return {
       makespanMs: run.makespanMs,
       idealMs: w.turns * w.latency,
       failures: run.failed + fleet.errors.length,
       peak,
       cpuUsPerTurn,
+      fakeCpuUsPerRequest: fake ? fakeUs / turns : null,
+      fakePeak: fake ? (await fake.stats()).maxInFlight : null,
     };
   } finally {
     await fleet.close();
@@ -105,6 +113,15 @@ const results = {
   http_small: await repeat('http', small, httpRuns),
   http_big: await repeat('http', big, Math.min(bigRuns, httpRuns)),
 };
+const client = await measureHttpClient(small, httpRuns);
+const fakeUsPerRequest = median(
+  [...results.http_small, ...results.http_big]
+    .map((r) => r.fakeCpuUsPerRequest ?? 0)
+    .concat(client.map((c) => c.fakeCpuUsPerRequest)),
+);
+/** Requests a second the fake could serve on one core, and what the big workload asks of it. */
+const fakeCapacity = 1e6 / fakeUsPerRequest;
+const bigDemand = (big.agents * 1000) / big.latency;
 const overhead = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs - r.idealMs));
 const ratio = (rs: Measured[]): number => median(rs.map((r) => r.makespanMs / r.idealMs));
 const failures = Object.values(results)
@@ -115,7 +132,16 @@ const describe = (w: Workload, model: Model): string =>
 const shown = (rs: Measured[]): Record<string, unknown> => ({
   makespan_ms: rs.map((r) => Math.round(r.makespanMs)),
   peak_in_flight: rs.map((r) => r.peak),
+  cpu_us_per_turn: rs.map((r) => Math.round(r.cpuUsPerTurn)),
+  ...(rs[0]?.fakePeak === null || rs[0] === undefined
+    ? {}
+    : {
+        fake_peak_in_flight: rs.map((r) => r.fakePeak),
+        fake_cpu_us_per_request: rs.map((r) => Math.round(r.fakeCpuUsPerRequest ?? 0)),
+      }),
 });
+const replayOverhead = overhead(results.replay_small);
+const replayCpu = median(results.replay_small.map((r) => r.cpuUsPerTurn));
 
 report(
   'delay',
@@ -131,11 +157,23 @@ report(
     replay_big: shown(results.replay_big),
     http_small: shown(results.http_small),
     http_big: shown(results.http_big),
+    http_client: client.map((c) => ({
+      cpu_us_per_turn: Math.round(c.clientCpuUsPerTurn),
+      fake_cpu_us_per_request: Math.round(c.fakeCpuUsPerRequest),
+    })),
+    fake_demand_rps: bigDemand,
   },
   [
     figure(
+      'delay.fake_capacity_rps',
+      fakeCapacity,
+      'requests/s',
+      `the fake provider's capacity on one core (1 s / its CPU per request, ${Math.round(fakeUsPerRequest)} µs); at least 4× the ${bigDemand} requests/s the big workload asks, so the HTTP figures measure aos and not the fake`,
+      { min: 4 * bigDemand },
+    ),
+    figure(
       'delay.overhead',
-      overhead(results.replay_small),
+      replayOverhead,
       'ms',
       `${describe(small, 'replay')}: makespan beyond the ideal (median of ${runs})`,
       { max: 20 },
@@ -157,19 +195,35 @@ report(
       'delay.http_overhead',
       overhead(results.http_small),
       'ms',
-      `${describe(small, 'http')}: makespan beyond the ideal (median of ${httpRuns})`,
+      `${describe(small, 'http')}: makespan beyond the ideal (median of ${httpRuns}); at most 2× the replay path's (${Math.round(replayOverhead)} ms)`,
+      { max: 2 * replayOverhead },
     ),
     figure(
       'delay.http_makespan_over_ideal',
       ratio(results.http_big),
       '×',
       `${describe(big, 'http')}: makespan over the ideal (median of ${Math.min(bigRuns, httpRuns)})`,
+      { max: 1.05 },
     ),
     figure(
       'delay.http_cpu_us_per_turn',
       median(results.http_small.map((r) => r.cpuUsPerTurn)),
       'µs',
-      `${describe(small, 'http')}: the kernel's CPU a turn, its HTTP client's included (the fake provider runs in a process of its own)`,
+      `${describe(small, 'http')}: the kernel's CPU a turn, its HTTP client's included (the fake provider runs in a process of its own); at most the replay path's (${Math.round(replayCpu)} µs) and the client's 500 µs`,
+      { max: replayCpu + 500 },
+    ),
+    figure(
+      'delay.http_client_cpu_us_per_turn',
+      median(client.map((c) => c.clientCpuUsPerTurn)),
+      'µs',
+      `the OpenAI-compatible driver alone (no kernel): ${small.agents} conversations × ${small.turns} requests of a kernel's size, ${small.latency} ms a reply: its CPU a request (median of ${httpRuns})`,
+      { max: 500 },
+    ),
+    figure(
+      'delay.replay_cpu_us_per_turn',
+      replayCpu,
+      'µs',
+      `${describe(small, 'replay')}: the kernel's CPU a turn with no HTTP client (median of ${runs})`,
     ),
     figure('delay.failures', failures, 'agents', 'agents that failed or saw a model error, all runs', { max: 0 }),
   ],

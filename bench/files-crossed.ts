@@ -26,6 +26,8 @@ report(
       turn.length,
       'files',
       `project files in which code ran in one warm ${syscall} turn (result to result)`,
+      // Issue 48's targets (test/scripts/files-crossed.test.ts holds the same budgets in CI).
+      { max: syscall === 'FS_WRITE' ? 40 : 50 },
     ),
   ],
 );

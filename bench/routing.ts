@@ -83,7 +83,15 @@ function tasks(): Array<{ id: number; difficulty: Difficulty }> {
 
 type Strategy = 'cheap' | 'strong' | 'ladder' | 'oracle';
 
-async function run(strategy: Strategy): Promise<{ cost: number; successes: number; turns: number }> {
+interface Run {
+  cost: number;
+  successes: number;
+  turns: number;
+  /** Prompt tokens of every task's process, finished or not. */
+  prompt_tokens: number;
+}
+
+async function run(strategy: Strategy): Promise<Run> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-routing-'));
   const kernel = await Kernel.create({
     workspace: path.join(dir, 'ws'),
@@ -120,6 +128,7 @@ async function run(strategy: Strategy): Promise<{ cost: number; successes: numbe
     cost: ended.reduce((sum, p) => sum + p.counters.cost, 0),
     successes: ended.filter((p) => p.exitCode === 0).length,
     turns: ended.reduce((sum, p) => sum + p.counters.turns, 0),
+    prompt_tokens: ended.reduce((sum, p) => sum + p.counters.promptTokens, 0),
   };
 }
 
@@ -130,7 +139,7 @@ await writeFile(
 );
 process.env.AOS_PRICES = pricesFile;
 
-const results: Record<Strategy, { cost: number; successes: number; turns: number }> = {
+const results: Record<Strategy, Run> = {
   cheap: await run('cheap'),
   strong: await run('strong'),
   ladder: await run('ladder'),
@@ -139,6 +148,8 @@ const results: Record<Strategy, { cost: number; successes: number; turns: number
 const rate = (s: Strategy): number => results[s].successes / TASKS;
 const costShare = results.ladder.cost / results.strong.cost;
 const behind = (rate('strong') - rate('ladder')) * 100;
+/** Prompt tokens a finished task: every process's, the failed ones' included, over the tasks finished. */
+const perTask = (s: Strategy): number => Math.round(results[s].prompt_tokens / Math.max(1, results[s].successes));
 report('routing', { tasks: TASKS, seed: SEED, classes: STEPS, profiles: PROFILES, prices_per_1m: PRICES, results }, [
   figure(
     'routing.ladder_cost_vs_strong',
@@ -164,4 +175,14 @@ report('routing', { tasks: TASKS, seed: SEED, classes: STEPS, profiles: PROFILES
     'an oracle that knows each difficulty, for scale',
   ),
   figure('routing.cheap_cost_vs_strong', results.cheap.cost / results.strong.cost, '×', 'always-cheap, for scale'),
+  figure(
+    'routing.ladder_prompt_tokens_per_task',
+    perTask('ladder'),
+    'tokens',
+    "prompt tokens a finished task on the ladder, the failed tasks' included (target: its fumbles' turns cost at most 25 % over always-strong's)",
+    { max: Math.round(perTask('strong') * 1.25) },
+  ),
+  figure('routing.strong_prompt_tokens_per_task', perTask('strong'), 'tokens', 'the same, always-strong'),
+  figure('routing.cheap_prompt_tokens_per_task', perTask('cheap'), 'tokens', 'the same, always-cheap'),
+  figure('routing.oracle_prompt_tokens_per_task', perTask('oracle'), 'tokens', 'the same, the oracle'),
 ]);

@@ -7,10 +7,10 @@
  *   npm run bench -- --quick        # all, small workloads (under 3 minutes on 2 cores)
  *   npm run bench -- --quick --json # one JSON summary: every figure with its target and pass/fail
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runContained, stopOnSignals, sweepDeadRunners } from './contain.js';
 import type { Figure } from './report.js';
 
 interface Bench {
@@ -36,11 +36,12 @@ export const BENCHES: Record<string, Bench> = {
   },
   // Quick runs the full turn count: with 4 turns an agent's spawn and exit weigh 2.5 times as much
   // on each turn (SYS_WRITE_STDOUT 143 against 92 µs/turn here), so the figure would not be the
-  // per-turn cost its target is about. It costs ~8 s.
+  // per-turn cost its target is about. Fewer agents (400: 4,000 turns a workload) keep that share
+  // and still average over thousands of turns; 1,000 took a tenth of the quick run.
   syscalls: {
     file: 'syscalls',
     args: ['--agents', '1000', '--turns', '10'],
-    quick: ['--agents', '1000', '--turns', '10'],
+    quick: ['--agents', '400', '--turns', '10'],
   },
   // Right after syscalls, on the same file system and what its FS_WRITE workload left there: the host's share of FS_WRITE.
   'fs-create': { file: 'fs-create', args: [], quick: ['--rounds', '3'] },
@@ -48,7 +49,8 @@ export const BENCHES: Record<string, Bench> = {
   'exec-gate': {
     file: 'exec-gate',
     args: ['--runs', '30', '--build-runs', '5', '--procs', '1000'],
-    quick: ['--runs', '15', '--build-runs', '3', '--procs', '1000'],
+    // A loop of 300 fork+execs: build_ratio is a ratio of two such loops, the gate's price per exec.
+    quick: ['--runs', '10', '--build-runs', '3', '--procs', '300'],
   },
   makespan: {
     file: 'makespan',
@@ -56,7 +58,7 @@ export const BENCHES: Record<string, Bench> = {
     quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'],
   },
   idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
-  memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '2000'] },
+  memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '1000'] },
   context: {
     file: 'context',
     args: ['--turns', '200', '--file-kb', '60', '--budget', '32000'],
@@ -91,20 +93,22 @@ export const BENCHES: Record<string, Bench> = {
   // 47 prompt injections (7 sources × 6 goals, and variants) on a model that obeys them, under the default policy's taint rules and without: effects that happened, benign twins finished without a person (~25 s).
   injection: { file: 'injection', args: [], quick: [] },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
-  cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '6', '--turns', '25'] },
+  // Quick: fewer agents and turns a node; still 1, 2, 3 nodes on one budget and a SIGKILLed node fenced.
+  cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '4', '--turns', '15'] },
   // A dead node's tree of 1,000 / 10,000 / 100,000 events adopted: how long its move takes and how long it holds up the adopter's event loop (~30 s).
   'cluster-move': { file: 'cluster-move', args: ['--events', '1000,10000,100000'], quick: ['--events', '1000,10000'] },
   // One node whose database is 0 / 2 / 5 / 10 ms a round trip away (a TCP proxy that delays), beside SQLite and a unix socket: turns a second (~40 s).
   'cluster-latency': {
     file: 'cluster-latency',
     args: ['--agents', '200', '--turns', '10', '--rtt', '0,2,5,10'],
-    quick: ['--agents', '100', '--turns', '10', '--rtt', '0,5'],
+    quick: ['--agents', '50', '--turns', '10', '--rtt', '0,5'],
   },
   // Three daemons under 30 seeded SIGKILLs and a SIGSTOP past the lease, 60 trees adopted between them: nothing lost or run twice (~3 min).
   'cluster-chaos': {
     file: 'cluster-chaos',
     args: ['--trees', '60', '--kills', '30', '--seed', '1'],
-    quick: ['--trees', '24', '--kills', '10', '--seed', '1'],
+    // Quick: 8 trees under 4 SIGKILLs and the SIGSTOP past the lease — still what it checks (nothing lost or run twice).
+    quick: ['--trees', '8', '--kills', '4', '--seed', '1'],
   },
   // Reading a 100 KiB prompt for personal data (every spelling, with and without a phone region): what each turn with such a prompt pays (~10 s).
   'privacy-detect': {
@@ -113,13 +117,17 @@ export const BENCHES: Record<string, Bench> = {
     quick: ['--kb', '100', '--runs', '10'],
   },
   // Hostile unit packages (gzip bombs, floods, duplicates) previewed through the socket while agents run: the kernel's event-loop delay, time to refusal (~20 s).
-  'package-bomb': { file: 'package-bomb', args: ['--runs', '3'], quick: ['--runs', '1', '--dir-flood', '20000'] },
+  'package-bomb': { file: 'package-bomb', args: ['--runs', '3'], quick: ['--runs', '1', '--dir-flood', '10000'] },
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '2'] },
+  // 100 agents spawned at once over the daemon's socket × 5 turns × 200 ms: first spawn to last exit over the ideal, spawns/s (~15 s).
+  'daemon-makespan': { file: 'daemon-makespan', args: ['--runs', '5'], quick: ['--runs', '3'] },
   delay: {
     file: 'delay',
     args: [],
     quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'],
   },
+  // aos and OpenAI Agents JS against one fake OpenAI-compatible server in its own process, same agents, turns, latency (~30 s quick).
+  'peers-http': { file: 'peers-http', args: [], quick: ['--agents', '200', '--turns', '3', '--latency', '500'] },
   'head-of-line': {
     file: 'head-of-line',
     args: ['--runs', '7'],
@@ -142,8 +150,12 @@ export const BENCHES: Record<string, Bench> = {
   },
 };
 
-/** How long one benchmark may run before it is killed and counted as failed (a hang must not hold the whole run). */
-const QUICK_LIMIT_S = 180;
+/**
+ * How long one benchmark may run before it is killed with all it started and counted as failed (a
+ * hang must not hold the whole run). A guard against a hang, not a speed target: at load 25 on 2
+ * cores the slowest quick benches took 85-90 s. `--limit-s N` sets another.
+ */
+const QUICK_LIMIT_S = 150;
 const FULL_LIMIT_S = 1200;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -153,41 +165,50 @@ const root = path.resolve(here, ext === '.js' ? '../..' : '..');
 const argv = process.argv.slice(2);
 const isQuick = argv.includes('--quick');
 const asJson = argv.includes('--json');
-const wanted = argv.filter((a) => !a.startsWith('-'));
+const limitAt = argv.indexOf('--limit-s');
+const limitS = limitAt === -1 ? (isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S) : Number(argv[limitAt + 1]);
+const wanted = argv.filter((a, i) => !a.startsWith('-') && !(limitAt !== -1 && i === limitAt + 1));
 const names = wanted.length ? wanted : Object.keys(BENCHES);
-const summary: Array<{ bench: string; ok: boolean; figures: Figure[] }> = [];
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+const summary: Array<{ bench: string; ok: boolean; seconds: number; figures: Figure[] }> = [];
 let failed = 0;
+const began = performance.now();
+stopOnSignals(say);
+const orphans = sweepDeadRunners();
+if (orphans.length) say(`bench: killed what an earlier run left running:\n  ${orphans.join('\n  ')}`);
 for (const name of names) {
   const bench = BENCHES[name];
   const file = bench && path.join(here, `${bench.file}${ext}`);
   if (!bench || !file || !existsSync(file)) {
-    process.stderr.write(`bench: no benchmark "${name}" (have: ${Object.keys(BENCHES).join(', ')})\n`);
+    say(`bench: no benchmark "${name}" (have: ${Object.keys(BENCHES).join(', ')})`);
     failed++;
     continue;
   }
-  process.stderr.write(`bench: ${name}${isQuick ? ' (quick)' : ''}\n`);
+  say(`bench: ${name}${isQuick ? ' (quick)' : ''}`);
   const args = [...(isQuick ? bench.quick : bench.args), ...(isQuick ? ['--quick'] : [])];
-  const run = spawnSync(process.execPath, [...process.execArgv, ...(bench.node ?? []), file, ...args], {
-    stdio: ['ignore', asJson ? 'ignore' : 'inherit', 'inherit'],
-    timeout: (isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S) * 1000,
-    killSignal: 'SIGKILL',
+  const run = await runContained(process.execPath, [...process.execArgv, ...(bench.node ?? []), file, ...args], {
+    limitMs: limitS * 1000,
+    stdout: asJson ? 'ignore' : 'inherit',
   });
-  if (run.error)
-    process.stderr.write(
-      `bench: ${name} ${(run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `did not finish in ${isQuick ? QUICK_LIMIT_S : FULL_LIMIT_S} s: killed` : `could not run: ${run.error.message}`}\n`,
-    );
-  const ok = run.status === 0;
+  const ok = run.code === 0 && !run.timedOut;
+  if (run.timedOut) say(`bench: ${name} did not finish in ${limitS} s: killed with all it started, failed`);
+  else if (!ok) say(`bench: ${name} failed (${run.signal ? `killed by ${run.signal}` : `exit ${run.code}`})`);
+  if (run.leftovers.length && !run.timedOut)
+    say(`bench: ${name} left ${run.leftovers.length} process(es) running, killed:\n  ${run.leftovers.join('\n  ')}`);
+  say(`bench: ${name} ${ok ? 'done' : 'FAILED'} in ${run.seconds.toFixed(1)} s`);
   if (!ok) failed++;
   const result = path.join(root, 'bench', 'results', `${name}.json`);
   const figures =
     ok && existsSync(result)
       ? ((JSON.parse(readFileSync(result, 'utf8')) as { figures?: Figure[] }).figures ?? [])
       : [];
-  summary.push({ bench: name, ok, figures });
+  summary.push({ bench: name, ok, seconds: Number(run.seconds.toFixed(1)), figures });
 }
+const seconds = Number(((performance.now() - began) / 1000).toFixed(1));
+say(`bench: ${summary.length} benchmark(s) in ${seconds} s, ${failed} failed`);
 if (asJson) {
   const all = summary.flatMap((s) => s.figures);
   const pass = failed === 0 && all.every((f) => f.pass !== false);
-  process.stdout.write(`${JSON.stringify({ quick: isQuick, pass, benches: summary }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ quick: isQuick, pass, seconds, benches: summary }, null, 2)}\n`);
 }
 process.exitCode = failed ? 1 : 0;

@@ -44,7 +44,7 @@ const kernel = await Kernel.create({
 const pcb = await kernel.spawn({ task: 'talk a lot', model: `replay:${tape}`, maxTurns: turns + 10 });
 await kernel.waitExit(pcb.pid);
 await kernel.store.committed();
-const stored = kernel.history(pcb.pid).length;
+const stored = (await kernel.history(pcb.pid)).length;
 
 const socket = path.join(home, 'kernel.sock');
 const server = await KernelServer.listen(kernel, { socket, home, workspace: path.join(home, 'ws') });

@@ -47,6 +47,8 @@ export class KernelClient {
   private readonly decoder = new LineDecoder(MAX_RESPONSE_LINE_BYTES);
   private closedByUs = false;
   private gone: Error | null = null;
+  /** Request lines not written yet (send()). */
+  private outbox: string[] = [];
 
   private constructor(
     private readonly socket: ClientSocket,
@@ -100,8 +102,9 @@ export class KernelClient {
     return this.call(method, params, true) as Promise<Stream<M>>;
   }
 
-  /** Hang up; open streams end quietly, pending requests fail. */
+  /** Hang up (what was asked is sent first); open streams end quietly, pending requests fail. */
   close(): void {
+    this.flush();
     this.closedByUs = true;
     this.socket.destroy();
   }
@@ -127,9 +130,25 @@ export class KernelClient {
         );
         return;
       }
-      this.socket.write(line);
+      this.send(line);
     });
   }
+
+  /**
+   * Lines asked for in one go (a script's hundred spawns in a loop) leave in one write once the
+   * caller's synchronous code is done: one system call and one read by the kernel, not one each.
+   */
+  private send(line: string): void {
+    this.outbox.push(line);
+    if (this.outbox.length === 1) queueMicrotask(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    if (this.outbox.length === 0) return;
+    const text = this.outbox.length === 1 ? (this.outbox[0] as string) : this.outbox.join('');
+    this.outbox = [];
+    if (!this.gone) this.socket.write(text);
+  };
 
   private onData(chunk: Buffer): void {
     let lines: string[];

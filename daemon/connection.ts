@@ -7,19 +7,14 @@ import type { KernelApi } from '../kernel/api.js';
 import { param } from '../sys/param.js';
 import { RawJson } from '../protocol/raw-json.js';
 import {
-  describeIssues,
-  isMethod,
   MAX_CLIENT_BACKLOG_BYTES,
   READ_PAUSE_BYTES,
   MAX_REQUEST_LINE_BYTES,
-  METHODS,
   type Method,
-  PROTOCOL_VERSION,
-  type RequestId,
-  requestSchema,
   type Response,
   type WireError,
 } from '../protocol/protocol.js';
+import { parseRequest } from './parse-request.js';
 import { handlers, type MethodContext, type ServerInfo } from './methods/methods.js';
 import type { PushTarget, StreamHub } from './streams.js';
 
@@ -30,44 +25,6 @@ export interface ConnectionDeps {
   log: DaemonLogger;
   requestShutdown(): void;
   onClose(conn: Connection): void;
-}
-
-type ParsedRequest = { id: RequestId; method: Method; params: unknown } | { id: RequestId | null; error: WireError };
-
-function idOf(raw: unknown): RequestId | null {
-  const id = (raw as { id?: unknown } | null)?.id;
-  return typeof id === 'number' || typeof id === 'string' ? id : null;
-}
-
-export function parseRequest(line: string): ParsedRequest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return { id: null, error: { code: 'EINVAL', message: 'request is not valid JSON' } };
-  }
-  const envelope = requestSchema.safeParse(raw);
-  if (!envelope.success)
-    return { id: idOf(raw), error: { code: 'EINVAL', message: `bad request: ${describeIssues(envelope.error)}` } };
-  const { id, method, protocol } = envelope.data;
-  if (protocol !== undefined && protocol !== PROTOCOL_VERSION) {
-    return {
-      id,
-      error: {
-        code: 'EPROTO',
-        message: `this kernel speaks protocol ${PROTOCOL_VERSION}, the request protocol ${protocol}; restart it with "aos kernel stop"`,
-      },
-    };
-  }
-  if (!isMethod(method)) {
-    return {
-      id,
-      error: { code: 'ENOSYS', message: `unknown method "${method}" (methods: ${Object.keys(METHODS).join(', ')})` },
-    };
-  }
-  const params = METHODS[method].params.safeParse(envelope.data.params ?? {});
-  if (!params.success) return { id, error: { code: 'EINVAL', message: `${method}: ${describeIssues(params.error)}` } };
-  return { id, method, params: params.data };
 }
 
 function runHandler(method: Method, params: unknown, ctx: MethodContext): unknown {
@@ -85,6 +42,8 @@ export class Connection implements PushTarget {
   private draining = false;
   private inputEnded = false;
   private closed = false;
+  /** The socket is corked until the current turn of the event loop ends (batch()). */
+  private corked = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -120,6 +79,7 @@ export class Connection implements PushTarget {
       this.socket.destroy();
       return written?.();
     }
+    this.batch();
     parts.forEach((part, i) => this.socket.write(part, i === parts.length - 1 ? () => written?.() : undefined));
     // Pipelined requests wait while this client's answers pile up: its backlog stays near one reply.
     if (this.socket.writableLength > READ_PAUSE_BYTES && !this.socket.isPaused()) {
@@ -127,6 +87,23 @@ export class Connection implements PushTarget {
       this.socket.once('drain', () => this.socket.resume());
     }
   }
+
+  /**
+   * Lines written in one turn of the event loop leave in one write when it ends (its check phase):
+   * a commit that answers 32 spawns, or a round of replies that ends 100 processes awaited with
+   * `wait`, makes one system call and one wake-up of the client, not one each.
+   */
+  private batch(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    setImmediate(this.uncork);
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /** Close politely: flush what is queued, then hang up. */
   end(): void {

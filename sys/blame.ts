@@ -6,7 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-const current = new AsyncLocalStorage<number>();
+const current = new AsyncLocalStorage<number | undefined>();
 
 export function runAs<T>(pid: number, fn: () => T): T {
   return current.run(pid, fn);
@@ -17,7 +17,11 @@ export function currentPid(): number | null {
   return current.getStore() ?? null;
 }
 
-/** Run kernel-wide work (a commit, a sweep) outside of whichever process scheduled it. */
+/**
+ * Run kernel-wide work (a commit, a sweep) outside of whichever process scheduled it. As run() with
+ * no process rather than exit(): on node 20 exit() disables the storage and enables it again, which
+ * turns node's promise hooks off and on — on every commit request and turn-gate mark.
+ */
 export function runAsKernel<T>(fn: () => T): T {
-  return current.exit(fn);
+  return current.run(undefined, fn);
 }

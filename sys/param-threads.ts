@@ -11,8 +11,12 @@ export const threadParam = {
   threadAttachShare: 0.2,
   /** Of one thread's room there, the most its summary takes (the rest is its newest entries). */
   threadAttachSummaryShare: 0.5,
-  /** Newest entries a summary leaves verbatim; THREAD_OPEN and an attached thread show at least these (fewer when they do not fit). */
-  threadRecentEntries: 8,
+  /**
+   * A fold of the rolling summary leaves verbatim the newest entries within threadRecentChars of
+   * text — at least the newest one, at most threadRecentEntries — so an entry is shown once: in
+   * the summary or whole. THREAD_OPEN and an attached thread show the newest entry whole always.
+   */
+  ...{ threadRecentEntries: 8, threadRecentChars: 3_000 },
   /** Entries after the summary THREAD_OPEN and an attached thread are given at most (THREAD_READ pages the rest). */
   threadViewMaxEntries: 100,
   /** THREAD_READ's page, default and most; THREAD_LIST's rows at most. */
@@ -22,12 +26,15 @@ export const threadParam = {
   /**
    * The rolling summary is brought up to date (a model call, paid by the process that asked) when
    * the entries it does not cover hold more than this many characters, leaving the newest
-   * threadRecentEntries verbatim; one summary call reads at most threadSummaryInputChars of them.
+   * verbatim (threadRecentChars); one summary call reads at most threadSummaryInputChars of them.
    */
   threadSummaryAfterChars: 6_000,
   threadSummaryInputChars: 48_000,
-  /** The summary's length at most. */
-  threadSummaryChars: 3_000,
+  /**
+   * The summary's length at most; a fold asks for the summary so far plus threadSummaryRatio of the
+   * new entries' text (at least threadSummaryMinChars): a summary shorter than what it folds.
+   */
+  ...{ threadSummaryChars: 3_000, threadSummaryRatio: 0.5, threadSummaryMinChars: 600 },
   /** A thread keeps at most this many entries: past it the oldest ones its summary covers are dropped. */
   threadMaxEntries: 100_000,
   /** HISTORY_SEARCH: hits per call (default and most), an excerpt's characters around the first word found. */

@@ -211,23 +211,3 @@ async function mkdirIfMissing(hostPath: string): Promise<void> {
 function nodeCode(error: unknown): unknown {
   return (error as { code?: unknown } | null)?.code;
 }
-
-/** A workspace root's real path, asked once. */
-const realRoots = new Map<string, string>();
-
-/**
- * Whether `virtualPath` names nothing, said without the confined walk's error: a name absent from a
- * parent reached without a link on the way is absent for the walk too, which follows none. A link on
- * the way (the parent's real path is elsewhere) answers false: the walk decides, and refuses it.
- */
-export function plainlyAbsent(root: string, virtualPath: string): boolean {
-  const host = path.join(root, virtualPath);
-  if (fs.lstatSync(host, { throwIfNoEntry: false }) !== undefined) return false;
-  let real = realRoots.get(root);
-  if (real === undefined) realRoots.set(root, (real = fs.realpathSync(root)));
-  try {
-    return fs.realpathSync(path.dirname(host)) === path.resolve(real, `.${path.dirname(virtualPath)}`);
-  } catch {
-    return false;
-  }
-}

@@ -1,7 +1,11 @@
 /**
  * Opening a name of the workspace: the pinned walk to its directory (host-confine.ts), or that
  * directory still open from an earlier walk (PinnedDirs), the capability check on where it really
- * is, then the final name, never followed.
+ * is, then the final name, never followed. And, for the journal, whether a name is plainly absent
+ * (plainlyAbsent), said without opening anything.
+ *
+ * A warm call runs no code of the walk: a kept directory is named by the procfs path it was given
+ * when kept, and a name's absence is asked of the host without a descriptor.
  *
  * Kept directories (PinnedDirs): a directory a walk already pinned stays open for the next call
  * that names it, so a hit costs one readlink of the descriptor instead of a walk from the root (an
@@ -56,7 +60,7 @@ export async function dirInside(ctx: WalkContext, names: readonly string[], crea
     dir = pinned.put(key, walked.fd, walked.realPath, path.join(ctx.root, ...names));
   }
   const held = dir;
-  return { base: procFdPath(held.fd), realPath: held.realPath, close: () => pinned.release(held) };
+  return { base: held.base, realPath: held.realPath, close: () => pinned.release(held) };
 }
 
 /**
@@ -115,7 +119,7 @@ export async function openListed(
     const release = () => ctx.pinned?.release(kept);
     try {
       if (last !== undefined) authorizeReal(ctx, kept, undefined, authorize);
-      return { fd: kept.fd, base: procFdPath(kept.fd), stats: fs.fstatSync(kept.fd), close: release };
+      return { fd: kept.fd, base: kept.base, stats: fs.fstatSync(kept.fd), close: release };
     } catch (error) {
       release();
       throw error;
@@ -134,7 +138,7 @@ export async function openListed(
     if (ctx.pinned === null || !stats.isDirectory()) return { fd, base: procFdPath(fd), stats, close };
     const dir = ctx.pinned.put(key, fd, realPath, path.join(ctx.root, ...all));
     const pinned = ctx.pinned;
-    return { fd, base: procFdPath(fd), stats, close: () => pinned.release(dir) };
+    return { fd, base: dir.base, stats, close: () => pinned.release(dir) };
   } catch (error) {
     fs.closeSync(fd);
     throw error;
@@ -185,11 +189,33 @@ export function openExisting(hostPath: string, flags: number, ctx: ConfineContex
   }
 }
 
+/** A workspace root's real path, asked once. */
+const realRoots = new Map<string, string>();
+
+/**
+ * Whether `virtualPath` names nothing, said without the confined walk's error: a name absent from a
+ * parent reached without a link on the way is absent for the walk too, which follows none. A link on
+ * the way (the parent's real path is elsewhere) answers false: the walk decides, and refuses it.
+ */
+export function plainlyAbsent(root: string, virtualPath: string): boolean {
+  const host = path.join(root, virtualPath);
+  if (fs.lstatSync(host, { throwIfNoEntry: false }) !== undefined) return false;
+  let real = realRoots.get(root);
+  if (real === undefined) realRoots.set(root, (real = fs.realpathSync.native(root)));
+  try {
+    return fs.realpathSync.native(path.dirname(host)) === path.resolve(real, `.${path.dirname(virtualPath)}`);
+  } catch {
+    return false;
+  }
+}
+
 // ---- directories kept open between calls ----
 
 /** An open directory; `release` once done with it. */
 export interface PinnedDir {
   readonly fd: number;
+  /** Its procfs path (procFdPath), named once when it is kept: what lookups in it go through. */
+  readonly base: string;
   readonly realPath: string;
   users: number;
   /** Out of the cache: closed when the last user releases it. */
@@ -213,7 +239,7 @@ export class PinnedDirs {
     if (dir === undefined) return undefined;
     let now: string | null;
     try {
-      now = fs.readlinkSync(procFdPath(dir.fd));
+      now = fs.readlinkSync(dir.base);
     } catch {
       now = null;
     }
@@ -232,7 +258,7 @@ export class PinnedDirs {
    * the way); otherwise it is the caller's alone and closed at its release.
    */
   put(key: string, fd: number, realPath: string, expected: string): PinnedDir {
-    const dir: PinnedDir = { fd, realPath, users: 1, dropped: true };
+    const dir: PinnedDir = { fd, base: procFdPath(fd), realPath, users: 1, dropped: true };
     // A removed directory's link reads "<path> (deleted)": never keep a path that could read like one.
     if (this.max === 0 || realPath !== expected || realPath.endsWith(' (deleted)')) return dir;
     const old = this.dirs.get(key);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
 import { encodeChunk, readChunk, replaceableMode, writeAll, writeAside } from './file-io.js';
-import { assertFdInside, detectProcFd, type InsideDir, plainlyAbsent } from './host-confine.js';
+import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
 import { listEntries } from './list-entries.js';
 import {
   askingMakes,
@@ -18,6 +18,7 @@ import {
   openBelow,
   openListed,
   PinnedDirs,
+  plainlyAbsent,
   type WalkContext,
 } from './open-inside.js';
 import { type FsOperation, notRegularError, splitVirtualPath, toFsError, toVirtualPath } from './virtual-path.js';

@@ -1,9 +1,14 @@
 /**
- * One JSON POST to a provider, over undici's request API on a pool of kept-alive connections
- * shared by every model driver that uses it. Node's global fetch is undici too, wrapped in WHATWG
- * streams, Headers and AbortSignal plumbing: 250–280 µs of CPU a request on this project's
- * machines against ~60 µs here (100 concurrent POSTs to a local server, bench/delay's HTTP
- * workload), paid on the kernel's thread for every turn of every agent on a remote model.
+ * One JSON POST to a provider, on a pool of kept-alive connections shared by every model driver
+ * that uses it. Node's global fetch is undici too, wrapped in WHATWG streams, Headers and
+ * AbortSignal plumbing; undici's request() API still puts a Readable and an AsyncResource on each
+ * request. A reply read whole goes straight on the dispatcher (http-whole.ts); a stream keeps
+ * request()'s Readable, which it needs. This is paid on the kernel's thread for every turn of
+ * every agent on a remote model: bench/delay reports it (`delay.http_client_cpu_us_per_turn`).
+ *
+ * The pool opens a connection per request in flight (HTTP/1.1 without pipelining: one slow reply
+ * must not hold up the ones behind it), keeps them alive, and never caps them: the model pool's
+ * concurrency limit (kernel/sched) is the one bound on requests in flight.
  *
  * No redirects are followed (fetch followed them): a base URL that redirects is a misconfiguration
  * the caller reports with the address it names. undici's own connect, header and body timeouts are
@@ -12,38 +17,44 @@
  */
 import { Agent, request } from 'undici';
 import { progressOf, type Progress } from './deadline.js';
+import { requestWhole, type ReplyHeaders, type WholeReply } from './http-whole.js';
 
-export interface HttpReply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  bodyText: string;
-}
+export type HttpReply = WholeReply;
 
 /** A reply whose body is still arriving: a stream of server-sent events. */
 export interface HttpStream {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ReplyHeaders;
   /** The body's text as it arrives (UTF-8 decoded across chunk boundaries). */
   chunks: AsyncIterable<string>;
 }
 
 let agent: Agent | null = null;
 
+/** The options of the shared pool (exported for its test). */
+export const POOL_OPTIONS = {
+  headersTimeout: 0,
+  bodyTimeout: 0,
+  keepAliveTimeout: 30_000,
+  connect: { timeout: 0 },
+  // One request a connection at a time, and as many connections as requests in flight.
+  pipelining: 1,
+  connections: null,
+} as const;
+
 function pool(): Agent {
-  agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connect: { timeout: 0 } });
+  agent ??= new Agent(POOL_OPTIONS);
   return agent;
 }
 
 /** POST `body` (JSON text) to `url`; resolves with the whole reply, whatever its status. */
-export async function postJson(
+export function postJson(
   url: string,
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
 ): Promise<HttpReply> {
-  const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });
-  progressOf(signal)?.began();
-  return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };
+  return requestWhole(pool(), 'POST', url, headers, body, signal, progressOf(signal));
 }
 
 /**
@@ -69,9 +80,7 @@ export async function postForStream(
 
 /** Any answer at all to a GET of `url` (its status; the body is thrown away): is a server there? */
 export async function probe(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
-  const response = await request(url, { method: 'GET', headers, signal, dispatcher: pool() });
-  await response.body.dump();
-  return response.statusCode;
+  return (await requestWhole(pool(), 'GET', url, headers, null, signal)).status;
 }
 
 /** UTF-8 text of a byte stream; a character split across two chunks is kept whole. */

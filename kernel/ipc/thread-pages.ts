@@ -27,7 +27,7 @@ export interface ThreadView {
   entries: number;
   summary: string;
   summary_through: number;
-  /** Every entry after the summary (the newest threadViewMaxEntries of them), and at least the newest threadRecentEntries. */
+  /** Every entry after the summary (the newest threadViewMaxEntries of them), and the newest entry always. */
   recent: ThreadEntry[];
   last_seq: number;
 }

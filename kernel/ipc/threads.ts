@@ -138,12 +138,13 @@ export class Threads {
 
   /**
    * The summary and what it does not cover yet — every entry after it, up to threadViewMaxEntries
-   * of the newest — and at least the newest threadRecentEntries (THREAD_OPEN, an attached thread).
+   * of the newest — and the newest entry always (THREAD_OPEN, an attached thread). An entry the
+   * summary covers is not shown again whole, but that newest one.
    */
   async open(key: string): Promise<ThreadView> {
     const row = this.need(key);
     this.host.store.flush();
-    const after = Math.max(0, Math.min(row.last_seq - param.threadRecentEntries, row.summary_through));
+    const after = Math.max(0, Math.min(row.last_seq - 1, row.summary_through));
     const entries = await this.host.store.threads.entries(key, { limit: param.threadViewMaxEntries });
     const recent = newestWithin(
       entries.filter((e) => e.seq > after),

@@ -8,6 +8,7 @@
  * The Proc holds it (proc/turn-part.ts) so that the process's row stores it; the loop persists it:
  * its fields in that row (storeIn, restored), its transcript as rows of their own (below).
  */
+import type { ModelDriver } from '../../drivers/llm/types.js';
 import type { Pcb } from '../../sys/types.js';
 import type { KernelStore, ProcessRecord } from '../store/api.js';
 import type { ContextStart, Entry } from '../proc/proc-types.js';
@@ -34,6 +35,9 @@ export class TurnState implements TurnPart {
   readonly crash: CrashCount | null = null;
   /** The system prompt, built on the first turn (it depends only on fields fixed at spawn). */
   readonly systemPrompt: string | undefined;
+  /** The driver the last turn ran on, and its model (not stored: a restart asks the registry again). */
+  private ranOn: ModelDriver | undefined;
+  private ranOnModel = '';
 
   private get own(): Own {
     return this as Own;
@@ -45,6 +49,20 @@ export class TurnState implements TurnPart {
   }
   keepSystemPrompt(text: string): string {
     return (this.own.systemPrompt = text);
+  }
+
+  /**
+   * The driver of `model` the last turn ran on, while its source is unchanged (a replay tape edited
+   * since is not): a turn asks the model registry only for a process's first turn, a new model, or
+   * a changed source.
+   */
+  driverFor(model: string): ModelDriver | undefined {
+    const driver = this.ranOn;
+    return driver !== undefined && this.ranOnModel === model && driver.stale?.() !== true ? driver : undefined;
+  }
+  ranOnDriver(model: string, driver: ModelDriver): ModelDriver {
+    this.ranOnModel = model;
+    return (this.ranOn = driver);
   }
 
   /** A reply without a syscall: the streak of such replies so far. */
@@ -163,6 +181,7 @@ export class TurnState implements TurnPart {
 
   release(): void {
     Object.assign(this.own, { transcript: [], pending: null, storedPending: null, context: null });
+    this.ranOn = undefined;
   }
 
   /** At its first turn: the context its spawn began it with (a part that is not a seed begins empty). */

@@ -162,12 +162,14 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   // A laddered process runs this turn on the rung it was queued for: the ladder chooses when the turn is queued (lifecycle.ts route).
   const model = proc.routing?.model ?? pcb.model;
   const turn = pcb.counters.turns;
-  const driver = kernel.models.loaded(model) ?? (await kernel.models.get(model));
+  const state = turnOf(proc);
+  // The registry is asked at a process's first turn, a new model, or a changed source (turn-state.ts driverFor).
+  const driver =
+    state.driverFor(model) ?? state.ranOnDriver(model, kernel.models.loaded(model) ?? (await kernel.models.get(model)));
   const chain = kernel.modelChain;
   // The context brought up to date (threads' summaries, then compaction), each stage awaited only when it has work.
   const preparing = chain.prepare({ proc, driver, lease, system: () => systemPrompt(kernel, proc) });
   if (preparing) await preparing;
-  const state = turnOf(proc);
   const system = state.systemPrompt ?? (await systemPrompt(kernel, proc));
   if (state.promptTurn !== turn) {
     // Once per turn, even when a restart runs the turn's inference again.

@@ -41,6 +41,9 @@ export {
   type RequestOutcome,
 } from './fake-provider/types.js';
 
+/** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). */
+export const LISTEN_BACKLOG = 8192;
+
 const AUTH_HEADERS = new Set(['authorization', 'x-goog-api-key', 'api-key', 'cookie', 'proxy-authorization']);
 
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
@@ -62,9 +65,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const hung = new Map<http.ServerResponse, () => void>();
 
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    let rawBody = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (rawBody += chunk));
+    req.on('end', () => handle(req, res, rawBody));
   });
 
   function handle(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
@@ -165,7 +169,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(wantedPort, '127.0.0.1', () => {
+    // A thousand agents connect at once: Node's default backlog (511) would drop the rest's SYNs, and
+    // each dropped one waits out TCP's 1 s retransmit — a wait in the fake, not in the client it serves.
+    server.listen({ port: wantedPort, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

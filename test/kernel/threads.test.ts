@@ -225,14 +225,16 @@ describe('threads', () => {
     h = await startHarness({ w: [appends, call('THREAD_OPEN', { key: 'project:x' }), EXIT] }, CAPS);
     const pcb = await h.run({ name: 'w' });
     const summarized = h.events.filter((e) => e.type === 'thread' && e.action === 'summarized');
-    expect(summarized).toEqual([
-      expect.objectContaining({ pid: pcb.pid, key: 'project:x', through: 12 - param.threadRecentEntries }),
-    ]);
+    // Entries of ~1,008 characters: the newest two fit threadRecentChars and stay verbatim, the rest is folded.
+    expect(param.threadRecentChars).toBeGreaterThanOrEqual(2 * 1_008);
+    expect(param.threadRecentChars).toBeLessThan(3 * 1_008);
+    expect(summarized).toEqual([expect.objectContaining({ pid: pcb.pid, key: 'project:x', through: 10 })]);
     const open = value(h, pcb.pid, 'THREAD_OPEN') as {
-      value: { summary: string; summary_through: number; recent: unknown[] };
+      value: { summary: string; summary_through: number; recent: Array<{ seq: number }> };
     };
-    expect(open.value.summary_through).toBe(12 - param.threadRecentEntries);
+    expect(open.value.summary_through).toBe(10);
     expect(open.value.summary).toContain('#1 note by pid');
-    expect(open.value.recent).toHaveLength(param.threadRecentEntries);
+    // Each entry once: in the summary or whole.
+    expect(open.value.recent.map((e) => e.seq)).toEqual([11, 12]);
   });
 });

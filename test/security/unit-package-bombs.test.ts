@@ -9,9 +9,9 @@
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageLimits } from '../../daemon/unit-package-budget.js';
+import { watchBlocks } from '../helpers/cpu-block.js';
 import { stageOffThread } from '../../daemon/unit-stage.js';
 import { PROTOCOL_VERSION } from '../../protocol/protocol.js';
 import {
@@ -30,7 +30,7 @@ import { END, gzip, gzipRepeat, member, UNIT } from '../helpers/tar-bytes.js';
  * 2-core machine at load 21.
  */
 const SANITY_MS = 20_000;
-/** The kernel's thread may be late by scheduling noise on a loaded machine, never by a package. */
+/** The kernel's thread never works a whole second (of CPU) in one block for a package. */
 const MAX_LOOP_DELAY_MS = 1_000;
 
 let fx: ServerFixture;
@@ -38,7 +38,6 @@ let client: RawClient;
 let scratch: string;
 let archives: Map<string, string>;
 let directories: Map<string, string>;
-const delay = monitorEventLoopDelay({ resolution: 5 });
 
 beforeAll(async () => {
   // Ten agents taking turns all along: the kernel is at work while packages are read.
@@ -62,16 +61,18 @@ afterAll(async () => {
 });
 
 let id = 0;
-/** A preview as `aos unit install` asks for it; the answer, how long it took, and the kernel's longest event-loop delay meanwhile. */
+/**
+ * A preview as `aos unit install` asks for it; the answer, how long it took, and the kernel's
+ * longest block of work between two ticks meanwhile, in CPU time (watchBlocks: a delay by the clock
+ * measured the machine's load).
+ */
 async function preview(file: string): Promise<{ answer: Record<string, unknown>; ms: number; loopMs: number }> {
-  delay.reset();
-  delay.enable();
+  const watch = watchBlocks();
   const started = performance.now();
   client.send({ id: ++id, method: 'unit_install', params: { path: file, dry_run: true }, protocol: PROTOCOL_VERSION });
   const lines = await client.until((line) => line.id === id, 60_000);
   const ms = performance.now() - started;
-  delay.disable();
-  return { answer: lines[lines.length - 1] as Record<string, unknown>, ms, loopMs: delay.max / 1e6 };
+  return { answer: lines[lines.length - 1] as Record<string, unknown>, ms, loopMs: watch.stop() };
 }
 
 /** What is left under $AOS_HOME/units: no staging directory survives a refusal. */

@@ -7,7 +7,8 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectProcFd } from '../../../drivers/fs/host-confine.js';
-import { PinnedDirs } from '../../../drivers/fs/open-inside.js';
+import { PinnedDirs, plainlyAbsent } from '../../../drivers/fs/open-inside.js';
+import { procFdPath } from '../../../drivers/fs/host-confine.js';
 import { expectRefused, makeFixture, removeFixture, type Fixture } from './fixture.js';
 
 let f: Fixture;
@@ -41,6 +42,18 @@ describe.skipIf(process.platform !== 'linux')('PinnedDirs', () => {
     await fsp.rename(dir, path.join(f.ws, 'e'));
     expect(pinned.take('d')).toBeUndefined();
     expect(pinned.size).toBe(0);
+  });
+
+  it('names a kept directory by its procfs path once, and looks it up by that path', async () => {
+    const dir = path.join(f.ws, 'd');
+    await fsp.mkdir(dir);
+    const pinned = new PinnedDirs(2);
+    const kept = pinned.put('d', fs.openSync(dir, 'r'), dir, dir);
+    expect(kept.base).toBe(procFdPath(kept.fd));
+    expect(fs.readlinkSync(kept.base)).toBe(dir);
+    pinned.release(kept);
+    expect(pinned.take('d')?.base).toBe(kept.base);
+    pinned.clear();
   });
 
   it('keeps nothing a symlink led to, nor a path that reads like a removed one', () => {
@@ -129,5 +142,27 @@ describe('WorkspaceFs with kept directories', () => {
     await Promise.all(names.map((name) => f.fs.write(`${name}/f.txt`, name)));
     const read = await Promise.all(names.map((name) => f.fs.read(`${name}/f.txt`)));
     expect(read.map((r) => r.content)).toEqual(names);
+  });
+});
+
+describe('plainlyAbsent (the journal asks it before reading what a write replaces)', () => {
+  it('says a missing name is absent, and a present one (a file, a directory, a dangling link) is not', async () => {
+    await fsp.mkdir(path.join(f.ws, 'd'), { recursive: true });
+    await fsp.writeFile(path.join(f.ws, 'd/f.txt'), 'x');
+    await fsp.symlink('nowhere', path.join(f.ws, 'd/dangling'));
+    expect(plainlyAbsent(f.ws, '/d/new.txt')).toBe(true);
+    expect(plainlyAbsent(f.ws, '/new.txt')).toBe(true);
+    expect(plainlyAbsent(f.ws, '/d/f.txt')).toBe(false);
+    expect(plainlyAbsent(f.ws, '/d')).toBe(false);
+    expect(plainlyAbsent(f.ws, '/d/dangling')).toBe(false);
+  });
+
+  it('leaves a name under a symlinked or missing directory to the confined walk (false)', async () => {
+    await fsp.symlink(f.ws2, path.join(f.ws, 'out'));
+    await fsp.mkdir(path.join(f.ws, 'a'));
+    await fsp.symlink('a', path.join(f.ws, 'inside-link'));
+    expect(plainlyAbsent(f.ws, '/out/new.txt')).toBe(false);
+    expect(plainlyAbsent(f.ws, '/inside-link/new.txt')).toBe(false);
+    expect(plainlyAbsent(f.ws, '/missing/new.txt')).toBe(false);
   });
 });

@@ -237,10 +237,10 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
     const pending = driver({ timeoutMs: 60_000 }).complete(request({ signal: controller.signal }));
     await waitFor(() => fake.requests.length === 1);
     const reason = new Error('killed by test');
-    const abortedAt = Date.now();
     controller.abort(reason);
+    // The caller's reason is what it rejects with: the abort ended it, not the 60 s deadline (nor the
+    // hang: it never answers). Not timed: a bound by the clock measured the machine.
     await expect(pending).rejects.toBe(reason);
-    expect(Date.now() - abortedAt).toBeLessThan(1000);
     await waitFor(() => fake.requests[0]!.outcome === 'aborted');
   });
 
@@ -259,7 +259,8 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
     expect(error.message).toBe(
       `gemini:gemini-2.5-flash: no whole answer from ${fake.url} within 0.2 s (AOS_LIMITS gemini reply_s)`,
     );
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Not before its deadline; not much after is the test's own timeout (a hang never answers).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it('a slow answer past the deadline is a timeout too', async () => {
@@ -390,7 +391,8 @@ describe('model registry', () => {
     const gemini = await registry.get('gemini:gemini-2.5-flash-lite');
     expect(gemini.id).toBe('gemini:gemini-2.5-flash-lite');
     await gemini.complete(request());
-    expect(fake.requests[0]!.path).toBe('/v1beta/models/gemini-2.5-flash-lite:generateContent');
+    // Found by its path, not as the first request: an earlier test's request can reach the fake late on a loaded machine.
+    expect(fake.requests.map((r) => r.path)).toContain('/v1beta/models/gemini-2.5-flash-lite:generateContent');
 
     const keyless = new ModelRegistry({ env: {} });
     await expect(keyless.get('gemini:gemini-2.5-flash')).rejects.toThrow(/GEMINI_API_KEY/);

@@ -265,11 +265,11 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
     const controller = new AbortController();
     const pending = driver({ timeoutMs: 60_000 }).complete(request({ signal: controller.signal }));
     await waitFor(() => fake.requests.length === 1);
-    const abortedAt = Date.now();
     const reason = new Error('process killed');
     controller.abort(reason);
+    // The caller's reason is what it rejects with: the abort ended it, not the 60 s deadline (nor the
+    // hang: it never answers). Not timed: a bound by the clock measured the machine.
     await expect(pending).rejects.toBe(reason);
-    expect(Date.now() - abortedAt).toBeLessThan(1000);
   });
 
   it('no answer within reply_s from a server that is there → timeout, retryable, naming the address and the setting', async () => {

@@ -166,7 +166,8 @@ describe('time limits, aborts and failures', () => {
     await expect(guardedFetch(url('/hang'), undefined, { ...options, totalTimeoutMs: 300 })).rejects.toMatchObject({
       code: 'ETIMEDOUT',
     });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Its own limit ended it (not before it); a server that never answers holds any other past the test's timeout.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     await expectClosed();
   });
 

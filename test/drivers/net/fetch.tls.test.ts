@@ -28,7 +28,8 @@ describe('https keeps the original name for SNI and certificate checks', () => {
         code: 'ETIMEDOUT',
         message: expect.stringMatching(/^connecting to/),
       });
-      expect(Date.now() - started).toBeLessThan(2000);
+      // Its connect limit ended it (not before it): the message says connecting; not timed by the clock.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
       await waitFor(() => silent.openSockets() === 0);
     } finally {
       await silent.close();

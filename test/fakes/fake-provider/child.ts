@@ -2,7 +2,8 @@
 import { startFakeProvider } from '../fake-provider.js';
 import { behaviorOf, type FakeScript } from './script.js';
 
-export type ChildMessage = { type: 'stats' } | { type: 'set'; patch: Partial<FakeScript> } | { type: 'close' };
+export type ChildMessage =
+  { type: 'stats' } | { type: 'cpu' } | { type: 'set'; patch: Partial<FakeScript> } | { type: 'close' };
 
 let script = JSON.parse(process.env.AOS_FAKE_SCRIPT ?? '{"latencyMs":{}}') as FakeScript;
 const fake = await startFakeProvider(behaviorOf(() => script));
@@ -11,6 +12,7 @@ const send = (message: unknown): void => {
 };
 process.on('message', (message: ChildMessage) => {
   if (message.type === 'stats') send({ type: 'stats', stats: fake.stats() });
+  else if (message.type === 'cpu') send({ type: 'cpu', cpu: process.cpuUsage() });
   else if (message.type === 'set') {
     script = { ...script, ...message.patch };
     fake.setBehavior({ maxConcurrent: script.maxConcurrent });

@@ -13,6 +13,8 @@ export interface RemoteFake {
   /** `http://127.0.0.1:<port>`; OpenAI clients use `${url}/v1`. */
   url: string;
   stats(): Promise<FakeProviderStats>;
+  /** The fake's own CPU so far (its process.cpuUsage()): what serving the requests cost it. */
+  cpu(): Promise<NodeJS.CpuUsage>;
   set(patch: Partial<FakeScript>): Promise<void>;
   close(): Promise<void>;
 }
@@ -49,6 +51,11 @@ export async function startRemoteFake(script: FakeScript): Promise<RemoteFake> {
       const answer = next<{ stats: FakeProviderStats }>(child, 'stats');
       ask({ type: 'stats' });
       return (await answer).stats;
+    },
+    async cpu() {
+      const answer = next<{ cpu: NodeJS.CpuUsage }>(child, 'cpu');
+      ask({ type: 'cpu' });
+      return (await answer).cpu;
     },
     async set(patch) {
       const answer = next(child, 'set');

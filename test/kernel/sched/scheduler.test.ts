@@ -237,10 +237,9 @@ describe('Scheduler in the kernel', () => {
     ];
     h = await startHarness(
       {
-        slow: [
-          { delay_ms: 400, reply: call('FS_LIST') },
-          { delay_ms: 400, reply: EXIT },
-        ],
+        // Its first turn is the margin the fast ones finish within: 400 ms failed on a loaded
+        // machine (16 fast turns took longer), 2 s is that work many times over.
+        slow: [{ delay_ms: 2_000, reply: call('FS_LIST') }, { reply: EXIT }],
         ...Object.fromEntries(fastNames.map((name) => [name, fastTape(name)])),
       },
       { modelLimits: { replay: { concurrency: 2 } } },

@@ -3,7 +3,9 @@
  * fresh prefix with no network (dependencies from npm's cache, at the versions of the shipped
  * npm-shrinkwrap.json), then `aos demo` from an unrelated directory. Nothing of the checkout may be
  * used: the kernel's program, its loaded native code and its workspace all come from the prefix
- * and the test's AOS_HOME. Slow (a minute or more of npm), so it runs alone, after the parallel group.
+ * and the test's AOS_HOME. Slow (a minute or more of npm), mostly waiting on npm: it runs in the
+ * parallel group (alone, after it, it added its whole minute and a half to the suite's time; the
+ * tests beside it wait for events, not for a quiet CPU).
  *
  * It packs the dist/ that `npm run build` made (CI builds before it tests): AOS_PACK_PREBUILT=1
  * keeps prepack from rebuilding it under the other tests' feet.

@@ -1,0 +1,78 @@
+/**
+ * The HTTP client's own part of a turn (bench/delay): the OpenAI-compatible driver alone, with no
+ * kernel around it, against the fake provider in its own process — `agents` conversations at once,
+ * each `turns` requests long, each request the size of a kernel's (its ~11.5 KB system prompt and a
+ * transcript that grows). What this process spends a request is the client's CPU per turn: the
+ * request's JSON, the pool and socket, the reply's parse, the deadlines.
+ *
+ * The fake's own CPU a request is read too (it reports its process.cpuUsage()), and from it the
+ * fake's capacity: requests a second it could serve on one core. A workload that asks for more
+ * than a part of that measures the fake, not aos.
+ */
+import { createOpenAIDriver } from '../drivers/llm/openai.js';
+import type { ModelMessage } from '../drivers/llm/types.js';
+import { startRemoteFake, type RemoteFake } from '../test/fakes/fake-provider/remote.js';
+
+export interface ClientWorkload {
+  agents: number;
+  turns: number;
+  latency: number;
+}
+
+export interface ClientMeasured {
+  /** This process's CPU (the driver, undici, the sockets) per request. */
+  clientCpuUsPerTurn: number;
+  /** The fake provider's CPU per request it served. */
+  fakeCpuUsPerRequest: number;
+}
+
+/** ~11.5 KB, the size of the kernel's system prompt for a process with no capabilities. */
+const SYSTEM = 'You are process 1 ("delay") running in aos. [SYS_CALL::NAME] {"arg": "value"}\n'.repeat(150);
+
+/** CPU microseconds of a process.cpuUsage() difference. */
+export function cpuUs(used: NodeJS.CpuUsage): number {
+  return used.user + used.system;
+}
+
+/** The fake's CPU while `run` ran, in µs. */
+export async function fakeCpuDuring<T>(fake: RemoteFake, run: () => Promise<T>): Promise<{ result: T; us: number }> {
+  const before = await fake.cpu();
+  const result = await run();
+  const after = await fake.cpu();
+  return { result, us: after.user - before.user + (after.system - before.system) };
+}
+
+export async function measureHttpClient(w: ClientWorkload, runs: number): Promise<ClientMeasured[]> {
+  const fake = await startRemoteFake({ latencyMs: { '*': w.latency }, turns: { '*': Number.MAX_SAFE_INTEGER } });
+  const driver = createOpenAIDriver({ model: 'bench-model', baseUrl: `${fake.url}/v1`, apiKey: 'bench' });
+  const signal = new AbortController().signal;
+  let pid = 0;
+  const conversation = async (): Promise<void> => {
+    const proc = { pid: ++pid, name: 'delay', turn: 0 };
+    const messages: ModelMessage[] = [{ role: 'user', text: '[TASK] delay' }];
+    for (let turn = 0; turn < w.turns; turn++) {
+      const reply = await driver.complete({ system: SYSTEM, messages, proc: { ...proc, turn }, signal });
+      messages.push(
+        { role: 'model', text: reply.text },
+        { role: 'user', text: `[SYS_RESULT::SYS_WRITE_STDOUT] {"ok":true}` },
+      );
+    }
+  };
+  const fleet = (): Promise<void[]> => Promise.all(Array.from({ length: w.agents }, conversation));
+  try {
+    // Connections opened and code optimised before the clock starts, as in a kernel that has served a while.
+    await fake.set({ latencyMs: { '*': Math.min(w.latency, 20) } });
+    for (let i = 0; i < 3; i++) await fleet();
+    await fake.set({ latencyMs: { '*': w.latency } });
+    const out: ClientMeasured[] = [];
+    for (let i = 0; i < runs; i++) {
+      const cpu = process.cpuUsage();
+      const { us } = await fakeCpuDuring(fake, fleet);
+      const requests = w.agents * w.turns;
+      out.push({ clientCpuUsPerTurn: cpuUs(process.cpuUsage(cpu)) / requests, fakeCpuUsPerRequest: us / requests });
+    }
+    return out;
+  } finally {
+    await fake.close();
+  }
+}
