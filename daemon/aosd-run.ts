@@ -30,6 +30,7 @@ import { KernelClient } from '../client/client.js';
 import { McpHttpEndpoint } from './mcp-http.js';
 import { ensureToken } from '../client/mcp/token.js';
 import { MetricsRoute, metricsWanted } from './metrics-route.js';
+import { openTracing, type Tracing } from '../drivers/otel/otlp.js';
 
 /** What the entry hands over: where, its log, the pid-file lock it holds, and its line to the CLI. */
 export interface DaemonEntry {
@@ -53,6 +54,7 @@ let workspaceLock: WorkspaceLock | null = null;
 let policyWatch: PolicyWatch | null = null;
 let kernel: Kernel | null = null;
 let server: KernelServer | null = null;
+let tracing: Tracing | null = null;
 let stopping = false;
 
 function errorMessage(error: unknown): string {
@@ -64,6 +66,8 @@ async function teardown(crashed = false): Promise<void> {
   await server?.close();
   // A clean stop keeps a backup of the last good state beside the store.
   await kernel?.close({ crashed, backup: !crashed });
+  // The spans of the last turns go out before the daemon does (the batch processor holds up to 5 s of them).
+  await tracing?.shutdown().catch((error: unknown) => log('warn', `traces: ${errorMessage(error)}`));
   await workspaceLock?.release();
   await lock?.release();
 }
@@ -140,6 +144,8 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     cluster: clusterFromEnv(process.env, paths.home, paths.workspace),
     webhookUrl,
     log,
+    // OTEL_EXPORTER_OTLP_ENDPOINT & co.: spans of turns and syscalls over OTLP/HTTP (the SDK is loaded only then).
+    tracing: (tracing = await openTracing(process.env, log)) ?? undefined,
   };
   // MCP over HTTP: each session is a client of our own socket, like `aos mcp` (it is up before the first request).
   const mcp = new McpHttpEndpoint({

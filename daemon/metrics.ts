@@ -100,7 +100,10 @@ export class KernelMetrics {
   attach(kernel: KernelApi): void {
     this.kernel = kernel;
     // Processes resumed from the store spent what they spent before this daemon: not counted again.
-    for (const row of kernel.processes()) this.costSeen.set(row.pid, row.cost);
+    // Live rows come from memory: resolved before any commit can be observed (commits answer on a later turn of the loop).
+    void kernel.processes().then((rows) => {
+      for (const row of rows) if (!this.costSeen.has(row.pid)) this.costSeen.set(row.pid, row.cost);
+    });
     this.stopListening = kernel.store.onCommitted((events) => this.observe(events));
   }
 

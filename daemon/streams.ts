@@ -6,7 +6,7 @@
  */
 import { feedOtherNodes, followRemote, type RemotePoll } from './cluster-streams.js';
 import type { KernelEvent } from '../protocol/events.js';
-import type { KernelApi } from '../kernel/api.js';
+import type { KernelApi, StoredEvent } from '../kernel/api.js';
 import { type EndPayload, STATS_PUSH_INTERVAL_MS, type Topic } from '../protocol/protocol.js';
 import type { TextPiece } from '../protocol/live-text.js';
 import { TextPushes, type TextWatcher } from './text-pushes.js';
@@ -113,14 +113,23 @@ export class StreamHub {
   }
 
   /** Follow `pids` (a process or its tree) until `root` ends, with `text` the replies as written too. Call right after reading the history. */
-  follow(target: PushTarget, sub: number, root: number, pids: Iterable<number>, tree: boolean, text = false): void {
-    const follow: Follow = { target, sub, root, tree, pids: new Set(pids) };
-    if (text) {
+  follow(
+    target: PushTarget,
+    sub: number,
+    root: number,
+    pids: Iterable<number>,
+    options: { tree: boolean; text?: boolean; missed?: readonly StoredEvent[] },
+  ): void {
+    const follow: Follow = { target, sub, root, tree: options.tree, pids: new Set(pids) };
+    if (options.text) {
       follow.text = textWatcher(target, sub, (pid) => follow.pids.has(pid));
       this.text.add(follow.text);
     }
     this.release(target);
     this.follows.add(follow);
+    // Committed while its history was read, and not in it: pushed first, as they would have been.
+    for (const stored of options.missed ?? [])
+      if (this.follows.has(follow)) this.toFollow(follow, stored.event, stored.json);
   }
 
   /** For a process that has already ended: the stream is only its `end`. */
@@ -222,35 +231,37 @@ export class StreamHub {
 
   private onEvent(event: KernelEvent, json: string): void {
     const payload = (): string => json;
-    for (const follow of this.follows) {
-      if (
-        follow.tree &&
-        event.type === 'state' &&
-        event.from === null &&
-        event.ppid !== undefined &&
-        follow.pids.has(event.ppid)
-      ) {
-        follow.pids.add(event.pid);
-      }
-      if (!follow.pids.has(event.pid)) continue;
-      follow.target.pushLine(pushLine('log', follow.sub, payload()));
-      if (event.pid === follow.root && event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) {
-        this.follows.delete(follow);
-        if (follow.text) this.text.delete(follow.text);
-        this.endNow(follow.target, follow.sub, {
-          pid: event.pid,
-          code: event.code ?? null,
-          reason: event.reason ?? null,
-          state: event.to,
-        });
-      }
-    }
+    for (const follow of this.follows) this.toFollow(follow, event, json);
     let wantsStats = false;
     for (const topic of this.topics) {
       if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, payload()));
       wantsStats ||= topic.stats;
     }
     if (wantsStats) this.scheduleStats();
+  }
+
+  /** One committed event for one `logs -f`: its line when the process is followed, and the end when it is the root's. */
+  private toFollow(follow: Follow, event: KernelEvent, json: string): void {
+    if (
+      follow.tree &&
+      event.type === 'state' &&
+      event.from === null &&
+      event.ppid !== undefined &&
+      follow.pids.has(event.ppid)
+    )
+      follow.pids.add(event.pid);
+    if (!follow.pids.has(event.pid)) return;
+    follow.target.pushLine(pushLine('log', follow.sub, json));
+    if (event.pid === follow.root && event.type === 'state' && (event.to === 'exited' || event.to === 'killed')) {
+      this.follows.delete(follow);
+      if (follow.text) this.text.delete(follow.text);
+      this.endNow(follow.target, follow.sub, {
+        pid: event.pid,
+        code: event.code ?? null,
+        reason: event.reason ?? null,
+        state: event.to,
+      });
+    }
   }
 
   private scheduleStats(): void {

@@ -30,7 +30,7 @@ export function adminVerbs(k: KernelParts): AdminApi {
   return {
     stop: (pid, seconds, options) => stopProcess(k, pid, seconds, options),
     // Its taint beside the rest (issue 49): the ledger reads an ended process's from its row.
-    inspect: (pid) => ({ ...inspectProcess(k.table, pid), taint: k.safety.ledger.viewOf(pid) }),
+    inspect: async (pid) => ({ ...(await inspectProcess(k.table, pid)), taint: await k.safety.ledger.viewOf(pid) }),
     remove: (pids) => removeProcesses(k, pids),
     prune: (before) => pruneProcesses(k, before),
     diff: (pid) => diffProcess(k.safety, pid),

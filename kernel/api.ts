@@ -55,12 +55,13 @@ export interface ProcessesApi {
   /** A live process's PCB, or an ended one's the store still has. */
   pcb(pid: number): Pcb | undefined;
   endedPcb(pid: number): Pcb | undefined;
-  processes(options?: { all?: boolean; last?: number }): ProcRow[];
+  /** Live rows from memory; with `all` or `last`, stored ones too (awaited from the store). */
+  processes(options?: { all?: boolean; last?: number }): Promise<ProcRow[]>;
   /** The live processes' rows as JSON made already (`ps`). */
   liveProcessesJson(): RawJson<ProcRow[]>;
   /** `ps --all`, off the kernel's thread when the store is large. */
   readonly psAll: Pick<AllProcesses, 'json'>;
-  tree(pid: number, options?: { tree?: boolean }): ProcRow[];
+  tree(pid: number, options?: { tree?: boolean }): Promise<ProcRow[]>;
   /** A full disk refuses new work (ENOSPC, naming the verb). */
   readonly disk: Pick<DiskGuard, 'refuseNewWork'>;
   /** The keys keyed spawns answered with (a cluster asks before it places one). */
@@ -72,7 +73,7 @@ export interface ProcessesApi {
 export interface AdminApi {
   /** Told to exit within `seconds`, killed after; the pids told. */
   stop(pid: number, seconds: number, options?: { tree?: boolean }): number[];
-  inspect(pid: number): ProcDetail;
+  inspect(pid: number): Promise<ProcDetail>;
   /** Ended processes out of the store; the pids removed. */
   remove(pids: readonly number[]): Promise<number[]>;
   /** Every ended process that ended before `before` (ms) and that nothing live still needs. */
@@ -82,7 +83,7 @@ export interface AdminApi {
   /** Put it back, from `turn` on (its descendants' changes made after that turn's prompt). */
   rollback(pid: number, turn?: number): Promise<Array<{ path: string; action: 'restored' | 'removed' }>>;
   /** A run kept as a replay tape. */
-  recordTape(pid: number, options?: { tree?: boolean }): Recording;
+  recordTape(pid: number, options?: { tree?: boolean }): Promise<Recording>;
   /** Tapes played to other models. */
   evalTapes(request: { tapes: readonly string[]; models: readonly string[]; cwd?: string }): Promise<EvalRun[]>;
   /** What applying these documents as the set of `file` would do; nothing is kept. */
@@ -94,7 +95,7 @@ export interface AdminApi {
 /** What the event log answers: `logs`, `history`, the web view's pages, search and chart. */
 export type EventReads = Pick<
   EventLog,
-  'of' | 'recent' | 'lastId' | 'before' | 'after' | 'usage' | 'search' | 'indexAll'
+  'of' | 'stored' | 'recent' | 'lastId' | 'before' | 'after' | 'usage' | 'search' | 'indexAll'
 >;
 
 /**
@@ -104,9 +105,10 @@ export type EventReads = Pick<
  */
 export interface StoreView {
   committed(): Promise<void>;
-  /** Commit what is queued now, so that a read sees it. */
-  flush(): boolean;
+  /** Commit what is queued now, so that a read sees it (awaited: the kernel's thread goes on meanwhile); false when refused. */
+  flushed(): Promise<boolean>;
   onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void;
+  readonly lastQueuedEventId: number;
   readonly events: EventReads;
   readonly processes: Pick<ProcessRows, 'get'>;
   readonly spend: Pick<SpendRows, 'history'>;
@@ -142,8 +144,11 @@ export interface PolicyApi {
   /** Approvals, the audit trail and the rules in force (safety/safety.ts). */
   readonly safety: {
     readonly approvals: Pick<Safety['approvals'], 'has' | 'list' | 'approve' | 'deny'>;
-    readonly audit: Pick<Safety['audit'], 'list' | 'verify'>;
+    readonly audit: Pick<Safety['audit'], 'list' | 'verify' | 'page' | 'signExport'>;
     readonly policy: SafetyPolicy;
+    /** `aos blame` (issue 52.4) reads the journal, the workspace and the audit trail (safety/blame.ts). */
+    readonly journal: Pick<Safety['journal'], 'history'>;
+    readonly fs: Pick<Safety['fs'], 'contentOf' | 'root'>;
   };
 }
 
@@ -210,6 +215,7 @@ export interface KernelApi extends ProcessesApi, PolicyApi, ServicesApi {
 // ---- named by the front doors ----
 export type { SpawnOptions } from './proc/spawn-options.js';
 export type { Via } from './safety/approvals.js';
+export { blame, type BlameView } from './safety/blame.js';
 export type { Policy } from './safety/policy.js';
 export type { Webhook, WebhookReply, WebhookRequest } from './ipc/webhooks.js';
 export type { EventRow, StoredEvent, UsageRow } from './store/api.js';

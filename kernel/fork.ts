@@ -42,7 +42,7 @@ export interface ForkHost {
     tainted?(pid: number, source: TaintSourceKind, detail: string, excerpt: string, sticky?: boolean): void;
   };
   readonly table?: { get(pid: number): Proc | undefined };
-  history(pid: number, options?: { tree?: boolean }): KernelEvent[];
+  history(pid: number, options?: { tree?: boolean }): Promise<KernelEvent[]>;
   spawn(options: SpawnOptions): Promise<Pcb>;
   isLive(pid: number): boolean;
   /** Open a model (a ladder's every rung) as a spawn would, or throw why not. */
@@ -51,18 +51,18 @@ export interface ForkHost {
 }
 
 /** The origin as stored: its PCB and what its runtime says of its context (a live or an ended process). */
-function originOf(k: ForkHost, pid: number): { origin: Proc; context: ContextStart | null } {
-  k.store.flush();
-  const record = k.store.processes.get(pid);
+async function originOf(k: ForkHost, pid: number): Promise<{ origin: Proc; context: ContextStart | null }> {
+  await k.store.flushed();
+  const record = await k.store.processes.get(pid);
   if (!record) throw new AosError('ESRCH', `no such process ${pid}`);
   return { origin: Proc.fromRecord(record), context: storedContext(record) };
 }
 
 /** The transcript row the prompt of turn `turn` ends with (what the model was about to see), and when it was shown. */
-function promptOf(k: ForkHost, origin: Proc, turn: number): { seq: number; at: number; turn: number } {
-  const prompts = k
-    .history(origin.pid)
-    .filter((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt');
+async function promptOf(k: ForkHost, origin: Proc, turn: number): Promise<{ seq: number; at: number; turn: number }> {
+  const prompts = (await k.history(origin.pid)).filter(
+    (e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt',
+  );
   const prompt = prompts.find((e) => e.turn === turn);
   if (prompt?.transcript_seq === undefined) {
     const turns = prompts.map((e) => e.turn);
@@ -78,12 +78,12 @@ function promptOf(k: ForkHost, origin: Proc, turn: number): { seq: number; at: n
  * Whether a descendant's change came after the origin's turn-N prompt: by its time, and in the same
  * millisecond by the order of the tree's events (its turn's prompt before or after that one).
  */
-function madeAfter(
+async function madeAfter(
   k: Pick<ForkHost, 'history'>,
   pid: number,
   prompt: { at: number; turn: number },
-): (entry: JournalEntry) => boolean {
-  const tree = k.history(pid, { tree: true });
+): Promise<(entry: JournalEntry) => boolean> {
+  const tree = await k.history(pid, { tree: true });
   const order = new Map<string, number>();
   tree.forEach((e, i) => e.type === 'prompt' && !order.has(`${e.pid}:${e.turn}`) && order.set(`${e.pid}:${e.turn}`, i));
   const at = order.get(`${pid}:${prompt.turn}`) ?? -1;
@@ -96,24 +96,24 @@ function madeAfter(
  * changes made after its turn-N prompt, whatever their own turn numbers; undefined when it has no
  * such turn (rollback then goes by turn numbers alone).
  */
-export function descendantsAfterTurn(
+export async function descendantsAfterTurn(
   k: Pick<ForkHost, 'history'>,
   pid: number,
   turn: number,
-): ((entry: JournalEntry) => boolean) | undefined {
-  const prompt = k
-    .history(pid)
-    .find((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt' && e.turn === turn);
+): Promise<((entry: JournalEntry) => boolean) | undefined> {
+  const prompt = (await k.history(pid)).find(
+    (e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt' && e.turn === turn,
+  );
   return prompt ? madeAfter(k, pid, { at: Date.parse(prompt.ts), turn }) : undefined;
 }
 
 /** `aos rollback <pid> [--turn N]`: from a turn on, its children's changes placed by when they were made, not by their turn numbers. */
-export function rollbackFrom(
+export async function rollbackFrom(
   k: Pick<ForkHost, 'history' | 'safety'>,
   pid: number,
   turn: number | undefined,
 ): ReturnType<typeof rollbackProcess> {
-  const after = turn ? descendantsAfterTurn(k, pid, turn) : undefined;
+  const after = turn ? await descendantsAfterTurn(k, pid, turn) : undefined;
   return rollbackProcess(k.safety, pid, turn ?? 0, after ? { after } : {});
 }
 
@@ -182,7 +182,7 @@ function forkTaint(k: ForkHost, origin: Proc, entries: Entry[], pid: number, tur
 }
 
 export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<ForkAnswer> {
-  const { origin, context } = originOf(k, request.pid);
+  const { origin, context } = await originOf(k, request.pid);
   const { pcb } = origin;
   if (!isEnded(pcb.state))
     throw new AosError(
@@ -190,13 +190,13 @@ export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<Fo
       `process ${pcb.pid} is still running (${pcb.state}): a fork puts its files back as they were at turn ${request.turn}, which would pull them from under it — stop it first (aos stop ${pcb.pid})`,
     );
   // Its children too: SYS_EXIT leaves them running, and their files are put back with its own.
-  const running = k.store.processes.subtree(pcb.pid).find((p) => p !== pcb.pid && k.isLive(p));
+  const running = (await k.store.processes.subtree(pcb.pid)).find((p) => p !== pcb.pid && k.isLive(p));
   if (running !== undefined)
     throw new AosError(
       'EBUSY',
       `process ${pcb.pid}'s descendant ${running} is still running: its files would be pulled from under it — stop it first (aos stop ${pcb.pid})`,
     );
-  const prompt = promptOf(k, origin, request.turn);
+  const prompt = await promptOf(k, origin, request.turn);
   const cutoff = prompt.seq;
   const entries = contextAt(await storedTranscript(k.store, pcb), context, cutoff, origin, request.turn);
   checkWhole(entries, context, cutoff, pcb.pid);
@@ -210,7 +210,7 @@ export async function forkProcess(k: ForkHost, request: ForkRequest): Promise<Fo
   // What can refuse the fork is asked before any file moves: the model opens (a name no provider has, a missing key).
   await k.loadModel(request.model ?? pcb.model, request.cwd);
   const files = await rollbackProcess(k.safety, pcb.pid, request.turn, {
-    after: madeAfter(k, pcb.pid, prompt),
+    after: await madeAfter(k, pcb.pid, prompt),
     keep: true,
   });
   const forked = await k.spawn({

@@ -10,6 +10,7 @@ import type { SafetyPolicy } from './safety/policy-rules.js';
 import type { SecretBox } from './safety/secrets.js';
 import type { LaneLimits } from './sched/model-pool.js';
 import type { CostPolicy } from './cost/cost-policy.js';
+import type { Tracing } from '../drivers/otel/otlp.js';
 
 export type KernelLog = (level: LogLevel, message: string) => void;
 
@@ -60,4 +61,6 @@ export interface KernelOptions {
   cost?: CostPolicy;
   /** Join a cluster of kernels on one PostgreSQL as this node (AOS_DATABASE_URL, AOS_NODE); alone when absent. */
   cluster?: ClusterOptions;
+  /** OpenTelemetry traces of turns and syscalls (drivers/otel, the OTEL_* variables; kernel/loop/tracing.ts); none when absent. */
+  tracing?: Tracing;
 }

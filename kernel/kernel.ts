@@ -60,6 +60,7 @@ import { EventBus, type KernelEvent } from '../protocol/events.js';
 import { LiveText } from '../protocol/live-text.js';
 import { RawJson } from '../protocol/raw-json.js';
 import { isEnded, type Pcb } from '../sys/types.js';
+import { KernelTracing } from './loop/tracing.js';
 import type { KernelStats, ProcRow } from '../protocol/views.js';
 
 export { KERNEL_VERSION } from '../sys/version.js';
@@ -138,7 +139,9 @@ export class Kernel implements SpawnCore, KernelApi {
     });
     this.scheduler = new Scheduler((pid, lease) => startTurn(this, pid, lease), this.pool);
     emitRetries(this.pool, this.events);
-    this.safety = new Safety(this, store, options);
+    // Traces (options.tracing: the daemon's OTEL_* settings): installed in both interceptor tables, secrets masked out.
+    this.tracing = options.tracing ? new KernelTracing(options.tracing, (v) => this.safety.secrets.mask(v)) : null;
+    this.safety = new Safety(this, store, { ...options, tracing: this.tracing });
     this.units = new Units(unitsHost(this), options.clock);
     this.channels = new Channels(channelsHost(this));
     this.budgets = new Budgets(
@@ -310,11 +313,11 @@ export class Kernel implements SpawnCore, KernelApi {
   proc = (pid: number): Proc | undefined => this.table.get(pid);
   endedPcb = (pid: number): Pcb | undefined => this.table.endedPcb(pid);
   list = (): Pcb[] => this.table.list();
-  processes = (options: { all?: boolean; last?: number } = {}): ProcRow[] => this.table.rows(options);
+  processes = (options: { all?: boolean; last?: number } = {}): Promise<ProcRow[]> => this.table.rows(options);
   /** `processes()` of the live ones as JSON, for the wire: rows that did not change are not serialised again. */
   liveProcessesJson = (): RawJson<ProcRow[]> => new RawJson(this.table.liveRowsJson());
-  tree = (pid: number, options: { tree?: boolean } = {}): ProcRow[] => this.table.tree(pid, options);
-  history = (pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] =>
+  tree = (pid: number, options: { tree?: boolean } = {}): Promise<ProcRow[]> => this.table.tree(pid, options);
+  history = (pid: number, options: { tail?: number; tree?: boolean } = {}): Promise<KernelEvent[]> =>
     this.table.history(pid, options);
   /** A webhook's body for its owner: framed as outside data, a source of its taint (issue 49; ipc/webhooks.ts). */
   webhookBody = (pid: number, detail: string, body: string): string =>
@@ -349,6 +352,8 @@ export class Kernel implements SpawnCore, KernelApi {
   };
   mcpReference = (proc: Proc): string | Promise<string> => this.drivers(proc).mcp.reference();
   readonly modelChain = modelInterceptors(this);
+  /** Spans of turns and syscalls, when the daemon exports traces (loop/tracing.ts); null: no tracing code runs. */
+  readonly tracing: KernelTracing | null;
   get callChain(): CallChain {
     return this.safety.calls;
   }

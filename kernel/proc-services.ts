@@ -226,11 +226,11 @@ export class ProcServices implements ProcessServices {
     this.kernel.webhooks.reply(this.proc, requestId, reply);
   }
 
-  readResult(request: ResultReadRequest): Promise<ResultPage> {
+  async readResult(request: ResultReadRequest): Promise<ResultPage> {
     const calls = turnOf(this.proc).pending?.blocks.length ?? 1;
     const pid = request.pid ?? this.proc.pid;
     // Another process's results only inside the caller's tree, of a process whose capabilities its own cover (HISTORY_SEARCH names them).
-    checkReadable(this.kernel, this.proc, pid, 'SYS_RESULT_READ');
+    await checkReadable(this.kernel, this.proc, pid, 'SYS_RESULT_READ');
     return readResultPage(this.kernel.store, pid, request, resultChars(this.proc.pcb.limits.contextTokens, calls));
   }
 

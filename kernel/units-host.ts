@@ -64,7 +64,7 @@ export function unitsHost(k: UnitsSource): UnitsHost {
       ),
     treeOf: (pid) => {
       k.store.flush();
-      return k.store.processes.subtree(pid);
+      return k.store.processes.subtreeNow(pid);
     },
     parentOf: (pid) => k.table.pcb(pid)?.ppid || null,
     mayWrite: (pid, path) => {

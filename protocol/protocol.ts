@@ -162,7 +162,11 @@ export function isMethod(name: string): name is Method {
   return Object.hasOwn(METHODS, name);
 }
 
-const requestId = z.union([z.number().int(), z.string().max(64)]);
+/** The longest request id and method name a request may carry (connection.ts checks them without zod too). */
+export const MAX_ID_CHARS = 64;
+export const MAX_METHOD_CHARS = 64;
+
+const requestId = z.union([z.number().int(), z.string().max(MAX_ID_CHARS)]);
 export type RequestId = z.infer<typeof requestId>;
 
 /**
@@ -172,7 +176,7 @@ export type RequestId = z.infer<typeof requestId>;
  */
 export const requestSchema = z.object({
   id: requestId,
-  method: z.string().max(64),
+  method: z.string().max(MAX_METHOD_CHARS),
   params: z.unknown().optional(),
   protocol: z.number().int().optional(),
 });

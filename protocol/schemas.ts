@@ -12,9 +12,11 @@ import { VERB_SCHEMAS } from './verb-schemas.js';
 import { UNIT_VERB_SCHEMAS } from './unit-verb-schemas.js';
 import { THREAD_VERB_SCHEMAS } from './thread-verb-schemas.js';
 import { BUDGET_VERB_SCHEMAS } from './budget-verb-schemas.js';
+import { SAFETY_VERB_SCHEMAS } from './safety-verb-schemas.js';
 import { CHANNEL_VERB_SCHEMAS } from './channel-verb-schemas.js';
 import { TAPE_VERB_SCHEMAS } from './tape-verb-schemas.js';
 import { FORK_VERB_SCHEMAS } from './fork-protocol.js';
+import { SERVICE_VERB_SCHEMAS } from './service-view.js';
 
 const state = z.enum(PROC_STATES);
 const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
@@ -263,10 +265,12 @@ export const PUBLISHED = {
   ...VERB_SCHEMAS,
   ...UNIT_VERB_SCHEMAS,
   ...BUDGET_VERB_SCHEMAS,
+  ...SAFETY_VERB_SCHEMAS,
   ...THREAD_VERB_SCHEMAS,
   ...CHANNEL_VERB_SCHEMAS,
   ...TAPE_VERB_SCHEMAS,
   ...FORK_VERB_SCHEMAS,
+  ...SERVICE_VERB_SCHEMAS,
 } as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -4,6 +4,7 @@
  * through the real CLI and checks what it printed against its schema.
  */
 import { z } from 'zod';
+import { exportStatement } from './safety-verb-schemas.js';
 import { clusterStatus } from './cluster-view.js';
 import { PROC_STATES } from '../sys/types.js';
 
@@ -201,14 +202,24 @@ export const VERB_SCHEMAS = {
     .describe('aos policy show --json'),
   audit: z.array(auditRow).describe('aos audit --json: records oldest first'),
   'audit-verify': z
-    .object({
-      ok: z.boolean(),
-      rows: z.number().int().nonnegative().describe('records intact (before the first broken one)'),
-      head: z.string().nullable().describe('the newest record hash, when intact'),
-      bad_id: z.number().int().nullable().describe('the first record edited, inserted or removed'),
-      problem: z.string().nullable(),
-      keyed_from: z.number().int().describe('the first record chained with the key (earlier ones predate it)'),
-    })
+    .union([
+      z.object({
+        ok: z.boolean(),
+        rows: z.number().int().nonnegative().describe('records intact (before the first broken one)'),
+        head: z.string().nullable().describe('the newest record hash, when intact'),
+        bad_id: z.number().int().nullable().describe('the first record edited, inserted or removed'),
+        problem: z.string().nullable(),
+        keyed_from: z.number().int().describe('the first record chained with the key (earlier ones predate it)'),
+      }),
+      z
+        .object({
+          ok: z.boolean(),
+          statement: exportStatement.nullable().describe('what the export says it holds (signed), when readable'),
+          problem: z.string().optional().describe('the first problem, when not ok'),
+          line: z.number().int().nullable().optional().describe('its line in the file (1: the header)'),
+        })
+        .describe('with --export FILE --pubkey KEY'),
+    ])
     .describe('aos audit verify --json (exit 1 when not ok)'),
   diff: z
     .array(

@@ -190,6 +190,8 @@ export const param = {
   psWorkerIdleMs: 30_000,
   /** Model drivers (a parsed tape, an SDK client) kept loaded; the least recently used are dropped past this. */
   maxCachedModelDrivers: 64,
+  /** Processes whose latest turn span and spawning span the tracer keeps (kernel/loop/tracing.ts), least recently used out. */
+  tracedProcessesKept: 10_000,
 
   /** With AOS_RETENTION set, how often ended processes past it are pruned. */
   retentionSweepMs: 3_600_000,
@@ -303,8 +305,8 @@ export const param = {
   execRuleReadings: 64,
   /** An approval nobody answers is denied after approvalTimeoutS (policy approvals.timeout_s overrides); pending ones listed at most (the oldest first). */
   ...{ approvalTimeoutS: 600, approvalsMaxListed: 1_000 },
-  /** Audit rows `aos audit` returns at most. */
-  auditMaxRows: 10_000,
+  /** Audit rows `aos audit` returns at most; `aos blame` reads a file line by line up to blameMaxBytes (larger or binary: write by write). */
+  ...{ auditMaxRows: 10_000, blameMaxBytes: 4 * 1024 * 1024 },
   /** Rollback journal: the most an EXEC_CMD snapshot of the writable paths reads (past it the call runs unjournaled). */
   journalSnapshotMaxBytes: 64 * 1024 * 1024,
 } as const;

@@ -67,8 +67,8 @@ function placeOf(kernel: KernelApi, params: Record<string, unknown>): string | n
   return best.name === self ? null : best.name;
 }
 
-const isLocal = (kernel: KernelApi, pid: number): boolean =>
-  kernel.pcb(pid) !== undefined || kernel.store.processes.get(pid) !== undefined;
+const isLocal = async (kernel: KernelApi, pid: number): Promise<boolean> =>
+  kernel.pcb(pid) !== undefined || (await kernel.store.processes.get(pid)) !== undefined;
 
 /** Another node's error as this node's own: the same errno, the same words. */
 function asLocal(error: unknown): never {
@@ -86,7 +86,7 @@ async function ownerOf(kernel: KernelApi, method: Method, params: Record<string,
     return cluster.remote.ownerOf(id, 'approvals');
   }
   const pid = Number(params.pid);
-  if (!Number.isInteger(pid) || isLocal(kernel, pid)) return null;
+  if (!Number.isInteger(pid) || (await isLocal(kernel, pid))) return null;
   return cluster.remote.ownerOf(pid);
 }
 
@@ -150,7 +150,7 @@ async function heldElsewhere(
   const where = (await cluster.remote.holderOf(held.pid)) ?? held.node;
   const row =
     where === cluster.member.name
-      ? kernel.processes({ all: true }).find((r) => r.pid === held.pid)
+      ? (await kernel.processes({ all: true })).find((r) => r.pid === held.pid)
       : (await cluster.remote.tree(where, held.pid, false))[0];
   if (!row)
     throw new AosError(
@@ -215,9 +215,9 @@ async function everyNode(
   params: { all?: boolean; last?: number },
   local: unknown,
 ): Promise<ProcRow[]> {
-  const mine = (params.last !== undefined || !params.all ? local : kernel.processes({ all: true })) as
+  const mine = (params.last !== undefined || !params.all ? local : await kernel.processes({ all: true })) as
     ProcRow[] | { toJSON?: unknown };
-  const own = Array.isArray(mine) ? mine : kernel.processes({ all: params.all ?? false });
+  const own = Array.isArray(mine) ? mine : await kernel.processes({ all: params.all ?? false });
   const others =
     (await kernel.cluster?.remote.rows({ all: params.all || params.last !== undefined }).catch(() => [])) ?? [];
   const self = kernel.cluster?.member.name;

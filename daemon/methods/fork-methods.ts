@@ -8,7 +8,7 @@ export const forkHandlers: {
 } = {
   fork: async (params, { kernel }) => {
     // The origin's whole context goes to the model: with the caller's settings or not at all.
-    const origin = kernel.store.processes.get(params.pid);
+    const origin = await kernel.store.processes.get(params.pid);
     if (origin) refuseSpawnDrift(params.settings, params.model ?? origin.model, process.pid);
     const answer = await kernel.fork({
       pid: params.pid,

@@ -3,7 +3,7 @@
  * The table's room (daemon/methods/): this file, and one file per area spread into it with one line.
  * A handler sees the kernel through its door (kernel/api.ts KernelApi), never a floor behind it.
  */
-import { defaultModelOf, type KernelApi, type Via } from '../../kernel/api.js';
+import { defaultModelOf, type KernelApi, type StoredEvent, type Via } from '../../kernel/api.js';
 import { type Method, type ParsedParamsOf, PROTOCOL_VERSION, type ResultOf } from '../../protocol/protocol.js';
 import type { RawJson } from '../../protocol/raw-json.js';
 import { refuseSpawnDrift } from './spawn-drift.js';
@@ -56,30 +56,45 @@ async function durable<T>(kernel: KernelApi, value: T): Promise<T> {
 type Answer<M extends Method> = ResultOf<M> | RawJson<ResultOf<M>>;
 type Handlers = { [M in Method]: (params: ParsedParamsOf<M>, ctx: MethodContext) => Answer<M> | Promise<Answer<M>> };
 
-function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): ResultOf<'logs'> {
+/**
+ * `logs`: the history, read from the store without holding the kernel's thread, and with `follow`
+ * the stream from there. What commits while the history is read is held, and once the answer is
+ * written the follow starts with what the history lacks: no event slips between the two, none twice.
+ */
+async function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): Promise<ResultOf<'logs'>> {
   const { kernel, hub } = ctx;
-  const procs = kernel.tree(params.pid, { tree: params.tree });
-  const events = kernel.store.events.of(
-    procs.map((r) => r.pid),
-    params.tail,
-  );
+  const held: StoredEvent[] = [];
+  // What was queued before this call happened before it: neither history cut by `tail` nor new.
+  const before = kernel.store.lastQueuedEventId;
+  const stopHolding = params.follow ? kernel.store.onCommitted((events) => void held.push(...events)) : () => undefined;
+  let procs: ProcRow[];
+  let stored: StoredEvent[];
+  try {
+    procs = await kernel.tree(params.pid, { tree: params.tree });
+    stored = await kernel.store.events.stored(
+      procs.map((r) => r.pid),
+      params.tail,
+    );
+  } catch (error) {
+    stopHolding();
+    throw error;
+  }
+  const events = stored.map((e) => e.event);
   const root = procs.find((r) => r.pid === params.pid) as ProcRow;
   if (!params.follow) return { sub: null, procs, events };
   const sub = ctx.newSub();
-  if (isEnded(root.state)) {
-    const end = { pid: root.pid, code: root.exit_code, reason: root.exit_reason, state: root.state };
-    ctx.afterResponse(() => hub.endNow(ctx.target, sub, end));
-  } else {
-    // Synchronous from history to here: no event can slip between the two.
-    hub.follow(
-      ctx.target,
-      sub,
-      root.pid,
-      procs.map((r) => r.pid),
-      params.tree ?? false,
-      params.text ?? false,
-    );
-  }
+  // Event ids are in commit order: one above the history's newest was not in it.
+  const seen = Math.max(stored.at(-1)?.id ?? 0, before);
+  ctx.afterResponse(() => {
+    stopHolding();
+    if (isEnded(root.state)) {
+      hub.endNow(ctx.target, sub, { pid: root.pid, code: root.exit_code, reason: root.exit_reason, state: root.state });
+      return;
+    }
+    const missed = held.filter((e) => e.id > seen);
+    const pids = procs.map((r) => r.pid);
+    hub.follow(ctx.target, sub, root.pid, pids, { tree: params.tree ?? false, text: params.text ?? false, missed });
+  });
   return { sub, procs, events };
 }
 
@@ -128,12 +143,16 @@ export const ownHandlers: Handlers = {
     const pids = kernel.admin.stop(params.pid, params.timeout_s, { tree: params.tree ?? true });
     return durable(kernel, { stopping: pids.length > 0, pids });
   },
-  inspect: (params, { kernel }) => ({ ...kernel.admin.inspect(params.pid), threads: threadsOf(kernel, params.pid) }),
-  history: (params, { kernel }) => {
-    kernel.store.flush();
-    const events = kernel.store.events.recent(params.tail);
+  inspect: async (params, { kernel }) => ({
+    ...(await kernel.admin.inspect(params.pid)),
+    threads: threadsOf(kernel, params.pid),
+  }),
+  history: async (params, { kernel }) => {
+    await kernel.store.flushed();
+    const events = await kernel.store.events.recent(params.tail);
     const pids = [...new Set(events.map((e) => e.pid))];
-    return { procs: pids.flatMap((pid) => kernel.tree(pid).slice(0, 1)), events };
+    const trees = await Promise.all(pids.map((pid) => kernel.tree(pid)));
+    return { procs: trees.flatMap((rows) => rows.slice(0, 1)), events };
   },
   rm: async (params, { kernel }) => ({ removed: await kernel.admin.remove(params.pids) }),
   prune: async (params, { kernel }) => ({

@@ -42,7 +42,12 @@ function pageLimit(query: Query): number {
 }
 
 /** Rows newest first, plus the cursor of the next (older) page. */
-function page(rows: ReadonlyArray<{ id: number; json: string }>, limit: number, modelOf: ModelOf): ApiAnswer {
+async function page(
+  rows: ReadonlyArray<{ id: number; json: string }>,
+  limit: number,
+  modelOf: ModelOf,
+): Promise<ApiAnswer> {
+  await modelOf.load(rows);
   const more = rows.length === limit;
   return { raw: `{"more":${more},"before":${rows.at(-1)?.id ?? null},"events":${framesJson(rows, modelOf)}}` };
 }
@@ -55,21 +60,23 @@ export function taskLine(task: string): string {
 const TASK_CHARS = 120;
 
 /** Root rows get their task; a child is named by its role and reached from its parent. */
-function withTasks(kernel: KernelApi, rows: ProcRow[]): Array<ProcRow & { task?: string }> {
-  return rows.map((row) => {
-    if (row.ppid !== 0) return row;
-    const task = kernel.pcb(row.pid)?.task ?? kernel.store.processes.get(row.pid)?.task;
-    return task ? { ...row, task: taskLine(task) } : row;
-  });
+function withTasks(kernel: KernelApi, rows: ProcRow[]): Promise<Array<ProcRow & { task?: string }>> {
+  return Promise.all(
+    rows.map(async (row) => {
+      if (row.ppid !== 0) return row;
+      const task = kernel.pcb(row.pid)?.task ?? (await kernel.store.processes.get(row.pid))?.task;
+      return task ? { ...row, task: taskLine(task) } : row;
+    }),
+  );
 }
 
-function processDetail(kernel: KernelApi, pid: number): ApiAnswer {
+async function processDetail(kernel: KernelApi, pid: number): Promise<ApiAnswer> {
   const pcb = kernel.pcb(pid);
-  const row = kernel.store.processes.get(pid);
+  const row = await kernel.store.processes.get(pid);
   if (!pcb && !row) throw new AosError('ESRCH', `no such process ${pid}`);
   const limits = pcb?.limits ?? null;
   // Its taint as `aos inspect` shows it (issue 49.4): where the outside content in its context came from.
-  const taint = kernel.admin.inspect(pid).taint ?? null;
+  const taint = (await kernel.admin.inspect(pid)).taint ?? null;
   return { json: { pid, task: pcb?.task ?? row?.task ?? '', capabilities: pcb?.capabilities ?? [], limits, taint } };
 }
 
@@ -129,11 +136,11 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
         threads: isMethod('thread_ls'),
         channels: isMethod('channel_ls'),
       },
-      last_id: kernel.store.events.lastId(),
+      last_id: await kernel.store.events.lastId(),
     },
   }),
   '/api/ps': async ({ call, kernel }) => ({
-    json: withTasks(kernel, (await call('ps', { last: param.webTreeRows })) as ProcRow[]),
+    json: await withTasks(kernel, (await call('ps', { last: param.webTreeRows })) as ProcRow[]),
   }),
   '/api/stats': async ({ call }) => ({ json: await call('stats', {}) }),
   '/api/proc': ({ kernel }, query) => processDetail(kernel, intParam(query, 'pid') ?? 0),

@@ -1,8 +1,8 @@
 /**
  * The page's one live stream (server-sent events, one per tab, every kind multiplexed): events
  * after the id the tab last saw (Last-Event-ID, or `after` on the first open), then live ones as
- * they commit. The history is read and the listener added in the same turn of the event loop, and
- * each stream skips ids it has sent: no gap, no repeat. Nothing listens while no tab is open.
+ * they commit. The listener is added before the history is read (awaited), what commits meanwhile
+ * held until it is sent, and each stream skips ids it has sent: no gap, no repeat. Nothing listens while no tab is open.
  */
 import type http from 'node:http';
 import type { KernelApi, StoredEvent } from '../../kernel/api.js';
@@ -14,6 +14,8 @@ import { TextPushes, type TextWatcher } from '../text-pushes.js';
 interface Stream {
   res: http.ServerResponse;
   lastId: number;
+  /** While its history is read (awaited): what it is sent meanwhile, held to go after it (events by id, once). */
+  held: Array<{ id: number | null; text: string }> | null;
 }
 
 function eventFrame(id: number, data: string): string {
@@ -56,23 +58,38 @@ export class EventStreams {
       'Content-Type': 'text/event-stream; charset=utf-8',
       Connection: 'keep-alive',
     });
-    const stream: Stream = { res, lastId: after ?? this.kernel.store.events.lastId() };
-    let head = `retry: 1000\n${namedFrame('hello', JSON.stringify({ last_id: stream.lastId }))}`;
-    if (after !== null) head += this.catchUp(stream);
-    head += namedFrame('stats', JSON.stringify(this.kernel.stats()));
+    // Listening from now, what commits held until the history is in: no gap, no repeat.
+    const stream: Stream = { res, lastId: after ?? 0, held: [] };
     this.streams.add(stream);
     this.listen();
     res.on('close', () => this.drop(stream));
+    void this.begin(stream, after).catch(() => res.destroy());
+  }
+
+  /** The stream's head (hello, the events it missed, the stats), then what was held while they were read. */
+  private async begin(stream: Stream, after: number | null): Promise<void> {
+    if (after === null) stream.lastId = await this.kernel.store.events.lastId();
+    let head = `retry: 1000\n${namedFrame('hello', JSON.stringify({ last_id: stream.lastId }))}`;
+    if (after !== null) head += await this.catchUp(stream);
+    head += namedFrame('stats', JSON.stringify(this.kernel.stats()));
+    const held = stream.held ?? [];
+    stream.held = null;
+    for (const frame of held) {
+      if (frame.id !== null && frame.id <= stream.lastId) continue;
+      head += frame.text;
+      stream.lastId = frame.id ?? stream.lastId;
+    }
     this.write(stream, head);
   }
 
   /** The events a resuming tab missed, or a `reset` when it is too far behind to catch up here. */
-  private catchUp(stream: Stream): string {
-    const rows = this.kernel.store.events.after(stream.lastId, param.webResumeMaxEvents + 1);
+  private async catchUp(stream: Stream): Promise<string> {
+    const rows = await this.kernel.store.events.after(stream.lastId, param.webResumeMaxEvents + 1);
     if (rows.length > param.webResumeMaxEvents) {
-      stream.lastId = this.kernel.store.events.lastId();
+      stream.lastId = Math.max(await this.kernel.store.events.lastId(), rows.at(-1)?.id ?? 0);
       return namedFrame('reset', JSON.stringify({ last_id: stream.lastId }));
     }
+    await this.modelOf.load(rows);
     let out = '';
     for (const row of rows) out += eventFrame(row.id, frameJson(row, this.modelOf));
     stream.lastId = rows.at(-1)?.id ?? stream.lastId;
@@ -103,6 +120,10 @@ export class EventStreams {
       text: eventFrame(e.id, frameJson({ id: e.id, json: e.json }, this.modelOf)),
     }));
     for (const stream of this.streams) {
+      if (stream.held) {
+        stream.held.push(...frames);
+        continue;
+      }
       let out = '';
       for (const frame of frames) if (frame.id > stream.lastId) out += frame.text;
       if (out === '') continue;
@@ -131,6 +152,7 @@ export class EventStreams {
 
   /** A tab that stops reading is cut, not buffered for: it comes back with its Last-Event-ID. */
   private write(stream: Stream, text: string): void {
+    if (stream.held) return void stream.held.push({ id: null, text });
     if (stream.res.writableLength > param.webStreamBacklogBytes) {
       stream.res.destroy();
       return;

@@ -7,18 +7,36 @@ import type { ModelUsage } from '../../drivers/llm/types.js';
 import { BoundedMap } from '../../sys/bounded-map.js';
 import type { EventRow, KernelApi } from '../../kernel/api.js';
 
-export type ModelOf = (pid: number) => string | undefined;
+/** A process's model: from the table or the models read ahead (`load`), remembered for the pids seen lately. */
+export interface ModelOf {
+  (pid: number): string | undefined;
+  /** Read ahead, from the store (awaited), the models of these rows' replies whose process the table no longer holds. */
+  load(rows: readonly EventRow[]): Promise<void>;
+}
 
 /** pid → model, from the process table or the store, remembered for the pids seen lately. */
 export function modelLookup(kernel: KernelApi): ModelOf {
   const cache = new BoundedMap<number, string>(4_096);
-  return (pid) => {
-    const known = cache.get(pid);
-    if (known !== undefined) return known;
-    const model = kernel.pcb(pid)?.model ?? kernel.store.processes.get(pid)?.model;
+  const of = (pid: number): string | undefined => {
+    const model = cache.get(pid) ?? kernel.pcb(pid)?.model;
     if (model !== undefined) cache.set(pid, model);
     return model;
   };
+  const load = async (rows: readonly EventRow[]): Promise<void> => {
+    const pids = new Set<number>();
+    for (const row of rows) {
+      const head = row.json.slice(0, 120);
+      const pid = head.includes('"type":"model"')
+        ? Number(/"pid":(\d+)/.exec(head)?.[1] ?? (JSON.parse(row.json) as { pid: number }).pid)
+        : NaN;
+      if (Number.isInteger(pid) && of(pid) === undefined) pids.add(pid);
+    }
+    const models = await Promise.all(
+      [...pids].map(async (pid) => [pid, (await kernel.store.processes.get(pid))?.model] as const),
+    );
+    for (const [pid, model] of models) if (model !== undefined) cache.set(pid, model);
+  };
+  return Object.assign(of, { load });
 }
 
 /** Only a model reply is parsed (its usage is at the end); every other event goes out as stored. */

@@ -54,10 +54,10 @@ export function sinceIso(since: string | undefined, now = Date.now()): string | 
  * The processes whose past `proc` may read: itself, and those of its tree whose capabilities its
  * own cover (its descendants always are: a child holds at most its parent's).
  */
-export function readablePids(host: HistoryHost, proc: Peer): number[] {
+export async function readablePids(host: HistoryHost, proc: Peer): Promise<number[]> {
   const verdicts = new Map<string, boolean>();
   const readable: number[] = [];
-  for (const row of host.store.processes.ofTree(proc.tree)) {
+  for (const row of await host.store.processes.ofTree(proc.tree)) {
     let ok = verdicts.get(row.capabilities);
     if (ok === undefined)
       verdicts.set(row.capabilities, (ok = proc.caps.coversAll(JSON.parse(row.capabilities) as string[])));
@@ -67,10 +67,10 @@ export function readablePids(host: HistoryHost, proc: Peer): number[] {
 }
 
 /** EPERM unless `proc` may read `pid`'s past (the caller's store writes are committed first). */
-export function checkReadable(host: HistoryHost, proc: Peer, pid: number, what: string): void {
+export async function checkReadable(host: HistoryHost, proc: Peer, pid: number, what: string): Promise<void> {
   if (pid === proc.pid) return;
-  host.store.flush();
-  const row = host.store.processes.get(pid);
+  await host.store.flushed();
+  const row = await host.store.processes.get(pid);
   if (!row || row.tree !== proc.tree)
     throw new AosError('EPERM', `process ${pid} is not in your process tree: ${what} reads only your own tree's past`);
   if (!proc.caps.coversAll(JSON.parse(row.capabilities) as string[])) {
@@ -90,13 +90,13 @@ export async function historySearch(
   const since = sinceIso(request.since);
   const pid = request.pid ?? null;
   // Everything queued is committed (and below, indexed) first: a result from a moment ago is found too.
-  host.store.flush();
-  if (pid !== null) checkReadable(host, proc, pid, 'HISTORY_SEARCH');
+  await host.store.flushed();
+  if (pid !== null) await checkReadable(host, proc, pid, 'HISTORY_SEARCH');
   const words = request.query.split(/\s+/).filter(Boolean);
   if (words.length === 0) throw new AosError('EINVAL', 'query: give the words to look for');
   // In steps of ~20 ms: a store of large events is indexed without holding the kernel's thread for long.
   await host.store.events.indexAll(param.historyIndexChunk, param.historyIndexStepMs);
-  const pids = pid === null ? readablePids(host, proc) : [pid];
+  const pids = pid === null ? await readablePids(host, proc) : [pid];
   const rows = await host.store.events.searchTree(request.query, { pids, since, types: TYPES, limit: limit * 4 });
   const turn = proc.pcb.counters.turns;
   const hits: HistoryHit[] = [];

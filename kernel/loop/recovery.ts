@@ -197,7 +197,9 @@ export async function recover(kernel: RecoveryHost): Promise<void> {
  */
 export async function adoptProcesses(kernel: RecoveryHost, pids: readonly number[], reason: string): Promise<Proc[]> {
   const { store } = kernel;
-  const records = pids.map((pid) => store.processes.get(pid)).filter((r): r is ProcessRecord => r !== undefined);
+  const records = (await Promise.all(pids.map((pid) => store.processes.get(pid)))).filter(
+    (r): r is ProcessRecord => r !== undefined,
+  );
   const a = kernel.table.archived;
   for (const r of records) {
     if (r.state !== 'exited' && r.state !== 'killed') continue;

@@ -7,12 +7,11 @@ import type { ProcTable } from './table.js';
 import { liveDescendants } from './fan-out.js';
 import { param } from '../../sys/param.js';
 
-export function inspectProcess(table: ProcTable, pid: number): ProcDetail {
-  const pcb = table.pcb(pid);
+export async function inspectProcess(table: ProcTable, pid: number): Promise<ProcDetail> {
+  const pcb = await table.readPcb(pid);
   if (!pcb) throw new AosError('ESRCH', `no such process ${pid}`);
   const row = toProcRow(pcb);
-  const children = table
-    .tree(pid, { tree: true })
+  const children = (await table.tree(pid, { tree: true }))
     .filter((r) => r.ppid === pid)
     .map((r) => ({ pid: r.pid, name: r.name, state: r.state, status: describeStatus(r) }));
   const l = pcb.limits;

@@ -5,7 +5,7 @@
 import { AosError } from '../../sys/errno.js';
 import { BoundedMap } from '../../sys/bounded-map.js';
 import { param } from '../../sys/param.js';
-import { type KernelStore, type ProcessSummary, psRowFromColumns } from '../store/api.js';
+import { type KernelStore, type ProcessRecord, type ProcessSummary, psRowFromColumns } from '../store/api.js';
 import { isEnded, type Pcb } from '../../sys/types.js';
 import type { KernelEvent } from '../../protocol/events.js';
 import { type ProcRow, toProcRow } from '../../protocol/views.js';
@@ -86,7 +86,16 @@ export class ProcTable {
     const recent = this.ended.get(pid);
     if (recent) return recent;
     this.store.flush();
-    const record = this.store.processes.get(pid);
+    const record = this.store.processes.getNow(pid);
+    return record && (record.state === 'exited' || record.state === 'killed') ? pcbFromRecord(record) : undefined;
+  }
+
+  /** `pcb()` awaited: an ended process the table no longer holds is read from the store without holding the kernel's thread. */
+  async readPcb(pid: number): Promise<Pcb | undefined> {
+    const known = this.live.get(pid)?.pcb ?? this.ended.get(pid);
+    if (known) return known;
+    await this.store.flushed();
+    const record = await this.store.processes.get(pid);
     return record && (record.state === 'exited' || record.state === 'killed') ? pcbFromRecord(record) : undefined;
   }
 
@@ -117,11 +126,17 @@ export class ProcTable {
     return this.rowJson.array(this.live.values(), (proc) => rowOf(proc, now));
   }
 
-  rows(options: { all?: boolean; last?: number } = {}): ProcRow[] {
+  /** The live processes' rows, from memory. */
+  liveRows(): ProcRow[] {
     const now = Date.now();
-    if (!options.all && options.last === undefined) return [...this.live.values()].map((proc) => rowOf(proc, now));
-    this.store.flush();
-    const stored = this.store.processes.psColumns(options.last);
+    return [...this.live.values()].map((proc) => rowOf(proc, now));
+  }
+
+  async rows(options: { all?: boolean; last?: number } = {}): Promise<ProcRow[]> {
+    if (!options.all && options.last === undefined) return this.liveRows();
+    await this.store.flushed();
+    const stored = await this.store.processes.psColumns(options.last);
+    const now = Date.now();
     const rows = stored.map((columns) => {
       const live = this.live.get(columns.pid);
       return live ? rowOf(live, now) : psRowFromColumns(columns, now);
@@ -135,21 +150,21 @@ export class ProcTable {
   }
 
   /** The rows of a process and (with `tree`) its descendants, ended ones from the store. */
-  tree(pid: number, options: { tree?: boolean } = {}): ProcRow[] {
-    this.store.flush();
-    const pids = options.tree ? this.store.processes.subtree(pid) : this.store.processes.get(pid) ? [pid] : [];
+  async tree(pid: number, options: { tree?: boolean } = {}): Promise<ProcRow[]> {
+    await this.store.flushed();
+    const { processes } = this.store;
+    const pids = options.tree ? await processes.subtree(pid) : (await processes.get(pid)) ? [pid] : [];
     if (pids.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
+    const pcbs = await Promise.all(
+      pids.map(async (p) => this.live.get(p)?.pcb ?? pcbFromRecord((await processes.get(p)) as ProcessRecord)),
+    );
     const now = Date.now();
-    return pids.map((p) => {
-      const live = this.live.get(p);
-      const record = live ? undefined : this.store.processes.get(p);
-      return toProcRow(live ? live.pcb : pcbFromRecord(record as NonNullable<typeof record>), now);
-    });
+    return pcbs.map((pcb) => toProcRow(pcb, now));
   }
 
   /** Past events of a process (and with `tree`, of its descendants), oldest first. */
-  history(pid: number, options: { tail?: number; tree?: boolean } = {}): KernelEvent[] {
-    const pids = this.tree(pid, options).map((r) => r.pid);
+  async history(pid: number, options: { tail?: number; tree?: boolean } = {}): Promise<KernelEvent[]> {
+    const pids = (await this.tree(pid, options)).map((r) => r.pid);
     return this.store.events.of(pids, options.tail);
   }
 

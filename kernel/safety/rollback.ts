@@ -14,7 +14,7 @@ import type { JournalEntry, JournalLog } from '../store/api.js';
 export interface RollbackHost {
   readonly journal: JournalLog;
   readonly fs: JournalFiles;
-  readonly store: { readonly processes: { subtree(pid: number): number[] } };
+  readonly store: { readonly processes: { subtree(pid: number): Promise<number[]> } };
 }
 
 export interface FileChange {
@@ -52,14 +52,14 @@ async function current(host: RollbackHost, rel: string): Promise<Buffer | null> 
   return (await host.fs.contentOf(rel, param.journalSnapshotMaxBytes)) ?? null;
 }
 
-function subtree(host: RollbackHost, pid: number): number[] {
+async function subtree(host: RollbackHost, pid: number): Promise<number[]> {
   host.journal.sync();
-  const pids = host.store.processes.subtree(pid);
+  const pids = await host.store.processes.subtree(pid);
   return pids.includes(pid) ? pids : [pid, ...pids];
 }
 
 export async function diffProcess(host: RollbackHost, pid: number): Promise<FileChange[]> {
-  const pids = subtree(host, pid);
+  const pids = await subtree(host, pid);
   const out: FileChange[] = [];
   for (const [rel, h] of byPath(host.journal.entries(pids))) {
     const now = await current(host, rel);
@@ -95,7 +95,7 @@ export async function rollbackProcess(
   fromTurn: number,
   options: { after?: (entry: JournalEntry) => boolean; keep?: boolean } = {},
 ): Promise<Array<{ path: string; action: 'restored' | 'removed' }>> {
-  const pids = subtree(host, pid);
+  const pids = await subtree(host, pid);
   const after = options.after;
   const entries =
     after === undefined

@@ -18,6 +18,7 @@ import { taintedAudit } from './taint-audit.js';
 import { noteSource, takeOutside } from './taint-mark.js';
 import { frameThreadView } from './taint-reads.js';
 import type { TaintSourceKind } from '../../sys/taint.js';
+import type { KernelTracing } from '../loop/tracing.js';
 
 /** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
 export interface SafetyHost extends ProcCore {
@@ -42,11 +43,13 @@ export class Safety implements InterceptorHost, RollbackHost {
   readonly ledger: TaintLedger;
   /** The interceptors installed around every call now. */
   readonly calls: CallInterceptors;
+  /** Spans around every call, when the kernel exports traces (kernel/loop/tracing.ts). */
+  readonly tracing: KernelTracing | null;
 
   constructor(
     private readonly host: SafetyHost,
     readonly store: KernelStore,
-    options: { safety?: SafetyPolicy; secrets?: SecretBox },
+    options: { safety?: SafetyPolicy; secrets?: SecretBox; tracing?: KernelTracing | null },
   ) {
     this.policy = options.safety ?? EMPTY_SAFETY;
     // Each decision about a tainted process says so (taint-audit.ts), while the policy tracks taint.
@@ -61,6 +64,7 @@ export class Safety implements InterceptorHost, RollbackHost {
       this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
     this.ledger = new TaintLedger({ store, table: host.table });
     this.approvals = new Approvals(host, store.approvals, this.audit, this.policy.approvalTimeoutS);
+    this.tracing = options.tracing ?? null;
     this.calls = new CallInterceptors(this);
   }
 

@@ -26,5 +26,7 @@ export function taintedAudit(audit: AuditLog, taintOf: (pid: number) => TaintSta
     },
     list: (query) => audit.list(query),
     verify: () => audit.verify(),
+    page: (after, upto, limit) => audit.page(after, upto, limit),
+    signExport: (after) => audit.signExport(after),
   };
 }

@@ -18,7 +18,7 @@ export interface FileTaint {
 }
 
 export interface LedgerHost {
-  readonly store: Pick<KernelStore, 'journal' | 'processes' | 'flush'>;
+  readonly store: Pick<KernelStore, 'journal' | 'processes' | 'flush' | 'flushed'>;
   readonly table: { get(pid: number): Proc | undefined };
 }
 
@@ -67,11 +67,11 @@ export class TaintLedger {
   }
 
   /** `pid`'s taint as inspect shows it: live from the table, ended from its stored row. */
-  viewOf(pid: number): TaintView {
+  async viewOf(pid: number): Promise<TaintView> {
     const live = this.host.table.get(pid);
     if (live) return live.taint.view();
-    this.host.store.flush();
-    const record = this.host.store.processes.get(pid);
+    await this.host.store.flushed();
+    const record = await this.host.store.processes.get(pid);
     let stored: StoredTaint | undefined;
     try {
       stored = record ? (JSON.parse(record.runtime) as { taint?: StoredTaint }).taint : undefined;
@@ -89,7 +89,7 @@ export class TaintLedger {
     if (this.ended.has(pid)) return this.ended.get(pid) ?? null;
     // Its last row may wait in the commit batch: read what it ended with.
     this.host.store.flush();
-    const record = this.host.store.processes.get(pid);
+    const record = this.host.store.processes.getNow(pid);
     let first: number | null = null;
     try {
       first = record ? ((JSON.parse(record.runtime) as { taint?: StoredTaint }).taint?.first ?? null) : null;

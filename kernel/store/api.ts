@@ -17,17 +17,19 @@
  *   backend hands them out from its own sequences. A transcript's sequence numbers are its process's.
  *
  * What is asynchronous. The group commit: `committed()` is awaited, and a networked backend sends
- * each commit and awaits its answer, the kernel's thread free meanwhile. The reads on the kernel's
- * way return promises: start-up (recovery), a turn's reads (a result page, a transcript) and the web
- * view's pages and searches. The rest is synchronous, and on PostgreSQL each is a round trip the
- * kernel's thread waits for (pg/bridge.ts, Atomics.wait) — said plainly, they are not served from
- * memory yet: `flush()` (it commits for a synchronous read that follows) and `close()`; pids and
- * message ids (`ids`: a sequence's next value, message ids in blocks); the reads that answer a
- * client or an admin about stored, mostly ended, processes — `processes.get`, `subtree`,
- * `psColumns` (`ps --all`, `ps --last`), `prunable`, `summaries`, `ofTree`, `transcripts.length`,
- * `events.of`/`stored`/`recent`/`after`/`lastId` (`logs`, `history`, a stream's resume), the
- * journal's, audit's, approvals', unit runs', thread links' and spend history's reads. A caller
- * that can wait better awaits `committed()` and an asynchronous read.
+ * each commit and awaits its answer, the kernel's thread free meanwhile. So are the reads, sent the
+ * same way (engine.ts `read`) and answered behind the commits sent before them: start-up's
+ * (recovery), a turn's (a result page, a transcript, HISTORY_SEARCH's), the web view's pages and
+ * searches, and those that answer a client about stored processes — `processes.get`, `subtree`,
+ * `psColumns` (`ps --all`, `ps --last`), `prunable`, `summaries` (`rm`, `prune`), `ofTree`,
+ * `transcripts.length`, `events.of`/`stored`/`recent`/`after`/`lastId` (`logs`, `history`, a
+ * stream's resume) —, and `flushed()`, the flush such a read awaits first. What is left synchronous,
+ * and on PostgreSQL a round trip the kernel's thread waits for (pg/bridge.ts, Atomics.wait): `flush()`
+ * (the kernel's own paths that commit before a synchronous read) and `close()`; pids and message
+ * ids (`ids`: a sequence's next value, message ids in blocks); `getNow` and `subtreeNow`, for the
+ * kernel's own look-ups that cannot wait (an ended process's PCB for kill, stop, wait and mail; a
+ * unit's own writes); and the journal's, audit's, approvals', unit runs', thread links' and spend
+ * history's reads. A caller that can wait awaits `flushed()` and an asynchronous read.
  *
  * What a new backend implements. The kernel needs a `KernelStore` and an `OpenedStore` (below):
  * anything that keeps this contract will do. The one in this folder is built to take another
@@ -35,7 +37,10 @@
  * it goes, who hears) and write-batch.ts (what it writes) are the engine's users, and an engine is
  * a `StoreEngine` (engine.ts) —
  * - `db`: a `SqlDb` (sql.ts: better-sqlite3's synchronous shape) on which the facets' SQLite SQL
- *   runs, translated as needed (pg/dialect.ts): every read above, and the writes' statements.
+ *   runs, translated as needed (pg/dialect.ts): the synchronous reads above, and the writes' statements.
+ * - `read(sql, params)`, optional: a read whose answer is awaited (the same SQL, rows as `db`'s
+ *   `all`), sent behind the commits sent before it. Without it the asynchronous reads run on `db`
+ *   and resolve at once (SQLite: in-process, well under a millisecond).
  * - `commit(body)`, optional: one transaction of a group commit, sent and not waited for — `body`
  *   runs at once and makes the writes (the engine takes them, as pg/pg-db.ts does), and the answer
  *   comes back as a `PendingCommit`: a promise the store awaits, and `wait()` for `flush()`. It
@@ -135,10 +140,14 @@ export interface KernelStore {
   readonly createdNote: string | null;
   /** Resolves once everything queued before the call is durable. */
   committed(): Promise<void>;
-  /** Commit what is queued now; false when the commit failed (the writes are kept). */
+  /** Commit what is queued now; false when the commit failed (the writes are kept). On PostgreSQL the kernel's thread waits: callers that can, await `flushed()`. */
   flush(): boolean;
+  /** `flush()` awaited: resolves once what is queued now is durable (true), or the engine refused it (false, kept). */
+  flushed(): Promise<boolean>;
   /** After each commit, the events it made durable (for pushes to followers). */
   onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void;
+  /** The id of the newest event queued (committed or not): what a follower started now has already happened. */
+  readonly lastQueuedEventId: number;
   /** Once, after the next commit. */
   afterCommit(hook: () => void): void;
   /** A copy of the store beside it (before an upgrade, after a crash); its path, or null. */
@@ -193,13 +202,17 @@ export interface ProcessRows {
     Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>
   >;
   markReaped(pid: number): void;
-  get(pid: number): ProcessRecord | undefined;
-  subtree(pid: number): number[];
-  psColumns(last?: number): PsColumns[];
-  prunable(ts: number, limit: number): ProcessSummary[];
-  summaries(pids: readonly number[]): ProcessSummary[];
+  get(pid: number): Promise<ProcessRecord | undefined>;
+  /** `get` at once, for the kernel's own look-ups that cannot wait (an ended process's PCB); on PostgreSQL a round trip the kernel's thread waits for. */
+  getNow(pid: number): ProcessRecord | undefined;
+  subtree(pid: number): Promise<number[]>;
+  /** `subtree` at once, for the kernel's own checks that cannot wait (a unit's own writes); on PostgreSQL the kernel's thread waits. */
+  subtreeNow(pid: number): number[];
+  psColumns(last?: number): Promise<PsColumns[]>;
+  prunable(ts: number, limit: number): Promise<ProcessSummary[]>;
+  summaries(pids: readonly number[]): Promise<ProcessSummary[]>;
   /** Every process of a tree (its root's pid) with its capabilities (JSON): whose past HISTORY_SEARCH may read. */
-  ofTree(tree: number): Array<{ pid: number; capabilities: string }>;
+  ofTree(tree: number): Promise<Array<{ pid: number; capabilities: string }>>;
   /** Delete every row of these (ended) processes, in every table; events queued before go in first. */
   remove(pids: readonly number[]): void;
 }
@@ -210,7 +223,7 @@ export interface TranscriptRows {
   /** The rows from `fromSeq` on, in order (the whole transcript by default). */
   load(pid: number, fromSeq?: number): Promise<Array<{ role: 'user' | 'model'; text: string; seq: number }>>;
   row(pid: number, seq: number): Promise<string | undefined>;
-  length(pid: number): number;
+  length(pid: number): Promise<number>;
   putResult(pid: number, seq: number, line: string): void;
   clearResults(pid: number): void;
   results(pid: number): Promise<string[]>;
@@ -221,16 +234,16 @@ export interface EventLog {
   /** Queue an event; it gets the next id (its JSON is made at the commit). Bound to its log: the kernel subscribes it to its event bus as it is. */
   readonly add: (event: KernelEvent) => void;
   /** Events of these pids, oldest first; `tail` keeps the newest N. */
-  of(pids: readonly number[], tail?: number): KernelEvent[];
-  stored(pids: readonly number[], tail?: number): StoredEvent[];
+  of(pids: readonly number[], tail?: number): Promise<KernelEvent[]>;
+  stored(pids: readonly number[], tail?: number): Promise<StoredEvent[]>;
   /** The newest `tail` events of every process, oldest first. */
-  recent(tail: number): KernelEvent[];
+  recent(tail: number): Promise<KernelEvent[]>;
   /** The newest `result` event of this call, from the events still queued or the store (SYS_RESULT_READ). */
   result(pid: number, turn: number, seq: number): Promise<Extract<KernelEvent, { type: 'result' }> | undefined>;
   /** The web view's pages: newest first before an id, oldest first after one. */
   before(options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]>;
-  after(after: number, limit: number): EventRow[];
-  lastId(): number;
+  after(after: number, limit: number): Promise<EventRow[]>;
+  lastId(): Promise<number>;
   usage(scan: number): Promise<UsageRow[]>;
   search(text: string, options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]>;
   /** Events of these processes (of these types, since an ISO time) matching `text`, newest first (HISTORY_SEARCH). */
@@ -262,6 +275,6 @@ export interface AllProcesses {
 /** What the composition root opens (open.ts). */
 export interface OpenedStore {
   readonly store: KernelStore;
-  /** The `ps --all` lister over this store; `inline` lists on the kernel's thread, `maxPid` bounds the count. */
-  allProcesses(source: { inline(): ProcRow[]; maxPid(): number }): AllProcesses;
+  /** The `ps --all` lister over this store; `inline` lists from the kernel (its store reads awaited), `maxPid` bounds the count. */
+  allProcesses(source: { inline(): Promise<ProcRow[]>; maxPid(): number }): AllProcesses;
 }

@@ -26,16 +26,8 @@
 import { runAsKernel } from '../../sys/blame.js';
 import { turnsWaitingForMs } from '../../sys/turn-gate.js';
 import { param } from '../../sys/param.js';
-import {
-  asError,
-  commitPlan,
-  type Outcome,
-  type Plan,
-  type PlanHost,
-  serialise,
-  unstorableMessage,
-  type WriteBatch,
-} from './write-batch.js';
+import { asError, commitPlan, type Outcome, type Plan, type PlanHost, serialise } from './write-batch.js';
+import { unstorableMessage, type WriteBatch } from './write-batch.js';
 import type { StoredEvent, StoreHooks } from './records.js';
 
 /** A transaction a backend sent and has not answered: awaited, or waited for on the kernel's thread (flush). */
@@ -58,6 +50,8 @@ export class GroupCommit {
   /** The commit under way: its batch, its plan, and the transaction it waits on (a backend that answers later). */
   private current: { batch: WriteBatch; plan: Plan } | null = null;
   private waitingOn: PendingCommit | null = null;
+  /** Told when the commit under way ends, committed or not (`settle`). */
+  private tried: Array<() => void> = [];
   private readonly listeners = new Set<(events: readonly StoredEvent[]) => void>();
   private error: Error | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -166,6 +160,23 @@ export class GroupCommit {
     return this.error === null;
   }
 
+  /** `flush()` awaited (the kernel's thread free meanwhile): true once what is queued now is durable, false when refused (kept). */
+  async settle(): Promise<boolean> {
+    const mine = this.next;
+    for (;;) {
+      if (this.closed) return this.error === null;
+      const under = this.current;
+      if (under) {
+        await new Promise<void>((resolve) => this.tried.push(resolve));
+        if (under.batch === mine) return this.error === null;
+        continue;
+      }
+      if (this.next !== mine) return this.error === null; // started and ended already
+      this.begin();
+      if (!this.current) return this.error === null;
+    }
+  }
+
   private finishNow(): void {
     for (let pending = this.waitingOn; pending; pending = this.waitingOn) {
       this.waitingOn = null;
@@ -186,7 +197,8 @@ export class GroupCommit {
       const next = current.plan.next(answer);
       if (next.done) {
         this.current = null;
-        return this.ended(current.batch, next.value);
+        this.ended(current.batch, next.value);
+        return void this.tried.splice(0).forEach((told) => told());
       }
       let pending: PendingCommit | null;
       try {
@@ -277,6 +289,7 @@ export class GroupCommit {
     this.waitingOn = null;
     for (const timer of [this.retryTimer, this.paced, this.timer]) if (timer) clearTimeout(timer);
     for (const resolve of this.next.waiters.splice(0)) resolve();
+    for (const told of this.tried.splice(0)) told();
     return flushed;
   }
 }

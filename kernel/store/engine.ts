@@ -1,6 +1,6 @@
 /**
  * What a store backend brings to the store (store.ts): its connection, and what differs between
- * engines — how a group commit's transaction is sent (at once, or awaited), which failures mean
+ * engines — how a group commit's transaction and a client's read are sent (at once, or awaited), which failures mean
  * "keep the writes and retry" rather than "this row is bad", where ids come from, how a copy is
  * kept, how it closes. SQLite's is made here (with its checkpoint thread, checkpoint.ts);
  * PostgreSQL's in pg/open.ts. api.ts's header says what a new backend implements.
@@ -33,6 +33,12 @@ export interface StoreEngine {
    * answer is awaited — or waited for on the kernel's thread when `flush()` needs it. Null: nothing to send.
    */
   commit?(body: () => void): PendingCommit | null;
+  /**
+   * A read of committed rows whose answer is awaited, the kernel's thread free meanwhile (a
+   * networked engine sends it to its connection, behind the commits sent before it). Rows as `db`'s
+   * `all` gives them. Without it the read runs on `db` and its answer is there at once (SQLite).
+   */
+  read?(sql: string, params: readonly unknown[]): Promise<unknown[]>;
   /** Why the store counts as new, for the log (null: it held data). */
   readonly note: string | null;
   /** WAL checkpoints on a thread of their own (SQLite's; none elsewhere). */

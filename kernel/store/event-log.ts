@@ -5,15 +5,7 @@
  */
 import type { KernelEvent } from '../../protocol/events.js';
 import type { EventLog } from './api.js';
-import {
-  type EventRow,
-  eventsAfter,
-  eventsBefore,
-  lastEventId,
-  prepared,
-  type UsageRow,
-  usageRows,
-} from './event-pages.js';
+import { type EventRow, eventsAfter, eventsBefore, lastEventId, type UsageRow, usageRows } from './event-pages.js';
 import { indexAll, searchEvents, searchTree, type TreeSearch } from './event-search.js';
 import type { StoredEvent } from './records.js';
 import type { SqliteStore } from './sqlite.js';
@@ -28,31 +20,23 @@ export class SqliteEventLog implements EventLog {
     this.add = store.writeEvent;
   }
 
-  of(pids: readonly number[], tail?: number): KernelEvent[] {
-    return this.stored(pids, tail).map((e) => e.event);
+  async of(pids: readonly number[], tail?: number): Promise<KernelEvent[]> {
+    return (await this.stored(pids, tail)).map((e) => e.event);
   }
 
-  stored(pids: readonly number[], tail?: number): StoredEvent[] {
+  async stored(pids: readonly number[], tail?: number): Promise<StoredEvent[]> {
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');
+    const sql = `SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC`;
     // No LIMIT -1 for "all": PostgreSQL refuses a negative limit.
-    const rows = this.store.query((db) =>
-      tail === undefined
-        ? (db
-            .prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC`)
-            .all(...pids) as EventRow[])
-        : (db
-            .prepare(`SELECT id, json FROM events_read WHERE pid IN (${marks}) ORDER BY id DESC LIMIT ?`)
-            .all(...pids, tail) as EventRow[]),
-    );
+    const rows = await (tail === undefined
+      ? this.store.rows<EventRow>(sql, ...pids)
+      : this.store.rows<EventRow>(`${sql} LIMIT ?`, ...pids, tail));
     return rows.reverse().map((r) => ({ id: r.id, json: r.json, event: JSON.parse(r.json) as KernelEvent }));
   }
 
-  recent(tail: number): KernelEvent[] {
-    const rows = this.store.query(
-      (db) =>
-        prepared(db, 'SELECT json FROM events_read ORDER BY id DESC LIMIT ?').all(tail) as Array<{ json: string }>,
-    );
+  async recent(tail: number): Promise<KernelEvent[]> {
+    const rows = await this.store.rows<{ json: string }>('SELECT json FROM events_read ORDER BY id DESC LIMIT ?', tail);
     return rows.reverse().map((r) => JSON.parse(r.json) as KernelEvent);
   }
 
@@ -69,31 +53,32 @@ export class SqliteEventLog implements EventLog {
       const event = queued[i]?.event;
       if (event && isIt(event)) return event;
     }
-    const row = this.store.query(
-      (db) =>
-        prepared(
-          db,
-          `SELECT json FROM events WHERE pid = ? AND substr(json, 1, 200) LIKE '%"type":"result"%' AND substr(json, 1, 200) LIKE ?
-           AND substr(json, 1, 200) LIKE ? AND json_extract(json, '$.turn') = ? AND json_extract(json, '$.seq') = ? ORDER BY id DESC LIMIT 1`,
-        ).get(pid, `%"turn":${turn},%`, `%"seq":${seq},%`, turn, seq) as { json: string } | undefined,
+    const [row] = await this.store.rows<{ json: string }>(
+      `SELECT json FROM events WHERE pid = ? AND substr(json, 1, 200) LIKE '%"type":"result"%' AND substr(json, 1, 200) LIKE ?
+       AND substr(json, 1, 200) LIKE ? AND json_extract(json, '$.turn') = ? AND json_extract(json, '$.seq') = ? ORDER BY id DESC LIMIT 1`,
+      pid,
+      `%"turn":${turn},%`,
+      `%"seq":${seq},%`,
+      turn,
+      seq,
     );
     const event = row ? (JSON.parse(row.json) as KernelEvent) : undefined;
     return event && isIt(event) ? event : undefined;
   }
 
-  async before(options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]> {
+  before(options: { pid: number | null; before: number | null; limit: number }): Promise<EventRow[]> {
     return eventsBefore(this.store, options);
   }
 
-  after(after: number, limit: number): EventRow[] {
+  after(after: number, limit: number): Promise<EventRow[]> {
     return eventsAfter(this.store, after, limit);
   }
 
-  lastId(): number {
+  lastId(): Promise<number> {
     return lastEventId(this.store);
   }
 
-  async usage(scan: number): Promise<UsageRow[]> {
+  usage(scan: number): Promise<UsageRow[]> {
     return usageRows(this.store, scan);
   }
 

@@ -26,35 +26,27 @@ export function prepared(db: SqlDb, sql: string): SqlStatement {
 export function eventsBefore(
   store: SqliteStore,
   options: { pid: number | null; before: number | null; limit: number },
-): EventRow[] {
+): Promise<EventRow[]> {
   const before = options.before ?? Number.MAX_SAFE_INTEGER;
-  return store.query((db) =>
-    options.pid === null
-      ? (prepared(db, 'SELECT id, json FROM events_read WHERE id < ? ORDER BY id DESC LIMIT ?').all(
-          before,
-          options.limit,
-        ) as EventRow[])
-      : (prepared(db, 'SELECT id, json FROM events_read WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?').all(
-          options.pid,
-          before,
-          options.limit,
-        ) as EventRow[]),
-  );
+  return options.pid === null
+    ? store.rows('SELECT id, json FROM events_read WHERE id < ? ORDER BY id DESC LIMIT ?', before, options.limit)
+    : store.rows(
+        'SELECT id, json FROM events_read WHERE pid = ? AND id < ? ORDER BY id DESC LIMIT ?',
+        options.pid,
+        before,
+        options.limit,
+      );
 }
 
 /** Up to `limit` events after `after`, oldest first. */
-export function eventsAfter(store: SqliteStore, after: number, limit: number): EventRow[] {
-  return store.query(
-    (db) =>
-      prepared(db, 'SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as EventRow[],
-  );
+export function eventsAfter(store: SqliteStore, after: number, limit: number): Promise<EventRow[]> {
+  return store.rows('SELECT id, json FROM events_read WHERE id > ? ORDER BY id LIMIT ?', after, limit);
 }
 
 /** The newest committed event's id (0 for none). */
-export function lastEventId(store: SqliteStore): number {
-  return store.query(
-    (db) => (prepared(db, 'SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id,
-  );
+export async function lastEventId(store: SqliteStore): Promise<number> {
+  const [row] = await store.rows<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM events');
+  return Number(row?.id ?? 0);
 }
 
 /** A model reply's usage, with the process's model (to price it). */
@@ -69,11 +61,11 @@ export interface UsageRow {
 }
 
 /** Usage of the model replies among the newest `scan` events, oldest first. */
-export function usageRows(store: SqliteStore, scan: number): UsageRow[] {
+export function usageRows(store: SqliteStore, scan: number): Promise<UsageRow[]> {
   const sql = `SELECT e.id AS id, e.pid AS pid, json_extract(e.json, '$.ts') AS ts, p.model AS model,
       COALESCE(json_extract(e.json, '$.usage.prompt'), 0) AS prompt, COALESCE(json_extract(e.json, '$.usage.output'), 0) AS output,
       COALESCE(json_extract(e.json, '$.usage.cached'), 0) AS cached
     FROM (SELECT id, pid, json FROM events ORDER BY id DESC LIMIT ?) e JOIN processes p ON p.pid = e.pid
     WHERE substr(e.json, 1, 80) LIKE '%"type":"model"%' ORDER BY e.id`;
-  return store.query((db) => prepared(db, sql).all(scan) as UsageRow[]);
+  return store.rows(sql, scan);
 }

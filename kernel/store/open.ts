@@ -15,15 +15,12 @@ export function openStore(where: string | PostgresStoreOptions): OpenedStore {
     return { store, allProcesses: (source) => new PsAll({ store, ...source }) };
   }
   const store = openPostgresStore(where);
-  // Listed on the kernel's thread: the listing thread reads a SQLite file.
+  // Listed from the kernel (the listing thread reads a SQLite file): the rows awaited from the connection's thread.
   return {
     store,
     allProcesses: (source) => ({
       threaded: false,
-      json: async () => {
-        store.flush();
-        return new RawJson(Buffer.from(JSON.stringify(source.inline())));
-      },
+      json: async () => new RawJson(Buffer.from(JSON.stringify(await source.inline()))),
       close: async () => undefined,
     }),
   };

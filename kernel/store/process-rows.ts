@@ -11,6 +11,10 @@ import { PS_COLUMNS, type PsColumns } from './ps-rows.js';
 import { type ProcessRecord, type ProcessSummary, SUMMARY_COLUMNS } from './records.js';
 import type { SqliteStore } from './sqlite.js';
 
+const BY_PID = 'SELECT * FROM processes WHERE pid = ?';
+const SUBTREE =
+  'WITH RECURSIVE t(pid) AS (SELECT pid FROM processes WHERE pid = ? UNION SELECT p.pid FROM processes p JOIN t ON p.ppid = t.pid) SELECT pid FROM t ORDER BY pid';
+
 type Totals = Array<{ state: 'exited' | 'killed'; n: number; prompt: number; output: number; cost: number }>;
 
 export class SqliteProcessRows implements ProcessRows {
@@ -21,22 +25,22 @@ export class SqliteProcessRows implements ProcessRows {
     this.save = store.writeRow;
   }
 
-  private all<T>(sql: string, ...args: unknown[]): T[] {
-    return this.store.query((db) => prepared(db, sql).all(...args) as T[]);
+  private all<T>(sql: string, ...args: unknown[]): Promise<T[]> {
+    return this.store.rows<T>(sql, ...args);
   }
 
-  async live(): Promise<ProcessRecord[]> {
+  live(): Promise<ProcessRecord[]> {
     return this.all(`SELECT * FROM processes WHERE state NOT IN ('exited', 'killed') ORDER BY pid`);
   }
 
-  async unreapedChildren(): Promise<Array<{ pid: number; ppid: number }>> {
+  unreapedChildren(): Promise<Array<{ pid: number; ppid: number }>> {
     return this.all(
       `SELECT pid, ppid FROM processes WHERE state IN ('exited', 'killed') AND json_extract(runtime, '$.reapedByParent') IS NOT 1
        AND ppid IN (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')) ORDER BY pid`,
     );
   }
 
-  async endedTotals(): Promise<Totals> {
+  endedTotals(): Promise<Totals> {
     return this.all(
       `SELECT state, COUNT(*) AS n, COALESCE(SUM(prompt_tokens), 0) AS prompt, COALESCE(SUM(output_tokens), 0) AS output,
        COALESCE(SUM(cost), 0) AS cost FROM processes WHERE state IN ('exited', 'killed') GROUP BY state`,
@@ -48,32 +52,34 @@ export class SqliteProcessRows implements ProcessRows {
     this.store.write(pid, () => this.store.stmt.markReaped.run(pid));
   }
 
-  get(pid: number): ProcessRecord | undefined {
-    return this.store.query(
-      (db) => prepared(db, 'SELECT * FROM processes WHERE pid = ?').get(pid) as ProcessRecord | undefined,
-    );
+  async get(pid: number): Promise<ProcessRecord | undefined> {
+    return (await this.all<ProcessRecord>(BY_PID, pid))[0];
+  }
+
+  getNow(pid: number): ProcessRecord | undefined {
+    return this.store.query((db) => prepared(db, BY_PID).get(pid) as ProcessRecord | undefined);
   }
 
   /** A process and all its descendants (the ppid index; one query, not a table scan). */
-  subtree(pid: number): number[] {
-    const rows = this.all<{ pid: number }>(
-      'WITH RECURSIVE t(pid) AS (SELECT pid FROM processes WHERE pid = ? UNION SELECT p.pid FROM processes p JOIN t ON p.ppid = t.pid) SELECT pid FROM t ORDER BY pid',
-      pid,
-    );
-    return rows.map((r) => r.pid);
+  async subtree(pid: number): Promise<number[]> {
+    return (await this.all<{ pid: number }>(SUBTREE, pid)).map((r) => r.pid);
+  }
+
+  subtreeNow(pid: number): number[] {
+    return this.store.query((db) => prepared(db, SUBTREE).all(pid) as Array<{ pid: number }>).map((r) => r.pid);
   }
 
   /** Stored processes (every one, or the `last` N created), only the columns a `ps` row shows, in pid order. */
-  psColumns(last?: number): PsColumns[] {
+  async psColumns(last?: number): Promise<PsColumns[]> {
     if (last === undefined) return this.all(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid`);
-    return this.all<PsColumns>(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid DESC LIMIT ?`, last).reverse();
+    return (await this.all<PsColumns>(`SELECT ${PS_COLUMNS} FROM processes ORDER BY pid DESC LIMIT ?`, last)).reverse();
   }
 
   /**
    * Ended processes that ended before `ts` (ms) and that nothing live needs: not an ancestor of a
    * live process, not an exit a live parent may still WAIT for. Oldest first.
    */
-  prunable(ts: number, limit: number): ProcessSummary[] {
+  prunable(ts: number, limit: number): Promise<ProcessSummary[]> {
     return this.all(
       `WITH RECURSIVE live(pid) AS (SELECT pid FROM processes WHERE state NOT IN ('exited', 'killed')),
        ancestors(pid) AS (SELECT p.ppid FROM processes p JOIN live l ON p.pid = l.pid
@@ -87,23 +93,14 @@ export class SqliteProcessRows implements ProcessRows {
   }
 
   /** Every process of a tree (the root's pid), with its capabilities as stored (JSON). */
-  ofTree(tree: number): Array<{ pid: number; capabilities: string }> {
-    return this.store.query(
-      (db) =>
-        db.prepare('SELECT pid, capabilities FROM processes WHERE tree = ?').all(tree) as Array<{
-          pid: number;
-          capabilities: string;
-        }>,
-    );
+  ofTree(tree: number): Promise<Array<{ pid: number; capabilities: string }>> {
+    return this.all('SELECT pid, capabilities FROM processes WHERE tree = ?', tree);
   }
 
-  summaries(pids: readonly number[]): ProcessSummary[] {
+  async summaries(pids: readonly number[]): Promise<ProcessSummary[]> {
     if (pids.length === 0) return [];
     const marks = pids.map(() => '?').join(',');
-    return this.store.query(
-      (db) =>
-        db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM processes WHERE pid IN (${marks})`).all(...pids) as ProcessSummary[],
-    );
+    return this.all(`SELECT ${SUMMARY_COLUMNS} FROM processes WHERE pid IN (${marks})`, ...pids);
   }
 
   remove(pids: readonly number[]): void {
@@ -130,35 +127,32 @@ export class SqliteTranscripts implements TranscriptRows {
     this.clearResults = store.writer(store.stmt.clearTurnResults);
   }
 
-  async load(pid: number, fromSeq = 0): Promise<Row[]> {
-    return this.store.query(
-      (db) =>
-        prepared(db, 'SELECT role, text, seq FROM transcript WHERE pid = ? AND seq >= ? ORDER BY seq').all(
-          pid,
-          fromSeq,
-        ) as Row[],
+  load(pid: number, fromSeq = 0): Promise<Row[]> {
+    return this.store.rows<Row>(
+      'SELECT role, text, seq FROM transcript WHERE pid = ? AND seq >= ? ORDER BY seq',
+      pid,
+      fromSeq,
     );
   }
 
   async row(pid: number, seq: number): Promise<string | undefined> {
-    const row = this.store.query(
-      (db) =>
-        prepared(db, 'SELECT text FROM transcript WHERE pid = ? AND seq = ?').get(pid, seq) as
-          { text: string } | undefined,
+    const [row] = await this.store.rows<{ text: string }>(
+      'SELECT text FROM transcript WHERE pid = ? AND seq = ?',
+      pid,
+      seq,
     );
     return row?.text;
   }
 
-  length(pid: number): number {
-    return this.store.query(
-      (db) => (prepared(db, 'SELECT COUNT(*) AS n FROM transcript WHERE pid = ?').get(pid) as { n: number }).n,
-    );
+  async length(pid: number): Promise<number> {
+    const [row] = await this.store.rows<{ n: number }>('SELECT COUNT(*) AS n FROM transcript WHERE pid = ?', pid);
+    return Number(row?.n ?? 0);
   }
 
   async results(pid: number): Promise<string[]> {
-    const rows = this.store.query(
-      (db) =>
-        prepared(db, 'SELECT line FROM turn_results WHERE pid = ? ORDER BY seq').all(pid) as Array<{ line: string }>,
+    const rows = await this.store.rows<{ line: string }>(
+      'SELECT line FROM turn_results WHERE pid = ? ORDER BY seq',
+      pid,
     );
     return rows.map((r) => r.line);
   }

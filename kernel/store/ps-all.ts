@@ -13,7 +13,7 @@ import type { ProcRow } from '../../protocol/views.js';
 export interface PsAllSource {
   store: Store;
   /** The listing made on the kernel's thread: live rows from memory, the rest from the store. */
-  inline(): ProcRow[];
+  inline(): Promise<ProcRow[]>;
   /** At least the number of stored processes (pids are never reused). */
   maxPid(): number;
 }
@@ -34,9 +34,9 @@ export class PsAll {
    */
   async json(now = Date.now()): Promise<RawJson<ProcRow[]>> {
     const { store } = this.source;
-    const committed = store.flush();
+    const committed = await store.flushed();
     if (store.file === ':memory:' || !committed || this.source.maxPid() < param.psWorkerMinRows) {
-      return new RawJson(Buffer.from(JSON.stringify(this.source.inline())));
+      return new RawJson(Buffer.from(JSON.stringify(await this.source.inline())));
     }
     this.thread ??= new PsThread(store.file, (ended) => {
       if (this.thread === ended) this.thread = null;

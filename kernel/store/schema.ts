@@ -4,10 +4,10 @@ import { UNITS_SCHEMA } from './unit-rows.js';
 import { SPEND_SCHEMA } from './spend-rows.js';
 import { IDEMPOTENCY_SCHEMA } from './idempotency-rows.js';
 import { THREADS_SCHEMA } from './thread-rows.js';
-import { CHANNELS_SCHEMA } from './channel-rows.js';
+import { BINDING_APPROVERS_SCHEMA, CHANNELS_SCHEMA } from './channel-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -137,6 +137,7 @@ export const MIGRATIONS: Record<number, string> = {
   // Version 10 (issue 34): channels (channel-rows.ts).
   9: CHANNELS_SCHEMA,
   10: JOURNAL_TAINT_SCHEMA,
+  11: BINDING_APPROVERS_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
@@ -151,4 +152,5 @@ export const SCHEMA =
   schema8() +
   THREADS_SCHEMA +
   CHANNELS_SCHEMA +
-  JOURNAL_TAINT_SCHEMA;
+  JOURNAL_TAINT_SCHEMA +
+  BINDING_APPROVERS_SCHEMA;

@@ -18,6 +18,8 @@ export interface SqliteStore {
   readonly hooks: StoreHooks;
   /** Read-side queries on this connection: committed rows only. */
   query<T>(run: (db: SqlDb) => T): T;
+  /** A read of committed rows whose answer is awaited (on PostgreSQL the kernel's thread goes on meanwhile). */
+  rows<T>(sql: string, ...params: unknown[]): Promise<T[]>;
   /** Queue a write: it commits with this tick's transaction, in order. */
   write(pid: number | null, run: () => void): void;
   /** A write of one statement with the caller's values (the process's pid first), queued as it is. */
@@ -31,5 +33,6 @@ export interface SqliteStore {
   /** Events queued and not yet committed (reads that must see them look there first). */
   readonly queuedEvents: readonly StoredEvent[];
   flush(): boolean;
+  flushed(): Promise<boolean>;
   afterCommit(hook: () => void): void;
 }

@@ -14,6 +14,7 @@ import type { KernelEvent } from '../../protocol/events.js';
 import { EventInserts, processRow, WriteBatch } from './write-batch.js';
 import { GroupCommit, type PendingCommit } from './commit.js';
 import { prepareStatements } from './records.js';
+import { prepared } from './event-pages.js';
 import type { ProcessRecord, Statements, StoredEvent, StoreHooks } from './records.js';
 import type { SqlDb, SqlStatement } from './sql.js';
 import { type Checkpointer, openSqliteEngine, type StoreEngine } from './engine.js';
@@ -112,6 +113,13 @@ export class Store implements KernelStore, SqliteStore {
   /** Read-side queries of other modules (the web view's pages and search) on this connection: committed rows only. */
   query<T>(run: (db: SqlDb) => T): T {
     return run(this.db);
+  }
+
+  /** A read of committed rows, awaited: a networked engine's goes to its connection (engine.ts `read`), SQLite's answers at once. */
+  async rows<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+    if (this.engine.read) return (await this.engine.read(sql, params)) as T[];
+    // A list of marks (`IN (?,?,…)`) varies with its values: prepared each time, not kept.
+    return (sql.includes('?,') ? this.db.prepare(sql) : prepared(this.db, sql)).all(...params) as T[];
   }
 
   /** Called with each batch of events once it is durable, in order: what may be shown to clients. */
@@ -216,6 +224,10 @@ export class Store implements KernelStore, SqliteStore {
     this.commits.next.placeEvents();
   }
 
+  get lastQueuedEventId(): number {
+    return this.eventSeq;
+  }
+
   /** Events not committed yet (for reads that must see them). */
   get queuedEvents(): readonly StoredEvent[] {
     return this.commits.next.events;
@@ -233,6 +245,11 @@ export class Store implements KernelStore, SqliteStore {
    */
   flush(): boolean {
     return this.commits.flush();
+  }
+
+  /** `flush()` awaited: what is queued now commits, the kernel's thread free meanwhile; false when the engine refused it. */
+  flushed(): Promise<boolean> {
+    return this.commits.settle();
   }
 
   /** Keep a copy of the committed state beside the store (SQLite's online backup); null for an in-memory store. */

@@ -5,6 +5,7 @@
  * api.ts's, which names these for the floors above.
  */
 import type { AuditInput, AuditQuery, AuditRow, AuditVerdict } from './audit.js';
+import type { SignedExport } from './audit-export-sign.js';
 import type { ApprovalRecord } from './approvals-table.js';
 import type { JournalEntry } from './journal.js';
 import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
@@ -24,6 +25,10 @@ export interface AuditLog {
   record(input: AuditInput): AuditRow;
   list(query: AuditQuery): AuditRow[];
   verify(): AuditVerdict;
+  /** Rows after `after` up to `upto` in id order, at most `limit` (an export's pages). */
+  page(after: number, upto: number, limit: number): AuditRow[];
+  /** The signed head of an export of the rows after `after`; EIO when the trail does not verify. */
+  signExport(after: number): SignedExport;
 }
 
 /** The rollback journal: what each call changed, to put back. */
@@ -31,6 +36,8 @@ export interface JournalLog {
   record(entry: Omit<JournalEntry, 'id' | 'ts' | 'before_kind'>): void;
   entries(pids: readonly number[], fromTurn?: number): JournalEntry[];
   laterByOthers(path: string, afterId: number, pids: readonly number[]): JournalEntry | undefined;
+  /** Every entry for `path`, oldest first (`aos blame`). */
+  history(path: string): JournalEntry[];
   /** Each path whose newest change came from a tainted writer (issue 49). */
   taintedPaths(): Array<{ path: string; taint: string }>;
   sync(): void;

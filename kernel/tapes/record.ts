@@ -22,10 +22,10 @@ import { type RecordedTurn, turnsOf } from './turns.js';
 
 /** The kernel as `record` reads it (the Kernel fits it). */
 export interface RecordHost {
-  tree(pid: number, options?: { tree?: boolean }): ProcRow[];
-  history(pid: number, options?: { tree?: boolean }): KernelEvent[];
+  tree(pid: number, options?: { tree?: boolean }): Promise<ProcRow[]>;
+  history(pid: number, options?: { tree?: boolean }): Promise<KernelEvent[]>;
   pcb(pid: number): Pcb | undefined;
-  readonly store: { readonly processes: { get(pid: number): { runtime: string } | undefined } };
+  readonly store: { readonly processes: { get(pid: number): Promise<{ runtime: string } | undefined> } };
   readonly safety: { readonly secrets: { mask(value: unknown): unknown } };
 }
 
@@ -45,8 +45,8 @@ export interface Recording {
 }
 
 /** The tape of `pid` and (unless `tree` is false) its descendants. ESRCH unknown, EBUSY still running, EINVAL a name replay cannot tell apart. */
-export function recordTape(host: RecordHost, pid: number, options: { tree?: boolean } = {}): Recording {
-  const rows = host.tree(pid, { tree: options.tree ?? true });
+export async function recordTape(host: RecordHost, pid: number, options: { tree?: boolean } = {}): Promise<Recording> {
+  const rows = await host.tree(pid, { tree: options.tree ?? true });
   const live = rows.filter((row) => !isEnded(row.state));
   if (live.length > 0) {
     const which = live.map((row) => `${row.pid} (${row.state})`).join(', ');
@@ -56,7 +56,7 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
       `cannot record a run that has not ended: ${one ? 'process' : 'processes'} ${which} ${one ? 'is' : 'are'} still going; wait for it (aos wait ${pid}) or stop it (aos stop ${pid}) first`,
     );
   }
-  const events = host.history(pid, { tree: options.tree ?? true });
+  const events = await host.history(pid, { tree: options.tree ?? true });
   const byPid = new Map<number, KernelEvent[]>();
   for (const event of events) {
     const of = byPid.get(event.pid);
@@ -69,7 +69,7 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
   // Its own turns: a descendant of its name may have gone on longer (its list is the longer one).
   let own: RecordedTurn[] = [];
   for (const row of [...rows].sort((a, b) => a.pid - b.pid)) {
-    const turns = turnsOf(withOrigin(host, row.pid, byPid.get(row.pid) ?? []), mask);
+    const turns = turnsOf(await withOrigin(host, row.pid, byPid.get(row.pid) ?? []), mask);
     if (row.pid === pid) own = turns;
     // A name is the model's to choose (SPAWN_AGENT): masked like every other text it wrote.
     const name = mask(row.name);
@@ -89,7 +89,7 @@ export function recordTape(host: RecordHost, pid: number, options: { tree?: bool
       pid,
       agent: mask(root.name),
       model: mask(root.model),
-      system: own[0]?.system ?? systemOf(host, pid),
+      system: own[0]?.system ?? (await systemOf(host, pid)),
       turns: own.length,
       prompt_tokens: root.prompt_tokens,
       output_tokens: root.output_tokens,
@@ -152,12 +152,12 @@ interface StoredRuntime {
 }
 
 /** A recording without `request` events: the system prompt rebuilt from the stored PCB and runtime (its working directory and budgets), secrets masked. */
-function systemOf(host: RecordHost, pid: number): string {
+async function systemOf(host: RecordHost, pid: number): Promise<string> {
   const pcb = host.pcb(pid);
   if (pcb === undefined) return '';
   let runtime: StoredRuntime = {};
   try {
-    runtime = JSON.parse(host.store.processes.get(pid)?.runtime ?? '{}') as StoredRuntime;
+    runtime = JSON.parse((await host.store.processes.get(pid))?.runtime ?? '{}') as StoredRuntime;
   } catch {
     // An unreadable runtime: the PCB as the table has it.
   }
@@ -181,11 +181,11 @@ function systemOf(host: RecordHost, pid: number): string {
  * A fork's turns before the one it began at are its origin's (kernel/fork.ts: its context is their
  * rows): they open its list, so its tape replays from turn 0 as the fork's context was made.
  */
-function withOrigin(host: RecordHost, pid: number, own: KernelEvent[]): KernelEvent[] {
-  const runtime = host.store.processes.get(pid)?.runtime;
+async function withOrigin(host: RecordHost, pid: number, own: KernelEvent[]): Promise<KernelEvent[]> {
+  const runtime = (await host.store.processes.get(pid))?.runtime;
   const fork = runtime ? (JSON.parse(runtime) as { fork?: ForkOrigin }).fork : undefined;
   if (!fork) return own;
-  const before = withOrigin(host, fork.pid, host.history(fork.pid)).filter(
+  const before = (await withOrigin(host, fork.pid, await host.history(fork.pid))).filter(
     (e) => (e.type === 'prompt' || e.type === 'model' || e.type === 'request') && e.turn < fork.turn,
   );
   return [...before, ...own];

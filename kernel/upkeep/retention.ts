@@ -35,10 +35,14 @@ async function forget(kernel: RetentionHost, given: readonly ProcessSummary[]): 
 /** `aos rm`: these ended processes and their descendants (all of which must have ended). */
 export async function removeProcesses(kernel: RetentionHost, pids: readonly number[]): Promise<number[]> {
   kernel.disk.refuseNewWork('rm');
-  kernel.store.flush();
-  const all = new Set<number>();
-  for (const pid of pids) {
-    const tree = kernel.store.processes.subtree(pid);
+  await kernel.store.flushed();
+  const { processes } = kernel.store;
+  const trees = await Promise.all(pids.map((pid) => processes.subtree(pid)));
+  const summaries = await processes.summaries([...new Set(trees.flat())]);
+  // Checked once the reads are in, nothing awaited from here until the rows go: no process starts or forks between.
+  const forks = referredByLiveForks(kernel);
+  pids.forEach((pid, i) => {
+    const tree = trees[i] ?? [];
     if (tree.length === 0) throw new AosError('ESRCH', `no such process ${pid}`);
     const running = tree.find((p) => kernel.table.has(p));
     if (running === pid)
@@ -48,25 +52,24 @@ export async function removeProcesses(kernel: RetentionHost, pids: readonly numb
         'EBUSY',
         `process ${pid} has a running descendant ${running}: kill it first (aos kill ${pid})`,
       );
-    const fork = tree.map((p) => referredByLiveForks(kernel).get(p)).find((f) => f !== undefined);
+    const fork = tree.map((p) => forks.get(p)).find((f) => f !== undefined);
     if (fork !== undefined)
       throw new AosError(
         'EBUSY',
         `process ${pid}'s transcript is what the running fork ${fork} began with: it stays while the fork runs (aos kill ${fork} first)`,
       );
-    for (const p of tree) all.add(p);
-  }
-  const removed = await forget(kernel, kernel.store.processes.summaries([...all]));
+  });
+  const removed = await forget(kernel, summaries);
   return removed.sort((a, b) => a - b);
 }
 
 /** `aos prune`: every ended process that ended before `before` (ms) and that nothing live still needs. */
 export async function pruneProcesses(kernel: RetentionHost, before: number): Promise<number[]> {
   kernel.disk.refuseNewWork('prune');
-  kernel.store.flush();
+  await kernel.store.flushed();
   const removed: number[] = [];
   for (;;) {
-    const rows = kernel.store.processes.prunable(before, PRUNE_BATCH);
+    const rows = await kernel.store.processes.prunable(before, PRUNE_BATCH);
     const now = rows.length === 0 ? [] : await forget(kernel, rows);
     // None removable in the oldest batch (live forks refer to them all): the rest waits for the next sweep.
     if (now.length === 0) return removed.sort((a, b) => a - b);

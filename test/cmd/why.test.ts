@@ -43,7 +43,7 @@ describe('aos why', () => {
     await done;
     const events = h.eventsOf(pcb.pid);
     const audit = h.kernel.safety.audit.list({ pid: pcb.pid, limit: 100 });
-    const taint = h.kernel.admin.inspect(pcb.pid).taint ?? null;
+    const taint = (await h.kernel.admin.inspect(pcb.pid)).taint ?? null;
     const turnOf = (name: string) =>
       (events.find((e) => e.type === 'syscall' && e.name === name) as { turn: number } | undefined)?.turn;
     const fetchTurn = turnOf('NET_FETCH');

@@ -20,7 +20,7 @@ function fakeKernel(costs: Map<number, number>): { kernel: KernelApi; commit(eve
     store: { onCommitted: (l: typeof listener) => ((listener = l), () => undefined) },
     pcb: (pid: number) =>
       costs.has(pid) ? { model: 'gemini:gemini-2.5-flash', counters: { cost: costs.get(pid) } } : undefined,
-    processes: () => [],
+    processes: async () => [],
   } as unknown as KernelApi;
   return {
     kernel,

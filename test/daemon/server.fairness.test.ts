@@ -15,7 +15,7 @@ describe('one connection pipelining many requests', () => {
     const handled: string[] = [];
     const stats = fx.kernel.stats.bind(fx.kernel);
     // Each ps costs 0.3 ms: a socket chunk of them (~1,600) takes far longer than a slice.
-    vi.spyOn(fx.kernel, 'processes').mockImplementation(() => {
+    vi.spyOn(fx.kernel, 'processes').mockImplementation(async () => {
       handled.push('ps');
       for (const end = performance.now() + 0.3; performance.now() < end;);
       return [];

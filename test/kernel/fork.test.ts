@@ -183,7 +183,7 @@ describe('aos record of a fork', () => {
     await writeFile(tape, YAML.stringify({ agents: { root: other } }));
     const forked = await h.kernel.fork({ pid: origin.pid, turn: 2, model: `replay:${tape}` });
     await h.kernel.waitExit(forked.pcb.pid);
-    const recorded = YAML.parse(recordTape(h.kernel, forked.pcb.pid).tape) as {
+    const recorded = YAML.parse((await recordTape(h.kernel, forked.pcb.pid)).tape) as {
       agents: { root: Array<{ reply: string }> };
     };
     expect(recorded.agents.root.map((e) => e.reply)).toEqual(other);

@@ -53,10 +53,10 @@ async function crash(kernel: Kernel, blame: number | null = null): Promise<void>
   kernels = kernels.filter((k) => k !== kernel);
 }
 
-function storedEvents(pid: number): KernelEvent[] {
+async function storedEvents(pid: number): Promise<KernelEvent[]> {
   const store = Store.open(path.join(dir, 'aos.db'));
   try {
-    return store.events.of([pid]);
+    return await store.events.of([pid]);
   } finally {
     store.close();
   }
@@ -76,7 +76,7 @@ describe('a reply cannot stop the kernel', () => {
     const pcb = await a.kernel.spawn({ task: 't', model });
     expect((await a.kernel.waitExit(pcb.pid)).exitCode).toBe(0);
     await a.kernel.close();
-    const stored = storedEvents(pcb.pid);
+    const stored = await storedEvents(pcb.pid);
     expect(stored.filter((e) => e.type === 'syscall').map((e) => (e.type === 'syscall' ? e.name : ''))).toEqual([
       'FS_WRITE',
       'FS_READ',
@@ -215,13 +215,13 @@ describe('exactly once across restarts', () => {
     const a = await boot();
     const pcb = await a.kernel.spawn({ task: 't', model });
     await until(() => a.events.some((e) => e.pid === pcb.pid && e.type === 'prompt'));
-    await until(() => storedEvents(pcb.pid).some((e) => e.type === 'prompt'));
+    await until(async () => (await storedEvents(pcb.pid)).some((e) => e.type === 'prompt'));
     await crash(a.kernel);
     const b = await boot();
     await until(() => b.kernel.pcb(pcb.pid)?.state === 'running');
     await b.kernel.close();
     kernels = [];
-    expect(storedEvents(pcb.pid).filter((e) => e.type === 'prompt')).toHaveLength(1);
+    expect((await storedEvents(pcb.pid)).filter((e) => e.type === 'prompt')).toHaveLength(1);
   });
 });
 
@@ -274,9 +274,9 @@ describe('ended processes leave memory', () => {
       const ended = await a.kernel.waitExit((await a.kernel.spawn({ task: 't', model })).pid);
       expect(ended.exitReason).toBe('exited');
     }
-    expect(a.kernel.processes()).toEqual([]);
+    expect(await a.kernel.processes()).toEqual([]);
     expect(a.kernel.stats().processes.exited).toBe(100);
-    expect(a.kernel.processes({ all: true })).toHaveLength(100);
+    expect(await a.kernel.processes({ all: true })).toHaveLength(100);
   });
 
   it('answers WAIT for a child reaped before with the same exit', async () => {

@@ -37,7 +37,7 @@ describe('spawn dedup', () => {
       { pid: 2, deduped: true },
       { pid: 2, deduped: true },
     ]);
-    expect(h.kernel.processes({ all: true }).filter((r) => r.ppid === pcb.pid)).toHaveLength(1);
+    expect((await h.kernel.processes({ all: true })).filter((r) => r.ppid === pcb.pid)).toHaveLength(1);
     const audit = h.kernel.store.audit.list({ limit: 100 }).filter((r) => r.call === 'SPAWN_AGENT');
     expect(audit).toHaveLength(4);
     expect(audit[0]).toMatchObject({
@@ -121,7 +121,7 @@ describe('caps on fan-out', () => {
     expect(refused[0]?.message).toBe(
       'max_live_descendants 4 reached: process 1 (you) has 4 live descendants; WAIT for one first',
     );
-    expect(inspectProcess(h.kernel.table, pcb.pid)).toMatchObject({
+    expect(await inspectProcess(h.kernel.table, pcb.pid)).toMatchObject({
       live_descendants: 4,
       limits: { max_live_descendants: 4 },
     });
@@ -146,7 +146,7 @@ describe('caps on fan-out', () => {
     expect(results[2]?.message).toMatch(
       /^max_live_descendants 3 reached: process 1, an ancestor, has 3 live descendants/,
     );
-    expect(inspectProcess(h.kernel.table, pcb.pid)).toMatchObject({ live_descendants: 3 });
+    expect(await inspectProcess(h.kernel.table, pcb.pid)).toMatchObject({ live_descendants: 3 });
   });
 
   it('max_children caps live children', async () => {

@@ -36,8 +36,9 @@ describe('published schemas', () => {
       new Set(['state', 'prompt', 'request', 'model', 'syscall', 'result', 'message']),
     );
     for (const event of h.events) expect(kernelEventSchema.safeParse(event).error).toBeUndefined();
-    for (const row of h.kernel.processes({ all: true })) expect(procRowSchema.safeParse(row).error).toBeUndefined();
-    expect(procDetailSchema.safeParse(inspectProcess(h.kernel.table, root.pid)).error).toBeUndefined();
+    for (const row of await h.kernel.processes({ all: true }))
+      expect(procRowSchema.safeParse(row).error).toBeUndefined();
+    expect(procDetailSchema.safeParse(await inspectProcess(h.kernel.table, root.pid)).error).toBeUndefined();
     expect(kernelEventSchema.safeParse({ ts: 'x', pid: 1, type: 'nonsense' }).success).toBe(false);
   });
 });

@@ -171,7 +171,7 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot write outside /workspace', () => {
     expect(run.stdout).not.toMatch(/WROTE|aos\.db|policy\.yaml/);
     expect(run.stdout).toContain('end');
     // afterEach checks the policy's bytes; the store still works: the kernel wrote and reads it.
-    expect(w?.kernel.history(1).length).toBeGreaterThan(3);
+    expect((await w!.kernel.history(1)).length).toBeGreaterThan(3);
   });
 
   it("FS_WRITE cannot reach the policy or the store either; /policy.yaml is the workspace's own", async () => {
@@ -190,6 +190,6 @@ describe.skipIf(!bwrap)('EXEC_CMD cannot write outside /workspace', () => {
     const pcb = await w.run();
     expect(w.results(pcb.pid).slice(0, 5).map(outcome)).toEqual(['EACCES', 'EACCES', 'EACCES', 'ok', 'ok']);
     expect(existsSync(`${w.workspace}/policy.yaml`)).toBe(true);
-    expect(w.kernel.history(pcb.pid).length).toBeGreaterThan(3);
+    expect((await w.kernel.history(pcb.pid)).length).toBeGreaterThan(3);
   });
 });

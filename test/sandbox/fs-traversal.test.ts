@@ -69,7 +69,7 @@ describe('the leak detector (positive control)', () => {
     // Deliberately put the canary inside the workspace: reading it is allowed, so it must be caught.
     await fsp.writeFile(path.join(w.workspace, 'planted.txt'), w.fileCanary);
     await w.run();
-    expect(() => w?.assertNoLeak()).toThrow(/file canary leaked into the events/);
+    await expect(w!.assertNoLeak()).rejects.toThrow(/file canary leaked into the events/);
     await w.close();
     w = undefined;
   });

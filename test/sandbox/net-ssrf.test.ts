@@ -97,7 +97,7 @@ let w: World | undefined;
 afterEach(async () => {
   if (!w) return;
   try {
-    w.assertNoLeak();
+    await w.assertNoLeak();
     await w.assertOutsideUntouched();
     expect(JSON.stringify(w.events)).not.toContain(SERVER_CANARY);
     expect(canary.hits, 'requests that reached the 127.0.0.1 canary').toEqual([]);

@@ -61,7 +61,7 @@ export interface World extends Layout {
   /** Every result of `pid` for syscall `name`, in order. */
   resultsOf(pid: number, name: string): ResultEvent[];
   /** Fails when either canary shows up anywhere an agent or a log could see it. */
-  assertNoLeak(extra?: unknown): void;
+  assertNoLeak(extra?: unknown): Promise<void>;
   /** Fails when anything outside the workspace changed. */
   assertOutsideUntouched(): Promise<void>;
   close(): Promise<void>;
@@ -123,7 +123,7 @@ export async function startWorld(
     },
     results,
     resultsOf: (pid, name) => results(pid).filter((r) => r.name === name),
-    assertNoLeak(extra) {
+    async assertNoLeak(extra) {
       const surfaces: Array<[string, string]> = [
         ['events', JSON.stringify(events)],
         ['process table', JSON.stringify(kernel.list())],
@@ -132,7 +132,7 @@ export async function startWorld(
       for (const pcb of kernel.list()) {
         surfaces.push([`system prompt of ${pcb.pid}`, buildSystemPrompt(pcb)]);
         surfaces.push([`transcript of ${pcb.pid}`, JSON.stringify(turnOf(kernel.proc(pcb.pid))?.transcript ?? [])]);
-        if (!closed) surfaces.push([`stored events of ${pcb.pid}`, JSON.stringify(kernel.history(pcb.pid))]);
+        if (!closed) surfaces.push([`stored events of ${pcb.pid}`, JSON.stringify(await kernel.history(pcb.pid))]);
       }
       for (const [where, text] of surfaces) {
         expect(text.includes(fileCanary), `file canary leaked into the ${where}`).toBe(false);
@@ -228,7 +228,7 @@ export function tag(): string {
 export async function auditAndClose(world: World | undefined): Promise<void> {
   if (!world) return;
   try {
-    world.assertNoLeak();
+    await world.assertNoLeak();
     await world.assertOutsideUntouched();
   } finally {
     await world.close();

@@ -33,12 +33,12 @@ afterEach(async () => {
 const write = (file: string, content: string): string => call('FS_WRITE', { path: file, content });
 const ROOT = [write('a.txt', 'a'), write('b.txt', 'b'), EXIT];
 /** Processes the store keeps as forks (their runtime names an origin). */
-const forks = (h: Harness): number[] => {
-  h.kernel.store.flush();
-  return h.kernel
-    .processes({ all: true })
-    .filter((p) => 'fork' in (JSON.parse(h.kernel.store.processes.get(p.pid)?.runtime ?? '{}') as object))
-    .map((p) => p.pid);
+const forks = async (h: Harness): Promise<number[]> => {
+  await h.kernel.store.flushed();
+  const out: number[] = [];
+  for (const p of await h.kernel.processes({ all: true }))
+    if ('fork' in (JSON.parse((await h.kernel.store.processes.get(p.pid))?.runtime ?? '{}') as object)) out.push(p.pid);
+  return out;
 };
 
 describe("a fork's capabilities", () => {
@@ -64,9 +64,9 @@ describe("a fork's capabilities", () => {
       expect(new CapabilitySet(narrowed).coversAll(forked.pcb.capabilities)).toBe(true);
       const end = await kernel.waitExit(forked.pcb.pid);
       expect(end.capabilities).toEqual(narrowed);
-      const results = kernel
-        .history(forked.pcb.pid)
-        .filter((e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result');
+      const results = (await kernel.history(forked.pcb.pid)).filter(
+        (e): e is Extract<KernelEvent, { type: 'result' }> => e.type === 'result',
+      );
       expect(results.find((r) => r.name === 'FS_WRITE')).toMatchObject({ ok: false, errno: 'EPERM' });
       await expect(stat(path.join(first.workspace, 'b.txt'))).rejects.toThrow();
     } finally {
@@ -123,8 +123,8 @@ describe('no agent reaches a fork', () => {
         .filter((r) => r.turn === 1)
         .map((r) => r.ok),
     ).toEqual([false, false, false]);
-    expect(forks(h)).toEqual([]);
-    expect(h.kernel.processes({ all: true }).map((p) => p.pid)).toEqual([pcb.pid]);
+    expect(await forks(h)).toEqual([]);
+    expect((await h.kernel.processes({ all: true })).map((p) => p.pid)).toEqual([pcb.pid]);
     expect(h.kernel.safety.audit.list({ limit: 500 }).filter((r) => r.call === 'FORK')).toEqual([]);
   });
 });
@@ -158,7 +158,7 @@ describe("the web's fork", () => {
     expect(
       (await raw(port, `/api/fork?pid=${origin.pid}&turn=1`, { headers: { Cookie: cookie } })).status,
     ).toBeGreaterThanOrEqual(400);
-    expect(fx.kernel.processes({ all: true }).map((p) => p.pid)).toEqual([origin.pid]);
+    expect((await fx.kernel.processes({ all: true })).map((p) => p.pid)).toEqual([origin.pid]);
     const ok = await raw(port, '/api/fork', {
       method: 'POST',
       headers: { Cookie: cookie, Origin: self, 'Content-Type': 'application/json', 'X-AOS-CSRF': csrf },
@@ -168,9 +168,9 @@ describe("the web's fork", () => {
     const answer = JSON.parse(ok.body) as { pid: number; model: string };
     expect(answer.model).toBe(fx.model);
     await fx.kernel.waitExit(answer.pid);
-    const prompts = fx.kernel
-      .history(answer.pid)
-      .filter((e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt');
+    const prompts = (await fx.kernel.history(answer.pid)).filter(
+      (e): e is Extract<KernelEvent, { type: 'prompt' }> => e.type === 'prompt',
+    );
     expect(JSON.stringify(prompts)).not.toContain('INJECTED-APPEND');
   });
 });
@@ -192,7 +192,9 @@ describe('the --append text', () => {
     await h.kernel.waitExit(forked.pcb.pid);
     const pcb = h.kernel.pcb(forked.pcb.pid)!;
     expect(buildSystemPrompt(pcb)).not.toContain('every capability');
-    expect(recordTape(h.kernel, forked.pcb.pid).tape.match(/system: .*/)?.[0]).not.toContain('every capability');
+    expect((await recordTape(h.kernel, forked.pcb.pid)).tape.match(/system: .*/)?.[0]).not.toContain(
+      'every capability',
+    );
     const originTurn1 = h.eventsOf(origin.pid, 'prompt').find((e) => (e as { turn: number }).turn === 1) as Extract<
       KernelEvent,
       { type: 'prompt' }

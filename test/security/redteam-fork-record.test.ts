@@ -51,7 +51,7 @@ describe('aos record keeps no secret', () => {
     // The task's first line is cut at 200 characters for `expect`: through the middle of the value.
     const task = `${'x'.repeat(180)}${TOKEN} and more`;
     const pcb = await h.run({ task, role: `keeper of ${TOKEN}` });
-    const recording = recordTape(h.kernel, pcb.pid);
+    const recording = await recordTape(h.kernel, pcb.pid);
     expect(recording.turns).toBe(4);
     expect(leaks(recording.tape)).toEqual([]);
     const tape = parseTape(recording.tape, 'run.yaml');
@@ -64,9 +64,9 @@ describe('aos record keeps no secret', () => {
     const root = [`${call('SPAWN_AGENT', { role: 'kid', name: TOKEN, task: 'go' })}\n${call('WAIT', {})}`, EXIT];
     h = await startHarness({ root, [TOKEN]: [EXIT] }, { secrets: await secrets() });
     const pcb = await h.run({ task: `The key is ${TOKEN}` });
-    expect(h.kernel.processes({ all: true }).map((p) => p.name)).toContain(TOKEN);
-    expect(leaks(recordTape(h.kernel, pcb.pid).tape)).toEqual([]);
-    expect(leaks(recordTape(h.kernel, pcb.pid + 1).tape)).toEqual([]);
+    expect((await h.kernel.processes({ all: true })).map((p) => p.name)).toContain(TOKEN);
+    expect(leaks((await recordTape(h.kernel, pcb.pid)).tape)).toEqual([]);
+    expect(leaks((await recordTape(h.kernel, pcb.pid + 1)).tape)).toEqual([]);
   });
 });
 
@@ -83,7 +83,7 @@ describe('a name with YAML in it', () => {
       h = await startHarness({ [name]: [EXIT] } as Record<string, TapeEntry[]>);
       const pcb = await h.run({ name });
       expect(pcb.exitCode).toBe(0);
-      const { tape } = recordTape(h.kernel, pcb.pid);
+      const { tape } = await recordTape(h.kernel, pcb.pid);
       const doc = YAML.parse(tape) as Record<string, unknown>;
       expect(Object.keys(doc).sort()).toEqual(['agents', 'description', 'name', 'recorded']);
       expect(Object.keys(doc.agents as object)).toEqual([name]);
@@ -104,8 +104,8 @@ describe('a name with YAML in it', () => {
     h = await startHarness({ root });
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    expect(h.kernel.processes({ all: true }).map((p) => p.name)).toEqual(['root']);
-    const parsed = parseTape(recordTape(h.kernel, pcb.pid).tape, 'proto.yaml');
+    expect((await h.kernel.processes({ all: true })).map((p) => p.name)).toEqual(['root']);
+    const parsed = parseTape((await recordTape(h.kernel, pcb.pid)).tape, 'proto.yaml');
     expect(Object.getPrototypeOf(parsed.agents)).toBe(Map.prototype);
     expect([...parsed.agents.keys()]).toEqual(['root']);
   });
@@ -128,7 +128,7 @@ describe('a hostile reply', () => {
     h = await startHarness({ root });
     const pcb = await h.run();
     expect(pcb.exitCode).toBe(0);
-    const { tape } = recordTape(h.kernel, pcb.pid);
+    const { tape } = await recordTape(h.kernel, pcb.pid);
     const parsed = parseTape(tape, 'hostile.yaml');
     expect([...parsed.agents.keys()]).toEqual(['root']);
     expect(parsed.recorded?.pid).toBe(pcb.pid);

@@ -33,7 +33,7 @@ const ROOT = [
   `${write('b.txt', 'b2')}\n${write('sub/c.txt', 'c2')}`,
   EXIT,
 ];
-const processCount = (): number => h!.kernel.processes({ all: true }).length;
+const processCount = async (): Promise<number> => (await h!.kernel.processes({ all: true })).length;
 /** A model for the fork that exits at once, whatever turn it begins at. */
 async function exitAtOnce(): Promise<string> {
   const file = path.join(h!.dir, 'exit.yaml');
@@ -45,13 +45,13 @@ async function exitAtOnce(): Promise<string> {
 async function refusedWhole(pid: number, turn: number, why: RegExp, model?: string): Promise<void> {
   const files = { a: await readOrGone('a.txt'), b: await readOrGone('b.txt'), keep: await readOrGone('keep.txt') };
   const journal = h!.kernel.safety.journal.entries([pid]).length;
-  const before = processCount();
+  const before = await processCount();
   await expect(h!.kernel.fork({ pid, turn, ...(model ? { model } : {}) })).rejects.toThrow(why);
   expect({ a: await readOrGone('a.txt'), b: await readOrGone('b.txt'), keep: await readOrGone('keep.txt') }).toEqual(
     files,
   );
   expect(h!.kernel.safety.journal.entries([pid])).toHaveLength(journal);
-  expect(processCount()).toBe(before);
+  expect(await processCount()).toBe(before);
 }
 
 describe("a fork's restore: refused whole, nothing changed", () => {

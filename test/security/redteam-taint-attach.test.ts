@@ -50,6 +50,6 @@ describe('a thread attached at spawn', () => {
     expect(h.results(ops.pid).find((r) => r.name === 'FS_WRITE')).toBeDefined();
     // The bypass: the clean agent wrote what the page ordered.
     expect(existsSync(path.join(h.workspace, 'pwned.txt'))).toBe(false);
-    expect(h.kernel.safety.ledger.viewOf(ops.pid).tainted).toBe(true);
+    expect((await h.kernel.safety.ledger.viewOf(ops.pid)).tainted).toBe(true);
   });
 });

@@ -51,10 +51,13 @@ describe('a tainted file copied by a clean EXEC_CMD', () => {
     expect(copy?.call).toBe('EXEC_CMD');
     expect(JSON.parse(copy?.taint ?? 'null')).toMatchObject({ pid: copier, sources: [{ source: 'file' }] });
     // One command, one source: it is noted once, before the command runs.
-    expect(k.kernel.safety.ledger.viewOf(copier).count).toBe(1);
+    expect((await k.kernel.safety.ledger.viewOf(copier)).count).toBe(1);
     const reader = await k.spawn({ name: 'reader' });
     await k.kernel.waitExit(reader.pid);
-    expect(k.kernel.safety.ledger.viewOf(reader.pid)).toMatchObject({ tainted: true, sources: [{ source: 'file' }] });
+    expect(await k.kernel.safety.ledger.viewOf(reader.pid)).toMatchObject({
+      tainted: true,
+      sources: [{ source: 'file' }],
+    });
     expect(promptText(k, reader.pid)).toMatch(/OUTSIDE-DATA od-[a-z0-9]{16} from file/);
     expect(existsSync(path.join(k.workspace, 'pwned.txt'))).toBe(false);
   });

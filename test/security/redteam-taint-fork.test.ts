@@ -35,7 +35,7 @@ describe('a fork of a tainted process', () => {
       },
     );
     const origin = await h.run({ name: 'root' });
-    const tag = h.kernel.safety.ledger.viewOf(origin.pid).tainted && h.kernel.proc(origin.pid)?.taint.tag;
+    const tag = (await h.kernel.safety.ledger.viewOf(origin.pid)).tainted && h.kernel.proc(origin.pid)?.taint.tag;
     // The fork's model obeys the page it finds in its context (a replay tape is indexed by turn: a fork at 1 starts at 1).
     const tape = path.join(h.dir, 'fork.yaml');
     const write = call('FS_WRITE', { path: '/pwned.txt', content: 'obeyed' });
@@ -44,7 +44,7 @@ describe('a fork of a tainted process', () => {
 
     const forked = await h.kernel.fork({ pid: origin.pid, turn: 1, model: `replay:${tape}` });
     await h.kernel.waitExit(forked.pcb.pid);
-    const view = h.kernel.safety.ledger.viewOf(forked.pcb.pid);
+    const view = await h.kernel.safety.ledger.viewOf(forked.pcb.pid);
     expect(view).toMatchObject({ tainted: true, sources: [{ source: 'net', detail: url }] });
     expect(h.kernel.proc(forked.pcb.pid)?.taint.tag).toBe(tag);
     expect(existsSync(path.join(h.workspace, 'pwned.txt'))).toBe(false);
@@ -54,7 +54,7 @@ describe('a fork of a tainted process', () => {
     // At turn 0 the page had not been read yet: that fork is clean.
     const early = await h.kernel.fork({ pid: origin.pid, turn: 0, model: `replay:${tape}` });
     await h.kernel.waitExit(early.pcb.pid);
-    expect(h.kernel.safety.ledger.viewOf(early.pcb.pid).tainted).toBe(false);
+    expect((await h.kernel.safety.ledger.viewOf(early.pcb.pid)).tainted).toBe(false);
     expect(h.results(early.pcb.pid).find((r) => r.name === 'FS_WRITE')).toMatchObject({ ok: true });
   });
 });

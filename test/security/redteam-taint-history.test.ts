@@ -51,7 +51,7 @@ function tape(url: string, read: string): Record<string, TapeEntry[]> {
 async function runRoot(k: Harness) {
   const root = await k.spawn({ name: 'root' });
   await k.kernel.waitExit(root.pid);
-  return { pid: root.pid, taint: k.kernel.safety.ledger.viewOf(root.pid) };
+  return { pid: root.pid, taint: await k.kernel.safety.ledger.viewOf(root.pid) };
 }
 
 describe("a tainted child's stored result", () => {

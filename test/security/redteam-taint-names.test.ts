@@ -47,7 +47,10 @@ describe('names a tainted process chose', () => {
     );
     expect((await h.run({ name: 'writer' })).exitCode).toBe(0);
     const lister = await h.run({ name: 'lister' });
-    expect(h.kernel.safety.ledger.viewOf(lister.pid)).toMatchObject({ tainted: true, sources: [{ source: 'file' }] });
+    expect(await h.kernel.safety.ledger.viewOf(lister.pid)).toMatchObject({
+      tainted: true,
+      sources: [{ source: 'file' }],
+    });
     expect(promptText(h, lister.pid)).toMatch(/OUTSIDE-DATA od-[a-z0-9]{16} from file/);
     expect(existsSync(path.join(h.workspace, 'pwned.txt'))).toBe(false);
   });
@@ -62,7 +65,7 @@ describe('names a tainted process chose', () => {
     );
     await h.run({ name: 'writer' });
     const lister = await h.run({ name: 'lister' });
-    expect(h.kernel.safety.ledger.viewOf(lister.pid).tainted).toBe(false);
+    expect((await h.kernel.safety.ledger.viewOf(lister.pid)).tainted).toBe(false);
     expect(h.results(lister.pid)[0]?.value).toMatchObject({ entries: [{ name: 'plain.txt' }] });
   });
 });

@@ -383,7 +383,7 @@ describe('memory across kernel restarts', () => {
     const done = await b.waitExit(pcb.pid);
     // The resumed process's MEM_READ hit the mismatch, so its tape expectation ("floor 3") failed.
     expect(done.exitCode).not.toBe(0);
-    const events = b.history(pcb.pid);
+    const events = await b.history(pcb.pid);
     const read = events.find((e): e is ResultEvent => e.type === 'result' && e.name === 'MEM_READ');
     expect(read).toMatchObject({ ok: false, errno: 'EIO' });
     expect(read?.message).toBe(

@@ -417,7 +417,7 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     await page.goto(`http://127.0.0.1:${w.port}/#log`);
     await page.waitForSelector('#conn[data-status="live"]');
     const view = await webView(w.fx.kernel, () => Promise.reject(new Error('unused')));
-    const from = w.fx.kernel.store.events.lastId();
+    const from = await w.fx.kernel.store.events.lastId();
     const opensBefore = streamOpens.length;
     const pid = await spawn('ticker');
     const shown = (): Promise<number> => page.locator(`#live-log li[data-pid="${pid}"]`).count();
@@ -431,7 +431,7 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     }
     await w.fx.kernel.waitExit(pid);
     await w.fx.kernel.store.committed();
-    const stored = w.fx.kernel.store.events.after(from, 100_000).map((r) => r.id);
+    const stored = (await w.fx.kernel.store.events.after(from, 100_000)).map((r) => r.id);
     await page.waitForSelector(`#live-log li:last-child[data-id="${stored.at(-1)}"]`, { timeout: 10_000 });
     expect((await liveIds()).filter((id) => id > from)).toEqual(stored);
     const resumed = streamOpens.slice(opensBefore);

@@ -1,7 +1,8 @@
 /**
  * The kernel's store on PostgreSQL (AOS_DATABASE_URL, issue 36): the same store (store.ts: group
- * commit, health, the facets) on a connection of its own (bridge.ts) — its group commits awaited,
- * the reads api.ts names as synchronous waited for —, its tables made from the
+ * commit, health, the facets) on a connection of its own (bridge.ts) — its group commits and the
+ * reads that answer clients awaited, the few reads api.ts names as synchronous waited for —, its
+ * tables made from the
  * SQLite schema (pg-schema.ts) in a schema of their own — one per node, `aos_node_<name>` — so two
  * kernels on one database never read each other's rows. Pids and message ids come from sequences
  * every node shares, so no two nodes hand out the same one.
@@ -126,6 +127,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       note,
       // Group commits are sent to the connection's thread and awaited: the kernel's thread goes on meanwhile.
       commit: (body) => db.commit(body),
+      // So are the reads that answer clients (ps --all, logs, history, inspect, ...): sent behind the commits, awaited.
+      read: (sql, params) => db.readLater(sql, params),
       retryable: retryablePgError,
       ids: (store) => new PgIds(store),
       moves: (store) => new PgMoves(options, store, db),

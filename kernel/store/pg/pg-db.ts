@@ -10,6 +10,7 @@
  * A transaction whose commit fails throws from the function `transaction()` returned, as
  * better-sqlite3's does, and leaves nothing behind: the queued writes are dropped with it.
  *
+ * The reads that answer clients go as the commits do (`readLater`): sent, their answer awaited.
  * The store's group commits go another way (`commit`): the writes are taken as statements here, on
  * the kernel's thread, and sent as one transaction whose answer is awaited (bridge.ts `send`). No
  * write of a commit reads (a read would be a round trip in the middle of it): one that does fails.
@@ -128,6 +129,15 @@ export class PgDb implements SqlDb {
 
   read(step: PgStep): unknown[] {
     return this.send([step]);
+  }
+
+  /** A read on its own (outside any transaction), sent to the connection's thread and awaited: the kernel's thread goes on. */
+  async readLater(sql: string, args: readonly unknown[]): Promise<unknown[]> {
+    const text = toPostgres(sql);
+    const params = bind(text.names, args);
+    const step = { sql: text.sql, params: text.mapParams ? text.mapParams(params) : params };
+    const [result] = await this.bridge.send([step], 'none').answer;
+    return (result?.rows ?? []).map(unescapeRow);
   }
 
   /** Writes queued in the open transaction go first (a custom statement reads what they wrote). */

@@ -42,7 +42,7 @@ describe('web view API', () => {
     const { pid } = await w.fx.kernel.spawn({ task: 'talk', model: w.fx.model });
     await w.fx.kernel.waitExit(pid);
     await w.fx.kernel.store.committed();
-    const total = w.fx.kernel.history(pid).length;
+    const total = (await w.fx.kernel.history(pid)).length;
     const seen: number[] = [];
     let before: number | null = null;
     for (;;) {

@@ -137,7 +137,7 @@ describe('after a restart', () => {
       expect(child.exitReason).toBe('model error: replay tape: is a symlink: /helper.yaml');
       await b.waitExit(1);
       b.store.flush();
-      const events = JSON.stringify(b.store.events.of([1, 2]));
+      const events = JSON.stringify(await b.store.events.of([1, 2]));
       expect(events).toContain('is a symlink');
       expect(events).not.toContain(SECRET);
     } finally {

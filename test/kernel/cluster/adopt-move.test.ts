@@ -52,7 +52,7 @@ describe.skipIf(PG_SKIP)('a tree adopted from a dead node', () => {
     const before = await b.spawn({ task: 'quick', model, name: 'quick' });
     await b.waitExit(before.pid);
     await b.store.committed();
-    const lastBefore = b.store.events.lastId();
+    const lastBefore = await b.store.events.lastId();
 
     // The move will wait on this lock as long as the test holds it: after it has given the tree's
     // events their ids here (events move first, webhooks next), before it commits.

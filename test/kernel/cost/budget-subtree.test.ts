@@ -32,8 +32,12 @@ async function spendOfHelper(
 ): Promise<{ helper: number; w1Count: number; all: number; helperState: unknown }> {
   k = await budgetKernel([budget], parentAndHelper);
   await k.kernel.spawn({ task: 'delegate', model: FAKE_MODEL, name: 'w1', maxTurns: 10 });
-  await until(() => k!.kernel.processes({ all: true }).some((p) => p.name === 'helper'), 10_000, 'the helper');
-  const helperPid = k.kernel.processes({ all: true }).find((p) => p.name === 'helper')?.pid as number;
+  await until(
+    async () => (await k!.kernel.processes({ all: true })).some((p) => p.name === 'helper'),
+    10_000,
+    'the helper',
+  );
+  const helperPid = (await k.kernel.processes({ all: true })).find((p) => p.name === 'helper')?.pid as number;
   await until(() => atRest(k!.kernel, [helperPid]), 20_000, 'the helper at rest');
   const helper = k.sent.filter((s) => s.request.proc.name === 'helper');
   const w1Count = k.kernel.budgets.current(String(budget.name)).find((c) => c.key === 'process:w1')?.tokens ?? 0;

@@ -49,7 +49,7 @@ describe('bounded context', () => {
     expect(compactions.length).toBeGreaterThan(5);
     h.kernel.store.flush();
     // 1 task + 201 replies + 200 result messages + one summary row per compaction.
-    expect(h.kernel.store.transcripts.length(1)).toBe(402 + compactions.length);
+    expect(await h.kernel.store.transcripts.length(1)).toBe(402 + compactions.length);
   });
 
   it('with a 60 KB result every turn: no request over the budget, a flat curve, excerpts that name the rest', async () => {

@@ -143,7 +143,7 @@ describe.each(storeKinds())('on $name', (kind) => {
       await a.kernel.close();
       // Rewrite the stored process as the kernel would have left it, killed mid-FS_WRITE.
       const store = at.open();
-      const record = store.processes.get(pcb.pid);
+      const record = await store.processes.get(pcb.pid);
       if (!record) throw new Error('no record');
       const runtime = JSON.parse(record.runtime) as Record<string, unknown>;
       const reply = `${call('FS_WRITE', { path: 'once.txt', content: 'x' })}\n${call('FS_LIST')}`;
@@ -189,11 +189,11 @@ describe.each(storeKinds())('on $name', (kind) => {
       await a.kernel.close();
 
       const b = await boot();
-      const rows = b.kernel.processes({ all: true });
+      const rows = await b.kernel.processes({ all: true });
       expect(rows.map((r) => [r.pid, r.state, r.exit_code])).toEqual([[1, 'exited', 0]]);
-      expect(b.kernel.processes()).toEqual([]);
+      expect(await b.kernel.processes()).toEqual([]);
       expect(b.kernel.stats().processes.exited).toBe(1);
-      const types = b.kernel.history(1).map((e) => e.type);
+      const types = (await b.kernel.history(1)).map((e) => e.type);
       expect(types).toContain('model');
       expect(types.at(-1)).toBe('state');
     });

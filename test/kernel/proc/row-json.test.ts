@@ -22,11 +22,11 @@ describe('the live rows as JSON', () => {
       sleeper: [call('SLEEP', { seconds: 60 })],
     });
     const harness = h;
-    const check = (): void =>
-      expect(JSON.parse(sent(harness))).toEqual(JSON.parse(JSON.stringify(harness.kernel.processes())));
-    check();
+    const check = async (): Promise<void> =>
+      expect(JSON.parse(sent(harness))).toEqual(JSON.parse(JSON.stringify(await harness.kernel.processes())));
+    await check();
     const waiter = await harness.spawn({ name: 'waiter' });
-    check();
+    await check();
     const sleeper = await harness.spawn({ name: 'sleeper' });
     await until(
       () =>
@@ -34,10 +34,10 @@ describe('the live rows as JSON', () => {
       5000,
       'both to park',
     );
-    check();
+    await check();
     harness.kernel.send(waiter.pid, 'go');
     await harness.kernel.waitExit(waiter.pid);
-    check();
+    await check();
     expect((JSON.parse(sent(harness)) as Array<{ pid: number }>).map((r) => r.pid)).toEqual([sleeper.pid]);
     harness.kernel.kill(sleeper.pid);
     await harness.kernel.waitExit(sleeper.pid);
@@ -66,7 +66,7 @@ describe('the live rows as JSON', () => {
   it('tells apart rows that differ in any one field', async () => {
     h = await startHarness({ waiter: [call('SYS_READ_STDIN', { timeout_s: 60 })] });
     await h.spawn({ name: 'waiter' });
-    const row = h.kernel.processes()[0] as ProcRow;
+    const row = (await h.kernel.processes())[0] as ProcRow;
     expect(sameRow(row, { ...row })).toBe(true);
     for (const key of Object.keys(row) as Array<keyof ProcRow>) {
       const other = {

@@ -53,7 +53,7 @@ describe.each(['gemini:gemini-2.5-flash', 'openai:llama3.1:8b'])('%s through the
     const k = await boot();
     const pcb = await k.waitExit((await k.spawn({ task: 'write a file', model })).pid);
     expect(pcb.exitCode).toBe(0);
-    const [row] = k.processes({ all: true });
+    const [row] = await k.processes({ all: true });
     expect(row).toMatchObject({ turns: 2, prompt_tokens: 100 + 101, output_tokens: 14, tokens: 215 });
     // Priced from the table for Gemini; a local model costs nothing.
     expect((row?.cost ?? 0) > 0).toBe(model.startsWith('gemini'));

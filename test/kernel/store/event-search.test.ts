@@ -32,10 +32,10 @@ describe('event pages and search', () => {
     const { store } = await openStore();
     for (let i = 0; i < 10; i++) say(store, 1 + (i % 2), `line ${i}`);
     store.flush();
-    expect(lastEventId(store)).toBe(10);
-    expect(ids(eventsBefore(store, { pid: null, before: null, limit: 3 }))).toEqual([10, 9, 8]);
-    expect(ids(eventsBefore(store, { pid: 2, before: 8, limit: 3 }))).toEqual([6, 4, 2]);
-    expect(ids(eventsAfter(store, 7, 100))).toEqual([8, 9, 10]);
+    expect(await lastEventId(store)).toBe(10);
+    expect(ids(await eventsBefore(store, { pid: null, before: null, limit: 3 }))).toEqual([10, 9, 8]);
+    expect(ids(await eventsBefore(store, { pid: 2, before: 8, limit: 3 }))).toEqual([6, 4, 2]);
+    expect(ids(await eventsAfter(store, 7, 100))).toEqual([8, 9, 10]);
     store.close();
   });
 

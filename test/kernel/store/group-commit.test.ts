@@ -95,7 +95,7 @@ describe('group commit', () => {
     // The delay timer is never advanced: only the wait can have committed this.
     await s.committed();
     expect(batches).toEqual([[1, 2]]);
-    expect(s.events.recent(10).map((e) => e.pid)).toEqual([1, 2]);
+    expect((await s.events.recent(10)).map((e) => e.pid)).toEqual([1, 2]);
     // Nothing is left for the delay timer to commit twice.
     await vi.advanceTimersByTimeAsync(param.storeCommitDelayMs);
     expect(batches).toEqual([[1, 2]]);
@@ -199,7 +199,7 @@ describe('events serialised at the commit', () => {
     await s.committed();
     expect(batches).toEqual([[6, 7, 8]]);
     expect(unstorable).toEqual([bad]);
-    const stored = s.events.recent(10);
+    const stored = await s.events.recent(10);
     expect(stored.map((e) => e.type)).toEqual(['state', 'error', 'state']);
     expect(stored[1]).toMatchObject({
       pid: 7,

@@ -135,6 +135,6 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store commits without blocking the kern
     expect(store.healthy).toBe(true);
     expect(health).toEqual([false, true]);
     expect(await store.meta('k')).toBe('second');
-    expect(store.events.of([1, 2]).map((e) => e.pid)).toEqual([1, 2]);
+    expect((await store.events.of([1, 2])).map((e) => e.pid)).toEqual([1, 2]);
   }, 20_000);
 });

@@ -183,7 +183,7 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
       store.events.add(ev(1, 'spawn'));
       s.flush();
       expect(store.healthy, `${name}: ${store.lastError?.message}`).toBe(true);
-      expect(store.events.of([1]).length, name).toBe(1);
+      expect((await store.events.of([1])).length, name).toBe(1);
     }
   });
 
@@ -201,7 +201,7 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
       s.flush();
       expect(store.healthy, `${name}: ${store.lastError?.message}`).toBe(true);
       expect(errors, name).toEqual([1]);
-      expect(store.events.of([1]).length, name).toBe(1);
+      expect((await store.events.of([1])).length, name).toBe(1);
     }
   });
 

@@ -131,7 +131,7 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store under faults: the bridge and tran
     expect((await store.channels.messages('tg', { limit: 10 })).length).toBe(1);
     expect(logs.filter((l) => l.includes('dropped'))).toEqual([]);
     expect(errors).toEqual([]);
-    expect(store.events.of([1]).map((e) => e.type)).toEqual(['spawn', 'model']);
+    expect((await store.events.of([1])).map((e) => e.type)).toEqual(['spawn', 'model']);
   }, 20_000);
 
   it('a transaction whose session the server ended half way commits nothing, not its second half alone past the fence', async () => {

@@ -229,31 +229,25 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   out.live = (await store.processes.live()).map((p) => [p.pid, p.state, p.task, p.cost, p.created_at]);
   out.unreaped = await store.processes.unreapedChildren();
   out.totals = await store.processes.endedTotals();
-  out.get = store.processes.get(3);
-  out.subtree = store.processes.subtree(1);
-  out.ps = store.processes.psColumns().map((r) => r.pid);
-  out.psLast = store.processes.psColumns(2).map((r) => r.pid);
-  out.prunable = store.processes.prunable(1_650_000_000_000, 10).map((r) => r.pid);
-  out.summaries = store.processes
-    .summaries([1, 2])
-    .map((r) => r.pid)
-    .sort();
-  out.ofTree = store.processes
-    .ofTree(1)
-    .map((r) => r.pid)
-    .sort();
+  out.get = await store.processes.get(3);
+  out.subtree = await store.processes.subtree(1);
+  out.ps = (await store.processes.psColumns()).map((r) => r.pid);
+  out.psLast = (await store.processes.psColumns(2)).map((r) => r.pid);
+  out.prunable = (await store.processes.prunable(1_650_000_000_000, 10)).map((r) => r.pid);
+  out.summaries = (await store.processes.summaries([1, 2])).map((r) => r.pid).sort();
+  out.ofTree = (await store.processes.ofTree(1)).map((r) => r.pid).sort();
   out.transcript = await store.transcripts.load(1);
   out.row = await store.transcripts.row(1, 1);
-  out.length = store.transcripts.length(1);
+  out.length = await store.transcripts.length(1);
   out.results = await store.transcripts.results(1);
-  out.of = store.events.of([1]).map((e) => e.type);
-  out.ofTail = store.events.of([1, 2], 2).map((e) => e.type);
-  out.promptText = (store.events.of([1]).find((e) => e.type === 'prompt') as { text?: string }).text;
-  out.recent = store.events.recent(2).map((e) => e.type);
+  out.of = (await store.events.of([1])).map((e) => e.type);
+  out.ofTail = (await store.events.of([1, 2], 2)).map((e) => e.type);
+  out.promptText = ((await store.events.of([1])).find((e) => e.type === 'prompt') as { text?: string }).text;
+  out.recent = (await store.events.recent(2)).map((e) => e.type);
   out.result = (await store.events.result(1, 1, 0))?.type;
   out.before = (await store.events.before({ pid: 1, before: null, limit: 2 })).length;
-  out.after = store.events.after(0, 100).length;
-  out.lastId = store.events.lastId();
+  out.after = (await store.events.after(0, 100)).length;
+  out.lastId = await store.events.lastId();
   out.usage = (await store.events.usage(100)).map((u) => [u.pid, u.model, u.prompt, u.output, u.cached]);
   await store.events.indexAll(2);
   out.search = (await store.events.search('a repl', { pid: null, before: null, limit: 10 })).length;
@@ -320,7 +314,7 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
     messages: (await store.mail.messages()).length,
     timers: (await store.mail.timers()).length,
     results: (await store.transcripts.results(1)).length,
-    gone: store.processes.get(9) === undefined,
+    gone: (await store.processes.get(9)) === undefined,
     entries: (await store.threads.entries('th', { limit: 10 })).map((e) => e.seq),
     journal: store.journal.entries([1]).length,
     units: (await store.units.all()).length,
@@ -377,7 +371,7 @@ describe.skipIf(PG_SKIP)('the store on PostgreSQL', () => {
     await store.committed();
     expect(store.healthy).toBe(true);
     expect(health).toEqual([false, true]);
-    expect(store.events.of([1]).map((e) => e.type)).toEqual(['spawn', 'model']);
+    expect((await store.events.of([1])).map((e) => e.type)).toEqual(['spawn', 'model']);
     expect(await store.transcripts.row(1, 5)).toBe('while down');
   });
 
@@ -399,8 +393,8 @@ describe.skipIf(PG_SKIP)('the store on PostgreSQL', () => {
       store.events.add(ev(2, 'spawn'));
       expect(store.flush()).toBe(false);
       expect(store.lastError?.message).toContain('fenced');
-      expect(store.processes.get(2)).toBeUndefined();
-      expect(store.events.of([2])).toEqual([]);
+      expect(await store.processes.get(2)).toBeUndefined();
+      expect(await store.events.of([2])).toEqual([]);
     } finally {
       await admin.end();
     }
@@ -416,8 +410,8 @@ describe.skipIf(PG_SKIP)('the store on PostgreSQL', () => {
     store.events.add(ev(1, 'spawn'));
     expect(store.flush()).toBe(true);
     expect(errors).toEqual([2]);
-    expect(store.processes.get(1)?.pid).toBe(1);
-    expect(store.events.of([1]).length).toBe(1);
+    expect((await store.processes.get(1))?.pid).toBe(1);
+    expect((await store.events.of([1])).length).toBe(1);
   });
 });
 

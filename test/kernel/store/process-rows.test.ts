@@ -48,7 +48,7 @@ describe('process rows', () => {
     for (const turns of [0, 1, 2]) {
       store.processes.save(7, () => record(7, turns));
       expect(store.flush()).toBe(true);
-      expect(store.processes.get(7)).toEqual(record(7, turns));
+      expect(await store.processes.get(7)).toEqual(record(7, turns));
     }
     expect(await store.processes.live()).toEqual([]);
   });

@@ -49,7 +49,8 @@ async function populate(k: Kernel, model: string, exited: number): Promise<void>
   await k.spawn({ task: 't', model, name: 'waiter' });
   await k.spawn({ task: 't', model, name: 'parent' });
   await Promise.all(roots.map((p) => k.waitExit(p.pid)));
-  while (k.processes().filter((r) => r.state === 'blocked').length < 4) await new Promise((r) => setTimeout(r, 10));
+  while ((await k.processes()).filter((r) => r.state === 'blocked').length < 4)
+    await new Promise((r) => setTimeout(r, 10));
   k.kill(victim.pid);
   await k.waitExit(victim.pid);
 }
@@ -66,7 +67,7 @@ describe('ps --all', () => {
     const first = await k.psAll.json();
     const listed = JSON.parse(first.bytes.toString('utf8')) as ProcRow[];
     expect(k.psAll.threaded).toBe(true);
-    const inline = k.processes({ all: true });
+    const inline = await k.processes({ all: true });
     expect(listed).toHaveLength(param.psWorkerMinRows + 4);
     expect(comparable(listed)).toEqual(comparable(inline));
     const states = new Set(listed.map((r) => `${r.state} ${r.wait ?? ''}`));
@@ -85,7 +86,7 @@ describe('ps --all', () => {
     expect(comparable(JSON.parse(text) as ProcRow[])).toEqual(comparable(inline));
     const after = JSON.parse(third.bytes.toString('utf8')) as ProcRow[];
     expect(after.find((r) => r.pid === param.psWorkerMinRows + 2)?.state).toBe('killed');
-    expect(comparable(after)).toEqual(comparable(k.processes({ all: true })));
+    expect(comparable(after)).toEqual(comparable(await k.processes({ all: true })));
     second.release();
     third.release();
   }, 60_000);
@@ -95,16 +96,16 @@ describe('ps --all', () => {
     await populate(k, model, 3);
     const listed = JSON.parse((await k.psAll.json()).bytes.toString('utf8')) as ProcRow[];
     expect(k.psAll.threaded).toBe(false);
-    expect(comparable(listed)).toEqual(comparable(k.processes({ all: true })));
+    expect(comparable(listed)).toEqual(comparable(await k.processes({ all: true })));
     expect(listed.map((r) => r.pid)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('lists the last n created, live or ended, reading only those', async () => {
     const { k, model } = await open(3);
     await populate(k, model, 3);
-    const all = comparable(k.processes({ all: true }));
-    expect(comparable(k.processes({ last: 3 }))).toEqual(all.slice(-3));
-    expect(k.processes({ last: 3 }).map((r) => r.state)).toEqual(['blocked', 'blocked', 'blocked']);
-    expect(comparable(k.processes({ last: 100 }))).toEqual(all);
+    const all = comparable(await k.processes({ all: true }));
+    expect(comparable(await k.processes({ last: 3 }))).toEqual(all.slice(-3));
+    expect((await k.processes({ last: 3 })).map((r) => r.state)).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(comparable(await k.processes({ last: 100 }))).toEqual(all);
   });
 });

@@ -61,12 +61,12 @@ describe('events whose text is a transcript row', () => {
     expect(raw.some((r) => r.json.includes('"type":"prompt"') && r.json.includes('wombat'))).toBe(false);
 
     // Every reader gets the events exactly as they were emitted.
-    expect(h.kernel.store.events.of([pcb.pid])).toEqual(live);
+    expect(await h.kernel.store.events.of([pcb.pid])).toEqual(live);
     expect(committed.filter((e) => e.pid === pcb.pid)).toEqual(live);
     expect(parse(await h.kernel.store.events.before({ pid: pcb.pid, before: null, limit: 1000 })).reverse()).toEqual(
       live,
     );
-    expect(parse(h.kernel.store.events.after(0, 1000)).filter((e) => e.pid === pcb.pid)).toEqual(live);
+    expect(parse(await h.kernel.store.events.after(0, 1000)).filter((e) => e.pid === pcb.pid)).toEqual(live);
     await h.kernel.store.events.indexAll(7);
     const found = parse(await h.kernel.store.events.search('quokkas', { pid: null, before: null, limit: 10 }));
     expect(found.map((e) => e.type)).toEqual(['model']);
@@ -94,7 +94,7 @@ describe('events whose text is a transcript row', () => {
         text: 'a row of the transcript',
       });
       store.flush();
-      expect(store.events.of([1])).toEqual([
+      expect(await store.events.of([1])).toEqual([
         before,
         { ts: 'y', type: 'prompt', pid: 1, turn: 1, transcript_seq: 0, text: 'a row of the transcript' },
       ]);

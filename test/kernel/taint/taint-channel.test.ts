@@ -69,7 +69,7 @@ describe.skipIf(!bwrap)('a channel message', () => {
     await until(() => k.kernel.units.runs('helper', 10).some((r) => r.pid !== null), 20_000, 'the run');
     const pid = k.kernel.units.runs('helper', 10).find((r) => r.pid !== null)!.pid!;
     await k.kernel.waitExit(pid);
-    const view = k.kernel.safety.ledger.viewOf(pid);
+    const view = await k.kernel.safety.ledger.viewOf(pid);
     expect(view).toMatchObject({ tainted: true, sticky: true });
     expect(view.sources).toContainEqual(
       expect.objectContaining({ source: 'channel', detail: 'tg/1', excerpt: 'hello from outside' }),
@@ -93,7 +93,7 @@ describe.skipIf(!bwrap)('a webhook body', () => {
     });
     expect(fired.pid).not.toBeNull();
     await k.kernel.waitExit(fired.pid!);
-    expect(k.kernel.safety.ledger.viewOf(fired.pid!)).toMatchObject({
+    expect(await k.kernel.safety.ledger.viewOf(fired.pid!)).toMatchObject({
       tainted: true,
       sticky: true,
       sources: [{ source: 'webhook', detail: 'POST /in', excerpt: '{"cmd":"rm -rf /"}' }],

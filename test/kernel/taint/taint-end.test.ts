@@ -50,7 +50,7 @@ describe('taint ends', () => {
     expect(pcb.exitCode).toBe(0);
     expect(h.kernel.safety.approvals.list(10)).toEqual([]);
     expect(reasons.some((r) => r.endsWith('its taint ended'))).toBe(true);
-    const view = h.kernel.safety.ledger.viewOf(pcb.pid);
+    const view = await h.kernel.safety.ledger.viewOf(pcb.pid);
     expect(view).toMatchObject({ tainted: false, count: 0, ended: { count: 1 } });
     // The page's words are in no request after the compaction that ended it.
     const after = seen.slice(-3).map((s) => JSON.stringify(s.request.messages));

@@ -39,7 +39,7 @@ async function fetchUrl(): Promise<string> {
 async function runAs(k: Harness, name: string) {
   const pcb = await k.spawn({ name });
   const end = await k.kernel.waitExit(pcb.pid);
-  return { pid: pcb.pid, end, taint: k.kernel.safety.ledger.viewOf(pcb.pid) };
+  return { pid: pcb.pid, end, taint: await k.kernel.safety.ledger.viewOf(pcb.pid) };
 }
 
 describe('a file a tainted process wrote', () => {
@@ -109,7 +109,7 @@ describe('a child of a tainted process', () => {
     const spawned = k.results(root.pid).find((r) => r.name === 'SPAWN_AGENT');
     const childPid = (spawned?.value as { pid: number }).pid;
     await k.kernel.waitExit(childPid);
-    expect(k.kernel.safety.ledger.viewOf(childPid)).toMatchObject({
+    expect(await k.kernel.safety.ledger.viewOf(childPid)).toMatchObject({
       tainted: true,
       sources: [{ source: 'parent', detail: `process ${root.pid} (tainted by net ${url})` }],
     });
@@ -156,7 +156,7 @@ describe('a message a tainted process sends', () => {
     const root = await k.spawn({ name: 'root' });
     await k.kernel.waitExit(root.pid);
     await k.kernel.waitExit(2);
-    const worker = k.kernel.safety.ledger.viewOf(2);
+    const worker = await k.kernel.safety.ledger.viewOf(2);
     expect(worker).toMatchObject({ tainted: true, sources: [{ source: 'mail', detail: `process ${root.pid}` }] });
     expect(worker.sources[0]?.excerpt).toBe('the page says: obey me');
     expect(promptText(k, 2)).toMatch(/\[OUTSIDE-DATA od-[a-z0-9]{16} from mail \\"process 1\\"\]/);

@@ -47,7 +47,7 @@ describe.skipIf(!bwrap)('aos eval', () => {
     expect(origin.exitCode).toBe(0);
     pid = origin.pid;
     recorded = path.join(h.dir, 'run.yaml');
-    await writeFile(recorded, recordTape(h.kernel, pid).tape);
+    await writeFile(recorded, (await recordTape(h.kernel, pid)).tape);
   }, 60_000);
   afterAll(async () => {
     await h?.close();
@@ -55,7 +55,7 @@ describe.skipIf(!bwrap)('aos eval', () => {
 
   it('follows the recording to its end when played to itself, and runs nothing on the host', async () => {
     const before = await snapshot(h.workspace);
-    const processes = h.kernel.processes({ all: true }).length;
+    const processes = (await h.kernel.processes({ all: true })).length;
     const emitted: KernelEvent[] = [];
     const stop = h.kernel.events.subscribe((event) => emitted.push(event));
     const [run, ...more] = await evalTapes(h.kernel, { tapes: [recorded], models: [`replay:${recorded}`] });
@@ -83,7 +83,7 @@ describe.skipIf(!bwrap)('aos eval', () => {
     // No call ran: not a file changed, not an event (no syscall, no result), not a process.
     expect(await snapshot(h.workspace)).toEqual(before);
     expect(emitted).toEqual([]);
-    expect(h.kernel.processes({ all: true })).toHaveLength(processes);
+    expect(await h.kernel.processes({ all: true })).toHaveLength(processes);
   });
 
   it('reports the turn and the call where a model first differs, and stops there', async () => {

@@ -126,7 +126,7 @@ describe('a recording holds every byte the model was sent', () => {
     expect(new Set(sent.map((r) => r.model))).toEqual(new Set(['cheap-small', 'strong-small']));
     expect(sent.some((r) => r.messages.some((m) => m.text.includes('characters of this message were cut')))).toBe(true);
 
-    const recording = recordTape(kernel, pcb.pid);
+    const recording = await recordTape(kernel, pcb.pid);
     const tape = parseTape(recording.tape, 'run.yaml');
     const entries = tape.agents.get(tape.recorded?.agent ?? '') ?? [];
     expect(entries).toHaveLength(12);

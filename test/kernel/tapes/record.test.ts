@@ -33,7 +33,7 @@ describe.skipIf(!bwrap)('aos record', () => {
     const first = await harness({ root: RUN.map((reply) => ({ reply, usage: { prompt: 100, output: 10 } })) });
     const origin = await first.run({ task: 'Count the plan\nthen stop' });
     expect(origin.exitCode).toBe(0);
-    const recording = recordTape(first.kernel, origin.pid);
+    const recording = await recordTape(first.kernel, origin.pid);
     expect(recording).toMatchObject({ turns: 7, agents: [{ name: 'root', pids: [origin.pid], turns: 7 }] });
     const tape = parseTape(recording.tape, 'run.yaml');
     const entries = tape.agents.get('root') ?? [];
@@ -68,8 +68,8 @@ describe.skipIf(!bwrap)('aos record', () => {
       (await second.kernel.spawn({ task: 'Count the plan\nthen stop', model: `replay:${file}` })).pid,
     );
     expect(replayed.exitCode).toBe(0);
-    const before = normalised(first.kernel.history(origin.pid, { tree: true }));
-    const after = normalised(second.kernel.history(replayed.pid, { tree: true }));
+    const before = normalised(await first.kernel.history(origin.pid, { tree: true }));
+    const after = normalised(await second.kernel.history(replayed.pid, { tree: true }));
     expect(after).toEqual(before);
     expect(after.length).toBeGreaterThan(20);
   }, 60_000);
@@ -120,7 +120,7 @@ describe('aos record, a tree', () => {
     const first = await harness({ root, writer: WRITER, worker: WORKER });
     const origin = await first.run({ task: 'Share the work' });
     expect(origin).toMatchObject({ pid: 1, exitCode: 0 });
-    const recording = recordTape(first.kernel, origin.pid);
+    const recording = await recordTape(first.kernel, origin.pid);
     const [writer, w1, w2] = [origin.pid + 1, origin.pid + 2, origin.pid + 3];
     expect(recording.agents).toEqual([
       { name: 'root', pids: [origin.pid], turns: 5 },
@@ -132,7 +132,7 @@ describe('aos record, a tree', () => {
     // Each worker's task line was its own: neither is expected of both.
     expect(tape.agents.get('worker')?.map((e) => e.expect)).toEqual([[], ['[SYS_RESULT::FS_LIST] {"ok":true']]);
     expect(tape.agents.get('writer')?.[0]?.expect).toEqual(['write a.txt']);
-    expect(recordTape(first.kernel, origin.pid, { tree: false }).agents).toEqual([
+    expect((await recordTape(first.kernel, origin.pid, { tree: false })).agents).toEqual([
       { name: 'root', pids: [origin.pid], turns: 5 },
     ]);
 
@@ -143,8 +143,8 @@ describe('aos record, a tree', () => {
       (await second.kernel.spawn({ task: 'Share the work', model: `replay:${file}` })).pid,
     );
     expect(replayed.exitCode).toBe(0);
-    expect(normalised(byProcess(second.kernel.history(replayed.pid, { tree: true })))).toEqual(
-      normalised(byProcess(first.kernel.history(origin.pid, { tree: true }))),
+    expect(normalised(byProcess(await second.kernel.history(replayed.pid, { tree: true })))).toEqual(
+      normalised(byProcess(await first.kernel.history(origin.pid, { tree: true }))),
     );
   }, 60_000);
 
@@ -171,13 +171,13 @@ describe('aos record, a tree', () => {
     );
     const origin = await first.run({ task: 'two workers' });
     expect(origin.exitCode).toBe(0);
-    expect(() => recordTape(first.kernel, origin.pid)).toThrow(
+    await expect(recordTape(first.kernel, origin.pid)).rejects.toThrow(
       new RegExp(
         `processes ${origin.pid + 1} and ${origin.pid + 2} are both named "worker" but their replies differ at turn 0: .*aos record ${origin.pid + 1} --no-tree`,
       ),
     );
     // Each alone is fine.
-    expect(recordTape(first.kernel, origin.pid + 2, { tree: false }).agents).toEqual([
+    expect((await recordTape(first.kernel, origin.pid + 2, { tree: false })).agents).toEqual([
       { name: 'worker', pids: [origin.pid + 2], turns: 2 },
     ]);
   }, 60_000);
@@ -186,14 +186,14 @@ describe('aos record, a tree', () => {
     const first = await harness({ root: [call('SYS_READ_STDIN', { timeout_s: 60 }), EXIT] });
     const pcb = await first.spawn();
     await until(() => first.kernel.pcb(pcb.pid)?.state === 'blocked');
-    expect(() => recordTape(first.kernel, pcb.pid)).toThrow(
+    await expect(recordTape(first.kernel, pcb.pid)).rejects.toThrow(
       /cannot record a run that has not ended: process \d+ \(blocked\) is still going; wait for it \(aos wait \d+\) or stop it/,
     );
-    expect(() => recordTape(first.kernel, 999)).toThrow(/no such process 999/);
+    await expect(recordTape(first.kernel, 999)).rejects.toThrow(/no such process 999/);
     // Killed mid-turn: the tape ends at the last whole turn.
     first.kernel.kill(pcb.pid);
     await first.kernel.waitExit(pcb.pid);
-    const tape = parseTape(recordTape(first.kernel, pcb.pid).tape, 'cut.yaml');
+    const tape = parseTape((await recordTape(first.kernel, pcb.pid)).tape, 'cut.yaml');
     expect(tape.agents.get('root')?.map((e) => e.reply)).toEqual([call('SYS_READ_STDIN', { timeout_s: 60 })]);
     expect(tape.recorded?.ended).toMatchObject({ state: 'killed', code: 137 });
   }, 30_000);
@@ -211,7 +211,7 @@ describe('aos record and secrets', () => {
     );
     const origin = await first.run({ task: `Keep ${TOKEN} safe`, role: `the keeper of ${TOKEN}` });
     expect(origin.exitCode).toBe(0);
-    const { tape } = recordTape(first.kernel, origin.pid);
+    const { tape } = await recordTape(first.kernel, origin.pid);
     // The store holds the task as given and the reply as written: the tape masks them again.
     expect(tape).not.toContain(TOKEN);
     expect(tape).not.toContain(TOKEN.slice(4, 20));
