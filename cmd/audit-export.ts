@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ExportDigest, verifyExport, type ExportStatement } from '../protocol/audit-export.js';
+import { ExportDigest, canonicalRowLine, verifyExport, type ExportStatement } from '../protocol/audit-export.js';
 import { toInt } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -18,7 +18,7 @@ const PAGE = 10_000;
 /** Write to `file` through a temporary beside it, so a reader never sees half an export. */
 function atomicWriter(file: string): { write(text: string): void; done(): void; abandon(): void } {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(temp, 'wx', 0o644);
+  const fd = openSync(temp, 'wx', 0o600);
   return {
     write: (text) => void writeSync(fd, text),
     done: () => {
@@ -53,7 +53,7 @@ export async function runAuditExport(flags: ExportFlags): Promise<number> {
         if (rows.length === 0) break;
         for (const row of rows) {
           digest.add(row);
-          sink.write(`${JSON.stringify(row)}\n`);
+          sink.write(`${canonicalRowLine(row)}\n`);
         }
         from = rows[rows.length - 1]?.id ?? upto;
       }

@@ -32,6 +32,12 @@ const ROW_FIELDS = [
   'hash',
 ] as const;
 
+/** A row's line in an export: its fields, and only those, in ROW_FIELDS' order. A verifier takes no other spelling (no extra field, no key twice). */
+export function canonicalRowLine(row: object): string {
+  const fields = row as Readonly<Record<string, unknown>>;
+  return JSON.stringify(Object.fromEntries(ROW_FIELDS.map((f) => [f, fields[f] ?? null])));
+}
+
 export type ExportRow = { [K in (typeof ROW_FIELDS)[number]]: K extends 'id' | 'pid' ? number : string | null };
 
 /** What the signature covers. */
@@ -159,7 +165,19 @@ export function verifyExport(lines: Iterable<string>, publicKeyPem: string): Exp
     header = null;
   }
   if (!header) return { ok: false, line: 1, statement: null, problem: `line 1 is not an ${EXPORT_FORMAT} header` };
-  const { statement } = header;
+  const statement = Object.fromEntries(
+    STATEMENT_FIELDS.map((f) => [f, header.statement[f]]),
+  ) as unknown as ExportStatement;
+  if (
+    (first.done ? '' : first.value.trimEnd()) !==
+    JSON.stringify({ format: EXPORT_FORMAT, statement, signature: header.signature })
+  )
+    return {
+      ok: false,
+      line: 1,
+      statement: null,
+      problem: 'line 1 is not spelled as an export writes its header (an extra field, a key twice, another order)',
+    };
   const fail = (problem: string, line: number | null): ExportVerdict => ({ ok: false, problem, line, statement });
   if (publicKeyFingerprint(publicKeyPem) !== statement.key)
     return fail(`the export was signed by key ${statement.key}, not by this public key`, 1);
@@ -184,6 +202,11 @@ export function verifyExport(lines: Iterable<string>, publicKeyPem: string): Exp
       row = null;
     }
     if (!row) return fail(`line ${lineNo} is not an audit row`, lineNo);
+    if (canonicalRowLine(row) !== next.value.trimEnd())
+      return fail(
+        `line ${lineNo} is not spelled as an export writes a row (an extra field, a key twice, another order)`,
+        lineNo,
+      );
     const expected = prev ? prev.id + 1 : (statement.first_id ?? statement.after + 1);
     if (row.id !== expected)
       return fail(

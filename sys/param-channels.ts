@@ -25,4 +25,6 @@ export const channelParam = {
   channelMessagesKept: 10_000,
   /** An adapter's sandbox: CPU seconds over its life (it is restarted, losing nothing, when it runs out), memory. */
   ...{ channelCpuSeconds: 3_600, channelMaxMemoryBytes: 2 * 1024 * 1024 * 1024 },
+  /** The longest call an approval message in a chat shows whole (Slack cuts a section at 3,000); a longer one gets only Deny there. */
+  chatApprovalMaxCall: 2_000,
 } as const;

@@ -307,6 +307,8 @@ export const param = {
   ...{ approvalTimeoutS: 600, approvalsMaxListed: 1_000 },
   /** Audit rows `aos audit` returns at most; `aos blame` reads a file line by line up to blameMaxBytes (larger or binary: write by write). */
   ...{ auditMaxRows: 10_000, blameMaxBytes: 4 * 1024 * 1024 },
+  /** `aos blame`'s line diffs: an edit longer than this (lines) or a diff longer than blameDiffMs gives the whole version to its write; past blameTotalMs, write by write. */
+  ...{ blameMaxEditLines: 2_000, blameDiffMs: 100, blameTotalMs: 1_000 },
   /** Rollback journal: the most an EXEC_CMD snapshot of the writable paths reads (past it the call runs unjournaled). */
   journalSnapshotMaxBytes: 64 * 1024 * 1024,
 } as const;

@@ -118,6 +118,11 @@ export const safetyHandlers: SafetyHandlers = {
     // A host path inside the workspace is named as agents see it; anything else is read as that already.
     const given =
       params.path === root || params.path.startsWith(`${root}/`) ? `/${path.relative(root, params.path)}` : params.path;
+    if (given.split(/[\\/]/).includes('..'))
+      throw new AosError(
+        'EINVAL',
+        `blame takes a path without "..": name the file itself (got ${JSON.stringify(params.path)})`,
+      );
     if (!given.startsWith('/'))
       throw new AosError('EINVAL', `blame takes an absolute path (as agents see it, or inside the workspace ${root})`);
     const at = params.at === undefined ? null : Date.parse(params.at);

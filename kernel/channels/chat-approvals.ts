@@ -16,6 +16,7 @@
  * Tokens live in memory: after a kernel restart the buttons of earlier messages are unknown.
  */
 import { nanoid } from 'nanoid';
+import { param } from '../../sys/param.js';
 import { showApproval } from '../../protocol/show-call.js';
 import { taintLines } from '../../protocol/taint-show.js';
 import type { ApprovalView } from '../safety/approval-record.js';
@@ -34,6 +35,10 @@ interface Ask {
   outcome: string | null;
   /** A button of it was pressed and decided. */
   used: boolean;
+  /** The whole call is in the message (otherwise only Deny is offered, and only Deny is taken). */
+  whole: boolean;
+  /** Its place in the order requests were sent: approve-all takes only those sent up to it. */
+  seq: number;
 }
 
 /** Decided requests kept so a late or replayed press is told what happened (the oldest forgotten past this). */
@@ -51,6 +56,7 @@ export class ChatApprovals {
   private readonly byApproval = new Map<string, string>();
 
   private listening = false;
+  private seq = 0;
 
   constructor(private readonly state: ChannelsState) {}
 
@@ -91,24 +97,29 @@ export class ChatApprovals {
     const view = binding ? this.state.host.approvals.view(n.id) : undefined;
     if (!binding || !live || !view) return;
     const token = nanoid();
+    const shown = requestText(view);
     const ask: Ask = {
       approval: n.id,
       pid: n.pid,
       channel: binding.channel,
       binding: binding.id,
       approvers: new Set(binding.approvers),
-      text: requestText(view),
+      text: shown.text,
+      whole: shown.whole,
+      seq: ++this.seq,
       sent: [],
       outcome: null,
       used: false,
     };
     this.asks.set(token, ask);
     this.byApproval.set(n.id, token);
-    const buttons = [
-      { label: 'Approve', data: `a:${token}` },
-      { label: 'Deny', data: `d:${token}` },
-      { label: 'Approve all of this process', data: `p:${token}` },
-    ];
+    const buttons = ask.whole
+      ? [
+          { label: 'Approve', data: `a:${token}` },
+          { label: 'Deny', data: `d:${token}` },
+          { label: 'Approve all of this process', data: `p:${token}` },
+        ]
+      : [{ label: 'Deny', data: `d:${token}` }];
     for (const chat of ask.approvers) void this.send(live, ask, chat, buttons);
   }
 
@@ -195,9 +206,13 @@ export class ChatApprovals {
         'no longer pending',
         `This request is no longer pending (${ask.outcome ?? 'settled'}): nothing was decided.`,
       );
+    const kind = match[1];
+    if (kind !== 'd' && !ask.whole)
+      return {
+        text: 'This request was too long to show here: only Deny is taken from the chat; review it with aos approvals.',
+      };
     ask.used = true;
     const via = `channel:${channel}/${sender}` as const;
-    const kind = match[1];
     try {
       if (kind === 'd') {
         this.state.host.approvals.deny(ask.approval, `denied from ${channel} by ${sender}`, via);
@@ -205,22 +220,44 @@ export class ChatApprovals {
       }
       this.state.host.approvals.approve(ask.approval, via);
       if (kind === 'a') return { text: 'Approved.' };
+      // Only what this approver was sent before this message, whole: never a request made since.
       let more = 0;
       for (const id of this.state.host.approvals.pendingOf(ask.pid)) {
-        this.state.host.approvals.approve(id, via);
-        more++;
+        const other = this.asks.get(this.byApproval.get(id) ?? '');
+        if (!other || other.outcome !== null || !other.whole || other.seq > ask.seq) continue;
+        if (!other.approvers.has(sender) || other.sent.length === 0) continue;
+        try {
+          this.state.host.approvals.approve(id, via);
+          more++;
+        } catch {
+          // decided meanwhile: not counted
+        }
       }
-      return { text: `Approved, and ${more} other pending request(s) of process ${ask.pid}.` };
+      return { text: `Approved, and ${more} other request(s) of process ${ask.pid} sent to you before it.` };
     } catch (error) {
       return { text: `Nothing was decided: ${(error as Error).message}` };
     }
   }
 }
 
-/** The request as an approver reads it: who asks, under which rule, and the call exactly as `aos approvals` shows it. */
-function requestText(view: ApprovalView): string {
+/**
+ * The request as an approver reads it: who asks, under which rule, its taint and expiry first (a
+ * long call cannot push them out of view), then the call exactly as `aos approvals` shows it — or,
+ * past what a chat shows, its start with how much was left out; such a request gets no approve
+ * button (`whole: false`): a person approves only what they could read, at `aos approvals`.
+ */
+function requestText(view: ApprovalView): { text: string; whole: boolean } {
   const taint = taintLines(view.taint, '')
     .map((l) => `\n${l}`)
     .join('');
-  return `aos approval ${view.id}: process ${view.pid} (${view.name}) asks, rule ${view.rule}\n${showApproval(view)}${taint}\nExpires ${view.expires_at}.`;
+  // Whole, every argument in full, when that fits a chat message; else the terminal's preview and no approve.
+  const full = showApproval(view, Infinity, Infinity);
+  const whole = full.length <= param.chatApprovalMaxCall;
+  const shown = whole
+    ? full
+    : `${showApproval(view).slice(0, param.chatApprovalMaxCall)}\n(${full.length} characters in full: too long to approve from the chat; review it with aos approvals --json)`;
+  return {
+    text: `aos approval ${view.id}: process ${view.pid} (${view.name}) asks, rule ${view.rule}${taint}\nExpires ${view.expires_at}.\n${shown}`,
+    whole,
+  };
 }

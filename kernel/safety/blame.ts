@@ -117,6 +117,8 @@ export async function blame(host: BlameHost, path: string, at: number | null): P
     ...cut.map((_, i) => (i + 1 < cut.length ? (cut[i + 1]?.before ?? null) : end)),
   ];
   const text = states.every(textual);
+  let lineByLine = text;
+  const deadline = Date.now() + param.blameTotalMs;
   let owners: Array<number | null> = linesOf(states[0] ?? null).map(() => null);
   let previous = linesOf(states[0] ?? null);
   const decisions = new Map<number, AuditRow[]>();
@@ -135,11 +137,19 @@ export async function blame(host: BlameHost, path: string, at: number | null): P
       lines: 0,
       changed_after: (after === null ? null : sha256(after)) !== e.after_hash,
     });
-    if (!text) continue;
+    if (!lineByLine) continue;
     const next = linesOf(after);
+    // Bounded: a diff that would cost more (two long, wholly different versions) gives the new
+    // version to this write; past the whole budget blame is write by write. The kernel's thread
+    // is never held for long by a file an agent wrote to be expensive.
+    const parts =
+      Date.now() > deadline
+        ? undefined
+        : diffArrays(previous, next, { maxEditLength: param.blameMaxEditLines, timeout: param.blameDiffMs });
+    if (Date.now() > deadline) lineByLine = false;
     const carried: Array<number | null> = [];
     let k = 0;
-    for (const part of diffArrays(previous, next)) {
+    for (const part of parts ?? [{ added: true, removed: false, value: next, count: next.length }]) {
       if (part.removed) k += part.count ?? part.value.length;
       else if (part.added) for (let j = 0; j < part.value.length; j++) carried.push(e.id);
       else for (let j = 0; j < part.value.length; j++) carried.push(owners[k++] ?? null);
@@ -148,12 +158,12 @@ export async function blame(host: BlameHost, path: string, at: number | null): P
     previous = next;
   }
   const shown = linesOf(end);
-  for (const w of writes) w.lines = owners.filter((o) => o === w.id).length;
+  for (const w of writes) w.lines = lineByLine ? owners.filter((o) => o === w.id).length : 0;
   return {
     path,
     at: at === null ? null : new Date(at).toISOString(),
     exists: end !== null,
-    lines: text ? shown.map((t, n) => ({ n: n + 1, write: owners[n] ?? null, text: t })) : null,
+    lines: lineByLine ? shown.map((t, n) => ({ n: n + 1, write: owners[n] ?? null, text: t })) : null,
     writes,
   };
 }

@@ -156,6 +156,17 @@ describe('audit export, checked with the public key alone', () => {
     });
   });
 
+  it('a line spelled otherwise than an export writes it is refused: an extra field, a key twice', () => {
+    const extra = edit(good, 3, (r) => (r.note = 'reviewed by the CISO'));
+    expect(verifyExport(extra, s.publicKey)).toMatchObject({ ok: false, line: 4 });
+    const twice = [...good];
+    twice[3] = (twice[3] as string).replace('"decision":"allow"', '"decision":"allow","decision":"deny"');
+    expect(twice[3]).toContain('"decision":"deny"');
+    expect(verifyExport(twice, s.publicKey)).toMatchObject({ ok: false, line: 4 });
+    const header = edit(good, 0, (h) => ((h.statement as Record<string, unknown>).scope = 'whole trail'));
+    expect(verifyExport(header, s.publicKey)).toMatchObject({ ok: false, line: 1 });
+  });
+
   it('a file that is not an export, and a key that is not Ed25519, are named', () => {
     expect(verifyExport(['{}'], s.publicKey)).toMatchObject({ ok: false, line: 1 });
     expect(verifyExport([], s.publicKey)).toMatchObject({ ok: false, line: 1 });

@@ -120,6 +120,26 @@ describe('blame', () => {
     expect(bin.writes).toHaveLength(1);
   });
 
+  it('two long, wholly different versions are not diffed line by line: the new one is its write’s', async () => {
+    const a = Array.from({ length: 20_000 }, (_, i) => `a${i}`).join('\n');
+    const b = Array.from({ length: 20_000 }, (_, i) => `b${i}`).join('\n');
+    const v = await blame(
+      host(
+        [
+          { pid: 1, turn: 0, content: `${a}\n` },
+          { pid: 2, turn: 0, content: `${b}\n` },
+        ],
+        `${b}\n`,
+      ),
+      '/out/r.txt',
+      null,
+    );
+    if (v.lines) {
+      expect(v.lines).toHaveLength(20_000);
+      expect(v.lines.every((l) => l.write === 2)).toBe(true);
+    } else expect(v.writes.every((w) => w.lines === 0)).toBe(true);
+  });
+
   it('the decision: a rule that allowed, a person who approved, and the writer’s taint', async () => {
     const audit: Array<Partial<AuditRow>> = [
       {
