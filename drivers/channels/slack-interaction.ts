@@ -4,7 +4,7 @@
  * kernel's gateway as an interactivity request — form-encoded, `payload=<JSON>` of type
  * `block_actions`, signed as events are (the adapter checks the signature before this reads it) —
  * and becomes `channel.callback`; the kernel's answer is shown to the presser alone
- * (chat.postEphemeral). `channel.edit` is chat.update, its blocks emptied (the buttons go).
+ * (chat.postEphemeral). `channel.edit` is chat.update, its blocks one plain_text section (the buttons go).
  */
 import type { WebClient } from '@slack/web-api';
 import type { ButtonMessage, CallbackMessage, EditMessage } from './protocol.js';
@@ -73,9 +73,19 @@ export async function postButtons(client: SlackClient, ask: ButtonMessage): Prom
   });
 }
 
-/** A message's text replaced, its buttons gone. */
+/**
+ * A message's text replaced, its buttons gone. The text (the outcome and the call, which holds model
+ * text) goes in a plain_text section, as the ask did: a top-level `text` alone is rendered as mrkdwn,
+ * where `<!channel>` pings everyone and `<https://x|label>` hides a link behind other words.
+ */
 export async function updateMessage(client: SlackClient, edit: EditMessage): Promise<void> {
-  await client.chat.update({ channel: edit.chat, ts: edit.message_id, text: edit.text, blocks: [] });
+  const section = edit.text.length > SECTION_MAX ? `${edit.text.slice(0, SECTION_MAX - 1)}…` : edit.text;
+  await client.chat.update({
+    channel: edit.chat,
+    ts: edit.message_id,
+    text: edit.text,
+    blocks: [{ type: 'section', text: { type: 'plain_text', text: section, emoji: false } }],
+  });
 }
 
 /** What the kernel said of a press, shown to the presser alone. */

@@ -7,6 +7,7 @@
 import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
+import { PERSON_IDS } from '../../drivers/channels/person-ids.js';
 import type { BindingInfo, BindingSpec } from '../ipc/channel-types.js';
 import type { BindingRecord } from '../store/api.js';
 import { checkIdPattern, checkThreadTemplate, DEFAULT_THREAD } from './bindings.js';
@@ -41,7 +42,7 @@ export async function bind(state: ChannelsState, spec: BindingSpec): Promise<Bin
     pid: spec.pid ?? null,
     thread: checkThreadTemplate(spec.thread ?? DEFAULT_THREAD),
     created_at: Date.now(),
-    approvers: approversParam(spec.approvers),
+    approvers: approversParam(spec.approvers, state.channels.get(spec.channel)?.spec.kind),
   };
   state.bindings.set(row.id, row);
   state.host.store.channels.putBinding(row);
@@ -58,8 +59,11 @@ export async function bind(state: ChannelsState, spec: BindingSpec): Promise<Bin
   return bindingInfo(row);
 }
 
-/** `--approvers`: senders by id (a person's, never `*` or a chat speaking as itself), each once. */
-function approversParam(approvers: string[] | undefined): string | null {
+/**
+ * `--approvers`: senders by id (a person's, never `*` or a chat speaking as itself, and shaped as a
+ * person's id on the channel's platform), each once.
+ */
+function approversParam(approvers: string[] | undefined, kind: string | undefined): string | null {
   if (!approvers || approvers.length === 0) return null;
   if (approvers.length > 20) throw new AosError('EINVAL', 'at most 20 approvers on a binding');
   const ids = [...new Set(approvers.map((a) => checkIdPattern('approver', a.trim())))];
@@ -69,6 +73,10 @@ function approversParam(approvers: string[] | undefined): string | null {
         'EINVAL',
         `approver "${id.slice(0, 40)}": name a person's sender id (aos channel show lists them)`,
       );
+  const person = kind === undefined ? undefined : PERSON_IDS[kind];
+  for (const id of ids)
+    if (person && !person.pattern.test(id))
+      throw new AosError('EINVAL', `approver "${id.slice(0, 40)}" is not a person: ${person.says}`);
   return JSON.stringify(ids);
 }
 

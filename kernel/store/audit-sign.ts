@@ -86,7 +86,9 @@ function writePublic(s: AuditSigner): AuditSigner {
   }
   if (current !== s.publicKey) {
     const aside = `${pub}.${process.pid}.tmp`;
-    writeFileSync(aside, s.publicKey, { mode: 0o644 });
+    // Made afresh (wx), never through a name placed there before: a symlink would be followed.
+    rmSync(aside, { force: true });
+    writeFileSync(aside, s.publicKey, { mode: 0o644, flag: 'wx' });
     renameSync(aside, pub);
   }
   return s;

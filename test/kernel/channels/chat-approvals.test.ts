@@ -54,6 +54,18 @@ describe.skipIf(!bwrap)('approve from Telegram', () => {
   }, 120_000);
 });
 
+describe.skipIf(!bwrap)('who may be an approver', () => {
+  it("is a person's id on the channel's platform: a Telegram group (negative id) or a room is refused", async () => {
+    const h = await start({ listener: LISTENER });
+    const pcb = await h.spawn({ name: 'listener', capabilities: ['channel:tg'] });
+    for (const room of ['-1001234567', '0', '12ab'])
+      await expect(
+        h.kernel.channels.bind({ channel: 'tg', chat: '1', sender: '1', pid: pcb.pid, approvers: ['555', room] }),
+      ).rejects.toThrow(/is not a person: a Telegram user's id is a positive number/);
+    expect(h.kernel.channels.bindings('tg')).toHaveLength(0);
+  }, 120_000);
+});
+
 describe.skipIf(!bwrap)('approve all of this process', () => {
   it('approves this request and the others of its process pending then, each on its own record', async () => {
     const h = await start({ listener: LISTENER });
@@ -115,6 +127,10 @@ const startSlack = slackPerTest({
 describe.skipIf(!bwrap)('approve from Slack', () => {
   it("a unit's run asks; the approver's signed button press approves it; chat.update says so", async () => {
     const h = await startSlack();
+    for (const room of ['C0ROOM', 'D9', 'G1'])
+      await expect(
+        h.kernel.channels.bind({ channel: 'slack', sender: 'U2', unit: 'helper', approvers: [room] }),
+      ).rejects.toThrow(/is not a person: a Slack user's id starts with U or W/);
     await h.kernel.channels.bind({ channel: 'slack', sender: 'U2', unit: 'helper', approvers: ['U9'] });
     const message = signedEvent(
       SIGNING,
@@ -133,6 +149,14 @@ describe.skipIf(!bwrap)('approve from Slack', () => {
     await until(() => h.fake.updated.length > 0, 30_000, 'the request message updated');
     expect(h.fake.updated[0]).toMatchObject({ channel: 'D9', ts: request.ts });
     expect(h.fake.updated[0]!.text).toContain('→ approved by slack/U9');
+    // The edit is plain text (the call holds model text): a top-level text alone would be mrkdwn.
+    const edited = JSON.parse(h.fake.updated[0]!.blocks!) as Array<{
+      type: string;
+      text: { type: string; text: string };
+    }>;
+    expect(edited).toEqual([
+      { type: 'section', text: { type: 'plain_text', text: h.fake.updated[0]!.text, emoji: false } },
+    ]);
     const audit = h.kernel.safety.audit.list({ limit: 200 }).find((r) => r.decision === 'approved');
     expect(audit).toMatchObject({ via: 'channel:slack/U9', decided_by: 'person' });
   }, 120_000);
