@@ -94,7 +94,9 @@ export async function startPostgres(): Promise<ThrowawayPg> {
   freshData(bin, data, as, dir);
   const url = (database: string): string => `postgres://aos@/${database}?host=${encodeURIComponent(socketDir)}`;
   let server = await launch(bin, data, socketDir, as, dir, url);
+  let watch = watchdog(server.child.pid ?? 0, dir);
   const halt = async (): Promise<void> => {
+    watch.kill();
     if (server.child.exitCode === null) {
       const pid = server.child.pid ?? 0;
       process.kill(pid, 'SIGINT');
@@ -123,12 +125,28 @@ export async function startPostgres(): Promise<ThrowawayPg> {
       await halt();
       await new Promise((r) => setTimeout(r, downMs));
       server = await launch(bin, data, socketDir, as, dir, url);
+      watch = watchdog(server.child.pid ?? 0, dir);
     },
     async stop() {
       await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A server outlives a test process killed with SIGKILL (a vitest worker cut at its timeout, a run
+ * stopped with ^C twice): nothing of Node runs then. So a detached shell watches this process and,
+ * when it is gone, stops the server (fast shutdown, then SIGKILL) and removes its directory. A
+ * normal stop kills the watchdog first.
+ */
+function watchdog(serverPid: number, dir: string): ChildProcess {
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done
+kill -INT ${serverPid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 ${serverPid} 2>/dev/null || break; sleep 1; done
+kill -KILL ${serverPid} 2>/dev/null; rm -rf '${dir.replaceAll("'", "'\\''")}'`;
+  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return child;
 }
 
 interface Running {
