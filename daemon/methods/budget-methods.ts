@@ -20,9 +20,10 @@ export const budgetHandlers: BudgetHandlers = {
   budget_ls: (_params, { kernel }) => ({
     budgets: kernel.budgets.budgets.map((spec) => budgetView(kernel.budgets, spec)),
   }),
-  budget_show: (params, { kernel }) => {
+  budget_show: async (params, { kernel }) => {
     const budget = view(kernel, params.name);
-    const history = kernel.store.spend.history(params.name, params.limit ?? 60).map((r) => ({
+    // Awaited: on PostgreSQL the kernel's thread goes on while the database answers.
+    const history = (await kernel.store.spend.awaited.history(params.name, params.limit ?? 60)).map((r) => ({
       key: r.key,
       window: r.window,
       spent_usd: r.usd,

@@ -21,7 +21,8 @@ export const threadHandlers: ThreadHandlers = {
     });
     const last = page.entries[page.entries.length - 1];
     const more = params.since !== undefined && last !== undefined && last.seq < page.last_seq;
-    const processes = kernel.threads.linksOfKey(params.key).map(({ pid, how }) => ({ pid, how }));
+    // Awaited: on PostgreSQL the kernel's thread goes on while the database answers.
+    const processes = (await kernel.threads.linksAwaited.byKey(params.key)).map(({ pid, how }) => ({ pid, how }));
     return {
       thread,
       summary: kernel.threads.get(params.key)?.summary ?? '',
@@ -47,12 +48,13 @@ export const threadHandlers: ThreadHandlers = {
   },
 };
 
-/** The threads a process used, each with how (`aos inspect`). */
-export function threadsOf(
+/** The threads a process used, each with how (`aos inspect`), read awaited. */
+export async function threadsOf(
   kernel: KernelApi,
   pid: number,
-): Array<{ key: string; how: Array<'attached' | 'opened' | 'wrote'> }> {
+): Promise<Array<{ key: string; how: Array<'attached' | 'opened' | 'wrote'> }>> {
   const byKey = new Map<string, Array<'attached' | 'opened' | 'wrote'>>();
-  for (const link of kernel.threads.linksOf([pid])) byKey.set(link.key, [...(byKey.get(link.key) ?? []), link.how]);
+  for (const link of await kernel.threads.linksAwaited.links([pid]))
+    byKey.set(link.key, [...(byKey.get(link.key) ?? []), link.how]);
   return [...byKey].map(([key, how]) => ({ key, how }));
 }

@@ -73,9 +73,10 @@ export const unitHandlers: UnitHandlers = {
     return durable(kernel, { ...answer, unit, beyond: [], added: true, replaced: plan.exists });
   },
   unit_install: (params, { kernel, info }) => installUnit(params, kernel, info.home),
-  unit_ls: (_params, { kernel }) => ({ units: kernel.units.list() }),
-  unit_show: (params, { kernel }) => ({
-    unit: kernel.units.info(params.name),
+  // The units' runs are read awaited (on PostgreSQL the kernel's thread goes on while the database answers).
+  unit_ls: async (_params, { kernel }) => ({ units: await kernel.unitReads.list() }),
+  unit_show: async (params, { kernel }) => ({
+    unit: await kernel.unitReads.info(params.name),
     spec: kernel.units.spec(params.name),
     capabilities: kernel.units.capabilities(params.name),
     webhooks: kernel.units.webhooks(params.name),
@@ -90,6 +91,6 @@ export const unitHandlers: UnitHandlers = {
     await uninstall(info.home, params.name);
     return durable(kernel, { unit });
   },
-  unit_runs: (params, { kernel }) => ({ runs: kernel.units.runs(params.name, params.limit ?? 50) }),
+  unit_runs: async (params, { kernel }) => ({ runs: await kernel.unitReads.runs(params.name, params.limit ?? 50) }),
   unit_apply: (params, { kernel }) => unitApply(params, kernel),
 };

@@ -105,7 +105,7 @@ export async function historySearch(
     if (hit) hits.push(hit);
   }
   // Its threads: those the processes it may read attached, opened or wrote to, that its capabilities reach.
-  const keys = [...new Set(host.threads.linksOf(pids).map((l) => l.key))].filter((k) =>
+  const keys = [...new Set((await host.threads.linksAwaited.links(pids)).map((l) => l.key))].filter((k) =>
     proc.caps.allows(`thread:${k}`),
   );
   const sinceTs = since === null ? 0 : Date.parse(since);

@@ -143,7 +143,7 @@ export class Threads {
    */
   async open(key: string): Promise<ThreadView> {
     const row = this.need(key);
-    this.host.store.flush();
+    await this.host.store.flushed();
     const after = Math.max(0, Math.min(row.last_seq - 1, row.summary_through));
     const entries = await this.host.store.threads.entries(key, { limit: param.threadViewMaxEntries });
     const recent = newestWithin(
@@ -164,7 +164,7 @@ export class Threads {
     const row = this.need(key);
     const limit = Math.min(request.limit ?? param.threadReadDefault, param.threadReadMax);
     const match = request.query === undefined ? undefined : (ftsMatch(request.query) ?? undefined);
-    this.host.store.flush();
+    await this.host.store.flushed();
     const rows = await this.host.store.threads.entries(key, {
       afterSeq: request.afterSeq,
       sinceTs: request.sinceTs,
@@ -186,7 +186,7 @@ export class Threads {
   ): Promise<Array<ThreadEntry & { key: string }>> {
     const match = ftsMatch(query);
     if (match === null) return [];
-    this.host.store.flush();
+    await this.host.store.flushed();
     const rows = await this.host.store.threads.search(
       keys.filter((k) => this.rows.has(k)),
       match,
@@ -241,6 +241,11 @@ export class Threads {
     this.need(key);
     this.host.store.flush();
     return this.host.store.threads.byKey(key);
+  }
+
+  /** The stored links awaited, flushed first (`aos inspect`, `thread show`, HISTORY_SEARCH): a removed thread has none. */
+  get linksAwaited(): KernelStore['threads']['awaited'] {
+    return this.host.store.threads.awaited;
   }
 
   /** The summary now covers entries up to `through`, whose text came to `coveredChars`. */

@@ -14,12 +14,13 @@ import { sha256 } from '../../drivers/fs/tree-snapshot.js';
 import type { JournalFiles } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
-import type { AuditLog, AuditRow, JournalEntry, JournalLog } from '../store/api.js';
+import type { AuditQuery, AuditRow, JournalEntry } from '../store/api.js';
 
+/** What blame reads; the daemon gives it the awaited reads (the store's `awaited`), so PostgreSQL never holds the kernel's thread. */
 export interface BlameHost {
-  readonly journal: Pick<JournalLog, 'history'>;
+  readonly journal: { history(path: string): JournalEntry[] | Promise<JournalEntry[]> };
   readonly fs: Pick<JournalFiles, 'contentOf'>;
-  readonly audit: Pick<AuditLog, 'list'>;
+  readonly audit: { list(query: AuditQuery): AuditRow[] | Promise<AuditRow[]> };
 }
 
 /** The policy decision a write ran under: the rule, or the person who approved it. */
@@ -95,7 +96,7 @@ function parseTaint(text: string | null | undefined): unknown {
 }
 
 export async function blame(host: BlameHost, path: string, at: number | null): Promise<BlameView> {
-  const all = host.journal.history(path);
+  const all = await host.journal.history(path);
   const cut = at === null ? all : all.filter((e) => e.ts <= at);
   const later = at === null ? undefined : all.find((e) => e.ts > at);
   let end: Buffer | null;
@@ -118,14 +119,16 @@ export async function blame(host: BlameHost, path: string, at: number | null): P
   ];
   const text = states.every(textual);
   let lineByLine = text;
+  // The decisions each writer ran under, read before the diffs' time budget starts.
+  const decisions = new Map<number, AuditRow[]>();
+  for (const pid of new Set(cut.map((e) => e.pid)))
+    decisions.set(pid, await host.audit.list({ pid, limit: param.auditMaxRows }));
   const deadline = Date.now() + param.blameTotalMs;
   let owners: Array<number | null> = linesOf(states[0] ?? null).map(() => null);
   let previous = linesOf(states[0] ?? null);
-  const decisions = new Map<number, AuditRow[]>();
   const writes: BlameWrite[] = [];
   for (const [i, e] of cut.entries()) {
     const after = states[i + 1] ?? null;
-    if (!decisions.has(e.pid)) decisions.set(e.pid, host.audit.list({ pid: e.pid, limit: param.auditMaxRows }));
     writes.push({
       id: e.id,
       pid: e.pid,

@@ -52,8 +52,9 @@ async function current(host: RollbackHost, rel: string): Promise<Buffer | null> 
   return (await host.fs.contentOf(rel, param.journalSnapshotMaxBytes)) ?? null;
 }
 
+// The journal's reads are awaited (the store's `awaited`): on PostgreSQL the kernel's thread goes on meanwhile.
 async function subtree(host: RollbackHost, pid: number): Promise<number[]> {
-  host.journal.sync();
+  await host.journal.awaited.sync();
   const pids = await host.store.processes.subtree(pid);
   return pids.includes(pid) ? pids : [pid, ...pids];
 }
@@ -61,7 +62,7 @@ async function subtree(host: RollbackHost, pid: number): Promise<number[]> {
 export async function diffProcess(host: RollbackHost, pid: number): Promise<FileChange[]> {
   const pids = await subtree(host, pid);
   const out: FileChange[] = [];
-  for (const [rel, h] of byPath(host.journal.entries(pids))) {
+  for (const [rel, h] of byPath(await host.journal.awaited.entries(pids))) {
     const now = await current(host, rel);
     const before = h.first.before;
     if (before !== null && now !== null && before.equals(now)) continue;
@@ -69,7 +70,7 @@ export async function diffProcess(host: RollbackHost, pid: number): Promise<File
     const status = before === null ? 'added' : now === null ? 'deleted' : 'modified';
     const changedSince =
       (now ? sha256(now) : null) !== h.last.after_hash ||
-      host.journal.laterByOthers(rel, h.last.id, pids) !== undefined;
+      (await host.journal.awaited.laterByOthers(rel, h.last.id, pids)) !== undefined;
     out.push({
       path: rel,
       status,
@@ -99,14 +100,14 @@ export async function rollbackProcess(
   const after = options.after;
   const entries =
     after === undefined
-      ? host.journal.entries(pids, fromTurn)
-      : host.journal.entries(pids, 0).filter((e) => (e.pid === pid ? e.turn >= fromTurn : after(e)));
+      ? await host.journal.awaited.entries(pids, fromTurn)
+      : (await host.journal.awaited.entries(pids, 0)).filter((e) => (e.pid === pid ? e.turn >= fromTurn : after(e)));
   const histories = byPath(entries);
   const conflicts: string[] = [];
   // Every file is checked before any is written; what each holds now is kept to put back on failure.
   const nowOf = new Map<string, Buffer | null>();
   for (const [rel, h] of histories) {
-    const later = host.journal.laterByOthers(rel, h.last.id, pids);
+    const later = await host.journal.awaited.laterByOthers(rel, h.last.id, pids);
     const now = await host.fs.contentOf(rel, param.journalSnapshotMaxBytes);
     if (now === undefined)
       conflicts.push(

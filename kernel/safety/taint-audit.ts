@@ -28,5 +28,6 @@ export function taintedAudit(audit: AuditLog, taintOf: (pid: number) => TaintSta
     verify: () => audit.verify(),
     page: (after, upto, limit) => audit.page(after, upto, limit),
     signExport: (after) => audit.signExport(after),
+    awaited: audit.awaited,
   };
 }

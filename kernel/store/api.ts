@@ -17,19 +17,30 @@
  *   backend hands them out from its own sequences. A transcript's sequence numbers are its process's.
  *
  * What is asynchronous. The group commit: `committed()` is awaited, and a networked backend sends
- * each commit and awaits its answer, the kernel's thread free meanwhile. So are the reads, sent the
- * same way (engine.ts `read`) and answered behind the commits sent before them: start-up's
- * (recovery), a turn's (a result page, a transcript, HISTORY_SEARCH's), the web view's pages and
- * searches, and those that answer a client about stored processes — `processes.get`, `subtree`,
- * `psColumns` (`ps --all`, `ps --last`), `prunable`, `summaries` (`rm`, `prune`), `ofTree`,
- * `transcripts.length`, `events.of`/`stored`/`recent`/`after`/`lastId` (`logs`, `history`, a
- * stream's resume) —, and `flushed()`, the flush such a read awaits first. What is left synchronous,
- * and on PostgreSQL a round trip the kernel's thread waits for (pg/bridge.ts, Atomics.wait): `flush()`
- * (the kernel's own paths that commit before a synchronous read) and `close()`; pids and message
- * ids (`ids`: a sequence's next value, message ids in blocks); `getNow` and `subtreeNow`, for the
- * kernel's own look-ups that cannot wait (an ended process's PCB for kill, stop, wait and mail; a
- * unit's own writes); and the journal's, audit's, approvals', unit runs', thread links' and spend
- * history's reads. A caller that can wait awaits `flushed()` and an asynchronous read.
+ * each commit and awaits its answer, the kernel's thread free meanwhile. So is every read that
+ * answers a client, sent the same way (engine.ts `read`) behind the commits sent before it, after
+ * `flushed()` when it must see what was queued: the core facets' reads (`processes.get`, `subtree`,
+ * `psColumns`, `prunable`, `summaries`, `ofTree`, the transcripts, `events.*`: ps, logs, history,
+ * inspect, fork, rm, prune, the web view, HISTORY_SEARCH, a turn's reads), `threads.entries`/
+ * `search`, `channels.messages`, and the awaited twins of the other tables' synchronous reads,
+ * each under `awaited` (awaited.ts: audit, journal, unit runs, spend, thread links). Pending
+ * approvals are answered from memory. Message ids come from a block reserved ahead (pg/ids.ts).
+ * What is left synchronous — on PostgreSQL a round trip the kernel's thread waits for (pg/bridge.ts,
+ * Atomics.wait) —, where waiting cannot happen or costs nothing that matters:
+ * - opening the store and the start-up reads before the kernel serves anyone (the tables' `all`,
+ *   `live`, `started`, `windows`, `load`, `loadPending`, ...; the audit trail's head as it opens),
+ *   `flush()` on the kernel's own paths (recovery, stop), `close()`;
+ * - `ids.nextPid()`, one nextval of the shared sequence per spawn: pids count 1, 2, 3 across the
+ *   cluster and on from the last after a restart (blocks would skip pids at each restart; awaiting
+ *   it makes SPAWN_AGENT asynchronous and spreads a burst of spawns); `nextMessageId()` when a
+ *   burst outruns the block reserved ahead;
+ * - `processes.getNow`/`subtreeNow`: an ended process the table's bounded cache of recent ones no
+ *   longer holds (kill, stop, wait, mail, lineage: proc/table.ts `endedPcb`; `readPcb` awaits), a
+ *   unit's own-writes check, a tainted writer's taint; the tables' synchronous reads, for the
+ *   kernel's own paths (a unit's own writes, the taint ledger) and the tests; the event index
+ *   (`indexAll`, a chunk at a time).
+ * On SQLite every read is in-process: the awaited forms resolve at once, and the hot paths (a
+ * spawn's pid, a message id) are counters in memory, with no promise added.
  *
  * What a new backend implements. The kernel needs a `KernelStore` and an `OpenedStore` (below):
  * anything that keeps this contract will do. The one in this folder is built to take another
@@ -39,17 +50,20 @@
  * - `db`: a `SqlDb` (sql.ts: better-sqlite3's synchronous shape) on which the facets' SQLite SQL
  *   runs, translated as needed (pg/dialect.ts): the synchronous reads above, and the writes' statements.
  * - `read(sql, params)`, optional: a read whose answer is awaited (the same SQL, rows as `db`'s
- *   `all`), sent behind the commits sent before it. Without it the asynchronous reads run on `db`
- *   and resolve at once (SQLite: in-process, well under a millisecond).
+ *   `all`), sent behind the commits sent before it: every awaited read goes through it (store.ts
+ *   `rows`). Without it they run on `db` and resolve at once (SQLite).
  * - `commit(body)`, optional: one transaction of a group commit, sent and not waited for — `body`
  *   runs at once and makes the writes (the engine takes them, as pg/pg-db.ts does), and the answer
  *   comes back as a `PendingCommit`: a promise the store awaits, and `wait()` for `flush()`. It
  *   rejects with the engine's error or the row's; `retryable(error)` tells them apart (kept and
  *   retried, or that write alone blamed). Without it a commit is `db.transaction(body)()`, done
  *   when it returns (SQLite).
- * - `ids` (sequences every node shares), `moves` (trees taken over from a dead node), `backup`,
- *   `close`, and for SQLite `checkpoints`.
- * Its tests: test/kernel/store/pg-store.test.ts runs each facet on both engines side by side.
+ * - `ids` (sequences every node shares, pg/ids.ts), `moves` (trees taken over from a dead node),
+ *   `backup`, `close`, and for SQLite `checkpoints`.
+ * So a backend implements synchronously `db`, `ids`, `retryable`, `close`; asynchronously `commit`
+ * and `read` — or leaves those out and is synchronous throughout, as SQLite is.
+ * Its tests: test/kernel/store/pg-store.test.ts runs each facet on both engines side by side;
+ * pg-*-async.test.ts hold a lock from another session while each awaited read waits.
  *
  * The tables are facets (`processes`, `transcripts`, `events`, `mail`, `audit`, ...), each its own
  * module in a backend; those kept by modules of their own (audit to channels) are table-api.ts's.
@@ -67,6 +81,7 @@ import type {
   ChannelRows,
   IdempotencyRows,
   JournalLog,
+  ProposalRows,
   SpendRows,
   ThreadRows,
   UnitRows,
@@ -86,6 +101,8 @@ export type { ApprovalRecord, ApprovalStatus } from './approvals-table.js';
 export type { EventRow, UsageRow } from './event-pages.js';
 export type { TreeSearch } from './event-search.js';
 export type { JournalEntry } from './journal.js';
+export type { AwaitedReads } from './awaited.js';
+export type { ProposalRecord, ProposalState } from './proposal-rows.js';
 export type { UnitRecord, UnitRunOutcome, UnitRunRecord } from './unit-rows.js';
 export type { SpendRecord } from './spend-rows.js';
 export type { IdempotencyRecord } from './idempotency-rows.js';
@@ -110,6 +127,7 @@ export type {
   ChannelRows,
   IdempotencyRows,
   JournalLog,
+  ProposalRows,
   SpendRows,
   ThreadRows,
   UnitRows,
@@ -168,6 +186,7 @@ export interface KernelStore {
   readonly audit: AuditLog;
   readonly journal: JournalLog;
   readonly approvals: ApprovalRows;
+  readonly proposals: ProposalRows;
   readonly units: UnitRows;
   readonly spend: SpendRows;
   readonly idempotency: IdempotencyRows;
@@ -178,11 +197,12 @@ export interface KernelStore {
 }
 
 /**
- * Ids the store hands out, so that two kernels on one store never hand out the same one. Taken
- * synchronously: a networked backend reserves a block of its sequence ahead (hi/lo) and refills it
- * in the background. Event ids are the event log's own (`events.add`).
+ * Ids the store hands out, so that two kernels on one store never hand out the same one. Event
+ * ids are the event log's own (`events.add`). Message ids are taken synchronously: a networked
+ * backend hands them out of a block of its sequence and reserves the next block in the background.
  */
 export interface StoreIds {
+  /** At once: on PostgreSQL a round trip the kernel's thread waits for (api.ts's header says why it stays so). */
   nextPid(): number;
   /** The highest pid handed out so far (0 for none). */
   lastPid(): number;

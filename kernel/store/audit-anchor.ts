@@ -14,9 +14,12 @@ export interface AuditHead {
   hash: string;
 }
 
-const META_KEY = 'audit_head';
+/** The `meta` row that holds the head. */
+export const ANCHOR_KEY = 'audit_head';
+const META_KEY = ANCHOR_KEY;
 
-function parseHead(text: string | undefined): AuditHead | null {
+/** A head as `meta` or the file keeps it (JSON), or null. */
+export function parseHead(text: string | undefined): AuditHead | null {
   if (text === undefined) return null;
   try {
     const v = JSON.parse(text) as Partial<AuditHead>;
@@ -98,11 +101,12 @@ export class AuditAnchor {
   check(
     last: AuditHead | null,
     hashOf: (id: number) => string | undefined,
+    meta: AuditHead | null = this.meta(),
   ): { bad_id: number; problem: string } | null {
     const end = last?.id ?? 0;
     for (const [where, head] of [
       ['its head', this.fromFile()],
-      ['the head in the store', this.meta()],
+      ['the head in the store', meta],
     ] as const) {
       if (!head) continue;
       if (head.id > end)
@@ -113,7 +117,6 @@ export class AuditAnchor {
       if (hashOf(head.id) !== head.hash)
         return { bad_id: head.id, problem: `row ${head.id} is not the row ${where} names (the trail was rewritten)` };
     }
-    const meta = this.meta();
     if (meta && last && meta.id < last.id)
       return {
         bad_id: meta.id + 1,

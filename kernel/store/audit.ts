@@ -8,14 +8,28 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { SqlStatement as Statement } from './sql.js';
-import { type AuditHead, AuditAnchor, anchorFile } from './audit-anchor.js';
+import { ANCHOR_KEY, type AuditHead, AuditAnchor, anchorFile, parseHead } from './audit-anchor.js';
+import type { AwaitedReads } from './awaited.js';
+import { type AuditVerdict, ChainWalk, GENESIS, listQuery, Q, VERIFY_PAGE } from './audit-walk.js';
 import { type AuditKey, loadAuditKey } from './audit-key.js';
 import type { SqliteStore } from './sqlite.js';
 import { AosError } from '../../sys/errno.js';
 import { type SignedExport, signAuditExport } from './audit-export-sign.js';
 import { type AuditSigner, loadAuditSigner } from './audit-sign.js';
 
-export type AuditDecision = 'allow' | 'ask' | 'deny' | 'approved' | 'denied' | 'expired' | 'superseded' | 'withdrawn';
+/** `propose`: ran at once, undoable for its window; `undone` / `final`: how that proposal ended (kernel/safety/proposals.ts). */
+export type AuditDecision =
+  | 'allow'
+  | 'propose'
+  | 'ask'
+  | 'deny'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'superseded'
+  | 'withdrawn'
+  | 'undone'
+  | 'final';
 export type DecidedBy = 'policy' | 'person' | 'timeout';
 
 export interface AuditInput {
@@ -44,12 +58,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** `keyed_from`: the first row chained with the key (rows before it predate the key: hashed, not keyed). */
-export type AuditVerdict =
-  | { ok: true; rows: number; head: string; keyed_from: number }
-  | { ok: false; rows: number; bad_id: number; problem: string; keyed_from: number };
+export type { AuditVerdict } from './audit-walk.js';
 
-const GENESIS = '0'.repeat(64);
 const FIELDS = [
   'id',
   'ts',
@@ -178,87 +188,110 @@ export class AuditTrail {
   list(query: AuditQuery): AuditRow[] {
     // Decisions still queued for this tick's commit are part of the answer.
     this.store.flush();
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: query.limit };
-    if (query.pid !== undefined) {
-      where.push('pid = @pid');
-      params.pid = query.pid;
-    }
-    if (query.since !== undefined) {
-      where.push('ts >= @since');
-      params.since = query.since;
-    }
-    const sql = `SELECT * FROM (SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit) ORDER BY id`;
+    const { sql, params } = listQuery(query);
     return this.store.sql.prepare(sql).all(params) as AuditRow[];
   }
 
   /** Rows after `after` up to `upto`, in id order, at most `limit`: the pages of an export. */
   page(after: number, upto: number, limit: number): AuditRow[] {
     this.store.flush();
-    return this.store.sql
-      .prepare('SELECT * FROM audit WHERE id > ? AND id <= ? ORDER BY id LIMIT ?')
-      .all(after, upto, limit) as AuditRow[];
+    return this.store.sql.prepare(Q.page).all(after, upto, limit) as AuditRow[];
   }
 
   private signer: AuditSigner | null = null;
 
   /** The signed head of an export of the rows after `after` (issue 52.5), once the whole trail verifies. */
   signExport(after: number): SignedExport {
-    const v = this.verify();
+    return this.sign(
+      this.verify(),
+      after,
+      () => this.store.sql.prepare(Q.after).iterate(after) as IterableIterator<AuditRow>,
+    );
+  }
+
+  private sign(v: AuditVerdict, after: number, rows: () => Iterable<AuditRow>): SignedExport {
     if (!v.ok)
       throw new AosError(
         'EIO',
         `the audit trail is broken at record #${v.bad_id}: ${v.problem}; an export would sign it (aos audit verify)`,
       );
     this.signer ??= loadAuditSigner(this.store.file);
-    const rows = this.store.sql
-      .prepare('SELECT * FROM audit WHERE id > ? ORDER BY id')
-      .iterate(after) as IterableIterator<AuditRow>;
-    return signAuditExport(rows, after, v.keyed_from, this.signer);
+    return signAuditExport(rows(), after, v.keyed_from, this.signer);
   }
 
   /** Walk the whole chain: every row's prev is the last hash, and its hash is what its fields give. */
   verify(): AuditVerdict {
     this.store.flush();
-    const keyed_from = this.key.from;
-    if (this.otherKey) {
-      const problem = `the key in ${this.key.file ?? 'memory'} (${this.key.id}) is not the one the trail was keyed with (${this.otherKey}): the key was removed or replaced, so the keyed rows cannot be checked`;
-      return { ok: false, rows: 0, bad_id: keyed_from, problem, keyed_from };
-    }
-    let prev = GENESIS;
-    let rows = 0;
-    let expectedId: number | null = null;
-    for (const row of this.store.sql
-      .prepare('SELECT * FROM audit ORDER BY id')
-      .iterate() as IterableIterator<AuditRow>) {
-      if (expectedId !== null && row.id !== expectedId)
-        return { ok: false, rows, bad_id: row.id, problem: `row ${expectedId} is missing`, keyed_from };
-      if (row.prev !== prev)
-        return {
-          ok: false,
-          rows,
-          bad_id: row.id,
-          problem: 'its prev is not the hash of the row before it (a row was removed or inserted)',
-          keyed_from,
-        };
-      if (auditHash(prev, row, row.id >= keyed_from ? this.key.key : undefined) !== row.hash) {
-        return {
-          ok: false,
-          rows,
-          bad_id: row.id,
-          problem: 'its fields do not give its keyed hash (the row was edited, or re-hashed without the key)',
-          keyed_from,
-        };
-      }
-      prev = row.hash;
-      expectedId = row.id + 1;
-      rows++;
+    const walk = this.walk();
+    if (walk.verdict) return walk.verdict;
+    for (const row of this.store.sql.prepare(Q.all).iterate() as IterableIterator<AuditRow>) {
+      const bad = walk.add(row);
+      if (bad) return bad;
     }
     const cut = this.anchor.check(
       (this.lastRow.get() as AuditHead | undefined) ?? null,
       (id) => this.hashOf.get(id) as string | undefined,
     );
-    if (cut) return { ok: false, rows, ...cut, keyed_from };
-    return { ok: true, rows, head: prev, keyed_from };
+    return walk.end(cut);
+  }
+
+  private walk(): ChainWalk<AuditRow> {
+    const { key } = this;
+    return new ChainWalk(key, this.otherKey, (prev, row) =>
+      auditHash(prev, row, row.id >= key.from ? key.key : undefined),
+    );
+  }
+
+  /**
+   * The reads that answer clients (`aos audit`, `audit verify`, `audit export`, blame), awaited:
+   * behind the decisions queued before the call, the kernel's thread free while PostgreSQL answers.
+   * On SQLite a walk of the whole trail stays the synchronous one (in-process, row by row).
+   */
+  readonly awaited: AwaitedReads<AuditTrail, 'list' | 'page' | 'verify' | 'signExport'> = {
+    list: async (query) => {
+      await this.store.flushed();
+      const { sql, params } = listQuery(query);
+      return this.store.rows<AuditRow>(sql, params);
+    },
+    page: async (after, upto, limit) => {
+      await this.store.flushed();
+      return this.store.rows<AuditRow>(Q.page, after, upto, limit);
+    },
+    verify: () => this.verifyAwaited(),
+    signExport: async (after) => {
+      if (!this.store.readsAwait) return this.signExport(after);
+      const v = await this.verifyAwaited();
+      const rows: AuditRow[] = [];
+      if (v.ok) for await (const page of this.pages(after)) rows.push(...page);
+      return this.sign(v, after, () => rows);
+    },
+  };
+
+  private async *pages(after: number): AsyncGenerator<AuditRow[]> {
+    for (let from = after; ;) {
+      const rows = await this.store.rows<AuditRow>(`${Q.after} LIMIT ?`, from, VERIFY_PAGE);
+      if (rows.length > 0) yield rows;
+      if (rows.length < VERIFY_PAGE) return;
+      from = rows[rows.length - 1]?.id ?? from;
+    }
+  }
+
+  private async verifyAwaited(): Promise<AuditVerdict> {
+    if (!this.store.readsAwait) return this.verify();
+    await this.store.flushed();
+    const walk = this.walk();
+    if (walk.verdict) return walk.verdict;
+    for await (const page of this.pages(0))
+      for (const row of page) {
+        const bad = walk.add(row);
+        if (bad) return bad;
+      }
+    const [last] = await this.store.rows<AuditHead>(`${Q.hashOf} ORDER BY id DESC LIMIT 1`);
+    const [meta] = await this.store.rows<{ value: string }>('SELECT value FROM meta WHERE key = ?', ANCHOR_KEY);
+    const metaHead = parseHead(meta?.value);
+    const ids = [this.anchor.fromFile(), metaHead].flatMap((h) => (h ? [h.id] : []));
+    const heads = await Promise.all(ids.map((id) => this.store.rows<AuditHead>(`${Q.hashOf} WHERE id = ?`, id)));
+    const hashes = new Map(heads.flat().map((r) => [Number(r.id), r.hash]));
+    return walk.end(this.anchor.check(last ?? null, (id) => hashes.get(id), metaHead));
   }
 }

@@ -29,6 +29,19 @@ export interface BindingRecord {
   approvers: string | null;
 }
 
+/** Approvers of a channel for a unit's runs or a rule's requests, not tied to a binding (issue 52; approver-sets.ts). */
+export interface ApproverSetRecord {
+  id: string;
+  channel: string;
+  /** Requests of a run of this unit, or of a descendant of one. */
+  unit: string | null;
+  /** Requests asked by this rule, as `aos approvals` shows it. */
+  rule: string | null;
+  /** Sender ids as a JSON array. */
+  approvers: string;
+  created_at: number;
+}
+
 export interface SenderRecord {
   channel: string;
   sender: string;
@@ -94,6 +107,13 @@ export const BINDING_APPROVERS_SCHEMA = `
 ALTER TABLE channel_bindings ADD COLUMN approvers TEXT;
 `;
 
+/** Version 14 (issue 52): approvers of a channel named for a unit or a rule. */
+export const APPROVER_SETS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS channel_approver_sets (
+  id TEXT PRIMARY KEY, channel TEXT NOT NULL, unit TEXT, rule TEXT, approvers TEXT NOT NULL, created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
 const MESSAGE_COLUMNS =
   'channel, direction, chat, thread, platform_thread, message_id, sender, sender_name, text, status, pid, at';
 
@@ -102,17 +122,22 @@ export class SqliteChannels {
 
   constructor(private readonly store: SqliteStore) {}
 
+  // Start-up (the kernel reads its state back before it serves anyone): read at once, on PostgreSQL too.
   async load(): Promise<{
     channels: ChannelRecord[];
     bindings: BindingRecord[];
     senders: SenderRecord[];
     pairings: PairingRecord[];
+    approverSets: ApproverSetRecord[];
   }> {
     return this.store.query((db) => ({
       channels: db.prepare('SELECT * FROM channels ORDER BY name').all() as ChannelRecord[],
       bindings: db.prepare('SELECT * FROM channel_bindings ORDER BY created_at, id').all() as BindingRecord[],
       senders: db.prepare('SELECT * FROM channel_senders ORDER BY channel, sender').all() as SenderRecord[],
       pairings: db.prepare('SELECT * FROM channel_pairings ORDER BY created_at').all() as PairingRecord[],
+      approverSets: db
+        .prepare('SELECT * FROM channel_approver_sets ORDER BY created_at, id')
+        .all() as ApproverSetRecord[],
     }));
   }
 
@@ -123,10 +148,16 @@ export class SqliteChannels {
     );
   }
 
-  /** A channel and everything of it: bindings, senders, pairings, messages. */
+  /** A channel and everything of it: bindings, approver sets, senders, pairings, messages. */
   removeChannel(name: string): void {
     this.store.write(null, () => {
-      for (const table of ['channel_bindings', 'channel_senders', 'channel_pairings', 'channel_messages']) {
+      for (const table of [
+        'channel_bindings',
+        'channel_approver_sets',
+        'channel_senders',
+        'channel_pairings',
+        'channel_messages',
+      ]) {
         this.store.sql.prepare(`DELETE FROM ${table} WHERE channel = ?`).run(name);
       }
       this.store.sql.prepare('DELETE FROM channels WHERE name = ?').run(name);
@@ -142,6 +173,17 @@ export class SqliteChannels {
 
   removeBinding(id: string): void {
     this.run('DELETE FROM channel_bindings WHERE id = @id', { id });
+  }
+
+  putApproverSet(row: ApproverSetRecord): void {
+    this.run(
+      'INSERT OR REPLACE INTO channel_approver_sets (id, channel, unit, rule, approvers, created_at) VALUES (@id, @channel, @unit, @rule, @approvers, @created_at)',
+      row,
+    );
+  }
+
+  removeApproverSet(id: string): void {
+    this.run('DELETE FROM channel_approver_sets WHERE id = @id', { id });
   }
 
   putSender(row: SenderRecord): void {
@@ -183,19 +225,20 @@ export class SqliteChannels {
 
   /** The newest messages of a channel (of one chat), newest last. */
   async messages(channel: string, options: { chat?: string; limit: number }): Promise<ChannelMessageRecord[]> {
-    return this.store.query((db) => {
-      const rows =
-        options.chat === undefined
-          ? db
-              .prepare(`SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT ?`)
-              .all(channel, options.limit)
-          : db
-              .prepare(
-                `SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? AND chat = ? ORDER BY id DESC LIMIT ?`,
-              )
-              .all(channel, options.chat, options.limit);
-      return (rows as ChannelMessageRecord[]).reverse();
-    });
+    const rows =
+      options.chat === undefined
+        ? await this.store.rows<ChannelMessageRecord>(
+            `SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? ORDER BY id DESC LIMIT ?`,
+            channel,
+            options.limit,
+          )
+        : await this.store.rows<ChannelMessageRecord>(
+            `SELECT ${MESSAGE_COLUMNS} FROM channel_messages WHERE channel = ? AND chat = ? ORDER BY id DESC LIMIT ?`,
+            channel,
+            options.chat,
+            options.limit,
+          );
+    return rows.reverse();
   }
 
   /** The last message handed to each process (CHANNEL_SEND's "inbound" after a restart). */

@@ -6,7 +6,7 @@
 import type { KernelEvent } from '../../protocol/events.js';
 import type { EventLog } from './api.js';
 import { type EventRow, eventsAfter, eventsBefore, lastEventId, type UsageRow, usageRows } from './event-pages.js';
-import { indexAll, searchEvents, searchTree, type TreeSearch } from './event-search.js';
+import { findEvents, indexAll, searchTree, type TreeSearch } from './event-search.js';
 import type { StoredEvent } from './records.js';
 import type { SqliteStore } from './sqlite.js';
 
@@ -86,7 +86,7 @@ export class SqliteEventLog implements EventLog {
     text: string,
     options: { pid: number | null; before: number | null; limit: number },
   ): Promise<EventRow[]> {
-    return searchEvents(this.store, text, options);
+    return findEvents(this.store, text, options);
   }
 
   async searchTree(text: string, query: TreeSearch): Promise<EventRow[]> {

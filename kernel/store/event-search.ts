@@ -64,27 +64,30 @@ export function toMatch(text: string): string | null {
   return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
 
-/** Events matching `text`, newest first, older than `before`, of one process or of all. */
-export function searchEvents(
-  store: SqliteStore,
-  text: string,
-  options: { pid: number | null; before: number | null; limit: number },
-): EventRow[] {
+type Search = { pid: number | null; before: number | null; limit: number };
+
+/** The statement and its values of a search (null: no word to look for). */
+function searchQuery(text: string, options: Search): { sql: string; args: unknown[] } | null {
   const match = toMatch(text);
-  if (match === null) return [];
+  if (match === null) return null;
   const before = options.before ?? Number.MAX_SAFE_INTEGER;
   const base = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid
     WHERE events_fts MATCH ? AND f.rowid < ?`;
-  return store.query((db) =>
-    options.pid === null
-      ? (prepared(db, `${base} ORDER BY f.rowid DESC LIMIT ?`).all(match, before, options.limit) as EventRow[])
-      : (prepared(db, `${base} AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?`).all(
-          match,
-          before,
-          options.pid,
-          options.limit,
-        ) as EventRow[]),
-  );
+  return options.pid === null
+    ? { sql: `${base} ORDER BY f.rowid DESC LIMIT ?`, args: [match, before, options.limit] }
+    : { sql: `${base} AND e.pid = ? ORDER BY f.rowid DESC LIMIT ?`, args: [match, before, options.pid, options.limit] };
+}
+
+/** Events matching `text`, newest first, older than `before`, of one process or of all; at once. */
+export function searchEvents(store: SqliteStore, text: string, options: Search): EventRow[] {
+  const q = searchQuery(text, options);
+  return q === null ? [] : store.query((db) => prepared(db, q.sql).all(...q.args) as EventRow[]);
+}
+
+/** `searchEvents` awaited (the web view's search): on PostgreSQL the kernel's thread goes on while the database answers. */
+export async function findEvents(store: SqliteStore, text: string, options: Search): Promise<EventRow[]> {
+  const q = searchQuery(text, options);
+  return q === null ? [] : store.rows<EventRow>(q.sql, ...q.args);
 }
 
 export interface TreeSearch {
@@ -97,7 +100,7 @@ export interface TreeSearch {
 }
 
 /** Events of these processes matching `text`, of the given types, newest first (HISTORY_SEARCH). */
-export function searchTree(store: SqliteStore, text: string, q: TreeSearch): EventRow[] {
+export async function searchTree(store: SqliteStore, text: string, q: TreeSearch): Promise<EventRow[]> {
   const match = toMatch(text);
   if (match === null || q.pids.length === 0) return [];
   const sql = `SELECT e.id AS id, e.json AS json FROM events_fts f JOIN events_read e ON e.id = f.rowid
@@ -105,5 +108,5 @@ export function searchTree(store: SqliteStore, text: string, q: TreeSearch): Eve
     AND json_extract(e.json, '$.type') IN (SELECT value FROM json_each(?)) AND json_extract(e.json, '$.ts') >= ?
     ORDER BY f.rowid DESC LIMIT ?`;
   const args = [match, JSON.stringify(q.pids), JSON.stringify(q.types), q.since ?? '', q.limit];
-  return store.query((db) => prepared(db, sql).all(...args) as EventRow[]);
+  return store.rows<EventRow>(sql, ...args);
 }

@@ -6,6 +6,7 @@ export { SqliteEventLog } from './event-log.js';
 export { SqliteIdempotency } from './idempotency-rows.js';
 export { SqliteIds } from './ids.js';
 export { Journal } from './journal.js';
+export { ProposalsTable } from './proposal-rows.js';
 export { SqliteMail } from './mail-rows.js';
 export { SqliteProcessRows, SqliteTranscripts } from './process-rows.js';
 export { SqliteSpend } from './spend-rows.js';

@@ -4,10 +4,11 @@ import { UNITS_SCHEMA } from './unit-rows.js';
 import { SPEND_SCHEMA } from './spend-rows.js';
 import { IDEMPOTENCY_SCHEMA } from './idempotency-rows.js';
 import { THREADS_SCHEMA } from './thread-rows.js';
-import { BINDING_APPROVERS_SCHEMA, CHANNELS_SCHEMA } from './channel-rows.js';
+import { APPROVER_SETS_SCHEMA, BINDING_APPROVERS_SCHEMA, CHANNELS_SCHEMA } from './channel-rows.js';
+import { PROPOSALS_SCHEMA } from './proposal-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 12;
+export const SCHEMA_VERSION = 14;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -138,6 +139,10 @@ export const MIGRATIONS: Record<number, string> = {
   9: CHANNELS_SCHEMA,
   10: JOURNAL_TAINT_SCHEMA,
   11: BINDING_APPROVERS_SCHEMA,
+  // Version 13 (issue 52.2): proposals (proposal-rows.ts).
+  12: PROPOSALS_SCHEMA,
+  // Version 14 (issue 52): approvers of a channel named for a unit or a rule (channel-rows.ts).
+  13: APPROVER_SETS_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
@@ -153,4 +158,6 @@ export const SCHEMA =
   THREADS_SCHEMA +
   CHANNELS_SCHEMA +
   JOURNAL_TAINT_SCHEMA +
-  BINDING_APPROVERS_SCHEMA;
+  BINDING_APPROVERS_SCHEMA +
+  PROPOSALS_SCHEMA +
+  APPROVER_SETS_SCHEMA;

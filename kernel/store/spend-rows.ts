@@ -7,6 +7,9 @@
  */
 import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
+import type { AwaitedReads } from './awaited.js';
+
+const HISTORY = 'SELECT * FROM budget_spend WHERE budget = ? ORDER BY window DESC, key LIMIT ?';
 
 export interface SpendRecord {
   budget: string;
@@ -62,8 +65,14 @@ export class SqliteSpend {
   /** A budget's newest rows, newest window first (`aos budget show`). */
   history(budget: string, limit: number): SpendRecord[] {
     this.store.flush();
-    return this.store.sql
-      .prepare('SELECT * FROM budget_spend WHERE budget = ? ORDER BY window DESC, key LIMIT ?')
-      .all(budget, limit) as SpendRecord[];
+    return this.store.sql.prepare(HISTORY).all(budget, limit) as SpendRecord[];
   }
+
+  /** `history` awaited (`aos budget show`), behind the writes queued before the call. */
+  readonly awaited: AwaitedReads<SqliteSpend, 'history'> = {
+    history: async (budget, limit) => (
+      await this.store.flushed(),
+      this.store.rows<SpendRecord>(HISTORY, budget, limit)
+    ),
+  };
 }

@@ -20,6 +20,8 @@ export interface SqliteStore {
   query<T>(run: (db: SqlDb) => T): T;
   /** A read of committed rows whose answer is awaited (on PostgreSQL the kernel's thread goes on meanwhile). */
   rows<T>(sql: string, ...params: unknown[]): Promise<T[]>;
+  /** `rows` really waits for a connection (PostgreSQL); false: it answers at once (SQLite), so a long walk may as well be synchronous. */
+  readonly readsAwait: boolean;
   /** Queue a write: it commits with this tick's transaction, in order. */
   write(pid: number | null, run: () => void): void;
   /** A write of one statement with the caller's values (the process's pid first), queued as it is. */

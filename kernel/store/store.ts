@@ -25,6 +25,7 @@ import type {
   ChannelRows,
   IdempotencyRows,
   JournalLog,
+  ProposalRows,
   SpendRows,
   ThreadRows,
   UnitRows,
@@ -34,6 +35,7 @@ import {
   ApprovalsTable,
   AuditTrail,
   Journal,
+  ProposalsTable,
   SqliteChannels,
   SqliteEventLog,
   SqliteIdempotency,
@@ -122,6 +124,11 @@ export class Store implements KernelStore, SqliteStore {
     return (sql.includes('?,') ? this.db.prepare(sql) : prepared(this.db, sql)).all(...params) as T[];
   }
 
+  /** Whether `rows` waits for a connection (the engine has `read`) rather than answering at once. */
+  get readsAwait(): boolean {
+    return this.engine.read !== undefined;
+  }
+
   /** Called with each batch of events once it is durable, in order: what may be shown to clients. */
   onCommitted(listener: (events: readonly StoredEvent[]) => void): () => void {
     return this.commits.onCommitted(listener);
@@ -144,6 +151,7 @@ export class Store implements KernelStore, SqliteStore {
     audit?: AuditTrail;
     journal?: Journal;
     approvals?: ApprovalsTable;
+    proposals?: ProposalsTable;
     units?: SqliteUnits;
     spend?: SqliteSpend;
     keys?: SqliteIdempotency;
@@ -158,6 +166,9 @@ export class Store implements KernelStore, SqliteStore {
   }
   get approvals(): ApprovalRows {
     return (this.tables.approvals ??= new ApprovalsTable(this));
+  }
+  get proposals(): ProposalRows {
+    return (this.tables.proposals ??= new ProposalsTable(this));
   }
   get units(): UnitRows {
     return (this.tables.units ??= new SqliteUnits(this));

@@ -6,13 +6,16 @@
  */
 import type { AuditInput, AuditQuery, AuditRow, AuditVerdict } from './audit.js';
 import type { SignedExport } from './audit-export-sign.js';
+import type { AwaitedReads } from './awaited.js';
 import type { ApprovalRecord } from './approvals-table.js';
 import type { JournalEntry } from './journal.js';
+import type { ProposalRecord } from './proposal-rows.js';
 import type { UnitRecord, UnitRunRecord } from './unit-rows.js';
 import type { SpendRecord } from './spend-rows.js';
 import type { IdempotencyRecord } from './idempotency-rows.js';
 import type { ThreadEntryQuery, ThreadEntryRecord, ThreadLinkHow, ThreadRecord } from './thread-rows.js';
 import type {
+  ApproverSetRecord,
   BindingRecord,
   ChannelMessageRecord,
   ChannelRecord,
@@ -29,6 +32,8 @@ export interface AuditLog {
   page(after: number, upto: number, limit: number): AuditRow[];
   /** The signed head of an export of the rows after `after`; EIO when the trail does not verify. */
   signExport(after: number): SignedExport;
+  /** The reads above awaited (awaited.ts): `aos audit`, `audit verify`, `audit export`, blame read through these. */
+  readonly awaited: AwaitedReads<AuditLog, 'list' | 'page' | 'verify' | 'signExport'>;
 }
 
 /** The rollback journal: what each call changed, to put back. */
@@ -43,6 +48,8 @@ export interface JournalLog {
   sync(): void;
   remove(ids: readonly number[]): void;
   prune(ts: number): void;
+  /** The reads above awaited (awaited.ts): `aos diff`, `rollback` and `blame` read through these. */
+  readonly awaited: AwaitedReads<JournalLog, 'entries' | 'history' | 'laterByOthers' | 'sync'>;
 }
 
 /** Approval requests and their answers. */
@@ -50,6 +57,15 @@ export interface ApprovalRows {
   add(record: ApprovalRecord): void;
   settle(record: ApprovalRecord): void;
   loadPending(): ApprovalRecord[];
+}
+
+/** Proposals: calls a `propose` rule let run, undoable until they expire (proposal-rows.ts). */
+export interface ProposalRows {
+  add(record: ProposalRecord): void;
+  settle(record: ProposalRecord): void;
+  loadPending(): ProposalRecord[];
+  get(id: string): Promise<ProposalRecord | undefined>;
+  recent(limit: number): Promise<ProposalRecord[]>;
 }
 
 /** Units (declared agents) and a record of every firing of their triggers (unit-rows.ts). */
@@ -62,6 +78,8 @@ export interface UnitRows {
   addRun(run: Omit<UnitRunRecord, 'id'>): void;
   /** The newest `limit` firings, newest first. */
   runs(name: string, limit: number): UnitRunRecord[];
+  /** `runs` awaited (awaited.ts): `aos unit ls`, `unit show`, `unit runs`. */
+  readonly awaited: AwaitedReads<UnitRows, 'runs'>;
   /** Every run that started a process (start-up). */
   started(): Promise<Array<{ unit: string; pid: number; trigger: string }>>;
 }
@@ -82,11 +100,14 @@ export interface ChannelRows {
     bindings: BindingRecord[];
     senders: SenderRecord[];
     pairings: PairingRecord[];
+    approverSets: ApproverSetRecord[];
   }>;
   putChannel(row: ChannelRecord): void;
   removeChannel(name: string): void;
   putBinding(row: BindingRecord): void;
   removeBinding(id: string): void;
+  putApproverSet(row: ApproverSetRecord): void;
+  removeApproverSet(id: string): void;
   putSender(row: SenderRecord): void;
   putPairing(row: PairingRecord): void;
   removePairing(code: string): void;
@@ -116,6 +137,8 @@ export interface ThreadRows {
   link(key: string, pid: number, how: ThreadLinkHow): void;
   links(pids: readonly number[]): Array<{ key: string; pid: number; how: ThreadLinkHow }>;
   byKey(key: string): Array<{ pid: number; how: ThreadLinkHow }>;
+  /** `links` and `byKey` awaited (awaited.ts): `aos inspect`, `thread show`, HISTORY_SEARCH. */
+  readonly awaited: AwaitedReads<ThreadRows, 'links' | 'byKey'>;
 }
 
 /** Budgets' spend by window (spend-rows.ts). */
@@ -123,4 +146,6 @@ export interface SpendRows {
   windows(windows: readonly string[]): Promise<SpendRecord[]>;
   put(build: () => SpendRecord): void;
   history(budget: string, limit: number): SpendRecord[];
+  /** `history` awaited (awaited.ts): `aos budget show`. */
+  readonly awaited: AwaitedReads<SpendRows, 'history'>;
 }

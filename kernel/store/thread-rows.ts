@@ -6,6 +6,7 @@
  */
 import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
+import type { AwaitedReads } from './awaited.js';
 
 export type ThreadEntryKind = 'note' | 'message' | 'decision' | 'result';
 export type ThreadLinkHow = 'attached' | 'opened' | 'wrote';
@@ -93,6 +94,9 @@ CREATE INDEX IF NOT EXISTS processes_tree ON processes (tree);
 `;
 
 const ENTRY_COLUMNS = 'key, seq, ts, pid, unit, kind, text';
+const BY_KEY = 'SELECT pid, how FROM thread_links WHERE key = ? ORDER BY pid, how';
+const LINKS =
+  'SELECT key, pid, how FROM thread_links WHERE pid IN (SELECT value FROM json_each(?)) ORDER BY pid, key, how';
 
 export class SqliteThreads {
   private readonly upsert: Statement;
@@ -111,6 +115,7 @@ export class SqliteThreads {
     this.linkRow = db.prepare('INSERT OR IGNORE INTO thread_links (key, pid, how, at) VALUES (?, ?, ?, ?)');
   }
 
+  // Start-up (the kernel reads its state back before it serves anyone): read at once, on PostgreSQL too.
   async all(): Promise<ThreadRecord[]> {
     return this.store.query((db) => db.prepare('SELECT * FROM threads').all() as ThreadRecord[]);
   }
@@ -127,31 +132,36 @@ export class SqliteThreads {
     this.store.write(entry.pid || null, () => this.insert.run(entry));
   }
 
+  /** Read awaited (store.rows): on PostgreSQL the kernel's thread goes on while the database answers. */
   async entries(key: string, q: ThreadEntryQuery): Promise<ThreadEntryRecord[]> {
-    return this.store.query((db) => {
-      const since = q.sinceTs ?? 0;
-      if (q.match !== undefined) {
-        return db
-          .prepare(
-            `SELECT ${ENTRY_COLUMNS.split(', ')
-              .map((c) => `e.${c}`)
-              .join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
+    const since = q.sinceTs ?? 0;
+    if (q.match !== undefined)
+      return this.store.rows<ThreadEntryRecord>(
+        `SELECT ${ENTRY_COLUMNS.split(', ')
+          .map((c) => `e.${c}`)
+          .join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
              WHERE thread_fts MATCH ? AND e.key = ? AND e.seq > ? AND e.ts >= ? ORDER BY e.seq DESC LIMIT ?`,
-          )
-          .all(q.match, key, q.afterSeq ?? 0, since, q.limit) as ThreadEntryRecord[];
-      }
-      if (q.afterSeq !== undefined) {
-        return db
-          .prepare(
-            `SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND seq > ? AND ts >= ? ORDER BY seq LIMIT ?`,
-          )
-          .all(key, q.afterSeq, since, q.limit) as ThreadEntryRecord[];
-      }
-      const newest = db
-        .prepare(`SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND ts >= ? ORDER BY seq DESC LIMIT ?`)
-        .all(key, since, q.limit) as ThreadEntryRecord[];
-      return newest.reverse();
-    });
+        q.match,
+        key,
+        q.afterSeq ?? 0,
+        since,
+        q.limit,
+      );
+    if (q.afterSeq !== undefined)
+      return this.store.rows<ThreadEntryRecord>(
+        `SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND seq > ? AND ts >= ? ORDER BY seq LIMIT ?`,
+        key,
+        q.afterSeq,
+        since,
+        q.limit,
+      );
+    const newest = await this.store.rows<ThreadEntryRecord>(
+      `SELECT ${ENTRY_COLUMNS} FROM thread_entries WHERE key = ? AND ts >= ? ORDER BY seq DESC LIMIT ?`,
+      key,
+      since,
+      q.limit,
+    );
+    return newest.reverse();
   }
 
   /** Entries of any of `keys` whose text holds every word of `match` (FTS5), newest first. */
@@ -161,16 +171,15 @@ export class SqliteThreads {
     options: { sinceTs: number; limit: number },
   ): Promise<ThreadEntryRecord[]> {
     if (keys.length === 0) return [];
-    return this.store.query(
-      (db) =>
-        db
-          .prepare(
-            `SELECT ${ENTRY_COLUMNS.split(', ')
-              .map((c) => `e.${c}`)
-              .join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
+    return this.store.rows<ThreadEntryRecord>(
+      `SELECT ${ENTRY_COLUMNS.split(', ')
+        .map((c) => `e.${c}`)
+        .join(', ')} FROM thread_fts f JOIN thread_entries e ON e.id = f.rowid
              WHERE thread_fts MATCH ? AND e.key IN (SELECT value FROM json_each(?)) AND e.ts >= ? ORDER BY e.id DESC LIMIT ?`,
-          )
-          .all(match, JSON.stringify(keys), options.sinceTs, options.limit) as ThreadEntryRecord[],
+      match,
+      JSON.stringify(keys),
+      options.sinceTs,
+      options.limit,
     );
   }
 
@@ -193,31 +202,28 @@ export class SqliteThreads {
     this.store.write(pid, () => this.linkRow.run(key, pid, how, Date.now()));
   }
 
-  /** The processes that attached, opened or wrote to a thread. */
+  /** The processes that attached, opened or wrote to a thread; at once (on PostgreSQL the kernel's thread waits). */
   byKey(key: string): Array<{ pid: number; how: ThreadLinkHow }> {
-    return this.store.query(
-      (db) =>
-        db.prepare('SELECT pid, how FROM thread_links WHERE key = ? ORDER BY pid, how').all(key) as Array<{
-          pid: number;
-          how: ThreadLinkHow;
-        }>,
-    );
+    return this.store.sql.prepare(BY_KEY).all(key) as Array<{ pid: number; how: ThreadLinkHow }>;
   }
 
-  /** The threads these processes attached, opened or wrote to. */
+  /** The threads these processes attached, opened or wrote to; at once (on PostgreSQL the kernel's thread waits). */
   links(pids: readonly number[]): Array<{ key: string; pid: number; how: ThreadLinkHow }> {
     if (pids.length === 0) return [];
-    return this.store.query(
-      (db) =>
-        db
-          .prepare(
-            'SELECT key, pid, how FROM thread_links WHERE pid IN (SELECT value FROM json_each(?)) ORDER BY pid, key, how',
-          )
-          .all(JSON.stringify(pids)) as Array<{
-          key: string;
-          pid: number;
-          how: ThreadLinkHow;
-        }>,
-    );
+    return this.store.sql.prepare(LINKS).all(JSON.stringify(pids)) as Array<{
+      key: string;
+      pid: number;
+      how: ThreadLinkHow;
+    }>;
   }
+
+  /** `byKey` and `links` awaited, behind the writes queued before the call. */
+  readonly awaited: AwaitedReads<SqliteThreads, 'byKey' | 'links'> = {
+    byKey: async (key) => (await this.store.flushed(), this.store.rows(BY_KEY, key)),
+    links: async (pids) => {
+      if (pids.length === 0) return [];
+      await this.store.flushed();
+      return this.store.rows(LINKS, JSON.stringify(pids));
+    },
+  };
 }

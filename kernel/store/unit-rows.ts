@@ -6,6 +6,7 @@
  */
 import type { SqlStatement as Statement } from './sql.js';
 import type { SqliteStore } from './sqlite.js';
+import type { AwaitedReads } from './awaited.js';
 
 export interface UnitRecord {
   name: string;
@@ -62,6 +63,8 @@ CREATE INDEX IF NOT EXISTS unit_runs_unit ON unit_runs (unit, id);
 CREATE INDEX IF NOT EXISTS unit_runs_pid ON unit_runs (pid) WHERE pid IS NOT NULL;
 `;
 
+const RUNS = 'SELECT * FROM unit_runs WHERE unit = ? ORDER BY id DESC LIMIT ?';
+
 interface UnitRow extends Omit<UnitRecord, 'enabled'> {
   enabled: number;
 }
@@ -91,6 +94,7 @@ export class SqliteUnits {
     );
   }
 
+  // Start-up (the kernel reads its state back before it serves anyone): read at once, on PostgreSQL too.
   async all(): Promise<UnitRecord[]> {
     const rows = this.store.sql.prepare('SELECT * FROM units ORDER BY name').all() as UnitRow[];
     return rows.map((row) => ({ ...row, enabled: row.enabled !== 0 }));
@@ -123,10 +127,13 @@ export class SqliteUnits {
   /** The newest `limit` firings of a unit, newest first (what is queued counts). */
   runs(name: string, limit: number): UnitRunRecord[] {
     this.store.flush();
-    return this.store.sql
-      .prepare('SELECT * FROM unit_runs WHERE unit = ? ORDER BY id DESC LIMIT ?')
-      .all(name, limit) as UnitRunRecord[];
+    return this.store.sql.prepare(RUNS).all(name, limit) as UnitRunRecord[];
   }
+
+  /** `runs` awaited (`aos unit runs`, `unit show`, `unit ls`), behind the writes queued before the call. */
+  readonly awaited: AwaitedReads<SqliteUnits, 'runs'> = {
+    runs: async (name, limit) => (await this.store.flushed(), this.store.rows<UnitRunRecord>(RUNS, name, limit)),
+  };
 
   /** The runs that started a process, with the process's pid: every unit's (start-up rebuilds who runs for whom). */
   async started(): Promise<Array<{ unit: string; pid: number; trigger: string }>> {

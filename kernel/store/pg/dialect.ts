@@ -32,6 +32,7 @@ const PRIMARY_KEYS: Record<string, string[]> = {
   channel_bindings: ['id'],
   channel_senders: ['channel', 'sender'],
   channel_pairings: ['code'],
+  channel_approver_sets: ['id'],
   idempotency: ['scope', 'key'],
   budget_spend: ['budget', 'key', 'window'],
   units: ['name'],

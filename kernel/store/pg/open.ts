@@ -13,19 +13,16 @@
  * kernel stops starting work (proc/disk-guard.ts), as with a full disk.
  */
 import { param } from '../../../sys/param.js';
-import type { PostgresStoreOptions, StoreIds } from '../api.js';
+import type { PostgresStoreOptions } from '../api.js';
 import { Store } from '../store.js';
-import type { SqliteStore } from '../sqlite.js';
 import { PgBridge, PgError } from './bridge.js';
 import { postgresSchema } from './pg-schema.js';
 import { PgDb } from './pg-db.js';
 import { PgMoves } from './moves.js';
+import { ID_BLOCK, PgIds } from './ids.js';
 import { SCHEMA_VERSION } from '../schema.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-
-/** Message ids are handed out in blocks of this many from their shared sequence (one round trip per block); pids one by one, so they count 1, 2, 3 across the cluster. */
-const ID_BLOCK = 32;
 
 /**
  * Failures of the link or the server, not of a row: the store keeps its writes and retries. Only
@@ -39,37 +36,6 @@ export function retryablePgError(error: unknown): boolean {
   const { code } = error;
   if (!/^[0-9A-Z]{5}$/.test(code)) return true;
   return /^(08|53|57|58)/.test(code) || ['40001', '40P01', '55P03', '25P03', '25006', '42501'].includes(code);
-}
-
-class PgIds implements StoreIds {
-  private messages: { next: number; end: number } = { next: 0, end: 0 };
-  private last: number;
-
-  constructor(private readonly store: SqliteStore) {
-    this.last = (store.sql.prepare('SELECT COALESCE(MAX(pid), 0) AS n FROM processes').get() as { n: number }).n;
-  }
-
-  private nextval(sequence: string): number {
-    return (this.store.sql.prepare(`SELECT nextval('public.${sequence}') AS n`).get() as { n: number }).n;
-  }
-
-  nextPid(): number {
-    this.last = this.nextval('aos_pids');
-    return this.last;
-  }
-
-  lastPid(): number {
-    return this.last;
-  }
-
-  nextMessageId(): number {
-    const block = this.messages;
-    if (block.next >= block.end) {
-      block.next = this.nextval('aos_message_ids');
-      block.end = block.next + ID_BLOCK;
-    }
-    return block.next++;
-  }
 }
 
 /** Make the schema (or bring it up to date: every statement is IF NOT EXISTS), under a lock every node takes. */

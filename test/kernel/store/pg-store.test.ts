@@ -206,6 +206,17 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   store.threads.link('th', 1, 'wrote');
   store.threads.link('th', 1, 'wrote');
   store.channels.putChannel({ name: 'tg', kind: 'telegram', spec: '{}', account: null, created_at: 1 } as never);
+  for (const id of ['a-1', 'a-2'])
+    store.channels.putApproverSet({ id, channel: 'tg', unit: 'u1', rule: null, approvers: '["5"]', created_at: 2 });
+  store.channels.putApproverSet({
+    id: 'a-1',
+    channel: 'tg',
+    unit: null,
+    rule: 'ask: "x"',
+    approvers: '["6"]',
+    created_at: 3,
+  });
+  store.channels.removeApproverSet('a-2');
   store.channels.addMessage(
     {
       channel: 'tg',
@@ -280,6 +291,7 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
   out.links = store.threads.links([1]);
   out.byKey = store.threads.byKey('th');
   out.channels = (await store.channels.load()).channels.map((c) => c.name);
+  out.approverSets = (await store.channels.load()).approverSets;
   out.channelMessages = (await store.channels.messages('tg', { limit: 5 })).map((m) => m.text);
   out.origins = (await store.channels.origins()).map((m) => m.pid);
   out.known = await store.channels.knownChats();
@@ -319,6 +331,7 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
     journal: store.journal.entries([1]).length,
     units: (await store.units.all()).length,
     channels: (await store.channels.load()).channels.length,
+    approverSets: (await store.channels.load()).approverSets.length,
     keys: (await store.idempotency.live(0)).length,
   };
   return out;
@@ -336,6 +349,11 @@ describe.skipIf(PG_SKIP)('the store on PostgreSQL', () => {
     expect(onPg.search).toBe(1);
     expect(onPg.entriesMatch).toEqual([1]);
     expect(onPg.promptText).toBe('the task');
+    // Approver sets (issue 52): replaced by id, removed, and gone with their channel.
+    expect(onPg.approverSets).toEqual([
+      { id: 'a-1', channel: 'tg', unit: null, rule: 'ask: "x"', approvers: '["6"]', created_at: 3 },
+    ]);
+    expect(onPg.afterRemove).toMatchObject({ approverSets: 0 });
   });
 
   it('hands out pids and message ids no other store on the database hands out', async () => {
