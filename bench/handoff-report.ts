@@ -74,6 +74,7 @@ export function handoffResult(
   const finished = (r: VariantRun): number => r.agents.filter((a) => a.exitCode === 0).length;
   const totals = (r: VariantRun): Record<string, number> => ({
     requests: sum(r.agents, 'requests'),
+    system_prompt_chars: r.systemChars,
     prompt_tokens: sum(r.agents),
     tasks_finished: finished(r),
     prompt_tokens_per_task: perTask(r.agents),

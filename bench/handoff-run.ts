@@ -37,6 +37,8 @@ export interface Sent {
   tokens: number;
   /** Of them, the attached threads' part of the system prompt (0 without one). */
   thread_tokens: number;
+  /** Its system prompt's length in characters (the attached threads' block included). */
+  system_chars: number;
 }
 export interface AgentRun {
   agent: string;
@@ -60,6 +62,8 @@ export interface VariantRun {
   compactions: number;
   filesWritten: number;
   entries: number;
+  /** The shortest system prompt of an agent's turn, in characters: the prompt without a thread's entries. */
+  systemChars: number;
 }
 export interface RunOptions {
   visits: number;
@@ -126,6 +130,7 @@ export async function runVariant(variant: Variant, options: RunOptions): Promise
           kind,
           tokens,
           thread_tokens: kind === 'turn' ? threadBlockTokens(request.system) : 0,
+          system_chars: request.system.length,
         });
         if (kind === 'turn' && request.proc.turn === 0 && variant === 'thread')
           notShown.set(request.proc.name, entriesNotShown(request.system));
@@ -192,6 +197,7 @@ export async function runVariant(variant: Variant, options: RunOptions): Promise
         compactions: sent.filter((s) => s.kind === 'compaction').length,
         filesWritten: written.filter((e) => e.type === 'result' && e.name === 'FS_WRITE').length,
         entries: kernel.threads.get(KEY)?.last_seq ?? 0,
+        systemChars: Math.min(...sent.filter((s) => s.kind === 'turn').map((s) => s.system_chars)),
       };
     } finally {
       await kernel.close();

@@ -28,9 +28,14 @@
  *
  * Where the difference comes from: an attached thread is in every request of the agent from its
  * first, where read notes are in the requests after the read; so the thread saves the reading
- * request (a whole system prompt, ~2.9k tokens here) and, over visits, the notes that files keep
- * re-sending while the thread shows a bounded summary and its newest entries (threadRecentChars).
- * Against files read in the same reply as the lookup, a single visit costs the thread more.
+ * request (a system prompt and the task: ~1.6k tokens here, the prompt listing only the syscalls
+ * the agents' capabilities allow) and, over visits, the notes that files keep re-sending while the
+ * thread shows a bounded summary and its newest entries (threadRecentChars). Against files read in
+ * the same reply as the lookup, a single visit costs the thread more. At one visit, where the thread
+ * shows every note as files do, the saving is that one request of an agent's three, so under a
+ * third whatever the prompt's size (intake, the first, reads nothing in either): the visit-1 target
+ * of 40 % is out of reach by arithmetic unless the thread shows less than the notes. A smaller
+ * system prompt lowers that share while it lowers both variants' tokens a task.
  *
  * Every agent's replay tape checks (`expect`) that what it needs arrived: the end line of each
  * note it read (files), of the newest entry in its system prompt (thread), and of its lookup; a

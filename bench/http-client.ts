@@ -1,9 +1,10 @@
 /**
  * The HTTP client's own part of a turn (bench/delay): the OpenAI-compatible driver alone, with no
  * kernel around it, against the fake provider in its own process — `agents` conversations at once,
- * each `turns` requests long, each request the size of a kernel's (its ~11.5 KB system prompt and a
- * transcript that grows). What this process spends a request is the client's CPU per turn: the
- * request's JSON, the pool and socket, the reply's parse, the deadlines.
+ * each `turns` requests long, each request the size of a kernel's (its system prompt, ~4.5 KB for a
+ * process with no capabilities, and a transcript that grows). What this process spends a request
+ * is the client's CPU per turn: the request's JSON, the pool and socket, the reply's parse, the
+ * deadlines.
  *
  * The fake's own CPU a request is read too (it reports its process.cpuUsage()), and from it the
  * fake's capacity: requests a second it could serve on one core. A workload that asks for more
@@ -12,6 +13,7 @@
 import { createOpenAIDriver } from '../drivers/llm/openai.js';
 import type { ModelMessage } from '../drivers/llm/types.js';
 import { startRemoteFake, type RemoteFake } from '../test/fakes/fake-provider/remote.js';
+import { syscallReference } from '../syscalls/reference.js';
 
 export interface ClientWorkload {
   agents: number;
@@ -26,8 +28,12 @@ export interface ClientMeasured {
   fakeCpuUsPerRequest: number;
 }
 
-/** ~11.5 KB, the size of the kernel's system prompt for a process with no capabilities. */
-const SYSTEM = 'You are process 1 ("delay") running in aos. [SYS_CALL::NAME] {"arg": "value"}\n'.repeat(150);
+/**
+ * The size of the kernel's system prompt for a process with no capabilities (delay's agents): the
+ * reference of the calls every process may make (syscalls/reference.ts) and ~1 KB of prompt around it.
+ */
+const LINE = 'You are process 1 ("delay") running in aos. [SYS_CALL::NAME] {"arg": "value"}\n';
+const SYSTEM = LINE.repeat(Math.ceil((syscallReference([]).length + 1_000) / LINE.length));
 
 /** CPU microseconds of a process.cpuUsage() difference. */
 export function cpuUs(used: NodeJS.CpuUsage): number {

@@ -7,7 +7,7 @@ export default defineSyscall({
   name: 'THREAD_APPEND',
   summary:
     'Add an entry to a context thread (started if missing): what you did, learned or decided about its subject, for the agents after you. ' +
-    'kind: note (default), message, decision or result. Entries are never changed or removed by agents.',
+    'kind: note by default. Entries are never changed or removed by agents.',
   returns: '{key, seq, created}',
   args: z
     .object({

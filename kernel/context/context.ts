@@ -1,9 +1,10 @@
 /**
- * What the model sees: the system prompt (role, generated syscall reference, capabilities,
- * limits) and the kernel's messages (task, results, events) in the ABI's text form. A syscall
- * result arrives whole when it fits its share of the context, else as an excerpt with the result's
- * own JSON shape (so `ok`, `truncated`, `exit_code`, `status` always arrive; excerpt.ts shrinks the
- * value) plus where the rest is: the whole result stays in the store, and SYS_RESULT_READ pages it.
+ * What the model sees: the system prompt (role, capabilities, limits, the generated reference of
+ * the syscalls its capabilities allow) and the kernel's messages (task, results, events) in the
+ * ABI's text form. A syscall result arrives whole when it fits its share of the context, else as
+ * an excerpt with the result's own JSON shape (so `ok`, `truncated`, `exit_code`, `status` always
+ * arrive; excerpt.ts shrinks the value) plus where the rest is: the whole result stays in the
+ * store, and SYS_RESULT_READ pages it.
  */
 import { syscallReference } from '../../syscalls/reference.js';
 import type { SyscallResult } from '../../sys/abi/result.js';
@@ -31,8 +32,8 @@ Your capabilities: ${caps}
 Your limits: ${describeLimits(pcb)}.
 ${pcb.ppid ? `Your parent is pid ${pcb.ppid}.` : 'You are the root of your process tree.'}
 
-Syscalls:
-${syscallReference()}`;
+Syscalls you may make (NAME {arguments, ? when optional} → what the result's value holds):
+${syscallReference(pcb.capabilities)}`;
 }
 
 function describeLimits(pcb: Pcb): string {
@@ -69,7 +70,7 @@ export function formatEvent(kind: string, payload: Record<string, unknown>): str
 
 /** Something that happened while the process was busy; shown at the top of its next turn. */
 export interface Notice {
-  kind: 'message' | 'stdin' | 'child_exit' | 'timer' | 'webhook' | 'stop';
+  kind: 'message' | 'stdin' | 'child_exit' | 'timer' | 'webhook' | 'stop' | 'proposal';
   /** The pid the notice is about (sender, child), for de-duplication when a call consumes it. */
   pid?: number;
   /** A stdin notice: the id of the line it shows the model (Mailboxes.onShown hears of it when shown). */
