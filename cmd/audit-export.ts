@@ -5,7 +5,14 @@
  */
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ExportDigest, canonicalRowLine, verifyExport, type ExportStatement } from '../protocol/audit-export.js';
+import {
+  ExportDigest,
+  canonicalRowLine,
+  followsProblem,
+  verifyExport,
+  type ExportStatement,
+  type ExportVerdict,
+} from '../protocol/audit-export.js';
 import { toInt } from './args.js';
 import { withKernel } from './connect.js';
 import { CliError, EXIT } from './fail.js';
@@ -107,8 +114,11 @@ function report(statement: ExportStatement, flags: ExportFlags, pubFile: string 
     );
 }
 
-/** `aos audit verify --export FILE --pubkey KEY`: offline, with the public key alone. */
-export function runExportVerify(flags: { export: string; pubkey?: string; json?: boolean }): number {
+/**
+ * `aos audit verify --export FILE --pubkey KEY [--follows EARLIER]`: offline, with the public key
+ * alone; with --follows, that FILE (an `--after` export) carries on from EARLIER, both intact.
+ */
+export function runExportVerify(flags: { export: string; pubkey?: string; follows?: string; json?: boolean }): number {
   if (!flags.pubkey) throw new CliError('--export needs --pubkey KEY: the public key the export was signed with');
   const read = (file: string, what: string): string => {
     try {
@@ -117,13 +127,22 @@ export function runExportVerify(flags: { export: string; pubkey?: string; json?:
       throw new CliError(`cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   };
-  const v = verifyExport(read(flags.export, 'export').split('\n'), read(flags.pubkey, 'public key'));
+  const lines = read(flags.export, 'export').split('\n');
+  const key = read(flags.pubkey, 'public key');
+  let v: ExportVerdict = verifyExport(lines, key);
+  if (v.ok && flags.follows !== undefined) {
+    const earlier = verifyExport(read(flags.follows, 'earlier export').split('\n'), key);
+    const problem = earlier.ok
+      ? followsProblem(earlier, v)
+      : `the earlier export ${flags.follows} is not intact: ${earlier.problem}`;
+    if (problem !== null) v = { ok: false, problem, line: null, statement: v.statement };
+  }
   if (flags.json) out(`${JSON.stringify(v)}\n`);
   else if (v.ok) {
     const s = v.statement;
     const span = s.rows === 0 ? 'no records' : `records #${s.first_id}..#${s.last_id}`;
     out(
-      `export intact: ${s.rows} record${s.rows === 1 ? '' : 's'} (${span}), exported ${s.exported_at}, signed by ${s.key}\n`,
+      `export intact: ${s.rows} record${s.rows === 1 ? '' : 's'} (${span}), exported ${s.exported_at}, signed by ${s.key}${flags.follows === undefined ? '' : `, and it carries on from ${flags.follows}`}\n`,
     );
   } else err(`aos: export not intact${v.line === null ? '' : ` (line ${v.line})`}: ${v.problem}\n`);
   return v.ok ? EXIT.ok : EXIT.usage;

@@ -62,8 +62,14 @@ export async function runAudit(flags: AuditFlags): Promise<number> {
   );
 }
 
-export async function runAuditVerify(flags: { json?: boolean; export?: string; pubkey?: string }): Promise<number> {
+export async function runAuditVerify(flags: {
+  json?: boolean;
+  export?: string;
+  pubkey?: string;
+  follows?: string;
+}): Promise<number> {
   if (flags.export !== undefined) return runExportVerify({ ...flags, export: flags.export });
+  if (flags.follows !== undefined) throw new CliError('--follows checks an export: add --export FILE --pubkey KEY');
   if (flags.pubkey !== undefined)
     throw new CliError(
       '--pubkey checks an export: add --export FILE (without both, verify checks the running kernel’s trail)',
@@ -115,7 +121,9 @@ Examples:
   aos audit --since 1h --json
   aos audit verify
   aos audit export --out trail.jsonl
-  aos audit verify --export trail.jsonl --pubkey ~/.aos/audit-sign.pub`,
+  aos audit verify --export trail.jsonl --pubkey ~/.aos/audit-sign.pub
+  aos audit export --after 1200 --out next.jsonl
+  aos audit verify --export next.jsonl --follows trail.jsonl --pubkey ~/.aos/audit-sign.pub`,
   run: ({ flags }) => runAudit(flags as AuditFlags),
   subcommands: [
     {
@@ -124,6 +132,10 @@ Examples:
       options: [
         { flags: '--export <file>', help: 'check an export written by aos audit export, without a kernel' },
         { flags: '--pubkey <file>', help: "with --export: the exporting kernel's public key (audit-sign.pub)" },
+        {
+          flags: '--follows <file>',
+          help: 'with --export: the export before this one (--after its last record): nothing between them left out or changed',
+        },
         {
           flags: '--json',
           help: 'print {ok, rows, head, bad_id, problem}; with --export {ok, statement, problem, line}',

@@ -1,4 +1,7 @@
-/** `aos policy show [--pid N] [--json]`: the effective policy, the root's or one process's. */
+/**
+ * `aos policy show [--pid N] [--json]`: the effective policy, the root's or one process's; `aos policy check`
+ * validates a file (and with --against tries it on past runs, cmd/policy-try.ts); `aos policy apply` puts it in force.
+ */
 import type { ResultOf } from '../protocol/protocol.js';
 import { toPid } from './args.js';
 import { withKernel } from './connect.js';
@@ -7,6 +10,7 @@ import path from 'node:path';
 import { CliError, EXIT } from './fail.js';
 import { err, out } from './out.js';
 import type { VerbSpec } from './verb.js';
+import { runPolicyApply, runPolicyTry, type TryFlags } from './policy-try.js';
 
 export function formatPolicy(view: ResultOf<'policy'>): string {
   const out = [
@@ -20,7 +24,10 @@ export function formatPolicy(view: ResultOf<'policy'>): string {
   if (view.rules.length === 0) out.push('  (none: every granted call runs)');
   for (const r of view.rules) {
     const where = r.line === null ? '' : `  line ${r.line}`;
-    out.push(`  ${r.verdict.padEnd(5)} ${r.capability}${where}${r.applies ? '' : '  (holds no such capability)'}`);
+    const undo = r.window_s === undefined ? '' : `  (undo within ${r.window_s}s: aos proposals)`;
+    out.push(
+      `  ${r.verdict.padEnd(r.verdict === 'propose' ? 7 : 5)} ${r.capability}${where}${undo}${r.applies ? '' : '  (holds no such capability)'}`,
+    );
   }
   out.push('', `approvals: unanswered requests are denied after ${view.approvals.timeout_s}s`);
   if (view.secrets.length) {
@@ -85,8 +92,13 @@ export async function checkPolicyFile(file: string | undefined): Promise<CheckRe
   }
 }
 
-export async function runPolicyCheck(file: string | undefined, flags: { json?: boolean }): Promise<number> {
+export async function runPolicyCheck(file: string | undefined, flags: TryFlags): Promise<number> {
   const result = await checkPolicyFile(file);
+  // Tried on past runs (issue 52.3) once valid: a bad file is its line's error either way.
+  if (result.ok && (flags.against !== undefined || flags.since !== undefined)) {
+    for (const warning of flags.json ? [] : (result.warnings ?? [])) err(`aos: warning: ${warning}\n`);
+    return runPolicyTry(result.file, flags);
+  }
   if (flags.json) out(`${JSON.stringify(result)}\n`);
   else if (result.ok) {
     const parts = [
@@ -105,7 +117,7 @@ export async function runPolicyCheck(file: string | undefined, flags: { json?: b
 
 export const policyVerb: VerbSpec = {
   name: 'policy',
-  summary: 'show the effective policy (capabilities, rules, approvals, secrets)',
+  summary: 'show the effective policy; check an edit, try it on past runs, apply it',
   subcommands: [
     {
       name: 'show',
@@ -130,22 +142,56 @@ Examples:
     },
     {
       name: 'check',
-      summary: 'validate a policy file as a starting kernel would, without touching the kernel',
+      summary: 'validate a policy file as a starting kernel would; with --against, try it on past runs',
       args: [['[file]', 'the policy file (default: $AOS_POLICY, else $AOS_HOME/policy.yaml)']],
       options: [
         {
+          flags: '--against <pids,tapes>',
+          help: 'try it on past runs: process ids (each with its descendants) and replay tapes, comma-separated',
+        },
+        { flags: '--since <when>', help: 'try it on every process started since then (90m, 1d, or an ISO time)' },
+        {
           flags: '--json',
-          help: 'print {"ok","file","error"} or {"ok":true,"file","root_capabilities","rules","mcp_servers","secrets","default_model","warnings"}',
+          help: 'print {"ok","file","error"} or {"ok":true,"file","root_capabilities","rules","mcp_servers","secrets","default_model","warnings"}; with --against: {"ok":true,"file","sha256","runs","calls","counts","rows":[{pid,agent?,turn,seq,call,shown,before,after}],"notes"}',
         },
       ],
       help: `
 Exits 0 when the file is valid (a secret without a value is a warning: calls that need it are refused),
 1 with the reason — file, line and what is wrong — when it is not.
 
+With --against or --since (the kernel must be running) the file is also tried on past runs: every
+call they made is decided by it as the kernel would decide it — nothing is run — and set beside what
+happened (allowed, refused by a rule, asked and approved/denied/expired). Listed are the calls it
+would decide differently (allow → ask, allow → deny, ask → allow, …), each shown as aos approvals
+shows it (secrets' values never); every call is counted. A tape's calls are set beside the policy in
+force's decision. Differences are not an error: it exits 0. A file checked so can be put in force
+with "aos policy apply".
+
 Examples:
   aos policy check
-  aos policy check ./policy.yaml && cp ./policy.yaml ~/.aos/policy.yaml`,
-      run: ({ args: [file], flags }) => runPolicyCheck(file as string | undefined, flags as { json?: boolean }),
+  aos policy check ./policy.yaml --against 12,15
+  aos policy check ./policy.yaml --since 1d --json
+  aos policy check ./policy.yaml --against run.yaml && aos policy apply ./policy.yaml`,
+      run: ({ args: [file], flags }) => runPolicyCheck(file as string | undefined, flags as TryFlags),
+    },
+    {
+      name: 'apply',
+      summary: 'put a policy file in force, once "aos policy check --against" has tried it as it is',
+      args: [['<file>', 'the candidate policy file']],
+      options: [
+        { flags: '--force', help: 'apply it even though it was not checked on past runs (it is still validated)' },
+        { flags: '--json', help: 'print {"file","sha256","counts","changed","reloaded","loaded_at","error"}' },
+      ],
+      help: `
+Refused unless this kernel tried exactly this content with "aos policy check FILE --against …" (an
+edit since, or a kernel restart, needs a new check; --force skips it). The file is validated again,
+written atomically over the policy in force (AOS_POLICY, default $AOS_HOME/policy.yaml), and the
+kernel reloads it before this answers. Exits 0 once it is in force, 1 when it was refused or not
+reloaded (the reason is printed).
+
+Examples:
+  aos policy check ./candidate.yaml --against 12 && aos policy apply ./candidate.yaml`,
+      run: ({ args: [file], flags }) => runPolicyApply(file as string, flags as { force?: boolean; json?: boolean }),
     },
   ],
 };

@@ -106,6 +106,8 @@ export class EventRenderer {
         return `${who} ${paint('yellow', `model: ${describeRetry(event)}`)}`;
       case 'approval':
         return `${who} ${paint('yellow', `approval ${event.id} ${event.status}`)} ${escapeControl(event.call)} (${escapeControl(event.rule)})${event.decided_by ? ` by ${event.decided_by}${event.via ? ` via ${escapeControl(event.via)}` : ''}` : ''}${event.reason ? `: ${escapeControl(event.reason)}` : ''}`;
+      case 'proposal':
+        return `${who} ${paint(event.state === 'undone' ? 'yellow' : 'cyan', `proposal ${event.id} ${event.state}`)} ${escapeControl(event.call)} ${escapeControl(event.subject)} (${escapeControl(event.rule)})${event.state === 'pending' ? ` undoable until ${event.expires_at}` : ''}${event.via ? ` via ${escapeControl(event.via)}` : ''}`;
       case 'trigger':
         return describeTrigger(event, paint);
       case 'budget':

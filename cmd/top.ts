@@ -90,6 +90,14 @@ class KernelTopSource implements TopSource {
     });
   }
 
+  proposals(): ReturnType<NonNullable<TopSource['proposals']>> {
+    return this.use(async (c) => (await c.request('proposals', {})).proposals);
+  }
+
+  undo(id: string): ReturnType<NonNullable<TopSource['undo']>> {
+    return this.use((c) => c.request('undo', { id }));
+  }
+
   units(): ReturnType<NonNullable<TopSource['units']>> {
     return this.use(async (c) => (await c.request('unit_ls', {})).units);
   }

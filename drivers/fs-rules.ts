@@ -5,9 +5,9 @@
  * wildcard elsewhere (`/src/*.js`, `/**\/*.pem`), which a sandbox holds on its fixed prefix.
  */
 
-/** One `deny:` / `ask:` / `allow:` rule of the policy (kernel/safety/policy-rules.ts compiles them). */
+/** One `deny:` / `ask:` / `propose:` / `allow:` rule of the policy (kernel/safety/policy-rules.ts compiles them); all but allow restrict (a command's write could not be undone). */
 export interface FsRule {
-  readonly verdict: 'allow' | 'ask' | 'deny';
+  readonly verdict: 'allow' | 'propose' | 'ask' | 'deny';
   /** `fs.read` or `fs.write` (rules of other kinds are passed over). */
   readonly kind: string;
   /** The path glob after `kind:`, or null for every path. */

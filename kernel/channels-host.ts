@@ -8,6 +8,7 @@ import type { SecretBox } from './safety/secrets.js';
 import { isEnded } from '../sys/types.js';
 import type { EventBus } from '../protocol/events.js';
 import type { Approvals } from './safety/approvals.js';
+import type { Proposals } from './safety/proposals.js';
 
 export interface ChannelsSource extends Pick<
   UnitsSource,
@@ -16,7 +17,11 @@ export interface ChannelsSource extends Pick<
   readonly units: Units;
   readonly threads: Threads;
   readonly mailboxes: Mailboxes;
-  readonly safety: UnitsSource['safety'] & { readonly secrets: SecretBox; readonly approvals: Approvals };
+  readonly safety: UnitsSource['safety'] & {
+    readonly secrets: SecretBox;
+    readonly approvals: Approvals;
+    readonly proposals: Pick<Proposals, 'undo'>;
+  };
   readonly events: EventBus;
 }
 
@@ -62,6 +67,13 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
       const proc = k.table.get(pid);
       return proc !== undefined && !isEnded(proc.pcb.state);
     },
+    lineage: (pid) => {
+      const proc = k.table.get(pid);
+      return {
+        unit: k.table.pcb(pid)?.unit ?? null,
+        ancestors: proc ? k.table.lineage(proc).map((a) => ({ pid: a.pid, unit: a.unit })) : [],
+      };
+    },
     outside: (pid, detail, text) => k.safety.outside(pid, 'channel', detail, text, true),
     audit: (input) => k.safety.audit.record(input),
     log: (level, message) => k.log(level, message),
@@ -85,6 +97,23 @@ export function channelsHost(k: ChannelsSource): ChannelsHost {
           .map((a) => a.id),
       approve: (id, via) => void k.safety.approvals.approve(id, via),
       deny: (id, reason, via) => void k.safety.approvals.deny(id, reason, via),
+    },
+    proposals: {
+      subscribe: (listener) =>
+        k.events.subscribe((e) => {
+          if (e.type === 'proposal')
+            listener({
+              id: e.id,
+              pid: e.pid,
+              call: e.call,
+              rule: e.rule,
+              subject: e.subject,
+              state: e.state,
+              expires_at: e.expires_at,
+              ...(e.via ? { via: e.via } : {}),
+            });
+        }),
+      undo: (id, via) => k.safety.proposals.undo(id, via),
     },
   };
 }

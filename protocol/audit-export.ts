@@ -109,7 +109,11 @@ export function publicKeyFingerprint(publicKeyPem: string): string {
 }
 
 export type ExportVerdict =
-  | { ok: true; statement: ExportStatement }
+  | {
+      ok: true;
+      statement: ExportStatement;
+      /** The first row's `prev`: the hash of row `after` (null: no rows). */ first_prev: string | null;
+    }
   | { ok: false; problem: string; line: number | null; statement: ExportStatement | null };
 
 function asRow(value: unknown): ExportRow | null {
@@ -192,6 +196,7 @@ export function verifyExport(lines: Iterable<string>, publicKeyPem: string): Exp
   const digest = new ExportDigest();
   let lineNo = 1;
   let prev: ExportRow | null = null;
+  let firstPrev: string | null = null;
   for (let next = it.next(); !next.done; next = it.next()) {
     lineNo++;
     if (next.value.trim() === '') continue;
@@ -215,6 +220,7 @@ export function verifyExport(lines: Iterable<string>, publicKeyPem: string): Exp
       );
     if (prev && row.prev !== prev.hash)
       return fail(`row #${row.id}'s prev is not the hash of row #${prev.id} (line ${lineNo})`, lineNo);
+    if (!prev) firstPrev = row.prev;
     digest.add(row);
     prev = row;
   }
@@ -225,5 +231,24 @@ export function verifyExport(lines: Iterable<string>, publicKeyPem: string): Exp
   if ((prev?.id ?? null) !== statement.last_id || (prev?.hash ?? null) !== statement.head)
     return fail(`the last row is not the signed last row #${String(statement.last_id)}`, null);
   if (digest.hex !== statement.digest) return fail('the rows do not give the signed digest (a row was edited)', null);
-  return { ok: true, statement };
+  return { ok: true, statement, first_prev: firstPrev };
+}
+
+/**
+ * Whether a later export (`--after N`) carries on from an earlier one with nothing left out or
+ * changed between: it starts after the earlier one's last row, and its first row's `prev` — signed
+ * in its digest — is the earlier one's head. Both must have verified. Null when it does; else why.
+ */
+export function followsProblem(
+  earlier: { statement: ExportStatement },
+  later: { statement: ExportStatement; first_prev: string | null },
+): string | null {
+  const e = earlier.statement;
+  const l = later.statement;
+  if (e.last_id === null || e.head === null) return 'the earlier export holds no records: it cannot anchor another';
+  if (l.after !== e.last_id)
+    return `the later export starts after record #${l.after}, the earlier one ends at #${e.last_id}: records #${Math.min(l.after, e.last_id) + 1}..#${Math.max(l.after, e.last_id)} are ${l.after > e.last_id ? 'in neither' : 'in both'}`;
+  if (l.rows > 0 && later.first_prev !== e.head)
+    return `record #${String(l.first_id)} does not follow the earlier export's head: the trail between them was changed`;
+  return null;
 }

@@ -104,6 +104,18 @@ export type KernelEvent = EventBase &
         via?: string;
         reason?: string;
       }
+    /** A call a `propose` rule let run (kernel/safety/proposals.ts): pending until `expires_at`, then undone or final. */
+    | {
+        type: 'proposal';
+        id: string;
+        call: string;
+        rule: string;
+        subject: string;
+        state: 'pending' | 'undone' | 'final';
+        expires_at: string;
+        decided_by?: 'person' | 'timeout';
+        via?: string;
+      }
     /**
      * A unit's trigger fired (kernel/units): the run it started (`pid` is the run's), or why it did
      * not start one (`pid` 0: skipped, queued, failed).

@@ -23,10 +23,12 @@ const answered = s.object({
 });
 
 const rule = s.object({
-  verdict: s.oneOf(['allow', 'ask', 'deny'] as const),
+  verdict: s.oneOf(['allow', 'propose', 'ask', 'deny'] as const),
   capability: s.string,
   line: s.nullable(s.int),
   applies: s.boolean,
+  /** A propose rule's undo window in seconds (kernel/safety/proposals.ts). */
+  window_s: s.optional(s.number),
 });
 const secret = s.object({
   name: s.string,
@@ -57,7 +59,19 @@ const auditRow = s.object({
   pid: s.int,
   call: s.string,
   subject: s.string,
-  decision: s.oneOf(['allow', 'ask', 'deny', 'approved', 'denied', 'expired', 'superseded', 'withdrawn'] as const),
+  decision: s.oneOf([
+    'allow',
+    'propose',
+    'ask',
+    'deny',
+    'approved',
+    'denied',
+    'expired',
+    'superseded',
+    'withdrawn',
+    'undone',
+    'final',
+  ] as const),
   rule: s.nullable(s.string),
   decided_by: s.oneOf(['policy', 'person', 'timeout'] as const),
   via: s.nullable(s.string),

@@ -35,6 +35,7 @@ export interface EventPage {
 /** The switches of the page's screens: whether this kernel has the methods behind them. */
 export interface WebFeatures {
   approvals: boolean;
+  proposals: boolean;
   stop: boolean;
   units: boolean;
   budgets: boolean;
@@ -78,6 +79,9 @@ export type ShownApproval = ShownCall & { name: string; rule: string; about: str
 /** A pending approval as the page gets it: the kernel's row and how to show it. */
 export type WebApproval = WebResult<'approvals'>['approvals'][number] & { shown: ShownApproval };
 
+/** A proposal as the page gets it (issue 52.2): the kernel's row and how to show it (`about`: the file it wrote, escaped). */
+export type WebProposal = WebResult<'proposals'>['proposals'][number] & { shown: ShownApproval };
+
 /** Every GET the page makes, by path: what it answers (daemon/web/api.ts's GETS). */
 export interface WebGets {
   '/api/session': WebSession;
@@ -88,6 +92,7 @@ export interface WebGets {
   '/api/search': EventPage;
   '/api/usage': UsageSeries;
   '/api/approvals': { approvals: WebApproval[] };
+  '/api/proposals': { proposals: WebProposal[] };
   '/api/units': WebResult<'unit_ls'>;
   '/api/budgets': WebResult<'budget_ls'>;
   '/api/threads': WebResult<'thread_ls'>;
@@ -104,6 +109,10 @@ export interface WebPosts {
   '/api/fork': { body: { pid: number; turn: number }; result: WebResult<'fork'> };
   '/api/approve': { body: { id: string; also?: string[] }; result: WebResult<'approve'> };
   '/api/deny': { body: { id: string; reason?: string; also?: string[] }; result: WebResult<'deny'> };
+  /** A pending proposal undone inside its window: its file put back, as `aos undo` does. */
+  '/api/undo': { body: { id: string }; result: WebResult<'undo'> };
+  /** A candidate policy tried on past runs (issue 52.3), as `aos policy check --against` does. */
+  '/api/policy-try': { body: { text: string; pids?: number[]; since?: string }; result: WebResult<'policy_try'> };
 }
 
 /** A failed call's answer (daemon/web/respond.ts): an errno and what went wrong. */

@@ -108,7 +108,7 @@ export function explainTurn(
     // A row belongs to the first call of its name still waiting for its answer (each call is decided in order).
     const named = calls.filter((c) => c.name === row.call);
     // An answer (approved, denied, expired…) answers an ask: a call of this turn that was asked.
-    const answer = !['allow', 'ask', 'deny'].includes(row.decision);
+    const answer = !['allow', 'propose', 'ask', 'deny'].includes(row.decision);
     const open = named.find(
       (c) =>
         !c.decisions.some((d) => isFinal(d.decision)) && (!answer || c.decisions.some((d) => d.decision === 'ask')),

@@ -2,6 +2,8 @@
 // The page: one session, one stream; the tree, the selected process, the kernel, approvals and search kept live from it.
 import { get, setCsrf } from './api.js';
 import { renderApprovals } from './approvals.js';
+import { renderProposals, tickProposals } from './proposals.js';
+import { wirePolicy } from './policy.js';
 import { Detail, logLine } from './detail.js';
 import { cost, tokens } from './dom.js';
 import { renderCluster, renderHeadroom, renderUsage } from './kernel.js';
@@ -120,6 +122,10 @@ const refreshApprovals = throttle(
   () => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined),
   500,
 );
+const refreshProposals = throttle(
+  () => renderProposals($('proposals'), $('proposals-count')).catch(() => undefined),
+  500,
+);
 
 /** @param {EventFrame} frame */
 function onEvent(frame) {
@@ -150,6 +156,7 @@ function onEvent(frame) {
   } else if (e.type === 'model') refreshProcs();
   if (e.type === 'model' && state.screen === 'kernel') refreshUsage();
   if (state.features.approvals && (e.type === 'approval' || e.type === 'state')) refreshApprovals();
+  if (state.features.proposals && e.type === 'proposal') refreshProposals();
   if (state.screen === 'units' && (e.type === 'trigger' || e.type === 'state')) refreshUnits();
   if (e.type === 'budget') refreshBudgets();
   if (state.screen === 'threads' && e.type === 'thread') {
@@ -205,7 +212,9 @@ function threadKey() {
 
 function route() {
   const [screen = ''] = hashParts();
-  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'channels', 'search'].includes(screen)
+  state.screen = ['procs', 'log', 'kernel', 'approvals', 'units', 'threads', 'channels', 'search', 'policy'].includes(
+    screen,
+  )
     ? screen
     : 'procs';
   /** @type {NodeListOf<HTMLElement>} */
@@ -220,6 +229,7 @@ function route() {
     refreshUsage();
   }
   if (state.screen === 'approvals') refreshApprovals();
+  if (state.screen === 'approvals' && state.features.proposals) refreshProposals();
   if (state.screen === 'units') refreshUnits();
   const key = state.screen === 'threads' ? threadKey() : null;
   if (key !== null) void threads.open(key);
@@ -233,6 +243,10 @@ function route() {
 
 // The units screen counts down to each next run: drawn again every few seconds while it is open.
 setInterval(() => state.screen === 'units' && !document.hidden && refreshUnits(), 5000);
+// Proposals count down to their window's end: the time left ticks while the screen is open, redrawn once one passed.
+setInterval(() => {
+  if (state.screen === 'approvals' && !document.hidden && tickProposals($('proposals'))) refreshProposals();
+}, 1000);
 // The channels screen shows adapters' states (starting, backoff, running): drawn again while it is open.
 setInterval(() => state.screen === 'channels' && !document.hidden && refreshChannels(), 5000);
 
@@ -240,7 +254,8 @@ async function boot() {
   const [session, rows] = await Promise.all([get('/api/session'), get('/api/ps')]);
   setCsrf(session.csrf);
   state.features = session.features;
-  $('nav-approvals').hidden = !session.features.approvals;
+  $('nav-approvals').hidden = !session.features.approvals && !session.features.proposals;
+  $('proposals-panel').hidden = !session.features.proposals;
   $('nav-units').hidden = !session.features.units;
   $('nav-threads').hidden = !session.features.threads;
   $('nav-channels').hidden = !session.features.channels;
@@ -254,6 +269,7 @@ async function boot() {
     drawTree();
   });
   wireSearch(/** @type {HTMLInputElement} */ ($('q')), $('hits'), $('hits-more'), select);
+  wirePolicy();
   $('chart-of').addEventListener('change', refreshUsage);
   window.addEventListener('hashchange', route);
   route();

@@ -15,6 +15,8 @@ import { useTerminalSize } from './use-terminal-size.js';
 import { useTopKeys } from './use-top-keys.js';
 import { useApprovals } from './use-approvals.js';
 import { ApprovalsPane, approvalsPaneHeight, approvalQuestion } from './approvals-pane.js';
+import { useProposals } from './use-proposals.js';
+import { ProposalsPane, proposalsPaneHeight, undoQuestion } from './proposals-pane.js';
 import { Text } from 'ink';
 import { DEFAULT_TIMING, useTopState, type TopTiming } from './use-top-state.js';
 import { useSelection, useView } from './use-view.js';
@@ -70,7 +72,8 @@ export function App(props: AppProps): ReactElement {
   const lines = Math.max(8, height - 1);
   const banner = state.error ? 1 : 0;
   const approvals = useApprovals(source, data.generation);
-  const pane = approvalsPaneHeight(approvals.list.length, 3);
+  const proposals = useProposals(source, data.generation, now);
+  const pane = approvalsPaneHeight(approvals.list.length, 3) + proposalsPaneHeight(proposals.list.length, 3);
   const body = Math.max(2, lines - HEADER_HEIGHT - banner - pane - 1);
   const split = splitHeights(body, rows.length, view.mode);
 
@@ -83,6 +86,7 @@ export function App(props: AppProps): ReactElement {
     kill: data.kill,
     retry: data.retry,
     approvals,
+    proposals,
     quit: () => {
       onExit?.(state.error ? 2 : 0);
       exit();
@@ -99,6 +103,7 @@ export function App(props: AppProps): ReactElement {
       <Header stats={stats} uptime={uptime} rate={totalRate(state, now)} color={color} trend={trend} width={width} />
       {state.error ? <ErrorBanner message={state.error} color={color} /> : null}
       <ApprovalsPane rows={approvals.list} max={3} width={width} color={color} />
+      <ProposalsPane rows={proposals.list} max={3} width={width} now={now} color={color} />
       {view.mode === 'help' ? <HelpPane height={body} color={color} /> : null}
       {view.mode === 'describe' ? <DescribePane source={source} proc={selected} height={body} color={color} /> : null}
       {view.mode === 'units' ? <UnitsPane source={source} height={body} color={color} /> : null}
@@ -131,12 +136,16 @@ export function App(props: AppProps): ReactElement {
         <Text bold inverse wrap="truncate">
           {approvalQuestion(approvals.confirming)}
         </Text>
+      ) : proposals.confirming ? (
+        <Text bold inverse wrap="truncate">
+          {undoQuestion(proposals.confirming)}
+        </Text>
       ) : (
         <Footer
           mode={view.mode}
           sort={view.sort}
           all={view.all}
-          status={view.status ?? approvals.status}
+          status={view.status ?? approvals.status ?? proposals.status}
           filter={{ text: view.filter, typing: view.typing }}
           position={index + 1}
           count={rows.length}

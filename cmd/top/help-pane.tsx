@@ -14,6 +14,7 @@ export const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['t', 'tree: children under their parents'],
   ['/', 'filter by pid, name, model or status as you type (Enter keeps, Esc clears)'],
   ['A  D', 'approve or deny the oldest pending approval (asks y/n)'],
+  ['U', 'undo the newest pending proposal: its write put back (asks y/n)'],
   ['r', 'reconnect after the kernel went away'],
   ['?  h', 'this help (again, or Esc: back)'],
   ['q  Ctrl-C', 'quit'],

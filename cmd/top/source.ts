@@ -7,6 +7,7 @@ import type { ResultOf } from '../../protocol/protocol.js';
 import type { ProcDetail } from '../../protocol/detail.js';
 
 export type ApprovalRow = ResultOf<'approvals'>['approvals'][number];
+export type ProposalRow = ResultOf<'proposals'>['proposals'][number];
 export type UnitRow = ResultOf<'unit_ls'>['units'][number];
 
 export interface TopHandlers {
@@ -31,6 +32,9 @@ export interface TopSource {
   /** Pending approval requests, oldest first (absent: the pane is not shown). */
   approvals?(): Promise<ApprovalRow[]>;
   answerApproval?(id: string, approve: boolean): Promise<void>;
+  /** Proposals, pending ones first (absent: the pane is not shown), and undoing one (`aos undo`'s). */
+  proposals?(): Promise<ProposalRow[]>;
+  undo?(id: string): Promise<ResultOf<'undo'>>;
   /** One process in full (`aos inspect`'s), for the describe view (absent: `d` says it cannot). */
   inspect?(pid: number): Promise<ProcDetail>;
   /** The kernel's units (`aos unit ls`'s), for the units view (absent: `u` says it cannot). */

@@ -5,6 +5,7 @@ import { isEnded } from '../../sys/types.js';
 import type { ViewRow } from './rows.js';
 import type { ViewAction, ViewState } from './view.js';
 import type { ApprovalsState } from './use-approvals.js';
+import type { ProposalsState } from './use-proposals.js';
 
 export interface KeyContext {
   view: ViewState;
@@ -16,6 +17,7 @@ export interface KeyContext {
   retry(): void;
   quit(): void;
   approvals?: Pick<ApprovalsState, 'confirming' | 'ask' | 'respond'>;
+  proposals?: Pick<ProposalsState, 'confirming' | 'ask' | 'respond'>;
 }
 
 function errorText(error: unknown): string {
@@ -60,6 +62,7 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   if (key.ctrl && input === 'c') return ctx.quit();
   if (ctx.view.confirm) return answer(input, key, ctx);
   if (ctx.approvals?.confirming) return ctx.approvals.respond(input === 'y' || input === 'Y');
+  if (ctx.proposals?.confirming) return ctx.proposals.respond(input === 'y' || input === 'Y');
   if (ctx.view.typing) return typeFilter(input, key, ctx);
   const pids = ctx.rows.map((r) => r.pid);
   const move = (delta: number): void => ctx.dispatch({ type: 'move', pids, delta });
@@ -85,6 +88,7 @@ export function handleKey(input: string, key: Key, ctx: KeyContext): void {
   } else if (input === 'r') ctx.retry();
   else if (input === 'A') ctx.approvals?.ask(true);
   else if (input === 'D') ctx.approvals?.ask(false);
+  else if (input === 'U') ctx.proposals?.ask();
   else if (input === 'q') ctx.quit();
 }
 

@@ -52,6 +52,7 @@ function policyView(kernel: KernelApi, pid: number | undefined): ResultOf<'polic
       capability: r.pattern === null ? r.kind : `${r.kind}:${r.pattern}`,
       line: r.line,
       applies: held.has(r.kind),
+      ...(r.windowS === undefined ? {} : { window_s: r.windowS }),
     })),
     approvals: { timeout_s: safety.approvalTimeoutS },
     secrets: safety.secrets.map((sec) => ({
@@ -89,8 +90,9 @@ export const safetyHandlers: SafetyHandlers = {
   deny: (params, { kernel, via }) =>
     durable(kernel, kernel.safety.approvals.deny(params.id, params.reason, via, params.also)),
   policy: (params, { kernel }) => policyView(kernel, params.pid),
-  audit: (params, { kernel }) => ({
-    rows: kernel.safety.audit.list({
+  // The audit trail's reads are awaited (on PostgreSQL the kernel's thread goes on while the database answers).
+  audit: async (params, { kernel }) => ({
+    rows: await kernel.safety.audit.awaited.list({
       pid: params.pid,
       since: params.since,
       limit: Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows),
@@ -105,9 +107,9 @@ export const safetyHandlers: SafetyHandlers = {
     // From a turn on: its children's changes are placed by when they were made, not by their own turn numbers (kernel/fork.ts rollbackFrom).
     return durable(kernel, { pid: params.pid, files: await kernel.admin.rollback(params.pid, params.turn) });
   },
-  audit_export: (params, { kernel }) => kernel.safety.audit.signExport(params.after ?? 0),
-  audit_rows: (params, { kernel }) => ({
-    rows: kernel.safety.audit.page(
+  audit_export: (params, { kernel }) => kernel.safety.audit.awaited.signExport(params.after ?? 0),
+  audit_rows: async (params, { kernel }) => ({
+    rows: await kernel.safety.audit.awaited.page(
       params.after,
       params.upto,
       Math.min(params.limit ?? param.auditMaxRows, param.auditMaxRows),
@@ -127,10 +129,11 @@ export const safetyHandlers: SafetyHandlers = {
       throw new AosError('EINVAL', `blame takes an absolute path (as agents see it, or inside the workspace ${root})`);
     const at = params.at === undefined ? null : Date.parse(params.at);
     if (Number.isNaN(at)) throw new AosError('EINVAL', `at must be an ISO time (got "${String(params.at)}")`);
-    return blame(kernel.safety, path.posix.normalize(given), at);
+    const { journal, audit, fs } = kernel.safety;
+    return blame({ journal: journal.awaited, audit: audit.awaited, fs }, path.posix.normalize(given), at);
   },
-  audit_verify: (_params, { kernel }) => {
-    const v = kernel.safety.audit.verify();
+  audit_verify: async (_params, { kernel }) => {
+    const v = await kernel.safety.audit.awaited.verify();
     return v.ok
       ? { ok: true, rows: v.rows, head: v.head, bad_id: null, problem: null, keyed_from: v.keyed_from }
       : { ok: false, rows: v.rows, head: null, bad_id: v.bad_id, problem: v.problem, keyed_from: v.keyed_from };

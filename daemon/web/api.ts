@@ -109,6 +109,24 @@ function withShown(listed: unknown): { approvals: Array<Record<string, unknown> 
   };
 }
 
+/** Proposals as the kernel lists them, each with `shown` made as an approval's is: the page draws it, never `args`. */
+function withShownProposals(listed: unknown): { proposals: Array<Record<string, unknown> & { shown: ShownApproval }> } {
+  const rows = (
+    listed as { proposals: Array<{ call: string; args: unknown; subject: string; name: string; rule: string }> }
+  ).proposals;
+  return {
+    proposals: rows.map((row) => ({
+      ...row,
+      shown: {
+        ...showCall(row, { preview: CARD_PREVIEW }),
+        name: escapeControl(row.name),
+        rule: escapeControl(row.rule),
+        about: escapeControl(row.subject),
+      },
+    })),
+  };
+}
+
 /** `?key=…&since=…&limit=…` as thread_show's params (absent numbers left out: the method's defaults apply). */
 function threadShowParams(query: Query): { key: string; since?: number; limit?: number } {
   const since = intParam(query, 'since');
@@ -130,6 +148,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
       kernel: await call('ping', {}),
       features: {
         approvals: isMethod('approvals'),
+        proposals: isMethod('proposals'),
         stop: isMethod('stop'),
         units: isMethod('unit_ls'),
         budgets: isMethod('budget_ls'),
@@ -166,6 +185,7 @@ export const GETS: Record<string, (deps: ApiDeps, query: Query) => ApiAnswer | P
     json: usageSeries(await kernel.store.events.usage(param.webUsageScanEvents), intParam(query, 'pid')),
   }),
   '/api/approvals': async ({ call }) => ({ json: withShown(await call('approvals', {})) }),
+  '/api/proposals': async ({ call }) => ({ json: withShownProposals(await call('proposals', {})) }),
   '/api/units': async ({ call }) => ({ json: await call('unit_ls', {}) }),
   '/api/budgets': async ({ call }) => ({ json: await call('budget_ls', {}) }),
   '/api/threads': async ({ call }, query) => ({
@@ -193,6 +213,16 @@ export const POSTS: Record<string, (deps: ApiDeps, body: Body) => Promise<ApiAns
       id: body.id,
       ...(typeof body.reason === 'string' && body.reason ? { reason: body.reason } : {}),
       ...(body.also === undefined ? {} : { also: body.also }),
+    }),
+  }),
+  // A proposal undone from the page (issue 52.2): the kernel's `undo`, so the same checks; audited via the web.
+  '/api/undo': async ({ call }, body) => ({ json: await call('undo', { id: body.id }) }),
+  // A candidate policy tried on past runs (issue 52.3): nothing is run or applied from the page.
+  '/api/policy-try': async ({ call }, body) => ({
+    json: await call('policy_try', {
+      text: body.text,
+      ...(body.pids === undefined ? {} : { pids: body.pids }),
+      ...(body.since === undefined ? {} : { since: body.since }),
     }),
   }),
 };

@@ -4,7 +4,13 @@
  * person's positive), a Slack channel's starts with C, G or D (a person's with U or W). Everybody in a
  * room can read what is sent to it and nobody there is the sender the kernel checks, so a room named
  * as an approver only leaks the calls it is shown. A kind not here (custom adapters) is not checked.
+ * NO_BUTTONS: first-party kinds whose platform adapter has no approval buttons (`--approvers` refused).
  */
+export const NO_BUTTONS: Readonly<Record<string, string>> = {
+  discord: 'Discord channels have no approval buttons: decide with aos approve (or bind a Telegram or Slack channel)',
+  email: 'email channels have no approval buttons: decide with aos approve (or bind a Telegram or Slack channel)',
+};
+
 export const PERSON_IDS: Readonly<Record<string, { pattern: RegExp; says: string }>> = {
   telegram: {
     pattern: /^[1-9][0-9]{0,19}$/,

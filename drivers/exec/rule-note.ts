@@ -34,7 +34,12 @@ function describe(p: Protection): string {
   const ask = p.rules.some((r) => r.verdict === 'ask');
   if (p.effect === 'hide')
     return `${p.path} is hidden from commands under ${rules}${ask ? ' (read it with FS_READ, which asks a person)' : ''}`;
-  const way = ask ? ' (write it with FS_WRITE, which asks a person)' : '';
+  const propose = p.rules.some((r) => r.verdict === 'propose');
+  const way = ask
+    ? ' (write it with FS_WRITE, which asks a person)'
+    : propose
+      ? ' (write it with FS_WRITE, which runs as a proposal a person may undo)'
+      : '';
   const why =
     p.wider === 'missing'
       ? ', whose path is not there yet'

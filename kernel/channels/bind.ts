@@ -7,7 +7,7 @@
 import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
-import { PERSON_IDS } from '../../drivers/channels/person-ids.js';
+import { NO_BUTTONS, PERSON_IDS } from '../../drivers/channels/person-ids.js';
 import type { BindingInfo, BindingSpec } from '../ipc/channel-types.js';
 import type { BindingRecord } from '../store/api.js';
 import { checkIdPattern, checkThreadTemplate, DEFAULT_THREAD } from './bindings.js';
@@ -63,9 +63,11 @@ export async function bind(state: ChannelsState, spec: BindingSpec): Promise<Bin
  * `--approvers`: senders by id (a person's, never `*` or a chat speaking as itself, and shaped as a
  * person's id on the channel's platform), each once.
  */
-function approversParam(approvers: string[] | undefined, kind: string | undefined): string | null {
+export function approversParam(approvers: string[] | undefined, kind: string | undefined): string | null {
   if (!approvers || approvers.length === 0) return null;
-  if (approvers.length > 20) throw new AosError('EINVAL', 'at most 20 approvers on a binding');
+  const none = kind === undefined ? undefined : NO_BUTTONS[kind];
+  if (none !== undefined) throw new AosError('EINVAL', `--approvers: ${none}`);
+  if (approvers.length > 20) throw new AosError('EINVAL', 'at most 20 approvers');
   const ids = [...new Set(approvers.map((a) => checkIdPattern('approver', a.trim())))];
   for (const id of ids)
     if (id === '*' || id.startsWith('chat:'))

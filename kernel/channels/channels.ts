@@ -18,17 +18,22 @@ import type {
   PairingInfo,
 } from '../ipc/channel-types.js';
 import { bind, forgetConversations, unbind } from './bind.js';
+import { ApproverSets } from './approver-sets.js';
 import { type ChannelsHost, type ChannelsState, type InboundMessage, type LiveChannel, senderKey } from './host.js';
 import { handleInbound, route } from './inbound.js';
 import { ChatApprovals } from './chat-approvals.js';
+import { ChatProposals } from './chat-proposals.js';
 import { forgetHook, launchAdapter, normalSpec, startHook, stopHook } from './launch.js';
 import { expire, pair } from './pairing.js';
+import { testChannel } from './channel-test.js';
 import { channelOf, channelSend, forgetPin, type SendAnswer, type SendRequest } from './send.js';
 import { bindingInfo, channelInfo, iso, messageInfo, pairingInfo } from './views.js';
 
 export class Channels implements ChannelsApi {
   readonly state: ChannelsState;
   private readonly chatApprovals: ChatApprovals;
+  private readonly chatProposals: ChatProposals;
+  readonly approvers: ApproverSets;
 
   constructor(host: ChannelsHost) {
     this.state = {
@@ -41,10 +46,23 @@ export class Channels implements ChannelsApi {
       unread: new Map(),
       conversations: new Map(),
       startedBy: new Map(),
+      approverSets: new Map(),
       known: new Set(),
     };
     host.onStdinShown((pid, ids) => this.shown(pid, ids));
     this.chatApprovals = new ChatApprovals(this.state);
+    this.chatProposals = new ChatProposals(this.state);
+    this.approvers = new ApproverSets(
+      this.state,
+      (name) => this.get(name),
+      () => this.listenApprovers(),
+    );
+  }
+
+  /** A binding names approvers: they hear of approvals (chat-approvals.ts) and proposals (chat-proposals.ts) from now on. */
+  private listenApprovers(): void {
+    this.chatApprovals.listen();
+    this.chatProposals.listen();
   }
 
   /** A process's model was shown these stdin lines: the last channel message among them is what `to: "inbound"` answers. */
@@ -65,7 +83,7 @@ export class Channels implements ChannelsApi {
     const { host } = this.state;
     const rows = await host.store.channels.load();
     for (const b of rows.bindings) this.state.bindings.set(b.id, b);
-    if (rows.bindings.some((b) => b.approvers)) this.chatApprovals.listen();
+    if (rows.bindings.some((b) => b.approvers) || this.approvers.load(rows.approverSets)) this.listenApprovers();
     for (const s of rows.senders) this.state.senders.set(senderKey(s.channel, s.sender), s);
     for (const p of rows.pairings) this.state.pairings.set(p.code, p);
     for (const o of await host.store.channels.origins()) {
@@ -131,6 +149,7 @@ export class Channels implements ChannelsApi {
       this.state.bindings.delete(id);
       forgetConversations(this.state, b);
     }
+    this.approvers.forgetChannel(name);
     // A channel added again under this name (another bot, another platform) starts from nothing: no
     // chat it heard from, no process answering one of its chats, not the old hook's URL.
     for (const key of this.state.known) if (key.startsWith(senderKey(name, ''))) this.state.known.delete(key);
@@ -165,7 +184,7 @@ export class Channels implements ChannelsApi {
   async bind(spec: BindingSpec): Promise<BindingInfo> {
     this.get(spec.channel);
     const bound = await bind(this.state, spec);
-    if (spec.approvers?.length) this.chatApprovals.listen();
+    if (spec.approvers?.length) this.listenApprovers();
     return bound;
   }
 
@@ -199,27 +218,9 @@ export class Channels implements ChannelsApi {
       .map((s) => ({ ...s, paired_at: iso(s.paired_at) }));
   }
 
-  async test(
-    name: string,
-    options: { chat?: string; text?: string } = {},
-  ): Promise<{ ok: true; account: string; name: string; sent: string | null }> {
-    const live = this.get(name);
-    await live.adapter.ready(param.channelRequestTimeoutMs);
-    const said = await live.adapter.request<{ account?: unknown; name?: unknown }>('channel.test', {});
-    const me = this.state.host.secrets.mask({
-      account: String(said?.account ?? '').slice(0, 200),
-      name: String(said?.name ?? '').slice(0, 200),
-    }) as { account: string; name: string };
-    let sent: string | null = null;
-    if (options.chat) {
-      const out = await live.adapter.request<{ message_id?: unknown }>('channel.outbound', {
-        ref: `test-${Date.now()}`,
-        chat: options.chat,
-        text: options.text ?? 'aos channel test: this channel works.',
-      });
-      sent = String(this.state.host.secrets.mask(String(out?.message_id ?? ''))).slice(0, 200);
-    }
-    return { ok: true, account: me.account, name: me.name, sent };
+  /** Ask the adapter who it is; with `chat`, send it `text` too (channel-test.ts). */
+  test(name: string, options: { chat?: string; text?: string } = {}): ReturnType<typeof testChannel> {
+    return testChannel(this.state, this.get(name), options);
   }
 
   async messages(
@@ -263,7 +264,7 @@ export class Channels implements ChannelsApi {
       async (l, raw) => {
         if (this.state.host.closing || this.state.channels.get(l.spec.name) !== l)
           throw new Error('the kernel is stopping');
-        return this.chatApprovals.callback(l, raw);
+        return ChatProposals.owns(raw) ? this.chatProposals.callback(l, raw) : this.chatApprovals.callback(l, raw);
       },
     );
     this.state.channels.set(spec.name, live);

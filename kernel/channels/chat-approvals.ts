@@ -1,7 +1,8 @@
 /**
  * Approvals decided from the chat (issue 52). A binding may name approvers (`--approvers`: senders
  * by id); each approval request of a process the binding reaches — the runs of its unit it started,
- * or the process it is bound to — is sent to each approver's own chat (`channel.approval`) with the
+ * or the process it is bound to, and their descendants — and of a unit or rule an approver set names
+ * (approver-sets.ts) is sent to each approver's own chat (`channel.approval`) with the
  * call shown as `aos approvals` shows it, and three buttons: approve, deny, and approve this request
  * and every other request of the same process pending at that moment (each approved on its own,
  * each audited; nothing is granted for requests opened later).
@@ -9,7 +10,7 @@
  * Each request gets one unguessable token (nanoid, 126 bits) the buttons carry; the kernel maps it
  * to the request and the approvers named when it was sent. A press (`channel.callback`) decides only
  * when the token is known on this channel, not used before, its request still pending, and the
- * presser one of those approvers and still one of the binding's: anything else decides nothing and
+ * presser one of those approvers and still one of its source's (the binding, the set): anything else decides nothing and
  * the presser is told why (a refusal of a known token is audited; an unknown one is only logged, so
  * strangers cannot fill the audit). The decision is audited `via: channel:<channel>/<sender>`, and
  * every approver's message is edited to say how the request ended — wherever it was decided.
@@ -21,13 +22,14 @@ import { showApproval } from '../../protocol/show-call.js';
 import { taintLines } from '../../protocol/taint-show.js';
 import type { ApprovalView } from '../safety/approval-record.js';
 import type { ApprovalNotice, ChannelsState, LiveChannel } from './host.js';
-import { approversOf } from './views.js';
+import { type ApproverSource, approversNow, bindingReaching, sourcesOf } from './approver-sets.js';
 
 interface Ask {
   approval: string;
   pid: number;
   channel: string;
-  binding: string;
+  /** The binding or approver set it was sent for: a press counts only while the presser is still one of its approvers. */
+  source: Pick<ApproverSource, 'kind' | 'id'>;
   approvers: ReadonlySet<string>;
   text: string;
   sent: Array<{ chat: string; message_id: string }>;
@@ -53,7 +55,8 @@ const outcomeOf = (n: ApprovalNotice): string => {
 
 export class ChatApprovals {
   private readonly asks = new Map<string, Ask>();
-  private readonly byApproval = new Map<string, string>();
+  /** A request's tokens: one per source it was sent for (a binding's, a unit's, a rule's approvers). */
+  private readonly byApproval = new Map<string, string[]>();
 
   private listening = false;
   private seq = 0;
@@ -72,38 +75,48 @@ export class ChatApprovals {
 
   private notice(n: ApprovalNotice): void {
     if (n.status === 'pending') return this.opened(n);
-    const token = this.byApproval.get(n.id);
-    const ask = token ? this.asks.get(token) : undefined;
-    if (!ask || ask.outcome !== null) return;
-    ask.outcome = outcomeOf(n);
-    for (const m of ask.sent) void this.edit(ask, m);
+    for (const token of this.byApproval.get(n.id) ?? []) {
+      const ask = this.asks.get(token);
+      if (!ask || ask.outcome !== null) continue;
+      ask.outcome = outcomeOf(n);
+      for (const m of ask.sent) void this.edit(ask, m);
+    }
     this.prune();
   }
 
-  /** The binding whose approvers decide process `pid`'s requests: the one that started it, or is bound to it. */
-  private bindingOf(pid: number): { id: string; channel: string; approvers: string[] } | null {
-    const started = this.state.startedBy.get(pid);
-    const candidates = [...this.state.bindings.values()].filter((b) => b.id === started || b.pid === pid);
-    for (const b of candidates.reverse()) {
-      const approvers = approversOf(b);
-      if (approvers.length) return { id: b.id, channel: b.channel, approvers };
+  private opened(n: ApprovalNotice): void {
+    // Most requests have no approvers in a chat: known before the request is looked up.
+    if (this.state.approverSets.size === 0 && !bindingReaching(this.state, n.pid)) return;
+    const view = this.state.host.approvals.view(n.id);
+    if (!view) return;
+    const sources = sourcesOf(this.state, n.pid, view.rule);
+    if (sources.length === 0) return;
+    const shown = requestText(view);
+    // An approver named by two sources on one channel gets the request once.
+    const told = new Set<string>();
+    for (const source of sources) {
+      const live = this.state.channels.get(source.channel);
+      const approvers = source.approvers.filter((a) => !told.has(`${source.channel}\u0000${a}`));
+      if (!live || approvers.length === 0) continue;
+      for (const a of approvers) told.add(`${source.channel}\u0000${a}`);
+      this.ask(live, n, source, approvers, shown);
     }
-    return null;
   }
 
-  private opened(n: ApprovalNotice): void {
-    const binding = this.bindingOf(n.pid);
-    const live = binding ? this.state.channels.get(binding.channel) : undefined;
-    const view = binding ? this.state.host.approvals.view(n.id) : undefined;
-    if (!binding || !live || !view) return;
+  private ask(
+    live: LiveChannel,
+    n: ApprovalNotice,
+    source: ApproverSource,
+    approvers: string[],
+    shown: { text: string; whole: boolean },
+  ): void {
     const token = nanoid();
-    const shown = requestText(view);
     const ask: Ask = {
       approval: n.id,
       pid: n.pid,
-      channel: binding.channel,
-      binding: binding.id,
-      approvers: new Set(binding.approvers),
+      channel: source.channel,
+      source: { kind: source.kind, id: source.id },
+      approvers: new Set(approvers),
       text: shown.text,
       whole: shown.whole,
       seq: ++this.seq,
@@ -112,7 +125,7 @@ export class ChatApprovals {
       used: false,
     };
     this.asks.set(token, ask);
-    this.byApproval.set(n.id, token);
+    this.byApproval.set(n.id, [...(this.byApproval.get(n.id) ?? []), token]);
     const buttons = ask.whole
       ? [
           { label: 'Approve', data: `a:${token}` },
@@ -163,7 +176,9 @@ export class ChatApprovals {
     const done = [...this.asks].filter(([, a]) => a.outcome !== null);
     for (const [token, a] of done.slice(0, Math.max(0, done.length - KEEP_DONE))) {
       this.asks.delete(token);
-      this.byApproval.delete(a.approval);
+      const left = (this.byApproval.get(a.approval) ?? []).filter((t) => t !== token);
+      if (left.length) this.byApproval.set(a.approval, left);
+      else this.byApproval.delete(a.approval);
     }
   }
 
@@ -193,9 +208,11 @@ export class ChatApprovals {
       });
       return { text };
     };
-    const binding = this.state.bindings.get(ask.binding);
-    if (!ask.approvers.has(sender) || !binding || !approversOf(binding).includes(sender))
-      return refuse('not an approver of the binding', 'You are not an approver of this request: nothing was decided.');
+    if (!ask.approvers.has(sender) || !approversNow(this.state, ask.source).includes(sender))
+      return refuse(
+        `not an approver of the ${ask.source.kind === 'binding' ? 'binding' : 'approver set'} ${ask.source.id}`,
+        'You are not an approver of this request: nothing was decided.',
+      );
     if (ask.used)
       return refuse(
         'already answered (a replay)',
@@ -223,9 +240,17 @@ export class ChatApprovals {
       // Only what this approver was sent before this message, whole: never a request made since.
       let more = 0;
       for (const id of this.state.host.approvals.pendingOf(ask.pid)) {
-        const other = this.asks.get(this.byApproval.get(id) ?? '');
+        const other = (this.byApproval.get(id) ?? [])
+          .map((t) => this.asks.get(t))
+          .find(
+            (o) =>
+              o !== undefined &&
+              o.channel === channel &&
+              o.approvers.has(sender) &&
+              o.sent.length > 0 &&
+              approversNow(this.state, o.source).includes(sender),
+          );
         if (!other || other.outcome !== null || !other.whole || other.seq > ask.seq) continue;
-        if (!other.approvers.has(sender) || other.sent.length === 0) continue;
         try {
           this.state.host.approvals.approve(id, via);
           more++;

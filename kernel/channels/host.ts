@@ -43,12 +43,34 @@ export interface ChannelsHost {
   /** Hear which stdin lines a process's model has been shown (Mailboxes.onShown). */
   onStdinShown(listener: (pid: number, ids: readonly number[]) => void): () => void;
   isLive(pid: number): boolean;
+  /** A process's ancestors, its parent first (kernel/proc/lineage.ts), each with the unit it is a run of; its own unit first. */
+  lineage(pid: number): { unit: string | null; ancestors: Array<{ pid: number; unit: string | null }> };
   /** A person's words for process `pid`: framed as outside data for it, a source of its taint (kernel/safety Safety.outside). */
   outside(pid: number, detail: string, text: string): string;
   audit(input: AuditInput): void;
   log(level: LogLevel, message: string): void;
   /** The approvals a binding's approvers decide from the chat (issue 52; chat-approvals.ts). */
   readonly approvals: ChatApprovalsHost;
+  /** The proposals a binding's approvers are told of and may undo from the chat (issue 52.2; chat-proposals.ts). */
+  readonly proposals: ChatProposalsHost;
+}
+
+/** A proposal event (protocol/events.ts `proposal`): opened (`pending`), undone or final. */
+export interface ProposalNotice {
+  id: string;
+  pid: number;
+  call: string;
+  rule: string;
+  subject: string;
+  state: 'pending' | 'undone' | 'final';
+  expires_at: string;
+  via?: string;
+}
+
+/** What undoing proposals from a chat needs of the kernel's proposals (kernel/safety/proposals.ts). */
+export interface ChatProposalsHost {
+  subscribe(listener: (notice: ProposalNotice) => void): () => void;
+  undo(id: string, via: `channel:${string}`): Promise<{ path: string; action: string }>;
 }
 
 /** An approval event (protocol/events.ts `approval`): opened (`pending`) or settled. */
@@ -123,9 +145,14 @@ export interface ChannelsState {
   readonly conversations: Map<string, number>;
   /** The runs a unit binding started, by pid: their approvals go to its approvers (chat-approvals.ts). */
   readonly startedBy: Map<number, string>;
+  /** Approver sets naming a unit or a rule (approver-sets.ts), by id: their requests go to those approvers too. */
+  readonly approverSets: Map<string, ApproverSetRecord>;
   /** `${channel}\0${chat}` of chats heard from or written to: a send anywhere else is to a new recipient. */
   readonly known: Set<string>;
 }
+
+/** An approver set's stored row (kernel/store/channel-rows.ts), through the store's interface. */
+export type ApproverSetRecord = Awaited<ReturnType<KernelStore['channels']['load']>>['approverSets'][number];
 
 export const senderKey = (channel: string, sender: string): string => `${channel}\u0000${sender}`;
 

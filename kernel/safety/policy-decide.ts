@@ -21,6 +21,8 @@ export interface Decision {
   subject: string;
   /** Why an exec line got its strictest rule. */
   note?: string;
+  /** A `propose` decision's undo window in seconds (its rule's). */
+  windowS?: number;
 }
 
 /** Split `fs.write:/a/b` into kind and subject; `mcp:srv/tool` too. */
@@ -50,11 +52,14 @@ export function commandMeets(rule: PolicyRule, command: ExecCommand): { matched:
   return match.uncertain ? { matched: match.matched, note: match.uncertain } : { matched: match.matched };
 }
 
-/** The line's early answer: a deny refuses it before anything runs; an ask is left to the gate, which asks per program. */
-function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null {
+/**
+ * The strictest rule any command of the line meets, asks included (null: none; undefined: the line
+ * cannot be followed, so only the gate decides, per program as it runs). `aos policy check --against`
+ * reads it as what the line would meet (policy-try.ts); the first check below, as its early answer.
+ */
+export function strictestOnLine(rules: readonly PolicyRule[], cmd: string): Decision | null | undefined {
   const parsed = execCommands(cmd);
-  // What the first check cannot follow runs under the exec gate, which holds every deny and ask rule.
-  if (!parsed.ok) return null;
+  if (!parsed.ok) return undefined;
   let best: Decision | null = null;
   for (const command of parsed.commands) {
     for (const rule of rules) {
@@ -68,6 +73,14 @@ function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null 
       });
     }
   }
+  return best;
+}
+
+/** The line's early answer: a deny refuses it before anything runs; an ask is left to the gate, which asks per program. */
+function decideExec(rules: readonly PolicyRule[], cmd: string): Decision | null {
+  const best = strictestOnLine(rules, cmd);
+  // What the first check cannot follow runs under the exec gate, which holds every deny and ask rule.
+  if (best === undefined) return null;
   // The gate asks about each program as it will run: the person sees what runs, and approves only that.
   if (best?.verdict === 'ask') return null;
   return best ?? { verdict: 'allow', rule: null, subject: cmd };
@@ -90,7 +103,12 @@ export function decideCall(
   let best: Decision | null = null;
   for (const rule of relevant) {
     if (rule.regex === null || rule.regex.test(subject))
-      best = stricter(best, { verdict: rule.verdict, rule: rule.text, subject });
+      best = stricter(best, {
+        verdict: rule.verdict,
+        rule: rule.text,
+        subject,
+        ...(rule.windowS === undefined ? {} : { windowS: rule.windowS }),
+      });
   }
   return best ?? { verdict: 'allow', rule: null, subject };
 }

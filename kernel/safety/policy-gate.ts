@@ -1,13 +1,16 @@
 /**
  * The policy around a call, an interceptor (call-interceptors.ts): the strictest matching rule
- * allows, refuses (EACCES, naming the rule) or asks a person (approvals.ts), and each allow or deny
- * is on the audit trail. Installed while the policy has rules, or a request it asked is pending (a
+ * allows, refuses (EACCES, naming the rule), proposes (runs it now, undoable for its window:
+ * proposals.ts; a call that cannot be undone asks instead) or asks a person (approvals.ts), and
+ * each allow or deny is on the audit trail. Installed while the policy has rules, or a request it asked is pending (a
  * restart left it: it is withdrawn when its call no longer asks). Rules are read at each call, so a
  * reload reaches the next decision; secrets are filled in only after it (secrets.ts).
  */
 import { GO, type CallInterceptor, type Step } from '../loop/call-chain.js';
 import type { AuditLog } from '../store/api.js';
 import type { Approvals } from './approvals.js';
+import { proposeStep } from './propose-step.js';
+import type { Proposals } from './proposals.js';
 import { decideCall, type Decision } from './policy-decide.js';
 import type { SafetyPolicy } from './policy-rules.js';
 import { isTaintRule } from './taint-policy.js';
@@ -16,6 +19,7 @@ export interface PolicyGateHost {
   readonly policy: SafetyPolicy;
   readonly audit: AuditLog;
   readonly approvals: Approvals;
+  readonly proposals: Proposals;
 }
 
 function refused(name: string, decision: Decision, message: string): Step {
@@ -31,9 +35,10 @@ export function policyGate(host: PolicyGateHost): CallInterceptor {
       const { proc, def } = call;
       const decision = decideCall(host.policy.rules, call.capability, call.args);
       // A request a restart left for this call (or an older one) no longer stands when the policy does not ask.
-      if (decision?.verdict !== 'ask')
+      if (decision?.verdict !== 'ask' && decision?.verdict !== 'propose')
         host.approvals.withdraw(proc, { name: def.name, args: call.args }, (rule) => !isTaintRule(rule));
       if (decision === null) return GO;
+      if (decision.verdict === 'propose') return proposeStep(host, call, decision);
       if (decision.verdict !== 'ask') {
         host.audit.record({
           pid: proc.pid,

@@ -1,6 +1,6 @@
 /**
  * The policy's `rules`, `approvals` and `secrets` sections (issue 12; the secrets are read in
- * policy-secrets.ts): allow / ask / deny per capability pattern, checked at load (too broad to be
+ * policy-secrets.ts): allow / propose / ask / deny per capability pattern, checked at load (too broad to be
  * meant is refused with its line), then evaluated per call in policy-decide.ts. A rule never
  * grants: capabilities do; rules only make a granted call wait for a person or refuse it.
  */
@@ -8,16 +8,20 @@ import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
+import { parseDuration } from '../../protocol/duration.js';
 import { channelRegex, compileGlob, compilePathRule } from '../../sys/capabilities.js';
 import type { ExecPattern } from './exec-pattern.js';
 import { type CheckContext, checkRule } from './rule-check.js';
 import { secretEntry, secretSpecs, type SecretSpec } from './policy-secrets.js';
 import { parseTaint, taintSection, type TaintPolicy } from './taint-policy.js';
+import type { PolicyHook } from './hook-types.js';
 
-export const VERDICTS = ['allow', 'ask', 'deny'] as const;
+export const VERDICTS = ['allow', 'propose', 'ask', 'deny'] as const;
 export type Verdict = (typeof VERDICTS)[number];
-/** Strictest wins: a higher rank beats a lower one. */
-export const RANK: Record<Verdict, number> = { allow: 0, ask: 1, deny: 2 };
+/** Strictest wins: a higher rank beats a lower one. A proposal runs at once and may be undone (proposals.ts): looser than ask. */
+export const RANK: Record<Verdict, number> = { allow: 0, propose: 1, ask: 2, deny: 3 };
+/** Kinds whose calls aos can undo (FS_WRITE, through the rollback journal): a `propose` rule of any other kind asks. */
+export const UNDOABLE_KINDS: ReadonlySet<string> = new Set(['fs.write']);
 
 /** Kinds a rule may name; `exec` patterns match each program a command starts (exec-pattern.ts). */
 export const RULE_KINDS = ['exec', 'fs.write', 'fs.read', 'net.fetch', 'spawn', 'mcp', 'channel', 'thread'] as const;
@@ -26,6 +30,8 @@ const TAKES_NO_PATTERN = new Set(['spawn']);
 const ruleEntry = z.union([
   z.strictObject({ allow: z.string().min(1) }),
   z.strictObject({ ask: z.string().min(1) }),
+  // Runs at once, undoable until `window` (a duration, default param.proposalWindowS) has passed (proposals.ts).
+  z.strictObject({ propose: z.string().min(1), window: z.string().min(1).optional() }),
   z.strictObject({ deny: z.string().min(1) }),
 ]);
 
@@ -72,6 +78,8 @@ export interface PolicyRule {
   regex: RegExp | null;
   /** An exec rule's program and words (exec-pattern.ts); absent for a bare `exec` rule and other kinds. */
   exec?: ExecPattern;
+  /** A `propose` rule's undo window in seconds. */
+  windowS?: number;
 }
 
 export interface SafetyPolicy {
@@ -88,6 +96,8 @@ export interface SafetyPolicy {
   execWritten: 'strictest' | 'allow';
   /** The `taint:` section (taint-policy.ts), null when the policy has none: nothing is tracked. */
   taint: TaintPolicy | null;
+  /** The `hooks:` section (hooks-policy.ts): none when absent, and then no hook code runs per call. */
+  hooks?: readonly PolicyHook[];
   /** What a reader of the rules should know (rule-check.ts), each naming its rule: `aos policy check` prints them. */
   notes: string[];
 }
@@ -103,6 +113,26 @@ export const EMPTY_SAFETY: SafetyPolicy = {
   taint: null,
   notes: [],
 };
+
+/** A `propose` rule's window (null: not a proposal), whether it asks instead (its kind cannot be undone), or why it is refused. */
+function proposeWindow(
+  entry: z.output<typeof ruleEntry>,
+  kind: string,
+  at: string,
+): { windowS: number; asks: boolean } | string | null {
+  if (!('propose' in entry)) return null;
+  let windowS: number = param.proposalWindowS;
+  if (entry.window !== undefined) {
+    try {
+      windowS = parseDuration(entry.window, 'window') / 1000;
+    } catch (error) {
+      return `${at}: ${(error as Error).message}`;
+    }
+    if (windowS <= 0 || windowS > param.proposalWindowMaxS)
+      return `${at}: window must be more than 0s and at most ${param.proposalWindowMaxS / 86_400}d (got "${entry.window}")`;
+  }
+  return { windowS, asks: !UNDOABLE_KINDS.has(kind) };
+}
 
 /** An allow rule that would open everything of its kind is a mistake, not a policy (NemoClaw refuses them too). */
 function tooBroad(rule: PolicyRule): string | null {
@@ -131,9 +161,9 @@ function compileRule(
   ctx: CheckContext,
   notes: string[],
 ): PolicyRule | string[] {
-  const verdict = VERDICTS.find((v) => v in entry) as Verdict;
+  let verdict = VERDICTS.find((v) => v in entry) as Verdict;
   const capability = (entry as Record<string, string>)[verdict] as string;
-  const text = `${verdict}: "${capability}"`;
+  let text = `${verdict}: "${capability}"`;
   const at = `policy ${file}${line === null ? '' : ` line ${line}`}: rule ${text}`;
   const colon = capability.indexOf(':');
   const kind = colon === -1 ? capability : capability.slice(0, colon);
@@ -141,6 +171,14 @@ function compileRule(
   if (!(RULE_KINDS as readonly string[]).includes(kind))
     return [`${at}: unknown kind "${kind}" (rules name ${RULE_KINDS.join(', ')})`];
   if (written !== null && TAKES_NO_PATTERN.has(kind)) return [`${at}: "${kind}" takes no pattern`];
+  const proposal = proposeWindow(entry, kind, at);
+  if (typeof proposal === 'string') return [proposal];
+  if (proposal?.asks) {
+    // A proposal whose effect aos cannot undo is an ask; the rule's words say so wherever it is shown.
+    verdict = 'ask';
+    text = `${text} (asks: ${kind} calls cannot be undone)`;
+    notes.push(`rule ${text}${line === null ? '' : ` (line ${line})`}: only fs.write calls can be undone, so it asks`);
+  }
   if (written === '' || written?.includes('..')) return [`${at}: bad pattern`];
   if (
     (kind === 'fs.write' || kind === 'fs.read') &&
@@ -164,7 +202,16 @@ function compileRule(
         : path
           ? compilePathRule(pattern)
           : compileGlob(pattern, kind === 'thread' ? '/:' : '/');
-  const rule: PolicyRule = { verdict, kind, pattern, text, line, regex, ...(read.exec ? { exec: read.exec } : {}) };
+  const rule: PolicyRule = {
+    verdict,
+    kind,
+    pattern,
+    text,
+    line,
+    regex,
+    ...(read.exec ? { exec: read.exec } : {}),
+    ...(proposal && !proposal.asks ? { windowS: proposal.windowS } : {}),
+  };
   const broad = tooBroad(rule);
   if (broad) return [`${at} is too broad to be meant: ${broad}`];
   return rule;

@@ -9,6 +9,7 @@ import type { AuditLog, JournalLog, KernelStore } from '../store/api.js';
 import { parseDuration } from '../../protocol/duration.js';
 import type { LogLevel, ProcCore } from '../proc/api.js';
 import { Approvals } from './approvals.js';
+import { Proposals } from './proposals.js';
 import { CallInterceptors, type InterceptorHost } from './call-interceptors.js';
 import { EMPTY_SAFETY, type SafetyPolicy } from './policy-rules.js';
 import type { RollbackHost } from './rollback.js';
@@ -35,6 +36,8 @@ export class Safety implements InterceptorHost, RollbackHost {
   policy: SafetyPolicy;
   readonly audit: AuditLog;
   readonly approvals: Approvals;
+  /** Calls a `propose` rule let run, undoable until their window passes (proposals.ts). */
+  readonly proposals: Proposals;
   readonly secrets: SecretBox;
   readonly journal: JournalLog;
   /** The workspace, for the journal: the kernel's fs driver, opened before the kernel is built, so kept here rather than asked of it at each call. */
@@ -64,6 +67,10 @@ export class Safety implements InterceptorHost, RollbackHost {
       this.journal.prune(Date.now() - parseDuration(this.policy.journalRetention, 'journal.retention'));
     this.ledger = new TaintLedger({ store, table: host.table });
     this.approvals = new Approvals(host, store.approvals, this.audit, this.policy.approvalTimeoutS);
+    this.proposals = new Proposals(
+      { journal: this.journal, fs: this.fs, audit: this.audit, procs: host },
+      store.proposals,
+    );
     this.tracing = options.tracing ?? null;
     this.calls = new CallInterceptors(this);
   }

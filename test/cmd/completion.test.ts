@@ -19,7 +19,7 @@ describe('aos completion', () => {
   it('completes verbs, subcommands and flags from the verb table', async () => {
     const bash = await runCli(['completion', 'bash']);
     expect(bash.code).toBe(0);
-    expect(await complete(bash.stdout, ['aos', 'p'])).toEqual(['policy', 'prune', 'ps']);
+    expect(await complete(bash.stdout, ['aos', 'p'])).toEqual(['policy', 'proposals', 'prune', 'ps']);
     expect(await complete(bash.stdout, ['aos', 'ps', '--no'])).toEqual(['--no-trunc']);
     expect(await complete(bash.stdout, ['aos', 'kernel', 're'])).toEqual(['restart']);
     expect(await complete(bash.stdout, ['aos', 'logs', '--s'])).toEqual(['--since']);

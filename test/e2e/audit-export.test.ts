@@ -94,6 +94,17 @@ describe('aos audit export: a trail an outsider can check with the public key al
     expect(s2).toMatchObject({ key: summary.key, first_id: (summary.last_id as number) + 1 });
     expect(s2.rows).toBeGreaterThan(0);
     expect((await t.cli(['audit', 'verify', '--export', next, '--pubkey', pub], { env: outsider })).code).toBe(0);
+    const follows = await t.cli(['audit', 'verify', '--export', next, '--follows', file, '--pubkey', pub], {
+      env: outsider,
+    });
+    expect(follows.code, follows.stderr).toBe(0);
+    expect(follows.stdout).toMatch(/carries on from/);
+    // The first export does not carry on from the second.
+    const back = await t.cli(['audit', 'verify', '--export', file, '--follows', next, '--pubkey', pub], {
+      env: outsider,
+    });
+    expect(back.code).toBe(1);
+    expect(back.stderr).toMatch(/export not intact: the later export starts after record #0/);
   });
 
   it('flags that do not fit are refused with what to do', async () => {

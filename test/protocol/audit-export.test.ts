@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyExport, publicKeyFingerprint } from '../../protocol/audit-export.js';
+import { followsProblem, verifyExport, publicKeyFingerprint } from '../../protocol/audit-export.js';
 import { auditHash, type AuditRow } from '../../kernel/store/audit.js';
 import { signAuditExport } from '../../kernel/store/audit-export-sign.js';
 import type { AuditSigner } from '../../kernel/store/audit-sign.js';
@@ -87,6 +87,29 @@ describe('audit export, checked with the public key alone', () => {
       ok: true,
       statement: { rows: 0, first_id: null },
     });
+  });
+
+  it('an export --after another carries on from it (--follows); a gap, an overlap or a changed trail between is named', () => {
+    const ok = (lines: string[]) => {
+      const v = verifyExport(lines, s.publicKey);
+      if (!v.ok) throw new Error(v.problem);
+      return v;
+    };
+    const first = ok(exportOf(rows.slice(0, 5), s));
+    expect(followsProblem(first, ok(exportOf(rows, s, 5)))).toBeNull();
+    expect(followsProblem(first, ok(exportOf(rows, s, 7)))).toMatch(/records #6\.\.#7 are in neither/);
+    expect(followsProblem(first, ok(exportOf(rows, s, 3)))).toMatch(/records #4\.\.#5 are in both/);
+    // The trail rewritten after the first export (row 5 and every hash after it re-made): the second verifies alone, not as its sequel.
+    const rewritten = trail(12).map((r) => ({ ...r }));
+    rewritten[4] = { ...rewritten[4]!, subject: '/out/other.txt' };
+    const key = Buffer.alloc(32, 7);
+    for (let i = 4; i < rewritten.length; i++) {
+      const { prev: _p, hash: _h, ...base } = rewritten[i]!;
+      const prev = rewritten[i - 1]!.hash;
+      rewritten[i] = { ...base, prev, hash: auditHash(prev, base, key) };
+    }
+    expect(followsProblem(first, ok(exportOf(rewritten, s, 5)))).toMatch(/does not follow the earlier export's head/);
+    expect(followsProblem(ok(exportOf([], s)), ok(exportOf(rows, s)))).toMatch(/cannot anchor/);
   });
 
   it('an edit of any field of any row is found', () => {
