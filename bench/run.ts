@@ -70,6 +70,8 @@ export const BENCHES: Record<string, Bench> = {
     args: ['--turns', '400', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'],
     quick: ['--turns', '300', '--file-kb', '4', '--budget', '32000', '--name', 'context-cache'],
   },
+  // Not a speed: the system prompt tokens 100 installed skills add, and an agent opening the one it needs (issue 53.1).
+  skills: { file: 'skills', args: ['--skills', '100'], quick: ['--skills', '100'] },
   // Not a speed: the files one warm FS_WRITE turn runs code in (V8 coverage), for the core's readers.
   'files-crossed': { file: 'files-crossed', args: [], quick: [] },
   // The model ladder against always-cheap, always-strong and an oracle, on simulated capability profiles (cost governance).

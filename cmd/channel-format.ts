@@ -148,7 +148,7 @@ export function channelLines(c: Info, now = Date.now()): string[] {
   const n = c.counts;
   const lines = [
     `${oneLine(c.name)} (${c.kind}): ${c.state}${running}, ${account}, ${c.restarts} restart${c.restarts === 1 ? '' : 's'}`,
-    `  token secret ${c.token_secret}${c.signing_secret === null ? '' : `, signing secret ${c.signing_secret}`}; ${c.api_root ? `API ${c.api_root}` : `reaches ${c.egress.join(', ') || 'nothing'}`}; unknown senders: ${c.unknown === 'pair' ? 'get a pairing code' : 'dropped'}`,
+    `  token secret ${c.token_secret}${c.signing_secret === null ? '' : `, signing secret ${c.signing_secret}`}; ${c.api_root && c.kind !== 'email' ? `API ${c.api_root}` : `reaches ${c.egress.join(', ') || 'nothing'}`}; unknown senders: ${c.unknown === 'pair' ? 'get a pairing code' : 'dropped'}`,
     `  messages: ${n.inbound} in (${n.duplicate} duplicate, ${n.dropped} dropped, ${n.held} held), ${n.outbound} out (${n.failed} failed)`,
   ];
   if (c.kind === 'slack')

@@ -17,6 +17,10 @@ export type ChannelFlags = {
   command?: string;
   read?: string[];
   egress?: string[];
+  imap?: string;
+  smtp?: string;
+  user?: string;
+  address?: string;
   unknown?: string;
   account?: string;
   chat?: string;
@@ -29,15 +33,16 @@ export type ChannelFlags = {
   limit?: string;
 };
 
-const KINDS = ['telegram', 'slack', 'custom'] as const;
+const KINDS = ['telegram', 'slack', 'email', 'discord', 'custom'] as const;
 
 /** `aos channel add <kind> …`'s flags as channel_add's params; a mistake says what to write instead. */
 export function addParams(kind: string, f: ChannelFlags): ParamsOf<'channel_add'> {
   if (!(KINDS as readonly string[]).includes(kind))
     throw new CliError(
-      `the kind must be telegram, slack or custom (got "${kind}"): aos channel add telegram --token-secret TG_TOKEN`,
+      `the kind must be telegram, slack, email, discord or custom (got "${kind}"): aos channel add telegram --token-secret TG_TOKEN`,
     );
   const custom = customParams(kind, f);
+  const email = emailParams(kind, f);
   if (!f.tokenSecret)
     throw new CliError(
       `${kind} needs --token-secret SECRET: the name of a policy secret holding the bot token, whose channels: lists the channel`,
@@ -60,6 +65,24 @@ export function addParams(kind: string, f: ChannelFlags): ParamsOf<'channel_add'
     ...(f.apiRoot === undefined ? {} : { api_root: f.apiRoot }),
     ...(f.unknown === undefined ? {} : { unknown: f.unknown as 'pair' | 'drop' }),
     ...custom,
+    ...email,
+  };
+}
+
+/** An email channel's --imap, --smtp, --user and --address (all four; only for kind email). */
+function emailParams(kind: string, f: ChannelFlags): { email?: NonNullable<ParamsOf<'channel_add'>['email']> } {
+  const given = [f.imap, f.smtp, f.user, f.address];
+  if (kind !== 'email') {
+    if (given.some((v) => v !== undefined))
+      throw new CliError('--imap, --smtp, --user and --address are for an email channel (aos channel add email …)');
+    return {};
+  }
+  if (given.some((v) => v === undefined))
+    throw new CliError(
+      'email needs --imap imaps://host:993 --smtp smtps://host:465 --user LOGIN --address ADDRESS, and --token-secret naming the policy secret holding the password',
+    );
+  return {
+    email: { imap: f.imap as string, smtp: f.smtp as string, user: f.user as string, address: f.address as string },
   };
 }
 

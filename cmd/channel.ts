@@ -1,5 +1,5 @@
 /**
- * `aos channel add|ls|show|bind|unbind|pair|test|rm`: Telegram and Slack bots the kernel runs —
+ * `aos channel add|ls|show|bind|unbind|approvers|pair|test|rm`: Telegram and Slack bots the kernel runs —
  * each adapter in its own sandbox, its token a policy secret — which of their messages go to which
  * unit or process (bindings), and the senders a person let in (pairings). What the platforms send
  * is printed escaped (channel-format.ts); the flags are read in channel-params.ts. Every --json
@@ -11,6 +11,7 @@ import { addParams, bindParams, type ChannelFlags as Flags, limitOf, testParams 
 import { out } from './out.js';
 import { formatAdded, formatChannels, formatPaired, formatShow, formatTested, bindingLine } from './channel-format.js';
 import { tableWidth } from './width.js';
+import { approversVerb } from './channel-approvers.js';
 import type { VerbSpec } from './verb.js';
 
 const json = { flags: '--json', help: 'print the answer as JSON (aos schema names its shape)' };
@@ -42,7 +43,7 @@ Examples:
     {
       name: 'add',
       summary: 'add a bot and start its adapter (name: the kind, unless --name)',
-      args: [['<kind>', "telegram, slack, or custom (a third party's adapter)"]],
+      args: [['<kind>', "telegram, slack, email, discord, or custom (a third party's adapter)"]],
       options: [
         { flags: '--name <name>', help: "the channel's name in aos (default: the kind)" },
         {
@@ -55,7 +56,7 @@ Examples:
         },
         {
           flags: '--api-root <url>',
-          help: "the platform's API root (default https://api.telegram.org, https://slack.com/api)",
+          help: "the platform's API root (default https://api.telegram.org, https://slack.com/api, https://discord.com/api/v10)",
         },
         {
           flags: '--unknown <what>',
@@ -75,6 +76,10 @@ Examples:
           help: 'custom: a host:port it may reach (repeatable; nothing else)',
           repeatable: true,
         },
+        { flags: '--imap <url>', help: 'email: the IMAP server, imaps://host:993 (or imap://host:143 with STARTTLS)' },
+        { flags: '--smtp <url>', help: 'email: the SMTP server, smtps://host:465 (or smtp://host:587 with STARTTLS)' },
+        { flags: '--user <login>', help: "email: the mailbox's login (its password: --token-secret)" },
+        { flags: '--address <address>', help: "email: the channel's address, the From of its replies" },
         json,
       ],
       help: `
@@ -90,8 +95,11 @@ Event Subscriptions.
 Examples:
   aos channel add telegram --token-secret TG_TOKEN
   aos channel add slack --token-secret SLACK_BOT --signing-secret SLACK_SIGNING
-  aos channel add custom --name discord --token-secret DISCORD_TOKEN \\
-    --command "/usr/bin/node /opt/discord/adapter.mjs" --egress discord.com:443 --egress gateway.discord.gg:443`,
+  aos channel add email --imap imaps://mail.example.com:993 --smtp smtps://mail.example.com:465 \\
+    --user bot@example.com --address bot@example.com --token-secret MAIL_PW
+  aos channel add discord --token-secret DISCORD_TOKEN
+  aos channel add custom --name matrix --token-secret MATRIX_TOKEN \\
+    --command "/usr/bin/node /opt/matrix/adapter.mjs" --egress matrix.example.org:443`,
       run: async ({ args: [kind], flags }) => {
         const f = flags as Flags;
         const params = addParams(kind as string, f);
@@ -188,6 +196,7 @@ Examples:
           return EXIT.ok;
         }),
     },
+    approversVerb,
     {
       name: 'pair',
       summary: 'let in the sender a pairing code was given to; their held messages are delivered',

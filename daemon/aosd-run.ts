@@ -128,6 +128,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     netAllowPrivate: policy.netAllowPrivate,
     defaultModel: process.env.AOS_MODEL?.trim() || policy.defaultModel,
     mcp: policy.mcpServers,
+    skillsDir: paths.skills,
     safety: policy.safety,
     cost: policy.cost,
     secrets: await SecretBox.load(policy.safety.secrets, paths.home, process.env),

@@ -26,12 +26,29 @@ export interface StagedPackage {
 
 const ARCHIVE = /\.(tar\.gz|tgz|tar)$/i;
 
+/** What a package holds at its top: its manifest's name, and that file's limit (a skill's SKILL.md, issue 53.1). */
+export interface PackageManifest {
+  file: string;
+  maxBytes: number;
+  /** The param that sets maxBytes, for the refusal. */
+  limit: string;
+}
+
+/** A unit package's: unit.yaml. */
+export const UNIT_MANIFEST: PackageManifest = {
+  file: 'unit.yaml',
+  maxBytes: 0,
+  limit: 'param.unitPackageMaxManifestBytes',
+};
+
 /** Read the package at `source` (a directory or an archive) into `stage`, which must be empty. */
 export async function stagePackage(
   source: string,
   stage: string,
   limits: PackageLimits = packageLimits(),
+  kind: PackageManifest = UNIT_MANIFEST,
 ): Promise<StagedPackage> {
+  const top = kind.file;
   let stats;
   try {
     stats = await lstat(source);
@@ -43,11 +60,11 @@ export async function stagePackage(
   let files: StagedFile[];
   if (stats.isDirectory()) files = await copyTree(source, stage, budget);
   else if (stats.isFile() && ARCHIVE.test(source)) files = await readArchive(source, stage, budget);
-  else throw new AosError('EINVAL', `${source}: a unit package is a directory or a .tar.gz of one (with unit.yaml)`);
-  const top = await readdir(stage);
+  else throw new AosError('EINVAL', `${source}: a package is a directory or a .tar.gz of one (with ${top})`);
+  const entries = await readdir(stage);
   const wrapped =
-    top.length === 1 && top[0] !== 'unit.yaml' && (await lstat(path.join(stage, top[0] as string))).isDirectory()
-      ? (top[0] as string)
+    entries.length === 1 && entries[0] !== top && (await lstat(path.join(stage, entries[0] as string))).isDirectory()
+      ? (entries[0] as string)
       : null;
   const root = wrapped ? path.join(stage, wrapped) : stage;
   const inRoot = wrapped
@@ -55,13 +72,10 @@ export async function stagePackage(
         .filter((f) => f.path.startsWith(`${wrapped}/`))
         .map((f) => ({ ...f, path: f.path.slice(wrapped.length + 1) }))
     : files;
-  const manifest = inRoot.find((f) => f.path === 'unit.yaml');
-  if (!manifest) throw new AosError('ENOENT', `${source}: no unit.yaml at the top of the package`);
-  const max = limits.unitPackageMaxManifestBytes;
+  const manifest = inRoot.find((f) => f.path === top);
+  if (!manifest) throw new AosError('ENOENT', `${source}: no ${top} at the top of the package`);
+  const max = kind.maxBytes || limits.unitPackageMaxManifestBytes;
   if (manifest.bytes > max)
-    throw budget.refusal(
-      'EFBIG',
-      `unit.yaml is ${size(manifest.bytes)}, more than ${size(max)} (param.unitPackageMaxManifestBytes)`,
-    );
+    throw budget.refusal('EFBIG', `${top} is ${size(manifest.bytes)}, more than ${size(max)} (${kind.limit})`);
   return { root, files: inRoot.sort((a, b) => a.path.localeCompare(b.path)) };
 }

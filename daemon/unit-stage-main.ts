@@ -7,11 +7,16 @@
  */
 import { AosError } from '../sys/errno.js';
 import type { PackageLimits } from './unit-package-budget.js';
-import { stagePackage } from './unit-package.js';
+import { type PackageManifest, stagePackage } from './unit-package.js';
 
-const job = JSON.parse(process.argv[2] ?? '{}') as { source: string; stage: string; limits: PackageLimits };
+const job = JSON.parse(process.argv[2] ?? '{}') as {
+  source: string;
+  stage: string;
+  limits: PackageLimits;
+  kind?: PackageManifest;
+};
 process.stdin.on('end', () => process.exit(70)).resume();
-const answer = await stagePackage(job.source, job.stage, job.limits).then(
+const answer = await stagePackage(job.source, job.stage, job.limits, job.kind).then(
   (staged) => ({ ok: true, ...staged }),
   (error: unknown) => ({
     ok: false,

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AosError, isErrno } from '../sys/errno.js';
 import { packageLimits, type PackageLimits, type StagedFile } from './unit-package-budget.js';
-import type { StagedPackage } from './unit-package.js';
+import { type PackageManifest, type StagedPackage, UNIT_MANIFEST } from './unit-package.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The reader's answer: one line, its files' paths and sizes (bounded by the package's limits). */
@@ -55,8 +55,9 @@ export async function stageOffThread(
   source: string,
   stage: string,
   limits: PackageLimits = packageLimits(),
+  kind: PackageManifest = UNIT_MANIFEST,
 ): Promise<StagedPackage> {
-  const child = spawn(process.execPath, [...readerArgs(limits), JSON.stringify({ source, stage, limits })], {
+  const child = spawn(process.execPath, [...readerArgs(limits), JSON.stringify({ source, stage, limits, kind })], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: {},
   });

@@ -25,6 +25,8 @@ export interface DriverConfig {
    * MCP servers hold its fs.read / fs.write rules where the effect happens. None when absent.
    */
   fsRules?(): readonly FsRule[];
+  /** The paths and hosts the policy's hooks watch, as rules (kernel/safety/hooks.ts): a symlink or a redirect into one is refused, as into a ruled one. */
+  hookRules?(): readonly FsRule[];
   /** The daemon's log, for what a driver notices on its own (an MCP server's tool hidden, a restart). */
   log?(level: 'info' | 'warn' | 'error', message: string): void;
 }

@@ -27,6 +27,7 @@ import type { CostPolicy } from './cost/cost-policy.js';
 import type { ForkAnswer, ForkRequest } from './fork.js';
 import type { ChannelsApi } from './ipc/channel-types.js';
 import type { Threads } from './ipc/threads.js';
+import type { SkillShelf } from '../drivers/skills/shelf.js';
 import type { Webhooks } from './ipc/webhooks.js';
 import type { LogLevel } from './proc/api.js';
 import type { DiskGuard } from './proc/disk-guard.js';
@@ -40,6 +41,7 @@ import type { EvalRun } from './tapes/eval.js';
 import type { Recording } from './tapes/record.js';
 import type { SetPlan } from './units/unit-set.js';
 import type { Units } from './units/units.js';
+import type { AwaitedUnitReads } from './units/unit-reads.js';
 
 /** Processes: what spawn, ps, kill, send, wait, fork and logs ask (kernel.ts's own verbs). */
 export interface ProcessesApi {
@@ -111,7 +113,7 @@ export interface StoreView {
   readonly lastQueuedEventId: number;
   readonly events: EventReads;
   readonly processes: Pick<ProcessRows, 'get'>;
-  readonly spend: Pick<SpendRows, 'history'>;
+  readonly spend: Pick<SpendRows, 'history' | 'awaited'>;
 }
 
 /** What the policy's watcher hands over: an edited policy, valid. */
@@ -144,11 +146,15 @@ export interface PolicyApi {
   /** Approvals, the audit trail and the rules in force (safety/safety.ts). */
   readonly safety: {
     readonly approvals: Pick<Safety['approvals'], 'has' | 'list' | 'approve' | 'deny'>;
-    readonly audit: Pick<Safety['audit'], 'list' | 'verify' | 'page' | 'signExport'>;
+    /** Proposals (issue 52.2): listed, and undone inside their window (safety/proposals.ts). */
+    readonly proposals: Pick<Safety['proposals'], 'list' | 'undo'>;
+    readonly audit: Pick<Safety['audit'], 'list' | 'verify' | 'page' | 'signExport' | 'awaited'>;
     readonly policy: SafetyPolicy;
     /** `aos blame` (issue 52.4) reads the journal, the workspace and the audit trail (safety/blame.ts). */
-    readonly journal: Pick<Safety['journal'], 'history'>;
+    readonly journal: Pick<Safety['journal'], 'history' | 'awaited'>;
     readonly fs: Pick<Safety['fs'], 'contentOf' | 'root'>;
+    /** Text with every secret's value shown as `{{secret:NAME}}` (`aos policy check --against` shows calls through it). */
+    shown(text: string): string;
   };
 }
 
@@ -168,8 +174,15 @@ export interface ServicesApi {
     | 'remove'
     | 'runs'
   >;
+  /** The units' reads that answer clients, awaited (units/unit-reads.ts): `aos unit ls`, `unit show`, `unit runs`. */
+  readonly unitReads: AwaitedUnitReads;
   readonly channels: ChannelsApi;
-  readonly threads: Pick<Threads, 'list' | 'info' | 'read' | 'get' | 'append' | 'remove' | 'linksOf' | 'linksOfKey'>;
+  readonly threads: Pick<
+    Threads,
+    'list' | 'info' | 'read' | 'get' | 'append' | 'remove' | 'linksOf' | 'linksOfKey' | 'linksAwaited'
+  >;
+  /** The installed skills: what `aos skill` lists, and reloaded after an add or rm. */
+  readonly skills: Pick<SkillShelf, 'list' | 'get' | 'load'>;
   readonly budgets: Pick<Budgets, 'budgets' | 'current' | 'pausedPids' | 'raise' | 'reset'>;
   /** The webhook routes, as the gateway delivers a request to one. */
   readonly webhooks: WebhookRoutes;
@@ -219,7 +232,14 @@ export { blame, type BlameView } from './safety/blame.js';
 export type { Policy } from './safety/policy.js';
 export type { Webhook, WebhookReply, WebhookRequest } from './ipc/webhooks.js';
 export type { EventRow, StoredEvent, UsageRow } from './store/api.js';
-export type { BindingInfo, ChannelInfo, ChannelMessageInfo, PairedSender, PairingInfo } from './ipc/channel-types.js';
+export type {
+  ApproverSetInfo,
+  BindingInfo,
+  ChannelInfo,
+  ChannelMessageInfo,
+  PairedSender,
+  PairingInfo,
+} from './ipc/channel-types.js';
 
 // ---- what a front door calls without a kernel in hand ----
 /** A policy file read and checked as a starting kernel reads it; its secrets' values; the model limits (AOS_LIMITS). */
@@ -238,3 +258,14 @@ export { defaultModelOf } from './proc/root-model.js';
 export { budgetView } from './cost/budget-view.js';
 /** A unit file's mistakes, all at once and each with its line (issue 51.4). */
 export { refuseUnitText } from './units/spec.js';
+/** A candidate policy tried on recorded calls without running them (issue 52.3: `aos policy check --against`). */
+export {
+  callsOf,
+  tryCalls,
+  wouldDecide,
+  type AuditSeen,
+  type CallDecision,
+  type Maker,
+  type RecordedCall,
+  type TryReport,
+} from './safety/policy-try.js';

@@ -3,6 +3,7 @@
  * webhook gateway after it. A failure there (a policy error, a port taken) closes what was opened.
  */
 import { closeDrivers, type OpenedDrivers, openDrivers } from '../drivers/index.js';
+import type { FsRule } from '../drivers/fs-rules.js';
 import type { WebhookListener, Webhooks } from './ipc/webhooks.js';
 import type { KernelOptions } from './kernel-options.js';
 import type { LogLevel } from './proc/api.js';
@@ -12,10 +13,11 @@ import { SecretBox, withMcpSecrets } from './safety/secrets.js';
 import { findSyscall } from '../syscalls/table.js';
 import type { KernelStore } from './store/api.js';
 
-/** `fsRules`: the policy's rules in force at each call (the safety pieces hold them once the kernel is built). */
+/** `fsRules`: the policy's rules in force at each call (the safety pieces hold them once the kernel is built); `hookRules`: the paths and hosts its hooks watch. */
 export function openKernelDrivers(
   options: KernelOptions,
   fsRules: () => readonly PolicyRule[],
+  hookRules?: () => readonly FsRule[],
 ): Promise<OpenedDrivers> {
   const netAllowPrivate = options.netAllowPrivate ?? [];
   // A secret the policy does not let a server have stops the start here, like any policy error.
@@ -27,6 +29,7 @@ export function openKernelDrivers(
     modelLimits: options.modelLimits,
     ...(servers ? { mcp: { servers, shadows: shadowedSyscall } } : {}),
     fsRules,
+    ...(hookRules ? { hookRules } : {}),
     log: (level, message) => options.log?.(level, message),
   });
 }

@@ -51,6 +51,8 @@ export interface KernelOptions {
   retentionMs?: number;
   /** MEM_WRITE / MEM_READ: a Chroma data dir (started lazily, supervised) or CHROMA_URL; memory is unavailable (EIO) when absent. */
   memory?: MemoryOptions;
+  /** Where installed skills are kept ($AOS_HOME/skills, aos skill add); none when absent. */
+  skillsDir?: string;
   /** MCP servers agents may use (the policy's `mcp.servers`), started on first use; none when absent. */
   mcp?: Record<string, McpServerConfig>;
   /** The policy's rules, approvals and secrets (issue 12); none when absent. */

@@ -15,6 +15,7 @@ import { Threads } from './ipc/threads.js';
 import { modelInterceptors } from './loop/model-chain.js';
 import { Webhooks, type WebhookListener } from './ipc/webhooks.js';
 import { openKernelDrivers, openServices } from './kernel-open.js';
+import { hookRules } from './safety/hooks.js';
 import { adminVerbs } from './admin.js';
 import type { KernelApi, PolicyChange } from './api.js';
 import type { KernelOptions } from './kernel-options.js';
@@ -41,6 +42,7 @@ import { DiskGuard } from './proc/disk-guard.js';
 import { watchStore } from './upkeep/faults.js';
 import { startRetention } from './upkeep/retention.js';
 import { Units } from './units/units.js';
+import { type AwaitedUnitReads, awaitedUnitReads } from './units/unit-reads.js';
 import { unitsHost } from './units-host.js';
 import { Channels } from './channels/channels.js';
 import { type ForkAnswer, forkProcess, type ForkRequest } from './fork.js';
@@ -56,6 +58,8 @@ import type { LadderRules } from './sched/ladder.js';
 import type { PrivacyPolicy } from './cost/privacy-spec.js';
 import type { AllProcesses, AuditInput, KernelStore, OpenedStore } from './store/api.js';
 import { openStore } from './store/open.js';
+import { SkillShelf } from '../drivers/skills/shelf.js';
+import { visibleSkills } from './skill-calls.js';
 import { EventBus, type KernelEvent } from '../protocol/events.js';
 import { LiveText } from '../protocol/live-text.js';
 import { RawJson } from '../protocol/raw-json.js';
@@ -79,6 +83,16 @@ export class Kernel implements SpawnCore, KernelApi {
   readonly mailboxes: Mailboxes;
   /** Context threads (ipc/threads.ts). */
   readonly threads: Threads;
+  /** The installed skills (drivers/skills/shelf.ts; SKILL_OPEN, the skills part of a system prompt). */
+  readonly skills: SkillShelf;
+  /** Whether a skill is installed: the skills interceptor is installed only then. */
+  get anySkills(): boolean {
+    return this.skills.size > 0;
+  }
+  /** The installed skills `caps` may see (skill:<name-glob>). */
+  visibleSkills(caps: readonly string[]): Array<{ name: string; description: string }> {
+    return visibleSkills(this.skills, caps);
+  }
   readonly webhooks: Webhooks;
   readonly disk: DiskGuard;
   readonly psAll: AllProcesses;
@@ -95,6 +109,8 @@ export class Kernel implements SpawnCore, KernelApi {
   readonly safety: Safety;
   /** Declared agents and the triggers that start them (units/units.ts). */
   readonly units: Units;
+  /** The units' reads that answer clients, awaited (units/unit-reads.ts). */
+  readonly unitReads: AwaitedUnitReads;
   /** Telegram, Slack: adapters, bindings, pairing (channels/channels.ts). */
   readonly channels: Channels;
   closing = false;
@@ -124,6 +140,7 @@ export class Kernel implements SpawnCore, KernelApi {
     this.cwd = options.cwd ?? process.cwd();
     this.mailboxes = new Mailboxes(this);
     this.threads = new Threads(this);
+    this.skills = new SkillShelf(options.skillsDir ?? null);
     this.webhooks = new Webhooks(this, options.webhookReplyTimeoutMs ?? param.webhookReplyTimeoutMs);
     this.disk = new DiskGuard(store, {
       setState: (proc, to, extra) => setState(this, proc, to, extra),
@@ -143,6 +160,7 @@ export class Kernel implements SpawnCore, KernelApi {
     this.tracing = options.tracing ? new KernelTracing(options.tracing, (v) => this.safety.secrets.mask(v)) : null;
     this.safety = new Safety(this, store, { ...options, tracing: this.tracing });
     this.units = new Units(unitsHost(this), options.clock);
+    this.unitReads = awaitedUnitReads(this.units, unitsHost(this));
     this.channels = new Channels(channelsHost(this));
     this.budgets = new Budgets(
       {
@@ -176,7 +194,11 @@ export class Kernel implements SpawnCore, KernelApi {
     const file = options.storeFile ?? ':memory:';
     // The drivers read the policy's fs rules in force at each call (none is made before the kernel is built): a reload holds from the next.
     const kernel: Kernel = new Kernel(
-      await openKernelDrivers(options, () => kernel.safety.policy.rules),
+      await openKernelDrivers(
+        options,
+        () => kernel.safety.policy.rules,
+        () => hookRules(kernel.safety.policy),
+      ),
       openStore(options.postgres ? { ...options.postgres, file } : (cluster?.storeOptions(file) ?? file)),
       options,
       cluster,
@@ -186,6 +208,7 @@ export class Kernel implements SpawnCore, KernelApi {
     await kernel.budgets.setSpecs(kernel.cost.budgets);
     await kernel.keys.load();
     await kernel.threads.load();
+    await kernel.skills.load();
     await recover(kernel);
     await kernel.units.start();
     await kernel.channels.load();

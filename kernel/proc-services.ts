@@ -20,6 +20,7 @@ import type {
   HistorySearchRequest,
   ThreadEntry,
   ThreadReadRequest,
+  SkillOpenRequest,
 } from '../syscalls/services.js';
 import type { Threads } from './ipc/threads.js';
 import { checkReadable, historySearch } from './ipc/history.js';
@@ -41,6 +42,8 @@ import { Waking } from '../sys/waking.js';
 import { persist } from './proc/proc-runtime.js';
 import { turnOf } from './loop/turn-state.js';
 import { park, reap } from './proc/lifecycle.js';
+import type { SkillShelf } from '../drivers/skills/shelf.js';
+import { skillOpen } from './skill-calls.js';
 
 export function childExitOf(pcb: Pcb): ChildExit {
   return { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason ?? '', output: pcb.output };
@@ -57,6 +60,8 @@ export interface ServicesHost extends SpawnCore {
   readonly cost: { readonly escalations: number; readonly dedup?: boolean };
   /** Idempotency keys: SPAWN_AGENT's `key` (kernel/proc/idempotency.ts). */
   readonly keys: Pick<IdempotencyKeys, 'once'>;
+  /** The installed skills (SKILL_OPEN). */
+  readonly skills: SkillShelf;
 }
 
 export class ProcServices implements ProcessServices {
@@ -239,6 +244,7 @@ export class ProcServices implements ProcessServices {
     threadAppend(this.kernel.threads, this.proc, key, text, kind);
   threadRead = (request: ThreadReadRequest) => threadRead(this.kernel.threads, this.proc, request);
   threadList = (prefix: string) => threadList(this.kernel.threads, this.proc, prefix);
+  skillOpen = (request: SkillOpenRequest) => skillOpen(this.kernel.skills, this.proc.pcb.capabilities, request);
   historySearch = (request: HistorySearchRequest) => historySearch(this.kernel, this.proc, request);
   channelOf = (to: string): string => this.kernel.channels.channelOf(this.proc.pid, to);
   channelSend = (request: { to: string; text: string; reply_to?: string | boolean }) =>

@@ -31,6 +31,7 @@ export interface UnitsSource {
   readonly cost: CostPolicy;
   readonly table: ProcTable;
   readonly keys: IdempotencyKeys;
+  readonly skills: { get(name: string): unknown };
   readonly cluster?: { readonly remote: Pick<RemoteNodes, 'states'> } | null;
   spawn(options: SpawnOptions): Promise<Pcb>;
   kill(pid: number, options: { tree?: boolean }): number[];
@@ -90,11 +91,25 @@ export function unitsHost(k: UnitsSource): UnitsHost {
         ? { state: pcb.state, code: pcb.exitCode, reason: pcb.exitReason }
         : null;
     },
+    endsOf: async (pids) => {
+      const ends = new Map<number, ReturnType<UnitsHost['endOf']>>();
+      for (const pid of new Set(pids)) {
+        const pcb = await k.table.readPcb(pid);
+        ends.set(
+          pid,
+          pcb && (pcb.state === 'exited' || pcb.state === 'killed')
+            ? { state: pcb.state, code: pcb.exitCode, reason: pcb.exitReason }
+            : null,
+        );
+      }
+      return ends;
+    },
     startTainted: (pid, tag, source, detail, excerpt) => {
       k.table.get(pid)?.taint.adopt(tag);
       k.safety.tainted(pid, source, detail, excerpt, true);
     },
     audit: (input) => k.safety.audit.record(input),
+    hasSkill: (name) => k.skills.get(name) !== undefined,
     log: (level, message) => k.log(level, message),
   };
 }

@@ -31,6 +31,15 @@ export const CHANNEL_METHODS = {
       command: z.array(z.string().min(1).max(4096)).min(1).max(64).optional(),
       read: z.array(z.string().min(1).max(4096)).max(64).optional(),
       egress: z.array(z.string().min(1).max(300)).max(32).optional(),
+      /** An email channel (kind email): its IMAP and SMTP servers as URLs, the mailbox's login, the channel's address. */
+      email: z
+        .strictObject({
+          imap: z.string().min(1).max(300),
+          smtp: z.string().min(1).max(300),
+          user: z.string().min(1).max(256),
+          address: z.string().min(3).max(254),
+        })
+        .optional(),
       unknown: z.enum(UNKNOWN_SENDERS).optional(),
     }),
     result: R.channel_add,
@@ -71,6 +80,26 @@ export const CHANNEL_METHODS = {
   },
   /** Remove a binding by its id (channel_show lists them). */
   channel_unbind: { params: z.strictObject({ id: z.string().min(1).max(64) }), result: R.channel_unbind },
+  /**
+   * Approvers of a channel for the requests of a unit's runs (and their descendants), or of a rule (as
+   * `aos approvals` shows it), however the process started: exactly one of `unit` and `rule`.
+   */
+  channel_approvers_add: {
+    params: z.strictObject({
+      channel: name,
+      unit: z.string().min(1).max(63).optional(),
+      rule: z.string().min(1).max(500).optional(),
+      approvers: z.array(platformId).min(1).max(20),
+    }),
+    result: R.channel_approvers_add,
+  },
+  /** Approver sets (of one channel, or every one). */
+  channel_approvers_ls: { params: z.strictObject({ channel: name.optional() }), result: R.channel_approvers_ls },
+  /** Remove an approver set by its id: its buttons decide nothing from now on. */
+  channel_approvers_rm: {
+    params: z.strictObject({ id: z.string().min(1).max(64) }),
+    result: R.channel_approvers_rm,
+  },
   /** A person approves a pairing code a sender was given: the sender is known from now on, its held messages delivered. */
   channel_pair: { params: z.strictObject({ code: z.string().min(1).max(64) }), result: R.channel_pair },
   /** Ask the adapter who it is on its platform (getMe, auth.test); with `chat`, send it `text` too (a default text when absent). */

@@ -2,7 +2,7 @@
 import * as s from './shape-check.js';
 
 /** The platforms a channel speaks to (kernel/ipc/channel-types.ts's CHANNEL_KINDS: the protocol sees no kernel). */
-export const CHANNEL_KINDS = ['telegram', 'slack', 'custom'] as const;
+export const CHANNEL_KINDS = ['telegram', 'slack', 'email', 'discord', 'custom'] as const;
 export const UNKNOWN_SENDERS = ['pair', 'drop'] as const;
 export const CHANNEL_STATES = ['starting', 'running', 'backoff', 'stopped', 'failed'] as const;
 
@@ -69,6 +69,15 @@ export const bindingInfo = s.object({
   approvers: s.array(s.string),
 });
 
+export const approverSetInfo = s.object({
+  id: s.string,
+  channel: s.string,
+  unit: s.nullable(s.string),
+  rule: s.nullable(s.string),
+  approvers: s.array(s.string),
+  created_at: s.string,
+});
+
 export const pairingInfo = s.object({
   code: s.string,
   channel: s.string,
@@ -95,6 +104,9 @@ export const CHANNEL_RESULTS = {
   }),
   channel_bind: s.object({ binding: bindingInfo }),
   channel_unbind: s.object({ binding: bindingInfo }),
+  channel_approvers_add: s.object({ set: approverSetInfo }),
+  channel_approvers_ls: s.object({ sets: s.array(approverSetInfo) }),
+  channel_approvers_rm: s.object({ set: approverSetInfo }),
   channel_pair: s.object({ sender: pairedSender, delivered: s.nonNegativeInt }),
   channel_test: s.object({ ok: s.literal(true), account: s.string, name: s.string, sent: s.nullable(s.string) }),
 };

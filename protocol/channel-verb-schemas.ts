@@ -76,6 +76,18 @@ const binding = z.object({
   approvers: z.array(z.string()).describe("senders who may decide its processes' approvals from the chat"),
 });
 
+const approverSet = z.object({
+  id: z.string().describe('aos channel approvers rm <id> removes it'),
+  channel: z.string(),
+  unit: z.string().nullable().describe("its runs' requests (and their descendants'); null for a rule's set"),
+  rule: z
+    .string()
+    .nullable()
+    .describe("the rule whose requests it decides, as aos approvals shows it; null for a unit's set"),
+  approvers: z.array(z.string()).describe('senders sent each request, with buttons'),
+  created_at: iso,
+});
+
 const pairing = z.object({
   code: z.string(),
   channel: z.string(),
@@ -109,6 +121,9 @@ export const CHANNEL_VERB_SCHEMAS = {
   'channel-rm': z.object({ channel: info }).describe('aos channel rm --json: the channel as it was'),
   'channel-bind': z.object({ binding }).describe('aos channel bind --json'),
   'channel-unbind': z.object({ binding }).describe('aos channel unbind --json: the binding as it was'),
+  'channel-approvers-add': z.object({ set: approverSet }).describe('aos channel approvers add --json'),
+  'channel-approvers-ls': z.object({ sets: z.array(approverSet) }).describe('aos channel approvers ls --json'),
+  'channel-approvers-rm': z.object({ set: approverSet }).describe('aos channel approvers rm --json: the set as it was'),
   'channel-pair': z
     .object({ sender, delivered: z.number().int().nonnegative().describe('held messages delivered') })
     .describe('aos channel pair --json'),
@@ -129,6 +144,7 @@ export const channelSchemasMatchResults: [
   Same<z.infer<(typeof CHANNEL_VERB_SCHEMAS)['channel-ls']>, Result<'channel_ls'>>,
   Same<z.infer<(typeof CHANNEL_VERB_SCHEMAS)['channel-show']>, Result<'channel_show'>>,
   Same<z.infer<(typeof CHANNEL_VERB_SCHEMAS)['channel-bind']>, Result<'channel_bind'>>,
+  Same<z.infer<(typeof CHANNEL_VERB_SCHEMAS)['channel-approvers-ls']>, Result<'channel_approvers_ls'>>,
   Same<z.infer<(typeof CHANNEL_VERB_SCHEMAS)['channel-pair']>, Result<'channel_pair'>>,
   Same<z.infer<(typeof CHANNEL_VERB_SCHEMAS)['channel-test']>, Result<'channel_test'>>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];

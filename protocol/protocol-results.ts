@@ -11,10 +11,13 @@ import type { ProcDetail } from './detail.js';
 import { SAFETY_RESULTS } from './safety-results.js';
 import { UNIT_RESULTS } from './unit-results.js';
 import { THREAD_RESULTS } from './thread-results.js';
+import { SKILL_RESULTS } from './skill-results.js';
 import { BUDGET_RESULTS } from './budget-results.js';
 import { CHANNEL_RESULTS } from './channel-results.js';
 import { TAPE_RESULTS } from './tape-results.js';
 import { FORK_RESULTS } from './fork-results.js';
+import { PROPOSAL_RESULTS } from './proposal-results.js';
+import { POLICY_TRY_RESULTS } from './policy-try-results.js';
 
 export const PROTOCOL_VERSION = 2;
 /** A response line (a long history) may be larger than a request; this only stops a runaway. */
@@ -34,6 +37,7 @@ const EVENT_KINDS: Record<KernelEventType, true> = {
   error: true,
   retry: true,
   approval: true,
+  proposal: true,
   trigger: true,
   route: true,
   budget: true,
@@ -165,10 +169,13 @@ export const RESULTS = {
   ...SAFETY_RESULTS,
   ...UNIT_RESULTS,
   ...THREAD_RESULTS,
+  ...SKILL_RESULTS,
   ...BUDGET_RESULTS,
   ...CHANNEL_RESULTS,
   ...TAPE_RESULTS,
   ...FORK_RESULTS,
+  ...PROPOSAL_RESULTS,
+  ...POLICY_TRY_RESULTS,
 };
 
 const requestId = s.leaf<number | string>(

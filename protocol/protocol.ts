@@ -12,10 +12,13 @@ import type { ShapeOf } from './shape-check.js';
 import { SAFETY_METHODS } from './safety-protocol.js';
 import { UNIT_METHODS } from './unit-protocol.js';
 import { THREAD_METHODS } from './thread-protocol.js';
+import { SKILL_METHODS } from './skill-protocol.js';
 import { BUDGET_METHODS } from './budget-protocol.js';
 import { CHANNEL_METHODS } from './channel-protocol.js';
 import { TAPE_METHODS } from './tape-protocol.js';
 import { FORK_METHODS } from './fork-protocol.js';
+import { PROPOSAL_METHODS } from './proposal-protocol.js';
+import { POLICY_TRY_METHODS } from './policy-try-protocol.js';
 
 export type { EndPayload, LogPush, Push, Response, TopicPush, WireError } from './protocol-results.js';
 export { MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES, PROTOCOL_VERSION };
@@ -146,10 +149,13 @@ export const METHODS = {
   ...SAFETY_METHODS,
   ...UNIT_METHODS,
   ...THREAD_METHODS,
+  ...SKILL_METHODS,
   ...BUDGET_METHODS,
   ...CHANNEL_METHODS,
   ...TAPE_METHODS,
   ...FORK_METHODS,
+  ...PROPOSAL_METHODS,
+  ...POLICY_TRY_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;

@@ -11,12 +11,15 @@ import type { ProcRow } from './views.js';
 import { VERB_SCHEMAS } from './verb-schemas.js';
 import { UNIT_VERB_SCHEMAS } from './unit-verb-schemas.js';
 import { THREAD_VERB_SCHEMAS } from './thread-verb-schemas.js';
+import { SKILL_VERB_SCHEMAS } from './skill-verb-schemas.js';
 import { BUDGET_VERB_SCHEMAS } from './budget-verb-schemas.js';
 import { SAFETY_VERB_SCHEMAS } from './safety-verb-schemas.js';
 import { CHANNEL_VERB_SCHEMAS } from './channel-verb-schemas.js';
 import { TAPE_VERB_SCHEMAS } from './tape-verb-schemas.js';
 import { FORK_VERB_SCHEMAS } from './fork-protocol.js';
+import { PROPOSAL_EVENT_FIELDS, PROPOSAL_VERB_SCHEMAS } from './proposal-protocol.js';
 import { SERVICE_VERB_SCHEMAS } from './service-view.js';
+import { POLICY_TRY_VERB_SCHEMAS } from './policy-try-protocol.js';
 
 const state = z.enum(PROC_STATES);
 const base = { ts: z.string().describe('ISO time'), pid: z.number().int() };
@@ -155,6 +158,7 @@ export const kernelEventSchema = z
       via: z.string().optional(),
       reason: z.string().optional(),
     }),
+    z.object({ ...base, ...PROPOSAL_EVENT_FIELDS }),
     z.object({
       ...base,
       type: z.literal('trigger'),
@@ -267,10 +271,13 @@ export const PUBLISHED = {
   ...BUDGET_VERB_SCHEMAS,
   ...SAFETY_VERB_SCHEMAS,
   ...THREAD_VERB_SCHEMAS,
+  ...SKILL_VERB_SCHEMAS,
   ...CHANNEL_VERB_SCHEMAS,
   ...TAPE_VERB_SCHEMAS,
   ...FORK_VERB_SCHEMAS,
+  ...PROPOSAL_VERB_SCHEMAS,
   ...SERVICE_VERB_SCHEMAS,
+  ...POLICY_TRY_VERB_SCHEMAS,
 } as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

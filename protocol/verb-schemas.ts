@@ -47,7 +47,19 @@ const approval = z.object({
   group_size: z.number().int().positive().describe('pending requests in its group'),
   taint: z.unknown().optional().describe('the outside content its process holds: {tainted, count, sources}'),
 });
-const decision = z.enum(['allow', 'ask', 'deny', 'approved', 'denied', 'expired', 'superseded', 'withdrawn']);
+const decision = z.enum([
+  'allow',
+  'propose',
+  'ask',
+  'deny',
+  'approved',
+  'denied',
+  'expired',
+  'superseded',
+  'withdrawn',
+  'undone',
+  'final',
+]);
 const auditRow = z.object({
   id: pid,
   ts: z.string(),
@@ -179,10 +191,11 @@ export const VERB_SCHEMAS = {
       capabilities: z.array(z.string()),
       rules: z.array(
         z.object({
-          verdict: z.enum(['allow', 'ask', 'deny']),
+          verdict: z.enum(['allow', 'propose', 'ask', 'deny']),
           capability: z.string(),
           line: z.number().int().nullable(),
           applies: z.boolean(),
+          window_s: z.number().optional().describe("a propose rule's undo window in seconds"),
         }),
       ),
       approvals: z.object({ timeout_s: z.number() }),
@@ -217,8 +230,13 @@ export const VERB_SCHEMAS = {
           statement: exportStatement.nullable().describe('what the export says it holds (signed), when readable'),
           problem: z.string().optional().describe('the first problem, when not ok'),
           line: z.number().int().nullable().optional().describe('its line in the file (1: the header)'),
+          first_prev: z
+            .string()
+            .nullable()
+            .optional()
+            .describe("the first record's prev (the hash of record `after`): what a later export's --follows checks"),
         })
-        .describe('with --export FILE --pubkey KEY'),
+        .describe('with --export FILE --pubkey KEY [--follows EARLIER]'),
     ])
     .describe('aos audit verify --json (exit 1 when not ok)'),
   diff: z

@@ -2,7 +2,8 @@
  * Capabilities: `kind` or `kind:pattern`, e.g. `exec`, `fs.read:/**`, `net.fetch:*.wikipedia.org`,
  * `model:gemini:*` (which models a process may give its children; replay tapes by workspace path),
  * `mcp:<server>/<tool-glob>` (MCP tools), `thread:<key-glob>` (context threads, e.g. `thread:client:*`),
- * `channel:<name>[/<chat>]` (CHANNEL_SEND on a channel, e.g. `channel:tg`: channelPattern).
+ * `channel:<name>[/<chat>]` (CHANNEL_SEND on a channel, e.g. `channel:tg`: channelPattern),
+ * `skill:<name-glob>` (which installed skills a process sees and opens: SKILL_OPEN, e.g. `skill:pdf-*`).
  * Patterns are globs: `**` crosses `/`, `*` does not. Deny by default: no capability, no call.
  */
 import { AosError } from './errno.js';
@@ -30,11 +31,22 @@ export const CAPABILITY_KINDS = [
   'unit',
   'thread',
   'channel',
+  'skill',
 ] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 /** Kinds whose capability takes a pattern; a bare one means "any". */
-const PATTERNED = new Set<string>(['fs.read', 'fs.write', 'net.fetch', 'model', 'mcp', 'unit', 'thread', 'channel']);
+const PATTERNED = new Set<string>([
+  'fs.read',
+  'fs.write',
+  'net.fetch',
+  'model',
+  'mcp',
+  'unit',
+  'thread',
+  'channel',
+  'skill',
+]);
 
 interface Capability {
   kind: string;

@@ -25,6 +25,10 @@ export const channelParam = {
   channelMessagesKept: 10_000,
   /** An adapter's sandbox: CPU seconds over its life (it is restarted, losing nothing, when it runs out), memory. */
   ...{ channelCpuSeconds: 3_600, channelMaxMemoryBytes: 2 * 1024 * 1024 * 1024 },
+  /** Email (issue 53): the bytes of one message an email adapter reads at most (a larger one in part, its text saying so). */
+  emailFetchMaxBytes: 1024 * 1024,
   /** The longest call an approval message in a chat shows whole (Slack cuts a section at 3,000); a longer one gets only Deny there. */
   chatApprovalMaxCall: 2_000,
+  /** Discord's adapter: a REST call's whole time; a 429 asking at most this wait is waited out (longer: retryable); gateway messages waiting for the kernel at most (more: resumed later). */
+  ...{ discordCallTimeoutMs: 20_000, discordRetryWaitMaxMs: 5_000, discordQueueMax: 1_000 },
 } as const;

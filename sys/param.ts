@@ -6,9 +6,11 @@ import { clusterParam } from './param-cluster.js';
 import { packageParam } from './param-packages.js';
 import { modelParam } from './param-models.js';
 import { taintParam } from './param-taint.js';
+import { skillParam } from './param-skills.js';
 
 export const param = {
   ...{ ...costParam, ...threadParam, ...channelParam, ...clusterParam, ...modelParam, ...packageParam, ...taintParam },
+  ...skillParam,
   /** Inference turns a process may take before it is ended. */
   maxTurns: 100,
   /**
@@ -190,6 +192,8 @@ export const param = {
   psWorkerIdleMs: 30_000,
   /** Model drivers (a parsed tape, an SDK client) kept loaded; the least recently used are dropped past this. */
   maxCachedModelDrivers: 64,
+  /** System prompts' syscall references kept built, one per distinct capability set (syscalls/reference.ts), least recently used out. */
+  syscallReferencesKept: 256,
   /** Processes whose latest turn span and spawning span the tracer keeps (kernel/loop/tracing.ts), least recently used out. */
   tracedProcessesKept: 10_000,
 
@@ -305,10 +309,17 @@ export const param = {
   execRuleReadings: 64,
   /** An approval nobody answers is denied after approvalTimeoutS (policy approvals.timeout_s overrides); pending ones listed at most (the oldest first). */
   ...{ approvalTimeoutS: 600, approvalsMaxListed: 1_000 },
+  /** Policy hooks (kernel/safety/hooks.ts): a run's wall time unless its timeout_s says (at most hookMaxTimeoutMs); stdout and stderr kept each (a flood past 4x is killed); a veto's reason and a notice shown at most (chars); the call's args and result given on stdin at most (JSON chars); hook runs at once per kernel (more wait their turn). */
+  ...{ hookTimeoutMs: 10_000, hookMaxTimeoutMs: 120_000, hookOutputBytes: 16 * 1024, hookReasonChars: 1_000 },
+  ...{ hookInputChars: 256 * 1024, hookConcurrency: 4 },
+  /** A `propose` rule's undo window when it names none (its `window:` overrides, up to proposalWindowMaxS); proposals `aos proposals` lists at most, newest first. */
+  ...{ proposalWindowS: 15 * 60, proposalWindowMaxS: 7 * 24 * 3600, proposalsMaxListed: 1_000 },
   /** Audit rows `aos audit` returns at most; `aos blame` reads a file line by line up to blameMaxBytes (larger or binary: write by write). */
   ...{ auditMaxRows: 10_000, blameMaxBytes: 4 * 1024 * 1024 },
   /** `aos blame`'s line diffs: an edit longer than this (lines) or a diff longer than blameDiffMs gives the whole version to its write; past blameTotalMs, write by write. */
   ...{ blameMaxEditLines: 2_000, blameDiffMs: 100, blameTotalMs: 1_000 },
+  /** `aos policy check --against` (issue 52.3): calls tried at most per check, rows of differences returned at most (all are counted), tapes per check, and candidate policies a daemon remembers as checked for `aos policy apply`. */
+  ...{ policyTryMaxCalls: 100_000, policyTryMaxRows: 1_000, policyTryMaxTapes: 64, policyTryChecksKept: 64 },
   /** Rollback journal: the most an EXEC_CMD snapshot of the writable paths reads (past it the call runs unjournaled). */
   journalSnapshotMaxBytes: 64 * 1024 * 1024,
 } as const;

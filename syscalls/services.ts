@@ -151,6 +151,18 @@ export interface HistoryHit {
   read?: Record<string, Record<string, unknown>>;
 }
 
+/** SKILL_OPEN: one skill's instructions, one of its files, or the list of skills the caller may see. */
+export interface SkillOpenRequest {
+  name?: string;
+  file?: string;
+  list?: boolean;
+}
+
+export type SkillOpenAnswer =
+  | { skills: Array<{ name: string; description: string }> }
+  | { name: string; description: string; body: string; files: string[]; files_more: number }
+  | { name: string; file: string; content: string; bytes: number; truncated: boolean };
+
 export interface ProcessServices {
   spawn(request: SpawnRequest): SpawnAnswer | Promise<SpawnAnswer>;
   /** Waits for a child (any child when pid is null) to end; answers at once when one has. */
@@ -188,6 +200,8 @@ export interface ProcessServices {
   historySearch(
     request: HistorySearchRequest,
   ): Promise<{ hits: HistoryHit[]; searched: { events: boolean; threads: string[] } }>;
+  /** An installed skill the caller's capabilities (skill:<glob>) let it see; ENOENT alike for one it may not see and one that is not there. */
+  skillOpen(request: SkillOpenRequest): Promise<SkillOpenAnswer> | SkillOpenAnswer;
   /** Where a CHANNEL_SEND goes, as its capability subject (`<name>/<chat>`, `<name>/new/<chat>`): `to` is "inbound" (what this process was handed) or a binding id. */
   channelOf(to: string): string;
   channelSend(request: {

@@ -28,6 +28,7 @@ import threadRead from './thread-read.js';
 import threadList from './thread-list.js';
 import historySearch from './history-search.js';
 import channelSend from './channel-send.js';
+import skillOpen from './skill-open.js';
 
 export const SYSCALLS: readonly SyscallDef[] = [
   fsRead,
@@ -54,6 +55,7 @@ export const SYSCALLS: readonly SyscallDef[] = [
   threadList,
   historySearch,
   channelSend,
+  skillOpen,
   mcpCall,
   mcpList,
   escalate,

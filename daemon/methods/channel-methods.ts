@@ -4,6 +4,7 @@ import { AosError } from '../../sys/errno.js';
 import { aosPaths } from '../../sys/host/paths.js';
 import { checkTrustedBinds, MisplacedState } from '../../sys/host/state-placement.js';
 import type {
+  ApproverSetInfo,
   BindingInfo,
   ChannelInfo,
   ChannelMessageInfo,
@@ -14,6 +15,7 @@ import type {
 import type { ParsedParamsOf, ResultOf } from '../../protocol/protocol.js';
 import type { ShapeOf } from '../../protocol/shape-check.js';
 import type {
+  approverSetInfo,
   bindingInfo,
   channelInfo,
   channelMessage,
@@ -28,6 +30,9 @@ type ChannelMethod =
   | 'channel_show'
   | 'channel_bind'
   | 'channel_unbind'
+  | 'channel_approvers_add'
+  | 'channel_approvers_ls'
+  | 'channel_approvers_rm'
   | 'channel_pair'
   | 'channel_test';
 type ChannelHandlers = {
@@ -62,6 +67,7 @@ export const channelHandlers: ChannelHandlers = {
       ...(p.command === undefined ? {} : { command: p.command }),
       ...(p.read === undefined ? {} : { read: p.read }),
       ...(p.egress === undefined ? {} : { egress: p.egress }),
+      ...(p.email === undefined ? {} : { email: p.email }),
     };
     if (p.command) refuseStateBinds(customProgram(p.command, p.read ?? []).read);
     return { channel: await kernel.channels.add(spec) };
@@ -82,6 +88,9 @@ export const channelHandlers: ChannelHandlers = {
   },
   channel_bind: async (p, { kernel }) => ({ binding: await kernel.channels.bind(p) }),
   channel_unbind: async (p, { kernel }) => ({ binding: await kernel.channels.unbind(p.id) }),
+  channel_approvers_add: async (p, { kernel }) => ({ set: await kernel.channels.approvers.add(p) }),
+  channel_approvers_ls: (p, { kernel }) => ({ sets: kernel.channels.approvers.list(p.channel) }),
+  channel_approvers_rm: async (p, { kernel }) => ({ set: await kernel.channels.approvers.remove(p.id) }),
   channel_pair: (p, { kernel }) => kernel.channels.pair(p.code),
   channel_test: (p, { kernel }) =>
     kernel.channels.test(p.name, {
@@ -96,6 +105,7 @@ export const channelShapesMatchKernel: [
   Same<ShapeOf<typeof channelInfo>, ChannelInfo>,
   Same<ShapeOf<typeof channelMessage>, ChannelMessageInfo>,
   Same<ShapeOf<typeof bindingInfo>, BindingInfo>,
+  Same<ShapeOf<typeof approverSetInfo>, ApproverSetInfo>,
   Same<ShapeOf<typeof pairingInfo>, PairingInfo>,
   Same<ShapeOf<typeof pairedSender>, PairedSender>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];

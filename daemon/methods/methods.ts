@@ -11,10 +11,13 @@ import type { PushTarget, StreamHub } from '../streams.js';
 import { safetyHandlers } from './safety-methods.js';
 import { unitHandlers } from './unit-methods.js';
 import { threadHandlers, threadsOf } from './thread-methods.js';
+import { skillHandlers } from './skill-methods.js';
 import { budgetHandlers } from './budget-methods.js';
 import { channelHandlers } from './channel-methods.js';
 import { tapeHandlers } from './tape-methods.js';
 import { forkHandlers } from './fork-methods.js';
+import { proposalHandlers } from './proposal-methods.js';
+import { policyTryHandlers } from './policy-try-methods.js';
 import { isEnded } from '../../sys/types.js';
 import { KERNEL_VERSION } from '../../sys/version.js';
 import { waitFor } from './wait-method.js';
@@ -145,7 +148,7 @@ export const ownHandlers: Handlers = {
   },
   inspect: async (params, { kernel }) => ({
     ...(await kernel.admin.inspect(params.pid)),
-    threads: threadsOf(kernel, params.pid),
+    threads: await threadsOf(kernel, params.pid),
   }),
   history: async (params, { kernel }) => {
     await kernel.store.flushed();
@@ -178,10 +181,13 @@ export const ownHandlers: Handlers = {
   ...safetyHandlers,
   ...unitHandlers,
   ...threadHandlers,
+  ...skillHandlers,
   ...budgetHandlers,
   ...channelHandlers,
   ...tapeHandlers,
   ...forkHandlers,
+  ...proposalHandlers,
+  ...policyTryHandlers,
 };
 
 /** The method table: in a cluster, a request for another node's process is answered for that node (cluster-methods.ts). */

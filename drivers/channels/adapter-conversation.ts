@@ -104,6 +104,12 @@ export function converse(running: Running, config: ConverseConfig, hooks: Conver
           throw new ChannelError(-32601, `no method ${method}`, false);
       }
     },
-    broke,
+    // Its stream ending, or its exit, is no break of the protocol: the supervisor then shows why it
+    // died (its stderr's last words); one that closed its stdout and lives on is killed.
+    (why) => {
+      if (why === 'the adapter exited') return;
+      if (why === 'the other side closed its stream') void running.server.kill();
+      else broke(why);
+    },
   );
 }

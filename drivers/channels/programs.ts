@@ -15,7 +15,12 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const ROOT = path.resolve(HERE, FROM_SOURCE ? '../..' : '../../..');
 
 /** The first-party adapters: a channel's kind names one. */
-export const ADAPTER_MAINS = { telegram: 'telegram-main', slack: 'slack-main' } as const;
+export const ADAPTER_MAINS = {
+  telegram: 'telegram-main',
+  slack: 'slack-main',
+  email: 'email-main',
+  discord: 'discord-main',
+} as const;
 export type AdapterKind = keyof typeof ADAPTER_MAINS;
 
 /**
@@ -66,6 +71,15 @@ export function egressFor(apiRoot: string): { allow: string[]; allowPrivate: str
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return egressOf([`${url.hostname}:${port}`]);
 }
+
+/**
+ * What a first-party adapter reaches besides its API root, when that root is on the platform's own
+ * host: Discord's Gateway (`GET /gateway/bot` names gateway.discord.gg; READY a resume URL under
+ * discord.gg). A fake's root (a literal IP) gets nothing more: its gateway is on the same address.
+ */
+export const EXTRA_EGRESS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  discord: { 'discord.com': ['*.discord.gg:443'] },
+};
 
 /** A list of host:port as the proxy's allowlist; literal private addresses among them opened as such. */
 export function egressOf(targets: readonly string[]): { allow: string[]; allowPrivate: string[] } {

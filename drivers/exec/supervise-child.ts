@@ -27,6 +27,8 @@ export interface SuperviseOptions {
   control?: (socket: Socket, clock: WallClock) => void;
   /** Workspace paths bwrap binds by descriptor, at child fds from FIRST_SOURCE_FD on (bind-sources.ts). */
   sources?: BindSources;
+  /** Written, then closed, on the child's stdin (a policy hook's call); stdin is /dev/null when absent. */
+  stdin?: string;
 }
 
 export interface WallClock {
@@ -96,7 +98,7 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
   const { inputs, maxOutputBytes } = options;
   const statusFd = 3 + inputs.length;
   const fixed = [
-    'ignore',
+    options.stdin === undefined ? 'ignore' : 'pipe',
     'pipe',
     'pipe',
     ...inputs.map(() => 'pipe' as const),
@@ -146,6 +148,11 @@ export function superviseChild(options: SuperviseOptions): Promise<ChildOutcome>
   statusStream.on('data', (chunk: Buffer) => {
     status = (status + chunk.toString('utf8')).slice(-STATUS_KEEP_BYTES);
   });
+  if (options.stdin !== undefined && child.stdin) {
+    // A child that exits without reading all of it closes the pipe: not an error of ours.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin);
+  }
   inputs.forEach((text, index) => {
     const input = child.stdio[3 + index] as Writable;
     input.on('error', () => undefined);

@@ -25,7 +25,9 @@ export const fsDriver = defineDriver({
       keptDirs: param.fsKeptDirs,
     });
     // The policy's rules as they stand at each call (a reload replaces them).
-    return Object.assign(fs, { fsRules: (): readonly FsRule[] => config.fsRules?.() ?? [] });
+    // With the paths hooks watch: a symlink into one is refused, as into a ruled path, so no hook is skipped by a link.
+    const fsRules = (): readonly FsRule[] => [...(config.fsRules?.() ?? []), ...(config.hookRules?.() ?? [])];
+    return Object.assign(fs, { fsRules });
   },
   close: async (fs) => fs.close(),
   scope: (fs, proc): ProcessFs => {

@@ -9,16 +9,25 @@ import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { MCP_LIMITS } from '../../drivers/mcp/driver.js';
-import { adapterProgram, customProgram, egressFor, egressOf } from '../../drivers/channels/programs.js';
+import { adapterProgram, customProgram, EXTRA_EGRESS, egressFor, egressOf } from '../../drivers/channels/programs.js';
 import { checkOutOfAgentsReach } from '../../sys/host/state-placement.js';
 import type { HttpAnswer } from '../../drivers/channels/protocol.js';
 import { AdapterSupervisor } from '../../drivers/channels/supervisor.js';
 import { jsonError } from '../ipc/webhooks.js';
 import { CHANNEL_KINDS, type ChannelSpec } from '../ipc/channel-types.js';
 import type { ChannelsState, LiveChannel } from './host.js';
+import { emailEnv, normalEmail } from './email-spec.js';
 
-const API_ROOTS: Record<string, string> = { telegram: 'https://api.telegram.org', slack: 'https://slack.com/api/' };
-const ROOT_ENV: Record<string, string> = { telegram: 'AOS_TELEGRAM_API_ROOT', slack: 'AOS_SLACK_API_ROOT' };
+const API_ROOTS: Record<string, string> = {
+  telegram: 'https://api.telegram.org',
+  slack: 'https://slack.com/api/',
+  discord: 'https://discord.com/api/v10',
+};
+const ROOT_ENV: Record<string, string> = {
+  telegram: 'AOS_TELEGRAM_API_ROOT',
+  slack: 'AOS_SLACK_API_ROOT',
+  discord: 'AOS_DISCORD_API_ROOT',
+};
 /** Headers a platform signs its pushes with: the adapter checks them, no agent ever sees them. */
 const SIGNATURE_HEADERS = [
   'x-slack-signature',
@@ -74,6 +83,22 @@ export function normalSpec(spec: ChannelSpec): Required<ChannelSpec> {
       command: [...(spec.command ?? [])],
       read: [...(spec.read ?? [])],
       egress,
+      email: null,
+    };
+  }
+  if (spec.kind === 'email') {
+    const { email, egress } = normalEmail(name, spec.email);
+    return {
+      name,
+      kind: 'email',
+      token_secret: spec.token_secret,
+      signing_secret: signing,
+      api_root: email.imap,
+      unknown,
+      command: [],
+      read: [],
+      egress,
+      email,
     };
   }
   const apiRoot = spec.api_root || API_ROOTS[spec.kind] || '';
@@ -96,7 +121,8 @@ export function normalSpec(spec: ChannelSpec): Required<ChannelSpec> {
     unknown,
     command: [],
     read: [],
-    egress: egressFor(apiRoot).allow,
+    egress: [...egressFor(apiRoot).allow, ...(EXTRA_EGRESS[spec.kind]?.[url.hostname] ?? [])],
+    email: null,
   };
 }
 
@@ -130,7 +156,9 @@ export function launchAdapter(
         : {}),
       ...(spec.kind === 'custom'
         ? { AOS_CHANNEL_NAME: spec.name }
-        : { [ROOT_ENV[spec.kind] ?? 'AOS_API_ROOT']: spec.api_root }),
+        : spec.kind === 'email' && spec.email
+          ? emailEnv(spec.email)
+          : { [ROOT_ENV[spec.kind] ?? 'AOS_API_ROOT']: spec.api_root }),
     };
   } catch (error) {
     refused = (error as Error).message;

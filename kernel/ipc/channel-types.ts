@@ -32,6 +32,16 @@ export interface ChannelSpec {
   read?: string[];
   /** custom: the host:port it may reach (`discord.com:443`, `*.example.com:443`); the first-party kinds' is their API root's. */
   egress?: string[];
+  /** email: its servers, login and address (the password is `token_secret`'s). */
+  email?: EmailSpec | null;
+}
+
+/** An email channel's mailbox (issue 53): IMAP in, SMTP out, as URLs; the login; the channel's address. */
+export interface EmailSpec {
+  imap: string;
+  smtp: string;
+  user: string;
+  address: string;
 }
 
 export type ChannelState = 'starting' | 'running' | 'backoff' | 'stopped' | 'failed';
@@ -89,6 +99,31 @@ export interface BindingSpec {
   approvers?: string[];
 }
 
+/** Approvers of a channel for a unit's runs or a rule's requests (issue 52; kernel/channels/approver-sets.ts). */
+export interface ApproverSetSpec {
+  channel: string;
+  /** Exactly one of unit (its runs and their descendants) and rule (its requests, as `aos approvals` shows the rule). */
+  unit?: string;
+  rule?: string;
+  approvers: string[];
+}
+
+export interface ApproverSetsApi {
+  add(spec: ApproverSetSpec): Promise<ApproverSetInfo>;
+  remove(id: string): Promise<ApproverSetInfo>;
+  list(channel?: string): ApproverSetInfo[];
+}
+
+/** An approver set as shown. */
+export interface ApproverSetInfo {
+  id: string;
+  channel: string;
+  unit: string | null;
+  rule: string | null;
+  approvers: string[];
+  created_at: string;
+}
+
 /** A binding as shown: its stored row (`*` where it matches every one), its time as ISO. */
 export type BindingInfo = Omit<BindingRecord, 'created_at' | 'approvers'> & { created_at: string; approvers: string[] };
 
@@ -120,6 +155,8 @@ export interface ChannelsApi {
   bind(spec: BindingSpec): Promise<BindingInfo>;
   unbind(id: string): Promise<BindingInfo>;
   bindings(channel?: string): BindingInfo[];
+  /** Approvers for a unit's runs or a rule's requests (`aos channel approvers`). */
+  readonly approvers: ApproverSetsApi;
   pairings(channel?: string): PairingInfo[];
   /** A person approves a pairing code: the sender is known from now on, its held messages are delivered. */
   pair(code: string): Promise<{ sender: PairedSender; delivered: number }>;

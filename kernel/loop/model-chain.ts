@@ -34,6 +34,7 @@ import { budgetGuard } from './budget-guard.js';
 import { contextCompaction } from './compaction.js';
 import type { ModelCall, ModelInterceptor, ModelRequests, SendModel, TurnPrep } from './host.js';
 import { privacyGuard } from './privacy-guard.js';
+import { skillsContext, type SkillsHost } from './skills-context.js';
 import { threadContext, type ThreadHost } from './thread-context.js';
 import { tracedRequests, type KernelTracing } from './tracing.js';
 import { turnOf } from './turn-state.js';
@@ -106,12 +107,13 @@ export class ModelChain implements ModelRequests {
 // ---- the table ----
 
 /** What the interceptors need of the kernel, besides the turn loop's host. */
-export type InterceptorHost = ThreadHost & {
-  readonly privacy: PrivacyPolicy | null;
-  readonly budgets: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'waitForRoom'>;
-  audit(input: AuditInput): void;
-  readonly tracing: KernelTracing | null;
-};
+export type InterceptorHost = ThreadHost &
+  SkillsHost & {
+    readonly privacy: PrivacyPolicy | null;
+    readonly budgets: Pick<Budgets, 'any' | 'reserve' | 'settle' | 'waitForRoom'>;
+    audit(input: AuditInput): void;
+    readonly tracing: KernelTracing | null;
+  };
 
 /** Threads need no policy: a process that was attached one, or opened or wrote one, has its thread context. */
 const usesThreads = (k: InterceptorHost, proc: Proc): boolean =>
@@ -131,6 +133,7 @@ const nearingBudget = (proc: Proc): boolean => {
 export function modelInterceptors(k: InterceptorHost): ModelChain {
   return new ModelChain([
     { name: 'thread-context', interceptor: threadContext(k), installed: (p) => p !== null && usesThreads(k, p) }, // loop/thread-context.ts: for a process with a thread
+    { name: 'skills', interceptor: skillsContext(k), installed: (p) => p !== null && k.anySkills }, // loop/skills-context.ts: while a skill is installed
     { name: 'compaction', interceptor: contextCompaction(k), installed: (p) => p !== null && nearingBudget(p) }, // loop/compaction.ts: once a context nears its budget
     { name: 'privacy', interceptor: privacyGuard(k), installed: () => k.privacy !== null }, // loop/privacy-guard.ts: while the policy has privacy rules
     { name: 'budgets', interceptor: budgetGuard(k), installed: () => k.budgets.any }, // loop/budget-guard.ts: while the policy has budgets

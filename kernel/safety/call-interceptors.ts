@@ -12,6 +12,7 @@ import { tracedCalls, type KernelTracing } from '../loop/tracing.js';
 import type { ProcCore } from '../proc/api.js';
 import { auditTrail } from './audit-trail.js';
 import { gateRules } from './exec-gate-match.js';
+import { hasHooks, hooksInterceptor, type HooksHost } from './hooks.js';
 import { execGateInterceptor, type ExecGateHost } from './exec-gate-policy.js';
 import { journalInterceptor, type JournalHost } from './journal-hook.js';
 import { policyGate, type PolicyGateHost } from './policy-gate.js';
@@ -21,11 +22,11 @@ import { taintInterceptor, type TaintHost } from './taint.js';
 import type { TaintLedger } from './taint-ledger.js';
 
 /** What the interceptors are built from: the safety pieces (safety.ts) and, for the commit barrier, the kernel. */
-export interface InterceptorHost extends PolicyGateHost, ExecGateHost, JournalHost, TaintHost {
+export interface InterceptorHost extends PolicyGateHost, ExecGateHost, JournalHost, TaintHost, HooksHost {
   readonly policy: SafetyPolicy;
   readonly secrets: SecretBox;
   readonly ledger: TaintLedger;
-  readonly kernel: Pick<ProcCore, 'disk' | 'closing'>;
+  readonly kernel: Pick<ProcCore, 'disk' | 'closing' | 'events'>;
   onReload(listener: (policy: SafetyPolicy) => void): () => void;
   readonly tracing: KernelTracing | null;
 }
@@ -58,6 +59,8 @@ export const CALL_INTERCEPTORS: readonly Line[] = [
     installed: (h) => h.policy.rules.length > 0 || h.approvals.has(),
     make: policyGate,
   },
+  // While the policy has hooks: after its rules (a refused call runs none), before secrets (a hook never holds one).
+  { name: 'hooks', file: 'kernel/safety/hooks.ts', installed: (h) => hasHooks(h.policy), make: hooksInterceptor },
   // While the policy declares secrets (they are read when the kernel starts).
   {
     name: 'secrets',

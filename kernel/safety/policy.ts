@@ -12,6 +12,7 @@ import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import { mcpPolicySchema, mcpServerConfigs } from './mcp-policy.js';
 import { parseSafety, SAFETY_SECTIONS, type SafetyPolicy } from './policy-rules.js';
+import { hooksSection, parseHooks } from './hooks-policy.js';
 import { COST_SECTIONS, toCostPolicy, type CostPolicy } from '../cost/cost-policy.js';
 
 export const DEFAULT_POLICY = `# aos policy: what a root process may do. Deny by default: anything not listed is refused.
@@ -29,6 +30,7 @@ root:
     - mem                # vector memory of the process tree
     - thread:**          # context threads shared across agents (thread:client:* for some of them)
     - model:replay:/**   # give a child a replay tape from the workspace (offline, free)
+    - skill:*            # see and open the installed skills (aos skill add; skill:pdf-* for some of them)
     # - model:gemini:*              # give a child any Gemini model (each costs what it costs)
     # - model:openai:**             # ... any model of the OpenAI-compatible endpoint (names may hold "/")
     # - net.fetch:*.wikipedia.org   # web access, per host pattern (none by default)
@@ -88,6 +90,7 @@ const policySchema = z
       .optional(),
     mcp: mcpPolicySchema.optional(),
     ...SAFETY_SECTIONS,
+    hooks: hooksSection,
     ...COST_SECTIONS,
   })
   .strict();
@@ -144,7 +147,10 @@ export function parsePolicy(text: string, file: string): Policy {
     netAllowPrivate: parsed.data.net?.allow_private ?? [],
     defaultModel,
     mcpServers: mcpServerConfigs(parsed.data.mcp, path.dirname(path.resolve(file))),
-    safety: parseSafety(parsed.data, text, file, { mcpServers: Object.keys(parsed.data.mcp?.servers ?? {}) }),
+    safety: {
+      ...parseSafety(parsed.data, text, file, { mcpServers: Object.keys(parsed.data.mcp?.servers ?? {}) }),
+      hooks: parseHooks(parsed.data.hooks, file),
+    },
     cost: toCostPolicy(parsed.data, file),
   };
 }

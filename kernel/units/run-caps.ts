@@ -1,5 +1,5 @@
 /** What a unit's runs hold: its capabilities (and its MCP servers), within the policy's root in force. */
-import type { CapabilitySet } from '../../sys/capabilities.js';
+import { CapabilitySet } from '../../sys/capabilities.js';
 import { AosError } from '../../sys/errno.js';
 import type { Unit } from './spec.js';
 
@@ -43,4 +43,32 @@ export function refuseUnheld(unit: Unit, rootCaps: CapabilitySet): void {
     );
   const unanswerable = unanswerableWebhook(unit, rootCaps);
   if (unanswerable !== null) throw new AosError('EINVAL', unanswerable);
+}
+
+/**
+ * A unit's `skills:` against what is installed and what its runs may see: each named skill must be
+ * installed (aos skill add) and covered by the run's capabilities (skill:<glob>), or `add` refuses
+ * it naming the skill and the fix. `installed` absent (a kernel without skills): every named one is missing.
+ */
+export function refuseUnseenSkills(
+  unit: Unit,
+  rootCaps: CapabilitySet,
+  installed: ((name: string) => boolean) | undefined,
+): void {
+  const wanted = unit.spec.skills ?? [];
+  if (wanted.length === 0) return;
+  const { name } = unit.spec;
+  const absent = wanted.filter((skill) => !installed?.(skill));
+  if (absent.length > 0)
+    throw new AosError(
+      'ENOENT',
+      `unit ${name} needs skill${absent.length > 1 ? 's' : ''} ${absent.join(', ')}, not installed here: aos skill add <dir> first`,
+    );
+  const caps = new CapabilitySet(runCapabilities(unit, rootCaps));
+  const unseen = wanted.filter((skill) => !caps.allows(`skill:${skill}`));
+  if (unseen.length > 0)
+    throw new AosError(
+      'EACCES',
+      `unit ${name} needs skill${unseen.length > 1 ? 's' : ''} ${unseen.join(', ')}, which its runs could not see: add "skill:${unseen[0]}" (or a glob covering it) to its capabilities, within the policy's root`,
+    );
 }

@@ -45,6 +45,8 @@ export const unitSchema = z.strictObject({
   attach: z.array(z.string().min(1).max(256)).max(8).optional(),
   /** MCP servers of the policy the unit uses (by name): granted as mcp:<server>/* when the policy has them. */
   mcp: z.array(z.string().min(1)).max(64).optional(),
+  /** Installed skills its runs need (aos skill add): each must be there and within what its capabilities let a run see (skill:<glob>). */
+  skills: z.array(z.string().min(1).max(64)).max(64).optional(),
   /** Checked one by one, by the key that names each kind (toTrigger, trigger-spec.ts), for messages that say what is wrong. */
   triggers: z.array(z.record(z.string(), z.unknown())).max(32).default([]),
   on_overlap: z.enum(['skip', 'queue', 'replace', 'parallel']).default('skip'),

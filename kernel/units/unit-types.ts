@@ -48,12 +48,16 @@ export interface UnitsHost {
   readonly loopPolicy: LoopPolicy;
   /** How an ended process ended (its exit reason too); null while it lives (or when it is unknown). */
   endOf(pid: number): { state: 'exited' | 'killed'; code: number | null; reason: string | null } | null;
+  /** `endOf` awaited, for each of these pids: a process the table no longer holds is read without holding the kernel's thread. */
+  endsOf(pids: readonly number[]): Promise<Map<number, ReturnType<UnitsHost['endOf']>>>;
   /**
    * A run started by outside content (a webhook body, a channel message: issue 49): it takes `tag`
    * (its trigger event was framed with it) and starts tainted by `source` for its life (its task
    * holds the content). Absent: nothing is tracked.
    */
   startTainted?(pid: number, tag: string, source: 'webhook' | 'channel', detail: string, excerpt: string): void;
+  /** Whether a skill of this name is installed (a unit's `skills:` must name installed ones). */
+  hasSkill?(name: string): boolean;
   audit(input: AuditInput): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }

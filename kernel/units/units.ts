@@ -9,7 +9,7 @@ import { AosError } from '../../sys/errno.js';
 import type { Pcb } from '../../sys/types.js';
 import type { SpawnRequest } from '../../syscalls/services.js';
 import { param } from '../../sys/param.js';
-import type { UnitRecord } from '../store/api.js';
+import type { UnitRecord, UnitRunRecord } from '../store/api.js';
 import { type Clock, realClock } from '../../sys/clock.js';
 import {
   type Armed,
@@ -21,7 +21,7 @@ import {
   type UnitsHost,
 } from './runs.js';
 import { nextOfUnit } from './schedule.js';
-import { refuseUnheld, unanswerableWebhook } from './run-caps.js';
+import { refuseUnheld, refuseUnseenSkills, unanswerableWebhook } from './run-caps.js';
 import { type UnitRun, withEnd } from './run-ends.js';
 import { toUnit, type Unit } from './spec.js';
 import { RunsElsewhere } from './elsewhere.js';
@@ -182,6 +182,7 @@ export class Units {
       );
     }
     refuseUnheld(unit, this.host.rootCaps);
+    refuseUnseenSkills(unit, this.host.rootCaps, this.host.hasSkill);
     const old = this.armed.get(name);
     if (old && !options.replace)
       throw new AosError('EEXIST', `a unit named ${name} exists: remove it first, or apply the file with aos up`);
@@ -273,18 +274,18 @@ export class Units {
       : Promise.resolve(this.starter.skipped(armed, firing, 'the unit is disabled'));
   }
 
-  list(): UnitInfo[] {
-    return [...this.armed.keys()].sort().map((name) => this.info(name));
+  list<T = UnitInfo>(each: (name: string) => T = (name) => this.info(name) as T): T[] {
+    return [...this.armed.keys()].sort().map(each);
   }
 
-  info(name: string): UnitInfo {
+  info(name: string, runs?: readonly UnitRunRecord[], endOf = this.host.endOf): UnitInfo {
     const armed = this.get(name);
     for (const pid of armed.live) if (!this.host.isLive(pid)) armed.live.delete(pid);
     return unitInfo(
       armed,
-      this.host.store.units.runs(name, 1_000),
+      runs ?? this.host.store.units.runs(name, 1_000),
       armed.record.enabled ? nextOfUnit(armed, this.clock.now()) : null,
-      this.host.endOf,
+      endOf,
     );
   }
 
@@ -297,9 +298,9 @@ export class Units {
     return this.get(name).unit.spec;
   }
 
-  runs(name: string, limit: number): UnitRun[] {
+  runs(name: string, limit: number, rows?: readonly UnitRunRecord[], endOf = this.host.endOf): UnitRun[] {
     this.get(name);
-    return this.host.store.units.runs(name, limit).map((run) => withEnd(run, this.host.endOf));
+    return (rows ?? this.host.store.units.runs(name, limit)).map((run) => withEnd(run, endOf));
   }
 
   private get(name: string): Armed {

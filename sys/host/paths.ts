@@ -17,6 +17,8 @@ export interface AosPaths {
   mcpToken: string;
   /** Installed units, one directory each (aos unit install). */
   units: string;
+  /** Installed skills, one directory each (aos skill add). */
+  skills: string;
 }
 
 /** The directory holding aos's package.json, from source (tsx) or from dist/. */
@@ -57,5 +59,6 @@ export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
     chroma: path.join(home, 'chroma'),
     mcpToken: path.join(home, 'mcp.token'),
     units: path.join(home, 'units'),
+    skills: path.join(home, 'skills'),
   };
 }

@@ -336,8 +336,8 @@ describe('aos channel: flags', () => {
       unknown: 'drop',
       api_root: 'http://127.0.0.1:9/api',
     });
-    expect(usage(() => addParams('discord', { tokenSecret: 'X' }))).toMatch(
-      /kind must be telegram, slack or custom \(got "discord"\)/,
+    expect(usage(() => addParams('matrix', { tokenSecret: 'X' }))).toMatch(
+      /kind must be telegram, slack, email, discord or custom \(got "matrix"\)/,
     );
     expect(usage(() => addParams('telegram', {}))).toMatch(
       /needs --token-secret SECRET: the name of a policy secret .* channels:/,

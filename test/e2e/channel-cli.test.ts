@@ -95,8 +95,8 @@ describe('aos channel', () => {
     expect(other.stderr).toMatch(/OTHER.*tg/);
     const noSecret = await cli(['channel', 'add', 'telegram']);
     expect(noSecret.stderr).toMatch(/needs --token-secret SECRET/);
-    const kind = await cli(['channel', 'add', 'discord', '--token-secret', 'X']);
-    expect(kind.stderr).toMatch(/kind must be telegram, slack or custom/);
+    const kind = await cli(['channel', 'add', 'matrix', '--token-secret', 'X']);
+    expect(kind.stderr).toMatch(/kind must be telegram, slack, email, discord or custom/);
 
     const bind = await cli(['channel', 'bind', 'nope', '--unit', 'support']);
     expect(bind.code).toBe(1);
@@ -204,6 +204,30 @@ describe('aos channel', () => {
     expect(tested.sent).not.toBeNull();
     expect(fake.sent.at(-1)).toMatchObject({ text: 'ping from aos' });
     expect((await cli(['channel', 'test', 'tg'])).stdout).toMatch(/^tg: the adapter is /);
+
+    // Approvers for a rule's requests (issue 52): added, listed, removed; a wrong spelling says what to write.
+    type ApproverSet = { id: string; channel: string; unit: string | null; rule: string | null; approvers: string[] };
+    const set = await json<{ set: ApproverSet }>(
+      ['channel', 'approvers', 'add', 'tg', '--rule', 'ask: "channel:tg/5005"', '--approvers', '777'],
+      'channel-approvers-add',
+    );
+    expect(set.set).toMatchObject({ channel: 'tg', unit: null, rule: 'ask: "channel:tg/5005"', approvers: ['777'] });
+    const sets = await json<{ sets: ApproverSet[] }>(['channel', 'approvers', 'ls', 'tg'], 'channel-approvers-ls');
+    expect(sets.sets.map((s) => s.id)).toEqual([set.set.id]);
+    expect((await cli(['channel', 'approvers', 'ls'])).stdout).toContain(`${set.set.id}: tg, rule `);
+    const neither = await cli(['channel', 'approvers', 'add', 'tg', '--approvers', '777']);
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toMatch(/--unit <unit> .* or --rule <rule>/);
+    const noUnit = await cli(['channel', 'approvers', 'add', 'tg', '--unit', 'nosuch', '--approvers', '777']);
+    expect(noUnit.stderr).toMatch(/no unit named nosuch/);
+    const dropped = await json<{ set: ApproverSet }>(
+      ['channel', 'approvers', 'rm', set.set.id],
+      'channel-approvers-rm',
+    );
+    expect(dropped.set.id).toBe(set.set.id);
+    expect((await json<{ sets: ApproverSet[] }>(['channel', 'approvers', 'ls'], 'channel-approvers-ls')).sets).toEqual(
+      [],
+    );
 
     const unbound = await json<{ binding: { id: string } }>(['channel', 'unbind', bound.binding.id], 'channel-unbind');
     expect(unbound.binding.id).toBe(bound.binding.id);

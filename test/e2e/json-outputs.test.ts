@@ -39,7 +39,12 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   approvals: 'approvals',
   approve: 'answered',
   deny: 'answered',
+  // Run in proposals.test.ts.
+  proposals: 'proposals',
+  undo: 'undo',
   'policy show': 'policy-show',
+  // Run in policy-try.test.ts (with --against, policy check prints policy-try).
+  'policy apply': 'policy-apply',
   audit: 'audit',
   why: 'why',
   'audit verify': 'audit-verify',
@@ -57,12 +62,20 @@ const SCHEMA_OF: Record<string, keyof typeof PUBLISHED> = {
   'thread tail': 'thread-entry',
   'thread append': 'thread-append',
   'thread rm': 'thread-rm',
+  // Run in skill-cli.test.ts.
+  'skill add': 'skill-add',
+  'skill ls': 'skill-ls',
+  'skill show': 'skill-show',
+  'skill rm': 'skill-rm',
   // Run in channel-cli.test.ts (ls, and the rest against the kernel's channels).
   'channel add': 'channel-add',
   'channel ls': 'channel-ls',
   'channel show': 'channel-show',
   'channel bind': 'channel-bind',
   'channel unbind': 'channel-unbind',
+  'channel approvers add': 'channel-approvers-add',
+  'channel approvers ls': 'channel-approvers-ls',
+  'channel approvers rm': 'channel-approvers-rm',
   'channel pair': 'channel-pair',
   'channel test': 'channel-test',
   'channel rm': 'channel-rm',

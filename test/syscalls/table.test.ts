@@ -71,6 +71,7 @@ describe('the syscall table', () => {
     ).toEqual([
       'HISTORY_SEARCH',
       'MCP_LIST',
+      'SKILL_OPEN',
       'SLEEP',
       'SYS_ESCALATE',
       'SYS_EXIT',

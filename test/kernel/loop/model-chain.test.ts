@@ -169,6 +169,7 @@ describe("a kernel's model chain", () => {
     h = await startHarness({});
     expect(h.kernel.modelChain.entries.map((e) => e.name)).toEqual([
       'thread-context',
+      'skills',
       'compaction',
       'privacy',
       'budgets',

@@ -25,6 +25,7 @@ describe('the call interceptors table', () => {
       'commit-barrier',
       'audit-trail',
       'policy',
+      'hooks',
       'secrets',
       'exec-gate',
       'taint',
@@ -43,6 +44,9 @@ describe('the call interceptors table', () => {
       expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'journal']);
       bare.safety.reload(policy('rules:\n  - deny: "exec:rm *"\n'));
       expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'policy', 'exec-gate', 'journal']);
+      // A hooks: section installs the hooks line (issue 53); a policy without one runs no hook code per call.
+      bare.safety.reload(policy('hooks:\n  lint:\n    after: [FS_WRITE]\n    run: [/bin/true]\n'));
+      expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'hooks', 'exec-gate', 'journal']);
       // A taint: section installs the taint line (issue 49); enabled: false installs nothing.
       bare.safety.reload(policy('taint:\n  enabled: true\n'));
       expect(bare.safety.calls.names).toEqual(['commit-barrier', 'audit-trail', 'exec-gate', 'taint', 'journal']);
