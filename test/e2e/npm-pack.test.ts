@@ -9,9 +9,14 @@
  *
  * It packs the dist/ that `npm run build` made (CI builds before it tests): AOS_PACK_PREBUILT=1
  * keeps prepack from rebuilding it under the other tests' feet.
+ *
+ * better-sqlite3's native module installs as a prebuilt one, as it does for a user online: a copy of
+ * the one this checkout's install made, handed to its prebuild-install as a local prebuild (offline,
+ * it compiled SQLite at -O3 instead, about a minute of CPU that tested better-sqlite3's build, not aos's
+ * package). The copy goes into the prefix; the kernel still maps nothing of the checkout.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +36,27 @@ function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AOS_')) env[name] = value;
   return { ...env, AOS_HOME: home, AOS_WEBHOOK_PORT: '0', NO_COLOR: '1' };
+}
+
+/**
+ * The checkout's better-sqlite3 binary as the prebuild its install looks for (prebuild-install's
+ * name for it: package, version, runtime, ABI, platform, arch), in a directory of prebuilds; the
+ * environment variable that names that directory to it.
+ */
+async function localPrebuild(): Promise<Record<string, string>> {
+  const pkg = path.join(ROOT, 'node_modules', 'better-sqlite3');
+  const { version } = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string };
+  const staged = path.join(tmp, 'prebuild');
+  mkdirSync(path.join(staged, 'build', 'Release'), { recursive: true });
+  copyFileSync(
+    path.join(pkg, 'build', 'Release', 'better_sqlite3.node'),
+    path.join(staged, 'build', 'Release', 'better_sqlite3.node'),
+  );
+  const dir = path.join(tmp, 'prebuilds');
+  mkdirSync(dir);
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await run('tar', ['czf', path.join(dir, name), '-C', staged, 'build/Release/better_sqlite3.node']);
+  return { npm_config_better_sqlite3_local_prebuilds: dir };
 }
 
 afterAll(async () => {
@@ -73,7 +99,11 @@ describe('npm pack, npm install -g, aos demo', () => {
       const install = await run(
         'npm',
         ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tarball],
-        { cwd: elsewhere, env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 64 << 20 },
+        {
+          cwd: elsewhere,
+          env: { ...process.env, npm_config_update_notifier: 'false', ...(await localPrebuild()) },
+          maxBuffer: 64 << 20,
+        },
       ).catch((error: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(
           `npm install -g --offline failed (a dependency missing from npm's cache?): ${error.stderr ?? error.message}`,
