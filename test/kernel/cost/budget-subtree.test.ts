@@ -19,9 +19,13 @@ afterEach(async () => {
   k = null;
 });
 
-/** w1 spawns a helper at its first turn and waits for it; the helper writes lines until it is stopped. */
+/**
+ * w1 spawns a helper at its first turn and waits for it; the helper writes lines until it is stopped
+ * (2,000 output tokens a reply: with a system prompt sized to its capabilities, its prompts alone no
+ * longer reach the cap within its turns).
+ */
 function parentAndHelper(request: ModelRequest): { text?: string; output: number } {
-  if (request.proc.name !== 'w1') return { output: 500 };
+  if (request.proc.name !== 'w1') return { output: 2_000 };
   if (request.proc.turn === 0)
     return { output: 100, text: '[SYS_CALL::SPAWN_AGENT] {"role":"helper","name":"helper","task":"write lines"}' };
   return { output: 100, text: '[SYS_CALL::WAIT] {}' };
