@@ -127,13 +127,28 @@ function dropSharedMemory(dir: string, depth = 4): void {
     if (e.isDirectory() && depth > 0) dropSharedMemory(at, depth - 1);
     if (!e.isFile() || e.name !== 'postmaster.pid') continue;
     const [key, id] = (read(at).split('\n')[6] ?? '').trim().split(/\s+/).map(Number);
-    if (!id) continue;
+    if (id) dropSegment(key ?? 0, id);
+  }
+}
+
+/**
+ * Remove one segment once nothing is attached. A process SIGKILLed a moment ago can still be on its
+ * way out, attached (its /proc entry already unreadable, so the kill loop saw it gone): wait for the
+ * attach count to reach 0 (3 s at most), never removing a segment something still uses.
+ */
+function dropSegment(key: number, id: number): void {
+  for (const deadline = Date.now() + 3_000; ; sleepSync(50)) {
     const row = read('/proc/sysvipc/shm')
       .split('\n')
       .map((l) => l.trim().split(/\s+/).map(Number))
       .find((r) => r[0] === key && r[1] === id);
     // Columns: key shmid perms size cpid lpid nattch ...
-    if (row && row[6] === 0) spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
+    if (!row) return;
+    if (row[6] === 0) {
+      spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
+      return;
+    }
+    if (Date.now() > deadline) return;
   }
 }
 
