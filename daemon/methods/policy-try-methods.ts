@@ -3,7 +3,7 @@
  * methods.ts's table with one line. A candidate tried here is remembered by its sha256 (the last
  * param.policyTryChecksKept, for this daemon's life): `policy_apply` puts in force only a text
  * checked so — written atomically over the policy file, then reloaded by the policy's watcher
- * (daemon/policy-watch.ts), which applies it as any saved edit: validated, audited, logged.
+ * (daemon/policy-watch.ts), which applies it the way it applies an edit saved by hand: validated, audited, logged.
  */
 import { randomBytes } from 'node:crypto';
 import { lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * Whether, and where, the kernel exports traces: read from the OpenTelemetry SDK's standard
- * variables, as any OTel-instrumented service reads them. Nothing is exported unless the operator
+ * variables, the way OTel-instrumented services read them. Nothing is exported unless the operator
  * names an endpoint (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) or asks for
  * the OTLP exporter by name (OTEL_TRACES_EXPORTER=otlp: the default endpoint, localhost:4318);
  * OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED=true turn it off whatever else is set. A setting
