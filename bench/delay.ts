@@ -19,6 +19,7 @@
  */
 import { param } from '../sys/param.js';
 import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
+import { startRemoteFake } from '../test/fakes/fake-provider/remote.js';
 import { cpuUs, fakeCpuDuring, measureHttpClient } from './http-client.js';
 import { figure, flag, report } from './report.js';
 
@@ -44,13 +45,21 @@ const runs = Number(flag('runs', '5'));
 const bigRuns = Number(flag('big-runs', '3'));
 const httpRuns = Number(flag('http-runs', '3'));
 const warmup = Number(flag('warmup', '20'));
-// The fake provider listens on 127.0.0.1, which the pool would take for a local server: it stands in for a hosted API here.
-const HOSTED = { start: param.hostedConcurrencyStart };
+// The fake provider listens on 127.0.0.1, which the pool would take for a local server: it stands in
+// for a hosted API here, as AOS_LIMITS `openai:class=hosted` says of a gateway on loopback — its
+// start, and no latency rule (a local server's limit is cut when replies slow: the warm-up's 20 ms
+// replies made a baseline the 200 ms ones then looked queued against). The replay lane (no server,
+// no limit of its own) is given the same start, so both paths go through an adaptive limit.
+const HOSTED = { class: 'hosted', start: param.hostedConcurrencyStart } as const;
+
+// One fake provider for every HTTP run, warmed with the kernel (below): a fresh one per run would
+// measure its own first requests' unoptimised code too (fleet.ts startFleet).
+const provider = await startRemoteFake({ latencyMs: {} });
 
 function start(model: Model, w: Workload): Promise<Fleet> {
   return model === 'replay'
     ? startReplayFleet({ delay: { turns: w.turns, latencyMs: w.latency } }, { replay: HOSTED })
-    : startFleet({ latencyMs: { '*': w.latency }, turns: { '*': w.turns } }, { openai: HOSTED });
+    : startFleet({ latencyMs: { '*': w.latency }, turns: { '*': w.turns } }, { openai: HOSTED }, provider);
 }
 
 interface Measured {
@@ -105,7 +114,8 @@ async function repeat(model: Model, w: Workload, n: number): Promise<Measured[]>
 await repeat('replay', { agents: 10, turns: 2, latency: 1 }, 1);
 const cold = await repeat('replay', small, 1);
 await repeat('replay', { ...small, latency: 20 }, warmup);
-await repeat('http', { ...small, latency: 20 }, Math.min(warmup, 2));
+// The HTTP path (the driver, undici, the fake's server) warmed as much as the replay path's own code.
+await repeat('http', { ...small, latency: 20 }, Math.min(warmup, 10));
 
 const results = {
   replay_small: await repeat('replay', small, runs),
@@ -113,6 +123,7 @@ const results = {
   http_small: await repeat('http', small, httpRuns),
   http_big: await repeat('http', big, Math.min(bigRuns, httpRuns)),
 };
+await provider.close();
 const client = await measureHttpClient(small, httpRuns);
 const fakeUsPerRequest = median(
   [...results.http_small, ...results.http_big]
@@ -158,6 +169,7 @@ report(
     http_small: shown(results.http_small),
     http_big: shown(results.http_big),
     http_client: client.map((c) => ({
+      overhead_ms: Math.round(c.overheadMs),
       cpu_us_per_turn: Math.round(c.clientCpuUsPerTurn),
       fake_cpu_us_per_request: Math.round(c.fakeCpuUsPerRequest),
     })),
@@ -218,6 +230,12 @@ report(
       'µs',
       `the OpenAI-compatible driver alone (no kernel): ${small.agents} conversations × ${small.turns} requests of a kernel's size, ${small.latency} ms a reply: its CPU a request (median of ${httpRuns})`,
       { max: 500 },
+    ),
+    figure(
+      'delay.http_floor_overhead',
+      median(client.map((c) => c.overheadMs)),
+      'ms',
+      `the same ${small.agents} conversations × ${small.turns} × ${small.latency} ms through the driver alone (no kernel) against the same fake: makespan beyond the ideal (median of ${httpRuns}) — the floor under delay.http_overhead that the fake's process, the loopback and the HTTP client set on this machine`,
     ),
     figure(
       'delay.replay_cpu_us_per_turn',

@@ -43,9 +43,20 @@ async function openKernel(
   return { kernel, dir, errors };
 }
 
-/** Agents on `openai:bench-model`, served by the fake provider running `script`. */
-export async function startFleet(script: FakeScript, limits: Record<string, LaneLimits> = {}): Promise<Fleet> {
-  const fake = await startRemoteFake(script);
+/**
+ * Agents on `openai:bench-model`, served by the fake provider running `script`: a fake of the
+ * fleet's own, or `shared` — one warm process the caller keeps across runs (reset to `script`, not
+ * closed with the fleet). A fresh fake is a fresh Node process: its first few hundred requests run
+ * unoptimised code (~350 µs a request against ~100 warm), and a run then measures the fake's
+ * warm-up along with aos.
+ */
+export async function startFleet(
+  script: FakeScript,
+  limits: Record<string, LaneLimits> = {},
+  shared?: RemoteFake,
+): Promise<Fleet> {
+  const fake = shared ?? (await startRemoteFake(script));
+  if (shared) await shared.reset(script);
   process.env.OPENAI_BASE_URL = `${fake.url}/v1`;
   process.env.OPENAI_API_KEY = 'bench';
   const { kernel, dir, errors } = await openKernel(limits);
@@ -56,7 +67,7 @@ export async function startFleet(script: FakeScript, limits: Record<string, Lane
     errors,
     async close() {
       await kernel.close();
-      await fake.close();
+      if (!shared) await fake.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -18,8 +18,8 @@ const turns = Number(flag('turns', '10'));
 const fastMs = Number(flag('fast-ms', '50'));
 const slowMs = Number(flag('slow-ms', '2000'));
 const runs = Number(flag('runs', '7'));
-// A hosted API's start (see delay.ts): no limit of the pool's own stands in the way.
-const HOSTED = { start: param.hostedConcurrencyStart };
+// A hosted API (see delay.ts): no limit of the pool's own stands in the way.
+const HOSTED = { class: 'hosted', start: param.hostedConcurrencyStart } as const;
 
 /** Start the slow agent and resolve once its inference is in flight; the promise inside resolves when it ends. */
 async function startSlow(fleet: Fleet): Promise<{ ended: Promise<unknown> }> {

@@ -26,6 +26,8 @@ export interface ClientMeasured {
   clientCpuUsPerTurn: number;
   /** The fake provider's CPU per request it served. */
   fakeCpuUsPerRequest: number;
+  /** The fleet's makespan beyond turns × latency: the floor the fake, the loopback and the client set with no kernel. */
+  overheadMs: number;
 }
 
 /**
@@ -73,9 +75,18 @@ export async function measureHttpClient(w: ClientWorkload, runs: number): Promis
     const out: ClientMeasured[] = [];
     for (let i = 0; i < runs; i++) {
       const cpu = process.cpuUsage();
-      const { us } = await fakeCpuDuring(fake, fleet);
+      const { us, result: makespanMs } = await fakeCpuDuring(fake, async () => {
+        const t0 = performance.now();
+        await fleet();
+        return performance.now() - t0;
+      });
+      const overheadMs = makespanMs - w.turns * w.latency;
       const requests = w.agents * w.turns;
-      out.push({ clientCpuUsPerTurn: cpuUs(process.cpuUsage(cpu)) / requests, fakeCpuUsPerRequest: us / requests });
+      out.push({
+        clientCpuUsPerTurn: cpuUs(process.cpuUsage(cpu)) / requests,
+        fakeCpuUsPerRequest: us / requests,
+        overheadMs,
+      });
     }
     return out;
   } finally {

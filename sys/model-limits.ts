@@ -11,6 +11,14 @@ export interface LaneLimits {
   concurrency?: number;
   /** Where the adaptive limit starts (instead of the provider class's default). */
   start?: number;
+  /**
+   * What kind of server this is, instead of the guess from its address (a loopback, private or
+   * `.local` address is taken for a local model server): `hosted` for a gateway or tunnel on this
+   * machine that forwards to a hosted API (LiteLLM, an SSH tunnel) — starts high, no latency rule;
+   * `local` for a model server at a public address — starts low, cut when its latency says requests
+   * queue. Only a provider's own lane takes it (a model's lane has no class).
+   */
+  class?: ServerClass;
   rpm?: number;
   tpm?: number;
   /** Seconds without the first byte of an answer before the server is asked whether it is there. */
@@ -20,6 +28,9 @@ export interface LaneLimits {
   /** Seconds one attempt may take, whole. */
   reply_s?: number;
 }
+
+export type ServerClass = 'hosted' | 'local';
+const CLASSES: readonly string[] = ['hosted', 'local'] satisfies ServerClass[];
 
 const KEYS = ['concurrency', 'start', 'rpm', 'tpm', 'first_byte_s', 'idle_s', 'reply_s'] as const;
 type Key = (typeof KEYS)[number];
@@ -44,10 +55,18 @@ export function parseLimits(text: string | undefined): Record<string, LaneLimits
     const limits: LaneLimits = {};
     for (const kv of part.slice(lastColon + 1).split(',')) {
       const [k, v] = kv.split('=').map((s) => s.trim());
+      if (k === 'class') {
+        if (v === undefined || !CLASSES.includes(v))
+          throw new Error(`AOS_LIMITS: bad "${kv}" for ${lane} (class is hosted or local)`);
+        if (lane.includes(':'))
+          throw new Error(`AOS_LIMITS: class is a provider's, not a model's: put it on "${lane.split(':')[0]}"`);
+        limits.class = v as ServerClass;
+        continue;
+      }
       const n = Number(v);
       if (!isKey(k) || !Number.isFinite(n) || n <= 0) {
         throw new Error(
-          `AOS_LIMITS: bad "${kv}" for ${lane} (use rpm=N, tpm=N, concurrency=N, start=N, first_byte_s=S, idle_s=S or reply_s=S)`,
+          `AOS_LIMITS: bad "${kv}" for ${lane} (use rpm=N, tpm=N, concurrency=N, start=N, class=hosted|local, first_byte_s=S, idle_s=S or reply_s=S)`,
         );
       }
       limits[k] = n;

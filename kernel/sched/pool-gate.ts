@@ -47,7 +47,9 @@ export class Gate {
     this.rpm = limits.rpm ? buckets(key, 'rpm', limits.rpm, (limits.rpm / 60) * param.rpmBurstSeconds) : null;
     this.tpm = limits.tpm ? buckets(key, 'tpm', limits.tpm, (limits.tpm / 60) * param.tpmBurstSeconds) : null;
     this.fixed = limits.concurrency ?? Infinity;
-    this.adaptive = limits.concurrency === undefined ? adaptiveFor(kind, limits.start) : null;
+    // The user's word on what the server is goes before the guess from its address (a provider's lane only).
+    const serves = kind !== null && kind !== 'unbounded' && limits.class !== undefined ? limits.class : kind;
+    this.adaptive = limits.concurrency === undefined ? adaptiveFor(serves, limits.start) : null;
   }
 
   /** The current limit on inferences in flight (Infinity: none). */

@@ -262,6 +262,19 @@ describe('fake provider: behaviours', () => {
     expect(fake.stats()).toMatchObject({ requests: 4, ok: 4, inFlight: 0, maxInFlight: 4 });
   });
 
+  it('reset forgets what it served (a warm server for the next run), never with a request in flight', async () => {
+    const fake = await start({ latencyMs: 100 });
+    await Promise.all([openai(fake), openai(fake)]);
+    fake.reset();
+    expect(fake.requests).toHaveLength(0);
+    expect(fake.stats()).toMatchObject({ requests: 0, inFlight: 0, maxInFlight: 0 });
+    const pending = openai(fake);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(() => fake.reset()).toThrow(/1 request\(s\) in flight/);
+    await pending;
+    expect(fake.stats()).toMatchObject({ requests: 1, ok: 1, maxInFlight: 1 });
+  });
+
   it('maxConcurrent: serves that many at once and refuses the rest with an immediate 503', async () => {
     const fake = await start({ latencyMs: 500, maxConcurrent: 2 });
     const t0 = Date.now();

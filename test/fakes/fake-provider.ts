@@ -216,6 +216,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     headroom() {
       return state.limiter?.headroom() ?? {};
     },
+    reset() {
+      if (state.inFlight > 0) throw new Error(`fake provider: reset with ${state.inFlight} request(s) in flight`);
+      requests.length = 0;
+      state.maxInFlight = 0;
+      state.maxServing = 0;
+      state.limiterRejections = 0;
+      state.capacityRejections = 0;
+    },
     async close() {
       state.closing = true;
       for (const [res, markHung] of hung) {

@@ -3,7 +3,11 @@ import { startFakeProvider } from '../fake-provider.js';
 import { behaviorOf, type FakeScript } from './script.js';
 
 export type ChildMessage =
-  { type: 'stats' } | { type: 'cpu' } | { type: 'set'; patch: Partial<FakeScript> } | { type: 'close' };
+  | { type: 'stats' }
+  | { type: 'cpu' }
+  | { type: 'set'; patch: Partial<FakeScript> }
+  | { type: 'reset'; script: FakeScript }
+  | { type: 'close' };
 
 let script = JSON.parse(process.env.AOS_FAKE_SCRIPT ?? '{"latencyMs":{}}') as FakeScript;
 const fake = await startFakeProvider(behaviorOf(() => script));
@@ -17,6 +21,11 @@ process.on('message', (message: ChildMessage) => {
     script = { ...script, ...message.patch };
     fake.setBehavior({ maxConcurrent: script.maxConcurrent });
     send({ type: 'set' });
+  } else if (message.type === 'reset') {
+    fake.reset();
+    script = message.script;
+    fake.setBehavior({ maxConcurrent: script.maxConcurrent });
+    send({ type: 'reset' });
   } else {
     void fake.close().then(() => process.exit(0));
   }

@@ -16,6 +16,8 @@ export interface RemoteFake {
   /** The fake's own CPU so far (its process.cpuUsage()): what serving the requests cost it. */
   cpu(): Promise<NodeJS.CpuUsage>;
   set(patch: Partial<FakeScript>): Promise<void>;
+  /** A new script on a server that forgets what it served (nothing may be in flight): the same warm process for the next run. */
+  reset(script: FakeScript): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,11 @@ export async function startRemoteFake(script: FakeScript): Promise<RemoteFake> {
     async set(patch) {
       const answer = next(child, 'set');
       ask({ type: 'set', patch });
+      await answer;
+    },
+    async reset(script) {
+      const answer = next(child, 'reset');
+      ask({ type: 'reset', script });
       await answer;
     },
     async close() {

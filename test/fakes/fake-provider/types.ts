@@ -138,6 +138,11 @@ export interface FakeProvider {
   stats(): FakeProviderStats;
   /** The limiter's current headroom (empty when no limits). */
   headroom(): Headroom;
+  /**
+   * Forget the requests served and the peaks, as a fresh server would have none — while nothing is
+   * in flight (a benchmark's warm server between runs: its records would otherwise pile up).
+   */
+  reset(): void;
   /** Closes every connection (hung ones included) and the server. */
   close(): Promise<void>;
 }

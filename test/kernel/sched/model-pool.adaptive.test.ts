@@ -91,6 +91,55 @@ describe('ModelPool concurrency', () => {
     expect(figuresOf(pool, 'gemini')).toMatchObject({ limit: 50, adaptive: true });
   });
 
+  it('AOS_LIMITS class=hosted|local says what the server is, over the guess from its address', async () => {
+    expect(parseLimits('openai:class=hosted,start=64')).toEqual({ openai: { class: 'hosted', start: 64 } });
+    expect(() => parseLimits('openai:class=remote')).toThrow(/class is hosted or local/);
+    expect(() => parseLimits('openai:gpt-4o:class=hosted')).toThrow(/class is a provider's.*"openai"/);
+    // A gateway on loopback (LiteLLM, a tunnel) that forwards to a hosted API: it starts high.
+    const gateway = new ModelPool({ limits: parseLimits('openai:class=hosted'), classify: () => 'local' });
+    gateway.release(gateway.admit('openai:m', 1) as Lease, null);
+    expect(figuresOf(gateway, 'openai')).toMatchObject({ limit: param.hostedConcurrencyStart, adaptive: true });
+    // A model server at a public address: it starts low.
+    const remote = new ModelPool({ limits: parseLimits('openai:class=local'), classify: () => 'hosted' });
+    remote.release(remote.admit('openai:m', 1) as Lease, null);
+    expect(figuresOf(remote, 'openai')).toMatchObject({ limit: param.localConcurrencyStart });
+
+    // The latency rule goes with the class. The limit grows from 4 on fast replies (slow start); then
+    // 20 at once answer ~100× slower than the no-load baseline: a local server's limit is cut (its
+    // requests queue), a hosted one's is not (its latency is everyone's load and reply lengths).
+    const limitAfterSlowReplies = async (limits: string, classify: 'hosted' | 'local'): Promise<number> => {
+      const pool = new ModelPool({ limits: parseLimits(limits), classify: () => classify });
+      let slow = false;
+      const d: ModelDriver = {
+        id: 'openai:m',
+        complete: async () => {
+          await new Promise((resolve) => setTimeout(resolve, slow ? 100 : 1));
+          return { text: 'ok' };
+        },
+      };
+      const batch = async (n: number): Promise<void> => {
+        const leases: Lease[] = [];
+        for (let lease = pool.admit('openai:m', 1); typeof lease === 'object' && leases.length < n;) {
+          leases.push(lease);
+          if (leases.length < n) lease = pool.admit('openai:m', 1);
+        }
+        await Promise.all(
+          leases.map(async (lease) => {
+            await pool.complete(d, request(), lease);
+            pool.release(lease, null);
+          }),
+        );
+      };
+      while ((figuresOf(pool, 'openai')?.limit ?? 0) < 24) await batch(Infinity);
+      slow = true;
+      await batch(20);
+      return figuresOf(pool, 'openai')?.limit ?? 0;
+    };
+    expect(await limitAfterSlowReplies('openai:start=4', 'local')).toBeLessThan(20);
+    expect(await limitAfterSlowReplies('openai:start=4,class=hosted', 'local')).toBeGreaterThanOrEqual(24);
+    expect(await limitAfterSlowReplies('openai:start=4,class=local', 'hosted')).toBeLessThan(20);
+  });
+
   it('learns from 503s without the caller seeing them: the limit comes down, the call succeeds', async () => {
     const pool = new ModelPool({
       limits: { test: { start: 100 } },
