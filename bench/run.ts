@@ -41,7 +41,7 @@ export const BENCHES: Record<string, Bench> = {
   syscalls: {
     file: 'syscalls',
     args: ['--agents', '1000', '--turns', '10'],
-    quick: ['--agents', '400', '--turns', '10'],
+    quick: ['--agents', '300', '--turns', '10'],
   },
   // Right after syscalls, on the same file system and what its FS_WRITE workload left there: the host's share of FS_WRITE.
   'fs-create': { file: 'fs-create', args: [], quick: ['--rounds', '3'] },
@@ -57,7 +57,12 @@ export const BENCHES: Record<string, Bench> = {
     args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'],
     quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'],
   },
-  idle: { file: 'idle', args: ['--procs', '10000'], quick: ['--procs', '2000'], node: ['--expose-gc'] },
+  idle: {
+    file: 'idle',
+    args: ['--procs', '10000'],
+    quick: ['--procs', '2000', '--window-s', '3'],
+    node: ['--expose-gc'],
+  },
   memory: { file: 'memory', args: ['--sizes', '10000'], quick: ['--sizes', '1000'] },
   context: {
     file: 'context',
@@ -96,7 +101,7 @@ export const BENCHES: Record<string, Bench> = {
   injection: { file: 'injection', args: [], quick: [] },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
   // Quick: fewer agents and turns a node; still 1, 2, 3 nodes on one budget and a SIGKILLed node fenced.
-  cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '4', '--turns', '15'] },
+  cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '3', '--turns', '10'] },
   // A dead node's tree of 1,000 / 10,000 / 100,000 events adopted: how long its move takes and how long it holds up the adopter's event loop (~30 s).
   'cluster-move': { file: 'cluster-move', args: ['--events', '1000,10000,100000'], quick: ['--events', '1000,10000'] },
   // One node whose database is 0 / 2 / 5 / 10 ms a round trip away (a TCP proxy that delays), beside SQLite and a unix socket: turns a second (~40 s).
@@ -109,8 +114,8 @@ export const BENCHES: Record<string, Bench> = {
   'cluster-chaos': {
     file: 'cluster-chaos',
     args: ['--trees', '60', '--kills', '30', '--seed', '1'],
-    // Quick: 8 trees under 4 SIGKILLs and the SIGSTOP past the lease — still what it checks (nothing lost or run twice).
-    quick: ['--trees', '8', '--kills', '4', '--seed', '1'],
+    // Quick: 6 trees under 2 SIGKILLs and the SIGSTOP past the lease — still what it checks (nothing lost or run twice).
+    quick: ['--trees', '6', '--kills', '2', '--seed', '1'],
   },
   // Reading a 100 KiB prompt for personal data (every spelling, with and without a phone region): what each turn with such a prompt pays (~10 s).
   'privacy-detect': {
@@ -126,14 +131,17 @@ export const BENCHES: Record<string, Bench> = {
   delay: {
     file: 'delay',
     args: [],
-    quick: ['--runs', '5', '--big-runs', '1', '--http-runs', '1', '--big-agents', '300', '--big-latency', '500'],
+    quick: [
+      ...['--runs', '3', '--warmup', '10', '--big-runs', '1', '--http-runs', '1'],
+      ...['--big-agents', '300', '--big-latency', '500'],
+    ],
   },
   // aos and OpenAI Agents JS against one fake OpenAI-compatible server in its own process, same agents, turns, latency (~30 s quick).
   'peers-http': { file: 'peers-http', args: [], quick: ['--agents', '200', '--turns', '3', '--latency', '500'] },
   'head-of-line': {
     file: 'head-of-line',
     args: ['--runs', '7'],
-    quick: ['--runs', '5', '--turns', '5', '--slow-ms', '500'],
+    quick: ['--runs', '3', '--turns', '5', '--slow-ms', '500'],
   },
   adaptive: {
     file: 'adaptive',
@@ -142,13 +150,13 @@ export const BENCHES: Record<string, Bench> = {
   },
   // A verb's start-up scatters by a few ms from run to run: 7 runs made its median move by ±0.1×.
   cli: { file: 'cli', args: ['--runs', '21'], quick: ['--runs', '15'] },
-  ps: { file: 'ps', args: ['--procs', '100000', '--runs', '5'], quick: ['--procs', '100000', '--runs', '3'] },
+  ps: { file: 'ps', args: ['--procs', '100000', '--runs', '5'], quick: ['--procs', '100000', '--runs', '2'] },
   burst: { file: 'burst', args: ['--agents', '1000', '--turns', '20'], quick: ['--agents', '1000', '--turns', '20'] },
-  web: { file: 'web', args: ['--events', '10000', '--runs', '5'], quick: ['--events', '10000', '--runs', '3'] },
+  web: { file: 'web', args: ['--events', '10000', '--runs', '5'], quick: ['--events', '10000', '--runs', '2'] },
   soak: {
     file: 'soak',
     args: ['--procs', '100000', '--wave', '2000', '--kills', '3'],
-    quick: ['--procs', '10000', '--wave', '1000', '--kills', '3'],
+    quick: ['--procs', '5000', '--wave', '1000', '--kills', '3'],
   },
 };
 
