@@ -45,6 +45,8 @@ export interface ThrowawayPg {
   /** The socket's directory (the URL's host). */
   readonly socketDir: string;
   readonly pid: number;
+  /** The watchdog shell's pid, the leader of its process group (see watchdog()). */
+  readonly watchdogPid: number;
   /** A URL for this database (made by `createDatabase`). */
   url(database: string): string;
   /** A new, empty database; its URL. */
@@ -96,7 +98,7 @@ export async function startPostgres(): Promise<ThrowawayPg> {
   let server = await launch(bin, data, socketDir, as, dir, url);
   let watch = watchdog(server.child.pid ?? 0, dir);
   const halt = async (): Promise<void> => {
-    watch.kill();
+    stopWatchdog(watch);
     if (server.child.exitCode === null) {
       const pid = server.child.pid ?? 0;
       process.kill(pid, 'SIGINT');
@@ -109,6 +111,9 @@ export async function startPostgres(): Promise<ThrowawayPg> {
     socketDir,
     get pid() {
       return server.child.pid ?? 0;
+    },
+    get watchdogPid() {
+      return watch.pid ?? 0;
     },
     url,
     async createDatabase(name = `t${process.pid}_${++counter}`) {
@@ -138,7 +143,7 @@ export async function startPostgres(): Promise<ThrowawayPg> {
  * A server outlives a test process killed with SIGKILL (a vitest worker cut at its timeout, a run
  * stopped with ^C twice): nothing of Node runs then. So a detached shell watches this process and,
  * when it is gone, stops the server (fast shutdown, then SIGKILL) and removes its directory. A
- * normal stop kills the watchdog first.
+ * normal stop kills the watchdog first (its process group: the shell and its sleep).
  */
 function watchdog(serverPid: number, dir: string): ChildProcess {
   const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done
@@ -147,6 +152,15 @@ kill -KILL ${serverPid} 2>/dev/null; rm -rf '${dir.replaceAll("'", "'\\''")}'`;
   const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
   child.unref();
   return child;
+}
+
+/** The watchdog and the `sleep` it is in: its process group (it leads one, detached), or the sleep outlives it by up to a second. */
+function stopWatchdog(watch: ChildProcess): void {
+  try {
+    if (watch.pid !== undefined) process.kill(-watch.pid, 'SIGKILL');
+  } catch {
+    watch.kill('SIGKILL');
+  }
 }
 
 interface Running {
