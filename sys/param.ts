@@ -161,6 +161,8 @@ export const param = {
   /** The summary is at most this share of the budget, and at most compactSummaryChars. */
   compactSummaryShare: 0.1,
   compactSummaryChars: 4_000,
+  /** A reply of only malformed or unknown calls and its errors leave the requests once a later call succeeds (kernel/context/corrected.ts). */
+  leaveOutCorrected: true,
   /**
    * One kernel message (the results of one reply) is shown within this share of the budget, each of
    * its n results within 1/n of it: the kept window then holds at least ~3 turns, and compaction

@@ -6,12 +6,14 @@
  * reply and this prompt after it adds nothing. Said here: the system prompt when it is new for the
  * process (its first turn; one rebuilt after a restart, with its threads as they are then), and
  * every message when the list is not the last one grown by two (a compaction's summary, a context
- * cut, a fork's first turn, the first turn after a restart). Most turns add nothing.
+ * cut, a corrected mistake left out, a fork's first turn, the first turn after a restart). Most
+ * turns add nothing.
  *
  * The last request is kept in memory only, by the turn's loop: after a restart the first request is
  * said whole. Its texts are the transcript's own strings (fitMessages copies the references).
  */
 import type { ModelMessage, ModelRequest } from '../../drivers/llm/types.js';
+import { withoutCorrected } from '../context/corrected.js';
 import type { Entry } from '../proc/proc-types.js';
 import type { TurnState } from './turn-state.js';
 
@@ -58,7 +60,8 @@ export function recordRequest(
   request: Pick<ModelRequest, 'system' | 'messages'>,
 ): RequestRecord | null {
   const before = lastSent.get(turn);
-  const transcript = turn.transcript;
+  // What a request is built from: the transcript without its corrected mistakes (context/corrected.ts).
+  const transcript = withoutCorrected(turn.transcript);
   const whole = isWhole(request.messages, transcript);
   const last = transcript[transcript.length - 1];
   const kept = {

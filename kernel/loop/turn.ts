@@ -14,6 +14,7 @@ import type { ModelMessage, ModelReply, ModelRequest } from '../../drivers/llm/t
 import { ModelStop } from '../../drivers/llm/types.js';
 import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
+import { withoutCorrected } from '../context/corrected.js';
 import { estimateTokens, fitMessages } from '../context/context-budget.js';
 import { buildSystemPrompt, formatNotices, reminderMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
@@ -228,10 +229,13 @@ function systemPrompt(kernel: LoopHost, proc: Proc): string | Promise<string> {
     ))();
 }
 
-/** The messages of this request, never over the context budget (the transcript itself is left whole). */
+/**
+ * The messages of this request, never over the context budget, without the mistakes corrected
+ * since (context/corrected.ts); the transcript itself is left whole.
+ */
 function requestMessages(kernel: LoopHost, proc: Proc, system: string): ModelMessage[] {
   const budget = proc.pcb.limits.contextTokens;
-  const fitted = fitMessages(system, turnOf(proc).transcript, budget);
+  const fitted = fitMessages(system, withoutCorrected(turnOf(proc).transcript), budget);
   if (!fitted)
     throw new ModelStop(
       `context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`,
