@@ -7,9 +7,9 @@
  *    (the provider's own limiter, set a little above the budget, counts them);
  *  - what the cluster costs the database per turn: transactions and WAL bytes (each node's store —
  *    processes, transcripts, events — and the grants, heartbeats and settlements);
- *  - fencing: a node SIGKILLed until another has declared it dead;
- *  - failover: a node running a tree SIGKILLed until the node that adopts the tree (sharing its
- *    workspace) has committed its first change to it (target: the lease plus 2 s).
+ *  - fencing and failover, from one SIGKILL of a node running a tree: until another node has
+ *    declared it dead, and until that node, sharing its workspace, has adopted the tree and
+ *    committed its first change to it (target, each: the lease plus 2 s).
  *
  *   node --import tsx bench/cluster.ts [--per-node 8] [--turns 40] [--cap 4] [--latency 100] [--rpm 4800]
  */
@@ -123,33 +123,12 @@ async function run(nodes: number): Promise<Run> {
   };
 }
 
-/** A node in a process of its own, SIGKILLed: until the survivor has declared it dead (ms). */
-async function fenceTime(): Promise<number> {
-  const url = await server.createDatabase('bench_fence');
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const module = path.join(here, '..', 'kernel', 'cluster', `cluster${path.extname(fileURLToPath(import.meta.url))}`);
-  const code = `const { Cluster } = await import(${JSON.stringify(module)}); await Cluster.join({ url: ${JSON.stringify(url)}, node: 'victim' }); process.stdout.write('joined\\n'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  const { Cluster } = await import('../kernel/cluster/cluster.js');
-  const survivor = await Cluster.join({ url, node: 'survivor' });
-  await new Promise((r) => setTimeout(r, 1_500));
-  child.kill('SIGKILL');
-  const killed = performance.now();
-  for (;;) {
-    await survivor.member.refresh();
-    if (survivor.status().nodes.find((n) => n.name === 'victim')?.state === 'dead') break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const ms = performance.now() - killed;
-  await survivor.close();
-  return ms;
-}
-
-/** A node in a process of its own running a tree, SIGKILLed: until the node that adopts the tree has committed its first change to it (ms). */
-async function failoverTime(): Promise<number> {
+/**
+ * One SIGKILL, both figures: a node in a process of its own running a tree is killed; the survivor,
+ * on its own heartbeats as in a real cluster, declares it dead and fences it (fence: ms from the
+ * kill), then adopts its tree (failover: until its first commit to that tree).
+ */
+async function failoverTime(): Promise<{ fenceMs: number; failoverMs: number }> {
   const url = await server.createDatabase('bench_failover');
   const ws = path.join(dir, 'shared-ws');
   const tape = path.join(dir, 'failover.yaml');
@@ -180,20 +159,26 @@ async function failoverTime(): Promise<number> {
       }
     }),
   );
+  let deadAt = 0;
+  const cluster = survivor.cluster;
+  if (!cluster) throw new Error('cluster: the survivor is not a node of a cluster');
+  const isDead = (): boolean => cluster.status().nodes.some((n) => n.name === 'victim' && n.state === 'dead');
+  const stopWatching = cluster.onChange(() => void (deadAt ||= isDead() ? performance.now() : 0));
   await new Promise((r) => setTimeout(r, 1_500));
   child.kill('SIGKILL');
   const killed = performance.now();
   await adopted;
-  const ms = adoptedAt - killed;
+  stopWatching();
+  if (deadAt === 0) throw new Error('cluster: the victim was adopted from but never seen declared dead');
+  const times = { fenceMs: deadAt - killed, failoverMs: adoptedAt - killed };
   await survivor.shutdown();
-  return ms;
+  return times;
 }
 
 try {
   const runs: Run[] = [];
   for (const n of [1, 2, 3]) runs.push(await run(n));
-  const fenceMs = await fenceTime();
-  const failoverMs = await failoverTime();
+  const { fenceMs, failoverMs } = await failoverTime();
   const budgetPerS = rpm / 60;
   const [one, two, three] = runs as [Run, Run, Run];
   report(
