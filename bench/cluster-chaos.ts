@@ -113,11 +113,10 @@ const start = (n: Node): void => {
   const r = aos(n, 'kernel', 'start');
   if (r.code !== 0) throw new Error(`node ${n.name} did not start: ${r.stderr}`);
 };
+const connect = (n: Node): Promise<KernelClient> =>
+  KernelClient.connect({ socket: path.join(n.home, 'kernel.sock'), kernelLog: path.join(n.home, 'kernel.log') });
 async function ps(n: Node): Promise<ProcRow[]> {
-  const client = await KernelClient.connect({
-    socket: path.join(n.home, 'kernel.sock'),
-    kernelLog: path.join(n.home, 'kernel.log'),
-  });
+  const client = await connect(n);
   try {
     return (await client.request('ps', { all: true })) as ProcRow[];
   } finally {
@@ -186,14 +185,12 @@ try {
   let linesTwice = 0;
   let missingNotEintr = 0;
   let eintr = 0;
+  // One connection to node a for all of them (what `aos logs <pid> --json` asks, without a CLI process for each).
+  const logs = await connect(nodes[0] as Node);
   for (const row of rows) {
-    const r = aos(nodes[0] as Node, 'logs', String(row.pid), '--json');
-    const events = r.stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as KernelEvent)
-      .filter((e) => e.pid === row.pid);
+    const events = ((await logs.request('logs', { pid: row.pid })).events as KernelEvent[]).filter(
+      (e) => e.pid === row.pid,
+    );
     const seen = new Set<string>();
     for (const e of events) {
       let key: string | null = null;
@@ -214,6 +211,7 @@ try {
       else if (times === 0 && e.ok) missingNotEintr++;
     }
   }
+  logs.close();
   const rejected = fake.stats().limiterRejections;
   report(
     'cluster-chaos',

@@ -161,7 +161,7 @@ export const param = {
   /** The summary is at most this share of the budget, and at most compactSummaryChars. */
   compactSummaryShare: 0.1,
   compactSummaryChars: 4_000,
-  /** A reply of only malformed or unknown calls and its errors leave the requests once a later call succeeds (kernel/context/corrected.ts). */
+  /** A reply of only malformed or unknown calls and its errors leave the requests once a later call succeeds (kernel/context/context-budget.ts). */
   leaveOutCorrected: true,
   /**
    * One kernel message (the results of one reply) is shown within this share of the budget, each of

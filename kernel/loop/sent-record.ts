@@ -13,7 +13,7 @@
  * said whole. Its texts are the transcript's own strings (fitMessages copies the references).
  */
 import type { ModelMessage, ModelRequest } from '../../drivers/llm/types.js';
-import { withoutCorrected } from '../context/corrected.js';
+import { withoutCorrected } from '../context/context-budget.js';
 import type { Entry } from '../proc/proc-types.js';
 import type { TurnState } from './turn-state.js';
 
@@ -60,7 +60,7 @@ export function recordRequest(
   request: Pick<ModelRequest, 'system' | 'messages'>,
 ): RequestRecord | null {
   const before = lastSent.get(turn);
-  // What a request is built from: the transcript without its corrected mistakes (context/corrected.ts).
+  // What a request is built from: the transcript without its corrected mistakes (context/context-budget.ts).
   const transcript = withoutCorrected(turn.transcript);
   const whole = isWhole(request.messages, transcript);
   const last = transcript[transcript.length - 1];

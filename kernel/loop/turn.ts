@@ -14,8 +14,7 @@ import type { ModelMessage, ModelReply, ModelRequest } from '../../drivers/llm/t
 import { ModelStop } from '../../drivers/llm/types.js';
 import { runAs } from '../../sys/blame.js';
 import { continueCalls, KERNEL_EXIT_CODE, next } from './calls.js';
-import { withoutCorrected } from '../context/corrected.js';
-import { estimateTokens, fitMessages } from '../context/context-budget.js';
+import { estimateTokens, fitMessages, withoutCorrected } from '../context/context-budget.js';
 import { buildSystemPrompt, formatNotices, reminderMessage } from '../context/context.js';
 import type { LoopHost } from './host.js';
 import type { Lease } from '../sched/model-pool.js';
@@ -231,7 +230,7 @@ function systemPrompt(kernel: LoopHost, proc: Proc): string | Promise<string> {
 
 /**
  * The messages of this request, never over the context budget, without the mistakes corrected
- * since (context/corrected.ts); the transcript itself is left whole.
+ * since (context/context-budget.ts withoutCorrected); the transcript itself is left whole.
  */
 function requestMessages(kernel: LoopHost, proc: Proc, system: string): ModelMessage[] {
   const budget = proc.pcb.limits.contextTokens;

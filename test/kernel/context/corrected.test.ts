@@ -1,5 +1,5 @@
 /**
- * Corrected mistakes leave the requests (kernel/context/corrected.ts, issue 50.6): a reply of only
+ * Corrected mistakes leave the requests (kernel/context/context-budget.ts withoutCorrected, issue 50.6): a reply of only
  * malformed or unknown calls and the kernel's errors to it are not sent again once a later call
  * succeeded — through a real kernel and a driver that keeps every request it is sent. The
  * transcript keeps them, the `request` events say what was sent (so a recording replays it), and
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelDriver, ModelMessage, ModelRequest } from '../../../drivers/llm/types.js';
 import { Kernel } from '../../../kernel/kernel.js';
-import { withoutCorrected } from '../../../kernel/context/corrected.js';
+import { withoutCorrected } from '../../../kernel/context/context-budget.js';
 import { turnsOf } from '../../../kernel/tapes/turns.js';
 import type { KernelEvent } from '../../../protocol/events.js';
 import { param } from '../../../sys/param.js';
