@@ -93,6 +93,37 @@ for (const [name, result] of Object.entries(results).sort()) {
     );
   }
 }
+/** The peers on the HTTP path side by side (issue 50.2): each framework's figures, then aos over Agents JS. */
+function peersTable(result) {
+  if (!result) return [];
+  const fig = (name) => result.figures?.find((f) => f.name === `peers-http.${name}`);
+  const metrics = [
+    ['makespan over the ideal', 'makespan_over_ideal', (v) => `${v.toFixed(3)}×`],
+    ['CPU a turn (its own process)', 'cpu_us_per_turn', (v) => `${Math.round(v).toLocaleString('en')} µs`],
+    ['RSS per agent in flight', 'rss_kb_per_agent', (v) => `${Math.round(v)} KB`],
+    ['live heap per agent in flight', 'heap_kb_per_agent', (v) => `${Math.round(v)} KB`],
+  ];
+  const lines = [];
+  for (const [label, key, show] of metrics) {
+    const [aos, agents, bare] = ['aos', 'agents', 'bare'].map((who) => fig(`${who}_${key}`)?.value);
+    if (aos === undefined || agents === undefined) continue;
+    const ratio = aos / agents;
+    lines.push(
+      `| ${label} | ${show(aos)} | ${show(agents)} | ${bare === undefined ? '' : show(bare)} | ${ratio.toFixed(2)}× ${ratio <= 1 ? '(aos ahead)' : '(**aos behind**)'} |`,
+    );
+  }
+  if (lines.length === 0) return [];
+  const w = result.workload ?? {};
+  return [
+    `**Peers on the HTTP path** (\`peers-http\`${result.quick ? ', quick' : ''}): ${w.agents} agents × ${w.turns} turns × ${w.latencyMs} ms against one fake OpenAI-compatible server in its own process, each framework in a process of its own (median of ${result.runs} runs).`,
+    '',
+    '| | aos | OpenAI Agents JS | bare HTTP client (the floor) | aos / Agents JS |',
+    '|---|---|---|---|---|',
+    ...lines,
+    '',
+  ];
+}
+
 const charts = [];
 for (const chart of CHARTS) {
   const result = results[chart.bench];
@@ -108,6 +139,7 @@ const section = [
     ? `Measured on ${machine.cpus} × ${machine.cpu}, ${machine.memory_gib} GiB, Node ${machine.node}, with \`npm run bench\` (results in [docs/perf/results](docs/perf/results)); this section is written by \`npm run perf-report\` from those files.`
     : 'No benchmark results yet: run `npm run bench`, then `npm run perf-report`.',
   '',
+  ...peersTable(results['peers-http']),
   '| what | measured | target | | benchmark |',
   '|---|---|---|---|---|',
   ...rows,
