@@ -4,6 +4,7 @@ import { KERNEL_VERSION } from '../sys/version.js';
 import { programCommand, type RunSink, runProgram } from './cli-program.js';
 import { loadDotEnv } from '../sys/host/dotenv.js';
 import { EXIT, reportError } from './fail.js';
+import { asksRootHelp, HELP_INDEX_MADE, HELP_INDEX_READ, helpIndex, indexedVerbs } from './help-index.js';
 import type { VerbSpec } from './verb.js';
 import { allVerbs, verbLoader } from './verbs.js';
 
@@ -19,12 +20,23 @@ Examples:
   aos ps --all
   aos logs -f 1`;
 
-/** The verbs argv needs built: the one it names, else (help, a mistake) every one; none for the version. */
+/**
+ * The verbs argv needs built: the one it names, else (help, a mistake) every one; none for the
+ * version. The root help from the loader's index when it has one (help-index.ts), else from every
+ * verb, and the index made for the loader to keep.
+ */
 async function verbsFor(argv: readonly string[]): Promise<VerbSpec[]> {
   const [first] = argv;
   if (first === '-V' || first === '--version') return [];
   const load = first === undefined ? undefined : verbLoader(first);
-  return load ? [await load()] : allVerbs();
+  if (load) return [await load()];
+  const global = globalThis as Record<symbol, unknown>;
+  const rootHelp = asksRootHelp(argv);
+  const indexed = rootHelp ? indexedVerbs(global[HELP_INDEX_READ]) : null;
+  if (indexed) return indexed;
+  const verbs = await allVerbs();
+  if (rootHelp) global[HELP_INDEX_MADE] = helpIndex(verbs);
+  return verbs;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

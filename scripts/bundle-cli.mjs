@@ -10,6 +10,8 @@
 //                       it from its cache
 //   aos-cli.cache       the whole CLI's code cache, made by one run of `aos --help` (each verb
 //                       writes its own, aos-cli.<verb>.cache, at its first run)
+//   aos-cli.help-index  what `aos --help` lists of each verb (cmd/help-index.ts), made by the same
+//                       run: later ones list the verbs without loading them
 //   aos.js              `node dist/cmd/aos.js` for those who type it: an ES module that loads aos.cjs
 // The daemon and `aos top`'s Ink screens stay tsc's files beside them.
 //   node scripts/bundle-cli.mjs [--outdir dist/cmd] [--metafile meta.json]
@@ -118,7 +120,7 @@ async function bundle(file, plugins) {
 // Bundles and caches of the last build go with it (a verb may have left the table).
 mkdirSync(outdir, { recursive: true });
 for (const file of readdirSync(outdir, { withFileTypes: true })) {
-  if (file.isFile() && /^aos-cli\.(.+\.)?(cjs|cjs\.map|cache)$/.test(file.name))
+  if (file.isFile() && /^aos-cli\.((.+\.)?(cjs|cjs\.map|cache)|help-index)$/.test(file.name))
     rmSync(path.join(outdir, file.name), { force: true });
 }
 const [whole] = await Promise.all([
@@ -142,7 +144,7 @@ createRequire(import.meta.url)('./aos.cjs');
 );
 for (const file of [loader, shim]) chmodSync(file, 0o755);
 
-// The whole CLI's code cache: what one `aos --help` compiled (every verb's declaration, the help).
+// The whole CLI's code cache: what one `aos --help` compiled (every verb's declaration, the help), and the help's index.
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
 const made = spawnSync(process.execPath, [loader, '--help'], {

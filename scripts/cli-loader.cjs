@@ -78,12 +78,43 @@ process.once('exit', () => {
   if (WORD.test(key) && (key !== used || cachedData === undefined || rejected)) writeCache(cacheOf(key), script);
   else if (used === '' && (cachedData === undefined || rejected)) writeCache(cacheOf(''), script);
 });
+// The root help's index of the verbs (cmd/help-index.ts), kept beside the whole CLI with its build id:
+// read for `aos`, `aos --help`, `aos -h` (the same argv as asksRootHelp there); written when the
+// bundle made one (it had none, or none of this build).
+const HELP_INDEX_READ = Symbol.for('aos.cli.helpIndex');
+const HELP_INDEX_MADE = Symbol.for('aos.cli.helpIndexMade');
+const helpIndexFile = path.join(__dirname, 'aos-cli.help-index');
+const argv = process.argv.slice(2);
+if (bundle !== own && (argv.length === 0 || (argv.length === 1 && (first === '--help' || first === '-h')))) {
+  try {
+    const text = fs.readFileSync(helpIndexFile, 'utf8');
+    const newline = text.indexOf('\n');
+    if (newline > 0 && text.slice(0, newline) === buildId)
+      globalThis[HELP_INDEX_READ] = JSON.parse(text.slice(newline + 1));
+  } catch {
+    // None yet, or not readable: the bundle loads every verb and makes one.
+  }
+}
+process.once('exit', () => {
+  const made = globalThis[HELP_INDEX_MADE];
+  if (made === undefined) return;
+  const temp = `${helpIndexFile}.${process.pid}`;
+  try {
+    fs.writeFileSync(temp, `${buildId}\n${JSON.stringify(made)}`);
+    fs.renameSync(temp, helpIndexFile);
+  } catch {
+    fs.rmSync(temp, { force: true });
+  }
+});
 if (process.env.AOS_CLI_CACHE_DEBUG) {
-  process.once('exit', () =>
+  process.once('exit', () => {
     process.stderr.write(
       `aos-cli cache: ${cachedData === undefined ? 'missing' : rejected ? 'rejected' : 'used'} ${used || '-'}\n`,
-    ),
-  );
+    );
+    const made = globalThis[HELP_INDEX_MADE] !== undefined;
+    const read = globalThis[HELP_INDEX_READ] !== undefined;
+    process.stderr.write(`aos-cli help index: ${made ? 'made' : read ? 'used' : 'none'}\n`);
+  });
 }
 
 // import() inside a vm.Script has no loader of its own on Node 20: the bundle borrows this file's.

@@ -143,6 +143,41 @@ process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(repor
     expect(await cacheState(['--version'], path.join(cmdDir, 'aos.js'))).toBe('used');
   });
 
+  it('lists the verbs for --help from the index the build made; a missing, stale or broken index only costs time', async () => {
+    const index = path.join(cmdDir, 'aos-cli.help-index');
+    const helpWith = async (args: string[] = ['--help']): Promise<{ text: string; index: string }> => {
+      const r = await aos(args, [], bin, { AOS_CLI_CACHE_DEBUG: '1' }).catch(
+        (e: { stdout: string; stderr: string }) => e,
+      );
+      return {
+        text: r.stdout + r.stderr.replace(/^aos-cli .*\n/gm, ''),
+        index: /aos-cli help index: (\w+)/.exec(r.stderr)?.[1] ?? '',
+      };
+    };
+    const fromIndex = await helpWith();
+    expect(fromIndex.index).toBe('used');
+    expect(fromIndex.text).toMatch(/^Usage: aos \[options\] \[command\]/);
+    for (const verb of ['spawn [options] [task]', 'ps [options]', 'kernel', 'demo'])
+      expect(fromIndex.text).toContain(verb);
+    expect((await helpWith(['-h'])).index).toBe('used');
+    // Without it, every verb is loaded: the same help, and the index made again.
+    const good = await readFile(index, 'utf8');
+    await rm(index);
+    const whole = await helpWith();
+    expect(whole).toEqual({ text: fromIndex.text, index: 'made' });
+    expect(await readFile(index, 'utf8')).toBe(good);
+    // Another build's index, or one that is not an index, is not used.
+    await writeFile(index, `${'0'.repeat(32)}${good.slice(good.indexOf('\n'))}`);
+    expect(await helpWith()).toEqual({ text: fromIndex.text, index: 'made' });
+    await writeFile(index, `${good.slice(0, good.indexOf('\n'))}\n[{"name":"spawn"}]`);
+    expect(await helpWith()).toEqual({ text: fromIndex.text, index: 'made' });
+    await writeFile(index, `${good.slice(0, good.indexOf('\n'))}\nnot json`);
+    expect(await helpWith()).toEqual({ text: fromIndex.text, index: 'made' });
+    expect(await readFile(index, 'utf8')).toBe(good);
+    // A verb's own help does not read it.
+    expect((await helpWith(['ps', '--help'])).index).toBe('none');
+  });
+
   it('starts the daemon from dist/cmd beside it, and runs the verbs', async () => {
     // --import tsx only so that the stub daemon.js can load the daemon's sources.
     const started = await aos(['kernel', 'start', '--json'], ['--import', 'tsx']);
