@@ -109,14 +109,19 @@ describe('the kernel pid lock (one daemon per AOS_HOME)', () => {
   });
 
   it('counts a zombie as dead (a daemon its parent never reaped)', async () => {
-    // `sleep 0` ends, and the `sleep 60` that replaced its parent shell never reaps it (killed below:
-    // a shorter one ended on a loaded machine before the checks, and the zombie was reaped under them).
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60']);
+    // The child (`head`) ends only when the test writes a byte, after its parent shell has become
+    // `sleep 60`, which never reaps it (killed below). A child that ended on its own could end
+    // before the exec, on a loaded machine, and the shell reaped it: no zombie to look at.
+    const parent = spawn('sh', ['-c', 'exec 3<&0; head -c 1 <&3 >/dev/null & echo $!; exec sleep 60']);
     const zombie = Number(
       await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))),
     );
     try {
-      // Wait for the child to have ended (state Z), however long a loaded machine takes to run `sleep 0`.
+      const comm = (): string => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim();
+      for (let i = 0; i < 600 && comm() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(comm()).toBe('sleep');
+      parent.stdin.write('x');
+      // Wait for the child to have ended (state Z), however long a loaded machine takes.
       const state = (): string => {
         const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
         return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
