@@ -11,7 +11,7 @@ export function clusterFromEnv(
   env: NodeJS.ProcessEnv,
   home: string,
   workspace = '',
-): { url: string; node: string; workspace: { path: string; shared: boolean } } | undefined {
+): { url: string; node: string; workspace: { path: string; shared: boolean }; leaseMs?: number } | undefined {
   const url = env.AOS_DATABASE_URL?.trim();
   if (!url) return undefined;
   const file = path.join(home, 'node');
@@ -19,5 +19,15 @@ export function clusterFromEnv(
   const node = env.AOS_NODE?.trim() || kept || hostname().split('.')[0] || 'node';
   if (node !== kept) writeFileSync(file, `${node}\n`, { mode: 0o600 });
   // AOS_SHARE_WORKSPACE=1: every node reaches this workspace at this path, so a dead node's trees can go on elsewhere.
-  return { url, node, workspace: { path: workspace, shared: env.AOS_SHARE_WORKSPACE === '1' } };
+  // AOS_CLUSTER_LEASE_S: the cluster's lease in seconds (one for every node; Cluster.join checks its range).
+  const leaseText = env.AOS_CLUSTER_LEASE_S?.trim();
+  const leaseS = leaseText ? Number(leaseText) : undefined;
+  if (leaseS !== undefined && !Number.isFinite(leaseS))
+    throw new Error(`AOS_CLUSTER_LEASE_S must be a number of seconds (got "${leaseText}")`);
+  return {
+    url,
+    node,
+    workspace: { path: workspace, shared: env.AOS_SHARE_WORKSPACE === '1' },
+    ...(leaseS === undefined ? {} : { leaseMs: Math.round(leaseS * 1000) }),
+  };
 }

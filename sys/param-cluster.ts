@@ -5,8 +5,15 @@
 export const clusterParam = {
   /** A node writes its heartbeat this often. */
   clusterHeartbeatMs: 1_000,
-  /** A node whose heartbeat is this far behind the freshest live one is declared dead and fenced. */
+  /**
+   * A node whose heartbeat is this far behind the freshest live one is declared dead and fenced: the
+   * cluster's lease when the first node set none (AOS_CLUSTER_LEASE_S sets another, one for every
+   * node: kernel/cluster/membership.ts clusterLease). Heartbeats come at least five times a lease.
+   */
   clusterLeaseMs: 5_000,
+  /** The shortest and the longest lease AOS_CLUSTER_LEASE_S may ask for. */
+  clusterLeaseMinMs: 2_000,
+  clusterLeaseMaxMs: 600_000,
   /**
    * A node's transaction left open this long (the node stopped or lost mid-commit) is aborted by
    * the server (idle_in_transaction_session_timeout), so it cannot hold off the fence.

@@ -30,6 +30,11 @@ export interface ClusterOptions {
   node: string;
   /** This node's workspace, and whether every node reaches it at that path (AOS_SHARE_WORKSPACE=1): its trees can then be adopted. */
   workspace?: { path: string; shared: boolean };
+  /**
+   * The lease this node asks for (AOS_CLUSTER_LEASE_S), in ms: param.clusterLeaseMin..MaxMs. The
+   * cluster keeps one (membership.ts clusterLease); absent, the node takes the cluster's.
+   */
+  leaseMs?: number;
 }
 
 /** What the cluster asks of its kernel, set once the kernel is built (`attach`). */
@@ -102,6 +107,7 @@ export class Cluster {
         },
       },
       options.workspace,
+      options.leaseMs,
     );
     this.requests = new ClusterRequests(db, options.node, (message) => this.log('warn', message));
     this.remote = new RemoteNodes(db, options.node);
@@ -119,6 +125,14 @@ export class Cluster {
   static async join(options: ClusterOptions): Promise<Cluster> {
     if (!NAME.test(options.node))
       throw new Error(`AOS_NODE must be 1-59 letters, digits, '.', '_' or '-' (got "${options.node}")`);
+    const lease = options.leaseMs;
+    if (
+      lease !== undefined &&
+      !(Number.isSafeInteger(lease) && lease >= param.clusterLeaseMinMs && lease <= param.clusterLeaseMaxMs)
+    )
+      throw new Error(
+        `AOS_CLUSTER_LEASE_S must be whole milliseconds from ${param.clusterLeaseMinMs / 1000} to ${param.clusterLeaseMaxMs / 1000} s (got ${lease / 1000})`,
+      );
     const db = openDb(options.url, options.node);
     try {
       const id = await migrate(db);

@@ -7,13 +7,13 @@
  * so a node declared dead commits nothing after. The heartbeat (an UPDATE of other columns) does
  * not wait for it.
  */
-import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { param } from '../../sys/param.js';
-import { isAlive } from '../../sys/host/pid-file.js';
+import { hostId, isAlive } from '../../sys/host/pid-file.js';
 import { visibleText } from '../../protocol/visible-text.js';
 import type { ClusterNodeView } from '../../protocol/cluster-view.js';
 import { type Db, inTx, NOW_MS, sessionName, type Tx } from './db.js';
+import { clusterLease } from './lease.js';
 
 /** A node as `aos kernel status` lists it. */
 export type NodeRow = ClusterNodeView;
@@ -43,21 +43,6 @@ export interface MembershipHooks {
   changed(): void;
 }
 
-/**
- * This machine and pid namespace: a crashed node's name is taken back at once only by a kernel
- * that can see whether its pid still runs (two containers may share a host name, not a pid space).
- */
-export function hostId(): string {
-  const read = (f: () => string): string => {
-    try {
-      return f().trim();
-    } catch {
-      return '?';
-    }
-  };
-  return `${read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'))}/${read(() => readlinkSync('/proc/self/ns/pid'))}`;
-}
-
 /** lock_not_available: a fence waited its clusterFenceLockMs. */
 const LOCK_TIMEOUT = '55P03';
 /** deadlock_detected, lock_not_available, admin_shutdown (another node's fence ended this session). */
@@ -84,7 +69,17 @@ export class Membership {
     private readonly hooks: MembershipHooks,
     /** This node's workspace, and whether the other nodes reach it at the same path (adoption). */
     private readonly workspace: { path: string; shared: boolean } = { path: '', shared: false },
+    /** The lease this node was started with (AOS_CLUSTER_LEASE_S), if any: the cluster's own otherwise. */
+    private readonly wantLeaseMs?: number,
   ) {}
+
+  /** The cluster's lease (clusterLease, read at each join): a node whose heartbeat is this far behind is declared dead. */
+  leaseMs: number = param.clusterLeaseMs;
+
+  /** A heartbeat at least five times a lease (param.clusterHeartbeatMs at most). */
+  get heartbeatMs(): number {
+    return Math.min(param.clusterHeartbeatMs, Math.floor(this.leaseMs / 5));
+  }
 
   /**
    * Join under a new epoch. A node of this name that is live elsewhere is refused; one that
@@ -94,6 +89,7 @@ export class Membership {
     const host = hostname();
     const here = hostId();
     const epoch = await inTx(this.db, async (tx) => {
+      this.leaseMs = await clusterLease(tx, this.name, this.wantLeaseMs);
       const found = await tx.query<{ state: string; host: string; host_id: string; os_pid: number; age: number }>(
         `SELECT state, host, host_id, os_pid, ${NOW_MS} - heartbeat_ms AS age FROM aos_nodes WHERE name = $1 FOR UPDATE`,
         [this.name],
@@ -101,7 +97,7 @@ export class Membership {
       const old = found.rows[0];
       // Its process gone from this very machine and pid namespace (known ones only): taken over at once.
       const crashedHere = !here.includes('?') && old?.host_id === here && !isAlive(old.os_pid);
-      if (old?.state === 'live' && old.age < param.clusterLeaseMs && !crashedHere) {
+      if (old?.state === 'live' && old.age < this.leaseMs && !crashedHere) {
         throw new Error(
           `node "${this.name}" is live (pid ${old.os_pid} on ${visibleText(old.host)}, heartbeat ${old.age} ms ago): stop it, or give this kernel another name (aos kernel start --node NAME)`,
         );
@@ -124,7 +120,7 @@ export class Membership {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.beat(), param.clusterHeartbeatMs);
+    this.timer ??= setInterval(() => void this.beat(), this.heartbeatMs);
     this.timer.unref();
   }
 
@@ -155,7 +151,7 @@ export class Membership {
       else if (this.lastError) this.healthySince = Date.now();
       // Back from an outage, this node's heartbeat is the only fresh one: it fences nobody until it
       // has beaten for a lease (the others may have been cut off by the same outage).
-      const settled = Date.now() - this.healthySince >= param.clusterLeaseMs;
+      const settled = Date.now() - this.healthySince >= this.leaseMs;
       // Fenced between its heartbeat and its fence: it joins again, and fences nobody this time.
       const dead = settled
         ? await this.fenceDead().catch((error: unknown) =>
@@ -196,7 +192,7 @@ export class Membership {
     const attempt = (): Promise<Array<{ name: string; epoch: number }>> =>
       this.fenced(async (tx) => {
         await tx.query(`SET LOCAL lock_timeout = ${Math.round(param.clusterFenceLockMs)}`);
-        const dead = (await tx.query<{ name: string; epoch: number }>(sql, [this.name, param.clusterLeaseMs])).rows;
+        const dead = (await tx.query<{ name: string; epoch: number }>(sql, [this.name, this.leaseMs])).rows;
         // Nodes gone (dead or left) longer than clusterForgetMs are forgotten, with what they reported.
         await tx.query(
           `WITH gone AS (DELETE FROM aos_nodes WHERE state <> 'live' AND heartbeat_ms < ${NOW_MS} - $1 RETURNING name)
@@ -230,7 +226,7 @@ export class Membership {
     const stale = await this.db.query<{ name: string }>(
       `SELECT name FROM aos_nodes WHERE state = 'live' AND name <> $1
          AND heartbeat_ms < (SELECT max(heartbeat_ms) FROM aos_nodes WHERE state = 'live') - $2`,
-      [this.name, param.clusterLeaseMs],
+      [this.name, this.leaseMs],
     );
     const names = stale.rows.map((r) => sessionName(r.name));
     if (names.length > 0) {

@@ -2,7 +2,7 @@
  * Reading the daemon's pid file and asking whether its pid is a live aos daemon: shared by the
  * daemon's lock and the CLI's launcher, so it imports nothing of aos.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** A pid's process as /proc sees it: running, exiting (its main thread ended, others not yet), or gone. */
@@ -60,4 +60,19 @@ export async function readPidFile(file: string): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * This machine and pid namespace: a crashed node's name is taken back at once only by a kernel
+ * that can see whether its pid still runs (two containers may share a host name, not a pid space).
+ */
+export function hostId(): string {
+  const read = (f: () => string): string => {
+    try {
+      return f().trim();
+    } catch {
+      return '?';
+    }
+  };
+  return `${read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'))}/${read(() => readlinkSync('/proc/self/ns/pid'))}`;
 }
