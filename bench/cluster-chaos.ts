@@ -13,7 +13,7 @@
  *  - every line a worker's EXEC_CMD appended appears at most once, and one missing was reported EINTR;
  *  - no 429 reaches an agent.
  *
- *   node --import tsx bench/cluster-chaos.ts [--trees 60] [--kills 30] [--turns 6] [--seed 1]
+ *   node --import tsx bench/cluster-chaos.ts [--trees 60] [--kills 30] [--turns 6] [--seed 1] [--lease-s 5]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -34,6 +34,9 @@ const TREES = Number(flag('trees', '60'));
 const KILLS = Number(flag('kills', '30'));
 const TURNS = Number(flag('turns', '6'));
 const SEED = Number(flag('seed', '1'));
+/** The cluster's lease (AOS_CLUSTER_LEASE_S on every node) and the heartbeat it makes. */
+const LEASE_MS = Math.round(Number(flag('lease-s', String(param.clusterLeaseMs / 1000))) * 1000);
+const HEARTBEAT_MS = Math.min(param.clusterHeartbeatMs, Math.floor(LEASE_MS / 5));
 
 const skip = pgSkipReason();
 if (skip) {
@@ -97,6 +100,7 @@ const nodes: Node[] = ['a', 'b', 'c'].map((name) => ({
     AOS_NODE: name,
     AOS_POLICY: '',
     AOS_LIMITS: `openai:rpm=${rpm},concurrency=16`,
+    AOS_CLUSTER_LEASE_S: String(LEASE_MS / 1000),
     OPENAI_BASE_URL: `${fake.url}/v1`,
     OPENAI_API_KEY: 'sk-chaos',
     NO_COLOR: '1',
@@ -141,7 +145,7 @@ try {
     const pid = await daemonPid(n);
     if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
     const pastLease = rand() < 0.25;
-    await sleep(pastLease ? param.clusterLeaseMs + 2_500 : 200 + rand() * 1_500);
+    await sleep(pastLease ? LEASE_MS + 2_500 : 200 + rand() * 1_500);
     start(n);
     if (!stopped && i === Math.floor(KILLS / 2)) {
       // One node stopped past the lease: fenced; continued, it stops itself (exit 75) and is started again.
@@ -149,7 +153,7 @@ try {
       const s = nodes[Math.floor(rand() * nodes.length)] as Node;
       const spid = await daemonPid(s);
       process.kill(spid, 'SIGSTOP');
-      await sleep(param.clusterLeaseMs + 3 * param.clusterHeartbeatMs);
+      await sleep(LEASE_MS + 3 * HEARTBEAT_MS);
       process.kill(spid, 'SIGCONT');
       for (let t = 0; t < 100 && isAlive(spid); t++) await sleep(100);
       start(s);
@@ -220,6 +224,7 @@ try {
       kills: KILLS,
       turns: TURNS,
       seed: SEED,
+      lease_ms: LEASE_MS,
       seconds,
       processes: rows.length,
       roots: roots.length,

@@ -55,7 +55,8 @@ export const BENCHES: Record<string, Bench> = {
   makespan: {
     file: 'makespan',
     args: ['--agents', '20', '--turns', '5', '--rpm', '240', '--latency', '50'],
-    quick: ['--agents', '10', '--turns', '3', '--rpm', '240', '--latency', '50'],
+    // Quick: the same 30 requests at twice the rate, still bound by it (8 a second × 50 ms: under one in flight), in half the time.
+    quick: ['--agents', '10', '--turns', '3', '--rpm', '480', '--latency', '50'],
   },
   idle: {
     file: 'idle',
@@ -101,7 +102,12 @@ export const BENCHES: Record<string, Bench> = {
   injection: { file: 'injection', args: [], quick: [] },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
   // Quick: fewer agents and turns a node; still 1, 2, 3 nodes on one budget and a SIGKILLed node fenced.
-  cluster: { file: 'cluster', args: ['--per-node', '8', '--turns', '40'], quick: ['--per-node', '3', '--turns', '10'] },
+  // Quick: a 2 s lease (AOS_CLUSTER_LEASE_S): fencing and failover are still a lease and a heartbeat or two.
+  cluster: {
+    file: 'cluster',
+    args: ['--per-node', '8', '--turns', '40'],
+    quick: ['--per-node', '3', '--turns', '10', '--lease-s', '2'],
+  },
   // A dead node's tree of 1,000 / 10,000 / 100,000 events adopted: how long its move takes and how long it holds up the adopter's event loop (~30 s).
   'cluster-move': { file: 'cluster-move', args: ['--events', '1000,10000,100000'], quick: ['--events', '1000,10000'] },
   // One node whose database is 0 / 2 / 5 / 10 ms a round trip away (a TCP proxy that delays), beside SQLite and a unix socket: turns a second (~40 s).
@@ -114,8 +120,8 @@ export const BENCHES: Record<string, Bench> = {
   'cluster-chaos': {
     file: 'cluster-chaos',
     args: ['--trees', '60', '--kills', '30', '--seed', '1'],
-    // Quick: 6 trees under 2 SIGKILLs and the SIGSTOP past the lease — still what it checks (nothing lost or run twice).
-    quick: ['--trees', '6', '--kills', '2', '--seed', '1'],
+    // Quick: 6 trees under 2 SIGKILLs and the SIGSTOP past a 2 s lease — still what it checks (nothing lost or run twice).
+    quick: ['--trees', '6', '--kills', '2', '--seed', '1', '--lease-s', '2'],
   },
   // Reading a 100 KiB prompt for personal data (every spelling, with and without a phone region): what each turn with such a prompt pays (~10 s).
   'privacy-detect': {
