@@ -30,9 +30,11 @@ export function clusterRows(c: ClusterView): Array<[string, string]> {
     ['placement', placement(c)],
     [
       'heartbeat',
-      c.error
-        ? `last committed ${ago(c.heartbeat_age_ms)} ago; failing: ${printable(c.error)}`
-        : `${ago(c.heartbeat_age_ms)} ago`,
+      `${
+        c.error
+          ? `last committed ${ago(c.heartbeat_age_ms)} ago; failing: ${printable(c.error)}`
+          : `${ago(c.heartbeat_age_ms)} ago`
+      } (every ${ago(c.heartbeat_ms)}; a node a lease, ${ago(c.lease_ms)}, behind is declared dead)`,
     ],
   ];
   for (const b of c.budgets) {

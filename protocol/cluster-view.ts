@@ -51,6 +51,11 @@ export const clusterStatus = z.object({
   schema: z.string().describe("the PostgreSQL schema of this node's store"),
   shares: z.array(z.string()).describe('what the nodes share through the database'),
   heartbeat_age_ms: z.number().describe("since this node's last heartbeat committed"),
+  heartbeat_ms: z.number().int().describe('how often this node writes its heartbeat'),
+  lease_ms: z
+    .number()
+    .int()
+    .describe("the cluster's lease: a node whose heartbeat is this far behind the freshest is declared dead"),
   error: z.string().nullable().describe('why the last heartbeat failed'),
   nodes: z.array(clusterNode),
   budgets: z.array(sharedBudget),

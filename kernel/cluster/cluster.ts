@@ -267,6 +267,8 @@ export class Cluster {
       schema: nodeSchema(this.options.node),
       shares: ['membership', 'provider budgets (rpm, tpm)', "providers' refusals (adaptive limits)", 'pid sequence'],
       heartbeat_age_ms: Date.now() - this.member.lastBeat,
+      heartbeat_ms: this.member.heartbeatMs,
+      lease_ms: this.member.leaseMs,
       error: this.member.lastError?.message ?? null,
       nodes: this.member.nodes,
       budgets: this.limits.figures(),

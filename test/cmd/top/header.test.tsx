@@ -101,6 +101,8 @@ describe('the header in a cluster', () => {
       schema: 'aos/a',
       shares: [],
       heartbeat_age_ms: 10,
+      heartbeat_ms: 1_000,
+      lease_ms: 5_000,
       error: null,
       nodes: [node('a', 'live'), node('b', 'live'), node('c', 'dead'), node('d', 'left')],
       budgets: [],

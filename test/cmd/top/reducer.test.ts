@@ -118,6 +118,8 @@ describe('applyEvent', () => {
       schema: 'aos/a',
       shares: [],
       heartbeat_age_ms: 10,
+      heartbeat_ms: 1_000,
+      lease_ms: 5_000,
       error: null,
       nodes,
       budgets: [],
