@@ -6,12 +6,14 @@ import { NOW_MS, type Tx } from './db.js';
  * The cluster's lease, one for every node (aos_meta `lease_ms`): a node started with
  * AOS_CLUSTER_LEASE_S sets it when no other node is live within the lease in force, and is refused
  * while one is (two leases in one cluster would have a short one's node fence the others between
- * their heartbeats); a node started without it takes the cluster's. The first node sets it, to
- * its own or param.clusterLeaseMs. In the join's transaction: the row's lock orders two joins.
+ * their heartbeats); a node started without it takes the cluster's. A cluster without one has
+ * param.clusterLeaseMs. In the join's transaction: the row's lock orders two joins.
  */
 export async function clusterLease(tx: Tx, name: string, want: number | undefined): Promise<number> {
+  // A cluster without the row has run on param.clusterLeaseMs (nodes of a version before the row
+  // keep to it): it is the lease in force, and another is set only as any other is, with no other node live.
   await tx.query("INSERT INTO aos_meta (key, value) VALUES ('lease_ms', $1) ON CONFLICT (key) DO NOTHING", [
-    String(want ?? param.clusterLeaseMs),
+    String(param.clusterLeaseMs),
   ]);
   const row = await tx.query<{ value: string }>("SELECT value FROM aos_meta WHERE key = 'lease_ms' FOR UPDATE");
   const have = Number(row.rows[0]?.value);

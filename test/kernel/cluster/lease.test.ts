@@ -64,6 +64,17 @@ describe.skipIf(PG_SKIP)("the cluster's lease", () => {
     expect((await node(url, 'f')).member.leaseMs).toBe(3_000);
   });
 
+  it('a cluster without the row (nodes of an older aos) has param.clusterLeaseMs: a node asking another is refused while one of them is live', async () => {
+    const url = await pgServer.server.createDatabase();
+    const old = await node(url, 'old');
+    await old.member.fenced(async (tx) => {
+      await tx.query("DELETE FROM aos_meta WHERE key = 'lease_ms'");
+    });
+    await expect(Cluster.join({ url, node: 'new', leaseMs: 2_000 })).rejects.toThrow(/lease is 5 s .*\(live: old\)/);
+    await close(old);
+    expect((await node(url, 'new', 2_000)).member.leaseMs).toBe(2_000);
+  });
+
   it('a cluster started without one keeps param.clusterLeaseMs, with a heartbeat a second', async () => {
     const url = await pgServer.server.createDatabase();
     const a = await node(url, 'a');
