@@ -11,7 +11,7 @@ import { NOW_MS, type Tx } from './db.js';
  */
 export async function clusterLease(tx: Tx, name: string, want: number | undefined): Promise<number> {
   // A cluster without the row has run on param.clusterLeaseMs (nodes of a version before the row
-  // keep to it): it is the lease in force, and another is set only as any other is, with no other node live.
+  // keep to it): that is the lease in force, changed below only while no other node is live.
   await tx.query("INSERT INTO aos_meta (key, value) VALUES ('lease_ms', $1) ON CONFLICT (key) DO NOTHING", [
     String(param.clusterLeaseMs),
   ]);

@@ -13,7 +13,6 @@
  * said whole. Its texts are the transcript's own strings (fitMessages copies the references).
  */
 import type { ModelMessage, ModelRequest } from '../../drivers/llm/types.js';
-import { withoutCorrected } from '../context/context-budget.js';
 import type { Entry } from '../proc/proc-types.js';
 import type { TurnState } from './turn-state.js';
 
@@ -58,10 +57,10 @@ function follows(before: Sent | undefined, transcript: readonly Entry[]): boolea
 export function recordRequest(
   turn: Pick<TurnState, 'transcript'>,
   request: Pick<ModelRequest, 'system' | 'messages'>,
+  /** What the request was built from: the transcript, without its corrected mistakes (context-budget.ts withoutCorrected). */
+  transcript: readonly Entry[] = turn.transcript,
 ): RequestRecord | null {
   const before = lastSent.get(turn);
-  // What a request is built from: the transcript without its corrected mistakes (context/context-budget.ts).
-  const transcript = withoutCorrected(turn.transcript);
   const whole = isWhole(request.messages, transcript);
   const last = transcript[transcript.length - 1];
   const kept = {

@@ -21,6 +21,7 @@ import type { Lease } from '../sched/model-pool.js';
 import { param } from '../../sys/param.js';
 import { parseSyscalls } from '../../sys/abi/parser.js';
 import type { Proc } from '../proc/proc.js';
+import type { Entry } from '../proc/proc-types.js';
 import { turnSlot } from '../../sys/turn-gate.js';
 import { persist } from '../proc/proc-runtime.js';
 import { amendTranscript, appendTranscript, turnOf } from './turn-state.js';
@@ -179,7 +180,9 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
     state.promptShown(turn);
     persist(kernel.store, proc);
   }
-  const messages = requestMessages(kernel, proc, system);
+  // The transcript without the mistakes corrected since (context-budget.ts): what the request is built from, and said to be.
+  const from = withoutCorrected(state.transcript);
+  const messages = requestMessages(kernel, proc, system, from);
   const request: ModelRequest = {
     system,
     messages,
@@ -191,16 +194,22 @@ async function infer(kernel: LoopHost, proc: Proc, lease: Lease): Promise<ModelR
   const { reply, sent } = await chain.send({ purpose: 'turn', payer: proc, model, driver, request }, (c) =>
     kernel.pool.complete(c.driver, c.request, lease),
   );
-  if (!kernel.closing) recordReply(kernel, proc, request, reply, sent.model);
+  if (!kernel.closing) recordReply(kernel, proc, { request, from }, reply, sent.model);
   return reply;
 }
 
 /** The request and its reply kept: the events, the transcript, the counters (`model`: where it went, privacy may have changed it). */
-function recordReply(kernel: LoopHost, proc: Proc, request: ModelRequest, reply: ModelReply, model: string): void {
+function recordReply(
+  kernel: LoopHost,
+  proc: Proc,
+  { request, from }: { request: ModelRequest; from: readonly Entry[] },
+  reply: ModelReply,
+  model: string,
+): void {
   const { pcb } = proc;
   const { turn } = request.proc;
   // What it was sent that the prompt and model events do not say, before the reply joins the transcript (sent-record.ts).
-  const said = recordRequest(turnOf(proc), request);
+  const said = recordRequest(turnOf(proc), request, from);
   if (said) kernel.events.emit({ type: 'request', pid: pcb.pid, turn, ...said });
   proc.countTurn();
   if (proc.routing) proc.ranOn(model);
@@ -228,13 +237,10 @@ function systemPrompt(kernel: LoopHost, proc: Proc): string | Promise<string> {
     ))();
 }
 
-/**
- * The messages of this request, never over the context budget, without the mistakes corrected
- * since (context/context-budget.ts withoutCorrected); the transcript itself is left whole.
- */
-function requestMessages(kernel: LoopHost, proc: Proc, system: string): ModelMessage[] {
+/** The messages of this request from `from`, never over the context budget (the transcript itself is left whole). */
+function requestMessages(kernel: LoopHost, proc: Proc, system: string, from: readonly Entry[]): ModelMessage[] {
   const budget = proc.pcb.limits.contextTokens;
-  const fitted = fitMessages(system, withoutCorrected(turnOf(proc).transcript), budget);
+  const fitted = fitMessages(system, from, budget);
   if (!fitted)
     throw new ModelStop(
       `context budget too small: ${budget} tokens do not hold the system prompt (about ${estimateTokens(system, [])} tokens)`,

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../kernel/cluster/cluster.js';
 import { clusterFromEnv } from '../../../daemon/cluster-node.js';
 import { param } from '../../../sys/param.js';
-import { PG_SKIP, postgresPerFile, stopBeating } from './pg-fixture.js';
+import { joinNode, PG_SKIP, postgresPerFile, stopBeating } from './pg-fixture.js';
 
 const pgServer = postgresPerFile();
 const open: Cluster[] = [];
@@ -20,18 +20,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
 });
 
-async function node(url: string, name: string, leaseMs?: number): Promise<Cluster> {
-  const c = await Cluster.join({ url, node: name, ...(leaseMs === undefined ? {} : { leaseMs }) });
-  c.attach({
-    load: () => ({ processes: 0, in_flight: 0, queued: 0 }),
-    demand: () => 0,
-    capacity: () => undefined,
-    overloaded: () => undefined,
-    log: () => undefined,
-  });
-  open.push(c);
-  return c;
-}
+const node = (url: string, name: string, leaseMs?: number): Promise<Cluster> =>
+  joinNode(url, name, open, undefined, leaseMs);
 
 /** Make `name`'s heartbeat look `ms` old. */
 async function behind(c: Cluster, name: string, ms: number): Promise<void> {

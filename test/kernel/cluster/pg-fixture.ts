@@ -50,8 +50,10 @@ export async function joinNode(
   name: string,
   open: Cluster[],
   log: (level: string, message: string) => void = () => undefined,
+  /** The lease the node is started with (AOS_CLUSTER_LEASE_S), if any. */
+  leaseMs?: number,
 ): Promise<Cluster> {
-  const c = await Cluster.join({ url, node: name });
+  const c = await Cluster.join({ url, node: name, ...(leaseMs === undefined ? {} : { leaseMs }) });
   c.attach({
     load: () => ({ processes: 1, in_flight: 0, queued: 0 }),
     demand: () => 1,

@@ -5,16 +5,15 @@
  * transcript keeps them, the `request` events say what was sent (so a recording replays it), and
  * errors that say something about the world (ENOENT, EPERM) stay.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ModelDriver, ModelMessage, ModelRequest } from '../../../drivers/llm/types.js';
-import { Kernel } from '../../../kernel/kernel.js';
+import type { ModelMessage } from '../../../drivers/llm/types.js';
+import type { Kernel } from '../../../kernel/kernel.js';
 import { withoutCorrected } from '../../../kernel/context/context-budget.js';
 import { turnsOf } from '../../../kernel/tapes/turns.js';
 import type { KernelEvent } from '../../../protocol/events.js';
 import { param } from '../../../sys/param.js';
+import { runScripted, SCRIPTED_EXIT } from '../../helpers/scripted-run.js';
 
 let dir = '';
 let kernel: Kernel | undefined;
@@ -28,33 +27,13 @@ const MALFORMED = 'Writing it.\n[SYS_CALL::SYS_WRITE_STDOUT] {"text": oops}';
 const UNKNOWN = '[SYS_CALL::NOT_A_SYSCALL] {}';
 const MISSING = '[SYS_CALL::FS_READ] {"path":"/missing.txt"}';
 const RIGHT = '[SYS_CALL::SYS_WRITE_STDOUT] {"text":"done right"}';
-const EXIT = '[SYS_CALL::SYS_EXIT] {"code":0}';
-
-/** A model that answers `replies` in order and keeps each request's messages. */
-function scripted(replies: string[], sent: ModelMessage[][]): ModelDriver {
-  return {
-    id: 'openai:scripted',
-    complete(request: ModelRequest) {
-      sent.push(request.messages.map(({ role, text }) => ({ role, text })));
-      return Promise.resolve({ text: replies[sent.length - 1] ?? EXIT, usage: { prompt: 1, output: 1 } });
-    },
-  };
-}
+const EXIT = SCRIPTED_EXIT;
 
 async function run(replies: string[]): Promise<{ sent: ModelMessage[][]; events: KernelEvent[]; pid: number }> {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'aos-corrected-'));
-  kernel = await Kernel.create({
-    workspace: path.join(dir, 'ws'),
-    rootCapabilities: ['fs.read:/**'],
-    storeFile: path.join(dir, 'aos.db'),
-  });
-  const sent: ModelMessage[][] = [];
-  await kernel.models.get('openai:scripted', () => Promise.resolve(scripted(replies, sent)));
-  const events: KernelEvent[] = [];
-  kernel.events.subscribe((e) => void events.push(e));
-  const pcb = await kernel.spawn({ task: 'write a line', model: 'openai:scripted' });
-  expect((await kernel.waitExit(pcb.pid)).exitCode).toBe(0);
-  return { sent, events, pid: pcb.pid };
+  const r = await runScripted(replies);
+  ({ kernel, dir } = r);
+  expect(r.exitCode).toBe(0);
+  return r;
 }
 
 const texts = (messages: readonly ModelMessage[]): string => messages.map((m) => m.text).join('\n---\n');
