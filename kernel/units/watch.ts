@@ -3,11 +3,12 @@
  * inotify on Linux; 5–6 need Node 22) watches the fixed part of each glob; a change under it that
  * matches the glob and is an event the trigger counts is gathered, and `debounce` after the last
  * one the trigger fires once with every path gathered. Symlinks are not followed: nothing outside
- * the workspace is watched through one.
+ * the workspace is watched through one. A write's aside file is passed over (drivers/fs/file-io.ts isAsideName).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
+import { isAsideName } from '../../drivers/fs/file-io.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Trigger, WatchEvent } from './trigger-spec.js';
 
@@ -54,7 +55,9 @@ export class TriggerWatch {
     const nearest = (dir: string): string =>
       existsSync(dir) || dir === this.root || !dir.startsWith(this.root) ? dir : nearest(path.dirname(dir));
     const dirs = [...new Set(this.trigger.paths.map((p) => nearest(path.join(this.root, fixedPart(p)))))];
-    const watcher = watch(dirs, { ignoreInitial: true, followSymlinks: false, persistent: true });
+    // A write's aside file is not a change (file-io.ts): its delete would fire as no one's.
+    const ignored = (file: string): boolean => isAsideName(path.basename(file));
+    const watcher = watch(dirs, { ignoreInitial: true, followSymlinks: false, persistent: true, ignored });
     this.watcher = watcher;
     this.ready = new Promise((resolve) => {
       watcher.once('ready', () => resolve());

@@ -97,6 +97,40 @@ describe('units: the watch trigger', () => {
     await until(() => started(k, 'notes').length === 2, 10_000, 'on again');
   }, 30_000);
 
+  it("a process's FS_WRITE is one change of its file: the aside file it goes through is no create and no delete", async () => {
+    // The write goes to `.aos-write-<id>.tmp` beside the file and is renamed over it; chokidar holds the
+    // aside's unlink back 100 ms, so it came after the debounce as a delete no run made (a chain begun anew).
+    const k = await kernel({
+      writer: [call('FS_WRITE', { path: '/out/report.txt', content: 'one' }), EXIT],
+      told: [EXIT],
+      gone: [EXIT],
+    });
+    await mkdir(path.join(k.workspace, 'out'), { recursive: true });
+    await writeFile(path.join(k.workspace, 'out', 'report.txt'), 'zero');
+    const unit = (name: string, events?: string[]) =>
+      k.kernel.units.add({
+        name,
+        task: 't',
+        model: `replay:${k.tape}`,
+        triggers: [{ watch: { paths: ['out/**'], debounce: '100ms', ...(events ? { events } : {}) } }],
+      });
+    unit('told');
+    unit('gone', ['delete']);
+    await k.kernel.units.watching('told');
+    await k.kernel.units.watching('gone');
+    await k.run({ name: 'writer' });
+    await until(() => started(k, 'told').length === 1, 10_000, 'a run for the write');
+    await sleep(1_000);
+    expect(started(k, 'told')).toHaveLength(1);
+    expect(started(k, 'gone')).toHaveLength(0);
+    const prompt = k.eventsOf((started(k, 'told')[0] as Trigger).pid, 'prompt')[0] as Extract<
+      KernelEvent,
+      { type: 'prompt' }
+    >;
+    expect(prompt.text).toContain('"paths":["/out/report.txt"]');
+    expect(prompt.text).not.toContain('.aos-write-');
+  }, 30_000);
+
   it('refuses a path out of the workspace and a debounce out of range', async () => {
     const k = await kernel({ x: [EXIT] });
     const add = (watch: unknown) => () => k.kernel.units.add({ name: 'x', task: 't', triggers: [{ watch }] });
