@@ -24,6 +24,8 @@ import { figure, flag, report } from './report.js';
 
 const runs = Number(flag('runs', '3'));
 const dirFlood = Number(flag('dir-flood', '100000'));
+/** The control window (s): about as long as the previews take (~5 s of 3 runs; ~1.6 s of one). */
+const controlS = Number(flag('control-s', '5'));
 const DEFAULT =
   'zeros-2gib.tar.gz,zeros-32mib.tar.gz,many-medium.tar.gz,lying-size.tar.gz,pax-flood.tar.gz,dirs-20k.tar.gz,dirs-100k.tar.gz,deep-1000.tar.gz,dup-unit.tar.gz';
 const only = flag('only', DEFAULT).split(',');
@@ -99,10 +101,10 @@ const rows: Array<{ package: string; refused_ms: number[]; message: string }> = 
 const pings: number[] = [];
 let rssPeak = 0;
 await new Promise((r) => setTimeout(r, 500));
-// The control: the same kernel and agents for 5 s with nothing previewed (what this machine's load alone does to the delay).
+// The control: the same kernel and agents for --control-s with nothing previewed (what this machine's load alone does to the delay).
 const control = monitorEventLoopDelay({ resolution: 1 });
 control.enable();
-await new Promise((r) => setTimeout(r, 5_000));
+await new Promise((r) => setTimeout(r, controlS * 1000));
 control.disable();
 const rss0 = process.memoryUsage().rss;
 const delay = monitorEventLoopDelay({ resolution: 1 });

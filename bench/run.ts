@@ -130,7 +130,12 @@ export const BENCHES: Record<string, Bench> = {
     quick: ['--kb', '100', '--runs', '10'],
   },
   // Hostile unit packages (gzip bombs, floods, duplicates) previewed through the socket while agents run: the kernel's event-loop delay, time to refusal (~20 s).
-  'package-bomb': { file: 'package-bomb', args: ['--runs', '3'], quick: ['--runs', '1', '--dir-flood', '10000'] },
+  // Quick: one run of each package (~1.6 s of previews) against a control window about as long.
+  'package-bomb': {
+    file: 'package-bomb',
+    args: ['--runs', '3'],
+    quick: ['--runs', '1', '--dir-flood', '10000', '--control-s', '2'],
+  },
   // Quick: 3 runs, so the figure is a median of three (of two it was their mean: 2.6-3.8 ms against the full run's 2).
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '3'] },
   // 100 agents spawned at once over the daemon's socket × 5 turns × 200 ms: first spawn to last exit over the ideal, spawns/s (~15 s).
