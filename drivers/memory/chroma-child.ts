@@ -1,8 +1,11 @@
 /**
  * The chroma child as its supervisor (chroma-server.ts) handles it: the tail of its output kept
  * for messages (lines of escape codes and drawing left out), its pipes drained before an early exit is
- * read, its exit said in words, and its stop (SIGTERM, then SIGKILL after the grace period that
- * chroma-spawn.ts gave execa). Sleeps between restarts are ones stop() can cut short.
+ * read, its exit said in words, and its stop: SIGTERM, then SIGKILL after the grace period, each to
+ * its whole process group (chroma-spawn.ts starts bwrap as a group's leader). A signal to bwrap's
+ * pid alone, in the first milliseconds after the spawn, left about one bwrap in three behind: the
+ * child it had just forked, not yet tied to it by --die-with-parent, asleep in wait(2) for good.
+ * Sleeps between restarts are ones stop() can cut short.
  */
 import type { ChildProcess } from 'node:child_process';
 
@@ -49,10 +52,31 @@ export function outputTail(output: string): string {
   return tail ? ` (${tail.slice(-600)})` : '';
 }
 
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // SIGTERM, then SIGKILL after stopGraceMs (execa's forceKillAfterDelay, chroma-spawn.ts).
-  child.kill();
-  await gone;
+/** `signal` to the child's process group (it leads one); to the child alone if the group is gone. */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  const { pid } = child;
+  try {
+    if (pid === undefined) throw new Error('no pid');
+    process.kill(-pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** SIGTERM to the group, SIGKILL after `graceMs`; once the child has exited, SIGKILL to whatever of its group is left. */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  const pid = child.pid;
+  if (child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    signalGroup(child, 'SIGTERM');
+    const force = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+    await gone;
+    clearTimeout(force);
+  }
+  // A member that outlived the leader keeps the group's id taken, so this reaches only the child's own.
+  try {
+    if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is gone
+  }
 }

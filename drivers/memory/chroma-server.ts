@@ -16,7 +16,7 @@ import { rm } from 'node:fs/promises';
 import { chromaTarget, displayAddress, heartbeat, HEARTBEAT_PATH, unixSocketAddress } from './chroma-address.js';
 import type { ChromaEndpoint, LogFn } from './chroma-endpoint.js';
 import { IsolationError, isolationFailure, prepareChromaDirs, spawnPrivateChroma } from './chroma-spawn.js';
-import { exitText, keepTail, outputClosed, outputTail, sleep, stopChild } from './chroma-child.js';
+import { exitText, keepTail, outputClosed, outputTail, signalGroup, sleep, stopChild } from './chroma-child.js';
 
 export interface RestartPolicy {
   /** Delay before the first restart after a crash; doubled per recent crash. */
@@ -80,6 +80,11 @@ export class SupervisedChroma implements ChromaEndpoint {
     return this.phase;
   }
 
+  /** SIGTERM, then SIGKILL after this long (chroma-child.ts stopChild). */
+  private get graceMs(): number {
+    return this.options.stopGraceMs ?? 3_000;
+  }
+
   /** A method, not a field comparison, so TypeScript does not narrow the phase across awaits. */
   private stopped(): boolean {
     return this.phase === 'stopped';
@@ -111,7 +116,7 @@ export class SupervisedChroma implements ChromaEndpoint {
       const child = this.child;
       if (this.currentAddress === address && child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGKILL');
+        signalGroup(child, 'SIGKILL');
         await exited;
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -132,7 +137,7 @@ export class SupervisedChroma implements ChromaEndpoint {
     const address = this.currentAddress;
     this.child = null;
     this.currentAddress = null;
-    if (child) await stopChild(child);
+    if (child) await stopChild(child, this.graceMs);
     const socketPath = address && chromaTarget(address).socketPath;
     if (socketPath) await rm(socketPath, { force: true });
   }
@@ -181,7 +186,6 @@ export class SupervisedChroma implements ChromaEndpoint {
       dataDir: this.options.dataDir,
       socketPath,
       cliPath: this.options.cliPath,
-      stopGraceMs: this.options.stopGraceMs ?? 3_000,
     });
     const keep = (chunk: Buffer): void => {
       this.output = keepTail(this.output, chunk);
@@ -211,12 +215,12 @@ export class SupervisedChroma implements ChromaEndpoint {
         );
       }
       if (this.stopped()) {
-        await stopChild(child);
+        await stopChild(child, this.graceMs);
         throw new Error('the memory service is stopped');
       }
       if (await heartbeat(address, 500)) break;
       if (Date.now() - started > timeoutMs) {
-        await stopChild(child);
+        await stopChild(child, this.graceMs);
         throw new Error(
           `chroma did not answer ${HEARTBEAT_PATH} on ${displayAddress(address)} within ${timeoutMs} ms${outputTail(this.output)}`,
         );
@@ -224,7 +228,7 @@ export class SupervisedChroma implements ChromaEndpoint {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     if (seen.exit || this.stopped()) {
-      await stopChild(child);
+      await stopChild(child, this.graceMs);
       throw new Error(this.stopped() ? 'the memory service is stopped' : 'chroma exited right after starting');
     }
     this.child = child;

@@ -83,15 +83,16 @@ export async function prepareChromaDirs(dataDir: string): Promise<string> {
 }
 
 /**
- * Starts bwrap -> launcher -> Chroma; the caller waits for the heartbeat on `socketPath`. The child
- * is execa's: its kill() is SIGTERM, then SIGKILL after `stopGraceMs`, and it is killed when this
- * process exits (execa's cleanup).
+ * Starts bwrap -> launcher -> Chroma; the caller waits for the heartbeat on `socketPath`. bwrap
+ * leads a process group of its own, which the supervisor stops whole (chroma-child.ts stopChild):
+ * its child, killed in the moment between its fork and its --die-with-parent, would otherwise
+ * outlive it. When this process dies however it dies, bwrap does too (--die-with-parent holds for
+ * bwrap itself), and the launcher ends when its stdin closes.
  */
 export async function spawnPrivateChroma(options: {
   dataDir: string;
   socketPath: string;
   cliPath?: string;
-  stopGraceMs: number;
 }): Promise<{ child: ChildProcess }> {
   const bwrap = await findBwrap();
   if (!bwrap)
@@ -135,7 +136,8 @@ export async function spawnPrivateChroma(options: {
     // The supervisor reads the output (a bounded tail) and watches the exit itself.
     buffer: false,
     reject: false,
-    forceKillAfterDelay: options.stopGraceMs,
+    // Its own process group, stopped as one (execa's cleanup on our exit does not apply to it; see above).
+    detached: true,
   });
   child.stdin?.on('error', () => undefined);
   // Wrapped: returned bare from an async function, execa's child (a promise too) would be awaited to its exit.
