@@ -6,9 +6,9 @@
  *   - starts lazily (the first `ensureRunning()`), with one start shared by concurrent callers;
  *   - is ready when `GET /api/v2/heartbeat` answers 200 through that socket;
  *   - is restarted when it dies, with exponential backoff and a cap on restarts per window;
- *   - is stopped with SIGTERM, then SIGKILL after a grace period; it is never left orphaned
- *     (`detached: false`, killed on our process's exit by execa's cleanup, bwrap's
- *     --die-with-parent, and the launcher kills itself when its parent disappears, even by SIGKILL);
+ *   - is stopped with SIGTERM, then SIGKILL after a grace period, each to bwrap's whole process
+ *     group (chroma-child.ts stopChild); it is never left orphaned (bwrap's --die-with-parent when
+ *     this process dies, even by SIGKILL, and the launcher kills itself when its stdin closes);
  *   - is not started at all when it cannot be made private (IsolationError, never retried).
  */
 import type { ChildProcess } from 'node:child_process';
