@@ -4,7 +4,6 @@
  * had just forked, not yet tied to its parent by --die-with-parent, asleep in wait(2) for good,
  * reparented to init). The supervisor stops bwrap's whole process group (chroma-child.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,33 +11,21 @@ import { findBwrap } from '../../../drivers/exec/find-bwrap.js';
 import { stopChild } from '../../../drivers/memory/chroma-child.js';
 import { spawnPrivateChroma } from '../../../drivers/memory/chroma-spawn.js';
 import { until } from '../../helpers/until.js';
+import { runningWith } from '../exec/host-procs.js';
 import { tempDir } from './helpers.js';
 
 const bwrap = await findBwrap();
 if (!bwrap) console.warn('skipping chroma-stop tests: bubblewrap (bwrap) is not installed');
 
 /** Live (not zombie) processes whose command line names `mark`. */
-function livingWith(mark: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
-      if (cmdline.includes(mark) && state !== 'Z' && state !== 'X') found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
+const livingWith = async (mark: string): Promise<number[]> => (await runningWith(mark)).map((p) => p.pid);
 
 let dir: string;
 beforeAll(async () => {
   dir = await tempDir('aos-chroma-stop-');
 });
 afterAll(async () => {
-  for (const pid of livingWith(dir)) process.kill(pid, 'SIGKILL');
+  for (const pid of await livingWith(dir)) process.kill(pid, 'SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -52,9 +39,11 @@ describe.skipIf(!bwrap)('a Chroma stopped as it starts', () => {
       await stopChild(child, 3_000);
     }
     // What a stop leaves can take a moment to go (the kernel's SIGKILL is not instant): wait for none, not a fixed while.
-    await until(() => livingWith(dir).length === 0, 10_000, 'every process of the stopped Chromas gone').catch(
-      () => undefined,
-    );
-    expect(livingWith(dir)).toEqual([]);
+    await until(
+      async () => (await livingWith(dir)).length === 0,
+      10_000,
+      'every process of the stopped Chromas gone',
+    ).catch(() => undefined);
+    expect(await livingWith(dir)).toEqual([]);
   }, 60_000);
 });
