@@ -1,9 +1,9 @@
 /**
  * aos as a user installs it from a package: `npm pack`, `npm install -g` of the tarball into a
- * fresh prefix with no network (dependencies from npm's cache, at the versions of the shipped
- * npm-shrinkwrap.json), then `aos demo` from an unrelated directory. Nothing of the checkout may be
- * used: the kernel's program, its loaded native code and its workspace all come from the prefix
- * and the test's AOS_HOME. Slow (a minute or more of npm), mostly waiting on npm: it runs in the
+ * fresh prefix (dependencies at the versions of the shipped npm-shrinkwrap.json, from npm's cache
+ * where it has them: --prefer-offline), then `aos demo` from an unrelated directory. Nothing of the
+ * checkout may be used: the kernel's program, its loaded native code and its workspace all come
+ * from the prefix and the test's AOS_HOME. Slow (a minute or more of npm), mostly waiting on npm: it runs in the
  * parallel group (alone, after it, it added its whole minute and a half to the suite's time; the
  * tests beside it wait for events, not for a quiet CPU).
  *
@@ -66,78 +66,78 @@ afterAll(async () => {
 });
 
 describe('npm pack, npm install -g, aos demo', () => {
-  it(
-    'installs offline into a fresh prefix and runs the demo from another directory',
-    { timeout: 900_000 },
-    async () => {
-      expect(existsSync(path.join(ROOT, 'dist', 'cmd', 'aos.cjs')), 'dist/ is not built: npm run build').toBe(true);
-      await run('npm', ['pack', '--pack-destination', tmp], {
-        cwd: ROOT,
-        env: { ...process.env, AOS_PACK_PREBUILT: '1' },
+  it('installs into a fresh prefix and runs the demo from another directory', { timeout: 900_000 }, async () => {
+    expect(existsSync(path.join(ROOT, 'dist', 'cmd', 'aos.cjs')), 'dist/ is not built: npm run build').toBe(true);
+    await run('npm', ['pack', '--pack-destination', tmp], {
+      cwd: ROOT,
+      env: { ...process.env, AOS_PACK_PREBUILT: '1' },
+      maxBuffer: 64 << 20,
+    });
+    // postpack took the shrinkwrap away again: the checkout keeps one lockfile.
+    expect(existsSync(path.join(ROOT, 'npm-shrinkwrap.json'))).toBe(false);
+    const tarball = path.join(tmp, readdirSync(tmp).find((name) => name.endsWith('.tgz')) ?? 'none.tgz');
+    const listed = (await run('tar', ['tzf', tarball], { maxBuffer: 64 << 20 })).stdout.split('\n');
+    for (const file of [
+      'package/dist/cmd/aos.cjs',
+      'package/dist/daemon/aosd.js',
+      'package/examples/hello-loop.yaml',
+      'package/drivers/exec/gate/exec-gate.c',
+      'package/scripts/build-gate.mjs',
+      'package/npm-shrinkwrap.json',
+      'package/web/index.html',
+    ])
+      expect(listed, file).toContain(file);
+    // Sources, tests and local caches stay in the checkout.
+    expect(
+      listed.filter((f) => /^package\/(test|bench|kernel|cmd)\/|\.map$|\.ts$|aos-cli\.[a-z-]+\.cache$/.test(f)),
+    ).toEqual([]);
+
+    mkdirSync(elsewhere);
+    // --prefer-offline, not --offline: a lockfile written without `resolved` URLs (npm's
+    // omit-lockfile-registry-resolved, set on this kind of machine) leaves npm ci caching only the
+    // abbreviated metadata, and a global install asks for the full one; on a fresh machine's cache
+    // --offline then fails (ENOTCACHED) for want of metadata, not of any package.
+    const install = await run(
+      'npm',
+      ['install', '-g', '--prefer-offline', '--no-audit', '--no-fund', '--prefix', prefix, tarball],
+      {
+        cwd: elsewhere,
+        env: { ...process.env, npm_config_update_notifier: 'false', ...(await localPrebuild()) },
         maxBuffer: 64 << 20,
-      });
-      // postpack took the shrinkwrap away again: the checkout keeps one lockfile.
-      expect(existsSync(path.join(ROOT, 'npm-shrinkwrap.json'))).toBe(false);
-      const tarball = path.join(tmp, readdirSync(tmp).find((name) => name.endsWith('.tgz')) ?? 'none.tgz');
-      const listed = (await run('tar', ['tzf', tarball], { maxBuffer: 64 << 20 })).stdout.split('\n');
-      for (const file of [
-        'package/dist/cmd/aos.cjs',
-        'package/dist/daemon/aosd.js',
-        'package/examples/hello-loop.yaml',
-        'package/drivers/exec/gate/exec-gate.c',
-        'package/scripts/build-gate.mjs',
-        'package/npm-shrinkwrap.json',
-        'package/web/index.html',
-      ])
-        expect(listed, file).toContain(file);
-      // Sources, tests and local caches stay in the checkout.
-      expect(
-        listed.filter((f) => /^package\/(test|bench|kernel|cmd)\/|\.map$|\.ts$|aos-cli\.[a-z-]+\.cache$/.test(f)),
-      ).toEqual([]);
+      },
+    ).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(
+        `npm install -g --prefer-offline failed (the registry unreachable and npm's cache without a dependency?): ${error.stderr ?? error.message}`,
+      );
+    });
+    expect(install.stderr).not.toMatch(/ERR!/);
+    const installed = path.join(prefix, 'lib', 'node_modules', 'aos');
+    // postinstall compiled the exec gate inside the package (where a C compiler is: CI installs gcc).
+    expect(existsSync(path.join(installed, 'build', 'aos-exec-gate'))).toBe(true);
 
-      mkdirSync(elsewhere);
-      const install = await run(
-        'npm',
-        ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tarball],
-        {
-          cwd: elsewhere,
-          env: { ...process.env, npm_config_update_notifier: 'false', ...(await localPrebuild()) },
-          maxBuffer: 64 << 20,
-        },
-      ).catch((error: { stdout?: string; stderr?: string; message: string }) => {
-        throw new Error(
-          `npm install -g --offline failed (a dependency missing from npm's cache?): ${error.stderr ?? error.message}`,
-        );
-      });
-      expect(install.stderr).not.toMatch(/ERR!/);
-      const installed = path.join(prefix, 'lib', 'node_modules', 'aos');
-      // postinstall compiled the exec gate inside the package (where a C compiler is: CI installs gcc).
-      expect(existsSync(path.join(installed, 'build', 'aos-exec-gate'))).toBe(true);
+    const demo = await run(aos, ['demo'], { cwd: elsewhere, env: userEnv(), maxBuffer: 64 << 20 });
+    expect(demo.stdout).toMatch(/\[1 root\] exited 0/);
+    expect(demo.stderr).toMatch(/aos: exited 0 after/);
 
-      const demo = await run(aos, ['demo'], { cwd: elsewhere, env: userEnv(), maxBuffer: 64 << 20 });
-      expect(demo.stdout).toMatch(/\[1 root\] exited 0/);
-      expect(demo.stderr).toMatch(/aos: exited 0 after/);
+    const status = JSON.parse(
+      (await run(aos, ['kernel', 'status', '--json'], { cwd: elsewhere, env: userEnv() })).stdout,
+    ) as {
+      pid: number;
+      workspace: string;
+    };
+    expect(status.workspace).toBe(path.join(home, 'workspace'));
+    expect(readFileSync(path.join(home, 'workspace', 'demo', 'answer.txt'), 'utf8')).toBe('7');
+    // The running kernel is the installed one: its program and every file it has mapped (native
+    // modules: better-sqlite3) come from the prefix, none from the checkout.
+    const cmdline = readFileSync(`/proc/${status.pid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline).toContain(path.join(installed, 'dist', 'daemon', 'aosd.js'));
+    const maps = readFileSync(`/proc/${status.pid}/maps`, 'utf8');
+    expect(maps.split('\n').filter((line) => line.includes(`${ROOT}/`))).toEqual([]);
+    expect(maps).toContain(path.join(installed, 'node_modules'));
 
-      const status = JSON.parse(
-        (await run(aos, ['kernel', 'status', '--json'], { cwd: elsewhere, env: userEnv() })).stdout,
-      ) as {
-        pid: number;
-        workspace: string;
-      };
-      expect(status.workspace).toBe(path.join(home, 'workspace'));
-      expect(readFileSync(path.join(home, 'workspace', 'demo', 'answer.txt'), 'utf8')).toBe('7');
-      // The running kernel is the installed one: its program and every file it has mapped (native
-      // modules: better-sqlite3) come from the prefix, none from the checkout.
-      const cmdline = readFileSync(`/proc/${status.pid}/cmdline`, 'utf8').split('\0');
-      expect(cmdline).toContain(path.join(installed, 'dist', 'daemon', 'aosd.js'));
-      const maps = readFileSync(`/proc/${status.pid}/maps`, 'utf8');
-      expect(maps.split('\n').filter((line) => line.includes(`${ROOT}/`))).toEqual([]);
-      expect(maps).toContain(path.join(installed, 'node_modules'));
-
-      const stop = await run(aos, ['kernel', 'stop', '--json'], { cwd: elsewhere, env: userEnv() });
-      expect(JSON.parse(stop.stdout)).toMatchObject({ pid: status.pid });
-      // Gone, or a zombie its reaper has not collected yet (a container's init may never): nothing runs.
-      expect(isAlive(status.pid)).toBe(false);
-    },
-  );
+    const stop = await run(aos, ['kernel', 'stop', '--json'], { cwd: elsewhere, env: userEnv() });
+    expect(JSON.parse(stop.stdout)).toMatchObject({ pid: status.pid });
+    // Gone, or a zombie its reaper has not collected yet (a container's init may never): nothing runs.
+    expect(isAlive(status.pid)).toBe(false);
+  });
 });
