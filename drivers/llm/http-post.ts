@@ -51,7 +51,7 @@ function pool(): Agent {
 export function postJson(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | Buffer,
   signal: AbortSignal,
 ): Promise<HttpReply> {
   return requestWhole(pool(), 'POST', url, headers, body, signal, progressOf(signal));
@@ -64,7 +64,7 @@ export function postJson(
 export async function postForStream(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | Buffer,
   signal: AbortSignal,
 ): Promise<HttpReply | HttpStream> {
   const response = await request(url, { method: 'POST', headers, body, signal, dispatcher: pool() });

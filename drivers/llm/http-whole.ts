@@ -106,7 +106,7 @@ export function requestWhole(
   method: 'GET' | 'POST',
   url: string,
   headers: Record<string, string>,
-  body: string | null,
+  body: string | Buffer | null,
   signal: AbortSignal,
   progress?: Progress,
 ): Promise<WholeReply> {

@@ -14,6 +14,7 @@ import { AosError } from '../../sys/errno.js';
 import { deadlinesOf, type ModelDeadlines } from '../../sys/model-limits.js';
 import { withDeadline } from './deadline.js';
 import { shownEndpoint } from './deadline-errors.js';
+import { encodeBody, type WireMessage } from './openai-body.js';
 import { amendCap, capFields, initialCap, type OutputCap } from './openai-max-tokens.js';
 import { replyBound } from './reply-bound.js';
 import { type HttpReply, isStream, postForStream, postJson, probe } from './http-post.js';
@@ -99,12 +100,7 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   };
 
   const whole = async (request: ModelRequest, signal: AbortSignal, tries = 0): Promise<ModelReply> => {
-    const response = await postJson(
-      endpoint,
-      headers,
-      JSON.stringify(toWire(options.model, request, false, cap)),
-      signal,
-    );
+    const response = await postJson(endpoint, headers, wireBody(options.model, request, false, cap), signal);
     if (response.status >= 300 && amended(response, tries)) return whole(request, signal, tries + 1);
     if (response.status >= 300) throw failed(response);
     return fromWire(id, response, apiKey);
@@ -116,7 +112,7 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
     signal: AbortSignal,
     tries = 0,
   ): Promise<ModelReply> => {
-    const body = JSON.stringify(toWire(options.model, request, true, cap));
+    const body = wireBody(options.model, request, true, cap);
     const response = await postForStream(endpoint, { ...headers, accept: 'text/event-stream' }, body, signal);
     if (isStream(response)) return readChatStream(id, response, onText, toUsage, apiKey);
     if (amended(response, tries)) return streamed(request, onText, signal, tries + 1);
@@ -153,15 +149,30 @@ export function toWire(
   stream = false,
   cap: OutputCap = initialCap(''),
 ): Record<string, unknown> {
-  const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [];
-  if (request.system !== '') messages.push({ role: 'system', content: request.system });
+  const { messages, rest } = wireParts(request, stream, cap);
+  const system: WireMessage[] = request.system === '' ? [] : [{ role: 'system', content: request.system }];
+  return { model, messages: [...system, ...messages], ...rest };
+}
+
+/** The request's bytes: toWire's JSON, the system prompt's part encoded once a prompt (openai-body.ts). */
+function wireBody(model: string, request: ModelRequest, stream: boolean, cap: OutputCap): Buffer {
+  const { messages, rest } = wireParts(request, stream, cap);
+  return encodeBody(model, request, messages, rest);
+}
+
+/** The messages after the system prompt's, and the fields after the messages. */
+function wireParts(
+  request: ModelRequest,
+  stream: boolean,
+  cap: OutputCap,
+): { messages: WireMessage[]; rest: Record<string, unknown> } {
+  const messages: WireMessage[] = [];
   for (const message of request.messages) {
     messages.push({ role: message.role === 'model' ? 'assistant' : 'user', content: message.text });
   }
   const bound = capFields(cap, replyBound(request));
-  return stream
-    ? { model, messages, stream, stream_options: { include_usage: true }, ...bound }
-    : { model, messages, stream, ...bound };
+  const rest = stream ? { stream, stream_options: { include_usage: true }, ...bound } : { stream, ...bound };
+  return { messages, rest };
 }
 
 /** A base URL that redirects: say where to, so that it can be set to that address. */
