@@ -10,6 +10,7 @@
  * fake's capacity: requests a second it could serve on one core. A workload that asks for more
  * than a part of that measures the fake, not aos.
  */
+import { setMaxListeners } from 'node:events';
 import { createOpenAIDriver } from '../drivers/llm/openai.js';
 import type { ModelMessage } from '../drivers/llm/types.js';
 import { startRemoteFake, type RemoteFake } from '../test/fakes/fake-provider/remote.js';
@@ -53,7 +54,9 @@ export async function fakeCpuDuring<T>(fake: RemoteFake, run: () => Promise<T>):
 export async function measureHttpClient(w: ClientWorkload, runs: number): Promise<ClientMeasured[]> {
   const fake = await startRemoteFake({ latencyMs: { '*': w.latency }, turns: { '*': Number.MAX_SAFE_INTEGER } });
   const driver = createOpenAIDriver({ model: 'bench-model', baseUrl: `${fake.url}/v1`, apiKey: 'bench' });
+  // One signal for every conversation, as a kernel has one a process: hundreds listen to it at once.
   const signal = new AbortController().signal;
+  setMaxListeners(0, signal);
   let pid = 0;
   const conversation = async (): Promise<void> => {
     const proc = { pid: ++pid, name: 'delay', turn: 0 };
