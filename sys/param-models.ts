@@ -29,10 +29,4 @@ export const modelParam = {
    * modelMaxOutputTokens) at a slow 30 tokens/s takes 270 s. Retried, as a timeout always was.
    */
   modelReplyS: 300,
-  /**
-   * The OpenAI-compatible driver's encoded system prompts (drivers/llm/openai-body.ts), kept by their
-   * text so a process's prompt is encoded once, not on every turn: at most this many bytes in all,
-   * the least recently used dropped first. 16 MiB holds a few thousand running agents' prompts.
-   */
-  llmPromptBytesKept: 16 * 1024 * 1024,
 } as const;

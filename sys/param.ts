@@ -154,6 +154,8 @@ export const param = {
   psWorkerIdleMs: 30_000,
   /** Model drivers (a parsed tape, an SDK client) kept loaded; the least recently used are dropped past this. */
   maxCachedModelDrivers: 64,
+  /** The OpenAI-compatible driver's encoded system prompts, one a process (drivers/llm/openai-body.ts): bytes kept in all, least recently used dropped first. */
+  llmPromptBytesKept: 16 * 1024 * 1024,
   /** System prompts' syscall references kept built, one per distinct capability set (syscalls/reference.ts), least recently used out. */
   syscallReferencesKept: 256,
   /** Processes whose latest turn span and spawning span the tracer keeps (kernel/loop/tracing.ts), least recently used out. */

@@ -10,10 +10,11 @@ import { encodeBody, keptPrompts } from '../../../drivers/llm/openai-body.js';
 import { toWire } from '../../../drivers/llm/openai.js';
 import { initialCap } from '../../../drivers/llm/openai-max-tokens.js';
 import type { ModelRequest } from '../../../drivers/llm/types.js';
-import { param } from '../../../sys/param.js';
+import { param as readonlyParam } from '../../../sys/param.js';
 import { startFakeProvider } from '../../fakes/fake-provider.js';
 import { createOpenAIDriver } from '../../../drivers/llm/openai.js';
 
+const param = readonlyParam as { llmPromptBytesKept: number };
 const saved = param.llmPromptBytesKept;
 afterEach(() => {
   param.llmPromptBytesKept = saved;
@@ -30,8 +31,8 @@ function request(system: string, texts: string[]): ModelRequest {
 
 /** What the driver sends, through its own parts: toWire's JSON split where encodeBody splits it. */
 function sent(model: string, req: ModelRequest, stream: boolean): string {
-  const wire = toWire(model, req, stream, initialCap('http://127.0.0.1/v1')) as { messages: unknown[] };
-  const { model: _m, messages, ...rest } = wire;
+  const wire = toWire(model, req, stream, initialCap('http://127.0.0.1/v1')) as { model: string; messages: unknown[] };
+  const { model: _model, messages, ...rest } = wire;
   const after = req.system === '' ? messages : messages.slice(1);
   return encodeBody(model, req, after as never, rest).toString('utf8');
 }
