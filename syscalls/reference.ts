@@ -50,7 +50,7 @@ function describeCapability(def: SyscallDef): string {
 
 /** One syscall: its name, arguments and what its result's value holds; then what it does (and what it needs). */
 function entry(def: SyscallDef, needs: boolean): string {
-  return `${def.name} ${describeArgs(def)} → ${def.returns}\n  ${def.summary}${needs ? describeCapability(def) : ''}`;
+  return `${def.name} ${describeArgs(def)} -> ${def.returns}\n  ${def.summary}${needs ? describeCapability(def) : ''}`;
 }
 
 const KIND_WORD = /[a-z]+(?:\.[a-z]+)*/g;

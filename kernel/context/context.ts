@@ -32,7 +32,7 @@ Your capabilities: ${caps}
 Your limits: ${describeLimits(pcb)}.
 ${pcb.ppid ? `Your parent is pid ${pcb.ppid}.` : 'You are the root of your process tree.'}
 
-Syscalls you may make (NAME {arguments, ? when optional} → what the result's value holds):
+Syscalls you may make (NAME {arguments, ? when optional} -> what the result's value holds):
 ${syscallReference(pcb.capabilities)}`;
 }
 
