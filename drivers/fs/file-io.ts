@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
-import { notRegularError } from './virtual-path.js';
+import { ASIDE_PREFIX, notRegularError } from './virtual-path.js';
 
 const readAsync = promisify(fs.read);
 const writeAsync = promisify(fs.write);
@@ -90,20 +90,6 @@ export function replaceableMode(target: string, virtualPath: string): number {
   return stats.mode & 0o7777;
 }
 
-/**
- * The name of the file a write is put in before it is renamed over its target (writeAside):
- * `.aos-write-<nanoid>.tmp`, beside the target. It lives for the length of one write; what watches
- * the workspace (a unit's watch trigger) passes it over, since it is no change anyone made — its
- * create comes with the target's, and its delete (chokidar holds an unlink back 100 ms to join an
- * editor's atomic save) would otherwise come as a change of its own, made by no one.
- */
-const ASIDE = /^\.aos-write-[A-Za-z0-9_-]{21}\.tmp$/;
-
-/** Whether a file's base name is one writeAside gives its aside file. */
-export function isAsideName(base: string): boolean {
-  return ASIDE.test(base);
-}
-
 /** Write `data` beside `target` (in directory `dirBase`) and rename it over `target`. */
 export async function writeAside(
   dirBase: string,
@@ -112,7 +98,7 @@ export async function writeAside(
   mode: number,
   syncBytes: number,
 ): Promise<void> {
-  const aside = path.join(dirBase, `.aos-write-${nanoid()}.tmp`);
+  const aside = path.join(dirBase, `${ASIDE_PREFIX}${nanoid()}.tmp`);
   const fd = await openAsync(aside, CREATE_ASIDE, mode);
   let open = true;
   try {

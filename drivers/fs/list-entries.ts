@@ -2,11 +2,12 @@
  * The entries of an open, checked directory: sorted by name, capped, each with its type and (for
  * files) size. Types come from the directory itself (d_type), so only files need a stat. A small
  * directory is read synchronously; a large one (thousands of names) in the thread pool, so a
- * directory an agent filled cannot stall the other processes.
+ * directory an agent filled cannot stall the other processes. A write's aside file is left out.
  */
 import fs, { type Dirent, promises as fsp, type Stats } from 'node:fs';
 
 import type { ListEntry } from '../../sys/driver-api.js';
+import { isAsideName } from './virtual-path.js';
 
 export type { ListEntry } from '../../sys/driver-api.js';
 
@@ -21,7 +22,10 @@ export async function listEntries(
   sync: boolean,
 ): Promise<{ entries: ListEntry[]; truncated: boolean }> {
   const options = { withFileTypes: true } as const;
-  const all = (sync ? fs.readdirSync(dirPath, options) : await fsp.readdir(dirPath, options)).sort(byName);
+  // A write's aside file is no entry of the workspace (virtual-path.ts isAsideName).
+  const all = (sync ? fs.readdirSync(dirPath, options) : await fsp.readdir(dirPath, options))
+    .filter((d) => !isAsideName(d.name))
+    .sort(byName);
   const kept = all.length > max ? all.slice(0, max) : all;
   const described = sync
     ? kept.map((d) => describeSync(dirPath, d))

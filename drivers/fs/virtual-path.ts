@@ -20,7 +20,24 @@ export function quotePath(input: string): string {
   return JSON.stringify(shown);
 }
 
-/** Normalise an agent path to `/a/b`; throws EINVAL for malformed paths and EACCES for escapes. */
+/**
+ * The name of the file a write is put in before it is renamed over its target (file-io.ts
+ * writeAside): `.aos-write-<nanoid>.tmp`, beside the target, for the length of one write. No agent
+ * path may name one (toVirtualPath) and no listing shows one (list-entries.ts): a rule written for
+ * the target (`deny: fs.read:/keys/*.key`) does not match the aside file's name, which would let a
+ * process read another's write as it is made; nor is it a change anyone made, so what watches the
+ * workspace (a unit's watch trigger) passes it over — its delete, which chokidar holds back 100 ms
+ * to join an editor's atomic save, would otherwise come as a change of its own, made by no one.
+ */
+export const ASIDE_PREFIX = '.aos-write-';
+const ASIDE = /^\.aos-write-[A-Za-z0-9_-]{21}\.tmp$/;
+
+/** Whether a file's base name is one writeAside gives its aside file. */
+export function isAsideName(base: string): boolean {
+  return base.startsWith(ASIDE_PREFIX) && ASIDE.test(base);
+}
+
+/** Normalise an agent path to `/a/b`; throws EINVAL for malformed paths, EACCES for escapes and the kernel's aside files. */
 export function toVirtualPath(input: string, maxPathLength: number): string {
   if (typeof input !== 'string') throw new AosError('EINVAL', 'path must be a string');
   if (CONTROL_CHAR.test(input)) {
@@ -40,6 +57,12 @@ export function toVirtualPath(input: string, maxPathLength: number): string {
     }
     if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
       throw new AosError('EINVAL', `invalid path ${quotePath(input)}: a name is longer than 255 bytes`);
+    }
+    if (isAsideName(segment)) {
+      throw new AosError(
+        'EACCES',
+        `${quotePath(input)}: the kernel's own file of a write in progress, not a path of the workspace`,
+      );
     }
     segments.push(segment);
   }

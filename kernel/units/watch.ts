@@ -3,12 +3,12 @@
  * inotify on Linux; 5–6 need Node 22) watches the fixed part of each glob; a change under it that
  * matches the glob and is an event the trigger counts is gathered, and `debounce` after the last
  * one the trigger fires once with every path gathered. Symlinks are not followed: nothing outside
- * the workspace is watched through one. A write's aside file is passed over (drivers/fs/file-io.ts isAsideName).
+ * the workspace is watched through one. A write's aside file is passed over (drivers/fs/virtual-path.ts isAsideName).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { isAsideName } from '../../drivers/fs/file-io.js';
+import { isAsideName } from '../../drivers/fs/virtual-path.js';
 import type { Clock } from '../../sys/clock.js';
 import type { Trigger, WatchEvent } from './trigger-spec.js';
 
