@@ -208,11 +208,17 @@ describe('red team round 2: proposals', () => {
   }, 120_000);
 });
 
-/** Whether a process runs with `needle` in its command line (the hook's script, running in its sandbox). */
-function running(needle: string): boolean {
+/**
+ * Whether a shell is interpreting `script` now: its exec is over. A bwrap whose arguments name the
+ * script (the first write's hook still tearing down, or the second's not yet started) does not count:
+ * the test writes to the script once it is held, and a write while it is being exec'd makes the
+ * exec fail (ETXTBSY) and the hook veto the write.
+ */
+function interpreting(script: string): boolean {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) return true;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[1] === script && /(^|\/)(ba|da)?sh$/.test(argv[0] ?? '')) return true;
     } catch {
       // ended meanwhile
     }
@@ -262,7 +268,7 @@ describe.runIf(Boolean(await findBwrap()))('red team round 2: an undo racing a p
     const pcb = await h.kernel.spawn({ task: 'race', model: `replay:${tape}` });
     // Once the first write is a proposal, the hook running is the second write's.
     const proposed = async () => (await h!.kernel.safety.proposals.list(10)).filter((p) => p.pid === pcb.pid);
-    await until(async () => (await proposed()).length === 1 && running(hook), 60_000, 'the second write held');
+    await until(async () => (await proposed()).length === 1 && interpreting(hook), 60_000, 'the second write held');
     const [first] = await proposed();
     expect(await readFile(file, 'utf8')).toBe('v1');
     await expect(h.kernel.safety.proposals.undo(first!.id, 'socket')).rejects.toThrow(
