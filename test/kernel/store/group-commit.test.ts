@@ -12,8 +12,8 @@ afterEach(() => {
 });
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-/** A store in memory whose commits are listed (the pids of each batch's events); the commit delay's timers (and clock) are faked and never move unless advanced. */
-function openWatched(clock: 'real clock' | 'fake clock' = 'fake clock'): { s: Store; batches: number[][] } {
+/** A store in memory whose commits are listed (the pids of each batch's events); the commit delay's timers are faked and never move unless advanced, and so is the clock (vitest's fake performance, or handClock()). */
+function openWatched(clock: 'clock by hand' | 'fake clock' = 'fake clock'): { s: Store; batches: number[][] } {
   vi.useFakeTimers({
     toFake: clock === 'fake clock' ? ['setTimeout', 'clearTimeout', 'performance'] : ['setTimeout', 'clearTimeout'],
   });
@@ -102,17 +102,30 @@ describe('group commit', () => {
   });
 });
 
-/** Busy, as instant turns are, for `ms` of real time. */
-function busy(ms: number): void {
-  const started = performance.now();
-  while (performance.now() - started <= ms) {
-    // spin
-  }
+/**
+ * The clock the turn gate and the commit read (performance.now), moved by hand: busy(ms) is a turn
+ * that spent `ms`, and nothing else passes, however slow or preempted the machine running the test.
+ * Timers are not touched (the commit delay's are faked and never advanced).
+ */
+let busy: (ms: number) => void = () => {
+  throw new Error('handClock() first');
+};
+function handClock(): void {
+  // Later than anything the turn gate saw under the real clock in an earlier test.
+  let now = performance.now() + 60_000;
+  vi.spyOn(performance, 'now').mockImplementation(() => now);
+  busy = (ms) => {
+    now += ms + 0.001;
+  };
 }
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('group commit under instant turns', () => {
   it('commits every turn of the loop once turns have queued behind the turn gate for a quiet window, not after the delay', async () => {
-    const { s, batches } = openWatched('real clock');
+    const { s, batches } = openWatched('clock by hand');
+    handClock();
     // Slice after slice spent, the next turn queued each time: saturated, as 1,000 instant agents are.
     let queued: Promise<void> | undefined;
     for (;;) {
@@ -132,7 +145,8 @@ describe('group commit under instant turns', () => {
   });
 
   it('keeps gathering when one round of replies overflows a slice for a moment', async () => {
-    const { s, batches } = openWatched('real clock');
+    const { s, batches } = openWatched('clock by hand');
+    handClock();
     // Whatever queued before is long over.
     busy(3 * param.turnSliceMs);
     await tick();
