@@ -408,4 +408,18 @@ describe('replay tapes in the model registry', () => {
     await rename(`${file}.tmp`, file);
     expect(await reply()).toBe('third');
   });
+
+  it("reads the tape's stamp once a turn of the event loop, not once a call: a turn of hundreds of agents stats it once", async () => {
+    const { ModelRegistry } = await import('../../../drivers/llm/registry.js');
+    const { writeFileSync } = await import('node:fs');
+    const file = await writeTape('stamped.yaml', 'agents:\n  root:\n    - "first text"\n');
+    const driver = await new ModelRegistry().get(`replay:${file}`);
+    expect(driver.stale?.()).toBe(false);
+    // Edited in this same turn of the loop (a longer text: the size changes): the stamp read above stands.
+    writeFileSync(file, 'agents:\n  root:\n    - "a longer second text"\n');
+    expect(driver.stale?.()).toBe(false);
+    // The next turn of the loop reads it again.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(driver.stale?.()).toBe(true);
+  });
 });
