@@ -123,7 +123,9 @@ describe('proposals: run now, undoable for a window', () => {
   it('is final once its window has passed: the undo is refused and the file stays', async () => {
     const { mine } = await run('q', [WRITE('/quick/q.txt', 'kept'), { expect: '"proposal"', reply: EXIT }]);
     const [q] = mine as [Proposal];
-    expect(q).toMatchObject({ state: 'pending', subject: '/quick/q.txt' });
+    expect(q).toMatchObject({ subject: '/quick/q.txt' });
+    // Its window is 1 s: on a loaded machine it may have passed by the time the run is listed (CI 81, two busy loops beside it).
+    expect(['pending', 'final']).toContain(q.state);
     await until(
       async () => (await proposals()).find((p) => p.id === q.id)?.state === 'final',
       15_000,
