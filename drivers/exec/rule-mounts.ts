@@ -16,11 +16,13 @@ export interface RuleMounts {
   /** bwrap options, after every other mount, binding workspace paths through `sources` (opened as it is called, just before bwrap starts). */
   args(sources: BindSources): string[];
   protections: Protection[];
+  /** The rules they hold (what a running sandbox holds by them: ../fs-held.ts). */
+  rules: readonly FsRule[];
   /** What is mounted where, to tell two plans apart ('' for none). */
   key: string;
 }
 
-const NONE: RuleMounts = { args: () => [], protections: [], key: '' };
+const NONE: RuleMounts = { args: () => [], protections: [], rules: [], key: '' };
 
 export async function ruleMounts(
   workspace: string,
@@ -46,6 +48,7 @@ export async function ruleMounts(
   return {
     args: (sources) => overlayArgs(workspace, overlays, empty, sources),
     protections,
+    rules,
     key: JSON.stringify([overlays, empty]),
   };
 }

@@ -23,6 +23,7 @@ import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child
 import type { ExecLimits, ExecRequest, ExecResult } from './types.js';
 import { mountArgs, planMounts, resolveMounts, workingDirectory } from './scoped-mounts.js';
 import { hiddenCwd, makeDirOutsideRules, ruleMounts, workspaceView } from './rule-mounts.js';
+import { holdWhileRunning } from '../fs-held.js';
 import { ruleNote } from './rule-note.js';
 import type { Protection } from './rule-protections.js';
 import { BindSources } from './bind-sources.js';
@@ -78,6 +79,10 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     );
   // Workspace paths are bound by descriptor, opened last (bind-sources.ts); closed here once the run is over.
   const sources = new BindSources(req.workspace);
+  // What its mounts sit on is not taken from under them by the fs driver while it runs.
+  const release = rules
+    ? holdWhileRunning({ what: 'an EXEC_CMD', rules: rules.rules, mounts: rules.protections })
+    : null;
   try {
     const tools = {
       bwrap,
@@ -95,6 +100,7 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     );
   } finally {
     sources.close();
+    release?.();
   }
 }
 

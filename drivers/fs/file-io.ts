@@ -121,3 +121,12 @@ function closeQuietly(fd: number): void {
     // already failing
   }
 }
+
+/** Undo a partial append; the write's own error is the one worth reporting. */
+export function cutBack(fd: number, size: number): void {
+  try {
+    fs.ftruncateSync(fd, size);
+  } catch {
+    // already failing
+  }
+}

@@ -7,7 +7,7 @@ import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
-import { encodeChunk, readChunk, replaceableMode, writeAll, writeAside } from './file-io.js';
+import { cutBack, encodeChunk, readChunk, replaceableMode, writeAll, writeAside } from './file-io.js';
 import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
 import { listEntries } from './list-entries.js';
 import {
@@ -22,6 +22,8 @@ import {
   type WalkContext,
 } from './open-inside.js';
 import { type FsOperation, notRegularError, splitVirtualPath, toFsError, toVirtualPath } from './virtual-path.js';
+import { clearFor, inPlace, refusesNew, refusesRemoval } from '../fs-held.js';
+import { heldError, rewrite } from './held-write.js';
 
 export type { ListEntry } from './list-entries.js';
 export type { Authorize } from './open-inside.js';
@@ -158,6 +160,8 @@ export class WorkspaceFs {
       throw error;
     }
     try {
+      const holder = await clearFor(refusesRemoval, virtualPath);
+      if (holder) throw heldError(virtualPath, holder, 'removed');
       // Unlinks the name in the pinned directory: a symlink goes, never what it points to.
       fs.rmSync(path.join(dir.base, last), { force: true });
     } catch (error) {
@@ -170,7 +174,12 @@ export class WorkspaceFs {
 
   /** Append in place; an append that fails half-way is cut back to the old size. */
   private async append(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
-    const { fd, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);
+    // A new file a running sandbox would see is not made (../fs-held.ts).
+    const held = await clearFor(refusesNew, virtualPath);
+    const flags = (held ? WRITE_FLAGS & ~constants.O_CREAT : WRITE_FLAGS) | constants.O_APPEND;
+    const { fd, stats } = await this.openFile(virtualPath, flags, 'write', authorize).catch((error: unknown) => {
+      throw held && error instanceof AosError && error.code === 'ENOENT' ? heldError(virtualPath, held, 'made') : error;
+    });
     try {
       await writeAll(fd, data, null, this.options.syncIoBytes);
     } catch (error) {
@@ -181,7 +190,7 @@ export class WorkspaceFs {
     }
   }
 
-  /** New content goes beside the file and is renamed over it (file-io.ts writeAside), inside the pinned directory. */
+  /** New content goes aside and is renamed over it (file-io.ts), but for what a running sandbox holds (../fs-held.ts). */
   private async replace(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
     const ctx = this.context(virtualPath, 'write');
     const { names, last } = dirAndName(virtualPath);
@@ -189,6 +198,10 @@ export class WorkspaceFs {
     try {
       authorizeReal(ctx, dir, last, authorize);
       const target = path.join(dir.base, last);
+      const there = fs.lstatSync(target, { throwIfNoEntry: false }) !== undefined;
+      if (there && inPlace(virtualPath)) return await rewrite(target, virtualPath, data, this.options.syncIoBytes);
+      const holder = there ? null : await clearFor(refusesNew, virtualPath);
+      if (holder) throw heldError(virtualPath, holder, 'made');
       await writeAside(dir.base, target, data, replaceableMode(target, virtualPath), this.options.syncIoBytes);
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');
@@ -276,15 +289,6 @@ function dirAndName(virtualPath: string): { names: string[]; last: string } {
   const last = names.pop();
   if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
   return { names, last };
-}
-
-/** Undo a partial append; the write's own error is the one worth reporting. */
-function cutBack(fd: number, size: number): void {
-  try {
-    fs.ftruncateSync(fd, size);
-  } catch {
-    // already failing
-  }
 }
 
 function requireCount(value: number, label: string): number {

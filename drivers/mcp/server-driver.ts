@@ -11,6 +11,8 @@ import { openTransport, type OpenedTransport } from './open-transport.js';
 import { serverRuleMounts, type ServerRules } from './sandbox-rules.js';
 import type { McpLimits, McpServerConfig, McpTool } from './types.js';
 import type { BindSources } from '../exec/bind-sources.js';
+import { type HeldMount, holdWhileRunning } from '../fs-held.js';
+import type { FsRule } from '../fs-rules.js';
 
 export interface ServerDriverOptions {
   workspace: string;
@@ -30,12 +32,16 @@ interface Running {
   stopping: boolean;
   /** The fs rules' mounts it was started with ('' for none). */
   rulesKey: string;
+  /** Lets go of what its mounts hold (../fs-held.ts) once it has exited. */
+  release: () => void;
 }
 
 interface Planned {
   /** The overlays' bwrap options, workspace paths bound through the launch's sources (bind-sources.ts). */
   args: (sources: BindSources) => string[];
   key: string;
+  rules: readonly FsRule[];
+  protections: readonly HeldMount[];
 }
 
 export class ServerDriver {
@@ -156,7 +162,7 @@ export class ServerDriver {
 
   /** The mounts the policy's fs rules ask of a stdio server's sandbox now (none for a server reached over HTTP). */
   private async planRules(): Promise<Planned> {
-    if (this.config.kind !== 'stdio') return { args: () => [], key: '' };
+    if (this.config.kind !== 'stdio') return { args: () => [], key: '', rules: [], protections: [] };
     return serverRuleMounts(this.config, this.options.workspace, this.options.rules).catch((error: unknown) => {
       throw new AosError(
         'EACCES',
@@ -171,8 +177,16 @@ export class ServerDriver {
       this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
     const wait = this.lastFailureAt + delay - Date.now();
     if (wait > 0) await sleep(wait);
+    // What its mounts sit on is not taken from under them by the fs driver while it runs.
+    const release = holdWhileRunning({
+      what: `MCP server "${this.name}"`,
+      rules: planned.rules,
+      mounts: planned.protections,
+      // Started again at its next use, under mounts planned then.
+      stop: () => this.stop(),
+    });
     const opened = openTransport(this.config, this.options.workspace, limits, planned.args);
-    const running: Running = { client: this.newClient(), opened, stopping: false, rulesKey: planned.key };
+    const running: Running = { client: this.newClient(), opened, stopping: false, rulesKey: planned.key, release };
     running.client.onclose = () => this.onClosed(running);
     try {
       await running.client.connect(opened.transport, { timeout: limits.startTimeoutMs });
@@ -223,6 +237,7 @@ export class ServerDriver {
   }
 
   private onClosed(running: Running): void {
+    running.release();
     if (this.running === running) {
       this.running = null;
       this.cache = null;

@@ -1,0 +1,185 @@
+/**
+ * A running sandbox's mounts survive what the fs driver does meanwhile (drivers/fs-held.ts). Linux
+ * detaches a mount in another mount namespace when the path it sits on is replaced or unlinked:
+ * FS_WRITE renames new content over its target, so a file hidden from a running EXEC_CMD (or a
+ * long-lived MCP server) by `deny: fs.read:…` showed that sandbox the new content, and a file held
+ * read-only by `deny: fs.write:…` became writable in it. Real bwrap, a real sandbox running while
+ * the fs driver writes: a hidden file is rewritten in place and stays hidden, a read-only one stays
+ * read-only, a new name a read rule covers is refused until an EXEC_CMD has ended (an MCP server is
+ * stopped first, and starts again under new mounts), and so is the removal of what it holds.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execLimits } from '../../drivers/exec/driver.js';
+import { findBwrap } from '../../drivers/exec/find-bwrap.js';
+import { runSandboxed } from '../../drivers/exec/run-sandboxed.js';
+import { holderCount } from '../../drivers/fs-held.js';
+import { closeDrivers, openDrivers, scopeDrivers } from '../../drivers/index.js';
+import { shadowedSyscall } from '../../kernel/kernel-open.js';
+import { CapabilitySet } from '../../sys/capabilities.js';
+import { filesystem } from '../drivers/mcp/servers.js';
+import { WorkspaceFs } from '../../drivers/fs/workspace-fs.js';
+import { parsePolicy } from '../../kernel/safety/policy.js';
+import type { ExecResult } from '../../sys/driver-api.js';
+import { until } from '../helpers/until.js';
+
+const ready = Boolean(await findBwrap());
+if (!ready) console.log('bwrap is missing: held-path tests skipped');
+
+const rulesOf = (yaml: string) =>
+  parsePolicy(`version: 1\nroot: {capabilities: [exec]}\nrules:\n${yaml}\n`, 'held').safety.rules;
+const RULES = rulesOf(
+  `  - deny: "fs.read:/keys/*.key"\n  - deny: "fs.write:/conf/c.yaml"\n  - deny: "fs.read:/vault/**"`,
+);
+
+let workspace = '';
+let fs: WorkspaceFs;
+beforeEach(async () => {
+  workspace = await mkdtemp(path.join(os.tmpdir(), 'aos-held-'));
+  for (const [name, content] of Object.entries({
+    'keys/a.key': 'OLD-KEY',
+    'conf/c.yaml': 'orig-conf',
+    'vault/v.txt': 'vault',
+    'free.txt': 'free',
+  })) {
+    await mkdir(path.dirname(path.join(workspace, name)), { recursive: true });
+    await writeFile(path.join(workspace, name), content);
+  }
+  fs = await WorkspaceFs.open({
+    root: workspace,
+    maxReadBytes: 1 << 20,
+    maxWriteBytes: 1 << 20,
+    maxListEntries: 1000,
+    maxPathLength: 4096,
+  });
+});
+afterEach(async () => {
+  fs.close();
+  await rm(workspace, { recursive: true, force: true });
+});
+
+/**
+ * A sandbox under RULES that runs `loop` until /workspace/stop appears, then prints `tail`; resolves
+ * with its result once it has ended, after it has started (its marker file is there).
+ */
+async function whileRunning(loop: string, tail: string, during: () => Promise<void>): Promise<ExecResult> {
+  const cmd = `touch /workspace/started; until [ -e /workspace/stop ]; do ${loop}; sleep 0.02; done; ${tail}`;
+  const run = runSandboxed({ cmd, workspace, limits: { ...execLimits(), wallTimeoutMs: 30_000 }, fsRules: RULES });
+  try {
+    await until(
+      async () => (await readFile(path.join(workspace, 'started')).catch(() => null)) !== null,
+      20_000,
+      'the sandbox to start',
+    );
+    expect(holderCount()).toBe(1);
+    await during();
+  } finally {
+    // Ended whatever happened, so that no sandbox outlives its test.
+    await writeFile(path.join(workspace, 'stop'), '');
+    await run.catch(() => undefined);
+  }
+  const result = await run;
+  expect(holderCount()).toBe(0);
+  return result;
+}
+
+describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the fs driver writes', () => {
+  it('a hidden file rewritten by FS_WRITE stays hidden from it (in place: its mount stays on)', async () => {
+    const result = await whileRunning(
+      'cat /workspace/keys/a.key >> /tmp/seen 2>/dev/null',
+      'cat /tmp/seen; echo END',
+      async () => {
+        await fs.write('/keys/a.key', 'NEW-SECRET');
+        // Long enough for the loop to read it many times, were it there to read.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+    );
+    expect(result.stdout).toContain('END');
+    expect(result.stdout).not.toContain('NEW-SECRET');
+    expect(result.stdout).not.toContain('OLD-KEY');
+    expect(await readFile(path.join(workspace, 'keys/a.key'), 'utf8')).toBe('NEW-SECRET');
+  });
+
+  it('a read-only file rewritten by FS_WRITE stays read-only to it', async () => {
+    const result = await whileRunning(
+      'echo HACKED > /workspace/conf/c.yaml 2>/dev/null',
+      'cat /workspace/conf/c.yaml',
+      async () => {
+        await fs.write('/conf/c.yaml', 'new-conf');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+    );
+    expect(result.stdout).toContain('new-conf');
+    expect(await readFile(path.join(workspace, 'conf/c.yaml'), 'utf8')).toBe('new-conf');
+  });
+
+  it('a new name its read rule covers is refused while it runs (it would see it), and made once it has ended', async () => {
+    await whileRunning('true', 'true', async () => {
+      await expect(fs.write('/keys/b.key', 'B-SECRET')).rejects.toMatchObject({ code: 'EBUSY' });
+      await expect(fs.write('/keys/c.key', 'C', { append: true })).rejects.toMatchObject({ code: 'EBUSY' });
+      // What no rule covers, or what a hidden directory covers, is written as ever.
+      await fs.write('/keys/notes.txt', 'notes');
+      await fs.write('/vault/new.txt', 'inside a hidden directory');
+      await fs.write('/free.txt', 'free again');
+    });
+    await fs.write('/keys/b.key', 'B-SECRET');
+    expect(await readFile(path.join(workspace, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
+    expect(await readFile(path.join(workspace, 'vault/new.txt'), 'utf8')).toBe('inside a hidden directory');
+  });
+
+  it('what it holds is not removed while it runs (a rollback), and is once it has ended', async () => {
+    await whileRunning('true', 'true', async () => {
+      await expect(fs.restore('/keys/a.key', null)).rejects.toMatchObject({ code: 'EBUSY' });
+      await expect(fs.restore('/conf/c.yaml', null)).rejects.toMatchObject({ code: 'EBUSY' });
+      expect(await fs.restore('/free.txt', null)).toBe('removed');
+    });
+    expect(await fs.restore('/keys/a.key', null)).toBe('removed');
+  });
+});
+
+describe.skipIf(!ready)('a long-lived MCP server keeps what its mounts hold while the fs driver writes', () => {
+  it('a hidden file rewritten by FS_WRITE stays hidden from the running server, a read-only one read-only; for a new name it covers the server is stopped first', async () => {
+    const opened = await openDrivers({
+      workspace,
+      allowPrivate: () => false,
+      mcp: { servers: { files: filesystem() }, shadows: shadowedSyscall },
+      fsRules: () => RULES,
+    });
+    try {
+      const caps = ['fs.read:/**', 'fs.write:/**', 'mcp:files/*'];
+      const set = new CapabilitySet(caps);
+      const files = scopeDrivers(opened, {
+        pid: 1,
+        tree: 1,
+        signal: new AbortController().signal,
+        allows: (c) => set.allows(c),
+        caps,
+        cwd: '/',
+      }).mcp;
+      const answer = (tool: string, args: Record<string, unknown>) =>
+        files.call({ server: 'files', tool, arguments: args }).then(
+          (value) => JSON.stringify(value),
+          (error: unknown) => `refused: ${String(error)}`,
+        );
+      // Started, under its mounts.
+      expect(await answer('read_text_file', { path: '/workspace/keys/a.key' })).not.toContain('OLD-KEY');
+      expect(holderCount()).toBe(1);
+      await fs.write('/keys/a.key', 'NEW-SECRET');
+      await fs.write('/conf/c.yaml', 'new-conf');
+      expect(await answer('read_text_file', { path: '/workspace/keys/a.key' })).not.toContain('NEW-SECRET');
+      await answer('write_file', { path: '/workspace/conf/c.yaml', content: 'HACKED' });
+      expect(await readFile(path.join(workspace, 'conf/c.yaml'), 'utf8')).toBe('new-conf');
+      // A new name its read rule covers: the server is stopped first, and at its next use it starts again with it hidden.
+      await fs.write('/keys/b.key', 'B-SECRET');
+      expect(holderCount()).toBe(0);
+      expect(await readFile(path.join(workspace, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
+      expect(await answer('read_text_file', { path: '/workspace/keys/b.key' })).not.toContain('B-SECRET');
+      expect(holderCount()).toBe(1);
+    } finally {
+      await closeDrivers(opened);
+    }
+    expect(holderCount()).toBe(0);
+  }, 60_000);
+});
