@@ -7,8 +7,9 @@
  * server), the fs driver changes what it holds without taking the name from under its mount:
  *
  *   - a file held by a mount of its own is rewritten in place, not replaced (`inPlace`);
- *   - a name a running sandbox's read rule covers, not there when its mounts were made and not
- *     inside a directory it hides, cannot be made while it runs (`refusesNew`): it would see it;
+ *   - what a running sandbox's read rule covers and no mount of its hides (a name made since its
+ *     mounts were, or one not inside a directory it hides) is not written while it runs
+ *     (`refusesWrite`): it would see it;
  *   - a held path, or a directory above one, is not removed while it runs (`refusesRemoval`).
  *
  * A sandbox that can be stopped and started again (an MCP server: its next use plans its mounts
@@ -17,6 +18,11 @@
  * What changes the workspace from outside aos (an editor, git) is not seen here: a sandbox that
  * outlives such a change sees it (README, policy notes).
  */
+import fs, { constants } from 'node:fs';
+import path from 'node:path';
+import { AosError } from '../sys/errno.js';
+import { writeAll } from './fs/file-io.js';
+import { notRegularError } from './fs/virtual-path.js';
 import { type FsRule, ruleMatches } from './fs-rules.js';
 
 /** A mount of a running sandbox (exec/rule-protections.ts Protection): the path it sits on. */
@@ -31,16 +37,18 @@ export interface Holder {
   readonly what: string;
   /** The fs rules its mounts were made from. */
   readonly rules: readonly FsRule[];
-  readonly mounts: readonly HeldMount[];
+  /** Filled in once they are planned: until then only its rules hold (what they cover is not written). */
+  readonly mounts: HeldMount[];
   /** Stops the sandbox; its holder is let go once it has ended. Absent: it cannot be stopped for this. */
   readonly stop?: () => Promise<void>;
 }
 
 const holders = new Set<Holder>();
+/** Sandboxes holding paths now: while there are none the fs driver runs none of this file's code. */
+export const running: ReadonlySet<Holder> = holders;
 
 /** Hold `holder`'s mounts until the returned function is called (once its sandbox has ended). */
 export function holdWhileRunning(holder: Holder): () => void {
-  if (holder.mounts.length === 0 && !holder.rules.some(isReadRestriction)) return () => undefined;
   holders.add(holder);
   return () => void holders.delete(holder);
 }
@@ -55,12 +63,18 @@ export function inPlace(virtualPath: string): Holder | null {
   return null;
 }
 
-/** A running sandbox would see a new file at this path that one of its read rules covers. */
-export function refusesNew(virtualPath: string): Holder | null {
+/**
+ * A running sandbox would see what is written at this path: one of its read rules covers it, and no
+ * mount of its hides it (on the file itself, or a hidden directory above). A name there before its
+ * mounts were made has its own; one made since — by anyone, the sandbox itself included — has none.
+ */
+export function refusesWrite(virtualPath: string): Holder | null {
   for (const holder of holders) {
     if (!holder.rules.some((r) => isReadRestriction(r) && ruleMatches(r, virtualPath))) continue;
-    const hiddenDir = holder.mounts.some((m) => m.dir && m.effect === 'hide' && under(virtualPath, m.path));
-    if (!hiddenDir) return holder;
+    const hidden = holder.mounts.some(
+      (m) => m.effect === 'hide' && (m.path === virtualPath || (m.dir && under(virtualPath, m.path))),
+    );
+    if (!hidden) return holder;
   }
   return null;
 }
@@ -72,7 +86,7 @@ export function refusesRemoval(virtualPath: string): Holder | null {
 }
 
 /**
- * Stop what can be stopped among the sandboxes that `refuses` (refusesNew or refusesRemoval) finds
+ * Stop what can be stopped among the sandboxes that `refuses` (refusesWrite or refusesRemoval) finds
  * for this path; the one that cannot, or null when none is left.
  */
 export async function clearFor(
@@ -90,4 +104,60 @@ export async function clearFor(
 /** Sandboxes holding paths now (tests). */
 export function holderCount(): number {
   return holders.size;
+}
+
+// ---- the fs driver's side ----
+
+/** The workspace path a name in a directory really is: the directory's real path (symlinks on the way resolved) and the name. */
+export function realVirtualPath(root: string, dirRealPath: string, last: string): string {
+  const dir = dirRealPath === root ? '' : path.relative(root, dirRealPath).split(path.sep).join('/');
+  return dir === '' ? `/${last}` : `/${dir}/${last}`;
+}
+
+/**
+ * Before `virtualPath` (really `real`) is written: a running sandbox that would see it is stopped
+ * (an MCP server) or refuses the write (EBUSY). Whether the file must be rewritten in place: a
+ * running sandbox mounts something on it, by either name.
+ */
+export async function beforeWrite(virtualPath: string, real: string, exists: boolean): Promise<'in place' | 'aside'> {
+  for (const p of new Set([virtualPath, real])) {
+    const holder = await clearFor(refusesWrite, p);
+    if (holder) throw heldError(virtualPath, holder, exists ? 'written' : 'made');
+  }
+  return exists && (inPlace(virtualPath) !== null || inPlace(real) !== null) ? 'in place' : 'aside';
+}
+
+/** Before `virtualPath` (really `real`) is removed: a running sandbox mounting on it or below is stopped, or refuses it. */
+export async function beforeRemove(virtualPath: string, real: string): Promise<void> {
+  for (const p of new Set([virtualPath, real])) {
+    const holder = await clearFor(refusesRemoval, p);
+    if (holder) throw heldError(virtualPath, holder, 'removed');
+  }
+}
+
+/**
+ * The same file, its content replaced: a sandbox's mount on it stays on it. Unlike a write aside,
+ * a full disk half-way leaves it torn: the price of holding it while the sandbox runs. A file with a
+ * second name is refused as a write aside refuses it (the other name may be readable elsewhere).
+ */
+export async function rewrite(target: string, virtualPath: string, data: Buffer, syncBytes: number): Promise<void> {
+  const fd = fs.openSync(target, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) throw notRegularError(virtualPath);
+    if (stats.nlink > 1) throw new AosError('EACCES', `hard-linked file: ${virtualPath}`);
+    await writeAll(fd, data, 0, syncBytes);
+    fs.ftruncateSync(fd, data.length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A change a running sandbox's mount would not survive, or that it would see. */
+export function heldError(virtualPath: string, holder: Holder, change: 'made' | 'written' | 'removed'): AosError {
+  const rules = holder.rules.map((r) => r.text).join(', ');
+  return new AosError(
+    'EBUSY',
+    `${virtualPath} cannot be ${change} while ${holder.what} runs: its sandbox holds it for the policy rule(s) ${rules}; try again once it has ended`,
+  );
 }

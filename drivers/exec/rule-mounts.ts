@@ -8,6 +8,7 @@ import path from 'node:path';
 import { param } from '../../sys/param.js';
 import type { BindSources } from './bind-sources.js';
 import { type FsRule, restricting, ruleMatches } from '../fs-rules.js';
+import type { HeldMount } from '../fs-held.js';
 import { hiddenFile } from './hidden-file.js';
 import { overlayArgs, planOverlays } from './rule-overlays.js';
 import { planProtections, type Protection, type WorkspaceView } from './rule-protections.js';
@@ -16,13 +17,14 @@ export interface RuleMounts {
   /** bwrap options, after every other mount, binding workspace paths through `sources` (opened as it is called, just before bwrap starts). */
   args(sources: BindSources): string[];
   protections: Protection[];
-  /** The rules they hold (what a running sandbox holds by them: ../fs-held.ts). */
+  /** The rules they hold, and every workspace path a mount sits on (what a running sandbox holds: ../fs-held.ts). */
   rules: readonly FsRule[];
+  held: HeldMount[];
   /** What is mounted where, to tell two plans apart ('' for none). */
   key: string;
 }
 
-const NONE: RuleMounts = { args: () => [], protections: [], rules: [], key: '' };
+const NONE: RuleMounts = { args: () => [], protections: [], rules: [], held: [], key: '' };
 
 export async function ruleMounts(
   workspace: string,
@@ -49,6 +51,11 @@ export async function ruleMounts(
     args: (sources) => overlayArgs(workspace, overlays, empty, sources),
     protections,
     rules,
+    held: overlays.map((o) => ({
+      path: o.path,
+      effect: o.op === 'hide-dir' || o.op === 'hide-file' ? 'hide' : 'read-only',
+      dir: o.op === 'hide-dir',
+    })),
     key: JSON.stringify([overlays, empty]),
   };
 }

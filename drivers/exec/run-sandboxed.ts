@@ -23,7 +23,7 @@ import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child
 import type { ExecLimits, ExecRequest, ExecResult } from './types.js';
 import { mountArgs, planMounts, resolveMounts, workingDirectory } from './scoped-mounts.js';
 import { hiddenCwd, makeDirOutsideRules, ruleMounts, workspaceView } from './rule-mounts.js';
-import { holdWhileRunning } from '../fs-held.js';
+import { type HeldMount, holdWhileRunning } from '../fs-held.js';
 import { ruleNote } from './rule-note.js';
 import type { Protection } from './rule-protections.js';
 import { BindSources } from './bind-sources.js';
@@ -70,36 +70,40 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   const views = ruled
     ? (resolved ?? [{ path: '/', writable: !req.secret }]).map((m) => workspaceView(req.workspace, m))
     : [];
-  const rules = ruled ? await ruleMounts(req.workspace, views, req.fsRules, req.makeDir) : null;
-  const hidden = rules ? hiddenCwd(rules.protections, req.cwd ?? '/') : undefined;
-  if (hidden)
-    throw new AosError(
-      'EACCES',
-      `EXEC_CMD: your working directory ${req.cwd ?? '/'} is hidden from commands by the policy rule ${hidden.rules.map((r) => r.text).join(', ')}`,
-    );
-  // Workspace paths are bound by descriptor, opened last (bind-sources.ts); closed here once the run is over.
-  const sources = new BindSources(req.workspace);
-  // What its mounts sit on is not taken from under them by the fs driver while it runs.
-  const release = rules
-    ? holdWhileRunning({ what: 'an EXEC_CMD', rules: rules.rules, mounts: rules.protections })
-    : null;
+  // What its mounts will sit on is not taken from under them by the fs driver while it runs
+  // (../fs-held.ts): held from before they are planned, their paths once they are.
+  const holder = ruled ? { what: 'an EXEC_CMD', rules: req.fsRules ?? [], mounts: [] as HeldMount[] } : null;
+  const release = holder ? holdWhileRunning(holder) : null;
   try {
-    const tools = {
-      bwrap,
-      layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare },
-      gate,
-      chdir,
-      protections: rules?.protections ?? [],
-    };
-    return await runIn(
-      req,
-      sources,
-      resolved ? mountArgs(resolved, sources) : undefined,
-      rules?.args(sources) ?? [],
-      tools,
-    );
+    const rules = ruled ? await ruleMounts(req.workspace, views, req.fsRules, req.makeDir) : null;
+    holder?.mounts.push(...(rules?.held ?? []));
+    const hidden = rules ? hiddenCwd(rules.protections, req.cwd ?? '/') : undefined;
+    if (hidden)
+      throw new AosError(
+        'EACCES',
+        `EXEC_CMD: your working directory ${req.cwd ?? '/'} is hidden from commands by the policy rule ${hidden.rules.map((r) => r.text).join(', ')}`,
+      );
+    // Workspace paths are bound by descriptor, opened last (bind-sources.ts); closed here once the run is over.
+    const sources = new BindSources(req.workspace);
+    try {
+      const tools = {
+        bwrap,
+        layout: { ...layout, prlimit: layout.prlimit, unshare: layout.unshare },
+        gate,
+        chdir,
+        protections: rules?.protections ?? [],
+      };
+      return await runIn(
+        req,
+        sources,
+        resolved ? mountArgs(resolved, sources) : undefined,
+        rules?.args(sources) ?? [],
+        tools,
+      );
+    } finally {
+      sources.close();
+    }
   } finally {
-    sources.close();
     release?.();
   }
 }

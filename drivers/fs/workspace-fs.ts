@@ -22,8 +22,7 @@ import {
   type WalkContext,
 } from './open-inside.js';
 import { type FsOperation, notRegularError, splitVirtualPath, toFsError, toVirtualPath } from './virtual-path.js';
-import { clearFor, inPlace, refusesNew, refusesRemoval } from '../fs-held.js';
-import { heldError, rewrite } from './held-write.js';
+import { beforeRemove, beforeWrite, realVirtualPath, rewrite, running } from '../fs-held.js';
 
 export type { ListEntry } from './list-entries.js';
 export type { Authorize } from './open-inside.js';
@@ -160,8 +159,7 @@ export class WorkspaceFs {
       throw error;
     }
     try {
-      const holder = await clearFor(refusesRemoval, virtualPath);
-      if (holder) throw heldError(virtualPath, holder, 'removed');
+      if (running.size > 0) await beforeRemove(virtualPath, realVirtualPath(this.root, dir.realPath, last));
       // Unlinks the name in the pinned directory: a symlink goes, never what it points to.
       fs.rmSync(path.join(dir.base, last), { force: true });
     } catch (error) {
@@ -174,13 +172,13 @@ export class WorkspaceFs {
 
   /** Append in place; an append that fails half-way is cut back to the old size. */
   private async append(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
-    // A new file a running sandbox would see is not made (../fs-held.ts).
-    const held = await clearFor(refusesNew, virtualPath);
-    const flags = (held ? WRITE_FLAGS & ~constants.O_CREAT : WRITE_FLAGS) | constants.O_APPEND;
-    const { fd, stats } = await this.openFile(virtualPath, flags, 'write', authorize).catch((error: unknown) => {
-      throw held && error instanceof AosError && error.code === 'ENOENT' ? heldError(virtualPath, held, 'made') : error;
-    });
+    const { fd, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);
     try {
+      // What a running sandbox would see is not written (../fs-held.ts), by its real name too (once open).
+      if (running.size > 0) {
+        const real = this.procFd ? fs.readlinkSync(`/proc/self/fd/${fd}`) : path.join(this.root, virtualPath);
+        await beforeWrite(virtualPath, `/${path.relative(this.root, real).split(path.sep).join('/')}`, true);
+      }
       await writeAll(fd, data, null, this.options.syncIoBytes);
     } catch (error) {
       cutBack(fd, stats.size);
@@ -198,10 +196,10 @@ export class WorkspaceFs {
     try {
       authorizeReal(ctx, dir, last, authorize);
       const target = path.join(dir.base, last);
-      const there = fs.lstatSync(target, { throwIfNoEntry: false }) !== undefined;
-      if (there && inPlace(virtualPath)) return await rewrite(target, virtualPath, data, this.options.syncIoBytes);
-      const holder = there ? null : await clearFor(refusesNew, virtualPath);
-      if (holder) throw heldError(virtualPath, holder, 'made');
+      const there = running.size > 0 && fs.lstatSync(target, { throwIfNoEntry: false }) !== undefined;
+      const how =
+        running.size > 0 && (await beforeWrite(virtualPath, realVirtualPath(this.root, dir.realPath, last), there));
+      if (how === 'in place') return await rewrite(target, virtualPath, data, this.options.syncIoBytes);
       await writeAside(dir.base, target, data, replaceableMode(target, virtualPath), this.options.syncIoBytes);
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');

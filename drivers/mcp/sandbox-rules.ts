@@ -67,7 +67,7 @@ export async function serverRuleMounts(
 ): Promise<RuleMounts> {
   const current = rules?.fsRules() ?? [];
   if (!current.some((r) => r.kind === 'fs.read' || r.kind === 'fs.write'))
-    return { args: () => [], protections: [], rules: [], key: '' };
+    return { args: () => [], protections: [], rules: [], held: [], key: '' };
   return ruleMounts(
     workspace,
     await serverViews(config, workspace),

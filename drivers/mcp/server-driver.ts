@@ -41,7 +41,7 @@ interface Planned {
   args: (sources: BindSources) => string[];
   key: string;
   rules: readonly FsRule[];
-  protections: readonly HeldMount[];
+  held: readonly HeldMount[];
 }
 
 export class ServerDriver {
@@ -162,7 +162,7 @@ export class ServerDriver {
 
   /** The mounts the policy's fs rules ask of a stdio server's sandbox now (none for a server reached over HTTP). */
   private async planRules(): Promise<Planned> {
-    if (this.config.kind !== 'stdio') return { args: () => [], key: '', rules: [], protections: [] };
+    if (this.config.kind !== 'stdio') return { args: () => [], key: '', rules: [], held: [] };
     return serverRuleMounts(this.config, this.options.workspace, this.options.rules).catch((error: unknown) => {
       throw new AosError(
         'EACCES',
@@ -173,19 +173,25 @@ export class ServerDriver {
 
   private async start(planned: Planned): Promise<Running> {
     const { limits } = this.options;
-    const delay =
-      this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
-    const wait = this.lastFailureAt + delay - Date.now();
-    if (wait > 0) await sleep(wait);
     // What its mounts sit on is not taken from under them by the fs driver while it runs.
     const release = holdWhileRunning({
       what: `MCP server "${this.name}"`,
       rules: planned.rules,
-      mounts: planned.protections,
+      mounts: [...planned.held],
       // Started again at its next use, under mounts planned then.
       stop: () => this.stop(),
     });
-    const opened = openTransport(this.config, this.options.workspace, limits, planned.args);
+    const delay =
+      this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
+    const wait = this.lastFailureAt + delay - Date.now();
+    if (wait > 0) await sleep(wait);
+    let opened: OpenedTransport;
+    try {
+      opened = openTransport(this.config, this.options.workspace, limits, planned.args);
+    } catch (error) {
+      release();
+      throw error;
+    }
     const running: Running = { client: this.newClient(), opened, stopping: false, rulesKey: planned.key, release };
     running.client.onclose = () => this.onClosed(running);
     try {

@@ -8,7 +8,7 @@
  * read-only, a new name a read rule covers is refused until an EXEC_CMD has ended (an MCP server is
  * stopped first, and starts again under new mounts), and so is the removal of what it holds.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -43,6 +43,7 @@ beforeEach(async () => {
     'conf/c.yaml': 'orig-conf',
     'vault/v.txt': 'vault',
     'free.txt': 'free',
+    'ctl/.keep': '',
   })) {
     await mkdir(path.dirname(path.join(workspace, name)), { recursive: true });
     await writeFile(path.join(workspace, name), content);
@@ -61,15 +62,22 @@ afterEach(async () => {
 });
 
 /**
- * A sandbox under RULES that runs `loop` until /workspace/stop appears, then prints `tail`; resolves
+ * A sandbox under RULES that runs `loop` until /workspace/ctl/stop appears, then prints `tail`; resolves
  * with its result once it has ended, after it has started (its marker file is there).
  */
-async function whileRunning(loop: string, tail: string, during: () => Promise<void>): Promise<ExecResult> {
-  const cmd = `touch /workspace/started; until [ -e /workspace/stop ]; do ${loop}; sleep 0.02; done; ${tail}`;
-  const run = runSandboxed({ cmd, workspace, limits: { ...execLimits(), wallTimeoutMs: 30_000 }, fsRules: RULES });
+async function whileRunning(
+  loop: string,
+  tail: string,
+  during: () => Promise<void>,
+  options: { first?: string; grants?: { read: string[]; write: string[] } } = {},
+): Promise<ExecResult> {
+  const cmd = `${options.first ?? 'true'}; touch /workspace/ctl/started; until [ -e /workspace/ctl/stop ]; do ${loop}; sleep 0.02; done; ${tail}`;
+  const limits = { ...execLimits(), wallTimeoutMs: 30_000 };
+  const grants = options.grants ? { grants: options.grants } : {};
+  const run = runSandboxed({ cmd, workspace, limits, fsRules: RULES, ...grants });
   try {
     await until(
-      async () => (await readFile(path.join(workspace, 'started')).catch(() => null)) !== null,
+      async () => (await readFile(path.join(workspace, 'ctl/started')).catch(() => null)) !== null,
       20_000,
       'the sandbox to start',
     );
@@ -77,7 +85,7 @@ async function whileRunning(loop: string, tail: string, during: () => Promise<vo
     await during();
   } finally {
     // Ended whatever happened, so that no sandbox outlives its test.
-    await writeFile(path.join(workspace, 'stop'), '');
+    await writeFile(path.join(workspace, 'ctl/stop'), '');
     await run.catch(() => undefined);
   }
   const result = await run;
@@ -136,6 +144,71 @@ describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the 
       expect(await fs.restore('/free.txt', null)).toBe('removed');
     });
     expect(await fs.restore('/keys/a.key', null)).toBe('removed');
+  });
+});
+
+// Found by a red-team pass over the first version of the fix.
+describe.skipIf(!ready)('what a running sandbox holds, reached another way', () => {
+  it('through a symlinked directory: the real name is held as the named one is', async () => {
+    await symlink('keys', path.join(workspace, 'lnk'));
+    const result = await whileRunning(
+      'cat /workspace/keys/a.key >> /tmp/seen 2>/dev/null',
+      'cat /tmp/seen; echo END',
+      async () => {
+        await fs.write('/lnk/a.key', 'VIA-LINK');
+        await expect(fs.write('/lnk/b.key', 'NEW-VIA-LINK')).rejects.toMatchObject({ code: 'EBUSY' });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await fs.write('/keys/a.key', 'LATER-SECRET');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+    );
+    expect(result.stdout).toContain('END');
+    expect(result.stdout).not.toMatch(/VIA-LINK|LATER-SECRET/);
+    expect(await readFile(path.join(workspace, 'keys/a.key'), 'utf8')).toBe('LATER-SECRET');
+  });
+
+  it('a name the sandbox made itself after its mounts were made is not written while it runs', async () => {
+    const result = await whileRunning(
+      'cat /workspace/keys/b.key >> /tmp/seen 2>/dev/null',
+      'cat /tmp/seen; echo END',
+      async () => {
+        await until(
+          async () => (await readFile(path.join(workspace, 'keys/b.key')).catch(() => null)) !== null,
+          10_000,
+          'b.key',
+        );
+        await expect(fs.write('/keys/b.key', 'VICTIM-SECRET')).rejects.toMatchObject({ code: 'EBUSY' });
+        await expect(fs.write('/keys/b.key', 'VICTIM-SECRET', { append: true })).rejects.toMatchObject({
+          code: 'EBUSY',
+        });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      },
+      { first: 'sleep 0.2; : > /workspace/keys/b.key' },
+    );
+    expect(result.stdout).toContain('END');
+    expect(result.stdout).not.toContain('VICTIM-SECRET');
+  });
+
+  it('a held file with a second name is not rewritten in place (the other name may be readable)', async () => {
+    await link(path.join(workspace, 'free.txt'), path.join(workspace, 'keys/z.key'));
+    await whileRunning('true', 'true', async () => {
+      await expect(fs.write('/keys/z.key', 'Z-SECRET')).rejects.toMatchObject({ code: 'EACCES' });
+    });
+    expect(await readFile(path.join(workspace, 'free.txt'), 'utf8')).toBe('free');
+  });
+
+  it('a file granted alone inside a hidden directory: the mount on the grant is held', async () => {
+    const result = await whileRunning(
+      'cat /workspace/vault/v.txt >> /tmp/seen 2>/dev/null',
+      'cat /tmp/seen; echo END',
+      async () => {
+        await fs.write('/vault/v.txt', 'NEW-VAULT');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+      { grants: { read: ['/vault/v.txt'], write: ['/ctl'] } },
+    );
+    expect(result.stdout).not.toContain('NEW-VAULT');
+    expect(await readFile(path.join(workspace, 'vault/v.txt'), 'utf8')).toBe('NEW-VAULT');
   });
 });
 
