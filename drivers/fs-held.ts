@@ -16,7 +16,7 @@
  * anew) is stopped first (`clearFor`); one that cannot (an EXEC_CMD) makes the change wait: EBUSY.
  *
  * What changes the workspace from outside aos (an editor, git) is not seen here: a sandbox that
- * outlives such a change sees it (README, policy notes).
+ * outlives such a change sees it (docs/policy.md, "While a sandbox runs").
  */
 import fs, { constants } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +33,7 @@ export interface HeldMount {
 }
 
 export interface Holder {
-  /** Who holds it, for the refusal's message: `an EXEC_CMD of process 7`, `MCP server "files"`. */
+  /** Who holds it, for the refusal's message: `an EXEC_CMD`, `MCP server "files"`. */
   readonly what: string;
   /** The fs rules its mounts were made from. */
   readonly rules: readonly FsRule[];

@@ -167,6 +167,21 @@ describe.skipIf(!ready)('what a running sandbox holds, reached another way', () 
     expect(await readFile(path.join(workspace, 'keys/a.key'), 'utf8')).toBe('LATER-SECRET');
   });
 
+  it('by any spelling of the path: each one is the held file, rewritten in place', async () => {
+    const result = await whileRunning(
+      'cat /workspace/keys/a.key >> /tmp/seen 2>/dev/null',
+      'cat /tmp/seen; echo END',
+      async () => {
+        for (const spelling of ['//keys/a.key', '/keys/./a.key', 'keys/a.key', '/keys//a.key', '/./keys/a.key'])
+          await fs.write(spelling, `SPELLED-${spelling.length}`);
+        await expect(fs.write('/keys/.//b.key', 'NEW-SPELLED')).rejects.toMatchObject({ code: 'EBUSY' });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+    );
+    expect(result.stdout).toContain('END');
+    expect(result.stdout).not.toContain('SPELLED');
+  });
+
   it('a name the sandbox made itself after its mounts were made is not written while it runs', async () => {
     const result = await whileRunning(
       'cat /workspace/keys/b.key >> /tmp/seen 2>/dev/null',
