@@ -5,27 +5,18 @@
  * first_byte_s and a probe, naming the address and the setting, not retried; one that answers and
  * stalls is retried, and `aos logs` names the address on each retry while it does.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
 import { blackhole, type Listener, stallsMidAnswer } from '../helpers/silent-listeners.js';
 import { until } from '../helpers/until.js';
+import { refusedPort } from '../helpers/refused-port.js';
 
 let t: TestHome;
 let port: number;
 
-/** A port that was free a moment ago: nothing listens on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: free } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return free;
-}
-
 beforeAll(async () => {
   t = await makeHome();
-  port = await closedPort();
+  port = await refusedPort();
 });
 afterAll(async () => {
   await t.dispose();

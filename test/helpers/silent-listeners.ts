@@ -9,17 +9,33 @@ export interface Listener {
   readonly port: number;
   /** Connections accepted so far. */
   readonly connections: number;
+  /**
+   * The first line each connection sent (`POST /v1/chat/completions HTTP/1.1`), in the order they
+   * came. A port from listen(0) may be one another test's client still dials (a server it closed, a
+   * port it found free): a test counts the lines that carry its own path, not every connection.
+   */
+  readonly requestLines: readonly string[];
   close(): Promise<void>;
 }
 
 async function listen(onSocket: (socket: net.Socket) => void): Promise<Listener> {
   const sockets = new Set<net.Socket>();
+  const requestLines: string[] = [];
   let connections = 0;
   const server = net.createServer((socket) => {
     connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
+    let head = '';
+    const firstLine = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n');
+      if (end === -1 && head.length < 8192) return;
+      requestLines.push(end === -1 ? head : head.slice(0, end));
+      socket.off('data', firstLine);
+    };
+    socket.on('data', firstLine);
     onSocket(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -29,6 +45,7 @@ async function listen(onSocket: (socket: net.Socket) => void): Promise<Listener>
     get connections() {
       return connections;
     },
+    requestLines,
     close: () => {
       for (const socket of sockets) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));

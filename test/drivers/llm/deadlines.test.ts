@@ -5,6 +5,7 @@
  * (first_byte_s, then a probe it does not answer either) and not retried; a stream that stops is cut
  * by idle_s and retried; a server that is there but slow is waited for, up to reply_s.
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGeminiDriver } from '../../../drivers/llm/gemini.js';
 import { createOpenAIDriver } from '../../../drivers/llm/openai.js';
@@ -77,15 +78,17 @@ describe.each(['openai', 'gemini'] as const)('%s driver deadlines', (provider) =
     async (stream) => {
       const hole = await blackhole();
       open.push(hole);
-      const { error, ms } = await failure(make(base(hole.port), { first_byte_s: 0.3, reply_s: 30 }), stream);
-      expect(error).toMatchObject({ kind: 'timeout', retryable: false, endpoint: base(hole.port) });
-      expect(error.message).toContain(
-        `no answer from ${base(hole.port)} within 0.3 s, nor to a second request there within 0.3 s`,
-      );
+      // This call's own path under the port: another test's client may still dial a port listen(0) handed out again.
+      const mine = `/${randomUUID()}`;
+      const url = `http://127.0.0.1:${hole.port}${mine}${new URL(base(hole.port)).pathname.replace(/\/$/, '')}`;
+      const { error, ms } = await failure(make(url, { first_byte_s: 0.3, reply_s: 30 }), stream);
+      expect(error).toMatchObject({ kind: 'timeout', retryable: false, endpoint: url });
+      expect(error.message).toContain(`no answer from ${url} within 0.3 s, nor to a second request there within 0.3 s`);
       expect(error.message).toContain(`(AOS_LIMITS ${provider} first_byte_s)`);
       expect(error.errno).toBe('ETIMEDOUT');
-      // The request and the probe, each on its own connection; the whole thing well inside reply_s.
-      expect(hole.connections).toBe(2);
+      // The request and the probe, each on its own connection, neither retried; the whole thing well inside reply_s.
+      const lines = hole.requestLines.filter((line) => line.includes(` ${mine}/`));
+      expect(lines.map((line) => line.split(' ')[0]).sort()).toEqual(['GET', 'POST']);
       expect(ms).toBeGreaterThanOrEqual(500);
       expect(ms).toBeLessThan(5_000);
     },

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '../../fakes/fake-provider.js';
 import { AosError } from '../../../sys/errno.js';
@@ -9,6 +8,7 @@ import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
 import { PROVIDERS } from '../../../drivers/llm/providers.js';
 import { ModelRegistry } from '../../../drivers/llm/registry.js';
 import { deadlinesOf } from '../../../sys/model-limits.js';
+import { refusedPort } from '../../helpers/refused-port.js';
 
 const MODEL = 'gemini-2.5-flash';
 
@@ -321,7 +321,7 @@ describe('gemini driver: failures are typed ProviderErrors, one attempt each', (
   });
 
   it('connection refused → network, not retried, naming the address and the setting', async () => {
-    const port = await freePort();
+    const port = await refusedPort();
     const error = await failure(driver({ baseUrl: `http://127.0.0.1:${port}` }).complete(request()));
     expect(error).toMatchObject({ kind: 'network', retryable: false });
     expect(error.message).toContain(`127.0.0.1:${port} refused the connection (ECONNREFUSED)`);
@@ -373,7 +373,7 @@ describe('gemini driver: the key', () => {
     fake.setBehavior({ fault: { kind: 'rate_limit' } });
     expectNoKey(await failure(driver().complete(request())));
 
-    const port = await freePort();
+    const port = await refusedPort();
     expectNoKey(await failure(driver({ baseUrl: `http://127.0.0.1:${port}` }).complete(request())));
 
     fake.setBehavior({ fault: { kind: 'hang' } });
@@ -405,13 +405,4 @@ async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/** A port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

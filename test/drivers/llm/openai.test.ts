@@ -10,6 +10,7 @@ import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
 import { splitModel } from '../../../drivers/llm/model-name.js';
 import { ModelRegistry } from '../../../drivers/llm/registry.js';
 import { deadlinesOf } from '../../../sys/model-limits.js';
+import { refusedPort } from '../../helpers/refused-port.js';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 
@@ -319,7 +320,7 @@ describe('openai driver: failures are typed ProviderErrors, one attempt each', (
   });
 
   it('connection refused → network, not retried, naming the address and the setting', async () => {
-    const port = await freePort();
+    const port = await refusedPort();
     const error = await failure(driver({ baseUrl: `http://127.0.0.1:${port}/v1` }).complete(request()));
     expect(error).toMatchObject({ kind: 'network', retryable: false });
     expect(error.message).toContain(`127.0.0.1:${port} refused the connection (ECONNREFUSED)`);
@@ -411,12 +412,4 @@ async function tinyServer(handle: http.RequestListener): Promise<{ url: string; 
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
