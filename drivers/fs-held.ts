@@ -15,13 +15,19 @@
  * A sandbox that can be stopped and started again (an MCP server: its next use plans its mounts
  * anew) is stopped first (`clearFor`); one that cannot (an EXEC_CMD) makes the change wait: EBUSY.
  *
+ * The check and the rename are not one step: a write that found no sandbox running renames a
+ * moment later, on the thread pool. So a sandbox holds from before it plans its mounts
+ * (`beginHold`) and plans them only once every rename begun before it could be seen has landed
+ * (fs/file-io.ts `renames`: each write aside); while it plans, what its rules cover is not
+ * made, every existing file is rewritten in place, and a removal waits for its mounts.
+ *
  * What changes the workspace from outside aos (an editor, git) is not seen here: a sandbox that
  * outlives such a change sees it (docs/policy.md, "While a sandbox runs").
  */
 import fs, { constants } from 'node:fs';
 import path from 'node:path';
 import { AosError } from '../sys/errno.js';
-import { writeAll } from './fs/file-io.js';
+import { renames, writeAll } from './fs/file-io.js';
 import { notRegularError } from './fs/virtual-path.js';
 import { type FsRule, ruleMatches } from './fs-rules.js';
 
@@ -35,7 +41,7 @@ export interface HeldMount {
 export interface Holder {
   /** Who holds it, for the refusal's message: `an EXEC_CMD`, `MCP server "files"`. */
   readonly what: string;
-  /** The fs rules its mounts were made from. */
+  /** The fs rules its mounts are made from. */
   readonly rules: readonly FsRule[];
   /** Filled in once they are planned: until then only its rules hold (what they cover is not written). */
   readonly mounts: HeldMount[];
@@ -47,10 +53,56 @@ const holders = new Set<Holder>();
 /** Sandboxes holding paths now: while there are none the fs driver runs none of this file's code. */
 export const running: ReadonlySet<Holder> = holders;
 
-/** Hold `holder`'s mounts until the returned function is called (once its sandbox has ended). */
-export function holdWhileRunning(holder: Holder): () => void {
-  holders.add(holder);
-  return () => void holders.delete(holder);
+/** Holders still planning their mounts, and who waits for them (a removal). */
+const planning = new Set<Holder>();
+let planned: { promise: Promise<void>; resolve: () => void } | null = null;
+
+export interface Hold {
+  /** Its mounts are planned (before its sandbox starts): held by path from now on; `rules`, when they changed meanwhile. */
+  planned(mounts: readonly HeldMount[], rules?: readonly FsRule[]): void;
+  /** Its sandbox has ended, or never started. */
+  release(): void;
+}
+
+/**
+ * Hold for a sandbox about to plan its mounts under `rules`; resolves once every rename begun before
+ * this hold could be seen has landed, so that what it plans is what stays under its mounts.
+ */
+export async function beginHold(holder: Omit<Holder, 'mounts'>): Promise<Hold> {
+  const held: { -readonly [K in keyof Holder]: Holder[K] } = { ...holder, mounts: [] };
+  holders.add(held);
+  planning.add(held);
+  const done = (): void => {
+    if (!planning.delete(held) || planning.size > 0) return;
+    planned?.resolve();
+    planned = null;
+  };
+  // A write that decided before this holder existed adds its rename within this turn of the event loop.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await Promise.allSettled([...renames]);
+  return {
+    planned: (mounts, rules) => {
+      held.mounts.push(...mounts);
+      if (rules) held.rules = rules;
+      done();
+    },
+    release: () => {
+      done();
+      holders.delete(held);
+    },
+  };
+}
+
+/** Until no sandbox is planning its mounts (what they sit on is known). */
+async function untilPlanned(): Promise<void> {
+  while (planning.size > 0) {
+    if (planned === null) {
+      let resolve = (): void => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      planned = { promise, resolve };
+    }
+    await planned.promise;
+  }
 }
 
 const isReadRestriction = (rule: FsRule): boolean => rule.kind === 'fs.read' && rule.verdict !== 'allow';
@@ -101,9 +153,12 @@ export async function clearFor(
   }
 }
 
-/** Sandboxes holding paths now (tests). */
+/** Sandboxes holding paths now, and those of them still planning their mounts (tests). */
 export function holderCount(): number {
   return holders.size;
+}
+export function planningCount(): number {
+  return planning.size;
 }
 
 // ---- the fs driver's side ----
@@ -124,15 +179,21 @@ export async function beforeWrite(virtualPath: string, real: string, exists: boo
     const holder = await clearFor(refusesWrite, p);
     if (holder) throw heldError(virtualPath, holder, exists ? 'written' : 'made');
   }
-  return exists && (inPlace(virtualPath) !== null || inPlace(real) !== null) ? 'in place' : 'aside';
+  // While a sandbox plans, any file may be one it mounts on.
+  const held = planning.size > 0 || inPlace(virtualPath) !== null || inPlace(real) !== null;
+  return exists && held ? 'in place' : 'aside';
 }
 
 /** Before `virtualPath` (really `real`) is removed: a running sandbox mounting on it or below is stopped, or refuses it. */
 export async function beforeRemove(virtualPath: string, real: string): Promise<void> {
-  for (const p of new Set([virtualPath, real])) {
-    const holder = await clearFor(refusesRemoval, p);
-    if (holder) throw heldError(virtualPath, holder, 'removed');
-  }
+  // Stopping a server lets others begin to plan meanwhile: checked again until none is planning.
+  do {
+    await untilPlanned();
+    for (const p of new Set([virtualPath, real])) {
+      const holder = await clearFor(refusesRemoval, p);
+      if (holder) throw heldError(virtualPath, holder, 'removed');
+    }
+  } while (planning.size > 0);
 }
 
 /**

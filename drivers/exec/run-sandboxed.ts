@@ -23,7 +23,7 @@ import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child
 import type { ExecLimits, ExecRequest, ExecResult } from './types.js';
 import { mountArgs, planMounts, resolveMounts, workingDirectory } from './scoped-mounts.js';
 import { hiddenCwd, makeDirOutsideRules, ruleMounts, workspaceView } from './rule-mounts.js';
-import { type HeldMount, holdWhileRunning } from '../fs-held.js';
+import { beginHold } from '../fs-held.js';
 import { ruleNote } from './rule-note.js';
 import type { Protection } from './rule-protections.js';
 import { BindSources } from './bind-sources.js';
@@ -71,12 +71,11 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     ? (resolved ?? [{ path: '/', writable: !req.secret }]).map((m) => workspaceView(req.workspace, m))
     : [];
   // What its mounts will sit on is not taken from under them by the fs driver while it runs
-  // (../fs-held.ts): held from before they are planned, their paths once they are.
-  const holder = ruled ? { what: 'an EXEC_CMD', rules: req.fsRules ?? [], mounts: [] as HeldMount[] } : null;
-  const release = holder ? holdWhileRunning(holder) : null;
+  // (../fs-held.ts): held from before they are planned (once the renames begun before have landed), their paths once they are.
+  const hold = ruled ? await beginHold({ what: 'an EXEC_CMD', rules: req.fsRules ?? [] }) : null;
   try {
     const rules = ruled ? await ruleMounts(req.workspace, views, req.fsRules, req.makeDir) : null;
-    holder?.mounts.push(...(rules?.held ?? []));
+    hold?.planned(rules?.held ?? []);
     const hidden = rules ? hiddenCwd(rules.protections, req.cwd ?? '/') : undefined;
     if (hidden)
       throw new AosError(
@@ -104,7 +103,7 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
       sources.close();
     }
   } finally {
-    release?.();
+    hold?.release();
   }
 }
 

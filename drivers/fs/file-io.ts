@@ -90,8 +90,26 @@ export function replaceableMode(target: string, virtualPath: string): number {
   return stats.mode & 0o7777;
 }
 
+/**
+ * Writes aside in flight, each from its call to its rename's end: a sandbox about to plan its mounts
+ * waits for them (../fs-held.ts), or a rename landing after its mounts were made would detach one.
+ */
+export const renames = new Set<Promise<void>>();
+
 /** Write `data` beside `target` (in directory `dirBase`) and rename it over `target`. */
-export async function writeAside(
+export function writeAside(
+  dirBase: string,
+  target: string,
+  data: Buffer,
+  mode: number,
+  syncBytes: number,
+): Promise<void> {
+  const writing = writeThenRename(dirBase, target, data, mode, syncBytes);
+  renames.add(writing);
+  return writing.finally(() => renames.delete(writing));
+}
+
+async function writeThenRename(
   dirBase: string,
   target: string,
   data: Buffer,

@@ -200,6 +200,7 @@ export class WorkspaceFs {
       const how =
         running.size > 0 && (await beforeWrite(virtualPath, realVirtualPath(this.root, dir.realPath, last), there));
       if (how === 'in place') return await rewrite(target, virtualPath, data, this.options.syncIoBytes);
+      // Decided and begun in one step: a sandbox that begins to plan from now waits for its rename (../fs-held.ts).
       await writeAside(dir.base, target, data, replaceableMode(target, virtualPath), this.options.syncIoBytes);
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');

@@ -11,7 +11,7 @@ import { openTransport, type OpenedTransport } from './open-transport.js';
 import { serverRuleMounts, type ServerRules } from './sandbox-rules.js';
 import type { McpLimits, McpServerConfig, McpTool } from './types.js';
 import type { BindSources } from '../exec/bind-sources.js';
-import { type HeldMount, holdWhileRunning } from '../fs-held.js';
+import { beginHold, type HeldMount } from '../fs-held.js';
 import type { FsRule } from '../fs-rules.js';
 
 export interface ServerDriverOptions {
@@ -171,20 +171,29 @@ export class ServerDriver {
     });
   }
 
-  private async start(planned: Planned): Promise<Running> {
+  private async start(checked: Planned): Promise<Running> {
     const { limits } = this.options;
-    // What its mounts sit on is not taken from under them by the fs driver while it runs.
-    const release = holdWhileRunning({
-      what: `MCP server "${this.name}"`,
-      rules: planned.rules,
-      mounts: [...planned.held],
-      // Started again at its next use, under mounts planned then.
-      stop: () => this.stop(),
-    });
     const delay =
       this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
     const wait = this.lastFailureAt + delay - Date.now();
     if (wait > 0) await sleep(wait);
+    // What its mounts sit on is not taken from under them by the fs driver while it runs: held from
+    // before they are planned, planned again once the renames begun before have landed (../fs-held.ts).
+    const hold = await beginHold({
+      what: `MCP server "${this.name}"`,
+      rules: checked.rules,
+      // Started again at its next use, under mounts planned then.
+      stop: () => this.stop(),
+    });
+    let planned: Planned;
+    try {
+      planned = await this.planRules();
+    } catch (error) {
+      hold.release();
+      throw error;
+    }
+    hold.planned(planned.held, planned.rules);
+    const release = hold.release;
     let opened: OpenedTransport;
     try {
       opened = openTransport(this.config, this.options.workspace, limits, planned.args);

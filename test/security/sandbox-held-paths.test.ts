@@ -8,90 +8,23 @@
  * read-only, a new name a read rule covers is refused until an EXEC_CMD has ended (an MCP server is
  * stopped first, and starts again under new mounts), and so is the removal of what it holds.
  */
-import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { link, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { execLimits } from '../../drivers/exec/driver.js';
+import { describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
-import { runSandboxed } from '../../drivers/exec/run-sandboxed.js';
 import { holderCount } from '../../drivers/fs-held.js';
 import { closeDrivers, openDrivers, scopeDrivers } from '../../drivers/index.js';
 import { shadowedSyscall } from '../../kernel/kernel-open.js';
 import { CapabilitySet } from '../../sys/capabilities.js';
 import { filesystem } from '../drivers/mcp/servers.js';
-import { WorkspaceFs } from '../../drivers/fs/workspace-fs.js';
-import { parsePolicy } from '../../kernel/safety/policy.js';
-import type { ExecResult } from '../../sys/driver-api.js';
+import { RULES, useHeldWorkspace } from '../helpers/held-sandbox.js';
 import { until } from '../helpers/until.js';
 
 const ready = Boolean(await findBwrap());
 if (!ready) console.log('bwrap is missing: held-path tests skipped');
 
-const rulesOf = (yaml: string) =>
-  parsePolicy(`version: 1\nroot: {capabilities: [exec]}\nrules:\n${yaml}\n`, 'held').safety.rules;
-const RULES = rulesOf(
-  `  - deny: "fs.read:/keys/*.key"\n  - deny: "fs.write:/conf/c.yaml"\n  - deny: "fs.read:/vault/**"`,
-);
-
-let workspace = '';
-let fs: WorkspaceFs;
-beforeEach(async () => {
-  workspace = await mkdtemp(path.join(os.tmpdir(), 'aos-held-'));
-  for (const [name, content] of Object.entries({
-    'keys/a.key': 'OLD-KEY',
-    'conf/c.yaml': 'orig-conf',
-    'vault/v.txt': 'vault',
-    'free.txt': 'free',
-    'ctl/.keep': '',
-  })) {
-    await mkdir(path.dirname(path.join(workspace, name)), { recursive: true });
-    await writeFile(path.join(workspace, name), content);
-  }
-  fs = await WorkspaceFs.open({
-    root: workspace,
-    maxReadBytes: 1 << 20,
-    maxWriteBytes: 1 << 20,
-    maxListEntries: 1000,
-    maxPathLength: 4096,
-  });
-});
-afterEach(async () => {
-  fs.close();
-  await rm(workspace, { recursive: true, force: true });
-});
-
-/**
- * A sandbox under RULES that runs `loop` until /workspace/ctl/stop appears, then prints `tail`; resolves
- * with its result once it has ended, after it has started (its marker file is there).
- */
-async function whileRunning(
-  loop: string,
-  tail: string,
-  during: () => Promise<void>,
-  options: { first?: string; grants?: { read: string[]; write: string[] } } = {},
-): Promise<ExecResult> {
-  const cmd = `${options.first ?? 'true'}; touch /workspace/ctl/started; until [ -e /workspace/ctl/stop ]; do ${loop}; sleep 0.02; done; ${tail}`;
-  const limits = { ...execLimits(), wallTimeoutMs: 30_000 };
-  const grants = options.grants ? { grants: options.grants } : {};
-  const run = runSandboxed({ cmd, workspace, limits, fsRules: RULES, ...grants });
-  try {
-    await until(
-      async () => (await readFile(path.join(workspace, 'ctl/started')).catch(() => null)) !== null,
-      20_000,
-      'the sandbox to start',
-    );
-    expect(holderCount()).toBe(1);
-    await during();
-  } finally {
-    // Ended whatever happened, so that no sandbox outlives its test.
-    await writeFile(path.join(workspace, 'ctl/stop'), '');
-    await run.catch(() => undefined);
-  }
-  const result = await run;
-  expect(holderCount()).toBe(0);
-  return result;
-}
+const held = useHeldWorkspace();
+const { whileRunning } = held;
 
 describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the fs driver writes', () => {
   it('a hidden file rewritten by FS_WRITE stays hidden from it (in place: its mount stays on)', async () => {
@@ -99,7 +32,7 @@ describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the 
       'cat /workspace/keys/a.key >> /tmp/seen 2>/dev/null',
       'cat /tmp/seen; echo END',
       async () => {
-        await fs.write('/keys/a.key', 'NEW-SECRET');
+        await held.fs.write('/keys/a.key', 'NEW-SECRET');
         // Long enough for the loop to read it many times, were it there to read.
         await new Promise((resolve) => setTimeout(resolve, 300));
       },
@@ -107,7 +40,7 @@ describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the 
     expect(result.stdout).toContain('END');
     expect(result.stdout).not.toContain('NEW-SECRET');
     expect(result.stdout).not.toContain('OLD-KEY');
-    expect(await readFile(path.join(workspace, 'keys/a.key'), 'utf8')).toBe('NEW-SECRET');
+    expect(await readFile(path.join(held.dir, 'keys/a.key'), 'utf8')).toBe('NEW-SECRET');
   });
 
   it('a read-only file rewritten by FS_WRITE stays read-only to it', async () => {
@@ -115,56 +48,56 @@ describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the 
       'echo HACKED > /workspace/conf/c.yaml 2>/dev/null',
       'cat /workspace/conf/c.yaml',
       async () => {
-        await fs.write('/conf/c.yaml', 'new-conf');
+        await held.fs.write('/conf/c.yaml', 'new-conf');
         await new Promise((resolve) => setTimeout(resolve, 300));
       },
     );
     expect(result.stdout).toContain('new-conf');
-    expect(await readFile(path.join(workspace, 'conf/c.yaml'), 'utf8')).toBe('new-conf');
+    expect(await readFile(path.join(held.dir, 'conf/c.yaml'), 'utf8')).toBe('new-conf');
   });
 
   it('a new name its read rule covers is refused while it runs (it would see it), and made once it has ended', async () => {
     await whileRunning('true', 'true', async () => {
-      await expect(fs.write('/keys/b.key', 'B-SECRET')).rejects.toMatchObject({ code: 'EBUSY' });
-      await expect(fs.write('/keys/c.key', 'C', { append: true })).rejects.toMatchObject({ code: 'EBUSY' });
+      await expect(held.fs.write('/keys/b.key', 'B-SECRET')).rejects.toMatchObject({ code: 'EBUSY' });
+      await expect(held.fs.write('/keys/c.key', 'C', { append: true })).rejects.toMatchObject({ code: 'EBUSY' });
       // What no rule covers, or what a hidden directory covers, is written as ever.
-      await fs.write('/keys/notes.txt', 'notes');
-      await fs.write('/vault/new.txt', 'inside a hidden directory');
-      await fs.write('/free.txt', 'free again');
+      await held.fs.write('/keys/notes.txt', 'notes');
+      await held.fs.write('/vault/new.txt', 'inside a hidden directory');
+      await held.fs.write('/free.txt', 'free again');
     });
-    await fs.write('/keys/b.key', 'B-SECRET');
-    expect(await readFile(path.join(workspace, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
-    expect(await readFile(path.join(workspace, 'vault/new.txt'), 'utf8')).toBe('inside a hidden directory');
+    await held.fs.write('/keys/b.key', 'B-SECRET');
+    expect(await readFile(path.join(held.dir, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
+    expect(await readFile(path.join(held.dir, 'vault/new.txt'), 'utf8')).toBe('inside a hidden directory');
   });
 
   it('what it holds is not removed while it runs (a rollback), and is once it has ended', async () => {
     await whileRunning('true', 'true', async () => {
-      await expect(fs.restore('/keys/a.key', null)).rejects.toMatchObject({ code: 'EBUSY' });
-      await expect(fs.restore('/conf/c.yaml', null)).rejects.toMatchObject({ code: 'EBUSY' });
-      expect(await fs.restore('/free.txt', null)).toBe('removed');
+      await expect(held.fs.restore('/keys/a.key', null)).rejects.toMatchObject({ code: 'EBUSY' });
+      await expect(held.fs.restore('/conf/c.yaml', null)).rejects.toMatchObject({ code: 'EBUSY' });
+      expect(await held.fs.restore('/free.txt', null)).toBe('removed');
     });
-    expect(await fs.restore('/keys/a.key', null)).toBe('removed');
+    expect(await held.fs.restore('/keys/a.key', null)).toBe('removed');
   });
 });
 
 // Found by a red-team pass over the first version of the fix.
 describe.skipIf(!ready)('what a running sandbox holds, reached another way', () => {
   it('through a symlinked directory: the real name is held as the named one is', async () => {
-    await symlink('keys', path.join(workspace, 'lnk'));
+    await symlink('keys', path.join(held.dir, 'lnk'));
     const result = await whileRunning(
       'cat /workspace/keys/a.key >> /tmp/seen 2>/dev/null',
       'cat /tmp/seen; echo END',
       async () => {
-        await fs.write('/lnk/a.key', 'VIA-LINK');
-        await expect(fs.write('/lnk/b.key', 'NEW-VIA-LINK')).rejects.toMatchObject({ code: 'EBUSY' });
+        await held.fs.write('/lnk/a.key', 'VIA-LINK');
+        await expect(held.fs.write('/lnk/b.key', 'NEW-VIA-LINK')).rejects.toMatchObject({ code: 'EBUSY' });
         await new Promise((resolve) => setTimeout(resolve, 300));
-        await fs.write('/keys/a.key', 'LATER-SECRET');
+        await held.fs.write('/keys/a.key', 'LATER-SECRET');
         await new Promise((resolve) => setTimeout(resolve, 300));
       },
     );
     expect(result.stdout).toContain('END');
     expect(result.stdout).not.toMatch(/VIA-LINK|LATER-SECRET/);
-    expect(await readFile(path.join(workspace, 'keys/a.key'), 'utf8')).toBe('LATER-SECRET');
+    expect(await readFile(path.join(held.dir, 'keys/a.key'), 'utf8')).toBe('LATER-SECRET');
   });
 
   it('by any spelling of the path: each one is the held file, rewritten in place', async () => {
@@ -173,8 +106,8 @@ describe.skipIf(!ready)('what a running sandbox holds, reached another way', () 
       'cat /tmp/seen; echo END',
       async () => {
         for (const spelling of ['//keys/a.key', '/keys/./a.key', 'keys/a.key', '/keys//a.key', '/./keys/a.key'])
-          await fs.write(spelling, `SPELLED-${spelling.length}`);
-        await expect(fs.write('/keys/.//b.key', 'NEW-SPELLED')).rejects.toMatchObject({ code: 'EBUSY' });
+          await held.fs.write(spelling, `SPELLED-${spelling.length}`);
+        await expect(held.fs.write('/keys/.//b.key', 'NEW-SPELLED')).rejects.toMatchObject({ code: 'EBUSY' });
         await new Promise((resolve) => setTimeout(resolve, 300));
       },
     );
@@ -188,12 +121,12 @@ describe.skipIf(!ready)('what a running sandbox holds, reached another way', () 
       'cat /tmp/seen; echo END',
       async () => {
         await until(
-          async () => (await readFile(path.join(workspace, 'keys/b.key')).catch(() => null)) !== null,
+          async () => (await readFile(path.join(held.dir, 'keys/b.key')).catch(() => null)) !== null,
           10_000,
           'b.key',
         );
-        await expect(fs.write('/keys/b.key', 'VICTIM-SECRET')).rejects.toMatchObject({ code: 'EBUSY' });
-        await expect(fs.write('/keys/b.key', 'VICTIM-SECRET', { append: true })).rejects.toMatchObject({
+        await expect(held.fs.write('/keys/b.key', 'VICTIM-SECRET')).rejects.toMatchObject({ code: 'EBUSY' });
+        await expect(held.fs.write('/keys/b.key', 'VICTIM-SECRET', { append: true })).rejects.toMatchObject({
           code: 'EBUSY',
         });
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -205,11 +138,11 @@ describe.skipIf(!ready)('what a running sandbox holds, reached another way', () 
   });
 
   it('a held file with a second name is not rewritten in place (the other name may be readable)', async () => {
-    await link(path.join(workspace, 'free.txt'), path.join(workspace, 'keys/z.key'));
+    await link(path.join(held.dir, 'free.txt'), path.join(held.dir, 'keys/z.key'));
     await whileRunning('true', 'true', async () => {
-      await expect(fs.write('/keys/z.key', 'Z-SECRET')).rejects.toMatchObject({ code: 'EACCES' });
+      await expect(held.fs.write('/keys/z.key', 'Z-SECRET')).rejects.toMatchObject({ code: 'EACCES' });
     });
-    expect(await readFile(path.join(workspace, 'free.txt'), 'utf8')).toBe('free');
+    expect(await readFile(path.join(held.dir, 'free.txt'), 'utf8')).toBe('free');
   });
 
   it('a file granted alone inside a hidden directory: the mount on the grant is held', async () => {
@@ -217,20 +150,20 @@ describe.skipIf(!ready)('what a running sandbox holds, reached another way', () 
       'cat /workspace/vault/v.txt >> /tmp/seen 2>/dev/null',
       'cat /tmp/seen; echo END',
       async () => {
-        await fs.write('/vault/v.txt', 'NEW-VAULT');
+        await held.fs.write('/vault/v.txt', 'NEW-VAULT');
         await new Promise((resolve) => setTimeout(resolve, 300));
       },
       { grants: { read: ['/vault/v.txt'], write: ['/ctl'] } },
     );
     expect(result.stdout).not.toContain('NEW-VAULT');
-    expect(await readFile(path.join(workspace, 'vault/v.txt'), 'utf8')).toBe('NEW-VAULT');
+    expect(await readFile(path.join(held.dir, 'vault/v.txt'), 'utf8')).toBe('NEW-VAULT');
   });
 });
 
 describe.skipIf(!ready)('a long-lived MCP server keeps what its mounts hold while the fs driver writes', () => {
   it('a hidden file rewritten by FS_WRITE stays hidden from the running server, a read-only one read-only; for a new name it covers the server is stopped first', async () => {
     const opened = await openDrivers({
-      workspace,
+      workspace: held.dir,
       allowPrivate: () => false,
       mcp: { servers: { files: filesystem() }, shadows: shadowedSyscall },
       fsRules: () => RULES,
@@ -254,15 +187,15 @@ describe.skipIf(!ready)('a long-lived MCP server keeps what its mounts hold whil
       // Started, under its mounts.
       expect(await answer('read_text_file', { path: '/workspace/keys/a.key' })).not.toContain('OLD-KEY');
       expect(holderCount()).toBe(1);
-      await fs.write('/keys/a.key', 'NEW-SECRET');
-      await fs.write('/conf/c.yaml', 'new-conf');
+      await held.fs.write('/keys/a.key', 'NEW-SECRET');
+      await held.fs.write('/conf/c.yaml', 'new-conf');
       expect(await answer('read_text_file', { path: '/workspace/keys/a.key' })).not.toContain('NEW-SECRET');
       await answer('write_file', { path: '/workspace/conf/c.yaml', content: 'HACKED' });
-      expect(await readFile(path.join(workspace, 'conf/c.yaml'), 'utf8')).toBe('new-conf');
+      expect(await readFile(path.join(held.dir, 'conf/c.yaml'), 'utf8')).toBe('new-conf');
       // A new name its read rule covers: the server is stopped first, and at its next use it starts again with it hidden.
-      await fs.write('/keys/b.key', 'B-SECRET');
+      await held.fs.write('/keys/b.key', 'B-SECRET');
       expect(holderCount()).toBe(0);
-      expect(await readFile(path.join(workspace, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
+      expect(await readFile(path.join(held.dir, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
       expect(await answer('read_text_file', { path: '/workspace/keys/b.key' })).not.toContain('B-SECRET');
       expect(holderCount()).toBe(1);
     } finally {
