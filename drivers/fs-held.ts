@@ -43,6 +43,8 @@ export interface Holder {
   readonly what: string;
   /** The fs rules its mounts are made from. */
   readonly rules: readonly FsRule[];
+  /** The workspace paths it sees (an EXEC_CMD's grants): nothing outside them is held for it. Absent: the whole workspace. */
+  readonly views?: readonly string[];
   /** Filled in once they are planned: until then only its rules hold (what they cover is not written). */
   readonly mounts: HeldMount[];
   /** Stops the sandbox; its holder is let go once it has ended. Absent: it cannot be stopped for this. */
@@ -116,12 +118,14 @@ export function inPlace(virtualPath: string): Holder | null {
 }
 
 /**
- * A running sandbox would see what is written at this path: one of its read rules covers it, and no
- * mount of its hides it (on the file itself, or a hidden directory above). A name there before its
- * mounts were made has its own; one made since — by anyone, the sandbox itself included — has none.
+ * A running sandbox would see what is written at this path: the path lies in what it sees, one of its
+ * read rules covers it, and no mount of its hides it (on the file itself, or a hidden directory
+ * above). A name there before its mounts were made has its own; one made since — by anyone, the
+ * sandbox itself included — has none.
  */
 export function refusesWrite(virtualPath: string): Holder | null {
   for (const holder of holders) {
+    if (holder.views && !holder.views.some((view) => under(virtualPath, view))) continue;
     if (!holder.rules.some((r) => isReadRestriction(r) && ruleMatches(r, virtualPath))) continue;
     const hidden = holder.mounts.some(
       (m) => m.effect === 'hide' && (m.path === virtualPath || (m.dir && under(virtualPath, m.path))),

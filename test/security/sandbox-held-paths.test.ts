@@ -70,6 +70,22 @@ describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the 
     expect(await readFile(path.join(held.dir, 'vault/new.txt'), 'utf8')).toBe('inside a hidden directory');
   });
 
+  it('what lies outside the paths it was granted is not held for it: a new covered name there is made at once', async () => {
+    const result = await whileRunning(
+      'ls /workspace/keys >> /tmp/seen 2>&1',
+      'sort -u /tmp/seen; echo END',
+      async () => {
+        await held.fs.write('/keys/b.key', 'B-SECRET');
+        await held.fs.write('/vault/w.txt', 'W');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      },
+      { grants: { read: ['/free.txt'], write: ['/ctl'] } },
+    );
+    expect(result.stdout).toContain('END');
+    expect(result.stdout).not.toContain('b.key');
+    expect(await readFile(path.join(held.dir, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
+  });
+
   it('what it holds is not removed while it runs (a rollback), and is once it has ended', async () => {
     await whileRunning('true', 'true', async () => {
       await expect(held.fs.restore('/keys/a.key', null)).rejects.toMatchObject({ code: 'EBUSY' });
