@@ -211,10 +211,30 @@ export async function rewrite(target: string, virtualPath: string, data: Buffer,
     const stats = fs.fstatSync(fd);
     if (!stats.isFile()) throw notRegularError(virtualPath);
     if (stats.nlink > 1) throw new AosError('EACCES', `hard-linked file: ${virtualPath}`);
-    await writeAll(fd, data, 0, syncBytes);
-    fs.ftruncateSync(fd, data.length);
+    await oneAtATime(`${stats.dev}:${stats.ino}`, async () => {
+      await writeAll(fd, data, 0, syncBytes);
+      fs.ftruncateSync(fd, data.length);
+    });
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** In-place rewrites under way, by file (device and inode): two at once would interleave their writes and cuts. */
+const rewriting = new Map<string, Promise<void>>();
+
+async function oneAtATime(file: string, work: () => Promise<void>): Promise<void> {
+  const before = rewriting.get(file);
+  const mine = (before ?? Promise.resolve()).then(work, work);
+  const kept = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  rewriting.set(file, kept);
+  try {
+    await mine;
+  } finally {
+    if (rewriting.get(file) === kept) rewriting.delete(file);
   }
 }
 

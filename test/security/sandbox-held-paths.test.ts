@@ -86,6 +86,18 @@ describe.skipIf(!ready)('a running sandbox keeps what its mounts hold while the 
     expect(await readFile(path.join(held.dir, 'keys/b.key'), 'utf8')).toBe('B-SECRET');
   });
 
+  it('writes at once to a held file land one after another (in place, they would interleave)', async () => {
+    const contents = ['A', 'B', 'C', 'D', 'E', 'F'].map((letter, i) => letter.repeat(900_000 - i * 150_000));
+    const landed: string[] = [];
+    await whileRunning('true', 'true', async () => {
+      for (let round = 0; round < 6; round++) {
+        await Promise.all(contents.map((content) => held.fs.write('/conf/c.yaml', content)));
+        landed.push(await readFile(path.join(held.dir, 'conf/c.yaml'), 'utf8'));
+      }
+    });
+    for (const content of landed) expect(contents).toContain(content);
+  });
+
   it('what it holds is not removed while it runs (a rollback), and is once it has ended', async () => {
     await whileRunning('true', 'true', async () => {
       await expect(held.fs.restore('/keys/a.key', null)).rejects.toMatchObject({ code: 'EBUSY' });
