@@ -77,30 +77,56 @@ async function isThere(call: DeadlineCall, signal: AbortSignal): Promise<boolean
   }
 }
 
-/** The attempt's three deadlines, each calling `fail` when it passes; `progress` moves them, `stop` clears them. */
+/**
+ * The attempt's three deadlines, each calling `fail` when it passes; `progress` moves them, `stop`
+ * clears them. First byte and whole reply share one timer (it fires at the first-byte deadline, and
+ * is set again for the rest of the reply): a reply that begins changes no timer.
+ */
 function armDeadlines(
   call: DeadlineCall,
   signal: AbortSignal,
   fail: (error: ProviderError) => void,
 ): { progress: Progress; stop(): void } {
-  const { deadlines } = call;
+  const { firstByteMs, replyMs, idleMs } = call.deadlines;
   let begun = false;
-  let firstByte: NodeJS.Timeout | undefined = setTimeout(() => {
-    firstByte = undefined;
-    void isThere(call, signal).then((there) => there || begun || fail(deadError(call, 'silent')));
-  }, deadlines.firstByteMs);
+  const whole = (): void => fail(replyError(call));
+  const firstByte = (): void => {
+    timer = setTimeout(whole, replyMs - firstByteMs);
+    if (!begun) void isThere(call, signal).then((there) => there || begun || fail(deadError(call, 'silent')));
+  };
+  let timer: NodeJS.Timeout = firstByteMs < replyMs ? setTimeout(firstByte, firstByteMs) : setTimeout(whole, replyMs);
   let idle: NodeJS.Timeout | undefined;
-  const whole = setTimeout(() => fail(replyError(call)), deadlines.replyMs);
   const began = (): void => {
     begun = true;
-    clearTimeout(firstByte);
   };
   const data = (): void => {
-    began();
-    if (idle === undefined) idle = setTimeout(() => fail(idleError(call)), deadlines.idleMs);
+    begun = true;
+    if (idle === undefined) idle = setTimeout(() => fail(idleError(call)), idleMs);
     else idle.refresh();
   };
-  return { progress: { began, data }, stop: () => [firstByte, idle, whole].forEach((timer) => clearTimeout(timer)) };
+  return {
+    progress: { began, data },
+    stop: () => {
+      clearTimeout(timer);
+      if (idle !== undefined) clearTimeout(idle);
+    },
+  };
+}
+
+/** Who waits on a caller's signal (a process's: it lives as long as the process): one listener a signal, not one an attempt. */
+const watchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOf(signal: AbortSignal, onAbort: () => void): () => void {
+  let waiting = watchers.get(signal);
+  if (waiting === undefined) {
+    const all = new Set<() => void>();
+    signal.addEventListener('abort', () => [...all].forEach((f) => f()), { once: true });
+    watchers.set(signal, all);
+    waiting = all;
+  }
+  const set = waiting;
+  set.add(onAbort);
+  return () => void set.delete(onAbort);
 }
 
 /**
@@ -113,22 +139,22 @@ export async function withDeadline<T>(call: DeadlineCall, attempt: (signal: Abor
   call.signal.throwIfAborted();
   const controller = new AbortController();
   let failure: ProviderError | null = null;
+  let endRace: (reason: unknown) => void = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => (endRace = reject));
+  // The race loser must not surface as an unhandled rejection.
+  aborted.catch(() => {});
+  const cut = (reason: unknown): void => {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    endRace(new Error('aborted'));
+  };
   const deadlines = armDeadlines(call, controller.signal, (error) => {
     if (controller.signal.aborted) return;
     failure = error;
-    controller.abort(error);
+    cut(error);
   });
   attempts.set(controller.signal, deadlines.progress);
-  const onCallerAbort = (): void => controller.abort(call.signal.reason);
-  call.signal.addEventListener('abort', onCallerAbort, { once: true });
-  let stopRace = (): void => {};
-  const aborted = new Promise<never>((_resolve, reject) => {
-    const onAbort = (): void => reject(new Error('aborted'));
-    controller.signal.addEventListener('abort', onAbort, { once: true });
-    stopRace = () => controller.signal.removeEventListener('abort', onAbort);
-  });
-  // The race loser must not surface as an unhandled rejection.
-  aborted.catch(() => {});
+  const unwatch = onAbortOf(call.signal, () => cut(call.signal.reason));
   try {
     return await Promise.race([attempt(controller.signal), aborted]);
   } catch (error) {
@@ -144,7 +170,6 @@ export async function withDeadline<T>(call: DeadlineCall, attempt: (signal: Abor
   } finally {
     deadlines.stop();
     attempts.delete(controller.signal);
-    stopRace();
-    call.signal.removeEventListener('abort', onCallerAbort);
+    unwatch();
   }
 }

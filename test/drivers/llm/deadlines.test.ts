@@ -6,9 +6,11 @@
  * by idle_s and retried; a server that is there but slow is waited for, up to reply_s.
  */
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGeminiDriver } from '../../../drivers/llm/gemini.js';
 import { createOpenAIDriver } from '../../../drivers/llm/openai.js';
+import { withDeadline } from '../../../drivers/llm/deadline.js';
 import { ProviderError } from '../../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../../drivers/llm/types.js';
 import { deadlinesOf, type LaneLimits } from '../../../sys/model-limits.js';
@@ -157,5 +159,50 @@ describe('deadlines come from AOS_LIMITS, a model over its provider, param by de
       settings: { firstByte: 'AOS_LIMITS gemini first_byte_s' },
     });
     expect(deadlinesOf({ gemini: { first_byte_s: 2 } }, 'gemini:x').probeMs).toBe(2_000);
+  });
+});
+
+describe('the caller signal an attempt listens to', () => {
+  const call = (signal: AbortSignal) => ({
+    model: 'openai:llama3',
+    endpoint: 'http://127.0.0.1:9/v1',
+    deadlines: deadlinesOf({ openai: { first_byte_s: 30, reply_s: 60 } }, 'openai:llama3'),
+    probe: () => Promise.resolve(200),
+    signal,
+  });
+
+  it('has one listener however many attempts wait on it, and aborts each of them with its reason', async () => {
+    const caller = new AbortController();
+    const seen: AbortSignal[] = [];
+    const pending = Array.from({ length: 50 }, () =>
+      withDeadline(call(caller.signal), (signal) => {
+        seen.push(signal);
+        return new Promise<never>(() => {});
+      }).catch((error: unknown) => error),
+    );
+    expect(getEventListeners(caller.signal, 'abort').length).toBe(1);
+    const reason = new Error('killed');
+    caller.abort(reason);
+    expect(await Promise.all(pending)).toEqual(Array.from({ length: 50 }, () => reason));
+    expect(seen.every((signal) => signal.aborted)).toBe(true);
+  });
+
+  it('lets go of an attempt once it has settled: a later abort reaches only those still waiting', async () => {
+    const caller = new AbortController();
+    const done: AbortSignal[] = [];
+    for (let i = 0; i < 3; i++)
+      await withDeadline(call(caller.signal), (signal) => {
+        done.push(signal);
+        return Promise.resolve(i);
+      });
+    let waiting: AbortSignal | undefined;
+    const pending = withDeadline(call(caller.signal), (signal) => {
+      waiting = signal;
+      return new Promise<never>(() => {});
+    }).catch((error: unknown) => error);
+    caller.abort(new Error('killed'));
+    expect(await pending).toMatchObject({ message: 'killed' });
+    expect(waiting?.aborted).toBe(true);
+    expect(done.some((signal) => signal.aborted)).toBe(false);
   });
 });
