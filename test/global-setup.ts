@@ -35,5 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     script('bundle-daemon.mjs', '--outdir', path.join(dir, 'daemon')),
   ]);
   project.provide('cliEntry', path.join(dir, 'cmd', 'aos.cjs'));
+  // The unit package reader, bundled with the daemon: what daemon/unit-stage.ts runs from source (the tests' workers and daemons inherit it).
+  process.env.AOS_TEST_UNIT_READER = path.join(dir, 'daemon', 'unit-stage-main.js');
   return () => rm(dir, { recursive: true, force: true });
 }
