@@ -35,7 +35,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     script('bundle-daemon.mjs', '--outdir', path.join(dir, 'daemon')),
   ]);
   project.provide('cliEntry', path.join(dir, 'cmd', 'aos.cjs'));
-  // The unit package reader, bundled with the daemon: what daemon/unit-stage.ts runs from source (the tests' workers and daemons inherit it).
+  // The unit package reader and the channel adapters, bundled with the daemon: what daemon/unit-stage.ts and
+  // drivers/channels/programs.ts run from source (the tests' workers and daemons inherit these).
   process.env.AOS_TEST_UNIT_READER = path.join(dir, 'daemon', 'unit-stage-main.js');
+  process.env.AOS_TEST_ADAPTERS = path.join(dir, 'daemon');
   return () => rm(dir, { recursive: true, force: true });
 }

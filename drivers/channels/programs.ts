@@ -1,7 +1,7 @@
 /**
  * Where each first-party adapter's program is, and what of aos its sandbox must read to run it:
  * the built program under dist/ (an installed aos), or the TypeScript source through tsx (a
- * checkout run from source: the tests). Nothing else of the host is bound in — not the workspace,
+ * checkout run from source), or in the tests the bundle test/global-setup.ts made of it. Nothing else of the host is bound in — not the workspace,
  * not $AOS_HOME.
  */
 import { existsSync } from 'node:fs';
@@ -52,8 +52,17 @@ export function adapterProgram(kind: AdapterKind): AdapterProgram {
       read: [...common, path.join(ROOT, 'dist')],
     };
   }
-  const loader = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
   const sources = ['drivers', 'sys', 'tsconfig.json'].map((p) => path.join(ROOT, p)).filter((p) => existsSync(p));
+  // The tests' bundle of the adapters (test/global-setup.ts), beside the daemon's: no tsx at each start.
+  const bundled = process.env.AOS_TEST_ADAPTERS;
+  if (bundled) {
+    return {
+      command: process.execPath,
+      args: [path.join(bundled, `${ADAPTER_MAINS[kind]}.js`)],
+      read: [...common, ...sources, bundled],
+    };
+  }
+  const loader = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
   return {
     command: process.execPath,
     args: ['--import', `file://${loader}`, path.join(HERE, `${ADAPTER_MAINS[kind]}.ts`)],
