@@ -45,6 +45,8 @@ export interface Holder {
   readonly rules: readonly FsRule[];
   /** The workspace paths it sees (an EXEC_CMD's grants): nothing outside them is held for it. Absent: the whole workspace. */
   readonly views?: readonly string[];
+  /** Its directory views by device and inode (their path when it began): what it sees under one moved since. */
+  readonly viewDirs?: ReadonlyMap<string, string>;
   /** Filled in once they are planned: until then only its rules hold (what they cover is not written). */
   readonly mounts: HeldMount[];
   /** Stops the sandbox; its holder is let go once it has ended. Absent: it cannot be stopped for this. */
@@ -70,8 +72,10 @@ export interface Hold {
  * Hold for a sandbox about to plan its mounts under `rules`; resolves once every rename begun before
  * this hold could be seen has landed, so that what it plans is what stays under its mounts.
  */
-export async function beginHold(holder: Omit<Holder, 'mounts'>): Promise<Hold> {
-  const held: { -readonly [K in keyof Holder]: Holder[K] } = { ...holder, mounts: [] };
+export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewDirs'> & { root?: string }): Promise<Hold> {
+  const { root, ...rest } = holder;
+  const viewDirs = root && holder.views ? idsOf(root, holder.views) : undefined;
+  const held: { -readonly [K in keyof Holder]: Holder[K] } = { ...rest, mounts: [], ...(viewDirs ? { viewDirs } : {}) };
   holders.add(held);
   planning.add(held);
   const done = (): void => {
@@ -93,6 +97,42 @@ export async function beginHold(holder: Omit<Holder, 'mounts'>): Promise<Hold> {
       holders.delete(held);
     },
   };
+}
+
+const idOf = (stats: fs.Stats): string => `${stats.dev}:${stats.ino}`;
+
+/** The directories among `views` (workspace paths under `root`) by device and inode; the whole workspace needs none. */
+function idsOf(root: string, views: readonly string[]): Map<string, string> | undefined {
+  const ids = new Map<string, string>();
+  for (const view of views) {
+    if (view === '/') continue;
+    const stats = fs.statSync(path.join(root, view), { throwIfNoEntry: false });
+    if (stats?.isDirectory()) ids.set(idOf(stats), view);
+  }
+  return ids.size > 0 ? ids : undefined;
+}
+
+/**
+ * How each running sandbox with directory views sees a name in a directory of the workspace: the
+ * directory `dir` (a host path, or its descriptor's procfs path) and its ancestors are looked up by
+ * device and inode, the nearest of its views among them giving the path it sees it by. A view moved
+ * since the sandbox began (another sandbox's `mv`) is still what the sandbox sees, under its old name.
+ */
+function seenBy(dir: string, realDir: string, last: string): Map<Holder, string> | undefined {
+  const viewing = [...holders].filter((h) => h.viewDirs !== undefined);
+  if (viewing.length === 0) return undefined;
+  const names = realDir.split('/').filter(Boolean);
+  const seen = new Map<Holder, string>();
+  for (let up = 0; up <= names.length && seen.size < viewing.length; up++) {
+    const stats = fs.statSync(up === 0 ? dir : `${dir}${'/..'.repeat(up)}`, { throwIfNoEntry: false });
+    if (!stats) break;
+    const below = [...names.slice(names.length - up), last].join('/');
+    for (const holder of viewing) {
+      const view = holder.viewDirs?.get(idOf(stats));
+      if (view !== undefined && !seen.has(holder)) seen.set(holder, `${view}/${below}`);
+    }
+  }
+  return seen;
 }
 
 /** Until no sandbox is planning its mounts (what they sit on is known). */
@@ -123,16 +163,20 @@ export function inPlace(virtualPath: string): Holder | null {
  * above). A name there before its mounts were made has its own; one made since — by anyone, the
  * sandbox itself included — has none.
  */
-export function refusesWrite(virtualPath: string): Holder | null {
+export function refusesWrite(virtualPath: string, seen?: ReadonlyMap<Holder, string>): Holder | null {
   for (const holder of holders) {
-    if (holder.views && !holder.views.some((view) => under(virtualPath, view))) continue;
-    if (!holder.rules.some((r) => isReadRestriction(r) && ruleMatches(r, virtualPath))) continue;
-    const hidden = holder.mounts.some(
-      (m) => m.effect === 'hide' && (m.path === virtualPath || (m.dir && under(virtualPath, m.path))),
-    );
-    if (!hidden) return holder;
+    const inView = !holder.views || holder.views.some((view) => under(virtualPath, view));
+    if (inView && wouldSee(holder, virtualPath)) return holder;
+    const seenAs = seen?.get(holder);
+    if (seenAs !== undefined && seenAs !== virtualPath && wouldSee(holder, seenAs)) return holder;
   }
   return null;
+}
+
+/** One of its read rules covers the path it sees a name by, and no mount of its hides it. */
+function wouldSee(holder: Holder, seenPath: string): boolean {
+  if (!holder.rules.some((r) => isReadRestriction(r) && ruleMatches(r, seenPath))) return false;
+  return !holder.mounts.some((m) => m.effect === 'hide' && (m.path === seenPath || (m.dir && under(seenPath, m.path))));
 }
 
 /** A running sandbox mounts something on this path or below it: removing it would detach the mount. */
@@ -178,9 +222,15 @@ export function realVirtualPath(root: string, dirRealPath: string, last: string)
  * (an MCP server) or refuses the write (EBUSY). Whether the file must be rewritten in place: a
  * running sandbox mounts something on it, by either name.
  */
-export async function beforeWrite(virtualPath: string, real: string, exists: boolean): Promise<'in place' | 'aside'> {
+export async function beforeWrite(
+  virtualPath: string,
+  real: string,
+  exists: boolean,
+  dir: string,
+): Promise<'in place' | 'aside'> {
+  const seen = seenBy(dir, path.posix.dirname(real), path.posix.basename(real));
   for (const p of new Set([virtualPath, real])) {
-    const holder = await clearFor(refusesWrite, p);
+    const holder = await clearFor((q) => refusesWrite(q, seen), p);
     if (holder) throw heldError(virtualPath, holder, exists ? 'written' : 'made');
   }
   // While a sandbox plans, any file may be one it mounts on.

@@ -73,7 +73,12 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   // What its mounts will sit on is not taken from under them by the fs driver while it runs
   // (../fs-held.ts): held from before they are planned (once the renames begun before have landed), their paths once they are.
   const hold = ruled
-    ? await beginHold({ what: 'an EXEC_CMD', rules: req.fsRules ?? [], views: views.map((view) => view.path) })
+    ? await beginHold({
+        what: 'an EXEC_CMD',
+        rules: req.fsRules ?? [],
+        views: views.map((view) => view.path),
+        root: req.workspace,
+      })
     : null;
   try {
     const rules = ruled ? await ruleMounts(req.workspace, views, req.fsRules, req.makeDir) : null;

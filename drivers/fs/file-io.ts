@@ -96,26 +96,25 @@ export function replaceableMode(target: string, virtualPath: string): number {
  */
 export const renames = new Set<Promise<void>>();
 
-/** Write `data` beside `target` (in directory `dirBase`) and rename it over `target`. */
-export function writeAside(
-  dirBase: string,
-  target: string,
-  data: Buffer,
-  mode: number,
-  syncBytes: number,
-): Promise<void> {
-  const writing = writeThenRename(dirBase, target, data, mode, syncBytes);
+export interface Aside {
+  /** The directory (its procfs path when pinned) and the name in it written. */
+  readonly dirBase: string;
+  readonly target: string;
+  readonly data: Buffer;
+  readonly mode: number;
+  readonly syncBytes: number;
+  /** Only if `target` is not there (EEXIST otherwise): linked, not renamed, into place. */
+  readonly fresh?: boolean;
+}
+
+/** Write `data` beside `target` and rename it over `target`. */
+export function writeAside(aside: Aside): Promise<void> {
+  const writing = writeThenRename(aside);
   renames.add(writing);
   return writing.finally(() => renames.delete(writing));
 }
 
-async function writeThenRename(
-  dirBase: string,
-  target: string,
-  data: Buffer,
-  mode: number,
-  syncBytes: number,
-): Promise<void> {
+async function writeThenRename({ dirBase, target, data, mode, syncBytes, fresh }: Aside): Promise<void> {
   const aside = path.join(dirBase, `${ASIDE_PREFIX}${nanoid()}.tmp`);
   const fd = await openAsync(aside, CREATE_ASIDE, mode);
   let open = true;
@@ -123,12 +122,14 @@ async function writeThenRename(
     await writeAll(fd, data, 0, syncBytes);
     open = false;
     fs.closeSync(fd);
-    await fsp.rename(aside, target);
+    if (fresh) await fsp.link(aside, target);
+    else await fsp.rename(aside, target);
   } catch (error) {
     if (open) closeQuietly(fd);
     await fsp.rm(aside, { force: true });
     throw error;
   }
+  if (fresh) await fsp.rm(aside, { force: true });
 }
 
 // The write's own error is the one worth reporting.

@@ -162,3 +162,11 @@ function nodeCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^E[A-Z0-9]{1,15}$/.test(code) ? code : undefined;
 }
+
+/** The directory names of a file's path and its own name (EISDIR for the root). */
+export function dirAndName(virtualPath: string): { names: string[]; last: string } {
+  const names = splitVirtualPath(virtualPath);
+  const last = names.pop();
+  if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
+  return { names, last };
+}

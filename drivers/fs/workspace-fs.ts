@@ -21,31 +21,28 @@ import {
   plainlyAbsent,
   type WalkContext,
 } from './open-inside.js';
-import { type FsOperation, notRegularError, splitVirtualPath, toFsError, toVirtualPath } from './virtual-path.js';
+import {
+  dirAndName,
+  type FsOperation,
+  notRegularError,
+  splitVirtualPath,
+  toFsError,
+  toVirtualPath,
+} from './virtual-path.js';
+import { requireCount, resolveOptions, type WorkspaceFsOptions } from './workspace-options.js';
 import { beforeRemove, beforeWrite, realVirtualPath, rewrite, running } from '../fs-held.js';
 
 export type { ListEntry } from './list-entries.js';
 export type { Authorize } from './open-inside.js';
-
-export interface WorkspaceFsOptions {
-  root: string;
-  maxReadBytes: number;
-  maxWriteBytes: number;
-  maxListEntries: number;
-  maxPathLength: number;
-  /** Reads and writes up to this many bytes run synchronously; larger ones use the thread pool (default 0: all). */
-  syncIoBytes?: number;
-  /** Directories whose size (fstat) is at most this are listed synchronously; larger ones in the thread pool (default 0: all). */
-  syncDirBytes?: number;
-  /** Directories kept open between calls (open-inside.ts PinnedDirs), so a call into one does not walk to it again (default 0: none). */
-  keptDirs?: number;
-}
+export type { WorkspaceFsOptions } from './workspace-options.js';
 
 export type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 
 // O_NONBLOCK keeps a fifo from hanging the open; regular files ignore it.
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const WRITE_FLAGS = OPEN_FLAGS | constants.O_CREAT;
+const APPEND = constants.O_APPEND;
 
 export class WorkspaceFs {
   private readonly pinned: PinnedDirs | null;
@@ -61,16 +58,7 @@ export class WorkspaceFs {
   /** Create the root if needed and pin it to its real path. */
   static async open(options: WorkspaceFsOptions): Promise<WorkspaceFs> {
     if (!constants.O_NOFOLLOW) throw new AosError('EIO', 'the workspace needs a platform with O_NOFOLLOW');
-    for (const key of ['maxReadBytes', 'maxWriteBytes', 'maxListEntries', 'maxPathLength'] as const) {
-      requireCount(options[key], key);
-    }
-    const all = {
-      ...options,
-      syncIoBytes: options.syncIoBytes ?? 0,
-      syncDirBytes: options.syncDirBytes ?? 0,
-      keptDirs: options.keptDirs ?? 0,
-    };
-    for (const key of ['syncIoBytes', 'syncDirBytes', 'keptDirs'] as const) requireCount(all[key], key);
+    const all = resolveOptions(options);
     await fsp.mkdir(options.root, { recursive: true });
     const root = await fsp.realpath(options.root);
     return new WorkspaceFs(root, all, await detectProcFd(root));
@@ -172,12 +160,28 @@ export class WorkspaceFs {
 
   /** Append in place; an append that fails half-way is cut back to the old size. */
   private async append(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
-    const { fd, stats } = await this.openFile(virtualPath, WRITE_FLAGS | constants.O_APPEND, 'write', authorize);
+    // While a sandbox runs a new name is checked before it is made (../fs-held.ts): made as a write is, if still new.
+    const held = running.size > 0;
+    let opened: { fd: number; stats: Stats };
+    try {
+      opened = await this.openFile(virtualPath, (held ? OPEN_FLAGS : WRITE_FLAGS) | APPEND, 'write', authorize);
+    } catch (error) {
+      if (!held || !(error instanceof AosError) || error.code !== 'ENOENT') throw error;
+      try {
+        return await this.replace(virtualPath, data, authorize, true);
+      } catch (made) {
+        // Made by another meanwhile: appended to, as it would have been.
+        if (!(made instanceof AosError) || made.code !== 'EEXIST') throw made;
+        return await this.append(virtualPath, data, authorize);
+      }
+    }
+    const { fd, stats } = opened;
     try {
       // What a running sandbox would see is not written (../fs-held.ts), by its real name too (once open).
       if (running.size > 0) {
         const real = this.procFd ? fs.readlinkSync(`/proc/self/fd/${fd}`) : path.join(this.root, virtualPath);
-        await beforeWrite(virtualPath, `/${path.relative(this.root, real).split(path.sep).join('/')}`, true);
+        const named = `/${path.relative(this.root, real).split(path.sep).join('/')}`;
+        await beforeWrite(virtualPath, named, true, path.dirname(real));
       }
       await writeAll(fd, data, null, this.options.syncIoBytes);
     } catch (error) {
@@ -189,7 +193,12 @@ export class WorkspaceFs {
   }
 
   /** New content goes aside and is renamed over it (file-io.ts), but for what a running sandbox holds (../fs-held.ts). */
-  private async replace(virtualPath: string, data: Buffer, authorize: Authorize | undefined): Promise<void> {
+  private async replace(
+    virtualPath: string,
+    data: Buffer,
+    authorize: Authorize | undefined,
+    fresh = false,
+  ): Promise<void> {
     const ctx = this.context(virtualPath, 'write');
     const { names, last } = dirAndName(virtualPath);
     const dir = await dirInside(askingMakes(ctx, authorize), names, true);
@@ -198,10 +207,13 @@ export class WorkspaceFs {
       const target = path.join(dir.base, last);
       const there = running.size > 0 && fs.lstatSync(target, { throwIfNoEntry: false }) !== undefined;
       const how =
-        running.size > 0 && (await beforeWrite(virtualPath, realVirtualPath(this.root, dir.realPath, last), there));
+        running.size > 0 &&
+        (await beforeWrite(virtualPath, realVirtualPath(this.root, dir.realPath, last), there, dir.base));
       if (how === 'in place') return await rewrite(target, virtualPath, data, this.options.syncIoBytes);
       // Decided and begun in one step: a sandbox that begins to plan from now waits for its rename (../fs-held.ts).
-      await writeAside(dir.base, target, data, replaceableMode(target, virtualPath), this.options.syncIoBytes);
+      if (fresh && there) throw Object.assign(new Error('made meanwhile'), { code: 'EEXIST' });
+      const mode = replaceableMode(target, virtualPath);
+      await writeAside({ dirBase: dir.base, target, data, mode, syncBytes: this.options.syncIoBytes, fresh });
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');
     } finally {
@@ -280,18 +292,4 @@ export class WorkspaceFs {
   private context(virtualPath: string, operation: FsOperation): WalkContext {
     return { root: this.root, procFd: this.procFd, virtualPath, operation, pinned: this.pinned };
   }
-}
-
-/** The directory names of a file's path and its own name (EISDIR for the root). */
-function dirAndName(virtualPath: string): { names: string[]; last: string } {
-  const names = splitVirtualPath(virtualPath);
-  const last = names.pop();
-  if (last === undefined) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
-  return { names, last };
-}
-
-function requireCount(value: number, label: string): number {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new AosError('EINVAL', `${label} must be a non-negative integer`);
-  return value;
 }

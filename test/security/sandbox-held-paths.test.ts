@@ -8,10 +8,12 @@
  * read-only, a new name a read rule covers is refused until an EXEC_CMD has ended (an MCP server is
  * stopped first, and starts again under new mounts), and so is the removal of what it holds.
  */
-import { link, readFile, symlink } from 'node:fs/promises';
+import { link, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { execLimits } from '../../drivers/exec/driver.js';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
+import { runSandboxed } from '../../drivers/exec/run-sandboxed.js';
 import { holderCount } from '../../drivers/fs-held.js';
 import { closeDrivers, openDrivers, scopeDrivers } from '../../drivers/index.js';
 import { shadowedSyscall } from '../../kernel/kernel-open.js';
@@ -164,6 +166,43 @@ describe.skipIf(!ready)('what a running sandbox holds, reached another way', () 
     expect(result.stdout).toContain('END');
     expect(result.stdout).not.toContain('VICTIM-SECRET');
   });
+
+  // A red-team finding on the views of c013d27: held by path, a granted directory moved by another
+  // sandbox let FS_WRITE make under its new name what the command still saw under the old one.
+  it.each([
+    { grant: '/keys', move: 'mv /workspace/keys /workspace/k2', seen: '/k2' },
+    { grant: '/keys', move: 'mkdir /workspace/up && mv /workspace/keys /workspace/up/k3', seen: '/up/k3' },
+  ])(
+    'a directory it was granted ($grant), moved by another sandbox while it runs: what it would see is still refused',
+    async ({ grant, move, seen }) => {
+      await rm(path.join(held.dir, 'keys/a.key'));
+      const result = await whileRunning(
+        'ls /workspace/keys >> /tmp/seen 2>&1',
+        'sort -u /tmp/seen; echo END',
+        async () => {
+          const limits = { ...execLimits(), wallTimeoutMs: 20_000 };
+          const moved = await runSandboxed({ cmd: move, workspace: held.dir, limits, fsRules: RULES });
+          expect(moved.exit_code, moved.stderr).toBe(0);
+          // Not covered by its name here, but the command sees it as /keys/b.key: covered there.
+          await expect(held.fs.write(`${seen}/b.key`, 'B-SECRET')).rejects.toMatchObject({ code: 'EBUSY' });
+          await expect(held.fs.write(`${seen}/c.key`, 'C', { append: true })).rejects.toMatchObject({ code: 'EBUSY' });
+          await held.fs.write(`${seen}/notes.txt`, 'notes');
+          // A new name no rule covers is made by an append too, and appended to after.
+          await held.fs.write(`${seen}/log.txt`, 'L1', { append: true });
+          await held.fs.write(`${seen}/log.txt`, 'L2', { append: true });
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        },
+        { grants: { read: [grant], write: ['/ctl'] } },
+      );
+      expect(result.stdout).toContain('END');
+      expect(result.stdout).toContain('notes.txt');
+      expect(result.stdout).not.toMatch(/b\.key|c\.key/);
+      expect(await readFile(path.join(held.dir, seen, 'log.txt'), 'utf8')).toBe('L1L2');
+      // A refused append made no name.
+      await expect(readFile(path.join(held.dir, seen, 'c.key'))).rejects.toMatchObject({ code: 'ENOENT' });
+      await held.fs.write(`${seen}/b.key`, 'B-SECRET');
+    },
+  );
 
   it('a held file with a second name is not rewritten in place (the other name may be readable)', async () => {
     await link(path.join(held.dir, 'free.txt'), path.join(held.dir, 'keys/z.key'));
