@@ -223,8 +223,11 @@ export class ProcServices implements ProcessServices {
     return this.kernel.mailboxes.addTimer(this.proc, seconds, prompt, repeat);
   }
 
-  registerWebhook(path: string): { url: string; webhook_id: number } {
-    return this.kernel.webhooks.register(this.proc, path);
+  /** The URL once its route is durable: another node of a cluster finds it in the database from then on. */
+  async registerWebhook(path: string): Promise<{ url: string; webhook_id: number }> {
+    const route = this.kernel.webhooks.register(this.proc, path);
+    await this.kernel.store.committed();
+    return route;
   }
 
   webhookReply(requestId: string | undefined, reply: WebhookReplyRequest): void {

@@ -175,7 +175,8 @@ export interface ProcessServices {
   readStdin(timeoutS: number): string | Promise<string>;
   sleep(seconds: number): number | Promise<number>;
   schedule(seconds: number, prompt: string, repeat: boolean): string;
-  registerWebhook(path: string): { url: string; webhook_id: number };
+  /** Resolves once the route is durable (a cluster's other nodes find it from then on). */
+  registerWebhook(path: string): Promise<{ url: string; webhook_id: number }>;
   /** Answer a webhook request this process received. */
   webhookReply(requestId: string | undefined, reply: WebhookReplyRequest): void;
   exit(code: number, result: string | null): void;
