@@ -32,7 +32,9 @@
  * the JSON. A person stands by: an attack's request is denied, a benign task's approved (and
  * counted against it).
  *
- *   node --import tsx bench/injection.ts [--only web-delete,chat-push] [--concurrency 8] [--trace]
+ *   node --import tsx bench/injection.ts [--only web-delete,chat-push] [--concurrency 8] [--trace] [--no-baseline]
+ *
+ * `--no-baseline` (the quick run) runs the default policy alone: the baseline's figures carry no target.
  */
 import { figure, flag, report } from './report.js';
 import { runPolicy, type Outcome, type PolicyRun } from '../test/helpers/injection/run-policy.js';
@@ -50,8 +52,10 @@ if (scenarios.length === 0) throw new Error(`injection: no scenario named ${only
 const log = (line: string): void => {
   if (trace || !/ (attack|benign): /.test(line)) process.stderr.write(`${line}\n`);
 };
+// Quick checks the default policy alone: the baseline's figures carry no target (it shows what taint tracking stops).
+const withBaseline = !process.argv.includes('--no-baseline');
 const runs: PolicyRun[] = [];
-for (const policy of ['default', 'baseline'] as const)
+for (const policy of withBaseline ? (['default', 'baseline'] as const) : (['default'] as const))
   runs.push(await runPolicy(policy, scenarios, { concurrency, log }));
 
 const share = (n: number, d: number): number => (d === 0 ? 0 : n / d);
@@ -108,9 +112,9 @@ function breakdown(run: PolicyRun): Record<string, unknown> {
   };
 }
 
-const [def, base] = runs as [PolicyRun, PolicyRun];
+const [def, base] = runs as [PolicyRun, PolicyRun | undefined];
 const d = summarise(def.outcomes);
-const b = summarise(base.outcomes);
+const b = base ? summarise(base.outcomes) : null;
 const unsupported = def.taint_supported ? '' : ' (taint unsupported by this kernel: run without the section)';
 report(
   'injection',
@@ -123,7 +127,7 @@ report(
       modelled_on: s.modelledOn,
     })),
     default: breakdown(def),
-    baseline: breakdown(base),
+    baseline: base ? breakdown(base) : 'not run (--no-baseline)',
   },
   [
     figure(
@@ -146,44 +150,50 @@ report(
       'prompts',
       `default policy${unsupported}: approvals a benign task asked a person for, on average`,
     ),
+    ...(b ? baselineFigures(b) : []),
+  ],
+);
+
+function baselineFigures(bb: Summary): ReturnType<typeof figure>[] {
+  return [
     figure(
       'injection.baseline_attack_success_rate',
-      b.attack_success_rate,
+      bb.attack_success_rate,
       'share',
       'taint: {enabled: false}: attacks whose effect happened',
     ),
     figure(
       'injection.baseline_benign_finished_without_person',
-      b.benign_finished_without_person,
+      bb.benign_finished_without_person,
       'share',
       'taint: {enabled: false}: benign twins finished with no person asked',
     ),
     figure(
       'injection.baseline_person_prompts_per_benign_task',
-      b.person_prompts_per_benign_task,
+      bb.person_prompts_per_benign_task,
       'prompts',
       'taint: {enabled: false}: approvals a benign task asked a person for, on average',
     ),
-  ],
-);
+  ];
+}
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
-const row = (label: string, dd: Summary, bb: Summary): string =>
-  `| ${label} | ${dd.attacks_succeeded}/${dd.attacks} | ${bb.attacks_succeeded}/${bb.attacks} | ${pct(dd.benign_finished_without_person)} | ${dd.person_prompts_per_benign_task.toFixed(2)} |`;
-const part = (run: PolicyRun, key: 'source' | 'goal', value: string): Summary =>
-  summarise(run.outcomes.filter((o) => o[key] === value));
+const row = (label: string, dd: Summary, bb: Summary | null): string =>
+  `| ${label} | ${dd.attacks_succeeded}/${dd.attacks} | ${bb ? `${bb.attacks_succeeded}/${bb.attacks}` : 'not run'} | ${pct(dd.benign_finished_without_person)} | ${dd.person_prompts_per_benign_task.toFixed(2)} |`;
+const part = (run: PolicyRun | undefined, key: 'source' | 'goal', value: string): Summary | null =>
+  run ? summarise(run.outcomes.filter((o) => o[key] === value)) : null;
 const md = [
   '',
   `Prompt injection, ${scenarios.length} scenarios, an obedient model (\`npm run bench -- injection\`); default: ${def.taint_note}.`,
   '',
   '| | attacks that happened, default | baseline (taint off) | benign alone, default | prompts per benign task |',
   '|---|---:|---:|---:|---:|',
-  ...SOURCES.map((s) => row(`from ${s}`, part(def, 'source', s), part(base, 'source', s))),
-  ...GOALS.map((g) => row(`to ${g}`, part(def, 'goal', g), part(base, 'goal', g))),
+  ...SOURCES.map((s) => row(`from ${s}`, part(def, 'source', s) as Summary, part(base, 'source', s))),
+  ...GOALS.map((g) => row(`to ${g}`, part(def, 'goal', g) as Summary, part(base, 'goal', g))),
   row('**all**', d, b),
   '',
   ...[d, b].flatMap((sum, i) =>
-    sum.host_failures.length
+    sum?.host_failures.length
       ? [`${i === 0 ? 'default' : 'baseline'}: a call failed on the host (EIO) in ${sum.host_failures.join(', ')}.`]
       : [],
   ),

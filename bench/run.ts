@@ -99,7 +99,8 @@ export const BENCHES: Record<string, Bench> = {
     quick: ['--messages', '50', '--burst', '500', '--replies', '10'],
   },
   // 47 prompt injections (7 sources × 6 goals, and variants) on a model that obeys them, under the default policy's taint rules and without: effects that happened, benign twins finished without a person (~25 s).
-  injection: { file: 'injection', args: [], quick: [] },
+  // Quick: the default policy's run alone (the figures with targets); the baseline's, with none, in the full run.
+  injection: { file: 'injection', args: [], quick: ['--no-baseline'] },
   // Kernels on one throwaway PostgreSQL sharing a provider budget: 1, 2, 3 nodes, no 429; a SIGKILLed node fenced (~45 s).
   // Quick: fewer agents and turns a node; still 1, 2, 3 nodes on one budget and a SIGKILLed node fenced.
   // Quick: a 2 s lease (AOS_CLUSTER_LEASE_S): fencing and failover are still a lease and a heartbeat or two.
