@@ -50,38 +50,39 @@ function holdNextRename(): { renamed: Promise<void>; release: () => void } {
 }
 
 describe.skipIf(!ready)('a write aside that renames while a sandbox begins', () => {
-  it('a hidden file: the sandbox plans after the rename has landed and never reads the new content', async () => {
-    const { renamed } = holdNextRename();
-    const writing = held.fs.write('/keys/a.key', 'NEW-SECRET');
-    const result = await held.whileRunning(
-      'cat /workspace/keys/a.key >> /tmp/seen 2>/dev/null',
-      'cat /tmp/seen; echo END',
-      async () => {
-        await writing;
-        await renamed;
-        // Long enough for the loop to read it many times, were it there to read.
-        await new Promise((resolve) => setTimeout(resolve, 300));
+  it.each(
+    [
+      {
+        what: 'a hidden file: the sandbox plans after the rename has landed and never reads the new content',
+        file: 'keys/a.key',
+        content: 'NEW-SECRET',
+        loop: 'cat /workspace/keys/a.key >> /tmp/seen 2>/dev/null',
+        tail: 'cat /tmp/seen; echo END',
+        saw: (stdout: string) => {
+          expect(stdout).toContain('END');
+          expect(stdout).not.toContain('NEW-SECRET');
+        },
       },
-    );
-    expect(result.stdout).toContain('END');
-    expect(result.stdout).not.toContain('NEW-SECRET');
-    expect(await readFile(path.join(held.dir, 'keys/a.key'), 'utf8')).toBe('NEW-SECRET');
-  });
-
-  it('a read-only file: it stays read-only to the sandbox', async () => {
-    const { renamed } = holdNextRename();
-    const writing = held.fs.write('/conf/c.yaml', 'new-conf');
-    const result = await held.whileRunning(
-      'echo HACKED > /workspace/conf/c.yaml 2>/dev/null',
-      'cat /workspace/conf/c.yaml',
-      async () => {
-        await writing;
-        await renamed;
-        await new Promise((resolve) => setTimeout(resolve, 300));
+      {
+        what: 'a read-only file: it stays read-only to the sandbox',
+        file: 'conf/c.yaml',
+        content: 'new-conf',
+        loop: 'echo HACKED > /workspace/conf/c.yaml 2>/dev/null',
+        tail: 'cat /workspace/conf/c.yaml',
+        saw: (stdout: string) => expect(stdout).toContain('new-conf'),
       },
-    );
-    expect(result.stdout).toContain('new-conf');
-    expect(await readFile(path.join(held.dir, 'conf/c.yaml'), 'utf8')).toBe('new-conf');
+    ].map((c) => [c.what, c] as const),
+  )('%s', async (_what, { file, content, loop, tail, saw }) => {
+    const { renamed } = holdNextRename();
+    const writing = held.fs.write(`/${file}`, content);
+    const result = await held.whileRunning(loop, tail, async () => {
+      await writing;
+      await renamed;
+      // Long enough for the loop to run many times, were the mount gone.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    saw(result.stdout);
+    expect(await readFile(path.join(held.dir, file), 'utf8')).toBe(content);
   });
 
   it('while a sandbox plans, what its read rules cover is refused, an existing file is rewritten in place, a removal waits for its mounts', async () => {
