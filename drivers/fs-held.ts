@@ -21,14 +21,20 @@
  * (fs/file-io.ts `renames`: each write aside); while it plans, what its rules cover is not
  * made, every existing file is rewritten in place, and a removal waits for its mounts.
  *
+ * A bind mount holds an inode, not a name, and another sandbox may move names meanwhile (`mv`): a
+ * sandbox's views and mounts are held by device and inode too (fs-held-target.ts), a mount hides
+ * only what it was planned on, and a name is checked by every name it has — as named, by its real
+ * directory, and as each sandbox sees it.
+ *
  * What changes the workspace from outside aos (an editor, git) is not seen here: a sandbox that
- * outlives such a change sees it (docs/policy.md, "While a sandbox runs").
+ * outlives such a change sees it (docs/policy.md, "While a sandbox runs"). Nor is a file written
+ * where no rule covers it and moved under one afterwards by a command that may write both places.
  */
-import fs, { constants } from 'node:fs';
+import type fs from 'node:fs';
 import path from 'node:path';
 import { AosError } from '../sys/errno.js';
-import { renames, writeAll } from './fs/file-io.js';
-import { notRegularError } from './fs/virtual-path.js';
+import { renames } from './fs/file-io.js';
+import { idsOf, type Target, targetOf } from './fs-held-target.js';
 import { type FsRule, ruleMatches } from './fs-rules.js';
 
 /** A mount of a running sandbox (exec/rule-protections.ts Protection): the path it sits on. */
@@ -36,17 +42,21 @@ export interface HeldMount {
   readonly path: string;
   readonly effect: 'hide' | 'read-only';
   readonly dir: boolean;
+  /** What it sits on (device and inode) when it was planned: where it is, whatever its name since. */
+  readonly id?: string | undefined;
 }
 
 export interface Holder {
   /** Who holds it, for the refusal's message: `an EXEC_CMD`, `MCP server "files"`. */
   readonly what: string;
+  /** The workspace's host directory. */
+  readonly root: string;
   /** The fs rules its mounts are made from. */
   readonly rules: readonly FsRule[];
   /** The workspace paths it sees (an EXEC_CMD's grants): nothing outside them is held for it. Absent: the whole workspace. */
   readonly views?: readonly string[];
-  /** Its directory views by device and inode (their path when it began): what it sees under one moved since. */
-  readonly viewDirs?: ReadonlyMap<string, string>;
+  /** Its views by device and inode when it began (their paths then): what it sees under one moved since. */
+  readonly viewIds?: ReadonlyMap<string, string>;
   /** Filled in once they are planned: until then only its rules hold (what they cover is not written). */
   readonly mounts: HeldMount[];
   /** Stops the sandbox; its holder is let go once it has ended. Absent: it cannot be stopped for this. */
@@ -62,7 +72,7 @@ const planning = new Set<Holder>();
 let planned: { promise: Promise<void>; resolve: () => void } | null = null;
 
 export interface Hold {
-  /** Its mounts are planned (before its sandbox starts): held by path from now on; `rules`, when they changed meanwhile. */
+  /** Its mounts are planned (before its sandbox starts): held from now on; `rules`, when they changed meanwhile. */
   planned(mounts: readonly HeldMount[], rules?: readonly FsRule[]): void;
   /** Its sandbox has ended, or never started. */
   release(): void;
@@ -72,10 +82,13 @@ export interface Hold {
  * Hold for a sandbox about to plan its mounts under `rules`; resolves once every rename begun before
  * this hold could be seen has landed, so that what it plans is what stays under its mounts.
  */
-export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewDirs'> & { root?: string }): Promise<Hold> {
-  const { root, ...rest } = holder;
-  const viewDirs = root && holder.views ? idsOf(root, holder.views) : undefined;
-  const held: { -readonly [K in keyof Holder]: Holder[K] } = { ...rest, mounts: [], ...(viewDirs ? { viewDirs } : {}) };
+export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewIds'>): Promise<Hold> {
+  const views = holder.views?.filter((view) => view !== '/');
+  const held: { -readonly [K in keyof Holder]: Holder[K] } = {
+    ...holder,
+    mounts: [],
+    ...(views && views.length > 0 ? { viewIds: idsOf(holder.root, views) } : {}),
+  };
   holders.add(held);
   planning.add(held);
   const done = (): void => {
@@ -88,7 +101,9 @@ export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewDirs'> & { 
   await Promise.allSettled([...renames]);
   return {
     planned: (mounts, rules) => {
-      held.mounts.push(...mounts);
+      const ids = idsOf(held.root, new Set(mounts.map((m) => m.path)));
+      const byPath = new Map([...ids].map(([id, p]) => [p, id]));
+      held.mounts.push(...mounts.map((m) => ({ ...m, id: byPath.get(m.path) })));
       if (rules) held.rules = rules;
       done();
     },
@@ -97,42 +112,6 @@ export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewDirs'> & { 
       holders.delete(held);
     },
   };
-}
-
-const idOf = (stats: fs.Stats): string => `${stats.dev}:${stats.ino}`;
-
-/** The directories among `views` (workspace paths under `root`) by device and inode; the whole workspace needs none. */
-function idsOf(root: string, views: readonly string[]): Map<string, string> | undefined {
-  const ids = new Map<string, string>();
-  for (const view of views) {
-    if (view === '/') continue;
-    const stats = fs.statSync(path.join(root, view), { throwIfNoEntry: false });
-    if (stats?.isDirectory()) ids.set(idOf(stats), view);
-  }
-  return ids.size > 0 ? ids : undefined;
-}
-
-/**
- * How each running sandbox with directory views sees a name in a directory of the workspace: the
- * directory `dir` (a host path, or its descriptor's procfs path) and its ancestors are looked up by
- * device and inode, the nearest of its views among them giving the path it sees it by. A view moved
- * since the sandbox began (another sandbox's `mv`) is still what the sandbox sees, under its old name.
- */
-function seenBy(dir: string, realDir: string, last: string): Map<Holder, string> | undefined {
-  const viewing = [...holders].filter((h) => h.viewDirs !== undefined);
-  if (viewing.length === 0) return undefined;
-  const names = realDir.split('/').filter(Boolean);
-  const seen = new Map<Holder, string>();
-  for (let up = 0; up <= names.length && seen.size < viewing.length; up++) {
-    const stats = fs.statSync(up === 0 ? dir : `${dir}${'/..'.repeat(up)}`, { throwIfNoEntry: false });
-    if (!stats) break;
-    const below = [...names.slice(names.length - up), last].join('/');
-    for (const holder of viewing) {
-      const view = holder.viewDirs?.get(idOf(stats));
-      if (view !== undefined && !seen.has(holder)) seen.set(holder, `${view}/${below}`);
-    }
-  }
-  return seen;
 }
 
 /** Until no sandbox is planning its mounts (what they sit on is known). */
@@ -151,50 +130,80 @@ const isReadRestriction = (rule: FsRule): boolean => rule.kind === 'fs.read' && 
 const under = (child: string, parent: string): boolean =>
   parent === '/' || child === parent || child.startsWith(`${parent}/`);
 
-/** A running sandbox mounts something on this very path: new content must keep its inode. */
-export function inPlace(virtualPath: string): Holder | null {
-  for (const holder of holders) if (holder.mounts.some((m) => m.path === virtualPath)) return holder;
-  return null;
+/**
+ * The paths a running sandbox sees the target by: its real name (symlinks resolve in the sandbox as
+ * here) where it lies in its views, and for a view it holds by inode (a granted directory or file,
+ * moved or not since) found on the target's chain, the view's path and the rest. None: it cannot see it.
+ */
+function seenAs(holder: Holder, t: Target): string[] {
+  const seen = new Set<string>();
+  if (!holder.views || holder.views.some((v) => under(t.real, v))) seen.add(t.real);
+  const ids = holder.viewIds;
+  if (ids) {
+    const own = t.self === undefined ? undefined : ids.get(t.self);
+    if (own !== undefined) seen.add(own);
+    for (const { id, below } of t.chain) {
+      const view = ids.get(id);
+      if (view !== undefined) seen.add(`${view}/${below}`);
+    }
+  }
+  return [...seen];
 }
 
-/**
- * A running sandbox would see what is written at this path: the path lies in what it sees, one of its
- * read rules covers it, and no mount of its hides it (on the file itself, or a hidden directory
- * above). A name there before its mounts were made has its own; one made since — by anyone, the
- * sandbox itself included — has none.
- */
-export function refusesWrite(virtualPath: string, seen?: ReadonlyMap<Holder, string>): Holder | null {
+/** A mount of its hides the target seen as `seenPath`: a hidden file on it, a hidden directory above it — the one planned, not another at its name since. */
+function hides(m: HeldMount, seenPath: string, t: Target): boolean {
+  if (m.effect !== 'hide' || !(m.path === seenPath || (m.dir && under(seenPath, m.path)))) return false;
+  if (m.id === undefined) return true;
+  return t.self === m.id || (m.dir && t.chain.some((c) => c.id === m.id));
+}
+
+/** A running sandbox mounts something on the target, by its identity or its name: new content must keep its inode. */
+export function inPlace(t: Target): Holder | null {
   for (const holder of holders) {
-    const inView = !holder.views || holder.views.some((view) => under(virtualPath, view));
-    if (inView && wouldSee(holder, virtualPath)) return holder;
-    const seenAs = seen?.get(holder);
-    if (seenAs !== undefined && seenAs !== virtualPath && wouldSee(holder, seenAs)) return holder;
+    if (
+      holder.mounts.some(
+        (m) => (m.id !== undefined && m.id === t.self) || m.path === t.virtualPath || m.path === t.real,
+      )
+    )
+      return holder;
   }
   return null;
 }
 
-/** One of its read rules covers the path it sees a name by, and no mount of its hides it. */
-function wouldSee(holder: Holder, seenPath: string): boolean {
-  if (!holder.rules.some((r) => isReadRestriction(r) && ruleMatches(r, seenPath))) return false;
-  return !holder.mounts.some((m) => m.effect === 'hide' && (m.path === seenPath || (m.dir && under(seenPath, m.path))));
+/**
+ * A running sandbox would see what is written at the target: it sees it (by a name in its views or
+ * through a view it holds by inode), one of its read rules covers a name it has — any of them —,
+ * and no mount of its hides it by every path it sees it by. A name there before its mounts were
+ * made has its own; one made since — by anyone, the sandbox itself included — has none.
+ */
+export function refusesWrite(t: Target): Holder | null {
+  for (const holder of holders) {
+    const seen = seenAs(holder, t);
+    if (seen.length === 0) continue;
+    const names = new Set([t.virtualPath, t.real, ...seen]);
+    const covered = [...names].some((p) => holder.rules.some((r) => isReadRestriction(r) && ruleMatches(r, p)));
+    if (covered && !seen.every((p) => holder.mounts.some((m) => hides(m, p, t)))) return holder;
+  }
+  return null;
 }
 
-/** A running sandbox mounts something on this path or below it: removing it would detach the mount. */
-export function refusesRemoval(virtualPath: string): Holder | null {
-  for (const holder of holders) if (holder.mounts.some((m) => under(m.path, virtualPath))) return holder;
+/** A running sandbox mounts something on the target, or on a path at or below its names: removing it would detach the mount. */
+export function refusesRemoval(t: Target): Holder | null {
+  for (const holder of holders) {
+    const on = (m: HeldMount): boolean =>
+      (m.id !== undefined && m.id === t.self) || under(m.path, t.virtualPath) || under(m.path, t.real);
+    if (holder.mounts.some(on)) return holder;
+  }
   return null;
 }
 
 /**
  * Stop what can be stopped among the sandboxes that `refuses` (refusesWrite or refusesRemoval) finds
- * for this path; the one that cannot, or null when none is left.
+ * for the target; the one that cannot, or null when none is left.
  */
-export async function clearFor(
-  refuses: (virtualPath: string) => Holder | null,
-  virtualPath: string,
-): Promise<Holder | null> {
+async function clearFor(refuses: (t: Target) => Holder | null, t: Target): Promise<Holder | null> {
   for (;;) {
-    const holder = refuses(virtualPath);
+    const holder = refuses(t);
     if (!holder?.stop) return holder;
     await holder.stop();
     if (holders.has(holder)) return holder;
@@ -218,74 +227,34 @@ export function realVirtualPath(root: string, dirRealPath: string, last: string)
 }
 
 /**
- * Before `virtualPath` (really `real`) is written: a running sandbox that would see it is stopped
- * (an MCP server) or refuses the write (EBUSY). Whether the file must be rewritten in place: a
- * running sandbox mounts something on it, by either name.
+ * Before `virtualPath` (really `real`, in directory `dir`: its procfs path or host path) is written:
+ * a running sandbox that would see it is stopped (an MCP server) or refuses the write (EBUSY).
+ * Whether the file must be rewritten in place: a running sandbox mounts something on it.
+ * `self`: the file's stats when the caller has it open (an append).
  */
 export async function beforeWrite(
   virtualPath: string,
   real: string,
   exists: boolean,
   dir: string,
+  self?: fs.Stats,
 ): Promise<'in place' | 'aside'> {
-  const seen = seenBy(dir, path.posix.dirname(real), path.posix.basename(real));
-  for (const p of new Set([virtualPath, real])) {
-    const holder = await clearFor((q) => refusesWrite(q, seen), p);
-    if (holder) throw heldError(virtualPath, holder, exists ? 'written' : 'made');
-  }
+  const t = targetOf(virtualPath, real, dir, self);
+  const holder = await clearFor(refusesWrite, t);
+  if (holder) throw heldError(virtualPath, holder, exists ? 'written' : 'made');
   // While a sandbox plans, any file may be one it mounts on.
-  const held = planning.size > 0 || inPlace(virtualPath) !== null || inPlace(real) !== null;
+  const held = planning.size > 0 || inPlace(t) !== null;
   return exists && held ? 'in place' : 'aside';
 }
 
-/** Before `virtualPath` (really `real`) is removed: a running sandbox mounting on it or below is stopped, or refuses it. */
-export async function beforeRemove(virtualPath: string, real: string): Promise<void> {
+/** Before `virtualPath` (really `real`, in directory `dir`) is removed: a running sandbox mounting on it or below is stopped, or refuses it. */
+export async function beforeRemove(virtualPath: string, real: string, dir: string): Promise<void> {
   // Stopping a server lets others begin to plan meanwhile: checked again until none is planning.
   do {
     await untilPlanned();
-    for (const p of new Set([virtualPath, real])) {
-      const holder = await clearFor(refusesRemoval, p);
-      if (holder) throw heldError(virtualPath, holder, 'removed');
-    }
+    const holder = await clearFor(refusesRemoval, targetOf(virtualPath, real, dir));
+    if (holder) throw heldError(virtualPath, holder, 'removed');
   } while (planning.size > 0);
-}
-
-/**
- * The same file, its content replaced: a sandbox's mount on it stays on it. Unlike a write aside,
- * a full disk half-way leaves it torn: the price of holding it while the sandbox runs. A file with a
- * second name is refused as a write aside refuses it (the other name may be readable elsewhere).
- */
-export async function rewrite(target: string, virtualPath: string, data: Buffer, syncBytes: number): Promise<void> {
-  const fd = fs.openSync(target, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    const stats = fs.fstatSync(fd);
-    if (!stats.isFile()) throw notRegularError(virtualPath);
-    if (stats.nlink > 1) throw new AosError('EACCES', `hard-linked file: ${virtualPath}`);
-    await oneAtATime(`${stats.dev}:${stats.ino}`, async () => {
-      await writeAll(fd, data, 0, syncBytes);
-      fs.ftruncateSync(fd, data.length);
-    });
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** In-place rewrites under way, by file (device and inode): two at once would interleave their writes and cuts. */
-const rewriting = new Map<string, Promise<void>>();
-
-async function oneAtATime(file: string, work: () => Promise<void>): Promise<void> {
-  const before = rewriting.get(file);
-  const mine = (before ?? Promise.resolve()).then(work, work);
-  const kept = mine.then(
-    () => undefined,
-    () => undefined,
-  );
-  rewriting.set(file, kept);
-  try {
-    await mine;
-  } finally {
-    if (rewriting.get(file) === kept) rewriting.delete(file);
-  }
 }
 
 /** A change a running sandbox's mount would not survive, or that it would see. */

@@ -76,8 +76,8 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
     ? await beginHold({
         what: 'an EXEC_CMD',
         rules: req.fsRules ?? [],
-        views: views.map((view) => view.path),
         root: req.workspace,
+        views: views.map((view) => view.path),
       })
     : null;
   try {

@@ -30,7 +30,8 @@ import {
   toVirtualPath,
 } from './virtual-path.js';
 import { requireCount, resolveOptions, type WorkspaceFsOptions } from './workspace-options.js';
-import { beforeRemove, beforeWrite, realVirtualPath, rewrite, running } from '../fs-held.js';
+import { beforeRemove, beforeWrite, realVirtualPath, running } from '../fs-held.js';
+import { rewrite } from './rewrite-in-place.js';
 
 export type { ListEntry } from './list-entries.js';
 export type { Authorize } from './open-inside.js';
@@ -147,7 +148,7 @@ export class WorkspaceFs {
       throw error;
     }
     try {
-      if (running.size > 0) await beforeRemove(virtualPath, realVirtualPath(this.root, dir.realPath, last));
+      if (running.size > 0) await beforeRemove(virtualPath, realVirtualPath(this.root, dir.realPath, last), dir.base);
       // Unlinks the name in the pinned directory: a symlink goes, never what it points to.
       fs.rmSync(path.join(dir.base, last), { force: true });
     } catch (error) {
@@ -179,9 +180,12 @@ export class WorkspaceFs {
     try {
       // What a running sandbox would see is not written (../fs-held.ts), by its real name too (once open).
       if (running.size > 0) {
-        const real = this.procFd ? fs.readlinkSync(`/proc/self/fd/${fd}`) : path.join(this.root, virtualPath);
+        // Without procfs, the name as opened: its symlinks resolved (a race the fallback has everywhere).
+        const real = this.procFd
+          ? fs.readlinkSync(`/proc/self/fd/${fd}`)
+          : fs.realpathSync(path.join(this.root, virtualPath));
         const named = `/${path.relative(this.root, real).split(path.sep).join('/')}`;
-        await beforeWrite(virtualPath, named, true, path.dirname(real));
+        await beforeWrite(virtualPath, named, true, path.dirname(real), stats);
       }
       await writeAll(fd, data, null, this.options.syncIoBytes);
     } catch (error) {

@@ -181,6 +181,7 @@ export class ServerDriver {
     // before they are planned, planned again once the renames begun before have landed (../fs-held.ts).
     const hold = await beginHold({
       what: `MCP server "${this.name}"`,
+      root: this.options.workspace,
       rules: checked.rules,
       // Started again at its next use, under mounts planned then.
       stop: () => this.stop(),
