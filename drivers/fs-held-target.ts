@@ -28,22 +28,82 @@ export interface Target {
 export function targetOf(virtualPath: string, real: string, dir: string, self?: fs.Stats): Target {
   const names = path.posix.dirname(real).split('/').filter(Boolean);
   const last = path.posix.basename(real);
-  const chain: Array<{ id: string; below: string }> = [];
-  for (let up = 0; up <= names.length; up++) {
-    const stats = fs.statSync(up === 0 ? dir : `${dir}${'/..'.repeat(up)}`, { throwIfNoEntry: false });
-    if (!stats) break;
-    chain.push({ id: idOf(stats), below: [...names.slice(names.length - up), last].join('/') });
-  }
+  const ids = chainIds(dir, names.length);
+  const chain = ids.map((id, up) => ({ id, below: [...names.slice(names.length - up), last].join('/') }));
   const own = self ?? fs.lstatSync(path.join(dir, last), { throwIfNoEntry: false });
   return { virtualPath, real, self: own ? idOf(own) : undefined, chain };
 }
 
-/** Each of these workspace paths under `root` that is there, by device and inode (not followed: a mount holds what the name is). */
-export function idsOf(root: string, paths: Iterable<string>): Map<string, string> {
-  const ids = new Map<string, string>();
-  for (const p of paths) {
-    const stats = fs.lstatSync(p === '/' ? root : path.join(root, p), { throwIfNoEntry: false });
-    if (stats) ids.set(idOf(stats), p);
+const PARENT = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NONBLOCK;
+
+/**
+ * `dir` and up to `depth` directories above it. Through procfs each step opens `..` of the one
+ * before (a path of constant length, whatever the depth); without it, the host path's parents.
+ */
+function chainIds(dir: string, depth: number): string[] {
+  const ids: string[] = [];
+  // host-confine.ts procFdPath: /proc/<pid>/fd/<n> or /proc/self/fd/<n>.
+  const byFd = /^\/proc\/(?:self|\d+)\/fd\/\d+$/.test(dir);
+  const fds = dir.slice(0, dir.lastIndexOf('/') + 1);
+  let fd: number | null = null;
+  let at = dir;
+  try {
+    for (let up = 0; up <= depth; up++) {
+      const stats = fs.statSync(at, { throwIfNoEntry: false });
+      if (!stats) break;
+      ids.push(idOf(stats));
+      if (up === depth) break;
+      if (!byFd) {
+        at = path.dirname(at);
+        continue;
+      }
+      const parent = fs.openSync(`${at}/..`, PARENT);
+      if (fd !== null) fs.closeSync(fd);
+      fd = parent;
+      at = `${fds}${fd}`;
+    }
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
   }
   return ids;
+}
+
+/** A path held by its device and inode, its file or directory kept open while held. */
+export interface Pinned {
+  readonly path: string;
+  readonly id: string;
+  /** Open while held: a file system gives a freed inode's number to the next file made, and an open one is not freed. Null: not a regular file or directory, or not openable. */
+  readonly fd: number | null;
+}
+
+const PIN = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
+/** Each of these workspace paths under `root` that is there now, by device and inode (not followed: a mount holds what the name is). */
+export function pin(root: string, paths: Iterable<string>): Pinned[] {
+  const pins: Pinned[] = [];
+  for (const p of paths) {
+    const host = p === '/' ? root : path.join(root, p);
+    const named = fs.lstatSync(host, { throwIfNoEntry: false });
+    if (!named) continue;
+    let fd: number | null = null;
+    if (named.isFile() || named.isDirectory()) {
+      try {
+        fd = fs.openSync(host, PIN);
+      } catch {
+        // Held by its number alone.
+      }
+    }
+    const stats = fd === null ? named : fs.fstatSync(fd);
+    pins.push({ path: p, id: idOf(stats), fd });
+  }
+  return pins;
+}
+
+export function unpin(pins: readonly Pinned[]): void {
+  for (const p of pins) if (p.fd !== null) fs.closeSync(p.fd);
+}
+
+/** Removed since it was pinned (its last name gone): a mount that sat on it in another namespace went with it. */
+export function unlinked(fd: number | null): boolean {
+  return fd !== null && fs.fstatSync(fd).nlink === 0;
 }

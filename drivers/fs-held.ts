@@ -23,8 +23,10 @@
  *
  * A bind mount holds an inode, not a name, and another sandbox may move names meanwhile (`mv`): a
  * sandbox's views and mounts are held by device and inode too (fs-held-target.ts), a mount hides
- * only what it was planned on, and a name is checked by every name it has — as named, by its real
- * directory, and as each sandbox sees it.
+ * only what it was planned on (kept open while held, so that its inode number is not given to
+ * another file, and not hiding once removed), and a name is checked by every name it has — as
+ * named, by its real directory, and as each sandbox sees it. An MCP server holds every rule in force
+ * over the paths it declares, not only those that gave it a mount.
  *
  * What changes the workspace from outside aos (an editor, git) is not seen here: a sandbox that
  * outlives such a change sees it (docs/policy.md, "While a sandbox runs"). Nor is a file written
@@ -34,7 +36,7 @@ import type fs from 'node:fs';
 import path from 'node:path';
 import { AosError } from '../sys/errno.js';
 import { renames } from './fs/file-io.js';
-import { idsOf, type Target, targetOf } from './fs-held-target.js';
+import { pin, type Pinned, type Target, targetOf, unlinked, unpin } from './fs-held-target.js';
 import { type FsRule, ruleMatches } from './fs-rules.js';
 
 /** A mount of a running sandbox (exec/rule-protections.ts Protection): the path it sits on. */
@@ -44,6 +46,8 @@ export interface HeldMount {
   readonly dir: boolean;
   /** What it sits on (device and inode) when it was planned: where it is, whatever its name since. */
   readonly id?: string | undefined;
+  /** That file or directory, kept open while held (fs-held-target.ts pin). */
+  readonly fd?: number | null;
 }
 
 export interface Holder {
@@ -61,6 +65,8 @@ export interface Holder {
   readonly mounts: HeldMount[];
   /** Stops the sandbox; its holder is let go once it has ended. Absent: it cannot be stopped for this. */
   readonly stop?: () => Promise<void>;
+  /** What it keeps open while it holds (its views and mounts), closed when it is let go. */
+  readonly pins: Pinned[];
 }
 
 const holders = new Set<Holder>();
@@ -76,18 +82,21 @@ export interface Hold {
   planned(mounts: readonly HeldMount[], rules?: readonly FsRule[]): void;
   /** Its sandbox has ended, or never started. */
   release(): void;
+  /** What it holds by identity now (its views, its planned mounts): workspace path to device and inode. */
+  ids(): ReadonlyMap<string, string>;
 }
 
 /**
  * Hold for a sandbox about to plan its mounts under `rules`; resolves once every rename begun before
  * this hold could be seen has landed, so that what it plans is what stays under its mounts.
  */
-export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewIds'>): Promise<Hold> {
-  const views = holder.views?.filter((view) => view !== '/');
+export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewIds' | 'pins'>): Promise<Hold> {
+  const views = pin(holder.root, holder.views?.filter((view) => view !== '/') ?? []);
   const held: { -readonly [K in keyof Holder]: Holder[K] } = {
     ...holder,
     mounts: [],
-    ...(views && views.length > 0 ? { viewIds: idsOf(holder.root, views) } : {}),
+    pins: views,
+    ...(views.length > 0 ? { viewIds: new Map(views.map((v) => [v.id, v.path])) } : {}),
   };
   holders.add(held);
   planning.add(held);
@@ -101,16 +110,20 @@ export async function beginHold(holder: Omit<Holder, 'mounts' | 'viewIds'>): Pro
   await Promise.allSettled([...renames]);
   return {
     planned: (mounts, rules) => {
-      const ids = idsOf(held.root, new Set(mounts.map((m) => m.path)));
-      const byPath = new Map([...ids].map(([id, p]) => [p, id]));
-      held.mounts.push(...mounts.map((m) => ({ ...m, id: byPath.get(m.path) })));
+      const pins = pin(held.root, new Set(mounts.map((m) => m.path)));
+      held.pins.push(...pins);
+      const byPath = new Map(pins.map((p) => [p.path, p]));
+      held.mounts.push(
+        ...mounts.map((m) => ({ ...m, id: byPath.get(m.path)?.id, fd: byPath.get(m.path)?.fd ?? null })),
+      );
       if (rules) held.rules = rules;
       done();
     },
     release: () => {
       done();
-      holders.delete(held);
+      if (holders.delete(held)) unpin(held.pins);
     },
+    ids: () => new Map(held.pins.map((p) => [p.path, p.id])),
   };
 }
 
@@ -154,7 +167,9 @@ function seenAs(holder: Holder, t: Target): string[] {
 function hides(m: HeldMount, seenPath: string, t: Target): boolean {
   if (m.effect !== 'hide' || !(m.path === seenPath || (m.dir && under(seenPath, m.path)))) return false;
   if (m.id === undefined) return true;
-  return t.self === m.id || (m.dir && t.chain.some((c) => c.id === m.id));
+  if (t.self !== m.id && !(m.dir && t.chain.some((c) => c.id === m.id))) return false;
+  // Removed since (another command's rm): its mount went with it, whatever now has its name.
+  return !unlinked(m.fd ?? null);
 }
 
 /** A running sandbox mounts something on the target, by its identity or its name: new content must keep its inode. */

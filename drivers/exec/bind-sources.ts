@@ -24,8 +24,15 @@ const O_PATH = 0o10000000;
 export class BindSources {
   private readonly held: number[] = [];
 
-  /** `workspace`: the workspace's real path; sources outside it are config's, bound by path. */
-  constructor(private readonly workspace: string) {}
+  /**
+   * `workspace`: the workspace's real path; sources outside it are config's, bound by path.
+   * `expected`: what a source must be (host path to device and inode), where the fs driver holds it
+   * by identity for this sandbox (../fs-held.ts): one replaced since is refused, not bound.
+   */
+  constructor(
+    private readonly workspace: string,
+    private readonly expected?: ReadonlyMap<string, string>,
+  ) {}
 
   /** bwrap options binding `host` at `at`: by descriptor when it lies in the workspace. */
   bind(host: string, at: string, writable: boolean): string[] {
@@ -58,8 +65,11 @@ export class BindSources {
     }
     try {
       // The descriptor's own path is the one planned only when no symlink led elsewhere on the way.
-      if (fs.fstatSync(fd).isSymbolicLink() || fs.readlinkSync(procFdPath(fd)) !== host)
+      const stats = fs.fstatSync(fd);
+      if (stats.isSymbolicLink() || fs.readlinkSync(procFdPath(fd)) !== host)
         throw changed('a symbolic link is on its way');
+      const want = this.expected?.get(host);
+      if (want !== undefined && want !== `${stats.dev}:${stats.ino}`) throw changed('another was put in its place');
     } catch (error) {
       fs.closeSync(fd);
       throw error instanceof AosError ? error : changed('it cannot be checked');

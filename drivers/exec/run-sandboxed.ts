@@ -90,7 +90,10 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
         `EXEC_CMD: your working directory ${req.cwd ?? '/'} is hidden from commands by the policy rule ${hidden.rules.map((r) => r.text).join(', ')}`,
       );
     // Workspace paths are bound by descriptor, opened last (bind-sources.ts); closed here once the run is over.
-    const sources = new BindSources(req.workspace);
+    // What the hold took by identity is what gets bound (a view swapped meanwhile is refused).
+    const held =
+      hold && new Map([...hold.ids()].map(([p, id]) => [p === '/' ? req.workspace : path.join(req.workspace, p), id]));
+    const sources = new BindSources(req.workspace, held || undefined);
     try {
       const tools = {
         bwrap,

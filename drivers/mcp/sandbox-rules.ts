@@ -59,6 +59,11 @@ async function serverViews(config: StdioServerConfig, workspace: string): Promis
   return views;
 }
 
+/** The workspace paths a server's sandbox shows (fs-held.ts holds them while it runs, by inode too). */
+export async function serverViewPaths(config: StdioServerConfig, workspace: string): Promise<string[]> {
+  return [...new Set((await serverViews(config, workspace)).map((view) => view.path))];
+}
+
 /** The overlays for a server's next start (no views, no rules: none). */
 export async function serverRuleMounts(
   config: StdioServerConfig,

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AosError } from '../../sys/errno.js';
 import { died, toCallError } from './call-errors.js';
 import { openTransport, type OpenedTransport } from './open-transport.js';
-import { serverRuleMounts, type ServerRules } from './sandbox-rules.js';
+import { serverRuleMounts, type ServerRules, serverViewPaths } from './sandbox-rules.js';
 import type { McpLimits, McpServerConfig, McpTool } from './types.js';
 import type { BindSources } from '../exec/bind-sources.js';
 import { beginHold, type HeldMount } from '../fs-held.js';
@@ -177,12 +177,18 @@ export class ServerDriver {
       this.failures === 0 ? 0 : Math.min(limits.restartMaxDelayMs, limits.restartDelayMs * 2 ** (this.failures - 1));
     const wait = this.lastFailureAt + delay - Date.now();
     if (wait > 0) await sleep(wait);
-    // What its mounts sit on is not taken from under them by the fs driver while it runs: held from
-    // before they are planned, planned again once the renames begun before have landed (../fs-held.ts).
+    // What its mounts sit on is not taken from under them by the fs driver while it runs (../fs-held.ts):
+    // held from before they are planned, over what it sees, by every rule in force (a name one covers,
+    // made since, it would see). A server reached over HTTP has no sandbox: nothing to hold.
+    const { config } = this;
+    const stdio = config.kind === 'stdio';
+    const views = config.kind === 'stdio' ? await serverViewPaths(config, this.options.workspace) : undefined;
+    const inForce = (): readonly FsRule[] => (stdio ? (this.options.rules?.fsRules() ?? checked.rules) : []);
     const hold = await beginHold({
       what: `MCP server "${this.name}"`,
       root: this.options.workspace,
-      rules: checked.rules,
+      rules: inForce(),
+      ...(views ? { views } : {}),
       // Started again at its next use, under mounts planned then.
       stop: () => this.stop(),
     });
@@ -193,7 +199,7 @@ export class ServerDriver {
       hold.release();
       throw error;
     }
-    hold.planned(planned.held, planned.rules);
+    hold.planned(planned.held, inForce());
     const release = hold.release;
     let opened: OpenedTransport;
     try {
