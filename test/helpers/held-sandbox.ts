@@ -12,6 +12,7 @@ import { holderCount } from '../../drivers/fs-held.js';
 import { WorkspaceFs } from '../../drivers/fs/workspace-fs.js';
 import { parsePolicy } from '../../kernel/safety/policy.js';
 import type { ExecResult } from '../../sys/driver-api.js';
+import type { FsRule } from '../../drivers/fs-rules.js';
 import { until } from './until.js';
 
 export const rulesOf = (yaml: string) =>
@@ -97,3 +98,51 @@ export function useHeldWorkspace(): HeldWorkspace {
     whileRunning,
   };
 }
+
+/** Commands run beside a held workspace's tests: a victim that reads in a loop, another command that moves names. */
+export function heldCommands(held: HeldWorkspace) {
+  const limits = () => ({ ...execLimits(), wallTimeoutMs: 30_000 });
+  /** Starts a sandbox (not awaited) under `rules`; resolves `started` once it has touched ctl/<name>. */
+  const start = (
+    name: string,
+    body: string,
+    opts: { rules?: readonly FsRule[]; grants?: { read: string[]; write: string[] } } = {},
+  ): { started: Promise<void>; done: Promise<ExecResult> } => {
+    const done = runSandboxed({
+      cmd: `touch /workspace/ctl/${name}; ${body}`,
+      workspace: held.dir,
+      limits: limits(),
+      fsRules: opts.rules ?? RULES,
+      ...(opts.grants ? { grants: opts.grants } : {}),
+    });
+    done.catch(() => undefined);
+    return { started: marker(name), done };
+  };
+  /** Resolves once ctl/<name> is there. */
+  const marker = (name: string): Promise<void> =>
+    until(async () => (await readFile(path.join(held.dir, 'ctl', name)).catch(() => null)) !== null, 20_000, name);
+  /** Ends every run (ctl/stop) and checks no hold is left. */
+  const stopAll = async (...runs: Array<Promise<ExecResult>>): Promise<ExecResult[]> => {
+    await writeFile(path.join(held.dir, 'ctl/stop'), '');
+    const results = await Promise.all(runs);
+    expect(holderCount()).toBe(0);
+    return results;
+  };
+  /** Runs a short sandbox to its end (another command with write on the whole workspace). */
+  const other = async (cmd: string, rules: readonly FsRule[] = RULES): Promise<ExecResult> => {
+    const r = await runSandboxed({ cmd, workspace: held.dir, limits: limits(), fsRules: rules });
+    expect(r.exit_code, r.stderr).toBe(0);
+    return r;
+  };
+  /** FS_WRITE's answer: 'written', or the error's code. */
+  const tryWrite = (p: string, content: string, append = false): Promise<string> =>
+    held.fs.write(p, content, { append }).then(
+      () => 'written',
+      (e: { code?: string }) => e.code ?? String(e),
+    );
+  return { limits, start, marker, stopAll, other, tryWrite };
+}
+
+/** A victim loop reading `reads` into /tmp/seen until ctl/stop, then printing it. */
+export const victimLoop = (reads: string): string =>
+  `until [ -e /workspace/ctl/stop ]; do ${reads}; sleep 0.02; done; sort -u /tmp/seen 2>/dev/null; echo END`;

@@ -8,74 +8,23 @@
  * not held yet (skipped, named in the session note): bwrap mounts a hidden file's empty stand-in on
  * whatever has the name when it runs, after the hold has taken the file's id.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { execLimits } from '../../drivers/exec/driver.js';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
-import { runSandboxed } from '../../drivers/exec/run-sandboxed.js';
 import { holderCount } from '../../drivers/fs-held.js';
-import type { FsRule } from '../../drivers/fs-rules.js';
 import { closeDrivers, openDrivers, scopeDrivers } from '../../drivers/index.js';
 import { shadowedSyscall } from '../../kernel/kernel-open.js';
 import { CapabilitySet } from '../../sys/capabilities.js';
-import type { ExecResult } from '../../sys/driver-api.js';
 import { filesystem, NODE_MODULES } from '../drivers/mcp/servers.js';
-import { RULES, rulesOf, useHeldWorkspace } from '../helpers/held-sandbox.js';
+import { heldCommands, rulesOf, useHeldWorkspace, victimLoop } from '../helpers/held-sandbox.js';
 import { until } from '../helpers/until.js';
 
 const ready = Boolean(await findBwrap());
 const held = useHeldWorkspace();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const limits = () => ({ ...execLimits(), wallTimeoutMs: 30_000 });
-
-function start(
-  name: string,
-  body: string,
-  opts: { rules?: readonly FsRule[]; grants?: { read: string[]; write: string[] } } = {},
-): { started: Promise<void>; done: Promise<ExecResult> } {
-  const cmd = `touch /workspace/ctl/${name}; ${body}`;
-  const done = runSandboxed({
-    cmd,
-    workspace: held.dir,
-    limits: limits(),
-    fsRules: opts.rules ?? RULES,
-    ...(opts.grants ? { grants: opts.grants } : {}),
-  });
-  done.catch(() => undefined);
-  const started = until(
-    async () => (await readFile(path.join(held.dir, 'ctl', name)).catch(() => null)) !== null,
-    20_000,
-    `${name} to start`,
-  );
-  return { started, done };
-}
-
-const victimLoop = (reads: string) =>
-  `until [ -e /workspace/ctl/stop ]; do ${reads}; sleep 0.02; done; sort -u /tmp/seen 2>/dev/null; echo END`;
-
-async function stopAll(...runs: Array<Promise<ExecResult>>): Promise<ExecResult[]> {
-  await writeFile(path.join(held.dir, 'ctl/stop'), '');
-  const results = await Promise.all(runs);
-  expect(holderCount()).toBe(0);
-  return results;
-}
-
-async function other(cmd: string, rules: readonly FsRule[] = RULES): Promise<ExecResult> {
-  const r = await runSandboxed({ cmd, workspace: held.dir, limits: limits(), fsRules: rules });
-  expect(r.exit_code, r.stderr).toBe(0);
-  return r;
-}
-
-const tryWrite = (p: string, content: string, append = false) =>
-  held.fs.write(p, content, { append }).then(
-    () => 'written',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
-
-const marker = (name: string) =>
-  until(async () => (await readFile(path.join(held.dir, 'ctl', name)).catch(() => null)) !== null, 20_000, name);
+const { start, marker, stopAll, other, tryWrite } = heldCommands(held);
 
 describe.skipIf(!ready)('held by identity, names removed and moved under it by another command', () => {
   // I1: a mount's id was a bare dev:ino. B (started before a.key existed: no mount on it) unlinked the
@@ -264,6 +213,9 @@ describe.skipIf(!ready)('held by identity, names removed and moved under it by a
   // command (no mount on /keys: started before any *.key) swaps a.key and an uncovered name (atomic
   // renameat2 RENAME_EXCHANGE) meanwhile: the mount may sit on the other file (it follows that file),
   // while the hold takes the one recorded for hidden at /keys/a.key; FS_WRITE rewrites it in place, seen.
+  // Skipped: a known hole, not held yet. bwrap mounts the empty stand-in on whatever has the name when
+  // it runs; closing it needs a check of what each mount sits on once the sandbox is up (through
+  // /proc/<pid>/root), not built yet. Run it to see the leak (~2-5 attempts).
   it.skip("R2 (known race, not held yet) a hidden file swapped between planned() and bwrap's mount: FS_WRITE /keys/a.key is taken for hidden and seen", async () => {
     await rm(path.join(held.dir, 'keys/a.key'));
     const outcomes: string[] = [];

@@ -15,14 +15,10 @@
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { execLimits } from '../../drivers/exec/driver.js';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { runSandboxed } from '../../drivers/exec/run-sandboxed.js';
-import { holderCount } from '../../drivers/fs-held.js';
-import type { FsRule } from '../../drivers/fs-rules.js';
 import { WorkspaceFs } from '../../drivers/fs/workspace-fs.js';
-import type { ExecResult } from '../../sys/driver-api.js';
-import { RULES, rulesOf, useHeldWorkspace } from '../helpers/held-sandbox.js';
+import { heldCommands, RULES, rulesOf, useHeldWorkspace, victimLoop } from '../helpers/held-sandbox.js';
 import { until } from '../helpers/until.js';
 
 // The fallback without procfs, switched on per test (detectProcFd is asked once per WorkspaceFs.open).
@@ -35,53 +31,7 @@ vi.mock(import('../../drivers/fs/host-confine.js'), async (original) => {
 const ready = Boolean(await findBwrap());
 const held = useHeldWorkspace();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const limits = () => ({ ...execLimits(), wallTimeoutMs: 30_000 });
-
-/** Starts a sandbox (not awaited) under `rules`; resolves `started` once it has touched ctl/<name>. */
-function start(
-  name: string,
-  body: string,
-  opts: { rules?: readonly FsRule[]; grants?: { read: string[]; write: string[] } } = {},
-): { started: Promise<void>; done: Promise<ExecResult> } {
-  const cmd = `touch /workspace/ctl/${name}; ${body}`;
-  const done = runSandboxed({
-    cmd,
-    workspace: held.dir,
-    limits: limits(),
-    fsRules: opts.rules ?? RULES,
-    ...(opts.grants ? { grants: opts.grants } : {}),
-  });
-  done.catch(() => undefined);
-  const started = until(
-    async () => (await readFile(path.join(held.dir, 'ctl', name)).catch(() => null)) !== null,
-    20_000,
-    `${name} to start`,
-  );
-  return { started, done };
-}
-
-/** A victim loop reading `reads` into /tmp/seen until ctl/stop, then printing it. */
-const victimLoop = (reads: string) =>
-  `until [ -e /workspace/ctl/stop ]; do ${reads}; sleep 0.02; done; sort -u /tmp/seen 2>/dev/null; echo END`;
-
-async function stopAll(...runs: Array<Promise<ExecResult>>): Promise<ExecResult[]> {
-  await writeFile(path.join(held.dir, 'ctl/stop'), '');
-  const results = await Promise.all(runs);
-  expect(holderCount()).toBe(0);
-  return results;
-}
-
-/** Runs a short sandbox to its end (another command with write on the whole workspace). */
-async function other(cmd: string, rules: readonly FsRule[] = RULES): Promise<void> {
-  const r = await runSandboxed({ cmd, workspace: held.dir, limits: limits(), fsRules: rules });
-  expect(r.exit_code, r.stderr).toBe(0);
-}
-
-const tryWrite = (p: string, content: string, append = false) =>
-  held.fs.write(p, content, { append }).then(
-    () => 'written',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
+const { limits, start, stopAll, other, tryWrite } = heldCommands(held);
 
 describe.skipIf(!ready)('a running command, names moved under it by another command', () => {
   // B1: a granted directory renamed by another command INTO a covered name. The command still sees
