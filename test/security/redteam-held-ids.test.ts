@@ -204,8 +204,12 @@ describe.skipIf(!ready)('held by identity, names removed and moved under it by a
       if (leaked) break;
     }
     console.log('R1 outcomes', outcomes);
-    expect(holderCount()).toBe(0);
-    expect(outcomes.filter((o) => o.startsWith('written'))).toEqual([]);
+    // One assertion, so that a failure shows every attempt's outcome and the holds left.
+    expect({ holders: holderCount(), written: outcomes.filter((o) => o.startsWith('written')), outcomes }).toEqual({
+      holders: 0,
+      written: [],
+      outcomes,
+    });
   }, 120_000);
 
   // R2: the same window for a hidden file's mount. Its id is taken in planned() (lstat of

@@ -397,8 +397,10 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     // The first request's prompt fits; its reply spends the whole day's 5,000 tokens; the next is paused.
     await w.fx.kernel.budgets.setSpecs(toBudgetSpecs([{ process: 'spender', daily_tokens: 5000 }], 'policy.yaml'));
     const pid = await spawn('spender');
-    await page.waitForSelector('#budgets-badge.spent:not([hidden])');
-    expect(await page.textContent('#budgets-badge')).toBe('budget process-spender 100% · 1 paused');
+    // Spent (red) can show a moment before the pause does: the badge is redrawn on the next event.
+    const badge = () => page.textContent('#budgets-badge');
+    await expect.poll(badge, { timeout: 10_000 }).toBe('budget process-spender 100% · 1 paused');
+    expect(await page.isVisible('#budgets-badge.spent')).toBe(true);
     expect(w.fx.kernel.pcb(pid)?.wait).toMatchObject({ kind: 'budget' });
     await screenshot(page, 'budget-badge');
     await w.fx.kernel.budgets.setSpecs([]);
@@ -407,8 +409,8 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     // A budget whose first prompt does not fit refuses at 0 % spent: the paused process still shows, in red.
     await w.fx.kernel.budgets.setSpecs(toBudgetSpecs([{ process: 'bigprompt', daily_tokens: 10 }], 'policy.yaml'));
     const big = await spawn('bigprompt');
-    await page.waitForSelector('#budgets-badge.spent:not([hidden])');
-    expect(await page.textContent('#budgets-badge')).toBe('budget process-bigprompt 0% · 1 paused');
+    await expect.poll(badge, { timeout: 10_000 }).toBe('budget process-bigprompt 0% · 1 paused');
+    expect(await page.isVisible('#budgets-badge.spent')).toBe(true);
     expect(w.fx.kernel.pcb(big)?.wait).toMatchObject({ kind: 'budget' });
     await w.fx.kernel.budgets.setSpecs([]);
     expect((await w.fx.kernel.waitExit(big)).exitCode).toBe(0);
