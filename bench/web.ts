@@ -1,7 +1,7 @@
 /**
  * The web view on a big history: one process with `--events` events (10,000 by default). Figures:
  * the first view of that process in a real browser (Debian's chromium through playwright-core),
- * from navigation to its turn waterfall drawn; the first page of its history from the server;
+ * from navigation to its turn waterfall painted, by the page's clock; the first page of its history from the server;
  * and a search over every event (the first one builds the index).
  *
  *   node dist/bench/web.js [--events 10000] [--runs 5]
@@ -54,6 +54,21 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
 });
 
+/**
+ * Run in the page before its own scripts: when the first turn of the waterfall is painted, by the
+ * page's clock (0 is the navigation's start, as in Navigation Timing): the frame after the element
+ * is in the document. The harness's own round trips (the browser told to navigate, its polling for
+ * the element) are not the page's time.
+ */
+const DRAWN_MARK = `window.aosDrawn = new Promise((resolve) => {
+  const seen = new MutationObserver(() => {
+    if (!document.querySelector('.waterfall .turn')) return;
+    seen.disconnect();
+    requestAnimationFrame(() => setTimeout(() => resolve(performance.now())));
+  });
+  seen.observe(document, { childList: true, subtree: true });
+});`;
+
 const firstView: number[] = [];
 const firstPage: number[] = [];
 let searchFirst = 0;
@@ -66,10 +81,10 @@ try {
     const origin = new URL(url).origin;
     // A full load (a hash change on the same document would only re-route).
     await page.goto('about:blank');
-    const started = performance.now();
+    await page.addInitScript({ content: DRAWN_MARK });
     await page.goto(`${origin}/#procs/${pcb.pid}`);
     await page.waitForSelector('.waterfall .turn');
-    firstView.push(performance.now() - started);
+    firstView.push(Number(await page.evaluate('window.aosDrawn')));
     firstPage.push(
       await page.evaluate((pid) => {
         const t0 = performance.now();
@@ -111,7 +126,7 @@ report(
       'web_first_view_ms',
       median(firstView),
       'ms',
-      `first view of a process with ${stored} events in chromium (navigation → turn waterfall drawn), median`,
+      `first view of a process with ${stored} events in chromium (navigation start → turn waterfall painted, by the page’s clock), median`,
       { max: 1000 },
     ),
     figure(

@@ -4,7 +4,10 @@ import { get, setCsrf } from './api.js';
 import { renderApprovals } from './approvals.js';
 import { renderProposals, tickProposals } from './proposals.js';
 import { wirePolicy } from './policy.js';
-import { Detail, logLine } from './detail.js';
+import { Detail } from './detail.js';
+import { forgetPrefetch, prefetchDetail } from './detail-fetch.js';
+import { logLine } from './log-line.js';
+import { renderBudgetBadge } from './budget-badge.js';
 import { cost, tokens } from './dom.js';
 import { renderCluster, renderHeadroom, renderUsage } from './kernel.js';
 import { wireSearch } from './search.js';
@@ -101,23 +104,7 @@ const refreshUsage = throttle(() => renderUsage($('chart'), $('chart-title'), $(
 const refreshUnits = throttle(() => renderUnits($('units')).catch(() => undefined), 1000);
 const refreshThreads = throttle(() => threads.list().catch(() => undefined), 1000);
 const refreshChannels = throttle(() => channels.refresh(), 1000);
-/**
- * The header's badge: the budget count nearest its limit, once at 80 % (red when spent, with how
- * many are paused on it). A count that pauses processes comes first and is red whatever its share:
- * a request whose prompt does not fit what is left is refused before the limit is reached.
- */
-async function renderBudgetBadge() {
-  const { budgets } = await get('/api/budgets');
-  const counts = budgets.flatMap((b) => b.counts.map((c) => ({ name: b.name, ...c })));
-  const top = counts.sort((a, b) => Math.sign(b.paused.length) - Math.sign(a.paused.length) || b.share - a.share)[0];
-  const badge = $('budgets-badge');
-  badge.hidden = !top || (top.share < 0.8 && top.paused.length === 0);
-  if (!top || badge.hidden) return;
-  badge.classList.toggle('spent', top.share >= 1 || top.paused.length > 0);
-  badge.textContent = `budget ${top.name} ${Math.round(top.share * 100)}%${top.paused.length ? ` · ${top.paused.length} paused` : ''}`;
-  badge.title = `${top.key} ${top.window}: aos budget show ${top.name}`;
-}
-const refreshBudgets = throttle(() => renderBudgetBadge().catch(() => undefined), 1000);
+const refreshBudgets = throttle(() => renderBudgetBadge($('budgets-badge')).catch(() => undefined), 1000);
 const refreshApprovals = throttle(
   () => renderApprovals($('approvals'), $('approvals-count')).catch(() => undefined),
   500,
@@ -196,7 +183,7 @@ function followHash() {
   if (screen === 'procs' && pid && pid !== state.selected && row) {
     state.selected = pid;
     drawTree();
-    void detail?.select(pid, row, state.procs);
+    if (detail) shown = detail.select(pid, row, state.procs).catch(() => undefined);
   }
 }
 
@@ -250,7 +237,13 @@ setInterval(() => {
 // The channels screen shows adapters' states (starting, backoff, running): drawn again while it is open.
 setInterval(() => state.screen === 'channels' && !document.hidden && refreshChannels(), 5000);
 
+/** @type {Promise<unknown>} the selected process's first page, drawn (followHash); boot waits for it before loading the live log */
+let shown = Promise.resolve();
+
 async function boot() {
+  // A process named by the address is loaded beside the session, not after it.
+  const [screen, arg] = hashParts();
+  if (screen === 'procs' && Number(arg) > 0) prefetchDetail(Number(arg));
   const [session, rows] = await Promise.all([get('/api/session'), get('/api/ps')]);
   setCsrf(session.csrf);
   state.features = session.features;
@@ -273,10 +266,13 @@ async function boot() {
   $('chart-of').addEventListener('change', refreshUsage);
   window.addEventListener('hashchange', route);
   route();
+  forgetPrefetch();
   if (state.features.approvals) refreshApprovals();
   if (state.features.budgets) refreshBudgets();
   // The live log starts with the recent past, not blank until the next event: up to the stream's
-  // start (session.last_id), which the stream goes on from, so nothing shows twice.
+  // start (session.last_id), which the stream goes on from, so nothing shows twice. Once the
+  // process the address names is drawn: what the reader asked for first.
+  await shown;
   const recent = await get('/api/events', { before: session.last_id + 1, limit: 200 }).catch(() => ({ events: [] }));
   const log = $('live-log');
   for (const frame of recent.events.reverse()) log.append(logLine(frame));

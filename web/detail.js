@@ -1,7 +1,9 @@
 // @ts-check
 // One process: its figures and budgets, kill / stop / send, and three views of its events (paged, then live).
 import { get, post } from './api.js';
-import { clear, cost, h, summary, time, tokens } from './dom.js';
+import { clear, cost, h, tokens } from './dom.js';
+import { fetchDetail } from './detail-fetch.js';
+import { logLine } from './log-line.js';
 import { renderTranscript } from './transcript.js';
 import { badgeClass } from './tree.js';
 import { foldTurns } from './turns.js';
@@ -13,6 +15,7 @@ import { renderWaterfall } from './waterfall.js';
 /** @typedef {import('./tree.js').Row} Row */
 /** @typedef {import('./tree.js').Procs} Procs */
 /** @typedef {'waterfall' | 'transcript' | 'log'} Tab */
+
 /** The actions on a process, from its page. @typedef {'/api/kill' | '/api/stop' | '/api/send'} Action */
 
 /** @type {readonly Tab[]} */
@@ -39,6 +42,7 @@ export class Detail {
   }
 
   /**
+   * Shows `pid`; resolves once its first page is drawn (or another process was chosen meanwhile).
    * @param {number} pid
    * @param {Row} row
    * @param {Procs} procs
@@ -50,11 +54,13 @@ export class Detail {
     /** @type {Procs | undefined} */
     this.procs = procs;
     this.frames = [];
-    const [page, proc] = await Promise.all([get('/api/events', { pid }), get('/api/proc', { pid }).catch(() => null)]);
+    const [page, proc] = await fetchDetail(pid);
     if (this.pid !== pid) return;
     /** @type {WebProc | null | undefined} what it was given (null: not known) */
     this.proc = proc;
-    this.frames = page.events.reverse().concat(this.frames);
+    // Events the stream brought while the page was asked for may be in it too: each shows once.
+    const newest = page.events[0]?.id ?? 0;
+    this.frames = page.events.reverse().concat(this.frames.filter((f) => f.id > newest));
     this.more = page.more;
     this.before = page.before;
     this.build();
@@ -285,16 +291,4 @@ function said(pid, result) {
       ? `asked ${(result.pids ?? [pid]).join(', ')} to stop (killed if still running at the deadline)`
       : `${pid} had already ended: nothing to stop`;
   return 'sent to its stdin';
-}
-
-/** @param {EventFrame} frame */
-export function logLine({ id, e }) {
-  return h(
-    'li',
-    { class: `ev ev-${e.type}`, dataset: { id, pid: e.pid, type: e.type } },
-    h('span', { class: 'ts' }, time(e.ts)),
-    h('span', { class: 'pid' }, `[${e.pid}]`),
-    h('span', { class: 'type' }, e.type),
-    h('span', { class: 'text' }, summary(e)),
-  );
 }

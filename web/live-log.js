@@ -2,7 +2,7 @@
 // The live log (the page's "log" screen, app.js feeds it): every event as it is committed, at most
 // LIVE_LOG_LINES, and what each process is writing now as one line at its end, its newest words,
 // until the turn's event (or a retry, or the process's end) replaces it.
-import { logLine } from './detail.js';
+import { logLine } from './log-line.js';
 import { h } from './dom.js';
 /** @typedef {import('../protocol/web-api.js').EventFrame} EventFrame */
 /** @typedef {import('../protocol/web-api.js').StreamFrames} StreamFrames */

@@ -2,7 +2,7 @@
 // Search over every event (SQLite FTS5 on the server), as you type; older hits page by event id.
 import { get } from './api.js';
 import { clear, h } from './dom.js';
-import { logLine } from './detail.js';
+import { logLine } from './log-line.js';
 /** @typedef {import('../protocol/web-api.js').EventPage} EventPage */
 
 /**

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../sys/host/paths.js';
+import { withModulePreloads } from './module-preloads.js';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,6 +34,12 @@ export function loadStatic(dir: string = path.join(packageRoot(), 'web')): Map<s
   };
   walk('');
   const index = files.get('/index.html');
-  if (index) files.set('/', index);
+  if (index) {
+    // Every module app.js imports at any depth, preloaded at once (module-preloads.ts).
+    const source = (url: string) => (url.endsWith('.js') ? files.get(url)?.body.toString('utf8') : undefined);
+    const page = { ...index, body: Buffer.from(withModulePreloads(index.body.toString('utf8'), '/app.js', source)) };
+    files.set('/index.html', page);
+    files.set('/', page);
+  }
   return files;
 }

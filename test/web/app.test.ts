@@ -267,6 +267,24 @@ describe.skipIf(!hasChromium)('web view in a real browser (chromium)', () => {
     await screenshot(page, 'live-log');
   }, 30_000);
 
+  it('an address naming a process before it exists shows that process, its whole history, once it runs', async () => {
+    // The page loads the process the address names beside its own first requests (Detail.prefetch);
+    // one that did not exist yet is asked again once it does, not shown from that empty answer.
+    const earlier = await spawn('worker');
+    await w.fx.kernel.waitExit(earlier);
+    const next = earlier + 1;
+    await page.goto(`http://127.0.0.1:${w.port}/#procs/${next}`);
+    await page.reload();
+    await page.waitForSelector('#conn[data-status="live"]');
+    const pid = await spawn('worker');
+    expect(pid).toBe(next);
+    await w.fx.kernel.waitExit(pid);
+    const logged = jsonLines((await cli(['logs', String(pid), '--json'])).stdout);
+    await page.waitForSelector(`#detail h2:has-text("pid ${pid} ")`);
+    await page.click('#detail button.tab[data-tab="log"]');
+    await expect.poll(() => page.locator('#detail .proc-body .log li').count(), { timeout: 5000 }).toBe(logged.length);
+  }, 30_000);
+
   it('the live log shows a reply as it is written, then the turn in its place', async () => {
     await page.goto(`http://127.0.0.1:${w.port}/#log`);
     await page.reload();
