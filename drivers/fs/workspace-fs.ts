@@ -209,11 +209,12 @@ export class WorkspaceFs {
     try {
       authorizeReal(ctx, dir, last, authorize);
       const target = path.join(dir.base, last);
-      const there = running.size > 0 && fs.lstatSync(target, { throwIfNoEntry: false }) !== undefined;
-      const how =
-        running.size > 0 &&
-        (await beforeWrite(virtualPath, realVirtualPath(this.root, dir.realPath, last), there, dir.base));
-      if (how === 'in place') return await rewrite(target, virtualPath, data, this.options.syncIoBytes);
+      // Looked at once: the decision below and the in-place write are about this very file.
+      const seen = running.size > 0 ? fs.lstatSync(target, { throwIfNoEntry: false }) : undefined;
+      const there = seen !== undefined;
+      const real = realVirtualPath(this.root, dir.realPath, last);
+      const how = running.size > 0 && (await beforeWrite(virtualPath, real, there, dir.base, seen));
+      if (how === 'in place' && seen) return await rewrite(target, virtualPath, data, this.options.syncIoBytes, seen);
       // Decided and begun in one step: a sandbox that begins to plan from now waits for its rename (../fs-held.ts).
       if (fresh && there) throw Object.assign(new Error('made meanwhile'), { code: 'EEXIST' });
       const mode = replaceableMode(target, virtualPath);
