@@ -93,6 +93,12 @@ export const param = {
   fsSyncDirBytes: 8 * 1024,
   /** Workspace directories kept open between calls (one descriptor each), so a call into one does not walk to it again. */
   fsKeptDirs: 64,
+  /**
+   * After a kernel stopped without closing (a crash, a kill -9): the workspace entries looked at for
+   * writes it left half-made (`.aos-write-*.tmp`, ../drivers/fs/sweep-asides.ts) before any process
+   * runs again; a bigger workspace is swept this far and the rest said in the log.
+   */
+  fsAsideSweepMaxEntries: 200_000,
 
   /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
   replayMaxTapeBytes: 1024 * 1024,
