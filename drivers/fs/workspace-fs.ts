@@ -212,8 +212,8 @@ export class WorkspaceFs {
       // Looked at once: the decision below and the in-place write are about this very file.
       const seen = running.size > 0 ? fs.lstatSync(target, { throwIfNoEntry: false }) : undefined;
       const there = seen !== undefined;
-      const real = realVirtualPath(this.root, dir.realPath, last);
-      const how = running.size > 0 && (await beforeWrite(virtualPath, real, there, dir.base, seen));
+      const real = running.size > 0 ? realVirtualPath(this.root, dir.realPath, last) : '';
+      const how = running.size > 0 ? await beforeWrite(virtualPath, real, there, dir.base, seen) : 'aside';
       if (how === 'in place' && seen) return await rewrite(target, virtualPath, data, this.options.syncIoBytes, seen);
       // Decided and begun in one step: a sandbox that begins to plan from now waits for its rename (../fs-held.ts).
       if (fresh && there) throw Object.assign(new Error('made meanwhile'), { code: 'EEXIST' });
