@@ -15,15 +15,19 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.sqlite);
-const db = new Database(workerData.file, { fileMustExist: true });
+// Opened at the first checkpoint, not at the start: a store closed before then (a command that reads
+// it, a test) never has its files made again by this thread after its own connection removed them.
+let db = null;
 const commits = new Int32Array(workerData.commits);
 let seen = 0;
-let last = 0;
+// The first checkpoint comes a period after the start, as every later one after the one before.
+let last = Date.now();
 let failing = false;
 let stopped = false;
 function checkpoint() {
   last = Date.now();
   try {
+    db ??= new Database(workerData.file, { fileMustExist: true });
     db.pragma('wal_checkpoint(PASSIVE)');
     if (failing) parentPort.postMessage({ ok: true });
     failing = false;
@@ -49,7 +53,7 @@ void run();
 parentPort.on('message', (message) => {
   if (message !== 'stop') return;
   stopped = true;
-  db.close();
+  db?.close();
   // A wait on the shared count would keep the thread alive.
   process.exit(0);
 });

@@ -15,6 +15,20 @@ export interface AuditFiles {
   dispose(): Promise<void>;
 }
 
+/**
+ * The checkpoint threads of the stores append() and verify() closed: until one has ended, its
+ * connection may still make or remove the store's -wal and -shm files (checkpoint.ts), so a
+ * directory is removed only once they have (dispose). Removing it before failed with ENOTEMPTY
+ * (CI 92): a thread that opened the database as the directory was being emptied.
+ */
+const threads: Array<Promise<void>> = [];
+
+/** Close a store: its checkpoint thread told to stop first (as a kernel's close does), and waited for in dispose(). */
+function closeStore(store: Store): void {
+  threads.push(store.stopCheckpoints());
+  store.close();
+}
+
 export function auditFiles(prefix: string): AuditFiles {
   let dir = '';
   return {
@@ -26,6 +40,7 @@ export function auditFiles(prefix: string): AuditFiles {
       return dir;
     },
     async dispose() {
+      await Promise.all(threads.splice(0));
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = '';
     },
@@ -37,7 +52,7 @@ export function append(file: string, n: number, row: (i: number) => AuditInput):
   const store = Store.open(file);
   const audit = new AuditTrail(store);
   for (let i = 0; i < n; i++) audit.record(row(i));
-  store.close();
+  closeStore(store);
 }
 
 export function verify(file: string): ReturnType<AuditTrail['verify']> {
@@ -45,7 +60,7 @@ export function verify(file: string): ReturnType<AuditTrail['verify']> {
   try {
     return new AuditTrail(store).verify();
   } finally {
-    store.close();
+    closeStore(store);
   }
 }
 

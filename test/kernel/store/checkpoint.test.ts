@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,5 +59,27 @@ describe('WAL checkpoints', () => {
       stdout: 'closed\n',
       stderr: '',
     });
+  });
+});
+
+describe('a store closed at once', () => {
+  it('has no file made again by its checkpoint thread: closed before its first checkpoint, the thread never opens the database', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'aos-ckpt-'));
+    const file = path.join(dir, 'aos.db');
+    const seen = new Set<string>();
+    for (let round = 0; round < 5; round++) {
+      const closed = Store.open(file);
+      closed.transcripts.put(1, round, 'model', 'x');
+      expect(closed.flush()).toBe(true);
+      const thread = closed.stopCheckpoints();
+      closed.close();
+      // The last connection has removed the WAL and its index; the thread (starting meanwhile) must not make them again.
+      for (let i = 0; i < 40 && !seen.size; i++) {
+        for (const name of readdirSync(dir)) if (name !== 'aos.db' && !name.startsWith('audit')) seen.add(name);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await thread;
+    }
+    expect([...seen]).toEqual([]);
   });
 });
