@@ -21,8 +21,7 @@ import type { KernelApi, PolicyChange } from './api.js';
 import type { KernelOptions } from './kernel-options.js';
 import { kernelStats } from './kernel-stats.js';
 import { closeKernel, shutdownKernel } from './kernel-stop.js';
-import { noteCrash, recover, RUNNING_KEY } from './loop/recovery.js';
-import { sweepHalfWrites } from './upkeep/half-writes.js';
+import { noteCrash, recover } from './loop/recovery.js';
 import { startTurn } from './loop/turn.js';
 import { param } from '../sys/param.js';
 import type { LogLevel } from './proc/api.js';
@@ -210,8 +209,6 @@ export class Kernel implements SpawnCore, KernelApi {
     await kernel.keys.load();
     await kernel.threads.load();
     await kernel.skills.load();
-    // Before any process runs again: what a kernel that stopped mid-write left half-made.
-    if ((await kernel.store.meta(RUNNING_KEY)) === '1') await sweepHalfWrites(kernel, kernel.fs.root);
     await recover(kernel);
     await kernel.units.start();
     await kernel.channels.load();

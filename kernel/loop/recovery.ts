@@ -24,11 +24,16 @@ import type { TurnRuntime } from './turn-types.js';
 import { finish, makeReady } from '../proc/lifecycle.js';
 import { armWallTimer } from '../proc/budgets.js';
 import type { ProcessRecord } from '../store/api.js';
+import { sweepHalfWrites } from '../upkeep/half-writes.js';
+import type { LogLevel } from '../proc/api.js';
 
 /** What recovery rebuilds: the process table, the mailboxes and timers, the webhook routes. */
 export interface RecoveryHost extends LoopHost {
   readonly mailboxes: Mailboxes;
   readonly webhooks: Webhooks;
+  /** The workspace: swept for half-made writes after an unclean stop. */
+  readonly fs: { readonly root: string };
+  log(level: LogLevel, message: string): void;
 }
 
 /** Meta keys: '1' while a kernel runs (a clean stop writes '0'); the pid the last crash was charged to. */
@@ -81,9 +86,10 @@ function chargeCrash(proc: Proc): boolean {
   return state.chargeCrash(at) >= param.maxTurnCrashes;
 }
 
-async function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[]): Promise<Proc[]> {
+/** The processes a crash is charged to, after an unclean stop (none after a clean one). */
+async function crashCulprits(kernel: RecoveryHost, procs: readonly Proc[], unclean: boolean): Promise<Proc[]> {
   const { store } = kernel;
-  if ((await store.meta(RUNNING_KEY)) !== '1') return [];
+  if (!unclean) return [];
   const suspect = Number((await store.meta(CRASH_SUSPECT_KEY)) || 0);
   if (suspect > 0) return procs.filter((p) => p.pid === suspect);
   return procs.filter((p) => p.pcb.state === 'running');
@@ -176,11 +182,14 @@ function resumeAll(kernel: RecoveryHost, procs: readonly Proc[], reason: string,
 
 export async function recover(kernel: RecoveryHost): Promise<void> {
   const { store } = kernel;
+  const unclean = (await store.meta(RUNNING_KEY)) === '1';
+  // Before any process runs again: what a kernel that stopped mid-write left half-made.
+  if (unclean) await sweepHalfWrites(kernel, kernel.fs.root);
   const records = await store.processes.live();
   await countArchived(kernel);
   kernel.webhooks.restore(await store.mail.webhooks(), Number((await store.meta(REQUEST_SEQ_KEY)) ?? 0));
   const procs = await restoreProcs(kernel, records);
-  const doomed = new Set((await crashCulprits(kernel, procs)).filter((proc) => chargeCrash(proc)));
+  const doomed = new Set((await crashCulprits(kernel, procs, unclean)).filter((proc) => chargeCrash(proc)));
   for (const proc of procs) persist(kernel.store, proc);
   store.setMeta(RUNNING_KEY, '1');
   store.setMeta(CRASH_SUSPECT_KEY, '');

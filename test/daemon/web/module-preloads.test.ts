@@ -32,6 +32,30 @@ describe('the page preloads its whole module graph', () => {
     expect(moduleGraph('/app.js', source)).toEqual(['/a.js', '/b.js', '/side.js', '/sub/x.js', '/y.js']);
   });
 
+  it('lists only files the server serves: a spec climbing out of web/, or one spelt as markup, names nothing', () => {
+    const hostile: Record<string, string> = {
+      '/app.js': [
+        "import '../../etc/passwd';",
+        "import './../../../daemon/aosd.js';",
+        "import './x.js\"><script src=//evil>';",
+        "import './%2e%2e/secret.js';",
+        "import { ok } from './ok.js';",
+      ].join('\n'),
+      '/ok.js': '',
+      '/etc/passwd': 'root:x:0:0',
+    };
+    const graph = moduleGraph('/app.js', (url) => hostile[url]);
+    // '../../etc/passwd' from /app.js is /etc/passwd only as a key of what is served: here one is, so it shows
+    // how a path is resolved — within the served map, never joined to a directory on disk.
+    expect(graph).toEqual(['/etc/passwd', '/ok.js']);
+    const html = withModulePreloads(PRELOADS_MARK, '/app.js', (url) => hostile[url]);
+    expect(html).not.toMatch(/<script|evil|%2e/);
+    // The real page: every preload is a file under web/ (the server's map holds nothing else).
+    const files = loadStatic(path.join(ROOT, 'web'));
+    const listed = [...(files.get('/')?.body.toString('utf8') ?? '').matchAll(/modulepreload" href="([^"]+)"/g)];
+    for (const [, href] of listed) expect(files.has(href as string), href).toBe(true);
+  });
+
   it('puts one link per module at the mark, and leaves a page without the mark alone', () => {
     const html = `<head>\n  ${PRELOADS_MARK}\n</head>`;
     const out = withModulePreloads(html, '/app.js', source);
