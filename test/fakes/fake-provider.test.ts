@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_FAKE_REPLY, startFakeProvider, type FakeProvider, type FakeProviderOptions } from './fake-provider.js';
+import {
+  DEFAULT_FAKE_REPLY,
+  startFakeProvider,
+  type FakeFault,
+  type FakeProvider,
+  type FakeProviderOptions,
+} from './fake-provider.js';
 
 const started: FakeProvider[] = [];
 
@@ -273,6 +279,47 @@ describe('fake provider: behaviours', () => {
     expect(() => fake.reset()).toThrow(/1 request\(s\) in flight/);
     await pending;
     expect(fake.stats()).toMatchObject({ requests: 1, ok: 1, maxInFlight: 1 });
+  });
+
+  it('record: false keeps no request and counts them as a recording server does', async () => {
+    // Success with reported usage, a 429 fault, a 500 fault, a body that is not JSON, a 404, a hang the client gives up on.
+    const fault = (ctx: { messages: Array<{ text: string }> }): FakeFault | undefined => {
+      const word = ctx.messages[0]?.text;
+      if (word === 'limit') return { kind: 'rate_limit' };
+      if (word === 'broken') return { kind: 'server' };
+      if (word === 'hang') return { kind: 'hang' };
+      return undefined;
+    };
+    const options = { usage: { prompt: 7, output: 3, thoughts: 2 }, fault } satisfies FakeProviderOptions;
+    const traffic = async (fake: FakeProvider): Promise<void> => {
+      const say = (text: string): Promise<Answer> =>
+        post(`${fake.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: text }] });
+      await Promise.all([say('hello'), say('again'), say('limit'), say('broken')]);
+      const raw = await fetch(`${fake.url}/v1/chat/completions`, { method: 'POST', body: '{nope' });
+      expect(raw.status).toBe(400);
+      expect((await fetch(`${fake.url}/nowhere`, { method: 'POST', body: '{}' })).status).toBe(404);
+      const gaveUp = new AbortController();
+      const hung = fetch(`${fake.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hang' }] }),
+        signal: gaveUp.signal,
+      }).catch(() => 'aborted');
+      await waitFor(() => fake.stats().inFlight === 1);
+      gaveUp.abort();
+      expect(await hung).toBe('aborted');
+      await waitFor(() => fake.stats().inFlight === 0);
+    };
+    const recording = await start(options);
+    const counting = await start({ ...options, record: false });
+    await traffic(recording);
+    await traffic(counting);
+    const expected = { requests: 7, ok: 2, rateLimited: 1, errors: 3, tokens: 24, inFlight: 0 };
+    expect(recording.stats()).toMatchObject(expected);
+    expect(counting.stats()).toEqual(recording.stats());
+    expect(recording.requests).toHaveLength(7);
+    expect(counting.requests).toHaveLength(0);
+    counting.reset();
+    expect(counting.stats()).toMatchObject({ requests: 0, ok: 0, rateLimited: 0, errors: 0, tokens: 0 });
   });
 
   it('maxConcurrent: serves that many at once and refuses the rest with an immediate 503', async () => {

@@ -10,7 +10,8 @@
  * sliding-window limiter (`rpm`, `tpm` counting reported usage) answering 429 + Retry-After, and
  * a capacity (`maxConcurrent`) past which it answers 503 at once, as a server out of slots does.
  * Every request is recorded with its parsed body, headers (auth values never kept: only whether
- * an auth header was present) and timestamps. Dependency-free: node:http only.
+ * an auth header was present) and timestamps — or only counted, with `record: false` (a benchmark's
+ * server). Dependency-free: node:http only.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +26,7 @@ import type {
   RecordedRequest,
   RequestOutcome,
 } from './fake-provider/types.js';
-import { readPrompt, route } from './fake-provider/wire.js';
+import { type FakeUsage, readPrompt, route } from './fake-provider/wire.js';
 
 export type { Headroom, RateLimits } from './fake-provider/limiter.js';
 export type { FakeMessage, FakeUsage, WireFormat } from './fake-provider/wire.js';
@@ -47,11 +48,16 @@ export const LISTEN_BACKLOG = 8192;
 const AUTH_HEADERS = new Set(['authorization', 'x-goog-api-key', 'api-key', 'cookie', 'proxy-authorization']);
 
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
-  const { port: wantedPort = 0, ...initial } = options;
+  const { port: wantedPort = 0, record: keepRecords = true, ...initial } = options;
   let behavior: FakeBehavior = { ...initial };
+  const requests: RecordedRequest[] = [];
   const state: ServerState = {
-    requests: [],
     limiter: behavior.limits === undefined ? undefined : new WindowLimiter(behavior.limits),
+    received: 0,
+    ok: 0,
+    rateLimited: 0,
+    errors: 0,
+    tokens: 0,
     inFlight: 0,
     maxInFlight: 0,
     serving: 0,
@@ -60,7 +66,6 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     capacityRejections: 0,
     closing: false,
   };
-  const { requests } = state;
   /** Hanging answers, with how to record them as such when the server closes. */
   const hung = new Map<http.ServerResponse, () => void>();
 
@@ -87,7 +92,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     }
     const presentedKey = presentedApiKey(req, url);
     const record: RecordedRequest = {
-      index: requests.length,
+      index: state.received++,
       method: req.method ?? 'GET',
       path: url.pathname,
       body,
@@ -99,19 +104,23 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       outcome: 'pending',
     };
     if (!parsed) record.rawBody = rawBody;
-    requests.push(record);
+    // A server that only counts keeps no request past its answer: thousands of bodies held would
+    // make the fake's garbage collector, not the client, what a benchmark measures.
+    if (keepRecords) requests.push(record);
     state.inFlight += 1;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
     let settled = false;
     let isServing = false;
-    const settle = (outcome: RequestOutcome, status?: number): void => {
+    const settle = (outcome: RequestOutcome, status?: number, usage?: FakeUsage): void => {
       if (settled) return;
       settled = true;
       state.inFlight -= 1;
       if (isServing) state.serving -= 1;
+      count(state, outcome, usage);
       record.outcome = outcome;
       record.respondedAt = Date.now();
       if (status !== undefined) record.status = status;
+      if (usage !== undefined) record.usage = usage;
     };
     res.on('close', () => {
       hung.delete(res);
@@ -152,7 +161,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         hung.set(res, () => settle('hang'));
         return;
       }
-      settle(result.outcome, result.status);
+      settle(result.outcome, result.status, result.usage);
     };
     const latency = immediate
       ? 0
@@ -188,20 +197,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       if (limitsChanged) state.limiter = behavior.limits === undefined ? undefined : new WindowLimiter(behavior.limits);
     },
     stats() {
-      let ok = 0;
-      let rateLimited = 0;
-      let errors = 0;
-      let tokens = 0;
-      for (const request of requests) {
-        if (request.outcome === 'ok') ok += 1;
-        else if (request.outcome === 'rate_limited') rateLimited += 1;
-        else if (request.outcome !== 'pending' && request.outcome !== 'aborted') errors += 1;
-        if (request.usage !== undefined)
-          tokens += request.usage.prompt + request.usage.output + (request.usage.thoughts ?? 0);
-      }
-      const { limiterRejections, capacityRejections, maxServing, inFlight, maxInFlight } = state;
+      const { received, ok, rateLimited, errors, tokens, limiterRejections, capacityRejections } = state;
+      const { maxServing, inFlight, maxInFlight } = state;
       return {
-        requests: requests.length,
+        requests: received,
         ok,
         rateLimited,
         limiterRejections,
@@ -219,6 +218,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     reset() {
       if (state.inFlight > 0) throw new Error(`fake provider: reset with ${state.inFlight} request(s) in flight`);
       requests.length = 0;
+      Object.assign(state, { received: 0, ok: 0, rateLimited: 0, errors: 0, tokens: 0 });
       state.maxInFlight = 0;
       state.maxServing = 0;
       state.limiterRejections = 0;
@@ -235,6 +235,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A settled request counted as stats() reports it: a client's abort is neither a success nor an error. */
+function count(state: ServerState, outcome: RequestOutcome, usage: FakeUsage | undefined): void {
+  if (outcome === 'ok') state.ok += 1;
+  else if (outcome === 'rate_limited') state.rateLimited += 1;
+  else if (outcome !== 'aborted' && outcome !== 'pending') state.errors += 1;
+  if (usage !== undefined) state.tokens += usage.prompt + usage.output + (usage.thoughts ?? 0);
 }
 
 function presentedApiKey(req: http.IncomingMessage, url: URL): string | undefined {

@@ -8,6 +8,8 @@ import { blockedBody, errorBody, type FakeUsage, goDuration, keyInvalidInfo, quo
 export interface Answered {
   outcome: RequestOutcome;
   status?: number;
+  /** The usage a successful reply reported. */
+  usage?: FakeUsage;
 }
 
 export function sendFault(

@@ -10,7 +10,8 @@ export type ChildMessage =
   | { type: 'close' };
 
 let script = JSON.parse(process.env.AOS_FAKE_SCRIPT ?? '{"latencyMs":{}}') as FakeScript;
-const fake = await startFakeProvider(behaviorOf(() => script));
+// Driven over IPC, it is asked for stats only: it counts requests and keeps none (record: false).
+const fake = await startFakeProvider({ ...behaviorOf(() => script), record: false });
 const send = (message: unknown): void => {
   process.send?.(message);
 };

@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import { type Answered, rateLimitHeaders, send, sendFault } from './answer.js';
 import type { Headroom, WindowLimiter } from './limiter.js';
-import { DEFAULT_FAKE_REPLY, type FakeBehavior, type FakeRequestContext, type RecordedRequest } from './types.js';
+import { DEFAULT_FAKE_REPLY, type FakeBehavior, type FakeRequestContext } from './types.js';
 import { sendStream } from './stream.js';
 import {
   defaultFinishReason,
@@ -17,10 +17,16 @@ import {
   successBody,
 } from './wire.js';
 
-/** The server's live state: what it has recorded and counted, and the limiter in force. */
+/** The server's live state: what it has counted, and the limiter in force. */
 export interface ServerState {
-  readonly requests: RecordedRequest[];
   limiter: WindowLimiter | undefined;
+  /** Requests received (the next one's index), and how those answered ended. */
+  received: number;
+  ok: number;
+  rateLimited: number;
+  errors: number;
+  /** Tokens reported in successful replies. */
+  tokens: number;
   inFlight: number;
   maxInFlight: number;
   /** Requests being served (past the up-front refusals), and the most at once. */
@@ -122,9 +128,7 @@ export function plan(
       } else {
         send(res, 200, successBody(format, ctx.model, text, usage, finish), headers);
       }
-      const record = state.requests[ctx.index];
-      if (record !== undefined && usage !== null) record.usage = usage;
-      return { outcome: 'ok', status: 200 };
+      return usage === null ? { outcome: 'ok', status: 200 } : { outcome: 'ok', status: 200, usage };
     },
   };
 }

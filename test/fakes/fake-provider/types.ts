@@ -132,6 +132,7 @@ export interface FakeProvider {
   /** `http://127.0.0.1:<port>`: the Gemini base URL; OpenAI clients use `${url}/v1`. */
   readonly url: string;
   readonly port: number;
+  /** Every request received, in arrival order (none kept when started with `record: false`). */
   readonly requests: RecordedRequest[];
   /** Shallow-merge into the current behavior (pass `undefined` values to clear fields). */
   setBehavior(patch: Partial<FakeBehavior>): void;
@@ -150,4 +151,9 @@ export interface FakeProvider {
 export interface FakeProviderOptions extends FakeBehavior {
   /** 0 (default) picks a free port. */
   port?: number;
+  /**
+   * Keep each request's record in `requests` (default true). false only counts them (stats()): a
+   * benchmark's server answering thousands, whose held bodies would cost it more than serving them.
+   */
+  record?: boolean;
 }
