@@ -85,11 +85,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     } catch {
       parsed = false;
     }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (!AUTH_HEADERS.has(name) && value !== undefined)
-        headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
+    // Only a record shows the headers: a server that keeps none copies none.
+    const headers = keepRecords ? recordedHeaders(req) : {};
     const presentedKey = presentedApiKey(req, url);
     const record: RecordedRequest = {
       index: state.received++,
@@ -235,6 +232,15 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The request's headers as recorded: auth values never kept (only whether an auth header was present). */
+function recordedHeaders(req: http.IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!AUTH_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }
 
 /** A settled request counted as stats() reports it: a client's abort is neither a success nor an error. */
