@@ -32,9 +32,14 @@ export function moduleGraph(entry: string, source: (url: string) => string | und
 /** Where index.html says its preloads go. */
 export const PRELOADS_MARK = '<!-- module preloads -->';
 
+const ATTRIBUTE_ESCAPES: Record<string, string> = { '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' };
+
 /** index.html with the entry's module graph as preload links at its mark (unchanged without one). */
 export function withModulePreloads(html: string, entry: string, source: (url: string) => string | undefined): string {
   if (!html.includes(PRELOADS_MARK)) return html;
-  const links = moduleGraph(entry, source).map((url) => `<link rel="modulepreload" href="${url}">`);
-  return html.replace(PRELOADS_MARK, links.join('\n  '));
+  // A file's name is text in an attribute, whatever it holds; and inserted by a function, so that
+  // `$&` or `$'` in one is not read as a replacement pattern.
+  const href = (url: string): string => url.replace(/[&"<>]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c);
+  const links = moduleGraph(entry, source).map((url) => `<link rel="modulepreload" href="${href(url)}">`);
+  return html.replace(PRELOADS_MARK, () => links.join('\n  '));
 }

@@ -56,6 +56,33 @@ describe('the page preloads its whole module graph', () => {
     for (const [, href] of listed) expect(files.has(href as string), href).toBe(true);
   });
 
+  it("a served file's name is only ever an href: markup and replacement patterns stay text", () => {
+    // A quote cannot be in a spec (it ends it); the rest of what a served name could hold can.
+    const odd: Record<string, string> = {
+      '/app.js': [
+        "import './t><script>x<\\/script>.js';",
+        "import './d$`.js';",
+        "import './e$&.js';",
+        "import './a&b.js';",
+        `import './q".js';`,
+      ].join('\n'),
+      '/t><script>x<\\/script>.js': '',
+      '/d$`.js': '',
+      '/e$&.js': '',
+      '/a&b.js': '',
+      '/q".js': '',
+      '/q': '',
+    };
+    const page = `<head>\n  ${PRELOADS_MARK}\n</head>\n<body>tail</body>`;
+    const html = withModulePreloads(page, '/app.js', (url) => odd[url]);
+    const hrefs = [...html.matchAll(/<link rel="modulepreload" href="([^"]*)">/g)].map((m) => m[1]);
+    expect(hrefs).toEqual(['/t&gt;&lt;script&gt;x&lt;\\/script&gt;.js', '/d$`.js', '/e$&amp;.js', '/a&amp;b.js', '/q']);
+    // Nothing but the links and the page around them: no tag opened, the head not copied in by `$\``.
+    expect(html.match(/</g)).toHaveLength(hrefs.length + 4);
+    expect(html.split('<head>')).toHaveLength(2);
+    expect(html.endsWith('</head>\n<body>tail</body>')).toBe(true);
+  });
+
   it('puts one link per module at the mark, and leaves a page without the mark alone', () => {
     const html = `<head>\n  ${PRELOADS_MARK}\n</head>`;
     const out = withModulePreloads(html, '/app.js', source);
