@@ -38,7 +38,8 @@ interface Running {
 }
 
 let counter = 0;
-let current: Running | null = null;
+/** The benches running now (more than one when the runner runs benches side by side). */
+const running = new Set<Running>();
 
 function alive(pid: number): boolean {
   try {
@@ -201,10 +202,17 @@ export function runContained(
   const child = spawn(file, args, {
     detached: true,
     stdio: ['ignore', options.stdout, 'inherit'],
-    env: { ...process.env, TMPDIR: scratch, [MARK]: token },
+    // A throwaway PostgreSQL's initdb is copied from a template made once (test/helpers/postgres.ts):
+    // kept in the runner's temp dir, not remade in each bench's.
+    env: {
+      ...process.env,
+      TMPDIR: scratch,
+      [MARK]: token,
+      AOS_PG_TEMPLATES: process.env.AOS_PG_TEMPLATES || os.tmpdir(),
+    },
   });
   const run: Running = { child, token, scratch };
-  current = run;
+  running.add(run);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -218,20 +226,20 @@ export function runContained(
     child.once('error', () => undefined);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      current = null;
+      running.delete(run);
       const leftovers = takeBack(run);
       resolve({ code, signal, timedOut, leftovers, seconds: (performance.now() - started) / 1000 });
     });
   });
 }
 
-/** On SIGINT, SIGTERM or SIGHUP: the running bench and all it started killed, its files removed, then exit. */
+/** On SIGINT, SIGTERM or SIGHUP: the running benches and all they started killed, their files removed, then exit. */
 export function stopOnSignals(say: (line: string) => void): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.once(signal, () => {
-      const run = current;
-      if (run) {
-        current = null;
+      const runs = [...running];
+      running.clear();
+      for (const run of runs) {
         try {
           process.kill(-(run.child.pid ?? 0), 'SIGKILL');
         } catch {
@@ -239,7 +247,7 @@ export function stopOnSignals(say: (line: string) => void): void {
         }
         takeBack(run);
       }
-      say(`bench: stopped by ${signal}${run ? ': the running bench and all it started were killed' : ''}`);
+      say(`bench: stopped by ${signal}${runs.length ? ': the running benches and all they started were killed' : ''}`);
       process.exit(128 + os.constants.signals[signal]);
     });
 }

@@ -10,7 +10,7 @@
  * - a script program's rule (`deny: exec:npm *`): node becomes a stop, so `node -e 0` is put to
  *   the kernel each time; the added time per interpreter run.
  *
- *   node --import tsx bench/exec-gate.ts [--runs 30] [--build-runs 5] [--procs 1000]
+ *   node --import tsx bench/exec-gate.ts [--runs 30] [--build-runs 5] [--procs 1000] [--node-runs 20] [--interp-runs 5]
  */
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +25,9 @@ import { figure, flag, report } from './report.js';
 const runs = Number(flag('runs', '30'));
 const buildRuns = Number(flag('build-runs', '5'));
 const procs = Number(flag('procs', '1000'));
+/** The interpreter case (no target): pairs of loops of `--node-runs` \`node -e 0\`. */
+const nodeRuns = Number(flag('node-runs', '20'));
+const interpRuns = Number(flag('interp-runs', String(buildRuns)));
 
 if (!(await findBwrap()) || !(await findGate())) {
   console.error('exec-gate bench: needs bwrap and the built exec gate');
@@ -69,8 +72,7 @@ try {
   gate = idle;
   const idleBare = await pairs('true', runs);
   gate = script;
-  const nodeRuns = 20;
-  const interp = await pairs(`for i in $(seq ${nodeRuns}); do node -e 0; done`, buildRuns);
+  const interp = await pairs(`for i in $(seq ${nodeRuns}); do node -e 0; done`, interpRuns);
   const bareAdded = median(bare.gated) - median(bare.plain);
   const buildRatio = median(build.gated) / median(build.plain);
   const idleAdded = median(idleBare.gated) - median(idleBare.plain);
@@ -112,7 +114,7 @@ try {
         'exec-gate.interpreter_added_ms',
         interpAdded,
         'ms',
-        `time a script program's rule (exec:npm) adds to each \`node -e 0\`, which the gate puts to the kernel (median of ${buildRuns} pairs of ${nodeRuns})`,
+        `time a script program's rule (exec:npm) adds to each \`node -e 0\`, which the gate puts to the kernel (median of ${interpRuns} pairs of ${nodeRuns})`,
       ),
     ],
   );

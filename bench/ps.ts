@@ -5,7 +5,7 @@
  * thread. Through the daemon: a `ping` answered while a full listing is under way, the listing's
  * round trip, and `aos ps --all --json` from start to exit.
  *
- *   node dist/bench/ps.js [--procs 100000] [--runs 5]
+ *   node dist/bench/ps.js [--procs 100000] [--runs 5] [--trips 5] [--cli-runs 3]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +22,9 @@ import { figure, flag, report } from './report.js';
 
 const procs = Number(flag('procs', '100000'));
 const runs = Number(flag('runs', '5'));
+/** The figures without a target (a listing's round trip over the socket, the CLI's start to exit): fewer runs in a quick run. */
+const trips = Number(flag('trips', String(runs)));
+const cliRuns = Number(flag('cli-runs', String(Math.min(runs, 3))));
 const home = await mkdtemp(path.join(os.tmpdir(), 'aos-bench-ps-'));
 const storeFile = path.join(home, 'aos.db');
 const options = { workspace: path.join(home, 'ws'), rootCapabilities: ['ipc'], storeFile };
@@ -97,7 +100,7 @@ const other = await KernelClient.connect({
   kernelLog: path.join(home, 'kernel.log'),
 });
 const roundTrips: number[] = [];
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < trips; i++) {
   const start = performance.now();
   await bench.client.request('ps', { all: true });
   roundTrips.push(performance.now() - start);
@@ -115,8 +118,8 @@ for (let i = 0; i < runs; i++) {
   await listing;
 }
 other.close();
-const cliRuns: number[] = [];
-for (let i = 0; i < Math.min(runs, 3); i++) {
+const cliTimes: number[] = [];
+for (let i = 0; i < cliRuns; i++) {
   const start = performance.now();
   const run = spawnSync(process.execPath, [builtCli(), 'ps', '--all', '--json'], {
     env: bench.env,
@@ -124,7 +127,7 @@ for (let i = 0; i < Math.min(runs, 3); i++) {
     maxBuffer: 1 << 30,
   });
   if (run.status !== 0) throw new Error(`aos ps --all --json exited ${run.status}: ${run.stderr.toString()}`);
-  cliRuns.push(performance.now() - start);
+  cliTimes.push(performance.now() - start);
 }
 await bench.close();
 await rm(home, { recursive: true, force: true });
@@ -142,7 +145,7 @@ report(
     inline_listing_ms: inline.map((ms) => Number(ms.toFixed(1))),
     ping_during_listing_ms: pings.map((ms) => Number(ms.toFixed(1))),
     socket_round_trip_ms: roundTrips.map((ms) => Number(ms.toFixed(1))),
-    cli_ps_all_json_ms: cliRuns.map((ms) => Number(ms.toFixed(1))),
+    cli_ps_all_json_ms: cliTimes.map((ms) => Number(ms.toFixed(1))),
   },
   [
     figure(
@@ -179,7 +182,7 @@ report(
     ),
     figure(
       'ps.cli_all_json_ms',
-      median(cliRuns),
+      median(cliTimes),
       'ms',
       `\`aos ps --all --json\` start to exit with ${procs} processes`,
     ),

@@ -7,7 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 /** The newest installed server's bin dir (Debian keeps each major under /usr/lib/postgresql). */
@@ -63,15 +63,16 @@ const INITDB_ARGS = ['-A', 'trust', '-U', 'aos', '-E', 'UTF8', '--locale=C', '--
 
 /**
  * A fresh cluster's data directory at `data`: a copy of one initdb made once per machine and user
- * (in the temp dir, named by the server's bin dir and initdb's arguments), not an initdb per test
+ * (in the temp dir or $AOS_PG_TEMPLATES, named by the server's bin dir and initdb's arguments), not an initdb per test
  * file — 1.7 s of CPU each, which eighteen files spent while other tests' timed waits counted.
  */
 function freshData(bin: string, data: string, as: { uid: number; gid: number }, cwd: string): void {
   const key = `${bin}|${INITDB_ARGS.join(' ')}`.replace(/[^a-zA-Z0-9]+/g, '-');
-  const template = join(tmpdir(), `aos-pg-template-${as.uid}-${key}`);
+  // AOS_PG_TEMPLATES: where the bench runner keeps it, since each bench has a TMPDIR of its own.
+  const template = join(process.env.AOS_PG_TEMPLATES || tmpdir(), `aos-pg-template-${as.uid}-${key}`);
   if (!existsSync(join(template, 'PG_VERSION'))) {
     // Made aside and renamed into place: a file racing us uses whichever landed first.
-    const made = mkdtempSync(join(tmpdir(), 'aos-pg-making-'));
+    const made = mkdtempSync(join(dirname(template), 'aos-pg-making-'));
     chownSync(made, as.uid, as.gid);
     execFileSync(join(bin, 'initdb'), ['-D', join(made, 'data'), ...INITDB_ARGS], { ...as, stdio: 'pipe', cwd });
     try {

@@ -125,6 +125,22 @@ describe.skipIf(skip)('a killed bench leaves nothing behind', () => {
     expectNothingLeft(run.runner.pid ?? 0, pg);
   }, 120_000);
 
+  it('the runner sent SIGTERM while two untimed benches run side by side: both are killed with all they started', async () => {
+    const run = runBench('cluster-chaos', 'soak', '--quick');
+    const runner = run.runner.pid ?? 0;
+    // Both benches are the runner's children at once (untimed benches run two at a time).
+    await until(
+      () => markedBy(runner).filter((pid) => parentOf(pid) === runner && running(pid)).length === 2,
+      60_000,
+      'both benches to be running',
+    );
+    const pg = await postmaster(run);
+    run.runner.kill('SIGTERM');
+    expect(await run.exited).toBe(143);
+    expect(run.stderr()).toMatch(/stopped by SIGTERM: the running benches and all they started were killed/);
+    expectNothingLeft(runner, pg);
+  }, 120_000);
+
   it('a bench past its time limit is killed with all it started and counted as failed', async () => {
     // A bench that hangs: held up past a 1 s limit by the PostgreSQL it starts.
     const run = runBench('cluster-move', '--quick', '--limit-s', '1');
