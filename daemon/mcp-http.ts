@@ -4,13 +4,33 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { KernelClient } from '../client/client.js';
-import { createAosMcpServer, type AosMcpServer } from '../client/mcp/aos-server.js';
+import type { AosMcpServer } from '../client/mcp/aos-server.js';
 import { bearerMatches } from '../client/mcp/token.js';
 
 export const MCP_PATH = '/mcp';
+
+/**
+ * The MCP SDK's server side (its transport, schemas and aos's server over them: ~250 ms of the
+ * daemon's start on the 2-core machine), loaded by the first request to the endpoint, not by every start.
+ */
+let loading: Promise<Sdk> | undefined;
+interface Sdk {
+  StreamableHTTPServerTransport: typeof StreamableHTTPServerTransport;
+  isInitializeRequest: typeof import('@modelcontextprotocol/sdk/types.js').isInitializeRequest;
+  createAosMcpServer: typeof import('../client/mcp/aos-server.js').createAosMcpServer;
+}
+const sdk = (): Promise<Sdk> =>
+  (loading ??= Promise.all([
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+    import('../client/mcp/aos-server.js'),
+  ]).then(([http, types, aos]) => ({
+    StreamableHTTPServerTransport: http.StreamableHTTPServerTransport,
+    isInitializeRequest: types.isInitializeRequest,
+    createAosMcpServer: aos.createAosMcpServer,
+  })));
 
 export interface McpHttpOptions {
   token: string;
@@ -82,6 +102,7 @@ export class McpHttpEndpoint {
     }
     if (req.method !== 'POST') return reply(res, 400, 'no MCP session: start one with an initialize request');
     const body = await readJson(req, this.options.maxBodyBytes).catch(() => undefined);
+    const { isInitializeRequest } = await sdk();
     if (!isInitializeRequest(body)) return reply(res, 400, 'no MCP session: start one with an initialize request');
     await this.evictIdle();
     if (this.sessions.size >= this.options.maxSessions) return reply(res, 503, 'too many MCP sessions');
@@ -108,6 +129,7 @@ export class McpHttpEndpoint {
   }
 
   private async open(): Promise<Session> {
+    const { StreamableHTTPServerTransport, createAosMcpServer } = await sdk();
     const client = await this.options.connect();
     const aos = createAosMcpServer(client);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({

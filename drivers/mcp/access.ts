@@ -3,7 +3,6 @@
  * capabilities cover, never a tool whose name would shadow an aos syscall, arguments checked
  * against the tool's schema before the server sees them, results in the ABI's shape.
  */
-import { checkToolArguments } from './arg-check.js';
 import type { McpServers } from './registry.js';
 import { toToolValue, type ToolValue } from './tool-result.js';
 import type { McpTool } from './types.js';
@@ -79,6 +78,8 @@ export class McpAccess {
         `MCP server "${server}" has no tool "${name}"${mine.length ? ` (yours: ${mine.slice(0, 20).join(', ')})` : ''}`,
       );
     }
+    // The validator (ajv, through the SDK) is loaded with the first call, not with the kernel.
+    const { checkToolArguments } = await import('./arg-check.js');
     checkToolArguments(tool, server, request.arguments);
     const timeoutMs = Math.round((request.timeoutS ?? param.mcpDefaultCallTimeoutS) * 1000);
     const result = await driver.call(name, request.arguments, { timeoutMs, ...(signal ? { signal } : {}) });
