@@ -29,7 +29,7 @@ import { webhooksElsewhere } from './cluster-webhooks.js';
 import { KernelClient } from '../client/client.js';
 import { McpHttpEndpoint } from './mcp-http.js';
 import { ensureToken } from '../client/mcp/token.js';
-import { MetricsRoute, metricsWanted } from './metrics-route.js';
+import { metricsWanted } from './metrics-wanted.js';
 import { openTracing, type Tracing } from '../drivers/otel/otlp.js';
 
 /** What the entry hands over: where, its log, the pid-file lock it holds, and its line to the CLI. */
@@ -157,7 +157,9 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     sessionIdleMs: param.mcpHttpSessionIdleMs,
   });
   // AOS_METRICS=1: Prometheus's /metrics on the same gateway, in front of MCP (metrics-route.ts).
-  const metrics = metricsWanted(process.env.AOS_METRICS) ? new MetricsRoute(mcp) : null;
+  const metrics = metricsWanted(process.env.AOS_METRICS)
+    ? new (await import('./metrics-route.js')).MetricsRoute(mcp)
+    : null;
   // A route another node of the cluster has is carried there (the kernel is known once it is made).
   let made: Kernel | null = null;
   const elsewhere = webhooksElsewhere(() => made);

@@ -11,7 +11,6 @@
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../sys/errno.js';
-import { readArchive } from './unit-package-archive.js';
 import { PackageBudget, packageLimits, type PackageLimits, size, type StagedFile } from './unit-package-budget.js';
 import { copyTree } from './unit-package-dir.js';
 
@@ -59,7 +58,9 @@ export async function stagePackage(
   await mkdir(stage, { recursive: true });
   let files: StagedFile[];
   if (stats.isDirectory()) files = await copyTree(source, stage, budget);
-  else if (stats.isFile() && ARCHIVE.test(source)) files = await readArchive(source, stage, budget);
+  // The archive reader (tar and its dependencies) is loaded by the first archive, not with the daemon.
+  else if (stats.isFile() && ARCHIVE.test(source))
+    files = await (await import('./unit-package-archive.js')).readArchive(source, stage, budget);
   else throw new AosError('EINVAL', `${source}: a package is a directory or a .tar.gz of one (with ${top})`);
   const entries = await readdir(stage);
   const wrapped =

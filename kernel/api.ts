@@ -250,7 +250,8 @@ export { parseLimits } from './sched/model-pool.js';
 export { mcpPolicySchema, mcpServerConfigs } from './safety/mcp-policy.js';
 /** The gateway's error reply; another node's error (kernel/cluster/requests.ts). */
 export { jsonError } from './ipc/webhooks.js';
-export { RemoteError } from './cluster/cluster.js';
+// Its own module: the cluster's (and PostgreSQL's client) is loaded only by a kernel that joins one.
+export { RemoteError } from './cluster/remote-error.js';
 /** A keyed spawn another node holds the key of: EEXIST when its arguments differ. */
 export { refuseOtherSpawn } from './proc/idempotency.js';
 /** The kernel's default model as `provider:model`, or null; what `aos budget show` shows of a budget. */

@@ -10,6 +10,9 @@
  */
 import { param } from '../../sys/param.js';
 import { type Db, NOW_MS } from './db.js';
+import { RemoteError } from './remote-error.js';
+
+export { RemoteError };
 
 export const REQUEST_CHANNEL = 'aos_request';
 export const ANSWER_CHANNEL = 'aos_answer';
@@ -18,16 +21,6 @@ const MAX_SERVING = 32;
 
 /** What a node does with a request it was asked (the daemon's handler for the method). */
 export type ServeRequest = (method: string, params: unknown) => Promise<unknown>;
-
-/** An error the node asked gave back: its errno and message, as its own client would have seen them. */
-export class RemoteError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface Waiter {
   wake(): void;

@@ -1,7 +1,9 @@
 /**
  * Features cost only where they are used, at start too: the MCP SDK (client, transports, schemas,
  * the validator; ~250 ms of a start on 2 cores) is loaded by the first MCP server used or the
- * first request to the daemon's /mcp endpoint, not by loading the kernel or the daemon's endpoint.
+ * first request to the daemon's /mcp endpoint; PostgreSQL's client by a kernel joining a cluster;
+ * the Prometheus client with AOS_METRICS=1; tar by the first package archive read — not by loading
+ * the kernel or the daemon.
  * Each module is loaded in a fresh node with a resolve hook that lists every package asked for.
  */
 import { spawnSync } from 'node:child_process';
@@ -38,12 +40,22 @@ await import(${JSON.stringify(pathToFileURL(path.join(ROOT, module)).href)});`;
   ];
 }
 
-describe('the MCP SDK is loaded when MCP is used, not at start', () => {
-  it('loading the kernel (which holds the MCP driver) loads no part of it', () => {
+/** Packages of features the start does not use: MCP, a cluster's PostgreSQL, /metrics, package archives. */
+const LATER = (p: string): boolean =>
+  p.startsWith('@modelcontextprotocol/') || ['ajv', 'pg', 'prom-client', 'tar'].includes(p);
+
+describe('what a feature needs is loaded when it is used, not at start', () => {
+  it('loading the kernel (which holds the MCP driver and the cluster) loads none of them', () => {
     const loaded = packagesLoadedBy('kernel/kernel.ts');
     // The hook sees the kernel's packages: it is listening.
     expect(loaded).toContain('better-sqlite3');
-    expect(loaded.filter((p) => p.startsWith('@modelcontextprotocol/') || p === 'ajv')).toEqual([]);
+    expect(loaded.filter(LATER)).toEqual([]);
+  }, 60_000);
+
+  it('loading the daemon (its methods, gateway, web view) loads none of them either', () => {
+    const loaded = packagesLoadedBy('daemon/aosd-run.ts');
+    expect(loaded).toContain('better-sqlite3');
+    expect(loaded.filter(LATER)).toEqual([]);
   }, 60_000);
 
   it("loading the daemon's /mcp endpoint loads no part of it", () => {
