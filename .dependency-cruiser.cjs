@@ -39,11 +39,13 @@ const LAYERS = [
     builtOn: 'better-sqlite3',
   },
   { name: 'kernel/sched', what: 'the scheduler and the model pool' },
-  // Seen from above through cluster.ts alone; the only folder that names the PostgreSQL client.
+  // Seen from above through cluster.ts (and remote-error.ts, the one class a kernel outside a
+  // cluster names: cluster.ts is loaded only by a kernel that joins one); the only folder that names
+  // the PostgreSQL client.
   {
     name: 'kernel/cluster',
     what: 'kernels on one PostgreSQL: nodes, epochs, fencing, shared provider budgets',
-    door: ['cluster.ts'],
+    door: ['cluster.ts', 'remote-error.ts'],
     rootDoor: [],
     builtOn: 'pg',
   },
