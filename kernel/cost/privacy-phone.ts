@@ -9,14 +9,18 @@
  * with the trunk prefix where the region dials one (`030 901820`, not a bare `20240115`) — and a
  * date is never a phone number.
  */
-import {
-  findPhoneNumbersInText,
-  getCountryCallingCode,
-  Metadata,
-  type CountryCode,
-  type PhoneNumber,
-} from 'libphonenumber-js';
+import { createRequire } from 'node:module';
+import type { CountryCode, PhoneNumber } from 'libphonenumber-js';
 import { finding, rewrite, slice, type Finding, type View } from './privacy-view.js';
+
+/**
+ * libphonenumber (its number plans: ~90 ms of a start on the 2-core machine), loaded by the first
+ * text read for phone numbers, not by every kernel: privacy rules are opt-in and phone detection is
+ * one kind of them. Synchronously (its CommonJS build), as detection is.
+ */
+let lib: typeof import('libphonenumber-js') | undefined;
+const phones = (): typeof import('libphonenumber-js') =>
+  (lib ??= createRequire(import.meta.url)('libphonenumber-js') as typeof import('libphonenumber-js'));
 
 /**
  * A word glued before a number, and one glued after a number that stands apart on its other side
@@ -70,7 +74,7 @@ const plans = new Map<string, Plan>();
 function planOf(region: string): Plan {
   let plan = plans.get(region);
   if (plan === undefined) {
-    const metadata = new Metadata();
+    const metadata = new (phones().Metadata)();
     metadata.selectNumberingPlan(region as CountryCode);
     const numbering = metadata.numberingPlan as unknown as PlanMetadata;
     const trunk = numbering.nationalPrefix() ?? '';
@@ -167,7 +171,9 @@ function numbersIn(
   for (const v of views) (starts.push(length), (length += v.text.length + 1));
   const joined = views.map((v) => v.text).join('\n');
   const found =
-    region === null ? findPhoneNumbersInText(joined) : findPhoneNumbersInText(joined, region as CountryCode);
+    region === null
+      ? phones().findPhoneNumbersInText(joined)
+      : phones().findPhoneNumbersInText(joined, region as CountryCode);
   let k = 0;
   return found.map((m) => {
     while (k + 1 < starts.length && (starts[k + 1] as number) <= m.startsAt) k++;
@@ -203,7 +209,7 @@ function writtenAsNational(written: string, number: PhoneNumber, region: string)
 export function findPhones(base: View, original: string, region: string | null): Finding[] {
   const found = stretches(base.text, region);
   if (found.length === 0) return [];
-  const nanp = region === null || getCountryCallingCode(region as CountryCode) === '1';
+  const nanp = region === null || phones().getCountryCallingCode(region as CountryCode) === '1';
   const out: Finding[] = [];
   for (const { view, start: at, end, number } of numbersIn(
     found.map((s) => phoneView(slice(base, s.from, s.to), s.bounded, nanp)),

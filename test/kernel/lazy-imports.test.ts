@@ -2,8 +2,8 @@
  * Features cost only where they are used, at start too: the MCP SDK (client, transports, schemas,
  * the validator; ~250 ms of a start on 2 cores) is loaded by the first MCP server used or the
  * first request to the daemon's /mcp endpoint; PostgreSQL's client by a kernel joining a cluster;
- * the Prometheus client with AOS_METRICS=1; tar by the first package archive read — not by loading
- * the kernel or the daemon.
+ * the Prometheus client with AOS_METRICS=1; tar by the first package archive read; libphonenumber by
+ * the first text read for phone numbers — not by loading the kernel or the daemon.
  * Each module is loaded in a fresh node with a resolve hook that lists every package asked for.
  */
 import { spawnSync } from 'node:child_process';
@@ -40,9 +40,9 @@ await import(${JSON.stringify(pathToFileURL(path.join(ROOT, module)).href)});`;
   ];
 }
 
-/** Packages of features the start does not use: MCP, a cluster's PostgreSQL, /metrics, package archives. */
+/** Packages of features the start does not use: MCP, a cluster's PostgreSQL, /metrics, package archives, phone numbers. */
 const LATER = (p: string): boolean =>
-  p.startsWith('@modelcontextprotocol/') || ['ajv', 'pg', 'prom-client', 'tar'].includes(p);
+  p.startsWith('@modelcontextprotocol/') || ['ajv', 'pg', 'prom-client', 'tar', 'libphonenumber-js'].includes(p);
 
 describe('what a feature needs is loaded when it is used, not at start', () => {
   it('loading the kernel (which holds the MCP driver and the cluster) loads none of them', () => {
