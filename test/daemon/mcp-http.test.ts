@@ -58,6 +58,48 @@ describe('MCP over HTTP', () => {
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('spawn');
   });
 
+  it('refuses every other spelling of the token before anything is read or loaded, and a known session id is no way round it', async () => {
+    const url = await serve({ maxSessions: 4, sessionIdleMs: 60_000 });
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    });
+    const post = (target: string, headers: Record<string, string>): Promise<number> =>
+      fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: initialize,
+      }).then(async (r) => (await r.arrayBuffer(), r.status));
+    const spellings: Array<Record<string, string>> = [
+      {},
+      { authorization: TOKEN },
+      { authorization: `Basic ${TOKEN}` },
+      { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: `Bearer ${TOKEN.toUpperCase()}` },
+      { authorization: `Bearer ${encodeURIComponent(TOKEN).replace(/-/g, '%2D')}` },
+      { authorization: `Bearer ${TOKEN} ${TOKEN}` },
+      { authorization: `Bearer ${Buffer.from(TOKEN).toString('base64')}` },
+      { 'x-authorization': `Bearer ${TOKEN}` },
+    ];
+    for (const headers of spellings) expect(await post(url, headers), JSON.stringify(headers)).toBe(401);
+    // The endpoint's other spellings are not it (the gateway's 404), and `?query` does not get past the token.
+    for (const other of ['/MCP', '/mcp/', '//mcp', '/mcp/../mcp', '/%6dcp'])
+      expect(await post(url.replace(/\/mcp$/, other), {}), other).not.toBe(200);
+    expect(await post(`${url}?token=${TOKEN}`, {})).toBe(401);
+    // A session made with the token, then used without it: refused.
+    const client = await connect(url);
+    await client.listTools();
+    const sessionId = (client.transport as StreamableHTTPClientTransport | undefined)?.sessionId;
+    expect(sessionId).toBeTruthy();
+    expect(await post(url, { 'mcp-session-id': sessionId as string })).toBe(401);
+    expect(
+      await post(url, { 'mcp-session-id': sessionId as string, authorization: 'Bearer wrong-token-of-enough-length' }),
+    ).toBe(401);
+  });
+
   it('a client gone without ending its session leaves room once idle; a live one keeps its place (503)', async () => {
     const url = await serve({ maxSessions: 1, sessionIdleMs: 0 });
     const firstTransport = new StreamableHTTPClientTransport(new URL(url), {

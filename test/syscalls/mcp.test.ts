@@ -95,6 +95,30 @@ describe('MCP_LIST and the system prompt', () => {
 });
 
 describe('MCP_CALL', () => {
+  it("a fresh kernel's first call is checked too (the validator is loaded with it), and one tool's grant is not another's", async () => {
+    const bad = [{ message: 5 }, { message: ['hi'] }, { message: { toString: 'hi' } }, { message: null }, {}];
+    const harness = await start(
+      [
+        ...bad.map((args) => call('MCP_CALL', { server: 'everything', tool: 'echo', arguments: args })),
+        call('MCP_CALL', { server: 'everything', tool: 'echo', arguments: { message: 'hi' } }),
+        // After a call the process may make: the same server, another tool, and spellings of the granted one.
+        call('MCP_CALL', { server: 'everything', tool: 'get-sum', arguments: { a: 1, b: 2 } }),
+        call('MCP_CALL', { server: 'everything', tool: 'ECHO', arguments: { message: 'hi' } }),
+        call('MCP_CALL', { server: 'everything', tool: 'echo ', arguments: { message: 'hi' } }),
+        call('MCP_CALL', { server: 'Everything', tool: 'echo', arguments: { message: 'hi' } }),
+        EXIT,
+      ],
+      ['mcp:everything/echo'],
+    );
+    const pcb = await harness.run();
+    expect(pcb.exitCode).toBe(0);
+    const results = harness.results(pcb.pid).filter((r) => r.name === 'MCP_CALL');
+    for (const refused of results.slice(0, bad.length)) expect(refused).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(results[bad.length]).toMatchObject({ ok: true, value: { content: [{ type: 'text', text: 'Echo: hi' }] } });
+    for (const other of results.slice(bad.length + 1)) expect(other).toMatchObject({ ok: false });
+    expect(results[bad.length + 1]).toMatchObject({ errno: 'EPERM' });
+  });
+
   it('runs a tool; bad arguments are EINVAL naming the field, before the server sees them', async () => {
     const harness = await start(
       [
