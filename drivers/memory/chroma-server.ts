@@ -12,6 +12,7 @@
  *   - is not started at all when it cannot be made private (IsolationError, never retried).
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { chromaTarget, displayAddress, heartbeat, HEARTBEAT_PATH, unixSocketAddress } from './chroma-address.js';
 import type { ChromaEndpoint, LogFn } from './chroma-endpoint.js';
@@ -110,11 +111,14 @@ export class SupervisedChroma implements ChromaEndpoint {
 
   async recover(address: string): Promise<string> {
     if (this.phase === 'running' && this.currentAddress === address && this.child) {
-      if (await heartbeat(address)) return address;
+      const child = this.child;
+      // An answer counts only from the server that is still ours and whose bwrap has not exited:
+      // a server whose exit was seen (or whose bwrap is a zombie) during the heartbeat is on its
+      // way out, and the caller already saw its connection drop.
+      if ((await heartbeat(address)) && this.child === child && !hasExited(child)) return address;
       // Dead but its exit not seen yet (or hung): make it so, and wait for the exit (not for a
       // fixed while: on a loaded machine the exit is seen late); the exit handler restarts it.
-      const child = this.child;
-      if (this.currentAddress === address && child && child.exitCode === null && child.signalCode === null) {
+      if (this.currentAddress === address && this.child === child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         signalGroup(child, 'SIGKILL');
         await exited;
@@ -267,5 +271,17 @@ export class SupervisedChroma implements ChromaEndpoint {
     this.options.log?.('warn', `${what}; restarting in ${delay} ms`);
     // Callers await it through ensureRunning(); begin() already handles its rejection.
     void this.begin(this.options.startAttempts ?? 3, delay);
+  }
+}
+
+/** Exited, whether or not node has reaped it yet: a zombie (state Z in /proc) counts. */
+function hasExited(child: ChildProcess): boolean {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return true;
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    // "pid (comm) S ...": the state follows the last ')' (comm may hold anything).
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
   }
 }

@@ -89,9 +89,25 @@ describe('SupervisedChroma', () => {
   it('recover(): a caller that saw the connection drop gets a live server even before the exit is noticed', async () => {
     const s = await server({ restart: { initialDelayMs: 10 } });
     const address = await s.ensureRunning();
-    process.kill(s.pid as number, 'SIGKILL');
+    const first = s.pid as number;
+    process.kill(first, 'SIGKILL');
+    // The caller saw the drop: the old server no longer answers (its exit may or may not be seen yet).
+    await until(async () => !(await heartbeat(address, 250)), 15_000, 'the connection to drop');
     const next = await s.recover(address);
     expect(await heartbeat(next)).toBe(true);
+    expect(s.pid).not.toBe(first);
+  });
+
+  it('recover(): a hung server (stopped, nothing exited) is killed whole and another started', async () => {
+    const s = await server({ restart: { initialDelayMs: 10 } });
+    const address = await s.ensureRunning();
+    const first = s.pid as number;
+    process.kill(-first, 'SIGSTOP');
+    const next = await s.recover(address);
+    expect(await heartbeat(next)).toBe(true);
+    expect(s.pid).not.toBe(first);
+    expect(alive(first)).toBe(false);
+    expect(s.starts).toBe(2);
   });
 
   it('gives up after too many crashes in the window, then tries again later', async () => {
