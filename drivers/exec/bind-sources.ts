@@ -26,8 +26,9 @@ export class BindSources {
 
   /**
    * `workspace`: the workspace's real path; sources outside it are config's, bound by path.
-   * `expected`: what a source must be (host path to device and inode), where the fs driver holds it
-   * by identity for this sandbox (../fs-held.ts): one replaced since is refused, not bound.
+   * `expected`: what a source must be (host path to device and inode), where the fs driver holds
+   * this sandbox by identity (../fs-held.ts): one replaced since, or one the hold has no identity
+   * for, is refused, not bound (the workspace root itself, which no command can move, excepted).
    */
   constructor(
     private readonly workspace: string,
@@ -68,8 +69,14 @@ export class BindSources {
       const stats = fs.fstatSync(fd);
       if (stats.isSymbolicLink() || fs.readlinkSync(procFdPath(fd)) !== host)
         throw changed('a symbolic link is on its way');
-      const want = this.expected?.get(host);
-      if (want !== undefined && want !== `${stats.dev}:${stats.ino}`) throw changed('another was put in its place');
+      // Held: bound only as the hold took it. One it could not take (the name was missing for a
+      // moment when it began: another command's `mv` then `mkdir`) is refused too, not bound
+      // unchecked: what the fs driver does not know the sandbox sees, it would write under it.
+      if (this.expected && host !== this.workspace) {
+        const want = this.expected.get(host);
+        if (want === undefined) throw changed('it was not there when the sandbox began');
+        if (want !== `${stats.dev}:${stats.ino}`) throw changed('another was put in its place');
+      }
     } catch (error) {
       fs.closeSync(fd);
       throw error instanceof AosError ? error : changed('it cannot be checked');

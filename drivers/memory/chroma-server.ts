@@ -118,7 +118,12 @@ export class SupervisedChroma implements ChromaEndpoint {
       if ((await heartbeat(address)) && this.child === child && !hasExited(child)) return address;
       // Dead but its exit not seen yet (or hung): make it so, and wait for the exit (not for a
       // fixed while: on a loaded machine the exit is seen late); the exit handler restarts it.
-      if (this.currentAddress === address && this.child === child && child.exitCode === null && child.signalCode === null) {
+      if (
+        this.currentAddress === address &&
+        this.child === child &&
+        child.exitCode === null &&
+        child.signalCode === null
+      ) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         signalGroup(child, 'SIGKILL');
         await exited;
