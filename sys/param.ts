@@ -91,6 +91,13 @@ export const param = {
   fsSyncIoBytes: 64 * 1024,
   /** Directories up to this size (a few hundred names) are listed synchronously; larger ones in the thread pool. */
   fsSyncDirBytes: 8 * 1024,
+  /**
+   * A write's directory changes (its aside file's create, its rename over the target) run
+   * synchronously while they average at most this many ms on the workspace's file system, through
+   * the thread pool for a while once they do not (../drivers/fs/dir-changes.ts): a pool round trip
+   * costs more CPU than a local change, and a slow file system must not stall every process.
+   */
+  fsSyncDirChangeMs: 1,
   /** Workspace directories kept open between calls (one descriptor each), so a call into one does not walk to it again. */
   fsKeptDirs: 64,
   /**

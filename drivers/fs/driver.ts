@@ -23,6 +23,7 @@ export const fsDriver = defineDriver({
       syncIoBytes: param.fsSyncIoBytes,
       syncDirBytes: param.fsSyncDirBytes,
       keptDirs: param.fsKeptDirs,
+      syncDirChangeMs: param.fsSyncDirChangeMs,
     });
     // The policy's rules as they stand at each call (a reload replaces them).
     // With the paths hooks watch: a symlink into one is refused, as into a ruled path, so no hook is skipped by a link.

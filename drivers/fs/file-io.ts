@@ -6,8 +6,9 @@
  *
  * Replacing (writeAside): the new content is written to a fresh file beside the old one, then
  * renamed over it. A full disk or a crash mid-write leaves the old file (or no file), never a torn
- * one. Creating and renaming change the directory, so they go through the thread pool (see
- * host-confine.ts); the lookup before them is synchronous.
+ * one. Creating and renaming change the directory: synchronous while such changes are fast on this
+ * workspace, through the thread pool once they are not (dir-changes.ts); the lookup before them is
+ * synchronous.
  */
 import { isUtf8 } from 'node:buffer';
 import fs, { constants, promises as fsp } from 'node:fs';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { nanoid } from 'nanoid';
 import { AosError } from '../../sys/errno.js';
+import type { DirChanges } from './dir-changes.js';
 import { ASIDE_PREFIX, notRegularError } from './virtual-path.js';
 
 const readAsync = promisify(fs.read);
@@ -83,11 +85,16 @@ export function replaceableMode(target: string, virtualPath: string): number {
   const stats = fs.lstatSync(target, { throwIfNoEntry: false });
   if (stats === undefined) return 0o644;
   if (stats.isSymbolicLink()) throw Object.assign(new Error('symlink'), { code: 'ELOOP' });
+  requireRegular(stats, virtualPath);
+  return stats.mode & 0o7777;
+}
+
+/** What the driver reads, or writes over, is a regular file with one name. */
+export function requireRegular(stats: fs.Stats, virtualPath: string): void {
   if (stats.isDirectory()) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
   if (!stats.isFile()) throw notRegularError(virtualPath);
   // A second name may live outside the workspace, so the content is not the workspace's to share.
   if (stats.nlink > 1) throw new AosError('EACCES', `hard-linked file: ${virtualPath}`);
-  return stats.mode & 0o7777;
 }
 
 /**
@@ -105,6 +112,8 @@ export interface Aside {
   readonly syncBytes: number;
   /** Only if `target` is not there (EEXIST otherwise): linked, not renamed, into place. */
   readonly fresh?: boolean;
+  /** Whether creating the aside and renaming it run synchronously (dir-changes.ts); absent: the thread pool. */
+  readonly changes?: DirChanges;
 }
 
 /** Write `data` beside `target` and rename it over `target`. */
@@ -114,15 +123,18 @@ export function writeAside(aside: Aside): Promise<void> {
   return writing.finally(() => renames.delete(writing));
 }
 
-async function writeThenRename({ dirBase, target, data, mode, syncBytes, fresh }: Aside): Promise<void> {
+async function writeThenRename({ dirBase, target, data, mode, syncBytes, fresh, changes }: Aside): Promise<void> {
   const aside = path.join(dirBase, `${ASIDE_PREFIX}${nanoid()}.tmp`);
-  const fd = await openAsync(aside, CREATE_ASIDE, mode);
+  const fd = changes?.sync
+    ? changes.timed(() => fs.openSync(aside, CREATE_ASIDE, mode))
+    : await openAsync(aside, CREATE_ASIDE, mode);
   let open = true;
   try {
     await writeAll(fd, data, 0, syncBytes);
     open = false;
     fs.closeSync(fd);
     if (fresh) await fsp.link(aside, target);
+    else if (changes?.sync) changes.timed(() => fs.renameSync(aside, target));
     else await fsp.rename(aside, target);
   } catch (error) {
     if (open) closeQuietly(fd);

@@ -1,13 +1,13 @@
 /**
- * The workspace file-system driver. Agents see the workspace root as `/`; this is the sandbox
- * boundary, so every path is confined to root and results only ever name virtual paths.
- * Lookups run synchronously, what changes a directory in the thread pool (host-confine.ts says why).
+ * The workspace file-system driver, the sandbox boundary: agents see its root as `/`, every path is confined to it and
+ * results name only virtual paths. Lookups run synchronously, a write's create and rename too while fast (dir-changes.ts).
  */
 import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
-import { cutBack, encodeChunk, readChunk, replaceableMode, writeAll, writeAside } from './file-io.js';
+import { DirChanges } from './dir-changes.js';
+import { cutBack, encodeChunk, readChunk, replaceableMode, requireRegular, writeAll, writeAside } from './file-io.js';
 import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
 import { listEntries } from './list-entries.js';
 import {
@@ -36,7 +36,6 @@ import { rewrite } from './rewrite-in-place.js';
 export type { ListEntry } from './list-entries.js';
 export type { Authorize } from './open-inside.js';
 export type { WorkspaceFsOptions } from './workspace-options.js';
-
 export type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 
 // O_NONBLOCK keeps a fifo from hanging the open; regular files ignore it.
@@ -47,6 +46,8 @@ const APPEND = constants.O_APPEND;
 
 export class WorkspaceFs {
   private readonly pinned: PinnedDirs | null;
+  /** Whether a write's create and rename run synchronously, as they fare on this workspace (dir-changes.ts). */
+  readonly dirChanges: DirChanges;
 
   private constructor(
     readonly root: string,
@@ -54,6 +55,7 @@ export class WorkspaceFs {
     private readonly procFd: boolean,
   ) {
     this.pinned = procFd && options.keptDirs > 0 ? new PinnedDirs(options.keptDirs) : null;
+    this.dirChanges = new DirChanges(options.syncDirChangeMs);
   }
 
   /** Create the root if needed and pin it to its real path. */
@@ -218,7 +220,8 @@ export class WorkspaceFs {
       // Decided and begun in one step: a sandbox that begins to plan from now waits for its rename (../fs-held.ts).
       if (fresh && there) throw Object.assign(new Error('made meanwhile'), { code: 'EEXIST' });
       const mode = replaceableMode(target, virtualPath);
-      await writeAside({ dirBase: dir.base, target, data, mode, syncBytes: this.options.syncIoBytes, fresh });
+      const syncBytes = this.options.syncIoBytes;
+      await writeAside({ dirBase: dir.base, target, data, mode, syncBytes, fresh, changes: this.dirChanges });
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');
     } finally {
@@ -257,10 +260,7 @@ export class WorkspaceFs {
     try {
       assertFdInside(ctx, fd, hostPath);
       const stats = fs.fstatSync(fd);
-      if (stats.isDirectory()) throw new AosError('EISDIR', `is a directory: ${virtualPath}`);
-      if (!stats.isFile()) throw notRegularError(virtualPath);
-      // A second name may live outside the workspace, so the content is not the workspace's to share.
-      if (stats.nlink > 1) throw new AosError('EACCES', `hard-linked file: ${virtualPath}`);
+      requireRegular(stats, virtualPath);
       return { fd, stats };
     } catch (error) {
       fs.closeSync(fd);

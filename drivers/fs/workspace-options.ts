@@ -13,6 +13,8 @@ export interface WorkspaceFsOptions {
   syncDirBytes?: number;
   /** Directories kept open between calls (open-inside.ts PinnedDirs), so a call into one does not walk to it again (default 0: none). */
   keptDirs?: number;
+  /** A write's create and rename run synchronously while they average at most this many ms here (dir-changes.ts; default 0: the thread pool). */
+  syncDirChangeMs?: number;
 }
 
 /** Every option present and a non-negative integer (EINVAL naming the first that is not). */
@@ -25,8 +27,11 @@ export function resolveOptions(options: WorkspaceFsOptions): Required<WorkspaceF
     syncIoBytes: options.syncIoBytes ?? 0,
     syncDirBytes: options.syncDirBytes ?? 0,
     keptDirs: options.keptDirs ?? 0,
+    syncDirChangeMs: options.syncDirChangeMs ?? 0,
   };
   for (const key of ['syncIoBytes', 'syncDirBytes', 'keptDirs'] as const) requireCount(all[key], key);
+  if (!Number.isFinite(all.syncDirChangeMs) || all.syncDirChangeMs < 0)
+    throw new AosError('EINVAL', 'syncDirChangeMs must be a non-negative number');
   return all;
 }
 

@@ -22,8 +22,16 @@ export interface Fixture {
   fs: WorkspaceFs;
 }
 
-// Directories kept open as in the kernel, so every driver test also runs through PinnedDirs (open-inside.ts).
-export const LIMITS = { maxReadBytes: 64, maxWriteBytes: 128, maxListEntries: 5, maxPathLength: 256, keptDirs: 4 };
+// Directories kept open as in the kernel, so every driver test also runs through PinnedDirs (open-inside.ts),
+// and a write's create and rename synchronous as in the kernel (dir-changes.ts; the thread pool's way in write-aside.test.ts).
+export const LIMITS = {
+  maxReadBytes: 64,
+  maxWriteBytes: 128,
+  maxListEntries: 5,
+  maxPathLength: 256,
+  keptDirs: 4,
+  syncDirChangeMs: 1,
+};
 
 export async function makeFixture(limits: Partial<Omit<WorkspaceFsOptions, 'root'>> = {}): Promise<Fixture> {
   const tmp = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'aos-fs-')));
