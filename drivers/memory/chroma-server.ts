@@ -287,6 +287,12 @@ function hasExited(child: ChildProcess): boolean {
     // "pid (comm) S ...": the state follows the last ')' (comm may hold anything).
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
   } catch {
-    return true;
+    // No procfs to read: gone once it cannot be signalled (a zombie still can).
+    try {
+      process.kill(child.pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
   }
 }
