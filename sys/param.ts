@@ -94,7 +94,7 @@ export const param = {
   /**
    * A write's directory changes (its aside file's create, its rename over the target) run
    * synchronously while they average at most this many ms on the workspace's file system, through
-   * the thread pool for a while once they do not (../drivers/fs/dir-changes.ts): a pool round trip
+   * the thread pool for a while once they do not (../drivers/fs/file-io.ts DirChanges): a pool round trip
    * costs more CPU than a local change, and a slow file system must not stall every process.
    */
   fsSyncDirChangeMs: 1,

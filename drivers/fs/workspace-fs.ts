@@ -1,13 +1,13 @@
 /**
  * The workspace file-system driver, the sandbox boundary: agents see its root as `/`, every path is confined to it and
- * results name only virtual paths. Lookups run synchronously, a write's create and rename too while fast (dir-changes.ts).
+ * results name only virtual paths. Lookups run synchronously; a write's create and rename too while they are fast
+ * (file-io.ts DirChanges).
  */
 import fs, { constants, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ListResult, ReadResult, WriteResult } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
-import { DirChanges } from './dir-changes.js';
-import { cutBack, encodeChunk, readChunk, replaceableMode, requireRegular, writeAll, writeAside } from './file-io.js';
+import * as io from './file-io.js';
 import { assertFdInside, detectProcFd, type InsideDir } from './host-confine.js';
 import { listEntries } from './list-entries.js';
 import {
@@ -46,8 +46,8 @@ const APPEND = constants.O_APPEND;
 
 export class WorkspaceFs {
   private readonly pinned: PinnedDirs | null;
-  /** Whether a write's create and rename run synchronously, as they fare on this workspace (dir-changes.ts). */
-  readonly dirChanges: DirChanges;
+  /** Whether a write's create and rename run synchronously, as they fare on this workspace (file-io.ts DirChanges). */
+  readonly dirChanges: io.DirChanges;
 
   private constructor(
     readonly root: string,
@@ -55,7 +55,7 @@ export class WorkspaceFs {
     private readonly procFd: boolean,
   ) {
     this.pinned = procFd && options.keptDirs > 0 ? new PinnedDirs(options.keptDirs) : null;
-    this.dirChanges = new DirChanges(options.syncDirChangeMs);
+    this.dirChanges = new io.DirChanges(options.syncDirChangeMs);
   }
 
   /** Create the root if needed and pin it to its real path. */
@@ -77,13 +77,13 @@ export class WorkspaceFs {
     const limit = Math.min(requireCount(opts.length ?? max, 'length'), max);
     const { fd, stats } = await this.openFile(virtualPath, READ_FLAGS, 'read', opts.authorize);
     try {
-      const chunk = await readChunk(
+      const chunk = await io.readChunk(
         fd,
         offset,
         Math.min(limit, Math.max(0, stats.size - offset)),
         this.options.syncIoBytes,
       );
-      const encoded = encodeChunk(chunk, offset + chunk.length < stats.size);
+      const encoded = io.encodeChunk(chunk, offset + chunk.length < stats.size);
       const truncated = offset + encoded.bytes < stats.size;
       return { path: virtualPath, ...encoded, size: stats.size, offset, truncated };
     } catch (error) {
@@ -128,7 +128,7 @@ export class WorkspaceFs {
       // The size is the fstat openFile made: read that much rather than have readFileSync fstat again.
       return opened.stats.size > max
         ? undefined
-        : await readChunk(opened.fd, 0, opened.stats.size, this.options.syncIoBytes);
+        : await io.readChunk(opened.fd, 0, opened.stats.size, this.options.syncIoBytes);
     } finally {
       fs.closeSync(opened.fd);
     }
@@ -189,9 +189,9 @@ export class WorkspaceFs {
         const named = `/${path.relative(this.root, real).split(path.sep).join('/')}`;
         await beforeWrite(virtualPath, named, true, path.dirname(real), stats);
       }
-      await writeAll(fd, data, null, this.options.syncIoBytes);
+      await io.writeAll(fd, data, null, this.options.syncIoBytes);
     } catch (error) {
-      cutBack(fd, stats.size);
+      io.cutBack(fd, stats.size);
       throw toFsError(error, virtualPath, 'write');
     } finally {
       fs.closeSync(fd);
@@ -219,9 +219,9 @@ export class WorkspaceFs {
       if (how === 'in place' && seen) return await rewrite(target, virtualPath, data, this.options.syncIoBytes, seen);
       // Decided and begun in one step: a sandbox that begins to plan from now waits for its rename (../fs-held.ts).
       if (fresh && there) throw Object.assign(new Error('made meanwhile'), { code: 'EEXIST' });
-      const mode = replaceableMode(target, virtualPath);
+      const mode = io.replaceableMode(target, virtualPath);
       const syncBytes = this.options.syncIoBytes;
-      await writeAside({ dirBase: dir.base, target, data, mode, syncBytes, fresh, changes: this.dirChanges });
+      await io.writeAside({ dirBase: dir.base, target, data, mode, syncBytes, fresh, changes: this.dirChanges });
     } catch (error) {
       throw toFsError(error, virtualPath, 'write');
     } finally {
@@ -260,7 +260,7 @@ export class WorkspaceFs {
     try {
       assertFdInside(ctx, fd, hostPath);
       const stats = fs.fstatSync(fd);
-      requireRegular(stats, virtualPath);
+      io.requireRegular(stats, virtualPath);
       return { fd, stats };
     } catch (error) {
       fs.closeSync(fd);

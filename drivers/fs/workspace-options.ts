@@ -13,7 +13,7 @@ export interface WorkspaceFsOptions {
   syncDirBytes?: number;
   /** Directories kept open between calls (open-inside.ts PinnedDirs), so a call into one does not walk to it again (default 0: none). */
   keptDirs?: number;
-  /** A write's create and rename run synchronously while they average at most this many ms here (dir-changes.ts; default 0: the thread pool). */
+  /** A write's create and rename run synchronously while they average at most this many ms here (file-io.ts DirChanges; default 0: the thread pool). */
   syncDirChangeMs?: number;
 }
 

@@ -1,10 +1,10 @@
 /**
  * A write's create and rename run synchronously while they are fast on the workspace's file system,
- * through the thread pool for a while once they are not (drivers/fs/dir-changes.ts).
+ * through the thread pool for a while once they are not (drivers/fs/file-io.ts DirChanges).
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DirChanges, SLOW_BACKOFF_MS } from '../../../drivers/fs/dir-changes.js';
+import { DirChanges, SLOW_BACKOFF_MS } from '../../../drivers/fs/file-io.js';
 import { resolveOptions } from '../../../drivers/fs/workspace-options.js';
 import { makeFixture, removeFixture } from './fixture.js';
 

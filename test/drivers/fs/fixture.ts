@@ -23,7 +23,7 @@ export interface Fixture {
 }
 
 // Directories kept open as in the kernel, so every driver test also runs through PinnedDirs (open-inside.ts),
-// and a write's create and rename synchronous as in the kernel (dir-changes.ts; the thread pool's way in write-aside.test.ts).
+// and a write's create and rename synchronous as in the kernel (file-io.ts DirChanges; the thread pool's way in write-aside.test.ts).
 export const LIMITS = {
   maxReadBytes: 64,
   maxWriteBytes: 128,

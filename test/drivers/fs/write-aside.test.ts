@@ -1,6 +1,6 @@
 /**
  * FS_WRITE on a full disk (a 1 MiB tmpfs): the old content stays whole, a new file is not left
- * behind empty. Both ways a write's create and rename run (dir-changes.ts): through the thread
+ * behind empty. Both ways a write's create and rename run (file-io.ts DirChanges): through the thread
  * pool, and synchronously as the kernel runs them on a fast file system.
  */
 import { execFileSync } from 'node:child_process';
