@@ -8,6 +8,7 @@ import { modelParam } from './param-models.js';
 import { taintParam } from './param-taint.js';
 import { skillParam } from './param-skills.js';
 import { contextParam } from './param-context.js';
+import { fsParam } from './param-fs.js';
 
 export const param = {
   ...{ ...costParam, ...threadParam, ...channelParam, ...clusterParam, ...modelParam, ...packageParam, ...taintParam },
@@ -82,30 +83,7 @@ export const param = {
   /** A notice (message, exit) quoted in the parent's context is cut to this. */
   maxNoticePreviewBytes: 4 * 1024,
 
-  /** Files. */
-  fsMaxReadBytes: 1024 * 1024,
-  fsMaxWriteBytes: 4 * 1024 * 1024,
-  fsMaxListEntries: 1000,
-  fsMaxPathLength: 1024,
-  /** File reads and writes up to this size run synchronously (a page-cache copy); larger ones use the thread pool. */
-  fsSyncIoBytes: 64 * 1024,
-  /** Directories up to this size (a few hundred names) are listed synchronously; larger ones in the thread pool. */
-  fsSyncDirBytes: 8 * 1024,
-  /**
-   * A write's directory changes (its aside file's create, its rename over the target) run
-   * synchronously while they average at most this many ms on the workspace's file system, through
-   * the thread pool for a while once they do not (../drivers/fs/file-io.ts DirChanges): a pool round trip
-   * costs more CPU than a local change, and a slow file system must not stall every process.
-   */
-  fsSyncDirChangeMs: 1,
-  /** Workspace directories kept open between calls (one descriptor each), so a call into one does not walk to it again. */
-  fsKeptDirs: 64,
-  /**
-   * After a kernel stopped without closing (a crash, a kill -9): the workspace entries looked at for
-   * writes it left half-made (`.aos-write-*.tmp`, ../drivers/fs/sweep-asides.ts) before any process
-   * runs again; a bigger workspace is swept this far and the rest said in the log.
-   */
-  fsAsideSweepMaxEntries: 200_000,
+  ...fsParam,
 
   /** Replay tapes: the size cap of one tape file (its YAML is parsed synchronously, ~0.1 s per MiB). */
   replayMaxTapeBytes: 1024 * 1024,

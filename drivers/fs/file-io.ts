@@ -76,6 +76,13 @@ function isText(chunk: Buffer): boolean {
 
 // ---- whether a write's directory changes run synchronously ----
 
+/** Each change's weight in the moving average. */
+const WEIGHT = 1 / 16;
+/** A single change this many times the average's bound sends the next ones to the thread pool at once. */
+const SINGLE_FACTOR = 20;
+/** How long changes go through the thread pool once they were slow. */
+export const SLOW_BACKOFF_MS = 30_000;
+
 /**
  * Whether a write's directory changes (creating its aside file, renaming it over the target) run
  * synchronously or through the thread pool. On a local file system both take tens of µs from the
@@ -87,13 +94,6 @@ function isText(chunk: Buffer): boolean {
  * one weighing 1/16) at most `averageMs`, and no single one over 20 times that — and through the
  * thread pool for the next 30 s once they are not; then one is timed synchronously again.
  */
-/** Each change's weight in the moving average. */
-const WEIGHT = 1 / 16;
-/** A single change this many times the average's bound sends the next ones to the thread pool at once. */
-const SINGLE_FACTOR = 20;
-/** How long changes go through the thread pool once they were slow. */
-export const SLOW_BACKOFF_MS = 30_000;
-
 export class DirChanges {
   private average = 0;
   private poolUntil = -Infinity;
