@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BindSources, FIRST_SOURCE_FD } from '../../../drivers/exec/bind-sources.js';
+import { idOf } from '../../../drivers/fs-held-target.js';
 
 let root = '';
 beforeEach(async () => {
@@ -21,10 +22,8 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const idOf = (p: string): string => {
-  const s = fs.lstatSync(p);
-  return `${s.dev}:${s.ino}`;
-};
+// Device and inode as the hold records them (drivers/fs-held-target.ts).
+const idAt = (p: string): string => idOf(fs.lstatSync(p));
 
 function refusal(f: () => unknown): { code?: string; message: string } | null {
   try {
@@ -38,7 +37,7 @@ function refusal(f: () => unknown): { code?: string; message: string } | null {
 describe('BindSources', () => {
   it('binds a held source by descriptor when it is what the hold took', () => {
     const stage = path.join(root, 'stage');
-    const sources = new BindSources(root, new Map([[stage, idOf(stage)]]));
+    const sources = new BindSources(root, new Map([[stage, idAt(stage)]]));
     try {
       expect(sources.bind(stage, '/workspace/stage', true)).toEqual([
         '--bind-fd',
@@ -53,7 +52,7 @@ describe('BindSources', () => {
 
   it('refuses (EAGAIN) a held source put in place of the one the hold took', () => {
     const stage = path.join(root, 'stage');
-    const took = idOf(stage);
+    const took = idAt(stage);
     fs.renameSync(stage, path.join(root, 'old'));
     fs.mkdirSync(stage);
     const sources = new BindSources(root, new Map([[stage, took]]));
@@ -66,7 +65,7 @@ describe('BindSources', () => {
   it('refuses (EAGAIN) a source the hold has no identity for (its name was missing as the hold began), writable or not', () => {
     const stage = path.join(root, 'stage');
     fs.mkdirSync(path.join(root, 'other'));
-    const sources = new BindSources(root, new Map([[path.join(root, 'other'), idOf(path.join(root, 'other'))]]));
+    const sources = new BindSources(root, new Map([[path.join(root, 'other'), idAt(path.join(root, 'other'))]]));
     for (const writable of [true, false]) {
       const error = refusal(() => sources.bind(stage, '/workspace/stage', writable));
       expect(error?.code).toBe('EAGAIN');
@@ -92,13 +91,62 @@ describe('BindSources', () => {
     }
   });
 
+  it('a held source is bound only under the very spelling the hold took: any other spelling of it is refused, never bound unchecked', () => {
+    const stage = path.join(root, 'stage');
+    fs.mkdirSync(path.join(root, 'other'));
+    const held = new Map([[stage, idAt(stage)]]);
+    const spellings = [
+      `${stage}/`,
+      `${root}//stage`,
+      `${root}/./stage`,
+      `${root}/other/../stage`,
+      `${root}/STAGE`,
+      `${root}/stage%2f`,
+      `${root}/stage\u0000`,
+      `${root}/`,
+    ];
+    for (const spelling of spellings) {
+      const sources = new BindSources(root, held);
+      const error = refusal(() => sources.bind(spelling, '/workspace/stage', true));
+      expect(error?.code, spelling).toBe('EAGAIN');
+      expect(sources.fds, spelling).toHaveLength(0);
+    }
+  });
+
+  it('a path that climbs out of the workspace by `..` is refused, held or not (not bound by path as config would be)', () => {
+    const sibling = `${root}-sibling`;
+    fs.mkdirSync(sibling);
+    try {
+      for (const sources of [new BindSources(root), new BindSources(root, new Map())]) {
+        const error = refusal(() => sources.bind(`${root}/../${path.basename(sibling)}`, '/workspace/x', true));
+        expect(error?.code).toBe('EAGAIN');
+        expect(sources.fds).toHaveLength(0);
+      }
+    } finally {
+      fs.rmSync(sibling, { recursive: true, force: true });
+    }
+  });
+
+  it('an identity taken for one path does not let another path with the same name elsewhere through', () => {
+    const stage = path.join(root, 'stage');
+    fs.mkdirSync(path.join(root, 'deep'));
+    fs.mkdirSync(path.join(root, 'deep', 'stage'));
+    const sources = new BindSources(root, new Map([[stage, idAt(stage)]]));
+    expect(refusal(() => sources.bind(path.join(root, 'deep', 'stage'), '/workspace/stage', true))?.code).toBe(
+      'EAGAIN',
+    );
+    // Nor does the right path with the identity of another directory (a second bind reusing the first's check).
+    const swapped = new BindSources(root, new Map([[stage, idAt(path.join(root, 'deep', 'stage'))]]));
+    expect(refusal(() => swapped.bind(stage, '/workspace/stage', true))?.code).toBe('EAGAIN');
+  });
+
   it('still refuses a symlink on the way, held or not', () => {
     fs.mkdirSync(path.join(root, 'elsewhere'));
     fs.symlinkSync(path.join(root, 'elsewhere'), path.join(root, 'link'));
     const link = path.join(root, 'link');
     expect(refusal(() => new BindSources(root).bind(link, '/workspace/link', true))?.code).toBe('EAGAIN');
     expect(
-      refusal(() => new BindSources(root, new Map([[link, idOf(link)]])).bind(link, '/workspace/link', true))?.code,
+      refusal(() => new BindSources(root, new Map([[link, idAt(link)]])).bind(link, '/workspace/link', true))?.code,
     ).toBe('EAGAIN');
   });
 });
