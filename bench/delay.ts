@@ -16,7 +16,9 @@
  *
  *   node --import tsx bench/delay.ts [--agents 100 --turns 5 --latency 200]
  *     [--big-agents 1000 --big-turns 5 --big-latency 2000] [--runs 5] [--big-runs 3] [--http-runs 3] [--warmup 20]
+ *     [--http-thread on|off]
  */
+import { useHttpThread } from '../drivers/llm/http-post.js';
 import { param } from '../sys/param.js';
 import { type Fleet, many, median, runAgents, startFleet, startReplayFleet } from './fleet.js';
 import { startRemoteFake } from '../test/fakes/fake-provider/remote.js';
@@ -45,6 +47,9 @@ const runs = Number(flag('runs', '5'));
 const bigRuns = Number(flag('big-runs', '3'));
 const httpRuns = Number(flag('http-runs', '3'));
 const warmup = Number(flag('warmup', '20'));
+// Whole replies on the HTTP client's own thread (the default) or on the kernel's (`off`): the two side by side.
+const httpThread = flag('http-thread', 'on') !== 'off';
+useHttpThread(httpThread);
 // The fake provider listens on 127.0.0.1, which the pool would take for a local server: it stands in
 // for a hosted API here, as AOS_LIMITS `openai:class=hosted` says of a gateway on loopback — its
 // start, and no latency rule (a local server's limit is cut when replies slow: the warm-up's 20 ms
@@ -70,6 +75,8 @@ interface Measured {
   peak: number;
   /** CPU of this process (the kernel; the HTTP fake runs in a child) per turn. */
   cpuUsPerTurn: number;
+  /** The kernel's thread busy (its event loop's active time) per turn: what other agents wait behind. */
+  threadUsPerTurn: number;
   /** HTTP only: the fake provider's CPU per request, and the most requests it held at once. */
   fakeCpuUsPerRequest: number | null;
   fakePeak: number | null;
@@ -85,17 +92,20 @@ async function measure(model: Model, w: Workload): Promise<Measured> {
   });
   try {
     const cpu = process.cpuUsage();
+    const loop = performance.eventLoopUtilization();
     const agents = (): ReturnType<typeof runAgents> => runAgents(fleet, many(w.agents, 'delay'));
     const { fake } = fleet;
     const { result: run, us: fakeUs } = fake ? await fakeCpuDuring(fake, agents) : { result: await agents(), us: 0 };
     const turns = w.agents * w.turns;
     const cpuUsPerTurn = cpuUs(process.cpuUsage(cpu)) / turns;
+    const threadUsPerTurn = (performance.eventLoopUtilization(loop).active * 1000) / turns;
     return {
       makespanMs: run.makespanMs,
       idealMs: w.turns * w.latency,
       failures: run.failed + fleet.errors.length,
       peak,
       cpuUsPerTurn,
+      threadUsPerTurn,
       fakeCpuUsPerRequest: fake ? fakeUs / turns : null,
       fakePeak: fake ? (await fake.stats()).maxInFlight : null,
     };
@@ -144,6 +154,7 @@ const shown = (rs: Measured[]): Record<string, unknown> => ({
   makespan_ms: rs.map((r) => Math.round(r.makespanMs)),
   peak_in_flight: rs.map((r) => r.peak),
   cpu_us_per_turn: rs.map((r) => Math.round(r.cpuUsPerTurn)),
+  thread_us_per_turn: rs.map((r) => Math.round(r.threadUsPerTurn)),
   ...(rs[0]?.fakePeak === null || rs[0] === undefined
     ? {}
     : {
@@ -161,6 +172,7 @@ report(
     warmup,
     big_runs: bigRuns,
     http_runs: httpRuns,
+    http_thread: httpThread,
     small: { ...small, ideal_ms: small.turns * small.latency },
     big: { ...big, ideal_ms: big.turns * big.latency },
     replay_small_cold: shown(cold),
@@ -223,6 +235,12 @@ report(
       'µs',
       `${describe(small, 'http')}: the kernel's CPU a turn, its HTTP client's included (the fake provider runs in a process of its own); at most the replay path's (${Math.round(replayCpu)} µs) and the client's 500 µs`,
       { max: replayCpu + 500 },
+    ),
+    figure(
+      'delay.http_thread_us_per_turn',
+      median(results.http_small.map((r) => r.threadUsPerTurn)),
+      'µs',
+      `${describe(small, 'http')}: the kernel's thread busy a turn (its event loop's active time; the HTTP client's own thread and the fake are not in it) — what every other agent waits behind; the replay path's: ${Math.round(median(results.replay_small.map((r) => r.threadUsPerTurn)))} µs`,
     ),
     figure(
       'delay.http_client_cpu_us_per_turn',

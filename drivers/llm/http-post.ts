@@ -2,9 +2,10 @@
  * One JSON POST to a provider, on a pool of kept-alive connections shared by every model driver
  * that uses it. Node's global fetch is undici too, wrapped in WHATWG streams, Headers and
  * AbortSignal plumbing; undici's request() API still puts a Readable and an AsyncResource on each
- * request. A reply read whole goes straight on the dispatcher (http-whole.ts); a stream keeps
- * request()'s Readable, which it needs. This is paid on the kernel's thread for every turn of
- * every agent on a remote model: bench/delay reports it (`delay.http_client_cpu_us_per_turn`).
+ * request. A reply read whole goes straight on the dispatcher, on the HTTP client's own thread
+ * (http-thread.ts: the kernel's thread only hands it over and takes the reply back), as does the
+ * probe; a stream keeps request()'s Readable on this thread, which it needs. The client's CPU a
+ * turn is in bench/delay (`delay.http_client_cpu_us_per_turn`).
  *
  * The pool opens a connection per request in flight (HTTP/1.1 without pipelining: one slow reply
  * must not hold up the ones behind it), keeps them alive, and never caps them: the model pool's
@@ -17,6 +18,7 @@
  */
 import { Agent, request } from 'undici';
 import { progressOf, type Progress } from './deadline.js';
+import { HttpThread } from './http-thread.js';
 import { requestWhole, type ReplyHeaders, type WholeReply } from './http-whole.js';
 
 export type HttpReply = WholeReply;
@@ -47,6 +49,22 @@ function pool(): Agent {
   return agent;
 }
 
+let thread: HttpThread | null = new HttpThread(POOL_OPTIONS);
+
+/**
+ * Whether whole replies are read on the HTTP client's thread (http-thread.ts; the default) or on
+ * this one, as streams and probes are. For tests of either path; the previous setting is returned.
+ */
+export function useHttpThread(on: boolean): boolean {
+  const was = thread !== null;
+  if (on && thread === null) thread = new HttpThread(POOL_OPTIONS);
+  if (!on && thread !== null) {
+    void thread.close();
+    thread = null;
+  }
+  return was;
+}
+
 /** POST `body` (JSON text) to `url`; resolves with the whole reply, whatever its status. */
 export function postJson(
   url: string,
@@ -54,7 +72,9 @@ export function postJson(
   body: string | Buffer,
   signal: AbortSignal,
 ): Promise<HttpReply> {
-  return requestWhole(pool(), 'POST', url, headers, body, signal, progressOf(signal));
+  const progress = progressOf(signal);
+  if (thread !== null) return thread.request('POST', url, headers, body, signal, progress);
+  return requestWhole(pool(), 'POST', url, headers, body, signal, progress);
 }
 
 /**
@@ -80,7 +100,11 @@ export async function postForStream(
 
 /** Any answer at all to a GET of `url` (its status; the body is thrown away): is a server there? */
 export async function probe(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
-  return (await requestWhole(pool(), 'GET', url, headers, null, signal)).status;
+  const reply =
+    thread === null
+      ? requestWhole(pool(), 'GET', url, headers, null, signal)
+      : thread.request('GET', url, headers, null, signal);
+  return (await reply).status;
 }
 
 /** UTF-8 text of a byte stream; a character split across two chunks is kept whole. */

@@ -1,25 +1,16 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POOL_OPTIONS, postJson, probe } from '../../../drivers/llm/http-post.js';
 import { requestWhole } from '../../../drivers/llm/http-whole.js';
+import { loopbackServers } from '../../helpers/loopback-http.js';
 
-const servers: http.Server[] = [];
+const { serve, started: servers } = loopbackServers();
 const agents: Agent[] = [];
 
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.destroy()));
-  for (const s of servers.splice(0)) s.closeAllConnections();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
 });
-
-async function serve(handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 function pool(): Agent {
   const agent = new Agent(POOL_OPTIONS);

@@ -1,0 +1,273 @@
+/**
+ * Whole-reply requests on a thread of their own. A turn on a remote model spent ~100–150 µs of the
+ * kernel's thread in its HTTP client (the request's bytes into the socket, the reply's parse, the
+ * pool; TLS on a real provider adds more): time every other agent waits behind, and with hundreds
+ * of agents answered at once, most of the spread between the first one's next turn and the
+ * last's (a fleet's makespan over the ideal is about agents × the kernel's thread a turn). Here
+ * the kernel's thread only hands a request over and takes its reply back, in batches (what one
+ * task of the loop asks goes in one message; the thread answers what one turn of its loop read in
+ * one), and the HTTP work runs on another core. bench/delay: the kernel's thread a turn over HTTP
+ * ~310–380 µs → ~200–230 (`delay.http_thread_us_per_turn`; the process's CPU the same).
+ *
+ * The thread keeps a pool as http-post.ts's (the same options), reads each reply whole as
+ * http-whole.ts does, and says when an answer began (the deadlines' first byte). An abort is the
+ * caller's at once (it rejects with the signal's reason, as requestWhole does) and the thread drops
+ * the request. A transport error comes back with what transport-error.ts reads of it (code, errno,
+ * address, port, its causes, an AggregateError's errors). A thread that dies fails what it held as
+ * a connection reset (retried) and the next request starts another.
+ *
+ * Plain JavaScript evaluated as is, so it runs the same from dist, under tsx and in a test runner.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Progress } from './deadline.js';
+import type { WholeReply } from './http-whole.js';
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Agent } = require(workerData.undici);
+const agent = new Agent(workerData.pool);
+const controllers = new Map();
+const aborted = new Set();
+let out = [];
+let flushing = false;
+function send(message) {
+  out.push(message);
+  if (flushing) return;
+  flushing = true;
+  setImmediate(() => {
+    flushing = false;
+    const batch = out;
+    out = [];
+    parentPort.postMessage(batch);
+  });
+}
+const KEYS = ['code', 'errno', 'syscall', 'address', 'hostname', 'port'];
+function plain(error, depth) {
+  if (error === null || typeof error !== 'object') return { name: 'Error', message: String(error) };
+  const out = { name: String(error.name), message: String(error.message), stack: String(error.stack) };
+  for (const key of KEYS) if (typeof error[key] === 'string' || typeof error[key] === 'number') out[key] = error[key];
+  if (depth < 4 && error.cause !== undefined) out.cause = plain(error.cause, depth + 1);
+  if (depth < 4 && Array.isArray(error.errors)) out.errors = error.errors.slice(0, 4).map((e) => plain(e, depth + 1));
+  return out;
+}
+const targets = new Map();
+function targetOf(url) {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+    if (targets.size >= 256) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
+}
+function dispatch({ id, method, url, headers, body }) {
+  const { origin, path } = targetOf(url);
+  let status = 0;
+  let replyHeaders = {};
+  const chunks = [];
+  const done = () => controllers.delete(id);
+  agent.dispatch({ origin, path, method, headers, body }, {
+    onRequestStart(controller) {
+      if (aborted.delete(id)) return controller.abort(new Error('aborted'));
+      controllers.set(id, controller);
+    },
+    onResponseStart(_controller, statusCode, headers) {
+      if (statusCode < 200) return;
+      status = statusCode;
+      replyHeaders = headers;
+      send({ id, began: true });
+    },
+    onResponseData(_controller, chunk) {
+      chunks.push(chunk);
+    },
+    onResponseEnd() {
+      done();
+      const bodyText = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      send({ id, reply: { status, headers: replyHeaders, bodyText } });
+    },
+    onResponseError(_controller, error) {
+      done();
+      aborted.delete(id);
+      send({ id, error: plain(error, 0) });
+    },
+  });
+}
+parentPort.on('message', (batch) => {
+  for (const message of batch) {
+    if (message.abort === undefined) {
+      dispatch(message);
+      continue;
+    }
+    const controller = controllers.get(message.abort);
+    if (controller) controller.abort(new Error('aborted'));
+    else aborted.add(message.abort);
+  }
+});
+`;
+
+/** A transport error as it crossed from the thread: what transport-error.ts reads of it. */
+interface PlainError {
+  name: string;
+  message: string;
+  stack: string;
+  code?: string | number;
+  errno?: string | number;
+  syscall?: string;
+  address?: string;
+  hostname?: string;
+  port?: number;
+  cause?: PlainError;
+  errors?: PlainError[];
+}
+
+type FromThread = { id: number; began: true } | { id: number; reply: WholeReply } | { id: number; error: PlainError };
+type ToThread =
+  | { id: number; method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body: string | Buffer | null }
+  | { abort: number };
+
+interface Pending {
+  resolve(reply: WholeReply): void;
+  reject(error: unknown): void;
+  progress: Progress | undefined;
+  signal: AbortSignal;
+  onAbort(): void;
+}
+
+/** Errors revived as their own class (an `instanceof TypeError` reads the same on either side). */
+const STANDARD: Record<string, ErrorConstructor> = { TypeError, RangeError, SyntaxError };
+
+/** The error the thread sent, made an Error again (its class, fields, causes and an AggregateError's errors). */
+export function revive(plain: PlainError): Error {
+  const cause = plain.cause === undefined ? undefined : { cause: revive(plain.cause) };
+  const Class = STANDARD[plain.name] ?? Error;
+  const error =
+    plain.errors === undefined
+      ? new Class(plain.message, cause)
+      : new AggregateError(plain.errors.map(revive), plain.message, cause);
+  error.name = plain.name;
+  error.stack = plain.stack;
+  const fields = error as unknown as Record<string, unknown>;
+  for (const key of ['code', 'errno', 'syscall', 'address', 'hostname', 'port'] as const) {
+    if (plain[key] !== undefined) fields[key] = plain[key];
+  }
+  return error;
+}
+
+export class HttpThread {
+  private worker: Worker | null = null;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: ToThread[] = [];
+  private flushing = false;
+
+  constructor(private readonly poolOptions: object) {}
+
+  /** `method` `url` on the thread; resolves with the whole reply, whatever its status; rejects as undici fails. */
+  request(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string>,
+    body: string | Buffer | null,
+    signal: AbortSignal,
+    progress?: Progress,
+  ): Promise<WholeReply> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const id = ++this.nextId;
+      const onAbort = (): void => {
+        if (!this.settle(id)) return;
+        this.send({ abort: id });
+        reject(signal.reason ?? new Error('aborted'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (this.pending.size === 0) this.thread().ref();
+      this.pending.set(id, { resolve, reject, progress, signal, onAbort });
+      this.send({ id, method, url, headers, body });
+    });
+  }
+
+  /** Requests handed over and not yet answered (for tests). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Stop the thread; what it held fails as its death does. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (worker) await worker.terminate();
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const undici = createRequire(import.meta.url).resolve('undici');
+    // Plain JavaScript: none of this process's loaders or flags (--import tsx) apply to it.
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: { undici, pool: this.poolOptions },
+    });
+    worker.on('message', (batch: FromThread[]) => this.received(batch));
+    worker.on('error', (error) => this.ended(worker, error));
+    worker.on('exit', (code) => this.ended(worker, new Error(`it exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private send(message: ToThread): void {
+    this.outbox.push(message);
+    if (this.flushing) return;
+    this.flushing = true;
+    // At the end of this task, not the loop's turn: a request handed over waits for no other
+    // callback (at 100 agents × 5 × 200 ms, ~10 ms less than a setImmediate, bench/delay).
+    queueMicrotask(() => {
+      this.flushing = false;
+      const batch = this.outbox;
+      this.outbox = [];
+      // A request settled before it went (aborted, or failed with a thread that died) does not go,
+      // nor does its abort; nor an abort for a thread that has died since.
+      const held = this.worker !== null;
+      const here = new Set(batch.flatMap((m) => ('abort' in m ? [] : [m.id])));
+      const live = batch.filter((m) => ('abort' in m ? held && !here.has(m.abort) : this.pending.has(m.id)));
+      if (live.length > 0) this.thread().postMessage(live);
+    });
+  }
+
+  private received(batch: FromThread[]): void {
+    for (const message of batch) {
+      const waiting = this.pending.get(message.id);
+      if (waiting === undefined) continue;
+      if ('began' in message) waiting.progress?.began();
+      else if ('reply' in message) {
+        this.settle(message.id);
+        waiting.resolve(message.reply);
+      } else {
+        this.settle(message.id);
+        waiting.reject(revive(message.error));
+      }
+    }
+  }
+
+  /** Forget request `id` (false: it was already settled); the thread stops holding the program open when it holds nothing. */
+  private settle(id: number): boolean {
+    const waiting = this.pending.get(id);
+    if (waiting === undefined) return false;
+    this.pending.delete(id);
+    waiting.signal.removeEventListener('abort', waiting.onAbort);
+    if (this.pending.size === 0) this.worker?.unref();
+    return true;
+  }
+
+  private ended(worker: Worker, why: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    const failure = Object.assign(new Error(`the HTTP client's thread stopped: ${why.message}`, { cause: why }), {
+      code: 'ECONNRESET',
+    });
+    for (const [id, waiting] of [...this.pending]) {
+      this.settle(id);
+      waiting.reject(failure);
+    }
+  }
+}
