@@ -27,8 +27,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Agent } = require(workerData.undici);
 const agent = new Agent(workerData.pool);
-const controllers = new Map();
-const aborted = new Set();
+// id -> its request: the controller once undici started it, and whether the caller gave it up before that.
+const requests = new Map();
 let out = [];
 let flushing = false;
 function send(message) {
@@ -67,11 +67,13 @@ function dispatch({ id, method, url, headers, body }) {
   let status = 0;
   let replyHeaders = {};
   const chunks = [];
-  const done = () => controllers.delete(id);
+  const entry = { controller: null, aborted: false };
+  requests.set(id, entry);
+  const done = () => requests.delete(id);
   agent.dispatch({ origin, path, method, headers, body }, {
     onRequestStart(controller) {
-      if (aborted.delete(id)) return controller.abort(new Error('aborted'));
-      controllers.set(id, controller);
+      if (entry.aborted) return controller.abort(new Error('aborted'));
+      entry.controller = controller;
     },
     onResponseStart(_controller, statusCode, headers) {
       if (statusCode < 200) return;
@@ -89,7 +91,6 @@ function dispatch({ id, method, url, headers, body }) {
     },
     onResponseError(_controller, error) {
       done();
-      aborted.delete(id);
       send({ id, error: plain(error, 0) });
     },
   });
@@ -97,12 +98,20 @@ function dispatch({ id, method, url, headers, body }) {
 parentPort.on('message', (batch) => {
   for (const message of batch) {
     if (message.abort === undefined) {
-      dispatch(message);
+      // What throws as a request is made (an address that does not parse) is that request's failure, not the thread's.
+      try {
+        dispatch(message);
+      } catch (error) {
+        requests.delete(message.id);
+        send({ id: message.id, error: plain(error, 0) });
+      }
       continue;
     }
-    const controller = controllers.get(message.abort);
-    if (controller) controller.abort(new Error('aborted'));
-    else aborted.add(message.abort);
+    // A request that already ended (its reply on its way) has nothing to abort.
+    const entry = requests.get(message.abort);
+    if (entry === undefined) continue;
+    entry.aborted = true;
+    if (entry.controller) entry.controller.abort(new Error('aborted'));
   }
 });
 `;

@@ -146,6 +146,21 @@ describe('HttpThread: whole replies read on a thread of their own', () => {
     expect(failure?.retryable).toBe(false);
   });
 
+  it('fails a request it cannot make (a bad address, a header with a line break) alone: the thread and the requests beside it go on', async () => {
+    const url = await serve((_req, res) => setTimeout(() => res.end('beside'), 100));
+    const t = thread();
+    const signal = new AbortController().signal;
+    const beside = t.request('POST', `${url}/ok`, {}, '{}', signal);
+    const unparsable = await t.request('POST', 'not a url', {}, '{}', signal).catch((e: unknown) => e);
+    expect(unparsable).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_URL' });
+    expect(unparsable).toBeInstanceOf(TypeError);
+    const header = await t
+      .request('POST', `${url}/x`, { authorization: 'Bearer key\n' }, '{}', signal)
+      .catch((e: unknown) => e);
+    expect(header).toMatchObject({ code: 'UND_ERR_INVALID_ARG' });
+    expect((await beside).bodyText).toBe('beside');
+  });
+
   it('fails what a thread that stopped held as a connection reset, and starts another for the next request', async () => {
     const url = await serve((req, res) => {
       if (req.url === '/hang') return;
