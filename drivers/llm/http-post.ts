@@ -65,6 +65,14 @@ export function useHttpThread(on: boolean): boolean {
   return was;
 }
 
+/**
+ * Start the HTTP client's thread, if whole replies are read there, before the first request needs
+ * it; resolves once it is up (a driver's open waits for it: the thread's start is then the driver's).
+ */
+export function startHttpThread(): Promise<void> {
+  return thread === null ? Promise.resolve() : thread.ready();
+}
+
 /** POST `body` (JSON text) to `url`; resolves with the whole reply, whatever its status. */
 export function postJson(
   url: string,

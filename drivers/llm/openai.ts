@@ -17,7 +17,7 @@ import { shownEndpoint } from './deadline-errors.js';
 import { encodeBody, type WireMessage } from './openai-body.js';
 import { amendCap, capFields, initialCap, type OutputCap } from './openai-max-tokens.js';
 import { replyBound } from './reply-bound.js';
-import { type HttpReply, isStream, postForStream, postJson, probe } from './http-post.js';
+import { type HttpReply, isStream, postForStream, postJson, probe, startHttpThread } from './http-post.js';
 import { readChatStream, type WireUsage, wireUsageSchema } from './openai-stream.js';
 import { blockedError, excerpt, fromHttpFailure, malformedError, ProviderError, redact } from './provider-error.js';
 import { errorMessageFromBody, parseRateLimitHeaders } from './provider-headers.js';
@@ -60,9 +60,16 @@ const replySchema = z.object({
 type WireReply = z.infer<typeof replySchema>;
 
 /** The provider table's entry point (provider.ts). */
-export function open(model: string, context: OpenContext): ModelDriver {
+export async function open(model: string, context: OpenContext): Promise<ModelDriver> {
   if (context.baseUrl === null) throw new AosError('EINVAL', 'openai: no base URL (set OPENAI_BASE_URL)');
-  return createOpenAIDriver({ model, baseUrl: context.baseUrl, deadlines: context.deadlines, env: context.env });
+  const driver = createOpenAIDriver({
+    model,
+    baseUrl: context.baseUrl,
+    deadlines: context.deadlines,
+    env: context.env,
+  });
+  await startHttpThread();
+  return driver;
 }
 
 export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
@@ -75,6 +82,7 @@ export function createOpenAIDriver(options: OpenAIDriverOptions): ModelDriver {
   const endpoint = `${baseUrl}/chat/completions`;
   const shown = shownEndpoint(baseUrl);
   const deadlines = options.deadlines ?? deadlinesOf({}, id);
+  void startHttpThread();
 
   let streamRefused = false;
   // The reply's bound always goes with the request; the field (and the server's own maximum) as the server takes them.

@@ -161,6 +161,19 @@ describe('HttpThread: whole replies read on a thread of their own', () => {
     expect((await beside).bodyText).toBe('beside');
   });
 
+  it('ready(): resolves once the thread is up with its client loaded, and when it stopped before that', async () => {
+    const t = thread();
+    await t.ready();
+    const signal = new AbortController().signal;
+    expect(t.inFlight).toBe(0);
+    const stopped = thread();
+    const booting = stopped.ready();
+    await stopped.close();
+    await booting;
+    const url = await serve((_req, res) => res.end('up'));
+    expect((await t.request('GET', url, {}, null, signal)).bodyText).toBe('up');
+  });
+
   it('fails what a thread that stopped held as a connection reset, and starts another for the next request', async () => {
     const url = await serve((req, res) => {
       if (req.url === '/hang') return;
@@ -183,12 +196,14 @@ describe('HttpThread: whole replies read on a thread of their own', () => {
     expect((await t.request('POST', `${url}/ok`, {}, '{}', new AbortController().signal)).bodyText).toBe('again');
   });
 
-  it('holds the program open while a request is in flight, and not once none is', () => {
+  it('holds the program open while a request is in flight, and not once none is (nor when started idle)', () => {
     // A child that asks once and then has nothing left to do must exit by itself (the thread is
     // unref'd when idle), after its reply came (the thread is ref'd while a request is out).
     const code = `
 import http from 'node:http';
 const { HttpThread } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'drivers/llm/http-thread.ts')).href)});
+// A thread started before any request holds nothing open either.
+new HttpThread({}).start();
 const server = http.createServer((req, res) => setTimeout(() => res.end('late'), 300));
 server.listen(0, '127.0.0.1', () => {
   const url = 'http://127.0.0.1:' + server.address().port + '/x';
