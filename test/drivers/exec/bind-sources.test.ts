@@ -91,7 +91,7 @@ describe('BindSources', () => {
     }
   });
 
-  it('a held source is bound only under the very spelling the hold took: any other spelling of it is refused, never bound unchecked', () => {
+  it('a held source is bound only under the very spelling the hold took: every other spelling of it is refused, never bound unchecked', () => {
     const stage = path.join(root, 'stage');
     fs.mkdirSync(path.join(root, 'other'));
     const held = new Map([[stage, idAt(stage)]]);
@@ -138,6 +138,56 @@ describe('BindSources', () => {
     // Nor does the right path with the identity of another directory (a second bind reusing the first's check).
     const swapped = new BindSources(root, new Map([[stage, idAt(path.join(root, 'deep', 'stage'))]]));
     expect(refusal(() => swapped.bind(stage, '/workspace/stage', true))?.code).toBe('EAGAIN');
+  });
+
+  it('a name in the other Unicode form (NFD for the NFC one held) is another directory, refused', () => {
+    const composed = path.join(root, 'caf\u00e9');
+    const decomposed = path.join(root, 'cafe\u0301');
+    fs.mkdirSync(composed);
+    fs.mkdirSync(decomposed);
+    const sources = new BindSources(root, new Map([[composed, idAt(composed)]]));
+    try {
+      expect(refusal(() => sources.bind(decomposed, '/workspace/cafe', true))?.code).toBe('EAGAIN');
+      expect(sources.bind(composed, '/workspace/cafe', true)[0]).toBe('--bind-fd');
+    } finally {
+      sources.close();
+    }
+  });
+
+  it('a second bind of the same source checks again: a first one that passed does not vouch for a directory swapped in since', () => {
+    const stage = path.join(root, 'stage');
+    const sources = new BindSources(root, new Map([[stage, idAt(stage)]]));
+    try {
+      expect(sources.bind(stage, '/workspace/stage', true)[0]).toBe('--bind-fd');
+      fs.renameSync(stage, path.join(root, 'old'));
+      fs.mkdirSync(stage);
+      expect(refusal(() => sources.bind(stage, '/workspace/stage-again', true))?.code).toBe('EAGAIN');
+      expect(sources.fds).toHaveLength(1);
+    } finally {
+      sources.close();
+    }
+  });
+
+  it('a held name swapped for a symlink to the very directory the hold took is refused (the link is not followed to a matching identity)', () => {
+    const stage = path.join(root, 'stage');
+    const took = idAt(stage);
+    fs.renameSync(stage, path.join(root, 'moved'));
+    fs.symlinkSync(path.join(root, 'moved'), stage);
+    const sources = new BindSources(root, new Map([[stage, took]]));
+    expect(refusal(() => sources.bind(stage, '/workspace/stage', true))?.code).toBe('EAGAIN');
+    expect(sources.fds).toHaveLength(0);
+  });
+
+  it('a name written to read as bwrap options never reaches its argv: the source goes by descriptor', () => {
+    const hostile = path.join(root, '--bind .. x\n--dev-bind . y');
+    fs.mkdirSync(hostile);
+    const sources = new BindSources(root, new Map([[hostile, idAt(hostile)]]));
+    try {
+      const args = sources.bind(hostile, '/workspace/x', false);
+      expect(args).toEqual(['--ro-bind-fd', String(FIRST_SOURCE_FD), '/workspace/x']);
+    } finally {
+      sources.close();
+    }
   });
 
   it('still refuses a symlink on the way, held or not', () => {
