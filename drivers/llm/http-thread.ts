@@ -108,14 +108,9 @@ export class HttpThread {
 
   /**
    * Start the thread now rather than at the first request (a driver that will use it, as it is
-   * made): its start (~20–40 ms, an isolate and undici) is then the kernel's start's, not the first
-   * turn's. It holds nothing open while idle.
+   * made): its start (~20–40 ms, an isolate and undici) is then the driver's, not the first turn's.
+   * Resolves once it has loaded its client (or stopped trying); it holds nothing open while idle.
    */
-  start(): void {
-    this.thread();
-  }
-
-  /** Resolves once the thread has started and loaded its client (or stopped trying): start() first. */
   ready(): Promise<void> {
     this.thread();
     return this.booted;
@@ -160,11 +155,9 @@ export class HttpThread {
       this.flushing = false;
       const batch = this.outbox;
       this.outbox = [];
-      // A request settled before it went (aborted, or failed with a thread that died) does not go,
-      // nor does its abort; nor an abort for a thread that has died since.
-      const held = this.worker !== null;
-      const here = new Set(batch.flatMap((m) => ('abort' in m ? [] : [m.id])));
-      const live = batch.filter((m) => ('abort' in m ? held && !here.has(m.abort) : this.pending.has(m.id)));
+      // A request settled before it went (aborted, or failed with a thread that died) does not go;
+      // the thread ignores an abort for a request it does not hold.
+      const live = batch.filter((m) => 'abort' in m || this.pending.has(m.id));
       if (live.length > 0) this.thread().postMessage(live);
     });
   }

@@ -203,7 +203,7 @@ describe('HttpThread: whole replies read on a thread of their own', () => {
 import http from 'node:http';
 const { HttpThread } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'drivers/llm/http-thread.ts')).href)});
 // A thread started before any request holds nothing open either.
-new HttpThread({}).start();
+void new HttpThread({}).ready();
 const server = http.createServer((req, res) => setTimeout(() => res.end('late'), 300));
 server.listen(0, '127.0.0.1', () => {
   const url = 'http://127.0.0.1:' + server.address().port + '/x';
