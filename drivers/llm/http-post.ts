@@ -53,7 +53,7 @@ let thread: HttpThread | null = new HttpThread(POOL_OPTIONS);
 
 /**
  * Whether whole replies are read on the HTTP client's thread (http-thread.ts; the default) or on
- * this one, as streams and probes are. For tests of either path; the previous setting is returned.
+ * this one, as streams are. For tests and benches of either path; the previous setting is returned.
  */
 export function useHttpThread(on: boolean): boolean {
   const was = thread !== null;
