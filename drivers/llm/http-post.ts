@@ -50,19 +50,36 @@ function pool(): Agent {
 }
 
 let thread: HttpThread | null = new HttpThread(POOL_OPTIONS);
+let warned = false;
 
 /**
  * Whether whole replies are read on the HTTP client's thread (http-thread.ts; the default) or on
  * this one, as streams are. For tests and benches of either path; the previous setting is returned.
+ * `made`: the thread to use (a test's).
  */
-export function useHttpThread(on: boolean): boolean {
+export function useHttpThread(on: boolean, made?: HttpThread): boolean {
   const was = thread !== null;
-  if (on && thread === null) thread = new HttpThread(POOL_OPTIONS);
-  if (!on && thread !== null) {
-    void thread.close();
-    thread = null;
-  }
+  if (thread !== null && (!on || made !== undefined)) void thread.close();
+  thread = on ? (made ?? thread ?? new HttpThread(POOL_OPTIONS)) : null;
+  warned = false;
   return was;
+}
+
+/**
+ * The thread whole replies go to; null: this one. A thread that could not start (a Worker refused
+ * where threads are scarce) is not asked again: every request is read here, as before it existed,
+ * and the process is warned once (the daemon's log has it).
+ */
+function wholeThread(): HttpThread | null {
+  if (thread === null || thread.startFailure === null) return thread;
+  if (!warned) {
+    warned = true;
+    process.emitWarning(
+      `the HTTP client's thread could not start (${thread.startFailure.message.split('\n')[0]}): model replies are read on the kernel's thread`,
+      { code: 'AOS_HTTP_THREAD' },
+    );
+  }
+  return null;
 }
 
 /**
@@ -81,7 +98,8 @@ export function postJson(
   signal: AbortSignal,
 ): Promise<HttpReply> {
   const progress = progressOf(signal);
-  if (thread !== null) return thread.request('POST', url, headers, body, signal, progress);
+  const on = wholeThread();
+  if (on !== null) return on.request('POST', url, headers, body, signal, progress);
   return requestWhole(pool(), 'POST', url, headers, body, signal, progress);
 }
 
@@ -108,10 +126,11 @@ export async function postForStream(
 
 /** Any answer at all to a GET of `url` (its status; the body is thrown away): is a server there? */
 export async function probe(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
+  const on = wholeThread();
   const reply =
-    thread === null
+    on === null
       ? requestWhole(pool(), 'GET', url, headers, null, signal)
-      : thread.request('GET', url, headers, null, signal);
+      : on.request('GET', url, headers, null, signal);
   return (await reply).status;
 }
 

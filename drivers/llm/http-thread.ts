@@ -14,7 +14,9 @@
  * caller's at once (it rejects with the signal's reason, as requestWhole does) and the thread drops
  * the request. A transport error comes back with what transport-error.ts reads of it (code, errno,
  * address, port, its causes, an AggregateError's errors). A thread that dies fails what it held as
- * a connection reset (retried) and the next request starts another.
+ * a connection reset (retried) and the next request starts another. A thread that could not start
+ * at all (a Worker refused, undici not loaded in it) says so in `startFailure`: its caller
+ * (http-post.ts) then reads whole replies on its own thread, and the requests it held are retried.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -79,8 +81,15 @@ export class HttpThread {
   private flushing = false;
   private booted: Promise<void> = Promise.resolve();
   private onBoot: () => void = () => undefined;
+  private up = false;
+  /** Why the thread could not start (it never said it was up); null while it has not failed so. */
+  startFailure: Error | null = null;
 
-  constructor(private readonly poolOptions: object) {}
+  /** `undici`: the module the thread loads (its path; the package's own by default). */
+  constructor(
+    private readonly poolOptions: object,
+    private readonly undici: string = createRequire(import.meta.url).resolve('undici'),
+  ) {}
 
   /** `method` `url` on the thread; resolves with the whole reply, whatever its status; rejects as undici fails. */
   request(
@@ -100,8 +109,10 @@ export class HttpThread {
         reject(signal.reason ?? new Error('aborted'));
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      if (this.pending.size === 0) this.thread().ref();
       this.pending.set(id, { resolve, reject, progress, signal, onAbort });
+      const worker = this.thread();
+      if (worker === null) return this.fail(id, this.startFailure as Error);
+      if (this.pending.size === 1) worker.ref();
       this.send({ id, method, url, headers, body });
     });
   }
@@ -127,16 +138,23 @@ export class HttpThread {
     if (worker) await worker.terminate();
   }
 
-  private thread(): Worker {
+  /** The thread, started when there is none; null when it cannot start (startFailure says why). */
+  private thread(): Worker | null {
     if (this.worker) return this.worker;
-    const undici = createRequire(import.meta.url).resolve('undici');
     // Plain JavaScript: none of this process's loaders or flags (--import tsx) apply to it.
     this.booted = new Promise((resolve) => (this.onBoot = resolve));
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      execArgv: [],
-      workerData: { undici, pool: this.poolOptions },
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        execArgv: [],
+        workerData: { undici: this.undici, pool: this.poolOptions },
+      });
+    } catch (error) {
+      this.startFailure = error instanceof Error ? error : new Error(String(error));
+      this.onBoot();
+      return null;
+    }
     worker.on('message', (batch: FromThread[]) => this.received(batch));
     worker.on('error', (error) => this.ended(worker, error));
     worker.on('exit', (code) => this.ended(worker, new Error(`it exited (${code})`)));
@@ -158,13 +176,14 @@ export class HttpThread {
       // A request settled before it went (aborted, or failed with a thread that died) does not go;
       // the thread ignores an abort for a request it does not hold.
       const live = batch.filter((m) => 'abort' in m || this.pending.has(m.id));
-      if (live.length > 0) this.thread().postMessage(live);
+      if (live.length > 0) this.thread()?.postMessage(live);
     });
   }
 
   private received(batch: FromThread[]): void {
     for (const message of batch) {
       if ('ready' in message) {
+        this.up = true;
         this.onBoot();
         continue;
       }
@@ -194,13 +213,18 @@ export class HttpThread {
   private ended(worker: Worker, why: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
+    if (!this.up) this.startFailure = why;
+    this.up = false;
     this.onBoot();
-    const failure = Object.assign(new Error(`the HTTP client's thread stopped: ${why.message}`, { cause: why }), {
-      code: 'ECONNRESET',
-    });
-    for (const [id, waiting] of [...this.pending]) {
-      this.settle(id);
-      waiting.reject(failure);
-    }
+    for (const id of [...this.pending.keys()]) this.fail(id, why);
+  }
+
+  /** Request `id` fails as a connection reset (the driver retries it) because of `why`. */
+  private fail(id: number, why: Error): void {
+    const waiting = this.pending.get(id);
+    if (waiting === undefined || !this.settle(id)) return;
+    const stopped = this.startFailure === why ? 'could not start' : 'stopped';
+    const failure = new Error(`the HTTP client's thread ${stopped}: ${why.message}`, { cause: why });
+    waiting.reject(Object.assign(failure, { code: 'ECONNRESET' }));
   }
 }
