@@ -147,6 +147,13 @@ export const param = {
   maxCachedModelDrivers: 64,
   /** The OpenAI-compatible driver's encoded system prompts, one a process (drivers/llm/openai-body.ts): bytes kept in all, least recently used dropped first. */
   llmPromptBytesKept: 16 * 1024 * 1024,
+  /**
+   * A model reply's bytes at most, whole or streamed (drivers/llm/reply-cap.ts): past it the request
+   * is cut and fails, not retried. A chat completion is kilobytes (128k output tokens streamed as one
+   * event each is ~25 MB); a server that sends without end would otherwise fill the kernel's memory
+   * before any deadline passed (a loopback server: ~300 MB a second).
+   */
+  llmReplyMaxBytes: 64 * 1024 * 1024,
   /** System prompts' syscall references kept built, one per distinct capability set (syscalls/reference.ts), least recently used out. */
   syscallReferencesKept: 256,
   /** Processes whose latest turn span and spawning span the tracer keeps (kernel/loop/tracing.ts), least recently used out. */

@@ -9,6 +9,7 @@
  */
 import { probe } from './http-post.js';
 import type { Progress } from './deadline.js';
+import { cappedResponse } from './reply-cap.js';
 
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
@@ -29,9 +30,9 @@ const withoutTimeouts: Dispatcher = {
   },
 };
 
-/** Node's fetch with the driver's deadlines as its only bound. */
-export function fetchUnbounded(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {
-  return fetch(input, { ...init, dispatcher: withoutTimeouts } as RequestInit);
+/** Node's fetch with the driver's deadlines as its only time bound; its body cut past param.llmReplyMaxBytes. */
+export async function fetchUnbounded(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {
+  return cappedResponse(await fetch(input, { ...init, dispatcher: withoutTimeouts } as RequestInit));
 }
 
 /** The probe of a Gemini endpoint: a models listing there (any answer, an error too, says a server is there). */

@@ -16,6 +16,7 @@ import { deadlinesOf, type ModelDeadlines } from '../../sys/model-limits.js';
 import { progressOf, withDeadline } from './deadline.js';
 import { shownEndpoint } from './deadline-errors.js';
 import { counted, fetchUnbounded, geminiProbe } from './gemini-fetch.js';
+import { isReplyTooLarge } from './reply-cap.js';
 import { gather } from './gemini-stream.js';
 import { blockedError, excerpt, fromHttpFailure, malformedError, ProviderError, redact } from './provider-error.js';
 import { parseRateLimitHeaders } from './provider-headers.js';
@@ -151,7 +152,8 @@ export function createGeminiDriver(options: GeminiDriverOptions): ModelDriver {
 
 /** An SDK failure as a ProviderError, using the captured Response when there is one. */
 function toProviderError(id: string, error: unknown, raw: Response | undefined, secret: string): unknown {
-  if (error instanceof ProviderError) return error;
+  // A body cut off past its bound: withDeadline says so (transport-error.ts), whatever the SDK made of it.
+  if (error instanceof ProviderError || isReplyTooLarge(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof ApiError || (raw !== undefined && !raw.ok)) {
     // ApiError.message is the JSON error body the SDK read (or {error:{message:text}}).

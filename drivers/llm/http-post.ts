@@ -16,10 +16,11 @@
  * off: the driver's deadlines (deadline.ts) are the one bound, told through progressOf(signal) when
  * an answer begins and as a stream arrives.
  */
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { progressOf, type Progress } from './deadline.js';
 import { HttpThread } from './http-thread.js';
 import { requestWhole, type ReplyHeaders, type WholeReply } from './http-whole.js';
+import { ReplyBytes, replyTooLarge } from './reply-cap.js';
 
 export type HttpReply = WholeReply;
 
@@ -119,7 +120,7 @@ export async function postForStream(
   const type = response.headers['content-type'];
   const isStream = (Array.isArray(type) ? type.join(',') : (type ?? '')).includes('text/event-stream');
   if (!isStream || response.statusCode >= 300) {
-    return { status: response.statusCode, headers: response.headers, bodyText: await response.body.text() };
+    return { status: response.statusCode, headers: response.headers, bodyText: await capped(response.body) };
   }
   return { status: response.statusCode, headers: response.headers, chunks: decoded(response.body, progress) };
 }
@@ -134,11 +135,32 @@ export async function probe(url: string, headers: Record<string, string>, signal
   return (await reply).status;
 }
 
-/** UTF-8 text of a byte stream; a character split across two chunks is kept whole. */
-async function* decoded(body: AsyncIterable<Buffer>, progress: Progress | undefined): AsyncIterable<string> {
+/** A body read whole, cut (and failed) past param.llmReplyMaxBytes. */
+async function capped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const bytes = new ReplyBytes();
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (!bytes.add(chunk.length)) {
+      const error = replyTooLarge(bytes.max);
+      body.destroy(error);
+      throw error;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** UTF-8 text of a byte stream; a character split across two chunks is kept whole; cut past param.llmReplyMaxBytes. */
+async function* decoded(body: Dispatcher.ResponseData['body'], progress: Progress | undefined): AsyncIterable<string> {
   const decoder = new TextDecoder();
-  for await (const chunk of body) {
+  const bytes = new ReplyBytes();
+  for await (const chunk of body as AsyncIterable<Buffer>) {
     progress?.data();
+    if (!bytes.add(chunk.length)) {
+      const error = replyTooLarge(bytes.max);
+      body.destroy(error);
+      throw error;
+    }
     yield decoder.decode(chunk, { stream: true });
   }
   const rest = decoder.decode();

@@ -42,11 +42,14 @@ function targetOf(url) {
   }
   return target;
 }
+// A reply past this many bytes is cut (reply-cap.ts makes the same error on the kernel's thread).
+const MAX_REPLY = workerData.maxReplyBytes;
 function dispatch({ id, method, url, headers, body }) {
   const { origin, path } = targetOf(url);
   let status = 0;
   let replyHeaders = {};
-  const chunks = [];
+  let chunks = [];
+  let bytes = 0;
   const entry = { controller: null, aborted: false };
   requests.set(id, entry);
   const done = () => requests.delete(id);
@@ -61,15 +64,26 @@ function dispatch({ id, method, url, headers, body }) {
       replyHeaders = headers;
       send({ id, began: true });
     },
-    onResponseData(_controller, chunk) {
-      chunks.push(chunk);
+    onResponseData(controller, chunk) {
+      if (!requests.has(id)) return;
+      bytes += chunk.length;
+      if (bytes <= MAX_REPLY) return void chunks.push(chunk);
+      const error = Object.assign(new Error('the reply passed ' + MAX_REPLY + ' bytes (param.llmReplyMaxBytes); cut off'), {
+        code: 'AOS_REPLY_TOO_LARGE',
+      });
+      chunks = [];
+      done();
+      send({ id, error: plain(error, 0) });
+      controller.abort(error);
     },
     onResponseEnd() {
+      if (!requests.has(id)) return;
       done();
       const bodyText = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
       send({ id, reply: { status, headers: replyHeaders, bodyText } });
     },
     onResponseError(_controller, error) {
+      if (!requests.has(id)) return;
       done();
       send({ id, error: plain(error, 0) });
     },

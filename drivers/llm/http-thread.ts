@@ -20,6 +20,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { param } from '../../sys/param.js';
 import type { Progress } from './deadline.js';
 import { WORKER_SOURCE } from './http-thread-source.js';
 import type { WholeReply } from './http-whole.js';
@@ -148,7 +149,7 @@ export class HttpThread {
       worker = new Worker(WORKER_SOURCE, {
         eval: true,
         execArgv: [],
-        workerData: { undici: this.undici, pool: this.poolOptions },
+        workerData: { undici: this.undici, pool: this.poolOptions, maxReplyBytes: param.llmReplyMaxBytes },
       });
     } catch (error) {
       this.startFailure = error instanceof Error ? error : new Error(String(error));

@@ -7,6 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Progress } from './deadline.js';
+import { ReplyBytes, replyTooLarge } from './reply-cap.js';
 
 export type ReplyHeaders = Record<string, string | string[] | undefined>;
 
@@ -41,6 +42,7 @@ class WholeHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private headers: ReplyHeaders = {};
   private readonly chunks: Buffer[] = [];
+  private readonly bytes = new ReplyBytes();
   private controller: Dispatcher.DispatchController | null = null;
   /** Set when the signal aborted before the request had a connection to abort. */
   private reason: unknown = undefined;
@@ -70,8 +72,18 @@ class WholeHandler implements Dispatcher.DispatchHandler {
     this.progress?.began();
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    if (this.bytes.add(chunk.length)) {
+      this.chunks.push(chunk);
+      return;
+    }
+    // A reply past the bound is not one: cut, and what came of it let go.
+    const error = replyTooLarge(this.bytes.max);
+    this.chunks.length = 0;
+    this.settle();
+    this.reject(error);
+    controller.abort(error);
   }
 
   onResponseEnd(): void {

@@ -1,10 +1,14 @@
+const mib = (bytes: number): string => (bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`);
+
 /**
  * A failure before any HTTP status arrived (fetch threw) as the driver's one typed failure
  * (provider-error.ts): undici's codes read along the cause chain; a timeout, a network error to
  * retry, or an address that is wrong or unserved — said at once, with the setting to check.
  */
+import { param } from '../../sys/param.js';
 import { excerpt, ProviderError, redact } from './provider-error.js';
 import { isRecord } from './provider-headers.js';
+import { REPLY_TOO_LARGE } from './reply-cap.js';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -101,6 +105,13 @@ export function fromTransportError(model: string, error: unknown, secret?: strin
   const message = error instanceof Error ? error.message : String(error);
   const inner = innermostMessage(error);
   const cause = code === undefined ? '' : ` (${code})`;
+  if (code === REPLY_TOO_LARGE) {
+    return new ProviderError(
+      'malformed',
+      `${model}: the reply passed ${mib(param.llmReplyMaxBytes)} (param.llmReplyMaxBytes), more than a model writes; it was cut off and nothing of it kept`,
+      { model, retryable: false, cause: { code } },
+    );
+  }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return new ProviderError('timeout', `${model}: timed out waiting for the provider${cause}`, { model });
   }

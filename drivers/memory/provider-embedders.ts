@@ -8,6 +8,8 @@
  *                             e.g. openai:text-embedding-3-small; OPENAI_BASE_URL, OPENAI_API_KEY
  */
 import { type Embedder, type EmbedPurpose, LocalEmbedder } from './embedders.js';
+import { param } from '../../sys/param.js';
+import { cappedResponse, isReplyTooLarge } from '../llm/reply-cap.js';
 
 export interface GeminiEmbedderOptions {
   model: string;
@@ -18,6 +20,23 @@ export interface GeminiEmbedderOptions {
 }
 
 /** Google's embedding models through @google/genai (`ai.models.embedContent`, batchEmbedContents). */
+/** Node's fetch, the answer's body cut past param.llmReplyMaxBytes. */
+const cappedFetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> =>
+  cappedResponse(await fetch(input, init));
+
+/** `embed` of `id`, an answer cut off past its bound said as such (whatever the SDK made of it). */
+async function saidCut<T>(id: string, where: string, embed: () => Promise<T>): Promise<T> {
+  try {
+    return await embed();
+  } catch (error) {
+    if (!isReplyTooLarge(error)) throw error;
+    throw new Error(
+      `embedder ${id}: ${where}: the answer passed ${param.llmReplyMaxBytes} bytes (param.llmReplyMaxBytes), more than any embeddings; cut off`,
+      { cause: error },
+    );
+  }
+}
+
 export class GeminiEmbedder implements Embedder {
   readonly id: string;
   readonly maxBatch = 100;
@@ -34,7 +53,10 @@ export class GeminiEmbedder implements Embedder {
   async embed(texts: readonly string[], purpose: EmbedPurpose, signal?: AbortSignal): Promise<number[][]> {
     if (!this.options.apiKey) throw new Error(`embedder ${this.id} needs GEMINI_API_KEY or GOOGLE_API_KEY`);
     this.client ??= this.connect(this.options.apiKey);
-    const vectors = await (await this.client).embed(texts, purpose, signal);
+    const client = await this.client;
+    const vectors = await saidCut(this.id, this.options.baseUrl ?? 'the Gemini API', () =>
+      client.embed(texts, purpose, signal),
+    );
     return checkVectors(this, vectors, texts.length);
   }
 
@@ -55,6 +77,8 @@ export class GeminiEmbedder implements Embedder {
             taskType: purpose === 'query' ? 'RETRIEVAL_QUERY' : 'RETRIEVAL_DOCUMENT',
             ...(this.options.dim ? { outputDimensionality: this.options.dim } : {}),
             ...(signal ? { abortSignal: signal } : {}),
+            // Its body cut past param.llmReplyMaxBytes, as the model drivers' are.
+            httpOptions: { fetch: cappedFetch },
           },
         });
         return (response.embeddings ?? []).map((e) => e.values ?? []);
@@ -87,7 +111,8 @@ export class OpenAIEmbedder implements Embedder {
     const base = (this.options.baseUrl || 'https://api.openai.com/v1').replace(/\/+$/, '');
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
-    const res = await fetch(`${base}/embeddings`, {
+    // A server that sends without end is cut off (param.llmReplyMaxBytes), not read into the kernel's memory.
+    const res = await cappedFetch(`${base}/embeddings`, {
       method: 'POST',
       headers,
       body: JSON.stringify({
@@ -101,7 +126,9 @@ export class OpenAIEmbedder implements Embedder {
       const body = (await res.text().catch(() => '')).slice(0, 300);
       throw new Error(`embedder ${this.id}: ${base}/embeddings answered ${res.status}${body ? `: ${body}` : ''}`);
     }
-    const json = (await res.json()) as { data?: Array<{ index?: number; embedding?: unknown }> };
+    const json = (await saidCut(this.id, `${base}/embeddings`, () => res.json())) as {
+      data?: Array<{ index?: number; embedding?: unknown }>;
+    };
     const data = [...(json.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const vectors = data.map((d) => (Array.isArray(d.embedding) ? (d.embedding as number[]) : []));
     return checkVectors(this, vectors, texts.length);
