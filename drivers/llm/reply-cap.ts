@@ -9,9 +9,12 @@ import { param } from '../../sys/param.js';
 
 export const REPLY_TOO_LARGE = 'AOS_REPLY_TOO_LARGE';
 
-/** The error a transport fails with once a reply passed `max` bytes. */
-export function replyTooLarge(max: number = param.llmReplyMaxBytes): Error {
-  return Object.assign(new Error(`the reply passed ${max} bytes (param.llmReplyMaxBytes); cut off`), {
+/** Where a bound is set, as an error names it. */
+const LLM_SETTING = 'param.llmReplyMaxBytes';
+
+/** The error a transport fails with once a reply passed `max` bytes (`setting`: where that bound is set). */
+export function replyTooLarge(max: number = param.llmReplyMaxBytes, setting = LLM_SETTING): Error {
+  return Object.assign(new Error(`the reply passed ${max} bytes (${setting}); cut off`), {
     code: REPLY_TOO_LARGE,
   });
 }
@@ -37,13 +40,38 @@ export class ReplyBytes {
   }
 }
 
-/** A byte stream that errors (replyTooLarge) once more than `max` bytes went through it. */
-export function cappedStream(max: number = param.llmReplyMaxBytes): TransformStream<Uint8Array, Uint8Array> {
-  const count = new ReplyBytes(max);
+/** How a body is bounded: all of it, or each line of it (a stream of events that may last for hours). */
+export interface Cap {
+  max: number;
+  setting?: string;
+  perLine?: boolean;
+  /** Told when the body is cut (a reader that would otherwise wait on it can stop). */
+  onCut?: (error: Error) => void;
+}
+
+/** A byte stream that errors (replyTooLarge) once more than `max` bytes went through it, or (perLine) one line did. */
+export function cappedStream(cap: Cap = { max: param.llmReplyMaxBytes }): TransformStream<Uint8Array, Uint8Array> {
+  const { max, setting = LLM_SETTING, perLine = false, onCut } = cap;
+  // All the bytes so far, or (perLine) those of the line still open.
+  let count = 0;
+  const cut = (controller: TransformStreamDefaultController<Uint8Array>): void => {
+    const error = replyTooLarge(max, setting);
+    controller.error(error);
+    onCut?.(error);
+  };
   return new TransformStream({
     transform(chunk, controller) {
-      if (!count.add(chunk.byteLength)) controller.error(replyTooLarge(max));
-      else controller.enqueue(chunk);
+      let start = 0;
+      if (perLine) {
+        for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+          if (count + nl - start > max) return cut(controller);
+          count = 0;
+          start = nl + 1;
+        }
+      }
+      count += chunk.byteLength - start;
+      if (count > max) return cut(controller);
+      controller.enqueue(chunk);
     },
   });
 }
@@ -51,10 +79,10 @@ export function cappedStream(max: number = param.llmReplyMaxBytes): TransformStr
 /** Statuses whose Response has no body (the Response constructor refuses one). */
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
 
-/** The same answer, its body cut (failing with replyTooLarge) past `max` bytes as it is read. */
-export function cappedResponse(response: Response, max: number = param.llmReplyMaxBytes): Response {
+/** The same answer, its body cut (failing with replyTooLarge) past the bound as it is read. */
+export function cappedResponse(response: Response, cap: Cap = { max: param.llmReplyMaxBytes }): Response {
   if (response.body === null || NO_BODY.has(response.status)) return response;
-  const capped = new Response(response.body.pipeThrough(cappedStream(max)), {
+  const capped = new Response(response.body.pipeThrough(cappedStream(cap)), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,

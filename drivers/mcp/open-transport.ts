@@ -1,16 +1,30 @@
 /** The transport to one server: a sandboxed child for stdio, Streamable HTTP for a URL. */
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { cappedResponse } from '../llm/reply-cap.js';
+import type { Gone } from './call-errors.js';
 import { SandboxTransport } from './sandbox-transport.js';
 import type { Overlays } from './sandbox-launch.js';
 import type { McpLimits, McpServerConfig } from './types.js';
 
-export interface OpenedTransport {
+export interface OpenedTransport extends Gone {
   transport: Transport;
-  /** What the server last said on stderr (stdio only). */
-  stderrTail(): string;
   /** The sandbox's process group, while a stdio server runs. */
   pid(): number | undefined;
+}
+
+/**
+ * Node's fetch with a remote server's answers bounded as a stdio server's lines are: a JSON answer
+ * at most `max` bytes, a stream of events (which may last as long as the session) each line at most
+ * `max`. Past it the answer is cut and the call fails, where the SDK would read it into the
+ * kernel's memory without end.
+ */
+function boundedFetch(max: number, onCut: (error: Error) => void): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const events = response.headers.get('content-type')?.includes('text/event-stream') ?? false;
+    return cappedResponse(response, { max, setting: 'param.mcpMaxMessageBytes', perLine: events, onCut });
+  };
 }
 
 /** `overlays`: a stdio server's mounts for the policy's fs rules (sandbox-rules.ts). */
@@ -21,11 +35,18 @@ export function openTransport(
   overlays: Overlays = () => [],
 ): OpenedTransport {
   if (config.kind === 'http') {
+    let cut: Error | null = null;
+    // A stream cut off leaves the SDK waiting on the call it answered: closing fails what is in flight.
+    const onCut = (error: Error): void => {
+      cut ??= error;
+      void transport.close();
+    };
     const transport = new StreamableHTTPClientTransport(new URL(config.url), {
       requestInit: { headers: { ...config.headers } },
+      fetch: boundedFetch(limits.maxMessageBytes, onCut),
     });
-    return { transport, stderrTail: () => '', pid: () => undefined };
+    return { transport, stderrTail: () => '', cut: () => cut, pid: () => undefined };
   }
   const transport = new SandboxTransport(config, workspace, limits, overlays);
-  return { transport, stderrTail: () => transport.stderrTail, pid: () => transport.pid };
+  return { transport, stderrTail: () => transport.stderrTail, cut: () => null, pid: () => transport.pid };
 }

@@ -96,9 +96,8 @@ export class ServerDriver {
         this.failures = 0;
         return result;
       } catch (error) {
-        if (!this.running && !running.stopping)
-          throw died(this.name, `the call of ${tool}`, running.opened.stderrTail(), error);
-        throw toCallError(error, this.name, `the call of ${tool}`, running.opened.stderrTail());
+        if (!this.running && !running.stopping) throw died(this.name, `the call of ${tool}`, running.opened, error);
+        throw toCallError(error, this.name, `the call of ${tool}`, running.opened);
       }
     });
   }
@@ -216,7 +215,7 @@ export class ServerDriver {
       this.noteFailure();
       running.stopping = true;
       await running.client.close().catch(() => undefined);
-      throw toCallError(error, this.name, 'start-up', opened.stderrTail());
+      throw toCallError(error, this.name, 'start-up', opened);
     }
     if (this.closed) {
       await running.client.close().catch(() => undefined);
@@ -249,7 +248,7 @@ export class ServerDriver {
     for (let page = 0; page < MAX_TOOL_PAGES; page++) {
       const options = { timeout: this.options.limits.startTimeoutMs, ...(signal ? { signal } : {}) };
       const listed = await client.listTools(cursor === undefined ? {} : { cursor }, options).catch((error: unknown) => {
-        throw toCallError(error, this.name, 'the tool list', this.running?.opened.stderrTail() ?? '');
+        throw toCallError(error, this.name, 'the tool list', this.running?.opened);
       });
       tools.push(...listed.tools.map(toMcpTool));
       cursor = listed.nextCursor;
