@@ -148,7 +148,7 @@ export const param = {
   /** The OpenAI-compatible driver's encoded system prompts, one a process (drivers/llm/openai-body.ts): bytes kept in all, least recently used dropped first. */
   llmPromptBytesKept: 16 * 1024 * 1024,
   /**
-   * A model reply's bytes at most, whole or streamed (drivers/llm/reply-cap.ts): past it the request
+   * A model reply's bytes at most, whole or streamed (drivers/reply-cap.ts): past it the request
    * is cut and fails, not retried. A chat completion is kilobytes (128k output tokens streamed as one
    * event each is ~25 MB); a server that sends without end would otherwise fill the kernel's memory
    * before any deadline passed (a loopback server: ~300 MB a second).

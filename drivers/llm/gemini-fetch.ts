@@ -9,7 +9,7 @@
  */
 import { probe } from './http-post.js';
 import type { Progress } from './deadline.js';
-import { cappedResponse } from './reply-cap.js';
+import { cappedResponse } from '../reply-cap.js';
 
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 

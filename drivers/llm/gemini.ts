@@ -16,7 +16,7 @@ import { deadlinesOf, type ModelDeadlines } from '../../sys/model-limits.js';
 import { progressOf, withDeadline } from './deadline.js';
 import { shownEndpoint } from './deadline-errors.js';
 import { counted, fetchUnbounded, geminiProbe } from './gemini-fetch.js';
-import { isReplyTooLarge } from './reply-cap.js';
+import { isReplyTooLarge } from '../reply-cap.js';
 import { gather } from './gemini-stream.js';
 import { blockedError, excerpt, fromHttpFailure, malformedError, ProviderError, redact } from './provider-error.js';
 import { parseRateLimitHeaders } from './provider-headers.js';

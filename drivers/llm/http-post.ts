@@ -20,7 +20,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import { progressOf, type Progress } from './deadline.js';
 import { HttpThread } from './http-thread.js';
 import { requestWhole, type ReplyHeaders, type WholeReply } from './http-whole.js';
-import { ReplyBytes, replyTooLarge } from './reply-cap.js';
+import { ReplyBytes, replyTooLarge } from '../reply-cap.js';
 
 export type HttpReply = WholeReply;
 

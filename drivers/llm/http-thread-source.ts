@@ -42,7 +42,7 @@ function targetOf(url) {
   }
   return target;
 }
-// A reply past this many bytes is cut (reply-cap.ts makes the same error on the kernel's thread).
+// A reply past this many bytes is cut (../reply-cap.ts makes the same error on the kernel's thread).
 const MAX_REPLY = workerData.maxReplyBytes;
 function dispatch({ id, method, url, headers, body }) {
   const { origin, path } = targetOf(url);

@@ -7,7 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Progress } from './deadline.js';
-import { ReplyBytes, replyTooLarge } from './reply-cap.js';
+import { ReplyBytes, replyTooLarge } from '../reply-cap.js';
 
 export type ReplyHeaders = Record<string, string | string[] | undefined>;
 

@@ -8,7 +8,7 @@ const mib = (bytes: number): string => (bytes % (1 << 20) === 0 ? `${bytes >> 20
 import { param } from '../../sys/param.js';
 import { excerpt, ProviderError, redact } from './provider-error.js';
 import { isRecord } from './provider-headers.js';
-import { REPLY_TOO_LARGE } from './reply-cap.js';
+import { REPLY_TOO_LARGE } from '../reply-cap.js';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

@@ -1,7 +1,7 @@
 /** The transport to one server: a sandboxed child for stdio, Streamable HTTP for a URL. */
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { cappedResponse } from '../llm/reply-cap.js';
+import { cappedResponse } from '../reply-cap.js';
 import type { Gone } from './call-errors.js';
 import { SandboxTransport } from './sandbox-transport.js';
 import type { Overlays } from './sandbox-launch.js';

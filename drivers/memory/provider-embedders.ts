@@ -9,7 +9,7 @@
  */
 import { type Embedder, type EmbedPurpose, LocalEmbedder } from './embedders.js';
 import { param } from '../../sys/param.js';
-import { cappedResponse, isReplyTooLarge } from '../llm/reply-cap.js';
+import { cappedResponse, isReplyTooLarge } from '../reply-cap.js';
 
 export interface GeminiEmbedderOptions {
   model: string;

@@ -1,11 +1,13 @@
 /**
- * A model reply's bytes at most (param.llmReplyMaxBytes), whatever the transport: a whole reply
- * read on the kernel's thread (http-whole.ts) or on the HTTP client's (http-thread-source.ts, which
- * cannot import this and makes the same error), a stream (http-post.ts), the Gemini SDK's fetch
- * (gemini-fetch.ts), an OpenAI-compatible embeddings server's answer (drivers/memory). Past it the request is cut: the error carries REPLY_TOO_LARGE as its code,
- * which transport-error.ts reads as a reply that is not one (malformed, not retried).
+ * A reply's bytes at most, whatever the transport: a model's (param.llmReplyMaxBytes) read whole on
+ * the kernel's thread (llm/http-whole.ts) or on the HTTP client's (llm/http-thread-source.ts, which
+ * cannot import this and makes the same error), streamed (llm/http-post.ts) or through the Gemini
+ * SDK's fetch (llm/gemini-fetch.ts); an embeddings server's (memory/provider-embedders.ts); a
+ * remote MCP server's (param.mcpMaxMessageBytes, each line of an event stream: mcp/open-transport.ts).
+ * Past it the answer is cut: the error carries REPLY_TOO_LARGE as its code, which
+ * llm/transport-error.ts reads as a reply that is not one (malformed, not retried).
  */
-import { param } from '../../sys/param.js';
+import { param } from '../sys/param.js';
 
 export const REPLY_TOO_LARGE = 'AOS_REPLY_TOO_LARGE';
 
