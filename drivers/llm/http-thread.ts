@@ -86,10 +86,10 @@ export class HttpThread {
   /** Why the thread could not start (it never said it was up); null while it has not failed so. */
   startFailure: Error | null = null;
 
-  /** `undici`: the module the thread loads (its path; the package's own by default). */
+  /** `undici`: the module the thread loads (its path; the package's own, found when the thread starts, by default). */
   constructor(
     private readonly poolOptions: object,
-    private readonly undici: string = createRequire(import.meta.url).resolve('undici'),
+    private readonly undici?: string,
   ) {}
 
   /** `method` `url` on the thread; resolves with the whole reply, whatever its status; rejects as undici fails. */
@@ -149,7 +149,11 @@ export class HttpThread {
       worker = new Worker(WORKER_SOURCE, {
         eval: true,
         execArgv: [],
-        workerData: { undici: this.undici, pool: this.poolOptions, maxReplyBytes: param.llmReplyMaxBytes },
+        workerData: {
+          undici: this.undici ?? createRequire(import.meta.url).resolve('undici'),
+          pool: this.poolOptions,
+          maxReplyBytes: param.llmReplyMaxBytes,
+        },
       });
     } catch (error) {
       this.startFailure = error instanceof Error ? error : new Error(String(error));
