@@ -49,9 +49,10 @@ const PATTERNED = new Set<string>([
 ]);
 
 interface Capability {
-  kind: string;
-  pattern: string | null;
-  regex: RegExp | null;
+  readonly kind: string;
+  readonly pattern: string | null;
+  /** Never global or sticky: `test` keeps no state, so one parse is shared (parseCapability). */
+  readonly regex: RegExp | null;
 }
 
 function escapeRegex(text: string): string {
@@ -115,7 +116,23 @@ export function compilePathRule(pattern: string): RegExp {
   return new RegExp(`^${source === '/' ? '' : source}(?:/[\\s\\S]*)?$`);
 }
 
+/**
+ * Capabilities parsed, by their text: a spawn intersects its request with its parent's set, and
+ * each compiles a pattern (a RegExp, never global: shared safely). Bounded; emptied when full.
+ */
+const parsed = new Map<string, Capability>();
+const MAX_PARSED = 4096;
+
 export function parseCapability(text: string): Capability {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  const capability = parseCapabilityText(text);
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(text, capability);
+  return capability;
+}
+
+function parseCapabilityText(text: string): Capability {
   const trimmed = text.trim();
   const colon = trimmed.indexOf(':');
   const kind = colon === -1 ? trimmed : trimmed.slice(0, colon);

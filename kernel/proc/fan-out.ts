@@ -6,7 +6,7 @@
  * match: every difference is other work). `max_children` caps a process's live children;
  * `max_live_descendants` its live descendants at any depth: past either, EAGAIN naming the cap.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { isEnded, type Pcb } from '../../sys/types.js';
@@ -36,7 +36,7 @@ export function spawnSignature(parent: number, request: SpawnRequest): string {
     // Another thread attached is other work (an older signature had none: it still matches without one).
     ...(request.attach?.length ? [[...request.attach].sort()] : []),
   ];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 22);
+  return hash('sha256', JSON.stringify(fields), 'base64url').slice(0, 22);
 }
 
 /** A live child of `parent` spawned with this signature, if there is one. */

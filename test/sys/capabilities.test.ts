@@ -354,3 +354,23 @@ describe('channelRegex: a channel pattern against the subject CHANNEL_SEND is ch
     expect(channelRegex(pattern, use).test(subject)).toBe(matches);
   });
 });
+
+describe('parseCapability: parsed once a text', () => {
+  it('gives the same parse for the same text (its pattern compiled once), and a bad one fails every time', () => {
+    const first = parseCapability('fs.read:/data/**');
+    expect(parseCapability('fs.read:/data/**')).toBe(first);
+    // A shared pattern keeps no state between tests (never a global RegExp).
+    for (let i = 0; i < 3; i++) {
+      expect(first.regex?.test('/data/a.txt')).toBe(true);
+      expect(first.regex?.test('/other/a.txt')).toBe(false);
+    }
+    for (let i = 0; i < 2; i++) expect(errnoOf(() => parseCapability('fs.read:/a/../b'))).toBe('EINVAL');
+    // A set built from the same texts decides the same after any number of parses.
+    const set = new CapabilitySet(['fs.read:/data/**', 'net.fetch:*.example.com']);
+    for (let i = 0; i < 3; i++) {
+      expect(set.allows('fs.read:/data/x')).toBe(true);
+      expect(set.allows('net.fetch:api.example.com')).toBe(true);
+      expect(set.allows('net.fetch:example.org')).toBe(false);
+    }
+  });
+});
