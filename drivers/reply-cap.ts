@@ -3,7 +3,7 @@
  * the kernel's thread (llm/http-whole.ts) or on the HTTP client's (llm/http-thread-source.ts, which
  * cannot import this and makes the same error), streamed (llm/http-post.ts) or through the Gemini
  * SDK's fetch (llm/gemini-fetch.ts); an embeddings server's (memory/provider-embedders.ts); a
- * remote MCP server's (param.mcpMaxMessageBytes, each line of an event stream: mcp/open-transport.ts).
+ * remote MCP server's (param.mcpMaxMessageBytes, each event of a stream: mcp/open-transport.ts).
  * Past it the answer is cut: the error carries REPLY_TOO_LARGE as its code, which
  * llm/transport-error.ts reads as a reply that is not one (malformed, not retried).
  */
@@ -42,20 +42,31 @@ export class ReplyBytes {
   }
 }
 
-/** How a body is bounded: all of it, or each line of it (a stream of events that may last for hours). */
+/** How a body is bounded: all of it, or each event of a stream of events (which may last for hours). */
 export interface Cap {
   max: number;
   setting?: string;
-  perLine?: boolean;
+  /**
+   * A text/event-stream: each event (its lines up to a blank one, as an SSE parser joins them) at
+   * most `max` bytes, not the whole stream. Not each line: a server could send an endless event
+   * as many short `data:` lines.
+   */
+  perEvent?: boolean;
   /** Told when the body is cut (a reader that would otherwise wait on it can stop). */
   onCut?: (error: Error) => void;
 }
 
-/** A byte stream that errors (replyTooLarge) once more than `max` bytes went through it, or (perLine) one line did. */
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A byte stream that errors (replyTooLarge) once more than `max` bytes went through it, or (perEvent) one event did. */
 export function cappedStream(cap: Cap = { max: param.llmReplyMaxBytes }): TransformStream<Uint8Array, Uint8Array> {
-  const { max, setting = LLM_SETTING, perLine = false, onCut } = cap;
-  // All the bytes so far, or (perLine) those of the line still open.
+  const { max, setting = LLM_SETTING, perEvent = false, onCut } = cap;
+  // All the bytes so far, or (perEvent) those of the event still open.
   let count = 0;
+  // perEvent: the open line's length, and whether the last byte was a CR (a CRLF ends one line, not two).
+  let line = 0;
+  let cr = false;
   const cut = (controller: TransformStreamDefaultController<Uint8Array>): void => {
     const error = replyTooLarge(max, setting);
     controller.error(error);
@@ -63,16 +74,26 @@ export function cappedStream(cap: Cap = { max: param.llmReplyMaxBytes }): Transf
   };
   return new TransformStream({
     transform(chunk, controller) {
-      let start = 0;
-      if (perLine) {
-        for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-          if (count + nl - start > max) return cut(controller);
-          count = 0;
-          start = nl + 1;
-        }
+      if (!perEvent) {
+        count += chunk.byteLength;
+        if (count > max) return cut(controller);
+        return controller.enqueue(chunk);
       }
-      count += chunk.byteLength - start;
-      if (count > max) return cut(controller);
+      // Lines end at CRLF, LF or CR (the SSE grammar); an empty line ends the event.
+      for (const byte of chunk) {
+        if (byte === LF && cr) {
+          cr = false;
+          continue;
+        }
+        cr = byte === CR;
+        if (byte === LF || byte === CR) {
+          if (line === 0) count = 0;
+          line = 0;
+          continue;
+        }
+        line++;
+        if (++count > max) return cut(controller);
+      }
       controller.enqueue(chunk);
     },
   });

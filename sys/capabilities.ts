@@ -122,11 +122,14 @@ export function compilePathRule(pattern: string): RegExp {
  */
 const parsed = new Map<string, Capability>();
 const MAX_PARSED = 4096;
+/** Longer texts (what a model asked for, unchecked yet) are parsed each time, never kept. */
+const MAX_KEPT_CHARS = 256;
 
 export function parseCapability(text: string): Capability {
   const known = parsed.get(text);
   if (known !== undefined) return known;
   const capability = parseCapabilityText(text);
+  if (text.length > MAX_KEPT_CHARS) return capability;
   if (parsed.size >= MAX_PARSED) parsed.clear();
   parsed.set(text, capability);
   return capability;

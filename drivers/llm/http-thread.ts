@@ -124,6 +124,8 @@ export class HttpThread {
    * Resolves once it has loaded its client (or stopped trying); it holds nothing open while idle.
    */
   ready(): Promise<void> {
+    // One that could not start is not started again (its caller reads replies itself from then on).
+    if (this.startFailure !== null) return Promise.resolve();
     this.thread();
     return this.booted;
   }
@@ -142,6 +144,7 @@ export class HttpThread {
   /** The thread, started when there is none; null when it cannot start (startFailure says why). */
   private thread(): Worker | null {
     if (this.worker) return this.worker;
+    if (this.startFailure !== null) return null;
     // Plain JavaScript: none of this process's loaders or flags (--import tsx) apply to it.
     this.booted = new Promise((resolve) => (this.onBoot = resolve));
     let worker: Worker;
@@ -181,7 +184,9 @@ export class HttpThread {
       // A request settled before it went (aborted, or failed with a thread that died) does not go;
       // the thread ignores an abort for a request it does not hold.
       const live = batch.filter((m) => 'abort' in m || this.pending.has(m.id));
-      if (live.length > 0) this.thread()?.postMessage(live);
+      // Aborts alone go to a thread that is there: none is started to hear them.
+      const worker = live.some((m) => !('abort' in m)) ? this.thread() : this.worker;
+      if (live.length > 0) worker?.postMessage(live);
     });
   }
 

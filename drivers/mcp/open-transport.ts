@@ -15,15 +15,15 @@ export interface OpenedTransport extends Gone {
 
 /**
  * Node's fetch with a remote server's answers bounded as a stdio server's lines are: a JSON answer
- * at most `max` bytes, a stream of events (which may last as long as the session) each line at most
- * `max`. Past it the answer is cut and the call fails, where the SDK would read it into the
+ * at most `max` bytes, a stream of events (which may last as long as the session) each event at
+ * most `max`. Past it the answer is cut and the call fails, where the SDK would read it into the
  * kernel's memory without end.
  */
 function boundedFetch(max: number, onCut: (error: Error) => void): typeof fetch {
   return async (input, init) => {
     const response = await fetch(input, init);
     const events = response.headers.get('content-type')?.includes('text/event-stream') ?? false;
-    return cappedResponse(response, { max, setting: 'param.mcpMaxMessageBytes', perLine: events, onCut });
+    return cappedResponse(response, { max, setting: 'param.mcpMaxMessageBytes', perEvent: events, onCut });
   };
 }
 

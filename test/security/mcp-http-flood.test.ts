@@ -15,7 +15,7 @@ const MAX = 64 * 1024;
 const LIMITS: McpLimits = { ...TEST_LIMITS, maxMessageBytes: MAX };
 const { serve } = loopbackServers();
 
-type Flood = 'json' | 'event-line' | 'none';
+type Flood = 'json' | 'event-line' | 'event-lines' | 'event-lines-crlf' | 'none';
 
 /** An MCP server by hand: initialize and tools/list as the protocol has them; its first tools/call answered as `flood` says, the rest small. */
 function hostile(flood: Flood): { url: Promise<string>; sent: Promise<number> } {
@@ -46,12 +46,15 @@ function hostile(flood: Flood): { url: Promise<string>; sent: Promise<number> } 
       if (message.method === 'tools/list')
         return json({ tools: [{ name: 'flood', description: 'd', inputSchema: { type: 'object' } }] });
       if (flood === 'none' || calls++ > 0) return json({ content: [{ type: 'text', text: 'small' }] });
-      const events = flood === 'event-line';
+      const events = flood !== 'json';
       res.writeHead(200, { 'content-type': events ? 'text/event-stream' : 'application/json' });
       const head = `{"jsonrpc":"2.0","id":${message.id},"result":{"content":[{"type":"text","text":"`;
       res.write(events ? `event: message\ndata: ${head}` : head);
       let bytes = 0;
-      const chunk = Buffer.alloc(16_384, 'z');
+      // One endless line, or an event that never ends made of short `data:` lines (an SSE parser joins them).
+      const eol = flood === 'event-lines-crlf' ? '\r\n' : '\n';
+      const lines = flood === 'event-lines' || flood === 'event-lines-crlf';
+      const chunk = lines ? Buffer.from(`${eol}data: ${'z'.repeat(1000)}`.repeat(16)) : Buffer.alloc(16_384, 'z');
       const pump = (): void => {
         while (!res.destroyed && bytes < 400 * MAX && res.write(chunk)) bytes += chunk.length;
         if (!res.destroyed && bytes < 400 * MAX) res.once('drain', pump);
@@ -75,6 +78,8 @@ describe('a remote MCP server that answers without end', () => {
   it.each([
     ['a JSON answer that never closes', 'json'],
     ['an event whose line never ends', 'event-line'],
+    ['an event that never ends, in short data: lines', 'event-lines'],
+    ['the same with CRLF line ends', 'event-lines-crlf'],
   ] as const)('%s: cut off at param.mcpMaxMessageBytes, the call fails with EIO', async (_, flood) => {
     const { url, sent } = hostile(flood);
     const driver = await driverFor(await url);

@@ -365,6 +365,10 @@ describe('parseCapability: parsed once a text', () => {
       expect(first.regex?.test('/other/a.txt')).toBe(false);
     }
     for (let i = 0; i < 2; i++) expect(errnoOf(() => parseCapability('fs.read:/a/../b'))).toBe('EINVAL');
+    // What a model asks for may be long: such a text is parsed each time, never kept.
+    const long = `fs.read:/${'d'.repeat(300)}/**`;
+    expect(parseCapability(long)).not.toBe(parseCapability(long));
+    expect(parseCapability(long)).toEqual(parseCapability(long));
     // A set built from the same texts decides the same after any number of parses.
     const set = new CapabilitySet(['fs.read:/data/**', 'net.fetch:*.example.com']);
     for (let i = 0; i < 3; i++) {

@@ -4,7 +4,7 @@
  * then on — never a model that stops answering because a thread would not start.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { POOL_OPTIONS, postJson, useHttpThread } from '../../../drivers/llm/http-post.js';
+import { POOL_OPTIONS, postJson, startHttpThread, useHttpThread } from '../../../drivers/llm/http-post.js';
 import { HttpThread } from '../../../drivers/llm/http-thread.js';
 import { createOpenAIDriver } from '../../../drivers/llm/openai.js';
 import type { ModelRequest } from '../../../drivers/llm/types.js';
@@ -12,7 +12,7 @@ import { startFakeProvider } from '../../fakes/fake-provider.js';
 import { loopbackServers } from '../../helpers/loopback-http.js';
 
 // node:worker_threads as it is, but a Worker can be refused (as `new Worker` throws when the host has no threads left).
-const refuse = vi.hoisted(() => ({ workers: false }));
+const refuse = vi.hoisted(() => ({ workers: false, made: 0 }));
 vi.mock('node:worker_threads', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:worker_threads')>();
   class Refusable extends real.Worker {
@@ -59,6 +59,24 @@ describe('an HTTP client thread that cannot start', () => {
     await t.ready();
     expect(t.startFailure?.message).toMatch(/nonexistent/);
     expect(t.inFlight).toBe(0);
+  });
+
+  it('is not started again: neither by ready() (a driver opened or made) nor by a request or an abort', async () => {
+    const url = await echo();
+    const t = broken();
+    useHttpThread(true, t);
+    await startHttpThread();
+    expect(t.startFailure).not.toBeNull();
+    const made = refuse.made;
+    for (let i = 0; i < 3; i++) await startHttpThread();
+    await expect(t.request('POST', url, {}, '{}', new AbortController().signal)).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
+    const aborted = new AbortController();
+    const reply = postJson(url, {}, '{}', aborted.signal);
+    aborted.abort();
+    await reply.catch(() => undefined);
+    expect(refuse.made).toBe(made);
   });
 
   it('a Worker refused outright: the request fails as a reset at once, nothing left waiting', async () => {
