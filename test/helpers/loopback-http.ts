@@ -28,3 +28,22 @@ export function loopbackServers(): LoopbackServers {
     },
   };
 }
+
+/**
+ * Write `chunk` to `res` again and again, as fast as the client reads, until it goes or `upTo`
+ * bytes went (a server that answers without end); `sent` is told the bytes written once it closed.
+ */
+export function pourUntilClosed(
+  res: http.ServerResponse,
+  chunk: Buffer,
+  upTo: number,
+  sent: (bytes: number) => void,
+): void {
+  let bytes = 0;
+  const pour = (): void => {
+    while (!res.destroyed && bytes < upTo && res.write(chunk)) bytes += chunk.length;
+    if (!res.destroyed && bytes < upTo) res.once('drain', pour);
+  };
+  res.on('close', () => sent(bytes));
+  pour();
+}

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ServerDriver } from '../../drivers/mcp/server-driver.js';
 import type { McpLimits } from '../../drivers/mcp/types.js';
 import { TEST_LIMITS } from '../drivers/mcp/servers.js';
-import { loopbackServers } from '../helpers/loopback-http.js';
+import { loopbackServers, pourUntilClosed } from '../helpers/loopback-http.js';
 
 const MAX = 64 * 1024;
 const LIMITS: McpLimits = { ...TEST_LIMITS, maxMessageBytes: MAX };
@@ -50,17 +50,11 @@ function hostile(flood: Flood): { url: Promise<string>; sent: Promise<number> } 
       res.writeHead(200, { 'content-type': events ? 'text/event-stream' : 'application/json' });
       const head = `{"jsonrpc":"2.0","id":${message.id},"result":{"content":[{"type":"text","text":"`;
       res.write(events ? `event: message\ndata: ${head}` : head);
-      let bytes = 0;
       // One endless line, or an event that never ends made of short `data:` lines (an SSE parser joins them).
       const eol = flood === 'event-lines-crlf' ? '\r\n' : '\n';
       const lines = flood === 'event-lines' || flood === 'event-lines-crlf';
       const chunk = lines ? Buffer.from(`${eol}data: ${'z'.repeat(1000)}`.repeat(16)) : Buffer.alloc(16_384, 'z');
-      const pump = (): void => {
-        while (!res.destroyed && bytes < 400 * MAX && res.write(chunk)) bytes += chunk.length;
-        if (!res.destroyed && bytes < 400 * MAX) res.once('drain', pump);
-      };
-      res.on('close', () => done(bytes));
-      pump();
+      pourUntilClosed(res, chunk, 400 * MAX, done);
     });
   });
   return { url, sent };

@@ -14,7 +14,7 @@ import { createOpenAIDriver } from '../../drivers/llm/openai.js';
 import { ProviderError } from '../../drivers/llm/provider-error.js';
 import type { ModelDriver, ModelRequest } from '../../drivers/llm/types.js';
 import { param as readonlyParam } from '../../sys/param.js';
-import { loopbackServers } from '../helpers/loopback-http.js';
+import { loopbackServers, pourUntilClosed } from '../helpers/loopback-http.js';
 
 const param = readonlyParam as { -readonly [K in keyof typeof readonlyParam]: (typeof readonlyParam)[K] };
 const MAX = 64 * 1024;
@@ -43,15 +43,8 @@ function flood(
   const url = serve((req: http.IncomingMessage, res: http.ServerResponse) => {
     req.resume();
     res.writeHead(status, { 'content-type': type });
-    let bytes = Buffer.byteLength(head);
     res.write(head);
-    const chunk = Buffer.from(piece.repeat(Math.ceil(16_384 / piece.length)));
-    const pump = (): void => {
-      while (!res.destroyed && bytes < 400 * MAX && res.write(chunk)) bytes += chunk.length;
-      if (!res.destroyed && bytes < 400 * MAX) res.once('drain', pump);
-    };
-    res.on('close', () => done(bytes));
-    pump();
+    pourUntilClosed(res, Buffer.from(piece.repeat(Math.ceil(16_384 / piece.length))), 400 * MAX, done);
   });
   return { url, sent };
 }
