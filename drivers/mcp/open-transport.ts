@@ -1,5 +1,6 @@
 /** The transport to one server: a sandboxed child for stdio, Streamable HTTP for a URL. */
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { cappedResponse } from '../reply-cap.js';
 import type { Gone } from './call-errors.js';
@@ -22,7 +23,9 @@ export interface OpenedTransport extends Gone {
 function boundedFetch(max: number, onCut: (error: Error) => void): typeof fetch {
   return async (input, init) => {
     const response = await fetch(input, init);
-    const events = response.headers.get('content-type')?.includes('text/event-stream') ?? false;
+    // Read as the SDK reads it (its media type, parameters aside): a JSON answer whose parameters
+    // name a stream is read whole by the SDK, so it is bounded whole here.
+    const events = mediaTypeEssence(response.headers.get('content-type')) === 'text/event-stream';
     return cappedResponse(response, { max, setting: 'param.mcpMaxMessageBytes', perEvent: events, onCut });
   };
 }

@@ -15,7 +15,19 @@ const MAX = 64 * 1024;
 const LIMITS: McpLimits = { ...TEST_LIMITS, maxMessageBytes: MAX };
 const { serve } = loopbackServers();
 
-type Flood = 'json' | 'event-line' | 'event-lines' | 'event-lines-crlf' | 'none';
+type Flood =
+  'json' | 'json-named-stream' | 'event-line' | 'event-lines' | 'event-lines-crlf' | 'event-lines-upper' | 'none';
+
+/** The content type each flood says it is: what the SDK reads it as is its media type, parameters aside. */
+const TYPE: Record<Exclude<Flood, 'none'>, string> = {
+  json: 'application/json',
+  // JSON by its media type (the SDK reads it whole), with the stream's name in a parameter.
+  'json-named-stream': 'application/json; profile="text/event-stream"',
+  'event-line': 'text/event-stream',
+  'event-lines': 'text/event-stream',
+  'event-lines-crlf': 'text/event-stream',
+  'event-lines-upper': 'Text/Event-Stream; charset=utf-8',
+};
 
 /** An MCP server by hand: initialize and tools/list as the protocol has them; its first tools/call answered as `flood` says, the rest small. */
 function hostile(flood: Flood): { url: Promise<string>; sent: Promise<number> } {
@@ -46,14 +58,16 @@ function hostile(flood: Flood): { url: Promise<string>; sent: Promise<number> } 
       if (message.method === 'tools/list')
         return json({ tools: [{ name: 'flood', description: 'd', inputSchema: { type: 'object' } }] });
       if (flood === 'none' || calls++ > 0) return json({ content: [{ type: 'text', text: 'small' }] });
-      const events = flood !== 'json';
-      res.writeHead(200, { 'content-type': events ? 'text/event-stream' : 'application/json' });
+      const events = flood.startsWith('event');
+      res.writeHead(200, { 'content-type': TYPE[flood] });
       const head = `{"jsonrpc":"2.0","id":${message.id},"result":{"content":[{"type":"text","text":"`;
       res.write(events ? `event: message\ndata: ${head}` : head);
-      // One endless line, or an event that never ends made of short `data:` lines (an SSE parser joins them).
+      // One endless line, or an event that never ends made of short `data:` lines (an SSE parser joins them);
+      // JSON named a stream has a blank line every kilobyte (where an event would end).
       const eol = flood === 'event-lines-crlf' ? '\r\n' : '\n';
-      const lines = flood === 'event-lines' || flood === 'event-lines-crlf';
-      const chunk = lines ? Buffer.from(`${eol}data: ${'z'.repeat(1000)}`.repeat(16)) : Buffer.alloc(16_384, 'z');
+      const lines = flood !== 'json' && flood !== 'event-line';
+      const line = flood === 'json-named-stream' ? `${'z'.repeat(1000)}\n\n` : `${eol}data: ${'z'.repeat(1000)}`;
+      const chunk = lines ? Buffer.from(line.repeat(16)) : Buffer.alloc(16_384, 'z');
       pourUntilClosed(res, chunk, 400 * MAX, done);
     });
   });
@@ -74,6 +88,8 @@ describe('a remote MCP server that answers without end', () => {
     ['an event whose line never ends', 'event-line'],
     ['an event that never ends, in short data: lines', 'event-lines'],
     ['the same with CRLF line ends', 'event-lines-crlf'],
+    ['the same with its content type in other letters and a parameter', 'event-lines-upper'],
+    ['a JSON answer with blank lines, its content type naming a stream in a parameter', 'json-named-stream'],
   ] as const)('%s: cut off at param.mcpMaxMessageBytes, the call fails with EIO', async (_, flood) => {
     const { url, sent } = hostile(flood);
     const driver = await driverFor(await url);
