@@ -151,7 +151,7 @@ export const param = {
    * A model reply's bytes at most, whole or streamed (drivers/reply-cap.ts): past it the request
    * is cut and fails, not retried. A chat completion is kilobytes (128k output tokens streamed as one
    * event each is ~25 MB); a server that sends without end would otherwise fill the kernel's memory
-   * before any deadline passed (a loopback server: ~300 MB a second).
+   * before a deadline passed (a loopback server: ~300 MB a second).
    */
   llmReplyMaxBytes: 64 * 1024 * 1024,
   /** System prompts' syscall references kept built, one per distinct capability set (syscalls/reference.ts), least recently used out. */

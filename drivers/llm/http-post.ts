@@ -135,19 +135,11 @@ export async function probe(url: string, headers: Record<string, string>, signal
   return (await reply).status;
 }
 
-/** A body read whole, cut (and failed) past param.llmReplyMaxBytes. */
+/** A body read whole as text, cut (and failed) past param.llmReplyMaxBytes as a stream is. */
 async function capped(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const bytes = new ReplyBytes();
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (!bytes.add(chunk.length)) {
-      const error = replyTooLarge(bytes.max);
-      body.destroy(error);
-      throw error;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  let text = '';
+  for await (const piece of decoded(body, undefined)) text += piece;
+  return text;
 }
 
 /** UTF-8 text of a byte stream; a character split across two chunks is kept whole; cut past param.llmReplyMaxBytes. */

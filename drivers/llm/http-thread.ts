@@ -124,8 +124,7 @@ export class HttpThread {
    * Resolves once it has loaded its client (or stopped trying); it holds nothing open while idle.
    */
   ready(): Promise<void> {
-    // One that could not start is not started again (its caller reads replies itself from then on).
-    if (this.startFailure !== null) return Promise.resolve();
+    // One that could not start is not started again (thread()); its boot promise has resolved.
     this.thread();
     return this.booted;
   }

@@ -1,5 +1,3 @@
-const mib = (bytes: number): string => (bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`);
-
 /**
  * A failure before any HTTP status arrived (fetch threw) as the driver's one typed failure
  * (provider-error.ts): undici's codes read along the cause chain; a timeout, a network error to
@@ -9,6 +7,9 @@ import { param } from '../../sys/param.js';
 import { excerpt, ProviderError, redact } from './provider-error.js';
 import { isRecord } from './provider-headers.js';
 import { REPLY_TOO_LARGE } from '../reply-cap.js';
+
+/** A byte count as the bound is usually set: whole MiB, else bytes. */
+const mib = (bytes: number): string => (bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`);
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

@@ -31,7 +31,7 @@ async function saidCut<T>(id: string, where: string, embed: () => Promise<T>): P
   } catch (error) {
     if (!isReplyTooLarge(error)) throw error;
     throw new Error(
-      `embedder ${id}: ${where}: the answer passed ${param.llmReplyMaxBytes} bytes (param.llmReplyMaxBytes), more than any embeddings; cut off`,
+      `embedder ${id}: ${where}: the answer passed ${param.llmReplyMaxBytes} bytes (param.llmReplyMaxBytes), more than embeddings take; cut off`,
       { cause: error },
     );
   }

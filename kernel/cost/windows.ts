@@ -34,7 +34,7 @@ function localDate(at: number, tz: string): string {
 }
 
 /**
- * The window found last for each period and zone, with the moment it was asked for: any moment from
+ * The window found last for each period and zone, with the moment it was asked for: every moment from
  * that one to its end is in the same window (no boundary lies between them), so a request a turn
  * reads it from here and croner (a pattern parsed, ~55 µs) is asked once a window.
  */

@@ -369,7 +369,7 @@ describe('parseCapability: parsed once a text', () => {
     const long = `fs.read:/${'d'.repeat(300)}/**`;
     expect(parseCapability(long)).not.toBe(parseCapability(long));
     expect(parseCapability(long)).toEqual(parseCapability(long));
-    // A set built from the same texts decides the same after any number of parses.
+    // A set built from the same texts decides the same however often it is parsed.
     const set = new CapabilitySet(['fs.read:/data/**', 'net.fetch:*.example.com']);
     for (let i = 0; i < 3; i++) {
       expect(set.allows('fs.read:/data/x')).toBe(true);

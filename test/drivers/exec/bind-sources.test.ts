@@ -18,12 +18,21 @@ beforeEach(async () => {
   root = fs.realpathSync(await mkdtemp(path.join(os.tmpdir(), 'aos-bind-')));
   fs.mkdirSync(path.join(root, 'stage'));
 });
+const opened: BindSources[] = [];
 afterEach(async () => {
+  for (const sources of opened.splice(0)) sources.close();
   await rm(root, { recursive: true, force: true });
 });
 
 // Device and inode as the hold records them (drivers/fs-held-target.ts).
 const idAt = (p: string): string => idOf(fs.lstatSync(p));
+
+/** Sources of a hold that took each of `dirs` as it is now; closed after the test. */
+function heldAsNow(...dirs: string[]): BindSources {
+  const sources = new BindSources(root, new Map(dirs.map((d) => [d, idAt(d)])));
+  opened.push(sources);
+  return sources;
+}
 
 function refusal(f: () => unknown): { code?: string; message: string } | null {
   try {
@@ -37,17 +46,13 @@ function refusal(f: () => unknown): { code?: string; message: string } | null {
 describe('BindSources', () => {
   it('binds a held source by descriptor when it is what the hold took', () => {
     const stage = path.join(root, 'stage');
-    const sources = new BindSources(root, new Map([[stage, idAt(stage)]]));
-    try {
-      expect(sources.bind(stage, '/workspace/stage', true)).toEqual([
-        '--bind-fd',
-        String(FIRST_SOURCE_FD),
-        '/workspace/stage',
-      ]);
-      expect(sources.fds).toHaveLength(1);
-    } finally {
-      sources.close();
-    }
+    const sources = heldAsNow(stage);
+    expect(sources.bind(stage, '/workspace/stage', true)).toEqual([
+      '--bind-fd',
+      String(FIRST_SOURCE_FD),
+      '/workspace/stage',
+    ]);
+    expect(sources.fds).toHaveLength(1);
   });
 
   it('refuses (EAGAIN) a held source put in place of the one the hold took', () => {
@@ -145,27 +150,19 @@ describe('BindSources', () => {
     const decomposed = path.join(root, 'cafe\u0301');
     fs.mkdirSync(composed);
     fs.mkdirSync(decomposed);
-    const sources = new BindSources(root, new Map([[composed, idAt(composed)]]));
-    try {
-      expect(refusal(() => sources.bind(decomposed, '/workspace/cafe', true))?.code).toBe('EAGAIN');
-      expect(sources.bind(composed, '/workspace/cafe', true)[0]).toBe('--bind-fd');
-    } finally {
-      sources.close();
-    }
+    const sources = heldAsNow(composed);
+    expect(refusal(() => sources.bind(decomposed, '/workspace/cafe', true))?.code).toBe('EAGAIN');
+    expect(sources.bind(composed, '/workspace/cafe', true)[0]).toBe('--bind-fd');
   });
 
   it('a second bind of the same source checks again: a first one that passed does not vouch for a directory swapped in since', () => {
     const stage = path.join(root, 'stage');
-    const sources = new BindSources(root, new Map([[stage, idAt(stage)]]));
-    try {
-      expect(sources.bind(stage, '/workspace/stage', true)[0]).toBe('--bind-fd');
-      fs.renameSync(stage, path.join(root, 'old'));
-      fs.mkdirSync(stage);
-      expect(refusal(() => sources.bind(stage, '/workspace/stage-again', true))?.code).toBe('EAGAIN');
-      expect(sources.fds).toHaveLength(1);
-    } finally {
-      sources.close();
-    }
+    const sources = heldAsNow(stage);
+    expect(sources.bind(stage, '/workspace/stage', true)[0]).toBe('--bind-fd');
+    fs.renameSync(stage, path.join(root, 'old'));
+    fs.mkdirSync(stage);
+    expect(refusal(() => sources.bind(stage, '/workspace/stage-again', true))?.code).toBe('EAGAIN');
+    expect(sources.fds).toHaveLength(1);
   });
 
   it('a held name swapped for a symlink to the very directory the hold took is refused (the link is not followed to a matching identity)', () => {
@@ -181,13 +178,9 @@ describe('BindSources', () => {
   it('a name written to read as bwrap options never reaches its argv: the source goes by descriptor', () => {
     const hostile = path.join(root, '--bind .. x\n--dev-bind . y');
     fs.mkdirSync(hostile);
-    const sources = new BindSources(root, new Map([[hostile, idAt(hostile)]]));
-    try {
-      const args = sources.bind(hostile, '/workspace/x', false);
-      expect(args).toEqual(['--ro-bind-fd', String(FIRST_SOURCE_FD), '/workspace/x']);
-    } finally {
-      sources.close();
-    }
+    const sources = heldAsNow(hostile);
+    const args = sources.bind(hostile, '/workspace/x', false);
+    expect(args).toEqual(['--ro-bind-fd', String(FIRST_SOURCE_FD), '/workspace/x']);
   });
 
   it('still refuses a symlink on the way, held or not', () => {

@@ -202,7 +202,7 @@ describe('HttpThread: whole replies read on a thread of their own', () => {
     const code = `
 import http from 'node:http';
 const { HttpThread } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'drivers/llm/http-thread.ts')).href)});
-// A thread started before any request holds nothing open either.
+// A thread started before the first request holds nothing open either.
 void new HttpThread({}).ready();
 const server = http.createServer((req, res) => setTimeout(() => res.end('late'), 300));
 server.listen(0, '127.0.0.1', () => {
