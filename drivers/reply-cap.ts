@@ -3,16 +3,21 @@
  * the kernel's thread (llm/http-whole.ts) or on the HTTP client's (llm/http-thread-source.ts, which
  * cannot import this and makes the same error), streamed (llm/http-post.ts) or through the Gemini
  * SDK's fetch (llm/gemini-fetch.ts); an embeddings server's (memory/provider-embedders.ts); a
- * remote MCP server's (param.mcpMaxMessageBytes, each event of a stream: mcp/open-transport.ts).
+ * remote MCP server's (param.mcpMaxMessageBytes, each event of a stream: mcp/open-transport.ts); a
+ * Chroma server's (param.memoryReplyMaxBytes, below fetch: memory/chroma-client.ts).
  * Past it the answer is cut: the error carries REPLY_TOO_LARGE as its code, which
  * llm/transport-error.ts reads as a reply that is not one (malformed, not retried).
  */
 import { param } from '../sys/param.js';
+import type { FetchDispatcher } from './node-dispatcher.js';
 
 export const REPLY_TOO_LARGE = 'AOS_REPLY_TOO_LARGE';
 
 /** Where a bound is set, as an error names it. */
 const LLM_SETTING = 'param.llmReplyMaxBytes';
+
+/** A byte count as a bound is usually set: whole MiB, else bytes. */
+export const boundSize = (bytes: number): string => (bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`);
 
 /** The error a transport fails with once a reply passed `max` bytes (`setting`: where that bound is set). */
 export function replyTooLarge(max: number = param.llmReplyMaxBytes, setting = LLM_SETTING): Error {
@@ -113,4 +118,61 @@ export function cappedResponse(response: Response, cap: Cap = { max: param.llmRe
   // What a reader may ask of the original besides its body.
   Object.defineProperty(capped, 'url', { value: response.url });
   return capped;
+}
+
+type Abort = (reason?: Error) => void;
+interface Handler {
+  onConnect?: (abort: Abort) => unknown;
+  onData?: (chunk: Uint8Array) => boolean;
+  onResponseData?: (controller: { abort(reason?: Error): void }, chunk: Uint8Array) => unknown;
+}
+
+/**
+ * A fetch dispatcher passing every request on to `inner()` (looked up at each request), each
+ * answer's body cut past `cap.max` bytes: its request aborted with replyTooLarge, which the body's
+ * reader gets as the cause of its error. For a client whose fetch is its own (the chromadb client):
+ * its answers can be bounded only below fetch, where the bytes arrive.
+ */
+export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchDispatcher {
+  return {
+    dispatch(options, handler) {
+      const bytes = new ReplyBytes(cap.max);
+      let abort: Abort | undefined;
+      let cut: Error | null = null;
+      const over = (chunk: Uint8Array): Error | null => {
+        if (cut === null && !bytes.add(chunk.byteLength)) {
+          cut = replyTooLarge(cap.max, cap.setting);
+          cap.onCut?.(cut);
+          return cut;
+        }
+        return null;
+      };
+      // The handler's own object stays `this` for its methods (a Proxy forwards what it sets and reads).
+      const counting = new Proxy(handler as Handler, {
+        get(target, key, receiver) {
+          if (key === 'onConnect' && target.onConnect)
+            return (given: Abort) => {
+              abort = given;
+              return target.onConnect?.call(receiver, given);
+            };
+          if (key === 'onData' && target.onData)
+            return (chunk: Uint8Array) => {
+              const error = cut ?? over(chunk);
+              if (error === null) return target.onData?.call(receiver, chunk);
+              abort?.(error);
+              return false;
+            };
+          if (key === 'onResponseData' && target.onResponseData)
+            return (controller: { abort(reason?: Error): void }, chunk: Uint8Array) => {
+              const error = cut ?? over(chunk);
+              if (error === null) return target.onResponseData?.call(receiver, controller, chunk);
+              controller.abort(error);
+              return undefined;
+            };
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      return inner().dispatch(options, counting);
+    },
+  };
 }

@@ -154,6 +154,12 @@ export const param = {
    * before a deadline passed (a loopback server: ~300 MB a second).
    */
   llmReplyMaxBytes: 64 * 1024 * 1024,
+  /**
+   * A Chroma server's answer's bytes at most (drivers/memory/chroma-client.ts), the kernel's own
+   * server or CHROMA_URL's: a query asks for at most 50 texts of 32 KiB and no vectors, so an answer
+   * is a few MB; past it the answer is cut and the operation fails EIO.
+   */
+  memoryReplyMaxBytes: 64 * 1024 * 1024,
   /** System prompts' syscall references kept built, one per distinct capability set (syscalls/reference.ts), least recently used out. */
   syscallReferencesKept: 256,
   /** Processes whose latest turn span and spawning span the tracer keeps (kernel/loop/tracing.ts), least recently used out. */

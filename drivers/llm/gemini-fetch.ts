@@ -10,24 +10,11 @@
 import { probe } from './http-post.js';
 import type { Progress } from './deadline.js';
 import { cappedResponse } from '../reply-cap.js';
-
-const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
-
-interface Dispatcher {
-  dispatch(options: object, handler: unknown): boolean;
-}
+import { type FetchDispatcher, nodeDispatcher } from '../node-dispatcher.js';
 
 /** Node's global dispatcher, each request without header and body timeouts. */
-const withoutTimeouts: Dispatcher = {
-  dispatch(options, handler) {
-    const holder = globalThis as unknown as Record<symbol, Dispatcher | undefined>;
-    // Node makes its dispatcher on the first fetch-related use.
-    if (holder[GLOBAL_DISPATCHER] === undefined) new Headers();
-    const global = holder[GLOBAL_DISPATCHER];
-    if (global === undefined || typeof global.dispatch !== 'function')
-      throw new Error("node's fetch dispatcher is not available");
-    return global.dispatch({ ...options, headersTimeout: 0, bodyTimeout: 0 }, handler);
-  },
+const withoutTimeouts: FetchDispatcher = {
+  dispatch: (options, handler) => nodeDispatcher().dispatch({ ...options, headersTimeout: 0, bodyTimeout: 0 }, handler),
 };
 
 /** Node's fetch with the driver's deadlines as its only time bound; its body cut past param.llmReplyMaxBytes. */

@@ -6,10 +6,7 @@
 import { param } from '../../sys/param.js';
 import { excerpt, ProviderError, redact } from './provider-error.js';
 import { isRecord } from './provider-headers.js';
-import { REPLY_TOO_LARGE } from '../reply-cap.js';
-
-/** A byte count as the bound is usually set: whole MiB, else bytes. */
-const mib = (bytes: number): string => (bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`);
+import { boundSize, REPLY_TOO_LARGE } from '../reply-cap.js';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -109,7 +106,7 @@ export function fromTransportError(model: string, error: unknown, secret?: strin
   if (code === REPLY_TOO_LARGE) {
     return new ProviderError(
       'malformed',
-      `${model}: the reply passed ${mib(param.llmReplyMaxBytes)} (param.llmReplyMaxBytes), more than a model writes; it was cut off and nothing of it kept`,
+      `${model}: the reply passed ${boundSize(param.llmReplyMaxBytes)} (param.llmReplyMaxBytes), more than a model writes; it was cut off and nothing of it kept`,
       { model, retryable: false, cause: { code } },
     );
   }

@@ -42,6 +42,7 @@ export function displayAddress(address: string): string {
 /**
  * Heartbeat once; true when the server answered 200. Plain node:http without keep-alive, so a
  * probe that times out (something else holds the address and never answers) leaves no socket behind.
+ * The status says it: the body is not read (one that never ended kept the probe waiting for good).
  */
 export function heartbeat(address: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -50,9 +51,9 @@ export function heartbeat(address: string, timeoutMs = 1000): Promise<boolean> {
       const { socketPath } = chromaTarget(address);
       const options = { agent: false, timeout: timeoutMs } as const;
       const onResponse = (res: http.IncomingMessage): void => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode === 200));
-        res.on('error', () => resolve(false));
+        resolve(res.statusCode === 200);
+        res.on('error', () => undefined);
+        res.destroy();
       };
       req = socketPath
         ? http.get({ ...options, socketPath, path: HEARTBEAT_PATH }, onResponse)

@@ -1,13 +1,21 @@
 /**
  * The chromadb client for the current server address. A unix-socket address (the kernel's own,
  * private server) gets a dispatcher that sends every request down that socket; a URL (CHROMA_URL)
- * gets the client as it comes.
+ * goes through node's own. Either way each answer's body is cut past param.memoryReplyMaxBytes as
+ * it arrives (reply-cap.ts): the client reads answers whole, and a server that answers without end
+ * would otherwise fill the kernel's memory.
  */
 import type { ChromaClient } from 'chromadb';
+import { param } from '../../sys/param.js';
+import { nodeDispatcher } from '../node-dispatcher.js';
+import { cappedDispatcher } from '../reply-cap.js';
 import { chromaTarget } from './chroma-address.js';
 import { UnixSocketDispatcher } from './unix-dispatcher.js';
 
 export type ChromaModule = typeof import('chromadb');
+
+/** Where the bound on an answer is set, as its error names it. */
+export const MEMORY_REPLY_SETTING = 'param.memoryReplyMaxBytes';
 
 export class ChromaClients {
   private current: { address: string; client: ChromaClient; dispatcher: UnixSocketDispatcher | null } | null = null;
@@ -18,8 +26,12 @@ export class ChromaClients {
     this.close();
     const { host, port, ssl, socketPath } = chromaTarget(address);
     const dispatcher = socketPath ? new UnixSocketDispatcher(socketPath) : null;
-    const fetchOptions = dispatcher ? { fetchOptions: { dispatcher: dispatcher.asFetchDispatcher() } } : {};
-    const client = new chroma.ChromaClient({ host, port, ssl, ...fetchOptions });
+    const capped = cappedDispatcher(() => dispatcher ?? nodeDispatcher(), {
+      max: param.memoryReplyMaxBytes,
+      setting: MEMORY_REPLY_SETTING,
+    });
+    const fetchOptions = { dispatcher: capped } as RequestInit;
+    const client = new chroma.ChromaClient({ host, port, ssl, fetchOptions });
     this.current = { address, client, dispatcher };
     return { client, fresh: true };
   }

@@ -6,15 +6,17 @@
  * it with another embedder is refused, never mixed.
  *
  * Every failure leaves here as an AosError: EIO "memory is unavailable: ..." when Chroma or the
- * embedder cannot be reached, EINVAL when Chroma refuses a filter, ETIMEDOUT / EINTR for time
- * limits and kills. A dropped connection is retried once after the supervisor has recovered.
+ * embedder cannot be reached or an answer passed param.memoryReplyMaxBytes, EINVAL when Chroma
+ * refuses a filter, ETIMEDOUT / EINTR for time limits and kills. A dropped connection is retried once after the supervisor has recovered.
  */
 import { randomUUID } from 'node:crypto';
 import { idForKey, treeNamespace } from './namespaces.js';
 import type { ChromaClient, Collection } from 'chromadb';
 import { AosError } from '../../sys/errno.js';
 import { displayAddress } from './chroma-address.js';
-import { ChromaClients, type ChromaModule } from './chroma-client.js';
+import { ChromaClients, type ChromaModule, MEMORY_REPLY_SETTING } from './chroma-client.js';
+import { boundSize, isReplyTooLarge } from '../reply-cap.js';
+import { param } from '../../sys/param.js';
 import type { ChromaEndpoint } from './chroma-endpoint.js';
 import type { Embedder } from './embedders.js';
 import { scalarsOf, toChromaWhere } from './chroma-where.js';
@@ -193,6 +195,12 @@ export class MemoryStore {
   }
 
   private translate(chroma: ChromaModule, error: unknown): AosError {
+    if (isReplyTooLarge(error)) {
+      const bound = `${boundSize(param.memoryReplyMaxBytes)} (${MEMORY_REPLY_SETTING})`;
+      return new AosError('EIO', `memory store error: Chroma's answer passed ${bound}; it was cut off`, {
+        cause: error,
+      });
+    }
     if (error instanceof chroma.ChromaClientError || error instanceof chroma.ChromaValueError) {
       return new AosError('EINVAL', `the memory store refused the request: ${messageOf(error)}`, { cause: error });
     }

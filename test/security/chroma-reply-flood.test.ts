@@ -1,0 +1,162 @@
+/**
+ * A Chroma server's answers are bounded (param.memoryReplyMaxBytes) where their bytes arrive, below
+ * the chromadb client's own fetch: a server that answers without end — CHROMA_URL pointing at a
+ * broken or hostile server, or the kernel's own server's socket taken over — is cut off and the
+ * memory operation fails EIO, where the client used to read it whole into the kernel's memory until
+ * the operation's time limit. The heartbeat reads a status, not a body that may never end.
+ */
+import http from 'node:http';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { heartbeat, unixSocketAddress } from '../../drivers/memory/chroma-address.js';
+import { ExternalChroma } from '../../drivers/memory/chroma-endpoint.js';
+import { LocalEmbedder } from '../../drivers/memory/embedders.js';
+import { MemoryStore } from '../../drivers/memory/memory-store.js';
+import { UnixSocketDispatcher } from '../../drivers/memory/unix-dispatcher.js';
+import { nodeDispatcher } from '../../drivers/node-dispatcher.js';
+import { cappedDispatcher, isReplyTooLarge } from '../../drivers/reply-cap.js';
+import { AosError } from '../../sys/errno.js';
+import { param as readonlyParam } from '../../sys/param.js';
+import { tempDir } from '../drivers/memory/helpers.js';
+import { loopbackServers, pourUntilClosed } from '../helpers/loopback-http.js';
+
+const param = readonlyParam as { -readonly [K in keyof typeof readonlyParam]: (typeof readonlyParam)[K] };
+const MAX = 64 * 1024;
+const saved = param.memoryReplyMaxBytes;
+const { serve } = loopbackServers();
+const closers: Array<() => Promise<void>> = [];
+
+beforeEach(() => {
+  param.memoryReplyMaxBytes = MAX;
+});
+afterEach(async () => {
+  param.memoryReplyMaxBytes = saved;
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+/** Answers every request 200 with a JSON start, then pours until the client goes; `sent` resolves each answer's bytes. */
+function flooding(sent: number[]): http.RequestListener {
+  return (req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"id":"');
+    pourUntilClosed(res, Buffer.alloc(16_384, 'a'), 400 * MAX, (bytes) => sent.push(bytes));
+  };
+}
+
+/** `handler` on a unix socket in a temp dir; its address as the kernel names its own server's. */
+async function onSocket(handler: http.RequestListener): Promise<{ address: string; socketPath: string }> {
+  const dir = await tempDir('aos-chroma-flood-');
+  const socketPath = path.join(dir, 'chroma.sock');
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  closers.push(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { address: unixSocketAddress(socketPath), socketPath };
+}
+
+function storeAt(address: string): MemoryStore {
+  const store = new MemoryStore({ endpoint: new ExternalChroma(address), embedder: new LocalEmbedder() });
+  closers.push(() => store.close());
+  return store;
+}
+
+async function failure(work: Promise<unknown>): Promise<unknown> {
+  return work.then(
+    () => null,
+    (error: unknown) => error,
+  );
+}
+
+describe('a Chroma answer past param.memoryReplyMaxBytes', () => {
+  it.each([
+    ['CHROMA_URL over TCP', async (handler: http.RequestListener) => serve(handler)],
+    [
+      'the kernel’s own server’s unix socket',
+      async (handler: http.RequestListener) => (await onSocket(handler)).address,
+    ],
+  ])('is cut off through %s: the operation fails EIO, saying why', async (_, at) => {
+    const sent: number[] = [];
+    const store = storeAt(await at(flooding(sent)));
+    const reads = (): Promise<unknown> => store.read('aos-shared', { query: 'deploys', k: 3 });
+    const writes = (): Promise<unknown> => store.write('aos-shared', [{ text: 'x' }]);
+    for (const work of [reads, writes]) {
+      const error = await failure(work());
+      expect(error).toBeInstanceOf(AosError);
+      expect(error).toMatchObject({ code: 'EIO' });
+      expect((error as Error).message).toContain("Chroma's answer passed 65536 bytes (param.memoryReplyMaxBytes)");
+    }
+    await expect.poll(() => sent.length).toBeGreaterThanOrEqual(2);
+    // Each cut soon after the bound, not read to the server's end (400 times the bound).
+    for (const bytes of sent) expect(bytes).toBeLessThan(100 * MAX);
+  });
+});
+
+describe('cappedDispatcher under fetch', () => {
+  const exactly =
+    (bytes: number): http.RequestListener =>
+    (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(Buffer.alloc(bytes, 7));
+    };
+
+  it.each([
+    ['node’s own dispatcher', async (h: http.RequestListener) => ({ url: await serve(h), inner: nodeDispatcher })],
+    [
+      'the unix-socket dispatcher',
+      async (h: http.RequestListener) => {
+        const unix = new UnixSocketDispatcher((await onSocket(h)).socketPath);
+        closers.push(() => unix.close());
+        return { url: 'http://localhost/', inner: () => unix };
+      },
+    ],
+  ])('through %s: exactly the bound is read whole, one byte more is cut', async (_, open) => {
+    const whole = await open(exactly(MAX));
+    const capped = (inner: typeof whole.inner): RequestInit =>
+      ({ dispatcher: cappedDispatcher(inner, { max: MAX, setting: 'the test’s bound' }) }) as RequestInit;
+    const body = await (await fetch(whole.url, capped(whole.inner))).arrayBuffer();
+    expect(body.byteLength).toBe(MAX);
+
+    const over = await open(exactly(MAX + 1));
+    const error = await failure((await fetch(over.url, capped(over.inner))).arrayBuffer());
+    expect(isReplyTooLarge(error)).toBe(true);
+  });
+
+  it('tells onCut once, however many chunks arrive after the bound', async () => {
+    const sent: number[] = [];
+    const url = await serve(flooding(sent));
+    const cuts: Error[] = [];
+    const dispatcher = cappedDispatcher(nodeDispatcher, { max: MAX, onCut: (e) => cuts.push(e) });
+    const error = await failure((await fetch(url, { dispatcher } as RequestInit)).text());
+    expect(isReplyTooLarge(error)).toBe(true);
+    expect(cuts).toHaveLength(1);
+    await expect.poll(() => sent.length).toBe(1);
+  });
+});
+
+describe('the Chroma heartbeat', () => {
+  it.each([
+    ['over TCP', async (handler: http.RequestListener) => serve(handler)],
+    ['on a unix socket', async (handler: http.RequestListener) => (await onSocket(handler)).address],
+  ])('reads the status %s and lets an endless body go', async (_, at) => {
+    const sent: number[] = [];
+    const address = await at(flooding(sent));
+    expect(await heartbeat(address, 5_000)).toBe(true);
+    // The connection is closed by the probe: the server's pour ends.
+    await expect.poll(() => sent.length).toBe(1);
+  });
+
+  it('is false for a status other than 200', async () => {
+    const url = await serve((req, res) => {
+      req.resume();
+      res.writeHead(503);
+      res.end('starting');
+    });
+    expect(await heartbeat(url, 5_000)).toBe(false);
+  });
+});
