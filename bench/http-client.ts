@@ -51,6 +51,9 @@ export async function fakeCpuDuring<T>(fake: RemoteFake, run: () => Promise<T>):
   return { result, us: after.user - before.user + (after.system - before.system) };
 }
 
+/** Requests sent before the clock starts (see measureHttpClient). */
+const WARM_UP_REQUESTS = 5_000;
+
 export async function measureHttpClient(w: ClientWorkload, runs: number): Promise<ClientMeasured[]> {
   const fake = await startRemoteFake({ latencyMs: { '*': w.latency }, turns: { '*': Number.MAX_SAFE_INTEGER } });
   const driver = createOpenAIDriver({ model: 'bench-model', baseUrl: `${fake.url}/v1`, apiKey: 'bench' });
@@ -71,9 +74,12 @@ export async function measureHttpClient(w: ClientWorkload, runs: number): Promis
   };
   const fleet = (): Promise<void[]> => Promise.all(Array.from({ length: w.agents }, conversation));
   try {
-    // Connections opened and code optimised before the clock starts, as in a kernel that has served a while.
+    // Connections opened and code optimised before the clock starts, as in a kernel that has served a
+    // while: ~5,000 requests (the client's and the fake's CPU a request kept falling for ~2,500-3,500 —
+    // after 3 rounds of 100 × 5 the first timed run still read 2-4× the later ones).
     await fake.set({ latencyMs: { '*': Math.min(w.latency, 20) } });
-    for (let i = 0; i < 3; i++) await fleet();
+    const rounds = Math.ceil(WARM_UP_REQUESTS / (w.agents * w.turns));
+    for (let i = 0; i < rounds; i++) await fleet();
     await fake.set({ latencyMs: { '*': w.latency } });
     const out: ClientMeasured[] = [];
     for (let i = 0; i < runs; i++) {

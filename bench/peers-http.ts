@@ -15,7 +15,7 @@
  * goes with them: on 2 shared cores the wall-clock figures move with it.
  *
  *   node --import tsx bench/peers-http.ts [--agents 1000 --turns 5 --latency 2000] [--runs 3]
- *     [--warmup 2 (1 under --quick)] [--capacity-agents 200 --capacity-turns 10] [--name peers-http]
+ *     [--warmup-requests 5000 (2400 under --quick) | --warmup <rounds>] [--capacity-agents 200 --capacity-turns 10] [--name peers-http]
  */
 import os from 'node:os';
 import { median } from './fleet.js';
@@ -30,7 +30,13 @@ const w: Workload = {
 };
 // Three full runs (the frameworks take turns going first); one under --quick.
 const runs = Number(flag('runs', quick ? '1' : '3'));
-const warmup = Number(flag('warmup', quick ? '1' : '2'));
+// Warm-up rounds (peers-runner.ts: up to 100 agents × turns at 10 ms) until ~5,000 requests: each
+// framework's CPU a turn kept falling for that long (aos 985 µs after 1 round of 300 requests, 845
+// after 4, 698-798 after 8, 540 after 16; OpenAI Agents JS 5,200 → 3,770; 200 × 3 × 500 ms), so
+// fewer timed a process still compiling, not one that has served for a while. Under --quick 2,400:
+// most of that fall for a third of the time (OpenAI Agents JS takes ~1 s a round of 300 here).
+const warmupRequests = Number(flag('warmup-requests', quick ? '2400' : '5000'));
+const warmup = Number(flag('warmup', String(Math.ceil(warmupRequests / (Math.min(w.agents, 100) * w.turns)))));
 const capacity: Workload = {
   agents: Number(flag('capacity-agents', '200')),
   turns: Number(flag('capacity-turns', '10')),
