@@ -147,31 +147,32 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
         }
         return null;
       };
-      // The handler's own object stays `this` for its methods (a Proxy forwards what it sets and reads).
-      const counting = new Proxy(handler as Handler, {
-        get(target, key, receiver) {
-          if (key === 'onConnect' && target.onConnect)
-            return (given: Abort) => {
-              abort = given;
-              return target.onConnect?.call(receiver, given);
-            };
-          if (key === 'onData' && target.onData)
-            return (chunk: Uint8Array) => {
-              const error = cut ?? over(chunk);
-              if (error === null) return target.onData?.call(receiver, chunk);
-              abort?.(error);
-              return false;
-            };
-          if (key === 'onResponseData' && target.onResponseData)
-            return (controller: { abort(reason?: Error): void }, chunk: Uint8Array) => {
-              const error = cut ?? over(chunk);
-              if (error === null) return target.onResponseData?.call(receiver, controller, chunk);
-              controller.abort(error);
-              return undefined;
-            };
-          return Reflect.get(target, key, receiver) as unknown;
-        },
+      const target = handler as Handler;
+      // Made once a request; the handler's own object stays `this` for its methods (through the
+      // Proxy, which forwards what they set and read).
+      const wrapped: Partial<Record<keyof Handler, unknown>> = {};
+      const counting: Handler = new Proxy(target, {
+        get: (t, key, receiver) => wrapped[key as keyof Handler] ?? (Reflect.get(t, key, receiver) as unknown),
       });
+      if (target.onConnect)
+        wrapped.onConnect = (given: Abort) => {
+          abort = given;
+          return target.onConnect?.call(counting, given);
+        };
+      if (target.onData)
+        wrapped.onData = (chunk: Uint8Array) => {
+          const error = cut ?? over(chunk);
+          if (error === null) return target.onData?.call(counting, chunk);
+          abort?.(error);
+          return false;
+        };
+      if (target.onResponseData)
+        wrapped.onResponseData = (controller: { abort(reason?: Error): void }, chunk: Uint8Array) => {
+          const error = cut ?? over(chunk);
+          if (error === null) return target.onResponseData?.call(counting, controller, chunk);
+          controller.abort(error);
+          return undefined;
+        };
       return inner().dispatch(options, counting);
     },
   };
