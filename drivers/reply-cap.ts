@@ -4,12 +4,11 @@
  * cannot import this and makes the same error), streamed (llm/http-post.ts) or through the Gemini
  * SDK's fetch (llm/gemini-fetch.ts); an embeddings server's (memory/provider-embedders.ts); a
  * remote MCP server's (param.mcpMaxMessageBytes, each event of a stream: mcp/open-transport.ts); a
- * Chroma server's (param.memoryReplyMaxBytes, below fetch: memory/chroma-client.ts).
+ * Chroma server's (param.memoryReplyMaxBytes, below fetch: capped-dispatcher.ts).
  * Past it the answer is cut: the error carries REPLY_TOO_LARGE as its code, which
  * llm/transport-error.ts reads as a reply that is not one (malformed, not retried).
  */
 import { param } from '../sys/param.js';
-import type { FetchDispatcher } from './node-dispatcher.js';
 
 export const REPLY_TOO_LARGE = 'AOS_REPLY_TOO_LARGE';
 
@@ -26,14 +25,19 @@ export function replyTooLarge(max: number = param.llmReplyMaxBytes, setting = LL
   });
 }
 
-/** Whether `error` (or one of its causes) is a reply cut off past the bound. */
-export function isReplyTooLarge(error: unknown): boolean {
+/** The reply cut off past the bound (or refused unbounded) that `error` is or was caused by, or null. */
+export function replyCut(error: unknown): Error | null {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
-    if ((current as { code?: unknown }).code === REPLY_TOO_LARGE) return true;
+    if ((current as { code?: unknown }).code === REPLY_TOO_LARGE) return current as Error;
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  return null;
+}
+
+/** Whether `error` (or one of its causes) is a reply cut off past the bound. */
+export function isReplyTooLarge(error: unknown): boolean {
+  return replyCut(error) !== null;
 }
 
 /** Counts a reply's bytes as they come; `add` is false once they passed the bound. */
@@ -118,62 +122,4 @@ export function cappedResponse(response: Response, cap: Cap = { max: param.llmRe
   // What a reader may ask of the original besides its body.
   Object.defineProperty(capped, 'url', { value: response.url });
   return capped;
-}
-
-type Abort = (reason?: Error) => void;
-interface Handler {
-  onConnect?: (abort: Abort) => unknown;
-  onData?: (chunk: Uint8Array) => boolean;
-  onResponseData?: (controller: { abort(reason?: Error): void }, chunk: Uint8Array) => unknown;
-}
-
-/**
- * A fetch dispatcher passing every request on to `inner()` (looked up at each request), each
- * answer's body cut past `cap.max` bytes: its request aborted with replyTooLarge, which the body's
- * reader gets as the cause of its error. For a client whose fetch is its own (the chromadb client):
- * its answers can be bounded only below fetch, where the bytes arrive.
- */
-export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchDispatcher {
-  return {
-    dispatch(options, handler) {
-      const bytes = new ReplyBytes(cap.max);
-      let abort: Abort | undefined;
-      let cut: Error | null = null;
-      const over = (chunk: Uint8Array): Error | null => {
-        if (cut === null && !bytes.add(chunk.byteLength)) {
-          cut = replyTooLarge(cap.max, cap.setting);
-          cap.onCut?.(cut);
-          return cut;
-        }
-        return null;
-      };
-      const target = handler as Handler;
-      // Made once a request; the handler's own object stays `this` for its methods (through the
-      // Proxy, which forwards what they set and read).
-      const wrapped: Partial<Record<keyof Handler, unknown>> = {};
-      const counting: Handler = new Proxy(target, {
-        get: (t, key, receiver) => wrapped[key as keyof Handler] ?? (Reflect.get(t, key, receiver) as unknown),
-      });
-      if (target.onConnect)
-        wrapped.onConnect = (given: Abort) => {
-          abort = given;
-          return target.onConnect?.call(counting, given);
-        };
-      if (target.onData)
-        wrapped.onData = (chunk: Uint8Array) => {
-          const error = cut ?? over(chunk);
-          if (error === null) return target.onData?.call(counting, chunk);
-          abort?.(error);
-          return false;
-        };
-      if (target.onResponseData)
-        wrapped.onResponseData = (controller: { abort(reason?: Error): void }, chunk: Uint8Array) => {
-          const error = cut ?? over(chunk);
-          if (error === null) return target.onResponseData?.call(counting, controller, chunk);
-          controller.abort(error);
-          return undefined;
-        };
-      return inner().dispatch(options, counting);
-    },
-  };
 }

@@ -8,7 +8,7 @@
 import type { ChromaClient } from 'chromadb';
 import { param } from '../../sys/param.js';
 import { nodeDispatcher } from '../node-dispatcher.js';
-import { cappedDispatcher } from '../reply-cap.js';
+import { cappedDispatcher } from '../capped-dispatcher.js';
 import { chromaTarget } from './chroma-address.js';
 import { UnixSocketDispatcher } from './unix-dispatcher.js';
 

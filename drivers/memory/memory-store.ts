@@ -14,9 +14,8 @@ import { idForKey, treeNamespace } from './namespaces.js';
 import type { ChromaClient, Collection } from 'chromadb';
 import { AosError } from '../../sys/errno.js';
 import { displayAddress } from './chroma-address.js';
-import { ChromaClients, type ChromaModule, MEMORY_REPLY_SETTING } from './chroma-client.js';
-import { boundSize, isReplyTooLarge } from '../reply-cap.js';
-import { param } from '../../sys/param.js';
+import { ChromaClients, type ChromaModule } from './chroma-client.js';
+import { replyCut } from '../reply-cap.js';
 import type { ChromaEndpoint } from './chroma-endpoint.js';
 import type { Embedder } from './embedders.js';
 import { scalarsOf, toChromaWhere } from './chroma-where.js';
@@ -195,12 +194,9 @@ export class MemoryStore {
   }
 
   private translate(chroma: ChromaModule, error: unknown): AosError {
-    if (isReplyTooLarge(error)) {
-      const bound = `${boundSize(param.memoryReplyMaxBytes)} (${MEMORY_REPLY_SETTING})`;
-      return new AosError('EIO', `memory store error: Chroma's answer passed ${bound}; it was cut off`, {
-        cause: error,
-      });
-    }
+    const cut = replyCut(error);
+    if (cut !== null)
+      return new AosError('EIO', `memory store error: Chroma's answer: ${cut.message}`, { cause: error });
     if (error instanceof chroma.ChromaClientError || error instanceof chroma.ChromaValueError) {
       return new AosError('EINVAL', `the memory store refused the request: ${messageOf(error)}`, { cause: error });
     }

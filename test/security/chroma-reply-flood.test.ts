@@ -6,6 +6,7 @@
  * the operation's time limit. The heartbeat reads a status, not a body that may never end.
  */
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +16,8 @@ import { LocalEmbedder } from '../../drivers/memory/embedders.js';
 import { MemoryStore } from '../../drivers/memory/memory-store.js';
 import { UnixSocketDispatcher } from '../../drivers/memory/unix-dispatcher.js';
 import { nodeDispatcher } from '../../drivers/node-dispatcher.js';
-import { cappedDispatcher, isReplyTooLarge } from '../../drivers/reply-cap.js';
+import { cappedDispatcher } from '../../drivers/capped-dispatcher.js';
+import { isReplyTooLarge } from '../../drivers/reply-cap.js';
 import { AosError } from '../../sys/errno.js';
 import { param as readonlyParam } from '../../sys/param.js';
 import { tempDir } from '../drivers/memory/helpers.js';
@@ -88,7 +90,9 @@ describe('a Chroma answer past param.memoryReplyMaxBytes', () => {
       const error = await failure(work());
       expect(error).toBeInstanceOf(AosError);
       expect(error).toMatchObject({ code: 'EIO' });
-      expect((error as Error).message).toContain("Chroma's answer passed 65536 bytes (param.memoryReplyMaxBytes)");
+      expect((error as Error).message).toContain(
+        "memory store error: Chroma's answer: the reply passed 65536 bytes (param.memoryReplyMaxBytes)",
+      );
     }
     await expect.poll(() => sent.length).toBeGreaterThanOrEqual(2);
     // Each cut soon after the bound, not read to the server's end (400 times the bound).
@@ -136,6 +140,49 @@ describe('cappedDispatcher under fetch', () => {
     expect(isReplyTooLarge(error)).toBe(true);
     expect(cuts).toHaveLength(1);
     await expect.poll(() => sent.length).toBe(1);
+  });
+});
+
+describe('a compressed Chroma answer', () => {
+  // A kilobyte of gzip on the wire that fetch would decode to 64 MiB: below fetch it is still a kilobyte.
+  const bomb = gzipSync(Buffer.alloc(64 * MAX, 'a'));
+  const compressing =
+    (asked: Array<string | undefined>): http.RequestListener =>
+    (req, res) => {
+      asked.push(req.headers['accept-encoding']);
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(bomb);
+    };
+
+  it.each([
+    ['CHROMA_URL over TCP', async (handler: http.RequestListener) => serve(handler)],
+    [
+      'the kernel’s own server’s unix socket',
+      async (handler: http.RequestListener) => (await onSocket(handler)).address,
+    ],
+  ])('is refused through %s before it is decoded: none was asked for', async (_, at) => {
+    expect(bomb.length).toBeLessThan(MAX / 8);
+    const asked: Array<string | undefined> = [];
+    const store = storeAt(await at(compressing(asked)));
+    const error = await failure(store.read('aos-shared', { query: 'deploys', k: 3 }));
+    expect(error).toBeInstanceOf(AosError);
+    expect(error).toMatchObject({ code: 'EIO' });
+    expect((error as Error).message).toContain(
+      'the answer came encoded (content-encoding: gzip) though none was asked for',
+    );
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((a) => a === 'identity')).toBe(true);
+  });
+
+  it('an answer that says identity is read as it is', async () => {
+    const url = await serve((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'identity' });
+      res.end('{"ok":true}');
+    });
+    const dispatcher = cappedDispatcher(nodeDispatcher, { max: MAX });
+    expect(await (await fetch(url, { dispatcher } as RequestInit)).json()).toEqual({ ok: true });
   });
 });
 

@@ -1,0 +1,125 @@
+/**
+ * A fetch dispatcher that bounds each answer's bytes as they arrive, for a client whose fetch is its
+ * own (the chromadb client): its answers can be bounded only below fetch. Past `cap.max` bytes the
+ * request is aborted with replyTooLarge (reply-cap.ts), which the body's reader gets as the cause of
+ * its error.
+ *
+ * Below fetch the bytes are still encoded: fetch decodes gzip, deflate and br after the dispatcher,
+ * whatever the request asked for, so a kilobyte on the wire can be a megabyte read (a compressed
+ * answer of the bound's size, gigabytes). Each request therefore asks for `accept-encoding:
+ * identity`, and an answer that comes encoded all the same is refused before its body is read.
+ */
+import type { FetchDispatcher } from './node-dispatcher.js';
+import { type Cap, REPLY_TOO_LARGE, ReplyBytes, replyTooLarge } from './reply-cap.js';
+
+type Abort = (reason?: Error) => void;
+/** The handler methods this wraps: undici's, as Node 20's fetch hands them over. */
+interface Handler {
+  onConnect?: (abort: Abort) => unknown;
+  onHeaders?: (status: number, rawHeaders: Buffer[], ...rest: unknown[]) => boolean;
+  onData?: (chunk: Uint8Array) => boolean;
+  onComplete?: (...args: unknown[]) => unknown;
+  onError?: (error: Error) => unknown;
+}
+
+/** The request's headers as an object, asking for the answer unencoded. */
+function identityHeaders(headers: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const put = (name: unknown, value: unknown): void => {
+    if (typeof name === 'string' && value !== undefined) out[name.toLowerCase()] = value;
+  };
+  if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) put(headers[i], headers[i + 1]);
+  else if (headers !== null && typeof headers === 'object' && Symbol.iterator in headers)
+    for (const [name, value] of headers as Iterable<[unknown, unknown]>) put(name, value);
+  else if (headers !== null && typeof headers === 'object')
+    for (const [name, value] of Object.entries(headers)) put(name, value);
+  out['accept-encoding'] = 'identity';
+  return out;
+}
+
+/** A content-encoding other than identity among raw header pairs; null when none. */
+function encodingOf(headers: Buffer[]): string | null {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2)
+    if (String(headers[i]).toLowerCase() === 'content-encoding') values.push(String(headers[i + 1]));
+  const text = values.join(', ').trim().toLowerCase();
+  return text === '' || text === 'identity' ? null : text;
+}
+
+/** Raw header pairs without their content-encoding. */
+function withoutEncoding(headers: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] as Buffer;
+    if (String(name).toLowerCase() !== 'content-encoding') out.push(name, headers[i + 1] as Buffer);
+  }
+  return out;
+}
+
+function encodedRefused(encoding: string, setting: string | undefined): Error {
+  const where = setting ? ` (${setting})` : '';
+  return Object.assign(
+    new Error(
+      `the answer came encoded (content-encoding: ${encoding}) though none was asked for; its size cannot be bounded as it arrives${where}`,
+    ),
+    { code: REPLY_TOO_LARGE },
+  );
+}
+
+/** Requests passed on to `inner()` (looked up at each request), each answer bounded to `cap.max` bytes and unencoded. */
+export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchDispatcher {
+  return {
+    dispatch(options, handler) {
+      const target = handler as Handler;
+      const bytes = new ReplyBytes(cap.max);
+      let abort: Abort | undefined;
+      let encoded: string | null = null;
+      let refused: Error | null = null;
+      // Made once a request; the handler's own object stays `this` for its methods (through the
+      // Proxy, which forwards what they set and read).
+      const wrapped: Partial<Record<keyof Handler, unknown>> = {};
+      const counting: Handler = new Proxy(target, {
+        get: (t, key, receiver) => wrapped[key as keyof Handler] ?? (Reflect.get(t, key, receiver) as unknown),
+      });
+      /**
+       * The answer ends here: nothing more reaches fetch but the error, told on the next turn of the
+       * loop. Fetch makes the body's stream only once the answer's start has settled its promise; an
+       * error told in the same turn as the start (a short answer comes in one read) was lost and
+       * left the body's reader waiting for good (Node 20's fetch).
+       */
+      const refuse = (error: Error): void => {
+        refused = error;
+        cap.onCut?.(error);
+        setImmediate(() => {
+          abort?.(error);
+          target.onError?.call(counting, error);
+        });
+      };
+      wrapped.onConnect = (given: Abort) => {
+        abort = given;
+        return target.onConnect?.call(counting, given);
+      };
+      // An encoded answer: its start goes on without the encoding (fetch decodes nothing), its first byte ends it.
+      wrapped.onHeaders = (status: number, rawHeaders: Buffer[], ...rest: unknown[]) => {
+        encoded = encodingOf(rawHeaders);
+        const passed = encoded === null ? rawHeaders : withoutEncoding(rawHeaders);
+        return target.onHeaders?.call(counting, status, passed, ...rest);
+      };
+      wrapped.onData = (chunk: Uint8Array) => {
+        if (refused !== null) return false;
+        if (encoded !== null) refuse(encodedRefused(encoded, cap.setting));
+        else if (!bytes.add(chunk.byteLength)) refuse(replyTooLarge(cap.max, cap.setting));
+        else return target.onData?.call(counting, chunk);
+        return false;
+      };
+      // Once refused, the end and the error the abort brings are the refusal's, told once (above).
+      wrapped.onComplete = (...args: unknown[]) =>
+        refused === null ? target.onComplete?.call(counting, ...args) : undefined;
+      wrapped.onError = (error: Error) => (refused === null ? target.onError?.call(counting, error) : undefined);
+      return inner().dispatch(
+        { ...options, headers: identityHeaders((options as { headers?: unknown }).headers) },
+        counting,
+      );
+    },
+  };
+}
