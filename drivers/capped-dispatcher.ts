@@ -75,6 +75,7 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
       let abort: Abort | undefined;
       let encoded: string | null = null;
       let refused: Error | null = null;
+      let started = false;
       // Made once a request; the handler's own object stays `this` for its methods (through the
       // Proxy, which forwards what they set and read).
       const wrapped: Partial<Record<keyof Handler, unknown>> = {};
@@ -101,6 +102,7 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
       };
       // An encoded answer: its start goes on without the encoding (fetch decodes nothing), its first byte ends it.
       wrapped.onHeaders = (status: number, rawHeaders: Buffer[], ...rest: unknown[]) => {
+        started = true;
         encoded = encodingOf(rawHeaders);
         const passed = encoded === null ? rawHeaders : withoutEncoding(rawHeaders);
         return target.onHeaders?.call(counting, status, passed, ...rest);
@@ -115,7 +117,13 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
       // Once refused, the end and the error the abort brings are the refusal's, told once (above).
       wrapped.onComplete = (...args: unknown[]) =>
         refused === null ? target.onComplete?.call(counting, ...args) : undefined;
-      wrapped.onError = (error: Error) => (refused === null ? target.onError?.call(counting, error) : undefined);
+      // An error after the answer's start is told on the next turn too, for the same reason (the
+      // unix-socket dispatcher's parser fails in the turn the start came, on stray bytes after a body).
+      wrapped.onError = (error: Error) => {
+        if (refused !== null) return;
+        if (!started) return target.onError?.call(counting, error);
+        setImmediate(() => target.onError?.call(counting, error));
+      };
       return inner().dispatch(
         { ...options, headers: identityHeaders((options as { headers?: unknown }).headers) },
         counting,

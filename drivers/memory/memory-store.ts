@@ -47,6 +47,8 @@ function messageOf(error: unknown): string {
 export class MemoryStore {
   private readonly clients = new ChromaClients();
   private readonly collections = new Map<string, Promise<Collection>>();
+  /** Collections whose opening has not settled: a timed-out operation forgets them (the next opens again, not waiting behind a hung answer). */
+  private readonly opening = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: MemoryStoreOptions) {}
@@ -233,9 +235,14 @@ export class MemoryStore {
       })
       .then((c) => this.checkDim(c, namespace, dim));
     this.collections.set(cacheKey, opening);
-    void opening.catch(() => {
-      if (this.collections.get(cacheKey) === opening) this.collections.delete(cacheKey);
-    });
+    this.opening.add(cacheKey);
+    void opening.then(
+      () => this.opening.delete(cacheKey),
+      () => {
+        this.opening.delete(cacheKey);
+        if (this.collections.get(cacheKey) === opening) this.collections.delete(cacheKey);
+      },
+    );
     return opening;
   }
 
@@ -274,6 +281,8 @@ export class MemoryStore {
       };
       const timer = setTimeout(() => {
         const error = new AosError('ETIMEDOUT', `memory operation took longer than ${Math.round(timeoutMs / 1000)} s`);
+        for (const key of this.opening) this.collections.delete(key);
+        this.opening.clear();
         controller.abort(error);
         reject(error);
       }, timeoutMs);

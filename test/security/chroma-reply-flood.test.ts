@@ -6,11 +6,12 @@
  * the operation's time limit. The heartbeat reads a status, not a body that may never end.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { heartbeat, unixSocketAddress } from '../../drivers/memory/chroma-address.js';
+import { chromaTarget, heartbeat, unixSocketAddress } from '../../drivers/memory/chroma-address.js';
 import { ExternalChroma } from '../../drivers/memory/chroma-endpoint.js';
 import { LocalEmbedder } from '../../drivers/memory/embedders.js';
 import { MemoryStore } from '../../drivers/memory/memory-store.js';
@@ -61,8 +62,12 @@ async function onSocket(handler: http.RequestListener): Promise<{ address: strin
   return { address: unixSocketAddress(socketPath), socketPath };
 }
 
-function storeAt(address: string): MemoryStore {
-  const store = new MemoryStore({ endpoint: new ExternalChroma(address), embedder: new LocalEmbedder() });
+function storeAt(address: string, opTimeoutMs?: number): MemoryStore {
+  const store = new MemoryStore({
+    endpoint: new ExternalChroma(address),
+    embedder: new LocalEmbedder(),
+    ...(opTimeoutMs === undefined ? {} : { opTimeoutMs }),
+  });
   closers.push(() => store.close());
   return store;
 }
@@ -183,6 +188,55 @@ describe('a compressed Chroma answer', () => {
     });
     const dispatcher = cappedDispatcher(nodeDispatcher, { max: MAX });
     expect(await (await fetch(url, { dispatcher } as RequestInit)).json()).toEqual({ ok: true });
+  });
+});
+
+describe('a broken or silent Chroma answer', () => {
+  /** A raw server on a unix socket: each connection gets `answer` as it is. */
+  async function rawOnSocket(answer: string): Promise<string> {
+    const dir = await tempDir('aos-chroma-raw-');
+    const socketPath = path.join(dir, 'chroma.sock');
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.write(answer));
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    closers.push(async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    });
+    return unixSocketAddress(socketPath);
+  }
+
+  it.each([
+    ['a bad chunk size right after the start', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nab\r\n'],
+    ['stray bytes after a whole body', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}XX\r\n\r\n'],
+  ])('%s on the unix socket fails the read at once', async (_, answer) => {
+    // Node's parser fails in the turn the answer's start came: Node 20's fetch lost such an error and its reader waited for good.
+    const unix = new UnixSocketDispatcher(chromaTarget(await rawOnSocket(answer)).socketPath as string);
+    closers.push(() => unix.close());
+    const dispatcher = cappedDispatcher(() => unix, { max: MAX });
+    const read = fetch('http://localhost/', { dispatcher } as RequestInit).then((r) => r.arrayBuffer());
+    const settled = await Promise.race([
+      failure(read),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+    ]);
+    expect(settled).toBeInstanceOf(Error);
+  });
+
+  it('an opening that never answers does not hold its namespace: the next operation asks again', async () => {
+    const asked: string[] = [];
+    const url = await serve((req) => {
+      asked.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      req.resume();
+    });
+    const store = storeAt(url, 300);
+    for (let i = 0; i < 2; i++) {
+      const error = await failure(store.read('aos-shared', { query: 'deploys', k: 3 }));
+      expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    }
+    // One request an operation: the second did not wait behind the first's opening.
+    expect(asked).toHaveLength(2);
   });
 });
 
