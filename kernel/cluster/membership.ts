@@ -47,6 +47,8 @@ export interface MembershipHooks {
 const LOCK_TIMEOUT = '55P03';
 /** deadlock_detected, lock_not_available, admin_shutdown (another node's fence ended this session). */
 const GIVE_WAY = new Set(['40P01', LOCK_TIMEOUT, '57P01']);
+/** The session's socket closed under a query (another node's fence ended it): node's own codes, not SQLSTATEs. */
+const SOCKET_LOST = new Set(['EPIPE', 'ECONNRESET']);
 
 export class Membership {
   epoch = 0;
@@ -209,7 +211,8 @@ export class Membership {
       const code = (error as { code?: unknown }).code;
       // The session itself lost (ended by the other's fence: no SQLSTATE) is giving way too.
       const lost =
-        typeof code !== 'string' && /connection|terminat|not queryable/i.test((error as Error).message ?? '');
+        (typeof code !== 'string' && /connection|terminat|not queryable/i.test((error as Error).message ?? '')) ||
+        (typeof code === 'string' && SOCKET_LOST.has(code));
       if (lost || (typeof code === 'string' && GIVE_WAY.has(code))) return [];
       throw error;
     };

@@ -4,7 +4,7 @@
  * a fence landing inside a commit waits for it; a fence of one node never cuts off another.
  */
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cluster, FencedError } from '../../kernel/cluster/cluster.js';
 import { param } from '../../sys/param.js';
 import { until } from '../helpers/until.js';
@@ -243,6 +243,25 @@ describe.skipIf(PG_SKIP)('red team: fencing', () => {
     ).rows;
     expect(rows.filter((r) => r.state === 'dead').length).toBeLessThanOrEqual(1);
   });
+
+  // Was a break (a full run, on a loaded machine): the other's fence ended this node's session while
+  // it wrote, and the socket's own error (EPIPE, no SQLSTATE) escaped the fence instead of giving way.
+  it.each(['EPIPE', 'ECONNRESET'])(
+    'a fence whose session is ended under it (%s) gives way: it fences nobody now',
+    async (code) => {
+      const url = await pgServer.server.createDatabase();
+      const a = await node(url, 'a');
+      stopBeating(a);
+      const member = a.member as unknown as {
+        fenced: (...args: unknown[]) => Promise<unknown>;
+        fenceDead(): Promise<Array<{ name: string }>>;
+      };
+      const lost = Object.assign(new Error(`write ${code}`), { code, errno: -32, syscall: 'write' });
+      const spy = vi.spyOn(member, 'fenced').mockRejectedValueOnce(lost);
+      await expect(member.fenceDead()).resolves.toEqual([]);
+      spy.mockRestore();
+    },
+  );
 
   it('holds: node names with quotes, NUL, newlines, unicode or 64+ characters are refused clearly', async () => {
     const url = await pgServer.server.createDatabase();
