@@ -23,9 +23,10 @@ export interface OpenedTransport extends Gone {
 function boundedFetch(max: number, onCut: (error: Error) => void): typeof fetch {
   return async (input, init) => {
     const response = await fetch(input, init);
-    // Read as the SDK reads it (its media type, parameters aside): a JSON answer whose parameters
-    // name a stream is read whole by the SDK, so it is bounded whole here.
-    const events = mediaTypeEssence(response.headers.get('content-type')) === 'text/event-stream';
+    // Read as the SDK reads it: a stream only when it succeeded and its media type (parameters
+    // aside) is one. A JSON answer whose parameters name a stream, and an error's body whatever its
+    // type (the SDK takes its text), are read whole, so they are bounded whole here.
+    const events = response.ok && mediaTypeEssence(response.headers.get('content-type')) === 'text/event-stream';
     return cappedResponse(response, { max, setting: 'param.mcpMaxMessageBytes', perEvent: events, onCut });
   };
 }

@@ -16,13 +16,22 @@ const LIMITS: McpLimits = { ...TEST_LIMITS, maxMessageBytes: MAX };
 const { serve } = loopbackServers();
 
 type Flood =
-  'json' | 'json-named-stream' | 'event-line' | 'event-lines' | 'event-lines-crlf' | 'event-lines-upper' | 'none';
+  | 'json'
+  | 'json-named-stream'
+  | 'error-events'
+  | 'event-line'
+  | 'event-lines'
+  | 'event-lines-crlf'
+  | 'event-lines-upper'
+  | 'none';
 
 /** The content type each flood says it is: what the SDK reads it as is its media type, parameters aside. */
 const TYPE: Record<Exclude<Flood, 'none'>, string> = {
   json: 'application/json',
   // JSON by its media type (the SDK reads it whole), with the stream's name in a parameter.
   'json-named-stream': 'application/json; profile="text/event-stream"',
+  // An error status typed as a stream: the SDK reads an error's body whole (its text), whatever its type.
+  'error-events': 'text/event-stream',
   'event-line': 'text/event-stream',
   'event-lines': 'text/event-stream',
   'event-lines-crlf': 'text/event-stream',
@@ -59,14 +68,15 @@ function hostile(flood: Flood): { url: Promise<string>; sent: Promise<number> } 
         return json({ tools: [{ name: 'flood', description: 'd', inputSchema: { type: 'object' } }] });
       if (flood === 'none' || calls++ > 0) return json({ content: [{ type: 'text', text: 'small' }] });
       const events = flood.startsWith('event');
-      res.writeHead(200, { 'content-type': TYPE[flood] });
+      res.writeHead(flood === 'error-events' ? 500 : 200, { 'content-type': TYPE[flood] });
       const head = `{"jsonrpc":"2.0","id":${message.id},"result":{"content":[{"type":"text","text":"`;
       res.write(events ? `event: message\ndata: ${head}` : head);
       // One endless line, or an event that never ends made of short `data:` lines (an SSE parser joins them);
-      // JSON named a stream has a blank line every kilobyte (where an event would end).
+      // JSON named a stream, and the error typed as one, have a blank line every kilobyte (where an event would end).
       const eol = flood === 'event-lines-crlf' ? '\r\n' : '\n';
       const lines = flood !== 'json' && flood !== 'event-line';
-      const line = flood === 'json-named-stream' ? `${'z'.repeat(1000)}\n\n` : `${eol}data: ${'z'.repeat(1000)}`;
+      const blank = flood === 'json-named-stream' || flood === 'error-events';
+      const line = blank ? `${'z'.repeat(1000)}\n\n` : `${eol}data: ${'z'.repeat(1000)}`;
       const chunk = lines ? Buffer.from(line.repeat(16)) : Buffer.alloc(16_384, 'z');
       pourUntilClosed(res, chunk, 400 * MAX, done);
     });
@@ -90,6 +100,7 @@ describe('a remote MCP server that answers without end', () => {
     ['the same with CRLF line ends', 'event-lines-crlf'],
     ['the same with its content type in other letters and a parameter', 'event-lines-upper'],
     ['a JSON answer with blank lines, its content type naming a stream in a parameter', 'json-named-stream'],
+    ['an error status typed as a stream, with blank lines (the SDK reads an error whole)', 'error-events'],
   ] as const)('%s: cut off at param.mcpMaxMessageBytes, the call fails with EIO', async (_, flood) => {
     const { url, sent } = hostile(flood);
     const driver = await driverFor(await url);
