@@ -9,7 +9,7 @@
  * answer of the bound's size, gigabytes). Each request therefore asks for `accept-encoding:
  * identity`, and an answer that comes encoded all the same is refused before its body is read.
  */
-import type { FetchDispatcher } from './node-dispatcher.js';
+import { type FetchDispatcher, headerObject } from './node-dispatcher.js';
 import { type Cap, REPLY_TOO_LARGE, ReplyBytes, replyTooLarge } from './reply-cap.js';
 
 type Abort = (reason?: Error) => void;
@@ -20,21 +20,6 @@ interface Handler {
   onData?: (chunk: Uint8Array) => boolean;
   onComplete?: (...args: unknown[]) => unknown;
   onError?: (error: Error) => unknown;
-}
-
-/** The request's headers as an object, asking for the answer unencoded. */
-function identityHeaders(headers: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const put = (name: unknown, value: unknown): void => {
-    if (typeof name === 'string' && value !== undefined) out[name.toLowerCase()] = value;
-  };
-  if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) put(headers[i], headers[i + 1]);
-  else if (headers !== null && typeof headers === 'object' && Symbol.iterator in headers)
-    for (const [name, value] of headers as Iterable<[unknown, unknown]>) put(name, value);
-  else if (headers !== null && typeof headers === 'object')
-    for (const [name, value] of Object.entries(headers)) put(name, value);
-  out['accept-encoding'] = 'identity';
-  return out;
 }
 
 /** A content-encoding other than identity among raw header pairs; null when none. */
@@ -125,7 +110,10 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
         setImmediate(() => target.onError?.call(counting, error));
       };
       return inner().dispatch(
-        { ...options, headers: identityHeaders((options as { headers?: unknown }).headers) },
+        {
+          ...options,
+          headers: { ...headerObject((options as { headers?: unknown }).headers), 'accept-encoding': 'identity' },
+        },
         counting,
       );
     },

@@ -20,3 +20,18 @@ export function nodeDispatcher(): FetchDispatcher {
     throw new Error("node's fetch dispatcher is not available");
   return global;
 }
+
+/** A dispatch's headers (undici's pairs in an array, an iterable of pairs, or an object) as one object, names in lower case. */
+export function headerObject(headers: unknown): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const put = (name: unknown, value: unknown): void => {
+    if (typeof name === 'string' && (typeof value === 'string' || Array.isArray(value)))
+      out[name.toLowerCase()] = value as string | string[];
+  };
+  if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) put(headers[i], headers[i + 1]);
+  else if (headers !== null && typeof headers === 'object' && Symbol.iterator in headers)
+    for (const [name, value] of headers as Iterable<[unknown, unknown]>) put(name, value);
+  else if (headers !== null && typeof headers === 'object')
+    for (const [name, value] of Object.entries(headers)) put(name, value);
+  return out;
+}

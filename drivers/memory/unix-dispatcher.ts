@@ -9,6 +9,7 @@
  */
 import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
+import { headerObject } from '../node-dispatcher.js';
 
 export type FetchDispatcher = NonNullable<RequestInit['dispatcher']>;
 type DispatchOptions = Parameters<FetchDispatcher['dispatch']>[0];
@@ -38,7 +39,7 @@ export class UnixSocketDispatcher extends EventEmitter {
       agent: this.agent,
       method: options.method,
       path: options.path,
-      headers: headersOf(options.headers),
+      headers: headerObject(options.headers),
     });
     // on, not once: a request can fail twice (destroyed, then the socket hangs up) and a second 'error' without a listener would crash the kernel.
     req.on('error', fail);
@@ -78,22 +79,6 @@ export class UnixSocketDispatcher extends EventEmitter {
   destroy(): Promise<void> {
     return this.close();
   }
-}
-
-function headersOf(headers: DispatchOptions['headers']): http.OutgoingHttpHeaders {
-  if (!headers) return {};
-  if (Array.isArray(headers)) {
-    const out: http.OutgoingHttpHeaders = {};
-    for (let i = 0; i + 1 < headers.length; i += 2) out[headers[i] as string] = headers[i + 1];
-    return out;
-  }
-  if (Symbol.iterator in headers) {
-    const out: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of headers as Iterable<[string, string | string[] | undefined]>)
-      if (value !== undefined) out[name] = value;
-    return out;
-  }
-  return headers;
 }
 
 /** Fetch hands the body over as an async iterable of bytes (or null); strings and buffers come from other callers. */
