@@ -8,9 +8,15 @@
  * whatever the request asked for, so a kilobyte on the wire can be a megabyte read (a compressed
  * answer of the bound's size, gigabytes). Each request therefore asks for `accept-encoding:
  * identity`, and an answer that comes encoded all the same is refused before its body is read.
+ *
+ * Bounded in time too: a request ends when the operation it was made under is aborted (its time
+ * limit, its process killed: request-signal.ts) and, outside one or beside it, `time.maxMs` after
+ * it was dispatched — an answer dripped a byte at a time would otherwise hold its socket, and the
+ * event loop, for as long as the server liked.
  */
 import { type FetchDispatcher, headerObject } from './node-dispatcher.js';
 import { type Cap, REPLY_TOO_LARGE, ReplyBytes, replyTooLarge } from './reply-cap.js';
+import { requestSignal } from './request-signal.js';
 
 type Abort = (reason?: Error) => void;
 /** The handler methods this wraps: undici's, as Node 20's fetch hands them over. */
@@ -51,8 +57,28 @@ function encodedRefused(encoding: string, setting: string | undefined): Error {
   );
 }
 
-/** Requests passed on to `inner()` (looked up at each request), each answer bounded to `cap.max` bytes and unencoded. */
-export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchDispatcher {
+/** How long an answer may take, from its request to its last byte, and where that is set (as its error names it). */
+export interface AnswerTime {
+  maxMs: number;
+  timeSetting?: string;
+}
+
+function tookTooLong(time: AnswerTime): Error {
+  const where = time.timeSetting ? ` (${time.timeSetting})` : '';
+  return Object.assign(new Error(`the answer took longer than ${time.maxMs / 1000} s${where}; cut off`), {
+    code: 'ETIMEDOUT',
+  });
+}
+
+/** Why `signal` aborted, as an Error. */
+const reasonOf = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error('the request was aborted');
+
+/**
+ * Requests passed on to `inner()` (looked up at each request), each answer bounded to `cap.max`
+ * bytes and unencoded, and ended by its operation's signal or after `time.maxMs`.
+ */
+export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap, time?: AnswerTime): FetchDispatcher {
   return {
     dispatch(options, handler) {
       const target = handler as Handler;
@@ -61,6 +87,7 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
       let encoded: string | null = null;
       let refused: Error | null = null;
       let started = false;
+      let settled = false;
       // Made once a request; the handler's own object stays `this` for its methods (through the
       // Proxy, which forwards what they set and read).
       const wrapped: Partial<Record<keyof Handler, unknown>> = {};
@@ -73,16 +100,32 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
        * error told in the same turn as the start (a short answer comes in one read) was lost and
        * left the body's reader waiting for good (Node 20's fetch).
        */
-      const refuse = (error: Error): void => {
+      const end = (error: Error): void => {
+        if (refused !== null || settled) return;
         refused = error;
-        cap.onCut?.(error);
+        letGo();
         setImmediate(() => {
           abort?.(error);
           target.onError?.call(counting, error);
         });
       };
+      const refuse = (error: Error): void => {
+        if (refused === null) cap.onCut?.(error);
+        end(error);
+      };
+      // The operation's signal and the answer's own time, let go of once the answer settled.
+      const signal = requestSignal();
+      const onAbort = (): void => end(reasonOf(signal as AbortSignal));
+      const timer = time ? setTimeout(() => end(tookTooLong(time)), time.maxMs).unref() : undefined;
+      function letGo(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       wrapped.onConnect = (given: Abort) => {
         abort = given;
+        // Ended before it had a connection: it ends as it gets one.
+        if (refused !== null) return given(refused);
         return target.onConnect?.call(counting, given);
       };
       // An encoded answer: its start goes on without the encoding (fetch decodes nothing), its first byte ends it.
@@ -100,15 +143,22 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap): FetchD
         return false;
       };
       // Once refused, the end and the error the abort brings are the refusal's, told once (above).
-      wrapped.onComplete = (...args: unknown[]) =>
-        refused === null ? target.onComplete?.call(counting, ...args) : undefined;
+      wrapped.onComplete = (...args: unknown[]) => {
+        if (refused !== null) return undefined;
+        settled = true;
+        letGo();
+        return target.onComplete?.call(counting, ...args);
+      };
       // An error after the answer's start is told on the next turn too, for the same reason (the
       // unix-socket dispatcher's parser fails in the turn the start came, on stray bytes after a body).
       wrapped.onError = (error: Error) => {
         if (refused !== null) return;
+        settled = true;
+        letGo();
         if (!started) return target.onError?.call(counting, error);
         setImmediate(() => target.onError?.call(counting, error));
       };
+      if (signal?.aborted) onAbort();
       return inner().dispatch(
         {
           ...options,

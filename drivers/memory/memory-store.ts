@@ -21,6 +21,7 @@ import type { Embedder } from './embedders.js';
 import { scalarsOf, toChromaWhere } from './chroma-where.js';
 import type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord } from './memory-types.js';
 import { putMemories } from './memory-write.js';
+import { boundedOp } from './bounded-op.js';
 
 export interface MemoryStoreOptions {
   endpoint: ChromaEndpoint;
@@ -44,14 +45,19 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** An operation's time limit where none is given. */
+const OP_TIMEOUT_MS = 30_000;
+
 export class MemoryStore {
-  private readonly clients = new ChromaClients();
+  private readonly clients: ChromaClients;
   private readonly collections = new Map<string, Promise<Collection>>();
   /** Collections whose opening has not settled: a timed-out operation forgets them (the next opens again, not waiting behind a hung answer). */
   private readonly opening = new Set<string>();
   private closed = false;
 
-  constructor(private readonly options: MemoryStoreOptions) {}
+  constructor(private readonly options: MemoryStoreOptions) {
+    this.clients = new ChromaClients(options.opTimeoutMs ?? OP_TIMEOUT_MS);
+  }
 
   get embedder(): Embedder {
     return this.options.embedder;
@@ -267,33 +273,12 @@ export class MemoryStore {
     return collection;
   }
 
-  /** Time limit and kill signal around one operation. */
+  /** Time limit and kill signal around one operation; a timed-out one forgets the openings it left unsettled. */
   private bounded<T>(signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const timeoutMs = this.options.opTimeoutMs ?? 30_000;
-    const controller = new AbortController();
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
-        const reason: unknown = signal?.reason;
-        const error =
-          reason instanceof AosError ? reason : new AosError('EINTR', 'interrupted: the process is being killed');
-        controller.abort(error);
-        reject(error);
-      };
-      const timer = setTimeout(() => {
-        const error = new AosError('ETIMEDOUT', `memory operation took longer than ${Math.round(timeoutMs / 1000)} s`);
-        for (const key of this.opening) this.collections.delete(key);
-        this.opening.clear();
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-      if (signal?.aborted) onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      fn(controller.signal)
-        .then(resolve, reject)
-        .finally(() => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        });
-    });
+    const forget = (): void => {
+      for (const key of this.opening) this.collections.delete(key);
+      this.opening.clear();
+    };
+    return boundedOp(this.options.opTimeoutMs ?? OP_TIMEOUT_MS, signal, forget, fn);
   }
 }

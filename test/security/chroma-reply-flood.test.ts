@@ -18,7 +18,7 @@ import { MemoryStore } from '../../drivers/memory/memory-store.js';
 import { UnixSocketDispatcher } from '../../drivers/memory/unix-dispatcher.js';
 import { nodeDispatcher } from '../../drivers/node-dispatcher.js';
 import { cappedDispatcher } from '../../drivers/capped-dispatcher.js';
-import { isReplyTooLarge } from '../../drivers/reply-cap.js';
+import { isReplyTooLarge, replyCut } from '../../drivers/reply-cap.js';
 import { AosError } from '../../sys/errno.js';
 import { param as readonlyParam } from '../../sys/param.js';
 import { tempDir } from '../drivers/memory/helpers.js';
@@ -259,5 +259,75 @@ describe('the Chroma heartbeat', () => {
       res.end('starting');
     });
     expect(await heartbeat(url, 5_000)).toBe(false);
+  });
+});
+
+describe('a Chroma answer that does not end in time', () => {
+  /** Answers 200 with a JSON start, then one byte every 20 ms for as long as the client stays; `closed` counts ended connections. */
+  function trickling(closed: { count: number }): http.RequestListener {
+    return (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"');
+      const drip = setInterval(() => res.write('a'), 20);
+      res.on('close', () => {
+        clearInterval(drip);
+        closed.count += 1;
+      });
+    };
+  }
+  /** Never answers; `closed` counts the connections the client ended. */
+  function silent(closed: { count: number }): http.RequestListener {
+    return (req, res) => {
+      req.resume();
+      res.on('close', () => (closed.count += 1));
+    };
+  }
+  const where = [
+    ['CHROMA_URL over TCP', async (handler: http.RequestListener) => serve(handler)],
+    [
+      'the kernel’s own server’s unix socket',
+      async (handler: http.RequestListener) => (await onSocket(handler)).address,
+    ],
+  ] as const;
+
+  it.each(where)(
+    'is ended with its operation at the time limit through %s: its connection does not outlive it',
+    async (_, at) => {
+      for (const server of [trickling, silent]) {
+        const closed = { count: 0 };
+        const store = storeAt(await at(server(closed)), 300);
+        const error = await failure(store.read('aos-shared', { query: 'deploys', k: 3 }));
+        expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+        // The request under the operation is aborted, not left to drip (or wait) until the server stops.
+        await expect.poll(() => closed.count, { timeout: 3_000 }).toBe(1);
+      }
+    },
+  );
+
+  it('is ended when its process is killed: the kill aborts the request under the operation', async () => {
+    const closed = { count: 0 };
+    const store = storeAt(await serve(trickling(closed)), 60_000);
+    const kill = new AbortController();
+    const read = failure(store.read('aos-shared', { query: 'deploys', k: 3 }, kill.signal));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    kill.abort(new AosError('EINTR', 'interrupted: the process is being killed'));
+    expect(await read).toMatchObject({ code: 'EINTR' });
+    await expect.poll(() => closed.count, { timeout: 3_000 }).toBe(1);
+  });
+
+  it('is cut by the dispatcher’s own time bound outside an operation, saying where it is set', async () => {
+    const closed = { count: 0 };
+    const url = await serve(trickling(closed));
+    const dispatcher = cappedDispatcher(nodeDispatcher, { max: MAX }, { maxMs: 300, timeSetting: 'the test’s time' });
+    const started = Date.now();
+    const error = await failure((await fetch(url, { dispatcher } as RequestInit)).text());
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error).toBeInstanceOf(Error);
+    expect(replyCut(error)).toBeNull();
+    expect(String((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message)).toContain(
+      'the answer took longer than 0.3 s (the test’s time)',
+    );
+    await expect.poll(() => closed.count, { timeout: 3_000 }).toBe(1);
   });
 });
