@@ -16,7 +16,7 @@
  */
 import { type FetchDispatcher, headerObject } from './node-dispatcher.js';
 import { type Cap, REPLY_TOO_LARGE, ReplyBytes, replyTooLarge } from './reply-cap.js';
-import { requestSignal } from './request-signal.js';
+import { requestScope } from './request-signal.js';
 
 type Abort = (reason?: Error) => void;
 /** The handler methods this wraps: undici's, as Node 20's fetch hands them over. */
@@ -103,6 +103,7 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap, time?: 
       const end = (error: Error): void => {
         if (refused !== null || settled) return;
         refused = error;
+        if (operation) operation.failure = error;
         letGo();
         setImmediate(() => {
           abort?.(error);
@@ -114,7 +115,8 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap, time?: 
         end(error);
       };
       // The operation's signal and the answer's own time, let go of once the answer settled.
-      const signal = requestSignal();
+      const operation = requestScope();
+      const signal = operation?.signal;
       const onAbort = (): void => end(reasonOf(signal as AbortSignal));
       const timer = time ? setTimeout(() => end(tookTooLong(time)), time.maxMs).unref() : undefined;
       function letGo(): void {
@@ -154,6 +156,7 @@ export function cappedDispatcher(inner: () => FetchDispatcher, cap: Cap, time?: 
       wrapped.onError = (error: Error) => {
         if (refused !== null) return;
         settled = true;
+        if (operation) operation.failure = error;
         letGo();
         if (!started) return target.onError?.call(counting, error);
         setImmediate(() => target.onError?.call(counting, error));

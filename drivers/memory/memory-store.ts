@@ -22,6 +22,7 @@ import { scalarsOf, toChromaWhere } from './chroma-where.js';
 import type { MemoryHit, MemoryMetadata, MemoryQuery, MemoryRecord } from './memory-types.js';
 import { putMemories } from './memory-write.js';
 import { boundedOp } from './bounded-op.js';
+import { requestScope } from '../request-signal.js';
 
 export interface MemoryStoreOptions {
   endpoint: ChromaEndpoint;
@@ -39,6 +40,12 @@ let chromaModule: Promise<ChromaModule> | null = null;
 function loadChroma(): Promise<ChromaModule> {
   chromaModule ??= import('chromadb');
   return chromaModule;
+}
+
+/** Why the operation's last request failed, as its transport said (the chromadb client drops it), or ''. */
+function why(): string {
+  const failure = requestScope()?.failure;
+  return failure ? `: ${failure.message}` : '';
 }
 
 function messageOf(error: unknown): string {
@@ -189,7 +196,7 @@ export class MemoryStore {
         if (error instanceof AosError) throw error;
         if (!(error instanceof chroma.ChromaConnectionError)) throw this.translate(chroma, error);
         if (attempt > 0)
-          throw new AosError('EIO', `memory is unavailable: cannot reach Chroma at ${displayAddress(url)}`, {
+          throw new AosError('EIO', `memory is unavailable: cannot reach Chroma at ${displayAddress(url)}${why()}`, {
             cause: error,
           });
         try {

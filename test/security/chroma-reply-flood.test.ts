@@ -331,3 +331,27 @@ describe('a Chroma answer that does not end in time', () => {
     await expect.poll(() => closed.count, { timeout: 3_000 }).toBe(1);
   });
 });
+
+describe('a Chroma request that fails before its answer', () => {
+  it.each([
+    ['CHROMA_URL over TCP', async (handler: http.RequestListener) => serve(handler)],
+    [
+      'the kernel’s own server’s unix socket',
+      async (handler: http.RequestListener) => (await onSocket(handler)).address,
+    ],
+  ])('through %s names why, where the client says only that it failed to connect', async (_, at) => {
+    // Alive to the heartbeat (so the store retries after recovery), every other request's connection dropped.
+    const store = storeAt(
+      await at((req, res) => {
+        req.resume();
+        if (req.url?.includes('heartbeat')) res.end('{"nanosecond heartbeat":1}');
+        else req.socket.destroy();
+      }),
+    );
+    const error = await failure(store.read('aos-shared', { query: 'deploys', k: 3 }));
+    expect(error).toMatchObject({ code: 'EIO' });
+    expect((error as Error).message).toMatch(
+      /^memory is unavailable: cannot reach Chroma at .+: (other side closed|socket hang up)$/,
+    );
+  });
+});
