@@ -20,8 +20,9 @@ export function openKernelDrivers(
   hookRules?: () => readonly FsRule[],
 ): Promise<OpenedDrivers> {
   const netAllowPrivate = options.netAllowPrivate ?? [];
+  const secrets = options.secrets ?? SecretBox.empty();
   // A secret the policy does not let a server have stops the start here, like any policy error.
-  const servers = withMcpSecrets(options.mcp, options.secrets ?? SecretBox.empty());
+  const servers = withMcpSecrets(options.mcp, secrets);
   return openDrivers({
     workspace: options.workspace,
     allowPrivate: (ip, port) => opensPrivateAddress(netAllowPrivate, ip, port),
@@ -30,7 +31,9 @@ export function openKernelDrivers(
     ...(servers ? { mcp: { servers, shadows: shadowedSyscall } } : {}),
     fsRules,
     ...(hookRules ? { hookRules } : {}),
-    log: (level, message) => options.log?.(level, message),
+    // A driver's line may quote what it heard (an MCP server's last stderr line, given a secret by
+    // the policy): masked here, once for every driver, before it reaches the kernel's log.
+    log: (level, message) => options.log?.(level, String(secrets.mask(message))),
   });
 }
 

@@ -31,6 +31,7 @@ import type { SpawnCore, SpawnOptions } from './proc/spawn-options.js';
 import { spawnRoot } from './proc/spawn.js';
 import { CapabilitySet } from '../sys/capabilities.js';
 import { Safety } from './safety/safety.js';
+import { PromptMask } from './safety/prompt-mask.js';
 import type { CallChain } from './loop/call-chain.js';
 import { ProcServices } from './proc-services.js';
 import type { Proc } from './proc/proc.js';
@@ -373,7 +374,17 @@ export class Kernel implements SpawnCore, KernelApi {
     }
     return drivers;
   };
-  mcpReference = (proc: Proc): string | Promise<string> => this.drivers(proc).mcp.reference();
+  /** A system prompt's text with the policy's secrets masked (safety/prompt-mask.ts): what the loop keeps and sends. */
+  maskPrompt = (text: string): string => this.promptMask.mask(text);
+  private readonly promptMask = new PromptMask(() => this.safety.secrets);
+  /**
+   * Masked where it is made: its text is the servers' own (tool names, descriptions, why one cannot
+   * start — its last stderr line, an HTTP error body), and a server the policy gives a secret may say it.
+   */
+  mcpReference = (proc: Proc): string | Promise<string> => {
+    const text = this.drivers(proc).mcp.reference();
+    return typeof text === 'string' ? this.maskPrompt(text) : text.then(this.maskPrompt);
+  };
   readonly modelChain = modelInterceptors(this);
   /** Spans of turns and syscalls, when the daemon exports traces (loop/tracing.ts); null: no tracing code runs. */
   readonly tracing: KernelTracing | null;

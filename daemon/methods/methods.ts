@@ -103,7 +103,7 @@ async function logs(params: ParsedParamsOf<'logs'>, ctx: MethodContext): Promise
 
 /** Every method, for this node's own processes (clusterAware below answers for other nodes'; requests from other nodes are served with these). */
 export const ownHandlers: Handlers = {
-  ping: (_params, { info }) => ({
+  ping: (_params, { info, kernel }) => ({
     pid: process.pid,
     version: KERNEL_VERSION,
     protocol: PROTOCOL_VERSION,
@@ -112,7 +112,11 @@ export const ownHandlers: Handlers = {
     socket: info.socket,
     workspace: info.workspace,
     // The daemon's own environment, as the CLI that started it left it: the CLI checks its own against it.
-    settings: settingsOf(process.env),
+    // The variables its policy's secrets come from are fingerprinted whatever their names.
+    settings: settingsOf(
+      process.env,
+      kernel.safety.policy.secrets.flatMap((s) => (s.fromEnv === null ? [] : [s.fromEnv])),
+    ),
   }),
   spawn: async (params, { kernel, hub, target }) => {
     // Every rung of a ladder goes to its provider with the kernel's settings: each is checked.

@@ -28,8 +28,10 @@ export interface LoopHost extends ProcCore {
   services(proc: Proc, resumeDeadline: number | null): ProcessServices;
   /** The drivers scoped to one process (its workspace view, capabilities and kill signal). */
   drivers(proc: Proc): ProcessDrivers;
-  /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting). */
+  /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting), secrets masked. */
   mcpReference(proc: Proc): string | Promise<string>;
+  /** A system prompt with every form of the policy's secrets masked (kernel/safety/prompt-mask.ts). */
+  maskPrompt(text: string): string;
   /** Every model request goes through it: a turn's, a summary's (model-chain.ts, whose table lists what it holds). */
   readonly modelChain: ModelRequests;
   /** The interceptors installed around every syscall, outermost first (kernel/safety/call-interceptors.ts lists them). */

@@ -227,14 +227,19 @@ function recordReply(
   });
 }
 
-/** The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per process, its interceptors' parts after the MCP tools. */
+/**
+ * The same every turn (a stable prefix also keeps a provider's prompt cache warm): built once per
+ * process, its interceptors' parts after the MCP tools. Masked whole, here, before it is kept: a part
+ * that quotes outside text (an MCP server's, a skill's, a role) cannot carry a secret past it.
+ */
 function systemPrompt(kernel: LoopHost, proc: Proc): string | Promise<string> {
   const state = turnOf(proc);
   if (state.systemPrompt !== undefined) return state.systemPrompt;
-  return (async () =>
-    state.keepSystemPrompt(
-      buildSystemPrompt(proc.pcb) + (await kernel.mcpReference(proc)) + (await kernel.modelChain.system(proc)),
-    ))();
+  return (async () => {
+    const text =
+      buildSystemPrompt(proc.pcb) + (await kernel.mcpReference(proc)) + (await kernel.modelChain.system(proc));
+    return state.keepSystemPrompt(kernel.maskPrompt(text));
+  })();
 }
 
 /** The messages of this request from `from`, never over the context budget (the transcript itself is left whole). */
