@@ -66,6 +66,8 @@ import { LiveText } from '../protocol/live-text.js';
 import { RawJson } from '../protocol/raw-json.js';
 import { isEnded, type Pcb } from '../sys/types.js';
 import { KernelTracing } from './loop/tracing.js';
+import { timerMark, timerPrompt } from './safety/taint-timer.js';
+import type { Timer } from './ipc/queues.js';
 import type { KernelStats, ProcRow } from '../protocol/views.js';
 
 export { KERNEL_VERSION } from '../sys/version.js';
@@ -180,6 +182,11 @@ export class Kernel implements SpawnCore, KernelApi {
   readonly budgets: Budgets;
   /** Idempotency keys of spawns (kernel/proc/idempotency.ts). */
   readonly keys: IdempotencyKeys;
+
+  /** A child's output in its parent's exit notice: a tainted writer's framed, its parent tainted (safety.ts childExit). */
+  childOutput(parent: Proc, child: Proc, output: string): string {
+    return this.safety.childExit(parent, child, output);
+  }
 
   /** The fraction left of the tightest budget over a process (a ladder stays cheap when it is low). */
   headroom(proc: Proc): number | null {
@@ -346,6 +353,9 @@ export class Kernel implements SpawnCore, KernelApi {
   /** A webhook's body for its owner: framed as outside data, a source of its taint (issue 49; ipc/webhooks.ts). */
   webhookBody = (pid: number, detail: string, body: string): string =>
     this.safety.outside(pid, 'webhook', detail, body);
+  /** A timer keeps its setter's taint, and its prompt is framed when it fires (issue 49; ipc/mailboxes.ts). */
+  timerTaint = (pid: number): string | null => timerMark(this.safety, this.table.get(pid));
+  timerPrompt = (pid: number, timer: Timer): string => timerPrompt(this.safety, pid, timer);
   processEnded = (pid: number): void => {
     this.webhooks.processEnded(pid);
     this.threads.forget(pid);

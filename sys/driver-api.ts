@@ -34,13 +34,24 @@ export interface ListResult {
   truncated: boolean;
 }
 
+/**
+ * What a call asks of the path it really reaches once symlinked directories are resolved (its last
+ * name is never followed), beside the capability and fs rules the driver asks there itself.
+ */
+export interface FsReach {
+  /** Asked of that path too (the taint's scratch: kernel/safety/taint-scratch.ts): true, or the refusal's sentence (EACCES). */
+  check?(real: string): true | string;
+  /** Told that path once it is let through (the taint ledger keys a file by it, not by a link's name). */
+  reached?(real: string): void;
+}
+
 export interface ProcessFs {
   /** The canonical workspace path (`/a/b`) of an agent path, a relative one under the process's working directory: EINVAL when malformed, EACCES when it leads out. */
   virtualPath(input: string): string;
   /** The capability is asked again of the path a symlinked directory really leads to. */
-  read(path: string, options?: { offset?: number; length?: number }): Promise<ReadResult>;
-  write(path: string, content: string, options?: { append?: boolean }): Promise<WriteResult>;
-  list(path: string): Promise<ListResult>;
+  read(path: string, options?: { offset?: number; length?: number } & FsReach): Promise<ReadResult>;
+  write(path: string, content: string, options?: { append?: boolean } & FsReach): Promise<WriteResult>;
+  list(path: string, options?: FsReach): Promise<ListResult>;
 }
 
 /**

@@ -35,6 +35,10 @@ export interface CallContext {
   readonly secretRun?: SecretRun;
   /** NET_FETCH with a secret in a header: those headers never follow a redirect to another origin. */
   readonly originBound?: readonly string[];
+  /** FS_WRITE of a tainted process named inside `taint.scratch`: asked of the path it really reaches too (kernel/safety/taint-scratch.ts). */
+  readonly fsCheck?: (real: string) => true | string;
+  /** FS_READ, FS_LIST, FS_WRITE: told the path the call really reached, a symlinked directory resolved (the taint ledger's key). */
+  readonly fsReached?: (real: string) => void;
 }
 
 /** The context of a call no interceptor handed anything. */

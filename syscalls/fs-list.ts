@@ -13,5 +13,5 @@ export default defineSyscall({
     kind: 'fs.read',
     of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path ?? '.')}`,
   },
-  run: (args, ctx) => ctx.drivers.fs.list(args.path ?? '.'),
+  run: (args, ctx) => ctx.drivers.fs.list(args.path ?? '.', { reached: ctx.call.fsReached }),
 });

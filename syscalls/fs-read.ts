@@ -19,5 +19,6 @@ export default defineSyscall({
     kind: 'fs.read',
     of: (args, ctx) => `fs.read:${ctx.drivers.fs.virtualPath(args.path)}`,
   },
-  run: (args, ctx) => ctx.drivers.fs.read(args.path, { offset: args.offset, length: args.length }),
+  run: (args, ctx) =>
+    ctx.drivers.fs.read(args.path, { offset: args.offset, length: args.length, reached: ctx.call.fsReached }),
 });

@@ -17,5 +17,10 @@ export default defineSyscall({
     kind: 'fs.write',
     of: (args, ctx) => `fs.write:${ctx.drivers.fs.virtualPath(args.path)}`,
   },
-  run: (args, ctx) => ctx.drivers.fs.write(args.path, args.content, { append: args.append ?? false }),
+  run: (args, ctx) =>
+    ctx.drivers.fs.write(args.path, args.content, {
+      append: args.append ?? false,
+      check: ctx.call.fsCheck,
+      reached: ctx.call.fsReached,
+    }),
 });

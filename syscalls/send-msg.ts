@@ -3,6 +3,11 @@ import { AosError } from '../sys/errno.js';
 import { param } from '../sys/param.js';
 import { defineSyscall } from './define.js';
 
+/** The pid a SEND_MSG's `to_pid` names for a sender whose parent is `ppid` (NaN for none: no process has it). */
+export function recipientOf(toPid: unknown, ppid: number): number {
+  return toPid === 'parent' ? ppid || Number.NaN : Number(toPid);
+}
+
 export default defineSyscall({
   name: 'SEND_MSG',
   summary: 'Send a message to another process of your tree (parent, child, sibling); to_pid "parent" is your parent.',
@@ -22,7 +27,7 @@ export default defineSyscall({
   run: (args, ctx) => {
     if (args.to_pid === 'parent' && ctx.ppid === 0)
       throw new AosError('ESRCH', 'you have no parent: you are the root of your tree');
-    ctx.proc.send(args.to_pid === 'parent' ? ctx.ppid : args.to_pid, args.content);
+    ctx.proc.send(recipientOf(args.to_pid, ctx.ppid), args.content);
     return { ok: true };
   },
 });

@@ -3,7 +3,7 @@
  * per process a view that asks the process's fs.read / fs.write capabilities — and the policy's fs
  * rules — again of the path a symlinked directory really leads to.
  */
-import type { ProcessFs } from '../../sys/driver-api.js';
+import type { FsReach, ProcessFs } from '../../sys/driver-api.js';
 import { param } from '../../sys/param.js';
 import { defineDriver } from '../driver.js';
 import { type FsRule, type FsRuleKind, ruleOnTarget } from '../fs-rules.js';
@@ -34,22 +34,30 @@ export const fsDriver = defineDriver({
   scope: (fs, proc): ProcessFs => {
     // A relative path is the working directory's: resolved once here, so the capability asked and the file opened are one path.
     const at = (input: string): string => toVirtualPathFrom(proc.cwd, input, param.fsMaxPathLength);
-    // The policy decided on the path named (the call gate); where a symlinked directory leads elsewhere, its rules are asked of that path too.
-    const authorize = (kind: FsRuleKind, named: string) => (real: string) =>
-      proc.allows(`${kind}:${real}`) && (real === named || ruleOnTarget(fs.fsRules(), kind, named, real));
+    // The policy decided on the path named (the call gate); where a symlinked directory leads elsewhere, its rules are asked of that path too,
+    // and so is what the call's kernel side asks there (`check`); `reached` hears the path let through (a directory made on the way, then the file).
+    const authorize =
+      (kind: FsRuleKind, named: string, { check, reached }: FsReach) =>
+      (real: string): boolean | string => {
+        if (!proc.allows(`${kind}:${real}`)) return false;
+        const ruled = real === named || ruleOnTarget(fs.fsRules(), kind, named, real);
+        const answer = ruled === true ? (check?.(real) ?? true) : ruled;
+        if (answer === true) reached?.(real);
+        return answer;
+      };
     return {
       virtualPath: at,
-      read: (path, options = {}) => {
+      read: (path, { check, reached, ...options } = {}) => {
         const named = at(path);
-        return fs.read(named, { ...options, authorize: authorize('fs.read', named) });
+        return fs.read(named, { ...options, authorize: authorize('fs.read', named, { check, reached }) });
       },
-      write: (path, content, options = {}) => {
+      write: (path, content, { check, reached, ...options } = {}) => {
         const named = at(path);
-        return fs.write(named, content, { ...options, authorize: authorize('fs.write', named) });
+        return fs.write(named, content, { ...options, authorize: authorize('fs.write', named, { check, reached }) });
       },
-      list: (path) => {
+      list: (path, reach = {}) => {
         const named = at(path);
-        return fs.list(named, { authorize: authorize('fs.read', named) });
+        return fs.list(named, { authorize: authorize('fs.read', named, reach) });
       },
     };
   },

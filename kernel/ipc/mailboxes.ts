@@ -9,7 +9,16 @@ import { formatEvent } from '../context/context.js';
 import { param } from '../../sys/param.js';
 import { isEnded } from '../../sys/types.js';
 import { describeEnd } from '../../protocol/status.js';
+import { escapeLineBreaks } from '../../sys/json-line.js';
 import { type IpcCore, notify, type Peer, persistQueues, type Timer } from './queues.js';
+
+/** How taint (issue 49) reaches timers; absent: a timer keeps nothing and its prompt is shown as set. */
+export interface TimerTaint {
+  /** What a timer keeps of its setter's taint as it is set (a tainted writer's mark), or null. */
+  timerTaint?(pid: number): string | null;
+  /** A fired timer's prompt as process `pid` is shown it: framed as outside content, and tainting it, when `timer.taint` is set. */
+  timerPrompt?(pid: number, timer: Timer): string;
+}
 
 /** A live process `from` may talk to: IPC stays inside one process tree. */
 export function liveTarget(table: IpcCore['table'], from: Peer, pid: number, verb: string): Peer {
@@ -26,7 +35,7 @@ export function liveTarget(table: IpcCore['table'], from: Peer, pid: number, ver
 export class Mailboxes {
   private readonly shownListeners = new Set<(pid: number, ids: readonly number[]) => void>();
 
-  constructor(private readonly kernel: IpcCore) {}
+  constructor(private readonly kernel: IpcCore & TimerTaint) {}
 
   /**
    * Hear which stdin lines (by id) a process's model has been shown — taken with SYS_READ_STDIN, or
@@ -179,7 +188,10 @@ export class Mailboxes {
     }
     const id = proc.queues.nextTimerId();
     const intervalMs = repeat ? Math.round(seconds * 1000) : null;
-    this.arm(proc, { id, handle: null, fireAt: Date.now() + Math.round(seconds * 1000), intervalMs, prompt });
+    const fireAt = Date.now() + Math.round(seconds * 1000);
+    // Its prompt was written from the setter's context as it is now: a tainted writer's comes back as outside content.
+    const taint = this.kernel.timerTaint?.(proc.pid) ?? null;
+    this.arm(proc, { id, handle: null, fireAt, intervalMs, prompt, taint });
     persistQueues(this.kernel.store, proc);
     return id;
   }
@@ -193,6 +205,7 @@ export class Mailboxes {
       fire_at: timer.fireAt,
       interval_ms: timer.intervalMs,
       prompt: timer.prompt,
+      taint: timer.taint,
     });
     timer.handle = setTimeout(
       () => {
@@ -200,11 +213,22 @@ export class Mailboxes {
         if (timer.intervalMs !== null)
           this.arm(proc, { ...timer, handle: null, fireAt: Date.now() + timer.intervalMs });
         else store.mail.deleteTimer(proc.pid, timer.id);
-        const payload = { timer_id: timer.id, prompt: timer.prompt };
-        notify(store, proc, { kind: 'timer', text: formatEvent('TIMER', payload) });
+        notify(store, proc, { kind: 'timer', text: this.timerNotice(proc, timer) });
       },
       Math.max(0, timer.fireAt - Date.now()),
     );
     proc.queues.setTimer(timer);
+  }
+
+  /** A fired timer's notice; a tainted writer's prompt framed for its process (kernel/safety/taint-timer.ts). */
+  private timerNotice(proc: Peer, timer: Timer): string {
+    if (timer.taint === null || !this.kernel.timerPrompt)
+      return formatEvent('TIMER', { timer_id: timer.id, prompt: timer.prompt });
+    // Not formatEvent: its preview cut could take the frame's closing line away; the prompt is cut before it is framed.
+    const prompt = this.kernel.timerPrompt(proc.pid, {
+      ...timer,
+      prompt: timer.prompt.slice(0, param.maxNoticePreviewBytes),
+    });
+    return `[EVENT::TIMER] ${escapeLineBreaks(JSON.stringify({ timer_id: timer.id, prompt }))}`;
   }
 }

@@ -24,6 +24,8 @@ export interface Timer {
   fireAt: number;
   intervalMs: number | null;
   prompt: string;
+  /** Its setter's taint when it was set, kept with its row (a tainted writer's mark, issue 49), or null: its prompt is framed when it fires. */
+  taint: string | null;
 }
 
 export type StoredMessage = InboxMessage & { id: number };

@@ -122,8 +122,14 @@ async function compact(
   appendTranscript(kernel.store, proc, 'user', text);
   const summaryEntry = state.transcript[state.transcript.length - 1] as Entry;
   state.compacted([summaryEntry, ...kept], { summarySeq: summaryEntry.seq, keptSeqs: kept.map((e) => e.seq), count });
+  // Ended only when the outside content was found (a frame) and nothing from it on is kept: content
+  // that came in unframed (a binary body, mail noted as it was delivered and still unread, a task
+  // written from a tainted parent's context) cannot be told from the rest, so its taint holds.
   const untainted =
-    tag !== null && !kept.some((e) => holdsFrame(e.text, tag)) && proc.taint.end(new Date().toISOString());
+    tag !== null &&
+    since >= 0 &&
+    !kept.some((e) => holdsFrame(e.text, tag)) &&
+    proc.taint.end(new Date().toISOString());
   persist(kernel.store, proc);
   kernel.events.emit({
     type: 'state',

@@ -148,6 +148,7 @@ async function restoreMail(kernel: RecoveryHost, only: ReadonlySet<number> | nul
         fireAt: t.fire_at,
         intervalMs: t.interval_ms,
         prompt: t.prompt,
+        taint: t.taint ?? null,
       });
     }
   }

@@ -29,6 +29,11 @@ export interface ProcCore {
   processEnded(pid: number): void;
   /** The fraction of the tightest budget over this process left (null: none applies); a ladder steps down when it is low. */
   headroom?(proc: Proc): number | null;
+  /**
+   * What a child's output is in its parent's [EVENT::CHILD_EXIT] notice: a tainted writer's is framed
+   * as outside content and taints the parent (safety.ts childExit), however the child ended.
+   */
+  childOutput?(parent: Proc, child: Proc, output: string): string;
   /** How a ladder climbs and holds (the policy's `models` section), the defaults when absent. */
   readonly ladderRules?: LadderRules;
 }

@@ -124,7 +124,8 @@ function notifyParent(k: ProcCore, child: Proc): void {
     return;
   }
   const { pcb } = child;
-  const payload = { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason, output: pcb.output };
+  const output = pcb.output && k.childOutput ? k.childOutput(parent, child, pcb.output) : pcb.output;
+  const payload = { pid: pcb.pid, name: pcb.name, exit_code: pcb.exitCode, reason: pcb.exitReason, output };
   notify(k.store, parent, { kind: 'child_exit', pid: pcb.pid, text: formatEvent('CHILD_EXIT', payload) });
 }
 

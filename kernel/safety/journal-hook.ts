@@ -37,6 +37,9 @@ function turnOf(proc: Proc): number {
 
 type Journaled = Pick<Call, 'def' | 'args'>;
 
+/** Where an FS_WRITE really landed, as the fs driver tells it (a symlinked directory resolved): the path journaled. */
+type Landed = { path?: string };
+
 /** The writer's taint for the journal, noted for readers of `path` (null when taint is not tracked). */
 function taintOf(host: JournalHost, proc: Proc, path: string): string | null {
   if (host.policy.taint?.enabled !== true) return null;
@@ -45,7 +48,7 @@ function taintOf(host: JournalHost, proc: Proc, path: string): string | null {
   return mark;
 }
 
-async function writeHook(host: JournalHost, proc: Proc, call: Journaled): Promise<Settled | null> {
+async function writeHook(host: JournalHost, proc: Proc, call: Journaled, landed: Landed): Promise<Settled | null> {
   let vpath: string;
   try {
     vpath = toVirtualPathFrom(proc.pcb.cwd, String(call.args.path), param.fsMaxPathLength);
@@ -55,10 +58,16 @@ async function writeHook(host: JournalHost, proc: Proc, call: Journaled): Promis
   const turn = turnOf(proc);
   // Read as the write will find it: through the workspace's confined lookups, not by a host path a symlink could lead out of.
   const before = await host.fs.contentOf(vpath, param.journalSnapshotMaxBytes);
-  // Something is there that cannot be kept (a FIFO, a device, a huge file): not journaled rather than restored as absent.
-  if (before === undefined) return null;
+  // Something is there that cannot be kept (a FIFO, a device, a huge file, a symlink the write replaces): not journaled
+  // rather than restored as absent — but its writer's taint is still noted for readers of this kernel's life.
+  if (before === undefined)
+    return (ok) => {
+      if (ok) taintOf(host, proc, landed.path ?? vpath);
+    };
   return async (ok) => {
     if (!ok) return;
+    // The file written, not a link's name for it: a reader by either name finds it (the taint ledger), and a rollback puts back that file.
+    const path = landed.path ?? vpath;
     // A plain write leaves exactly its content: hashed without reading the file back (the hash tree-snapshot.ts sha256 makes).
     const after =
       call.args.append === true
@@ -68,11 +77,11 @@ async function writeHook(host: JournalHost, proc: Proc, call: Journaled): Promis
     host.journal.record({
       pid: proc.pid,
       turn,
-      path: vpath,
+      path,
       before,
       after_hash: afterHash,
       call: 'FS_WRITE',
-      taint: taintOf(host, proc, vpath),
+      taint: taintOf(host, proc, path),
     });
   };
 }
@@ -111,8 +120,13 @@ async function execHook(host: JournalHost, proc: Proc): Promise<Settled | null> 
 }
 
 /** The hook for a call that may change the workspace, or null. */
-export function journalHook(host: JournalHost, proc: Proc, call: Journaled): Settled | Promise<Settled | null> | null {
-  if (call.def.name === 'FS_WRITE') return writeHook(host, proc, call);
+export function journalHook(
+  host: JournalHost,
+  proc: Proc,
+  call: Journaled,
+  landed: Landed = {},
+): Settled | Promise<Settled | null> | null {
+  if (call.def.name === 'FS_WRITE') return writeHook(host, proc, call, landed);
   if (call.def.name === 'EXEC_CMD' && host.policy.journalExec) return execHook(host, proc);
   return null;
 }
@@ -126,12 +140,15 @@ export function journalInterceptor(host: JournalHost): CallInterceptor {
     name: 'journal',
     calls: JOURNALED,
     enter(call) {
-      const hook = journalHook(host, call.proc, call);
+      const landed: Landed = {};
+      const hook = journalHook(host, call.proc, call, landed);
       if (hook === null) return GO;
+      const fsReached = (real: string): void => void (landed.path = real);
       return andThen(hook, (settled) =>
         settled === null
           ? GO
           : {
+              ...(call.def.name === 'FS_WRITE' ? { context: { fsReached } } : {}),
               after: (done, result) => {
                 if (done.state !== 'settled') return result;
                 // The record is the journal's business: a failure to write it never changes the call's result.

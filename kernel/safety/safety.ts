@@ -17,7 +17,7 @@ import { SecretBox } from './secrets.js';
 import { TaintLedger } from './taint-ledger.js';
 import { taintedAudit } from './taint-audit.js';
 import { noteSource, takeOutside } from './taint-mark.js';
-import { frameThreadView } from './taint-reads.js';
+import { childResult, frameThreadView } from './taint-reads.js';
 import type { TaintSourceKind } from '../../sys/taint.js';
 import type { KernelTracing } from '../loop/tracing.js';
 
@@ -127,6 +127,17 @@ export class Safety implements InterceptorHost, RollbackHost {
     const shown = { ...view } as Record<string, unknown>;
     frameThreadView({ ...this.marks, ledger: this.ledger }, proc, key, shown, true);
     return shown as V;
+  }
+
+  /**
+   * A child's output as its parent's exit notice shows it: a tainted writer's framed, and the parent
+   * tainted by it (once: a WAIT that reads it later frames it again, noting nothing more).
+   */
+  childExit(parent: Proc, child: Proc, output: string): string {
+    if (this.policy.taint?.enabled !== true || child.taint.first === null) return output;
+    const detail = childResult(child.pid);
+    const noted = parent.taint.sources.some((s) => s.detail === detail);
+    return takeOutside(this.marks, parent, 'mail', detail, output, !noted);
   }
 
   /** A source of `pid`'s taint, with nothing framed (a run whose task holds a webhook body). */

@@ -12,6 +12,7 @@ import type { Call } from '../loop/call-chain.js';
 import type { Proc } from '../proc/proc.js';
 import type { FileTaint, TaintLedger } from './taint-ledger.js';
 import { noteSource, takeOutside, type MarkHost } from './taint-mark.js';
+import { holdsFrame } from '../../sys/outside-data.js';
 
 export interface ReadsHost extends MarkHost {
   readonly ledger: TaintLedger;
@@ -34,13 +35,18 @@ export const READS: ReadonlySet<string> = new Set([
   'SYS_RESULT_READ',
   'HISTORY_SEARCH',
   'FS_LIST',
+  'RECV_MSG',
+  'SYS_READ_STDIN',
 ]);
 
 /** The source a tainted child's result is to its parent. */
 export const childResult = (pid: number): string => `process ${pid} (its result, written while tainted)`;
 
-/** `call`'s result with its outside parts framed for its process, each noted as a source of its taint. */
-export function readOutside(host: ReadsHost, call: Call, result: SyscallResult): SyscallResult {
+/**
+ * `call`'s result with its outside parts framed for its process, each noted as a source of its taint;
+ * `real`: where FS_READ / FS_LIST really reached (a symlinked directory resolved), the ledger's key.
+ */
+export function readOutside(host: ReadsHost, call: Call, result: SyscallResult, real?: string): SyscallResult {
   if (!result.ok || !isObject(result.value)) return result;
   const value = { ...result.value };
   const take = (source: TaintSourceKind, detail: string, text: string): string =>
@@ -50,13 +56,14 @@ export function readOutside(host: ReadsHost, call: Call, result: SyscallResult):
       const url = typeof value.url === 'string' ? value.url : String(call.args.url);
       if (typeof value.body === 'string') value.body = take('net', url, value.body);
       else noteSource(host, call.proc, 'net', url, `(${String(value.content_type ?? 'binary')} body)`);
+      frameFetchMeta(host, call, value, url);
       break;
     }
     case 'MCP_CALL':
       frameMcp(host, call, value);
       break;
     case 'FS_READ': {
-      const path = (call.capability ?? '').slice('fs.read:'.length);
+      const path = real ?? (call.capability ?? '').slice('fs.read:'.length);
       const by = host.ledger.fileTaint(path);
       if (!by) return result;
       const detail = `${path} (written by process ${by.pid} while tainted)`;
@@ -107,8 +114,12 @@ export function readOutside(host: ReadsHost, call: Call, result: SyscallResult):
       if (!frameHits(host, call, value)) return result;
       break;
     case 'FS_LIST':
-      if (!frameNames(host, call, value)) return result;
+      if (!frameNames(host, call, value, real)) return result;
       break;
+    case 'RECV_MSG':
+    case 'SYS_READ_STDIN':
+      framedForIt(host, call.proc, value);
+      return result;
     default:
       return result;
   }
@@ -216,10 +227,54 @@ function frameHits(host: ReadsHost, call: Call, value: Value): boolean {
   return any;
 }
 
+/** A media type as servers plainly send one: anything more (words, long parameters) is the server's text. */
+const PLAIN_MEDIA_TYPE = /^[a-z]{1,20}\/[a-z0-9.+-]{1,60}(; ?charset="?[a-z0-9_-]{1,30}"?)?$/i;
+
+/**
+ * A fetch's other parts the server wrote: its content type (a header any text fits in) and where it
+ * sent the request on (redirects, the final url). Framed as the body is when they are more than
+ * the plain thing: a frame is what a compaction withholds, and unframed words would outlive it.
+ */
+function frameFetchMeta(host: ReadsHost, call: Call, value: Value, url: string): void {
+  const take = (text: string): string => takeOutside(host, call.proc, 'net', url, text, false);
+  if (typeof value.content_type === 'string' && !PLAIN_MEDIA_TYPE.test(value.content_type))
+    value.content_type = take(value.content_type);
+  const asked = hrefOf(String(call.args.url));
+  if (typeof value.url === 'string' && hrefOf(value.url) !== asked) value.url = take(value.url);
+  if (Array.isArray(value.redirects))
+    value.redirects = (value.redirects as unknown[]).map((r) =>
+      typeof r === 'string' && hrefOf(r) !== asked ? take(r) : r,
+    );
+}
+
+const hrefOf = (url: string): string => (URL.canParse(url) ? new URL(url).href : url);
+
+/**
+ * Mail or stdin framed for `proc` as it was delivered (a tainted sender's, a channel's) taints it
+ * again as it is read: its taint, noted at the delivery, may have ended since (a compaction that
+ * found no outside content left in its context while the mail still waited in its mailbox).
+ */
+function framedForIt(host: ReadsHost, proc: Proc, value: Value): void {
+  if (proc.taint.tainted || !proc.taint.framed) return;
+  const tag = proc.taint.tag;
+  const items = Array.isArray(value.messages)
+    ? (value.messages as unknown[]).map((m) =>
+        isObject(m) ? { from: m.from_pid, text: String(m.content ?? '') } : null,
+      )
+    : [{ from: undefined, text: String(value.text ?? '') }];
+  const held = items.find((item) => item !== null && holdsFrame(item.text, tag));
+  if (!held) return;
+  // Named as its delivery named it (taint.ts sendOn), its words without the frame.
+  const detail = typeof held.from === 'number' ? `process ${held.from}` : 'its stdin';
+  const end = held.text.lastIndexOf(`\n[END `);
+  const words = held.text.slice(held.text.indexOf('\n') + 1, end > 0 ? end : undefined);
+  noteSource(host, proc, 'mail', detail, words);
+}
+
 /** Names a tainted writer chose (a file it made, or a directory holding one): framed, as its content would be. */
-function frameNames(host: ReadsHost, call: Call, value: Value): boolean {
+function frameNames(host: ReadsHost, call: Call, value: Value, real: string | undefined): boolean {
   if (!Array.isArray(value.entries)) return false;
-  const dir = (call.capability ?? '').slice('fs.read:'.length).replace(/\/+$/, '');
+  const dir = (real ?? (call.capability ?? '').slice('fs.read:'.length)).replace(/\/+$/, '');
   let any = false;
   value.entries = (value.entries as unknown[]).map((entry) => {
     if (!isObject(entry) || typeof entry.name !== 'string') return entry;

@@ -20,7 +20,9 @@ import { taintExecGate } from './taint-exec.js';
 import type { TaintLedger } from './taint-ledger.js';
 import { noteSource } from './taint-mark.js';
 import { isTaintRule, type TaintPolicy, type TaintVerdict } from './taint-policy.js';
-import { childResult, execCouldRead, READS, readOutside } from './taint-reads.js';
+import { execCouldRead, READS, readOutside } from './taint-reads.js';
+import { readsAt, scratchStep } from './taint-scratch.js';
+import { recipientOf } from '../../syscalls/send-msg.js';
 
 export interface TaintHost {
   readonly policy: SafetyPolicy;
@@ -42,7 +44,6 @@ const WRAPS: ReadonlySet<string> = new Set([
   'SPAWN_AGENT',
   'SEND_MSG',
   'SYS_WRITE_STDOUT',
-  'SYS_EXIT',
 ]);
 
 type Setting = { key: string; verdict: TaintVerdict; subject: string };
@@ -101,24 +102,14 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
     return {
       args: { ...call.runArgs, [field]: frameOutside(reader.taint.tag, 'mail', detail, text) },
       after: (done, result) => {
-        if (done.state === 'settled' && result.ok && t.enabled) noteSource(sinks, reader, 'mail', detail, text);
-        return result;
-      },
-    };
-  };
-  /**
-   * A tainted writer's result reaches its parent whether the parent WAITs (framed there: taint-reads.ts)
-   * or not — then in an [EVENT::CHILD_EXIT] notice with its output — so the parent is tainted by it as
-   * it exits.
-   */
-  const exitTo = (call: Call, t: TaintPolicy): Step => {
-    const text = call.args.result;
-    const parent = host.procs.table.get(call.proc.pcb.ppid);
-    if (!parent || call.proc.taint.first === null || typeof text !== 'string' || text === '') return GO;
-    return {
-      after: (done, result) => {
-        if (done.state === 'settled' && result.ok && t.enabled)
-          noteSource(sinks, parent, 'mail', childResult(call.proc.pid), text);
+        // Noted once: a reader that took the mail at once (RECV_MSG) may have been noted as it read it (taint-reads.ts).
+        if (
+          done.state === 'settled' &&
+          result.ok &&
+          t.enabled &&
+          !reader.taint.sources.some((s) => s.detail === detail)
+        )
+          noteSource(sinks, reader, 'mail', detail, text);
         return result;
       },
     };
@@ -130,9 +121,11 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
       const t = host.policy.taint;
       if (!t?.enabled) return GO;
       const { proc, def } = call;
-      if (def.name === 'SEND_MSG') return sendOn(call, 'content', Number(call.args.to_pid), t);
+      // The reader as the syscall finds it ("parent" is the writer's parent): a reader not found here is not one the syscall delivers to.
+      if (def.name === 'SEND_MSG') return sendOn(call, 'content', recipientOf(call.args.to_pid, proc.pcb.ppid), t);
       if (def.name === 'SYS_WRITE_STDOUT') return sendOn(call, 'text', proc.pcb.pipeTo, t);
-      if (def.name === 'SYS_EXIT') return exitTo(call, t);
+      // No setting holds a read: its file is looked up where the driver really found it (taint-scratch.ts).
+      if (def.name === 'FS_READ' || def.name === 'FS_LIST') return readsAt(sinks);
       if (!proc.taint.tainted) {
         if (def.name === 'EXEC_CMD') execCouldRead(sinks, call);
         return READS.has(def.name) ? reads : GO;
@@ -157,7 +150,8 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
       const goOn: Step = def.name === 'SPAWN_AGENT' ? { after: inherit } : READS.has(def.name) ? reads : GO;
       if (setting === null || setting.verdict !== 'ask')
         host.approvals.withdraw(proc, { name: def.name, args: call.args }, isTaintRule);
-      if (setting === null) return goOn;
+      // A write its name put in scratch is asked again where a symlinked directory really leads (taint-scratch.ts).
+      if (setting === null) return def.name === 'FS_WRITE' ? scratchStep(t, call) : goOn;
       // A tool its server marks read-only changes nothing: `taint.mcp` is about the others.
       if (def.name === 'MCP_CALL' && host.mcpReadOnly)
         return host
@@ -188,7 +182,10 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
       .then((answer) => (answer.approved ? goOn : refusal(call, setting, `was not approved (${answer.reason})`)));
   }
 
-  /** A child of a tainted process starts tainted: its task and everything it was handed came from that context. */
+  /**
+   * A child of a tainted process starts tainted, for its life: its task, written from that context,
+   * never leaves its own (a compaction keeps it), so no compaction may end the taint.
+   */
   function inherit(call: Call, result: SyscallResult): SyscallResult {
     if (call.state !== 'settled' || !result.ok) return result;
     const pid = Number((result.value as { pid?: unknown } | null)?.pid);
@@ -201,6 +198,7 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
         'parent',
         `process ${call.proc.pid}${first ? ` (tainted by ${first.source} ${first.detail})` : ''}`,
         first?.excerpt ?? '',
+        true,
       );
     return result;
   }

@@ -29,7 +29,9 @@ export class SqliteMail implements MailRows {
   }
 
   putTimer(t: TimerRecord): void {
-    this.store.write(t.pid, () => this.stmt.putTimer.run(t.pid, t.id, t.fire_at, t.interval_ms, t.prompt));
+    this.store.write(t.pid, () =>
+      this.stmt.putTimer.run(t.pid, t.id, t.fire_at, t.interval_ms, t.prompt, t.taint ?? null),
+    );
   }
 
   deleteTimer(pid: number, id: string): void {

@@ -72,6 +72,8 @@ export interface TimerRecord {
   fire_at: number;
   interval_ms: number | null;
   prompt: string;
+  /** Its setter's taint when it was set (JSON: kernel/safety/taint-ledger.ts markOf), else null (issue 49). */
+  taint?: string | null;
 }
 
 export interface WebhookRecord {
@@ -108,7 +110,7 @@ export function prepareStatements(db: SqlDb) {
     ),
     delMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
     putTimer: db.prepare(
-      'INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO timers (pid, id, fire_at, interval_ms, prompt, taint) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     delTimer: db.prepare('DELETE FROM timers WHERE pid = ? AND id = ?'),
     delTimers: db.prepare('DELETE FROM timers WHERE pid = ?'),

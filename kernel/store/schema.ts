@@ -8,7 +8,7 @@ import { APPROVER_SETS_SCHEMA, BINDING_APPROVERS_SCHEMA, CHANNELS_SCHEMA } from 
 import { PROPOSALS_SCHEMA } from './proposal-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 14;
+export const SCHEMA_VERSION = 15;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -123,6 +123,11 @@ const JOURNAL_TAINT_SCHEMA = `
 ALTER TABLE journal ADD COLUMN taint TEXT;
 `;
 
+/** Version 15 (issue 49): the taint of the process that set each timer, so its prompt is framed when it fires (ipc/mailboxes.ts). */
+const TIMER_TAINT_SCHEMA = `
+ALTER TABLE timers ADD COLUMN taint TEXT;
+`;
+
 /** Statements that take a store at version `from` to `from + 1`. */
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
@@ -143,6 +148,7 @@ export const MIGRATIONS: Record<number, string> = {
   12: PROPOSALS_SCHEMA,
   // Version 14 (issue 52): approvers of a channel named for a unit or a rule (channel-rows.ts).
   13: APPROVER_SETS_SCHEMA,
+  14: TIMER_TAINT_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
@@ -160,4 +166,5 @@ export const SCHEMA =
   JOURNAL_TAINT_SCHEMA +
   BINDING_APPROVERS_SCHEMA +
   PROPOSALS_SCHEMA +
-  APPROVER_SETS_SCHEMA;
+  APPROVER_SETS_SCHEMA +
+  TIMER_TAINT_SCHEMA;
