@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/until.js';
 import {
   DEFAULT_FAKE_REPLY,
   startFakeProvider,
@@ -269,13 +270,15 @@ describe('fake provider: behaviours', () => {
   });
 
   it('reset forgets what it served (a warm server for the next run), never with a request in flight', async () => {
-    const fake = await start({ latencyMs: 100 });
+    // Long enough that a request is seen in flight however late the poll below comes round.
+    const fake = await start({ latencyMs: 400 });
     await Promise.all([openai(fake), openai(fake)]);
     fake.reset();
     expect(fake.requests).toHaveLength(0);
     expect(fake.stats()).toMatchObject({ requests: 0, inFlight: 0, maxInFlight: 0 });
     const pending = openai(fake);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Once the server holds it (on a loaded machine the request may take longer than any fixed wait to arrive).
+    await until(() => fake.stats().inFlight === 1, 10_000, 'the request in flight');
     expect(() => fake.reset()).toThrow(/1 request\(s\) in flight/);
     await pending;
     expect(fake.stats()).toMatchObject({ requests: 1, ok: 1, maxInFlight: 1 });
