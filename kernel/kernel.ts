@@ -353,6 +353,11 @@ export class Kernel implements SpawnCore, KernelApi {
   /** A webhook's body for its owner: framed as outside data, a source of its taint (issue 49; ipc/webhooks.ts). */
   webhookBody = (pid: number, detail: string, body: string): string =>
     this.safety.outside(pid, 'webhook', detail, body);
+  /** A thread entry that is outside content: a channel's message, or written by a process tainted by then (a summary folding it in is framed). */
+  threadEntryOutside = (entry: { pid: number; kind: string; ts: string }): boolean =>
+    (entry.pid === 0 && entry.kind === 'message') || this.safety.ledger.writtenTainted(entry.pid, entry.ts);
+  /** Whether thread `key`'s summary folded in outside content. */
+  threadSummaryOutside = (key: string): boolean => this.threads.get(key)?.summary_outside === 1;
   /** A timer keeps its setter's taint, and its prompt is framed when it fires (issue 49; ipc/mailboxes.ts). */
   timerTaint = (pid: number): string | null => timerMark(this.safety, this.table.get(pid));
   timerPrompt = (pid: number, timer: Timer): string => timerPrompt(this.safety, pid, timer);

@@ -94,6 +94,7 @@ export class Threads {
       summary_at: null,
       pending_chars: 0,
       dropped_through: 0,
+      summary_outside: 0,
     });
     this.save(key);
     this.host.events.emit({ type: 'thread', pid, key, action: 'created' });
@@ -242,22 +243,22 @@ export class Threads {
     this.host.store.flush();
     return this.host.store.threads.byKey(key);
   }
-
   /** The stored links awaited, flushed first (`aos inspect`, `thread show`, HISTORY_SEARCH): a removed thread has none. */
   get linksAwaited(): KernelStore['threads']['awaited'] {
     return this.host.store.threads.awaited;
   }
-
   /** The summary now covers entries up to `through`, whose text came to `coveredChars`. */
   summarized(
     key: string,
     summary: string,
     through: number,
     coveredChars: number,
-    by: { pid: number; model?: string; tokens?: number },
+    by: { pid: number; model?: string; tokens?: number; outside?: boolean },
   ): void {
     const row = this.rows.get(key);
     if (!row || through <= row.summary_through) return;
+    // A rolling summary holds what it folded in for good: outside once, outside from then on.
+    if (by.outside) row.summary_outside = 1;
     row.summary = summary;
     row.summary_through = through;
     row.summary_at = Date.now();
@@ -273,7 +274,6 @@ export class Threads {
       ...(by.tokens ? { tokens: by.tokens } : {}),
     });
   }
-
   claim(key: string): boolean {
     if (this.summarizing.has(key)) return false;
     this.summarizing.add(key);

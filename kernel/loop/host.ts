@@ -30,6 +30,8 @@ export interface LoopHost extends ProcCore {
   drivers(proc: Proc): ProcessDrivers;
   /** The system prompt's part on the MCP tools this process may call ('' when none, without waiting), secrets masked. */
   mcpReference(proc: Proc): string | Promise<string>;
+  /** Whether a thread entry is outside content (a channel's message, a tainted writer's): a summary folding it in is too. */
+  threadEntryOutside?(entry: { pid: number; kind: string; ts: string }): boolean;
   /** A system prompt with every form of the policy's secrets masked (kernel/safety/prompt-mask.ts). */
   maskPrompt(text: string): string;
   /** Every model request goes through it: a turn's, a summary's (model-chain.ts, whose table lists what it holds). */

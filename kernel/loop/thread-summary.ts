@@ -77,12 +77,15 @@ export async function summarizeThread(
   }
   const last = taken[taken.length - 1];
   if (!last) return;
+  // The summary is framed for its readers from now on when it folds in outside content (taint-reads.ts).
+  const outside = taken.some((e) => kernel.threadEntryOutside?.(e) === true);
   // A model is asked for a summary shorter than what it folds; the extractive one is a line an entry, within threadSummaryChars.
   const max = summaryChars(row.summary.length, chars);
   const extractiveMax = param.threadSummaryChars;
   if (driver.id.startsWith('replay:')) {
     threads.summarized(key, extractiveThreadSummary(row.summary, taken, extractiveMax), last.seq, chars, {
       pid: proc.pid,
+      outside,
     });
     return;
   }
@@ -98,11 +101,13 @@ export async function summarizeThread(
   if (!reply) {
     threads.summarized(key, extractiveThreadSummary(row.summary, taken, extractiveMax), last.seq, chars, {
       pid: proc.pid,
+      outside,
     });
     return;
   }
   threads.summarized(key, reply.text.trim().slice(0, max), last.seq, chars, {
     pid: proc.pid,
+    outside,
     model: reply.model,
     ...(reply.tokens ? { tokens: reply.tokens } : {}),
   });

@@ -26,6 +26,8 @@ export interface SafetyHost extends ProcCore {
   readonly fs: JournalFiles;
   /** A process's drivers (the kernel's), for whether an MCP tool is read-only (taint.mcp). */
   readonly drivers?: (proc: Proc) => Pick<ProcessDrivers, 'mcp'>;
+  /** Whether a thread's summary folded in outside content (the kernel's threads). */
+  threadSummaryOutside?(key: string): boolean;
 }
 
 export class Safety implements InterceptorHost, RollbackHost {
@@ -125,7 +127,13 @@ export class Safety implements InterceptorHost, RollbackHost {
   attachedThread<V extends object>(proc: Proc, key: string, view: V): V {
     if (this.policy.taint?.enabled !== true) return view;
     const shown = { ...view } as Record<string, unknown>;
-    frameThreadView({ ...this.marks, ledger: this.ledger }, proc, key, shown, true);
+    frameThreadView(
+      { ...this.marks, ledger: this.ledger, summaryOutside: this.summaryOutside },
+      proc,
+      key,
+      shown,
+      true,
+    );
     return shown as V;
   }
 
@@ -149,6 +157,9 @@ export class Safety implements InterceptorHost, RollbackHost {
   private get marks(): { store: KernelStore; shown(text: string): string } {
     return { store: this.store, shown: (text) => this.shown(text) };
   }
+
+  /** Whether thread `key`'s summary folded in outside content: framed, and a source of its readers' taint. */
+  readonly summaryOutside = (key: string): boolean => this.host.threadSummaryOutside?.(key) === true;
 
   /** Whether the MCP tool `proc` calls is marked read-only by its server: `taint.mcp` lets it through. */
   async mcpReadOnly(proc: Proc, server: string, tool: string): Promise<boolean> {

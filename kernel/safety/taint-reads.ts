@@ -16,6 +16,8 @@ import { holdsFrame } from '../../sys/outside-data.js';
 
 export interface ReadsHost extends MarkHost {
   readonly ledger: TaintLedger;
+  /** Whether a thread's summary folded in outside content, its entries since gone from view (threads.ts). */
+  summaryOutside?(key: string): boolean;
 }
 
 type Value = Record<string, unknown>;
@@ -189,9 +191,12 @@ export function frameThreadView(host: ReadsHost, proc: Proc, key: string, value:
       return { ...entry, text: take(detail, entry.text, true) };
     });
   }
-  // A summary of a thread that holds outside entries was made from them.
-  if (any && typeof value.summary === 'string' && value.summary !== '')
-    value.summary = take(`thread ${key}, its summary`, value.summary, false);
+  // A summary of a thread that holds outside entries was made from them; one that folded some in holds them.
+  const folded = host.summaryOutside?.(key) === true;
+  if ((any || folded) && typeof value.summary === 'string' && value.summary !== '') {
+    value.summary = take(`thread ${key}, its summary`, value.summary, !any);
+    any = true;
+  }
   return any;
 }
 

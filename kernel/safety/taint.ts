@@ -34,6 +34,8 @@ export interface TaintHost {
   /** Whether an MCP tool `proc` reaches is marked read-only (annotations.readOnlyHint); absent: none is. */
   mcpReadOnly?(proc: Proc, server: string, tool: string): Promise<boolean>;
   shown?(text: string): string;
+  /** Whether a thread's summary folded in outside content (taint-reads.ts frames it). */
+  summaryOutside?(key: string): boolean;
 }
 
 /** The calls the interceptor wraps: effects its rules hold, what carries taint on, results that bring it in. */
@@ -89,6 +91,7 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
     store: host.procs.store,
     ledger: host.ledger,
     ...(host.shown ? { shown: host.shown.bind(host) } : {}),
+    ...(host.summaryOutside ? { summaryOutside: host.summaryOutside } : {}),
   };
   const after: After = (call, result) => (call.state === 'settled' ? readOutside(sinks, call, result) : result);
   const reads: Step = { after };

@@ -8,7 +8,7 @@ import { APPROVER_SETS_SCHEMA, BINDING_APPROVERS_SCHEMA, CHANNELS_SCHEMA } from 
 import { PROPOSALS_SCHEMA } from './proposal-rows.js';
 
 /** The store's tables, and the steps that bring an older store up to date. Bump SCHEMA_VERSION with a migration. */
-export const SCHEMA_VERSION = 15;
+export const SCHEMA_VERSION = 16;
 
 export const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,6 +128,11 @@ const TIMER_TAINT_SCHEMA = `
 ALTER TABLE timers ADD COLUMN taint TEXT;
 `;
 
+/** Version 16 (issue 49): whether a thread's summary folded in outside content (thread-rows.ts). */
+const THREAD_SUMMARY_OUTSIDE_SCHEMA = `
+ALTER TABLE threads ADD COLUMN summary_outside INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** Statements that take a store at version `from` to `from + 1`. */
 export const MIGRATIONS: Record<number, string> = {
   1: schema2(),
@@ -149,6 +154,7 @@ export const MIGRATIONS: Record<number, string> = {
   // Version 14 (issue 52): approvers of a channel named for a unit or a rule (channel-rows.ts).
   13: APPROVER_SETS_SCHEMA,
   14: TIMER_TAINT_SCHEMA,
+  15: THREAD_SUMMARY_OUTSIDE_SCHEMA,
 };
 
 /** A new store: every version's tables at once. */
@@ -167,4 +173,5 @@ export const SCHEMA =
   BINDING_APPROVERS_SCHEMA +
   PROPOSALS_SCHEMA +
   APPROVER_SETS_SCHEMA +
-  TIMER_TAINT_SCHEMA;
+  TIMER_TAINT_SCHEMA +
+  THREAD_SUMMARY_OUTSIDE_SCHEMA;

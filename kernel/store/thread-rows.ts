@@ -28,6 +28,8 @@ export interface ThreadRecord {
   pending_chars: number;
   /** Entries seq ≤ this were dropped by retention (their gist is in the summary). */
   dropped_through: number;
+  /** 1 once the summary folded in outside content (a channel's message, a tainted writer's entry): it is framed for its readers. */
+  summary_outside: number;
 }
 
 export interface ThreadEntryRecord {
@@ -106,8 +108,8 @@ export class SqliteThreads {
   constructor(private readonly store: SqliteStore) {
     const db = store.sql;
     this.upsert = db.prepare(
-      `INSERT OR REPLACE INTO threads (key, created_at, created_by, entries, last_seq, last_at, summary, summary_through, summary_at, pending_chars, dropped_through)
-       VALUES (@key, @created_at, @created_by, @entries, @last_seq, @last_at, @summary, @summary_through, @summary_at, @pending_chars, @dropped_through)`,
+      `INSERT OR REPLACE INTO threads (key, created_at, created_by, entries, last_seq, last_at, summary, summary_through, summary_at, pending_chars, dropped_through, summary_outside)
+       VALUES (@key, @created_at, @created_by, @entries, @last_seq, @last_at, @summary, @summary_through, @summary_at, @pending_chars, @dropped_through, @summary_outside)`,
     );
     this.insert = db.prepare(
       `INSERT INTO thread_entries (${ENTRY_COLUMNS}) VALUES (@key, @seq, @ts, @pid, @unit, @kind, @text)`,

@@ -148,6 +148,7 @@ describe.skipIf(PG_SKIP)('the PostgreSQL store with data a model controls', () =
         summary_at: null,
         pending_chars: 0,
         dropped_through: 0,
+        summary_outside: 0,
       }));
       store.threads.append({
         key: 'th',

@@ -192,6 +192,7 @@ async function exercise(store: KernelStore): Promise<Record<string, unknown>> {
     summary_at: null,
     pending_chars: 0,
     dropped_through: 0,
+    summary_outside: 0,
   }));
   store.threads.append({
     key: 'th',

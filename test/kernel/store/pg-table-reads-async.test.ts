@@ -58,6 +58,7 @@ function fill(store: KernelStore): void {
     summary_at: null,
     pending_chars: 0,
     dropped_through: 0,
+    summary_outside: 0,
   }));
   store.threads.append({ key: 'notes', seq: 1, ts: 1, pid: 1, unit: null, kind: 'note', text: 'the zebra crossing' });
   store.threads.link('notes', 1, 'wrote');
