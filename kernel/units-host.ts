@@ -26,7 +26,7 @@ export interface UnitsSource {
   readonly webhooks: Webhooks;
   readonly safety: { readonly journal: JournalLog; readonly audit: AuditLog; readonly policy: SafetyPolicy } & Pick<
     Safety,
-    'outside' | 'tainted'
+    'outside' | 'tainted' | 'ledger'
   >;
   readonly cost: CostPolicy;
   readonly table: ProcTable;
@@ -107,6 +107,10 @@ export function unitsHost(k: UnitsSource): UnitsHost {
     startTainted: (pid, tag, source, detail, excerpt) => {
       k.table.get(pid)?.taint.adopt(tag);
       k.safety.tainted(pid, source, detail, excerpt, true);
+    },
+    fileTainted: (path) => {
+      const by = k.safety.ledger.fileTaint(path);
+      return by ? `${path} (written by process ${by.pid} while tainted)` : null;
     },
     audit: (input) => k.safety.audit.record(input),
     hasSkill: (name) => k.skills.get(name) !== undefined,

@@ -11,14 +11,25 @@ import type { Firing, UnitsHost } from './unit-types.js';
 
 export interface OutsideRun {
   tag: string;
-  source: 'webhook' | 'channel';
+  source: 'webhook' | 'channel' | 'file';
   detail: string;
   excerpt: string;
 }
 
-/** What of `firing` came from outside, or null for a firing the kernel made (a schedule, a child's end). */
-export function outsideOf(firing: Firing): OutsideRun | null {
+/**
+ * What of `firing` came from outside, or null for a firing the kernel made (a schedule, a child's
+ * end). A watch run's changed paths are outside content when a tainted process wrote one: it chose
+ * their names, which the run's task holds.
+ */
+export function outsideOf(firing: Firing, host?: Pick<UnitsHost, 'fileTainted'>): OutsideRun | null {
   const f = firing.fields;
+  if (f.kind === 'watch' && Array.isArray(f.paths) && host?.fileTainted) {
+    const paths = (f.paths as unknown[]).map(String);
+    for (const changed of paths) {
+      const why = host.fileTainted(changed);
+      if (why !== null) return { tag: newTag(), source: 'file', detail: why, excerpt: paths.join('\n') };
+    }
+  }
   if (f.kind === 'webhook')
     return {
       tag: newTag(),

@@ -197,7 +197,7 @@ export class RunStarter {
     const scheduled =
       firing.scheduledFor === null ? {} : { scheduled_for: new Date(firing.scheduledFor).toISOString() };
     const { paths } = firing.fields;
-    const outside = outsideOf(firing);
+    const outside = outsideOf(firing, this.host);
     const event = framedEvent(firing.event, outside);
     const told = {
       unit: spec.name,

@@ -55,7 +55,15 @@ export interface UnitsHost {
    * (its trigger event was framed with it) and starts tainted by `source` for its life (its task
    * holds the content). Absent: nothing is tracked.
    */
-  startTainted?(pid: number, tag: string, source: 'webhook' | 'channel', detail: string, excerpt: string): void;
+  startTainted?(
+    pid: number,
+    tag: string,
+    source: 'webhook' | 'channel' | 'file',
+    detail: string,
+    excerpt: string,
+  ): void;
+  /** Why a changed path is outside content (a tainted process wrote it: the taint ledger), or null. */
+  fileTainted?(path: string): string | null;
   /** Whether a skill of this name is installed (a unit's `skills:` must name installed ones). */
   hasSkill?(name: string): boolean;
   audit(input: AuditInput): void;
