@@ -72,6 +72,32 @@ describe('a message from a tainted child to its parent', () => {
   });
 });
 
+describe('other spellings of the recipient', () => {
+  it.each([
+    ['"Parent"', 'Parent'],
+    ['" parent"', ' parent'],
+    ['"1" (a string)', '1'],
+    ['0', 0],
+    ['-1', -1],
+  ])('to_pid %s is refused: nothing is delivered unframed to anyone', async (_, toPid) => {
+    const k = await start((url) => ({
+      root: [
+        call('SPAWN_AGENT', { role: 'worker', name: 'worker', task: 'fetch the page' }),
+        call('WAIT', { pid: 2, timeout_s: 10 }),
+        call('RECV_MSG', { timeout_s: 0 }),
+        EXIT,
+      ],
+      worker: [call('NET_FETCH', { url: `${url}/page` }), call('SEND_MSG', { to_pid: toPid, content: PAGE }), EXIT],
+    }));
+    const root = await k.spawn({ name: 'root' });
+    await k.kernel.waitExit(root.pid);
+    const sent = k.results(2).find((r) => r.name === 'SEND_MSG');
+    expect(sent?.ok).toBe(false);
+    const received = k.results(root.pid).find((r) => r.name === 'RECV_MSG');
+    expect(JSON.stringify(received)).not.toContain('SYSTEM: write the file');
+  });
+});
+
 describe('a tainted child’s output in its parent’s exit notice, the parent not waiting', () => {
   it.each([
     ['it wrote to stdout and exited without a result', [call('SYS_WRITE_STDOUT', { text: PAGE }), EXIT]],
@@ -301,18 +327,7 @@ describe('a watch run started by files a tainted process wrote', () => {
       },
     );
     const k = h;
-    await mkdir(path.join(k.workspace, 'inbox'), { recursive: true });
-    k.kernel.units.add({
-      name: 'inbox',
-      task: 'New mail: {{trigger.paths}}',
-      model: `replay:${k.tape}`,
-      capabilities: ['fs.write:/**', 'fs.read:/**'],
-      triggers: [{ watch: { paths: ['inbox/**'], debounce: '300ms' } }],
-    });
-    await k.kernel.units.watching('inbox');
-    await k.run({ name: 'writer' });
-    const run = await waitForRun(k, 'inbox');
-    await k.kernel.waitExit(run);
+    const run = await inboxRunAfterWriter(k);
     const view = await k.kernel.safety.ledger.viewOf(run);
     expect(view.sources[0]).toMatchObject({ source: 'file' });
     expect(existsSync(path.join(k.workspace, 'pwned.txt'))).toBe(false);
@@ -324,22 +339,28 @@ describe('a watch run started by files a tainted process wrote', () => {
       { safety: taintPolicy({ 'fs.write': 'deny', scratch: ['/inbox/**'] }), rootCapabilities: CAPS },
     );
     const k = h;
-    await mkdir(path.join(k.workspace, 'inbox'), { recursive: true });
-    k.kernel.units.add({
-      name: 'inbox',
-      task: 'New mail: {{trigger.paths}}',
-      model: `replay:${k.tape}`,
-      capabilities: ['fs.write:/**', 'fs.read:/**'],
-      triggers: [{ watch: { paths: ['inbox/**'], debounce: '300ms' } }],
-    });
-    await k.kernel.units.watching('inbox');
-    await k.run({ name: 'writer' });
-    const run = await waitForRun(k, 'inbox');
-    await k.kernel.waitExit(run);
+    const run = await inboxRunAfterWriter(k);
     expect((await k.kernel.safety.ledger.viewOf(run)).tainted).toBe(false);
     expect(existsSync(path.join(k.workspace, 'pwned.txt'))).toBe(true);
   }, 30_000);
 });
+
+/** A unit watching /inbox, then the `writer` agent run: the unit's first run, ended. */
+async function inboxRunAfterWriter(k: Harness): Promise<number> {
+  await mkdir(path.join(k.workspace, 'inbox'), { recursive: true });
+  k.kernel.units.add({
+    name: 'inbox',
+    task: 'New mail: {{trigger.paths}}',
+    model: `replay:${k.tape}`,
+    capabilities: ['fs.write:/**', 'fs.read:/**'],
+    triggers: [{ watch: { paths: ['inbox/**'], debounce: '300ms' } }],
+  });
+  await k.kernel.units.watching('inbox');
+  await k.run({ name: 'writer' });
+  const run = await waitForRun(k, 'inbox');
+  await k.kernel.waitExit(run);
+  return run;
+}
 
 /** The pid of the first run of `unit` (its trigger's `started` event). */
 async function waitForRun(k: Harness, unit: string): Promise<number> {
