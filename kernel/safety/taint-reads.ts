@@ -12,6 +12,7 @@ import type { Call } from '../loop/call-chain.js';
 import type { Proc } from '../proc/proc.js';
 import type { FileTaint, TaintLedger } from './taint-ledger.js';
 import { noteSource, takeOutside, type MarkHost } from './taint-mark.js';
+import { plainMediaType } from './media-type.js';
 import { holdsFrame } from '../../sys/outside-data.js';
 
 export interface ReadsHost extends MarkHost {
@@ -232,9 +233,6 @@ function frameHits(host: ReadsHost, call: Call, value: Value): boolean {
   return any;
 }
 
-/** A media type as servers plainly send one: anything more (words, long parameters) is the server's text. */
-const PLAIN_MEDIA_TYPE = /^[a-z]{1,20}\/[a-z0-9.+-]{1,60}(; ?charset="?[a-z0-9_-]{1,30}"?)?$/i;
-
 /**
  * A fetch's other parts the server wrote: its content type (a header any text fits in) and where it
  * sent the request on (redirects, the final url). Framed as the body is when they are more than
@@ -242,7 +240,7 @@ const PLAIN_MEDIA_TYPE = /^[a-z]{1,20}\/[a-z0-9.+-]{1,60}(; ?charset="?[a-z0-9_-
  */
 function frameFetchMeta(host: ReadsHost, call: Call, value: Value, url: string): void {
   const take = (text: string): string => takeOutside(host, call.proc, 'net', url, text, false);
-  if (typeof value.content_type === 'string' && !PLAIN_MEDIA_TYPE.test(value.content_type))
+  if (typeof value.content_type === 'string' && !plainMediaType(value.content_type))
     value.content_type = take(value.content_type);
   const asked = hrefOf(String(call.args.url));
   if (typeof value.url === 'string' && hrefOf(value.url) !== asked) value.url = take(value.url);
