@@ -56,6 +56,8 @@ let kernel: Kernel | null = null;
 let server: KernelServer | null = null;
 let tracing: Tracing | null = null;
 let stopping = false;
+/** A policy's secrets masked out of a text: set once their values are loaded (createKernel). */
+let masked = (text: string): string => text;
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -114,6 +116,14 @@ function mcpBinds(policy: Policy): Array<{ what: string; path: string }> {
 
 /** AOS_WEBHOOK_PORT must be bound as given; the default falls back to a free port when taken. AOS_WEBHOOK_URL: publicWebhookUrl. */
 async function createKernel(policy: Policy): Promise<Kernel> {
+  const secrets = await SecretBox.load(policy.safety.secrets, paths.home, process.env);
+  // From here every line of the daemon's log is masked (this function's errors too): an error may
+  // quote a setting, a syscall's arguments, a driver's reply or a stack naming a policy's secret.
+  if (secrets.size > 0) {
+    const unmasked = log;
+    masked = (text) => String(secrets.mask(text));
+    log = (level, message) => unmasked(level, masked(message));
+  }
   const explicit = process.env.AOS_WEBHOOK_PORT;
   const port = explicit === undefined || explicit === '' ? param.webhookPort : Number(explicit);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -131,7 +141,7 @@ async function createKernel(policy: Policy): Promise<Kernel> {
     skillsDir: paths.skills,
     safety: policy.safety,
     cost: policy.cost,
-    secrets: await SecretBox.load(policy.safety.secrets, paths.home, process.env),
+    secrets,
     storeFile: paths.db,
     modelLimits: parseLimits(process.env.AOS_LIMITS),
     // Chroma starts on the first MEM_* call, with its data under AOS_HOME (or CHROMA_URL's server).
@@ -265,7 +275,7 @@ export async function runDaemon(entry: DaemonEntry): Promise<void> {
   try {
     await start();
   } catch (error) {
-    const message = errorMessage(error);
+    const message = masked(errorMessage(error));
     log('error', message);
     stopping = true;
     await teardown().catch(() => undefined);

@@ -3,7 +3,7 @@
  * proxy in front of the gateway), the gateway still answers them on 127.0.0.1, `kernel status`
  * shows both; a value that is not a plain http(s) base stops the start with the reason.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeHome, type TestHome } from '../helpers/daemon.js';
@@ -79,5 +79,24 @@ describe('AOS_WEBHOOK_URL', () => {
     const run = await h.cli(['kernel', 'start']);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/AOS_WEBHOOK_URL must have no query, fragment or credentials/);
+  }, 60_000);
+
+  it("that holds a policy's secret stops the start without the value in the log or the error", async () => {
+    const value = 'whk_live_93f1c2a7b8d4e6f0';
+    const h = await home(`https://team:${value}@hooks.example.test/`);
+    const policy = path.join(h.home, 'hooks.yaml');
+    await writeFile(
+      policy,
+      `${POLICY}secrets:\n  HOOKS_TOKEN: {from_env: HOOKS_TEST_TOKEN, hosts: [hooks.example.test]}\n`,
+    );
+    h.env.HOOKS_TEST_TOKEN = value;
+    const run = await h.cli(['kernel', 'start']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/AOS_WEBHOOK_URL must have no query, fragment or credentials/);
+    const log = await readFile(path.join(h.home, 'kernel.log'), 'utf8');
+    expect(log).toMatch(/AOS_WEBHOOK_URL must have no query/);
+    expect(log).toContain('HOOKS_TOKEN');
+    expect(log).not.toContain(value);
+    expect(run.stderr).not.toContain(value);
   }, 60_000);
 });
