@@ -19,16 +19,20 @@ let fake: FakeProvider;
 let dir: string;
 const kernels: Kernel[] = [];
 
-// 3,000 a minute: 50 a second, a burst of 50. The provider takes 110 in any second: one kernel's
-// budget (50 + 50 refilled in a second) fits, two kernels' each spending it all do not.
-const RPM = 3_000;
-const PROCESSES = 24;
+// 1,200 a minute: 20 a second, a burst of 20. The provider takes 68 in any 2 s: one kernel's
+// budget (a burst of 20 + 40 refilled in 2 s) fits, two kernels' each spending it all (40 a second)
+// do not. Each kernel has more to send than its budget lets through in 2 s (22 × 3 = 66), so alone
+// it is held to its budget and two are refused at whatever speed the machine runs them, as long as
+// together they can send 34 a second (~10 ms of CPU a request; the control once saw no refusal when
+// two kernels at 50 a second each had to fit their bursts into a busy machine's one second).
+const RPM = 1_200;
+const PROCESSES = 22;
 const TURNS = 3;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aos-cluster-'));
   fake = await startFakeProvider({
-    limits: { rpm: 110, windowMs: 1_000 },
+    limits: { rpm: 68, windowMs: 2_000 },
     reply: ({ messages }: { messages: unknown[] }) =>
       messages.length < 2 * TURNS - 1
         ? `[SYS_CALL::SYS_SLEEP] {"ms":${messages.length}}`
@@ -64,10 +68,11 @@ async function boot(
 
 async function burst(
   nodes: Array<{ k: Kernel; events: KernelEvent[] }>,
+  processes = PROCESSES,
 ): Promise<{ codes: number[]; retries: number }> {
   const pids = await Promise.all(
     nodes.flatMap(({ k }) =>
-      Array.from({ length: PROCESSES }, () =>
+      Array.from({ length: processes }, () =>
         k.spawn({ task: 't', model: 'openai:m' }).then((p) => ({ k, pid: p.pid })),
       ),
     ),
@@ -113,7 +118,9 @@ describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
     const limitOf = (k: Kernel): number | null =>
       k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
     // b has two slow requests in flight (admitted before the provider fills up: it sees no refusal itself).
+    // The provider's capacity alone, no rate limit.
     fake.setBehavior({
+      limits: undefined,
       maxConcurrent: 4,
       latencyMs: (ctx) => (ctx.messages.length <= 2 && JSON.stringify(ctx.messages).includes('slow task') ? 2_000 : 50),
     });
@@ -124,7 +131,7 @@ describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
     await until(() => fake.stats().inFlight === 2);
     expect(limitOf(b.k)).toBe(64);
     // a meets the provider's capacity: 503s there, none at b.
-    await burst([a]);
+    await burst([a], 24);
     expect(fake.stats().capacityRejections).toBeGreaterThan(0);
     expect(limitOf(a.k)).toBeLessThan(64);
     // b cuts too, to what it has in flight.
@@ -140,8 +147,8 @@ describe.skipIf(PG_SKIP)('two kernels, one provider budget', () => {
     await b.k.waitExit((await b.k.spawn({ task: 't', model: 'openai:m' })).pid);
     const limitOf = (k: Kernel): number | null =>
       k.pool.providers().find((p) => p.provider === 'openai')?.limit ?? null;
-    fake.setBehavior({ maxConcurrent: 4, latencyMs: 50 });
-    await burst([a]);
+    fake.setBehavior({ limits: undefined, maxConcurrent: 4, latencyMs: 50 });
+    await burst([a], 24);
     expect(limitOf(a.k)).toBeLessThan(64);
     await new Promise((r) => setTimeout(r, 500));
     expect(limitOf(b.k)).toBe(64);
