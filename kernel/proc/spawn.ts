@@ -92,8 +92,13 @@ function create(k: SpawnCore, parent: Proc | null, given: Request, caps: Capabil
   // A name is a tape's agent key (aos record): the one a YAML map cannot hold is refused.
   if (given.name === '__proto__')
     throw new AosError('EINVAL', 'a process may not be named __proto__ (a replay tape could not name it)');
+  // A task or role may hold a secret's value (an operator's, a webhook's, a unit's text): masked as
+  // the prompt is, so that the model, the store and `aos ps` never hold it; calls name {{secret:…}}.
+  const mask = k.maskPrompt ?? ((text: string) => text);
   const req = {
     ...given,
+    task: mask(given.task),
+    role: mask(given.role),
     workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir),
     attach: attachedKeys(given.attach),
   };
@@ -190,11 +195,14 @@ function firstContext(k: SpawnCore, pcb: Pcb, req: Request): TurnSeed {
     k.store.transcripts.put(pcb.pid, seq, 'user', text);
     return { role: 'user', text, seq };
   };
+  // Its preface (a trigger's event, a webhook's body) or a fork's added line masked as its task is.
+  const mask = k.maskPrompt ?? ((text: string) => text);
   if (req.fork) {
     const { entries, context, append } = req.fork;
-    return new TurnSeed(append === null ? entries : [...entries, row(seqAfter(entries), append)], context);
+    return new TurnSeed(append === null ? entries : [...entries, row(seqAfter(entries), mask(append))], context);
   }
-  const preface = typeof req.preface === 'function' ? req.preface(pcb.pid) : req.preface;
+  const given = typeof req.preface === 'function' ? req.preface(pcb.pid) : req.preface;
+  const preface = given ? mask(given) : given;
   return new TurnSeed([row(0, preface ? `${preface}\n${taskMessage(pcb)}` : taskMessage(pcb))], null);
 }
 

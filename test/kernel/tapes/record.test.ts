@@ -212,15 +212,19 @@ describe('aos record and secrets', () => {
     const origin = await first.run({ task: `Keep ${TOKEN} safe`, role: `the keeper of ${TOKEN}` });
     expect(origin.exitCode).toBe(0);
     const { tape } = await recordTape(first.kernel, origin.pid);
-    // The store holds the task as given and the reply as written: the tape masks them again.
+    // The store holds the task masked (as the model saw it) and the reply as written: the tape masks the reply.
     expect(tape).not.toContain(TOKEN);
     expect(tape).not.toContain(TOKEN.slice(4, 20));
     expect(tape).toContain('[secret GH_TOKEN]');
-    // The task's line held it: not expected (a replay's message holds the value, which the tape cannot).
+    // The task's line is expected as the model saw it: masked where the process was made.
     expect(
       parseTape(tape, 'secret.yaml')
         .agents.get('root')
         ?.map((e) => e.expect),
-    ).toEqual([[], ['[SYS_RESULT::FS_WRITE] {"ok":true'], ['[SYS_RESULT::FS_READ] {"ok":true']]);
+    ).toEqual([
+      ['Keep [secret GH_TOKEN] safe'],
+      ['[SYS_RESULT::FS_WRITE] {"ok":true'],
+      ['[SYS_RESULT::FS_READ] {"ok":true'],
+    ]);
   });
 });
