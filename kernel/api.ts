@@ -68,6 +68,8 @@ export interface ProcessesApi {
   readonly disk: Pick<DiskGuard, 'refuseNewWork'>;
   /** The keys keyed spawns answered with (a cluster asks before it places one). */
   readonly keys: Pick<IdempotencyKeys, 'seen'>;
+  /** Text with the policy's secrets masked, as a process's task is (a keyed spawn's arguments are compared so). */
+  maskPrompt(text: string): string;
   stats(): KernelStats;
 }
 

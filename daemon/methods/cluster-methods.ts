@@ -146,7 +146,7 @@ async function heldElsewhere(
       .catch(asLocal)) as ProcRow;
     return { ...row, node: held.node };
   }
-  refuseOtherSpawn(key, held, spawnOptionsOf(params));
+  refuseOtherSpawn(key, held, spawnOptionsOf(params), kernel.maskPrompt);
   const where = (await cluster.remote.holderOf(held.pid)) ?? held.node;
   const row =
     where === cluster.member.name

@@ -43,15 +43,28 @@ function difference(was: string, now: string): string {
   return `${field} differs (${show(a[field])} then, ${show(b[field])} now)`;
 }
 
-/** What a keyed root spawn's key is checked against: its options, but not where it was asked from (cwd, preface). */
-export function keyedSpawnArgs(options: SpawnOptions): Record<string, unknown> {
+/**
+ * What a keyed root spawn's key is checked against: its options, but not where it was asked from
+ * (cwd, preface); its task and role masked as the process's are (spawn.ts), since they are stored
+ * with the key and compared masked with a retry's on any node.
+ */
+export function keyedSpawnArgs(options: SpawnOptions, mask: (text: string) => string): Record<string, unknown> {
   const { cwd: _cwd, preface: _preface, ...args } = options;
-  return args as Record<string, unknown>;
+  return {
+    ...args,
+    task: mask(args.task),
+    ...(typeof args.role === 'string' ? { role: mask(args.role) } : {}),
+  } as Record<string, unknown>;
 }
 
 /** A keyed spawn whose key another node of a cluster holds: EEXIST naming what differs, unless these are the arguments it was used with. */
-export function refuseOtherSpawn(key: string, first: { args: string; created: number }, options: SpawnOptions): void {
-  IdempotencyKeys.refuseOther(key, first, keyedSpawnArgs(options));
+export function refuseOtherSpawn(
+  key: string,
+  first: { args: string; created: number },
+  options: SpawnOptions,
+  mask: (text: string) => string,
+): void {
+  IdempotencyKeys.refuseOther(key, first, keyedSpawnArgs(options, mask));
 }
 
 /** A root spawn with an idempotency key: the same key and arguments answer with the first process (its PCB, `replayed`). */
@@ -63,7 +76,7 @@ export async function spawnKeyed(
   const { pid, replayed } = await k.keys.once(
     'root',
     key,
-    keyedSpawnArgs(options),
+    keyedSpawnArgs(options, k.maskPrompt ?? ((text) => text)),
     async () => (await spawnRoot(k, options)).pid,
   );
   const pcb = k.table.pcb(pid);

@@ -60,6 +60,28 @@ describe('a secret in what a process starts with', () => {
     }
   });
 
+  it('a keyed spawn: its arguments kept with the key masked, and a retry with the same task answered with the first process', async () => {
+    const h = await harness({ root: [EXIT] });
+    try {
+      const task = `Rotate ${TOKEN} now`;
+      const first = await h.kernel.spawnKeyed('rotate-1', { task, model: `replay:${h.tape}` });
+      const again = await h.kernel.spawnKeyed('rotate-1', { task, model: `replay:${h.tape}` });
+      expect([again.pcb.pid, again.replayed]).toEqual([first.pcb.pid, true]);
+      holdsNone(JSON.stringify(await h.kernel.store.idempotency.live(Date.now())));
+      const refused = await h.kernel
+        .spawnKeyed('rotate-1', { task: `Rotate ${TOKEN} later`, model: `replay:${h.tape}` })
+        .then(
+          () => null,
+          (error: Error) => error.message,
+        );
+      expect(refused).toMatch(/task differs/);
+      holdsNone(String(refused));
+      await h.kernel.waitExit(first.pcb.pid);
+    } finally {
+      await h.close();
+    }
+  });
+
   it("a root's preface (a trigger's event, a webhook's body): masked", async () => {
     const h = await harness({ root: [EXIT] });
     try {
