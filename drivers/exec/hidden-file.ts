@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, lstat, open, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from '../../sys/host/pid-file.js';
 
 let made: Promise<string> | null = null;
 
@@ -27,25 +28,23 @@ async function make(): Promise<string> {
   return file;
 }
 
-/** Removes the directories of processes that are gone (their pid in the name; not one of ours). */
+/**
+ * Removes the directories of processes that are gone (their pid in the name; not one of ours): only
+ * a directory this user owns — a daemon running as root must not recurse into a tree someone else
+ * planted under a matching name (it could hold links, or be swapped for one mid-removal).
+ */
 async function sweep(): Promise<void> {
-  const names = await readdir(os.tmpdir()).catch(() => [] as string[]);
-  const gone = names.filter((name) => {
+  const tmp = os.tmpdir();
+  const names = await readdir(tmp).catch(() => [] as string[]);
+  const ours = async (name: string): Promise<boolean> => {
     const pid = Number(/^aos-hidden-(\d+)-/.exec(name)?.[1]);
-    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
-  });
-  // Another user's (a shared temp dir) may refuse: left to them.
-  const remove = (name: string) => rm(path.join(os.tmpdir(), name), { recursive: true, force: true }).catch(() => {});
-  await Promise.all(gone.map(remove));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, someone else's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) return false;
+    const info = await lstat(path.join(tmp, name)).catch(() => null);
+    return info !== null && info.isDirectory() && info.uid === process.getuid?.();
+  };
+  for (const name of names) {
+    // One that cannot be removed is left (the next sweep tries again).
+    if (await ours(name)) await rm(path.join(tmp, name), { recursive: true, force: true }).catch(() => {});
   }
 }
 

@@ -4,7 +4,7 @@
  * of them after a day of test runs): the next process to make one removes those of pids gone.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,31 @@ describe("the hidden file's directory", () => {
     expect(ofPid(killed.pid)).toEqual([]);
     // Its own went at its exit.
     expect(ofPid(next.pid)).toEqual([]);
+  }, 60_000);
+
+  it("leaves what it does not own under a dead pid's name: another user's directory, a link to elsewhere", async () => {
+    // A pid that is gone: a process that has ended (not reused within the test).
+    const { pid: dead } = await maker('exit');
+    const tmp = os.tmpdir();
+    const target = path.join(tmp, `aos-hidden-target-${dead}`);
+    mkdirSync(target);
+    writeFileSync(path.join(target, 'keep.txt'), 'mine');
+    const link = path.join(tmp, `aos-hidden-${dead}-link`);
+    symlinkSync(target, link);
+    const planted = path.join(tmp, `aos-hidden-${dead}-planted`);
+    mkdirSync(planted);
+    writeFileSync(path.join(planted, 'keep.txt'), 'theirs');
+    const root = process.getuid?.() === 0;
+    if (root) chownSync(planted, 65534, 65534);
+    try {
+      await maker('exit');
+      expect(existsSync(path.join(target, 'keep.txt'))).toBe(true);
+      expect(existsSync(link)).toBe(true);
+      // Running as root, the directory of another user is left; otherwise it is ours and goes.
+      expect(existsSync(path.join(planted, 'keep.txt'))).toBe(root);
+    } finally {
+      for (const p of [link, planted, target]) rmSync(p, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('leaves the directory of a live process', async () => {
