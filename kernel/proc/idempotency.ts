@@ -76,7 +76,7 @@ export async function spawnKeyed(
   const { pid, replayed } = await k.keys.once(
     'root',
     key,
-    keyedSpawnArgs(options, k.maskPrompt ?? ((text) => text)),
+    keyedSpawnArgs(options, k.maskPrompt),
     async () => (await spawnRoot(k, options)).pid,
   );
   const pcb = k.table.pcb(pid);

@@ -65,6 +65,6 @@ export interface SpawnCore extends ProcCore {
   readonly defaultModel?: string;
   /** The policy's caps on fan-out for a root that gives none (work.max_children, work.max_live_descendants). */
   readonly work?: { readonly maxChildren?: number; readonly maxLiveDescendants?: number };
-  /** Text with the policy's secrets masked (the kernel's, safety/prompt-mask.ts); none: nothing to mask. */
-  readonly maskPrompt?: (text: string) => string;
+  /** Text with the policy's secrets masked (the kernel's, safety/prompt-mask.ts): a task, a role, a preface. */
+  readonly maskPrompt: (text: string) => string;
 }

@@ -94,11 +94,10 @@ function create(k: SpawnCore, parent: Proc | null, given: Request, caps: Capabil
     throw new AosError('EINVAL', 'a process may not be named __proto__ (a replay tape could not name it)');
   // A task or role may hold a secret's value (an operator's, a webhook's, a unit's text): masked as
   // the prompt is, so that the model, the store and `aos ps` never hold it; calls name {{secret:…}}.
-  const mask = k.maskPrompt ?? ((text: string) => text);
   const req = {
     ...given,
-    task: mask(given.task),
-    role: mask(given.role),
+    task: k.maskPrompt(given.task),
+    role: k.maskPrompt(given.role),
     workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir),
     attach: attachedKeys(given.attach),
   };
@@ -196,7 +195,7 @@ function firstContext(k: SpawnCore, pcb: Pcb, req: Request): TurnSeed {
     return { role: 'user', text, seq };
   };
   // Its preface (a trigger's event, a webhook's body) or a fork's added line masked as its task is.
-  const mask = k.maskPrompt ?? ((text: string) => text);
+  const mask = k.maskPrompt;
   if (req.fork) {
     const { entries, context, append } = req.fork;
     return new TurnSeed(append === null ? entries : [...entries, row(seqAfter(entries), mask(append))], context);
