@@ -159,6 +159,8 @@ export const BENCHES: Record<string, Bench> = {
     args: ['--runs', '3'],
     quick: ['--runs', '1', '--dir-flood', '10000', '--control-s', '2'],
   },
+  // `aos kernel start` warm (the kernel's code cache written) and cold (a new home), beside `node -e 0` (~25 s; quick ~12 s).
+  'daemon-start': { file: 'daemon-start', args: ['--runs', '11'], quick: ['--runs', '5'] },
   // Quick: 3 runs, so the figure is a median of three (of two it was their mean: 2.6-3.8 ms against the full run's 2).
   'daemon-turns': { file: 'daemon-turns', args: ['--runs', '5'], quick: ['--runs', '3'] },
   // 100 agents spawned at once over the daemon's socket × 5 turns × 200 ms: first spawn to last exit over the ideal, spawns/s (~15 s).

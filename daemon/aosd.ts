@@ -3,7 +3,7 @@
  * The kernel daemon, one per AOS_HOME. Started by the CLI (cmd/launch.ts, which waits for the
  * reports sent here) or by hand in the foreground.
  *
- * This entry takes the pid-file lock before it loads the kernel (aosd-run.ts, ~0.8 s of CPU): CLIs
+ * This entry takes the pid-file lock before it loads the kernel (kernel-code.ts): CLIs
  * that race to start one home each launch a daemon, and the losers answer 'running' for the cost of
  * node's own start instead of loading a kernel they will never run (twenty at once starved every
  * other start on the machine past its deadline).
@@ -14,6 +14,7 @@ import { aosPaths } from '../sys/host/paths.js';
 import { checkStatePlacement } from '../sys/host/state-placement.js';
 import type { DaemonReport } from '../protocol/daemon-report.js';
 import { openDaemonLog, rotateLog } from './log.js';
+import { loadKernel } from './kernel-code.js';
 import { acquirePidLock } from './pid-lock.js';
 
 loadDotEnv();
@@ -59,6 +60,16 @@ const lock = locked.lock;
 const stopWhileLoading = (): void => void lock.release().finally(() => process.exit(0));
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, stopWhileLoading);
 await report({ type: 'starting', pid: process.pid, stage: 'loading the kernel' });
-const { runDaemon } = await import('./aosd-run.js');
+const code = await loadKernel(paths.kernelCode);
+if (code.source !== 'modules') log('info', `kernel loaded from its bundle (${code.source.slice('bundle, '.length)})`);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.off(signal, stopWhileLoading);
-await runDaemon({ paths, log, lock, report });
+await code.kernel.runDaemon({
+  paths,
+  log,
+  lock,
+  // Ready: what the start compiled is kept for the next one (once a build; ~2 MB in the home).
+  report: (message) => {
+    if (message.type === 'ready') setImmediate(code.keep);
+    return report(message);
+  },
+});

@@ -16,13 +16,13 @@
 // The daemon and `aos top`'s Ink screens stay tsc's files beside them.
 //   node scripts/bundle-cli.mjs [--outdir dist/cmd] [--metafile meta.json]
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { wrapForLoader } from './bundle-wrap.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { outdir: { type: 'string' }, metafile: { type: 'string' } } });
@@ -107,13 +107,7 @@ async function bundle(file, plugins) {
     minifySyntax: true,
     logLevel: 'warning',
   });
-  // What the loader runs as is: a CommonJS module function (its first line, the hashbang's, becomes
-  // the wrapper's, so the source map's lines still hold) in ASCII (esbuild escapes strings; what is
-  // left is in comments), so that it reads as a one-byte string with no copy.
-  const built = readFileSync(outfile, 'utf8');
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${built.replace(/^#!.*/, '')}\n})`;
-  const code = wrapped.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  writeFileSync(outfile, `${code}\n//# aos-build=${createHash('sha256').update(code).digest('hex').slice(0, 32)}\n`);
+  wrapForLoader(outfile);
   return result;
 }
 

@@ -19,6 +19,8 @@ export interface AosPaths {
   units: string;
   /** Installed skills, one directory each (aos skill add). */
   skills: string;
+  /** V8's code cache of the daemon's kernel bundle (daemon/kernel-code.ts). */
+  kernelCode: string;
 }
 
 /** The directory holding aos's package.json, from source (tsx) or from dist/. */
@@ -60,5 +62,6 @@ export function aosPaths(env: NodeJS.ProcessEnv = process.env): AosPaths {
     mcpToken: path.join(home, 'mcp.token'),
     units: path.join(home, 'units'),
     skills: path.join(home, 'skills'),
+    kernelCode: path.join(home, 'kernel.code-cache'),
   };
 }

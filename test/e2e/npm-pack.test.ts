@@ -80,6 +80,7 @@ describe('npm pack, npm install -g, aos demo', () => {
     for (const file of [
       'package/dist/cmd/aos.cjs',
       'package/dist/daemon/aosd.js',
+      'package/dist/daemon/aosd-run.cjs',
       'package/examples/hello-loop.yaml',
       'package/drivers/exec/gate/exec-gate.c',
       'package/scripts/build-gate.mjs',
@@ -134,6 +135,8 @@ describe('npm pack, npm install -g, aos demo', () => {
     const maps = readFileSync(`/proc/${status.pid}/maps`, 'utf8');
     expect(maps.split('\n').filter((line) => line.includes(`${ROOT}/`))).toEqual([]);
     expect(maps).toContain(path.join(installed, 'node_modules'));
+    // Its kernel is the package's bundle (daemon/kernel-code.ts), its code cache kept in the user's home.
+    expect(readFileSync(path.join(home, 'kernel.log'), 'utf8')).toMatch(/kernel loaded from its bundle/);
 
     const stop = await run(aos, ['kernel', 'stop', '--json'], { cwd: elsewhere, env: userEnv() });
     expect(JSON.parse(stop.stdout)).toMatchObject({ pid: status.pid });
