@@ -5,6 +5,7 @@
  * (CI builds before it tests), as test/e2e/npm-pack.test.ts does.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +16,7 @@ import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 const CLI = path.join(ROOT, 'dist', 'cmd', 'aos.cjs');
 const BUNDLE = path.join(ROOT, 'dist', 'daemon', 'aosd-run.cjs');
 const MARK = '\n//# aos-build=';
@@ -63,8 +65,9 @@ describe('the daemon runs its kernel from the bundle', () => {
       expect(loaded()).toBe('kernel loaded from its bundle (no cache)');
       expect(statSync(cacheFile()).mode & 0o777).toBe(0o600);
       const cache = readFileSync(cacheFile());
-      expect(cache.toString('latin1', 0, cache.indexOf(10))).toBe(buildId);
-      expect(cache.length).toBeGreaterThan(100_000);
+      const body = cache.subarray(cache.indexOf(10) + 1);
+      expect(cache.toString('latin1', 0, cache.indexOf(10))).toBe(`${buildId} ${sha256(body)}`);
+      expect(body.length).toBeGreaterThan(100_000);
 
       // A turn through the bundle's drivers: a file written in the sandboxed workspace, a command run.
       const model = await t.tape({
@@ -106,7 +109,7 @@ describe('the daemon runs its kernel from the bundle', () => {
   );
 
   it(
-    'a cache of another build, or one V8 refuses, only costs the start: the kernel serves, and the next start has a good one',
+    'a cache of another build, a damaged one, or one V8 refuses (not a cache, other flags) only costs the start: the kernel serves, and the next start has a good one',
     { timeout: 120_000 },
     async () => {
       t = await makeHome();
@@ -118,15 +121,31 @@ describe('the daemon runs its kernel from the bundle', () => {
       expect(loaded()).toBe('kernel loaded from its bundle (no cache)');
       await aos('kernel', 'stop');
 
-      // This build's id over bytes that are no code cache at all.
-      writeFileSync(cacheFile(), Buffer.concat([Buffer.from(`${buildId}\n`), Buffer.alloc(65_536, 0x5a)]));
+      // The good cache this start wrote, one bit of it flipped: refused before V8 reads it.
+      const good = readFileSync(cacheFile());
+      const flipped = Buffer.from(good);
+      flipped[flipped.length - 1000] ^= 0x10;
+      writeFileSync(cacheFile(), flipped);
       await startAndKeep();
       expect(loaded()).toBe('kernel loaded from its bundle (cache refused)');
       expect(JSON.parse((await aos('ps', '--json')).stdout)).toEqual([]);
       await aos('kernel', 'stop');
-
       await aos('kernel', 'start');
       expect(loaded()).toBe('kernel loaded from its bundle (cache used)');
+      await aos('kernel', 'stop');
+
+      // Bytes that are no code cache, under this build's id and their own digest: V8 refuses them.
+      const junk = Buffer.alloc(65_536, 0x5a);
+      writeFileSync(cacheFile(), Buffer.concat([Buffer.from(`${buildId} ${sha256(junk)}\n`), junk]));
+      await startAndKeep();
+      expect(loaded()).toBe('kernel loaded from its bundle (cache refused)');
+      await aos('kernel', 'stop');
+
+      // A good cache under other V8 flags (NODE_OPTIONS, as a user may set): refused, the kernel serves.
+      Object.assign(t.env, { NODE_OPTIONS: '--max-old-space-size=3000' });
+      await startAndKeep();
+      expect(loaded()).toBe('kernel loaded from its bundle (cache refused)');
+      expect(JSON.parse((await aos('ps', '--json')).stdout)).toEqual([]);
     },
   );
 
