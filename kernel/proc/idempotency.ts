@@ -54,6 +54,7 @@ export function keyedSpawnArgs(options: SpawnOptions, mask: (text: string) => st
     ...args,
     task: mask(args.task),
     ...(typeof args.role === 'string' ? { role: mask(args.role) } : {}),
+    ...(typeof args.name === 'string' ? { name: mask(args.name) } : {}),
   } as Record<string, unknown>;
 }
 

@@ -92,10 +92,12 @@ function create(k: SpawnCore, parent: Proc | null, given: Request, caps: Capabil
   // A name is a tape's agent key (aos record): the one a YAML map cannot hold is refused.
   if (given.name === '__proto__')
     throw new AosError('EINVAL', 'a process may not be named __proto__ (a replay tape could not name it)');
-  // A task or role may hold a secret's value (an operator's, a webhook's, a unit's text): masked as
-  // the prompt is, so that the model, the store and `aos ps` never hold it; calls name {{secret:…}}.
+  // A task, role or name may hold a secret's value (an operator's, a webhook's, a unit's text, a
+  // parent's SPAWN_AGENT): masked as the prompt is, so that the model, the store and `aos ps` never
+  // hold it; calls name {{secret:…}}. A replay tape names such a process as masked.
   const req = {
     ...given,
+    name: k.maskPrompt(given.name),
     task: k.maskPrompt(given.task),
     role: k.maskPrompt(given.role),
     workdir: workdirOf(parent?.pcb.cwd ?? '/', given.workdir),

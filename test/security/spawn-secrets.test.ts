@@ -60,6 +60,32 @@ describe('a secret in what a process starts with', () => {
     }
   });
 
+  it("a child's name its parent wrote with the value: masked in ps, inspect, the store and the child's own prompt", async () => {
+    const masked = 'worker-[secret GH_TOKEN]';
+    const h = await harness({
+      root: [
+        call('SPAWN_AGENT', { role: 'worker', name: `worker-${TOKEN}`, task: 'go' }),
+        call('WAIT', { pid: 2 }),
+        EXIT,
+      ],
+      [masked]: [EXIT],
+    });
+    try {
+      const seen = await measureRequests(h);
+      await h.run({ task: 'delegate' });
+      expect((h.kernel.pcb(2) ?? h.kernel.endedPcb(2))?.name).toBe(masked);
+      // The child's own requests (the root's show its own reply back to it, as written).
+      const child = seen.filter((s) => JSON.stringify(s.request).includes('You are process 2'));
+      expect(child.length).toBeGreaterThan(0);
+      for (const s of child) holdsNone(JSON.stringify(s.request));
+      holdsNone(JSON.stringify(await h.kernel.processes({ all: true })));
+      holdsNone(JSON.stringify(await h.kernel.admin.inspect(2)));
+      holdsNone(JSON.stringify(h.kernel.store.transcripts.load(2)));
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a keyed spawn: its arguments kept with the key masked, and a retry with the same task answered with the first process', async () => {
     const h = await harness({ root: [EXIT] });
     try {
