@@ -124,7 +124,8 @@ describe('the daemon runs its kernel from the bundle', () => {
       // The good cache this start wrote, one bit of it flipped: refused before V8 reads it.
       const good = readFileSync(cacheFile());
       const flipped = Buffer.from(good);
-      flipped[flipped.length - 1000] ^= 0x10;
+      const at = flipped.length - 1000;
+      flipped.writeUInt8(flipped.readUInt8(at) ^ 0x10, at);
       writeFileSync(cacheFile(), flipped);
       await startAndKeep();
       expect(loaded()).toBe('kernel loaded from its bundle (cache refused)');
