@@ -59,12 +59,15 @@ describe('aos record keeps no secret', () => {
     expect(leaks(JSON.stringify(tape.recorded))).toEqual([]);
   });
 
-  // Was broken (fixed): process names are not masked (record.ts: agents keys, recorded.agent, description).
+  // Was broken (fixed): process names were not masked (record.ts: agents keys, recorded.agent, description);
+  // a name is now masked where the process is made (kernel/proc/spawn.ts), and record masks again.
   it("in an agent's name: a child the model named with the value", async () => {
     const root = [`${call('SPAWN_AGENT', { role: 'kid', name: TOKEN, task: 'go' })}\n${call('WAIT', {})}`, EXIT];
-    h = await startHarness({ root, [TOKEN]: [EXIT] }, { secrets: await secrets() });
+    h = await startHarness({ root, '[secret GH_TOKEN]': [EXIT] }, { secrets: await secrets() });
     const pcb = await h.run({ task: `The key is ${TOKEN}` });
-    expect((await h.kernel.processes({ all: true })).map((p) => p.name)).toContain(TOKEN);
+    const names = (await h.kernel.processes({ all: true })).map((p) => p.name);
+    expect(names).toEqual(['root', '[secret GH_TOKEN]']);
+    expect(leaks(JSON.stringify(names))).toEqual([]);
     expect(leaks((await recordTape(h.kernel, pcb.pid)).tape)).toEqual([]);
     expect(leaks((await recordTape(h.kernel, pcb.pid + 1)).tape)).toEqual([]);
   });

@@ -87,7 +87,8 @@ describe.skipIf(!bwrap)('traces over OTLP/HTTP', () => {
       EXIT,
     ];
     const child = [call('FS_WRITE', { path: '/hi.txt', content: 'hi' }), EXIT];
-    const { end } = await runTraced(tracing!, { root, [CHILD]: child }, true);
+    // The child is named as masked where it is made (kernel/proc/spawn.ts): its tape's key too.
+    const { end } = await runTraced(tracing!, { root, 'job-[secret TOKEN]': child }, true);
     expect(end.exitReason).toBe('exited');
 
     const spans = receiver.spans;
