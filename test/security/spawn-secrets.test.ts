@@ -86,6 +86,24 @@ describe('a secret in what a process starts with', () => {
     }
   });
 
+  // Adversarial spellings of a name (reread of a4cf17f): the value base64'd, a run of it cut out of the middle.
+  it.each([
+    ['base64', `b-${Buffer.from(TOKEN).toString('base64')}`],
+    ['a slice of the value', `s-${TOKEN.slice(4, 24)}`],
+  ])('a name holding the value as %s: ps and inspect hold none of it', async (_, name) => {
+    const h = await harness({
+      root: [call('SPAWN_AGENT', { role: 'worker', name, task: 'go' }), call('WAIT', { pid: 2 }), EXIT],
+    });
+    try {
+      await h.run({ task: 'delegate' });
+      // A spelling the name rules refuse (base64's `=`) makes no process: nothing to show.
+      holdsNone(JSON.stringify(await h.kernel.processes({ all: true })));
+      if (h.kernel.pcb(2) ?? h.kernel.endedPcb(2)) holdsNone(JSON.stringify(await h.kernel.admin.inspect(2)));
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a keyed spawn: its arguments kept with the key masked, and a retry with the same task answered with the first process', async () => {
     const h = await harness({ root: [EXIT] });
     try {
