@@ -62,6 +62,10 @@ export class Connection implements PushTarget {
     this.write(line);
   }
 
+  flush(): void {
+    if (this.corked) this.uncork();
+  }
+
   /** Every line out goes through here: a client that stops reading is dropped, never buffered without bound. */
   private write(line: string): void {
     this.writeParts([`${line}\n`]);
@@ -154,6 +158,10 @@ export class Connection implements PushTarget {
       if (performance.now() >= until) break;
     }
     this.queued.splice(0, handled);
+    // The answers this slice made at once (ps, stats) leave now, together: at the end of the loop's
+    // turn they waited behind every callback queued for it (turn slices, a commit), which under a
+    // burst of 1,000 agents held a `ps` of 5 ms for 45-57 ms at p99.
+    this.flush();
     if (this.queued.length === 0 || this.closed) return this.finishIfIdle();
     this.draining = true;
     this.socket.pause();

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KernelClient } from '../../client/client.js';
 import { param as readonlyParam } from '../../sys/param.js';
-import { EXIT } from '../helpers/kernel-harness.js';
+import { call, EXIT } from '../helpers/kernel-harness.js';
 import { rawClient, type ServerFixture, startServer } from '../helpers/server-fixture.js';
 
 // The request slice is a time: a busy machine cuts it short. These tests count writes, so they lift it.
@@ -52,6 +52,63 @@ describe('kernel server: writes to a client', () => {
     // One write per turn of the loop (a chunk may arrive split in two): not one per answer.
     expect(writes.count).toBeGreaterThanOrEqual(1);
     expect(writes.count).toBeLessThanOrEqual(2);
+    c.socket.destroy();
+  });
+
+  it('sends an answer made at once before the callbacks already queued for the end of the loop’s turn', async () => {
+    // Under a burst those callbacks are turn slices and commits: a 5 ms `ps` waited 45-57 ms (p99) behind them.
+    fx = await startServer({ root: [EXIT] });
+    const c = await rawClient(fx.socket);
+    const order: string[] = [];
+    const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    for (const name of ['_write', '_writev'] as const) {
+      const original = proto[name];
+      vi.spyOn(proto, name).mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+        if (this !== c.socket) order.push('answer written');
+        return original.apply(this, args);
+      });
+    }
+    const kernel = fx.kernel;
+    const list = kernel.liveProcessesJson;
+    vi.spyOn(kernel, 'liveProcessesJson').mockImplementation(() => {
+      // Queued while the request is handled, as the kernel's own work is, before the answer exists.
+      setImmediate(() => order.push('queued callback ran'));
+      return list();
+    });
+    c.socket.write(`${JSON.stringify({ id: 1, method: 'ps', params: {} })}\n`);
+    const [answer] = await c.until((line) => line.id === 1);
+    expect(answer?.ok).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['answer written', 'queued callback ran']);
+    c.socket.destroy();
+  });
+
+  it('sends what a commit pushes to a follower while the commit is under way', async () => {
+    // A commit runs at the end of a turn of the loop, often: its pushes waited for the end of the next one.
+    fx = await startServer({ waiter: [call('RECV_MSG', { timeout_s: 60 }), EXIT] });
+    const kernel = fx.kernel;
+    const pcb = await kernel.spawn({ task: 't', name: 'waiter', model: fx.model });
+    const c = await rawClient(fx.socket);
+    c.send({ id: 1, method: 'logs', params: { pid: pcb.pid, tail: 0, follow: true } });
+    await c.until((line) => line.id === 1);
+    let written = 0;
+    const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    for (const name of ['_write', '_writev'] as const) {
+      const original = proto[name];
+      vi.spyOn(proto, name).mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+        if (this !== c.socket) written++;
+        return original.apply(this, args);
+      });
+    }
+    // Listeners run in the order they came: this one after the daemon's, in the same commit.
+    const atCommit: number[] = [];
+    const stop = kernel.store.onCommitted((events) => {
+      if (events.some((stored) => stored.event.pid === pcb.pid)) atCommit.push(written);
+    });
+    kernel.send(pcb.pid, 'hello');
+    await c.until((line) => line.event === 'log');
+    stop();
+    expect(atCommit[0]).toBeGreaterThan(0);
     c.socket.destroy();
   });
 
