@@ -50,12 +50,19 @@ async function fill(): Promise<void> {
   const db = new Database(storeFile);
   const row = db.prepare('SELECT * FROM processes WHERE pid = 1').get() as Record<string, unknown>;
   const columns = Object.keys(row);
-  const insert = db.prepare(
-    `INSERT INTO processes (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+  // Made by SQLite in one statement (a row bound from JS each took ~4 s of the quick run's 27).
+  const made: Record<string, string> = {
+    pid: 'n.pid',
+    name: "'agent-' || (n.pid % 97)",
+    created_at: 'p.created_at + n.pid',
+  };
+  const copy = db.prepare(
+    `WITH RECURSIVE n(pid) AS (SELECT 2 UNION ALL SELECT pid + 1 FROM n WHERE pid < ?)
+     INSERT INTO processes (${columns.join(', ')})
+     SELECT ${columns.map((c) => made[c] ?? `p.${c}`).join(', ')} FROM n, processes AS p WHERE p.pid = 1`,
   );
   db.transaction(() => {
-    for (let pid = 2; pid <= procs; pid++)
-      insert.run({ ...row, pid, name: `agent-${pid % 97}`, created_at: (row.created_at as number) + pid });
+    copy.run(procs);
     // As spawn would have left it: the next pid after the last.
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_pid', ?)").run(String(procs + 1));
   })();
