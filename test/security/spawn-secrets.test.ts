@@ -86,10 +86,16 @@ describe('a secret in what a process starts with', () => {
     }
   });
 
-  // Adversarial spellings of a name (reread of a4cf17f): the value base64'd, a run of it cut out of the middle.
+  // Adversarial spellings of a name (reread of a4cf17f and of cb3b1b8): the value base64'd, a run of it cut out
+  // of the middle, in upper case, reversed, as hex, base64url or %-escapes — each spelling the masking knows.
   it.each([
     ['base64', `b-${Buffer.from(TOKEN).toString('base64')}`],
     ['a slice of the value', `s-${TOKEN.slice(4, 24)}`],
+    ['upper case', `u-${TOKEN.toUpperCase()}`],
+    ['reversed', `r-${[...TOKEN].reverse().join('')}`],
+    ['hex', `h-${Buffer.from(TOKEN).toString('hex')}`],
+    ['base64url', `x-${Buffer.from(TOKEN).toString('base64url')}`],
+    ['%-escapes', `p-${[...TOKEN].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`],
   ])('a name holding the value as %s: ps and inspect hold none of it', async (_, name) => {
     const h = await harness({
       root: [call('SPAWN_AGENT', { role: 'worker', name, task: 'go' }), call('WAIT', { pid: 2 }), EXIT],
@@ -97,8 +103,15 @@ describe('a secret in what a process starts with', () => {
     try {
       await h.run({ task: 'delegate' });
       // A spelling the name rules refuse (base64's `=`) makes no process: nothing to show.
-      holdsNone(JSON.stringify(await h.kernel.processes({ all: true })));
-      if (h.kernel.pcb(2) ?? h.kernel.endedPcb(2)) holdsNone(JSON.stringify(await h.kernel.admin.inspect(2)));
+      const listed = JSON.stringify(await h.kernel.processes({ all: true }));
+      holdsNone(listed);
+      // Nor the spelling itself (its part after the prefix).
+      expect(listed).not.toContain(name.slice(2));
+      if (h.kernel.pcb(2) ?? h.kernel.endedPcb(2)) {
+        const inspected = JSON.stringify(await h.kernel.admin.inspect(2));
+        holdsNone(inspected);
+        expect(inspected).not.toContain(name.slice(2));
+      }
     } finally {
       await h.close();
     }
