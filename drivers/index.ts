@@ -3,6 +3,7 @@
  * scoped per process (its workspace view, capabilities and kill signal) and closed in reverse.
  * Adding a driver: one entry file in its folder, one line here.
  */
+import type { FsRule } from './fs-rules.js';
 import { type Driver, defineDriver, type DriverConfig, type ProcessScope, workspaceOf } from './driver.js';
 import { execDriver } from './exec/driver.js';
 import { fsDriver } from './fs/driver.js';
@@ -20,7 +21,8 @@ const llmDriver = defineDriver({
   name: 'llm',
   summary: 'model providers by `provider:model` name, loaded on first use; replay tapes read through the workspace',
   open: (config, before) => {
-    const tapes = new TapeReader(workspaceOf(before, 'llm'), param.replayMaxTapeBytes);
+    const rules = (): FsRule[] => [...(config.fsRules?.() ?? []), ...(config.hookRules?.() ?? [])];
+    const tapes = new TapeReader(workspaceOf(before, 'llm'), param.replayMaxTapeBytes, rules);
     return { tapes, registry: new ModelRegistry({ limits: config.modelLimits, readTape: (file) => tapes.read(file) }) };
   },
   scope: (host) => host.registry,

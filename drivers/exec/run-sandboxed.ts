@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AosError, errnoFromNode } from '../../sys/errno.js';
+import { param } from '../../sys/param.js';
 import {
   buildBwrapOptions,
   buildLimitedCommand,
@@ -21,7 +22,7 @@ import { detectHostLayout, findBwrap, type HostLayout } from './find-bwrap.js';
 import { createSandboxCgroup } from './sandbox-cgroup.js';
 import { lifelineFd, superviseChild, type ChildOutcome } from './supervise-child.js';
 import type { ExecLimits, ExecRequest, ExecResult } from './types.js';
-import { mountArgs, planMounts, resolveMounts, workingDirectory } from './scoped-mounts.js';
+import { commandGrants, mountArgs, planMounts, resolveMounts, workingDirectory } from './scoped-mounts.js';
 import { hiddenCwd, makeDirOutsideRules, ruleMounts, workspaceView } from './rule-mounts.js';
 import { beginHold } from '../fs-held.js';
 import { ruleNote } from './rule-note.js';
@@ -61,8 +62,10 @@ export async function runSandboxed(req: ExecRequest): Promise<ExecResult> {
   // The gate and the fs rules' mounts only when the policy has exec rules, secrets or fs rules: a run without them runs none of their code.
   const gate: PreparedGate | null = req.gate || req.secret ? await prepareGate(req, layout) : null;
   const ruled = (req.fsRules?.length ?? 0) > 0;
-  // A secret run sees what it may read, read-only: it leaves nothing of the secret behind.
-  const grants = req.grants && req.secret ? { read: [...req.grants.read, ...req.grants.write], write: [] } : req.grants;
+  // What a command may see: what its process may read, wildcard grants where they match (scoped-mounts.ts
+  // commandGrants). A secret run sees it read-only: it leaves nothing of the secret behind.
+  const seen = req.grants && (await commandGrants(req.workspace, req.grants, param.execRuleWalkEntries));
+  const grants = seen && req.secret ? { read: [...seen.read, ...seen.write], write: [] } : seen;
   const makeDir = ruled ? makeDirOutsideRules(req.makeDir, req.fsRules) : req.makeDir;
   const resolved = grants ? await resolveMounts(req.workspace, planMounts(grants), makeDir) : null;
   const chdir = await workingDirectory(req.workspace, req.cwd ?? '/', grants, makeDir);

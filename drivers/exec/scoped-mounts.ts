@@ -13,6 +13,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
 import type { BindSources } from './bind-sources.js';
+import { grantMatches } from './grant-matches.js';
 
 export interface ExecMount {
   /** Inside the workspace, `/` for all of it. */
@@ -34,9 +35,12 @@ export function fsGrants(caps: readonly string[]): { read: string[]; write: stri
   return { read: of('fs.read'), write: of('fs.write') };
 }
 
-/** The directory part of a glob that holds no wildcard: `/a/b*.ts` → `/a`, `/**` → `/`. */
+/**
+ * The directory part of a glob that holds no wildcard: `/a/b*.ts` → `/a`, `/**` → `/`. Only `*` is
+ * one (sys/capabilities.ts compileGlob: `?`, `[` and `{` are characters of a name, as FS_* read them).
+ */
 export function fixedPrefix(glob: string): string {
-  const wild = glob.search(/[*?[{]/);
+  const wild = glob.indexOf('*');
   const fixed = wild === -1 ? glob : glob.slice(0, wild);
   const dir = wild === -1 ? fixed : fixed.slice(0, fixed.lastIndexOf('/') + 1);
   const clean = path.posix.normalize(`/${dir}`).replace(/\/+$/, '');
@@ -45,6 +49,26 @@ export function fixedPrefix(glob: string): string {
 
 function under(child: string, parent: string): boolean {
   return parent === '/' || child === parent || child.startsWith(`${parent}/`);
+}
+
+/** Whether a grant holds a wildcard anywhere but its `/**` tail: it is bound where it matches (grant-matches.ts). */
+function matchedGrant(glob: string): boolean {
+  return (glob.endsWith('/**') ? glob.slice(0, -3) : glob).includes('*');
+}
+
+/**
+ * The grants a command's mounts are made of: each wildcard grant as the paths it matches now
+ * (grant-matches.ts), the others as they are. A write grant is bound read-write (bwrap cannot bind a
+ * path write-only), so a command reads what is under a path it may write (docs/sandbox.md).
+ */
+export async function commandGrants(workspace: string, grants: FsGrants, walkLimit: number): Promise<FsGrants> {
+  const expand = async (globs: readonly string[]): Promise<string[]> =>
+    (
+      await Promise.all(
+        globs.map((g) => (matchedGrant(g) ? grantMatches(workspace, g, fixedPrefix(g), walkLimit) : [g])),
+      )
+    ).flat();
+  return { read: await expand(grants.read), write: await expand(grants.write) };
 }
 
 /** The mounts for these grants, parents first, without ones their parent already gives alike. */

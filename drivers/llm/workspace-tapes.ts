@@ -6,6 +6,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { AosError } from '../../sys/errno.js';
+import { type FsRule, restricting, ruleMatches, ruleOnTarget } from '../fs-rules.js';
 import { isInsideRoot } from '../fs/host-confine.js';
 import type { Authorize, WorkspaceFs } from '../fs/workspace-fs.js';
 import { parseTape, type Tape } from './replay-tape.js';
@@ -15,18 +16,50 @@ export class TapeReader {
   constructor(
     private readonly fs: WorkspaceFs,
     private readonly maxBytes: number,
+    /** The policy's fs rules (and the paths hooks watch) as they stand at each read: FS_READ's own. */
+    private readonly rules: () => readonly FsRule[] = () => [],
   ) {}
+
+  /**
+   * Whether a process may read `virtualPath` as a tape, as FS_READ reads it: its `fs.read` capability
+   * on the path named and on the one a symlinked directory leads to, and no policy rule that
+   * restricts reading there (deny, ask, or a hook's watch: a tape is read with no person to ask and
+   * no hook run, so such a path is refused, never read). Throws EACCES naming the rule; else the
+   * authorize to read it with.
+   */
+  readAuthorized(virtualPath: string, allows: (required: string) => boolean): Authorize {
+    const held = restricting(this.rules(), 'fs.read').filter((r) => ruleMatches(r, virtualPath));
+    if (held.length > 0)
+      throw new AosError(
+        'EACCES',
+        `replay tape ${virtualPath}: the policy rule ${held.map((r) => r.text).join(', ')} holds there, and a child's tape is read only where FS_READ reads with no rule to ask`,
+      );
+    return (real) => {
+      if (!allows(`fs.read:${real}`)) return false;
+      return real === virtualPath ? true : ruleOnTarget(this.rules(), 'fs.read', virtualPath, real);
+    };
+  }
 
   /** The model of a workspace tape, as processes and `aos ps` name it: `replay:<host path>`. */
   specOf(virtualPath: string): string {
     return `replay:${path.join(this.fs.root, virtualPath)}`;
   }
 
-  /** A tape by absolute host path (the model registry's reader): confined when it lies in the workspace. */
+  /**
+   * A tape by absolute host path (the model registry's reader, again when the file changed): confined
+   * when it lies in the workspace, and held to the policy's fs rules there as a child's tape is (a
+   * tape swapped for a link into a hidden path is not read back in).
+   */
   async read(file: string): Promise<Tape> {
     const virtualPath = await this.workspacePathOf(file);
     if (virtualPath === null) return loadTape(file, { maxBytes: this.maxBytes });
-    return this.parse(await this.readInside(virtualPath), virtualPath);
+    return this.parse(
+      await this.readInside(
+        virtualPath,
+        this.readAuthorized(virtualPath, () => true),
+      ),
+      virtualPath,
+    );
   }
 
   /** Validate the text of a workspace tape; messages name its workspace path and positions only. */

@@ -43,8 +43,10 @@ async function chooseTape(
   const virtualPath = toVirtualPath(name, param.fsMaxPathLength);
   requireCapability(caps, `model:replay:${virtualPath}`, `model "replay:${virtualPath}"`);
   requireCapability(caps, `fs.read:${virtualPath}`, `replay tape ${virtualPath}`);
-  // Read on every spawn: the check is the confined read, even when the tape is already loaded.
-  const text = await deps.tapes.readInside(virtualPath, (real) => caps.allows(`fs.read:${real}`));
+  // Read on every spawn: the check is the confined read, even when the tape is already loaded; the
+  // policy's fs rules hold on it as on FS_READ (a file a rule hides is no child's tape, nor parsed).
+  const authorize = deps.tapes.readAuthorized(virtualPath, (required) => caps.allows(required));
+  const text = await deps.tapes.readInside(virtualPath, authorize);
   const spec = deps.tapes.specOf(virtualPath);
   await deps.models.get(spec, async () => replayTape(deps.tapes.parse(text, virtualPath), spec));
   return spec;

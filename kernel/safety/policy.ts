@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { AosError } from '../../sys/errno.js';
 import { parseCapability } from '../../sys/capabilities.js';
+import { checkRule } from './rule-check.js';
 import { defaultModelSchema, parseDefaultModel } from './policy-model.js';
 import type { McpServerConfig } from '../../drivers/mcp/types.js';
 import { mcpPolicySchema, mcpServerConfigs } from './mcp-policy.js';
@@ -139,6 +140,11 @@ export function parsePolicy(text: string, file: string): Policy {
     } catch (error) {
       throw new AosError('EINVAL', `policy ${file}: ${(error as Error).message}`);
     }
+    // A path grant is read as a rule's path is: one that could match nothing meant is refused, not kept.
+    const kind = /^(fs\.read|fs\.write):/.exec(cap.trim())?.[1];
+    const refused = kind ? checkRule(kind, cap.trim().slice(kind.length + 1), { mcpServers: [] }).refuse : [];
+    if (refused.length > 0)
+      throw new AosError('EINVAL', `policy ${file}: root capability ${cap}: ${refused.join('; ')}`);
   }
   const defaultModel = parseDefaultModel(parsed.data.default_model, file);
   return {

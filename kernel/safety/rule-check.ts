@@ -44,7 +44,22 @@ function checkPath(kind: string, pattern: string, out: RuleReading): void {
     out.refuse.push('a path pattern may not hold a control character');
     return;
   }
+  // What a reader cannot see (a zero-width space pasted in, a space at either end) makes a rule match nothing meant.
+  const unseen = /[\p{Cf}\p{Zl}\p{Zp}]|[^\S ]/u.exec(pattern);
+  if (unseen || pattern !== pattern.trim()) {
+    const what = unseen
+      ? `an invisible character (U+${(unseen[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`
+      : 'a space at its start or end';
+    out.refuse.push(`"${pattern}" holds ${what}, which no reader sees: write the path without it`);
+    return;
+  }
   if (foreignGlob(pattern, out)) return;
+  if (pattern.includes('?')) {
+    out.refuse.push(
+      `"${pattern}" holds ?, which is not a wildcard in a path (only * and **; an exec rule's words read it as one character): write * or the name`,
+    );
+    return;
+  }
   if (pattern.includes('\\')) {
     out.refuse.push(
       `"${pattern}" holds a backslash: paths in the workspace are written with / (a \\ in a path is read as a /)`,

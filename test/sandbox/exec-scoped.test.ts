@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
-import { fixedPrefix, planMounts } from '../../drivers/exec/scoped-mounts.js';
+import { commandGrants, fixedPrefix, planMounts } from '../../drivers/exec/scoped-mounts.js';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 
 const bwrap = await findBwrap();
@@ -29,6 +29,39 @@ describe('mount plan', () => {
       { path: '/out', writable: true },
     ]);
     expect(planMounts({ read: [], write: [] })).toEqual([]);
+  });
+
+  it('takes only * as a wildcard, as FS_* do: ? [ { are characters of a name', () => {
+    expect(['/docs/v?/**', '/out/{a,b}/**', '/k/[ab].txt', '/a/b?c*.md'].map(fixedPrefix)).toEqual([
+      '/docs/v?',
+      '/out/{a,b}',
+      '/k/[ab].txt',
+      '/a',
+    ]);
+  });
+
+  it('binds a grant with a wildcard before its end where it matches: files alone, directories of a subtree whole', async () => {
+    const ws = await mkdtemp(path.join(os.tmpdir(), 'aos-grants-'));
+    try {
+      for (const dir of ['users/alice/public', 'users/alice/private', 'users/bob/public/deep', 'src/sub'])
+        await mkdir(path.join(ws, dir), { recursive: true });
+      for (const file of ['users/alice/private/diary.txt', 'src/a.ts', 'src/b.md', 'src/sub/c.ts'])
+        await writeFile(path.join(ws, file), 'x');
+      await symlink(path.join(ws, 'users/alice/private'), path.join(ws, 'users/carol'));
+      const grants = await commandGrants(ws, { read: ['/users/*/public/**', '/src/*.ts', '/docs/**'], write: [] }, 100);
+      expect([...grants.read].sort()).toEqual([
+        '/docs/**',
+        '/src/a.ts',
+        '/users/alice/public/**',
+        '/users/bob/public/**',
+      ]);
+      // A walk past its bound refuses the run rather than binding the whole prefix.
+      await expect(commandGrants(ws, { read: ['/**/*.ts'], write: [] }, 3)).rejects.toThrow(
+        /more than 3 entries to look through \(param\.execRuleWalkEntries\)/,
+      );
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
   });
 });
 
