@@ -39,6 +39,12 @@ export interface CallContext {
   readonly fsCheck?: (real: string) => true | string;
   /** FS_READ, FS_LIST, FS_WRITE: told the path the call really reached, a symlinked directory resolved (the taint ledger's key). */
   readonly fsReached?: (real: string) => void;
+  /**
+   * NET_FETCH, MCP_CALL, MCP_LIST: told what the driver failed with, before it becomes the result
+   * the model reads — a failure that quotes a server's words is framed and taints the reader
+   * (kernel/safety/taint-failures.ts).
+   */
+  readonly failed?: (error: unknown) => void;
 }
 
 /** The context of a call no interceptor handed anything. */
@@ -89,4 +95,12 @@ export function defineSyscall<S extends ArgsSchema>(def: SyscallDef<S>): Syscall
  */
 export function shape<T, R>(answer: T | Promise<T>, as: (value: T) => R): R | Promise<R> {
   return andThen(answer, as);
+}
+
+/** A rejection handler that tells the kernel what the driver failed with (CallContext.failed), then fails the same way. */
+export function told(ctx: SyscallContext): (error: unknown) => never {
+  return (error) => {
+    ctx.call.failed?.(error);
+    throw error;
+  };
 }

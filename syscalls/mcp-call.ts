@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { param } from '../sys/param.js';
-import { defineSyscall } from './define.js';
+import { defineSyscall, told } from './define.js';
 
 export default defineSyscall({
   name: 'MCP_CALL',
@@ -23,10 +23,12 @@ export default defineSyscall({
   },
   capability: { label: 'mcp:<server>/<tool>', kind: 'mcp', of: (args) => `mcp:${args.server}/${args.tool}` },
   run: (args, ctx) =>
-    ctx.drivers.mcp.call({
-      server: args.server,
-      tool: args.tool,
-      arguments: args.arguments ?? {},
-      ...(args.timeout_s !== undefined ? { timeoutS: args.timeout_s } : {}),
-    }),
+    ctx.drivers.mcp
+      .call({
+        server: args.server,
+        tool: args.tool,
+        arguments: args.arguments ?? {},
+        ...(args.timeout_s !== undefined ? { timeoutS: args.timeout_s } : {}),
+      })
+      .catch(told(ctx)),
 });

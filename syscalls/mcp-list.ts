@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineSyscall } from './define.js';
+import { defineSyscall, told } from './define.js';
 
 export default defineSyscall({
   name: 'MCP_LIST',
@@ -10,5 +10,5 @@ export default defineSyscall({
   readOnly: true,
   // Lists only what the process's mcp:<server>/<tool> capabilities cover: nothing without one.
   capability: null,
-  run: async (args, ctx) => ({ tools: await ctx.drivers.mcp.list(args.server) }),
+  run: async (args, ctx) => ({ tools: await ctx.drivers.mcp.list(args.server).catch(told(ctx)) }),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AosError } from '../sys/errno.js';
-import { defineSyscall } from './define.js';
+import { defineSyscall, told } from './define.js';
 
 /** The host a rule or a capability is compared with: `evil.com.` (the same name to DNS) is `evil.com`. */
 function hostOf(url: string): string {
@@ -25,10 +25,12 @@ export default defineSyscall({
     .strict(),
   capability: { label: 'net.fetch:<host>', kind: 'net.fetch', of: (args) => `net.fetch:${hostOf(args.url)}` },
   run: async (args, ctx) => {
-    const { body, ...meta } = await ctx.drivers.net.fetch(args.url, args.headers, {
-      // Handed by the kernel's secrets interceptor beside the arguments when a header carries a secret.
-      originBound: ctx.call.originBound,
-    });
+    const { body, ...meta } = await ctx.drivers.net
+      .fetch(args.url, args.headers, {
+        // Handed by the kernel's secrets interceptor beside the arguments when a header carries a secret.
+        originBound: ctx.call.originBound,
+      })
+      .catch(told(ctx));
     // The body goes last: when the kernel clips a long result for the model, the flags survive.
     return { ...meta, body };
   },

@@ -118,6 +118,18 @@ export interface ThreadOpenAnswer {
   last_seq: number;
 }
 
+/** A thread as THREAD_LIST shows it. */
+export interface ThreadListed {
+  key: string;
+  entries: number;
+  last_seq: number;
+  last_at: string | null;
+  summary_through: number;
+  /** Who made the thread (0: a channel or the kernel), and when: the key is its words. */
+  created_by: number;
+  created_at: string;
+}
+
 export interface ThreadReadRequest {
   key: string;
   /** After this entry seq (a number), or from this time (ISO, or an age such as `2h`, `7d`). */
@@ -194,9 +206,8 @@ export interface ProcessServices {
     request: ThreadReadRequest,
   ): Promise<{ key: string; entries: ThreadEntry[]; last_seq: number; next_since: number | null }>;
   /** The threads the caller's capabilities reach, by key. */
-  threadList(
-    prefix: string,
-  ): Array<{ key: string; entries: number; last_seq: number; last_at: string | null; summary_through: number }>;
+  /** Each thread with who made it and when: its key is that process's words (a tainted writer's are framed). */
+  threadList(prefix: string): ThreadListed[];
   /** Its own tree's past (prompts, replies, results) and its threads, by words (never another tree's). */
   historySearch(
     request: HistorySearchRequest,

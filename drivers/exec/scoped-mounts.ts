@@ -19,6 +19,8 @@ export interface ExecMount {
   /** Inside the workspace, `/` for all of it. */
   path: string;
   writable: boolean;
+  /** A directory to make when it is not there (a write grant's directory, not a file a grant names). */
+  makes?: boolean;
 }
 
 export interface FsGrants {
@@ -80,9 +82,11 @@ export function planMounts(grants: FsGrants): ExecMount[] {
   const out: ExecMount[] = [];
   for (const p of points) {
     const writable = writes.some((w) => under(p, w));
+    // A grant that names one path (`/notes.txt`) may name a file: nothing is made for it.
+    const makes = grants.write.some((g) => fixedPrefix(g) === p && g.includes('*'));
     const parent = [...out].reverse().find((m) => under(p, m.path));
     if (parent && parent.writable === writable) continue;
-    out.push({ path: p, writable });
+    out.push(makes ? { path: p, writable, makes } : { path: p, writable });
   }
   return out;
 }
@@ -100,7 +104,7 @@ export async function resolveMounts(
   const out: Array<ExecMount & { host: string }> = [];
   for (const mount of mounts) {
     const wanted = mount.path === '/' ? workspace : path.join(workspace, mount.path);
-    if (mount.writable && makeDir) {
+    if (mount.writable && mount.makes && makeDir) {
       try {
         await makeDir(mount.path);
       } catch (error) {

@@ -10,6 +10,7 @@ import type { McpToolInfo } from '../../sys/driver-api.js';
 import { AosError } from '../../sys/errno.js';
 import { param } from '../../sys/param.js';
 import { type CapabilityView, CapabilitySet } from '../../sys/capabilities.js';
+import { markOutside } from '../net/outside-words.js';
 
 /** The aos syscall a tool's name would read as (`exec` is EXEC_CMD's alias, `spawn-agent` SPAWN_AGENT), or null: the kernel's table says. */
 export type Shadows = (toolName: string) => string | null;
@@ -48,7 +49,14 @@ export class McpAccess {
     const names =
       server === undefined ? this.serversFor(caps) : this.serversFor(caps).filter((name) => name === server);
     const lists = await Promise.all(
-      names.map(async (name) => (await this.tools(caps, name, signal)).map((tool) => toInfo(name, tool))),
+      names.map(async (name) => {
+        try {
+          return (await this.tools(caps, name, signal)).map((tool) => toInfo(name, tool));
+        } catch (error) {
+          // A server that fails to start or list may say why in its own words (its stderr): marked, as a call's are.
+          throw markOutside(error, name);
+        }
+      }),
     );
     return lists.flat();
   }
@@ -70,20 +78,26 @@ export class McpAccess {
         'EACCES',
         `${server}/${name} is refused: its name shadows the aos syscall ${this.shadowedSyscall(name)}`,
       );
-    const tool = (await driver.tools(signal)).find((t) => t.name === name);
-    if (!tool) {
-      const mine = (await this.tools(caps, server, signal)).map((t) => t.name);
-      throw new AosError(
-        'ENOENT',
-        `MCP server "${server}" has no tool "${name}"${mine.length ? ` (yours: ${mine.slice(0, 20).join(', ')})` : ''}`,
-      );
+    try {
+      const tool = (await driver.tools(signal)).find((t) => t.name === name);
+      if (!tool) {
+        const mine = (await this.tools(caps, server, signal)).map((t) => t.name);
+        throw new AosError(
+          'ENOENT',
+          `MCP server "${server}" has no tool "${name}"${mine.length ? ` (yours: ${mine.slice(0, 20).join(', ')})` : ''}`,
+        );
+      }
+      // The validator (ajv, through the SDK) is loaded with the first call, not with the kernel.
+      const { checkToolArguments } = await import('./arg-check.js');
+      checkToolArguments(tool, server, request.arguments);
+      const timeoutMs = Math.round((request.timeoutS ?? param.mcpDefaultCallTimeoutS) * 1000);
+      const result = await driver.call(name, request.arguments, { timeoutMs, ...(signal ? { signal } : {}) });
+      return toToolValue(result, server, name, param.mcpMaxResultBytes);
+    } catch (error) {
+      // From here on a failure may quote the server: an isError text, its JSON-RPC error, its last
+      // words on stderr, its tool names, what its input schema demands. Marked: the kernel frames it.
+      throw markOutside(error, `${server}/${name}`);
     }
-    // The validator (ajv, through the SDK) is loaded with the first call, not with the kernel.
-    const { checkToolArguments } = await import('./arg-check.js');
-    checkToolArguments(tool, server, request.arguments);
-    const timeoutMs = Math.round((request.timeoutS ?? param.mcpDefaultCallTimeoutS) * 1000);
-    const result = await driver.call(name, request.arguments, { timeoutMs, ...(signal ? { signal } : {}) });
-    return toToolValue(result, server, name, param.mcpMaxResultBytes);
   }
 
   /** Stop every server (kernel close/shutdown). */

@@ -7,6 +7,7 @@ import { AosError } from '../../sys/errno.js';
 import { decodeBody, readBody } from './read-body.js';
 import { requestHop } from './request-hop.js';
 import { checkHeaders, checkUrl, headersForHop } from './request-check.js';
+import { markOutside } from './outside-words.js';
 import { resolvePinned, type Resolver } from './resolve-pinned.js';
 
 export type { ResolvedAddress, Resolver } from './resolve-pinned.js';
@@ -61,46 +62,54 @@ async function fetchHops(
   const redirects: string[] = [];
   let current = start;
   let headers = agentHeaders;
-  for (;;) {
-    checkCapability(current, options);
-    const pinned = await resolvePinned(current, options, signal);
-    const hopHeaders = {
-      'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
-      ...headers,
-      'accept-encoding': 'identity',
-    };
-    const { response, close } = await requestHop(
-      current,
-      pinned,
-      { connectTimeoutMs: options.connectTimeoutMs, headers: hopHeaders },
-      signal,
-    );
-    try {
-      const status = response.statusCode ?? 0;
-      const location = response.headers.location;
-      if (REDIRECT_STATUSES.has(status) && location !== undefined) {
-        const next = nextHop(current, location, redirects, options.maxRedirects);
-        redirects.push(next.href);
-        headers = headersForHop(headers, current, next, options.originBound);
-        current = next;
-        continue;
-      }
-      const contentType = response.headers['content-type'] ?? '';
-      const { buffer, truncated } = await readBody(response, options.maxBodyBytes, signal, current.host);
-      const body = decodeBody(buffer, contentType);
-      return {
-        url: current.href,
-        status,
-        content_type: contentType,
-        body,
-        encoding: body === null ? 'none' : 'utf8',
-        bytes: buffer.length,
-        truncated,
-        redirects,
+  let answered = false;
+  try {
+    for (;;) {
+      checkCapability(current, options);
+      const pinned = await resolvePinned(current, options, signal);
+      const hopHeaders = {
+        'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
+        ...headers,
+        'accept-encoding': 'identity',
       };
-    } finally {
-      close();
+      const { response, close } = await requestHop(
+        current,
+        pinned,
+        { connectTimeoutMs: options.connectTimeoutMs, headers: hopHeaders },
+        signal,
+      );
+      answered = true;
+      try {
+        const status = response.statusCode ?? 0;
+        const location = response.headers.location;
+        if (REDIRECT_STATUSES.has(status) && location !== undefined) {
+          const next = nextHop(current, location, redirects, options.maxRedirects);
+          redirects.push(next.href);
+          headers = headersForHop(headers, current, next, options.originBound);
+          current = next;
+          continue;
+        }
+        const contentType = response.headers['content-type'] ?? '';
+        const { buffer, truncated } = await readBody(response, options.maxBodyBytes, signal, current.host);
+        const body = decodeBody(buffer, contentType);
+        return {
+          url: current.href,
+          status,
+          content_type: contentType,
+          body,
+          encoding: body === null ? 'none' : 'utf8',
+          bytes: buffer.length,
+          truncated,
+          redirects,
+        };
+      } finally {
+        close();
+      }
     }
+  } catch (error) {
+    // Once a server has answered, a failure may quote it: its Location, a host it sent the request
+    // on to, what went wrong reading its body. Marked, so the kernel frames the message (outside-words.ts).
+    throw answered ? markOutside(error, start.href) : error;
   }
 }
 

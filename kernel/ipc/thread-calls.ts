@@ -4,7 +4,7 @@
  * opened, written or read, and the process is linked to it (inspect, HISTORY_SEARCH, the summary).
  */
 import { AosError } from '../../sys/errno.js';
-import type { ThreadEntry, ThreadOpenAnswer, ThreadReadRequest } from '../../syscalls/services.js';
+import type { ThreadEntry, ThreadListed, ThreadOpenAnswer, ThreadReadRequest } from '../../syscalls/services.js';
 import type { Peer } from './queues.js';
 import { sinceIso } from './history.js';
 import type { Threads } from './threads.js';
@@ -76,11 +76,8 @@ export async function threadRead(
   return { ...page, next_since: more ? last.seq : null };
 }
 
-export function threadList(
-  threads: Threads,
-  proc: Peer,
-  prefix: string,
-): Array<{ key: string; entries: number; last_seq: number; last_at: string | null; summary_through: number }> {
+/** The threads `proc` may see; each names who made it, when, so the taint interceptor frames a key a tainted writer chose. */
+export function threadList(threads: Threads, proc: Peer, prefix: string): ThreadListed[] {
   return threads
     .list(prefix, (key) => proc.caps.allows(`thread:${key}`))
     .map((t) => ({
@@ -89,5 +86,7 @@ export function threadList(
       last_seq: t.last_seq,
       last_at: t.last_at,
       summary_through: t.summary_through,
+      created_by: t.created_by,
+      created_at: t.created_at,
     }));
 }

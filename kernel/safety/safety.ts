@@ -17,9 +17,10 @@ import { SecretBox } from './secrets.js';
 import { TaintLedger } from './taint-ledger.js';
 import { taintedAudit } from './taint-audit.js';
 import { noteSource, takeOutside } from './taint-mark.js';
-import { childResult, frameThreadView } from './taint-reads.js';
+import { childResult, execCouldRead, frameThreadView } from './taint-reads.js';
 import type { TaintSourceKind } from '../../sys/taint.js';
 import type { KernelTracing } from '../loop/tracing.js';
+import type { Call } from '../loop/call-chain.js';
 
 /** What the safety pieces need of the kernel: parking for approvals, the workspace and the log for the journal. */
 export interface SafetyHost extends ProcCore {
@@ -156,6 +157,14 @@ export class Safety implements InterceptorHost, RollbackHost {
 
   private get marks(): { store: KernelStore; shown(text: string): string } {
     return { store: this.store, shown: (text) => this.shown(text) };
+  }
+
+  /**
+   * An EXEC_CMD that ended, judged as the taint step judges it (a tainted file it could read taints
+   * it) before the journal records its changes, so they carry the taint it holds after the run.
+   */
+  execJudged(call: Call): void {
+    if (this.policy.taint?.enabled === true) execCouldRead({ ...this.marks, ledger: this.ledger }, call);
   }
 
   /** Whether thread `key`'s summary folded in outside content: framed, and a source of its readers' taint. */

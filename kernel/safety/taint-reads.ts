@@ -3,23 +3,21 @@
  * call (the taint interceptor's `after`, taint.ts): a NET_FETCH body, an MCP result, a file whose
  * newest change came from a tainted process, an EXEC_CMD that could read one, thread entries from a
  * channel or from a tainted writer, memories a tainted writer stored, a tainted child's result,
- * a stored result or history hit of a tainted process, and names a tainted writer chose.
+ * a stored result or history hit of a tainted process, names and thread keys a tainted writer
+ * chose, and an MCP server's tool list (taint-names.ts). A failure that quotes a server is framed
+ * too (taint-failures.ts).
  * Only the parts that came from outside are framed; the rest of the result keeps its shape.
  */
 import type { SyscallResult } from '../../sys/abi/result.js';
 import type { TaintSourceKind } from '../../sys/taint.js';
 import type { Call } from '../loop/call-chain.js';
 import type { Proc } from '../proc/proc.js';
-import type { FileTaint, TaintLedger } from './taint-ledger.js';
-import { noteSource, takeOutside, type MarkHost } from './taint-mark.js';
+import { noteSource, takeOutside } from './taint-mark.js';
+import { frameNames, frameThreadKeys, frameTools, type ReadsHost } from './taint-names.js';
 import { plainMediaType } from './media-type.js';
 import { holdsFrame } from '../../sys/outside-data.js';
 
-export interface ReadsHost extends MarkHost {
-  readonly ledger: TaintLedger;
-  /** Whether a thread's summary folded in outside content, its entries since gone from view (threads.ts). */
-  summaryOutside?(key: string): boolean;
-}
+export type { ReadsHost } from './taint-names.js';
 
 type Value = Record<string, unknown>;
 
@@ -38,6 +36,8 @@ export const READS: ReadonlySet<string> = new Set([
   'SYS_RESULT_READ',
   'HISTORY_SEARCH',
   'FS_LIST',
+  'THREAD_LIST',
+  'MCP_LIST',
   'RECV_MSG',
   'SYS_READ_STDIN',
 ]);
@@ -119,6 +119,12 @@ export function readOutside(host: ReadsHost, call: Call, result: SyscallResult, 
     case 'FS_LIST':
       if (!frameNames(host, call, value, real)) return result;
       break;
+    case 'THREAD_LIST':
+      if (!frameThreadKeys(host, call, value)) return result;
+      break;
+    case 'MCP_LIST':
+      if (!frameTools(host, call, value)) return result;
+      break;
     case 'RECV_MSG':
     case 'SYS_READ_STDIN':
       framedForIt(host, call.proc, value);
@@ -154,12 +160,21 @@ const execDetail = (path: string): string => `EXEC_CMD could read ${path}, writt
  */
 export function execCouldRead(host: ReadsHost, call: Call): void {
   const readable = readableTainted(host, call);
-  if (readable !== null) noteSource(host, call.proc, 'file', execDetail(readable), '(a command that could read it)');
+  if (readable === null) return;
+  const detail = execDetail(readable);
+  // Asked as the command begins, and again as it ends before its changes are recorded (journal-hook.ts): one source.
+  if (!call.proc.taint.sources.some((s) => s.detail === detail))
+    noteSource(host, call.proc, 'file', detail, '(a command that could read it)');
 }
 
-/** A tainted file the process's sandbox could read (its fs.read grants), or null. */
+/**
+ * A tainted file the process's sandbox could read, or null: its fs.read grants, and its fs.write ones
+ * (bound read-write: bwrap binds nothing write-only, drivers/exec/scoped-mounts.ts).
+ */
 function readableTainted(host: ReadsHost, call: Call): string | null {
-  for (const [path] of host.ledger.taintedFiles()) if (call.proc.caps.allows(`fs.read:${path}`)) return path;
+  const { caps } = call.proc;
+  for (const [path] of host.ledger.taintedFiles())
+    if (caps.allows(`fs.read:${path}`) || caps.allows(`fs.write:${path}`)) return path;
   return null;
 }
 
@@ -272,26 +287,4 @@ function framedForIt(host: ReadsHost, proc: Proc, value: Value): void {
   const end = held.text.lastIndexOf(`\n[END `);
   const words = held.text.slice(held.text.indexOf('\n') + 1, end > 0 ? end : undefined);
   noteSource(host, proc, 'mail', detail, words);
-}
-
-/** Names a tainted writer chose (a file it made, or a directory holding one): framed, as its content would be. */
-function frameNames(host: ReadsHost, call: Call, value: Value, real: string | undefined): boolean {
-  if (!Array.isArray(value.entries)) return false;
-  const dir = (real ?? (call.capability ?? '').slice('fs.read:'.length)).replace(/\/+$/, '');
-  let any = false;
-  value.entries = (value.entries as unknown[]).map((entry) => {
-    if (!isObject(entry) || typeof entry.name !== 'string') return entry;
-    const full = `${dir}/${entry.name}`;
-    const by = host.ledger.fileTaint(full) ?? under(host, `${full}/`);
-    if (!by) return entry;
-    any = true;
-    const detail = `${full} (named by process ${by.pid} while tainted)`;
-    return { ...entry, name: takeOutside(host, call.proc, 'file', detail, entry.name, true) };
-  });
-  return any;
-}
-
-function under(host: ReadsHost, prefix: string): FileTaint | undefined {
-  for (const [path, taint] of host.ledger.taintedFiles()) if (path.startsWith(prefix)) return taint;
-  return undefined;
 }

@@ -22,6 +22,7 @@ import { noteSource } from './taint-mark.js';
 import { isTaintRule, type TaintPolicy, type TaintVerdict } from './taint-policy.js';
 import { execCouldRead, READS, readOutside } from './taint-reads.js';
 import { readsAt, scratchStep } from './taint-scratch.js';
+import { FAILS_OUTSIDE, readsFailing } from './taint-failures.js';
 import { recipientOf } from '../../syscalls/send-msg.js';
 
 export interface TaintHost {
@@ -94,7 +95,9 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
     ...(host.summaryOutside ? { summaryOutside: host.summaryOutside } : {}),
   };
   const after: After = (call, result) => (call.state === 'settled' ? readOutside(sinks, call, result) : result);
-  const reads: Step = { after };
+  const shared: Step = { after };
+  /** A read's step: one of its own for a call whose failure may quote a server (taint-failures.ts). */
+  const readsOf = (call: Call): Step => (FAILS_OUTSIDE.has(call.def.name) ? readsFailing(sinks) : shared);
 
   /** What a tainted writer sends on: framed for the reader, who is tainted by it once it is delivered. */
   const sendOn = (call: Call, field: 'content' | 'text', to: number | null, t: TaintPolicy): Step => {
@@ -131,13 +134,13 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
       if (def.name === 'FS_READ' || def.name === 'FS_LIST') return readsAt(sinks);
       if (!proc.taint.tainted) {
         if (def.name === 'EXEC_CMD') execCouldRead(sinks, call);
-        return READS.has(def.name) ? reads : GO;
+        return READS.has(def.name) ? readsOf(call) : GO;
       }
       if (def.name === 'EXEC_CMD') {
-        if (t.exec === 'allow') return reads;
+        if (t.exec === 'allow') return shared;
         // deny: nothing of the line runs, not even what its shell does itself (a builtin is no program the gate sees).
         if (t.exec === 'deny')
-          return decide(call, { key: 'exec', verdict: 'deny', subject: String(call.args.cmd) }, reads);
+          return decide(call, { key: 'exec', verdict: 'deny', subject: String(call.args.cmd) }, shared);
         const gate = taintExecGate(
           host,
           proc,
@@ -150,7 +153,7 @@ export function taintInterceptor(host: TaintHost): CallInterceptor {
       }
       const setting = settingFor(t, call);
       // A child of a tainted process starts tainted, whether it was allowed or a person approved it.
-      const goOn: Step = def.name === 'SPAWN_AGENT' ? { after: inherit } : READS.has(def.name) ? reads : GO;
+      const goOn: Step = def.name === 'SPAWN_AGENT' ? { after: inherit } : READS.has(def.name) ? readsOf(call) : GO;
       if (setting === null || setting.verdict !== 'ask')
         host.approvals.withdraw(proc, { name: def.name, args: call.args }, isTaintRule);
       // A write its name put in scratch is asked again where a symlinked directory really leads (taint-scratch.ts).

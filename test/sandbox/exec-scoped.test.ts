@@ -22,12 +22,14 @@ describe('mount plan', () => {
     expect(['/**', '/out/**', '/src/*.ts', '/a/b', '**'].map(fixedPrefix)).toEqual(['/', '/out', '/src', '/a/b', '/']);
     expect(planMounts({ read: ['/**'], write: ['/out/**'] })).toEqual([
       { path: '/', writable: false },
-      { path: '/out', writable: true },
+      { path: '/out', writable: true, makes: true },
     ]);
     expect(planMounts({ read: ['/out/x/**', '/docs/**'], write: ['/out/**'] })).toEqual([
       { path: '/docs', writable: false },
-      { path: '/out', writable: true },
+      { path: '/out', writable: true, makes: true },
     ]);
+    // A grant naming one path may name a file: no directory is made for it.
+    expect(planMounts({ read: [], write: ['/notes.txt'] })).toEqual([{ path: '/notes.txt', writable: true }]);
     expect(planMounts({ read: [], write: [] })).toEqual([]);
   });
 
