@@ -1,9 +1,18 @@
 /**
  * Every form of a secret a store scan looks for (issue 27.2): the value, each 8-character slice of
  * it (and of its reverse, upper- and lower-cased), and the whole value base64 (at the three byte
- * alignments it can take inside a longer blob), base64url, hex, %-encoded and JSON-escaped.
+ * alignments it can take inside a longer blob), base64url, hex, %-encoded and JSON-escaped; and the
+ * spellings a host that reflects a header may send back (red team s18): XML/HTML named entities,
+ * quoted-printable, a separator between each character, octal and ES2015 `\u{…}` escapes, and the
+ * value's bytes as a list of numbers.
  */
 import { MASK_WINDOW } from '../../kernel/safety/secret-mask.js';
+
+/** The value as an XML or HTML page quotes it. */
+function xmlEscaped(value: string): string {
+  const named: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+  return value.replace(/[&<>"']/g, (c) => named[c] ?? c);
+}
 
 function windows(text: string): string[] {
   const out: string[] = [];
@@ -39,6 +48,14 @@ export function leakForms(value: string): string[] {
     [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
     JSON.stringify(value).slice(1, -1),
     JSON.stringify(JSON.stringify(value)).slice(1, -1),
+    xmlEscaped(value),
+    [...bytes].map((b) => `=${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    [...value].join(' '),
+    [...value].join('-'),
+    [...bytes].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join(''),
+    [...value].map((c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`).join(''),
+    `[${[...bytes].join(',')}]`,
+    [...bytes].join(', '),
   ]);
   return [...forms].filter((f) => f.length >= MASK_WINDOW);
 }
