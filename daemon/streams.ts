@@ -236,11 +236,10 @@ export class StreamHub {
   }
 
   private onEvent(event: KernelEvent, json: string): void {
-    const payload = (): string => json;
     for (const follow of this.follows) this.toFollow(follow, event, json);
     let wantsStats = false;
     for (const topic of this.topics) {
-      if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, payload()));
+      if (topic.events) topic.target.pushLine(pushLine('event', topic.sub, json));
       wantsStats ||= topic.stats;
     }
     if (wantsStats) this.scheduleStats();
