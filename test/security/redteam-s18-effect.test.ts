@@ -12,13 +12,14 @@
  * - path rules with a ?, a trailing space or a zero-width character load and match nothing meant
  *   (kernel/safety/rule-check.ts checkPath refuses { } [ ] but not these).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/find-bwrap.js';
 import { parsePolicy } from '../../kernel/safety/policy.js';
 import { ALL_CAPS, call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
+import { until } from '../helpers/until.js';
 
 const ready = Boolean(await findBwrap());
 if (!ready) console.log('bwrap is missing: the command cases are skipped');
@@ -94,6 +95,25 @@ describe('a deny fs.read rule binds every read of a workspace file, not only FS_
     const spawns = h.results(1).filter((r) => r.name === 'SPAWN_AGENT');
     expect(spawns.map((r) => r.errno)).toEqual(['EACCES', 'EACCES']);
   });
+
+  it('a workspace tape read again once it changed (its directory swapped for a link into the denied path) is refused', async () => {
+    // The operator starts a process on a tape in the workspace (aos spawn --model replay:<path>); an agent
+    // that may write there swaps its directory for a link to /private while it runs: the tape is read
+    // again (it changed), and must not be read from where the rule holds.
+    h = await startHarness({ root: [EXIT] }, { rootCapabilities: CAPS, safety: policyOf(CAPS, RULES) });
+    const w = (entries: string[]): string => YAML.stringify({ agents: { w: entries } });
+    await put('pubdir/t.yaml', w([call('SLEEP', { seconds: 1 }), EXIT]));
+    const exits = [call('SYS_EXIT', { code: 0, result: SECRET }), call('SYS_EXIT', { code: 0, result: SECRET })];
+    await put('private/t.yaml', w(exits));
+    const harness = h;
+    const running = h.run({ name: 'w', model: `replay:${path.join(h.workspace, 'pubdir/t.yaml')}` });
+    await until(() => harness.events.some((e) => e.type === 'syscall' && e.name === 'SLEEP'), 10_000);
+    await rename(path.join(harness.workspace, 'pubdir'), path.join(harness.workspace, 'pubdir-old'));
+    await symlink('private', path.join(harness.workspace, 'pubdir'));
+    const pcb = await running;
+    expect(JSON.stringify(harness.events)).not.toContain(SECRET);
+    expect(pcb.exitCode).not.toBe(0);
+  }, 30_000);
 });
 
 /** The root capabilities a policy file gives, as the kernel loads them. */
