@@ -16,7 +16,7 @@ import { readOutside, type ReadsHost } from './taint-reads.js';
 /** The calls whose failures may quote a server: each is handed `failed` (a fresh step per call). */
 export const FAILS_OUTSIDE: ReadonlySet<string> = new Set(['NET_FETCH', 'MCP_CALL', 'MCP_LIST']);
 
-/** The step of a read whose failure may quote a server: its result framed as any read's, its failure as above. */
+/** The step of a read whose failure may quote a server: its result framed as every read's is, its failure as above. */
 export function readsFailing(host: ReadsHost): Step {
   let from: string | undefined;
   return {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../drivers/exec/index.js';
-import { commandGrants, fixedPrefix, planMounts } from '../../drivers/exec/scoped-mounts.js';
+import { commandGrants, fixedPrefix, planMounts, resolveMounts } from '../../drivers/exec/scoped-mounts.js';
 import { call, EXIT, type Harness, startHarness } from '../helpers/kernel-harness.js';
 
 const bwrap = await findBwrap();
@@ -57,6 +57,13 @@ describe('mount plan', () => {
         '/users/alice/public/**',
         '/users/bob/public/**',
       ]);
+      // A grant's fixed prefix that is a link out of the workspace: its matches are refused at the mount, never bound.
+      const outside = await mkdtemp(path.join(os.tmpdir(), 'aos-grants-out-'));
+      await mkdir(path.join(outside, 'x', 'public'), { recursive: true });
+      await symlink(outside, path.join(ws, 'away'));
+      const away = await commandGrants(ws, { read: ['/away/*/public/**'], write: [] }, 100);
+      await expect(resolveMounts(ws, planMounts(away))).rejects.toThrow(/leads outside the workspace/);
+      await rm(outside, { recursive: true, force: true });
       // A walk past its bound refuses the run rather than binding the whole prefix.
       await expect(commandGrants(ws, { read: ['/**/*.ts'], write: [] }, 3)).rejects.toThrow(
         /more than 3 entries to look through \(param\.execRuleWalkEntries\)/,
